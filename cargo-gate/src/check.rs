@@ -1,0 +1,314 @@
+//! What a check is and what it returns: `Check`, `Outcome`, `Status`, `Finding`, `Location`.
+//!
+//! A check is a unit with static metadata (`CheckMeta`) and a `run(&Context) -> Outcome`.
+//! Checks never print; they return values that the engine collects and renderers show.
+
+use crate::cargo::Cargo;
+use crate::config::Config;
+use crate::stage::Stage;
+use crate::workspace::Workspace;
+use serde::Serialize;
+use std::fmt;
+
+/// Static description of a check: stable id, the stage where it starts to count, one line,
+/// and the hint a user needs to fix a failure.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable id, `area.name` (never renamed once released).
+    pub id: &'static str,
+    /// The first stage at which this check runs.
+    pub stage: Stage,
+    /// One-line description of what a PASS establishes.
+    pub summary: &'static str,
+    /// How to fix a failure, in one or two sentences.
+    pub fix: &'static str,
+}
+
+/// A check of the gate.
+pub trait Check: Send + Sync {
+    /// Static metadata.
+    fn meta(&self) -> &'static CheckMeta;
+    /// Evaluates the check. Must not print, must not panic on bad input (the engine turns a
+    /// panic into a could-not-evaluate outcome, but that is a bug).
+    fn run(&self, ctx: &Context<'_>) -> Outcome;
+}
+
+/// Everything a check may look at.
+#[derive(Debug)]
+pub struct Context<'a> {
+    /// The workspace under evaluation.
+    pub workspace: &'a Workspace,
+    /// The validated configuration.
+    pub config: &'a Config,
+    /// How to run cargo (offline flag, environment).
+    pub cargo: &'a Cargo,
+    /// The stage being evaluated.
+    pub stage: Stage,
+}
+
+/// The status of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Evaluated, and the evidence shows the property holds.
+    Pass,
+    /// Evaluated; something needs attention but does not fail the verdict by default.
+    Warn,
+    /// Evaluated, and the evidence shows the property does not hold.
+    Fail,
+    /// Not evaluated; the reason says why. Never a pass.
+    Skip,
+    /// Would have failed or warned, but every such finding is covered by a current waiver.
+    Waived,
+}
+
+impl Status {
+    /// Upper-case label as printed in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+            Status::Waived => "WAIVED",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a check was not evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipKind {
+    /// The check does not apply to this workspace (nothing to evaluate).
+    NotApplicable,
+    /// Something the check needs is missing (a tool, a toolchain, dependencies offline): the
+    /// gate could not evaluate, and the run exits 2.
+    Unavailable,
+}
+
+/// How serious one finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Makes the check fail.
+    Error,
+    /// Makes the check warn.
+    Warning,
+    /// Information only (an inventory entry, an allowed site).
+    Note,
+}
+
+/// A place in the workspace: a workspace-relative path with `/` separators, and a line and
+/// column (1-based) where there is one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path relative to the workspace root, `/`-separated.
+    pub file: String,
+    /// 1-based line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Location {
+    /// A location naming a whole file.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// A location with line and column.
+    pub fn at(file: impl Into<String>, line: u32, column: u32) -> Location {
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One thing a check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How serious it is.
+    pub severity: Severity,
+    /// What was found, as a lowercase sentence fragment.
+    pub message: String,
+    /// Where, when there is a place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The crate (or other named subject) the finding is about, for waiver matching.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The waiver that covers this finding, by index in the config's `[[waiver]]` list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived_by: Option<usize>,
+}
+
+impl Finding {
+    /// A finding of the given severity.
+    pub fn new(severity: Severity, message: impl Into<String>) -> Finding {
+        Finding {
+            severity,
+            message: message.into(),
+            location: None,
+            subject: None,
+            waived_by: None,
+        }
+    }
+
+    /// An error finding.
+    pub fn error(message: impl Into<String>) -> Finding {
+        Finding::new(Severity::Error, message)
+    }
+
+    /// A warning finding.
+    pub fn warning(message: impl Into<String>) -> Finding {
+        Finding::new(Severity::Warning, message)
+    }
+
+    /// A note.
+    pub fn note(message: impl Into<String>) -> Finding {
+        Finding::new(Severity::Note, message)
+    }
+
+    /// Sets the location.
+    pub fn at(mut self, location: Location) -> Finding {
+        self.location = Some(location);
+        self
+    }
+
+    /// Sets the subject (usually a crate name).
+    pub fn subject(mut self, subject: impl Into<String>) -> Finding {
+        self.subject = Some(subject.into());
+        self
+    }
+}
+
+/// A file a check wants kept in the run record (a log, an inventory).
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Path inside the run directory, `/`-separated (e.g. `logs/tests.log`).
+    pub path: String,
+    /// Contents.
+    pub bytes: Vec<u8>,
+}
+
+/// What a check returns.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The status.
+    pub status: Status,
+    /// One line: what was established (or why not).
+    pub summary: String,
+    /// Set when `status` is SKIP.
+    pub skip: Option<SkipKind>,
+    /// Everything found, in a stable order.
+    pub findings: Vec<Finding>,
+    /// Files to keep in the run record; their paths become the outcome's evidence.
+    pub artifacts: Vec<Artifact>,
+}
+
+impl Outcome {
+    fn new(status: Status, summary: impl Into<String>) -> Outcome {
+        Outcome {
+            status,
+            summary: summary.into(),
+            skip: None,
+            findings: Vec::new(),
+            artifacts: Vec::new(),
+        }
+    }
+
+    /// A pass, with what the evidence showed.
+    pub fn pass(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Pass, summary)
+    }
+
+    /// A warning.
+    pub fn warn(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Warn, summary)
+    }
+
+    /// A failure.
+    pub fn fail(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Fail, summary)
+    }
+
+    /// Not evaluated, with the reason.
+    pub fn skip(kind: SkipKind, reason: impl Into<String>) -> Outcome {
+        let mut outcome = Outcome::new(Status::Skip, reason);
+        outcome.skip = Some(kind);
+        outcome
+    }
+
+    /// Adds findings.
+    pub fn with_findings(mut self, findings: impl IntoIterator<Item = Finding>) -> Outcome {
+        self.findings.extend(findings);
+        self
+    }
+
+    /// Adds one finding.
+    pub fn with_finding(mut self, finding: Finding) -> Outcome {
+        self.findings.push(finding);
+        self
+    }
+
+    /// Keeps a file in the run record.
+    pub fn with_artifact(mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Outcome {
+        self.artifacts.push(Artifact {
+            path: path.into(),
+            bytes: bytes.into(),
+        });
+        self
+    }
+
+    /// Paths into the run record that back this outcome.
+    pub fn evidence(&self) -> Vec<String> {
+        self.artifacts.iter().map(|a| a.path.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_display() {
+        assert_eq!(Location::file("Cargo.lock").to_string(), "Cargo.lock");
+        assert_eq!(
+            Location::at("src/lib.rs", 3, 9).to_string(),
+            "src/lib.rs:3:9"
+        );
+    }
+
+    #[test]
+    fn artifacts_become_evidence() {
+        let outcome = Outcome::pass("ok").with_artifact("logs/a.log", b"x".to_vec());
+        assert_eq!(outcome.evidence(), ["logs/a.log"]);
+    }
+}

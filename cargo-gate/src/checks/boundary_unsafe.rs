@@ -1,0 +1,378 @@
+//! `boundary.unsafe`: every `unsafe` block/fn/impl/trait, extern block, non-Rust ABI,
+//! `#[no_mangle]`/`#[export_name]` and inline assembly in the workspace, found by a real Rust
+//! lexer ([`crate::scan`]), attributed to the member that owns the file, and judged against
+//! `[boundary] allow-unsafe` and the policy profile.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::policy::Allowance;
+use crate::scan::{self, BoundaryHit, BoundaryKind};
+use crate::stage::Stage;
+use crate::workspace::{Member, Workspace};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The `boundary.unsafe` check.
+#[derive(Debug)]
+pub struct BoundaryUnsafe;
+
+static META: CheckMeta = CheckMeta {
+    id: "boundary.unsafe",
+    stage: Stage::Pilot,
+    summary: "unsafe, extern blocks/ABIs, #[no_mangle] and asm! appear only in crates the profile allows",
+    fix: "move the code into a crate listed in [boundary] allow-unsafe, add the crate to that list after review, or remove the unsafe code",
+};
+
+const INVENTORY: &str = "boundary/inventory.json";
+
+/// One boundary site, as kept in the inventory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Site {
+    /// Owning crate.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Workspace-relative file.
+    pub file: String,
+    /// The hit.
+    #[serde(flatten)]
+    pub hit: BoundaryHit,
+    /// Whether the profile allows it there.
+    pub allowed: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Inventory<'a> {
+    profile: &'a str,
+    allow_unsafe: &'a [String],
+    files_scanned: usize,
+    bytes_scanned: u64,
+    sites: &'a [Site],
+}
+
+impl Check for BoundaryUnsafe {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let ws = ctx.workspace;
+        let (files, mut findings) = member_files(ws);
+        let scanned = scan_files(&files, default_threads());
+        let rules = ctx.config.profile.rules();
+        let mut sites = Vec::new();
+        let mut bytes = 0u64;
+        for (file, result) in files.iter().zip(scanned) {
+            let rel = ws.relative(&file.path);
+            let hits = match result {
+                Ok((len, hits)) => {
+                    bytes += len;
+                    hits
+                }
+                Err(err) => {
+                    findings.push(
+                        Finding::warning(format!("could not read the file: {err}"))
+                            .at(Location::file(rel)),
+                    );
+                    continue;
+                }
+            };
+            let crate_allowed = ctx.config.allow_unsafe.iter().any(|a| a == &file.krate);
+            for hit in hits {
+                let allowance = match hit.kind {
+                    BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm => {
+                        rules.inline_asm
+                    }
+                    _ => rules.unsafe_code,
+                };
+                let allowed = allowance.permits(crate_allowed);
+                if !allowed {
+                    findings.push(violation(&hit, &file.krate, &rel, allowance));
+                }
+                sites.push(Site {
+                    krate: file.krate.clone(),
+                    file: rel.clone(),
+                    hit,
+                    allowed,
+                });
+            }
+        }
+        let inventory = Inventory {
+            profile: ctx.config.profile.as_str(),
+            allow_unsafe: &ctx.config.allow_unsafe,
+            files_scanned: files.len(),
+            bytes_scanned: bytes,
+            sites: &sites,
+        };
+        let inventory = serde_json::to_string_pretty(&inventory).expect("inventory serialises");
+        let violations = sites.iter().filter(|s| !s.allowed).count();
+        let allowed = sites.len() - violations;
+        let outcome = if violations > 0 {
+            Outcome::fail(format!(
+                "{violations} unsafe/FFI site(s) outside the crates the profile allows ({} files scanned)",
+                files.len()
+            ))
+        } else {
+            let warnings = findings.len();
+            let summary = format!(
+                "no unsafe/FFI outside allowed crates ({} files scanned, {allowed} allowed site(s) inventoried)",
+                files.len()
+            );
+            if warnings > 0 {
+                Outcome::warn(format!("{summary}; {warnings} file(s) need attention"))
+            } else {
+                Outcome::pass(summary)
+            }
+        };
+        outcome
+            .with_findings(findings)
+            .with_artifact(INVENTORY, inventory)
+    }
+}
+
+fn violation(hit: &BoundaryHit, krate: &str, rel: &str, allowance: Allowance) -> Finding {
+    let what = match &hit.abi {
+        Some(abi) if matches!(hit.kind, BoundaryKind::ExternBlock | BoundaryKind::ExternAbiFn) => {
+            format!("{} (ABI \"{abi}\")", hit.kind.describe())
+        }
+        _ => hit.kind.describe().to_owned(),
+    };
+    let why = match allowance {
+        Allowance::Nowhere => "the profile allows it nowhere".to_owned(),
+        _ => format!("`{krate}` is not in [boundary] allow-unsafe"),
+    };
+    Finding::error(format!("{what} in crate `{krate}`: {why}"))
+        .at(Location::at(rel, hit.line, hit.column))
+        .subject(krate)
+}
+
+/// A Rust source file and the member that owns it.
+#[derive(Debug, Clone)]
+pub struct OwnedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// The owning member's package name.
+    pub krate: String,
+}
+
+/// Every `.rs` file of every member, each exactly once, owned by the member whose directory
+/// is the deepest one containing it. Directories holding a Cargo.toml of their own belong to
+/// that package (another member, or a package outside the workspace such as a test
+/// fixture), so a walk never enters them; `.gitignore`d paths, hidden directories and the
+/// target directory are skipped; symbolic links are not followed, so a link loop cannot
+/// hang the walk. Non-UTF-8 paths are scanned and reported as warnings.
+pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<Finding>) {
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    for member in &ws.members {
+        walk_member(ws, member, &mut files, &mut findings);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    (files, findings)
+}
+
+fn walk_member(ws: &Workspace, member: &Member, files: &mut Vec<OwnedFile>, findings: &mut Vec<Finding>) {
+    let root = member.dir.clone();
+    let target = ws.target_dir.clone();
+    let walker = ignore::WalkBuilder::new(&member.dir)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            let path = entry.path();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && (path.starts_with(&target) || (path != root && path.join("Cargo.toml").exists())))
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                findings.push(Finding::warning(format!("could not walk part of the tree: {err}")));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if !entry.file_type().is_some_and(|t| t.is_file())
+            || path.extension().is_none_or(|e| e != "rs")
+        {
+            continue;
+        }
+        if path.to_str().is_none() {
+            findings.push(
+                Finding::warning(
+                    "path is not valid UTF-8 (shown lossily); it was scanned, but rename it: \
+                     non-UTF-8 names do not survive every platform and tool",
+                )
+                .at(Location::file(ws.relative(path)))
+                .subject(member.name.clone()),
+            );
+        }
+        files.push(OwnedFile {
+            path: path.to_owned(),
+            krate: member.name.clone(),
+        });
+    }
+}
+
+/// Threads for scanning: what the machine offers.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Reads and scans `files` on `threads` threads; results are in the order of `files`, each
+/// the file's size and its hits. Each file is read, scanned and dropped, so memory stays
+/// bounded by the largest file per thread.
+pub fn scan_files(
+    files: &[OwnedFile],
+    threads: usize,
+) -> Vec<std::io::Result<(u64, Vec<BoundaryHit>)>> {
+    scan_paths(files.iter().map(|f| f.path.as_path()).collect::<Vec<_>>().as_slice(), threads)
+}
+
+/// [`scan_files`] over bare paths.
+pub fn scan_paths(
+    paths: &[&Path],
+    threads: usize,
+) -> Vec<std::io::Result<(u64, Vec<BoundaryHit>)>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<std::io::Result<(u64, Vec<BoundaryHit>)>>>> =
+        Mutex::new((0..paths.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, paths.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let result = std::fs::read(path)
+                        .map(|bytes| (bytes.len() as u64, scan::scan_source(&bytes)));
+                    results.lock().expect("no panics while holding the lock")[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no panics while holding the lock")
+        .into_iter()
+        .map(|r| r.expect("every index was scanned"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+    use crate::checks::testing::with_files;
+    use crate::config::Config;
+    use crate::policy::Profile;
+
+    const DECOYS: &str = r###"
+//! Mentions unsafe { } in a doc comment.
+#![forbid(unsafe_code)]
+/* unsafe fn nested /* unsafe */ still a comment */
+pub fn decoys() -> &'static str {
+    let unsafe_code = 1;
+    let _ = r#unsafe;
+    let _ = "unsafe { extern \"C\" }";
+    let _ = r##"unsafe "# asm!() "##;
+    let _ = 'u';
+    extern crate core;
+    "#[no_mangle]"
+}
+"###;
+
+    fn run(files: &[(&str, &str)], config: Config) -> Outcome {
+        with_files(files, &["app", "ffi"], config, |ctx| BoundaryUnsafe.run(ctx))
+    }
+
+    fn allow_ffi() -> Config {
+        Config {
+            allow_unsafe: vec!["ffi".into()],
+            ..Config::default()
+        }
+    }
+
+    #[test]
+    fn decoys_in_comments_strings_and_identifiers_never_count() {
+        let outcome = run(&[("app/src/lib.rs", DECOYS)], Config::default());
+        assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+        assert!(outcome.summary.contains("0 allowed site(s)"));
+    }
+
+    #[test]
+    fn unsafe_outside_the_allowed_crate_fails_with_file_line_column() {
+        let files = [
+            ("app/src/lib.rs", "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n"),
+            ("ffi/src/lib.rs", "unsafe extern \"C\" { fn abs(x: i32) -> i32; }\n"),
+        ];
+        let outcome = run(&files, allow_ffi());
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.findings.len(), 1);
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.location, Some(Location::at("app/src/lib.rs", 2, 5)));
+        assert_eq!(
+            finding.message,
+            "unsafe block in crate `app`: `app` is not in [boundary] allow-unsafe"
+        );
+        assert_eq!(outcome.evidence(), [INVENTORY]);
+    }
+
+    #[test]
+    fn portable_forbids_asm_even_in_allowed_crates_idiomatic_does_not() {
+        let files = [("ffi/src/lib.rs", "pub fn f() { unsafe { core::arch::asm!(\"nop\") } }\n")];
+        let outcome = run(&files, allow_ffi());
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(outcome.findings[0].message.contains("the profile allows it nowhere"));
+        let idiomatic = Config {
+            profile: Profile::Idiomatic,
+            ..allow_ffi()
+        };
+        assert_eq!(run(&files, idiomatic).status, Status::Pass);
+    }
+
+    #[test]
+    fn rusty_allows_everything_but_still_inventories_it() {
+        let files = [("app/src/lib.rs", "#[unsafe(no_mangle)]\npub extern \"C\" fn f() {}\n")];
+        let config = Config {
+            profile: Profile::Rusty,
+            ..Config::default()
+        };
+        let outcome = run(&files, config);
+        assert_eq!(outcome.status, Status::Pass);
+        let inventory: serde_json::Value =
+            serde_json::from_slice(&outcome.artifacts[0].bytes).unwrap();
+        assert_eq!(inventory["sites"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn nested_packages_and_ignored_dirs_are_not_attributed_to_the_parent() {
+        let files = [
+            ("app/src/lib.rs", ""),
+            ("app/fixtures/other/Cargo.toml", "[package]\nname = \"other\"\n"),
+            ("app/fixtures/other/src/lib.rs", "unsafe fn f() {}\n"),
+            ("app/.hidden/x.rs", "unsafe fn f() {}\n"),
+        ];
+        let outcome = run(&files, Config::default());
+        assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_do_not_hang_and_non_utf8_names_are_reported() {
+        use std::os::unix::ffi::OsStrExt;
+        with_files(&[("app/src/lib.rs", "")], &["app"], Config::default(), |ctx| {
+            let src = ctx.workspace.root.join("app/src");
+            std::os::unix::fs::symlink(&src, src.join("loop")).unwrap();
+            let odd = src.join(std::ffi::OsStr::from_bytes(b"bad\xff.rs"));
+            std::fs::write(odd, "unsafe fn f() {}\n").unwrap();
+            let outcome = BoundaryUnsafe.run(ctx);
+            assert_eq!(outcome.status, Status::Fail);
+            assert!(
+                outcome.findings.iter().any(|f| f.message.contains("not valid UTF-8")),
+                "{:?}",
+                outcome.findings
+            );
+        });
+    }
+}

@@ -1,0 +1,161 @@
+//! `lockfile.locked`: Cargo.lock exists, git tracks it (in a git work tree), and
+//! `cargo metadata --locked` accepts it. Each of the three is reported on its own.
+
+use crate::cargo::{self, Captured};
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::stage::Stage;
+use crate::workspace::git_tracks;
+
+/// The `lockfile.locked` check.
+#[derive(Debug)]
+pub struct LockfileLocked;
+
+static META: CheckMeta = CheckMeta {
+    id: "lockfile.locked",
+    stage: Stage::Pilot,
+    summary: "Cargo.lock exists, is tracked by git, and `cargo metadata --locked` accepts it",
+    fix: "run `cargo generate-lockfile` (or `cargo update --workspace` when it is stale) and commit Cargo.lock",
+};
+
+const LOG: &str = "logs/cargo-metadata-locked.log";
+
+impl Check for LockfileLocked {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let root = &ctx.workspace.root;
+        let lock = root.join("Cargo.lock");
+        if !lock.is_file() {
+            return Outcome::fail("Cargo.lock does not exist").with_finding(
+                Finding::error(
+                    "Cargo.lock is missing: builds resolve dependencies afresh each time \
+                     (fix: run `cargo generate-lockfile` and commit Cargo.lock)",
+                )
+                .at(Location::file("Cargo.lock")),
+            );
+        }
+        let mut findings = Vec::new();
+        let tracked = match &ctx.workspace.git {
+            None => "not a git work tree, tracking not applicable",
+            Some(_) if git_tracks(root, "Cargo.lock") => "tracked by git",
+            Some(_) => {
+                findings.push(
+                    Finding::error(
+                        "Cargo.lock is not tracked by git (fix: remove it from .gitignore and \
+                         `git add Cargo.lock`)",
+                    )
+                    .at(Location::file("Cargo.lock")),
+                );
+                "NOT tracked by git"
+            }
+        };
+        let mut cmd = ctx
+            .cargo
+            .command("metadata", &["--locked", "--format-version", "1"]);
+        // The JSON is not evidence of anything; only cargo's verdict and messages are kept.
+        cmd.stdout(std::process::Stdio::null());
+        let captured = match metadata_stderr(cmd) {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::skip(
+                    SkipKind::Unavailable,
+                    format!("could not run `cargo metadata --locked`: {e}"),
+                );
+            }
+        };
+        let log = captured.log_file();
+        if !captured.success() {
+            if let Some(unavailable) = cargo::classify_unavailable(&captured.log, ctx.cargo.offline())
+            {
+                return Outcome::skip(
+                    SkipKind::Unavailable,
+                    format!("`cargo metadata --locked` was not evaluated: {}", unavailable.reason()),
+                )
+                .with_findings(findings)
+                .with_artifact(LOG, log);
+            }
+            let message = if captured.log.contains("--locked was passed") {
+                "Cargo.lock is out of date with the manifests: `cargo metadata --locked` refuses it \
+                 (fix: run `cargo update --workspace` and commit Cargo.lock)"
+                    .to_owned()
+            } else {
+                format!(
+                    "`cargo metadata --locked` failed: {}",
+                    cargo::first_error(&captured.log)
+                )
+            };
+            findings.push(Finding::error(message).at(Location::file("Cargo.lock")));
+        }
+        let outcome = if findings.is_empty() {
+            Outcome::pass(format!(
+                "Cargo.lock present, {tracked}, accepted by `cargo metadata --locked`"
+            ))
+        } else {
+            let failed: Vec<&str> = findings
+                .iter()
+                .map(|f| {
+                    if f.message.contains("not tracked") {
+                        "not tracked by git"
+                    } else if f.message.contains("out of date") {
+                        "out of date"
+                    } else {
+                        "rejected by cargo"
+                    }
+                })
+                .collect();
+            Outcome::fail(format!("Cargo.lock {}", failed.join(" and ")))
+        };
+        outcome.with_findings(findings).with_artifact(LOG, log)
+    }
+}
+
+fn metadata_stderr(mut cmd: std::process::Command) -> std::io::Result<Captured> {
+    let command_line = format!("{cmd:?}").replace('"', "");
+    let output = cmd.stdin(std::process::Stdio::null()).output()?;
+    Ok(Captured {
+        command_line,
+        code: output.status.code(),
+        log: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+    use crate::checks::testing::with_files;
+    use crate::config::Config;
+
+    const MANIFEST: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    const LOCK: &str = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
+
+    fn run(files: &[(&str, &str)]) -> Outcome {
+        with_files(files, &["app"], Config::default(), |ctx| LockfileLocked.run(ctx))
+    }
+
+    #[test]
+    fn missing_lockfile_fails_and_says_how_to_fix() {
+        let outcome = run(&[("Cargo.toml", MANIFEST), ("src/lib.rs", "")]);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "Cargo.lock does not exist");
+        assert!(outcome.findings[0].message.contains("cargo generate-lockfile"));
+    }
+
+    #[test]
+    fn current_lockfile_passes() {
+        let outcome = run(&[("Cargo.toml", MANIFEST), ("Cargo.lock", LOCK), ("src/lib.rs", "")]);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome.summary.contains("not a git work tree"));
+        assert_eq!(outcome.evidence(), [LOG]);
+    }
+
+    #[test]
+    fn stale_lockfile_fails_as_out_of_date() {
+        let stale = LOCK.replace("0.1.0", "0.0.9");
+        let outcome = run(&[("Cargo.toml", MANIFEST), ("Cargo.lock", &stale), ("src/lib.rs", "")]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.summary, "Cargo.lock out of date");
+    }
+}

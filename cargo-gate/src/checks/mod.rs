@@ -1,0 +1,10 @@
+//! One module per check, each with the same shape: a unit struct, its `CheckMeta`, and `run`.
+
+pub mod boundary_unsafe;
+pub mod config_valid;
+pub mod lockfile_locked;
+pub mod policy_profile;
+pub mod tests_pass;
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,0 +1,57 @@
+//! Test helpers for checks: a workspace on disk made from a list of files.
+
+use crate::cargo::Cargo;
+use crate::check::Context;
+use crate::config::Config;
+use crate::stage::Stage;
+use crate::workspace::{Member, Workspace};
+use std::path::Path;
+
+/// Runs `f` with a context over a workspace whose members are `members` (each in a directory
+/// of its own name) in a fresh temporary directory that holds no files.
+pub(crate) fn with_context<T>(members: &[&str], config: Config, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    with_files(&[], members, config, f)
+}
+
+/// Like [`with_context`], with `files` (path, contents) written first.
+pub(crate) fn with_files<T>(
+    files: &[(&str, &str)],
+    members: &[&str],
+    config: Config,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    for name in members {
+        std::fs::create_dir_all(dir.path().join(name)).unwrap();
+    }
+    let workspace = Workspace {
+        root: dir.path().to_owned(),
+        manifest_path: dir.path().join("Cargo.toml"),
+        target_dir: dir.path().join("target"),
+        members: members
+            .iter()
+            .map(|name| Member {
+                name: (*name).to_owned(),
+                dir: dir.path().join(name),
+            })
+            .collect(),
+        git: None,
+    };
+    let cargo = Cargo::new(dir.path(), true);
+    let ctx = Context {
+        workspace: &workspace,
+        config: &config,
+        cargo: &cargo,
+        stage: Stage::Pilot,
+    };
+    f(&ctx)
+}
+
+pub(crate) fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, contents) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+}

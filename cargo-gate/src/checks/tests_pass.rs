@@ -1,0 +1,344 @@
+//! `tests.pass`: runs the workspace's tests (`cargo test --locked --workspace`, or
+//! `cargo nextest run` when the workspace configures nextest and it is installed), counts
+//! passed/failed/ignored, names every failing test, and keeps the full log.
+
+use crate::cargo::{self, Captured};
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::stage::Stage;
+
+/// The `tests.pass` check.
+#[derive(Debug)]
+pub struct TestsPass;
+
+static META: CheckMeta = CheckMeta {
+    id: "tests.pass",
+    stage: Stage::Pilot,
+    summary: "`cargo test --locked --workspace` (or nextest) is green; counts and log kept",
+    fix: "fix the failing tests named in the findings; the full log is logs/tests.log in the run record",
+};
+
+const LOG: &str = "logs/tests.log";
+
+/// Test counts parsed from a test runner's output.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TestCounts {
+    /// Tests that passed.
+    pub passed: u64,
+    /// Tests that failed.
+    pub failed: u64,
+    /// Tests ignored or skipped.
+    pub ignored: u64,
+    /// Names of failing tests, with the test binary when known, in output order.
+    pub failures: Vec<String>,
+    /// Whether any summary line was seen at all.
+    pub saw_summary: bool,
+}
+
+/// Which runner produced the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// libtest through `cargo test`.
+    CargoTest,
+    /// cargo-nextest.
+    Nextest,
+}
+
+impl Check for TestsPass {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let runner = if ctx.workspace.root.join(".config/nextest.toml").is_file()
+            && nextest_installed(ctx)
+        {
+            Runner::Nextest
+        } else {
+            Runner::CargoTest
+        };
+        let cmd = match runner {
+            Runner::CargoTest => ctx
+                .cargo
+                .command("test", &["--locked", "--workspace", "--no-fail-fast"]),
+            Runner::Nextest => ctx.cargo.command(
+                "nextest",
+                &["run", "--locked", "--workspace", "--no-fail-fast"],
+            ),
+        };
+        let captured = match ctx.cargo.run(cmd) {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::skip(SkipKind::Unavailable, format!("could not run cargo: {e}"));
+            }
+        };
+        evaluate(&captured, runner, ctx.cargo.offline())
+    }
+}
+
+fn nextest_installed(ctx: &Context<'_>) -> bool {
+    let mut cmd = ctx.cargo.command("nextest", &["--version"]);
+    cmd.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd.status().is_ok_and(|s| s.success())
+}
+
+/// Turns a captured test run into an outcome.
+pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
+    let log = captured.log_file();
+    let counts = match runner {
+        Runner::CargoTest => parse_libtest(&captured.log),
+        Runner::Nextest => parse_nextest(&captured.log),
+    };
+    let runner_name = match runner {
+        Runner::CargoTest => "cargo test",
+        Runner::Nextest => "cargo nextest",
+    };
+    if !captured.success()
+        && !counts.saw_summary
+        && let Some(unavailable) = cargo::classify_unavailable(&captured.log, offline)
+    {
+        return Outcome::skip(
+            SkipKind::Unavailable,
+            format!("tests were not run: {}", unavailable.reason()),
+        )
+        .with_artifact(LOG, log);
+    }
+    let tally = format!(
+        "{} passed, {} failed, {} ignored",
+        counts.passed, counts.failed, counts.ignored
+    );
+    let outcome = if counts.failed > 0 {
+        let findings = counts
+            .failures
+            .iter()
+            .map(|name| Finding::error(format!("test failed: {name}")).subject(name.clone()));
+        Outcome::fail(format!("{runner_name}: {tally}")).with_findings(findings)
+    } else if !captured.success() {
+        let compile_errors = compile_errors(&captured.log);
+        let what = if compile_errors.is_empty() {
+            format!(
+                "{runner_name} exited with status {}",
+                captured
+                    .code
+                    .map_or_else(|| "signal".to_owned(), |c| c.to_string())
+            )
+        } else {
+            format!("{runner_name}: the tests did not build")
+        };
+        let mut outcome = Outcome::fail(format!("{what} ({tally})"));
+        if compile_errors.is_empty() {
+            outcome = outcome.with_finding(Finding::error(cargo::first_error(&captured.log)));
+        }
+        outcome.with_findings(compile_errors)
+    } else if counts.passed == 0 {
+        Outcome::warn(format!(
+            "{runner_name} ran no test ({tally}): nothing shows the code works"
+        ))
+    } else {
+        let mut summary = format!("{runner_name}: {tally}");
+        if runner == Runner::Nextest {
+            summary.push_str(" (doctests are not run by nextest)");
+        }
+        Outcome::pass(summary)
+    };
+    outcome.with_artifact(LOG, log)
+}
+
+/// Parses libtest output as printed by `cargo test`.
+pub fn parse_libtest(log: &str) -> TestCounts {
+    let mut counts = TestCounts::default();
+    let mut binary = String::new();
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Running ") {
+            // "Running unittests src/lib.rs (target/debug/deps/app-123)" or "Running tests/x.rs (…)"
+            binary = rest.split(" (").next().unwrap_or(rest).to_owned();
+        } else if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
+            binary = format!("doctests {rest}");
+        } else if let Some(rest) = trimmed.strip_prefix("test ")
+            && let Some(name) = rest.strip_suffix(" ... FAILED")
+        {
+            counts.failures.push(if binary.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{name} ({binary})")
+            });
+        } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
+            counts.saw_summary = true;
+            for part in rest.split(';') {
+                let mut words = part.split_whitespace().rev();
+                let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => counts.passed += n,
+                    "failed" => counts.failed += n,
+                    "ignored" => counts.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// Parses cargo-nextest's output.
+pub fn parse_nextest(log: &str) -> TestCounts {
+    let mut counts = TestCounts::default();
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("FAIL [") {
+            if let Some((_, name)) = rest.split_once("] ") {
+                let name = name.trim().to_owned();
+                if !counts.failures.contains(&name) {
+                    counts.failures.push(name);
+                }
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("Summary [") {
+            // "Summary [   0.010s] 3 tests run: 2 passed, 1 failed, 1 skipped"
+            counts.saw_summary = true;
+            let Some((_, tail)) = rest.split_once("run:") else {
+                continue;
+            };
+            for part in tail.split(',') {
+                let mut words = part.split_whitespace();
+                let (Some(n), Some(what)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => counts.passed += n,
+                    "failed" | "timed" => counts.failed += n,
+                    "skipped" => counts.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// rustc errors in a build log, with their `--> file:line:col` locations.
+fn compile_errors(log: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut lines = log.lines().peekable();
+    while let Some(line) = lines.next() {
+        if !line.starts_with("error[") && !(line.starts_with("error: ") && !line.contains("could not compile")) {
+            continue;
+        }
+        let mut finding = Finding::error(line.trim_start_matches("error: ").to_owned());
+        if let Some(next) = lines.peek()
+            && let Some(place) = next.trim().strip_prefix("--> ")
+        {
+            let mut parts = place.rsplitn(3, ':');
+            let (col, row, file) = (parts.next(), parts.next(), parts.next());
+            if let (Some(Ok(col)), Some(Ok(row)), Some(file)) =
+                (col.map(str::parse), row.map(str::parse), file)
+            {
+                finding = finding.at(Location::at(file, row, col));
+            }
+        }
+        findings.push(finding);
+        if findings.len() == 20 {
+            break;
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+
+    fn captured(code: i32, log: &str) -> Captured {
+        Captured {
+            command_line: "cargo test".into(),
+            code: Some(code),
+            log: log.into(),
+        }
+    }
+
+    const FAILING: &str = "\
+   Compiling app v0.1.0 (/w)
+    Finished `test` profile [unoptimized + debuginfo] target(s) in 0.50s
+     Running unittests src/lib.rs (target/debug/deps/app-1234)
+
+running 3 tests
+test tests::adds ... ok
+test tests::breaks ... FAILED
+test tests::slow ... ignored
+
+failures:
+
+---- tests::breaks stdout ----
+thread 'tests::breaks' panicked at src/lib.rs:9:9:
+assertion failed
+
+test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+   Doc-tests app
+
+running 1 test
+test src/lib.rs - add (line 3) ... ok
+
+test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.10s
+
+error: 1 target failed:
+    `--lib`
+";
+
+    #[test]
+    fn libtest_counts_and_names_failures_with_their_binary() {
+        let counts = parse_libtest(FAILING);
+        assert_eq!((counts.passed, counts.failed, counts.ignored), (2, 1, 1));
+        assert_eq!(counts.failures, ["tests::breaks (unittests src/lib.rs)"]);
+    }
+
+    #[test]
+    fn failing_run_fails_and_keeps_the_log() {
+        let outcome = evaluate(&captured(101, FAILING), Runner::CargoTest, false);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "cargo test: 2 passed, 1 failed, 1 ignored");
+        assert_eq!(outcome.findings.len(), 1);
+        assert_eq!(outcome.evidence(), [LOG]);
+    }
+
+    #[test]
+    fn green_run_passes_and_empty_run_warns() {
+        let green = "test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(evaluate(&captured(0, green), Runner::CargoTest, false).status, Status::Pass);
+        let empty = "test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
+        assert_eq!(evaluate(&captured(0, empty), Runner::CargoTest, false).status, Status::Warn);
+    }
+
+    #[test]
+    fn compile_error_fails_with_its_location() {
+        let log = "error[E0425]: cannot find value `x` in this scope\n --> src/lib.rs:2:5\n  |\nerror: could not compile `app` (lib test) due to 1 previous error\n";
+        let outcome = evaluate(&captured(101, log), Runner::CargoTest, false);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(outcome.summary.contains("did not build"));
+        assert_eq!(
+            outcome.findings[0].location,
+            Some(Location::at("src/lib.rs", 2, 5))
+        );
+    }
+
+    #[test]
+    fn unavailable_dependencies_skip_instead_of_failing() {
+        let log = "error: failed to download `serde v1.0.0`\nCaused by:\n  attempting to make an HTTP request, but --offline was specified\n";
+        let outcome = evaluate(&captured(101, log), Runner::CargoTest, true);
+        assert_eq!(outcome.status, Status::Skip);
+        assert_eq!(outcome.skip, Some(SkipKind::Unavailable));
+        assert!(outcome.summary.contains("not available offline"));
+    }
+
+    #[test]
+    fn nextest_summary_and_failures() {
+        let log = "        PASS [   0.004s] app tests::adds\n        FAIL [   0.005s] app tests::breaks\n------------\n     Summary [   0.010s] 3 tests run: 2 passed, 1 failed, 1 skipped\n        FAIL [   0.005s] app tests::breaks\n";
+        let counts = parse_nextest(log);
+        assert_eq!((counts.passed, counts.failed, counts.ignored), (2, 1, 1));
+        assert_eq!(counts.failures, ["app tests::breaks"]);
+    }
+}

@@ -1,0 +1,255 @@
+//! The command line: argument parsing (clap, `bin_name = "cargo"`), dispatch to the library,
+//! printing, and the exit code. Reports go to stdout, diagnostics to stderr.
+
+use crate::engine::{self, RunOptions};
+use crate::error::GateError;
+use crate::exit;
+use crate::record;
+use crate::redact::Redactor;
+use crate::registry;
+use crate::render::{self, Format, text::TextOptions};
+use crate::stage::Stage;
+use crate::verdict::Mode;
+use crate::workspace::Workspace;
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// `cargo gate`: is this commit ready for the next rollout stage?
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
+enum Cargo {
+    /// Production-readiness gate for Rust workspaces.
+    #[command(version, about, long_about = None)]
+    Gate(GateArgs),
+}
+
+#[derive(Debug, Args)]
+struct GateArgs {
+    #[command(subcommand)]
+    command: GateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GateCommand {
+    /// Stage 1: one service or internal tool.
+    Pilot(RunArgs),
+    /// Stage 2: controlled production (not available in this version).
+    Controlled(RunArgs),
+    /// Stage 3: broad production rollout (not available in this version).
+    Broad(RunArgs),
+    /// Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file.
+    Verify(VerifyArgs),
+    /// List every check: id, stage, description.
+    Checks,
+    /// Explain one check: what it establishes and how to fix a failure.
+    Explain {
+        /// The check id, e.g. `boundary.unsafe`.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Path to the workspace's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+    /// Read the configuration from this file instead of gate.toml / [workspace.metadata.gate].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// WARN (and SKIP) fail the verdict.
+    #[arg(long, conflicts_with = "permissive")]
+    strict: bool,
+    /// WARN and SKIP never fail the verdict (FAIL still does).
+    #[arg(long)]
+    permissive: bool,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Where run records go (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Pass --offline to every cargo call.
+    #[arg(long)]
+    offline: bool,
+    /// Run only these checks.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    only: Vec<String>,
+    /// Leave these checks out.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// A run directory (`<out>/runs/<run-id>`); default: every run under --out.
+    run: Option<PathBuf>,
+    /// The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Path to the workspace's Cargo.toml (to find the default output directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+}
+
+/// Entry point of the `cargo-gate` binary: parses `std::env::args_os()`, runs, and returns
+/// the process exit code.
+pub fn main() -> i32 {
+    main_with(std::env::args_os())
+}
+
+/// [`main`] with explicit arguments (`argv[0]` first).
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let Cargo::Gate(gate) = match Cargo::try_parse_from(args) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                exit::COULD_NOT_EVALUATE
+            } else {
+                exit::READY
+            };
+        }
+    };
+    let mut redactor = Redactor::from_env();
+    match dispatch(gate.command, &mut redactor) {
+        Ok(code) => code,
+        Err(err) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", redactor.text(&err.to_string()));
+            if let Some(help) = err.help() {
+                let _ = writeln!(stderr, "  help: {}", redactor.text(&help));
+            }
+            exit::COULD_NOT_EVALUATE
+        }
+    }
+}
+
+fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateError> {
+    match command {
+        GateCommand::Pilot(args) => run_stage(Stage::Pilot, args, redactor),
+        GateCommand::Controlled(args) => run_stage(Stage::Controlled, args, redactor),
+        GateCommand::Broad(args) => run_stage(Stage::Broad, args, redactor),
+        GateCommand::Verify(args) => verify(args, redactor),
+        GateCommand::Checks => {
+            let mut text = String::new();
+            for meta in registry::metas() {
+                text.push_str(&format!("{:<18} {:<10} {}\n", meta.id, meta.stage, meta.summary));
+            }
+            print_stdout(&text);
+            Ok(exit::READY)
+        }
+        GateCommand::Explain { id } => {
+            let check = registry::find(&id).ok_or(GateError::UnknownCheck { id })?;
+            let meta = check.meta();
+            print_stdout(&format!(
+                "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\n",
+                meta.id, meta.stage, meta.summary, meta.fix
+            ));
+            Ok(exit::READY)
+        }
+    }
+}
+
+fn run_stage(stage: Stage, args: RunArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let mode = if args.strict {
+        Some(Mode::Strict)
+    } else if args.permissive {
+        Some(Mode::Permissive)
+    } else {
+        None
+    };
+    let opts = RunOptions {
+        stage,
+        manifest_path: args.manifest_path,
+        config_path: args.config,
+        mode,
+        out: args.out,
+        offline: args.offline,
+        only: args.only,
+        skip: args.skip,
+    };
+    let result = engine::run(&opts, redactor)?;
+    let rendered = match args.format {
+        Format::Json => render::json::render(&result.report),
+        Format::Text => {
+            let color = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let record_dir = redactor.text(&result.record_dir.to_string_lossy());
+            let duration = redactor.duration(std::time::Duration::from_millis(
+                result.report.duration_ms,
+            ));
+            render::text::render(&result.report, TextOptions { color }, &record_dir, &duration)
+        }
+    };
+    print_stdout(&rendered);
+    Ok(result.report.verdict.exit_code)
+}
+
+fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let (out, only) = match &args.run {
+        Some(run_dir) => {
+            let run_dir = run_dir.canonicalize().map_err(|source| GateError::Read {
+                path: run_dir.clone(),
+                source,
+            })?;
+            let id = run_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let out = run_dir
+                .parent()
+                .and_then(|runs| runs.parent())
+                .map(PathBuf::from)
+                .ok_or_else(|| GateError::Internal("run directory has no parent".into()))?;
+            (out, Some(id))
+        }
+        None => match args.out {
+            Some(out) => (out, None),
+            None => {
+                let ws = Workspace::discover(args.manifest_path.as_deref(), true)?;
+                (engine::out_dir(&ws, None), None)
+            }
+        },
+    };
+    redactor.add_path(&out, "<out>");
+    let report = record::verify(&out, only.as_deref())?;
+    let mut text = String::new();
+    for problem in &report.problems {
+        text.push_str(&format!("TAMPERED  {}: {}\n", problem.path, problem.message));
+    }
+    let code = if report.intact() {
+        text.push_str(&format!(
+            "verified {} run(s) under {}: every file and link intact\n",
+            report.runs_checked.len(),
+            redactor.text(&out.to_string_lossy())
+        ));
+        exit::READY
+    } else {
+        text.push_str(&format!(
+            "verification FAILED: {} problem(s) in {} run(s) checked\n",
+            report.problems.len(),
+            report.runs_checked.len()
+        ));
+        exit::NOT_READY
+    };
+    print_stdout(&text);
+    Ok(code)
+}
+
+fn print_stdout(text: &str) {
+    // A closed pipe (`cargo gate pilot | head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+}

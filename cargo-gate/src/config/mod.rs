@@ -1,0 +1,535 @@
+//! Configuration in two steps: parse `gate.toml` (or `[workspace.metadata.gate]`) with spans,
+//! rejecting unknown keys, then validate into the typed [`Config`] the checks receive.
+//!
+//! Every error points at `FILE:LINE:COL` and says how to fix it. No file at all means the
+//! documented defaults (see [`Config::default`]).
+
+mod raw;
+
+use crate::policy::Profile;
+use crate::stage::Stage;
+use raw::{RawConfig, Spanned};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+/// Where the effective configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "path", rename_all = "kebab-case")]
+pub enum ConfigSource {
+    /// No config anywhere: documented defaults.
+    Defaults,
+    /// `gate.toml` at the workspace root, or the file given with `--config`.
+    File(String),
+    /// `[workspace.metadata.gate]` in the root `Cargo.toml`.
+    CargoMetadata(String),
+}
+
+/// A CUDA driver version, as the CUDA release it ships with (`13.0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DriverVersion {
+    /// Major CUDA version.
+    pub major: u32,
+    /// Minor CUDA version.
+    pub minor: u32,
+}
+
+impl fmt::Display for DriverVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A platform of the CI matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Linux.
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+/// A team check declared with `[[check]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomCheck {
+    /// Its id.
+    pub id: String,
+    /// The stage where it starts to count.
+    pub stage: Stage,
+    /// The command and its arguments.
+    pub run: Vec<String>,
+    /// How long it may run.
+    #[serde(with = "duration_secs")]
+    pub timeout: Duration,
+}
+
+/// A waiver declared with `[[waiver]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    /// The check whose findings it covers.
+    pub check: String,
+    /// What it matches: a path glob, a crate name, or a substring of the finding's message.
+    #[serde(rename = "match")]
+    pub pattern: String,
+    /// Why the finding is accepted.
+    pub reason: String,
+    /// Who owns the decision.
+    pub owner: String,
+    /// The last day the waiver holds, `YYYY-MM-DD`.
+    pub expires: String,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// Where it came from.
+    pub source: ConfigSource,
+    /// Whether `[policy] profile` was written down (the default is reported as such).
+    pub profile_declared: bool,
+    /// The policy profile.
+    pub profile: Profile,
+    /// `[policy] strict`: WARN fails the verdict.
+    pub strict: bool,
+    /// `[policy] min-driver`.
+    pub min_driver: Option<DriverVersion>,
+    /// `[boundary] allow-unsafe`: crates that may contain unsafe code and FFI.
+    pub allow_unsafe: Vec<String>,
+    /// `[tests] failure-paths`: failure path name to test-name pattern.
+    pub failure_paths: BTreeMap<String, String>,
+    /// `[bench] baseline`.
+    pub bench_baseline: String,
+    /// `[bench] max-regression`, a fraction (0.05 = 5 %).
+    pub bench_max_regression: f64,
+    /// `[checklist] path`.
+    pub checklist_path: String,
+    /// `[history] window`.
+    pub history_window: u32,
+    /// `[matrix] platforms`.
+    pub platforms: Vec<Platform>,
+    /// `[[check]]` entries.
+    pub custom_checks: Vec<CustomCheck>,
+    /// `[[waiver]]` entries.
+    pub waivers: Vec<Waiver>,
+}
+
+impl Default for Config {
+    /// The documented defaults: profile portable (not declared), not strict, no minimum
+    /// driver, no crate allowed unsafe code, no failure paths, baseline
+    /// `benches/baseline.json` with 5 % allowed regression, checklist `docs/READINESS.md`,
+    /// a history window of 5 runs, and all three platforms.
+    fn default() -> Config {
+        Config {
+            source: ConfigSource::Defaults,
+            profile_declared: false,
+            profile: Profile::Portable,
+            strict: false,
+            min_driver: None,
+            allow_unsafe: Vec::new(),
+            failure_paths: BTreeMap::new(),
+            bench_baseline: "benches/baseline.json".to_owned(),
+            bench_max_regression: 0.05,
+            checklist_path: "docs/READINESS.md".to_owned(),
+            history_window: 5,
+            platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
+            custom_checks: Vec::new(),
+            waivers: Vec::new(),
+        }
+    }
+}
+
+/// An invalid configuration: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", position.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct ConfigError {
+    /// The file, as the user would type it (relative to the workspace root when inside it).
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(u32, u32)>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Loads the configuration for the workspace at `root`.
+///
+/// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
+/// `[workspace.metadata.gate]` in `root_manifest` are looked at, and having both is an error.
+pub fn load(
+    root: &Path,
+    root_manifest: &Path,
+    explicit: Option<&Path>,
+) -> Result<Config, ConfigError> {
+    if let Some(path) = explicit {
+        let text = read(root, path)?;
+        return parse_gate_toml(&text, &display(root, path));
+    }
+    let gate_toml = root.join("gate.toml");
+    let manifest_text = read(root, root_manifest)?;
+    let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest))?;
+    match (gate_toml.is_file(), in_manifest) {
+        (true, Some(_)) => Err(ConfigError {
+            file: display(root, &gate_toml),
+            position: None,
+            message: format!(
+                "configuration found in both gate.toml and [workspace.metadata.gate] of {}",
+                display(root, root_manifest)
+            ),
+            help: "keep one of the two: delete gate.toml or the [workspace.metadata.gate] table"
+                .to_owned(),
+        }),
+        (true, None) => {
+            let text = read(root, &gate_toml)?;
+            parse_gate_toml(&text, &display(root, &gate_toml))
+        }
+        (false, Some(config)) => Ok(config),
+        (false, None) => Ok(Config::default()),
+    }
+}
+
+fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|err| ConfigError {
+        file: display(root, path),
+        position: None,
+        message: format!("failed to read: {err}"),
+        help: "check that the file exists, is readable and is UTF-8".to_owned(),
+    })
+}
+
+/// A path relative to the workspace root when it is inside it, `/`-separated.
+fn display(root: &Path, path: &Path) -> String {
+    let shown = path.strip_prefix(root).unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// Parses the text of a `gate.toml`; `file` names it in errors.
+pub fn parse_gate_toml(text: &str, file: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
+    validate(raw, text, ConfigSource::File(file.to_owned()), file)
+}
+
+/// Parses `[workspace.metadata.gate]` out of a root `Cargo.toml`'s text, if present.
+pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, ConfigError> {
+    let manifest: raw::Manifest = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
+    let Some(raw) = manifest
+        .workspace
+        .and_then(|w| w.metadata)
+        .and_then(|m| m.gate)
+    else {
+        return Ok(None);
+    };
+    validate(raw, text, ConfigSource::CargoMetadata(file.to_owned()), file).map(Some)
+}
+
+fn toml_error(text: &str, file: &str, err: &toml::de::Error) -> ConfigError {
+    let message = err.message().trim().to_owned();
+    let help = if message.starts_with("unknown field") {
+        "remove the key or fix its spelling; the keys are listed in docs/CONFIG.md".to_owned()
+    } else if message.starts_with("invalid type") {
+        "give the value the type named above (see docs/CONFIG.md)".to_owned()
+    } else {
+        "fix the TOML syntax at this position".to_owned()
+    };
+    ConfigError {
+        file: file.to_owned(),
+        position: err.span().map(|s| line_col(text, s.start)),
+        message,
+        help,
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Validator<'_> {
+    fn error<T>(&self, spanned: &Spanned<T>, message: String, help: &str) -> ConfigError {
+        ConfigError {
+            file: self.file.to_owned(),
+            position: Some(line_col(self.text, spanned.span().start)),
+            message,
+            help: help.to_owned(),
+        }
+    }
+}
+
+fn validate(
+    raw: RawConfig,
+    text: &str,
+    source: ConfigSource,
+    file: &str,
+) -> Result<Config, ConfigError> {
+    let v = Validator { text, file };
+    let mut config = Config {
+        source,
+        ..Config::default()
+    };
+    if let Some(policy) = raw.policy {
+        if let Some(profile) = policy.profile {
+            config.profile = Profile::parse(profile.get_ref()).ok_or_else(|| {
+                v.error(
+                    &profile,
+                    format!("unknown profile `{}`", profile.get_ref()),
+                    "use one of: portable, idiomatic, rusty",
+                )
+            })?;
+            config.profile_declared = true;
+        }
+        config.strict = policy.strict.unwrap_or(false);
+        if let Some(min_driver) = policy.min_driver {
+            config.min_driver = Some(parse_driver(min_driver.get_ref()).ok_or_else(|| {
+                v.error(
+                    &min_driver,
+                    format!(
+                        "`{}` is not a CUDA driver version like \"13.0\"",
+                        min_driver.get_ref()
+                    ),
+                    "write the CUDA version as MAJOR.MINOR, e.g. min-driver = \"13.0\"",
+                )
+            })?);
+        }
+    }
+    if let Some(boundary) = raw.boundary {
+        for name in boundary.allow_unsafe.unwrap_or_default() {
+            if name.get_ref().trim().is_empty() {
+                return Err(v.error(
+                    &name,
+                    "empty crate name in allow-unsafe".to_owned(),
+                    "list package names, e.g. allow-unsafe = [\"ffi\"]",
+                ));
+            }
+            config.allow_unsafe.push(name.into_inner());
+        }
+    }
+    if let Some(tests) = raw.tests {
+        for (path, pattern) in tests.failure_paths.unwrap_or_default() {
+            if pattern.get_ref().is_empty() {
+                return Err(v.error(
+                    &pattern,
+                    format!("failure path `{path}` has an empty test-name pattern"),
+                    "give the prefix or substring of the test names, e.g. io = \"io_\"",
+                ));
+            }
+            config.failure_paths.insert(path, pattern.into_inner());
+        }
+    }
+    if let Some(bench) = raw.bench {
+        if let Some(baseline) = bench.baseline {
+            config.bench_baseline = baseline;
+        }
+        if let Some(max) = bench.max_regression {
+            let value = *max.get_ref();
+            if !(value > 0.0 && value <= 1.0) {
+                return Err(v.error(
+                    &max,
+                    format!("max-regression = {value} is outside (0, 1]"),
+                    "give a fraction: 0.05 allows a 5 % slowdown",
+                ));
+            }
+            config.bench_max_regression = value;
+        }
+    }
+    if let Some(checklist) = raw.checklist.and_then(|c| c.path) {
+        config.checklist_path = checklist;
+    }
+    if let Some(window) = raw.history.and_then(|h| h.window) {
+        let value = *window.get_ref();
+        config.history_window = u32::try_from(value)
+            .ok()
+            .filter(|w| (1..=1000).contains(w))
+            .ok_or_else(|| {
+                v.error(
+                    &window,
+                    format!("history window {value} is outside 1..=1000"),
+                    "give the number of recent runs that must be green, e.g. window = 5",
+                )
+            })?;
+    }
+    if let Some(platforms) = raw.matrix.and_then(|m| m.platforms) {
+        config.platforms.clear();
+        for p in platforms {
+            let platform = match p.get_ref().as_str() {
+                "linux" => Platform::Linux,
+                "macos" => Platform::Macos,
+                "windows" => Platform::Windows,
+                other => {
+                    return Err(v.error(
+                        &p,
+                        format!("unknown platform `{other}`"),
+                        "use linux, macos or windows",
+                    ));
+                }
+            };
+            if !config.platforms.contains(&platform) {
+                config.platforms.push(platform);
+            }
+        }
+    }
+    for check in raw.check.unwrap_or_default() {
+        let id = check.id.get_ref();
+        if !is_check_id(id) {
+            return Err(v.error(
+                &check.id,
+                format!("`{id}` is not a check id"),
+                "use lowercase `area.name`, e.g. id = \"team.smoke\"",
+            ));
+        }
+        if crate::registry::find(id).is_some() {
+            return Err(v.error(
+                &check.id,
+                format!("`{id}` is the id of a built-in check"),
+                "give the team check an id of its own, e.g. \"team.smoke\"",
+            ));
+        }
+        let stage = Stage::parse(check.stage.get_ref()).ok_or_else(|| {
+            v.error(
+                &check.stage,
+                format!("unknown stage `{}`", check.stage.get_ref()),
+                "use pilot, controlled or broad",
+            )
+        })?;
+        if check.run.get_ref().is_empty() {
+            return Err(v.error(
+                &check.run,
+                "`run` is empty".to_owned(),
+                "give the command as a list, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
+            ));
+        }
+        let timeout = match &check.timeout {
+            None => Duration::from_secs(600),
+            Some(t) => humantime::parse_duration(t.get_ref())
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    v.error(
+                        t,
+                        format!("`{}` is not a duration", t.get_ref()),
+                        "write a duration like \"90s\" or \"10m\"",
+                    )
+                })?,
+        };
+        config.custom_checks.push(CustomCheck {
+            id: id.clone(),
+            stage,
+            run: check.run.into_inner(),
+            timeout,
+        });
+    }
+    for waiver in raw.waiver.unwrap_or_default() {
+        let check = waiver.check.get_ref();
+        let known = crate::registry::find(check).is_some()
+            || config.custom_checks.iter().any(|c| &c.id == check);
+        if !known {
+            return Err(v.error(
+                &waiver.check,
+                format!("waiver names unknown check `{check}`"),
+                "use an id from `cargo gate checks`",
+            ));
+        }
+        for (field, value) in [("reason", &waiver.reason), ("owner", &waiver.owner)] {
+            if value.get_ref().trim().is_empty() {
+                return Err(v.error(
+                    value,
+                    format!("waiver for `{check}` has an empty {field}"),
+                    "every waiver needs a reason, an owner and an expiry date",
+                ));
+            }
+        }
+        if !is_date(waiver.expires.get_ref()) {
+            return Err(v.error(
+                &waiver.expires,
+                format!("`{}` is not a date", waiver.expires.get_ref()),
+                "write the expiry as YYYY-MM-DD, e.g. expires = \"2027-06-30\"",
+            ));
+        }
+        config.waivers.push(Waiver {
+            check: check.clone(),
+            pattern: waiver.pattern.into_inner(),
+            reason: waiver.reason.into_inner(),
+            owner: waiver.owner.into_inner(),
+            expires: waiver.expires.into_inner(),
+        });
+    }
+    Ok(config)
+}
+
+fn parse_driver(text: &str) -> Option<DriverVersion> {
+    let (major, minor) = text.split_once('.')?;
+    let major: u32 = major.parse().ok()?;
+    let minor: u32 = minor.parse().ok()?;
+    (1..100).contains(&major).then_some(DriverVersion { major, minor })
+}
+
+fn is_check_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+fn is_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| text[r].parse::<u32>().ok();
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(_), Some(month), Some(day)) => (1..=12).contains(&month) && (1..=31).contains(&day),
+        _ => false,
+    }
+}
+
+/// Serialises a duration as whole seconds.
+mod duration_secs {
+    use serde::Serializer;
+    use std::time::Duration;
+
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+}
+
+impl Config {
+    /// The effective configuration as canonical JSON: what the policy digest is taken over.
+    pub fn effective_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("config serialises")
+    }
+}
+
+/// The path of the config file, when there is one, for locations in findings.
+impl ConfigSource {
+    /// The file that holds the configuration, if any.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            ConfigSource::Defaults => None,
+            ConfigSource::File(f) | ConfigSource::CargoMetadata(f) => Some(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Config, String> {
+    parse_gate_toml(text, "gate.toml").map_err(|e| format!("{e} | help: {}", e.help))
+}
+
+#[track_caller]
+fn check_err(text: &str, expect: &str) {
+    match parse(text) {
+        Ok(c) => panic!("expected an error, got {c:?}"),
+        Err(e) => assert!(e.starts_with(expect), "error `{e}` does not start with `{expect}`"),
+    }
+}
+
+#[test]
+fn empty_file_is_defaults_from_that_file() {
+    let config = parse("").unwrap();
+    assert_eq!(config.source, ConfigSource::File("gate.toml".into()));
+    assert!(!config.profile_declared);
+    assert_eq!(config.profile, Profile::Portable);
+    assert_eq!(config.history_window, 5);
+}
+
+#[test]
+fn full_spec_example_parses() {
+    let config = parse(
+        r#"
+[policy]
+profile = "idiomatic"
+strict = true
+min-driver = "13.0"
+
+[boundary]
+allow-unsafe = ["ffi"]
+
+[tests]
+failure-paths = { io = "io_", process = "process_" }
+
+[bench]
+baseline = "benches/baseline.json"
+max-regression = 0.05
+
+[checklist]
+path = "docs/READINESS.md"
+
+[history]
+window = 7
+
+[matrix]
+platforms = ["linux", "windows"]
+
+[[check]]
+id = "team.smoke"
+stage = "controlled"
+run = ["cargo", "xtask", "smoke"]
+timeout = "10m"
+
+[[waiver]]
+check = "boundary.unsafe"
+match = "ffi/*"
+reason = "bindings"
+owner = "platform-team"
+expires = "2027-06-30"
+"#,
+    )
+    .unwrap();
+    assert_eq!(config.profile, Profile::Idiomatic);
+    assert!(config.strict && config.profile_declared);
+    assert_eq!(config.min_driver, Some(DriverVersion { major: 13, minor: 0 }));
+    assert_eq!(config.allow_unsafe, ["ffi"]);
+    assert_eq!(config.failure_paths.len(), 2);
+    assert_eq!(config.history_window, 7);
+    assert_eq!(config.platforms, [Platform::Linux, Platform::Windows]);
+    assert_eq!(config.custom_checks[0].timeout, Duration::from_secs(600));
+    assert_eq!(config.custom_checks[0].stage, Stage::Controlled);
+    assert_eq!(config.waivers[0].pattern, "ffi/*");
+}
+
+#[test]
+fn errors_point_at_line_and_column() {
+    check_err("[policy]\nprofil = \"x\"\n", "gate.toml:2:1: unknown field `profil`");
+    check_err("[policy]\nstrict = \"yes\"\n", "gate.toml:2:10: invalid type: string");
+    check_err("[polcy]\n", "gate.toml:1:2: unknown field `polcy`");
+    check_err("[policy\n", "gate.toml:1:8:");
+    check_err("[policy]\nprofile = \"loose\"\n", "gate.toml:2:11: unknown profile `loose`");
+    check_err("[policy]\nmin-driver = \"13\"\n", "gate.toml:2:14: `13` is not a CUDA driver");
+    check_err("[bench]\nmax-regression = 3.0\n", "gate.toml:2:18: max-regression = 3");
+    check_err("[history]\nwindow = 0\n", "gate.toml:2:10: history window 0");
+    check_err("[matrix]\nplatforms = [\"bsd\"]\n", "gate.toml:2:14: unknown platform `bsd`");
+    check_err(
+        "[[check]]\nid = \"Smoke\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+        "gate.toml:2:6: `Smoke` is not a check id",
+    );
+    check_err(
+        "[[check]]\nid = \"tests.pass\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+        "gate.toml:2:6: `tests.pass` is the id of a built-in check",
+    );
+    check_err(
+        "[[check]]\nid = \"team.x\"\nstage = \"canary\"\nrun = [\"true\"]\n",
+        "gate.toml:3:9: unknown stage `canary`",
+    );
+    check_err(
+        "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = []\n",
+        "gate.toml:4:7: `run` is empty",
+    );
+    check_err(
+        "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"x\"]\ntimeout = \"soon\"\n",
+        "gate.toml:5:11: `soon` is not a duration",
+    );
+    let waiver = |check: &str, owner: &str, expires: &str| {
+        format!(
+            "[[waiver]]\ncheck = \"{check}\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"{owner}\"\nexpires = \"{expires}\"\n"
+        )
+    };
+    check_err(
+        &waiver("nope.nope", "me", "2027-01-01"),
+        "gate.toml:2:9: waiver names unknown check `nope.nope`",
+    );
+    check_err(
+        &waiver("tests.pass", " ", "2027-01-01"),
+        "gate.toml:5:9: waiver for `tests.pass` has an empty owner",
+    );
+    check_err(
+        &waiver("tests.pass", "me", "next year"),
+        "gate.toml:6:11: `next year` is not a date",
+    );
+    check_err(
+        "[[waiver]]\ncheck = \"tests.pass\"\n",
+        "gate.toml:1:1: missing field `match`",
+    );
+}
+
+#[test]
+fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
+    let text = "[workspace]\nmembers = []\n\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n";
+    let config = parse_manifest_section(text, "Cargo.toml").unwrap().unwrap();
+    assert_eq!(config.profile, Profile::Rusty);
+    assert_eq!(config.source, ConfigSource::CargoMetadata("Cargo.toml".into()));
+
+    let bad = "[workspace]\n\n[workspace.metadata.gate]\nwat = 1\n";
+    let err = parse_manifest_section(bad, "Cargo.toml").unwrap_err();
+    assert_eq!(err.to_string(), "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `checklist`, `history`, `matrix`, `check`, `waiver`");
+
+    assert_eq!(parse_manifest_section("[workspace]\n", "Cargo.toml").unwrap(), None);
+    // Other metadata tables belong to other tools.
+    let other = "[workspace.metadata.release]\nwhatever = 1\n";
+    assert_eq!(parse_manifest_section(other, "Cargo.toml").unwrap(), None);
+}
+
+#[test]
+fn load_rejects_both_places_and_defaults_when_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("Cargo.toml");
+    std::fs::write(&manifest, "[workspace]\n").unwrap();
+    assert_eq!(load(dir.path(), &manifest, None).unwrap(), Config::default());
+
+    std::fs::write(&manifest, "[workspace]\n[workspace.metadata.gate]\n").unwrap();
+    std::fs::write(dir.path().join("gate.toml"), "").unwrap();
+    let err = load(dir.path(), &manifest, None).unwrap_err();
+    assert!(err.message.contains("both gate.toml and [workspace.metadata.gate]"), "{err}");
+    assert_eq!(err.file, "gate.toml");
+}
+
+#[test]
+fn line_col_counts_characters() {
+    assert_eq!(line_col("abc", 0), (1, 1));
+    assert_eq!(line_col("a\nbc", 3), (2, 2));
+    assert_eq!(line_col("é = 1", 3), (1, 3));
+}

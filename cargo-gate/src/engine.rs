@@ -1,0 +1,311 @@
+//! The engine: workspace + config → stage plan → checks in parallel → waivers → verdict →
+//! run record → report. Returns values; never prints.
+
+use crate::cargo::Cargo;
+use crate::check::{Check, Context, Outcome, SkipKind};
+use crate::config;
+use crate::decision::{self, Subject};
+use crate::digest::{sha256_file, sha256_hex};
+use crate::environment;
+use crate::error::GateError;
+use crate::record::{self, HistoryEntry, RecordWriter};
+use crate::redact::Redactor;
+use crate::registry;
+use crate::report::{CheckReport, Counts, Report, SCHEMA_VERSION, Tool};
+use crate::stage::Stage;
+use crate::verdict::{self, Mode};
+use crate::waiver;
+use crate::workspace::Workspace;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The stage.
+    pub stage: Stage,
+    /// `--manifest-path`.
+    pub manifest_path: Option<PathBuf>,
+    /// `--config`.
+    pub config_path: Option<PathBuf>,
+    /// `--strict` / `--permissive`; `None` follows `[policy] strict`.
+    pub mode: Option<Mode>,
+    /// `--out`.
+    pub out: Option<PathBuf>,
+    /// `--offline`.
+    pub offline: bool,
+    /// `--only`.
+    pub only: Vec<String>,
+    /// `--skip`.
+    pub skip: Vec<String>,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct RunResult {
+    /// The report (already redacted when redaction is on).
+    pub report: Report,
+    /// The output directory.
+    pub out_dir: PathBuf,
+    /// The run directory.
+    pub record_dir: PathBuf,
+}
+
+/// The output directory: `--out`, else `<target-dir>/gate`.
+pub fn out_dir(ws: &Workspace, out: Option<&Path>) -> PathBuf {
+    out.map_or_else(|| ws.target_dir.join("gate"), Path::to_owned)
+}
+
+/// Runs a stage end to end. Errors are "could not evaluate" before any record is written;
+/// after the record has begun, every outcome (even an unavailable tool) is recorded.
+pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, GateError> {
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    if !opts.stage.def().available {
+        return Err(GateError::StageUnavailable {
+            stage: opts.stage.to_string(),
+        });
+    }
+    let plan = plan(opts.stage, &opts.only, &opts.skip)?;
+    let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let config = config::load(&ws.root, &ws.manifest_path, opts.config_path.as_deref())?;
+    let mode = opts.mode.unwrap_or(if config.strict {
+        Mode::Strict
+    } else {
+        Mode::Standard
+    });
+    let out = out_dir(&ws, opts.out.as_deref());
+    redactor.add_path(&out, "<out>");
+    let run_id = record::new_run_id(started_at);
+    let writer = RecordWriter::begin(&out, &run_id)?;
+
+    let cargo = Cargo::new(&ws.root, opts.offline);
+    let ctx = Context {
+        workspace: &ws,
+        config: &config,
+        cargo: &cargo,
+        stage: opts.stage,
+    };
+    let (results, environment) = std::thread::scope(|scope| {
+        let env = scope.spawn(|| environment::collect(&ws, opts.offline));
+        let results = run_checks(&plan, &ctx);
+        (results, env.join().ok())
+    });
+
+    let today = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..10].to_owned();
+    let mut checks = Vec::new();
+    let mut waivers_used = Vec::new();
+    for (check, mut outcome, elapsed) in results {
+        let meta = check.meta();
+        for used in waiver::apply(&config.waivers, meta.id, &mut outcome, &today) {
+            if !waivers_used.contains(&used) {
+                waivers_used.push(used);
+            }
+        }
+        for artifact in &outcome.artifacts {
+            writer.write(&artifact.path, &artifact.bytes)?;
+        }
+        let status = outcome.status;
+        checks.push(CheckReport {
+            id: meta.id.to_owned(),
+            stage: meta.stage,
+            status,
+            counts_as_failure: verdict::fails(status, opts.stage, mode)
+                || outcome.skip == Some(SkipKind::Unavailable),
+            summary: redactor.text(&outcome.summary),
+            skip: outcome.skip,
+            fix: (status != crate::check::Status::Pass).then(|| meta.fix.to_owned()),
+            duration_ms: redactor.millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
+            evidence: outcome.evidence(),
+            findings: outcome
+                .findings
+                .into_iter()
+                .map(|mut f| {
+                    f.message = redactor.text(&f.message);
+                    f
+                })
+                .collect(),
+        });
+    }
+    waivers_used.sort_unstable();
+    let verdict = verdict::judge(
+        opts.stage,
+        mode,
+        checks.iter().map(|c| (c.id.as_str(), c.status, c.skip)),
+    );
+    let git = ws.git.as_ref();
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "cargo-gate",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        run_id: redactor.run_id(&run_id),
+        stage: opts.stage,
+        mode,
+        workspace: redactor.text(&ws.root.to_string_lossy()),
+        commit: git
+            .and_then(|g| g.commit.as_deref())
+            .map(|c| redactor.hash(c)),
+        dirty: git.map(|g| g.dirty),
+        started_at: redactor.time(humantime::format_rfc3339_seconds(started_at).to_string()),
+        duration_ms: redactor.millis(u64::try_from(started.elapsed().as_millis()).unwrap_or(0)),
+        counts: Counts::of(checks.iter().map(|c| &c.status)),
+        checks,
+        waivers_used: waivers_used
+            .iter()
+            .map(|&i| config.waivers[i].clone())
+            .collect(),
+        verdict,
+        record: format!("runs/{}", redactor.run_id(&run_id)),
+    };
+
+    writer.write("report.json", report.to_json().as_bytes())?;
+    let effective = config.effective_json();
+    writer.write(
+        "environment.json",
+        serde_json::to_string_pretty(&environment)
+            .expect("environment serialises")
+            .as_bytes(),
+    )?;
+    let policy_sha256 = sha256_hex(effective.as_bytes());
+    let entry = HistoryEntry {
+        run_id: run_id.clone(),
+        stage: opts.stage.to_string(),
+        result: serde_json::to_value(report.verdict.result)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        exit_code: report.verdict.exit_code,
+        commit: git.and_then(|g| g.commit.clone()),
+        dirty: git.map(|g| g.dirty),
+        time: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        manifest_sha256: String::new(),
+    };
+    let subjects = subjects(&ws);
+    let policy_uri = config.source.file().unwrap_or("cargo-gate:defaults").to_owned();
+    let time_verified = entry.time.clone();
+    let finished = writer.finish(opts.stage.as_str(), &policy_sha256, entry, |previous| {
+        let statement = decision::statement(
+            &report,
+            &subjects,
+            &policy_uri,
+            &policy_sha256,
+            previous,
+            &time_verified,
+        );
+        let mut bytes = serde_json::to_vec_pretty(&statement).expect("statement serialises");
+        bytes.push(b'\n');
+        bytes
+    })?;
+    Ok(RunResult {
+        report,
+        out_dir: out,
+        record_dir: finished.dir,
+    })
+}
+
+fn subjects(ws: &Workspace) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    for name in ["Cargo.toml", "Cargo.lock"] {
+        if let Ok((digest, _)) = sha256_file(&ws.root.join(name)) {
+            subjects.push(Subject {
+                name: name.to_owned(),
+                algorithm: "sha256",
+                digest,
+            });
+        }
+    }
+    if let Some(commit) = ws.git.as_ref().and_then(|g| g.commit.clone()) {
+        subjects.push(Subject {
+            name: "git-commit".to_owned(),
+            algorithm: "gitCommit",
+            digest: commit,
+        });
+    }
+    subjects
+}
+
+/// The checks to run at `stage`, filtered by `--only` and `--skip`.
+pub fn plan(stage: Stage, only: &[String], skip: &[String]) -> Result<Vec<&'static dyn Check>, GateError> {
+    for id in only.iter().chain(skip) {
+        let check = registry::find(id).ok_or_else(|| GateError::UnknownCheck { id: id.clone() })?;
+        if only.contains(id) && check.meta().stage > stage {
+            return Err(GateError::CheckNotInStage {
+                id: id.clone(),
+                starts: check.meta().stage.to_string(),
+                stage: stage.to_string(),
+            });
+        }
+    }
+    Ok(registry::for_stage(stage)
+        .into_iter()
+        .filter(|c| only.is_empty() || only.iter().any(|id| id == c.meta().id))
+        .filter(|c| !skip.iter().any(|id| id == c.meta().id))
+        .collect())
+}
+
+/// Runs every check on its own thread (the test run dominates; the others finish while it
+/// runs) and returns the outcomes in plan order. A panicking check becomes an unavailable
+/// SKIP, so the run still ends with a record and exit 2.
+pub fn run_checks(
+    plan: &[&'static dyn Check],
+    ctx: &Context<'_>,
+) -> Vec<(&'static dyn Check, Outcome, Duration)> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .iter()
+            .map(|&check| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    let outcome = check.run(ctx);
+                    (outcome, start.elapsed())
+                })
+            })
+            .collect();
+        plan.iter()
+            .zip(handles)
+            .map(|(&check, handle)| match handle.join() {
+                Ok((outcome, elapsed)) => (check, outcome, elapsed),
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_owned());
+                    (
+                        check,
+                        Outcome::skip(
+                            SkipKind::Unavailable,
+                            format!("internal error: the check panicked: {message}"),
+                        ),
+                        Duration::ZERO,
+                    )
+                }
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_filters_and_rejects_unknown_or_later_checks() {
+        let ids = |p: Vec<&'static dyn Check>| p.iter().map(|c| c.meta().id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(plan(Stage::Pilot, &["tests.pass".into()], &[]).unwrap()),
+            ["tests.pass"]
+        );
+        assert_eq!(
+            ids(plan(Stage::Pilot, &[], &["tests.pass".into()]).unwrap()).len(),
+            4
+        );
+        assert!(matches!(
+            plan(Stage::Pilot, &["nope.nope".into()], &[]),
+            Err(GateError::UnknownCheck { .. })
+        ));
+    }
+}

@@ -1,0 +1,109 @@
+//! `environment.json`: what the run ran on — toolchain, host, OS, tool versions, lockfile
+//! digest, git state, and allow-listed CI variables (never the whole environment: it holds
+//! secrets).
+
+use crate::digest::sha256_file;
+use crate::workspace::Workspace;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+
+/// CI variables that are recorded when set. Nothing else from the environment is.
+pub const CI_VARIABLES: &[&str] = &[
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_REF",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_SHA",
+    "GITHUB_WORKFLOW",
+    "GITLAB_CI",
+    "CI_COMMIT_SHA",
+    "CI_PIPELINE_ID",
+    "CI_JOB_ID",
+    "RUNNER_OS",
+    "RUNNER_ARCH",
+];
+
+/// The recorded environment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    /// cargo-gate's version.
+    pub cargo_gate: String,
+    /// `rustc -vV`, as key/value pairs (`release`, `host`, `commit-hash`, `LLVM version` …).
+    pub rustc: BTreeMap<String, String>,
+    /// `cargo -V`.
+    pub cargo: Option<String>,
+    /// The host triple rustc reports.
+    pub host: Option<String>,
+    /// `std::env::consts::OS` and `ARCH`.
+    pub os: String,
+    /// Architecture.
+    pub arch: String,
+    /// `nvcc --version`, last line, when nvcc is on PATH.
+    pub nvcc: Option<String>,
+    /// `nvidia-smi`'s driver version, when present.
+    pub cuda_driver: Option<String>,
+    /// SHA-256 of Cargo.lock.
+    pub lockfile_sha256: Option<String>,
+    /// Git commit.
+    pub git_commit: Option<String>,
+    /// Whether the work tree had uncommitted changes.
+    pub git_dirty: Option<bool>,
+    /// Whether `--offline` was in effect.
+    pub offline: bool,
+    /// Allow-listed CI variables that were set.
+    pub ci: BTreeMap<String, String>,
+}
+
+fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Collects the environment of a run on `ws`.
+pub fn collect(ws: &Workspace, offline: bool) -> Environment {
+    let root = &ws.root;
+    let rustc: BTreeMap<String, String> = output(root, "rustc", &["-vV"])
+        .map(|text| {
+            text.lines()
+                .filter_map(|l| l.split_once(": "))
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let host = rustc.get("host").cloned();
+    Environment {
+        cargo_gate: env!("CARGO_PKG_VERSION").to_owned(),
+        cargo: output(root, "cargo", &["-V"]),
+        host,
+        rustc,
+        os: std::env::consts::OS.to_owned(),
+        arch: std::env::consts::ARCH.to_owned(),
+        nvcc: output(root, "nvcc", &["--version"])
+            .and_then(|t| t.lines().last().map(str::to_owned)),
+        cuda_driver: output(
+            root,
+            "nvidia-smi",
+            &["--query-gpu=driver_version", "--format=csv,noheader"],
+        )
+        .and_then(|t| t.lines().next().map(str::to_owned)),
+        lockfile_sha256: sha256_file(&root.join("Cargo.lock")).ok().map(|(d, _)| d),
+        git_commit: ws.git.as_ref().and_then(|g| g.commit.clone()),
+        git_dirty: ws.git.as_ref().map(|g| g.dirty),
+        offline,
+        ci: CI_VARIABLES
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+            .collect(),
+    }
+}

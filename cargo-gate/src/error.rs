@@ -1,0 +1,121 @@
+//! The library's error type: everything that makes a run "could not evaluate" (exit 2).
+//!
+//! Each variant carries what the user needs to act, and [`GateError::help`] says how to fix it.
+
+use crate::config::ConfigError;
+use std::path::PathBuf;
+
+/// Why the gate could not evaluate.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// `cargo` could not be started.
+    #[error("cargo not found on PATH")]
+    CargoMissing,
+    /// The workspace pins a toolchain that rustup does not have.
+    #[error("the toolchain `{toolchain}` pinned for this workspace is not installed")]
+    ToolchainNotInstalled {
+        /// The toolchain name as rustup reported it.
+        toolchain: String,
+    },
+    /// `--manifest-path` names nothing.
+    #[error("manifest `{path}` does not exist")]
+    ManifestNotFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// `--manifest-path` names something that is not a Cargo.toml.
+    #[error("`{path}` is not a Cargo.toml")]
+    NotAManifest {
+        /// The path as given.
+        path: PathBuf,
+    },
+    /// cargo could not load the workspace.
+    #[error("failed to load the workspace at {manifest}: {detail}")]
+    WorkspaceLoad {
+        /// The manifest cargo was pointed at.
+        manifest: String,
+        /// cargo's own error, first lines.
+        detail: String,
+    },
+    /// The configuration is invalid.
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ConfigError),
+    /// `--only`/`--skip`/`explain` named a check that does not exist.
+    #[error("unknown check `{id}`")]
+    UnknownCheck {
+        /// The id as given.
+        id: String,
+    },
+    /// `--only` named a check that does not run at this stage.
+    #[error("check `{id}` starts at stage {starts}, not part of {stage}")]
+    CheckNotInStage {
+        /// The id.
+        id: String,
+        /// Where it starts.
+        starts: String,
+        /// The stage requested.
+        stage: String,
+    },
+    /// The stage exists but this version has no checks for it yet.
+    #[error("stage `{stage}` cannot be evaluated by this version of cargo-gate")]
+    StageUnavailable {
+        /// The stage requested.
+        stage: String,
+    },
+    /// The output directory cannot be created or written.
+    #[error("cannot write the run record under {path}: {source}")]
+    OutDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Reading records failed for a reason other than tampering.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Something that should not happen.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl GateError {
+    /// How to fix it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            GateError::CargoMissing => {
+                "install Rust with rustup, or put the directory that holds `cargo` on PATH".into()
+            }
+            GateError::ToolchainNotInstalled { toolchain } => format!(
+                "run `rustup toolchain install {toolchain}`, or change the pin in rust-toolchain.toml"
+            ),
+            GateError::ManifestNotFound { .. } => {
+                "pass the path of the workspace's root Cargo.toml with --manifest-path".into()
+            }
+            GateError::NotAManifest { .. } => {
+                "--manifest-path takes the path of a Cargo.toml file, not a directory or other file"
+                    .into()
+            }
+            GateError::WorkspaceLoad { .. } => {
+                "fix the manifest; `cargo metadata --no-deps` shows the same error".into()
+            }
+            GateError::Config(err) => err.help.clone(),
+            GateError::UnknownCheck { .. } => "`cargo gate checks` lists every check id".into(),
+            GateError::CheckNotInStage { starts, .. } => {
+                format!("run `cargo gate {starts}` (or a later stage) to include it")
+            }
+            GateError::StageUnavailable { .. } => format!(
+                "stages available: {}",
+                crate::stage::Stage::available_names().join(", ")
+            ),
+            GateError::OutDir { .. } => {
+                "choose a writable directory with --out DIR, or fix the permissions".into()
+            }
+            GateError::Read { .. } | GateError::Internal(_) => return None,
+        })
+    }
+}

@@ -1,0 +1,31 @@
+//! cargo-gate: production readiness, made executable, for Rust workspaces.
+//!
+//! The flow, each arrow a type: [`workspace::Workspace`] + [`config::Config`] →
+//! stage plan ([`engine::plan`]) → [`check::Outcome`]s (in parallel) → waivers →
+//! [`verdict::Verdict`] → run record ([`record`]) → [`report::Report`] → renderers
+//! ([`render`]). The binary (`cargo-gate`) only parses arguments, calls [`cli::main`], prints
+//! and exits. See docs/ARCHITECTURE.md.
+
+pub mod cargo;
+pub mod check;
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod decision;
+pub mod digest;
+pub mod engine;
+pub mod environment;
+pub mod error;
+pub mod exit;
+pub mod lexer;
+pub mod policy;
+pub mod record;
+pub mod redact;
+pub mod registry;
+pub mod render;
+pub mod report;
+pub mod scan;
+pub mod stage;
+pub mod verdict;
+pub mod waiver;
+pub mod workspace;

@@ -1,0 +1,115 @@
+//! Redaction at the source, for stable snapshots: with `CARGO_GATE_REDACT=1` in the
+//! environment, times, durations, run ids, hashes and absolute paths print as fixed
+//! placeholders (the same idea as nextest's `__NEXTEST_REDACT`).
+
+use std::path::Path;
+
+/// The environment variable that turns redaction on.
+pub const ENV: &str = "CARGO_GATE_REDACT";
+
+/// Replaces volatile values with placeholders when enabled.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    enabled: bool,
+    /// (absolute prefix, placeholder), longest first.
+    paths: Vec<(String, &'static str)>,
+}
+
+impl Redactor {
+    /// From the environment (`CARGO_GATE_REDACT=1`).
+    pub fn from_env() -> Redactor {
+        let enabled = std::env::var_os(ENV).is_some_and(|v| v == "1");
+        let mut redactor = Redactor {
+            enabled,
+            paths: Vec::new(),
+        };
+        if let Ok(cwd) = std::env::current_dir() {
+            redactor.add_path(&cwd, "<cwd>");
+        }
+        redactor.add_path(&std::env::temp_dir(), "<tmp>");
+        redactor
+    }
+
+    /// A redactor that changes nothing.
+    pub fn disabled() -> Redactor {
+        Redactor::default()
+    }
+
+    /// Whether redaction is on.
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Registers an absolute path (and its canonical form) to print as `placeholder`.
+    pub fn add_path(&mut self, path: &Path, placeholder: &'static str) {
+        let mut forms = vec![path.to_string_lossy().into_owned()];
+        if let Ok(canonical) = path.canonicalize() {
+            forms.push(canonical.to_string_lossy().into_owned());
+        }
+        for form in forms {
+            let form = form.trim_end_matches(['/', '\\']).to_owned();
+            if form.len() > 1 && !self.paths.iter().any(|(p, _)| p == &form) {
+                self.paths.push((form, placeholder));
+            }
+        }
+        self.paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    }
+
+    /// Replaces registered absolute paths in free text.
+    pub fn text(&self, text: &str) -> String {
+        if !self.enabled {
+            return text.to_owned();
+        }
+        let mut out = text.to_owned();
+        for (prefix, placeholder) in &self.paths {
+            out = out.replace(prefix.as_str(), placeholder);
+        }
+        out
+    }
+
+    /// A timestamp.
+    pub fn time(&self, time: String) -> String {
+        if self.enabled { "<time>".into() } else { time }
+    }
+
+    /// A duration in milliseconds.
+    pub fn millis(&self, ms: u64) -> u64 {
+        if self.enabled { 0 } else { ms }
+    }
+
+    /// A duration for humans.
+    pub fn duration(&self, d: std::time::Duration) -> String {
+        if self.enabled {
+            "<duration>".into()
+        } else {
+            format!("{:.1}s", d.as_secs_f64())
+        }
+    }
+
+    /// A run id.
+    pub fn run_id(&self, id: &str) -> String {
+        if self.enabled { "<run-id>".into() } else { id.to_owned() }
+    }
+
+    /// A digest or commit hash.
+    pub fn hash(&self, hash: &str) -> String {
+        if self.enabled { "<hash>".into() } else { hash.to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disabled_changes_nothing_enabled_replaces_longest_prefix_first() {
+        let mut r = Redactor::disabled();
+        r.add_path(Path::new("/w"), "<cwd>");
+        assert_eq!(r.text("/w/a"), "/w/a");
+        r.enabled = true;
+        r.add_path(Path::new("/w/ws"), "<workspace>");
+        assert_eq!(r.text("at /w/ws/src and /w/x"), "at <workspace>/src and <cwd>/x");
+        assert_eq!(r.millis(5), 0);
+        assert_eq!(r.run_id("x"), "<run-id>");
+    }
+}

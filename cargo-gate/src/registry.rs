@@ -1,0 +1,68 @@
+//! The list of checks. Adding a check is one new file under `checks/` and one line here.
+
+use crate::check::{Check, CheckMeta};
+use crate::checks;
+use crate::stage::Stage;
+
+static CHECKS: &[&dyn Check] = &[
+    &checks::config_valid::ConfigValid,
+    &checks::lockfile_locked::LockfileLocked,
+    &checks::policy_profile::PolicyProfile,
+    &checks::boundary_unsafe::BoundaryUnsafe,
+    &checks::tests_pass::TestsPass,
+];
+
+/// Every built-in check, in report order.
+pub fn all() -> &'static [&'static dyn Check] {
+    CHECKS
+}
+
+/// The check with this id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    CHECKS.iter().copied().find(|c| c.meta().id == id)
+}
+
+/// The checks that count at `stage` (its own and every earlier stage's).
+pub fn for_stage(stage: Stage) -> Vec<&'static dyn Check> {
+    CHECKS
+        .iter()
+        .copied()
+        .filter(|c| c.meta().stage <= stage)
+        .collect()
+}
+
+/// Metadata of every check, for `cargo gate checks` and the docs.
+pub fn metas() -> impl Iterator<Item = &'static CheckMeta> {
+    CHECKS.iter().map(|c| c.meta())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut ids: Vec<&str> = metas().map(|m| m.id).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate check id");
+        for id in ids {
+            let (area, name) = id.split_once('.').expect("area.name");
+            assert!(!area.is_empty() && !name.is_empty());
+            assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b == b'.'));
+        }
+    }
+
+    #[test]
+    fn pilot_runs_the_pilot_checks() {
+        let ids: Vec<&str> = for_stage(Stage::Pilot).iter().map(|c| c.meta().id).collect();
+        assert_eq!(
+            ids,
+            ["config.valid", "lockfile.locked", "policy.profile", "boundary.unsafe", "tests.pass"]
+        );
+        for m in metas() {
+            assert!(!m.summary.is_empty() && !m.fix.is_empty(), "{}", m.id);
+        }
+    }
+}

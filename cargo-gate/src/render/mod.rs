@@ -1,0 +1,14 @@
+//! Renderers: a [`Report`](crate::report::Report) in, text out. Only renderers decide how
+//! things look; nothing here decides anything.
+
+pub mod json;
+pub mod text;
+
+/// Output formats of the stage commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned, one line per check, findings under it, a summary and the verdict.
+    Text,
+    /// `report.json`, as written into the run record.
+    Json,
+}

@@ -1,0 +1,114 @@
+//! `--format text`: aligned, one line per check, findings under it, a summary line and the
+//! verdict. Colour only when asked (a terminal without NO_COLOR).
+
+use crate::check::{Severity, Status};
+use crate::report::Report;
+use std::fmt::Write;
+
+/// Findings shown per check; the rest are counted and left to report.json.
+pub const MAX_FINDINGS_SHOWN: usize = 20;
+
+/// Text options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    /// Emit ANSI colour.
+    pub color: bool,
+}
+
+fn paint(color: bool, code: &str, text: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+fn status_color(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "32",
+        Status::Warn | Status::Skip => "33",
+        Status::Fail => "31;1",
+        Status::Waived => "36",
+    }
+}
+
+/// Renders the report for a terminal or a log.
+pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &str) -> String {
+    let mut out = String::new();
+    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "cargo-gate {} · {} · {} mode · {}",
+        report.tool.version,
+        report.stage,
+        report.mode.as_str(),
+        report.workspace
+    );
+    out.push('\n');
+    for check in &report.checks {
+        let label = format!("{:<6}", check.status.as_str());
+        let _ = writeln!(
+            out,
+            "  {}  {:<width$}  {}",
+            paint(opts.color, status_color(check.status), &label),
+            check.id,
+            check.summary
+        );
+        let shown: Vec<_> = check
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Note)
+            .collect();
+        for finding in shown.iter().take(MAX_FINDINGS_SHOWN) {
+            let severity = match (finding.waived_by, finding.severity) {
+                (Some(_), _) => "waived",
+                (None, Severity::Error) => "error",
+                (None, Severity::Warning) => "warning",
+                (None, Severity::Note) => "note",
+            };
+            let place = finding
+                .location
+                .as_ref()
+                .map(|l| format!("{l}: "))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:<6}  {:<width$}    {severity}: {place}{}",
+                "", "", finding.message
+            );
+        }
+        if shown.len() > MAX_FINDINGS_SHOWN {
+            let _ = writeln!(
+                out,
+                "  {:<6}  {:<width$}    … and {} more (see report.json)",
+                "",
+                "",
+                shown.len() - MAX_FINDINGS_SHOWN
+            );
+        }
+        if let Some(fix) = &check.fix
+            && check.status != Status::Waived
+        {
+            let _ = writeln!(out, "  {:<6}  {:<width$}    fix: {fix}", "", "");
+        }
+    }
+    let c = &report.counts;
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{} checks: {} passed, {} warned, {} failed, {} skipped, {} waived · {duration} · record {record_dir}",
+        report.checks.len(),
+        c.pass,
+        c.warn,
+        c.fail,
+        c.skip,
+        c.waived
+    );
+    let verdict_color = match report.verdict.exit_code {
+        0 => "32;1",
+        1 => "31;1",
+        _ => "33;1",
+    };
+    let _ = writeln!(out, "{}", paint(opts.color, verdict_color, &report.verdict.line));
+    out
+}

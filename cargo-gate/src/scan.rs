@@ -1,0 +1,709 @@
+//! Detection of unsafe and FFI boundaries (`unsafe`, `extern`, `#[no_mangle]`, `asm!`, ...) in
+//! Rust source, on top of the token stream of [`crate::lexer`].
+//!
+//! One hit is reported per construct, located at the token that introduces it:
+//!
+//! | construct                                   | kind                      | located at      |
+//! |---------------------------------------------|---------------------------|-----------------|
+//! | `unsafe { .. }`                             | [`BoundaryKind::UnsafeBlock`] | `unsafe`    |
+//! | `unsafe [extern ["abi"]] [const/async] fn f`| [`BoundaryKind::UnsafeFn`]    | `unsafe`    |
+//! | `unsafe impl`                               | [`BoundaryKind::UnsafeImpl`]  | `unsafe`    |
+//! | `unsafe [auto] trait`                       | [`BoundaryKind::UnsafeTrait`] | `unsafe`    |
+//! | `unsafe extern ["abi"] { .. }`              | [`BoundaryKind::UnsafeExternBlock`] | `unsafe` |
+//! | `extern ["abi"] { .. }`                     | [`BoundaryKind::ExternBlock`] | `extern`    |
+//! | `extern ["abi"] fn f`, abi not `"Rust"`     | [`BoundaryKind::ExternAbiFn`] | `extern`    |
+//! | `no_mangle` inside `#[..]` / `#![..]`       | [`BoundaryKind::NoMangle`]    | `no_mangle` |
+//! | `export_name` inside `#[..]` / `#![..]`     | [`BoundaryKind::ExportName`]  | `export_name` |
+//! | `asm!`, `global_asm!`, `naked_asm!`         | [`BoundaryKind::Asm`] etc.    | macro name  |
+//!
+//! Deliberate choices:
+//! - `unsafe extern "C" fn f` is a single [`BoundaryKind::UnsafeFn`] hit carrying the ABI; the
+//!   `extern` is part of the `unsafe` construct and is not reported again. Likewise
+//!   `unsafe extern "C" { .. }` is a single [`BoundaryKind::UnsafeExternBlock`].
+//! - A missing ABI means `"C"`, as in the language.
+//! - Function *pointer types* (`unsafe fn(u8)`, `extern "C" fn(u8)`, i.e. `fn` directly followed
+//!   by `(`) are not hits: they declare no code. Calling through one needs an `unsafe` block,
+//!   which is a hit.
+//! - Attributes count wherever their name appears inside `#[..]`, so `#[unsafe(no_mangle)]` and
+//!   `#[cfg_attr(unix, no_mangle)]` are found too.
+//! - Raw identifiers (`r#unsafe`, `r#asm`) are never keywords or macro names.
+//! - Everything is lexical: a construct inside a `macro_rules!` body counts.
+
+use std::sync::LazyLock;
+
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+use crate::lexer::{Lexer, Token, TokenKind};
+
+/// The kind of unsafe or FFI boundary found by [`scan_source`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundaryKind {
+    /// `unsafe { .. }`.
+    UnsafeBlock,
+    /// `unsafe fn`, including `unsafe extern "ABI" fn`.
+    UnsafeFn,
+    /// `unsafe impl`.
+    UnsafeImpl,
+    /// `unsafe trait` / `unsafe auto trait`.
+    UnsafeTrait,
+    /// `unsafe extern "ABI" { .. }` (Rust 2024 style extern block).
+    UnsafeExternBlock,
+    /// `extern "ABI" { .. }` without `unsafe`.
+    ExternBlock,
+    /// `extern "ABI" fn` with an ABI other than `"Rust"`, not marked `unsafe`.
+    ExternAbiFn,
+    /// `#[no_mangle]` / `#[unsafe(no_mangle)]`.
+    NoMangle,
+    /// `#[export_name = ".."]` / `#[unsafe(export_name = "..")]`.
+    ExportName,
+    /// `asm!`.
+    Asm,
+    /// `global_asm!`.
+    GlobalAsm,
+    /// `naked_asm!`.
+    NakedAsm,
+}
+
+impl BoundaryKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [BoundaryKind; 12] = [
+        BoundaryKind::UnsafeBlock,
+        BoundaryKind::UnsafeFn,
+        BoundaryKind::UnsafeImpl,
+        BoundaryKind::UnsafeTrait,
+        BoundaryKind::UnsafeExternBlock,
+        BoundaryKind::ExternBlock,
+        BoundaryKind::ExternAbiFn,
+        BoundaryKind::NoMangle,
+        BoundaryKind::ExportName,
+        BoundaryKind::Asm,
+        BoundaryKind::GlobalAsm,
+        BoundaryKind::NakedAsm,
+    ];
+
+    /// Stable snake_case identifier, identical to the serde representation.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            BoundaryKind::UnsafeBlock => "unsafe_block",
+            BoundaryKind::UnsafeFn => "unsafe_fn",
+            BoundaryKind::UnsafeImpl => "unsafe_impl",
+            BoundaryKind::UnsafeTrait => "unsafe_trait",
+            BoundaryKind::UnsafeExternBlock => "unsafe_extern_block",
+            BoundaryKind::ExternBlock => "extern_block",
+            BoundaryKind::ExternAbiFn => "extern_abi_fn",
+            BoundaryKind::NoMangle => "no_mangle",
+            BoundaryKind::ExportName => "export_name",
+            BoundaryKind::Asm => "asm",
+            BoundaryKind::GlobalAsm => "global_asm",
+            BoundaryKind::NakedAsm => "naked_asm",
+        }
+    }
+
+    /// Short human-readable description, for reports.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            BoundaryKind::UnsafeBlock => "unsafe block",
+            BoundaryKind::UnsafeFn => "unsafe fn",
+            BoundaryKind::UnsafeImpl => "unsafe impl",
+            BoundaryKind::UnsafeTrait => "unsafe trait",
+            BoundaryKind::UnsafeExternBlock => "unsafe extern block",
+            BoundaryKind::ExternBlock => "extern block",
+            BoundaryKind::ExternAbiFn => "function with non-Rust ABI",
+            BoundaryKind::NoMangle => "#[no_mangle]",
+            BoundaryKind::ExportName => "#[export_name]",
+            BoundaryKind::Asm => "asm!",
+            BoundaryKind::GlobalAsm => "global_asm!",
+            BoundaryKind::NakedAsm => "naked_asm!",
+        }
+    }
+
+    /// Whether the construct is spelled with the `unsafe` keyword (block, fn, impl, trait,
+    /// extern block), as opposed to FFI or assembly markers.
+    #[must_use]
+    pub fn is_unsafe_keyword(&self) -> bool {
+        matches!(
+            self,
+            BoundaryKind::UnsafeBlock
+                | BoundaryKind::UnsafeFn
+                | BoundaryKind::UnsafeImpl
+                | BoundaryKind::UnsafeTrait
+                | BoundaryKind::UnsafeExternBlock
+        )
+    }
+}
+
+impl std::fmt::Display for BoundaryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// One boundary found in a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BoundaryHit {
+    /// What was found.
+    pub kind: BoundaryKind,
+    /// 1-based line of the introducing token.
+    pub line: u32,
+    /// 1-based column of the introducing token, counted in chars (UTF-8 scalar values) as rustc
+    /// does; a tab counts as one.
+    pub column: u32,
+    /// The ABI for extern constructs (`"C"` when omitted in the source); `None` otherwise.
+    pub abi: Option<String>,
+}
+
+/// Byte strings of which at least one must occur for a file to contain any boundary.
+/// `global_asm` and `naked_asm` contain `asm`; `#[unsafe(..)]` forms contain `unsafe`.
+static NEEDLES: LazyLock<[memmem::Finder<'static>; 5]> = LazyLock::new(|| {
+    [
+        memmem::Finder::new("unsafe"),
+        memmem::Finder::new("extern"),
+        memmem::Finder::new("asm"),
+        memmem::Finder::new("no_mangle"),
+        memmem::Finder::new("export_name"),
+    ]
+});
+
+/// Cheap substring prefilter: `false` means `src` certainly contains no boundary.
+#[must_use]
+pub fn may_contain_boundary(src: &[u8]) -> bool {
+    NEEDLES.iter().any(|f| f.find(src).is_some())
+}
+
+/// Finds every unsafe/FFI boundary in one Rust source file, in source order.
+///
+/// `src` may be any bytes (invalid UTF-8 is fine); the function never panics. See the module
+/// documentation for what counts and where each hit is located.
+#[must_use]
+pub fn scan_source(src: &[u8]) -> Vec<BoundaryHit> {
+    let mut hits = Vec::new();
+    if !may_contain_boundary(src) {
+        return hits;
+    }
+    let mut cursor = LineCursor::default();
+    let mut lexer = Lexer::new(src);
+    // The two previous significant tokens, enough to recognise `#[` and `#![`.
+    let mut prev1: Option<TokenKind> = None;
+    let mut prev2: Option<TokenKind> = None;
+    // Bracket depth inside an attribute; 0 outside attributes.
+    let mut attr_depth = 0u32;
+    while let Some(tok) = lexer.next() {
+        let found = match tok.kind {
+            TokenKind::Comment => continue,
+            TokenKind::Ident => classify_ident(src, tok, &mut lexer, attr_depth > 0),
+            TokenKind::Punct(b'[') => {
+                if attr_depth > 0 {
+                    attr_depth += 1;
+                } else if prev1 == Some(TokenKind::Punct(b'#'))
+                    || (prev1 == Some(TokenKind::Punct(b'!'))
+                        && prev2 == Some(TokenKind::Punct(b'#')))
+                {
+                    attr_depth = 1;
+                }
+                None
+            }
+            TokenKind::Punct(b']') => {
+                attr_depth = attr_depth.saturating_sub(1);
+                None
+            }
+            _ => None,
+        };
+        if let Some((kind, abi)) = found {
+            let (line, column) = cursor.locate(src, tok.start);
+            hits.push(BoundaryHit {
+                kind,
+                line,
+                column,
+                abi,
+            });
+        }
+        prev2 = prev1;
+        prev1 = Some(tok.kind);
+    }
+    hits
+}
+
+type Found = Option<(BoundaryKind, Option<String>)>;
+
+/// Classifies an identifier token; may advance `lexer` past tokens it has consumed as part of
+/// the construct (the `extern "C"` of `unsafe extern "C" fn`), so they are not reported again.
+#[inline]
+fn classify_ident(src: &[u8], tok: Token, lexer: &mut Lexer<'_>, in_attr: bool) -> Found {
+    let text = tok.text(src);
+    // Cheap length/first-byte gate: almost every identifier is rejected here.
+    match (text.len(), text[0]) {
+        (6, b'u') if text == b"unsafe" => classify_unsafe(src, lexer),
+        (6, b'e') if text == b"extern" => {
+            let mut la = lexer.clone();
+            classify_extern(src, &mut la).map(|(kind, abi)| (kind, Some(abi)))
+        }
+        (3, b'a') if text == b"asm" => macro_bang(src, lexer, BoundaryKind::Asm),
+        (10, b'g') if text == b"global_asm" => macro_bang(src, lexer, BoundaryKind::GlobalAsm),
+        (9, b'n') if text == b"naked_asm" => macro_bang(src, lexer, BoundaryKind::NakedAsm),
+        (9, b'n') if in_attr && text == b"no_mangle" => Some((BoundaryKind::NoMangle, None)),
+        (11, b'e') if in_attr && text == b"export_name" => Some((BoundaryKind::ExportName, None)),
+        _ => None,
+    }
+}
+
+/// `name` followed by a `!` that is not the start of `!=`.
+fn macro_bang(src: &[u8], lexer: &Lexer<'_>, kind: BoundaryKind) -> Found {
+    let mut la = lexer.clone();
+    let bang = la.next_significant()?;
+    let is_macro = bang.kind == TokenKind::Punct(b'!') && src.get(bang.end) != Some(&b'=');
+    is_macro.then_some((kind, None))
+}
+
+/// Whether the `fn` just consumed from `la` starts a function pointer type, i.e. `fn(`.
+fn is_fn_pointer(la: &Lexer<'_>) -> bool {
+    la.clone()
+        .next_significant()
+        .is_some_and(|t| t.kind == TokenKind::Punct(b'('))
+}
+
+/// The text of an ABI string literal token, without quotes, hashes or suffix.
+fn abi_text(src: &[u8], tok: Token) -> Option<String> {
+    let text = tok.text(src);
+    let open = memchr::memchr(b'"', text)?;
+    let close = memchr::memrchr(b'"', text)?;
+    let body = text.get(open + 1..close).unwrap_or_default();
+    Some(String::from_utf8_lossy(body).into_owned())
+}
+
+/// After `extern` (already consumed from `la`): an ExternBlock or ExternAbiFn, with its ABI.
+/// Leaves `la` after the ABI string when there is one.
+fn classify_extern(src: &[u8], la: &mut Lexer<'_>) -> Option<(BoundaryKind, String)> {
+    let mut next = la.next_significant()?;
+    let mut abi = String::from("C");
+    if matches!(next.kind, TokenKind::Str | TokenKind::RawStr) {
+        abi = abi_text(src, next)?;
+        next = la.next_significant()?;
+    }
+    match next.kind {
+        TokenKind::Punct(b'{') => Some((BoundaryKind::ExternBlock, abi)),
+        TokenKind::Ident if next.text(src) == b"fn" && abi != "Rust" && !is_fn_pointer(la) => {
+            Some((BoundaryKind::ExternAbiFn, abi))
+        }
+        _ => None,
+    }
+}
+
+/// After the keyword `unsafe`. On a hit whose construct includes `extern`, `lexer` is moved past
+/// the `extern` and its ABI so the main loop does not report them a second time.
+fn classify_unsafe(src: &[u8], lexer: &mut Lexer<'_>) -> Found {
+    let mut la = lexer.clone();
+    let mut abi: Option<String> = None;
+    let mut resume: Option<Lexer<'_>> = None;
+    let found = loop {
+        let tok = la.next_significant()?;
+        match tok.kind {
+            TokenKind::Punct(b'{') if abi.is_some() => break BoundaryKind::UnsafeExternBlock,
+            TokenKind::Punct(b'{') => break BoundaryKind::UnsafeBlock,
+            TokenKind::Ident => match tok.text(src) {
+                b"fn" if is_fn_pointer(&la) => return None,
+                b"fn" => break BoundaryKind::UnsafeFn,
+                b"impl" => break BoundaryKind::UnsafeImpl,
+                b"trait" => break BoundaryKind::UnsafeTrait,
+                // `unsafe auto trait`, and qualifier orders rustc would reject but a reader
+                // would still call an unsafe fn.
+                b"auto" | b"const" | b"async" | b"safe" => {}
+                b"extern" if abi.is_none() => {
+                    let mut after_abi = la.clone();
+                    let t = after_abi.next_significant();
+                    match t {
+                        Some(t) if matches!(t.kind, TokenKind::Str | TokenKind::RawStr) => {
+                            abi = abi_text(src, t);
+                            la = after_abi;
+                        }
+                        _ => abi = Some(String::from("C")),
+                    }
+                    resume = Some(la.clone());
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    };
+    if let Some(resume) = resume {
+        *lexer = resume;
+    }
+    let abi = match found {
+        BoundaryKind::UnsafeFn | BoundaryKind::UnsafeExternBlock => abi,
+        _ => None,
+    };
+    Some((found, abi))
+}
+
+/// Converts increasing byte offsets to 1-based (line, char column), scanning each byte once.
+#[derive(Debug, Default)]
+struct LineCursor {
+    /// Offset up to which `line` and `column` are known.
+    pos: usize,
+    /// 0-based line at `pos`.
+    line: u32,
+    /// 0-based char column at `pos`.
+    column: u32,
+}
+
+impl LineCursor {
+    fn locate(&mut self, src: &[u8], offset: usize) -> (u32, u32) {
+        let offset = offset.min(src.len());
+        if offset >= self.pos {
+            let span = &src[self.pos..offset];
+            let mut line_start = 0;
+            for nl in memchr::memchr_iter(b'\n', span) {
+                self.line = self.line.saturating_add(1);
+                self.column = 0;
+                line_start = nl + 1;
+            }
+            self.column = self.column.saturating_add(count_chars(&span[line_start..]));
+            self.pos = offset;
+        }
+        (self.line.saturating_add(1), self.column.saturating_add(1))
+    }
+}
+
+/// Number of UTF-8 scalar values in `bytes`, counting every non-continuation byte so that
+/// invalid UTF-8 still yields a sensible number.
+fn count_chars(bytes: &[u8]) -> u32 {
+    let n = bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BoundaryHit, BoundaryKind, scan_source};
+    use BoundaryKind::*;
+
+    /// Scans `src` and compares `(kind, line, column, abi)` of every hit with `expect`.
+    #[track_caller]
+    fn check(src: &str, expect: &[(BoundaryKind, u32, u32, Option<&str>)]) {
+        let got: Vec<_> = scan_source(src.as_bytes())
+            .into_iter()
+            .map(
+                |BoundaryHit {
+                     kind,
+                     line,
+                     column,
+                     abi,
+                 }| (kind, line, column, abi),
+            )
+            .collect();
+        let want: Vec<_> = expect
+            .iter()
+            .map(|&(k, l, c, a)| (k, l, c, a.map(str::to_owned)))
+            .collect();
+        assert_eq!(got, want, "scanning {src:?}");
+    }
+
+    /// Only the kinds, for cases where the location is obvious.
+    #[track_caller]
+    fn kinds(src: &str, expect: &[BoundaryKind]) {
+        let got: Vec<_> = scan_source(src.as_bytes())
+            .into_iter()
+            .map(|h| h.kind)
+            .collect();
+        assert_eq!(got, expect, "scanning {src:?}");
+    }
+
+    #[test]
+    fn unsafe_constructs() {
+        check("fn f() { unsafe { g() } }", &[(UnsafeBlock, 1, 10, None)]);
+        check("unsafe fn f() {}", &[(UnsafeFn, 1, 1, None)]);
+        check("pub unsafe fn f() {}", &[(UnsafeFn, 1, 5, None)]);
+        check("const unsafe fn f() {}", &[(UnsafeFn, 1, 7, None)]);
+        check("async unsafe fn f() {}", &[(UnsafeFn, 1, 7, None)]);
+        check("unsafe const fn f() {}", &[(UnsafeFn, 1, 1, None)]);
+        check("unsafe impl Send for X {}", &[(UnsafeImpl, 1, 1, None)]);
+        check(
+            "unsafe impl<T> Sync for X<T> {}",
+            &[(UnsafeImpl, 1, 1, None)],
+        );
+        check("pub unsafe trait T {}", &[(UnsafeTrait, 1, 5, None)]);
+        check("unsafe auto trait T {}", &[(UnsafeTrait, 1, 1, None)]);
+        check(
+            "unsafe extern \"C\" { fn f(); }",
+            &[(UnsafeExternBlock, 1, 1, Some("C"))],
+        );
+        check(
+            "unsafe extern { safe fn f(); }",
+            &[(UnsafeExternBlock, 1, 1, Some("C"))],
+        );
+        check("unsafe /* c */ { }", &[(UnsafeBlock, 1, 1, None)]);
+        check("unsafe // c\n{ }", &[(UnsafeBlock, 1, 1, None)]);
+    }
+
+    #[test]
+    fn unsafe_extern_fn_is_one_hit() {
+        check(
+            "pub unsafe extern \"C\" fn f() {}",
+            &[(UnsafeFn, 1, 5, Some("C"))],
+        );
+        check("unsafe extern fn f() {}", &[(UnsafeFn, 1, 1, Some("C"))]);
+        check(
+            "unsafe extern \"system\" fn f() {}",
+            &[(UnsafeFn, 1, 1, Some("system"))],
+        );
+        check(
+            "unsafe extern \"Rust\" fn f() {}",
+            &[(UnsafeFn, 1, 1, Some("Rust"))],
+        );
+        check(
+            "unsafe extern r\"C-unwind\" fn f() {}",
+            &[(UnsafeFn, 1, 1, Some("C-unwind"))],
+        );
+    }
+
+    #[test]
+    fn extern_constructs() {
+        check(
+            "extern \"C\" { fn f(); }",
+            &[(ExternBlock, 1, 1, Some("C"))],
+        );
+        check("extern { fn f(); }", &[(ExternBlock, 1, 1, Some("C"))]);
+        check(
+            "extern \"system\" { }",
+            &[(ExternBlock, 1, 1, Some("system"))],
+        );
+        check(
+            "pub extern \"C\" fn f() {}",
+            &[(ExternAbiFn, 1, 5, Some("C"))],
+        );
+        check("extern fn f() {}", &[(ExternAbiFn, 1, 1, Some("C"))]);
+        check(
+            "const extern \"C-unwind\" fn f() {}",
+            &[(ExternAbiFn, 1, 7, Some("C-unwind"))],
+        );
+        check(
+            "extern /* abi */ \"C\" /* x */ fn f() {}",
+            &[(ExternAbiFn, 1, 1, Some("C"))],
+        );
+        kinds("extern \"Rust\" fn f() {}", &[]);
+        kinds("extern crate foo;", &[]);
+        kinds("extern crate foo as bar;", &[]);
+    }
+
+    #[test]
+    fn function_pointer_types_are_not_hits() {
+        kinds("type F = unsafe fn(u8);", &[]);
+        kinds("type F = unsafe extern \"C\" fn(u8) -> u8;", &[]);
+        kinds("type F = extern \"C\" fn(u8);", &[]);
+        kinds("type F = extern fn();", &[]);
+    }
+
+    #[test]
+    fn attributes() {
+        check("#[no_mangle]\nfn f() {}", &[(NoMangle, 1, 3, None)]);
+        check(
+            "#[unsafe(no_mangle)]\nfn f() {}",
+            &[(NoMangle, 1, 10, None)],
+        );
+        check("#![no_mangle]", &[(NoMangle, 1, 4, None)]);
+        check("# [ no_mangle ]", &[(NoMangle, 1, 5, None)]);
+        check(
+            "#[export_name = \"x\"]\nfn f() {}",
+            &[(ExportName, 1, 3, None)],
+        );
+        check(
+            "#[unsafe(export_name = \"x\")]\nfn f() {}",
+            &[(ExportName, 1, 10, None)],
+        );
+        check(
+            "#[cfg_attr(unix, unsafe(no_mangle))]",
+            &[(NoMangle, 1, 25, None)],
+        );
+        check(
+            "#[unsafe(no_mangle)]\npub extern \"C\" fn f() {}",
+            &[(NoMangle, 1, 10, None), (ExternAbiFn, 2, 5, Some("C"))],
+        );
+        kinds("fn no_mangle() { let export_name = 1; no_mangle(); }", &[]);
+        kinds("let a = [no_mangle];", &[]);
+        kinds("#[doc = \"no_mangle\"]", &[]);
+        kinds("#[allow(clippy::no_mangle_with_rust_abi)]", &[]);
+    }
+
+    #[test]
+    fn asm_macros() {
+        check("asm!(\"nop\");", &[(Asm, 1, 1, None)]);
+        check("core::arch::asm!(\"nop\");", &[(Asm, 1, 13, None)]);
+        check("std::arch::global_asm!(\"\");", &[(GlobalAsm, 1, 12, None)]);
+        check("naked_asm!(\"ret\")", &[(NakedAsm, 1, 1, None)]);
+        check("asm ! (\"nop\")", &[(Asm, 1, 1, None)]);
+        check(
+            "unsafe { asm!(\"nop\") }",
+            &[(UnsafeBlock, 1, 1, None), (Asm, 1, 10, None)],
+        );
+        kinds("fn asm() {} let asm = 1; asm(); x.asm;", &[]);
+        kinds("if asm != 0 {}", &[]);
+        kinds("r#asm!()", &[]);
+        kinds("macro_rules! asm { () => {} }", &[]);
+    }
+
+    #[test]
+    fn decoys() {
+        let decoys = [
+            "// unsafe { }",
+            "/// unsafe fn documented() {}",
+            "//! unsafe impl Send",
+            "/* unsafe { /* nested unsafe { */ unsafe fn */",
+            "/** unsafe trait */",
+            "let s = \"unsafe { }\";",
+            "let s = \"escaped \\\" unsafe { \\\\\";",
+            "let s = r\"unsafe { }\";",
+            "let s = r#\"unsafe \" { }\"#;",
+            "let s = r##\"a \"# unsafe { \"##;",
+            "let s = b\"unsafe { }\";",
+            "let s = br#\"unsafe { \"#;",
+            "let s = c\"extern \\\"C\\\" { }\";",
+            "let s = cr\"asm!()\";",
+            "let c = '{'; let q = '\\''; let u = 'u';",
+            "let unsafe_code = 1;",
+            "fn my_unsafe() {}",
+            "let r#unsafe = { 1 };",
+            "r#unsafe { }",
+            "#![forbid(unsafe_code)]",
+            "#![deny(unsafe_op_in_unsafe_fn)]",
+            "extern crate foo;",
+            "fn f<'unsafe_a>(x: &'unsafe_a str) {}",
+            "'unsafe_label: loop { break 'unsafe_label; }",
+            "let x = externally; let y = unsafely;",
+            "macro_rules! m { ($(unsafe)?) => {} }",
+        ];
+        for src in decoys {
+            kinds(src, &[]);
+        }
+    }
+
+    #[test]
+    fn raw_string_with_hash_quote_then_real_unsafe() {
+        check(
+            "let s = r##\"x \"# y\"##; unsafe {}",
+            &[(UnsafeBlock, 1, 24, None)],
+        );
+        check("let s = \"\\\\\"; unsafe {}", &[(UnsafeBlock, 1, 15, None)]);
+        check(
+            "/* /* */ unsafe {} */ unsafe {}",
+            &[(UnsafeBlock, 1, 23, None)],
+        );
+        check("let c = '\"'; unsafe {}", &[(UnsafeBlock, 1, 14, None)]);
+    }
+
+    #[test]
+    fn lines_and_char_columns() {
+        check(
+            "fn f() {\n    unsafe {}\n}\n\tunsafe impl X for Y {}",
+            &[(UnsafeBlock, 2, 5, None), (UnsafeImpl, 4, 2, None)],
+        );
+        // `é` and `日本` are 2 and 6 bytes but 1 and 2 chars.
+        check(
+            "let é = \"日本\"; unsafe { }",
+            &[(UnsafeBlock, 1, 15, None)],
+        );
+        check(
+            "// 😀😀\nlet s = \"😀\"; unsafe {} unsafe {}\n😀 unsafe {}",
+            &[
+                (UnsafeBlock, 2, 14, None),
+                (UnsafeBlock, 2, 24, None),
+                (UnsafeBlock, 3, 3, None),
+            ],
+        );
+        check("\r\nunsafe {}", &[(UnsafeBlock, 2, 1, None)]);
+    }
+
+    #[test]
+    fn invalid_utf8_and_truncated_input() {
+        let mut src = b"\xff\xfe unsafe { } \"unterminated unsafe {".to_vec();
+        let hits = scan_source(&src);
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].line, hits[0].column), (1, 4));
+        src.truncate(12);
+        for cut in 0..src.len() {
+            let _ = scan_source(&src[..cut]);
+        }
+        kinds("/* unsafe {", &[]);
+        kinds("unsafe", &[]);
+        kinds("unsafe extern \"C", &[]);
+        kinds("#[", &[]);
+    }
+
+    #[test]
+    fn prefilter_skips_files_without_needles() {
+        assert!(scan_source(b"fn main() { println!(\"hi\"); }").is_empty());
+        assert!(!super::may_contain_boundary(b"fn main() {}"));
+        assert!(super::may_contain_boundary(b"global_asm"));
+    }
+
+    #[test]
+    fn kind_ids_match_serde() {
+        for kind in BoundaryKind::ALL {
+            let json = serde_json::to_string(&kind).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert!(!kind.describe().is_empty());
+        }
+        let hit = BoundaryHit {
+            kind: ExternBlock,
+            line: 3,
+            column: 7,
+            abi: Some("C".into()),
+        };
+        assert_eq!(
+            serde_json::to_string(&hit).expect("serialize"),
+            r#"{"kind":"extern_block","line":3,"column":7,"abi":"C"}"#
+        );
+    }
+
+    #[test]
+    fn never_panics_on_random_token_soup() {
+        const WORDS: &[&str] = &[
+            "unsafe",
+            "extern",
+            "\"C\"",
+            "fn",
+            "{",
+            "}",
+            "(",
+            ")",
+            "#",
+            "!",
+            "[",
+            "]",
+            "asm",
+            "no_mangle",
+            "impl",
+            "trait",
+            "'a",
+            "r#",
+            "\"",
+            "/*",
+            "*/",
+            "//",
+            "\n",
+            "=",
+            "é",
+            "\u{ff}",
+        ];
+        let mut state = 7u64;
+        for _ in 0..5_000 {
+            let mut src = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mut s = state;
+            for _ in 0..12 {
+                src.push_str(WORDS[(s % WORDS.len() as u64) as usize]);
+                src.push(' ');
+                s /= WORDS.len() as u64;
+                if s == 0 {
+                    s = state.rotate_left(17);
+                }
+            }
+            for hit in scan_source(src.as_bytes()) {
+                assert!(hit.line >= 1 && hit.column >= 1);
+            }
+        }
+    }
+}
