@@ -37,7 +37,10 @@ impl Captured {
         let status = self
             .code
             .map_or_else(|| "killed by a signal".to_owned(), |c| c.to_string());
-        format!("$ {}\n{}\n[exit status: {status}]\n", self.command_line, self.log)
+        format!(
+            "$ {}\n{}\n[exit status: {status}]\n",
+            self.command_line, self.log
+        )
     }
 }
 
@@ -158,8 +161,7 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
         "Unable to update registry",
         "failed to query replaced source registry",
     ];
-    if fetch_markers.iter().any(|m| log.contains(m)) && !log.contains("--locked was passed")
-    {
+    if fetch_markers.iter().any(|m| log.contains(m)) && !log.contains("--locked was passed") {
         return Some(Unavailable::DependenciesUnavailable { offline });
     }
     None
@@ -210,7 +212,10 @@ mod tests {
         );
         let stale = "error: the lock file /w/Cargo.lock needs to be updated but --locked was passed to prevent this";
         assert_eq!(classify_unavailable(stale, false), None);
-        assert_eq!(classify_unavailable("error[E0308]: mismatched types", false), None);
+        assert_eq!(
+            classify_unavailable("error[E0308]: mismatched types", false),
+            None
+        );
     }
 
     #[test]
@@ -225,6 +230,10 @@ mod tests {
         cmd.arg("--list");
         let captured = run_captured(cmd).unwrap();
         assert!(captured.success());
-        assert!(captured.log.contains("captures_interleaved_output_and_exit_code"));
+        assert!(
+            captured
+                .log
+                .contains("captures_interleaved_output_and_exit_code")
+        );
     }
 }

@@ -135,7 +135,10 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Checks => {
             let mut text = String::new();
             for meta in registry::metas() {
-                text.push_str(&format!("{:<18} {:<10} {}\n", meta.id, meta.stage, meta.summary));
+                text.push_str(&format!(
+                    "{:<18} {:<10} {}\n",
+                    meta.id, meta.stage, meta.summary
+                ));
             }
             print_stdout(&text);
             Ok(exit::READY)
@@ -176,11 +179,19 @@ fn run_stage(stage: Stage, args: RunArgs, redactor: &mut Redactor) -> Result<i32
         Format::Text => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let record_dir = redactor.text(&result.record_dir.to_string_lossy());
-            let duration = redactor.duration(std::time::Duration::from_millis(
-                result.report.duration_ms,
-            ));
-            render::text::render(&result.report, TextOptions { color }, &record_dir, &duration)
+            let record_dir = format!(
+                "{}/{}",
+                redactor.text(&result.out_dir.to_string_lossy()),
+                result.report.record
+            );
+            let duration =
+                redactor.duration(std::time::Duration::from_millis(result.report.duration_ms));
+            render::text::render(
+                &result.report,
+                TextOptions { color },
+                &record_dir,
+                &duration,
+            )
         }
     };
     print_stdout(&rendered);
@@ -215,9 +226,22 @@ fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
     };
     redactor.add_path(&out, "<out>");
     let report = record::verify(&out, only.as_deref())?;
+    // Run ids are times; under redaction they print as their position in history.
+    let redact_ids = |text: &str| {
+        let mut text = text.to_owned();
+        if redactor.enabled() {
+            for (i, id) in report.runs_checked.iter().enumerate() {
+                text = text.replace(id.as_str(), &format!("<run-{}>", i + 1));
+            }
+        }
+        text
+    };
     let mut text = String::new();
     for problem in &report.problems {
-        text.push_str(&format!("TAMPERED  {}: {}\n", problem.path, problem.message));
+        text.push_str(&redact_ids(&format!(
+            "TAMPERED  {}: {}\n",
+            problem.path, problem.message
+        )));
     }
     let code = if report.intact() {
         text.push_str(&format!(

@@ -184,7 +184,11 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         manifest_sha256: String::new(),
     };
     let subjects = subjects(&ws);
-    let policy_uri = config.source.file().unwrap_or("cargo-gate:defaults").to_owned();
+    let policy_uri = config
+        .source
+        .file()
+        .unwrap_or("cargo-gate:defaults")
+        .to_owned();
     let time_verified = entry.time.clone();
     let finished = writer.finish(opts.stage.as_str(), &policy_sha256, entry, |previous| {
         let statement = decision::statement(
@@ -228,7 +232,11 @@ fn subjects(ws: &Workspace) -> Vec<Subject> {
 }
 
 /// The checks to run at `stage`, filtered by `--only` and `--skip`.
-pub fn plan(stage: Stage, only: &[String], skip: &[String]) -> Result<Vec<&'static dyn Check>, GateError> {
+pub fn plan(
+    stage: Stage,
+    only: &[String],
+    skip: &[String],
+) -> Result<Vec<&'static dyn Check>, GateError> {
     for id in only.iter().chain(skip) {
         let check = registry::find(id).ok_or_else(|| GateError::UnknownCheck { id: id.clone() })?;
         if only.contains(id) && check.meta().stage > stage {

@@ -124,7 +124,10 @@ impl RecordWriter {
 
     /// Writes one artifact (path `/`-separated, relative to the run directory).
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), GateError> {
-        if rel.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        if rel
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
             return Err(GateError::Internal(format!("bad artifact path `{rel}`")));
         }
         let path = self.tmp.join(rel);
@@ -406,7 +409,10 @@ fn verify_run(
     let manifest: Manifest = match serde_json::from_slice(&bytes) {
         Ok(m) => m,
         Err(e) => {
-            problem(format!("{run}/manifest.json"), format!("not a valid manifest: {e}"));
+            problem(
+                format!("{run}/manifest.json"),
+                format!("not a valid manifest: {e}"),
+            );
             return;
         }
     };
@@ -418,7 +424,9 @@ fn verify_run(
         let want = expected_previous.map_or_else(|| "none".to_owned(), |p| p.run_id);
         problem(
             format!("{run}/manifest.json"),
-            format!("broken chain: the link to the previous run does not match history (expected {want})"),
+            format!(
+                "broken chain: the link to the previous run does not match history (expected {want})"
+            ),
         );
     }
     let listed: BTreeSet<&str> = manifest.artifacts.iter().map(|a| a.path.as_str()).collect();
@@ -436,7 +444,10 @@ fn verify_run(
         Ok(files) => {
             for rel in files {
                 if rel != "manifest.json" && !listed.contains(rel.as_str()) {
-                    problem(format!("{run}/{rel}"), "extra file not in the manifest".into());
+                    problem(
+                        format!("{run}/{rel}"),
+                        "extra file not in the manifest".into(),
+                    );
                 }
             }
         }
@@ -444,16 +455,29 @@ fn verify_run(
     }
 }
 
-/// A new run id: UTC time to the second plus a short random suffix, so ids sort by time and
-/// two runs in the same second differ.
+/// A new run id: UTC time to the microsecond plus a short random suffix, so ids sort by
+/// time and two concurrent runs differ. History order, not id order, is authoritative.
 pub fn new_run_id(now: std::time::SystemTime) -> String {
     let stamp = humantime::format_rfc3339_seconds(now).to_string();
-    let compact: String = stamp.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let compact: String = stamp
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let nanos = now
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let seed = format!("{nanos}-{}-{:?}", std::process::id(), std::thread::current().id());
-    format!("{compact}-{}", &sha256_hex(seed.as_bytes())[..8])
+    let seed = format!(
+        "{nanos}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    );
+    let micros = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_micros());
+    format!(
+        "{compact}-{micros:06}-{}",
+        &sha256_hex(seed.as_bytes())[..6]
+    )
 }
 
 #[cfg(test)]
@@ -531,7 +555,9 @@ mod tests {
         record(out.path(), "r1");
         record(out.path(), "r2");
         let path = out.path().join("runs/r1/manifest.json");
-        let text = fs::read_to_string(&path).unwrap().replace("\"pilot\"", "\"broad\"");
+        let text = fs::read_to_string(&path)
+            .unwrap()
+            .replace("\"pilot\"", "\"broad\"");
         fs::write(path, text).unwrap();
         let report = verify(out.path(), Some("r1")).unwrap();
         assert_eq!(report.runs_checked, ["r1"]);
@@ -579,8 +605,9 @@ mod tests {
     fn run_ids_sort_by_time() {
         use std::time::{Duration, UNIX_EPOCH};
         let a = new_run_id(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
-        let b = new_run_id(UNIX_EPOCH + Duration::from_secs(1_800_000_001));
-        assert!(a < b, "{a} {b}");
+        let b = new_run_id(UNIX_EPOCH + Duration::from_micros(1_800_000_000_000_001));
+        let c = new_run_id(UNIX_EPOCH + Duration::from_secs(1_800_000_001));
+        assert!(a < b && b < c, "{a} {b} {c}");
         assert!(a.starts_with("20270115T"), "{a}");
     }
 }

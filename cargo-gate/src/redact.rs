@@ -48,7 +48,10 @@ impl Redactor {
         }
         for form in forms {
             let form = form.trim_end_matches(['/', '\\']).to_owned();
-            if form.len() > 1 && !self.paths.iter().any(|(p, _)| p == &form) {
+            // A later, more specific name for the same directory wins (the workspace root
+            // is usually also the current directory).
+            self.paths.retain(|(p, _)| p != &form);
+            if form.len() > 1 {
                 self.paths.push((form, placeholder));
             }
         }
@@ -88,12 +91,20 @@ impl Redactor {
 
     /// A run id.
     pub fn run_id(&self, id: &str) -> String {
-        if self.enabled { "<run-id>".into() } else { id.to_owned() }
+        if self.enabled {
+            "<run-id>".into()
+        } else {
+            id.to_owned()
+        }
     }
 
     /// A digest or commit hash.
     pub fn hash(&self, hash: &str) -> String {
-        if self.enabled { "<hash>".into() } else { hash.to_owned() }
+        if self.enabled {
+            "<hash>".into()
+        } else {
+            hash.to_owned()
+        }
     }
 }
 
@@ -108,7 +119,10 @@ mod tests {
         assert_eq!(r.text("/w/a"), "/w/a");
         r.enabled = true;
         r.add_path(Path::new("/w/ws"), "<workspace>");
-        assert_eq!(r.text("at /w/ws/src and /w/x"), "at <workspace>/src and <cwd>/x");
+        assert_eq!(
+            r.text("at /w/ws/src and /w/x"),
+            "at <workspace>/src and <cwd>/x"
+        );
         assert_eq!(r.millis(5), 0);
         assert_eq!(r.run_id("x"), "<run-id>");
     }

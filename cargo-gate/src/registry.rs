@@ -56,10 +56,19 @@ mod tests {
 
     #[test]
     fn pilot_runs_the_pilot_checks() {
-        let ids: Vec<&str> = for_stage(Stage::Pilot).iter().map(|c| c.meta().id).collect();
+        let ids: Vec<&str> = for_stage(Stage::Pilot)
+            .iter()
+            .map(|c| c.meta().id)
+            .collect();
         assert_eq!(
             ids,
-            ["config.valid", "lockfile.locked", "policy.profile", "boundary.unsafe", "tests.pass"]
+            [
+                "config.valid",
+                "lockfile.locked",
+                "policy.profile",
+                "boundary.unsafe",
+                "tests.pass"
+            ]
         );
         for m in metas() {
             assert!(!m.summary.is_empty() && !m.fix.is_empty(), "{}", m.id);

@@ -126,10 +126,13 @@ mod tests {
         judge(
             stage,
             mode,
-            statuses
-                .iter()
-                .zip(&ids)
-                .map(|(s, id)| (id.as_str(), *s, (*s == Skip).then_some(SkipKind::NotApplicable))),
+            statuses.iter().zip(&ids).map(|(s, id)| {
+                (
+                    id.as_str(),
+                    *s,
+                    (*s == Skip).then_some(SkipKind::NotApplicable),
+                )
+            }),
         )
     }
 

@@ -74,15 +74,24 @@ mod tests {
 
     fn failing() -> Outcome {
         Outcome::fail("2 sites").with_findings([
-            Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)).subject("ffi"),
-            Finding::error("unsafe fn").at(Location::at("app/src/lib.rs", 1, 1)).subject("app"),
+            Finding::error("unsafe block")
+                .at(Location::at("ffi/src/lib.rs", 1, 1))
+                .subject("ffi"),
+            Finding::error("unsafe fn")
+                .at(Location::at("app/src/lib.rs", 1, 1))
+                .subject("app"),
         ])
     }
 
     #[test]
     fn partial_cover_keeps_the_failure_and_marks_the_covered_finding() {
         let mut outcome = failing();
-        let used = apply(&[waiver("ffi/**", "2030-01-01")], "boundary.unsafe", &mut outcome, "2026-11-20");
+        let used = apply(
+            &[waiver("ffi/**", "2030-01-01")],
+            "boundary.unsafe",
+            &mut outcome,
+            "2026-11-20",
+        );
         assert_eq!(used, [0]);
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(outcome.findings[0].waived_by, Some(0));
@@ -102,6 +111,14 @@ mod tests {
         assert_eq!(outcome.status, Status::Fail);
 
         let mut outcome = failing();
-        assert!(apply(&[waiver("*", "2030-01-01")], "tests.pass", &mut outcome, "2026-11-20").is_empty());
+        assert!(
+            apply(
+                &[waiver("*", "2030-01-01")],
+                "tests.pass",
+                &mut outcome,
+                "2026-11-20"
+            )
+            .is_empty()
+        );
     }
 }

@@ -10,8 +10,8 @@ use crate::stage::Stage;
 use crate::workspace::{Member, Workspace};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The `boundary.unsafe` check.
 #[derive(Debug)]
@@ -109,14 +109,14 @@ impl Check for BoundaryUnsafe {
         let allowed = sites.len() - violations;
         let outcome = if violations > 0 {
             Outcome::fail(format!(
-                "{violations} unsafe/FFI site(s) outside the crates the profile allows ({} files scanned)",
-                files.len()
+                "{violations} unsafe/FFI site(s) outside the crates the profile allows ({} scanned)",
+                files_scanned(files.len())
             ))
         } else {
             let warnings = findings.len();
             let summary = format!(
-                "no unsafe/FFI outside allowed crates ({} files scanned, {allowed} allowed site(s) inventoried)",
-                files.len()
+                "no unsafe/FFI outside allowed crates ({} scanned, {allowed} allowed site(s) inventoried)",
+                files_scanned(files.len())
             );
             if warnings > 0 {
                 Outcome::warn(format!("{summary}; {warnings} file(s) need attention"))
@@ -130,9 +130,22 @@ impl Check for BoundaryUnsafe {
     }
 }
 
+fn files_scanned(n: usize) -> String {
+    if n == 1 {
+        "1 file".to_owned()
+    } else {
+        format!("{n} files")
+    }
+}
+
 fn violation(hit: &BoundaryHit, krate: &str, rel: &str, allowance: Allowance) -> Finding {
     let what = match &hit.abi {
-        Some(abi) if matches!(hit.kind, BoundaryKind::ExternBlock | BoundaryKind::ExternAbiFn) => {
+        Some(abi)
+            if matches!(
+                hit.kind,
+                BoundaryKind::ExternBlock | BoundaryKind::ExternAbiFn
+            ) =>
+        {
             format!("{} (ABI \"{abi}\")", hit.kind.describe())
         }
         _ => hit.kind.describe().to_owned(),
@@ -172,7 +185,12 @@ pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<Finding>) {
     (files, findings)
 }
 
-fn walk_member(ws: &Workspace, member: &Member, files: &mut Vec<OwnedFile>, findings: &mut Vec<Finding>) {
+fn walk_member(
+    ws: &Workspace,
+    member: &Member,
+    files: &mut Vec<OwnedFile>,
+    findings: &mut Vec<Finding>,
+) {
     let root = member.dir.clone();
     let target = ws.target_dir.clone();
     let walker = ignore::WalkBuilder::new(&member.dir)
@@ -181,14 +199,18 @@ fn walk_member(ws: &Workspace, member: &Member, files: &mut Vec<OwnedFile>, find
         .filter_entry(move |entry| {
             let path = entry.path();
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && (path.starts_with(&target) || (path != root && path.join("Cargo.toml").exists())))
+            !(is_dir
+                && (path.starts_with(&target)
+                    || (path != root && path.join("Cargo.toml").exists())))
         })
         .build();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                findings.push(Finding::warning(format!("could not walk part of the tree: {err}")));
+                findings.push(Finding::warning(format!(
+                    "could not walk part of the tree: {err}"
+                )));
                 continue;
             }
         };
@@ -220,23 +242,27 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// One file's size and hits, or why it could not be read.
+pub type ScanResult = std::io::Result<(u64, Vec<BoundaryHit>)>;
+
 /// Reads and scans `files` on `threads` threads; results are in the order of `files`, each
 /// the file's size and its hits. Each file is read, scanned and dropped, so memory stays
 /// bounded by the largest file per thread.
-pub fn scan_files(
-    files: &[OwnedFile],
-    threads: usize,
-) -> Vec<std::io::Result<(u64, Vec<BoundaryHit>)>> {
-    scan_paths(files.iter().map(|f| f.path.as_path()).collect::<Vec<_>>().as_slice(), threads)
+pub fn scan_files(files: &[OwnedFile], threads: usize) -> Vec<ScanResult> {
+    scan_paths(
+        files
+            .iter()
+            .map(|f| f.path.as_path())
+            .collect::<Vec<_>>()
+            .as_slice(),
+        threads,
+    )
 }
 
 /// [`scan_files`] over bare paths.
-pub fn scan_paths(
-    paths: &[&Path],
-    threads: usize,
-) -> Vec<std::io::Result<(u64, Vec<BoundaryHit>)>> {
+pub fn scan_paths(paths: &[&Path], threads: usize) -> Vec<ScanResult> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<std::io::Result<(u64, Vec<BoundaryHit>)>>>> =
+    let results: Mutex<Vec<Option<ScanResult>>> =
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads.clamp(1, paths.len().max(1)) {
@@ -283,7 +309,9 @@ pub fn decoys() -> &'static str {
 "###;
 
     fn run(files: &[(&str, &str)], config: Config) -> Outcome {
-        with_files(files, &["app", "ffi"], config, |ctx| BoundaryUnsafe.run(ctx))
+        with_files(files, &["app", "ffi"], config, |ctx| {
+            BoundaryUnsafe.run(ctx)
+        })
     }
 
     fn allow_ffi() -> Config {
@@ -303,8 +331,14 @@ pub fn decoys() -> &'static str {
     #[test]
     fn unsafe_outside_the_allowed_crate_fails_with_file_line_column() {
         let files = [
-            ("app/src/lib.rs", "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n"),
-            ("ffi/src/lib.rs", "unsafe extern \"C\" { fn abs(x: i32) -> i32; }\n"),
+            (
+                "app/src/lib.rs",
+                "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n",
+            ),
+            (
+                "ffi/src/lib.rs",
+                "unsafe extern \"C\" { fn abs(x: i32) -> i32; }\n",
+            ),
         ];
         let outcome = run(&files, allow_ffi());
         assert_eq!(outcome.status, Status::Fail);
@@ -320,10 +354,17 @@ pub fn decoys() -> &'static str {
 
     #[test]
     fn portable_forbids_asm_even_in_allowed_crates_idiomatic_does_not() {
-        let files = [("ffi/src/lib.rs", "pub fn f() { unsafe { core::arch::asm!(\"nop\") } }\n")];
+        let files = [(
+            "ffi/src/lib.rs",
+            "pub fn f() { unsafe { core::arch::asm!(\"nop\") } }\n",
+        )];
         let outcome = run(&files, allow_ffi());
         assert_eq!(outcome.status, Status::Fail);
-        assert!(outcome.findings[0].message.contains("the profile allows it nowhere"));
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("the profile allows it nowhere")
+        );
         let idiomatic = Config {
             profile: Profile::Idiomatic,
             ..allow_ffi()
@@ -333,7 +374,10 @@ pub fn decoys() -> &'static str {
 
     #[test]
     fn rusty_allows_everything_but_still_inventories_it() {
-        let files = [("app/src/lib.rs", "#[unsafe(no_mangle)]\npub extern \"C\" fn f() {}\n")];
+        let files = [(
+            "app/src/lib.rs",
+            "#[unsafe(no_mangle)]\npub extern \"C\" fn f() {}\n",
+        )];
         let config = Config {
             profile: Profile::Rusty,
             ..Config::default()
@@ -349,7 +393,10 @@ pub fn decoys() -> &'static str {
     fn nested_packages_and_ignored_dirs_are_not_attributed_to_the_parent() {
         let files = [
             ("app/src/lib.rs", ""),
-            ("app/fixtures/other/Cargo.toml", "[package]\nname = \"other\"\n"),
+            (
+                "app/fixtures/other/Cargo.toml",
+                "[package]\nname = \"other\"\n",
+            ),
             ("app/fixtures/other/src/lib.rs", "unsafe fn f() {}\n"),
             ("app/.hidden/x.rs", "unsafe fn f() {}\n"),
         ];
@@ -361,18 +408,26 @@ pub fn decoys() -> &'static str {
     #[test]
     fn symlink_loops_do_not_hang_and_non_utf8_names_are_reported() {
         use std::os::unix::ffi::OsStrExt;
-        with_files(&[("app/src/lib.rs", "")], &["app"], Config::default(), |ctx| {
-            let src = ctx.workspace.root.join("app/src");
-            std::os::unix::fs::symlink(&src, src.join("loop")).unwrap();
-            let odd = src.join(std::ffi::OsStr::from_bytes(b"bad\xff.rs"));
-            std::fs::write(odd, "unsafe fn f() {}\n").unwrap();
-            let outcome = BoundaryUnsafe.run(ctx);
-            assert_eq!(outcome.status, Status::Fail);
-            assert!(
-                outcome.findings.iter().any(|f| f.message.contains("not valid UTF-8")),
-                "{:?}",
-                outcome.findings
-            );
-        });
+        with_files(
+            &[("app/src/lib.rs", "")],
+            &["app"],
+            Config::default(),
+            |ctx| {
+                let src = ctx.workspace.root.join("app/src");
+                std::os::unix::fs::symlink(&src, src.join("loop")).unwrap();
+                let odd = src.join(std::ffi::OsStr::from_bytes(b"bad\xff.rs"));
+                std::fs::write(odd, "unsafe fn f() {}\n").unwrap();
+                let outcome = BoundaryUnsafe.run(ctx);
+                assert_eq!(outcome.status, Status::Fail);
+                assert!(
+                    outcome
+                        .findings
+                        .iter()
+                        .any(|f| f.message.contains("not valid UTF-8")),
+                    "{:?}",
+                    outcome.findings
+                );
+            },
+        );
     }
 }

@@ -47,7 +47,10 @@ impl Check for ConfigValid {
         let outcome = if findings.is_empty() {
             Outcome::pass(source)
         } else {
-            Outcome::warn(format!("{source}, but {} value(s) name nothing", findings.len()))
+            Outcome::warn(format!(
+                "{source}, but {} value(s) name nothing",
+                findings.len()
+            ))
         };
         outcome
             .with_findings(findings)

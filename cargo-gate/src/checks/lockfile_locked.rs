@@ -67,11 +67,15 @@ impl Check for LockfileLocked {
         };
         let log = captured.log_file();
         if !captured.success() {
-            if let Some(unavailable) = cargo::classify_unavailable(&captured.log, ctx.cargo.offline())
+            if let Some(unavailable) =
+                cargo::classify_unavailable(&captured.log, ctx.cargo.offline())
             {
                 return Outcome::skip(
                     SkipKind::Unavailable,
-                    format!("`cargo metadata --locked` was not evaluated: {}", unavailable.reason()),
+                    format!(
+                        "`cargo metadata --locked` was not evaluated: {}",
+                        unavailable.reason()
+                    ),
                 )
                 .with_findings(findings)
                 .with_artifact(LOG, log);
@@ -132,7 +136,9 @@ mod tests {
     const LOCK: &str = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n";
 
     fn run(files: &[(&str, &str)]) -> Outcome {
-        with_files(files, &["app"], Config::default(), |ctx| LockfileLocked.run(ctx))
+        with_files(files, &["app"], Config::default(), |ctx| {
+            LockfileLocked.run(ctx)
+        })
     }
 
     #[test]
@@ -140,12 +146,20 @@ mod tests {
         let outcome = run(&[("Cargo.toml", MANIFEST), ("src/lib.rs", "")]);
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(outcome.summary, "Cargo.lock does not exist");
-        assert!(outcome.findings[0].message.contains("cargo generate-lockfile"));
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("cargo generate-lockfile")
+        );
     }
 
     #[test]
     fn current_lockfile_passes() {
-        let outcome = run(&[("Cargo.toml", MANIFEST), ("Cargo.lock", LOCK), ("src/lib.rs", "")]);
+        let outcome = run(&[
+            ("Cargo.toml", MANIFEST),
+            ("Cargo.lock", LOCK),
+            ("src/lib.rs", ""),
+        ]);
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
         assert!(outcome.summary.contains("not a git work tree"));
         assert_eq!(outcome.evidence(), [LOG]);
@@ -154,7 +168,11 @@ mod tests {
     #[test]
     fn stale_lockfile_fails_as_out_of_date() {
         let stale = LOCK.replace("0.1.0", "0.0.9");
-        let outcome = run(&[("Cargo.toml", MANIFEST), ("Cargo.lock", &stale), ("src/lib.rs", "")]);
+        let outcome = run(&[
+            ("Cargo.toml", MANIFEST),
+            ("Cargo.lock", &stale),
+            ("src/lib.rs", ""),
+        ]);
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(outcome.summary, "Cargo.lock out of date");
     }

@@ -34,7 +34,10 @@ impl Check for PolicyProfile {
             rules.inline_asm.describe()
         );
         let at = config.source.file().map(Location::file);
-        let mut note = Finding::note(format!("profile {} allows: {allows}", config.profile.as_str()));
+        let mut note = Finding::note(format!(
+            "profile {} allows: {allows}",
+            config.profile.as_str()
+        ));
         note.location = at;
         if config.profile_declared {
             Outcome::pass(format!("profile {} ({allows})", config.profile.as_str()))
@@ -60,7 +63,11 @@ mod tests {
     fn undeclared_profile_warns_and_says_what_applies() {
         let outcome = with_context(&["app"], Config::default(), |ctx| PolicyProfile.run(ctx));
         assert_eq!(outcome.status, Status::Warn);
-        assert!(outcome.summary.contains("default `portable`"), "{}", outcome.summary);
+        assert!(
+            outcome.summary.contains("default `portable`"),
+            "{}",
+            outcome.summary
+        );
         assert!(outcome.summary.contains("inline assembly nowhere"));
     }
 
@@ -73,6 +80,10 @@ mod tests {
         };
         let outcome = with_context(&["app"], config, |ctx| PolicyProfile.run(ctx));
         assert_eq!(outcome.status, Status::Pass);
-        assert!(outcome.summary.starts_with("profile rusty (unsafe/FFI anywhere"));
+        assert!(
+            outcome
+                .summary
+                .starts_with("profile rusty (unsafe/FFI anywhere")
+        );
     }
 }

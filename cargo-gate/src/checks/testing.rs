@@ -9,7 +9,11 @@ use std::path::Path;
 
 /// Runs `f` with a context over a workspace whose members are `members` (each in a directory
 /// of its own name) in a fresh temporary directory that holds no files.
-pub(crate) fn with_context<T>(members: &[&str], config: Config, f: impl FnOnce(&Context<'_>) -> T) -> T {
+pub(crate) fn with_context<T>(
+    members: &[&str],
+    config: Config,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
     with_files(&[], members, config, f)
 }
 

@@ -107,7 +107,15 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         "{} passed, {} failed, {} ignored",
         counts.passed, counts.failed, counts.ignored
     );
-    let outcome = if counts.failed > 0 {
+    let outcome = if !captured.success()
+        && !counts.saw_summary
+        && captured.log.contains("--locked was passed")
+    {
+        Outcome::fail(format!(
+            "{runner_name} refused to run: Cargo.lock is missing or out of date (see lockfile.locked)"
+        ))
+        .with_finding(Finding::error(cargo::first_error(&captured.log)))
+    } else if counts.failed > 0 {
         let findings = counts
             .failures
             .iter()
@@ -224,7 +232,9 @@ fn compile_errors(log: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut lines = log.lines().peekable();
     while let Some(line) = lines.next() {
-        if !line.starts_with("error[") && !(line.starts_with("error: ") && !line.contains("could not compile")) {
+        let is_rustc_error = line.starts_with("error[")
+            || (line.starts_with("error: ") && !line.contains("could not compile"));
+        if !is_rustc_error {
             continue;
         }
         let mut finding = Finding::error(line.trim_start_matches("error: ").to_owned());
@@ -308,9 +318,15 @@ error: 1 target failed:
     #[test]
     fn green_run_passes_and_empty_run_warns() {
         let green = "test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
-        assert_eq!(evaluate(&captured(0, green), Runner::CargoTest, false).status, Status::Pass);
+        assert_eq!(
+            evaluate(&captured(0, green), Runner::CargoTest, false).status,
+            Status::Pass
+        );
         let empty = "test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
-        assert_eq!(evaluate(&captured(0, empty), Runner::CargoTest, false).status, Status::Warn);
+        assert_eq!(
+            evaluate(&captured(0, empty), Runner::CargoTest, false).status,
+            Status::Warn
+        );
     }
 
     #[test]

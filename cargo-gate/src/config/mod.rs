@@ -223,7 +223,13 @@ pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, 
     else {
         return Ok(None);
     };
-    validate(raw, text, ConfigSource::CargoMetadata(file.to_owned()), file).map(Some)
+    validate(
+        raw,
+        text,
+        ConfigSource::CargoMetadata(file.to_owned()),
+        file,
+    )
+    .map(Some)
 }
 
 fn toml_error(text: &str, file: &str, err: &toml::de::Error) -> ConfigError {
@@ -248,8 +254,14 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
@@ -476,7 +488,9 @@ fn parse_driver(text: &str) -> Option<DriverVersion> {
     let (major, minor) = text.split_once('.')?;
     let major: u32 = major.parse().ok()?;
     let minor: u32 = minor.parse().ok()?;
-    (1..100).contains(&major).then_some(DriverVersion { major, minor })
+    (1..100)
+        .contains(&major)
+        .then_some(DriverVersion { major, minor })
 }
 
 fn is_check_id(id: &str) -> bool {

@@ -8,7 +8,10 @@ fn parse(text: &str) -> Result<Config, String> {
 fn check_err(text: &str, expect: &str) {
     match parse(text) {
         Ok(c) => panic!("expected an error, got {c:?}"),
-        Err(e) => assert!(e.starts_with(expect), "error `{e}` does not start with `{expect}`"),
+        Err(e) => assert!(
+            e.starts_with(expect),
+            "error `{e}` does not start with `{expect}`"
+        ),
     }
 }
 
@@ -66,7 +69,13 @@ expires = "2027-06-30"
     .unwrap();
     assert_eq!(config.profile, Profile::Idiomatic);
     assert!(config.strict && config.profile_declared);
-    assert_eq!(config.min_driver, Some(DriverVersion { major: 13, minor: 0 }));
+    assert_eq!(
+        config.min_driver,
+        Some(DriverVersion {
+            major: 13,
+            minor: 0
+        })
+    );
     assert_eq!(config.allow_unsafe, ["ffi"]);
     assert_eq!(config.failure_paths.len(), 2);
     assert_eq!(config.history_window, 7);
@@ -78,15 +87,36 @@ expires = "2027-06-30"
 
 #[test]
 fn errors_point_at_line_and_column() {
-    check_err("[policy]\nprofil = \"x\"\n", "gate.toml:2:1: unknown field `profil`");
-    check_err("[policy]\nstrict = \"yes\"\n", "gate.toml:2:10: invalid type: string");
+    check_err(
+        "[policy]\nprofil = \"x\"\n",
+        "gate.toml:2:1: unknown field `profil`",
+    );
+    check_err(
+        "[policy]\nstrict = \"yes\"\n",
+        "gate.toml:2:10: invalid type: string",
+    );
     check_err("[polcy]\n", "gate.toml:1:2: unknown field `polcy`");
     check_err("[policy\n", "gate.toml:1:8:");
-    check_err("[policy]\nprofile = \"loose\"\n", "gate.toml:2:11: unknown profile `loose`");
-    check_err("[policy]\nmin-driver = \"13\"\n", "gate.toml:2:14: `13` is not a CUDA driver");
-    check_err("[bench]\nmax-regression = 3.0\n", "gate.toml:2:18: max-regression = 3");
-    check_err("[history]\nwindow = 0\n", "gate.toml:2:10: history window 0");
-    check_err("[matrix]\nplatforms = [\"bsd\"]\n", "gate.toml:2:14: unknown platform `bsd`");
+    check_err(
+        "[policy]\nprofile = \"loose\"\n",
+        "gate.toml:2:11: unknown profile `loose`",
+    );
+    check_err(
+        "[policy]\nmin-driver = \"13\"\n",
+        "gate.toml:2:14: `13` is not a CUDA driver",
+    );
+    check_err(
+        "[bench]\nmax-regression = 3.0\n",
+        "gate.toml:2:18: max-regression = 3",
+    );
+    check_err(
+        "[history]\nwindow = 0\n",
+        "gate.toml:2:10: history window 0",
+    );
+    check_err(
+        "[matrix]\nplatforms = [\"bsd\"]\n",
+        "gate.toml:2:14: unknown platform `bsd`",
+    );
     check_err(
         "[[check]]\nid = \"Smoke\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
         "gate.toml:2:6: `Smoke` is not a check id",
@@ -132,16 +162,26 @@ fn errors_point_at_line_and_column() {
 
 #[test]
 fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
-    let text = "[workspace]\nmembers = []\n\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n";
+    let text =
+        "[workspace]\nmembers = []\n\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n";
     let config = parse_manifest_section(text, "Cargo.toml").unwrap().unwrap();
     assert_eq!(config.profile, Profile::Rusty);
-    assert_eq!(config.source, ConfigSource::CargoMetadata("Cargo.toml".into()));
+    assert_eq!(
+        config.source,
+        ConfigSource::CargoMetadata("Cargo.toml".into())
+    );
 
     let bad = "[workspace]\n\n[workspace.metadata.gate]\nwat = 1\n";
     let err = parse_manifest_section(bad, "Cargo.toml").unwrap_err();
-    assert_eq!(err.to_string(), "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `checklist`, `history`, `matrix`, `check`, `waiver`");
+    assert_eq!(
+        err.to_string(),
+        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `checklist`, `history`, `matrix`, `check`, `waiver`"
+    );
 
-    assert_eq!(parse_manifest_section("[workspace]\n", "Cargo.toml").unwrap(), None);
+    assert_eq!(
+        parse_manifest_section("[workspace]\n", "Cargo.toml").unwrap(),
+        None
+    );
     // Other metadata tables belong to other tools.
     let other = "[workspace.metadata.release]\nwhatever = 1\n";
     assert_eq!(parse_manifest_section(other, "Cargo.toml").unwrap(), None);
@@ -152,12 +192,19 @@ fn load_rejects_both_places_and_defaults_when_neither() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("Cargo.toml");
     std::fs::write(&manifest, "[workspace]\n").unwrap();
-    assert_eq!(load(dir.path(), &manifest, None).unwrap(), Config::default());
+    assert_eq!(
+        load(dir.path(), &manifest, None).unwrap(),
+        Config::default()
+    );
 
     std::fs::write(&manifest, "[workspace]\n[workspace.metadata.gate]\n").unwrap();
     std::fs::write(dir.path().join("gate.toml"), "").unwrap();
     let err = load(dir.path(), &manifest, None).unwrap_err();
-    assert!(err.message.contains("both gate.toml and [workspace.metadata.gate]"), "{err}");
+    assert!(
+        err.message
+            .contains("both gate.toml and [workspace.metadata.gate]"),
+        "{err}"
+    );
     assert_eq!(err.file, "gate.toml");
 }
 

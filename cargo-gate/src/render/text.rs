@@ -71,11 +71,9 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
                 .as_ref()
                 .map(|l| format!("{l}: "))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  {:<6}  {:<width$}    {severity}: {place}{}",
-                "", "", finding.message
-            );
+            let indent = format!("  {:<6}  {:<width$}    ", "", "");
+            let message = finding.message.replace('\n', &format!("\n{indent}  "));
+            let _ = writeln!(out, "{indent}{severity}: {place}{message}");
         }
         if shown.len() > MAX_FINDINGS_SHOWN {
             let _ = writeln!(
@@ -109,6 +107,10 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         1 => "31;1",
         _ => "33;1",
     };
-    let _ = writeln!(out, "{}", paint(opts.color, verdict_color, &report.verdict.line));
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(opts.color, verdict_color, &report.verdict.line)
+    );
     out
 }

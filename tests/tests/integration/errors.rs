@@ -1,0 +1,172 @@
+//! Bad input: each case gets a message naming the file and the fix, exit 2, and nothing
+//! written to history.
+
+use crate::support::{Fixture, empty, fixture, run};
+use insta::assert_snapshot;
+
+/// Runs `args` on `fx`, expects exit 2 and no history, and snapshots the transcript.
+#[track_caller]
+fn check(name: &str, fx: &Fixture, args: &[&str]) {
+    let out = fx.gate(args);
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(out.stdout.is_empty(), "nothing on stdout: {}", out.stdout);
+    assert_eq!(fx.history_len(), 0, "nothing written to history");
+    assert!(
+        !fx.out().join("runs").exists()
+            || std::fs::read_dir(fx.out().join("runs")).unwrap().count() == 0,
+        "no run directory"
+    );
+    assert_snapshot!(name, out.transcript());
+}
+
+#[test]
+fn no_cargo_toml() {
+    check("error-no-cargo-toml", &empty(), &["pilot"]);
+}
+
+#[test]
+fn malformed_cargo_toml() {
+    let fx = fixture("clean");
+    fx.write("Cargo.toml", "[package\nname = \"clean\"\n");
+    check("error-malformed-cargo-toml", &fx, &["pilot"]);
+}
+
+#[test]
+fn manifest_path_to_a_missing_file_or_a_non_manifest() {
+    let fx = fixture("clean");
+    check(
+        "error-manifest-path-missing",
+        &fx,
+        &["pilot", "--manifest-path", "nope/Cargo.toml"],
+    );
+    check(
+        "error-manifest-path-not-a-manifest",
+        &fx,
+        &["pilot", "--manifest-path", "src/lib.rs"],
+    );
+}
+
+#[test]
+fn gate_toml_syntax_error() {
+    let fx = fixture("clean");
+    fx.write("gate.toml", "[policy\nprofile = \"portable\"\n");
+    check("error-config-syntax", &fx, &["pilot"]);
+}
+
+#[test]
+fn gate_toml_unknown_key() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\nstirct = true\n",
+    );
+    check("error-config-unknown-key", &fx, &["pilot"]);
+}
+
+#[test]
+fn gate_toml_wrong_type() {
+    let fx = fixture("clean");
+    fx.write("gate.toml", "[history]\nwindow = \"five\"\n");
+    check("error-config-wrong-type", &fx, &["pilot"]);
+}
+
+#[test]
+fn config_in_both_places() {
+    let fx = fixture("clean");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n"),
+    );
+    check("error-config-both-places", &fx, &["pilot"]);
+}
+
+#[test]
+fn config_in_cargo_toml_metadata_is_used() {
+    let fx = fixture("clean");
+    std::fs::remove_file(fx.root.join("gate.toml")).unwrap();
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n"),
+    );
+    let out = fx.gate(&["pilot", "--only", "policy.profile", "config.valid"]);
+    assert_eq!(out.code, 0, "{}", out.transcript());
+    assert!(out.stdout.contains("profile rusty"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("[workspace.metadata.gate] in Cargo.toml is valid")
+    );
+}
+
+#[test]
+fn unknown_stage_and_unknown_check() {
+    let fx = fixture("clean");
+    let out = fx.gate(&["canary"]);
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(
+        out.stderr.contains("unrecognized subcommand 'canary'"),
+        "{}",
+        out.stderr
+    );
+    check(
+        "error-unknown-check",
+        &fx,
+        &["pilot", "--only", "tests.flaky"],
+    );
+}
+
+#[test]
+fn later_stages_are_refused_until_their_checks_exist() {
+    let fx = fixture("clean");
+    check("error-stage-unavailable", &fx, &["controlled"]);
+    let broad = fx.gate(&["broad"]);
+    assert_eq!(broad.code, 2);
+    assert!(broad.stderr.contains("stages available: pilot"));
+}
+
+#[test]
+fn unwritable_out_dir() {
+    let fx = fixture("clean");
+    // A path below a regular file cannot be created, whoever runs the test (even root).
+    check(
+        "error-unwritable-out",
+        &fx,
+        &["pilot", "--out", "gate.toml/records"],
+    );
+}
+
+#[test]
+fn cargo_missing_from_path() {
+    let fx = fixture("clean");
+    let empty_bin = tempfile::tempdir().unwrap();
+    let mut cmd = fx.command(&["pilot"]);
+    cmd.env("PATH", empty_bin.path());
+    let out = run(cmd);
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert_eq!(fx.history_len(), 0);
+    assert_snapshot!("error-cargo-missing", out.transcript());
+}
+
+#[test]
+fn pinned_toolchain_not_installed() {
+    let fx = fixture("clean");
+    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.31.0\"\n");
+    let mut cmd = fx.command(&["pilot"]);
+    // An outer `cargo +toolchain` or rustup proxy would override the file; this test is
+    // about the file.
+    cmd.env_remove("RUSTUP_TOOLCHAIN");
+    let out = run(cmd);
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(
+        out.stderr.contains("1.31.0") && out.stderr.contains("is not installed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("rustup toolchain install"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fx.history_len(), 0);
+}

@@ -1,0 +1,8 @@
+//! Integration and snapshot tests of `cargo gate`, run as a user runs it: the binary, on
+//! fixture workspaces copied from `tests/fixtures/` into temporary git repositories, with
+//! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
+
+mod errors;
+mod pilot;
+mod record;
+mod support;

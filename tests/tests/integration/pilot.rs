@@ -1,0 +1,126 @@
+//! `cargo gate pilot` on fixture workspaces: text and JSON reports, verdicts, exit codes.
+
+use crate::support::fixture;
+use insta::assert_snapshot;
+
+/// Runs pilot on a fixture in text and JSON, snapshots both, and checks the exit code.
+#[track_caller]
+fn check(name: &str, expected_exit: i32) {
+    let fx = fixture(name);
+    let text = fx.gate(&["pilot"]);
+    assert_eq!(text.code, expected_exit, "{}", text.transcript());
+    assert_snapshot!(format!("{name}-text"), text.transcript());
+    let json = fx.gate(&["pilot", "--format", "json"]);
+    assert_eq!(json.code, expected_exit, "{}", json.transcript());
+    assert_snapshot!(format!("{name}-json"), json.stdout);
+    assert!(json.stderr.is_empty(), "{}", json.stderr);
+    // --format json prints report.json of the run record, byte for byte (both redacted).
+    let report = json.json();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(fx.history_len(), 2);
+}
+
+#[test]
+fn clean_workspace_is_ready() {
+    check("clean", 0);
+}
+
+#[test]
+fn missing_lockfile_is_not_ready() {
+    check("no-lockfile", 1);
+}
+
+#[test]
+fn stale_lockfile_is_not_ready() {
+    check("stale-lockfile", 1);
+}
+
+#[test]
+fn unsafe_outside_the_allowed_crate_is_not_ready() {
+    check("unsafe-outside", 1);
+}
+
+#[test]
+fn failing_test_is_named() {
+    check("failing-test", 1);
+}
+
+#[test]
+fn strict_turns_warnings_into_failures_and_permissive_back() {
+    let fx = fixture("clean");
+    fx.write("gate.toml", "").commit();
+    let standard = fx.gate(&["pilot", "--only", "policy.profile"]);
+    assert_eq!(standard.code, 0, "{}", standard.transcript());
+    assert!(standard.stdout.contains("WARN    policy.profile"));
+    let strict = fx.gate(&["pilot", "--only", "policy.profile", "--strict"]);
+    assert_eq!(strict.code, 1);
+    assert!(
+        strict
+            .stdout
+            .contains("NOT READY for pilot: 1 failed (policy.profile)")
+    );
+    fx.write("gate.toml", "[policy]\nstrict = true\n").commit();
+    let from_config = fx.gate(&["pilot", "--only", "policy.profile", "--format", "json"]);
+    assert_eq!(from_config.code, 1);
+    assert_eq!(from_config.json()["mode"], "strict");
+    let permissive = fx.gate(&["pilot", "--only", "policy.profile", "--permissive"]);
+    assert_eq!(permissive.code, 0, "{}", permissive.transcript());
+    assert!(permissive.stdout.contains("WARN    policy.profile"));
+}
+
+#[test]
+fn only_and_skip_select_checks() {
+    let fx = fixture("clean");
+    let run = fx.gate(&["pilot", "--skip", "tests.pass", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let ids: Vec<String> = run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "config.valid",
+            "lockfile.locked",
+            "policy.profile",
+            "boundary.unsafe"
+        ]
+    );
+}
+
+#[test]
+fn waivers_cover_findings_and_stay_visible() {
+    let fx = fixture("unsafe-outside");
+    fx.write(
+        "gate.toml",
+        r#"[policy]
+profile = "portable"
+
+[boundary]
+allow-unsafe = ["ffi"]
+
+[[waiver]]
+check = "boundary.unsafe"
+match = "app/src/*.rs"
+reason = "legacy pointer code, being moved into ffi"
+owner = "platform-team"
+expires = "2099-12-31"
+"#,
+    )
+    .commit();
+    let run = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_snapshot!("unsafe-outside-waived-text", run.transcript());
+}
+
+#[test]
+fn colour_only_on_request() {
+    let fx = fixture("clean");
+    let run = fx.gate(&["pilot", "--only", "config.valid"]);
+    assert!(
+        !run.stdout.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+}

@@ -1,0 +1,110 @@
+//! The run record from outside: `verify` catches edits, and concurrent runs keep one chain.
+
+use crate::support::fixture;
+use insta::assert_snapshot;
+
+#[test]
+fn verify_accepts_intact_records_and_names_an_edited_file() {
+    let fx = fixture("clean");
+    for _ in 0..2 {
+        assert_eq!(fx.gate(&["pilot", "--skip", "tests.pass"]).code, 0);
+    }
+    let intact = fx.gate(&["verify"]);
+    assert_eq!(intact.code, 0, "{}", intact.transcript());
+    assert_snapshot!("verify-intact", intact.transcript());
+
+    let runs = fx.out().join("runs");
+    let ids: Vec<String> = std::fs::read_to_string(fx.out().join("history.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["run_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let first = runs.join(&ids[0]);
+    let report = first.join("report.json");
+    let original = std::fs::read_to_string(&report).unwrap();
+    let edited = original.replacen("\"PASS\"", "\"WAIVED\"", 1);
+    assert_ne!(original, edited);
+    std::fs::write(&report, edited).unwrap();
+    std::fs::write(first.join("logs/extra.log"), "planted").unwrap();
+
+    let tampered = fx.gate(&["verify"]);
+    assert_eq!(tampered.code, 1, "{}", tampered.transcript());
+    assert_snapshot!("verify-tampered", tampered.transcript());
+
+    // Verifying the second run walks the chain behind it and finds the same problems.
+    let second = fx.gate(&["verify", runs.join(&ids[1]).to_str().unwrap()]);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+}
+
+#[test]
+fn record_holds_the_promised_files() {
+    let fx = fixture("clean");
+    let run = fx.gate(&["pilot", "--out", "records"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let runs = fx.root.join("records/runs");
+    let dir = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for file in [
+        "manifest.json",
+        "decision.json",
+        "report.json",
+        "environment.json",
+        "logs/tests.log",
+        "logs/cargo-metadata-locked.log",
+        "boundary/inventory.json",
+        "config/effective.json",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let decision: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("decision.json")).unwrap()).unwrap();
+    assert_eq!(decision["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(
+        decision["predicateType"],
+        "https://slsa.dev/verification_summary/v1"
+    );
+    assert_eq!(decision["predicate"]["verificationResult"], "PASSED");
+    assert_eq!(decision["predicate"]["mode"], "standard");
+    assert_eq!(decision["predicate"]["stage"], "pilot");
+    assert_eq!(decision["predicate"]["checks"].as_array().unwrap().len(), 5);
+    let log = std::fs::read_to_string(dir.join("logs/tests.log")).unwrap();
+    assert!(
+        log.starts_with("$ cargo test --locked --workspace --no-fail-fast"),
+        "{log}"
+    );
+    assert!(log.contains("test result: ok. 2 passed"), "{log}");
+}
+
+#[test]
+fn concurrent_runs_keep_one_linear_chain() {
+    let fx = fixture("clean");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            fx.command(&["pilot", "--skip", "tests.pass"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(fx.history_len(), 3);
+    let verify = fx.gate(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    assert!(
+        verify.stdout.contains("verified 3 run(s)"),
+        "{}",
+        verify.stdout
+    );
+}

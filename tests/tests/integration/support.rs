@@ -1,0 +1,158 @@
+//! Fixture workspaces and a way to run the gate binary on them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A fixture workspace copied into a temporary directory (a fresh git repository with one
+/// commit, so "tracked by git" means something).
+pub(crate) struct Fixture {
+    _dir: tempfile::TempDir,
+    /// The workspace root.
+    pub(crate) root: PathBuf,
+}
+
+/// The result of one run of the binary.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr in one string, for snapshots.
+    pub(crate) fn transcript(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// stdout as JSON.
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            if entry.file_name() != "target" {
+                copy_dir(&entry.path(), &target);
+            }
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args([
+            "-c",
+            "user.name=gate-tests",
+            "-c",
+            "user.email=tests@example.invalid",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(root)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// Copies `tests/fixtures/<name>` into a fresh git repository.
+pub(crate) fn fixture(name: &str) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    copy_dir(&fixtures_dir().join(name), &root);
+    git(&root, &["init", "-q"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "fixture"]);
+    Fixture { _dir: dir, root }
+}
+
+/// An empty directory (no Cargo.toml).
+pub(crate) fn empty() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("empty");
+    std::fs::create_dir_all(&root).unwrap();
+    Fixture { _dir: dir, root }
+}
+
+impl Fixture {
+    /// Writes a file under the root.
+    pub(crate) fn write(&self, path: &str, contents: &str) -> &Fixture {
+        let path = self.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    /// Commits everything.
+    pub(crate) fn commit(&self) -> &Fixture {
+        git(&self.root, &["add", "-A"]);
+        git(&self.root, &["commit", "-q", "-m", "change"]);
+        self
+    }
+
+    /// The default output directory.
+    pub(crate) fn out(&self) -> PathBuf {
+        self.root.join("target/gate")
+    }
+
+    /// A `cargo gate ARGS…` command in the root, redacted and colourless.
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+        cmd.arg("gate")
+            .args(args)
+            .current_dir(&self.root)
+            .env("CARGO_GATE_REDACT", "1")
+            .env("NO_COLOR", "1")
+            // The fixture has its own target dir (and so its own record directory).
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `cargo gate ARGS…`.
+    pub(crate) fn gate(&self, args: &[&str]) -> Run {
+        run(self.command(args))
+    }
+
+    /// Lines of history.jsonl in the default output directory (0 when absent).
+    pub(crate) fn history_len(&self) -> usize {
+        std::fs::read_to_string(self.out().join("history.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    }
+}
+
+/// Runs a prepared command.
+pub(crate) fn run(mut cmd: Command) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the gate binary runs");
+    Run {
+        code: status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
