@@ -1,1 +1,48 @@
-fn main() {}
+//! `cargo xtask`: project automation in Rust (matklad's cargo-xtask pattern).
+//!
+//! - `cargo xtask ci` — the same steps as `.ci/run`: fmt check, clippy, tests.
+//! - `cargo xtask bench` — the benchmarks of docs/PERFORMANCE.md, measured in one run, and
+//!   the table written back into that file.
+
+mod bench;
+mod ci;
+mod gen_tree;
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {err:#}\n"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("ci") => ci::run(),
+        Some("bench") => bench::run(&args[1..]),
+        Some(other) => bail!("unknown task `{other}`; tasks: ci, bench"),
+        None => bail!("usage: cargo xtask <ci|bench>"),
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_owned()
+}
+
+/// Prints a progress line to stderr (stdout is for results).
+fn say(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = std::io::Write::write_fmt(&mut stderr, format_args!("xtask: {line}\n"));
+}

@@ -1,0 +1,298 @@
+//! `cargo xtask bench`: the benchmarks behind docs/PERFORMANCE.md, each measured against a
+//! baseline in the same run, and the table written back into that file.
+//!
+//! 1. `cargo gate pilot` on this repository vs plain `cargo test --locked --workspace` on the
+//!    same tree and warm target dir (goal: ≤ 1.10× + 0.3 s).
+//! 2. The unsafe/FFI scanner (`examples/scan_tree`) on a generated tree of Rust source vs
+//!    `grep -rcw unsafe` over the same tree (goal: at least as fast, peak RSS < 100 MB).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan`,
+//! `--no-write` (print the table, leave the file alone).
+
+use crate::{gen_tree, project_root, say};
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BEGIN: &str = "<!-- xtask-bench:begin -->";
+const END: &str = "<!-- xtask-bench:end -->";
+
+struct Options {
+    runs: usize,
+    tree_mb: u64,
+    only: Option<String>,
+    write: bool,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut opts = Options {
+        runs: 3,
+        tree_mb: 100,
+        only: None,
+        write: true,
+    };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().context("option needs a value");
+        match arg.as_str() {
+            "--runs" => opts.runs = value()?.parse().context("--runs takes a number")?,
+            "--tree-mb" => opts.tree_mb = value()?.parse().context("--tree-mb takes a number")?,
+            "--only" => opts.only = Some(value()?.clone()),
+            "--no-write" => opts.write = false,
+            other => bail!("unknown option `{other}`"),
+        }
+    }
+    if opts.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    Ok(opts)
+}
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let opts = parse(args)?;
+    let root = project_root();
+    let mut rows = Vec::new();
+    if opts.only.as_deref().is_none_or(|o| o == "pilot") {
+        rows.extend(pilot(&root, opts.runs)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "scan") {
+        rows.extend(scan(&root, opts.tree_mb)?);
+    }
+    let table = render(&rows, &opts);
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, table.as_bytes())?;
+    if opts.write {
+        let path = root.join("docs/PERFORMANCE.md");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read {}", path.display()))?;
+        let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else {
+            bail!("{} lacks the {BEGIN} … {END} markers", path.display());
+        };
+        let updated = format!("{}{BEGIN}\n{table}{}", &text[..b], &text[e..]);
+        std::fs::write(&path, updated)?;
+        say(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+struct Row {
+    what: String,
+    baseline: String,
+    measured: String,
+    ratio: String,
+    goal: String,
+    met: bool,
+}
+
+fn render(rows: &[Row], opts: &Options) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Measured by `cargo xtask bench --runs {} --tree-mb {}` on {} ({} CPUs).\n\n",
+        opts.runs,
+        opts.tree_mb,
+        machine(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    ));
+    out.push_str("| benchmark | baseline (same run) | cargo-gate | ratio | goal | met |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            r.what,
+            r.baseline,
+            r.measured,
+            r.ratio,
+            r.goal,
+            if r.met { "yes" } else { "**no**" }
+        ));
+    }
+    out
+}
+
+fn machine() -> String {
+    let uname = Command::new("uname")
+        .args(["-sm"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| std::env::consts::OS.to_owned());
+    uname
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.args(args).current_dir(root);
+    cmd
+}
+
+fn time(mut cmd: Command) -> Result<(Duration, i32)> {
+    cmd.stdout(Stdio::null()).stderr(Stdio::null()).stdin(Stdio::null());
+    let start = Instant::now();
+    let status = cmd.status().context("failed to start a timed command")?;
+    Ok((start.elapsed(), status.code().unwrap_or(-1)))
+}
+
+fn checked(cmd: &mut Command, what: &str) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("failed to run {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+/// Benchmark 1: the pilot gate against plain `cargo test` on the same warm tree.
+fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
+    say("pilot: building cargo-gate and warming the target dir");
+    checked(&mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]), "cargo build")?;
+    checked(
+        &mut cargo(root, &["test", "--locked", "--workspace", "--no-run"]),
+        "cargo test --no-run",
+    )?;
+    let gate = target_dir(root).join("debug").join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let out = tempfile_dir("pilot-out")?;
+    let gate_cmd = || {
+        let mut cmd = Command::new(&gate);
+        cmd.args(["gate", "pilot", "--out"]).arg(&out).current_dir(root);
+        cmd
+    };
+    // One untimed run of each, so both start from the same warm state.
+    time(cargo(root, &["test", "--locked", "--workspace"]))?;
+    time(gate_cmd())?;
+    let (mut plain, mut gated) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        say(&format!("pilot: run {}/{runs}", i + 1));
+        // Alternate the order so drift (thermal, cache) does not favour one side.
+        let order = if i % 2 == 0 { [true, false] } else { [false, true] };
+        for is_gate in order {
+            if is_gate {
+                let (t, code) = time(gate_cmd())?;
+                if code != 0 {
+                    bail!("`cargo gate pilot` on this repository exited {code}; the benchmark needs a READY run");
+                }
+                gated.push(t);
+            } else {
+                let (t, code) = time(cargo(root, &["test", "--locked", "--workspace"]))?;
+                if code != 0 {
+                    bail!("`cargo test --locked --workspace` failed; fix the tests first");
+                }
+                plain.push(t);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let (p, g) = (median(plain), median(gated));
+    let ratio = g.as_secs_f64() / p.as_secs_f64();
+    let limit = p.as_secs_f64() * 1.10 + 0.3;
+    Ok(vec![Row {
+        what: format!("`cargo gate pilot` on this repo, median of {runs}"),
+        baseline: format!("`cargo test --locked --workspace`: {:.2} s", p.as_secs_f64()),
+        measured: format!("{:.2} s", g.as_secs_f64()),
+        ratio: format!("{ratio:.3}×"),
+        goal: format!("≤ 1.10× + 0.3 s (≤ {limit:.2} s)"),
+        met: g.as_secs_f64() <= limit,
+    }])
+}
+
+fn tempfile_dir(name: &str) -> Result<PathBuf> {
+    let dir = target_dir(&project_root()).join("xtask-bench").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Benchmark 2: the lexer-accurate scanner against grep over the same generated tree.
+fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
+    let tree = tempfile_dir("tree")?;
+    say(&format!("scan: generating {tree_mb} MB of Rust source in {}", tree.display()));
+    let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
+    checked(
+        &mut cargo(
+            root,
+            &["build", "--locked", "--release", "-p", "cargo-gate", "--example", "scan_tree"],
+        ),
+        "cargo build --example scan_tree",
+    )?;
+    let scanner = target_dir(root)
+        .join("release/examples")
+        .join(format!("scan_tree{}", std::env::consts::EXE_SUFFIX));
+    // Twice each, best of two: the first pass also warms the page cache for both.
+    let mut scan_best: Option<Value> = None;
+    for _ in 0..2 {
+        let output = Command::new(&scanner).arg(&tree).output()?;
+        if !output.status.success() {
+            bail!("scan_tree failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let v: Value = serde_json::from_slice(&output.stdout).context("scan_tree printed no JSON")?;
+        let better = scan_best
+            .as_ref()
+            .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64());
+        if better {
+            scan_best = Some(v);
+        }
+    }
+    let scan = scan_best.expect("ran twice");
+    let mut grep_best = Duration::MAX;
+    let mut grep_lines = 0u64;
+    for _ in 0..2 {
+        let start = Instant::now();
+        let output = Command::new("grep")
+            .args(["-rcw", "unsafe"])
+            .arg(&tree)
+            .output()
+            .context("grep is needed as the baseline")?;
+        grep_best = grep_best.min(start.elapsed());
+        grep_lines = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| l.rsplit(':').next()?.parse::<u64>().ok())
+            .sum();
+    }
+    let _ = std::fs::remove_dir_all(&tree);
+    let bytes = stats.bytes as f64;
+    let scan_secs = scan["seconds"].as_f64().context("seconds")?;
+    let scan_mbs = bytes / 1e6 / scan_secs;
+    let grep_mbs = bytes / 1e6 / grep_best.as_secs_f64();
+    let rss_kb = scan["peak_rss_kb"].as_u64();
+    let hits = scan["unsafe_hits"].as_u64().unwrap_or(0);
+    let accurate = hits == stats.unsafe_sites;
+    Ok(vec![
+        Row {
+            what: format!(
+                "unsafe/FFI scan, {:.0} MB in {} files",
+                bytes / 1e6,
+                stats.files
+            ),
+            baseline: format!("`grep -rcw unsafe`: {grep_mbs:.0} MB/s"),
+            measured: format!("{scan_mbs:.0} MB/s"),
+            ratio: format!("{:.2}× grep's throughput", scan_mbs / grep_mbs),
+            goal: "≥ 1.00× grep".to_owned(),
+            met: scan_mbs >= grep_mbs,
+        },
+        Row {
+            what: "unsafe/FFI scan, peak RSS".to_owned(),
+            baseline: "—".to_owned(),
+            measured: rss_kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+            ratio: "—".to_owned(),
+            goal: "< 100 MB".to_owned(),
+            met: rss_kb.is_some_and(|kb| kb < 100 * 1024),
+        },
+        Row {
+            what: "unsafe/FFI scan, accuracy".to_owned(),
+            baseline: format!("grep: {grep_lines} lines with the word (comments, strings, identifiers included)"),
+            measured: format!("{hits} unsafe sites found"),
+            ratio: "—".to_owned(),
+            goal: format!("= {} sites the generator wrote", stats.unsafe_sites),
+            met: accurate,
+        },
+    ])
+}
