@@ -2,7 +2,7 @@
 //! run record → report. Returns values; never prints.
 
 use crate::cargo::Cargo;
-use crate::check::{Check, Context, Outcome, SkipKind};
+use crate::check::{Check, Context, Outcome, SkipKind, Status};
 use crate::config;
 use crate::decision::{self, Subject};
 use crate::digest::{sha256_file, sha256_hex};
@@ -115,7 +115,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
                 || outcome.skip == Some(SkipKind::Unavailable),
             summary: redactor.text(&outcome.summary),
             skip: outcome.skip,
-            fix: (status != crate::check::Status::Pass).then(|| meta.fix.to_owned()),
+            fix: matches!(status, Status::Fail | Status::Warn).then(|| meta.fix.to_owned()),
             duration_ms: redactor.millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
             evidence: outcome.evidence(),
             findings: outcome

@@ -124,3 +124,13 @@ fn colour_only_on_request() {
         "no colour when stdout is not a terminal"
     );
 }
+
+#[test]
+fn dependencies_that_cannot_be_fetched_offline_mean_could_not_evaluate() {
+    let fx = fixture("unfetchable-dep");
+    let run = fx.gate(&["pilot", "--offline"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_snapshot!("unfetchable-dep-offline-text", run.transcript());
+    // The attempt is recorded: the record says what could not be evaluated and why.
+    assert_eq!(fx.history_len(), 1);
+}
