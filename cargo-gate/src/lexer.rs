@@ -105,6 +105,12 @@ fn is_class(b: u8, class: u8) -> bool {
     CLASS[b as usize] & class != 0
 }
 
+/// Whether `b` can continue an identifier (and so glues onto a neighbouring word).
+#[inline]
+pub(crate) fn is_ident_byte(b: u8) -> bool {
+    is_class(b, IDENT_CONT)
+}
+
 impl<'a> Lexer<'a> {
     /// A lexer positioned at the start of `src`.
     #[must_use]
@@ -122,6 +128,35 @@ impl<'a> Lexer<'a> {
     #[must_use]
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// Moves to byte offset `pos` (clamped to the source length).
+    ///
+    /// Lexing resumes as if a token ended there, so `pos` must be a token boundary outside any
+    /// comment, string or char literal for the tokens to match a lex from the start; any other
+    /// position still lexes without panicking.
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.src.len());
+    }
+
+    /// If `at` is a `/`, `"` or `'` at a token start outside comments and literals, and the token
+    /// there can be recognised without lexing what precedes it, the token's end.
+    ///
+    /// `None` when a preceding identifier byte or `#` could be a literal prefix (`r#"`, `b'`,
+    /// `c"`, ...) or suffix; the caller must then lex from an earlier token boundary.
+    pub(crate) fn opaque_token_end(&self, at: usize) -> Option<usize> {
+        let prev = if at == 0 { b' ' } else { self.src[at - 1] };
+        match self.byte(at) {
+            b'/' => Some(match self.byte(at + 1) {
+                b'/' => self.line_comment(at),
+                b'*' => self.block_comment(at),
+                _ => at + 1,
+            }),
+            b'"' | b'\'' if prev == b'#' || is_ident_byte(prev) => None,
+            b'"' => Some(self.literal_suffix(self.quoted_string(at))),
+            b'\'' => Some(self.quote(at).1.clamp(at + 1, self.src.len())),
+            _ => None,
+        }
     }
 
     /// The next token that is not a comment.
@@ -582,13 +617,22 @@ mod tests {
                     }
                 })
                 .collect();
+            let lexer = Lexer::new(&bytes);
             let mut last = 0;
-            for t in Lexer::new(&bytes) {
+            for t in lexer.clone() {
                 assert!(
                     t.start >= last && t.end > t.start && t.end <= bytes.len(),
                     "bad span {t:?} for {bytes:?}"
                 );
                 last = t.end;
+                // The skimmer's shortcut must agree with the full lexer wherever it answers.
+                if matches!(bytes[t.start], b'/' | b'"' | b'\'') {
+                    let end = lexer.opaque_token_end(t.start);
+                    assert!(
+                        end.is_none_or(|e| e == t.end),
+                        "{t:?} vs {end:?} in {bytes:?}"
+                    );
+                }
             }
         }
     }

@@ -3,18 +3,18 @@
 //!
 //! One hit is reported per construct, located at the token that introduces it:
 //!
-//! | construct                                   | kind                      | located at      |
-//! |---------------------------------------------|---------------------------|-----------------|
-//! | `unsafe { .. }`                             | [`BoundaryKind::UnsafeBlock`] | `unsafe`    |
-//! | `unsafe [extern ["abi"]] [const/async] fn f`| [`BoundaryKind::UnsafeFn`]    | `unsafe`    |
-//! | `unsafe impl`                               | [`BoundaryKind::UnsafeImpl`]  | `unsafe`    |
-//! | `unsafe [auto] trait`                       | [`BoundaryKind::UnsafeTrait`] | `unsafe`    |
-//! | `unsafe extern ["abi"] { .. }`              | [`BoundaryKind::UnsafeExternBlock`] | `unsafe` |
-//! | `extern ["abi"] { .. }`                     | [`BoundaryKind::ExternBlock`] | `extern`    |
-//! | `extern ["abi"] fn f`, abi not `"Rust"`     | [`BoundaryKind::ExternAbiFn`] | `extern`    |
-//! | `no_mangle` inside `#[..]` / `#![..]`       | [`BoundaryKind::NoMangle`]    | `no_mangle` |
-//! | `export_name` inside `#[..]` / `#![..]`     | [`BoundaryKind::ExportName`]  | `export_name` |
-//! | `asm!`, `global_asm!`, `naked_asm!`         | [`BoundaryKind::Asm`] etc.    | macro name  |
+//! | Construct | Kind | Located at |
+//! |---|---|---|
+//! | `unsafe { .. }` | [`UnsafeBlock`](BoundaryKind::UnsafeBlock) | `unsafe` |
+//! | `unsafe [const] [async] [extern ["abi"]] fn f` | [`UnsafeFn`](BoundaryKind::UnsafeFn) | `unsafe` |
+//! | `unsafe impl` | [`UnsafeImpl`](BoundaryKind::UnsafeImpl) | `unsafe` |
+//! | `unsafe [auto] trait` | [`UnsafeTrait`](BoundaryKind::UnsafeTrait) | `unsafe` |
+//! | `unsafe extern ["abi"] { .. }` | [`UnsafeExternBlock`](BoundaryKind::UnsafeExternBlock) | `unsafe` |
+//! | `extern ["abi"] { .. }` | [`ExternBlock`](BoundaryKind::ExternBlock) | `extern` |
+//! | `extern ["abi"] fn f`, abi not `"Rust"` | [`ExternAbiFn`](BoundaryKind::ExternAbiFn) | `extern` |
+//! | `no_mangle` inside `#[..]` / `#![..]` | [`NoMangle`](BoundaryKind::NoMangle) | `no_mangle` |
+//! | `export_name` inside `#[..]` / `#![..]` | [`ExportName`](BoundaryKind::ExportName) | `export_name` |
+//! | `asm!`, `global_asm!`, `naked_asm!` (also as `core::arch::asm!`) | [`Asm`](BoundaryKind::Asm), [`GlobalAsm`](BoundaryKind::GlobalAsm), [`NakedAsm`](BoundaryKind::NakedAsm) | macro name |
 //!
 //! Deliberate choices:
 //! - `unsafe extern "C" fn f` is a single [`BoundaryKind::UnsafeFn`] hit carrying the ABI; the
@@ -28,13 +28,18 @@
 //!   `#[cfg_attr(unix, no_mangle)]` are found too.
 //! - Raw identifiers (`r#unsafe`, `r#asm`) are never keywords or macro names.
 //! - Everything is lexical: a construct inside a `macro_rules!` body counts.
+//!
+//! Speed: a file without any of the words `unsafe`, `extern`, `asm`, `no_mangle`, `export_name`
+//! is rejected after a few `memmem` passes. Other files are not lexed token by token from start
+//! to end; the scanner skims between the places that matter and lexes only around them, with a
+//! result identical to a full lex (see `scan` below; the tests check both ways agree).
 
 use std::sync::LazyLock;
 
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use crate::lexer::{Lexer, Token, TokenKind};
+use crate::lexer::{Lexer, Token, TokenKind, is_ident_byte};
 
 /// The kind of unsafe or FFI boundary found by [`scan_source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -156,34 +161,52 @@ pub struct BoundaryHit {
     pub abi: Option<String>,
 }
 
-/// Byte strings of which at least one must occur for a file to contain any boundary.
-/// `global_asm` and `naked_asm` contain `asm`; `#[unsafe(..)]` forms contain `unsafe`.
-static NEEDLES: LazyLock<[memmem::Finder<'static>; 5]> = LazyLock::new(|| {
+/// Needle words, in the order [`Targets`] indexes them: the first three are what the skimming
+/// scanner jumps between; the last two only decide whether attributes must be tracked.
+/// `global_asm` and `naked_asm` are found through `asm`.
+///
+/// `unsafe` is searched as `unsaf` (and the `e` checked afterwards): memchr's rare-byte-pair
+/// heuristic picks a pair that is common in Rust code for `unsafe`, and `unsaf` runs about
+/// twice as fast.
+static FINDERS: LazyLock<[memmem::Finder<'static>; 5]> = LazyLock::new(|| {
     [
-        memmem::Finder::new("unsafe"),
+        memmem::Finder::new("unsaf"),
         memmem::Finder::new("extern"),
         memmem::Finder::new("asm"),
         memmem::Finder::new("no_mangle"),
         memmem::Finder::new("export_name"),
     ]
 });
-
-/// Cheap substring prefilter: `false` means `src` certainly contains no boundary.
-#[must_use]
-pub fn may_contain_boundary(src: &[u8]) -> bool {
-    NEEDLES.iter().any(|f| f.find(src).is_some())
-}
+const NEEDLE: [&[u8]; 5] = [b"unsafe", b"extern", b"asm", b"no_mangle", b"export_name"];
+const ASM: usize = 2;
+const NONE: usize = usize::MAX;
 
 /// Finds every unsafe/FFI boundary in one Rust source file, in source order.
 ///
 /// `src` may be any bytes (invalid UTF-8 is fine); the function never panics. See the module
 /// documentation for what counts and where each hit is located.
+///
+/// Files containing none of the needle words return without lexing anything.
 #[must_use]
 pub fn scan_source(src: &[u8]) -> Vec<BoundaryHit> {
+    scan(src, false)
+}
+
+/// The scanner proper.
+///
+/// Unless `lex_all` is set (tests compare both ways) it skims. Between *targets* (whole needle
+/// words, and `#` when the file has an attribute word) the only bytes that matter are those
+/// that can open a comment, string or char literal (`/`, `"`, `'`): the skimmer jumps from one
+/// to the next with `memchr3`, steps over each such token with the lexer's own routines, and
+/// runs the full lexer only from the last whitespace before a target (or before a literal with
+/// a possible prefix such as `r#"`) up to the token containing it. Outside those tokens
+/// whitespace always separates tokens, so every token the skimmer produces is exactly the
+/// token a lex from the start would produce, and the skipped spans hold only plain code tokens
+/// that no rule looks at. Attributes are lexed whole once their `#` is reached, so "inside
+/// `#[..]`" is tracked exactly too.
+fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
     let mut hits = Vec::new();
-    if !may_contain_boundary(src) {
-        return hits;
-    }
+    let mut targets = Targets::new(src);
     let mut cursor = LineCursor::default();
     let mut lexer = Lexer::new(src);
     // The two previous significant tokens, enough to recognise `#[` and `#![`.
@@ -191,7 +214,49 @@ pub fn scan_source(src: &[u8]) -> Vec<BoundaryHit> {
     let mut prev2: Option<TokenKind> = None;
     // Bracket depth inside an attribute; 0 outside attributes.
     let mut attr_depth = 0u32;
-    while let Some(tok) = lexer.next() {
+    // While skimming: the lexer runs token by token until its position passes this offset.
+    let mut skim_from = 0usize;
+    loop {
+        let in_attr = attr_depth > 0 || matches!(prev1, Some(TokenKind::Punct(b'#' | b'!')));
+        if !lex_all && lexer.position() >= skim_from && !(targets.attrs && in_attr) {
+            // Jump from comment/string/char to comment/string/char until the next target, or
+            // until one of them needs the preceding bytes to be lexed properly.
+            let mut pos = lexer.position();
+            let Some(mut next) = targets.next(pos) else {
+                break;
+            };
+            let target = loop {
+                let Some(n) = memchr::memchr3(b'"', b'\'', b'/', &src[pos..next]) else {
+                    break Some(next);
+                };
+                match lexer.opaque_token_end(pos + n) {
+                    Some(end) => pos = end,
+                    None => break Some(pos + n),
+                }
+                // The token may have swallowed the target (a word inside a comment or string).
+                if pos > next {
+                    match targets.next(pos) {
+                        Some(t) => next = t,
+                        None => break None,
+                    }
+                }
+            };
+            let Some(target) = target else {
+                break;
+            };
+            skim_from = target + 1;
+            // Usually the target directly follows whitespace or the previous token; only
+            // otherwise search back for the nearest whitespace.
+            let boundary = if target == pos || matches!(src[target - 1], b' ' | b'\n' | b'\t') {
+                target
+            } else {
+                memchr::memrchr3(b' ', b'\n', b'\t', &src[pos..target]).map_or(pos, |n| pos + n + 1)
+            };
+            lexer.seek(boundary);
+        }
+        let Some(tok) = lexer.next() else {
+            break;
+        };
         let found = match tok.kind {
             TokenKind::Comment => continue,
             TokenKind::Ident => classify_ident(src, tok, &mut lexer, attr_depth > 0),
@@ -227,6 +292,109 @@ pub fn scan_source(src: &[u8]) -> Vec<BoundaryHit> {
     hits
 }
 
+/// Whether `src[at..at + len]` is a whole word, not part of a longer identifier.
+fn is_whole_word(src: &[u8], at: usize, len: usize) -> bool {
+    let before = at == 0 || !is_ident_byte(src[at - 1]);
+    let after = src.get(at + len).is_none_or(|&b| !is_ident_byte(b));
+    before && after
+}
+
+/// Whether `no_mangle` or `export_name` occurs as a whole word anywhere in `src`.
+fn has_attribute_word(src: &[u8]) -> bool {
+    (3..5).any(|i| {
+        FINDERS[i]
+            .find_iter(src)
+            .any(|at| is_whole_word(src, at, NEEDLE[i].len()))
+    })
+}
+
+/// Lazily enumerates skim targets: whole-word occurrences of `unsafe`, `extern`, `asm`,
+/// `global_asm` and `naked_asm`, plus every `#` when the file has an attribute word. Each search
+/// resumes where it left off, so the file is searched once per needle.
+#[derive(Debug)]
+struct Targets<'a> {
+    src: &'a [u8],
+    /// Whether `#` is a target, i.e. `no_mangle` or `export_name` occurs as a whole word.
+    attrs: bool,
+    /// Next raw occurrence of each of the first three needles at or after the last query
+    /// position, or [`NONE`] once there are no more.
+    next: [usize; 3],
+    /// Next `#` at or after the last query position ([`NONE`] when exhausted or not a target).
+    next_hash: usize,
+}
+
+impl<'a> Targets<'a> {
+    fn new(src: &'a [u8]) -> Self {
+        let mut next = [NONE; 3];
+        for (i, slot) in next.iter_mut().enumerate() {
+            *slot = FINDERS[i].find(src).unwrap_or(NONE);
+        }
+        let attrs = has_attribute_word(src);
+        let next_hash = if attrs {
+            memchr::memchr(b'#', src).unwrap_or(NONE)
+        } else {
+            NONE
+        };
+        Targets {
+            src,
+            attrs,
+            next,
+            next_hash,
+        }
+    }
+
+    /// The first target at or after `pos`.
+    fn next(&mut self, pos: usize) -> Option<usize> {
+        if self.next_hash < pos {
+            self.next_hash = memchr::memchr(b'#', &self.src[pos..]).map_or(NONE, |n| pos + n);
+        }
+        let word = self.next_word(pos).unwrap_or(NONE);
+        let next = word.min(self.next_hash);
+        (next != NONE).then_some(next)
+    }
+
+    /// Start of the first whole needle word at or after `pos`.
+    fn next_word(&mut self, mut pos: usize) -> Option<usize> {
+        let src = self.src;
+        loop {
+            let mut best = NONE;
+            let mut which = 0;
+            for i in 0..3 {
+                if self.next[i] < pos {
+                    self.next[i] = FINDERS[i].find(&src[pos..]).map_or(NONE, |n| pos + n);
+                }
+                if self.next[i] < best {
+                    best = self.next[i];
+                    which = i;
+                }
+            }
+            if best == NONE {
+                return None;
+            }
+            let len = NEEDLE[which].len();
+            if !src[best..].starts_with(NEEDLE[which]) {
+                pos = best + 1;
+                continue;
+            }
+            if is_whole_word(src, best, len) {
+                return Some(best);
+            }
+            if which == ASM {
+                for prefix in [&b"global_"[..], b"naked_"] {
+                    if let Some(start) = best.checked_sub(prefix.len())
+                        && start >= pos
+                        && src[start..best] == *prefix
+                        && is_whole_word(src, start, prefix.len() + len)
+                    {
+                        return Some(start);
+                    }
+                }
+            }
+            pos = best + 1;
+        }
+    }
+}
+
 type Found = Option<(BoundaryKind, Option<String>)>;
 
 /// Classifies an identifier token; may advance `lexer` past tokens it has consumed as part of
@@ -235,7 +403,7 @@ type Found = Option<(BoundaryKind, Option<String>)>;
 fn classify_ident(src: &[u8], tok: Token, lexer: &mut Lexer<'_>, in_attr: bool) -> Found {
     let text = tok.text(src);
     // Cheap length/first-byte gate: almost every identifier is rejected here.
-    match (text.len(), text[0]) {
+    match (text.len(), text.first().copied().unwrap_or(0)) {
         (6, b'u') if text == b"unsafe" => classify_unsafe(src, lexer),
         (6, b'e') if text == b"extern" => {
             let mut la = lexer.clone();
@@ -631,10 +799,31 @@ mod tests {
     }
 
     #[test]
-    fn prefilter_skips_files_without_needles() {
-        assert!(scan_source(b"fn main() { println!(\"hi\"); }").is_empty());
-        assert!(!super::may_contain_boundary(b"fn main() {}"));
-        assert!(super::may_contain_boundary(b"global_asm"));
+    fn targets_are_whole_needle_words() {
+        fn targets(src: &str) -> Vec<&str> {
+            let mut t = super::Targets::new(src.as_bytes());
+            let mut found = Vec::new();
+            let mut pos = 0;
+            while let Some(at) = t.next(pos) {
+                found.push(&src[at..]);
+                pos = at + 1;
+            }
+            found
+        }
+        assert!(targets("fn main() { println!(\"hi\"); }").is_empty());
+        assert!(targets("unsafe_code my_unsafe unsaf unsafer xasm asm_ externs").is_empty());
+        assert_eq!(
+            targets("a unsafe b global_asm c naked_asm d asm e extern"),
+            [
+                "unsafe b global_asm c naked_asm d asm e extern",
+                "global_asm c naked_asm d asm e extern",
+                "naked_asm d asm e extern",
+                "asm e extern",
+                "extern"
+            ]
+        );
+        // With an attribute word present, every `#` is a target too.
+        assert_eq!(targets("#[no_mangle] # x"), ["#[no_mangle] # x", "# x"]);
     }
 
     #[test]
@@ -656,54 +845,87 @@ mod tests {
         );
     }
 
+    /// Pieces that exercise every lexer state and every rule; random sequences of them feed
+    /// the differential test below. Those from `UNBALANCED` on open a comment or literal that
+    /// may swallow the rest of the input.
+    #[rustfmt::skip]
+    const PIECES: &[&str] = &[
+        "unsafe", "extern", "\"C\"", "r#\"C\"#", "fn", "impl", "trait", "crate", "{", "}", "(",
+        ")", "#", "!", "[", "]", "=", "asm", "global_asm", "core::arch::asm", "unsafe_code",
+        "r#unsafe", "'a", "'a'", "'\\''", "b'x'", "\"s\\\"\"", "r\"x\"", "br\"y\"", "c\"z\"",
+        "/* c */", "// c\n", "/", "\n", " ", "\t", "x", "é", "\u{ff}", "1.5",
+        "unsafe {", "unsafe fn f", "unsafe impl", "extern \"C\" {", "extern fn g", "asm!()",
+        "unsafe extern {", "unsafe extern \"C\" fn k", "unsafe auto trait",
+        "no_mangle", "export_name", "#[no_mangle]", "#[unsafe(export_name = \"e\")]", "#![",
+        "#[cfg_attr(x, unsafe(no_mangle))]", "# [", "r#\"#[no_mangle]\"#",
+        // UNBALANCED
+        "\"", "r#\"", "\"#", "/*", "*/", "//", "'",
+    ];
+    const UNBALANCED: usize = PIECES.len() - 7;
+
+    fn splitmix(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
     #[test]
-    fn never_panics_on_random_token_soup() {
-        const WORDS: &[&str] = &[
-            "unsafe",
-            "extern",
-            "\"C\"",
-            "fn",
-            "{",
-            "}",
-            "(",
-            ")",
-            "#",
-            "!",
-            "[",
-            "]",
-            "asm",
-            "no_mangle",
-            "impl",
-            "trait",
-            "'a",
-            "r#",
-            "\"",
-            "/*",
-            "*/",
-            "//",
-            "\n",
-            "=",
-            "é",
-            "\u{ff}",
-        ];
-        let mut state = 7u64;
-        for _ in 0..5_000 {
+    fn skimming_matches_full_lexing_on_random_token_soup() {
+        let mut state = 42u64;
+        let mut with_hits = 0;
+        for round in 0..20_000 {
+            let len = 1 + splitmix(&mut state) % 24;
+            let choices = if round % 2 == 0 {
+                PIECES.len()
+            } else {
+                UNBALANCED
+            } as u64;
             let mut src = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let mut s = state;
-            for _ in 0..12 {
-                src.push_str(WORDS[(s % WORDS.len() as u64) as usize]);
-                src.push(' ');
-                s /= WORDS.len() as u64;
-                if s == 0 {
-                    s = state.rotate_left(17);
+            for _ in 0..len {
+                let r = splitmix(&mut state);
+                src.push_str(PIECES[(r % choices) as usize]);
+                if r & 0x100 != 0 {
+                    src.push(' ');
                 }
             }
-            for hit in scan_source(src.as_bytes()) {
+            let skimmed = super::scan(src.as_bytes(), false);
+            let full = super::scan(src.as_bytes(), true);
+            assert_eq!(skimmed, full, "skim and full lex disagree on {src:?}");
+            for hit in &full {
                 assert!(hit.line >= 1 && hit.column >= 1);
             }
+            with_hits += usize::from(!full.is_empty());
         }
+        // The soup must actually exercise the rules, not just decoys.
+        assert!(with_hits > 4_000, "only {with_hits} inputs had hits");
+    }
+
+    #[test]
+    fn skimming_matches_full_lexing_on_fixed_inputs() {
+        let src = "//! unsafe docs\nuse x::asm;\n\
+            /* unsafe { /* */ } */ fn f<'a>(s: &'a str) -> char { let c = '\\''; 'x' }\n\
+            const S: &str = r##\"unsafe \"# extern \"C\" {\"##; unsafe impl<'b> Send for X<'b> {}\n\
+            pub unsafe extern \"C\" fn g() { unsafe { core::arch::asm!(\"nop\") } }\n\
+            extern \"C\" { fn h(); } let r#unsafe = b'\"'; extern crate y; unsafe {}\n\
+            #[doc = \"#[no_mangle]\"] #[unsafe(no_mangle)] fn i() {} let a = [no_mangle];\n\
+            #![cfg_attr(all(), export_name = \"z\")] # /* c */ [ no_mangle ]";
+        let full = super::scan(src.as_bytes(), true);
+        assert_eq!(super::scan(src.as_bytes(), false), full);
+        assert_eq!(
+            full.iter().map(|h| h.kind).collect::<Vec<_>>(),
+            [
+                UnsafeImpl,
+                UnsafeFn,
+                UnsafeBlock,
+                Asm,
+                ExternBlock,
+                UnsafeBlock,
+                NoMangle,
+                ExportName,
+                NoMangle,
+            ]
+        );
     }
 }

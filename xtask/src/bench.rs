@@ -112,13 +112,12 @@ fn render(rows: &[Row], opts: &Options) -> String {
 }
 
 fn machine() -> String {
-    let uname = Command::new("uname")
+    Command::new("uname")
         .args(["-sm"])
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| std::env::consts::OS.to_owned());
-    uname
+        .unwrap_or_else(|| std::env::consts::OS.to_owned())
 }
 
 fn target_dir(root: &Path) -> PathBuf {
@@ -132,14 +131,18 @@ fn cargo(root: &Path, args: &[&str]) -> Command {
 }
 
 fn time(mut cmd: Command) -> Result<(Duration, i32)> {
-    cmd.stdout(Stdio::null()).stderr(Stdio::null()).stdin(Stdio::null());
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .stdin(Stdio::null());
     let start = Instant::now();
     let status = cmd.status().context("failed to start a timed command")?;
     Ok((start.elapsed(), status.code().unwrap_or(-1)))
 }
 
 fn checked(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("failed to run {what}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("failed to run {what}"))?;
     if !status.success() {
         bail!("{what} failed ({status})");
     }
@@ -154,16 +157,23 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 /// Benchmark 1: the pilot gate against plain `cargo test` on the same warm tree.
 fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
     say("pilot: building cargo-gate and warming the target dir");
-    checked(&mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]), "cargo build")?;
+    checked(
+        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
+        "cargo build",
+    )?;
     checked(
         &mut cargo(root, &["test", "--locked", "--workspace", "--no-run"]),
         "cargo test --no-run",
     )?;
-    let gate = target_dir(root).join("debug").join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let gate = target_dir(root)
+        .join("debug")
+        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
     let out = tempfile_dir("pilot-out")?;
     let gate_cmd = || {
         let mut cmd = Command::new(&gate);
-        cmd.args(["gate", "pilot", "--out"]).arg(&out).current_dir(root);
+        cmd.args(["gate", "pilot", "--out"])
+            .arg(&out)
+            .current_dir(root);
         cmd
     };
     // One untimed run of each, so both start from the same warm state.
@@ -173,12 +183,18 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
     for i in 0..runs {
         say(&format!("pilot: run {}/{runs}", i + 1));
         // Alternate the order so drift (thermal, cache) does not favour one side.
-        let order = if i % 2 == 0 { [true, false] } else { [false, true] };
+        let order = if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
         for is_gate in order {
             if is_gate {
                 let (t, code) = time(gate_cmd())?;
                 if code != 0 {
-                    bail!("`cargo gate pilot` on this repository exited {code}; the benchmark needs a READY run");
+                    bail!(
+                        "`cargo gate pilot` on this repository exited {code}; the benchmark needs a READY run"
+                    );
                 }
                 gated.push(t);
             } else {
@@ -196,7 +212,10 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
     let limit = p.as_secs_f64() * 1.10 + 0.3;
     Ok(vec![Row {
         what: format!("`cargo gate pilot` on this repo, median of {runs}"),
-        baseline: format!("`cargo test --locked --workspace`: {:.2} s", p.as_secs_f64()),
+        baseline: format!(
+            "`cargo test --locked --workspace`: {:.2} s",
+            p.as_secs_f64()
+        ),
         measured: format!("{:.2} s", g.as_secs_f64()),
         ratio: format!("{ratio:.3}×"),
         goal: format!("≤ 1.10× + 0.3 s (≤ {limit:.2} s)"),
@@ -214,12 +233,23 @@ fn tempfile_dir(name: &str) -> Result<PathBuf> {
 /// Benchmark 2: the lexer-accurate scanner against grep over the same generated tree.
 fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
     let tree = tempfile_dir("tree")?;
-    say(&format!("scan: generating {tree_mb} MB of Rust source in {}", tree.display()));
+    say(&format!(
+        "scan: generating {tree_mb} MB of Rust source in {}",
+        tree.display()
+    ));
     let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
     checked(
         &mut cargo(
             root,
-            &["build", "--locked", "--release", "-p", "cargo-gate", "--example", "scan_tree"],
+            &[
+                "build",
+                "--locked",
+                "--release",
+                "-p",
+                "cargo-gate",
+                "--example",
+                "scan_tree",
+            ],
         ),
         "cargo build --example scan_tree",
     )?;
@@ -231,9 +261,13 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
     for _ in 0..2 {
         let output = Command::new(&scanner).arg(&tree).output()?;
         if !output.status.success() {
-            bail!("scan_tree failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "scan_tree failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
-        let v: Value = serde_json::from_slice(&output.stdout).context("scan_tree printed no JSON")?;
+        let v: Value =
+            serde_json::from_slice(&output.stdout).context("scan_tree printed no JSON")?;
         let better = scan_best
             .as_ref()
             .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64());
@@ -281,14 +315,19 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
         Row {
             what: "unsafe/FFI scan, peak RSS".to_owned(),
             baseline: "—".to_owned(),
-            measured: rss_kb.map_or_else(|| "n/a".to_owned(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)),
+            measured: rss_kb.map_or_else(
+                || "n/a".to_owned(),
+                |kb| format!("{:.1} MB", kb as f64 / 1024.0),
+            ),
             ratio: "—".to_owned(),
             goal: "< 100 MB".to_owned(),
             met: rss_kb.is_some_and(|kb| kb < 100 * 1024),
         },
         Row {
             what: "unsafe/FFI scan, accuracy".to_owned(),
-            baseline: format!("grep: {grep_lines} lines with the word (comments, strings, identifiers included)"),
+            baseline: format!(
+                "grep: {grep_lines} lines with the word (comments, strings, identifiers included)"
+            ),
             measured: format!("{hits} unsafe sites found"),
             ratio: "—".to_owned(),
             goal: format!("= {} sites the generator wrote", stats.unsafe_sites),

@@ -7,7 +7,15 @@ use std::process::Command;
 /// fresh machine lacks).
 pub(crate) const STEPS: &[&[&str]] = &[
     &["cargo", "fmt", "--all", "--check"],
-    &["cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings"],
+    &[
+        "cargo",
+        "clippy",
+        "--locked",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ],
     &["cargo", "test", "--locked", "--workspace"],
 ];
 
@@ -37,7 +45,10 @@ mod tests {
         let lines: Vec<&str> = script.lines().map(str::trim).collect();
         for step in STEPS {
             let line = step.join(" ");
-            assert!(lines.contains(&line.as_str()), ".ci/run lacks the step `{line}`");
+            assert!(
+                lines.contains(&line.as_str()),
+                ".ci/run lacks the step `{line}`"
+            );
         }
     }
 
@@ -45,6 +56,9 @@ mod tests {
     fn readme_test_command_is_a_ci_step() {
         let readme = std::fs::read_to_string(crate::project_root().join("README.md")).unwrap();
         let test_step = STEPS.last().unwrap().join(" ");
-        assert!(readme.contains(&test_step), "README.md must give `{test_step}`");
+        assert!(
+            readme.contains(&test_step),
+            "README.md must give `{test_step}`"
+        );
     }
 }

@@ -9,8 +9,9 @@ use crate::scan::{self, BoundaryHit, BoundaryKind};
 use crate::stage::Stage;
 use crate::workspace::{Member, Workspace};
 use serde::Serialize;
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The `boundary.unsafe` check.
@@ -259,29 +260,47 @@ pub fn scan_files(files: &[OwnedFile], threads: usize) -> Vec<ScanResult> {
     )
 }
 
-/// [`scan_files`] over bare paths.
+/// [`scan_files`] over bare paths: threads claim files by index; each thread reads into one
+/// reused buffer, so memory stays near (largest file × threads) however big the tree is. The
+/// benchmark harness (`examples/scan_tree.rs`) measures this very function.
 pub fn scan_paths(paths: &[&Path], threads: usize) -> Vec<ScanResult> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<ScanResult>>> =
-        Mutex::new((0..paths.len()).map(|_| None).collect());
+    let worker = || {
+        let mut buf = Vec::new();
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(path) = paths.get(i) else {
+                return done;
+            };
+            buf.clear();
+            let result = File::open(path)
+                .and_then(|mut f| f.read_to_end(&mut buf))
+                .map(|_| (buf.len() as u64, scan::scan_source(&buf)));
+            done.push((i, result));
+            // One outsized file should not pin its buffer for the rest of the run.
+            if buf.capacity() > 16 << 20 {
+                buf = Vec::new();
+            }
+        }
+    };
+    let mut results: Vec<Option<ScanResult>> = (0..paths.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, paths.len().max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let result = std::fs::read(path)
-                        .map(|bytes| (bytes.len() as u64, scan::scan_source(&bytes)));
-                    results.lock().expect("no panics while holding the lock")[i] = Some(result);
-                }
-            });
+        let handles: Vec<_> = (0..threads.clamp(1, paths.len().max(1)))
+            .map(|_| scope.spawn(worker))
+            .collect();
+        for handle in handles {
+            let done = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            for (i, result) in done {
+                results[i] = Some(result);
+            }
         }
     });
     results
-        .into_inner()
-        .expect("no panics while holding the lock")
         .into_iter()
-        .map(|r| r.expect("every index was scanned"))
+        .map(|r| r.expect("every index was claimed by a worker"))
         .collect()
 }
 
