@@ -170,3 +170,26 @@ fn pinned_toolchain_not_installed() {
     );
     assert_eq!(fx.history_len(), 0);
 }
+
+#[cfg(unix)]
+#[test]
+fn odd_trees_are_reported_not_fatal() {
+    use std::os::unix::ffi::OsStrExt;
+    let fx = fixture("clean");
+    let src = fx.root.join("src");
+    // A symlink loop (never followed) and a file whose name is not UTF-8 (scanned, reported).
+    std::os::unix::fs::symlink(&src, src.join("loop")).unwrap();
+    std::fs::write(
+        src.join(std::ffi::OsStr::from_bytes(b"caf\xe9.rs")),
+        "pub fn f() {}\n",
+    )
+    .unwrap();
+    let out = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
+    assert_eq!(
+        out.code,
+        0,
+        "a warning does not fail pilot: {}",
+        out.transcript()
+    );
+    assert_snapshot!("odd-tree", out.transcript());
+}

@@ -85,6 +85,22 @@ fn record_holds_the_promised_files() {
 }
 
 #[test]
+fn json_output_is_the_recorded_report_byte_for_byte() {
+    let fx = fixture("clean");
+    let run = fx.gate(&["pilot", "--skip", "tests.pass", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let runs = fx.out().join("runs");
+    let dir = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let recorded = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    assert_eq!(run.stdout, recorded);
+}
+
+#[test]
 fn concurrent_runs_keep_one_linear_chain() {
     let fx = fixture("clean");
     let children: Vec<_> = (0..3)
