@@ -2,6 +2,17 @@
 
 use crate::support::fixture;
 use insta::assert_snapshot;
+use std::path::{Path, PathBuf};
+
+/// The one run directory under `out`.
+fn only_run(out: &Path) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.pop().unwrap()
+}
 
 #[test]
 fn verify_accepts_intact_records_and_names_an_edited_file() {
@@ -46,13 +57,7 @@ fn record_holds_the_promised_files() {
     let fx = fixture("clean");
     let run = fx.gate(&["pilot", "--out", "records"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let runs = fx.root.join("records/runs");
-    let dir = std::fs::read_dir(&runs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let dir = only_run(&fx.root.join("records"));
     for file in [
         "manifest.json",
         "decision.json",
@@ -89,13 +94,7 @@ fn json_output_is_the_recorded_report_byte_for_byte() {
     let fx = fixture("clean");
     let run = fx.gate(&["pilot", "--skip", "tests.pass", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let runs = fx.out().join("runs");
-    let dir = std::fs::read_dir(&runs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let dir = only_run(&fx.out());
     let recorded = std::fs::read_to_string(dir.join("report.json")).unwrap();
     assert_eq!(run.stdout, recorded);
 }
