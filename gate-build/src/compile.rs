@@ -1,0 +1,349 @@
+//! Compiling one CUDA C source: the content key, the cache check, nvcc (fatbin with SASS for
+//! every arch plus PTX for the lowest, and the PTX text), the depfile, ptxas validation, and
+//! error parsing.
+
+use crate::digest::{KeyHasher, sha256_hex};
+use crate::error::{Error, io};
+use crate::ptx::{self, PtxFacts};
+use crate::toolkit::run_tool;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Everything that decides what nvcc produces, shared by all sources of a build.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) nvcc: PathBuf,
+    pub(crate) nvcc_version: String,
+    pub(crate) ccbin: Option<PathBuf>,
+    /// Sorted, lowest first (`sm_80`).
+    pub(crate) archs: Vec<String>,
+    pub(crate) includes: Vec<PathBuf>,
+    pub(crate) flags: Vec<String>,
+    pub(crate) ptxas: Option<PathBuf>,
+    /// Where outputs go (`OUT_DIR/kernels`).
+    pub(crate) out: PathBuf,
+}
+
+/// ptxas's verdict on the PTX for one arch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PtxasVerdict {
+    /// The arch.
+    pub arch: String,
+    /// Whether ptxas accepted the PTX.
+    pub ok: bool,
+    /// ptxas's messages (empty when silent).
+    pub message: String,
+}
+
+/// A compiled module, as recorded next to its outputs (and reused on a cache hit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Compiled {
+    /// Module name (the file stem).
+    pub(crate) name: String,
+    /// The source file.
+    pub(crate) source: PathBuf,
+    /// The content key the outputs were made under.
+    pub(crate) content_key: String,
+    /// Every file nvcc reported including (`-MD`).
+    pub(crate) headers: Vec<PathBuf>,
+    /// PTX facts.
+    pub(crate) ptx: PtxFacts,
+    /// SHA-256 of the PTX text.
+    pub(crate) ptx_sha256: String,
+    /// SHA-256 of the fatbin.
+    pub(crate) fatbin_sha256: String,
+    /// ptxas verdicts, one per arch (empty when ptxas is not beside nvcc).
+    pub(crate) ptxas: Vec<PtxasVerdict>,
+    /// Whether this build reused the outputs without running nvcc.
+    #[serde(skip)]
+    pub(crate) cached: bool,
+}
+
+impl Settings {
+    pub(crate) fn ptx_path(&self, name: &str) -> PathBuf {
+        self.out.join(format!("{name}.ptx"))
+    }
+
+    pub(crate) fn fatbin_path(&self, name: &str) -> PathBuf {
+        self.out.join(format!("{name}.fatbin"))
+    }
+
+    fn record_path(&self, name: &str) -> PathBuf {
+        self.out.join(format!("{name}.json"))
+    }
+
+    fn depfile_path(&self, name: &str) -> PathBuf {
+        self.out.join(format!("{name}.d"))
+    }
+
+    /// The content key over everything that decides the outputs.
+    fn key(&self, source: &Path, headers: &[PathBuf]) -> Result<String, Error> {
+        let mut h = KeyHasher::default();
+        h.part("gate-build", env!("CARGO_PKG_VERSION").as_bytes());
+        h.part("nvcc", self.nvcc.to_string_lossy().as_bytes());
+        h.part("nvcc-version", self.nvcc_version.as_bytes());
+        h.part(
+            "ccbin",
+            self.ccbin
+                .as_ref()
+                .map_or(String::new(), |c| c.to_string_lossy().into_owned())
+                .as_bytes(),
+        );
+        h.part("archs", self.archs.join(",").as_bytes());
+        for include in &self.includes {
+            h.part("include", include.to_string_lossy().as_bytes());
+        }
+        for flag in &self.flags {
+            h.part("flag", flag.as_bytes());
+        }
+        h.part("source-path", source.to_string_lossy().as_bytes());
+        h.part("source", &std::fs::read(source).map_err(io(source))?);
+        for header in headers {
+            h.part("header-path", header.to_string_lossy().as_bytes());
+            match std::fs::read(header) {
+                Ok(bytes) => h.part("header", &bytes),
+                // A header that vanished changes the key; the compile will say why.
+                Err(_) => h.part("header-missing", b""),
+            }
+        }
+        Ok(h.finish())
+    }
+
+    fn base_command(&self, source_dir: &Path) -> Command {
+        let mut cmd = Command::new(&self.nvcc);
+        cmd.current_dir(source_dir).stdin(Stdio::null());
+        if let Some(ccbin) = &self.ccbin {
+            cmd.arg("-ccbin").arg(ccbin);
+        }
+        for include in &self.includes {
+            cmd.arg("-I").arg(include);
+        }
+        cmd.args(&self.flags);
+        cmd
+    }
+
+    fn lowest_compute(&self) -> String {
+        self.archs[0].replacen("sm_", "compute_", 1)
+    }
+}
+
+/// Compiles `source` as module `name`, or reuses the previous outputs when the content key
+/// (source, every header from the previous depfile, flags, archs, nvcc version) is unchanged.
+pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<Compiled, Error> {
+    let record_path = settings.record_path(name);
+    if let Ok(bytes) = std::fs::read(&record_path)
+        && let Ok(mut previous) = serde_json::from_slice::<Compiled>(&bytes)
+        && previous.source == source
+        && settings.key(source, &previous.headers)? == previous.content_key
+        && outputs_match(settings, &previous)
+    {
+        previous.cached = true;
+        return Ok(previous);
+    }
+
+    let source_dir = source.parent().unwrap_or(Path::new("."));
+    let fatbin = settings.fatbin_path(name);
+    let ptx_path = settings.ptx_path(name);
+    let depfile = settings.depfile_path(name);
+    let mut cmd = settings.base_command(source_dir);
+    cmd.arg("-fatbin");
+    for arch in &settings.archs {
+        let compute = arch.replacen("sm_", "compute_", 1);
+        cmd.arg("-gencode").arg(format!("arch={compute},code={arch}"));
+    }
+    let lowest = settings.lowest_compute();
+    cmd.arg("-gencode").arg(format!("arch={lowest},code={lowest}"));
+    cmd.arg("-MD").arg("-MF").arg(&depfile);
+    cmd.arg("-o").arg(&fatbin).arg(source);
+    run_nvcc(cmd, source)?;
+
+    let mut cmd = settings.base_command(source_dir);
+    cmd.arg("-ptx").arg(format!("-arch={lowest}"));
+    cmd.arg("-o").arg(&ptx_path).arg(source);
+    run_nvcc(cmd, source)?;
+
+    let ptx_text = std::fs::read_to_string(&ptx_path).map_err(io(&ptx_path))?;
+    let facts = ptx::parse(&ptx_text).map_err(|e| Error::ToolOutput {
+        what: format!("nvcc -ptx {}", source.display()),
+        output: e.to_string(),
+    })?;
+    let depfile_text = std::fs::read_to_string(&depfile).map_err(io(&depfile))?;
+    let headers: Vec<PathBuf> = parse_depfile(&depfile_text)
+        .into_iter()
+        .map(|p| if p.is_absolute() { p } else { source_dir.join(p) })
+        .filter(|p| p != source)
+        .collect();
+    let ptxas = match &settings.ptxas {
+        Some(ptxas) => validate(ptxas, &ptx_path, &settings.archs, &settings.out, name)?,
+        None => Vec::new(),
+    };
+    let fatbin_bytes = std::fs::read(&fatbin).map_err(io(&fatbin))?;
+    let compiled = Compiled {
+        name: name.to_owned(),
+        source: source.to_owned(),
+        content_key: settings.key(source, &headers)?,
+        headers,
+        ptx: facts,
+        ptx_sha256: sha256_hex(ptx_text.as_bytes()),
+        fatbin_sha256: sha256_hex(&fatbin_bytes),
+        ptxas,
+        cached: false,
+    };
+    let json = serde_json::to_vec_pretty(&compiled).expect("record serialises");
+    std::fs::write(&record_path, json).map_err(io(&record_path))?;
+    Ok(compiled)
+}
+
+fn outputs_match(settings: &Settings, record: &Compiled) -> bool {
+    let digest = |p: PathBuf| std::fs::read(p).ok().map(|b| sha256_hex(&b));
+    digest(settings.ptx_path(&record.name)).as_deref() == Some(record.ptx_sha256.as_str())
+        && digest(settings.fatbin_path(&record.name)).as_deref()
+            == Some(record.fatbin_sha256.as_str())
+}
+
+fn run_nvcc(mut cmd: Command, source: &Path) -> Result<(), Error> {
+    let program = PathBuf::from(cmd.get_program());
+    let output = cmd.output().map_err(|source| Error::Spawn { program, source })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stdout));
+    Err(compile_error(&text, source, output.status.code()))
+}
+
+/// Turns nvcc's output into an error naming the file and line of the first error.
+pub(crate) fn compile_error(text: &str, source: &Path, code: Option<i32>) -> Error {
+    // nvcc/cudafe: `path/file.cu(12): error: identifier "x" is undefined`
+    let mut first: Option<(PathBuf, u32)> = None;
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        if let Some((place, rest)) = line.split_once("): ")
+            && let Some((file, number)) = place.rsplit_once('(')
+            && let Ok(number) = number.parse::<u32>()
+            && (rest.starts_with("error") || rest.starts_with("catastrophic error"))
+        {
+            first.get_or_insert((PathBuf::from(file), number));
+            lines.push(rest.to_owned());
+        } else if line.contains("error") && lines.len() < 10 && !line.trim().is_empty() {
+            lines.push(line.trim().to_owned());
+        }
+    }
+    let message = if lines.is_empty() {
+        format!(
+            "nvcc exited with {}: {}",
+            code.map_or_else(|| "a signal".into(), |c| format!("status {c}")),
+            text.lines().take(10).collect::<Vec<_>>().join("\n")
+        )
+    } else {
+        lines.join("\n")
+    };
+    let (file, line) = match first {
+        Some((file, line)) => (file, Some(line)),
+        None => (source.to_owned(), None),
+    };
+    Error::Compile {
+        file,
+        line,
+        message,
+    }
+}
+
+/// Paths in a Make-style depfile (`target: dep \` lines, `\ ` escaping spaces).
+pub(crate) fn parse_depfile(text: &str) -> Vec<PathBuf> {
+    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
+    let Some((_, deps)) = joined.split_once(": ") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = deps.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => {
+                current.push(' ');
+                chars.next();
+            }
+            c if c.is_whitespace() => {
+                if !current.is_empty() {
+                    out.push(PathBuf::from(std::mem::take(&mut current)));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        out.push(PathBuf::from(current));
+    }
+    out
+}
+
+/// ptxas over the PTX for every arch.
+fn validate(
+    ptxas: &Path,
+    ptx: &Path,
+    archs: &[String],
+    out: &Path,
+    name: &str,
+) -> Result<Vec<PtxasVerdict>, Error> {
+    let mut verdicts = Vec::new();
+    for arch in archs {
+        let cubin = out.join(format!("{name}.{arch}.ptxas-check.cubin"));
+        let (ok, message) = run_tool(
+            ptxas,
+            &[
+                &format!("-arch={arch}"),
+                &ptx.to_string_lossy(),
+                "-o",
+                &cubin.to_string_lossy(),
+            ],
+        )?;
+        let _ = std::fs::remove_file(&cubin);
+        verdicts.push(PtxasVerdict {
+            arch: arch.clone(),
+            ok,
+            message: message.trim().to_owned(),
+        });
+    }
+    Ok(verdicts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depfile_with_continuations_and_escaped_spaces() {
+        let text = "out.fatbin : saxpy.cu \\\n    /usr/include/stdio.h \\\n    my\\ dir/common.cuh\n";
+        assert_eq!(
+            parse_depfile(text),
+            [
+                PathBuf::from("saxpy.cu"),
+                PathBuf::from("/usr/include/stdio.h"),
+                PathBuf::from("my dir/common.cuh"),
+            ]
+        );
+    }
+
+    #[test]
+    fn nvcc_errors_name_file_and_line() {
+        let text = "/w/kernels/bad.cu(3): error: identifier \"undefined_thing\" is undefined\n\n1 error detected in the compilation of \"/w/kernels/bad.cu\".\n";
+        match compile_error(text, Path::new("/w/kernels/bad.cu"), Some(2)) {
+            Error::Compile { file, line, message } => {
+                assert_eq!(file, PathBuf::from("/w/kernels/bad.cu"));
+                assert_eq!(line, Some(3));
+                assert!(message.starts_with("error: identifier \"undefined_thing\""), "{message}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn output_without_locations_still_says_what_happened() {
+        let err = compile_error("nvcc fatal   : Unsupported gpu architecture 'compute_1'", Path::new("k.cu"), Some(1));
+        let text = err.to_string();
+        assert!(text.starts_with("nvcc failed on k.cu:"), "{text}");
+        assert!(text.contains("Unsupported gpu architecture"), "{text}");
+    }
+}

@@ -1,0 +1,637 @@
+//! gate-build: compile CUDA kernels at build time, from a build script, without ever
+//! panicking.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), gate_build::Error> {
+//!     gate_build::Kernels::new().dir("kernels").build()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! and in the crate: `mod kernels { include!(concat!(env!("OUT_DIR"), "/gate_kernels.rs")); }`.
+//!
+//! What a build does:
+//! - finds nvcc ([`toolkit`] lists the order) — no GPU and no nvidia-smi are needed;
+//! - picks the mode: builder, else `GATE_CUDA=auto|require|off`, else `auto`. `auto` without
+//!   nvcc emits one `cargo:warning`, writes a manifest that says `fallback` and why, and
+//!   succeeds; `require` fails listing every place searched; `off` falls back without looking;
+//! - picks the archs: builder, else `GATE_CUDA_ARCHS=sm_80,sm_90`, else [`DEFAULT_ARCHS`], each
+//!   checked against `nvcc --list-gpu-code`;
+//! - compiles every source in parallel (at most `NUM_JOBS` at a time) into a fatbin (SASS for
+//!   every arch plus PTX for the lowest) and the PTX text, parses the PTX ([`ptx`]), validates
+//!   it with ptxas for every arch, and checks it against the minimum driver
+//!   (`GATE_MIN_DRIVER`/builder);
+//! - reuses outputs whose content key (source, every header nvcc reported, flags, archs,
+//!   nvcc version, host compiler) is unchanged — nvcc is not run at all then;
+//! - writes `OUT_DIR/gate_kernels.rs` and `OUT_DIR/gate-manifest.json`, and emits
+//!   `rerun-if-changed` for every source and header and `rerun-if-env-changed` for every
+//!   variable it reads ([`toolkit::ENV_VARS`]).
+//!
+//! Kernel sources are CUDA C today ([`KernelSource`]). Kernels written in Rust (cuda_builder)
+//! need LLVM 7/19 and a pinned nightly with rustc-dev, which our machines cannot install; the
+//! seam for them is [`KernelSource`], and no untested code for it ships.
+
+pub mod codegen;
+mod compile;
+mod digest;
+mod error;
+pub mod manifest;
+pub mod ptx;
+pub mod toolkit;
+
+pub use compile::PtxasVerdict;
+pub use error::{Error, Searched};
+pub use manifest::{Manifest, Mode, ModuleRecord, Outcome};
+pub use toolkit::Env;
+
+use compile::{Compiled, Settings};
+use error::io;
+use manifest::{NvccInfo, SCHEMA_VERSION};
+use ptx::{MinDriver, Version};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// SASS archs when neither the builder nor `GATE_CUDA_ARCHS` names any: Ampere (`sm_80`) and
+/// Hopper (`sm_90`), plus PTX for `compute_80`, which the driver JIT-compiles for anything
+/// newer (Ada, Blackwell). Every CUDA 12 and 13 nvcc supports both.
+pub const DEFAULT_ARCHS: &[&str] = &["sm_80", "sm_90"];
+
+/// Where kernel code comes from. CUDA C is the only kind today; this is the seam where
+/// Rust-written kernels (cuda_builder) would be added once a machine can build them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KernelSource {
+    /// A `.cu` file compiled by nvcc.
+    CudaC(PathBuf),
+}
+
+impl KernelSource {
+    fn path(&self) -> &Path {
+        match self {
+            KernelSource::CudaC(path) => path,
+        }
+    }
+}
+
+/// The builder. See the crate docs.
+#[derive(Debug, Clone, Default)]
+pub struct Kernels {
+    dirs: Vec<PathBuf>,
+    sources: Vec<KernelSource>,
+    includes: Vec<PathBuf>,
+    archs: Option<Vec<String>>,
+    flags: Vec<String>,
+    mode: Option<Mode>,
+    min_driver: Option<String>,
+    out_dir: Option<PathBuf>,
+    jobs: Option<usize>,
+    env: Option<Env>,
+}
+
+impl Kernels {
+    /// A builder with nothing to compile yet.
+    pub fn new() -> Kernels {
+        Kernels::default()
+    }
+
+    /// Compiles every `*.cu` file directly in `dir` (not recursive), sorted by name. The
+    /// directory is also an include directory.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Kernels {
+        self.dirs.push(dir.into());
+        self
+    }
+
+    /// Compiles one `.cu` file.
+    pub fn file(mut self, file: impl Into<PathBuf>) -> Kernels {
+        self.sources.push(KernelSource::CudaC(file.into()));
+        self
+    }
+
+    /// Adds an include directory (`-I`).
+    pub fn include(mut self, dir: impl Into<PathBuf>) -> Kernels {
+        self.includes.push(dir.into());
+        self
+    }
+
+    /// Sets the SASS archs (`sm_80`, …), overriding `GATE_CUDA_ARCHS`.
+    pub fn archs<S: Into<String>>(mut self, archs: impl IntoIterator<Item = S>) -> Kernels {
+        self.archs = Some(archs.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Adds an nvcc flag (after `GATE_NVCC_FLAGS`'s).
+    pub fn flag(mut self, flag: impl Into<String>) -> Kernels {
+        self.flags.push(flag.into());
+        self
+    }
+
+    /// Sets the mode, overriding `GATE_CUDA`.
+    pub fn mode(mut self, mode: Mode) -> Kernels {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Declares the oldest driver (as a CUDA version, `"13.0"`) the kernels must load on,
+    /// overriding `GATE_MIN_DRIVER`.
+    pub fn min_driver(mut self, version: impl Into<String>) -> Kernels {
+        self.min_driver = Some(version.into());
+        self
+    }
+
+    /// Writes outputs here instead of `OUT_DIR` (for use outside build scripts; no cargo
+    /// directives are printed then).
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Kernels {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Compiles at most this many sources at a time (default: `NUM_JOBS`, else the number of
+    /// CPUs).
+    pub fn jobs(mut self, jobs: usize) -> Kernels {
+        self.jobs = Some(jobs.max(1));
+        self
+    }
+
+    /// Reads variables from `env` instead of the process environment (tests).
+    pub fn env(mut self, env: Env) -> Kernels {
+        self.env = Some(env);
+        self
+    }
+
+    /// Builds. Never panics: every failure is an [`Error`].
+    pub fn build(self) -> Result<Manifest, Error> {
+        let env = self.env.clone().unwrap_or_else(Env::from_process);
+        let (out_dir, emit) = match (&self.out_dir, env.get("OUT_DIR")) {
+            (Some(dir), _) => (dir.clone(), false),
+            (None, Some(dir)) => (PathBuf::from(dir), true),
+            (None, None) => return Err(Error::NoOutDir),
+        };
+        let mut build = Build {
+            directives: Vec::new(),
+            emit,
+        };
+        let result = self.build_into(&env, &out_dir, &mut build);
+        if emit {
+            build.print();
+        }
+        result.map(|mut manifest| {
+            manifest.directives = build.directives;
+            manifest
+        })
+    }
+
+    fn build_into(&self, env: &Env, out_dir: &Path, build: &mut Build) -> Result<Manifest, Error> {
+        for var in toolkit::ENV_VARS {
+            build.directive(format!("cargo:rerun-if-env-changed={var}"));
+        }
+        let sources = self.sources(build)?;
+        let names = module_names(&sources)?;
+        let requested = match self.mode {
+            Some(mode) => mode,
+            None => match env.get_str("GATE_CUDA") {
+                None => Mode::Auto,
+                Some(text) => Mode::parse(&text).ok_or_else(|| Error::InvalidEnv {
+                    var: "GATE_CUDA",
+                    value: text,
+                    expected: "auto, require or off".into(),
+                })?,
+            },
+        };
+        let (archs, archs_from) = self.resolve_archs(env)?;
+        let min_driver = match self.min_driver.clone().or_else(|| env.get_str("GATE_MIN_DRIVER")) {
+            None => None,
+            Some(text) => Some(Version::parse(&text).ok_or_else(|| Error::InvalidEnv {
+                var: "GATE_MIN_DRIVER",
+                value: text,
+                expected: "a CUDA version like 13.0".into(),
+            })?),
+        };
+        let mut flags: Vec<String> = env
+            .get_str("GATE_NVCC_FLAGS")
+            .map(|f| f.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default();
+        flags.extend(self.flags.iter().cloned());
+        let mut includes: Vec<PathBuf> = self.includes.iter().map(|d| absolute(d)).collect();
+        includes.extend(self.dirs.iter().map(|d| absolute(d)));
+
+        let kernels_dir = out_dir.join("kernels");
+        std::fs::create_dir_all(&kernels_dir).map_err(io(&kernels_dir))?;
+        let mut manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            gate_build: env!("CARGO_PKG_VERSION").to_owned(),
+            requested,
+            outcome: manifest::Outcome::Fallback,
+            fallback_reason: None,
+            nvcc: None,
+            searched: Vec::new(),
+            host_compiler: None,
+            archs: archs.clone(),
+            archs_from,
+            ptx_arch: None,
+            flags: flags.clone(),
+            includes: includes.clone(),
+            toolkit: Vec::new(),
+            min_driver,
+            required_driver: None,
+            violations: Vec::new(),
+            modules: sources
+                .iter()
+                .zip(&names)
+                .map(|(s, name)| ModuleRecord {
+                    name: name.clone(),
+                    source: s.path().to_owned(),
+                    ptx_file: None,
+                    fatbin_file: None,
+                    digest: None,
+                    ptx_sha256: None,
+                    content_key: None,
+                    headers: Vec::new(),
+                    ptx: None,
+                    ptxas: Vec::new(),
+                    cached: false,
+                })
+                .collect(),
+            directives: Vec::new(),
+        };
+
+        let fallback = |manifest: &mut Manifest, build: &mut Build, reason: String| {
+            build.directive(format!(
+                "cargo:warning=gate-build: no CUDA kernels in this build (fallback): {reason}"
+            ));
+            manifest.fallback_reason = Some(reason);
+        };
+        if requested == Mode::Off {
+            fallback(&mut manifest, build, "GATE_CUDA=off".into());
+            return finish(manifest, out_dir, &kernels_dir, &names);
+        }
+        let (found, searched) = toolkit::discover(env);
+        manifest.searched = searched.clone();
+        let Some(location) = found else {
+            if requested == Mode::Require {
+                return Err(Error::NvccNotFound { searched });
+            }
+            let places: Vec<&str> = searched.iter().map(|s| s.place.as_str()).collect();
+            fallback(
+                &mut manifest,
+                build,
+                format!(
+                    "nvcc not found (searched {}); set NVCC or CUDA_HOME to build native kernels",
+                    places.join(", ")
+                ),
+            );
+            return finish(manifest, out_dir, &kernels_dir, &names);
+        };
+        let facts = match toolkit::facts(&location.path, &out_dir.join("gate-build-cache")) {
+            Ok(facts) => facts,
+            Err(err) if requested == Mode::Auto => {
+                fallback(&mut manifest, build, format!("nvcc is not usable: {err}"));
+                return finish(manifest, out_dir, &kernels_dir, &names);
+            }
+            Err(err) => return Err(err),
+        };
+        manifest.nvcc = Some(NvccInfo {
+            path: location.path.clone(),
+            found_via: location.found_via.clone(),
+            version: facts.version.clone(),
+            release: facts.release,
+        });
+        manifest.toolkit = facts.parts.clone();
+        if let Some((_, v)) = &facts.ptxas {
+            manifest.toolkit.insert(0, ("ptxas".to_owned(), *v));
+        }
+        manifest.toolkit.insert(0, ("nvcc".to_owned(), facts.release));
+        if let Some(details) = toolkit::mixed_toolkit(&facts) {
+            if requested == Mode::Require {
+                return Err(Error::MixedToolkit { details });
+            }
+            fallback(&mut manifest, build, format!("mixed CUDA toolkit: {details}"));
+            return finish(manifest, out_dir, &kernels_dir, &names);
+        }
+        if !facts.gpu_codes.is_empty()
+            && let Some(bad) = archs.iter().find(|a| !facts.gpu_codes.contains(a))
+        {
+            return Err(Error::UnsupportedArch {
+                arch: bad.clone(),
+                nvcc_version: facts.version.clone(),
+                supported: facts.gpu_codes.clone(),
+            });
+        }
+        let host = toolkit::host_compiler(env);
+        manifest.host_compiler = Some(host.clone());
+        let settings = Settings {
+            nvcc: location.path.clone(),
+            nvcc_version: facts.version.clone(),
+            ccbin: host.path,
+            archs: archs.clone(),
+            includes,
+            flags,
+            ptxas: facts.ptxas.as_ref().map(|(p, _)| p.clone()),
+            out: kernels_dir.clone(),
+        };
+        let jobs = self
+            .jobs
+            .or_else(|| env.get_str("NUM_JOBS").and_then(|n| n.parse().ok()))
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1);
+        let compiled = compile_all(&settings, &sources, &names, jobs);
+        let mut required: Option<MinDriver> = None;
+        for (record, result) in manifest.modules.iter_mut().zip(compiled) {
+            let compiled = result?;
+            for header in &compiled.headers {
+                build.directive(format!("cargo:rerun-if-changed={}", header.display()));
+            }
+            check_ptxas(&compiled, requested, &mut manifest.violations)?;
+            let needs = compiled.ptx.min_driver;
+            if let Some(declared) = min_driver {
+                let too_new = match needs {
+                    MinDriver::Cuda { version } => version > declared,
+                    MinDriver::UnknownNewerThanTable { .. } => true,
+                    MinDriver::OlderThanTable => false,
+                };
+                if too_new {
+                    if requested == Mode::Require {
+                        return Err(Error::DriverTooOld {
+                            module: compiled.name.clone(),
+                            isa: compiled.ptx.version.to_string(),
+                            needs: needs.to_string(),
+                            declared: declared.to_string(),
+                        });
+                    }
+                    manifest.violations.push(format!(
+                        "{}: PTX ISA {} needs {needs}, newer than the declared minimum driver CUDA {declared}",
+                        compiled.name, compiled.ptx.version
+                    ));
+                }
+            }
+            required = Some(match (required, needs) {
+                (None, n) => n,
+                (Some(MinDriver::UnknownNewerThanTable { newest_known }), _)
+                | (_, MinDriver::UnknownNewerThanTable { newest_known }) => {
+                    MinDriver::UnknownNewerThanTable { newest_known }
+                }
+                (Some(MinDriver::Cuda { version: a }), MinDriver::Cuda { version: b }) => {
+                    MinDriver::Cuda { version: a.max(b) }
+                }
+                (Some(MinDriver::Cuda { version }), MinDriver::OlderThanTable)
+                | (Some(MinDriver::OlderThanTable), MinDriver::Cuda { version }) => {
+                    MinDriver::Cuda { version }
+                }
+                (Some(MinDriver::OlderThanTable), MinDriver::OlderThanTable) => {
+                    MinDriver::OlderThanTable
+                }
+            });
+            record.ptx_file = Some(settings.ptx_path(&compiled.name));
+            record.fatbin_file = Some(settings.fatbin_path(&compiled.name));
+            record.digest = Some(compiled.fatbin_sha256.clone());
+            record.ptx_sha256 = Some(compiled.ptx_sha256.clone());
+            record.content_key = Some(compiled.content_key.clone());
+            record.headers = compiled.headers.clone();
+            record.ptxas = compiled.ptxas.clone();
+            record.cached = compiled.cached;
+            record.ptx = Some(compiled.ptx);
+        }
+        for violation in &manifest.violations {
+            build.directive(format!("cargo:warning=gate-build: {violation}"));
+        }
+        manifest.required_driver = required;
+        manifest.outcome = manifest::Outcome::Native;
+        manifest.ptx_arch = Some(archs[0].replacen("sm_", "compute_", 1));
+        finish(manifest, out_dir, &kernels_dir, &names)
+    }
+
+    fn sources(&self, build: &mut Build) -> Result<Vec<KernelSource>, Error> {
+        let mut sources = Vec::new();
+        for dir in &self.dirs {
+            let dir = absolute(dir);
+            build.directive(format!("cargo:rerun-if-changed={}", dir.display()));
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(io(&dir))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "cu") && p.is_file())
+                .collect();
+            found.sort();
+            sources.extend(found.into_iter().map(KernelSource::CudaC));
+        }
+        for source in &self.sources {
+            let KernelSource::CudaC(path) = source;
+            let path = absolute(path);
+            if !path.is_file() {
+                return Err(Error::Io {
+                    path,
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such kernel source"),
+                });
+            }
+            build.directive(format!("cargo:rerun-if-changed={}", path.display()));
+            sources.push(KernelSource::CudaC(path));
+        }
+        if sources.is_empty() {
+            let dirs: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
+            return Err(Error::NoSources(if dirs.is_empty() {
+                "give Kernels::dir or Kernels::file".into()
+            } else {
+                format!("no .cu file in {}", dirs.join(", "))
+            }));
+        }
+        Ok(sources)
+    }
+
+    fn resolve_archs(&self, env: &Env) -> Result<(Vec<String>, String), Error> {
+        let (list, from): (Vec<String>, &str) = match (&self.archs, env.get_str("GATE_CUDA_ARCHS")) {
+            (Some(archs), _) => (archs.clone(), "builder"),
+            (None, Some(text)) => (
+                text.split(',')
+                    .map(|a| a.trim().to_owned())
+                    .filter(|a| !a.is_empty())
+                    .collect(),
+                "GATE_CUDA_ARCHS",
+            ),
+            (None, None) => (DEFAULT_ARCHS.iter().map(|a| (*a).to_owned()).collect(), "default"),
+        };
+        let mut parsed = Vec::new();
+        for arch in &list {
+            let number = arch
+                .strip_prefix("sm_")
+                .map(|n| n.trim_end_matches(['a', 'f']))
+                .and_then(|n| n.parse::<u32>().ok());
+            let Some(number) = number else {
+                return Err(Error::InvalidEnv {
+                    var: "GATE_CUDA_ARCHS",
+                    value: list.join(","),
+                    expected: format!("`{arch}` is not an arch like sm_80"),
+                });
+            };
+            parsed.push((number, arch.clone()));
+        }
+        if parsed.is_empty() {
+            return Err(Error::InvalidEnv {
+                var: "GATE_CUDA_ARCHS",
+                value: String::new(),
+                expected: "at least one arch, e.g. sm_80,sm_90".into(),
+            });
+        }
+        parsed.sort();
+        parsed.dedup();
+        Ok((parsed.into_iter().map(|(_, a)| a).collect(), from.to_owned()))
+    }
+}
+
+/// Collects directives and prints them (build scripts only).
+struct Build {
+    directives: Vec<String>,
+    emit: bool,
+}
+
+impl Build {
+    fn directive(&mut self, line: String) {
+        if !self.directives.contains(&line) {
+            self.directives.push(line);
+        }
+    }
+
+    #[expect(clippy::print_stdout, reason = "cargo reads build-script directives from stdout")]
+    fn print(&self) {
+        if self.emit {
+            for line in &self.directives {
+                println!("{line}");
+            }
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+fn module_names(sources: &[KernelSource]) -> Result<Vec<String>, Error> {
+    let mut names: Vec<String> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        let name = source
+            .path()
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(j) = names
+            .iter()
+            .position(|n| codegen::const_name(n) == codegen::const_name(&name))
+        {
+            return Err(Error::DuplicateModule {
+                name,
+                first: sources[j].path().display().to_string(),
+                second: sources[i].path().display().to_string(),
+            });
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Compiles every source on at most `jobs` threads; results in source order.
+fn compile_all(
+    settings: &Settings,
+    sources: &[KernelSource],
+    names: &[String],
+    jobs: usize,
+) -> Vec<Result<Compiled, Error>> {
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<Compiled, Error>>> = (0..sources.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs.min(sources.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(source) = sources.get(i) else {
+                            return done;
+                        };
+                        done.push((i, compile::compile(settings, source.path(), &names[i])));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            // A panic inside a worker would be a bug in gate-build; turn it into an error
+            // rather than letting it abort the user's build script.
+            match worker.join() {
+                Ok(done) => {
+                    for (i, result) in done {
+                        results[i] = Some(result);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    });
+    results
+        .into_iter()
+        .zip(sources)
+        .map(|(r, s)| {
+            r.unwrap_or_else(|| {
+                Err(Error::ToolOutput {
+                    what: format!("compiling {}", s.path().display()),
+                    output: "the compile worker stopped unexpectedly".into(),
+                })
+            })
+        })
+        .collect()
+}
+
+fn check_ptxas(compiled: &Compiled, mode: Mode, violations: &mut Vec<String>) -> Result<(), Error> {
+    for verdict in compiled.ptxas.iter().filter(|v| !v.ok) {
+        let hint = if verdict.message.contains("Unsupported .version") {
+            " (the PTX ISA is newer than this ptxas: a mixed toolkit)"
+        } else {
+            ""
+        };
+        let message = format!(
+            "{}: ptxas rejected the PTX for {}{hint}: {}",
+            compiled.name, verdict.arch, verdict.message
+        );
+        if mode == Mode::Require {
+            return Err(Error::ToolOutput {
+                what: format!("ptxas -arch={}", verdict.arch),
+                output: message,
+            });
+        }
+        violations.push(message);
+    }
+    Ok(())
+}
+
+/// Removes outputs of modules that no longer exist, writes the manifest and the generated
+/// Rust, and returns the manifest.
+fn finish(
+    manifest: Manifest,
+    out_dir: &Path,
+    kernels_dir: &Path,
+    names: &[String],
+) -> Result<Manifest, Error> {
+    if let Ok(entries) = std::fs::read_dir(kernels_dir) {
+        for entry in entries.filter_map(Result::ok) {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let stem = file.split('.').next().unwrap_or_default();
+            let keep = manifest.outcome == manifest::Outcome::Native && names.iter().any(|n| n == stem);
+            if !keep {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+    let manifest_path = out_dir.join("gate-manifest.json");
+    write_if_changed(&manifest_path, json.as_bytes())?;
+    let rust = codegen::render(&manifest);
+    write_if_changed(&out_dir.join("gate_kernels.rs"), rust.as_bytes())?;
+    Ok(manifest)
+}
+
+fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    std::fs::write(path, bytes).map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,344 @@
+//! PTX facts: `.version`, `.target`, `.address_size`, every `.entry` with its parameter count,
+//! and the oldest CUDA driver that can load the PTX, from NVIDIA's PTX ISA release history.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A `MAJOR.MINOR` version (PTX ISA or CUDA release); serialised as `"13.0"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major.
+    pub major: u32,
+    /// Minor.
+    pub minor: u32,
+}
+
+impl Version {
+    /// A version.
+    pub const fn new(major: u32, minor: u32) -> Version {
+        Version { major, minor }
+    }
+
+    /// Parses `MAJOR.MINOR` (a trailing `.PATCH` is ignored).
+    pub fn parse(text: &str) -> Option<Version> {
+        let mut parts = text.trim().split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some(Version { major, minor })
+    }
+}
+
+impl Serialize for Version {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
+        let text = String::deserialize(d)?;
+        Version::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not MAJOR.MINOR")))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// PTX ISA version → the CUDA release that introduced it (and so the oldest driver, as a CUDA
+/// version, that can JIT it). From NVIDIA's "PTX ISA release history".
+pub const ISA_TABLE: &[(Version, Version)] = &[
+    (Version::new(6, 0), Version::new(9, 0)),
+    (Version::new(6, 1), Version::new(9, 1)),
+    (Version::new(6, 2), Version::new(9, 2)),
+    (Version::new(6, 3), Version::new(10, 0)),
+    (Version::new(6, 4), Version::new(10, 1)),
+    (Version::new(6, 5), Version::new(10, 2)),
+    (Version::new(7, 0), Version::new(11, 0)),
+    (Version::new(7, 1), Version::new(11, 1)),
+    (Version::new(7, 2), Version::new(11, 2)),
+    (Version::new(7, 3), Version::new(11, 3)),
+    (Version::new(7, 4), Version::new(11, 4)),
+    (Version::new(7, 5), Version::new(11, 5)),
+    (Version::new(7, 6), Version::new(11, 6)),
+    (Version::new(7, 7), Version::new(11, 7)),
+    (Version::new(7, 8), Version::new(11, 8)),
+    (Version::new(8, 0), Version::new(12, 0)),
+    (Version::new(8, 1), Version::new(12, 1)),
+    (Version::new(8, 2), Version::new(12, 2)),
+    (Version::new(8, 3), Version::new(12, 3)),
+    (Version::new(8, 4), Version::new(12, 4)),
+    (Version::new(8, 5), Version::new(12, 5)),
+    (Version::new(8, 6), Version::new(12, 7)),
+    (Version::new(8, 7), Version::new(12, 8)),
+    (Version::new(8, 8), Version::new(12, 9)),
+    (Version::new(9, 0), Version::new(13, 0)),
+    (Version::new(9, 1), Version::new(13, 1)),
+];
+
+/// The oldest driver that loads PTX of a given ISA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum MinDriver {
+    /// A known CUDA release.
+    Cuda {
+        /// The CUDA version whose driver first loads this ISA.
+        version: Version,
+    },
+    /// The ISA is newer than the table: we do not guess.
+    UnknownNewerThanTable {
+        /// The newest ISA the table knows.
+        newest_known: Version,
+    },
+    /// The ISA is older than the table (any current driver loads it).
+    OlderThanTable,
+}
+
+impl fmt::Display for MinDriver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MinDriver::Cuda { version } => write!(f, "CUDA {version}"),
+            MinDriver::UnknownNewerThanTable { newest_known } => {
+                write!(f, "unknown, newer than table (newest known PTX ISA {newest_known})")
+            }
+            MinDriver::OlderThanTable => f.write_str("any supported driver (older than table)"),
+        }
+    }
+}
+
+/// The minimum driver for a PTX ISA version.
+pub fn min_driver(isa: Version) -> MinDriver {
+    if let Some((_, cuda)) = ISA_TABLE.iter().find(|(v, _)| *v == isa) {
+        return MinDriver::Cuda { version: *cuda };
+    }
+    let newest = ISA_TABLE.last().expect("table is not empty").0;
+    if isa > newest {
+        MinDriver::UnknownNewerThanTable {
+            newest_known: newest,
+        }
+    } else if isa < ISA_TABLE[0].0 {
+        MinDriver::OlderThanTable
+    } else {
+        // Inside the table's range but not listed (a minor NVIDIA skipped): the next listed
+        // ISA's release is a safe upper bound.
+        let (_, cuda) = ISA_TABLE
+            .iter()
+            .find(|(v, _)| *v > isa)
+            .expect("isa is below the newest entry");
+        MinDriver::Cuda { version: *cuda }
+    }
+}
+
+/// One kernel entry point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The symbol (unmangled for `extern "C"` kernels).
+    pub name: String,
+    /// Number of `.param` parameters.
+    pub params: usize,
+}
+
+/// What a PTX file says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PtxFacts {
+    /// `.version`.
+    pub version: Version,
+    /// `.target` (e.g. `sm_80`).
+    pub target: String,
+    /// `.address_size`, when declared.
+    pub address_size: Option<u32>,
+    /// Every `.entry`, in file order.
+    pub entries: Vec<Entry>,
+    /// The minimum driver implied by `version`.
+    pub min_driver: MinDriver,
+}
+
+/// Why PTX could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PtxError {
+    /// No `.version` directive.
+    #[error("no .version directive")]
+    NoVersion,
+    /// No `.target` directive.
+    #[error("no .target directive")]
+    NoTarget,
+    /// A directive with a malformed value.
+    #[error("malformed {directive}: `{value}`")]
+    Malformed {
+        /// The directive.
+        directive: &'static str,
+        /// Its value.
+        value: String,
+    },
+}
+
+/// Parses the facts out of PTX text. Comments (`//`, `/* */`) are ignored.
+pub fn parse(ptx: &str) -> Result<PtxFacts, PtxError> {
+    let text = strip_comments(ptx);
+    let mut version = None;
+    let mut target = None;
+    let mut address_size = None;
+    let mut entries = Vec::new();
+    let mut tokens = text.split_whitespace().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            ".version" => {
+                let value = tokens.next().unwrap_or_default();
+                version = Some(Version::parse(value).ok_or_else(|| PtxError::Malformed {
+                    directive: ".version",
+                    value: value.to_owned(),
+                })?);
+            }
+            ".target" => {
+                let value = tokens.next().unwrap_or_default();
+                // `.target sm_80, texmode_independent` lists options after a comma.
+                target = Some(value.trim_end_matches(',').to_owned());
+            }
+            ".address_size" => {
+                let value = tokens.next().unwrap_or_default();
+                address_size = Some(value.parse().map_err(|_| PtxError::Malformed {
+                    directive: ".address_size",
+                    value: value.to_owned(),
+                })?);
+            }
+            ".entry" => {
+                let Some(raw) = tokens.next() else { break };
+                let (name, rest) = raw.split_once('(').unwrap_or((raw, ""));
+                // Count `.param` up to the closing parenthesis of the parameter list.
+                let mut params = 0;
+                let mut closed = rest.contains(')');
+                params += rest.matches(".param").count();
+                while !closed {
+                    let Some(t) = tokens.next() else { break };
+                    if t.starts_with(".param") {
+                        params += 1;
+                    }
+                    closed = t.contains(')');
+                }
+                entries.push(Entry {
+                    name: name.to_owned(),
+                    params,
+                });
+            }
+            _ => {}
+        }
+    }
+    let version = version.ok_or(PtxError::NoVersion)?;
+    Ok(PtxFacts {
+        version,
+        target: target.ok_or(PtxError::NoTarget)?,
+        address_size,
+        entries,
+        min_driver: min_driver(version),
+    })
+}
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let line = rest.find("//");
+        let block = rest.find("/*");
+        match (line, block) {
+            (None, None) => {
+                out.push_str(rest);
+                return out;
+            }
+            (Some(l), b) if b.is_none_or(|b| l < b) => {
+                out.push_str(&rest[..l]);
+                rest = rest[l..].find('\n').map_or("", |n| &rest[l + n..]);
+            }
+            (_, Some(b)) => {
+                out.push_str(&rest[..b]);
+                out.push(' ');
+                rest = rest[b + 2..].find("*/").map_or("", |n| &rest[b + 2 + n + 2..]);
+            }
+            (Some(_), None) => unreachable!("covered by the guard above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAXPY: &str = r#"//
+// Generated by NVIDIA NVVM Compiler
+// Cuda compilation tools, release 13.0, V13.0.88
+//
+
+.version 9.0
+.target sm_80
+.address_size 64
+
+	// .globl	saxpy
+
+.visible .entry saxpy(
+	.param .f32 saxpy_param_0,
+	.param .u64 saxpy_param_1,
+	.param .u64 saxpy_param_2,
+	.param .u32 saxpy_param_3
+)
+{
+	ret;
+}
+/* .entry commented_out( .param .u32 x ) */
+.visible .entry no_params()
+{
+	ret;
+}
+"#;
+
+    #[test]
+    fn parses_version_target_and_entries() {
+        let facts = parse(SAXPY).unwrap();
+        assert_eq!(facts.version, Version::new(9, 0));
+        assert_eq!(facts.target, "sm_80");
+        assert_eq!(facts.address_size, Some(64));
+        assert_eq!(
+            facts.entries,
+            [
+                Entry { name: "saxpy".into(), params: 4 },
+                Entry { name: "no_params".into(), params: 0 },
+            ]
+        );
+        assert_eq!(facts.min_driver, MinDriver::Cuda { version: Version::new(13, 0) });
+    }
+
+    #[test]
+    fn missing_directives_are_errors() {
+        assert_eq!(parse(".target sm_80"), Err(PtxError::NoVersion));
+        assert_eq!(parse(".version 8.0"), Err(PtxError::NoTarget));
+        assert!(matches!(parse(".version x\n.target sm_80"), Err(PtxError::Malformed { .. })));
+    }
+
+    #[test]
+    fn isa_table_maps_known_versions_and_refuses_to_guess_newer_ones() {
+        let cases = [
+            ((8, 0), MinDriver::Cuda { version: Version::new(12, 0) }),
+            ((8, 8), MinDriver::Cuda { version: Version::new(12, 9) }),
+            ((9, 0), MinDriver::Cuda { version: Version::new(13, 0) }),
+            ((9, 1), MinDriver::Cuda { version: Version::new(13, 1) }),
+            ((7, 8), MinDriver::Cuda { version: Version::new(11, 8) }),
+            ((9, 9), MinDriver::UnknownNewerThanTable { newest_known: Version::new(9, 1) }),
+            ((5, 0), MinDriver::OlderThanTable),
+        ];
+        for ((major, minor), want) in cases {
+            assert_eq!(min_driver(Version::new(major, minor)), want, "{major}.{minor}");
+        }
+        assert_eq!(
+            MinDriver::UnknownNewerThanTable { newest_known: Version::new(9, 1) }.to_string(),
+            "unknown, newer than table (newest known PTX ISA 9.1)"
+        );
+    }
+
+    #[test]
+    fn table_is_sorted_both_ways() {
+        for pair in ISA_TABLE.windows(2) {
+            assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1, "{pair:?}");
+        }
+    }
+}
