@@ -90,7 +90,11 @@ pub struct Module {
         } else {
             out.push_str("    ptx: \"\",\n    fatbin: &[],\n");
         }
-        let _ = writeln!(out, "    digest: {:?},", module.digest.clone().unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "    digest: {:?},",
+            module.digest.clone().unwrap_or_default()
+        );
         let _ = writeln!(
             out,
             "    ptx_digest: {:?},",
@@ -108,9 +112,17 @@ pub struct Module {
         names.push(ident);
     }
     let _ = writeln!(out, "/// Every module, in source order.");
-    let _ = writeln!(out, "pub const MODULES: &[Module] = &[{}];\n", names.join(", "));
+    let _ = writeln!(
+        out,
+        "pub const MODULES: &[Module] = &[{}];\n",
+        names.join(", ")
+    );
     let _ = writeln!(out, "/// `\"native\"` or `\"fallback\"`.");
-    let _ = writeln!(out, "pub const MODE: &str = {:?};\n", if native { "native" } else { "fallback" });
+    let _ = writeln!(
+        out,
+        "pub const MODE: &str = {:?};\n",
+        if native { "native" } else { "fallback" }
+    );
     let _ = writeln!(out, "/// Why the build fell back, when it did.");
     let _ = writeln!(
         out,

@@ -150,10 +150,12 @@ pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<
     cmd.arg("-fatbin");
     for arch in &settings.archs {
         let compute = arch.replacen("sm_", "compute_", 1);
-        cmd.arg("-gencode").arg(format!("arch={compute},code={arch}"));
+        cmd.arg("-gencode")
+            .arg(format!("arch={compute},code={arch}"));
     }
     let lowest = settings.lowest_compute();
-    cmd.arg("-gencode").arg(format!("arch={lowest},code={lowest}"));
+    cmd.arg("-gencode")
+        .arg(format!("arch={lowest},code={lowest}"));
     cmd.arg("-MD").arg("-MF").arg(&depfile);
     cmd.arg("-o").arg(&fatbin).arg(source);
     run_nvcc(cmd, source)?;
@@ -171,7 +173,13 @@ pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<
     let depfile_text = std::fs::read_to_string(&depfile).map_err(io(&depfile))?;
     let headers: Vec<PathBuf> = parse_depfile(&depfile_text)
         .into_iter()
-        .map(|p| if p.is_absolute() { p } else { source_dir.join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p
+            } else {
+                source_dir.join(p)
+            }
+        })
         .filter(|p| p != source)
         .collect();
     let ptxas = match &settings.ptxas {
@@ -204,7 +212,9 @@ fn outputs_match(settings: &Settings, record: &Compiled) -> bool {
 
 fn run_nvcc(mut cmd: Command, source: &Path) -> Result<(), Error> {
     let program = PathBuf::from(cmd.get_program());
-    let output = cmd.output().map_err(|source| Error::Spawn { program, source })?;
+    let output = cmd
+        .output()
+        .map_err(|source| Error::Spawn { program, source })?;
     if output.status.success() {
         return Ok(());
     }
@@ -315,7 +325,8 @@ mod tests {
 
     #[test]
     fn depfile_with_continuations_and_escaped_spaces() {
-        let text = "out.fatbin : saxpy.cu \\\n    /usr/include/stdio.h \\\n    my\\ dir/common.cuh\n";
+        let text =
+            "out.fatbin : saxpy.cu \\\n    /usr/include/stdio.h \\\n    my\\ dir/common.cuh\n";
         assert_eq!(
             parse_depfile(text),
             [
@@ -330,10 +341,17 @@ mod tests {
     fn nvcc_errors_name_file_and_line() {
         let text = "/w/kernels/bad.cu(3): error: identifier \"undefined_thing\" is undefined\n\n1 error detected in the compilation of \"/w/kernels/bad.cu\".\n";
         match compile_error(text, Path::new("/w/kernels/bad.cu"), Some(2)) {
-            Error::Compile { file, line, message } => {
+            Error::Compile {
+                file,
+                line,
+                message,
+            } => {
                 assert_eq!(file, PathBuf::from("/w/kernels/bad.cu"));
                 assert_eq!(line, Some(3));
-                assert!(message.starts_with("error: identifier \"undefined_thing\""), "{message}");
+                assert!(
+                    message.starts_with("error: identifier \"undefined_thing\""),
+                    "{message}"
+                );
             }
             other => panic!("{other}"),
         }
@@ -341,7 +359,11 @@ mod tests {
 
     #[test]
     fn output_without_locations_still_says_what_happened() {
-        let err = compile_error("nvcc fatal   : Unsupported gpu architecture 'compute_1'", Path::new("k.cu"), Some(1));
+        let err = compile_error(
+            "nvcc fatal   : Unsupported gpu architecture 'compute_1'",
+            Path::new("k.cu"),
+            Some(1),
+        );
         let text = err.to_string();
         assert!(text.starts_with("nvcc failed on k.cu:"), "{text}");
         assert!(text.contains("Unsupported gpu architecture"), "{text}");

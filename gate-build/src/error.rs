@@ -58,7 +58,9 @@ pub enum Error {
         message: String,
     },
     /// The PTX needs a newer driver than the declared minimum (require mode).
-    #[error("{module}: PTX ISA {isa} needs {needs}, newer than the declared minimum driver CUDA {declared}\nhelp: raise GATE_MIN_DRIVER / min-driver, or build with an older toolkit or lower PTX ISA")]
+    #[error(
+        "{module}: PTX ISA {isa} needs {needs}, newer than the declared minimum driver CUDA {declared}\nhelp: raise GATE_MIN_DRIVER / min-driver, or build with an older toolkit or lower PTX ISA"
+    )]
     DriverTooOld {
         /// Module name.
         module: String,
@@ -70,7 +72,9 @@ pub enum Error {
         declared: String,
     },
     /// nvcc, ptxas and the headers come from different CUDA releases.
-    #[error("mixed CUDA toolkit: {details}\nhelp: install one release of every part (for pip wheels: pin nvidia-cuda-nvcc, nvidia-nvvm, nvidia-cuda-crt and nvidia-cuda-runtime to the same version)")]
+    #[error(
+        "mixed CUDA toolkit: {details}\nhelp: install one release of every part (for pip wheels: pin nvidia-cuda-nvcc, nvidia-nvvm, nvidia-cuda-crt and nvidia-cuda-runtime to the same version)"
+    )]
     MixedToolkit {
         /// Which part reports which release.
         details: String,

@@ -199,7 +199,11 @@ impl Kernels {
             },
         };
         let (archs, archs_from) = self.resolve_archs(env)?;
-        let min_driver = match self.min_driver.clone().or_else(|| env.get_str("GATE_MIN_DRIVER")) {
+        let min_driver = match self
+            .min_driver
+            .clone()
+            .or_else(|| env.get_str("GATE_MIN_DRIVER"))
+        {
             None => None,
             Some(text) => Some(Version::parse(&text).ok_or_else(|| Error::InvalidEnv {
                 var: "GATE_MIN_DRIVER",
@@ -300,12 +304,18 @@ impl Kernels {
         if let Some((_, v)) = &facts.ptxas {
             manifest.toolkit.insert(0, ("ptxas".to_owned(), *v));
         }
-        manifest.toolkit.insert(0, ("nvcc".to_owned(), facts.release));
+        manifest
+            .toolkit
+            .insert(0, ("nvcc".to_owned(), facts.release));
         if let Some(details) = toolkit::mixed_toolkit(&facts) {
             if requested == Mode::Require {
                 return Err(Error::MixedToolkit { details });
             }
-            fallback(&mut manifest, build, format!("mixed CUDA toolkit: {details}"));
+            fallback(
+                &mut manifest,
+                build,
+                format!("mixed CUDA toolkit: {details}"),
+            );
             return finish(manifest, out_dir, &kernels_dir, &names);
         }
         if !facts.gpu_codes.is_empty()
@@ -420,7 +430,10 @@ impl Kernels {
             if !path.is_file() {
                 return Err(Error::Io {
                     path,
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such kernel source"),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such kernel source",
+                    ),
                 });
             }
             build.directive(format!("cargo:rerun-if-changed={}", path.display()));
@@ -438,7 +451,8 @@ impl Kernels {
     }
 
     fn resolve_archs(&self, env: &Env) -> Result<(Vec<String>, String), Error> {
-        let (list, from): (Vec<String>, &str) = match (&self.archs, env.get_str("GATE_CUDA_ARCHS")) {
+        let (list, from): (Vec<String>, &str) = match (&self.archs, env.get_str("GATE_CUDA_ARCHS"))
+        {
             (Some(archs), _) => (archs.clone(), "builder"),
             (None, Some(text)) => (
                 text.split(',')
@@ -447,7 +461,10 @@ impl Kernels {
                     .collect(),
                 "GATE_CUDA_ARCHS",
             ),
-            (None, None) => (DEFAULT_ARCHS.iter().map(|a| (*a).to_owned()).collect(), "default"),
+            (None, None) => (
+                DEFAULT_ARCHS.iter().map(|a| (*a).to_owned()).collect(),
+                "default",
+            ),
         };
         let mut parsed = Vec::new();
         for arch in &list {
@@ -473,7 +490,10 @@ impl Kernels {
         }
         parsed.sort();
         parsed.dedup();
-        Ok((parsed.into_iter().map(|(_, a)| a).collect(), from.to_owned()))
+        Ok((
+            parsed.into_iter().map(|(_, a)| a).collect(),
+            from.to_owned(),
+        ))
     }
 }
 
@@ -490,7 +510,10 @@ impl Build {
         }
     }
 
-    #[expect(clippy::print_stdout, reason = "cargo reads build-script directives from stdout")]
+    #[expect(
+        clippy::print_stdout,
+        reason = "cargo reads build-script directives from stdout"
+    )]
     fn print(&self) {
         if self.emit {
             for line in &self.directives {
@@ -535,7 +558,8 @@ fn compile_all(
     jobs: usize,
 ) -> Vec<Result<Compiled, Error>> {
     let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Compiled, Error>>> = (0..sources.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<Compiled, Error>>> =
+        (0..sources.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs.min(sources.len()))
             .map(|_| {
@@ -612,7 +636,8 @@ fn finish(
         for entry in entries.filter_map(Result::ok) {
             let file = entry.file_name().to_string_lossy().into_owned();
             let stem = file.split('.').next().unwrap_or_default();
-            let keep = manifest.outcome == manifest::Outcome::Native && names.iter().any(|n| n == stem);
+            let keep =
+                manifest.outcome == manifest::Outcome::Native && names.iter().any(|n| n == stem);
             if !keep {
                 let _ = std::fs::remove_file(entry.path());
             }

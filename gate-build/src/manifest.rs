@@ -133,6 +133,9 @@ pub struct Manifest {
 impl Manifest {
     /// How many modules nvcc actually compiled in this build (cache misses).
     pub fn compiled_count(&self) -> usize {
-        self.modules.iter().filter(|m| m.ptx.is_some() && !m.cached).count()
+        self.modules
+            .iter()
+            .filter(|m| m.ptx.is_some() && !m.cached)
+            .count()
     }
 }

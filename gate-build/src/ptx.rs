@@ -102,7 +102,10 @@ impl fmt::Display for MinDriver {
         match self {
             MinDriver::Cuda { version } => write!(f, "CUDA {version}"),
             MinDriver::UnknownNewerThanTable { newest_known } => {
-                write!(f, "unknown, newer than table (newest known PTX ISA {newest_known})")
+                write!(
+                    f,
+                    "unknown, newer than table (newest known PTX ISA {newest_known})"
+                )
             }
             MinDriver::OlderThanTable => f.write_str("any supported driver (older than table)"),
         }
@@ -254,7 +257,9 @@ fn strip_comments(text: &str) -> String {
             (_, Some(b)) => {
                 out.push_str(&rest[..b]);
                 out.push(' ');
-                rest = rest[b + 2..].find("*/").map_or("", |n| &rest[b + 2 + n + 2..]);
+                rest = rest[b + 2..]
+                    .find("*/")
+                    .map_or("", |n| &rest[b + 2 + n + 2..]);
             }
             (Some(_), None) => unreachable!("covered by the guard above"),
         }
@@ -301,36 +306,87 @@ mod tests {
         assert_eq!(
             facts.entries,
             [
-                Entry { name: "saxpy".into(), params: 4 },
-                Entry { name: "no_params".into(), params: 0 },
+                Entry {
+                    name: "saxpy".into(),
+                    params: 4
+                },
+                Entry {
+                    name: "no_params".into(),
+                    params: 0
+                },
             ]
         );
-        assert_eq!(facts.min_driver, MinDriver::Cuda { version: Version::new(13, 0) });
+        assert_eq!(
+            facts.min_driver,
+            MinDriver::Cuda {
+                version: Version::new(13, 0)
+            }
+        );
     }
 
     #[test]
     fn missing_directives_are_errors() {
         assert_eq!(parse(".target sm_80"), Err(PtxError::NoVersion));
         assert_eq!(parse(".version 8.0"), Err(PtxError::NoTarget));
-        assert!(matches!(parse(".version x\n.target sm_80"), Err(PtxError::Malformed { .. })));
+        assert!(matches!(
+            parse(".version x\n.target sm_80"),
+            Err(PtxError::Malformed { .. })
+        ));
     }
 
     #[test]
     fn isa_table_maps_known_versions_and_refuses_to_guess_newer_ones() {
         let cases = [
-            ((8, 0), MinDriver::Cuda { version: Version::new(12, 0) }),
-            ((8, 8), MinDriver::Cuda { version: Version::new(12, 9) }),
-            ((9, 0), MinDriver::Cuda { version: Version::new(13, 0) }),
-            ((9, 1), MinDriver::Cuda { version: Version::new(13, 1) }),
-            ((7, 8), MinDriver::Cuda { version: Version::new(11, 8) }),
-            ((9, 9), MinDriver::UnknownNewerThanTable { newest_known: Version::new(9, 1) }),
+            (
+                (8, 0),
+                MinDriver::Cuda {
+                    version: Version::new(12, 0),
+                },
+            ),
+            (
+                (8, 8),
+                MinDriver::Cuda {
+                    version: Version::new(12, 9),
+                },
+            ),
+            (
+                (9, 0),
+                MinDriver::Cuda {
+                    version: Version::new(13, 0),
+                },
+            ),
+            (
+                (9, 1),
+                MinDriver::Cuda {
+                    version: Version::new(13, 1),
+                },
+            ),
+            (
+                (7, 8),
+                MinDriver::Cuda {
+                    version: Version::new(11, 8),
+                },
+            ),
+            (
+                (9, 9),
+                MinDriver::UnknownNewerThanTable {
+                    newest_known: Version::new(9, 1),
+                },
+            ),
             ((5, 0), MinDriver::OlderThanTable),
         ];
         for ((major, minor), want) in cases {
-            assert_eq!(min_driver(Version::new(major, minor)), want, "{major}.{minor}");
+            assert_eq!(
+                min_driver(Version::new(major, minor)),
+                want,
+                "{major}.{minor}"
+            );
         }
         assert_eq!(
-            MinDriver::UnknownNewerThanTable { newest_known: Version::new(9, 1) }.to_string(),
+            MinDriver::UnknownNewerThanTable {
+                newest_known: Version::new(9, 1)
+            }
+            .to_string(),
             "unknown, newer than table (newest known PTX ISA 9.1)"
         );
     }

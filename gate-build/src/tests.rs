@@ -15,7 +15,11 @@ fn case() -> Case {
     let dir = tempfile::tempdir().unwrap();
     let kernels = dir.path().join("kernels");
     std::fs::create_dir_all(&kernels).unwrap();
-    std::fs::write(kernels.join("saxpy.cu"), "extern \"C\" __global__ void saxpy() {}\n").unwrap();
+    std::fs::write(
+        kernels.join("saxpy.cu"),
+        "extern \"C\" __global__ void saxpy() {}\n",
+    )
+    .unwrap();
     std::fs::write(kernels.join("reduce-sum.cu"), "").unwrap();
     let empty = dir.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
@@ -43,7 +47,10 @@ fn auto_without_nvcc_falls_back_with_one_warning_and_a_manifest() {
     assert_eq!(manifest.outcome, Outcome::Fallback);
     assert_eq!(manifest.requested, Mode::Auto);
     let reason = manifest.fallback_reason.as_deref().unwrap();
-    assert!(reason.starts_with("nvcc not found (searched NVCC, CUDA_HOME, CUDA_PATH, PATH"), "{reason}");
+    assert!(
+        reason.starts_with("nvcc not found (searched NVCC, CUDA_HOME, CUDA_PATH, PATH"),
+        "{reason}"
+    );
     let warnings: Vec<&String> = manifest
         .directives
         .iter()
@@ -56,7 +63,8 @@ fn auto_without_nvcc_falls_back_with_one_warning_and_a_manifest() {
     assert!(generated.contains("pub const MODE: &str = \"fallback\";"));
     assert!(generated.contains("pub const REDUCE_SUM: Module"));
     let written: Manifest =
-        serde_json::from_slice(&std::fs::read(case.out.join("gate-manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(case.out.join("gate-manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(written.fallback_reason, manifest.fallback_reason);
 }
 
@@ -65,7 +73,13 @@ fn require_without_nvcc_lists_every_place_searched() {
     let case = case();
     let err = case.kernels().mode(Mode::Require).build().unwrap_err();
     let text = err.to_string();
-    for place in ["NVCC: not set", "CUDA_HOME: not set", "CUDA_PATH: not set", "PATH: no nvcc", "python wheel"] {
+    for place in [
+        "NVCC: not set",
+        "CUDA_HOME: not set",
+        "CUDA_PATH: not set",
+        "PATH: no nvcc",
+        "python wheel",
+    ] {
         assert!(text.contains(place), "`{place}` missing from:\n{text}");
     }
     assert!(text.contains("help: set NVCC="), "{text}");
@@ -77,13 +91,20 @@ fn require_without_nvcc_lists_every_place_searched() {
 fn require_from_the_environment_too() {
     let case = case();
     let env = case.env.clone().set("GATE_CUDA", "require");
-    assert!(matches!(case.kernels().env(env).build(), Err(Error::NvccNotFound { .. })));
+    assert!(matches!(
+        case.kernels().env(env).build(),
+        Err(Error::NvccNotFound { .. })
+    ));
 }
 
 #[test]
 fn off_falls_back_without_looking() {
     let case = case();
-    let env = case.env.clone().set("GATE_CUDA", "off").set("NVCC", "/nonexistent/nvcc");
+    let env = case
+        .env
+        .clone()
+        .set("GATE_CUDA", "off")
+        .set("NVCC", "/nonexistent/nvcc");
     let manifest = case.kernels().env(env).build().unwrap();
     assert_eq!(manifest.outcome, Outcome::Fallback);
     assert_eq!(manifest.fallback_reason.as_deref(), Some("GATE_CUDA=off"));
@@ -106,8 +127,13 @@ fn bad_input_is_an_error_never_a_panic() {
         bad(case.env.clone().set("GATE_CUDA", "sometimes")),
         "GATE_CUDA=\"sometimes\" is invalid: auto, require or off"
     );
-    assert!(bad(case.env.clone().set("GATE_CUDA_ARCHS", "ampere")).contains("`ampere` is not an arch like sm_80"));
-    assert!(bad(case.env.clone().set("GATE_MIN_DRIVER", "new")).contains("a CUDA version like 13.0"));
+    assert!(
+        bad(case.env.clone().set("GATE_CUDA_ARCHS", "ampere"))
+            .contains("`ampere` is not an arch like sm_80")
+    );
+    assert!(
+        bad(case.env.clone().set("GATE_MIN_DRIVER", "new")).contains("a CUDA version like 13.0")
+    );
     let no_sources = Kernels::new()
         .dir(case.kernels.join("missing"))
         .out_dir(&case.out)
@@ -115,9 +141,17 @@ fn bad_input_is_an_error_never_a_panic() {
         .build()
         .unwrap_err();
     assert!(matches!(no_sources, Error::Io { .. }), "{no_sources}");
-    let nothing = Kernels::new().out_dir(&case.out).env(case.env.clone()).build().unwrap_err();
+    let nothing = Kernels::new()
+        .out_dir(&case.out)
+        .env(case.env.clone())
+        .build()
+        .unwrap_err();
     assert!(matches!(nothing, Error::NoSources(_)));
-    let no_out = Kernels::new().dir(&case.kernels).env(case.env.clone()).build().unwrap_err();
+    let no_out = Kernels::new()
+        .dir(&case.kernels)
+        .env(case.env.clone())
+        .build()
+        .unwrap_err();
     assert!(matches!(no_out, Error::NoOutDir));
 }
 
@@ -148,12 +182,18 @@ fn every_variable_read_gets_a_rerun_directive() {
 #[test]
 fn archs_are_sorted_deduplicated_and_recorded_with_their_origin() {
     let case = case();
-    let env = case.env.clone().set("GATE_CUDA_ARCHS", "sm_90, sm_80,sm_90");
+    let env = case
+        .env
+        .clone()
+        .set("GATE_CUDA_ARCHS", "sm_90, sm_80,sm_90");
     let manifest = case.kernels().env(env.clone()).build().unwrap();
     assert_eq!(manifest.archs, ["sm_80", "sm_90"]);
     assert_eq!(manifest.archs_from, "GATE_CUDA_ARCHS");
     let manifest = case.kernels().env(env).archs(["sm_86"]).build().unwrap();
-    assert_eq!((manifest.archs, manifest.archs_from.as_str()), (vec!["sm_86".to_owned()], "builder"));
+    assert_eq!(
+        (manifest.archs, manifest.archs_from.as_str()),
+        (vec!["sm_86".to_owned()], "builder")
+    );
     let manifest = case.kernels().build().unwrap();
     assert_eq!(manifest.archs_from, "default");
 }

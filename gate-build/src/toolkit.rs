@@ -44,11 +44,15 @@ impl Env {
     /// lookup and parallelism need).
     pub fn from_process() -> Env {
         let mut env = Env::default();
-        for key in ENV_VARS
-            .iter()
-            .copied()
-            .chain(["OUT_DIR", "NUM_JOBS", "TARGET", "HOST", "OPT_LEVEL", "PROFILE", "DEBUG"])
-        {
+        for key in ENV_VARS.iter().copied().chain([
+            "OUT_DIR",
+            "NUM_JOBS",
+            "TARGET",
+            "HOST",
+            "OPT_LEVEL",
+            "PROFILE",
+            "DEBUG",
+        ]) {
             if let Some(value) = std::env::var_os(key) {
                 env.vars.insert(key.to_owned(), value);
             }
@@ -109,7 +113,10 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
             note("NVCC", format!("{} (found)", Path::new(path).display()));
             return (Some(found("NVCC", path.into())), searched);
         }
-        Some(path) => note("NVCC", format!("{} (no such file)", Path::new(path).display())),
+        Some(path) => note(
+            "NVCC",
+            format!("{} (no such file)", Path::new(path).display()),
+        ),
         None => note("NVCC", "not set".into()),
     }
     for var in ["CUDA_HOME", "CUDA_PATH"] {
@@ -144,7 +151,10 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
             note("/usr/local/cuda", format!("{} (found)", path.display()));
             return (Some(found("/usr/local/cuda", path)), searched);
         }
-        note("/usr/local/cuda", format!("{} (no such file)", path.display()));
+        note(
+            "/usr/local/cuda",
+            format!("{} (no such file)", path.display()),
+        );
     }
     match python_site_packages(env) {
         Ok(dirs) => {
@@ -331,8 +341,17 @@ fn other_parts(nvcc: &Path) -> Vec<(String, Version)> {
             .filter_map(Result::ok)
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let wheel = name.strip_suffix(".dist-info")?.split('-').next()?.to_owned();
-                let relevant = ["nvidia_cuda_nvcc", "nvidia_nvvm", "nvidia_cuda_crt", "nvidia_cuda_runtime"];
+                let wheel = name
+                    .strip_suffix(".dist-info")?
+                    .split('-')
+                    .next()?
+                    .to_owned();
+                let relevant = [
+                    "nvidia_cuda_nvcc",
+                    "nvidia_nvvm",
+                    "nvidia_cuda_crt",
+                    "nvidia_cuda_runtime",
+                ];
                 if !relevant.contains(&wheel.as_str()) {
                     return None;
                 }
@@ -411,7 +430,10 @@ mod tests {
     #[test]
     fn release_is_parsed_from_nvcc_and_ptxas_banners() {
         let nvcc = "nvcc: NVIDIA (R) Cuda compiler driver\nCuda compilation tools, release 13.0, V13.0.88\nBuild cuda_13.0.r13.0/compiler.36424714_0\n";
-        assert_eq!(parse_release(nvcc), Some((Version::new(13, 0), "13.0.88".into())));
+        assert_eq!(
+            parse_release(nvcc),
+            Some((Version::new(13, 0), "13.0.88".into()))
+        );
         assert_eq!(parse_release("garbage"), None);
     }
 
@@ -425,7 +447,9 @@ mod tests {
             parts: vec![("wheel nvidia_nvvm".into(), Version::new(13, 0))],
         };
         assert_eq!(mixed_toolkit(&facts), None);
-        facts.parts.push(("include/cuda_runtime_api.h".into(), Version::new(12, 9)));
+        facts
+            .parts
+            .push(("include/cuda_runtime_api.h".into(), Version::new(12, 9)));
         assert_eq!(
             mixed_toolkit(&facts).unwrap(),
             "nvcc 13.0, ptxas 13.0, wheel nvidia_nvvm 13.0, include/cuda_runtime_api.h 12.9"
@@ -456,7 +480,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("bin")).unwrap();
         std::fs::write(dir.path().join("bin").join(exe("nvcc")), "").unwrap();
-        let env = Env::default().set("CUDA_HOME", dir.path()).set("PATH", dir.path().join("bin"));
+        let env = Env::default()
+            .set("CUDA_HOME", dir.path())
+            .set("PATH", dir.path().join("bin"));
         assert_eq!(discover(&env).0.unwrap().found_via, "CUDA_HOME");
     }
 }
