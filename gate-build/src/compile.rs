@@ -10,6 +10,40 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// A counting semaphore bounding how many tool processes run at once (the build's job
+/// budget, `NUM_JOBS`). Work is split finer than one source — the fatbin compile, the PTX
+/// compile and each ptxas check are separate jobs — so a handful of sources still keeps
+/// every slot busy.
+#[derive(Debug)]
+pub(crate) struct Tokens {
+    free: std::sync::Mutex<usize>,
+    returned: std::sync::Condvar,
+}
+
+impl Tokens {
+    pub(crate) fn new(jobs: usize) -> Tokens {
+        Tokens {
+            free: std::sync::Mutex::new(jobs.max(1)),
+            returned: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Runs `f` while holding one token.
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        {
+            let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+            while *free == 0 {
+                free = self.returned.wait(free).unwrap_or_else(|p| p.into_inner());
+            }
+            *free -= 1;
+        }
+        let result = f();
+        *self.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.returned.notify_one();
+        result
+    }
+}
+
 /// Everything that decides what nvcc produces, shared by all sources of a build.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -130,7 +164,12 @@ impl Settings {
 
 /// Compiles `source` as module `name`, or reuses the previous outputs when the content key
 /// (source, every header from the previous depfile, flags, archs, nvcc version) is unchanged.
-pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<Compiled, Error> {
+pub(crate) fn compile(
+    settings: &Settings,
+    tokens: &Tokens,
+    source: &Path,
+    name: &str,
+) -> Result<Compiled, Error> {
     let record_path = settings.record_path(name);
     if let Ok(bytes) = std::fs::read(&record_path)
         && let Ok(mut previous) = serde_json::from_slice::<Compiled>(&bytes)
@@ -146,24 +185,33 @@ pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<
     let fatbin = settings.fatbin_path(name);
     let ptx_path = settings.ptx_path(name);
     let depfile = settings.depfile_path(name);
-    let mut cmd = settings.base_command(source_dir);
-    cmd.arg("-fatbin");
+    let mut fatbin_cmd = settings.base_command(source_dir);
+    fatbin_cmd.arg("-fatbin");
     for arch in &settings.archs {
         let compute = arch.replacen("sm_", "compute_", 1);
-        cmd.arg("-gencode")
+        fatbin_cmd
+            .arg("-gencode")
             .arg(format!("arch={compute},code={arch}"));
     }
     let lowest = settings.lowest_compute();
-    cmd.arg("-gencode")
+    fatbin_cmd
+        .arg("-gencode")
         .arg(format!("arch={lowest},code={lowest}"));
-    cmd.arg("-MD").arg("-MF").arg(&depfile);
-    cmd.arg("-o").arg(&fatbin).arg(source);
-    run_nvcc(cmd, source)?;
+    fatbin_cmd.arg("-MD").arg("-MF").arg(&depfile);
+    fatbin_cmd.arg("-o").arg(&fatbin).arg(source);
 
-    let mut cmd = settings.base_command(source_dir);
-    cmd.arg("-ptx").arg(format!("-arch={lowest}"));
-    cmd.arg("-o").arg(&ptx_path).arg(source);
-    run_nvcc(cmd, source)?;
+    let mut ptx_cmd = settings.base_command(source_dir);
+    ptx_cmd.arg("-ptx").arg(format!("-arch={lowest}"));
+    ptx_cmd.arg("-o").arg(&ptx_path).arg(source);
+
+    // The two compiles are independent jobs.
+    let (fatbin_result, ptx_result) = std::thread::scope(|scope| {
+        let fatbin_job = scope.spawn(|| tokens.with(|| run_nvcc(fatbin_cmd, source)));
+        let ptx_result = tokens.with(|| run_nvcc(ptx_cmd, source));
+        (join(fatbin_job), ptx_result)
+    });
+    fatbin_result?;
+    ptx_result?;
 
     let ptx_text = std::fs::read_to_string(&ptx_path).map_err(io(&ptx_path))?;
     let facts = ptx::parse(&ptx_text).map_err(|e| Error::ToolOutput {
@@ -183,7 +231,14 @@ pub(crate) fn compile(settings: &Settings, source: &Path, name: &str) -> Result<
         .filter(|p| p != source)
         .collect();
     let ptxas = match &settings.ptxas {
-        Some(ptxas) => validate(ptxas, &ptx_path, &settings.archs, &settings.out, name)?,
+        Some(ptxas) => validate(
+            ptxas,
+            tokens,
+            &ptx_path,
+            &settings.archs,
+            &settings.out,
+            name,
+        )?,
         None => Vec::new(),
     };
     let fatbin_bytes = std::fs::read(&fatbin).map_err(io(&fatbin))?;
@@ -289,34 +344,54 @@ pub(crate) fn parse_depfile(text: &str) -> Vec<PathBuf> {
     out
 }
 
-/// ptxas over the PTX for every arch.
+/// ptxas over the PTX for every arch, one job per arch.
 fn validate(
     ptxas: &Path,
+    tokens: &Tokens,
     ptx: &Path,
     archs: &[String],
     out: &Path,
     name: &str,
 ) -> Result<Vec<PtxasVerdict>, Error> {
-    let mut verdicts = Vec::new();
-    for arch in archs {
-        let cubin = out.join(format!("{name}.{arch}.ptxas-check.cubin"));
-        let (ok, message) = run_tool(
-            ptxas,
-            &[
-                &format!("-arch={arch}"),
-                &ptx.to_string_lossy(),
-                "-o",
-                &cubin.to_string_lossy(),
-            ],
-        )?;
-        let _ = std::fs::remove_file(&cubin);
-        verdicts.push(PtxasVerdict {
-            arch: arch.clone(),
-            ok,
-            message: message.trim().to_owned(),
-        });
-    }
-    Ok(verdicts)
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = archs
+            .iter()
+            .map(|arch| {
+                scope.spawn(move || {
+                    let cubin = out.join(format!("{name}.{arch}.ptxas-check.cubin"));
+                    let (ok, message) = tokens.with(|| {
+                        run_tool(
+                            ptxas,
+                            &[
+                                &format!("-arch={arch}"),
+                                &ptx.to_string_lossy(),
+                                "-o",
+                                &cubin.to_string_lossy(),
+                            ],
+                        )
+                    })?;
+                    let _ = std::fs::remove_file(&cubin);
+                    Ok(PtxasVerdict {
+                        arch: arch.clone(),
+                        ok,
+                        message: message.trim().to_owned(),
+                    })
+                })
+            })
+            .collect();
+        jobs.into_iter().map(join).collect()
+    })
+}
+
+/// Joins a job thread; a panic in it (a bug) becomes an error instead of unwinding into the
+/// user's build script.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, Error>>) -> Result<T, Error> {
+    handle.join().unwrap_or_else(|_| {
+        Err(Error::ToolOutput {
+            what: "a compile job".into(),
+            output: "the job stopped unexpectedly".into(),
+        })
+    })
 }
 
 #[cfg(test)]

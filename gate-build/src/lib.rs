@@ -50,7 +50,6 @@ use error::io;
 use manifest::{NvccInfo, SCHEMA_VERSION};
 use ptx::{MinDriver, Version};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// SASS archs when neither the builder nor `GATE_CUDA_ARCHS` names any: Ampere (`sm_80`) and
 /// Hopper (`sm_90`), plus PTX for `compute_80`, which the driver JIT-compiles for anything
@@ -550,56 +549,38 @@ fn module_names(sources: &[KernelSource]) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// Compiles every source on at most `jobs` threads; results in source order.
+/// Compiles every source, at most `jobs` tool processes at a time; results in source order.
 fn compile_all(
     settings: &Settings,
     sources: &[KernelSource],
     names: &[String],
     jobs: usize,
 ) -> Vec<Result<Compiled, Error>> {
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Compiled, Error>>> =
-        (0..sources.len()).map(|_| None).collect();
+    let tokens = compile::Tokens::new(jobs);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..jobs.min(sources.len()))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(source) = sources.get(i) else {
-                            return done;
-                        };
-                        done.push((i, compile::compile(settings, source.path(), &names[i])));
-                    }
-                })
+        let handles: Vec<_> = sources
+            .iter()
+            .zip(names)
+            .map(|(source, name)| {
+                let tokens = &tokens;
+                scope.spawn(move || compile::compile(settings, tokens, source.path(), name))
             })
             .collect();
-        for worker in workers {
-            // A panic inside a worker would be a bug in gate-build; turn it into an error
-            // rather than letting it abort the user's build script.
-            match worker.join() {
-                Ok(done) => {
-                    for (i, result) in done {
-                        results[i] = Some(result);
-                    }
-                }
-                Err(_) => {}
-            }
-        }
-    });
-    results
-        .into_iter()
-        .zip(sources)
-        .map(|(r, s)| {
-            r.unwrap_or_else(|| {
-                Err(Error::ToolOutput {
-                    what: format!("compiling {}", s.path().display()),
-                    output: "the compile worker stopped unexpectedly".into(),
+        handles
+            .into_iter()
+            .zip(sources)
+            .map(|(handle, source)| {
+                // A panic in a worker would be a bug in gate-build; it becomes an error
+                // rather than unwinding into the user's build script.
+                handle.join().unwrap_or_else(|_| {
+                    Err(Error::ToolOutput {
+                        what: format!("compiling {}", source.path().display()),
+                        output: "the compile worker stopped unexpectedly".into(),
+                    })
                 })
             })
-        })
-        .collect()
+            .collect()
+    })
 }
 
 fn check_ptxas(compiled: &Compiled, mode: Mode, violations: &mut Vec<String>) -> Result<(), Error> {
