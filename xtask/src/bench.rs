@@ -6,7 +6,11 @@
 //! 2. The unsafe/FFI scanner (`examples/scan_tree`) on a generated tree of Rust source vs
 //!    `grep -rcw unsafe` over the same tree (goal: at least as fast, peak RSS < 100 MB).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan`,
+//! 3. gate-build on gate-kernels' sources: a cold build with one job against the same build
+//!    with two (goal: ≥ 1.7× with ≥ 4 sources), and a no-change rebuild (goal: zero nvcc
+//!    invocations, under 1 s).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|kernels`,
 //! `--no-write` (print the table, leave the file alone).
 
 use crate::{gen_tree, project_root, say};
@@ -59,6 +63,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "scan") {
         rows.extend(scan(&root, opts.tree_mb)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "kernels") {
+        rows.extend(kernels(&root, opts.runs)?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -356,6 +363,123 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
             ratio: "—".to_owned(),
             goal: format!("= {} sites the generator wrote", stats.unsafe_sites),
             met: Some(accurate),
+        },
+    ])
+}
+
+/// Benchmark 3: gate-build's cold build, serial against parallel, and its no-change rebuild.
+fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
+    use gate_build::{Env, Kernels, Mode};
+    let (found, _) = gate_build::toolkit::discover(&Env::from_process());
+    let Some(nvcc) = found else {
+        say("kernels: no nvcc found (set NVCC); the kernel build benchmark is not measured");
+        return Ok(vec![Row {
+            what: "gate-build cold build / no-change rebuild".to_owned(),
+            baseline: "—".to_owned(),
+            measured: "not measured: no nvcc on this machine".to_owned(),
+            ratio: "—".to_owned(),
+            goal: "—".to_owned(),
+            met: None,
+        }]);
+    };
+    let sources = root.join("gate-kernels/src");
+    let count = std::fs::read_dir(&sources)?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cu"))
+        .count();
+    let work = tempfile_dir("kernels")?;
+    // An nvcc wrapper that counts invocations; ptxas beside it so validation runs as usual.
+    let bin = work.join("bin");
+    std::fs::create_dir_all(&bin)?;
+    let log = work.join("nvcc.log");
+    let wrapper = bin.join("nvcc");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            nvcc.path.display()
+        ),
+    )?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+        let ptxas = nvcc.path.with_file_name("ptxas");
+        if ptxas.exists() {
+            std::os::unix::fs::symlink(ptxas, bin.join("ptxas"))?;
+        }
+    }
+    let env = Env::from_process().set("NVCC", &wrapper);
+    let build = |out: &Path, jobs: usize| -> Result<Duration> {
+        let start = Instant::now();
+        Kernels::new()
+            .dir(&sources)
+            .out_dir(out)
+            .jobs(jobs)
+            .mode(Mode::Require)
+            .env(env.clone())
+            .build()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(start.elapsed())
+    };
+    let (mut serial, mut parallel) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        say(&format!("kernels: cold builds, run {}/{runs}", i + 1));
+        let order: [usize; 2] = if i % 2 == 0 { [1, 2] } else { [2, 1] };
+        for jobs in order {
+            let out = work.join(format!("cold-{i}-{jobs}"));
+            let t = build(&out, jobs)?;
+            if jobs == 1 {
+                serial.push(t)
+            } else {
+                parallel.push(t)
+            }
+        }
+    }
+    let (s, p) = (median(serial), median(parallel));
+    let speedup = s.as_secs_f64() / p.as_secs_f64();
+    // No-change rebuild: the same out dir again.
+    let warm = work.join("cold-0-2");
+    let before = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    let mut rebuilds = Vec::new();
+    for _ in 0..runs {
+        rebuilds.push(build(&warm, 2)?);
+    }
+    let invocations = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        - before;
+    let rebuild = median(rebuilds);
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(vec![
+        Row {
+            what: format!(
+                "gate-build cold build of gate-kernels ({count} sources), median of {runs}"
+            ),
+            baseline: format!("1 job: {:.2} s", s.as_secs_f64()),
+            measured: format!("2 jobs: {:.2} s", p.as_secs_f64()),
+            ratio: format!("{speedup:.2}× faster"),
+            goal: "≥ 1.7× with ≥ 4 sources".to_owned(),
+            met: Some(speedup >= 1.7 && count >= 4),
+        },
+        Row {
+            what: "gate-build no-change rebuild (build script work)".to_owned(),
+            baseline: format!("cold, 2 jobs: {:.2} s", p.as_secs_f64()),
+            measured: format!(
+                "{:.0} ms, {invocations} nvcc invocations",
+                rebuild.as_secs_f64() * 1000.0
+            ),
+            ratio: format!(
+                "{:.3}× the cold build",
+                rebuild.as_secs_f64() / p.as_secs_f64()
+            ),
+            goal: "0 nvcc invocations, < 1 s".to_owned(),
+            met: Some(invocations == 0 && rebuild < Duration::from_secs(1)),
         },
     ])
 }
