@@ -45,7 +45,7 @@ impl Tokens {
 }
 
 /// Everything that decides what nvcc produces, shared by all sources of a build.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Settings {
     pub(crate) nvcc: PathBuf,
     pub(crate) nvcc_version: String,
@@ -57,6 +57,9 @@ pub(crate) struct Settings {
     pub(crate) ptxas: Option<PathBuf>,
     /// Where outputs go (`OUT_DIR/kernels`).
     pub(crate) out: PathBuf,
+    /// Header digests already computed in this build: sources share most headers (the CUDA
+    /// and C++ system headers), so each is read once per build, not once per source.
+    pub(crate) header_digests: std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
 }
 
 /// ptxas's verdict on the PTX for one arch.
@@ -135,13 +138,29 @@ impl Settings {
         h.part("source", &std::fs::read(source).map_err(io(source))?);
         for header in headers {
             h.part("header-path", header.to_string_lossy().as_bytes());
-            match std::fs::read(header) {
-                Ok(bytes) => h.part("header", &bytes),
-                // A header that vanished changes the key; the compile will say why.
-                Err(_) => h.part("header-missing", b""),
-            }
+            h.part("header", self.header_digest(header).as_bytes());
         }
         Ok(h.finish())
+    }
+
+    /// The digest of a header's contents (`missing` when it vanished: that changes the key,
+    /// and the compile says why).
+    fn header_digest(&self, header: &Path) -> String {
+        let cached = self
+            .header_digests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(header)
+            .cloned();
+        cached.unwrap_or_else(|| {
+            let digest =
+                std::fs::read(header).map_or_else(|_| "missing".to_owned(), |b| sha256_hex(&b));
+            self.header_digests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(header.to_owned(), digest.clone());
+            digest
+        })
     }
 
     fn base_command(&self, source_dir: &Path) -> Command {

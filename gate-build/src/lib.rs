@@ -337,6 +337,7 @@ impl Kernels {
             flags,
             ptxas: facts.ptxas.as_ref().map(|(p, _)| p.clone()),
             out: kernels_dir.clone(),
+            header_digests: Default::default(),
         };
         let jobs = self
             .jobs
