@@ -17,6 +17,18 @@ pub(crate) const STEPS: &[&[&str]] = &[
         "warnings",
     ],
     &["cargo", "test", "--locked", "--workspace"],
+    &[
+        "cargo",
+        "run",
+        "--locked",
+        "-p",
+        "gate-kernels",
+        "--example",
+        "smoke",
+        "--",
+        "--out",
+        "target/smoke",
+    ],
 ];
 
 pub(crate) fn run() -> Result<()> {
@@ -55,7 +67,7 @@ mod tests {
     #[test]
     fn readme_test_command_is_a_ci_step() {
         let readme = std::fs::read_to_string(crate::project_root().join("README.md")).unwrap();
-        let test_step = STEPS.last().unwrap().join(" ");
+        let test_step = STEPS[2].join(" ");
         assert!(
             readme.contains(&test_step),
             "README.md must give `{test_step}`"

@@ -1,0 +1,771 @@
+//! The CUDA driver side — the only module of this workspace with `unsafe` code (the driver is
+//! a C library). Two parts:
+//!
+//! - [`probe`]: what the machine has, and it cannot panic. It checks that the driver library
+//!   can be loaded *before* calling into it (cudarc panics inside any driver call when the
+//!   library is absent, which under `panic = "abort"` would kill the process), then asks only
+//!   for functions every driver has (`cuInit`, `cuDriverGetVersion`, `cuDeviceGet*`).
+//! - [`CudaBackend`]: loads the modules (after the checks of [`crate::preflight`]), runs
+//!   calls with host↔device copies, and captures plan segments as CUDA graphs.
+//!
+//! No GPU was available where this was written: the code compiles and the CPU-side tests run
+//! everywhere, but the device paths run only where a GPU is present (see docs).
+#![allow(unsafe_code)]
+
+use crate::backend::{Backend, BackendError, SegmentRun};
+use crate::kernel::{Call, KernelId};
+use crate::plan::{BufId, Buffer, Buffers, Step};
+use crate::preflight::{self, BuildManifest, CodePath};
+use crate::status::StatusCode;
+use cudarc::driver::sys;
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaGraph, CudaSlice, CudaStream, DriverError, LaunchConfig,
+    PushKernelArg,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One GPU.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    /// Ordinal.
+    pub ordinal: u32,
+    /// Marketing name.
+    pub name: String,
+    /// Compute capability.
+    pub compute_capability: (u32, u32),
+}
+
+/// What the probe found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Probe {
+    /// The driver library cannot be loaded.
+    Absent {
+        /// Which library names were tried.
+        reason: String,
+    },
+    /// The driver loaded but reports no device.
+    NoDevice {
+        /// Driver version (CUDA major, minor).
+        driver: (u32, u32),
+    },
+    /// A driver call failed.
+    Failed {
+        /// What failed.
+        reason: String,
+    },
+    /// A usable driver and at least one device.
+    Present {
+        /// Driver version (CUDA major, minor).
+        driver: (u32, u32),
+        /// Devices.
+        devices: Vec<Device>,
+    },
+}
+
+impl Probe {
+    /// A reason code for the decision log, or `None` when a GPU is present.
+    pub fn fallback_code(&self) -> Option<&'static str> {
+        match self {
+            Probe::Absent { .. } => Some("no_driver"),
+            Probe::NoDevice { .. } => Some("no_device"),
+            Probe::Failed { .. } => Some("driver_error"),
+            Probe::Present { .. } => None,
+        }
+    }
+
+    /// A sentence.
+    pub fn describe(&self) -> String {
+        match self {
+            Probe::Absent { reason } => format!("no CUDA driver: {reason}"),
+            Probe::NoDevice { driver } => {
+                format!("CUDA driver {}.{} reports no device", driver.0, driver.1)
+            }
+            Probe::Failed { reason } => format!("CUDA driver error: {reason}"),
+            Probe::Present { driver, devices } => format!(
+                "CUDA driver {}.{}, {} device(s): {}",
+                driver.0,
+                driver.1,
+                devices.len(),
+                devices
+                    .iter()
+                    .map(|d| format!(
+                        "{} (sm_{}{})",
+                        d.name, d.compute_capability.0, d.compute_capability.1
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Probes once per process and caches the answer. Never panics.
+pub fn probe() -> &'static Probe {
+    static PROBE: OnceLock<Probe> = OnceLock::new();
+    PROBE.get_or_init(|| {
+        std::panic::catch_unwind(probe_uncached).unwrap_or_else(|_| Probe::Failed {
+            reason: "the driver binding panicked while probing".into(),
+        })
+    })
+}
+
+fn check(rc: sys::CUresult, what: &str) -> Result<(), String> {
+    if rc == sys::CUresult::CUDA_SUCCESS {
+        Ok(())
+    } else {
+        Err(format!("{what} returned {rc:?}"))
+    }
+}
+
+fn probe_uncached() -> Probe {
+    // SAFETY: `is_culib_present` only tries to open the driver library by its known names; it
+    // calls no driver function. Every call below happens only after it returned true.
+    if !unsafe { sys::is_culib_present() } {
+        return Probe::Absent {
+            reason: "the CUDA driver library (libcuda / nvcuda) could not be loaded".into(),
+        };
+    }
+    let mut version = 0i32;
+    // SAFETY: the library is loaded; cuDriverGetVersion writes one int and needs no cuInit.
+    if let Err(reason) = check(
+        unsafe { sys::cuDriverGetVersion(&mut version) },
+        "cuDriverGetVersion",
+    ) {
+        return Probe::Failed { reason };
+    }
+    let driver = ((version / 1000) as u32, ((version % 1000) / 10) as u32);
+    // SAFETY: cuInit with flags 0 is the documented first call.
+    let rc = unsafe { sys::cuInit(0) };
+    if rc == sys::CUresult::CUDA_ERROR_NO_DEVICE {
+        return Probe::NoDevice { driver };
+    }
+    if let Err(reason) = check(rc, "cuInit") {
+        return Probe::Failed { reason };
+    }
+    let mut count = 0i32;
+    // SAFETY: after a successful cuInit; writes one int.
+    if let Err(reason) = check(
+        unsafe { sys::cuDeviceGetCount(&mut count) },
+        "cuDeviceGetCount",
+    ) {
+        return Probe::Failed { reason };
+    }
+    if count <= 0 {
+        return Probe::NoDevice { driver };
+    }
+    let mut devices = Vec::new();
+    for ordinal in 0..count {
+        let mut device: sys::CUdevice = 0;
+        let mut major = 0i32;
+        let mut minor = 0i32;
+        let mut name = [0 as std::ffi::c_char; 256];
+        // SAFETY: ordinals below the count are valid; each call writes into the local given,
+        // and the name buffer's length is passed.
+        let result = unsafe {
+            check(sys::cuDeviceGet(&mut device, ordinal), "cuDeviceGet").and_then(|()| {
+                check(
+                    sys::cuDeviceGetAttribute(
+                        &mut major,
+                        sys::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                        device,
+                    ),
+                    "cuDeviceGetAttribute",
+                )?;
+                check(
+                    sys::cuDeviceGetAttribute(
+                        &mut minor,
+                        sys::CUdevice_attribute::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                        device,
+                    ),
+                    "cuDeviceGetAttribute",
+                )?;
+                check(
+                    sys::cuDeviceGetName(name.as_mut_ptr(), name.len() as i32, device),
+                    "cuDeviceGetName",
+                )
+            })
+        };
+        if let Err(reason) = result {
+            return Probe::Failed { reason };
+        }
+        let bytes: Vec<u8> = name
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        devices.push(Device {
+            ordinal: ordinal as u32,
+            name: String::from_utf8_lossy(&bytes).into_owned(),
+            compute_capability: (major as u32, minor as u32),
+        });
+    }
+    Probe::Present { driver, devices }
+}
+
+/// Maps a driver error to a stable code: sticky errors poison the context; missing code
+/// for the device is `Unsupported`; everything else is `DriverError`.
+pub fn classify(err: &DriverError) -> StatusCode {
+    use sys::CUresult::*;
+    match err.0 {
+        CUDA_ERROR_ILLEGAL_ADDRESS
+        | CUDA_ERROR_LAUNCH_FAILED
+        | CUDA_ERROR_HARDWARE_STACK_ERROR
+        | CUDA_ERROR_ILLEGAL_INSTRUCTION
+        | CUDA_ERROR_MISALIGNED_ADDRESS
+        | CUDA_ERROR_INVALID_ADDRESS_SPACE
+        | CUDA_ERROR_INVALID_PC
+        | CUDA_ERROR_ASSERT
+        | CUDA_ERROR_ECC_UNCORRECTABLE => StatusCode::ContextPoisoned,
+        CUDA_ERROR_UNSUPPORTED_PTX_VERSION
+        | CUDA_ERROR_NO_BINARY_FOR_GPU
+        | CUDA_ERROR_INVALID_PTX
+        | CUDA_ERROR_JIT_COMPILER_NOT_FOUND => StatusCode::Unsupported,
+        _ => StatusCode::DriverError,
+    }
+}
+
+fn driver_error(err: DriverError, what: &str) -> BackendError {
+    BackendError::new(classify(&err), format!("{what}: {err:?}"))
+}
+
+/// A captured graph with the device buffers it was captured over (the graph's kernels
+/// point at these allocations, so they live as long as the graph).
+struct Segment {
+    shapes: Vec<(usize, bool, usize)>,
+    device: BTreeMap<usize, DeviceBuffer>,
+    graph: CudaGraph,
+}
+
+// SAFETY: the graph and buffers are only used with the backend's context bound to the
+// calling thread (every use goes through `bind_to_thread`), and the segment map's mutex
+// serialises all access.
+unsafe impl Send for Segment {}
+
+enum DeviceBuffer {
+    F32(CudaSlice<f32>),
+    U32(CudaSlice<u32>),
+}
+
+/// The CUDA backend.
+pub struct CudaBackend {
+    ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    functions: BTreeMap<KernelId, CudaFunction>,
+    fingerprints: BTreeMap<KernelId, String>,
+    segments: Mutex<HashMap<String, Segment>>,
+}
+
+impl std::fmt::Debug for CudaBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CudaBackend")
+            .field("fingerprints", &self.fingerprints)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CudaBackend {
+    /// Opens device `ordinal` and loads every gate-kernels module after the preflight checks
+    /// (driver vs PTX, arch vs device, digests). Call only after [`probe`] found the device.
+    pub fn open(
+        ordinal: u32,
+        driver: (u32, u32),
+        cc: (u32, u32),
+    ) -> Result<CudaBackend, BackendError> {
+        let manifest = BuildManifest::parse(gate_kernels::modules::MANIFEST_JSON)
+            .map_err(|m| BackendError::new(StatusCode::VerifyFailed, m))?;
+        if manifest.outcome != "native" {
+            return Err(BackendError::new(
+                StatusCode::Unsupported,
+                format!(
+                    "gate-kernels was built without CUDA kernels: {}",
+                    manifest.fallback_reason.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        let refuse = |r: preflight::Refusal| {
+            BackendError::new(r.code, format!("{}: {}", r.reason, r.message))
+        };
+        preflight::check_driver(driver, &manifest).map_err(refuse)?;
+        let code = preflight::select_code(cc, &manifest.archs).map_err(refuse)?;
+        let ctx = std::panic::catch_unwind(|| CudaContext::new(ordinal as usize))
+            .map_err(|_| {
+                BackendError::new(StatusCode::DriverError, "creating the context panicked")
+            })?
+            .map_err(|e| driver_error(e, "creating the context"))?;
+        // The runtime synchronises after every call and captures graphs; cudarc's per-slice
+        // event tracking would add event nodes to captures, so it is off.
+        // SAFETY: no slice or stream of this context exists yet.
+        unsafe { ctx.disable_event_tracking() };
+        let stream = ctx.default_stream();
+        let mut functions = BTreeMap::new();
+        let mut fingerprints = BTreeMap::new();
+        for kernel in KernelId::ALL {
+            let module = kernel.module();
+            preflight::verify_digest(module.name, module.fatbin, module.digest, &manifest)
+                .map_err(refuse)?;
+            let loaded = ctx
+                .load_module(cudarc::nvrtc::Ptx::from_binary(module.fatbin.to_vec()))
+                .map_err(|e| {
+                    let mut err = driver_error(e, &format!("loading module {}", module.name));
+                    err.jit_log = jit_log(module.fatbin);
+                    err
+                })?;
+            let function = loaded
+                .load_function(kernel.info().entry)
+                .map_err(|e| driver_error(e, &format!("finding {}", kernel.info().entry)))?;
+            functions.insert(kernel, function);
+            fingerprints.insert(
+                kernel,
+                format!(
+                    "sha256:{}@{}/cuda{}.{}",
+                    &module.digest[..16.min(module.digest.len())],
+                    match &code {
+                        CodePath::Sass(a) | CodePath::PtxJit(a) => a.clone(),
+                    },
+                    driver.0,
+                    driver.1
+                ),
+            );
+        }
+        Ok(CudaBackend {
+            ctx,
+            stream,
+            functions,
+            fingerprints,
+            segments: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn upload_f32(&self, host: &[f32]) -> Result<CudaSlice<f32>, BackendError> {
+        // Zero-length inputs get a one-element allocation: the kernels bound-check on n.
+        let mut dev = self
+            .stream
+            .alloc_zeros::<f32>(host.len().max(1))
+            .map_err(|e| driver_error(e, "allocating"))?;
+        if !host.is_empty() {
+            self.stream
+                .memcpy_htod(host, &mut dev.slice_mut(0..host.len()))
+                .map_err(|e| driver_error(e, "copying to the device"))?;
+        }
+        Ok(dev)
+    }
+
+    fn upload_u32(&self, host: &[u32]) -> Result<CudaSlice<u32>, BackendError> {
+        let mut dev = self
+            .stream
+            .alloc_zeros::<u32>(host.len().max(1))
+            .map_err(|e| driver_error(e, "allocating"))?;
+        if !host.is_empty() {
+            self.stream
+                .memcpy_htod(host, &mut dev.slice_mut(0..host.len()))
+                .map_err(|e| driver_error(e, "copying to the device"))?;
+        }
+        Ok(dev)
+    }
+
+    fn download_f32(&self, dev: &CudaSlice<f32>, host: &mut [f32]) -> Result<(), BackendError> {
+        if !host.is_empty() {
+            self.stream
+                .memcpy_dtoh(&dev.slice(0..host.len()), host)
+                .map_err(|e| driver_error(e, "copying from the device"))?;
+        }
+        Ok(())
+    }
+
+    fn download_u32(&self, dev: &CudaSlice<u32>, host: &mut [u32]) -> Result<(), BackendError> {
+        if !host.is_empty() {
+            self.stream
+                .memcpy_dtoh(&dev.slice(0..host.len()), host)
+                .map_err(|e| driver_error(e, "copying from the device"))?;
+        }
+        Ok(())
+    }
+
+    fn sync(&self) -> Result<(), BackendError> {
+        self.stream
+            .synchronize()
+            .map_err(|e| driver_error(e, "synchronising"))
+    }
+
+    /// Enqueues the launches of one step over device buffers (no copies, no sync), so the
+    /// same code serves direct calls and graph capture.
+    fn enqueue(
+        &self,
+        step: &Step,
+        device: &mut BTreeMap<usize, DeviceBuffer>,
+        scratch: &mut Vec<CudaSlice<f32>>,
+        buffers: &Buffers,
+    ) -> Result<(), BackendError> {
+        let f = |kernel: KernelId| &self.functions[&kernel];
+        let len = |id: BufId| match buffers.0.get(id.0) {
+            Some(Buffer::F32(v)) => v.len(),
+            Some(Buffer::U32(v)) => v.len(),
+            None => 0,
+        };
+        let launch_err = |e| driver_error(e, "launching");
+        let cfg = |c: gate_kernels::LaunchConfig| LaunchConfig {
+            grid_dim: c.grid,
+            block_dim: c.block,
+            shared_mem_bytes: c.shared_mem_bytes,
+        };
+        macro_rules! f32buf {
+            ($id:expr) => {
+                match device.get(&$id.0) {
+                    Some(DeviceBuffer::F32(s)) => s,
+                    _ => {
+                        return Err(BackendError::new(
+                            StatusCode::InvalidArgument,
+                            "buffer type",
+                        ))
+                    }
+                }
+            };
+        }
+        // Output buffers are taken out of the map for the launch so they can be borrowed
+        // mutably next to the inputs, and put back afterwards.
+        let take_f32 =
+            |id: BufId, device: &mut BTreeMap<usize, DeviceBuffer>| match device.remove(&id.0) {
+                Some(DeviceBuffer::F32(s)) => Ok(s),
+                _ => Err(BackendError::new(
+                    StatusCode::InvalidArgument,
+                    "buffer type",
+                )),
+            };
+        match *step {
+            Step::Saxpy { a, x, y } => {
+                let n = len(x) as u32;
+                let mut y_dev = take_f32(y, device)?;
+                let x_dev = f32buf!(x);
+                // SAFETY: saxpy(float, const float*, float*, unsigned) — the arguments below
+                // match that signature; x and y hold at least n elements (contract checked).
+                let r = unsafe {
+                    self.stream
+                        .launch_builder(f(KernelId::Saxpy))
+                        .arg(&a)
+                        .arg(x_dev)
+                        .arg(&mut y_dev)
+                        .arg(&n)
+                        .launch(cfg(gate_kernels::saxpy::launch_config(n)))
+                };
+                device.insert(y.0, DeviceBuffer::F32(y_dev));
+                r.map(drop).map_err(launch_err)
+            }
+            Step::ReduceSum { x, out } => {
+                let n = len(x) as u32;
+                let blocks = gate_kernels::reduce_sum_f32::num_blocks(n);
+                let mut partials = self
+                    .stream
+                    .alloc_zeros::<f32>(blocks as usize)
+                    .map_err(|e| driver_error(e, "allocating"))?;
+                let mut out_dev = take_f32(out, device)?;
+                let x_dev = f32buf!(x);
+                let block = (gate_kernels::reduce_sum_f32::BLOCK, 1, 1);
+                // SAFETY: reduce_sum_f32_partial(const float*, float*, unsigned): pass 1 reads
+                // n inputs and writes `blocks` partials; pass 2 reads those and writes one.
+                let r = unsafe {
+                    self.stream
+                        .launch_builder(f(KernelId::ReduceSum))
+                        .arg(x_dev)
+                        .arg(&mut partials)
+                        .arg(&n)
+                        .launch(LaunchConfig {
+                            grid_dim: (blocks, 1, 1),
+                            block_dim: block,
+                            shared_mem_bytes: 0,
+                        })
+                        .and_then(|_| {
+                            self.stream
+                                .launch_builder(f(KernelId::ReduceSum))
+                                .arg(&partials)
+                                .arg(&mut out_dev)
+                                .arg(&blocks)
+                                .launch(LaunchConfig {
+                                    grid_dim: (1, 1, 1),
+                                    block_dim: block,
+                                    shared_mem_bytes: 0,
+                                })
+                        })
+                };
+                device.insert(out.0, DeviceBuffer::F32(out_dev));
+                // The partials must outlive the (possibly captured) launches.
+                scratch.push(partials);
+                r.map(drop).map_err(launch_err)
+            }
+            Step::SoftmaxRows { rows, cols, x, y } => {
+                let (rows, cols) = (rows as u32, cols as u32);
+                let mut y_dev = take_f32(y, device)?;
+                let x_dev = f32buf!(x);
+                // SAFETY: softmax_rows_f32(const float*, float*, unsigned, unsigned); both
+                // buffers hold rows*cols elements (contract checked).
+                let r = unsafe {
+                    self.stream
+                        .launch_builder(f(KernelId::SoftmaxRows))
+                        .arg(x_dev)
+                        .arg(&mut y_dev)
+                        .arg(&rows)
+                        .arg(&cols)
+                        .launch(cfg(gate_kernels::softmax_rows_f32::launch_config(rows)))
+                };
+                device.insert(y.0, DeviceBuffer::F32(y_dev));
+                r.map(drop).map_err(launch_err)
+            }
+            Step::Sgemm {
+                m,
+                n,
+                k,
+                alpha,
+                a,
+                b,
+                beta,
+                c,
+            } => {
+                let (m, n, k) = (m as u32, n as u32, k as u32);
+                let mut c_dev = take_f32(c, device)?;
+                let a_dev = f32buf!(a);
+                let b_dev = f32buf!(b);
+                // SAFETY: sgemm_tiled(unsigned m, n, k, float alpha, const float* a,
+                // const float* b, float beta, float* c); sizes checked by the contract.
+                let r = unsafe {
+                    self.stream
+                        .launch_builder(f(KernelId::Sgemm))
+                        .arg(&m)
+                        .arg(&n)
+                        .arg(&k)
+                        .arg(&alpha)
+                        .arg(a_dev)
+                        .arg(b_dev)
+                        .arg(&beta)
+                        .arg(&mut c_dev)
+                        .launch(cfg(gate_kernels::sgemm_tiled::launch_config(m, n)))
+                };
+                device.insert(c.0, DeviceBuffer::F32(c_dev));
+                r.map(drop).map_err(launch_err)
+            }
+            Step::Histogram { values, bins } => {
+                let n = len(values) as u32;
+                let num_bins = len(bins) as u32;
+                let mut bins_dev = match device.remove(&bins.0) {
+                    Some(DeviceBuffer::U32(s)) => s,
+                    _ => {
+                        return Err(BackendError::new(
+                            StatusCode::InvalidArgument,
+                            "buffer type",
+                        ));
+                    }
+                };
+                let values_dev = match device.get(&values.0) {
+                    Some(DeviceBuffer::U32(s)) => s,
+                    _ => {
+                        return Err(BackendError::new(
+                            StatusCode::InvalidArgument,
+                            "buffer type",
+                        ));
+                    }
+                };
+                // SAFETY: histogram_u32(const unsigned*, unsigned n, unsigned* bins,
+                // unsigned num_bins); sizes checked by the contract.
+                let r = unsafe {
+                    self.stream
+                        .launch_builder(f(KernelId::Histogram))
+                        .arg(values_dev)
+                        .arg(&n)
+                        .arg(&mut bins_dev)
+                        .arg(&num_bins)
+                        .launch(cfg(gate_kernels::histogram_u32::launch_config(n)))
+                };
+                device.insert(bins.0, DeviceBuffer::U32(bins_dev));
+                r.map(drop).map_err(launch_err)
+            }
+        }
+    }
+
+    fn upload(
+        &self,
+        buffers: &Buffers,
+        ids: impl IntoIterator<Item = BufId>,
+        device: &mut BTreeMap<usize, DeviceBuffer>,
+    ) -> Result<(), BackendError> {
+        for id in ids {
+            let dev = match &buffers.0[id.0] {
+                Buffer::F32(v) => DeviceBuffer::F32(self.upload_f32(v)?),
+                Buffer::U32(v) => DeviceBuffer::U32(self.upload_u32(v)?),
+            };
+            device.insert(id.0, dev);
+        }
+        Ok(())
+    }
+
+    fn refresh(
+        &self,
+        buffers: &Buffers,
+        device: &mut BTreeMap<usize, DeviceBuffer>,
+    ) -> Result<(), BackendError> {
+        for (&i, dev) in device.iter_mut().filter(|(i, _)| **i < buffers.0.len()) {
+            match (&buffers.0[i], dev) {
+                (Buffer::F32(v), DeviceBuffer::F32(d)) if !v.is_empty() => self
+                    .stream
+                    .memcpy_htod(v, &mut d.slice_mut(0..v.len()))
+                    .map_err(|e| driver_error(e, "copying to the device"))?,
+                (Buffer::U32(v), DeviceBuffer::U32(d)) if !v.is_empty() => self
+                    .stream
+                    .memcpy_htod(v, &mut d.slice_mut(0..v.len()))
+                    .map_err(|e| driver_error(e, "copying to the device"))?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn download(
+        &self,
+        buffers: &mut Buffers,
+        device: &BTreeMap<usize, DeviceBuffer>,
+        ids: &[BufId],
+    ) -> Result<(), BackendError> {
+        for id in ids {
+            match (&mut buffers.0[id.0], device.get(&id.0)) {
+                (Buffer::F32(v), Some(DeviceBuffer::F32(d))) => self.download_f32(d, v)?,
+                (Buffer::U32(v), Some(DeviceBuffer::U32(d))) => self.download_u32(d, v)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn shapes(buffers: &Buffers) -> Vec<(usize, bool, usize)> {
+    buffers
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, b)| match b {
+            Buffer::F32(v) => (i, true, v.len()),
+            Buffer::U32(v) => (i, false, v.len()),
+        })
+        .collect()
+}
+
+/// The JIT error log for a module that failed to load: loads it once more through
+/// `cuModuleLoadDataEx` with log buffers, then unloads it.
+fn jit_log(image: &[u8]) -> Option<String> {
+    let mut log = vec![0u8; 16 * 1024];
+    let mut options = [
+        sys::CUjit_option::CU_JIT_ERROR_LOG_BUFFER,
+        sys::CUjit_option::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+    ];
+    let mut values: [*mut std::ffi::c_void; 2] =
+        [log.as_mut_ptr().cast(), log.len() as *mut std::ffi::c_void];
+    let mut module: sys::CUmodule = std::ptr::null_mut();
+    // SAFETY: the image is a fatbin from gate-build; the option arrays have the length
+    // passed; the log buffer outlives the call and its size is given.
+    let rc = unsafe {
+        sys::cuModuleLoadDataEx(
+            &mut module,
+            image.as_ptr().cast(),
+            options.len() as u32,
+            options.as_mut_ptr(),
+            values.as_mut_ptr(),
+        )
+    };
+    if rc == sys::CUresult::CUDA_SUCCESS && !module.is_null() {
+        // SAFETY: the module was loaded just above and nothing else holds it.
+        unsafe { sys::cuModuleUnload(module) };
+    }
+    let text: Vec<u8> = log.into_iter().take_while(|&b| b != 0).collect();
+    (!text.is_empty()).then(|| String::from_utf8_lossy(&text).into_owned())
+}
+
+impl Backend for CudaBackend {
+    fn name(&self) -> &'static str {
+        "cuda"
+    }
+
+    fn fingerprint(&self, kernel: KernelId) -> String {
+        self.fingerprints.get(&kernel).cloned().unwrap_or_default()
+    }
+
+    fn run(&self, call: &mut Call<'_>) -> Result<(), BackendError> {
+        // One call is a one-step plan over copies of its buffers, without graph capture.
+        let (mut buffers, step) = crate::plan::single_step(call);
+        let mut device = BTreeMap::new();
+        let ids: Vec<BufId> = step.inputs().into_iter().chain([step.output()]).collect();
+        self.ctx
+            .bind_to_thread()
+            .map_err(|e| driver_error(e, "binding the context"))?;
+        self.upload(&buffers, ids, &mut device)?;
+        let mut scratch = Vec::new();
+        self.enqueue(&step, &mut device, &mut scratch, &buffers)?;
+        self.download(&mut buffers, &device, &[step.output()])?;
+        self.sync()?;
+        crate::plan::write_back(call, &buffers, &step);
+        Ok(())
+    }
+
+    fn run_segment(
+        &self,
+        key: &str,
+        buffers: &mut Buffers,
+        steps: &[Step],
+    ) -> Result<SegmentRun, BackendError> {
+        self.ctx
+            .bind_to_thread()
+            .map_err(|e| driver_error(e, "binding the context"))?;
+        let mut segments = self.segments.lock().unwrap_or_else(|p| p.into_inner());
+        let outputs: Vec<BufId> = steps.iter().map(Step::output).collect();
+        let shape = shapes(buffers);
+        if let Some(segment) = segments.get_mut(key).filter(|s| s.shapes == shape) {
+            self.refresh(buffers, &mut segment.device)?;
+            segment
+                .graph
+                .launch()
+                .map_err(|e| driver_error(e, "launching the graph"))?;
+            self.download(buffers, &segment.device, &outputs)?;
+            self.sync()?;
+            return Ok(SegmentRun::Replayed);
+        }
+        let mut device = BTreeMap::new();
+        let ids: Vec<BufId> = steps
+            .iter()
+            .flat_map(|s| s.inputs().into_iter().chain([s.output()]))
+            .collect();
+        self.upload(buffers, ids, &mut device)?;
+        self.sync()?;
+        let mut scratch = Vec::new();
+        self.stream
+            .begin_capture(sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)
+            .map_err(|e| driver_error(e, "beginning capture"))?;
+        let enqueued: Result<(), BackendError> = steps
+            .iter()
+            .try_for_each(|step| self.enqueue(step, &mut device, &mut scratch, buffers));
+        let graph = self
+            .stream
+            .end_capture(
+                sys::CUgraphInstantiate_flags::CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH,
+            )
+            .map_err(|e| driver_error(e, "ending capture"));
+        enqueued?;
+        let graph = graph?.ok_or_else(|| {
+            BackendError::new(StatusCode::DriverError, "capture produced no graph")
+        })?;
+        graph
+            .launch()
+            .map_err(|e| driver_error(e, "launching the graph"))?;
+        self.download(buffers, &device, &outputs)?;
+        self.sync()?;
+        // Scratch buffers (reduction partials) are part of the graph's device memory.
+        for (i, partials) in scratch.into_iter().enumerate() {
+            device.insert(usize::MAX - i, DeviceBuffer::F32(partials));
+        }
+        segments.insert(
+            key.to_owned(),
+            Segment {
+                shapes: shape,
+                device,
+                graph,
+            },
+        );
+        Ok(SegmentRun::Captured)
+    }
+}
