@@ -10,7 +10,10 @@
 //!    with two (goal: ≥ 1.7× with ≥ 4 sources), and a no-change rebuild (goal: zero nvcc
 //!    invocations, under 1 s).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|kernels`,
+//! 4. gate-runtime: each CPU reference's throughput, and the runtime's dispatch overhead
+//!    over calling the reference directly (goal: under 1 µs per call). GPU figures need a GPU.
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|kernels|runtime`,
 //! `--no-write` (print the table, leave the file alone).
 
 use crate::{gen_tree, project_root, say};
@@ -66,6 +69,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "kernels") {
         rows.extend(kernels(&root, opts.runs)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "runtime") {
+        rows.extend(runtime(&root)?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -480,6 +486,72 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
             ),
             goal: "0 nvcc invocations, < 1 s".to_owned(),
             met: Some(invocations == 0 && rebuild < Duration::from_secs(1)),
+        },
+    ])
+}
+
+/// Benchmark 4: gate-runtime on the CPU (the GPU half needs a GPU, which this reports).
+fn runtime(root: &Path) -> Result<Vec<Row>> {
+    say("runtime: building the release harness");
+    checked(
+        &mut cargo(
+            root,
+            &[
+                "build",
+                "--locked",
+                "--release",
+                "-p",
+                "gate-runtime",
+                "--example",
+                "runtime_bench",
+            ],
+        ),
+        "cargo build --example runtime_bench",
+    )?;
+    let harness = target_dir(root)
+        .join("release/examples")
+        .join(format!("runtime_bench{}", std::env::consts::EXE_SUFFIX));
+    let output = Command::new(&harness).output()?;
+    if !output.status.success() {
+        bail!(
+            "runtime_bench failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let v: Value =
+        serde_json::from_slice(&output.stdout).context("runtime_bench printed no JSON")?;
+    let f = |key: &str| v[key].as_f64().unwrap_or(f64::NAN);
+    let reported = |what: &str, value: String| Row {
+        what: what.to_owned(),
+        baseline: "—".to_owned(),
+        measured: value,
+        ratio: "—".to_owned(),
+        goal: "— (reported)".to_owned(),
+        met: None,
+    };
+    let (direct, through) = (f("direct_ns_per_call"), f("runtime_ns_per_call"));
+    let overhead = through - direct;
+    Ok(vec![
+        reported("CPU reference saxpy, 4 Mi elements", format!("{:.2} GB/s", f("saxpy_gb_s"))),
+        reported("CPU reference reduce_sum_f32, 4 Mi elements", format!("{:.2} GB/s", f("reduce_gb_s"))),
+        reported("CPU reference softmax_rows_f32, 1024×1024", format!("{:.2} GB/s", f("softmax_gb_s"))),
+        reported("CPU reference sgemm_tiled, 256³", format!("{:.2} GFLOP/s", f("sgemm_gflop_s"))),
+        reported("CPU reference histogram_u32, 4 Mi values", format!("{:.2} GB/s", f("histogram_gb_s"))),
+        Row {
+            what: "runtime dispatch overhead (saxpy, 16 elements, CPU policy, 200k calls)".to_owned(),
+            baseline: format!("direct CPU reference: {direct:.0} ns/call"),
+            measured: format!("through the runtime: {through:.0} ns/call"),
+            ratio: format!("+{overhead:.0} ns per call"),
+            goal: "< 1 µs added per call".to_owned(),
+            met: Some(overhead < 1000.0),
+        },
+        Row {
+            what: "GPU: copy bandwidth, kernels vs copy, SGEMM vs cuBLAS, launch overhead, graph vs launches".to_owned(),
+            baseline: "—".to_owned(),
+            measured: "not measured: no GPU was available to this session, and the GPU benchmark binary is not written yet".to_owned(),
+            ratio: "—".to_owned(),
+            goal: "see docs/PERFORMANCE.md".to_owned(),
+            met: None,
         },
     ])
 }

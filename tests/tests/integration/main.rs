@@ -6,4 +6,5 @@ mod errors;
 mod kernels_build;
 mod pilot;
 mod record;
+mod runtime_gpu;
 mod support;

@@ -1,0 +1,140 @@
+//! gate-runtime on a real GPU. These run where the probe finds a device and gate-kernels was
+//! built with nvcc; elsewhere each says why it skipped. (CPU-side behaviour — policies,
+//! contracts, rails, plans, logs — is tested in gate-runtime's own unit tests with the test
+//! backend, everywhere.)
+
+use gate_runtime::cuda::{self, Probe};
+use gate_runtime::{Call, GpuPolicy, KernelId, Plan, Ran, Runtime, StatusCode, Step};
+
+/// A runtime that must use the GPU, or `None` with the reason printed.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn gpu_runtime() -> Option<Runtime> {
+    if !matches!(cuda::probe(), Probe::Present { .. }) {
+        println!("skipped: {}", cuda::probe().describe());
+        return None;
+    }
+    match Runtime::builder().policy(GpuPolicy::Required).build() {
+        Ok(rt) => Some(rt),
+        Err(e) => panic!("a GPU is present but the runtime cannot use it: {e}"),
+    }
+}
+
+fn data(n: usize, seed: u32) -> Vec<f32> {
+    (0..n)
+        .map(|i| (((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 2000) as f32 / 1000.0 - 1.0)
+        .collect()
+}
+
+#[test]
+fn every_kernel_matches_its_cpu_reference_on_many_sizes() {
+    let Some(rt) = gpu_runtime() else { return };
+    for n in [0usize, 1, 31, 255, 256, 257, 1000, 4097, 100_003, 1 << 20] {
+        let x = data(n, 1);
+        // saxpy
+        let y0 = data(n, 2);
+        let (mut got, mut want) = (y0.clone(), y0);
+        assert_eq!(rt.saxpy(0.75, &x, &mut got).unwrap().ran, Ran::Gpu);
+        Call::Saxpy {
+            a: 0.75,
+            x: &x,
+            y: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::Saxpy.tolerance().check(&got, &want).unwrap();
+        // reduce
+        let (sum, report) = rt.reduce_sum(&x).unwrap();
+        assert_eq!(report.ran, Ran::Gpu);
+        let mut expect = 0.0;
+        Call::ReduceSum {
+            x: &x,
+            out: &mut expect,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::ReduceSum
+            .tolerance()
+            .check(&[sum], &[expect])
+            .unwrap();
+        // softmax
+        let cols = n.clamp(1, 3000);
+        let rows = n / cols;
+        let (mut got, mut want) = (vec![0.0; rows * cols], vec![0.0; rows * cols]);
+        rt.softmax_rows(rows, cols, &x[..rows * cols], &mut got)
+            .unwrap();
+        Call::SoftmaxRows {
+            rows,
+            cols,
+            x: &x[..rows * cols],
+            y: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::SoftmaxRows
+            .tolerance()
+            .check(&got, &want)
+            .unwrap();
+        // histogram
+        let values: Vec<u32> = (0..n as u32).map(|v| v.wrapping_mul(40_503)).collect();
+        let (mut got, mut want) = (vec![0u32; 61], vec![0u32; 61]);
+        rt.histogram(&values, &mut got).unwrap();
+        Call::Histogram {
+            values: &values,
+            bins: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        assert_eq!(got, want, "histogram n={n}");
+    }
+    for (m, n, k) in [(1, 1, 1), (17, 33, 5), (64, 64, 64), (100, 3, 257)] {
+        let (a, b) = (data(m * k, 3), data(k * n, 4));
+        let c0 = data(m * n, 5);
+        let (mut got, mut want) = (c0.clone(), c0);
+        rt.sgemm(m, n, k, 1.25, &a, &b, -0.5, &mut got).unwrap();
+        Call::Sgemm {
+            m,
+            n,
+            k,
+            alpha: 1.25,
+            a: &a,
+            b: &b,
+            beta: -0.5,
+            c: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::Sgemm.tolerance().check(&got, &want).unwrap();
+    }
+}
+
+#[test]
+fn a_plan_is_captured_once_and_replayed() {
+    let Some(rt) = gpu_runtime() else { return };
+    let mut plan = Plan::new("gpu-pipeline");
+    let x = plan.f32(data(10_000, 7));
+    let y = plan.f32(vec![0.0; 10_000]);
+    let sum = plan.f32(vec![0.0]);
+    plan.push(Step::Saxpy { a: 2.0, x, y });
+    plan.push(Step::ReduceSum { x: y, out: sum });
+    let first = rt.execute(&mut plan).unwrap();
+    assert_eq!(first.segments, ["gpu:captured"]);
+    let second = rt.execute(&mut plan).unwrap();
+    assert_eq!(second.segments, ["gpu:replayed"]);
+    assert!(second.steps.iter().all(|s| s.status == StatusCode::Ok));
+    let mut expect_y = vec![0.0; 10_000];
+    let input = data(10_000, 7);
+    // Two executions: y = 2x, then y = 2x + 2x.
+    for _ in 0..2 {
+        Call::Saxpy {
+            a: 2.0,
+            x: &input,
+            y: &mut expect_y,
+        }
+        .run_cpu()
+        .unwrap();
+    }
+    KernelId::Saxpy
+        .tolerance()
+        .check(plan.buffers().f32(y).unwrap(), &expect_y)
+        .unwrap();
+}
