@@ -19,8 +19,8 @@ use crate::preflight::{self, BuildManifest, CodePath};
 use crate::status::StatusCode;
 use cudarc::driver::sys;
 use cudarc::driver::{
-    CudaContext, CudaFunction, CudaGraph, CudaSlice, CudaStream, DriverError, LaunchConfig,
-    PushKernelArg,
+    CudaContext, CudaFunction, CudaGraph, CudaSlice, CudaStream, DeviceRepr, DriverError,
+    LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -338,11 +338,15 @@ impl CudaBackend {
         })
     }
 
-    fn upload_f32(&self, host: &[f32]) -> Result<CudaSlice<f32>, BackendError> {
-        // Zero-length inputs get a one-element allocation: the kernels bound-check on n.
+    /// Allocates and fills a device buffer. Zero-length inputs get a one-element allocation:
+    /// the kernels bound-check on n.
+    fn upload_slice<T: DeviceRepr + ValidAsZeroBits>(
+        &self,
+        host: &[T],
+    ) -> Result<CudaSlice<T>, BackendError> {
         let mut dev = self
             .stream
-            .alloc_zeros::<f32>(host.len().max(1))
+            .alloc_zeros::<T>(host.len().max(1))
             .map_err(|e| driver_error(e, "allocating"))?;
         if !host.is_empty() {
             self.stream
@@ -352,29 +356,12 @@ impl CudaBackend {
         Ok(dev)
     }
 
-    fn upload_u32(&self, host: &[u32]) -> Result<CudaSlice<u32>, BackendError> {
-        let mut dev = self
-            .stream
-            .alloc_zeros::<u32>(host.len().max(1))
-            .map_err(|e| driver_error(e, "allocating"))?;
-        if !host.is_empty() {
-            self.stream
-                .memcpy_htod(host, &mut dev.slice_mut(0..host.len()))
-                .map_err(|e| driver_error(e, "copying to the device"))?;
-        }
-        Ok(dev)
-    }
-
-    fn download_f32(&self, dev: &CudaSlice<f32>, host: &mut [f32]) -> Result<(), BackendError> {
-        if !host.is_empty() {
-            self.stream
-                .memcpy_dtoh(&dev.slice(0..host.len()), host)
-                .map_err(|e| driver_error(e, "copying from the device"))?;
-        }
-        Ok(())
-    }
-
-    fn download_u32(&self, dev: &CudaSlice<u32>, host: &mut [u32]) -> Result<(), BackendError> {
+    /// Copies the first `host.len()` elements of a device buffer back.
+    fn download_into<T: DeviceRepr>(
+        &self,
+        dev: &CudaSlice<T>,
+        host: &mut [T],
+    ) -> Result<(), BackendError> {
         if !host.is_empty() {
             self.stream
                 .memcpy_dtoh(&dev.slice(0..host.len()), host)
@@ -589,8 +576,8 @@ impl CudaBackend {
     ) -> Result<(), BackendError> {
         for id in ids {
             let dev = match &buffers.0[id.0] {
-                Buffer::F32(v) => DeviceBuffer::F32(self.upload_f32(v)?),
-                Buffer::U32(v) => DeviceBuffer::U32(self.upload_u32(v)?),
+                Buffer::F32(v) => DeviceBuffer::F32(self.upload_slice(v)?),
+                Buffer::U32(v) => DeviceBuffer::U32(self.upload_slice(v)?),
             };
             device.insert(id.0, dev);
         }
@@ -626,8 +613,8 @@ impl CudaBackend {
     ) -> Result<(), BackendError> {
         for id in ids {
             match (&mut buffers.0[id.0], device.get(&id.0)) {
-                (Buffer::F32(v), Some(DeviceBuffer::F32(d))) => self.download_f32(d, v)?,
-                (Buffer::U32(v), Some(DeviceBuffer::U32(d))) => self.download_u32(d, v)?,
+                (Buffer::F32(v), Some(DeviceBuffer::F32(d))) => self.download_into(d, v)?,
+                (Buffer::U32(v), Some(DeviceBuffer::U32(d))) => self.download_into(d, v)?,
                 _ => {}
             }
         }

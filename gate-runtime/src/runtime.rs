@@ -497,16 +497,12 @@ impl Runtime {
             );
             d.contract = Some(error.to_string());
             self.log.record(d);
-            self.lock().stats.record_call(
-                kernel.name(),
-                CallRecord {
-                    backend: StatsBackend::Cpu,
-                    fallback: false,
-                    status: StatusCode::InvalidArgument,
-                    guard_miss: false,
-                    latency_ns: elapsed_ns(start),
-                    bytes: 0,
-                },
+            self.record_stats(
+                kernel,
+                StatsBackend::Cpu,
+                StatusCode::InvalidArgument,
+                elapsed_ns(start),
+                0,
             );
             return Err(RuntimeError::InvalidArgument {
                 kernel: kernel.name(),
@@ -515,21 +511,39 @@ impl Runtime {
         }
         let report = self.dispatch(kernel, call)?;
         let latency = elapsed_ns(start);
+        self.record_stats(
+            kernel,
+            match report.ran {
+                Ran::Gpu => StatsBackend::Gpu,
+                Ran::Cpu => StatsBackend::Cpu,
+            },
+            report.status,
+            latency,
+            call.bytes(),
+        );
+        Ok(report)
+    }
+
+    /// Records one call in the stats; the status decides the fallback and guard-miss flags.
+    fn record_stats(
+        &self,
+        kernel: KernelId,
+        backend: StatsBackend,
+        status: StatusCode,
+        latency_ns: u64,
+        bytes: u64,
+    ) {
         self.lock().stats.record_call(
             kernel.name(),
             CallRecord {
-                backend: match report.ran {
-                    Ran::Gpu => StatsBackend::Gpu,
-                    Ran::Cpu => StatsBackend::Cpu,
-                },
-                fallback: report.status == StatusCode::Fallback,
-                status: report.status,
-                guard_miss: report.status == StatusCode::GuardMiss,
-                latency_ns: latency,
-                bytes: call.bytes(),
+                backend,
+                fallback: status == StatusCode::Fallback,
+                status,
+                guard_miss: status == StatusCode::GuardMiss,
+                latency_ns,
+                bytes,
             },
         );
-        Ok(report)
     }
 
     fn cpu(
@@ -887,16 +901,12 @@ impl Runtime {
                                 Ran::Gpu,
                                 StatusCode::Ok,
                             ));
-                            self.lock().stats.record_call(
-                                kernel.name(),
-                                CallRecord {
-                                    backend: StatsBackend::Gpu,
-                                    fallback: false,
-                                    status: StatusCode::Ok,
-                                    guard_miss: false,
-                                    latency_ns: per_step,
-                                    bytes: plan.buffers.with_call(step, |c| c.bytes()).unwrap_or(0),
-                                },
+                            self.record_stats(
+                                kernel,
+                                StatsBackend::Gpu,
+                                StatusCode::Ok,
+                                per_step,
+                                plan.buffers.with_call(step, |c| c.bytes()).unwrap_or(0),
                             );
                             report.steps.push(CallReport {
                                 ran: Ran::Gpu,
