@@ -8,6 +8,9 @@ use crate::config::Config;
 use crate::stage::Stage;
 use crate::workspace::Workspace;
 use serde::Serialize;
+
+/// The check ids a run evaluates, for checks that look at other checks.
+pub type Earlier = std::collections::BTreeMap<String, Outcome>;
 use std::fmt;
 
 /// Static description of a check: stable id, the stage where it starts to count, one line,
@@ -31,6 +34,12 @@ pub trait Check: Send + Sync {
     /// Evaluates the check. Must not print, must not panic on bad input (the engine turns a
     /// panic into a could-not-evaluate outcome, but that is a bug).
     fn run(&self, ctx: &Context<'_>) -> Outcome;
+
+    /// Checks whose outcomes this one reads (through [`Context::earlier`]); it runs after
+    /// them. Most checks need none and run in the first, parallel phase.
+    fn after(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// Everything a check may look at.
@@ -44,6 +53,14 @@ pub struct Context<'a> {
     pub cargo: &'a Cargo,
     /// The stage being evaluated.
     pub stage: Stage,
+    /// The environment of the run (collected before any check runs).
+    pub environment: &'a crate::environment::Environment,
+    /// Outcomes of the checks named by [`Check::after`], by id.
+    pub earlier: &'a std::collections::BTreeMap<String, Outcome>,
+    /// A directory inside the run record being written where tools the checks start may
+    /// leave evidence (passed to test runs as `GATE_RUN_DIR`); what lands there is hashed
+    /// into the record with everything else.
+    pub run_dir: &'a std::path::Path,
 }
 
 /// The status of one check.

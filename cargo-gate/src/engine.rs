@@ -66,10 +66,11 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
             stage: opts.stage.to_string(),
         });
     }
-    let plan = plan(opts.stage, &opts.only, &opts.skip)?;
     let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = config::load(&ws.root, &ws.manifest_path, opts.config_path.as_deref())?;
+    let custom = crate::checks::custom::from_config(&config);
+    let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
     let mode = opts.mode.unwrap_or(if config.strict {
         Mode::Strict
     } else {
@@ -81,17 +82,17 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let writer = RecordWriter::begin(&out, &run_id)?;
 
     let cargo = Cargo::new(&ws.root, opts.offline);
-    let ctx = Context {
-        workspace: &ws,
-        config: &config,
-        cargo: &cargo,
-        stage: opts.stage,
-    };
-    let (results, environment) = std::thread::scope(|scope| {
-        let env = scope.spawn(|| environment::collect(&ws, opts.offline));
-        let results = run_checks(&plan, &ctx);
-        (results, env.join().ok())
-    });
+    let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
+    let run_dir = writer.dir().join("observability");
+    let results = run_phases(
+        &plan,
+        &ws,
+        &config,
+        &cargo,
+        opts.stage,
+        &environment,
+        &run_dir,
+    );
 
     let today = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..10].to_owned();
     let mut checks = Vec::new();
@@ -129,9 +130,11 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         });
     }
     waivers_used.sort_unstable();
+    let partial = !opts.only.is_empty() || !opts.skip.is_empty();
     let verdict = verdict::judge(
         opts.stage,
         mode,
+        partial,
         checks.iter().map(|c| (c.id.as_str(), c.status, c.skip)),
     );
     let git = ws.git.as_ref();
@@ -231,14 +234,19 @@ fn subjects(ws: &Workspace) -> Vec<Subject> {
     subjects
 }
 
-/// The checks to run at `stage`, filtered by `--only` and `--skip`.
+/// The checks to run at `stage` (built-in and the team's `[[check]]`s), filtered by `--only`
+/// and `--skip`.
 pub fn plan(
     stage: Stage,
     only: &[String],
     skip: &[String],
+    custom: &[&'static dyn Check],
 ) -> Result<Vec<&'static dyn Check>, GateError> {
+    let find = |id: &str| {
+        registry::find(id).or_else(|| custom.iter().copied().find(|c| c.meta().id == id))
+    };
     for id in only.iter().chain(skip) {
-        let check = registry::find(id).ok_or_else(|| GateError::UnknownCheck { id: id.clone() })?;
+        let check = find(id).ok_or_else(|| GateError::UnknownCheck { id: id.clone() })?;
         if only.contains(id) && check.meta().stage > stage {
             return Err(GateError::CheckNotInStage {
                 id: id.clone(),
@@ -249,9 +257,43 @@ pub fn plan(
     }
     Ok(registry::for_stage(stage)
         .into_iter()
+        .chain(custom.iter().copied().filter(|c| c.meta().stage <= stage))
         .filter(|c| only.is_empty() || only.iter().any(|id| id == c.meta().id))
         .filter(|c| !skip.iter().any(|id| id == c.meta().id))
         .collect())
+}
+
+/// Runs the plan in phases: every check without [`Check::after`] first, in parallel; then
+/// the checks that read those outcomes. Results come back in plan order.
+fn run_phases(
+    plan: &[&'static dyn Check],
+    ws: &Workspace,
+    config: &config::Config,
+    cargo: &Cargo,
+    stage: Stage,
+    environment: &environment::Environment,
+    run_dir: &Path,
+) -> Vec<(&'static dyn Check, Outcome, Duration)> {
+    let (first, second): (Vec<_>, Vec<_>) = plan.iter().partition(|c| c.after().is_empty());
+    let context = |earlier| Context {
+        workspace: ws,
+        config,
+        cargo,
+        stage,
+        environment,
+        earlier,
+        run_dir,
+    };
+    let none = crate::check::Earlier::new();
+    let mut results = run_checks(&first, &context(&none));
+    let earlier: crate::check::Earlier = results
+        .iter()
+        .map(|(check, outcome, _)| (check.meta().id.to_owned(), outcome.clone()))
+        .collect();
+    results.extend(run_checks(&second, &context(&earlier)));
+    let position = |c: &&'static dyn Check| plan.iter().position(|p| p.meta().id == c.meta().id);
+    results.sort_by_key(|(c, _, _)| position(c));
+    results
 }
 
 /// Runs every check on its own thread (the test run dominates; the others finish while it
@@ -304,15 +346,15 @@ mod tests {
     fn plan_filters_and_rejects_unknown_or_later_checks() {
         let ids = |p: Vec<&'static dyn Check>| p.iter().map(|c| c.meta().id).collect::<Vec<_>>();
         assert_eq!(
-            ids(plan(Stage::Pilot, &["tests.pass".into()], &[]).unwrap()),
+            ids(plan(Stage::Pilot, &["tests.pass".into()], &[], &[]).unwrap()),
             ["tests.pass"]
         );
         assert_eq!(
-            ids(plan(Stage::Pilot, &[], &["tests.pass".into()]).unwrap()).len(),
+            ids(plan(Stage::Pilot, &[], &["tests.pass".into()], &[]).unwrap()).len(),
             4
         );
         assert!(matches!(
-            plan(Stage::Pilot, &["nope.nope".into()], &[]),
+            plan(Stage::Pilot, &["nope.nope".into()], &[], &[]),
             Err(GateError::UnknownCheck { .. })
         ));
     }

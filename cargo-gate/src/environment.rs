@@ -54,6 +54,35 @@ pub struct Environment {
     pub offline: bool,
     /// Allow-listed CI variables that were set.
     pub ci: BTreeMap<String, String>,
+    /// The run's seed: `GATE_SEED` when set, else derived from the run id. The test run
+    /// gets it as `GATE_SEED`, so tests that draw random inputs can be replayed.
+    pub seed: u64,
+}
+
+impl Environment {
+    /// A complete environment with fixed values, for unit tests of checks.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Environment {
+        Environment {
+            cargo_gate: "0.0.0".into(),
+            rustc: BTreeMap::from([
+                ("release".to_owned(), "1.95.0".to_owned()),
+                ("host".to_owned(), "x86_64-unknown-linux-gnu".to_owned()),
+            ]),
+            cargo: Some("cargo 1.95.0".into()),
+            host: Some("x86_64-unknown-linux-gnu".into()),
+            os: "linux".into(),
+            arch: "x86_64".into(),
+            nvcc: None,
+            cuda_driver: None,
+            lockfile_sha256: Some("0".repeat(64)),
+            git_commit: Some("0".repeat(40)),
+            git_dirty: Some(false),
+            offline: true,
+            ci: BTreeMap::new(),
+            seed: 42,
+        }
+    }
 }
 
 fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String> {
@@ -70,8 +99,19 @@ fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String>
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// The run's seed: `GATE_SEED` when it is a number, else one derived from `run_id`.
+pub fn seed(run_id: &str) -> u64 {
+    std::env::var("GATE_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| {
+            let digest = crate::digest::sha256_hex(run_id.as_bytes());
+            u64::from_str_radix(&digest[..16], 16).unwrap_or(0)
+        })
+}
+
 /// Collects the environment of a run on `ws`.
-pub fn collect(ws: &Workspace, offline: bool) -> Environment {
+pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
     let root = &ws.root;
     let rustc: BTreeMap<String, String> = output(root, "rustc", &["-vV"])
         .map(|text| {
@@ -105,5 +145,6 @@ pub fn collect(ws: &Workspace, offline: bool) -> Environment {
             .iter()
             .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
             .collect(),
+        seed,
     }
 }

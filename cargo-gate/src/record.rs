@@ -117,6 +117,11 @@ impl RecordWriter {
         })
     }
 
+    /// The directory being written (renamed into place by [`RecordWriter::finish`]).
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
     /// The run id.
     pub fn run_id(&self) -> &str {
         &self.run_id

@@ -38,6 +38,9 @@ pub enum Result {
     NotReady,
     /// Something needed to evaluate was missing.
     CouldNotEvaluate,
+    /// `--only`/`--skip` left checks out: whatever the statuses, this is not a verdict for
+    /// the stage.
+    Partial,
 }
 
 /// The verdict of a run.
@@ -69,10 +72,12 @@ pub fn fails(status: Status, stage: Stage, mode: Mode) -> bool {
     }
 }
 
-/// Judges `(id, status, skip kind)` triples.
+/// Judges `(id, status, skip kind)` triples. A `partial` run (`--only`/`--skip`) can never
+/// be READY: it exits 1 when a selected check fails, else 2 (the stage was not evaluated).
 pub fn judge<'a>(
     stage: Stage,
     mode: Mode,
+    partial: bool,
     checks: impl IntoIterator<Item = (&'a str, Status, Option<SkipKind>)>,
 ) -> Verdict {
     let mut failing = Vec::new();
@@ -92,6 +97,25 @@ pub fn judge<'a>(
                 "COULD NOT EVALUATE {stage}: {} not evaluated ({})",
                 unevaluated.len(),
                 unevaluated.join(", ")
+            ),
+        )
+    } else if partial {
+        let code = if failing.is_empty() {
+            exit::COULD_NOT_EVALUATE
+        } else {
+            exit::NOT_READY
+        };
+        (
+            Result::Partial,
+            code,
+            format!(
+                "PARTIAL RUN (--only/--skip): {} failed{} — not a verdict for {stage}",
+                failing.len(),
+                if failing.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", failing.join(", "))
+                }
             ),
         )
     } else if !failing.is_empty() {
@@ -126,6 +150,7 @@ mod tests {
         judge(
             stage,
             mode,
+            false,
             statuses.iter().zip(&ids).map(|(s, id)| {
                 (
                     id.as_str(),
@@ -164,6 +189,7 @@ mod tests {
         let v = judge(
             Stage::Pilot,
             Mode::Standard,
+            false,
             [
                 ("a.fail", Fail, None),
                 ("b.skip", Skip, Some(SkipKind::Unavailable)),
@@ -171,8 +197,25 @@ mod tests {
         );
         assert_eq!(v.exit_code, 2);
         assert_eq!(v.line, "COULD NOT EVALUATE pilot: 1 not evaluated (b.skip)");
-        let v = judge(Stage::Pilot, Mode::Standard, [("a.fail", Fail, None)]);
+        let v = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            false,
+            [("a.fail", Fail, None)],
+        );
         assert_eq!(v.line, "NOT READY for pilot: 1 failed (a.fail)");
         assert_eq!(v.failing, ["a.fail"]);
+    }
+
+    #[test]
+    fn a_partial_run_is_never_ready() {
+        let all_pass = judge(Stage::Pilot, Mode::Standard, true, [("a.x", Pass, None)]);
+        assert_eq!((all_pass.result, all_pass.exit_code), (Result::Partial, 2));
+        assert_eq!(
+            all_pass.line,
+            "PARTIAL RUN (--only/--skip): 0 failed — not a verdict for pilot"
+        );
+        let failed = judge(Stage::Pilot, Mode::Standard, true, [("a.x", Fail, None)]);
+        assert_eq!(failed.exit_code, 1);
     }
 }

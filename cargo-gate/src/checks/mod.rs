@@ -2,8 +2,12 @@
 
 pub mod boundary_unsafe;
 pub mod config_valid;
+pub mod custom;
+pub mod failure_paths;
 pub mod lockfile_locked;
+pub mod observability_log;
 pub mod policy_profile;
+pub mod repro_environment;
 pub mod tests_pass;
 
 #[cfg(test)]

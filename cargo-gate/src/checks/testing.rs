@@ -17,11 +17,68 @@ pub(crate) fn with_context<T>(
     with_files(&[], members, config, f)
 }
 
+/// Like [`with_context`] with no members, a given environment and stage.
+pub(crate) fn with_environment<T>(
+    environment: crate::environment::Environment,
+    stage: Stage,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    build_full(
+        &[],
+        &[],
+        Config::default(),
+        crate::check::Earlier::new(),
+        environment,
+        stage,
+        f,
+    )
+}
+
+/// Like [`with_context`] with no members, and with the outcomes of earlier checks.
+pub(crate) fn with_context_and_earlier<T>(
+    config: Config,
+    earlier: crate::check::Earlier,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    build(&[], &[], config, earlier, f)
+}
+
 /// Like [`with_context`], with `files` (path, contents) written first.
 pub(crate) fn with_files<T>(
     files: &[(&str, &str)],
     members: &[&str],
     config: Config,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    build(files, members, config, crate::check::Earlier::new(), f)
+}
+
+fn build<T>(
+    files: &[(&str, &str)],
+    members: &[&str],
+    config: Config,
+    earlier: crate::check::Earlier,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    let environment = crate::environment::Environment::for_tests();
+    build_full(
+        files,
+        members,
+        config,
+        earlier,
+        environment,
+        Stage::Controlled,
+        f,
+    )
+}
+
+fn build_full<T>(
+    files: &[(&str, &str)],
+    members: &[&str],
+    config: Config,
+    earlier: crate::check::Earlier,
+    environment: crate::environment::Environment,
+    stage: Stage,
     f: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
     let dir = tempfile::tempdir().unwrap();
@@ -43,11 +100,15 @@ pub(crate) fn with_files<T>(
         git: None,
     };
     let cargo = Cargo::new(dir.path(), true);
+    let run_dir = dir.path().join("run");
     let ctx = Context {
         workspace: &workspace,
         config: &config,
         cargo: &cargo,
-        stage: Stage::Pilot,
+        stage,
+        environment: &environment,
+        earlier: &earlier,
+        run_dir: &run_dir,
     };
     f(&ctx)
 }

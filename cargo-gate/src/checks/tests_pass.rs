@@ -30,6 +30,8 @@ pub struct TestCounts {
     pub ignored: u64,
     /// Names of failing tests, with the test binary when known, in output order.
     pub failures: Vec<String>,
+    /// Names of passing tests (bare names, as the runner printed them).
+    pub passes: Vec<String>,
     /// Whether any summary line was seen at all.
     pub saw_summary: bool,
 }
@@ -65,6 +67,12 @@ impl Check for TestsPass {
                 &["run", "--locked", "--workspace", "--no-fail-fast"],
             ),
         };
+        let mut cmd = cmd;
+        // Tools under test (gate-runtime) leave their decision logs and stats where the gate
+        // says; the seed makes randomised tests replayable.
+        let _ = std::fs::create_dir_all(ctx.run_dir);
+        cmd.env("GATE_RUN_DIR", ctx.run_dir)
+            .env("GATE_SEED", ctx.environment.seed.to_string());
         let captured = match ctx.cargo.run(cmd) {
             Ok(c) => c,
             Err(e) => {
@@ -81,6 +89,9 @@ fn nextest_installed(ctx: &Context<'_>) -> bool {
         .stderr(std::process::Stdio::null());
     cmd.status().is_ok_and(|s| s.success())
 }
+
+/// The artifact with the names of passed and failed tests (read by `failure.paths`).
+pub const RESULTS: &str = "tests/results.json";
 
 /// Turns a captured test run into an outcome.
 pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
@@ -149,7 +160,14 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         }
         Outcome::pass(summary)
     };
-    outcome.with_artifact(LOG, log)
+    let results = serde_json::json!({
+        "passed": counts.passes,
+        "failed": counts.failures,
+        "counts": { "passed": counts.passed, "failed": counts.failed, "ignored": counts.ignored },
+    });
+    outcome
+        .with_artifact(LOG, log)
+        .with_artifact(RESULTS, serde_json::to_vec_pretty(&results).expect("json"))
 }
 
 /// Parses libtest output as printed by `cargo test`.
@@ -163,6 +181,10 @@ pub fn parse_libtest(log: &str) -> TestCounts {
             binary = rest.split(" (").next().unwrap_or(rest).to_owned();
         } else if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
             binary = format!("doctests {rest}");
+        } else if let Some(rest) = trimmed.strip_prefix("test ")
+            && let Some(name) = rest.strip_suffix(" ... ok")
+        {
+            counts.passes.push(name.to_owned());
         } else if let Some(rest) = trimmed.strip_prefix("test ")
             && let Some(name) = rest.strip_suffix(" ... FAILED")
         {
@@ -196,7 +218,11 @@ pub fn parse_nextest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
     for line in log.lines() {
         let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("FAIL [") {
+        if let Some(rest) = trimmed.strip_prefix("PASS [") {
+            if let Some((_, name)) = rest.split_once("] ") {
+                counts.passes.push(name.trim().to_owned());
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("FAIL [") {
             if let Some((_, name)) = rest.split_once("] ") {
                 let name = name.trim().to_owned();
                 if !counts.failures.contains(&name) {
@@ -312,7 +338,7 @@ error: 1 target failed:
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(outcome.summary, "cargo test: 2 passed, 1 failed, 1 ignored");
         assert_eq!(outcome.findings.len(), 1);
-        assert_eq!(outcome.evidence(), [LOG]);
+        assert_eq!(outcome.evidence(), [LOG, RESULTS]);
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! `failure.paths`: each failure path declared in `[tests] failure-paths` (io, process, net,
+//! thread, …) has at least one test whose name matches its pattern that ran and passed in
+//! this run — read from `tests.pass`'s results, not from the source.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind, Status};
+use crate::checks::tests_pass::RESULTS;
+use crate::stage::Stage;
+
+/// The `failure.paths` check.
+#[derive(Debug)]
+pub struct FailurePaths;
+
+static META: CheckMeta = CheckMeta {
+    id: "failure.paths",
+    stage: Stage::Controlled,
+    summary: "each declared failure path (io, process, net, thread) has a test that ran and passed",
+    fix: "write a test whose name contains the failure path's pattern (e.g. `io_` for io) that exercises the failure, or fix the failing one",
+};
+
+impl Check for FailurePaths {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn after(&self) -> &'static [&'static str] {
+        &["tests.pass"]
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let paths = &ctx.config.failure_paths;
+        if paths.is_empty() {
+            return Outcome::warn(
+                "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
+            )
+            .with_finding(
+                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }")
+                    .at(Location::file(ctx.config.source.file().unwrap_or("gate.toml"))),
+            );
+        }
+        let Some(tests) = ctx.earlier.get("tests.pass") else {
+            return Outcome::skip(
+                SkipKind::NotApplicable,
+                "tests.pass was not run (--skip?), so no test results to read",
+            );
+        };
+        let results = tests
+            .artifacts
+            .iter()
+            .find(|a| a.path == RESULTS)
+            .and_then(|a| serde_json::from_slice::<serde_json::Value>(&a.bytes).ok());
+        let Some(results) = results else {
+            return Outcome::skip(
+                if tests.status == Status::Skip {
+                    SkipKind::Unavailable
+                } else {
+                    SkipKind::NotApplicable
+                },
+                format!("tests.pass produced no test results ({})", tests.summary),
+            );
+        };
+        let names = |key: &str| -> Vec<String> {
+            results[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (passed, failed) = (names("passed"), names("failed"));
+        let mut findings = Vec::new();
+        let mut covered = Vec::new();
+        for (path, pattern) in paths {
+            let passing: Vec<&String> = passed
+                .iter()
+                .filter(|n| n.contains(pattern.as_str()))
+                .collect();
+            let failing = failed
+                .iter()
+                .filter(|n| n.contains(pattern.as_str()))
+                .count();
+            if passing.is_empty() {
+                let why = if failing > 0 {
+                    format!("{failing} matching test(s) failed")
+                } else {
+                    "no test name contains it".to_owned()
+                };
+                findings.push(
+                    Finding::error(format!(
+                        "failure path `{path}` (pattern `{pattern}`): no passing test; {why}"
+                    ))
+                    .subject(path.clone()),
+                );
+            } else {
+                covered.push(format!("{path} ({})", passing.len()));
+            }
+        }
+        if findings.is_empty() {
+            Outcome::pass(format!(
+                "every failure path has passing tests: {}",
+                covered.join(", ")
+            ))
+        } else {
+            Outcome::fail(format!(
+                "{} of {} failure path(s) without a passing test",
+                findings.len(),
+                paths.len()
+            ))
+            .with_findings(findings)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Earlier;
+    use crate::checks::testing::with_context_and_earlier;
+    use crate::config::Config;
+
+    fn config(paths: &[(&str, &str)]) -> Config {
+        Config {
+            failure_paths: paths
+                .iter()
+                .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                .collect(),
+            ..Config::default()
+        }
+    }
+
+    fn earlier(passed: &[&str], failed: &[&str]) -> Earlier {
+        let results = serde_json::json!({ "passed": passed, "failed": failed });
+        Earlier::from([(
+            "tests.pass".to_owned(),
+            Outcome::pass("ok").with_artifact(RESULTS, serde_json::to_vec(&results).unwrap()),
+        )])
+    }
+
+    #[test]
+    fn each_path_needs_a_passing_test() {
+        let cases = [
+            (
+                &["io_missing_file_is_reported", "process_exit_code"][..],
+                &[][..],
+                Status::Pass,
+            ),
+            (&["io_missing_file_is_reported"][..], &[][..], Status::Fail),
+            (
+                &["io_missing_file_is_reported"][..],
+                &["process_exit_code"][..],
+                Status::Fail,
+            ),
+        ];
+        for (passed, failed, want) in cases {
+            let outcome = with_context_and_earlier(
+                config(&[("io", "io_"), ("process", "process_")]),
+                earlier(passed, failed),
+                |ctx| FailurePaths.run(ctx),
+            );
+            assert_eq!(outcome.status, want, "{passed:?} {failed:?}: {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn the_failure_says_whether_tests_failed_or_do_not_exist() {
+        let outcome = with_context_and_earlier(
+            config(&[("net", "net_"), ("thread", "thread_")]),
+            earlier(&[], &["net_timeout"]),
+            |ctx| FailurePaths.run(ctx),
+        );
+        let messages: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "failure path `net` (pattern `net_`): no passing test; 1 matching test(s) failed",
+                "failure path `thread` (pattern `thread_`): no passing test; no test name contains it",
+            ]
+        );
+    }
+
+    #[test]
+    fn nothing_declared_warns_and_no_results_is_not_a_pass() {
+        let none = with_context_and_earlier(Config::default(), earlier(&[], &[]), |ctx| {
+            FailurePaths.run(ctx)
+        });
+        assert_eq!(none.status, Status::Warn);
+        let skipped = with_context_and_earlier(config(&[("io", "io_")]), Earlier::new(), |ctx| {
+            FailurePaths.run(ctx)
+        });
+        assert_eq!(skipped.status, Status::Skip);
+    }
+}

@@ -1,0 +1,223 @@
+//! `observability.log`: the decision logs and run stats that gate-runtime wrote during this
+//! run's tests (the gate sets `GATE_RUN_DIR` for the test run; gate-runtime writes
+//! `gate-runtime/decisions-*.jsonl` and `gate-runtime/stats-*.json` there) parse and carry
+//! the required fields. Workspaces that do not use gate-runtime: PASS, not applicable.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::stage::Stage;
+
+/// The `observability.log` check.
+#[derive(Debug)]
+pub struct ObservabilityLog;
+
+static META: CheckMeta = CheckMeta {
+    id: "observability.log",
+    stage: Stage::Controlled,
+    summary: "decision logs and run stats produced by the test run parse and carry the required fields",
+    fix: "exercise gate-runtime in the tests (a Runtime built without an explicit sink writes to GATE_RUN_DIR), and do not write decision lines by hand",
+};
+
+/// Fields every decision line must have (null allowed where the value is optional).
+pub const DECISION_FIELDS: &[&str] = &[
+    "seq",
+    "timestamp",
+    "kernel",
+    "event",
+    "mode",
+    "backend",
+    "fallback",
+    "contract",
+    "graph_break",
+    "fingerprint",
+    "status",
+];
+
+/// Fields every per-kernel stats entry must have.
+pub const STATS_FIELDS: &[&str] = &[
+    "calls",
+    "gpu_calls",
+    "cpu_calls",
+    "fallbacks",
+    "fallback_rate",
+    "errors",
+    "guard_misses",
+    "rollbacks",
+    "latency",
+];
+
+fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
+    ctx.workspace.members.iter().any(|m| {
+        m.name == "gate-runtime"
+            || std::fs::read_to_string(m.dir.join("Cargo.toml"))
+                .ok()
+                .and_then(|text| text.parse::<toml::Table>().ok())
+                .is_some_and(|manifest| {
+                    ["dependencies", "dev-dependencies"].iter().any(|table| {
+                        manifest
+                            .get(*table)
+                            .and_then(|t| t.as_table())
+                            .is_some_and(|t| t.contains_key("gate-runtime"))
+                    })
+                })
+    })
+}
+
+/// Checks one decision log's text; returns findings (empty when every line is valid).
+pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let at = Location::at(rel, (i + 1) as u32, 1);
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Err(e) => findings.push(Finding::error(format!("not JSON: {e}")).at(at)),
+            Ok(value) => {
+                let missing: Vec<&str> = DECISION_FIELDS
+                    .iter()
+                    .copied()
+                    .filter(|f| value.get(*f).is_none())
+                    .collect();
+                if !missing.is_empty() {
+                    findings.push(
+                        Finding::error(format!("decision lacks {}", missing.join(", "))).at(at),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}
+
+/// Checks one stats file; returns findings.
+pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
+    let at = || Location::file(rel);
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return vec![Finding::error(format!("not JSON: {e}")).at(at())],
+    };
+    let mut findings = Vec::new();
+    if value.get("schema_version").is_none() {
+        findings.push(Finding::error("stats lack schema_version").at(at()));
+    }
+    match value.get("kernels").and_then(|k| k.as_object()) {
+        None => findings.push(Finding::error("stats lack the kernels table").at(at())),
+        Some(kernels) => {
+            for (name, entry) in kernels {
+                let missing: Vec<&str> = STATS_FIELDS
+                    .iter()
+                    .copied()
+                    .filter(|f| entry.get(*f).is_none())
+                    .collect();
+                if !missing.is_empty() {
+                    findings.push(
+                        Finding::error(format!("stats for `{name}` lack {}", missing.join(", ")))
+                            .at(at()),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}
+
+impl Check for ObservabilityLog {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn after(&self) -> &'static [&'static str] {
+        &["tests.pass"]
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        if !uses_gate_runtime(ctx) {
+            return Outcome::pass("not applicable: no workspace member uses gate-runtime");
+        }
+        let dir = ctx.run_dir.join("gate-runtime");
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        let (mut decisions, mut stats, mut findings) = (0, 0, Vec::new());
+        for path in &files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel = format!("observability/gate-runtime/{name}");
+            let Ok(text) = std::fs::read_to_string(path) else {
+                findings.push(Finding::error("unreadable").at(Location::file(rel)));
+                continue;
+            };
+            if name.ends_with(".jsonl") {
+                decisions += text.lines().filter(|l| !l.trim().is_empty()).count();
+                findings.extend(check_decisions(&rel, &text));
+            } else if name.ends_with(".json") {
+                stats += 1;
+                findings.extend(check_stats(&rel, &text));
+            }
+        }
+        if decisions == 0 && stats == 0 {
+            return Outcome::fail(
+                "the test run produced no gate-runtime decision log or stats (GATE_RUN_DIR); nothing shows the runtime's decisions are observable",
+            );
+        }
+        if findings.is_empty() {
+            Outcome::pass(format!(
+                "{decisions} decision line(s) and {stats} stats file(s) from the test run parse with every required field"
+            ))
+        } else {
+            Outcome::fail(format!(
+                "{} malformed decision/stats record(s)",
+                findings.len()
+            ))
+            .with_findings(findings)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decision_lines_need_every_field() {
+        let good = r#"{"seq":1,"timestamp":"t","kernel":"k","event":"fallback","mode":"auto","backend":"cpu","fallback":"no_driver","contract":null,"graph_break":null,"fingerprint":null,"status":"fallback"}"#;
+        assert!(check_decisions("d.jsonl", good).is_empty());
+        let findings = check_decisions("d.jsonl", &format!("{good}\n{{\"seq\":2}}\nnot json\n"));
+        let messages: Vec<String> = findings
+            .iter()
+            .map(|f| format!("{}: {}", f.location.as_ref().unwrap(), f.message))
+            .collect();
+        assert_eq!(messages.len(), 2);
+        assert!(
+            messages[0].starts_with("d.jsonl:2:1: decision lacks timestamp, kernel"),
+            "{}",
+            messages[0]
+        );
+        assert!(
+            messages[1].starts_with("d.jsonl:3:1: not JSON"),
+            "{}",
+            messages[1]
+        );
+    }
+
+    #[test]
+    fn stats_need_every_field() {
+        assert!(check_stats("s.json", r#"{"schema_version":1,"kernels":{}}"#).is_empty());
+        let findings = check_stats(
+            "s.json",
+            r#"{"schema_version":1,"kernels":{"saxpy":{"calls":1}}}"#,
+        );
+        assert!(
+            findings[0]
+                .message
+                .starts_with("stats for `saxpy` lack gpu_calls"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(check_stats("s.json", "[]").len(), 2);
+    }
+}

@@ -1,0 +1,129 @@
+//! `repro.environment`: the run record's environment.json is complete enough to reproduce
+//! the run — toolchain, host, lockfile digest, tool versions, git commit and dirty flag, and
+//! the seed. A dirty work tree is a WARN at controlled and a FAIL at broad.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Outcome};
+use crate::stage::Stage;
+
+/// The `repro.environment` check.
+#[derive(Debug)]
+pub struct ReproEnvironment;
+
+static META: CheckMeta = CheckMeta {
+    id: "repro.environment",
+    stage: Stage::Controlled,
+    summary: "environment.json complete: toolchain, host, lockfile digest, tool versions, git commit, seed",
+    fix: "commit your changes (a dirty tree cannot be reproduced from its commit), commit Cargo.lock, and run inside the git work tree with rustc and cargo on PATH",
+};
+
+impl Check for ReproEnvironment {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let env = ctx.environment;
+        let mut missing = Vec::new();
+        let mut check = |present: bool, what: &str| {
+            if !present {
+                missing.push(what.to_owned());
+            }
+        };
+        check(
+            env.rustc.contains_key("release"),
+            "rustc version (rustc -vV)",
+        );
+        check(env.host.is_some(), "host triple");
+        check(env.cargo.is_some(), "cargo version");
+        check(env.lockfile_sha256.is_some(), "Cargo.lock digest");
+        check(
+            env.git_commit.is_some(),
+            "git commit (not a git work tree, or no commit yet)",
+        );
+        check(env.git_dirty.is_some(), "git dirty flag");
+        let mut findings: Vec<Finding> = missing
+            .iter()
+            .map(|m| Finding::error(format!("environment.json lacks the {m}")))
+            .collect();
+        let described = format!(
+            "rustc {}, {}, seed {}",
+            env.rustc.get("release").map_or("?", String::as_str),
+            env.host.as_deref().unwrap_or("?"),
+            env.seed
+        );
+        if !findings.is_empty() {
+            return Outcome::fail(format!(
+                "environment.json is incomplete ({} missing)",
+                findings.len()
+            ))
+            .with_findings(findings);
+        }
+        if env.git_dirty == Some(true) {
+            let message = "the work tree has uncommitted changes: this run cannot be reproduced from its commit";
+            if ctx.stage >= Stage::Broad {
+                findings.push(Finding::error(message));
+                return Outcome::fail(format!("dirty work tree ({described})"))
+                    .with_findings(findings);
+            }
+            return Outcome::warn(format!("dirty work tree ({described})"))
+                .with_finding(Finding::warning(message));
+        }
+        Outcome::pass(format!(
+            "environment.json complete: {described}, clean commit"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+    use crate::checks::testing::with_environment;
+    use crate::environment::Environment;
+
+    #[test]
+    fn complete_clean_environment_passes() {
+        let outcome = with_environment(Environment::for_tests(), Stage::Controlled, |ctx| {
+            ReproEnvironment.run(ctx)
+        });
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(outcome.summary.contains("seed 42"));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let env = Environment {
+            git_commit: None,
+            lockfile_sha256: None,
+            ..Environment::for_tests()
+        };
+        let outcome = with_environment(env, Stage::Controlled, |ctx| ReproEnvironment.run(ctx));
+        assert_eq!(outcome.status, Status::Fail);
+        let messages: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "environment.json lacks the Cargo.lock digest",
+                "environment.json lacks the git commit (not a git work tree, or no commit yet)",
+            ]
+        );
+    }
+
+    #[test]
+    fn dirty_tree_warns_at_controlled_and_fails_at_broad() {
+        let dirty = Environment {
+            git_dirty: Some(true),
+            ..Environment::for_tests()
+        };
+        let controlled = with_environment(dirty.clone(), Stage::Controlled, |ctx| {
+            ReproEnvironment.run(ctx)
+        });
+        assert_eq!(controlled.status, Status::Warn);
+        let broad = with_environment(dirty, Stage::Broad, |ctx| ReproEnvironment.run(ctx));
+        assert_eq!(broad.status, Status::Fail);
+    }
+}
