@@ -10,6 +10,11 @@ static CHECKS: &[&dyn Check] = &[
     &checks::policy_profile::PolicyProfile,
     &checks::boundary_unsafe::BoundaryUnsafe,
     &checks::tests_pass::TestsPass,
+    &checks::kernels_build::KernelsBuild,
+    &checks::failure_paths::FailurePaths,
+    &checks::cuda_contracts::CudaContracts,
+    &checks::observability_log::ObservabilityLog,
+    &checks::repro_environment::ReproEnvironment,
 ];
 
 /// Every built-in check, in report order.
@@ -67,7 +72,8 @@ mod tests {
                 "lockfile.locked",
                 "policy.profile",
                 "boundary.unsafe",
-                "tests.pass"
+                "tests.pass",
+                "kernels.build"
             ]
         );
         for m in metas() {

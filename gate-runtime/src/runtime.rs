@@ -9,7 +9,9 @@
 //! it is an error.
 
 use crate::backend::{Backend, BackendError, SegmentRun};
-use crate::decision::{Decision, DecisionLog, DecisionSink, Event, NullSink, SystemClock};
+use crate::decision::{
+    Decision, DecisionLog, DecisionSink, Event, FileSink, NullSink, SystemClock,
+};
 use crate::kernel::{Call, KernelId, Output};
 use crate::plan::{Plan, Step};
 use crate::rails::{Outcome, Rails, RailsConfig, Route, RouteReason, Transition};
@@ -200,10 +202,31 @@ impl RuntimeBuilder {
         self.rails
             .validate()
             .map_err(|e| RuntimeError::InvalidConfig(e.to_string()))?;
-        let log = DecisionLog::new(
-            self.sink.unwrap_or_else(|| Box::new(NullSink)),
-            self.clock.unwrap_or_else(|| Box::new(SystemClock)),
+        // Without an explicit sink, a runtime inside a gated test run (`GATE_RUN_DIR` set by
+        // `cargo gate`) logs its decisions and stats there, where `observability.log` reads
+        // them; otherwise decisions go nowhere.
+        let run_dir = std::env::var_os("GATE_RUN_DIR")
+            .filter(|_| self.sink.is_none())
+            .map(|dir| std::path::PathBuf::from(dir).join("gate-runtime"));
+        let instance = format!(
+            "{}-{}",
+            std::process::id(),
+            INSTANCES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
+        let sink = match (self.sink, &run_dir) {
+            (Some(sink), _) => sink,
+            (None, Some(dir)) => std::fs::create_dir_all(dir)
+                .and_then(|()| {
+                    FileSink::new(dir.join(format!("decisions-{instance}.jsonl")), 64 << 20)
+                })
+                .map_or_else(
+                    |_| Box::new(NullSink) as Box<dyn DecisionSink>,
+                    |s| Box::new(s),
+                ),
+            (None, None) => Box::new(NullSink),
+        };
+        let stats_path = run_dir.map(|dir| dir.join(format!("stats-{instance}.json")));
+        let log = DecisionLog::new(sink, self.clock.unwrap_or_else(|| Box::new(SystemClock)));
         #[cfg(any(test, feature = "fault-injection"))]
         let injected = self.backend;
         #[cfg(not(any(test, feature = "fault-injection")))]
@@ -228,6 +251,7 @@ impl RuntimeBuilder {
             policy,
             backend,
             fallback,
+            stats_path,
             shadow_fraction: self.shadow_fraction,
             state: Mutex::new(State {
                 rails: Rails::new(self.rails),
@@ -271,6 +295,18 @@ fn open_cuda() -> Result<Box<dyn Backend>, (StatusCode, String, String)> {
         })
 }
 
+/// Runtimes created in this process, to name their files apart.
+static INSTANCES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(path) = &self.stats_path {
+            // Best effort: a stats file that cannot be written must not fail the program.
+            let _ = std::fs::write(path, self.stats_json());
+        }
+    }
+}
+
 struct State {
     rails: Rails,
     stats: Stats,
@@ -281,6 +317,8 @@ struct State {
 /// The runtime. Cheap to share (`&Runtime` is `Sync`); per-kernel state is behind a mutex.
 pub struct Runtime {
     policy: GpuPolicy,
+    /// Where the stats are written when the runtime is dropped (under `GATE_RUN_DIR`).
+    stats_path: Option<std::path::PathBuf>,
     backend: Option<Box<dyn Backend>>,
     /// Why there is no backend: (reason code, sentence).
     fallback: Option<(String, String)>,

@@ -2,8 +2,10 @@
 
 pub mod boundary_unsafe;
 pub mod config_valid;
+pub mod cuda_contracts;
 pub mod custom;
 pub mod failure_paths;
+pub mod kernels_build;
 pub mod lockfile_locked;
 pub mod observability_log;
 pub mod policy_profile;

@@ -34,6 +34,17 @@ pub(crate) fn with_environment<T>(
     )
 }
 
+/// Like [`with_files`]; the closure may build its own context from the one given (to set
+/// `earlier` from paths inside the workspace).
+pub(crate) fn with_files_and_earlier<T>(
+    files: &[(&str, &str)],
+    members: &[&str],
+    config: Config,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    build(files, members, config, crate::check::Earlier::new(), f)
+}
+
 /// Like [`with_context`] with no members, and with the outcomes of earlier checks.
 pub(crate) fn with_context_and_earlier<T>(
     config: Config,

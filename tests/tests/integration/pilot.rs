@@ -50,21 +50,20 @@ fn strict_turns_warnings_into_failures_and_permissive_back() {
     let fx = fixture("clean");
     fx.write("gate.toml", "").commit();
     let standard = fx.gate(&["pilot", "--only", "policy.profile"]);
-    assert_eq!(standard.code, 0, "{}", standard.transcript());
+    // Partial runs (--only) exit 2 unless a selected check fails.
+    assert_eq!(standard.code, 2, "{}", standard.transcript());
     assert!(standard.stdout.contains("WARN    policy.profile"));
     let strict = fx.gate(&["pilot", "--only", "policy.profile", "--strict"]);
     assert_eq!(strict.code, 1);
-    assert!(
-        strict
-            .stdout
-            .contains("NOT READY for pilot: 1 failed (policy.profile)")
-    );
+    assert!(strict.stdout.contains(
+        "PARTIAL RUN (--only/--skip): 1 failed (policy.profile) — not a verdict for pilot"
+    ));
     fx.write("gate.toml", "[policy]\nstrict = true\n").commit();
     let from_config = fx.gate(&["pilot", "--only", "policy.profile", "--format", "json"]);
     assert_eq!(from_config.code, 1);
     assert_eq!(from_config.json()["mode"], "strict");
     let permissive = fx.gate(&["pilot", "--only", "policy.profile", "--permissive"]);
-    assert_eq!(permissive.code, 0, "{}", permissive.transcript());
+    assert_eq!(permissive.code, 2, "{}", permissive.transcript());
     assert!(permissive.stdout.contains("WARN    policy.profile"));
 }
 
@@ -72,7 +71,8 @@ fn strict_turns_warnings_into_failures_and_permissive_back() {
 fn only_and_skip_select_checks() {
     let fx = fixture("clean");
     let run = fx.gate(&["pilot", "--skip", "tests.pass", "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(run.json()["verdict"]["result"], "partial");
     let ids: Vec<String> = run.json()["checks"]
         .as_array()
         .unwrap()
@@ -85,7 +85,8 @@ fn only_and_skip_select_checks() {
             "config.valid",
             "lockfile.locked",
             "policy.profile",
-            "boundary.unsafe"
+            "boundary.unsafe",
+            "kernels.build"
         ]
     );
 }
@@ -111,7 +112,7 @@ expires = "2099-12-31"
     )
     .commit();
     let run = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
-    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.code, 2, "{}", run.transcript());
     assert_snapshot!("unsafe-outside-waived-text", run.transcript());
 }
 

@@ -1,0 +1,341 @@
+//! `cuda.contracts`: for every package that builds kernels with gate-build (the manifests
+//! `kernels.build` collected from the build): ptxas accepted the PTX for every arch; the PTX
+//! ISA's driver requirement is within `[policy] min-driver`; every entry point has a CPU
+//! reference (its name appears as a string literal in the package's Rust sources — where a
+//! registration such as gate-kernels' `KernelInfo { entry: "saxpy", .. }` names it); and
+//! GPU-vs-CPU differential results when a GPU is present (else the build is only
+//! fallback-valid, and the summary says so). Also: `.cu`/`.cuh` files anywhere in the tree that
+//! no manifest covers — kernels built outside gate-build, or in crates excluded from the
+//! workspace.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::checks::kernels_build::{FoundManifest, MANIFESTS};
+use crate::lexer::{Lexer, TokenKind};
+use crate::stage::Stage;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The `cuda.contracts` check.
+#[derive(Debug)]
+pub struct CudaContracts;
+
+static META: CheckMeta = CheckMeta {
+    id: "cuda.contracts",
+    stage: Stage::Controlled,
+    summary: "PTX validates for every arch, ISA within the minimum driver, every kernel has a CPU reference, no kernel source outside gate-build",
+    fix: "register a CPU reference for each entry, raise [policy] min-driver or build with an older toolkit, and build every .cu with gate-build",
+};
+
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let (a, b) = text.split_once('.')?;
+    Some((a.parse().ok()?, b.split('.').next()?.parse().ok()?))
+}
+
+/// String literals in the Rust files under `dir` (not descending into other packages or
+/// `target`).
+fn string_literals(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .follow_links(false)
+        .filter_entry({
+            let root = dir.to_owned();
+            move |e| {
+                let p = e.path();
+                !(e.file_type().is_some_and(|t| t.is_dir())
+                    && (p.file_name().is_some_and(|n| n == "target")
+                        || (p != root && p.join("Cargo.toml").exists())))
+            }
+        })
+        .build();
+    for entry in walker.filter_map(Result::ok) {
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let Ok(src) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        for token in Lexer::new(&src) {
+            if token.kind == TokenKind::Str {
+                let text = token.text(&src);
+                if text.len() >= 2 {
+                    out.insert(String::from_utf8_lossy(&text[1..text.len() - 1]).into_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Check for CudaContracts {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn after(&self) -> &'static [&'static str] {
+        &["kernels.build"]
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let Some(kernels) = ctx.earlier.get("kernels.build") else {
+            return Outcome::skip(
+                SkipKind::NotApplicable,
+                "kernels.build did not run (--skip?): no manifests to read",
+            );
+        };
+        let Some(found) = kernels
+            .artifacts
+            .iter()
+            .find(|a| a.path == MANIFESTS)
+            .and_then(|a| serde_json::from_slice::<Vec<FoundManifest>>(&a.bytes).ok())
+        else {
+            return Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "the kernel manifests were not collected ({})",
+                    kernels.summary
+                ),
+            );
+        };
+        let mut findings = Vec::new();
+        let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut notes = Vec::new();
+        let mut any_native = false;
+        for FoundManifest { package, manifest } in &found {
+            let native = manifest["outcome"] == "native";
+            any_native |= native;
+            let member = ctx.workspace.members.iter().find(|m| &m.name == package);
+            for module in manifest["modules"].as_array().into_iter().flatten() {
+                if let Some(source) = module["source"].as_str() {
+                    covered.insert(PathBuf::from(source));
+                }
+                for header in module["headers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|h| h.as_str())
+                {
+                    covered.insert(PathBuf::from(header));
+                }
+            }
+            if !native {
+                notes.push(format!(
+                    "{package}: fallback-valid only ({})",
+                    manifest["fallback_reason"].as_str().unwrap_or("no reason")
+                ));
+                continue;
+            }
+            // ptxas per arch.
+            for module in manifest["modules"].as_array().into_iter().flatten() {
+                let name = module["name"].as_str().unwrap_or("?");
+                let source = module["source"]
+                    .as_str()
+                    .map(|s| ctx.workspace.relative(Path::new(s)))
+                    .unwrap_or_default();
+                for verdict in module["ptxas"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|v| v["ok"] != true)
+                {
+                    findings.push(
+                        Finding::error(format!(
+                            "{package}/{name}: ptxas rejects the PTX for {}",
+                            verdict["arch"].as_str().unwrap_or("?")
+                        ))
+                        .at(Location::file(source.clone()))
+                        .subject(package.clone()),
+                    );
+                }
+            }
+            // Driver requirement vs [policy] min-driver.
+            match (&ctx.config.min_driver, manifest["required_driver"]["kind"].as_str()) {
+                (None, _) => notes.push(format!("{package}: no [policy] min-driver declared; PTX needs {}", describe_driver(&manifest["required_driver"]))),
+                (Some(declared), Some("cuda")) => {
+                    let needed = manifest["required_driver"]["version"].as_str().and_then(parse_version);
+                    if needed.is_some_and(|n| n > (declared.major, declared.minor)) {
+                        findings.push(
+                            Finding::error(format!(
+                                "{package}: the PTX needs {}, newer than [policy] min-driver {declared}",
+                                describe_driver(&manifest["required_driver"])
+                            ))
+                            .subject(package.clone()),
+                        );
+                    }
+                }
+                (Some(declared), Some("unknown-newer-than-table")) => findings.push(
+                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}"))
+                        .subject(package.clone()),
+                ),
+                _ => {}
+            }
+            // Every entry has a CPU reference.
+            let literals = member.map(|m| string_literals(&m.dir)).unwrap_or_default();
+            for module in manifest["modules"].as_array().into_iter().flatten() {
+                for entry in module["ptx"]["entries"].as_array().into_iter().flatten() {
+                    let name = entry["name"].as_str().unwrap_or_default();
+                    if !literals.contains(name) {
+                        findings.push(
+                            Finding::error(format!(
+                                "{package}: kernel entry `{name}` has no CPU reference registered (no Rust source of the package names it)"
+                            ))
+                            .subject(package.clone()),
+                        );
+                    }
+                }
+            }
+        }
+        // Kernel sources no manifest covers.
+        let walker = ignore::WalkBuilder::new(&ctx.workspace.root)
+            .follow_links(false)
+            .filter_entry({
+                let target = ctx.workspace.target_dir.clone();
+                move |e| !e.path().starts_with(&target)
+            })
+            .build();
+        let mut uncovered = 0;
+        for entry in walker.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "cu" || e == "cuh") && !covered.contains(path)
+            {
+                uncovered += 1;
+                findings.push(
+                    Finding::error("CUDA source not built by gate-build in this workspace (no manifest covers it)")
+                        .at(Location::file(ctx.workspace.relative(path))),
+                );
+            }
+        }
+        let gpu = if any_native {
+            "no GPU-vs-CPU differential results in this run (run gate-kernels' smoke example on a GPU machine)"
+        } else {
+            "no native kernels"
+        };
+        if found.is_empty() && uncovered == 0 {
+            return Outcome::pass("no kernels");
+        }
+        if findings.is_empty() {
+            let mut summary = format!("{} kernel package(s) meet their contracts", found.len());
+            for note in &notes {
+                summary.push_str(&format!("; {note}"));
+            }
+            summary.push_str(&format!("; {gpu}"));
+            Outcome::pass(summary)
+        } else {
+            Outcome::fail(format!("{} kernel contract violation(s)", findings.len()))
+                .with_findings(findings)
+        }
+    }
+}
+
+fn describe_driver(required: &serde_json::Value) -> String {
+    match required["kind"].as_str() {
+        Some("cuda") => format!("CUDA {}", required["version"].as_str().unwrap_or("?")),
+        Some("unknown-newer-than-table") => "an ISA newer than gate-build's table".into(),
+        _ => "any driver".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Earlier, Status};
+    use crate::checks::testing::with_files_and_earlier;
+    use crate::config::{Config, DriverVersion};
+    use serde_json::json;
+
+    fn earlier(manifests: serde_json::Value) -> Earlier {
+        Earlier::from([(
+            "kernels.build".to_owned(),
+            Outcome::pass("x").with_artifact(MANIFESTS, serde_json::to_vec(&manifests).unwrap()),
+        )])
+    }
+
+    fn native(root_marker: &str) -> serde_json::Value {
+        json!([{ "package": "k", "manifest": {
+            "outcome": "native",
+            "required_driver": { "kind": "cuda", "version": "13.0" },
+            "modules": [{ "name": "saxpy", "source": root_marker, "headers": [],
+                "ptx": { "entries": [{ "name": "saxpy", "params": 4 }, { "name": "orphan", "params": 1 }] },
+                "ptxas": [{ "arch": "sm_80", "ok": true }] }]
+        }}])
+    }
+
+    #[test]
+    fn entries_need_cpu_references_and_ptx_must_fit_the_driver() {
+        let files = [
+            ("k/src/lib.rs", "pub const ENTRY: &str = \"saxpy\";\n"),
+            ("k/src/saxpy.cu", ""),
+            ("stray/kernel.cu", ""),
+        ];
+        let config = Config {
+            min_driver: Some(DriverVersion {
+                major: 12,
+                minor: 8,
+            }),
+            ..Config::default()
+        };
+        let outcome = with_files_and_earlier(&files, &["k"], config, |ctx| {
+            let source = ctx.workspace.root.join("k/src/saxpy.cu");
+            let earlier = earlier(native(&source.to_string_lossy()));
+            CudaContracts.run(&crate::check::Context {
+                earlier: &earlier,
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Fail);
+        let messages: Vec<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("newer than [policy] min-driver 12.8")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("`orphan` has no CPU reference")),
+            "{messages:?}"
+        );
+        assert!(
+            !messages
+                .iter()
+                .any(|m| m.contains("`saxpy` has no CPU reference")),
+            "{messages:?}"
+        );
+        let stray: Vec<_> = outcome
+            .findings
+            .iter()
+            .filter_map(|f| f.location.as_ref())
+            .map(|l| l.file.as_str())
+            .collect();
+        assert_eq!(stray, ["stray/kernel.cu"]);
+    }
+
+    #[test]
+    fn no_kernels_passes_and_fallback_is_only_fallback_valid() {
+        let none = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                earlier: &earlier(json!([])),
+                ..*ctx
+            })
+        });
+        assert_eq!(
+            (none.status, none.summary.as_str()),
+            (Status::Pass, "no kernels")
+        );
+        let fallback = json!([{ "package": "k", "manifest": { "outcome": "fallback", "fallback_reason": "nvcc not found", "modules": [] } }]);
+        let outcome = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                earlier: &earlier(fallback.clone()),
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Pass);
+        assert!(
+            outcome
+                .summary
+                .contains("fallback-valid only (nvcc not found)"),
+            "{}",
+            outcome.summary
+        );
+    }
+}
