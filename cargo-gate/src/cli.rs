@@ -147,8 +147,8 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
             let check = registry::find(&id).ok_or(GateError::UnknownCheck { id })?;
             let meta = check.meta();
             print_stdout(&format!(
-                "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\n",
-                meta.id, meta.stage, meta.summary, meta.fix
+                "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\nwaive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
+                meta.id, meta.stage, meta.summary, meta.fix, meta.id
             ));
             Ok(exit::READY)
         }
@@ -174,16 +174,20 @@ fn run_stage(stage: Stage, args: RunArgs, redactor: &mut Redactor) -> Result<i32
         skip: args.skip,
     };
     let result = engine::run(&opts, redactor)?;
+    let record = format!(
+        "{}/{}",
+        redactor.text(&result.out_dir.to_string_lossy()),
+        result.report.record
+    );
     let rendered = match args.format {
         Format::Json => render::json::render(&result.report),
+        Format::Markdown => render::markdown::render(&result.report, &record),
+        Format::Sarif => render::sarif::render(&result.report),
+        Format::Junit => render::junit::render(&result.report),
         Format::Text => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            let record_dir = format!(
-                "{}/{}",
-                redactor.text(&result.out_dir.to_string_lossy()),
-                result.report.record
-            );
+            let record_dir = record.clone();
             let duration =
                 redactor.duration(std::time::Duration::from_millis(result.report.duration_ms));
             render::text::render(

@@ -43,6 +43,29 @@ pub fn statement(
         })
         .into_iter()
         .collect();
+    // Bit i is the i-th check of the catalogue (`cargo gate checks` order); team checks
+    // follow in config order. Stable as long as ids are only ever appended.
+    let catalogue: Vec<&str> = crate::registry::metas().map(|m| m.id).collect();
+    let mut bits: u128 = 0;
+    let mut extra = catalogue.len();
+    for check in report.checks.iter() {
+        let index = catalogue
+            .iter()
+            .position(|id| *id == check.id)
+            .unwrap_or_else(|| {
+                extra += 1;
+                extra - 1
+            });
+        if check.counts_as_failure && index < 128 {
+            bits |= 1 << index;
+        }
+    }
+    let failing: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.counts_as_failure)
+        .map(|c| c.id.as_str())
+        .collect();
     let checks: Vec<Value> = report
         .checks
         .iter()
@@ -78,6 +101,7 @@ pub fn statement(
             "result": report.verdict.result,
             "exitCode": report.verdict.exit_code,
             "checks": checks,
+            "failingChecks": { "ids": failing, "bitset": format!("{bits:#x}") },
         },
     })
 }

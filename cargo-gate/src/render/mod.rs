@@ -2,6 +2,9 @@
 //! things look; nothing here decides anything.
 
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 /// Output formats of the stage commands.
@@ -11,4 +14,10 @@ pub enum Format {
     Text,
     /// `report.json`, as written into the run record.
     Json,
+    /// GitHub-flavoured Markdown (CI step summaries, pull-request comments).
+    Markdown,
+    /// SARIF 2.1.0 (code scanning).
+    Sarif,
+    /// JUnit XML (one test case per check).
+    Junit,
 }

@@ -3,6 +3,7 @@
 //! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
 
 mod errors;
+mod formats;
 mod kernels_build;
 mod pilot;
 mod record;

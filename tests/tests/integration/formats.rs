@@ -1,0 +1,72 @@
+//! Every report format on one mixed report: PASS, WARN and FAIL checks, and a waived
+//! finding next to unwaived ones.
+
+use crate::support::{Fixture, fixture};
+use insta::assert_snapshot;
+
+fn mixed() -> Fixture {
+    let fx = fixture("unsafe-outside");
+    fx.write(
+        "gate.toml",
+        r##"[boundary]
+allow-unsafe = ["ffi"]
+
+[[waiver]]
+check = "boundary.unsafe"
+match = "#[no_mangle]"
+reason = "the C entry point is reviewed"
+owner = "platform-team"
+expires = "2099-12-31"
+"##,
+    )
+    .commit();
+    fx
+}
+
+#[test]
+fn every_format_of_a_mixed_report() {
+    let fx = mixed();
+    for format in ["text", "json", "markdown", "sarif", "junit"] {
+        let run = fx.gate(&["pilot", "--format", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.transcript());
+        assert!(
+            run.stderr.is_empty(),
+            "{format}: diagnostics on stderr: {}",
+            run.stderr
+        );
+        assert_snapshot!(format!("mixed-{format}"), run.stdout);
+    }
+}
+
+#[test]
+fn sarif_and_junit_are_well_formed() {
+    let fx = mixed();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&fx.gate(&["pilot", "--format", "sarif"]).stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[index]["id"], result["ruleId"],
+            "ruleIndex points at the rule"
+        );
+    }
+    let suppressed = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .count();
+    assert_eq!(
+        suppressed, 1,
+        "the waived finding is suppressed, not dropped"
+    );
+    let junit = fx.gate(&["pilot", "--format", "junit"]).stdout;
+    assert!(junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+    assert_eq!(
+        junit.matches("<testcase ").count(),
+        junit.matches("</testcase>").count()
+    );
+    assert_eq!(junit.matches("<failure ").count(), 1);
+}
