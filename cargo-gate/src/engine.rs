@@ -155,6 +155,10 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         started_at: redactor.time(humantime::format_rfc3339_seconds(started_at).to_string()),
         duration_ms: redactor.millis(u64::try_from(started.elapsed().as_millis()).unwrap_or(0)),
         counts: Counts::of(checks.iter().map(|c| &c.status)),
+        selection: partial.then(|| crate::report::Selection {
+            only: opts.only.clone(),
+            skip: opts.skip.clone(),
+        }),
         checks,
         waivers_used: waivers_used
             .iter()

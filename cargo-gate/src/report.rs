@@ -78,6 +78,15 @@ impl Counts {
     }
 }
 
+/// The checks a partial run was restricted to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Selection {
+    /// `--only`.
+    pub only: Vec<String>,
+    /// `--skip`.
+    pub skip: Vec<String>,
+}
+
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -101,6 +110,9 @@ pub struct Report {
     pub started_at: String,
     /// Wall time of the whole run.
     pub duration_ms: u64,
+    /// `--only`/`--skip`, when given: the run is partial and cannot be READY.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Selection>,
     /// Checks in registry order.
     pub checks: Vec<CheckReport>,
     /// Waivers that covered at least one finding, by index in the config.

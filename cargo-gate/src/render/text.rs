@@ -44,6 +44,21 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         report.mode.as_str(),
         report.workspace
     );
+    if let Some(selection) = &report.selection {
+        let mut parts = Vec::new();
+        if !selection.only.is_empty() {
+            parts.push(format!("--only {}", selection.only.join(" ")));
+        }
+        if !selection.skip.is_empty() {
+            parts.push(format!("--skip {}", selection.skip.join(" ")));
+        }
+        let _ = writeln!(
+            out,
+            "partial run ({}): not a verdict for {}",
+            parts.join(", "),
+            report.stage
+        );
+    }
     out.push('\n');
     for check in &report.checks {
         let label = format!("{:<6}", check.status.as_str());
