@@ -355,7 +355,7 @@ mod tests {
         );
         assert_eq!(
             ids(plan(Stage::Pilot, &[], &["tests.pass".into()], &[]).unwrap()).len(),
-            4
+            5
         );
         assert!(matches!(
             plan(Stage::Pilot, &["nope.nope".into()], &[], &[]),

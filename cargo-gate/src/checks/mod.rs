@@ -1,16 +1,20 @@
 //! One module per check, each with the same shape: a unit struct, its `CheckMeta`, and `run`.
 
 pub mod boundary_unsafe;
+pub mod ci_locked;
 pub mod config_valid;
 pub mod cuda_contracts;
 pub mod custom;
+pub mod deps_pinned;
 pub mod failure_paths;
 pub mod kernels_build;
 pub mod lockfile_locked;
 pub mod observability_log;
 pub mod policy_profile;
+pub mod profile_cargo;
 pub mod repro_environment;
 pub mod tests_pass;
+pub mod toolchain_pinned;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -1,0 +1,1029 @@
+//! `ci.locked`: every cargo build, test, run, check, clippy, bench, install, doc and
+//! `nextest run` in the CI configuration passes `--locked` or `--frozen` (or `--offline` when
+//! Cargo.lock exists), so CI builds exactly the committed lockfile.
+//!
+//! Read as YAML (`serde_yaml::Value`, merge keys applied):
+//!
+//! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
+//! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
+//!   (nested lists from anchors flattened; hidden `.template` jobs included, since jobs
+//!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.
+//!
+//! Each script is split into lines (a trailing `\` continues a line) and each line into shell
+//! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected); a command whose word
+//! is `cargo` (or a path ending in `/cargo`), with an optional `+toolchain`, is an invocation.
+//! Flags after a bare `--` belong to the program, not cargo, and do not count. An invocation
+//! whose flags come partly from an expansion (`$VAR`, `${{ … }}`) cannot be judged and warns;
+//! `cargo xtask …` (an alias running commands the gate cannot see) is listed as a note.
+//!
+//! serde_yaml gives no positions, so each script line is found in the raw file by searching
+//! from the previous line's position onward (YAML comment lines skipped); the column is that
+//! of `cargo`. A file that is not valid YAML fails with the parser's line and column. No CI
+//! configuration at all warns: nothing shows how CI builds.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::stage::Stage;
+use serde_yaml::Value;
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The `ci.locked` check.
+#[derive(Debug)]
+pub struct CiLocked;
+
+static META: CheckMeta = CheckMeta {
+    id: "ci.locked",
+    stage: Stage::Controlled,
+    summary: "every cargo build/test/run/check/clippy/bench/install/doc/nextest call in CI \
+              configs passes --locked or --frozen",
+    fix: "add --locked to each cargo command in .github/workflows/*.yml and .gitlab-ci.yml \
+          (`cargo gate init` writes a CI workflow that does)",
+};
+
+const GITHUB_DIR: &str = ".github/workflows";
+const GITLAB_FILE: &str = ".gitlab-ci.yml";
+
+/// Subcommands that resolve dependencies and build, so may rewrite or ignore Cargo.lock
+/// without `--locked` (with their built-in short aliases).
+const JUDGED: &[(&str, &str)] = &[
+    ("build", "build"),
+    ("b", "build"),
+    ("test", "test"),
+    ("t", "test"),
+    ("run", "run"),
+    ("r", "run"),
+    ("check", "check"),
+    ("c", "check"),
+    ("clippy", "clippy"),
+    ("bench", "bench"),
+    ("install", "install"),
+    ("doc", "doc"),
+    ("d", "doc"),
+];
+
+/// Global options that take a separate value (`cargo --config k=v build`).
+const GLOBAL_WITH_VALUE: &[&str] = &["--color", "--config", "-Z", "-C"];
+
+/// GitLab top-level keys that are not jobs.
+const GITLAB_KEYWORDS: &[&str] = &[
+    "after_script",
+    "before_script",
+    "cache",
+    "default",
+    "image",
+    "include",
+    "services",
+    "stages",
+    "variables",
+    "workflow",
+    "spec",
+];
+
+impl Check for CiLocked {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let root = &ctx.workspace.root;
+        let files = match ci_files(root) {
+            Ok(files) => files,
+            Err(finding) => {
+                return Outcome::fail("CI configuration unreadable").with_finding(finding);
+            }
+        };
+        if files.is_empty() {
+            return Outcome::warn(format!(
+                "no CI configuration ({GITHUB_DIR}/*.yml or {GITLAB_FILE}): nothing shows that \
+                 CI builds with --locked"
+            ))
+            .with_finding(
+                Finding::warning(
+                    "no CI configuration found (fix: `cargo gate init` writes one whose cargo \
+                     calls pass --locked)",
+                )
+                .at(Location::file(GITHUB_DIR)),
+            );
+        }
+        let mut judge = Judge {
+            lock_exists: root.join("Cargo.lock").is_file(),
+            ..Judge::default()
+        };
+        for (rel, text) in &files {
+            match parse(rel, text) {
+                Ok(scripts) => judge.file(rel, text, &scripts),
+                Err(finding) => {
+                    judge.malformed += 1;
+                    judge.findings.push(finding);
+                }
+            }
+        }
+        judge.outcome(&files)
+    }
+}
+
+/// The tally over all CI files.
+#[derive(Debug, Default)]
+struct Judge {
+    lock_exists: bool,
+    findings: Vec<Finding>,
+    /// Invocations judged (locked or not).
+    judged: usize,
+    malformed: usize,
+    unlocked: usize,
+    unjudgeable: usize,
+    /// Located invocations already judged (file, byte offset, command): the same written line
+    /// reached again through a YAML alias or merge key counts once.
+    seen: HashSet<(String, usize, String)>,
+}
+
+impl Judge {
+    fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
+        let mut cursor = 0;
+        for script in scripts {
+            for line in logical_lines(&script.text) {
+                // Text reached through an alias or a merge key is written earlier in the file
+                // (YAML anchors precede their aliases): look behind the cursor for it.
+                let found = if script.merged {
+                    locate(text, 0, cursor, line.first_physical)
+                } else if let Some(found) = locate(text, cursor, text.len(), line.first_physical) {
+                    cursor = found.0 + line.first_physical.len();
+                    Some(found)
+                } else {
+                    locate(text, 0, cursor, line.first_physical)
+                };
+                for invocation in invocations(&line.text, self.lock_exists) {
+                    self.invocation(rel, text, &script.context, &line, found, invocation);
+                }
+            }
+        }
+    }
+
+    fn invocation(
+        &mut self,
+        rel: &str,
+        text: &str,
+        context: &str,
+        line: &LogicalLine<'_>,
+        found: Option<(usize, u32)>,
+        invocation: Invocation,
+    ) {
+        let location = match found {
+            Some((offset, start_column)) => {
+                let key = (
+                    rel.to_owned(),
+                    offset + invocation.offset,
+                    invocation.command.clone(),
+                );
+                if !self.seen.insert(key) {
+                    return;
+                }
+                let column = if invocation.offset < line.first_physical_len {
+                    start_column + count_chars(&line.text[..invocation.offset])
+                } else {
+                    start_column
+                };
+                let (line_no, _) = crate::config::line_col(text, offset);
+                Location::at(rel, line_no, column)
+            }
+            None => Location::file(rel),
+        };
+        let what = format!("`{}` ({context})", invocation.command);
+        match invocation.kind {
+            Kind::Alias => self.findings.push(
+                Finding::note(format!(
+                    "{what} runs a cargo alias whose commands the gate cannot see; not judged"
+                ))
+                .at(location),
+            ),
+            Kind::Judged { locked: true, .. } => self.judged += 1,
+            Kind::Judged {
+                locked: false,
+                expansion: Some(var),
+            } => {
+                self.judged += 1;
+                self.unjudgeable += 1;
+                self.findings.push(
+                    Finding::warning(format!(
+                        "{what} has no --locked or --frozen, but its flags come partly from \
+                         `{var}`, which the gate cannot expand (fix: write --locked literally)"
+                    ))
+                    .at(location),
+                );
+            }
+            Kind::Judged {
+                locked: false,
+                expansion: None,
+            } => {
+                self.judged += 1;
+                self.unlocked += 1;
+                let alternatives = if self.lock_exists {
+                    ", --frozen or --offline"
+                } else {
+                    " or --frozen"
+                };
+                self.findings.push(
+                    Finding::error(format!(
+                        "{what} does not pass --locked{alternatives}: CI may resolve \
+                         dependencies afresh instead of building Cargo.lock (fix: add --locked)"
+                    ))
+                    .at(location),
+                );
+            }
+        }
+    }
+
+    fn outcome(self, files: &[(String, String)]) -> Outcome {
+        let names: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+        let judged = self.judged;
+        let checked = format!(
+            "{judged} cargo invocation(s) in {} CI file(s) ({})",
+            files.len(),
+            names.join(", ")
+        );
+        if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            let mut parts = Vec::new();
+            if self.unlocked > 0 {
+                parts.push(format!(
+                    "{} of {judged} cargo invocation(s) lack --locked",
+                    self.unlocked
+                ));
+            }
+            if self.malformed > 0 {
+                parts.push(format!("{} CI file(s) are not valid YAML", self.malformed));
+            }
+            return Outcome::fail(parts.join("; ")).with_findings(self.findings);
+        }
+        if judged == 0 {
+            return Outcome::warn(format!(
+                "no cargo build/test/run invocation found in {} CI file(s) ({}): nothing to judge",
+                files.len(),
+                names.join(", ")
+            ))
+            .with_findings(self.findings);
+        }
+        if self.unjudgeable > 0 {
+            return Outcome::warn(format!(
+                "{checked}: {} cannot be judged (flags from variables), the rest pass \
+                 --locked/--frozen",
+                self.unjudgeable
+            ))
+            .with_findings(self.findings);
+        }
+        Outcome::pass(format!("{checked} all pass --locked/--frozen")).with_findings(self.findings)
+    }
+}
+
+/// The CI files, workspace-relative and sorted, with their text.
+fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
+    let mut paths = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join(GITHUB_DIR)) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+            if is_yaml && entry.path().is_file() {
+                paths.push(format!("{GITHUB_DIR}/{name}"));
+            }
+        }
+    }
+    paths.sort();
+    if root.join(GITLAB_FILE).is_file() {
+        paths.push(GITLAB_FILE.to_owned());
+    }
+    paths
+        .into_iter()
+        .map(|rel| match std::fs::read_to_string(root.join(&rel)) {
+            Ok(text) => Ok((rel, text)),
+            Err(e) => {
+                Err(Finding::error(format!("{rel} could not be read: {e}")).at(Location::file(rel)))
+            }
+        })
+        .collect()
+}
+
+/// One script (a `run:` or a `script:` item) and where it sits, in words.
+#[derive(Debug)]
+struct Script {
+    context: String,
+    text: String,
+    /// Reached through a merge key (`<<: *template`): written earlier in the file.
+    merged: bool,
+}
+
+/// Parses a CI file into its scripts, in document order.
+fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
+    let doc: Value = serde_yaml::from_str(text).map_err(|e| {
+        let location = e.location().map_or_else(
+            || Location::file(rel),
+            |l| Location::at(rel, to_u32(l.line()), to_u32(l.column())),
+        );
+        Finding::error(format!("{rel} is not valid YAML: {e}")).at(location)
+    })?;
+    let mut scripts = Vec::new();
+    if rel == GITLAB_FILE {
+        gitlab_scripts(&doc, &mut scripts);
+    } else {
+        github_scripts(&doc, &mut scripts);
+    }
+    Ok(scripts)
+}
+
+fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
+    let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else {
+        return;
+    };
+    for (job, body) in jobs {
+        let job = key_name(job);
+        let Some(steps) = body.get("steps").and_then(Value::as_sequence) else {
+            continue;
+        };
+        for (index, step) in steps.iter().enumerate() {
+            let Some(run) = step.get("run").and_then(Value::as_str) else {
+                continue;
+            };
+            let step_name = match step.get("name").and_then(Value::as_str) {
+                Some(name) => format!("step `{name}`"),
+                None => format!("step {}", index + 1),
+            };
+            out.push(Script {
+                context: format!("job `{job}`, {step_name}"),
+                text: run.to_owned(),
+                merged: false,
+            });
+        }
+    }
+}
+
+fn gitlab_scripts(doc: &Value, out: &mut Vec<Script>) {
+    let Some(top) = doc.as_mapping() else {
+        return;
+    };
+    for (key, body) in top {
+        let name = key_name(key);
+        match name.as_str() {
+            "before_script" | "after_script" => {
+                script_items(body, &format!("top-level `{name}`"), false, out);
+            }
+            "default" => {
+                for part in ["before_script", "after_script"] {
+                    if let Some(items) = body.get(part) {
+                        script_items(items, &format!("`default:{part}`"), false, out);
+                    }
+                }
+            }
+            _ if GITLAB_KEYWORDS.contains(&name.as_str()) => {}
+            _ => job_scripts(body, &name, false, 0, out),
+        }
+    }
+}
+
+/// A GitLab job's scripts in document order (so the raw-text search moves forward), and those
+/// of the templates it merges in with `<<`, which are written earlier in the file.
+fn job_scripts(body: &Value, name: &str, merged: bool, depth: usize, out: &mut Vec<Script>) {
+    let Some(job) = body.as_mapping() else {
+        return;
+    };
+    for (part, items) in job {
+        let part = key_name(part);
+        match part.as_str() {
+            "script" | "before_script" | "after_script" => {
+                let context = if merged {
+                    format!("job `{name}`, `{part}` merged in with `<<`")
+                } else {
+                    format!("job `{name}`, `{part}`")
+                };
+                script_items(items, &context, merged, out);
+            }
+            // serde_yaml has already replaced the alias by a copy; a bound on the depth keeps a
+            // pathological document from recursing without end.
+            "<<" if depth < 16 => {
+                let templates = match items {
+                    Value::Sequence(all) => all.iter().collect(),
+                    one => vec![one],
+                };
+                for template in templates {
+                    job_scripts(template, name, true, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A script entry: a string, or a list of them (nested lists come from anchors).
+/// `!reference [...]` tags are not followed: the script they name is judged where it is
+/// written.
+fn script_items(value: &Value, context: &str, merged: bool, out: &mut Vec<Script>) {
+    match value {
+        Value::String(text) => out.push(Script {
+            context: context.to_owned(),
+            text: text.clone(),
+            merged,
+        }),
+        Value::Sequence(items) => {
+            for item in items {
+                script_items(item, context, merged, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn key_name(key: &Value) -> String {
+    match key {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default(),
+    }
+}
+
+/// One shell line, continuations joined, and the first physical line to find it by.
+#[derive(Debug)]
+struct LogicalLine<'a> {
+    text: String,
+    first_physical: &'a str,
+    /// Length of the first physical line's part in `text`.
+    first_physical_len: usize,
+}
+
+fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
+    let mut out = Vec::new();
+    let mut lines = script.lines();
+    while let Some(first) = lines.next() {
+        let first = first.trim();
+        if first.is_empty() || first.starts_with('#') {
+            continue;
+        }
+        let mut text = String::new();
+        let mut current = first;
+        let mut first_physical_len = None;
+        loop {
+            match current.strip_suffix('\\') {
+                Some(head) => {
+                    text.push_str(head);
+                    text.push(' ');
+                    first_physical_len.get_or_insert(text.len());
+                    match lines.next() {
+                        Some(next) => current = next.trim(),
+                        None => break,
+                    }
+                }
+                None => {
+                    text.push_str(current);
+                    first_physical_len.get_or_insert(text.len());
+                    break;
+                }
+            }
+        }
+        out.push(LogicalLine {
+            text,
+            first_physical: first,
+            first_physical_len: first_physical_len.unwrap_or(0),
+        });
+    }
+    out
+}
+
+/// What a cargo invocation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// A subcommand that builds: whether it is locked, and the first expansion among its
+    /// arguments (which might hold the flag).
+    Judged {
+        locked: bool,
+        expansion: Option<String>,
+    },
+    /// `cargo xtask …`.
+    Alias,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Invocation {
+    /// Byte offset of `cargo` in the line.
+    offset: usize,
+    /// The command as written, from `cargo` to the end of its shell command.
+    command: String,
+    kind: Kind,
+}
+
+/// A word of a shell line: its text with quotes removed, and its byte offset.
+#[derive(Debug)]
+struct Word {
+    text: String,
+    offset: usize,
+    end: usize,
+}
+
+/// Splits a line into shell commands, each a list of words. Quotes group words and hide
+/// separators; a backslash escapes the next character.
+fn commands(line: &str) -> Vec<Vec<Word>> {
+    let mut out = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut current: Option<Word> = None;
+    let mut quote: Option<char> = None;
+    let mut previous = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let before = previous.replace(c);
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            } else if let Some(w) = current.as_mut() {
+                w.text.push(c);
+            }
+            if let Some(w) = current.as_mut() {
+                w.end = i + c.len_utf8();
+            }
+            continue;
+        }
+        // `2>&1` and `&>` are redirections, not `&` separators.
+        let redirection =
+            c == '&' && (before == Some('>') || chars.peek().is_some_and(|(_, next)| *next == '>'));
+        let separator = matches!(c, ';' | '|' | '&' | '(' | ')' | '`') && !redirection;
+        if c.is_whitespace() || separator {
+            if let Some(w) = current.take() {
+                words.push(w);
+            }
+            if separator && !words.is_empty() {
+                out.push(std::mem::take(&mut words));
+            }
+            continue;
+        }
+        let word = current.get_or_insert_with(|| Word {
+            text: String::new(),
+            offset: i,
+            end: i,
+        });
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '\\' => {
+                if let Some((_, next)) = chars.next() {
+                    word.text.push(next);
+                }
+            }
+            _ => word.text.push(c),
+        }
+        word.end = chars.peek().map_or(line.len(), |(j, _)| *j);
+    }
+    if let Some(w) = current.take() {
+        words.push(w);
+    }
+    if !words.is_empty() {
+        out.push(words);
+    }
+    out
+}
+
+/// The cargo invocations of one logical line that the check judges or notes. `--offline`
+/// counts as locked only when there is a Cargo.lock (`offline_locks`): without one, an
+/// offline build resolves afresh from whatever is cached.
+fn invocations(line: &str, offline_locks: bool) -> Vec<Invocation> {
+    let mut out = Vec::new();
+    for words in commands(line) {
+        let Some(start) = words.iter().position(|w| is_cargo(&w.text)) else {
+            continue;
+        };
+        let args = &words[start + 1..];
+        let mut i = 0;
+        if args.get(i).is_some_and(|w| w.text.starts_with('+')) {
+            i += 1;
+        }
+        // Global options may precede the subcommand.
+        while let Some(word) = args.get(i) {
+            if !word.text.starts_with('-') || word.text == "--" {
+                break;
+            }
+            i += if GLOBAL_WITH_VALUE.contains(&word.text.as_str()) {
+                2
+            } else {
+                1
+            };
+        }
+        let Some(sub) = args.get(i) else {
+            continue;
+        };
+        let judged = if let Some((_, name)) = JUDGED.iter().find(|(s, _)| *s == sub.text) {
+            Some(*name)
+        } else if sub.text == "nextest" {
+            args[i + 1..]
+                .iter()
+                .find(|w| !w.text.starts_with('-'))
+                .filter(|w| w.text == "run" || w.text == "r")
+                .map(|_| "nextest run")
+        } else {
+            None
+        };
+        let kind = match judged {
+            Some(_) => {
+                // Everything after a bare `--` goes to the program being run.
+                let own = args.iter().take_while(|w| w.text != "--");
+                let mut locked = false;
+                let mut expansion = None;
+                for word in own {
+                    match word.text.as_str() {
+                        "--locked" | "--frozen" => locked = true,
+                        "--offline" if offline_locks => locked = true,
+                        _ => {}
+                    }
+                    if expansion.is_none() && word.text.contains('$') {
+                        expansion = Some(word.text.clone());
+                    }
+                }
+                Kind::Judged { locked, expansion }
+            }
+            None if sub.text == "xtask" => Kind::Alias,
+            None => continue,
+        };
+        let first = &words[start];
+        let last = words.last().map_or(first.end, |w| w.end);
+        out.push(Invocation {
+            offset: first.offset,
+            command: line[first.offset..last].trim().to_owned(),
+            kind,
+        });
+    }
+    out
+}
+
+fn is_cargo(word: &str) -> bool {
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    base == "cargo" || base == "cargo.exe"
+}
+
+/// Finds `needle` starting in `text[from..to]`, outside YAML comment lines: the byte offset
+/// of the match and its 1-based column. A match that ends its raw line (up to a closing
+/// quote or comment) is preferred over one that is only a prefix of a longer line.
+fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u32)> {
+    if needle.is_empty() || from >= to || to > text.len() {
+        return None;
+    }
+    let mut first = None;
+    let mut search = from;
+    while let Some(found) = text.get(search..).and_then(|rest| rest.find(needle)) {
+        if search + found >= to {
+            break;
+        }
+        let offset = search + found;
+        search = offset + needle.len().max(1);
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        if text[line_start..offset].trim_start().starts_with('#') {
+            continue;
+        }
+        let column = count_chars(&text[line_start..offset]) + 1;
+        let rest = text[offset + needle.len()..line_end].trim();
+        let ends_line =
+            rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| c == '"' || c == '\'');
+        if ends_line {
+            return Some((offset, column));
+        }
+        first.get_or_insert((offset, column));
+    }
+    first
+}
+
+fn count_chars(text: &str) -> u32 {
+    to_u32(text.chars().count())
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+    use crate::checks::testing::with_files;
+    use crate::config::Config;
+
+    fn run(files: &[(&str, &str)]) -> Outcome {
+        with_files(files, &["app"], Config::default(), |ctx| CiLocked.run(ctx))
+    }
+
+    /// `LOCATION SEVERITY MESSAGE-START` for each finding, for compact assertions.
+    fn listed(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .findings
+            .iter()
+            .map(|f| {
+                let at = f
+                    .location
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let command = f.message.split(')').next().unwrap_or_default();
+                format!("{at} {:?} {command})", f.severity)
+            })
+            .collect()
+    }
+
+    fn kinds(line: &str) -> Vec<(String, Kind)> {
+        invocations(line, true)
+            .into_iter()
+            .map(|i| (i.command, i.kind))
+            .collect()
+    }
+
+    fn judged(locked: bool) -> Kind {
+        Kind::Judged {
+            locked,
+            expansion: None,
+        }
+    }
+
+    #[test]
+    fn invocations_in_shell_lines() {
+        let cases: &[(&str, &[(&str, Kind)])] = &[
+            (
+                "cargo build --release",
+                &[("cargo build --release", judged(false))],
+            ),
+            (
+                "cargo build --locked",
+                &[("cargo build --locked", judged(true))],
+            ),
+            (
+                "cargo +nightly test --frozen",
+                &[("cargo +nightly test --frozen", judged(true))],
+            ),
+            (
+                "cargo --locked -v check",
+                &[("cargo --locked -v check", judged(true))],
+            ),
+            (
+                "cargo --color always clippy",
+                &[("cargo --color always clippy", judged(false))],
+            ),
+            ("cargo t --offline", &[("cargo t --offline", judged(true))]),
+            (
+                "cargo run -- --locked",
+                &[("cargo run -- --locked", judged(false))],
+            ),
+            (
+                "cargo nextest run --locked",
+                &[("cargo nextest run --locked", judged(true))],
+            ),
+            (
+                "cargo nextest r --profile ci",
+                &[("cargo nextest r --profile ci", judged(false))],
+            ),
+            (
+                "cargo build 2>&1 | tee build.log",
+                &[("cargo build 2>&1", judged(false))],
+            ),
+            ("cargo nextest list", &[]),
+            (
+                "cargo install cargo-deny",
+                &[("cargo install cargo-deny", judged(false))],
+            ),
+            (
+                "cargo fmt --check && cargo doc",
+                &[("cargo doc", judged(false))],
+            ),
+            (
+                "cargo build --locked; cargo test | tee log",
+                &[
+                    ("cargo build --locked", judged(true)),
+                    ("cargo test", judged(false)),
+                ],
+            ),
+            (
+                "RUSTFLAGS=-Dwarnings ~/.cargo/bin/cargo bench",
+                &[("~/.cargo/bin/cargo bench", judged(false))],
+            ),
+            ("rustup run stable cargo b", &[("cargo b", judged(false))]),
+            ("cargo xtask ci", &[("cargo xtask ci", Kind::Alias)]),
+            ("echo \"cargo build\"", &[]),
+            ("cargo --version", &[]),
+            ("which cargo", &[]),
+            (
+                "cargo test --features 'a b' $EXTRA",
+                &[(
+                    "cargo test --features 'a b' $EXTRA",
+                    Kind::Judged {
+                        locked: false,
+                        expansion: Some("$EXTRA".to_owned()),
+                    },
+                )],
+            ),
+            ("(cd sub && cargo check)", &[("cargo check", judged(false))]),
+        ];
+        for (line, expected) in cases {
+            let expected: Vec<(String, Kind)> = expected
+                .iter()
+                .map(|(c, k)| ((*c).to_owned(), k.clone()))
+                .collect();
+            assert_eq!(kinds(line), expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn offline_counts_only_with_a_lockfile() {
+        let offline = |lock| invocations("cargo test --offline", lock)[0].kind.clone();
+        assert_eq!(offline(true), judged(true));
+        assert_eq!(offline(false), judged(false));
+        let outcome = run(&[(
+            ".github/workflows/ci.yml",
+            "jobs:\n  a:\n    steps:\n      - run: cargo test --offline\n",
+        )]);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("does not pass --locked or --frozen:"),
+            "{}",
+            outcome.findings[0].message
+        );
+    }
+
+    #[test]
+    fn continuation_lines_join_and_comments_drop() {
+        let lines = logical_lines("# setup\ncargo build \\\n  --locked\n\necho done\n");
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["cargo build  --locked", "echo done"]);
+        assert_eq!(lines[0].first_physical, "cargo build \\");
+    }
+
+    const GITHUB: &str = "\
+name: ci
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      # - run: cargo build
+      - name: Build
+        run: cargo build --locked
+      - run: |
+          cargo fmt --check
+          cargo test --workspace
+          cargo build
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: cargo clippy -- -D warnings
+      - run: cargo build
+";
+
+    #[test]
+    fn github_steps_are_judged_at_their_lines() {
+        let outcome = run(&[(".github/workflows/ci.yml", GITHUB)]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.summary, "4 of 5 cargo invocation(s) lack --locked");
+        assert_eq!(
+            listed(&outcome),
+            [
+                ".github/workflows/ci.yml:13:11 Error `cargo test --workspace` (job `test`, step 3)",
+                ".github/workflows/ci.yml:14:11 Error `cargo build` (job `test`, step 3)",
+                ".github/workflows/ci.yml:18:14 Error `cargo clippy -- -D warnings` (job `lint`, step 1)",
+                ".github/workflows/ci.yml:19:14 Error `cargo build` (job `lint`, step 2)",
+            ]
+        );
+        assert!(outcome.findings[0].message.ends_with("(fix: add --locked)"));
+    }
+
+    const GITLAB: &str = "\
+stages: [test]
+variables:
+  CARGO_HOME: .cargo
+.setup: &setup
+  - cargo build --release
+.rust: &rust
+  before_script:
+    - cargo fetch
+    - cargo build --locked
+  script:
+    - cargo clippy
+default:
+  before_script:
+    - rustup show
+test:
+  <<: *rust
+  before_script: *setup
+  script:
+    - cargo test
+    - |
+      cargo xtask ci
+      cargo check --frozen
+  after_script: cargo doc --no-deps
+";
+
+    #[test]
+    fn gitlab_jobs_templates_aliases_and_defaults_are_judged_once_where_written() {
+        let outcome = run(&[(GITLAB_FILE, GITLAB), ("Cargo.lock", "")]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(
+            listed(&outcome),
+            [
+                ".gitlab-ci.yml:11:7 Error `cargo clippy` (job `.rust`, `script`)",
+                ".gitlab-ci.yml:5:5 Error `cargo build --release` (job `test`, `before_script`)",
+                ".gitlab-ci.yml:19:7 Error `cargo test` (job `test`, `script`)",
+                ".gitlab-ci.yml:21:7 Note `cargo xtask ci` (job `test`, `script`)",
+                ".gitlab-ci.yml:23:17 Error `cargo doc --no-deps` (job `test`, `after_script`)",
+            ]
+        );
+        // The template merged into `test` is not counted again.
+        assert_eq!(outcome.summary, "4 of 6 cargo invocation(s) lack --locked");
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("--frozen or --offline")
+        );
+    }
+
+    #[test]
+    fn everything_locked_passes_with_counts() {
+        let outcome = run(&[
+            (
+                ".github/workflows/ci.yaml",
+                "jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n",
+            ),
+            (
+                ".github/workflows/release.yml",
+                "jobs:\n  b:\n    steps:\n      - run: cargo build --release --locked\n      - run: cargo xtask dist\n",
+            ),
+            (".github/workflows/notes.txt", "cargo build\n"),
+        ]);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "2 cargo invocation(s) in 2 CI file(s) (.github/workflows/ci.yaml, \
+             .github/workflows/release.yml) all pass --locked/--frozen"
+        );
+        assert_eq!(outcome.findings.len(), 1, "the xtask note");
+    }
+
+    #[test]
+    fn warnings_for_no_config_no_invocations_and_expansions() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[],
+                "no CI configuration (.github/workflows/*.yml or .gitlab-ci.yml)",
+            ),
+            (
+                &[(
+                    ".github/workflows/ci.yml",
+                    "jobs:\n  a:\n    steps:\n      - run: make\n",
+                )],
+                "no cargo build/test/run invocation found in 1 CI file(s)",
+            ),
+            (
+                &[(
+                    ".github/workflows/ci.yml",
+                    "jobs:\n  a:\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
+                )],
+                "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+            ),
+        ];
+        for (files, summary) in cases {
+            let outcome = run(files);
+            assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+            assert!(outcome.summary.starts_with(summary), "{}", outcome.summary);
+        }
+        let none = run(&[]);
+        assert!(
+            none.findings[0]
+                .message
+                .contains("`cargo gate init` writes one")
+        );
+    }
+
+    #[test]
+    fn malformed_yaml_fails_with_the_parser_position() {
+        let outcome = run(&[
+            (".github/workflows/ci.yml", "jobs:\n  a: [1\n  b: 2\n"),
+            (GITLAB_FILE, "test:\n  script: cargo test --locked\n"),
+        ]);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "1 CI file(s) are not valid YAML");
+        let finding = &outcome.findings[0];
+        assert!(
+            finding
+                .message
+                .starts_with(".github/workflows/ci.yml is not valid YAML: ")
+        );
+        assert!(finding.message.contains("line 3"), "{}", finding.message);
+        let location = finding.location.as_ref().unwrap();
+        assert_eq!(
+            (location.file.as_str(), location.line),
+            (".github/workflows/ci.yml", Some(3))
+        );
+    }
+
+    #[test]
+    fn locate_prefers_whole_lines_and_skips_comments() {
+        let text = "# cargo build\nrun: cargo build --release\nrun: cargo build\n";
+        let end = text.len();
+        let (offset, column) = locate(text, 0, end, "cargo build").unwrap();
+        assert_eq!(crate::config::line_col(text, offset), (3, 6));
+        assert_eq!(column, 6);
+        assert_eq!(locate(text, offset + 1, end, "cargo build"), None);
+        assert_eq!(locate(text, 0, end, "cargo nothing"), None);
+        // Only the prefix match on line 2 lies before line 3.
+        let (before, _) = locate(text, 0, offset, "cargo build").unwrap();
+        assert_eq!(crate::config::line_col(text, before), (2, 6));
+    }
+}

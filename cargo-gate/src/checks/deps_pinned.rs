@@ -1,0 +1,705 @@
+//! `deps.pinned`: every dependency the manifests declare names a fixed source — no git
+//! dependency without `rev`, no `*` or upper-unbounded requirement, no path dependency
+//! outside the workspace root, no registry off the allow-list.
+//!
+//! Judged from the manifests alone (the root `Cargo.toml` and each member's), so it works
+//! where the lockfile cannot be resolved. Tables read: `[dependencies]`,
+//! `[dev-dependencies]`, `[build-dependencies]` (and their legacy `_` spellings), the same
+//! under `[target.<cfg>]`, and, in the root manifest, `[workspace.dependencies]` and
+//! `[patch.<source>]`. A member's `dep.workspace = true` is judged once, at the workspace
+//! table.
+//!
+//! | declared | finding |
+//! |---|---|
+//! | `git` without `rev` (`branch`/`tag`/nothing) | the commit can move |
+//! | `rev` that is not a commit hash (7–40 hex digits) | a ref name is not a pin |
+//! | `version = "*"` | any version is accepted |
+//! | only `>`/`>=` comparators (`>= 1.2`) | no upper bound |
+//! | `path` resolving outside the workspace root (symlinks followed) | the code is not part of the workspace |
+//! | `registry` other than `crates-io`, or any `registry-index` | source off the allow-list |
+//!
+//! The registry allow-list is [`ALLOWED_REGISTRIES`]: crates.io only. There is no
+//! configuration key for it yet; a dependency on another registry can be waived meanwhile.
+//! Source replacement in `.cargo/config.toml` is not looked at.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::config::line_col;
+use crate::stage::Stage;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// The `deps.pinned` check.
+#[derive(Debug)]
+pub struct DepsPinned;
+
+static META: CheckMeta = CheckMeta {
+    id: "deps.pinned",
+    stage: Stage::Controlled,
+    summary: "no git dependency without rev, no `*` or unbounded requirement, no path dependency \
+              outside the workspace, registries on the allow-list",
+    fix: "pin git dependencies with `rev = \"<commit>\"`, give version requirements an upper \
+          bound (\"1.2\" means >=1.2, <2), vendor path dependencies into the workspace, and use \
+          crates.io (or waive a private registry)",
+};
+
+/// Registries dependencies may come from. There is no configuration key yet: crates.io only.
+pub const ALLOWED_REGISTRIES: &[&str] = &["crates-io"];
+
+const KINDS: &[&str] = &[
+    "dependencies",
+    "dev-dependencies",
+    "dev_dependencies",
+    "build-dependencies",
+    "build_dependencies",
+];
+
+impl Check for DepsPinned {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let ws = ctx.workspace;
+        let root = canonical(&ws.root);
+        // The root manifest first, then each member's (the root package, when there is one,
+        // is the same file and is read once).
+        let mut manifests = vec![(ws.manifest_path.clone(), None)];
+        for member in &ws.members {
+            let path = member.dir.join("Cargo.toml");
+            if canonical(&path) == canonical(&ws.manifest_path) {
+                manifests[0].1 = Some(member.name.clone());
+            } else {
+                manifests.push((path, Some(member.name.clone())));
+            }
+        }
+        let mut tally = Tally::default();
+        let mut findings = Vec::new();
+        for (index, (path, member)) in manifests.iter().enumerate() {
+            let rel = relative(&ws.root, path);
+            let text = match std::fs::read_to_string(path) {
+                Ok(text) => text,
+                Err(e) => {
+                    findings.push(
+                        Finding::error(format!("{rel} could not be read: {e}"))
+                            .at(Location::file(rel)),
+                    );
+                    continue;
+                }
+            };
+            let doc = match DeTable::parse(&text) {
+                Ok(doc) => doc.into_inner(),
+                Err(e) => {
+                    let location = e
+                        .span()
+                        .map_or_else(|| Location::file(rel.clone()), |s| at(&rel, &text, s.start));
+                    findings.push(
+                        Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
+                            .at(location),
+                    );
+                    continue;
+                }
+            };
+            tally.manifests += 1;
+            let manifest = Manifest {
+                rel: &rel,
+                text: &text,
+                dir: path.parent().map_or_else(|| root.clone(), canonical),
+                root: &root,
+                owner: member.clone(),
+            };
+            let first = findings.len();
+            manifest.judge(&doc, index == 0, &mut tally, &mut findings);
+            // Tables come out sorted by key; the report reads better in file order.
+            findings[first..].sort_by_key(|f| f.location.as_ref().and_then(|l| l.line));
+        }
+        let counts = format!(
+            "{} dependency declaration(s) in {} manifest(s): {} registry, {} git, {} path",
+            tally.total(),
+            tally.manifests,
+            tally.registry,
+            tally.git,
+            tally.path
+        );
+        if findings.is_empty() {
+            Outcome::pass(format!(
+                "{counts}; every git dependency pinned by rev, every requirement bounded, every \
+                 path inside the workspace, every registry on the allow-list (crates-io)"
+            ))
+        } else {
+            Outcome::fail(format!("{} unpinned of {counts}", findings.len()))
+                .with_findings(findings)
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    manifests: usize,
+    registry: usize,
+    git: usize,
+    path: usize,
+}
+
+impl Tally {
+    fn total(&self) -> usize {
+        self.registry + self.git + self.path
+    }
+}
+
+/// One manifest being judged.
+#[derive(Debug)]
+struct Manifest<'a> {
+    rel: &'a str,
+    text: &'a str,
+    /// Its directory (canonical), against which `path` is resolved.
+    dir: PathBuf,
+    /// The workspace root (canonical).
+    root: &'a Path,
+    /// The member it belongs to; `None` for a virtual root manifest.
+    owner: Option<String>,
+}
+
+impl Manifest<'_> {
+    fn judge(&self, doc: &DeTable<'_>, is_root: bool, tally: &mut Tally, out: &mut Vec<Finding>) {
+        for kind in KINDS {
+            if let Some(table) = doc.get(*kind) {
+                self.table(&format!("[{kind}]"), table, tally, out);
+            }
+        }
+        if let Some(DeValue::Table(targets)) = doc.get("target").map(Spanned::get_ref) {
+            for (cfg, body) in targets {
+                let DeValue::Table(body) = body.get_ref() else {
+                    continue;
+                };
+                for kind in KINDS {
+                    if let Some(table) = body.get(*kind) {
+                        let name = format!("[target.'{}'.{kind}]", cfg.get_ref());
+                        self.table(&name, table, tally, out);
+                    }
+                }
+            }
+        }
+        if !is_root {
+            // cargo reads [workspace] and [patch] from the root manifest only.
+            return;
+        }
+        if let Some(DeValue::Table(workspace)) = doc.get("workspace").map(Spanned::get_ref)
+            && let Some(table) = workspace.get("dependencies")
+        {
+            self.table("[workspace.dependencies]", table, tally, out);
+        }
+        if let Some(DeValue::Table(patches)) = doc.get("patch").map(Spanned::get_ref) {
+            for (source, table) in patches {
+                self.table(&format!("[patch.{}]", source.get_ref()), table, tally, out);
+            }
+        }
+    }
+
+    fn table(
+        &self,
+        name: &str,
+        table: &Spanned<DeValue<'_>>,
+        tally: &mut Tally,
+        out: &mut Vec<Finding>,
+    ) {
+        let DeValue::Table(deps) = table.get_ref() else {
+            return;
+        };
+        for (dep, spec) in deps {
+            let dep = Dep {
+                manifest: self,
+                table: name,
+                name: dep.get_ref(),
+            };
+            match spec.get_ref() {
+                DeValue::String(req) => {
+                    tally.registry += 1;
+                    dep.requirement(req, spec.span(), out);
+                }
+                DeValue::Table(fields) => dep.detailed(fields, spec.span(), tally, out),
+                _ => {}
+            }
+        }
+    }
+
+    fn location(&self, span: Range<usize>) -> Location {
+        at(self.rel, self.text, span.start)
+    }
+}
+
+/// One dependency declaration.
+#[derive(Debug)]
+struct Dep<'a> {
+    manifest: &'a Manifest<'a>,
+    table: &'a str,
+    name: &'a str,
+}
+
+impl Dep<'_> {
+    fn finding(&self, what: String, span: Range<usize>) -> Finding {
+        let owner = self.manifest.owner.as_deref();
+        let whose = owner.map_or_else(String::new, |o| format!("`{o}` "));
+        let mut finding = Finding::error(format!("{whose}{} `{}`: {what}", self.table, self.name))
+            .at(self.manifest.location(span));
+        if let Some(owner) = owner {
+            finding = finding.subject(owner);
+        }
+        finding
+    }
+
+    fn detailed(
+        &self,
+        fields: &DeTable<'_>,
+        span: Range<usize>,
+        tally: &mut Tally,
+        out: &mut Vec<Finding>,
+    ) {
+        if fields
+            .get("workspace")
+            .is_some_and(|w| w.get_ref().as_bool() == Some(true))
+        {
+            // Inherited: judged at [workspace.dependencies].
+            return;
+        }
+        let string = |key: &str| {
+            fields
+                .get(key)
+                .and_then(|v| v.get_ref().as_str().map(|s| (s, v.span())))
+        };
+        if let Some((url, git_span)) = string("git") {
+            tally.git += 1;
+            match string("rev") {
+                Some((rev, _)) if is_commit(rev) => {}
+                Some((rev, rev_span)) => out.push(self.finding(
+                    format!(
+                        "git dependency ({url}) with rev `{rev}`, which is not a commit hash: a \
+                         ref name can move (fix: rev = \"<full commit hash>\")"
+                    ),
+                    rev_span,
+                )),
+                None => {
+                    let (what, at) = match (string("branch"), string("tag")) {
+                        (Some((b, s)), _) => (format!("on branch `{b}`"), s),
+                        (None, Some((t, s))) => (format!("on tag `{t}`"), s),
+                        (None, None) => ("on the default branch".to_owned(), git_span),
+                    };
+                    out.push(self.finding(
+                        format!(
+                            "git dependency ({url}) {what} without `rev`: the commit it builds \
+                             can change (fix: rev = \"<commit hash>\")"
+                        ),
+                        at,
+                    ));
+                }
+            }
+        } else if let Some((path, path_span)) = string("path") {
+            tally.path += 1;
+            if !self.inside(path) {
+                out.push(self.finding(
+                    format!(
+                        "path `{path}` leaves the workspace root: the code it builds is not part \
+                         of the workspace (fix: move it into the workspace or depend on a \
+                         published version)"
+                    ),
+                    path_span,
+                ));
+            }
+        } else {
+            tally.registry += 1;
+        }
+        if let Some((req, req_span)) = string("version") {
+            self.requirement(req, req_span, out);
+        } else if fields.get("git").is_none() && fields.get("path").is_none() {
+            // `foo = {}` or only features: cargo treats the missing requirement as `*`.
+            out.push(
+                self.finding(
+                    "no version requirement, which cargo treats as `*`: any version is accepted \
+                 (fix: version = \"<major>.<minor>\")"
+                        .to_owned(),
+                    span,
+                ),
+            );
+        }
+        if let Some((registry, reg_span)) = string("registry")
+            && !ALLOWED_REGISTRIES.contains(&registry)
+        {
+            out.push(self.finding(
+                format!(
+                    "registry `{registry}` is not on the allow-list ({}): its crates are \
+                     outside the reviewed sources",
+                    ALLOWED_REGISTRIES.join(", ")
+                ),
+                reg_span,
+            ));
+        }
+        if let Some((index, index_span)) = string("registry-index") {
+            out.push(self.finding(
+                format!(
+                    "registry index `{index}` is not on the allow-list ({})",
+                    ALLOWED_REGISTRIES.join(", ")
+                ),
+                index_span,
+            ));
+        }
+    }
+
+    fn requirement(&self, req: &str, span: Range<usize>, out: &mut Vec<Finding>) {
+        match bound(req) {
+            Bound::Bounded => {}
+            Bound::Any => out.push(self.finding(
+                format!(
+                    "version requirement `{req}` accepts any version (fix: \
+                     \"<major>.<minor>\")"
+                ),
+                span,
+            )),
+            Bound::NoUpper => out.push(self.finding(
+                format!(
+                    "version requirement `{req}` has no upper bound: a new major version is \
+                     accepted (fix: add `, <N` or use \"<major>.<minor>\")"
+                ),
+                span,
+            )),
+        }
+    }
+
+    /// Whether a `path` (relative to the manifest's directory) stays inside the workspace root.
+    /// Symlinks are followed where the path exists; otherwise `..` is resolved lexically.
+    fn inside(&self, path: &str) -> bool {
+        let joined = self.manifest.dir.join(path);
+        let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
+        resolved.starts_with(self.manifest.root)
+    }
+}
+
+/// How a version requirement limits versions.
+#[derive(Debug, PartialEq, Eq)]
+enum Bound {
+    /// Some comparator bounds it from above (`1.2`, `^1`, `~1.2`, `=1.2.3`, `<2`, `1.*`).
+    Bounded,
+    /// `*` (or empty).
+    Any,
+    /// Only `>`/`>=` comparators.
+    NoUpper,
+}
+
+fn bound(req: &str) -> Bound {
+    let comparators: Vec<&str> = req
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if comparators.iter().all(|c| *c == "*") {
+        return Bound::Any;
+    }
+    let bounded = comparators.iter().any(|c| *c != "*" && !c.starts_with('>'));
+    if bounded {
+        Bound::Bounded
+    } else {
+        Bound::NoUpper
+    }
+}
+
+/// A full or abbreviated commit hash: 7 to 40 hex digits (64 for SHA-256 repositories).
+fn is_commit(rev: &str) -> bool {
+    matches!(rev.len(), 7..=40 | 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `..` and `.` resolved without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| normalize(path))
+}
+
+fn at(file: &str, text: &str, offset: usize) -> Location {
+    let (line, column) = line_col(text, offset);
+    Location::at(file, line, column)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+    use crate::checks::testing::with_files;
+    use crate::config::Config;
+
+    const APP_HEAD: &str = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n";
+
+    fn run(files: &[(&str, &str)]) -> Outcome {
+        with_files(files, &["app"], Config::default(), |ctx| {
+            DepsPinned.run(ctx)
+        })
+    }
+
+    /// `LOCATION MESSAGE` of each finding.
+    fn listed(outcome: &Outcome) -> Vec<String> {
+        outcome
+            .findings
+            .iter()
+            .map(|f| {
+                let at = f
+                    .location
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                format!("{at} {}", f.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn requirement_bounds() {
+        for (req, expected) in [
+            ("1.2", Bound::Bounded),
+            ("^1", Bound::Bounded),
+            ("~1.2.3", Bound::Bounded),
+            ("=1.2.3", Bound::Bounded),
+            ("<2", Bound::Bounded),
+            ("1.*", Bound::Bounded),
+            (">=1.2, <2", Bound::Bounded),
+            ("*", Bound::Any),
+            ("", Bound::Any),
+            (">= 1.0", Bound::NoUpper),
+            (">1, >=1.5", Bound::NoUpper),
+        ] {
+            assert_eq!(bound(req), expected, "{req}");
+        }
+        assert!(is_commit("4f1c2b3"));
+        assert!(is_commit("4f1c2b3a9d8e7f6051423a1b2c3d4e5f60718293"));
+        assert!(!is_commit("main"));
+        assert!(!is_commit("v1.0.0"));
+        assert!(!is_commit("abc"));
+    }
+
+    #[test]
+    fn each_unpinned_form_is_reported_at_its_line() {
+        // (the dependency line after [dependencies], the finding expected on line 6)
+        let cases = [
+            (
+                "a = { git = \"https://g/a\", branch = \"main\" }",
+                "app/Cargo.toml:6:37 `app` [dependencies] `a`: git dependency (https://g/a) on \
+                 branch `main` without `rev`",
+            ),
+            (
+                "a = { git = \"https://g/a\", tag = \"v1\" }",
+                "app/Cargo.toml:6:34 `app` [dependencies] `a`: git dependency (https://g/a) on tag \
+                 `v1` without `rev`",
+            ),
+            (
+                "a = { git = \"https://g/a\" }",
+                "app/Cargo.toml:6:13 `app` [dependencies] `a`: git dependency (https://g/a) on the \
+                 default branch without `rev`",
+            ),
+            (
+                "a = { git = \"https://g/a\", rev = \"main\" }",
+                "app/Cargo.toml:6:34 `app` [dependencies] `a`: git dependency (https://g/a) with rev \
+                 `main`, which is not a commit hash",
+            ),
+            (
+                "a = \"*\"",
+                "app/Cargo.toml:6:5 `app` [dependencies] `a`: version requirement `*` accepts any",
+            ),
+            (
+                "a = { version = \">= 1.0\", features = [\"x\"] }",
+                "app/Cargo.toml:6:17 `app` [dependencies] `a`: version requirement `>= 1.0` has no \
+                 upper bound",
+            ),
+            (
+                "a = { features = [\"x\"] }",
+                "app/Cargo.toml:6:5 `app` [dependencies] `a`: no version requirement",
+            ),
+            (
+                "a = { path = \"../../elsewhere\" }",
+                "app/Cargo.toml:6:14 `app` [dependencies] `a`: path `../../elsewhere` leaves the \
+                 workspace root",
+            ),
+            (
+                "a = { version = \"1\", registry = \"internal\" }",
+                "app/Cargo.toml:6:33 `app` [dependencies] `a`: registry `internal` is not on the \
+                 allow-list (crates-io)",
+            ),
+            (
+                "a = { version = \"1\", registry-index = \"sparse+https://r/\" }",
+                "app/Cargo.toml:6:39 `app` [dependencies] `a`: registry index \
+                 `sparse+https://r/` is not on the allow-list",
+            ),
+        ];
+        for (line, expected) in cases {
+            let manifest = format!("{APP_HEAD}[dependencies]\n{line}\n");
+            let outcome = run(&[
+                ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+                ("app/Cargo.toml", &manifest),
+            ]);
+            assert_eq!(outcome.status, Status::Fail, "{line}");
+            let listed = listed(&outcome);
+            assert_eq!(listed.len(), 1, "{line}: {listed:?}");
+            assert!(listed[0].starts_with(expected), "{line}: {listed:?}");
+            assert_eq!(outcome.findings[0].subject.as_deref(), Some("app"));
+        }
+    }
+
+    #[test]
+    fn pinned_forms_pass_with_counts() {
+        let manifest = format!(
+            "{APP_HEAD}[dependencies]\n\
+             serde = \"1.0\"\n\
+             regex = {{ version = \">=1.5, <2\", default-features = false }}\n\
+             pinned = {{ git = \"https://g/p\", rev = \"4f1c2b3a9d8e7f6051423a1b2c3d4e5f60718293\" }}\n\
+             sibling = {{ path = \"../lib\" }}\n\
+             own = {{ version = \"1\", registry = \"crates-io\" }}\n\
+             inherited = {{ workspace = true, features = [\"x\"] }}\n\
+             [target.'cfg(unix)'.dev-dependencies]\n\
+             libc = \"0.2\"\n"
+        );
+        let outcome = run(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\n[workspace.dependencies]\ninherited = \"2.1\"\n",
+            ),
+            ("app/Cargo.toml", &manifest),
+            ("lib/Cargo.toml", "[package]\nname = \"lib\"\n"),
+        ]);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "7 dependency declaration(s) in 2 manifest(s): 5 registry, 1 git, 1 path; every git \
+             dependency pinned by rev, every requirement bounded, every path inside the \
+             workspace, every registry on the allow-list (crates-io)"
+        );
+    }
+
+    #[test]
+    fn workspace_target_patch_and_root_package_tables_are_judged() {
+        let root = "\
+[package]
+name = \"app\"
+version = \"0.1.0\"
+
+[workspace]
+
+[workspace.dependencies]
+wild = \"*\"
+
+[target.'cfg(windows)'.build-dependencies]
+cc = { git = \"https://g/cc\", branch = \"main\" }
+
+[dev-dependencies.tool]
+path = \"..\"
+
+[patch.crates-io]
+serde = { git = \"https://g/serde\" }
+";
+        let outcome = with_files(&[("Cargo.toml", root)], &[], Config::default(), |ctx| {
+            let mut ws = ctx.workspace.clone();
+            ws.members.push(crate::workspace::Member {
+                name: "app".to_owned(),
+                dir: ws.root.clone(),
+            });
+            DepsPinned.run(&Context {
+                workspace: &ws,
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            listed(&outcome),
+            [
+                "Cargo.toml:8:8 `app` [workspace.dependencies] `wild`: version requirement `*` \
+                 accepts any version (fix: \"<major>.<minor>\")",
+                "Cargo.toml:11:39 `app` [target.'cfg(windows)'.build-dependencies] `cc`: git \
+                 dependency (https://g/cc) on branch `main` without `rev`: the commit it builds \
+                 can change (fix: rev = \"<commit hash>\")",
+                "Cargo.toml:14:8 `app` [dev-dependencies] `tool`: path `..` leaves the workspace \
+                 root: the code it builds is not part of the workspace (fix: move it into the \
+                 workspace or depend on a published version)",
+                "Cargo.toml:17:17 `app` [patch.crates-io] `serde`: git dependency \
+                 (https://g/serde) on the default branch without `rev`: the commit it builds can \
+                 change (fix: rev = \"<commit hash>\")",
+            ]
+        );
+        assert_eq!(
+            outcome.summary,
+            "4 unpinned of 4 dependency declaration(s) in 1 manifest(s): 1 registry, 2 git, 1 path"
+        );
+    }
+
+    #[test]
+    fn a_virtual_root_names_no_crate_and_symlinks_out_are_caught() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(
+            outside.path().join("Cargo.toml"),
+            "[package]\nname = \"o\"\n",
+        )
+        .unwrap();
+        let outcome = with_files(
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"app\"]\n\n[workspace.dependencies]\nx = \">1\"\n",
+                ),
+                (
+                    "app/Cargo.toml",
+                    &format!("{APP_HEAD}[dependencies]\nlinked = {{ path = \"../link\" }}\n"),
+                ),
+            ],
+            &["app"],
+            Config::default(),
+            |ctx| {
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(outside.path(), ctx.workspace.root.join("link"))
+                    .unwrap();
+                DepsPinned.run(ctx)
+            },
+        );
+        let listed = listed(&outcome);
+        assert!(
+            listed[0].starts_with("Cargo.toml:5:5 [workspace.dependencies] `x`: version requirement `>1` has no upper bound"),
+            "{listed:?}"
+        );
+        assert_eq!(outcome.findings[0].subject, None);
+        if cfg!(unix) {
+            assert!(
+                listed[1].starts_with(
+                    "app/Cargo.toml:6:19 `app` [dependencies] `linked`: path `../link` leaves"
+                ),
+                "{listed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unparsable_manifest_fails_with_its_position() {
+        let outcome = run(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+            ("app/Cargo.toml", "[package\n"),
+        ]);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            listed(&outcome)[0].starts_with("app/Cargo.toml:1:"),
+            "{outcome:?}"
+        );
+        assert!(outcome.findings[0].message.contains("is not valid TOML"));
+    }
+}
