@@ -259,12 +259,33 @@ pub fn plan(
             });
         }
     }
-    Ok(registry::for_stage(stage)
+    let mut selected: Vec<&'static dyn Check> = registry::for_stage(stage)
         .into_iter()
         .chain(custom.iter().copied().filter(|c| c.meta().stage <= stage))
         .filter(|c| only.is_empty() || only.iter().any(|id| id == c.meta().id))
         .filter(|c| !skip.iter().any(|id| id == c.meta().id))
-        .collect())
+        .collect();
+    // A check selected with --only brings the checks it reads (and theirs), unless they
+    // were skipped explicitly: otherwise it could not be evaluated at all.
+    let mut i = 0;
+    while i < selected.len() {
+        for dep in selected[i].after() {
+            let wanted =
+                !skip.iter().any(|s| s == dep) && !selected.iter().any(|c| c.meta().id == *dep);
+            if wanted && let Some(check) = find(dep) {
+                selected.push(check);
+            }
+        }
+        i += 1;
+    }
+    let order = |c: &&'static dyn Check| {
+        registry::all()
+            .iter()
+            .position(|r| r.meta().id == c.meta().id)
+            .unwrap_or(usize::MAX)
+    };
+    selected.sort_by_key(order);
+    Ok(selected)
 }
 
 /// Runs the plan in phases: every check without [`Check::after`] first, in parallel; then
@@ -278,23 +299,37 @@ fn run_phases(
     environment: &environment::Environment,
     run_dir: &Path,
 ) -> Vec<(&'static dyn Check, Outcome, Duration)> {
-    let (first, second): (Vec<_>, Vec<_>) = plan.iter().partition(|c| c.after().is_empty());
-    let context = |earlier| Context {
-        workspace: ws,
-        config,
-        cargo,
-        stage,
-        environment,
-        earlier,
-        run_dir,
-    };
-    let none = crate::check::Earlier::new();
-    let mut results = run_checks(&first, &context(&none));
-    let earlier: crate::check::Earlier = results
-        .iter()
-        .map(|(check, outcome, _)| (check.meta().id.to_owned(), outcome.clone()))
-        .collect();
-    results.extend(run_checks(&second, &context(&earlier)));
+    // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
+    let mut earlier = crate::check::Earlier::new();
+    let mut results = Vec::new();
+    let mut pending: Vec<&'static dyn Check> = plan.to_vec();
+    while !pending.is_empty() {
+        let in_plan = |id: &str| pending.iter().any(|c| c.meta().id == id);
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending
+            .iter()
+            .partition(|c| c.after().iter().all(|dep| !in_plan(dep)));
+        // A cycle cannot happen with the built-in checks; if one did, run the rest anyway.
+        let (ready, waiting) = if ready.is_empty() {
+            (waiting, Vec::new())
+        } else {
+            (ready, waiting)
+        };
+        let ctx = Context {
+            workspace: ws,
+            config,
+            cargo,
+            stage,
+            environment,
+            earlier: &earlier,
+            run_dir,
+        };
+        let layer = run_checks(&ready, &ctx);
+        for (check, outcome, _) in &layer {
+            earlier.insert(check.meta().id.to_owned(), outcome.clone());
+        }
+        results.extend(layer);
+        pending = waiting;
+    }
     let position = |c: &&'static dyn Check| plan.iter().position(|p| p.meta().id == c.meta().id);
     results.sort_by_key(|(c, _, _)| position(c));
     results

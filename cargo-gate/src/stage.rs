@@ -50,7 +50,7 @@ pub const STAGES: &[StageDef] = &[
     StageDef {
         stage: Stage::Controlled,
         summary: "controlled production",
-        available: false,
+        available: true,
         skip_counts: SkipCounts::AsFail,
     },
     StageDef {
@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn only_pilot_is_available_until_its_checks_exist() {
-        assert_eq!(Stage::available_names(), ["pilot"]);
+    fn broad_is_refused_until_its_checks_exist() {
+        assert_eq!(Stage::available_names(), ["pilot", "controlled"]);
     }
 }

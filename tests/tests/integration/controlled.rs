@@ -1,0 +1,126 @@
+//! `cargo gate controlled`: each controlled-stage check on a fixture that fails it and on one
+//! that passes it, run alone (`--only`, so the run is partial: exit 1 when the check fails,
+//! 2 when it passes — a partial run is never READY).
+
+use crate::support::{Fixture, fixture};
+use insta::assert_snapshot;
+
+/// Runs `--only check` on a fixture and returns (exit code, the check's line and findings).
+fn only(fx: &Fixture, check: &str, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["controlled", "--only", check];
+    args.extend_from_slice(extra);
+    let mut cmd = fx.command(&args);
+    // Fixtures that pin a floating channel would otherwise need it installed to even load.
+    cmd.env("RUSTUP_TOOLCHAIN", "1.95.0");
+    let run = crate::support::run(cmd);
+    let body: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip_while(|l| {
+            !l.trim_start().starts_with(|c: char| c.is_ascii_uppercase())
+                || l.starts_with("cargo-gate")
+        })
+        .take_while(|l| !l.contains(" checks: "))
+        .collect();
+    (run.code, body.join("\n").trim_end().to_owned())
+}
+
+#[test]
+fn each_controlled_check_fails_its_fixture_and_passes_the_clean_one() {
+    let clean = fixture("controlled-clean");
+    let cases: &[(&str, &str)] = &[
+        ("toolchain.pinned", "toolchain-floating"),
+        ("ci.locked", "ci-unlocked"),
+        ("profile.cargo", "profile-loose"),
+    ];
+    for (check, failing) in cases {
+        let (code, text) = only(&fixture(failing), check, &[]);
+        assert_eq!(code, 1, "{check} on {failing}:\n{text}");
+        assert_snapshot!(format!("controlled-{check}-fails"), text);
+        let (code, text) = only(&clean, check, &[]);
+        assert_eq!(code, 2, "{check} on controlled-clean:\n{text}");
+        assert!(text.trim_start().starts_with("PASS"), "{check}: {text}");
+    }
+}
+
+#[test]
+fn deps_pinned_fails_on_unpinned_dependencies_and_passes_clean() {
+    // The workspace sits beside a directory outside it, which one path dependency points at.
+    let fx = fixture("deps-unpinned");
+    let (code, text) = only(
+        &fx,
+        "deps.pinned",
+        &["--manifest-path", "workspace/Cargo.toml"],
+    );
+    assert_eq!(code, 1, "{text}");
+    assert_snapshot!("controlled-deps.pinned-fails", text);
+    let (code, text) = only(&fixture("controlled-clean"), "deps.pinned", &[]);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
+fn failure_paths_need_passing_tests() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[tests]\nfailure-paths = { io = \"io_\" }\n",
+    )
+    .commit();
+    let (code, text) = only(&fx, "failure.paths", &[]);
+    assert_eq!(code, 2, "tests.pass runs first, io_ passes: {text}");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[tests]\nfailure-paths = { io = \"io_\", net = \"net_\" }\n",
+    )
+    .commit();
+    let (code, text) = only(&fx, "failure.paths", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_snapshot!("controlled-failure.paths-fails", text);
+}
+
+#[test]
+fn cuda_contracts_report_kernel_sources_outside_gate_build() {
+    let fx = fixture("clean");
+    let (code, text) = only(&fx, "cuda.contracts", &[]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("no kernels"), "{text}");
+    fx.write(
+        "kernels/stray.cu",
+        "extern \"C\" __global__ void stray() {}\n",
+    )
+    .commit();
+    let (code, text) = only(&fx, "cuda.contracts", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_snapshot!("controlled-cuda.contracts-fails", text);
+}
+
+#[test]
+fn repro_environment_needs_a_commit_and_warns_on_a_dirty_tree() {
+    let fx = fixture("clean");
+    let (code, text) = only(&fx, "repro.environment", &[]);
+    assert_eq!(code, 2, "{text}");
+    fx.write("src/lib.rs", "// edited, not committed\n");
+    let (code, text) = only(&fx, "repro.environment", &[]);
+    assert_eq!(code, 2, "a WARN at controlled: {text}");
+    assert!(text.trim_start().starts_with("WARN"), "{text}");
+    std::fs::remove_dir_all(fx.root.join(".git")).unwrap();
+    let (code, text) = only(&fx, "repro.environment", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("lacks the git commit"), "{text}");
+}
+
+#[test]
+fn team_checks_run_like_built_in_ones() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[[check]]\nid = \"team.smoke\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"echo smoke broke >&2; exit 4\"]\ntimeout = \"30s\"\n",
+    )
+    .commit();
+    let (code, text) = only(&fx, "team.smoke", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_snapshot!("controlled-team.smoke-fails", text);
+    // The same id is waivable like any other.
+    let explain = fx.gate(&["checks"]);
+    assert!(explain.stdout.contains("tests.pass"));
+}
