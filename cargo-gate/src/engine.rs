@@ -94,6 +94,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         &run_dir,
     );
 
+    let results = redact_secrets(results, &run_dir);
+
     let today = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..10].to_owned();
     let mut checks = Vec::new();
     let mut waivers_used = Vec::new();
@@ -215,6 +217,67 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         out_dir: out,
         record_dir: finished.dir,
     })
+}
+
+/// Nothing secret reaches the record or the report: every summary, finding and artifact
+/// (logs above all: test output prints values) and every file tools left in the run
+/// directory is passed through the secret redactor. Then the run's own artifacts are scanned
+/// once more; anything found there means the redaction missed it, and is reported under
+/// `secrets.scan` when that check is part of the run.
+fn redact_secrets(
+    mut results: Vec<(&'static dyn Check, Outcome, Duration)>,
+    run_dir: &Path,
+) -> Vec<(&'static dyn Check, Outcome, Duration)> {
+    use crate::secrets;
+    let mut written: Vec<(String, Vec<u8>)> = Vec::new();
+    for (_, outcome, _) in &mut results {
+        outcome.summary = secrets::redact(&outcome.summary);
+        for finding in &mut outcome.findings {
+            finding.message = secrets::redact(&finding.message);
+        }
+        for artifact in &mut outcome.artifacts {
+            if let Some(redacted) = secrets::redact_bytes(&artifact.bytes) {
+                artifact.bytes = redacted;
+            }
+            written.push((artifact.path.clone(), artifact.bytes.clone()));
+        }
+    }
+    for entry in ignore::WalkBuilder::new(run_dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+    {
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        let bytes = match secrets::redact_bytes(&bytes) {
+            Some(redacted) if std::fs::write(entry.path(), &redacted).is_ok() => redacted,
+            _ => bytes,
+        };
+        let rel = entry
+            .path()
+            .strip_prefix(run_dir.parent().unwrap_or(run_dir))
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        written.push((rel, bytes));
+    }
+    let leaks = crate::checks::secrets_scan::scan_run_artifacts(&written);
+    if !leaks.is_empty()
+        && let Some((_, outcome, _)) = results
+            .iter_mut()
+            .find(|(c, _, _)| c.meta().id == "secrets.scan")
+    {
+        outcome.status = crate::check::Status::Fail;
+        outcome.summary = format!(
+            "{}; and {} secret(s) in the run's own artifacts",
+            outcome.summary,
+            leaks.len()
+        );
+        outcome.findings.extend(leaks);
+    }
+    results
 }
 
 fn subjects(ws: &Workspace) -> Vec<Subject> {

@@ -25,6 +25,7 @@ pub mod registry;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod secrets;
 pub mod stage;
 pub mod verdict;
 pub mod waiver;

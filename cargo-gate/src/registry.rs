@@ -16,6 +16,7 @@ static CHECKS: &[&dyn Check] = &[
     &checks::deps_pinned::DepsPinned,
     &checks::profile_cargo::ProfileCargo,
     &checks::failure_paths::FailurePaths,
+    &checks::secrets_scan::SecretsScan,
     &checks::cuda_contracts::CudaContracts,
     &checks::observability_log::ObservabilityLog,
     &checks::repro_environment::ReproEnvironment,

@@ -13,10 +13,14 @@
 //! 4. gate-runtime: each CPU reference's throughput, and the runtime's dispatch overhead
 //!    over calling the reference directly (goal: under 1 µs per call). GPU figures need a GPU.
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|kernels|runtime`,
+//! 2b. The secret scanner (`examples/secrets_tree`) on the same kind of tree with planted
+//!    secrets, against ripgrep running the same patterns (goals: at least ripgrep's
+//!    throughput, every planted secret found).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime`,
 //! `--no-write` (print the table, leave the file alone).
 
-use crate::{gen_tree, project_root, say};
+use crate::{gen_secrets, gen_tree, project_root, say};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -66,6 +70,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "scan") {
         rows.extend(scan(&root, opts.tree_mb)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "secrets") {
+        rows.extend(secrets(&root, opts.tree_mb)?);
     }
     if opts.only.as_deref().is_none_or(|o| o == "kernels") {
         rows.extend(kernels(&root, opts.runs)?);
@@ -369,6 +376,150 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
             ratio: "—".to_owned(),
             goal: format!("= {} sites the generator wrote", stats.unsafe_sites),
             met: Some(accurate),
+        },
+    ])
+}
+
+/// ripgrep is the baseline; on a machine without it, install Debian's package.
+fn ensure_ripgrep() -> Result<()> {
+    let present = |_: ()| {
+        Command::new("rg")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present(()) {
+        return Ok(());
+    }
+    say("secrets: installing ripgrep from Debian's packages (the baseline)");
+    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+    let _ = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "ripgrep"])
+        .status();
+    if present(()) {
+        Ok(())
+    } else {
+        bail!("ripgrep (rg) is needed as the baseline and could not be installed")
+    }
+}
+
+/// Benchmark 2b: the secret scanner against ripgrep with the same patterns over a generated
+/// tree with planted secrets; recall = planted secrets found at their line with their kind.
+fn secrets(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
+    ensure_ripgrep()?;
+    let tree = tempfile_dir("secrets-tree")?;
+    say(&format!(
+        "secrets: generating {tree_mb} MB in {}",
+        tree.display()
+    ));
+    let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
+    let planted = gen_secrets::plant(&tree, 0x5ec2e7, 600)?;
+    checked(
+        &mut cargo(
+            root,
+            &[
+                "build",
+                "--locked",
+                "--release",
+                "-p",
+                "cargo-gate",
+                "--example",
+                "secrets_tree",
+            ],
+        ),
+        "cargo build --example secrets_tree",
+    )?;
+    let scanner = target_dir(root)
+        .join("release/examples")
+        .join(format!("secrets_tree{}", std::env::consts::EXE_SUFFIX));
+    let patterns = tree.with_extension("patterns");
+    let found = tree.with_extension("findings.jsonl");
+    let mut best: Option<Value> = None;
+    for _ in 0..3 {
+        let output = Command::new(&scanner)
+            .arg(&tree)
+            .arg("--patterns-out")
+            .arg(&patterns)
+            .arg("--findings-out")
+            .arg(&found)
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "secrets_tree failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let v: Value =
+            serde_json::from_slice(&output.stdout).context("secrets_tree printed no JSON")?;
+        if best
+            .as_ref()
+            .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64())
+        {
+            best = Some(v);
+        }
+    }
+    let scan = best.expect("ran three times");
+    let mut rg_best = Duration::MAX;
+    for _ in 0..3 {
+        let mut cmd = Command::new("rg");
+        cmd.args(["-c", "-f"]).arg(&patterns).arg(&tree);
+        let (t, _) = time(cmd).context("ripgrep (rg) is needed as the baseline")?;
+        rg_best = rg_best.min(t);
+    }
+    let found_text = std::fs::read_to_string(&found)?;
+    let found: std::collections::HashSet<(String, u64, String)> = found_text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap_or_default().to_owned(),
+                v["line"].as_u64().unwrap_or(0),
+                v["kind"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let recalled = planted
+        .iter()
+        .filter(|p| {
+            found.contains(&(
+                p.path.to_string_lossy().into_owned(),
+                u64::from(p.line),
+                p.kind.to_owned(),
+            ))
+        })
+        .count();
+    let _ = std::fs::remove_dir_all(&tree);
+    let _ = std::fs::remove_file(&patterns);
+    let _ = std::fs::remove_file(tree.with_extension("findings.jsonl"));
+    let bytes = stats.bytes as f64;
+    let scan_mbs = bytes / 1e6 / scan["seconds"].as_f64().context("seconds")?;
+    let rg_mbs = bytes / 1e6 / rg_best.as_secs_f64();
+    let findings = scan["findings"].as_u64().unwrap_or(0);
+    Ok(vec![
+        Row {
+            what: format!(
+                "secret scan, {:.0} MB in {} files",
+                bytes / 1e6,
+                stats.files
+            ),
+            baseline: format!("`rg -c -f patterns`: {rg_mbs:.0} MB/s"),
+            measured: format!("{scan_mbs:.0} MB/s"),
+            ratio: format!("{:.2}× ripgrep's throughput", scan_mbs / rg_mbs),
+            goal: "≥ 1.00× ripgrep, same patterns".to_owned(),
+            met: Some(scan_mbs >= rg_mbs),
+        },
+        Row {
+            what: "secret scan, recall".to_owned(),
+            baseline: format!(
+                "{} planted, {} kinds",
+                planted.len(),
+                gen_secrets::KINDS.len()
+            ),
+            measured: format!("{recalled} found ({findings} findings in all)"),
+            ratio: "—".to_owned(),
+            goal: "every planted secret found".to_owned(),
+            met: Some(recalled == planted.len()),
         },
     ])
 }

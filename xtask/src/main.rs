@@ -6,6 +6,7 @@
 
 mod bench;
 mod ci;
+mod gen_secrets;
 mod gen_tree;
 
 use anyhow::{Result, bail};

@@ -13,6 +13,7 @@ pub mod observability_log;
 pub mod policy_profile;
 pub mod profile_cargo;
 pub mod repro_environment;
+pub mod secrets_scan;
 pub mod tests_pass;
 pub mod toolchain_pinned;
 

@@ -9,4 +9,5 @@ mod kernels_build;
 mod pilot;
 mod record;
 mod runtime_gpu;
+mod secrets;
 mod support;

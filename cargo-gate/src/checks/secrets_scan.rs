@@ -1,0 +1,587 @@
+//! `secrets.scan`: no secrets in the files git tracks (or, outside git, in the files a
+//! `.gitignore`-aware walk finds), found by [`crate::secrets`] and reported redacted; and
+//! [`scan_run_artifacts`], with which the engine checks that its own logs and artifacts were
+//! redacted before they entered the run record.
+//!
+//! The walk skips the target directory, binary files, files over
+//! [`secrets::MAX_FILE_BYTES`] (each named in a note), and — deliberately, like
+//! `boundary.unsafe` — every directory holding a `Cargo.toml` of its own that is not a
+//! workspace member: such a directory is another package (a test fixture workspace such as
+//! `tests/fixtures/secrets-leak`, which holds planted fake secrets) and is gated on its own.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::secrets::{self, FileScan, Scope};
+use crate::stage::Stage;
+use crate::workspace::Workspace;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The `secrets.scan` check.
+#[derive(Debug)]
+pub struct SecretsScan;
+
+static META: CheckMeta = CheckMeta {
+    id: "secrets.scan",
+    stage: Stage::Controlled,
+    summary: "no secrets or PII in tracked files or in the run's own artifacts; findings redacted",
+    fix: "remove the secret from the file and from git history, rotate it, and load it from the environment or a secret store; waive test fixtures with [[waiver]] check = \"secrets.scan\" match = \"path/glob\"",
+};
+
+const SUMMARY: &str = "secrets/summary.json";
+
+/// `secrets/summary.json`: counts only, never a secret.
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    /// `git ls-files` or `walk`.
+    source: &'a str,
+    files_listed: usize,
+    files_scanned: u64,
+    bytes_scanned: u64,
+    skipped_binary: u64,
+    skipped_too_large: u64,
+    skipped_unreadable: u64,
+    max_file_bytes: u64,
+    findings: usize,
+    by_kind: BTreeMap<&'static str, usize>,
+    files_with_findings: BTreeMap<String, usize>,
+}
+
+impl Check for SecretsScan {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        evaluate(ctx.workspace)
+    }
+}
+
+/// The check on a workspace (what [`SecretsScan::run`] does with its context).
+fn evaluate(ws: &Workspace) -> Outcome {
+    let (listing, mut findings) = list_files(ws);
+    let paths: Vec<&Path> = listing.files.iter().map(PathBuf::as_path).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = secrets::scan_files(&paths, Scope::Source, secrets::MAX_FILE_BYTES, threads);
+    let mut summary = Summary {
+        source: listing.source,
+        files_listed: listing.files.len(),
+        files_scanned: 0,
+        bytes_scanned: 0,
+        skipped_binary: 0,
+        skipped_too_large: 0,
+        skipped_unreadable: 0,
+        max_file_bytes: secrets::MAX_FILE_BYTES,
+        findings: 0,
+        by_kind: BTreeMap::new(),
+        files_with_findings: BTreeMap::new(),
+    };
+    let mut leaks = Vec::new();
+    for (path, result) in listing.files.iter().zip(results) {
+        let rel = ws.relative(path);
+        match result {
+            Ok(FileScan::Scanned { bytes, findings }) => {
+                summary.files_scanned += 1;
+                summary.bytes_scanned += bytes;
+                if !findings.is_empty() {
+                    summary
+                        .files_with_findings
+                        .insert(rel.clone(), findings.len());
+                }
+                for f in findings {
+                    *summary.by_kind.entry(f.kind).or_default() += 1;
+                    leaks.push(
+                        Finding::error(format!("{}: {}", f.kind, f.excerpt))
+                            .at(Location::at(rel.clone(), f.line, f.column))
+                            .subject(rel.clone()),
+                    );
+                }
+            }
+            Ok(FileScan::Binary { .. }) => summary.skipped_binary += 1,
+            Ok(FileScan::TooLarge { bytes }) => {
+                summary.skipped_too_large += 1;
+                findings.push(
+                    Finding::note(format!(
+                        "not scanned: {bytes} bytes, over the {} byte limit",
+                        secrets::MAX_FILE_BYTES
+                    ))
+                    .at(Location::file(rel.clone()))
+                    .subject(rel),
+                );
+            }
+            // Listed but gone (deleted in the work tree since, or a dangling entry): nothing
+            // is there to leak.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                summary.skipped_unreadable += 1;
+                findings.push(
+                    Finding::warning(format!("could not read the file: {err}"))
+                        .at(Location::file(rel.clone()))
+                        .subject(rel),
+                );
+            }
+        }
+    }
+    summary.findings = leaks.len();
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises");
+    let what = if listing.source == GIT {
+        "tracked file"
+    } else {
+        "file"
+    };
+    let scanned = format!(
+        "{} {what}(s), {} bytes scanned",
+        summary.files_scanned, summary.bytes_scanned
+    );
+    let skipped = format!(
+        "{} binary and {} over {} MiB skipped",
+        summary.skipped_binary,
+        summary.skipped_too_large,
+        secrets::MAX_FILE_BYTES >> 20
+    );
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == crate::check::Severity::Warning)
+        .count();
+    let outcome = if !leaks.is_empty() {
+        Outcome::fail(format!(
+            "{} secret(s) in {} file(s) ({scanned}; {skipped})",
+            leaks.len(),
+            summary.files_with_findings.len()
+        ))
+    } else if warnings > 0 {
+        Outcome::warn(format!(
+            "no secrets in {scanned} ({skipped}); {warnings} file(s) could not be read"
+        ))
+    } else {
+        Outcome::pass(format!("no secrets in {scanned} ({skipped})"))
+    };
+    leaks.sort_by(|a, b| {
+        let key = |f: &Finding| {
+            f.location
+                .as_ref()
+                .map(|l| (l.file.clone(), l.line, l.column))
+        };
+        key(a).cmp(&key(b))
+    });
+    outcome
+        .with_findings(leaks)
+        .with_findings(findings)
+        .with_artifact(SUMMARY, json)
+}
+
+/// Scans the run's own logs and artifacts (path inside the run directory, contents) with
+/// [`Scope::Log`], PII included. Everything the engine writes should have passed through
+/// [`secrets::redact`] first, so every finding here means the redaction missed something; the
+/// location's file is the artifact's path inside the run directory.
+pub fn scan_run_artifacts(files: &[(String, Vec<u8>)]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (path, bytes) in files {
+        for f in secrets::scan_bytes(bytes, Scope::Log) {
+            out.push(
+                Finding::error(format!(
+                    "{}: {} in the run's own artifact",
+                    f.kind, f.excerpt
+                ))
+                .at(Location::at(path.clone(), f.line, f.column))
+                .subject(path.clone()),
+            );
+        }
+    }
+    out
+}
+
+const GIT: &str = "git ls-files";
+const WALK: &str = "walk";
+
+/// The files to scan and how they were found.
+#[derive(Debug)]
+struct Listing {
+    source: &'static str,
+    files: Vec<PathBuf>,
+}
+
+/// Tracked files when the workspace is in git (falling back to the walk when `git ls-files`
+/// fails), else a `.gitignore`-aware walk of the root; hidden files such as `.env` count.
+fn list_files(ws: &Workspace) -> (Listing, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut skip = Skip::new(ws);
+    if ws.git.is_some() {
+        if let Some(tracked) = git_ls_files(&ws.root) {
+            let mut files: Vec<PathBuf> = tracked
+                .into_iter()
+                .map(|rel| ws.root.join(rel))
+                .filter(|path| {
+                    // Tracked symlinks and submodules (gitlinks) are no files of this tree.
+                    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+                        && !skip.excluded(path)
+                })
+                .collect();
+            files.sort();
+            return (Listing { source: GIT, files }, findings);
+        }
+        findings.push(Finding::note(
+            "`git ls-files` failed; scanned the files a .gitignore-aware walk finds instead",
+        ));
+    }
+    let root = ws.root.clone();
+    let target = ws.target_dir.clone();
+    let members: HashSet<PathBuf> = ws.members.iter().map(|m| m.dir.clone()).collect();
+    let walker = ignore::WalkBuilder::new(&ws.root)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            let path = entry.path();
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && (entry.file_name() == ".git"
+                    || path.starts_with(&target)
+                    || (path != root
+                        && !members.contains(path)
+                        && path.join("Cargo.toml").is_file())))
+        })
+        .build();
+    let mut files = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
+                files.push(entry.into_path());
+            }
+            Ok(_) => {}
+            Err(err) => findings.push(Finding::warning(format!(
+                "could not walk part of the tree: {err}"
+            ))),
+        }
+    }
+    files.sort();
+    (
+        Listing {
+            source: WALK,
+            files,
+        },
+        findings,
+    )
+}
+
+/// `git ls-files -z` in `root`: the tracked paths under it, relative to it.
+fn git_ls_files(root: &Path) -> Option<Vec<PathBuf>> {
+    let output = Command::new("git")
+        .args(["ls-files", "-z", "--cached"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(
+        output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(path_from_bytes)
+            .collect(),
+    )
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Which listed files lie in the target directory or inside another package, with the
+/// answer per directory cached (a tree has far fewer directories than files).
+#[derive(Debug)]
+struct Skip<'a> {
+    ws: &'a Workspace,
+    members: HashSet<&'a Path>,
+    foreign: HashMap<PathBuf, bool>,
+}
+
+impl<'a> Skip<'a> {
+    fn new(ws: &'a Workspace) -> Skip<'a> {
+        Skip {
+            ws,
+            members: ws.members.iter().map(|m| m.dir.as_path()).collect(),
+            foreign: HashMap::new(),
+        }
+    }
+
+    fn excluded(&mut self, file: &Path) -> bool {
+        if file.starts_with(&self.ws.target_dir) {
+            return true;
+        }
+        let Ok(rel) = file.strip_prefix(&self.ws.root) else {
+            return false;
+        };
+        let mut dir = self.ws.root.clone();
+        let mut parts = rel.components().peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                // The file itself.
+                return false;
+            }
+            dir.push(part);
+            let foreign = match self.foreign.get(&dir) {
+                Some(&known) => known,
+                None => {
+                    let known =
+                        !self.members.contains(dir.as_path()) && dir.join("Cargo.toml").is_file();
+                    self.foreign.insert(dir.clone(), known);
+                    known
+                }
+            };
+            if foreign {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Severity, Status};
+    use crate::checks::testing::with_files;
+    use crate::config::Config;
+    use crate::workspace::GitInfo;
+
+    /// Fake, pattern-valid values assembled at run time, so this file holds none.
+    fn github() -> String {
+        format!("ghp_{}", "Zx9".repeat(12))
+    }
+
+    fn stripe() -> String {
+        format!("sk_live_{}", "Q7w".repeat(9))
+    }
+
+    fn db_password() -> String {
+        format!("{}{}", "pG7", "kQ2mZ9rT4w")
+    }
+
+    fn leaky_files() -> Vec<(String, String)> {
+        vec![
+            (
+                "app/src/config.rs".into(),
+                format!(
+                    "//! Config.\n\npub const TOKEN: &str =\n    \"{}\";\n",
+                    github()
+                ),
+            ),
+            (
+                ".env".into(),
+                format!(
+                    "DB_PASSWORD=${{DB_PASSWORD}}\nDATABASE_URL=postgres://app:{}@db:5432/app\n",
+                    db_password()
+                ),
+            ),
+            (
+                "config/settings.toml".into(),
+                format!("[payments]\nstripe_key = \"{}\"\n", stripe()),
+            ),
+        ]
+    }
+
+    fn run(files: &[(String, String)]) -> Outcome {
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        with_files(&files, &["app"], Config::default(), |ctx| {
+            SecretsScan.run(ctx)
+        })
+    }
+
+    fn summary(outcome: &Outcome) -> serde_json::Value {
+        assert_eq!(outcome.evidence(), [SUMMARY]);
+        serde_json::from_slice(&outcome.artifacts[0].bytes).unwrap()
+    }
+
+    #[test]
+    fn a_leak_fails_with_file_line_column_and_a_redacted_excerpt() {
+        let outcome = run(&leaky_files());
+        assert_eq!(outcome.status, Status::Fail, "{}", outcome.summary);
+        assert!(
+            outcome.summary.starts_with("3 secret(s) in 3 file(s)"),
+            "{}",
+            outcome.summary
+        );
+        let got: Vec<(String, String)> = outcome
+            .findings
+            .iter()
+            .map(|f| (f.location.as_ref().unwrap().to_string(), f.message.clone()))
+            .collect();
+        let expect = [
+            (".env:2:29", "connection-string: pG7…[connection-string]"),
+            ("app/src/config.rs:4:6", "github-token: ghp_…[github-token]"),
+            ("config/settings.toml:2:15", "stripe-key: sk_l…[stripe-key]"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(got, expect);
+        assert_eq!(
+            outcome.findings[1].subject.as_deref(),
+            Some("app/src/config.rs")
+        );
+        let json = String::from_utf8(outcome.artifacts[0].bytes.clone()).unwrap();
+        for secret in [github(), stripe(), db_password()] {
+            assert!(!json.contains(&secret) && !format!("{outcome:?}").contains(&secret));
+        }
+        let summary = summary(&outcome);
+        assert_eq!(summary["by_kind"]["github-token"], 1);
+        assert_eq!(summary["findings"], 3);
+        assert_eq!(summary["source"], WALK);
+    }
+
+    #[test]
+    fn a_clean_tree_passes_and_says_what_it_scanned() {
+        let files = vec![
+            ("app/src/lib.rs".to_owned(), "pub fn f() {}\n".to_owned()),
+            (
+                ".env.example".to_owned(),
+                "DB_PASSWORD=changeme\nAPI_KEY=${API_KEY}\n".to_owned(),
+            ),
+        ];
+        let outcome = run(&files);
+        assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+        assert_eq!(
+            outcome.summary,
+            "no secrets in 2 file(s), 54 bytes scanned (0 binary and 0 over 2 MiB skipped)"
+        );
+        assert_eq!(summary(&outcome)["files_scanned"], 2);
+    }
+
+    #[test]
+    fn binary_large_ignored_and_foreign_package_files_are_skipped() {
+        let leak = format!("TOKEN = \"{}\"\n", github());
+        let files = vec![
+            (
+                "app/Cargo.toml".to_owned(),
+                "[package]\nname = \"app\"\n".to_owned(),
+            ),
+            ("app/src/lib.rs".to_owned(), String::new()),
+            (
+                "tests/fixtures/leak/Cargo.toml".to_owned(),
+                "[workspace]\n".to_owned(),
+            ),
+            ("tests/fixtures/leak/.env".to_owned(), leak.clone()),
+            ("app/nested/other/Cargo.toml".to_owned(), String::new()),
+            ("app/nested/other/src/lib.rs".to_owned(), leak.clone()),
+            (".gitignore".to_owned(), "local.env\n".to_owned()),
+            ("local.env".to_owned(), leak.clone()),
+            ("target/debug/build.log".to_owned(), leak.clone()),
+        ];
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        with_files(&files, &["app"], Config::default(), |ctx| {
+            let root = &ctx.workspace.root;
+            std::fs::write(
+                root.join("logo.png"),
+                [b"\x89PNG\0".as_slice(), leak.as_bytes()].concat(),
+            )
+            .unwrap();
+            let mut large = leak.clone().into_bytes();
+            large.resize(secrets::MAX_FILE_BYTES as usize + 1, b'\n');
+            std::fs::write(root.join("dump.sql"), large).unwrap();
+            let outcome = SecretsScan.run(ctx);
+            assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+            assert!(
+                outcome
+                    .summary
+                    .contains("(1 binary and 1 over 2 MiB skipped)")
+            );
+            let notes: Vec<_> = outcome
+                .findings
+                .iter()
+                .map(|f| (f.severity, f.location.as_ref().unwrap().file.as_str()))
+                .collect();
+            assert_eq!(notes, [(Severity::Note, "dump.sql")]);
+            // Scanned: app/Cargo.toml, app/src/lib.rs, .gitignore (the member's own
+            // Cargo.toml is no reason to skip it).
+            assert_eq!(summary(&outcome)["files_scanned"], 3);
+        });
+    }
+
+    #[test]
+    fn in_git_only_tracked_files_count() {
+        if Command::new("git").arg("--version").output().is_err() {
+            return; // No git here: the walk is tested above.
+        }
+        let files = leaky_files();
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        with_files(&files, &["app"], Config::default(), |ctx| {
+            let root = &ctx.workspace.root;
+            let git = |args: &[&str]| {
+                let ok = Command::new("git")
+                    .args(args)
+                    .current_dir(root)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok, "git {args:?}");
+            };
+            git(&["init", "-q"]);
+            git(&["add", "app/src/config.rs", "config/settings.toml"]);
+            let mut ws = ctx.workspace.clone();
+            ws.git = Some(GitInfo {
+                toplevel: root.clone(),
+                commit: None,
+                dirty: true,
+            });
+            let outcome = evaluate(&ws);
+            assert_eq!(outcome.status, Status::Fail);
+            // `.env` is not tracked, so only the two tracked files count.
+            assert!(
+                outcome
+                    .summary
+                    .starts_with("2 secret(s) in 2 file(s) (2 tracked file(s)"),
+                "{}",
+                outcome.summary
+            );
+            assert_eq!(summary(&outcome)["source"], GIT);
+        });
+    }
+
+    #[test]
+    fn run_artifacts_with_a_secret_are_findings_redacted_ones_are_not() {
+        let log = format!("running 1 test\nenv GITHUB_TOKEN={}\nok\n", github());
+        let redacted = secrets::redact(&log);
+        let files = vec![
+            ("logs/tests.log".to_owned(), log.clone().into_bytes()),
+            ("logs/redacted.log".to_owned(), redacted.into_bytes()),
+        ];
+        let findings = scan_run_artifacts(&files);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].location,
+            Some(Location::at("logs/tests.log", 2, 18))
+        );
+        assert_eq!(
+            findings[0].message,
+            "github-token: ghp_…[github-token] in the run's own artifact"
+        );
+        assert!(!format!("{findings:?}").contains(&github()));
+    }
+
+    #[test]
+    fn the_check_is_controlled_stage() {
+        assert_eq!(SecretsScan.meta().id, "secrets.scan");
+        assert_eq!(SecretsScan.meta().stage, Stage::Controlled);
+    }
+}

@@ -1,0 +1,97 @@
+//! `secrets.scan` from the outside, and the promise behind it: no secret from the fixture
+//! appears anywhere in the run record, on stdout or on stderr — not even when a team check
+//! prints them into its log.
+
+use crate::support::fixture;
+use insta::assert_snapshot;
+
+/// Every long token of the fixture's secret-bearing files: the fake secrets are among them.
+/// Read at run time, so this test's source holds nothing that looks like a secret.
+fn secret_tokens(root: &std::path::Path) -> Vec<String> {
+    let mut tokens = Vec::new();
+    for file in [
+        ".env",
+        "config/settings.toml",
+        "config/deploy.pem",
+        "src/lib.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for token in text.split(|c: char| c.is_whitespace() || "\"'=,;()".contains(c)) {
+            let token = token.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+            if token.len() >= 20 && token.chars().any(|c| c.is_ascii_digit()) {
+                tokens.push(token.to_owned());
+            }
+        }
+    }
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+fn all_files(dir: &std::path::Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            all_files(&entry.path(), out);
+        } else {
+            out.push((
+                entry.path().display().to_string(),
+                std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
+}
+
+#[test]
+fn leaks_fail_with_locations_and_no_secret_reaches_any_output() {
+    let fx = fixture("secrets-leak");
+    // A team check that prints the secrets into the record's logs.
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[[check]]\nid = \"team.dump\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"cat .env config/settings.toml\"]\n",
+    )
+    .commit();
+    let tokens = secret_tokens(&fx.root);
+    assert!(
+        tokens.len() >= 4,
+        "the fixture should hold several secrets: {tokens:?}"
+    );
+    let run = fx.gate(&["controlled", "--only", "secrets.scan", "team.dump"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("secrets.scan") || l.contains("error:"))
+        .collect();
+    assert_snapshot!("secrets-leak", report.join("\n"));
+    let mut files = Vec::new();
+    all_files(&fx.out(), &mut files);
+    files.push(("stdout".into(), run.stdout.into_bytes()));
+    files.push(("stderr".into(), run.stderr.into_bytes()));
+    let dump_log = files
+        .iter()
+        .find(|(p, _)| p.ends_with("logs/check-team.dump.log"))
+        .expect("the team check's log is kept");
+    assert!(
+        String::from_utf8_lossy(&dump_log.1).contains("…["),
+        "the log was redacted, not dropped"
+    );
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        for token in &tokens {
+            assert!(!text.contains(token.as_str()), "a secret reached {path}");
+        }
+    }
+}
+
+#[test]
+fn a_clean_tree_passes() {
+    let fx = fixture("secrets-clean");
+    let run = fx.gate(&["controlled", "--only", "secrets.scan"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("PASS    secrets.scan"),
+        "{}",
+        run.stdout
+    );
+}
