@@ -98,12 +98,23 @@ impl Check for CudaContracts {
         };
         let mut findings = Vec::new();
         let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
+        // Headers are covered when nvcc reported them (native builds) or when they sit in a
+        // directory gate-build compiled with `-I` (fallback builds know no header list).
+        let mut include_dirs: Vec<PathBuf> = Vec::new();
         let mut notes = Vec::new();
         let mut any_native = false;
         for FoundManifest { package, manifest } in &found {
             let native = manifest["outcome"] == "native";
             any_native |= native;
             let member = ctx.workspace.members.iter().find(|m| &m.name == package);
+            include_dirs.extend(
+                manifest["includes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| d.as_str())
+                    .map(PathBuf::from),
+            );
             for module in manifest["modules"].as_array().into_iter().flatten() {
                 if let Some(source) = module["source"].as_str() {
                     covered.insert(PathBuf::from(source));

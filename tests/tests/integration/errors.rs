@@ -120,10 +120,10 @@ fn unknown_stage_and_unknown_check() {
 #[test]
 fn later_stages_are_refused_until_their_checks_exist() {
     let fx = fixture("clean");
-    check("error-stage-unavailable", &fx, &["controlled"]);
+    check("error-stage-unavailable", &fx, &["broad"]);
     let broad = fx.gate(&["broad"]);
     assert_eq!(broad.code, 2);
-    assert!(broad.stderr.contains("stages available: pilot"));
+    assert!(broad.stderr.contains("stages available: pilot, controlled"));
 }
 
 #[test]
