@@ -206,7 +206,13 @@ impl Check for CudaContracts {
         let mut uncovered = 0;
         for entry in walker.filter_map(Result::ok) {
             let path = entry.path();
-            if path.extension().is_some_and(|e| e == "cu" || e == "cuh") && !covered.contains(path)
+            let header_in_include_dir = path.extension().is_some_and(|e| e == "cuh")
+                && include_dirs
+                    .iter()
+                    .any(|d| path.parent() == Some(d.as_path()));
+            if path.extension().is_some_and(|e| e == "cu" || e == "cuh")
+                && !covered.contains(path)
+                && !header_in_include_dir
             {
                 uncovered += 1;
                 findings.push(
