@@ -17,7 +17,7 @@
 //!    secrets, against ripgrep running the same patterns (goals: at least ripgrep's
 //!    throughput, every planted secret found).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime`,
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|controlled`,
 //! `--no-write` (print the table, leave the file alone).
 
 use crate::{gen_secrets, gen_tree, project_root, say};
@@ -79,6 +79,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "runtime") {
         rows.extend(runtime(&root)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "controlled") {
+        rows.extend(controlled(&root)?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -705,4 +708,66 @@ fn runtime(root: &Path) -> Result<Vec<Row>> {
             met: None,
         },
     ])
+}
+
+/// `cargo gate controlled` on this repository: wall time, split by check (reported).
+fn controlled(root: &Path) -> Result<Vec<Row>> {
+    checked(
+        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
+        "cargo build",
+    )?;
+    let gate = target_dir(root)
+        .join("debug")
+        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let out = tempfile_dir("controlled-out")?;
+    say("controlled: running `cargo gate controlled` on this repository");
+    let start = Instant::now();
+    let output = Command::new(&gate)
+        .args(["gate", "controlled", "--format", "json", "--out"])
+        .arg(&out)
+        .current_dir(root)
+        .output()?;
+    let wall = start.elapsed();
+    let _ = std::fs::remove_dir_all(&out);
+    let report: Value =
+        serde_json::from_slice(&output.stdout).context("cargo gate printed no JSON")?;
+    let mut checks: Vec<(String, u64, String)> = report["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                c["duration_ms"].as_u64().unwrap_or(0),
+                c["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    checks.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut rows = vec![Row {
+        what: "`cargo gate controlled` on this repo, wall time".to_owned(),
+        baseline: "—".to_owned(),
+        measured: format!(
+            "{:.2} s ({})",
+            wall.as_secs_f64(),
+            report["verdict"]["line"].as_str().unwrap_or("?")
+        ),
+        ratio: "—".to_owned(),
+        goal: "— (reported)".to_owned(),
+        met: None,
+    }];
+    for (id, ms, status) in checks {
+        rows.push(Row {
+            what: format!("  controlled: `{id}` ({status})"),
+            baseline: "—".to_owned(),
+            measured: format!("{:.2} s", ms as f64 / 1000.0),
+            ratio: format!(
+                "{:.1} % of the wall time",
+                ms as f64 / wall.as_secs_f64() / 10.0
+            ),
+            goal: "— (reported)".to_owned(),
+            met: None,
+        });
+    }
+    Ok(rows)
 }
