@@ -743,7 +743,7 @@ fn controlled(root: &Path) -> Result<Vec<Row>> {
             )
         })
         .collect();
-    checks.sort_by(|a, b| b.1.cmp(&a.1));
+    checks.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut rows = vec![Row {
         what: "`cargo gate controlled` on this repo, wall time".to_owned(),
         baseline: "—".to_owned(),
