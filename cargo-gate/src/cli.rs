@@ -134,7 +134,7 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Verify(args) => verify(args, redactor),
         GateCommand::Checks => {
             let mut text = String::new();
-            for meta in registry::metas() {
+            for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
                 text.push_str(&format!(
                     "{:<18} {:<10} {}\n",
                     meta.id, meta.stage, meta.summary
@@ -144,7 +144,10 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
             Ok(exit::READY)
         }
         GateCommand::Explain { id } => {
-            let check = registry::find(&id).ok_or(GateError::UnknownCheck { id })?;
+            let team = team_checks();
+            let check = registry::find(&id)
+                .or_else(|| team.iter().copied().find(|c| c.meta().id == id))
+                .ok_or(GateError::UnknownCheck { id })?;
             let meta = check.meta();
             print_stdout(&format!(
                 "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\nwaive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
@@ -153,6 +156,16 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
             Ok(exit::READY)
         }
     }
+}
+
+/// The `[[check]]`s of the workspace in the current directory, when there is one with a
+/// valid configuration (listing and explaining checks works anywhere).
+fn team_checks() -> Vec<&'static dyn crate::check::Check> {
+    Workspace::discover(None, true)
+        .ok()
+        .and_then(|ws| crate::config::load(&ws.root, &ws.manifest_path, None).ok())
+        .map(|config| crate::checks::custom::from_config(&config))
+        .unwrap_or_default()
 }
 
 fn run_stage(stage: Stage, args: RunArgs, redactor: &mut Redactor) -> Result<i32, GateError> {

@@ -164,7 +164,10 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         checks,
         waivers_used: waivers_used
             .iter()
-            .map(|&i| config.waivers[i].clone())
+            .map(|&index| crate::report::UsedWaiver {
+                index,
+                waiver: config.waivers[index].clone(),
+            })
             .collect(),
         verdict,
         record: format!("runs/{}", redactor.run_id(&run_id)),

@@ -78,6 +78,31 @@ impl Counts {
     }
 }
 
+/// A waiver that covered findings; `index` is what findings' `waived_by` refers to.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsedWaiver {
+    /// Position in the config's `[[waiver]]` list.
+    pub index: usize,
+    /// The waiver.
+    #[serde(flatten)]
+    pub waiver: Waiver,
+}
+
+impl Report {
+    /// `waived by OWNER until DATE: REASON` for a finding's `waived_by`.
+    pub fn waiver_note(&self, index: usize) -> Option<String> {
+        self.waivers_used
+            .iter()
+            .find(|w| w.index == index)
+            .map(|w| {
+                format!(
+                    "waived by {} until {}: {}",
+                    w.waiver.owner, w.waiver.expires, w.waiver.reason
+                )
+            })
+    }
+}
+
 /// The checks a partial run was restricted to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Selection {
@@ -115,8 +140,8 @@ pub struct Report {
     pub selection: Option<Selection>,
     /// Checks in registry order.
     pub checks: Vec<CheckReport>,
-    /// Waivers that covered at least one finding, by index in the config.
-    pub waivers_used: Vec<Waiver>,
+    /// Waivers that covered at least one finding.
+    pub waivers_used: Vec<UsedWaiver>,
     /// Status counts.
     pub counts: Counts,
     /// The verdict.

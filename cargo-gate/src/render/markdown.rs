@@ -87,7 +87,7 @@ pub fn render(report: &Report, record: &str) -> String {
     }
     if !report.waivers_used.is_empty() {
         out.push_str("\n### Waivers in force\n\n| check | match | owner | expires | reason |\n|---|---|---|---|---|\n");
-        for w in &report.waivers_used {
+        for w in report.waivers_used.iter().map(|u| &u.waiver) {
             let _ = writeln!(
                 out,
                 "| `{}` | `{}` | {} | {} | {} |",

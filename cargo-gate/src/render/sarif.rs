@@ -54,10 +54,7 @@ pub fn render(report: &Report) -> String {
                 }
                 result["locations"] = json!([{ "physicalLocation": physical }]);
             }
-            if let Some(waiver) = finding
-                .waived_by
-                .and_then(|i| report_waiver(report, &check.id, i))
-            {
+            if let Some(waiver) = finding.waived_by.and_then(|i| report.waiver_note(i)) {
                 result["suppressions"] = json!([{ "kind": "external", "justification": waiver }]);
             }
             results.push(result);
@@ -93,12 +90,4 @@ pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&log).expect("sarif serialises");
     text.push('\n');
     text
-}
-
-fn report_waiver(report: &Report, check: &str, _index: usize) -> Option<String> {
-    report
-        .waivers_used
-        .iter()
-        .find(|w| w.check == check)
-        .map(|w| format!("{} (owner {}, expires {})", w.reason, w.owner, w.expires))
 }

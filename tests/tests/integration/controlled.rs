@@ -120,7 +120,14 @@ fn team_checks_run_like_built_in_ones() {
     let (code, text) = only(&fx, "team.smoke", &[]);
     assert_eq!(code, 1, "{text}");
     assert_snapshot!("controlled-team.smoke-fails", text);
-    // The same id is waivable like any other.
-    let explain = fx.gate(&["checks"]);
-    assert!(explain.stdout.contains("tests.pass"));
+    // Listed and explained like built-in checks.
+    let checks = fx.gate(&["checks"]);
+    assert!(checks.stdout.contains("team.smoke"), "{}", checks.stdout);
+    let explain = fx.gate(&["explain", "team.smoke"]);
+    assert_eq!(explain.code, 0, "{}", explain.transcript());
+    assert!(
+        explain.stdout.contains("check = \"team.smoke\""),
+        "{}",
+        explain.stdout
+    );
 }
