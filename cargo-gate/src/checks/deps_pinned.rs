@@ -22,8 +22,8 @@
 //! configuration key for it yet; a dependency on another registry can be waived meanwhile.
 //! Source replacement in `.cargo/config.toml` is not looked at.
 
+use super::{at, relative};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
-use crate::config::line_col;
 use crate::stage::Stage;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
@@ -424,18 +424,6 @@ fn normalize(path: &Path) -> PathBuf {
 
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| normalize(path))
-}
-
-fn at(file: &str, text: &str, offset: usize) -> Location {
-    let (line, column) = line_col(text, offset);
-    Location::at(file, line, column)
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 #[cfg(test)]

@@ -23,11 +23,10 @@
 //! which are not shipped) is only noted. Each violation points at the offending key, or at
 //! the `[profile.<name>]` header (or the file) when the key is missing.
 
+use super::{at, relative};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
-use crate::config::line_col;
 use crate::policy::Profile;
 use crate::stage::Stage;
-use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -463,18 +462,6 @@ fn quote(name: &str) -> String {
     } else {
         format!("\"{name}\"")
     }
-}
-
-fn at(file: &str, text: &str, offset: usize) -> Location {
-    let (line, column) = line_col(text, offset);
-    Location::at(file, line, column)
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 #[cfg(test)]

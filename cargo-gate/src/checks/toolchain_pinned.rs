@@ -20,9 +20,9 @@
 //!    or a pin that is not installed, is a SKIP (unavailable: the run could not evaluate)
 //!    with the `rustup toolchain install` command — unless the first two facts already fail.
 
+use super::{at, relative};
 use crate::cargo::{Captured, run_captured};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
-use crate::config::line_col;
 use crate::stage::Stage;
 use std::path::Path;
 use std::process::Command;
@@ -572,18 +572,6 @@ fn names_pin(installed: &str, pin: &str) -> bool {
             .strip_prefix(pin)
             .and_then(|rest| rest.strip_prefix('-'))
             .is_some_and(|triple| triple.starts_with(|c: char| c.is_ascii_alphabetic()))
-}
-
-fn at(file: &str, text: &str, offset: usize) -> Location {
-    let (line, column) = line_col(text, offset);
-    Location::at(file, line, column)
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 fn to_u32(n: usize) -> u32 {
