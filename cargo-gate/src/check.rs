@@ -57,6 +57,9 @@ pub struct Context<'a> {
     pub environment: &'a crate::environment::Environment,
     /// Outcomes of the checks named by [`Check::after`], by id.
     pub earlier: &'a std::collections::BTreeMap<String, Outcome>,
+    /// The output directory (`runs/`, `history.jsonl`, `merged/`), for checks that read
+    /// earlier runs.
+    pub out_dir: &'a std::path::Path,
     /// A directory inside the run record being written where tools the checks start may
     /// leave evidence (passed to test runs as `GATE_RUN_DIR`); what lands there is hashed
     /// into the record with everything else.
@@ -77,6 +80,9 @@ pub enum Status {
     Skip,
     /// Would have failed or warned, but every such finding is covered by a current waiver.
     Waived,
+    /// Evaluated, but the evidence cannot decide (e.g. benchmark noise larger than the
+    /// threshold). Counts as WARN.
+    Inconclusive,
 }
 
 impl Status {
@@ -88,6 +94,7 @@ impl Status {
             Status::Fail => "FAIL",
             Status::Skip => "SKIP",
             Status::Waived => "WAIVED",
+            Status::Inconclusive => "INCONCLUSIVE",
         }
     }
 }
@@ -269,6 +276,11 @@ impl Outcome {
     /// A warning.
     pub fn warn(summary: impl Into<String>) -> Outcome {
         Outcome::new(Status::Warn, summary)
+    }
+
+    /// Evaluated but undecided (counts as WARN).
+    pub fn inconclusive(summary: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Inconclusive, summary)
     }
 
     /// A failure.

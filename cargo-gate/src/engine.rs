@@ -86,6 +86,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let run_dir = writer.dir().join("observability");
     let results = run_phases(
         &plan,
+        &out,
         &ws,
         &config,
         &cargo,
@@ -118,7 +119,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
                 || outcome.skip == Some(SkipKind::Unavailable),
             summary: redactor.text(&outcome.summary),
             skip: outcome.skip,
-            fix: matches!(status, Status::Fail | Status::Warn).then(|| meta.fix.to_owned()),
+            fix: matches!(status, Status::Fail | Status::Warn | Status::Inconclusive)
+                .then(|| meta.fix.to_owned()),
             duration_ms: redactor.millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
             evidence: outcome.evidence(),
             findings: outcome
@@ -358,6 +360,7 @@ pub fn plan(
 /// the checks that read those outcomes. Results come back in plan order.
 fn run_phases(
     plan: &[&'static dyn Check],
+    out_dir: &Path,
     ws: &Workspace,
     config: &config::Config,
     cargo: &Cargo,
@@ -387,6 +390,7 @@ fn run_phases(
             stage,
             environment,
             earlier: &earlier,
+            out_dir,
             run_dir,
         };
         let layer = run_checks(&ready, &ctx);

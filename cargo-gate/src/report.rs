@@ -72,6 +72,7 @@ impl Counts {
                 Status::Fail => c.fail += 1,
                 Status::Skip => c.skip += 1,
                 Status::Waived => c.waived += 1,
+                Status::Inconclusive => c.warn += 1,
             }
         }
         c

@@ -63,7 +63,7 @@ pub fn fails(status: Status, stage: Stage, mode: Mode) -> bool {
     match status {
         Status::Pass | Status::Waived => false,
         Status::Fail => true,
-        Status::Warn => mode == Mode::Strict,
+        Status::Warn | Status::Inconclusive => mode == Mode::Strict,
         Status::Skip => match mode {
             Mode::Strict => true,
             Mode::Permissive => false,

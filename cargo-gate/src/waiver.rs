@@ -47,8 +47,10 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
         .iter()
         .filter(|f| f.severity != Severity::Note)
         .collect::<Vec<_>>();
-    if matches!(outcome.status, Status::Fail | Status::Warn)
-        && !blocking.is_empty()
+    if matches!(
+        outcome.status,
+        Status::Fail | Status::Warn | Status::Inconclusive
+    ) && !blocking.is_empty()
         && blocking.iter().all(|f| f.waived_by.is_some())
     {
         outcome.status = Status::Waived;

@@ -119,6 +119,7 @@ fn build_full<T>(
         stage,
         environment: &environment,
         earlier: &earlier,
+        out_dir: &dir.path().join("out"),
         run_dir: &run_dir,
     };
     f(&ctx)

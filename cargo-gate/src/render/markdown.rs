@@ -13,6 +13,7 @@ fn icon(status: Status) -> &'static str {
         Status::Fail => "❌",
         Status::Skip => "⏭️",
         Status::Waived => "🔕",
+        Status::Inconclusive => "❔",
     }
 }
 

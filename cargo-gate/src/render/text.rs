@@ -26,7 +26,7 @@ fn paint(color: bool, code: &str, text: &str) -> String {
 fn status_color(status: Status) -> &'static str {
     match status {
         Status::Pass => "32",
-        Status::Warn | Status::Skip => "33",
+        Status::Warn | Status::Skip | Status::Inconclusive => "33",
         Status::Fail => "31;1",
         Status::Waived => "36",
     }
