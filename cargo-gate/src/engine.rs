@@ -84,16 +84,18 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let cargo = Cargo::new(&ws.root, opts.offline);
     let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
     let run_dir = writer.dir().join("observability");
-    let results = run_phases(
-        &plan,
-        &out,
-        &ws,
-        &config,
-        &cargo,
-        opts.stage,
-        &environment,
-        &run_dir,
-    );
+    let none = crate::check::Earlier::new();
+    let base = Context {
+        workspace: &ws,
+        config: &config,
+        cargo: &cargo,
+        stage: opts.stage,
+        environment: &environment,
+        earlier: &none,
+        out_dir: &out,
+        run_dir: &run_dir,
+    };
+    let results = run_phases(&plan, &base);
 
     let results = redact_secrets(results, &run_dir);
 
@@ -360,13 +362,7 @@ pub fn plan(
 /// the checks that read those outcomes. Results come back in plan order.
 fn run_phases(
     plan: &[&'static dyn Check],
-    out_dir: &Path,
-    ws: &Workspace,
-    config: &config::Config,
-    cargo: &Cargo,
-    stage: Stage,
-    environment: &environment::Environment,
-    run_dir: &Path,
+    base: &Context<'_>,
 ) -> Vec<(&'static dyn Check, Outcome, Duration)> {
     // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
     let mut earlier = crate::check::Earlier::new();
@@ -384,14 +380,8 @@ fn run_phases(
             (ready, waiting)
         };
         let ctx = Context {
-            workspace: ws,
-            config,
-            cargo,
-            stage,
-            environment,
             earlier: &earlier,
-            out_dir,
-            run_dir,
+            ..*base
         };
         let layer = run_checks(&ready, &ctx);
         for (check, outcome, _) in &layer {
