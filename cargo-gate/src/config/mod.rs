@@ -103,6 +103,10 @@ pub struct Config {
     pub failure_paths: BTreeMap<String, String>,
     /// `[bench] baseline`.
     pub bench_baseline: String,
+    /// `[bench] command`: how to run the benchmarks (default `cargo bench --locked
+    /// --workspace`); criterion's estimates under the target dir, or the JSON file the
+    /// command writes (docs/CONFIG.md), are read afterwards.
+    pub bench_command: Vec<String>,
     /// `[bench] max-regression`, a fraction (0.05 = 5 %).
     pub bench_max_regression: f64,
     /// `[checklist] path`.
@@ -132,6 +136,9 @@ impl Default for Config {
             allow_unsafe: Vec::new(),
             failure_paths: BTreeMap::new(),
             bench_baseline: "benches/baseline.json".to_owned(),
+            bench_command: ["cargo", "bench", "--locked", "--workspace"]
+                .map(String::from)
+                .to_vec(),
             bench_max_regression: 0.05,
             checklist_path: "docs/READINESS.md".to_owned(),
             history_window: 5,
@@ -347,6 +354,16 @@ fn validate(
     if let Some(bench) = raw.bench {
         if let Some(baseline) = bench.baseline {
             config.bench_baseline = baseline;
+        }
+        if let Some(command) = bench.command {
+            if command.get_ref().is_empty() {
+                return Err(v.error(
+                    &command,
+                    "`[bench] command` is empty".to_owned(),
+                    "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
+                ));
+            }
+            config.bench_command = command.into_inner();
         }
         if let Some(max) = bench.max_regression {
             let value = *max.get_ref();

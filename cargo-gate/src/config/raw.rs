@@ -43,6 +43,7 @@ pub(super) struct RawTests {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawBench {
     pub(super) baseline: Option<String>,
+    pub(super) command: Option<Spanned<Vec<String>>>,
     pub(super) max_regression: Option<Spanned<f64>>,
 }
 
