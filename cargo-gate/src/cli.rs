@@ -41,6 +41,19 @@ enum GateCommand {
     Broad(RunArgs),
     /// Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file.
     Verify(VerifyArgs),
+    /// The recorded runs: id, stage, result, commit, time.
+    History(OutArgs),
+    /// What changed between two runs: check statuses, findings that appeared or vanished.
+    Diff {
+        /// The earlier run id.
+        a: String,
+        /// The later run id.
+        b: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// The highest stage this commit is ready for, and the run that shows it.
+    Status(OutArgs),
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.
@@ -79,6 +92,28 @@ struct RunArgs {
     /// Leave these checks out.
     #[arg(long, value_name = "ID", num_args = 1..)]
     skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct OutArgs {
+    /// The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Path to the workspace's Cargo.toml (to find the default output directory).
+    #[arg(long, value_name = "PATH")]
+    manifest_path: Option<PathBuf>,
+}
+
+impl OutArgs {
+    fn resolve(&self) -> Result<PathBuf, GateError> {
+        match &self.out {
+            Some(out) => Ok(out.clone()),
+            None => {
+                let ws = Workspace::discover(self.manifest_path.as_deref(), true)?;
+                Ok(engine::out_dir(&ws, None))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +167,9 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Controlled(args) => run_stage(Stage::Controlled, args, redactor),
         GateCommand::Broad(args) => run_stage(Stage::Broad, args, redactor),
         GateCommand::Verify(args) => verify(args, redactor),
+        GateCommand::History(args) => history(&args, redactor),
+        GateCommand::Diff { a, b, out } => diff(&a, &b, &out, redactor),
+        GateCommand::Status(args) => status(&args, redactor),
         GateCommand::Checks => {
             let mut text = String::new();
             for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
@@ -277,6 +315,102 @@ fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
     };
     print_stdout(&text);
     Ok(code)
+}
+
+/// Run ids print as `<run-N>` (their position in history) under redaction.
+fn run_label(redactor: &Redactor, entries: &[crate::record::HistoryEntry], id: &str) -> String {
+    if !redactor.enabled() {
+        return id.to_owned();
+    }
+    entries
+        .iter()
+        .position(|e| e.run_id == id)
+        .map_or_else(|| "<run-?>".to_owned(), |i| format!("<run-{}>", i + 1))
+}
+
+fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let out = args.resolve()?;
+    let entries = crate::history::entries(&out)?;
+    let mut text = format!(
+        "{:<32} {:<10} {:<18} {:<12} {}\n",
+        "run", "stage", "result", "commit", "time"
+    );
+    for e in &entries {
+        let commit = e.commit.as_deref().map_or("-".to_owned(), |c| {
+            let short = &c[..c.len().min(12)];
+            redactor.hash(short)
+        });
+        text.push_str(&format!(
+            "{:<32} {:<10} {:<18} {:<12} {}\n",
+            run_label(redactor, &entries, &e.run_id),
+            e.stage,
+            e.result,
+            commit,
+            redactor.time(e.time.clone())
+        ));
+    }
+    text.push_str(&format!("{} run(s)\n", entries.len()));
+    print_stdout(&text);
+    Ok(exit::READY)
+}
+
+fn diff(a: &str, b: &str, args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let out = args.resolve()?;
+    let entries = crate::history::entries(&out)?;
+    let d = crate::history::diff(&out, a, b)?;
+    let mut text = format!(
+        "{} → {}\n",
+        run_label(redactor, &entries, a),
+        run_label(redactor, &entries, b)
+    );
+    if d.status_changes.is_empty() && d.appeared.is_empty() && d.vanished.is_empty() {
+        text.push_str("no change in check statuses or findings\n");
+    }
+    for (id, before, after) in &d.status_changes {
+        text.push_str(&format!("  {id}: {before} → {after}\n"));
+    }
+    for (id, finding) in &d.appeared {
+        text.push_str(&format!("  + {id}: {}\n", redactor.text(finding)));
+    }
+    for (id, finding) in &d.vanished {
+        text.push_str(&format!("  - {id}: {}\n", redactor.text(finding)));
+    }
+    print_stdout(&text);
+    Ok(exit::READY)
+}
+
+fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let out = args.resolve()?;
+    let ws = Workspace::discover(args.manifest_path.as_deref(), true)?;
+    let Some(commit) = ws.git.as_ref().and_then(|g| g.commit.clone()) else {
+        print_stdout("not a git work tree with a commit: readiness is recorded per commit\n");
+        return Ok(exit::NOT_READY);
+    };
+    let entries = crate::history::entries(&out)?;
+    let dirty = ws.git.as_ref().is_some_and(|g| g.dirty);
+    let note = if dirty {
+        " (the work tree has uncommitted changes since)"
+    } else {
+        ""
+    };
+    let shown = redactor.hash(&commit[..commit.len().min(12)]);
+    match crate::history::status(&entries, &commit) {
+        Some(e) => {
+            print_stdout(&format!(
+                "READY for {} at {shown}: run {} ({}){note}\n",
+                e.stage,
+                run_label(redactor, &entries, &e.run_id),
+                redactor.time(e.time.clone())
+            ));
+            Ok(exit::READY)
+        }
+        None => {
+            print_stdout(&format!(
+                "not ready for any stage at {shown}: no READY run recorded for this commit{note}\n"
+            ));
+            Ok(exit::NOT_READY)
+        }
+    }
 }
 
 fn print_stdout(text: &str) {

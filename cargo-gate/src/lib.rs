@@ -17,6 +17,7 @@ pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod exit;
+pub mod history;
 pub mod lexer;
 pub mod policy;
 pub mod record;

@@ -128,3 +128,44 @@ fn concurrent_runs_keep_one_linear_chain() {
         verify.stdout
     );
 }
+
+#[test]
+fn history_diff_and_status_read_the_record_back() {
+    let fx = fixture("clean");
+    let first = fx.gate(&["pilot"]);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let status = fx.gate(&["status"]);
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    assert_snapshot!("status-ready", status.transcript());
+
+    // A change that fails boundary.unsafe, committed: a new commit, not ready.
+    fx.write(
+        "src/extra.rs",
+        "pub fn f(p: *const u8) -> u8 { unsafe { *p } }\n",
+    );
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    fx.write("src/lib.rs", &format!("{lib}\npub mod extra;\n"))
+        .commit();
+    assert_eq!(fx.gate(&["pilot"]).code, 1);
+    let status = fx.gate(&["status"]);
+    assert_eq!(status.code, 1, "{}", status.transcript());
+    assert_snapshot!("status-not-ready", status.transcript());
+
+    let history = fx.gate(&["history"]);
+    assert_eq!(history.code, 0);
+    assert_snapshot!("history", history.transcript());
+
+    let ids: Vec<String> = std::fs::read_to_string(fx.out().join("history.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["run_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let diff = fx.gate(&["diff", &ids[0], &ids[1]]);
+    assert_eq!(diff.code, 0, "{}", diff.transcript());
+    assert_snapshot!("diff", diff.transcript());
+}
