@@ -6,6 +6,7 @@
 //! ([`render`]). The binary (`cargo-gate`) only parses arguments, calls [`cli::main`], prints
 //! and exits. See docs/ARCHITECTURE.md.
 
+pub mod bench;
 pub mod cargo;
 pub mod check;
 pub mod checks;
@@ -19,6 +20,7 @@ pub mod error;
 pub mod exit;
 pub mod history;
 pub mod lexer;
+pub mod merge;
 pub mod policy;
 pub mod record;
 pub mod redact;

@@ -20,6 +20,8 @@ static CHECKS: &[&dyn Check] = &[
     &checks::cuda_contracts::CudaContracts,
     &checks::observability_log::ObservabilityLog,
     &checks::repro_environment::ReproEnvironment,
+    &checks::bench_regression::BenchRegression,
+    &checks::platform_matrix::PlatformMatrix,
 ];
 
 /// Every built-in check, in report order.

@@ -1,5 +1,6 @@
 //! One module per check, each with the same shape: a unit struct, its `CheckMeta`, and `run`.
 
+pub mod bench_regression;
 pub mod boundary_unsafe;
 pub mod ci_locked;
 pub mod config_valid;
@@ -10,6 +11,7 @@ pub mod failure_paths;
 pub mod kernels_build;
 pub mod lockfile_locked;
 pub mod observability_log;
+pub mod platform_matrix;
 pub mod policy_profile;
 pub mod profile_cargo;
 pub mod repro_environment;
