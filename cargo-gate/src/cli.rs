@@ -54,6 +54,28 @@ enum GateCommand {
     },
     /// The highest stage this commit is ready for, and the run that shows it.
     Status(OutArgs),
+    /// Merge CI jobs' `--out` directories (one per platform) into a merged record for this
+    /// commit; each input's chain is verified first, and records of another commit refused.
+    Merge {
+        /// The CI jobs' output directories.
+        #[arg(required = true, value_name = "DIR")]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Run the workspace's benchmarks (`[bench] command`) and compare them with the baseline;
+    /// with `--save-baseline`, write the baseline instead.
+    Bench {
+        /// Write `[bench] baseline` from this run's results.
+        #[arg(long)]
+        save_baseline: bool,
+        /// Path to the workspace's Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// No network for cargo.
+        #[arg(long)]
+        offline: bool,
+    },
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.
@@ -170,6 +192,12 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::History(args) => history(&args, redactor),
         GateCommand::Diff { a, b, out } => diff(&a, &b, &out, redactor),
         GateCommand::Status(args) => status(&args, redactor),
+        GateCommand::Merge { inputs, out } => merge(&inputs, &out, redactor),
+        GateCommand::Bench {
+            save_baseline,
+            manifest_path,
+            offline,
+        } => bench(save_baseline, manifest_path.as_deref(), offline, redactor),
         GateCommand::Checks => {
             let mut text = String::new();
             for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
@@ -411,6 +439,118 @@ fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
             Ok(exit::NOT_READY)
         }
     }
+}
+
+fn merge(inputs: &[PathBuf], args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let ws = Workspace::discover(args.manifest_path.as_deref(), true)?;
+    let commit = ws
+        .git
+        .as_ref()
+        .and_then(|g| g.commit.clone())
+        .ok_or_else(|| {
+            GateError::Internal("merging needs a git commit: records are merged per commit".into())
+        })?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| engine::out_dir(&ws, None));
+    redactor.add_path(&out, "<out>");
+    let report = crate::merge::merge(&out, &commit, inputs)
+        .map_err(|e| GateError::Internal(e.to_string()))?;
+    let mut text = String::new();
+    if let Some(written) = &report.written {
+        text.push_str(&format!(
+            "merged {} record(s) for {} into {}\n",
+            written.record.inputs.len(),
+            redactor.hash(&commit[..commit.len().min(12)]),
+            redactor
+                .text(&written.dir.to_string_lossy())
+                .replace(&written.merge_id, "<merge-id>")
+        ));
+        for input in &written.record.inputs {
+            text.push_str(&format!(
+                "  {:<8} {:<10} {:<18} {}\n",
+                input.platform,
+                input.stage,
+                input.result,
+                redactor.text(&input.source.to_string())
+            ));
+        }
+    }
+    for refusal in &report.refused {
+        text.push_str(&format!(
+            "REFUSED  {}: {}\n",
+            redactor.text(&refusal.source.to_string()),
+            redactor.text(&refusal.reason)
+        ));
+    }
+    print_stdout(&text);
+    Ok(report.exit_code())
+}
+
+fn bench(
+    save: bool,
+    manifest: Option<&std::path::Path>,
+    offline: bool,
+    redactor: &mut Redactor,
+) -> Result<i32, GateError> {
+    use crate::bench;
+    let ws = Workspace::discover(manifest, offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let config = crate::config::load(&ws.root, &ws.manifest_path, None)?;
+    let seed = crate::environment::seed("bench");
+    let env = crate::environment::collect(&ws, offline, seed);
+    let measurement =
+        bench::measure(&ws, &config, &env).map_err(|e| GateError::Internal(e.to_string()))?;
+    let measured = match measurement.results {
+        Ok(m) => m,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", redactor.text(&e.to_string()));
+            let _ = writeln!(stderr, "{}", redactor.text(&measurement.log));
+            return Ok(exit::COULD_NOT_EVALUATE);
+        }
+    };
+    if save {
+        let path = bench::save_baseline(&ws, &config, &env, &measured.benchmarks)
+            .map_err(|e| GateError::Internal(e.to_string()))?;
+        print_stdout(&format!(
+            "wrote the baseline of {} benchmark(s) to {}\n",
+            measured.benchmarks.len(),
+            redactor.text(&path.to_string_lossy())
+        ));
+        return Ok(exit::READY);
+    }
+    let baseline_path = bench::baseline_path(&ws, &config);
+    let Some(baseline) =
+        bench::read_baseline(&baseline_path).map_err(|e| GateError::Internal(e.to_string()))?
+    else {
+        print_stdout(&format!(
+            "no baseline at {}: create one with `{}`\n",
+            redactor.text(&baseline_path.to_string_lossy()),
+            bench::SAVE_BASELINE_COMMAND
+        ));
+        return Ok(exit::COULD_NOT_EVALUATE);
+    };
+    let mut text = String::new();
+    let mut worst = exit::READY;
+    for c in bench::compare(&baseline, &measured.benchmarks, config.bench_max_regression) {
+        if matches!(
+            c.verdict,
+            bench::BenchVerdict::Regressed | bench::BenchVerdict::Missing
+        ) {
+            worst = exit::NOT_READY;
+        }
+        text.push_str(&format!(
+            "{:<12} {:<40} p50 {} p95 {}\n",
+            format!("{:?}", c.verdict),
+            c.id,
+            c.slower_p50.map_or("-".into(), bench::format_change),
+            c.slower_p95.map_or("-".into(), bench::format_change)
+        ));
+    }
+    print_stdout(&text);
+    Ok(worst)
 }
 
 fn print_stdout(text: &str) {

@@ -22,6 +22,10 @@ static CHECKS: &[&dyn Check] = &[
     &checks::repro_environment::ReproEnvironment,
     &checks::bench_regression::BenchRegression,
     &checks::platform_matrix::PlatformMatrix,
+    &checks::semver_compat::SemverCompat,
+    &checks::history_window::HistoryWindow,
+    &checks::waivers_current::WaiversCurrent,
+    &checks::checklist_closed::ChecklistClosed,
 ];
 
 /// Every built-in check, in report order.

@@ -56,7 +56,7 @@ pub const STAGES: &[StageDef] = &[
     StageDef {
         stage: Stage::Broad,
         summary: "broad production rollout",
-        available: false,
+        available: true,
         skip_counts: SkipCounts::AsFail,
     },
 ];
@@ -115,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn broad_is_refused_until_its_checks_exist() {
-        assert_eq!(Stage::available_names(), ["pilot", "controlled"]);
+    fn every_stage_can_be_evaluated() {
+        assert_eq!(Stage::available_names(), ["pilot", "controlled", "broad"]);
     }
 }

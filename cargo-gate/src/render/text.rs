@@ -36,6 +36,14 @@ fn status_color(status: Status) -> &'static str {
 pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &str) -> String {
     let mut out = String::new();
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    // Status labels are six wide unless an INCONCLUSIVE needs more.
+    let label_width = report
+        .checks
+        .iter()
+        .map(|c| c.status.as_str().len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
     let _ = writeln!(
         out,
         "cargo-gate {} · {} · {} mode · {}",
@@ -61,7 +69,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
     }
     out.push('\n');
     for check in &report.checks {
-        let label = format!("{:<6}", check.status.as_str());
+        let label = format!("{:<label_width$}", check.status.as_str());
         let _ = writeln!(
             out,
             "  {}  {:<width$}  {}",
@@ -86,7 +94,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
                 .as_ref()
                 .map(|l| format!("{l}: "))
                 .unwrap_or_default();
-            let indent = format!("  {:<6}  {:<width$}    ", "", "");
+            let indent = format!("  {:<label_width$}  {:<width$}    ", "", "");
             let mut message = finding.message.replace('\n', &format!("\n{indent}  "));
             if let Some(note) = finding.waived_by.and_then(|i| report.waiver_note(i)) {
                 message.push_str(&format!(" ({note})"));
@@ -96,7 +104,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         if shown.len() > MAX_FINDINGS_SHOWN {
             let _ = writeln!(
                 out,
-                "  {:<6}  {:<width$}    … and {} more (see report.json)",
+                "  {:<label_width$}  {:<width$}    … and {} more (see report.json)",
                 "",
                 "",
                 shown.len() - MAX_FINDINGS_SHOWN
@@ -105,7 +113,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         if let Some(fix) = &check.fix
             && check.status != Status::Waived
         {
-            let _ = writeln!(out, "  {:<6}  {:<width$}    fix: {fix}", "", "");
+            let _ = writeln!(out, "  {:<label_width$}  {:<width$}    fix: {fix}", "", "");
         }
     }
     let c = &report.counts;

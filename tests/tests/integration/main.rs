@@ -2,6 +2,7 @@
 //! fixture workspaces copied from `tests/fixtures/` into temporary git repositories, with
 //! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
 
+mod broad;
 mod controlled;
 mod errors;
 mod formats;

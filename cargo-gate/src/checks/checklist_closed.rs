@@ -1,0 +1,706 @@
+//! `checklist.closed`: every item of the readiness checklist (`[checklist] path`, default
+//! `docs/READINESS.md`) is checked, and every checked item cites evidence that holds in this
+//! run (SPEC §3.2).
+//!
+//! The checklist is Markdown task items, `- [x] text — evidence: ID-or-path`: `-`, `*`, `+`
+//! or numbered bullets, `[ ]`, `[x]` or `[X]`, and the separators `—`, `–`, `--` or `-`
+//! before `evidence:`; several pieces of evidence are separated by commas, and may be written
+//! in backticks or as Markdown links (the link target counts). Lines inside fenced code
+//! blocks and HTML comments are not items, so a checklist can show examples.
+//!
+//! A piece of evidence holds when it is
+//! - a check that ran in this run and PASSED, or would be WAIVED (the engine applies waivers
+//!   after all checks, so the outcomes this check reads are unwaived; the waivers are applied
+//!   here to a copy, the same way), or
+//! - a path, relative to the workspace root and inside it, that exists.
+//!
+//! Anything else is drift and fails: a check that did not run, or ran and did not pass (its
+//! status is named); a path that does not exist; a checked item with no evidence at all.
+//! An unchecked item fails too: the checklist is closed only when every item is.
+//!
+//! The check runs after every other built-in check ([`Check::after`] lists them; the engine
+//! ignores ids that are not in the plan). Team checks (`[[check]]`) cannot be listed
+//! statically, but they have no dependencies and so run in the first layer, before this
+//! check: citing a team check's id works whenever it ran in this run.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Status};
+use crate::stage::Stage;
+use regex::Regex;
+use std::path::{Component, Path};
+use std::sync::LazyLock;
+
+/// The `checklist.closed` check.
+#[derive(Debug)]
+pub struct ChecklistClosed;
+
+static META: CheckMeta = CheckMeta {
+    id: "checklist.closed",
+    stage: Stage::Broad,
+    summary: "every readiness checklist item is checked and cites evidence (a check that passed \
+              in this run, or a file in the repository) that holds",
+    fix: "close each item: do the work, check it (`- [x]`) and cite its evidence after \
+          `— evidence:` (a check id that passes, or a repository path that exists); without a \
+          checklist, `cargo gate init` writes a template to docs/READINESS.md",
+};
+
+const ID: &str = "checklist.closed";
+
+impl Check for ChecklistClosed {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    /// Every other built-in check (SPEC §3.1), so that any of them can be cited.
+    fn after(&self) -> &'static [&'static str] {
+        &[
+            "config.valid",
+            "lockfile.locked",
+            "policy.profile",
+            "boundary.unsafe",
+            "tests.pass",
+            "kernels.build",
+            "toolchain.pinned",
+            "ci.locked",
+            "deps.pinned",
+            "profile.cargo",
+            "failure.paths",
+            "secrets.scan",
+            "cuda.contracts",
+            "observability.log",
+            "repro.environment",
+            "bench.regression",
+            "semver.compat",
+            "platform.matrix",
+            "history.window",
+            "waivers.current",
+        ]
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        evaluate(ctx, &super::waivers_current::today_utc())
+    }
+}
+
+/// One task item of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Item {
+    /// 1-based line.
+    line: u32,
+    /// 1-based column of the bullet, in characters.
+    column: u32,
+    checked: bool,
+    /// The item's text, without the evidence.
+    text: String,
+    /// Whether the line has an `evidence:` part at all (it may list nothing).
+    has_separator: bool,
+    evidence: Vec<Evidence>,
+}
+
+/// One cited piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Evidence {
+    /// As written, cleaned of backticks and link syntax.
+    value: String,
+    /// 1-based column in characters.
+    column: u32,
+}
+
+static ITEM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+\[([ xX])\](?:[ \t]+(.*?))?[ \t]*$")
+        .expect("valid regex")
+});
+
+// Em and en dashes may touch the text; hyphens need a blank before them, so that a word like
+// `self-evidence:` is not split.
+static SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:[ \t]*[—–]|(?:^|[ \t]+)--?)[ \t]*evidence[ \t]*:").expect("valid regex")
+});
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[[^\]]*\]\(([^)\s]+)[^)]*\)$").expect("valid regex"));
+
+/// The task items of a checklist, in order.
+fn parse(text: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut in_comment = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(marker) = fence {
+            if trimmed.starts_with(marker) {
+                fence = None;
+            }
+            continue;
+        }
+        if in_comment {
+            in_comment = !line.contains("-->");
+            continue;
+        }
+        if let Some(marker) = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m)) {
+            fence = Some(marker);
+            continue;
+        }
+        if let Some(start) = line.find("<!--") {
+            // An item commented out is not an item; a comment left open hides what follows.
+            in_comment = !line[start..].contains("-->");
+            if trimmed.starts_with("<!--") {
+                continue;
+            }
+        }
+        let Some(caps) = ITEM.captures(line) else {
+            continue;
+        };
+        let indent = caps.get(1).map_or(0, |m| m.as_str().chars().count());
+        let checked = &caps[2] != " ";
+        let (rest, rest_at) = caps
+            .get(3)
+            .map_or(("", line.len()), |m| (m.as_str(), m.start()));
+        let (text, evidence, has_separator) = match SEPARATOR.find(rest) {
+            Some(sep) => (
+                &rest[..sep.start()],
+                split_evidence(line, rest_at + sep.end()),
+                true,
+            ),
+            None => (rest, Vec::new(), false),
+        };
+        items.push(Item {
+            line: to_u32(index + 1),
+            column: to_u32(indent + 1),
+            checked,
+            text: text.trim().to_owned(),
+            has_separator,
+            evidence,
+        });
+    }
+    items
+}
+
+/// The comma-separated evidence of `line` from byte `from` on, with columns.
+fn split_evidence(line: &str, from: usize) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    let mut start = from;
+    for piece in line[from..].split(',') {
+        let leading = piece.len() - piece.trim_start().len();
+        let value = clean(piece.trim());
+        if !value.is_empty() {
+            out.push(Evidence {
+                value,
+                column: to_u32(line[..start + leading].chars().count() + 1),
+            });
+        }
+        start += piece.len() + 1;
+    }
+    out
+}
+
+/// Drops Markdown decoration: backticks, emphasis, `<…>` and `[label](target)` (the target
+/// is the evidence).
+fn clean(piece: &str) -> String {
+    let piece = piece.trim_end_matches(['.', ';']).trim();
+    if let Some(caps) = LINK.captures(piece) {
+        return caps[1].to_owned();
+    }
+    let piece = piece
+        .strip_prefix('<')
+        .and_then(|p| p.strip_suffix('>'))
+        .unwrap_or(piece);
+    piece
+        .trim_matches(|c| c == '`' || c == '*' || c == '_')
+        .trim()
+        .to_owned()
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Whether `text` has the shape of a check id: `area.name`, lowercase.
+fn looks_like_check_id(text: &str) -> bool {
+    let mut parts = text.split('.');
+    let part = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        })
+    };
+    part(parts.next()) && part(parts.next()) && parts.next().is_none()
+}
+
+/// What one piece of evidence established, or why it is drift.
+fn judge(ctx: &Context<'_>, today: &str, value: &str) -> Result<String, String> {
+    if value == ID {
+        return Err(format!("`{ID}` cannot be evidence for its own checklist"));
+    }
+    if let Some(outcome) = ctx.earlier.get(value) {
+        return match outcome.status {
+            Status::Pass => Ok(format!("`{value}` passed")),
+            status => {
+                // The engine waives after all checks ran; what it would conclude is what
+                // counts.
+                let mut waived = outcome.clone();
+                crate::waiver::apply(&ctx.config.waivers, value, &mut waived, today);
+                if waived.status == Status::Waived {
+                    Ok(format!("`{value}` waived"))
+                } else {
+                    Err(format!(
+                        "check `{value}` did not pass in this run ({status}: {})",
+                        outcome.summary
+                    ))
+                }
+            }
+        };
+    }
+    let known = crate::registry::find(value).is_some()
+        || ctx.config.custom_checks.iter().any(|c| c.id == value);
+    if known {
+        return Err(format!(
+            "check `{value}` did not run in this run (left out with --skip, or not part of the \
+             {} stage)",
+            ctx.stage
+        ));
+    }
+    let path = value.split('#').next().unwrap_or(value);
+    let inside = Path::new(path)
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !inside {
+        return Err(format!(
+            "`{value}` is not a path inside the repository (write it relative to the workspace \
+             root)"
+        ));
+    }
+    if !path.is_empty() && ctx.workspace.root.join(path).exists() {
+        return Ok(format!("`{path}` exists"));
+    }
+    if looks_like_check_id(value) {
+        Err(format!(
+            "`{value}` is neither a check of this run nor a file in the repository"
+        ))
+    } else {
+        Err(format!("`{path}` does not exist in the repository"))
+    }
+}
+
+/// The check on a given day (the day decides which waivers hold; tests pass a fixed one).
+fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
+    let root = &ctx.workspace.root;
+    let path = root.join(&ctx.config.checklist_path);
+    let file = super::relative(root, &path);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Outcome::fail(format!("no readiness checklist at {file}")).with_finding(
+                Finding::error(format!(
+                    "{file} does not exist: nothing records what was verified before a broad \
+                     rollout (fix: `cargo gate init` writes a template; set [checklist] path \
+                     if it lives elsewhere)"
+                ))
+                .at(Location::file(file)),
+            );
+        }
+        Err(e) => {
+            return Outcome::fail(format!("the readiness checklist {file} cannot be read"))
+                .with_finding(
+                    Finding::error(format!("{file} could not be read: {e}"))
+                        .at(Location::file(file)),
+                );
+        }
+    };
+    let items = parse(&text);
+    if items.is_empty() {
+        return Outcome::fail(format!("{file} has no checklist items")).with_finding(
+            Finding::error(format!(
+                "{file} has no task items: write each one as `- [ ] what — evidence: check-id \
+                 or path`"
+            ))
+            .at(Location::file(file)),
+        );
+    }
+
+    let mut findings = Vec::new();
+    let (mut unchecked, mut drifted) = (0, 0);
+    let (mut checks_cited, mut paths_cited) = (0, 0);
+    for item in &items {
+        let item_at = Location::at(&file, item.line, item.column);
+        if !item.checked {
+            unchecked += 1;
+            findings
+                .push(Finding::error(format!("item \"{}\" is not checked", item.text)).at(item_at));
+            continue;
+        }
+        if item.evidence.is_empty() {
+            drifted += 1;
+            let hint = if item.has_separator {
+                "its `evidence:` lists nothing"
+            } else {
+                "write `— evidence: check-id or path` after it"
+            };
+            findings.push(
+                Finding::error(format!(
+                    "item \"{}\" is checked but cites no evidence ({hint})",
+                    item.text
+                ))
+                .at(item_at),
+            );
+            continue;
+        }
+        let mut held = Vec::new();
+        let mut item_drifted = false;
+        for evidence in &item.evidence {
+            let evidence_at = Location::at(&file, item.line, evidence.column);
+            match judge(ctx, today, &evidence.value) {
+                Ok(what) => {
+                    if ctx.earlier.contains_key(&evidence.value) {
+                        checks_cited += 1;
+                    } else {
+                        paths_cited += 1;
+                    }
+                    held.push(what);
+                }
+                Err(why) => {
+                    item_drifted = true;
+                    findings.push(
+                        Finding::error(format!("item \"{}\": {why}", item.text))
+                            .at(evidence_at)
+                            .subject(evidence.value.clone()),
+                    );
+                }
+            }
+        }
+        if item_drifted {
+            drifted += 1;
+        } else {
+            findings.push(
+                Finding::note(format!("item \"{}\": {}", item.text, held.join(", "))).at(item_at),
+            );
+        }
+    }
+
+    let total = items.len();
+    if unchecked + drifted == 0 {
+        Outcome::pass(format!(
+            "all {total} item(s) of {file} checked, with evidence that holds: {checks_cited} \
+             check(s) passed in this run, {paths_cited} path(s) exist"
+        ))
+        .with_findings(findings)
+    } else {
+        let mut parts = Vec::new();
+        if unchecked > 0 {
+            parts.push(format!("{unchecked} unchecked"));
+        }
+        if drifted > 0 {
+            parts.push(format!("{drifted} checked without evidence that holds"));
+        }
+        Outcome::fail(format!(
+            "{} of {total} item(s) of {file} not closed: {}",
+            unchecked + drifted,
+            parts.join(", ")
+        ))
+        .with_findings(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Earlier, Severity};
+    use crate::checks::testing::with_files_and_earlier;
+    use crate::config::{Config, Waiver};
+
+    const TODAY: &str = "2026-06-15";
+
+    fn earlier() -> Earlier {
+        Earlier::from([
+            (
+                "lockfile.locked".to_owned(),
+                Outcome::pass("Cargo.lock tracked"),
+            ),
+            ("config.valid".to_owned(), Outcome::pass("gate.toml valid")),
+            (
+                "toolchain.pinned".to_owned(),
+                Outcome::fail("no toolchain file").with_finding(
+                    Finding::error("no rust-toolchain.toml")
+                        .at(Location::file("rust-toolchain.toml")),
+                ),
+            ),
+            ("ci.locked".to_owned(), Outcome::warn("no CI config found")),
+        ])
+    }
+
+    /// Runs the check over a workspace holding `files`, with the outcomes of [`earlier`].
+    fn run_with(files: &[(&str, &str)], config: Config) -> Outcome {
+        with_files_and_earlier(files, &[], config, |ctx| {
+            let earlier = earlier();
+            evaluate(
+                &Context {
+                    earlier: &earlier,
+                    ..*ctx
+                },
+                TODAY,
+            )
+        })
+    }
+
+    fn run(checklist: &str) -> Outcome {
+        run_with(
+            &[
+                ("docs/READINESS.md", checklist),
+                ("docs/drills/rollback.md", "rehearsed"),
+            ],
+            Config::default(),
+        )
+    }
+
+    #[test]
+    fn items_are_parsed_in_every_accepted_form() {
+        let text = "# Readiness\n\
+                    - [x] Lockfile committed — evidence: lockfile.locked\n\
+                    * [X] Config -- evidence: `config.valid`, docs/drills/rollback.md\n\
+                    \x20 + [ ] Drill - evidence: [the drill](docs/drills/2026-10.md)\n\
+                    1. [x] Numbered –evidence: a.md,\n\
+                    - [x] No evidence at all\n\
+                    - [ ]\n\
+                    - [x] self-evidence: not a separator\n\
+                    ```\n- [ ] in a fence\n```\n\
+                    <!-- - [ ] commented out -->\n\
+                    <!--\n- [ ] in a comment\n-->\n\
+                    - not a task\n";
+        type Parsed = (u32, u32, bool, String, Vec<(String, u32)>);
+        let items: Vec<Parsed> = parse(text)
+            .into_iter()
+            .map(|i| {
+                (
+                    i.line,
+                    i.column,
+                    i.checked,
+                    i.text,
+                    i.evidence
+                        .into_iter()
+                        .map(|e| (e.value, e.column))
+                        .collect(),
+                )
+            })
+            .collect();
+        let s = String::from;
+        assert_eq!(
+            items,
+            [
+                (
+                    2,
+                    1,
+                    true,
+                    s("Lockfile committed"),
+                    vec![(s("lockfile.locked"), 38)]
+                ),
+                (
+                    3,
+                    1,
+                    true,
+                    s("Config"),
+                    vec![(s("config.valid"), 27), (s("docs/drills/rollback.md"), 43)]
+                ),
+                (
+                    4,
+                    3,
+                    false,
+                    s("Drill"),
+                    vec![(s("docs/drills/2026-10.md"), 27)]
+                ),
+                (5, 1, true, s("Numbered"), vec![(s("a.md"), 28)]),
+                (6, 1, true, s("No evidence at all"), vec![]),
+                (7, 1, false, s(""), vec![]),
+                (8, 1, true, s("self-evidence: not a separator"), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_follow_checks_and_evidence() {
+        let cases = [
+            ("- [x] Locked — evidence: lockfile.locked\n", Status::Pass),
+            (
+                "- [x] Locked and drilled — evidence: lockfile.locked, docs/drills/rollback.md\n",
+                Status::Pass,
+            ),
+            ("- [x] Drilled — evidence: docs/drills\n", Status::Pass),
+            (
+                "- [ ] Drilled — evidence: docs/drills/rollback.md\n",
+                Status::Fail,
+            ),
+            ("- [x] Pinned — evidence: toolchain.pinned\n", Status::Fail),
+            ("- [x] CI locked — evidence: ci.locked\n", Status::Fail),
+            ("- [x] Tests — evidence: tests.pass\n", Status::Fail),
+            (
+                "- [x] Drill — evidence: docs/drills/2026-10.md\n",
+                Status::Fail,
+            ),
+            ("- [x] Secret — evidence: ../outside.md\n", Status::Fail),
+            ("- [x] Nothing cited\n", Status::Fail),
+            (
+                "- [x] Circular — evidence: checklist.closed\n",
+                Status::Fail,
+            ),
+            ("# No items yet\n", Status::Fail),
+        ];
+        for (checklist, want) in cases {
+            let outcome = run(checklist);
+            assert_eq!(outcome.status, want, "{checklist}: {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn drift_names_the_item_the_evidence_and_the_status() {
+        let outcome = run("# Readiness\n\
+             - [x] Lockfile — evidence: lockfile.locked\n\
+             - [x] Toolchain pinned — evidence: toolchain.pinned\n\
+             - [ ] Rollback drill rehearsed — evidence: docs/drills/2026-10.md\n\
+             - [x] Drill written — evidence: docs/drills/2026-10.md\n\
+             - [x] Bench — evidence: perf.latency\n\
+             - [x] Smoke — evidence: team.smoke\n\
+             - [x] Reviewed\n");
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.summary,
+            "6 of 7 item(s) of docs/READINESS.md not closed: 1 unchecked, 5 checked without \
+             evidence that holds"
+        );
+        let findings: Vec<(Severity, String, String)> = outcome
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.severity,
+                    f.location.as_ref().unwrap().to_string(),
+                    f.message.clone(),
+                )
+            })
+            .collect();
+        let s = String::from;
+        assert_eq!(
+            findings,
+            [
+                (
+                    Severity::Note,
+                    s("docs/READINESS.md:2:1"),
+                    s("item \"Lockfile\": `lockfile.locked` passed")
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:3:36"),
+                    s(
+                        "item \"Toolchain pinned\": check `toolchain.pinned` did not pass in this \
+                       run (FAIL: no toolchain file)"
+                    )
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:4:1"),
+                    s("item \"Rollback drill rehearsed\" is not checked")
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:5:33"),
+                    s(
+                        "item \"Drill written\": `docs/drills/2026-10.md` does not exist in the \
+                       repository"
+                    )
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:6:25"),
+                    s(
+                        "item \"Bench\": `perf.latency` is neither a check of this run nor a \
+                       file in the repository"
+                    )
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:7:25"),
+                    s(
+                        "item \"Smoke\": `team.smoke` is neither a check of this run nor a file \
+                       in the repository"
+                    )
+                ),
+                (
+                    Severity::Error,
+                    s("docs/READINESS.md:8:1"),
+                    s(
+                        "item \"Reviewed\" is checked but cites no evidence (write `— evidence: \
+                       check-id or path` after it)"
+                    )
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_check_that_did_not_run_is_named_as_such() {
+        let outcome = run("- [x] Tests — evidence: tests.pass\n");
+        assert_eq!(
+            outcome.findings[0].message,
+            "item \"Tests\": check `tests.pass` did not run in this run (left out with --skip, \
+             or not part of the controlled stage)"
+        );
+    }
+
+    #[test]
+    fn a_waived_check_is_evidence_and_an_expired_waiver_is_not() {
+        let checklist = [(
+            "docs/READINESS.md",
+            "- [x] Pinned — evidence: toolchain.pinned\n",
+        )];
+        let waived = |expires: &str| Config {
+            waivers: vec![Waiver {
+                check: "toolchain.pinned".into(),
+                pattern: "rust-toolchain.toml".into(),
+                reason: "pinned by the monorepo".into(),
+                owner: "build-team".into(),
+                expires: expires.into(),
+            }],
+            ..Config::default()
+        };
+        let current = run_with(&checklist, waived("2026-12-31"));
+        assert_eq!(current.status, Status::Pass, "{current:?}");
+        assert_eq!(
+            current.summary,
+            "all 1 item(s) of docs/READINESS.md checked, with evidence that holds: 1 check(s) \
+             passed in this run, 0 path(s) exist"
+        );
+        let expired = run_with(&checklist, waived("2026-06-14"));
+        assert_eq!(expired.status, Status::Fail, "{expired:?}");
+    }
+
+    #[test]
+    fn a_missing_checklist_fails_with_the_way_to_write_one() {
+        let outcome = run_with(&[], Config::default());
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.summary,
+            "no readiness checklist at docs/READINESS.md"
+        );
+        assert!(outcome.findings[0].message.contains("`cargo gate init`"));
+        let elsewhere = Config {
+            checklist_path: "READY.md".into(),
+            ..Config::default()
+        };
+        let outcome = run_with(
+            &[("READY.md", "- [x] L — evidence: lockfile.locked\n")],
+            elsewhere,
+        );
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+    }
+
+    #[test]
+    fn runs_after_every_other_built_in_check() {
+        let after = ChecklistClosed.after();
+        for check in crate::registry::all() {
+            let id = check.meta().id;
+            assert!(
+                id == ID || after.contains(&id),
+                "{id} is missing from after()"
+            );
+        }
+        assert!(!after.contains(&ID));
+    }
+}

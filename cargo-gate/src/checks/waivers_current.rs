@@ -1,0 +1,793 @@
+//! `waivers.current`: every `[[waiver]]` is complete (check, match, reason, owner, expiry),
+//! none has expired, and every one covers a finding of this run (SPEC §3.3).
+//!
+//! Use is judged the way the engine applies waivers (`crate::waiver::apply`): the engine
+//! applies them after all checks have run, so the outcomes in [`Context::earlier`] are
+//! unwaived, and a finding (not a note) of check C is covered by the *first* current waiver
+//! for C that [`crate::waiver::matches`] it. A waiver shadowed by an earlier one covers
+//! nothing and is reported unused, as it is in the report's `waivers_used`. An expired waiver
+//! never counts as used; it is reported as expired only.
+//!
+//! This check runs after every other built-in check except `checklist.closed` (which runs
+//! after this one, so that a checklist can cite `waivers.current` as evidence). The use of
+//! a waiver for `checklist.closed`, or for a check that did not run before this one (left
+//! out with `--skip`), cannot be judged here; such waivers get a note saying so, never a
+//! silent "in use". Waivers for this check itself are judged against its own findings.
+//!
+//! Today is the UTC date from the system clock, the same day the engine uses to decide which
+//! waivers still hold.
+
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::config::Waiver;
+use crate::stage::Stage;
+
+/// The `waivers.current` check.
+#[derive(Debug)]
+pub struct WaiversCurrent;
+
+static META: CheckMeta = CheckMeta {
+    id: "waivers.current",
+    stage: Stage::Broad,
+    summary: "every waiver has a reason, an owner and an expiry; none has expired; none is unused",
+    fix: "renew an expired waiver only with a new decision (new `expires`, same or new owner) or \
+          fix the finding and delete the waiver; delete waivers that cover no finding",
+};
+
+const ID: &str = "waivers.current";
+
+/// Checks that run after this one: their findings are not known when it runs.
+const RUNS_AFTER: &[&str] = &["checklist.closed"];
+
+/// A waiver expiring within this many days gets a note, so that renewing it is planned.
+const SOON_DAYS: i64 = 14;
+
+impl Check for WaiversCurrent {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    /// Every other built-in check but `checklist.closed` (see the module documentation).
+    /// Team checks cannot be named statically; they have no dependencies themselves, so they
+    /// run in the first layer, before this check, whenever this check has any dependency in
+    /// the plan.
+    fn after(&self) -> &'static [&'static str] {
+        &[
+            "config.valid",
+            "lockfile.locked",
+            "policy.profile",
+            "boundary.unsafe",
+            "tests.pass",
+            "kernels.build",
+            "toolchain.pinned",
+            "ci.locked",
+            "deps.pinned",
+            "profile.cargo",
+            "failure.paths",
+            "secrets.scan",
+            "cuda.contracts",
+            "observability.log",
+            "repro.environment",
+            "bench.regression",
+            "semver.compat",
+            "platform.matrix",
+            "history.window",
+        ]
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        evaluate(ctx, &today_utc())
+    }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, from the system clock.
+pub(crate) fn today_utc() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's algorithm:
+/// eras of 400 years, years starting in March so that the leap day comes last).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // Both are in range by construction (1..=12, 1..=31).
+    (year, month as u32, day as u32)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
+/// [`civil_from_days`]).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// `YYYY-MM-DD` as days since 1970-01-01, when it is a real date.
+fn parse_date(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || !text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit())
+    {
+        return None;
+    }
+    let year: i64 = text[0..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    let day: u32 = text[8..10].parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    // Rejects 2026-02-30 and the like: the day must survive the round trip.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
+}
+
+/// How a waiver is described in findings: its check and its match.
+fn describe(waiver: &Waiver) -> String {
+    format!(
+        "waiver for `{}` matching `{}`",
+        waiver.check, waiver.pattern
+    )
+}
+
+/// Whether a waiver still holds on `today` (the engine's rule: through its expiry day).
+fn is_current(waiver: &Waiver, today: i64) -> bool {
+    parse_date(waiver.expires.trim()).is_some_and(|expires| expires >= today)
+}
+
+/// Marks in `used` the first current waiver for `check` that covers each finding, as
+/// `crate::waiver::apply` would. Notes are never waived, so they never use a waiver.
+fn mark_used<'f>(
+    waivers: &[Waiver],
+    today: i64,
+    check: &str,
+    findings: impl IntoIterator<Item = &'f Finding>,
+    used: &mut [bool],
+) {
+    for finding in findings {
+        if finding.severity == Severity::Note {
+            continue;
+        }
+        let file = finding.location.as_ref().map(|l| l.file.as_str());
+        if let Some(index) = waivers.iter().position(|w| {
+            w.check == check
+                && is_current(w, today)
+                && crate::waiver::matches(w, file, finding.subject.as_deref(), &finding.message)
+        }) {
+            used[index] = true;
+        }
+    }
+}
+
+/// The check on a given day (`YYYY-MM-DD`; tests pass a fixed one).
+fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
+    let waivers = &ctx.config.waivers;
+    if waivers.is_empty() {
+        return Outcome::pass("no waivers declared: no finding is waived");
+    }
+    let Some(today_days) = parse_date(today) else {
+        // Only reachable if the clock is outside years 0000..=9999.
+        return Outcome::skip(
+            crate::check::SkipKind::Unavailable,
+            format!("today's date `{today}` is not a date: the system clock is wrong"),
+        );
+    };
+    let locations = WaiverLocations::read(ctx);
+    let mut findings: Vec<(usize, Finding)> = Vec::new();
+    let mut expired = 0;
+    let mut incomplete = 0;
+
+    for (index, waiver) in waivers.iter().enumerate() {
+        let fields = [
+            ("check", &waiver.check),
+            ("match", &waiver.pattern),
+            ("reason", &waiver.reason),
+            ("owner", &waiver.owner),
+            ("expires", &waiver.expires),
+        ];
+        let empty: Vec<&str> = fields
+            .iter()
+            .filter(|(_, value)| value.trim().is_empty())
+            .map(|(name, _)| *name)
+            .collect();
+        if !empty.is_empty() {
+            incomplete += 1;
+            // An empty match is a substring of every message: it would cover everything.
+            let why = if empty.contains(&"match") {
+                "; an empty match covers every finding of the check"
+            } else {
+                ""
+            };
+            findings.push((
+                index,
+                Finding::error(format!(
+                    "{} has an empty {}{why}",
+                    describe(waiver),
+                    empty.join(", ")
+                ))
+                .at(locations.block(index)),
+            ));
+        }
+        let expires = waiver.expires.trim();
+        match parse_date(expires) {
+            None if !expires.is_empty() => {
+                incomplete += 1;
+                findings.push((
+                    index,
+                    Finding::error(format!(
+                        "{} expires on `{expires}`, which is not a date (YYYY-MM-DD)",
+                        describe(waiver)
+                    ))
+                    .at(locations.expires(index)),
+                ));
+            }
+            None => {}
+            Some(days) if days < today_days => {
+                expired += 1;
+                findings.push((
+                    index,
+                    // No "N days ago": the message stays the same from one day to the next.
+                    Finding::error(format!(
+                        "{} expired on {expires} (owner: {}; reason: {})",
+                        describe(waiver),
+                        waiver.owner,
+                        waiver.reason
+                    ))
+                    .at(locations.expires(index)),
+                ));
+            }
+            Some(days) if days - today_days <= SOON_DAYS => findings.push((
+                index,
+                Finding::note(format!(
+                    "{} expires in {} day(s), on {expires} (owner: {})",
+                    describe(waiver),
+                    days - today_days,
+                    waiver.owner
+                ))
+                .at(locations.expires(index)),
+            )),
+            Some(_) => {}
+        }
+    }
+
+    let mut used = vec![false; waivers.len()];
+    for (check, outcome) in ctx.earlier {
+        mark_used(waivers, today_days, check, &outcome.findings, &mut used);
+    }
+    // Waivers for this check cover the findings above, which are all known by now. (An
+    // "unused" warning added below could in turn be waived, but a waiver that exists only to
+    // silence the report of another unused waiver is not worth a fixed point.)
+    mark_used(
+        waivers,
+        today_days,
+        ID,
+        findings.iter().map(|(_, f)| f),
+        &mut used,
+    );
+
+    let mut unused = 0;
+    let mut not_judged = 0;
+    let mut in_use = 0;
+    for (index, waiver) in waivers.iter().enumerate() {
+        if !is_current(waiver, today_days) {
+            // Expired or undated: already an error; it covers nothing by definition.
+            continue;
+        }
+        if used[index] {
+            in_use += 1;
+            continue;
+        }
+        let ran = waiver.check == ID || ctx.earlier.contains_key(&waiver.check);
+        if ran {
+            unused += 1;
+            findings.push((
+                index,
+                Finding::warning(format!(
+                    "{} covers no finding in this run: unused, remove it",
+                    describe(waiver)
+                ))
+                .at(locations.block(index)),
+            ));
+        } else {
+            not_judged += 1;
+            let why = if RUNS_AFTER.contains(&waiver.check.as_str()) {
+                format!("`{}` runs after {ID}", waiver.check)
+            } else {
+                format!("`{}` did not run before {ID} in this run", waiver.check)
+            };
+            findings.push((
+                index,
+                Finding::note(format!(
+                    "{}: whether it covers a finding cannot be judged here ({why})",
+                    describe(waiver)
+                ))
+                .at(locations.block(index)),
+            ));
+        }
+    }
+    findings.sort_by_key(|(index, _)| *index);
+    let findings = findings.into_iter().map(|(_, f)| f);
+
+    let total = waivers.len();
+    let judged_note = if not_judged > 0 {
+        format!("; {not_judged} not judged (their check did not run before this one)")
+    } else {
+        String::new()
+    };
+    if expired + incomplete > 0 {
+        let mut parts = Vec::new();
+        if expired > 0 {
+            parts.push(format!("{expired} expired"));
+        }
+        if incomplete > 0 {
+            parts.push(format!("{incomplete} incomplete"));
+        }
+        if unused > 0 {
+            parts.push(format!("{unused} unused"));
+        }
+        Outcome::fail(format!("{} of {total} waiver(s)", parts.join(", "))).with_findings(findings)
+    } else if unused > 0 {
+        Outcome::warn(format!(
+            "{unused} of {total} waiver(s) unused (they cover no finding in this run){judged_note}"
+        ))
+        .with_findings(findings)
+    } else {
+        Outcome::pass(format!(
+            "{total} waiver(s), all complete and current; {in_use} in use{judged_note}"
+        ))
+        .with_findings(findings)
+    }
+}
+
+/// Where each `[[waiver]]` is written in the config file, for locations in findings.
+#[derive(Debug)]
+struct WaiverLocations {
+    /// The config file, workspace-relative (the defaults have none: "gate.toml" is where one
+    /// would go).
+    file: String,
+    /// The text of the file, when it could be read.
+    text: Option<String>,
+    /// Byte ranges of the `[[waiver]]` blocks, in order, when they correspond one-to-one
+    /// with the configured waivers.
+    blocks: Vec<std::ops::Range<usize>>,
+    /// The match patterns, to fall back on searching `match = "…"`.
+    patterns: Vec<String>,
+}
+
+impl WaiverLocations {
+    fn read(ctx: &Context<'_>) -> WaiverLocations {
+        let root = &ctx.workspace.root;
+        let configured = ctx.config.source.file().unwrap_or("gate.toml");
+        let file = super::relative(root, &root.join(configured));
+        let text = std::fs::read_to_string(root.join(configured)).ok();
+        let patterns: Vec<String> = ctx
+            .config
+            .waivers
+            .iter()
+            .map(|w| w.pattern.clone())
+            .collect();
+        let blocks = text
+            .as_deref()
+            .map(waiver_blocks)
+            .filter(|blocks| blocks.len() == patterns.len())
+            .unwrap_or_default();
+        WaiverLocations {
+            file,
+            text,
+            blocks,
+            patterns,
+        }
+    }
+
+    /// The `[[waiver]]` header of waiver `index`, else its `match` line, else the file.
+    fn block(&self, index: usize) -> Location {
+        let Some(text) = &self.text else {
+            return Location::file(self.file.clone());
+        };
+        if let Some(block) = self.blocks.get(index) {
+            return super::at(&self.file, text, block.start);
+        }
+        self.match_line(text, index)
+            .unwrap_or_else(|| Location::file(self.file.clone()))
+    }
+
+    /// The `expires` key of waiver `index`, else what [`WaiverLocations::block`] finds.
+    fn expires(&self, index: usize) -> Location {
+        if let (Some(text), Some(block)) = (&self.text, self.blocks.get(index))
+            && let Some(found) = key_in(&text[block.clone()], "expires")
+        {
+            return super::at(&self.file, text, block.start + found);
+        }
+        self.block(index)
+    }
+
+    fn match_line(&self, text: &str, index: usize) -> Option<Location> {
+        let pattern = self.patterns.get(index)?;
+        let re = regex::Regex::new(&format!(
+            r#"(?m)^[ \t]*match[ \t]*=[ \t]*["']{}["']"#,
+            regex::escape(pattern)
+        ))
+        .ok()?;
+        re.find(text)
+            .map(|m| super::at(&self.file, text, m.start() + leading_blanks(m.as_str())))
+    }
+}
+
+/// Byte ranges of the `[[waiver]]` (or `[[workspace.metadata.gate.waiver]]`) blocks: from
+/// the header to the next table header or the end.
+fn waiver_blocks(text: &str) -> Vec<std::ops::Range<usize>> {
+    let header = regex::Regex::new(r"(?m)^[ \t]*\[").expect("valid regex");
+    let waiver = regex::Regex::new(
+        r"^[ \t]*\[\[[ \t]*(?:workspace\.metadata\.gate\.)?waiver[ \t]*\]\][ \t]*(?:#.*)?$",
+    )
+    .expect("valid regex");
+    let starts: Vec<usize> = header.find_iter(text).map(|m| m.start()).collect();
+    let mut blocks = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let first_line = text[start..end].lines().next().unwrap_or("");
+        if waiver.is_match(first_line) {
+            blocks.push(start..end);
+        }
+    }
+    blocks
+}
+
+/// The byte offset of `key = …` at the start of a line in `block`.
+fn key_in(block: &str, key: &str) -> Option<usize> {
+    let re = regex::Regex::new(&format!(r"(?m)^[ \t]*{}[ \t]*=", regex::escape(key))).ok()?;
+    re.find(block)
+        .map(|m| m.start() + leading_blanks(m.as_str()))
+}
+
+fn leading_blanks(text: &str) -> usize {
+    text.len() - text.trim_start().len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Earlier, Status};
+    use crate::checks::testing::{with_context_and_earlier, with_files_and_earlier};
+    use crate::config::{Config, ConfigSource};
+
+    const TODAY: &str = "2026-06-15";
+
+    fn waiver(check: &str, pattern: &str, expires: &str) -> Waiver {
+        Waiver {
+            check: check.into(),
+            pattern: pattern.into(),
+            reason: "accepted for now".into(),
+            owner: "platform-team".into(),
+            expires: expires.into(),
+        }
+    }
+
+    fn config(waivers: Vec<Waiver>) -> Config {
+        Config {
+            waivers,
+            ..Config::default()
+        }
+    }
+
+    /// Outcomes as the engine hands them over: unwaived.
+    fn earlier() -> Earlier {
+        Earlier::from([
+            (
+                "boundary.unsafe".to_owned(),
+                Outcome::fail("1 site").with_finding(
+                    Finding::error("unsafe block outside the allowed crates")
+                        .at(Location::at("ffi/src/lib.rs", 3, 5))
+                        .subject("ffi"),
+                ),
+            ),
+            (
+                "secrets.scan".to_owned(),
+                Outcome::pass("clean").with_finding(
+                    Finding::note("scanned 12 files").at(Location::file("tests/keys/a.pem")),
+                ),
+            ),
+            ("tests.pass".to_owned(), Outcome::pass("3 passed")),
+        ])
+    }
+
+    fn run(waivers: Vec<Waiver>) -> Outcome {
+        with_context_and_earlier(config(waivers), earlier(), |ctx| evaluate(ctx, TODAY))
+    }
+
+    #[test]
+    fn dates_round_trip_through_days() {
+        let cases = [
+            (0, (1970, 1, 1)),
+            (-1, (1969, 12, 31)),
+            (59, (1970, 3, 1)),
+            (11_016, (2000, 2, 29)),
+            (20_619, (2026, 6, 15)),
+            (2_932_896, (9999, 12, 31)),
+        ];
+        for (days, date) in cases {
+            assert_eq!(civil_from_days(days), date, "{days}");
+            assert_eq!(days_from_civil(date.0, date.1, date.2), days, "{date:?}");
+        }
+        // Every day over a few centuries, both ways.
+        for days in -100_000..100_000 {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn today_agrees_with_the_engine_clock() {
+        // The engine decides expiry with humantime's UTC date; both must name the same day
+        // (a run straddling midnight could differ, so allow one retry).
+        let engine = || {
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()[..10]
+                .to_owned()
+        };
+        let ours = today_utc();
+        assert!(ours == engine() || today_utc() == engine(), "{ours}");
+        assert!(parse_date(&ours).is_some());
+    }
+
+    #[test]
+    fn only_real_dates_parse() {
+        let cases = [
+            ("2026-06-15", true),
+            ("2024-02-29", true),
+            ("2026-02-29", false),
+            ("2026-13-01", false),
+            ("2026-04-31", false),
+            ("2026-6-15", false),
+            ("26-06-2015", false),
+            ("", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(parse_date(text).is_some(), ok, "{text}");
+        }
+    }
+
+    #[test]
+    fn statuses_follow_expiry_and_use() {
+        let cases: [(Vec<Waiver>, Status); 7] = [
+            (Vec::new(), Status::Pass),
+            // Covers the boundary.unsafe finding by glob, by crate and by message.
+            (
+                vec![waiver("boundary.unsafe", "ffi/**", "2026-12-31")],
+                Status::Pass,
+            ),
+            (
+                vec![waiver("boundary.unsafe", "ffi", "2026-12-31")],
+                Status::Pass,
+            ),
+            // Valid through its expiry day.
+            (
+                vec![waiver("boundary.unsafe", "outside the allowed", TODAY)],
+                Status::Pass,
+            ),
+            (
+                vec![waiver("boundary.unsafe", "ffi/**", "2026-06-14")],
+                Status::Fail,
+            ),
+            // Notes are never waived: a secrets.scan waiver matching only a note is unused.
+            (
+                vec![waiver("secrets.scan", "tests/keys/*.pem", "2026-12-31")],
+                Status::Warn,
+            ),
+            // The second waiver is shadowed by the first, as in the engine.
+            (
+                vec![
+                    waiver("boundary.unsafe", "ffi/**", "2026-12-31"),
+                    waiver("boundary.unsafe", "ffi", "2026-12-31"),
+                ],
+                Status::Warn,
+            ),
+        ];
+        for (waivers, want) in cases {
+            let outcome = run(waivers.clone());
+            assert_eq!(outcome.status, want, "{waivers:?}: {outcome:?}");
+        }
+    }
+
+    #[test]
+    fn an_expired_waiver_is_named_with_its_date_and_never_counts_as_used() {
+        let outcome = run(vec![
+            waiver("boundary.unsafe", "ffi/**", "2026-01-31"),
+            waiver("tests.pass", "flaky_network", "2027-01-01"),
+        ]);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "1 expired, 1 unused of 2 waiver(s)");
+        let messages: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "waiver for `boundary.unsafe` matching `ffi/**` expired on 2026-01-31 \
+                 (owner: platform-team; reason: accepted for now)",
+                "waiver for `tests.pass` matching `flaky_network` covers no finding in this \
+                 run: unused, remove it",
+            ]
+        );
+    }
+
+    #[test]
+    fn incomplete_and_undated_waivers_fail() {
+        let mut blank = waiver("boundary.unsafe", " ", "2026-12-31");
+        blank.owner = String::new();
+        let undated = waiver("boundary.unsafe", "ffi", "someday");
+        let outcome = run(vec![blank, undated]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(outcome.findings[0].severity, Severity::Error);
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("has an empty match, owner; an empty match covers every finding"),
+            "{:?}",
+            outcome.findings[0]
+        );
+        assert!(
+            outcome.findings[1]
+                .message
+                .ends_with("expires on `someday`, which is not a date (YYYY-MM-DD)"),
+            "{:?}",
+            outcome.findings[1]
+        );
+    }
+
+    #[test]
+    fn use_is_not_judged_for_checks_that_did_not_run_before_this_one() {
+        let outcome = run(vec![
+            waiver("boundary.unsafe", "ffi", "2026-12-31"),
+            waiver("checklist.closed", "Rollback drill", "2026-12-31"),
+            waiver("deps.pinned", "left-pad", "2026-12-31"),
+        ]);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "3 waiver(s), all complete and current; 1 in use; 2 not judged (their check did \
+             not run before this one)"
+        );
+        let notes: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "waiver for `checklist.closed` matching `Rollback drill`: whether it covers a \
+                 finding cannot be judged here (`checklist.closed` runs after waivers.current)",
+                "waiver for `deps.pinned` matching `left-pad`: whether it covers a finding \
+                 cannot be judged here (`deps.pinned` did not run before waivers.current in \
+                 this run)",
+            ]
+        );
+    }
+
+    #[test]
+    fn waivers_of_this_check_are_judged_against_its_own_findings() {
+        let outcome = run(vec![
+            waiver("boundary.unsafe", "ffi/**", "2026-01-31"),
+            waiver(ID, "matching `ffi/**` expired", "2026-12-31"),
+            waiver(ID, "nothing like this", "2026-12-31"),
+        ]);
+        let unused: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            unused,
+            [
+                "waiver for `waivers.current` matching `nothing like this` covers no finding in \
+              this run: unused, remove it"
+            ]
+        );
+    }
+
+    #[test]
+    fn expiring_soon_is_a_note() {
+        let outcome = run(vec![waiver("boundary.unsafe", "ffi", "2026-06-20")]);
+        assert_eq!(outcome.status, Status::Pass);
+        assert_eq!(
+            outcome.findings[0].message,
+            "waiver for `boundary.unsafe` matching `ffi` expires in 5 day(s), on 2026-06-20 \
+             (owner: platform-team)"
+        );
+    }
+
+    #[test]
+    fn findings_point_at_the_waiver_in_the_config_file() {
+        let text = "[policy]\nprofile = \"portable\"\n\n\
+                    [[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/**\"\nreason = \"r\"\n\
+                    owner = \"o\"\nexpires = \"2026-01-31\"\n\n\
+                    [[waiver]] # the second\ncheck = \"tests.pass\"\nmatch = \"flaky\"\n\
+                    reason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n";
+        let config = Config {
+            source: ConfigSource::File("gate.toml".into()),
+            ..config(vec![
+                waiver("boundary.unsafe", "ffi/**", "2026-01-31"),
+                waiver("tests.pass", "flaky", "2027-01-01"),
+            ])
+        };
+        let outcome = with_files_and_earlier(&[("gate.toml", text)], &[], config, |ctx| {
+            let earlier = earlier();
+            evaluate(
+                &Context {
+                    earlier: &earlier,
+                    ..*ctx
+                },
+                TODAY,
+            )
+        });
+        let locations: Vec<String> = outcome
+            .findings
+            .iter()
+            .map(|f| f.location.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(locations, ["gate.toml:9:1", "gate.toml:11:1"]);
+    }
+
+    #[test]
+    fn without_a_block_per_waiver_the_match_line_is_used() {
+        let text = "waiver = [\n  { check = \"tests.pass\",\n    match = \"flaky\" },\n]\n";
+        let config = Config {
+            source: ConfigSource::File("gate.toml".into()),
+            ..config(vec![waiver("tests.pass", "flaky", "2027-01-01")])
+        };
+        let outcome = with_files_and_earlier(&[("gate.toml", text)], &[], config, |ctx| {
+            let earlier = earlier();
+            evaluate(
+                &Context {
+                    earlier: &earlier,
+                    ..*ctx
+                },
+                TODAY,
+            )
+        });
+        assert_eq!(
+            outcome.findings[0].location,
+            Some(Location::at("gate.toml", 3, 5))
+        );
+    }
+
+    #[test]
+    fn runs_after_every_other_built_in_check_but_the_checklist() {
+        let after = WaiversCurrent.after();
+        for check in crate::registry::all() {
+            let id = check.meta().id;
+            if id != ID && !RUNS_AFTER.contains(&id) {
+                assert!(after.contains(&id), "{id} is missing from after()");
+            }
+        }
+        assert!(!after.contains(&ID) && !after.contains(&"checklist.closed"));
+    }
+}
