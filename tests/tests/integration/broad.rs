@@ -116,7 +116,6 @@ fn lines_of(stdout: &str, check: &str) -> String {
     for line in stdout.lines() {
         let is_check_line = line.starts_with("  ")
             && line
-                .trim_start()
                 .split_whitespace()
                 .nth(1)
                 .is_some_and(|id| id.contains('.'));
