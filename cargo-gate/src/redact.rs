@@ -58,8 +58,16 @@ impl Redactor {
         self.paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     }
 
-    /// Replaces registered absolute paths in free text.
+    /// Replaces registered absolute paths, run ids and RFC 3339 times in free text (run ids
+    /// and times reach messages through checks that read earlier runs).
     pub fn text(&self, text: &str) -> String {
+        static RUN_ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"\b\d{8}T\d{6}Z-\d{6}-[0-9a-f]{6}\b").expect("valid regex")
+        });
+        static TIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+                .expect("valid regex")
+        });
         if !self.enabled {
             return text.to_owned();
         }
@@ -67,7 +75,8 @@ impl Redactor {
         for (prefix, placeholder) in &self.paths {
             out = out.replace(prefix.as_str(), placeholder);
         }
-        out
+        let out = RUN_ID.replace_all(&out, "<run-id>");
+        TIME.replace_all(&out, "<time>").into_owned()
     }
 
     /// A timestamp.

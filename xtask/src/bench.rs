@@ -17,7 +17,7 @@
 //!    secrets, against ripgrep running the same patterns (goals: at least ripgrep's
 //!    throughput, every planted secret found).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|controlled`,
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad`,
 //! `--no-write` (print the table, leave the file alone).
 
 use crate::{gen_secrets, gen_tree, project_root, say};
@@ -80,8 +80,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if opts.only.as_deref().is_none_or(|o| o == "runtime") {
         rows.extend(runtime(&root)?);
     }
-    if opts.only.as_deref().is_none_or(|o| o == "controlled") {
-        rows.extend(controlled(&root)?);
+    if opts.only.as_deref().is_none_or(|o| o == "broad") {
+        rows.extend(stage_split(&root, "broad")?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -710,8 +710,8 @@ fn runtime(root: &Path) -> Result<Vec<Row>> {
     ])
 }
 
-/// `cargo gate controlled` on this repository: wall time, split by check (reported).
-fn controlled(root: &Path) -> Result<Vec<Row>> {
+/// `cargo gate STAGE` on this repository: wall time, split by check (reported).
+fn stage_split(root: &Path, stage: &str) -> Result<Vec<Row>> {
     checked(
         &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
         "cargo build",
@@ -719,11 +719,13 @@ fn controlled(root: &Path) -> Result<Vec<Row>> {
     let gate = target_dir(root)
         .join("debug")
         .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
-    let out = tempfile_dir("controlled-out")?;
-    say("controlled: running `cargo gate controlled` on this repository");
+    let out = tempfile_dir("stage-out")?;
+    say(&format!(
+        "{stage}: running `cargo gate {stage}` on this repository"
+    ));
     let start = Instant::now();
     let output = Command::new(&gate)
-        .args(["gate", "controlled", "--format", "json", "--out"])
+        .args(["gate", stage, "--format", "json", "--out"])
         .arg(&out)
         .current_dir(root)
         .output()?;
@@ -745,7 +747,7 @@ fn controlled(root: &Path) -> Result<Vec<Row>> {
         .collect();
     checks.sort_by_key(|c| std::cmp::Reverse(c.1));
     let mut rows = vec![Row {
-        what: "`cargo gate controlled` on this repo, wall time".to_owned(),
+        what: format!("`cargo gate {stage}` on this repo, wall time"),
         baseline: "—".to_owned(),
         measured: format!(
             "{:.2} s ({})",
@@ -758,7 +760,7 @@ fn controlled(root: &Path) -> Result<Vec<Row>> {
     }];
     for (id, ms, status) in checks {
         rows.push(Row {
-            what: format!("  controlled: `{id}` ({status})"),
+            what: format!("  {stage}: `{id}` ({status})"),
             baseline: "—".to_owned(),
             measured: format!("{:.2} s", ms as f64 / 1000.0),
             ratio: format!(
