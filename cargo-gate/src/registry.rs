@@ -71,6 +71,17 @@ mod tests {
     }
 
     #[test]
+    fn the_list_of_every_check_matches_the_registry() {
+        let ids: Vec<&str> = metas().map(|m| m.id).collect();
+        let mut listed = crate::checks::EVERY_CHECK.to_vec();
+        let mut registered = ids.clone();
+        listed.sort_unstable();
+        registered.sort_unstable();
+        assert_eq!(listed, registered);
+        assert_eq!(crate::checks::EVERY_CHECK.last(), Some(&"checklist.closed"));
+    }
+
+    #[test]
     fn pilot_runs_the_pilot_checks() {
         let ids: Vec<&str> = for_stage(Stage::Pilot)
             .iter()

@@ -52,28 +52,7 @@ impl Check for ChecklistClosed {
 
     /// Every other built-in check (SPEC §3.1), so that any of them can be cited.
     fn after(&self) -> &'static [&'static str] {
-        &[
-            "config.valid",
-            "lockfile.locked",
-            "policy.profile",
-            "boundary.unsafe",
-            "tests.pass",
-            "kernels.build",
-            "toolchain.pinned",
-            "ci.locked",
-            "deps.pinned",
-            "profile.cargo",
-            "failure.paths",
-            "secrets.scan",
-            "cuda.contracts",
-            "observability.log",
-            "repro.environment",
-            "bench.regression",
-            "semver.compat",
-            "platform.matrix",
-            "history.window",
-            "waivers.current",
-        ]
+        super::BEFORE_CHECKLIST
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -51,27 +51,7 @@ impl Check for WaiversCurrent {
     /// run in the first layer, before this check, whenever this check has any dependency in
     /// the plan.
     fn after(&self) -> &'static [&'static str] {
-        &[
-            "config.valid",
-            "lockfile.locked",
-            "policy.profile",
-            "boundary.unsafe",
-            "tests.pass",
-            "kernels.build",
-            "toolchain.pinned",
-            "ci.locked",
-            "deps.pinned",
-            "profile.cargo",
-            "failure.paths",
-            "secrets.scan",
-            "cuda.contracts",
-            "observability.log",
-            "repro.environment",
-            "bench.regression",
-            "semver.compat",
-            "platform.matrix",
-            "history.window",
-        ]
+        super::BEFORE_WAIVERS
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
