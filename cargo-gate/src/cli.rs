@@ -150,6 +150,12 @@ struct VerifyArgs {
     manifest_path: Option<PathBuf>,
 }
 
+/// The clap definition, for generated documentation (`cargo xtask codegen`).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cargo::command()
+}
+
 /// Entry point of the `cargo-gate` binary: parses `std::env::args_os()`, runs, and returns
 /// the process exit code.
 pub fn main() -> i32 {

@@ -131,3 +131,33 @@ fn team_checks_run_like_built_in_ones() {
         explain.stdout
     );
 }
+
+/// This repository's own CI workflow (it cannot run here): it parses, runs on the three
+/// operating systems, merges their records, and every cargo call passes --locked.
+#[test]
+fn our_ci_workflow_has_the_three_platforms_and_locked_cargo_calls() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    let text = std::fs::read_to_string(root.join(".github/workflows/ci.yml")).unwrap();
+    let os = ["ubuntu-latest", "macos-latest", "windows-latest"];
+    for name in os {
+        assert!(text.contains(name), "{name} missing from the matrix");
+    }
+    let cargo_lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .map(|l| l.trim_start_matches("run:").trim())
+        .filter(|l| l.starts_with("cargo ") && !l.starts_with("cargo fmt"))
+        .collect();
+    assert!(cargo_lines.len() >= 5, "{cargo_lines:?}");
+    for line in cargo_lines {
+        assert!(line.contains("--locked"), "not locked: {line}");
+    }
+    assert!(text.contains("gate merge"));
+    // And the gate's own ci.locked check (which parses the YAML) agrees.
+    let fx = crate::support::fixture("controlled-clean");
+    fx.write(".github/workflows/ci.yml", &text);
+    let run = fx.gate(&["controlled", "--only", "ci.locked"]);
+    assert!(run.stdout.contains("PASS    ci.locked"), "{}", run.stdout);
+}
