@@ -35,9 +35,9 @@ struct GateArgs {
 enum GateCommand {
     /// Stage 1: one service or internal tool.
     Pilot(RunArgs),
-    /// Stage 2: controlled production (not available in this version).
+    /// Stage 2: controlled production (includes pilot).
     Controlled(RunArgs),
-    /// Stage 3: broad production rollout (not available in this version).
+    /// Stage 3: broad production rollout (includes controlled).
     Broad(RunArgs),
     /// Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file.
     Verify(VerifyArgs),

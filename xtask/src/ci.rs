@@ -17,6 +17,7 @@ pub(crate) const STEPS: &[&[&str]] = &[
         "warnings",
     ],
     &["cargo", "test", "--locked", "--workspace"],
+    &["cargo", "xtask", "codegen", "--check"],
     &[
         "cargo",
         "run",

@@ -3,11 +3,16 @@
 //! - `cargo xtask ci` — the same steps as `.ci/run`: fmt check, clippy, tests.
 //! - `cargo xtask bench` — the benchmarks of docs/PERFORMANCE.md, measured in one run, and
 //!   the table written back into that file.
+//! - `cargo xtask codegen [--check]` — docs/CHECKS.md and docs/CLI.md from the code.
+//! - `cargo xtask release [--execute]` — our own release through our own broad gate: a
+//!   reproducible bundle in target/bundle, and (with `--execute`) the annotated tag.
 
 mod bench;
 mod ci;
+mod codegen;
 mod gen_secrets;
 mod gen_tree;
+mod release;
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -29,8 +34,10 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("ci") => ci::run(),
         Some("bench") => bench::run(&args[1..]),
-        Some(other) => bail!("unknown task `{other}`; tasks: ci, bench"),
-        None => bail!("usage: cargo xtask <ci|bench>"),
+        Some("codegen") => codegen::run(&args[1..]),
+        Some("release") => release::run(&args[1..]),
+        Some(other) => bail!("unknown task `{other}`; tasks: ci, bench, codegen, release"),
+        None => bail!("usage: cargo xtask <ci|bench|codegen|release>"),
     }
 }
 

@@ -180,7 +180,22 @@ impl Check for CudaContracts {
                 _ => {}
             }
             // Every entry has a CPU reference.
-            let literals = member.map(|m| string_literals(&m.dir)).unwrap_or_default();
+            // A dependency's kernels (gate-kernels used by a service) register their CPU
+            // references in the dependency's own sources: find its package directory from
+            // the module sources the manifest names.
+            let package_dir = member.map(|m| m.dir.clone()).or_else(|| {
+                manifest["modules"][0]["source"]
+                    .as_str()
+                    .map(PathBuf::from)
+                    .and_then(|source| {
+                        source
+                            .ancestors()
+                            .skip(1)
+                            .find(|d| d.join("Cargo.toml").is_file())
+                            .map(Path::to_owned)
+                    })
+            });
+            let literals = package_dir.map(|d| string_literals(&d)).unwrap_or_default();
             for module in manifest["modules"].as_array().into_iter().flatten() {
                 for entry in module["ptx"]["entries"].as_array().into_iter().flatten() {
                     let name = entry["name"].as_str().unwrap_or_default();
@@ -200,7 +215,23 @@ impl Check for CudaContracts {
             .follow_links(false)
             .filter_entry({
                 let target = ctx.workspace.target_dir.clone();
-                move |e| !e.path().starts_with(&target)
+                let root = ctx.workspace.root.clone();
+                let members: Vec<PathBuf> = ctx
+                    .workspace
+                    .members
+                    .iter()
+                    .map(|m| m.dir.clone())
+                    .collect();
+                // A directory with a Cargo.toml that is no member is a package or workspace of
+                // its own (an example, a test fixture): its kernels are its own gate's business.
+                move |e| {
+                    let p = e.path();
+                    let foreign = e.file_type().is_some_and(|t| t.is_dir())
+                        && p != root
+                        && p.join("Cargo.toml").exists()
+                        && !members.iter().any(|m| m == p);
+                    !p.starts_with(&target) && !foreign
+                }
             })
             .build();
         let mut uncovered = 0;

@@ -5,6 +5,7 @@
 mod broad;
 mod controlled;
 mod errors;
+mod example;
 mod formats;
 mod kernels_build;
 mod pilot;

@@ -1,0 +1,98 @@
+//! The example workspace (`examples/gpu-service`) as a user runs it, and our own release
+//! dry run.
+
+use crate::support::run;
+use std::path::Path;
+use std::process::Command;
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+/// Inside a gate run of this repository (`GATE_RUN_DIR` set), these tests would start gate
+/// runs of the same repository again: they skip, saying so.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn inside_a_gate_run() -> bool {
+    let inside = std::env::var_os("GATE_RUN_DIR").is_some();
+    if inside {
+        println!("skipped: running inside `cargo gate` on this repository (GATE_RUN_DIR is set)");
+    }
+    inside
+}
+
+#[test]
+fn the_example_service_is_ready_for_controlled() {
+    let manifest = repo_root().join("examples/gpu-service/Cargo.toml");
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+    cmd.args(["gate", "controlled", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--out")
+        .arg(out.path())
+        .env("NO_COLOR", "1")
+        // The example has its own target dir, shared across runs of this test.
+        .env_remove("CARGO_TARGET_DIR");
+    let result = run(cmd);
+    assert_eq!(result.code, 0, "{}", result.transcript());
+    assert!(
+        result.stdout.contains("READY for controlled"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn the_release_dry_run_builds_a_verifiable_bundle_and_tags_nothing() {
+    if inside_a_gate_run() {
+        return;
+    }
+    let root = repo_root();
+    let tags_before = Command::new("git")
+        .args(["tag", "--list"])
+        .current_dir(root)
+        .output()
+        .unwrap()
+        .stdout;
+    // `--only config.valid` keeps the gate step short (a partial run: never READY, so this
+    // could never tag even with --execute); the bundle is produced whatever the verdict.
+    let status = Command::new("cargo")
+        .args([
+            "run",
+            "--locked",
+            "-q",
+            "-p",
+            "xtask",
+            "--",
+            "release",
+            "--",
+            "--only",
+            "config.valid",
+        ])
+        .current_dir(root)
+        .env_remove("GATE_RUN_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo xtask release (dry run) failed");
+    let tags_after = Command::new("git")
+        .args(["tag", "--list"])
+        .current_dir(root)
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(tags_before, tags_after, "a dry run must not tag");
+    let bundle = root.join("target/bundle");
+    let sums = std::fs::read_to_string(bundle.join("SHA256SUMS")).unwrap();
+    assert!(sums.lines().any(|l| l.ends_with(".tar.gz")), "{sums}");
+    let check = Command::new("sha256sum")
+        .arg("-c")
+        .arg("SHA256SUMS")
+        .current_dir(&bundle)
+        .output();
+    if let Ok(check) = check {
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stdout)
+        );
+    }
+}
