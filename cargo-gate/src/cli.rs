@@ -76,6 +76,26 @@ enum GateCommand {
         #[arg(long)]
         offline: bool,
     },
+    /// Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace;
+    /// never overwrites (all or nothing) unless --force.
+    Init {
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+        /// Print what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record today's pilot findings as waivers (owner and a 90-day expiry to fill in), so
+        /// the team starts green and works the list down.
+        #[arg(long)]
+        baseline: bool,
+        /// Path to the workspace's Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Pass --offline to cargo (for the --baseline run).
+        #[arg(long)]
+        offline: bool,
+    },
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.
@@ -199,6 +219,22 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Diff { a, b, out } => diff(&a, &b, &out, redactor),
         GateCommand::Status(args) => status(&args, redactor),
         GateCommand::Merge { inputs, out } => merge(&inputs, &out, redactor),
+        GateCommand::Init {
+            force,
+            dry_run,
+            baseline,
+            manifest_path,
+            offline,
+        } => init(
+            crate::init::InitOptions {
+                force,
+                dry_run,
+                baseline,
+            },
+            manifest_path.as_deref(),
+            offline,
+            redactor,
+        ),
         GateCommand::Bench {
             save_baseline,
             manifest_path,
@@ -445,6 +481,88 @@ fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
             Ok(exit::NOT_READY)
         }
     }
+}
+
+fn init(
+    opts: crate::init::InitOptions,
+    manifest: Option<&std::path::Path>,
+    offline: bool,
+    redactor: &mut Redactor,
+) -> Result<i32, GateError> {
+    use crate::init;
+    let ws = Workspace::discover(manifest, offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let today = init::today_utc();
+    let refuse = |e: init::InitError| {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {}", redactor.text(&e.to_string()));
+        if let Some(help) = e.help() {
+            let _ = writeln!(stderr, "  help: {help}");
+        }
+        Ok(exit::COULD_NOT_EVALUATE)
+    };
+    // A refusal is instant: nothing runs before the targets are known to be free.
+    if let Err(e) = init::plan(&ws, &[], &opts, &today) {
+        return refuse(e);
+    }
+    let findings = if opts.baseline {
+        // Measured against the defaults init writes, recorded outside the workspace's history.
+        let scratch = tempfile_dir()?;
+        let empty_config = scratch.join("gate.toml");
+        std::fs::write(&empty_config, "").map_err(|e| GateError::Internal(e.to_string()))?;
+        let run = engine::run(
+            &RunOptions {
+                stage: Stage::Pilot,
+                manifest_path: Some(ws.manifest_path.clone()),
+                config_path: Some(empty_config),
+                mode: None,
+                out: Some(scratch.join("out")),
+                offline,
+                only: Vec::new(),
+                skip: Vec::new(),
+            },
+            &mut Redactor::disabled(),
+        );
+        let _ = std::fs::remove_dir_all(&scratch);
+        let result = run?;
+        if result.report.verdict.exit_code == exit::COULD_NOT_EVALUATE {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "error: the baseline run could not evaluate: {}",
+                result.report.verdict.unevaluated.join(", ")
+            );
+            return Ok(exit::COULD_NOT_EVALUATE);
+        }
+        init::baseline_findings(&result.report)
+    } else {
+        Vec::new()
+    };
+    let files = match init::plan(&ws, &findings, &opts, &today) {
+        Ok(files) => files,
+        Err(e) => return refuse(e),
+    };
+    if let Err(e) = init::write(&ws.root, &files, &opts) {
+        return refuse(e);
+    }
+    print_stdout(&redactor.text(&init::describe(&files, &opts)));
+    Ok(exit::READY)
+}
+
+/// A fresh scratch directory under the system temp dir.
+fn tempfile_dir() -> Result<PathBuf, GateError> {
+    let dir = std::env::temp_dir().join(format!(
+        "cargo-gate-init-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    std::fs::create_dir_all(&dir).map_err(|source| GateError::OutDir {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
 }
 
 fn merge(inputs: &[PathBuf], args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {

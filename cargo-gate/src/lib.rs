@@ -19,6 +19,7 @@ pub mod environment;
 pub mod error;
 pub mod exit;
 pub mod history;
+pub mod init;
 pub mod lexer;
 pub mod merge;
 pub mod policy;

@@ -7,6 +7,7 @@ mod controlled;
 mod errors;
 mod example;
 mod formats;
+mod init;
 mod kernels_build;
 mod pilot;
 mod record;

@@ -1,0 +1,1552 @@
+//! `cargo gate init`: the three files a workspace needs to adopt the gate — `gate.toml`,
+//! `docs/READINESS.md` and `.github/workflows/gate.yml` — planned as values, then written.
+//!
+//! [`plan`] decides what to write and refuses before anything is touched: a target that
+//! exists (unless `force`), a target that is a directory, or a configuration already kept in
+//! `[workspace.metadata.gate]` (a `gate.toml` beside it would make every run fail). [`write`]
+//! writes all files or none: every file is first written to a temporary file beside its
+//! target, and only when all of them are on disk are they renamed into place (one rename per
+//! file, so each file is atomic); a failure removes what was staged. A dry run writes nothing.
+//!
+//! With `baseline`, the findings of today's pilot run become `[[waiver]]`s, each with a
+//! `TODO: owner` and an expiry [`BASELINE_DAYS`] days out, so a team starts green and works
+//! the list down (as `cargo vet init` does); `[boundary] allow-unsafe` lists the members that
+//! contain unsafe code or FFI today, and the findings that list covers get no waiver.
+//! Findings about what `init` replaces (the configuration, its waivers, the checklist, the
+//! absent CI workflow) get none either.
+
+use crate::check::{Finding, Severity};
+use crate::checks::boundary_unsafe::{default_threads, member_files, scan_files};
+use crate::scan::BoundaryKind;
+use crate::workspace::Workspace;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+/// The configuration file `init` writes.
+pub const GATE_TOML: &str = "gate.toml";
+/// The readiness checklist `init` writes (`[checklist] path`'s default).
+pub const READINESS: &str = "docs/READINESS.md";
+/// The GitHub Actions workflow `init` writes.
+pub const WORKFLOW: &str = ".github/workflows/gate.yml";
+/// How long a baseline waiver holds, in days from the day `init` ran.
+pub const BASELINE_DAYS: i64 = 90;
+/// The owner written into baseline waivers, for the team to replace.
+pub const BASELINE_OWNER: &str = "TODO: owner";
+
+/// Checks whose findings are about what `init` replaces (the configuration and its
+/// waivers): a baseline waives none of them.
+const REPLACED_BY_INIT: &[&str] = &["config.valid", "policy.profile", "waivers.current"];
+
+/// The pinned sccache action of the optional compilation cache.
+const SCCACHE_ACTION: &str = "mozilla-actions/sccache-action@v0.0.9";
+
+/// What `cargo gate init` was asked to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InitOptions {
+    /// Overwrite files that exist.
+    pub force: bool,
+    /// Plan only: [`write`] writes nothing.
+    pub dry_run: bool,
+    /// Accept today's findings as waivers, and list the members with unsafe code today in
+    /// `[boundary] allow-unsafe`.
+    pub baseline: bool,
+}
+
+/// One file `init` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedFile {
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    /// The whole contents.
+    pub contents: String,
+    /// Whether a file is there now (it is overwritten only with `force`).
+    pub exists: bool,
+}
+
+/// Why `init` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// Files are in the way and `force` is off.
+    #[error("refusing to overwrite {}: nothing was written", .paths.join(", "))]
+    Exists {
+        /// The workspace-relative paths that exist.
+        paths: Vec<String>,
+    },
+    /// A target is a directory (or something else that is not a file).
+    #[error("{path} exists and is not a file: nothing was written")]
+    NotAFile {
+        /// The workspace-relative path.
+        path: String,
+    },
+    /// The configuration lives in `[workspace.metadata.gate]`; a `gate.toml` beside it would
+    /// be an error on every run.
+    #[error(
+        "{manifest} already holds the configuration in [workspace.metadata.gate]; a gate.toml \
+         beside it would make every run fail: nothing was written"
+    )]
+    ConfigInManifest {
+        /// The root manifest, workspace-relative.
+        manifest: String,
+    },
+    /// `today` is not a `YYYY-MM-DD` date.
+    #[error("`{today}` is not a date (YYYY-MM-DD)")]
+    BadDate {
+        /// What was given.
+        today: String,
+    },
+    /// A planned path is not a plain path inside the workspace.
+    #[error("`{path}` is not a relative path inside the workspace")]
+    BadPath {
+        /// The path.
+        path: String,
+    },
+    /// Writing failed; every file staged was removed again (or, for a failed rename, what
+    /// had not been renamed yet).
+    #[error("failed to write {path}: {source}")]
+    Write {
+        /// The path that failed.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl InitError {
+    /// How to go on, in one sentence.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            InitError::Exists { .. } => Some(
+                "keep your files and adopt the gate by hand (cargo-gate's docs/GUIDE.md), or pass --force to \
+                 replace them (--dry-run --force shows what would be written)"
+                    .to_owned(),
+            ),
+            InitError::NotAFile { .. } => {
+                Some("move the directory out of the way, then run `cargo gate init` again".into())
+            }
+            InitError::ConfigInManifest { .. } => Some(
+                "keep the configuration where it is (init has nothing to add), or move the \
+                 table into gate.toml by hand and delete it from Cargo.toml"
+                    .to_owned(),
+            ),
+            InitError::BadDate { .. } | InitError::BadPath { .. } => None,
+            InitError::Write { .. } => Some(
+                "check that the workspace is writable; nothing was left half-written".to_owned(),
+            ),
+        }
+    }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD` (the `today` that [`plan`] takes).
+pub fn today_utc() -> String {
+    crate::checks::waivers_current::today_utc()
+}
+
+/// The findings of a run, as [`plan`] takes them for a baseline: every error and warning of
+/// every check (notes are information, nothing to waive).
+pub fn baseline_findings(report: &crate::report::Report) -> Vec<(String, Finding)> {
+    report
+        .checks
+        .iter()
+        .flat_map(|c| {
+            c.findings
+                .iter()
+                .filter(|f| f.severity != Severity::Note)
+                .map(|f| (c.id.clone(), f.clone()))
+        })
+        .collect()
+}
+
+/// Plans the three files. Refuses, before anything is written, when a target exists and
+/// `force` is off (naming every such file), when a target is not a file, and when the root
+/// manifest holds `[workspace.metadata.gate]`. With `baseline`, `baseline_findings` (check
+/// id, finding) become waivers dated `today` (`YYYY-MM-DD`); without, they are ignored.
+pub fn plan(
+    ws: &Workspace,
+    baseline_findings: &[(String, Finding)],
+    opts: &InitOptions,
+    today: &str,
+) -> Result<Vec<PlannedFile>, InitError> {
+    let expires = add_days(today, BASELINE_DAYS).ok_or_else(|| InitError::BadDate {
+        today: today.to_owned(),
+    })?;
+    if manifest_holds_config(&ws.manifest_path) {
+        return Err(InitError::ConfigInManifest {
+            manifest: ws.relative(&ws.manifest_path),
+        });
+    }
+    let (existing, not_files) = obstacles(&ws.root, &[GATE_TOML, READINESS, WORKFLOW]);
+    if let Some(path) = not_files.into_iter().next() {
+        return Err(InitError::NotAFile { path });
+    }
+    if !existing.is_empty() && !opts.force {
+        return Err(InitError::Exists { paths: existing });
+    }
+    let unsafe_today = unsafe_members(ws);
+    let baseline = opts.baseline.then(|| Baseline {
+        today,
+        expires: &expires,
+        waivers: waivers(baseline_findings, &unsafe_today),
+    });
+    let toolchain_pinned = ["rust-toolchain.toml", "rust-toolchain"]
+        .iter()
+        .any(|f| ws.root.join(f).is_file());
+    let files = [
+        (
+            GATE_TOML,
+            gate_toml(today, &unsafe_today, baseline.as_ref()),
+        ),
+        (READINESS, readiness(today)),
+        (WORKFLOW, workflow(toolchain_pinned)),
+    ];
+    Ok(files
+        .into_iter()
+        .map(|(path, contents)| PlannedFile {
+            path: path.to_owned(),
+            contents,
+            exists: existing.iter().any(|e| e == path),
+        })
+        .collect())
+}
+
+/// Writes the planned files under `ws_root`: nothing with `dry_run`; otherwise all or none
+/// (see the module documentation). Without `force`, a file that appeared since [`plan`] is
+/// refused, and nothing is written.
+pub fn write(ws_root: &Path, files: &[PlannedFile], opts: &InitOptions) -> Result<(), InitError> {
+    if opts.dry_run {
+        return Ok(());
+    }
+    for file in files {
+        let plain = !file.path.is_empty()
+            && Path::new(&file.path)
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)));
+        if !plain {
+            return Err(InitError::BadPath {
+                path: file.path.clone(),
+            });
+        }
+    }
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let (existing, not_files) = obstacles(ws_root, &paths);
+    if let Some(path) = not_files.into_iter().next() {
+        return Err(InitError::NotAFile { path });
+    }
+    if !existing.is_empty() && !opts.force {
+        return Err(InitError::Exists { paths: existing });
+    }
+    let mut staging = Staging::default();
+    for file in files {
+        let target = ws_root.join(&file.path);
+        if let Err(e) = staging.stage(ws_root, &target, &file.contents) {
+            staging.abort(0);
+            return Err(e);
+        }
+    }
+    staging.commit()
+}
+
+/// A human summary of the plan (dry run: with every file's contents) or of what was written.
+pub fn describe(files: &[PlannedFile], opts: &InitOptions) -> String {
+    let mut out = String::new();
+    for file in files {
+        let verb = match (opts.dry_run, file.exists) {
+            (true, false) => "would create",
+            (true, true) => "would overwrite",
+            (false, false) => "created",
+            (false, true) => "overwrote",
+        };
+        let _ = writeln!(
+            out,
+            "{verb} {} ({} lines)",
+            file.path,
+            file.contents.lines().count()
+        );
+    }
+    if opts.dry_run {
+        for file in files {
+            let _ = write!(out, "\n--- {} ---\n{}", file.path, file.contents);
+        }
+        out.push_str("\ndry run: nothing was written\n");
+    } else {
+        out.push_str(
+            "\nnext: review gate.toml (the owners and reasons of any waivers first), commit the \
+             files, and run `cargo gate pilot`\n",
+        );
+    }
+    out
+}
+
+/// Targets that exist (sorted as given), and targets that exist but are not files.
+fn obstacles(root: &Path, paths: &[&str]) -> (Vec<String>, Vec<String>) {
+    let mut existing = Vec::new();
+    let mut not_files = Vec::new();
+    for path in paths {
+        if let Ok(meta) = std::fs::symlink_metadata(root.join(path)) {
+            existing.push((*path).to_owned());
+            let file_like =
+                meta.is_file() || (meta.file_type().is_symlink() && !root.join(path).is_dir());
+            if !file_like {
+                not_files.push((*path).to_owned());
+            }
+        }
+    }
+    (existing, not_files)
+}
+
+/// Whether the root manifest has a `[workspace.metadata.gate]` table (an unreadable or
+/// invalid manifest has none: cargo reports that itself).
+fn manifest_holds_config(manifest: &Path) -> bool {
+    std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("workspace")?.get("metadata")?.get("gate").cloned())
+        .is_some()
+}
+
+/// Members with unsafe code or FFI today, and the places where it is, as
+/// (`file`, line, column), found with `boundary.unsafe`'s own scanner. Inline assembly does
+/// not count: the portable profile allows it nowhere, listed or not.
+#[derive(Debug, Default)]
+struct UnsafeToday {
+    members: BTreeSet<String>,
+    sites: BTreeSet<(String, u32, u32)>,
+}
+
+fn unsafe_members(ws: &Workspace) -> UnsafeToday {
+    let (files, _) = member_files(ws);
+    let mut today = UnsafeToday::default();
+    for (file, result) in files.iter().zip(scan_files(&files, default_threads())) {
+        let Ok((_, hits)) = result else { continue };
+        for hit in hits {
+            if matches!(
+                hit.kind,
+                BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm
+            ) {
+                continue;
+            }
+            today.members.insert(file.krate.clone());
+            today
+                .sites
+                .insert((ws.relative(&file.path), hit.line, hit.column));
+        }
+    }
+    today
+}
+
+/// A baseline: its day, its expiry, and the waivers.
+#[derive(Debug)]
+struct Baseline<'a> {
+    today: &'a str,
+    expires: &'a str,
+    waivers: Vec<BaselineWaiver>,
+}
+
+/// One baseline waiver and what it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BaselineWaiver {
+    check: String,
+    pattern: String,
+    covers: usize,
+    example: String,
+}
+
+/// The waivers of a baseline: one per (check, match), in the order the findings came.
+fn waivers(findings: &[(String, Finding)], unsafe_today: &UnsafeToday) -> Vec<BaselineWaiver> {
+    let written = [GATE_TOML, READINESS, WORKFLOW];
+    let mut out: Vec<BaselineWaiver> = Vec::new();
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (check, finding) in findings {
+        if finding.severity == Severity::Note
+            || REPLACED_BY_INIT.contains(&check.as_str())
+            || crate::registry::find(check).is_none()
+        {
+            continue;
+        }
+        let file = finding.location.as_ref().map(|l| l.file.as_str());
+        // About a file init writes (or the directory it writes into): replaced, not waived.
+        if file.is_some_and(|f| {
+            written
+                .iter()
+                .any(|w| *w == f || w.strip_prefix(f).is_some_and(|r| r.starts_with('/')))
+        }) {
+            continue;
+        }
+        // Unsafe code in a crate that allow-unsafe now lists: allowed, not waived.
+        if check == "boundary.unsafe" {
+            let site = finding
+                .location
+                .as_ref()
+                .and_then(|l| Some((l.file.clone(), l.line?, l.column?)));
+            if site.is_some_and(|s| unsafe_today.sites.contains(&s)) {
+                continue;
+            }
+        }
+        let pattern = match (file, &finding.subject) {
+            (Some(file), _) => escape_glob(file),
+            (None, Some(subject)) => subject.clone(),
+            (None, None) => first_line(&finding.message).to_owned(),
+        };
+        if pattern.trim().is_empty() {
+            continue;
+        }
+        match index.get(&(check.clone(), pattern.clone())) {
+            Some(&i) => out[i].covers += 1,
+            None => {
+                index.insert((check.clone(), pattern.clone()), out.len());
+                out.push(BaselineWaiver {
+                    check: check.clone(),
+                    pattern,
+                    covers: 1,
+                    example: comment_text(&finding.message),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `path` as a glob that matches exactly it: metacharacters in classes (`[*]`).
+fn escape_glob(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\') {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("").trim()
+}
+
+/// A message fit for a one-line TOML comment: first line, no control characters, at most
+/// 100 characters.
+fn comment_text(message: &str) -> String {
+    let line: String = first_line(message)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.chars().count() > 100 {
+        let cut: String = line.chars().take(99).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// A TOML basic string.
+fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn gate_toml(today: &str, unsafe_today: &UnsafeToday, baseline: Option<&Baseline<'_>>) -> String {
+    let mut t = format!(
+        "\
+# cargo-gate configuration, written by `cargo gate init` on {today}.
+# Every key is described in cargo-gate's docs/CONFIG.md; `cargo gate checks` lists the
+# checks and `cargo gate explain ID` explains one. The values are conservative defaults:
+# tighten them as the workspace earns it, and commit this file.
+
+[policy]
+# What may contain unsafe code, FFI and inline assembly:
+#   portable  — unsafe/FFI only in [boundary] allow-unsafe crates, inline assembly nowhere
+#   idiomatic — unsafe/FFI and inline assembly only in allow-unsafe crates
+#   rusty     — anywhere (every site is still inventoried in the run record)
+profile = \"portable\"
+# true: a WARN (and a SKIP) fails the verdict too. Turn it on once the gate runs green.
+strict = false
+# The oldest CUDA driver (as a CUDA version) the workspace's gate-build kernels must load
+# on; cuda.contracts fails when a kernel's PTX needs a newer one. Only for workspaces with
+# kernels; CUDA 13.0's PTX (ISA 9.0) needs an r580 driver:
+# min-driver = \"13.0\"
+
+[boundary]
+# Crates (package names) that may contain unsafe code and FFI. Keep the list short and
+# reviewed: boundary.unsafe fails on unsafe code anywhere else.
+"
+    );
+    let members: Vec<&str> = unsafe_today.members.iter().map(String::as_str).collect();
+    let list = members
+        .iter()
+        .map(|m| quote(m))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (baseline.is_some(), members.is_empty()) {
+        (_, true) => {
+            t.push_str("# No member contains unsafe code or FFI today.\nallow-unsafe = []\n")
+        }
+        (true, false) => {
+            let _ = write!(
+                t,
+                "# Filled by `cargo gate init --baseline`: the members with unsafe code or FFI \
+                 on {today}.\n# Review each one; move the code or remove the crate when you \
+                 can.\nallow-unsafe = [{list}]\n"
+            );
+        }
+        (false, false) => {
+            let _ = write!(
+                t,
+                "# Members with unsafe code or FFI on {today}: {}. boundary.unsafe fails until\n\
+                 # each is listed here after review (or the code moves); `cargo gate init \
+                 --baseline` lists them.\nallow-unsafe = []\n",
+                members.join(", ")
+            );
+        }
+    }
+    t.push_str(
+        "
+[tests]
+# Failure paths that must each have a passing test (controlled stage), as name = a
+# substring of the test names, e.g.
+#   failure-paths = { io = \"io_\", process = \"process_\", net = \"net_\", thread = \"thread_\" }
+# With none declared, failure.paths warns.
+failure-paths = {}
+
+[bench]
+# Benchmark baseline (broad stage), written by `cargo gate bench --save-baseline`, and the
+# slowdown allowed against it (0.05 = 5 %).
+baseline = \"benches/baseline.json\"
+max-regression = 0.05
+# How the benchmarks run (the default):
+# command = [\"cargo\", \"bench\", \"--locked\", \"--workspace\"]
+
+[checklist]
+# The readiness checklist (broad stage): every item checked, citing evidence that holds.
+path = \"docs/READINESS.md\"
+
+[history]
+# How many of the latest runs of a stage must have been READY (broad stage).
+window = 5
+
+[matrix]
+# Platforms that need a READY run of this commit in the merged CI records (broad stage).
+platforms = [\"linux\", \"macos\", \"windows\"]
+
+# The team's own checks, run like the built-in ones from their stage on (exit 0 = PASS):
+# [[check]]
+# id = \"team.smoke\"
+# stage = \"controlled\"
+# run = [\"cargo\", \"xtask\", \"smoke\"]
+# timeout = \"10m\"
+
+# Waivers accept a finding for a while: the check, a match (a path glob, a crate name, or
+# text of the finding), why, who decided, and until when. Expired waivers fail and unused
+# ones warn (waivers.current); waived findings stay visible in every report.
+# [[waiver]]
+# check = \"secrets.scan\"
+# match = \"tests/fixtures/keys/*.pem\"
+# reason = \"keys generated for the test fixtures\"
+# owner = \"security-team\"
+# expires = \"2027-06-30\"
+",
+    );
+    if let Some(baseline) = baseline {
+        let _ = write!(
+            t,
+            "\n# Baseline: {} waiver(s) recorded by `cargo gate init --baseline` on {}, so that \
+             the gate\n# starts green. Give each an owner, then fix its findings and delete it \
+             before it\n# expires on {} (renewing one is a new decision: new reason, owner \
+             and date).\n",
+            baseline.waivers.len(),
+            baseline.today,
+            baseline.expires
+        );
+        if baseline.waivers.is_empty() {
+            t.push_str("# (No finding needed one.)\n");
+        }
+        for w in &baseline.waivers {
+            let _ = write!(
+                t,
+                "\n# {} finding(s), e.g.: {}\n[[waiver]]\ncheck = {}\nmatch = {}\nreason = {}\n\
+                 owner = {}\nexpires = {}\n",
+                w.covers,
+                w.example,
+                quote(&w.check),
+                quote(&w.pattern),
+                quote(&format!(
+                    "baseline: recorded by cargo gate init on {}",
+                    baseline.today
+                )),
+                quote(BASELINE_OWNER),
+                quote(baseline.expires)
+            );
+        }
+    }
+    t
+}
+
+/// The checklist template: unchecked items, each citing the checks that evidence it.
+fn readiness(today: &str) -> String {
+    format!(
+        "\
+# Readiness checklist
+
+Written by `cargo gate init` on {today}. Read by `checklist.closed` at the broad stage
+(`cargo gate broad`): every item must be checked (`- [x]`) and cite evidence that holds in the
+same run — a check id that passed (or was waived), or a repository path that exists, after
+`— evidence:` (several separated by commas). Tick an item when the work is done and its
+evidence passes; a ticked item whose evidence fails is drift, and fails the gate. Reword,
+add and delete items as the service needs; items that are not backed by a check cite a
+document, for example:
+
+```text
+- [ ] Rollback drill rehearsed — evidence: docs/drills/2026-10.md
+- [ ] On-call runbook reviewed — evidence: docs/runbook.md
+```
+
+## Build and supply chain
+
+- [ ] Lockfile committed and builds run locked — evidence: lockfile.locked
+- [ ] CI builds with --locked on every cargo call — evidence: ci.locked
+- [ ] Toolchain pinned to an exact, installed version; rust-version declared — evidence: toolchain.pinned
+- [ ] Dependencies pinned, from allowed sources only — evidence: deps.pinned
+- [ ] Release profile reviewed: panic strategy, overflow checks, debug assertions — evidence: profile.cargo
+- [ ] Configuration valid and a policy profile declared — evidence: config.valid, policy.profile
+
+## Safety
+
+- [ ] Unsafe code and FFI confined to reviewed crates — evidence: boundary.unsafe
+- [ ] No secrets in tracked files or in the run record — evidence: secrets.scan
+
+## Tests and failure handling
+
+- [ ] The test suite is green — evidence: tests.pass
+- [ ] Failure paths (io, process, net, thread) have passing tests — evidence: failure.paths
+
+## GPU kernels (these pass trivially in a workspace without kernels)
+
+- [ ] Kernels build native, or fall back with a recorded reason — evidence: kernels.build
+- [ ] Kernel contracts hold: PTX fits the minimum driver, every kernel has a CPU reference — evidence: cuda.contracts
+- [ ] Decision logs and run stats are produced and complete — evidence: observability.log
+
+## Rollout
+
+- [ ] Run environment recorded for reproduction — evidence: repro.environment
+- [ ] Green on Linux, macOS and Windows for this commit — evidence: platform.matrix
+- [ ] Benchmarks within budget of the baseline — evidence: bench.regression
+- [ ] Version bump matches the API change since the last release — evidence: semver.compat
+- [ ] A sustained window of green runs — evidence: history.window
+- [ ] Every waiver has an owner and a future expiry, none unused — evidence: waivers.current
+"
+    )
+}
+
+/// The GitHub Actions workflow: the controlled stage per OS, then merge and broad.
+fn workflow(toolchain_pinned: bool) -> String {
+    let toolchain = if toolchain_pinned {
+        "      - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
+    } else {
+        "      # No rust-toolchain.toml yet: this installs the runner's default toolchain, and\n      \
+         # toolchain.pinned fails until an exact version is pinned there.\n      \
+         - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
+    };
+    let setup = format!(
+        "{toolchain}      - name: sccache (optional, see GATE_SCCACHE above)
+        if: ${{{{ vars.GATE_SCCACHE == 'true' }}}}
+        uses: {SCCACHE_ACTION}
+      - name: Install cargo-gate
+        # Pin the version you adopted: cargo +stable install cargo-gate --version X.Y.Z --locked
+        # (built with stable, since cargo-gate may need a newer Rust than this workspace pins).
+        run: |
+          rustup toolchain install stable --profile minimal
+          cargo +stable install cargo-gate --locked
+"
+    );
+    format!(
+        "\
+# cargo-gate in CI, written by `cargo gate init`: the controlled stage on Linux, macOS and
+# Windows, each job's run record uploaded; then one job merges the three records and
+# evaluates the broad stage, whose Markdown report goes to the job summary.
+#
+# Every cargo call that builds passes --locked (the ci.locked check reads this file).
+# `cargo gate` itself takes no --locked: it passes --locked to the cargo commands it runs.
+name: gate
+
+on:
+  push:
+    branches: [main]
+  pull_request:
+  workflow_dispatch:
+
+permissions:
+  contents: read
+
+env:
+  CARGO_TERM_COLOR: always
+  # Optional compilation cache, off by default: set the repository variable GATE_SCCACHE to
+  # \"true\" (Settings > Secrets and variables > Actions > Variables) to run every compile
+  # through sccache, cached in the GitHub Actions cache. An empty RUSTC_WRAPPER is no wrapper.
+  RUSTC_WRAPPER: ${{{{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}}}
+  SCCACHE_GHA_ENABLED: ${{{{ vars.GATE_SCCACHE == 'true' && 'true' || 'false' }}}}
+
+defaults:
+  run:
+    shell: bash
+
+jobs:
+  controlled:
+    name: controlled (${{{{ matrix.os }}}})
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [ubuntu-latest, macos-latest, windows-latest]
+    runs-on: ${{{{ matrix.os }}}}
+    timeout-minutes: 60
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+{setup}      - name: cargo gate controlled
+        run: cargo gate controlled --format json --out gate-out
+      - name: Upload the run record
+        if: ${{{{ !cancelled() }}}}
+        uses: actions/upload-artifact@v4
+        with:
+          name: gate-out-${{{{ matrix.os }}}}
+          path: gate-out
+          if-no-files-found: error
+
+  broad:
+    name: broad (merged platforms)
+    needs: controlled
+    # Also after a failed platform: the broad report says what is missing.
+    if: ${{{{ !cancelled() }}}}
+    runs-on: ubuntu-latest
+    timeout-minutes: 60
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+{setup}      - name: Download the platforms' run records
+        uses: actions/download-artifact@v4
+        with:
+          pattern: gate-out-*
+          path: gate-records
+      - name: cargo gate merge
+        run: cargo gate merge gate-records/gate-out-*
+      # history.window reads earlier broad runs from target/gate/history.jsonl, which a fresh
+      # runner does not have: it passes only where that directory persists between runs.
+      - name: cargo gate broad
+        if: ${{{{ !cancelled() }}}}
+        run: cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\"
+"
+    )
+}
+
+/// Files written to temporary names beside their targets, waiting to be renamed.
+#[derive(Debug, Default)]
+struct Staging {
+    /// (temporary file, target, whether the target existed).
+    staged: Vec<(PathBuf, PathBuf, bool)>,
+    /// Directories created for the targets, outermost first.
+    created_dirs: Vec<PathBuf>,
+}
+
+impl Staging {
+    fn stage(&mut self, root: &Path, target: &Path, contents: &str) -> Result<(), InitError> {
+        let fail = |path: &Path| {
+            let path = path.to_owned();
+            move |source| InitError::Write { path, source }
+        };
+        let parent = target.parent().unwrap_or(root);
+        let mut missing: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|d| !d.exists())
+            .map(Path::to_owned)
+            .collect();
+        missing.reverse();
+        for dir in missing {
+            std::fs::create_dir(&dir).map_err(fail(&dir))?;
+            self.created_dirs.push(dir);
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = parent.join(format!(".{name}.gate-init-{}.tmp", std::process::id()));
+        let existed = std::fs::symlink_metadata(target).is_ok();
+        self.staged.push((temp.clone(), target.to_owned(), existed));
+        write_synced(&temp, contents.as_bytes()).map_err(fail(target))
+    }
+
+    /// Renames every staged file into place; on a failure, undoes what it can.
+    fn commit(mut self) -> Result<(), InitError> {
+        for i in 0..self.staged.len() {
+            let (temp, target, _) = &self.staged[i];
+            if let Err(source) = std::fs::rename(temp, target) {
+                let path = target.clone();
+                // Files renamed so far that did not exist before are removed again; the
+                // temporary files of the rest are removed.
+                for (_, done, existed) in &self.staged[..i] {
+                    if !existed {
+                        let _ = std::fs::remove_file(done);
+                    }
+                }
+                self.abort(i);
+                return Err(InitError::Write { path, source });
+            }
+        }
+        self.staged.clear();
+        Ok(())
+    }
+
+    /// Removes the temporary files from `from` on and the directories created (when empty).
+    fn abort(&mut self, from: usize) {
+        for (temp, _, _) in &self.staged[from..] {
+            let _ = std::fs::remove_file(temp);
+        }
+        for dir in self.created_dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        self.staged.clear();
+        self.created_dirs.clear();
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// `date` (`YYYY-MM-DD`, a real day) plus `days`.
+pub fn add_days(date: &str, days: i64) -> Option<String> {
+    let bytes = date.as_bytes();
+    let digits_ok = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+    if !digits_ok {
+        return None;
+    }
+    let year: i64 = date[0..4].parse().ok()?;
+    let month: u32 = date[5..7].parse().ok()?;
+    let day: u32 = date[8..10].parse().ok()?;
+    if !(1..=12).contains(&month) || day == 0 {
+        return None;
+    }
+    let n = days_from_civil(year, month, day);
+    if civil_from_days(n) != (year, month, day) {
+        return None;
+    }
+    let (y, m, d) = civil_from_days(n.checked_add(days)?);
+    (0..=9999)
+        .contains(&y)
+        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of `days` since 1970-01-01 (the inverse of [`days_from_civil`]).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    // In range by construction: 1..=12 and 1..=31.
+    (
+        year,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Check, Context, Earlier, Location, Outcome, Status};
+    use crate::checks::boundary_unsafe::BoundaryUnsafe;
+    use crate::checks::checklist_closed::ChecklistClosed;
+    use crate::checks::ci_locked::CiLocked;
+    use crate::checks::testing::with_files;
+    use crate::config::{Config, parse_gate_toml};
+    use crate::policy::Profile;
+    use crate::workspace::Member;
+
+    const TODAY: &str = "2026-11-20";
+    const EXPIRES: &str = "2027-02-18";
+
+    fn opts(force: bool, dry_run: bool, baseline: bool) -> InitOptions {
+        InitOptions {
+            force,
+            dry_run,
+            baseline,
+        }
+    }
+
+    /// A workspace value over `root` with `members` (directories of their own names), built
+    /// by hand as the checks' tests do.
+    fn workspace(root: &Path, members: &[&str]) -> Workspace {
+        Workspace {
+            root: root.to_owned(),
+            manifest_path: root.join("Cargo.toml"),
+            target_dir: root.join("target"),
+            members: members
+                .iter()
+                .map(|name| Member {
+                    name: (*name).to_owned(),
+                    dir: root.join(name),
+                })
+                .collect(),
+            git: None,
+        }
+    }
+
+    /// Every file and directory under `root` with the bytes of the files.
+    fn tree(root: &Path) -> BTreeMap<String, Option<Vec<u8>>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![root.to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if path.is_dir() {
+                    out.insert(rel, None);
+                    stack.push(path);
+                } else {
+                    out.insert(rel, Some(std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        out
+    }
+
+    fn file<'a>(files: &'a [PlannedFile], path: &str) -> &'a PlannedFile {
+        files.iter().find(|f| f.path == path).unwrap()
+    }
+
+    fn planned(ws: &Workspace, findings: &[(String, Finding)], o: InitOptions) -> Vec<PlannedFile> {
+        plan(ws, findings, &o, TODAY).unwrap()
+    }
+
+    #[test]
+    fn the_plan_has_the_three_files_and_they_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let o = opts(false, false, false);
+        let files = planned(&ws, &[], o);
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, [GATE_TOML, READINESS, WORKFLOW]);
+        assert!(
+            files
+                .iter()
+                .all(|f| !f.exists && f.contents.ends_with('\n'))
+        );
+        write(dir.path(), &files, &o).unwrap();
+        for f in &files {
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join(&f.path)).unwrap(),
+                f.contents
+            );
+        }
+        // No temporary file is left behind.
+        let names: Vec<String> = tree(dir.path()).into_keys().collect();
+        assert_eq!(
+            names,
+            [
+                ".github",
+                ".github/workflows",
+                ".github/workflows/gate.yml",
+                "docs",
+                "docs/READINESS.md",
+                "gate.toml"
+            ]
+        );
+        let summary = describe(&files, &o);
+        assert!(summary.starts_with("created gate.toml ("), "{summary}");
+        assert!(summary.contains("created .github/workflows/gate.yml"));
+    }
+
+    #[test]
+    fn gate_toml_without_baseline_parses_to_the_conservative_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::checks::testing::write_files(
+            dir.path(),
+            &[(
+                "ffi/src/lib.rs",
+                "pub fn f(p: *const u8) -> u8 { unsafe { *p } }\n",
+            )],
+        );
+        let ws = workspace(dir.path(), &["app", "ffi"]);
+        // Findings are ignored without --baseline.
+        let finding = ("tests.pass".to_owned(), Finding::error("test failed: t"));
+        let files = planned(&ws, &[finding], opts(false, false, false));
+        let text = &file(&files, GATE_TOML).contents;
+        let config = parse_gate_toml(text, GATE_TOML).unwrap();
+        let defaults = Config::default();
+        assert!(config.profile_declared);
+        assert_eq!(config.profile, Profile::Portable);
+        assert!(!config.strict);
+        assert_eq!(config.min_driver, None);
+        assert!(config.allow_unsafe.is_empty());
+        assert!(config.failure_paths.is_empty());
+        assert_eq!(config.bench_baseline, defaults.bench_baseline);
+        assert_eq!(config.bench_command, defaults.bench_command);
+        assert!((config.bench_max_regression - defaults.bench_max_regression).abs() < 1e-12);
+        assert_eq!(config.checklist_path, READINESS);
+        assert_eq!(config.history_window, defaults.history_window);
+        assert_eq!(config.platforms, defaults.platforms);
+        assert!(config.custom_checks.is_empty() && config.waivers.is_empty());
+        // The members with unsafe code today are named in a comment, not allowed.
+        assert!(
+            text.contains("# Members with unsafe code or FFI on 2026-11-20: ffi."),
+            "{text}"
+        );
+        // Every section of the configuration is shown, with a comment before it.
+        for section in [
+            "[policy]",
+            "[boundary]",
+            "[tests]",
+            "[bench]",
+            "[checklist]",
+            "[history]",
+            "[matrix]",
+            "# [[check]]",
+            "# [[waiver]]",
+        ] {
+            let at = text.find(section).unwrap_or_else(|| panic!("{section}"));
+            let after = text[at..].lines().nth(1).unwrap_or_default();
+            assert!(after.starts_with("# "), "{section}: {after}");
+        }
+        for key in ["min-driver", "allow-unsafe", "failure-paths", "command ="] {
+            assert!(text.contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_existing_file_refuses_by_name_and_leaves_the_tree_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::checks::testing::write_files(
+            dir.path(),
+            &[
+                ("gate.toml", "[policy]\nprofile = \"rusty\"\n"),
+                ("docs/READINESS.md", "- [x] mine — evidence: tests.pass\n"),
+                ("src/lib.rs", "\n"),
+            ],
+        );
+        let ws = workspace(dir.path(), &[]);
+        let before = tree(dir.path());
+        for o in [opts(false, false, false), opts(false, true, true)] {
+            let err = plan(&ws, &[], &o, TODAY).unwrap_err();
+            match &err {
+                InitError::Exists { paths } => assert_eq!(paths, &[GATE_TOML, READINESS]),
+                other => panic!("{other:?}"),
+            }
+            assert!(err.to_string().contains("gate.toml, docs/READINESS.md"));
+            assert!(err.help().unwrap().contains("--force"));
+        }
+        // A plan made with --force, written without it: refused by write too.
+        let files = planned(&ws, &[], opts(true, false, false));
+        let err = write(dir.path(), &files, &opts(false, false, false)).unwrap_err();
+        assert!(matches!(err, InitError::Exists { .. }), "{err:?}");
+        // Only the workflow missing: still refused, all or nothing.
+        std::fs::remove_file(dir.path().join("gate.toml")).unwrap();
+        let before_one = tree(dir.path());
+        let err = plan(&ws, &[], &opts(false, false, false), TODAY).unwrap_err();
+        assert!(matches!(err, InitError::Exists { ref paths } if paths == &[READINESS]));
+        assert_eq!(tree(dir.path()), before_one);
+        assert_ne!(before, before_one);
+    }
+
+    #[test]
+    fn force_overwrites_and_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::checks::testing::write_files(dir.path(), &[("gate.toml", "old\n")]);
+        let ws = workspace(dir.path(), &[]);
+        let o = opts(true, false, false);
+        let files = planned(&ws, &[], o);
+        assert!(file(&files, GATE_TOML).exists);
+        assert!(!file(&files, WORKFLOW).exists);
+        write(dir.path(), &files, &o).unwrap();
+        let written = std::fs::read_to_string(dir.path().join("gate.toml")).unwrap();
+        assert_eq!(written, file(&files, GATE_TOML).contents);
+        assert!(describe(&files, &o).contains("overwrote gate.toml"));
+        assert_eq!(tree(dir.path()).len(), 6, "no temporary files");
+    }
+
+    #[test]
+    fn a_dry_run_writes_nothing_and_shows_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let o = opts(false, true, false);
+        let files = planned(&ws, &[], o);
+        assert_eq!(files.len(), 3);
+        write(dir.path(), &files, &o).unwrap();
+        assert!(tree(dir.path()).is_empty());
+        let shown = describe(&files, &o);
+        assert!(shown.starts_with("would create gate.toml"));
+        assert!(shown.contains("--- .github/workflows/gate.yml ---\n# cargo-gate in CI"));
+        assert!(shown.ends_with("dry run: nothing was written\n"));
+    }
+
+    #[test]
+    fn a_directory_in_the_way_or_a_config_in_cargo_toml_refuses_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("gate.toml")).unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let err = plan(&ws, &[], &opts(true, false, false), TODAY).unwrap_err();
+        assert!(matches!(err, InitError::NotAFile { ref path } if path == GATE_TOML));
+        std::fs::remove_dir(dir.path().join("gate.toml")).unwrap();
+        crate::checks::testing::write_files(
+            dir.path(),
+            &[(
+                "Cargo.toml",
+                "[workspace]\nmembers = []\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n",
+            )],
+        );
+        let err = plan(&ws, &[], &opts(true, false, false), TODAY).unwrap_err();
+        assert!(
+            matches!(err, InitError::ConfigInManifest { ref manifest } if manifest == "Cargo.toml")
+        );
+        // A manifest without the table is fine.
+        crate::checks::testing::write_files(dir.path(), &[("Cargo.toml", "[workspace]\n")]);
+        assert!(plan(&ws, &[], &opts(false, false, false), TODAY).is_ok());
+        // So is a bad date refused, and a path outside the workspace never written.
+        assert!(matches!(
+            plan(&ws, &[], &opts(false, false, false), "2026-02-30"),
+            Err(InitError::BadDate { .. })
+        ));
+        let outside = [PlannedFile {
+            path: "../x".into(),
+            contents: String::new(),
+            exists: false,
+        }];
+        assert!(matches!(
+            write(dir.path(), &outside, &opts(true, false, false)),
+            Err(InitError::BadPath { .. })
+        ));
+    }
+
+    fn synthetic_findings() -> Vec<(String, Finding)> {
+        vec![
+            (
+                "lockfile.locked".into(),
+                Finding::error("Cargo.lock is not tracked by git").at(Location::file("Cargo.lock")),
+            ),
+            (
+                "tests.pass".into(),
+                Finding::error("test failed: net_timeout").subject("net_timeout"),
+            ),
+            (
+                "tests.pass".into(),
+                Finding::error("test failed: io_full").subject("io_full"),
+            ),
+            (
+                "kernels.build".into(),
+                Finding::error("gate-kernels: PTX needs CUDA 13.1\nsecond line"),
+            ),
+            (
+                "lockfile.locked".into(),
+                Finding::error("Cargo.lock is stale").at(Location::file("Cargo.lock")),
+            ),
+            (
+                "boundary.unsafe".into(),
+                Finding::warning("could not read the file: denied")
+                    .at(Location::file("app/src/[odd]*.rs")),
+            ),
+            // Not waived: notes, what init replaces, ids the new config would not know.
+            ("tests.pass".into(), Finding::note("102 passed")),
+            (
+                "config.valid".into(),
+                Finding::warning("[boundary] allow-unsafe names `gone`").subject("gone"),
+            ),
+            (
+                "ci.locked".into(),
+                Finding::warning("no CI configuration found")
+                    .at(Location::file(".github/workflows")),
+            ),
+            (
+                "checklist.closed".into(),
+                Finding::error("docs/READINESS.md does not exist").at(Location::file(READINESS)),
+            ),
+            ("team.smoke".into(), Finding::error("exit status 1")),
+        ]
+    }
+
+    #[test]
+    fn baseline_findings_become_waivers_that_parse_and_cover_every_finding() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let findings = synthetic_findings();
+        let files = planned(&ws, &findings, opts(false, false, true));
+        let text = &file(&files, GATE_TOML).contents;
+        let config = parse_gate_toml(text, GATE_TOML).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let listed: Vec<(&str, &str)> = config
+            .waivers
+            .iter()
+            .map(|w| (w.check.as_str(), w.pattern.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("lockfile.locked", "Cargo.lock"),
+                ("tests.pass", "net_timeout"),
+                ("tests.pass", "io_full"),
+                ("kernels.build", "gate-kernels: PTX needs CUDA 13.1"),
+                ("boundary.unsafe", "app/src/[[]odd[]][*].rs"),
+            ]
+        );
+        for w in &config.waivers {
+            assert_eq!(
+                w.reason,
+                "baseline: recorded by cargo gate init on 2026-11-20"
+            );
+            assert_eq!(w.owner, BASELINE_OWNER);
+            assert_eq!(w.expires, EXPIRES);
+        }
+        assert!(text.contains("# 2 finding(s), e.g.: Cargo.lock is not tracked by git\n"));
+        assert!(text.contains("expires on 2027-02-18"));
+        // Every finding that was waived is covered by a current waiver the way the engine
+        // applies them, so each of those checks comes out WAIVED.
+        for check in [
+            "lockfile.locked",
+            "tests.pass",
+            "kernels.build",
+            "boundary.unsafe",
+        ] {
+            let mut outcome = Outcome::fail("x").with_findings(
+                findings
+                    .iter()
+                    .filter(|(c, _)| c == check)
+                    .map(|(_, f)| f.clone()),
+            );
+            let used = crate::waiver::apply(&config.waivers, check, &mut outcome, TODAY);
+            assert_eq!(outcome.status, Status::Waived, "{check}: {outcome:?}");
+            assert!(!used.is_empty());
+        }
+        // And they still hold on the last day, not the day after.
+        let mut outcome = Outcome::fail("x").with_findings([findings[0].1.clone()]);
+        crate::waiver::apply(
+            &config.waivers,
+            "lockfile.locked",
+            &mut outcome,
+            "2027-02-19",
+        );
+        assert_eq!(outcome.status, Status::Fail);
+    }
+
+    #[test]
+    fn a_baseline_of_nothing_still_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let files = planned(&ws, &[], opts(false, false, true));
+        let text = &file(&files, GATE_TOML).contents;
+        let config = parse_gate_toml(text, GATE_TOML).unwrap();
+        assert!(config.waivers.is_empty());
+        assert!(text.contains("# (No finding needed one.)"));
+    }
+
+    const APP: &str = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
+    const FFI: &str = "unsafe extern \"C\" { fn abs(x: i32) -> i32; }\n\
+                       pub fn g() { unsafe { core::arch::asm!(\"nop\") } }\n";
+
+    #[test]
+    fn a_baseline_allows_todays_unsafe_crates_and_the_gate_starts_green() {
+        with_files(
+            &[
+                ("app/src/lib.rs", APP),
+                ("ffi/src/lib.rs", FFI),
+                ("clean/src/lib.rs", "\n"),
+            ],
+            &["app", "clean", "ffi"],
+            Config::default(),
+            |ctx| {
+                let before = BoundaryUnsafe.run(ctx);
+                assert_eq!(before.status, Status::Fail);
+                let findings: Vec<(String, Finding)> = before
+                    .findings
+                    .iter()
+                    .map(|f| ("boundary.unsafe".to_owned(), f.clone()))
+                    .collect();
+                let ws = ctx.workspace;
+                let o = opts(false, false, true);
+                let files = planned(ws, &findings, o);
+                write(&ws.root, &files, &o).unwrap();
+                let text = std::fs::read_to_string(ws.root.join(GATE_TOML)).unwrap();
+                let config = parse_gate_toml(&text, GATE_TOML).unwrap();
+                assert_eq!(config.allow_unsafe, ["app", "ffi"]);
+                // Only the inline assembly, which portable allows nowhere, needs a waiver.
+                assert_eq!(config.waivers.len(), 1, "{text}");
+                assert_eq!(config.waivers[0].pattern, "ffi/src/lib.rs");
+                let after = BoundaryUnsafe.run(&Context {
+                    config: &config,
+                    ..*ctx
+                });
+                let mut after = after;
+                let used =
+                    crate::waiver::apply(&config.waivers, "boundary.unsafe", &mut after, TODAY);
+                assert_eq!(after.status, Status::Waived, "{after:?}");
+                assert_eq!(used, [0], "every waiver is used");
+            },
+        );
+    }
+
+    #[test]
+    fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let files = planned(&ws, &[], opts(false, false, false));
+        let text = &file(&files, WORKFLOW).contents;
+        let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        let jobs = doc["jobs"].as_mapping().unwrap();
+        assert_eq!(jobs.len(), 2);
+        let oses: Vec<&str> = doc["jobs"]["controlled"]["strategy"]["matrix"]["os"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(oses, ["ubuntu-latest", "macos-latest", "windows-latest"]);
+        assert_eq!(doc["jobs"]["broad"]["needs"].as_str(), Some("controlled"));
+        let runs = |job: &str| -> Vec<String> {
+            doc["jobs"][job]["steps"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .filter_map(|s| s["run"].as_str().map(str::to_owned))
+                .collect()
+        };
+        let controlled = runs("controlled").join("\n");
+        let broad = runs("broad").join("\n");
+        assert!(controlled.contains("cargo gate controlled --format json --out gate-out"));
+        assert!(broad.contains("cargo gate merge gate-records/gate-out-*"));
+        assert!(broad.contains("cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
+        let upload = doc["jobs"]["controlled"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("actions/upload-artifact@v4"))
+            .unwrap();
+        assert_eq!(
+            upload["with"]["name"].as_str(),
+            Some("gate-out-${{ matrix.os }}")
+        );
+        assert_eq!(upload["with"]["path"].as_str(), Some("gate-out"));
+        // Every cargo call but `cargo gate` (which has no --locked; it locks what it runs)
+        // passes --locked.
+        let mut calls = 0;
+        for line in controlled.lines().chain(broad.lines()) {
+            for command in line.split("&&").map(str::trim) {
+                let mut words = command.split_whitespace();
+                if words.next() != Some("cargo") {
+                    continue;
+                }
+                let sub = words.find(|w| !w.starts_with('+'));
+                if sub == Some("gate") {
+                    continue;
+                }
+                calls += 1;
+                assert!(
+                    command.split_whitespace().any(|w| w == "--locked"),
+                    "{command}"
+                );
+            }
+        }
+        assert_eq!(calls, 2, "cargo install in each job");
+        // The sccache cache is wired but off unless the repository variable turns it on.
+        assert_eq!(
+            doc["env"]["RUSTC_WRAPPER"].as_str(),
+            Some("${{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}")
+        );
+        let sccache: Vec<&serde_yaml::Value> = ["controlled", "broad"]
+            .iter()
+            .flat_map(|job| doc["jobs"][*job]["steps"].as_sequence().unwrap())
+            .filter(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("mozilla-actions/sccache-action@"))
+            })
+            .collect();
+        assert_eq!(sccache.len(), 2);
+        assert!(
+            sccache
+                .iter()
+                .all(|s| s["if"].as_str() == Some("${{ vars.GATE_SCCACHE == 'true' }}"))
+        );
+        // And our own ci.locked check passes it.
+        let outcome = with_files(&[(WORKFLOW, text)], &[], Config::default(), |ctx| {
+            CiLocked.run(ctx)
+        });
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert!(
+            outcome
+                .summary
+                .starts_with("2 cargo invocation(s) in 1 CI file(s)")
+        );
+    }
+
+    #[test]
+    fn the_workflow_says_when_no_toolchain_is_pinned() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let unpinned = planned(&ws, &[], opts(false, true, false));
+        assert!(
+            file(&unpinned, WORKFLOW)
+                .contents
+                .contains("No rust-toolchain.toml yet")
+        );
+        crate::checks::testing::write_files(dir.path(), &[("rust-toolchain.toml", "")]);
+        let pinned = planned(&ws, &[], opts(false, true, false));
+        let text = &file(&pinned, WORKFLOW).contents;
+        assert!(!text.contains("No rust-toolchain.toml yet"));
+        serde_yaml::from_str::<serde_yaml::Value>(text).unwrap();
+    }
+
+    #[test]
+    fn the_checklist_items_cite_real_checks_and_parse_as_checklist_closed_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path(), &[]);
+        let files = planned(&ws, &[], opts(false, false, false));
+        let text = file(&files, READINESS).contents.clone();
+        let mut cited = BTreeSet::new();
+        let mut items = 0;
+        let mut in_fence = false;
+        for line in text.lines() {
+            if line.starts_with("```") {
+                in_fence = !in_fence;
+                continue;
+            }
+            if in_fence || !line.starts_with("- [") {
+                continue;
+            }
+            items += 1;
+            let rest = line
+                .strip_prefix("- [ ] ")
+                .unwrap_or_else(|| panic!("{line}"));
+            let (_, evidence) = rest.split_once(" — evidence: ").unwrap();
+            for id in evidence.split(", ") {
+                assert!(crate::registry::find(id).is_some(), "{id}");
+                assert_ne!(id, "checklist.closed");
+                cited.insert(id.to_owned());
+            }
+        }
+        assert!(items >= 15);
+        // Every other built-in check is cited somewhere.
+        let every: BTreeSet<String> = crate::registry::metas()
+            .map(|m| m.id.to_owned())
+            .filter(|id| id != "checklist.closed")
+            .collect();
+        assert_eq!(cited, every);
+
+        // As written: checklist.closed fails only because the items are unchecked.
+        let passed: Earlier = every
+            .iter()
+            .map(|id| (id.clone(), Outcome::pass("ok")))
+            .collect();
+        let run = |text: &str| {
+            with_files(&[(READINESS, text)], &[], Config::default(), |ctx| {
+                ChecklistClosed.run(&Context {
+                    earlier: &passed,
+                    ..*ctx
+                })
+            })
+        };
+        let outcome = run(&text);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.findings.len(), items);
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .all(|f| f.message.ends_with("is not checked")),
+            "{outcome:?}"
+        );
+        // Ticked, with every cited check passing: closed.
+        let ticked = text.replace("- [ ] ", "- [x] ");
+        let outcome = run(&ticked);
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+    }
+
+    #[test]
+    fn dates_add_across_months_years_and_leap_days() {
+        for (date, days, want) in [
+            (TODAY, BASELINE_DAYS, Some(EXPIRES)),
+            ("2028-01-01", 90, Some("2028-03-31")),
+            ("2027-01-01", 90, Some("2027-04-01")),
+            ("2027-12-31", 1, Some("2028-01-01")),
+            ("2028-02-28", 1, Some("2028-02-29")),
+            ("2026-02-29", 1, None),
+            ("2026-13-01", 1, None),
+            ("2026-1-01", 1, None),
+            ("9999-12-31", 1, None),
+        ] {
+            assert_eq!(add_days(date, days).as_deref(), want, "{date} + {days}");
+        }
+        assert_eq!(today_utc().len(), 10);
+        assert!(add_days(&today_utc(), 0).is_some());
+    }
+
+    #[test]
+    fn escaped_paths_match_only_themselves_and_strings_quote() {
+        let waiver = |pattern: String| crate::config::Waiver {
+            check: "boundary.unsafe".into(),
+            pattern,
+            reason: "r".into(),
+            owner: "o".into(),
+            expires: EXPIRES.into(),
+        };
+        for path in ["app/src/[odd]*.rs", "a/{b,c}/?.rs", "plain/lib.rs"] {
+            let w = waiver(escape_glob(path));
+            assert!(crate::waiver::matches(&w, Some(path), None, ""), "{path}");
+            assert!(
+                !crate::waiver::matches(&w, Some("app/src/x.rs"), None, ""),
+                "{path}"
+            );
+        }
+        let text = "a \"quoted\" \\ line\nand\ttab\u{7}";
+        let parsed: toml::Table = format!("k = {}", quote(text)).parse().unwrap();
+        assert_eq!(parsed["k"].as_str(), Some(text));
+        assert_eq!(comment_text("one\ntwo"), "one");
+        assert_eq!(comment_text(&"x".repeat(150)).chars().count(), 100);
+    }
+}
