@@ -71,7 +71,7 @@ pub(crate) fn today_utc() -> String {
 
 /// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's algorithm:
 /// eras of 400 years, years starting in March so that the leap day comes last).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
@@ -92,7 +92,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
 /// [`civil_from_days`]).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year.rem_euclid(400);
