@@ -177,6 +177,49 @@ fn checked(cmd: &mut Command, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Builds `--example name` of `package` in release mode and returns the executable.
+fn release_example(root: &Path, package: &str, name: &str) -> Result<PathBuf> {
+    checked(
+        &mut cargo(
+            root,
+            &[
+                "build",
+                "--locked",
+                "--release",
+                "-p",
+                package,
+                "--example",
+                name,
+            ],
+        ),
+        &format!("cargo build --example {name}"),
+    )?;
+    Ok(target_dir(root)
+        .join("release/examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Runs a harness that prints one JSON line `runs` times and keeps the fastest run (by its
+/// `seconds` field); the first run also warms the page cache.
+fn best_json_run(runs: usize, name: &str, command: impl Fn() -> Command) -> Result<Value> {
+    let mut best: Option<Value> = None;
+    for _ in 0..runs {
+        let output = command().output()?;
+        if !output.status.success() {
+            bail!("{name} failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let v: Value = serde_json::from_slice(&output.stdout)
+            .with_context(|| format!("{name} printed no JSON"))?;
+        if best
+            .as_ref()
+            .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64())
+        {
+            best = Some(v);
+        }
+    }
+    best.context("no run")
+}
+
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs[xs.len() / 2]
@@ -266,48 +309,14 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
         tree.display()
     ));
     let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
-    checked(
-        &mut cargo(
-            root,
-            &[
-                "build",
-                "--locked",
-                "--release",
-                "-p",
-                "cargo-gate",
-                "--example",
-                "scan_tree",
-            ],
-        ),
-        "cargo build --example scan_tree",
-    )?;
-    let scanner = target_dir(root)
-        .join("release/examples")
-        .join(format!("scan_tree{}", std::env::consts::EXE_SUFFIX));
+    let scanner = release_example(root, "cargo-gate", "scan_tree")?;
     // Best of three each; the first pass also warms the page cache for both.
-    let scan_with = |threads: usize| -> Result<Value> {
-        let mut best: Option<Value> = None;
-        for _ in 0..3 {
-            let output = Command::new(&scanner)
-                .arg(&tree)
-                .args(["--threads", &threads.to_string()])
-                .output()?;
-            if !output.status.success() {
-                bail!(
-                    "scan_tree failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            let v: Value =
-                serde_json::from_slice(&output.stdout).context("scan_tree printed no JSON")?;
-            if best
-                .as_ref()
-                .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64())
-            {
-                best = Some(v);
-            }
-        }
-        Ok(best.expect("ran three times"))
+    let scan_with = |threads: usize| {
+        best_json_run(3, "scan_tree", || {
+            let mut cmd = Command::new(&scanner);
+            cmd.arg(&tree).args(["--threads", &threads.to_string()]);
+            cmd
+        })
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let scan = scan_with(threads)?;
@@ -418,51 +427,18 @@ fn secrets(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
     ));
     let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
     let planted = gen_secrets::plant(&tree, 0x5ec2e7, 600)?;
-    checked(
-        &mut cargo(
-            root,
-            &[
-                "build",
-                "--locked",
-                "--release",
-                "-p",
-                "cargo-gate",
-                "--example",
-                "secrets_tree",
-            ],
-        ),
-        "cargo build --example secrets_tree",
-    )?;
-    let scanner = target_dir(root)
-        .join("release/examples")
-        .join(format!("secrets_tree{}", std::env::consts::EXE_SUFFIX));
+    let scanner = release_example(root, "cargo-gate", "secrets_tree")?;
     let patterns = tree.with_extension("patterns");
     let found = tree.with_extension("findings.jsonl");
-    let mut best: Option<Value> = None;
-    for _ in 0..3 {
-        let output = Command::new(&scanner)
-            .arg(&tree)
+    let scan = best_json_run(3, "secrets_tree", || {
+        let mut cmd = Command::new(&scanner);
+        cmd.arg(&tree)
             .arg("--patterns-out")
             .arg(&patterns)
             .arg("--findings-out")
-            .arg(&found)
-            .output()?;
-        if !output.status.success() {
-            bail!(
-                "secrets_tree failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let v: Value =
-            serde_json::from_slice(&output.stdout).context("secrets_tree printed no JSON")?;
-        if best
-            .as_ref()
-            .is_none_or(|b| v["seconds"].as_f64() < b["seconds"].as_f64())
-        {
-            best = Some(v);
-        }
-    }
-    let scan = best.expect("ran three times");
+            .arg(&found);
+        cmd
+    })?;
     let mut rg_best = Duration::MAX;
     for _ in 0..3 {
         let mut cmd = Command::new("rg");
@@ -647,24 +623,7 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
 /// Benchmark 4: gate-runtime on the CPU (the GPU half needs a GPU, which this reports).
 fn runtime(root: &Path) -> Result<Vec<Row>> {
     say("runtime: building the release harness");
-    checked(
-        &mut cargo(
-            root,
-            &[
-                "build",
-                "--locked",
-                "--release",
-                "-p",
-                "gate-runtime",
-                "--example",
-                "runtime_bench",
-            ],
-        ),
-        "cargo build --example runtime_bench",
-    )?;
-    let harness = target_dir(root)
-        .join("release/examples")
-        .join(format!("runtime_bench{}", std::env::consts::EXE_SUFFIX));
+    let harness = release_example(root, "gate-runtime", "runtime_bench")?;
     let output = Command::new(&harness).output()?;
     if !output.status.success() {
         bail!(
