@@ -11,6 +11,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::gen_tree::Rng;
+
 /// One planted secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Planted {
@@ -132,53 +134,56 @@ fn secret_line(kind: &str, i: usize, rng: &mut Rng) -> String {
         "private-key" => {
             // The markers are assembled so that this file holds no key header.
             let label = ["RSA", "PRIVATE"].join(" ");
-            let body: Vec<String> = [64, 64, 40].iter().map(|&n| rng.noise(n, BASE64)).collect();
+            let body: Vec<String> = [64, 64, 40]
+                .iter()
+                .map(|&n| noise(rng, n, BASE64))
+                .collect();
             format!(
                 "-----BEGIN {label} KEY-----\\n{}\\n-----END {label} KEY-----",
                 body.join("\\n")
             )
         }
-        "aws-access-key-id" => format!("{}{}", "AKIA", rng.noise(16, UPPER)),
+        "aws-access-key-id" => format!("{}{}", "AKIA", noise(rng, 16, UPPER)),
         "aws-secret-access-key" => {
             return format!(
                 "const AWS_SECRET_ACCESS_KEY_{i}: &str = \"{}\";",
-                rng.noise(40, BASE64)
+                noise(rng, 40, BASE64)
             );
         }
-        "github-token" => format!("{}{}", "ghp_", rng.noise(36, ALNUM)),
-        "gitlab-token" => format!("{}{}", "glpat-", rng.noise(20, ALNUM)),
+        "github-token" => format!("{}{}", "ghp_", noise(rng, 36, ALNUM)),
+        "gitlab-token" => format!("{}{}", "glpat-", noise(rng, 20, ALNUM)),
         "slack-token" => format!(
             "{}{}-{}-{}",
             "xoxb-",
-            rng.noise(12, DIGITS),
-            rng.noise(13, DIGITS),
-            rng.noise(24, ALNUM)
+            noise(rng, 12, DIGITS),
+            noise(rng, 13, DIGITS),
+            noise(rng, 24, ALNUM)
         ),
         "slack-webhook" => format!(
             "https://hooks.slack.com/services/T{}/B{}/{}",
-            rng.noise(9, UPPER),
-            rng.noise(9, UPPER),
-            rng.noise(24, ALNUM)
+            noise(rng, 9, UPPER),
+            noise(rng, 9, UPPER),
+            noise(rng, 24, ALNUM)
         ),
-        "stripe-key" => format!("{}{}", "sk_live_", rng.noise(24, ALNUM)),
-        "google-api-key" => format!("{}{}", "AIza", rng.noise(35, ALNUM)),
+        "stripe-key" => format!("{}{}", "sk_live_", noise(rng, 24, ALNUM)),
+        "google-api-key" => format!("{}{}", "AIza", noise(rng, 35, ALNUM)),
         "jwt" => {
-            let payload = format!(r#"{{"sub":"{}","iat":1700000000}}"#, rng.noise(12, ALNUM));
+            let payload = format!(r#"{{"sub":"{}","iat":1700000000}}"#, noise(rng, 12, ALNUM));
             format!(
                 "{}.{}.{}",
                 base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
                 base64url(payload.as_bytes()),
-                rng.noise(43, BASE64URL)
+                noise(rng, 43, BASE64URL)
             )
         }
         "connection-string" => format!(
             "postgres://svc_{i}:{}@db-{i}.internal:5432/app",
-            rng.noise(16, ALNUM)
+            noise(rng, 16, ALNUM)
         ),
         "generic-secret" => {
             return format!(
                 "const SERVICE_TOKEN_{i}: &str = \"{}\";",
-                rng.noise(24, ALNUM)
+                noise(rng, 24, ALNUM)
             );
         }
         other => unreachable!("no planter for kind {other}"),
@@ -201,29 +206,11 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-/// SplitMix64, as in `gen_tree`.
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0); the modulo bias is irrelevant here.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    fn noise(&mut self, len: usize, alphabet: &[u8]) -> String {
-        (0..len)
-            .map(|_| char::from(alphabet[self.below(alphabet.len() as u64) as usize]))
-            .collect()
-    }
+/// Random text of `len` characters from `alphabet`.
+fn noise(rng: &mut Rng, len: usize, alphabet: &[u8]) -> String {
+    (0..len)
+        .map(|_| char::from(alphabet[rng.below(alphabet.len() as u64) as usize]))
+        .collect()
 }
 
 #[cfg(test)]

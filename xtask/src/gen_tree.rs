@@ -60,9 +60,10 @@ pub(crate) fn generate(dir: &Path, target_bytes: u64, seed: u64) -> std::io::Res
     Ok(stats)
 }
 
-/// SplitMix64: tiny, fast, and good enough for choosing among templates.
+/// SplitMix64: tiny, fast, and good enough for choosing among templates (also used by
+/// `gen_secrets`).
 #[derive(Debug)]
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
     fn next_u64(&mut self) -> u64 {
@@ -74,7 +75,7 @@ impl Rng {
     }
 
     /// Uniform in `0..n` (n > 0); the modulo bias is irrelevant here.
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n
     }
 
