@@ -298,20 +298,18 @@ impl CudaBackend {
         // event tracking would add event nodes to captures, so it is off.
         // SAFETY: no slice or stream of this context exists yet.
         unsafe { ctx.disable_event_tracking() };
-        let stream = ctx.default_stream();
+        // An owned stream, not the default one: the legacy NULL stream cannot be captured
+        // into a graph (cuStreamBeginCapture refuses it).
+        let stream = ctx
+            .new_stream()
+            .map_err(|e| driver_error(e, "creating a stream"))?;
         let mut functions = BTreeMap::new();
         let mut fingerprints = BTreeMap::new();
         for kernel in KernelId::ALL {
             let module = kernel.module();
             preflight::verify_digest(module.name, module.fatbin, module.digest, &manifest)
                 .map_err(refuse)?;
-            let loaded = ctx
-                .load_module(cudarc::nvrtc::Ptx::from_binary(module.fatbin.to_vec()))
-                .map_err(|e| {
-                    let mut err = driver_error(e, &format!("loading module {}", module.name));
-                    err.jit_log = jit_log(module.fatbin);
-                    err
-                })?;
+            let loaded = load(&ctx, module.name, module.fatbin)?;
             let function = loaded
                 .load_function(kernel.info().entry)
                 .map_err(|e| driver_error(e, &format!("finding {}", kernel.info().entry)))?;
@@ -376,21 +374,37 @@ impl CudaBackend {
             .map_err(|e| driver_error(e, "synchronising"))
     }
 
-    /// Enqueues the launches of one step over device buffers (no copies, no sync), so the
-    /// same code serves direct calls and graph capture.
+    /// Device scratch each step needs (the reduction's per-block partials), allocated before
+    /// any capture: an allocation inside a capture would become a graph memory node whose
+    /// lifetime cudarc's slices do not model.
+    fn scratch(&self, steps: &[Step], buffers: &Buffers) -> Result<Scratch, BackendError> {
+        steps
+            .iter()
+            .map(|step| match *step {
+                Step::ReduceSum { x, .. } => {
+                    let blocks = gate_kernels::reduce_sum_f32::num_blocks(buffer_len(buffers, x));
+                    self.stream
+                        .alloc_zeros::<f32>(blocks as usize)
+                        .map(Some)
+                        .map_err(|e| driver_error(e, "allocating"))
+                }
+                _ => Ok(None),
+            })
+            .collect()
+    }
+
+    /// Enqueues the launches of one step over device buffers and its pre-allocated scratch
+    /// (no allocation, no copy, no sync), so the same code serves direct calls and graph
+    /// capture.
     fn enqueue(
         &self,
         step: &Step,
         device: &mut BTreeMap<usize, DeviceBuffer>,
-        scratch: &mut Vec<CudaSlice<f32>>,
+        scratch: Option<&mut CudaSlice<f32>>,
         buffers: &Buffers,
     ) -> Result<(), BackendError> {
         let f = |kernel: KernelId| &self.functions[&kernel];
-        let len = |id: BufId| match buffers.0.get(id.0) {
-            Some(Buffer::F32(v)) => v.len(),
-            Some(Buffer::U32(v)) => v.len(),
-            None => 0,
-        };
+        let len = |id: BufId| buffer_len(buffers, id);
         let launch_err = |e| driver_error(e, "launching");
         let cfg = |c: gate_kernels::LaunchConfig| LaunchConfig {
             grid_dim: c.grid,
@@ -422,7 +436,7 @@ impl CudaBackend {
             };
         match *step {
             Step::Saxpy { a, x, y } => {
-                let n = len(x) as u32;
+                let n = len(x);
                 let mut y_dev = take_f32(y, device)?;
                 let x_dev = f32buf!(x);
                 // SAFETY: saxpy(float, const float*, float*, unsigned) — the arguments below
@@ -440,12 +454,14 @@ impl CudaBackend {
                 r.map(drop).map_err(launch_err)
             }
             Step::ReduceSum { x, out } => {
-                let n = len(x) as u32;
+                let n = len(x);
                 let blocks = gate_kernels::reduce_sum_f32::num_blocks(n);
-                let mut partials = self
-                    .stream
-                    .alloc_zeros::<f32>(blocks as usize)
-                    .map_err(|e| driver_error(e, "allocating"))?;
+                let Some(partials) = scratch.filter(|p| p.len() >= blocks as usize) else {
+                    return Err(BackendError::new(
+                        StatusCode::DriverError,
+                        "reduce_sum_f32: no scratch buffer for the partials",
+                    ));
+                };
                 let mut out_dev = take_f32(out, device)?;
                 let x_dev = f32buf!(x);
                 let block = (gate_kernels::reduce_sum_f32::BLOCK, 1, 1);
@@ -455,7 +471,7 @@ impl CudaBackend {
                     self.stream
                         .launch_builder(f(KernelId::ReduceSum))
                         .arg(x_dev)
-                        .arg(&mut partials)
+                        .arg(&mut *partials)
                         .arg(&n)
                         .launch(LaunchConfig {
                             grid_dim: (blocks, 1, 1),
@@ -465,7 +481,7 @@ impl CudaBackend {
                         .and_then(|_| {
                             self.stream
                                 .launch_builder(f(KernelId::ReduceSum))
-                                .arg(&partials)
+                                .arg(&*partials)
                                 .arg(&mut out_dev)
                                 .arg(&blocks)
                                 .launch(LaunchConfig {
@@ -476,8 +492,6 @@ impl CudaBackend {
                         })
                 };
                 device.insert(out.0, DeviceBuffer::F32(out_dev));
-                // The partials must outlive the (possibly captured) launches.
-                scratch.push(partials);
                 r.map(drop).map_err(launch_err)
             }
             Step::SoftmaxRows { rows, cols, x, y } => {
@@ -531,8 +545,8 @@ impl CudaBackend {
                 r.map(drop).map_err(launch_err)
             }
             Step::Histogram { values, bins } => {
-                let n = len(values) as u32;
-                let num_bins = len(bins) as u32;
+                let n = len(values);
+                let num_bins = len(bins);
                 let mut bins_dev = match device.remove(&bins.0) {
                     Some(DeviceBuffer::U32(s)) => s,
                     _ => {
@@ -622,6 +636,19 @@ impl CudaBackend {
     }
 }
 
+/// Per step, its scratch buffer (or none).
+type Scratch = Vec<Option<CudaSlice<f32>>>;
+
+/// A buffer's length as the kernels' `unsigned` (contracts keep lengths within `u32`).
+fn buffer_len(buffers: &Buffers, id: BufId) -> u32 {
+    let len = match buffers.0.get(id.0) {
+        Some(Buffer::F32(v)) => v.len(),
+        Some(Buffer::U32(v)) => v.len(),
+        None => 0,
+    };
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
 fn shapes(buffers: &Buffers) -> Vec<(usize, bool, usize)> {
     buffers
         .0
@@ -632,6 +659,36 @@ fn shapes(buffers: &Buffers) -> Vec<(usize, bool, usize)> {
             Buffer::U32(v) => (i, false, v.len()),
         })
         .collect()
+}
+
+/// Loads a module image (fatbin, cubin or PTX text) into `ctx`. On failure the error keeps
+/// the driver's JIT log (e.g. "Unsupported .version" for PTX newer than the driver).
+fn load(
+    ctx: &Arc<CudaContext>,
+    name: &str,
+    image: &[u8],
+) -> Result<Arc<cudarc::driver::CudaModule>, BackendError> {
+    ctx.load_module(cudarc::nvrtc::Ptx::from_binary(image.to_vec()))
+        .map_err(|e| {
+            let mut err = driver_error(e, &format!("loading module {name}"));
+            err.jit_log = jit_log(image);
+            err
+        })
+}
+
+/// Loads a module image on device `ordinal` exactly as the backend loads gate-kernels'
+/// modules, then drops it: for drills and GPU tests of the load path (a PTX image too new for
+/// the driver must come back `Unsupported` with the JIT log). PTX text gets the terminating
+/// NUL the driver reads up to. Call only after [`probe`] found the device.
+pub fn load_image(ordinal: u32, name: &str, image: &[u8]) -> Result<(), BackendError> {
+    let mut image = image.to_vec();
+    if image.last() != Some(&0) {
+        image.push(0);
+    }
+    let ctx = std::panic::catch_unwind(|| CudaContext::new(ordinal as usize))
+        .map_err(|_| BackendError::new(StatusCode::DriverError, "creating the context panicked"))?
+        .map_err(|e| driver_error(e, "creating the context"))?;
+    load(&ctx, name, &image).map(drop)
 }
 
 /// The JIT error log for a module that failed to load: loads it once more through
@@ -682,8 +739,8 @@ impl Backend for CudaBackend {
             .bind_to_thread()
             .map_err(|e| driver_error(e, "binding the context"))?;
         self.upload(&buffers, ids, &mut device)?;
-        let mut scratch = Vec::new();
-        self.enqueue(&step, &mut device, &mut scratch, &buffers)?;
+        let mut scratch = self.scratch(std::slice::from_ref(&step), &buffers)?;
+        self.enqueue(&step, &mut device, scratch[0].as_mut(), &buffers)?;
         self.download(&mut buffers, &device, &[step.output()])?;
         self.sync()?;
         crate::plan::write_back(call, &buffers, &step);
@@ -718,19 +775,19 @@ impl Backend for CudaBackend {
             .flat_map(|s| s.inputs().into_iter().chain([s.output()]))
             .collect();
         self.upload(buffers, ids, &mut device)?;
+        let mut scratch = self.scratch(steps, buffers)?;
         self.sync()?;
-        let mut scratch = Vec::new();
         self.stream
             .begin_capture(sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)
             .map_err(|e| driver_error(e, "beginning capture"))?;
         let enqueued: Result<(), BackendError> = steps
             .iter()
-            .try_for_each(|step| self.enqueue(step, &mut device, &mut scratch, buffers));
+            .zip(scratch.iter_mut())
+            .try_for_each(|(step, s)| self.enqueue(step, &mut device, s.as_mut(), buffers));
+        // Capture always ends, also after a failed enqueue, so the stream is usable again.
         let graph = self
             .stream
-            .end_capture(
-                sys::CUgraphInstantiate_flags::CUDA_GRAPH_INSTANTIATE_FLAG_AUTO_FREE_ON_LAUNCH,
-            )
+            .end_capture(sys::CUgraphInstantiate_flags(0))
             .map_err(|e| driver_error(e, "ending capture"));
         enqueued?;
         let graph = graph?.ok_or_else(|| {
@@ -742,7 +799,7 @@ impl Backend for CudaBackend {
         self.download(buffers, &device, &outputs)?;
         self.sync()?;
         // Scratch buffers (reduction partials) are part of the graph's device memory.
-        for (i, partials) in scratch.into_iter().enumerate() {
+        for (i, partials) in scratch.into_iter().flatten().enumerate() {
             device.insert(usize::MAX - i, DeviceBuffer::F32(partials));
         }
         segments.insert(

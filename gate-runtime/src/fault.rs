@@ -1,6 +1,7 @@
 //! A scriptable backend for tests and drills (feature `fault-injection`): it computes with
 //! the CPU references — so results are right unless told otherwise — and fails, corrupts or
-//! poisons on command. It implements the same [`Backend`] trait as the CUDA backend, so the
+//! poisons on command. [`FaultBackend::wrapping`] puts the same script in front of another
+//! backend (the CUDA one, for drills on a real GPU): calls without a fault run there. It implements the same [`Backend`] trait as the CUDA backend, so the
 //! runtime's rails, shadow verification, plans and logs are exercised exactly as in
 //! production. Production builds do not compile this module.
 
@@ -37,6 +38,8 @@ pub struct Script {
 #[derive(Debug, Clone, Default)]
 pub struct FaultBackend {
     script: Arc<Mutex<Script>>,
+    /// Where calls without a fault run; the CPU references when `None`.
+    inner: Option<Arc<dyn Backend>>,
 }
 
 impl FaultBackend {
@@ -44,6 +47,14 @@ impl FaultBackend {
     pub fn new() -> (FaultBackend, Arc<Mutex<Script>>) {
         let backend = FaultBackend::default();
         let script = backend.script.clone();
+        (backend, script)
+    }
+
+    /// The script in front of `inner`: scripted failures never reach it, everything else
+    /// runs there (and `Corrupt` alters what it returned).
+    pub fn wrapping(inner: Arc<dyn Backend>) -> (FaultBackend, Arc<Mutex<Script>>) {
+        let (mut backend, script) = FaultBackend::new();
+        backend.inner = Some(inner);
         (backend, script)
     }
 
@@ -95,12 +106,22 @@ impl Backend for FaultBackend {
     }
 
     fn fingerprint(&self, kernel: KernelId) -> String {
-        format!("test:{}@sm_test/driver-test", kernel.name())
+        match &self.inner {
+            Some(inner) => inner.fingerprint(kernel),
+            None => format!("test:{}@sm_test/driver-test", kernel.name()),
+        }
     }
 
     fn run(&self, call: &mut Call<'_>) -> Result<(), BackendError> {
         let fault = self.fault_for(call.kernel());
-        FaultBackend::apply(fault, call)
+        let Some(inner) = &self.inner else {
+            return FaultBackend::apply(fault, call);
+        };
+        match fault {
+            Some(Fault::Fail(code)) => Err(BackendError::new(code, "injected fault")),
+            Some(Fault::Corrupt) => inner.run(call).map(|()| corrupt(call)),
+            None => inner.run(call),
+        }
     }
 
     fn run_segment(
@@ -109,6 +130,21 @@ impl Backend for FaultBackend {
         buffers: &mut Buffers,
         steps: &[Step],
     ) -> Result<SegmentRun, BackendError> {
+        if let Some(inner) = &self.inner {
+            let faults: Vec<Option<Fault>> =
+                steps.iter().map(|s| self.fault_for(s.kernel())).collect();
+            if let Some(Fault::Fail(code)) = faults.iter().flatten().find(|f| **f != Fault::Corrupt)
+            {
+                return Err(BackendError::new(*code, "injected fault"));
+            }
+            let run = inner.run_segment(key, buffers, steps)?;
+            for (step, fault) in steps.iter().zip(&faults) {
+                if *fault == Some(Fault::Corrupt) {
+                    let _ = buffers.with_call(step, corrupt);
+                }
+            }
+            return Ok(run);
+        }
         // A segment is one unit: on failure, no step's output may be half-written.
         let snapshot: Vec<Buffer> = buffers.0.clone();
         for step in steps {

@@ -378,3 +378,54 @@ fn prometheus_and_stats_from_a_run() {
     assert_eq!(stats["kernels"]["saxpy"]["calls"], 5);
     assert_eq!(stats["kernels"]["saxpy"]["gpu_calls"], 5);
 }
+
+#[test]
+fn a_wrapping_fault_backend_keeps_scripted_failures_from_the_inner_backend() {
+    // The inner backend stands in for CUDA; its own script only counts what reached it.
+    let (inner, inner_script) = FaultBackend::new();
+    let (outer, script) = FaultBackend::wrapping(Arc::new(inner));
+    script.lock().unwrap().at_call.extend([
+        (0, Fault::Fail(StatusCode::DriverError)),
+        (2, Fault::Corrupt),
+    ]);
+    let rt = Runtime::builder()
+        .policy(GpuPolicy::Auto)
+        .rails(rails())
+        .shadow_fraction(1.0)
+        .backend(Box::new(outer))
+        .build()
+        .unwrap();
+    // Call 0 fails before the inner backend; the CPU answers.
+    let first = saxpy(&rt);
+    assert_eq!((first.ran, first.status), (Ran::Cpu, StatusCode::Fallback));
+    assert_eq!(inner_script.lock().unwrap().calls, 0);
+    // Call 1 runs on the inner backend.
+    assert_eq!(saxpy(&rt).ran, Ran::Gpu);
+    assert_eq!(inner_script.lock().unwrap().calls, 1);
+    // Call 2 runs there too, and its result is altered afterwards: shadow verification
+    // catches it and the caller still gets the CPU reference's answer.
+    assert_eq!(saxpy(&rt).status, StatusCode::GuardMiss);
+    assert_eq!(inner_script.lock().unwrap().calls, 2);
+    // A plan segment with a scripted failure never reaches the inner backend either.
+    let (mut plan, sum) = pipeline();
+    script
+        .lock()
+        .unwrap()
+        .always
+        .insert(KernelId::ReduceSum, Fault::Fail(StatusCode::DriverError));
+    let report = rt.execute(&mut plan).unwrap();
+    assert_eq!(report.graph_breaks, 1);
+    assert_eq!(plan.buffers().f32(sum), Some(&[16.0][..]));
+    assert_eq!(inner_script.lock().unwrap().calls, 2);
+    assert!(inner_script.lock().unwrap().captured.is_empty());
+    // Without faults a segment is captured by the inner backend (a reduce-only plan: the
+    // saxpy rail has tripped on calls 0 and 2).
+    script.lock().unwrap().always.clear();
+    let mut plan = Plan::new("reduce");
+    let x = plan.f32(vec![1.0; 8]);
+    let sum = plan.f32(vec![0.0]);
+    plan.push(Step::ReduceSum { x, out: sum });
+    assert_eq!(rt.execute(&mut plan).unwrap().segments, ["gpu:captured"]);
+    assert_eq!(plan.buffers().f32(sum), Some(&[8.0][..]));
+    assert_eq!(inner_script.lock().unwrap().captured.len(), 1);
+}

@@ -3,8 +3,11 @@
 //! contracts, rails, plans, logs — is tested in gate-runtime's own unit tests with the test
 //! backend, everywhere.)
 
-use gate_runtime::cuda::{self, Probe};
+use gate_runtime::cuda::{self, CudaBackend, Probe};
+use gate_runtime::fault::{Fault, FaultBackend};
+use gate_runtime::rails::RailsConfig;
 use gate_runtime::{Call, GpuPolicy, KernelId, Plan, Ran, Runtime, StatusCode, Step};
+use std::sync::Arc;
 
 /// A runtime that must use the GPU, or `None` with the reason printed.
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
@@ -16,6 +19,18 @@ fn gpu_runtime() -> Option<Runtime> {
     match Runtime::builder().policy(GpuPolicy::Required).build() {
         Ok(rt) => Some(rt),
         Err(e) => panic!("a GPU is present but the runtime cannot use it: {e}"),
+    }
+}
+
+/// The driver version and the first device, or `None` with the reason printed.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn gpu_device() -> Option<((u32, u32), cuda::Device)> {
+    match cuda::probe() {
+        Probe::Present { driver, devices } => Some((*driver, devices[0].clone())),
+        other => {
+            println!("skipped: {}", other.describe());
+            None
+        }
     }
 }
 
@@ -137,4 +152,77 @@ fn a_plan_is_captured_once_and_replayed() {
         .tolerance()
         .check(plan.buffers().f32(y).unwrap(), &expect_y)
         .unwrap();
+}
+
+#[test]
+fn ptx_newer_than_the_driver_is_unsupported_with_the_jit_log() {
+    let Some((_, device)) = gpu_device() else {
+        return;
+    };
+    let ordinal = device.ordinal;
+    // The backend's own modules load through the same path.
+    cuda::load_image(ordinal, "saxpy", KernelId::Saxpy.module().fatbin).unwrap();
+    let too_new =
+        b".version 99.9\n.target sm_50\n.address_size 64\n\n.visible .entry k()\n{\n\tret;\n}\n";
+    let err = cuda::load_image(ordinal, "too_new", too_new).unwrap_err();
+    assert_eq!(err.code, StatusCode::Unsupported, "{err}");
+    let log = err.jit_log.expect("the driver's JIT log is kept");
+    assert!(log.contains("version"), "JIT log: {log}");
+}
+
+#[test]
+fn an_injected_fault_on_the_gpu_rolls_back_and_a_gpu_self_test_returns() {
+    let Some((driver, device)) = gpu_device() else {
+        return;
+    };
+    let cuda = CudaBackend::open(device.ordinal, driver, device.compute_capability).unwrap();
+    let (backend, script) = FaultBackend::wrapping(Arc::new(cuda));
+    let rt = Runtime::builder()
+        .policy(GpuPolicy::Auto)
+        .rails(RailsConfig {
+            window: 8,
+            min_calls: 4,
+            max_failure_rate: 0.25,
+            cooldown_calls: 3,
+        })
+        .backend(Box::new(backend))
+        .build()
+        .unwrap();
+    let x = data(4097, 11);
+    let saxpy = |rt: &Runtime| {
+        let y0 = data(4097, 12);
+        let (mut got, mut want) = (y0.clone(), y0);
+        let report = rt.saxpy(0.5, &x, &mut got).unwrap();
+        Call::Saxpy {
+            a: 0.5,
+            x: &x,
+            y: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::Saxpy.tolerance().check(&got, &want).unwrap();
+        report
+    };
+    for _ in 0..4 {
+        assert_eq!(saxpy(&rt).ran, Ran::Gpu);
+    }
+    script
+        .lock()
+        .unwrap()
+        .always
+        .insert(KernelId::Saxpy, Fault::Fail(StatusCode::DriverError));
+    // Two failures in a window of six trip the rail; the cool-down serves three calls.
+    for _ in 0..2 {
+        assert_eq!(saxpy(&rt).ran, Ran::Cpu);
+    }
+    for _ in 0..3 {
+        assert_eq!(saxpy(&rt).fallback.as_deref(), Some("cooling_down"));
+    }
+    // The fault clears; the self-test runs on the real GPU, passes, and the kernel returns.
+    script.lock().unwrap().always.clear();
+    assert_eq!(saxpy(&rt).ran, Ran::Gpu);
+    assert_eq!(saxpy(&rt).ran, Ran::Gpu);
+    let stats: serde_json::Value = serde_json::from_str(&rt.stats_json()).unwrap();
+    assert_eq!(stats["kernels"]["saxpy"]["rollbacks"], 1);
+    assert_eq!(stats["kernels"]["saxpy"]["returns"], 1);
 }
