@@ -11,13 +11,17 @@
 //!    invocations, under 1 s).
 //!
 //! 4. gate-runtime: each CPU reference's throughput, and the runtime's dispatch overhead
-//!    over calling the reference directly (goal: under 1 µs per call). GPU figures need a GPU.
+//!    over calling the reference directly (goal: under 1 µs per call). The GPU half is
+//!    gate-runtime's `gpu_bench` example (copy bandwidth, kernels against it, SGEMM against
+//!    cuBLAS, launch overhead, graph against launches); where this machine has no GPU it
+//!    says so, and `--gpu-json FILE` renders a result that binary printed on a GPU machine.
 //!
 //! 2b. The secret scanner (`examples/secrets_tree`) on the same kind of tree with planted
 //!    secrets, against ripgrep running the same patterns (goals: at least ripgrep's
 //!    throughput, every planted secret found).
 //!
 //! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad`,
+//! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
 //! `--no-write` (print the table, leave the file alone).
 
 use crate::{gen_secrets, gen_tree, project_root, say};
@@ -34,6 +38,7 @@ struct Options {
     runs: usize,
     tree_mb: u64,
     only: Option<String>,
+    gpu_json: Option<PathBuf>,
     write: bool,
 }
 
@@ -42,6 +47,7 @@ fn parse(args: &[String]) -> Result<Options> {
         runs: 3,
         tree_mb: 100,
         only: None,
+        gpu_json: None,
         write: true,
     };
     let mut it = args.iter();
@@ -51,6 +57,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--runs" => opts.runs = value()?.parse().context("--runs takes a number")?,
             "--tree-mb" => opts.tree_mb = value()?.parse().context("--tree-mb takes a number")?,
             "--only" => opts.only = Some(value()?.clone()),
+            "--gpu-json" => opts.gpu_json = Some(PathBuf::from(value()?)),
             "--no-write" => opts.write = false,
             other => bail!("unknown option `{other}`"),
         }
@@ -79,6 +86,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "runtime") {
         rows.extend(runtime(&root)?);
+        rows.extend(gpu(&root, opts.gpu_json.as_deref())?);
     }
     if opts.only.as_deref().is_none_or(|o| o == "broad") {
         rows.extend(stage_split(&root, "broad")?);
@@ -620,7 +628,7 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
     ])
 }
 
-/// Benchmark 4: gate-runtime on the CPU (the GPU half needs a GPU, which this reports).
+/// Benchmark 4: gate-runtime on the CPU.
 fn runtime(root: &Path) -> Result<Vec<Row>> {
     say("runtime: building the release harness");
     let harness = release_example(root, "gate-runtime", "runtime_bench")?;
@@ -645,28 +653,189 @@ fn runtime(root: &Path) -> Result<Vec<Row>> {
     let (direct, through) = (f("direct_ns_per_call"), f("runtime_ns_per_call"));
     let overhead = through - direct;
     Ok(vec![
-        reported("CPU reference saxpy, 4 Mi elements", format!("{:.2} GB/s", f("saxpy_gb_s"))),
-        reported("CPU reference reduce_sum_f32, 4 Mi elements", format!("{:.2} GB/s", f("reduce_gb_s"))),
-        reported("CPU reference softmax_rows_f32, 1024×1024", format!("{:.2} GB/s", f("softmax_gb_s"))),
-        reported("CPU reference sgemm_tiled, 256³", format!("{:.2} GFLOP/s", f("sgemm_gflop_s"))),
-        reported("CPU reference histogram_u32, 4 Mi values", format!("{:.2} GB/s", f("histogram_gb_s"))),
+        reported(
+            "CPU reference saxpy, 4 Mi elements",
+            format!("{:.2} GB/s", f("saxpy_gb_s")),
+        ),
+        reported(
+            "CPU reference reduce_sum_f32, 4 Mi elements",
+            format!("{:.2} GB/s", f("reduce_gb_s")),
+        ),
+        reported(
+            "CPU reference softmax_rows_f32, 1024×1024",
+            format!("{:.2} GB/s", f("softmax_gb_s")),
+        ),
+        reported(
+            "CPU reference sgemm_tiled, 256³",
+            format!("{:.2} GFLOP/s", f("sgemm_gflop_s")),
+        ),
+        reported(
+            "CPU reference histogram_u32, 4 Mi values",
+            format!("{:.2} GB/s", f("histogram_gb_s")),
+        ),
         Row {
-            what: "runtime dispatch overhead (saxpy, 16 elements, CPU policy, 200k calls)".to_owned(),
+            what: "runtime dispatch overhead (saxpy, 16 elements, CPU policy, 200k calls)"
+                .to_owned(),
             baseline: format!("direct CPU reference: {direct:.0} ns/call"),
             measured: format!("through the runtime: {through:.0} ns/call"),
             ratio: format!("+{overhead:.0} ns per call"),
             goal: "< 1 µs added per call".to_owned(),
             met: Some(overhead < 1000.0),
         },
-        Row {
+    ])
+}
+
+/// Benchmark 4, GPU half: `gpu_bench`'s JSON, from `file` (printed on a GPU machine) or from
+/// building and running it here (which, without a GPU, says why nothing was measured).
+fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
+    let (v, source): (Value, String) = match file {
+        Some(path) => {
+            let text = std::fs::read(path)
+                .with_context(|| format!("failed to read {}", path.display()))?;
+            let v = serde_json::from_slice(&text).with_context(|| {
+                format!(
+                    "{} is not gpu_bench's JSON output; rerun gpu_bench and save its stdout",
+                    path.display()
+                )
+            })?;
+            (v, format!("`gpu_bench` output {}", path.display()))
+        }
+        None => {
+            say("gpu: building and running gpu_bench");
+            let harness = release_example(root, "gate-runtime", "gpu_bench")?;
+            let output = Command::new(&harness).output()?;
+            if !output.status.success() {
+                bail!(
+                    "gpu_bench failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            let v = serde_json::from_slice(&output.stdout).context("gpu_bench printed no JSON")?;
+            (v, "`gpu_bench` run here".to_owned())
+        }
+    };
+    gpu_rows(&v, &source)
+}
+
+/// The table rows for one `gpu_bench` result.
+fn gpu_rows(v: &Value, source: &str) -> Result<Vec<Row>> {
+    if v["measured"] != Value::Bool(true) {
+        let reason = v["reason"]
+            .as_str()
+            .context("gpu_bench JSON without `measured` or `reason`")?;
+        return Ok(vec![Row {
             what: "GPU: copy bandwidth, kernels vs copy, SGEMM vs cuBLAS, launch overhead, graph vs launches".to_owned(),
             baseline: "—".to_owned(),
-            measured: "not measured: no GPU was available to this session, and the GPU benchmark binary is not written yet".to_owned(),
+            measured: format!("not measured ({source}): {reason}"),
             ratio: "—".to_owned(),
             goal: "see docs/PERFORMANCE.md".to_owned(),
             met: None,
+        }]);
+    }
+    let num = |v: &Value, key: &str| -> Result<f64> {
+        v[key]
+            .as_f64()
+            .with_context(|| format!("gpu_bench JSON lacks the number `{key}`"))
+    };
+    let device = v["device"].as_str().unwrap_or("unknown GPU");
+    let on = format!("{device}, driver {}", v["driver"].as_str().unwrap_or("?"));
+    let copy = num(&v["copy"], "gb_per_s")?;
+    let mut rows = vec![Row {
+        what: format!("GPU device-to-device copy ({on}; {source})"),
+        baseline: "—".to_owned(),
+        measured: format!("{copy:.0} GB/s (read + written)"),
+        ratio: "—".to_owned(),
+        goal: "— (the baseline below)".to_owned(),
+        met: None,
+    }];
+    for k in v["kernels"]
+        .as_array()
+        .context("gpu_bench JSON lacks `kernels`")?
+    {
+        let goal = k["goal"].as_f64();
+        rows.push(Row {
+            what: format!(
+                "GPU {} ({})",
+                k["kernel"].as_str().unwrap_or("?"),
+                k["shape"].as_str().unwrap_or("?")
+            ),
+            baseline: format!("copy: {copy:.0} GB/s"),
+            measured: format!("{:.0} GB/s effective", num(k, "gb_per_s")?),
+            ratio: format!("{:.0}% of copy", 100.0 * num(k, "of_copy")?),
+            goal: goal.map_or("— (reported)".to_owned(), |g| {
+                format!("≥ {:.0}% of copy", 100.0 * g)
+            }),
+            met: k["met"].as_bool(),
+        });
+    }
+    let g = &v["sgemm"];
+    let shape = format!("{}×{}×{}", num(g, "m")?, num(g, "n")?, num(g, "k")?);
+    let ours = num(g, "ours_gflop_per_s")?;
+    rows.push(match g["cublas_gflop_per_s"].as_f64() {
+        Some(cublas) => Row {
+            what: format!("GPU sgemm_tiled fp32, {shape}"),
+            baseline: format!("cuBLAS SGEMM: {cublas:.0} GFLOP/s"),
+            measured: format!(
+                "{ours:.0} GFLOP/s (max rel. diff vs cuBLAS {:.1e})",
+                num(g, "max_rel_diff_vs_cublas")?
+            ),
+            ratio: format!("{:.0}% of cuBLAS", 100.0 * ours / cublas),
+            goal: format!("≥ {:.0}% of cuBLAS", 100.0 * num(g, "goal")?),
+            met: g["met"].as_bool(),
         },
-    ])
+        None => Row {
+            what: format!("GPU sgemm_tiled fp32, {shape}"),
+            baseline: format!(
+                "cuBLAS: {}",
+                g["cublas_note"].as_str().unwrap_or("not measured")
+            ),
+            measured: format!("{ours:.0} GFLOP/s"),
+            ratio: "—".to_owned(),
+            goal: format!("≥ {:.0}% of cuBLAS", 100.0 * num(g, "goal")?),
+            met: None,
+        },
+    });
+    let l = &v["launch"];
+    rows.push(Row {
+        what: format!(
+            "GPU call overhead through the runtime (saxpy, 1 element; bare launch + sync {:.1} µs)",
+            num(l, "raw_launch_us")?
+        ),
+        baseline: format!(
+            "raw cudarc call (alloc, copy in, launch, copy out, sync): {:.1} µs",
+            num(l, "raw_call_us")?
+        ),
+        measured: format!("Runtime::saxpy: {:.1} µs", num(l, "runtime_call_us")?),
+        ratio: format!("{:+.1} µs", num(l, "overhead_us")?),
+        goal: format!("≤ {:.0} µs above raw", num(l, "goal_us")?),
+        met: l["met"].as_bool(),
+    });
+    let gr = &v["graph"];
+    rows.push(Row {
+        what: format!(
+            "GPU CUDA graph of {} saxpy ({} elements) vs separate launches",
+            num(gr, "kernels")?,
+            num(gr, "n")?
+        ),
+        baseline: format!(
+            "10 launches + sync: {:.1} µs; 10 runtime calls: {:.1} µs",
+            num(gr, "launches_us")?,
+            num(gr, "runtime_calls_us")?
+        ),
+        measured: format!(
+            "1 graph + sync: {:.1} µs; 1 runtime plan: {:.1} µs",
+            num(gr, "graph_us")?,
+            num(gr, "runtime_plan_us")?
+        ),
+        ratio: format!(
+            "{:.2}× raw, {:.2}× runtime",
+            num(gr, "speedup")?,
+            num(gr, "runtime_speedup")?
+        ),
+        goal: "graph faster than launches".to_owned(),
+        met: gr["met"].as_bool(),
+    });
+    Ok(rows)
 }
 
 /// `cargo gate STAGE` on this repository: wall time, split by check (reported).
@@ -731,4 +900,51 @@ fn stage_split(root: &Path, stage: &str) -> Result<Vec<Row>> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_rows_say_why_nothing_was_measured() {
+        let v = serde_json::json!({"measured": false, "reason": "no CUDA driver"});
+        let rows = gpu_rows(&v, "here").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].measured, "not measured (here): no CUDA driver");
+        assert_eq!(rows[0].met, None);
+        assert!(gpu_rows(&serde_json::json!({"x": 1}), "here").is_err());
+    }
+
+    #[test]
+    fn gpu_rows_render_a_measured_result_with_its_goals() {
+        let v = serde_json::json!({
+            "measured": true, "device": "H200 (sm_90)", "driver": "13.0", "quick": false,
+            "copy": {"bytes": 1, "gb_per_s": 4000.0},
+            "kernels": [
+                {"kernel": "saxpy", "shape": "n=1", "bytes": 12, "seconds": 1.0,
+                 "gb_per_s": 3600.0, "of_copy": 0.9, "goal": 0.85, "met": true},
+                {"kernel": "histogram_u32", "shape": "n=1", "bytes": 4, "seconds": 1.0,
+                 "gb_per_s": 100.0, "of_copy": 0.025, "goal": null, "met": null}
+            ],
+            "sgemm": {"m": 4096, "n": 4096, "k": 4096, "ours_gflop_per_s": 10000.0,
+                      "cublas_gflop_per_s": 40000.0, "of_cublas": 0.25,
+                      "max_rel_diff_vs_cublas": 1e-6, "goal": 0.5, "met": false,
+                      "cublas_note": null},
+            "launch": {"raw_launch_us": 5.0, "raw_call_us": 20.0, "runtime_call_us": 21.5,
+                       "overhead_us": 1.5, "goal_us": 2.0, "met": true},
+            "graph": {"kernels": 10, "n": 4096, "launches_us": 40.0, "graph_us": 12.0,
+                      "speedup": 3.33, "runtime_calls_us": 200.0, "runtime_plan_us": 50.0,
+                      "runtime_speedup": 4.0, "met": true}
+        });
+        let rows = gpu_rows(&v, "file").unwrap();
+        let met: Vec<Option<bool>> = rows.iter().map(|r| r.met).collect();
+        assert_eq!(
+            met,
+            [None, Some(true), None, Some(false), Some(true), Some(true)]
+        );
+        assert_eq!(rows[1].ratio, "90% of copy");
+        assert_eq!(rows[3].ratio, "25% of cuBLAS");
+        assert_eq!(rows[4].ratio, "+1.5 µs");
+    }
 }

@@ -1,0 +1,708 @@
+//! GPU benchmark for `cargo xtask bench` and for machines without a Rust toolchain.
+//!
+//! Build on x86-64 with nvcc available, so gate-kernels embeds its CUDA modules:
+//!
+//! ```text
+//! NVCC=/path/to/nvcc cargo build --release --locked -p gate-runtime --example gpu_bench
+//! ```
+//!
+//! and run `target/release/examples/gpu_bench [--quick]` anywhere with an NVIDIA driver (the
+//! binary loads the driver and cuBLAS at run time). In one run it measures:
+//!
+//! 1. device-to-device copy bandwidth (`cuMemcpyDtoDAsync`, bytes read + written),
+//! 2. each kernel's effective bandwidth (compulsory bytes / time) against that copy,
+//! 3. `sgemm_tiled` against cuBLAS SGEMM (fp32, default math mode) on the same matrices,
+//! 4. a call through the runtime against the same work done with raw cudarc calls, and
+//! 5. ten small launches against one CUDA graph of the same ten (raw, and through the
+//!    runtime: ten calls against one plan).
+//!
+//! Kernel times are CUDA-event times, best of several trials; call times are wall-clock
+//! medians. It prints one line of JSON on stdout. Where there is no GPU, or gate-kernels was
+//! built without CUDA, it prints `{"measured": false, "reason": …}` and exits 0: the figures
+//! are absent, never made up.
+#![allow(
+    unsafe_code,
+    reason = "raw cudarc launches are the baseline the runtime is measured against"
+)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark harness reports on stdout and stderr"
+)]
+
+use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys::cublasOperation_t};
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg, sys,
+};
+use gate_runtime::cuda::{self, Probe};
+use gate_runtime::{GpuPolicy, KernelId, Plan, Runtime, Step};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Result<T> = std::result::Result<T, String>;
+
+/// Attaches what was being done to a driver error.
+trait At<T> {
+    fn at(self, what: &str) -> Result<T>;
+}
+
+impl<T, E: std::fmt::Debug> At<T> for std::result::Result<T, E> {
+    fn at(self, what: &str) -> Result<T> {
+        self.map_err(|e| format!("{what}: {e:?}"))
+    }
+}
+
+#[derive(Serialize)]
+struct Report {
+    measured: bool,
+    device: String,
+    driver: String,
+    quick: bool,
+    copy: Copy,
+    kernels: Vec<KernelFigure>,
+    sgemm: Sgemm,
+    launch: Launch,
+    graph: Graph,
+}
+
+#[derive(Serialize)]
+struct Copy {
+    bytes: u64,
+    gb_per_s: f64,
+}
+
+#[derive(Serialize)]
+struct KernelFigure {
+    kernel: &'static str,
+    shape: String,
+    /// Compulsory bytes moved per launch (inputs read once, outputs written once).
+    bytes: u64,
+    seconds: f64,
+    gb_per_s: f64,
+    /// `gb_per_s / copy.gb_per_s`.
+    of_copy: f64,
+    /// The issue's goal as a fraction of the copy bandwidth, where it sets one.
+    goal: Option<f64>,
+    met: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Sgemm {
+    m: usize,
+    n: usize,
+    k: usize,
+    ours_gflop_per_s: f64,
+    cublas_gflop_per_s: Option<f64>,
+    /// ours / cuBLAS.
+    of_cublas: Option<f64>,
+    /// Largest |ours − cuBLAS| over C, relative to the largest |C|: both computed the same
+    /// product.
+    max_rel_diff_vs_cublas: Option<f64>,
+    goal: f64,
+    met: Option<bool>,
+    cublas_note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Launch {
+    /// Launch + synchronise on buffers already on the device (one-element saxpy).
+    raw_launch_us: f64,
+    /// What the runtime does per call, in raw cudarc: allocate, copy in, launch, copy out,
+    /// synchronise.
+    raw_call_us: f64,
+    /// `Runtime::saxpy` on the same one-element input (contract, rails, stats, decision).
+    runtime_call_us: f64,
+    /// runtime_call − raw_call.
+    overhead_us: f64,
+    goal_us: f64,
+    met: bool,
+}
+
+#[derive(Serialize)]
+struct Graph {
+    kernels: usize,
+    n: usize,
+    /// Ten raw launches + synchronise.
+    launches_us: f64,
+    /// One graph launch of the same ten + synchronise.
+    graph_us: f64,
+    speedup: f64,
+    /// Ten `Runtime::saxpy` calls.
+    runtime_calls_us: f64,
+    /// One `Runtime::execute` of a ten-step plan (a replayed graph).
+    runtime_plan_us: f64,
+    runtime_speedup: f64,
+    met: bool,
+}
+
+#[derive(Serialize)]
+struct NotMeasured {
+    measured: bool,
+    reason: String,
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    match run(quick) {
+        Ok(Ok(report)) => println!("{}", serde_json::to_string(&report).expect("serialisable")),
+        Ok(Err(reason)) => {
+            eprintln!("gpu_bench: not measured: {reason}");
+            let skipped = NotMeasured {
+                measured: false,
+                reason,
+            };
+            println!("{}", serde_json::to_string(&skipped).expect("serialisable"));
+        }
+        Err(e) => {
+            eprintln!("gpu_bench: error: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// `Ok(Err(reason))` when there is nothing to measure on; `Err` when measuring failed.
+fn run(quick: bool) -> Result<std::result::Result<Report, String>> {
+    let (driver, device) = match cuda::probe() {
+        Probe::Present { driver, devices } => (*driver, devices[0].clone()),
+        other => return Ok(Err(other.describe())),
+    };
+    let manifest =
+        gate_runtime::preflight::BuildManifest::parse(gate_kernels::modules::MANIFEST_JSON)?;
+    if manifest.outcome != "native" {
+        return Ok(Err(format!(
+            "gate-kernels was built without CUDA kernels ({}); build with NVCC set",
+            manifest.fallback_reason.unwrap_or_default()
+        )));
+    }
+    let ctx = CudaContext::new(device.ordinal as usize).at("creating the context")?;
+    // SAFETY: no slice or stream of this context exists yet; graphs are captured below.
+    unsafe { ctx.disable_event_tracking() };
+    let stream = ctx.new_stream().at("creating a stream")?;
+    let k = Kernels::load(&ctx)?;
+    let n = if quick { 1 << 22 } else { 1 << 26 };
+    eprintln!(
+        "gpu_bench: {} (sm_{}{}), driver {}.{}, n = {n}",
+        device.name, device.compute_capability.0, device.compute_capability.1, driver.0, driver.1
+    );
+
+    let copy = copy_bandwidth(&stream, n)?;
+    eprintln!("gpu_bench: copy {:.0} GB/s", copy.gb_per_s);
+    let kernels = kernel_figures(&stream, &k, n, copy.gb_per_s)?;
+    let dim = if quick { 1024 } else { 4096 };
+    let sgemm = sgemm_vs_cublas(&stream, &k, dim)?;
+    let runtime = Runtime::builder()
+        .policy(GpuPolicy::Required)
+        .build()
+        .at("building the runtime")?;
+    let launch = launch_overhead(&stream, &k, &runtime)?;
+    let graph = graph_vs_launches(&stream, &k, &runtime)?;
+    Ok(Ok(Report {
+        measured: true,
+        device: format!(
+            "{} (sm_{}{})",
+            device.name, device.compute_capability.0, device.compute_capability.1
+        ),
+        driver: format!("{}.{}", driver.0, driver.1),
+        quick,
+        copy,
+        kernels,
+        sgemm,
+        launch,
+        graph,
+    }))
+}
+
+/// The gate-kernels functions, loaded straight from their embedded images.
+struct Kernels {
+    saxpy: CudaFunction,
+    reduce: CudaFunction,
+    softmax: CudaFunction,
+    sgemm: CudaFunction,
+    histogram: CudaFunction,
+}
+
+impl Kernels {
+    fn load(ctx: &Arc<CudaContext>) -> Result<Kernels> {
+        let load = |id: KernelId| -> Result<CudaFunction> {
+            let module = id.module();
+            ctx.load_module(cudarc::nvrtc::Ptx::from_binary(module.fatbin.to_vec()))
+                .at(&format!("loading {}", module.name))?
+                .load_function(id.info().entry)
+                .at(&format!("finding {}", id.info().entry))
+        };
+        Ok(Kernels {
+            saxpy: load(KernelId::Saxpy)?,
+            reduce: load(KernelId::ReduceSum)?,
+            softmax: load(KernelId::SoftmaxRows)?,
+            sgemm: load(KernelId::Sgemm)?,
+            histogram: load(KernelId::Histogram)?,
+        })
+    }
+}
+
+fn cfg(c: gate_kernels::LaunchConfig) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: c.grid,
+        block_dim: c.block,
+        shared_mem_bytes: c.shared_mem_bytes,
+    }
+}
+
+/// Seconds per repetition of `f` (which enqueues work on `stream`), by CUDA events: the best
+/// of `trials` trials of `reps` repetitions, after one warm-up trial.
+fn event_time(
+    stream: &Arc<CudaStream>,
+    reps: usize,
+    trials: usize,
+    mut f: impl FnMut() -> Result<()>,
+) -> Result<f64> {
+    let timing = Some(sys::CUevent_flags::CU_EVENT_DEFAULT);
+    let mut best = f64::INFINITY;
+    for trial in 0..=trials {
+        let start = stream.record_event(timing).at("recording an event")?;
+        for _ in 0..reps {
+            f()?;
+        }
+        let end = stream.record_event(timing).at("recording an event")?;
+        let ms = start.elapsed_ms(&end).at("reading the events")?;
+        if trial > 0 {
+            best = best.min(f64::from(ms) / 1e3 / reps as f64);
+        }
+    }
+    Ok(best)
+}
+
+/// Median wall-clock microseconds of `f`, after `reps / 10` warm-up runs.
+fn median_us(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    for _ in 0..reps / 10 {
+        f()?;
+    }
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let start = Instant::now();
+        f()?;
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+fn host_data(n: usize) -> Vec<f32> {
+    (0..n)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761) % 2000) as f32 / 1000.0 - 1.0)
+        .collect()
+}
+
+fn upload(stream: &Arc<CudaStream>, n: usize) -> Result<CudaSlice<f32>> {
+    stream.clone_htod(&host_data(n)).at("copying to the device")
+}
+
+fn copy_bandwidth(stream: &Arc<CudaStream>, n: usize) -> Result<Copy> {
+    let src = upload(stream, n)?;
+    let mut dst = stream.alloc_zeros::<f32>(n).at("allocating")?;
+    let seconds = event_time(stream, 10, 5, || {
+        stream
+            .memcpy_dtod(&src, &mut dst)
+            .at("copying on the device")
+    })?;
+    let bytes = 2 * 4 * n as u64;
+    Ok(Copy {
+        bytes,
+        gb_per_s: bytes as f64 / seconds / 1e9,
+    })
+}
+
+fn figure(
+    kernel: &'static str,
+    shape: String,
+    bytes: u64,
+    seconds: f64,
+    copy: f64,
+    goal: Option<f64>,
+) -> KernelFigure {
+    let gb_per_s = bytes as f64 / seconds / 1e9;
+    eprintln!("gpu_bench: {kernel} {shape}: {gb_per_s:.0} GB/s");
+    KernelFigure {
+        kernel,
+        shape,
+        bytes,
+        seconds,
+        gb_per_s,
+        of_copy: gb_per_s / copy,
+        goal,
+        met: goal.map(|g| gb_per_s / copy >= g),
+    }
+}
+
+fn kernel_figures(
+    stream: &Arc<CudaStream>,
+    k: &Kernels,
+    n: usize,
+    copy: f64,
+) -> Result<Vec<KernelFigure>> {
+    let n32 = n as u32;
+    let x = upload(stream, n)?;
+    let mut y = upload(stream, n)?;
+    let mut out = Vec::new();
+
+    let a = 0.5f32;
+    let saxpy = event_time(stream, 10, 5, || {
+        // SAFETY: saxpy(float, const float*, float*, unsigned); x and y hold n elements.
+        unsafe {
+            stream
+                .launch_builder(&k.saxpy)
+                .arg(&a)
+                .arg(&x)
+                .arg(&mut y)
+                .arg(&n32)
+                .launch(cfg(gate_kernels::saxpy::launch_config(n32)))
+        }
+        .map(drop)
+        .at("launching saxpy")
+    })?;
+    out.push(figure(
+        "saxpy",
+        format!("n={n}"),
+        12 * n as u64,
+        saxpy,
+        copy,
+        Some(0.85),
+    ));
+
+    let blocks = gate_kernels::reduce_sum_f32::num_blocks(n32);
+    let mut partials = stream
+        .alloc_zeros::<f32>(blocks as usize)
+        .at("allocating")?;
+    let mut sum = stream.alloc_zeros::<f32>(1).at("allocating")?;
+    let block = (gate_kernels::reduce_sum_f32::BLOCK, 1, 1);
+    let reduce = event_time(stream, 10, 5, || {
+        // SAFETY: reduce_sum_f32_partial(const float*, float*, unsigned), launched as its
+        // protocol says: num_blocks(n) partials, then one block over them.
+        unsafe {
+            stream
+                .launch_builder(&k.reduce)
+                .arg(&x)
+                .arg(&mut partials)
+                .arg(&n32)
+                .launch(LaunchConfig {
+                    grid_dim: (blocks, 1, 1),
+                    block_dim: block,
+                    shared_mem_bytes: 0,
+                })
+                .and_then(|_| {
+                    stream
+                        .launch_builder(&k.reduce)
+                        .arg(&partials)
+                        .arg(&mut sum)
+                        .arg(&blocks)
+                        .launch(LaunchConfig {
+                            grid_dim: (1, 1, 1),
+                            block_dim: block,
+                            shared_mem_bytes: 0,
+                        })
+                })
+        }
+        .map(drop)
+        .at("launching reduce_sum_f32")
+    })?;
+    out.push(figure(
+        "reduce_sum_f32",
+        format!("n={n}"),
+        4 * n as u64,
+        reduce,
+        copy,
+        Some(0.85),
+    ));
+
+    let cols = 4096u32;
+    let rows = n32 / cols;
+    let softmax = event_time(stream, 10, 5, || {
+        // SAFETY: softmax_rows_f32(const float*, float*, unsigned, unsigned); both buffers
+        // hold rows*cols <= n elements.
+        unsafe {
+            stream
+                .launch_builder(&k.softmax)
+                .arg(&x)
+                .arg(&mut y)
+                .arg(&rows)
+                .arg(&cols)
+                .launch(cfg(gate_kernels::softmax_rows_f32::launch_config(rows)))
+        }
+        .map(drop)
+        .at("launching softmax_rows_f32")
+    })?;
+    out.push(figure(
+        "softmax_rows_f32",
+        format!("{rows}x{cols}"),
+        8 * u64::from(rows) * u64::from(cols),
+        softmax,
+        copy,
+        Some(0.70),
+    ));
+
+    let values: Vec<u32> = (0..n32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+    let values = stream.clone_htod(&values).at("copying to the device")?;
+    let num_bins = 256u32;
+    let mut bins = stream
+        .alloc_zeros::<u32>(num_bins as usize)
+        .at("allocating")?;
+    let histogram = event_time(stream, 10, 5, || {
+        // SAFETY: histogram_u32(const unsigned*, unsigned, unsigned*, unsigned); values
+        // holds n elements and bins num_bins.
+        unsafe {
+            stream
+                .launch_builder(&k.histogram)
+                .arg(&values)
+                .arg(&n32)
+                .arg(&mut bins)
+                .arg(&num_bins)
+                .launch(cfg(gate_kernels::histogram_u32::launch_config(n32)))
+        }
+        .map(drop)
+        .at("launching histogram_u32")
+    })?;
+    out.push(figure(
+        "histogram_u32",
+        format!("n={n}, {num_bins} bins"),
+        4 * n as u64,
+        histogram,
+        copy,
+        None,
+    ));
+    stream.synchronize().at("synchronising")?;
+    Ok(out)
+}
+
+fn sgemm_vs_cublas(stream: &Arc<CudaStream>, k: &Kernels, dim: usize) -> Result<Sgemm> {
+    let (m, n, kk) = (dim as u32, dim as u32, dim as u32);
+    let a = upload(stream, dim * dim)?;
+    let b = upload(stream, dim * dim)?;
+    let mut c = stream.alloc_zeros::<f32>(dim * dim).at("allocating")?;
+    let (alpha, beta) = (1.0f32, 0.0f32);
+    let reps = if dim >= 4096 { 3 } else { 10 };
+    let ours = event_time(stream, reps, 3, || {
+        // SAFETY: sgemm_tiled(unsigned m, n, k, float alpha, const float* a, const float* b,
+        // float beta, float* c); a, b and c are dim x dim.
+        unsafe {
+            stream
+                .launch_builder(&k.sgemm)
+                .arg(&m)
+                .arg(&n)
+                .arg(&kk)
+                .arg(&alpha)
+                .arg(&a)
+                .arg(&b)
+                .arg(&beta)
+                .arg(&mut c)
+                .launch(cfg(gate_kernels::sgemm_tiled::launch_config(m, n)))
+        }
+        .map(drop)
+        .at("launching sgemm_tiled")
+    })?;
+    let flop = 2.0 * (dim as f64).powi(3);
+    let ours_gflop_per_s = flop / ours / 1e9;
+    eprintln!("gpu_bench: sgemm_tiled {dim}^3: {ours_gflop_per_s:.0} GFLOP/s");
+    let goal = 0.5;
+    // SAFETY: only tries to open the library by its known names.
+    if !unsafe { cudarc::cublas::sys::is_culib_present() } {
+        return Ok(Sgemm {
+            m: dim,
+            n: dim,
+            k: dim,
+            ours_gflop_per_s,
+            cublas_gflop_per_s: None,
+            of_cublas: None,
+            max_rel_diff_vs_cublas: None,
+            goal,
+            met: None,
+            cublas_note: Some(
+                "cuBLAS not found: put the directory holding libcublas.so.13 on LD_LIBRARY_PATH"
+                    .into(),
+            ),
+        });
+    }
+    let ours_c = stream.clone_dtoh(&c).at("copying from the device")?;
+    let blas = CudaBlas::new(stream.clone()).at("creating the cuBLAS handle")?;
+    let d = dim as i32;
+    // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: cuBLAS gets B first, with the sizes
+    // swapped; every leading dimension is `dim`.
+    let config = GemmConfig {
+        transa: cublasOperation_t::CUBLAS_OP_N,
+        transb: cublasOperation_t::CUBLAS_OP_N,
+        m: d,
+        n: d,
+        k: d,
+        alpha,
+        lda: d,
+        ldb: d,
+        beta,
+        ldc: d,
+    };
+    let theirs = event_time(stream, reps, 3, || {
+        // SAFETY: the three matrices are dim x dim, as the config says.
+        unsafe { blas.gemm(config, &b, &a, &mut c) }.at("cublasSgemm")
+    })?;
+    let cublas_c = stream.clone_dtoh(&c).at("copying from the device")?;
+    let scale = cublas_c
+        .iter()
+        .fold(0f32, |acc, v| acc.max(v.abs()))
+        .max(1e-30);
+    let diff = ours_c
+        .iter()
+        .zip(&cublas_c)
+        .fold(0f32, |acc, (x, y)| acc.max((x - y).abs()));
+    let cublas_gflop_per_s = flop / theirs / 1e9;
+    eprintln!("gpu_bench: cuBLAS SGEMM {dim}^3: {cublas_gflop_per_s:.0} GFLOP/s");
+    let ratio = ours_gflop_per_s / cublas_gflop_per_s;
+    Ok(Sgemm {
+        m: dim,
+        n: dim,
+        k: dim,
+        ours_gflop_per_s,
+        cublas_gflop_per_s: Some(cublas_gflop_per_s),
+        of_cublas: Some(ratio),
+        max_rel_diff_vs_cublas: Some(f64::from(diff / scale)),
+        goal,
+        met: Some(ratio >= goal),
+        cublas_note: None,
+    })
+}
+
+fn launch_overhead(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -> Result<Launch> {
+    let n = 1u32;
+    let a = 2.0f32;
+    let x_host = [1.0f32];
+    let mut y_host = [1.0f32];
+    let x = stream.clone_htod(&x_host).at("copying to the device")?;
+    let mut y = stream.clone_htod(&y_host).at("copying to the device")?;
+    let launch = |x: &CudaSlice<f32>, y: &mut CudaSlice<f32>| {
+        // SAFETY: saxpy(float, const float*, float*, unsigned) over one element.
+        unsafe {
+            stream
+                .launch_builder(&k.saxpy)
+                .arg(&a)
+                .arg(x)
+                .arg(y)
+                .arg(&n)
+                .launch(cfg(gate_kernels::saxpy::launch_config(n)))
+        }
+        .map(drop)
+        .at("launching saxpy")
+    };
+    let reps = 5000;
+    let raw_launch_us = median_us(reps, || {
+        launch(&x, &mut y)?;
+        stream.synchronize().at("synchronising")
+    })?;
+    // What CudaBackend::run does for a call, with the same cudarc calls.
+    let raw_call_us = median_us(reps, || {
+        let mut xd = stream.alloc_zeros::<f32>(1).at("allocating")?;
+        stream
+            .memcpy_htod(&x_host, &mut xd)
+            .at("copying to the device")?;
+        let mut yd = stream.alloc_zeros::<f32>(1).at("allocating")?;
+        stream
+            .memcpy_htod(&y_host, &mut yd)
+            .at("copying to the device")?;
+        launch(&xd, &mut yd)?;
+        stream
+            .memcpy_dtoh(&yd, &mut y_host)
+            .at("copying from the device")?;
+        stream.synchronize().at("synchronising")
+    })?;
+    let runtime_call_us = median_us(reps, || {
+        runtime
+            .saxpy(a, &x_host, &mut y_host)
+            .map(drop)
+            .at("runtime saxpy")
+    })?;
+    let overhead_us = runtime_call_us - raw_call_us;
+    eprintln!(
+        "gpu_bench: launch {raw_launch_us:.1} µs, raw call {raw_call_us:.1} µs, runtime call {runtime_call_us:.1} µs"
+    );
+    Ok(Launch {
+        raw_launch_us,
+        raw_call_us,
+        runtime_call_us,
+        overhead_us,
+        goal_us: 2.0,
+        met: overhead_us <= 2.0,
+    })
+}
+
+fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -> Result<Graph> {
+    const KERNELS: usize = 10;
+    const N: usize = 4096;
+    let n = N as u32;
+    let a = 1.0001f32;
+    let x = upload(stream, N)?;
+    let mut y = upload(stream, N)?;
+    let enqueue_ten = |y: &mut CudaSlice<f32>| -> Result<()> {
+        for _ in 0..KERNELS {
+            // SAFETY: saxpy(float, const float*, float*, unsigned); x and y hold N elements.
+            unsafe {
+                stream
+                    .launch_builder(&k.saxpy)
+                    .arg(&a)
+                    .arg(&x)
+                    .arg(&mut *y)
+                    .arg(&n)
+                    .launch(cfg(gate_kernels::saxpy::launch_config(n)))
+            }
+            .map(drop)
+            .at("launching saxpy")?;
+        }
+        Ok(())
+    };
+    let reps = 2000;
+    let launches_us = median_us(reps, || {
+        enqueue_ten(&mut y)?;
+        stream.synchronize().at("synchronising")
+    })?;
+    stream
+        .begin_capture(sys::CUstreamCaptureMode::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)
+        .at("beginning capture")?;
+    let enqueued = enqueue_ten(&mut y);
+    let graph = stream
+        .end_capture(sys::CUgraphInstantiate_flags(0))
+        .at("ending capture")?;
+    enqueued?;
+    let graph = graph.ok_or("capture produced no graph")?;
+    let graph_us = median_us(reps, || {
+        graph.launch().at("launching the graph")?;
+        stream.synchronize().at("synchronising")
+    })?;
+
+    let x_host = host_data(N);
+    let mut y_host = host_data(N);
+    let runtime_calls_us = median_us(reps / 4, || {
+        for _ in 0..KERNELS {
+            runtime.saxpy(a, &x_host, &mut y_host).at("runtime saxpy")?;
+        }
+        Ok(())
+    })?;
+    let mut plan = Plan::new("gpu_bench-ten-saxpy");
+    let px = plan.f32(x_host.clone());
+    let py = plan.f32(y_host.clone());
+    for _ in 0..KERNELS {
+        plan.push(Step::Saxpy { a, x: px, y: py });
+    }
+    let runtime_plan_us = median_us(reps / 4, || {
+        runtime.execute(&mut plan).map(drop).at("runtime plan")
+    })?;
+    eprintln!(
+        "gpu_bench: ten launches {launches_us:.1} µs, one graph {graph_us:.1} µs; runtime: ten calls {runtime_calls_us:.1} µs, one plan {runtime_plan_us:.1} µs"
+    );
+    Ok(Graph {
+        kernels: KERNELS,
+        n: N,
+        launches_us,
+        graph_us,
+        speedup: launches_us / graph_us,
+        runtime_calls_us,
+        runtime_plan_us,
+        runtime_speedup: runtime_calls_us / runtime_plan_us,
+        met: graph_us < launches_us && runtime_plan_us < runtime_calls_us,
+    })
+}
