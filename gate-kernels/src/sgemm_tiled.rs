@@ -1,13 +1,16 @@
 //! `sgemm_tiled.cu`: `C = alpha * A * B + beta * C` in single precision, all row-major, with
-//! `A` `m x k`, `B` `k x n`, `C` `m x n`, through 16 x 16 shared-memory tiles.
+//! `A` `m x k`, `B` `k x n`, `C` `m x n`: 128 x 128 output tiles per block, 8 x 8 outputs per
+//! thread held in registers, `k` in shared-memory stages of 8.
 //!
 //! **Geometry.** Block [`BLOCK`] = `(16, 16, 1)` (required exactly: the kernel traps
-//! otherwise); `grid(m, n) = (clamp(ceil(n/16), 1, 65535), clamp(ceil(m/16), 1, 65535), 1)`.
+//! otherwise); `grid(m, n) = (clamp(ceil(n/128), 1, 65535), clamp(ceil(m/128), 1, 65535), 1)`.
 //! Block `(bx, by)` computes output tiles `(by + i*grid.y, bx + j*grid.x)`, so sizes beyond the
-//! grid limits are looped, and sizes that are not multiples of 16 are padded with zeros on load
-//! and masked on store.
+//! grid limits are looped, and sizes that are not multiples of the tiles are padded with zeros
+//! on load and masked on store. Thread `(tx, ty)` owns tile rows `ty + 16i` and columns
+//! `tx + 16j`, `i, j < 8`.
 //!
-//! **Order.** The thread owning `C[i][j]` computes `acc = +0.0`, then
+//! **Order.** Register tiling decides which thread computes an element, not the order of its
+//! sum. The thread owning `C[i][j]` computes `acc = +0.0`, then
 //! `acc = fma(a[i][l], b[l][j], acc)` for `l = 0, 1, ..., k-1` in order (each a correctly
 //! rounded `__fmaf_rn`; the zero padding adds `fma(0, 0, acc) == acc` exactly, since `acc` is
 //! never `-0.0`), then `r = alpha * acc` and, only if `beta != 0`, `r = fma(beta, c[i][j], r)`.
@@ -32,10 +35,13 @@ pub const MODULE: &str = "sgemm_tiled";
 pub const ENTRY: &str = "sgemm_tiled";
 /// Parameters of [`ENTRY`].
 pub const PARAMS: usize = 8;
-/// The tile edge (`SGEMM_TILE` in the `.cu`).
-pub const TILE: u32 = 16;
-/// Threads per block, `(TILE, TILE, 1)`: thread `(tx, ty)` owns column `tx`, row `ty` of a tile.
-pub const BLOCK: (u32, u32, u32) = (TILE, TILE, 1);
+/// The output tile edge, rows and columns, of one block (`SGEMM_TILE` in the `.cu`).
+pub const TILE: u32 = 128;
+/// `k` per shared-memory stage (`SGEMM_TK`).
+pub const TILE_K: u32 = 8;
+/// Threads per block, `(16, 16, 1)`: thread `(tx, ty)` owns the 8 x 8 outputs at tile rows
+/// `ty + 16i` and columns `tx + 16j`.
+pub const BLOCK: (u32, u32, u32) = (16, 16, 1);
 /// The most blocks per grid dimension: a y-dimension every GPU accepts; more tiles are looped.
 pub const MAX_GRID: u32 = 65_535;
 /// GPU vs [`cpu`]: bit-for-bit (same FMA chain).
@@ -47,10 +53,10 @@ pub const INFO: KernelInfo = KernelInfo {
     entry: ENTRY,
     params: PARAMS,
     tolerance: TOLERANCE,
-    summary: "C = alpha*A*B + beta*C, row-major, 16x16 shared-memory tiles, in-order FMA chain",
+    summary: "C = alpha*A*B + beta*C, row-major, 128x128 tiles, 8x8 per thread, in-order FMA chain",
 };
 
-/// Blocks for an `m x n` output: `(clamp(ceil(n/16), 1, MAX_GRID), clamp(ceil(m/16), 1,
+/// Blocks for an `m x n` output: `(clamp(ceil(n/TILE), 1, MAX_GRID), clamp(ceil(m/TILE), 1,
 /// MAX_GRID), 1)` (x runs along columns, y along rows).
 pub fn grid(m: u32, n: u32) -> (u32, u32, u32) {
     (
@@ -263,8 +269,9 @@ mod tests {
             (0, 0, (1, 1, 1)),
             (1, 1, (1, 1, 1)),
             (16, 16, (1, 1, 1)),
-            (17, 33, (3, 2, 1)),
-            (u32::MAX, 100, (7, 65_535, 1)),
+            (128, 128, (1, 1, 1)),
+            (129, 257, (3, 2, 1)),
+            (u32::MAX, 100, (1, 65_535, 1)),
         ];
         for (m, n, g) in cases {
             assert_eq!(grid(m, n), g, "{m}x{n}");
