@@ -34,7 +34,7 @@ use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys::cublasOperation_t};
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg, sys,
 };
-use gate_runtime::cuda::{self, Probe};
+use gate_runtime::cuda::{self, Probe, launch_config as cfg};
 use gate_runtime::{GpuPolicy, KernelId, Plan, Runtime, Step};
 use serde::Serialize;
 use std::sync::Arc;
@@ -238,14 +238,6 @@ impl Kernels {
             sgemm: load(KernelId::Sgemm)?,
             histogram: load(KernelId::Histogram)?,
         })
-    }
-}
-
-fn cfg(c: gate_kernels::LaunchConfig) -> LaunchConfig {
-    LaunchConfig {
-        grid_dim: c.grid,
-        block_dim: c.block,
-        shared_mem_bytes: c.shared_mem_bytes,
     }
 }
 

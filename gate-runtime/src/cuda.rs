@@ -289,11 +289,7 @@ impl CudaBackend {
         };
         preflight::check_driver(driver, &manifest).map_err(refuse)?;
         let code = preflight::select_code(cc, &manifest.archs).map_err(refuse)?;
-        let ctx = std::panic::catch_unwind(|| CudaContext::new(ordinal as usize))
-            .map_err(|_| {
-                BackendError::new(StatusCode::DriverError, "creating the context panicked")
-            })?
-            .map_err(|e| driver_error(e, "creating the context"))?;
+        let ctx = context(ordinal)?;
         // The runtime synchronises after every call and captures graphs; cudarc's per-slice
         // event tracking would add event nodes to captures, so it is off.
         // SAFETY: no slice or stream of this context exists yet.
@@ -406,11 +402,7 @@ impl CudaBackend {
         let f = |kernel: KernelId| &self.functions[&kernel];
         let len = |id: BufId| buffer_len(buffers, id);
         let launch_err = |e| driver_error(e, "launching");
-        let cfg = |c: gate_kernels::LaunchConfig| LaunchConfig {
-            grid_dim: c.grid,
-            block_dim: c.block,
-            shared_mem_bytes: c.shared_mem_bytes,
-        };
+        let cfg = launch_config;
         macro_rules! f32buf {
             ($id:expr) => {
                 match device.get(&$id.0) {
@@ -685,10 +677,23 @@ pub fn load_image(ordinal: u32, name: &str, image: &[u8]) -> Result<(), BackendE
     if image.last() != Some(&0) {
         image.push(0);
     }
-    let ctx = std::panic::catch_unwind(|| CudaContext::new(ordinal as usize))
+    load(&context(ordinal)?, name, &image).map(drop)
+}
+
+/// The primary context of device `ordinal`; a panic inside cudarc becomes a `DriverError`.
+fn context(ordinal: u32) -> Result<Arc<CudaContext>, BackendError> {
+    std::panic::catch_unwind(|| CudaContext::new(ordinal as usize))
         .map_err(|_| BackendError::new(StatusCode::DriverError, "creating the context panicked"))?
-        .map_err(|e| driver_error(e, "creating the context"))?;
-    load(&ctx, name, &image).map(drop)
+        .map_err(|e| driver_error(e, "creating the context"))
+}
+
+/// gate-kernels' launch geometry as cudarc's (the kernels' own `launch_config`s decide it).
+pub fn launch_config(c: gate_kernels::LaunchConfig) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: c.grid,
+        block_dim: c.block,
+        shared_mem_bytes: c.shared_mem_bytes,
+    }
 }
 
 /// The JIT error log for a module that failed to load: loads it once more through

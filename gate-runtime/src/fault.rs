@@ -69,18 +69,22 @@ impl FaultBackend {
             .or_else(|| script.always.get(&kernel).copied())
     }
 
-    fn apply(fault: Option<Fault>, call: &mut Call<'_>) -> Result<(), BackendError> {
-        match fault {
-            Some(Fault::Fail(code)) => Err(BackendError::new(code, "injected fault")),
-            Some(Fault::Corrupt) | None => {
-                call.run_cpu()
-                    .map_err(|e| BackendError::new(StatusCode::InvalidArgument, e.to_string()))?;
-                if fault == Some(Fault::Corrupt) {
-                    corrupt(call);
-                }
-                Ok(())
-            }
+    /// Runs `call` under `fault`: a scripted failure never runs it; otherwise it runs on the
+    /// inner backend (the CPU references without one), and `Corrupt` alters the result.
+    fn apply(&self, fault: Option<Fault>, call: &mut Call<'_>) -> Result<(), BackendError> {
+        if let Some(Fault::Fail(code)) = fault {
+            return Err(BackendError::new(code, "injected fault"));
         }
+        match &self.inner {
+            Some(inner) => inner.run(call)?,
+            None => call
+                .run_cpu()
+                .map_err(|e| BackendError::new(StatusCode::InvalidArgument, e.to_string()))?,
+        }
+        if fault == Some(Fault::Corrupt) {
+            corrupt(call);
+        }
+        Ok(())
     }
 }
 
@@ -114,14 +118,7 @@ impl Backend for FaultBackend {
 
     fn run(&self, call: &mut Call<'_>) -> Result<(), BackendError> {
         let fault = self.fault_for(call.kernel());
-        let Some(inner) = &self.inner else {
-            return FaultBackend::apply(fault, call);
-        };
-        match fault {
-            Some(Fault::Fail(code)) => Err(BackendError::new(code, "injected fault")),
-            Some(Fault::Corrupt) => inner.run(call).map(|()| corrupt(call)),
-            None => inner.run(call),
-        }
+        self.apply(fault, call)
     }
 
     fn run_segment(
@@ -133,9 +130,11 @@ impl Backend for FaultBackend {
         if let Some(inner) = &self.inner {
             let faults: Vec<Option<Fault>> =
                 steps.iter().map(|s| self.fault_for(s.kernel())).collect();
-            if let Some(Fault::Fail(code)) = faults.iter().flatten().find(|f| **f != Fault::Corrupt)
-            {
-                return Err(BackendError::new(*code, "injected fault"));
+            if let Some(code) = faults.iter().find_map(|f| match f {
+                Some(Fault::Fail(code)) => Some(*code),
+                _ => None,
+            }) {
+                return Err(BackendError::new(code, "injected fault"));
             }
             let run = inner.run_segment(key, buffers, steps)?;
             for (step, fault) in steps.iter().zip(&faults) {
@@ -150,7 +149,7 @@ impl Backend for FaultBackend {
         for step in steps {
             let fault = self.fault_for(step.kernel());
             let result = buffers
-                .with_call(step, |c| FaultBackend::apply(fault, c))
+                .with_call(step, |c| self.apply(fault, c))
                 .map_err(|e| BackendError::new(StatusCode::InvalidArgument, e.to_string()))
                 .and_then(|r| r);
             if let Err(err) = result {
