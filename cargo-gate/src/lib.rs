@@ -22,6 +22,7 @@ pub mod history;
 pub mod init;
 pub mod lexer;
 pub mod merge;
+mod parallel;
 pub mod policy;
 pub mod record;
 pub mod redact;

@@ -56,7 +56,6 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files larger than this (2 MiB) are not scanned: secrets live in source and configuration,
 /// and multi-megabyte files are data or generated; scanning them would dominate the run.
@@ -874,41 +873,9 @@ pub fn scan_files(
     max_bytes: u64,
     threads: usize,
 ) -> Vec<std::io::Result<FileScan>> {
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut buf = Vec::new();
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(path) = paths.get(i) else {
-                return done;
-            };
-            done.push((i, scan_file(path, scope, max_bytes, &mut buf)));
-            // One large file should not pin its buffer for the rest of the run.
-            if buf.capacity() > 4 << 20 {
-                buf = Vec::new();
-            }
-        }
-    };
-    let mut results: Vec<Option<std::io::Result<FileScan>>> =
-        (0..paths.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.clamp(1, paths.len().max(1)))
-            .map(|_| scope.spawn(worker))
-            .collect();
-        for handle in handles {
-            let done = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, result) in done {
-                results[i] = Some(result);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every index was claimed by a worker"))
-        .collect()
+    crate::parallel::map_files(paths, threads, 4 << 20, |path, buf| {
+        scan_file(path, scope, max_bytes, buf)
+    })
 }
 
 fn scan_file(

@@ -12,7 +12,6 @@ use serde::Serialize;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The `boundary.unsafe` check.
 #[derive(Debug)]
@@ -264,44 +263,12 @@ pub fn scan_files(files: &[OwnedFile], threads: usize) -> Vec<ScanResult> {
 /// reused buffer, so memory stays near (largest file × threads) however big the tree is. The
 /// benchmark harness (`examples/scan_tree.rs`) measures this very function.
 pub fn scan_paths(paths: &[&Path], threads: usize) -> Vec<ScanResult> {
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut buf = Vec::new();
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(path) = paths.get(i) else {
-                return done;
-            };
-            buf.clear();
-            let result = File::open(path)
-                .and_then(|mut f| f.read_to_end(&mut buf))
-                .map(|_| (buf.len() as u64, scan::scan_source(&buf)));
-            done.push((i, result));
-            // One outsized file should not pin its buffer for the rest of the run.
-            if buf.capacity() > 16 << 20 {
-                buf = Vec::new();
-            }
-        }
-    };
-    let mut results: Vec<Option<ScanResult>> = (0..paths.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.clamp(1, paths.len().max(1)))
-            .map(|_| scope.spawn(worker))
-            .collect();
-        for handle in handles {
-            let done = handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            for (i, result) in done {
-                results[i] = Some(result);
-            }
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.expect("every index was claimed by a worker"))
-        .collect()
+    crate::parallel::map_files(paths, threads, 16 << 20, |path, buf| {
+        buf.clear();
+        File::open(path)
+            .and_then(|mut f| f.read_to_end(buf))
+            .map(|_| (buf.len() as u64, scan::scan_source(buf)))
+    })
 }
 
 #[cfg(test)]
