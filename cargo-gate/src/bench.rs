@@ -1113,6 +1113,7 @@ mod tests {
             target_dir: dir.path().join("target"),
             members: Vec::new(),
             git: None,
+            metadata_error: None,
         };
         let config = Config::default();
         let environment = Environment::for_tests();

@@ -55,6 +55,9 @@ pub struct Context<'a> {
     pub stage: Stage,
     /// The environment of the run (collected before any check runs).
     pub environment: &'a crate::environment::Environment,
+    /// The evidence gathered once for the whole run (manifests, tracked files, git, and —
+    /// only when a check asks — the resolve, the build and its kernel manifests).
+    pub facts: &'a crate::facts::Facts,
     /// Outcomes of the checks named by [`Check::after`], by id.
     pub earlier: &'a std::collections::BTreeMap<String, Outcome>,
     /// The output directory (`runs/`, `history.jsonl`, `merged/`), for checks that read
@@ -114,6 +117,10 @@ pub enum SkipKind {
     /// Something the check needs is missing (a tool, a toolchain, dependencies offline): the
     /// gate could not evaluate, and the run exits 2.
     Unavailable,
+    /// Another check's failure (its id in [`Outcome::blocked_by`]) keeps this one from
+    /// judging: one cause is reported once, by the check that owns it, and this one says so
+    /// instead of failing a second time. It neither fails nor passes the verdict by itself.
+    Blocked,
 }
 
 /// How serious one finding is.
@@ -188,6 +195,10 @@ pub struct Finding {
     /// The crate (or other named subject) the finding is about, for waiver matching.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Findings of one check with the same group are one line in the text report (a count
+    /// and the first paths); every other format keeps one entry per finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// The waiver that covers this finding, by index in the config's `[[waiver]]` list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waived_by: Option<usize>,
@@ -201,6 +212,7 @@ impl Finding {
             message: message.into(),
             location: None,
             subject: None,
+            group: None,
             waived_by: None,
         }
     }
@@ -223,6 +235,12 @@ impl Finding {
     /// Sets the location.
     pub fn at(mut self, location: Location) -> Finding {
         self.location = Some(location);
+        self
+    }
+
+    /// Sets the group: the text report shows the findings of a group as one line.
+    pub fn group(mut self, group: impl Into<String>) -> Finding {
+        self.group = Some(group.into());
         self
     }
 
@@ -255,6 +273,12 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// Files to keep in the run record; their paths become the outcome's evidence.
     pub artifacts: Vec<Artifact>,
+    /// For a [`SkipKind::Blocked`] outcome: the check whose failure blocks this one.
+    pub blocked_by: Option<String>,
+    /// For an outcome that would be blocked: what this check reports on its own when the
+    /// blocking check is not part of the run or did not fail (the engine decides, see
+    /// [`Outcome::blocked`]).
+    pub unblocked: Option<Box<Outcome>>,
 }
 
 impl Outcome {
@@ -265,6 +289,8 @@ impl Outcome {
             skip: None,
             findings: Vec::new(),
             artifacts: Vec::new(),
+            blocked_by: None,
+            unblocked: None,
         }
     }
 
@@ -292,6 +318,18 @@ impl Outcome {
     pub fn skip(kind: SkipKind, reason: impl Into<String>) -> Outcome {
         let mut outcome = Outcome::new(Status::Skip, reason);
         outcome.skip = Some(kind);
+        outcome
+    }
+
+    /// Blocked by the check `by`, whose failure keeps this one from judging (`reason` says
+    /// what could not be established). `alone` is what this check reports when `by` is not
+    /// part of the run or did not fail or go unevaluated: the engine keeps the blocked outcome
+    /// only when the blocking check really stands in the report as the cause.
+    pub fn blocked(by: &str, reason: impl Into<String>, alone: Outcome) -> Outcome {
+        let mut outcome = Outcome::new(Status::Skip, reason);
+        outcome.skip = Some(SkipKind::Blocked);
+        outcome.blocked_by = Some(by.to_owned());
+        outcome.unblocked = Some(Box::new(alone));
         outcome
     }
 

@@ -8,6 +8,7 @@ use crate::decision::{self, Subject};
 use crate::digest::{sha256_file, sha256_hex};
 use crate::environment;
 use crate::error::GateError;
+use crate::facts::Facts;
 use crate::record::{self, HistoryEntry, RecordWriter};
 use crate::redact::Redactor;
 use crate::registry;
@@ -84,8 +85,21 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let cargo = Cargo::new(&ws.root, opts.offline);
     let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
     let run_dir = writer.dir().join("observability");
+    let _ = std::fs::create_dir_all(&run_dir);
+    // The build and the test run see the same environment, so the second compiles nothing.
+    let facts = Facts::gather(
+        &ws,
+        vec![
+            (
+                "GATE_RUN_DIR".to_owned(),
+                run_dir.to_string_lossy().into_owned(),
+            ),
+            ("GATE_SEED".to_owned(), environment.seed.to_string()),
+        ],
+    );
     let none = crate::check::Earlier::new();
     let base = Context {
+        facts: &facts,
         workspace: &ws,
         config: &config,
         cargo: &cargo,
@@ -95,7 +109,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         out_dir: &out,
         run_dir: &run_dir,
     };
-    let results = run_phases(&plan, &base);
+    let results = resolve_blocked(run_phases(&plan, &base), opts.stage, mode);
 
     let results = redact_secrets(results, &run_dir);
 
@@ -117,8 +131,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
             id: meta.id.to_owned(),
             stage: meta.stage,
             status,
-            counts_as_failure: verdict::fails(status, opts.stage, mode)
-                || outcome.skip == Some(SkipKind::Unavailable),
+            counts_as_failure: verdict::counts_as_failure(status, outcome.skip, opts.stage, mode),
+            blocked_by: outcome.blocked_by.clone(),
             summary: redactor.text(&outcome.summary),
             skip: outcome.skip,
             fix: matches!(status, Status::Fail | Status::Warn | Status::Inconclusive)
@@ -141,7 +155,12 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         opts.stage,
         mode,
         partial,
-        checks.iter().map(|c| (c.id.as_str(), c.status, c.skip)),
+        checks.iter().map(|c| verdict::Judged {
+            id: c.id.as_str(),
+            status: c.status,
+            skip: c.skip,
+            blocked_by: c.blocked_by.as_deref(),
+        }),
     );
     let git = ws.git.as_ref();
     let report = Report {
@@ -224,6 +243,44 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         out_dir: out,
         record_dir: finished.dir,
     })
+}
+
+/// A check that says it is blocked by another stays blocked only when the blocking check is
+/// in the run and counts against the verdict (failed, or could not be evaluated): then that
+/// check reports the one cause and this one points at it. Otherwise the check's own outcome
+/// stands — a blocker that was skipped with `--skip`, or that passed after all, hides
+/// nothing.
+fn resolve_blocked(
+    mut results: Vec<(&'static dyn Check, Outcome, Duration)>,
+    stage: Stage,
+    mode: Mode,
+) -> Vec<(&'static dyn Check, Outcome, Duration)> {
+    let standing: std::collections::BTreeMap<&'static str, bool> = results
+        .iter()
+        .map(|(c, o, _)| {
+            let blocks = o.skip != Some(SkipKind::Blocked)
+                && verdict::counts_as_failure(o.status, o.skip, stage, mode)
+                && matches!(o.status, Status::Fail | Status::Skip);
+            (c.meta().id, blocks)
+        })
+        .collect();
+    for (_, outcome, _) in &mut results {
+        let Some(by) = outcome.blocked_by.clone() else {
+            continue;
+        };
+        if standing.get(by.as_str()).copied().unwrap_or(false) {
+            outcome.unblocked = None;
+            outcome.summary = format!("blocked by {by}: {}", outcome.summary);
+        } else if let Some(alone) = outcome.unblocked.take() {
+            let mut alone = *alone;
+            // Artifacts gathered before the check learnt it was blocked still count.
+            alone
+                .artifacts
+                .extend(std::mem::take(&mut outcome.artifacts));
+            *outcome = alone;
+        }
+    }
+    results
 }
 
 /// Nothing secret reaches the record or the report: every summary, finding and artifact

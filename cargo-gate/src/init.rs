@@ -900,6 +900,7 @@ mod tests {
                 })
                 .collect(),
             git: None,
+            metadata_error: None,
         }
     }
 

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod exit;
+pub mod facts;
 pub mod history;
 pub mod init;
 pub mod lexer;

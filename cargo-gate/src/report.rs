@@ -35,6 +35,9 @@ pub struct CheckReport {
     /// Why it was not evaluated, for SKIP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skip: Option<SkipKind>,
+    /// For a blocked SKIP: the check whose failure kept this one from judging.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
     /// The fix hint, for anything but PASS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,

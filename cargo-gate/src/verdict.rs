@@ -54,8 +54,20 @@ pub struct Verdict {
     pub failing: Vec<String>,
     /// Checks that could not be evaluated (unavailable tool/toolchain/dependencies).
     pub unevaluated: Vec<String>,
+    /// Checks another check's failure kept from judging, with the blocking check's id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<Blocked>,
     /// The one-line verdict, e.g. `NOT READY for pilot: 1 failed (tests.pass)`.
     pub line: String,
+}
+
+/// A check that did not judge because another one failed first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// The blocked check.
+    pub id: String,
+    /// The check whose failure (or unavailability) blocked it.
+    pub by: String,
 }
 
 /// Whether a status fails the verdict at `stage` in `mode`.
@@ -72,61 +84,123 @@ pub fn fails(status: Status, stage: Stage, mode: Mode) -> bool {
     }
 }
 
-/// Judges `(id, status, skip kind)` triples. A `partial` run (`--only`/`--skip`) can never
-/// be READY: it exits 1 when a selected check fails, else 2 (the stage was not evaluated).
+/// One check as the verdict sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Judged<'a> {
+    /// The check id.
+    pub id: &'a str,
+    /// Its status.
+    pub status: Status,
+    /// Why it was skipped, for SKIP.
+    pub skip: Option<SkipKind>,
+    /// The blocking check, for a blocked SKIP.
+    pub blocked_by: Option<&'a str>,
+}
+
+impl<'a> Judged<'a> {
+    /// A check that is not blocked.
+    pub fn new(id: &'a str, status: Status, skip: Option<SkipKind>) -> Judged<'a> {
+        Judged {
+            id,
+            status,
+            skip,
+            blocked_by: None,
+        }
+    }
+}
+
+/// Whether one check's status counts against the verdict: it fails, or it was not evaluated.
+/// A blocked check never counts by itself — the check that blocks it does.
+pub fn counts_as_failure(status: Status, skip: Option<SkipKind>, stage: Stage, mode: Mode) -> bool {
+    match skip {
+        Some(SkipKind::Blocked) => false,
+        Some(SkipKind::Unavailable) => true,
+        _ => fails(status, stage, mode),
+    }
+}
+
+/// Judges the checks of a run. The exit code follows the worst known fact: any failure is
+/// NOT READY (exit 1) even when other checks could not be evaluated; COULD NOT EVALUATE
+/// (exit 2) only when nothing failed and something was not evaluated. A `partial` run
+/// (`--only`/`--skip`) can never be READY: it exits 1 when a selected check fails, else 2.
+/// The line names every failing, unevaluated and blocked check.
 pub fn judge<'a>(
     stage: Stage,
     mode: Mode,
     partial: bool,
-    checks: impl IntoIterator<Item = (&'a str, Status, Option<SkipKind>)>,
+    checks: impl IntoIterator<Item = Judged<'a>>,
 ) -> Verdict {
     let mut failing = Vec::new();
     let mut unevaluated = Vec::new();
-    for (id, status, skip) in checks {
-        if skip == Some(SkipKind::Unavailable) {
-            unevaluated.push(id.to_owned());
-        } else if fails(status, stage, mode) {
-            failing.push(id.to_owned());
+    let mut blocked = Vec::new();
+    for check in checks {
+        match check.skip {
+            Some(SkipKind::Unavailable) => unevaluated.push(check.id.to_owned()),
+            Some(SkipKind::Blocked) => blocked.push(Blocked {
+                id: check.id.to_owned(),
+                by: check.blocked_by.unwrap_or("?").to_owned(),
+            }),
+            _ if fails(check.status, stage, mode) => failing.push(check.id.to_owned()),
+            _ => {}
         }
     }
-    let (result, exit_code, line) = if !unevaluated.is_empty() {
-        (
-            Result::CouldNotEvaluate,
-            exit::COULD_NOT_EVALUATE,
-            format!(
-                "COULD NOT EVALUATE {stage}: {} not evaluated ({})",
-                unevaluated.len(),
-                unevaluated.join(", ")
-            ),
-        )
-    } else if partial {
+    let mut parts = Vec::new();
+    if !failing.is_empty() {
+        parts.push(format!("{} failed ({})", failing.len(), failing.join(", ")));
+    }
+    if !unevaluated.is_empty() {
+        parts.push(format!(
+            "{} not evaluated ({})",
+            unevaluated.len(),
+            unevaluated.join(", ")
+        ));
+    }
+    if !blocked.is_empty() {
+        let list: Vec<String> = blocked
+            .iter()
+            .map(|b| format!("{} by {}", b.id, b.by))
+            .collect();
+        parts.push(format!("{} blocked ({})", blocked.len(), list.join(", ")));
+    }
+    let detail = parts.join("; ");
+    let (result, exit_code, line) = if partial {
         let code = if failing.is_empty() {
             exit::COULD_NOT_EVALUATE
         } else {
             exit::NOT_READY
         };
+        let detail = if failing.is_empty() {
+            let mut rest = vec!["0 failed".to_owned()];
+            rest.extend(parts.iter().cloned());
+            rest.join("; ")
+        } else {
+            detail
+        };
         (
             Result::Partial,
             code,
-            format!(
-                "PARTIAL RUN (--only/--skip): {} failed{} — not a verdict for {stage}",
-                failing.len(),
-                if failing.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", failing.join(", "))
-                }
-            ),
+            format!("PARTIAL RUN (--only/--skip): {detail} — not a verdict for {stage}"),
         )
     } else if !failing.is_empty() {
         (
             Result::NotReady,
             exit::NOT_READY,
-            format!(
-                "NOT READY for {stage}: {} failed ({})",
-                failing.len(),
-                failing.join(", ")
-            ),
+            format!("NOT READY for {stage}: {detail}"),
+        )
+    } else if !unevaluated.is_empty() {
+        (
+            Result::CouldNotEvaluate,
+            exit::COULD_NOT_EVALUATE,
+            format!("COULD NOT EVALUATE {stage}: {detail}"),
+        )
+    } else if !blocked.is_empty() {
+        // Blocked by a check that neither failed nor went unevaluated cannot happen (the
+        // engine turns such outcomes back into the check's own); if it did, nothing was
+        // shown, so this is no verdict.
+        (
+            Result::CouldNotEvaluate,
+            exit::COULD_NOT_EVALUATE,
+            format!("COULD NOT EVALUATE {stage}: {detail}"),
         )
     } else {
         (Result::Ready, exit::READY, format!("READY for {stage}"))
@@ -136,6 +210,7 @@ pub fn judge<'a>(
         exit_code,
         failing,
         unevaluated,
+        blocked,
         line,
     }
 }
@@ -152,7 +227,7 @@ mod tests {
             mode,
             false,
             statuses.iter().zip(&ids).map(|(s, id)| {
-                (
+                Judged::new(
                     id.as_str(),
                     *s,
                     (*s == Skip).then_some(SkipKind::NotApplicable),
@@ -185,15 +260,26 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_beats_failure_and_lines_name_the_checks() {
+    fn a_failure_beats_unavailable_and_lines_name_every_check() {
         let v = judge(
             Stage::Pilot,
             Mode::Standard,
             false,
             [
-                ("a.fail", Fail, None),
-                ("b.skip", Skip, Some(SkipKind::Unavailable)),
+                Judged::new("a.fail", Fail, None),
+                Judged::new("b.skip", Skip, Some(SkipKind::Unavailable)),
             ],
+        );
+        assert_eq!(v.exit_code, 1);
+        assert_eq!(
+            v.line,
+            "NOT READY for pilot: 1 failed (a.fail); 1 not evaluated (b.skip)"
+        );
+        let v = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            false,
+            [Judged::new("b.skip", Skip, Some(SkipKind::Unavailable))],
         );
         assert_eq!(v.exit_code, 2);
         assert_eq!(v.line, "COULD NOT EVALUATE pilot: 1 not evaluated (b.skip)");
@@ -201,21 +287,80 @@ mod tests {
             Stage::Pilot,
             Mode::Standard,
             false,
-            [("a.fail", Fail, None)],
+            [Judged::new("a.fail", Fail, None)],
         );
         assert_eq!(v.line, "NOT READY for pilot: 1 failed (a.fail)");
         assert_eq!(v.failing, ["a.fail"]);
     }
 
     #[test]
+    fn blocked_checks_are_named_but_never_count_twice() {
+        let blocked = |id| Judged {
+            id,
+            status: Skip,
+            skip: Some(SkipKind::Blocked),
+            blocked_by: Some("lockfile.locked"),
+        };
+        // At controlled a SKIP would fail; a blocked one does not add a failure.
+        let v = judge(
+            Stage::Controlled,
+            Mode::Strict,
+            false,
+            [
+                Judged::new("lockfile.locked", Fail, None),
+                blocked("tests.pass"),
+                blocked("kernels.build"),
+            ],
+        );
+        assert_eq!(v.exit_code, 1);
+        assert_eq!(v.failing, ["lockfile.locked"]);
+        assert_eq!(
+            v.line,
+            "NOT READY for controlled: 1 failed (lockfile.locked); 2 blocked \
+             (tests.pass by lockfile.locked, kernels.build by lockfile.locked)"
+        );
+        assert!(!counts_as_failure(
+            Skip,
+            Some(SkipKind::Blocked),
+            Stage::Broad,
+            Mode::Strict
+        ));
+        let v = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            false,
+            [
+                Judged::new("lockfile.locked", Skip, Some(SkipKind::Unavailable)),
+                blocked("tests.pass"),
+            ],
+        );
+        assert_eq!(v.exit_code, 2);
+        assert_eq!(
+            v.line,
+            "COULD NOT EVALUATE pilot: 1 not evaluated (lockfile.locked); 1 blocked \
+             (tests.pass by lockfile.locked)"
+        );
+    }
+
+    #[test]
     fn a_partial_run_is_never_ready() {
-        let all_pass = judge(Stage::Pilot, Mode::Standard, true, [("a.x", Pass, None)]);
+        let all_pass = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            true,
+            [Judged::new("a.x", Pass, None)],
+        );
         assert_eq!((all_pass.result, all_pass.exit_code), (Result::Partial, 2));
         assert_eq!(
             all_pass.line,
             "PARTIAL RUN (--only/--skip): 0 failed — not a verdict for pilot"
         );
-        let failed = judge(Stage::Pilot, Mode::Standard, true, [("a.x", Fail, None)]);
+        let failed = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            true,
+            [Judged::new("a.x", Fail, None)],
+        );
         assert_eq!(failed.exit_code, 1);
     }
 }

@@ -1,7 +1,12 @@
 //! The workspace under evaluation: root, members and their directories, target dir, git state.
 //!
 //! Discovered with `cargo metadata --no-deps`, which needs no network and no resolved
-//! dependencies, so a workspace can be described even when its lockfile is broken.
+//! dependencies, so a workspace can be described even when its lockfile is broken. Where
+//! cargo cannot load it at all (a path dependency outside the checkout that is not there, a
+//! pinned toolchain that is not installed, a manifest cargo rejects), the workspace is read
+//! from the manifests themselves — root, `[workspace] members` globs minus `exclude` — and
+//! cargo's error is kept as a fact ([`Workspace::metadata_error`]): the checks that only need
+//! manifests and files still judge, and the ones that need cargo say what blocked them.
 
 use crate::cargo::{self, Cargo, Unavailable};
 use crate::error::GateError;
@@ -41,6 +46,9 @@ pub struct Workspace {
     pub members: Vec<Member>,
     /// Git state, when the root is inside a git work tree and git is installed.
     pub git: Option<GitInfo>,
+    /// cargo's error when `cargo metadata --no-deps` could not load the workspace (it was
+    /// then read from the manifests).
+    pub metadata_error: Option<String>,
 }
 
 impl Workspace {
@@ -82,19 +90,26 @@ impl Workspace {
         };
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            if let Some(Unavailable::ToolchainNotInstalled(toolchain)) =
-                cargo::classify_unavailable(&stderr, offline)
-            {
-                return Err(GateError::ToolchainNotInstalled { toolchain });
-            }
-            let shown = manifest.as_ref().map_or_else(
-                || "the current directory".to_owned(),
-                |m| m.display().to_string(),
-            );
-            return Err(GateError::WorkspaceLoad {
-                manifest: shown,
-                detail: cargo::first_error(&stderr),
-            });
+            let detail = match cargo::classify_unavailable(&stderr, offline) {
+                Some(unavailable @ Unavailable::ToolchainNotInstalled(_)) => unavailable.reason(),
+                _ => cargo::first_error(&stderr),
+            };
+            let start = manifest
+                .as_deref()
+                .map_or_else(|| cwd.join("Cargo.toml"), Path::to_owned);
+            return match from_manifests(&start) {
+                Some(mut ws) => {
+                    ws.metadata_error = Some(detail);
+                    Ok(ws)
+                }
+                None => Err(GateError::WorkspaceLoad {
+                    manifest: manifest.as_ref().map_or_else(
+                        || "the current directory".to_owned(),
+                        |m| m.display().to_string(),
+                    ),
+                    detail,
+                }),
+            };
         }
         let metadata: cargo_metadata::Metadata = serde_json::from_slice(&output.stdout)
             .map_err(|e| GateError::Internal(format!("cannot parse cargo metadata: {e}")))?;
@@ -121,6 +136,7 @@ impl Workspace {
             root,
             members,
             git,
+            metadata_error: None,
         })
     }
 
@@ -139,6 +155,126 @@ impl Workspace {
             .filter(|m| path.starts_with(&m.dir))
             .max_by_key(|m| m.dir.components().count())
     }
+}
+
+/// The workspace read from the manifests, for when cargo cannot load it: the nearest
+/// `Cargo.toml` at or above `start`, the closest ancestor manifest with a `[workspace]` table
+/// as the root (or the package alone), members from the `members` globs minus `exclude`.
+/// `None` when there is no readable manifest at all.
+pub fn from_manifests(start: &Path) -> Option<Workspace> {
+    let first = if start.is_file() {
+        start.to_owned()
+    } else {
+        start
+            .ancestors()
+            .map(|d| d.join("Cargo.toml"))
+            .find(|m| m.is_file())?
+    };
+    let first_dir = first.parent()?.to_owned();
+    let root = first_dir
+        .ancestors()
+        .find(|d| read_toml(&d.join("Cargo.toml")).is_some_and(|t| t.contains_key("workspace")))
+        .unwrap_or(&first_dir)
+        .to_owned();
+    let root_doc = read_toml(&root.join("Cargo.toml"))?;
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if root_doc.contains_key("package") {
+        dirs.push(root.clone());
+    }
+    if let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) {
+        let list = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        let excluded: Vec<PathBuf> = list("exclude")
+            .iter()
+            .map(|e| crate::facts::normalize(&root.join(e)))
+            .collect();
+        for pattern in list("members") {
+            for dir in expand_glob(&root, &pattern) {
+                let dir = crate::facts::normalize(&dir);
+                if dir.join("Cargo.toml").is_file()
+                    && !excluded.iter().any(|e| dir.starts_with(e))
+                    && !dirs.contains(&dir)
+                {
+                    dirs.push(dir);
+                }
+            }
+        }
+    }
+    let mut members: Vec<Member> = dirs
+        .into_iter()
+        .filter_map(|dir| {
+            let doc = read_toml(&dir.join("Cargo.toml"))?;
+            let name = doc.get("package")?.get("name")?.as_str()?.to_owned();
+            Some(Member { name, dir })
+        })
+        .collect();
+    members.sort_by(|a, b| a.name.cmp(&b.name));
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(
+            || root.join("target"),
+            |t| if t.is_absolute() { t } else { root.join(t) },
+        );
+    Some(Workspace {
+        manifest_path: root.join("Cargo.toml"),
+        target_dir,
+        git: git_info(&root),
+        root,
+        members,
+        metadata_error: None,
+    })
+}
+
+fn read_toml(path: &Path) -> Option<toml::Table> {
+    std::fs::read_to_string(path).ok()?.parse().ok()
+}
+
+/// The directories a `members` entry names: `*` and `?` within one path component, `**`
+/// for any depth (cargo's glob syntax, directories only).
+fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    let Ok(matcher) = globset::GlobBuilder::new(pattern.trim_end_matches('/'))
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+    else {
+        return Vec::new();
+    };
+    if !pattern.contains(['*', '?', '[']) {
+        return vec![root.join(pattern)];
+    }
+    let depth = if pattern.contains("**") {
+        usize::MAX
+    } else {
+        pattern.split('/').filter(|p| !p.is_empty()).count()
+    };
+    let mut out: Vec<PathBuf> = walkdir_dirs(root, depth)
+        .into_iter()
+        .filter(|d| {
+            d.strip_prefix(root)
+                .is_ok_and(|rel| matcher.is_match(rel.to_string_lossy().replace('\\', "/")))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn walkdir_dirs(root: &Path, depth: usize) -> Vec<PathBuf> {
+    ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .max_depth(Some(depth))
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "target")
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_dir()))
+        .map(ignore::DirEntry::into_path)
+        .collect()
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {

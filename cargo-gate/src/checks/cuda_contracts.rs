@@ -8,8 +8,8 @@
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
 //! workspace.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
-use crate::checks::kernels_build::{FoundManifest, MANIFESTS};
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
+use crate::checks::kernels_build::{FoundManifest, MANIFESTS, outside_gate_build};
 use crate::lexer::{Lexer, TokenKind};
 use crate::stage::Stage;
 use std::collections::BTreeSet;
@@ -76,12 +76,38 @@ impl Check for CudaContracts {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let facts = ctx.facts;
+        // Every CUDA source outside gate-build, whether or not anything builds.
+        let outside = outside_gate_build(facts, Severity::Error);
+        let counted_outside = outside
+            .iter()
+            .filter(|f| f.severity != Severity::Note)
+            .count();
+        if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() {
+            return Outcome::pass(format!(
+                "no CUDA sources among {} {} file(s), no gate-build dependents",
+                facts.index.files.len(),
+                facts.index.source.describe()
+            ));
+        }
         let Some(kernels) = ctx.earlier.get("kernels.build") else {
             return Outcome::skip(
                 SkipKind::NotApplicable,
                 "kernels.build did not run (--skip?): no manifests to read",
-            );
+            )
+            .with_findings(outside);
         };
+        if let Some(by) = &kernels.blocked_by {
+            let alone = Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "the kernel manifests were not collected ({})",
+                    kernels.summary
+                ),
+            );
+            return Outcome::blocked(by, "the kernel manifests were not collected", alone)
+                .with_findings(outside);
+        }
         let Some(found) = kernels
             .artifacts
             .iter()
@@ -94,7 +120,8 @@ impl Check for CudaContracts {
                     "the kernel manifests were not collected ({})",
                     kernels.summary
                 ),
-            );
+            )
+            .with_findings(outside);
         };
         let mut findings = Vec::new();
         let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
@@ -210,66 +237,64 @@ impl Check for CudaContracts {
                 }
             }
         }
-        // Kernel sources no manifest covers.
-        let walker = ignore::WalkBuilder::new(&ctx.workspace.root)
-            .follow_links(false)
-            .filter_entry({
-                let target = ctx.workspace.target_dir.clone();
-                let root = ctx.workspace.root.clone();
-                let members: Vec<PathBuf> = ctx
-                    .workspace
-                    .members
-                    .iter()
-                    .map(|m| m.dir.clone())
-                    .collect();
-                // A directory with a Cargo.toml that is no member is a package or workspace of
-                // its own (an example, a test fixture): its kernels are its own gate's business.
-                move |e| {
-                    let p = e.path();
-                    let foreign = e.file_type().is_some_and(|t| t.is_dir())
-                        && p != root
-                        && p.join("Cargo.toml").exists()
-                        && !members.iter().any(|m| m == p);
-                    !p.starts_with(&target) && !foreign
-                }
-            })
-            .build();
+        // Kernel sources of gate-build packages that no manifest covers (a file the build
+        // does not list); sources of other packages are in `outside`.
         let mut uncovered = 0;
-        for entry in walker.filter_map(Result::ok) {
-            let path = entry.path();
+        for source in facts.cuda.iter().filter(|c| c.is_source()) {
+            let Some(owner) = source.owner.map(|o| &facts.packages[o]) else {
+                continue;
+            };
+            if !owner.gate_build || owner.role == crate::facts::Role::Other {
+                continue;
+            }
+            let path = &facts.index.files[source.file].path;
             let header_in_include_dir = path.extension().is_some_and(|e| e == "cuh")
                 && include_dirs
                     .iter()
                     .any(|d| path.parent() == Some(d.as_path()));
-            if path.extension().is_some_and(|e| e == "cu" || e == "cuh")
-                && !covered.contains(path)
-                && !header_in_include_dir
-            {
+            if !covered.contains(path) && !header_in_include_dir {
                 uncovered += 1;
                 findings.push(
-                    Finding::error("CUDA source not built by gate-build in this workspace (no manifest covers it)")
-                        .at(Location::file(ctx.workspace.relative(path))),
+                    Finding::error(format!(
+                        "CUDA source in {}, a gate-build package, that no manifest of this build covers",
+                        owner.name
+                    ))
+                    .at(Location::file(source.rel.clone()))
+                    .subject(owner.name.clone()),
                 );
             }
         }
+        uncovered += counted_outside;
+        findings.extend(outside);
         let gpu = if any_native {
             "no GPU-vs-CPU differential results in this run (run gate-kernels' smoke example on a GPU machine)"
         } else {
             "no native kernels"
         };
         if found.is_empty() && uncovered == 0 {
-            return Outcome::pass("no kernels");
+            return Outcome::pass("no kernels: no gate-build manifest in the build, no CUDA source outside gate-build")
+                .with_findings(findings);
         }
-        if findings.is_empty() {
+        if findings.iter().all(|f| f.severity == Severity::Note) {
             let mut summary = format!("{} kernel package(s) meet their contracts", found.len());
             for note in &notes {
                 summary.push_str(&format!("; {note}"));
             }
             summary.push_str(&format!("; {gpu}"));
-            Outcome::pass(summary)
+            Outcome::pass(summary).with_findings(findings)
         } else {
-            Outcome::fail(format!("{} kernel contract violation(s)", findings.len()))
-                .with_findings(findings)
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            let summary = if counted_outside > 0 {
+                format!(
+                    "{errors} kernel contract violation(s), {counted_outside} of them CUDA sources compiled outside gate-build"
+                )
+            } else {
+                format!("{errors} kernel contract violation(s)")
+            };
+            Outcome::fail(summary).with_findings(findings)
         }
     }
 }
@@ -307,9 +332,12 @@ mod tests {
         }}])
     }
 
+    const K_MANIFEST: &str = "[package]\nname = \"k\"\nversion = \"0.1.0\"\n[build-dependencies]\ngate-build = \"0.1\"\n";
+
     #[test]
     fn entries_need_cpu_references_and_ptx_must_fit_the_driver() {
         let files = [
+            ("k/Cargo.toml", K_MANIFEST),
             ("k/src/lib.rs", "pub const ENTRY: &str = \"saxpy\";\n"),
             ("k/src/saxpy.cu", ""),
             ("stray/kernel.cu", ""),
@@ -368,10 +396,14 @@ mod tests {
         });
         assert_eq!(
             (none.status, none.summary.as_str()),
-            (Status::Pass, "no kernels")
+            (
+                Status::Pass,
+                "no CUDA sources among 0 walked file(s), no gate-build dependents"
+            )
         );
         let fallback = json!([{ "package": "k", "manifest": { "outcome": "fallback", "fallback_reason": "nvcc not found", "modules": [] } }]);
-        let outcome = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {
+        let files = [("k/Cargo.toml", K_MANIFEST)];
+        let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
             CudaContracts.run(&crate::check::Context {
                 earlier: &earlier(fallback.clone()),
                 ..*ctx

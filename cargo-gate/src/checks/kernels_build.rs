@@ -1,10 +1,17 @@
 //! `kernels.build`: every gate-build manifest in the workspace is native-valid (PTX and
 //! fatbins built, ptxas accepted every arch, no recorded violation) or fallback-valid (no
-//! device code, with the reason). The manifests come from the build itself: cargo's
-//! `build-script-executed` messages carry each package's OUT_DIR.
+//! device code, with the reason). The manifests come from the build itself (the build fact:
+//! cargo's `build-script-executed` messages carry each package's OUT_DIR).
+//!
+//! It applies only where it applies: with no package depending on gate-build (from the
+//! manifests, or the resolved graph), nothing is built — the check PASSes with the evidence
+//! when the repository has no CUDA file, and WARNs, naming every one, when CUDA sources are
+//! compiled some other way (raw nvcc, cudaforge, bindgen_cuda, cc): their kernels exist but
+//! nothing here checks them. A build that fails is reported once, by `tests.pass` (which
+//! owns building); this check then says it is blocked.
 
-use crate::cargo;
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
+use crate::facts::{Facts, NotBuilt, Resolve, Role};
 use crate::stage::Stage;
 use serde_json::Value;
 
@@ -16,11 +23,14 @@ static META: CheckMeta = CheckMeta {
     id: "kernels.build",
     stage: Stage::Pilot,
     summary: "every gate-build manifest in the workspace is native-valid or fallback-valid, with the reason",
-    fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time)",
+    fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time); build CUDA sources with gate-build so the gate can check them",
 };
 
 /// Where the manifests found are listed in the record (read by `cuda.contracts`).
 pub const MANIFESTS: &str = "kernels/manifests.json";
+
+/// Where the build's log is kept when this check reports the build failure itself.
+pub const BUILD_LOG: &str = "logs/build.log";
 
 /// One package's manifest.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -31,62 +41,27 @@ pub struct FoundManifest {
     pub manifest: Value,
 }
 
-/// Builds the workspace's tests without running them (fresh after `tests.pass`) and
-/// collects every `gate-manifest.json` from the build scripts' OUT_DIRs.
-fn collect(ctx: &Context<'_>) -> Result<Vec<FoundManifest>, Outcome> {
-    let mut cmd = ctx.cargo.command(
-        "test",
-        &[
-            "--no-run",
-            "--locked",
-            "--workspace",
-            "--message-format=json-render-diagnostics",
-        ],
-    );
-    cmd.env("GATE_RUN_DIR", ctx.run_dir);
-    let output = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| Outcome::skip(SkipKind::Unavailable, format!("could not run cargo: {e}")))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        if let Some(unavailable) = cargo::classify_unavailable(&stderr, ctx.cargo.offline()) {
-            return Err(Outcome::skip(
-                SkipKind::Unavailable,
-                format!("the build was not evaluated: {}", unavailable.reason()),
-            ));
-        }
-        return Err(Outcome::fail(
-            "the workspace does not build, so its kernels cannot be checked",
-        )
-        .with_finding(Finding::error(cargo::first_error(&stderr))));
-    }
+pub use crate::facts::package_name;
+
+/// Every `gate-manifest.json` the build's scripts wrote, one per package.
+fn manifests(out_dirs: &[(String, std::path::PathBuf)]) -> Result<Vec<FoundManifest>, Outcome> {
     let mut found = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let Ok(message) = serde_json::from_str::<Value>(line) else {
-            continue;
-        };
-        if message["reason"] != "build-script-executed" {
-            continue;
-        }
-        let Some(out_dir) = message["out_dir"].as_str() else {
-            continue;
-        };
-        let path = std::path::Path::new(out_dir).join("gate-manifest.json");
+    for (package, out_dir) in out_dirs {
+        let path = out_dir.join("gate-manifest.json");
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        let package = message["package_id"]
-            .as_str()
-            .map(package_name)
-            .unwrap_or_default();
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(manifest) => found.push(FoundManifest { package, manifest }),
+            Ok(manifest) => found.push(FoundManifest {
+                package: package.clone(),
+                manifest,
+            }),
             Err(e) => {
                 return Err(
                     Outcome::fail(format!("{package}: gate-manifest.json does not parse"))
                         .with_finding(
-                            Finding::error(format!("{}: {e}", path.display())).subject(package),
+                            Finding::error(format!("{}: {e}", path.display()))
+                                .subject(package.clone()),
                         ),
                 );
             }
@@ -97,22 +72,66 @@ fn collect(ctx: &Context<'_>) -> Result<Vec<FoundManifest>, Outcome> {
     Ok(found)
 }
 
-/// The package name out of a cargo package id (`path+file:///w/k#name@0.1.0`, or the older
-/// `name 0.1.0 (path+file:///w/k)`).
-pub fn package_name(id: &str) -> String {
-    if let Some((_, tail)) = id.rsplit_once('#') {
-        let tail = tail.split('@').next().unwrap_or(tail);
-        // `…/gate-kernels#0.1.0` has the version only: the name is the last path segment.
-        if tail.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            return id
-                .rsplit_once('#')
-                .and_then(|(head, _)| head.rsplit('/').next())
-                .unwrap_or(tail)
-                .to_owned();
+/// The tracked `.cu`/`.cuh` files that no gate-build package owns, one finding each: with
+/// the package that owns the file and what its build script compiles it with, grouped per
+/// package for the text report. Files of packages that ship with the workspace (members and
+/// the crates they reach through path dependencies) or of no package get `severity`; files
+/// of other packages (a nested workspace, a fixture) are notes.
+pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for source in facts.cuda.iter().filter(|s| s.is_source()) {
+        let owner = source.owner.map(|o| &facts.packages[o]);
+        if owner.is_some_and(|p| p.gate_build) {
+            continue;
         }
-        return tail.to_owned();
+        let package = owner.map_or("no package", |p| p.name.as_str());
+        let how = match &source.builder {
+            Some((builder, at)) => format!("compiled by {} ({at})", builder.describe()),
+            None if owner.is_some_and(|p| p.build_script.is_some()) => {
+                "not compiled by anything its build script shows".to_owned()
+            }
+            None => "with no build script".to_owned(),
+        };
+        let severity = if owner.is_some_and(|p| p.role == Role::Other) {
+            Severity::Note
+        } else {
+            severity
+        };
+        let mut finding = Finding::new(
+            severity,
+            format!("CUDA source outside gate-build ({how}): no manifest shows that its kernels build, load or have CPU references"),
+        )
+        .at(Location::file(source.rel.clone()))
+        .group(format!("{package}: CUDA sources {how}, not by gate-build"));
+        if let Some(p) = owner {
+            finding = finding.subject(p.name.clone());
+        }
+        findings.push(finding);
     }
-    id.split_whitespace().next().unwrap_or(id).to_owned()
+    findings
+}
+
+/// "N CUDA source(s) in K package(s)" for the findings of [`outside_gate_build`] that count.
+fn describe_outside(findings: &[Finding]) -> Option<String> {
+    let counted: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Note)
+        .collect();
+    if counted.is_empty() {
+        return None;
+    }
+    let mut packages: Vec<&str> = counted
+        .iter()
+        .map(|f| f.subject.as_deref().unwrap_or("no package"))
+        .collect();
+    packages.sort_unstable();
+    packages.dedup();
+    Some(format!(
+        "{} CUDA source(s) in {} package(s) ({}) are compiled outside gate-build, so their kernels are not checked",
+        counted.len(),
+        packages.len(),
+        packages.join(", ")
+    ))
 }
 
 /// Judges one manifest: `Ok(description)` when valid, `Err(findings)` otherwise.
@@ -186,23 +205,71 @@ impl Check for KernelsBuild {
         &META
     }
 
-    fn after(&self) -> &'static [&'static str] {
-        // The build tests.pass just made is reused: no second compile, no lock contention.
-        &["tests.pass"]
-    }
-
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let found = match collect(ctx) {
+        let facts = ctx.facts;
+        let outside = outside_gate_build(facts, Severity::Warning);
+        let outside_summary = describe_outside(&outside);
+        if !facts.kernels_in_build(ctx.cargo) {
+            // Nothing to build: the evidence is the file index and the manifests.
+            let listing = b"[]\n".to_vec();
+            let cuda_files = facts.cuda.len();
+            let outcome = match outside_summary {
+                Some(summary) => {
+                    Outcome::warn(format!("{summary}; no package depends on gate-build"))
+                }
+                None if cuda_files == 0 => Outcome::pass(format!(
+                    "no CUDA sources among {} {} file(s), no gate-build dependents: nothing to build",
+                    facts.index.files.len(),
+                    facts.index.source.describe()
+                )),
+                None => Outcome::pass(format!(
+                    "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA file(s) in the repository belong to packages outside it"
+                )),
+            };
+            return outcome
+                .with_findings(outside)
+                .with_artifact(MANIFESTS, listing);
+        }
+        let build = match facts.build(ctx.cargo) {
+            Ok(build) => build,
+            Err(NotBuilt::NoCargo(e)) => {
+                return Outcome::skip(SkipKind::Unavailable, e).with_findings(outside);
+            }
+            Err(NotBuilt::Unresolved(resolve)) => {
+                let alone = unresolved(resolve);
+                return Outcome::blocked(
+                    "lockfile.locked",
+                    "the kernels were not built: Cargo.lock does not resolve",
+                    alone,
+                )
+                .with_findings(outside);
+            }
+        };
+        if !build.ok {
+            let alone = match &build.unavailable {
+                Some(unavailable) => Outcome::skip(
+                    SkipKind::Unavailable,
+                    format!("the build was not evaluated: {}", unavailable.reason()),
+                ),
+                None => Outcome::fail(format!(
+                    "the workspace does not build ({} error(s)), so its kernels cannot be checked",
+                    build.errors.len()
+                ))
+                .with_findings(build.errors.iter().map(|e| Finding::error(e.clone()))),
+            }
+            .with_artifact(BUILD_LOG, build.log.clone());
+            return Outcome::blocked(
+                "tests.pass",
+                "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked",
+                alone,
+            )
+            .with_findings(outside);
+        }
+        let found = match manifests(&build.out_dirs) {
             Ok(found) => found,
             Err(outcome) => return outcome,
         };
         let listing = serde_json::to_vec_pretty(&found).expect("json");
-        if found.is_empty() {
-            return Outcome::pass(
-                "no kernels: no workspace package builds kernels with gate-build",
-            )
-            .with_artifact(MANIFESTS, listing);
-        }
         let mut valid = Vec::new();
         let mut findings = Vec::new();
         for manifest in &found {
@@ -211,16 +278,45 @@ impl Check for KernelsBuild {
                 Err(f) => findings.extend(f),
             }
         }
-        let outcome = if findings.is_empty() {
-            Outcome::pass(valid.join("; "))
-        } else {
+        let outcome = if !findings.is_empty() {
             Outcome::fail(format!(
                 "{} problem(s) in the kernel manifests",
                 findings.len()
             ))
             .with_findings(findings)
+        } else if found.is_empty() {
+            let summary = "no kernels: no package in the build wrote a gate-build manifest";
+            match &outside_summary {
+                Some(o) => Outcome::warn(format!("{summary}; {o}")),
+                None => Outcome::pass(summary),
+            }
+        } else {
+            match &outside_summary {
+                Some(o) => Outcome::warn(format!("{}; {o}", valid.join("; "))),
+                None => Outcome::pass(valid.join("; ")),
+            }
         };
-        outcome.with_artifact(MANIFESTS, listing)
+        outcome
+            .with_findings(outside)
+            .with_artifact(MANIFESTS, listing)
+    }
+}
+
+/// What a check that needed the build reports on its own when the lockfile does not resolve
+/// and `lockfile.locked` is not there to say so.
+pub fn unresolved(resolve: &Resolve) -> Outcome {
+    match resolve {
+        Resolve::Failed {
+            unavailable: Some(unavailable),
+            ..
+        } => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("the workspace was not built: {}", unavailable.reason()),
+        ),
+        Resolve::Failed { error, .. } => Outcome::fail(format!(
+            "the workspace was not built: `cargo metadata --locked` fails: {error}"
+        )),
+        Resolve::Resolved { .. } => Outcome::fail("the workspace was not built"),
     }
 }
 
@@ -234,6 +330,106 @@ mod tests {
             package: "k".into(),
             manifest,
         }
+    }
+
+    fn run(files: &[(&str, &str)], members: &[&str]) -> Outcome {
+        crate::checks::testing::with_files(
+            files,
+            members,
+            crate::config::Config::default(),
+            |ctx| KernelsBuild.run(ctx),
+        )
+    }
+
+    #[test]
+    fn no_cuda_and_no_gate_build_passes_without_building() {
+        let outcome = run(
+            &[
+                (
+                    "app/Cargo.toml",
+                    "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+                ),
+                // Would not compile: a build would fail, so a PASS shows none ran.
+                ("app/src/lib.rs", "fn broken( {"),
+            ],
+            &["app"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "no CUDA sources among 2 walked file(s), no gate-build dependents: nothing to build"
+        );
+    }
+
+    #[test]
+    fn kernels_compiled_another_way_are_each_named_with_their_builder() {
+        let outcome = run(
+            &[
+                (
+                    "app/Cargo.toml",
+                    "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+                ),
+                (
+                    "app/build.rs",
+                    "use std::process::Command;\nfn main() {\n    Command::new(\"nvcc\").arg(\"-ptx\");\n}\n",
+                ),
+                ("app/kernels/a.cu", ""),
+                ("app/kernels/sub/b.cu", ""),
+                ("app/kernels/common.cuh", ""),
+                ("app/kernels/prebuilt.ptx", ""),
+                (
+                    "fixture/Cargo.toml",
+                    "[package]\nname = \"fixture\"\nversion = \"0.1.0\"\n",
+                ),
+                ("fixture/c.cu", ""),
+            ],
+            &["app"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
+        assert!(
+            outcome.summary.starts_with(
+                "3 CUDA source(s) in 1 package(s) (app) are compiled outside gate-build"
+            ),
+            "{}",
+            outcome.summary
+        );
+        let listed: Vec<(Severity, String, Option<String>)> = outcome
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.severity,
+                    f.location.as_ref().unwrap().file.clone(),
+                    f.group.clone(),
+                )
+            })
+            .collect();
+        let group = Some(
+            "app: CUDA sources compiled by raw nvcc (app/build.rs:3), not by gate-build".to_owned(),
+        );
+        assert_eq!(
+            listed,
+            [
+                (
+                    Severity::Warning,
+                    "app/kernels/a.cu".to_owned(),
+                    group.clone()
+                ),
+                (
+                    Severity::Warning,
+                    "app/kernels/common.cuh".to_owned(),
+                    group.clone()
+                ),
+                (Severity::Warning, "app/kernels/sub/b.cu".to_owned(), group),
+                (
+                    Severity::Note,
+                    "fixture/c.cu".to_owned(),
+                    Some(
+                        "fixture: CUDA sources with no build script, not by gate-build".to_owned()
+                    )
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `lockfile.locked`: Cargo.lock exists, git tracks it (in a git work tree), and
 //! `cargo metadata --locked` accepts it. Each of the three is reported on its own.
 
-use crate::cargo::{self, Captured};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::facts::Resolve;
 use crate::stage::Stage;
 use crate::workspace::git_tracks;
 
@@ -51,25 +51,17 @@ impl Check for LockfileLocked {
                 "NOT tracked by git"
             }
         };
-        let mut cmd = ctx
-            .cargo
-            .command("metadata", &["--locked", "--format-version", "1"]);
-        // The JSON is not evidence of anything; only cargo's verdict and messages are kept.
-        cmd.stdout(std::process::Stdio::null());
-        let captured = match metadata_stderr(cmd) {
-            Ok(c) => c,
-            Err(e) => {
-                return Outcome::skip(
-                    SkipKind::Unavailable,
-                    format!("could not run `cargo metadata --locked`: {e}"),
-                );
-            }
+        // The resolve is a fact of the run: tests.pass and kernels.build read the same one.
+        let resolve = match ctx.facts.resolve(ctx.cargo) {
+            Ok(r) => r,
+            Err(e) => return Outcome::skip(SkipKind::Unavailable, e.to_owned()),
         };
-        let log = captured.log_file();
-        if !captured.success() {
-            if let Some(unavailable) =
-                cargo::classify_unavailable(&captured.log, ctx.cargo.offline())
-            {
+        let log = resolve.log().to_owned();
+        if let Resolve::Failed {
+            unavailable, error, ..
+        } = resolve
+        {
+            if let Some(unavailable) = unavailable {
                 return Outcome::skip(
                     SkipKind::Unavailable,
                     format!(
@@ -80,15 +72,12 @@ impl Check for LockfileLocked {
                 .with_findings(findings)
                 .with_artifact(LOG, log);
             }
-            let message = if captured.log.contains("--locked was passed") {
+            let message = if log.contains("--locked was passed") {
                 "Cargo.lock is out of date with the manifests: `cargo metadata --locked` refuses it \
                  (fix: run `cargo update --workspace` and commit Cargo.lock)"
                     .to_owned()
             } else {
-                format!(
-                    "`cargo metadata --locked` failed: {}",
-                    cargo::first_error(&captured.log)
-                )
+                format!("`cargo metadata --locked` failed: {error}")
             };
             findings.push(Finding::error(message).at(Location::file("Cargo.lock")));
         }
@@ -113,16 +102,6 @@ impl Check for LockfileLocked {
         };
         outcome.with_findings(findings).with_artifact(LOG, log)
     }
-}
-
-fn metadata_stderr(mut cmd: std::process::Command) -> std::io::Result<Captured> {
-    let command_line = format!("{cmd:?}").replace('"', "");
-    let output = cmd.stdin(std::process::Stdio::null()).output()?;
-    Ok(Captured {
-        command_line,
-        code: output.status.code(),
-        log: String::from_utf8_lossy(&output.stderr).into_owned(),
-    })
 }
 
 #[cfg(test)]

@@ -54,13 +54,16 @@ impl Check for SecretsScan {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        evaluate(ctx.workspace)
+        // Crates reached from members through path dependencies (in `[workspace] exclude`,
+        // say) ship with the workspace: their files are scanned like the members'.
+        let shipped: Vec<&Path> = ctx.facts.shipped().map(|(_, p)| p.dir.as_path()).collect();
+        evaluate(ctx.workspace, &shipped)
     }
 }
 
 /// The check on a workspace (what [`SecretsScan::run`] does with its context).
-fn evaluate(ws: &Workspace) -> Outcome {
-    let (listing, mut findings) = list_files(ws);
+fn evaluate(ws: &Workspace, shipped: &[&Path]) -> Outcome {
+    let (listing, mut findings) = list_files(ws, shipped);
     let paths: Vec<&Path> = listing.files.iter().map(PathBuf::as_path).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let results = secrets::scan_files(&paths, Scope::Source, secrets::MAX_FILE_BYTES, threads);
@@ -204,9 +207,9 @@ struct Listing {
 
 /// Tracked files when the workspace is in git (falling back to the walk when `git ls-files`
 /// fails), else a `.gitignore`-aware walk of the root; hidden files such as `.env` count.
-fn list_files(ws: &Workspace) -> (Listing, Vec<Finding>) {
+fn list_files(ws: &Workspace, shipped: &[&Path]) -> (Listing, Vec<Finding>) {
     let mut findings = Vec::new();
-    let mut skip = Skip::new(ws);
+    let mut skip = Skip::new(ws, shipped);
     if ws.git.is_some() {
         if let Some(tracked) = git_ls_files(&ws.root) {
             let mut files: Vec<PathBuf> = tracked
@@ -227,7 +230,12 @@ fn list_files(ws: &Workspace) -> (Listing, Vec<Finding>) {
     }
     let root = ws.root.clone();
     let target = ws.target_dir.clone();
-    let members: HashSet<PathBuf> = ws.members.iter().map(|m| m.dir.clone()).collect();
+    let members: HashSet<PathBuf> = ws
+        .members
+        .iter()
+        .map(|m| m.dir.clone())
+        .chain(shipped.iter().map(|d| d.to_path_buf()))
+        .collect();
     let walker = ignore::WalkBuilder::new(&ws.root)
         .hidden(false)
         .follow_links(false)
@@ -308,10 +316,15 @@ struct Skip<'a> {
 }
 
 impl<'a> Skip<'a> {
-    fn new(ws: &'a Workspace) -> Skip<'a> {
+    fn new(ws: &'a Workspace, shipped: &[&'a Path]) -> Skip<'a> {
         Skip {
             ws,
-            members: ws.members.iter().map(|m| m.dir.as_path()).collect(),
+            members: ws
+                .members
+                .iter()
+                .map(|m| m.dir.as_path())
+                .chain(shipped.iter().copied())
+                .collect(),
             foreign: HashMap::new(),
         }
     }
@@ -544,7 +557,7 @@ mod tests {
                 commit: None,
                 dirty: true,
             });
-            let outcome = evaluate(&ws);
+            let outcome = evaluate(&ws, &[]);
             assert_eq!(outcome.status, Status::Fail);
             // `.env` is not tracked, so only the two tracked files count.
             assert!(

@@ -109,10 +109,13 @@ fn build_full<T>(
             })
             .collect(),
         git: None,
+        metadata_error: None,
     };
+    let facts = crate::facts::Facts::gather(&workspace, Vec::new());
     let cargo = Cargo::new(dir.path(), true);
     let run_dir = dir.path().join("run");
     let ctx = Context {
+        facts: &facts,
         workspace: &workspace,
         config: &config,
         cargo: &cargo,

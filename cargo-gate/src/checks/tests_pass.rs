@@ -4,6 +4,8 @@
 
 use crate::cargo::{self, Captured};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::checks::kernels_build::unresolved;
+use crate::facts::{Build, NotBuilt};
 use crate::stage::Stage;
 
 /// The `tests.pass` check.
@@ -67,10 +69,29 @@ impl Check for TestsPass {
                 &["run", "--locked", "--workspace", "--no-fail-fast"],
             ),
         };
+        // The build is a fact of the run, shared with kernels.build: compiled once, and a
+        // failure is reported here, once, with the compiler's own error lines.
+        let build = match ctx.facts.build(ctx.cargo) {
+            Ok(build) => build,
+            Err(NotBuilt::NoCargo(e)) => return Outcome::skip(SkipKind::Unavailable, e),
+            Err(NotBuilt::Unresolved(resolve)) => {
+                return Outcome::blocked(
+                    "lockfile.locked",
+                    "tests were not built: Cargo.lock does not resolve",
+                    unresolved(resolve),
+                );
+            }
+        };
+        if !build.ok {
+            return build_failed(build);
+        }
         let mut cmd = cmd;
         // Tools under test (gate-runtime) leave their decision logs and stats where the gate
-        // says; the seed makes randomised tests replayable.
+        // says; the seed makes randomised tests replayable. The build saw the same values.
         let _ = std::fs::create_dir_all(ctx.run_dir);
+        for (key, value) in ctx.facts.build_env() {
+            cmd.env(key, value);
+        }
         cmd.env("GATE_RUN_DIR", ctx.run_dir)
             .env("GATE_SEED", ctx.environment.seed.to_string());
         let captured = match ctx.cargo.run(cmd) {
@@ -81,6 +102,34 @@ impl Check for TestsPass {
         };
         evaluate(&captured, runner, ctx.cargo.offline())
     }
+}
+
+/// Where the build's log is kept.
+pub const BUILD_LOG: &str = crate::checks::kernels_build::BUILD_LOG;
+
+/// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
+/// a build script's own output included), the whole log in the record.
+pub fn build_failed(build: &Build) -> Outcome {
+    let outcome = match &build.unavailable {
+        Some(unavailable) => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("tests were not built: {}", unavailable.reason()),
+        ),
+        None => {
+            let first = build
+                .errors
+                .first()
+                .and_then(|e| e.lines().next())
+                .unwrap_or("cargo failed without an error line (see the log)");
+            Outcome::fail(format!(
+                "the workspace does not build: {} error(s), first: {}",
+                build.errors.len(),
+                first.trim_start_matches("error: ")
+            ))
+            .with_findings(build.errors.iter().map(|e| Finding::error(e.clone())))
+        }
+    };
+    outcome.with_artifact(BUILD_LOG, build.log.clone())
 }
 
 fn nextest_installed(ctx: &Context<'_>) -> bool {

@@ -16,7 +16,11 @@
 //!    `[workspace.package]` alone does not count for a member that does not inherit it:
 //!    cargo applies workspace values only where they are inherited. A numbered pin older than
 //!    a declared `rust-version` cannot build the workspace and is reported too.
-//! 3. **Installed.** `rustup toolchain list` names the pinned toolchain. No rustup on PATH,
+//! 3. **The running toolchain.** The rustc that the gate's cargo calls actually run (from
+//!    environment.json's `rustc -vV`, so `cargo +nightly gate` and `RUSTUP_TOOLCHAIN` count)
+//!    must be the numbered pin, and no member's `rust-version` may be newer than it: both
+//!    versions are named.
+//! 4. **Installed.** `rustup toolchain list` names the pinned toolchain. No rustup on PATH,
 //!    or a pin that is not installed, is a SKIP (unavailable: the run could not evaluate)
 //!    with the `rustup toolchain install` command — unless the first two facts already fail.
 
@@ -113,6 +117,48 @@ fn evaluate(
                 );
                 problems.push(format!("pin older than rust-version {declared}"));
             }
+        }
+    }
+
+    // The toolchain that actually runs the build: rustc as the gate's cargo calls see it
+    // (`cargo +nightly gate` and RUSTUP_TOOLCHAIN override the file), from environment.json.
+    if let Some(release) = ctx.environment.rustc.get("release") {
+        let running = parse_version(release.split('-').next().unwrap_or(release), true);
+        if let Some(running) = running {
+            for (declared, whose, location) in &versions.declared {
+                if parse_version(declared, false).is_some_and(|d| d > running) {
+                    findings.push(
+                        Finding::error(format!(
+                            "rust-version {declared} of {whose} is newer than the toolchain that \
+                             runs the build, rustc {release}: cargo refuses to build it (fix: \
+                             build with rustc {declared} or later, or lower rust-version)"
+                        ))
+                        .at(location.clone()),
+                    );
+                    problems.push(format!(
+                        "rust-version {declared} newer than the running rustc {release}"
+                    ));
+                }
+            }
+        }
+        if let PinState::Exact(pin) = &pin
+            && let Some(pinned) = parse_version(&pin.channel, true)
+            && running.is_some_and(|r| r != pinned)
+        {
+            findings.push(
+                Finding::error(format!(
+                    "the build runs rustc {release}, not the pinned {}: RUSTUP_TOOLCHAIN, \
+                     `cargo +toolchain` or a rustc without rustup ignores the toolchain file, so \
+                     this run's evidence comes from another compiler (fix: run the gate \
+                     without the override, through rustup)",
+                    pin.channel
+                ))
+                .at(pin.location.clone()),
+            );
+            problems.push(format!(
+                "running rustc {release} is not the pin {}",
+                pin.channel
+            ));
         }
     }
 
@@ -873,8 +919,41 @@ mod tests {
             [
                 "Cargo.toml:5:16 the pinned toolchain 1.80.0 is older than rust-version 1.95 of \
               [workspace.package]: cargo refuses to build it (fix: raise the pin or lower \
-              rust-version)"
+              rust-version)",
+                "rust-toolchain.toml:2:11 the build runs rustc 1.95.0, not the pinned 1.80.0: \
+              RUSTUP_TOOLCHAIN, `cargo +toolchain` or a rustc without rustup ignores the \
+              toolchain file, so this run's evidence comes from another compiler (fix: run the \
+              gate without the override, through rustup)"
             ]
+        );
+    }
+
+    #[test]
+    fn rust_version_newer_than_the_running_rustc_fails_naming_both() {
+        // environment.json says rustc 1.95.0 runs (Environment::for_tests).
+        let outcome = run(&[
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.95.0\"\n"),
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\n\n[workspace.package]\nrust-version = \"1.96\"\n",
+            ),
+            ("app/Cargo.toml", APP_INHERITS),
+        ]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            errors(&outcome).iter().any(|e| e.starts_with(
+                "Cargo.toml:5:16 rust-version 1.96 of [workspace.package] is newer than the \
+                 toolchain that runs the build, rustc 1.95.0"
+            )),
+            "{:?}",
+            errors(&outcome)
+        );
+        assert!(
+            outcome
+                .summary
+                .contains("rust-version 1.96 newer than the running rustc 1.95.0"),
+            "{}",
+            outcome.summary
         );
     }
 

@@ -1,12 +1,42 @@
 //! `--format text`: aligned, one line per check, findings under it, a summary line and the
 //! verdict. Colour only when asked (a terminal without NO_COLOR).
 
-use crate::check::{Severity, Status};
+use crate::check::{Finding, Severity, Status};
 use crate::report::Report;
 use std::fmt::Write;
 
 /// Findings shown per check; the rest are counted and left to report.json.
 pub const MAX_FINDINGS_SHOWN: usize = 20;
+
+/// Paths named on the line of a finding group; the rest are counted.
+pub const GROUP_PATHS_SHOWN: usize = 3;
+
+/// A line of findings: one finding, or the first of a group with the group's name and the
+/// places of all its findings.
+type Line<'a> = (&'a Finding, Option<(&'a str, Vec<String>)>);
+
+/// Findings in report order, each group folded into one line where its first finding stood.
+fn group_lines<'a>(findings: &[&'a Finding]) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line<'a>> = Vec::new();
+    for finding in findings {
+        let Some(group) = finding.group.as_deref() else {
+            lines.push((finding, None));
+            continue;
+        };
+        let place = finding
+            .location
+            .as_ref()
+            .map_or_else(|| finding.message.clone(), ToString::to_string);
+        match lines
+            .iter_mut()
+            .find(|(_, g)| g.as_ref().is_some_and(|(name, _)| *name == group))
+        {
+            Some((_, Some((_, places)))) => places.push(place),
+            _ => lines.push((finding, Some((group, vec![place])))),
+        }
+    }
+    lines
+}
 
 /// Text options.
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,32 +112,52 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
             .iter()
             .filter(|f| f.severity != Severity::Note)
             .collect();
-        for finding in shown.iter().take(MAX_FINDINGS_SHOWN) {
+        let lines = group_lines(&shown);
+        for (finding, grouped) in lines.iter().take(MAX_FINDINGS_SHOWN) {
             let severity = match (finding.waived_by, finding.severity) {
                 (Some(_), _) => "waived",
                 (None, Severity::Error) => "error",
                 (None, Severity::Warning) => "warning",
                 (None, Severity::Note) => "note",
             };
+            let indent = format!("  {:<label_width$}  {:<width$}    ", "", "");
+            if let Some((group, places)) = grouped {
+                let first: Vec<&str> = places
+                    .iter()
+                    .take(GROUP_PATHS_SHOWN)
+                    .map(String::as_str)
+                    .collect();
+                let more = if places.len() > GROUP_PATHS_SHOWN {
+                    ", …"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "{indent}{severity}: {group} — {} file(s): {}{more}",
+                    places.len(),
+                    first.join(", ")
+                );
+                continue;
+            }
             let place = finding
                 .location
                 .as_ref()
                 .map(|l| format!("{l}: "))
                 .unwrap_or_default();
-            let indent = format!("  {:<label_width$}  {:<width$}    ", "", "");
             let mut message = finding.message.replace('\n', &format!("\n{indent}  "));
             if let Some(note) = finding.waived_by.and_then(|i| report.waiver_note(i)) {
                 message.push_str(&format!(" ({note})"));
             }
             let _ = writeln!(out, "{indent}{severity}: {place}{message}");
         }
-        if shown.len() > MAX_FINDINGS_SHOWN {
+        if lines.len() > MAX_FINDINGS_SHOWN {
             let _ = writeln!(
                 out,
                 "  {:<label_width$}  {:<width$}    … and {} more (see report.json)",
                 "",
                 "",
-                shown.len() - MAX_FINDINGS_SHOWN
+                lines.len() - MAX_FINDINGS_SHOWN
             );
         }
         if let Some(fix) = &check.fix

@@ -83,7 +83,10 @@ fn cuda_contracts_report_kernel_sources_outside_gate_build() {
     let fx = fixture("clean");
     let (code, text) = only(&fx, "cuda.contracts", &[]);
     assert_eq!(code, 2, "{text}");
-    assert!(text.contains("no kernels"), "{text}");
+    assert!(
+        text.contains("no CUDA sources among 5 tracked file(s), no gate-build dependents"),
+        "{text}"
+    );
     fx.write(
         "kernels/stray.cu",
         "extern \"C\" __global__ void stray() {}\n",

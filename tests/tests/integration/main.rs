@@ -14,3 +14,4 @@ mod record;
 mod runtime_gpu;
 mod secrets;
 mod support;
+mod truthful;

@@ -1,0 +1,229 @@
+//! Facts gathered from small trees written here: packages and their roles, owners, CUDA
+//! sources and their builders, and the error lines of failed builds.
+
+use super::*;
+use crate::checks::testing::write_files;
+use crate::workspace::{Member, Workspace};
+
+fn workspace(root: &Path, members: &[(&str, &str)]) -> Workspace {
+    Workspace {
+        root: root.to_owned(),
+        manifest_path: root.join("Cargo.toml"),
+        target_dir: root.join("target"),
+        members: members
+            .iter()
+            .map(|(name, dir)| Member {
+                name: (*name).to_owned(),
+                dir: root.join(dir),
+            })
+            .collect(),
+        git: None,
+        metadata_error: None,
+    }
+}
+
+fn package(name: &str) -> String {
+    format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n")
+}
+
+#[test]
+fn roles_follow_membership_and_path_dependencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = format!(
+        "{}[dependencies]\nfast = {{ path = \"../crates/fast\", optional = true }}\nshared.workspace = true\n",
+        package("app")
+    );
+    write_files(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\nexclude = [\"crates/fast\"]\n\
+                 [workspace.dependencies]\nshared = { path = \"crates/shared\" }\n\
+                 [workspace.package]\nrust-version = \"1.80\"\n",
+            ),
+            ("app/Cargo.toml", &app),
+            ("app/src/main.rs", ""),
+            ("crates/fast/Cargo.toml", &package("fast")),
+            ("crates/fast/kernels/k.cu", ""),
+            (
+                "crates/shared/Cargo.toml",
+                &format!("{}rust-version.workspace = true\n", package("shared")),
+            ),
+            ("tests/fixtures/f/Cargo.toml", &package("fixture")),
+            ("tests/fixtures/f/x.cu", ""),
+            ("kernels/loose.cu", ""),
+            ("target/debug/junk.cu", ""),
+        ],
+    );
+    let ws = workspace(dir.path(), &[("app", "app")]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let roles: Vec<(&str, Role)> = facts
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("app", Role::Member),
+            ("fast", Role::PathDependency),
+            ("shared", Role::PathDependency),
+            ("fixture", Role::Other),
+        ]
+    );
+    let shared = facts.packages.iter().find(|p| p.name == "shared").unwrap();
+    assert_eq!(shared.rust_version.as_deref(), Some("1.80"));
+    let owners: Vec<(&str, Option<&str>)> = facts
+        .cuda
+        .iter()
+        .map(|c| {
+            (
+                c.rel.as_str(),
+                c.owner.map(|o| facts.packages[o].name.as_str()),
+            )
+        })
+        .collect();
+    // The target directory is no part of the tree.
+    assert_eq!(
+        owners,
+        [
+            ("crates/fast/kernels/k.cu", Some("fast")),
+            ("kernels/loose.cu", None),
+            ("tests/fixtures/f/x.cu", Some("fixture")),
+        ]
+    );
+    assert!(facts.gate_build_dependents().is_empty());
+}
+
+#[test]
+fn gate_build_dependents_are_read_from_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b\", \"c\"]\n[workspace.dependencies]\ngate-build = \"0.1\"\n",
+            ),
+            (
+                "a/Cargo.toml",
+                &format!(
+                    "{}[build-dependencies]\ngate-build.workspace = true\n",
+                    package("a")
+                ),
+            ),
+            (
+                "b/Cargo.toml",
+                &format!(
+                    "{}[target.'cfg(unix)'.build-dependencies]\nkb = {{ package = \"gate-build\", version = \"0.1\" }}\n",
+                    package("b")
+                ),
+            ),
+            (
+                "c/Cargo.toml",
+                &format!("{}[dependencies]\ngate-builder = \"1\"\n", package("c")),
+            ),
+            (
+                "a/build.rs",
+                "fn main() { gate_build::Kernels::new().build().ok(); }\n",
+            ),
+            ("a/src/k.cu", ""),
+        ],
+    );
+    let ws = workspace(dir.path(), &[("a", "a"), ("b", "b"), ("c", "c")]);
+    let facts = Facts::gather(&ws, Vec::new());
+    assert_eq!(facts.gate_build_dependents(), ["a", "b"]);
+    assert_eq!(
+        facts.cuda[0].builder,
+        Some((KernelBuilder::GateBuild, "a/build.rs".to_owned()))
+    );
+}
+
+#[test]
+fn builders_are_read_from_build_scripts() {
+    let cases: &[(&str, Option<(KernelBuilder, usize)>)] = &[
+        (
+            "use std::process::Command;\n// nvcc in a comment\nfn main() {\n    Command::new(\"nvcc\").arg(\"-ptx\");\n}\n",
+            Some((KernelBuilder::RawNvcc, 4)),
+        ),
+        (
+            "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or(\"nvcc\".into());\n}\n",
+            Some((KernelBuilder::RawNvcc, 2)),
+        ),
+        (
+            "fn main() {\n    let b = bindgen_cuda::Builder::default();\n    // runs nvcc\n}\n",
+            Some((KernelBuilder::BindgenCuda, 2)),
+        ),
+        (
+            "use cudaforge::KernelBuilder;\nfn main() {}\n",
+            Some((KernelBuilder::Cudaforge, 1)),
+        ),
+        (
+            "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"k.cu\");\n}\n",
+            Some((KernelBuilder::CcCuda, 3)),
+        ),
+        (
+            "fn main() { println!(\"cargo:rerun-if-changed=nvcc_wrapper\"); }\n",
+            None,
+        ),
+        ("fn main() {}\n", None),
+    ];
+    for (script, expected) in cases {
+        assert_eq!(detect_builder(script), *expected, "{script}");
+    }
+}
+
+#[test]
+fn build_errors_keep_the_cause() {
+    let log = "   Compiling app v0.1.0 (/w/app)\n\
+error[E0425]: cannot find value `x` in this scope\n \
+ --> src/lib.rs:3:5\n  \
+|\n\
+3 |     x\n  \
+|     ^ not found in this scope\n\
+\n\
+error: could not compile `app` (lib) due to 1 previous error\n";
+    assert_eq!(
+        build_errors(log),
+        [
+            "error[E0425]: cannot find value `x` in this scope\n --> src/lib.rs:3:5",
+            "error: could not compile `app` (lib) due to 1 previous error",
+        ]
+    );
+    let msrv = "error: rustc 1.95.0 is not supported by the following package:\n  app@0.1.0 requires rustc 1.96\n\n";
+    assert_eq!(
+        build_errors(msrv),
+        [
+            "error: rustc 1.95.0 is not supported by the following package:\n  app@0.1.0 requires rustc 1.96"
+        ]
+    );
+    let script = "error: failed to run custom build command for `sys v0.1.0 (/w/sys)`\n\n\
+Caused by:\n  process didn't exit successfully: `/w/target/debug/build/sys-1/build-script-build` (exit status: 101)\n  \
+--- stdout\n  cargo:rerun-if-changed=wrapper.h\n\n  \
+--- stderr\n\n  thread 'main' panicked at build.rs:4:10:\n  \
+Unable to find libclang: \"couldn't find any valid shared libraries matching: ['libclang.so']\"\n  \
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+    let errors = build_errors(script);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("Unable to find libclang"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors[0].contains("exit status: 101"), "{}", errors[0]);
+    assert!(
+        !errors[0].contains("cargo:rerun-if-changed"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn paths_normalise_without_the_file_system() {
+    assert_eq!(
+        normalize(Path::new("/w/app/../crates/./x")),
+        Path::new("/w/crates/x")
+    );
+    assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+}

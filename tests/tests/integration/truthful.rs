@@ -1,0 +1,227 @@
+//! False verdicts found by running the gate on real public workspaces, each reduced to a
+//! hand-written fixture named after what it reproduces (docs/REAL-WORLD.md lists where each
+//! came from): checks that apply only where they apply, every kernel seen, one cause
+//! reported once, and the exit code of the worst known fact.
+
+use crate::support::fixture;
+use insta::assert_snapshot;
+use serde_json::Value;
+
+/// The report's entry for `id`.
+#[track_caller]
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
+}
+
+/// The statuses of a report, `id=STATUS` in report order.
+fn statuses(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}={}",
+                c["id"].as_str().unwrap(),
+                c["status"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// Every finding message of a check, joined.
+fn messages(check: &Value) -> String {
+    check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn files(check: &Value) -> Vec<&str> {
+    check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["location"]["file"].as_str())
+        .collect()
+}
+
+#[test]
+fn kernels_outside_gate_build_are_each_seen_whether_or_not_anything_builds() {
+    let fx = fixture("cuda-outside-gate-build");
+    let run = fx.gate(&["controlled", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let kernels = check(&report, "kernels.build");
+    assert_eq!(kernels["status"], "WARN", "{kernels:#}");
+    let expected = [
+        "crates/fast-kernels/kernels/attention/common.cuh",
+        "crates/fast-kernels/kernels/attention/paged.cu",
+        "crates/fast-kernels/kernels/rms_norm.cu",
+    ];
+    assert_eq!(files(kernels), expected);
+    assert!(
+        messages(kernels).contains("compiled by raw nvcc (crates/fast-kernels/build.rs:6)"),
+        "{kernels:#}"
+    );
+    let contracts = check(&report, "cuda.contracts");
+    assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+    assert_eq!(files(contracts), expected);
+    // The crate in `[workspace] exclude` ships as a path dependency: its unsafe is judged.
+    let unsafe_check = check(&report, "boundary.unsafe");
+    assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
+    assert_eq!(files(unsafe_check), ["crates/fast-kernels/src/lib.rs"]);
+    // The broken member is reported once, by tests.pass, with the compiler's own error.
+    let tests = check(&report, "tests.pass");
+    assert_eq!(tests["status"], "FAIL");
+    assert!(
+        messages(tests).contains("error: expected expression"),
+        "{tests:#}"
+    );
+
+    let text = fx.gate(&["controlled", "--only", "kernels.build"]);
+    assert_snapshot!("cuda-outside-gate-build-kernels-text", text.transcript());
+}
+
+#[test]
+fn a_static_run_compiles_nothing_where_no_package_uses_gate_build() {
+    let fx = fixture("cuda-outside-gate-build");
+    let run = fx.gate(&["controlled", "--skip", "tests.pass", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(check(&report, "kernels.build")["status"], "WARN");
+    assert!(
+        !fx.root.join("target/debug").exists(),
+        "a static run compiled the workspace"
+    );
+    let fx = fixture("clean");
+    let run = fx.gate(&["controlled", "--skip", "tests.pass", "--format", "json"]);
+    let report = run.json();
+    for id in ["kernels.build", "cuda.contracts"] {
+        let c = check(&report, id);
+        assert_eq!(c["status"], "PASS", "{c:#}");
+        assert!(
+            c["summary"]
+                .as_str()
+                .unwrap()
+                .contains("no CUDA sources among 5 tracked file(s), no gate-build dependents"),
+            "{c:#}"
+        );
+    }
+    assert!(!fx.root.join("target/debug").exists());
+}
+
+#[test]
+fn a_workspace_cargo_cannot_load_is_judged_from_its_manifests() {
+    let fx = fixture("path-dep-outside-missing");
+    let run = fx.gate(&["controlled", "--format", "json"]);
+    let report = run.json();
+    // Failures are known (the lockfile, the unsafe block, the path dependency): exit 1.
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let lock = check(&report, "lockfile.locked");
+    assert_eq!(lock["status"], "FAIL", "{lock:#}");
+    assert!(messages(lock).contains("sibling"), "{lock:#}");
+    let tests = check(&report, "tests.pass");
+    assert_eq!(
+        (&tests["status"], &tests["skip"], &tests["blocked_by"]),
+        (
+            &Value::from("SKIP"),
+            &Value::from("blocked"),
+            &Value::from("lockfile.locked")
+        ),
+        "{tests:#}"
+    );
+    assert_eq!(tests["counts_as_failure"], false);
+    assert_eq!(check(&report, "boundary.unsafe")["status"], "FAIL");
+    assert_eq!(check(&report, "deps.pinned")["status"], "FAIL");
+    let line = report["verdict"]["line"].as_str().unwrap();
+    assert!(line.starts_with("NOT READY for controlled: "), "{line}");
+    assert!(
+        line.contains("lockfile.locked") && line.contains("boundary.unsafe"),
+        "{line}"
+    );
+    assert!(line.contains("tests.pass by lockfile.locked"), "{line}");
+}
+
+#[test]
+fn one_missing_lockfile_is_one_failure() {
+    let fx = fixture("no-lockfile");
+    let run = fx.gate(&["pilot", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(
+        statuses(&report),
+        [
+            "config.valid=PASS",
+            "lockfile.locked=FAIL",
+            "policy.profile=PASS",
+            "boundary.unsafe=PASS",
+            "tests.pass=SKIP",
+            "kernels.build=PASS",
+        ]
+    );
+    assert_eq!(
+        check(&report, "tests.pass")["blocked_by"],
+        "lockfile.locked"
+    );
+    assert_eq!(
+        report["verdict"]["failing"],
+        serde_json::json!(["lockfile.locked"])
+    );
+}
+
+#[test]
+fn a_failed_build_script_shows_its_cause_and_keeps_the_log() {
+    let fx = fixture("build-script-fails");
+    let run = fx.gate(&["pilot", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let tests = check(&report, "tests.pass");
+    assert_eq!(tests["status"], "FAIL");
+    let found = messages(tests);
+    assert!(
+        found.contains("failed to run custom build command"),
+        "{found}"
+    );
+    assert!(found.contains("Unable to find libclang"), "{found}");
+    assert!(
+        tests["evidence"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("logs/build.log")),
+        "{tests:#}"
+    );
+    let logs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("logs/build.log"))
+        .filter(|p| p.is_file())
+        .collect();
+    assert_eq!(logs.len(), 1);
+    assert!(
+        std::fs::read_to_string(&logs[0])
+            .unwrap()
+            .contains("libclang")
+    );
+    // Nothing here uses gate-build, so kernels.build did not need the build at all.
+    assert_eq!(check(&report, "kernels.build")["status"], "PASS");
+}
+
+#[test]
+fn a_rust_version_newer_than_the_running_rustc_names_both() {
+    let fx = fixture("rust-version-too-new");
+    let run = fx.gate(&["pilot", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let tests = check(&report, "tests.pass");
+    let found = messages(tests);
+    assert!(found.contains("requires rustc 1.999"), "{found}");
+    assert!(found.contains("is not supported"), "{found}");
+}
