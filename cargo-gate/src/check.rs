@@ -198,10 +198,10 @@ pub struct Finding {
     /// Findings of one check with the same group are one line in the text report (a count
     /// and the first paths); every other format keeps one entry per finding.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Box<str>>,
     /// The waiver that covers this finding, by index in the config's `[[waiver]]` list.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waived_by: Option<usize>,
+    pub waived_by: Option<u32>,
 }
 
 impl Finding {
@@ -238,9 +238,14 @@ impl Finding {
         self
     }
 
+    /// The index of the waiver covering this finding, in the config's `[[waiver]]` list.
+    pub fn waiver(&self) -> Option<usize> {
+        self.waived_by.and_then(|i| usize::try_from(i).ok())
+    }
+
     /// Sets the group: the text report shows the findings of a group as one line.
     pub fn group(mut self, group: impl Into<String>) -> Finding {
-        self.group = Some(group.into());
+        self.group = Some(group.into().into_boxed_str());
         self
     }
 

@@ -225,6 +225,7 @@ pub struct Facts {
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
+    lockfile: PathBuf,
     resolve: OnceLock<Result<Resolve, String>>,
     build: OnceLock<Result<Build, String>>,
 }
@@ -284,6 +285,7 @@ impl Facts {
             cuda,
             metadata_error: ws.metadata_error.clone(),
             build_env,
+            lockfile: ws.root.join("Cargo.lock"),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
         }
@@ -301,6 +303,7 @@ impl Facts {
             cuda: Vec::new(),
             metadata_error: None,
             build_env: Vec::new(),
+            lockfile: PathBuf::new(),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
         }
@@ -336,19 +339,22 @@ impl Facts {
     }
 
     /// Whether building the workspace can produce gate-build kernel manifests: a shipped
-    /// package declares gate-build, or (when the lockfile resolved) any resolved package
-    /// does — a registry crate with kernels, say.
-    pub fn kernels_in_build(&self, cargo: &Cargo) -> bool {
+    /// package declares gate-build, or the lockfile's graph holds it.
+    pub fn kernels_in_build(&self) -> bool {
         if !self.gate_build_dependents().is_empty() {
             return true;
         }
-        match self.resolve(cargo) {
-            Ok(Resolve::Resolved { metadata, .. }) => metadata
-                .packages
-                .iter()
-                .any(|p| p.dependencies.iter().any(|d| d.name == "gate-build")),
-            _ => false,
-        }
+        // Cargo.lock lists every package of the graph: gate-build is in it exactly when some
+        // package (a registry crate with kernels, say) depends on it. Read as text, so no
+        // resolve (and no network) is needed to decide that nothing needs building.
+        self.lockfile_names("gate-build")
+    }
+
+    /// Whether the workspace's Cargo.lock has a package named `name`.
+    fn lockfile_names(&self, name: &str) -> bool {
+        let needle = format!("name = \"{name}\"");
+        std::fs::read_to_string(&self.lockfile)
+            .is_ok_and(|text| text.lines().any(|l| l.trim() == needle))
     }
 
     /// The resolve, run on first use (`Err` when cargo could not be started).

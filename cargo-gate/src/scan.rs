@@ -27,7 +27,11 @@
 //! - Attributes count wherever their name appears inside `#[..]`, so `#[unsafe(no_mangle)]` and
 //!   `#[cfg_attr(unix, no_mangle)]` are found too.
 //! - Raw identifiers (`r#unsafe`, `r#asm`) are never keywords or macro names.
-//! - Everything is lexical: a construct inside a `macro_rules!` body counts.
+//! - Everything is lexical, with one exception: the *matchers* of a `macro_rules!` definition
+//!   (the left side of each `=>`) are patterns, not code, so `unsafe`/`extern`/`asm!` there is
+//!   never a hit. A *transcriber* (the right side) is code that every expansion pastes in: its
+//!   constructs count, located inside the macro. Macro invocations (`m!(unsafe { .. })`) are
+//!   code and count.
 //!
 //! Speed: a file without any of the words `unsafe`, `extern`, `asm`, `no_mangle`, `export_name`
 //! is rejected after a few `memmem` passes. Other files are not lexed token by token from start
@@ -206,6 +210,12 @@ pub fn scan_source(src: &[u8]) -> Vec<BoundaryHit> {
 /// `#[..]`" is tracked exactly too.
 fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
     let mut hits = Vec::new();
+    // Matchers of `macro_rules!` definitions are patterns: nothing in them is a hit.
+    let matchers = if memmem::find(src, b"macro_rules").is_some() {
+        macro_matchers(src)
+    } else {
+        Vec::new()
+    };
     let mut targets = Targets::new(src);
     let mut cursor = LineCursor::default();
     let mut lexer = Lexer::new(src);
@@ -277,7 +287,11 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
             }
             _ => None,
         };
-        if let Some((kind, abi)) = found {
+        if let Some((kind, abi)) = found
+            && !matchers
+                .iter()
+                .any(|&(start, end)| (start..end).contains(&tok.start))
+        {
             let (line, column) = cursor.locate(src, tok.start);
             hits.push(BoundaryHit {
                 kind,
@@ -290,6 +304,56 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
         prev1 = Some(tok.kind);
     }
     hits
+}
+
+/// The byte ranges of the matchers of every `macro_rules! name { (matcher) => {..}; .. }` in
+/// `src` (any of `()`, `[]`, `{}` for the body, the matchers and the transcribers). A full
+/// lex, done only for files that mention `macro_rules`.
+fn macro_matchers(src: &[u8]) -> Vec<(usize, usize)> {
+    let tokens: Vec<Token> = Lexer::new(src)
+        .filter(|t| t.kind != TokenKind::Comment)
+        .collect();
+    let is_open = |t: &Token| matches!(t.kind, TokenKind::Punct(b'(' | b'[' | b'{'));
+    let is_close = |t: &Token| matches!(t.kind, TokenKind::Punct(b')' | b']' | b'}'));
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i + 3 < tokens.len() {
+        let starts_definition = tokens[i].kind == TokenKind::Ident
+            && tokens[i].text(src) == b"macro_rules"
+            && tokens[i + 1].kind == TokenKind::Punct(b'!')
+            && matches!(tokens[i + 2].kind, TokenKind::Ident | TokenKind::RawIdent)
+            && is_open(&tokens[i + 3]);
+        if !starts_definition {
+            i += 1;
+            continue;
+        }
+        // Inside the body: at depth 1 the groups alternate matcher, transcriber.
+        let mut depth = 1u32;
+        let mut j = i + 4;
+        let mut matcher = true;
+        let mut group_start = None;
+        while j < tokens.len() && depth > 0 {
+            let t = &tokens[j];
+            if is_open(t) {
+                if depth == 1 {
+                    group_start = Some(t.start);
+                }
+                depth += 1;
+            } else if is_close(t) {
+                depth -= 1;
+                if depth == 1 {
+                    if let (true, Some(start)) = (matcher, group_start) {
+                        ranges.push((start, t.end));
+                    }
+                    matcher = !matcher;
+                    group_start = None;
+                }
+            }
+            j += 1;
+        }
+        i = j;
+    }
+    ranges
 }
 
 /// Whether `src[at..at + len]` is a whole word, not part of a longer identifier.
@@ -926,6 +990,33 @@ mod tests {
                 ExportName,
                 NoMangle,
             ]
+        );
+    }
+
+    #[test]
+    fn macro_rules_matchers_are_patterns_and_transcribers_are_code() {
+        // A matcher with `unsafe`: no hit.
+        check(
+            "macro_rules! m {\n    (unsafe $e:expr) => { $e };\n}\n",
+            &[],
+        );
+        // A transcriber with an unsafe block: one hit, where it is written.
+        check(
+            "macro_rules! m {\n    ($e:expr) => { unsafe { $e } };\n}\n",
+            &[(UnsafeBlock, 2, 20, None)],
+        );
+        // Mixed, nested delimiters and repetitions in the matcher, `[]` matchers in a `()`
+        // body, several rules.
+        check(
+            "macro_rules! m (\n    [$( (unsafe extern \"C\" $t:tt) ),*] => { 1 };\n    {asm!()} => { extern \"C\" { fn f(); } };\n);\n",
+            &[(ExternBlock, 3, 19, Some("C"))],
+        );
+        // An invocation is code.
+        check("m!(unsafe { x });\n", &[(UnsafeBlock, 1, 4, None)]);
+        // Comments between the parts do not confuse the alternation.
+        check(
+            "macro_rules! m { /* (x) */ (unsafe) => {}; // ()\n ($x:tt) => { unsafe fn f() {} } }\n",
+            &[(UnsafeFn, 2, 15, None)],
         );
     }
 }

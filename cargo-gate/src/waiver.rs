@@ -36,7 +36,7 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
                 && matches(w, file, finding.subject.as_deref(), &finding.message)
         });
         if let Some((index, _)) = hit {
-            finding.waived_by = Some(index);
+            finding.waived_by = u32::try_from(index).ok();
             if !used.contains(&index) {
                 used.push(index);
             }

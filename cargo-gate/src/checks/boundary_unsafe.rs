@@ -57,7 +57,17 @@ impl Check for BoundaryUnsafe {
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let ws = ctx.workspace;
-        let (files, mut findings) = member_files(ws);
+        // Crates reached from members through path dependencies (listed in `[workspace]
+        // exclude`, say) ship with the workspace: their code is judged like the members'.
+        let shipped: Vec<Member> = ctx
+            .facts
+            .packages_of(crate::facts::Role::PathDependency)
+            .map(|p| Member {
+                name: p.name.clone(),
+                dir: p.dir.clone(),
+            })
+            .collect();
+        let (files, mut findings) = files_of(ws, ws.members.iter().chain(&shipped));
         let scanned = scan_files(&files, default_threads());
         let rules = ctx.config.profile.rules();
         let mut sites = Vec::new();
@@ -175,9 +185,17 @@ pub struct OwnedFile {
 /// target directory are skipped; symbolic links are not followed, so a link loop cannot
 /// hang the walk. Non-UTF-8 paths are scanned and reported as warnings.
 pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<Finding>) {
+    files_of(ws, &ws.members)
+}
+
+/// Like [`member_files`], for any list of packages (members and the crates they reach).
+pub fn files_of<'a>(
+    ws: &Workspace,
+    packages: impl IntoIterator<Item = &'a Member>,
+) -> (Vec<OwnedFile>, Vec<Finding>) {
     let mut files = Vec::new();
     let mut findings = Vec::new();
-    for member in &ws.members {
+    for member in packages {
         walk_member(ws, member, &mut files, &mut findings);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -11,7 +11,14 @@
 //!
 //! Each script is split into lines (a trailing `\` continues a line) and each line into shell
 //! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected); a command whose word
-//! is `cargo` (or a path ending in `/cargo`), with an optional `+toolchain`, is an invocation.
+//! is `cargo` (or a path ending in `/cargo`), `cross`, or a variable naming cargo (`$CARGO`,
+//! `${CARGO}`, `${{ env.CARGO }}`, resolved through the workflow's, job's and step's `env:`
+//! where they define it), with an optional `+toolchain`, is an invocation. Steps that run
+//! cargo through an action (`actions-rs/cargo` and its forks: `command:`, `args:`,
+//! `use-cross:`) are invocations located at their `command:` line. A flag variable that
+//! `env:` defines is judged by its value. Without a committed Cargo.lock, --locked cannot be
+//! added yet: such invocations are notes and the check is blocked by `lockfile.locked`
+//! (`cargo install` builds its crate's own lockfile and is judged regardless).
 //! Flags after a bare `--` belong to the program, not cargo, and do not count. An invocation
 //! whose flags come partly from an expansion (`$VAR`, `${{ … }}`) cannot be judged and warns;
 //! `cargo xtask …` (an alias running commands the gate cannot see) is listed as a note.
@@ -132,6 +139,8 @@ struct Judge {
     malformed: usize,
     unlocked: usize,
     unjudgeable: usize,
+    /// Unlocked invocations that could not pass --locked, because there is no Cargo.lock.
+    needs_lockfile: usize,
     /// Located invocations already judged (file, byte offset, command): the same written line
     /// reached again through a YAML alias or merge key counts once.
     seen: HashSet<(String, usize, String)>,
@@ -142,17 +151,19 @@ impl Judge {
         let mut cursor = 0;
         for script in scripts {
             for line in logical_lines(&script.text) {
+                let needle = script.anchor.as_deref().unwrap_or(line.first_physical);
                 // Text reached through an alias or a merge key is written earlier in the file
                 // (YAML anchors precede their aliases): look behind the cursor for it.
                 let found = if script.merged {
-                    locate(text, 0, cursor, line.first_physical)
-                } else if let Some(found) = locate(text, cursor, text.len(), line.first_physical) {
-                    cursor = found.0 + line.first_physical.len();
+                    locate(text, 0, cursor, needle)
+                } else if let Some(found) = locate(text, cursor, text.len(), needle) {
+                    cursor = found.0 + needle.len();
                     Some(found)
                 } else {
-                    locate(text, 0, cursor, line.first_physical)
+                    locate(text, 0, cursor, needle)
                 };
-                for invocation in invocations(&line.text, self.lock_exists) {
+                let found = found.map(|(offset, column)| (offset, column, script.anchor.is_some()));
+                for invocation in invocations(&line.text, self.lock_exists, &script.env) {
                     self.invocation(rel, text, &script.context, &line, found, invocation);
                 }
             }
@@ -165,11 +176,16 @@ impl Judge {
         text: &str,
         context: &str,
         line: &LogicalLine<'_>,
-        found: Option<(usize, u32)>,
+        found: Option<(usize, u32, bool)>,
         invocation: Invocation,
     ) {
         let location = match found {
-            Some((offset, start_column)) => {
+            // A command built from an action's inputs sits at its `command:` line.
+            Some((offset, column, true)) => {
+                let (line_no, _) = crate::config::line_col(text, offset);
+                Location::at(rel, line_no, column)
+            }
+            Some((offset, start_column, false)) => {
                 let key = (
                     rel.to_owned(),
                     offset + invocation.offset,
@@ -214,6 +230,22 @@ impl Judge {
             Kind::Judged {
                 locked: false,
                 expansion: None,
+            } if !self.lock_exists && !invocation.install => {
+                // Without a committed Cargo.lock, --locked would make this command fail: the
+                // one cause is the missing lockfile (lockfile.locked), not this line.
+                self.judged += 1;
+                self.needs_lockfile += 1;
+                self.findings.push(
+                    Finding::note(format!(
+                        "{what} does not pass --locked; with no Cargo.lock committed it could \
+                         not (commit Cargo.lock, then add --locked)"
+                    ))
+                    .at(location),
+                );
+            }
+            Kind::Judged {
+                locked: false,
+                expansion: None,
             } => {
                 self.judged += 1;
                 self.unlocked += 1;
@@ -241,12 +273,28 @@ impl Judge {
             files.len(),
             names.join(", ")
         );
+        if self.needs_lockfile > 0 && !self.findings.iter().any(|f| f.severity == Severity::Error) {
+            let alone = Outcome::fail(format!(
+                "{} of {judged} cargo invocation(s) lack --locked",
+                self.needs_lockfile
+            ))
+            .with_findings(self.findings.clone());
+            return Outcome::blocked(
+                "lockfile.locked",
+                format!(
+                    "{} of {judged} cargo invocation(s) lack --locked, which needs a committed Cargo.lock first",
+                    self.needs_lockfile
+                ),
+                alone,
+            )
+            .with_findings(self.findings);
+        }
         if self.findings.iter().any(|f| f.severity == Severity::Error) {
             let mut parts = Vec::new();
-            if self.unlocked > 0 {
+            if self.unlocked + self.needs_lockfile > 0 {
                 parts.push(format!(
                     "{} of {judged} cargo invocation(s) lack --locked",
-                    self.unlocked
+                    self.unlocked + self.needs_lockfile
                 ));
             }
             if self.malformed > 0 {
@@ -302,12 +350,18 @@ fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
 }
 
 /// One script (a `run:` or a `script:` item) and where it sits, in words.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Script {
     context: String,
     text: String,
     /// Reached through a merge key (`<<: *template`): written earlier in the file.
     merged: bool,
+    /// For a command built from an action's inputs (`actions-rs/cargo`'s `command:`), the
+    /// raw text to locate it by, since the command itself is written nowhere.
+    anchor: Option<String>,
+    /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
+    /// `${{ env.CARGO }}`.
+    env: Vec<(String, String)>,
 }
 
 /// Parses a CI file into its scripts, in document order.
@@ -328,27 +382,88 @@ fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
     Ok(scripts)
 }
 
+/// The `env:` map of a workflow, job or step, as strings.
+fn env_of(value: &Value) -> Vec<(String, String)> {
+    value
+        .get("env")
+        .and_then(Value::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            Some((key_name(k), v))
+        })
+        .collect()
+}
+
+/// Actions whose steps run cargo with `command:` and `args:` inputs.
+const CARGO_ACTIONS: &[&str] = &[
+    "actions-rs/cargo",
+    "marcopolo/cargo",
+    "clechasseur/rs-cargo",
+];
+
 fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
     let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else {
         return;
     };
+    let workflow_env = env_of(doc);
     for (job, body) in jobs {
         let job = key_name(job);
         let Some(steps) = body.get("steps").and_then(Value::as_sequence) else {
             continue;
         };
+        let mut job_env = workflow_env.clone();
+        job_env.extend(env_of(body));
         for (index, step) in steps.iter().enumerate() {
-            let Some(run) = step.get("run").and_then(Value::as_str) else {
-                continue;
-            };
             let step_name = match step.get("name").and_then(Value::as_str) {
                 Some(name) => format!("step `{name}`"),
                 None => format!("step {}", index + 1),
             };
+            let mut env = job_env.clone();
+            env.extend(env_of(step));
+            if let Some(run) = step.get("run").and_then(Value::as_str) {
+                out.push(Script {
+                    context: format!("job `{job}`, {step_name}"),
+                    text: run.to_owned(),
+                    env,
+                    ..Script::default()
+                });
+                continue;
+            }
+            let Some(uses) = step.get("uses").and_then(Value::as_str) else {
+                continue;
+            };
+            let action = uses.split('@').next().unwrap_or(uses);
+            if !CARGO_ACTIONS.contains(&action) {
+                continue;
+            }
+            let input = |name: &str| {
+                step.get("with").and_then(|w| w.get(name)).map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => key_name(other),
+                })
+            };
+            let Some(command) = input("command") else {
+                continue;
+            };
+            let program = if input("use-cross").is_some_and(|v| v == "true") {
+                "cross"
+            } else {
+                "cargo"
+            };
+            let args = input("args").unwrap_or_default().replace('\n', " ");
             out.push(Script {
-                context: format!("job `{job}`, {step_name}"),
-                text: run.to_owned(),
-                merged: false,
+                context: format!("job `{job}`, {step_name} (`{action}`)"),
+                text: format!("{program} {command} {args}").trim_end().to_owned(),
+                anchor: Some(format!("command: {command}")),
+                env,
+                ..Script::default()
             });
         }
     }
@@ -419,6 +534,7 @@ fn script_items(value: &Value, context: &str, merged: bool, out: &mut Vec<Script
             context: context.to_owned(),
             text: text.clone(),
             merged,
+            ..Script::default()
         }),
         Value::Sequence(items) => {
             for item in items {
@@ -505,6 +621,9 @@ struct Invocation {
     /// The command as written, from `cargo` to the end of its shell command.
     command: String,
     kind: Kind,
+    /// `cargo install`: it builds the installed crate's own lockfile, so --locked matters
+    /// whether or not this workspace has one.
+    install: bool,
 }
 
 /// A word of a shell line: its text with quotes removed, and its byte offset.
@@ -578,10 +697,13 @@ fn commands(line: &str) -> Vec<Vec<Word>> {
 /// The cargo invocations of one logical line that the check judges or notes. `--offline`
 /// counts as locked only when there is a Cargo.lock (`offline_locks`): without one, an
 /// offline build resolves afresh from whatever is cached.
-fn invocations(line: &str, offline_locks: bool) -> Vec<Invocation> {
+fn invocations(line: &str, offline_locks: bool, env: &[(String, String)]) -> Vec<Invocation> {
     let mut out = Vec::new();
-    for words in commands(line) {
-        let Some(start) = words.iter().position(|w| is_cargo(&w.text)) else {
+    // `${{ env.CARGO }}` is one word to the shell once GitHub has expanded it: make it one
+    // word of the same length, so offsets into `line` stay true.
+    let words_line = github_expressions_as_words(line);
+    for words in commands(&words_line) {
+        let Some(start) = words.iter().position(|w| is_cargo(&w.text, env)) else {
             continue;
         };
         let args = &words[start + 1..];
@@ -621,13 +743,20 @@ fn invocations(line: &str, offline_locks: bool) -> Vec<Invocation> {
                 let mut locked = false;
                 let mut expansion = None;
                 for word in own {
-                    match word.text.as_str() {
-                        "--locked" | "--frozen" => locked = true,
-                        "--offline" if offline_locks => locked = true,
-                        _ => {}
+                    // A variable the workflow's `env:` defines is judged by its value.
+                    let resolved = variable_name(&word.text)
+                        .and_then(|name| lookup(env, name))
+                        .map(str::to_owned);
+                    let text = resolved.as_deref().unwrap_or(&word.text);
+                    for flag in text.split_whitespace() {
+                        match flag {
+                            "--locked" | "--frozen" => locked = true,
+                            "--offline" if offline_locks => locked = true,
+                            _ => {}
+                        }
                     }
-                    if expansion.is_none() && word.text.contains('$') {
-                        expansion = Some(word.text.clone());
+                    if expansion.is_none() && resolved.is_none() && word.text.contains('$') {
+                        expansion = Some(line[word.offset..word.end].to_owned());
                     }
                 }
                 Kind::Judged { locked, expansion }
@@ -641,14 +770,68 @@ fn invocations(line: &str, offline_locks: bool) -> Vec<Invocation> {
             offset: first.offset,
             command: line[first.offset..last].trim().to_owned(),
             kind,
+            install: sub.text == "install",
         });
     }
     out
 }
 
-fn is_cargo(word: &str) -> bool {
+/// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
+/// takes cargo's subcommands and flags), or a variable naming it — `$CARGO`, `${CARGO}`,
+/// `${{ env.CARGO }}` — resolved through the workflow's `env:` where it is defined there.
+fn is_cargo(word: &str, env: &[(String, String)]) -> bool {
+    if let Some(name) = variable_name(word) {
+        return match lookup(env, name) {
+            Some(value) => value
+                .split_whitespace()
+                .next()
+                .is_some_and(|program| is_cargo(program, &[])),
+            None => name.eq_ignore_ascii_case("cargo"),
+        };
+    }
     let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
-    base == "cargo" || base == "cargo.exe"
+    matches!(base, "cargo" | "cargo.exe" | "cross" | "cross.exe")
+}
+
+/// The variable a word expands, when the whole word is one: `$NAME`, `${NAME}`, or a GitHub
+/// expression `${{ env.NAME }}` (after [`github_expressions_as_words`]).
+fn variable_name(word: &str) -> Option<&str> {
+    let inner = if let Some(rest) = word.strip_prefix("${{") {
+        let rest = rest.trim_start_matches('_');
+        let rest = rest.trim_end_matches('_').strip_suffix("}}")?;
+        rest.trim_end_matches('_').strip_prefix("env.")?
+    } else if let Some(rest) = word.strip_prefix("${") {
+        rest.strip_suffix('}')?
+    } else {
+        word.strip_prefix('$')?
+    };
+    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(inner)
+}
+
+fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
+    // Later (inner) definitions override earlier ones.
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// `${{ expr }}` with its inner spaces turned into `_`, so the shell splitting sees one word
+/// at the same offsets.
+fn github_expressions_as_words(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find("${{") {
+        let Some(len) = rest[start..].find("}}").map(|end| end + 2) else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        out.push_str(&rest[start..start + len].replace([' ', '\t'], "_"));
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Finds `needle` starting in `text[from..to]`, outside YAML comment lines: the byte offset
@@ -668,7 +851,8 @@ fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u3
         search = offset + needle.len().max(1);
         let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        if text[line_start..offset].trim_start().starts_with('#') {
+        let prefix = text[line_start..offset].trim();
+        if prefix.starts_with('#') || is_other_key(prefix) {
             continue;
         }
         let column = count_chars(&text[line_start..offset]) + 1;
@@ -681,6 +865,24 @@ fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u3
         first.get_or_insert((offset, column));
     }
     first
+}
+
+/// Whether the text before a match is a YAML key whose value is not a script: a step's
+/// `name: cargo test` names the step, it runs nothing.
+fn is_other_key(prefix: &str) -> bool {
+    let key = prefix.trim_start_matches("- ").trim();
+    let Some(key) = key.strip_suffix(':') else {
+        return false;
+    };
+    let key = key.trim().trim_matches(['"', '\'']);
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(
+            key,
+            "run" | "script" | "before_script" | "after_script" | "command"
+        )
 }
 
 fn count_chars(text: &str) -> u32 {
@@ -698,7 +900,14 @@ mod tests {
     use crate::checks::testing::with_files;
     use crate::config::Config;
 
+    /// The check on `files` plus a committed Cargo.lock.
     fn run(files: &[(&str, &str)]) -> Outcome {
+        let mut all = vec![("Cargo.lock", "version = 4\n")];
+        all.extend_from_slice(files);
+        run_without_lock(&all)
+    }
+
+    fn run_without_lock(files: &[(&str, &str)]) -> Outcome {
         with_files(files, &["app"], Config::default(), |ctx| CiLocked.run(ctx))
     }
 
@@ -720,7 +929,7 @@ mod tests {
     }
 
     fn kinds(line: &str) -> Vec<(String, Kind)> {
-        invocations(line, true)
+        invocations(line, true, &[])
             .into_iter()
             .map(|i| (i.command, i.kind))
             .collect()
@@ -821,18 +1030,24 @@ mod tests {
 
     #[test]
     fn offline_counts_only_with_a_lockfile() {
-        let offline = |lock| invocations("cargo test --offline", lock)[0].kind.clone();
+        let offline = |lock| {
+            invocations("cargo test --offline", lock, &[])[0]
+                .kind
+                .clone()
+        };
         assert_eq!(offline(true), judged(true));
         assert_eq!(offline(false), judged(false));
-        let outcome = run(&[(
+        // Without a Cargo.lock, --offline resolves afresh: not locked, and --locked cannot
+        // be added before the lockfile is committed, so the one cause is lockfile.locked.
+        let outcome = run_without_lock(&[(
             ".github/workflows/ci.yml",
             "jobs:\n  a:\n    steps:\n      - run: cargo test --offline\n",
         )]);
-        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.blocked_by.as_deref(), Some("lockfile.locked"));
         assert!(
             outcome.findings[0]
                 .message
-                .contains("does not pass --locked or --frozen:"),
+                .contains("does not pass --locked; with no Cargo.lock committed"),
             "{}",
             outcome.findings[0].message
         );
@@ -1025,5 +1240,127 @@ test:
         // Only the prefix match on line 2 lies before line 3.
         let (before, _) = locate(text, 0, offset, "cargo build").unwrap();
         assert_eq!(crate::config::line_col(text, before), (2, 6));
+    }
+
+    const LOCKED_APP: &[(&str, &str)] = &[("Cargo.lock", "version = 4\n")];
+
+    fn run_workflow(workflow: &str) -> Outcome {
+        let mut files = LOCKED_APP.to_vec();
+        files.push((".github/workflows/ci.yml", workflow));
+        run(&files)
+    }
+
+    #[test]
+    fn cargo_behind_variables_and_cross_is_cargo() {
+        let workflow = r#"env:
+  CARGO: cargo
+  FLAGS: --locked
+jobs:
+  test:
+    env:
+      TOOL: cross
+    steps:
+      - run: ${{ env.CARGO }} test --workspace
+      - run: $CARGO build
+      - run: ${CARGO} check --locked
+      - run: $TOOL build --target aarch64-unknown-linux-gnu
+      - run: cross test --locked
+      - run: cargo test $FLAGS
+      - run: cargo test $OTHER
+"#;
+        let outcome = run_workflow(workflow);
+        assert_eq!(
+            listed(&outcome),
+            [
+                ".github/workflows/ci.yml:9:14 Error `${{ env.CARGO }} test --workspace` (job `test`, step 1)",
+                ".github/workflows/ci.yml:10:14 Error `$CARGO build` (job `test`, step 2)",
+                ".github/workflows/ci.yml:12:14 Error `$TOOL build --target aarch64-unknown-linux-gnu` (job `test`, step 4)",
+                ".github/workflows/ci.yml:15:14 Warning `cargo test $OTHER` (job `test`, step 7)",
+            ]
+        );
+        assert_eq!(outcome.summary, "3 of 7 cargo invocation(s) lack --locked");
+    }
+
+    #[test]
+    fn cargo_action_steps_are_invocations_at_their_command_line() {
+        let workflow = r#"jobs:
+  build:
+    steps:
+      - name: cargo build
+        uses: actions-rs/cargo@v1
+        with:
+          command: build
+          args: --release --all-features
+      - uses: actions-rs/cargo@v1
+        with:
+          use-cross: true
+          command: test
+          args: --locked
+      - uses: actions/checkout@v4
+"#;
+        let outcome = run_workflow(workflow);
+        assert_eq!(
+            listed(&outcome),
+            [
+                ".github/workflows/ci.yml:7:11 Error `cargo build --release --all-features` (job `build`, step `cargo build` (`actions-rs/cargo`)"
+            ]
+        );
+        assert_eq!(outcome.summary, "1 of 2 cargo invocation(s) lack --locked");
+    }
+
+    #[test]
+    fn the_command_line_is_located_not_the_step_name_and_repeats_count_twice() {
+        let workflow = r#"jobs:
+  a:
+    steps:
+      - name: cargo test
+        run: cargo test
+      - name: again
+        run: |
+          cargo test
+          cargo test
+  b:
+    steps:
+      - run: cargo test
+"#;
+        let outcome = run_workflow(workflow);
+        let at: Vec<String> = outcome
+            .findings
+            .iter()
+            .map(|f| f.location.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ".github/workflows/ci.yml:5:14",
+                ".github/workflows/ci.yml:8:11",
+                ".github/workflows/ci.yml:9:11",
+                ".github/workflows/ci.yml:12:14",
+            ]
+        );
+        assert_eq!(outcome.summary, "4 of 4 cargo invocation(s) lack --locked");
+    }
+
+    #[test]
+    fn without_a_lockfile_only_installs_fail_and_the_rest_is_blocked() {
+        let workflow = "jobs:\n  a:\n    steps:\n      - run: cargo test\n      - run: cargo build --release\n";
+        let outcome = run_without_lock(&[(".github/workflows/ci.yml", workflow)]);
+        assert_eq!(
+            outcome.skip,
+            Some(crate::check::SkipKind::Blocked),
+            "{outcome:?}"
+        );
+        assert_eq!(outcome.blocked_by.as_deref(), Some("lockfile.locked"));
+        let with_install = format!("{workflow}      - run: cargo install cargo-deb\n");
+        let outcome = run_without_lock(&[(".github/workflows/ci.yml", with_install.as_str())]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(
+            outcome
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            1
+        );
     }
 }

@@ -209,7 +209,7 @@ impl Check for KernelsBuild {
         let facts = ctx.facts;
         let outside = outside_gate_build(facts, Severity::Warning);
         let outside_summary = describe_outside(&outside);
-        if !facts.kernels_in_build(ctx.cargo) {
+        if !facts.kernels_in_build() {
             // Nothing to build: the evidence is the file index and the manifests.
             let listing = b"[]\n".to_vec();
             let cuda_files = facts.cuda.len();
@@ -400,7 +400,7 @@ mod tests {
                 (
                     f.severity,
                     f.location.as_ref().unwrap().file.clone(),
-                    f.group.clone(),
+                    f.group.as_deref().map(str::to_owned),
                 )
             })
             .collect();

@@ -52,11 +52,22 @@ impl Check for ReproEnvironment {
             env.seed
         );
         if !findings.is_empty() {
-            return Outcome::fail(format!(
+            let outcome = Outcome::fail(format!(
                 "environment.json is incomplete ({} missing)",
                 findings.len()
             ))
             .with_findings(findings);
+            // A missing Cargo.lock is lockfile.locked's failure: the digest is missing for
+            // the same one cause, so this check says it is blocked rather than failing twice.
+            let lockfile_only = missing.len() == 1 && env.lockfile_sha256.is_none();
+            if lockfile_only && !ctx.workspace.root.join("Cargo.lock").is_file() {
+                return Outcome::blocked(
+                    "lockfile.locked",
+                    "environment.json has no Cargo.lock digest: there is no Cargo.lock",
+                    outcome,
+                );
+            }
+            return outcome;
         }
         if env.git_dirty == Some(true) {
             let message = "the work tree has uncommitted changes: this run cannot be reproduced from its commit";

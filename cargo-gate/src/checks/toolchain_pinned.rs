@@ -182,6 +182,8 @@ fn evaluate(
         }
     }
 
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert(p.clone()));
     if has_errors {
         return Outcome::fail(problems.join("; ")).with_findings(findings);
     }

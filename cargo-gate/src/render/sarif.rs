@@ -54,7 +54,7 @@ pub fn render(report: &Report) -> String {
                 }
                 result["locations"] = json!([{ "physicalLocation": physical }]);
             }
-            if let Some(waiver) = finding.waived_by.and_then(|i| report.waiver_note(i)) {
+            if let Some(waiver) = finding.waiver().and_then(|i| report.waiver_note(i)) {
                 result["suppressions"] = json!([{ "kind": "external", "justification": waiver }]);
             }
             results.push(result);

@@ -146,7 +146,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
                 .map(|l| format!("{l}: "))
                 .unwrap_or_default();
             let mut message = finding.message.replace('\n', &format!("\n{indent}  "));
-            if let Some(note) = finding.waived_by.and_then(|i| report.waiver_note(i)) {
+            if let Some(note) = finding.waiver().and_then(|i| report.waiver_note(i)) {
                 message.push_str(&format!(" ({note})"));
             }
             let _ = writeln!(out, "{indent}{severity}: {place}{message}");
