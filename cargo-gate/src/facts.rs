@@ -18,9 +18,11 @@
 //!
 //! - **the resolve** — `cargo metadata --locked` (the lockfile accepted, every dependency
 //!   resolvable), with its packages or its error;
-//! - **the build** — `cargo test --no-run --locked --workspace`, only after a successful
+//! - **the build** — `cargo test --no-run --locked --workspace`, in parallel with the
 //!   resolve: its log, the compiler's `error` lines, and the kernel manifests the build
-//!   scripts wrote. `tests.pass` then runs the tests without compiling again.
+//!   scripts wrote. A build that fails where the resolve failed too is the lockfile's
+//!   failure (`lockfile.locked` reports it). `tests.pass` then runs the tests without
+//!   compiling again.
 //!
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
@@ -357,25 +359,51 @@ impl Facts {
             .is_ok_and(|text| text.lines().any(|l| l.trim() == needle))
     }
 
-    /// The resolve, run on first use (`Err` when cargo could not be started).
+    /// The resolve, run on first use (`Err` when cargo could not be started). Without a
+    /// Cargo.lock there is nothing to hold the resolve to: cargo is not run (it could need
+    /// the network to find that out).
     pub fn resolve(&self, cargo: &Cargo) -> Result<&Resolve, &str> {
         self.resolve
-            .get_or_init(|| resolve(cargo))
+            .get_or_init(|| {
+                if self.lockfile.is_file() {
+                    resolve(cargo)
+                } else {
+                    Ok(Resolve::Failed {
+                        unavailable: None,
+                        error: "there is no Cargo.lock".to_owned(),
+                        log: "(cargo metadata --locked not run: there is no Cargo.lock)\n"
+                            .to_owned(),
+                    })
+                }
+            })
             .as_ref()
             .map_err(String::as_str)
     }
 
-    /// The build, run on first use, after the resolve; `Err` says why it was not attempted.
+    /// The build, run on first use; `Err` says why it was not attempted or cannot be
+    /// judged on its own. It does not wait for the resolve (which `lockfile.locked` runs
+    /// meanwhile): only a build that fails asks whether the lockfile resolved, so the cause
+    /// is reported once, by `lockfile.locked`, when it is the lockfile.
     pub fn build(&self, cargo: &Cargo) -> Result<&Build, NotBuilt<'_>> {
-        match self.resolve(cargo) {
-            Err(e) => return Err(NotBuilt::NoCargo(e.to_owned())),
-            Ok(r @ Resolve::Failed { .. }) => return Err(NotBuilt::Unresolved(r)),
-            Ok(Resolve::Resolved { .. }) => {}
+        if !self.lockfile.is_file() {
+            return match self.resolve(cargo) {
+                Ok(r) => Err(NotBuilt::Unresolved(r)),
+                Err(e) => Err(NotBuilt::NoCargo(e.to_owned())),
+            };
         }
-        self.build
+        let build = self
+            .build
             .get_or_init(|| build(cargo, &self.build_env))
             .as_ref()
-            .map_err(|e| NotBuilt::NoCargo(e.clone()))
+            .map_err(|e| NotBuilt::NoCargo(e.clone()))?;
+        if !build.ok {
+            match self.resolve(cargo) {
+                Err(e) => return Err(NotBuilt::NoCargo(e.to_owned())),
+                Ok(r @ Resolve::Failed { .. }) => return Err(NotBuilt::Unresolved(r)),
+                Ok(Resolve::Resolved { .. }) => {}
+            }
+        }
+        Ok(build)
     }
 
     /// The environment the build ran with (for the test run, so it compiles nothing).

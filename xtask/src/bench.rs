@@ -20,7 +20,13 @@
 //!    secrets, against ripgrep running the same patterns (goals: at least ripgrep's
 //!    throughput, every planted secret found).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad`,
+//! 5. A static run (`cargo gate controlled --skip tests.pass`) on a generated 50-member
+//!    workspace that uses no gate-build, against a cold `cargo build --workspace` of the same
+//!    tree (goals: ≤ 2 s, and no target/debug afterwards: nothing compiled).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static`,
+//! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
+//! instead of this repository; its verdict is reported, not required to be READY),
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
 //! `--no-write` (print the table, leave the file alone).
 
@@ -40,6 +46,7 @@ struct Options {
     only: Option<String>,
     gpu_json: Option<PathBuf>,
     write: bool,
+    workspace: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -49,6 +56,7 @@ fn parse(args: &[String]) -> Result<Options> {
         only: None,
         gpu_json: None,
         write: true,
+        workspace: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -59,6 +67,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--only" => opts.only = Some(value()?.clone()),
             "--gpu-json" => opts.gpu_json = Some(PathBuf::from(value()?)),
             "--no-write" => opts.write = false,
+            "--workspace" => opts.workspace = Some(PathBuf::from(value()?)),
             other => bail!("unknown option `{other}`"),
         }
     }
@@ -73,7 +82,10 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let root = project_root();
     let mut rows = Vec::new();
     if opts.only.as_deref().is_none_or(|o| o == "pilot") {
-        rows.extend(pilot(&root, opts.runs)?);
+        rows.extend(pilot(&root, opts.workspace.as_deref(), opts.runs)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "static") {
+        rows.extend(static_run(&root, opts.runs)?);
     }
     if opts.only.as_deref().is_none_or(|o| o == "scan") {
         rows.extend(scan(&root, opts.tree_mb)?);
@@ -234,14 +246,15 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 }
 
 /// Benchmark 1: the pilot gate against plain `cargo test` on the same warm tree.
-fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
+fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>> {
     say("pilot: building cargo-gate and warming the target dir");
     checked(
         &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
         "cargo build",
     )?;
+    let gated_root = workspace.unwrap_or(root);
     checked(
-        &mut cargo(root, &["test", "--locked", "--workspace", "--no-run"]),
+        &mut cargo(gated_root, &["test", "--locked", "--workspace", "--no-run"]),
         "cargo test --no-run",
     )?;
     let gate = target_dir(root)
@@ -252,12 +265,12 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
         let mut cmd = Command::new(&gate);
         cmd.args(["gate", "pilot", "--out"])
             .arg(&out)
-            .current_dir(root);
+            .current_dir(gated_root);
         cmd
     };
     // One untimed run of each, so both start from the same warm state.
-    time(cargo(root, &["test", "--locked", "--workspace"]))?;
-    time(gate_cmd())?;
+    time(cargo(gated_root, &["test", "--locked", "--workspace"]))?;
+    let (_, verdict) = time(gate_cmd())?;
     let (mut plain, mut gated) = (Vec::new(), Vec::new());
     for i in 0..runs {
         say(&format!("pilot: run {}/{runs}", i + 1));
@@ -270,14 +283,14 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
         for is_gate in order {
             if is_gate {
                 let (t, code) = time(gate_cmd())?;
-                if code != 0 {
+                if code != 0 && workspace.is_none() {
                     bail!(
                         "`cargo gate pilot` on this repository exited {code}; the benchmark needs a READY run"
                     );
                 }
                 gated.push(t);
             } else {
-                let (t, code) = time(cargo(root, &["test", "--locked", "--workspace"]))?;
+                let (t, code) = time(cargo(gated_root, &["test", "--locked", "--workspace"]))?;
                 if code != 0 {
                     bail!("`cargo test --locked --workspace` failed; fix the tests first");
                 }
@@ -289,8 +302,18 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
     let (p, g) = (median(plain), median(gated));
     let ratio = g.as_secs_f64() / p.as_secs_f64();
     let limit = p.as_secs_f64() * 1.10 + 0.3;
+    let on = match workspace {
+        Some(dir) => format!(
+            "on `{}` (exit {verdict})",
+            dir.file_name().map_or_else(
+                || dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            )
+        ),
+        None => "on this repo".to_owned(),
+    };
     Ok(vec![Row {
-        what: format!("`cargo gate pilot` on this repo, median of {runs}"),
+        what: format!("`cargo gate pilot` {on}, warm target dir, median of {runs}"),
         baseline: format!(
             "`cargo test --locked --workspace`: {:.2} s",
             p.as_secs_f64()
@@ -299,6 +322,113 @@ fn pilot(root: &Path, runs: usize) -> Result<Vec<Row>> {
         ratio: format!("{ratio:.3}×"),
         goal: format!("≤ 1.10× + 0.3 s (≤ {limit:.2} s)"),
         met: Some(g.as_secs_f64() <= limit),
+    }])
+}
+
+/// Members of the generated workspace of the static benchmark.
+const STATIC_MEMBERS: usize = 50;
+
+/// A static run on a generated 50-member workspace without gate-build: it must compile
+/// nothing. Baseline: a cold `cargo build --workspace` of the same tree.
+fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
+    checked(
+        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
+        "cargo build",
+    )?;
+    let gate = target_dir(root)
+        .join("debug")
+        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let dir = tempfile_dir("static-ws")?;
+    let _ = std::fs::remove_dir_all(&dir);
+    say(&format!(
+        "static: generating a {STATIC_MEMBERS}-member workspace"
+    ));
+    let mut members = String::new();
+    for i in 0..STATIC_MEMBERS {
+        let name = format!("crate{i:02}");
+        members.push_str(&format!("\"{name}\", "));
+        let src = dir.join(&name).join("src");
+        std::fs::create_dir_all(&src)?;
+        let dep = if i > 0 {
+            format!(
+                "[dependencies]\ncrate{:02} = {{ path = \"../crate{:02}\" }}\n",
+                i - 1,
+                i - 1
+            )
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            dir.join(&name).join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n{dep}"
+            ),
+        )?;
+        std::fs::write(
+            src.join("lib.rs"),
+            format!(
+                "//! Generated.\n\n/// Adds.\npub fn add{i}(a: u64, b: u64) -> u64 {{\n    a.wrapping_add(b)\n}}\n"
+            ),
+        )?;
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
+    )?;
+    checked(
+        &mut cargo(&dir, &["generate-lockfile", "--offline"]),
+        "cargo generate-lockfile",
+    )?;
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "commit",
+            "-qm",
+            "generated",
+        ],
+    ] {
+        checked(Command::new("git").args(args).current_dir(&dir), "git")?;
+    }
+    let out = dir.join("gate-out");
+    let mut walls = Vec::new();
+    for i in 0..runs.max(1) {
+        say(&format!("static: run {}/{runs}", i + 1));
+        let mut cmd = Command::new(&gate);
+        cmd.args(["gate", "controlled", "--skip", "tests.pass", "--out"])
+            .arg(&out)
+            .current_dir(&dir);
+        walls.push(time(cmd)?.0);
+    }
+    let compiled = dir.join("target/debug").exists();
+    say("static: baseline, a cold `cargo build --workspace`");
+    let (build, code) = time(cargo(&dir, &["build", "--workspace", "--offline"]))?;
+    if code != 0 {
+        bail!("`cargo build --workspace` of the generated workspace failed");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let wall = median(walls);
+    Ok(vec![Row {
+        what: format!(
+            "`cargo gate controlled --skip tests.pass` on a generated {STATIC_MEMBERS}-member workspace without gate-build, median of {runs}{}",
+            if compiled {
+                " (COMPILED: target/debug exists)"
+            } else {
+                ", nothing compiled"
+            }
+        ),
+        baseline: format!(
+            "cold `cargo build --workspace`: {:.2} s",
+            build.as_secs_f64()
+        ),
+        measured: format!("{:.2} s", wall.as_secs_f64()),
+        ratio: format!("{:.3}×", wall.as_secs_f64() / build.as_secs_f64()),
+        goal: "≤ 2 s and nothing compiled".to_owned(),
+        met: Some(wall.as_secs_f64() <= 2.0 && !compiled),
     }])
 }
 

@@ -5,7 +5,7 @@
 use crate::cargo::{self, Captured};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
 use crate::checks::kernels_build::unresolved;
-use crate::facts::{Build, NotBuilt};
+use crate::facts::{Build, NotBuilt, Resolve};
 use crate::stage::Stage;
 
 /// The `tests.pass` check.
@@ -69,21 +69,27 @@ impl Check for TestsPass {
                 &["run", "--locked", "--workspace", "--no-fail-fast"],
             ),
         };
-        // The build is a fact of the run, shared with kernels.build: compiled once, and a
+        // The build is a fact of the run. When kernels.build needs it too (a package uses
+        // gate-build) it is compiled once, up front, and shared; otherwise `cargo test`
+        // compiles and runs in one go (no second cargo pass over the graph). Either way a
         // failure is reported here, once, with the compiler's own error lines.
-        let build = match ctx.facts.build(ctx.cargo) {
-            Ok(build) => build,
-            Err(NotBuilt::NoCargo(e)) => return Outcome::skip(SkipKind::Unavailable, e),
-            Err(NotBuilt::Unresolved(resolve)) => {
-                return Outcome::blocked(
-                    "lockfile.locked",
-                    "tests were not built: Cargo.lock does not resolve",
-                    unresolved(resolve),
-                );
+        let shared_build =
+            ctx.facts.kernels_in_build() || !ctx.workspace.root.join("Cargo.lock").is_file();
+        if shared_build {
+            let build = match ctx.facts.build(ctx.cargo) {
+                Ok(build) => build,
+                Err(NotBuilt::NoCargo(e)) => return Outcome::skip(SkipKind::Unavailable, e),
+                Err(NotBuilt::Unresolved(resolve)) => {
+                    return Outcome::blocked(
+                        "lockfile.locked",
+                        "tests were not built: Cargo.lock does not resolve",
+                        unresolved(resolve),
+                    );
+                }
+            };
+            if !build.ok {
+                return build_failed(build);
             }
-        };
-        if !build.ok {
-            return build_failed(build);
         }
         let mut cmd = cmd;
         // Tools under test (gate-runtime) leave their decision logs and stats where the gate
@@ -100,8 +106,29 @@ impl Check for TestsPass {
                 return Outcome::skip(SkipKind::Unavailable, format!("could not run cargo: {e}"));
             }
         };
-        evaluate(&captured, runner, ctx.cargo.offline())
+        let outcome = evaluate(&captured, runner, ctx.cargo.offline());
+        // cargo stopped before any test ran: if the lockfile does not resolve either, that
+        // is the one cause, and lockfile.locked reports it.
+        if !captured.success()
+            && !parse_any_summary(&captured.log)
+            && let Ok(Resolve::Failed { .. }) = ctx.facts.resolve(ctx.cargo)
+        {
+            return Outcome::blocked(
+                "lockfile.locked",
+                "tests were not built: Cargo.lock does not resolve",
+                outcome,
+            );
+        }
+        outcome
     }
+}
+
+/// Whether a test runner's log has any result line (some test binary ran).
+fn parse_any_summary(log: &str) -> bool {
+    log.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("test result: ") || l.starts_with("Summary [")
+    })
 }
 
 /// Where the build's log is kept.
@@ -195,7 +222,14 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         };
         let mut outcome = Outcome::fail(format!("{what} ({tally})"));
         if compile_errors.is_empty() {
-            outcome = outcome.with_finding(Finding::error(cargo::first_error(&captured.log)));
+            // Not the compiler: cargo's own error (a build script that failed, a rust-version
+            // the running rustc cannot build), with the cause that follows it.
+            let errors = crate::facts::build_errors(&captured.log);
+            if errors.is_empty() {
+                outcome = outcome.with_finding(Finding::error(cargo::first_error(&captured.log)));
+            } else {
+                outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
+            }
         }
         outcome.with_findings(compile_errors)
     } else if counts.passed == 0 {
@@ -305,6 +339,9 @@ pub fn parse_nextest(log: &str) -> TestCounts {
 /// rustc errors in a build log, with their `--> file:line:col` locations.
 fn compile_errors(log: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // cargo's own errors (a failed build script, an MSRV refusal) carry their cause on the
+    // lines that follow: keep those with the error.
+    let blocks = crate::facts::build_errors(log);
     let mut lines = log.lines().peekable();
     while let Some(line) = lines.next() {
         let is_rustc_error = line.starts_with("error[")
@@ -323,6 +360,11 @@ fn compile_errors(log: &str) -> Vec<Finding> {
             {
                 finding = finding.at(Location::at(file, row, col));
             }
+        }
+        if finding.location.is_none()
+            && let Some(block) = blocks.iter().find(|b| b.lines().next() == Some(line))
+        {
+            finding.message = block.trim_start_matches("error: ").to_owned();
         }
         findings.push(finding);
         if findings.len() == 20 {

@@ -82,10 +82,7 @@ fn kernels_outside_gate_build_are_each_seen_whether_or_not_anything_builds() {
     // The broken member is reported once, by tests.pass, with the compiler's own error.
     let tests = check(&report, "tests.pass");
     assert_eq!(tests["status"], "FAIL");
-    assert!(
-        messages(tests).contains("error: expected expression"),
-        "{tests:#}"
-    );
+    assert!(messages(tests).contains("expected expression"), "{tests:#}");
 
     let text = fx.gate(&["controlled", "--only", "kernels.build"]);
     assert_snapshot!("cuda-outside-gate-build-kernels-text", text.transcript());
@@ -191,22 +188,24 @@ fn a_failed_build_script_shows_its_cause_and_keeps_the_log() {
         "{found}"
     );
     assert!(found.contains("Unable to find libclang"), "{found}");
-    assert!(
-        tests["evidence"]
-            .as_array()
-            .unwrap()
-            .contains(&Value::from("logs/build.log")),
-        "{tests:#}"
-    );
-    let logs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
+    // The whole log is kept in the record, as the outcome's evidence.
+    let logs: Vec<String> = tests["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap().to_owned())
+        .filter(|e| e.starts_with("logs/"))
+        .collect();
+    assert_eq!(logs.len(), 1, "{tests:#}");
+    let runs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
         .unwrap()
         .filter_map(Result::ok)
-        .map(|e| e.path().join("logs/build.log"))
+        .map(|e| e.path().join(&logs[0]))
         .filter(|p| p.is_file())
         .collect();
-    assert_eq!(logs.len(), 1);
+    assert_eq!(runs.len(), 1);
     assert!(
-        std::fs::read_to_string(&logs[0])
+        std::fs::read_to_string(&runs[0])
             .unwrap()
             .contains("libclang")
     );
