@@ -822,6 +822,8 @@ pub fn package_name(id: &str) -> String {
 
 /// Lines of the build script output that carry the cause (not cargo's `cargo:` directives).
 const SCRIPT_LINES: usize = 12;
+/// At most this many lines per error.
+const MAX_BLOCK_LINES: usize = 16;
 /// At most this many lines in all.
 const MAX_ERROR_LINES: usize = 60;
 
@@ -883,6 +885,15 @@ pub fn build_errors(log: &str) -> Vec<String> {
         }
         if let Some(done) = section {
             push_script_lines(&mut block, &done);
+        }
+        // cargo repeats a line per target (`app@0.1.0 requires rustc 1.96` once for the lib,
+        // the tests, the bins): once is enough.
+        let mut seen = std::collections::HashSet::new();
+        block.retain(|l| seen.insert(l.clone()));
+        if block.len() > MAX_BLOCK_LINES {
+            let more = block.len() - MAX_BLOCK_LINES;
+            block.truncate(MAX_BLOCK_LINES);
+            block.push(format!("  … {more} more line(s) in the log"));
         }
         let take = block.len().min(budget);
         budget -= take;

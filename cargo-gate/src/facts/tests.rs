@@ -191,7 +191,7 @@ error: could not compile `app` (lib) due to 1 previous error\n";
             "error: could not compile `app` (lib) due to 1 previous error",
         ]
     );
-    let msrv = "error: rustc 1.95.0 is not supported by the following package:\n  app@0.1.0 requires rustc 1.96\n\n";
+    let msrv = "error: rustc 1.95.0 is not supported by the following package:\n  app@0.1.0 requires rustc 1.96\n  app@0.1.0 requires rustc 1.96\n\n";
     assert_eq!(
         build_errors(msrv),
         [
