@@ -578,13 +578,31 @@ fn read_packages(ws: &Workspace, files: &[PathBuf]) -> Vec<Package> {
     let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
     let mut packages = Vec::new();
     for manifest in manifests {
-        let Some(doc) = read_toml(&manifest) else {
+        if !manifest.is_file() {
             continue;
-        };
-        let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
-            continue;
-        };
+        }
         let dir = manifest.parent().unwrap_or(&ws.root).to_owned();
+        let doc = read_toml(&manifest).unwrap_or_default();
+        let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
+            // A nested virtual workspace, or a manifest that does not parse: still the
+            // boundary of something that is not this workspace's (the root's own virtual
+            // manifest excepted).
+            if dir != ws.root {
+                packages.push(Package {
+                    name: dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    dir,
+                    role: Role::Other,
+                    gate_build: false,
+                    build_script: None,
+                    rust_version: None,
+                    path_deps: Vec::new(),
+                });
+            }
+            continue;
+        };
         let name = package
             .get("name")
             .and_then(toml::Value::as_str)

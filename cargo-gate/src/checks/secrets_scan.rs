@@ -10,13 +10,13 @@
 //! `tests/fixtures/secrets-leak`, which holds planted fake secrets) and is gated on its own.
 
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::facts::{Facts, IndexSource, Role};
 use crate::secrets::{self, FileScan, Scope};
 use crate::stage::Stage;
 use crate::workspace::Workspace;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// The `secrets.scan` check.
 #[derive(Debug)]
@@ -54,16 +54,13 @@ impl Check for SecretsScan {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        // Crates reached from members through path dependencies (in `[workspace] exclude`,
-        // say) ship with the workspace: their files are scanned like the members'.
-        let shipped: Vec<&Path> = ctx.facts.shipped().map(|(_, p)| p.dir.as_path()).collect();
-        evaluate(ctx.workspace, &shipped)
+        evaluate(ctx.workspace, ctx.facts)
     }
 }
 
 /// The check on a workspace (what [`SecretsScan::run`] does with its context).
-fn evaluate(ws: &Workspace, shipped: &[&Path]) -> Outcome {
-    let (listing, mut findings) = list_files(ws, shipped);
+fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
+    let (listing, mut findings) = list_files(ws, facts);
     let paths: Vec<&Path> = listing.files.iter().map(PathBuf::as_path).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let results = secrets::scan_files(&paths, Scope::Source, secrets::MAX_FILE_BYTES, threads);
@@ -205,160 +202,32 @@ struct Listing {
     files: Vec<PathBuf>,
 }
 
-/// Tracked files when the workspace is in git (falling back to the walk when `git ls-files`
-/// fails), else a `.gitignore`-aware walk of the root; hidden files such as `.env` count.
-fn list_files(ws: &Workspace, shipped: &[&Path]) -> (Listing, Vec<Finding>) {
+/// The files of the run's file index (tracked files in git, else a `.gitignore`-aware walk;
+/// hidden files such as `.env` count) that belong to the workspace: those of members, of
+/// crates members reach through path dependencies (in `[workspace] exclude`, say), and of no
+/// package (CI files, docs). Other packages below the root (a nested workspace, a test
+/// fixture with planted secrets) are their own gate's business.
+fn list_files(ws: &Workspace, facts: &Facts) -> (Listing, Vec<Finding>) {
     let mut findings = Vec::new();
-    let mut skip = Skip::new(ws, shipped);
-    if ws.git.is_some() {
-        if let Some(tracked) = git_ls_files(&ws.root) {
-            let mut files: Vec<PathBuf> = tracked
-                .into_iter()
-                .map(|rel| ws.root.join(rel))
-                .filter(|path| {
-                    // Tracked symlinks and submodules (gitlinks) are no files of this tree.
-                    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
-                        && !skip.excluded(path)
-                })
-                .collect();
-            files.sort();
-            return (Listing { source: GIT, files }, findings);
-        }
-        findings.push(Finding::note(
-            "`git ls-files` failed; scanned the files a .gitignore-aware walk finds instead",
-        ));
+    if ws.git.is_some()
+        && let Some(error) = &facts.index.git_error
+    {
+        findings.push(Finding::note(format!(
+            "{error}; scanned the files a .gitignore-aware walk finds instead"
+        )));
     }
-    let root = ws.root.clone();
-    let target = ws.target_dir.clone();
-    let members: HashSet<PathBuf> = ws
-        .members
+    let files = facts
+        .index
+        .files
         .iter()
-        .map(|m| m.dir.clone())
-        .chain(shipped.iter().map(|d| d.to_path_buf()))
+        .filter(|f| facts.owner(f).is_none_or(|p| p.role != Role::Other))
+        .map(|f| f.path.clone())
         .collect();
-    let walker = ignore::WalkBuilder::new(&ws.root)
-        .hidden(false)
-        .follow_links(false)
-        .require_git(false)
-        .filter_entry(move |entry| {
-            let path = entry.path();
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && (entry.file_name() == ".git"
-                    || path.starts_with(&target)
-                    || (path != root
-                        && !members.contains(path)
-                        && path.join("Cargo.toml").is_file())))
-        })
-        .build();
-    let mut files = Vec::new();
-    for entry in walker {
-        match entry {
-            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
-                files.push(entry.into_path());
-            }
-            Ok(_) => {}
-            Err(err) => findings.push(Finding::warning(format!(
-                "could not walk part of the tree: {err}"
-            ))),
-        }
-    }
-    files.sort();
-    (
-        Listing {
-            source: WALK,
-            files,
-        },
-        findings,
-    )
-}
-
-/// `git ls-files -z` in `root`: the tracked paths under it, relative to it.
-fn git_ls_files(root: &Path) -> Option<Vec<PathBuf>> {
-    let output = Command::new("git")
-        .args(["ls-files", "-z", "--cached"])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    Some(
-        output
-            .stdout
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .map(path_from_bytes)
-            .collect(),
-    )
-}
-
-#[cfg(unix)]
-fn path_from_bytes(bytes: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
-}
-
-#[cfg(not(unix))]
-fn path_from_bytes(bytes: &[u8]) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
-}
-
-/// Which listed files lie in the target directory or inside another package, with the
-/// answer per directory cached (a tree has far fewer directories than files).
-#[derive(Debug)]
-struct Skip<'a> {
-    ws: &'a Workspace,
-    members: HashSet<&'a Path>,
-    foreign: HashMap<PathBuf, bool>,
-}
-
-impl<'a> Skip<'a> {
-    fn new(ws: &'a Workspace, shipped: &[&'a Path]) -> Skip<'a> {
-        Skip {
-            ws,
-            members: ws
-                .members
-                .iter()
-                .map(|m| m.dir.as_path())
-                .chain(shipped.iter().copied())
-                .collect(),
-            foreign: HashMap::new(),
-        }
-    }
-
-    fn excluded(&mut self, file: &Path) -> bool {
-        if file.starts_with(&self.ws.target_dir) {
-            return true;
-        }
-        let Ok(rel) = file.strip_prefix(&self.ws.root) else {
-            return false;
-        };
-        let mut dir = self.ws.root.clone();
-        let mut parts = rel.components().peekable();
-        while let Some(part) = parts.next() {
-            if parts.peek().is_none() {
-                // The file itself.
-                return false;
-            }
-            dir.push(part);
-            let foreign = match self.foreign.get(&dir) {
-                Some(&known) => known,
-                None => {
-                    let known =
-                        !self.members.contains(dir.as_path()) && dir.join("Cargo.toml").is_file();
-                    self.foreign.insert(dir.clone(), known);
-                    known
-                }
-            };
-            if foreign {
-                return true;
-            }
-        }
-        false
-    }
+    let source = match facts.index.source {
+        IndexSource::Git => GIT,
+        IndexSource::Walk => WALK,
+    };
+    (Listing { source, files }, findings)
 }
 
 #[cfg(test)]
@@ -368,6 +237,7 @@ mod tests {
     use crate::checks::testing::with_files;
     use crate::config::Config;
     use crate::workspace::GitInfo;
+    use std::process::{Command, Stdio};
 
     /// Fake, pattern-valid values assembled at run time, so this file holds none.
     fn github() -> String {
@@ -507,7 +377,12 @@ mod tests {
             let mut large = leak.clone().into_bytes();
             large.resize(secrets::MAX_FILE_BYTES as usize + 1, b'\n');
             std::fs::write(root.join("dump.sql"), large).unwrap();
-            let outcome = SecretsScan.run(ctx);
+            // The file index is a fact gathered before the checks: gather it again.
+            let facts = Facts::gather(ctx.workspace, Vec::new());
+            let outcome = SecretsScan.run(&Context {
+                facts: &facts,
+                ..*ctx
+            });
             assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
             assert!(
                 outcome
@@ -557,7 +432,8 @@ mod tests {
                 commit: None,
                 dirty: true,
             });
-            let outcome = evaluate(&ws, &[]);
+            let facts = Facts::gather(&ws, Vec::new());
+            let outcome = evaluate(&ws, &facts);
             assert_eq!(outcome.status, Status::Fail);
             // `.env` is not tracked, so only the two tracked files count.
             assert!(
