@@ -275,14 +275,20 @@ impl Kernels {
                 return Err(Error::NvccNotFound { searched });
             }
             let places: Vec<&str> = searched.iter().map(|s| s.place.as_str()).collect();
-            fallback(
-                &mut manifest,
-                build,
-                format!(
+            let reason = match searched
+                .last()
+                .filter(|s| s.detail.contains(toolkit::EXPLICIT))
+            {
+                Some(explicit) => format!(
+                    "{} names no nvcc: {} (fix or unset it to build native kernels)",
+                    explicit.place, explicit.detail
+                ),
+                None => format!(
                     "nvcc not found (searched {}); set NVCC or CUDA_HOME to build native kernels",
                     places.join(", ")
                 ),
-            );
+            };
+            fallback(&mut manifest, build, reason);
             return finish(manifest, out_dir, &kernels_dir, &names);
         };
         let facts = match toolkit::facts(&location.path, &out_dir.join("gate-build-cache")) {

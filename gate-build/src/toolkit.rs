@@ -95,6 +95,12 @@ fn exe(name: &str) -> String {
 
 /// Looks for nvcc in the documented order. Returns the winner (if any) and every place
 /// searched.
+/// How a searched place that was set explicitly, but holds no nvcc, says so.
+pub const EXPLICIT: &str = "set explicitly, so no other place is searched";
+
+/// Finds nvcc: `NVCC`, `CUDA_HOME`/`CUDA_PATH`, `PATH`, `/usr/local/cuda`, the Python wheel.
+/// `NVCC`, `CUDA_HOME` or `CUDA_PATH` set to a place without nvcc ends the search there: the
+/// caller errors (`require`) or falls back naming it (`auto`).
 pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
     let mut searched = Vec::new();
     let mut note = |place: &str, detail: String| {
@@ -113,10 +119,15 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
             note("NVCC", format!("{} (found)", Path::new(path).display()));
             return (Some(found("NVCC", path.into())), searched);
         }
-        Some(path) => note(
-            "NVCC",
-            format!("{} (no such file)", Path::new(path).display()),
-        ),
+        // An explicit choice that does not exist is a mistake to report, never a reason to
+        // quietly use some other nvcc.
+        Some(path) => {
+            note(
+                "NVCC",
+                format!("{} (no such file; {EXPLICIT})", Path::new(path).display()),
+            );
+            return (None, searched);
+        }
         None => note("NVCC", "not set".into()),
     }
     for var in ["CUDA_HOME", "CUDA_PATH"] {
@@ -127,7 +138,11 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
                     note(var, format!("{} (found)", path.display()));
                     return (Some(found(var, path)), searched);
                 }
-                note(var, format!("{} (no such file)", path.display()));
+                note(
+                    var,
+                    format!("{} (no such file; {EXPLICIT})", path.display()),
+                );
+                return (None, searched);
             }
             None => note(var, "not set".into()),
         }
@@ -466,13 +481,32 @@ mod tests {
         assert_eq!(found.unwrap().found_via, "NVCC");
         assert_eq!(searched.len(), 1);
 
-        let env = Env::default()
-            .set("CUDA_HOME", dir.path().join("none"))
-            .set("PATH", dir.path());
+        let env = Env::default().set("PATH", dir.path());
         let (found, searched) = discover(&env);
         assert_eq!(found.unwrap().found_via, "PATH");
         let places: Vec<&str> = searched.iter().map(|s| s.place.as_str()).collect();
         assert_eq!(places, ["NVCC", "CUDA_HOME", "CUDA_PATH", "PATH"]);
+    }
+
+    #[test]
+    fn an_explicit_place_without_nvcc_is_never_replaced_by_another() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(exe("nvcc")), "").unwrap();
+        for (var, value) in [
+            ("NVCC", dir.path().join("typo").join(exe("nvcc"))),
+            ("CUDA_HOME", dir.path().join("none")),
+            ("CUDA_PATH", dir.path().join("none")),
+        ] {
+            let env = Env::default().set(var, &value).set("PATH", dir.path());
+            let (found, searched) = discover(&env);
+            assert!(
+                found.is_none(),
+                "{var}: an nvcc on PATH replaced the explicit one"
+            );
+            let last = searched.last().unwrap();
+            assert_eq!(last.place, var);
+            assert!(last.detail.contains(EXPLICIT), "{}", last.detail);
+        }
     }
 
     #[test]
