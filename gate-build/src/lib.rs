@@ -94,8 +94,10 @@ impl Kernels {
         Kernels::default()
     }
 
-    /// Compiles every `*.cu` file directly in `dir` (not recursive), sorted by name. The
-    /// directory is also an include directory.
+    /// Compiles every `*.cu` file below `dir`, at any depth, sorted by path; headers and
+    /// hidden directories are skipped (the rule: `translation_units`). Module names are file
+    /// stems, so two sources with one stem in different subdirectories are refused
+    /// ([`Error::DuplicateModule`]). The directory is also an include directory.
     pub fn dir(mut self, dir: impl Into<PathBuf>) -> Kernels {
         self.dirs.push(dir.into());
         self
@@ -421,12 +423,8 @@ impl Kernels {
         for dir in &self.dirs {
             let dir = absolute(dir);
             build.directive(format!("cargo:rerun-if-changed={}", dir.display()));
-            let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(io(&dir))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "cu") && p.is_file())
-                .collect();
+            let mut found = Vec::new();
+            translation_units(&dir, &mut found)?;
             found.sort();
             sources.extend(found.into_iter().map(KernelSource::CudaC));
         }
@@ -501,6 +499,28 @@ impl Kernels {
             from.to_owned(),
         ))
     }
+}
+
+/// Every translation unit below `dir`, at any depth: a regular file named `*.cu`. Headers
+/// (`.cuh`, `.h`, `.hpp`, `.inl` — anything else) are never compiled on their own; they reach
+/// the build through `#include`, and the directory is on the include path. Hidden directories
+/// (`.git`, `.cache`) are skipped and symbolic links to directories are not followed, so a
+/// link loop cannot hang the build script. A `.cu` that is only ever `#include`d by another
+/// belongs outside the directory (or in the build through [`Kernels::file`] instead).
+fn translation_units(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io(&path))?;
+        if kind.is_dir() {
+            if !entry.file_name().to_string_lossy().starts_with('.') {
+                translation_units(&path, found)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "cu") && path.is_file() {
+            found.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// Collects directives and prints them (build scripts only).

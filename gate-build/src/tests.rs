@@ -156,6 +156,34 @@ fn bad_input_is_an_error_never_a_panic() {
 }
 
 #[test]
+fn dir_walks_subdirectories_and_compiles_only_cu_files() {
+    let case = case();
+    for (path, text) in [
+        ("attention/paged.cu", ""),
+        ("attention/common.cuh", ""),
+        ("quant/gemm/q4.cu", ""),
+        ("quant/gemm/q4.h", ""),
+        (".cache/stale.cu", ""),
+    ] {
+        let path = case.kernels.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let manifest = case.kernels().build().unwrap();
+    let names: Vec<&str> = manifest.modules.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["paged", "q4", "reduce-sum", "saxpy"]);
+}
+
+#[test]
+fn duplicate_module_names_across_subdirectories_are_refused() {
+    let case = case();
+    std::fs::create_dir_all(case.kernels.join("sub")).unwrap();
+    std::fs::write(case.kernels.join("sub/saxpy.cu"), "").unwrap();
+    let err = case.kernels().build().unwrap_err();
+    assert!(matches!(err, Error::DuplicateModule { .. }), "{err}");
+}
+
+#[test]
 fn duplicate_module_names_are_refused() {
     let case = case();
     std::fs::write(case.kernels.join("reduce_sum.cu"), "").unwrap();
