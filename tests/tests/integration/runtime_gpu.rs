@@ -1,7 +1,9 @@
 //! gate-runtime on a real GPU. These run where the probe finds a device and gate-kernels was
-//! built with nvcc; elsewhere each says why it skipped. (CPU-side behaviour — policies,
-//! contracts, rails, plans, logs — is tested in gate-runtime's own unit tests with the test
-//! backend, everywhere.)
+//! built with nvcc; elsewhere each says why it skipped — unless `GATE_TESTS_REQUIRE_GPU` is
+//! set, where a missing GPU fails every one of them (as `GATE_TESTS_REQUIRE_NVCC` does for
+//! nvcc), so a run on a lent GPU machine cannot pass by skipping. (CPU-side behaviour —
+//! policies, contracts, rails, plans, logs — is tested in gate-runtime's own unit tests with
+//! the test backend, everywhere.)
 
 use gate_runtime::cuda::{self, CudaBackend, Probe};
 use gate_runtime::fault::{Fault, FaultBackend};
@@ -10,10 +12,9 @@ use gate_runtime::{Call, GpuPolicy, KernelId, Plan, Ran, Runtime, StatusCode, St
 use std::sync::Arc;
 
 /// A runtime that must use the GPU, or `None` with the reason printed.
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn gpu_runtime() -> Option<Runtime> {
     if !matches!(cuda::probe(), Probe::Present { .. }) {
-        println!("skipped: {}", cuda::probe().describe());
+        skip_or_fail(&cuda::probe().describe());
         return None;
     }
     match Runtime::builder().policy(GpuPolicy::Required).build() {
@@ -23,15 +24,24 @@ fn gpu_runtime() -> Option<Runtime> {
 }
 
 /// The driver version and the first device, or `None` with the reason printed.
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn gpu_device() -> Option<((u32, u32), cuda::Device)> {
     match cuda::probe() {
         Probe::Present { driver, devices } => Some((*driver, devices[0].clone())),
         other => {
-            println!("skipped: {}", other.describe());
+            skip_or_fail(&other.describe());
             None
         }
     }
+}
+
+/// Says why a GPU test skipped, or fails it when `GATE_TESTS_REQUIRE_GPU` is set.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn skip_or_fail(why: &str) {
+    assert!(
+        std::env::var_os("GATE_TESTS_REQUIRE_GPU").is_none(),
+        "GATE_TESTS_REQUIRE_GPU is set, and no GPU is usable: {why}"
+    );
+    println!("skipped: {why}");
 }
 
 fn data(n: usize, seed: u32) -> Vec<f32> {
