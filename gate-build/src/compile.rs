@@ -1,19 +1,17 @@
-//! Compiling one CUDA C source: the content key, the cache check, nvcc (fatbin with SASS for
-//! every arch plus PTX for the lowest, and the PTX text), the depfile, ptxas validation, and
+//! Compiling one CUDA C source: the content key, the cache check, one nvcc run (fatbin with
+//! SASS for every arch plus PTX for the lowest; the PTX text and each arch's ptxas result are
+//! read from its `-keep` intermediates, so no front end or ptxas runs twice), the depfile, and
 //! error parsing.
 
 use crate::digest::{KeyHasher, sha256_hex};
 use crate::error::{Error, io};
 use crate::ptx::{self, PtxFacts};
-use crate::toolkit::run_tool;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A counting semaphore bounding how many tool processes run at once (the build's job
-/// budget, `NUM_JOBS`). Work is split finer than one source — the fatbin compile, the PTX
-/// compile and each ptxas check are separate jobs — so a handful of sources still keeps
-/// every slot busy.
+/// budget, `NUM_JOBS`): one nvcc run per source holds one token.
 #[derive(Debug)]
 pub(crate) struct Tokens {
     free: std::sync::Mutex<usize>,
@@ -54,7 +52,6 @@ pub(crate) struct Settings {
     pub(crate) archs: Vec<String>,
     pub(crate) includes: Vec<PathBuf>,
     pub(crate) flags: Vec<String>,
-    pub(crate) ptxas: Option<PathBuf>,
     /// Where outputs go (`OUT_DIR/kernels`).
     pub(crate) out: PathBuf,
     /// Header digests already computed in this build: sources share most headers (the CUDA
@@ -62,14 +59,15 @@ pub(crate) struct Settings {
     pub(crate) header_digests: std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
 }
 
-/// ptxas's verdict on the PTX for one arch.
+/// ptxas's verdict for one arch: whether the SASS that ships for it was assembled (from the
+/// PTX of that arch's own front end, as nvcc does), and what it contains.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PtxasVerdict {
     /// The arch.
     pub arch: String,
     /// Whether ptxas accepted the PTX.
     pub ok: bool,
-    /// ptxas's messages (empty when silent).
+    /// What the fatbin holds for this arch, or what went wrong.
     pub message: String,
 }
 
@@ -204,33 +202,41 @@ pub(crate) fn compile(
     let fatbin = settings.fatbin_path(name);
     let ptx_path = settings.ptx_path(name);
     let depfile = settings.depfile_path(name);
-    let mut fatbin_cmd = settings.base_command(source_dir);
-    fatbin_cmd.arg("-fatbin");
+    // One nvcc run per source, the flow raw nvcc takes: a front end per compute arch, ptxas
+    // per SASS arch on the PTX of that arch's own front end, fatbinary to bundle. `-keep`
+    // leaves the intermediates in a directory of this module's own, where the PTX that ships
+    // (for the lowest arch) and each arch's cubin are read from — nothing is compiled twice,
+    // and each arch's verdict is the check of the SASS that ships for it.
+    let keep = settings.out.join(format!("{name}.keep"));
+    let _ = std::fs::remove_dir_all(&keep);
+    std::fs::create_dir_all(&keep).map_err(io(&keep))?;
+    let mut cmd = settings.base_command(source_dir);
+    cmd.arg("-fatbin");
     for arch in &settings.archs {
         let compute = arch.replacen("sm_", "compute_", 1);
-        fatbin_cmd
-            .arg("-gencode")
+        cmd.arg("-gencode")
             .arg(format!("arch={compute},code={arch}"));
     }
     let lowest = settings.lowest_compute();
-    fatbin_cmd
-        .arg("-gencode")
+    cmd.arg("-gencode")
         .arg(format!("arch={lowest},code={lowest}"));
-    fatbin_cmd.arg("-MD").arg("-MF").arg(&depfile);
-    fatbin_cmd.arg("-o").arg(&fatbin).arg(source);
-
-    let mut ptx_cmd = settings.base_command(source_dir);
-    ptx_cmd.arg("-ptx").arg(format!("-arch={lowest}"));
-    ptx_cmd.arg("-o").arg(&ptx_path).arg(source);
-
-    // The two compiles are independent jobs.
-    let (fatbin_result, ptx_result) = std::thread::scope(|scope| {
-        let fatbin_job = scope.spawn(|| tokens.with(|| run_nvcc(fatbin_cmd, source)));
-        let ptx_result = tokens.with(|| run_nvcc(ptx_cmd, source));
-        (join(fatbin_job), ptx_result)
-    });
-    fatbin_result?;
-    ptx_result?;
+    cmd.arg("-MD").arg("-MF").arg(&depfile);
+    cmd.arg("-keep").arg("-keep-dir").arg(&keep);
+    cmd.arg("-o").arg(&fatbin).arg(source);
+    let result = tokens.with(|| run_nvcc(cmd, source));
+    let kept = Kept::new(&keep, source, &lowest);
+    if let Err(err) = result {
+        let _ = std::fs::remove_dir_all(&keep);
+        return Err(err);
+    }
+    let moved = std::fs::rename(kept.ptx(), &ptx_path).map_err(io(&kept.ptx()));
+    let ptxas: Vec<PtxasVerdict> = settings
+        .archs
+        .iter()
+        .map(|arch| kept.verdict(arch))
+        .collect();
+    let _ = std::fs::remove_dir_all(&keep);
+    moved?;
 
     let ptx_text = std::fs::read_to_string(&ptx_path).map_err(io(&ptx_path))?;
     let facts = ptx::parse(&ptx_text).map_err(|e| Error::ToolOutput {
@@ -249,17 +255,6 @@ pub(crate) fn compile(
         })
         .filter(|p| p != source)
         .collect();
-    let ptxas = match &settings.ptxas {
-        Some(ptxas) => validate(
-            ptxas,
-            tokens,
-            &ptx_path,
-            &settings.archs,
-            &settings.out,
-            name,
-        )?,
-        None => Vec::new(),
-    };
     let fatbin_bytes = std::fs::read(&fatbin).map_err(io(&fatbin))?;
     let compiled = Compiled {
         name: name.to_owned(),
@@ -363,54 +358,63 @@ pub(crate) fn parse_depfile(text: &str) -> Vec<PathBuf> {
     out
 }
 
-/// ptxas over the PTX for every arch, one job per arch.
-fn validate(
-    ptxas: &Path,
-    tokens: &Tokens,
-    ptx: &Path,
-    archs: &[String],
-    out: &Path,
-    name: &str,
-) -> Result<Vec<PtxasVerdict>, Error> {
-    std::thread::scope(|scope| {
-        let jobs: Vec<_> = archs
-            .iter()
-            .map(|arch| {
-                scope.spawn(move || {
-                    let cubin = out.join(format!("{name}.{arch}.ptxas-check.cubin"));
-                    let (ok, message) = tokens.with(|| {
-                        run_tool(
-                            ptxas,
-                            &[
-                                &format!("-arch={arch}"),
-                                &ptx.to_string_lossy(),
-                                "-o",
-                                &cubin.to_string_lossy(),
-                            ],
-                        )
-                    })?;
-                    let _ = std::fs::remove_file(&cubin);
-                    Ok(PtxasVerdict {
-                        arch: arch.clone(),
-                        ok,
-                        message: message.trim().to_owned(),
-                    })
-                })
-            })
-            .collect();
-        jobs.into_iter().map(join).collect()
-    })
+/// The intermediates nvcc kept for one source (`-keep-dir`): named after the source's stem
+/// and the compute arch of the front end that made them.
+struct Kept<'a> {
+    dir: &'a Path,
+    stem: String,
+    lowest: &'a str,
 }
 
-/// Joins a job thread; a panic in it (a bug) becomes an error instead of unwinding into the
-/// user's build script.
-fn join<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T, Error>>) -> Result<T, Error> {
-    handle.join().unwrap_or_else(|_| {
-        Err(Error::ToolOutput {
-            what: "a compile job".into(),
-            output: "the job stopped unexpectedly".into(),
-        })
-    })
+impl<'a> Kept<'a> {
+    fn new(dir: &'a Path, source: &Path, lowest: &'a str) -> Kept<'a> {
+        Kept {
+            dir,
+            stem: source
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            lowest,
+        }
+    }
+
+    /// The PTX of the lowest arch's front end: the PTX the fatbin carries. nvcc names it
+    /// after the compute arch when there are several front ends, and not when there is one.
+    fn ptx(&self) -> PathBuf {
+        let named = self.dir.join(format!("{}.{}.ptx", self.stem, self.lowest));
+        if named.is_file() {
+            named
+        } else {
+            self.dir.join(format!("{}.ptx", self.stem))
+        }
+    }
+
+    /// What shipped for `arch`: the cubin ptxas made from the PTX of `arch`'s own front end
+    /// (`x.compute_90.cubin`, or `x.compute_80.sm_80.cubin` where the PTX ships too).
+    fn verdict(&self, arch: &str) -> PtxasVerdict {
+        let compute = arch.replacen("sm_", "compute_", 1);
+        // The names nvcc 12–13 give them: with several front ends `x.compute_90.cubin` (or
+        // `x.compute_80.sm_80.cubin` where that arch's PTX ships too); with one, `x.sm_90.cubin`.
+        let cubins = [
+            self.dir
+                .join(format!("{}.{compute}.{arch}.cubin", self.stem)),
+            self.dir.join(format!("{}.{compute}.cubin", self.stem)),
+            self.dir.join(format!("{}.{arch}.cubin", self.stem)),
+        ];
+        let ok = cubins.iter().any(|c| c.is_file());
+        let message = if ok {
+            format!(
+                "{arch} SASS assembled by ptxas from {compute} PTX (its own front end), as shipped in the fatbin"
+            )
+        } else {
+            format!("nvcc succeeded but left no {arch} cubin in its -keep directory")
+        };
+        PtxasVerdict {
+            arch: arch.to_owned(),
+            ok,
+            message,
+        }
+    }
 }
 
 #[cfg(test)]

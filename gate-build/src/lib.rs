@@ -343,7 +343,6 @@ impl Kernels {
             archs: archs.clone(),
             includes,
             flags,
-            ptxas: facts.ptxas.as_ref().map(|(p, _)| p.clone()),
             out: kernels_dir.clone(),
             header_digests: Default::default(),
         };
