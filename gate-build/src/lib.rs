@@ -575,7 +575,10 @@ fn module_names(sources: &[KernelSource]) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// Compiles every source, at most `jobs` tool processes at a time; results in source order.
+/// Compiles every source with at most `jobs` workers — all of gate-build's own work (PTX
+/// parsing, digests) runs on them too, so the build never uses more than `NUM_JOBS` cores.
+/// The largest sources start first (longest-first keeps the last worker from finishing
+/// alone); results come back in source order.
 fn compile_all(
     settings: &Settings,
     sources: &[KernelSource],
@@ -583,30 +586,49 @@ fn compile_all(
     jobs: usize,
 ) -> Vec<Result<Compiled, Error>> {
     let tokens = compile::Tokens::new(jobs);
+    let mut order: Vec<usize> = (0..sources.len()).collect();
+    let size = |i: usize| std::fs::metadata(sources[i].path()).map_or(0, |m| m.len());
+    order.sort_by_key(|&i| std::cmp::Reverse(size(i)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Compiled, Error>>>> = sources
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = sources
-            .iter()
-            .zip(names)
-            .map(|(source, name)| {
-                let tokens = &tokens;
-                scope.spawn(move || compile::compile(settings, tokens, source.path(), name))
+        let workers: Vec<_> = (0..jobs.max(1).min(sources.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some(&i) =
+                        order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        let result =
+                            compile::compile(settings, &tokens, sources[i].path(), &names[i]);
+                        *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                    }
+                })
             })
             .collect();
-        handles
-            .into_iter()
-            .zip(sources)
-            .map(|(handle, source)| {
-                // A panic in a worker would be a bug in gate-build; it becomes an error
-                // rather than unwinding into the user's build script.
-                handle.join().unwrap_or_else(|_| {
+        // Joined here, so a worker's panic is not re-raised by the scope.
+        for worker in workers {
+            let _ = worker.join();
+        }
+    });
+    results
+        .into_iter()
+        .zip(sources)
+        .map(|(slot, source)| {
+            // A worker that panicked (a bug in gate-build) left its slot empty: an error
+            // rather than an unwind into the user's build script.
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(|| {
                     Err(Error::ToolOutput {
                         what: format!("compiling {}", source.path().display()),
                         output: "the compile worker stopped unexpectedly".into(),
                     })
                 })
-            })
-            .collect()
-    })
+        })
+        .collect()
 }
 
 fn check_ptxas(compiled: &Compiled, mode: Mode, violations: &mut Vec<String>) -> Result<(), Error> {
