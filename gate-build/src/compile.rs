@@ -240,7 +240,7 @@ pub(crate) fn compile(
 
     let ptx_text = std::fs::read_to_string(&ptx_path).map_err(io(&ptx_path))?;
     let facts = ptx::parse(&ptx_text).map_err(|e| Error::ToolOutput {
-        what: format!("nvcc -ptx {}", source.display()),
+        what: format!("the PTX nvcc kept for {}", source.display()),
         output: e.to_string(),
     })?;
     let depfile_text = std::fs::read_to_string(&depfile).map_err(io(&depfile))?;
