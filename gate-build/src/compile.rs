@@ -88,8 +88,11 @@ pub(crate) struct Compiled {
     pub(crate) ptx_sha256: String,
     /// SHA-256 of the fatbin.
     pub(crate) fatbin_sha256: String,
-    /// ptxas verdicts, one per arch (empty when ptxas is not beside nvcc).
+    /// ptxas verdicts, one per arch.
     pub(crate) ptxas: Vec<PtxasVerdict>,
+    /// nvcc's warnings when the outputs were made (kept, so a cached build repeats them).
+    #[serde(default)]
+    pub(crate) warnings: Vec<String>,
     /// Whether this build reused the outputs without running nvcc.
     #[serde(skip)]
     pub(crate) cached: bool,
@@ -225,10 +228,13 @@ pub(crate) fn compile(
     cmd.arg("-o").arg(&fatbin).arg(source);
     let result = tokens.with(|| run_nvcc(cmd, source));
     let kept = Kept::new(&keep, source, &lowest);
-    if let Err(err) = result {
-        let _ = std::fs::remove_dir_all(&keep);
-        return Err(err);
-    }
+    let warnings = match result {
+        Ok(warnings) => warnings,
+        Err(err) => {
+            let _ = std::fs::remove_dir_all(&keep);
+            return Err(err);
+        }
+    };
     let moved = std::fs::rename(kept.ptx(), &ptx_path).map_err(io(&kept.ptx()));
     let ptxas: Vec<PtxasVerdict> = settings
         .archs
@@ -265,6 +271,7 @@ pub(crate) fn compile(
         ptx_sha256: sha256_hex(ptx_text.as_bytes()),
         fatbin_sha256: sha256_hex(&fatbin_bytes),
         ptxas,
+        warnings,
         cached: false,
     };
     let json = serde_json::to_vec_pretty(&compiled).expect("record serialises");
@@ -279,13 +286,20 @@ fn outputs_match(settings: &Settings, record: &Compiled) -> bool {
             == Some(record.fatbin_sha256.as_str())
 }
 
-fn run_nvcc(mut cmd: Command, source: &Path) -> Result<(), Error> {
+/// Runs nvcc; on success returns its warnings (the lines that say `warning`, as nvcc, the
+/// host compiler or ptxas wrote them), so they reach the user instead of vanishing.
+fn run_nvcc(mut cmd: Command, source: &Path) -> Result<Vec<String>, Error> {
     let program = PathBuf::from(cmd.get_program());
     let output = cmd
         .output()
         .map_err(|source| Error::Spawn { program, source })?;
     if output.status.success() {
-        return Ok(());
+        let text = String::from_utf8_lossy(&output.stderr);
+        return Ok(text
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().contains("warning"))
+            .map(|l| l.trim().to_owned())
+            .collect());
     }
     let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
     text.push_str(&String::from_utf8_lossy(&output.stdout));

@@ -359,6 +359,19 @@ impl Kernels {
                 build.directive(format!("cargo:rerun-if-changed={}", header.display()));
             }
             check_ptxas(&compiled, requested, &mut manifest.violations)?;
+            for warning in compiled.warnings.iter().take(MAX_WARNINGS_PER_MODULE) {
+                build.directive(format!(
+                    "cargo:warning=gate-build: {}: {warning}",
+                    compiled.name
+                ));
+            }
+            if compiled.warnings.len() > MAX_WARNINGS_PER_MODULE {
+                build.directive(format!(
+                    "cargo:warning=gate-build: {}: … and {} more nvcc warning(s)",
+                    compiled.name,
+                    compiled.warnings.len() - MAX_WARNINGS_PER_MODULE
+                ));
+            }
             let needs = compiled.ptx.min_driver;
             if let Some(declared) = min_driver {
                 let too_new = match needs {
@@ -521,6 +534,9 @@ fn translation_units(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> 
     }
     Ok(())
 }
+
+/// nvcc warnings shown per module as cargo warnings; the rest are counted.
+const MAX_WARNINGS_PER_MODULE: usize = 10;
 
 /// Collects directives and prints them (build scripts only).
 struct Build {

@@ -121,7 +121,9 @@ impl Built {
 
 impl Consumer {
     fn write(&self, path: &str, text: &str) {
-        std::fs::write(self.dir.path().join(path), text).unwrap();
+        let path = self.dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 
     fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Consumer {
@@ -401,6 +403,40 @@ fn require_without_nvcc_fails_listing_the_places_searched() {
         );
     }
     assert!(!built.stderr.contains("panicked"), "{}", built.stderr);
+}
+
+#[test]
+fn nvcc_warnings_reach_the_user_as_cargo_warnings_and_kernels_in_subdirectories_build() {
+    let Some(nvcc) = nvcc() else { return };
+    let c = consumer(BUILD_RS).env("NVCC", &nvcc);
+    c.write(
+        "kernels/sub/warned.cu",
+        "extern \"C\" __global__ void warned(float *x) {\n    int unused = 0;\n    x[threadIdx.x] *= 2.0f;\n}\n",
+    );
+    let built = c.build();
+    assert!(built.ok, "{}", built.stderr);
+    assert!(
+        built
+            .stderr
+            .lines()
+            .any(|l| l.contains("gate-build: warned:") && l.contains("unused")),
+        "{}",
+        built.stderr
+    );
+    let m = built.manifest();
+    assert_eq!(m["modules"][0]["name"], "warned");
+    let verdicts = m["modules"][0]["ptxas"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 2);
+    for verdict in verdicts {
+        assert_eq!(verdict["ok"], true, "{verdict}");
+        assert!(
+            verdict["message"]
+                .as_str()
+                .unwrap()
+                .contains("as shipped in the fatbin"),
+            "{verdict}"
+        );
+    }
 }
 
 #[test]
