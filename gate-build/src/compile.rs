@@ -306,21 +306,44 @@ fn run_nvcc(mut cmd: Command, source: &Path) -> Result<Vec<String>, Error> {
     Err(compile_error(&text, source, output.status.code()))
 }
 
-/// Turns nvcc's output into an error naming the file and line of the first error.
+/// Turns nvcc's output into an error naming the file, line and column of the first error,
+/// in either format: nvcc's front end (`k.cu(12): error: …`) or the host compiler's
+/// preprocessor (`h.cuh:3:10: fatal error: …`, after `In file included from k.cu:1:` lines,
+/// which become the include chain).
 pub(crate) fn compile_error(text: &str, source: &Path, code: Option<i32>) -> Error {
-    // nvcc/cudafe: `path/file.cu(12): error: identifier "x" is undefined`
-    let mut first: Option<(PathBuf, u32)> = None;
+    let mut first: Option<(PathBuf, u32, Option<u32>)> = None;
+    let mut chain: Vec<String> = Vec::new();
+    let mut pending_chain: Vec<String> = Vec::new();
     let mut lines = Vec::new();
     for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed
+            .strip_prefix("In file included from ")
+            .or_else(|| trimmed.strip_prefix("from "))
+        {
+            pending_chain.push(rest.trim_end_matches([':', ',']).to_owned());
+            continue;
+        }
         if let Some((place, rest)) = line.split_once("): ")
             && let Some((file, number)) = place.rsplit_once('(')
             && let Ok(number) = number.parse::<u32>()
             && (rest.starts_with("error") || rest.starts_with("catastrophic error"))
         {
-            first.get_or_insert((PathBuf::from(file), number));
+            first.get_or_insert((PathBuf::from(file), number, None));
             lines.push(rest.to_owned());
-        } else if line.contains("error") && lines.len() < 10 && !line.trim().is_empty() {
-            lines.push(line.trim().to_owned());
+        } else if let Some((file, number, column, rest)) = gcc_location(line)
+            && (rest.starts_with("error") || rest.starts_with("fatal error"))
+        {
+            if first.is_none() {
+                first = Some((PathBuf::from(file), number, Some(column)));
+                chain = std::mem::take(&mut pending_chain);
+            }
+            lines.push(rest.to_owned());
+        } else if line.contains("error") && lines.len() < 10 && !trimmed.is_empty() {
+            lines.push(trimmed.to_owned());
+        }
+        if !trimmed.starts_with("In file included") {
+            pending_chain.clear();
         }
     }
     let message = if lines.is_empty() {
@@ -332,15 +355,58 @@ pub(crate) fn compile_error(text: &str, source: &Path, code: Option<i32>) -> Err
     } else {
         lines.join("\n")
     };
-    let (file, line) = match first {
-        Some((file, line)) => (file, Some(line)),
-        None => (source.to_owned(), None),
+    let (file, line, column) = match first {
+        Some((file, line, column)) => (file, Some(line), column),
+        None => (source.to_owned(), None, None),
     };
     Error::Compile {
         file,
         line,
+        column,
+        included_from: chain,
         message,
     }
+}
+
+/// `path:12:5: rest` (the host compiler's format): path, line, column and the rest.
+fn gcc_location(line: &str) -> Option<(&str, u32, u32, &str)> {
+    let mut parts = line.splitn(4, ':');
+    let mut file = parts.next()?;
+    let mut number = parts.next()?;
+    // A Windows drive letter (`C:\x.cu:3:5:`) takes one more split.
+    if file.len() == 1 && number.starts_with('\\') {
+        return None;
+    }
+    let column = parts.next()?;
+    let rest = parts.next()?.trim_start();
+    let line_no = number.trim().parse().ok()?;
+    let column_no = column.trim().parse().ok()?;
+    file = file.trim();
+    number = number.trim();
+    let _ = number;
+    Some((file, line_no, column_no, rest))
+}
+
+/// The header an error says could not be found (`nv/target`), in either compiler's words.
+pub(crate) fn missing_header(error: &Error) -> Option<String> {
+    let Error::Compile { message, .. } = error else {
+        return None;
+    };
+    for line in message.lines() {
+        // GCC: `fatal error: nv/target: No such file or directory`
+        if let Some(rest) = line.strip_prefix("fatal error: ")
+            && let Some(header) = rest.strip_suffix(": No such file or directory")
+        {
+            return Some(header.trim().to_owned());
+        }
+        // EDG: `catastrophic error: cannot open source file "nv/target"`
+        if let Some((_, rest)) = line.split_once("cannot open source file \"")
+            && let Some(header) = rest.split('"').next()
+        {
+            return Some(header.to_owned());
+        }
+    }
+    None
 }
 
 /// Paths in a Make-style depfile (`target: dep \` lines, `\ ` escaping spaces).
@@ -457,6 +523,7 @@ mod tests {
                 file,
                 line,
                 message,
+                ..
             } => {
                 assert_eq!(file, PathBuf::from("/w/kernels/bad.cu"));
                 assert_eq!(line, Some(3));
@@ -479,5 +546,34 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("nvcc failed on k.cu:"), "{text}");
         assert!(text.contains("Unsupported gpu architecture"), "{text}");
+    }
+
+    #[test]
+    fn host_compiler_errors_keep_column_and_include_chain() {
+        let text = "In file included from h.cu:1:\n/venv/nvidia/cu13/include/cuda_fp16.h:4492:10: fatal error: nv/target: No such file or directory\n 4492 | #include <nv/target>\n      |          ^~~~~~~~~~~\ncompilation terminated.\n";
+        let err = compile_error(text, Path::new("h.cu"), Some(1));
+        match &err {
+            Error::Compile {
+                file,
+                line,
+                column,
+                included_from,
+                ..
+            } => {
+                assert_eq!(file, Path::new("/venv/nvidia/cu13/include/cuda_fp16.h"));
+                assert_eq!((*line, *column), (Some(4492), Some(10)));
+                assert_eq!(included_from, &["h.cu:1"]);
+            }
+            other => panic!("{other}"),
+        }
+        assert_eq!(missing_header(&err).as_deref(), Some("nv/target"));
+        assert!(err.to_string().contains("cuda_fp16.h:4492:10"), "{err}");
+        assert!(err.to_string().contains("included from h.cu:1"), "{err}");
+        let edg = compile_error(
+            "k.cu(1): catastrophic error: cannot open source file \"cub/cub.cuh\"\n",
+            Path::new("k.cu"),
+            Some(1),
+        );
+        assert_eq!(missing_header(&edg).as_deref(), Some("cub/cub.cuh"));
     }
 }

@@ -48,14 +48,32 @@ pub enum Error {
         supported: Vec<String>,
     },
     /// nvcc rejected a source file.
-    #[error("nvcc failed on {}{}: {message}", .file.display(), .line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("nvcc failed on {}{}{}: {message}{}", .file.display(), .line.map(|l| format!(":{l}")).unwrap_or_default(), .column.map(|c| format!(":{c}")).unwrap_or_default(), .included_from.iter().map(|i| format!("\n  included from {i}")).collect::<String>())]
     Compile {
-        /// The source file (as nvcc named it).
+        /// The file of the first error (the source, or a header it includes), as nvcc or the
+        /// host compiler named it.
         file: PathBuf,
-        /// The line of the first error, when nvcc gave one.
+        /// The line of the first error, when given.
         line: Option<u32>,
-        /// nvcc's error lines.
+        /// The column, when given (the host compiler's `file:line:col` format).
+        column: Option<u32>,
+        /// The include chain down to `file`, outermost last (`h.cu:1`).
+        included_from: Vec<String>,
+        /// The error lines.
         message: String,
+    },
+    /// Several sources failed; each error says which and where.
+    #[error("{} sources failed to compile:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Compiles(Vec<Error>),
+    /// A header that another CUDA package provides is missing: the toolkit is incomplete.
+    #[error("the CUDA toolkit is incomplete: `{header}` is missing (it belongs to CCCL), needed by {}\nhelp: install {package}", .sources.iter().map(|s| s.display().to_string()).collect::<Vec<_>>().join(", "))]
+    IncompleteToolkit {
+        /// The header that was not found (`nv/target`).
+        header: String,
+        /// What to install.
+        package: String,
+        /// Every source that failed for it.
+        sources: Vec<PathBuf>,
     },
     /// The PTX needs a newer driver than the declared minimum (require mode).
     #[error(

@@ -352,9 +352,31 @@ impl Kernels {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1);
         let compiled = compile_all(&settings, &sources, &names, jobs);
+        if compiled.iter().any(Result::is_err) {
+            let failures: Vec<(Error, PathBuf)> = compiled
+                .into_iter()
+                .zip(&sources)
+                .filter_map(|(r, s)| r.err().map(|e| (e, s.path().to_owned())))
+                .collect();
+            match incomplete_toolkit(&location.path, failures) {
+                Ok(incomplete) if requested == Mode::Require => return Err(incomplete),
+                Ok(incomplete) => {
+                    fallback(
+                        &mut manifest,
+                        build,
+                        incomplete.to_string().replace('\n', "; "),
+                    );
+                    return finish(manifest, out_dir, &kernels_dir, &names);
+                }
+                Err(error) => return Err(error),
+            }
+        }
         let mut required: Option<MinDriver> = None;
-        for (record, result) in manifest.modules.iter_mut().zip(compiled) {
-            let compiled = result?;
+        for (record, compiled) in manifest
+            .modules
+            .iter_mut()
+            .zip(compiled.into_iter().flatten())
+        {
             for header in &compiled.headers {
                 build.directive(format!("cargo:rerun-if-changed={}", header.display()));
             }
@@ -533,6 +555,55 @@ fn translation_units(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), Error> 
         }
     }
     Ok(())
+}
+
+/// Headers that CCCL provides (`nv/target`, CUB, Thrust, libcu++), by their first component.
+const CCCL_HEADERS: &[&str] = &["nv", "cub", "thrust", "cuda"];
+
+/// Classifies the failed compiles of a build: `Ok` with [`Error::IncompleteToolkit`] when
+/// every failure is a CCCL header the toolkit next to `nvcc` lacks (a toolkit fact: the
+/// caller errors or falls back by mode), else `Err` with every failing source's own error
+/// (a source's compile error is an error in every mode).
+fn incomplete_toolkit(nvcc: &Path, failures: Vec<(Error, PathBuf)>) -> Result<Error, Error> {
+    let include = nvcc
+        .parent()
+        .and_then(Path::parent)
+        .map(|toolkit| toolkit.join("include"));
+    let mut header = None;
+    let mut sources = Vec::new();
+    let mut others = Vec::new();
+    for (error, source) in failures {
+        match compile::missing_header(&error) {
+            Some(h)
+                if h.split('/')
+                    .next()
+                    .is_some_and(|top| CCCL_HEADERS.contains(&top))
+                    && include.as_ref().is_some_and(|d| !d.join(&h).exists()) =>
+            {
+                header.get_or_insert(h);
+                sources.push(source);
+            }
+            _ => others.push(error),
+        }
+    }
+    if !others.is_empty() {
+        return Err(if others.len() == 1 {
+            others.remove(0)
+        } else {
+            Error::Compiles(others)
+        });
+    }
+    let wheel = nvcc.components().any(|c| c.as_os_str() == "site-packages");
+    let package = if wheel {
+        "the `nvidia-cuda-cccl` wheel of the same CUDA release as nvcc (pip install nvidia-cuda-cccl==<nvcc's version>)".to_owned()
+    } else {
+        "the CUDA toolkit's CCCL component (cuda-cccl) of the same release as nvcc".to_owned()
+    };
+    Ok(Error::IncompleteToolkit {
+        header: header.unwrap_or_default(),
+        package,
+        sources,
+    })
 }
 
 /// nvcc warnings shown per module as cargo warnings; the rest are counted.

@@ -440,6 +440,78 @@ fn nvcc_warnings_reach_the_user_as_cargo_warnings_and_kernels_in_subdirectories_
 }
 
 #[test]
+fn every_failing_source_is_reported() {
+    let Some(nvcc) = nvcc() else { return };
+    let c = consumer(BUILD_RS).env("NVCC", &nvcc);
+    c.write(
+        "kernels/one.cu",
+        "extern \"C\" __global__ void one() { undefined_one; }\n",
+    );
+    c.write(
+        "kernels/two.cu",
+        "extern \"C\" __global__ void two() { undefined_two; }\n",
+    );
+    let built = c.build();
+    assert!(!built.ok);
+    assert!(
+        built.stderr.contains("2 sources failed to compile"),
+        "{}",
+        built.stderr
+    );
+    assert!(built.stderr.contains("one.cu:1: error"), "{}", built.stderr);
+    assert!(built.stderr.contains("two.cu:1: error"), "{}", built.stderr);
+}
+
+/// Whether the toolkit beside `nvcc` has CCCL (`include/nv/target`).
+fn has_cccl(nvcc: &Path) -> bool {
+    nvcc.parent()
+        .and_then(Path::parent)
+        .is_some_and(|t| t.join("include/nv/target").exists())
+}
+
+#[test]
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn a_missing_cccl_is_a_toolkit_fact_named_with_its_package() {
+    let Some(nvcc) = nvcc() else { return };
+    if has_cccl(&nvcc) {
+        println!("skipped: this toolkit has CCCL, so nothing is missing");
+        return;
+    }
+    let half = "#include <cuda_fp16.h>\nextern \"C\" __global__ void half_copy(__half *x) { x[1] = x[0]; }\n";
+    let c = consumer(BUILD_RS).env("NVCC", &nvcc);
+    c.write("kernels/half_copy.cu", half);
+    c.write(
+        "kernels/bf16/half_too.cu",
+        &half.replace("half_copy", "half_too"),
+    );
+    // auto: one warning naming the package, a fallback build that still succeeds.
+    let built = c.build();
+    assert!(built.ok, "{}", built.stderr);
+    let m = built.manifest();
+    assert_eq!(m["outcome"], "fallback");
+    let reason = m["fallback_reason"].as_str().unwrap();
+    assert!(reason.contains("`nv/target` is missing"), "{reason}");
+    assert!(
+        reason.contains("nvidia-cuda-cccl") || reason.contains("cuda-cccl"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("half_copy.cu") && reason.contains("half_too.cu"),
+        "{reason}"
+    );
+    // require: the same as an error.
+    let c = c.env("GATE_CUDA", "require");
+    let built = c.build();
+    assert!(!built.ok);
+    assert!(
+        built.stderr.contains("the CUDA toolkit is incomplete"),
+        "{}",
+        built.stderr
+    );
+    assert!(!built.stderr.contains("panicked"), "{}", built.stderr);
+}
+
+#[test]
 fn a_syntax_error_names_the_file_and_line() {
     let Some(nvcc) = nvcc() else { return };
     let c = consumer(BUILD_RS).env("NVCC", &nvcc);
