@@ -293,6 +293,19 @@ impl Kernels {
             fallback(&mut manifest, build, reason);
             return finish(manifest, out_dir, &kernels_dir, &names);
         };
+        // The toolkit is an input: a change to any of its parts reruns this build script.
+        for file in toolkit::toolkit_files(&location.path) {
+            build.directive(format!("cargo:rerun-if-changed={}", file.display()));
+        }
+        if let Some(include) = location
+            .path
+            .parent()
+            .and_then(Path::parent)
+            .map(|root| root.join("include"))
+            .filter(|d| d.is_dir())
+        {
+            build.directive(format!("cargo:rerun-if-changed={}", include.display()));
+        }
         let facts = match toolkit::facts(&location.path, &out_dir.join("gate-build-cache")) {
             Ok(facts) => facts,
             Err(err) if requested == Mode::Auto => {

@@ -266,7 +266,16 @@ pub fn parse_release(text: &str) -> Option<(Version, String)> {
 
 /// Facts about the toolkit of `nvcc`, from `cache_dir` when the file is unchanged.
 pub fn facts(nvcc: &Path, cache_dir: &Path) -> Result<ToolFacts, Error> {
-    let identity = file_identity(nvcc);
+    // Keyed by every part of the toolkit, not nvcc alone: installing the matching nvvm wheel
+    // (or a mismatched one), or CCCL's headers, must be noticed.
+    let mut identity: String = toolkit_files(nvcc)
+        .iter()
+        .map(|f| file_identity(f))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let root = nvcc.parent().and_then(Path::parent);
+    let cccl = root.is_some_and(|r| r.join("include/nv/target").exists());
+    identity.push_str(&format!("\ncccl={cccl}"));
     let cache = cache_dir.join(format!(
         "toolkit-{}.json",
         &crate::digest::sha256_hex(identity.as_bytes())[..16]
@@ -310,6 +319,42 @@ pub fn facts(nvcc: &Path, cache_dir: &Path) -> Result<ToolFacts, Error> {
     let json = serde_json::to_vec_pretty(&facts).expect("facts serialise");
     std::fs::write(&cache, json).map_err(io(&cache))?;
     Ok(facts)
+}
+
+/// The files that make up the toolkit `nvcc` belongs to, those that exist: nvcc, the tools
+/// it runs (cudafe++, cicc, ptxas, fatbinary, nvlink), the runtime header, and for the pip
+/// layout each CUDA wheel's metadata. A change to any of them changes the toolkit facts, and
+/// the build script is rerun when one changes (with the include directory, where a new
+/// package such as CCCL lands).
+pub fn toolkit_files(nvcc: &Path) -> Vec<PathBuf> {
+    let mut files = vec![nvcc.to_owned()];
+    let Some(bin) = nvcc.parent() else {
+        return files;
+    };
+    for tool in ["cudafe++", "ptxas", "fatbinary", "nvlink"] {
+        files.push(bin.join(exe(tool)));
+    }
+    if let Some(root) = bin.parent() {
+        files.push(root.join("nvvm").join("bin").join(exe("cicc")));
+        files.push(root.join("include").join("cuda_runtime_api.h"));
+        if root.parent().and_then(Path::file_name) == Some(OsStr::new("nvidia"))
+            && let Some(site) = root.parent().and_then(Path::parent)
+            && let Ok(entries) = std::fs::read_dir(site)
+        {
+            let mut wheels: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.starts_with("nvidia_") && name.ends_with(".dist-info")
+                })
+                .map(|e| e.path().join("METADATA"))
+                .collect();
+            wheels.sort();
+            files.extend(wheels);
+        }
+    }
+    files.retain(|f| f.is_file());
+    files
 }
 
 fn file_identity(path: &Path) -> String {

@@ -596,4 +596,30 @@ fn a_mixed_toolkit_is_caught() {
         "{}",
         built.stderr
     );
+    // Fixing the toolkit is noticed: the header is a tracked input of the build script and
+    // of the toolkit facts, so the next build reruns and the mix is gone.
+    std::fs::write(
+        home.path().join("include/cuda_runtime_api.h"),
+        "#define CUDART_VERSION 13000\n",
+    )
+    .unwrap();
+    let fixed = c.build();
+    assert!(
+        !fixed.stderr.contains("mixed CUDA toolkit"),
+        "a fixed toolkit was not noticed: {}",
+        fixed.stderr
+    );
+    // And breaking it again is noticed too.
+    std::fs::write(
+        home.path().join("include/cuda_runtime_api.h"),
+        "#define CUDART_VERSION 12080\n",
+    )
+    .unwrap();
+    let broken = c.build();
+    assert!(!broken.ok);
+    assert!(
+        broken.stderr.contains("include/cuda_runtime_api.h 12.8"),
+        "a broken toolkit was not noticed: {}",
+        broken.stderr
+    );
 }
