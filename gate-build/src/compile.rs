@@ -1,7 +1,7 @@
 //! Compiling one CUDA C source: the content key, the cache check, one nvcc run (fatbin with
 //! SASS for every arch plus PTX for the lowest; the PTX text and each arch's ptxas result are
-//! read from its `-keep` intermediates, so no front end or ptxas runs twice), the depfile, and
-//! error parsing.
+//! read from its `-keep` intermediates, so no front end or ptxas runs twice), the headers
+//! from the kept preprocessed sources' line markers (no `-MD` pass), and error parsing.
 
 use crate::digest::{KeyHasher, sha256_hex};
 use crate::error::{Error, io};
@@ -111,10 +111,6 @@ impl Settings {
         self.out.join(format!("{name}.json"))
     }
 
-    fn depfile_path(&self, name: &str) -> PathBuf {
-        self.out.join(format!("{name}.d"))
-    }
-
     /// The content key over everything that decides the outputs.
     fn key(&self, source: &Path, headers: &[PathBuf]) -> Result<String, Error> {
         let mut h = KeyHasher::default();
@@ -183,7 +179,7 @@ impl Settings {
 }
 
 /// Compiles `source` as module `name`, or reuses the previous outputs when the content key
-/// (source, every header from the previous depfile, flags, archs, nvcc version) is unchanged.
+/// (source, every header the previous compile included, flags, archs, nvcc version) is unchanged.
 pub(crate) fn compile(
     settings: &Settings,
     tokens: &Tokens,
@@ -204,7 +200,6 @@ pub(crate) fn compile(
     let source_dir = source.parent().unwrap_or(Path::new("."));
     let fatbin = settings.fatbin_path(name);
     let ptx_path = settings.ptx_path(name);
-    let depfile = settings.depfile_path(name);
     // One nvcc run per source, the flow raw nvcc takes: a front end per compute arch, ptxas
     // per SASS arch on the PTX of that arch's own front end, fatbinary to bundle. `-keep`
     // leaves the intermediates in a directory of this module's own, where the PTX that ships
@@ -223,7 +218,6 @@ pub(crate) fn compile(
     let lowest = settings.lowest_compute();
     cmd.arg("-gencode")
         .arg(format!("arch={lowest},code={lowest}"));
-    cmd.arg("-MD").arg("-MF").arg(&depfile);
     cmd.arg("-keep").arg("-keep-dir").arg(&keep);
     cmd.arg("-o").arg(&fatbin).arg(source);
     let result = tokens.with(|| run_nvcc(cmd, source));
@@ -241,6 +235,9 @@ pub(crate) fn compile(
         .iter()
         .map(|arch| kept.verdict(arch))
         .collect();
+    // The headers come from the line markers of the preprocessed sources nvcc kept (one per
+    // front end): no extra preprocessing pass, as `-MD` would cost.
+    let included = kept.included();
     let _ = std::fs::remove_dir_all(&keep);
     moved?;
 
@@ -249,8 +246,8 @@ pub(crate) fn compile(
         what: format!("the PTX nvcc kept for {}", source.display()),
         output: e.to_string(),
     })?;
-    let depfile_text = std::fs::read_to_string(&depfile).map_err(io(&depfile))?;
-    let headers: Vec<PathBuf> = parse_depfile(&depfile_text)
+    let headers: Vec<PathBuf> = included
+        .map_err(io(&keep))?
         .into_iter()
         .map(|p| {
             if p.is_absolute() {
@@ -259,7 +256,10 @@ pub(crate) fn compile(
                 source_dir.join(p)
             }
         })
-        .filter(|p| p != source)
+        .map(|p| normalize(&p))
+        .filter(|p| p != source && p.is_file())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let fatbin_bytes = std::fs::read(&fatbin).map_err(io(&fatbin))?;
     let compiled = Compiled {
@@ -409,31 +409,54 @@ pub(crate) fn missing_header(error: &Error) -> Option<String> {
     None
 }
 
-/// Paths in a Make-style depfile (`target: dep \` lines, `\ ` escaping spaces).
-pub(crate) fn parse_depfile(text: &str) -> Vec<PathBuf> {
-    let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
-    let Some((_, deps)) = joined.split_once(": ") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut chars = deps.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&' ') => {
-                current.push(' ');
-                chars.next();
+/// The files a preprocessed source names in its line markers (`# 12 "path" 1 3`): every
+/// header it included, the source itself, and pseudo-files (`<built-in>`) left out.
+pub(crate) fn line_marker_paths(text: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for line in text.lines() {
+        let Some(rest) = line.strip_prefix("# ") else {
+            continue;
+        };
+        let Some((number, rest)) = rest.split_once(' ') else {
+            continue;
+        };
+        if !number.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Some(quoted) = rest.strip_prefix('"') else {
+            continue;
+        };
+        let mut path = String::new();
+        let mut chars = quoted.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => path.extend(chars.next()),
+                c => path.push(c),
             }
-            c if c.is_whitespace() => {
-                if !current.is_empty() {
-                    out.push(PathBuf::from(std::mem::take(&mut current)));
-                }
-            }
-            c => current.push(c),
+        }
+        if path.is_empty() || path.starts_with('<') {
+            continue;
+        }
+        let path = PathBuf::from(path);
+        if out.last() != Some(&path) {
+            out.push(path);
         }
     }
-    if !current.is_empty() {
-        out.push(PathBuf::from(current));
+    out
+}
+
+/// `a/b/../c` → `a/c` (and `a//b` → `a/b`), without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
     }
     out
 }
@@ -469,6 +492,18 @@ impl<'a> Kept<'a> {
         }
     }
 
+    /// Every file the preprocessed sources (`*.cpp1.ii`, one per front end) name.
+    fn included(&self) -> std::io::Result<Vec<PathBuf>> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(self.dir)? {
+            let path = entry?.path();
+            if path.to_string_lossy().ends_with(".cpp1.ii") {
+                all.extend(line_marker_paths(&std::fs::read_to_string(&path)?));
+            }
+        }
+        Ok(all)
+    }
+
     /// What shipped for `arch`: the cubin ptxas made from the PTX of `arch`'s own front end
     /// (`x.compute_90.cubin`, or `x.compute_80.sm_80.cubin` where the PTX ships too).
     fn verdict(&self, arch: &str) -> PtxasVerdict {
@@ -502,16 +537,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn depfile_with_continuations_and_escaped_spaces() {
-        let text =
-            "out.fatbin : saxpy.cu \\\n    /usr/include/stdio.h \\\n    my\\ dir/common.cuh\n";
+    fn line_markers_name_every_included_file_once() {
+        let text = "# 1 \"k.cu\"\n# 1 \"<built-in>\" 1\n# 1 \"/t/include/cuda_runtime.h\" 1 3\nint x;\n# 7 \"/t/include/cuda_runtime.h\" 3\n# 2 \"dir with space/common.cuh\" 1\n# 3 \"C:\\\\cuda\\\\x.h\" 1\n#pragma once\n";
         assert_eq!(
-            parse_depfile(text),
+            line_marker_paths(text),
             [
-                PathBuf::from("saxpy.cu"),
-                PathBuf::from("/usr/include/stdio.h"),
-                PathBuf::from("my dir/common.cuh"),
+                PathBuf::from("k.cu"),
+                PathBuf::from("/t/include/cuda_runtime.h"),
+                PathBuf::from("dir with space/common.cuh"),
+                PathBuf::from("C:\\cuda\\x.h"),
             ]
+        );
+        assert_eq!(
+            normalize(Path::new("/t/bin/..//include/./x.h")),
+            PathBuf::from("/t/include/x.h")
         );
     }
 
