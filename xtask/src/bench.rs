@@ -748,7 +748,7 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
                                     .args(["-gencode", "arch=compute_90,code=sm_90"])
                                     .args(["-gencode", "arch=compute_80,code=compute_80"])
                                     .arg("-I")
-                                    .arg(&sources)
+                                    .arg(sources)
                                     .arg("-keep")
                                     .arg("-keep-dir")
                                     .arg(&keep)
