@@ -10,23 +10,31 @@
 //!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.
 //!
 //! Each script is split into lines (a trailing `\` continues a line) and each line into shell
-//! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected); a command whose word
-//! is `cargo` (or a path ending in `/cargo`), `cross`, or a variable naming cargo (`$CARGO`,
-//! `${CARGO}`, `${{ env.CARGO }}`, resolved through the workflow's, job's and step's `env:`
-//! where they define it), with an optional `+toolchain`, is an invocation. Steps that run
-//! cargo through an action (`actions-rs/cargo` and its forks: `command:`, `args:`,
-//! `use-cross:`) are invocations located at their `command:` line. A flag variable that
-//! `env:` defines is judged by its value. Without a committed Cargo.lock, --locked cannot be
-//! added yet: such invocations are notes and the check is blocked by `lockfile.locked`
-//! (`cargo install` builds its crate's own lockfile and is judged regardless).
-//! Flags after a bare `--` belong to the program, not cargo, and do not count. An invocation
-//! whose flags come partly from an expansion (`$VAR`, `${{ … }}`) cannot be judged and warns;
-//! `cargo xtask …` (an alias running commands the gate cannot see) is listed as a note.
+//! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected; a GitHub expression
+//! `${{ … }}` is one word, whatever it holds). Variables that the workflow's, job's or step's
+//! `env:` defines (`$NAME`, `${NAME}`, `${{ env.NAME }}`) are replaced by their values, as the
+//! shell would split them. A command whose word is `cargo` (or a path ending in `/cargo`),
+//! `cross`, or an expansion whose variable's name says it holds cargo (`CARGO`, `*_CARGO`,
+//! `CARGO_BIN`, `CARGO_CMD`, `CARGO_COMMAND`, `CARGO_EXE`, from `env`, `matrix`, `vars` or
+//! `inputs`) and that `env:` does not define otherwise, with an optional `+toolchain`, is an
+//! invocation. Steps that run cargo through an action (`actions-rs/cargo` and its forks:
+//! `command:`, `args:`, `use-cross:`) are invocations located at their `command:` input (at
+//! their `uses:` when that input is not written on its own line). Without a committed
+//! Cargo.lock, --locked cannot be added yet: such invocations are notes and the check is
+//! blocked by `lockfile.locked` (`cargo install` builds its crate's own lockfile and is judged
+//! regardless). Flags after a bare `--` belong to the program, not cargo, and do not count.
+//! An invocation whose flags or subcommand come partly from an expansion the gate cannot
+//! expand (`$VAR` that `env:` does not define, `${{ matrix.… }}`) cannot be judged and warns,
+//! unless it passes --locked anyway; `cargo xtask …` (an alias running commands the gate
+//! cannot see) is listed as a note.
 //!
-//! serde_yaml gives no positions, so each script line is found in the raw file by searching
-//! from the previous line's position onward (YAML comment lines skipped); the column is that
-//! of `cargo`. A file that is not valid YAML fails with the parser's line and column. No CI
-//! configuration at all warns: nothing shows how CI builds.
+//! serde_yaml gives no positions, so scripts are found in the raw file in document order: a
+//! GitHub step's lines only inside the block of the first `run:` key ahead that holds them
+//! (never in a `name:`, `if:` or an action's inputs that repeat the command), GitLab's by
+//! searching from the previous line's position onward (YAML comment lines and other keys'
+//! values skipped). The column is that of `cargo`. The same written line reached again through
+//! a YAML alias or merge key counts once. A file that is not valid YAML fails with the
+//! parser's line and column. No CI configuration at all warns: nothing shows how CI builds.
 
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
@@ -150,21 +158,42 @@ impl Judge {
     fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
         let mut cursor = 0;
         for script in scripts {
-            for line in logical_lines(&script.text) {
-                let needle = script.anchor.as_deref().unwrap_or(line.first_physical);
-                // Text reached through an alias or a merge key is written earlier in the file
-                // (YAML anchors precede their aliases): look behind the cursor for it.
-                let found = if script.merged {
-                    locate(text, 0, cursor, needle)
-                } else if let Some(found) = locate(text, cursor, text.len(), needle) {
-                    cursor = found.0 + needle.len();
-                    Some(found)
-                } else {
-                    locate(text, 0, cursor, needle)
-                };
-                let found = found.map(|(offset, column)| (offset, column, script.anchor.is_some()));
+            let lines = logical_lines(&script.text);
+            let spots = match &script.place {
+                Place::Action { uses } => {
+                    // The command is written nowhere: its invocations sit at the step's
+                    // `command:` input.
+                    let spot = action_step(text, cursor, uses).map(|(spot, end)| {
+                        cursor = end;
+                        spot
+                    });
+                    vec![spot; lines.len()]
+                }
+                Place::Run => match lines
+                    .first()
+                    .and_then(|first| run_block(text, cursor, first.first_physical))
+                {
+                    Some(block) => {
+                        cursor = block.end;
+                        let mut from = block.key.offset;
+                        lines
+                            .iter()
+                            .map(|line| {
+                                let found = block.find(text, from, line.first_physical)?;
+                                from = found.end;
+                                Some(found.spot)
+                            })
+                            .collect()
+                    }
+                    // Not under a `run:` key of its own (an aliased step, flow style): search
+                    // the raw text as for GitLab.
+                    None => search_text(text, &mut cursor, script.merged, &lines),
+                },
+                Place::Text => search_text(text, &mut cursor, script.merged, &lines),
+            };
+            for (line, spot) in lines.iter().zip(spots) {
                 for invocation in invocations(&line.text, self.lock_exists, &script.env) {
-                    self.invocation(rel, text, &script.context, &line, found, invocation);
+                    self.invocation(rel, text, &script.context, line, spot, invocation);
                 }
             }
         }
@@ -176,30 +205,30 @@ impl Judge {
         text: &str,
         context: &str,
         line: &LogicalLine<'_>,
-        found: Option<(usize, u32, bool)>,
+        spot: Option<Spot>,
         invocation: Invocation,
     ) {
-        let location = match found {
-            // A command built from an action's inputs sits at its `command:` line.
-            Some((offset, column, true)) => {
-                let (line_no, _) = crate::config::line_col(text, offset);
-                Location::at(rel, line_no, column)
-            }
-            Some((offset, start_column, false)) => {
-                let key = (
-                    rel.to_owned(),
-                    offset + invocation.offset,
-                    invocation.command.clone(),
-                );
-                if !self.seen.insert(key) {
+        let location = match spot {
+            Some(spot) => {
+                // The same written command reached again (a YAML alias or merge key) counts
+                // once. An action step's invocation sits at the step itself.
+                let at = if spot.step {
+                    spot.offset
+                } else {
+                    spot.offset + invocation.offset
+                };
+                if !self
+                    .seen
+                    .insert((rel.to_owned(), at, invocation.command.clone()))
+                {
                     return;
                 }
-                let column = if invocation.offset < line.first_physical_len {
-                    start_column + count_chars(&line.text[..invocation.offset])
+                let column = if !spot.step && invocation.offset < line.first_physical_len {
+                    spot.column + count_chars(&line.text[..invocation.offset])
                 } else {
-                    start_column
+                    spot.column
                 };
-                let (line_no, _) = crate::config::line_col(text, offset);
+                let (line_no, _) = crate::config::line_col(text, spot.offset);
                 Location::at(rel, line_no, column)
             }
             None => Location::file(rel),
@@ -213,6 +242,18 @@ impl Judge {
                 .at(location),
             ),
             Kind::Judged { locked: true, .. } => self.judged += 1,
+            Kind::Unknown { expansion } => {
+                self.judged += 1;
+                self.unjudgeable += 1;
+                self.findings.push(
+                    Finding::warning(format!(
+                        "{what} has no --locked or --frozen, and its subcommand comes from \
+                         `{expansion}`, which the gate cannot expand: whether it builds cannot \
+                         be judged (fix: write --locked literally)"
+                    ))
+                    .at(location),
+                );
+            }
             Kind::Judged {
                 locked: false,
                 expansion: Some(var),
@@ -312,7 +353,7 @@ impl Judge {
         }
         if self.unjudgeable > 0 {
             return Outcome::warn(format!(
-                "{checked}: {} cannot be judged (flags from variables), the rest pass \
+                "{checked}: {} cannot be judged (parts come from variables), the rest pass \
                  --locked/--frozen",
                 self.unjudgeable
             ))
@@ -356,12 +397,25 @@ struct Script {
     text: String,
     /// Reached through a merge key (`<<: *template`): written earlier in the file.
     merged: bool,
-    /// For a command built from an action's inputs (`actions-rs/cargo`'s `command:`), the
-    /// raw text to locate it by, since the command itself is written nowhere.
-    anchor: Option<String>,
+    /// How to find it in the raw file.
+    place: Place,
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
     env: Vec<(String, String)>,
+}
+
+/// How a script is found in the raw file, since serde_yaml gives no positions.
+#[derive(Debug, Default)]
+enum Place {
+    /// Anywhere ahead of the previous script (GitLab's script items).
+    #[default]
+    Text,
+    /// Under a GitHub step's `run:` key: only that key's block is searched, so a step's
+    /// `name:`, `if:` or an action's inputs that repeat the command are never taken for it.
+    Run,
+    /// A step running cargo through an action (`actions-rs/cargo`): the command is written
+    /// nowhere, so it is located at the `command:` input of the step whose `uses:` is this.
+    Action { uses: String },
 }
 
 /// Parses a CI file into its scripts, in document order.
@@ -431,6 +485,7 @@ fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
                 out.push(Script {
                     context: format!("job `{job}`, {step_name}"),
                     text: run.to_owned(),
+                    place: Place::Run,
                     env,
                     ..Script::default()
                 });
@@ -440,7 +495,8 @@ fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
                 continue;
             };
             let action = uses.split('@').next().unwrap_or(uses);
-            if !CARGO_ACTIONS.contains(&action) {
+            // Owners and repositories on GitHub are case-insensitive.
+            if !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 continue;
             }
             let input = |name: &str| {
@@ -461,7 +517,9 @@ fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
             out.push(Script {
                 context: format!("job `{job}`, {step_name} (`{action}`)"),
                 text: format!("{program} {command} {args}").trim_end().to_owned(),
-                anchor: Some(format!("command: {command}")),
+                place: Place::Action {
+                    uses: uses.to_owned(),
+                },
                 env,
                 ..Script::default()
             });
@@ -610,6 +668,9 @@ enum Kind {
         locked: bool,
         expansion: Option<String>,
     },
+    /// A subcommand that comes from an expansion the gate cannot expand (`cargo
+    /// ${{ matrix.command }}`), without --locked or --frozen: it might build.
+    Unknown { expansion: String },
     /// `cargo xtask …`.
     Alias,
 }
@@ -632,6 +693,8 @@ struct Word {
     text: String,
     offset: usize,
     end: usize,
+    /// Comes from expanding a variable whose name says it holds cargo (`CARGO: ${{ … }}`).
+    names_cargo: bool,
 }
 
 /// Splits a line into shell commands, each a list of words. Quotes group words and hide
@@ -673,6 +736,7 @@ fn commands(line: &str) -> Vec<Vec<Word>> {
             text: String::new(),
             offset: i,
             end: i,
+            names_cargo: false,
         });
         match c {
             '\'' | '"' => quote = Some(c),
@@ -703,7 +767,8 @@ fn invocations(line: &str, offline_locks: bool, env: &[(String, String)]) -> Vec
     // word of the same length, so offsets into `line` stay true.
     let words_line = github_expressions_as_words(line);
     for words in commands(&words_line) {
-        let Some(start) = words.iter().position(|w| is_cargo(&w.text, env)) else {
+        let words = expand(words, env);
+        let Some(start) = words.iter().position(is_cargo) else {
             continue;
         };
         let args = &words[start + 1..];
@@ -725,44 +790,45 @@ fn invocations(line: &str, offline_locks: bool, env: &[(String, String)]) -> Vec
         let Some(sub) = args.get(i) else {
             continue;
         };
-        let judged = if let Some((_, name)) = JUDGED.iter().find(|(s, _)| *s == sub.text) {
-            Some(*name)
-        } else if sub.text == "nextest" {
-            args[i + 1..]
-                .iter()
-                .find(|w| !w.text.starts_with('-'))
-                .filter(|w| w.text == "run" || w.text == "r")
-                .map(|_| "nextest run")
-        } else {
-            None
-        };
-        let kind = match judged {
-            Some(_) => {
-                // Everything after a bare `--` goes to the program being run.
-                let own = args.iter().take_while(|w| w.text != "--");
-                let mut locked = false;
-                let mut expansion = None;
-                for word in own {
-                    // A variable the workflow's `env:` defines is judged by its value.
-                    let resolved = variable_name(&word.text)
-                        .and_then(|name| lookup(env, name))
-                        .map(str::to_owned);
-                    let text = resolved.as_deref().unwrap_or(&word.text);
-                    for flag in text.split_whitespace() {
-                        match flag {
-                            "--locked" | "--frozen" => locked = true,
-                            "--offline" if offline_locks => locked = true,
-                            _ => {}
-                        }
-                    }
-                    if expansion.is_none() && resolved.is_none() && word.text.contains('$') {
-                        expansion = Some(line[word.offset..word.end].to_owned());
-                    }
-                }
-                Kind::Judged { locked, expansion }
+        // Everything after a bare `--` goes to the program being run.
+        let own = args.iter().take_while(|w| w.text != "--");
+        let mut locked = false;
+        let mut expansion = None;
+        for word in own {
+            match word.text.as_str() {
+                "--locked" | "--frozen" => locked = true,
+                "--offline" if offline_locks => locked = true,
+                _ => {}
             }
-            None if sub.text == "xtask" => Kind::Alias,
-            None => continue,
+            // Still an expansion after `env:` was applied: the gate cannot see its value.
+            if expansion.is_none() && word.text.contains('$') {
+                expansion = Some(line[word.offset..word.end].to_owned());
+            }
+        }
+        let builds = JUDGED.iter().any(|(s, _)| *s == sub.text)
+            || (sub.text == "nextest"
+                && args[i + 1..]
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .is_some_and(|w| w.text == "run" || w.text == "r"));
+        let kind = if builds {
+            Kind::Judged { locked, expansion }
+        } else if sub.text == "xtask" {
+            Kind::Alias
+        } else if sub.text.contains('$') {
+            // `cargo ${{ matrix.command }}` may well build: judged only when it is locked.
+            if locked {
+                Kind::Judged {
+                    locked,
+                    expansion: None,
+                }
+            } else {
+                Kind::Unknown {
+                    expansion: line[sub.offset..sub.end].to_owned(),
+                }
+            }
+        } else {
+            continue;
         };
         let first = &words[start];
         let last = words.last().map_or(first.end, |w| w.end);
@@ -776,37 +842,97 @@ fn invocations(line: &str, offline_locks: bool, env: &[(String, String)]) -> Vec
     out
 }
 
-/// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
-/// takes cargo's subcommands and flags), or a variable naming it — `$CARGO`, `${CARGO}`,
-/// `${{ env.CARGO }}` — resolved through the workflow's `env:` where it is defined there.
-fn is_cargo(word: &str, env: &[(String, String)]) -> bool {
-    if let Some(name) = variable_name(word) {
-        return match lookup(env, name) {
-            Some(value) => value
-                .split_whitespace()
-                .next()
-                .is_some_and(|program| is_cargo(program, &[])),
-            None => name.eq_ignore_ascii_case("cargo"),
-        };
+/// The words of one command with every variable that `env:` defines replaced by the words
+/// of its value, as the shell splits an unquoted expansion (values naming further variables
+/// are followed a few levels deep). Each replacement keeps the span of the word it replaces,
+/// so the command is still shown as written.
+fn expand(mut words: Vec<Word>, env: &[(String, String)]) -> Vec<Word> {
+    for _ in 0..4 {
+        let mut changed = false;
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            let resolved = variable(&word.text)
+                .filter(|v| v.from_env)
+                .and_then(|v| Some((names_cargo(v.name), lookup(env, v.name)?)));
+            let Some((named_cargo, value)) = resolved else {
+                out.push(word);
+                continue;
+            };
+            changed = true;
+            for part in github_expressions_as_words(value).split_whitespace() {
+                out.push(Word {
+                    text: part.to_owned(),
+                    offset: word.offset,
+                    end: word.end,
+                    names_cargo: word.names_cargo || named_cargo,
+                });
+            }
+        }
+        words = out;
+        if !changed {
+            break;
+        }
     }
-    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    words
+}
+
+/// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
+/// takes cargo's subcommands and flags), or an expansion whose value the workflow does not
+/// give but whose variable's name says it holds cargo ([`names_cargo`]). A variable that
+/// `env:` defines has already been replaced by its value ([`expand`]), so `CARGO: cross`
+/// is `cross`, and `CARGO: echo` is not cargo.
+fn is_cargo(word: &Word) -> bool {
+    if word.names_cargo && word.text.contains('$') {
+        return true;
+    }
+    if let Some(variable) = variable(&word.text) {
+        return names_cargo(variable.name);
+    }
+    let base = word.text.rsplit(['/', '\\']).next().unwrap_or(&word.text);
     matches!(base, "cargo" | "cargo.exe" | "cross" | "cross.exe")
+}
+
+/// Whether a variable's name says it holds the cargo program (any case): `CARGO`, a name
+/// ending in `_CARGO` (`MY_CARGO`), or `CARGO_BIN`, `CARGO_CMD`, `CARGO_COMMAND`,
+/// `CARGO_EXE`. Cargo's own settings (`CARGO_HOME`, `CARGO_TARGET_DIR`, …) hold no program.
+fn names_cargo(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    name == "CARGO"
+        || name.ends_with("_CARGO")
+        || matches!(
+            name.strip_prefix("CARGO_"),
+            Some("BIN" | "CMD" | "COMMAND" | "EXE")
+        )
+}
+
+/// A variable that a whole word expands.
+#[derive(Debug, PartialEq, Eq)]
+struct Variable<'w> {
+    name: &'w str,
+    /// Whether `env:` gives its value: a shell variable (`$NAME`, `${NAME}`) or
+    /// `${{ env.NAME }}`. `${{ matrix.NAME }}`, `${{ vars.NAME }}` and `${{ inputs.NAME }}`
+    /// are named, not resolved.
+    from_env: bool,
 }
 
 /// The variable a word expands, when the whole word is one: `$NAME`, `${NAME}`, or a GitHub
 /// expression `${{ env.NAME }}` (after [`github_expressions_as_words`]).
-fn variable_name(word: &str) -> Option<&str> {
-    let inner = if let Some(rest) = word.strip_prefix("${{") {
-        let rest = rest.trim_start_matches('_');
-        let rest = rest.trim_end_matches('_').strip_suffix("}}")?;
-        rest.trim_end_matches('_').strip_prefix("env.")?
+fn variable(word: &str) -> Option<Variable<'_>> {
+    let (name, from_env) = if let Some(rest) = word.strip_prefix("${{") {
+        // The expression's blanks were turned into `_`.
+        let rest = rest.strip_suffix("}}")?.trim_matches('_');
+        match rest.split_once('.')? {
+            ("env", name) => (name, true),
+            ("matrix" | "vars" | "inputs", name) => (name, false),
+            _ => return None,
+        }
     } else if let Some(rest) = word.strip_prefix("${") {
-        rest.strip_suffix('}')?
+        (rest.strip_suffix('}')?, true)
     } else {
-        word.strip_prefix('$')?
+        (word.strip_prefix('$')?, true)
     };
-    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then_some(inner)
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(Variable { name, from_env })
 }
 
 fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
@@ -817,8 +943,9 @@ fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// `${{ expr }}` with its inner spaces turned into `_`, so the shell splitting sees one word
-/// at the same offsets.
+/// `${{ expr }}` with its blanks, quotes and shell operators turned into `_`, so the shell
+/// splitting sees one word at the same offsets: GitHub substitutes the whole expression
+/// before the shell runs (`${{ a && '--locked' || '' }}` is one value, not three commands).
 fn github_expressions_as_words(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
@@ -827,11 +954,351 @@ fn github_expressions_as_words(line: &str) -> String {
             break;
         };
         out.push_str(&rest[..start]);
-        out.push_str(&rest[start..start + len].replace([' ', '\t'], "_"));
+        out.extend(rest[start..start + len].chars().map(|c| {
+            if c.is_ascii_whitespace() || "'\"`;|&()<>\\".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        }));
         rest = &rest[start + len..];
     }
     out.push_str(rest);
     out
+}
+
+/// Where a script line (or an action step) was found in the raw file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot {
+    /// Byte offset of the line's first character (of an action step's `command:` key).
+    offset: usize,
+    /// 1-based char column of `offset`.
+    column: u32,
+    /// An action step: all its invocations sit here, none at a column of its own.
+    step: bool,
+}
+
+/// Finds each line of a script anywhere ahead of `cursor`, moving it on; text reached through
+/// an alias or a merge key is written earlier (YAML anchors precede their aliases), so it is
+/// looked for behind the cursor.
+fn search_text(
+    text: &str,
+    cursor: &mut usize,
+    merged: bool,
+    lines: &[LogicalLine<'_>],
+) -> Vec<Option<Spot>> {
+    lines
+        .iter()
+        .map(|line| {
+            let needle = line.first_physical;
+            let found = if merged {
+                locate(text, 0, *cursor, needle)
+            } else if let Some(found) = locate(text, *cursor, text.len(), needle) {
+                *cursor = found.0 + needle.len();
+                Some(found)
+            } else {
+                locate(text, 0, *cursor, needle)
+            };
+            found.map(|(offset, column)| Spot {
+                offset,
+                column,
+                step: false,
+            })
+        })
+        .collect()
+}
+
+/// A `key:` that opens a block-style mapping entry on its own raw line (after any `- `
+/// sequence markers), plain or quoted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RawKey {
+    /// Byte offset of the start of its line.
+    line_start: usize,
+    /// Byte offset of the key (of its opening quote when quoted).
+    offset: usize,
+    /// Byte offset of its value on the key's line, after `:` and blanks.
+    value: usize,
+    /// End of the key's line, before any `\r\n`.
+    line_end: usize,
+    /// The key's column (0-based): the lines of its value are indented deeper.
+    column: usize,
+    /// A `- ` marker precedes it: it opens a sequence item (a step).
+    starts_item: bool,
+}
+
+/// The raw lines from the one holding `from` onward, as (start, end) byte offsets, the end
+/// before any `\r\n`.
+fn raw_lines(text: &str, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = text
+        .get(..from)
+        .map_or(text.len(), |before| before.rfind('\n').map_or(0, |i| i + 1));
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = (start, end - usize::from(text[..end].ends_with('\r')));
+        start = end + 1;
+        Some(line)
+    })
+}
+
+/// The key a raw line opens, with its name, if any.
+fn key_on_line(text: &str, line_start: usize, line_end: usize) -> Option<(&str, RawKey)> {
+    let line = &text[line_start..line_end];
+    let mut rest = line.trim_start_matches(' ');
+    let mut starts_item = false;
+    while let Some(after) = rest
+        .strip_prefix('-')
+        .filter(|after| after.is_empty() || after.starts_with(' '))
+    {
+        rest = after.trim_start_matches(' ');
+        starts_item = true;
+    }
+    let column = line.len() - rest.len();
+    let (name, after) = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => {
+            let inner = &rest[1..];
+            let close = inner.find(quote)?;
+            (&inner[..close], inner[close + 1..].strip_prefix(':')?)
+        }
+        _ => {
+            // `run : x` is a key too.
+            let (name, after) = rest.split_once(':')?;
+            let name = name.trim_end_matches([' ', '\t']);
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            (plain.then_some(name)?, after)
+        }
+    };
+    if !(after.is_empty() || after.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let value = line_end - after.trim_start_matches([' ', '\t']).len();
+    let key = RawKey {
+        line_start,
+        offset: line_start + column,
+        value,
+        line_end,
+        column,
+        starts_item,
+    };
+    Some((name, key))
+}
+
+/// Every `name:` key at or after `from`, in order.
+fn raw_keys<'t>(text: &'t str, from: usize, name: &'t str) -> impl Iterator<Item = RawKey> + 't {
+    raw_lines(text, from)
+        .filter_map(move |(start, end)| key_on_line(text, start, end))
+        .filter(move |(key_name, key)| *key_name == name && key.offset >= from)
+        .map(|(_, key)| key)
+}
+
+/// Indentation of a raw line, or `None` for a blank or comment-only line, which ends no
+/// block.
+fn indent_of(line: &str) -> Option<usize> {
+    let content = line.trim_start_matches(' ');
+    let blank = content.trim().is_empty() || content.starts_with('#');
+    (!blank).then_some(line.len() - content.len())
+}
+
+/// A step's `run:` key and the end of its block: the key's line and every following line
+/// indented deeper (a `|` or `>` block scalar, or a plain scalar folded over lines).
+#[derive(Debug, Clone, Copy)]
+struct RunBlock {
+    key: RawKey,
+    end: usize,
+}
+
+/// A script line found in a [`RunBlock`]: where it starts, and where the match ends.
+#[derive(Debug, Clone, Copy)]
+struct BlockMatch {
+    spot: Spot,
+    end: usize,
+}
+
+/// The block of the step that runs `first_line`: the first `run:` key at or after `cursor`
+/// whose block holds that line as written, or else the next `run:` key that holds a script at
+/// all, when the line is somewhere in it (a double-quoted scalar with escapes). A step's
+/// `name:`, `if:` or an action's inputs may repeat the command, but only a `run:` block runs
+/// it, and a `run:` key that holds no script (`defaults: run: shell: bash`) is passed over.
+fn run_block(text: &str, cursor: usize, first_line: &str) -> Option<RunBlock> {
+    let mut next_script = None;
+    for key in raw_keys(text, cursor, "run") {
+        let block = RunBlock::new(text, key);
+        if block
+            .find_as_written(text, key.offset, first_line)
+            .is_some()
+        {
+            return Some(block);
+        }
+        let value = &text[key.value..key.line_end];
+        if next_script.is_none() && !value.is_empty() && !value.starts_with('#') {
+            next_script = Some(block);
+        }
+    }
+    next_script.filter(|block| locate(text, block.key.offset, block.end, first_line).is_some())
+}
+
+impl RunBlock {
+    /// The key's block: its line and every following line indented deeper (a `|` or `>`
+    /// block scalar, or a plain scalar folded over lines).
+    fn new(text: &str, key: RawKey) -> RunBlock {
+        let mut end = key.line_end;
+        for (start, line_end) in raw_lines(text, key.line_end).skip(1) {
+            match indent_of(&text[start..line_end]) {
+                Some(indent) if indent <= key.column => break,
+                Some(_) => end = line_end,
+                // A comment-looking line deeper than the key is part of a block scalar.
+                None if text[start..line_end].len() > key.column => end = line_end,
+                None => {}
+            }
+        }
+        RunBlock { key, end }
+    }
+
+    /// The script's raw lines at or after `from`: where each starts, and its text (on the
+    /// key's line, the value).
+    fn lines<'t>(&self, text: &'t str, from: usize) -> Vec<(usize, &'t str)> {
+        raw_lines(text, from)
+            .take_while(|&(start, _)| start <= self.end)
+            .filter_map(|(start, end)| {
+                let content_start = if start == self.key.line_start {
+                    self.key.value
+                } else {
+                    end - text[start..end].trim_start().len()
+                };
+                (content_start >= from)
+                    .then(|| (content_start, text[content_start..end].trim_end()))
+            })
+            .collect()
+    }
+
+    /// Finds the script line `needle` at or after `from` as written: a whole raw line (the
+    /// value on the key's line unquoted, a trailing YAML comment allowed), or the raw lines
+    /// that a folded scalar joins into it.
+    fn find_as_written(&self, text: &str, from: usize, needle: &str) -> Option<BlockMatch> {
+        let lines = self.lines(text, from);
+        for (i, &(start, content)) in lines.iter().enumerate() {
+            let whole = if content == needle {
+                Some(start)
+            } else if ['"', '\'']
+                .iter()
+                .any(|&q| content.strip_prefix(q).and_then(|c| c.strip_suffix(q)) == Some(needle))
+            {
+                Some(start + 1)
+            } else {
+                let commented = content.strip_prefix(needle).is_some_and(|rest| {
+                    rest.starts_with([' ', '\t']) && rest.trim_start().starts_with('#')
+                });
+                commented.then_some(start)
+            };
+            if let Some(offset) = whole {
+                return Some(block_match(text, offset, offset + needle.len()));
+            }
+            // A folded scalar: this line and the next ones, joined by spaces.
+            let mut joined = content.to_owned();
+            let mut end = start + content.len();
+            for &(next_start, next) in &lines[i + 1..] {
+                if joined.len() >= needle.len() || !needle.starts_with(joined.as_str()) {
+                    break;
+                }
+                joined.push(' ');
+                joined.push_str(next);
+                end = next_start + next.len();
+            }
+            if joined == needle && !content.is_empty() {
+                return Some(block_match(text, start, end));
+            }
+        }
+        None
+    }
+
+    /// Finds the script line `needle` at or after `from`: as written, or else anywhere in a
+    /// line of the block.
+    fn find(&self, text: &str, from: usize, needle: &str) -> Option<BlockMatch> {
+        self.find_as_written(text, from, needle).or_else(|| {
+            let (offset, _) = locate(text, from, self.end, needle)?;
+            Some(block_match(text, offset, offset + needle.len()))
+        })
+    }
+}
+
+/// A match from `offset` to `end`, with the column of `offset`.
+fn block_match(text: &str, offset: usize, end: usize) -> BlockMatch {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    BlockMatch {
+        spot: Spot {
+            offset,
+            column: count_chars(&text[line_start..offset]) + 1,
+            step: false,
+        },
+        end,
+    }
+}
+
+/// The step whose `uses:` is `uses`, at or after `from`: the spot of its `command:` input (of
+/// its `uses:` key when the input is not written in block style), and the end of the step.
+fn action_step(text: &str, from: usize, uses: &str) -> Option<(Spot, usize)> {
+    let key = raw_keys(text, from, "uses")
+        .find(|key| yaml_scalar(&text[key.value..key.line_end]) == uses)?;
+    // The step's keys may come in any order: back to its `- ` marker, and on while lines are
+    // indented at least as deep as its keys.
+    let mut start = key.line_start;
+    if !key.starts_item {
+        let mut pos = key.line_start;
+        while pos > 0 {
+            let line_start = text[..pos - 1].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = pos - 1 - usize::from(text[..pos - 1].ends_with('\r'));
+            pos = line_start;
+            let Some(indent) = indent_of(&text[line_start..line_end]) else {
+                continue;
+            };
+            if let Some((_, opener)) = key_on_line(text, line_start, line_end)
+                && opener.starts_item
+                && opener.column == key.column
+            {
+                start = line_start;
+                break;
+            }
+            if indent < key.column {
+                break;
+            }
+        }
+    }
+    let mut end = key.line_end;
+    for (line_start, line_end) in raw_lines(text, key.line_end).skip(1) {
+        match indent_of(&text[line_start..line_end]) {
+            Some(indent) if indent < key.column => break,
+            Some(_) => end = line_end,
+            None => {}
+        }
+    }
+    let at = raw_keys(text, start, "command")
+        .take_while(|command| command.offset < end)
+        .find(|command| command.column > key.column)
+        .unwrap_or(key);
+    let spot = Spot {
+        offset: at.offset,
+        column: count_chars(&text[at.line_start..at.offset]) + 1,
+        step: true,
+    };
+    Some((spot, end))
+}
+
+/// A scalar as written on its key's line, without quotes or a trailing comment.
+fn yaml_scalar(raw: &str) -> &str {
+    let raw = raw.trim();
+    for quote in ['"', '\''] {
+        if let Some(inner) = raw.strip_prefix(quote)
+            && let Some(close) = inner.find(quote)
+        {
+            return &inner[..close];
+        }
+    }
+    raw.split(" #").next().unwrap_or(raw).trim_end()
 }
 
 /// Finds `needle` starting in `text[from..to]`, outside YAML comment lines: the byte offset
@@ -857,8 +1324,14 @@ fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u3
         }
         let column = count_chars(&text[line_start..offset]) + 1;
         let rest = text[offset + needle.len()..line_end].trim();
-        let ends_line =
-            rest.is_empty() || rest.starts_with('#') || rest.chars().all(|c| c == '"' || c == '\'');
+        // A closing quote ends the line only when the match opens right after its partner:
+        // `run: "cargo test"` is the command, `echo "about to cargo test"` is not.
+        let quoted = rest
+            .chars()
+            .next()
+            .filter(|&q| q == '"' || q == '\'')
+            .is_some_and(|q| rest.chars().all(|c| c == q) && text[..offset].ends_with(q));
+        let ends_line = rest.is_empty() || rest.starts_with('#') || quoted;
         if ends_line {
             return Some((offset, column));
         }
@@ -867,22 +1340,33 @@ fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u3
     first
 }
 
-/// Whether the text before a match is a YAML key whose value is not a script: a step's
-/// `name: cargo test` names the step, it runs nothing.
+/// Whether the text before a match on its line opens a YAML key whose value is not a
+/// script: a step's `name: cargo test`, `name: "Run cargo test"` or `if: …` names or guards
+/// the step, it runs nothing.
 fn is_other_key(prefix: &str) -> bool {
-    let key = prefix.trim_start_matches("- ").trim();
-    let Some(key) = key.strip_suffix(':') else {
-        return false;
+    let mut rest = prefix.trim();
+    while let Some(after) = rest.strip_prefix("- ") {
+        rest = after.trim_start();
+    }
+    let key = match rest.chars().next() {
+        Some(quote @ ('"' | '\'')) => rest[1..].split_once(quote).and_then(|(key, after)| {
+            let after = after.strip_prefix(':')?;
+            (after.is_empty() || after.starts_with([' ', '\t'])).then_some(key)
+        }),
+        _ => rest.split_once(':').and_then(|(key, after)| {
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            (plain && (after.is_empty() || after.starts_with([' ', '\t']))).then_some(key)
+        }),
     };
-    let key = key.trim().trim_matches(['"', '\'']);
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        && !matches!(
+    key.is_some_and(|key| {
+        !matches!(
             key,
             "run" | "script" | "before_script" | "after_script" | "command"
         )
+    })
 }
 
 fn count_chars(text: &str) -> u32 {
@@ -1362,5 +1846,199 @@ jobs:
                 .count(),
             1
         );
+    }
+    /// Runs each workflow (with a Cargo.lock) and compares its findings, as [`listed`], and
+    /// the start of its summary.
+    #[track_caller]
+    fn check_workflows(cases: &[(&str, &[&str], &str)]) {
+        for (workflow, findings, summary) in cases {
+            let outcome = run_workflow(workflow);
+            assert_eq!(listed(&outcome), *findings, "{workflow}");
+            assert!(
+                outcome.summary.starts_with(summary),
+                "{workflow}\n{}",
+                outcome.summary
+            );
+        }
+    }
+
+    #[test]
+    fn commands_are_located_in_their_run_block_never_in_other_keys() {
+        check_workflows(&[
+            // A step name that repeats the command with more words, then a step that runs
+            // the same command: each finding at its own `run:` line.
+            (
+                "jobs:\n  a:\n    steps:\n      - name: Run cargo test\n        run: cargo test\n      - run: cargo test\n",
+                &[
+                    ".github/workflows/ci.yml:5:14 Error `cargo test` (job `a`, step `Run cargo test`)",
+                    ".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step 2)",
+                ],
+                "2 of 2",
+            ),
+            // A quoted name, and an `if:` quoting the command.
+            (
+                "jobs:\n  a:\n    steps:\n      - name: \"cargo test\"\n        if: github.event_name == 'cargo test'\n        run: cargo test\n",
+                &[".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step `cargo test`)"],
+                "1 of 1",
+            ),
+            // `defaults: run:` holds no script; an action's input that reads like a script
+            // runs nothing.
+            (
+                "jobs:\n  a:\n    defaults:\n      run:\n        shell: bash\n    steps:\n      - uses: actions/github-script@v7\n        with:\n          script: |\n            cargo build\n      - name: build\n        run: |\n          cargo build\n",
+                &[".github/workflows/ci.yml:13:11 Error `cargo build` (job `a`, step `build`)"],
+                "1 of 1",
+            ),
+            // Quoted, commented and folded scalars.
+            (
+                "jobs:\n  a:\n    steps:\n      - run: \"cargo test\"\n      - run: cargo doc # docs\n      - run: >-\n          cargo build\n          --release\n",
+                &[
+                    ".github/workflows/ci.yml:4:15 Error `cargo test` (job `a`, step 1)",
+                    ".github/workflows/ci.yml:5:14 Error `cargo doc` (job `a`, step 2)",
+                    ".github/workflows/ci.yml:7:11 Error `cargo build --release` (job `a`, step 3)",
+                ],
+                "3 of 3",
+            ),
+            // A blank before the colon; a folded scalar of one word a line, whose first line
+            // is a prefix of the step before's command (found in its own block, not there).
+            (
+                "jobs:\n  a:\n    steps:\n      - run : cargo build -p x\n      - run: >\n          cargo\n          check\n          --target wasm32-unknown-unknown\n",
+                &[
+                    ".github/workflows/ci.yml:4:15 Error `cargo build -p x` (job `a`, step 1)",
+                    ".github/workflows/ci.yml:6:11 Error `cargo check --target wasm32-unknown-unknown` (job `a`, step 2)",
+                ],
+                "2 of 2",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn counts_are_exact_across_jobs_blocks_and_repeats() {
+        let workflow = "\
+jobs:
+  lint:
+    steps:
+      - name: cargo clippy and cargo test
+        run: |
+          cargo clippy
+          cargo test
+          cargo clippy --locked
+          cargo test
+  test:
+    name: cargo test
+    steps:
+      - name: Run cargo test
+        run: cargo test
+      - run: cargo test
+";
+        check_workflows(&[(
+            workflow,
+            &[
+                ".github/workflows/ci.yml:6:11 Error `cargo clippy` (job `lint`, step `cargo clippy and cargo test`)",
+                ".github/workflows/ci.yml:7:11 Error `cargo test` (job `lint`, step `cargo clippy and cargo test`)",
+                ".github/workflows/ci.yml:9:11 Error `cargo test` (job `lint`, step `cargo clippy and cargo test`)",
+                ".github/workflows/ci.yml:14:14 Error `cargo test` (job `test`, step `Run cargo test`)",
+                ".github/workflows/ci.yml:15:14 Error `cargo test` (job `test`, step 2)",
+            ],
+            "5 of 6 cargo invocation(s) lack --locked",
+        )]);
+    }
+
+    #[test]
+    fn variables_naming_cargo_and_env_values_that_are_expressions() {
+        check_workflows(&[
+            // `CARGO` is cargo whatever the matrix puts in it; a flag variable whose value
+            // is itself an expression cannot be judged.
+            (
+                "env:\n  CARGO: ${{ matrix.cargo }}\n  FLAGS: ${{ matrix.flags }}\njobs:\n  a:\n    steps:\n      - run: ${{ env.CARGO }} build --locked\n      - run: $CARGO test\n      - run: cargo build $FLAGS\n",
+                &[
+                    ".github/workflows/ci.yml:8:14 Error `$CARGO test` (job `a`, step 2)",
+                    ".github/workflows/ci.yml:9:14 Warning `cargo build $FLAGS` (job `a`, step 3)",
+                ],
+                "1 of 3",
+            ),
+            // Names that say cargo; cargo's own settings and a literal non-cargo value do
+            // not; a path through a variable is judged by its last part.
+            (
+                "env:\n  CARGO: echo\njobs:\n  a:\n    steps:\n      - run: ${{ env.CARGO_BIN }} build\n      - run: $MY_CARGO test\n      - run: ${{ matrix.cargo }} check\n      - run: '\"$CARGO_CMD\" build'\n      - run: $CARGO build\n      - run: $CARGO_HOME build\n      - run: $CARGO_HOME/bin/cargo doc\n",
+                &[
+                    ".github/workflows/ci.yml:6:14 Error `${{ env.CARGO_BIN }} build` (job `a`, step 1)",
+                    ".github/workflows/ci.yml:7:14 Error `$MY_CARGO test` (job `a`, step 2)",
+                    ".github/workflows/ci.yml:8:14 Error `${{ matrix.cargo }} check` (job `a`, step 3)",
+                    ".github/workflows/ci.yml:9:15 Error `\"$CARGO_CMD\" build` (job `a`, step 4)",
+                    ".github/workflows/ci.yml:12:14 Error `$CARGO_HOME/bin/cargo doc` (job `a`, step 7)",
+                ],
+                "5 of 5",
+            ),
+            // A variable defined from another, at step level.
+            (
+                "env:\n  TOOL: cross\njobs:\n  a:\n    steps:\n      - env:\n          CARGO: ${{ env.TOOL }}\n          LOCK: --locked\n        run: $CARGO test ${LOCK}\n",
+                &[],
+                "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml) all pass",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn subcommands_and_expressions_from_variables_are_not_dropped() {
+        check_workflows(&[
+            (
+                "jobs:\n  a:\n    steps:\n      - run: cargo ${{ matrix.command }} --release\n      - run: cargo $CMD --locked\n",
+                &[
+                    ".github/workflows/ci.yml:4:14 Warning `cargo ${{ matrix.command }} --release` (job `a`, step 1)",
+                ],
+                "2 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+            ),
+            // One expression is one value, whatever operators it holds.
+            (
+                "jobs:\n  a:\n    steps:\n      - run: cargo test ${{ matrix.lock && '--locked' || '' }}; cargo doc --locked\n",
+                &[
+                    ".github/workflows/ci.yml:4:14 Warning `cargo test ${{ matrix.lock && '--locked' || '' }}` (job `a`, step 1)",
+                ],
+                "2 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+            ),
+        ]);
+        let outcome = run_workflow(
+            "jobs:\n  a:\n    steps:\n      - run: cargo ${{ matrix.command }} --release\n",
+        );
+        assert!(
+            outcome.findings[0]
+                .message
+                .contains("its subcommand comes from `${{ matrix.command }}`"),
+            "{}",
+            outcome.findings[0].message
+        );
+    }
+
+    #[test]
+    fn action_steps_are_located_at_their_command_input() {
+        check_workflows(&[
+            // A quoted command; inputs written before `uses:`; the owner in another case.
+            (
+                "jobs:\n  a:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with:\n          command: \"build\"\n      - with:\n          args: --release\n          command: test\n        name: cargo test\n        uses: Actions-RS/cargo@v1\n",
+                &[
+                    ".github/workflows/ci.yml:6:11 Error `cargo build` (job `a`, step 1 (`actions-rs/cargo`)",
+                    ".github/workflows/ci.yml:9:11 Error `cargo test --release` (job `a`, step `cargo test` (`Actions-RS/cargo`)",
+                ],
+                "2 of 2",
+            ),
+            // The same step twice in two jobs, and a fork with cross.
+            (
+                "jobs:\n  a:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with: {command: test}\n  b:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with: {command: test}\n      - uses: clechasseur/rs-cargo@v3\n        with:\n          use-cross: true\n          command: build\n",
+                &[
+                    ".github/workflows/ci.yml:4:9 Error `cargo test` (job `a`, step 1 (`actions-rs/cargo`)",
+                    ".github/workflows/ci.yml:8:9 Error `cargo test` (job `b`, step 1 (`actions-rs/cargo`)",
+                    ".github/workflows/ci.yml:13:11 Error `cross build` (job `b`, step 2 (`clechasseur/rs-cargo`)",
+                ],
+                "3 of 3",
+            ),
+        ]);
+    }
+
+    #[test]
+    fn locate_passes_over_quoted_mentions_and_other_keys() {
+        let text = "- name: \"Run cargo test\"\n  if: x == 'cargo test'\n  echo \"about to cargo test\"\n  run: \"cargo test\"\n";
+        let (offset, column) = locate(text, 0, text.len(), "cargo test").unwrap();
+        assert_eq!(crate::config::line_col(text, offset), (4, 9));
+        assert_eq!(column, 9);
     }
 }
