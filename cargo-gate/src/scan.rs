@@ -30,8 +30,9 @@
 //! - Everything is lexical, with one exception: the *matchers* of a `macro_rules!` definition
 //!   (the left side of each `=>`) are patterns, not code, so `unsafe`/`extern`/`asm!` there is
 //!   never a hit. A *transcriber* (the right side) is code that every expansion pastes in: its
-//!   constructs count, located inside the macro. Macro invocations (`m!(unsafe { .. })`) are
-//!   code and count.
+//!   constructs count, located inside the macro. A definition inside a transcriber
+//!   (`macro_rules! $name { .. }` in a macro that defines macros) has patterns for matchers
+//!   too. Macro invocations (`m!(unsafe { .. })`) are code and count.
 //!
 //! Speed: a file without any of the words `unsafe`, `extern`, `asm`, `no_mangle`, `export_name`
 //! is rejected after a few `memmem` passes. Other files are not lexed token by token from start
@@ -307,8 +308,9 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
 }
 
 /// The byte ranges of the matchers of every `macro_rules! name { (matcher) => {..}; .. }` in
-/// `src` (any of `()`, `[]`, `{}` for the body, the matchers and the transcribers). A full
-/// lex, done only for files that mention `macro_rules`.
+/// `src` (any of `()`, `[]`, `{}` for the body, the matchers and the transcribers), including
+/// definitions nested in a transcriber (a macro that defines macros). A full lex, done only
+/// for files that mention `macro_rules`.
 fn macro_matchers(src: &[u8]) -> Vec<(usize, usize)> {
     let tokens: Vec<Token> = Lexer::new(src)
         .filter(|t| t.kind != TokenKind::Comment)
@@ -318,18 +320,30 @@ fn macro_matchers(src: &[u8]) -> Vec<(usize, usize)> {
     let mut ranges = Vec::new();
     let mut i = 0;
     while i + 3 < tokens.len() {
+        let is_ident = |k: usize| {
+            tokens
+                .get(k)
+                .is_some_and(|t| matches!(t.kind, TokenKind::Ident | TokenKind::RawIdent))
+        };
+        // The name, or a metavariable (`macro_rules! $name`) in a macro that defines macros.
+        let name_end = if is_ident(i + 2) {
+            i + 3
+        } else if tokens[i + 2].kind == TokenKind::Punct(b'$') && is_ident(i + 3) {
+            i + 4
+        } else {
+            usize::MAX
+        };
         let starts_definition = tokens[i].kind == TokenKind::Ident
             && tokens[i].text(src) == b"macro_rules"
             && tokens[i + 1].kind == TokenKind::Punct(b'!')
-            && matches!(tokens[i + 2].kind, TokenKind::Ident | TokenKind::RawIdent)
-            && is_open(&tokens[i + 3]);
+            && tokens.get(name_end).is_some_and(is_open);
         if !starts_definition {
             i += 1;
             continue;
         }
         // Inside the body: at depth 1 the groups alternate matcher, transcriber.
         let mut depth = 1u32;
-        let mut j = i + 4;
+        let mut j = name_end + 1;
         let mut matcher = true;
         let mut group_start = None;
         while j < tokens.len() && depth > 0 {
@@ -351,7 +365,9 @@ fn macro_matchers(src: &[u8]) -> Vec<(usize, usize)> {
             }
             j += 1;
         }
-        i = j;
+        // Not past the body: a transcriber may itself define a macro, whose matchers are
+        // patterns too.
+        i = name_end + 1;
     }
     ranges
 }
@@ -1017,6 +1033,69 @@ mod tests {
         check(
             "macro_rules! m { /* (x) */ (unsafe) => {}; // ()\n ($x:tt) => { unsafe fn f() {} } }\n",
             &[(UnsafeFn, 2, 15, None)],
+        );
+    }
+    /// Matchers whose text, as code, holds constructs that are hits: in a `macro_rules!`
+    /// matcher they are patterns, whatever the delimiters of the body and of the matcher, and
+    /// skimming agrees with a full lex (the prefilter keeps nothing a matcher hides).
+    #[test]
+    fn macro_rules_matchers_hide_constructs_that_are_hits_as_code() {
+        let matchers = [
+            "unsafe { $e:expr }",
+            "unsafe fn $name:ident() {}",
+            "unsafe impl Send for $t:ty {}",
+            "extern \"C\" { $($i:item)* }",
+            "#[no_mangle] $f:item",
+            "asm!($($t:tt)*)",
+            "$( [unsafe { $x:tt }] ),* ; global_asm!(\"\")",
+        ];
+        for matcher in matchers {
+            assert!(
+                !scan_source(matcher.as_bytes()).is_empty(),
+                "{matcher:?} is a hit as code"
+            );
+            for (open, close) in [("(", ")"), ("[", "]"), ("{", "}")] {
+                for (body_open, body_close) in [("{", "}"), ("(", ");"), ("[", "];")] {
+                    let src = format!(
+                        "// unsafe only in a matcher\nmacro_rules! m {body_open}\n    \
+                         {open}{matcher}{close} => {{ 1 }};\n{body_close}\n"
+                    );
+                    check(&src, &[]);
+                    assert!(super::scan(src.as_bytes(), true).is_empty(), "{src}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn macro_rules_transcribers_are_code_where_written() {
+        // A `{}` body with `[]` matchers, a rule whose matcher and transcriber both hold an
+        // unsafe block: only the transcriber's counts.
+        check(
+            "macro_rules! m {\n    [unsafe { $e:expr }] => {\n        unsafe { $e }\n    };\n    [$($t:tt)*] => [extern \"C\" { $($t)* }];\n}\n",
+            &[(UnsafeBlock, 3, 9, None), (ExternBlock, 5, 21, Some("C"))],
+        );
+        // Nested delimiters in a matcher do not end it early.
+        check(
+            "macro_rules! m { ({ [ ( unsafe { } ) ] } unsafe { }) => { unsafe fn f() {} } }",
+            &[(UnsafeFn, 1, 59, None)],
+        );
+        // An invocation after the definition is code.
+        check(
+            "macro_rules! m { (unsafe { $e:expr }) => { $e } }\nfn f() { m!(unsafe { 1 }); }\n",
+            &[(UnsafeBlock, 2, 13, None)],
+        );
+    }
+
+    #[test]
+    fn macro_rules_defined_by_a_transcriber_have_matchers_too() {
+        // A macro that defines a macro: the inner definition's matcher is a pattern, its
+        // transcriber is code, located inside the outer macro.
+        let src = "macro_rules! outer {\n    (unsafe fn $n:ident) => {\n        macro_rules! $n {\n            (unsafe { $$e:expr }) => { unsafe { $$e } };\n        }\n    };\n}\n";
+        check(src, &[(UnsafeBlock, 4, 40, None)]);
+        assert_eq!(
+            super::scan(src.as_bytes(), true),
+            super::scan(src.as_bytes(), false)
         );
     }
 }

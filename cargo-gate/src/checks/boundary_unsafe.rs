@@ -1,7 +1,9 @@
 //! `boundary.unsafe`: every `unsafe` block/fn/impl/trait, extern block, non-Rust ABI,
 //! `#[no_mangle]`/`#[export_name]` and inline assembly in the workspace, found by a real Rust
 //! lexer ([`crate::scan`]), attributed to the member that owns the file, and judged against
-//! `[boundary] allow-unsafe` and the policy profile.
+//! `[boundary] allow-unsafe` and the policy profile. A `macro_rules!` matcher is a pattern,
+//! not code: nothing in it is a site; a transcriber is code, and its sites sit inside the
+//! macro, where they are written.
 
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
 use crate::policy::Allowance;
@@ -330,6 +332,21 @@ pub fn decoys() -> &'static str {
         let outcome = run(&[("app/src/lib.rs", DECOYS)], Config::default());
         assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
         assert!(outcome.summary.contains("0 allowed site(s)"));
+    }
+
+    #[test]
+    fn macro_rules_matchers_are_not_sites_but_transcribers_are() {
+        // Matchers (also of a macro a transcriber defines) are patterns; the last rule's
+        // transcriber is code pasted wherever the macro is used.
+        let lib = "macro_rules! wrap {\n    (unsafe { $e:expr }) => {\n        macro_rules! inner { (unsafe fn $n:ident) => {} }\n    };\n    ($e:expr) => { unsafe { $e } };\n}\n";
+        let outcome = run(&[("app/src/lib.rs", lib)], Config::default());
+        assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
+        let at: Vec<_> = outcome
+            .findings
+            .iter()
+            .map(|f| f.location.clone())
+            .collect();
+        assert_eq!(at, [Some(Location::at("app/src/lib.rs", 5, 20))]);
     }
 
     #[test]
