@@ -245,21 +245,27 @@ fn median(mut xs: Vec<Duration>) -> Duration {
     xs[xs.len() / 2]
 }
 
-/// Benchmark 1: the pilot gate against plain `cargo test` on the same warm tree.
-fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>> {
-    say("pilot: building cargo-gate and warming the target dir");
+/// Builds the gate (debug, as a user's `cargo install --debug` or `cargo run` would) and
+/// returns its executable.
+fn gate_binary(root: &Path) -> Result<PathBuf> {
     checked(
         &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
         "cargo build",
     )?;
+    Ok(target_dir(root)
+        .join("debug")
+        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX)))
+}
+
+/// Benchmark 1: the pilot gate against plain `cargo test` on the same warm tree.
+fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>> {
+    say("pilot: building cargo-gate and warming the target dir");
+    let gate = gate_binary(root)?;
     let gated_root = workspace.unwrap_or(root);
     checked(
         &mut cargo(gated_root, &["test", "--locked", "--workspace", "--no-run"]),
         "cargo test --no-run",
     )?;
-    let gate = target_dir(root)
-        .join("debug")
-        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
     let out = tempfile_dir("pilot-out")?;
     let gate_cmd = || {
         let mut cmd = Command::new(&gate);
@@ -331,13 +337,7 @@ const STATIC_MEMBERS: usize = 50;
 /// A static run on a generated 50-member workspace without gate-build: it must compile
 /// nothing. Baseline: a cold `cargo build --workspace` of the same tree.
 fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
-    checked(
-        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
-        "cargo build",
-    )?;
-    let gate = target_dir(root)
-        .join("debug")
-        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let gate = gate_binary(root)?;
     let dir = tempfile_dir("static-ws")?;
     let _ = std::fs::remove_dir_all(&dir);
     say(&format!(
@@ -1120,13 +1120,7 @@ fn gpu_rows(v: &Value, source: &str) -> Result<Vec<Row>> {
 
 /// `cargo gate STAGE` on this repository: wall time, split by check (reported).
 fn stage_split(root: &Path, stage: &str) -> Result<Vec<Row>> {
-    checked(
-        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
-        "cargo build",
-    )?;
-    let gate = target_dir(root)
-        .join("debug")
-        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    let gate = gate_binary(root)?;
     let out = tempfile_dir("stage-out")?;
     say(&format!(
         "{stage}: running `cargo gate {stage}` on this repository"
