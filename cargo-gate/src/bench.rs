@@ -1107,14 +1107,7 @@ mod tests {
     #[test]
     fn baseline_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let workspace = Workspace {
-            root: dir.path().to_owned(),
-            manifest_path: dir.path().join("Cargo.toml"),
-            target_dir: dir.path().join("target"),
-            members: Vec::new(),
-            git: None,
-            metadata_error: None,
-        };
+        let workspace = Workspace::for_tests(dir.path(), &[]);
         let config = Config::default();
         let environment = Environment::for_tests();
         let results = vec![

@@ -28,7 +28,7 @@
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
 use crate::cargo::{self, Cargo, Unavailable};
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, read_toml};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -486,15 +486,19 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 }
 
 /// `a/b/../c` → `a/c`, without touching the file system (a path dependency need not exist).
+/// A relative path keeps the `..` that lead above its start; an absolute one stops at the
+/// root, as the file system does.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             Component::CurDir => {}
             other => out.push(other),
         }
@@ -678,11 +682,6 @@ fn read_packages(ws: &Workspace, files: &[PathBuf]) -> Vec<Package> {
     packages
         .sort_by(|a, b| (a.role != Role::Member, &a.dir).cmp(&(b.role != Role::Member, &b.dir)));
     packages
-}
-
-fn read_toml(path: &Path) -> Option<toml::Table> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.parse::<toml::Table>().ok()
 }
 
 /// What `package`'s build script compiles CUDA with, and where it says so.

@@ -885,23 +885,8 @@ mod tests {
         }
     }
 
-    /// A workspace value over `root` with `members` (directories of their own names), built
-    /// by hand as the checks' tests do.
     fn workspace(root: &Path, members: &[&str]) -> Workspace {
-        Workspace {
-            root: root.to_owned(),
-            manifest_path: root.join("Cargo.toml"),
-            target_dir: root.join("target"),
-            members: members
-                .iter()
-                .map(|name| Member {
-                    name: (*name).to_owned(),
-                    dir: root.join(name),
-                })
-                .collect(),
-            git: None,
-            metadata_error: None,
-        }
+        Workspace::for_tests(root, members)
     }
 
     /// Every file and directory under `root` with the bytes of the files.

@@ -140,6 +140,26 @@ impl Workspace {
         })
     }
 
+    /// A workspace over `root` with `members` (each in a directory of its own name), no git,
+    /// built by hand for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(root: &Path, members: &[&str]) -> Workspace {
+        Workspace {
+            root: root.to_owned(),
+            manifest_path: root.join("Cargo.toml"),
+            target_dir: root.join("target"),
+            members: members
+                .iter()
+                .map(|name| Member {
+                    name: (*name).to_owned(),
+                    dir: root.join(name),
+                })
+                .collect(),
+            git: None,
+            metadata_error: None,
+        }
+    }
+
     /// `path` relative to the root, `/`-separated (lossy for non-UTF-8 names).
     pub fn relative(&self, path: &Path) -> String {
         path.strip_prefix(&self.root)
@@ -231,7 +251,8 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
     })
 }
 
-fn read_toml(path: &Path) -> Option<toml::Table> {
+/// A TOML file as a table, `None` when it is missing or does not parse.
+pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
     std::fs::read_to_string(path).ok()?.parse().ok()
 }
 

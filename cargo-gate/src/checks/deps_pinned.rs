@@ -24,9 +24,10 @@
 
 use super::{at, relative};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::facts::normalize;
 use crate::stage::Stage;
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -407,21 +408,7 @@ fn is_commit(rev: &str) -> bool {
     matches!(rev.len(), 7..=40 | 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// `..` and `.` resolved without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
+/// The path with symlinks resolved where it exists, else `..` and `.` resolved lexically.
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| normalize(path))
 }

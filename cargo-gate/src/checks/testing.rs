@@ -97,20 +97,7 @@ fn build_full<T>(
     for name in members {
         std::fs::create_dir_all(dir.path().join(name)).unwrap();
     }
-    let workspace = Workspace {
-        root: dir.path().to_owned(),
-        manifest_path: dir.path().join("Cargo.toml"),
-        target_dir: dir.path().join("target"),
-        members: members
-            .iter()
-            .map(|name| Member {
-                name: (*name).to_owned(),
-                dir: dir.path().join(name),
-            })
-            .collect(),
-        git: None,
-        metadata_error: None,
-    };
+    let workspace = Workspace::for_tests(dir.path(), members);
     let facts = crate::facts::Facts::gather(&workspace, Vec::new());
     let cargo = Cargo::new(dir.path(), true);
     let run_dir = dir.path().join("run");

@@ -3,23 +3,10 @@
 
 use super::*;
 use crate::checks::testing::write_files;
-use crate::workspace::{Member, Workspace};
+use crate::workspace::Workspace;
 
-fn workspace(root: &Path, members: &[(&str, &str)]) -> Workspace {
-    Workspace {
-        root: root.to_owned(),
-        manifest_path: root.join("Cargo.toml"),
-        target_dir: root.join("target"),
-        members: members
-            .iter()
-            .map(|(name, dir)| Member {
-                name: (*name).to_owned(),
-                dir: root.join(dir),
-            })
-            .collect(),
-        git: None,
-        metadata_error: None,
-    }
+fn workspace(root: &Path, members: &[&str]) -> Workspace {
+    Workspace::for_tests(root, members)
 }
 
 fn package(name: &str) -> String {
@@ -56,7 +43,7 @@ fn roles_follow_membership_and_path_dependencies() {
             ("target/debug/junk.cu", ""),
         ],
     );
-    let ws = workspace(dir.path(), &[("app", "app")]);
+    let ws = workspace(dir.path(), &["app"]);
     let facts = Facts::gather(&ws, Vec::new());
     let roles: Vec<(&str, Role)> = facts
         .packages
@@ -131,7 +118,7 @@ fn gate_build_dependents_are_read_from_every_table() {
             ("a/src/k.cu", ""),
         ],
     );
-    let ws = workspace(dir.path(), &[("a", "a"), ("b", "b"), ("c", "c")]);
+    let ws = workspace(dir.path(), &["a", "b", "c"]);
     let facts = Facts::gather(&ws, Vec::new());
     assert_eq!(facts.gate_build_dependents(), ["a", "b"]);
     assert_eq!(
@@ -226,4 +213,6 @@ fn paths_normalise_without_the_file_system() {
         Path::new("/w/crates/x")
     );
     assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
+    assert_eq!(normalize(Path::new("../../b")), Path::new("../../b"));
+    assert_eq!(normalize(Path::new("/w/../../x")), Path::new("/x"));
 }
