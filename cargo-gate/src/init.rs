@@ -872,7 +872,6 @@ mod tests {
     use crate::checks::testing::with_files;
     use crate::config::{Config, parse_gate_toml};
     use crate::policy::Profile;
-    use crate::workspace::Member;
 
     const TODAY: &str = "2026-11-20";
     const EXPIRES: &str = "2027-02-18";

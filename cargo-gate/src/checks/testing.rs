@@ -4,7 +4,7 @@ use crate::cargo::Cargo;
 use crate::check::Context;
 use crate::config::Config;
 use crate::stage::Stage;
-use crate::workspace::{Member, Workspace};
+use crate::workspace::Workspace;
 use std::path::Path;
 
 /// Runs `f` with a context over a workspace whose members are `members` (each in a directory
