@@ -228,6 +228,10 @@ pub struct Facts {
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
     lockfile: PathBuf,
+    /// Cargo.lock lists every package of the graph: gate-build is in it exactly when some
+    /// package (a registry crate with kernels, say) depends on it. Read once, as text, so no
+    /// resolve (and no network) is needed to decide that nothing needs building.
+    gate_build_in_lockfile: bool,
     resolve: OnceLock<Result<Resolve, String>>,
     build: OnceLock<Result<Build, String>>,
 }
@@ -288,24 +292,8 @@ impl Facts {
             metadata_error: ws.metadata_error.clone(),
             build_env,
             lockfile: ws.root.join("Cargo.lock"),
-            resolve: OnceLock::new(),
-            build: OnceLock::new(),
-        }
-    }
-
-    /// Facts of nothing (unit tests of checks that read none).
-    pub fn empty() -> Facts {
-        Facts {
-            packages: Vec::new(),
-            index: FileIndex {
-                source: IndexSource::Walk,
-                files: Vec::new(),
-                git_error: None,
-            },
-            cuda: Vec::new(),
-            metadata_error: None,
-            build_env: Vec::new(),
-            lockfile: PathBuf::new(),
+            gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
+                .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
         }
@@ -319,15 +307,6 @@ impl Facts {
     /// The package that owns a file, by index.
     pub fn owner(&self, file: &IndexedFile) -> Option<&Package> {
         file.owner.map(|o| &self.packages[o])
-    }
-
-    /// Packages whose code ships with the workspace: members and the crates they reach
-    /// through path dependencies.
-    pub fn shipped(&self) -> impl Iterator<Item = (usize, &Package)> {
-        self.packages
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.role != Role::Other)
     }
 
     /// Packages in the repository that declare a gate-build dependency, by name (from the
@@ -346,17 +325,7 @@ impl Facts {
         if !self.gate_build_dependents().is_empty() {
             return true;
         }
-        // Cargo.lock lists every package of the graph: gate-build is in it exactly when some
-        // package (a registry crate with kernels, say) depends on it. Read as text, so no
-        // resolve (and no network) is needed to decide that nothing needs building.
-        self.lockfile_names("gate-build")
-    }
-
-    /// Whether the workspace's Cargo.lock has a package named `name`.
-    fn lockfile_names(&self, name: &str) -> bool {
-        let needle = format!("name = \"{name}\"");
-        std::fs::read_to_string(&self.lockfile)
-            .is_ok_and(|text| text.lines().any(|l| l.trim() == needle))
+        self.gate_build_in_lockfile
     }
 
     /// The resolve, run on first use (`Err` when cargo could not be started). Without a
