@@ -133,7 +133,8 @@ pub fn run_captured(mut cmd: Command) -> std::io::Result<Captured> {
     })
 }
 
-fn describe(cmd: &Command) -> String {
+/// A command as one line: the program and its arguments.
+pub(crate) fn describe(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
         .map(|a| a.to_string_lossy().into_owned())

@@ -706,14 +706,14 @@ pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
         .map(|(n, _)| (KernelBuilder::RawNvcc, *n))
 }
 
+/// The log as every record keeps one: the command line, the output, the exit status.
 fn with_command_line(cmd: &Command, body: &str, code: Option<i32>) -> String {
-    let line = std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let status = code.map_or_else(|| "killed by a signal".to_owned(), |c| c.to_string());
-    format!("$ {line}\n{body}\n[exit status: {status}]\n")
+    cargo::Captured {
+        command_line: cargo::describe(cmd),
+        code,
+        log: body.to_owned(),
+    }
+    .log_file()
 }
 
 fn resolve(cargo: &Cargo) -> Result<Resolve, String> {
