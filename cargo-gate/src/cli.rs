@@ -168,6 +168,10 @@ struct VerifyArgs {
     /// Path to the workspace's Cargo.toml (to find the default output directory).
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
+    /// A chain head printed by an earlier run (`sha256:…`), kept outside this directory:
+    /// fail unless that run is in the chain with everything up to it intact.
+    #[arg(long, value_name = "DIGEST")]
+    expect_head: Option<String>,
 }
 
 /// The clap definition, for generated documentation (`cargo xtask codegen`).
@@ -300,6 +304,19 @@ fn run_stage(stage: Stage, args: RunArgs, redactor: &mut Redactor) -> Result<i32
         redactor.text(&result.out_dir.to_string_lossy()),
         result.report.record
     );
+    // The head names this run and, through the chain, every run before it: kept outside the
+    // output directory, `cargo gate verify --expect-head` proves none of them was rewritten.
+    let head = format!("sha256:{}", redactor.hash(&result.head));
+    {
+        let mut stderr = std::io::stderr().lock();
+        for note in &result.recovered {
+            let _ = writeln!(stderr, "note: {}", redactor.text(note));
+        }
+        if !matches!(args.format, Format::Text | Format::Markdown) {
+            let _ = writeln!(stderr, "record {record} · chain head {head}");
+        }
+    }
+    let record = format!("{record} · chain head {head}");
     let rendered = match args.format {
         Format::Json => render::json::render(&result.report),
         Format::Markdown => render::markdown::render(&result.report, &record),
@@ -350,27 +367,25 @@ fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
         },
     };
     redactor.add_path(&out, "<out>");
-    let report = record::verify(&out, only.as_deref())?;
-    // Run ids are times; under redaction they print as their position in history.
-    let redact_ids = |text: &str| {
-        let mut text = text.to_owned();
-        if redactor.enabled() {
-            for (i, id) in report.runs_checked.iter().enumerate() {
-                text = text.replace(id.as_str(), &format!("<run-{}>", i + 1));
-            }
-        }
-        text
-    };
+    let report = record::verify(&out, only.as_deref(), args.expect_head.as_deref())?;
+    let ids: Vec<&str> = report.runs_checked.iter().map(String::as_str).collect();
+    let redact_ids = |text: &str| label_runs(redactor, &ids, text);
     let mut text = String::new();
+    for note in &report.recovered {
+        text.push_str(&redact_ids(&format!("recovered: {note}\n")));
+    }
     for problem in &report.problems {
         text.push_str(&redact_ids(&format!(
             "TAMPERED  {}: {}\n",
             problem.path, problem.message
         )));
     }
+    let head = report.head.as_deref().map_or_else(String::new, |h| {
+        format!("; chain head sha256:{}", redactor.hash(h))
+    });
     let code = if report.intact() {
         text.push_str(&format!(
-            "verified {} run(s) under {}: every file and link intact\n",
+            "verified {} run(s) under {}: every file and link intact{head}\n",
             report.runs_checked.len(),
             redactor.text(&out.to_string_lossy())
         ));
@@ -387,51 +402,81 @@ fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
     Ok(code)
 }
 
+/// Run ids are times; under redaction each of `ids` in `text` prints as `<run-N>`, its
+/// position in history.
+fn label_runs(redactor: &Redactor, ids: &[&str], text: &str) -> String {
+    let mut text = text.to_owned();
+    if redactor.enabled() {
+        for (i, id) in ids.iter().enumerate() {
+            text = text.replace(id, &format!("<run-{}>", i + 1));
+        }
+    }
+    text
+}
+
+/// The ids of a chain's runs, in history order.
+fn chain_ids(chain: &record::Chain) -> Vec<&str> {
+    chain.runs.iter().map(|r| r.entry.run_id.as_str()).collect()
+}
+
 /// Run ids print as `<run-N>` (their position in history) under redaction.
-fn run_label(redactor: &Redactor, entries: &[crate::record::HistoryEntry], id: &str) -> String {
+fn run_label(redactor: &Redactor, chain: &record::Chain, id: &str) -> String {
     if !redactor.enabled() {
         return id.to_owned();
     }
-    entries
+    chain
+        .runs
         .iter()
-        .position(|e| e.run_id == id)
+        .position(|r| r.entry.run_id == id)
         .map_or_else(|| "<run-?>".to_owned(), |i| format!("<run-{}>", i + 1))
 }
 
 fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
     let out = args.resolve()?;
-    let entries = crate::history::entries(&out)?;
+    let chain = record::read_chain(&out)?;
     let mut text = format!(
         "{:<32} {:<10} {:<18} {:<12} {}\n",
         "run", "stage", "result", "commit", "time"
     );
-    for e in &entries {
+    for run in &chain.runs {
+        let e = &run.entry;
         let commit = e.commit.as_deref().map_or("-".to_owned(), |c| {
             let short = &c[..c.len().min(12)];
             redactor.hash(short)
         });
+        let result = if run.trusted {
+            e.result.clone()
+        } else {
+            format!("{} (unverified)", e.result)
+        };
         text.push_str(&format!(
             "{:<32} {:<10} {:<18} {:<12} {}\n",
-            run_label(redactor, &entries, &e.run_id),
+            run_label(redactor, &chain, &e.run_id),
             e.stage,
-            e.result,
+            result,
             commit,
             redactor.time(e.time.clone())
         ));
     }
-    text.push_str(&format!("{} run(s)\n", entries.len()));
+    text.push_str(&format!("{} run(s)\n", chain.runs.len()));
+    if !chain.intact() {
+        text.push_str(&format!(
+            "the record does not verify: {}; `cargo gate verify` lists every problem\n",
+            label_runs(redactor, &chain_ids(&chain), &chain.summary())
+        ));
+    }
     print_stdout(&text);
     Ok(exit::READY)
 }
 
 fn diff(a: &str, b: &str, args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
     let out = args.resolve()?;
-    let entries = crate::history::entries(&out)?;
-    let d = crate::history::diff(&out, a, b)?;
+    let chain = record::read_chain(&out)?;
+    let d = crate::history::diff(&out, &chain, a, b)?;
     let mut text = format!(
         "{} → {}\n",
-        run_label(redactor, &entries, a),
-        run_label(redactor, &entries, b)
+        run_label(redactor, &chain, a),
+        run_label(redactor, &chain, b)
     );
     if d.status_changes.is_empty() && d.appeared.is_empty() && d.vanished.is_empty() {
         text.push_str("no change in check statuses or findings\n");
@@ -456,7 +501,17 @@ fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
         print_stdout("not a git work tree with a commit: readiness is recorded per commit\n");
         return Ok(exit::NOT_READY);
     };
-    let entries = crate::history::entries(&out)?;
+    let chain = record::read_chain(&out)?;
+    if !chain.intact() {
+        // A record that does not verify is evidence of nothing, not even of its intact runs.
+        print_stdout(&format!(
+            "not ready: the record under {} does not verify ({}); `cargo gate verify` lists \
+             every problem\n",
+            redactor.text(&out.to_string_lossy()),
+            label_runs(redactor, &chain_ids(&chain), &chain.summary())
+        ));
+        return Ok(exit::NOT_READY);
+    }
     let dirty = ws.git.as_ref().is_some_and(|g| g.dirty);
     let note = if dirty {
         " (the work tree has uncommitted changes since)"
@@ -464,19 +519,20 @@ fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
         ""
     };
     let shown = redactor.hash(&commit[..commit.len().min(12)]);
-    match crate::history::status(&entries, &commit) {
-        Some(e) => {
+    match crate::history::status(&chain, &commit) {
+        Some(run) => {
             print_stdout(&format!(
                 "READY for {} at {shown}: run {} ({}){note}\n",
-                e.stage,
-                run_label(redactor, &entries, &e.run_id),
-                redactor.time(e.time.clone())
+                run.entry.stage,
+                run_label(redactor, &chain, &run.entry.run_id),
+                redactor.time(run.entry.time.clone())
             ));
             Ok(exit::READY)
         }
         None => {
             print_stdout(&format!(
-                "not ready for any stage at {shown}: no READY run recorded for this commit{note}\n"
+                "not ready for any stage at {shown}: no READY run recorded for this commit on a \
+                 clean work tree{note}\n"
             ));
             Ok(exit::NOT_READY)
         }

@@ -50,6 +50,10 @@ pub struct RunResult {
     pub out_dir: PathBuf,
     /// The run directory.
     pub record_dir: PathBuf,
+    /// The chain's head after this run: the digest of its `manifest.json`.
+    pub head: String,
+    /// What recovering from an earlier interrupted run did, one sentence each.
+    pub recovered: Vec<String>,
 }
 
 /// The output directory: `--out`, else `<target-dir>/gate`.
@@ -225,7 +229,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         .unwrap_or("cargo-gate:defaults")
         .to_owned();
     let time_verified = entry.time.clone();
-    let finished = writer.finish(opts.stage.as_str(), &policy_sha256, entry, |previous| {
+    let finished = writer.finish(&policy_sha256, entry, |previous| {
         let statement = decision::statement(
             &report,
             &subjects,
@@ -242,6 +246,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         report,
         out_dir: out,
         record_dir: finished.dir,
+        head: finished.entry.manifest_sha256,
+        recovered: finished.recovered,
     })
 }
 

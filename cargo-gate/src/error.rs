@@ -78,6 +78,9 @@ pub enum GateError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// A run record could not be used: not in history, or it does not verify.
+    #[error("{0}")]
+    Record(String),
     /// Something that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -114,6 +117,11 @@ impl GateError {
             ),
             GateError::OutDir { .. } => {
                 "choose a writable directory with --out DIR, or fix the permissions".into()
+            }
+            GateError::Record(_) => {
+                "`cargo gate verify` names every problem of the record; `cargo gate history` \
+                 lists the runs"
+                    .into()
             }
             GateError::Read { .. } | GateError::Internal(_) => return None,
         })

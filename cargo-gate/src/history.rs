@@ -1,22 +1,14 @@
 //! Reading the record back: `cargo gate history` (the runs), `cargo gate diff A B` (what
 //! changed between two runs) and `cargo gate status` (the highest stage this commit is
-//! ready for). Pure functions over the output directory; the CLI renders.
+//! ready for). Pure functions over the output directory; the CLI renders. Every run is read
+//! through [`crate::record::read_chain`]: a run whose history line is not bound to its
+//! manifest is never judged from.
 
 use crate::error::GateError;
-use crate::record::{HistoryEntry, read_history};
+use crate::record::{Chain, ChainRun};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-/// Every parseable history entry, oldest first.
-pub fn entries(out: &Path) -> Result<Vec<HistoryEntry>, GateError> {
-    let path = out.join("history.jsonl");
-    Ok(read_history(&path)
-        .map_err(|source| GateError::Read { path, source })?
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect())
-}
 
 /// What changed between two runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,14 +21,18 @@ pub struct RunDiff {
     pub vanished: Vec<(String, String)>,
 }
 
-fn report(out: &Path, run: &str) -> Result<Value, GateError> {
-    let path = out.join("runs").join(run).join("report.json");
-    let bytes = std::fs::read(&path).map_err(|source| GateError::Read {
-        path: path.clone(),
-        source,
-    })?;
+/// Run `run`'s `report.json`, checked against its manifest and chain.
+fn report(out: &Path, chain: &Chain, run: &str) -> Result<Value, GateError> {
+    let found = chain
+        .runs
+        .iter()
+        .find(|r| r.entry.run_id == run)
+        .ok_or_else(|| GateError::Record(format!("run `{run}` is not in history.jsonl")))?;
+    let bytes = found
+        .artifact(out, "report.json")
+        .map_err(GateError::Record)?;
     serde_json::from_slice(&bytes)
-        .map_err(|e| GateError::Internal(format!("{}: {e}", path.display())))
+        .map_err(|e| GateError::Record(format!("runs/{run}/report.json: {e}")))
 }
 
 /// `check id → (status, findings as "location: message")`.
@@ -72,9 +68,12 @@ fn checks(report: &Value) -> BTreeMap<String, (String, Vec<String>)> {
         .collect()
 }
 
-/// Compares run `a` with run `b` (ids under `<out>/runs/`).
-pub fn diff(out: &Path, a: &str, b: &str) -> Result<RunDiff, GateError> {
-    let (before, after) = (checks(&report(out, a)?), checks(&report(out, b)?));
+/// Compares run `a` with run `b` (ids under `<out>/runs/`), both verified.
+pub fn diff(out: &Path, chain: &Chain, a: &str, b: &str) -> Result<RunDiff, GateError> {
+    let (before, after) = (
+        checks(&report(out, chain, a)?),
+        checks(&report(out, chain, b)?),
+    );
     let mut d = RunDiff::default();
     let ids: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for id in ids {
@@ -97,74 +96,108 @@ pub fn diff(out: &Path, a: &str, b: &str) -> Result<RunDiff, GateError> {
     Ok(d)
 }
 
-/// The highest stage with a READY run for `commit`, and that run.
-pub fn status<'a>(entries: &'a [HistoryEntry], commit: &str) -> Option<&'a HistoryEntry> {
+/// The highest stage with a READY run of `commit` on a clean work tree, and that run, among
+/// the runs of the chain that verify. A run on a dirty tree is not evidence for the commit.
+pub fn status<'a>(chain: &'a Chain, commit: &str) -> Option<&'a ChainRun> {
     let rank = |stage: &str| crate::stage::Stage::parse(stage).map(|s| s as u8);
-    entries
-        .iter()
-        .filter(|e| e.commit.as_deref() == Some(commit) && e.result == "ready")
-        .max_by_key(|e| (rank(&e.stage), e.time.clone()))
+    chain
+        .trusted()
+        .filter(|r| {
+            let e = &r.entry;
+            e.commit.as_deref() == Some(commit) && e.result == "ready" && e.dirty == Some(false)
+        })
+        .max_by_key(|r| (rank(&r.entry.stage), r.line))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{HistoryEntry, RecordWriter, read_chain};
 
-    fn entry(id: &str, stage: &str, result: &str, commit: &str) -> HistoryEntry {
-        HistoryEntry {
+    /// Records a run through the real writer, with `report` as its report.json.
+    fn record(out: &Path, id: &str, stage: &str, result: &str, commit: &str, report: Value) {
+        let writer = RecordWriter::begin(out, id).unwrap();
+        writer
+            .write("report.json", report.to_string().as_bytes())
+            .unwrap();
+        let entry = HistoryEntry {
             run_id: id.into(),
             stage: stage.into(),
             result: result.into(),
             exit_code: if result == "ready" { 0 } else { 1 },
             commit: Some(commit.into()),
-            dirty: Some(false),
-            time: format!("2026-11-20T00:00:0{}Z", id.len()),
+            dirty: Some(id.starts_with("dirty")),
+            time: "2026-11-20T00:00:00Z".into(),
             manifest_sha256: String::new(),
-        }
+        };
+        writer.finish("p", entry, |_| Vec::new()).unwrap();
     }
 
     #[test]
-    fn status_is_the_highest_ready_stage_of_the_commit() {
-        let entries = [
-            entry("a", "pilot", "ready", "c1"),
-            entry("bb", "controlled", "ready", "c1"),
-            entry("ccc", "broad", "not-ready", "c1"),
-            entry("dddd", "broad", "ready", "c2"),
-        ];
-        assert_eq!(status(&entries, "c1").unwrap().run_id, "bb");
-        assert_eq!(status(&entries, "c2").unwrap().stage, "broad");
-        assert!(status(&entries, "c3").is_none());
+    fn status_is_the_highest_ready_stage_of_the_commit_on_a_clean_tree() {
+        let out = tempfile::tempdir().unwrap();
+        let out = out.path();
+        let none = serde_json::json!({});
+        record(out, "a", "pilot", "ready", "c1", none.clone());
+        record(out, "bb", "controlled", "ready", "c1", none.clone());
+        record(out, "ccc", "broad", "not-ready", "c1", none.clone());
+        record(out, "dirty-d", "broad", "ready", "c1", none.clone());
+        record(out, "eeeee", "broad", "ready", "c2", none);
+        let chain = read_chain(out).unwrap();
+        assert_eq!(status(&chain, "c1").unwrap().entry.run_id, "bb");
+        assert_eq!(status(&chain, "c2").unwrap().entry.stage, "broad");
+        assert!(status(&chain, "c3").is_none());
+        // A line edited to claim c2's READY broad run for c1 is not taken.
+        let history = out.join("history.jsonl");
+        let text = std::fs::read_to_string(&history)
+            .unwrap()
+            .replace("\"c2\"", "\"c1\"");
+        std::fs::write(&history, text).unwrap();
+        let chain = read_chain(out).unwrap();
+        assert_eq!(status(&chain, "c1").unwrap().entry.run_id, "bb");
     }
 
     #[test]
     fn diff_names_status_changes_and_findings() {
         let out = tempfile::tempdir().unwrap();
-        let write = |run: &str, report: Value| {
-            let dir = out.path().join("runs").join(run);
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join("report.json"), report.to_string()).unwrap();
-        };
-        write(
+        let out = out.path();
+        record(
+            out,
             "a",
+            "pilot",
+            "not-ready",
+            "c",
             serde_json::json!({"checks": [
                 {"id": "x.one", "status": "PASS", "findings": []},
                 {"id": "x.two", "status": "FAIL", "findings": [{"severity": "error", "message": "old", "location": {"file": "f.rs", "line": 1}}]}
             ]}),
         );
-        write(
+        record(
+            out,
             "b",
+            "pilot",
+            "not-ready",
+            "c",
             serde_json::json!({"checks": [
                 {"id": "x.one", "status": "FAIL", "findings": [{"severity": "error", "message": "new"}]},
                 {"id": "x.two", "status": "FAIL", "findings": []}
             ]}),
         );
-        let d = diff(out.path(), "a", "b").unwrap();
+        let chain = read_chain(out).unwrap();
+        let d = diff(out, &chain, "a", "b").unwrap();
         assert_eq!(
             d.status_changes,
             [("x.one".into(), "PASS".into(), "FAIL".into())]
         );
         assert_eq!(d.appeared, [("x.one".into(), "new".into())]);
         assert_eq!(d.vanished, [("x.two".into(), "f.rs:1: old".into())]);
-        assert!(diff(out.path(), "a", "missing").is_err());
+        assert!(diff(out, &chain, "a", "missing").is_err());
+        // An edited report is refused, not compared.
+        std::fs::write(out.join("runs/b/report.json"), "{\"checks\": []}").unwrap();
+        let err = diff(out, &chain, "a", "b").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "runs/b/report.json differs from its digest in the manifest"
+        );
     }
 }

@@ -215,7 +215,7 @@ pub fn merge(out: &Path, commit: &str, inputs: &[PathBuf]) -> Result<MergeReport
 
 /// One input directory, checked and read; `Err` is the reason it is refused.
 fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, String> {
-    let report = record::verify(input, None)
+    let report = record::verify(input, None, None)
         .map_err(|e| format!("not a cargo-gate output directory: {e}"))?;
     if !report.intact() {
         let shown: Vec<String> = report
@@ -235,15 +235,13 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
             shown.join("; ")
         ));
     }
-    let entries: Vec<HistoryEntry> = record::read_history(&input.join("history.jsonl"))
-        .map_err(|e| format!("cannot read history.jsonl: {e}"))?
-        .into_iter()
-        .filter_map(Result::ok)
-        .collect();
-    let Some(entry) = entries
-        .iter()
-        .rev()
-        .find(|e| e.commit.as_deref() == Some(commit))
+    // Verified above: every run of the chain is bound to its manifest.
+    let chain = record::read_chain(input).map_err(|e| format!("cannot read the record: {e}"))?;
+    let entries: Vec<&HistoryEntry> = chain.trusted().map(|r| &r.entry).collect();
+    let Some(run) = chain
+        .trusted()
+        .filter(|r| r.entry.commit.as_deref() == Some(commit))
+        .last()
     else {
         let mut theirs: Vec<&str> = Vec::new();
         for e in entries.iter().rev() {
@@ -261,9 +259,9 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
             )
         });
     };
+    let entry = &run.entry;
     let env_rel = format!("runs/{}/environment.json", entry.run_id);
-    let bytes =
-        fs::read(input.join(&env_rel)).map_err(|e| format!("cannot read {env_rel}: {e}"))?;
+    let bytes = run.artifact(input, "environment.json")?;
     let environment: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("{env_rel} is not JSON: {e}"))?;
     let platform = environment["os"]
@@ -435,9 +433,7 @@ pub(crate) mod testing {
             time: "2026-11-20T00:00:00Z".to_owned(),
             manifest_sha256: String::new(),
         };
-        writer
-            .finish(stage, "policy", entry, |_| b"{}".to_vec())
-            .unwrap();
+        writer.finish("policy", entry, |_| b"{}".to_vec()).unwrap();
     }
 }
 

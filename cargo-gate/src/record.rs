@@ -1,21 +1,45 @@
 //! The tamper-evident run record (SPEC §3.4): `<out>/runs/<run-id>/` written atomically,
 //! a hash chain through the manifests, the append-only `history.jsonl`, and `verify`.
 //!
-//! Architecture invariant: a run directory appears under `runs/` complete or not at all. It is
-//! built in `runs/.tmp-<run-id>/` and renamed into place while `<out>/.lock` is held; the
-//! same lock covers reading the previous manifest's digest and appending to history, so
-//! concurrent runs produce one linear chain.
+//! What binds what:
+//! - `manifest.json` lists every other file of the run with its digest, and carries the run's
+//!   verdict (stage, result, exit code, commit, dirty flag, time) and the digest of the
+//!   previous run's manifest: the chain.
+//! - `history.jsonl` is an index, one line per run: a copy of its manifest's verdict plus the
+//!   manifest's digest. Nothing is judged from a line alone ([`read_chain`]): every field is
+//!   checked against the hashed manifest and every link against the line before, so an
+//!   edited, reordered or removed line is found.
+//! - The chain's head is the digest of the last manifest. A consistent rewrite of the whole
+//!   chain (every manifest rewritten and re-hashed, every line with it) cannot be told from
+//!   the record itself; `verify --expect-head DIGEST`, with a head kept somewhere else (a CI
+//!   log, a release note), proves that nothing up to that run was rewritten.
+//!
+//! Crash safety (architecture invariant): a run directory appears under `runs/` complete or
+//! not at all. It is built in `runs/.tmp-<run-id>/`, whose writer holds an exclusive lock on
+//! `runs/.tmp-<run-id>.lock` for its whole life, and is renamed into place while `<out>/.lock`
+//! is held; the same lock covers reading the previous manifest's digest and appending to
+//! history, so concurrent runs produce one linear chain. After a `kill -9` at any instant the
+//! next run (or `verify`) repairs what the kill left, under the same locks ([`recover`]): a
+//! temporary directory whose lock nobody holds is removed, an unfinished last history line
+//! is cut off, and a complete run directory that links to the head but missed its history
+//! line gets it, rebuilt from its manifest.
 
 use crate::digest::{sha256_file, sha256_hex};
 use crate::error::GateError;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Current `manifest.json` schema.
-pub const MANIFEST_SCHEMA: u32 = 1;
+mod chain;
+#[cfg(test)]
+mod tests;
+
+pub use chain::{Chain, ChainRun, Problem, VerifyReport, read_chain, verify};
+
+/// Current `manifest.json` schema. 2 binds the verdict (result, exit code, commit, dirty, time)
+/// into the manifest; schema 1 manifests did not, and are reported by `verify`.
+pub const MANIFEST_SCHEMA: u32 = 2;
 
 /// One artifact listed in a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +70,16 @@ pub struct Manifest {
     pub run_id: String,
     /// The stage evaluated.
     pub stage: String,
+    /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
+    pub result: String,
+    /// The exit code the run ended with.
+    pub exit_code: i32,
+    /// Git commit, when known.
+    pub commit: Option<String>,
+    /// Whether the work tree was dirty.
+    pub dirty: Option<bool>,
+    /// When the run finished (RFC 3339).
+    pub time: String,
     /// The previous run in history, if any (the chain).
     pub previous: Option<PreviousRun>,
     /// SHA-256 of the effective configuration (canonical JSON).
@@ -54,14 +88,14 @@ pub struct Manifest {
     pub artifacts: Vec<ArtifactDigest>,
 }
 
-/// One line of `history.jsonl`.
+/// One line of `history.jsonl`: the verdict fields of a manifest and its digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// Run id (the directory name under `runs/`).
     pub run_id: String,
     /// Stage.
     pub stage: String,
-    /// `ready`, `not-ready` or `could-not-evaluate`.
+    /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
     pub result: String,
     /// The exit code the run ended with.
     pub exit_code: i32,
@@ -75,12 +109,40 @@ pub struct HistoryEntry {
     pub manifest_sha256: String,
 }
 
+impl HistoryEntry {
+    /// The history line a manifest with digest `manifest_sha256` must have.
+    pub fn of(manifest: &Manifest, manifest_sha256: &str) -> HistoryEntry {
+        HistoryEntry {
+            run_id: manifest.run_id.clone(),
+            stage: manifest.stage.clone(),
+            result: manifest.result.clone(),
+            exit_code: manifest.exit_code,
+            commit: manifest.commit.clone(),
+            dirty: manifest.dirty,
+            time: manifest.time.clone(),
+            manifest_sha256: manifest_sha256.to_owned(),
+        }
+    }
+
+    /// This run as the link the next run's manifest holds.
+    pub fn link(&self) -> PreviousRun {
+        PreviousRun {
+            run_id: self.run_id.clone(),
+            manifest_sha256: self.manifest_sha256.clone(),
+        }
+    }
+}
+
 /// A run record being written.
 #[derive(Debug)]
 pub struct RecordWriter {
     out: PathBuf,
     run_id: String,
     tmp: PathBuf,
+    /// `runs/.tmp-<id>.lock`, held exclusively until the writer is finished or dropped: the
+    /// sign that the temporary directory is still being written.
+    lock_path: PathBuf,
+    _lock: File,
 }
 
 /// What the finished record looks like from outside.
@@ -88,21 +150,35 @@ pub struct RecordWriter {
 pub struct Finished {
     /// The run directory.
     pub dir: PathBuf,
-    /// The history entry appended.
+    /// The history entry appended; its `manifest_sha256` is the chain's new head.
     pub entry: HistoryEntry,
     /// The previous run linked from the manifest.
     pub previous: Option<PreviousRun>,
+    /// What recovering from an earlier interrupted run did, one sentence each.
+    pub recovered: Vec<String>,
 }
 
 impl RecordWriter {
-    /// Creates `<out>/runs/.tmp-<run_id>/`. Fails with [`GateError::OutDir`] when `out` is
-    /// not writable, before any check has run.
+    /// Creates `<out>/runs/.tmp-<run_id>/` (removing what killed runs left). Fails with
+    /// [`GateError::OutDir`] when `out` is not writable, before any check has run.
     pub fn begin(out: &Path, run_id: &str) -> Result<RecordWriter, GateError> {
-        let tmp = out.join("runs").join(format!(".tmp-{run_id}"));
+        let runs = out.join("runs");
+        let tmp = runs.join(format!(".tmp-{run_id}"));
         let out_err = |source| GateError::OutDir {
             path: out.to_owned(),
             source,
         };
+        fs::create_dir_all(&runs).map_err(out_err)?;
+        // The lock before the directory: a directory that exists is always either locked by
+        // its writer or abandoned.
+        let lock_path = runs.join(format!(".tmp-{run_id}.lock"));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(out_err)?;
+        lock.lock().map_err(out_err)?;
         fs::create_dir_all(tmp.join("logs")).map_err(out_err)?;
         // Prove the lock file can be created now rather than after minutes of checks.
         OpenOptions::new()
@@ -110,10 +186,13 @@ impl RecordWriter {
             .append(true)
             .open(out.join(".lock"))
             .map_err(out_err)?;
+        remove_abandoned(&runs);
         Ok(RecordWriter {
             out: out.to_owned(),
             run_id: run_id.to_owned(),
             tmp,
+            lock_path,
+            _lock: lock,
         })
     }
 
@@ -146,44 +225,40 @@ impl RecordWriter {
         fs::write(&path, bytes).map_err(out_err)
     }
 
-    /// Finishes the record under the output lock: links the previous run, writes
-    /// `decision.json` (built by `decision` from the previous run) and `manifest.json`,
-    /// renames the directory into place and appends to history.
+    /// Finishes the record under the output lock: repairs what an interrupted run left,
+    /// links the previous run, writes `decision.json` (built by `decision` from the previous
+    /// run) and `manifest.json` (which binds `entry`'s verdict), renames the directory into
+    /// place and appends to history.
     pub fn finish(
         self,
-        stage: &str,
         policy_sha256: &str,
-        entry_without_digest: HistoryEntry,
+        entry: HistoryEntry,
         decision: impl FnOnce(Option<&PreviousRun>) -> Vec<u8>,
     ) -> Result<Finished, GateError> {
         let out_err = |path: &Path, source| GateError::OutDir {
             path: path.to_owned(),
             source,
         };
-        let lock_path = self.out.join(".lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&lock_path)
-            .map_err(|e| out_err(&lock_path, e))?;
-        lock.lock().map_err(|e| out_err(&lock_path, e))?;
-
+        let lock = OutLock::acquire(&self.out).map_err(|e| out_err(&self.out.join(".lock"), e))?;
         let history_path = self.out.join("history.jsonl");
+        let recovered = recover(&self.out, &lock).map_err(|e| out_err(&history_path, e))?;
         let previous = read_history(&history_path)
             .map_err(|e| out_err(&history_path, e))?
             .into_iter()
             .rev()
             .find_map(|line| line.ok())
-            .map(|e| PreviousRun {
-                run_id: e.run_id,
-                manifest_sha256: e.manifest_sha256,
-            });
+            .map(|e| e.link());
         self.write("decision.json", &decision(previous.as_ref()))?;
         let artifacts = list_artifacts(&self.tmp).map_err(|e| out_err(&self.tmp, e))?;
         let manifest = Manifest {
             schema_version: MANIFEST_SCHEMA,
             run_id: self.run_id.clone(),
-            stage: stage.to_owned(),
+            stage: entry.stage,
+            result: entry.result,
+            exit_code: entry.exit_code,
+            commit: entry.commit,
+            dirty: entry.dirty,
+            time: entry.time,
             previous: previous.clone(),
             policy_sha256: policy_sha256.to_owned(),
             artifacts,
@@ -196,16 +271,14 @@ impl RecordWriter {
         let final_dir = self.out.join("runs").join(&self.run_id);
         fs::rename(&self.tmp, &final_dir).map_err(|e| out_err(&final_dir, e))?;
 
-        let entry = HistoryEntry {
-            manifest_sha256: sha256_hex(&manifest_bytes),
-            ..entry_without_digest
-        };
+        let entry = HistoryEntry::of(&manifest, &sha256_hex(&manifest_bytes));
         append_history(&history_path, &entry).map_err(|e| out_err(&history_path, e))?;
         drop(lock);
         Ok(Finished {
             dir: final_dir,
             entry,
             previous,
+            recovered,
         })
     }
 }
@@ -213,9 +286,129 @@ impl RecordWriter {
 impl Drop for RecordWriter {
     fn drop(&mut self) {
         // A run that ends without finishing (an error after begin) leaves no half record.
-        // After `finish` the temporary directory has been renamed and this does nothing.
+        // After `finish` the temporary directory has been renamed and only the lock is left.
         let _ = fs::remove_dir_all(&self.tmp);
+        let _ = fs::remove_file(&self.lock_path);
     }
+}
+
+/// `<out>/.lock`, held exclusively: the one writer of `history.jsonl` and of `runs/<id>`
+/// renames. `verify` takes it only to snapshot the history and the listing of `runs/`.
+#[derive(Debug)]
+pub(crate) struct OutLock {
+    _file: File,
+}
+
+impl OutLock {
+    pub(crate) fn acquire(out: &Path) -> std::io::Result<OutLock> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(out.join(".lock"))?;
+        file.lock()?;
+        Ok(OutLock { _file: file })
+    }
+}
+
+/// Removes the temporary run directories of runs that were killed: those whose
+/// `.tmp-<id>.lock` nobody holds. A directory still being written is never touched.
+fn remove_abandoned(runs: &Path) {
+    let Ok(dir) = fs::read_dir(runs) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(id) = name.strip_prefix(".tmp-") else {
+            continue;
+        };
+        if id.ends_with(".lock") || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let lock_path = runs.join(format!("{name}.lock"));
+        let Ok(lock) = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+        else {
+            continue;
+        };
+        if lock.try_lock().is_ok() {
+            let _ = fs::remove_dir_all(entry.path());
+            let _ = fs::remove_file(&lock_path);
+        }
+    }
+}
+
+/// Repairs, under the output lock, what a run killed while finishing left behind, and says
+/// what it did: an unfinished last line of history is cut off (it is rebuilt from its
+/// manifest below), and each complete run directory that links to the history's head but is
+/// not in history gets its line. Also removes abandoned temporary directories.
+pub(crate) fn recover(out: &Path, _held: &OutLock) -> std::io::Result<Vec<String>> {
+    let mut notes = Vec::new();
+    let history_path = out.join("history.jsonl");
+    match fs::read(&history_path) {
+        Ok(bytes) if !bytes.is_empty() && bytes.last() != Some(&b'\n') => {
+            let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            OpenOptions::new()
+                .write(true)
+                .open(&history_path)?
+                .set_len(keep as u64)?;
+            notes.push(format!(
+                "removed an unfinished last line of history.jsonl ({} byte(s) a killed run \
+                 was writing)",
+                bytes.len() - keep
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let runs = out.join("runs");
+    remove_abandoned(&runs);
+    let entries: Vec<HistoryEntry> = read_history(&history_path)?
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
+    let mut known: std::collections::BTreeSet<String> =
+        entries.iter().map(|e| e.run_id.clone()).collect();
+    let mut head = entries.last().map(HistoryEntry::link);
+    'next: loop {
+        let Ok(dir) = fs::read_dir(&runs) else {
+            break;
+        };
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || known.contains(&name) {
+                continue;
+            }
+            let path = entry.path().join("manifest.json");
+            if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            let bytes = fs::read(&path)?;
+            let Ok(manifest) = serde_json::from_slice::<Manifest>(&bytes) else {
+                continue;
+            };
+            if manifest.schema_version != MANIFEST_SCHEMA
+                || manifest.run_id != name
+                || manifest.previous != head
+            {
+                continue;
+            }
+            let line = HistoryEntry::of(&manifest, &sha256_hex(&bytes));
+            append_history(&history_path, &line)?;
+            notes.push(format!(
+                "appended run {name} to history.jsonl: it was complete, but its run was killed \
+                 before the history line was written"
+            ));
+            head = Some(line.link());
+            known.insert(name);
+            continue 'next;
+        }
+        break;
+    }
+    Ok(notes)
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -224,25 +417,28 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// Appends one line. Callers hold the output lock and have run [`recover`], so the file ends
+/// with a newline (or is empty) and the line is written whole in one call.
 fn append_history(path: &Path, entry: &HistoryEntry) -> std::io::Result<()> {
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
     let mut line = serde_json::to_vec(entry).expect("entry serialises");
     line.push(b'\n');
-    // A previous writer killed mid-line must not swallow this entry: start on a fresh line.
-    let len = file.metadata()?.len();
-    if len > 0 {
-        let existing = fs::read(path)?;
-        if existing.last() != Some(&b'\n') {
-            line.insert(0, b'\n');
-        }
-    }
     file.write_all(&line)?;
     file.sync_data()
 }
 
 /// Every line of `history.jsonl`, parsed (a missing file is an empty history). Blank lines
-/// are skipped; a malformed line is returned as its 1-based line number.
+/// are skipped; a malformed line is returned as its 1-based line number. This is the index
+/// only: judge from [`read_chain`], which checks each line against its manifest.
 pub fn read_history(path: &Path) -> std::io::Result<Vec<Result<HistoryEntry, usize>>> {
+    Ok(history_lines(path)?
+        .into_iter()
+        .map(|(n, parsed)| parsed.map_err(|()| n))
+        .collect())
+}
+
+/// `(1-based line number, parsed entry)` for each non-blank line.
+fn history_lines(path: &Path) -> std::io::Result<Vec<(usize, Result<HistoryEntry, ()>)>> {
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -252,14 +448,22 @@ pub fn read_history(path: &Path) -> std::io::Result<Vec<Result<HistoryEntry, usi
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|_| i + 1))
+        .map(|(i, l)| (i + 1, serde_json::from_str(l).map_err(|_| ())))
         .collect())
 }
 
-/// Every file under `dir` except `manifest.json`, sorted, with digests.
+/// Every file under `dir` except `manifest.json`, sorted, with digests. Anything that is not
+/// a regular file or a directory (a symlink, a FIFO a check left behind) is refused by name:
+/// a record holds what was written, never what a link points at.
 fn list_artifacts(dir: &Path) -> std::io::Result<Vec<ArtifactDigest>> {
     let mut out = Vec::new();
-    for rel in list_files(dir)? {
+    for (rel, kind) in list_files(dir)? {
+        if let FileKind::Other(what) = kind {
+            return Err(std::io::Error::other(format!(
+                "{rel} in the run directory is a {what}, not a regular file: a run record holds \
+                 regular files only (remove what a check or test left there)"
+            )));
+        }
         if rel == "manifest.json" {
             continue;
         }
@@ -273,191 +477,48 @@ fn list_artifacts(dir: &Path) -> std::io::Result<Vec<ArtifactDigest>> {
     Ok(out)
 }
 
-/// Every file under `dir`, as sorted `/`-separated relative paths.
-fn list_files(dir: &Path) -> std::io::Result<Vec<String>> {
+/// What a directory entry is, read without following links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum FileKind {
+    /// A regular file.
+    File,
+    /// Anything else (symlink, FIFO, socket, device), named.
+    Other(&'static str),
+}
+
+pub(crate) fn file_kind(meta: &fs::Metadata) -> FileKind {
+    let t = meta.file_type();
+    if t.is_file() {
+        FileKind::File
+    } else if t.is_symlink() {
+        FileKind::Other("symbolic link")
+    } else if t.is_dir() {
+        FileKind::Other("directory")
+    } else {
+        FileKind::Other("special file (FIFO, socket or device)")
+    }
+}
+
+/// Every non-directory entry under `dir`, as sorted `/`-separated relative paths with their
+/// kind. Links are never followed.
+pub(crate) fn list_files(dir: &Path) -> std::io::Result<Vec<(String, FileKind)>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
         for entry in fs::read_dir(&d)? {
             let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
+            let meta = fs::symlink_metadata(entry.path())?;
+            if meta.is_dir() {
                 stack.push(entry.path());
-            } else {
-                let rel = entry.path();
-                let rel = rel.strip_prefix(dir).expect("under dir");
-                out.push(rel.to_string_lossy().replace('\\', "/"));
+                continue;
             }
+            let rel = entry.path();
+            let rel = rel.strip_prefix(dir).expect("under dir");
+            out.push((rel.to_string_lossy().replace('\\', "/"), file_kind(&meta)));
         }
     }
     out.sort();
     Ok(out)
-}
-
-/// One problem `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// The path concerned, relative to the output directory.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// The result of `verify`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VerifyReport {
-    /// Runs checked, in history order.
-    pub runs_checked: Vec<String>,
-    /// Everything wrong; empty means intact.
-    pub problems: Vec<Problem>,
-}
-
-impl VerifyReport {
-    /// Whether every record and link checked out.
-    pub fn intact(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
-/// Verifies the records under `out`: every run of history (or, with `only`, that run and the
-/// chain behind it). Re-hashes every artifact, looks for missing and extra files, checks each
-/// manifest against its history entry and each link of the chain.
-pub fn verify(out: &Path, only: Option<&str>) -> Result<VerifyReport, GateError> {
-    let history_path = out.join("history.jsonl");
-    if !history_path.is_file() {
-        return Err(GateError::Read {
-            path: history_path,
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                "no history.jsonl: no run has been recorded here (pass --out DIR where the runs are)",
-            ),
-        });
-    }
-    let lines = read_history(&history_path).map_err(|source| GateError::Read {
-        path: history_path.clone(),
-        source,
-    })?;
-    let mut report = VerifyReport::default();
-    let mut entries = Vec::new();
-    for line in lines {
-        match line {
-            Ok(entry) => entries.push(entry),
-            Err(n) => report.problems.push(Problem {
-                path: "history.jsonl".into(),
-                message: format!("line {n} is not a valid history entry"),
-            }),
-        }
-    }
-    let upto = match only {
-        None => entries.len(),
-        Some(id) => match entries.iter().position(|e| e.run_id == id) {
-            Some(i) => i + 1,
-            None => {
-                report.problems.push(Problem {
-                    path: format!("runs/{id}"),
-                    message: "run is not in history.jsonl".into(),
-                });
-                0
-            }
-        },
-    };
-    let mut previous: Option<&HistoryEntry> = None;
-    for entry in &entries[..upto] {
-        verify_run(out, entry, previous, &mut report.problems);
-        report.runs_checked.push(entry.run_id.clone());
-        previous = Some(entry);
-    }
-    if only.is_none() {
-        let known: BTreeSet<&str> = entries.iter().map(|e| e.run_id.as_str()).collect();
-        if let Ok(dir) = fs::read_dir(out.join("runs")) {
-            let mut extra: Vec<String> = dir
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.starts_with('.') && !known.contains(n.as_str()))
-                .collect();
-            extra.sort();
-            for name in extra {
-                report.problems.push(Problem {
-                    path: format!("runs/{name}"),
-                    message: "run directory is not in history.jsonl".into(),
-                });
-            }
-        }
-    }
-    Ok(report)
-}
-
-fn verify_run(
-    out: &Path,
-    entry: &HistoryEntry,
-    previous: Option<&HistoryEntry>,
-    problems: &mut Vec<Problem>,
-) {
-    let run = format!("runs/{}", entry.run_id);
-    let dir = out.join("runs").join(&entry.run_id);
-    let mut problem = |path: String, message: String| problems.push(Problem { path, message });
-    if !dir.is_dir() {
-        problem(run, "run directory is missing".into());
-        return;
-    }
-    let manifest_path = dir.join("manifest.json");
-    let Ok(bytes) = fs::read(&manifest_path) else {
-        problem(format!("{run}/manifest.json"), "missing".into());
-        return;
-    };
-    if sha256_hex(&bytes) != entry.manifest_sha256 {
-        problem(
-            format!("{run}/manifest.json"),
-            "edited: its digest differs from the one in history.jsonl".into(),
-        );
-    }
-    let manifest: Manifest = match serde_json::from_slice(&bytes) {
-        Ok(m) => m,
-        Err(e) => {
-            problem(
-                format!("{run}/manifest.json"),
-                format!("not a valid manifest: {e}"),
-            );
-            return;
-        }
-    };
-    let expected_previous = previous.map(|p| PreviousRun {
-        run_id: p.run_id.clone(),
-        manifest_sha256: p.manifest_sha256.clone(),
-    });
-    if manifest.previous != expected_previous {
-        let want = expected_previous.map_or_else(|| "none".to_owned(), |p| p.run_id);
-        problem(
-            format!("{run}/manifest.json"),
-            format!(
-                "broken chain: the link to the previous run does not match history (expected {want})"
-            ),
-        );
-    }
-    let listed: BTreeSet<&str> = manifest.artifacts.iter().map(|a| a.path.as_str()).collect();
-    for artifact in &manifest.artifacts {
-        let path = format!("{run}/{}", artifact.path);
-        match sha256_file(&dir.join(&artifact.path)) {
-            Err(_) => problem(path, "missing".into()),
-            Ok((sha, size)) if sha != artifact.sha256 || size != artifact.size => {
-                problem(path, "edited: content differs from the manifest".into());
-            }
-            Ok(_) => {}
-        }
-    }
-    match list_files(&dir) {
-        Ok(files) => {
-            for rel in files {
-                if rel != "manifest.json" && !listed.contains(rel.as_str()) {
-                    problem(
-                        format!("{run}/{rel}"),
-                        "extra file not in the manifest".into(),
-                    );
-                }
-            }
-        }
-        Err(e) => problem(run, format!("cannot list: {e}")),
-    }
 }
 
 /// A new run id: UTC time to the microsecond plus a short random suffix, so ids sort by
@@ -483,136 +544,4 @@ pub fn new_run_id(now: std::time::SystemTime) -> String {
         "{compact}-{micros:06}-{}",
         &sha256_hex(seed.as_bytes())[..6]
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(id: &str) -> HistoryEntry {
-        HistoryEntry {
-            run_id: id.into(),
-            stage: "pilot".into(),
-            result: "ready".into(),
-            exit_code: 0,
-            commit: None,
-            dirty: None,
-            time: "2026-11-20T00:00:00Z".into(),
-            manifest_sha256: String::new(),
-        }
-    }
-
-    fn record(out: &Path, id: &str) -> Finished {
-        let writer = RecordWriter::begin(out, id).unwrap();
-        writer.write("logs/a.log", b"hello").unwrap();
-        writer.write("report.json", b"{}").unwrap();
-        writer
-            .finish("pilot", "abc", entry(id), |prev| {
-                format!("{:?}", prev.map(|p| &p.run_id)).into_bytes()
-            })
-            .unwrap()
-    }
-
-    #[test]
-    fn runs_chain_and_verify_intact() {
-        let out = tempfile::tempdir().unwrap();
-        let first = record(out.path(), "r1");
-        let second = record(out.path(), "r2");
-        assert!(first.previous.is_none());
-        assert_eq!(second.previous.as_ref().unwrap().run_id, "r1");
-        assert_eq!(
-            second.previous.unwrap().manifest_sha256,
-            first.entry.manifest_sha256
-        );
-        let report = verify(out.path(), None).unwrap();
-        assert!(report.intact(), "{report:?}");
-        assert_eq!(report.runs_checked, ["r1", "r2"]);
-        assert!(!out.path().join("runs/.tmp-r2").exists());
-    }
-
-    #[test]
-    fn edited_missing_and_extra_files_are_named() {
-        let out = tempfile::tempdir().unwrap();
-        record(out.path(), "r1");
-        record(out.path(), "r2");
-        fs::write(out.path().join("runs/r1/logs/a.log"), "HELLO").unwrap();
-        fs::remove_file(out.path().join("runs/r2/report.json")).unwrap();
-        fs::write(out.path().join("runs/r2/logs/new.log"), "x").unwrap();
-        let problems: Vec<String> = verify(out.path(), None)
-            .unwrap()
-            .problems
-            .into_iter()
-            .map(|p| format!("{}: {}", p.path, p.message))
-            .collect();
-        assert_eq!(
-            problems,
-            [
-                "runs/r1/logs/a.log: edited: content differs from the manifest",
-                "runs/r2/report.json: missing",
-                "runs/r2/logs/new.log: extra file not in the manifest",
-            ]
-        );
-    }
-
-    #[test]
-    fn an_edited_manifest_breaks_the_history_digest() {
-        let out = tempfile::tempdir().unwrap();
-        record(out.path(), "r1");
-        record(out.path(), "r2");
-        let path = out.path().join("runs/r1/manifest.json");
-        let text = fs::read_to_string(&path)
-            .unwrap()
-            .replace("\"pilot\"", "\"broad\"");
-        fs::write(path, text).unwrap();
-        let report = verify(out.path(), Some("r1")).unwrap();
-        assert_eq!(report.runs_checked, ["r1"]);
-        assert_eq!(
-            report.problems[0].message,
-            "edited: its digest differs from the one in history.jsonl"
-        );
-    }
-
-    #[test]
-    fn a_dropped_writer_leaves_no_half_record() {
-        let out = tempfile::tempdir().unwrap();
-        let writer = RecordWriter::begin(out.path(), "r1").unwrap();
-        writer.write("logs/a.log", b"x").unwrap();
-        drop(writer);
-        assert_eq!(fs::read_dir(out.path().join("runs")).unwrap().count(), 0);
-        assert!(!out.path().join("history.jsonl").exists());
-    }
-
-    #[test]
-    fn a_torn_history_line_does_not_swallow_the_next_entry() {
-        let out = tempfile::tempdir().unwrap();
-        record(out.path(), "r1");
-        let history = out.path().join("history.jsonl");
-        let mut text = fs::read_to_string(&history).unwrap();
-        text.push_str("{\"run_id\":\"torn");
-        fs::write(&history, text).unwrap();
-        record(out.path(), "r2");
-        let lines = read_history(&history).unwrap();
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[1], Err(2));
-        assert_eq!(lines[2].as_ref().unwrap().run_id, "r2");
-        let report = verify(out.path(), None).unwrap();
-        assert_eq!(report.problems.len(), 1, "{report:?}");
-    }
-
-    #[test]
-    fn artifact_paths_cannot_escape_the_run_directory() {
-        let out = tempfile::tempdir().unwrap();
-        let writer = RecordWriter::begin(out.path(), "r1").unwrap();
-        assert!(writer.write("../escape", b"x").is_err());
-    }
-
-    #[test]
-    fn run_ids_sort_by_time() {
-        use std::time::{Duration, UNIX_EPOCH};
-        let a = new_run_id(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
-        let b = new_run_id(UNIX_EPOCH + Duration::from_micros(1_800_000_000_000_001));
-        let c = new_run_id(UNIX_EPOCH + Duration::from_secs(1_800_000_001));
-        assert!(a < b && b < c, "{a} {b} {c}");
-        assert!(a.starts_with("20270115T"), "{a}");
-    }
 }

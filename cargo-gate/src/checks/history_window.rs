@@ -4,8 +4,11 @@
 //!
 //! The current run is appended to the history only after all checks, so the window is the N
 //! runs before it. Rules:
-//! - A malformed history line fails, naming the line: the history is evidence and must
-//!   parse (`cargo gate verify` tells more).
+//! - The history is read through [`crate::record::read_chain`]: a line that does not parse,
+//!   does not match its run's hashed manifest (an edited verdict, commit or stage), or breaks
+//!   the chain (a line removed or reordered), and a run directory history does not name, each
+//!   fail, named: the record is evidence and must verify (`cargo gate verify` tells more).
+//!   Only runs that verify are counted.
 //! - Fewer runs of the stage than the window fails, saying how many more runs are needed.
 //! - A run in the window is green when its result is `ready`. One exception, without which
 //!   the window could never fill: a `not-ready` run whose only failing check was
@@ -17,8 +20,7 @@
 //!   the window, neither green nor red.
 
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
-use crate::digest::{sha256_file, sha256_hex};
-use crate::record::{HistoryEntry, Manifest};
+use crate::record::ChainRun;
 use crate::stage::Stage;
 use std::path::Path;
 
@@ -46,14 +48,6 @@ impl Check for HistoryWindow {
     }
 }
 
-/// A history line that parsed.
-#[derive(Debug)]
-struct Run {
-    /// 1-based line in history.jsonl.
-    line: u32,
-    entry: HistoryEntry,
-}
-
 /// Why a run counts as green or red.
 #[derive(Debug, PartialEq, Eq)]
 enum Judgement {
@@ -73,9 +67,8 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     let window = usize::try_from(ctx.config.history_window.max(1)).unwrap_or(usize::MAX);
     let stage = ctx.stage.as_str();
 
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let chain = match crate::record::read_chain(ctx.out_dir) {
+        Ok(chain) => chain,
         Err(e) => {
             return Outcome::skip(
                 SkipKind::Unavailable,
@@ -83,34 +76,22 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
             );
         }
     };
-
-    // The same parse as `record::read_history`, done here on one read of the file so that
-    // each entry keeps its line number for locations.
-    let mut findings = Vec::new();
-    let mut runs = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        match serde_json::from_str::<HistoryEntry>(line) {
-            Ok(entry) => runs.push(Run {
-                line: line_no,
-                entry,
-            }),
-            Err(_) => findings.push(
-                Finding::error(format!(
-                    "{file} line {line_no} is not a valid history entry (edited or torn; \
-                     `cargo gate verify` says more)"
-                ))
-                .at(Location::at(&file, line_no, 1)),
-            ),
-        }
-    }
+    let mut findings: Vec<Finding> = chain
+        .all_problems()
+        .into_iter()
+        .map(|p| {
+            Finding::error(format!(
+                "the record does not verify: {}: {}",
+                p.path, p.message
+            ))
+            .at(Location::file(&file))
+        })
+        .collect();
     let malformed = findings.len();
+    let line_of = |run: &ChainRun| u32::try_from(run.line).unwrap_or(u32::MAX);
 
-    let of_stage: Vec<&Run> = runs.iter().filter(|r| r.entry.stage == stage).collect();
-    let counted: Vec<&Run> = of_stage
+    let of_stage: Vec<&ChainRun> = chain.trusted().filter(|r| r.entry.stage == stage).collect();
+    let counted: Vec<&ChainRun> = of_stage
         .iter()
         .copied()
         .filter(|r| r.entry.result != "partial")
@@ -120,8 +101,8 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     let mut red = 0;
     for run in in_window {
         let entry = &run.entry;
-        let at = Location::at(&file, run.line, 1);
-        match judge(ctx.out_dir, entry) {
+        let at = Location::at(&file, line_of(run), 1);
+        match judge(ctx.out_dir, run) {
             Judgement::Green => {}
             Judgement::GreenButWindow => findings.push(
                 Finding::note(format!(
@@ -190,7 +171,10 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     }
     let mut parts = Vec::new();
     if malformed > 0 {
-        parts.push(format!("{malformed} malformed line(s) in {file}"));
+        parts.push(format!(
+            "the record under {} does not verify ({malformed} problem(s))",
+            super::relative(root, ctx.out_dir)
+        ));
     }
     if red > 0 {
         parts.push(format!(
@@ -208,11 +192,12 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
 }
 
 /// Whether a recorded run was green; for a run that was not, what its report says failed.
-fn judge(out: &Path, entry: &HistoryEntry) -> Judgement {
+fn judge(out: &Path, run: &ChainRun) -> Judgement {
+    let entry = &run.entry;
     if entry.result == "ready" {
         return Judgement::Green;
     }
-    match verified_verdict(out, entry) {
+    match verdict_of(out, run) {
         Ok((failing, unevaluated)) => {
             if entry.result == "not-ready" && failing == [ID] && unevaluated.is_empty() {
                 return Judgement::GreenButWindow;
@@ -230,44 +215,12 @@ fn judge(out: &Path, entry: &HistoryEntry) -> Judgement {
     }
 }
 
-/// The failing and unevaluated check ids of a run's `report.json`, after checking the
-/// report against the run's manifest and the manifest against the history entry.
-fn verified_verdict(
-    out: &Path,
-    entry: &HistoryEntry,
-) -> Result<(Vec<String>, Vec<String>), String> {
-    let id = &entry.run_id;
-    // The id comes from a file anyone can edit: it must name a directory under runs/.
-    if id.is_empty() || id.contains(['/', '\\']) || id == "." || id == ".." {
-        return Err(format!("`{id}` is not a run id"));
-    }
-    let dir = out.join("runs").join(id);
-    let bytes = std::fs::read(dir.join("manifest.json"))
-        .map_err(|e| format!("runs/{id}/manifest.json: {e}"))?;
-    if sha256_hex(&bytes) != entry.manifest_sha256 {
-        return Err(format!(
-            "runs/{id}/manifest.json differs from its digest in the history"
-        ));
-    }
-    let manifest: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("runs/{id}/manifest.json is not a manifest: {e}"))?;
-    let listed = manifest
-        .artifacts
-        .iter()
-        .find(|a| a.path == "report.json")
-        .ok_or_else(|| format!("runs/{id}/manifest.json lists no report.json"))?;
-    let report_path = dir.join("report.json");
-    let (digest, _) =
-        sha256_file(&report_path).map_err(|e| format!("runs/{id}/report.json: {e}"))?;
-    if digest != listed.sha256 {
-        return Err(format!(
-            "runs/{id}/report.json differs from its digest in the manifest"
-        ));
-    }
-    let report: serde_json::Value = std::fs::read(&report_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| format!("runs/{id}/report.json is not JSON"))?;
+/// The failing and unevaluated check ids of a run's `report.json`, read through the chain
+/// (checked against the run's manifest, which is bound to its history line).
+fn verdict_of(out: &Path, run: &ChainRun) -> Result<(Vec<String>, Vec<String>), String> {
+    let id = &run.entry.run_id;
+    let report: serde_json::Value = serde_json::from_slice(&run.artifact(out, "report.json")?)
+        .map_err(|_| format!("runs/{id}/report.json is not JSON"))?;
     let ids = |key: &str| -> Result<Vec<String>, String> {
         report["verdict"][key]
             .as_array()
@@ -289,41 +242,53 @@ mod tests {
     use crate::check::{Severity, Status};
     use crate::checks::testing::with_files;
     use crate::config::Config;
-    use crate::record::ArtifactDigest;
+    use crate::record::{HistoryEntry, RecordWriter};
 
-    /// One history line.
-    fn line(id: &str, stage: &str, result: &str) -> String {
-        let exit_code = match result {
-            "ready" => 0,
-            "not-ready" => 1,
-            _ => 2,
-        };
-        serde_json::to_string(&HistoryEntry {
-            run_id: id.into(),
-            stage: stage.into(),
-            result: result.into(),
-            exit_code,
-            commit: Some(format!("c-{id}")),
-            dirty: Some(false),
-            time: format!("2026-06-0{}T10:00:00Z", id.len() % 9 + 1),
-            manifest_sha256: format!("digest-of-{id}"),
-        })
-        .unwrap()
+    /// A run to record: id, stage, result, and the checks its report says failed.
+    type Spec<'a> = (&'a str, &'a str, &'a str, &'a [&'a str]);
+
+    /// Records `runs` under `out` through the real writer, so each history line is bound to
+    /// its manifest and the chain.
+    fn record(out: &Path, runs: &[Spec<'_>]) {
+        for &(id, stage, result, failing) in runs {
+            let writer = RecordWriter::begin(out, id).unwrap();
+            let report = serde_json::json!({
+                "verdict": { "result": result, "failing": failing, "unevaluated": [] }
+            });
+            writer
+                .write("report.json", report.to_string().as_bytes())
+                .unwrap();
+            let exit_code = match result {
+                "ready" => 0,
+                "not-ready" => 1,
+                _ => 2,
+            };
+            let entry = HistoryEntry {
+                run_id: id.into(),
+                stage: stage.into(),
+                result: result.into(),
+                exit_code,
+                commit: Some(format!("c-{id}")),
+                dirty: Some(false),
+                time: format!("2026-06-0{}T10:00:00Z", id.len() % 9 + 1),
+                manifest_sha256: String::new(),
+            };
+            writer.finish("p", entry, |_| b"{}".to_vec()).unwrap();
+        }
     }
 
-    fn history(lines: &[String]) -> String {
-        lines.iter().map(|l| format!("{l}\n")).collect()
-    }
-
-    fn run(history: &str, window: u32) -> Outcome {
+    /// Records `runs`, lets `tamper` edit the output directory, and evaluates the window.
+    fn window_after(runs: &[Spec<'_>], window: u32, tamper: impl FnOnce(&Path)) -> Outcome {
         with_files(
-            &[("out/history.jsonl", history)],
+            &[],
             &[],
             Config {
                 history_window: window,
                 ..Config::default()
             },
             |ctx| {
+                record(ctx.out_dir, runs);
+                tamper(ctx.out_dir);
                 evaluate(&Context {
                     stage: Stage::Broad,
                     ..*ctx
@@ -332,19 +297,28 @@ mod tests {
         )
     }
 
+    fn window(runs: &[Spec<'_>], window: u32) -> Outcome {
+        window_after(runs, window, |_| {})
+    }
+
+    const RED: &[&str] = &["tests.pass"];
+
+    fn green(id: &str) -> Spec<'_> {
+        (id, "broad", "ready", &[])
+    }
+
     #[test]
     fn statuses_follow_the_window() {
-        let green = |id: &str| line(id, "broad", "ready");
-        let cases = [
+        let cases: [(Vec<Spec<'_>>, u32, Status); 7] = [
             // Five green broad runs; pilot and partial runs around them do not count.
             (
                 vec![
-                    line("r0", "broad", "not-ready"),
+                    ("r0", "broad", "not-ready", RED),
                     green("r1"),
                     green("r2"),
-                    line("p1", "pilot", "not-ready"),
+                    ("p1", "pilot", "not-ready", RED),
                     green("r3"),
-                    line("x1", "broad", "partial"),
+                    ("x1", "broad", "partial", &[]),
                     green("r4"),
                     green("r5"),
                 ],
@@ -355,37 +329,31 @@ mod tests {
             (vec![green("r1"), green("r2")], 3, Status::Fail),
             (Vec::new(), 1, Status::Fail),
             (
-                vec![green("r1"), line("r2", "broad", "not-ready"), green("r3")],
+                vec![green("r1"), ("r2", "broad", "not-ready", RED), green("r3")],
                 3,
                 Status::Fail,
             ),
             (
-                vec![line("r1", "broad", "could-not-evaluate"), green("r2")],
+                vec![("r1", "broad", "could-not-evaluate", &[]), green("r2")],
                 2,
                 Status::Fail,
             ),
             // The red run has left the window.
             (
-                vec![line("r1", "broad", "not-ready"), green("r2")],
+                vec![("r1", "broad", "not-ready", RED), green("r2")],
                 1,
                 Status::Pass,
             ),
         ];
-        for (lines, window, want) in cases {
-            let outcome = run(&history(&lines), window);
-            assert_eq!(
-                outcome.status, want,
-                "{lines:?} window {window}: {outcome:?}"
-            );
+        for (runs, size, want) in cases {
+            let outcome = window(&runs, size);
+            assert_eq!(outcome.status, want, "{runs:?} window {size}: {outcome:?}");
         }
     }
 
     #[test]
     fn too_few_runs_says_how_many_more() {
-        let lines: Vec<String> = (1..=3)
-            .map(|i| line(&format!("r{i}"), "broad", "ready"))
-            .collect();
-        let outcome = run(&history(&lines), 5);
+        let outcome = window(&[green("r1"), green("r2"), green("r3")], 5);
         assert_eq!(
             outcome.summary,
             "3 of 5 runs in the window; run the stage 2 more time(s)"
@@ -401,88 +369,93 @@ mod tests {
     }
 
     #[test]
-    fn red_runs_and_malformed_lines_are_named_with_their_line() {
-        let text = format!(
-            "{}\n{{\"torn\n\n{}\n",
-            line("r1", "broad", "ready"),
-            line("r22", "broad", "not-ready")
-        );
-        let outcome = run(&text, 2);
+    fn red_runs_are_named_with_their_line() {
+        let outcome = window(&[green("r1"), ("r22", "broad", "not-ready", RED)], 2);
         assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "1 of the last 2 broad run(s) not green");
+        assert_eq!(outcome.findings.len(), 1, "{:?}", outcome.findings);
+        let f = &outcome.findings[0];
         assert_eq!(
-            outcome.summary,
-            "1 malformed line(s) in out/history.jsonl; 1 of the last 2 broad run(s) not green"
+            f.location.as_ref().unwrap().to_string(),
+            "out/history.jsonl:2:1"
         );
-        let findings: Vec<(String, String)> = outcome
-            .findings
-            .iter()
-            .map(|f| (f.location.as_ref().unwrap().to_string(), f.message.clone()))
+        assert_eq!(
+            f.message,
+            "run r22 at 2026-06-04T10:00:00Z was not-ready (exit 1; failing: tests.pass)"
+        );
+    }
+
+    /// Rewrites history.jsonl with `edit` applied to its lines.
+    fn edit_history(out: &Path, edit: impl FnOnce(&mut Vec<String>)) {
+        let path = out.join("history.jsonl");
+        let mut lines: Vec<String> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
             .collect();
-        assert_eq!(findings.len(), 2, "{findings:?}");
-        assert_eq!(
-            findings[0],
-            (
-                "out/history.jsonl:2:1".to_owned(),
-                "out/history.jsonl line 2 is not a valid history entry (edited or torn; \
-                 `cargo gate verify` says more)"
-                    .to_owned()
-            )
-        );
-        assert_eq!(findings[1].0, "out/history.jsonl:4:1");
+        edit(&mut lines);
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn an_edited_reordered_or_removed_history_line_fails_and_is_not_counted() {
+        let runs = [("r1", "broad", "not-ready", RED), green("r2"), green("r3")];
+        // The red run's line edited to ready, as a hostile user would.
+        let edited = window_after(&runs, 3, |out| {
+            edit_history(out, |lines| {
+                lines[0] = lines[0]
+                    .replace("\"not-ready\"", "\"ready\"")
+                    .replace("\"exit_code\":1", "\"exit_code\":0");
+            });
+        });
+        assert_eq!(edited.status, Status::Fail, "{edited:?}");
         assert!(
-            findings[1].1.starts_with(
-                "run r22 at 2026-06-04T10:00:00Z was not-ready (exit 1; its report cannot be \
-                 read: runs/r22/manifest.json: "
+            edited.findings[0].message.starts_with(
+                "the record does not verify: history.jsonl: line 1 does not match \
+                 runs/r1/manifest.json: result is \"ready\" there but \"not-ready\" in the \
+                 manifest"
             ),
-            "{findings:?}"
+            "{:?}",
+            edited.findings
+        );
+        assert!(
+            edited.summary.contains("does not verify"),
+            "{}",
+            edited.summary
+        );
+        let reordered = window_after(&runs, 2, |out| edit_history(out, |l| l.swap(1, 2)));
+        assert_eq!(reordered.status, Status::Fail, "{reordered:?}");
+        assert!(
+            reordered.findings[0].message.contains("broken chain"),
+            "{:?}",
+            reordered.findings
+        );
+        // The red line removed (and its directory with it): r2's link names it.
+        let removed = window_after(&runs, 2, |out| {
+            edit_history(out, |l| {
+                l.remove(0);
+            });
+            std::fs::remove_dir_all(out.join("runs/r1")).unwrap();
+        });
+        assert_eq!(removed.status, Status::Fail, "{removed:?}");
+        assert!(
+            removed.findings[0]
+                .message
+                .contains("broken chain: it links to r1"),
+            "{:?}",
+            removed.findings
         );
     }
 
     #[test]
     fn the_pass_names_the_window_and_its_oldest_run() {
-        let lines = [
-            line("r1", "broad", "ready"),
-            line("r22", "broad", "ready"),
-            line("r333", "broad", "ready"),
-        ];
-        let outcome = run(&history(&lines), 2);
+        let outcome = window(&[green("r1"), green("r22"), green("r333")], 2);
         assert_eq!(
             outcome.summary,
             "the last 2 broad run(s) were green (oldest in the window: r22 at \
              2026-06-04T10:00:00Z; 2 distinct commit(s))"
         );
-    }
-
-    /// Writes a recorded run whose report fails `failing`, and returns its history line.
-    fn recorded(out: &Path, id: &str, failing: &[&str], tamper: bool) -> String {
-        let dir = out.join("runs").join(id);
-        std::fs::create_dir_all(&dir).unwrap();
-        let report = serde_json::json!({
-            "verdict": { "result": "not-ready", "failing": failing, "unevaluated": [] }
-        });
-        let report = serde_json::to_vec(&report).unwrap();
-        std::fs::write(dir.join("report.json"), &report).unwrap();
-        let manifest = Manifest {
-            schema_version: crate::record::MANIFEST_SCHEMA,
-            run_id: id.into(),
-            stage: "broad".into(),
-            previous: None,
-            policy_sha256: "p".into(),
-            artifacts: vec![ArtifactDigest {
-                path: "report.json".into(),
-                sha256: sha256_hex(&report),
-                size: report.len() as u64,
-            }],
-        };
-        let manifest = serde_json::to_vec(&manifest).unwrap();
-        std::fs::write(dir.join("manifest.json"), &manifest).unwrap();
-        if tamper {
-            std::fs::write(dir.join("report.json"), b"{\"verdict\":{}}").unwrap();
-        }
-        let mut entry: HistoryEntry =
-            serde_json::from_str(&line(id, "broad", "not-ready")).unwrap();
-        entry.manifest_sha256 = sha256_hex(&manifest);
-        serde_json::to_string(&entry).unwrap()
     }
 
     #[test]
@@ -493,20 +466,11 @@ mod tests {
             (&[ID, "tests.pass"][..], false, Status::Fail),
         ];
         for (failing, tamper, want) in cases {
-            let outcome = with_files(&[], &[], Config::default(), |ctx| {
-                let lines = vec![
-                    recorded(ctx.out_dir, "r1", failing, tamper),
-                    line("r2", "broad", "ready"),
-                ];
-                std::fs::write(ctx.out_dir.join("history.jsonl"), history(&lines)).unwrap();
-                evaluate(&Context {
-                    stage: Stage::Broad,
-                    config: &Config {
-                        history_window: 2,
-                        ..Config::default()
-                    },
-                    ..*ctx
-                })
+            let runs = [("r1", "broad", "not-ready", failing), green("r2")];
+            let outcome = window_after(&runs, 2, |out| {
+                if tamper {
+                    std::fs::write(out.join("runs/r1/report.json"), b"{\"verdict\":{}}").unwrap();
+                }
             });
             assert_eq!(outcome.status, want, "{failing:?} {tamper}: {outcome:?}");
             let first = &outcome.findings[0];

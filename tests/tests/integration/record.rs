@@ -169,3 +169,126 @@ fn history_diff_and_status_read_the_record_back() {
     assert_eq!(diff.code, 0, "{}", diff.transcript());
     assert_snapshot!("diff", diff.transcript());
 }
+
+/// The run ids and manifest digests of history, oldest first.
+fn history_of(out: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(out.join("history.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["run_id"].as_str().unwrap().to_owned(),
+                v["manifest_sha256"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_red_run_edited_to_ready_is_caught_by_verify_status_and_history() {
+    let fx = fixture("clean");
+    fx.write(
+        "src/extra.rs",
+        "pub fn f(p: *const u8) -> u8 { unsafe { *p } }\n",
+    );
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    fx.write("src/lib.rs", &format!("{lib}\npub mod extra;\n"))
+        .commit();
+    let red = fx.gate(&["pilot"]);
+    assert_eq!(red.code, 1, "{}", red.transcript());
+    let history = fx.out().join("history.jsonl");
+    let line = std::fs::read_to_string(&history).unwrap();
+    // One edited line: the hostile user's whole attack before the chain bound it.
+    let forged = line
+        .replace("\"not-ready\"", "\"ready\"")
+        .replace("\"exit_code\":1", "\"exit_code\":0");
+    assert_ne!(line, forged);
+    std::fs::write(&history, forged).unwrap();
+
+    let verify = fx.gate(&["verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.transcript());
+    assert!(
+        verify.stdout.contains(
+            "TAMPERED  history.jsonl: line 1 does not match runs/<run-1>/manifest.json: result \
+             is \"ready\" there but \"not-ready\" in the manifest, exit_code is 0 there but 1 in \
+             the manifest"
+        ),
+        "{}",
+        verify.transcript()
+    );
+    let status = fx.gate(&["status"]);
+    assert_eq!(status.code, 1, "{}", status.transcript());
+    assert_snapshot!("status-tampered", status.transcript());
+    let listed = fx.gate(&["history"]);
+    assert!(
+        listed.stdout.contains("ready (unverified)"),
+        "{}",
+        listed.transcript()
+    );
+}
+
+#[test]
+fn an_expected_head_proves_no_run_was_cut_from_the_end() {
+    let fx = fixture("clean");
+    for _ in 0..2 {
+        assert_eq!(fx.gate(&["pilot", "--skip", "tests.pass"]).code, 2);
+    }
+    let runs = history_of(&fx.out());
+    let head = format!("sha256:{}", runs[1].1);
+    let kept = fx.gate(&["verify", "--expect-head", &head]);
+    assert_eq!(kept.code, 0, "{}", kept.transcript());
+
+    // The last run removed, line and directory: a consistent record again, but not the one
+    // whose head was kept.
+    let history = fx.out().join("history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap();
+    let first_line = text.lines().next().unwrap();
+    std::fs::write(&history, format!("{first_line}\n")).unwrap();
+    std::fs::remove_dir_all(fx.out().join("runs").join(&runs[1].0)).unwrap();
+    assert_eq!(fx.gate(&["verify"]).code, 0);
+    let cut = fx.gate(&["verify", "--expect-head", &head]);
+    assert_eq!(cut.code, 1, "{}", cut.transcript());
+    assert!(
+        cut.stdout.contains("is not in the chain"),
+        "{}",
+        cut.transcript()
+    );
+}
+
+/// `kill -9` at spread instants of a run: afterwards `verify` (which repairs what a kill left)
+/// finds the record intact, and the next run chains onto it and removes every leftover.
+#[cfg(unix)]
+#[test]
+fn a_run_killed_at_any_instant_leaves_a_record_that_verifies() {
+    use std::time::Instant;
+    let fx = fixture("clean");
+    let args = ["pilot", "--only", "lockfile.locked"];
+    let started = Instant::now();
+    assert_eq!(fx.gate(&args).code, 2);
+    let whole = started.elapsed();
+    let kills = 12u32;
+    for k in 0..kills {
+        let mut child = fx
+            .command(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Instants spread over the whole run, the end (where the record is finished) included.
+        std::thread::sleep(whole * (k + 1) / kills);
+        let _ = child.kill();
+        let _ = child.wait();
+        let verify = fx.gate(&["verify"]);
+        assert_eq!(verify.code, 0, "kill {k}: {}", verify.transcript());
+    }
+    assert_eq!(fx.gate(&args).code, 2);
+    let verify = fx.gate(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    let leftovers: Vec<String> = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
