@@ -318,14 +318,11 @@ pub fn measure_with_timeout(
     let since = started
         .checked_sub(Duration::from_secs(2))
         .unwrap_or(started);
-    let (captured, timed_out) =
-        crate::checks::custom::run_with_timeout(cmd, timeout).map_err(|source| {
-            BenchError::Start {
-                command: command.clone(),
-                source,
-            }
-        })?;
-    let results = if timed_out {
+    let captured = cargo::run_captured_for(cmd, timeout).map_err(|source| BenchError::Start {
+        command: command.clone(),
+        source,
+    })?;
+    let results = if captured.stopped.is_some() {
         Err(BenchError::TimedOut {
             command: command.clone(),
             timeout,

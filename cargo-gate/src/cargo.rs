@@ -2,10 +2,11 @@
 //! passes `--offline`, captures combined output, and recognises the failures that mean
 //! "could not evaluate" rather than "failed".
 
+use crate::process::{self, Ended, Streams};
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+use std::time::Duration;
 
 /// How to run cargo for one workspace.
 #[derive(Debug, Clone)]
@@ -13,7 +14,11 @@ pub struct Cargo {
     program: OsString,
     root: PathBuf,
     offline: bool,
+    timeout: Duration,
 }
+
+/// The time limit of a cargo call unless configured (`[tests] timeout`).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The captured result of one command.
 #[derive(Debug, Clone)]
@@ -24,6 +29,8 @@ pub struct Captured {
     pub code: Option<i32>,
     /// stdout and stderr interleaved as the process wrote them.
     pub log: String,
+    /// Why the gate stopped it, when it did (a time limit, an interrupt).
+    pub stopped: Option<String>,
 }
 
 impl Captured {
@@ -34,9 +41,11 @@ impl Captured {
 
     /// The log as kept in the run record: the command line, the output, the exit status.
     pub fn log_file(&self) -> String {
-        let status = self
-            .code
-            .map_or_else(|| "killed by a signal".to_owned(), |c| c.to_string());
+        let status = match (&self.stopped, self.code) {
+            (Some(why), _) => format!("stopped by cargo-gate: {why}"),
+            (None, Some(c)) => c.to_string(),
+            (None, None) => "killed by a signal".to_owned(),
+        };
         format!(
             "$ {}\n{}\n[exit status: {status}]\n",
             self.command_line, self.log
@@ -83,7 +92,19 @@ impl Cargo {
             program: OsString::from("cargo"),
             root: root.to_owned(),
             offline,
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The same, with `timeout` as the limit of every cargo call.
+    pub fn with_timeout(mut self, timeout: Duration) -> Cargo {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The limit of every cargo call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Whether `--offline` is passed to every cargo call.
@@ -107,39 +128,41 @@ impl Cargo {
         cmd
     }
 
-    /// Runs a command built by [`Cargo::command`] and captures its output.
+    /// Runs a command built by [`Cargo::command`] and captures its output, within the
+    /// time limit.
     pub fn run(&self, cmd: Command) -> std::io::Result<Captured> {
-        run_captured(cmd)
+        run_captured_for(cmd, self.timeout)
     }
 }
 
-/// Runs `cmd` with stdin closed and stdout+stderr captured into one log.
-pub fn run_captured(mut cmd: Command) -> std::io::Result<Captured> {
-    let command_line = describe(&cmd);
-    let (mut reader, writer) = std::io::pipe()?;
-    cmd.stdin(Stdio::null())
-        .stdout(writer.try_clone()?)
-        .stderr(writer);
-    let mut child = cmd.spawn()?;
-    // The Command still owns the write ends of the pipe; drop it so the read ends at EOF.
-    drop(cmd);
-    let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes)?;
-    let status = child.wait()?;
+/// Runs `cmd` through the process runner with stdin closed and stdout+stderr captured into
+/// one log, for at most [`process::HELPER_TIMEOUT`].
+pub fn run_captured(cmd: Command) -> std::io::Result<Captured> {
+    run_captured_for(cmd, process::HELPER_TIMEOUT)
+}
+
+/// [`run_captured`] with a time limit of its own.
+pub fn run_captured_for(cmd: Command, timeout: Duration) -> std::io::Result<Captured> {
+    let finished = process::run(cmd, Streams::Combined, timeout)?;
+    let stopped = match &finished.ended {
+        Ended::Exited(_) => None,
+        Ended::TimedOut(limit) => Some(format!(
+            "ran past its time limit of {} and was stopped with its child processes",
+            humantime::format_duration(*limit)
+        )),
+        Ended::Interrupted => Some("interrupted (Ctrl-C or SIGTERM)".to_owned()),
+    };
     Ok(Captured {
-        command_line,
-        code: status.code(),
-        log: String::from_utf8_lossy(&bytes).into_owned(),
+        code: finished.code(),
+        command_line: finished.command_line,
+        log: finished.stdout,
+        stopped,
     })
 }
 
 /// A command as one line: the program and its arguments.
 pub(crate) fn describe(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    process::describe(cmd)
 }
 
 /// Recognises cargo/rustup output that means the gate could not evaluate.

@@ -86,7 +86,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let run_id = record::new_run_id(started_at);
     let writer = RecordWriter::begin(&out, &run_id)?;
 
-    let cargo = Cargo::new(&ws.root, opts.offline);
+    let cargo = Cargo::new(&ws.root, opts.offline).with_timeout(config.tests_timeout);
     let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
@@ -114,6 +114,10 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         run_dir: &run_dir,
     };
     let results = resolve_blocked(run_phases(&plan, &base), opts.stage, mode);
+    if crate::process::interrupted() {
+        // The writer's drop removes the temporary run directory: no half verdict is kept.
+        return Err(GateError::Interrupted);
+    }
 
     let results = redact_secrets(results, &run_dir);
 

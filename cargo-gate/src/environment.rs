@@ -6,7 +6,7 @@ use crate::digest::sha256_file;
 use crate::workspace::Workspace;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// CI variables that are recorded when set. Nothing else from the environment is.
 pub const CI_VARIABLES: &[&str] = &[
@@ -86,14 +86,11 @@ impl Environment {
 }
 
 fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .current_dir(dir)
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
+        .env("RUSTUP_AUTO_INSTALL", "0");
+    let out = crate::process::output(cmd).ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())

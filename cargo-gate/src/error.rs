@@ -78,6 +78,9 @@ pub enum GateError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Ctrl-C or SIGTERM: the commands the gate started were ended, and nothing recorded.
+    #[error("interrupted: the commands it started were stopped; no run was recorded")]
+    Interrupted,
     /// A run record could not be used: not in history, or it does not verify.
     #[error("{0}")]
     Record(String),
@@ -123,7 +126,9 @@ impl GateError {
                  lists the runs"
                     .into()
             }
-            GateError::Read { .. } | GateError::Internal(_) => return None,
+            GateError::Read { .. } | GateError::Internal(_) | GateError::Interrupted => {
+                return None;
+            }
         })
     }
 }

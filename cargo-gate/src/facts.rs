@@ -31,7 +31,7 @@ use crate::cargo::{self, Cargo, Unavailable};
 use crate::workspace::{Workspace, read_toml};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 /// How a package relates to the workspace under evaluation.
@@ -423,12 +423,9 @@ fn list_files(ws: &Workspace) -> (IndexSource, Vec<PathBuf>, Option<String>) {
 
 /// `git ls-files -z --cached` in `root`: the tracked paths under it, relative to it.
 pub fn git_ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let output = Command::new("git")
-        .args(["ls-files", "-z", "--cached"])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run git: {e}"))?;
+    let mut cmd = Command::new("git");
+    cmd.args(["ls-files", "-z", "--cached"]).current_dir(root);
+    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "`git ls-files` failed: {}",
@@ -707,23 +704,23 @@ pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
 }
 
 /// The log as every record keeps one: the command line, the output, the exit status.
-fn with_command_line(cmd: &Command, body: &str, code: Option<i32>) -> String {
+fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> String {
     cargo::Captured {
-        command_line: cargo::describe(cmd),
+        command_line,
         code,
         log: body.to_owned(),
+        stopped: None,
     }
     .log_file()
 }
 
 fn resolve(cargo: &Cargo) -> Result<Resolve, String> {
-    let mut cmd = cargo.command("metadata", &["--locked", "--format-version", "1"]);
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
+    let cmd = cargo.command("metadata", &["--locked", "--format-version", "1"]);
+    let command_line = cargo::describe(&cmd);
+    let output = crate::process::output(cmd)
         .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let log = with_command_line(&cmd, &stderr, output.status.code());
+    let log = with_command_line(command_line, &stderr, output.status.code());
     if !output.status.success() {
         return Ok(Resolve::Failed {
             unavailable: cargo::classify_unavailable(&stderr, cargo.offline()),
@@ -757,9 +754,8 @@ fn build(cargo: &Cargo, env: &[(String, String)]) -> Result<Build, String> {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
+    let command_line = cargo::describe(&cmd);
+    let output = crate::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run cargo: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let mut out_dirs = Vec::new();
@@ -787,7 +783,7 @@ fn build(cargo: &Cargo, env: &[(String, String)]) -> Result<Build, String> {
         } else {
             build_errors(&stderr)
         },
-        log: with_command_line(&cmd, &stderr, output.status.code()),
+        log: with_command_line(command_line, &stderr, output.status.code()),
         out_dirs,
     })
 }

@@ -25,6 +25,7 @@ pub mod lexer;
 pub mod merge;
 mod parallel;
 pub mod policy;
+pub mod process;
 pub mod record;
 pub mod redact;
 pub mod registry;

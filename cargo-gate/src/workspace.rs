@@ -78,10 +78,10 @@ impl Workspace {
             manifest_arg = m.to_string_lossy().into_owned();
             args.extend(["--manifest-path", manifest_arg.as_str()]);
         }
-        let mut cmd = runner.command("metadata", &args);
+        let cmd = runner.command("metadata", &args);
         // stdout (one JSON document) and stderr are kept apart here: interleaving could split
         // the document.
-        let output = match cmd.stdin(std::process::Stdio::null()).output() {
+        let output = match crate::process::output(cmd) {
             Ok(o) => o,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(GateError::CargoMissing);
@@ -299,12 +299,9 @@ fn walkdir_dirs(root: &Path, depth: usize) -> Vec<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
+    let mut cmd = Command::new("git");
+    cmd.args(args).current_dir(dir);
+    let output = crate::process::output(cmd).ok()?;
     output.status.success().then(|| {
         String::from_utf8_lossy(&output.stdout)
             .trim_end()

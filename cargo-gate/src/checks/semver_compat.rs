@@ -25,7 +25,7 @@ use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severi
 use crate::stage::Stage;
 use semver::Version;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use toml::de::{DeTable, DeValue};
 
 /// The `semver.compat` check.
@@ -103,12 +103,8 @@ fn check_release_args(tag: &str) -> [&str; 5] {
 
 impl ApiDiff for SemverChecksTool {
     fn installed(&self, root: &Path) -> bool {
-        cargo(root, &["semver-checks", "--version"], false)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        crate::process::output(cargo(root, &["semver-checks", "--version"], false))
+            .is_ok_and(|o| o.status.success())
     }
 
     fn check_release(&self, root: &Path, tag: &str, offline: bool) -> std::io::Result<Captured> {
@@ -661,11 +657,9 @@ enum TagError {
 
 /// Runs git in `root`; `Ok(None)` when it ran and failed.
 fn git(root: &Path, args: &[&str]) -> std::io::Result<Option<String>> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .output()?;
+    let mut cmd = Command::new("git");
+    cmd.args(args).current_dir(root);
+    let output = crate::process::output(cmd)?;
     Ok(output
         .status
         .success()
@@ -752,6 +746,7 @@ mod tests {
                 command_line: line,
                 code: Some(self.code),
                 log: self.log.clone(),
+                stopped: None,
             })
         }
     }
@@ -768,8 +763,8 @@ mod tests {
             .args(["-c", "init.defaultBranch=main"])
             .args(args)
             .current_dir(root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
             .status()
             .expect("git runs");
         assert!(status.success(), "git {args:?}");

@@ -36,6 +36,11 @@ pub struct TestCounts {
     pub passes: Vec<String>,
     /// Whether any summary line was seen at all.
     pub saw_summary: bool,
+    /// Test binaries that started running tests (libtest's `running N tests`) and ended
+    /// without a `test result:` line: exited mid-run (`std::process::exit`, an abort), so
+    /// their remaining tests never reported. `harness = false` targets print no `running`
+    /// line and are not counted here.
+    pub silent: Vec<String>,
 }
 
 /// Which runner produced the output.
@@ -151,10 +156,8 @@ pub fn build_failed(build: &Build) -> Outcome {
 }
 
 fn nextest_installed(ctx: &Context<'_>) -> bool {
-    let mut cmd = ctx.cargo.command("nextest", &["--version"]);
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    cmd.status().is_ok_and(|s| s.success())
+    crate::process::output(ctx.cargo.command("nextest", &["--version"]))
+        .is_ok_and(|o| o.status.success())
 }
 
 /// The artifact with the names of passed and failed tests (read by `failure.paths`).
@@ -185,7 +188,26 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         "{} passed, {} failed, {} ignored",
         counts.passed, counts.failed, counts.ignored
     );
-    let outcome = if !captured.success()
+    let outcome = if let Some(why) = &captured.stopped {
+        Outcome::fail(format!(
+            "{runner_name} {why} ({tally} before it was stopped); if the suite needs longer, \
+             raise `[tests] timeout` in gate.toml"
+        ))
+    } else if !counts.silent.is_empty() {
+        let findings = counts.silent.iter().map(|binary| {
+            Finding::error(format!(
+                "test binary {binary} exited before printing its result: tests after the \
+                 exit never ran or never reported (a test calls std::process::exit or \
+                 aborts)"
+            ))
+            .subject(binary.clone())
+        });
+        Outcome::fail(format!(
+            "{runner_name}: {} test binary(ies) ended without a result line ({tally})",
+            counts.silent.len()
+        ))
+        .with_findings(findings)
+    } else if !captured.success()
         && !counts.saw_summary
         && captured.log.contains("--locked was passed")
     {
@@ -248,13 +270,26 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
 pub fn parse_libtest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
     let mut binary = String::new();
+    // Whether the current binary printed `running N tests` and is still owed its result.
+    let mut owed = false;
+    let settle = |binary: &str, owed: &mut bool, counts: &mut TestCounts| {
+        if std::mem::take(owed) {
+            counts.silent.push(binary.to_owned());
+        }
+    };
     for line in log.lines() {
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("Running ") {
+            settle(&binary, &mut owed, &mut counts);
             // "Running unittests src/lib.rs (target/debug/deps/app-123)" or "Running tests/x.rs (…)"
             binary = rest.split(" (").next().unwrap_or(rest).to_owned();
         } else if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
+            settle(&binary, &mut owed, &mut counts);
             binary = format!("doctests {rest}");
+        } else if trimmed.starts_with("running ")
+            && (trimmed.ends_with(" tests") || trimmed.ends_with(" test"))
+        {
+            owed = true;
         } else if let Some(rest) = trimmed.strip_prefix("test ")
             && let Some(name) = rest.strip_suffix(" ... ok")
         {
@@ -269,6 +304,7 @@ pub fn parse_libtest(log: &str) -> TestCounts {
             });
         } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
             counts.saw_summary = true;
+            owed = false;
             for part in rest.split(';') {
                 let mut words = part.split_whitespace().rev();
                 let (Some(what), Some(n)) = (words.next(), words.next()) else {
@@ -284,6 +320,7 @@ pub fn parse_libtest(log: &str) -> TestCounts {
             }
         }
     }
+    settle(&binary, &mut owed, &mut counts);
     counts
 }
 
@@ -375,6 +412,7 @@ mod tests {
             command_line: "cargo test".into(),
             code: Some(code),
             log: log.into(),
+            stopped: None,
         }
     }
 
@@ -412,6 +450,40 @@ error: 1 target failed:
         let counts = parse_libtest(FAILING);
         assert_eq!((counts.passed, counts.failed, counts.ignored), (2, 1, 1));
         assert_eq!(counts.failures, ["tests::breaks (unittests src/lib.rs)"]);
+    }
+
+    #[test]
+    fn a_binary_that_exits_before_its_result_fails_naming_it() {
+        // The second binary printed `running 2 tests`, one result, then exited 0: cargo
+        // reports success, but a test never reported.
+        let log = "     Running unittests src/lib.rs (target/debug/deps/app-1)\n\nrunning 1 test\ntest a ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n     Running tests/exits.rs (target/debug/deps/exits-2)\n\nrunning 2 tests\ntest b ... ok\n     Running tests/custom.rs (target/debug/deps/custom-3)\ncustom harness output\n";
+        let counts = parse_libtest(log);
+        assert_eq!(counts.silent, ["tests/exits.rs"]);
+        let outcome = evaluate(&captured(0, log), Runner::CargoTest, false);
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.summary,
+            "cargo test: 1 test binary(ies) ended without a result line (1 passed, 0 failed, 0 ignored)"
+        );
+        assert!(
+            outcome.findings[0]
+                .message
+                .starts_with("test binary tests/exits.rs exited")
+        );
+    }
+
+    #[test]
+    fn a_suite_stopped_at_its_limit_fails_saying_how_to_raise_it() {
+        let mut stopped = captured(0, "running 1 test\n");
+        stopped.code = None;
+        stopped.stopped = Some("ran past its time limit of 30m and was stopped".into());
+        let outcome = evaluate(&stopped, Runner::CargoTest, false);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.summary.contains("raise `[tests] timeout`"),
+            "{}",
+            outcome.summary
+        );
     }
 
     #[test]

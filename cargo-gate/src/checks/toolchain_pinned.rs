@@ -654,6 +654,7 @@ mod tests {
                 command_line: "rustup toolchain list".to_owned(),
                 code: Some(0),
                 log,
+                stopped: None,
             })
         }
     }
@@ -1005,6 +1006,7 @@ mod tests {
                 command_line: "rustup toolchain list".to_owned(),
                 code: Some(1),
                 log: "error: broken settings\n".to_owned(),
+                stopped: None,
             })
         });
         assert_eq!(failed.skip, Some(SkipKind::Unavailable));

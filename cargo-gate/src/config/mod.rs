@@ -101,6 +101,9 @@ pub struct Config {
     pub allow_unsafe: Vec<String>,
     /// `[tests] failure-paths`: failure path name to test-name pattern.
     pub failure_paths: BTreeMap<String, String>,
+    /// `[tests] timeout`: the limit of `tests.pass`'s cargo calls (and the build).
+    #[serde(with = "duration_secs")]
+    pub tests_timeout: Duration,
     /// `[bench] baseline`.
     pub bench_baseline: String,
     /// `[bench] command`: how to run the benchmarks (default `cargo bench --locked
@@ -135,6 +138,7 @@ impl Default for Config {
             min_driver: None,
             allow_unsafe: Vec::new(),
             failure_paths: BTreeMap::new(),
+            tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
             bench_baseline: "benches/baseline.json".to_owned(),
             bench_command: ["cargo", "bench", "--locked", "--workspace"]
                 .map(String::from)
@@ -280,7 +284,29 @@ struct Validator<'a> {
     file: &'a str,
 }
 
+/// The longest time limit accepted: a day. Longer is a typo, and an overflow waiting to
+/// happen (`"18446744073709551615s"` panicked when added to the clock).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 impl Validator<'_> {
+    /// A time limit: a duration, not zero, at most [`MAX_TIMEOUT`].
+    fn timeout(&self, t: &Spanned<String>) -> Result<Duration, ConfigError> {
+        let parsed = humantime::parse_duration(t.get_ref()).ok();
+        match parsed {
+            Some(d) if !d.is_zero() && d <= MAX_TIMEOUT => Ok(d),
+            Some(d) if !d.is_zero() => Err(self.error(
+                t,
+                format!("`{}` is longer than a day", t.get_ref()),
+                "a time limit is at most \"24h\"; write a duration like \"90s\" or \"10m\"",
+            )),
+            _ => Err(self.error(
+                t,
+                format!("`{}` is not a duration", t.get_ref()),
+                "write a duration like \"90s\" or \"10m\"",
+            )),
+        }
+    }
+
     fn error<T>(&self, spanned: &Spanned<T>, message: String, help: &str) -> ConfigError {
         ConfigError {
             file: self.file.to_owned(),
@@ -349,6 +375,9 @@ fn validate(
                 ));
             }
             config.failure_paths.insert(path, pattern.into_inner());
+        }
+        if let Some(t) = tests.timeout {
+            config.tests_timeout = v.timeout(&t)?;
         }
     }
     if let Some(bench) = raw.bench {
@@ -445,16 +474,7 @@ fn validate(
         }
         let timeout = match &check.timeout {
             None => Duration::from_secs(600),
-            Some(t) => humantime::parse_duration(t.get_ref())
-                .ok()
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    v.error(
-                        t,
-                        format!("`{}` is not a duration", t.get_ref()),
-                        "write a duration like \"90s\" or \"10m\"",
-                    )
-                })?,
+            Some(t) => v.timeout(t)?,
         };
         config.custom_checks.push(CustomCheck {
             id: id.clone(),

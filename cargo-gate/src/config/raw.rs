@@ -37,6 +37,7 @@ pub(super) struct RawBoundary {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawTests {
     pub(super) failure_paths: Option<BTreeMap<String, Spanned<String>>>,
+    pub(super) timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

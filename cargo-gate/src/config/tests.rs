@@ -137,6 +137,15 @@ fn errors_point_at_line_and_column() {
         "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"x\"]\ntimeout = \"soon\"\n",
         "gate.toml:5:11: `soon` is not a duration",
     );
+    // An overflowing duration panicked when added to the clock.
+    check_err(
+        "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"x\"]\ntimeout = \"18446744073709551615s\"\n",
+        "gate.toml:5:11: `18446744073709551615s` is longer than a day",
+    );
+    check_err(
+        "[tests]\ntimeout = \"0s\"\n",
+        "gate.toml:2:11: `0s` is not a duration",
+    );
     let waiver = |check: &str, owner: &str, expires: &str| {
         format!(
             "[[waiver]]\ncheck = \"{check}\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"{owner}\"\nexpires = \"{expires}\"\n"

@@ -1,0 +1,430 @@
+//! The one process runner: every command the gate starts (cargo, git, rustup, team checks,
+//! cargo-semver-checks, version probes) runs through [`run`].
+//!
+//! - **The whole tree ends.** The command starts as the leader of a new process group on
+//!   Unix (a Job Object on Windows). At the deadline, or when the gate is interrupted, the
+//!   group gets SIGTERM, then SIGKILL after [`GRACE`]: a child that ignores SIGTERM and a
+//!   grandchild that kept the output open end with it, within a second of the deadline. When
+//!   the command exits by itself, whatever it left running in its group is killed too.
+//! - **Bounded memory.** Output goes straight to a temporary file, never through a pipe the
+//!   gate must drain (so nothing left holding a pipe can keep the gate waiting), and is read
+//!   back capped at [`CAP`]: beyond it, the head and the tail are kept and the cut is said.
+//! - **Ctrl-C and SIGTERM** of the gate set a flag ([`interrupted`]) that every runner polls:
+//!   the command's group is ended and reaped, and the engine ends the run with exit 2 and no
+//!   record.
+//!
+//! `duct` was considered (the design names it): it kills only the processes it started, not
+//! their descendants — its maintainer declined process groups (oconnor663/duct.rs#41) — so a
+//! timeout would leave grandchildren running. std's `process_group(0)` plus `killpg` (nix)
+//! does what is needed on Unix; `process-wrap`'s Job Object on Windows.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long a command has after SIGTERM before SIGKILL.
+pub const GRACE: Duration = Duration::from_millis(500);
+
+/// The most output read back into memory per stream.
+pub const CAP: u64 = 32 * 1024 * 1024;
+
+/// The time limit of helper commands (git, version probes, `cargo metadata`) that have none
+/// of their own: long enough for any sane call, short enough that a hung one ends.
+pub const HELPER_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+/// How often a running command is polled.
+const POLL: Duration = Duration::from_millis(20);
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C / SIGTERM handler (once; later calls do nothing). The handler only
+/// sets a flag: runners end their commands, the engine ends the run.
+pub fn install_interrupt_handler() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    });
+}
+
+/// Whether the gate was interrupted (Ctrl-C or SIGTERM).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Where a command's output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Streams {
+    /// stdout and stderr into one log, in write order.
+    Combined,
+    /// stdout and stderr kept apart (for commands whose stdout is parsed).
+    Separate,
+}
+
+/// How a command ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// It exited (or was killed by a signal it did not get from us: code `None`).
+    Exited(Option<i32>),
+    /// It ran past its time limit and its process tree was ended.
+    TimedOut(Duration),
+    /// The gate was interrupted and its process tree was ended.
+    Interrupted,
+}
+
+/// What a finished command left.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The command line, for logs.
+    pub command_line: String,
+    /// How it ended.
+    pub ended: Ended,
+    /// stdout (with [`Streams::Combined`], stdout and stderr interleaved), capped.
+    pub stdout: String,
+    /// stderr (empty with [`Streams::Combined`]), capped.
+    pub stderr: String,
+}
+
+impl Finished {
+    /// The exit code, when the command exited with one.
+    pub fn code(&self) -> Option<i32> {
+        match self.ended {
+            Ended::Exited(code) => code,
+            _ => None,
+        }
+    }
+
+    /// Whether it exited with 0.
+    pub fn success(&self) -> bool {
+        self.code() == Some(0)
+    }
+}
+
+/// Runs `cmd` with stdin closed, output to temporary files, for at most `timeout`. An error
+/// means it could not be started (`NotFound`: the program is not on PATH).
+pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Result<Finished> {
+    let command_line = describe(&cmd);
+    let stdout = tempfile::tempfile()?;
+    let stderr = match streams {
+        Streams::Combined => stdout.try_clone()?,
+        Streams::Separate => tempfile::tempfile()?,
+    };
+    cmd.stdin(Stdio::null())
+        .stdout(stdout.try_clone()?)
+        .stderr(stderr.try_clone()?);
+    let mut tree = Tree::spawn(&mut cmd)?;
+    drop(cmd);
+    // A deadline that does not fit in an Instant is no deadline.
+    let deadline = Instant::now().checked_add(timeout);
+    let ended = loop {
+        if let Some(status) = tree.try_wait()? {
+            // Whatever it left running in its group goes with it.
+            tree.kill();
+            break Ended::Exited(status.code());
+        }
+        if interrupted() {
+            tree.end()?;
+            break Ended::Interrupted;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            tree.end()?;
+            break Ended::TimedOut(timeout);
+        }
+        std::thread::sleep(POLL);
+    };
+    let stdout_text = read_capped(stdout)?;
+    let stderr_text = match streams {
+        Streams::Combined => String::new(),
+        Streams::Separate => read_capped(stderr)?,
+    };
+    Ok(Finished {
+        command_line,
+        ended,
+        stdout: stdout_text,
+        stderr: stderr_text,
+    })
+}
+
+/// Like [`std::process::Command::output`], through the runner, with [`HELPER_TIMEOUT`]. A
+/// command that timed out or was interrupted reads as failed (no exit code).
+pub fn output(cmd: Command) -> std::io::Result<std::process::Output> {
+    output_for(cmd, HELPER_TIMEOUT)
+}
+
+/// [`output`] with a time limit of its own.
+pub fn output_for(cmd: Command, timeout: Duration) -> std::io::Result<std::process::Output> {
+    let finished = run(cmd, Streams::Separate, timeout)?;
+    Ok(std::process::Output {
+        status: exit_status(finished.code()),
+        stdout: finished.stdout.into_bytes(),
+        stderr: finished.stderr.into_bytes(),
+    })
+}
+
+#[cfg(unix)]
+fn exit_status(code: Option<i32>) -> ExitStatus {
+    use std::os::unix::process::ExitStatusExt;
+    // A wait status: exit code in the second byte; no code reads as killed by SIGKILL.
+    ExitStatus::from_raw(code.map_or(9, |c| (c & 0xff) << 8))
+}
+
+#[cfg(windows)]
+fn exit_status(code: Option<i32>) -> ExitStatus {
+    use std::os::windows::process::ExitStatusExt;
+    ExitStatus::from_raw(code.map_or(1, |c| c as u32))
+}
+
+/// A command as one line: the program and its arguments.
+pub fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The file's text; beyond [`CAP`], the first MiB and the rest of the cap from the end, with
+/// a line saying how much was cut.
+fn read_capped(mut file: File) -> std::io::Result<String> {
+    let len = file.seek(SeekFrom::End(0))?;
+    file.seek(SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    if len <= CAP {
+        file.read_to_end(&mut bytes)?;
+        return Ok(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    let head = 1024 * 1024;
+    let tail = CAP - head;
+    (&mut file).take(head).read_to_end(&mut bytes)?;
+    let cut = len - head - tail;
+    bytes.extend_from_slice(
+        format!("\n[… {cut} bytes of output cut by cargo-gate (kept the first and last) …]\n")
+            .as_bytes(),
+    );
+    file.seek(SeekFrom::Start(len - tail))?;
+    file.take(tail).read_to_end(&mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A started command and its process tree.
+#[derive(Debug)]
+struct Tree {
+    #[cfg(not(windows))]
+    child: std::process::Child,
+    #[cfg(windows)]
+    child: Box<dyn process_wrap::std::ChildWrapper>,
+}
+
+#[cfg(unix)]
+impl Tree {
+    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        Ok(Tree {
+            child: cmd.spawn()?,
+        })
+    }
+
+    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        // The group's id is the leader's pid. Once the leader is reaped the id may be reused
+        // only after every member is gone, so signalling it cannot reach a stranger.
+        let Ok(pgid) = i32::try_from(self.child.id()) else {
+            return;
+        };
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), signal);
+    }
+
+    /// SIGKILL to the whole group.
+    fn kill(&mut self) {
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+    }
+
+    /// SIGTERM to the group, [`GRACE`] to go, then SIGKILL; the leader reaped.
+    fn end(&mut self) -> std::io::Result<()> {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        let until = Instant::now() + GRACE;
+        while Instant::now() < until {
+            if self.child.try_wait()?.is_some() {
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
+        self.kill();
+        self.child.wait().map(drop)
+    }
+}
+
+#[cfg(windows)]
+impl Tree {
+    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+        use process_wrap::std::{CommandWrap, JobObject};
+        let mut wrap = CommandWrap::from(std::mem::replace(cmd, Command::new("")));
+        wrap.wrap(JobObject);
+        Ok(Tree {
+            child: wrap.spawn()?,
+        })
+    }
+
+    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    /// Terminates the Job Object: every process in it.
+    fn kill(&mut self) {
+        let _ = self.child.start_kill();
+    }
+
+    /// Windows has no SIGTERM for console programs started this way: the job ends at once.
+    fn end(&mut self) -> std::io::Result<()> {
+        self.kill();
+        self.child.wait().map(drop)
+    }
+}
+
+#[cfg(not(any(unix, windows)))]
+impl Tree {
+    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+        Ok(Tree {
+            child: cmd.spawn()?,
+        })
+    }
+
+    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
+    fn end(&mut self) -> std::io::Result<()> {
+        self.kill();
+        self.child.wait().map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(script);
+        cmd
+    }
+
+    #[cfg(unix)]
+    fn alive(pid: i32) -> bool {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|s| s.split_whitespace().nth(2) == Some("Z"))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_timeout_ends_the_whole_tree_within_a_second() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        // The grandchild keeps stdout open and would outlive a kill of the shell alone.
+        let script = format!(
+            "sleep 300 & echo $! > {}; echo started; wait",
+            pidfile.display()
+        );
+        let started = Instant::now();
+        let done = run(sh(&script), Streams::Combined, Duration::from_millis(500)).unwrap();
+        let took = started.elapsed();
+        assert_eq!(done.ended, Ended::TimedOut(Duration::from_millis(500)));
+        assert!(took < Duration::from_millis(1500), "{took:?}");
+        assert_eq!(done.stdout, "started\n");
+        let pid: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let gone_by = Instant::now() + Duration::from_secs(1);
+        while alive(pid) && Instant::now() < gone_by {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(pid), "grandchild {pid} still running");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_command_that_ignores_sigterm_is_killed() {
+        let started = Instant::now();
+        let done = run(
+            sh("trap '' TERM; while :; do sleep 0.05; done"),
+            Streams::Combined,
+            Duration::from_millis(200),
+        )
+        .unwrap();
+        assert!(matches!(done.ended, Ended::TimedOut(_)));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exit_codes_and_separate_streams() {
+        let done = run(
+            sh("echo out; echo err >&2; exit 3"),
+            Streams::Separate,
+            Duration::from_secs(30),
+        )
+        .unwrap();
+        assert_eq!(done.ended, Ended::Exited(Some(3)));
+        assert_eq!(
+            (done.stdout.as_str(), done.stderr.as_str()),
+            ("out\n", "err\n")
+        );
+        let out = output(sh("printf x; exit 0")).unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"x");
+        assert_eq!(output(sh("exit 4")).unwrap().status.code(), Some(4));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_overflowing_time_limit_is_no_limit_not_a_panic() {
+        let done = run(sh("exit 0"), Streams::Combined, Duration::MAX).unwrap();
+        assert!(done.success());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn memory_stays_bounded_whatever_the_command_prints() {
+        // 96 MiB of output; the gate keeps at most CAP of it.
+        let done = run(
+            sh("head -c 100663296 /dev/zero | tr '\\0' 'x'"),
+            Streams::Combined,
+            Duration::from_secs(120),
+        )
+        .unwrap();
+        assert!(done.success());
+        assert!(
+            done.stdout.len() as u64 <= CAP + 200,
+            "{}",
+            done.stdout.len()
+        );
+        assert!(done.stdout.contains("bytes of output cut by cargo-gate"));
+    }
+
+    #[test]
+    fn a_missing_program_is_an_error_not_a_result() {
+        let err = run(
+            Command::new("definitely-not-a-program-xyz"),
+            Streams::Combined,
+            Duration::from_secs(5),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    }
+}
