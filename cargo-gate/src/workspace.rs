@@ -309,11 +309,55 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     })
 }
 
+/// When `root` is inside a git work tree (a `.git` there or above) but git cannot be run,
+/// why: the facts git would give (tracked files, the commit, a dirty tree) are then
+/// unavailable, never "not applicable".
+pub fn git_unavailable(root: &Path) -> Option<String> {
+    root.ancestors().find(|d| d.join(".git").exists())?;
+    let mut cmd = Command::new("git");
+    cmd.arg("--version");
+    match crate::process::output(cmd) {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "`git --version` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(
+            "this is a git work tree, but git is not on PATH (install git or add it to PATH)"
+                .to_owned(),
+        ),
+        Err(e) => Some(format!("git could not be started: {e}")),
+    }
+}
+
+/// Untracked files that change what is built, by file name: a toolchain pin, build
+/// scripts, cargo configuration, manifests and the lockfile. One of them untracked makes
+/// the tree dirty; untracked notes and scratch files do not.
+fn changes_the_build(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "rust-toolchain" | "rust-toolchain.toml" | "build.rs" | "Cargo.toml" | "Cargo.lock"
+    ) || path.split('/').any(|part| part == ".cargo") && matches!(name, "config" | "config.toml")
+}
+
+/// Whether `git status --porcelain --untracked-files=all` output shows a dirty tree: any
+/// change to a tracked file, or an untracked file that changes the build.
+fn is_dirty(porcelain: &str) -> bool {
+    porcelain
+        .lines()
+        .any(|line| match line.strip_prefix("?? ") {
+            Some(untracked) => changes_the_build(untracked.trim_matches('"')),
+            None => !line.trim().is_empty(),
+        })
+}
+
 fn git_info(root: &Path) -> Option<GitInfo> {
     let toplevel = git(root, &["rev-parse", "--show-toplevel"])?;
     let commit = git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]);
-    let dirty = git(root, &["status", "--porcelain", "--untracked-files=no"])
-        .is_some_and(|s| !s.is_empty());
+    let dirty = git(root, &["status", "--porcelain", "--untracked-files=all"])
+        .is_some_and(|s| is_dirty(&s));
     Some(GitInfo {
         toplevel: PathBuf::from(toplevel),
         commit,
@@ -324,4 +368,27 @@ fn git_info(root: &Path) -> Option<GitInfo> {
 /// Whether git tracks `path` (relative to `root`).
 pub fn git_tracks(root: &Path, path: &str) -> bool {
     git(root, &["ls-files", "--error-unmatch", "--", path]).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untracked_files_that_change_the_build_make_the_tree_dirty() {
+        for (porcelain, dirty) in [
+            ("", false),
+            ("?? notes.txt\n?? scratch/a.md", false),
+            (" M src/lib.rs", true),
+            ("?? rust-toolchain.toml", true),
+            ("?? crates/x/build.rs", true),
+            ("?? .cargo/config.toml", true),
+            ("?? crates/x/.cargo/config", true),
+            ("?? config.toml", false),
+            ("?? Cargo.lock", true),
+            ("?? \"odd name/Cargo.toml\"", true),
+        ] {
+            assert_eq!(is_dirty(porcelain), dirty, "{porcelain:?}");
+        }
+    }
 }

@@ -38,7 +38,15 @@ impl Check for LockfileLocked {
         }
         let mut findings = Vec::new();
         let tracked = match &ctx.workspace.git {
-            None => "not a git work tree, tracking not applicable",
+            None => {
+                if let Some(why) = crate::workspace::git_unavailable(root) {
+                    return Outcome::skip(
+                        SkipKind::Unavailable,
+                        format!("whether Cargo.lock is tracked cannot be told: {why}"),
+                    );
+                }
+                "not a git work tree, tracking not applicable"
+            }
             Some(_) if git_tracks(root, "Cargo.lock") => "tracked by git",
             Some(_) => {
                 findings.push(

@@ -3,6 +3,7 @@
 //! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
 
 mod broad;
+mod cannot_hang;
 mod controlled;
 mod errors;
 mod example;
