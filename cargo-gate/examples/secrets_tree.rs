@@ -114,7 +114,7 @@ fn main() -> Result<()> {
                     }
                 }
             }
-            Ok(FileScan::Binary { .. } | FileScan::TooLarge { .. }) => report.skipped += 1,
+            Ok(FileScan::Binary { .. }) => report.skipped += 1,
             Err(_) => errors += 1,
         }
     }

@@ -471,6 +471,14 @@ fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
 }
 
 fn diff(a: &str, b: &str, args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+    for id in [a, b] {
+        if !record::is_run_id(id) {
+            return Err(GateError::Record(format!(
+                "`{id}` is not a run id: a run id is one name under runs/ (no `/`, `\\`, `..` \
+                 or leading `.`), as `cargo gate history` lists them"
+            )));
+        }
+    }
     let out = args.resolve()?;
     let chain = record::read_chain(&out)?;
     let d = crate::history::diff(&out, &chain, a, b)?;
@@ -644,9 +652,14 @@ fn merge(inputs: &[PathBuf], args: &OutArgs, redactor: &mut Redactor) -> Result<
             "merged {} record(s) for {} into {}\n",
             written.record.inputs.len(),
             redactor.hash(&commit[..commit.len().min(12)]),
-            redactor
-                .text(&written.dir.to_string_lossy())
-                .replace(&written.merge_id, "<merge-id>")
+            {
+                let dir = redactor.text(&written.dir.to_string_lossy());
+                if redactor.enabled() {
+                    dir.replace(&written.merge_id, "<merge-id>")
+                } else {
+                    dir
+                }
+            }
         ));
         for input in &written.record.inputs {
             text.push_str(&format!(

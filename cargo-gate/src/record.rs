@@ -37,6 +37,12 @@ mod tests;
 
 pub use chain::{Chain, ChainRun, Problem, VerifyReport, read_chain, verify};
 
+/// Whether `id` can name a run: one path component under `runs/`, not hidden — what a user
+/// passes to `diff` or `verify` is checked with this before any path is built from it.
+pub fn is_run_id(id: &str) -> bool {
+    chain::is_run_dir_name(id)
+}
+
 /// Current `manifest.json` schema. 2 binds the verdict (result, exit code, commit, dirty, time)
 /// into the manifest; schema 1 manifests did not, and are reported by `verify`.
 pub const MANIFEST_SCHEMA: u32 = 2;
@@ -168,6 +174,14 @@ impl RecordWriter {
             path: out.to_owned(),
             source,
         };
+        // `--out` may be a symlink: to a directory that does not exist yet, it is created
+        // where the link points (creating the link's own path fails with "File exists").
+        if let Ok(target) = fs::read_link(out)
+            && !out.exists()
+        {
+            let target = out.parent().map_or(target.clone(), |p| p.join(&target));
+            fs::create_dir_all(target).map_err(out_err)?;
+        }
         fs::create_dir_all(&runs).map_err(out_err)?;
         // The lock before the directory: a directory that exists is always either locked by
         // its writer or abandoned.
@@ -206,8 +220,12 @@ impl RecordWriter {
         &self.run_id
     }
 
-    /// Writes one artifact (path `/`-separated, relative to the run directory).
+    /// Writes one artifact (path `/`-separated, relative to the run directory), through the
+    /// secret redaction: the one door into a record, so no artifact (environment.json, a
+    /// log, a report) can hold a secret however it was made.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), GateError> {
+        let redacted = crate::secrets::redact_bytes(bytes);
+        let bytes = redacted.as_deref().unwrap_or(bytes);
         if rel
             .split('/')
             .any(|part| part.is_empty() || part == "." || part == "..")

@@ -20,6 +20,13 @@ pub fn matches(waiver: &Waiver, file: Option<&str>, subject: Option<&str>, messa
     })
 }
 
+/// Whether a waiver expiring on `expires` still holds on `today`: compared as calendar days
+/// (config validation guarantees `expires` is one; an unreadable date holds nothing).
+fn current(expires: &str, today: &str) -> bool {
+    use crate::checks::waivers_current::parse_date;
+    matches!((parse_date(expires), parse_date(today)), (Some(e), Some(t)) if e >= t)
+}
+
 /// Marks the findings of check `id` covered by a current waiver (not expired on `today`,
 /// `YYYY-MM-DD`), and turns a FAIL or WARN whose every error/warning finding is covered
 /// into WAIVED. Returns the indices of the waivers used.
@@ -32,7 +39,7 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
         let file = finding.location.as_ref().map(|l| l.file.as_str());
         let hit = waivers.iter().enumerate().find(|(_, w)| {
             w.check == id
-                && w.expires.as_str() >= today
+                && current(&w.expires, today)
                 && matches(w, file, finding.subject.as_deref(), &finding.message)
         });
         if let Some((index, _)) = hit {

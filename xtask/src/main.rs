@@ -6,12 +6,15 @@
 //! - `cargo xtask codegen [--check]` — docs/CHECKS.md and docs/CLI.md from the code.
 //! - `cargo xtask release [--execute]` — our own release through our own broad gate: a
 //!   reproducible bundle in target/bundle, and (with `--execute`) the annotated tag.
+//! - `cargo xtask redactions LOG…` — what the secret redaction would hide in a log, to
+//!   measure its false-redaction rate.
 
 mod bench;
 mod ci;
 mod codegen;
 mod gen_secrets;
 mod gen_tree;
+mod redactions;
 mod release;
 
 use anyhow::{Result, bail};
@@ -36,8 +39,11 @@ fn run() -> Result<()> {
         Some("bench") => bench::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
-        Some(other) => bail!("unknown task `{other}`; tasks: ci, bench, codegen, release"),
-        None => bail!("usage: cargo xtask <ci|bench|codegen|release>"),
+        Some("redactions") => redactions::run(&args[1..]),
+        Some(other) => {
+            bail!("unknown task `{other}`; tasks: ci, bench, codegen, release, redactions")
+        }
+        None => bail!("usage: cargo xtask <ci|bench|codegen|release|redactions>"),
     }
 }
 

@@ -3,8 +3,7 @@
 //! [`scan_run_artifacts`], with which the engine checks that its own logs and artifacts were
 //! redacted before they entered the run record.
 //!
-//! The walk skips the target directory, binary files, files over
-//! [`secrets::MAX_FILE_BYTES`] (each named in a note), and — deliberately, like
+//! The walk skips the target directory, binary files, and — deliberately, like
 //! `boundary.unsafe` — every directory holding a `Cargo.toml` of its own that is not a
 //! workspace member: such a directory is another package (a test fixture workspace such as
 //! `tests/fixtures/secrets-leak`, which holds planted fake secrets) and is gated on its own.
@@ -40,7 +39,8 @@ struct Summary<'a> {
     files_scanned: u64,
     bytes_scanned: u64,
     skipped_binary: u64,
-    skipped_too_large: u64,
+    /// Files over [`secrets::MAX_FILE_BYTES`], scanned streamed.
+    streamed: u64,
     skipped_unreadable: u64,
     max_file_bytes: u64,
     findings: usize,
@@ -70,7 +70,7 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
         files_scanned: 0,
         bytes_scanned: 0,
         skipped_binary: 0,
-        skipped_too_large: 0,
+        streamed: 0,
         skipped_unreadable: 0,
         max_file_bytes: secrets::MAX_FILE_BYTES,
         findings: 0,
@@ -83,6 +83,9 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
         match result {
             Ok(FileScan::Scanned { bytes, findings }) => {
                 summary.files_scanned += 1;
+                if bytes > secrets::MAX_FILE_BYTES {
+                    summary.streamed += 1;
+                }
                 summary.bytes_scanned += bytes;
                 if !findings.is_empty() {
                     summary
@@ -99,17 +102,6 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
                 }
             }
             Ok(FileScan::Binary { .. }) => summary.skipped_binary += 1,
-            Ok(FileScan::TooLarge { bytes }) => {
-                summary.skipped_too_large += 1;
-                findings.push(
-                    Finding::note(format!(
-                        "not scanned: {bytes} bytes, over the {} byte limit",
-                        secrets::MAX_FILE_BYTES
-                    ))
-                    .at(Location::file(rel.clone()))
-                    .subject(rel),
-                );
-            }
             // Listed but gone (deleted in the work tree since, or a dangling entry): nothing
             // is there to leak.
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -135,9 +127,9 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
         summary.files_scanned, summary.bytes_scanned
     );
     let skipped = format!(
-        "{} binary and {} over {} MiB skipped",
+        "{} binary skipped, {} over {} MiB streamed",
         summary.skipped_binary,
-        summary.skipped_too_large,
+        summary.streamed,
         secrets::MAX_FILE_BYTES >> 20
     );
     let warnings = findings
@@ -338,7 +330,7 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
         assert_eq!(
             outcome.summary,
-            "no secrets in 2 file(s), 54 bytes scanned (0 binary and 0 over 2 MiB skipped)"
+            "no secrets in 2 file(s), 54 bytes scanned (0 binary skipped, 0 over 2 MiB streamed)"
         );
         assert_eq!(summary(&outcome)["files_scanned"], 2);
     }
@@ -374,8 +366,10 @@ mod tests {
                 [b"\x89PNG\0".as_slice(), leak.as_bytes()].concat(),
             )
             .unwrap();
+            // Over the window: streamed, a secret at each end found (it was skipped).
             let mut large = leak.clone().into_bytes();
-            large.resize(secrets::MAX_FILE_BYTES as usize + 1, b'\n');
+            large.resize(secrets::MAX_FILE_BYTES as usize * 2 + 7, b'\n');
+            large.extend_from_slice(leak.as_bytes());
             std::fs::write(root.join("dump.sql"), large).unwrap();
             // The file index is a fact gathered before the checks: gather it again.
             let facts = Facts::gather(ctx.workspace, Vec::new());
@@ -383,21 +377,34 @@ mod tests {
                 facts: &facts,
                 ..*ctx
             });
-            assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+            assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
             assert!(
                 outcome
                     .summary
-                    .contains("(1 binary and 1 over 2 MiB skipped)")
+                    .contains("; 1 binary skipped, 1 over 2 MiB streamed)"),
+                "{}",
+                outcome.summary
             );
-            let notes: Vec<_> = outcome
+            let found: Vec<_> = outcome
                 .findings
                 .iter()
-                .map(|f| (f.severity, f.location.as_ref().unwrap().file.as_str()))
+                .map(|f| {
+                    let l = f.location.as_ref().unwrap();
+                    (f.severity, l.file.as_str(), l.line)
+                })
                 .collect();
-            assert_eq!(notes, [(Severity::Note, "dump.sql")]);
+            let last_line =
+                u32::try_from(secrets::MAX_FILE_BYTES * 2 + 7 - leak.len() as u64).unwrap() + 2;
+            assert_eq!(
+                found,
+                [
+                    (Severity::Error, "dump.sql", Some(1)),
+                    (Severity::Error, "dump.sql", Some(last_line))
+                ]
+            );
             // Scanned: app/Cargo.toml, app/src/lib.rs, .gitignore (the member's own
-            // Cargo.toml is no reason to skip it).
-            assert_eq!(summary(&outcome)["files_scanned"], 3);
+            // Cargo.toml is no reason to skip it), dump.sql.
+            assert_eq!(summary(&outcome)["files_scanned"], 4);
         });
     }
 

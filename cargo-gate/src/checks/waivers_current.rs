@@ -104,7 +104,7 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// `YYYY-MM-DD` as days since 1970-01-01, when it is a real date.
-fn parse_date(text: &str) -> Option<i64> {
+pub(crate) fn parse_date(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes.len() != 10
         || bytes[4] != b'-'

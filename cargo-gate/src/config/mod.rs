@@ -183,7 +183,9 @@ pub fn load(
     let gate_toml = root.join("gate.toml");
     let manifest_text = read(root, root_manifest)?;
     let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest))?;
-    match (gate_toml.is_file(), in_manifest) {
+    // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
+    // fall back to the defaults.
+    match (gate_toml.exists(), in_manifest) {
         (true, Some(_)) => Err(ConfigError {
             file: display(root, &gate_toml),
             position: None,
@@ -204,6 +206,14 @@ pub fn load(
 }
 
 fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
+    if path.is_dir() {
+        return Err(ConfigError {
+            file: display(root, path),
+            position: None,
+            message: "is a directory, not a configuration file".to_owned(),
+            help: "give the path of a gate.toml file (or remove the directory)".to_owned(),
+        });
+    }
     std::fs::read_to_string(path).map_err(|err| ConfigError {
         file: display(root, path),
         position: None,
@@ -458,6 +468,13 @@ fn validate(
                 "give the team check an id of its own, e.g. \"team.smoke\"",
             ));
         }
+        if config.custom_checks.iter().any(|c| &c.id == id) {
+            return Err(v.error(
+                &check.id,
+                format!("a second [[check]] with id `{id}`"),
+                "give each team check an id of its own",
+            ));
+        }
         let stage = Stage::parse(check.stage.get_ref()).ok_or_else(|| {
             v.error(
                 &check.stage,
@@ -465,6 +482,18 @@ fn validate(
                 "use pilot, controlled or broad",
             )
         })?;
+        if check
+            .run
+            .get_ref()
+            .first()
+            .is_some_and(|p| p.trim().is_empty())
+        {
+            return Err(v.error(
+                &check.run,
+                "`run` starts with an empty program name".to_owned(),
+                "the first element is the program, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
+            ));
+        }
         if check.run.get_ref().is_empty() {
             return Err(v.error(
                 &check.run,
@@ -503,7 +532,7 @@ fn validate(
                 ));
             }
         }
-        if !is_date(waiver.expires.get_ref()) {
+        if crate::checks::waivers_current::parse_date(waiver.expires.get_ref()).is_none() {
             return Err(v.error(
                 &waiver.expires,
                 format!("`{}` is not a date", waiver.expires.get_ref()),
@@ -540,18 +569,6 @@ fn is_check_id(id: &str) -> bool {
         })
     };
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
-}
-
-fn is_date(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| text[r].parse::<u32>().ok();
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(_), Some(month), Some(day)) => (1..=12).contains(&month) && (1..=31).contains(&day),
-        _ => false,
-    }
 }
 
 /// Serialises a duration as whole seconds.

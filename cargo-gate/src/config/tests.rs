@@ -146,6 +146,15 @@ fn errors_point_at_line_and_column() {
         "[tests]\ntimeout = \"0s\"\n",
         "gate.toml:2:11: `0s` is not a duration",
     );
+    let team = "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\n";
+    check_err(
+        &format!("{team}\n{team}"),
+        "gate.toml:7:6: a second [[check]] with id `team.x`",
+    );
+    check_err(
+        "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"\", \"x\"]\n",
+        "gate.toml:4:7: `run` starts with an empty program name",
+    );
     let waiver = |check: &str, owner: &str, expires: &str| {
         format!(
             "[[waiver]]\ncheck = \"{check}\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"{owner}\"\nexpires = \"{expires}\"\n"
@@ -163,6 +172,16 @@ fn errors_point_at_line_and_column() {
         &waiver("tests.pass", "me", "next year"),
         "gate.toml:6:11: `next year` is not a date",
     );
+    // Calendar dates: the 31st of February was accepted and compared as a string.
+    check_err(
+        &waiver("tests.pass", "me", "2026-02-31"),
+        "gate.toml:6:11: `2026-02-31` is not a date",
+    );
+    check_err(
+        &waiver("tests.pass", "me", "2027-02-29"),
+        "gate.toml:6:11: `2027-02-29` is not a date",
+    );
+    assert!(parse_gate_toml(&waiver("tests.pass", "me", "2028-02-29"), "gate.toml").is_ok());
     check_err(
         "[[waiver]]\ncheck = \"tests.pass\"\n",
         "gate.toml:1:1: missing field `match`",
@@ -222,4 +241,24 @@ fn line_col_counts_characters() {
     assert_eq!(line_col("abc", 0), (1, 1));
     assert_eq!(line_col("a\nbc", 3), (2, 2));
     assert_eq!(line_col("é = 1", 3), (1, 3));
+}
+
+#[test]
+fn a_directory_where_the_configuration_should_be_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
+    std::fs::create_dir(root.join("gate.toml")).unwrap();
+    let err = load(root, &root.join("Cargo.toml"), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "gate.toml: is a directory, not a configuration file"
+    );
+    let err = load(
+        root,
+        &root.join("Cargo.toml"),
+        Some(&root.join("gate.toml")),
+    )
+    .unwrap_err();
+    assert_eq!(err.file, "gate.toml");
 }

@@ -376,6 +376,21 @@ fn a_link_left_in_the_run_directory_by_a_check_is_refused_when_finishing() {
     assert!(!out.path().join("runs/.tmp-r1").exists());
 }
 
+#[cfg(unix)]
+#[test]
+fn the_output_directory_may_be_a_symlink_even_to_a_directory_not_made_yet() {
+    let base = tempfile::tempdir().unwrap();
+    let link = base.path().join("out");
+    std::os::unix::fs::symlink("elsewhere/records", &link).unwrap();
+    record(&link, "r1");
+    assert!(
+        base.path()
+            .join("elsewhere/records/runs/r1/manifest.json")
+            .is_file()
+    );
+    assert!(verify(&link, None, None).unwrap().intact());
+}
+
 #[test]
 fn a_dropped_writer_leaves_no_half_record() {
     let out = tempfile::tempdir().unwrap();

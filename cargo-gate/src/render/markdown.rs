@@ -17,9 +17,32 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-/// Escapes text for a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', "<br>")
+/// Text as Markdown shows it and never as HTML: `&`, `<` and `>` become entities, so a file
+/// name or a message cannot open a tag.
+fn text(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Escapes text for a table cell: [`text`], `|` escaped, newlines as `<br>`.
+fn cell(raw: &str) -> String {
+    text(raw).replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// A code span holding `raw` literally: fenced with one backtick more than the longest run
+/// inside it (CommonMark), padded when it starts or ends with a backtick. In a table, `|`
+/// is still escaped (GitHub splits cells before it parses spans).
+fn code(raw: &str) -> String {
+    let longest = raw.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if raw.starts_with('`') || raw.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    let raw = raw.replace('\n', " ").replace('|', "\\|");
+    format!("{fence}{pad}{raw}{pad}{fence}")
 }
 
 /// Renders the report as GitHub-flavoured Markdown.
@@ -29,23 +52,24 @@ pub fn render(report: &Report, record: &str) -> String {
     let c = &report.counts;
     let _ = writeln!(
         out,
-        "Stage **{}**, {} mode · {} passed, {} warned, {} failed, {} skipped, {} waived · record `{record}`\n",
+        "Stage **{}**, {} mode · {} passed, {} warned, {} failed, {} skipped, {} waived · record {}\n",
         report.stage,
         report.mode.as_str(),
         c.pass,
         c.warn,
         c.fail,
         c.skip,
-        c.waived
+        c.waived,
+        code(record)
     );
     out.push_str("| | check | summary |\n|---|---|---|\n");
     for check in &report.checks {
         let _ = writeln!(
             out,
-            "| {} {} | `{}` | {} |",
+            "| {} {} | {} | {} |",
             icon(check.status),
             check.status,
-            check.id,
+            code(&check.id),
             cell(&check.summary)
         );
     }
@@ -61,14 +85,14 @@ pub fn render(report: &Report, record: &str) -> String {
         let _ = writeln!(
             out,
             "\n<details><summary><code>{}</code>: {} finding(s)</summary>\n",
-            check.id,
+            text(&check.id),
             shown.len()
         );
         for finding in shown {
             let place = finding
                 .location
                 .as_ref()
-                .map(|l| format!("`{l}` "))
+                .map(|l| format!("{} ", code(&l.to_string())))
                 .unwrap_or_default();
             let waived = if finding.waived_by.is_some() {
                 " *(waived)*"
@@ -78,11 +102,11 @@ pub fn render(report: &Report, record: &str) -> String {
             let _ = writeln!(
                 out,
                 "- {place}{}{waived}",
-                finding.message.replace('\n', " ")
+                text(&finding.message.replace('\n', " "))
             );
         }
         if let Some(fix) = &check.fix {
-            let _ = writeln!(out, "\n**Fix:** {fix}");
+            let _ = writeln!(out, "\n**Fix:** {}", text(fix));
         }
         out.push_str("\n</details>\n");
     }
@@ -91,9 +115,9 @@ pub fn render(report: &Report, record: &str) -> String {
         for w in report.waivers_used.iter().map(|u| &u.waiver) {
             let _ = writeln!(
                 out,
-                "| `{}` | `{}` | {} | {} | {} |",
-                w.check,
-                cell(&w.pattern),
+                "| {} | {} | {} | {} | {} |",
+                code(&w.check),
+                code(&w.pattern),
                 cell(&w.owner),
                 w.expires,
                 cell(&w.reason)
@@ -101,4 +125,23 @@ pub fn render(report: &Report, record: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_cannot_open_html_or_break_its_span() {
+        assert_eq!(
+            text("src/<img src=x onerror=alert(1)>.rs"),
+            "src/&lt;img src=x onerror=alert(1)&gt;.rs"
+        );
+        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
+        assert_eq!(code("src/lib.rs:3:1"), "`src/lib.rs:3:1`");
+        // A file name with backticks keeps its span closed where it ends.
+        assert_eq!(code("we`ird``.rs"), "```we`ird``.rs```");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("a|b"), "`a\\|b`");
+    }
 }

@@ -95,3 +95,85 @@ fn a_clean_tree_passes() {
         run.stdout
     );
 }
+
+/// 40 characters of base64, made at run time (this file must hold nothing secret-looking).
+fn bare_aws_secret() -> String {
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..40)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(BASE64[(state % 64) as usize])
+        })
+        .collect()
+}
+
+/// Planted where the hostile-user campaign found leaks: a GitHub token in `GITHUB_WORKFLOW`
+/// (written raw into environment.json), a bare AWS secret printed with no keyword (raw in a
+/// log), a secret past 2 MiB of a tracked file (never scanned). None may appear raw in any
+/// output format or any file of the record, and the large file's secret is found.
+#[test]
+fn planted_secrets_reach_no_format_and_no_file() {
+    let fx = fixture("secrets-leak");
+    let tokens = secret_tokens(&fx.root);
+    let github = tokens
+        .iter()
+        .find(|t| t.starts_with("ghp_"))
+        .expect("the fixture holds a GitHub token")
+        .clone();
+    let bare = bare_aws_secret();
+    let mut large = "-- filler\n".repeat(300_000);
+    large.push_str(&format!("INSERT INTO keys VALUES ('{github}');\n"));
+    fx.write("data/dump.sql", &large);
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[[check]]\nid = \"team.dump\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"echo \\\"creds $BARE_SECRET\\\"\"]\n",
+    )
+    .commit();
+    let mut outputs = Vec::new();
+    for format in ["text", "json", "markdown", "sarif", "junit"] {
+        let mut cmd = fx.command(&[
+            "controlled",
+            "--only",
+            "secrets.scan",
+            "team.dump",
+            "--format",
+            format,
+        ]);
+        cmd.env("GITHUB_WORKFLOW", format!("deploy {github}"))
+            .env("BARE_SECRET", &bare);
+        let run = crate::support::run(cmd);
+        assert_eq!(run.code, 1, "{format}: {}", run.transcript());
+        if format == "text" {
+            assert!(
+                run.stdout.contains("data/dump.sql:300001"),
+                "the secret past 2 MiB is found: {}",
+                run.stdout
+            );
+        }
+        outputs.push((format!("stdout of {format}"), run.stdout.into_bytes()));
+        outputs.push((format!("stderr of {format}"), run.stderr.into_bytes()));
+    }
+    all_files(&fx.out(), &mut outputs);
+    let mut planted = tokens.clone();
+    planted.push(bare);
+    for (path, bytes) in &outputs {
+        let text = String::from_utf8_lossy(bytes);
+        for secret in &planted {
+            assert!(!text.contains(secret.as_str()), "a secret reached {path}");
+        }
+    }
+    // The redacted forms are there: the environment and the log were redacted, not dropped.
+    let environment = outputs
+        .iter()
+        .find(|(p, _)| p.ends_with("environment.json"))
+        .expect("environment.json is kept");
+    assert!(String::from_utf8_lossy(&environment.1).contains("…[github-token]"));
+    let log = outputs
+        .iter()
+        .find(|(p, _)| p.ends_with("logs/check-team.dump.log"))
+        .expect("the team check's log is kept");
+    assert!(String::from_utf8_lossy(&log.1).contains("…[aws-secret-access-key]"));
+}
