@@ -2,6 +2,7 @@
 //! fixture workspaces copied from `tests/fixtures/` into temporary git repositories, with
 //! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
 
+mod bad_input;
 mod broad;
 mod cannot_hang;
 mod controlled;

@@ -1,0 +1,718 @@
+//! The bad-input matrix: one table, each row an input a hostile or careless user gives the
+//! gate (a gate.toml, a manifest, a toolchain file, command-line arguments) and what must
+//! follow: the exit code, the words the message must hold (the file, the fix), no panic,
+//! bounded time. Every row runs on a fresh copy of the `clean` fixture.
+
+use crate::support::{fixture, run};
+use std::time::{Duration, Instant};
+
+/// One row.
+struct Case {
+    name: &'static str,
+    /// Files written (path, contents) before the run; `<dir>` as contents makes a directory.
+    files: &'static [(&'static str, &'static str)],
+    args: &'static [&'static str],
+    code: i32,
+    /// Substrings stdout+stderr must contain.
+    mentions: &'static [&'static str],
+}
+
+const DIR: &str = "<dir>";
+const CONFIG: &[&str] = &["pilot", "--only", "config.valid"];
+
+fn cases() -> Vec<(Case, Option<&'static str>)> {
+    // (case, the gate.toml it writes)
+    // A gate.toml row: exit 2, the message names `mention` (and, checked below, gate.toml).
+    let c = |name, toml, mention| {
+        (
+            Case {
+                name,
+                files: &[],
+                args: CONFIG,
+                code: 2,
+                mentions: std::slice::from_ref(Box::leak(Box::new(mention))),
+            },
+            Some(toml),
+        )
+    };
+    let args = |name, args, code, mentions| {
+        (
+            Case {
+                name,
+                files: &[],
+                args,
+                code,
+                mentions,
+            },
+            None,
+        )
+    };
+    let files = |name, files, args, code, mentions| {
+        (
+            Case {
+                name,
+                files,
+                args,
+                code,
+                mentions,
+            },
+            None,
+        )
+    };
+    vec![
+        // --- gate.toml: syntax and shape ---
+        c(
+            "syntax: unclosed table",
+            "[policy\nprofile = \"portable\"\n",
+            "gate.toml:1",
+        ),
+        c(
+            "syntax: unclosed string",
+            "[policy]\nprofile = \"portable\n",
+            "gate.toml:2",
+        ),
+        c(
+            "syntax: duplicate key",
+            "[policy]\nstrict = true\nstrict = false\n",
+            "gate.toml:3",
+        ),
+        c(
+            "syntax: duplicate table",
+            "[policy]\n[policy]\n",
+            "gate.toml:2",
+        ),
+        c("unknown top-level key", "foo = 1\n", "unknown field `foo`"),
+        c(
+            "unknown section",
+            "[polcy]\nprofile = \"rusty\"\n",
+            "unknown field `polcy`",
+        ),
+        c(
+            "unknown policy key",
+            "[policy]\nstirct = true\n",
+            "unknown field `stirct`",
+        ),
+        c(
+            "unknown tests key",
+            "[tests]\ntime-out = \"1m\"\n",
+            "unknown field `time-out`",
+        ),
+        c(
+            "unknown check key",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\ntimout = \"1m\"\n",
+            "unknown field `timout`",
+        ),
+        c(
+            "unknown waiver key",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2099-01-01\"\nowners = \"o\"\n",
+            "unknown field `owners`",
+        ),
+        // --- [policy] ---
+        c("profile unknown", "[policy]\nprofile = \"wild\"\n", "wild"),
+        c("profile empty", "[policy]\nprofile = \"\"\n", "gate.toml:2"),
+        c(
+            "profile not a string",
+            "[policy]\nprofile = 3\n",
+            "invalid type",
+        ),
+        c(
+            "strict not a bool",
+            "[policy]\nstrict = \"yes\"\n",
+            "invalid type",
+        ),
+        c(
+            "min-driver garbage",
+            "[policy]\nmin-driver = \"banana\"\n",
+            "banana",
+        ),
+        c(
+            "min-driver no minor",
+            "[policy]\nmin-driver = \"12\"\n",
+            "gate.toml:2",
+        ),
+        c(
+            "min-driver number",
+            "[policy]\nmin-driver = 12.4\n",
+            "invalid type",
+        ),
+        // --- [boundary] ---
+        c(
+            "allow-unsafe not a list",
+            "[boundary]\nallow-unsafe = \"x\"\n",
+            "invalid type",
+        ),
+        c(
+            "allow-unsafe numbers",
+            "[boundary]\nallow-unsafe = [1]\n",
+            "invalid type",
+        ),
+        // --- [tests] ---
+        c(
+            "failure path empty pattern",
+            "[tests]\nfailure-paths = { io = \"\" }\n",
+            "empty test-name pattern",
+        ),
+        c(
+            "failure paths not a table",
+            "[tests]\nfailure-paths = 5\n",
+            "invalid type",
+        ),
+        c(
+            "tests timeout words",
+            "[tests]\ntimeout = \"soon\"\n",
+            "`soon` is not a duration",
+        ),
+        c(
+            "tests timeout zero",
+            "[tests]\ntimeout = \"0s\"\n",
+            "`0s` is not a duration",
+        ),
+        c(
+            "tests timeout two days",
+            "[tests]\ntimeout = \"48h\"\n",
+            "longer than a day",
+        ),
+        c(
+            "tests timeout overflowing",
+            "[tests]\ntimeout = \"18446744073709551615s\"\n",
+            "gate.toml:2:11",
+        ),
+        c(
+            "tests timeout a number",
+            "[tests]\ntimeout = 30\n",
+            "invalid type",
+        ),
+        c(
+            "tests timeout negative",
+            "[tests]\ntimeout = \"-5m\"\n",
+            "not a duration",
+        ),
+        // --- [bench] ---
+        c(
+            "max-regression zero",
+            "[bench]\nmax-regression = 0.0\n",
+            "outside (0, 1]",
+        ),
+        c(
+            "max-regression above one",
+            "[bench]\nmax-regression = 1.5\n",
+            "outside (0, 1]",
+        ),
+        c(
+            "max-regression negative",
+            "[bench]\nmax-regression = -0.1\n",
+            "outside (0, 1]",
+        ),
+        c(
+            "max-regression a string",
+            "[bench]\nmax-regression = \"5%\"\n",
+            "invalid type",
+        ),
+        c(
+            "max-regression nan",
+            "[bench]\nmax-regression = nan\n",
+            "outside (0, 1]",
+        ),
+        c(
+            "bench command a string",
+            "[bench]\ncommand = \"cargo bench\"\n",
+            "invalid type",
+        ),
+        // --- [history] / [matrix] / [checklist] ---
+        c("window zero", "[history]\nwindow = 0\n", "outside 1..=1000"),
+        c(
+            "window too large",
+            "[history]\nwindow = 1001\n",
+            "outside 1..=1000",
+        ),
+        c(
+            "window negative",
+            "[history]\nwindow = -1\n",
+            "outside 1..=1000",
+        ),
+        c(
+            "window a word",
+            "[history]\nwindow = \"five\"\n",
+            "invalid type",
+        ),
+        c(
+            "window huge",
+            "[history]\nwindow = 99999999999999\n",
+            "outside 1..=1000",
+        ),
+        c(
+            "platform unknown",
+            "[matrix]\nplatforms = [\"beos\"]\n",
+            "unknown platform `beos`",
+        ),
+        c(
+            "platforms a string",
+            "[matrix]\nplatforms = \"linux\"\n",
+            "invalid type",
+        ),
+        c(
+            "checklist path a number",
+            "[checklist]\npath = 7\n",
+            "invalid type",
+        ),
+        // --- [[check]] ---
+        c(
+            "check id upper case",
+            "[[check]]\nid = \"Smoke\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "not a check id",
+        ),
+        c(
+            "check id without area",
+            "[[check]]\nid = \"smoke\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "not a check id",
+        ),
+        c(
+            "check id three parts",
+            "[[check]]\nid = \"a.b.c\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "not a check id",
+        ),
+        c(
+            "check id empty",
+            "[[check]]\nid = \"\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "not a check id",
+        ),
+        c(
+            "check id built in",
+            "[[check]]\nid = \"tests.pass\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "built-in check",
+        ),
+        c(
+            "check id duplicated",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\n\n[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "a second [[check]] with id `team.x`",
+        ),
+        c(
+            "check stage unknown",
+            "[[check]]\nid = \"team.x\"\nstage = \"canary\"\nrun = [\"true\"]\n",
+            "unknown stage `canary`",
+        ),
+        c(
+            "check run empty",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = []\n",
+            "`run` is empty",
+        ),
+        c(
+            "check run empty program",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"\"]\n",
+            "empty program name",
+        ),
+        c(
+            "check run blank program",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"  \", \"x\"]\n",
+            "empty program name",
+        ),
+        c(
+            "check run a string",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = \"cargo test\"\n",
+            "invalid type",
+        ),
+        c(
+            "check timeout words",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\ntimeout = \"soon\"\n",
+            "not a duration",
+        ),
+        c(
+            "check timeout a day and more",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\ntimeout = \"25h\"\n",
+            "longer than a day",
+        ),
+        c(
+            "check timeout overflowing",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\ntimeout = \"18446744073709551615s\"\n",
+            "gate.toml:5:11",
+        ),
+        c(
+            "check timeout zero",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\nrun = [\"true\"]\ntimeout = \"0s\"\n",
+            "not a duration",
+        ),
+        c(
+            "check without run",
+            "[[check]]\nid = \"team.x\"\nstage = \"pilot\"\n",
+            "missing field `run`",
+        ),
+        c(
+            "check without stage",
+            "[[check]]\nid = \"team.x\"\nrun = [\"true\"]\n",
+            "missing field `stage`",
+        ),
+        c(
+            "check without id",
+            "[[check]]\nstage = \"pilot\"\nrun = [\"true\"]\n",
+            "missing field `id`",
+        ),
+        c(
+            "check as a table",
+            "[check]\nid = \"team.x\"\n",
+            "invalid type",
+        ),
+        // --- [[waiver]] ---
+        c(
+            "waiver unknown check",
+            "[[waiver]]\ncheck = \"nope.nope\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2099-01-01\"\n",
+            "unknown check `nope.nope`",
+        ),
+        c(
+            "waiver empty check",
+            "[[waiver]]\ncheck = \"\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2099-01-01\"\n",
+            "gate.toml:2",
+        ),
+        c(
+            "waiver blank owner",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \" \"\nexpires = \"2099-01-01\"\n",
+            "empty owner",
+        ),
+        c(
+            "waiver expiry words",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"next year\"\n",
+            "`next year` is not a date",
+        ),
+        c(
+            "waiver expiry 31 February",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-02-31\"\n",
+            "`2026-02-31` is not a date",
+        ),
+        c(
+            "waiver expiry 29 February, not leap",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2027-02-29\"\n",
+            "`2027-02-29` is not a date",
+        ),
+        c(
+            "waiver expiry month 13",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-13-01\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry month 0",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-00-10\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry day 0",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-00\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry two-digit year",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"26-01-01\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry slashes",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026/01/01\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry with time",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01T00:00\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver expiry a TOML date",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2099-01-01\n",
+            "invalid type",
+        ),
+        c(
+            "waiver expiry signed digits",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-+1-01\"\n",
+            "not a date",
+        ),
+        c(
+            "waiver without match",
+            "[[waiver]]\ncheck = \"tests.pass\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2099-01-01\"\n",
+            "missing field `match`",
+        ),
+        c(
+            "waiver without reason",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nowner = \"o\"\nexpires = \"2099-01-01\"\n",
+            "missing field `reason`",
+        ),
+        c(
+            "waiver without owner",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nexpires = \"2099-01-01\"\n",
+            "missing field `owner`",
+        ),
+        c(
+            "waiver without expiry",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\n",
+            "missing field `expires`",
+        ),
+        // --- configuration files that are not files ---
+        files(
+            "gate.toml is a directory",
+            &[("gate.toml", DIR)],
+            CONFIG,
+            2,
+            &["gate.toml", "is a directory"],
+        ),
+        files(
+            "gate.toml is not UTF-8",
+            &[("gate.toml", "\u{0}[policy]\nprofile = \"\u{FFFD}")],
+            CONFIG,
+            2,
+            &["gate.toml"],
+        ),
+        files(
+            "--config is a directory",
+            &[("conf", DIR)],
+            &["pilot", "--only", "config.valid", "--config", "conf"],
+            2,
+            &["conf", "is a directory"],
+        ),
+        args(
+            "--config is missing",
+            &["pilot", "--only", "config.valid", "--config", "nope.toml"],
+            2,
+            &["nope.toml", "failed to read"],
+        ),
+        files(
+            "--config syntax error",
+            &[("other.toml", "[tests\n")],
+            &["pilot", "--only", "config.valid", "--config", "other.toml"],
+            2,
+            &["other.toml:1"],
+        ),
+        files(
+            "config in both places",
+            &[
+                ("gate.toml", "[policy]\nprofile = \"rusty\"\n"),
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n",
+                ),
+            ],
+            CONFIG,
+            2,
+            &["both gate.toml and [workspace.metadata.gate]"],
+        ),
+        files(
+            "metadata table unknown key",
+            &[(
+                "Cargo.toml",
+                "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\n\n[workspace.metadata.gate]\nstirct = true\n",
+            )],
+            CONFIG,
+            2,
+            &["Cargo.toml", "unknown field `stirct`"],
+        ),
+        // --- manifests and toolchains ---
+        files(
+            "Cargo.toml syntax error",
+            &[("Cargo.toml", "[package\nname = \"clean\"\n")],
+            &["pilot"],
+            2,
+            &["Cargo.toml"],
+        ),
+        files(
+            "Cargo.toml binary garbage",
+            &[("Cargo.toml", "\u{0}\u{1}\u{2}garbage")],
+            &["pilot"],
+            2,
+            &["Cargo.toml"],
+        ),
+        files(
+            "Cargo.toml is a directory",
+            &[("sub/Cargo.toml", DIR)],
+            &["pilot", "--manifest-path", "sub/Cargo.toml"],
+            2,
+            &["sub/Cargo.toml"],
+        ),
+        files(
+            "toolchain not installed",
+            &[("rust-toolchain.toml", "[toolchain]\nchannel = \"1.20.0\"\n")],
+            &["pilot", "--only", "lockfile.locked"],
+            2,
+            &["1.20.0", "rustup toolchain install"],
+        ),
+        // --- command-line arguments ---
+        args("unknown stage", &["canary"], 2, &["canary"]),
+        args("no subcommand", &[], 2, &["Usage"]),
+        args(
+            "unknown flag",
+            &["pilot", "--frobnicate"],
+            2,
+            &["--frobnicate"],
+        ),
+        args(
+            "--only unknown check",
+            &["pilot", "--only", "nope.nope"],
+            2,
+            &["unknown check `nope.nope`", "cargo gate checks"],
+        ),
+        args(
+            "--skip unknown check",
+            &["pilot", "--skip", "nope.nope"],
+            2,
+            &["unknown check `nope.nope`"],
+        ),
+        args(
+            "--only a later stage's check",
+            &["pilot", "--only", "checklist.closed"],
+            2,
+            &["starts at stage broad"],
+        ),
+        args(
+            "--format unknown",
+            &["pilot", "--format", "xml"],
+            2,
+            &["xml"],
+        ),
+        args(
+            "--strict and --permissive",
+            &["pilot", "--strict", "--permissive"],
+            2,
+            &["--permissive"],
+        ),
+        args(
+            "--manifest-path missing",
+            &["pilot", "--manifest-path", "nope/Cargo.toml"],
+            2,
+            &["nope/Cargo.toml", "does not exist"],
+        ),
+        args(
+            "--manifest-path not a manifest",
+            &["pilot", "--manifest-path", "src/lib.rs"],
+            2,
+            &["src/lib.rs", "is not a Cargo.toml"],
+        ),
+        args(
+            "--out is a file",
+            &["pilot", "--only", "config.valid", "--out", "Cargo.toml"],
+            2,
+            &[
+                "cannot write the run record",
+                "Not a directory",
+                "--out DIR",
+            ],
+        ),
+        args(
+            "explain unknown check",
+            &["explain", "nope.nope"],
+            2,
+            &["nope.nope"],
+        ),
+        args(
+            "diff with a path",
+            &["diff", "../../x", "y"],
+            2,
+            &["`../../x` is not a run id"],
+        ),
+        args(
+            "diff with a separator",
+            &["diff", "a/b", "c"],
+            2,
+            &["`a/b` is not a run id"],
+        ),
+        args(
+            "diff with a hidden name",
+            &["diff", ".tmp-x", "y"],
+            2,
+            &["`.tmp-x` is not a run id"],
+        ),
+        args(
+            "diff with a backslash",
+            &["diff", "a\\b", "c"],
+            2,
+            &["is not a run id"],
+        ),
+        args(
+            "diff of runs not recorded",
+            &["diff", "r1", "r2", "--out", "target/nothing"],
+            2,
+            &["r1"],
+        ),
+        args(
+            "verify without history",
+            &["verify", "--out", "target/nothing"],
+            2,
+            &["no run has been recorded here"],
+        ),
+        args(
+            "verify a run dir that does not exist",
+            &["verify", "target/gate/runs/nope"],
+            2,
+            &["nope"],
+        ),
+        args(
+            "verify --expect-head without value",
+            &["verify", "--expect-head"],
+            2,
+            &["--expect-head"],
+        ),
+    ]
+}
+
+#[test]
+fn the_bad_input_matrix() {
+    let cases = cases();
+    assert!(cases.len() >= 100, "{} cases", cases.len());
+    let mut wrong = Vec::new();
+    for (case, toml) in &cases {
+        let fx = fixture("clean");
+        if let Some(toml) = toml {
+            fx.write("gate.toml", toml);
+        }
+        for (path, contents) in case.files {
+            if *contents == DIR {
+                let _ = std::fs::remove_file(fx.root.join(path));
+                std::fs::create_dir_all(fx.root.join(path)).unwrap();
+            } else {
+                fx.write(path, contents);
+            }
+        }
+        let mut cmd = fx.command(case.args);
+        // `cargo test` runs us under a rustup toolchain override; the gate must see the
+        // fixture's own pin.
+        cmd.env_remove("RUSTUP_TOOLCHAIN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let started = Instant::now();
+        let out = run(cmd);
+        let took = started.elapsed();
+        let all = format!("{}{}", out.stdout, out.stderr);
+        let mut problems = Vec::new();
+        if out.code != case.code {
+            problems.push(format!("exit {} (want {})", out.code, case.code));
+        }
+        if all.contains("panicked") {
+            problems.push("panicked".to_owned());
+        }
+        if took > Duration::from_secs(20) {
+            problems.push(format!("took {took:?}"));
+        }
+        if toml.is_some() && !all.contains("gate.toml") {
+            problems.push("does not name gate.toml".to_owned());
+        }
+        for m in case.mentions {
+            if !all.contains(m) {
+                problems.push(format!("does not mention {m:?}"));
+            }
+        }
+        // Bad input is refused before anything is written; a missing toolchain is found by
+        // running, and that run is recorded (its checks could not be evaluated).
+        let recorded = case.name == "toolchain not installed";
+        if case.code == 2 && !recorded && fx.history_len() != 0 {
+            problems.push("wrote history".to_owned());
+        }
+        if !problems.is_empty() {
+            wrong.push(format!(
+                "{}: {}\n{}",
+                case.name,
+                problems.join("; "),
+                all.trim()
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} case(s) wrong:\n\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n\n")
+    );
+}
