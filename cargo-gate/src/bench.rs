@@ -677,23 +677,9 @@ pub fn save_baseline(
 
 /// Writes `baseline` to `path` atomically (temporary file + rename).
 pub fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), BenchError> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "baseline.json".into(), |n| n.to_string_lossy());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let mut bytes = serde_json::to_vec_pretty(baseline).expect("baseline serialises");
     bytes.push(b'\n');
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_error(path)(e));
-    }
-    Ok(())
+    gate_support::atomic::write(path, &bytes).map_err(io_error(path))
 }
 
 /// The verdict on one benchmark.

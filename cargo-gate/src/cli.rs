@@ -572,8 +572,14 @@ fn init(
     }
     let findings = if opts.baseline {
         // Measured against the defaults init writes, recorded outside the workspace's history.
-        let scratch = tempfile_dir()?;
-        let empty_config = scratch.join("gate.toml");
+        let scratch = tempfile::Builder::new()
+            .prefix("cargo-gate-init-")
+            .tempdir()
+            .map_err(|source| GateError::OutDir {
+                path: tempfile::env::temp_dir(),
+                source,
+            })?;
+        let empty_config = scratch.path().join("gate.toml");
         std::fs::write(&empty_config, "").map_err(|e| GateError::Internal(e.to_string()))?;
         let run = engine::run(
             &RunOptions {
@@ -581,14 +587,14 @@ fn init(
                 manifest_path: Some(ws.manifest_path.clone()),
                 config_path: Some(empty_config),
                 mode: None,
-                out: Some(scratch.join("out")),
+                out: Some(scratch.path().join("out")),
                 offline,
                 only: Vec::new(),
                 skip: Vec::new(),
             },
             &mut Redactor::disabled(),
         );
-        let _ = std::fs::remove_dir_all(&scratch);
+        drop(scratch);
         let result = run?;
         if result.report.verdict.exit_code == exit::COULD_NOT_EVALUATE {
             let mut stderr = std::io::stderr().lock();
@@ -612,22 +618,6 @@ fn init(
     }
     print_stdout(&redactor.text(&init::describe(&files, &opts)));
     Ok(exit::READY)
-}
-
-/// A fresh scratch directory under the system temp dir.
-fn tempfile_dir() -> Result<PathBuf, GateError> {
-    let dir = std::env::temp_dir().join(format!(
-        "cargo-gate-init-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    std::fs::create_dir_all(&dir).map_err(|source| GateError::OutDir {
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir)
 }
 
 fn merge(inputs: &[PathBuf], args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {

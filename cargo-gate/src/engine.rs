@@ -5,7 +5,6 @@ use crate::cargo::Cargo;
 use crate::check::{Check, Context, Outcome, SkipKind, Status};
 use crate::config;
 use crate::decision::{self, Subject};
-use crate::digest::{sha256_file, sha256_hex};
 use crate::environment;
 use crate::error::GateError;
 use crate::facts::Facts;
@@ -17,6 +16,7 @@ use crate::stage::Stage;
 use crate::verdict::{self, Mode};
 use crate::waiver;
 use crate::workspace::Workspace;
+use gate_support::digest::{sha256_file, sha256_hex};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -121,7 +121,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
 
     let results = redact_secrets(results, &run_dir);
 
-    let today = humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..10].to_owned();
+    let today = gate_support::date::Date::today_utc().to_string();
     let mut checks = Vec::new();
     let mut waivers_used = Vec::new();
     for (check, mut outcome, elapsed) in results {

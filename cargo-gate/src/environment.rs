@@ -2,8 +2,8 @@
 //! digest, git state, and allow-listed CI variables (never the whole environment: it holds
 //! secrets).
 
-use crate::digest::sha256_file;
 use crate::workspace::Workspace;
+use gate_support::digest::sha256_file;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -102,7 +102,7 @@ pub fn seed(run_id: &str) -> u64 {
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or_else(|| {
-            let digest = crate::digest::sha256_hex(run_id.as_bytes());
+            let digest = gate_support::digest::sha256_hex(run_id.as_bytes());
             u64::from_str_radix(&digest[..16], 16).unwrap_or(0)
         })
 }

@@ -17,9 +17,9 @@
 
 use crate::check::{Finding, Severity};
 use crate::checks::boundary_unsafe::{default_threads, member_files, scan_files};
-use crate::checks::waivers_current::{civil_from_days, days_from_civil};
 use crate::scan::BoundaryKind;
 use crate::workspace::Workspace;
+use gate_support::date::Date;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
@@ -140,7 +140,7 @@ impl InitError {
 
 /// Today's date in UTC, `YYYY-MM-DD` (the `today` that [`plan`] takes).
 pub fn today_utc() -> String {
-    crate::checks::waivers_current::today_utc()
+    Date::today_utc().to_string()
 }
 
 /// The findings of a run, as [`plan`] takes them for a baseline: every error and warning of
@@ -240,7 +240,7 @@ pub fn write(ws_root: &Path, files: &[PlannedFile], opts: &InitOptions) -> Resul
     for file in files {
         let target = ws_root.join(&file.path);
         if let Err(e) = staging.stage(ws_root, &target, &file.contents) {
-            staging.abort(0);
+            staging.abort();
             return Err(e);
         }
     }
@@ -756,17 +756,18 @@ jobs:
     )
 }
 
-/// Files written to temporary names beside their targets, waiting to be renamed.
+/// Files written to temporary files beside their targets (tempfile), waiting to be persisted.
 #[derive(Debug, Default)]
 struct Staging {
-    /// (temporary file, target, whether the target existed).
-    staged: Vec<(PathBuf, PathBuf, bool)>,
+    /// (temporary file, complete and synced; target; whether the target existed).
+    staged: Vec<(tempfile::NamedTempFile, PathBuf, bool)>,
     /// Directories created for the targets, outermost first.
     created_dirs: Vec<PathBuf>,
 }
 
 impl Staging {
     fn stage(&mut self, root: &Path, target: &Path, contents: &str) -> Result<(), InitError> {
+        use std::io::Write as _;
         let fail = |path: &Path| {
             let path = path.to_owned();
             move |source| InitError::Write { path, source }
@@ -782,84 +783,52 @@ impl Staging {
             std::fs::create_dir(&dir).map_err(fail(&dir))?;
             self.created_dirs.push(dir);
         }
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = parent.join(format!(".{name}.gate-init-{}.tmp", std::process::id()));
         let existed = std::fs::symlink_metadata(target).is_ok();
-        self.staged.push((temp.clone(), target.to_owned(), existed));
-        write_synced(&temp, contents.as_bytes()).map_err(fail(target))
-    }
-
-    /// Renames every staged file into place; on a failure, undoes what it can.
-    fn commit(mut self) -> Result<(), InitError> {
-        for i in 0..self.staged.len() {
-            let (temp, target, _) = &self.staged[i];
-            if let Err(source) = std::fs::rename(temp, target) {
-                let path = target.clone();
-                // Files renamed so far that did not exist before are removed again; the
-                // temporary files of the rest are removed.
-                for (_, done, existed) in &self.staged[..i] {
-                    if !existed {
-                        let _ = std::fs::remove_file(done);
-                    }
-                }
-                self.abort(i);
-                return Err(InitError::Write { path, source });
-            }
-        }
-        self.staged.clear();
+        let mut temp = gate_support::atomic::temp_beside(parent).map_err(fail(target))?;
+        temp.write_all(contents.as_bytes())
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(fail(target))?;
+        self.staged.push((temp, target.to_owned(), existed));
         Ok(())
     }
 
-    /// Removes the temporary files from `from` on and the directories created (when empty).
-    fn abort(&mut self, from: usize) {
-        for (temp, _, _) in &self.staged[from..] {
-            let _ = std::fs::remove_file(temp);
+    /// Persists every staged file into place; on a failure, undoes what it can.
+    fn commit(mut self) -> Result<(), InitError> {
+        let staged = std::mem::take(&mut self.staged);
+        let mut done: Vec<(PathBuf, bool)> = Vec::new();
+        for (temp, target, existed) in staged {
+            if let Err(e) = temp.persist(&target) {
+                // Files persisted so far that did not exist before are removed again; the
+                // temporary files of the rest are removed as they drop.
+                for (path, existed) in &done {
+                    if !existed {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+                self.abort();
+                return Err(InitError::Write {
+                    path: target,
+                    source: e.error,
+                });
+            }
+            done.push((target, existed));
         }
+        Ok(())
+    }
+
+    /// Removes the files still staged and the directories created (when empty).
+    fn abort(&mut self) {
+        self.staged.clear();
         for dir in self.created_dirs.iter().rev() {
             let _ = std::fs::remove_dir(dir);
         }
-        self.staged.clear();
         self.created_dirs.clear();
     }
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// `date` (`YYYY-MM-DD`, a real day) plus `days`.
+/// `date` (`YYYY-MM-DD`, a real day) plus `days`, within years 0..=9999.
 pub fn add_days(date: &str, days: i64) -> Option<String> {
-    let bytes = date.as_bytes();
-    let digits_ok = bytes.len() == 10
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
-    if !digits_ok {
-        return None;
-    }
-    let year: i64 = date[0..4].parse().ok()?;
-    let month: u32 = date[5..7].parse().ok()?;
-    let day: u32 = date[8..10].parse().ok()?;
-    if !(1..=12).contains(&month) || day == 0 {
-        return None;
-    }
-    let n = days_from_civil(year, month, day);
-    if civil_from_days(n) != (year, month, day) {
-        return None;
-    }
-    let (y, m, d) = civil_from_days(n.checked_add(days)?);
-    (0..=9999)
-        .contains(&y)
-        .then(|| format!("{y:04}-{m:02}-{d:02}"))
+    Some(Date::parse(date)?.add_days(days)?.to_string())
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod decision;
-pub mod digest;
 pub mod engine;
 pub mod environment;
 pub mod error;

@@ -27,8 +27,8 @@
 //! exits 1 when there is any ([`MergeReport::exit_code`]). When every input is refused,
 //! nothing is written.
 
-use crate::digest::{sha256_file, sha256_hex};
 use crate::record::{self, ArtifactDigest, HistoryEntry};
+use gate_support::digest::{sha256_file, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -281,6 +281,10 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
     })
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the finished merged directory is moved into place whole"
+)]
 fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<PathBuf, MergeError> {
     let base = out.join(MERGED_DIR);
     let tmp = base.join(format!(".tmp-{merge_id}"));

@@ -24,8 +24,8 @@
 //! is cut off, and a complete run directory that links to the head but missed its history
 //! line gets it, rebuilt from its manifest.
 
-use crate::digest::{sha256_file, sha256_hex};
 use crate::error::GateError;
+use gate_support::digest::{sha256_file, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -247,6 +247,10 @@ impl RecordWriter {
     /// links the previous run, writes `decision.json` (built by `decision` from the previous
     /// run) and `manifest.json` (which binds `entry`'s verdict), renames the directory into
     /// place and appends to history.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the finished run directory is moved into place whole"
+    )]
     pub fn finish(
         self,
         policy_sha256: &str,

@@ -26,7 +26,7 @@ impl Redactor {
         if let Ok(cwd) = std::env::current_dir() {
             redactor.add_path(&cwd, "<cwd>");
         }
-        redactor.add_path(&std::env::temp_dir(), "<tmp>");
+        redactor.add_path(&tempfile::env::temp_dir(), "<tmp>");
         redactor
     }
 

@@ -943,20 +943,12 @@ mod tests {
     ];
     const UNBALANCED: usize = PIECES.len() - 7;
 
-    fn splitmix(state: &mut u64) -> u64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
     #[test]
     fn skimming_matches_full_lexing_on_random_token_soup() {
-        let mut state = 42u64;
+        let mut state = gate_support::rng::SplitMix64::new(42u64);
         let mut with_hits = 0;
         for round in 0..20_000 {
-            let len = 1 + splitmix(&mut state) % 24;
+            let len = 1 + state.next_u64() % 24;
             let choices = if round % 2 == 0 {
                 PIECES.len()
             } else {
@@ -964,7 +956,7 @@ mod tests {
             } as u64;
             let mut src = String::new();
             for _ in 0..len {
-                let r = splitmix(&mut state);
+                let r = state.next_u64();
                 src.push_str(PIECES[(r % choices) as usize]);
                 if r & 0x100 != 0 {
                     src.push(' ');

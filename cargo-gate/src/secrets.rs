@@ -1036,17 +1036,8 @@ mod tests {
     /// Deterministic noise from `alphabet`: pattern-valid, obviously fake, and never spelled
     /// out in this file.
     fn noise(len: usize, seed: u64, alphabet: &[u8]) -> String {
-        let mut state = seed;
-        (0..len)
-            .map(|_| {
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                char::from(alphabet[(z % alphabet.len() as u64) as usize])
-            })
-            .collect()
+        let mut rng = gate_support::rng::SplitMix64::new(seed);
+        (0..len).map(|_| char::from(*rng.pick(alphabet))).collect()
     }
 
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -23,8 +23,8 @@ pub fn matches(waiver: &Waiver, file: Option<&str>, subject: Option<&str>, messa
 /// Whether a waiver expiring on `expires` still holds on `today`: compared as calendar days
 /// (config validation guarantees `expires` is one; an unreadable date holds nothing).
 fn current(expires: &str, today: &str) -> bool {
-    use crate::checks::waivers_current::parse_date;
-    matches!((parse_date(expires), parse_date(today)), (Some(e), Some(t)) if e >= t)
+    use gate_support::date::Date;
+    matches!((Date::parse(expires), Date::parse(today)), (Some(e), Some(t)) if e >= t)
 }
 
 /// Marks the findings of check `id` covered by a current waiver (not expired on `today`,

@@ -3,9 +3,9 @@
 //! read from its `-keep` intermediates, so no front end or ptxas runs twice), the headers
 //! from the kept preprocessed sources' line markers (no `-MD` pass), and error parsing.
 
-use crate::digest::{KeyHasher, sha256_hex};
 use crate::error::{Error, io};
 use crate::ptx::{self, PtxFacts};
+use gate_support::digest::{KeyHasher, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -180,6 +180,10 @@ impl Settings {
 
 /// Compiles `source` as module `name`, or reuses the previous outputs when the content key
 /// (source, every header the previous compile included, flags, archs, nvcc version) is unchanged.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "nvcc's kept PTX is moved out of its scratch directory, complete"
+)]
 pub(crate) fn compile(
     settings: &Settings,
     tokens: &Tokens,
@@ -275,7 +279,7 @@ pub(crate) fn compile(
         cached: false,
     };
     let json = serde_json::to_vec_pretty(&compiled).expect("record serialises");
-    std::fs::write(&record_path, json).map_err(io(&record_path))?;
+    gate_support::atomic::write(&record_path, &json).map_err(io(&record_path))?;
     Ok(compiled)
 }
 

@@ -34,7 +34,6 @@
 
 pub mod codegen;
 mod compile;
-mod digest;
 mod error;
 pub mod manifest;
 pub mod ptx;
@@ -781,10 +780,9 @@ fn finish(
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    std::fs::write(path, bytes).map_err(io(path))
+    gate_support::atomic::write_if_changed(path, bytes)
+        .map(drop)
+        .map_err(io(path))
 }
 
 #[cfg(test)]

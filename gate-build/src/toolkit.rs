@@ -278,7 +278,7 @@ pub fn facts(nvcc: &Path, cache_dir: &Path) -> Result<ToolFacts, Error> {
     identity.push_str(&format!("\ncccl={cccl}"));
     let cache = cache_dir.join(format!(
         "toolkit-{}.json",
-        &crate::digest::sha256_hex(identity.as_bytes())[..16]
+        &gate_support::digest::sha256_hex(identity.as_bytes())[..16]
     ));
     if let Ok(bytes) = std::fs::read(&cache)
         && let Ok(facts) = serde_json::from_slice::<ToolFacts>(&bytes)
@@ -317,7 +317,7 @@ pub fn facts(nvcc: &Path, cache_dir: &Path) -> Result<ToolFacts, Error> {
     };
     std::fs::create_dir_all(cache_dir).map_err(io(cache_dir))?;
     let json = serde_json::to_vec_pretty(&facts).expect("facts serialise");
-    std::fs::write(&cache, json).map_err(io(&cache))?;
+    gate_support::atomic::write(&cache, &json).map_err(io(&cache))?;
     Ok(facts)
 }
 

@@ -18,27 +18,15 @@ use gate_runtime::{Call, KernelId, Runtime};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// splitmix64: deterministic inputs without a dependency.
-struct Rng(u64);
+/// Deterministic inputs: gate-support's SplitMix64, uniform in [-1, 1) for floats.
+type Rng = gate_support::rng::SplitMix64;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
+fn f32s(rng: &mut Rng, n: usize) -> Vec<f32> {
+    rng.vec_f32(n, -1.0, 1.0)
+}
 
-    fn f32s(&mut self, n: usize) -> Vec<f32> {
-        (0..n)
-            .map(|_| (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0)
-            .collect()
-    }
-
-    fn u32s(&mut self, n: usize) -> Vec<u32> {
-        (0..n).map(|_| self.next() as u32).collect()
-    }
+fn u32s(rng: &mut Rng, n: usize) -> Vec<u32> {
+    (0..n).map(|_| rng.next_u32()).collect()
 }
 
 fn main() -> ExitCode {
@@ -88,7 +76,7 @@ fn main() -> ExitCode {
         None => println!("smoke: running on the GPU (policy {:?})", runtime.policy()),
         Some((code, why)) => println!("smoke: running on the CPU references ({code}: {why})"),
     }
-    let mut rng = Rng(0x5eed);
+    let mut rng = Rng::new(0x5eed);
     let mut failures = 0;
     let mut checks = 0;
     for kernel in KernelId::ALL {
@@ -128,8 +116,8 @@ fn check(rt: &Runtime, kernel: KernelId, n: usize, rng: &mut Rng) -> Result<(), 
     let compare = |got: &[f32], want: &[f32]| tol.check(got, want).map_err(|m| m.to_string());
     match kernel {
         KernelId::Saxpy => {
-            let x = rng.f32s(n);
-            let y0 = rng.f32s(n);
+            let x = f32s(rng, n);
+            let y0 = f32s(rng, n);
             let (mut got, mut want) = (y0.clone(), y0);
             rt.saxpy(1.5, &x, &mut got).map_err(|e| e.to_string())?;
             Call::Saxpy {
@@ -142,7 +130,7 @@ fn check(rt: &Runtime, kernel: KernelId, n: usize, rng: &mut Rng) -> Result<(), 
             compare(&got, &want)
         }
         KernelId::ReduceSum => {
-            let x = rng.f32s(n);
+            let x = f32s(rng, n);
             let (got, _) = rt.reduce_sum(&x).map_err(|e| e.to_string())?;
             let mut want = 0.0;
             Call::ReduceSum {
@@ -156,7 +144,7 @@ fn check(rt: &Runtime, kernel: KernelId, n: usize, rng: &mut Rng) -> Result<(), 
         KernelId::SoftmaxRows => {
             let cols = n.clamp(1, 4096);
             let rows = n / cols;
-            let x = rng.f32s(rows * cols);
+            let x = f32s(rng, rows * cols);
             let (mut got, mut want) = (vec![0.0; rows * cols], vec![0.0; rows * cols]);
             rt.softmax_rows(rows, cols, &x, &mut got)
                 .map_err(|e| e.to_string())?;
@@ -178,9 +166,9 @@ fn check(rt: &Runtime, kernel: KernelId, n: usize, rng: &mut Rng) -> Result<(), 
             } else {
                 (side + 1, side, side + 2)
             };
-            let a = rng.f32s(m * k);
-            let b = rng.f32s(k * cols);
-            let c0 = rng.f32s(m * cols);
+            let a = f32s(rng, m * k);
+            let b = f32s(rng, k * cols);
+            let c0 = f32s(rng, m * cols);
             let (mut got, mut want) = (c0.clone(), c0);
             rt.sgemm(m, cols, k, 0.5, &a, &b, 0.25, &mut got)
                 .map_err(|e| e.to_string())?;
@@ -199,7 +187,7 @@ fn check(rt: &Runtime, kernel: KernelId, n: usize, rng: &mut Rng) -> Result<(), 
             compare(&got, &want)
         }
         KernelId::Histogram => {
-            let values = rng.u32s(n);
+            let values = u32s(rng, n);
             let (mut got, mut want) = (vec![0u32; 97], vec![0u32; 97]);
             rt.histogram(&values, &mut got).map_err(|e| e.to_string())?;
             Call::Histogram {

@@ -170,7 +170,7 @@ pub fn error_bound(n: u32, abs_sum: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::Rng;
+    use crate::test_support::{Rng, vec_f32_wide};
 
     #[test]
     fn known_answers() {
@@ -198,7 +198,7 @@ mod tests {
     fn cpu_is_the_two_launches() {
         let mut rng = Rng::new(7);
         for n in [1usize, 300, 70_000] {
-            let x = rng.vec_f32_wide(n, 30);
+            let x = vec_f32_wide(&mut rng, n, 30);
             let plan = launch_plan(n as u32);
             let mut partials = vec![0.0; plan[0].config.grid.0 as usize];
             cpu_partials(&x, &mut partials).unwrap();
@@ -279,7 +279,7 @@ mod tests {
             let x = if case % 2 == 0 {
                 rng.vec_f32(n, -1.0, 1.0)
             } else {
-                rng.vec_f32_wide(n, 20)
+                vec_f32_wide(&mut rng, n, 20)
             };
             let got = f64::from(cpu(&x).unwrap());
             let exact: f64 = x.iter().map(|&v| f64::from(v)).sum();

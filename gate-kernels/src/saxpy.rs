@@ -80,7 +80,7 @@ pub fn unfused_difference_bound(a: f32, x: f32, y: f32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::Rng;
+    use crate::test_support::{Rng, vec_f32_wide};
 
     #[test]
     fn known_answer() {
@@ -136,7 +136,7 @@ mod tests {
         let u = crate::UNIT_ROUNDOFF;
         for _ in 0..20 {
             let a = rng.f32_in(-4.0, 4.0);
-            let x = rng.vec_f32_wide(1000, 20);
+            let x = vec_f32_wide(&mut rng, 1000, 20);
             // Half the y cancel a*x almost exactly: the case where the unfused error is
             // large relative to the result.
             let y0: Vec<f32> = x

@@ -138,7 +138,7 @@ pub fn error_bound(k: usize, alpha: f32, abs_dot: f64, beta: f32, c_old: f32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::Rng;
+    use crate::test_support::{Rng, vec_f32_wide};
 
     #[test]
     fn known_answer() {
@@ -292,7 +292,7 @@ mod tests {
             (40, 24, 300, 2.0, 0.0),
         ];
         for (m, n, k, alpha, beta) in cases {
-            let a = rng.vec_f32_wide(m * k, 6);
+            let a = vec_f32_wide(&mut rng, m * k, 6);
             let b = rng.vec_f32(k * n, -2.0, 2.0);
             let c0 = rng.vec_f32(m * n, -10.0, 10.0);
             let mut c = c0.clone();

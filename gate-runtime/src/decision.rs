@@ -339,6 +339,10 @@ impl FileSink {
         self.rotations.load(Ordering::Relaxed)
     }
 
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "log rotation moves the full log aside; nothing is written through the rename"
+    )]
     fn rotate(&self, open: &mut OpenFile) -> io::Result<()> {
         match fs::rename(&self.path, &self.rotated_path) {
             Ok(()) => {}
@@ -458,7 +462,7 @@ impl Clock for SystemClock {
                 }
             }
         };
-        format_rfc3339(secs, nanos)
+        gate_support::date::rfc3339_micros(secs, nanos)
     }
 }
 
@@ -470,42 +474,6 @@ impl Clock for FixedClock {
     fn now_rfc3339(&self) -> String {
         self.0.clone()
     }
-}
-
-/// Formats seconds since the Unix epoch (plus `nanos`, below one second) as
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ`. Done by hand to avoid a date-time dependency.
-fn format_rfc3339(secs: i64, nanos: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let second_of_day = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60,
-        nanos / 1_000,
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01, by Howard Hinnant's `civil_from_days`:
-/// shift to eras of 400 years (146 097 days) starting on March 1st, so the leap day is the last
-/// day of a year and month lengths follow a fixed 153-day pattern.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days from 0000-03-01
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097); // [0, 146096]
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // [0, 399]
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // [0, 365]
-    let month_from_march = (5 * day_of_year + 2) / 153; // [0, 11]
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32; // [1, 31]
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32; // [1, 12]
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Numbers decisions, timestamps them, and hands them to a sink.
@@ -970,24 +938,7 @@ mod tests {
             minute.parse().ok()?,
             second.parse().ok()?,
         );
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let month_days = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ];
-        let valid = (1..=12).contains(&month)
-            && day >= 1
-            && day <= month_days[month as usize - 1]
+        let valid = gate_support::date::Date::from_ymd(year, month, day).is_some()
             && hour < 24
             && minute < 60
             && second < 61;
@@ -1012,69 +963,25 @@ mod tests {
     }
 
     #[test]
-    fn civil_from_days_is_right_for_known_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
-        assert_eq!(civil_from_days(20_777), (2026, 11, 20));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(-719_468), (0, 3, 1));
-        assert_eq!(civil_from_days(2_932_896), (9999, 12, 31));
-    }
-
-    /// Steps a date by one day the slow, obvious way.
-    fn next_day((year, month, day): (i64, u32, u32)) -> (i64, u32, u32) {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let month_days = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ];
-        if day < month_days[month as usize - 1] {
-            (year, month, day + 1)
-        } else if month < 12 {
-            (year, month + 1, 1)
-        } else {
-            (year + 1, 1, 1)
-        }
-    }
-
-    #[test]
-    fn civil_from_days_agrees_with_day_by_day_counting() {
-        // From 1600-01-01 (day -135_140) across four centuries of leap rules to beyond 2400.
-        let mut date = (1600, 1, 1);
-        for days in -135_140..=160_000 {
-            assert_eq!(civil_from_days(days), date, "day {days}");
-            date = next_day(date);
-        }
-    }
-
-    #[test]
     fn rfc3339_formatting_of_known_instants() {
-        assert_eq!(format_rfc3339(0, 0), "1970-01-01T00:00:00.000000Z");
         assert_eq!(
-            format_rfc3339(951_782_400, 0),
+            gate_support::date::rfc3339_micros(0, 0),
+            "1970-01-01T00:00:00.000000Z"
+        );
+        assert_eq!(
+            gate_support::date::rfc3339_micros(951_782_400, 0),
             "2000-02-29T00:00:00.000000Z"
         );
         assert_eq!(
-            format_rfc3339(1_795_182_307, 123_456_789),
+            gate_support::date::rfc3339_micros(1_795_182_307, 123_456_789),
             "2026-11-20T13:45:07.123456Z"
         );
         assert_eq!(
-            format_rfc3339(-1, 500_000_000),
+            gate_support::date::rfc3339_micros(-1, 500_000_000),
             "1969-12-31T23:59:59.500000Z"
         );
         assert_eq!(
-            format_rfc3339(86_399, 999_999_999),
+            gate_support::date::rfc3339_micros(86_399, 999_999_999),
             "1970-01-01T23:59:59.999999Z"
         );
     }

@@ -156,17 +156,8 @@ pub fn select_code(cc: (u32, u32), archs: &[String]) -> Result<CodePath, Refusal
     }
 }
 
-/// SHA-256 of `bytes`, lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    use std::fmt::Write;
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+/// SHA-256 of `bytes`, lowercase hex (one implementation for the whole project).
+pub use gate_support::digest::sha256_hex;
 
 /// The module's bytes against the digest compiled into the crate and the manifest's.
 pub fn verify_digest(

@@ -302,7 +302,7 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         if let Some(path) = &self.stats_path {
             // Best effort: a stats file that cannot be written must not fail the program.
-            let _ = std::fs::write(path, self.stats_json());
+            let _ = gate_support::atomic::write(path, self.stats_json().as_bytes());
         }
     }
 }

@@ -54,7 +54,7 @@ pub(crate) fn plant(dir: &Path, seed: u64, count: usize) -> std::io::Result<Vec<
             format!("no .rs files under {} to plant secrets in", dir.display()),
         ));
     }
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut by_file: BTreeMap<usize, Vec<(&'static str, String)>> = BTreeMap::new();
     for i in 0..count {
         let kind = KINDS[i % KINDS.len()];
@@ -219,34 +219,13 @@ mod tests {
     use crate::gen_tree::generate;
     use std::path::PathBuf;
 
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            TempDir(std::env::temp_dir().join(format!(
-                "xtask-gen-secrets-{tag}-{}-{nanos}",
-                std::process::id()
-            )))
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     #[test]
     fn plants_every_kind_where_it_says_deterministically() {
-        let (a, b) = (TempDir::new("a"), TempDir::new("b"));
-        generate(&a.0, 300_000, 3).unwrap();
-        generate(&b.0, 300_000, 3).unwrap();
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        generate(a.path(), 300_000, 3).unwrap();
+        generate(b.path(), 300_000, 3).unwrap();
         let count = KINDS.len() * 3 + 5;
-        let planted = plant(&a.0, 11, count).unwrap();
+        let planted = plant(a.path(), 11, count).unwrap();
         assert_eq!(planted.len(), count);
         for kind in KINDS {
             assert!(
@@ -259,8 +238,8 @@ mod tests {
             let line = text.lines().nth(p.line as usize - 1).unwrap();
             assert!(line.starts_with("const "), "{p:?}: {line}");
         }
-        let again = plant(&b.0, 11, count).unwrap();
-        let rel = |ps: &[super::Planted], root: &PathBuf| -> Vec<(PathBuf, u32, &str)> {
+        let again = plant(b.path(), 11, count).unwrap();
+        let rel = |ps: &[super::Planted], root: &std::path::Path| -> Vec<(PathBuf, u32, &str)> {
             ps.iter()
                 .map(|p| {
                     (
@@ -271,6 +250,6 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(rel(&planted, &a.0), rel(&again, &b.0));
+        assert_eq!(rel(&planted, a.path()), rel(&again, b.path()));
     }
 }

@@ -60,33 +60,8 @@ pub(crate) fn generate(dir: &Path, target_bytes: u64, seed: u64) -> std::io::Res
     Ok(stats)
 }
 
-/// SplitMix64: tiny, fast, and good enough for choosing among templates (also used by
-/// `gen_secrets`).
-#[derive(Debug)]
-pub(crate) struct Rng(pub(crate) u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0); the modulo bias is irrelevant here.
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    fn percent(&mut self, p: u64) -> bool {
-        self.below(100) < p
-    }
-
-    fn pick<'t>(&mut self, items: &[&'t str]) -> &'t str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
+/// The deterministic generator (gate-support's SplitMix64; also used by `gen_secrets`).
+pub(crate) type Rng = gate_support::rng::SplitMix64;
 
 /// Identifier vocabulary. None of these contain a scanner needle (`unsafe`, `extern`, `asm`,
 /// `no_mangle`, `export_name`), so ordinary code never produces accidental hits.
@@ -150,7 +125,7 @@ macro_rules! emit {
 impl FileGen {
     fn new(seed: u64) -> Self {
         FileGen {
-            rng: Rng(seed),
+            rng: Rng::new(seed),
             out: String::new(),
             serial: 0,
             unsafe_sites: 0,
@@ -180,8 +155,8 @@ impl FileGen {
 
     fn name(&mut self) -> String {
         self.serial += 1;
-        let a = self.rng.pick(WORDS);
-        let b = self.rng.pick(WORDS);
+        let a = *self.rng.pick(WORDS);
+        let b = *self.rng.pick(WORDS);
         format!("{a}_{b}_{}", self.serial)
     }
 
@@ -189,7 +164,7 @@ impl FileGen {
         self.serial += 1;
         let mut name = String::new();
         for _ in 0..2 {
-            let word = self.rng.pick(WORDS);
+            let word = *self.rng.pick(WORDS);
             let mut chars = word.chars();
             if let Some(first) = chars.next() {
                 name.push(first.to_ascii_uppercase());
@@ -201,7 +176,7 @@ impl FileGen {
 
     fn doc(&mut self, indent: &str) {
         for _ in 0..1 + self.rng.below(3) {
-            let line = self.rng.pick(PROSE);
+            let line = *self.rng.pick(PROSE);
             emit!(self, "{indent}/// {line}\n");
         }
     }
@@ -210,7 +185,7 @@ impl FileGen {
         emit!(
             self,
             "//! Generated module. {}\n//!\n",
-            self.rng.pick(PROSE)
+            *self.rng.pick(PROSE)
         );
         if has_decoys && !has_unsafe && self.rng.percent(60) {
             // The lint name contains `unsafe` but is no unsafe code.
@@ -246,11 +221,11 @@ impl FileGen {
         let mut fields = Vec::new();
         for _ in 0..2 + self.rng.below(4) {
             let field = self.name();
-            let field_ty = self.rng.pick(TYPES);
+            let field_ty = *self.rng.pick(TYPES);
             emit!(
                 self,
                 "    /// {}\n    pub {field}: {field_ty},\n",
-                self.rng.pick(PROSE)
+                *self.rng.pick(PROSE)
             );
             fields.push(field);
         }
@@ -340,7 +315,7 @@ impl FileGen {
             let v = self.name();
             match self.rng.below(10) {
                 0 => {
-                    emit!(self, "{pad}// {}\n", self.rng.pick(PROSE));
+                    emit!(self, "{pad}// {}\n", *self.rng.pick(PROSE));
                 }
                 1 => {
                     emit!(
@@ -384,7 +359,7 @@ impl FileGen {
                     emit!(
                         self,
                         "{pad}/* {} */\n{pad}let {v} = (0..limit).filter(|n| n % 3 == 0).sum::<usize>();\n",
-                        self.rng.pick(PROSE)
+                        *self.rng.pick(PROSE)
                     );
                 }
                 8 => {
@@ -609,28 +584,6 @@ mod tests {
     use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
 
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let dir = std::env::temp_dir().join(format!(
-                "xtask-gen-tree-{tag}-{}-{nanos}",
-                std::process::id()
-            ));
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     /// Relative path → contents of every file under `root`.
     fn read_tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         let mut files = BTreeMap::new();
@@ -651,16 +604,20 @@ mod tests {
 
     #[test]
     fn same_seed_gives_identical_tree() {
-        let (a, b, c) = (TempDir::new("a"), TempDir::new("b"), TempDir::new("c"));
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
         let target = 200_000;
-        let stats_a = generate(&a.0, target, 7).expect("generate a");
-        let stats_b = generate(&b.0, target, 7).expect("generate b");
-        let stats_c = generate(&c.0, target, 8).expect("generate c");
+        let stats_a = generate(a.path(), target, 7).expect("generate a");
+        let stats_b = generate(b.path(), target, 7).expect("generate b");
+        let stats_c = generate(c.path(), target, 8).expect("generate c");
         assert_eq!(stats_a, stats_b);
 
-        let tree_a = read_tree(&a.0);
-        assert_eq!(tree_a, read_tree(&b.0), "same seed, different trees");
-        assert_ne!(tree_a, read_tree(&c.0), "different seeds, same tree");
+        let tree_a = read_tree(a.path());
+        assert_eq!(tree_a, read_tree(b.path()), "same seed, different trees");
+        assert_ne!(tree_a, read_tree(c.path()), "different seeds, same tree");
 
         assert!(stats_a.bytes >= target);
         assert_eq!(stats_a.files, tree_a.len() as u64);

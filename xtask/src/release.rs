@@ -30,10 +30,9 @@ use crate::{project_root, say};
 use anyhow::{Context, Result, bail};
 use flate2::{Compression, GzBuilder};
 use semver::Version;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -653,24 +652,7 @@ pub(crate) fn write_tar_gz(dir: &Path, prefix: &str, mtime: u64, out: &Path) -> 
 
 /// Lowercase hex sha256 and size of a file, streamed.
 fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    let mut file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((hex, size))
+    gate_support::digest::sha256_file(path).with_context(|| format!("reading {}", path.display()))
 }
 
 #[cfg(test)]
@@ -678,28 +660,6 @@ mod tests {
     use super::*;
     use flate2::read::GzDecoder;
     use std::time::{Duration, SystemTime};
-
-    /// A directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-
-    impl TempDir {
-        fn new(name: &str) -> TempDir {
-            let dir = std::env::temp_dir().join(format!(
-                "xtask-release-{name}-{}-{:?}",
-                std::process::id(),
-                std::thread::current().id()
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn bundle_dir(root: &Path) -> PathBuf {
         let dir = root.join("bundle");
@@ -733,30 +693,50 @@ mod tests {
 
     #[test]
     fn tar_gz_is_reproducible_and_sorted() {
-        let tmp = TempDir::new("repro");
-        let dir = bundle_dir(&tmp.0);
-        let first =
-            write_tar_gz(&dir, "pkg-1.0.0", 1_700_000_000, &tmp.0.join("a.tar.gz")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bundle_dir(tmp.path());
+        let first = write_tar_gz(
+            &dir,
+            "pkg-1.0.0",
+            1_700_000_000,
+            &tmp.path().join("a.tar.gz"),
+        )
+        .unwrap();
         touch_all(&dir, SystemTime::UNIX_EPOCH + Duration::from_secs(12_345));
-        let second =
-            write_tar_gz(&dir, "pkg-1.0.0", 1_700_000_000, &tmp.0.join("b.tar.gz")).unwrap();
+        let second = write_tar_gz(
+            &dir,
+            "pkg-1.0.0",
+            1_700_000_000,
+            &tmp.path().join("b.tar.gz"),
+        )
+        .unwrap();
         assert_eq!(first, second, "touching mtimes changed the archive");
         assert_eq!(
-            fs::read(tmp.0.join("a.tar.gz")).unwrap(),
-            fs::read(tmp.0.join("b.tar.gz")).unwrap()
+            fs::read(tmp.path().join("a.tar.gz")).unwrap(),
+            fs::read(tmp.path().join("b.tar.gz")).unwrap()
         );
-        assert_eq!(first, sha256_file(&tmp.0.join("a.tar.gz")).unwrap().0);
+        assert_eq!(first, sha256_file(&tmp.path().join("a.tar.gz")).unwrap().0);
         // A different epoch is a different archive; so is different content.
-        let other =
-            write_tar_gz(&dir, "pkg-1.0.0", 1_700_000_001, &tmp.0.join("c.tar.gz")).unwrap();
+        let other = write_tar_gz(
+            &dir,
+            "pkg-1.0.0",
+            1_700_000_001,
+            &tmp.path().join("c.tar.gz"),
+        )
+        .unwrap();
         assert_ne!(first, other);
         fs::write(dir.join("README.md"), "read me!\n").unwrap();
-        let changed =
-            write_tar_gz(&dir, "pkg-1.0.0", 1_700_000_000, &tmp.0.join("d.tar.gz")).unwrap();
+        let changed = write_tar_gz(
+            &dir,
+            "pkg-1.0.0",
+            1_700_000_000,
+            &tmp.path().join("d.tar.gz"),
+        )
+        .unwrap();
         assert_ne!(first, changed);
 
         // The gzip header: mtime 0, no FNAME flag, OS "unknown".
-        let bytes = fs::read(tmp.0.join("a.tar.gz")).unwrap();
+        let bytes = fs::read(tmp.path().join("a.tar.gz")).unwrap();
         assert_eq!(&bytes[..3], &[0x1f, 0x8b, 8]);
         assert_eq!(bytes[3] & 0x08, 0, "gzip header carries a file name");
         assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "gzip header mtime");
@@ -815,18 +795,18 @@ mod tests {
 
     #[test]
     fn sha256sums_of_a_bundle_check_with_sha256sum() {
-        let tmp = TempDir::new("sums");
-        let dir = bundle_dir(&tmp.0);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bundle_dir(tmp.path());
         let mut sums = Vec::new();
         for f in digest_files(&dir).unwrap() {
             sums.push((format!("bundle/{}", f.path), f.sha256));
         }
         assert_eq!(sums.len(), 4);
-        fs::write(tmp.0.join("SHA256SUMS"), sha256sums(&sums)).unwrap();
+        fs::write(tmp.path().join("SHA256SUMS"), sha256sums(&sums)).unwrap();
         // sha256sum (coreutils) where there is one; the format is the point, not the tool.
         if let Ok(out) = Command::new("sha256sum")
             .args(["-c", "SHA256SUMS"])
-            .current_dir(&tmp.0)
+            .current_dir(tmp.path())
             .output()
         {
             assert!(
@@ -836,7 +816,7 @@ mod tests {
             );
         }
         // Known answer for the digest itself.
-        let abc = tmp.0.join("abc");
+        let abc = tmp.path().join("abc");
         fs::write(&abc, "abc").unwrap();
         assert_eq!(
             sha256_file(&abc).unwrap(),
@@ -849,8 +829,8 @@ mod tests {
 
     #[test]
     fn manifest_lists_every_other_file() {
-        let tmp = TempDir::new("manifest");
-        let dir = bundle_dir(&tmp.0);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bundle_dir(tmp.path());
         fs::write(dir.join(MANIFEST), "{}").unwrap();
         let paths: Vec<String> = digest_files(&dir)
             .unwrap()
@@ -921,8 +901,8 @@ mod tests {
 
     #[test]
     fn tag_is_annotated_and_never_made_twice() {
-        let tmp = TempDir::new("tag");
-        let repo = &tmp.0;
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = &tmp.path();
         let git = |args: &[&str]| {
             Command::new("git")
                 .args(args)
@@ -980,8 +960,8 @@ mod tests {
 
     #[test]
     fn workspace_version_is_read_from_workspace_package() {
-        let tmp = TempDir::new("version");
-        let manifest = tmp.0.join("Cargo.toml");
+        let tmp = tempfile::tempdir().unwrap();
+        let manifest = tmp.path().join("Cargo.toml");
         fs::write(
             &manifest,
             "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"1.4.0\"\n",

@@ -56,7 +56,7 @@ impl Check for ChecklistClosed {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        evaluate(ctx, &super::waivers_current::today_utc())
+        evaluate(ctx, &gate_support::date::Date::today_utc().to_string())
     }
 }
 

@@ -532,7 +532,7 @@ fn validate(
                 ));
             }
         }
-        if crate::checks::waivers_current::parse_date(waiver.expires.get_ref()).is_none() {
+        if gate_support::date::Date::parse(waiver.expires.get_ref()).is_none() {
             return Err(v.error(
                 &waiver.expires,
                 format!("`{}` is not a date", waiver.expires.get_ref()),

@@ -1,3 +1,4 @@
+//! Unit tests of the configuration parser and validator.
 use super::*;
 
 fn parse(text: &str) -> Result<Config, String> {

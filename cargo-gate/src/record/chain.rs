@@ -9,8 +9,8 @@ use super::{
     FileKind, HistoryEntry, MANIFEST_SCHEMA, Manifest, OutLock, file_kind, history_lines,
     list_files, recover,
 };
-use crate::digest::{sha256_file, sha256_hex};
 use crate::error::GateError;
+use gate_support::digest::{sha256_file, sha256_hex};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -1,3 +1,8 @@
+//! Unit tests of the run record: the writer, the chain reader, recovery and the forgeries it must catch.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests rename run directories to forge records"
+)]
 use super::*;
 
 fn entry(id: &str, result: &str) -> HistoryEntry {
