@@ -5,6 +5,7 @@
 
 use crate::error::{Error, io};
 use crate::ptx::{self, PtxFacts};
+pub use gate_formats::kernel_manifest::PtxasVerdict;
 use gate_support::digest::{KeyHasher, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -57,18 +58,6 @@ pub(crate) struct Settings {
     /// Header digests already computed in this build: sources share most headers (the CUDA
     /// and C++ system headers), so each is read once per build, not once per source.
     pub(crate) header_digests: std::sync::Mutex<std::collections::HashMap<PathBuf, String>>,
-}
-
-/// ptxas's verdict for one arch: whether the SASS that ships for it was assembled (from the
-/// PTX of that arch's own front end, as nvcc does), and what it contains.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PtxasVerdict {
-    /// The arch.
-    pub arch: String,
-    /// Whether ptxas accepted the PTX.
-    pub ok: bool,
-    /// What the fatbin holds for this arch, or what went wrong.
-    pub message: String,
 }
 
 /// A compiled module, as recorded next to its outputs (and reused on a cache hit).

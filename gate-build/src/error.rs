@@ -5,14 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// One place nvcc was looked for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Searched {
-    /// Which rule: `NVCC`, `CUDA_HOME`, `CUDA_PATH`, `PATH`, `/usr/local/cuda`, `python wheel`.
-    pub place: String,
-    /// What was looked at, or why nothing was.
-    pub detail: String,
-}
+pub use gate_formats::kernel_manifest::Searched;
 
 /// Why a kernel build failed.
 #[derive(thiserror::Error)]

@@ -1,52 +1,7 @@
 //! PTX facts: `.version`, `.target`, `.address_size`, every `.entry` with its parameter count,
 //! and the oldest CUDA driver that can load the PTX, from NVIDIA's PTX ISA release history.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// A `MAJOR.MINOR` version (PTX ISA or CUDA release); serialised as `"13.0"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Version {
-    /// Major.
-    pub major: u32,
-    /// Minor.
-    pub minor: u32,
-}
-
-impl Version {
-    /// A version.
-    pub const fn new(major: u32, minor: u32) -> Version {
-        Version { major, minor }
-    }
-
-    /// Parses `MAJOR.MINOR` (a trailing `.PATCH` is ignored).
-    pub fn parse(text: &str) -> Option<Version> {
-        let mut parts = text.trim().split('.');
-        let major = parts.next()?.parse().ok()?;
-        let minor = parts.next()?.parse().ok()?;
-        Some(Version { major, minor })
-    }
-}
-
-impl Serialize for Version {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Version {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
-        let text = String::deserialize(d)?;
-        Version::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not MAJOR.MINOR")))
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
+pub use gate_formats::kernel_manifest::{Entry, MinDriver, PtxFacts, Version};
 
 /// PTX ISA version → the CUDA release that introduced it (and so the oldest driver, as a CUDA
 /// version, that can JIT it). From NVIDIA's "PTX ISA release history".
@@ -79,39 +34,6 @@ pub const ISA_TABLE: &[(Version, Version)] = &[
     (Version::new(9, 1), Version::new(13, 1)),
 ];
 
-/// The oldest driver that loads PTX of a given ISA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum MinDriver {
-    /// A known CUDA release.
-    Cuda {
-        /// The CUDA version whose driver first loads this ISA.
-        version: Version,
-    },
-    /// The ISA is newer than the table: we do not guess.
-    UnknownNewerThanTable {
-        /// The newest ISA the table knows.
-        newest_known: Version,
-    },
-    /// The ISA is older than the table (any current driver loads it).
-    OlderThanTable,
-}
-
-impl fmt::Display for MinDriver {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MinDriver::Cuda { version } => write!(f, "CUDA {version}"),
-            MinDriver::UnknownNewerThanTable { newest_known } => {
-                write!(
-                    f,
-                    "unknown, newer than table (newest known PTX ISA {newest_known})"
-                )
-            }
-            MinDriver::OlderThanTable => f.write_str("any supported driver (older than table)"),
-        }
-    }
-}
-
 /// The minimum driver for a PTX ISA version.
 pub fn min_driver(isa: Version) -> MinDriver {
     if let Some((_, cuda)) = ISA_TABLE.iter().find(|(v, _)| *v == isa) {
@@ -133,30 +55,6 @@ pub fn min_driver(isa: Version) -> MinDriver {
             .expect("isa is below the newest entry");
         MinDriver::Cuda { version: *cuda }
     }
-}
-
-/// One kernel entry point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    /// The symbol (unmangled for `extern "C"` kernels).
-    pub name: String,
-    /// Number of `.param` parameters.
-    pub params: usize,
-}
-
-/// What a PTX file says about itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PtxFacts {
-    /// `.version`.
-    pub version: Version,
-    /// `.target` (e.g. `sm_80`).
-    pub target: String,
-    /// `.address_size`, when declared.
-    pub address_size: Option<u32>,
-    /// Every `.entry`, in file order.
-    pub entries: Vec<Entry>,
-    /// The minimum driver implied by `version`.
-    pub min_driver: MinDriver,
 }
 
 /// Why PTX could not be read.

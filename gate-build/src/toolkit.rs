@@ -443,14 +443,7 @@ pub fn mixed_toolkit(facts: &ToolFacts) -> Option<String> {
     })
 }
 
-/// The host compiler nvcc should use, and how it was chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostCompiler {
-    /// The compiler, or `None` to let nvcc pick its default.
-    pub path: Option<PathBuf>,
-    /// `NVCC_CCBIN`, `cc crate` (which honours `CXX`), or `nvcc default`.
-    pub chosen_by: String,
-}
+pub use gate_formats::kernel_manifest::HostCompiler;
 
 /// Chooses `-ccbin`: `NVCC_CCBIN`, else the C++ compiler the `cc` crate finds for the target
 /// (it honours `CXX`), else nvcc's own default.

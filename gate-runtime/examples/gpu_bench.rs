@@ -167,9 +167,8 @@ fn run(quick: bool) -> Result<std::result::Result<Report, String>> {
         Probe::Present { driver, devices } => (*driver, devices[0].clone()),
         other => return Ok(Err(other.describe())),
     };
-    let manifest =
-        gate_runtime::preflight::BuildManifest::parse(gate_kernels::modules::MANIFEST_JSON)?;
-    if manifest.outcome != "native" {
+    let manifest = gate_runtime::preflight::Manifest::parse(gate_kernels::modules::MANIFEST_JSON)?;
+    if !manifest.is_native() {
         return Ok(Err(format!(
             "gate-kernels was built without CUDA kernels ({}); build with NVCC set",
             manifest.fallback_reason.unwrap_or_default()

@@ -15,7 +15,7 @@
 use crate::backend::{Backend, BackendError, SegmentRun};
 use crate::kernel::{Call, KernelId};
 use crate::plan::{BufId, Buffer, Buffers, Step};
-use crate::preflight::{self, BuildManifest, CodePath};
+use crate::preflight::{self, CodePath, Manifest};
 use crate::status::StatusCode;
 use cudarc::driver::sys;
 use cudarc::driver::{
@@ -273,9 +273,9 @@ impl CudaBackend {
         driver: (u32, u32),
         cc: (u32, u32),
     ) -> Result<CudaBackend, BackendError> {
-        let manifest = BuildManifest::parse(gate_kernels::modules::MANIFEST_JSON)
+        let manifest = Manifest::parse(gate_kernels::modules::MANIFEST_JSON)
             .map_err(|m| BackendError::new(StatusCode::VerifyFailed, m))?;
-        if manifest.outcome != "native" {
+        if !manifest.is_native() {
             return Err(BackendError::new(
                 StatusCode::Unsupported,
                 format!(

@@ -4,56 +4,9 @@
 //! digest against the manifest.
 
 use crate::status::StatusCode;
-use serde::Deserialize;
 
-/// The parts of gate-build's `gate-manifest.json` the runtime needs.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BuildManifest {
-    /// `native` or `fallback`.
-    pub outcome: String,
-    /// Why the build fell back.
-    pub fallback_reason: Option<String>,
-    /// SASS archs, lowest first.
-    pub archs: Vec<String>,
-    /// The oldest driver that loads the PTX.
-    pub required_driver: Option<RequiredDriver>,
-    /// Modules.
-    pub modules: Vec<ManifestModule>,
-}
-
-/// `required_driver` of the manifest.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum RequiredDriver {
-    /// A CUDA version like `"13.0"`.
-    Cuda {
-        /// The version.
-        version: String,
-    },
-    /// Newer than gate-build's table: cannot be checked.
-    UnknownNewerThanTable {
-        /// The newest ISA the table knew.
-        newest_known: String,
-    },
-    /// Older than the table: any driver.
-    OlderThanTable,
-}
-
-/// One module of the manifest.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ManifestModule {
-    /// Name.
-    pub name: String,
-    /// SHA-256 of the fatbin.
-    pub digest: Option<String>,
-}
-
-impl BuildManifest {
-    /// Parses the manifest JSON embedded by gate-build.
-    pub fn parse(json: &str) -> Result<BuildManifest, String> {
-        serde_json::from_str(json).map_err(|e| format!("gate-manifest.json does not parse: {e}"))
-    }
-}
+/// gate-build's `gate-manifest.json`, the same type its writer serialises.
+pub use gate_formats::kernel_manifest::{Manifest, MinDriver};
 
 /// A check that failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,29 +20,19 @@ pub struct Refusal {
     pub message: String,
 }
 
-fn parse_version(text: &str) -> Option<(u32, u32)> {
-    let (a, b) = text.split_once('.')?;
-    Some((a.parse().ok()?, b.split('.').next()?.parse().ok()?))
-}
-
 /// The driver (as a CUDA version, `(13, 0)`) against what the PTX needs.
-pub fn check_driver(driver: (u32, u32), manifest: &BuildManifest) -> Result<(), Refusal> {
+pub fn check_driver(driver: (u32, u32), manifest: &Manifest) -> Result<(), Refusal> {
     match &manifest.required_driver {
-        None | Some(RequiredDriver::OlderThanTable) => Ok(()),
-        Some(RequiredDriver::UnknownNewerThanTable { newest_known }) => Err(Refusal {
+        None | Some(MinDriver::OlderThanTable) => Ok(()),
+        Some(MinDriver::UnknownNewerThanTable { newest_known }) => Err(Refusal {
             code: StatusCode::Unsupported,
             reason: "driver_unknown_requirement",
             message: format!(
                 "the kernels' PTX ISA is newer than gate-build's table (newest known {newest_known}); the driver requirement cannot be checked"
             ),
         }),
-        Some(RequiredDriver::Cuda { version }) => {
-            let needed = parse_version(version).ok_or_else(|| Refusal {
-                code: StatusCode::VerifyFailed,
-                reason: "manifest_invalid",
-                message: format!("manifest names an unreadable driver version `{version}`"),
-            })?;
-            if driver >= needed {
+        Some(MinDriver::Cuda { version }) => {
+            if driver >= (version.major, version.minor) {
                 Ok(())
             } else {
                 Err(Refusal {
@@ -164,7 +107,7 @@ pub fn verify_digest(
     name: &str,
     fatbin: &[u8],
     compiled_digest: &str,
-    manifest: &BuildManifest,
+    manifest: &Manifest,
 ) -> Result<(), Refusal> {
     let actual = sha256_hex(fatbin);
     let listed = manifest
@@ -193,11 +136,16 @@ pub fn verify_digest(
 mod tests {
     use super::*;
 
-    fn manifest(driver: &str) -> BuildManifest {
-        BuildManifest::parse(&format!(
-            r#"{{"outcome":"native","fallback_reason":null,"archs":["sm_80","sm_90"],
-                "required_driver":{driver},
-                "modules":[{{"name":"saxpy","digest":"{}"}}]}}"#,
+    fn manifest(driver: &str) -> Manifest {
+        Manifest::parse(&format!(
+            r#"{{"schema_version":1,"gate_build":"0.1.0","requested":"auto","outcome":"native",
+                "fallback_reason":null,"nvcc":null,"searched":[],"host_compiler":null,
+                "archs":["sm_80","sm_90"],"archs_from":"default","ptx_arch":"compute_80",
+                "flags":[],"includes":[],"toolkit":[],"min_driver":null,
+                "required_driver":{driver},"violations":[],
+                "modules":[{{"name":"saxpy","source":"kernels/saxpy.cu","ptx_file":null,
+                    "fatbin_file":null,"digest":"{}","ptx_sha256":null,"content_key":null,
+                    "headers":[],"ptx":null,"ptxas":[],"cached":false}}]}}"#,
             sha256_hex(b"fatbin")
         ))
         .unwrap()

@@ -413,65 +413,7 @@ fn escape_label_value(value: &str) -> String {
     escaped
 }
 
-/// Every kernel's stats at one moment; the JSON form of [`Stats::to_json`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatsSnapshot {
-    /// The layout version of this snapshot; bumped on any incompatible change.
-    pub schema_version: u32,
-    /// Stats by kernel id.
-    pub kernels: BTreeMap<String, KernelSnapshot>,
-}
-
-impl StatsSnapshot {
-    /// The current `schema_version`.
-    pub const SCHEMA_VERSION: u32 = 1;
-}
-
-/// One kernel's stats.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KernelSnapshot {
-    /// All calls, whatever ran them.
-    pub calls: u64,
-    /// Calls that ran on the GPU.
-    pub gpu_calls: u64,
-    /// Calls that ran on the CPU, requested or not.
-    pub cpu_calls: u64,
-    /// CPU calls made because the GPU was not usable.
-    pub fallbacks: u64,
-    /// `fallbacks / calls` (0 when there were no calls).
-    pub fallback_rate: f64,
-    /// Error counts by status code string (every code but `ok` and `fallback`).
-    pub errors: BTreeMap<String, u64>,
-    /// GPU results that differed from the CPU reference.
-    pub guard_misses: u64,
-    /// Rollbacks to the CPU.
-    pub rollbacks: u64,
-    /// Returns to the GPU after a passing self-test.
-    pub returns: u64,
-    /// Bytes processed.
-    pub bytes: u64,
-    /// `bytes` divided by the total latency of all calls, in 10^9 bytes per second.
-    pub throughput_gb_s: f64,
-    /// Latency distribution of all calls.
-    pub latency: LatencySnapshot,
-}
-
-/// A latency distribution in microseconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LatencySnapshot {
-    /// Median, to the histogram's 3 significant figures.
-    pub p50_us: f64,
-    /// 95th percentile, to 3 significant figures.
-    pub p95_us: f64,
-    /// 99th percentile, to 3 significant figures.
-    pub p99_us: f64,
-    /// Exact maximum.
-    pub max_us: f64,
-    /// Exact mean.
-    pub mean_us: f64,
-    /// Number of latencies recorded.
-    pub count: u64,
-}
+pub use gate_formats::runtime_stats::{KernelSnapshot, LatencySnapshot, StatsSnapshot};
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severi
 use crate::checks::kernels_build::{FoundManifest, MANIFESTS, outside_gate_build};
 use crate::lexer::{Lexer, TokenKind};
 use crate::stage::Stage;
+use gate_formats::kernel_manifest::MinDriver;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -25,11 +26,6 @@ static META: CheckMeta = CheckMeta {
     summary: "PTX validates for every arch, ISA within the minimum driver, every kernel has a CPU reference, no kernel source outside gate-build",
     fix: "register a CPU reference for each entry, raise [policy] min-driver or build with an older toolkit, and build every .cu with gate-build",
 };
-
-fn parse_version(text: &str) -> Option<(u32, u32)> {
-    let (a, b) = text.split_once('.')?;
-    Some((a.parse().ok()?, b.split('.').next()?.parse().ok()?))
-}
 
 /// String literals in the Rust files under `dir` (not descending into other packages or
 /// `target`).
@@ -131,54 +127,29 @@ impl Check for CudaContracts {
         let mut notes = Vec::new();
         let mut any_native = false;
         for FoundManifest { package, manifest } in &found {
-            let native = manifest["outcome"] == "native";
+            let native = manifest.is_native();
             any_native |= native;
             let member = ctx.workspace.members.iter().find(|m| &m.name == package);
-            include_dirs.extend(
-                manifest["includes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|d| d.as_str())
-                    .map(PathBuf::from),
-            );
-            for module in manifest["modules"].as_array().into_iter().flatten() {
-                if let Some(source) = module["source"].as_str() {
-                    covered.insert(PathBuf::from(source));
-                }
-                for header in module["headers"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|h| h.as_str())
-                {
-                    covered.insert(PathBuf::from(header));
-                }
+            include_dirs.extend(manifest.includes.iter().cloned());
+            for module in &manifest.modules {
+                covered.insert(module.source.clone());
+                covered.extend(module.headers.iter().cloned());
             }
             if !native {
                 notes.push(format!(
                     "{package}: fallback-valid only ({})",
-                    manifest["fallback_reason"].as_str().unwrap_or("no reason")
+                    manifest.fallback_reason.as_deref().unwrap_or("no reason")
                 ));
                 continue;
             }
             // ptxas per arch.
-            for module in manifest["modules"].as_array().into_iter().flatten() {
-                let name = module["name"].as_str().unwrap_or("?");
-                let source = module["source"]
-                    .as_str()
-                    .map(|s| ctx.workspace.relative(Path::new(s)))
-                    .unwrap_or_default();
-                for verdict in module["ptxas"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|v| v["ok"] != true)
-                {
+            for module in &manifest.modules {
+                let source = ctx.workspace.relative(&module.source);
+                for verdict in module.ptxas.iter().filter(|v| !v.ok) {
                     findings.push(
                         Finding::error(format!(
-                            "{package}/{name}: ptxas rejects the PTX for {}",
-                            verdict["arch"].as_str().unwrap_or("?")
+                            "{package}/{}: ptxas rejects the PTX for {}",
+                            module.name, verdict.arch
                         ))
                         .at(Location::file(source.clone()))
                         .subject(package.clone()),
@@ -186,21 +157,22 @@ impl Check for CudaContracts {
                 }
             }
             // Driver requirement vs [policy] min-driver.
-            match (&ctx.config.min_driver, manifest["required_driver"]["kind"].as_str()) {
-                (None, _) => notes.push(format!("{package}: no [policy] min-driver declared; PTX needs {}", describe_driver(&manifest["required_driver"]))),
-                (Some(declared), Some("cuda")) => {
-                    let needed = manifest["required_driver"]["version"].as_str().and_then(parse_version);
-                    if needed.is_some_and(|n| n > (declared.major, declared.minor)) {
-                        findings.push(
-                            Finding::error(format!(
-                                "{package}: the PTX needs {}, newer than [policy] min-driver {declared}",
-                                describe_driver(&manifest["required_driver"])
-                            ))
-                            .subject(package.clone()),
-                        );
-                    }
+            let needs = describe_driver(manifest.required_driver.as_ref());
+            match (&ctx.config.min_driver, &manifest.required_driver) {
+                (None, _) => notes.push(format!(
+                    "{package}: no [policy] min-driver declared; PTX needs {needs}"
+                )),
+                (Some(declared), Some(MinDriver::Cuda { version }))
+                    if (version.major, version.minor) > (declared.major, declared.minor) =>
+                {
+                    findings.push(
+                        Finding::error(format!(
+                            "{package}: the PTX needs {needs}, newer than [policy] min-driver {declared}"
+                        ))
+                        .subject(package.clone()),
+                    );
                 }
-                (Some(declared), Some("unknown-newer-than-table")) => findings.push(
+                (Some(declared), Some(MinDriver::UnknownNewerThanTable { .. })) => findings.push(
                     Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}"))
                         .subject(package.clone()),
                 ),
@@ -211,29 +183,30 @@ impl Check for CudaContracts {
             // references in the dependency's own sources: find its package directory from
             // the module sources the manifest names.
             let package_dir = member.map(|m| m.dir.clone()).or_else(|| {
-                manifest["modules"][0]["source"]
-                    .as_str()
-                    .map(PathBuf::from)
-                    .and_then(|source| {
-                        source
-                            .ancestors()
-                            .skip(1)
-                            .find(|d| d.join("Cargo.toml").is_file())
-                            .map(Path::to_owned)
-                    })
+                manifest.modules.first().and_then(|module| {
+                    module
+                        .source
+                        .ancestors()
+                        .skip(1)
+                        .find(|d| d.join("Cargo.toml").is_file())
+                        .map(Path::to_owned)
+                })
             });
             let literals = package_dir.map(|d| string_literals(&d)).unwrap_or_default();
-            for module in manifest["modules"].as_array().into_iter().flatten() {
-                for entry in module["ptx"]["entries"].as_array().into_iter().flatten() {
-                    let name = entry["name"].as_str().unwrap_or_default();
-                    if !literals.contains(name) {
-                        findings.push(
-                            Finding::error(format!(
-                                "{package}: kernel entry `{name}` has no CPU reference registered (no Rust source of the package names it)"
-                            ))
-                            .subject(package.clone()),
-                        );
-                    }
+            let entries = manifest
+                .modules
+                .iter()
+                .filter_map(|m| m.ptx.as_ref())
+                .flat_map(|ptx| &ptx.entries);
+            for entry in entries {
+                if !literals.contains(entry.name.as_str()) {
+                    findings.push(
+                        Finding::error(format!(
+                            "{package}: kernel entry `{}` has no CPU reference registered (no Rust source of the package names it)",
+                            entry.name
+                        ))
+                        .subject(package.clone()),
+                    );
                 }
             }
         }
@@ -299,10 +272,12 @@ impl Check for CudaContracts {
     }
 }
 
-fn describe_driver(required: &serde_json::Value) -> String {
-    match required["kind"].as_str() {
-        Some("cuda") => format!("CUDA {}", required["version"].as_str().unwrap_or("?")),
-        Some("unknown-newer-than-table") => "an ISA newer than gate-build's table".into(),
+fn describe_driver(required: Option<&MinDriver>) -> String {
+    match required {
+        Some(MinDriver::Cuda { version }) => format!("CUDA {version}"),
+        Some(MinDriver::UnknownNewerThanTable { .. }) => {
+            "an ISA newer than gate-build's table".into()
+        }
         _ => "any driver".into(),
     }
 }
@@ -311,7 +286,7 @@ fn describe_driver(required: &serde_json::Value) -> String {
 mod tests {
     use super::*;
     use crate::check::{Earlier, Status};
-    use crate::checks::testing::with_files_and_earlier;
+    use crate::checks::testing::{manifest_json, with_files_and_earlier};
     use crate::config::{Config, DriverVersion};
     use serde_json::json;
 
@@ -323,13 +298,13 @@ mod tests {
     }
 
     fn native(root_marker: &str) -> serde_json::Value {
-        json!([{ "package": "k", "manifest": {
+        json!([{ "package": "k", "manifest": manifest_json(json!({
             "outcome": "native",
             "required_driver": { "kind": "cuda", "version": "13.0" },
             "modules": [{ "name": "saxpy", "source": root_marker, "headers": [],
                 "ptx": { "entries": [{ "name": "saxpy", "params": 4 }, { "name": "orphan", "params": 1 }] },
                 "ptxas": [{ "arch": "sm_80", "ok": true }] }]
-        }}])
+        }))}])
     }
 
     const K_MANIFEST: &str = "[package]\nname = \"k\"\nversion = \"0.1.0\"\n[build-dependencies]\ngate-build = \"0.1\"\n";
@@ -401,7 +376,7 @@ mod tests {
                 "no CUDA sources among 0 walked file(s), no gate-build dependents"
             )
         );
-        let fallback = json!([{ "package": "k", "manifest": { "outcome": "fallback", "fallback_reason": "nvcc not found", "modules": [] } }]);
+        let fallback = json!([{ "package": "k", "manifest": manifest_json(json!({ "outcome": "fallback", "fallback_reason": "nvcc not found" })) }]);
         let files = [("k/Cargo.toml", K_MANIFEST)];
         let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
             CudaContracts.run(&crate::check::Context {

@@ -13,7 +13,7 @@
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
 use crate::facts::{Facts, NotBuilt, Resolve, Role};
 use crate::stage::Stage;
-use serde_json::Value;
+use gate_formats::kernel_manifest::{self, Manifest, Outcome as Built};
 
 /// The `kernels.build` check.
 #[derive(Debug)]
@@ -38,7 +38,7 @@ pub struct FoundManifest {
     /// The package.
     pub package: String,
     /// Its manifest, as gate-build wrote it.
-    pub manifest: Value,
+    pub manifest: Manifest,
 }
 
 pub use crate::facts::package_name;
@@ -47,11 +47,11 @@ pub use crate::facts::package_name;
 fn manifests(out_dirs: &[(String, std::path::PathBuf)]) -> Result<Vec<FoundManifest>, Outcome> {
     let mut found = Vec::new();
     for (package, out_dir) in out_dirs {
-        let path = out_dir.join("gate-manifest.json");
+        let path = out_dir.join(kernel_manifest::FILE_NAME);
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        match serde_json::from_slice::<Value>(&bytes) {
+        match serde_json::from_slice::<Manifest>(&bytes) {
             Ok(manifest) => found.push(FoundManifest {
                 package: package.clone(),
                 manifest,
@@ -138,8 +138,8 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
 pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
     let m = &found.manifest;
     let package = &found.package;
-    match m["outcome"].as_str() {
-        Some("fallback") => match m["fallback_reason"].as_str() {
+    match m.outcome {
+        Built::Fallback => match m.fallback_reason.as_deref() {
             Some(reason) if !reason.is_empty() => Ok(format!("{package}: fallback ({reason})")),
             _ => Err(vec![
                 Finding::error(format!(
@@ -148,55 +148,34 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                 .subject(package.clone()),
             ]),
         },
-        Some("native") => {
-            let mut findings = Vec::new();
-            for v in m["violations"].as_array().into_iter().flatten() {
-                findings.push(
-                    Finding::error(format!("{package}: {}", v.as_str().unwrap_or_default()))
+        Built::Native => {
+            let mut findings: Vec<Finding> = m
+                .violations
+                .iter()
+                .map(|v| Finding::error(format!("{package}: {v}")).subject(package.clone()))
+                .collect();
+            for module in &m.modules {
+                for verdict in module.ptxas.iter().filter(|v| !v.ok) {
+                    findings.push(
+                        Finding::error(format!(
+                            "{package}: ptxas rejected module `{}` for {}: {}",
+                            module.name, verdict.arch, verdict.message
+                        ))
+                        .at(Location::file(module.source.to_string_lossy()))
                         .subject(package.clone()),
-                );
-            }
-            let modules = m["modules"].as_array().cloned().unwrap_or_default();
-            for module in &modules {
-                for verdict in module["ptxas"].as_array().into_iter().flatten() {
-                    if verdict["ok"] != true {
-                        findings.push(
-                            Finding::error(format!(
-                                "{package}: ptxas rejected module `{}` for {}: {}",
-                                module["name"].as_str().unwrap_or("?"),
-                                verdict["arch"].as_str().unwrap_or("?"),
-                                verdict["message"].as_str().unwrap_or("")
-                            ))
-                            .at(Location::file(
-                                module["source"].as_str().unwrap_or_default(),
-                            ))
-                            .subject(package.clone()),
-                        );
-                    }
+                    );
                 }
             }
             if findings.is_empty() {
-                let archs: Vec<&str> = m["archs"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
                 Ok(format!(
                     "{package}: native, {} module(s) for {}",
-                    modules.len(),
-                    archs.join(", ")
+                    m.modules.len(),
+                    m.archs.join(", ")
                 ))
             } else {
                 Err(findings)
             }
         }
-        other => Err(vec![
-            Finding::error(format!(
-                "{package}: manifest outcome {other:?} is neither native nor fallback"
-            ))
-            .subject(package.clone()),
-        ]),
     }
 }
 
@@ -323,13 +302,19 @@ pub fn unresolved(resolve: &Resolve) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn found(manifest: Value) -> FoundManifest {
+    /// A manifest of package `k`: a complete fallback manifest with `patch`'s fields over it.
+    fn found(patch: Value) -> FoundManifest {
         FoundManifest {
             package: "k".into(),
-            manifest,
+            manifest: serde_json::from_value(crate::checks::testing::manifest_json(patch)).unwrap(),
         }
+    }
+
+    fn module(name: &str, ptxas_ok: bool, message: &str) -> Value {
+        json!({"name": name, "source": "k/saxpy.cu",
+            "ptxas": [{"arch": "sm_80", "ok": ptxas_ok, "message": message}]})
     }
 
     fn run(files: &[(&str, &str)], members: &[&str]) -> Outcome {
@@ -463,14 +448,15 @@ mod tests {
             .is_err()
         );
         let native = json!({"outcome": "native", "archs": ["sm_80"], "violations": [],
-            "modules": [{"name": "saxpy", "source": "k/saxpy.cu", "ptxas": [{"arch": "sm_80", "ok": true, "message": ""}]}]});
+            "modules": [module("saxpy", true, "")]});
         assert_eq!(
             judge(&found(native)).unwrap(),
             "k: native, 1 module(s) for sm_80"
         );
         let rejected = json!({"outcome": "native", "archs": ["sm_80"], "violations": ["saxpy: PTX ISA 9.0 needs CUDA 13.0"],
-            "modules": [{"name": "saxpy", "source": "k/saxpy.cu", "ptxas": [{"arch": "sm_80", "ok": false, "message": "Unsupported .version 9.0"}]}]});
+            "modules": [module("saxpy", false, "Unsupported .version 9.0")]});
         assert_eq!(judge(&found(rejected)).unwrap_err().len(), 2);
-        assert!(judge(&found(json!({"outcome": "maybe"}))).is_err());
+        // An outcome that is neither is not a manifest at all: it does not parse.
+        assert!(Manifest::parse(r#"{"outcome": "maybe"}"#).is_err());
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
 use crate::stage::Stage;
+use gate_formats::decision_log::Decision;
+use gate_formats::runtime_stats::{KernelSnapshot, StatsSnapshot};
 
 /// The `observability.log` check.
 #[derive(Debug)]
@@ -16,34 +18,6 @@ static META: CheckMeta = CheckMeta {
     summary: "decision logs and run stats produced by the test run parse and carry the required fields",
     fix: "exercise gate-runtime in the tests (a Runtime built without an explicit sink writes to GATE_RUN_DIR), and do not write decision lines by hand",
 };
-
-/// Fields every decision line must have (null allowed where the value is optional).
-pub const DECISION_FIELDS: &[&str] = &[
-    "seq",
-    "timestamp",
-    "kernel",
-    "event",
-    "mode",
-    "backend",
-    "fallback",
-    "contract",
-    "graph_break",
-    "fingerprint",
-    "status",
-];
-
-/// Fields every per-kernel stats entry must have.
-pub const STATS_FIELDS: &[&str] = &[
-    "calls",
-    "gpu_calls",
-    "cpu_calls",
-    "fallbacks",
-    "fallback_rate",
-    "errors",
-    "guard_misses",
-    "rollbacks",
-    "latency",
-];
 
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
     ctx.workspace.members.iter().any(|m| {
@@ -74,7 +48,9 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
         match serde_json::from_str::<serde_json::Value>(line) {
             Err(e) => findings.push(Finding::error(format!("not JSON: {e}")).at(at)),
             Ok(value) => {
-                let missing: Vec<&str> = DECISION_FIELDS
+                // Every key present (`null` for an empty optional field), then every value
+                // of the type gate-runtime writes (a known event, a known status code).
+                let missing: Vec<&str> = Decision::FIELDS
                     .iter()
                     .copied()
                     .filter(|f| value.get(*f).is_none())
@@ -83,6 +59,8 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
                     findings.push(
                         Finding::error(format!("decision lacks {}", missing.join(", "))).at(at),
                     );
+                } else if let Err(e) = serde_json::from_value::<Decision>(value) {
+                    findings.push(Finding::error(format!("not a decision: {e}")).at(at));
                 }
             }
         }
@@ -105,7 +83,7 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
         None => findings.push(Finding::error("stats lack the kernels table").at(at())),
         Some(kernels) => {
             for (name, entry) in kernels {
-                let missing: Vec<&str> = STATS_FIELDS
+                let missing: Vec<&str> = KernelSnapshot::FIELDS
                     .iter()
                     .copied()
                     .filter(|f| entry.get(*f).is_none())
@@ -118,6 +96,11 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
                 }
             }
         }
+    }
+    if findings.is_empty()
+        && let Err(e) = serde_json::from_value::<StatsSnapshot>(value)
+    {
+        findings.push(Finding::error(format!("not a stats snapshot: {e}")).at(at()));
     }
     findings
 }
@@ -184,8 +167,17 @@ mod tests {
 
     #[test]
     fn decision_lines_need_every_field() {
-        let good = r#"{"seq":1,"timestamp":"t","kernel":"k","event":"fallback","mode":"auto","backend":"cpu","fallback":"no_driver","contract":null,"graph_break":null,"fingerprint":null,"status":"fallback"}"#;
+        let good = r#"{"seq":1,"timestamp":"t","kernel":"k","event":"fallback","mode":"auto","backend":"cpu","fallback":"no_driver","contract":null,"graph_break":null,"fingerprint":null,"status":"fallback","detail":null}"#;
         assert!(check_decisions("d.jsonl", good).is_empty());
+        // Every key there, but an event gate-runtime never writes.
+        let odd = good.replace("\"event\":\"fallback\"", "\"event\":\"teleport\"");
+        let findings = check_decisions("d.jsonl", &odd);
+        assert!(
+            findings[0]
+                .message
+                .starts_with("not a decision: unknown variant `teleport`"),
+            "{findings:?}"
+        );
         let findings = check_decisions("d.jsonl", &format!("{good}\n{{\"seq\":2}}\nnot json\n"));
         let messages: Vec<String> = findings
             .iter()
@@ -219,5 +211,11 @@ mod tests {
             findings[0].message
         );
         assert_eq!(check_stats("s.json", "[]").len(), 2);
+        let wrong_type = r#"{"schema_version":"one","kernels":{}}"#;
+        assert!(
+            check_stats("s.json", wrong_type)[0]
+                .message
+                .starts_with("not a stats snapshot"),
+        );
     }
 }

@@ -122,3 +122,57 @@ pub(crate) fn write_files(root: &Path, files: &[(&str, &str)]) {
         std::fs::write(path, contents).unwrap();
     }
 }
+
+/// A complete `gate-manifest.json` (a fallback build with no modules) with `patch`'s
+/// top-level fields over it, for checks that read manifests. Modules in the patch are
+/// completed by [`manifest_module`].
+pub(crate) fn manifest_json(patch: serde_json::Value) -> serde_json::Value {
+    let mut manifest = serde_json::json!({
+        "schema_version": 1, "gate_build": "0.1.0", "requested": "auto",
+        "outcome": "fallback", "fallback_reason": null, "nvcc": null, "searched": [],
+        "host_compiler": null, "archs": [], "archs_from": "default", "ptx_arch": null,
+        "flags": [], "includes": [], "toolkit": [], "min_driver": null,
+        "required_driver": null, "violations": [], "modules": []
+    });
+    for (key, value) in patch.as_object().expect("a JSON object") {
+        manifest[key] = if key == "modules" {
+            value
+                .as_array()
+                .expect("modules is an array")
+                .iter()
+                .map(|m| manifest_module(m.clone()))
+                .collect()
+        } else {
+            value.clone()
+        };
+    }
+    manifest
+}
+
+/// A complete module record with `patch`'s fields over it (a `ptx` patch is completed too).
+pub(crate) fn manifest_module(patch: serde_json::Value) -> serde_json::Value {
+    let mut module = serde_json::json!({
+        "name": "m", "source": "k/m.cu", "ptx_file": null, "fatbin_file": null,
+        "digest": null, "ptx_sha256": null, "content_key": null, "headers": [], "ptx": null,
+        "ptxas": [], "cached": false
+    });
+    for (key, value) in patch.as_object().expect("a JSON object") {
+        module[key] = value.clone();
+    }
+    if let Some(ptx) = module["ptx"].as_object().cloned() {
+        let mut full = serde_json::json!({
+            "version": "9.0", "target": "sm_80", "address_size": 64, "entries": [],
+            "min_driver": {"kind": "cuda", "version": "13.0"}
+        });
+        for (key, value) in ptx {
+            full[key] = value;
+        }
+        module["ptx"] = full;
+    }
+    for verdict in module["ptxas"].as_array_mut().into_iter().flatten() {
+        if verdict.get("message").is_none() {
+            verdict["message"] = "".into();
+        }
+    }
+    module
+}

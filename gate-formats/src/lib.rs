@@ -1,0 +1,18 @@
+//! gate-formats: every file that one cargo-gate crate writes and another reads, as one set
+//! of types (nextest-metadata's pattern). Writers serialise these types and readers
+//! deserialise the same types, so a field cannot be renamed on one side only.
+//!
+//! | file | writer | readers | module |
+//! | --- | --- | --- | --- |
+//! | `OUT_DIR/gate-manifest.json` | gate-build | gate-runtime (preflight), `kernels.build`, `cuda.contracts` | [`kernel_manifest`] |
+//! | `gate-runtime/decisions-*.jsonl` | gate-runtime | `observability.log` | [`decision_log`] |
+//! | `gate-runtime/stats-*.json` | gate-runtime | `observability.log` | [`runtime_stats`] |
+//!
+//! With the `schema` feature every format also derives `schemars::JsonSchema`;
+//! `cargo xtask codegen` writes the schemas to `docs/schemas/` and `--check` keeps them in
+//! step, and the test suite validates the files the tools really write against them.
+
+pub mod decision_log;
+pub mod kernel_manifest;
+pub mod runtime_stats;
+pub mod status;
