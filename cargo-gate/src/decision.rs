@@ -1,15 +1,15 @@
 //! `decision.json`: the verdict as an in-toto Statement v1 whose predicate follows SLSA's
 //! verification summary (VSA v1), plus cargo-gate's stage, mode, exit code and per-check
-//! statuses.
+//! statuses. The types are gate-formats' [`attestation`](gate_formats::attestation).
 
 use crate::record::PreviousRun;
 use crate::report::Report;
-use serde_json::{Value, json};
+use gate_formats::attestation::{
+    CheckStatus, FailingChecks, Predicate, Resource, VerificationResult, Verifier,
+};
+pub use gate_formats::attestation::{PREDICATE_TYPE, STATEMENT_TYPE, Statement};
+use std::collections::BTreeMap;
 
-/// in-toto Statement type.
-pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// SLSA verification summary predicate type.
-pub const PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
 /// The verifier id.
 pub const VERIFIER_ID: &str = "https://github.com/cargo-gate/cargo-gate";
 
@@ -24,6 +24,10 @@ pub struct Subject {
     pub digest: String,
 }
 
+fn sha256(digest: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("sha256".to_owned(), digest.to_owned())])
+}
+
 /// Builds the statement. `policy_uri` names where the policy came from.
 pub fn statement(
     report: &Report,
@@ -32,14 +36,12 @@ pub fn statement(
     policy_sha256: &str,
     previous: Option<&PreviousRun>,
     time_verified: &str,
-) -> Value {
+) -> Statement {
     let passed = report.verdict.exit_code == crate::exit::READY;
-    let input_attestations: Vec<Value> = previous
-        .map(|p| {
-            json!({
-                "uri": format!("runs/{}/manifest.json", p.run_id),
-                "digest": { "sha256": p.manifest_sha256 },
-            })
+    let input_attestations: Vec<Resource> = previous
+        .map(|p| Resource {
+            digest: sha256(&p.manifest_sha256),
+            uri: format!("runs/{}/manifest.json", p.run_id),
         })
         .into_iter()
         .collect();
@@ -60,48 +62,69 @@ pub fn statement(
             bits |= 1 << index;
         }
     }
-    let failing: Vec<&str> = report
+    let failing: Vec<String> = report
         .checks
         .iter()
         .filter(|c| c.counts_as_failure)
-        .map(|c| c.id.as_str())
+        .map(|c| c.id.clone())
         .collect();
-    let checks: Vec<Value> = report
-        .checks
-        .iter()
-        .map(|c| json!({ "id": c.id, "status": c.status }))
-        .collect();
-    json!({
-        "_type": STATEMENT_TYPE,
-        "subject": subjects
+    Statement {
+        statement_type: STATEMENT_TYPE.to_owned(),
+        subject: subjects
             .iter()
-            .map(|s| json!({ "name": s.name, "digest": { s.algorithm: s.digest } }))
-            .collect::<Vec<_>>(),
-        "predicateType": PREDICATE_TYPE,
-        "predicate": {
-            "verifier": {
-                "id": VERIFIER_ID,
-                "version": { "cargo-gate": env!("CARGO_PKG_VERSION") },
+            .map(|s| gate_formats::attestation::Subject {
+                digest: BTreeMap::from([(s.algorithm.to_owned(), s.digest.clone())]),
+                name: s.name.clone(),
+            })
+            .collect(),
+        predicate_type: PREDICATE_TYPE.to_owned(),
+        predicate: Predicate {
+            verifier: Verifier {
+                id: VERIFIER_ID.to_owned(),
+                version: BTreeMap::from([(
+                    "cargo-gate".to_owned(),
+                    env!("CARGO_PKG_VERSION").to_owned(),
+                )]),
             },
-            "timeVerified": time_verified,
-            "resourceUri": report.commit.as_ref().map_or_else(
+            time_verified: time_verified.to_owned(),
+            resource_uri: report.commit.as_ref().map_or_else(
                 || "file:workspace".to_owned(),
                 |c| format!("git+commit:{c}"),
             ),
-            "policy": { "uri": policy_uri, "digest": { "sha256": policy_sha256 } },
-            "inputAttestations": input_attestations,
-            "verificationResult": if passed { "PASSED" } else { "FAILED" },
-            "verifiedLevels": if passed {
-                vec![format!("CARGO_GATE_{}", report.stage.as_str().to_uppercase())]
+            policy: Resource {
+                digest: sha256(policy_sha256),
+                uri: policy_uri.to_owned(),
+            },
+            input_attestations,
+            verification_result: if passed {
+                VerificationResult::Passed
+            } else {
+                VerificationResult::Failed
+            },
+            verified_levels: if passed {
+                vec![format!(
+                    "CARGO_GATE_{}",
+                    report.stage.as_str().to_uppercase()
+                )]
             } else {
                 Vec::new()
             },
-            "stage": report.stage,
-            "mode": report.mode,
-            "result": report.verdict.result,
-            "exitCode": report.verdict.exit_code,
-            "checks": checks,
-            "failingChecks": { "ids": failing, "bitset": format!("{bits:#x}") },
+            stage: report.stage,
+            mode: report.mode,
+            result: report.verdict.result,
+            exit_code: report.verdict.exit_code,
+            checks: report
+                .checks
+                .iter()
+                .map(|c| CheckStatus {
+                    id: c.id.clone(),
+                    status: c.status,
+                })
+                .collect(),
+            failing_checks: FailingChecks {
+                bitset: format!("{bits:#x}"),
+                ids: failing,
+            },
         },
-    })
+    }
 }

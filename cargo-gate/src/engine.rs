@@ -66,7 +66,7 @@ pub fn out_dir(ws: &Workspace, out: Option<&Path>) -> PathBuf {
 pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, GateError> {
     let started = Instant::now();
     let started_at = SystemTime::now();
-    if !opts.stage.def().available {
+    if !crate::stage::def(opts.stage).available {
         return Err(GateError::StageUnavailable {
             stage: opts.stage.to_string(),
         });
@@ -174,8 +174,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
-            name: "cargo-gate",
-            version: env!("CARGO_PKG_VERSION"),
+            name: "cargo-gate".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         },
         run_id: redactor.run_id(&run_id),
         stage: opts.stage,

@@ -116,7 +116,7 @@ impl GateError {
             }
             GateError::StageUnavailable { .. } => format!(
                 "stages available: {}",
-                crate::stage::Stage::available_names().join(", ")
+                crate::stage::available_names().join(", ")
             ),
             GateError::OutDir { .. } => {
                 "choose a writable directory with --out DIR, or fix the permissions".into()

@@ -26,7 +26,6 @@
 
 use crate::error::GateError;
 use gate_support::digest::{sha256_file, sha256_hex};
-use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,101 +42,9 @@ pub fn is_run_id(id: &str) -> bool {
     chain::is_run_dir_name(id)
 }
 
-/// Current `manifest.json` schema. 2 binds the verdict (result, exit code, commit, dirty, time)
-/// into the manifest; schema 1 manifests did not, and are reported by `verify`.
-pub const MANIFEST_SCHEMA: u32 = 2;
-
-/// One artifact listed in a manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ArtifactDigest {
-    /// Path inside the run directory, `/`-separated.
-    pub path: String,
-    /// Lowercase hex SHA-256.
-    pub sha256: String,
-    /// Size in bytes.
-    pub size: u64,
-}
-
-/// The link to the previous run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PreviousRun {
-    /// Its id.
-    pub run_id: String,
-    /// SHA-256 of its `manifest.json` file.
-    pub manifest_sha256: String,
-}
-
-/// `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Schema version.
-    pub schema_version: u32,
-    /// This run's id.
-    pub run_id: String,
-    /// The stage evaluated.
-    pub stage: String,
-    /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
-    pub result: String,
-    /// The exit code the run ended with.
-    pub exit_code: i32,
-    /// Git commit, when known.
-    pub commit: Option<String>,
-    /// Whether the work tree was dirty.
-    pub dirty: Option<bool>,
-    /// When the run finished (RFC 3339).
-    pub time: String,
-    /// The previous run in history, if any (the chain).
-    pub previous: Option<PreviousRun>,
-    /// SHA-256 of the effective configuration (canonical JSON).
-    pub policy_sha256: String,
-    /// Every other file in the run directory.
-    pub artifacts: Vec<ArtifactDigest>,
-}
-
-/// One line of `history.jsonl`: the verdict fields of a manifest and its digest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    /// Run id (the directory name under `runs/`).
-    pub run_id: String,
-    /// Stage.
-    pub stage: String,
-    /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
-    pub result: String,
-    /// The exit code the run ended with.
-    pub exit_code: i32,
-    /// Git commit, when known.
-    pub commit: Option<String>,
-    /// Whether the work tree was dirty.
-    pub dirty: Option<bool>,
-    /// When the run finished (RFC 3339).
-    pub time: String,
-    /// SHA-256 of the run's `manifest.json`.
-    pub manifest_sha256: String,
-}
-
-impl HistoryEntry {
-    /// The history line a manifest with digest `manifest_sha256` must have.
-    pub fn of(manifest: &Manifest, manifest_sha256: &str) -> HistoryEntry {
-        HistoryEntry {
-            run_id: manifest.run_id.clone(),
-            stage: manifest.stage.clone(),
-            result: manifest.result.clone(),
-            exit_code: manifest.exit_code,
-            commit: manifest.commit.clone(),
-            dirty: manifest.dirty,
-            time: manifest.time.clone(),
-            manifest_sha256: manifest_sha256.to_owned(),
-        }
-    }
-
-    /// This run as the link the next run's manifest holds.
-    pub fn link(&self) -> PreviousRun {
-        PreviousRun {
-            run_id: self.run_id.clone(),
-            manifest_sha256: self.manifest_sha256.clone(),
-        }
-    }
-}
+pub use gate_formats::run_record::{
+    ArtifactDigest, HistoryEntry, MANIFEST_SCHEMA, Manifest, PreviousRun,
+};
 
 /// A run record being written.
 #[derive(Debug)]

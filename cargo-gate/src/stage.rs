@@ -1,19 +1,6 @@
 //! Rollout stages as data: their order, which ones have checks today, and how SKIP counts.
 
-use serde::Serialize;
-use std::fmt;
-
-/// A rollout stage. Stages are cumulative: a stage runs its own checks and every earlier stage's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// Stage 1: one service or internal tool.
-    Pilot,
-    /// Stage 2: controlled production.
-    Controlled,
-    /// Stage 3: broad production rollout.
-    Broad,
-}
+pub use gate_formats::report::Stage;
 
 /// What a SKIP (a check that was not evaluated) does to the verdict at a stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,43 +48,21 @@ pub const STAGES: &[StageDef] = &[
     },
 ];
 
-impl Stage {
-    /// The stage's name as typed on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Pilot => "pilot",
-            Stage::Controlled => "controlled",
-            Stage::Broad => "broad",
-        }
-    }
-
-    /// Parses a stage name (`pilot`, `controlled`, `broad`).
-    pub fn parse(name: &str) -> Option<Stage> {
-        STAGES.iter().map(|d| d.stage).find(|s| s.as_str() == name)
-    }
-
-    /// This stage's definition.
-    pub fn def(self) -> &'static StageDef {
-        STAGES
-            .iter()
-            .find(|d| d.stage == self)
-            .expect("every Stage variant has a StageDef")
-    }
-
-    /// The names of the stages this build can evaluate, for error messages.
-    pub fn available_names() -> Vec<&'static str> {
-        STAGES
-            .iter()
-            .filter(|d| d.available)
-            .map(|d| d.stage.as_str())
-            .collect()
-    }
+/// This stage's definition.
+pub fn def(stage: Stage) -> &'static StageDef {
+    STAGES
+        .iter()
+        .find(|d| d.stage == stage)
+        .expect("every Stage variant has a StageDef")
 }
 
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
+/// The names of the stages this build can evaluate, for error messages.
+pub fn available_names() -> Vec<&'static str> {
+    STAGES
+        .iter()
+        .filter(|d| d.available)
+        .map(|d| d.stage.as_str())
+        .collect()
 }
 
 #[cfg(test)]
@@ -110,12 +75,14 @@ mod tests {
         assert_eq!(order, [Stage::Pilot, Stage::Controlled, Stage::Broad]);
         for d in STAGES {
             assert_eq!(Stage::parse(d.stage.as_str()), Some(d.stage));
+            assert_eq!(def(d.stage).stage, d.stage);
         }
+        assert_eq!(Stage::ALL.to_vec(), order);
         assert_eq!(Stage::parse("canary"), None);
     }
 
     #[test]
     fn every_stage_can_be_evaluated() {
-        assert_eq!(Stage::available_names(), ["pilot", "controlled", "broad"]);
+        assert_eq!(available_names(), ["pilot", "controlled", "broad"]);
     }
 }

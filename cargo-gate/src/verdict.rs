@@ -3,72 +3,7 @@
 use crate::check::{SkipKind, Status};
 use crate::exit;
 use crate::stage::{SkipCounts, Stage};
-use serde::Serialize;
-
-/// How strictly WARN and SKIP are judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// The stage's rules: WARN passes; SKIP counts as WARN at pilot and FAIL later.
-    Standard,
-    /// WARN and SKIP fail (`--strict`, or `[policy] strict = true`).
-    Strict,
-    /// WARN and SKIP never fail (`--permissive`); FAIL still does.
-    Permissive,
-}
-
-impl Mode {
-    /// The mode's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Standard => "standard",
-            Mode::Strict => "strict",
-            Mode::Permissive => "permissive",
-        }
-    }
-}
-
-/// The overall result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Result {
-    /// Every check that counts is satisfied.
-    Ready,
-    /// At least one check fails the verdict.
-    NotReady,
-    /// Something needed to evaluate was missing.
-    CouldNotEvaluate,
-    /// `--only`/`--skip` left checks out: whatever the statuses, this is not a verdict for
-    /// the stage.
-    Partial,
-}
-
-/// The verdict of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verdict {
-    /// The result.
-    pub result: Result,
-    /// Its exit code.
-    pub exit_code: i32,
-    /// Checks that fail the verdict, in report order.
-    pub failing: Vec<String>,
-    /// Checks that could not be evaluated (unavailable tool/toolchain/dependencies).
-    pub unevaluated: Vec<String>,
-    /// Checks another check's failure kept from judging, with the blocking check's id.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub blocked: Vec<Blocked>,
-    /// The one-line verdict, e.g. `NOT READY for pilot: 1 failed (tests.pass)`.
-    pub line: String,
-}
-
-/// A check that did not judge because another one failed first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Blocked {
-    /// The blocked check.
-    pub id: String,
-    /// The check whose failure (or unavailability) blocked it.
-    pub by: String,
-}
+pub use gate_formats::report::{Blocked, Mode, RunResult as Result, Verdict};
 
 /// Whether a status fails the verdict at `stage` in `mode`.
 pub fn fails(status: Status, stage: Stage, mode: Mode) -> bool {
@@ -79,7 +14,7 @@ pub fn fails(status: Status, stage: Stage, mode: Mode) -> bool {
         Status::Skip => match mode {
             Mode::Strict => true,
             Mode::Permissive => false,
-            Mode::Standard => stage.def().skip_counts == SkipCounts::AsFail,
+            Mode::Standard => crate::stage::def(stage).skip_counts == SkipCounts::AsFail,
         },
     }
 }

@@ -7,12 +7,18 @@
 //! | `OUT_DIR/gate-manifest.json` | gate-build | gate-runtime (preflight), `kernels.build`, `cuda.contracts` | [`kernel_manifest`] |
 //! | `gate-runtime/decisions-*.jsonl` | gate-runtime | `observability.log` | [`decision_log`] |
 //! | `gate-runtime/stats-*.json` | gate-runtime | `observability.log` | [`runtime_stats`] |
+//! | `runs/<id>/report.json` | `cargo gate` (engine) | `merge`, `history`, `history.window` | [`report`] |
+//! | `runs/<id>/manifest.json`, `history.jsonl` | `cargo gate` (record) | `verify`, `history`, `status`, `merge` | [`run_record`] |
+//! | `runs/<id>/decision.json` | `cargo gate` (record) | attestation consumers | [`attestation`] |
 //!
 //! With the `schema` feature every format also derives `schemars::JsonSchema`;
 //! `cargo xtask codegen` writes the schemas to `docs/schemas/` and `--check` keeps them in
 //! step, and the test suite validates the files the tools really write against them.
 
+pub mod attestation;
 pub mod decision_log;
 pub mod kernel_manifest;
+pub mod report;
+pub mod run_record;
 pub mod runtime_stats;
 pub mod status;

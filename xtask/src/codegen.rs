@@ -1,7 +1,8 @@
 //! `cargo xtask codegen [--check]`: documentation generated from the code, so it cannot drift
 //! — docs/CHECKS.md (one section per check, from the registry), docs/CLI.md (every command's
-//! help, from the clap definition) and the exit codes (from `cargo_gate::exit`). `--check`
-//! fails when a generated file is stale; `.ci/run` runs it.
+//! help, from the clap definition), the exit codes (from `cargo_gate::exit`) and the JSON
+//! Schemas of every shared format under docs/schemas/ (from gate-formats' types, with
+//! schemars). `--check` fails when a generated file is stale; `.ci/run` runs it.
 
 use anyhow::{Result, bail};
 use std::fmt::Write;
@@ -89,20 +90,47 @@ fn cli_md() -> String {
     out
 }
 
+/// One JSON Schema per shared format, named after the file it describes.
+fn schemas() -> Vec<(String, String)> {
+    use gate_formats::{
+        attestation, decision_log, kernel_manifest, report, run_record, runtime_stats,
+    };
+    fn schema<T: schemars::JsonSchema>(name: &str) -> (String, String) {
+        let mut text =
+            serde_json::to_string_pretty(&schemars::schema_for!(T)).expect("a schema serialises");
+        text.push('\n');
+        (format!("docs/schemas/{name}.schema.json"), text)
+    }
+    vec![
+        schema::<kernel_manifest::Manifest>("gate-manifest"),
+        schema::<decision_log::Decision>("decision-log-line"),
+        schema::<runtime_stats::StatsSnapshot>("runtime-stats"),
+        schema::<report::Report>("report"),
+        schema::<run_record::Manifest>("run-manifest"),
+        schema::<run_record::HistoryEntry>("history-line"),
+        schema::<attestation::Statement>("decision"),
+    ]
+}
+
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let check = args.iter().any(|a| a == "--check");
     let root = crate::project_root();
     let mut stale = Vec::new();
-    for (path, text) in [("docs/CHECKS.md", checks_md()), ("docs/CLI.md", cli_md())] {
+    let docs = [
+        ("docs/CHECKS.md".to_owned(), checks_md()),
+        ("docs/CLI.md".to_owned(), cli_md()),
+    ];
+    for (path, text) in docs.into_iter().chain(schemas()) {
+        let path = path.as_str();
         let full = root.join(path);
         let current = std::fs::read_to_string(&full).unwrap_or_default();
         if current == text {
             continue;
         }
         if check {
-            stale.push(path);
+            stale.push(path.to_owned());
         } else {
-            std::fs::write(&full, text)?;
+            gate_support::atomic::write(&full, text.as_bytes())?;
             crate::say(&format!("wrote {path}"));
         }
     }

@@ -68,21 +68,8 @@ pub struct CustomCheck {
     pub timeout: Duration,
 }
 
-/// A waiver declared with `[[waiver]]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Waiver {
-    /// The check whose findings it covers.
-    pub check: String,
-    /// What it matches: a path glob, a crate name, or a substring of the finding's message.
-    #[serde(rename = "match")]
-    pub pattern: String,
-    /// Why the finding is accepted.
-    pub reason: String,
-    /// Who owns the decision.
-    pub owner: String,
-    /// The last day the waiver holds, `YYYY-MM-DD`.
-    pub expires: String,
-}
+/// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
+pub use gate_formats::report::Waiver;
 
 /// The validated configuration.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -39,6 +39,11 @@ fn the_example_service_is_ready_for_controlled() {
         "{}",
         result.stdout
     );
+    // Every file of the record, the example's decision logs and stats included, matches the
+    // schemas of docs/schemas/.
+    let seen = crate::schemas::validate_record(out.path());
+    assert!(seen.get("decision-log-line") > Some(&0), "{seen:?}");
+    assert!(seen.get("runtime-stats") > Some(&0), "{seen:?}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod kernels_build;
 mod pilot;
 mod record;
 mod runtime_gpu;
+mod schemas;
 mod secrets;
 mod support;
 mod truthful;
