@@ -36,8 +36,28 @@ pub trait Check: Send + Sync {
 
     /// Checks whose outcomes this one reads (through [`Context::earlier`]); it runs after
     /// them. Most checks need none and run in the first, parallel phase.
-    fn after(&self) -> &'static [&'static str] {
-        &[]
+    fn after(&self) -> After {
+        After::Checks(&[])
+    }
+}
+
+/// What a check runs after: named checks, or every other check of the run (for the checks
+/// that judge the whole run, so no list of every id has to be kept by hand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// These checks, by id.
+    Checks(&'static [&'static str]),
+    /// Every other check, except these.
+    AllBut(&'static [&'static str]),
+}
+
+impl After {
+    /// Whether check `me`, running after `self`, must wait for check `other`.
+    pub fn waits_for(self, me: &str, other: &str) -> bool {
+        match self {
+            After::Checks(ids) => ids.contains(&other),
+            After::AllBut(except) => other != me && !except.contains(&other),
+        }
     }
 }
 
@@ -91,11 +111,15 @@ pub struct Outcome {
     /// Files to keep in the run record; their paths become the outcome's evidence.
     pub artifacts: Vec<Artifact>,
     /// For a [`SkipKind::Blocked`] outcome: the check whose failure blocks this one.
-    pub blocked_by: Option<String>,
+    pub blocked_by: Option<Box<str>>,
     /// For an outcome that would be blocked: what this check reports on its own when the
     /// blocking check is not part of the run or did not fail (the engine decides, see
     /// [`Outcome::blocked`]).
     pub unblocked: Option<Box<Outcome>>,
+    /// Typed evidence for the checks that run after this one (read with [`Outcome::data`]):
+    /// the kernel manifests `kernels.build` collected, the test names `tests.pass` saw.
+    /// Passed as a value, never re-parsed from the record's bytes.
+    pub data: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Outcome {
@@ -108,6 +132,7 @@ impl Outcome {
             artifacts: Vec::new(),
             blocked_by: None,
             unblocked: None,
+            data: None,
         }
     }
 
@@ -145,7 +170,7 @@ impl Outcome {
     pub fn blocked(by: &str, reason: impl Into<String>, alone: Outcome) -> Outcome {
         let mut outcome = Outcome::new(Status::Skip, reason);
         outcome.skip = Some(SkipKind::Blocked);
-        outcome.blocked_by = Some(by.to_owned());
+        outcome.blocked_by = Some(by.into());
         outcome.unblocked = Some(Box::new(alone));
         outcome
     }
@@ -169,6 +194,17 @@ impl Outcome {
             bytes: bytes.into(),
         });
         self
+    }
+
+    /// Hands `data` to the checks that run after this one.
+    pub fn with_data<T: std::any::Any + Send + Sync>(mut self, data: T) -> Outcome {
+        self.data = Some(std::sync::Arc::new(data));
+        self
+    }
+
+    /// The typed evidence of type `T` this outcome carries, if any.
+    pub fn data<T: std::any::Any>(&self) -> Option<&T> {
+        self.data.as_deref().and_then(|d| d.downcast_ref::<T>())
     }
 
     /// Paths into the run record that back this outcome.

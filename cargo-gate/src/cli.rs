@@ -204,12 +204,8 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     match dispatch(gate.command, &mut redactor) {
         Ok(code) => code,
         Err(err) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {}", redactor.text(&err.to_string()));
-            if let Some(help) = err.help() {
-                let _ = writeln!(stderr, "  help: {}", redactor.text(&help));
-            }
-            exit::COULD_NOT_EVALUATE
+            let _ = write!(std::io::stderr().lock(), "{}", redactor.text(&err.render()));
+            err.exit_code()
         }
     }
 }
@@ -276,7 +272,9 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
 fn team_checks() -> Vec<&'static dyn crate::check::Check> {
     Workspace::discover(None, true)
         .ok()
-        .and_then(|ws| crate::config::load(&ws.root, &ws.manifest_path, None).ok())
+        .and_then(|ws| {
+            crate::config::load(&ws.root, &ws.manifest_path, None, &registry::is_builtin).ok()
+        })
         .map(|config| crate::checks::custom::from_config(&config))
         .unwrap_or_default()
 }
@@ -681,7 +679,7 @@ fn bench(
     use crate::bench;
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
-    let config = crate::config::load(&ws.root, &ws.manifest_path, None)?;
+    let config = crate::config::load(&ws.root, &ws.manifest_path, None, &registry::is_builtin)?;
     let seed = crate::environment::seed("bench");
     let env = crate::environment::collect(&ws, offline, seed);
     let measurement =

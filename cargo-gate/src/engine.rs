@@ -73,7 +73,12 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     }
     let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
     redactor.add_path(&ws.root, "<workspace>");
-    let config = config::load(&ws.root, &ws.manifest_path, opts.config_path.as_deref())?;
+    let config = config::load(
+        &ws.root,
+        &ws.manifest_path,
+        opts.config_path.as_deref(),
+        &registry::is_builtin,
+    )?;
     let custom = crate::checks::custom::from_config(&config);
     let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
     let mode = opts.mode.unwrap_or(if config.strict {
@@ -140,7 +145,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
             stage: meta.stage,
             status,
             counts_as_failure: verdict::counts_as_failure(status, outcome.skip, opts.stage, mode),
-            blocked_by: outcome.blocked_by.clone(),
+            blocked_by: outcome.blocked_by.as_deref().map(str::to_owned),
             summary: redactor.text(&outcome.summary),
             skip: outcome.skip,
             fix: matches!(status, Status::Fail | Status::Warn | Status::Inconclusive)
@@ -278,7 +283,7 @@ fn resolve_blocked(
         let Some(by) = outcome.blocked_by.clone() else {
             continue;
         };
-        if standing.get(by.as_str()).copied().unwrap_or(false) {
+        if standing.get(&*by).copied().unwrap_or(false) {
             outcome.unblocked = None;
             outcome.summary = format!("blocked by {by}: {}", outcome.summary);
         } else if let Some(alone) = outcome.unblocked.take() {
@@ -406,11 +411,18 @@ pub fn plan(
     // were skipped explicitly: otherwise it could not be evaluated at all.
     let mut i = 0;
     while i < selected.len() {
-        for dep in selected[i].after() {
+        let (me, after) = (selected[i].meta().id, selected[i].after());
+        let deps: Vec<&'static dyn Check> = registry::all()
+            .iter()
+            .copied()
+            .filter(|c| after.waits_for(me, c.meta().id))
+            .collect();
+        for dep in deps {
+            let id = dep.meta().id;
             let wanted =
-                !skip.iter().any(|s| s == dep) && !selected.iter().any(|c| c.meta().id == *dep);
-            if wanted && let Some(check) = find(dep) {
-                selected.push(check);
+                !skip.iter().any(|s| s == id) && !selected.iter().any(|c| c.meta().id == id);
+            if wanted {
+                selected.push(dep);
             }
         }
         i += 1;
@@ -436,10 +448,10 @@ fn run_phases(
     let mut results = Vec::new();
     let mut pending: Vec<&'static dyn Check> = plan.to_vec();
     while !pending.is_empty() {
-        let in_plan = |id: &str| pending.iter().any(|c| c.meta().id == id);
-        let (ready, waiting): (Vec<_>, Vec<_>) = pending
-            .iter()
-            .partition(|c| c.after().iter().all(|dep| !in_plan(dep)));
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending.iter().partition(|c| {
+            let (me, after) = (c.meta().id, c.after());
+            !pending.iter().any(|p| after.waits_for(me, p.meta().id))
+        });
         // A cycle cannot happen with the built-in checks; if one did, run the rest anyway.
         let (ready, waiting) = if ready.is_empty() {
             (waiting, Vec::new())

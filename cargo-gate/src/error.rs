@@ -2,7 +2,7 @@
 //!
 //! Each variant carries what the user needs to act, and [`GateError::help`] says how to fix it.
 
-use crate::config::ConfigError;
+use crate::config::ConfigErrors;
 use std::path::PathBuf;
 
 /// Why the gate could not evaluate.
@@ -39,7 +39,7 @@ pub enum GateError {
     },
     /// The configuration is invalid.
     #[error("invalid configuration: {0}")]
-    Config(#[from] ConfigError),
+    Config(#[from] ConfigErrors),
     /// `--only`/`--skip`/`explain` named a check that does not exist.
     #[error("unknown check `{id}`")]
     UnknownCheck {
@@ -130,5 +130,27 @@ impl GateError {
                 return None;
             }
         })
+    }
+
+    /// The exit code of a run that ends with this error: always "could not evaluate".
+    pub fn exit_code(&self) -> i32 {
+        crate::exit::COULD_NOT_EVALUATE
+    }
+
+    /// What the user sees on stderr: `error: …` and `  help: …` lines, one pair per problem
+    /// (an invalid configuration names every problem it has, each with its fix).
+    pub fn render(&self) -> String {
+        let pair = |error: &str, help: Option<&str>| match help {
+            Some(help) => format!("error: {error}\n  help: {help}\n"),
+            None => format!("error: {error}\n"),
+        };
+        match self {
+            GateError::Config(errors) => errors
+                .all()
+                .iter()
+                .map(|e| pair(&format!("invalid configuration: {e}"), Some(&e.help)))
+                .collect(),
+            other => pair(&other.to_string(), other.help().as_deref()),
+        }
     }
 }

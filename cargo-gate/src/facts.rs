@@ -30,7 +30,7 @@
 use crate::cargo::{self, Cargo, Unavailable};
 use crate::workspace::{Workspace, read_toml};
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -451,26 +451,7 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
-/// `a/b/../c` → `a/c`, without touching the file system (a path dependency need not exist).
-/// A relative path keeps the `..` that lead above its start; an absolute one stops at the
-/// root, as the file system does.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => match out.components().next_back() {
-                Some(Component::Normal(_)) => {
-                    out.pop();
-                }
-                Some(Component::RootDir | Component::Prefix(_)) => {}
-                _ => out.push(".."),
-            },
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use gate_support::path::normalize;
 
 const DEPENDENCY_TABLES: &[&str] = &[
     "dependencies",

@@ -212,11 +212,11 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         };
         let excluded: Vec<PathBuf> = list("exclude")
             .iter()
-            .map(|e| crate::facts::normalize(&root.join(e)))
+            .map(|e| gate_support::path::normalize(&root.join(e)))
             .collect();
         for pattern in list("members") {
             for dir in expand_glob(&root, &pattern) {
-                let dir = crate::facts::normalize(&dir);
+                let dir = gate_support::path::normalize(&dir);
                 if dir.join("Cargo.toml").is_file()
                     && !excluded.iter().any(|e| dir.starts_with(e))
                     && !dirs.contains(&dir)

@@ -6,6 +6,7 @@
 //! - [`digest`]: lowercase hex and SHA-256 (sha2);
 //! - [`date`]: one calendar type, [`date::Date`], for waiver expiry, `init`'s baselines and
 //!   the runtime's decision log;
+//! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
 //!
 //! `clippy.toml` at the workspace root forbids the standard-library calls these replace
@@ -14,4 +15,5 @@
 pub mod atomic;
 pub mod date;
 pub mod digest;
+pub mod path;
 pub mod rng;

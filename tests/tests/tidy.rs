@@ -175,3 +175,172 @@ fn the_rules_see_a_planted_copy() {
     assert!(COPIES[1].needles.iter().any(|n| folded.contains(n)));
     assert!(!"just code".contains(COPIES[0].needles[0]));
 }
+
+/// cargo-gate's modules and the modules each one names (`crate::…`, `super::…`), outside
+/// comments and `#[cfg(test)]` blocks.
+fn cargo_gate_module_graph()
+-> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let src = workspace_root().join("cargo-gate/src");
+    let mut texts: BTreeMap<String, String> = BTreeMap::new();
+    for (rel, text) in rust_files() {
+        let Some(path) = rel.strip_prefix("cargo-gate/src/") else {
+            continue;
+        };
+        let mut parts: Vec<&str> = path.trim_end_matches(".rs").split('/').collect();
+        if matches!(parts.last(), Some(&"mod") | Some(&"lib")) {
+            parts.pop();
+        }
+        let name = if parts.is_empty() {
+            "lib".to_owned()
+        } else {
+            parts.join("::")
+        };
+        if name.ends_with("tests") || name.ends_with("testing") || name == "main" {
+            continue;
+        }
+        // Test modules are not part of the library's graph.
+        let text = match text.find("#[cfg(test)]") {
+            Some(i) => text[..i].to_owned(),
+            None => text,
+        };
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        texts.insert(name, code);
+    }
+    assert!(src.is_dir() && texts.len() > 40, "{} modules", texts.len());
+    let modules: BTreeSet<String> = texts.keys().cloned().collect();
+    let mut graph = BTreeMap::new();
+    for (name, code) in &texts {
+        let mut edges = BTreeSet::new();
+        let parent = name.rsplit_once("::").map_or("", |(p, _)| p);
+        for (prefix, base) in [("crate::", ""), ("super::", parent)] {
+            for (i, _) in code.match_indices(prefix) {
+                let rest = &code[i + prefix.len()..];
+                let path: Vec<&str> = rest
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                    .next()
+                    .unwrap_or("")
+                    .split("::")
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                // The longest prefix of the path that names a module.
+                for k in (1..=path.len().min(2)).rev() {
+                    let joined = path[..k].join("::");
+                    let target = if base.is_empty() {
+                        joined
+                    } else {
+                        format!("{base}::{joined}")
+                    };
+                    if modules.contains(&target) {
+                        if &target != name {
+                            edges.insert(target);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        graph.insert(name.clone(), edges);
+    }
+    graph
+}
+
+/// The strongly connected components of more than one module (Tarjan's algorithm).
+fn cycles(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<Vec<String>> {
+    use std::collections::BTreeMap;
+    struct State<'g> {
+        graph: &'g BTreeMap<String, std::collections::BTreeSet<String>>,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, v: &'g str) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        for w in s.graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.stack.contains(&w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                component.push(w.to_owned());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !state.index.contains_key(v.as_str()) {
+            visit(&mut state, v);
+        }
+    }
+    state.found
+}
+
+#[test]
+fn cargo_gates_modules_have_no_import_cycle() {
+    // The layers of docs/ARCHITECTURE.md: config and the check trait below the checks, the
+    // checks below the registry, the registry below the engine, the engine below the CLI.
+    // A cycle anywhere means a layer reaches up.
+    let graph = cargo_gate_module_graph();
+    let found = cycles(&graph);
+    assert!(
+        found.is_empty(),
+        "import cycles among cargo-gate's modules: {found:?}"
+    );
+    let reaches = |from: &str, to: &str| graph.get(from).is_some_and(|e| e.contains(to));
+    assert!(!reaches("config", "registry") && !reaches("config", "checks"));
+    assert!(!reaches("check", "engine") && !reaches("check", "registry"));
+    // The graph is really read: the engine uses the registry and the config.
+    assert!(reaches("engine", "registry") && reaches("engine", "config"));
+    assert!(reaches("checks::cuda_contracts", "checks::kernels_build"));
+}
+
+#[test]
+fn the_cycle_finder_finds_a_cycle() {
+    let graph = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")]
+        .iter()
+        .fold(
+            std::collections::BTreeMap::new(),
+            |mut g: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+             (from, to)| {
+                g.entry((*from).to_owned())
+                    .or_default()
+                    .insert((*to).to_owned());
+                g
+            },
+        );
+    assert_eq!(
+        cycles(&graph),
+        [vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]]
+    );
+}

@@ -8,8 +8,10 @@
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
 //! workspace.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
-use crate::checks::kernels_build::{FoundManifest, MANIFESTS, outside_gate_build};
+use crate::check::{
+    After, Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind,
+};
+use crate::checks::kernels_build::{FoundManifest, outside_gate_build};
 use crate::lexer::{Lexer, TokenKind};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::MinDriver;
@@ -67,8 +69,8 @@ impl Check for CudaContracts {
         &META
     }
 
-    fn after(&self) -> &'static [&'static str] {
-        &["kernels.build"]
+    fn after(&self) -> After {
+        After::Checks(&["kernels.build"])
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -104,12 +106,7 @@ impl Check for CudaContracts {
             return Outcome::blocked(by, "the kernel manifests were not collected", alone)
                 .with_findings(outside);
         }
-        let Some(found) = kernels
-            .artifacts
-            .iter()
-            .find(|a| a.path == MANIFESTS)
-            .and_then(|a| serde_json::from_slice::<Vec<FoundManifest>>(&a.bytes).ok())
-        else {
+        let Some(found) = kernels.data::<Vec<FoundManifest>>() else {
             return Outcome::skip(
                 SkipKind::Unavailable,
                 format!(
@@ -126,7 +123,7 @@ impl Check for CudaContracts {
         let mut include_dirs: Vec<PathBuf> = Vec::new();
         let mut notes = Vec::new();
         let mut any_native = false;
-        for FoundManifest { package, manifest } in &found {
+        for FoundManifest { package, manifest } in found {
             let native = manifest.is_native();
             any_native |= native;
             let member = ctx.workspace.members.iter().find(|m| &m.name == package);
@@ -293,7 +290,8 @@ mod tests {
     fn earlier(manifests: serde_json::Value) -> Earlier {
         Earlier::from([(
             "kernels.build".to_owned(),
-            Outcome::pass("x").with_artifact(MANIFESTS, serde_json::to_vec(&manifests).unwrap()),
+            Outcome::pass("x")
+                .with_data(serde_json::from_value::<Vec<FoundManifest>>(manifests).unwrap()),
         )])
     }
 

@@ -24,8 +24,8 @@
 
 use super::{at, relative};
 use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
-use crate::facts::normalize;
 use crate::stage::Stage;
+use gate_support::path::normalize;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;

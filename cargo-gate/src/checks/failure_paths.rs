@@ -2,8 +2,10 @@
 //! thread, …) has at least one test whose name matches its pattern that ran and passed in
 //! this run — read from `tests.pass`'s results, not from the source.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind, Status};
-use crate::checks::tests_pass::RESULTS;
+use crate::check::{
+    After, Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind, Status,
+};
+use crate::checks::tests_pass::TestResults;
 use crate::stage::Stage;
 
 /// The `failure.paths` check.
@@ -22,8 +24,8 @@ impl Check for FailurePaths {
         &META
     }
 
-    fn after(&self) -> &'static [&'static str] {
-        &["tests.pass"]
+    fn after(&self) -> After {
+        After::Checks(&["tests.pass"])
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -43,12 +45,7 @@ impl Check for FailurePaths {
                 "tests.pass was not run (--skip?), so no test results to read",
             );
         };
-        let results = tests
-            .artifacts
-            .iter()
-            .find(|a| a.path == RESULTS)
-            .and_then(|a| serde_json::from_slice::<serde_json::Value>(&a.bytes).ok());
-        let Some(results) = results else {
+        let Some(results) = tests.data::<TestResults>() else {
             return Outcome::skip(
                 if tests.status == Status::Skip {
                     SkipKind::Unavailable
@@ -58,17 +55,7 @@ impl Check for FailurePaths {
                 format!("tests.pass produced no test results ({})", tests.summary),
             );
         };
-        let names = |key: &str| -> Vec<String> {
-            results[key]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (passed, failed) = (names("passed"), names("failed"));
+        let (passed, failed) = (&results.passed, &results.failed);
         let mut findings = Vec::new();
         let mut covered = Vec::new();
         for (path, pattern) in paths {
@@ -130,10 +117,15 @@ mod tests {
     }
 
     fn earlier(passed: &[&str], failed: &[&str]) -> Earlier {
-        let results = serde_json::json!({ "passed": passed, "failed": failed });
+        let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
+        let results = TestResults {
+            passed: names(passed),
+            failed: names(failed),
+            ..TestResults::default()
+        };
         Earlier::from([(
             "tests.pass".to_owned(),
-            Outcome::pass("ok").with_artifact(RESULTS, serde_json::to_vec(&results).unwrap()),
+            Outcome::pass("ok").with_data(results),
         )])
     }
 

@@ -26,7 +26,8 @@ static META: CheckMeta = CheckMeta {
     fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time); build CUDA sources with gate-build so the gate can check them",
 };
 
-/// Where the manifests found are listed in the record (read by `cuda.contracts`).
+/// Where the manifests found are listed in the record (`cuda.contracts` reads the same list
+/// as `Vec<FoundManifest>` through [`Outcome::data`]).
 pub const MANIFESTS: &str = "kernels/manifests.json";
 
 /// Where the build's log is kept when this check reports the build failure itself.
@@ -207,7 +208,8 @@ impl Check for KernelsBuild {
             };
             return outcome
                 .with_findings(outside)
-                .with_artifact(MANIFESTS, listing);
+                .with_artifact(MANIFESTS, listing)
+                .with_data(Vec::<FoundManifest>::new());
         }
         let build = match facts.build(ctx.cargo) {
             Ok(build) => build,
@@ -278,6 +280,7 @@ impl Check for KernelsBuild {
         outcome
             .with_findings(outside)
             .with_artifact(MANIFESTS, listing)
+            .with_data(found)
     }
 }
 

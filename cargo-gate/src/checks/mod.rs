@@ -28,38 +28,6 @@ pub(crate) mod testing;
 
 use crate::check::Location;
 
-/// Every built-in check id, in catalogue order, ending with the two that read all the others:
-/// `waivers.current` runs after everything before it, `checklist.closed` after everything.
-/// A registry test keeps this list equal to the registry.
-pub(crate) const EVERY_CHECK: &[&str] = &[
-    "config.valid",
-    "lockfile.locked",
-    "policy.profile",
-    "boundary.unsafe",
-    "tests.pass",
-    "kernels.build",
-    "toolchain.pinned",
-    "ci.locked",
-    "deps.pinned",
-    "profile.cargo",
-    "failure.paths",
-    "secrets.scan",
-    "cuda.contracts",
-    "observability.log",
-    "repro.environment",
-    "bench.regression",
-    "platform.matrix",
-    "semver.compat",
-    "history.window",
-    "waivers.current",
-    "checklist.closed",
-];
-
-/// What `waivers.current` runs after.
-pub(crate) const BEFORE_WAIVERS: &[&str] = EVERY_CHECK.split_at(EVERY_CHECK.len() - 2).0;
-
-/// What `checklist.closed` runs after.
-pub(crate) const BEFORE_CHECKLIST: &[&str] = EVERY_CHECK.split_at(EVERY_CHECK.len() - 1).0;
 use std::path::Path;
 
 /// The location of byte `offset` in `text`, a file shown as `file`.

@@ -3,7 +3,7 @@
 //! `gate-runtime/decisions-*.jsonl` and `gate-runtime/stats-*.json` there) parse and carry
 //! the required fields. Workspaces that do not use gate-runtime: PASS, not applicable.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{After, Check, CheckMeta, Context, Finding, Location, Outcome};
 use crate::stage::Stage;
 use gate_formats::decision_log::Decision;
 use gate_formats::runtime_stats::{KernelSnapshot, StatsSnapshot};
@@ -110,8 +110,8 @@ impl Check for ObservabilityLog {
         &META
     }
 
-    fn after(&self) -> &'static [&'static str] {
-        &["tests.pass"]
+    fn after(&self) -> After {
+        After::Checks(&["tests.pass"])
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -160,8 +160,31 @@ fn nextest_installed(ctx: &Context<'_>) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// The artifact with the names of passed and failed tests (read by `failure.paths`).
+/// The artifact with the names of passed and failed tests (kept in the record; `failure.paths`
+/// reads the same value as [`TestResults`] through [`Outcome::data`]).
 pub const RESULTS: &str = "tests/results.json";
+
+/// The names of the tests that passed and failed, and the counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestResults {
+    /// Tests that passed, by full name.
+    pub passed: Vec<String>,
+    /// Tests that failed, by full name.
+    pub failed: Vec<String>,
+    /// `{passed, failed, ignored}`.
+    pub counts: TestTally,
+}
+
+/// The counts of [`TestResults`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestTally {
+    /// Passed.
+    pub passed: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Ignored.
+    pub ignored: u64,
+}
 
 /// Turns a captured test run into an outcome.
 pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
@@ -256,14 +279,20 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         }
         Outcome::pass(summary)
     };
-    let results = serde_json::json!({
-        "passed": counts.passes,
-        "failed": counts.failures,
-        "counts": { "passed": counts.passed, "failed": counts.failed, "ignored": counts.ignored },
-    });
+    let results = TestResults {
+        passed: counts.passes.clone(),
+        failed: counts.failures.clone(),
+        counts: TestTally {
+            passed: counts.passed,
+            failed: counts.failed,
+            ignored: counts.ignored,
+        },
+    };
+    let json = serde_json::to_vec_pretty(&results).expect("json");
     outcome
         .with_artifact(LOG, log)
-        .with_artifact(RESULTS, serde_json::to_vec_pretty(&results).expect("json"))
+        .with_artifact(RESULTS, json)
+        .with_data(results)
 }
 
 /// Parses libtest output as printed by `cargo test`.

@@ -17,7 +17,7 @@
 //! Today is the UTC date from the system clock, the same day the engine uses to decide which
 //! waivers still hold.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::check::{After, Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
 use crate::config::Waiver;
 use crate::stage::Stage;
 use gate_support::date::Date;
@@ -51,8 +51,8 @@ impl Check for WaiversCurrent {
     /// Team checks cannot be named statically; they have no dependencies themselves, so they
     /// run in the first layer, before this check, whenever this check has any dependency in
     /// the plan.
-    fn after(&self) -> &'static [&'static str] {
-        super::BEFORE_WAIVERS
+    fn after(&self) -> After {
+        After::AllBut(RUNS_AFTER)
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -282,109 +282,30 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
     }
 }
 
-/// Where each `[[waiver]]` is written in the config file, for locations in findings.
+/// Where each `[[waiver]]` is written, from the spans the configuration kept when it was
+/// parsed (the file is not read again).
 #[derive(Debug)]
-struct WaiverLocations {
-    /// The config file, workspace-relative (the defaults have none: "gate.toml" is where one
-    /// would go).
-    file: String,
-    /// The text of the file, when it could be read.
-    text: Option<String>,
-    /// Byte ranges of the `[[waiver]]` blocks, in order, when they correspond one-to-one
-    /// with the configured waivers.
-    blocks: Vec<std::ops::Range<usize>>,
-    /// The match patterns, to fall back on searching `match = "…"`.
-    patterns: Vec<String>,
-}
+struct WaiverLocations<'a>(&'a crate::config::Spans);
 
-impl WaiverLocations {
-    fn read(ctx: &Context<'_>) -> WaiverLocations {
-        let root = &ctx.workspace.root;
-        let configured = ctx.config.source.file().unwrap_or("gate.toml");
-        let file = super::relative(root, &root.join(configured));
-        let text = std::fs::read_to_string(root.join(configured)).ok();
-        let patterns: Vec<String> = ctx
-            .config
-            .waivers
-            .iter()
-            .map(|w| w.pattern.clone())
-            .collect();
-        let blocks = text
-            .as_deref()
-            .map(waiver_blocks)
-            .filter(|blocks| blocks.len() == patterns.len())
-            .unwrap_or_default();
-        WaiverLocations {
-            file,
-            text,
-            blocks,
-            patterns,
-        }
+impl WaiverLocations<'_> {
+    fn read<'a>(ctx: &Context<'a>) -> WaiverLocations<'a> {
+        WaiverLocations(&ctx.config.spans)
     }
 
-    /// The `[[waiver]]` header of waiver `index`, else its `match` line, else the file.
+    /// The `[[waiver]]` header of waiver `index`, else the file.
     fn block(&self, index: usize) -> Location {
-        let Some(text) = &self.text else {
-            return Location::file(self.file.clone());
-        };
-        if let Some(block) = self.blocks.get(index) {
-            return super::at(&self.file, text, block.start);
-        }
-        self.match_line(text, index)
-            .unwrap_or_else(|| Location::file(self.file.clone()))
+        self.0.location(&format!("waiver[{index}]"))
     }
 
     /// The `expires` key of waiver `index`, else what [`WaiverLocations::block`] finds.
     fn expires(&self, index: usize) -> Location {
-        if let (Some(text), Some(block)) = (&self.text, self.blocks.get(index))
-            && let Some(found) = key_in(&text[block.clone()], "expires")
-        {
-            return super::at(&self.file, text, block.start + found);
-        }
-        self.block(index)
-    }
-
-    fn match_line(&self, text: &str, index: usize) -> Option<Location> {
-        let pattern = self.patterns.get(index)?;
-        let re = regex::Regex::new(&format!(
-            r#"(?m)^[ \t]*match[ \t]*=[ \t]*["']{}["']"#,
-            regex::escape(pattern)
-        ))
-        .ok()?;
-        re.find(text)
-            .map(|m| super::at(&self.file, text, m.start() + leading_blanks(m.as_str())))
-    }
-}
-
-/// Byte ranges of the `[[waiver]]` (or `[[workspace.metadata.gate.waiver]]`) blocks: from
-/// the header to the next table header or the end.
-fn waiver_blocks(text: &str) -> Vec<std::ops::Range<usize>> {
-    let header = regex::Regex::new(r"(?m)^[ \t]*\[").expect("valid regex");
-    let waiver = regex::Regex::new(
-        r"^[ \t]*\[\[[ \t]*(?:workspace\.metadata\.gate\.)?waiver[ \t]*\]\][ \t]*(?:#.*)?$",
-    )
-    .expect("valid regex");
-    let starts: Vec<usize> = header.find_iter(text).map(|m| m.start()).collect();
-    let mut blocks = Vec::new();
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let first_line = text[start..end].lines().next().unwrap_or("");
-        if waiver.is_match(first_line) {
-            blocks.push(start..end);
+        let key = format!("waiver[{index}].expires");
+        if self.0.has(&key) {
+            self.0.location(&key)
+        } else {
+            self.block(index)
         }
     }
-    blocks
-}
-
-/// The byte offset of `key = …` at the start of a line in `block`.
-fn key_in(block: &str, key: &str) -> Option<usize> {
-    let re = regex::Regex::new(&format!(r"(?m)^[ \t]*{}[ \t]*=", regex::escape(key))).ok()?;
-    re.find(block)
-        .map(|m| m.start() + leading_blanks(m.as_str()))
-}
-
-fn leading_blanks(text: &str) -> usize {
-    text.len() - text.trim_start().len()
 }
 
 #[cfg(test)]
@@ -392,7 +313,7 @@ mod tests {
     use super::*;
     use crate::check::{Earlier, Status};
     use crate::checks::testing::{with_context_and_earlier, with_files_and_earlier};
-    use crate::config::{Config, ConfigSource};
+    use crate::config::Config;
 
     const TODAY: &str = "2026-06-15";
 
@@ -598,14 +519,9 @@ mod tests {
                     owner = \"o\"\nexpires = \"2026-01-31\"\n\n\
                     [[waiver]] # the second\ncheck = \"tests.pass\"\nmatch = \"flaky\"\n\
                     reason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n";
-        let config = Config {
-            source: ConfigSource::File("gate.toml".into()),
-            ..config(vec![
-                waiver("boundary.unsafe", "ffi/**", "2026-01-31"),
-                waiver("tests.pass", "flaky", "2027-01-01"),
-            ])
-        };
-        let outcome = with_files_and_earlier(&[("gate.toml", text)], &[], config, |ctx| {
+        // The spans come from parsing; the file on disk is not read again.
+        let config = crate::config::parse_gate_toml(text, "gate.toml").unwrap();
+        let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
             let earlier = earlier();
             evaluate(
                 &Context {
@@ -624,13 +540,10 @@ mod tests {
     }
 
     #[test]
-    fn without_a_block_per_waiver_the_match_line_is_used() {
-        let text = "waiver = [\n  { check = \"tests.pass\",\n    match = \"flaky\" },\n]\n";
-        let config = Config {
-            source: ConfigSource::File("gate.toml".into()),
-            ..config(vec![waiver("tests.pass", "flaky", "2027-01-01")])
-        };
-        let outcome = with_files_and_earlier(&[("gate.toml", text)], &[], config, |ctx| {
+    fn a_waiver_written_as_an_inline_table_is_found_where_it_is_written() {
+        let text = "waiver = [\n  { check = \"tests.pass\", match = \"flaky\", reason = \"r\",\n    owner = \"o\", expires = \"2027-01-01\" },\n]\n";
+        let config = crate::config::parse_gate_toml(text, "gate.toml").unwrap();
+        let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
             let earlier = earlier();
             evaluate(
                 &Context {
@@ -640,9 +553,33 @@ mod tests {
                 TODAY,
             )
         });
+        // The unused waiver is reported at its table, the `{` on line 2.
         assert_eq!(
             outcome.findings[0].location,
-            Some(Location::at("gate.toml", 3, 5))
+            Some(Location::at("gate.toml", 2, 3))
+        );
+    }
+
+    #[test]
+    fn a_config_without_a_file_points_at_where_gate_toml_would_be() {
+        let outcome = with_files_and_earlier(
+            &[],
+            &[],
+            config(vec![waiver("tests.pass", "flaky", "2027-01-01")]),
+            |ctx| {
+                let earlier = earlier();
+                evaluate(
+                    &Context {
+                        earlier: &earlier,
+                        ..*ctx
+                    },
+                    TODAY,
+                )
+            },
+        );
+        assert_eq!(
+            outcome.findings[0].location,
+            Some(Location::file("gate.toml"))
         );
     }
 
@@ -651,10 +588,8 @@ mod tests {
         let after = WaiversCurrent.after();
         for check in crate::registry::all() {
             let id = check.meta().id;
-            if id != ID && !RUNS_AFTER.contains(&id) {
-                assert!(after.contains(&id), "{id} is missing from after()");
-            }
+            let expected = id != ID && id != "checklist.closed";
+            assert_eq!(after.waits_for(ID, id), expected, "{id}");
         }
-        assert!(!after.contains(&ID) && !after.contains(&"checklist.closed"));
     }
 }

@@ -8,6 +8,7 @@ mod raw;
 
 use crate::policy::Profile;
 use crate::stage::Stage;
+use gate_formats::report::Location;
 use raw::{RawConfig, Spanned};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -109,6 +110,10 @@ pub struct Config {
     pub custom_checks: Vec<CustomCheck>,
     /// `[[waiver]]` entries.
     pub waivers: Vec<Waiver>,
+    /// Where each table, `[[check]]` and `[[waiver]]` is written (not part of the policy
+    /// digest: moving a table does not change the policy).
+    #[serde(skip)]
+    pub spans: Spans,
 }
 
 impl Default for Config {
@@ -136,6 +141,10 @@ impl Default for Config {
             platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
             custom_checks: Vec::new(),
             waivers: Vec::new(),
+            spans: Spans {
+                file: "gate.toml".to_owned(),
+                at: BTreeMap::new(),
+            },
         }
     }
 }
@@ -154,7 +163,82 @@ pub struct ConfigError {
     pub help: String,
 }
 
-/// Loads the configuration for the workspace at `root`.
+/// Every problem of an invalid configuration, in file order; never empty. Validation goes on
+/// past the first problem, so one run names them all. Derefs to the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// Every problem, in file order.
+    pub fn all(&self) -> &[ConfigError] {
+        &self.0
+    }
+
+    fn from_vec(mut errors: Vec<ConfigError>) -> Result<(), ConfigErrors> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        errors.sort_by_key(|e| e.position.unwrap_or((0, 0)));
+        errors.dedup();
+        Err(ConfigErrors(errors))
+    }
+}
+
+impl std::ops::Deref for ConfigErrors {
+    type Target = ConfigError;
+
+    fn deref(&self) -> &ConfigError {
+        &self.0[0]
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(error: ConfigError) -> ConfigErrors {
+        ConfigErrors(vec![error])
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0[0])?;
+        match self.0.len() {
+            1 => Ok(()),
+            n => write!(f, " (and {} more)", n - 1),
+        }
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Where things are written in the configuration file, kept from parsing so findings about
+/// the configuration point at `FILE:LINE:COL` without reading the file again. Keys:
+/// `waiver[N]` and `check[N]` (their `[[…]]` headers), `waiver[N].KEY` and `check[N].KEY`
+/// (the line of that key), and `TABLE` for each table header (`boundary`, `bench`, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spans {
+    /// The configuration file, as shown to the user (`gate.toml` for the defaults).
+    file: String,
+    at: BTreeMap<String, (u32, u32)>,
+}
+
+impl Spans {
+    /// The place of `key`, or the file itself when `key` was not written there.
+    pub fn location(&self, key: &str) -> Location {
+        match self.at.get(key) {
+            Some(&(line, column)) => Location::at(self.file.clone(), line, column),
+            None => Location::file(self.file.clone()),
+        }
+    }
+
+    /// Whether `key` was written in the file.
+    pub fn has(&self, key: &str) -> bool {
+        self.at.contains_key(key)
+    }
+}
+
+/// Loads the configuration for the workspace at `root`; `builtin` says which check ids are
+/// built in (the registry's, which this module does not know), for `[[check]]` ids and
+/// waivers' `check`.
 ///
 /// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
 /// `[workspace.metadata.gate]` in `root_manifest` are looked at, and having both is an error.
@@ -162,18 +246,29 @@ pub fn load(
     root: &Path,
     root_manifest: &Path,
     explicit: Option<&Path>,
-) -> Result<Config, ConfigError> {
+    builtin: &dyn Fn(&str) -> bool,
+) -> Result<Config, ConfigErrors> {
     if let Some(path) = explicit {
         let text = read(root, path)?;
-        return parse_gate_toml(&text, &display(root, path));
+        let raw: RawConfig =
+            toml::from_str(&text).map_err(|e| toml_error(&text, &display(root, path), &e))?;
+        let file = display(root, path);
+        return validate(
+            raw,
+            &text,
+            ConfigSource::File(file.clone()),
+            &file,
+            Some(builtin),
+        );
     }
     let gate_toml = root.join("gate.toml");
     let manifest_text = read(root, root_manifest)?;
-    let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest))?;
+    let in_manifest =
+        manifest_section(&manifest_text, &display(root, root_manifest), Some(builtin))?;
     // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
     // fall back to the defaults.
     match (gate_toml.exists(), in_manifest) {
-        (true, Some(_)) => Err(ConfigError {
+        (true, Some(_)) => Err(ConfigErrors::from(ConfigError {
             file: display(root, &gate_toml),
             position: None,
             message: format!(
@@ -182,10 +277,18 @@ pub fn load(
             ),
             help: "keep one of the two: delete gate.toml or the [workspace.metadata.gate] table"
                 .to_owned(),
-        }),
+        })),
         (true, None) => {
             let text = read(root, &gate_toml)?;
-            parse_gate_toml(&text, &display(root, &gate_toml))
+            let file = display(root, &gate_toml);
+            let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&text, &file, &e))?;
+            validate(
+                raw,
+                &text,
+                ConfigSource::File(file.clone()),
+                &file,
+                Some(builtin),
+            )
         }
         (false, Some(config)) => Ok(config),
         (false, None) => Ok(Config::default()),
@@ -215,14 +318,23 @@ fn display(root: &Path, path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// Parses the text of a `gate.toml`; `file` names it in errors.
-pub fn parse_gate_toml(text: &str, file: &str) -> Result<Config, ConfigError> {
+/// Parses the text of a `gate.toml`; `file` names it in errors. Check ids are not checked
+/// against the built-in ones (that is [`load`]'s business).
+pub fn parse_gate_toml(text: &str, file: &str) -> Result<Config, ConfigErrors> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
-    validate(raw, text, ConfigSource::File(file.to_owned()), file)
+    validate(raw, text, ConfigSource::File(file.to_owned()), file, None)
 }
 
 /// Parses `[workspace.metadata.gate]` out of a root `Cargo.toml`'s text, if present.
-pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, ConfigError> {
+pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, ConfigErrors> {
+    manifest_section(text, file, None)
+}
+
+fn manifest_section(
+    text: &str,
+    file: &str,
+    builtin: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Option<Config>, ConfigErrors> {
     let manifest: raw::Manifest = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
     let Some(raw) = manifest
         .workspace
@@ -236,6 +348,7 @@ pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, 
         text,
         ConfigSource::CargoMetadata(file.to_owned()),
         file,
+        builtin,
     )
     .map(Some)
 }
@@ -276,9 +389,13 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     )
 }
 
+/// Collects every problem of one configuration (it goes on past the first) and the spans of
+/// what is written where.
 struct Validator<'a> {
     text: &'a str,
     file: &'a str,
+    errors: Vec<ConfigError>,
+    spans: Spans,
 }
 
 /// The longest time limit accepted: a day. Longer is a typo, and an overflow waiting to
@@ -287,30 +404,48 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Validator<'_> {
     /// A time limit: a duration, not zero, at most [`MAX_TIMEOUT`].
-    fn timeout(&self, t: &Spanned<String>) -> Result<Duration, ConfigError> {
+    fn timeout(&mut self, t: &Spanned<String>) -> Option<Duration> {
         let parsed = humantime::parse_duration(t.get_ref()).ok();
         match parsed {
-            Some(d) if !d.is_zero() && d <= MAX_TIMEOUT => Ok(d),
-            Some(d) if !d.is_zero() => Err(self.error(
+            Some(d) if !d.is_zero() && d <= MAX_TIMEOUT => Some(d),
+            Some(d) if !d.is_zero() => self.error(
                 t,
                 format!("`{}` is longer than a day", t.get_ref()),
                 "a time limit is at most \"24h\"; write a duration like \"90s\" or \"10m\"",
-            )),
-            _ => Err(self.error(
+            ),
+            _ => self.error(
                 t,
                 format!("`{}` is not a duration", t.get_ref()),
                 "write a duration like \"90s\" or \"10m\"",
-            )),
+            ),
         }
     }
 
-    fn error<T>(&self, spanned: &Spanned<T>, message: String, help: &str) -> ConfigError {
-        ConfigError {
+    /// Records a problem at `spanned`; returns `None` so a caller can `return` it.
+    fn error<T, U>(&mut self, spanned: &Spanned<T>, message: String, help: &str) -> Option<U> {
+        self.errors.push(ConfigError {
             file: self.file.to_owned(),
             position: Some(line_col(self.text, spanned.span().start)),
             message,
             help: help.to_owned(),
-        }
+        });
+        None
+    }
+
+    /// Remembers where `key` is written: its value's span for a `[[table]]` or `[table]`
+    /// (the header), else the start of the line that holds the value (the key).
+    fn remember<T>(&mut self, key: impl Into<String>, spanned: &Spanned<T>, header: bool) {
+        let start = spanned.span().start.min(self.text.len());
+        let offset = if header {
+            start
+        } else {
+            let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+            let line = &self.text[line_start..start];
+            line_start + (line.len() - line.trim_start().len())
+        };
+        self.spans
+            .at
+            .insert(key.into(), line_col(self.text, offset));
     }
 }
 
@@ -319,26 +454,54 @@ fn validate(
     text: &str,
     source: ConfigSource,
     file: &str,
-) -> Result<Config, ConfigError> {
-    let v = Validator { text, file };
+    builtin: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Config, ConfigErrors> {
+    let mut v = Validator {
+        text,
+        file,
+        errors: Vec::new(),
+        spans: Spans {
+            file: file.to_owned(),
+            at: BTreeMap::new(),
+        },
+    };
     let mut config = Config {
         source,
         ..Config::default()
     };
-    if let Some(policy) = raw.policy {
+    let tables = [
+        ("policy", raw.policy.as_ref().map(Spanned::span)),
+        ("boundary", raw.boundary.as_ref().map(Spanned::span)),
+        ("tests", raw.tests.as_ref().map(Spanned::span)),
+        ("bench", raw.bench.as_ref().map(Spanned::span)),
+        ("checklist", raw.checklist.as_ref().map(Spanned::span)),
+        ("history", raw.history.as_ref().map(Spanned::span)),
+        ("matrix", raw.matrix.as_ref().map(Spanned::span)),
+    ];
+    for (name, span) in tables {
+        if let Some(span) = span {
+            let at = line_col(text, span.start);
+            v.spans.at.insert(name.to_owned(), at);
+        }
+    }
+    if let Some(policy) = raw.policy.map(Spanned::into_inner) {
         if let Some(profile) = policy.profile {
-            config.profile = Profile::parse(profile.get_ref()).ok_or_else(|| {
-                v.error(
-                    &profile,
-                    format!("unknown profile `{}`", profile.get_ref()),
-                    "use one of: portable, idiomatic, rusty",
-                )
-            })?;
+            match Profile::parse(profile.get_ref()) {
+                Some(parsed) => config.profile = parsed,
+                None => v
+                    .error::<_, ()>(
+                        &profile,
+                        format!("unknown profile `{}`", profile.get_ref()),
+                        "use one of: portable, idiomatic, rusty",
+                    )
+                    .unwrap_or_default(),
+            }
             config.profile_declared = true;
         }
         config.strict = policy.strict.unwrap_or(false);
         if let Some(min_driver) = policy.min_driver {
-            config.min_driver = Some(parse_driver(min_driver.get_ref()).ok_or_else(|| {
+            v.remember("policy.min-driver", &min_driver, false);
+            config.min_driver = parse_driver(min_driver.get_ref()).or_else(|| {
                 v.error(
                     &min_driver,
                     format!(
@@ -347,79 +510,85 @@ fn validate(
                     ),
                     "write the CUDA version as MAJOR.MINOR, e.g. min-driver = \"13.0\"",
                 )
-            })?);
+            });
         }
     }
-    if let Some(boundary) = raw.boundary {
+    if let Some(boundary) = raw.boundary.map(Spanned::into_inner) {
         for name in boundary.allow_unsafe.unwrap_or_default() {
             if name.get_ref().trim().is_empty() {
-                return Err(v.error(
+                v.error::<_, ()>(
                     &name,
                     "empty crate name in allow-unsafe".to_owned(),
                     "list package names, e.g. allow-unsafe = [\"ffi\"]",
-                ));
+                );
+                continue;
             }
             config.allow_unsafe.push(name.into_inner());
         }
     }
-    if let Some(tests) = raw.tests {
+    if let Some(tests) = raw.tests.map(Spanned::into_inner) {
         for (path, pattern) in tests.failure_paths.unwrap_or_default() {
             if pattern.get_ref().is_empty() {
-                return Err(v.error(
+                v.error::<_, ()>(
                     &pattern,
                     format!("failure path `{path}` has an empty test-name pattern"),
                     "give the prefix or substring of the test names, e.g. io = \"io_\"",
-                ));
+                );
+                continue;
             }
             config.failure_paths.insert(path, pattern.into_inner());
         }
-        if let Some(t) = tests.timeout {
-            config.tests_timeout = v.timeout(&t)?;
+        if let Some(t) = tests.timeout
+            && let Some(timeout) = v.timeout(&t)
+        {
+            config.tests_timeout = timeout;
         }
     }
-    if let Some(bench) = raw.bench {
+    if let Some(bench) = raw.bench.map(Spanned::into_inner) {
         if let Some(baseline) = bench.baseline {
             config.bench_baseline = baseline;
         }
         if let Some(command) = bench.command {
             if command.get_ref().is_empty() {
-                return Err(v.error(
+                v.error::<_, ()>(
                     &command,
                     "`[bench] command` is empty".to_owned(),
                     "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
-                ));
+                );
+            } else {
+                config.bench_command = command.into_inner();
             }
-            config.bench_command = command.into_inner();
         }
         if let Some(max) = bench.max_regression {
             let value = *max.get_ref();
-            if !(value > 0.0 && value <= 1.0) {
-                return Err(v.error(
+            if value > 0.0 && value <= 1.0 {
+                config.bench_max_regression = value;
+            } else {
+                v.error::<_, ()>(
                     &max,
                     format!("max-regression = {value} is outside (0, 1]"),
                     "give a fraction: 0.05 allows a 5 % slowdown",
-                ));
+                );
             }
-            config.bench_max_regression = value;
         }
     }
-    if let Some(checklist) = raw.checklist.and_then(|c| c.path) {
+    if let Some(checklist) = raw.checklist.and_then(|c| c.into_inner().path) {
         config.checklist_path = checklist;
     }
-    if let Some(window) = raw.history.and_then(|h| h.window) {
+    if let Some(window) = raw.history.and_then(|h| h.into_inner().window) {
         let value = *window.get_ref();
-        config.history_window = u32::try_from(value)
-            .ok()
-            .filter(|w| (1..=1000).contains(w))
-            .ok_or_else(|| {
-                v.error(
+        match u32::try_from(value).ok().filter(|w| (1..=1000).contains(w)) {
+            Some(w) => config.history_window = w,
+            None => v
+                .error::<_, ()>(
                     &window,
                     format!("history window {value} is outside 1..=1000"),
                     "give the number of recent runs that must be green, e.g. window = 5",
                 )
-            })?;
+                .unwrap_or_default(),
+        }
     }
-    if let Some(platforms) = raw.matrix.and_then(|m| m.platforms) {
+    if let Some(platforms) = raw.matrix.and_then(|m| m.into_inner().platforms) {
         config.platforms.clear();
         for p in platforms {
             let platform = match p.get_ref().as_str() {
@@ -427,11 +596,12 @@ fn validate(
                 "macos" => Platform::Macos,
                 "windows" => Platform::Windows,
                 other => {
-                    return Err(v.error(
+                    v.error::<_, ()>(
                         &p,
                         format!("unknown platform `{other}`"),
                         "use linux, macos or windows",
-                    ));
+                    );
+                    continue;
                 }
             };
             if !config.platforms.contains(&platform) {
@@ -439,93 +609,59 @@ fn validate(
             }
         }
     }
-    for check in raw.check.unwrap_or_default() {
-        let id = check.id.get_ref();
-        if !is_check_id(id) {
-            return Err(v.error(
-                &check.id,
-                format!("`{id}` is not a check id"),
-                "use lowercase `area.name`, e.g. id = \"team.smoke\"",
-            ));
+    for (index, check) in raw.check.unwrap_or_default().into_iter().enumerate() {
+        v.remember(format!("check[{index}]"), &check, true);
+        let check = check.into_inner();
+        v.remember(format!("check[{index}].id"), &check.id, false);
+        if let Some(custom) = custom_check(&mut v, &config, check, builtin) {
+            config.custom_checks.push(custom);
         }
-        if crate::registry::find(id).is_some() {
-            return Err(v.error(
-                &check.id,
-                format!("`{id}` is the id of a built-in check"),
-                "give the team check an id of its own, e.g. \"team.smoke\"",
-            ));
-        }
-        if config.custom_checks.iter().any(|c| &c.id == id) {
-            return Err(v.error(
-                &check.id,
-                format!("a second [[check]] with id `{id}`"),
-                "give each team check an id of its own",
-            ));
-        }
-        let stage = Stage::parse(check.stage.get_ref()).ok_or_else(|| {
-            v.error(
-                &check.stage,
-                format!("unknown stage `{}`", check.stage.get_ref()),
-                "use pilot, controlled or broad",
-            )
-        })?;
-        if check
-            .run
-            .get_ref()
-            .first()
-            .is_some_and(|p| p.trim().is_empty())
-        {
-            return Err(v.error(
-                &check.run,
-                "`run` starts with an empty program name".to_owned(),
-                "the first element is the program, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
-            ));
-        }
-        if check.run.get_ref().is_empty() {
-            return Err(v.error(
-                &check.run,
-                "`run` is empty".to_owned(),
-                "give the command as a list, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
-            ));
-        }
-        let timeout = match &check.timeout {
-            None => Duration::from_secs(600),
-            Some(t) => v.timeout(t)?,
-        };
-        config.custom_checks.push(CustomCheck {
-            id: id.clone(),
-            stage,
-            run: check.run.into_inner(),
-            timeout,
-        });
     }
-    for waiver in raw.waiver.unwrap_or_default() {
+    for (index, waiver) in raw.waiver.unwrap_or_default().into_iter().enumerate() {
+        v.remember(format!("waiver[{index}]"), &waiver, true);
+        let waiver = waiver.into_inner();
+        for (key, spanned) in [
+            ("check", &waiver.check),
+            ("match", &waiver.pattern),
+            ("reason", &waiver.reason),
+            ("owner", &waiver.owner),
+            ("expires", &waiver.expires),
+        ] {
+            v.remember(format!("waiver[{index}].{key}"), spanned, false);
+        }
         let check = waiver.check.get_ref();
-        let known = crate::registry::find(check).is_some()
+        let known = builtin.is_none_or(|builtin| builtin(check))
             || config.custom_checks.iter().any(|c| &c.id == check);
+        let mut valid = true;
         if !known {
-            return Err(v.error(
+            valid = false;
+            v.error::<_, ()>(
                 &waiver.check,
                 format!("waiver names unknown check `{check}`"),
                 "use an id from `cargo gate checks`",
-            ));
+            );
         }
         for (field, value) in [("reason", &waiver.reason), ("owner", &waiver.owner)] {
             if value.get_ref().trim().is_empty() {
-                return Err(v.error(
+                valid = false;
+                v.error::<_, ()>(
                     value,
                     format!("waiver for `{check}` has an empty {field}"),
                     "every waiver needs a reason, an owner and an expiry date",
-                ));
+                );
             }
         }
         if gate_support::date::Date::parse(waiver.expires.get_ref()).is_none() {
-            return Err(v.error(
+            valid = false;
+            v.error::<_, ()>(
                 &waiver.expires,
                 format!("`{}` is not a date", waiver.expires.get_ref()),
                 "write the expiry as YYYY-MM-DD, e.g. expires = \"2027-06-30\"",
-            ));
+            );
         }
+        // An invalid waiver is still listed (the error stops the run anyway), so waiver
+        // indices stay the positions of `[[waiver]]` tables in the file.
+        let _ = valid;
         config.waivers.push(Waiver {
             check: check.clone(),
             pattern: waiver.pattern.into_inner(),
@@ -534,7 +670,80 @@ fn validate(
             expires: waiver.expires.into_inner(),
         });
     }
+    ConfigErrors::from_vec(v.errors)?;
+    config.spans = v.spans;
     Ok(config)
+}
+
+/// One `[[check]]`, validated; `None` (with the problems recorded) when it is invalid.
+fn custom_check(
+    v: &mut Validator<'_>,
+    config: &Config,
+    check: raw::RawCheck,
+    builtin: Option<&dyn Fn(&str) -> bool>,
+) -> Option<CustomCheck> {
+    let id = check.id.get_ref();
+    if !is_check_id(id) {
+        return v.error(
+            &check.id,
+            format!("`{id}` is not a check id"),
+            "use lowercase `area.name`, e.g. id = \"team.smoke\"",
+        );
+    }
+    if builtin.is_some_and(|builtin| builtin(id)) {
+        return v.error(
+            &check.id,
+            format!("`{id}` is the id of a built-in check"),
+            "give the team check an id of its own, e.g. \"team.smoke\"",
+        );
+    }
+    if config.custom_checks.iter().any(|c| &c.id == id) {
+        return v.error(
+            &check.id,
+            format!("a second [[check]] with id `{id}`"),
+            "give each team check an id of its own",
+        );
+    }
+    let stage = Stage::parse(check.stage.get_ref()).or_else(|| {
+        v.error(
+            &check.stage,
+            format!("unknown stage `{}`", check.stage.get_ref()),
+            "use pilot, controlled or broad",
+        )
+    });
+    let run_ok = if check
+        .run
+        .get_ref()
+        .first()
+        .is_some_and(|p| p.trim().is_empty())
+    {
+        v.error::<_, ()>(
+            &check.run,
+            "`run` starts with an empty program name".to_owned(),
+            "the first element is the program, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
+        );
+        false
+    } else if check.run.get_ref().is_empty() {
+        v.error::<_, ()>(
+            &check.run,
+            "`run` is empty".to_owned(),
+            "give the command as a list, e.g. run = [\"cargo\", \"xtask\", \"smoke\"]",
+        );
+        false
+    } else {
+        true
+    };
+    let timeout = match &check.timeout {
+        None => Some(Duration::from_secs(600)),
+        Some(t) => v.timeout(t),
+    };
+    let (stage, timeout) = (stage?, timeout?);
+    run_ok.then(|| CustomCheck {
+        id: id.clone(),
+        stage,
+        run: check.run.into_inner(),
+        timeout,
+    })
 }
 
 fn parse_driver(text: &str) -> Option<DriverVersion> {

@@ -8,15 +8,15 @@ pub(super) use toml::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawConfig {
-    pub(super) policy: Option<RawPolicy>,
-    pub(super) boundary: Option<RawBoundary>,
-    pub(super) tests: Option<RawTests>,
-    pub(super) bench: Option<RawBench>,
-    pub(super) checklist: Option<RawChecklist>,
-    pub(super) history: Option<RawHistory>,
-    pub(super) matrix: Option<RawMatrix>,
-    pub(super) check: Option<Vec<RawCheck>>,
-    pub(super) waiver: Option<Vec<RawWaiver>>,
+    pub(super) policy: Option<Spanned<RawPolicy>>,
+    pub(super) boundary: Option<Spanned<RawBoundary>>,
+    pub(super) tests: Option<Spanned<RawTests>>,
+    pub(super) bench: Option<Spanned<RawBench>>,
+    pub(super) checklist: Option<Spanned<RawChecklist>>,
+    pub(super) history: Option<Spanned<RawHistory>>,
+    pub(super) matrix: Option<Spanned<RawMatrix>>,
+    pub(super) check: Option<Vec<Spanned<RawCheck>>>,
+    pub(super) waiver: Option<Vec<Spanned<RawWaiver>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,18 @@
 //! Unit tests of the configuration parser and validator.
 use super::*;
 
+/// Parses and validates `text` as `gate.toml`, with the registry's built-in ids (as `load`).
 fn parse(text: &str) -> Result<Config, String> {
-    parse_gate_toml(text, "gate.toml").map_err(|e| format!("{e} | help: {}", e.help))
+    let raw: RawConfig =
+        toml::from_str(text).map_err(|e| toml_error(text, "gate.toml", &e).to_string())?;
+    validate(
+        raw,
+        text,
+        ConfigSource::File("gate.toml".into()),
+        "gate.toml",
+        Some(&crate::registry::is_builtin),
+    )
+    .map_err(|e| format!("{e} | help: {}", e.help))
 }
 
 #[track_caller]
@@ -222,13 +232,13 @@ fn load_rejects_both_places_and_defaults_when_neither() {
     let manifest = dir.path().join("Cargo.toml");
     std::fs::write(&manifest, "[workspace]\n").unwrap();
     assert_eq!(
-        load(dir.path(), &manifest, None).unwrap(),
+        load(dir.path(), &manifest, None, &crate::registry::is_builtin).unwrap(),
         Config::default()
     );
 
     std::fs::write(&manifest, "[workspace]\n[workspace.metadata.gate]\n").unwrap();
     std::fs::write(dir.path().join("gate.toml"), "").unwrap();
-    let err = load(dir.path(), &manifest, None).unwrap_err();
+    let err = load(dir.path(), &manifest, None, &crate::registry::is_builtin).unwrap_err();
     assert!(
         err.message
             .contains("both gate.toml and [workspace.metadata.gate]"),
@@ -250,7 +260,13 @@ fn a_directory_where_the_configuration_should_be_is_named() {
     let root = dir.path();
     std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
     std::fs::create_dir(root.join("gate.toml")).unwrap();
-    let err = load(root, &root.join("Cargo.toml"), None).unwrap_err();
+    let err = load(
+        root,
+        &root.join("Cargo.toml"),
+        None,
+        &crate::registry::is_builtin,
+    )
+    .unwrap_err();
     assert_eq!(
         err.to_string(),
         "gate.toml: is a directory, not a configuration file"
@@ -259,7 +275,60 @@ fn a_directory_where_the_configuration_should_be_is_named() {
         root,
         &root.join("Cargo.toml"),
         Some(&root.join("gate.toml")),
+        &crate::registry::is_builtin,
     )
     .unwrap_err();
     assert_eq!(err.file, "gate.toml");
+}
+
+#[test]
+fn every_problem_is_reported_at_once_in_file_order() {
+    let text = "[policy]\nprofile = \"fast\"\n\n[history]\nwindow = 0\n\n[[waiver]]\ncheck = \"no.such\"\nmatch = \"x\"\nreason = \"\"\nowner = \"o\"\nexpires = \"soon\"\n";
+    let raw: RawConfig = toml::from_str(text).unwrap();
+    let errors = validate(
+        raw,
+        text,
+        ConfigSource::File("gate.toml".into()),
+        "gate.toml",
+        Some(&crate::registry::is_builtin),
+    )
+    .unwrap_err();
+    let shown: Vec<String> = errors.all().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "gate.toml:2:11: unknown profile `fast`",
+            "gate.toml:5:10: history window 0 is outside 1..=1000",
+            "gate.toml:8:9: waiver names unknown check `no.such`",
+            "gate.toml:10:10: waiver for `no.such` has an empty reason",
+            "gate.toml:12:11: `soon` is not a date",
+        ]
+    );
+    assert_eq!(
+        errors.to_string(),
+        "gate.toml:2:11: unknown profile `fast` (and 4 more)"
+    );
+    // Each problem is rendered with its own fix.
+    let rendered = crate::error::GateError::Config(errors).render();
+    assert_eq!(
+        rendered.matches("error: invalid configuration: ").count(),
+        5
+    );
+    assert_eq!(rendered.matches("  help: ").count(), 5);
+}
+
+#[test]
+fn spans_are_kept_for_findings_about_the_configuration() {
+    let text = "[boundary]\nallow-unsafe = [\"ffi\"]\n\n[[waiver]] # why\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/**\"\nreason = \"r\"\nowner = \"o\"\n  expires = \"2027-01-01\"\n";
+    let config = parse(text).unwrap();
+    let at = |key: &str| config.spans.location(key).to_string();
+    assert_eq!(at("boundary"), "gate.toml:1:1");
+    assert_eq!(at("waiver[0]"), "gate.toml:4:1");
+    assert_eq!(at("waiver[0].check"), "gate.toml:5:1");
+    assert_eq!(at("waiver[0].expires"), "gate.toml:9:3");
+    assert_eq!(at("waiver[1]"), "gate.toml");
+    // Spans are where things are written, not what the policy is: the digest ignores them.
+    let moved = parse(&text.replace("[boundary]", "\n\n[boundary]")).unwrap();
+    assert_eq!(moved.effective_json(), config.effective_json());
+    assert_ne!(moved.spans, config.spans);
 }

@@ -205,14 +205,3 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
         errors[0]
     );
 }
-
-#[test]
-fn paths_normalise_without_the_file_system() {
-    assert_eq!(
-        normalize(Path::new("/w/app/../crates/./x")),
-        Path::new("/w/crates/x")
-    );
-    assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
-    assert_eq!(normalize(Path::new("../../b")), Path::new("../../b"));
-    assert_eq!(normalize(Path::new("/w/../../x")), Path::new("/x"));
-}

@@ -197,3 +197,13 @@ fn odd_trees_are_reported_not_fatal() {
     );
     assert_snapshot!("odd-tree", out.transcript());
 }
+
+#[test]
+fn every_problem_of_a_configuration_at_once() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"fast\"\n\n[history]\nwindow = 0\n\n[[waiver]]\ncheck = \"no.such\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"soon\"\n",
+    );
+    check("error-config-several-problems", &fx, &["pilot"]);
+}
