@@ -24,6 +24,35 @@ pub struct CheckMeta {
     pub summary: &'static str,
     /// How to fix a failure, in one or two sentences.
     pub fix: &'static str,
+    /// Every code its error and warning findings carry (never renamed once released).
+    pub codes: &'static [Code],
+}
+
+/// A stable code of one check's findings: what kind of problem, independent of the
+/// message's wording. SARIF rule ids (`CHECK/CODE`) and waivers (`match = "CODE"`) use it.
+#[derive(Debug)]
+pub struct Code {
+    /// kebab-case, unique within its check.
+    pub name: &'static str,
+    /// What a finding with this code means, in one line.
+    pub summary: &'static str,
+}
+
+impl CheckMeta {
+    /// The error and warning findings of `outcome` whose code is missing or not one of
+    /// this check's (a bug in the check: the engine refuses such an outcome in debug builds).
+    pub fn undeclared_codes<'o>(&self, outcome: &'o Outcome) -> Vec<&'o Finding> {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Note)
+            .filter(|f| {
+                f.code
+                    .as_deref()
+                    .is_none_or(|code| !self.codes.iter().any(|c| c.name == code))
+            })
+            .collect()
+    }
 }
 
 /// A check of the gate.

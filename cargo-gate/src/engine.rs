@@ -2,7 +2,7 @@
 //! run record → report. Returns values; never prints.
 
 use crate::cargo::Cargo;
-use crate::check::{Check, Context, Outcome, SkipKind, Status};
+use crate::check::{Check, CheckMeta, Context, Outcome, SkipKind, Status};
 use crate::config;
 use crate::decision::{self, Subject};
 use crate::environment;
@@ -474,6 +474,32 @@ fn run_phases(
     results
 }
 
+/// In debug builds (every test run), an outcome with an error or warning finding whose code
+/// its check does not declare is a bug in the check: it becomes an internal error, so the
+/// tests that exercise the check fail. Release builds keep the outcome.
+fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
+    if !cfg!(debug_assertions) {
+        return outcome;
+    }
+    let undeclared: Vec<String> = meta
+        .undeclared_codes(&outcome)
+        .iter()
+        .map(|f| format!("{:?} on \"{}\"", f.code, f.message))
+        .collect();
+    if undeclared.is_empty() {
+        return outcome;
+    }
+    Outcome::skip(
+        SkipKind::Unavailable,
+        format!(
+            "internal error: {} finding(s) without a code {} declares: {}",
+            undeclared.len(),
+            meta.id,
+            undeclared.join("; ")
+        ),
+    )
+}
+
 /// Runs every check on its own thread (the test run dominates; the others finish while it
 /// runs) and returns the outcomes in plan order. A panicking check becomes an unavailable
 /// SKIP, so the run still ends with a record and exit 2.
@@ -487,7 +513,7 @@ pub fn run_checks(
             .map(|&check| {
                 scope.spawn(move || {
                     let start = Instant::now();
-                    let outcome = check.run(ctx);
+                    let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
                     (outcome, start.elapsed())
                 })
             })

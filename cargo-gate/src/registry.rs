@@ -76,6 +76,38 @@ mod tests {
     }
 
     #[test]
+    fn codes_are_kebab_case_unique_per_check_and_explained() {
+        for meta in metas() {
+            let mut names: Vec<&str> = meta.codes.iter().map(|c| c.name).collect();
+            let n = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), n, "{}: duplicate code", meta.id);
+            for code in meta.codes {
+                assert!(
+                    !code.name.is_empty()
+                        && code
+                            .name
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        && !code.name.starts_with('-')
+                        && !code.name.ends_with('-'),
+                    "{}/{}",
+                    meta.id,
+                    code.name
+                );
+                assert!(!code.summary.is_empty(), "{}/{}", meta.id, code.name);
+            }
+        }
+        // A check that reports problems has codes for them.
+        assert!(
+            metas()
+                .filter(|m| m.id != "policy.profile")
+                .all(|m| !m.codes.is_empty())
+        );
+    }
+
+    #[test]
     fn the_checks_that_judge_the_whole_run_come_last() {
         // Report order is registry order: the waiver and checklist checks read every other
         // outcome, so they are listed (and reported) after them.

@@ -1,10 +1,22 @@
 //! Applying `[[waiver]]`s to findings (SPEC §3.3). A waiver covers a finding of its check
-//! when its `match` is a glob matching the finding's file, equals the finding's subject
-//! (a crate name), or is a substring of the message. Expired waivers cover nothing. Waived
+//! when its `match` is the finding's code (`unsafe-outside-allowed`: every finding of that
+//! kind), a glob matching the finding's file, equals the finding's subject (a crate name),
+//! or is a substring of the message. Expired waivers cover nothing. Waived
 //! findings stay in every report, marked with the waiver that covers them.
 
-use crate::check::{Outcome, Severity, Status};
+use crate::check::{Finding, Outcome, Severity, Status};
 use crate::config::Waiver;
+
+/// Whether `waiver` covers `finding` (of the waiver's check).
+pub fn covers(waiver: &Waiver, finding: &Finding) -> bool {
+    finding.code.as_deref() == Some(waiver.pattern.as_str())
+        || matches(
+            waiver,
+            finding.location.as_ref().map(|l| l.file.as_str()),
+            finding.subject.as_deref(),
+            &finding.message,
+        )
+}
 
 /// Whether `waiver` covers a finding with this file, subject and message.
 pub fn matches(waiver: &Waiver, file: Option<&str>, subject: Option<&str>, message: &str) -> bool {
@@ -36,12 +48,10 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
         if finding.severity == Severity::Note {
             continue;
         }
-        let file = finding.location.as_ref().map(|l| l.file.as_str());
-        let hit = waivers.iter().enumerate().find(|(_, w)| {
-            w.check == id
-                && current(&w.expires, today)
-                && matches(w, file, finding.subject.as_deref(), &finding.message)
-        });
+        let hit = waivers
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.check == id && current(&w.expires, today) && covers(w, finding));
         if let Some((index, _)) = hit {
             finding.waived_by = u32::try_from(index).ok();
             if !used.contains(&index) {
@@ -69,6 +79,17 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_waiver_can_name_a_findings_code() {
+        let w = waiver("unsafe-outside-allowed", "2099-12-31");
+        let coded = Finding::error("unsafe block in crate `app`")
+            .code("unsafe-outside-allowed")
+            .at(Location::at("app/src/lib.rs", 3, 5));
+        assert!(covers(&w, &coded));
+        let other = Finding::error("unsafe block in crate `app`").code("non-utf8-path");
+        assert!(!covers(&w, &other));
+    }
     use crate::check::{Finding, Location};
 
     fn waiver(pattern: &str, expires: &str) -> Waiver {

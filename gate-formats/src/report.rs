@@ -167,6 +167,11 @@ impl fmt::Display for Location {
 pub struct Finding {
     /// How serious it is.
     pub severity: Severity,
+    /// The check's stable code for this kind of finding (`unsafe-outside-allowed`): the
+    /// SARIF rule id is `CHECK/CODE`, and a waiver whose `match` is the code covers every
+    /// finding with it. Notes have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<Box<str>>,
     /// What was found, as a lowercase sentence fragment.
     pub message: String,
     /// Where, when there is a place.
@@ -189,6 +194,7 @@ impl Finding {
     pub fn new(severity: Severity, message: impl Into<String>) -> Finding {
         Finding {
             severity,
+            code: None,
             message: message.into(),
             location: None,
             subject: None,
@@ -210,6 +216,12 @@ impl Finding {
     /// A note.
     pub fn note(message: impl Into<String>) -> Finding {
         Finding::new(Severity::Note, message)
+    }
+
+    /// Sets the code: one of its check's declared codes.
+    pub fn code(mut self, code: &str) -> Finding {
+        self.code = Some(code.into());
+        self
     }
 
     /// Sets the location.

@@ -9,7 +9,7 @@
 //! `bench/results.json`, the command's output as `logs/bench.log`.
 
 use crate::bench::{self, Baseline, BenchError, BenchVerdict, Comparison, Measurement};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::checks::relative;
 use crate::stage::Stage;
 use std::path::Path;
@@ -23,6 +23,32 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Broad,
     summary: "p50/p95 of every benchmark within `[bench] max-regression` of the stored baseline; too noisy to decide = INCONCLUSIVE",
     fix: "find what made the named benchmarks slower (bench/results.json in the run record has the figures) and fix it; if the change is intended, re-measure with `cargo gate bench --save-baseline` and commit the baseline; for INCONCLUSIVE, make the benchmarks less noisy (a quieter machine, more samples)",
+    codes: &[
+        Code {
+            name: "regressed",
+            summary: "a benchmark is slower than the baseline by more than [bench] max-regression",
+        },
+        Code {
+            name: "too-noisy",
+            summary: "a benchmark is too noisy to decide",
+        },
+        Code {
+            name: "benchmark-missing",
+            summary: "a benchmark of the baseline produced no result",
+        },
+        Code {
+            name: "baseline-unusable",
+            summary: "the baseline file cannot be used",
+        },
+        Code {
+            name: "bench-command-failed",
+            summary: "the benchmark command failed",
+        },
+        Code {
+            name: "no-bench-results",
+            summary: "the benchmark command left no results",
+        },
+    ],
 };
 
 /// The artifact with the current figures and the comparison.
@@ -53,7 +79,11 @@ impl Check for BenchRegression {
             }
             Err(e) => {
                 return Outcome::fail(format!("the benchmark baseline {shown} cannot be used"))
-                    .with_finding(Finding::error(describe(&e, root)).at(Location::file(shown)));
+                    .with_finding(
+                        Finding::error(describe(&e, root))
+                            .code("baseline-unusable")
+                            .at(Location::file(shown)),
+                    );
             }
         };
         match bench::measure(ctx.workspace, ctx.config, ctx.environment) {
@@ -114,11 +144,13 @@ pub fn evaluate(
                     SkipKind::Unavailable,
                     format!("the benchmarks were not run: {reason}"),
                 ),
-                BenchError::Failed { tail, .. } => Outcome::fail(e.to_string())
-                    .with_finding(Finding::error(format!("last lines: {}", tail.join(" | ")))),
+                BenchError::Failed { tail, .. } => Outcome::fail(e.to_string()).with_finding(
+                    Finding::error(format!("last lines: {}", tail.join(" | ")))
+                        .code("bench-command-failed"),
+                ),
                 BenchError::NoResults { .. } => {
                     Outcome::fail(format!("`{command}` left no benchmark results"))
-                        .with_finding(Finding::error(describe(&e, root)))
+                        .with_finding(Finding::error(describe(&e, root)).code("no-bench-results"))
                 }
                 _ => Outcome::fail(describe(&e, root)),
             };
@@ -245,19 +277,19 @@ fn finding(
                 "`{}` regressed: {}; allowed +{threshold}{beyond}",
                 c.id,
                 figures()
-            ))
+            )).code("regressed")
         }
         BenchVerdict::Inconclusive => Finding::warning(format!(
             "`{}` too noisy to decide: noise (IQR/median) {} exceeds the +{threshold} threshold and the change is within it; {}",
             c.id,
             percent(noise),
             figures()
-        )),
+        )).code("too-noisy"),
         BenchVerdict::Missing => Finding::error(format!(
             "`{}` is in the baseline but produced no result: a benchmark that disappeared is not a pass (if it was removed on purpose, re-measure with `{}`)",
             c.id,
             bench::SAVE_BASELINE_COMMAND
-        ))
+        )).code("benchmark-missing")
         .at(Location::file(baseline_file)),
         BenchVerdict::New => Finding::note(format!(
             "`{}` is new (not in the baseline): p50 {}, p95 {}",

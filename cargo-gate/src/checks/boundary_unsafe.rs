@@ -5,7 +5,7 @@
 //! not code: nothing in it is a site; a transcriber is code, and its sites sit inside the
 //! macro, where they are written.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::policy::Allowance;
 use crate::scan::{self, BoundaryHit, BoundaryKind};
 use crate::stage::Stage;
@@ -24,6 +24,24 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "unsafe, extern blocks/ABIs, #[no_mangle] and asm! appear only in crates the profile allows",
     fix: "move the code into a crate listed in [boundary] allow-unsafe, add the crate to that list after review, or remove the unsafe code",
+    codes: &[
+        Code {
+            name: "unsafe-outside-allowed",
+            summary: "unsafe code, FFI or an exported symbol in a crate that [boundary] allow-unsafe does not name",
+        },
+        Code {
+            name: "unreadable-file",
+            summary: "a Rust file could not be read, so it was not scanned",
+        },
+        Code {
+            name: "walk-incomplete",
+            summary: "part of the tree could not be walked, so it was not scanned",
+        },
+        Code {
+            name: "non-utf8-path",
+            summary: "a path that is not valid UTF-8 (scanned, but not portable)",
+        },
+    ],
 };
 
 const INVENTORY: &str = "boundary/inventory.json";
@@ -84,6 +102,7 @@ impl Check for BoundaryUnsafe {
                 Err(err) => {
                     findings.push(
                         Finding::warning(format!("could not read the file: {err}"))
+                            .code("unreadable-file")
                             .at(Location::file(rel)),
                     );
                     continue;
@@ -167,6 +186,7 @@ fn violation(hit: &BoundaryHit, krate: &str, rel: &str, allowance: Allowance) ->
         _ => format!("`{krate}` is not in [boundary] allow-unsafe"),
     };
     Finding::error(format!("{what} in crate `{krate}`: {why}"))
+        .code("unsafe-outside-allowed")
         .at(Location::at(rel, hit.line, hit.column))
         .subject(krate)
 }
@@ -228,9 +248,10 @@ fn walk_member(
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                findings.push(Finding::warning(format!(
-                    "could not walk part of the tree: {err}"
-                )));
+                findings.push(
+                    Finding::warning(format!("could not walk part of the tree: {err}"))
+                        .code("walk-incomplete"),
+                );
                 continue;
             }
         };
@@ -246,6 +267,7 @@ fn walk_member(
                     "path is not valid UTF-8 (shown lossily); it was scanned, but rename it: \
                      non-UTF-8 names do not survive every platform and tool",
                 )
+                .code("non-utf8-path")
                 .at(Location::file(ws.relative(path)))
                 .subject(member.name.clone()),
             );

@@ -23,7 +23,7 @@
 //! statically, but they have no dependencies and so run in the first layer, before this
 //! check: citing a team check's id works whenever it ran in this run.
 
-use crate::check::{After, Check, CheckMeta, Context, Finding, Location, Outcome, Status};
+use crate::check::{After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Status};
 use crate::stage::Stage;
 use regex::Regex;
 use std::path::{Component, Path};
@@ -41,6 +41,32 @@ static META: CheckMeta = CheckMeta {
     fix: "close each item: do the work, check it (`- [x]`) and cite its evidence after \
           `— evidence:` (a check id that passes, or a repository path that exists); without a \
           checklist, `cargo gate init` writes a template to docs/READINESS.md",
+    codes: &[
+        Code {
+            name: "item-unchecked",
+            summary: "a checklist item is not checked",
+        },
+        Code {
+            name: "item-without-evidence",
+            summary: "a checked item cites no evidence",
+        },
+        Code {
+            name: "evidence-invalid",
+            summary: "the evidence an item cites does not exist or does not pass",
+        },
+        Code {
+            name: "checklist-missing",
+            summary: "the checklist file does not exist",
+        },
+        Code {
+            name: "checklist-unreadable",
+            summary: "the checklist file could not be read",
+        },
+        Code {
+            name: "checklist-empty",
+            summary: "the checklist has no task items",
+        },
+    ],
 };
 
 const ID: &str = "checklist.closed";
@@ -275,6 +301,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                      rollout (fix: `cargo gate init` writes a template; set [checklist] path \
                      if it lives elsewhere)"
                 ))
+                .code("checklist-missing")
                 .at(Location::file(file)),
             );
         }
@@ -282,6 +309,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
             return Outcome::fail(format!("the readiness checklist {file} cannot be read"))
                 .with_finding(
                     Finding::error(format!("{file} could not be read: {e}"))
+                        .code("checklist-unreadable")
                         .at(Location::file(file)),
                 );
         }
@@ -293,6 +321,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                 "{file} has no task items: write each one as `- [ ] what — evidence: check-id \
                  or path`"
             ))
+            .code("checklist-empty")
             .at(Location::file(file)),
         );
     }
@@ -304,8 +333,11 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
         let item_at = Location::at(&file, item.line, item.column);
         if !item.checked {
             unchecked += 1;
-            findings
-                .push(Finding::error(format!("item \"{}\" is not checked", item.text)).at(item_at));
+            findings.push(
+                Finding::error(format!("item \"{}\" is not checked", item.text))
+                    .code("item-unchecked")
+                    .at(item_at),
+            );
             continue;
         }
         if item.evidence.is_empty() {
@@ -320,6 +352,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     "item \"{}\" is checked but cites no evidence ({hint})",
                     item.text
                 ))
+                .code("item-without-evidence")
                 .at(item_at),
             );
             continue;
@@ -341,6 +374,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     item_drifted = true;
                     findings.push(
                         Finding::error(format!("item \"{}\": {why}", item.text))
+                            .code("evidence-invalid")
                             .at(evidence_at)
                             .subject(evidence.value.clone()),
                     );

@@ -36,7 +36,7 @@
 //! a YAML alias or merge key counts once. A file that is not valid YAML fails with the
 //! parser's line and column. No CI configuration at all warns: nothing shows how CI builds.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
 use serde_yaml::Value;
 use std::collections::HashSet;
@@ -53,6 +53,32 @@ static META: CheckMeta = CheckMeta {
               configs passes --locked or --frozen",
     fix: "add --locked to each cargo command in .github/workflows/*.yml and .gitlab-ci.yml \
           (`cargo gate init` writes a CI workflow that does)",
+    codes: &[
+        Code {
+            name: "cargo-without-locked",
+            summary: "a CI cargo call that builds without --locked or --frozen",
+        },
+        Code {
+            name: "no-ci-config",
+            summary: "no CI configuration found",
+        },
+        Code {
+            name: "subcommand-unexpandable",
+            summary: "a CI cargo call whose subcommand comes from a variable the gate cannot expand",
+        },
+        Code {
+            name: "flags-unexpandable",
+            summary: "a CI cargo call whose flags come from a variable the gate cannot expand",
+        },
+        Code {
+            name: "unreadable-file",
+            summary: "a CI file could not be read",
+        },
+        Code {
+            name: "invalid-yaml",
+            summary: "a CI file is not valid YAML",
+        },
+    ],
 };
 
 const GITHUB_DIR: &str = ".github/workflows";
@@ -117,6 +143,7 @@ impl Check for CiLocked {
                     "no CI configuration found (fix: `cargo gate init` writes one whose cargo \
                      calls pass --locked)",
                 )
+                .code("no-ci-config")
                 .at(Location::file(GITHUB_DIR)),
             );
         }
@@ -251,6 +278,7 @@ impl Judge {
                          `{expansion}`, which the gate cannot expand: whether it builds cannot \
                          be judged (fix: write --locked literally)"
                     ))
+                    .code("subcommand-unexpandable")
                     .at(location),
                 );
             }
@@ -265,6 +293,7 @@ impl Judge {
                         "{what} has no --locked or --frozen, but its flags come partly from \
                          `{var}`, which the gate cannot expand (fix: write --locked literally)"
                     ))
+                    .code("flags-unexpandable")
                     .at(location),
                 );
             }
@@ -300,6 +329,7 @@ impl Judge {
                         "{what} does not pass --locked{alternatives}: CI may resolve \
                          dependencies afresh instead of building Cargo.lock (fix: add --locked)"
                     ))
+                    .code("cargo-without-locked")
                     .at(location),
                 );
             }
@@ -383,9 +413,9 @@ fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
         .into_iter()
         .map(|rel| match std::fs::read_to_string(root.join(&rel)) {
             Ok(text) => Ok((rel, text)),
-            Err(e) => {
-                Err(Finding::error(format!("{rel} could not be read: {e}")).at(Location::file(rel)))
-            }
+            Err(e) => Err(Finding::error(format!("{rel} could not be read: {e}"))
+                .code("unreadable-file")
+                .at(Location::file(rel))),
         })
         .collect()
 }
@@ -425,7 +455,9 @@ fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
             || Location::file(rel),
             |l| Location::at(rel, to_u32(l.line()), to_u32(l.column())),
         );
-        Finding::error(format!("{rel} is not valid YAML: {e}")).at(location)
+        Finding::error(format!("{rel} is not valid YAML: {e}"))
+            .code("invalid-yaml")
+            .at(location)
     })?;
     let mut scripts = Vec::new();
     if rel == GITLAB_FILE {

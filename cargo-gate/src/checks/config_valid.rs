@@ -1,7 +1,7 @@
 //! `config.valid`: the configuration parsed and validated (an invalid one never gets here: it
 //! ends the run with exit 2 before any check runs), and what it names exists.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::config::ConfigSource;
 use crate::stage::Stage;
 
@@ -14,6 +14,10 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "gate.toml / [workspace.metadata.gate] parses, unknown keys rejected, values sane",
     fix: "fix the key named in the finding; docs/CONFIG.md lists every key and its type",
+    codes: &[Code {
+        name: "allow-unsafe-not-member",
+        summary: "[boundary] allow-unsafe names a crate that is not a workspace member",
+    }],
 };
 
 impl Check for ConfigValid {
@@ -32,6 +36,7 @@ impl Check for ConfigValid {
                     Finding::warning(format!(
                         "[boundary] allow-unsafe names `{name}`, which is not a workspace member"
                     ))
+                    .code("allow-unsafe-not-member")
                     .at(Location::file(file.clone()))
                     .subject(name.clone()),
                 );

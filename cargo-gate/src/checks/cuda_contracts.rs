@@ -9,7 +9,7 @@
 //! workspace.
 
 use crate::check::{
-    After, Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind,
+    After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
 use crate::checks::kernels_build::{FoundManifest, outside_gate_build};
 use crate::lexer::{Lexer, TokenKind};
@@ -27,6 +27,32 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "PTX validates for every arch, ISA within the minimum driver, every kernel has a CPU reference, no kernel source outside gate-build",
     fix: "register a CPU reference for each entry, raise [policy] min-driver or build with an older toolkit, and build every .cu with gate-build",
+    codes: &[
+        Code {
+            name: "entry-without-cpu-reference",
+            summary: "a kernel entry with no CPU reference registered",
+        },
+        Code {
+            name: "ptx-needs-newer-driver",
+            summary: "the PTX needs a newer driver than [policy] min-driver",
+        },
+        Code {
+            name: "ptx-isa-unknown",
+            summary: "the PTX ISA is newer than gate-build's table",
+        },
+        Code {
+            name: "ptxas-rejects",
+            summary: "ptxas rejects the PTX for an arch",
+        },
+        Code {
+            name: "source-not-in-manifest",
+            summary: "a gate-build package's CUDA source that no manifest covers",
+        },
+        Code {
+            name: "cuda-outside-gate-build",
+            summary: "a CUDA source compiled some other way than gate-build",
+        },
+    ],
 };
 
 /// String literals in the Rust files under `dir` (not descending into other packages or
@@ -148,6 +174,7 @@ impl Check for CudaContracts {
                             "{package}/{}: ptxas rejects the PTX for {}",
                             module.name, verdict.arch
                         ))
+                        .code("ptxas-rejects")
                         .at(Location::file(source.clone()))
                         .subject(package.clone()),
                     );
@@ -165,12 +192,12 @@ impl Check for CudaContracts {
                     findings.push(
                         Finding::error(format!(
                             "{package}: the PTX needs {needs}, newer than [policy] min-driver {declared}"
-                        ))
+                        )).code("ptx-needs-newer-driver")
                         .subject(package.clone()),
                     );
                 }
                 (Some(declared), Some(MinDriver::UnknownNewerThanTable { .. })) => findings.push(
-                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}"))
+                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}")).code("ptx-isa-unknown")
                         .subject(package.clone()),
                 ),
                 _ => {}
@@ -201,7 +228,7 @@ impl Check for CudaContracts {
                         Finding::error(format!(
                             "{package}: kernel entry `{}` has no CPU reference registered (no Rust source of the package names it)",
                             entry.name
-                        ))
+                        )).code("entry-without-cpu-reference")
                         .subject(package.clone()),
                     );
                 }
@@ -228,7 +255,7 @@ impl Check for CudaContracts {
                     Finding::error(format!(
                         "CUDA source in {}, a gate-build package, that no manifest of this build covers",
                         owner.name
-                    ))
+                    )).code("source-not-in-manifest")
                     .at(Location::file(source.rel.clone()))
                     .subject(owner.name.clone()),
                 );

@@ -3,7 +3,7 @@
 //! are listed, explained, waived and rendered like built-in checks.
 
 use crate::cargo::run_captured_for;
-use crate::check::{Check, CheckMeta, Context, Finding, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Outcome, SkipKind};
 use crate::config::{Config, CustomCheck};
 use std::process::Command;
 
@@ -35,6 +35,10 @@ pub fn from_config(config: &Config) -> Vec<&'static dyn Check> {
                         "run `{}` locally, fix what it reports, or waive it in gate.toml",
                         spec.run.join(" ")
                     )),
+                    codes: &[Code {
+                        name: "command-failed",
+                        summary: "the team check's command exited non-zero",
+                    }],
                 })),
                 spec: spec.clone(),
             }));
@@ -76,7 +80,10 @@ impl Check for TeamCheck {
                             .code
                             .map_or_else(|| "signal".into(), |c| c.to_string())
                     ))
-                    .with_finding(Finding::error(format!("last lines: {}", tail.join(" | "))))
+                    .with_finding(
+                        Finding::error(format!("last lines: {}", tail.join(" | ")))
+                            .code("command-failed"),
+                    )
                 };
                 outcome.with_artifact(log_path, log)
             }

@@ -23,7 +23,7 @@
 //! Source replacement in `.cargo/config.toml` is not looked at.
 
 use super::{at, relative};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::stage::Stage;
 use gate_support::path::normalize;
 use std::ops::Range;
@@ -43,6 +43,20 @@ static META: CheckMeta = CheckMeta {
     fix: "pin git dependencies with `rev = \"<commit>\"`, give version requirements an upper \
           bound (\"1.2\" means >=1.2, <2), vendor path dependencies into the workspace, and use \
           crates.io (or waive a private registry)",
+    codes: &[
+        Code {
+            name: "unpinned-dependency",
+            summary: "a dependency that does not resolve to one reviewed version (git without rev, wildcard, path outside the repository, ...)",
+        },
+        Code {
+            name: "unreadable-manifest",
+            summary: "a Cargo.toml could not be read",
+        },
+        Code {
+            name: "invalid-manifest",
+            summary: "a Cargo.toml is not valid TOML",
+        },
+    ],
 };
 
 /// Registries dependencies may come from. There is no configuration key yet: crates.io only.
@@ -84,6 +98,7 @@ impl Check for DepsPinned {
                 Err(e) => {
                     findings.push(
                         Finding::error(format!("{rel} could not be read: {e}"))
+                            .code("unreadable-manifest")
                             .at(Location::file(rel)),
                     );
                     continue;
@@ -97,6 +112,7 @@ impl Check for DepsPinned {
                         .map_or_else(|| Location::file(rel.clone()), |s| at(&rel, &text, s.start));
                     findings.push(
                         Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
+                            .code("invalid-manifest")
                             .at(location),
                     );
                     continue;
@@ -243,6 +259,7 @@ impl Dep<'_> {
         let owner = self.manifest.owner.as_deref();
         let whose = owner.map_or_else(String::new, |o| format!("`{o}` "));
         let mut finding = Finding::error(format!("{whose}{} `{}`: {what}", self.table, self.name))
+            .code("unpinned-dependency")
             .at(self.manifest.location(span));
         if let Some(owner) = owner {
             finding = finding.subject(owner);

@@ -3,7 +3,7 @@
 //! this run — read from `tests.pass`'s results, not from the source.
 
 use crate::check::{
-    After, Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind, Status,
+    After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind, Status,
 };
 use crate::checks::tests_pass::TestResults;
 use crate::stage::Stage;
@@ -17,6 +17,16 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "each declared failure path (io, process, net, thread) has a test that ran and passed",
     fix: "write a test whose name contains the failure path's pattern (e.g. `io_` for io) that exercises the failure, or fix the failing one",
+    codes: &[
+        Code {
+            name: "no-failure-paths",
+            summary: "no [tests] failure-paths declared",
+        },
+        Code {
+            name: "failure-path-untested",
+            summary: "a declared failure path has no passing test",
+        },
+    ],
 };
 
 impl Check for FailurePaths {
@@ -35,7 +45,7 @@ impl Check for FailurePaths {
                 "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
             )
             .with_finding(
-                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }")
+                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }").code("no-failure-paths")
                     .at(Location::file(ctx.config.source.file().unwrap_or("gate.toml"))),
             );
         }
@@ -77,6 +87,7 @@ impl Check for FailurePaths {
                     Finding::error(format!(
                         "failure path `{path}` (pattern `{pattern}`): no passing test; {why}"
                     ))
+                    .code("failure-path-untested")
                     .subject(path.clone()),
                 );
             } else {

@@ -19,7 +19,7 @@
 //! - Partial runs (`--only`/`--skip`) are not verdicts for the stage; they are left out of
 //!   the window, neither green nor red.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::record::ChainRun;
 use crate::stage::Stage;
 use std::path::Path;
@@ -34,6 +34,20 @@ static META: CheckMeta = CheckMeta {
     summary: "the last N runs of this stage ([history] window) were green",
     fix: "fix what made the red runs fail, then run the stage until the window holds only green \
           runs (`cargo gate history` lists them); runs must use the same --out directory",
+    codes: &[
+        Code {
+            name: "red-run-in-window",
+            summary: "a run in the window was not ready",
+        },
+        Code {
+            name: "too-few-runs",
+            summary: "fewer runs of the stage than the window asks for",
+        },
+        Code {
+            name: "record-does-not-verify",
+            summary: "the run record does not verify, so its history cannot be trusted",
+        },
+    ],
 };
 
 const ID: &str = "history.window";
@@ -84,6 +98,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                 "the record does not verify: {}: {}",
                 p.path, p.message
             ))
+            .code("record-does-not-verify")
             .at(Location::file(&file))
         })
         .collect();
@@ -119,6 +134,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                         "run {} at {} was {} (exit {}{why})",
                         entry.run_id, entry.time, entry.result, entry.exit_code
                     ))
+                    .code("red-run-in-window")
                     .at(at)
                     .subject(entry.run_id.clone()),
                 );
@@ -133,6 +149,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                  time(s)",
                 in_window.len()
             ))
+            .code("too-few-runs")
             .at(Location::file(&file)),
         );
     }

@@ -10,7 +10,9 @@
 //! nothing here checks them. A build that fails is reported once, by `tests.pass` (which
 //! owns building); this check then says it is blocked.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
+};
 use crate::facts::{Facts, NotBuilt, Resolve, Role};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::{self, Manifest, Outcome as Built};
@@ -24,6 +26,32 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "every gate-build manifest in the workspace is native-valid or fallback-valid, with the reason",
     fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time); build CUDA sources with gate-build so the gate can check them",
+    codes: &[
+        Code {
+            name: "fallback-without-reason",
+            summary: "a fallback build that records no reason",
+        },
+        Code {
+            name: "manifest-violation",
+            summary: "a violation gate-build recorded (PTX needing a newer driver than declared, ...)",
+        },
+        Code {
+            name: "ptxas-rejected",
+            summary: "ptxas rejected a module for an arch",
+        },
+        Code {
+            name: "cuda-outside-gate-build",
+            summary: "a CUDA source compiled some other way than gate-build",
+        },
+        Code {
+            name: "manifest-unparsable",
+            summary: "a gate-manifest.json that does not parse",
+        },
+        Code {
+            name: "build-failed",
+            summary: "the workspace does not build",
+        },
+    ],
 };
 
 /// Where the manifests found are listed in the record (`cuda.contracts` reads the same list
@@ -62,6 +90,7 @@ fn manifests(out_dirs: &[(String, std::path::PathBuf)]) -> Result<Vec<FoundManif
                     Outcome::fail(format!("{package}: gate-manifest.json does not parse"))
                         .with_finding(
                             Finding::error(format!("{}: {e}", path.display()))
+                                .code("manifest-unparsable")
                                 .subject(package.clone()),
                         ),
                 );
@@ -101,7 +130,7 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
         let mut finding = Finding::new(
             severity,
             format!("CUDA source outside gate-build ({how}): no manifest shows that its kernels build, load or have CPU references"),
-        )
+        ).code("cuda-outside-gate-build")
         .at(Location::file(source.rel.clone()))
         .group(format!("{package}: CUDA sources {how}, not by gate-build"));
         if let Some(p) = owner {
@@ -146,6 +175,7 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                 Finding::error(format!(
                     "{package}: fallback build without a recorded reason"
                 ))
+                .code("fallback-without-reason")
                 .subject(package.clone()),
             ]),
         },
@@ -153,7 +183,11 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
             let mut findings: Vec<Finding> = m
                 .violations
                 .iter()
-                .map(|v| Finding::error(format!("{package}: {v}")).subject(package.clone()))
+                .map(|v| {
+                    Finding::error(format!("{package}: {v}"))
+                        .code("manifest-violation")
+                        .subject(package.clone())
+                })
                 .collect();
             for module in &m.modules {
                 for verdict in module.ptxas.iter().filter(|v| !v.ok) {
@@ -162,6 +196,7 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                             "{package}: ptxas rejected module `{}` for {}: {}",
                             module.name, verdict.arch, verdict.message
                         ))
+                        .code("ptxas-rejected")
                         .at(Location::file(module.source.to_string_lossy()))
                         .subject(package.clone()),
                     );
@@ -236,7 +271,12 @@ impl Check for KernelsBuild {
                     "the workspace does not build ({} error(s)), so its kernels cannot be checked",
                     build.errors.len()
                 ))
-                .with_findings(build.errors.iter().map(|e| Finding::error(e.clone()))),
+                .with_findings(
+                    build
+                        .errors
+                        .iter()
+                        .map(|e| Finding::error(e.clone()).code("build-failed")),
+                ),
             }
             .with_artifact(BUILD_LOG, build.log.clone());
             return Outcome::blocked(

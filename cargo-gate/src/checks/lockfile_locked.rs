@@ -1,7 +1,7 @@
 //! `lockfile.locked`: Cargo.lock exists, git tracks it (in a git work tree), and
 //! `cargo metadata --locked` accepts it. Each of the three is reported on its own.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::facts::Resolve;
 use crate::stage::Stage;
 use crate::workspace::git_tracks;
@@ -15,6 +15,20 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "Cargo.lock exists, is tracked by git, and `cargo metadata --locked` accepts it",
     fix: "run `cargo generate-lockfile` (or `cargo update --workspace` when it is stale) and commit Cargo.lock",
+    codes: &[
+        Code {
+            name: "lockfile-missing",
+            summary: "no Cargo.lock",
+        },
+        Code {
+            name: "lockfile-untracked",
+            summary: "Cargo.lock is not tracked by git",
+        },
+        Code {
+            name: "lockfile-stale",
+            summary: "`cargo metadata --locked` refuses Cargo.lock (out of date, or another failure)",
+        },
+    ],
 };
 
 const LOG: &str = "logs/cargo-metadata-locked.log";
@@ -33,6 +47,7 @@ impl Check for LockfileLocked {
                     "Cargo.lock is missing: builds resolve dependencies afresh each time \
                      (fix: run `cargo generate-lockfile` and commit Cargo.lock)",
                 )
+                .code("lockfile-missing")
                 .at(Location::file("Cargo.lock")),
             );
         }
@@ -54,6 +69,7 @@ impl Check for LockfileLocked {
                         "Cargo.lock is not tracked by git (fix: remove it from .gitignore and \
                          `git add Cargo.lock`)",
                     )
+                    .code("lockfile-untracked")
                     .at(Location::file("Cargo.lock")),
                 );
                 "NOT tracked by git"
@@ -87,7 +103,11 @@ impl Check for LockfileLocked {
             } else {
                 format!("`cargo metadata --locked` failed: {error}")
             };
-            findings.push(Finding::error(message).at(Location::file("Cargo.lock")));
+            findings.push(
+                Finding::error(message)
+                    .code("lockfile-stale")
+                    .at(Location::file("Cargo.lock")),
+            );
         }
         let outcome = if findings.is_empty() {
             Outcome::pass(format!(

@@ -3,7 +3,7 @@
 //! `gate-runtime/decisions-*.jsonl` and `gate-runtime/stats-*.json` there) parse and carry
 //! the required fields. Workspaces that do not use gate-runtime: PASS, not applicable.
 
-use crate::check::{After, Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{After, Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::stage::Stage;
 use gate_formats::decision_log::Decision;
 use gate_formats::runtime_stats::{KernelSnapshot, StatsSnapshot};
@@ -17,6 +17,36 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "decision logs and run stats produced by the test run parse and carry the required fields",
     fix: "exercise gate-runtime in the tests (a Runtime built without an explicit sink writes to GATE_RUN_DIR), and do not write decision lines by hand",
+    codes: &[
+        Code {
+            name: "decision-incomplete",
+            summary: "a decision line lacks a field",
+        },
+        Code {
+            name: "decision-invalid",
+            summary: "a decision line with a value gate-runtime never writes",
+        },
+        Code {
+            name: "decision-not-json",
+            summary: "a decision line that is not JSON",
+        },
+        Code {
+            name: "stats-incomplete",
+            summary: "a stats file lacks a field",
+        },
+        Code {
+            name: "stats-invalid",
+            summary: "a stats file with a value gate-runtime never writes",
+        },
+        Code {
+            name: "stats-not-json",
+            summary: "a stats file that is not JSON",
+        },
+        Code {
+            name: "unreadable-file",
+            summary: "a decision log or stats file could not be read",
+        },
+    ],
 };
 
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
@@ -46,7 +76,11 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
     {
         let at = Location::at(rel, (i + 1) as u32, 1);
         match serde_json::from_str::<serde_json::Value>(line) {
-            Err(e) => findings.push(Finding::error(format!("not JSON: {e}")).at(at)),
+            Err(e) => findings.push(
+                Finding::error(format!("not JSON: {e}"))
+                    .code("decision-not-json")
+                    .at(at),
+            ),
             Ok(value) => {
                 // Every key present (`null` for an empty optional field), then every value
                 // of the type gate-runtime writes (a known event, a known status code).
@@ -57,10 +91,16 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
                     .collect();
                 if !missing.is_empty() {
                     findings.push(
-                        Finding::error(format!("decision lacks {}", missing.join(", "))).at(at),
+                        Finding::error(format!("decision lacks {}", missing.join(", ")))
+                            .code("decision-incomplete")
+                            .at(at),
                     );
                 } else if let Err(e) = serde_json::from_value::<Decision>(value) {
-                    findings.push(Finding::error(format!("not a decision: {e}")).at(at));
+                    findings.push(
+                        Finding::error(format!("not a decision: {e}"))
+                            .code("decision-invalid")
+                            .at(at),
+                    );
                 }
             }
         }
@@ -73,14 +113,28 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
     let at = || Location::file(rel);
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) => return vec![Finding::error(format!("not JSON: {e}")).at(at())],
+        Err(e) => {
+            return vec![
+                Finding::error(format!("not JSON: {e}"))
+                    .code("stats-not-json")
+                    .at(at()),
+            ];
+        }
     };
     let mut findings = Vec::new();
     if value.get("schema_version").is_none() {
-        findings.push(Finding::error("stats lack schema_version").at(at()));
+        findings.push(
+            Finding::error("stats lack schema_version")
+                .code("stats-incomplete")
+                .at(at()),
+        );
     }
     match value.get("kernels").and_then(|k| k.as_object()) {
-        None => findings.push(Finding::error("stats lack the kernels table").at(at())),
+        None => findings.push(
+            Finding::error("stats lack the kernels table")
+                .code("stats-incomplete")
+                .at(at()),
+        ),
         Some(kernels) => {
             for (name, entry) in kernels {
                 let missing: Vec<&str> = KernelSnapshot::FIELDS
@@ -91,6 +145,7 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
                 if !missing.is_empty() {
                     findings.push(
                         Finding::error(format!("stats for `{name}` lack {}", missing.join(", ")))
+                            .code("stats-incomplete")
                             .at(at()),
                     );
                 }
@@ -100,7 +155,11 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
     if findings.is_empty()
         && let Err(e) = serde_json::from_value::<StatsSnapshot>(value)
     {
-        findings.push(Finding::error(format!("not a stats snapshot: {e}")).at(at()));
+        findings.push(
+            Finding::error(format!("not a stats snapshot: {e}"))
+                .code("stats-invalid")
+                .at(at()),
+        );
     }
     findings
 }
@@ -131,7 +190,11 @@ impl Check for ObservabilityLog {
                 .unwrap_or_default();
             let rel = format!("observability/gate-runtime/{name}");
             let Ok(text) = std::fs::read_to_string(path) else {
-                findings.push(Finding::error("unreadable").at(Location::file(rel)));
+                findings.push(
+                    Finding::error("unreadable")
+                        .code("unreadable-file")
+                        .at(Location::file(rel)),
+                );
                 continue;
             };
             if name.ends_with(".jsonl") {

@@ -11,7 +11,7 @@
 //! whose `merged.json` does not match its manifest fails the check. No merged record of this
 //! commit at all is a FAIL, never a PASS. The evidence is kept as `platform/matrix.json`.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::checks::relative;
 use crate::config::Platform;
 use crate::merge::{self, MergedInput};
@@ -26,6 +26,20 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Broad,
     summary: "passing runs (controlled or later) for every platform of `[matrix] platforms` for this commit, from merged CI records",
     fix: "run `cargo gate controlled --out DIR` in a CI job on each platform named, then `cargo gate merge DIR…` with those directories before `cargo gate broad`; fix what fails on the platforms named",
+    codes: &[
+        Code {
+            name: "platform-missing",
+            summary: "no run of this commit on a platform of [matrix] platforms",
+        },
+        Code {
+            name: "platform-not-ready",
+            summary: "a platform's run of this commit was not ready",
+        },
+        Code {
+            name: "merged-record-tampered",
+            summary: "a merged CI record does not verify",
+        },
+    ],
 };
 
 /// The artifact with the evidence per platform.
@@ -95,6 +109,7 @@ impl Check for PlatformMatrix {
             match &merged.record {
                 Err(problem) => findings.push(
                     Finding::error(format!("tampered merged record: {problem}"))
+                        .code("merged-record-tampered")
                         .at(Location::file(format!("{shown_dir}/{}", merged.merge_id))),
                 ),
                 Ok(record) if record.commit == commit => {
@@ -128,6 +143,7 @@ impl Check for PlatformMatrix {
                     Finding::error(format!(
                         "{name}: no run of this commit in the merged CI records"
                     ))
+                    .code("platform-missing")
                     .subject(name),
                 );
                 evidence.push(serde_json::json!({"platform": name, "status": "missing"}));
@@ -140,6 +156,7 @@ impl Check for PlatformMatrix {
                             "{name}: {why} (run {} from {}, merged as {merge_id})",
                             run.run_id, run.source
                         ))
+                        .code("platform-not-ready")
                         .subject(name),
                     );
                 }

@@ -13,6 +13,7 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "a policy profile is declared: portable, idiomatic or rusty",
     fix: "declare it: [policy] profile = \"portable\" in gate.toml (portable is the default)",
+    codes: &[],
 };
 
 impl Check for PolicyProfile {

@@ -24,7 +24,7 @@
 //! the `[profile.<name>]` header (or the file) when the key is missing.
 
 use super::{at, relative};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::policy::Profile;
 use crate::stage::Stage;
 use toml::Spanned;
@@ -41,6 +41,36 @@ static META: CheckMeta = CheckMeta {
               overflow-checks on (a warning only under `rusty`)",
     fix: "in the root Cargo.toml write [profile.release] with panic = \"unwind\" (or \"abort\"), \
           overflow-checks = true and debug-assertions = false",
+    codes: &[
+        Code {
+            name: "panic-undeclared",
+            summary: "a release profile that does not declare `panic`",
+        },
+        Code {
+            name: "debug-assertions-in-release",
+            summary: "a release profile with debug-assertions on",
+        },
+        Code {
+            name: "overflow-checks-off",
+            summary: "a release profile where integer overflow wraps silently",
+        },
+        Code {
+            name: "override-debug-assertions",
+            summary: "a per-crate override that turns debug-assertions on in release",
+        },
+        Code {
+            name: "override-overflow-checks",
+            summary: "a per-crate override that turns overflow-checks off",
+        },
+        Code {
+            name: "unreadable-manifest",
+            summary: "a Cargo.toml could not be read",
+        },
+        Code {
+            name: "invalid-manifest",
+            summary: "a Cargo.toml is not valid TOML",
+        },
+    ],
 };
 
 /// The keys reported, with cargo's release defaults as TOML.
@@ -76,6 +106,7 @@ impl Check for ProfileCargo {
             Err(e) => {
                 return Outcome::fail(format!("{manifest_rel} could not be read")).with_finding(
                     Finding::error(format!("{manifest_rel} could not be read: {e}"))
+                        .code("unreadable-manifest")
                         .at(Location::file(manifest_rel)),
                 );
             }
@@ -97,6 +128,7 @@ impl Check for ProfileCargo {
                         .map_or_else(|| Location::file(rel.clone()), |s| at(rel, text, s.start));
                     findings.push(
                         Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
+                            .code("invalid-manifest")
                             .at(location),
                     );
                 }
@@ -305,6 +337,7 @@ impl Judge<'_> {
                      (\"unwind\") by accident, not by decision (fix: panic = \"unwind\" or \
                      \"abort\" in [profile.{name}])"
                 ))
+                .code("panic-undeclared")
                 .at(header.clone()),
             );
             failed.push("panic strategy not declared");
@@ -317,6 +350,7 @@ impl Judge<'_> {
                      code paths (fix: debug-assertions = false)",
                     assertions.shown
                 ))
+                .code("debug-assertions-in-release")
                 .at(assertions
                     .declared
                     .clone()
@@ -338,6 +372,7 @@ impl Judge<'_> {
                          {policy} policy wants overflow-checks = true"
                     ),
                 )
+                .code("overflow-checks-off")
                 .at(overflow.declared.clone().unwrap_or_else(|| header.clone())),
             );
             failed.push("overflow-checks off");
@@ -400,6 +435,7 @@ impl Judge<'_> {
                              builds (fix: remove it)",
                             show(v.get_ref())
                         ))
+                        .code("override-debug-assertions")
                         .at(key_location(layer, body, "debug-assertions")),
                     );
                     failed.push("debug-assertions on in a package override");
@@ -416,6 +452,7 @@ impl Judge<'_> {
                                 show(v.get_ref())
                             ),
                         )
+                        .code("override-overflow-checks")
                         .at(key_location(layer, body, "overflow-checks")),
                     );
                     failed.push("overflow-checks off in a package override");

@@ -2,7 +2,7 @@
 //! the run — toolchain, host, lockfile digest, tool versions, git commit and dirty flag, and
 //! the seed. A dirty work tree is a WARN at controlled and a FAIL at broad.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Outcome};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Outcome};
 use crate::stage::Stage;
 
 /// The `repro.environment` check.
@@ -14,6 +14,16 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "environment.json complete: toolchain, host, lockfile digest, tool versions, git commit, seed",
     fix: "commit your changes (a dirty tree cannot be reproduced from its commit), commit Cargo.lock, and run inside the git work tree with rustc and cargo on PATH",
+    codes: &[
+        Code {
+            name: "environment-incomplete",
+            summary: "environment.json lacks something a reproduction needs",
+        },
+        Code {
+            name: "dirty-work-tree",
+            summary: "the work tree has uncommitted changes",
+        },
+    ],
 };
 
 impl Check for ReproEnvironment {
@@ -43,7 +53,10 @@ impl Check for ReproEnvironment {
         check(env.git_dirty.is_some(), "git dirty flag");
         let mut findings: Vec<Finding> = missing
             .iter()
-            .map(|m| Finding::error(format!("environment.json lacks the {m}")))
+            .map(|m| {
+                Finding::error(format!("environment.json lacks the {m}"))
+                    .code("environment-incomplete")
+            })
             .collect();
         let described = format!(
             "rustc {}, {}, seed {}",
@@ -72,12 +85,12 @@ impl Check for ReproEnvironment {
         if env.git_dirty == Some(true) {
             let message = "the work tree has uncommitted changes: this run cannot be reproduced from its commit";
             if ctx.stage >= Stage::Broad {
-                findings.push(Finding::error(message));
+                findings.push(Finding::error(message).code("dirty-work-tree"));
                 return Outcome::fail(format!("dirty work tree ({described})"))
                     .with_findings(findings);
             }
             return Outcome::warn(format!("dirty work tree ({described})"))
-                .with_finding(Finding::warning(message));
+                .with_finding(Finding::warning(message).code("dirty-work-tree"));
         }
         Outcome::pass(format!(
             "environment.json complete: {described}, clean commit"

@@ -8,7 +8,7 @@
 //! workspace member: such a directory is another package (a test fixture workspace such as
 //! `tests/fixtures/secrets-leak`, which holds planted fake secrets) and is gated on its own.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::facts::{Facts, IndexSource, Role};
 use crate::secrets::{self, FileScan, Scope};
 use crate::stage::Stage;
@@ -26,6 +26,20 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "no secrets or PII in tracked files or in the run's own artifacts; findings redacted",
     fix: "remove the secret from the file and from git history, rotate it, and load it from the environment or a secret store; waive test fixtures with [[waiver]] check = \"secrets.scan\" match = \"path/glob\"",
+    codes: &[
+        Code {
+            name: "secret-in-tree",
+            summary: "a tracked file holds what looks like a secret",
+        },
+        Code {
+            name: "secret-in-run-artifact",
+            summary: "the run's own record held a secret (redacted before it was kept)",
+        },
+        Code {
+            name: "unreadable-file",
+            summary: "a tracked file could not be read, so it was not scanned",
+        },
+    ],
 };
 
 const SUMMARY: &str = "secrets/summary.json";
@@ -96,6 +110,7 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
                     *summary.by_kind.entry(f.kind).or_default() += 1;
                     leaks.push(
                         Finding::error(format!("{}: {}", f.kind, f.excerpt))
+                            .code("secret-in-tree")
                             .at(Location::at(rel.clone(), f.line, f.column))
                             .subject(rel.clone()),
                     );
@@ -109,6 +124,7 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
                 summary.skipped_unreadable += 1;
                 findings.push(
                     Finding::warning(format!("could not read the file: {err}"))
+                        .code("unreadable-file")
                         .at(Location::file(rel.clone()))
                         .subject(rel),
                 );
@@ -176,6 +192,7 @@ pub fn scan_run_artifacts(files: &[(String, Vec<u8>)]) -> Vec<Finding> {
                     "{}: {} in the run's own artifact",
                     f.kind, f.excerpt
                 ))
+                .code("secret-in-run-artifact")
                 .at(Location::at(path.clone(), f.line, f.column))
                 .subject(path.clone()),
             );

@@ -21,7 +21,9 @@
 //!    evaluated, and the status is SKIP, never PASS: a valid bump says nothing about the API.
 
 use crate::cargo::{Captured, run_captured};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
+};
 use crate::stage::Stage;
 use semver::Version;
 use std::path::Path;
@@ -40,6 +42,36 @@ static META: CheckMeta = CheckMeta {
           minor on 0.x; additions: new minor) in [workspace.package] or the crate's Cargo.toml; \
           install cargo-semver-checks (`cargo install cargo-semver-checks --locked`) so the API \
           diff is evaluated",
+    codes: &[
+        Code {
+            name: "breaking-change-without-bump",
+            summary: "the public API changed more than the version bump allows",
+        },
+        Code {
+            name: "version-decreased",
+            summary: "the version is lower than the last release",
+        },
+        Code {
+            name: "unreleased-changes",
+            summary: "changes since the last release at the released version",
+        },
+        Code {
+            name: "workspace-version-missing",
+            summary: "a member inherits a version [workspace.package] does not declare",
+        },
+        Code {
+            name: "invalid-version",
+            summary: "a version that is not semver",
+        },
+        Code {
+            name: "unreadable-manifest",
+            summary: "a Cargo.toml could not be read",
+        },
+        Code {
+            name: "invalid-manifest",
+            summary: "a Cargo.toml is not valid TOML",
+        },
+    ],
 };
 
 const LOG: &str = "logs/semver-checks.log";
@@ -168,6 +200,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                 "version {version} is lower than the last release {tag}: versions must only \
                  grow (fix: set a version above {tag_version})"
             ))
+            .code("version-decreased")
             .at(release.location.clone()),
         );
     }
@@ -197,6 +230,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                 "unreleased changes at the released version: {what} since {tag}, and the \
                  version is still {version} (fix: bump it before releasing)"
             ))
+            .code("unreleased-changes")
             .at(release.location.clone()),
         );
     } else {
@@ -263,6 +297,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                         required.as_str(),
                         least_permitted(old, required)
                     ))
+                    .code("breaking-change-without-bump")
                     .at(release.location.clone())
                     .subject(result.name.clone()),
                 );
@@ -514,6 +549,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
                         "`{}` inherits its version, but [workspace.package] declares none",
                         member.name
                     ))
+                    .code("workspace-version-missing")
                     .at(location)
                     .subject(member.name.clone()),
                 ),
@@ -607,8 +643,11 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
 
 fn version_value(value: &DeValue<'_>, what: &str, location: &Location) -> Result<Version, Outcome> {
     let invalid = |detail: String| {
-        Outcome::fail("the workspace version cannot be read")
-            .with_finding(Finding::error(format!("{what} {detail}")).at(location.clone()))
+        Outcome::fail("the workspace version cannot be read").with_finding(
+            Finding::error(format!("{what} {detail}"))
+                .code("invalid-version")
+                .at(location.clone()),
+        )
     };
     match value {
         DeValue::String(text) => Version::parse(text)
@@ -620,7 +659,9 @@ fn version_value(value: &DeValue<'_>, what: &str, location: &Location) -> Result
 fn read(path: &Path, rel: &str) -> Result<String, Outcome> {
     std::fs::read_to_string(path).map_err(|e| {
         Outcome::fail("the workspace version cannot be read").with_finding(
-            Finding::error(format!("{rel} could not be read: {e}")).at(Location::file(rel)),
+            Finding::error(format!("{rel} could not be read: {e}"))
+                .code("unreadable-manifest")
+                .at(Location::file(rel)),
         )
     })
 }
@@ -634,6 +675,7 @@ fn parse_toml<'i>(text: &'i str, rel: &str) -> Result<DeTable<'i>, Outcome> {
                 .map_or_else(|| Location::file(rel), |s| super::at(rel, text, s.start));
             Outcome::fail("the workspace version cannot be read").with_finding(
                 Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
+                    .code("invalid-manifest")
                     .at(location),
             )
         })

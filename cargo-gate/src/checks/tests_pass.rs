@@ -3,7 +3,7 @@
 //! passed/failed/ignored, names every failing test, and keeps the full log.
 
 use crate::cargo::{self, Captured};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::checks::kernels_build::unresolved;
 use crate::facts::{Build, NotBuilt, Resolve};
 use crate::stage::Stage;
@@ -17,6 +17,32 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "`cargo test --locked --workspace` (or nextest) is green; counts and log kept",
     fix: "fix the failing tests named in the findings; the full log is logs/tests.log in the run record",
+    codes: &[
+        Code {
+            name: "test-failed",
+            summary: "a test failed",
+        },
+        Code {
+            name: "compile-error",
+            summary: "a compile error, with its location",
+        },
+        Code {
+            name: "build-failed",
+            summary: "the workspace does not build",
+        },
+        Code {
+            name: "test-binary-exited-early",
+            summary: "a test binary exited before printing its result",
+        },
+        Code {
+            name: "lockfile-refused",
+            summary: "the test runner refused Cargo.lock (missing or out of date)",
+        },
+        Code {
+            name: "tests-failed-to-run",
+            summary: "the test command failed without a failing test",
+        },
+    ],
 };
 
 const LOG: &str = "logs/tests.log";
@@ -149,7 +175,12 @@ pub fn build_failed(build: &Build) -> Outcome {
                 build.errors.len(),
                 first.trim_start_matches("error: ")
             ))
-            .with_findings(build.errors.iter().map(|e| Finding::error(e.clone())))
+            .with_findings(
+                build
+                    .errors
+                    .iter()
+                    .map(|e| Finding::error(e.clone()).code("build-failed")),
+            )
         }
     };
     outcome.with_artifact(BUILD_LOG, build.log.clone())
@@ -223,6 +254,7 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
                  exit never ran or never reported (a test calls std::process::exit or \
                  aborts)"
             ))
+            .code("test-binary-exited-early")
             .subject(binary.clone())
         });
         Outcome::fail(format!(
@@ -237,12 +269,13 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
         Outcome::fail(format!(
             "{runner_name} refused to run: Cargo.lock is missing or out of date (see lockfile.locked)"
         ))
-        .with_finding(Finding::error(cargo::first_error(&captured.log)))
+        .with_finding(Finding::error(cargo::first_error(&captured.log)).code("lockfile-refused"))
     } else if counts.failed > 0 {
-        let findings = counts
-            .failures
-            .iter()
-            .map(|name| Finding::error(format!("test failed: {name}")).subject(name.clone()));
+        let findings = counts.failures.iter().map(|name| {
+            Finding::error(format!("test failed: {name}"))
+                .code("test-failed")
+                .subject(name.clone())
+        });
         Outcome::fail(format!("{runner_name}: {tally}")).with_findings(findings)
     } else if !captured.success() {
         let compile_errors = compile_errors(&captured.log);
@@ -262,7 +295,9 @@ pub fn evaluate(captured: &Captured, runner: Runner, offline: bool) -> Outcome {
             // the running rustc cannot build), with the cause that follows it.
             let errors = crate::facts::build_errors(&captured.log);
             if errors.is_empty() {
-                outcome = outcome.with_finding(Finding::error(cargo::first_error(&captured.log)));
+                outcome = outcome.with_finding(
+                    Finding::error(cargo::first_error(&captured.log)).code("tests-failed-to-run"),
+                );
             } else {
                 outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
             }
@@ -406,7 +441,8 @@ fn compile_errors(log: &str) -> Vec<Finding> {
         if !is_rustc_error {
             continue;
         }
-        let mut finding = Finding::error(line.trim_start_matches("error: ").to_owned());
+        let mut finding =
+            Finding::error(line.trim_start_matches("error: ").to_owned()).code("compile-error");
         if let Some(next) = lines.peek()
             && let Some(place) = next.trim().strip_prefix("--> ")
         {

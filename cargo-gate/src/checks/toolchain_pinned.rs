@@ -26,7 +26,9 @@
 
 use super::{at, relative};
 use crate::cargo::{Captured, run_captured};
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome, Severity, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
+};
 use crate::stage::Stage;
 use std::path::Path;
 use std::process::Command;
@@ -44,6 +46,60 @@ static META: CheckMeta = CheckMeta {
     fix: "pin an exact toolchain ([toolchain] channel = \"1.95.0\" in rust-toolchain.toml), declare \
           `rust-version` in [workspace.package] and inherit it in every member with \
           `rust-version.workspace = true`, and run `rustup toolchain install <pin>`",
+    codes: &[
+        Code {
+            name: "no-toolchain-file",
+            summary: "no rust-toolchain.toml or rust-toolchain at the root",
+        },
+        Code {
+            name: "inexact-pin",
+            summary: "the toolchain is not an exact version or dated nightly",
+        },
+        Code {
+            name: "local-toolchain",
+            summary: "the toolchain file names a local toolchain by path",
+        },
+        Code {
+            name: "rust-version-missing",
+            summary: "a member declares no rust-version",
+        },
+        Code {
+            name: "pin-older-than-rust-version",
+            summary: "the pinned toolchain is older than a rust-version",
+        },
+        Code {
+            name: "rustc-older-than-rust-version",
+            summary: "the rustc running the build is older than a rust-version",
+        },
+        Code {
+            name: "rustc-not-the-pin",
+            summary: "the build runs another rustc than the pinned one",
+        },
+        Code {
+            name: "two-toolchain-files",
+            summary: "both toolchain files exist",
+        },
+        Code {
+            name: "unreadable-toolchain-file",
+            summary: "the toolchain file could not be read",
+        },
+        Code {
+            name: "invalid-toolchain-file",
+            summary: "the toolchain file is empty, not TOML, or lacks [toolchain] channel",
+        },
+        Code {
+            name: "invalid-rust-version",
+            summary: "a rust-version that is neither a string nor inherited",
+        },
+        Code {
+            name: "unreadable-manifest",
+            summary: "a Cargo.toml could not be read",
+        },
+        Code {
+            name: "invalid-manifest",
+            summary: "a Cargo.toml is not valid TOML",
+        },
+    ],
 };
 
 const TOML_FILE: &str = "rust-toolchain.toml";
@@ -113,6 +169,7 @@ fn evaluate(
                          cargo refuses to build it (fix: raise the pin or lower rust-version)",
                         pin.channel
                     ))
+                    .code("pin-older-than-rust-version")
                     .at(location.clone()),
                 );
                 problems.push(format!("pin older than rust-version {declared}"));
@@ -133,6 +190,7 @@ fn evaluate(
                              runs the build, rustc {release}: cargo refuses to build it (fix: \
                              build with rustc {declared} or later, or lower rust-version)"
                         ))
+                        .code("rustc-older-than-rust-version")
                         .at(location.clone()),
                     );
                     problems.push(format!(
@@ -153,6 +211,7 @@ fn evaluate(
                      without the override, through rustup)",
                     pin.channel
                 ))
+                .code("rustc-not-the-pin")
                 .at(pin.location.clone()),
             );
             problems.push(format!(
@@ -223,6 +282,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                 "both {LEGACY_FILE} and {TOML_FILE} exist; rustup uses {LEGACY_FILE} \
                  (fix: delete one of them)"
             ))
+            .code("two-toolchain-files")
             .at(Location::file(LEGACY_FILE)),
         );
     }
@@ -236,6 +296,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                      toolchain each machine defaults to (fix: add {TOML_FILE} with \
                      [toolchain] channel = \"1.95.0\")"
                 ))
+                .code("no-toolchain-file")
                 .at(Location::file(TOML_FILE)),
             );
             return PinState::Missing;
@@ -245,7 +306,9 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
         Ok(text) => text,
         Err(e) => {
             findings.push(
-                Finding::error(format!("{file} could not be read: {e}")).at(Location::file(file)),
+                Finding::error(format!("{file} could not be read: {e}"))
+                    .code("unreadable-toolchain-file")
+                    .at(Location::file(file)),
             );
             return PinState::Invalid;
         }
@@ -259,6 +322,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
         let Some((index, line)) = lines.next() else {
             findings.push(
                 Finding::error(format!("{file} is empty: it names no toolchain"))
+                    .code("invalid-toolchain-file")
                     .at(Location::file(file)),
             );
             return PinState::Invalid;
@@ -269,6 +333,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                     "{file} has several lines but is not TOML: rustup rejects it \
                      (fix: write one toolchain name, or use [toolchain] channel = \"…\")"
                 ))
+                .code("invalid-toolchain-file")
                 .at(Location::file(file)),
             );
             return PinState::Invalid;
@@ -295,6 +360,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                     "toolchain `{channel}` is not an exact pin: {why} \
                      (fix: channel = \"1.95.0\" or a dated nightly like \"nightly-2026-01-15\")"
                 ))
+                .code("inexact-pin")
                 .at(location.clone()),
             );
             PinState::Loose(format!("`{channel}` in {location}"))
@@ -309,27 +375,33 @@ fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
             Some(span) => at(file, text, span.start),
             None => Location::file(file),
         };
-        Finding::error(format!("{file} is not valid TOML: {}", e.message().trim())).at(location)
+        Finding::error(format!("{file} is not valid TOML: {}", e.message().trim()))
+            .code("invalid-toolchain-file")
+            .at(location)
     })?;
     let Some(toolchain) = doc.get_ref().get("toolchain") else {
         return Err(Finding::error(format!(
             "{file} has no [toolchain] table (fix: [toolchain] channel = \"1.95.0\")"
         ))
+        .code("invalid-toolchain-file")
         .at(Location::file(file)));
     };
     let table_at = at(file, text, toolchain.span().start);
     let DeValue::Table(table) = toolchain.get_ref() else {
-        return Err(Finding::error(format!("`toolchain` in {file} is not a table")).at(table_at));
+        return Err(
+            Finding::error(format!("`toolchain` in {file} is not a table"))
+                .code("invalid-toolchain-file")
+                .at(table_at),
+        );
     };
     if let Some(channel) = table.get("channel") {
         return match channel.get_ref() {
             DeValue::String(s) => Ok((s.to_string(), at(file, text, channel.span().start))),
-            _ => {
-                Err(
-                    Finding::error(format!("[toolchain] channel in {file} is not a string"))
-                        .at(at(file, text, channel.span().start)),
-                )
-            }
+            _ => Err(
+                Finding::error(format!("[toolchain] channel in {file} is not a string"))
+                    .code("invalid-toolchain-file")
+                    .at(at(file, text, channel.span().start)),
+            ),
         };
     }
     if let Some(path) = table.get("path") {
@@ -337,11 +409,13 @@ fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
             "{file} names a local toolchain by path, not a version: no other machine builds \
              with the same compiler (fix: channel = \"1.95.0\")"
         ))
+        .code("local-toolchain")
         .at(at(file, text, path.span().start)));
     }
     Err(Finding::error(format!(
         "[toolchain] in {file} has no channel (fix: channel = \"1.95.0\")"
     ))
+    .code("invalid-toolchain-file")
     .at(table_at))
 }
 
@@ -482,6 +556,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                              [workspace.package] declares none",
                             member.name
                         ))
+                        .code("rust-version-missing")
                         .at(at(&rel, &text, span.start))
                         .subject(member.name.clone()),
                     );
@@ -495,6 +570,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                          `{{ workspace = true }}`",
                         member.name
                     ))
+                    .code("invalid-rust-version")
                     .at(at(&rel, &text, span.start))
                     .subject(member.name.clone()),
                 );
@@ -515,6 +591,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                         "`{}` declares no rust-version ({hint})",
                         member.name
                     ))
+                    .code("rust-version-missing")
                     .at(package_at)
                     .subject(member.name.clone()),
                 );
@@ -543,7 +620,9 @@ fn read_manifest(
         Ok(text) => Some((text, rel)),
         Err(e) => {
             findings.push(
-                Finding::error(format!("{rel} could not be read: {e}")).at(Location::file(rel)),
+                Finding::error(format!("{rel} could not be read: {e}"))
+                    .code("unreadable-manifest")
+                    .at(Location::file(rel)),
             );
             None
         }
@@ -563,6 +642,7 @@ fn parse_manifest<'i>(
                 .map_or_else(|| Location::file(rel), |s| at(rel, text, s.start));
             findings.push(
                 Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
+                    .code("invalid-manifest")
                     .at(location),
             );
             None

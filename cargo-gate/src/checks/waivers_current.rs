@@ -4,7 +4,7 @@
 //! Use is judged the way the engine applies waivers (`crate::waiver::apply`): the engine
 //! applies them after all checks have run, so the outcomes in [`Context::earlier`] are
 //! unwaived, and a finding (not a note) of check C is covered by the *first* current waiver
-//! for C that [`crate::waiver::matches`] it. A waiver shadowed by an earlier one covers
+//! for C that [`crate::waiver::covers`] it. A waiver shadowed by an earlier one covers
 //! nothing and is reported unused, as it is in the report's `waivers_used`. An expired waiver
 //! never counts as used; it is reported as expired only.
 //!
@@ -17,7 +17,7 @@
 //! Today is the UTC date from the system clock, the same day the engine uses to decide which
 //! waivers still hold.
 
-use crate::check::{After, Check, CheckMeta, Context, Finding, Location, Outcome, Severity};
+use crate::check::{After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::config::Waiver;
 use crate::stage::Stage;
 use gate_support::date::Date;
@@ -32,6 +32,24 @@ static META: CheckMeta = CheckMeta {
     summary: "every waiver has a reason, an owner and an expiry; none has expired; none is unused",
     fix: "renew an expired waiver only with a new decision (new `expires`, same or new owner) or \
           fix the finding and delete the waiver; delete waivers that cover no finding",
+    codes: &[
+        Code {
+            name: "waiver-expired",
+            summary: "a waiver is past its expiry date",
+        },
+        Code {
+            name: "waiver-unused",
+            summary: "a waiver covers no finding in this run",
+        },
+        Code {
+            name: "waiver-incomplete",
+            summary: "a waiver has an empty reason or owner",
+        },
+        Code {
+            name: "waiver-bad-date",
+            summary: "a waiver expiry that is not a YYYY-MM-DD date",
+        },
+    ],
 };
 
 const ID: &str = "waivers.current";
@@ -91,11 +109,8 @@ fn mark_used<'f>(
         if finding.severity == Severity::Note {
             continue;
         }
-        let file = finding.location.as_ref().map(|l| l.file.as_str());
         if let Some(index) = waivers.iter().position(|w| {
-            w.check == check
-                && is_current(w, today)
-                && crate::waiver::matches(w, file, finding.subject.as_deref(), &finding.message)
+            w.check == check && is_current(w, today) && crate::waiver::covers(w, finding)
         }) {
             used[index] = true;
         }
@@ -148,6 +163,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     describe(waiver),
                     empty.join(", ")
                 ))
+                .code("waiver-incomplete")
                 .at(locations.block(index)),
             ));
         }
@@ -161,6 +177,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                         "{} expires on `{expires}`, which is not a date (YYYY-MM-DD)",
                         describe(waiver)
                     ))
+                    .code("waiver-bad-date")
                     .at(locations.expires(index)),
                 ));
             }
@@ -176,6 +193,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                         waiver.owner,
                         waiver.reason
                     ))
+                    .code("waiver-expired")
                     .at(locations.expires(index)),
                 ));
             }
@@ -229,6 +247,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     "{} covers no finding in this run: unused, remove it",
                     describe(waiver)
                 ))
+                .code("waiver-unused")
                 .at(locations.block(index)),
             ));
         } else {

@@ -1,92 +1,254 @@
-//! `--format sarif`: SARIF 2.1.0 for code scanning. One rule per check id (with its
-//! description and fix as help), one result per finding with its physical location; waived
+//! `--format sarif`: SARIF 2.1.0 for code scanning, through a typed model of the part of the
+//! format we write. One rule per check (`tests.pass`) and one per code of each check
+//! (`tests.pass/test-failed`, with the code's meaning as description and the check's fix as
+//! help); one result per finding with its physical location, under its code's rule; waived
 //! findings carry a suppression with the waiver's reason.
+//!
+//! Why not the serde-sarif crate: it generates the whole SARIF schema at build time (a
+//! schema compiler and syn in every build); the dozen types below are what we emit, and
+//! their output is snapshot-tested (tests/tests/integration/formats.rs).
 
 use crate::check::Severity;
 use crate::registry;
 use crate::report::Report;
-use serde_json::{Value, json};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `sarifLog`.
+#[derive(Debug, Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+#[derive(Debug, Serialize)]
+struct Run<'a> {
+    tool: Tool<'a>,
+    results: Vec<SarifResult<'a>>,
+    invocations: [Invocation; 1],
+    properties: RunProperties<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'a str,
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+/// `reportingDescriptor`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: String,
+    short_description: Text<'a>,
+    help: Text<'a>,
+    properties: RuleProperties,
+}
+
+#[derive(Debug, Serialize)]
+struct RuleProperties {
+    stage: crate::stage::Stage,
+}
+
+/// `message` / `multiformatMessageString`.
+#[derive(Debug, Serialize)]
+struct Text<'a> {
+    text: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> Text<'a> {
+    fn of(text: impl Into<std::borrow::Cow<'a, str>>) -> Text<'a> {
+        Text { text: text.into() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location<'a> {
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+    uri_base_id: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    exit_code: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct RunProperties<'a> {
+    stage: crate::stage::Stage,
+    verdict: &'a str,
+}
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
 pub fn render(report: &Report) -> String {
-    let rules: Vec<Value> = report
-        .checks
-        .iter()
-        .map(|c| {
-            let meta = registry::find(&c.id).map(|c| c.meta());
-            json!({
-                "id": c.id,
-                "shortDescription": { "text": meta.map_or(c.summary.as_str(), |m| m.summary) },
-                "help": { "text": meta.map_or(c.fix.clone().unwrap_or_default(), |m| m.fix.to_owned()) },
-                "properties": { "stage": c.stage },
-            })
-        })
-        .collect();
+    let mut rules = Vec::new();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    for check in &report.checks {
+        let meta = registry::find(&check.id).map(|c| c.meta());
+        let fix = meta.map_or(check.fix.clone().unwrap_or_default(), |m| m.fix.to_owned());
+        index.insert(check.id.clone(), rules.len());
+        rules.push(Rule {
+            id: check.id.clone(),
+            short_description: Text::of(meta.map_or(check.summary.as_str(), |m| m.summary)),
+            help: Text::of(fix.clone()),
+            properties: RuleProperties { stage: check.stage },
+        });
+        for code in meta.map_or(&[][..], |m| m.codes) {
+            let id = format!("{}/{}", check.id, code.name);
+            index.insert(id.clone(), rules.len());
+            rules.push(Rule {
+                id,
+                short_description: Text::of(code.summary),
+                help: Text::of(fix.clone()),
+                properties: RuleProperties { stage: check.stage },
+            });
+        }
+    }
     let mut results = Vec::new();
-    for (index, check) in report.checks.iter().enumerate() {
+    for check in &report.checks {
         for finding in check
             .findings
             .iter()
             .filter(|f| f.severity != Severity::Note)
         {
-            let level = match finding.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
+            let rule_id = match &finding.code {
+                Some(code) if index.contains_key(&format!("{}/{code}", check.id)) => {
+                    format!("{}/{code}", check.id)
+                }
+                _ => check.id.clone(),
             };
-            let mut result = json!({
-                "ruleId": check.id,
-                "ruleIndex": index,
-                "level": level,
-                "message": { "text": finding.message },
+            let locations = finding
+                .location
+                .iter()
+                .map(|location| {
+                    let region =
+                        (location.line.is_some() || location.column.is_some()).then_some(Region {
+                            start_line: location.line,
+                            start_column: location.column,
+                        });
+                    Location {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: &location.file,
+                                uri_base_id: "%SRCROOT%",
+                            },
+                            region,
+                        },
+                    }
+                })
+                .collect();
+            let suppressions = finding
+                .waiver()
+                .and_then(|i| report.waiver_note(i))
+                .map(|justification| Suppression {
+                    kind: "external",
+                    justification,
+                })
+                .into_iter()
+                .collect();
+            results.push(SarifResult {
+                rule_index: index[&rule_id],
+                rule_id,
+                level: match finding.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                },
+                message: Text::of(finding.message.as_str()),
+                locations,
+                suppressions,
             });
-            if let Some(location) = &finding.location {
-                let mut region = serde_json::Map::new();
-                if let Some(line) = location.line {
-                    region.insert("startLine".into(), json!(line));
-                }
-                if let Some(column) = location.column {
-                    region.insert("startColumn".into(), json!(column));
-                }
-                let mut physical = json!({ "artifactLocation": { "uri": location.file, "uriBaseId": "%SRCROOT%" } });
-                if !region.is_empty() {
-                    physical["region"] = Value::Object(region);
-                }
-                result["locations"] = json!([{ "physicalLocation": physical }]);
-            }
-            if let Some(waiver) = finding.waiver().and_then(|i| report.waiver_note(i)) {
-                result["suppressions"] = json!([{ "kind": "external", "justification": waiver }]);
-            }
-            results.push(result);
         }
         // A failing check without findings still needs a result, or code scanning shows green.
         if check.counts_as_failure && check.findings.iter().all(|f| f.severity == Severity::Note) {
-            results.push(json!({
-                "ruleId": check.id,
-                "ruleIndex": index,
-                "level": "error",
-                "message": { "text": format!("{}: {}", check.status, check.summary) },
-            }));
+            results.push(SarifResult {
+                rule_id: check.id.clone(),
+                rule_index: index[&check.id],
+                level: "error",
+                message: Text::of(format!("{}: {}", check.status, check.summary)),
+                locations: Vec::new(),
+                suppressions: Vec::new(),
+            });
         }
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "cargo-gate",
-                "version": report.tool.version,
-                "informationUri": crate::decision::VERIFIER_ID,
-                "rules": rules,
-            }},
-            "results": results,
-            "invocations": [{
-                "executionSuccessful": report.verdict.exit_code != crate::exit::COULD_NOT_EVALUATE,
-                "exitCode": report.verdict.exit_code,
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "cargo-gate",
+                    version: &report.tool.version,
+                    information_uri: crate::decision::VERIFIER_ID,
+                    rules,
+                },
+            },
+            results,
+            invocations: [Invocation {
+                execution_successful: report.verdict.exit_code != crate::exit::COULD_NOT_EVALUATE,
+                exit_code: report.verdict.exit_code,
             }],
-            "properties": { "stage": report.stage, "verdict": report.verdict.line },
+            properties: RunProperties {
+                stage: report.stage,
+                verdict: &report.verdict.line,
+            },
         }],
-    });
+    };
     let mut text = serde_json::to_string_pretty(&log).expect("sarif serialises");
     text.push('\n');
     text
