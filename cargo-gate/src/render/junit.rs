@@ -1,59 +1,18 @@
-//! `--format junit`: one test case per check, so CI systems show checks as tests. FAIL (and
-//! anything else that fails the verdict) is a `<failure>` carrying the findings; SKIP is
-//! `<skipped>` with the reason.
+//! `--format junit`: one test case per check, so CI systems show checks as tests, written by
+//! quick-junit (cargo-nextest's JUnit writer, which escapes and strips what XML cannot hold).
+//! FAIL (and anything else that fails the verdict) is a `<failure>` carrying the findings;
+//! SKIP is `<skipped>` with the reason; the rest say their status in `<system-out>`.
 
 use crate::check::{Severity, Status};
 use crate::report::Report;
-use std::fmt::Write;
-
-fn xml(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&apos;".to_owned(),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => String::new(),
-            c => c.to_string(),
-        })
-        .collect()
-}
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use std::time::Duration;
 
 /// Renders the report as JUnit XML.
 pub fn render(report: &Report) -> String {
-    let tests = report.checks.len();
-    let failures = report
-        .checks
-        .iter()
-        .filter(|c| c.counts_as_failure && c.status != Status::Skip)
-        .count();
-    let skipped = report
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Skip)
-        .count();
-    let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"cargo-gate\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
-        seconds(report.duration_ms)
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"cargo-gate {}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{}\">",
-        report.stage,
-        seconds(report.duration_ms)
-    );
+    let mut suite = TestSuite::new(format!("cargo-gate {}", report.stage));
+    suite.set_time(Duration::from_millis(report.duration_ms));
     for check in &report.checks {
-        let _ = write!(
-            out,
-            "    <testcase classname=\"cargo-gate.{}\" name=\"{}\" time=\"{}\"",
-            report.stage,
-            xml(&check.id),
-            seconds(check.duration_ms)
-        );
         let findings: Vec<String> = check
             .findings
             .iter()
@@ -72,29 +31,37 @@ pub fn render(report: &Report) -> String {
                 format!("{place}{}{waived}", f.message)
             })
             .collect();
-        if check.status == Status::Skip {
-            let _ = writeln!(
-                out,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                xml(&check.summary)
-            );
+        let status = if check.status == Status::Skip {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(check.summary.as_str());
+            status
         } else if check.counts_as_failure {
-            let _ = writeln!(
-                out,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                xml(&check.summary),
-                check.status,
-                xml(&findings.join("\n"))
-            );
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(check.summary.as_str())
+                .set_type(check.status.as_str())
+                .set_description(findings.join("\n"));
+            status
         } else {
-            let _ = writeln!(
-                out,
-                ">\n      <system-out>{}: {}</system-out>\n    </testcase>",
-                check.status,
-                xml(&check.summary)
-            );
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new(check.id.as_str(), status);
+        case.set_classname(format!("cargo-gate.{}", report.stage))
+            .set_time(Duration::from_millis(check.duration_ms));
+        if !check.counts_as_failure && check.status != Status::Skip {
+            case.set_system_out(format!("{}: {}", check.status, check.summary));
         }
+        suite.add_test_case(case);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    let mut junit = quick_junit::Report::new("cargo-gate");
+    junit
+        .set_time(Duration::from_millis(report.duration_ms))
+        .add_test_suite(suite);
+    let mut text = junit
+        .to_string()
+        .expect("a JUnit report of strings serialises");
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }

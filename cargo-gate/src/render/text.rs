@@ -3,6 +3,7 @@
 
 use crate::check::{Finding, Severity, Status};
 use crate::report::Report;
+use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
 /// Findings shown per check; the rest are counted and left to report.json.
@@ -45,20 +46,24 @@ pub struct TextOptions {
     pub color: bool,
 }
 
-fn paint(color: bool, code: &str, text: &str) -> String {
+fn paint(color: bool, style: Style, text: &str) -> String {
     if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
+        format!("{style}{text}{style:#}")
     } else {
         text.to_owned()
     }
 }
 
-fn status_color(status: Status) -> &'static str {
+fn fg(color: AnsiColor) -> Style {
+    Style::new().fg_color(Some(color.into()))
+}
+
+fn status_color(status: Status) -> Style {
     match status {
-        Status::Pass => "32",
-        Status::Warn | Status::Skip | Status::Inconclusive => "33",
-        Status::Fail => "31;1",
-        Status::Waived => "36",
+        Status::Pass => fg(AnsiColor::Green),
+        Status::Warn | Status::Skip | Status::Inconclusive => fg(AnsiColor::Yellow),
+        Status::Fail => fg(AnsiColor::Red).bold(),
+        Status::Waived => fg(AnsiColor::Cyan),
     }
 }
 
@@ -179,9 +184,9 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         c.waived
     );
     let verdict_color = match report.verdict.exit_code {
-        0 => "32;1",
-        1 => "31;1",
-        _ => "33;1",
+        0 => fg(AnsiColor::Green).bold(),
+        1 => fg(AnsiColor::Red).bold(),
+        _ => fg(AnsiColor::Yellow).bold(),
     };
     let _ = writeln!(
         out,

@@ -70,3 +70,27 @@ fn sarif_and_junit_are_well_formed() {
     );
     assert_eq!(junit.matches("<failure ").count(), 1);
 }
+
+#[test]
+fn colour_follows_the_flag_then_cargo_term_color_then_no_color() {
+    let fx = fixture("clean");
+    let coloured = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = fx.command(&[&["pilot", "--only", "config.valid"], args].concat());
+        cmd.env_remove("NO_COLOR");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let run = crate::support::run(cmd);
+        run.stdout.contains('\x1b')
+    };
+    // stdout is a pipe here: `auto` means no colour.
+    assert!(!coloured(&[], &[]));
+    assert!(coloured(&["--color", "always"], &[]));
+    assert!(coloured(&[], &[("CARGO_TERM_COLOR", "always")]));
+    assert!(!coloured(
+        &["--color", "never"],
+        &[("CARGO_TERM_COLOR", "always")]
+    ));
+    assert!(coloured(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
+}

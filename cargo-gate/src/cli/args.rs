@@ -1,0 +1,198 @@
+//! The command line's arguments (clap derive), apart from what the commands do: each
+//! subcommand's behaviour lives in its own module of `cli`.
+
+use crate::engine;
+use crate::error::GateError;
+use crate::render::Format;
+use crate::workspace::Workspace;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// `cargo gate`: is this commit ready for the next rollout stage?
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
+pub(crate) enum Cargo {
+    /// Production-readiness gate for Rust workspaces.
+    #[command(version, about, long_about = None)]
+    Gate(GateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    #[command(subcommand)]
+    pub(crate) command: GateCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GateCommand {
+    /// Stage 1: one service or internal tool.
+    Pilot(RunArgs),
+    /// Stage 2: controlled production (includes pilot).
+    Controlled(RunArgs),
+    /// Stage 3: broad production rollout (includes controlled).
+    Broad(RunArgs),
+    /// Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file.
+    Verify(VerifyArgs),
+    /// The recorded runs: id, stage, result, commit, time.
+    History(OutArgs),
+    /// What changed between two runs: check statuses, findings that appeared or vanished.
+    Diff {
+        /// The earlier run id.
+        a: String,
+        /// The later run id.
+        b: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// The highest stage this commit is ready for, and the run that shows it.
+    Status(OutArgs),
+    /// Merge CI jobs' `--out` directories (one per platform) into a merged record for this
+    /// commit; each input's chain is verified first, and records of another commit refused.
+    Merge {
+        /// The CI jobs' output directories.
+        #[arg(required = true, value_name = "DIR")]
+        inputs: Vec<PathBuf>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Run the workspace's benchmarks (`[bench] command`) and compare them with the baseline;
+    /// with `--save-baseline`, write the baseline instead.
+    Bench {
+        /// Write `[bench] baseline` from this run's results.
+        #[arg(long)]
+        save_baseline: bool,
+        /// Path to the workspace's Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// No network for cargo.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace;
+    /// never overwrites (all or nothing) unless --force.
+    Init {
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+        /// Print what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Record today's pilot findings as waivers (owner and a 90-day expiry to fill in), so
+        /// the team starts green and works the list down.
+        #[arg(long)]
+        baseline: bool,
+        /// Path to the workspace's Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// Pass --offline to cargo (for the --baseline run).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// List every check: id, stage, description.
+    Checks,
+    /// Explain one check: what it establishes and how to fix a failure.
+    Explain {
+        /// The check id, e.g. `boundary.unsafe`.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Path to the workspace's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// Read the configuration from this file instead of gate.toml / [workspace.metadata.gate].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// WARN (and SKIP) fail the verdict.
+    #[arg(long, conflicts_with = "permissive")]
+    pub(crate) strict: bool,
+    /// WARN and SKIP never fail the verdict (FAIL still does).
+    #[arg(long)]
+    pub(crate) permissive: bool,
+    /// Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or
+    /// never. Default: CARGO_TERM_COLOR, else auto.
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub(crate) color: Option<ColorWhen>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    /// Where run records go (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Pass --offline to every cargo call.
+    #[arg(long)]
+    pub(crate) offline: bool,
+    /// Run only these checks.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    pub(crate) only: Vec<String>,
+    /// Leave these checks out.
+    #[arg(long, value_name = "ID", num_args = 1..)]
+    pub(crate) skip: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct OutArgs {
+    /// The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Path to the workspace's Cargo.toml (to find the default output directory).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+}
+
+impl OutArgs {
+    pub(crate) fn resolve(&self) -> Result<PathBuf, GateError> {
+        match &self.out {
+            Some(out) => Ok(out.clone()),
+            None => {
+                let ws = Workspace::discover(self.manifest_path.as_deref(), true)?;
+                Ok(engine::out_dir(&ws, None))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// A run directory (`<out>/runs/<run-id>`); default: every run under --out.
+    pub(crate) run: Option<PathBuf>,
+    /// The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Path to the workspace's Cargo.toml (to find the default output directory).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) manifest_path: Option<PathBuf>,
+    /// A chain head printed by an earlier run (`sha256:…`), kept outside this directory:
+    /// fail unless that run is in the chain with everything up to it intact.
+    #[arg(long, value_name = "DIGEST")]
+    pub(crate) expect_head: Option<String>,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// Colour on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it).
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+impl ColorWhen {
+    /// `--color`, else `CARGO_TERM_COLOR` (as cargo reads it), else auto.
+    pub(crate) fn resolve(flag: Option<ColorWhen>) -> anstream::ColorChoice {
+        let from_env = || match std::env::var("CARGO_TERM_COLOR").as_deref() {
+            Ok("always") => Some(ColorWhen::Always),
+            Ok("never") => Some(ColorWhen::Never),
+            _ => None,
+        };
+        match flag.or_else(from_env).unwrap_or(ColorWhen::Auto) {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}

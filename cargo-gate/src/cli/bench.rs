@@ -1,0 +1,74 @@
+//! `cargo gate bench`: runs the benchmarks against the baseline, or saves a new baseline.
+
+use super::print_stdout;
+use crate::error::GateError;
+use crate::exit;
+use crate::redact::Redactor;
+use crate::registry;
+use crate::workspace::Workspace;
+use std::io::Write;
+
+pub(crate) fn bench(
+    save: bool,
+    manifest: Option<&std::path::Path>,
+    offline: bool,
+    redactor: &mut Redactor,
+) -> Result<i32, GateError> {
+    use crate::bench;
+    let ws = Workspace::discover(manifest, offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let config = crate::config::load(&ws.root, &ws.manifest_path, None, &registry::is_builtin)?;
+    let seed = crate::environment::seed("bench");
+    let env = crate::environment::collect(&ws, offline, seed);
+    let measurement =
+        bench::measure(&ws, &config, &env).map_err(|e| GateError::Internal(e.to_string()))?;
+    let measured = match measurement.results {
+        Ok(m) => m,
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {}", redactor.text(&e.to_string()));
+            let _ = writeln!(stderr, "{}", redactor.text(&measurement.log));
+            return Ok(exit::COULD_NOT_EVALUATE);
+        }
+    };
+    if save {
+        let path = bench::save_baseline(&ws, &config, &env, &measured.benchmarks)
+            .map_err(|e| GateError::Internal(e.to_string()))?;
+        print_stdout(&format!(
+            "wrote the baseline of {} benchmark(s) to {}\n",
+            measured.benchmarks.len(),
+            redactor.text(&path.to_string_lossy())
+        ));
+        return Ok(exit::READY);
+    }
+    let baseline_path = bench::baseline_path(&ws, &config);
+    let Some(baseline) =
+        bench::read_baseline(&baseline_path).map_err(|e| GateError::Internal(e.to_string()))?
+    else {
+        print_stdout(&format!(
+            "no baseline at {}: create one with `{}`\n",
+            redactor.text(&baseline_path.to_string_lossy()),
+            bench::SAVE_BASELINE_COMMAND
+        ));
+        return Ok(exit::COULD_NOT_EVALUATE);
+    };
+    let mut text = String::new();
+    let mut worst = exit::READY;
+    for c in bench::compare(&baseline, &measured.benchmarks, config.bench_max_regression) {
+        if matches!(
+            c.verdict,
+            bench::BenchVerdict::Regressed | bench::BenchVerdict::Missing
+        ) {
+            worst = exit::NOT_READY;
+        }
+        text.push_str(&format!(
+            "{:<12} {:<40} p50 {} p95 {}\n",
+            format!("{:?}", c.verdict),
+            c.id,
+            c.slower_p50.map_or("-".into(), bench::format_change),
+            c.slower_p95.map_or("-".into(), bench::format_change)
+        ));
+    }
+    print_stdout(&text);
+    Ok(worst)
+}

@@ -1,0 +1,47 @@
+//! `cargo gate checks` and `cargo gate explain ID`: the catalogue, built-in checks and the
+//! workspace's team checks.
+
+use super::print_stdout;
+use crate::error::GateError;
+use crate::exit;
+use crate::registry;
+use crate::workspace::Workspace;
+
+/// `cargo gate checks`: every check, id, stage and what it establishes.
+pub(crate) fn list() -> Result<i32, GateError> {
+    let mut text = String::new();
+    for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
+        text.push_str(&format!(
+            "{:<18} {:<10} {}\n",
+            meta.id, meta.stage, meta.summary
+        ));
+    }
+    print_stdout(&text);
+    Ok(exit::READY)
+}
+
+/// `cargo gate explain ID`: what a check establishes, how to fix it, how to waive it.
+pub(crate) fn explain(id: String) -> Result<i32, GateError> {
+    let team = team_checks();
+    let check = registry::find(&id)
+        .or_else(|| team.iter().copied().find(|c| c.meta().id == id))
+        .ok_or(GateError::UnknownCheck { id })?;
+    let meta = check.meta();
+    print_stdout(&format!(
+        "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\nwaive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
+        meta.id, meta.stage, meta.summary, meta.fix, meta.id
+    ));
+    Ok(exit::READY)
+}
+
+/// The `[[check]]`s of the workspace in the current directory, when there is one with a
+/// valid configuration (listing and explaining checks works anywhere).
+fn team_checks() -> Vec<&'static dyn crate::check::Check> {
+    Workspace::discover(None, true)
+        .ok()
+        .and_then(|ws| {
+            crate::config::load(&ws.root, &ws.manifest_path, None, &registry::is_builtin).ok()
+        })
+        .map(|config| crate::checks::custom::from_config(&config))
+        .unwrap_or_default()
+}

@@ -1,0 +1,109 @@
+//! The command line: arguments ([`args`], clap with `bin_name = "cargo"`) apart from
+//! behaviour, one module per subcommand, and one error type ([`GateError`]) that owns its
+//! exit code and its rendering. Reports go to stdout, diagnostics to stderr.
+
+mod args;
+mod bench;
+mod checks;
+mod history;
+mod init;
+mod merge;
+mod run;
+mod verify;
+
+use crate::error::GateError;
+use crate::exit;
+use crate::redact::Redactor;
+use crate::stage::Stage;
+use args::{Cargo, GateCommand};
+use clap::Parser;
+use std::ffi::OsString;
+use std::io::Write;
+
+/// The clap definition, for generated documentation (`cargo xtask codegen`).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cargo::command()
+}
+
+/// Entry point of the `cargo-gate` binary: parses `std::env::args_os()`, runs, and returns
+/// the process exit code.
+pub fn main() -> i32 {
+    main_with(std::env::args_os())
+}
+
+/// [`main`] with explicit arguments (`argv[0]` first).
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let Cargo::Gate(gate) = match Cargo::try_parse_from(args) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                exit::COULD_NOT_EVALUATE
+            } else {
+                exit::READY
+            };
+        }
+    };
+    let mut redactor = Redactor::from_env();
+    crate::process::install_interrupt_handler();
+    match dispatch(gate.command, &mut redactor) {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = write!(std::io::stderr().lock(), "{}", redactor.text(&err.render()));
+            err.exit_code()
+        }
+    }
+}
+
+fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateError> {
+    match command {
+        GateCommand::Pilot(args) => run::run_stage(Stage::Pilot, args, redactor),
+        GateCommand::Controlled(args) => run::run_stage(Stage::Controlled, args, redactor),
+        GateCommand::Broad(args) => run::run_stage(Stage::Broad, args, redactor),
+        GateCommand::Verify(args) => verify::verify(args, redactor),
+        GateCommand::History(args) => history::history(&args, redactor),
+        GateCommand::Diff { a, b, out } => history::diff(&a, &b, &out, redactor),
+        GateCommand::Status(args) => history::status(&args, redactor),
+        GateCommand::Merge { inputs, out } => merge::merge(&inputs, &out, redactor),
+        GateCommand::Init {
+            force,
+            dry_run,
+            baseline,
+            manifest_path,
+            offline,
+        } => init::init(
+            crate::init::InitOptions {
+                force,
+                dry_run,
+                baseline,
+            },
+            manifest_path.as_deref(),
+            offline,
+            redactor,
+        ),
+        GateCommand::Bench {
+            save_baseline,
+            manifest_path,
+            offline,
+        } => bench::bench(save_baseline, manifest_path.as_deref(), offline, redactor),
+        GateCommand::Checks => checks::list(),
+        GateCommand::Explain { id } => checks::explain(id),
+    }
+}
+
+pub(crate) fn print_stdout(text: &str) {
+    // A closed pipe (`cargo gate pilot | head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+}

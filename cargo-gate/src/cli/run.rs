@@ -1,0 +1,78 @@
+//! `cargo gate pilot|controlled|broad`: runs the stage, prints the report, exits with the verdict.
+
+use super::args::{ColorWhen, RunArgs};
+use super::print_stdout;
+use crate::engine;
+use crate::engine::RunOptions;
+use crate::error::GateError;
+use crate::redact::Redactor;
+use crate::render::{self, Format, text::TextOptions};
+use crate::stage::Stage;
+use crate::verdict::Mode;
+use std::io::Write;
+
+pub(crate) fn run_stage(
+    stage: Stage,
+    args: RunArgs,
+    redactor: &mut Redactor,
+) -> Result<i32, GateError> {
+    let mode = if args.strict {
+        Some(Mode::Strict)
+    } else if args.permissive {
+        Some(Mode::Permissive)
+    } else {
+        None
+    };
+    let opts = RunOptions {
+        stage,
+        manifest_path: args.manifest_path,
+        config_path: args.config,
+        mode,
+        out: args.out,
+        offline: args.offline,
+        only: args.only,
+        skip: args.skip,
+    };
+    let result = engine::run(&opts, redactor)?;
+    let record = format!(
+        "{}/{}",
+        redactor.text(&result.out_dir.to_string_lossy()),
+        result.report.record
+    );
+    // The head names this run and, through the chain, every run before it: kept outside the
+    // output directory, `cargo gate verify --expect-head` proves none of them was rewritten.
+    let head = format!("sha256:{}", redactor.hash(&result.head));
+    {
+        let mut stderr = std::io::stderr().lock();
+        for note in &result.recovered {
+            let _ = writeln!(stderr, "note: {}", redactor.text(note));
+        }
+        if !matches!(args.format, Format::Text | Format::Markdown) {
+            let _ = writeln!(stderr, "record {record} · chain head {head}");
+        }
+    }
+    let record = format!("{record} · chain head {head}");
+    let rendered = match args.format {
+        Format::Json => render::json::render(&result.report),
+        Format::Markdown => render::markdown::render(&result.report, &record),
+        Format::Sarif => render::sarif::render(&result.report),
+        Format::Junit => render::junit::render(&result.report),
+        Format::Text => {
+            // anstream decides `auto`: a terminal, NO_COLOR, CLICOLOR, CLICOLOR_FORCE.
+            let choice = ColorWhen::resolve(args.color);
+            let color = anstream::AutoStream::new(std::io::stdout(), choice).current_choice()
+                != anstream::ColorChoice::Never;
+            let record_dir = record.clone();
+            let duration =
+                redactor.duration(std::time::Duration::from_millis(result.report.duration_ms));
+            render::text::render(
+                &result.report,
+                TextOptions { color },
+                &record_dir,
+                &duration,
+            )
+        }
+    };
+    print_stdout(&rendered);
+    Ok(result.report.verdict.exit_code)
+}
