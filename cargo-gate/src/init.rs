@@ -1256,7 +1256,7 @@ mod tests {
         let ws = workspace(dir.path(), &[]);
         let files = planned(&ws, &[], opts(false, false, false));
         let text = &file(&files, WORKFLOW).contents;
-        let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).unwrap();
         let jobs = doc["jobs"].as_mapping().unwrap();
         assert_eq!(jobs.len(), 2);
         let oses: Vec<&str> = doc["jobs"]["controlled"]["strategy"]["matrix"]["os"]
@@ -1317,7 +1317,7 @@ mod tests {
             doc["env"]["RUSTC_WRAPPER"].as_str(),
             Some("${{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}")
         );
-        let sccache: Vec<&serde_yaml::Value> = ["controlled", "broad"]
+        let sccache: Vec<&serde_yaml_ng::Value> = ["controlled", "broad"]
             .iter()
             .flat_map(|job| doc["jobs"][*job]["steps"].as_sequence().unwrap())
             .filter(|s| {
@@ -1358,7 +1358,7 @@ mod tests {
         let pinned = planned(&ws, &[], opts(false, true, false));
         let text = &file(&pinned, WORKFLOW).contents;
         assert!(!text.contains("No rust-toolchain.toml yet"));
-        serde_yaml::from_str::<serde_yaml::Value>(text).unwrap();
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text).unwrap();
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `nextest run` in the CI configuration passes `--locked` or `--frozen` (or `--offline` when
 //! Cargo.lock exists), so CI builds exactly the committed lockfile.
 //!
-//! Read as YAML (`serde_yaml::Value`, merge keys applied):
+//! Read as YAML (`serde_yaml_ng::Value`, merge keys applied):
 //!
 //! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
 //! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
@@ -28,7 +28,7 @@
 //! unless it passes --locked anyway; `cargo xtask …` (an alias running commands the gate
 //! cannot see) is listed as a note.
 //!
-//! serde_yaml gives no positions, so scripts are found in the raw file in document order: a
+//! serde_yaml_ng gives no positions, so scripts are found in the raw file in document order: a
 //! GitHub step's lines only inside the block of the first `run:` key ahead that holds them
 //! (never in a `name:`, `if:` or an action's inputs that repeat the command), GitLab's by
 //! searching from the previous line's position onward (YAML comment lines and other keys'
@@ -38,7 +38,7 @@
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -438,7 +438,7 @@ struct Script {
     env: Vec<(String, String)>,
 }
 
-/// How a script is found in the raw file, since serde_yaml gives no positions.
+/// How a script is found in the raw file, since serde_yaml_ng gives no positions.
 #[derive(Debug, Default)]
 enum Place {
     /// Anywhere ahead of the previous script (GitLab's script items).
@@ -458,7 +458,7 @@ enum Place {
     reason = "a private helper whose one error finding moves straight into the outcome"
 )]
 fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
-    let doc: Value = serde_yaml::from_str(text).map_err(|e| {
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| {
         let location = e.location().map_or_else(
             || Location::file(rel),
             |l| Location::at(rel, to_u32(l.line()), to_u32(l.column())),
@@ -607,7 +607,7 @@ fn job_scripts(body: &Value, name: &str, merged: bool, depth: usize, out: &mut V
                 };
                 script_items(items, &context, merged, out);
             }
-            // serde_yaml has already replaced the alias by a copy; a bound on the depth keeps a
+            // serde_yaml_ng has already replaced the alias by a copy; a bound on the depth keeps a
             // pathological document from recursing without end.
             "<<" if depth < 16 => {
                 let templates = match items {
@@ -646,7 +646,7 @@ fn script_items(value: &Value, context: &str, merged: bool, out: &mut Vec<Script
 fn key_name(key: &Value) -> String {
     match key {
         Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other)
+        other => serde_yaml_ng::to_string(other)
             .map(|s| s.trim().to_owned())
             .unwrap_or_default(),
     }
