@@ -463,31 +463,7 @@ fn quote(text: &str) -> String {
 }
 
 fn gate_toml(today: &str, unsafe_today: &UnsafeToday, baseline: Option<&Baseline<'_>>) -> String {
-    let mut t = format!(
-        "\
-# cargo-gate configuration, written by `cargo gate init` on {today}.
-# Every key is described in cargo-gate's docs/CONFIG.md; `cargo gate checks` lists the
-# checks and `cargo gate explain ID` explains one. The values are conservative defaults:
-# tighten them as the workspace earns it, and commit this file.
-
-[policy]
-# What may contain unsafe code, FFI and inline assembly:
-#   portable  — unsafe/FFI only in [boundary] allow-unsafe crates, inline assembly nowhere
-#   idiomatic — unsafe/FFI and inline assembly only in allow-unsafe crates
-#   rusty     — anywhere (every site is still inventoried in the run record)
-profile = \"portable\"
-# true: a WARN (and a SKIP) fails the verdict too. Turn it on once the gate runs green.
-strict = false
-# The oldest CUDA driver (as a CUDA version) the workspace's gate-build kernels must load
-# on; cuda.contracts fails when a kernel's PTX needs a newer one. Only for workspaces with
-# kernels; CUDA 13.0's PTX (ISA 9.0) needs an r580 driver:
-# min-driver = \"13.0\"
-
-[boundary]
-# Crates (package names) that may contain unsafe code and FFI. Keep the list short and
-# reviewed: boundary.unsafe fails on unsafe code anywhere else.
-"
-    );
+    let mut t = String::new();
     let members: Vec<&str> = unsafe_today.members.iter().map(String::as_str).collect();
     let list = members
         .iter()
@@ -516,53 +492,7 @@ strict = false
             );
         }
     }
-    t.push_str(
-        "
-[tests]
-# Failure paths that must each have a passing test (controlled stage), as name = a
-# substring of the test names, e.g.
-#   failure-paths = { io = \"io_\", process = \"process_\", net = \"net_\", thread = \"thread_\" }
-# With none declared, failure.paths warns.
-failure-paths = {}
-
-[bench]
-# Benchmark baseline (broad stage), written by `cargo gate bench --save-baseline`, and the
-# slowdown allowed against it (0.05 = 5 %).
-baseline = \"benches/baseline.json\"
-max-regression = 0.05
-# How the benchmarks run (the default):
-# command = [\"cargo\", \"bench\", \"--locked\", \"--workspace\"]
-
-[checklist]
-# The readiness checklist (broad stage): every item checked, citing evidence that holds.
-path = \"docs/READINESS.md\"
-
-[history]
-# How many of the latest runs of a stage must have been READY (broad stage).
-window = 5
-
-[matrix]
-# Platforms that need a READY run of this commit in the merged CI records (broad stage).
-platforms = [\"linux\", \"macos\", \"windows\"]
-
-# The team's own checks, run like the built-in ones from their stage on (exit 0 = PASS):
-# [[check]]
-# id = \"team.smoke\"
-# stage = \"controlled\"
-# run = [\"cargo\", \"xtask\", \"smoke\"]
-# timeout = \"10m\"
-
-# Waivers accept a finding for a while: the check, a match (a path glob, a crate name, or
-# text of the finding), why, who decided, and until when. Expired waivers fail and unused
-# ones warn (waivers.current); waived findings stay visible in every report.
-# [[waiver]]
-# check = \"secrets.scan\"
-# match = \"tests/fixtures/keys/*.pem\"
-# reason = \"keys generated for the test fixtures\"
-# owner = \"security-team\"
-# expires = \"2027-06-30\"
-",
-    );
+    let boundary = std::mem::take(&mut t);
     if let Some(baseline) = baseline {
         let _ = write!(
             t,
@@ -595,63 +525,15 @@ platforms = [\"linux\", \"macos\", \"windows\"]
             );
         }
     }
-    t
+    fill(
+        templates::GATE_TOML,
+        &[("today", today), ("boundary", &boundary), ("baseline", &t)],
+    )
 }
 
 /// The checklist template: unchecked items, each citing the checks that evidence it.
 fn readiness(today: &str) -> String {
-    format!(
-        "\
-# Readiness checklist
-
-Written by `cargo gate init` on {today}. Read by `checklist.closed` at the broad stage
-(`cargo gate broad`): every item must be checked (`- [x]`) and cite evidence that holds in the
-same run — a check id that passed (or was waived), or a repository path that exists, after
-`— evidence:` (several separated by commas). Tick an item when the work is done and its
-evidence passes; a ticked item whose evidence fails is drift, and fails the gate. Reword,
-add and delete items as the service needs; items that are not backed by a check cite a
-document, for example:
-
-```text
-- [ ] Rollback drill rehearsed — evidence: docs/drills/2026-10.md
-- [ ] On-call runbook reviewed — evidence: docs/runbook.md
-```
-
-## Build and supply chain
-
-- [ ] Lockfile committed and builds run locked — evidence: lockfile.locked
-- [ ] CI builds with --locked on every cargo call — evidence: ci.locked
-- [ ] Toolchain pinned to an exact, installed version; rust-version declared — evidence: toolchain.pinned
-- [ ] Dependencies pinned, from allowed sources only — evidence: deps.pinned
-- [ ] Release profile reviewed: panic strategy, overflow checks, debug assertions — evidence: profile.cargo
-- [ ] Configuration valid and a policy profile declared — evidence: config.valid, policy.profile
-
-## Safety
-
-- [ ] Unsafe code and FFI confined to reviewed crates — evidence: boundary.unsafe
-- [ ] No secrets in tracked files or in the run record — evidence: secrets.scan
-
-## Tests and failure handling
-
-- [ ] The test suite is green — evidence: tests.pass
-- [ ] Failure paths (io, process, net, thread) have passing tests — evidence: failure.paths
-
-## GPU kernels (these pass trivially in a workspace without kernels)
-
-- [ ] Kernels build native, or fall back with a recorded reason — evidence: kernels.build
-- [ ] Kernel contracts hold: PTX fits the minimum driver, every kernel has a CPU reference — evidence: cuda.contracts
-- [ ] Decision logs and run stats are produced and complete — evidence: observability.log
-
-## Rollout
-
-- [ ] Run environment recorded for reproduction — evidence: repro.environment
-- [ ] Green on Linux, macOS and Windows for this commit — evidence: platform.matrix
-- [ ] Benchmarks within budget of the baseline — evidence: bench.regression
-- [ ] Version bump matches the API change since the last release — evidence: semver.compat
-- [ ] A sustained window of green runs — evidence: history.window
-- [ ] Every waiver has an owner and a future expiry, none unused — evidence: waivers.current
-"
-    )
+    fill(templates::READINESS, &[("today", today)])
 }
 
 /// The GitHub Actions workflow: the controlled stage per OS, then merge and broad.
@@ -663,97 +545,37 @@ fn workflow(toolchain_pinned: bool) -> String {
          # toolchain.pinned fails until an exact version is pinned there.\n      \
          - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
     };
-    let setup = format!(
-        "{toolchain}      - name: sccache (optional, see GATE_SCCACHE above)
-        if: ${{{{ vars.GATE_SCCACHE == 'true' }}}}
-        uses: {SCCACHE_ACTION}
-      - name: Install cargo-gate
-        # Pin the version you adopted: cargo +stable install cargo-gate --version X.Y.Z --locked
-        # (built with stable, since cargo-gate may need a newer Rust than this workspace pins).
-        run: |
-          rustup toolchain install stable --profile minimal
-          cargo +stable install cargo-gate --locked
-"
+    let setup = fill(
+        templates::SETUP_STEPS,
+        &[("toolchain", toolchain), ("sccache_action", SCCACHE_ACTION)],
     );
-    format!(
-        "\
-# cargo-gate in CI, written by `cargo gate init`: the controlled stage on Linux, macOS and
-# Windows, each job's run record uploaded; then one job merges the three records and
-# evaluates the broad stage, whose Markdown report goes to the job summary.
-#
-# Every cargo call that builds passes --locked (the ci.locked check reads this file).
-# `cargo gate` itself takes no --locked: it passes --locked to the cargo commands it runs.
-name: gate
+    fill(templates::WORKFLOW, &[("setup", &setup)])
+}
 
-on:
-  push:
-    branches: [main]
-  pull_request:
-  workflow_dispatch:
+/// The files `init` writes, as templates (cargo-gate/templates/): `@@name@@` marks what
+/// [`fill`] puts in.
+mod templates {
+    /// gate.toml, commented.
+    pub(super) const GATE_TOML: &str = include_str!("../templates/gate.toml");
+    /// docs/READINESS.md.
+    pub(super) const READINESS: &str = include_str!("../templates/READINESS.md");
+    /// .github/workflows/gate.yml.
+    pub(super) const WORKFLOW: &str = include_str!("../templates/gate.yml");
+    /// The steps every job of the workflow starts with.
+    pub(super) const SETUP_STEPS: &str = include_str!("../templates/setup-steps.yml");
+}
 
-permissions:
-  contents: read
-
-env:
-  CARGO_TERM_COLOR: always
-  # Optional compilation cache, off by default: set the repository variable GATE_SCCACHE to
-  # \"true\" (Settings > Secrets and variables > Actions > Variables) to run every compile
-  # through sccache, cached in the GitHub Actions cache. An empty RUSTC_WRAPPER is no wrapper.
-  RUSTC_WRAPPER: ${{{{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}}}
-  SCCACHE_GHA_ENABLED: ${{{{ vars.GATE_SCCACHE == 'true' && 'true' || 'false' }}}}
-
-defaults:
-  run:
-    shell: bash
-
-jobs:
-  controlled:
-    name: controlled (${{{{ matrix.os }}}})
-    strategy:
-      fail-fast: false
-      matrix:
-        os: [ubuntu-latest, macos-latest, windows-latest]
-    runs-on: ${{{{ matrix.os }}}}
-    timeout-minutes: 60
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-{setup}      - name: cargo gate controlled
-        run: cargo gate controlled --format json --out gate-out
-      - name: Upload the run record
-        if: ${{{{ !cancelled() }}}}
-        uses: actions/upload-artifact@v4
-        with:
-          name: gate-out-${{{{ matrix.os }}}}
-          path: gate-out
-          if-no-files-found: error
-
-  broad:
-    name: broad (merged platforms)
-    needs: controlled
-    # Also after a failed platform: the broad report says what is missing.
-    if: ${{{{ !cancelled() }}}}
-    runs-on: ubuntu-latest
-    timeout-minutes: 60
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
-{setup}      - name: Download the platforms' run records
-        uses: actions/download-artifact@v4
-        with:
-          pattern: gate-out-*
-          path: gate-records
-      - name: cargo gate merge
-        run: cargo gate merge gate-records/gate-out-*
-      # history.window reads earlier broad runs from target/gate/history.jsonl, which a fresh
-      # runner does not have: it passes only where that directory persists between runs.
-      - name: cargo gate broad
-        if: ${{{{ !cancelled() }}}}
-        run: cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\"
-"
-    )
+/// `template` with every `@@name@@` replaced by its value. Every marker must have a value
+/// and every value a marker (checked in debug builds, so every test of `init` checks it).
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        let marker = format!("@@{name}@@");
+        debug_assert!(out.contains(&marker), "no {marker} in the template");
+        out = out.replace(&marker, value);
+    }
+    debug_assert!(!out.contains("@@"), "a template marker left unfilled");
+    out
 }
 
 /// Files written to temporary files beside their targets (tempfile), waiting to be persisted.
