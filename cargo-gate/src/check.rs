@@ -26,6 +26,19 @@ pub struct CheckMeta {
     pub fix: &'static str,
     /// Every code its error and warning findings carry (never renamed once released).
     pub codes: &'static [Code],
+    /// The configuration it reads (for its page in docs/checks/ and `cargo gate explain`).
+    pub config: &'static [ConfigKey],
+}
+
+/// One configuration key a check reads.
+#[derive(Debug)]
+pub struct ConfigKey {
+    /// Where it is written: `[boundary] allow-unsafe`.
+    pub key: &'static str,
+    /// Its value when not written, as TOML (`[]`), or `-` for none.
+    pub default: &'static str,
+    /// What it does, in one line.
+    pub meaning: &'static str,
 }
 
 /// A stable code of one check's findings: what kind of problem, independent of the

@@ -3,7 +3,7 @@
 //!
 //! [`plan`] decides what to write and refuses before anything is touched: a target that
 //! exists (unless `force`), a target that is a directory, or a configuration already kept in
-//! `[workspace.metadata.gate]` (a `gate.toml` beside it would make every run fail). [`write`]
+//! `[workspace.metadata.gate]` (a `gate.toml` beside it would make every run fail). [`write()`](fn@write)
 //! writes all files or none: every file is first written to a temporary file beside its
 //! target, and only when all of them are on disk are they renamed into place (one rename per
 //! file, so each file is atomic); a failure removes what was staged. A dry run writes nothing.
@@ -47,7 +47,7 @@ const SCCACHE_ACTION: &str = "mozilla-actions/sccache-action@v0.0.9";
 pub struct InitOptions {
     /// Overwrite files that exist.
     pub force: bool,
-    /// Plan only: [`write`] writes nothing.
+    /// Plan only: [`write()`](fn@write) writes nothing.
     pub dry_run: bool,
     /// Accept today's findings as waivers, and list the members with unsafe code today in
     /// `[boundary] allow-unsafe`.

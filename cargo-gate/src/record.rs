@@ -19,7 +19,7 @@
 //! `runs/.tmp-<run-id>.lock` for its whole life, and is renamed into place while `<out>/.lock`
 //! is held; the same lock covers reading the previous manifest's digest and appending to
 //! history, so concurrent runs produce one linear chain. After a `kill -9` at any instant the
-//! next run (or `verify`) repairs what the kill left, under the same locks ([`recover`]): a
+//! next run (or `verify`) repairs what the kill left, under the same locks (`recover`): a
 //! temporary directory whose lock nobody holds is removed, an unfinished last history line
 //! is cut off, and a complete run directory that links to the head but missed its history
 //! line gets it, rebuilt from its manifest.

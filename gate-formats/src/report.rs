@@ -94,7 +94,7 @@ pub enum SkipKind {
     /// Something the check needs is missing (a tool, a toolchain, dependencies offline): the
     /// gate could not evaluate, and the run exits 2.
     Unavailable,
-    /// Another check's failure (its id in [`Outcome::blocked_by`]) keeps this one from
+    /// Another check's failure (its id in the outcome's `blocked_by`) keeps this one from
     /// judging: one cause is reported once, by the check that owns it, and this one says so
     /// instead of failing a second time. It neither fails nor passes the verdict by itself.
     Blocked,

@@ -3,8 +3,8 @@
 use anyhow::{Context, Result, bail};
 use std::process::Command;
 
-/// The CI steps, each a command line. `.ci/run` runs exactly these (after installing what a
-/// fresh machine lacks).
+/// The CI steps, each a command line (leading `KEY=VALUE` items set the environment, as in a
+/// shell). `.ci/run` runs exactly these (after installing what a fresh machine lacks).
 pub(crate) const STEPS: &[&[&str]] = &[
     &["cargo", "fmt", "--all", "--check"],
     &[
@@ -18,6 +18,14 @@ pub(crate) const STEPS: &[&[&str]] = &[
     ],
     &["cargo", "test", "--locked", "--workspace"],
     &["cargo", "xtask", "codegen", "--check"],
+    &[
+        "RUSTDOCFLAGS=-D warnings",
+        "cargo",
+        "doc",
+        "--no-deps",
+        "--workspace",
+        "--locked",
+    ],
     &[
         "cargo",
         "run",
@@ -35,17 +43,40 @@ pub(crate) const STEPS: &[&[&str]] = &[
 pub(crate) fn run() -> Result<()> {
     let root = crate::project_root();
     for step in STEPS {
-        crate::say(&format!("$ {}", step.join(" ")));
-        let status = Command::new(step[0])
-            .args(&step[1..])
+        crate::say(&format!("$ {}", shell_line(step)));
+        let env: Vec<(&str, &str)> = step.iter().map_while(|s| env_item(s)).collect();
+        let argv = &step[env.len()..];
+        let status = Command::new(argv[0])
+            .args(&argv[1..])
+            .envs(env)
             .current_dir(&root)
             .status()
-            .with_context(|| format!("failed to start `{}`", step[0]))?;
+            .with_context(|| format!("failed to start `{}`", argv[0]))?;
         if !status.success() {
-            bail!("`{}` failed ({status})", step.join(" "));
+            bail!("`{}` failed ({status})", shell_line(step));
         }
     }
     Ok(())
+}
+
+/// `KEY=VALUE` at the start of a step: an environment variable for it.
+fn env_item(item: &str) -> Option<(&str, &str)> {
+    let (key, value) = item.split_once('=')?;
+    let is_key = !key.is_empty() && key.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    is_key.then_some((key, value))
+}
+
+/// The step as `.ci/run` writes it: environment values quoted.
+fn shell_line(step: &[&str]) -> String {
+    let env = step.iter().map_while(|s| env_item(s)).count();
+    step.iter()
+        .enumerate()
+        .map(|(i, item)| match env_item(item) {
+            Some((key, value)) if i < env => format!("{key}=\"{value}\""),
+            _ => (*item).to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -57,7 +88,7 @@ mod tests {
         let script = std::fs::read_to_string(crate::project_root().join(".ci/run")).unwrap();
         let lines: Vec<&str> = script.lines().map(str::trim).collect();
         for step in STEPS {
-            let line = step.join(" ");
+            let line = shell_line(step);
             assert!(
                 lines.contains(&line.as_str()),
                 ".ci/run lacks the step `{line}`"

@@ -13,31 +13,104 @@ fn checks_md() -> String {
     let mut out = String::from(HEADER);
     out.push_str("# Checks reference\n\n");
     out.push_str(
-        "Every check of `cargo gate`, in catalogue order (`cargo gate checks`). A check counts from \
-         its stage on: controlled runs pilot's checks too, broad runs all of them.\n\n",
+        "Every check of `cargo gate`, in catalogue order (`cargo gate checks`), each with a page \
+         of its own: what it establishes, the configuration it reads, the codes of its findings \
+         and how to waive one. A check counts from its stage on: controlled runs pilot's checks \
+         too, broad runs all of them.\n\n",
     );
-    out.push_str("| id | stage | establishes |\n|---|---|---|\n");
+    out.push_str(&check_table("checks/"));
+    out
+}
+
+/// The table of every check (docs/CHECKS.md and README.md), linking each page.
+fn check_table(pages: &str) -> String {
+    let mut out = String::from("| id | stage | passes when |\n|---|---|---|\n");
     for meta in cargo_gate::registry::metas() {
         let _ = writeln!(
             out,
-            "| [`{}`](#{}) | {} | {} |",
+            "| [`{}`]({pages}{}.md) | {} | {} |",
             meta.id,
-            meta.id.replace('.', ""),
+            meta.id,
             meta.stage,
             meta.summary.replace('|', "\\|")
         );
     }
-    for meta in cargo_gate::registry::metas() {
-        let _ = write!(
-            out,
-            "\n## `{id}`\n\n- **Stage:** {stage} (and every later stage)\n- **What it establishes:** {summary}\n- **How to fix a failure:** {fix}\n- **How to waive a finding** (for a while, with a reason):\n\n```toml\n[[waiver]]\ncheck = \"{id}\"\nmatch = \"<path glob, crate name, or text of the finding>\"\nreason = \"<why it is acceptable>\"\nowner = \"<who decided>\"\nexpires = \"<YYYY-MM-DD>\"\n```\n",
-            id = meta.id,
-            stage = meta.stage,
-            summary = meta.summary,
-            fix = meta.fix,
-        );
+    out
+}
+
+/// docs/checks/ID.md: one page per check.
+fn check_page(meta: &cargo_gate::check::CheckMeta) -> String {
+    let mut out = String::from(HEADER);
+    let _ = write!(
+        out,
+        "# `{id}`\n\n{summary}.\n\n- **Stage:** {stage} (and every later stage)\n- **How to fix a \
+         failure:** {fix}\n\n## Configuration\n\n",
+        id = meta.id,
+        summary = meta.summary,
+        stage = meta.stage,
+        fix = meta.fix,
+    );
+    if meta.config.is_empty() {
+        out.push_str("None: the check reads the workspace as it is.\n");
+    } else {
+        out.push_str("| key | default | meaning |\n|---|---|---|\n");
+        for key in meta.config {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} |",
+                key.key,
+                key.default,
+                key.meaning.replace('|', "\\|")
+            );
+        }
+    }
+    out.push_str(
+        "\n## Codes\n\nEvery error and warning finding carries one; SARIF files it under the \
+         rule `CHECK/CODE`.\n\n",
+    );
+    if meta.codes.is_empty() {
+        out.push_str("None: the check reports notes only.\n");
+    } else {
+        out.push_str("| code | meaning |\n|---|---|\n");
+        for code in meta.codes {
+            let _ = writeln!(out, "| `{}` | {} |", code.name, code.summary);
+        }
+    }
+    let example = meta
+        .codes
+        .first()
+        .map_or("<text of the finding>", |c| c.name);
+    let _ = write!(
+        out,
+        "\n## Waiving a finding\n\nFor a while, with a reason and an owner; `match` is a code \
+         (every finding of that kind), a path glob, a crate name, or text of the finding. \
+         `waivers.current` fails once it has expired and warns while it covers nothing.\n\n\
+         ```toml\n[[waiver]]\ncheck = \"{id}\"\nmatch = \"{example}\"\nreason = \"<why it is \
+         acceptable>\"\nowner = \"<who decided>\"\nexpires = \"<YYYY-MM-DD>\"\n```\n",
+        id = meta.id,
+    );
+    out
+}
+
+/// The exit-code table (docs/CLI.md and README.md), from `cargo_gate::exit::MEANINGS`.
+fn exit_table() -> String {
+    let mut out = String::from("| code | meaning |\n|---|---|\n");
+    for (code, meaning) in cargo_gate::exit::MEANINGS {
+        let _ = writeln!(out, "| {code} | {meaning} |");
     }
     out
+}
+
+/// `text` with what lies between `<!-- NAME:start -->` and `<!-- NAME:end -->` replaced.
+fn splice(text: &str, name: &str, body: &str) -> Result<String> {
+    let (start, end) = (
+        format!("<!-- {name}:start -->\n"),
+        format!("<!-- {name}:end -->"),
+    );
+    let (Some(a), Some(b)) = (text.find(&start), text.find(&end)) else {
+        bail!("README.md lacks the markers {start:?} and {end:?}");
+    };
+    Ok(format!("{}{start}{body}{}", &text[..a], &text[b..]))
 }
 
 fn cli_md() -> String {
@@ -70,23 +143,8 @@ fn cli_md() -> String {
             sub.render_long_help().to_string().trim_end()
         );
     }
-    out.push_str("\n## Exit codes\n\n| code | meaning |\n|---|---|\n");
-    for (code, meaning) in [
-        (
-            cargo_gate::exit::READY,
-            "ready: no check fails the verdict (`verify`: every record intact)",
-        ),
-        (
-            cargo_gate::exit::NOT_READY,
-            "not ready: a check fails the verdict (`verify`: an edited, missing or extra file, or a broken chain; `merge`: an input refused)",
-        ),
-        (
-            cargo_gate::exit::COULD_NOT_EVALUATE,
-            "could not evaluate: usage error, invalid configuration, missing tool, toolchain or dependencies, unwritable output, internal error; also a partial run (`--only`/`--skip`) in which no selected check failed",
-        ),
-    ] {
-        let _ = writeln!(out, "| {code} | {meaning} |");
-    }
+    out.push_str("\n## Exit codes\n\n");
+    out.push_str(&exit_table());
     out
 }
 
@@ -116,10 +174,17 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let check = args.iter().any(|a| a == "--check");
     let root = crate::project_root();
     let mut stale = Vec::new();
-    let docs = [
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    let readme = splice(&readme, "checks", &check_table("docs/checks/"))?;
+    let readme = splice(&readme, "exit-codes", &exit_table())?;
+    let mut docs = vec![
         ("docs/CHECKS.md".to_owned(), checks_md()),
         ("docs/CLI.md".to_owned(), cli_md()),
+        ("README.md".to_owned(), readme),
     ];
+    for meta in cargo_gate::registry::metas() {
+        docs.push((format!("docs/checks/{}.md", meta.id), check_page(meta)));
+    }
     for (path, text) in docs.into_iter().chain(schemas()) {
         let path = path.as_str();
         let full = root.join(path);

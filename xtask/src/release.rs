@@ -23,7 +23,7 @@
 //! 5. **Reproducible archive** ([`write_tar_gz`]): entries sorted, mtime from
 //!    `SOURCE_DATE_EPOCH` (else the HEAD commit time), uid/gid 0, no owner or group names, mode
 //!    0644 (0755 for executables and directories), gzip header mtime 0 and no file name.
-//! 6. **The tag.** `--execute` creates the annotated tag `v<version>` ("cargo-gate <version>");
+//! 6. **The tag.** `--execute` creates the annotated tag `v<version>` ("cargo-gate VERSION");
 //!    nothing is ever pushed or published. A dry run says what it would tag.
 
 use crate::{project_root, say};
@@ -375,7 +375,7 @@ fn has_changelog_entry(changelog: &str, version: &Version) -> bool {
     })
 }
 
-/// Creates the annotated tag `v<version>` ("cargo-gate <version>") on HEAD; refuses when the
+/// Creates the annotated tag `v<version>` ("cargo-gate VERSION") on HEAD; refuses when the
 /// tag exists. Never pushes.
 fn tag_release(root: &Path, version: &Version) -> Result<()> {
     let tag = format!("v{version}");

@@ -9,7 +9,9 @@
 //! `bench/results.json`, the command's output as `logs/bench.log`.
 
 use crate::bench::{self, Baseline, BenchError, BenchVerdict, Comparison, Measurement};
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
+};
 use crate::checks::relative;
 use crate::stage::Stage;
 use std::path::Path;
@@ -47,6 +49,23 @@ static META: CheckMeta = CheckMeta {
         Code {
             name: "no-bench-results",
             summary: "the benchmark command left no results",
+        },
+    ],
+    config: &[
+        ConfigKey {
+            key: "[bench] baseline",
+            default: "\"benches/baseline.json\"",
+            meaning: "the baseline `cargo gate bench --save-baseline` writes",
+        },
+        ConfigKey {
+            key: "[bench] max-regression",
+            default: "0.05",
+            meaning: "the slowdown allowed against the baseline (a fraction)",
+        },
+        ConfigKey {
+            key: "[bench] command",
+            default: "[\"cargo\", \"bench\", \"--locked\", \"--workspace\"]",
+            meaning: "how the benchmarks run",
         },
     ],
 };

@@ -5,7 +5,7 @@
 //! not code: nothing in it is a site; a transcriber is code, and its sites sit inside the
 //! macro, where they are written.
 
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::policy::Allowance;
 use crate::scan::{self, BoundaryHit, BoundaryKind};
 use crate::stage::Stage;
@@ -40,6 +40,18 @@ static META: CheckMeta = CheckMeta {
         Code {
             name: "non-utf8-path",
             summary: "a path that is not valid UTF-8 (scanned, but not portable)",
+        },
+    ],
+    config: &[
+        ConfigKey {
+            key: "[boundary] allow-unsafe",
+            default: "[]",
+            meaning: "the crates that may contain unsafe code and FFI",
+        },
+        ConfigKey {
+            key: "[policy] profile",
+            default: "\"portable\"",
+            meaning: "where inline assembly may appear, and whether allow-unsafe applies at all (rusty)",
         },
     ],
 };

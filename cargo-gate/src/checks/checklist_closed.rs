@@ -23,7 +23,9 @@
 //! statically, but they have no dependencies and so run in the first layer, before this
 //! check: citing a team check's id works whenever it ran in this run.
 
-use crate::check::{After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Status};
+use crate::check::{
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Status,
+};
 use crate::stage::Stage;
 use regex::Regex;
 use std::path::{Component, Path};
@@ -67,6 +69,11 @@ static META: CheckMeta = CheckMeta {
             summary: "the checklist has no task items",
         },
     ],
+    config: &[ConfigKey {
+        key: "[checklist] path",
+        default: "\"docs/READINESS.md\"",
+        meaning: "the readiness checklist",
+    }],
 };
 
 const ID: &str = "checklist.closed";

@@ -79,6 +79,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a CI file is not valid YAML",
         },
     ],
+    config: &[],
 };
 
 const GITHUB_DIR: &str = ".github/workflows";

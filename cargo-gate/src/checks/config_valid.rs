@@ -1,7 +1,7 @@
 //! `config.valid`: the configuration parsed and validated (an invalid one never gets here: it
 //! ends the run with exit 2 before any check runs), and what it names exists.
 
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::ConfigSource;
 use crate::stage::Stage;
 
@@ -17,6 +17,11 @@ static META: CheckMeta = CheckMeta {
     codes: &[Code {
         name: "allow-unsafe-not-member",
         summary: "[boundary] allow-unsafe names a crate that is not a workspace member",
+    }],
+    config: &[ConfigKey {
+        key: "the whole file",
+        default: "-",
+        meaning: "gate.toml, or [workspace.metadata.gate] in the root Cargo.toml; every key of docs/CONFIG.md",
     }],
 };
 

@@ -9,7 +9,8 @@
 //! workspace.
 
 use crate::check::{
-    After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+    SkipKind,
 };
 use crate::checks::kernels_build::{FoundManifest, outside_gate_build};
 use crate::lexer::{Lexer, TokenKind};
@@ -53,6 +54,11 @@ static META: CheckMeta = CheckMeta {
             summary: "a CUDA source compiled some other way than gate-build",
         },
     ],
+    config: &[ConfigKey {
+        key: "[policy] min-driver",
+        default: "-",
+        meaning: "the oldest CUDA driver (as a CUDA version, \"13.0\") the kernels must load on",
+    }],
 };
 
 /// String literals in the Rust files under `dir` (not descending into other packages or

@@ -39,6 +39,7 @@ pub fn from_config(config: &Config) -> Vec<&'static dyn Check> {
                         name: "command-failed",
                         summary: "the team check's command exited non-zero",
                     }],
+                    config: &[],
                 })),
                 spec: spec.clone(),
             }));

@@ -57,6 +57,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a Cargo.toml is not valid TOML",
         },
     ],
+    config: &[],
 };
 
 /// Registries dependencies may come from. There is no configuration key yet: crates.io only.

@@ -3,7 +3,7 @@
 //! this run — read from `tests.pass`'s results, not from the source.
 
 use crate::check::{
-    After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind, Status,
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind, Status,
 };
 use crate::checks::tests_pass::TestResults;
 use crate::stage::Stage;
@@ -27,6 +27,11 @@ static META: CheckMeta = CheckMeta {
             summary: "a declared failure path has no passing test",
         },
     ],
+    config: &[ConfigKey {
+        key: "[tests] failure-paths",
+        default: "{}",
+        meaning: "failure path name = a substring of the test names that exercise it",
+    }],
 };
 
 impl Check for FailurePaths {

@@ -19,7 +19,9 @@
 //! - Partial runs (`--only`/`--skip`) are not verdicts for the stage; they are left out of
 //!   the window, neither green nor red.
 
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
+};
 use crate::record::ChainRun;
 use crate::stage::Stage;
 use std::path::Path;
@@ -48,6 +50,11 @@ static META: CheckMeta = CheckMeta {
             summary: "the run record does not verify, so its history cannot be trusted",
         },
     ],
+    config: &[ConfigKey {
+        key: "[history] window",
+        default: "5",
+        meaning: "how many of the latest runs of the stage must have been READY",
+    }],
 };
 
 const ID: &str = "history.window";

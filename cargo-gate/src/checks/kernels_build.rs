@@ -52,6 +52,7 @@ static META: CheckMeta = CheckMeta {
             summary: "the workspace does not build",
         },
     ],
+    config: &[],
 };
 
 /// Where the manifests found are listed in the record (`cuda.contracts` reads the same list

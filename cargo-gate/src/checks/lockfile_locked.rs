@@ -29,6 +29,7 @@ static META: CheckMeta = CheckMeta {
             summary: "`cargo metadata --locked` refuses Cargo.lock (out of date, or another failure)",
         },
     ],
+    config: &[],
 };
 
 const LOG: &str = "logs/cargo-metadata-locked.log";

@@ -47,6 +47,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a decision log or stats file could not be read",
         },
     ],
+    config: &[],
 };
 
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {

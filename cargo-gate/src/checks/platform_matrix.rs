@@ -11,7 +11,9 @@
 //! whose `merged.json` does not match its manifest fails the check. No merged record of this
 //! commit at all is a FAIL, never a PASS. The evidence is kept as `platform/matrix.json`.
 
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
+};
 use crate::checks::relative;
 use crate::config::Platform;
 use crate::merge::{self, MergedInput};
@@ -40,6 +42,11 @@ static META: CheckMeta = CheckMeta {
             summary: "a merged CI record does not verify",
         },
     ],
+    config: &[ConfigKey {
+        key: "[matrix] platforms",
+        default: "[\"linux\", \"macos\", \"windows\"]",
+        meaning: "the platforms that need a READY run of this commit in the merged records",
+    }],
 };
 
 /// The artifact with the evidence per platform.

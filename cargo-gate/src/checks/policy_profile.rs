@@ -1,7 +1,7 @@
 //! `policy.profile`: which policy profile is in force, whether it was declared, and what it
 //! allows.
 
-use crate::check::{Check, CheckMeta, Context, Finding, Location, Outcome};
+use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome};
 use crate::stage::Stage;
 
 /// The `policy.profile` check.
@@ -14,6 +14,18 @@ static META: CheckMeta = CheckMeta {
     summary: "a policy profile is declared: portable, idiomatic or rusty",
     fix: "declare it: [policy] profile = \"portable\" in gate.toml (portable is the default)",
     codes: &[],
+    config: &[
+        ConfigKey {
+            key: "[policy] profile",
+            default: "\"portable\"",
+            meaning: "what may contain unsafe code, FFI and inline assembly: portable, idiomatic or rusty",
+        },
+        ConfigKey {
+            key: "[policy] strict",
+            default: "false",
+            meaning: "WARN and SKIP fail the verdict too",
+        },
+    ],
 };
 
 impl Check for PolicyProfile {

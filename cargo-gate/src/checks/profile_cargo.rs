@@ -24,7 +24,9 @@
 //! the `[profile.<name>]` header (or the file) when the key is missing.
 
 use super::{at, relative};
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+};
 use crate::policy::Profile;
 use crate::stage::Stage;
 use toml::Spanned;
@@ -71,6 +73,11 @@ static META: CheckMeta = CheckMeta {
             summary: "a Cargo.toml is not valid TOML",
         },
     ],
+    config: &[ConfigKey {
+        key: "[policy] profile",
+        default: "\"portable\"",
+        meaning: "whether overflow-checks off is an error (portable, idiomatic) or a warning (rusty)",
+    }],
 };
 
 /// The keys reported, with cargo's release defaults as TOML.

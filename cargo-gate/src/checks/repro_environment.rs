@@ -24,6 +24,7 @@ static META: CheckMeta = CheckMeta {
             summary: "the work tree has uncommitted changes",
         },
     ],
+    config: &[],
 };
 
 impl Check for ReproEnvironment {

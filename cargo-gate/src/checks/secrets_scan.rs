@@ -40,6 +40,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a tracked file could not be read, so it was not scanned",
         },
     ],
+    config: &[],
 };
 
 const SUMMARY: &str = "secrets/summary.json";

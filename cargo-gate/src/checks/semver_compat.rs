@@ -72,6 +72,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a Cargo.toml is not valid TOML",
         },
     ],
+    config: &[],
 };
 
 const LOG: &str = "logs/semver-checks.log";

@@ -3,7 +3,9 @@
 //! passed/failed/ignored, names every failing test, and keeps the full log.
 
 use crate::cargo::{self, Captured};
-use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
+};
 use crate::checks::kernels_build::unresolved;
 use crate::facts::{Build, NotBuilt, Resolve};
 use crate::stage::Stage;
@@ -43,6 +45,11 @@ static META: CheckMeta = CheckMeta {
             summary: "the test command failed without a failing test",
         },
     ],
+    config: &[ConfigKey {
+        key: "[tests] timeout",
+        default: "\"30m\"",
+        meaning: "the longest the build and the test run may take",
+    }],
 };
 
 const LOG: &str = "logs/tests.log";

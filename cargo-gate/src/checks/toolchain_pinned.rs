@@ -100,6 +100,7 @@ static META: CheckMeta = CheckMeta {
             summary: "a Cargo.toml is not valid TOML",
         },
     ],
+    config: &[],
 };
 
 const TOML_FILE: &str = "rust-toolchain.toml";

@@ -17,7 +17,9 @@
 //! Today is the UTC date from the system clock, the same day the engine uses to decide which
 //! waivers still hold.
 
-use crate::check::{After, Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
+use crate::check::{
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+};
 use crate::config::Waiver;
 use crate::stage::Stage;
 use gate_support::date::Date;
@@ -50,6 +52,11 @@ static META: CheckMeta = CheckMeta {
             summary: "a waiver expiry that is not a YYYY-MM-DD date",
         },
     ],
+    config: &[ConfigKey {
+        key: "[[waiver]]",
+        default: "-",
+        meaning: "check, match, reason, owner, expires: a finding accepted for a while",
+    }],
 };
 
 const ID: &str = "waivers.current";

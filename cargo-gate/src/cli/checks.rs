@@ -27,10 +27,30 @@ pub(crate) fn explain(id: String) -> Result<i32, GateError> {
         .or_else(|| team.iter().copied().find(|c| c.meta().id == id))
         .ok_or(GateError::UnknownCheck { id })?;
     let meta = check.meta();
-    print_stdout(&format!(
-        "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\nwaive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
-        meta.id, meta.stage, meta.summary, meta.fix, meta.id
+    let mut text = format!(
+        "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\n",
+        meta.id, meta.stage, meta.summary, meta.fix
+    );
+    if !meta.config.is_empty() {
+        text.push_str("config:\n");
+        for key in meta.config {
+            text.push_str(&format!(
+                "  {} (default {}): {}\n",
+                key.key, key.default, key.meaning
+            ));
+        }
+    }
+    if !meta.codes.is_empty() {
+        text.push_str("codes:\n");
+        for code in meta.codes {
+            text.push_str(&format!("  {:<28} {}\n", code.name, code.summary));
+        }
+    }
+    text.push_str(&format!(
+        "waive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<a code, path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
+        meta.id
     ));
+    print_stdout(&text);
     Ok(exit::READY)
 }
 

@@ -1,4 +1,4 @@
-//! The command line: arguments ([`args`], clap with `bin_name = "cargo"`) apart from
+//! The command line: arguments (`args`, clap with `bin_name = "cargo"`) apart from
 //! behaviour, one module per subcommand, and one error type ([`GateError`]) that owns its
 //! exit code and its rendering. Reports go to stdout, diagnostics to stderr.
 
