@@ -2,6 +2,56 @@
 //!
 //! A check is a unit with static metadata (`CheckMeta`) and a `run(&Context) -> Outcome`.
 //! Checks never print; they return values that the engine collects and renderers show.
+//!
+//! # Adding a check
+//!
+//! One module under `checks/` and one line in `registry.rs`'s list; `cargo xtask codegen`
+//! then writes its page in docs/checks/ and its row in the README. A complete check (this
+//! example is compiled and run by `cargo test`):
+//!
+//! ```
+//! use cargo_gate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
+//! use cargo_gate::stage::Stage;
+//!
+//! /// `readme.present`: the workspace root has a README.
+//! #[derive(Debug)]
+//! pub struct ReadmePresent;
+//!
+//! static META: CheckMeta = CheckMeta {
+//!     id: "readme.present",
+//!     stage: Stage::Pilot,
+//!     summary: "the workspace root has a README.md",
+//!     fix: "write a README.md at the workspace root",
+//!     // Every error or warning finding carries one of these (debug builds refuse others).
+//!     codes: &[Code { name: "readme-missing", summary: "no README.md at the root" }],
+//!     // The gate.toml keys it reads, for its docs page (none here).
+//!     config: &[],
+//! };
+//!
+//! impl Check for ReadmePresent {
+//!     fn meta(&self) -> &'static CheckMeta {
+//!         &META
+//!     }
+//!
+//!     fn run(&self, ctx: &Context<'_>) -> Outcome {
+//!         if ctx.workspace.root.join("README.md").is_file() {
+//!             Outcome::pass("README.md exists at the workspace root")
+//!         } else {
+//!             Outcome::fail("no README.md at the workspace root").with_finding(
+//!                 Finding::error("README.md is missing")
+//!                     .code("readme-missing")
+//!                     .at(Location::file("README.md")),
+//!             )
+//!         }
+//!     }
+//! }
+//! # let failed = Outcome::fail("x").with_finding(Finding::error("y").code("readme-missing"));
+//! # assert!(ReadmePresent.meta().undeclared_codes(&failed).is_empty());
+//! ```
+//!
+//! A check that reads other checks' outcomes says so with [`Check::after`] and reads their
+//! typed evidence with [`Outcome::data`]; one that needs a new `gate.toml` key adds it to
+//! `config/` (the shared tables are parsed and validated there, with spans).
 
 use crate::cargo::Cargo;
 use crate::config::Config;

@@ -107,6 +107,54 @@ mod tests {
         );
     }
 
+    /// The check of docs/ARCHITECTURE.md's "Adding a check" (and `crate::check`'s docs): its
+    /// module alone is enough for it to run, report a coded finding and pass.
+    #[test]
+    fn a_new_check_needs_only_its_module() {
+        use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Status};
+        #[derive(Debug)]
+        struct ReadmePresent;
+        static META: CheckMeta = CheckMeta {
+            id: "readme.present",
+            stage: Stage::Pilot,
+            summary: "the workspace root has a README.md",
+            fix: "write a README.md at the workspace root",
+            codes: &[Code {
+                name: "readme-missing",
+                summary: "no README.md at the root",
+            }],
+            config: &[],
+        };
+        impl Check for ReadmePresent {
+            fn meta(&self) -> &'static CheckMeta {
+                &META
+            }
+            fn run(&self, ctx: &Context<'_>) -> Outcome {
+                if ctx.workspace.root.join("README.md").is_file() {
+                    Outcome::pass("README.md exists at the workspace root")
+                } else {
+                    Outcome::fail("no README.md at the workspace root").with_finding(
+                        Finding::error("README.md is missing")
+                            .code("readme-missing")
+                            .at(Location::file("README.md")),
+                    )
+                }
+            }
+        }
+        let run = |files: &[(&str, &str)]| {
+            crate::checks::testing::with_files(
+                files,
+                &[],
+                crate::config::Config::default(),
+                |ctx| ReadmePresent.run(ctx),
+            )
+        };
+        let missing = run(&[]);
+        assert_eq!(missing.status, Status::Fail);
+        assert!(META.undeclared_codes(&missing).is_empty());
+        assert_eq!(run(&[("README.md", "# hi\n")]).status, Status::Pass);
+    }
+
     #[test]
     fn the_checks_that_judge_the_whole_run_come_last() {
         // Report order is registry order: the waiver and checklist checks read every other
