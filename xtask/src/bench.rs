@@ -36,6 +36,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use xshell::{Shell, cmd};
 
 const BEGIN: &str = "<!-- xtask-bench:begin -->";
 const END: &str = "<!-- xtask-bench:end -->";
@@ -160,18 +161,19 @@ fn render(rows: &[Row], opts: &Options) -> String {
 }
 
 fn machine() -> String {
-    Command::new("uname")
-        .args(["-sm"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| std::env::consts::OS.to_owned())
+    Shell::new()
+        .and_then(|sh| cmd!(sh, "uname -sm").quiet().read())
+        .map(|m| m.trim().to_owned())
+        .unwrap_or_else(|_| std::env::consts::OS.to_owned())
 }
 
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
+/// A cargo command in `root`. Timed and build commands stay std `Command`s: `time` measures
+/// the child alone, with its output discarded, which xshell (which echoes, and reads or
+/// inherits the streams) does not do.
 fn cargo(root: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.args(args).current_dir(root);
@@ -392,7 +394,9 @@ fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
             "generated",
         ],
     ] {
-        checked(Command::new("git").args(args).current_dir(&dir), "git")?;
+        let sh = Shell::new()?;
+        sh.change_dir(&dir);
+        cmd!(sh, "git {args...}").quiet().run()?;
     }
     let out = dir.join("gate-out");
     let mut walls = Vec::new();
@@ -468,11 +472,13 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
         let (t, _) = time(cmd).context("grep is needed as the baseline")?;
         grep_best = grep_best.min(t);
     }
-    let output = Command::new("grep")
-        .args(["-rcw", "unsafe"])
-        .arg(&tree)
-        .output()?;
-    let grep_lines: u64 = String::from_utf8_lossy(&output.stdout)
+    let sh = Shell::new()?;
+    // grep exits 1 when a file has no match: the counts are what matters.
+    let counts = cmd!(sh, "grep -rcw unsafe {tree}")
+        .quiet()
+        .ignore_status()
+        .read()?;
+    let grep_lines: u64 = counts
         .lines()
         .filter_map(|l| l.rsplit(':').next()?.parse::<u64>().ok())
         .sum();
@@ -532,22 +538,21 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
 
 /// ripgrep is the baseline; on a machine without it, install Debian's package.
 fn ensure_ripgrep() -> Result<()> {
-    let present = |_: ()| {
-        Command::new("rg")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+    let sh = Shell::new()?;
+    let present = || {
+        cmd!(sh, "rg --version")
+            .quiet()
+            .ignore_stdout()
+            .run()
+            .is_ok()
     };
-    if present(()) {
+    if present() {
         return Ok(());
     }
     say("secrets: installing ripgrep from Debian's packages (the baseline)");
-    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-    let _ = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "ripgrep"])
-        .status();
-    if present(()) {
+    let _ = cmd!(sh, "apt-get update -qq").run();
+    let _ = cmd!(sh, "apt-get install -y -qq ripgrep").run();
+    if present() {
         Ok(())
     } else {
         bail!("ripgrep (rg) is needed as the baseline and could not be installed")
@@ -912,15 +917,12 @@ fn large_kernel_source(f: usize) -> String {
 fn runtime(root: &Path) -> Result<Vec<Row>> {
     say("runtime: building the release harness");
     let harness = release_example(root, "gate-runtime", "runtime_bench")?;
-    let output = Command::new(&harness).output()?;
-    if !output.status.success() {
-        bail!(
-            "runtime_bench failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let v: Value =
-        serde_json::from_slice(&output.stdout).context("runtime_bench printed no JSON")?;
+    let sh = Shell::new()?;
+    let json = cmd!(sh, "{harness}")
+        .quiet()
+        .read()
+        .context("runtime_bench failed")?;
+    let v: Value = serde_json::from_str(&json).context("runtime_bench printed no JSON")?;
     let f = |key: &str| v[key].as_f64().unwrap_or(f64::NAN);
     let reported = |what: &str, value: String| Row {
         what: what.to_owned(),
@@ -983,14 +985,12 @@ fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
         None => {
             say("gpu: building and running gpu_bench");
             let harness = release_example(root, "gate-runtime", "gpu_bench")?;
-            let output = Command::new(&harness).output()?;
-            if !output.status.success() {
-                bail!(
-                    "gpu_bench failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-            }
-            let v = serde_json::from_slice(&output.stdout).context("gpu_bench printed no JSON")?;
+            let sh = Shell::new()?;
+            let json = cmd!(sh, "{harness}")
+                .quiet()
+                .read()
+                .context("gpu_bench failed")?;
+            let v = serde_json::from_str(&json).context("gpu_bench printed no JSON")?;
             (v, "`gpu_bench` run here".to_owned())
         }
     };

@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: the steps of `.ci/run`, in order. A test keeps the two lists equal.
 
-use anyhow::{Context, Result, bail};
-use std::process::Command;
+use anyhow::{Context, Result};
+use xshell::{Shell, cmd};
 
 /// The CI steps, each a command line (leading `KEY=VALUE` items set the environment, as in a
 /// shell). `.ci/run` runs exactly these (after installing what a fresh machine lacks).
@@ -45,16 +45,16 @@ pub(crate) fn run() -> Result<()> {
     for step in STEPS {
         crate::say(&format!("$ {}", shell_line(step)));
         let env: Vec<(&str, &str)> = step.iter().map_while(|s| env_item(s)).collect();
-        let argv = &step[env.len()..];
-        let status = Command::new(argv[0])
-            .args(&argv[1..])
-            .envs(env)
-            .current_dir(&root)
-            .status()
-            .with_context(|| format!("failed to start `{}`", argv[0]))?;
-        if !status.success() {
-            bail!("`{}` failed ({status})", shell_line(step));
+        let (program, args) = (step[env.len()], &step[env.len() + 1..]);
+        let sh = Shell::new()?;
+        sh.change_dir(&root);
+        let mut command = cmd!(sh, "{program} {args...}").quiet();
+        for (key, value) in env {
+            command = command.env(key, value);
         }
+        command
+            .run()
+            .with_context(|| format!("`{}` failed", shell_line(step)))?;
     }
     Ok(())
 }

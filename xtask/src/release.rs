@@ -35,6 +35,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use xshell::{Shell, cmd};
 
 /// The files of the repository that go into the bundle as they are.
 const REPO_FILES: &[&str] = &["README.md", "LICENSE-MIT", "LICENSE-APACHE", "CHANGELOG.md"];
@@ -244,6 +245,8 @@ fn run_gate(root: &Path, out: &Path, extra: &[String]) -> Result<GateRun> {
     args.extend(extra.iter().cloned());
     say(&format!("1. $ cargo {}", args.join(" ")));
     let before = run_dirs(out);
+    // std's Command, not xshell: the gate's stderr goes to the terminal while its stdout
+    // (the report) is captured, and a non-zero exit is a verdict to read, not an error.
     let output = Command::new("cargo")
         .args(&args)
         .current_dir(root)
@@ -382,66 +385,54 @@ fn tag_release(root: &Path, version: &Version) -> Result<()> {
     if tag_exists(root, &tag) {
         bail!("refusing to tag: {tag} exists already");
     }
-    let status = Command::new("git")
-        .args(["tag", "-a", &tag, "-m", &format!("cargo-gate {version}")])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .status()
-        .context("failed to start git")?;
-    if !status.success() {
-        bail!("`git tag -a {tag}` failed ({status})");
-    }
-    Ok(())
+    let sh = shell(root)?;
+    let message = format!("cargo-gate {version}");
+    cmd!(sh, "git tag -a {tag} -m {message}")
+        .run()
+        .with_context(|| format!("`git tag -a {tag}` failed"))
 }
 
 fn tag_exists(root: &Path, tag: &str) -> bool {
-    Command::new("git")
-        .args(["rev-parse", "-q", "--verify", &format!("refs/tags/{tag}")])
-        .current_dir(root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    let reference = format!("refs/tags/{tag}");
+    shell(root).is_ok_and(|sh| {
+        cmd!(sh, "git rev-parse -q --verify {reference}")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()
+            .is_ok()
+    })
 }
 
-/// Runs git, returning stdout when it succeeds.
+/// An xshell shell in `root`.
+fn shell(root: &Path) -> Result<Shell> {
+    let sh = Shell::new()?;
+    sh.change_dir(root);
+    Ok(sh)
+}
+
+/// Runs git, returning stdout (without its last newline) when it succeeds.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    let sh = shell(root).ok()?;
+    cmd!(sh, "git {args...}")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .ok()
 }
 
 /// Builds cargo-gate in release mode; the executable's path, as cargo reports it.
 fn build_binary(root: &Path) -> Result<PathBuf> {
-    let output = Command::new("cargo")
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "cargo-gate",
-            "--message-format=json-render-diagnostics",
-        ])
-        .current_dir(root)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .context("failed to start cargo")?;
-    if !output.status.success() {
-        bail!(
-            "`cargo build --release --locked -p cargo-gate` failed ({})",
-            output.status
-        );
-    }
-    String::from_utf8_lossy(&output.stdout)
+    let sh = shell(root)?;
+    // stdout (cargo's JSON messages) is read; the diagnostics go to the terminal.
+    let messages = cmd!(
+        sh,
+        "cargo build --release --locked -p cargo-gate --message-format=json-render-diagnostics"
+    )
+    .quiet()
+    .read()
+    .context("`cargo build --release --locked -p cargo-gate` failed")?;
+    messages
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "cargo-gate")
@@ -451,11 +442,12 @@ fn build_binary(root: &Path) -> Result<PathBuf> {
 
 /// The host triple of `rustc -vV`.
 fn host_triple() -> Result<String> {
-    let output = Command::new("rustc")
-        .arg("-vV")
-        .output()
-        .context("failed to start rustc")?;
-    String::from_utf8_lossy(&output.stdout)
+    let sh = Shell::new()?;
+    let version = cmd!(sh, "rustc -vV")
+        .quiet()
+        .read()
+        .context("`rustc -vV` failed")?;
+    version
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
         .map(|h| h.trim().to_owned())
