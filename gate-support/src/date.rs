@@ -1,34 +1,44 @@
-//! One calendar type for the whole project: [`Date`], a proleptic Gregorian day in UTC.
-//! Waiver expiry, `init`'s baseline waivers, `checklist.closed`'s review dates and the
-//! runtime's decision-log timestamps all go through it, so they cannot disagree about what
-//! `2028-02-29` is or which day it is today.
+//! One calendar type for the whole project: [`Date`], a proleptic Gregorian day in UTC, built
+//! on chrono's `NaiveDate`. Waiver expiry, `init`'s baseline waivers, `checklist.closed`'s
+//! review dates and the runtime's decision-log timestamps all go through it, so they cannot
+//! disagree about what `2028-02-29` is or which day it is today.
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-/// A calendar day, as days since 1970-01-01 (negative before). Ordered by time.
+/// A calendar day. Ordered by time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date(i64);
+pub struct Date(NaiveDate);
+
+/// 1970-01-01.
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch is a date")
+}
 
 impl Date {
-    /// The day `days` after 1970-01-01.
+    /// The day `days` after 1970-01-01 (clamped to the years chrono represents).
     pub fn from_days(days: i64) -> Date {
-        Date(days)
+        let date = if days >= 0 {
+            epoch().checked_add_days(chrono::Days::new(days.unsigned_abs()))
+        } else {
+            epoch().checked_sub_days(chrono::Days::new(days.unsigned_abs()))
+        };
+        Date(date.unwrap_or(if days >= 0 {
+            NaiveDate::MAX
+        } else {
+            NaiveDate::MIN
+        }))
     }
 
     /// Days since 1970-01-01.
     pub fn days(self) -> i64 {
-        self.0
+        self.0.signed_duration_since(epoch()).num_days()
     }
 
     /// The day of `year-month-day`, when it exists (no 2026-02-30, no month 13).
     pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 {
-            return None;
-        }
-        let date = Date(days_from_civil(year, month, day));
-        // The day must survive the round trip: 2026-02-30 comes back as 2026-03-02.
-        (date.ymd() == (year, month, day)).then_some(date)
+        NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day).map(Date)
     }
 
     /// Parses `YYYY-MM-DD` (exactly: four digits, two, two), when it is a real day.
@@ -51,10 +61,9 @@ impl Date {
         )
     }
 
-    /// The UTC day of `time` (the epoch for times before it).
+    /// The UTC day of `time`.
     pub fn of(time: SystemTime) -> Date {
-        let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        Date(i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2))
+        Date(DateTime::<Utc>::from(time).date_naive())
     }
 
     /// Today, in UTC, from the system clock.
@@ -64,14 +73,20 @@ impl Date {
 
     /// `(year, month, day)`.
     pub fn ymd(self) -> (i64, u32, u32) {
-        civil_from_days(self.0)
+        (i64::from(self.0.year()), self.0.month(), self.0.day())
     }
 
     /// The day `days` later (earlier when negative), when it stays within years 0..=9999,
     /// the years `YYYY-MM-DD` can write.
     pub fn add_days(self, days: i64) -> Option<Date> {
-        let date = Date(self.0.checked_add(days)?);
-        (0..=9999).contains(&date.ymd().0).then_some(date)
+        let moved = if days >= 0 {
+            self.0
+                .checked_add_days(chrono::Days::new(days.unsigned_abs()))
+        } else {
+            self.0
+                .checked_sub_days(chrono::Days::new(days.unsigned_abs()))
+        }?;
+        (0..=9999).contains(&moved.year()).then_some(Date(moved))
     }
 }
 
@@ -84,49 +99,10 @@ impl fmt::Display for Date {
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for `secs` seconds (plus `nanos`) after the Unix epoch.
 pub fn rfc3339_micros(secs: i64, nanos: u32) -> String {
-    let second_of_day = secs.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}.{:06}Z",
-        Date(secs.div_euclid(86_400)),
-        second_of_day / 3600,
-        second_of_day / 60 % 60,
-        second_of_day % 60,
-        nanos / 1_000,
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01, by Howard Hinnant's algorithm:
-/// eras of 400 years (146 097 days) starting on March 1st, so the leap day is the last day of
-/// a year and month lengths follow a fixed 153-day pattern.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days from 0000-03-01
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097); // [0, 146096]
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153; // [0, 11]
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1; // [1, 31]
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    // Both are in range by construction (1..=12, 1..=31).
-    (year, month as u32, day as u32)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of [`civil_from_days`]).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
-    let day_of_year = (153 * shifted_month + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    DateTime::<Utc>::from_timestamp(secs, nanos)
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -145,7 +121,10 @@ mod tests {
             (2_932_896, (9999, 12, 31)),
         ] {
             assert_eq!(Date::from_days(days).ymd(), date, "{days}");
-            assert_eq!(Date::from_ymd(date.0, date.1, date.2), Some(Date(days)));
+            assert_eq!(
+                Date::from_ymd(date.0, date.1, date.2).map(Date::days),
+                Some(days)
+            );
         }
     }
 
@@ -213,6 +192,6 @@ mod tests {
             "2026-11-23T01:02:03.456789Z"
         );
         assert_eq!(rfc3339_micros(-1, 0), "1969-12-31T23:59:59.000000Z");
-        assert_eq!(Date::of(UNIX_EPOCH).to_string(), "1970-01-01");
+        assert_eq!(Date::of(std::time::UNIX_EPOCH).to_string(), "1970-01-01");
     }
 }
