@@ -101,6 +101,18 @@ pub struct Code {
     pub summary: &'static str,
 }
 
+/// The code of a Cargo.toml that could not be read, shared by the checks that read manifests.
+pub const UNREADABLE_MANIFEST: Code = Code {
+    name: "unreadable-manifest",
+    summary: "a Cargo.toml could not be read",
+};
+
+/// The code of a Cargo.toml that is not TOML, shared by the checks that read manifests.
+pub const INVALID_MANIFEST: Code = Code {
+    name: "invalid-manifest",
+    summary: "a Cargo.toml is not valid TOML",
+};
+
 impl CheckMeta {
     /// The error and warning findings of `outcome` whose code is missing or not one of
     /// this check's (a bug in the check: the engine refuses such an outcome in debug builds).

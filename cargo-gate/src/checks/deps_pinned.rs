@@ -48,14 +48,8 @@ static META: CheckMeta = CheckMeta {
             name: "unpinned-dependency",
             summary: "a dependency that does not resolve to one reviewed version (git without rev, wildcard, path outside the repository, ...)",
         },
-        Code {
-            name: "unreadable-manifest",
-            summary: "a Cargo.toml could not be read",
-        },
-        Code {
-            name: "invalid-manifest",
-            summary: "a Cargo.toml is not valid TOML",
-        },
+        crate::check::UNREADABLE_MANIFEST,
+        crate::check::INVALID_MANIFEST,
     ],
     config: &[],
 };

@@ -64,14 +64,8 @@ static META: CheckMeta = CheckMeta {
             name: "override-overflow-checks",
             summary: "a per-crate override that turns overflow-checks off",
         },
-        Code {
-            name: "unreadable-manifest",
-            summary: "a Cargo.toml could not be read",
-        },
-        Code {
-            name: "invalid-manifest",
-            summary: "a Cargo.toml is not valid TOML",
-        },
+        crate::check::UNREADABLE_MANIFEST,
+        crate::check::INVALID_MANIFEST,
     ],
     config: &[ConfigKey {
         key: "[policy] profile",

@@ -63,14 +63,8 @@ static META: CheckMeta = CheckMeta {
             name: "invalid-version",
             summary: "a version that is not semver",
         },
-        Code {
-            name: "unreadable-manifest",
-            summary: "a Cargo.toml could not be read",
-        },
-        Code {
-            name: "invalid-manifest",
-            summary: "a Cargo.toml is not valid TOML",
-        },
+        crate::check::UNREADABLE_MANIFEST,
+        crate::check::INVALID_MANIFEST,
     ],
     config: &[],
 };

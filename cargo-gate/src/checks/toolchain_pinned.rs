@@ -91,14 +91,8 @@ static META: CheckMeta = CheckMeta {
             name: "invalid-rust-version",
             summary: "a rust-version that is neither a string nor inherited",
         },
-        Code {
-            name: "unreadable-manifest",
-            summary: "a Cargo.toml could not be read",
-        },
-        Code {
-            name: "invalid-manifest",
-            summary: "a Cargo.toml is not valid TOML",
-        },
+        crate::check::UNREADABLE_MANIFEST,
+        crate::check::INVALID_MANIFEST,
     ],
     config: &[],
 };
