@@ -76,7 +76,10 @@ fn colour_follows_the_flag_then_cargo_term_color_then_no_color() {
     let fx = fixture("clean");
     let coloured = |args: &[&str], env: &[(&str, &str)]| {
         let mut cmd = fx.command(&[&["pilot", "--only", "config.valid"], args].concat());
-        cmd.env_remove("NO_COLOR");
+        // Only what each case sets decides (CI exports CARGO_TERM_COLOR=never).
+        for inherited in ["NO_COLOR", "CARGO_TERM_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+            cmd.env_remove(inherited);
+        }
         for (key, value) in env {
             cmd.env(key, value);
         }
