@@ -4,9 +4,10 @@
 //! through [`crate::record::read_chain`]: a run whose history line is not bound to its
 //! manifest is never judged from.
 
+use crate::check::Severity;
 use crate::error::GateError;
 use crate::record::{Chain, ChainRun};
-use serde_json::Value;
+use crate::report::Report;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -22,7 +23,7 @@ pub struct RunDiff {
 }
 
 /// Run `run`'s `report.json`, checked against its manifest and chain.
-fn report(out: &Path, chain: &Chain, run: &str) -> Result<Value, GateError> {
+fn report(out: &Path, chain: &Chain, run: &str) -> Result<Report, GateError> {
     let found = chain
         .runs
         .iter()
@@ -36,34 +37,27 @@ fn report(out: &Path, chain: &Chain, run: &str) -> Result<Value, GateError> {
 }
 
 /// `check id → (status, findings as "location: message")`.
-fn checks(report: &Value) -> BTreeMap<String, (String, Vec<String>)> {
-    report["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
+fn checks(report: &Report) -> BTreeMap<String, (String, Vec<String>)> {
+    report
+        .checks
+        .iter()
         .map(|c| {
-            let findings = c["findings"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|f| f["severity"] != "note")
+            let findings = c
+                .findings
+                .iter()
+                .filter(|f| f.severity != Severity::Note)
                 .map(|f| {
-                    let l = &f["location"];
-                    let place = match (l["file"].as_str(), l["line"].as_u64()) {
-                        (Some(file), Some(line)) => format!("{file}:{line}: "),
-                        (Some(file), None) => format!("{file}: "),
-                        _ => String::new(),
+                    let place = match &f.location {
+                        Some(l) => match l.line {
+                            Some(line) => format!("{}:{line}: ", l.file),
+                            None => format!("{}: ", l.file),
+                        },
+                        None => String::new(),
                     };
-                    format!("{place}{}", f["message"].as_str().unwrap_or_default())
+                    format!("{place}{}", f.message)
                 })
                 .collect();
-            (
-                c["id"].as_str().unwrap_or_default().to_owned(),
-                (
-                    c["status"].as_str().unwrap_or_default().to_owned(),
-                    findings,
-                ),
-            )
+            (c.id.clone(), (c.status.to_string(), findings))
         })
         .collect()
 }
@@ -112,14 +106,15 @@ pub fn status<'a>(chain: &'a Chain, commit: &str) -> Option<&'a ChainRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{Finding, Location, Status};
     use crate::record::{HistoryEntry, RecordWriter, read_chain};
+    use crate::report::sample;
+    use crate::verdict::Result as RunResult;
 
     /// Records a run through the real writer, with `report` as its report.json.
-    fn record(out: &Path, id: &str, stage: &str, result: &str, commit: &str, report: Value) {
+    fn record(out: &Path, id: &str, stage: &str, result: &str, commit: &str, report: String) {
         let writer = RecordWriter::begin(out, id).unwrap();
-        writer
-            .write("report.json", report.to_string().as_bytes())
-            .unwrap();
+        writer.write("report.json", report.as_bytes()).unwrap();
         let entry = HistoryEntry {
             run_id: id.into(),
             stage: stage.into(),
@@ -137,7 +132,7 @@ mod tests {
     fn status_is_the_highest_ready_stage_of_the_commit_on_a_clean_tree() {
         let out = tempfile::tempdir().unwrap();
         let out = out.path();
-        let none = serde_json::json!({});
+        let none = sample::report(Vec::new(), RunResult::Ready, &[]);
         record(out, "a", "pilot", "ready", "c1", none.clone());
         record(out, "bb", "controlled", "ready", "c1", none.clone());
         record(out, "ccc", "broad", "not-ready", "c1", none.clone());
@@ -167,10 +162,18 @@ mod tests {
             "pilot",
             "not-ready",
             "c",
-            serde_json::json!({"checks": [
-                {"id": "x.one", "status": "PASS", "findings": []},
-                {"id": "x.two", "status": "FAIL", "findings": [{"severity": "error", "message": "old", "location": {"file": "f.rs", "line": 1}}]}
-            ]}),
+            sample::report(
+                vec![
+                    sample::check("x.one", Status::Pass, Vec::new()),
+                    sample::check(
+                        "x.two",
+                        Status::Fail,
+                        vec![Finding::error("old").at(Location::at("f.rs", 1, 1))],
+                    ),
+                ],
+                RunResult::NotReady,
+                &["x.two"],
+            ),
         );
         record(
             out,
@@ -178,10 +181,14 @@ mod tests {
             "pilot",
             "not-ready",
             "c",
-            serde_json::json!({"checks": [
-                {"id": "x.one", "status": "FAIL", "findings": [{"severity": "error", "message": "new"}]},
-                {"id": "x.two", "status": "FAIL", "findings": []}
-            ]}),
+            sample::report(
+                vec![
+                    sample::check("x.one", Status::Fail, vec![Finding::error("new")]),
+                    sample::check("x.two", Status::Fail, Vec::new()),
+                ],
+                RunResult::NotReady,
+                &["x.one", "x.two"],
+            ),
         );
         let chain = read_chain(out).unwrap();
         let d = diff(out, &chain, "a", "b").unwrap();

@@ -5,3 +5,63 @@
 pub use gate_formats::report::{
     CheckReport, Counts, Report, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
 };
+
+/// Complete reports for the tests of the readers of `report.json` (history, diff,
+/// `history.window`), which read the typed [`Report`].
+#[cfg(test)]
+pub(crate) mod sample {
+    use super::*;
+    use crate::check::{Finding, Status};
+    use crate::stage::Stage;
+    use crate::verdict::{Mode, Result as RunResult, Verdict};
+
+    /// A check of the report: `id`, `status`, `findings`.
+    pub(crate) fn check(id: &str, status: Status, findings: Vec<Finding>) -> CheckReport {
+        CheckReport {
+            id: id.to_owned(),
+            stage: Stage::Pilot,
+            status,
+            counts_as_failure: status == Status::Fail,
+            summary: String::new(),
+            skip: None,
+            blocked_by: None,
+            fix: None,
+            duration_ms: 0,
+            findings,
+            evidence: Vec::new(),
+        }
+    }
+
+    /// A report of `checks` whose verdict is `result` with `failing` checks, as JSON text.
+    pub(crate) fn report(checks: Vec<CheckReport>, result: RunResult, failing: &[&str]) -> String {
+        let report = Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "cargo-gate".into(),
+                version: "0.1.0".into(),
+            },
+            run_id: "r".into(),
+            stage: Stage::Pilot,
+            mode: Mode::Standard,
+            workspace: "/w".into(),
+            commit: None,
+            dirty: None,
+            started_at: "2026-11-20T00:00:00Z".into(),
+            duration_ms: 0,
+            selection: None,
+            counts: Counts::of(checks.iter().map(|c| &c.status)),
+            checks,
+            waivers_used: Vec::new(),
+            verdict: Verdict {
+                result,
+                exit_code: i32::from(!failing.is_empty()),
+                failing: failing.iter().map(|f| (*f).to_owned()).collect(),
+                unevaluated: Vec::new(),
+                blocked: Vec::new(),
+                line: String::new(),
+            },
+            record: "runs/r".into(),
+        };
+        report.to_json()
+    }
+}

@@ -243,21 +243,9 @@ fn judge(out: &Path, run: &ChainRun) -> Judgement {
 /// (checked against the run's manifest, which is bound to its history line).
 fn verdict_of(out: &Path, run: &ChainRun) -> Result<(Vec<String>, Vec<String>), String> {
     let id = &run.entry.run_id;
-    let report: serde_json::Value = serde_json::from_slice(&run.artifact(out, "report.json")?)
-        .map_err(|_| format!("runs/{id}/report.json is not JSON"))?;
-    let ids = |key: &str| -> Result<Vec<String>, String> {
-        report["verdict"][key]
-            .as_array()
-            .ok_or_else(|| format!("runs/{id}/report.json has no verdict.{key}"))?
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("runs/{id}/report.json: verdict.{key} is not ids"))
-            })
-            .collect()
-    };
-    Ok((ids("failing")?, ids("unevaluated")?))
+    let report: crate::report::Report = serde_json::from_slice(&run.artifact(out, "report.json")?)
+        .map_err(|e| format!("runs/{id}/report.json is not a report: {e}"))?;
+    Ok((report.verdict.failing, report.verdict.unevaluated))
 }
 
 #[cfg(test)]
@@ -276,12 +264,14 @@ mod tests {
     fn record(out: &Path, runs: &[Spec<'_>]) {
         for &(id, stage, result, failing) in runs {
             let writer = RecordWriter::begin(out, id).unwrap();
-            let report = serde_json::json!({
-                "verdict": { "result": result, "failing": failing, "unevaluated": [] }
-            });
-            writer
-                .write("report.json", report.to_string().as_bytes())
-                .unwrap();
+            let verdict = match result {
+                "ready" => crate::verdict::Result::Ready,
+                "not-ready" => crate::verdict::Result::NotReady,
+                "partial" => crate::verdict::Result::Partial,
+                _ => crate::verdict::Result::CouldNotEvaluate,
+            };
+            let report = crate::report::sample::report(Vec::new(), verdict, failing);
+            writer.write("report.json", report.as_bytes()).unwrap();
             let exit_code = match result {
                 "ready" => 0,
                 "not-ready" => 1,
