@@ -50,8 +50,10 @@
 //! ```
 //!
 //! A check that reads other checks' outcomes says so with [`Check::after`] and reads their
-//! typed evidence with [`Outcome::data`]; one that needs a new `gate.toml` key adds it to
-//! `config/` (the shared tables are parsed and validated there, with spans).
+//! typed evidence with [`Outcome::data`]. A check with a `gate.toml` table of its own
+//! returns it from [`Check::section`]: it parses and validates the table in its module
+//! (`crate::config::section`; `platform.matrix`, `history.window` and `checklist.closed`
+//! do) and reads the result with `ctx.config.section::<T>()`.
 
 use crate::cargo::Cargo;
 use crate::config::Config;
@@ -142,6 +144,12 @@ pub trait Check: Send + Sync {
     /// them. Most checks need none and run in the first, parallel phase.
     fn after(&self) -> After {
         After::Checks(&[])
+    }
+
+    /// The `gate.toml` table this check owns, if any: it parses and validates the table
+    /// itself, and reads its settings with [`Config::section`] (see `config::section`).
+    fn section(&self) -> Option<&'static dyn crate::config::section::Section> {
+        None
     }
 }
 

@@ -77,7 +77,7 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         &ws.root,
         &ws.manifest_path,
         opts.config_path.as_deref(),
-        &registry::is_builtin,
+        &registry::known(),
     )?;
     let custom = crate::checks::custom::from_config(&config);
     let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;

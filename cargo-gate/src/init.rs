@@ -658,6 +658,7 @@ mod tests {
     use super::*;
     use crate::check::{Check, Context, Earlier, Location, Outcome, Status};
     use crate::checks::boundary_unsafe::BoundaryUnsafe;
+    use crate::checks::checklist_closed::Checklist;
     use crate::checks::checklist_closed::ChecklistClosed;
     use crate::checks::ci_locked::CiLocked;
     use crate::checks::testing::with_files;
@@ -763,8 +764,8 @@ mod tests {
         let finding = ("tests.pass".to_owned(), Finding::error("test failed: t"));
         let files = planned(&ws, &[finding], opts(false, false, false));
         let text = &file(&files, GATE_TOML).contents;
-        let config = parse_gate_toml(text, GATE_TOML).unwrap();
-        let defaults = Config::default();
+        let config = parse_gate_toml(text, GATE_TOML, &crate::registry::known()).unwrap();
+        let defaults = crate::config::defaults(&crate::registry::known());
         assert!(config.profile_declared);
         assert_eq!(config.profile, Profile::Portable);
         assert!(!config.strict);
@@ -774,9 +775,9 @@ mod tests {
         assert_eq!(config.bench_baseline, defaults.bench_baseline);
         assert_eq!(config.bench_command, defaults.bench_command);
         assert!((config.bench_max_regression - defaults.bench_max_regression).abs() < 1e-12);
-        assert_eq!(config.checklist_path, READINESS);
-        assert_eq!(config.history_window, defaults.history_window);
-        assert_eq!(config.platforms, defaults.platforms);
+        assert_eq!(config.section::<Checklist>().path, READINESS);
+        // Every table a check owns holds its defaults.
+        assert_eq!(config.sections, defaults.sections);
         assert!(config.custom_checks.is_empty() && config.waivers.is_empty());
         // The members with unsafe code today are named in a comment, not allowed.
         assert!(
@@ -961,7 +962,8 @@ mod tests {
         let findings = synthetic_findings();
         let files = planned(&ws, &findings, opts(false, false, true));
         let text = &file(&files, GATE_TOML).contents;
-        let config = parse_gate_toml(text, GATE_TOML).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let config = parse_gate_toml(text, GATE_TOML, &crate::registry::known())
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
         let listed: Vec<(&str, &str)> = config
             .waivers
             .iter()
@@ -1022,7 +1024,7 @@ mod tests {
         let ws = workspace(dir.path(), &[]);
         let files = planned(&ws, &[], opts(false, false, true));
         let text = &file(&files, GATE_TOML).contents;
-        let config = parse_gate_toml(text, GATE_TOML).unwrap();
+        let config = parse_gate_toml(text, GATE_TOML, &crate::registry::known()).unwrap();
         assert!(config.waivers.is_empty());
         assert!(text.contains("# (No finding needed one.)"));
     }
@@ -1054,7 +1056,7 @@ mod tests {
                 let files = planned(ws, &findings, o);
                 write(&ws.root, &files, &o).unwrap();
                 let text = std::fs::read_to_string(ws.root.join(GATE_TOML)).unwrap();
-                let config = parse_gate_toml(&text, GATE_TOML).unwrap();
+                let config = parse_gate_toml(&text, GATE_TOML, &crate::registry::known()).unwrap();
                 assert_eq!(config.allow_unsafe, ["app", "ffi"]);
                 // Only the inline assembly, which portable allows nowhere, needs a waiver.
                 assert_eq!(config.waivers.len(), 1, "{text}");

@@ -2,7 +2,10 @@
 
 use crate::check::{Check, CheckMeta};
 use crate::checks;
+use crate::config::Known;
+use crate::config::section::Section;
 use crate::stage::Stage;
+use std::sync::LazyLock;
 
 static CHECKS: &[&dyn Check] = &[
     &checks::config_valid::ConfigValid,
@@ -41,6 +44,18 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
 /// Whether `id` is a built-in check (what the configuration checks ids against).
 pub fn is_builtin(id: &str) -> bool {
     find(id).is_some()
+}
+
+/// The tables of `gate.toml` that checks own, in registry order.
+static SECTIONS: LazyLock<Vec<&'static dyn Section>> =
+    LazyLock::new(|| CHECKS.iter().filter_map(|c| c.section()).collect());
+
+/// What the configuration may name besides its core: the built-in ids and the checks' tables.
+pub fn known() -> Known<'static> {
+    Known {
+        builtin: &is_builtin,
+        sections: &SECTIONS,
+    }
 }
 
 /// The checks that count at `stage` (its own and every earlier stage's).
@@ -153,6 +168,64 @@ mod tests {
         assert_eq!(missing.status, Status::Fail);
         assert!(META.undeclared_codes(&missing).is_empty());
         assert_eq!(run(&[("README.md", "# hi\n")]).status, Status::Pass);
+    }
+
+    /// A new check's own `gate.toml` table is parsed and validated by code in its module:
+    /// the configuration core learns of it through `known()`, nothing else changes.
+    #[test]
+    fn a_new_checks_table_needs_only_its_module() {
+        use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+        use crate::config::{Known, Validator, parse_gate_toml};
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+        struct Readme {
+            path: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawReadme {
+            path: Spanned<String>,
+        }
+        struct ReadmeSection;
+        impl Section for ReadmeSection {
+            fn table(&self) -> &'static str {
+                "readme"
+            }
+            fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+                let mut readme = Readme {
+                    path: "README.md".into(),
+                };
+                if let Some(raw) = table.and_then(|t| section::raw::<RawReadme>(t, v)) {
+                    if raw.path.get_ref().is_empty() {
+                        v.error::<_, ()>(&raw.path, "empty path".into(), "name the file");
+                    } else {
+                        readme.path = raw.path.into_inner();
+                    }
+                }
+                Settings::new(readme)
+            }
+        }
+        let sections: [&dyn Section; 1] = [&ReadmeSection];
+        let known = Known {
+            builtin: &is_builtin,
+            sections: &sections,
+        };
+        let config = parse_gate_toml("[readme]\npath = \"DOCS.md\"\n", "gate.toml", &known).unwrap();
+        assert_eq!(config.section::<Readme>().path, "DOCS.md");
+        let errors = parse_gate_toml("[readme]\npath = \"\"\ncolour = 1\n", "gate.toml", &known)
+            .unwrap_err();
+        let shown: Vec<String> = errors.all().iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["gate.toml:3:1: unknown field `colour`, expected `path`"]);
+        // Without the section the table is unknown to the configuration.
+        let err = parse_gate_toml("[readme]\n", "gate.toml", &known_without_sections())
+            .unwrap_err();
+        assert!(err.to_string().starts_with("gate.toml:1:2: unknown field `readme`"), "{err}");
+    }
+
+    fn known_without_sections() -> Known<'static> {
+        Known {
+            builtin: &is_builtin,
+            sections: &[],
+        }
     }
 
     #[test]

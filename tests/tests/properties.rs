@@ -97,15 +97,16 @@ const PTX_BITS: &[&str] = &[
 proptest! {
     #[test]
     fn the_config_parser_never_panics(text in shaped(TOML_BITS)) {
-        let _ = cargo_gate::config::parse_gate_toml(&text, "gate.toml");
+        let _ = cargo_gate::config::parse_gate_toml(&text, "gate.toml", &cargo_gate::registry::known());
         let manifest = format!("[package]\nname = \"x\"\n[workspace.metadata.gate]\n{text}");
-        let _ = cargo_gate::config::parse_manifest_section(&manifest, "Cargo.toml");
+        let _ = cargo_gate::config::parse_manifest_section(&manifest, "Cargo.toml", &cargo_gate::registry::known());
     }
 
     #[test]
     fn an_accepted_config_has_sane_values(text in shaped(TOML_BITS)) {
-        if let Ok(config) = cargo_gate::config::parse_gate_toml(&text, "gate.toml") {
-            prop_assert!((1..=1000).contains(&config.history_window));
+        if let Ok(config) = cargo_gate::config::parse_gate_toml(&text, "gate.toml", &cargo_gate::registry::known()) {
+            let history: cargo_gate::checks::history_window::History = config.section();
+            prop_assert!((1..=1000).contains(&history.window));
             prop_assert!(config.bench_max_regression > 0.0 && config.bench_max_regression <= 1.0);
             prop_assert!(config.tests_timeout <= cargo_gate::config::MAX_TIMEOUT);
             for check in &config.custom_checks {

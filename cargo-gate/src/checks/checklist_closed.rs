@@ -26,6 +26,8 @@
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Status,
 };
+use crate::config::Validator;
+use crate::config::section::{self, DeValue, Section, Settings, Spanned};
 use crate::stage::Stage;
 use regex::Regex;
 use std::path::{Component, Path};
@@ -34,6 +36,49 @@ use std::sync::LazyLock;
 /// The `checklist.closed` check.
 #[derive(Debug)]
 pub struct ChecklistClosed;
+
+/// `[checklist]`, this check's table, validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Checklist {
+    /// `path`: the checklist, relative to the workspace root.
+    pub path: String,
+}
+
+impl Default for Checklist {
+    fn default() -> Checklist {
+        Checklist {
+            path: "docs/READINESS.md".to_owned(),
+        }
+    }
+}
+
+/// `[checklist]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecklist {
+    path: Option<String>,
+}
+
+/// The `[checklist]` table.
+#[derive(Debug)]
+struct ChecklistSection;
+
+impl Section for ChecklistSection {
+    fn table(&self) -> &'static str {
+        "checklist"
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let mut checklist = Checklist::default();
+        if let Some(path) = table
+            .and_then(|t| section::raw::<RawChecklist>(t, v))
+            .and_then(|r| r.path)
+        {
+            checklist.path = path;
+        }
+        Settings::new(checklist)
+    }
+}
 
 static META: CheckMeta = CheckMeta {
     id: "checklist.closed",
@@ -81,6 +126,10 @@ const ID: &str = "checklist.closed";
 impl Check for ChecklistClosed {
     fn meta(&self) -> &'static CheckMeta {
         &META
+    }
+
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&ChecklistSection)
     }
 
     /// Every other built-in check (SPEC §3.1), so that any of them can be cited.
@@ -297,7 +346,7 @@ fn judge(ctx: &Context<'_>, today: &str, value: &str) -> Result<String, String> 
 /// The check on a given day (the day decides which waivers hold; tests pass a fixed one).
 fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
     let root = &ctx.workspace.root;
-    let path = root.join(&ctx.config.checklist_path);
+    let path = root.join(ctx.config.section::<Checklist>().path);
     let file = super::relative(root, &path);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -700,10 +749,12 @@ mod tests {
             "no readiness checklist at docs/READINESS.md"
         );
         assert!(outcome.findings[0].message.contains("`cargo gate init`"));
-        let elsewhere = Config {
-            checklist_path: "READY.md".into(),
-            ..Config::default()
-        };
+        let elsewhere = Config::default().with_section(
+            "checklist",
+            Checklist {
+                path: "READY.md".into(),
+            },
+        );
         let outcome = run_with(
             &[("READY.md", "- [x] L — evidence: lockfile.locked\n")],
             elsewhere,

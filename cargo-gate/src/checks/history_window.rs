@@ -22,6 +22,8 @@
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
+use crate::config::Validator;
+use crate::config::section::{self, DeValue, Section, Settings, Spanned};
 use crate::record::ChainRun;
 use crate::stage::Stage;
 use std::path::Path;
@@ -29,6 +31,55 @@ use std::path::Path;
 /// The `history.window` check.
 #[derive(Debug)]
 pub struct HistoryWindow;
+
+/// `[history]`, this check's table, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct History {
+    /// `window`: how many of the latest runs of the stage must have been READY (1..=1000).
+    pub window: u32,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History { window: 5 }
+    }
+}
+
+/// `[history]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    window: Option<Spanned<i64>>,
+}
+
+/// The `[history]` table.
+#[derive(Debug)]
+struct HistorySection;
+
+impl Section for HistorySection {
+    fn table(&self) -> &'static str {
+        "history"
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let mut history = History::default();
+        let raw = table.and_then(|t| section::raw::<RawHistory>(t, v));
+        if let Some(window) = raw.and_then(|r| r.window) {
+            let value = *window.get_ref();
+            match u32::try_from(value).ok().filter(|w| (1..=1000).contains(w)) {
+                Some(w) => history.window = w,
+                None => {
+                    v.error::<_, ()>(
+                        &window,
+                        format!("history window {value} is outside 1..=1000"),
+                        "give the number of recent runs that must be green, e.g. window = 5",
+                    );
+                }
+            }
+        }
+        Settings::new(history)
+    }
+}
 
 static META: CheckMeta = CheckMeta {
     id: "history.window",
@@ -64,6 +115,10 @@ impl Check for HistoryWindow {
         &META
     }
 
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&HistorySection)
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         evaluate(ctx)
     }
@@ -85,7 +140,8 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     let path = ctx.out_dir.join("history.jsonl");
     let file = super::relative(root, &path);
     // A zero window would pass on no evidence; configuration validation keeps it in 1..=1000.
-    let window = usize::try_from(ctx.config.history_window.max(1)).unwrap_or(usize::MAX);
+    let history: History = ctx.config.section();
+    let window = usize::try_from(history.window.max(1)).unwrap_or(usize::MAX);
     let stage = ctx.stage.as_str();
 
     let chain = match crate::record::read_chain(ctx.out_dir) {
@@ -296,10 +352,7 @@ mod tests {
         with_files(
             &[],
             &[],
-            Config {
-                history_window: window,
-                ..Config::default()
-            },
+            Config::default().with_section("history", History { window }),
             |ctx| {
                 record(ctx.out_dir, runs);
                 tamper(ctx.out_dir);

@@ -15,13 +15,85 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::checks::relative;
-use crate::config::Platform;
+use crate::config::Validator;
+use crate::config::section::{self, DeValue, Section, Settings, Spanned};
 use crate::merge::{self, MergedInput};
 use crate::stage::Stage;
 
 /// The `platform.matrix` check.
 #[derive(Debug)]
 pub struct PlatformMatrix;
+
+/// A platform of the CI matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    /// Linux.
+    Linux,
+    /// macOS.
+    Macos,
+    /// Windows.
+    Windows,
+}
+
+/// `[matrix]`, this check's table, validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Matrix {
+    /// `platforms`: each needs a READY run of this commit (default: all three).
+    pub platforms: Vec<Platform>,
+}
+
+impl Default for Matrix {
+    fn default() -> Matrix {
+        Matrix {
+            platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
+        }
+    }
+}
+
+/// `[matrix]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    platforms: Option<Vec<Spanned<String>>>,
+}
+
+/// The `[matrix]` table.
+#[derive(Debug)]
+struct MatrixSection;
+
+impl Section for MatrixSection {
+    fn table(&self) -> &'static str {
+        "matrix"
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let mut matrix = Matrix::default();
+        let raw = table.and_then(|t| section::raw::<RawMatrix>(t, v));
+        if let Some(platforms) = raw.and_then(|r| r.platforms) {
+            matrix.platforms.clear();
+            for p in platforms {
+                let platform = match p.get_ref().as_str() {
+                    "linux" => Platform::Linux,
+                    "macos" => Platform::Macos,
+                    "windows" => Platform::Windows,
+                    other => {
+                        v.error::<_, ()>(
+                            &p,
+                            format!("unknown platform `{other}`"),
+                            "use linux, macos or windows",
+                        );
+                        continue;
+                    }
+                };
+                if !matrix.platforms.contains(&platform) {
+                    matrix.platforms.push(platform);
+                }
+            }
+        }
+        Settings::new(matrix)
+    }
+}
 
 static META: CheckMeta = CheckMeta {
     id: "platform.matrix",
@@ -87,8 +159,13 @@ impl Check for PlatformMatrix {
         &META
     }
 
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&MatrixSection)
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        if ctx.config.platforms.is_empty() {
+        let matrix: Matrix = ctx.config.section();
+        if matrix.platforms.is_empty() {
             return Outcome::skip(
                 SkipKind::NotApplicable,
                 "`[matrix] platforms` is empty: no platform is required",
@@ -134,7 +211,7 @@ impl Check for PlatformMatrix {
         let mut evidence = Vec::new();
         let mut missing = Vec::new();
         let mut failing = Vec::new();
-        for &platform in &ctx.config.platforms {
+        for &platform in &matrix.platforms {
             let name = platform_name(platform);
             let runs: Vec<&(&str, &MergedInput)> =
                 inputs.iter().filter(|(_, i)| i.platform == name).collect();
@@ -181,12 +258,7 @@ impl Check for PlatformMatrix {
                 "{other_commits} merged record(s) of other commits ignored"
             )));
         }
-        let names: Vec<&str> = ctx
-            .config
-            .platforms
-            .iter()
-            .map(|&p| platform_name(p))
-            .collect();
+        let names: Vec<&str> = matrix.platforms.iter().map(|&p| platform_name(p)).collect();
         let short = &commit[..commit.len().min(12)];
         let outcome = if missing.is_empty() && failing.is_empty() && tampered == 0 {
             Outcome::pass(format!(
@@ -341,10 +413,12 @@ mod tests {
 
     #[test]
     fn only_the_configured_platforms_are_required() {
-        let config = Config {
-            platforms: vec![Platform::Linux],
-            ..Config::default()
-        };
+        let config = Config::default().with_section(
+            "matrix",
+            Matrix {
+                platforms: vec![Platform::Linux],
+            },
+        );
         let outcome = check_with(config, &[("linux", "controlled", "ready")], false);
         assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
     }
@@ -401,10 +475,12 @@ mod tests {
 
     #[test]
     fn an_empty_platform_list_is_not_applicable() {
-        let config = Config {
-            platforms: Vec::new(),
-            ..Config::default()
-        };
+        let config = Config::default().with_section(
+            "matrix",
+            Matrix {
+                platforms: Vec::new(),
+            },
+        );
         let outcome = check_with(config, &[], false);
         assert_eq!(outcome.status, Status::Skip);
         assert_eq!(outcome.skip, Some(SkipKind::NotApplicable));

@@ -546,7 +546,8 @@ mod tests {
                     [[waiver]] # the second\ncheck = \"tests.pass\"\nmatch = \"flaky\"\n\
                     reason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n";
         // The spans come from parsing; the file on disk is not read again.
-        let config = crate::config::parse_gate_toml(text, "gate.toml").unwrap();
+        let config =
+            crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
         let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
             let earlier = earlier();
             evaluate(
@@ -568,7 +569,8 @@ mod tests {
     #[test]
     fn a_waiver_written_as_an_inline_table_is_found_where_it_is_written() {
         let text = "waiver = [\n  { check = \"tests.pass\", match = \"flaky\", reason = \"r\",\n    owner = \"o\", expires = \"2027-01-01\" },\n]\n";
-        let config = crate::config::parse_gate_toml(text, "gate.toml").unwrap();
+        let config =
+            crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
         let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
             let earlier = earlier();
             evaluate(

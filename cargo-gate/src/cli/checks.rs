@@ -60,7 +60,7 @@ fn team_checks() -> Vec<&'static dyn crate::check::Check> {
     Workspace::discover(None, true)
         .ok()
         .and_then(|ws| {
-            crate::config::load(&ws.root, &ws.manifest_path, None, &registry::is_builtin).ok()
+            crate::config::load(&ws.root, &ws.manifest_path, None, &registry::known()).ok()
         })
         .map(|config| crate::checks::custom::from_config(&config))
         .unwrap_or_default()

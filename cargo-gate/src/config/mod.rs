@@ -5,16 +5,19 @@
 //! documented defaults (see [`Config::default`]).
 
 mod raw;
+pub mod section;
 
 use crate::policy::Profile;
 use crate::stage::Stage;
 use gate_formats::report::Location;
-use raw::{RawConfig, Spanned};
+use raw::RawConfig;
+use section::{Section, Settings, Spanned};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
+use toml::de::DeTable;
 
 /// Where the effective configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -41,18 +44,6 @@ impl fmt::Display for DriverVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
     }
-}
-
-/// A platform of the CI matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Linux.
-    Linux,
-    /// macOS.
-    Macos,
-    /// Windows.
-    Windows,
 }
 
 /// A team check declared with `[[check]]`.
@@ -100,27 +91,59 @@ pub struct Config {
     pub bench_command: Vec<String>,
     /// `[bench] max-regression`, a fraction (0.05 = 5 %).
     pub bench_max_regression: f64,
-    /// `[checklist] path`.
-    pub checklist_path: String,
-    /// `[history] window`.
-    pub history_window: u32,
-    /// `[matrix] platforms`.
-    pub platforms: Vec<Platform>,
     /// `[[check]]` entries.
     pub custom_checks: Vec<CustomCheck>,
     /// `[[waiver]]` entries.
     pub waivers: Vec<Waiver>,
+    /// The validated tables that checks own, by table name (read with [`Config::section`]).
+    #[serde(serialize_with = "sections_json")]
+    pub sections: BTreeMap<&'static str, Settings>,
     /// Where each table, `[[check]]` and `[[waiver]]` is written (not part of the policy
     /// digest: moving a table does not change the policy).
     #[serde(skip)]
     pub spans: Spans,
 }
 
+/// The sections as their settings' JSON, for the policy digest.
+fn sections_json<S: serde::Serializer>(
+    sections: &BTreeMap<&'static str, Settings>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(sections.len()))?;
+    for (table, settings) in sections {
+        map.serialize_entry(table, &settings.json)?;
+    }
+    map.end()
+}
+
+impl Config {
+    /// The settings of the table `T` belongs to, as its check validated them; the check's
+    /// defaults when the configuration has no such section (a `Config` built by hand).
+    pub fn section<T: std::any::Any + Clone + Default>(&self) -> T {
+        self.sections
+            .values()
+            .find_map(|s| s.value.downcast_ref::<T>())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// This configuration with `settings` for `table` (for tests, and for defaults).
+    pub fn with_section<T: Serialize + std::any::Any + Send + Sync>(
+        mut self,
+        table: &'static str,
+        settings: T,
+    ) -> Config {
+        self.sections.insert(table, Settings::new(settings));
+        self
+    }
+}
+
 impl Default for Config {
-    /// The documented defaults: profile portable (not declared), not strict, no minimum
-    /// driver, no crate allowed unsafe code, no failure paths, baseline
-    /// `benches/baseline.json` with 5 % allowed regression, checklist `docs/READINESS.md`,
-    /// a history window of 5 runs, and all three platforms.
+    /// The documented defaults of the core: profile portable (not declared), not strict, no
+    /// minimum driver, no crate allowed unsafe code, no failure paths, baseline
+    /// `benches/baseline.json` with 5 % allowed regression. The tables checks own have their
+    /// checks' defaults ([`defaults`] fills them in).
     fn default() -> Config {
         Config {
             source: ConfigSource::Defaults,
@@ -136,9 +159,7 @@ impl Default for Config {
                 .map(String::from)
                 .to_vec(),
             bench_max_regression: 0.05,
-            checklist_path: "docs/READINESS.md".to_owned(),
-            history_window: 5,
-            platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
+            sections: BTreeMap::new(),
             custom_checks: Vec::new(),
             waivers: Vec::new(),
             spans: Spans {
@@ -236,9 +257,24 @@ impl Spans {
     }
 }
 
-/// Loads the configuration for the workspace at `root`; `builtin` says which check ids are
-/// built in (the registry's, which this module does not know), for `[[check]]` ids and
-/// waivers' `check`.
+/// What a configuration may name besides the core tables: the built-in check ids (for
+/// `[[check]]` ids and waivers' `check`) and the tables checks own. The registry knows both
+/// (`registry::known()`); this module knows no check.
+pub struct Known<'a> {
+    /// Whether a check id is built in.
+    pub builtin: &'a dyn Fn(&str) -> bool,
+    /// The tables checks own.
+    pub sections: &'a [&'a dyn Section],
+}
+
+impl std::fmt::Debug for Known<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tables: Vec<&str> = self.sections.iter().map(|s| s.table()).collect();
+        f.debug_struct("Known").field("sections", &tables).finish()
+    }
+}
+
+/// Loads the configuration for the workspace at `root`.
 ///
 /// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
 /// `[workspace.metadata.gate]` in `root_manifest` are looked at, and having both is an error.
@@ -246,25 +282,15 @@ pub fn load(
     root: &Path,
     root_manifest: &Path,
     explicit: Option<&Path>,
-    builtin: &dyn Fn(&str) -> bool,
+    known: &Known<'_>,
 ) -> Result<Config, ConfigErrors> {
     if let Some(path) = explicit {
         let text = read(root, path)?;
-        let raw: RawConfig =
-            toml::from_str(&text).map_err(|e| toml_error(&text, &display(root, path), &e))?;
-        let file = display(root, path);
-        return validate(
-            raw,
-            &text,
-            ConfigSource::File(file.clone()),
-            &file,
-            Some(builtin),
-        );
+        return parse_gate_toml(&text, &display(root, path), known);
     }
     let gate_toml = root.join("gate.toml");
     let manifest_text = read(root, root_manifest)?;
-    let in_manifest =
-        manifest_section(&manifest_text, &display(root, root_manifest), Some(builtin))?;
+    let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest), known)?;
     // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
     // fall back to the defaults.
     match (gate_toml.exists(), in_manifest) {
@@ -280,19 +306,23 @@ pub fn load(
         })),
         (true, None) => {
             let text = read(root, &gate_toml)?;
-            let file = display(root, &gate_toml);
-            let raw: RawConfig = toml::from_str(&text).map_err(|e| toml_error(&text, &file, &e))?;
-            validate(
-                raw,
-                &text,
-                ConfigSource::File(file.clone()),
-                &file,
-                Some(builtin),
-            )
+            parse_gate_toml(&text, &display(root, &gate_toml), known)
         }
         (false, Some(config)) => Ok(config),
-        (false, None) => Ok(Config::default()),
+        (false, None) => Ok(defaults(known)),
     }
+}
+
+/// The documented defaults, with every section's defaults.
+pub fn defaults(known: &Known<'_>) -> Config {
+    let mut v = Validator::new("", "gate.toml");
+    let mut config = Config::default();
+    for section in known.sections {
+        config
+            .sections
+            .insert(section.table(), section.read(None, &mut v));
+    }
+    config
 }
 
 fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
@@ -318,37 +348,48 @@ fn display(root: &Path, path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// Parses the text of a `gate.toml`; `file` names it in errors. Check ids are not checked
-/// against the built-in ones (that is [`load`]'s business).
-pub fn parse_gate_toml(text: &str, file: &str) -> Result<Config, ConfigErrors> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
-    validate(raw, text, ConfigSource::File(file.to_owned()), file, None)
+/// Parses and validates the text of a `gate.toml`; `file` names it in errors.
+pub fn parse_gate_toml(text: &str, file: &str, known: &Known<'_>) -> Result<Config, ConfigErrors> {
+    let doc = DeTable::parse(text).map_err(|e| toml_error(text, file, &e))?;
+    validate(
+        doc.get_ref(),
+        text,
+        ConfigSource::File(file.to_owned()),
+        file,
+        known,
+    )
 }
 
 /// Parses `[workspace.metadata.gate]` out of a root `Cargo.toml`'s text, if present.
-pub fn parse_manifest_section(text: &str, file: &str) -> Result<Option<Config>, ConfigErrors> {
-    manifest_section(text, file, None)
-}
-
-fn manifest_section(
+pub fn parse_manifest_section(
     text: &str,
     file: &str,
-    builtin: Option<&dyn Fn(&str) -> bool>,
+    known: &Known<'_>,
 ) -> Result<Option<Config>, ConfigErrors> {
-    let manifest: raw::Manifest = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
-    let Some(raw) = manifest
-        .workspace
-        .and_then(|w| w.metadata)
-        .and_then(|m| m.gate)
-    else {
+    let doc = DeTable::parse(text).map_err(|e| toml_error(text, file, &e))?;
+    let gate = doc
+        .get_ref()
+        .get("workspace")
+        .and_then(|w| w.get_ref().get("metadata"))
+        .and_then(|m| m.get_ref().get("gate"));
+    let Some(gate) = gate else {
         return Ok(None);
     };
+    let Some(table) = gate.get_ref().as_table() else {
+        let mut v = Validator::new(text, file);
+        v.error::<_, ()>(
+            gate,
+            "[workspace.metadata.gate] is not a table".to_owned(),
+            "write the configuration as a table: [workspace.metadata.gate.policy] and so on",
+        );
+        return Err(ConfigErrors(v.errors));
+    };
     validate(
-        raw,
+        table,
         text,
         ConfigSource::CargoMetadata(file.to_owned()),
         file,
-        builtin,
+        known,
     )
     .map(Some)
 }
@@ -390,8 +431,9 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
 }
 
 /// Collects every problem of one configuration (it goes on past the first) and the spans of
-/// what is written where.
-struct Validator<'a> {
+/// what is written where. Sections ([`section::Section`]) record their problems here too.
+#[derive(Debug)]
+pub struct Validator<'a> {
     text: &'a str,
     file: &'a str,
     errors: Vec<ConfigError>,
@@ -402,7 +444,24 @@ struct Validator<'a> {
 /// happen (`"18446744073709551615s"` panicked when added to the clock).
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
+    fn new(text: &'a str, file: &'a str) -> Validator<'a> {
+        Validator {
+            text,
+            file,
+            errors: Vec::new(),
+            spans: Spans {
+                file: file.to_owned(),
+                at: BTreeMap::new(),
+            },
+        }
+    }
+
+    /// Records a TOML error (a wrong type, an unknown key) at its place.
+    pub fn toml_error(&mut self, err: &toml::de::Error) {
+        self.errors.push(toml_error(self.text, self.file, err));
+    }
+
     /// A time limit: a duration, not zero, at most [`MAX_TIMEOUT`].
     fn timeout(&mut self, t: &Spanned<String>) -> Option<Duration> {
         let parsed = humantime::parse_duration(t.get_ref()).ok();
@@ -422,7 +481,7 @@ impl Validator<'_> {
     }
 
     /// Records a problem at `spanned`; returns `None` so a caller can `return` it.
-    fn error<T, U>(&mut self, spanned: &Spanned<T>, message: String, help: &str) -> Option<U> {
+    pub fn error<T, U>(&mut self, spanned: &Spanned<T>, message: String, help: &str) -> Option<U> {
         self.errors.push(ConfigError {
             file: self.file.to_owned(),
             position: Some(line_col(self.text, spanned.span().start)),
@@ -434,7 +493,7 @@ impl Validator<'_> {
 
     /// Remembers where `key` is written: its value's span for a `[[table]]` or `[table]`
     /// (the header), else the start of the line that holds the value (the key).
-    fn remember<T>(&mut self, key: impl Into<String>, spanned: &Spanned<T>, header: bool) {
+    pub fn remember<T>(&mut self, key: impl Into<String>, spanned: &Spanned<T>, header: bool) {
         let start = spanned.span().start.min(self.text.len());
         let offset = if header {
             start
@@ -449,42 +508,66 @@ impl Validator<'_> {
     }
 }
 
+/// The core's tables, in the order unknown-key errors list them.
+const CORE_TABLES: &[&str] = &["policy", "boundary", "tests", "bench", "check", "waiver"];
+
+/// Deserialises one of the core's tables from the document (spans kept); a problem is
+/// recorded and gives `None`.
+fn core<T: serde::de::DeserializeOwned>(
+    doc: &DeTable<'_>,
+    key: &str,
+    v: &mut Validator<'_>,
+) -> Option<T> {
+    section::raw(doc.get(key)?, v)
+}
+
 fn validate(
-    raw: RawConfig,
+    doc: &DeTable<'_>,
     text: &str,
     source: ConfigSource,
     file: &str,
-    builtin: Option<&dyn Fn(&str) -> bool>,
+    known: &Known<'_>,
 ) -> Result<Config, ConfigErrors> {
-    let mut v = Validator {
-        text,
-        file,
-        errors: Vec::new(),
-        spans: Spans {
-            file: file.to_owned(),
-            at: BTreeMap::new(),
-        },
-    };
+    let mut v = Validator::new(text, file);
     let mut config = Config {
         source,
         ..Config::default()
     };
-    let tables = [
-        ("policy", raw.policy.as_ref().map(Spanned::span)),
-        ("boundary", raw.boundary.as_ref().map(Spanned::span)),
-        ("tests", raw.tests.as_ref().map(Spanned::span)),
-        ("bench", raw.bench.as_ref().map(Spanned::span)),
-        ("checklist", raw.checklist.as_ref().map(Spanned::span)),
-        ("history", raw.history.as_ref().map(Spanned::span)),
-        ("matrix", raw.matrix.as_ref().map(Spanned::span)),
-    ];
-    for (name, span) in tables {
-        if let Some(span) = span {
-            let at = line_col(text, span.start);
-            v.spans.at.insert(name.to_owned(), at);
+    // Every top-level key is a core table or a table a check owns.
+    for (key, value) in doc.iter() {
+        let name = key.get_ref().as_ref();
+        let owned = known.sections.iter().any(|s| s.table() == name);
+        if CORE_TABLES.contains(&name) || owned {
+            if value.get_ref().as_table().is_some() {
+                v.remember(name, value, true);
+            }
+            continue;
         }
+        let mut expected: Vec<&str> = CORE_TABLES.to_vec();
+        expected.extend(known.sections.iter().map(|s| s.table()));
+        let expected: Vec<String> = expected.iter().map(|t| format!("`{t}`")).collect();
+        v.error::<_, ()>(
+            key,
+            format!(
+                "unknown field `{name}`, expected one of {}",
+                expected.join(", ")
+            ),
+            "remove the key or fix its spelling; the keys are listed in docs/CONFIG.md",
+        );
     }
-    if let Some(policy) = raw.policy.map(Spanned::into_inner) {
+    let raw = RawConfig {
+        policy: core(doc, "policy", &mut v),
+        boundary: core(doc, "boundary", &mut v),
+        tests: core(doc, "tests", &mut v),
+        bench: core(doc, "bench", &mut v),
+        check: core(doc, "check", &mut v),
+        waiver: core(doc, "waiver", &mut v),
+    };
+    for section in known.sections {
+        let settings = section.read(doc.get(section.table()), &mut v);
+        config.sections.insert(section.table(), settings);
+    }
+    if let Some(policy) = raw.policy {
         if let Some(profile) = policy.profile {
             match Profile::parse(profile.get_ref()) {
                 Some(parsed) => config.profile = parsed,
@@ -513,7 +596,7 @@ fn validate(
             });
         }
     }
-    if let Some(boundary) = raw.boundary.map(Spanned::into_inner) {
+    if let Some(boundary) = raw.boundary {
         for name in boundary.allow_unsafe.unwrap_or_default() {
             if name.get_ref().trim().is_empty() {
                 v.error::<_, ()>(
@@ -526,7 +609,7 @@ fn validate(
             config.allow_unsafe.push(name.into_inner());
         }
     }
-    if let Some(tests) = raw.tests.map(Spanned::into_inner) {
+    if let Some(tests) = raw.tests {
         for (path, pattern) in tests.failure_paths.unwrap_or_default() {
             if pattern.get_ref().is_empty() {
                 v.error::<_, ()>(
@@ -544,7 +627,7 @@ fn validate(
             config.tests_timeout = timeout;
         }
     }
-    if let Some(bench) = raw.bench.map(Spanned::into_inner) {
+    if let Some(bench) = raw.bench {
         if let Some(baseline) = bench.baseline {
             config.bench_baseline = baseline;
         }
@@ -572,48 +655,11 @@ fn validate(
             }
         }
     }
-    if let Some(checklist) = raw.checklist.and_then(|c| c.into_inner().path) {
-        config.checklist_path = checklist;
-    }
-    if let Some(window) = raw.history.and_then(|h| h.into_inner().window) {
-        let value = *window.get_ref();
-        match u32::try_from(value).ok().filter(|w| (1..=1000).contains(w)) {
-            Some(w) => config.history_window = w,
-            None => v
-                .error::<_, ()>(
-                    &window,
-                    format!("history window {value} is outside 1..=1000"),
-                    "give the number of recent runs that must be green, e.g. window = 5",
-                )
-                .unwrap_or_default(),
-        }
-    }
-    if let Some(platforms) = raw.matrix.and_then(|m| m.into_inner().platforms) {
-        config.platforms.clear();
-        for p in platforms {
-            let platform = match p.get_ref().as_str() {
-                "linux" => Platform::Linux,
-                "macos" => Platform::Macos,
-                "windows" => Platform::Windows,
-                other => {
-                    v.error::<_, ()>(
-                        &p,
-                        format!("unknown platform `{other}`"),
-                        "use linux, macos or windows",
-                    );
-                    continue;
-                }
-            };
-            if !config.platforms.contains(&platform) {
-                config.platforms.push(platform);
-            }
-        }
-    }
     for (index, check) in raw.check.unwrap_or_default().into_iter().enumerate() {
         v.remember(format!("check[{index}]"), &check, true);
         let check = check.into_inner();
         v.remember(format!("check[{index}].id"), &check.id, false);
-        if let Some(custom) = custom_check(&mut v, &config, check, builtin) {
+        if let Some(custom) = custom_check(&mut v, &config, check, known.builtin) {
             config.custom_checks.push(custom);
         }
     }
@@ -630,8 +676,7 @@ fn validate(
             v.remember(format!("waiver[{index}].{key}"), spanned, false);
         }
         let check = waiver.check.get_ref();
-        let known = builtin.is_none_or(|builtin| builtin(check))
-            || config.custom_checks.iter().any(|c| &c.id == check);
+        let known = (known.builtin)(check) || config.custom_checks.iter().any(|c| &c.id == check);
         let mut valid = true;
         if !known {
             valid = false;
@@ -680,7 +725,7 @@ fn custom_check(
     v: &mut Validator<'_>,
     config: &Config,
     check: raw::RawCheck,
-    builtin: Option<&dyn Fn(&str) -> bool>,
+    builtin: &dyn Fn(&str) -> bool,
 ) -> Option<CustomCheck> {
     let id = check.id.get_ref();
     if !is_check_id(id) {
@@ -690,7 +735,7 @@ fn custom_check(
             "use lowercase `area.name`, e.g. id = \"team.smoke\"",
         );
     }
-    if builtin.is_some_and(|builtin| builtin(id)) {
+    if builtin(id) {
         return v.error(
             &check.id,
             format!("`{id}` is the id of a built-in check"),

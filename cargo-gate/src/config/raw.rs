@@ -1,20 +1,18 @@
-//! The on-disk shape of the configuration, parsed with spans; unknown keys are rejected.
+//! The on-disk shape of the core's tables, parsed with spans; unknown keys are rejected.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub(super) use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The core's tables, each deserialised on its own from the parsed document (the tables
+/// checks own are read by their checks, through `section::Section`).
+#[derive(Debug)]
 pub(super) struct RawConfig {
-    pub(super) policy: Option<Spanned<RawPolicy>>,
-    pub(super) boundary: Option<Spanned<RawBoundary>>,
-    pub(super) tests: Option<Spanned<RawTests>>,
-    pub(super) bench: Option<Spanned<RawBench>>,
-    pub(super) checklist: Option<Spanned<RawChecklist>>,
-    pub(super) history: Option<Spanned<RawHistory>>,
-    pub(super) matrix: Option<Spanned<RawMatrix>>,
+    pub(super) policy: Option<RawPolicy>,
+    pub(super) boundary: Option<RawBoundary>,
+    pub(super) tests: Option<RawTests>,
+    pub(super) bench: Option<RawBench>,
     pub(super) check: Option<Vec<Spanned<RawCheck>>>,
     pub(super) waiver: Option<Vec<Spanned<RawWaiver>>>,
 }
@@ -50,24 +48,6 @@ pub(super) struct RawBench {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawChecklist {
-    pub(super) path: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawHistory {
-    pub(super) window: Option<Spanned<i64>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawMatrix {
-    pub(super) platforms: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawCheck {
     pub(super) id: Spanned<String>,
     pub(super) stage: Spanned<String>,
@@ -84,21 +64,4 @@ pub(super) struct RawWaiver {
     pub(super) reason: Spanned<String>,
     pub(super) owner: Spanned<String>,
     pub(super) expires: Spanned<String>,
-}
-
-/// The parts of a root `Cargo.toml` that can hold the configuration; everything else is
-/// ignored here (cargo validates it).
-#[derive(Debug, Deserialize)]
-pub(super) struct Manifest {
-    pub(super) workspace: Option<ManifestWorkspace>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct ManifestWorkspace {
-    pub(super) metadata: Option<ManifestMetadata>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct ManifestMetadata {
-    pub(super) gate: Option<RawConfig>,
 }

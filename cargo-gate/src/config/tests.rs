@@ -1,18 +1,12 @@
 //! Unit tests of the configuration parser and validator.
 use super::*;
+use crate::checks::history_window::History;
+use crate::checks::platform_matrix::{Matrix, Platform};
 
 /// Parses and validates `text` as `gate.toml`, with the registry's built-in ids (as `load`).
 fn parse(text: &str) -> Result<Config, String> {
-    let raw: RawConfig =
-        toml::from_str(text).map_err(|e| toml_error(text, "gate.toml", &e).to_string())?;
-    validate(
-        raw,
-        text,
-        ConfigSource::File("gate.toml".into()),
-        "gate.toml",
-        Some(&crate::registry::is_builtin),
-    )
-    .map_err(|e| format!("{e} | help: {}", e.help))
+    parse_gate_toml(text, "gate.toml", &crate::registry::known())
+        .map_err(|e| format!("{e} | help: {}", e.help))
 }
 
 #[track_caller]
@@ -32,7 +26,7 @@ fn empty_file_is_defaults_from_that_file() {
     assert_eq!(config.source, ConfigSource::File("gate.toml".into()));
     assert!(!config.profile_declared);
     assert_eq!(config.profile, Profile::Portable);
-    assert_eq!(config.history_window, 5);
+    assert_eq!(config.section::<History>().window, 5);
 }
 
 #[test]
@@ -89,8 +83,11 @@ expires = "2027-06-30"
     );
     assert_eq!(config.allow_unsafe, ["ffi"]);
     assert_eq!(config.failure_paths.len(), 2);
-    assert_eq!(config.history_window, 7);
-    assert_eq!(config.platforms, [Platform::Linux, Platform::Windows]);
+    assert_eq!(config.section::<History>().window, 7);
+    assert_eq!(
+        config.section::<Matrix>().platforms,
+        [Platform::Linux, Platform::Windows]
+    );
     assert_eq!(config.custom_checks[0].timeout, Duration::from_secs(600));
     assert_eq!(config.custom_checks[0].stage, Stage::Controlled);
     assert_eq!(config.waivers[0].pattern, "ffi/*");
@@ -192,7 +189,14 @@ fn errors_point_at_line_and_column() {
         &waiver("tests.pass", "me", "2027-02-29"),
         "gate.toml:6:11: `2027-02-29` is not a date",
     );
-    assert!(parse_gate_toml(&waiver("tests.pass", "me", "2028-02-29"), "gate.toml").is_ok());
+    assert!(
+        parse_gate_toml(
+            &waiver("tests.pass", "me", "2028-02-29"),
+            "gate.toml",
+            &crate::registry::known()
+        )
+        .is_ok()
+    );
     check_err(
         "[[waiver]]\ncheck = \"tests.pass\"\n",
         "gate.toml:1:1: missing field `match`",
@@ -203,7 +207,9 @@ fn errors_point_at_line_and_column() {
 fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
     let text =
         "[workspace]\nmembers = []\n\n[workspace.metadata.gate.policy]\nprofile = \"rusty\"\n";
-    let config = parse_manifest_section(text, "Cargo.toml").unwrap().unwrap();
+    let config = parse_manifest_section(text, "Cargo.toml", &crate::registry::known())
+        .unwrap()
+        .unwrap();
     assert_eq!(config.profile, Profile::Rusty);
     assert_eq!(
         config.source,
@@ -211,19 +217,22 @@ fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
     );
 
     let bad = "[workspace]\n\n[workspace.metadata.gate]\nwat = 1\n";
-    let err = parse_manifest_section(bad, "Cargo.toml").unwrap_err();
+    let err = parse_manifest_section(bad, "Cargo.toml", &crate::registry::known()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `checklist`, `history`, `matrix`, `check`, `waiver`"
+        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `check`, `waiver`, `matrix`, `history`, `checklist`"
     );
 
     assert_eq!(
-        parse_manifest_section("[workspace]\n", "Cargo.toml").unwrap(),
+        parse_manifest_section("[workspace]\n", "Cargo.toml", &crate::registry::known()).unwrap(),
         None
     );
     // Other metadata tables belong to other tools.
     let other = "[workspace.metadata.release]\nwhatever = 1\n";
-    assert_eq!(parse_manifest_section(other, "Cargo.toml").unwrap(), None);
+    assert_eq!(
+        parse_manifest_section(other, "Cargo.toml", &crate::registry::known()).unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -232,13 +241,13 @@ fn load_rejects_both_places_and_defaults_when_neither() {
     let manifest = dir.path().join("Cargo.toml");
     std::fs::write(&manifest, "[workspace]\n").unwrap();
     assert_eq!(
-        load(dir.path(), &manifest, None, &crate::registry::is_builtin).unwrap(),
-        Config::default()
+        load(dir.path(), &manifest, None, &crate::registry::known()).unwrap(),
+        defaults(&crate::registry::known())
     );
 
     std::fs::write(&manifest, "[workspace]\n[workspace.metadata.gate]\n").unwrap();
     std::fs::write(dir.path().join("gate.toml"), "").unwrap();
-    let err = load(dir.path(), &manifest, None, &crate::registry::is_builtin).unwrap_err();
+    let err = load(dir.path(), &manifest, None, &crate::registry::known()).unwrap_err();
     assert!(
         err.message
             .contains("both gate.toml and [workspace.metadata.gate]"),
@@ -264,7 +273,7 @@ fn a_directory_where_the_configuration_should_be_is_named() {
         root,
         &root.join("Cargo.toml"),
         None,
-        &crate::registry::is_builtin,
+        &crate::registry::known(),
     )
     .unwrap_err();
     assert_eq!(
@@ -275,7 +284,7 @@ fn a_directory_where_the_configuration_should_be_is_named() {
         root,
         &root.join("Cargo.toml"),
         Some(&root.join("gate.toml")),
-        &crate::registry::is_builtin,
+        &crate::registry::known(),
     )
     .unwrap_err();
     assert_eq!(err.file, "gate.toml");
@@ -284,15 +293,7 @@ fn a_directory_where_the_configuration_should_be_is_named() {
 #[test]
 fn every_problem_is_reported_at_once_in_file_order() {
     let text = "[policy]\nprofile = \"fast\"\n\n[history]\nwindow = 0\n\n[[waiver]]\ncheck = \"no.such\"\nmatch = \"x\"\nreason = \"\"\nowner = \"o\"\nexpires = \"soon\"\n";
-    let raw: RawConfig = toml::from_str(text).unwrap();
-    let errors = validate(
-        raw,
-        text,
-        ConfigSource::File("gate.toml".into()),
-        "gate.toml",
-        Some(&crate::registry::is_builtin),
-    )
-    .unwrap_err();
+    let errors = parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap_err();
     let shown: Vec<String> = errors.all().iter().map(ToString::to_string).collect();
     assert_eq!(
         shown,

@@ -1,0 +1,63 @@
+//! Tables of `gate.toml` that one check owns (cargo-deny's layout): the check declares the
+//! table, parses it with spans (unknown keys refused) and validates it, in its own module.
+//! The configuration core knows no check: the registry hands it the sections
+//! ([`super::Known`]), the core gives each one its table, and every problem of every table is
+//! reported at once. A check reads its validated settings with [`super::Config::section`].
+//!
+//! Tables read by several checks, by the engine or by a subcommand (`[policy]`, `[tests]`,
+//! `[boundary]`, `[bench]`, `[[check]]`, `[[waiver]]`) stay the core's (`config/mod.rs`).
+
+use super::Validator;
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use std::any::Any;
+use std::sync::Arc;
+pub use toml::Spanned;
+pub use toml::de::DeValue;
+
+/// A `gate.toml` table a check owns.
+pub trait Section: Send + Sync {
+    /// The table's name: `matrix` for `[matrix]`.
+    fn table(&self) -> &'static str;
+
+    /// Reads the table (`None` when the file has none): the validated settings, with every
+    /// problem recorded in `v` (the settings are then the defaults, and the run stops before
+    /// any check).
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings;
+}
+
+/// A section's validated settings: the typed value the check reads, and its JSON for the
+/// policy digest.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub(super) json: serde_json::Value,
+    pub(super) value: Arc<dyn Any + Send + Sync>,
+}
+
+impl Settings {
+    /// Settings holding `value`.
+    pub fn new<T: Serialize + Any + Send + Sync>(value: T) -> Settings {
+        Settings {
+            json: serde_json::to_value(&value).expect("settings serialise"),
+            value: Arc::new(value),
+        }
+    }
+}
+
+impl PartialEq for Settings {
+    fn eq(&self, other: &Settings) -> bool {
+        self.json == other.json
+    }
+}
+
+/// Deserialises a check's raw table (spans kept, unknown keys refused by the raw type's
+/// `deny_unknown_fields`); a problem is recorded in `v` and gives `None`.
+pub fn raw<T: DeserializeOwned>(table: &Spanned<DeValue<'_>>, v: &mut Validator<'_>) -> Option<T> {
+    match T::deserialize(table.clone().into_deserializer()) {
+        Ok(raw) => Some(raw),
+        Err(e) => {
+            v.toml_error(&e);
+            None
+        }
+    }
+}
