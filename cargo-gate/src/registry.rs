@@ -190,7 +190,11 @@ mod tests {
             fn table(&self) -> &'static str {
                 "readme"
             }
-            fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+            fn read(
+                &self,
+                table: Option<&Spanned<DeValue<'_>>>,
+                v: &mut Validator<'_>,
+            ) -> Settings {
                 let mut readme = Readme {
                     path: "README.md".into(),
                 };
@@ -209,16 +213,24 @@ mod tests {
             builtin: &is_builtin,
             sections: &sections,
         };
-        let config = parse_gate_toml("[readme]\npath = \"DOCS.md\"\n", "gate.toml", &known).unwrap();
+        let config =
+            parse_gate_toml("[readme]\npath = \"DOCS.md\"\n", "gate.toml", &known).unwrap();
         assert_eq!(config.section::<Readme>().path, "DOCS.md");
         let errors = parse_gate_toml("[readme]\npath = \"\"\ncolour = 1\n", "gate.toml", &known)
             .unwrap_err();
         let shown: Vec<String> = errors.all().iter().map(ToString::to_string).collect();
-        assert_eq!(shown, ["gate.toml:3:1: unknown field `colour`, expected `path`"]);
+        assert_eq!(
+            shown,
+            ["gate.toml:3:1: unknown field `colour`, expected `path`"]
+        );
         // Without the section the table is unknown to the configuration.
-        let err = parse_gate_toml("[readme]\n", "gate.toml", &known_without_sections())
-            .unwrap_err();
-        assert!(err.to_string().starts_with("gate.toml:1:2: unknown field `readme`"), "{err}");
+        let err =
+            parse_gate_toml("[readme]\n", "gate.toml", &known_without_sections()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("gate.toml:1:2: unknown field `readme`"),
+            "{err}"
+        );
     }
 
     fn known_without_sections() -> Known<'static> {
