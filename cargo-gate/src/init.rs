@@ -1080,7 +1080,7 @@ mod tests {
         let ws = workspace(dir.path(), &[]);
         let files = planned(&ws, &[], opts(false, false, false));
         let text = &file(&files, WORKFLOW).contents;
-        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).unwrap();
+        let doc = crate::yaml::parse(text).unwrap();
         let jobs = doc["jobs"].as_mapping().unwrap();
         assert_eq!(jobs.len(), 2);
         let oses: Vec<&str> = doc["jobs"]["controlled"]["strategy"]["matrix"]["os"]
@@ -1141,7 +1141,7 @@ mod tests {
             doc["env"]["RUSTC_WRAPPER"].as_str(),
             Some("${{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}")
         );
-        let sccache: Vec<&serde_yaml_ng::Value> = ["controlled", "broad"]
+        let sccache: Vec<&crate::yaml::Node> = ["controlled", "broad"]
             .iter()
             .flat_map(|job| doc["jobs"][*job]["steps"].as_sequence().unwrap())
             .filter(|s| {
@@ -1182,7 +1182,7 @@ mod tests {
         let pinned = planned(&ws, &[], opts(false, true, false));
         let text = &file(&pinned, WORKFLOW).contents;
         assert!(!text.contains("No rust-toolchain.toml yet"));
-        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text).unwrap();
+        crate::yaml::parse(text).unwrap();
     }
 
     #[test]

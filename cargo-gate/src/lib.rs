@@ -36,3 +36,4 @@ pub mod stage;
 pub mod verdict;
 pub mod waiver;
 pub mod workspace;
+pub mod yaml;

@@ -2,7 +2,7 @@
 //! `nextest run` in the CI configuration passes `--locked` or `--frozen` (or `--offline` when
 //! Cargo.lock exists), so CI builds exactly the committed lockfile.
 //!
-//! Read as YAML (`serde_yaml_ng::Value`, merge keys applied):
+//! Read as YAML with node positions (`crate::yaml`, saphyr; merge keys applied):
 //!
 //! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
 //! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
@@ -28,17 +28,18 @@
 //! unless it passes --locked anyway; `cargo xtask …` (an alias running commands the gate
 //! cannot see) is listed as a note.
 //!
-//! serde_yaml_ng gives no positions, so scripts are found in the raw file in document order: a
-//! GitHub step's lines only inside the block of the first `run:` key ahead that holds them
-//! (never in a `name:`, `if:` or an action's inputs that repeat the command), GitLab's by
-//! searching from the previous line's position onward (YAML comment lines and other keys'
-//! values skipped). The column is that of `cargo`. The same written line reached again through
+//! The parser says where each script is written (a GitHub step's `run:` key, an action step,
+//! a GitLab script item — inside the template for one merged in with `<<`); its lines are
+//! found in the raw text from there: a GitHub step's lines only inside that `run:` block
+//! (never in a `name:`, `if:` or an action's inputs that repeat the command), GitLab's
+//! searching onward (YAML comment lines and other keys' values skipped). The column is that
+//! of `cargo`. The same written line reached again through
 //! a YAML alias or merge key counts once. A file that is not valid YAML fails with the
 //! parser's line and column. No CI configuration at all warns: nothing shows how CI builds.
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
-use serde_yaml_ng::Value;
+use crate::yaml::{Kind as YamlKind, Node};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -186,6 +187,13 @@ impl Judge {
     fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
         let mut cursor = 0;
         for script in scripts {
+            // The parser says where the script is written: its lines are searched from there
+            // (the same written line reached again through an alias lands on the same spot).
+            if let Some(at) = script.at {
+                cursor = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+            }
+            // Merged in from a template: without a position, it lies before the job.
+            let merged = script.merged && script.at.is_none();
             let lines = logical_lines(&script.text);
             let spots = match &script.place {
                 Place::Action { uses } => {
@@ -215,9 +223,9 @@ impl Judge {
                     }
                     // Not under a `run:` key of its own (an aliased step, flow style): search
                     // the raw text as for GitLab.
-                    None => search_text(text, &mut cursor, script.merged, &lines),
+                    None => search_text(text, &mut cursor, merged, &lines),
                 },
-                Place::Text => search_text(text, &mut cursor, script.merged, &lines),
+                Place::Text => search_text(text, &mut cursor, merged, &lines),
             };
             for (line, spot) in lines.iter().zip(spots) {
                 for invocation in invocations(&line.text, self.lock_exists, &script.env) {
@@ -437,9 +445,12 @@ struct Script {
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
     env: Vec<(String, String)>,
+    /// Where the parser says it is written (the `run:` key, the step, the script item): the
+    /// raw-text search for its lines starts on that line.
+    at: Option<usize>,
 }
 
-/// How a script is found in the raw file, since serde_yaml_ng gives no positions.
+/// How a script's lines are found in the raw file, from where the parser says it is.
 #[derive(Debug, Default)]
 enum Place {
     /// Anywhere ahead of the previous script (GitLab's script items).
@@ -459,14 +470,10 @@ enum Place {
     reason = "a private helper whose one error finding moves straight into the outcome"
 )]
 fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
-    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| {
-        let location = e.location().map_or_else(
-            || Location::file(rel),
-            |l| Location::at(rel, to_u32(l.line()), to_u32(l.column())),
-        );
+    let doc = crate::yaml::parse(text).map_err(|e| {
         Finding::error(format!("{rel} is not valid YAML: {e}"))
             .code("invalid-yaml")
-            .at(location)
+            .at(Location::at(rel, to_u32(e.line), to_u32(e.column)))
     })?;
     let mut scripts = Vec::new();
     if rel == GITLAB_FILE {
@@ -478,17 +485,16 @@ fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
 }
 
 /// The `env:` map of a workflow, job or step, as strings.
-fn env_of(value: &Value) -> Vec<(String, String)> {
+fn env_of(value: &Node) -> Vec<(String, String)> {
     value
         .get("env")
-        .and_then(Value::as_mapping)
+        .and_then(Node::as_mapping)
         .into_iter()
         .flatten()
         .filter_map(|(k, v)| {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                Value::Bool(b) => b.to_string(),
-                Value::Number(n) => n.to_string(),
+            let v = match &v.kind {
+                YamlKind::String(s) | YamlKind::Number(s) => s.clone(),
+                YamlKind::Bool(b) => b.to_string(),
                 _ => return None,
             };
             Some((key_name(k), v))
@@ -503,36 +509,39 @@ const CARGO_ACTIONS: &[&str] = &[
     "clechasseur/rs-cargo",
 ];
 
-fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
-    let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else {
+fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
+    let Some(jobs) = doc.get("jobs").and_then(Node::as_mapping) else {
         return;
     };
     let workflow_env = env_of(doc);
     for (job, body) in jobs {
         let job = key_name(job);
-        let Some(steps) = body.get("steps").and_then(Value::as_sequence) else {
+        let Some(steps) = body.get("steps").and_then(Node::as_sequence) else {
             continue;
         };
         let mut job_env = workflow_env.clone();
         job_env.extend(env_of(body));
         for (index, step) in steps.iter().enumerate() {
-            let step_name = match step.get("name").and_then(Value::as_str) {
+            let step_name = match step.get("name").and_then(Node::as_str) {
                 Some(name) => format!("step `{name}`"),
                 None => format!("step {}", index + 1),
             };
             let mut env = job_env.clone();
             env.extend(env_of(step));
-            if let Some(run) = step.get("run").and_then(Value::as_str) {
+            if let Some((key, run)) = step.entry("run")
+                && let Some(run) = run.as_str()
+            {
                 out.push(Script {
                     context: format!("job `{job}`, {step_name}"),
                     text: run.to_owned(),
                     place: Place::Run,
                     env,
+                    at: Some(key.offset),
                     ..Script::default()
                 });
                 continue;
             }
-            let Some(uses) = step.get("uses").and_then(Value::as_str) else {
+            let Some(uses) = step.get("uses").and_then(Node::as_str) else {
                 continue;
             };
             let action = uses.split('@').next().unwrap_or(uses);
@@ -540,12 +549,7 @@ fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
             if !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 continue;
             }
-            let input = |name: &str| {
-                step.get("with").and_then(|w| w.get(name)).map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => key_name(other),
-                })
-            };
+            let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
             let Some(command) = input("command") else {
                 continue;
             };
@@ -562,13 +566,14 @@ fn github_scripts(doc: &Value, out: &mut Vec<Script>) {
                     uses: uses.to_owned(),
                 },
                 env,
+                at: Some(step.offset),
                 ..Script::default()
             });
         }
     }
 }
 
-fn gitlab_scripts(doc: &Value, out: &mut Vec<Script>) {
+fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
     let Some(top) = doc.as_mapping() else {
         return;
     };
@@ -593,7 +598,7 @@ fn gitlab_scripts(doc: &Value, out: &mut Vec<Script>) {
 
 /// A GitLab job's scripts in document order (so the raw-text search moves forward), and those
 /// of the templates it merges in with `<<`, which are written earlier in the file.
-fn job_scripts(body: &Value, name: &str, merged: bool, depth: usize, out: &mut Vec<Script>) {
+fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Vec<Script>) {
     let Some(job) = body.as_mapping() else {
         return;
     };
@@ -608,12 +613,12 @@ fn job_scripts(body: &Value, name: &str, merged: bool, depth: usize, out: &mut V
                 };
                 script_items(items, &context, merged, out);
             }
-            // serde_yaml_ng has already replaced the alias by a copy; a bound on the depth keeps a
+            // The parser has already replaced the alias by a copy; a bound on the depth keeps a
             // pathological document from recursing without end.
             "<<" if depth < 16 => {
-                let templates = match items {
-                    Value::Sequence(all) => all.iter().collect(),
-                    one => vec![one],
+                let templates: Vec<&Node> = match &items.kind {
+                    YamlKind::Sequence(all) => all.iter().collect(),
+                    _ => vec![items],
                 };
                 for template in templates {
                     job_scripts(template, name, true, depth + 1, out);
@@ -627,15 +632,16 @@ fn job_scripts(body: &Value, name: &str, merged: bool, depth: usize, out: &mut V
 /// A script entry: a string, or a list of them (nested lists come from anchors).
 /// `!reference [...]` tags are not followed: the script they name is judged where it is
 /// written.
-fn script_items(value: &Value, context: &str, merged: bool, out: &mut Vec<Script>) {
-    match value {
-        Value::String(text) => out.push(Script {
+fn script_items(value: &Node, context: &str, merged: bool, out: &mut Vec<Script>) {
+    match &value.kind {
+        YamlKind::String(text) => out.push(Script {
             context: context.to_owned(),
             text: text.clone(),
             merged,
+            at: Some(value.offset),
             ..Script::default()
         }),
-        Value::Sequence(items) => {
+        YamlKind::Sequence(items) => {
             for item in items {
                 script_items(item, context, merged, out);
             }
@@ -644,13 +650,8 @@ fn script_items(value: &Value, context: &str, merged: bool, out: &mut Vec<Script
     }
 }
 
-fn key_name(key: &Value) -> String {
-    match key {
-        Value::String(s) => s.clone(),
-        other => serde_yaml_ng::to_string(other)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default(),
-    }
+fn key_name(key: &Node) -> String {
+    key.scalar_text().unwrap_or_default()
 }
 
 /// One shell line, continuations joined, and the first physical line to find it by.
