@@ -30,13 +30,13 @@
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
 //! `--no-write` (print the table, leave the file alone).
 
-use crate::{gen_secrets, gen_tree, project_root, say};
+use crate::{gen_secrets, gen_tree, project_root, say, shell};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use xshell::{Shell, cmd};
+use xshell::{Cmd, Shell, cmd};
 
 const BEGIN: &str = "<!-- xtask-bench:begin -->";
 const END: &str = "<!-- xtask-bench:end -->";
@@ -162,8 +162,8 @@ fn render(rows: &[Row], opts: &Options) -> String {
 
 fn machine() -> String {
     Shell::new()
-        .and_then(|sh| cmd!(sh, "uname -sm").quiet().read())
-        .map(|m| m.trim().to_owned())
+        .and_then(|sh| cmd!(sh, "uname -sm").quiet().ignore_status().output())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|_| std::env::consts::OS.to_owned())
 }
 
@@ -171,15 +171,16 @@ fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-/// A cargo command in `root`. Timed and build commands stay std `Command`s: `time` measures
-/// the child alone, with its output discarded, which xshell (which echoes, and reads or
-/// inherits the streams) does not do.
+/// A timed cargo command in `root`: a std `Command`, see [`time`].
 fn cargo(root: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.args(args).current_dir(root);
     cmd
 }
 
+/// The wall time and exit code of `cmd`, its output discarded. Timed commands stay std
+/// `Command`s: the exit code is read (xshell's `run` gives only success or an error) and
+/// nothing but the child's spawn and wait is measured.
 fn time(mut cmd: Command) -> Result<(Duration, i32)> {
     cmd.stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -189,30 +190,27 @@ fn time(mut cmd: Command) -> Result<(Duration, i32)> {
     Ok((start.elapsed(), status.code().unwrap_or(-1)))
 }
 
-fn checked(cmd: &mut Command, what: &str) -> Result<()> {
-    let status = cmd
-        .status()
-        .with_context(|| format!("failed to run {what}"))?;
+/// Runs one raw nvcc of the timed baseline (a std `Command`, see its caller).
+fn nvcc_checked(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().context("failed to run raw nvcc")?;
     if !status.success() {
-        bail!("{what} failed ({status})");
+        bail!("raw nvcc failed ({status})");
     }
     Ok(())
 }
 
+/// Runs `cmd` with its output on the terminal (not echoed); a non-zero exit is an error.
+fn checked(cmd: Cmd<'_>, what: &str) -> Result<()> {
+    cmd.quiet().run().with_context(|| format!("{what} failed"))
+}
+
 /// Builds `--example name` of `package` in release mode and returns the executable.
 fn release_example(root: &Path, package: &str, name: &str) -> Result<PathBuf> {
+    let sh = shell(root)?;
     checked(
-        &mut cargo(
-            root,
-            &[
-                "build",
-                "--locked",
-                "--release",
-                "-p",
-                package,
-                "--example",
-                name,
-            ],
+        cmd!(
+            sh,
+            "cargo build --locked --release -p {package} --example {name}"
         ),
         &format!("cargo build --example {name}"),
     )?;
@@ -222,11 +220,13 @@ fn release_example(root: &Path, package: &str, name: &str) -> Result<PathBuf> {
 }
 
 /// Runs a harness that prints one JSON line `runs` times and keeps the fastest run (by its
-/// `seconds` field); the first run also warms the page cache.
-fn best_json_run(runs: usize, name: &str, command: impl Fn() -> Command) -> Result<Value> {
+/// `seconds` field, which the harness measures itself); the first run also warms the page
+/// cache. Its stdout and stderr are captured; on failure, stderr is the error.
+fn best_json_run(runs: usize, name: &str, command: Cmd<'_>) -> Result<Value> {
+    let command = command.quiet().ignore_status();
     let mut best: Option<Value> = None;
     for _ in 0..runs {
-        let output = command().output()?;
+        let output = command.output()?;
         if !output.status.success() {
             bail!("{name} failed: {}", String::from_utf8_lossy(&output.stderr));
         }
@@ -250,8 +250,9 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 /// Builds the gate (debug, as a user's `cargo install --debug` or `cargo run` would) and
 /// returns its executable.
 fn gate_binary(root: &Path) -> Result<PathBuf> {
+    let sh = shell(root)?;
     checked(
-        &mut cargo(root, &["build", "--locked", "-p", "cargo-gate"]),
+        cmd!(sh, "cargo build --locked -p cargo-gate"),
         "cargo build",
     )?;
     Ok(target_dir(root)
@@ -264,11 +265,13 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
     say("pilot: building cargo-gate and warming the target dir");
     let gate = gate_binary(root)?;
     let gated_root = workspace.unwrap_or(root);
+    let sh = shell(gated_root)?;
     checked(
-        &mut cargo(gated_root, &["test", "--locked", "--workspace", "--no-run"]),
+        cmd!(sh, "cargo test --locked --workspace --no-run"),
         "cargo test --no-run",
     )?;
     let out = tempfile_dir("pilot-out")?;
+    // Timed: std `Command`s (see `time`).
     let gate_cmd = || {
         let mut cmd = Command::new(&gate);
         cmd.args(["gate", "pilot", "--out"])
@@ -377,8 +380,9 @@ fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
         dir.join("Cargo.toml"),
         format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
     )?;
+    let sh = shell(&dir)?;
     checked(
-        &mut cargo(&dir, &["generate-lockfile", "--offline"]),
+        cmd!(sh, "cargo generate-lockfile --offline"),
         "cargo generate-lockfile",
     )?;
     for args in [
@@ -394,14 +398,13 @@ fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
             "generated",
         ],
     ] {
-        let sh = Shell::new()?;
-        sh.change_dir(&dir);
-        cmd!(sh, "git {args...}").quiet().run()?;
+        checked(cmd!(sh, "git {args...}"), "git")?;
     }
     let out = dir.join("gate-out");
     let mut walls = Vec::new();
     for i in 0..runs.max(1) {
         say(&format!("static: run {}/{runs}", i + 1));
+        // Timed: a std `Command` (see `time`).
         let mut cmd = Command::new(&gate);
         cmd.args(["gate", "controlled", "--skip", "tests.pass", "--out"])
             .arg(&out)
@@ -453,18 +456,20 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
     let stats = gen_tree::generate(&tree, tree_mb * 1_000_000, 0x5eed)?;
     let scanner = release_example(root, "cargo-gate", "scan_tree")?;
     // Best of three each; the first pass also warms the page cache for both.
+    let sh = Shell::new()?;
     let scan_with = |threads: usize| {
-        best_json_run(3, "scan_tree", || {
-            let mut cmd = Command::new(&scanner);
-            cmd.arg(&tree).args(["--threads", &threads.to_string()]);
-            cmd
-        })
+        let threads = threads.to_string();
+        best_json_run(
+            3,
+            "scan_tree",
+            cmd!(sh, "{scanner} {tree} --threads {threads}"),
+        )
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let scan = scan_with(threads)?;
     let scan_one = scan_with(1)?;
-    // grep is timed with its output discarded, as `grep … > /dev/null` would be; one more
-    // run collects the counts.
+    // grep is timed with its output discarded, as `grep … > /dev/null` would be (a std
+    // `Command`, see `time`); one more run collects the counts.
     let mut grep_best = Duration::MAX;
     for _ in 0..3 {
         let mut cmd = Command::new("grep");
@@ -472,13 +477,12 @@ fn scan(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
         let (t, _) = time(cmd).context("grep is needed as the baseline")?;
         grep_best = grep_best.min(t);
     }
-    let sh = Shell::new()?;
     // grep exits 1 when a file has no match: the counts are what matters.
     let counts = cmd!(sh, "grep -rcw unsafe {tree}")
         .quiet()
         .ignore_status()
-        .read()?;
-    let grep_lines: u64 = counts
+        .output()?;
+    let grep_lines: u64 = String::from_utf8_lossy(&counts.stdout)
         .lines()
         .filter_map(|l| l.rsplit(':').next()?.parse::<u64>().ok())
         .sum();
@@ -550,8 +554,8 @@ fn ensure_ripgrep() -> Result<()> {
         return Ok(());
     }
     say("secrets: installing ripgrep from Debian's packages (the baseline)");
-    let _ = cmd!(sh, "apt-get update -qq").run();
-    let _ = cmd!(sh, "apt-get install -y -qq ripgrep").run();
+    let _ = cmd!(sh, "apt-get update -qq").quiet().run();
+    let _ = cmd!(sh, "apt-get install -y -qq ripgrep").quiet().run();
     if present() {
         Ok(())
     } else {
@@ -573,17 +577,18 @@ fn secrets(root: &Path, tree_mb: u64) -> Result<Vec<Row>> {
     let scanner = release_example(root, "cargo-gate", "secrets_tree")?;
     let patterns = tree.with_extension("patterns");
     let found = tree.with_extension("findings.jsonl");
-    let scan = best_json_run(3, "secrets_tree", || {
-        let mut cmd = Command::new(&scanner);
-        cmd.arg(&tree)
-            .arg("--patterns-out")
-            .arg(&patterns)
-            .arg("--findings-out")
-            .arg(&found);
-        cmd
-    })?;
+    let sh = Shell::new()?;
+    let scan = best_json_run(
+        3,
+        "secrets_tree",
+        cmd!(
+            sh,
+            "{scanner} {tree} --patterns-out {patterns} --findings-out {found}"
+        ),
+    )?;
     let mut rg_best = Duration::MAX;
     for _ in 0..3 {
+        // Timed: a std `Command` (see `time`).
         let mut cmd = Command::new("rg");
         cmd.args(["-c", "-f"]).arg(&patterns).arg(&tree);
         let (t, _) = time(cmd).context("ripgrep (rg) is needed as the baseline")?;
@@ -746,7 +751,8 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
                             let stem = source.file_stem().unwrap_or_default().to_string_lossy();
                             let keep = out.join(format!("{stem}.keep"));
                             std::fs::create_dir_all(&keep)?;
-                            checked(
+                            // Timed baseline: a std `Command`, spawned as gate-build spawns nvcc.
+                            nvcc_checked(
                                 Command::new(&nvcc.path)
                                     .arg("-fatbin")
                                     .args(["-gencode", "arch=compute_80,code=sm_80"])
@@ -760,7 +766,6 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
                                     .arg("-o")
                                     .arg(out.join(format!("{stem}.fatbin")))
                                     .arg(source),
-                                "raw nvcc",
                             )?;
                         }
                     })
@@ -918,11 +923,15 @@ fn runtime(root: &Path) -> Result<Vec<Row>> {
     say("runtime: building the release harness");
     let harness = release_example(root, "gate-runtime", "runtime_bench")?;
     let sh = Shell::new()?;
-    let json = cmd!(sh, "{harness}")
-        .quiet()
-        .read()
-        .context("runtime_bench failed")?;
-    let v: Value = serde_json::from_str(&json).context("runtime_bench printed no JSON")?;
+    let output = cmd!(sh, "{harness}").quiet().ignore_status().output()?;
+    if !output.status.success() {
+        bail!(
+            "runtime_bench failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let v: Value =
+        serde_json::from_slice(&output.stdout).context("runtime_bench printed no JSON")?;
     let f = |key: &str| v[key].as_f64().unwrap_or(f64::NAN);
     let reported = |what: &str, value: String| Row {
         what: what.to_owned(),
@@ -986,11 +995,14 @@ fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
             say("gpu: building and running gpu_bench");
             let harness = release_example(root, "gate-runtime", "gpu_bench")?;
             let sh = Shell::new()?;
-            let json = cmd!(sh, "{harness}")
-                .quiet()
-                .read()
-                .context("gpu_bench failed")?;
-            let v = serde_json::from_str(&json).context("gpu_bench printed no JSON")?;
+            let output = cmd!(sh, "{harness}").quiet().ignore_status().output()?;
+            if !output.status.success() {
+                bail!(
+                    "gpu_bench failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            let v = serde_json::from_slice(&output.stdout).context("gpu_bench printed no JSON")?;
             (v, "`gpu_bench` run here".to_owned())
         }
     };
@@ -1126,6 +1138,7 @@ fn stage_split(root: &Path, stage: &str) -> Result<Vec<Row>> {
         "{stage}: running `cargo gate {stage}` on this repository"
     ));
     let start = Instant::now();
+    // Timed, and its exit code is no error (the report says why): a std `Command`.
     let output = Command::new(&gate)
         .args(["gate", stage, "--format", "json", "--out"])
         .arg(&out)

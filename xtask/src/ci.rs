@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: the steps of `.ci/run`, in order. A test keeps the two lists equal.
 
 use anyhow::{Context, Result};
-use xshell::{Shell, cmd};
+use xshell::cmd;
 
 /// The CI steps, each a command line (leading `KEY=VALUE` items set the environment, as in a
 /// shell). `.ci/run` runs exactly these (after installing what a fresh machine lacks).
@@ -46,8 +46,7 @@ pub(crate) fn run() -> Result<()> {
         crate::say(&format!("$ {}", shell_line(step)));
         let env: Vec<(&str, &str)> = step.iter().map_while(|s| env_item(s)).collect();
         let (program, args) = (step[env.len()], &step[env.len() + 1..]);
-        let sh = Shell::new()?;
-        sh.change_dir(&root);
+        let sh = crate::shell(&root)?;
         let mut command = cmd!(sh, "{program} {args...}").quiet();
         for (key, value) in env {
             command = command.env(key, value);

@@ -55,6 +55,13 @@ fn project_root() -> PathBuf {
         .to_owned()
 }
 
+/// An xshell shell whose commands run in `dir` (the process's environment, stdin null).
+fn shell(dir: &Path) -> Result<xshell::Shell> {
+    let sh = xshell::Shell::new()?;
+    sh.change_dir(dir);
+    Ok(sh)
+}
+
 /// Prints a progress line to stderr (stdout is for results).
 fn say(line: &str) {
     let mut stderr = std::io::stderr().lock();

@@ -26,7 +26,7 @@
 //! 6. **The tag.** `--execute` creates the annotated tag `v<version>` ("cargo-gate VERSION");
 //!    nothing is ever pushed or published. A dry run says what it would tag.
 
-use crate::{project_root, say};
+use crate::{project_root, say, shell};
 use anyhow::{Context, Result, bail};
 use flate2::{Compression, GzBuilder};
 use semver::Version;
@@ -388,6 +388,7 @@ fn tag_release(root: &Path, version: &Version) -> Result<()> {
     let sh = shell(root)?;
     let message = format!("cargo-gate {version}");
     cmd!(sh, "git tag -a {tag} -m {message}")
+        .quiet()
         .run()
         .with_context(|| format!("`git tag -a {tag}` failed"))
 }
@@ -404,21 +405,16 @@ fn tag_exists(root: &Path, tag: &str) -> bool {
     })
 }
 
-/// An xshell shell in `root`.
-fn shell(root: &Path) -> Result<Shell> {
-    let sh = Shell::new()?;
-    sh.change_dir(root);
-    Ok(sh)
-}
-
-/// Runs git, returning stdout (without its last newline) when it succeeds.
+/// Runs git, returning stdout when it succeeds.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
     let sh = shell(root).ok()?;
-    cmd!(sh, "git {args...}")
+    // output(), not read(): stdout as it is (lossy, last newline kept), whatever its bytes.
+    let output = cmd!(sh, "git {args...}")
         .quiet()
         .ignore_stderr()
-        .read()
-        .ok()
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Builds cargo-gate in release mode; the executable's path, as cargo reports it.
@@ -443,11 +439,13 @@ fn build_binary(root: &Path) -> Result<PathBuf> {
 /// The host triple of `rustc -vV`.
 fn host_triple() -> Result<String> {
     let sh = Shell::new()?;
-    let version = cmd!(sh, "rustc -vV")
+    // Its exit status is not checked and its stderr is not shown: the host line decides.
+    let output = cmd!(sh, "rustc -vV")
         .quiet()
-        .read()
-        .context("`rustc -vV` failed")?;
-    version
+        .ignore_status()
+        .output()
+        .context("failed to start rustc")?;
+    String::from_utf8_lossy(&output.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: "))
         .map(|h| h.trim().to_owned())
@@ -937,6 +935,24 @@ mod tests {
             .map(str::to_owned)
             .collect();
         assert!(check_version(&version, &tags).is_err());
+        // The release's own git runner: stdout as git printed it, None when git fails.
+        assert_eq!(
+            super::git(repo, &["tag", "--list"]).as_deref(),
+            Some("v1.2.0\n")
+        );
+        assert_eq!(
+            super::git(repo, &["rev-parse", "-q", "--verify", "v9.9.9"]),
+            None
+        );
+    }
+
+    #[test]
+    fn host_triple_is_rustc_s_host() {
+        let host = host_triple().unwrap();
+        assert!(
+            !host.is_empty() && !host.contains(char::is_whitespace),
+            "{host:?}"
+        );
     }
 
     #[test]
