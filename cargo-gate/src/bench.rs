@@ -279,6 +279,32 @@ pub fn measure(
     measure_with_timeout(workspace, config, environment, DEFAULT_TIMEOUT)
 }
 
+/// `[bench]`: how the benchmarks run and what they are held to. `bench.regression` owns the
+/// table (it parses and validates it); `cargo gate bench` reads the same settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchSettings {
+    /// `baseline`: the baseline file, relative to the workspace root.
+    pub baseline: String,
+    /// `command`: how to run the benchmarks (default `cargo bench --locked --workspace`);
+    /// criterion's estimates under the target dir, or the JSON file the command writes, are
+    /// read afterwards.
+    pub command: Vec<String>,
+    /// `max-regression`: the slowdown allowed, a fraction (0.05 = 5 %).
+    pub max_regression: f64,
+}
+
+impl Default for BenchSettings {
+    fn default() -> BenchSettings {
+        BenchSettings {
+            baseline: "benches/baseline.json".to_owned(),
+            command: ["cargo", "bench", "--locked", "--workspace"]
+                .map(String::from)
+                .to_vec(),
+            max_regression: 0.05,
+        }
+    }
+}
+
 /// [`measure`] with a given timeout.
 pub fn measure_with_timeout(
     workspace: &Workspace,
@@ -286,8 +312,9 @@ pub fn measure_with_timeout(
     environment: &Environment,
     timeout: Duration,
 ) -> Result<Measurement, BenchError> {
-    let command = config.bench_command.join(" ");
-    let Some((program, args)) = config.bench_command.split_first() else {
+    let settings: BenchSettings = config.section();
+    let command = settings.command.join(" ");
+    let Some((program, args)) = settings.command.split_first() else {
         return Err(BenchError::Start {
             command,
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"),
@@ -583,7 +610,9 @@ pub struct Baseline {
 
 /// `[bench] baseline`, resolved against the workspace root.
 pub fn baseline_path(workspace: &Workspace, config: &Config) -> PathBuf {
-    workspace.root.join(&config.bench_baseline)
+    workspace
+        .root
+        .join(config.section::<BenchSettings>().baseline)
 }
 
 /// Reads the baseline at `path`: `None` when there is no file.

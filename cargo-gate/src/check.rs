@@ -52,8 +52,9 @@
 //! A check that reads other checks' outcomes says so with [`Check::after`] and reads their
 //! typed evidence with [`Outcome::data`]. A check with a `gate.toml` table of its own
 //! returns it from [`Check::section`]: it parses and validates the table in its module
-//! (`crate::config::section`; `platform.matrix`, `history.window` and `checklist.closed`
-//! do) and reads the result with `ctx.config.section::<T>()`.
+//! (`crate::config::section`; `boundary.unsafe`, `bench.regression`, `platform.matrix`,
+//! `history.window` and `checklist.closed` do) and reads the result with
+//! `ctx.config.section::<T>()`.
 
 use crate::cargo::Cargo;
 use crate::config::Config;

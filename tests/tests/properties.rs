@@ -107,7 +107,8 @@ proptest! {
         if let Ok(config) = cargo_gate::config::parse_gate_toml(&text, "gate.toml", &cargo_gate::registry::known()) {
             let history: cargo_gate::checks::history_window::History = config.section();
             prop_assert!((1..=1000).contains(&history.window));
-            prop_assert!(config.bench_max_regression > 0.0 && config.bench_max_regression <= 1.0);
+            let bench: cargo_gate::bench::BenchSettings = config.section();
+            prop_assert!(bench.max_regression > 0.0 && bench.max_regression <= 1.0);
             prop_assert!(config.tests_timeout <= cargo_gate::config::MAX_TIMEOUT);
             for check in &config.custom_checks {
                 prop_assert!(!check.run.is_empty() && !check.run[0].trim().is_empty());

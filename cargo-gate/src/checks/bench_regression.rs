@@ -8,17 +8,75 @@
 //! benchmarks are not run then. The figures and the comparison are kept as
 //! `bench/results.json`, the command's output as `logs/bench.log`.
 
-use crate::bench::{self, Baseline, BenchError, BenchVerdict, Comparison, Measurement};
+use crate::bench::{
+    self, Baseline, BenchError, BenchSettings, BenchVerdict, Comparison, Measurement,
+};
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::checks::relative;
+use crate::config::Validator;
+use crate::config::section::{self, DeValue, Section, Settings, Spanned};
 use crate::stage::Stage;
 use std::path::Path;
 
 /// The `bench.regression` check.
 #[derive(Debug)]
 pub struct BenchRegression;
+
+/// `[bench]` as written (the settings are `bench::BenchSettings`, which `cargo gate bench`
+/// reads too).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBench {
+    baseline: Option<String>,
+    command: Option<Spanned<Vec<String>>>,
+    max_regression: Option<Spanned<f64>>,
+}
+
+/// The `[bench]` table.
+#[derive(Debug)]
+struct BenchSection;
+
+impl Section for BenchSection {
+    fn table(&self) -> &'static str {
+        "bench"
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let mut settings = BenchSettings::default();
+        let Some(raw) = table.and_then(|t| section::raw::<RawBench>(t, v)) else {
+            return Settings::new(settings);
+        };
+        if let Some(baseline) = raw.baseline {
+            settings.baseline = baseline;
+        }
+        if let Some(command) = raw.command {
+            if command.get_ref().is_empty() {
+                v.error::<_, ()>(
+                    &command,
+                    "`[bench] command` is empty".to_owned(),
+                    "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
+                );
+            } else {
+                settings.command = command.into_inner();
+            }
+        }
+        if let Some(max) = raw.max_regression {
+            let value = *max.get_ref();
+            if value > 0.0 && value <= 1.0 {
+                settings.max_regression = value;
+            } else {
+                v.error::<_, ()>(
+                    &max,
+                    format!("max-regression = {value} is outside (0, 1]"),
+                    "give a fraction: 0.05 allows a 5 % slowdown",
+                );
+            }
+        }
+        Settings::new(settings)
+    }
+}
 
 static META: CheckMeta = CheckMeta {
     id: "bench.regression",
@@ -81,6 +139,10 @@ impl Check for BenchRegression {
         &META
     }
 
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&BenchSection)
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let root = &ctx.workspace.root;
         let path = bench::baseline_path(ctx.workspace, ctx.config);
@@ -111,7 +173,7 @@ impl Check for BenchRegression {
                 measurement,
                 &baseline,
                 &shown,
-                ctx.config.bench_max_regression,
+                ctx.config.section::<BenchSettings>().max_regression,
                 root,
             ),
         }
@@ -340,10 +402,13 @@ mod tests {
     }
 
     fn config_running(script: &str) -> Config {
-        Config {
-            bench_command: ["sh", "-c", script].map(String::from).to_vec(),
-            ..Config::default()
-        }
+        Config::default().with_section(
+            "bench",
+            BenchSettings {
+                command: ["sh", "-c", script].map(String::from).to_vec(),
+                ..BenchSettings::default()
+            },
+        )
     }
 
     const COPY: &str = "cat results.json > \"$GATE_BENCH_JSON\"";
@@ -530,10 +595,13 @@ mod tests {
 
     #[test]
     fn a_command_that_cannot_start_is_unavailable() {
-        let config = Config {
-            bench_command: vec!["definitely-not-a-bench-command-xyz".into()],
-            ..Config::default()
-        };
+        let config = Config::default().with_section(
+            "bench",
+            BenchSettings {
+                command: vec!["definitely-not-a-bench-command-xyz".into()],
+                ..BenchSettings::default()
+            },
+        );
         let outcome = run(&[("benches/baseline.json", BASELINE)], config);
         assert_eq!(outcome.status, Status::Skip);
         assert_eq!(outcome.skip, Some(SkipKind::Unavailable));

@@ -6,6 +6,8 @@
 //! macro, where they are written.
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
+use crate::config::Validator;
+use crate::config::section::{self, DeValue, Section, Settings, Spanned};
 use crate::policy::Allowance;
 use crate::scan::{self, BoundaryHit, BoundaryKind};
 use crate::stage::Stage;
@@ -18,6 +20,48 @@ use std::path::{Path, PathBuf};
 /// The `boundary.unsafe` check.
 #[derive(Debug)]
 pub struct BoundaryUnsafe;
+
+/// `[boundary]`, this check's table, validated (also read by `config.valid` and
+/// `policy.profile`, which report on it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Boundary {
+    /// `allow-unsafe`: the crates (package names) that may contain unsafe code and FFI.
+    pub allow_unsafe: Vec<String>,
+}
+
+/// `[boundary]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBoundary {
+    allow_unsafe: Option<Vec<Spanned<String>>>,
+}
+
+/// The `[boundary]` table.
+#[derive(Debug)]
+struct BoundarySection;
+
+impl Section for BoundarySection {
+    fn table(&self) -> &'static str {
+        "boundary"
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let mut boundary = Boundary::default();
+        let raw = table.and_then(|t| section::raw::<RawBoundary>(t, v));
+        for name in raw.and_then(|r| r.allow_unsafe).unwrap_or_default() {
+            if name.get_ref().trim().is_empty() {
+                v.error::<_, ()>(
+                    &name,
+                    "empty crate name in allow-unsafe".to_owned(),
+                    "list package names, e.g. allow-unsafe = [\"ffi\"]",
+                );
+                continue;
+            }
+            boundary.allow_unsafe.push(name.into_inner());
+        }
+        Settings::new(boundary)
+    }
+}
 
 static META: CheckMeta = CheckMeta {
     id: "boundary.unsafe",
@@ -87,7 +131,12 @@ impl Check for BoundaryUnsafe {
         &META
     }
 
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&BoundarySection)
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let boundary: Boundary = ctx.config.section();
         let ws = ctx.workspace;
         // Crates reached from members through path dependencies (listed in `[workspace]
         // exclude`, say) ship with the workspace: their code is judged like the members'.
@@ -120,7 +169,7 @@ impl Check for BoundaryUnsafe {
                     continue;
                 }
             };
-            let crate_allowed = ctx.config.allow_unsafe.iter().any(|a| a == &file.krate);
+            let crate_allowed = boundary.allow_unsafe.iter().any(|a| a == &file.krate);
             for hit in hits {
                 let allowance = match hit.kind {
                     BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm => {
@@ -142,7 +191,7 @@ impl Check for BoundaryUnsafe {
         }
         let inventory = Inventory {
             profile: ctx.config.profile.as_str(),
-            allow_unsafe: &ctx.config.allow_unsafe,
+            allow_unsafe: &boundary.allow_unsafe,
             files_scanned: files.len(),
             bytes_scanned: bytes,
             sites: &sites,
@@ -355,10 +404,12 @@ pub fn decoys() -> &'static str {
     }
 
     fn allow_ffi() -> Config {
-        Config {
-            allow_unsafe: vec!["ffi".into()],
-            ..Config::default()
-        }
+        Config::default().with_section(
+            "boundary",
+            Boundary {
+                allow_unsafe: vec!["ffi".into()],
+            },
+        )
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! ends the run with exit 2 before any check runs), and what it names exists.
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
+use crate::checks::boundary_unsafe::Boundary;
 use crate::config::ConfigSource;
 use crate::stage::Stage;
 
@@ -35,7 +36,8 @@ impl Check for ConfigValid {
         let effective = config.effective_json();
         let mut findings = Vec::new();
         let file = config.source.file().unwrap_or("gate.toml").to_owned();
-        for name in &config.allow_unsafe {
+        let boundary: Boundary = config.section();
+        for name in &boundary.allow_unsafe {
             if !ctx.workspace.members.iter().any(|m| &m.name == name) {
                 findings.push(
                     Finding::warning(format!(
@@ -86,10 +88,15 @@ mod tests {
     #[test]
     fn allow_unsafe_naming_a_non_member_warns() {
         let config = Config {
-            allow_unsafe: vec!["ffi".into(), "app".into()],
             source: ConfigSource::File("gate.toml".into()),
             ..Config::default()
-        };
+        }
+        .with_section(
+            "boundary",
+            Boundary {
+                allow_unsafe: vec!["ffi".into(), "app".into()],
+            },
+        );
         let outcome = with_context(&["app"], config, |ctx| ConfigValid.run(ctx));
         assert_eq!(outcome.status, Status::Warn);
         assert_eq!(outcome.findings.len(), 1);

@@ -2,6 +2,7 @@
 //! allows.
 
 use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome};
+use crate::checks::boundary_unsafe::Boundary;
 use crate::stage::Stage;
 
 /// The `policy.profile` check.
@@ -36,10 +37,11 @@ impl Check for PolicyProfile {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let config = ctx.config;
         let rules = config.profile.rules();
-        let allowed = if config.allow_unsafe.is_empty() {
+        let boundary: Boundary = config.section();
+        let allowed = if boundary.allow_unsafe.is_empty() {
             "none".to_owned()
         } else {
-            config.allow_unsafe.join(", ")
+            boundary.allow_unsafe.join(", ")
         };
         let allows = format!(
             "unsafe/FFI {}; inline assembly {}; allow-unsafe crates: {allowed}",

@@ -54,7 +54,11 @@ pub(crate) fn bench(
     };
     let mut text = String::new();
     let mut worst = exit::READY;
-    for c in bench::compare(&baseline, &measured.benchmarks, config.bench_max_regression) {
+    for c in bench::compare(
+        &baseline,
+        &measured.benchmarks,
+        config.section::<bench::BenchSettings>().max_regression,
+    ) {
         if matches!(
             c.verdict,
             bench::BenchVerdict::Regressed | bench::BenchVerdict::Missing

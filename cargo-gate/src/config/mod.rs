@@ -76,21 +76,11 @@ pub struct Config {
     pub strict: bool,
     /// `[policy] min-driver`.
     pub min_driver: Option<DriverVersion>,
-    /// `[boundary] allow-unsafe`: crates that may contain unsafe code and FFI.
-    pub allow_unsafe: Vec<String>,
     /// `[tests] failure-paths`: failure path name to test-name pattern.
     pub failure_paths: BTreeMap<String, String>,
     /// `[tests] timeout`: the limit of `tests.pass`'s cargo calls (and the build).
     #[serde(with = "duration_secs")]
     pub tests_timeout: Duration,
-    /// `[bench] baseline`.
-    pub bench_baseline: String,
-    /// `[bench] command`: how to run the benchmarks (default `cargo bench --locked
-    /// --workspace`); criterion's estimates under the target dir, or the JSON file the
-    /// command writes (docs/CONFIG.md), are read afterwards.
-    pub bench_command: Vec<String>,
-    /// `[bench] max-regression`, a fraction (0.05 = 5 %).
-    pub bench_max_regression: f64,
     /// `[[check]]` entries.
     pub custom_checks: Vec<CustomCheck>,
     /// `[[waiver]]` entries.
@@ -141,9 +131,8 @@ impl Config {
 
 impl Default for Config {
     /// The documented defaults of the core: profile portable (not declared), not strict, no
-    /// minimum driver, no crate allowed unsafe code, no failure paths, baseline
-    /// `benches/baseline.json` with 5 % allowed regression. The tables checks own have their
-    /// checks' defaults ([`defaults`] fills them in).
+    /// minimum driver, no failure paths, the default test time limit. The tables checks own
+    /// have their checks' defaults ([`defaults`] fills them in).
     fn default() -> Config {
         Config {
             source: ConfigSource::Defaults,
@@ -151,14 +140,8 @@ impl Default for Config {
             profile: Profile::Portable,
             strict: false,
             min_driver: None,
-            allow_unsafe: Vec::new(),
             failure_paths: BTreeMap::new(),
             tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
-            bench_baseline: "benches/baseline.json".to_owned(),
-            bench_command: ["cargo", "bench", "--locked", "--workspace"]
-                .map(String::from)
-                .to_vec(),
-            bench_max_regression: 0.05,
             sections: BTreeMap::new(),
             custom_checks: Vec::new(),
             waivers: Vec::new(),
@@ -509,7 +492,7 @@ impl<'a> Validator<'a> {
 }
 
 /// The core's tables, in the order unknown-key errors list them.
-const CORE_TABLES: &[&str] = &["policy", "boundary", "tests", "bench", "check", "waiver"];
+const CORE_TABLES: &[&str] = &["policy", "tests", "check", "waiver"];
 
 /// Deserialises one of the core's tables from the document (spans kept); a problem is
 /// recorded and gives `None`.
@@ -557,9 +540,7 @@ fn validate(
     }
     let raw = RawConfig {
         policy: core(doc, "policy", &mut v),
-        boundary: core(doc, "boundary", &mut v),
         tests: core(doc, "tests", &mut v),
-        bench: core(doc, "bench", &mut v),
         check: core(doc, "check", &mut v),
         waiver: core(doc, "waiver", &mut v),
     };
@@ -596,19 +577,6 @@ fn validate(
             });
         }
     }
-    if let Some(boundary) = raw.boundary {
-        for name in boundary.allow_unsafe.unwrap_or_default() {
-            if name.get_ref().trim().is_empty() {
-                v.error::<_, ()>(
-                    &name,
-                    "empty crate name in allow-unsafe".to_owned(),
-                    "list package names, e.g. allow-unsafe = [\"ffi\"]",
-                );
-                continue;
-            }
-            config.allow_unsafe.push(name.into_inner());
-        }
-    }
     if let Some(tests) = raw.tests {
         for (path, pattern) in tests.failure_paths.unwrap_or_default() {
             if pattern.get_ref().is_empty() {
@@ -625,34 +593,6 @@ fn validate(
             && let Some(timeout) = v.timeout(&t)
         {
             config.tests_timeout = timeout;
-        }
-    }
-    if let Some(bench) = raw.bench {
-        if let Some(baseline) = bench.baseline {
-            config.bench_baseline = baseline;
-        }
-        if let Some(command) = bench.command {
-            if command.get_ref().is_empty() {
-                v.error::<_, ()>(
-                    &command,
-                    "`[bench] command` is empty".to_owned(),
-                    "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
-                );
-            } else {
-                config.bench_command = command.into_inner();
-            }
-        }
-        if let Some(max) = bench.max_regression {
-            let value = *max.get_ref();
-            if value > 0.0 && value <= 1.0 {
-                config.bench_max_regression = value;
-            } else {
-                v.error::<_, ()>(
-                    &max,
-                    format!("max-regression = {value} is outside (0, 1]"),
-                    "give a fraction: 0.05 allows a 5 % slowdown",
-                );
-            }
         }
     }
     for (index, check) in raw.check.unwrap_or_default().into_iter().enumerate() {

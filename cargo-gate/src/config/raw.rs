@@ -10,9 +10,7 @@ pub(super) use toml::Spanned;
 #[derive(Debug)]
 pub(super) struct RawConfig {
     pub(super) policy: Option<RawPolicy>,
-    pub(super) boundary: Option<RawBoundary>,
     pub(super) tests: Option<RawTests>,
-    pub(super) bench: Option<RawBench>,
     pub(super) check: Option<Vec<Spanned<RawCheck>>>,
     pub(super) waiver: Option<Vec<Spanned<RawWaiver>>>,
 }
@@ -27,23 +25,9 @@ pub(super) struct RawPolicy {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(super) struct RawBoundary {
-    pub(super) allow_unsafe: Option<Vec<Spanned<String>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawTests {
     pub(super) failure_paths: Option<BTreeMap<String, Spanned<String>>>,
     pub(super) timeout: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(super) struct RawBench {
-    pub(super) baseline: Option<String>,
-    pub(super) command: Option<Spanned<Vec<String>>>,
-    pub(super) max_regression: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,8 +4,11 @@
 //! ([`super::Known`]), the core gives each one its table, and every problem of every table is
 //! reported at once. A check reads its validated settings with [`super::Config::section`].
 //!
-//! Tables read by several checks, by the engine or by a subcommand (`[policy]`, `[tests]`,
-//! `[boundary]`, `[bench]`, `[[check]]`, `[[waiver]]`) stay the core's (`config/mod.rs`).
+//! What is not one check's stays the core's (`config/mod.rs`): `[policy]` (the whole run's
+//! profile and strictness), `[tests]` (its time limit bounds the engine's build too),
+//! `[[check]]` and `[[waiver]]`. The owned tables: `[boundary]` (boundary.unsafe), `[bench]`
+//! (bench.regression; `cargo gate bench` reads the same settings), `[matrix]`,
+//! `[history]`, `[checklist]`.
 
 use super::Validator;
 use serde::Serialize;

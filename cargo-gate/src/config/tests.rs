@@ -81,7 +81,12 @@ expires = "2027-06-30"
             minor: 0
         })
     );
-    assert_eq!(config.allow_unsafe, ["ffi"]);
+    assert_eq!(
+        config
+            .section::<crate::checks::boundary_unsafe::Boundary>()
+            .allow_unsafe,
+        ["ffi"]
+    );
     assert_eq!(config.failure_paths.len(), 2);
     assert_eq!(config.section::<History>().window, 7);
     assert_eq!(
@@ -220,7 +225,7 @@ fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
     let err = parse_manifest_section(bad, "Cargo.toml", &crate::registry::known()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `boundary`, `tests`, `bench`, `check`, `waiver`, `matrix`, `history`, `checklist`"
+        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `tests`, `check`, `waiver`, `boundary`, `bench`, `matrix`, `history`, `checklist`"
     );
 
     assert_eq!(
