@@ -16,7 +16,7 @@ use crate::check::{
 };
 use crate::checks::relative;
 use crate::config::Validator;
-use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+use crate::config::section::{Section, Settings, Spanned, Table};
 use crate::stage::Stage;
 use std::path::Path;
 
@@ -35,47 +35,43 @@ struct RawBench {
 }
 
 /// The `[bench]` table.
-#[derive(Debug)]
-struct BenchSection;
+static BENCH: Table<RawBench> = Table {
+    name: "bench",
+    validate: validate_bench,
+};
 
-impl Section for BenchSection {
-    fn table(&self) -> &'static str {
-        "bench"
+fn validate_bench(raw: Option<RawBench>, v: &mut Validator<'_>) -> Settings {
+    let mut settings = BenchSettings::default();
+    let Some(raw) = raw else {
+        return Settings::new(settings);
+    };
+    if let Some(baseline) = raw.baseline {
+        settings.baseline = baseline;
     }
-
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
-        let mut settings = BenchSettings::default();
-        let Some(raw) = table.and_then(|t| section::raw::<RawBench>(t, v)) else {
-            return Settings::new(settings);
-        };
-        if let Some(baseline) = raw.baseline {
-            settings.baseline = baseline;
+    if let Some(command) = raw.command {
+        if command.get_ref().is_empty() {
+            v.error::<_, ()>(
+                &command,
+                "`[bench] command` is empty".to_owned(),
+                "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
+            );
+        } else {
+            settings.command = command.into_inner();
         }
-        if let Some(command) = raw.command {
-            if command.get_ref().is_empty() {
-                v.error::<_, ()>(
-                    &command,
-                    "`[bench] command` is empty".to_owned(),
-                    "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
-                );
-            } else {
-                settings.command = command.into_inner();
-            }
-        }
-        if let Some(max) = raw.max_regression {
-            let value = *max.get_ref();
-            if value > 0.0 && value <= 1.0 {
-                settings.max_regression = value;
-            } else {
-                v.error::<_, ()>(
-                    &max,
-                    format!("max-regression = {value} is outside (0, 1]"),
-                    "give a fraction: 0.05 allows a 5 % slowdown",
-                );
-            }
-        }
-        Settings::new(settings)
     }
+    if let Some(max) = raw.max_regression {
+        let value = *max.get_ref();
+        if value > 0.0 && value <= 1.0 {
+            settings.max_regression = value;
+        } else {
+            v.error::<_, ()>(
+                &max,
+                format!("max-regression = {value} is outside (0, 1]"),
+                "give a fraction: 0.05 allows a 5 % slowdown",
+            );
+        }
+    }
+    Settings::new(settings)
 }
 
 static META: CheckMeta = CheckMeta {
@@ -140,7 +136,7 @@ impl Check for BenchRegression {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&BenchSection)
+        Some(&BENCH)
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

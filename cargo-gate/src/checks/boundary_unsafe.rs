@@ -7,7 +7,7 @@
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::Validator;
-use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+use crate::config::section::{Section, Settings, Spanned, Table};
 use crate::policy::Allowance;
 use crate::scan::{self, BoundaryHit, BoundaryKind};
 use crate::stage::Stage;
@@ -37,30 +37,25 @@ struct RawBoundary {
 }
 
 /// The `[boundary]` table.
-#[derive(Debug)]
-struct BoundarySection;
+static BOUNDARY: Table<RawBoundary> = Table {
+    name: "boundary",
+    validate: validate_boundary,
+};
 
-impl Section for BoundarySection {
-    fn table(&self) -> &'static str {
-        "boundary"
-    }
-
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
-        let mut boundary = Boundary::default();
-        let raw = table.and_then(|t| section::raw::<RawBoundary>(t, v));
-        for name in raw.and_then(|r| r.allow_unsafe).unwrap_or_default() {
-            if name.get_ref().trim().is_empty() {
-                v.error::<_, ()>(
-                    &name,
-                    "empty crate name in allow-unsafe".to_owned(),
-                    "list package names, e.g. allow-unsafe = [\"ffi\"]",
-                );
-                continue;
-            }
-            boundary.allow_unsafe.push(name.into_inner());
+fn validate_boundary(raw: Option<RawBoundary>, v: &mut Validator<'_>) -> Settings {
+    let mut boundary = Boundary::default();
+    for name in raw.and_then(|r| r.allow_unsafe).unwrap_or_default() {
+        if name.get_ref().trim().is_empty() {
+            v.error::<_, ()>(
+                &name,
+                "empty crate name in allow-unsafe".to_owned(),
+                "list package names, e.g. allow-unsafe = [\"ffi\"]",
+            );
+            continue;
         }
-        Settings::new(boundary)
+        boundary.allow_unsafe.push(name.into_inner());
     }
+    Settings::new(boundary)
 }
 
 static META: CheckMeta = CheckMeta {
@@ -132,7 +127,7 @@ impl Check for BoundaryUnsafe {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&BoundarySection)
+        Some(&BOUNDARY)
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

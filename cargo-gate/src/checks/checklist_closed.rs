@@ -26,8 +26,7 @@
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Status,
 };
-use crate::config::Validator;
-use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+use crate::config::section::{Section, Settings, Table};
 use crate::stage::Stage;
 use regex::Regex;
 use std::path::{Component, Path};
@@ -60,25 +59,16 @@ struct RawChecklist {
 }
 
 /// The `[checklist]` table.
-#[derive(Debug)]
-struct ChecklistSection;
-
-impl Section for ChecklistSection {
-    fn table(&self) -> &'static str {
-        "checklist"
-    }
-
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+static CHECKLIST: Table<RawChecklist> = Table {
+    name: "checklist",
+    validate: |raw, _| {
         let mut checklist = Checklist::default();
-        if let Some(path) = table
-            .and_then(|t| section::raw::<RawChecklist>(t, v))
-            .and_then(|r| r.path)
-        {
+        if let Some(path) = raw.and_then(|r| r.path) {
             checklist.path = path;
         }
         Settings::new(checklist)
-    }
-}
+    },
+};
 
 static META: CheckMeta = CheckMeta {
     id: "checklist.closed",
@@ -129,7 +119,7 @@ impl Check for ChecklistClosed {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&ChecklistSection)
+        Some(&CHECKLIST)
     }
 
     /// Every other built-in check (SPEC §3.1), so that any of them can be cited.

@@ -23,7 +23,7 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::config::Validator;
-use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+use crate::config::section::{Section, Settings, Spanned, Table};
 use crate::record::ChainRun;
 use crate::stage::Stage;
 use std::path::Path;
@@ -53,32 +53,27 @@ struct RawHistory {
 }
 
 /// The `[history]` table.
-#[derive(Debug)]
-struct HistorySection;
+static HISTORY: Table<RawHistory> = Table {
+    name: "history",
+    validate: validate_history,
+};
 
-impl Section for HistorySection {
-    fn table(&self) -> &'static str {
-        "history"
-    }
-
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
-        let mut history = History::default();
-        let raw = table.and_then(|t| section::raw::<RawHistory>(t, v));
-        if let Some(window) = raw.and_then(|r| r.window) {
-            let value = *window.get_ref();
-            match u32::try_from(value).ok().filter(|w| (1..=1000).contains(w)) {
-                Some(w) => history.window = w,
-                None => {
-                    v.error::<_, ()>(
-                        &window,
-                        format!("history window {value} is outside 1..=1000"),
-                        "give the number of recent runs that must be green, e.g. window = 5",
-                    );
-                }
+fn validate_history(raw: Option<RawHistory>, v: &mut Validator<'_>) -> Settings {
+    let mut history = History::default();
+    if let Some(window) = raw.and_then(|r| r.window) {
+        let value = *window.get_ref();
+        match u32::try_from(value).ok().filter(|w| (1..=1000).contains(w)) {
+            Some(w) => history.window = w,
+            None => {
+                v.error::<_, ()>(
+                    &window,
+                    format!("history window {value} is outside 1..=1000"),
+                    "give the number of recent runs that must be green, e.g. window = 5",
+                );
             }
         }
-        Settings::new(history)
     }
+    Settings::new(history)
 }
 
 static META: CheckMeta = CheckMeta {
@@ -116,7 +111,7 @@ impl Check for HistoryWindow {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&HistorySection)
+        Some(&HISTORY)
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

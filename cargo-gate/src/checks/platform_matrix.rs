@@ -16,7 +16,7 @@ use crate::check::{
 };
 use crate::checks::relative;
 use crate::config::Validator;
-use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+use crate::config::section::{Section, Settings, Spanned, Table};
 use crate::merge::{self, MergedInput};
 use crate::stage::Stage;
 
@@ -59,40 +59,35 @@ struct RawMatrix {
 }
 
 /// The `[matrix]` table.
-#[derive(Debug)]
-struct MatrixSection;
+static MATRIX: Table<RawMatrix> = Table {
+    name: "matrix",
+    validate: validate_matrix,
+};
 
-impl Section for MatrixSection {
-    fn table(&self) -> &'static str {
-        "matrix"
-    }
-
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
-        let mut matrix = Matrix::default();
-        let raw = table.and_then(|t| section::raw::<RawMatrix>(t, v));
-        if let Some(platforms) = raw.and_then(|r| r.platforms) {
-            matrix.platforms.clear();
-            for p in platforms {
-                let platform = match p.get_ref().as_str() {
-                    "linux" => Platform::Linux,
-                    "macos" => Platform::Macos,
-                    "windows" => Platform::Windows,
-                    other => {
-                        v.error::<_, ()>(
-                            &p,
-                            format!("unknown platform `{other}`"),
-                            "use linux, macos or windows",
-                        );
-                        continue;
-                    }
-                };
-                if !matrix.platforms.contains(&platform) {
-                    matrix.platforms.push(platform);
+fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Settings {
+    let mut matrix = Matrix::default();
+    if let Some(platforms) = raw.and_then(|r| r.platforms) {
+        matrix.platforms.clear();
+        for p in platforms {
+            let platform = match p.get_ref().as_str() {
+                "linux" => Platform::Linux,
+                "macos" => Platform::Macos,
+                "windows" => Platform::Windows,
+                other => {
+                    v.error::<_, ()>(
+                        &p,
+                        format!("unknown platform `{other}`"),
+                        "use linux, macos or windows",
+                    );
+                    continue;
                 }
+            };
+            if !matrix.platforms.contains(&platform) {
+                matrix.platforms.push(platform);
             }
         }
-        Settings::new(matrix)
     }
+    Settings::new(matrix)
 }
 
 static META: CheckMeta = CheckMeta {
@@ -160,7 +155,7 @@ impl Check for PlatformMatrix {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&MatrixSection)
+        Some(&MATRIX)
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

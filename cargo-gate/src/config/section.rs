@@ -53,6 +53,33 @@ impl PartialEq for Settings {
     }
 }
 
+/// The usual section: the table `name` deserialised as `R` (with spans; unknown keys refused
+/// by `R`'s `deny_unknown_fields`), then validated by `validate` (`None` when the file has no
+/// such table, or it does not deserialise; the problem is already recorded).
+pub struct Table<R> {
+    /// The table's name.
+    pub name: &'static str,
+    /// Validates the raw table into settings, recording problems in the validator.
+    pub validate: fn(Option<R>, &mut Validator<'_>) -> Settings,
+}
+
+impl<R> std::fmt::Debug for Table<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table").field("name", &self.name).finish()
+    }
+}
+
+impl<R: DeserializeOwned> Section for Table<R> {
+    fn table(&self) -> &'static str {
+        self.name
+    }
+
+    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+        let raw = table.and_then(|t| raw::<R>(t, v));
+        (self.validate)(raw, v)
+    }
+}
+
 /// Deserialises a check's raw table (spans kept, unknown keys refused by the raw type's
 /// `deny_unknown_fields`); a problem is recorded in `v` and gives `None`.
 pub fn raw<T: DeserializeOwned>(table: &Spanned<DeValue<'_>>, v: &mut Validator<'_>) -> Option<T> {
