@@ -185,24 +185,18 @@ struct Judge {
 
 impl Judge {
     fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
-        let mut cursor = 0;
         for script in scripts {
             // The parser says where the script is written: its lines are searched from there
             // (the same written line reached again through an alias lands on the same spot).
-            if let Some(at) = script.at {
-                cursor = text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-            }
-            // Merged in from a template: without a position, it lies before the job.
-            let merged = script.merged && script.at.is_none();
+            let mut cursor = text[..script.at.min(text.len())]
+                .rfind('\n')
+                .map_or(0, |i| i + 1);
             let lines = logical_lines(&script.text);
             let spots = match &script.place {
                 Place::Action { uses } => {
                     // The command is written nowhere: its invocations sit at the step's
                     // `command:` input.
-                    let spot = action_step(text, cursor, uses).map(|(spot, end)| {
-                        cursor = end;
-                        spot
-                    });
+                    let spot = action_step(text, cursor, uses);
                     vec![spot; lines.len()]
                 }
                 Place::Run => match lines
@@ -210,7 +204,6 @@ impl Judge {
                     .and_then(|first| run_block(text, cursor, first.first_physical))
                 {
                     Some(block) => {
-                        cursor = block.end;
                         let mut from = block.key.offset;
                         lines
                             .iter()
@@ -223,9 +216,9 @@ impl Judge {
                     }
                     // Not under a `run:` key of its own (an aliased step, flow style): search
                     // the raw text as for GitLab.
-                    None => search_text(text, &mut cursor, merged, &lines),
+                    None => search_text(text, &mut cursor, &lines),
                 },
-                Place::Text => search_text(text, &mut cursor, merged, &lines),
+                Place::Text => search_text(text, &mut cursor, &lines),
             };
             for (line, spot) in lines.iter().zip(spots) {
                 for invocation in invocations(&line.text, self.lock_exists, &script.env) {
@@ -438,22 +431,20 @@ fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
 struct Script {
     context: String,
     text: String,
-    /// Reached through a merge key (`<<: *template`): written earlier in the file.
-    merged: bool,
     /// How to find it in the raw file.
     place: Place,
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
     env: Vec<(String, String)>,
-    /// Where the parser says it is written (the `run:` key, the step, the script item): the
-    /// raw-text search for its lines starts on that line.
-    at: Option<usize>,
+    /// Where the parser says it is written (the `run:` key, the step, the script item; inside
+    /// the template for one merged in with `<<`): the search for its lines starts on that line.
+    at: usize,
 }
 
 /// How a script's lines are found in the raw file, from where the parser says it is.
 #[derive(Debug, Default)]
 enum Place {
-    /// Anywhere ahead of the previous script (GitLab's script items).
+    /// From the script's own line on (GitLab's script items).
     #[default]
     Text,
     /// Under a GitHub step's `run:` key: only that key's block is searched, so a step's
@@ -536,8 +527,7 @@ fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     text: run.to_owned(),
                     place: Place::Run,
                     env,
-                    at: Some(key.offset),
-                    ..Script::default()
+                    at: key.offset,
                 });
                 continue;
             }
@@ -566,8 +556,7 @@ fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     uses: uses.to_owned(),
                 },
                 env,
-                at: Some(step.offset),
-                ..Script::default()
+                at: step.offset,
             });
         }
     }
@@ -581,12 +570,12 @@ fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
         let name = key_name(key);
         match name.as_str() {
             "before_script" | "after_script" => {
-                script_items(body, &format!("top-level `{name}`"), false, out);
+                script_items(body, &format!("top-level `{name}`"), out);
             }
             "default" => {
                 for part in ["before_script", "after_script"] {
                     if let Some(items) = body.get(part) {
-                        script_items(items, &format!("`default:{part}`"), false, out);
+                        script_items(items, &format!("`default:{part}`"), out);
                     }
                 }
             }
@@ -596,7 +585,7 @@ fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
     }
 }
 
-/// A GitLab job's scripts in document order (so the raw-text search moves forward), and those
+/// A GitLab job's scripts in document order, and those
 /// of the templates it merges in with `<<`, which are written earlier in the file.
 fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Vec<Script>) {
     let Some(job) = body.as_mapping() else {
@@ -611,7 +600,7 @@ fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Ve
                 } else {
                     format!("job `{name}`, `{part}`")
                 };
-                script_items(items, &context, merged, out);
+                script_items(items, &context, out);
             }
             // The parser has already replaced the alias by a copy; a bound on the depth keeps a
             // pathological document from recursing without end.
@@ -632,18 +621,17 @@ fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Ve
 /// A script entry: a string, or a list of them (nested lists come from anchors).
 /// `!reference [...]` tags are not followed: the script they name is judged where it is
 /// written.
-fn script_items(value: &Node, context: &str, merged: bool, out: &mut Vec<Script>) {
+fn script_items(value: &Node, context: &str, out: &mut Vec<Script>) {
     match &value.kind {
         YamlKind::String(text) => out.push(Script {
             context: context.to_owned(),
             text: text.clone(),
-            merged,
-            at: Some(value.offset),
+            at: value.offset,
             ..Script::default()
         }),
         YamlKind::Sequence(items) => {
             for item in items {
-                script_items(item, context, merged, out);
+                script_items(item, context, out);
             }
         }
         _ => {}
@@ -1020,22 +1008,15 @@ struct Spot {
     step: bool,
 }
 
-/// Finds each line of a script anywhere ahead of `cursor`, moving it on; text reached through
-/// an alias or a merge key is written earlier (YAML anchors precede their aliases), so it is
-/// looked for behind the cursor.
-fn search_text(
-    text: &str,
-    cursor: &mut usize,
-    merged: bool,
-    lines: &[LogicalLine<'_>],
-) -> Vec<Option<Spot>> {
+/// Finds each line of a script ahead of `cursor` (the line the parser placed the script on),
+/// moving it on; a line not found ahead (an alias whose text the anchor wrote earlier) is
+/// looked for behind it.
+fn search_text(text: &str, cursor: &mut usize, lines: &[LogicalLine<'_>]) -> Vec<Option<Spot>> {
     lines
         .iter()
         .map(|line| {
             let needle = line.first_physical;
-            let found = if merged {
-                locate(text, 0, *cursor, needle)
-            } else if let Some(found) = locate(text, *cursor, text.len(), needle) {
+            let found = if let Some(found) = locate(text, *cursor, text.len(), needle) {
                 *cursor = found.0 + needle.len();
                 Some(found)
             } else {
@@ -1282,8 +1263,8 @@ fn block_match(text: &str, offset: usize, end: usize) -> BlockMatch {
 }
 
 /// The step whose `uses:` is `uses`, at or after `from`: the spot of its `command:` input (of
-/// its `uses:` key when the input is not written in block style), and the end of the step.
-fn action_step(text: &str, from: usize, uses: &str) -> Option<(Spot, usize)> {
+/// its `uses:` key when the input is not written in block style).
+fn action_step(text: &str, from: usize, uses: &str) -> Option<Spot> {
     let key = raw_keys(text, from, "uses")
         .find(|key| yaml_scalar(&text[key.value..key.line_end]) == uses)?;
     // The step's keys may come in any order: back to its `- ` marker, and on while lines are
@@ -1322,12 +1303,11 @@ fn action_step(text: &str, from: usize, uses: &str) -> Option<(Spot, usize)> {
         .take_while(|command| command.offset < end)
         .find(|command| command.column > key.column)
         .unwrap_or(key);
-    let spot = Spot {
+    Some(Spot {
         offset: at.offset,
         column: count_chars(&text[at.line_start..at.offset]) + 1,
         step: true,
-    };
-    Some((spot, end))
+    })
 }
 
 /// A scalar as written on its key's line, without quotes or a trailing comment.
