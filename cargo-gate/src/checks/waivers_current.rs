@@ -338,7 +338,7 @@ impl WaiverLocations<'_> {
 mod tests {
     use super::*;
     use crate::check::{Earlier, Status};
-    use crate::checks::testing::{with_context_and_earlier, with_files_and_earlier};
+    use crate::checks::testing::with_context_and_earlier;
     use crate::config::Config;
 
     const TODAY: &str = "2026-06-15";
@@ -382,7 +382,12 @@ mod tests {
     }
 
     fn run(waivers: Vec<Waiver>) -> Outcome {
-        with_context_and_earlier(config(waivers), earlier(), |ctx| evaluate(ctx, TODAY))
+        run_config(config(waivers))
+    }
+
+    /// The check on `config`, after the outcomes of [`earlier`].
+    fn run_config(config: Config) -> Outcome {
+        with_context_and_earlier(config, earlier(), |ctx| evaluate(ctx, TODAY))
     }
 
     #[test]
@@ -548,16 +553,7 @@ mod tests {
         // The spans come from parsing; the file on disk is not read again.
         let config =
             crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
-        let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
-            let earlier = earlier();
-            evaluate(
-                &Context {
-                    earlier: &earlier,
-                    ..*ctx
-                },
-                TODAY,
-            )
-        });
+        let outcome = run_config(config);
         let locations: Vec<String> = outcome
             .findings
             .iter()
@@ -571,16 +567,7 @@ mod tests {
         let text = "waiver = [\n  { check = \"tests.pass\", match = \"flaky\", reason = \"r\",\n    owner = \"o\", expires = \"2027-01-01\" },\n]\n";
         let config =
             crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
-        let outcome = with_files_and_earlier(&[], &[], config, |ctx| {
-            let earlier = earlier();
-            evaluate(
-                &Context {
-                    earlier: &earlier,
-                    ..*ctx
-                },
-                TODAY,
-            )
-        });
+        let outcome = run_config(config);
         // The unused waiver is reported at its table, the `{` on line 2.
         assert_eq!(
             outcome.findings[0].location,
@@ -590,21 +577,7 @@ mod tests {
 
     #[test]
     fn a_config_without_a_file_points_at_where_gate_toml_would_be() {
-        let outcome = with_files_and_earlier(
-            &[],
-            &[],
-            config(vec![waiver("tests.pass", "flaky", "2027-01-01")]),
-            |ctx| {
-                let earlier = earlier();
-                evaluate(
-                    &Context {
-                        earlier: &earlier,
-                        ..*ctx
-                    },
-                    TODAY,
-                )
-            },
-        );
+        let outcome = run(vec![waiver("tests.pass", "flaky", "2027-01-01")]);
         assert_eq!(
             outcome.findings[0].location,
             Some(Location::file("gate.toml"))
