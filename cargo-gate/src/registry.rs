@@ -233,6 +233,36 @@ mod tests {
         );
     }
 
+    /// The defaults a check's page documents (`CheckMeta::config`) are the defaults its
+    /// table's settings really have.
+    #[test]
+    fn documented_defaults_of_owned_tables_are_the_real_ones() {
+        let effective: serde_json::Value =
+            serde_json::from_str(&crate::config::defaults(&known()).effective_json()).unwrap();
+        let mut compared = 0;
+        for check in all() {
+            let Some(section) = check.section() else {
+                continue;
+            };
+            let prefix = format!("[{}] ", section.table());
+            for key in check.meta().config {
+                let Some(field) = key.key.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let documented: toml::Table =
+                    toml::from_str(&format!("v = {}", key.default)).unwrap();
+                let documented = serde_json::to_value(&documented["v"]).unwrap();
+                let real = &effective["sections"][section.table()][field.replace('-', "_")];
+                assert_eq!(&documented, real, "{} {}", check.meta().id, key.key);
+                compared += 1;
+            }
+        }
+        assert_eq!(
+            compared, 7,
+            "every owned table's keys are documented and compared"
+        );
+    }
+
     fn known_without_sections() -> Known<'static> {
         Known {
             builtin: &is_builtin,
