@@ -72,24 +72,24 @@ fn every_rust_file_opens_with_a_module_doc_line() {
 }
 
 /// A helper that lives in gate-support, and text that only a copy of it contains.
-struct Copy {
+struct HelperCopy {
     what: &'static str,
     home: &'static str,
     needles: &'static [&'static str],
 }
 
-const COPIES: &[Copy] = &[
-    Copy {
+const COPIES: &[HelperCopy] = &[
+    HelperCopy {
         what: "hand-rolled hex",
         home: "gate_support::digest::hex / sha256_hex",
         needles: &[":02x}"],
     },
-    Copy {
+    HelperCopy {
         what: "a SplitMix64 generator",
         home: "gate_support::rng::SplitMix64",
         needles: &["0x9e3779b97f4a7c15", "0xbf58476d1ce4e5b9"],
     },
-    Copy {
+    HelperCopy {
         what: "calendar arithmetic",
         home: "gate_support::date::Date",
         needles: &[
@@ -99,12 +99,12 @@ const COPIES: &[Copy] = &[
             "fn days_from_civil",
         ],
     },
-    Copy {
+    HelperCopy {
         what: "a home-made temporary directory",
         home: "tempfile::TempDir",
         needles: &["struct tempdir"],
     },
-    Copy {
+    HelperCopy {
         what: "a hand-made atomic write",
         home: "gate_support::atomic::write",
         needles: &[
