@@ -20,7 +20,7 @@
 //! is held; the same lock covers reading the previous manifest's digest and appending to
 //! history, so concurrent runs produce one linear chain. After a `kill -9` at any instant the
 //! next run (or `verify`) repairs what the kill left, under the same locks (`recover`): a
-//! temporary directory whose lock nobody holds is removed, an unfinished last history line
+//! temporary directory or lock file nobody holds is removed, an unfinished last history line
 //! is cut off, and a complete run directory that links to the head but missed its history
 //! line gets it, rebuilt from its manifest.
 
@@ -90,6 +90,10 @@ impl RecordWriter {
             fs::create_dir_all(target).map_err(out_err)?;
         }
         fs::create_dir_all(&runs).map_err(out_err)?;
+        // Under the output lock (which also proves it can be created now rather than after
+        // minutes of checks): the sweep of what killed runs left never sees this run's lock
+        // file between its creation and its locking, so it cannot take it for abandoned.
+        let held = OutLock::acquire(out).map_err(out_err)?;
         // The lock before the directory: a directory that exists is always either locked by
         // its writer or abandoned.
         let lock_path = runs.join(format!(".tmp-{run_id}.lock"));
@@ -101,13 +105,8 @@ impl RecordWriter {
             .map_err(out_err)?;
         lock.lock().map_err(out_err)?;
         fs::create_dir_all(tmp.join("logs")).map_err(out_err)?;
-        // Prove the lock file can be created now rather than after minutes of checks.
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(out.join(".lock"))
-            .map_err(out_err)?;
-        remove_abandoned(&runs);
+        remove_abandoned(&runs, &held);
+        drop(held);
         Ok(RecordWriter {
             out: out.to_owned(),
             run_id: run_id.to_owned(),
@@ -239,21 +238,27 @@ impl OutLock {
     }
 }
 
-/// Removes the temporary run directories of runs that were killed: those whose
-/// `.tmp-<id>.lock` nobody holds. A directory still being written is never touched.
-fn remove_abandoned(runs: &Path) {
+/// Removes what killed runs left under `runs/`: temporary run directories whose
+/// `.tmp-<id>.lock` nobody holds, and lock files nobody holds (a run killed between creating
+/// its lock and its directory, or between renaming its directory into place and removing the
+/// lock). A directory or lock still in use is never touched. Only called under the output
+/// lock, which every writer also holds from creating its lock file until it holds the lock.
+fn remove_abandoned(runs: &Path, _held: &OutLock) {
     let Ok(dir) = fs::read_dir(runs) else {
         return;
     };
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(id) = name.strip_prefix(".tmp-") else {
-            continue;
-        };
-        if id.ends_with(".lock") || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if !name.starts_with(".tmp-") {
             continue;
         }
-        let lock_path = runs.join(format!("{name}.lock"));
+        let (dir_path, lock_path) = match name.strip_suffix(".lock") {
+            Some(stem) => (runs.join(stem), entry.path()),
+            None if entry.file_type().is_ok_and(|t| t.is_dir()) => {
+                (entry.path(), runs.join(format!("{name}.lock")))
+            }
+            None => continue,
+        };
         let Ok(lock) = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -263,7 +268,7 @@ fn remove_abandoned(runs: &Path) {
             continue;
         };
         if lock.try_lock().is_ok() {
-            let _ = fs::remove_dir_all(entry.path());
+            let _ = fs::remove_dir_all(&dir_path);
             let _ = fs::remove_file(&lock_path);
         }
     }
@@ -273,7 +278,7 @@ fn remove_abandoned(runs: &Path) {
 /// what it did: an unfinished last line of history is cut off (it is rebuilt from its
 /// manifest below), and each complete run directory that links to the history's head but is
 /// not in history gets its line. Also removes abandoned temporary directories.
-pub(crate) fn recover(out: &Path, _held: &OutLock) -> std::io::Result<Vec<String>> {
+pub(crate) fn recover(out: &Path, held: &OutLock) -> std::io::Result<Vec<String>> {
     let mut notes = Vec::new();
     let history_path = out.join("history.jsonl");
     match fs::read(&history_path) {
@@ -294,7 +299,7 @@ pub(crate) fn recover(out: &Path, _held: &OutLock) -> std::io::Result<Vec<String
         Err(e) => return Err(e),
     }
     let runs = out.join("runs");
-    remove_abandoned(&runs);
+    remove_abandoned(&runs, held);
     let entries: Vec<HistoryEntry> = read_history(&history_path)?
         .into_iter()
         .filter_map(Result::ok)

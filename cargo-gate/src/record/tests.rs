@@ -421,6 +421,22 @@ fn every_state_a_kill_leaves_is_repaired() {
     assert!(!out.path().join("runs/.tmp-r2").exists());
     assert!(!out.path().join("runs/.tmp-r2.lock").exists());
 
+    // Killed between creating its lock file and its directory, or between the rename into
+    // place and removing the lock: a lock file alone, nobody holding it, is removed; one a
+    // live writer holds is left.
+    let out = tempfile::tempdir().unwrap();
+    record(out.path(), "r1");
+    fs::write(out.path().join("runs/.tmp-r2.lock"), "").unwrap();
+    let live = RecordWriter::begin(out.path(), "r3").unwrap();
+    assert!(!out.path().join("runs/.tmp-r2.lock").exists());
+    fs::write(out.path().join("runs/.tmp-r4.lock"), "").unwrap();
+    assert!(verify(out.path(), None, None).unwrap().intact());
+    assert!(!out.path().join("runs/.tmp-r4.lock").exists());
+    assert!(out.path().join("runs/.tmp-r3.lock").exists());
+    assert!(live.dir().exists());
+    drop(live);
+    assert!(!out.path().join("runs/.tmp-r3.lock").exists());
+
     // Killed between the rename and the history append: the complete run gets its line.
     let out = tempfile::tempdir().unwrap();
     record(out.path(), "r1");
