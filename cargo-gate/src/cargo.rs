@@ -21,7 +21,7 @@ pub struct Cargo {
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The captured result of one command.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Captured {
     /// The command line, for logs.
     pub command_line: String,

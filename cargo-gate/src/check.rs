@@ -233,6 +233,9 @@ pub struct Outcome {
     /// the kernel manifests `kernels.build` collected, the test names `tests.pass` saw.
     /// Passed as a value, never re-parsed from the record's bytes.
     pub data: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+    /// The cached facts this outcome was judged from (see `crate::cache`): every format of
+    /// the report says so, naming the run that gathered each.
+    pub reused: Vec<crate::report::Reuse>,
 }
 
 impl Outcome {
@@ -246,6 +249,7 @@ impl Outcome {
             blocked_by: None,
             unblocked: None,
             data: None,
+            reused: Vec::new(),
         }
     }
 
@@ -312,6 +316,16 @@ impl Outcome {
     /// Hands `data` to the checks that run after this one.
     pub fn with_data<T: std::any::Any + Send + Sync>(mut self, data: T) -> Outcome {
         self.data = Some(std::sync::Arc::new(data));
+        self
+    }
+
+    /// Says that `reuse` (a fact from the evidence cache) is part of this outcome's evidence.
+    pub fn with_reuse(mut self, reuse: Option<&crate::report::Reuse>) -> Outcome {
+        if let Some(reuse) = reuse
+            && !self.reused.contains(reuse)
+        {
+            self.reused.push(reuse.clone());
+        }
         self
     }
 

@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// `--skip`.
     pub skip: Vec<String>,
+    /// `--no-cache`: gather every fact afresh (and store it for the next run).
+    pub no_cache: bool,
 }
 
 /// A finished run.
@@ -96,6 +98,21 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
     // The build and the test run see the same environment, so the second compiles nothing.
+    let cache = crate::cache::Session::new(
+        &ws,
+        crate::cache::Settings {
+            out: out.clone(),
+            read: !opts.no_cache,
+            fresh_tests: opts.stage == Stage::Broad && !config.cache.broad,
+            max_size: config.cache.max_size,
+            run_id: run_id.clone(),
+            extra_env: config.cache.env.clone(),
+            env: std::env::vars().collect(),
+            offline: opts.offline,
+            tests_timeout_secs: config.tests_timeout.as_secs(),
+            toolchain: environment.toolchain_text(),
+        },
+    );
     let facts = Facts::gather(
         &ws,
         vec![
@@ -105,7 +122,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
             ),
             ("GATE_SEED".to_owned(), environment.seed.to_string()),
         ],
-    );
+    )
+    .with_cache(cache);
     let none = crate::check::Earlier::new();
     let base = Context {
         facts: &facts,
@@ -152,6 +170,18 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
                 .then(|| meta.fix.to_owned()),
             duration_ms: redactor.millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
             evidence: outcome.evidence(),
+            reused: outcome
+                .reused
+                .iter()
+                .map(|r| crate::report::Reuse {
+                    fact: r.fact.clone(),
+                    run_id: redactor.run_id(&r.run_id),
+                    inputs: format!(
+                        "sha256:{}",
+                        redactor.hash(r.inputs.trim_start_matches("sha256:"))
+                    ),
+                })
+                .collect(),
             findings: outcome
                 .findings
                 .into_iter()
@@ -210,6 +240,11 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
     };
 
     writer.write("report.json", report.to_json().as_bytes())?;
+    // Every cached fact of the run: its inputs, component by component, and the run that
+    // gathered it — hashed into the manifest like any artifact, so `verify` covers it.
+    if let Some(evidence) = facts.cache().evidence_json() {
+        writer.write("evidence.json", evidence.as_bytes())?;
+    }
     let effective = config.effective_json();
     writer.write(
         "environment.json",
@@ -251,12 +286,14 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         bytes.push(b'\n');
         bytes
     })?;
+    let mut recovered = finished.recovered;
+    recovered.extend(facts.cache().notes());
     Ok(RunResult {
         report,
         out_dir: out,
         record_dir: finished.dir,
         head: finished.entry.manifest_sha256,
-        recovered: finished.recovered,
+        recovered,
     })
 }
 
@@ -292,6 +329,9 @@ fn resolve_blocked(
             alone
                 .artifacts
                 .extend(std::mem::take(&mut outcome.artifacts));
+            for reuse in std::mem::take(&mut outcome.reused) {
+                alone = alone.with_reuse(Some(&reuse));
+            }
             *outcome = alone;
         }
     }

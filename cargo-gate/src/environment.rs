@@ -107,6 +107,25 @@ pub fn seed(run_id: &str) -> u64 {
         })
 }
 
+impl Environment {
+    /// The toolchain actually running, as one text (an input of the evidence cache's keys):
+    /// `rustc -vV`, `cargo -V`, nvcc and the CUDA driver.
+    pub fn toolchain_text(&self) -> String {
+        let mut text = String::new();
+        for (key, value) in &self.rustc {
+            text.push_str(&format!("rustc {key}: {value}\n"));
+        }
+        for (what, value) in [
+            ("cargo", &self.cargo),
+            ("nvcc", &self.nvcc),
+            ("driver", &self.cuda_driver),
+        ] {
+            text.push_str(&format!("{what}: {}\n", value.as_deref().unwrap_or("-")));
+        }
+        text
+    }
+}
+
 /// Collects the environment of a run on `ws`.
 pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
     let root = &ws.root;

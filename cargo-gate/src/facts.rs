@@ -27,7 +27,9 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
+use crate::report::Reuse;
 use crate::workspace::{Workspace, read_toml};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -234,6 +236,11 @@ pub struct Facts {
     gate_build_in_lockfile: bool,
     resolve: OnceLock<Result<Resolve, String>>,
     build: OnceLock<Result<Build, String>>,
+    /// Where the resolve and the build came from, when they were reused.
+    resolve_reuse: OnceLock<Option<Reuse>>,
+    build_reuse: OnceLock<Option<Reuse>>,
+    /// The evidence cache of the run (disabled unless the run sets one).
+    cache: Session,
 }
 
 impl Facts {
@@ -296,7 +303,32 @@ impl Facts {
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
+            resolve_reuse: OnceLock::new(),
+            build_reuse: OnceLock::new(),
+            cache: Session::disabled(),
         }
+    }
+
+    /// These facts, with the resolve, the build and the test run taken from (and stored in)
+    /// `cache` when their inputs are unchanged.
+    pub fn with_cache(mut self, cache: Session) -> Facts {
+        self.cache = cache;
+        self
+    }
+
+    /// The run's evidence cache (the test run is cached by `tests.pass` through it).
+    pub fn cache(&self) -> &Session {
+        &self.cache
+    }
+
+    /// The run that gathered the resolve, when it was reused (after [`Facts::resolve`]).
+    pub fn resolve_reuse(&self) -> Option<&Reuse> {
+        self.resolve_reuse.get().and_then(Option::as_ref)
+    }
+
+    /// The run that gathered the build, when it was reused (after [`Facts::build`]).
+    pub fn build_reuse(&self) -> Option<&Reuse> {
+        self.build_reuse.get().and_then(Option::as_ref)
     }
 
     /// The packages of `role`.
@@ -335,7 +367,22 @@ impl Facts {
         self.resolve
             .get_or_init(|| {
                 if self.lockfile.is_file() {
-                    resolve(cargo)
+                    let obtained = self.cache.obtain(
+                        Fact::Resolve,
+                        &[],
+                        |_: &Result<RawOutput, String>| true,
+                        || {
+                            let raw = run_resolve(cargo);
+                            let keep = keep_of(&raw, cargo.offline());
+                            Fresh {
+                                value: raw,
+                                files: Vec::new(),
+                                keep,
+                            }
+                        },
+                    );
+                    let _ = self.resolve_reuse.set(obtained.reused);
+                    obtained.value.map(|raw| resolve_from(raw, cargo.offline()))
                 } else {
                     Ok(Resolve::Failed {
                         unavailable: None,
@@ -362,7 +409,29 @@ impl Facts {
         }
         let build = self
             .build
-            .get_or_init(|| build(cargo, &self.build_env))
+            .get_or_init(|| {
+                let obtained = self.cache.obtain(
+                    Fact::Build,
+                    &[],
+                    |built: &Result<BuiltRaw, String>| {
+                        built.as_ref().is_ok_and(BuiltRaw::manifests_unchanged)
+                    },
+                    || {
+                        let raw = run_build(cargo, &self.build_env);
+                        let keep = match &raw {
+                            Ok(b) => keep_of(&Ok(b.output.clone()), cargo.offline()),
+                            Err(_) => Keep::Not,
+                        };
+                        Fresh {
+                            value: raw,
+                            files: Vec::new(),
+                            keep,
+                        }
+                    },
+                );
+                let _ = self.build_reuse.set(obtained.reused);
+                obtained.value.map(|raw| build_from(raw, cargo.offline()))
+            })
             .as_ref()
             .map_err(|e| NotBuilt::NoCargo(e.clone()))?;
         if !build.ok {
@@ -695,34 +764,82 @@ fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> Str
     .log_file()
 }
 
-fn resolve(cargo: &Cargo) -> Result<Resolve, String> {
+/// What a cargo command printed, as the cache keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RawOutput {
+    command_line: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Whether a cargo command's result is evidence about the workspace worth keeping: not when
+/// cargo could not start, was stopped (time limit, interrupt: no exit code), or failed for
+/// the environment's reasons (no network, no toolchain).
+fn keep_of(raw: &Result<RawOutput, String>, offline: bool) -> Keep {
+    match raw {
+        Err(_) => Keep::Not,
+        Ok(raw) if raw.code.is_none() => Keep::Not,
+        Ok(raw) if raw.code == Some(0) => Keep::Passed,
+        Ok(raw) if cargo::classify_unavailable(&raw.stderr, offline).is_some() => Keep::Not,
+        Ok(_) => Keep::Failed,
+    }
+}
+
+fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
     let cmd = cargo.command("metadata", &["--locked", "--format-version", "1"]);
     let command_line = cargo::describe(&cmd);
     let output = crate::process::output(cmd)
         .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let log = with_command_line(command_line, &stderr, output.status.code());
-    if !output.status.success() {
-        return Ok(Resolve::Failed {
-            unavailable: cargo::classify_unavailable(&stderr, cargo.offline()),
-            error: cargo::first_error(&stderr),
+    Ok(RawOutput {
+        command_line,
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+fn resolve_from(raw: RawOutput, offline: bool) -> Resolve {
+    let log = with_command_line(raw.command_line, &raw.stderr, raw.code);
+    if raw.code != Some(0) {
+        return Resolve::Failed {
+            unavailable: cargo::classify_unavailable(&raw.stderr, offline),
+            error: cargo::first_error(&raw.stderr),
             log,
-        });
+        };
     }
-    match serde_json::from_slice::<cargo_metadata::Metadata>(&output.stdout) {
-        Ok(metadata) => Ok(Resolve::Resolved {
+    match serde_json::from_str::<cargo_metadata::Metadata>(&raw.stdout) {
+        Ok(metadata) => Resolve::Resolved {
             metadata: Box::new(metadata),
             log,
-        }),
-        Err(e) => Ok(Resolve::Failed {
+        },
+        Err(e) => Resolve::Failed {
             unavailable: None,
             error: format!("cargo metadata printed JSON that does not parse: {e}"),
             log,
-        }),
+        },
     }
 }
 
-fn build(cargo: &Cargo, env: &[(String, String)]) -> Result<Build, String> {
+/// The build as the cache keeps it: cargo's messages, the build scripts' OUT_DIRs, and the
+/// digest of each kernel manifest found there (a reused build is valid only while they are
+/// still there, unchanged).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct BuiltRaw {
+    output: RawOutput,
+    out_dirs: Vec<(String, PathBuf)>,
+    manifests: Vec<(PathBuf, String)>,
+}
+
+impl BuiltRaw {
+    fn manifests_unchanged(&self) -> bool {
+        self.manifests.iter().all(|(path, digest)| {
+            gate_support::digest::sha256_file(path).is_ok_and(|(d, _)| &d == digest)
+        })
+    }
+}
+
+fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String> {
     let mut cmd = cargo.command(
         "test",
         &[
@@ -738,7 +855,6 @@ fn build(cargo: &Cargo, env: &[(String, String)]) -> Result<Build, String> {
     let command_line = cargo::describe(&cmd);
     let output = crate::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let mut out_dirs = Vec::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -751,22 +867,47 @@ fn build(cargo: &Cargo, env: &[(String, String)]) -> Result<Build, String> {
             out_dirs.push((package_name(id), PathBuf::from(dir)));
         }
     }
-    let ok = output.status.success();
-    Ok(Build {
+    let manifests = out_dirs
+        .iter()
+        .map(|(_, dir)| dir.join(gate_formats::kernel_manifest::FILE_NAME))
+        .filter_map(|path| {
+            let (digest, _) = gate_support::digest::sha256_file(&path).ok()?;
+            Some((path, digest))
+        })
+        .collect();
+    Ok(BuiltRaw {
+        output: RawOutput {
+            command_line,
+            code: output.status.code(),
+            // The messages were read into `out_dirs`; the log is stderr.
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        },
+        out_dirs,
+        manifests,
+    })
+}
+
+fn build_from(raw: BuiltRaw, offline: bool) -> Build {
+    let BuiltRaw {
+        output, out_dirs, ..
+    } = raw;
+    let ok = output.code == Some(0);
+    Build {
         ok,
         unavailable: if ok {
             None
         } else {
-            cargo::classify_unavailable(&stderr, cargo.offline())
+            cargo::classify_unavailable(&output.stderr, offline)
         },
         errors: if ok {
             Vec::new()
         } else {
-            build_errors(&stderr)
+            build_errors(&output.stderr)
         },
-        log: with_command_line(command_line, &stderr, output.status.code()),
+        log: with_command_line(output.command_line, &output.stderr, output.code),
         out_dirs,
-    })
+    }
 }
 
 /// The package name out of a cargo package id (`path+file:///w/k#name@0.1.0`, or the older

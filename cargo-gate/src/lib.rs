@@ -7,6 +7,7 @@
 //! and exits. See docs/ARCHITECTURE.md.
 
 pub mod bench;
+pub mod cache;
 pub mod cargo;
 pub mod check;
 pub mod checks;

@@ -3,7 +3,7 @@
 //! types live in gate-formats, shared with every reader of `report.json`.
 
 pub use gate_formats::report::{
-    CheckReport, Counts, Report, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
+    CheckReport, Counts, Report, Reuse, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
 };
 
 /// Complete reports for the tests of the readers of `report.json` (history, diff,
@@ -29,6 +29,7 @@ pub(crate) mod sample {
             duration_ms: 0,
             findings,
             evidence: Vec::new(),
+            reused: Vec::new(),
         }
     }
 

@@ -376,6 +376,33 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// Paths into the run record that back the status.
     pub evidence: Vec<String>,
+    /// The cached facts this outcome was judged from, each with the run that produced it
+    /// (empty when every fact was gathered by this run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reused: Vec<Reuse>,
+}
+
+/// A fact taken from the evidence cache instead of being gathered again: which fact, the run
+/// that gathered it, and the digest of the inputs it was gathered from (the cache key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Reuse {
+    /// The fact: `resolve`, `build` or `tests`.
+    pub fact: String,
+    /// The run that gathered it.
+    pub run_id: String,
+    /// `sha256:` digest of its inputs.
+    pub inputs: String,
+}
+
+impl std::fmt::Display for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} reused from run {}, inputs {}",
+            self.fact, self.run_id, self.inputs
+        )
+    }
 }
 
 /// Status counts.

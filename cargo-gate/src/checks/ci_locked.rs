@@ -396,10 +396,6 @@ impl Judge {
 }
 
 /// The CI files, workspace-relative and sorted, with their text.
-#[expect(
-    clippy::result_large_err,
-    reason = "a private helper whose one error finding moves straight into the outcome"
-)]
 fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
     let mut paths = Vec::new();
     if let Ok(entries) = std::fs::read_dir(root.join(GITHUB_DIR)) {
@@ -456,10 +452,6 @@ enum Place {
 }
 
 /// Parses a CI file into its scripts, in document order.
-#[expect(
-    clippy::result_large_err,
-    reason = "a private helper whose one error finding moves straight into the outcome"
-)]
 fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
     let doc = crate::yaml::parse(text).map_err(|e| {
         Finding::error(format!("{rel} is not valid YAML: {e}"))

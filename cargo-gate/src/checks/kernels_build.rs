@@ -222,107 +222,111 @@ impl Check for KernelsBuild {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let facts = ctx.facts;
-        let outside = outside_gate_build(facts, Severity::Warning);
-        let outside_summary = describe_outside(&outside);
-        if !facts.kernels_in_build() {
-            // Nothing to build: the evidence is the file index and the manifests.
-            let listing = b"[]\n".to_vec();
-            let cuda_files = facts.cuda.len();
-            let outcome = match outside_summary {
-                Some(summary) => {
-                    Outcome::warn(format!("{summary}; no package depends on gate-build"))
-                }
-                None if cuda_files == 0 => Outcome::pass(format!(
-                    "no CUDA sources among {} {} file(s), no gate-build dependents: nothing to build",
-                    facts.index.files.len(),
-                    facts.index.source.describe()
-                )),
-                None => Outcome::pass(format!(
-                    "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA file(s) in the repository belong to packages outside it"
-                )),
-            };
-            return outcome
-                .with_findings(outside)
-                .with_artifact(MANIFESTS, listing)
-                .with_data(Vec::<FoundManifest>::new());
-        }
-        let build = match facts.build(ctx.cargo) {
-            Ok(build) => build,
-            Err(NotBuilt::NoCargo(e)) => {
-                return Outcome::skip(SkipKind::Unavailable, e).with_findings(outside);
-            }
-            Err(NotBuilt::Unresolved(resolve)) => {
-                let alone = unresolved(resolve);
-                return Outcome::blocked(
-                    "lockfile.locked",
-                    "the kernels were not built: Cargo.lock does not resolve",
-                    alone,
-                )
-                .with_findings(outside);
-            }
+        // Judged afresh every run; the build it read may have come from the cache.
+        let outcome = judge_build(ctx);
+        outcome.with_reuse(ctx.facts.build_reuse())
+    }
+}
+
+fn judge_build(ctx: &Context<'_>) -> Outcome {
+    let facts = ctx.facts;
+    let outside = outside_gate_build(facts, Severity::Warning);
+    let outside_summary = describe_outside(&outside);
+    if !facts.kernels_in_build() {
+        // Nothing to build: the evidence is the file index and the manifests.
+        let listing = b"[]\n".to_vec();
+        let cuda_files = facts.cuda.len();
+        let outcome = match outside_summary {
+            Some(summary) => Outcome::warn(format!("{summary}; no package depends on gate-build")),
+            None if cuda_files == 0 => Outcome::pass(format!(
+                "no CUDA sources among {} {} file(s), no gate-build dependents: nothing to build",
+                facts.index.files.len(),
+                facts.index.source.describe()
+            )),
+            None => Outcome::pass(format!(
+                "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA file(s) in the repository belong to packages outside it"
+            )),
         };
-        if !build.ok {
-            let alone = match &build.unavailable {
-                Some(unavailable) => Outcome::skip(
-                    SkipKind::Unavailable,
-                    format!("the build was not evaluated: {}", unavailable.reason()),
-                ),
-                None => Outcome::fail(format!(
-                    "the workspace does not build ({} error(s)), so its kernels cannot be checked",
-                    build.errors.len()
-                ))
-                .with_findings(
-                    build
-                        .errors
-                        .iter()
-                        .map(|e| Finding::error(e.clone()).code("build-failed")),
-                ),
-            }
-            .with_artifact(BUILD_LOG, build.log.clone());
+        return outcome
+            .with_findings(outside)
+            .with_artifact(MANIFESTS, listing)
+            .with_data(Vec::<FoundManifest>::new());
+    }
+    let build = match facts.build(ctx.cargo) {
+        Ok(build) => build,
+        Err(NotBuilt::NoCargo(e)) => {
+            return Outcome::skip(SkipKind::Unavailable, e).with_findings(outside);
+        }
+        Err(NotBuilt::Unresolved(resolve)) => {
+            let alone = unresolved(resolve);
             return Outcome::blocked(
-                "tests.pass",
-                "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked",
+                "lockfile.locked",
+                "the kernels were not built: Cargo.lock does not resolve",
                 alone,
             )
             .with_findings(outside);
         }
-        let found = match manifests(&build.out_dirs) {
-            Ok(found) => found,
-            Err(outcome) => return outcome,
-        };
-        let listing = serde_json::to_vec_pretty(&found).expect("json");
-        let mut valid = Vec::new();
-        let mut findings = Vec::new();
-        for manifest in &found {
-            match judge(manifest) {
-                Ok(description) => valid.push(description),
-                Err(f) => findings.extend(f),
-            }
-        }
-        let outcome = if !findings.is_empty() {
-            Outcome::fail(format!(
-                "{} problem(s) in the kernel manifests",
-                findings.len()
+    };
+    if !build.ok {
+        let alone = match &build.unavailable {
+            Some(unavailable) => Outcome::skip(
+                SkipKind::Unavailable,
+                format!("the build was not evaluated: {}", unavailable.reason()),
+            ),
+            None => Outcome::fail(format!(
+                "the workspace does not build ({} error(s)), so its kernels cannot be checked",
+                build.errors.len()
             ))
-            .with_findings(findings)
-        } else if found.is_empty() {
-            let summary = "no kernels: no package in the build wrote a gate-build manifest";
-            match &outside_summary {
-                Some(o) => Outcome::warn(format!("{summary}; {o}")),
-                None => Outcome::pass(summary),
-            }
-        } else {
-            match &outside_summary {
-                Some(o) => Outcome::warn(format!("{}; {o}", valid.join("; "))),
-                None => Outcome::pass(valid.join("; ")),
-            }
-        };
-        outcome
-            .with_findings(outside)
-            .with_artifact(MANIFESTS, listing)
-            .with_data(found)
+            .with_findings(
+                build
+                    .errors
+                    .iter()
+                    .map(|e| Finding::error(e.clone()).code("build-failed")),
+            ),
+        }
+        .with_artifact(BUILD_LOG, build.log.clone());
+        return Outcome::blocked(
+            "tests.pass",
+            "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked",
+            alone,
+        )
+        .with_findings(outside);
     }
+    let found = match manifests(&build.out_dirs) {
+        Ok(found) => found,
+        Err(outcome) => return outcome,
+    };
+    let listing = serde_json::to_vec_pretty(&found).expect("json");
+    let mut valid = Vec::new();
+    let mut findings = Vec::new();
+    for manifest in &found {
+        match judge(manifest) {
+            Ok(description) => valid.push(description),
+            Err(f) => findings.extend(f),
+        }
+    }
+    let outcome = if !findings.is_empty() {
+        Outcome::fail(format!(
+            "{} problem(s) in the kernel manifests",
+            findings.len()
+        ))
+        .with_findings(findings)
+    } else if found.is_empty() {
+        let summary = "no kernels: no package in the build wrote a gate-build manifest";
+        match &outside_summary {
+            Some(o) => Outcome::warn(format!("{summary}; {o}")),
+            None => Outcome::pass(summary),
+        }
+    } else {
+        match &outside_summary {
+            Some(o) => Outcome::warn(format!("{}; {o}", valid.join("; "))),
+            None => Outcome::pass(valid.join("; ")),
+        }
+    };
+    outcome
+        .with_findings(outside)
+        .with_artifact(MANIFESTS, listing)
+        .with_data(found)
 }
 
 /// What a check that needed the build reports on its own when the lockfile does not resolve

@@ -40,97 +40,103 @@ impl Check for LockfileLocked {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let root = &ctx.workspace.root;
-        let lock = root.join("Cargo.lock");
-        if !lock.is_file() {
-            return Outcome::fail("Cargo.lock does not exist").with_finding(
-                Finding::error(
-                    "Cargo.lock is missing: builds resolve dependencies afresh each time \
-                     (fix: run `cargo generate-lockfile` and commit Cargo.lock)",
-                )
-                .code("lockfile-missing")
-                .at(Location::file("Cargo.lock")),
-            );
-        }
-        let mut findings = Vec::new();
-        let tracked = match &ctx.workspace.git {
-            None => {
-                if let Some(why) = crate::workspace::git_unavailable(root) {
-                    return Outcome::skip(
-                        SkipKind::Unavailable,
-                        format!("whether Cargo.lock is tracked cannot be told: {why}"),
-                    );
-                }
-                "not a git work tree, tracking not applicable"
-            }
-            Some(_) if git_tracks(root, "Cargo.lock") => "tracked by git",
-            Some(_) => {
-                findings.push(
-                    Finding::error(
-                        "Cargo.lock is not tracked by git (fix: remove it from .gitignore and \
-                         `git add Cargo.lock`)",
-                    )
-                    .code("lockfile-untracked")
-                    .at(Location::file("Cargo.lock")),
-                );
-                "NOT tracked by git"
-            }
-        };
-        // The resolve is a fact of the run: tests.pass and kernels.build read the same one.
-        let resolve = match ctx.facts.resolve(ctx.cargo) {
-            Ok(r) => r,
-            Err(e) => return Outcome::skip(SkipKind::Unavailable, e.to_owned()),
-        };
-        let log = resolve.log().to_owned();
-        if let Resolve::Failed {
-            unavailable, error, ..
-        } = resolve
-        {
-            if let Some(unavailable) = unavailable {
+        // Judged afresh every run; the resolve it read may have come from the cache.
+        let outcome = judge_resolve(ctx);
+        outcome.with_reuse(ctx.facts.resolve_reuse())
+    }
+}
+
+fn judge_resolve(ctx: &Context<'_>) -> Outcome {
+    let root = &ctx.workspace.root;
+    let lock = root.join("Cargo.lock");
+    if !lock.is_file() {
+        return Outcome::fail("Cargo.lock does not exist").with_finding(
+            Finding::error(
+                "Cargo.lock is missing: builds resolve dependencies afresh each time \
+                 (fix: run `cargo generate-lockfile` and commit Cargo.lock)",
+            )
+            .code("lockfile-missing")
+            .at(Location::file("Cargo.lock")),
+        );
+    }
+    let mut findings = Vec::new();
+    let tracked = match &ctx.workspace.git {
+        None => {
+            if let Some(why) = crate::workspace::git_unavailable(root) {
                 return Outcome::skip(
                     SkipKind::Unavailable,
-                    format!(
-                        "`cargo metadata --locked` was not evaluated: {}",
-                        unavailable.reason()
-                    ),
-                )
-                .with_findings(findings)
-                .with_artifact(LOG, log);
+                    format!("whether Cargo.lock is tracked cannot be told: {why}"),
+                );
             }
-            let message = if log.contains("--locked was passed") {
-                "Cargo.lock is out of date with the manifests: `cargo metadata --locked` refuses it \
-                 (fix: run `cargo update --workspace` and commit Cargo.lock)"
-                    .to_owned()
-            } else {
-                format!("`cargo metadata --locked` failed: {error}")
-            };
-            findings.push(
-                Finding::error(message)
-                    .code("lockfile-stale")
-                    .at(Location::file("Cargo.lock")),
-            );
+            "not a git work tree, tracking not applicable"
         }
-        let outcome = if findings.is_empty() {
-            Outcome::pass(format!(
-                "Cargo.lock present, {tracked}, accepted by `cargo metadata --locked`"
-            ))
+        Some(_) if git_tracks(root, "Cargo.lock") => "tracked by git",
+        Some(_) => {
+            findings.push(
+                Finding::error(
+                    "Cargo.lock is not tracked by git (fix: remove it from .gitignore and \
+                     `git add Cargo.lock`)",
+                )
+                .code("lockfile-untracked")
+                .at(Location::file("Cargo.lock")),
+            );
+            "NOT tracked by git"
+        }
+    };
+    // The resolve is a fact of the run: tests.pass and kernels.build read the same one.
+    let resolve = match ctx.facts.resolve(ctx.cargo) {
+        Ok(r) => r,
+        Err(e) => return Outcome::skip(SkipKind::Unavailable, e.to_owned()),
+    };
+    let log = resolve.log().to_owned();
+    if let Resolve::Failed {
+        unavailable, error, ..
+    } = resolve
+    {
+        if let Some(unavailable) = unavailable {
+            return Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "`cargo metadata --locked` was not evaluated: {}",
+                    unavailable.reason()
+                ),
+            )
+            .with_findings(findings)
+            .with_artifact(LOG, log);
+        }
+        let message = if log.contains("--locked was passed") {
+            "Cargo.lock is out of date with the manifests: `cargo metadata --locked` refuses it \
+             (fix: run `cargo update --workspace` and commit Cargo.lock)"
+                .to_owned()
         } else {
-            let failed: Vec<&str> = findings
-                .iter()
-                .map(|f| {
-                    if f.message.contains("not tracked") {
-                        "not tracked by git"
-                    } else if f.message.contains("out of date") {
-                        "out of date"
-                    } else {
-                        "rejected by cargo"
-                    }
-                })
-                .collect();
-            Outcome::fail(format!("Cargo.lock {}", failed.join(" and ")))
+            format!("`cargo metadata --locked` failed: {error}")
         };
-        outcome.with_findings(findings).with_artifact(LOG, log)
+        findings.push(
+            Finding::error(message)
+                .code("lockfile-stale")
+                .at(Location::file("Cargo.lock")),
+        );
     }
+    let outcome = if findings.is_empty() {
+        Outcome::pass(format!(
+            "Cargo.lock present, {tracked}, accepted by `cargo metadata --locked`"
+        ))
+    } else {
+        let failed: Vec<&str> = findings
+            .iter()
+            .map(|f| {
+                if f.message.contains("not tracked") {
+                    "not tracked by git"
+                } else if f.message.contains("out of date") {
+                    "out of date"
+                } else {
+                    "rejected by cargo"
+                }
+            })
+            .collect();
+        Outcome::fail(format!("Cargo.lock {}", failed.join(" and ")))
+    };
+    outcome.with_findings(findings).with_artifact(LOG, log)
 }
 
 #[cfg(test)]

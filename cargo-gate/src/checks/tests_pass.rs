@@ -2,7 +2,9 @@
 //! `cargo nextest run` when the workspace configures nextest and it is installed), counts
 //! passed/failed/ignored, names every failing test, and keeps the full log.
 
+use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Captured};
+use crate::check::Status;
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
@@ -43,6 +45,10 @@ static META: CheckMeta = CheckMeta {
         Code {
             name: "tests-failed-to-run",
             summary: "the test command failed without a failing test",
+        },
+        Code {
+            name: "flaky",
+            summary: "the tests passed on inputs that failed in an earlier run",
         },
     ],
     config: &[ConfigKey {
@@ -126,25 +132,37 @@ impl Check for TestsPass {
                 }
             };
             if !build.ok {
-                return build_failed(build);
+                return build_failed(build).with_reuse(ctx.facts.build_reuse());
             }
         }
-        let mut cmd = cmd;
-        // Tools under test (gate-runtime) leave their decision logs and stats where the gate
-        // says; the seed makes randomised tests replayable. The build saw the same values.
-        let _ = std::fs::create_dir_all(ctx.run_dir);
-        for (key, value) in ctx.facts.build_env() {
-            cmd.env(key, value);
-        }
-        cmd.env("GATE_RUN_DIR", ctx.run_dir)
-            .env("GATE_SEED", ctx.environment.seed.to_string());
-        let captured = match ctx.cargo.run(cmd) {
+        let build_reuse = shared_build
+            .then(|| ctx.facts.build_reuse().cloned())
+            .flatten();
+        let runner_name = match runner {
+            Runner::CargoTest => "cargo test",
+            Runner::Nextest => "cargo nextest",
+        };
+        let obtained = ctx.facts.cache().obtain(
+            Fact::Tests,
+            &[("runner", runner_name.to_owned())],
+            |_: &Result<Captured, String>| true,
+            || run_tests(ctx, cmd, runner),
+        );
+        let captured = match obtained.value {
             Ok(c) => c,
             Err(e) => {
                 return Outcome::skip(SkipKind::Unavailable, format!("could not run cargo: {e}"));
             }
         };
-        let outcome = evaluate(&captured, runner, ctx.cargo.offline());
+        if obtained.reused.is_some() {
+            restore_run_files(ctx.run_dir, &obtained.files);
+        }
+        let mut outcome = evaluate(&captured, runner, ctx.cargo.offline())
+            .with_reuse(obtained.reused.as_ref())
+            .with_reuse(build_reuse.as_ref());
+        if let Some(run) = &obtained.failed_before {
+            outcome = flaky(outcome, run);
+        }
         // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
         // have run a test then): that is the one cause, and lockfile.locked reports it.
         if !captured.success()
@@ -158,6 +176,97 @@ impl Check for TestsPass {
         }
         outcome
     }
+}
+
+/// Runs the tests once: the fact the cache keeps, with what they left in the run directory.
+fn run_tests(
+    ctx: &Context<'_>,
+    mut cmd: std::process::Command,
+    runner: Runner,
+) -> Fresh<Result<Captured, String>> {
+    // Tools under test (gate-runtime) leave their decision logs and stats where the gate
+    // says; the seed makes randomised tests replayable. The build saw the same values.
+    let _ = std::fs::create_dir_all(ctx.run_dir);
+    for (key, value) in ctx.facts.build_env() {
+        cmd.env(key, value);
+    }
+    cmd.env("GATE_RUN_DIR", ctx.run_dir)
+        .env("GATE_SEED", ctx.environment.seed.to_string());
+    let captured = ctx.cargo.run(cmd).map_err(|e| e.to_string());
+    let keep = match &captured {
+        Err(_) => Keep::Not,
+        Ok(c) if c.stopped.is_some() || c.code.is_none() => Keep::Not,
+        Ok(c) => match evaluate(c, runner, ctx.cargo.offline()).status {
+            Status::Fail => Keep::Failed,
+            Status::Skip => Keep::Not,
+            _ => Keep::Passed,
+        },
+    };
+    Fresh {
+        value: captured,
+        files: run_files(ctx.run_dir),
+        keep,
+    }
+}
+
+/// Every file under the run directory, path relative to it (`/`-separated) and bytes.
+fn run_files(run_dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = ignore::WalkBuilder::new(run_dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(run_dir).ok()?;
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            Some((rel, std::fs::read(e.path()).ok()?))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Puts back what the reused test run left in its run directory (decision logs, stats), so
+/// the checks that read them judge the same evidence, and the record keeps it.
+fn restore_run_files(run_dir: &std::path::Path, files: &[(String, Vec<u8>)]) {
+    for (rel, bytes) in files {
+        if rel
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            continue;
+        }
+        let path = run_dir.join(rel);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, bytes);
+    }
+}
+
+/// A pass over inputs that failed in `run`: the same code both ways, so the pass proves
+/// nothing on its own.
+fn flaky(outcome: Outcome, run: &str) -> Outcome {
+    if outcome.status != Status::Pass {
+        return outcome;
+    }
+    let mut flaky = Outcome::inconclusive(format!(
+        "{}; but the same inputs failed in run {run}: a flaky test",
+        outcome.summary
+    ))
+    .with_finding(
+        Finding::warning(format!(
+            "the tests passed here and failed in run {run} on the same inputs (sources, \
+             lockfile, toolchain, environment): a flaky test; its names are in that run's \
+             logs/tests.log"
+        ))
+        .code("flaky"),
+    );
+    flaky.artifacts = outcome.artifacts;
+    flaky.data = outcome.data;
+    flaky.reused = outcome.reused;
+    flaky.findings.extend(outcome.findings);
+    flaky
 }
 
 /// Where the build's log is kept.

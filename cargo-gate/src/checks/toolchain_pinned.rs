@@ -364,10 +364,6 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
 }
 
 /// `[toolchain] channel` of a TOML toolchain file, or the finding that says why there is none.
-#[expect(
-    clippy::result_large_err,
-    reason = "a private helper whose one error finding moves straight into the outcome"
-)]
 fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
     let doc = DeTable::parse(text).map_err(|e| {
         let location = match e.span() {

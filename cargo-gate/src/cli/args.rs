@@ -88,6 +88,14 @@ pub(crate) enum GateCommand {
         #[arg(long)]
         offline: bool,
     },
+    /// The evidence cache in the output directory: `stats` shows what it holds, `prune`
+    /// brings it within its size bound (`--all` empties it).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.
@@ -130,6 +138,32 @@ pub(crate) struct RunArgs {
     /// Leave these checks out.
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) skip: Vec<String>,
+    /// Gather every fact afresh: build and run the tests even when a cached result for the
+    /// same inputs exists (the fresh result is cached for the next run).
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+}
+
+/// `cargo gate cache …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CacheAction {
+    /// Entries per fact, blobs, bytes on disk, and the size bound.
+    Stats,
+    /// Remove corrupt entries, the least recently used entries above the size bound, and
+    /// blobs no entry names.
+    Prune {
+        /// Remove everything.
+        #[arg(long)]
+        all: bool,
+        /// The bound to prune to, e.g. `500MB` (default: `[cache] max-size`, else 2 GiB).
+        #[arg(long, value_name = "SIZE", value_parser = size_arg)]
+        max_size: Option<u64>,
+    },
+}
+
+fn size_arg(text: &str) -> Result<u64, String> {
+    crate::config::parse_size(text)
+        .ok_or_else(|| format!("`{text}` is not a size; write one like 500MB or 2GiB"))
 }
 
 #[derive(Debug, Args)]

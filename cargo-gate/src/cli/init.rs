@@ -53,6 +53,7 @@ pub(crate) fn init(
                 offline,
                 only: Vec::new(),
                 skip: Vec::new(),
+                no_cache: true,
             },
             &mut Redactor::disabled(),
         );

@@ -32,6 +32,7 @@ pub(crate) fn run_stage(
         offline: args.offline,
         only: args.only,
         skip: args.skip,
+        no_cache: args.no_cache,
     };
     let result = engine::run(&opts, redactor)?;
     let record = format!(

@@ -60,6 +60,52 @@ pub struct CustomCheck {
     pub timeout: Duration,
 }
 
+/// `[cache]` (docs/CONFIG.md, docs/CACHE.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheSettings {
+    /// `env`: environment variables that reach the build beyond the documented list.
+    pub env: Vec<String>,
+    /// `broad`: whether `broad` may reuse a cached test run (it runs the tests afresh
+    /// otherwise).
+    pub broad: bool,
+    /// `max-size`: the size bound in bytes; the oldest entries go first above it.
+    pub max_size: u64,
+}
+
+/// The cache's default size bound: 2 GiB.
+pub const DEFAULT_CACHE_SIZE: u64 = 2 << 30;
+
+impl Default for CacheSettings {
+    fn default() -> CacheSettings {
+        CacheSettings {
+            env: Vec::new(),
+            broad: false,
+            max_size: DEFAULT_CACHE_SIZE,
+        }
+    }
+}
+
+/// A size like `2GiB`, `500MB`, `64 MiB` or a number of bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(factor)
+}
+
 /// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
 pub use gate_formats::report::Waiver;
 
@@ -81,6 +127,9 @@ pub struct Config {
     /// `[tests] timeout`: the limit of `tests.pass`'s cargo calls (and the build).
     #[serde(with = "duration_secs")]
     pub tests_timeout: Duration,
+    /// `[cache]`: what else reaches the cached facts, whether `broad` may reuse the test
+    /// run, and the cache's size bound.
+    pub cache: CacheSettings,
     /// `[[check]]` entries.
     pub custom_checks: Vec<CustomCheck>,
     /// `[[waiver]]` entries.
@@ -142,6 +191,7 @@ impl Default for Config {
             min_driver: None,
             failure_paths: BTreeMap::new(),
             tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
+            cache: CacheSettings::default(),
             sections: BTreeMap::new(),
             custom_checks: Vec::new(),
             waivers: Vec::new(),
@@ -492,7 +542,7 @@ impl<'a> Validator<'a> {
 }
 
 /// The core's tables, in the order unknown-key errors list them.
-const CORE_TABLES: &[&str] = &["policy", "tests", "check", "waiver"];
+const CORE_TABLES: &[&str] = &["policy", "tests", "cache", "check", "waiver"];
 
 /// Deserialises one of the core's tables from the document (spans kept); a problem is
 /// recorded and gives `None`.
@@ -541,6 +591,7 @@ fn validate(
     let raw = RawConfig {
         policy: core(doc, "policy", &mut v),
         tests: core(doc, "tests", &mut v),
+        cache: core(doc, "cache", &mut v),
         check: core(doc, "check", &mut v),
         waiver: core(doc, "waiver", &mut v),
     };
@@ -593,6 +644,36 @@ fn validate(
             && let Some(timeout) = v.timeout(&t)
         {
             config.tests_timeout = timeout;
+        }
+    }
+    if let Some(cache) = raw.cache {
+        for name in cache.env.unwrap_or_default() {
+            let bad = name.get_ref().is_empty()
+                || name.get_ref().contains(['=', '\0'])
+                || name.get_ref().chars().any(char::is_whitespace);
+            if bad {
+                v.error::<_, ()>(
+                    &name,
+                    format!("`{}` is not an environment variable name", name.get_ref()),
+                    "list variable names, e.g. env = [\"MY_FEATURE_FLAG\"]",
+                );
+            } else if !config.cache.env.contains(name.get_ref()) {
+                config.cache.env.push(name.into_inner());
+            }
+        }
+        config.cache.env.sort();
+        config.cache.broad = cache.broad.unwrap_or(false);
+        if let Some(size) = cache.max_size {
+            match parse_size(size.get_ref()) {
+                Some(bytes) if bytes >= 1 << 20 => config.cache.max_size = bytes,
+                _ => v
+                    .error::<_, ()>(
+                        &size,
+                        format!("`{}` is not a cache size of at least 1 MiB", size.get_ref()),
+                        "write a size like \"2GiB\" or \"500MB\"",
+                    )
+                    .unwrap_or_default(),
+            }
         }
     }
     for (index, check) in raw.check.unwrap_or_default().into_iter().enumerate() {

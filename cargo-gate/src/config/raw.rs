@@ -11,6 +11,7 @@ pub(super) use toml::Spanned;
 pub(super) struct RawConfig {
     pub(super) policy: Option<RawPolicy>,
     pub(super) tests: Option<RawTests>,
+    pub(super) cache: Option<RawCache>,
     pub(super) check: Option<Vec<Spanned<RawCheck>>>,
     pub(super) waiver: Option<Vec<Spanned<RawWaiver>>>,
 }
@@ -28,6 +29,14 @@ pub(super) struct RawPolicy {
 pub(super) struct RawTests {
     pub(super) failure_paths: Option<BTreeMap<String, Spanned<String>>>,
     pub(super) timeout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawCache {
+    pub(super) env: Option<Vec<Spanned<String>>>,
+    pub(super) broad: Option<bool>,
+    pub(super) max_size: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -48,8 +48,13 @@ pub fn render(report: &Report) -> String {
         let mut case = TestCase::new(check.id.as_str(), status);
         case.set_classname(format!("cargo-gate.{}", report.stage))
             .set_time(Duration::from_millis(check.duration_ms));
+        let mut out: Vec<String> = Vec::new();
         if !check.counts_as_failure && check.status != Status::Skip {
-            case.set_system_out(format!("{}: {}", check.status, check.summary));
+            out.push(format!("{}: {}", check.status, check.summary));
+        }
+        out.extend(check.reused.iter().map(ToString::to_string));
+        if !out.is_empty() {
+            case.set_system_out(out.join("\n"));
         }
         suite.add_test_case(case);
     }

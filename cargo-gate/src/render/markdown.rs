@@ -46,6 +46,15 @@ fn code(raw: &str) -> String {
 }
 
 /// Renders the report as GitHub-flavoured Markdown.
+/// A summary with the facts it was judged from that came from the cache.
+fn with_reuse(summary: &str, reused: &[crate::report::Reuse]) -> String {
+    let mut text = summary.to_owned();
+    for reuse in reused {
+        text.push_str(&format!(" · {reuse}"));
+    }
+    text
+}
+
 pub fn render(report: &Report, record: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo-gate: {}\n", report.verdict.line);
@@ -70,7 +79,7 @@ pub fn render(report: &Report, record: &str) -> String {
             icon(check.status),
             check.status,
             code(&check.id),
-            cell(&check.summary)
+            cell(&with_reuse(&check.summary, &check.reused))
         );
     }
     for check in report.checks.iter().filter(|c| c.status != Status::Pass) {

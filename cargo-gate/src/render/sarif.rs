@@ -132,6 +132,9 @@ struct Invocation {
 struct RunProperties<'a> {
     stage: crate::stage::Stage,
     verdict: &'a str,
+    /// Check id → the cached facts it was judged from, each with the run that gathered it.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    reused: std::collections::BTreeMap<&'a str, &'a [crate::report::Reuse]>,
 }
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
@@ -246,6 +249,12 @@ pub fn render(report: &Report) -> String {
             properties: RunProperties {
                 stage: report.stage,
                 verdict: &report.verdict.line,
+                reused: report
+                    .checks
+                    .iter()
+                    .filter(|c| !c.reused.is_empty())
+                    .map(|c| (c.id.as_str(), c.reused.as_slice()))
+                    .collect(),
             },
         }],
     };

@@ -112,6 +112,9 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
             check.id,
             check.summary
         );
+        for reuse in &check.reused {
+            let _ = writeln!(out, "  {:<label_width$}  {:<width$}    {reuse}", "", "");
+        }
         let shown: Vec<_> = check
             .findings
             .iter()

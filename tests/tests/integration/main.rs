@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod broad;
+mod cache;
 mod cannot_hang;
 mod controlled;
 mod errors;

@@ -1,0 +1,649 @@
+//! The evidence cache (docs/CACHE.md): the expensive facts of a run — the resolve, the
+//! build with its kernel manifests, the test run with its log and what the tests left in the
+//! run directory — stored under `<out>/cache/` by the digest of everything that can change
+//! them, and reused when nothing did.
+//!
+//! What a fact's key covers (each a component of [`Inputs`], each with its own digest):
+//!
+//! | component   | what                                                      | resolve | build | tests |
+//! |-------------|-----------------------------------------------------------|---------|-------|-------|
+//! | `tool`      | cargo-gate's version and its executable (size, mtime)     | ✓       | ✓     | ✓     |
+//! | `toolchain` | `rustc -vV`, `cargo -V`, nvcc, the CUDA driver            | ✓       | ✓     | ✓     |
+//! | `env`       | the variables that reach the build ([`ENV_PREFIXES`], [`ENV_NAMES`], `[cache] env`) | ✓ | ✓ | ✓ |
+//! | `flags`     | `--offline`                                               | ✓       | ✓     | ✓     |
+//! | `lockfile`  | Cargo.lock (tracked or not)                               | ✓       | ✓     | ✓     |
+//! | `cargo-config` | `.cargo/config{,.toml}` above the root and in `CARGO_HOME` | ✓    | ✓     | ✓     |
+//! | `manifests` | every Cargo.toml, `.cargo/config*` and toolchain file of the tree | ✓ | | |
+//! | `tree`      | every file git tracks or would track (untracked, not ignored), by content, symlink target and executable bit | | ✓ | ✓ |
+//! | `config`    | the effective configuration that reaches it (`[tests] timeout`) | | ✓ | ✓ |
+//! | `runner`    | `cargo test` or `cargo nextest`                           |         |       | ✓     |
+//!
+//! Judgement is never cached: every check judges the facts afresh with the run's own
+//! configuration, so a changed waiver, profile or threshold takes effect at once. A reused
+//! fact is named in the report ("reused from run <id>, inputs <digest>") and written into
+//! the record (`evidence.json` lists every fact's inputs and origin; reused logs are the
+//! record's artifacts, hashed like any other). A failure is reused as a failure; a pass over
+//! inputs that failed before carries that failure with it ([`Obtained::failed_before`]).
+//! Facts the environment kept from being gathered (no cargo, no network, a time limit, an
+//! interrupt) are never stored.
+
+use crate::report::Reuse;
+use crate::workspace::Workspace;
+use gate_support::digest::{KeyHasher, sha256_hex};
+use serde::{Serialize, de::DeserializeOwned};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+pub mod store;
+#[cfg(test)]
+mod tests;
+
+pub use store::{Lookup, Store};
+
+/// The variables (by prefix) whose values reach the key: cargo's and rustc's configuration,
+/// the CUDA toolkit's, the compilers' of `cc`-style build scripts, and the gate's own.
+pub const ENV_PREFIXES: &[&str] = &[
+    "CARGO_",
+    "RUST",
+    "CUDA",
+    "NVCC",
+    "NVIDIA_",
+    "GATE_",
+    "CC_",
+    "CXX_",
+    "CFLAGS_",
+    "CXXFLAGS_",
+    "AR_",
+];
+
+/// The variables (by name) whose values reach the key.
+pub const ENV_NAMES: &[&str] = &[
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "DYLD_LIBRARY_PATH",
+    "LIBRARY_PATH",
+    "CPATH",
+    "PKG_CONFIG_PATH",
+    "CC",
+    "CXX",
+    "AR",
+    "LD",
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "SDKROOT",
+    "MACOSX_DEPLOYMENT_TARGET",
+    "SOURCE_DATE_EPOCH",
+];
+
+/// Variables the gate itself sets for the build and the tests, fresh in every run: not
+/// inputs (what the tests leave in the run directory is kept with the fact instead).
+const ENV_OWN: &[&str] = &["GATE_RUN_DIR"];
+
+/// A cached fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fact {
+    /// `cargo metadata --locked`.
+    Resolve,
+    /// `cargo test --no-run --locked --workspace` and the kernel manifests it wrote.
+    Build,
+    /// The test run: its output and what it left in the run directory.
+    Tests,
+}
+
+impl Fact {
+    /// Its name in the cache, the report and the record.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fact::Resolve => "resolve",
+            Fact::Build => "build",
+            Fact::Tests => "tests",
+        }
+    }
+
+    fn components(self) -> &'static [&'static str] {
+        match self {
+            Fact::Resolve => &[
+                "tool",
+                "toolchain",
+                "env",
+                "flags",
+                "lockfile",
+                "cargo-config",
+                "manifests",
+            ],
+            Fact::Build => &[
+                "tool",
+                "toolchain",
+                "env",
+                "flags",
+                "lockfile",
+                "cargo-config",
+                "tree",
+                "config",
+            ],
+            Fact::Tests => &[
+                "tool",
+                "toolchain",
+                "env",
+                "flags",
+                "lockfile",
+                "cargo-config",
+                "tree",
+                "config",
+            ],
+        }
+    }
+}
+
+/// A fact's key: each component's digest, and the digest over all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inputs {
+    /// The fact.
+    pub fact: Fact,
+    /// Component name → digest (hex).
+    pub components: BTreeMap<String, String>,
+    /// The key (hex).
+    pub digest: String,
+}
+
+impl Inputs {
+    fn new(fact: Fact, components: BTreeMap<String, String>) -> Inputs {
+        let mut key = KeyHasher::default();
+        key.part("fact", fact.name().as_bytes());
+        for (name, digest) in &components {
+            key.part(name, digest.as_bytes());
+        }
+        Inputs {
+            fact,
+            components,
+            digest: key.finish(),
+        }
+    }
+}
+
+/// What a run gives the cache to work with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The output directory (the cache is its `cache/`).
+    pub out: PathBuf,
+    /// Whether cached facts may be read (`--no-cache`: no; fresh facts are still stored).
+    pub read: bool,
+    /// Whether the test run must be fresh (`broad`, unless `[cache] broad = true`).
+    pub fresh_tests: bool,
+    /// The size bound.
+    pub max_size: u64,
+    /// The run gathering facts.
+    pub run_id: String,
+    /// `[cache] env`.
+    pub extra_env: Vec<String>,
+    /// The environment of the run (`std::env::vars()`); the key takes the variables that
+    /// reach the build from it.
+    pub env: Vec<(String, String)>,
+    /// `--offline`.
+    pub offline: bool,
+    /// `[tests] timeout`, in seconds.
+    pub tests_timeout_secs: u64,
+    /// The toolchain actually running, as the environment recorded it.
+    pub toolchain: String,
+}
+
+/// What a gathered fact carries to the cache.
+#[derive(Debug)]
+pub struct Fresh<T> {
+    /// The fact.
+    pub value: T,
+    /// Files that belong to it (path inside the run directory, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Whether to keep it, and how it was judged.
+    pub keep: Keep,
+}
+
+/// Whether a gathered fact is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Evidence about the workspace that passed.
+    Passed,
+    /// Evidence about the workspace that failed (a failing test, a failed build).
+    Failed,
+    /// Not evidence about the workspace: the environment's fault, a time limit, an interrupt.
+    Not,
+}
+
+/// A fact as a check gets it.
+#[derive(Debug)]
+pub struct Obtained<T> {
+    /// The fact.
+    pub value: T,
+    /// Set when it came from the cache.
+    pub reused: Option<Reuse>,
+    /// Its files.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// A run in which the same inputs failed, when this fact passed (flaky).
+    pub failed_before: Option<String>,
+}
+
+/// One fact of the run as `evidence.json` lists it.
+#[derive(Debug, Clone, Serialize)]
+struct Used {
+    fact: &'static str,
+    inputs: String,
+    components: BTreeMap<String, String>,
+    /// The run that gathered it (this run when fresh).
+    gathered_by: String,
+    reused: bool,
+    stored: bool,
+}
+
+/// The cache as one run uses it.
+#[derive(Debug)]
+pub struct Session {
+    settings: Option<Settings>,
+    root: PathBuf,
+    git: bool,
+    exclude: Vec<PathBuf>,
+    tree: OnceLock<Result<Tree, String>>,
+    used: Mutex<Vec<Used>>,
+    notes: Mutex<Vec<String>>,
+}
+
+/// The digests of the working tree.
+#[derive(Debug, Clone)]
+struct Tree {
+    all: String,
+    manifests: String,
+}
+
+impl Session {
+    /// No cache: every fact is gathered, nothing stored (unit tests, `Facts` built by hand).
+    pub fn disabled() -> Session {
+        Session {
+            settings: None,
+            root: PathBuf::new(),
+            git: false,
+            exclude: Vec::new(),
+            tree: OnceLock::new(),
+            used: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The cache of a run over `ws`.
+    pub fn new(ws: &Workspace, settings: Settings) -> Session {
+        Session {
+            exclude: vec![ws.target_dir.clone(), settings.out.clone()],
+            settings: Some(settings),
+            root: ws.root.clone(),
+            git: ws.git.is_some(),
+            tree: OnceLock::new(),
+            used: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What happened that the user should know (a corrupt entry recomputed, a store that
+    /// failed), one sentence each.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    fn note(&self, text: String) {
+        if let Ok(mut notes) = self.notes.lock() {
+            notes.push(text);
+        }
+    }
+
+    /// `evidence.json`: every cached fact of the run, its inputs and where it came from.
+    pub fn evidence_json(&self) -> Option<String> {
+        let used = self.used.lock().ok()?;
+        if used.is_empty() {
+            return None;
+        }
+        let mut used = used.clone();
+        used.sort_by_key(|u| u.fact);
+        Some(serde_json::to_string_pretty(&*used).expect("evidence serialises") + "\n")
+    }
+
+    /// The fact, from the cache when its inputs are unchanged (and `valid` accepts it),
+    /// else from `gather`, stored for the next run. `extra` adds fact-specific components.
+    pub fn obtain<T: Serialize + DeserializeOwned>(
+        &self,
+        fact: Fact,
+        extra: &[(&str, String)],
+        valid: impl Fn(&T) -> bool,
+        gather: impl FnOnce() -> Fresh<T>,
+    ) -> Obtained<T> {
+        let Some(settings) = &self.settings else {
+            let fresh = gather();
+            return Obtained {
+                value: fresh.value,
+                reused: None,
+                files: fresh.files,
+                failed_before: None,
+            };
+        };
+        let inputs = match self.inputs(fact, extra) {
+            Ok(inputs) => inputs,
+            Err(why) => {
+                self.note(format!(
+                    "the {} fact was not cached: its inputs could not be read ({why})",
+                    fact.name()
+                ));
+                let fresh = gather();
+                return Obtained {
+                    value: fresh.value,
+                    reused: None,
+                    files: fresh.files,
+                    failed_before: None,
+                };
+            }
+        };
+        let store = Store::new(&settings.out);
+        let may_read = settings.read && !(fact == Fact::Tests && settings.fresh_tests);
+        let earlier = match store.load(fact.name(), &inputs.digest) {
+            Lookup::Hit(loaded) => Some(loaded),
+            Lookup::Miss => None,
+            Lookup::Corrupt(why) => {
+                self.note(format!(
+                    "the cached {} fact (inputs sha256:{}) {why}: removed and gathered afresh",
+                    fact.name(),
+                    inputs.digest
+                ));
+                None
+            }
+        };
+        if may_read
+            && let Some(loaded) = &earlier
+            && let Ok(value) = serde_json::from_slice::<T>(&loaded.value)
+            && valid(&value)
+        {
+            let reuse = Reuse {
+                fact: fact.name().to_owned(),
+                run_id: loaded.entry.run_id.clone(),
+                inputs: format!("sha256:{}", inputs.digest),
+            };
+            self.record(&inputs, &loaded.entry.run_id, true, false);
+            return Obtained {
+                value,
+                reused: Some(reuse),
+                files: loaded.files.clone(),
+                failed_before: loaded.entry.failed_before.clone(),
+            };
+        }
+        let fresh = gather();
+        // A pass over inputs that failed before keeps that failure on record.
+        let failed_before = match (&earlier, fresh.keep) {
+            (Some(e), Keep::Passed) if e.entry.failed => Some(e.entry.run_id.clone()),
+            (Some(e), Keep::Passed) => e.entry.failed_before.clone(),
+            _ => None,
+        };
+        let mut stored = false;
+        if fresh.keep != Keep::Not {
+            let value = serde_json::to_vec(&fresh.value).expect("fact serialises");
+            let saved = store.save(&store::NewEntry {
+                fact: fact.name(),
+                inputs: &inputs.digest,
+                components: &inputs.components,
+                run_id: &settings.run_id,
+                failed: fresh.keep == Keep::Failed,
+                failed_before: failed_before.clone(),
+                value: &value,
+                files: &fresh.files,
+            });
+            match saved {
+                Ok(_) => stored = true,
+                Err(e) => self.note(format!(
+                    "the {} fact could not be cached in {}: {e}",
+                    fact.name(),
+                    store.dir().display()
+                )),
+            }
+            if stored && store.size() > settings.max_size {
+                store.prune(settings.max_size, false);
+            }
+        }
+        self.record(&inputs, &settings.run_id, false, stored);
+        Obtained {
+            value: fresh.value,
+            reused: None,
+            files: fresh.files,
+            failed_before,
+        }
+    }
+
+    fn record(&self, inputs: &Inputs, gathered_by: &str, reused: bool, stored: bool) {
+        if let Ok(mut used) = self.used.lock() {
+            used.push(Used {
+                fact: inputs.fact.name(),
+                inputs: format!("sha256:{}", inputs.digest),
+                components: inputs.components.clone(),
+                gathered_by: gathered_by.to_owned(),
+                reused,
+                stored,
+            });
+        }
+    }
+
+    /// The key of `fact` in this run.
+    pub fn inputs(&self, fact: Fact, extra: &[(&str, String)]) -> Result<Inputs, String> {
+        let settings = self
+            .settings
+            .as_ref()
+            .ok_or_else(|| "the cache is off".to_owned())?;
+        let mut components = BTreeMap::new();
+        for &name in fact.components() {
+            let digest = match name {
+                "tool" => sha256_hex(tool_identity().as_bytes()),
+                "toolchain" => sha256_hex(settings.toolchain.as_bytes()),
+                "env" => sha256_hex(
+                    env_text(&settings.extra_env, settings.env.iter().cloned()).as_bytes(),
+                ),
+                "flags" => sha256_hex(format!("offline={}", settings.offline).as_bytes()),
+                "lockfile" => file_digest(&self.root.join("Cargo.lock")),
+                "cargo-config" => cargo_config_digest(&self.root),
+                "manifests" => self.tree()?.manifests,
+                "tree" => self.tree()?.all,
+                "config" => {
+                    sha256_hex(format!("tests.timeout={}", settings.tests_timeout_secs).as_bytes())
+                }
+                _ => continue,
+            };
+            components.insert(name.to_owned(), digest);
+        }
+        for (name, value) in extra {
+            components.insert((*name).to_owned(), sha256_hex(value.as_bytes()));
+        }
+        Ok(Inputs::new(fact, components))
+    }
+
+    fn tree(&self) -> Result<Tree, String> {
+        self.tree
+            .get_or_init(|| tree_digests(&self.root, self.git, &self.exclude))
+            .clone()
+    }
+}
+
+/// cargo-gate's own identity: its version, and the executable's size and modification time
+/// (so a rebuilt development binary never reads what another build stored).
+fn tool_identity() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{mtime}", m.len())
+        })
+        .unwrap_or_default();
+    format!("cargo-gate {} {exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The variables that reach the key, `NAME=value` lines in name order.
+pub fn env_text(extra: &[String], vars: impl Iterator<Item = (String, String)>) -> String {
+    let mut picked: Vec<(String, String)> = vars
+        .filter(|(name, _)| {
+            !ENV_OWN.contains(&name.as_str())
+                && (ENV_NAMES.contains(&name.as_str())
+                    || ENV_PREFIXES.iter().any(|p| name.starts_with(p))
+                    || extra.contains(name))
+        })
+        .collect();
+    picked.sort();
+    picked.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+}
+
+fn file_digest(path: &Path) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => sha256_hex(&bytes),
+        Err(_) => "absent".to_owned(),
+    }
+}
+
+/// cargo's configuration from outside the tree: `.cargo/config{,.toml}` in every directory
+/// above the root, and in `CARGO_HOME` (or `~/.cargo`).
+fn cargo_config_digest(root: &Path) -> String {
+    let mut key = KeyHasher::default();
+    let mut dirs: Vec<PathBuf> = root.ancestors().skip(1).map(|d| d.join(".cargo")).collect();
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        dirs.push(PathBuf::from(home));
+    } else if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".cargo"));
+    }
+    for dir in dirs {
+        for name in ["config", "config.toml"] {
+            let path = dir.join(name);
+            if let Ok(bytes) = std::fs::read(&path) {
+                key.part(&path.to_string_lossy(), &bytes);
+            }
+        }
+    }
+    key.finish()
+}
+
+/// Whether a file of the tree reaches the resolve as well as the build.
+fn is_manifest(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == "Cargo.toml"
+        || name == "Cargo.lock"
+        || name == "rust-toolchain"
+        || name == "rust-toolchain.toml"
+        || rel.contains(".cargo/config")
+}
+
+/// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
+/// git), by content (a symlink by its target) and executable bit.
+fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
+    let mut rels = if git {
+        let mut rels = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"])?;
+        rels.extend(git_list(
+            root,
+            &["ls-files", "-z", "-o", "--exclude-standard"],
+        )?);
+        rels
+    } else {
+        walk(root, exclude)
+    };
+    rels.sort();
+    rels.dedup();
+    rels.retain(|rel| {
+        let path = root.join(rel);
+        !exclude.iter().any(|x| path.starts_with(x))
+    });
+    let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
+    let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let digests = crate::parallel::map_files(&borrowed, threads, 8 << 20, |path, buf| {
+        file_entry(path, buf)
+    });
+    let mut all = KeyHasher::default();
+    let mut manifests = KeyHasher::default();
+    for (rel, digest) in rels.iter().zip(&digests) {
+        all.part(rel, digest.as_bytes());
+        if is_manifest(rel) {
+            manifests.part(rel, digest.as_bytes());
+        }
+    }
+    Ok(Tree {
+        all: all.finish(),
+        manifests: manifests.finish(),
+    })
+}
+
+/// One file's digest: `x` or `-` (executable), then the content's SHA-256; a symlink is its
+/// target; a file that is gone (deleted but still tracked) or not a file says so.
+fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
+    use std::io::Read;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return "absent".to_owned();
+    };
+    if meta.file_type().is_symlink() {
+        return std::fs::read_link(path).map_or_else(
+            |_| "link?".to_owned(),
+            |t| format!("link:{}", t.to_string_lossy()),
+        );
+    }
+    if !meta.is_file() {
+        return "not-a-file".to_owned();
+    }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o111 != 0 {
+            "x"
+        } else {
+            "-"
+        }
+    };
+    #[cfg(not(unix))]
+    let mode = "-";
+    buf.clear();
+    match std::fs::File::open(path).and_then(|mut f| f.read_to_end(buf)) {
+        Ok(_) => format!("{mode}{}", sha256_hex(buf)),
+        Err(e) => format!("unreadable:{}", e.kind()),
+    }
+}
+
+fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(args).current_dir(root);
+    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
+    let exclude = exclude.to_vec();
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(move |e| {
+            e.file_name() != ".git" && !exclude.iter().any(|x| e.path().starts_with(x))
+        })
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}

@@ -1,0 +1,425 @@
+//! The cache on disk, `<out>/cache/`: content-addressed blobs and one small entry per fact
+//! and inputs digest.
+//!
+//! ```text
+//! cache/CACHEDIR.TAG
+//! cache/blobs/ab/ab12…          bytes, named by their SHA-256
+//! cache/entries/tests/9f3c….json  one entry: the inputs, the run, the blobs it needs
+//! ```
+//!
+//! Every file is written atomically (a temporary file renamed into place), blobs before the
+//! entry that names them, so a reader sees a whole entry or none. Nothing read is trusted: an
+//! entry carries the digest of its own text and each blob is re-hashed against its name, so
+//! a corrupted entry is found, removed and gathered afresh — never used. Concurrent runs may
+//! write the same entry; the last rename wins and both are whole. `prune` removes only blobs
+//! no entry names that are older than a minute, so it never takes a blob from under a run
+//! that is writing its entry (and if it did, that entry would read as missing: gathered
+//! afresh, never wrong).
+
+use gate_support::atomic;
+use gate_support::digest::sha256_hex;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The entry format's version: entries of another version are not read (gathered afresh).
+const ENTRY_SCHEMA: u32 = 1;
+
+/// Unreferenced blobs younger than this are left to the run that is writing them.
+const BLOB_GRACE: Duration = Duration::from_secs(60);
+
+/// One cached fact as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// [`ENTRY_SCHEMA`].
+    pub schema: u32,
+    /// The fact's name.
+    pub fact: String,
+    /// The inputs digest (hex): the entry's name.
+    pub inputs: String,
+    /// Each input component's digest, so a reader (and the record) can say what it covered.
+    pub components: BTreeMap<String, String>,
+    /// The run that gathered it.
+    pub run_id: String,
+    /// When it was stored (seconds since the epoch).
+    pub created: u64,
+    /// Whether the fact, judged, was a failure (a failing test run, a failed build).
+    pub failed: bool,
+    /// A run that gathered the same inputs and failed, when this one passed: the same inputs
+    /// both ways (a flaky test), kept so reuse never hides it.
+    pub failed_before: Option<String>,
+    /// The blob holding the fact's value (JSON).
+    pub value: String,
+    /// Files that belong to the fact (what the tests left in the run directory): path inside
+    /// the run directory and blob.
+    pub files: Vec<(String, String)>,
+    /// SHA-256 of this entry's JSON with this field empty.
+    pub digest: String,
+}
+
+impl Entry {
+    fn sealed(mut self) -> Entry {
+        self.digest = String::new();
+        let text = serde_json::to_vec(&self).expect("entry serialises");
+        self.digest = sha256_hex(&text);
+        self
+    }
+
+    fn seal_holds(&self) -> bool {
+        self.clone().sealed().digest == self.digest
+    }
+}
+
+/// A whole entry read back: the entry and the bytes of its blobs, every digest checked.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The entry.
+    pub entry: Entry,
+    /// The value's bytes.
+    pub value: Vec<u8>,
+    /// The files, with their bytes.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// What looking an entry up found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A whole entry whose digests hold.
+    Hit(Box<Loaded>),
+    /// No entry for these inputs.
+    Miss,
+    /// An entry that does not hold (removed); the reason, for the run's notes.
+    Corrupt(String),
+}
+
+/// What a fact being stored carries.
+#[derive(Debug)]
+pub struct NewEntry<'a> {
+    /// Fact name.
+    pub fact: &'a str,
+    /// Inputs digest (hex).
+    pub inputs: &'a str,
+    /// Component digests.
+    pub components: &'a BTreeMap<String, String>,
+    /// The run storing it.
+    pub run_id: &'a str,
+    /// Judged a failure.
+    pub failed: bool,
+    /// See [`Entry::failed_before`].
+    pub failed_before: Option<String>,
+    /// The value.
+    pub value: &'a [u8],
+    /// The files.
+    pub files: &'a [(String, Vec<u8>)],
+}
+
+/// `<out>/cache`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// Sizes, for `cargo gate cache stats`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Entries per fact.
+    pub facts: BTreeMap<String, usize>,
+    /// Entries in all.
+    pub entries: usize,
+    /// Blobs in all.
+    pub blobs: usize,
+    /// Bytes on disk (entries and blobs).
+    pub bytes: u64,
+    /// Entries that do not read back whole (removed by `prune`).
+    pub corrupt: usize,
+}
+
+/// What `prune` removed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    /// Entries removed (over the bound, corrupt, or all).
+    pub entries: usize,
+    /// Blobs removed.
+    pub blobs: usize,
+    /// Bytes freed.
+    pub bytes: u64,
+    /// Bytes left.
+    pub left: u64,
+}
+
+impl Store {
+    /// The cache in `out` (created on the first write).
+    pub fn new(out: &Path) -> Store {
+        Store {
+            dir: out.join("cache"),
+        }
+    }
+
+    /// Its directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn entry_path(&self, fact: &str, inputs: &str) -> PathBuf {
+        self.dir
+            .join("entries")
+            .join(fact)
+            .join(format!("{inputs}.json"))
+    }
+
+    fn blob_path(&self, digest: &str) -> PathBuf {
+        let shard = digest.get(..2).unwrap_or("00");
+        self.dir.join("blobs").join(shard).join(digest)
+    }
+
+    /// The entry for `fact` and `inputs`, every digest checked; a corrupt one is removed.
+    pub fn load(&self, fact: &str, inputs: &str) -> Lookup {
+        let path = self.entry_path(fact, inputs);
+        let text = match fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Lookup::Miss,
+            Err(e) => return Lookup::Corrupt(format!("cannot be read: {e}")),
+        };
+        match self.check(&text, fact, inputs) {
+            Ok(loaded) => {
+                // Last use, for pruning the least recently used first.
+                if let Ok(file) = fs::File::options().append(true).open(&path) {
+                    let _ = file.set_modified(SystemTime::now());
+                }
+                Lookup::Hit(Box::new(loaded))
+            }
+            Err(why) => {
+                let _ = fs::remove_file(&path);
+                Lookup::Corrupt(why)
+            }
+        }
+    }
+
+    fn check(&self, text: &[u8], fact: &str, inputs: &str) -> Result<Loaded, String> {
+        let entry: Entry =
+            serde_json::from_slice(text).map_err(|e| format!("does not parse: {e}"))?;
+        if entry.schema != ENTRY_SCHEMA {
+            return Err(format!("has schema {} (not {ENTRY_SCHEMA})", entry.schema));
+        }
+        if !entry.seal_holds() {
+            return Err("does not match its own digest".to_owned());
+        }
+        if entry.fact != fact || entry.inputs != inputs {
+            return Err("is filed under another fact or inputs digest".to_owned());
+        }
+        let value = self.blob(&entry.value)?;
+        let mut files = Vec::new();
+        for (path, digest) in &entry.files {
+            files.push((path.clone(), self.blob(digest)?));
+        }
+        Ok(Loaded {
+            entry,
+            value,
+            files,
+        })
+    }
+
+    fn blob(&self, digest: &str) -> Result<Vec<u8>, String> {
+        let bytes = fs::read(self.blob_path(digest))
+            .map_err(|e| format!("names blob {digest}, which cannot be read: {e}"))?;
+        if sha256_hex(&bytes) != digest {
+            let _ = fs::remove_file(self.blob_path(digest));
+            return Err(format!("names blob {digest}, whose bytes do not match it"));
+        }
+        Ok(bytes)
+    }
+
+    fn put_blob(&self, bytes: &[u8]) -> io::Result<String> {
+        let digest = sha256_hex(bytes);
+        let path = self.blob_path(&digest);
+        // An existing blob is only reused when it holds the bytes its name promises.
+        if fs::read(&path).is_ok_and(|old| old == bytes) {
+            return Ok(digest);
+        }
+        atomic::write(&path, bytes)?;
+        Ok(digest)
+    }
+
+    /// Stores an entry: blobs first, then the entry naming them. Returns the entry.
+    pub fn save(&self, new: &NewEntry<'_>) -> io::Result<Entry> {
+        self.ensure_tagged()?;
+        let value = self.put_blob(new.value)?;
+        let mut files = Vec::new();
+        for (path, bytes) in new.files {
+            files.push((path.clone(), self.put_blob(bytes)?));
+        }
+        let entry = Entry {
+            schema: ENTRY_SCHEMA,
+            fact: new.fact.to_owned(),
+            inputs: new.inputs.to_owned(),
+            components: new.components.clone(),
+            run_id: new.run_id.to_owned(),
+            created: SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            failed: new.failed,
+            failed_before: new.failed_before.clone(),
+            value,
+            files,
+            digest: String::new(),
+        }
+        .sealed();
+        let mut text = serde_json::to_vec_pretty(&entry).expect("entry serialises");
+        text.push(b'\n');
+        atomic::write(&self.entry_path(new.fact, new.inputs), &text)?;
+        Ok(entry)
+    }
+
+    /// Marks the directory as a cache for backup tools (<https://bford.info/cachedir/>).
+    fn ensure_tagged(&self) -> io::Result<()> {
+        let tag = self.dir.join("CACHEDIR.TAG");
+        if !tag.is_file() {
+            atomic::write(
+                &tag,
+                b"Signature: 8a477f597d28d172789f06886806bc55\n\
+                  # This is cargo-gate's evidence cache; `cargo gate cache prune --all` empties it.\n",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Every entry file: fact, path, size, last use.
+    fn entry_files(&self) -> Vec<(String, PathBuf, u64, SystemTime)> {
+        let mut found = Vec::new();
+        let Ok(facts) = fs::read_dir(self.dir.join("entries")) else {
+            return found;
+        };
+        for fact in facts.flatten() {
+            let name = fact.file_name().to_string_lossy().into_owned();
+            let Ok(entries) = fs::read_dir(fact.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_none_or(|e| e != "json") {
+                    continue;
+                }
+                let Ok(meta) = entry.metadata() else { continue };
+                let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                found.push((name.clone(), path, meta.len(), used));
+            }
+        }
+        found
+    }
+
+    /// Every blob: digest, path, size, modification time.
+    fn blob_files(&self) -> Vec<(String, PathBuf, u64, SystemTime)> {
+        let mut found = Vec::new();
+        let Ok(shards) = fs::read_dir(self.dir.join("blobs")) else {
+            return found;
+        };
+        for shard in shards.flatten() {
+            let Ok(blobs) = fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for blob in blobs.flatten() {
+                let Ok(meta) = blob.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
+                let name = blob.file_name().to_string_lossy().into_owned();
+                let time = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                found.push((name, blob.path(), meta.len(), time));
+            }
+        }
+        found
+    }
+
+    /// The entry at `path`, when it parses and its seal holds (blobs not read).
+    fn read_entry(path: &Path) -> Option<Entry> {
+        let entry: Entry = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        (entry.schema == ENTRY_SCHEMA && entry.seal_holds()).then_some(entry)
+    }
+
+    /// Sizes of what is stored.
+    pub fn stats(&self) -> Stats {
+        let mut stats = Stats::default();
+        for (fact, path, len, _) in self.entry_files() {
+            stats.bytes += len;
+            if Store::read_entry(&path).is_some() {
+                stats.entries += 1;
+                *stats.facts.entry(fact).or_default() += 1;
+            } else {
+                stats.corrupt += 1;
+            }
+        }
+        for (_, _, len, _) in self.blob_files() {
+            stats.blobs += 1;
+            stats.bytes += len;
+        }
+        stats
+    }
+
+    /// Brings the cache within `max_size` bytes: corrupt entries go, then the least recently
+    /// used entries until the rest fits, then blobs no entry names (`all`: everything).
+    pub fn prune(&self, max_size: u64, all: bool) -> Pruned {
+        let mut pruned = Pruned::default();
+        let mut entries: Vec<(PathBuf, u64, SystemTime, Option<Entry>)> = self
+            .entry_files()
+            .into_iter()
+            .map(|(_, path, len, used)| {
+                let entry = Store::read_entry(&path);
+                (path, len, used, entry)
+            })
+            .collect();
+        let blobs = self.blob_files();
+        let blob_size: BTreeMap<&str, u64> = blobs
+            .iter()
+            .map(|(d, _, len, _)| (d.as_str(), *len))
+            .collect();
+        // What each entry costs: its own file and its blobs (shared blobs counted in each).
+        let cost = |len: u64, entry: &Option<Entry>| {
+            len + entry.as_ref().map_or(0, |e| {
+                std::iter::once(&e.value)
+                    .chain(e.files.iter().map(|(_, d)| d))
+                    .filter_map(|d| blob_size.get(d.as_str()))
+                    .sum::<u64>()
+            })
+        };
+        entries.sort_by_key(|(_, _, used, _)| std::cmp::Reverse(*used));
+        let mut kept_bytes = 0u64;
+        let mut referenced: BTreeSet<String> = BTreeSet::new();
+        for (path, len, _, entry) in entries {
+            let size = cost(len, &entry);
+            let keep = !all && entry.is_some() && kept_bytes + size <= max_size;
+            if keep {
+                kept_bytes += size;
+                if let Some(e) = entry {
+                    referenced.insert(e.value.clone());
+                    referenced.extend(e.files.iter().map(|(_, d)| d.clone()));
+                }
+            } else if fs::remove_file(&path).is_ok() {
+                pruned.entries += 1;
+                pruned.bytes += len;
+            }
+        }
+        let now = SystemTime::now();
+        for (digest, path, len, time) in blobs {
+            let young = now.duration_since(time).unwrap_or_default() < BLOB_GRACE;
+            if referenced.contains(&digest) || (young && !all) {
+                continue;
+            }
+            if fs::remove_file(&path).is_ok() {
+                pruned.blobs += 1;
+                pruned.bytes += len;
+            }
+        }
+        pruned.left = self.stats().bytes;
+        pruned
+    }
+
+    /// Bytes on disk, without reading any entry (the check after each store).
+    pub fn size(&self) -> u64 {
+        let entries: u64 = self.entry_files().iter().map(|e| e.2).sum();
+        let blobs: u64 = self.blob_files().iter().map(|b| b.2).sum();
+        entries + blobs
+    }
+}

@@ -1,0 +1,551 @@
+//! Tests of the evidence cache: every key component invalidates, reuse is named, a failure is
+//! reused as a failure and a pass over failed inputs keeps the failure, a corrupt entry is
+//! found and gathered afresh, and the size bound holds.
+
+use super::store::{Lookup, NewEntry, Store};
+use super::*;
+use std::cell::Cell;
+use std::fs;
+
+/// A workspace with one member and a lockfile, and settings for a run over it.
+fn workspace() -> (tempfile::TempDir, Workspace, Settings) {
+    let dir = tempfile::tempdir().unwrap();
+    crate::checks::testing::write_files(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+            ),
+            ("Cargo.lock", "version = 4\n"),
+            ("src/lib.rs", "pub fn f() {}\n"),
+            ("README.md", "app\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &[]);
+    let settings = Settings {
+        out: dir.path().join("target/gate"),
+        read: true,
+        fresh_tests: false,
+        max_size: 1 << 30,
+        run_id: "r1".to_owned(),
+        extra_env: Vec::new(),
+        env: vec![("PATH".to_owned(), "/usr/bin".to_owned())],
+        offline: false,
+        tests_timeout_secs: 1800,
+        toolchain: "rustc release: 1.95.0\n".to_owned(),
+    };
+    (dir, ws, settings)
+}
+
+fn key(ws: &Workspace, settings: &Settings, fact: Fact) -> Inputs {
+    Session::new(ws, settings.clone())
+        .inputs(fact, &[])
+        .unwrap()
+}
+
+/// The components whose digests differ between two keys of the same fact.
+fn changed(a: &Inputs, b: &Inputs) -> Vec<String> {
+    a.components
+        .iter()
+        .filter(|(name, digest)| b.components.get(*name) != Some(digest))
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+#[test]
+fn every_input_component_invalidates_exactly_the_facts_that_depend_on_it() {
+    let (dir, ws, settings) = workspace();
+    let before: Vec<Inputs> = [Fact::Resolve, Fact::Build, Fact::Tests]
+        .into_iter()
+        .map(|f| key(&ws, &settings, f))
+        .collect();
+    let after = |ws: &Workspace, settings: &Settings| -> Vec<Vec<String>> {
+        [Fact::Resolve, Fact::Build, Fact::Tests]
+            .into_iter()
+            .zip(&before)
+            .map(|(f, old)| changed(old, &key(ws, settings, f)))
+            .collect()
+    };
+    let none: Vec<String> = Vec::new();
+    let only = |c: &str| vec![c.to_owned()];
+
+    // Nothing changed: the same keys.
+    assert_eq!(
+        after(&ws, &settings),
+        [none.clone(), none.clone(), none.clone()]
+    );
+
+    // A source byte: the build and the tests, not the resolve.
+    fs::write(dir.path().join("src/lib.rs"), "pub fn f() { }\n").unwrap();
+    assert_eq!(
+        after(&ws, &settings),
+        [none.clone(), only("tree"), only("tree")]
+    );
+    fs::write(dir.path().join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+
+    // A new file (untracked counts: it may be compiled) and a removed one.
+    fs::write(dir.path().join("src/new.rs"), "").unwrap();
+    assert_eq!(after(&ws, &settings)[2], only("tree"));
+    fs::remove_file(dir.path().join("src/new.rs")).unwrap();
+    assert_eq!(after(&ws, &settings)[2], none);
+
+    // The lockfile: every fact.
+    fs::write(dir.path().join("Cargo.lock"), "version = 3\n").unwrap();
+    let lock = after(&ws, &settings);
+    assert!(
+        lock.iter().all(|c| c.contains(&"lockfile".to_owned())),
+        "{lock:?}"
+    );
+    fs::write(dir.path().join("Cargo.lock"), "version = 4\n").unwrap();
+
+    // A manifest: the resolve too.
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.1\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        after(&ws, &settings),
+        [only("manifests"), only("tree"), only("tree")]
+    );
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+
+    // The toolchain, a variable that reaches the build, the flags: every fact.
+    let mut other = settings.clone();
+    other.toolchain = "rustc release: 1.96.0\n".to_owned();
+    assert_eq!(
+        after(&ws, &other),
+        [only("toolchain"), only("toolchain"), only("toolchain")]
+    );
+    let mut other = settings.clone();
+    other
+        .env
+        .push(("RUSTFLAGS".to_owned(), "-Dwarnings".to_owned()));
+    assert_eq!(after(&ws, &other), [only("env"), only("env"), only("env")]);
+    let mut other = settings.clone();
+    other.offline = true;
+    assert_eq!(
+        after(&ws, &other),
+        [only("flags"), only("flags"), only("flags")]
+    );
+
+    // A variable outside the documented list counts only when `[cache] env` names it.
+    let mut other = settings.clone();
+    other.env.push(("MY_FLAG".to_owned(), "1".to_owned()));
+    assert_eq!(
+        after(&ws, &other),
+        [none.clone(), none.clone(), none.clone()]
+    );
+    other.extra_env.push("MY_FLAG".to_owned());
+    assert_eq!(after(&ws, &other), [only("env"), only("env"), only("env")]);
+
+    // The gate's own per-run variable is not an input.
+    let mut other = settings.clone();
+    other
+        .env
+        .push(("GATE_RUN_DIR".to_owned(), "/elsewhere".to_owned()));
+    assert_eq!(
+        after(&ws, &other),
+        [none.clone(), none.clone(), none.clone()]
+    );
+
+    // The configuration that reaches the build and the tests.
+    let mut other = settings.clone();
+    other.tests_timeout_secs = 60;
+    assert_eq!(
+        after(&ws, &other),
+        [none.clone(), only("config"), only("config")]
+    );
+
+    // The record's own output (under the target directory) is never an input.
+    fs::create_dir_all(dir.path().join("target/gate/runs")).unwrap();
+    fs::write(dir.path().join("target/gate/runs/x"), "x").unwrap();
+    assert_eq!(after(&ws, &settings), [none.clone(), none.clone(), none]);
+
+    // A fact-specific component (the test runner).
+    let session = Session::new(&ws, settings.clone());
+    let nextest = session
+        .inputs(Fact::Tests, &[("runner", "cargo nextest".to_owned())])
+        .unwrap();
+    let cargo_test = session
+        .inputs(Fact::Tests, &[("runner", "cargo test".to_owned())])
+        .unwrap();
+    assert_eq!(changed(&nextest, &cargo_test), ["runner"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_executable_bit_and_a_symlinks_target_are_inputs() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, ws, settings) = workspace();
+    let before = key(&ws, &settings, Fact::Tests);
+    let script = dir.path().join("README.md");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(
+        changed(&before, &key(&ws, &settings, Fact::Tests)),
+        ["tree"]
+    );
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink("src/lib.rs", dir.path().join("link")).unwrap();
+    let linked = key(&ws, &settings, Fact::Tests);
+    fs::remove_file(dir.path().join("link")).unwrap();
+    std::os::unix::fs::symlink("README.md", dir.path().join("link")).unwrap();
+    assert_eq!(
+        changed(&linked, &key(&ws, &settings, Fact::Tests)),
+        ["tree"]
+    );
+}
+
+/// A fresh fact for [`Session::obtain`]: `value`, judged `keep`.
+fn fresh(value: &str, keep: Keep) -> Fresh<String> {
+    Fresh {
+        value: value.to_owned(),
+        files: vec![("decisions/a.jsonl".to_owned(), value.as_bytes().to_vec())],
+        keep,
+    }
+}
+
+#[test]
+fn a_fact_is_gathered_once_then_reused_naming_the_run_and_its_inputs() {
+    let (_dir, ws, settings) = workspace();
+    let gathered = Cell::new(0);
+    let obtain = |run: &str, keep: Keep| {
+        let mut s = settings.clone();
+        s.run_id = run.to_owned();
+        let session = Session::new(&ws, s);
+        let got = session.obtain(
+            Fact::Tests,
+            &[],
+            |_: &String| true,
+            || {
+                gathered.set(gathered.get() + 1);
+                fresh(run, keep)
+            },
+        );
+        (got, session.evidence_json().unwrap())
+    };
+    let (first, evidence) = obtain("r1", Keep::Passed);
+    assert_eq!((first.value.as_str(), first.reused.is_none()), ("r1", true));
+    assert!(evidence.contains("\"reused\": false") && evidence.contains("\"stored\": true"));
+    let (second, evidence) = obtain("r2", Keep::Passed);
+    assert_eq!(gathered.get(), 1);
+    assert_eq!(second.value, "r1");
+    assert_eq!(second.files, first.files);
+    let reuse = second.reused.unwrap();
+    let inputs = key(&ws, &settings, Fact::Tests);
+    assert_eq!(reuse.run_id, "r1");
+    assert_eq!(reuse.inputs, format!("sha256:{}", inputs.digest));
+    assert_eq!(
+        reuse.to_string(),
+        format!("tests reused from run r1, inputs sha256:{}", inputs.digest)
+    );
+    assert!(evidence.contains("\"reused\": true") && evidence.contains("\"gathered_by\": \"r1\""));
+}
+
+#[test]
+fn no_cache_and_broad_gather_afresh_and_still_store() {
+    let (_dir, ws, settings) = workspace();
+    let run = |s: Settings, fact: Fact, value: &str| {
+        Session::new(&ws, s)
+            .obtain(fact, &[], |_: &String| true, || fresh(value, Keep::Passed))
+            .value
+    };
+    assert_eq!(run(settings.clone(), Fact::Tests, "a"), "a");
+    let mut no_cache = settings.clone();
+    no_cache.read = false;
+    assert_eq!(run(no_cache, Fact::Tests, "b"), "b");
+    // The fresh fact replaced the old one.
+    assert_eq!(run(settings.clone(), Fact::Tests, "c"), "b");
+    // broad: the test run is fresh, other facts may be reused.
+    let mut broad = settings.clone();
+    broad.fresh_tests = true;
+    assert_eq!(run(broad.clone(), Fact::Tests, "d"), "d");
+    assert_eq!(run(settings.clone(), Fact::Build, "e"), "e");
+    assert_eq!(run(broad, Fact::Build, "f"), "e");
+}
+
+#[test]
+fn what_the_environment_kept_from_being_gathered_is_never_stored() {
+    let (_dir, ws, settings) = workspace();
+    let session = Session::new(&ws, settings.clone());
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("timed out", Keep::Not),
+    );
+    assert_eq!(got.value, "timed out");
+    let again = Session::new(&ws, settings).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ran", Keep::Passed),
+    );
+    assert_eq!((again.value.as_str(), again.reused), ("ran", None));
+}
+
+#[test]
+fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it() {
+    let (_dir, ws, settings) = workspace();
+    let with = |run: &str, read: bool| {
+        let mut s = settings.clone();
+        s.run_id = run.to_owned();
+        s.read = read;
+        s
+    };
+    let failed = Session::new(&ws, with("r1", true)).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("FAILED", Keep::Failed),
+    );
+    assert_eq!(failed.value, "FAILED");
+    // Reused: still the failure, never re-run into a pass.
+    let reused = Session::new(&ws, with("r2", true)).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ok", Keep::Passed),
+    );
+    assert_eq!(reused.value, "FAILED");
+    assert_eq!(reused.reused.unwrap().run_id, "r1");
+    // Run afresh (--no-cache) and passing: the pass carries the earlier failure...
+    let passed = Session::new(&ws, with("r3", false)).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ok", Keep::Passed),
+    );
+    assert_eq!(passed.value, "ok");
+    assert_eq!(passed.failed_before.as_deref(), Some("r1"));
+    // ...and so does every reuse of that pass.
+    let later = Session::new(&ws, with("r4", true)).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("again", Keep::Passed),
+    );
+    assert_eq!(later.value, "ok");
+    assert_eq!(later.failed_before.as_deref(), Some("r1"));
+}
+
+#[test]
+fn a_fact_its_check_finds_stale_is_gathered_again() {
+    let (_dir, ws, settings) = workspace();
+    let run = |value: &str, valid: bool| {
+        Session::new(&ws, settings.clone())
+            .obtain(
+                Fact::Build,
+                &[],
+                |_: &String| valid,
+                || fresh(value, Keep::Passed),
+            )
+            .value
+    };
+    assert_eq!(run("a", true), "a");
+    assert_eq!(run("b", false), "b");
+    assert_eq!(run("c", true), "b");
+}
+
+/// Stores one entry directly, for the store's own tests.
+fn stored(store: &Store, fact: &str, inputs: &str, value: &[u8]) {
+    store
+        .save(&NewEntry {
+            fact,
+            inputs,
+            components: &BTreeMap::new(),
+            run_id: "r1",
+            failed: false,
+            failed_before: None,
+            value,
+            files: &[("logs/x".to_owned(), b"file".to_vec())],
+        })
+        .unwrap();
+}
+
+fn entry_path(dir: &Path, fact: &str, inputs: &str) -> PathBuf {
+    dir.join("cache/entries")
+        .join(fact)
+        .join(format!("{inputs}.json"))
+}
+
+fn blob_path(dir: &Path, bytes: &[u8]) -> PathBuf {
+    let digest = sha256_hex(bytes);
+    dir.join("cache/blobs").join(&digest[..2]).join(digest)
+}
+
+#[test]
+fn a_corrupted_entry_or_blob_is_found_by_its_digest_and_never_used() {
+    let out = tempfile::tempdir().unwrap();
+    let store = Store::new(out.path());
+    let hit = |store: &Store| matches!(store.load("tests", "k1"), Lookup::Hit(_));
+
+    // An edited entry (a verdict flipped by hand).
+    stored(&store, "tests", "k1", b"\"FAILED\"");
+    assert!(hit(&store));
+    let path = entry_path(out.path(), "tests", "k1");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("\"failed\": false", "\"failed\": true")).unwrap();
+    let Lookup::Corrupt(why) = store.load("tests", "k1") else {
+        panic!("an edited entry was read")
+    };
+    assert!(why.contains("own digest"), "{why}");
+    assert!(!path.exists(), "a corrupt entry is removed");
+    assert!(matches!(store.load("tests", "k1"), Lookup::Miss));
+
+    // A truncated entry, an entry filed under other inputs.
+    stored(&store, "tests", "k1", b"\"FAILED\"");
+    let text = fs::read(&path).unwrap();
+    fs::write(&path, &text[..text.len() / 2]).unwrap();
+    assert!(matches!(store.load("tests", "k1"), Lookup::Corrupt(_)));
+    stored(&store, "tests", "k1", b"\"FAILED\"");
+    fs::copy(&path, entry_path(out.path(), "tests", "k2")).unwrap();
+    assert!(matches!(store.load("tests", "k2"), Lookup::Corrupt(_)));
+
+    // A blob whose bytes changed, and one that is gone.
+    let blob = blob_path(out.path(), b"\"FAILED\"");
+    fs::write(&blob, b"\"PASSED\"").unwrap();
+    let Lookup::Corrupt(why) = store.load("tests", "k1") else {
+        panic!("a changed blob was read")
+    };
+    assert!(why.contains("do not match"), "{why}");
+    stored(&store, "tests", "k1", b"\"FAILED\"");
+    fs::remove_file(blob_path(out.path(), b"file")).unwrap();
+    assert!(matches!(store.load("tests", "k1"), Lookup::Corrupt(_)));
+}
+
+#[test]
+fn a_corrupt_entry_is_gathered_afresh_and_the_run_says_so() {
+    let (_dir, ws, settings) = workspace();
+    let run = |value: &str| {
+        let session = Session::new(&ws, settings.clone());
+        let got = session
+            .obtain(
+                Fact::Tests,
+                &[],
+                |_: &String| true,
+                || fresh(value, Keep::Passed),
+            )
+            .value;
+        (got, session.notes())
+    };
+    assert_eq!(run("a").0, "a");
+    let inputs = key(&ws, &settings, Fact::Tests);
+    let path = entry_path(&settings.out, "tests", &inputs.digest);
+    fs::write(&path, "{ not json").unwrap();
+    let (value, notes) = run("b");
+    assert_eq!(value, "b");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("removed and gathered afresh"),
+        "{notes:?}"
+    );
+    assert_eq!(run("c"), ("b".to_owned(), Vec::new()));
+}
+
+#[test]
+fn concurrent_runs_each_see_a_whole_entry_or_none() {
+    let (_dir, ws, settings) = workspace();
+    let values: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (ws, settings) = (&ws, &settings);
+                scope.spawn(move || {
+                    let mut s = settings.clone();
+                    s.run_id = format!("r{i}");
+                    let value = format!("v{i}");
+                    Session::new(ws, s)
+                        .obtain(
+                            Fact::Tests,
+                            &[],
+                            |_: &String| true,
+                            || fresh(&value, Keep::Passed),
+                        )
+                        .value
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(values.iter().all(|v| v.starts_with('v')), "{values:?}");
+    let last = Session::new(&ws, settings.clone()).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("new", Keep::Passed),
+    );
+    assert!(last.reused.is_some() && last.value.starts_with('v'));
+    assert_eq!(Store::new(&settings.out).stats().corrupt, 0);
+}
+
+#[test]
+fn prune_keeps_the_most_recently_used_within_the_bound_and_stats_count_what_is_there() {
+    let out = tempfile::tempdir().unwrap();
+    let store = Store::new(out.path());
+    let big = vec![b'x'; 100_000];
+    for (i, key) in ["old", "mid", "new"].iter().enumerate() {
+        let mut value = big.clone();
+        value.push(b'0' + i as u8);
+        stored(&store, "build", key, &value);
+        let when =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000 + i as u64);
+        fs::File::options()
+            .append(true)
+            .open(entry_path(out.path(), "build", key))
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    }
+    let stats = store.stats();
+    assert_eq!((stats.entries, stats.corrupt), (3, 0));
+    assert_eq!(stats.facts.get("build"), Some(&3));
+    // Room for two: the least recently used goes, with its blob once it is old enough.
+    let pruned = store.prune(250_000, false);
+    assert_eq!(pruned.entries, 1);
+    assert!(matches!(store.load("build", "old"), Lookup::Miss));
+    assert!(matches!(store.load("build", "new"), Lookup::Hit(_)));
+    assert!(pruned.left <= 250_000 + 100_100, "{pruned:?}");
+    // `--all` empties it.
+    let pruned = store.prune(u64::MAX, true);
+    assert_eq!(pruned.entries, 2);
+    assert_eq!(store.stats().entries, 0);
+    assert_eq!(store.stats().blobs, 0);
+}
+
+#[test]
+fn a_store_beyond_the_bound_prunes_itself() {
+    let (_dir, ws, mut settings) = workspace();
+    // Each entry holds its value and a file of the same size: 2 MB; two do not fit in 3 MiB.
+    settings.max_size = 3 << 20;
+    let big = "y".repeat(1_000_000);
+    for run in ["r1", "r2"] {
+        let mut s = settings.clone();
+        s.run_id = run.to_owned();
+        s.tests_timeout_secs = if run == "r1" { 1 } else { 2 };
+        let value = format!("{run}{big}");
+        Session::new(&ws, s).obtain(
+            Fact::Tests,
+            &[],
+            |_: &String| true,
+            || fresh(&value, Keep::Passed),
+        );
+    }
+    let store = Store::new(&settings.out);
+    assert_eq!(store.stats().entries, 1);
+}
+
+#[test]
+fn sizes_parse_with_and_without_units() {
+    use crate::config::parse_size;
+    assert_eq!(parse_size("2GiB"), Some(2 << 30));
+    assert_eq!(parse_size("500MB"), Some(500_000_000));
+    assert_eq!(parse_size("64 MiB"), Some(64 << 20));
+    assert_eq!(parse_size("1048576"), Some(1 << 20));
+    assert_eq!(parse_size("lots"), None);
+    assert_eq!(parse_size("2 parsecs"), None);
+}

@@ -1,0 +1,234 @@
+//! The evidence cache as a user meets it: an unchanged re-run reuses the test run and says so
+//! in every format, any input change or `--no-cache` gathers afresh, a failure stays a
+//! failure, a corrupt entry is recomputed, `broad` runs the tests afresh, and
+//! `cargo gate cache stats|prune`.
+
+use crate::support::{Fixture, fixture};
+
+fn reused(run: &crate::support::Run, check: &str) -> Vec<String> {
+    let json = run.json();
+    let checks = json["checks"].as_array().expect("checks");
+    let check = checks
+        .iter()
+        .find(|c| c["id"] == check)
+        .unwrap_or_else(|| panic!("{check} not in the report"));
+    check["reused"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .map(|r| r["fact"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn pilot_json(fx: &Fixture, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["pilot", "--format", "json"];
+    args.extend_from_slice(extra);
+    fx.gate(&args)
+}
+
+#[test]
+fn an_unchanged_rerun_reuses_the_facts_and_says_so_in_every_format() {
+    let fx = fixture("clean");
+    let first = pilot_json(&fx, &[]);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    assert!(reused(&first, "tests.pass").is_empty());
+    let second = pilot_json(&fx, &[]);
+    assert_eq!(second.code, 0, "{}", second.transcript());
+    assert_eq!(reused(&second, "tests.pass"), ["tests"]);
+    assert_eq!(reused(&second, "lockfile.locked"), ["resolve"]);
+    // Judged the same: the same statuses and summaries.
+    let statuses = |run: &crate::support::Run| {
+        run.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].clone(), c["status"].clone(), c["summary"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(statuses(&first), statuses(&second));
+
+    let line = "tests reused from run <run-id>, inputs sha256:<hash>";
+    let text = fx.gate(&["pilot"]);
+    assert!(text.stdout.contains(line), "{}", text.stdout);
+    // Markdown and XML escape the placeholders' angle brackets.
+    let escaped = line.replace('<', "&lt;").replace('>', "&gt;");
+    let markdown = fx.gate(&["pilot", "--format", "markdown"]);
+    assert!(markdown.stdout.contains(&escaped), "{}", markdown.stdout);
+    let junit = fx.gate(&["pilot", "--format", "junit"]);
+    assert!(junit.stdout.contains(&escaped), "{}", junit.stdout);
+    let sarif = fx.gate(&["pilot", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["properties"]["reused"]["tests.pass"][0]["fact"],
+        "tests"
+    );
+
+    // The record keeps the reused evidence, hashed like any artifact: `verify` covers it.
+    let runs = std::fs::read_dir(fx.out().join("runs")).unwrap();
+    let mut dirs: Vec<_> = runs.map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    let last = dirs.last().unwrap();
+    let manifest = std::fs::read_to_string(last.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"evidence.json\""), "{manifest}");
+    assert!(manifest.contains("\"logs/tests.log\""), "{manifest}");
+    let evidence = std::fs::read_to_string(last.join("evidence.json")).unwrap();
+    assert!(evidence.contains("\"reused\": true"), "{evidence}");
+    assert!(evidence.contains("\"tree\""), "{evidence}");
+    let verify = fx.gate(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+}
+
+#[test]
+fn a_changed_source_byte_an_env_var_or_no_cache_gathers_afresh() {
+    let fx = fixture("clean");
+    assert_eq!(pilot_json(&fx, &[]).code, 0);
+    assert_eq!(reused(&pilot_json(&fx, &[]), "tests.pass"), ["tests"]);
+
+    // One byte of a source file (not committed: the working tree is what is built).
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    fx.write("src/lib.rs", &format!("{lib}\n"));
+    let changed = pilot_json(&fx, &[]);
+    assert!(reused(&changed, "tests.pass").is_empty());
+    assert_eq!(reused(&changed, "lockfile.locked"), ["resolve"]);
+    assert_eq!(reused(&pilot_json(&fx, &[]), "tests.pass"), ["tests"]);
+
+    // A variable that reaches the build.
+    let mut cmd = fx.command(&["pilot", "--format", "json"]);
+    cmd.env("RUSTFLAGS", "--cfg gate_cache_test");
+    let flagged = crate::support::run(cmd);
+    assert!(reused(&flagged, "tests.pass").is_empty());
+
+    // --no-cache gathers afresh, and stores what it gathered.
+    let fresh = pilot_json(&fx, &["--no-cache"]);
+    assert!(reused(&fresh, "tests.pass").is_empty());
+    assert!(reused(&fresh, "lockfile.locked").is_empty());
+    assert_eq!(reused(&pilot_json(&fx, &[]), "tests.pass"), ["tests"]);
+}
+
+#[test]
+fn a_failing_test_run_is_reused_as_the_failure_it_was() {
+    let fx = fixture("failing-test");
+    let first = pilot_json(&fx, &[]);
+    assert_eq!(first.code, 1, "{}", first.transcript());
+    let second = pilot_json(&fx, &[]);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    assert_eq!(reused(&second, "tests.pass"), ["tests"]);
+    let check = |run: &crate::support::Run| {
+        run.json()["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "tests.pass")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(check(&second)["status"], "FAIL");
+    assert_eq!(check(&first)["findings"], check(&second)["findings"]);
+}
+
+#[test]
+fn a_corrupt_entry_is_found_recomputed_and_named() {
+    let fx = fixture("clean");
+    assert_eq!(pilot_json(&fx, &[]).code, 0);
+    let entries = fx.out().join("cache/entries/tests");
+    for entry in std::fs::read_dir(&entries).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"failed\": false", "\"failed\": true")).unwrap();
+    }
+    let run = pilot_json(&fx, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(reused(&run, "tests.pass").is_empty());
+    assert!(
+        run.stderr
+            .contains("does not match its own digest: removed and gathered afresh"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(reused(&pilot_json(&fx, &[]), "tests.pass"), ["tests"]);
+}
+
+#[test]
+fn broad_runs_the_tests_afresh_unless_the_config_allows_reuse() {
+    let fx = fixture("clean");
+    let broad = |fx: &Fixture| fx.gate(&["broad", "--only", "tests.pass", "--format", "json"]);
+    broad(&fx);
+    assert!(reused(&broad(&fx), "tests.pass").is_empty());
+    // Pilot may reuse what broad gathered.
+    assert_eq!(reused(&pilot_json(&fx, &[]), "tests.pass"), ["tests"]);
+    fx.write("gate.toml", "[cache]\nbroad = true\n");
+    // gate.toml is part of the tree: gathered once more, then reused.
+    broad(&fx);
+    assert_eq!(reused(&broad(&fx), "tests.pass"), ["tests"]);
+}
+
+#[test]
+fn cache_stats_and_prune() {
+    let fx = fixture("clean");
+    let empty = fx.gate(&["cache", "stats"]);
+    assert_eq!(empty.code, 0, "{}", empty.transcript());
+    insta::assert_snapshot!("cache_stats_empty", empty.transcript());
+    assert_eq!(pilot_json(&fx, &[]).code, 0);
+    let stats = fx.gate(&["cache", "stats"]);
+    assert!(
+        stats.stdout.contains("resolve  1 entry"),
+        "{}",
+        stats.stdout
+    );
+    assert!(
+        stats.stdout.contains("tests    1 entry"),
+        "{}",
+        stats.stdout
+    );
+    let pruned = fx.gate(&["cache", "prune", "--all"]);
+    assert_eq!(pruned.code, 0, "{}", pruned.transcript());
+    assert!(
+        pruned.stdout.contains("removed 2 entries"),
+        "{}",
+        pruned.stdout
+    );
+    assert_eq!(fx.gate(&["cache", "stats"]).stdout, empty.stdout);
+    let bad = fx.gate(&["cache", "prune", "--max-size", "lots"]);
+    assert_eq!(bad.code, 2);
+    insta::assert_snapshot!("cache_prune_bad_size", bad.transcript());
+    // The next run gathers afresh.
+    assert!(reused(&pilot_json(&fx, &[]), "tests.pass").is_empty());
+}
+
+/// `kill -9` while facts are being stored: the next run either reuses a whole entry or
+/// gathers afresh, and its verdict is the verdict of a run without the cache.
+#[cfg(unix)]
+#[test]
+fn a_run_killed_while_storing_never_leaves_a_wrong_fact() {
+    use std::time::{Duration, Instant};
+    let fx = fixture("clean");
+    let started = Instant::now();
+    let truth = pilot_json(&fx, &["--no-cache"]);
+    let whole = started.elapsed();
+    std::fs::remove_dir_all(fx.out().join("cache")).unwrap();
+    for k in 0..6u32 {
+        let mut child = fx
+            .command(&["pilot", "--no-cache"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * (k + 1) / 7 + Duration::from_millis(5));
+        let _ = child.kill();
+        let _ = child.wait();
+        let run = pilot_json(&fx, &[]);
+        assert_eq!(run.code, truth.code, "kill {k}: {}", run.transcript());
+        let status = |r: &crate::support::Run| {
+            r.json()["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| (c["id"].clone(), c["status"].clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(status(&run), status(&truth), "kill {k}");
+        assert!(!run.stderr.contains("corrupt"), "kill {k}: {}", run.stderr);
+    }
+}
