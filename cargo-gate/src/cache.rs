@@ -7,7 +7,7 @@
 //!
 //! | component   | what                                                      | resolve | build | tests |
 //! |-------------|-----------------------------------------------------------|---------|-------|-------|
-//! | `tool`      | cargo-gate's version and its executable (size, mtime)     | ✓       | ✓     | ✓     |
+//! | `tool`      | cargo-gate's version and its executable (release: its SHA-256) | ✓       | ✓     | ✓     |
 //! | `toolchain` | `rustc -vV`, `cargo -V`, nvcc, the CUDA driver            | ✓       | ✓     | ✓     |
 //! | `env`       | the variables that reach the build ([`ENV_PREFIXES`], [`ENV_NAMES`], `[cache] env`) | ✓ | ✓ | ✓ |
 //! | `flags`     | `--offline`                                               | ✓       | ✓     | ✓     |
@@ -245,6 +245,7 @@ pub struct Session {
     git: bool,
     exclude: Vec<PathBuf>,
     tree: OnceLock<Result<Tree, String>>,
+    tool: OnceLock<String>,
     used: Mutex<Vec<Used>>,
     notes: Mutex<Vec<String>>,
 }
@@ -265,6 +266,7 @@ impl Session {
             git: false,
             exclude: Vec::new(),
             tree: OnceLock::new(),
+            tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
         }
@@ -278,6 +280,7 @@ impl Session {
             root: ws.root.clone(),
             git: ws.git.is_some(),
             tree: OnceLock::new(),
+            tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
         }
@@ -435,7 +438,7 @@ impl Session {
         let mut components = BTreeMap::new();
         for &name in fact.components() {
             let digest = match name {
-                "tool" => sha256_hex(tool_identity().as_bytes()),
+                "tool" => self.tool(&settings.out),
                 "toolchain" => sha256_hex(settings.toolchain.as_bytes()),
                 "env" => sha256_hex(
                     env_text(&settings.extra_env, settings.env.iter().cloned()).as_bytes(),
@@ -458,6 +461,12 @@ impl Session {
         Ok(Inputs::new(fact, components))
     }
 
+    fn tool(&self, out: &Path) -> String {
+        self.tool
+            .get_or_init(|| sha256_hex(tool_identity(&out.join("cache")).as_bytes()))
+            .clone()
+    }
+
     fn tree(&self) -> Result<Tree, String> {
         self.tree
             .get_or_init(|| tree_digests(&self.root, self.git, &self.exclude))
@@ -465,22 +474,48 @@ impl Session {
     }
 }
 
-/// cargo-gate's own identity: its version, and the executable's size and modification time
-/// (so a rebuilt development binary never reads what another build stored).
-fn tool_identity() -> String {
-    let exe = std::env::current_exe()
+/// cargo-gate's own identity: its version and its executable. A release build is known by
+/// the SHA-256 of its bytes, so a reinstall of the same binary (a CI job that installs it
+/// afresh) keeps its cache while any other build does not; the digest is remembered in
+/// `cache/tool.json` by the executable's path, size and modification time, so it is taken
+/// once per install. A debug build (a developer's, the tests') is known by its size and
+/// modification time: it is rebuilt, never reinstalled, and hashing 90 MB each run would cost
+/// more than the cache saves.
+fn tool_identity(cache_dir: &Path) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    let Some((exe, meta)) = std::env::current_exe()
         .ok()
-        .and_then(|p| std::fs::metadata(p).ok())
-        .map(|m| {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{}:{mtime}", m.len())
-        })
-        .unwrap_or_default();
-    format!("cargo-gate {} {exe}", env!("CARGO_PKG_VERSION"))
+        .and_then(|p| std::fs::metadata(&p).ok().map(|m| (p, m)))
+    else {
+        return format!("cargo-gate {version} (executable unknown)");
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let stamp = format!("{}:{}:{mtime}", exe.display(), meta.len());
+    if cfg!(debug_assertions) {
+        return format!("cargo-gate {version} debug {stamp}");
+    }
+    let memo = cache_dir.join("tool.json");
+    let remembered: Option<(String, String)> = std::fs::read(&memo)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if let Some((seen, digest)) = remembered
+        && seen == stamp
+    {
+        return format!("cargo-gate {version} sha256:{digest}");
+    }
+    match gate_support::digest::sha256_file(&exe) {
+        Ok((digest, _)) => {
+            if let Ok(text) = serde_json::to_vec(&(&stamp, &digest)) {
+                let _ = gate_support::atomic::write(&memo, &text);
+            }
+            format!("cargo-gate {version} sha256:{digest}")
+        }
+        Err(_) => format!("cargo-gate {version} {stamp}"),
+    }
 }
 
 /// The variables that reach the key, `NAME=value` lines in name order.

@@ -24,7 +24,12 @@
 //!    workspace that uses no gate-build, against a cold `cargo build --workspace` of the same
 //!    tree (goals: ≤ 2 s, and no target/debug afterwards: nothing compiled).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static`,
+//! 6. The evidence cache: `cargo gate controlled` on this repository (release build, warm
+//!    target dir) with an empty cache, then unchanged (goals: ≤ 0.5 s and ≤ 0.05× the cold
+//!    run); then after a one-line change in one crate against plain
+//!    `cargo test --locked --workspace` after the same kind of change (goal: ≤ 1.10×).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static|cache`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
 //! instead of this repository; its verdict is reported, not required to be READY),
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
@@ -100,6 +105,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if opts.only.as_deref().is_none_or(|o| o == "runtime") {
         rows.extend(runtime(&root)?);
         rows.extend(gpu(&root, opts.gpu_json.as_deref())?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "cache") {
+        rows.extend(cache(&root, opts.runs)?);
     }
     if opts.only.as_deref().is_none_or(|o| o == "broad") {
         rows.extend(stage_split(&root, "broad")?);
@@ -274,7 +282,9 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
     // Timed: std `Command`s (see `time`).
     let gate_cmd = || {
         let mut cmd = Command::new(&gate);
-        cmd.args(["gate", "pilot", "--out"])
+        // --no-cache: this benchmark measures what the gate adds to a test run it makes;
+        // the cache benchmark measures what reuse saves.
+        cmd.args(["gate", "pilot", "--no-cache", "--out"])
             .arg(&out)
             .current_dir(gated_root);
         cmd
@@ -334,6 +344,121 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
         goal: format!("≤ 1.10× + 0.3 s (≤ {limit:.2} s)"),
         met: Some(g.as_secs_f64() <= limit),
     }])
+}
+
+/// The file the cache benchmark changes by one line: a crate in the middle of the graph
+/// (gate-runtime: the runtime, its tests, the example service and the integration tests
+/// depend on it).
+const ONE_LINE_CRATE_FILE: &str = "gate-runtime/src/lib.rs";
+
+/// Benchmark 6: the evidence cache on this repository.
+fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
+    say("cache: building cargo-gate (release, as installed) and warming the target dir");
+    let sh = shell(root)?;
+    checked(
+        cmd!(sh, "cargo build --locked --release -p cargo-gate"),
+        "cargo build --release",
+    )?;
+    let gate = target_dir(root)
+        .join("release")
+        .join(format!("cargo-gate{}", std::env::consts::EXE_SUFFIX));
+    checked(
+        cmd!(sh, "cargo test --locked --workspace --no-run"),
+        "cargo test --no-run",
+    )?;
+    let out = tempfile_dir("cache-out")?;
+    let controlled = || {
+        let mut cmd = Command::new(&gate);
+        cmd.args(["gate", "controlled", "--out"])
+            .arg(&out)
+            .current_dir(root);
+        cmd
+    };
+    let ready = |code: i32, what: &str| -> Result<()> {
+        if code != 0 {
+            bail!("`cargo gate controlled` {what} exited {code}; the benchmark needs a READY run");
+        }
+        Ok(())
+    };
+    let (mut colds, mut warms) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        say(&format!("cache: cold and unchanged runs {}/{runs}", i + 1));
+        let _ = std::fs::remove_dir_all(&out);
+        let (cold, code) = time(controlled())?;
+        ready(code, "with an empty cache")?;
+        let (warm, code) = time(controlled())?;
+        ready(code, "unchanged")?;
+        colds.push(cold);
+        warms.push(warm);
+    }
+    let (cold, warm) = (median(colds), median(warms));
+
+    // A one-line change: each side gets a change of its own (a comment line with a new
+    // number), so each has the same crate and its dependents to rebuild and every test to run.
+    let file = root.join(ONE_LINE_CRATE_FILE);
+    let original = std::fs::read_to_string(&file)?;
+    let result = (|| -> Result<(Duration, Duration)> {
+        let (mut gated, mut plain) = (Vec::new(), Vec::new());
+        let mut n = 0;
+        let mut change = || -> Result<()> {
+            n += 1;
+            std::fs::write(&file, format!("{original}// cache benchmark change {n}\n"))?;
+            Ok(())
+        };
+        for i in 0..runs {
+            say(&format!("cache: one-line change, run {}/{runs}", i + 1));
+            let order = if i % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for is_gate in order {
+                change()?;
+                if is_gate {
+                    let (t, code) = time(controlled())?;
+                    ready(code, "after a one-line change")?;
+                    gated.push(t);
+                } else {
+                    let (t, code) = time(cargo(root, &["test", "--locked", "--workspace"]))?;
+                    if code != 0 {
+                        bail!("`cargo test --locked --workspace` failed; fix the tests first");
+                    }
+                    plain.push(t);
+                }
+            }
+        }
+        Ok((median(gated), median(plain)))
+    })();
+    std::fs::write(&file, &original)?;
+    let _ = std::fs::remove_dir_all(&out);
+    let (changed, plain) = result?;
+    let ratio = warm.as_secs_f64() / cold.as_secs_f64();
+    let change_ratio = changed.as_secs_f64() / plain.as_secs_f64();
+    Ok(vec![
+        Row {
+            what: format!(
+                "`cargo gate controlled` on this repo, unchanged re-run, median of {runs}"
+            ),
+            baseline: format!("the same with an empty cache: {:.2} s", cold.as_secs_f64()),
+            measured: format!("{:.3} s", warm.as_secs_f64()),
+            ratio: format!("{ratio:.4}×"),
+            goal: "≤ 0.5 s and ≤ 0.05×".to_owned(),
+            met: Some(warm.as_secs_f64() <= 0.5 && ratio <= 0.05),
+        },
+        Row {
+            what: format!(
+                "`cargo gate controlled` after a one-line change in `{ONE_LINE_CRATE_FILE}`, median of {runs}"
+            ),
+            baseline: format!(
+                "`cargo test --locked --workspace` after the same change: {:.2} s",
+                plain.as_secs_f64()
+            ),
+            measured: format!("{:.2} s", changed.as_secs_f64()),
+            ratio: format!("{change_ratio:.3}×"),
+            goal: "≤ 1.10×".to_owned(),
+            met: Some(change_ratio <= 1.10),
+        },
+    ])
 }
 
 /// Members of the generated workspace of the static benchmark.

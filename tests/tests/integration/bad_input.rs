@@ -146,6 +146,32 @@ fn cases() -> Vec<(Case, Option<&'static str>)> {
             "[boundary]\nallow-unsafe = [1]\n",
             "invalid type",
         ),
+        // --- [cache] ---
+        c(
+            "unknown cache key",
+            "[cache]\nmax_size = \"1GiB\"\n",
+            "unknown field `max_size`",
+        ),
+        c(
+            "cache size without a unit it knows",
+            "[cache]\nmax-size = \"2 parsecs\"\n",
+            "`2 parsecs` is not a cache size of at least 1 MiB",
+        ),
+        c(
+            "cache size too small",
+            "[cache]\nmax-size = \"10KB\"\n",
+            "`10KB` is not a cache size of at least 1 MiB",
+        ),
+        c(
+            "cache env not a name",
+            "[cache]\nenv = [\"A=B\"]\n",
+            "`A=B` is not an environment variable name",
+        ),
+        c(
+            "cache broad not a bool",
+            "[cache]\nbroad = \"yes\"\n",
+            "invalid type",
+        ),
         // --- [tests] ---
         c(
             "failure path empty pattern",
