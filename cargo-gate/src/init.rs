@@ -1121,7 +1121,18 @@ mod tests {
             upload["with"]["name"].as_str(),
             Some("gate-out-${{ matrix.os }}")
         );
-        assert_eq!(upload["with"]["path"].as_str(), Some("gate-out"));
+        // The record, without the evidence cache (kept by actions/cache instead).
+        assert_eq!(
+            upload["with"]["path"].as_str(),
+            Some("gate-out\n!gate-out/cache\n")
+        );
+        let cache = doc["jobs"]["controlled"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("actions/cache@v4"))
+            .unwrap();
+        assert_eq!(cache["with"]["path"].as_str(), Some("gate-out/cache"));
         // Every cargo call but `cargo gate` (which has no --locked; it locks what it runs)
         // passes --locked.
         let mut calls = 0;
