@@ -93,8 +93,6 @@ pub(crate) enum GateCommand {
     Cache {
         #[command(subcommand)]
         action: CacheAction,
-        #[command(flatten)]
-        out: OutArgs,
     },
     /// List every check: id, stage, description.
     Checks,
@@ -147,8 +145,11 @@ pub(crate) struct RunArgs {
 /// `cargo gate cache …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum CacheAction {
-    /// Entries per fact, blobs, bytes on disk, and the size bound.
-    Stats,
+    /// Entries per fact, blobs and bytes on disk.
+    Stats {
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// Remove corrupt entries, the least recently used entries above the size bound, and
     /// blobs no entry names.
     Prune {
@@ -158,6 +159,8 @@ pub(crate) enum CacheAction {
         /// The bound to prune to, e.g. `500MB` (default: `[cache] max-size`, else 2 GiB).
         #[arg(long, value_name = "SIZE", value_parser = size_arg)]
         max_size: Option<u64>,
+        #[command(flatten)]
+        out: OutArgs,
     },
 }
 

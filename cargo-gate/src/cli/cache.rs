@@ -8,16 +8,15 @@ use crate::config::DEFAULT_CACHE_SIZE;
 use crate::error::GateError;
 use crate::redact::Redactor;
 
-pub(crate) fn cache(
-    action: &CacheAction,
-    out: &OutArgs,
-    redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+pub(crate) fn cache(action: &CacheAction, redactor: &mut Redactor) -> Result<i32, GateError> {
+    let out = match action {
+        CacheAction::Stats { out } | CacheAction::Prune { out, .. } => out,
+    };
     let dir = out.resolve()?;
     let store = Store::new(&dir);
     let shown = redactor.text(&store.dir().to_string_lossy());
     match action {
-        CacheAction::Stats => {
+        CacheAction::Stats { .. } => {
             let stats = store.stats();
             let mut text = format!("evidence cache {shown}\n");
             if stats.entries == 0 && stats.blobs == 0 && stats.corrupt == 0 {
@@ -40,7 +39,7 @@ pub(crate) fn cache(
             ));
             print_stdout(&text);
         }
-        CacheAction::Prune { all, max_size } => {
+        CacheAction::Prune { all, max_size, .. } => {
             let bound = max_size.unwrap_or_else(|| configured_bound(out));
             let pruned = store.prune(bound, *all);
             print_stdout(&format!(
@@ -56,8 +55,8 @@ pub(crate) fn cache(
     Ok(crate::exit::READY)
 }
 
-/// `[cache] max-size` of the workspace's configuration; the default where there is none
-/// (or it cannot be read: pruning to the default never removes more than asked).
+/// `[cache] max-size` of the workspace's configuration; the default where there is none or
+/// it cannot be read.
 fn configured_bound(out: &OutArgs) -> u64 {
     crate::workspace::Workspace::discover(out.manifest_path.as_deref(), true)
         .ok()

@@ -88,7 +88,7 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
             manifest_path,
             offline,
         } => bench::bench(save_baseline, manifest_path.as_deref(), offline, redactor),
-        GateCommand::Cache { action, out } => cache::cache(&action, &out, redactor),
+        GateCommand::Cache { action } => cache::cache(&action, redactor),
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }
