@@ -114,17 +114,9 @@ impl Fact {
                 "cargo-config",
                 "manifests",
             ],
-            Fact::Build => &[
-                "tool",
-                "toolchain",
-                "env",
-                "flags",
-                "lockfile",
-                "cargo-config",
-                "tree",
-                "config",
-            ],
-            Fact::Tests => &[
+            // The test run is built from the same inputs as the build (its runner is a
+            // component of its own, given by `tests.pass`).
+            Fact::Build | Fact::Tests => &[
                 "tool",
                 "toolchain",
                 "env",

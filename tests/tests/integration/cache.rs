@@ -5,14 +5,37 @@
 
 use crate::support::{Fixture, fixture};
 
-fn reused(run: &crate::support::Run, check: &str) -> Vec<String> {
-    let json = run.json();
-    let checks = json["checks"].as_array().expect("checks");
-    let check = checks
+/// One check of a JSON report.
+fn check(run: &crate::support::Run, id: &str) -> serde_json::Value {
+    run.json()["checks"]
+        .as_array()
+        .expect("checks")
         .iter()
-        .find(|c| c["id"] == check)
-        .unwrap_or_else(|| panic!("{check} not in the report"));
-    check["reused"]
+        .find(|c| c["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{id} not in the report"))
+}
+
+/// Each check's id and status (and summary, with `summaries`), in report order.
+fn judged(run: &crate::support::Run, summaries: bool) -> Vec<(String, String, String)> {
+    run.json()["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+            let summary = if summaries {
+                text("summary")
+            } else {
+                String::new()
+            };
+            (text("id"), text("status"), summary)
+        })
+        .collect()
+}
+
+fn reused(run: &crate::support::Run, id: &str) -> Vec<String> {
+    check(run, id)["reused"]
         .as_array()
         .map(|r| {
             r.iter()
@@ -39,15 +62,7 @@ fn an_unchanged_rerun_reuses_the_facts_and_says_so_in_every_format() {
     assert_eq!(reused(&second, "tests.pass"), ["tests"]);
     assert_eq!(reused(&second, "lockfile.locked"), ["resolve"]);
     // Judged the same: the same statuses and summaries.
-    let statuses = |run: &crate::support::Run| {
-        run.json()["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| (c["id"].clone(), c["status"].clone(), c["summary"].clone()))
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(statuses(&first), statuses(&second));
+    assert_eq!(judged(&first, true), judged(&second, true));
 
     let line = "tests reused from run <run-id>, inputs sha256:<hash>";
     let text = fx.gate(&["pilot"]);
@@ -115,17 +130,11 @@ fn a_failing_test_run_is_reused_as_the_failure_it_was() {
     let second = pilot_json(&fx, &[]);
     assert_eq!(second.code, 1, "{}", second.transcript());
     assert_eq!(reused(&second, "tests.pass"), ["tests"]);
-    let check = |run: &crate::support::Run| {
-        run.json()["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == "tests.pass")
-            .cloned()
-            .unwrap()
-    };
-    assert_eq!(check(&second)["status"], "FAIL");
-    assert_eq!(check(&first)["findings"], check(&second)["findings"]);
+    assert_eq!(check(&second, "tests.pass")["status"], "FAIL");
+    assert_eq!(
+        check(&first, "tests.pass")["findings"],
+        check(&second, "tests.pass")["findings"]
+    );
 }
 
 #[test]
@@ -220,15 +229,7 @@ fn a_run_killed_while_storing_never_leaves_a_wrong_fact() {
         let _ = child.wait();
         let run = pilot_json(&fx, &[]);
         assert_eq!(run.code, truth.code, "kill {k}: {}", run.transcript());
-        let status = |r: &crate::support::Run| {
-            r.json()["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| (c["id"].clone(), c["status"].clone()))
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(status(&run), status(&truth), "kill {k}");
+        assert_eq!(judged(&run, false), judged(&truth, false), "kill {k}");
         assert!(!run.stderr.contains("corrupt"), "kill {k}: {}", run.stderr);
     }
 }
