@@ -8,7 +8,8 @@
 //! target, and only when all of them are on disk are they renamed into place (one rename per
 //! file, so each file is atomic); a failure removes what was staged. A dry run writes nothing.
 //!
-//! With `baseline`, the findings of today's pilot run become `[[waiver]]`s, each with a
+//! With `baseline`, the findings of today's controlled run (pilot's checks included) become
+//! `[[waiver]]`s (failing tests and found secrets excepted: they are printed instead), each with a
 //! `TODO: owner` and an expiry [`BASELINE_DAYS`] days out, so a team starts green and works
 //! the list down (as `cargo vet init` does); `[boundary] allow-unsafe` lists the members that
 //! contain unsafe code or FFI today, and the findings that list covers get no waiver.
@@ -38,6 +39,40 @@ pub const BASELINE_OWNER: &str = "TODO: owner";
 /// Checks whose findings are about what `init` replaces (the configuration and its
 /// waivers): a baseline waives none of them.
 const REPLACED_BY_INIT: &[&str] = &["config.valid", "policy.profile", "waivers.current"];
+
+/// Checks whose findings a baseline never waives, with the one thing that fixes them: a
+/// failing test is not a policy to accept, and a secret in the tree is a leak to rotate.
+const NEVER_WAIVED: &[(&str, &str)] = &[
+    (
+        "tests.pass",
+        "run `cargo test --locked --workspace` and fix it",
+    ),
+    (
+        "secrets.scan",
+        "remove it from the tree and rotate it (it is in git history too)",
+    ),
+];
+
+/// What a baseline leaves standing, a line each: the findings of the checks it never waives,
+/// with the command or step that fixes them.
+pub fn not_waived(findings: &[(String, Finding)]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|(_, finding)| finding.severity != Severity::Note)
+        .filter_map(|(check, finding)| {
+            let (_, fix) = NEVER_WAIVED.iter().find(|(id, _)| id == check)?;
+            let place = finding
+                .location
+                .as_ref()
+                .map(|l| format!("{l}: "))
+                .unwrap_or_default();
+            Some(format!(
+                "not waived: {check}: {place}{} — {fix}",
+                first_line(&finding.message)
+            ))
+        })
+        .collect()
+}
 
 /// The pinned sccache action of the optional compilation cache.
 const SCCACHE_ACTION: &str = "mozilla-actions/sccache-action@v0.0.9";
@@ -83,12 +118,14 @@ pub enum InitError {
     /// The configuration lives in `[workspace.metadata.gate]`; a `gate.toml` beside it would
     /// be an error on every run.
     #[error(
-        "{manifest} already holds the configuration in [workspace.metadata.gate]; a gate.toml \
-         beside it would make every run fail: nothing was written"
+        "{manifest} already holds the configuration in {table}; a gate.toml beside it would \
+         make every run fail: nothing was written"
     )]
     ConfigInManifest {
         /// The root manifest, workspace-relative.
         manifest: String,
+        /// `[workspace.metadata.gate]` or `[package.metadata.gate]`.
+        table: &'static str,
     },
     /// `today` is not a `YYYY-MM-DD` date.
     #[error("`{today}` is not a date (YYYY-MM-DD)")]
@@ -171,9 +208,10 @@ pub fn plan(
     let expires = add_days(today, BASELINE_DAYS).ok_or_else(|| InitError::BadDate {
         today: today.to_owned(),
     })?;
-    if manifest_holds_config(&ws.manifest_path) {
+    if let Some(table) = manifest_holds_config(&ws.manifest_path) {
         return Err(InitError::ConfigInManifest {
             manifest: ws.relative(&ws.manifest_path),
+            table,
         });
     }
     let (existing, not_files) = obstacles(&ws.root, &[GATE_TOML, READINESS, WORKFLOW]);
@@ -295,14 +333,12 @@ fn obstacles(root: &Path, paths: &[&str]) -> (Vec<String>, Vec<String>) {
     (existing, not_files)
 }
 
-/// Whether the root manifest has a `[workspace.metadata.gate]` table (an unreadable or
-/// invalid manifest has none: cargo reports that itself).
-fn manifest_holds_config(manifest: &Path) -> bool {
+/// Which configuration table the root manifest holds, if any (`[workspace.metadata.gate]` or
+/// `[package.metadata.gate]`).
+fn manifest_holds_config(manifest: &Path) -> Option<&'static str> {
     std::fs::read_to_string(manifest)
         .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
-        .and_then(|t| t.get("workspace")?.get("metadata")?.get("gate").cloned())
-        .is_some()
+        .and_then(|text| crate::config::manifest_config_table(&text))
 }
 
 /// Members with unsafe code or FFI today, and the places where it is, as
@@ -358,8 +394,14 @@ fn waivers(findings: &[(String, Finding)], unsafe_today: &UnsafeToday) -> Vec<Ba
     let mut out: Vec<BaselineWaiver> = Vec::new();
     let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (check, finding) in findings {
+        // The tree is dirty while init runs (it stages Cargo.lock and writes its files): a
+        // state of the moment, gone at the next commit, not a finding to carry for 90 days.
+        let transient =
+            check == "repro.environment" && finding.code.as_deref() == Some("dirty-work-tree");
         if finding.severity == Severity::Note
+            || transient
             || REPLACED_BY_INIT.contains(&check.as_str())
+            || NEVER_WAIVED.iter().any(|(id, _)| id == check)
             || crate::registry::find(check).is_none()
         {
             continue;
@@ -383,10 +425,14 @@ fn waivers(findings: &[(String, Finding)], unsafe_today: &UnsafeToday) -> Vec<Ba
                 continue;
             }
         }
-        let pattern = match (file, &finding.subject) {
-            (Some(file), _) => escape_glob(file),
-            (None, Some(subject)) => subject.clone(),
-            (None, None) => first_line(&finding.message).to_owned(),
+        // Repository-relative and stable: the file (findings name files relative to the
+        // root), else the subject, else the finding's code — never the message, which may
+        // hold this machine's paths or versions.
+        let pattern = match (file, &finding.subject, &finding.code) {
+            (Some(file), _, _) => escape_glob(file),
+            (None, Some(subject), _) => subject.clone(),
+            (None, None, Some(code)) => code.to_string(),
+            (None, None, None) => first_line(&finding.message).to_owned(),
         };
         if pattern.trim().is_empty() {
             continue;
@@ -890,7 +936,7 @@ mod tests {
         );
         let err = plan(&ws, &[], &opts(true, false, false), TODAY).unwrap_err();
         assert!(
-            matches!(err, InitError::ConfigInManifest { ref manifest } if manifest == "Cargo.toml")
+            matches!(err, InitError::ConfigInManifest { ref manifest, .. } if manifest == "Cargo.toml")
         );
         // A manifest without the table is fine.
         crate::checks::testing::write_files(dir.path(), &[("Cargo.toml", "[workspace]\n")]);
@@ -975,8 +1021,6 @@ mod tests {
             listed,
             [
                 ("lockfile.locked", "Cargo.lock"),
-                ("tests.pass", "net_timeout"),
-                ("tests.pass", "io_full"),
                 ("kernels.build", "gate-kernels: PTX needs CUDA 13.1"),
                 ("boundary.unsafe", "app/src/[[]odd[]][*].rs"),
             ]
@@ -990,15 +1034,20 @@ mod tests {
             assert_eq!(w.expires, EXPIRES);
         }
         assert!(text.contains("# 2 finding(s), e.g.: Cargo.lock is not tracked by git\n"));
+        // Failing tests are never waived: they are listed with what fixes them.
+        assert_eq!(
+            not_waived(&findings),
+            [
+                "not waived: tests.pass: test failed: net_timeout — run `cargo test --locked \
+                 --workspace` and fix it",
+                "not waived: tests.pass: test failed: io_full — run `cargo test --locked \
+                 --workspace` and fix it",
+            ]
+        );
         assert!(text.contains("expires on 2027-02-18"));
         // Every finding that was waived is covered by a current waiver the way the engine
         // applies them, so each of those checks comes out WAIVED.
-        for check in [
-            "lockfile.locked",
-            "tests.pass",
-            "kernels.build",
-            "boundary.unsafe",
-        ] {
+        for check in ["lockfile.locked", "kernels.build", "boundary.unsafe"] {
             let mut outcome = Outcome::fail("x").with_findings(
                 findings
                     .iter()

@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 /// `cargo gate`: is this commit ready for the next rollout stage?
 #[derive(Debug, Parser)]
-#[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
+#[command(name = "cargo-gate", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
 pub(crate) enum Cargo {
     /// Production-readiness gate for Rust workspaces.
-    #[command(version, about, long_about = None)]
+    #[command(version, about, long_about = None, display_name = "cargo-gate")]
     Gate(GateArgs),
 }
 
@@ -77,7 +77,8 @@ pub(crate) enum GateCommand {
         /// Print what would be written; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Record today's pilot findings as waivers (owner and a 90-day expiry to fill in), so
+        /// Record today's controlled-stage findings as waivers (owner and a 90-day expiry to
+        /// fill in; failing tests and secrets are listed, never waived), so
         /// the team starts green and works the list down.
         #[arg(long)]
         baseline: bool,

@@ -32,6 +32,9 @@ pub(crate) fn init(
     if let Err(e) = init::plan(&ws, &[], &opts, &today) {
         return refuse(e);
     }
+    // A project without a lockfile (every `cargo new`) gets one, tracked, so its first pilot
+    // judges the code rather than the missing file.
+    let lockfile = lockfile(&ws, offline, opts.dry_run);
     let findings = if opts.baseline {
         // Measured against the defaults init writes, recorded outside the workspace's history.
         let scratch = tempfile::Builder::new()
@@ -42,10 +45,13 @@ pub(crate) fn init(
                 source,
             })?;
         let empty_config = scratch.path().join("gate.toml");
+        // Findings about the configuration point at this scratch file: they are about the
+        // gate.toml init writes.
+        let scratch_config = empty_config.to_string_lossy().replace('\\', "/");
         std::fs::write(&empty_config, "").map_err(|e| GateError::Internal(e.to_string()))?;
         let run = engine::run(
             &RunOptions {
-                stage: Stage::Pilot,
+                stage: Stage::Controlled,
                 manifest_path: Some(ws.manifest_path.clone()),
                 config_path: Some(empty_config),
                 mode: None,
@@ -68,7 +74,15 @@ pub(crate) fn init(
             );
             return Ok(exit::COULD_NOT_EVALUATE);
         }
-        init::baseline_findings(&result.report)
+        let mut findings = init::baseline_findings(&result.report);
+        for (_, finding) in &mut findings {
+            if let Some(location) = &mut finding.location
+                && location.file == scratch_config
+            {
+                location.file = init::GATE_TOML.to_owned();
+            }
+        }
+        findings
     } else {
         Vec::new()
     };
@@ -79,6 +93,83 @@ pub(crate) fn init(
     if let Err(e) = init::write(&ws.root, &files, &opts) {
         return refuse(e);
     }
-    print_stdout(&redactor.text(&init::describe(&files, &opts)));
+    let mut said = String::new();
+    for line in &lockfile {
+        said.push_str(line);
+        said.push('\n');
+    }
+    for line in init::not_waived(&findings) {
+        said.push_str(&line);
+        said.push('\n');
+    }
+    said.push_str(&init::describe(&files, &opts));
+    print_stdout(&redactor.text(&said));
     Ok(exit::READY)
+}
+
+/// Creates Cargo.lock when there is none (`cargo generate-lockfile`) and stages it when git
+/// does not track it (`git add Cargo.lock`, so `lockfile.locked` sees it tracked before the
+/// first commit). Returns what it did (or, in a dry run, would do), a line each; a step that
+/// fails is said and the rest of `init` goes on.
+fn lockfile(ws: &Workspace, offline: bool, dry_run: bool) -> Vec<String> {
+    let lock = ws.root.join("Cargo.lock");
+    let mut said = Vec::new();
+    if !lock.is_file() {
+        if dry_run {
+            said.push("would create Cargo.lock (cargo generate-lockfile)".to_owned());
+        } else {
+            let cmd = crate::cargo::Cargo::new(&ws.root, offline).command("generate-lockfile", &[]);
+            match crate::process::output(cmd) {
+                Ok(out) if out.status.success() => {
+                    said.push("created Cargo.lock (cargo generate-lockfile)".to_owned());
+                }
+                Ok(out) => {
+                    said.push(format!(
+                        "could not create Cargo.lock: {} (run `cargo generate-lockfile` and \
+                         commit it)",
+                        crate::cargo::first_error(&String::from_utf8_lossy(&out.stderr))
+                    ));
+                    return said;
+                }
+                Err(e) => {
+                    said.push(format!("could not run cargo to create Cargo.lock: {e}"));
+                    return said;
+                }
+            }
+        }
+    }
+    if ws.git.is_none() {
+        return said;
+    }
+    let tracked = crate::facts::git_ls_files(&ws.root)
+        .is_ok_and(|files| files.iter().any(|f| f.as_os_str() == "Cargo.lock"));
+    if tracked {
+        return said;
+    }
+    if dry_run {
+        said.push("would stage Cargo.lock (git add Cargo.lock)".to_owned());
+        return said;
+    }
+    let mut add = std::process::Command::new("git");
+    add.args(["add", "--", "Cargo.lock"]).current_dir(&ws.root);
+    match crate::process::output(add) {
+        Ok(out) if out.status.success() => said.push(
+            "staged Cargo.lock (git add Cargo.lock): commit it with the files below".to_owned(),
+        ),
+        Ok(out) => {
+            let err = String::from_utf8_lossy(&out.stderr);
+            said.push(if err.contains("ignored") {
+                "Cargo.lock is ignored by a .gitignore: remove that line and \
+                 `git add Cargo.lock`, so builds use the versions you tested"
+                    .to_owned()
+            } else {
+                format!(
+                    "could not stage Cargo.lock: {} (run `git add Cargo.lock`)",
+                    err.trim()
+                )
+            });
+        }
+        Err(e) => said.push(format!("could not run git to stage Cargo.lock: {e}")),
+    }
+    said
 }

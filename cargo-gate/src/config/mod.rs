@@ -310,7 +310,8 @@ impl std::fmt::Debug for Known<'_> {
 /// Loads the configuration for the workspace at `root`.
 ///
 /// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
-/// `[workspace.metadata.gate]` in `root_manifest` are looked at, and having both is an error.
+/// `[workspace.metadata.gate]` (or `[package.metadata.gate]`) in `root_manifest` are looked
+/// at, and having both is an error.
 pub fn load(
     root: &Path,
     root_manifest: &Path,
@@ -327,16 +328,18 @@ pub fn load(
     // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
     // fall back to the defaults.
     match (gate_toml.exists(), in_manifest) {
-        (true, Some(_)) => Err(ConfigErrors::from(ConfigError {
-            file: display(root, &gate_toml),
-            position: None,
-            message: format!(
-                "configuration found in both gate.toml and [workspace.metadata.gate] of {}",
-                display(root, root_manifest)
-            ),
-            help: "keep one of the two: delete gate.toml or the [workspace.metadata.gate] table"
-                .to_owned(),
-        })),
+        (true, Some(_)) => {
+            let table = manifest_config_table(&manifest_text).unwrap_or(MANIFEST_TABLES[0]);
+            Err(ConfigErrors::from(ConfigError {
+                file: display(root, &gate_toml),
+                position: None,
+                message: format!(
+                    "configuration found in both gate.toml and {table} of {}",
+                    display(root, root_manifest)
+                ),
+                help: format!("keep one of the two: delete gate.toml or the {table} table"),
+            }))
+        }
         (true, None) => {
             let text = read(root, &gate_toml)?;
             parse_gate_toml(&text, &display(root, &gate_toml), known)
@@ -393,27 +396,65 @@ pub fn parse_gate_toml(text: &str, file: &str, known: &Known<'_>) -> Result<Conf
     )
 }
 
-/// Parses `[workspace.metadata.gate]` out of a root `Cargo.toml`'s text, if present.
+/// The tables of a root `Cargo.toml` that may hold the configuration: a workspace's, and a
+/// single-crate project's.
+pub const MANIFEST_TABLES: [&str; 2] = ["[workspace.metadata.gate]", "[package.metadata.gate]"];
+
+/// Which of [`MANIFEST_TABLES`] a root `Cargo.toml`'s text holds (an unparsable manifest holds
+/// none: cargo reports that itself).
+pub fn manifest_config_table(text: &str) -> Option<&'static str> {
+    let doc = text.parse::<toml::Table>().ok()?;
+    ["workspace", "package"]
+        .iter()
+        .zip(MANIFEST_TABLES)
+        .find(|(key, _)| {
+            doc.get(**key)
+                .and_then(|t| t.get("metadata"))
+                .and_then(|m| m.get("gate"))
+                .is_some()
+        })
+        .map(|(_, table)| table)
+}
+
+/// Parses `[workspace.metadata.gate]` (or, in a single-crate project,
+/// `[package.metadata.gate]`) out of a root `Cargo.toml`'s text, if present; both is an error.
 pub fn parse_manifest_section(
     text: &str,
     file: &str,
     known: &Known<'_>,
 ) -> Result<Option<Config>, ConfigErrors> {
     let doc = DeTable::parse(text).map_err(|e| toml_error(text, file, &e))?;
-    let gate = doc
-        .get_ref()
-        .get("workspace")
-        .and_then(|w| w.get_ref().get("metadata"))
-        .and_then(|m| m.get_ref().get("gate"));
-    let Some(gate) = gate else {
-        return Ok(None);
+    let table_of = |key: &str| {
+        doc.get_ref()
+            .get(key)
+            .and_then(|w| w.get_ref().get("metadata"))
+            .and_then(|m| m.get_ref().get("gate"))
+    };
+    let (gate, name) = match (table_of("workspace"), table_of("package")) {
+        (Some(_), Some(package)) => {
+            let mut v = Validator::new(text, file);
+            v.error::<_, ()>(
+                package,
+                format!(
+                    "configuration found in both {} and {}",
+                    MANIFEST_TABLES[0], MANIFEST_TABLES[1]
+                ),
+                "keep one of the two tables (a workspace's configuration belongs in \
+                 [workspace.metadata.gate])",
+            );
+            return Err(ConfigErrors(v.errors));
+        }
+        (Some(gate), None) => (gate, MANIFEST_TABLES[0]),
+        (None, Some(gate)) => (gate, MANIFEST_TABLES[1]),
+        (None, None) => return Ok(None),
     };
     let Some(table) = gate.get_ref().as_table() else {
         let mut v = Validator::new(text, file);
+        let prefix = name.trim_end_matches(']');
         v.error::<_, ()>(
             gate,
-            "[workspace.metadata.gate] is not a table".to_owned(),
-            "write the configuration as a table: [workspace.metadata.gate.policy] and so on",
+            format!("{name} is not a table"),
+            &format!("write the configuration as a table: {prefix}.policy] and so on"),
         );
         return Err(ConfigErrors(v.errors));
     };

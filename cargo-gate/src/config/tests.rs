@@ -241,6 +241,41 @@ fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
 }
 
 #[test]
+fn a_single_crate_project_keeps_its_configuration_in_package_metadata() {
+    let known = crate::registry::known();
+    let text = "[package]\nname = \"x\"\nversion = \"0.1.0\"\n\n[package.metadata.gate.policy]\nprofile = \"idiomatic\"\n";
+    let config = parse_manifest_section(text, "Cargo.toml", &known)
+        .unwrap()
+        .unwrap();
+    assert_eq!(config.profile, Profile::Idiomatic);
+    assert_eq!(manifest_config_table(text), Some("[package.metadata.gate]"));
+    // Its problems point into Cargo.toml as a workspace's do.
+    let bad = "[package]\nname = \"x\"\n\n[package.metadata.gate]\nwat = 1\n";
+    let err = parse_manifest_section(bad, "Cargo.toml", &known).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Cargo.toml:5:1: unknown field `wat`"),
+        "{err}"
+    );
+    // Both tables: which one holds the configuration is ambiguous, so it is refused.
+    let both = "[package]\nname = \"x\"\n[package.metadata.gate.policy]\nstrict = true\n[workspace]\n[workspace.metadata.gate.policy]\nstrict = false\n";
+    let err = parse_manifest_section(both, "Cargo.toml", &known).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "configuration found in both [workspace.metadata.gate] and [package.metadata.gate]"
+        ),
+        "{err}"
+    );
+    let not_a_table = "[package]\nname = \"x\"\n[package.metadata]\ngate = 1\n";
+    let err = parse_manifest_section(not_a_table, "Cargo.toml", &known).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("[package.metadata.gate] is not a table"),
+        "{err}"
+    );
+}
+
+#[test]
 fn load_rejects_both_places_and_defaults_when_neither() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("Cargo.toml");

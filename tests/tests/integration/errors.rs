@@ -207,3 +207,20 @@ fn every_problem_of_a_configuration_at_once() {
     );
     check("error-config-several-problems", &fx, &["pilot"]);
 }
+
+#[test]
+fn the_version_names_the_tool_not_cargo() {
+    for args in [&["--version"][..], &["gate", "--version"][..]] {
+        let out = crate::support::run({
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+            cmd.args(args);
+            cmd
+        });
+        assert_eq!(out.code, 0, "{}", out.transcript());
+        assert_eq!(
+            out.stdout,
+            format!("cargo-gate {}\n", env!("CARGO_PKG_VERSION")),
+            "{args:?}"
+        );
+    }
+}

@@ -111,3 +111,78 @@ fn a_baseline_makes_pilot_start_green() {
         "{config}"
     );
 }
+
+/// A `cargo new --lib` project, committed as its author would: the way a new user meets the
+/// gate.
+fn cargo_new() -> (tempfile::TempDir, Fixture) {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("cargo")
+        .args(["new", "--lib", "--vcs", "git", "--quiet", "newlib"])
+        .current_dir(dir.path())
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo new failed");
+    let fx = crate::support::existing(&dir.path().join("newlib"));
+    fx.commit();
+    (dir, fx)
+}
+
+#[test]
+fn init_on_a_fresh_cargo_new_project_makes_pilot_ready() {
+    let (_dir, fx) = cargo_new();
+    assert!(!fx.root.join("Cargo.lock").exists());
+    let init = fx.gate(&["init"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    assert!(
+        init.stdout
+            .starts_with("created Cargo.lock (cargo generate-lockfile)\nstaged Cargo.lock"),
+        "{}",
+        init.stdout
+    );
+    let pilot = fx.gate(&["pilot"]);
+    assert_eq!(pilot.code, 0, "{}", pilot.transcript());
+}
+
+#[test]
+fn a_baseline_on_a_fresh_project_makes_controlled_ready_with_relative_waivers() {
+    let (_dir, fx) = cargo_new();
+    let init = fx.gate(&["init", "--baseline"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    let controlled = fx.gate(&["controlled"]);
+    assert_eq!(controlled.code, 0, "{}", controlled.transcript());
+    let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
+    // Every waiver holds on any machine: no absolute path, nothing of this run's scratch.
+    for line in config.lines().filter(|l| l.starts_with("match = ")) {
+        let pattern = line.trim_start_matches("match = ").trim_matches('"');
+        assert!(!std::path::Path::new(pattern).is_absolute(), "{line}");
+        assert!(!line.contains("cargo-gate-init"), "{line}");
+    }
+    assert!(!config.contains("dirty-work-tree"), "{config}");
+}
+
+#[test]
+fn a_baseline_never_waives_a_failing_test_or_a_secret() {
+    for (name, check) in [
+        ("failing-test", "tests.pass"),
+        ("secrets-leak", "secrets.scan"),
+    ] {
+        let fx = fixture(name);
+        let _ = std::fs::remove_file(fx.root.join("gate.toml"));
+        fx.commit();
+        let init = fx.gate(&["init", "--baseline"]);
+        assert_eq!(init.code, 0, "{name}: {}", init.transcript());
+        assert!(
+            init.stdout.contains(&format!("not waived: {check}: ")),
+            "{name}: {}",
+            init.stdout
+        );
+        let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
+        // (The template's commented example names secrets.scan; no waiver does.)
+        let waived = format!("check = \"{check}\"");
+        assert!(
+            !config.lines().any(|l| l.trim() == waived),
+            "{name}: {config}"
+        );
+    }
+}

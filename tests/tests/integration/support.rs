@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 /// A fixture workspace copied into a temporary directory (a fresh git repository with one
 /// commit, so "tracked by git" means something).
 pub(crate) struct Fixture {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     /// The workspace root.
     pub(crate) root: PathBuf,
 }
@@ -83,7 +83,18 @@ pub(crate) fn fixture(name: &str) -> Fixture {
     git(&root, &["init", "-q"]);
     git(&root, &["add", "-A"]);
     git(&root, &["commit", "-q", "-m", "fixture"]);
-    Fixture { _dir: dir, root }
+    Fixture {
+        _dir: Some(dir),
+        root,
+    }
+}
+
+/// A workspace already on disk (a git work tree made by the test), owned by the caller.
+pub(crate) fn existing(root: &Path) -> Fixture {
+    Fixture {
+        _dir: None,
+        root: root.to_owned(),
+    }
 }
 
 /// An empty directory (no Cargo.toml).
@@ -91,7 +102,10 @@ pub(crate) fn empty() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("empty");
     std::fs::create_dir_all(&root).unwrap();
-    Fixture { _dir: dir, root }
+    Fixture {
+        _dir: Some(dir),
+        root,
+    }
 }
 
 impl Fixture {
