@@ -1157,7 +1157,23 @@ mod tests {
         };
         let controlled = runs("controlled").join("\n");
         let broad = runs("broad").join("\n");
-        assert!(controlled.contains("cargo gate controlled --format json --out gate-out"));
+        assert!(controlled.contains(
+            "cargo gate controlled --format sarif --out gate-out > gate-controlled.sarif"
+        ));
+        let upload_sarif = doc["jobs"]["controlled"]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["uses"].as_str() == Some("github/codeql-action/upload-sarif@v3"))
+            .unwrap();
+        assert_eq!(
+            upload_sarif["with"]["sarif_file"].as_str(),
+            Some("gate-controlled.sarif")
+        );
+        assert_eq!(
+            doc["jobs"]["controlled"]["permissions"]["security-events"].as_str(),
+            Some("write")
+        );
         assert!(broad.contains("cargo gate merge gate-records/gate-out-*"));
         assert!(broad.contains("cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
         let upload = doc["jobs"]["controlled"]["steps"]

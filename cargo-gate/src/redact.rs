@@ -107,6 +107,15 @@ impl Redactor {
         }
     }
 
+    /// The platform a run is on (`linux`, `macos`, `windows`).
+    pub fn platform(&self, os: &str) -> String {
+        if self.enabled {
+            "<os>".into()
+        } else {
+            os.to_owned()
+        }
+    }
+
     /// A digest or commit hash.
     pub fn hash(&self, hash: &str) -> String {
         if self.enabled {

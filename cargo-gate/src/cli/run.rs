@@ -56,7 +56,9 @@ pub(crate) fn run_stage(
     let rendered = match args.format {
         Format::Json => render::json::render(&result.report),
         Format::Markdown => render::markdown::render(&result.report, &record),
-        Format::Sarif => render::sarif::render(&result.report),
+        Format::Sarif => {
+            render::sarif::render(&result.report, &redactor.platform(std::env::consts::OS))
+        }
         Format::Junit => render::junit::render(&result.report),
         Format::Text => {
             // anstream decides `auto`: a terminal, NO_COLOR, CLICOLOR, CLICOLOR_FORCE.

@@ -1,8 +1,10 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning, through a typed model of the part of the
 //! format we write. One rule per check (`tests.pass`) and one per code of each check
 //! (`tests.pass/test-failed`, with the code's meaning as description and the check's fix as
-//! help); one result per finding with its physical location, under its code's rule; waived
-//! findings carry a suppression with the waiver's reason.
+//! help); one result per finding with its physical location, under its code's rule, and a
+//! partial fingerprint that survives code moving around it; waived findings carry a
+//! suppression with the waiver's reason. The run's `automationDetails.id` is
+//! `cargo-gate/<stage>/<os>/`, so code scanning keeps the analyses of a CI matrix apart.
 //!
 //! Why not the serde-sarif crate: it generates the whole SARIF schema at build time (a
 //! schema compiler and syn in every build); the dozen types below are what we emit, and
@@ -24,8 +26,13 @@ struct Log<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    /// `cargo-gate/<stage>/<os>/`: code scanning keeps one analysis per category (the part
+    /// before the last `/`), so the stages and the platforms of a CI matrix do not overwrite
+    /// each other's results.
+    automation_details: AutomationDetails,
     results: Vec<SarifResult<'a>>,
     invocations: [Invocation; 1],
     properties: RunProperties<'a>,
@@ -73,12 +80,20 @@ impl<'a> Text<'a> {
 }
 
 #[derive(Debug, Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
     rule_id: String,
     rule_index: usize,
     level: &'static str,
     message: Text<'a>,
+    /// [`FINGERPRINT`]: the same finding keeps its identity across runs (and code moving
+    /// around it), so code scanning tracks it instead of opening a new alert each run.
+    partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     locations: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -137,8 +152,21 @@ struct RunProperties<'a> {
     reused: std::collections::BTreeMap<&'a str, &'a [crate::report::Reuse]>,
 }
 
-/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline).
-pub fn render(report: &Report) -> String {
+/// The key of our partial fingerprint: the SHA-256 of the rule, the file and the message
+/// (not the line or column, which move when code is edited above the finding).
+const FINGERPRINT: &str = "cargoGate/v1";
+
+fn fingerprint(rule_id: &str, file: Option<&str>, message: &str) -> BTreeMap<&'static str, String> {
+    let mut key = gate_support::digest::KeyHasher::default();
+    key.part("rule", rule_id.as_bytes());
+    key.part("file", file.unwrap_or_default().as_bytes());
+    key.part("message", message.as_bytes());
+    BTreeMap::from([(FINGERPRINT, key.finish())])
+}
+
+/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline); `platform`
+/// (`linux`, `macos`, `windows`) goes into the analysis' category.
+pub fn render(report: &Report, platform: &str) -> String {
     let mut rules = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for check in &report.checks {
@@ -206,6 +234,11 @@ pub fn render(report: &Report) -> String {
                 .collect();
             results.push(SarifResult {
                 rule_index: index[&rule_id],
+                partial_fingerprints: fingerprint(
+                    &rule_id,
+                    finding.location.as_ref().map(|l| l.file.as_str()),
+                    &finding.message,
+                ),
                 rule_id,
                 level: match finding.severity {
                     Severity::Error => "error",
@@ -219,11 +252,13 @@ pub fn render(report: &Report) -> String {
         }
         // A failing check without findings still needs a result, or code scanning shows green.
         if check.counts_as_failure && check.findings.iter().all(|f| f.severity == Severity::Note) {
+            let message = format!("{}: {}", check.status, check.summary);
             results.push(SarifResult {
                 rule_id: check.id.clone(),
                 rule_index: index[&check.id],
                 level: "error",
-                message: Text::of(format!("{}: {}", check.status, check.summary)),
+                partial_fingerprints: fingerprint(&check.id, None, &check.status.to_string()),
+                message: Text::of(message),
                 locations: Vec::new(),
                 suppressions: Vec::new(),
             });
@@ -240,6 +275,9 @@ pub fn render(report: &Report) -> String {
                     information_uri: crate::decision::VERIFIER_ID,
                     rules,
                 },
+            },
+            automation_details: AutomationDetails {
+                id: format!("cargo-gate/{}/{platform}/", report.stage),
             },
             results,
             invocations: [Invocation {

@@ -53,7 +53,35 @@ fn sarif_and_junit_are_well_formed() {
             rules[index]["id"], result["ruleId"],
             "ruleIndex points at the rule"
         );
+        let fingerprint = result["partialFingerprints"]["cargoGate/v1"]
+            .as_str()
+            .unwrap();
+        assert_eq!(fingerprint.len(), 64, "{result}");
     }
+    // One code-scanning analysis per stage and platform.
+    assert_eq!(run["automationDetails"]["id"], "cargo-gate/pilot/<os>/");
+    // A finding keeps its fingerprint from run to run (code scanning tracks it, not a new
+    // alert each time), and distinct findings have distinct ones.
+    let again: serde_json::Value =
+        serde_json::from_str(&fx.gate(&["pilot", "--format", "sarif"]).stdout).unwrap();
+    let prints = |run: &serde_json::Value| -> Vec<String> {
+        run["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["cargoGate/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(prints(run), prints(&again["runs"][0]));
+    let mut unique = prints(run);
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), results.len());
     let suppressed = results
         .iter()
         .filter(|r| r.get("suppressions").is_some())
