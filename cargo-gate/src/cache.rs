@@ -20,7 +20,7 @@
 //!
 //! Judgement is never cached: every check judges the facts afresh with the run's own
 //! configuration, so a changed waiver, profile or threshold takes effect at once. A reused
-//! fact is named in the report ("reused from run <id>, inputs <digest>") and written into
+//! fact is named in the report (`reused from run <id>, inputs <digest>`) and written into
 //! the record (`evidence.json` lists every fact's inputs and origin; reused logs are the
 //! record's artifacts, hashed like any other). A failure is reused as a failure; a pass over
 //! inputs that failed before carries that failure with it ([`Obtained::failed_before`]).

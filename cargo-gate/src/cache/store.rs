@@ -34,7 +34,7 @@ const BLOB_GRACE: Duration = Duration::from_secs(60);
 /// One cached fact as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
-    /// [`ENTRY_SCHEMA`].
+    /// The entry format's version (entries of another version are gathered afresh).
     pub schema: u32,
     /// The fact's name.
     pub fact: String,
