@@ -593,7 +593,11 @@ fn workflow(toolchain_pinned: bool) -> String {
     };
     let setup = fill(
         templates::SETUP_STEPS,
-        &[("toolchain", toolchain), ("sccache_action", SCCACHE_ACTION)],
+        &[
+            ("toolchain", toolchain),
+            ("sccache_action", SCCACHE_ACTION),
+            ("version", env!("CARGO_PKG_VERSION")),
+        ],
     );
     fill(templates::WORKFLOW, &[("setup", &setup)])
 }
@@ -1219,6 +1223,10 @@ mod tests {
             }
         }
         assert_eq!(calls, 2, "cargo install in each job");
+        // The install is pinned to the release that wrote the workflow.
+        let pin = format!("--tag v{} cargo-gate", env!("CARGO_PKG_VERSION"));
+        assert_eq!(controlled.matches(&pin).count(), 1, "{controlled}");
+        assert_eq!(broad.matches(&pin).count(), 1, "{broad}");
         // The sccache cache is wired but off unless the repository variable turns it on.
         assert_eq!(
             doc["env"]["RUSTC_WRAPPER"].as_str(),

@@ -38,6 +38,18 @@ pub(crate) const STEPS: &[&[&str]] = &[
         "--out",
         "target/smoke",
     ],
+    // Every published crate packages and builds from its .crate alone (the tests and xtask
+    // are never published).
+    &[
+        "cargo",
+        "package",
+        "--workspace",
+        "--exclude",
+        "gate-tests",
+        "--exclude",
+        "xtask",
+        "--locked",
+    ],
 ];
 
 pub(crate) fn run() -> Result<()> {

@@ -186,3 +186,27 @@ fn a_baseline_never_waives_a_failing_test_or_a_secret() {
         );
     }
 }
+
+/// The repository's GitHub Action (README, GUIDE): it installs the cargo-gate of its own ref
+/// from its own source, locked, and runs a stage only when asked, passing the inputs through
+/// the environment (never into the script text).
+#[test]
+fn the_repositorys_action_installs_its_own_source_locked() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../action.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let action = cargo_gate::yaml::parse(&text).unwrap();
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let install = steps[0]["run"].as_str().unwrap();
+    assert!(
+        install
+            .contains("cargo +stable install --locked --path \"$GITHUB_ACTION_PATH/cargo-gate\""),
+        "{install}"
+    );
+    assert_eq!(steps[1]["if"].as_str(), Some("${{ inputs.stage != '' }}"));
+    let run = steps[1]["run"].as_str().unwrap();
+    assert!(
+        !run.contains("${{"),
+        "inputs reach the script only through env: {run}"
+    );
+}
