@@ -7,7 +7,7 @@
 //!    --format markdown` on this workspace (anything after `--` is appended, e.g. `-- --only
 //!    config.valid`). The markdown report on stdout becomes `READINESS-REPORT.md`; the new run
 //!    directory under `target/release-gate/runs/` supplies `report.json` and `decision.json`.
-//!    They go into the bundle whatever the verdict; `--execute` refuses unless it is READY
+//!    They go beside the bundle whatever the verdict; `--execute` refuses unless it is READY
 //!    (exit code 0).
 //! 2. **The version.** `[workspace.package] version` of the root Cargo.toml must be greater
 //!    than the last release tag (`vX.Y.Z` or `X.Y.Z` in `git tag --list`; pre-releases are no
@@ -16,10 +16,14 @@
 //!    `--execute`, warnings in a dry run.
 //! 3. **The binary.** `cargo build --release --locked -p cargo-gate`.
 //! 4. **The bundle.** `target/bundle/cargo-gate-<version>-<target>/` (target: the host triple of
-//!    `rustc -vV`): the binary, README.md, LICENSE-MIT, LICENSE-APACHE, CHANGELOG.md,
-//!    READINESS-REPORT.md, report.json, decision.json, and MANIFEST.json (sha256 and size of
-//!    every other file, sorted); then `target/bundle/cargo-gate-<version>-<target>.tar.gz` and
-//!    `target/bundle/SHA256SUMS` (`sha256sum -c SHA256SUMS` in `target/bundle` checks it).
+//!    `rustc -vV`): the binary, README.md, LICENSE-MIT, LICENSE-APACHE, CHANGELOG.md and
+//!    MANIFEST.json (version, target, commit, sha256 and size of every other file, sorted);
+//!    then `target/bundle/cargo-gate-<version>-<target>.tar.gz`. Everything in it follows from
+//!    the commit, so two releases of one commit give the same archive digest. The gate's record
+//!    of the release run (READINESS-REPORT.md, report.json, decision.json, and gate.json naming
+//!    the archive and its digest) differs run to run and goes **beside** it, in
+//!    `target/bundle/cargo-gate-<version>-<target>.gate/`; `target/bundle/SHA256SUMS` covers
+//!    both (`sha256sum -c SHA256SUMS` in `target/bundle` checks it).
 //! 5. **Reproducible archive** ([`write_tar_gz`]): entries sorted, mtime from
 //!    `SOURCE_DATE_EPOCH` (else the HEAD commit time), uid/gid 0, no owner or group names, mode
 //!    0644 (0755 for executables and directories), gzip header mtime 0 and no file name.
@@ -147,25 +151,17 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     for file in REPO_FILES {
         copy(&root.join(file), &dir.join(file))?;
     }
-    fs::write(dir.join("READINESS-REPORT.md"), &gate.markdown)?;
-    copy(&gate.run_dir.join("report.json"), &dir.join("report.json"))?;
-    copy(
-        &gate.run_dir.join("decision.json"),
-        &dir.join("decision.json"),
-    )?;
     let files = digest_files(&dir)?;
+    // What the archive holds is a function of the commit alone (the binary, the repository's
+    // files, their digests), so two releases of one commit give the same archive. The gate's
+    // record of this release run differs from run to run (its id, time, seed): it is kept
+    // beside the archive, not in it.
     let manifest = serde_json::json!({
-        "schema_version": 1,
+        "schema_version": 2,
         "name": "cargo-gate",
         "version": version.to_string(),
         "target": host,
         "commit": git(&root, &["rev-parse", "HEAD"]).map(|c| c.trim().to_owned()),
-        "gate": {
-            "stage": "broad",
-            "exit_code": gate.exit_code,
-            "verdict": gate.line,
-            "run_id": gate.run_dir.file_name().map(|n| n.to_string_lossy().into_owned()),
-        },
         "files": files
             .iter()
             .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256, "size": f.size}))
@@ -180,19 +176,50 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         files.len()
     ));
 
-    // 5. The archive and the checksums.
+    // 5. The archive, the gate's record beside it, and the checksums.
     let mtime = source_date_epoch(&root)?;
     let archive_name = format!("{name}.tar.gz");
     let archive = bundle_root.join(&archive_name);
     let archive_sha = write_tar_gz(&dir, &name, mtime, &archive)?;
+    let gate_dir_name = format!("{name}.gate");
+    let gate_dir = bundle_root.join(&gate_dir_name);
+    if gate_dir.exists() {
+        fs::remove_dir_all(&gate_dir)
+            .with_context(|| format!("removing {}", gate_dir.display()))?;
+    }
+    fs::create_dir_all(&gate_dir).with_context(|| format!("creating {}", gate_dir.display()))?;
+    fs::write(gate_dir.join("READINESS-REPORT.md"), &gate.markdown)?;
+    copy(
+        &gate.run_dir.join("report.json"),
+        &gate_dir.join("report.json"),
+    )?;
+    copy(
+        &gate.run_dir.join("decision.json"),
+        &gate_dir.join("decision.json"),
+    )?;
+    let mut gate_json = serde_json::to_vec_pretty(&serde_json::json!({
+        "schema_version": 1,
+        "stage": "broad",
+        "exit_code": gate.exit_code,
+        "verdict": gate.line,
+        "run_id": gate.run_dir.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "archive": archive_name,
+        "archive_sha256": archive_sha,
+    }))?;
+    gate_json.push(b'\n');
+    fs::write(gate_dir.join("gate.json"), &gate_json)?;
     let mut sums = vec![(archive_name.clone(), archive_sha.clone())];
     for file in digest_files(&dir)? {
         sums.push((format!("{name}/{}", file.path), file.sha256));
     }
+    for file in digest_files(&gate_dir)? {
+        sums.push((format!("{gate_dir_name}/{}", file.path), file.sha256));
+    }
     fs::write(bundle_root.join("SHA256SUMS"), sha256sums(&sums))?;
     say(&format!(
-        "5. {} (mtime {mtime}), {}",
+        "5. {} (mtime {mtime}), the gate's record in {}, {}",
         archive.display(),
+        gate_dir.display(),
         bundle_root.join("SHA256SUMS").display()
     ));
 

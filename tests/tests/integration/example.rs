@@ -60,24 +60,34 @@ fn the_release_dry_run_builds_a_verifiable_bundle_and_tags_nothing() {
         .stdout;
     // `--only config.valid` keeps the gate step short (a partial run: never READY, so this
     // could never tag even with --execute); the bundle is produced whatever the verdict.
-    let status = Command::new("cargo")
-        .args([
-            "run",
-            "--locked",
-            "-q",
-            "-p",
-            "xtask",
-            "--",
-            "release",
-            "--",
-            "--only",
-            "config.valid",
-        ])
-        .current_dir(root)
-        .env_remove("GATE_RUN_DIR")
-        .status()
-        .unwrap();
-    assert!(status.success(), "cargo xtask release (dry run) failed");
+    let release = || {
+        let out = Command::new("cargo")
+            .args([
+                "run",
+                "--locked",
+                "-q",
+                "-p",
+                "xtask",
+                "--",
+                "release",
+                "--",
+                "--only",
+                "config.valid",
+            ])
+            .current_dir(root)
+            .env_remove("GATE_RUN_DIR")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "cargo xtask release (dry run) failed");
+        // stdout: `<archive sha256>  <archive path>`.
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = release();
+    // Reproducible: a second release of the same commit gives the same archive, though its
+    // gate run (kept beside the archive) is another run.
+    let second = release();
+    assert_eq!(first, second, "two releases of one commit differ");
     let tags_after = Command::new("git")
         .args(["tag", "--list"])
         .current_dir(root)
@@ -88,6 +98,10 @@ fn the_release_dry_run_builds_a_verifiable_bundle_and_tags_nothing() {
     let bundle = root.join("target/bundle");
     let sums = std::fs::read_to_string(bundle.join("SHA256SUMS")).unwrap();
     assert!(sums.lines().any(|l| l.ends_with(".tar.gz")), "{sums}");
+    assert!(
+        sums.lines().any(|l| l.ends_with(".gate/decision.json")),
+        "{sums}"
+    );
     let check = Command::new("sha256sum")
         .arg("-c")
         .arg("SHA256SUMS")
