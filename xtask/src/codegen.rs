@@ -1,8 +1,9 @@
 //! `cargo xtask codegen [--check]`: documentation generated from the code, so it cannot drift
 //! — docs/CHECKS.md (one section per check, from the registry), docs/CLI.md (every command's
-//! help, from the clap definition), the exit codes (from `cargo_gate::exit`) and the JSON
+//! help, from the clap definition), the exit codes (from `cargo_gate::exit`), the JSON
 //! Schemas of every shared format under docs/schemas/ (from gate-formats' types, with
-//! schemars). `--check` fails when a generated file is stale; `.ci/run` runs it.
+//! schemars), shell completions under docs/completions/ (clap_complete) and man pages under
+//! docs/man/ (clap_mangen). `--check` fails when a generated file is stale; `.ci/run` runs it.
 
 use anyhow::{Result, bail};
 use std::fmt::Write;
@@ -148,6 +149,63 @@ fn cli_md() -> String {
     out
 }
 
+/// Shell completions for the `cargo-gate` binary (bash, zsh, fish, PowerShell): they
+/// complete `cargo-gate gate …`; cargo's own completion completes `cargo gate` only as far as
+/// the subcommand name.
+fn completions() -> Vec<(String, String)> {
+    use clap_complete::shells::{Bash, Fish, PowerShell, Zsh};
+    fn one(shell: impl clap_complete::Generator, file: &str) -> (String, String) {
+        let mut cmd = cargo_gate::cli::command().name("cargo-gate");
+        let mut bytes = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "cargo-gate", &mut bytes);
+        (
+            format!("docs/completions/{file}"),
+            String::from_utf8(bytes).expect("completions are UTF-8"),
+        )
+    }
+    vec![
+        one(Bash, "cargo-gate.bash"),
+        one(Zsh, "_cargo-gate"),
+        one(Fish, "cargo-gate.fish"),
+        one(PowerShell, "cargo-gate.ps1"),
+    ]
+}
+
+/// The man pages: `cargo-gate(1)` for `cargo gate`, and `cargo-gate-<command>(1)` for each
+/// of its commands (the names the first page's SUBCOMMANDS section refers to).
+fn man_pages() -> Vec<(String, String)> {
+    fn render(cmd: clap::Command, name: &str) -> (String, String) {
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut bytes)
+            .expect("rendering to memory cannot fail");
+        (
+            format!("docs/man/{name}.1"),
+            String::from_utf8(bytes).expect("a man page is UTF-8"),
+        )
+    }
+    let gate = cargo_gate::cli::command()
+        .find_subcommand("gate")
+        .expect("the gate subcommand exists")
+        .clone()
+        .name("cargo-gate")
+        .bin_name("cargo gate");
+    let mut pages = vec![render(gate.clone(), "cargo-gate")];
+    for sub in gate.get_subcommands() {
+        let name = sub.get_name();
+        if name == "help" {
+            continue;
+        }
+        let page = format!("cargo-gate-{name}");
+        let cmd = sub
+            .clone()
+            .name(page.clone())
+            .bin_name(format!("cargo gate {name}"));
+        pages.push(render(cmd, &page));
+    }
+    pages
+}
+
 /// One JSON Schema per shared format, named after the file it describes.
 fn schemas() -> Vec<(String, String)> {
     use gate_formats::{
@@ -185,6 +243,8 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     for meta in cargo_gate::registry::metas() {
         docs.push((format!("docs/checks/{}.md", meta.id), check_page(meta)));
     }
+    docs.extend(completions());
+    docs.extend(man_pages());
     for (path, text) in docs.into_iter().chain(schemas()) {
         let path = path.as_str();
         let full = root.join(path);

@@ -1,0 +1,161 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cargo_gate_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_cargo_gate_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cargo_gate_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cargo_gate_using_subcommand
+    set -l cmd (__fish_cargo_gate_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cargo-gate -n "__fish_cargo_gate_needs_command" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_needs_command" -s V -l version -d 'Print version'
+complete -c cargo-gate -n "__fish_cargo_gate_needs_command" -f -a "gate" -d 'Production-readiness gate for Rust workspaces: `cargo gate pilot|controlled|broad`'
+complete -c cargo-gate -n "__fish_cargo_gate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -s V -l version -d 'Print version'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "pilot" -d 'Stage 1: one service or internal tool'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "controlled" -d 'Stage 2: controlled production (includes pilot)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "broad" -d 'Stage 3: broad production rollout (includes controlled)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "verify" -d 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "history" -d 'The recorded runs: id, stage, result, commit, time'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "diff" -d 'What changed between two runs: check statuses, findings that appeared or vanished'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "status" -d 'The highest stage this commit is ready for, and the run that shows it'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "merge" -d 'Merge CI jobs\' `--out` directories (one per platform) into a merged record for this commit; each input\'s chain is verified first, and records of another commit refused'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "bench" -d 'Run the workspace\'s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "init" -d 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "cache" -d 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "checks" -d 'List every check: id, stage, description'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "explain" -d 'Explain one check: what it establishes and how to fix a failure'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and not __fish_seen_subcommand_from pilot controlled broad verify history diff status merge bench init cache checks explain help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l config -d 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l color -d 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l format -d 'Report format on stdout' -r -f -a "text\t'Aligned, one line per check, findings under it, a summary and the verdict'
+json\t'`report.json`, as written into the run record'
+markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
+sarif\t'SARIF 2.1.0 (code scanning)'
+junit\t'JUnit XML (one test case per check)'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l only -d 'Run only these checks' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l strict -d 'WARN (and SKIP) fail the verdict'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l offline -d 'Pass --offline to every cargo call'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l config -d 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l color -d 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l format -d 'Report format on stdout' -r -f -a "text\t'Aligned, one line per check, findings under it, a summary and the verdict'
+json\t'`report.json`, as written into the run record'
+markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
+sarif\t'SARIF 2.1.0 (code scanning)'
+junit\t'JUnit XML (one test case per check)'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l only -d 'Run only these checks' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l strict -d 'WARN (and SKIP) fail the verdict'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l offline -d 'Pass --offline to every cargo call'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l config -d 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l color -d 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto' -r -f -a "auto\t'Colour on a terminal, unless NO_COLOR is set (CLICOLOR_FORCE forces it)'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l format -d 'Report format on stdout' -r -f -a "text\t'Aligned, one line per check, findings under it, a summary and the verdict'
+json\t'`report.json`, as written into the run record'
+markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
+sarif\t'SARIF 2.1.0 (code scanning)'
+junit\t'JUnit XML (one test case per check)'"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l only -d 'Run only these checks' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l strict -d 'WARN (and SKIP) fail the verdict'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l offline -d 'Pass --offline to every cargo call'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -l expect-head -d 'A chain head printed by an earlier run (`sha256:…`), kept outside this directory: fail unless that run is in the chain with everything up to it intact' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from history" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from history" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from diff" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from diff" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from diff" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from status" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from status" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from merge" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from merge" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -l save-baseline -d 'Write `[bench] baseline` from this run\'s results'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -l offline -d 'No network for cargo'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l force -d 'Overwrite existing files'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l dry-run -d 'Print what would be written; write nothing'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l baseline -d 'Record today\'s controlled-stage findings as waivers (owner and a 90-day expiry to fill in; failing tests and secrets are listed, never waived), so the team starts green and works the list down'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l offline -d 'Pass --offline to cargo (for the --baseline run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from cache" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from cache" -f -a "stats" -d 'Entries per fact, blobs and bytes on disk'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from cache" -f -a "prune" -d 'Remove corrupt entries, the least recently used entries above the size bound, and blobs no entry names'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from cache" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from checks" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from explain" -s h -l help -d 'Print help'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "pilot" -d 'Stage 1: one service or internal tool'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "controlled" -d 'Stage 2: controlled production (includes pilot)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "broad" -d 'Stage 3: broad production rollout (includes controlled)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "history" -d 'The recorded runs: id, stage, result, commit, time'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "diff" -d 'What changed between two runs: check statuses, findings that appeared or vanished'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "status" -d 'The highest stage this commit is ready for, and the run that shows it'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge CI jobs\' `--out` directories (one per platform) into a merged record for this commit; each input\'s chain is verified first, and records of another commit refused'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "bench" -d 'Run the workspace\'s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "cache" -d 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "checks" -d 'List every check: id, stage, description'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "explain" -d 'Explain one check: what it establishes and how to fix a failure'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and not __fish_seen_subcommand_from gate help" -f -a "gate" -d 'Production-readiness gate for Rust workspaces: `cargo gate pilot|controlled|broad`'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and not __fish_seen_subcommand_from gate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "pilot" -d 'Stage 1: one service or internal tool'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "controlled" -d 'Stage 2: controlled production (includes pilot)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "broad" -d 'Stage 3: broad production rollout (includes controlled)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "verify" -d 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "history" -d 'The recorded runs: id, stage, result, commit, time'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "diff" -d 'What changed between two runs: check statuses, findings that appeared or vanished'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "status" -d 'The highest stage this commit is ready for, and the run that shows it'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "merge" -d 'Merge CI jobs\' `--out` directories (one per platform) into a merged record for this commit; each input\'s chain is verified first, and records of another commit refused'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "bench" -d 'Run the workspace\'s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "init" -d 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "cache" -d 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "checks" -d 'List every check: id, stage, description'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand help; and __fish_seen_subcommand_from gate" -f -a "explain" -d 'Explain one check: what it establishes and how to fix a failure'

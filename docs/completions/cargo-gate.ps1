@@ -1,0 +1,346 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'cargo-gate'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'cargo-gate' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('gate', 'gate', [CompletionResultType]::ParameterValue, 'Production-readiness gate for Rust workspaces: `cargo gate pilot|controlled|broad`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;gate' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('pilot', 'pilot', [CompletionResultType]::ParameterValue, 'Stage 1: one service or internal tool')
+            [CompletionResult]::new('controlled', 'controlled', [CompletionResultType]::ParameterValue, 'Stage 2: controlled production (includes pilot)')
+            [CompletionResult]::new('broad', 'broad', [CompletionResultType]::ParameterValue, 'Stage 3: broad production rollout (includes controlled)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The recorded runs: id, stage, result, commit, time')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two runs: check statuses, findings that appeared or vanished')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The highest stage this commit is ready for, and the run that shows it')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge CI jobs'' `--out` directories (one per platform) into a merged record for this commit; each input''s chain is verified first, and records of another commit refused')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
+            [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;gate;pilot' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where run records go (default: <target-dir>/gate)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave these checks out')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
+            [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cargo-gate;gate;controlled' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where run records go (default: <target-dir>/gate)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave these checks out')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
+            [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cargo-gate;gate;broad' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the text report: auto (a terminal, unless NO_COLOR is set), always or never. Default: CARGO_TERM_COLOR, else auto')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Report format on stdout')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where run records go (default: <target-dir>/gate)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave these checks out')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
+            [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'cargo-gate;gate;verify' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('--expect-head', '--expect-head', [CompletionResultType]::ParameterName, 'A chain head printed by an earlier run (`sha256:…`), kept outside this directory: fail unless that run is in the chain with everything up to it intact')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;history' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;diff' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;status' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;merge' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;bench' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--save-baseline', '--save-baseline', [CompletionResultType]::ParameterName, 'Write `[bench] baseline` from this run''s results')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'No network for cargo')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;init' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite existing files')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be written; write nothing')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'Record today''s controlled-stage findings as waivers (owner and a 90-day expiry to fill in; failing tests and secrets are listed, never waived), so the team starts green and works the list down')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to cargo (for the --baseline run)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;cache' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries per fact, blobs and bytes on disk')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove corrupt entries, the least recently used entries above the size bound, and blobs no entry names')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;gate;cache;stats' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;cache;prune' {
+            [CompletionResult]::new('--max-size', '--max-size', [CompletionResultType]::ParameterName, 'The bound to prune to, e.g. `500MB` (default: `[cache] max-size`, else 2 GiB)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (to find the default output directory)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Remove everything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;cache;help' {
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries per fact, blobs and bytes on disk')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove corrupt entries, the least recently used entries above the size bound, and blobs no entry names')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;gate;cache;help;stats' {
+            break
+        }
+        'cargo-gate;gate;cache;help;prune' {
+            break
+        }
+        'cargo-gate;gate;cache;help;help' {
+            break
+        }
+        'cargo-gate;gate;checks' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;explain' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;help' {
+            [CompletionResult]::new('pilot', 'pilot', [CompletionResultType]::ParameterValue, 'Stage 1: one service or internal tool')
+            [CompletionResult]::new('controlled', 'controlled', [CompletionResultType]::ParameterValue, 'Stage 2: controlled production (includes pilot)')
+            [CompletionResult]::new('broad', 'broad', [CompletionResultType]::ParameterValue, 'Stage 3: broad production rollout (includes controlled)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The recorded runs: id, stage, result, commit, time')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two runs: check statuses, findings that appeared or vanished')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The highest stage this commit is ready for, and the run that shows it')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge CI jobs'' `--out` directories (one per platform) into a merged record for this commit; each input''s chain is verified first, and records of another commit refused')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
+            [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;gate;help;pilot' {
+            break
+        }
+        'cargo-gate;gate;help;controlled' {
+            break
+        }
+        'cargo-gate;gate;help;broad' {
+            break
+        }
+        'cargo-gate;gate;help;verify' {
+            break
+        }
+        'cargo-gate;gate;help;history' {
+            break
+        }
+        'cargo-gate;gate;help;diff' {
+            break
+        }
+        'cargo-gate;gate;help;status' {
+            break
+        }
+        'cargo-gate;gate;help;merge' {
+            break
+        }
+        'cargo-gate;gate;help;bench' {
+            break
+        }
+        'cargo-gate;gate;help;init' {
+            break
+        }
+        'cargo-gate;gate;help;cache' {
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries per fact, blobs and bytes on disk')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove corrupt entries, the least recently used entries above the size bound, and blobs no entry names')
+            break
+        }
+        'cargo-gate;gate;help;cache;stats' {
+            break
+        }
+        'cargo-gate;gate;help;cache;prune' {
+            break
+        }
+        'cargo-gate;gate;help;checks' {
+            break
+        }
+        'cargo-gate;gate;help;explain' {
+            break
+        }
+        'cargo-gate;gate;help;help' {
+            break
+        }
+        'cargo-gate;help' {
+            [CompletionResult]::new('gate', 'gate', [CompletionResultType]::ParameterValue, 'Production-readiness gate for Rust workspaces: `cargo gate pilot|controlled|broad`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cargo-gate;help;gate' {
+            [CompletionResult]::new('pilot', 'pilot', [CompletionResultType]::ParameterValue, 'Stage 1: one service or internal tool')
+            [CompletionResult]::new('controlled', 'controlled', [CompletionResultType]::ParameterValue, 'Stage 2: controlled production (includes pilot)')
+            [CompletionResult]::new('broad', 'broad', [CompletionResultType]::ParameterValue, 'Stage 3: broad production rollout (includes controlled)')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Re-hash run records and walk their chain; exit 1 on any edited, missing or extra file')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The recorded runs: id, stage, result, commit, time')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two runs: check statuses, findings that appeared or vanished')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The highest stage this commit is ready for, and the run that shows it')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Merge CI jobs'' `--out` directories (one per platform) into a merged record for this commit; each input''s chain is verified first, and records of another commit refused')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
+            [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            break
+        }
+        'cargo-gate;help;gate;pilot' {
+            break
+        }
+        'cargo-gate;help;gate;controlled' {
+            break
+        }
+        'cargo-gate;help;gate;broad' {
+            break
+        }
+        'cargo-gate;help;gate;verify' {
+            break
+        }
+        'cargo-gate;help;gate;history' {
+            break
+        }
+        'cargo-gate;help;gate;diff' {
+            break
+        }
+        'cargo-gate;help;gate;status' {
+            break
+        }
+        'cargo-gate;help;gate;merge' {
+            break
+        }
+        'cargo-gate;help;gate;bench' {
+            break
+        }
+        'cargo-gate;help;gate;init' {
+            break
+        }
+        'cargo-gate;help;gate;cache' {
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Entries per fact, blobs and bytes on disk')
+            [CompletionResult]::new('prune', 'prune', [CompletionResultType]::ParameterValue, 'Remove corrupt entries, the least recently used entries above the size bound, and blobs no entry names')
+            break
+        }
+        'cargo-gate;help;gate;cache;stats' {
+            break
+        }
+        'cargo-gate;help;gate;cache;prune' {
+            break
+        }
+        'cargo-gate;help;gate;checks' {
+            break
+        }
+        'cargo-gate;help;gate;explain' {
+            break
+        }
+        'cargo-gate;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}
