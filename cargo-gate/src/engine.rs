@@ -63,9 +63,35 @@ pub fn out_dir(ws: &Workspace, out: Option<&Path>) -> PathBuf {
     out.map_or_else(|| ws.target_dir.join("gate"), Path::to_owned)
 }
 
+/// What a run tells an observer while it runs (the CLI's progress display): the engine
+/// never prints.
+pub trait Progress: Sync {
+    /// The checks of the plan, in plan order, before the first starts.
+    fn planned(&self, _ids: &[&str]) {}
+    /// A check started.
+    fn started(&self, _id: &str) {}
+    /// A check finished with `status` after `elapsed`.
+    fn finished(&self, _id: &str, _status: Status, _elapsed: Duration) {}
+}
+
+/// No observer.
+#[derive(Debug)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
 /// Runs a stage end to end. Errors are "could not evaluate" before any record is written;
 /// after the record has begun, every outcome (even an unavailable tool) is recorded.
 pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, GateError> {
+    run_observed(opts, redactor, &Silent)
+}
+
+/// [`run`], telling `progress` which checks start and finish.
+pub fn run_observed(
+    opts: &RunOptions,
+    redactor: &mut Redactor,
+    progress: &dyn Progress,
+) -> Result<RunResult, GateError> {
     let started = Instant::now();
     let started_at = SystemTime::now();
     if !crate::stage::def(opts.stage).available {
@@ -136,7 +162,8 @@ pub fn run(opts: &RunOptions, redactor: &mut Redactor) -> Result<RunResult, Gate
         out_dir: &out,
         run_dir: &run_dir,
     };
-    let results = resolve_blocked(run_phases(&plan, &base), opts.stage, mode);
+    progress.planned(&plan.iter().map(|c| c.meta().id).collect::<Vec<_>>());
+    let results = resolve_blocked(run_phases(&plan, &base, progress), opts.stage, mode);
     if crate::process::interrupted() {
         // The writer's drop removes the temporary run directory: no half verdict is kept.
         return Err(GateError::Interrupted);
@@ -482,6 +509,7 @@ pub fn plan(
 fn run_phases(
     plan: &[&'static dyn Check],
     base: &Context<'_>,
+    progress: &dyn Progress,
 ) -> Vec<(&'static dyn Check, Outcome, Duration)> {
     // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
     let mut earlier = crate::check::Earlier::new();
@@ -502,7 +530,7 @@ fn run_phases(
             earlier: &earlier,
             ..*base
         };
-        let layer = run_checks(&ready, &ctx);
+        let layer = run_checks(&ready, &ctx, progress);
         for (check, outcome, _) in &layer {
             earlier.insert(check.meta().id.to_owned(), outcome.clone());
         }
@@ -546,6 +574,7 @@ fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
 pub fn run_checks(
     plan: &[&'static dyn Check],
     ctx: &Context<'_>,
+    progress: &dyn Progress,
 ) -> Vec<(&'static dyn Check, Outcome, Duration)> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = plan
@@ -553,7 +582,9 @@ pub fn run_checks(
             .map(|&check| {
                 scope.spawn(move || {
                     let start = Instant::now();
+                    progress.started(check.meta().id);
                     let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
+                    progress.finished(check.meta().id, outcome.status, start.elapsed());
                     (outcome, start.elapsed())
                 })
             })

@@ -234,7 +234,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__broad)
-            opts="-h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -408,7 +408,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__controlled)
-            opts="-h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,7 +786,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__pilot)
-            opts="-h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -61,6 +61,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l offline -d 'Pass --offline to every cargo call'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -s q -l quiet -d 'No progress on stderr (notes and errors still go there)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -s v -l verbose -d 'Progress on stderr for every check as it starts and finishes, on a terminal too'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l config -d 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]' -r -F
@@ -79,6 +81,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l offline -d 'Pass --offline to every cargo call'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -s q -l quiet -d 'No progress on stderr (notes and errors still go there)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -s v -l verbose -d 'Progress on stderr for every check as it starts and finishes, on a terminal too'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l config -d 'Read the configuration from this file instead of gate.toml / [workspace.metadata.gate]' -r -F
@@ -97,6 +101,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l permissive -d 'WARN and SKIP never fail the verdict (FAIL still does)'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l offline -d 'Pass --offline to every cargo call'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l no-cache -d 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -s q -l quiet -d 'No progress on stderr (notes and errors still go there)'
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -s v -l verbose -d 'Progress on stderr for every check as it starts and finishes, on a terminal too'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -l out -d 'The output directory holding `runs/` and `history.jsonl` (default: <target-dir>/gate)' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from verify" -l manifest-path -d 'Path to the workspace\'s Cargo.toml (to find the default output directory)' -r -F

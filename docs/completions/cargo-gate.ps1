@@ -62,6 +62,10 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -78,6 +82,10 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -94,6 +102,10 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Progress on stderr for every check as it starts and finishes, on a terminal too')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break

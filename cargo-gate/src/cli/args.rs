@@ -141,6 +141,12 @@ pub(crate) struct RunArgs {
     /// same inputs exists (the fresh result is cached for the next run).
     #[arg(long)]
     pub(crate) no_cache: bool,
+    /// No progress on stderr (notes and errors still go there).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Progress on stderr for every check as it starts and finishes, on a terminal too.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
 }
 
 /// `cargo gate cache …`.

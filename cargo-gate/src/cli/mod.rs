@@ -9,6 +9,7 @@ mod checks;
 mod history;
 mod init;
 mod merge;
+mod progress;
 mod run;
 mod verify;
 

@@ -2,6 +2,7 @@
 
 use super::args::{ColorWhen, RunArgs};
 use super::print_stdout;
+use super::progress::{Display, Verbosity};
 use crate::engine;
 use crate::engine::RunOptions;
 use crate::error::GateError;
@@ -34,7 +35,15 @@ pub(crate) fn run_stage(
         skip: args.skip,
         no_cache: args.no_cache,
     };
-    let result = engine::run(&opts, redactor)?;
+    let verbosity = if args.quiet {
+        Verbosity::Quiet
+    } else if args.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    };
+    let display = Display::new(verbosity, &stage.to_string(), redactor.enabled());
+    let result = display.around(|| engine::run_observed(&opts, redactor, &display))?;
     let record = format!(
         "{}/{}",
         redactor.text(&result.out_dir.to_string_lossy()),

@@ -125,3 +125,64 @@ fn colour_follows_the_flag_then_cargo_term_color_then_no_color() {
     assert!(coloured(&["--color", "always"], &[("NO_COLOR", "1")]));
     assert!(coloured(&[], &[("CLICOLOR_FORCE", "1")]));
 }
+
+/// Progress on stderr: outside a terminal, a line per finished check (every check of the
+/// plan, once); `-v` adds a line per start; `-q` prints none. The report on stdout is the same
+/// either way.
+#[test]
+fn progress_lines_name_every_check() {
+    let fx = mixed();
+    let plan: Vec<String> = fx.gate(&["pilot", "--format", "json"]).json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let lines = |run: &crate::support::Run, prefix: &str| -> Vec<String> {
+        let mut ids: Vec<String> = run
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .map(|rest| rest.split(' ').next().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut sorted = plan.clone();
+    sorted.sort();
+    // The default outside a terminal (support adds -q to stage runs unless told otherwise,
+    // so run the binary directly).
+    let default = crate::support::run({
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+        cmd.args(["gate", "pilot"])
+            .current_dir(&fx.root)
+            .env("CARGO_GATE_REDACT", "1")
+            .env("NO_COLOR", "1")
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR");
+        cmd
+    });
+    assert_eq!(
+        lines(&default, "gate: finished "),
+        sorted,
+        "{}",
+        default.stderr
+    );
+    assert!(
+        default.stderr.contains(" in <duration>"),
+        "durations are redacted: {}",
+        default.stderr
+    );
+    let verbose = fx.gate(&["pilot", "-v"]);
+    assert_eq!(
+        lines(&verbose, "gate: started "),
+        sorted,
+        "{}",
+        verbose.stderr
+    );
+    assert_eq!(lines(&verbose, "gate: finished "), sorted);
+    assert_eq!(verbose.stdout, default.stdout);
+    let quiet = fx.gate(&["pilot", "-q"]);
+    assert!(!quiet.stderr.contains("gate: "), "{}", quiet.stderr);
+    assert_eq!(quiet.stdout, default.stdout);
+}

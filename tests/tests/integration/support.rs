@@ -129,11 +129,22 @@ impl Fixture {
         self.root.join("target/gate")
     }
 
-    /// A `cargo gate ARGS…` command in the root, redacted and colourless.
+    /// A `cargo gate ARGS…` command in the root, redacted and colourless; a stage runs with
+    /// `-q` (its progress lines come in the order checks finish, which no snapshot can hold;
+    /// `progress_lines_name_every_check` tests them).
     pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
-        cmd.arg("gate")
-            .args(args)
+        cmd.arg("gate").args(args.first());
+        if args
+            .first()
+            .is_some_and(|a| ["pilot", "controlled", "broad"].contains(a))
+            && !args
+                .iter()
+                .any(|a| ["-q", "--quiet", "-v", "--verbose"].contains(a))
+        {
+            cmd.arg("-q");
+        }
+        cmd.args(args.iter().skip(1))
             .current_dir(&self.root)
             .env("CARGO_GATE_REDACT", "1")
             .env("NO_COLOR", "1")

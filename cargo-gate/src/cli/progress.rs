@@ -1,0 +1,135 @@
+//! What a stage run shows on stderr while it runs. On a terminal: one live line, redrawn four
+//! times a second, with the checks still running and the time so far, erased when the run
+//! ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
+//! line per finished check as it finishes. `-q`: nothing. The report itself goes to stdout
+//! afterwards; nothing here is part of it.
+
+use crate::check::Status;
+use crate::engine::Progress;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How much to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verbosity {
+    /// `-q`: nothing.
+    Quiet,
+    /// The default.
+    Normal,
+    /// `-v`: every check as it starts and finishes.
+    Verbose,
+}
+
+/// The progress display of one run.
+#[derive(Debug)]
+pub(crate) struct Display {
+    verbosity: Verbosity,
+    live: bool,
+    /// Durations print as a placeholder (`CARGO_GATE_REDACT=1`).
+    redact: bool,
+    started: Instant,
+    stage: String,
+    running: Mutex<Vec<String>>,
+    done: AtomicBool,
+}
+
+impl Display {
+    pub(crate) fn new(verbosity: Verbosity, stage: &str, redact: bool) -> Display {
+        Display {
+            verbosity,
+            live: verbosity != Verbosity::Quiet && std::io::stderr().is_terminal(),
+            redact,
+            started: Instant::now(),
+            stage: stage.to_owned(),
+            running: Mutex::new(Vec::new()),
+            done: AtomicBool::new(false),
+        }
+    }
+
+    fn seconds(&self, d: Duration) -> String {
+        if self.redact {
+            "<duration>".to_owned()
+        } else {
+            format!("{:.1}s", d.as_secs_f64())
+        }
+    }
+
+    /// Writes `line` (permanent) above the live line, when there is one.
+    fn say(&self, line: &str) {
+        let mut stderr = std::io::stderr().lock();
+        if self.live {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        let _ = writeln!(stderr, "{line}");
+        if self.live {
+            self.draw(&mut stderr);
+        }
+    }
+
+    fn draw(&self, out: &mut impl Write) {
+        let running = self
+            .running
+            .lock()
+            .map(|r| r.join(", "))
+            .unwrap_or_default();
+        let mut line = format!(
+            "cargo gate {} · {} · running: {running}",
+            self.stage,
+            self.seconds(self.started.elapsed())
+        );
+        // One terminal line: never wrap (a wrapped line cannot be erased with one `\r`).
+        if line.chars().count() > 100 {
+            line = line.chars().take(99).collect::<String>() + "…";
+        }
+        let _ = write!(out, "\r\x1b[2K{line}");
+        let _ = out.flush();
+    }
+
+    /// Runs `body` with the live line redrawn on a thread of its own, then erases it.
+    pub(crate) fn around<T>(&self, body: impl FnOnce() -> T) -> T {
+        if !self.live {
+            return body();
+        }
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !self.done.load(Ordering::Relaxed) {
+                    self.draw(&mut std::io::stderr().lock());
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+            });
+            let result = body();
+            self.done.store(true, Ordering::Relaxed);
+            result
+        })
+    }
+}
+
+impl Progress for Display {
+    fn started(&self, id: &str) {
+        if let Ok(mut running) = self.running.lock() {
+            running.push(id.to_owned());
+        }
+        if self.verbosity == Verbosity::Verbose {
+            self.say(&format!("gate: started {id}"));
+        }
+    }
+
+    fn finished(&self, id: &str, _status: Status, elapsed: Duration) {
+        if let Ok(mut running) = self.running.lock() {
+            running.retain(|r| r != id);
+        }
+        // The status is not shown: waivers and blocked checks are settled after every check
+        // has run, so the report, not this line, says how a check came out.
+        let show = match self.verbosity {
+            Verbosity::Quiet => false,
+            Verbosity::Normal => !self.live,
+            Verbosity::Verbose => true,
+        };
+        if show {
+            self.say(&format!("gate: finished {id} in {}", self.seconds(elapsed)));
+        }
+    }
+}
