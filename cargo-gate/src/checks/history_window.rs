@@ -201,10 +201,25 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     }
     let missing = window - in_window.len();
     if missing > 0 {
+        // No run of the stage at all: most often a fresh CI runner, whose output directory
+        // starts empty every time. Say so, and how to keep the history, rather than only
+        // asking for more runs that the next fresh runner will not have either.
+        let fresh = if in_window.is_empty() {
+            format!(
+                " (this output directory, {}, holds no earlier {stage} run: the window is \
+                 the history kept there, so a runner that starts empty never fills it; keep \
+                 the directory between runs — a persistent runner, or the last run's record \
+                 restored as an artifact, never a cache that can be evicted; docs/GUIDE.md, \
+                 `history.window` in CI)",
+                super::relative(root, ctx.out_dir)
+            )
+        } else {
+            String::new()
+        };
         findings.push(
             Finding::error(format!(
                 "{} of {window} {stage} run(s) in the window; run the stage {missing} more \
-                 time(s)",
+                 time(s){fresh}",
                 in_window.len()
             ))
             .code("too-few-runs")
@@ -428,6 +443,15 @@ mod tests {
             outcome.findings[0].location,
             Some(Location::file("out/history.jsonl"))
         );
+        // No run of the stage at all (a fresh CI runner): it says why and how to keep one.
+        let outcome = window(&[("p1", "pilot", "not-ready", RED)], 5);
+        assert_eq!(outcome.status, Status::Fail);
+        let message = &outcome.findings[0].message;
+        assert!(
+            message.starts_with("0 of 5 broad run(s) in the window; run the stage 5 more time(s) (this output directory, out, holds no earlier broad run"),
+            "{message}"
+        );
+        assert!(message.contains("never a cache"), "{message}");
     }
 
     #[test]
