@@ -103,30 +103,22 @@ impl Fact {
         }
     }
 
-    fn components(self) -> &'static [&'static str] {
-        match self {
-            Fact::Resolve => &[
-                "tool",
-                "toolchain",
-                "env",
-                "flags",
-                "lockfile",
-                "cargo-config",
-                "manifests",
-            ],
-            // The test run is built from the same inputs as the build (its runner is a
-            // component of its own, given by `tests.pass`).
-            Fact::Build | Fact::Tests => &[
-                "tool",
-                "toolchain",
-                "env",
-                "flags",
-                "lockfile",
-                "cargo-config",
-                "tree",
-                "config",
-            ],
-        }
+    /// The components of its key: those every fact has, then its own (the test run is
+    /// built from the build's inputs; its runner is a component `tests.pass` adds).
+    fn components(self) -> impl Iterator<Item = &'static str> {
+        const COMMON: [&str; 6] = [
+            "tool",
+            "toolchain",
+            "env",
+            "flags",
+            "lockfile",
+            "cargo-config",
+        ];
+        let own: &[&str] = match self {
+            Fact::Resolve => &["manifests"],
+            Fact::Build | Fact::Tests => &["tree", "config"],
+        };
+        COMMON.iter().chain(own).copied()
     }
 }
 
@@ -428,7 +420,7 @@ impl Session {
             .as_ref()
             .ok_or_else(|| "the cache is off".to_owned())?;
         let mut components = BTreeMap::new();
-        for &name in fact.components() {
+        for name in fact.components() {
             let digest = match name {
                 "tool" => self.tool(&settings.out),
                 "toolchain" => sha256_hex(settings.toolchain.as_bytes()),

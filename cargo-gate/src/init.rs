@@ -1164,12 +1164,15 @@ mod tests {
         assert!(controlled.contains(
             "cargo gate controlled --format sarif --out gate-out > gate-controlled.sarif"
         ));
-        let upload_sarif = doc["jobs"]["controlled"]["steps"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .find(|s| s["uses"].as_str() == Some("github/codeql-action/upload-sarif@v3"))
-            .unwrap();
+        let step_using = |uses: &str| {
+            doc["jobs"]["controlled"]["steps"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .find(|s| s["uses"].as_str() == Some(uses))
+                .unwrap()
+        };
+        let upload_sarif = step_using("github/codeql-action/upload-sarif@v3");
         assert_eq!(
             upload_sarif["with"]["sarif_file"].as_str(),
             Some("gate-controlled.sarif")
@@ -1180,12 +1183,7 @@ mod tests {
         );
         assert!(broad.contains("cargo gate merge gate-records/gate-out-*"));
         assert!(broad.contains("cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
-        let upload = doc["jobs"]["controlled"]["steps"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .find(|s| s["uses"].as_str() == Some("actions/upload-artifact@v4"))
-            .unwrap();
+        let upload = step_using("actions/upload-artifact@v4");
         assert_eq!(
             upload["with"]["name"].as_str(),
             Some("gate-out-${{ matrix.os }}")
@@ -1195,12 +1193,7 @@ mod tests {
             upload["with"]["path"].as_str(),
             Some("gate-out\n!gate-out/cache\n")
         );
-        let cache = doc["jobs"]["controlled"]["steps"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .find(|s| s["uses"].as_str() == Some("actions/cache@v4"))
-            .unwrap();
+        let cache = step_using("actions/cache@v4");
         assert_eq!(cache["with"]["path"].as_str(), Some("gate-out/cache"));
         // Every cargo call but `cargo gate` (which has no --locked; it locks what it runs)
         // passes --locked.
