@@ -258,8 +258,13 @@ impl Session {
 
     /// The cache of a run over `ws`.
     pub fn new(ws: &Workspace, settings: Settings) -> Session {
+        // `--out gate-out` is relative to where the gate was started; the tree's paths are
+        // absolute. A record inside the tree (and not ignored) is never an input.
+        let out = std::path::absolute(&settings.out)
+            .map(|p| gate_support::path::normalize(&p))
+            .unwrap_or_else(|_| settings.out.clone());
         Session {
-            exclude: vec![ws.target_dir.clone(), settings.out.clone()],
+            exclude: vec![ws.target_dir.clone(), out],
             settings: Some(settings),
             root: ws.root.clone(),
             git: ws.git.is_some(),

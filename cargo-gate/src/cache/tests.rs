@@ -44,6 +44,26 @@ fn key(ws: &Workspace, settings: &Settings, fact: Fact) -> Inputs {
         .unwrap()
 }
 
+/// `path` relative to `base` (both absolute), through `..` where needed.
+fn pathdiff(path: &Path, base: &Path) -> Option<PathBuf> {
+    let common = path
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for part in path.components().skip(common) {
+        out.push(part);
+    }
+    Some(out)
+}
+
 /// The components whose digests differ between two keys of the same fact.
 fn changed(a: &Inputs, b: &Inputs) -> Vec<String> {
     a.components
@@ -165,7 +185,29 @@ fn every_input_component_invalidates_exactly_the_facts_that_depend_on_it() {
     // The record's own output (under the target directory) is never an input.
     fs::create_dir_all(dir.path().join("target/gate/runs")).unwrap();
     fs::write(dir.path().join("target/gate/runs/x"), "x").unwrap();
-    assert_eq!(after(&ws, &settings), [none.clone(), none.clone(), none]);
+    assert_eq!(
+        after(&ws, &settings),
+        [none.clone(), none.clone(), none.clone()]
+    );
+    // Nor is an output directory inside the tree that no .gitignore covers (`--out gate-out`
+    // in CI), given as a path relative to where the gate started.
+    let mut inside = settings.clone();
+    inside.out = dir.path().join("gate-out");
+    let before_out: Vec<Inputs> = [Fact::Build, Fact::Tests]
+        .into_iter()
+        .map(|f| key(&ws, &inside, f))
+        .collect();
+    fs::create_dir_all(dir.path().join("gate-out/runs")).unwrap();
+    fs::write(dir.path().join("gate-out/runs/y"), "y").unwrap();
+    for (fact, old) in [Fact::Build, Fact::Tests].into_iter().zip(&before_out) {
+        assert!(changed(old, &key(&ws, &inside, fact)).is_empty());
+    }
+    let cwd = std::env::current_dir().unwrap();
+    if let Some(relative) = pathdiff(&dir.path().join("gate-out"), &cwd) {
+        inside.out = relative;
+        assert!(changed(&before_out[1], &key(&ws, &inside, Fact::Tests)).is_empty());
+    }
+    assert_eq!(after(&ws, &settings)[0], none);
 
     // A fact-specific component (the test runner).
     let session = Session::new(&ws, settings.clone());
