@@ -234,7 +234,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__broad)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +266,10 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -408,7 +412,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__controlled)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -440,6 +444,10 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -786,7 +794,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__pilot)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,6 +826,10 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message-format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 *)

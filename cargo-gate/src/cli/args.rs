@@ -141,6 +141,12 @@ pub(crate) struct RunArgs {
     /// same inputs exists (the fresh result is cached for the next run).
     #[arg(long)]
     pub(crate) no_cache: bool,
+    /// `json`: stream on stdout, as cargo's own `--message-format json` does, one JSON line
+    /// per check as it finishes (`{"reason":"check-finished",…}`), then one line with the
+    /// whole report (`{"reason":"report","report":{…}}`, the run record's report.json), instead
+    /// of the `--format` report.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, conflicts_with = "format")]
+    pub(crate) message_format: MessageFormat,
     /// No progress on stderr (notes and errors still go there).
     #[arg(short, long, conflicts_with = "verbose")]
     pub(crate) quiet: bool,
@@ -212,6 +218,15 @@ pub(crate) struct VerifyArgs {
     /// fail unless that run is in the chain with everything up to it intact.
     #[arg(long, value_name = "DIGEST")]
     pub(crate) expect_head: Option<String>,
+}
+
+/// `--message-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum MessageFormat {
+    /// The report in `--format` once the run is over.
+    Human,
+    /// JSON lines on stdout as checks finish, then the report as one line.
+    Json,
 }
 
 /// `--color`.

@@ -2,7 +2,8 @@
 //! times a second, with the checks still running and the time so far, erased when the run
 //! ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
 //! line per finished check as it finishes. `-q`: nothing. The report itself goes to stdout
-//! afterwards; nothing here is part of it.
+//! afterwards; nothing here is part of it — except with `--message-format json`, where each
+//! finished check is also a JSON line on stdout, as it finishes.
 
 use crate::check::Status;
 use crate::engine::Progress;
@@ -30,14 +31,17 @@ pub(crate) struct Display {
     /// Durations print as a placeholder (`CARGO_GATE_REDACT=1`).
     redact: bool,
     started: Instant,
+    /// `--message-format json`: a `check-finished` line on stdout per finished check.
+    json: bool,
     stage: String,
     running: Mutex<Vec<String>>,
     done: AtomicBool,
 }
 
 impl Display {
-    pub(crate) fn new(verbosity: Verbosity, stage: &str, redact: bool) -> Display {
+    pub(crate) fn new(verbosity: Verbosity, stage: &str, redact: bool, json: bool) -> Display {
         Display {
+            json,
             verbosity,
             live: verbosity != Verbosity::Quiet && std::io::stderr().is_terminal(),
             redact,
@@ -123,6 +127,27 @@ impl Progress for Display {
         }
         // The status is not shown: waivers and blocked checks are settled after every check
         // has run, so the report, not this line, says how a check came out.
+        if self.json {
+            #[derive(serde::Serialize)]
+            struct CheckFinished<'a> {
+                reason: &'static str,
+                id: &'a str,
+                elapsed_ms: u64,
+            }
+            let line = serde_json::to_string(&CheckFinished {
+                reason: "check-finished",
+                id,
+                elapsed_ms: if self.redact {
+                    0
+                } else {
+                    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+                },
+            })
+            .expect("a check-finished line serialises");
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{line}");
+            let _ = stdout.flush();
+        }
         let show = match self.verbosity {
             Verbosity::Quiet => false,
             Verbosity::Normal => !self.live,

@@ -1,6 +1,6 @@
 //! `cargo gate pilot|controlled|broad`: runs the stage, prints the report, exits with the verdict.
 
-use super::args::{ColorWhen, RunArgs};
+use super::args::{ColorWhen, MessageFormat, RunArgs};
 use super::print_stdout;
 use super::progress::{Display, Verbosity};
 use crate::engine;
@@ -42,7 +42,13 @@ pub(crate) fn run_stage(
     } else {
         Verbosity::Normal
     };
-    let display = Display::new(verbosity, &stage.to_string(), redactor.enabled());
+    let json_lines = args.message_format == MessageFormat::Json;
+    let display = Display::new(
+        verbosity,
+        &stage.to_string(),
+        redactor.enabled(),
+        json_lines,
+    );
     let result = display.around(|| engine::run_observed(&opts, redactor, &display))?;
     let record = format!(
         "{}/{}",
@@ -62,6 +68,12 @@ pub(crate) fn run_stage(
         }
     }
     let record = format!("{record} · chain head {head}");
+    if json_lines {
+        // The report exactly as report.json holds it, on one line.
+        let report = serde_json::to_string(&result.report).expect("the report serialises");
+        print_stdout(&format!("{{\"reason\":\"report\",\"report\":{report}}}\n"));
+        return Ok(result.report.verdict.exit_code);
+    }
     let rendered = match args.format {
         Format::Json => render::json::render(&result.report),
         Format::Markdown => render::markdown::render(&result.report, &record),

@@ -186,3 +186,47 @@ fn progress_lines_name_every_check() {
     assert!(!quiet.stderr.contains("gate: "), "{}", quiet.stderr);
     assert_eq!(quiet.stdout, default.stdout);
 }
+
+/// `--message-format json`: a JSON line per check as it finishes, then the report (the same
+/// value as `--format json`) as the last line; every line parses; the exit code is the
+/// verdict's.
+#[test]
+fn message_format_json_streams_a_line_per_check_then_the_report() {
+    let fx = mixed();
+    let report = fx.gate(&["pilot", "--format", "json"]);
+    let streamed = fx.gate(&["pilot", "--message-format", "json"]);
+    assert_eq!(streamed.code, report.code, "{}", streamed.transcript());
+    let lines: Vec<serde_json::Value> = streamed
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let (last, finished) = lines.split_last().unwrap();
+    assert_eq!(last["reason"], "report");
+    let mut ids: Vec<&str> = finished
+        .iter()
+        .map(|l| {
+            assert_eq!(l["reason"], "check-finished", "{l}");
+            l["id"].as_str().unwrap()
+        })
+        .collect();
+    ids.sort_unstable();
+    let expected = report.json();
+    let mut planned: Vec<&str> = expected["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    planned.sort_unstable();
+    assert_eq!(ids, planned);
+    // The report line is the report (the second run reused the first's facts, which it says).
+    assert_eq!(last["report"]["verdict"], expected["verdict"]);
+    assert_eq!(
+        last["report"]["checks"].as_array().unwrap().len(),
+        planned.len()
+    );
+    // It replaces --format: asking for both is a usage error.
+    let both = fx.gate(&["pilot", "--message-format", "json", "--format", "text"]);
+    assert_eq!(both.code, 2, "{}", both.transcript());
+}
