@@ -1183,6 +1183,37 @@ mod tests {
         );
         assert!(broad.contains("cargo gate merge gate-records/gate-out-*"));
         assert!(broad.contains("cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
+        // The broad job keeps its history between hosted runs: restored from the last
+        // completed run's artifact before, uploaded after, with the right to read runs.
+        let broad_steps = doc["jobs"]["broad"]["steps"].as_sequence().unwrap();
+        let restore = broad_steps
+            .iter()
+            .find(|s| s["name"].as_str() == Some("Restore the broad history the last run kept"))
+            .unwrap();
+        let script = restore["run"].as_str().unwrap();
+        assert!(
+            script.contains(
+                "gh run list --workflow gate.yml --branch \"$BRANCH\" --status completed --limit 1"
+            ),
+            "{script}"
+        );
+        assert!(
+            script
+                .contains("gh run download \"$last\" --name gate-broad-history --dir target/gate"),
+            "{script}"
+        );
+        let keep = broad_steps
+            .iter()
+            .find(|s| s["with"]["name"].as_str() == Some("gate-broad-history"))
+            .unwrap();
+        assert_eq!(
+            keep["with"]["path"].as_str(),
+            Some("target/gate\n!target/gate/cache\n")
+        );
+        assert_eq!(
+            doc["jobs"]["broad"]["permissions"]["actions"].as_str(),
+            Some("read")
+        );
         let upload = step_using("actions/upload-artifact@v4");
         assert_eq!(
             upload["with"]["name"].as_str(),
