@@ -210,3 +210,53 @@ fn the_repositorys_action_installs_its_own_source_locked() {
         "inputs reach the script only through env: {run}"
     );
 }
+
+/// The workflow `init` writes, our own CI workflow and our action validate against the
+/// schemas GitHub-aware editors use (SchemaStore's, as check-jsonschema ships them, offline).
+/// CI installs the tool and sets GATE_TESTS_REQUIRE_SCHEMAS=1, so there it cannot skip.
+#[test]
+fn the_workflows_and_the_action_validate_against_their_published_schemas() {
+    let available = std::process::Command::new("check-jsonschema")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("GATE_TESTS_REQUIRE_SCHEMAS").is_none(),
+            "GATE_TESTS_REQUIRE_SCHEMAS is set but check-jsonschema is not on PATH"
+        );
+        say_skipped("check-jsonschema is not installed (pip install check-jsonschema==0.39.0)");
+        return;
+    }
+    let (_dir, fx) = cargo_new();
+    let init = fx.gate(&["init"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (schema, files) in [
+        (
+            "vendor.github-workflows",
+            vec![
+                fx.root.join(".github/workflows/gate.yml"),
+                repo.join(".github/workflows/ci.yml"),
+            ],
+        ),
+        ("vendor.github-actions", vec![repo.join("action.yml")]),
+    ] {
+        let out = std::process::Command::new("check-jsonschema")
+            .args(["--builtin-schema", schema])
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{schema}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn say_skipped(why: &str) {
+    println!("skipped: {why}");
+}
