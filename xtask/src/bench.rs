@@ -257,7 +257,8 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 /// Builds the gate (debug, as a user's `cargo install --debug` or `cargo run` would) and
 /// returns its executable.
-fn gate_binary(root: &Path) -> Result<PathBuf> {
+/// Builds the debug `cargo-gate` binary and returns its path.
+pub(crate) fn gate_binary(root: &Path) -> Result<PathBuf> {
     let sh = shell(root)?;
     checked(
         cmd!(sh, "cargo build --locked -p cargo-gate"),

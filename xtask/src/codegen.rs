@@ -2,8 +2,9 @@
 //! — docs/CHECKS.md (one section per check, from the registry), docs/CLI.md (every command's
 //! help, from the clap definition), the exit codes (from `cargo_gate::exit`), the JSON
 //! Schemas of every shared format under docs/schemas/ (from gate-formats' types, with
-//! schemars), shell completions under docs/completions/ (clap_complete) and man pages under
-//! docs/man/ (clap_mangen). `--check` fails when a generated file is stale; `.ci/run` runs it.
+//! schemars), shell completions under docs/completions/ (clap_complete), man pages under
+//! docs/man/ (clap_mangen), and README's "first five minutes" (the real binary run on a
+//! fresh `cargo new` project). `--check` fails when a generated file is stale; `.ci/run` runs it.
 
 use anyhow::{Result, bail};
 use std::fmt::Write;
@@ -112,6 +113,66 @@ fn splice(text: &str, name: &str, body: &str) -> Result<String> {
         bail!("README.md lacks the markers {start:?} and {end:?}");
     };
     Ok(format!("{}{start}{body}{}", &text[..a], &text[b..]))
+}
+
+/// README's "first five minutes": `cargo gate init` and `cargo gate pilot` run by the real
+/// binary on a fresh `cargo new --lib hello-gate` (committed, as its author would), with
+/// `CARGO_GATE_REDACT=1` so paths, run ids, hashes and times are placeholders — the block is
+/// this version's output, regenerated, never edited by hand.
+fn five_minutes(root: &std::path::Path) -> Result<String> {
+    use std::process::Command;
+    let gate = crate::bench::gate_binary(root)?;
+    let dir = tempfile::tempdir()?;
+    let run = |cmd: &mut Command, what: &str| -> Result<String> {
+        let out = cmd
+            .current_dir(dir.path().join("hello-gate"))
+            .env("CARGO_GATE_REDACT", "1")
+            .env("NO_COLOR", "1")
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "{what} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    let status = Command::new("cargo")
+        .args(["new", "--lib", "--vcs", "git", "--quiet", "hello-gate"])
+        .current_dir(dir.path())
+        .env_remove("CARGO_TARGET_DIR")
+        .status()?;
+    if !status.success() {
+        bail!("cargo new failed");
+    }
+    let git = |args: &[&str]| {
+        let mut cmd = Command::new("git");
+        cmd.args([
+            "-c",
+            "user.name=readme",
+            "-c",
+            "user.email=readme@example.invalid",
+        ])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args);
+        cmd
+    };
+    run(&mut git(&["add", "-A"]), "git add")?;
+    run(&mut git(&["commit", "-q", "-m", "cargo new"]), "git commit")?;
+    let init = run(
+        Command::new(&gate).args(["gate", "init"]),
+        "cargo gate init",
+    )?;
+    let pilot = run(
+        Command::new(&gate).args(["gate", "pilot", "-q"]),
+        "cargo gate pilot",
+    )?;
+    Ok(format!(
+        "```console\n$ cargo gate init\n{init}$ cargo gate pilot\n{pilot}```\n"
+    ))
 }
 
 fn cli_md() -> String {
@@ -235,6 +296,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let readme = std::fs::read_to_string(root.join("README.md"))?;
     let readme = splice(&readme, "checks", &check_table("docs/checks/"))?;
     let readme = splice(&readme, "exit-codes", &exit_table())?;
+    let readme = splice(&readme, "five-minutes", &five_minutes(&root)?)?;
     let mut docs = vec![
         ("docs/CHECKS.md".to_owned(), checks_md()),
         ("docs/CLI.md".to_owned(), cli_md()),
