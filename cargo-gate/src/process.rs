@@ -101,6 +101,85 @@ impl Finished {
     }
 }
 
+/// The commands running now, each with a handle on the file its stderr goes to, so a
+/// progress display can show the last line it printed ([`activity`]).
+static RUNNING: std::sync::Mutex<Vec<(u64, String, std::fs::File)>> =
+    std::sync::Mutex::new(Vec::new());
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Removes its command from [`RUNNING`] when the run ends, however it ends.
+struct Registered(u64);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        if let Ok(mut running) = RUNNING.lock() {
+            running.retain(|(id, _, _)| *id != self.0);
+        }
+    }
+}
+
+/// The commands running now, oldest first, each with the last line it wrote to stderr
+/// (cargo's `Compiling …`, a test's `test x … ok`), read from the end of its output file.
+pub fn activity() -> Vec<(String, String)> {
+    let Ok(running) = RUNNING.lock() else {
+        return Vec::new();
+    };
+    running
+        .iter()
+        .map(|(_, line, file)| (line.clone(), last_line(file)))
+        .collect()
+}
+
+/// The last non-empty line of what `file` holds (its last 4 KiB), without terminal escapes.
+fn last_line(file: &std::fs::File) -> String {
+    const TAIL: u64 = 4096;
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return String::new();
+    };
+    let start = len.saturating_sub(TAIL);
+    let mut buf = vec![0u8; usize::try_from(len - start).unwrap_or(0)];
+    // pread: the file offset the command writes at is shared with this handle and must not
+    // move. Windows has no read that leaves it alone (`seek_read` moves it), so nothing is
+    // read there.
+    #[cfg(unix)]
+    let read = std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, start).is_ok();
+    #[cfg(not(unix))]
+    let read = {
+        let _ = (file, start);
+        false
+    };
+    if !read {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let line = text
+        .split(['\n', '\r'])
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    strip_escapes(line)
+}
+
+/// `text` without ANSI escape sequences (`ESC [ … letter`).
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Runs `cmd` with stdin closed, output to temporary files, for at most `timeout`. An error
 /// means it could not be started (`NotFound`: the program is not on PATH).
 pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Result<Finished> {
@@ -110,6 +189,11 @@ pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Re
         Streams::Combined => stdout.try_clone()?,
         Streams::Separate => tempfile::tempfile()?,
     };
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let (Ok(mut running), Ok(handle)) = (RUNNING.lock(), stderr.try_clone()) {
+        running.push((id, command_line.clone(), handle));
+    }
+    let _registered = Registered(id);
     cmd.stdin(Stdio::null())
         .stdout(stdout.try_clone()?)
         .stderr(stderr.try_clone()?);
@@ -316,6 +400,35 @@ mod tests {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(script);
         cmd
+    }
+
+    /// While a command runs, `activity` shows the last line it printed (escapes stripped),
+    /// and the command is gone from it once it ends.
+    #[cfg(unix)]
+    #[test]
+    fn activity_shows_the_last_line_a_running_command_printed() {
+        let marker = "activity-test-marker";
+        let handle = std::thread::spawn(move || {
+            run(
+                sh(&format!(
+                    "printf 'Compiling a\\n\\033[1mCompiling b\\033[0m\\r\\n' >&2; sleep 2; \
+                     echo {marker}"
+                )),
+                Streams::Combined,
+                Duration::from_secs(10),
+            )
+            .unwrap()
+        });
+        let seen = (0..100).find_map(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            activity()
+                .into_iter()
+                .find(|(line, last)| line.contains(marker) && !last.is_empty())
+        });
+        let (_, last) = seen.expect("the running command is listed");
+        assert_eq!(last, "Compiling b");
+        handle.join().unwrap();
+        assert!(!activity().iter().any(|(line, _)| line.contains(marker)));
     }
 
     #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! What a stage run shows on stderr while it runs. On a terminal: one live line, redrawn four
-//! times a second, with the checks still running and the time so far, erased when the run
-//! ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
+//! times a second, with the checks still running, the time so far and the last line cargo
+//! printed (`Compiling foo`, `Running tests/…`; `crate::process::activity`), erased when the
+//! run ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
 //! line per finished check as it finishes. `-q`: nothing. The report itself goes to stdout
 //! afterwards; nothing here is part of it — except with `--message-format json`, where each
 //! finished check is also a JSON line on stdout, as it finishes.
@@ -83,6 +84,16 @@ impl Display {
             self.stage,
             self.seconds(self.started.elapsed())
         );
+        // What cargo is doing right now (`Compiling foo`, `Running tests/x.rs`): the last
+        // line the newest cargo command printed.
+        if let Some((_, last)) = crate::process::activity()
+            .into_iter()
+            .rev()
+            .find(|(command, last)| command.starts_with("cargo ") && !last.is_empty())
+        {
+            line.push_str(" · ");
+            line.push_str(&last);
+        }
         // One terminal line: never wrap (a wrapped line cannot be erased with one `\r`).
         if line.chars().count() > 100 {
             line = line.chars().take(99).collect::<String>() + "…";
