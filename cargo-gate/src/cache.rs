@@ -185,6 +185,27 @@ pub struct Fresh<T> {
     pub keep: Keep,
 }
 
+impl<T> Fresh<T> {
+    /// A fact with no files of its own.
+    pub fn of(value: T, keep: Keep) -> Fresh<T> {
+        Fresh {
+            value,
+            files: Vec::new(),
+            keep,
+        }
+    }
+
+    /// As a check gets it when nothing came from the cache.
+    fn gathered(self, failed_before: Option<String>) -> Obtained<T> {
+        Obtained {
+            value: self.value,
+            reused: None,
+            files: self.files,
+            failed_before,
+        }
+    }
+}
+
 /// Whether a gathered fact is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -308,13 +329,7 @@ impl Session {
         gather: impl FnOnce() -> Fresh<T>,
     ) -> Obtained<T> {
         let Some(settings) = &self.settings else {
-            let fresh = gather();
-            return Obtained {
-                value: fresh.value,
-                reused: None,
-                files: fresh.files,
-                failed_before: None,
-            };
+            return gather().gathered(None);
         };
         let inputs = match self.inputs(fact, extra) {
             Ok(inputs) => inputs,
@@ -323,13 +338,7 @@ impl Session {
                     "the {} fact was not cached: its inputs could not be read ({why})",
                     fact.name()
                 ));
-                let fresh = gather();
-                return Obtained {
-                    value: fresh.value,
-                    reused: None,
-                    files: fresh.files,
-                    failed_before: None,
-                };
+                return gather().gathered(None);
             }
         };
         let store = Store::new(&settings.out);
@@ -397,12 +406,7 @@ impl Session {
             }
         }
         self.record(&inputs, &settings.run_id, false, stored);
-        Obtained {
-            value: fresh.value,
-            reused: None,
-            files: fresh.files,
-            failed_before,
-        }
+        fresh.gathered(failed_before)
     }
 
     fn record(&self, inputs: &Inputs, gathered_by: &str, reused: bool, stored: bool) {

@@ -234,11 +234,9 @@ pub struct Facts {
     /// package (a registry crate with kernels, say) depends on it. Read once, as text, so no
     /// resolve (and no network) is needed to decide that nothing needs building.
     gate_build_in_lockfile: bool,
-    resolve: OnceLock<Result<Resolve, String>>,
-    build: OnceLock<Result<Build, String>>,
-    /// Where the resolve and the build came from, when they were reused.
-    resolve_reuse: OnceLock<Option<Reuse>>,
-    build_reuse: OnceLock<Option<Reuse>>,
+    /// The resolve and the build, each with the run it was reused from, if it was.
+    resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
+    build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
 }
@@ -303,8 +301,6 @@ impl Facts {
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
-            resolve_reuse: OnceLock::new(),
-            build_reuse: OnceLock::new(),
             cache: Session::disabled(),
         }
     }
@@ -323,12 +319,12 @@ impl Facts {
 
     /// The run that gathered the resolve, when it was reused (after [`Facts::resolve`]).
     pub fn resolve_reuse(&self) -> Option<&Reuse> {
-        self.resolve_reuse.get().and_then(Option::as_ref)
+        self.resolve.get().and_then(|(_, reuse)| reuse.as_ref())
     }
 
     /// The run that gathered the build, when it was reused (after [`Facts::build`]).
     pub fn build_reuse(&self) -> Option<&Reuse> {
-        self.build_reuse.get().and_then(Option::as_ref)
+        self.build.get().and_then(|(_, reuse)| reuse.as_ref())
     }
 
     /// The packages of `role`.
@@ -373,25 +369,23 @@ impl Facts {
                         |_: &Result<RawOutput, String>| true,
                         || {
                             let raw = run_resolve(cargo);
-                            let keep = keep_of(&raw, cargo.offline());
-                            Fresh {
-                                value: raw,
-                                files: Vec::new(),
-                                keep,
-                            }
+                            let keep = keep_of(raw.as_ref().ok(), cargo.offline());
+                            Fresh::of(raw, keep)
                         },
                     );
-                    let _ = self.resolve_reuse.set(obtained.reused);
-                    obtained.value.map(|raw| resolve_from(raw, cargo.offline()))
+                    let resolve = obtained.value.map(|raw| resolve_from(raw, cargo.offline()));
+                    (resolve, obtained.reused)
                 } else {
-                    Ok(Resolve::Failed {
+                    let resolve = Ok(Resolve::Failed {
                         unavailable: None,
                         error: "there is no Cargo.lock".to_owned(),
                         log: "(cargo metadata --locked not run: there is no Cargo.lock)\n"
                             .to_owned(),
-                    })
+                    });
+                    (resolve, None)
                 }
             })
+            .0
             .as_ref()
             .map_err(String::as_str)
     }
@@ -418,20 +412,14 @@ impl Facts {
                     },
                     || {
                         let raw = run_build(cargo, &self.build_env);
-                        let keep = match &raw {
-                            Ok(b) => keep_of(&Ok(b.output.clone()), cargo.offline()),
-                            Err(_) => Keep::Not,
-                        };
-                        Fresh {
-                            value: raw,
-                            files: Vec::new(),
-                            keep,
-                        }
+                        let keep = keep_of(raw.as_ref().ok().map(|b| &b.output), cargo.offline());
+                        Fresh::of(raw, keep)
                     },
                 );
-                let _ = self.build_reuse.set(obtained.reused);
-                obtained.value.map(|raw| build_from(raw, cargo.offline()))
+                let build = obtained.value.map(|raw| build_from(raw, cargo.offline()));
+                (build, obtained.reused)
             })
+            .0
             .as_ref()
             .map_err(|e| NotBuilt::NoCargo(e.clone()))?;
         if !build.ok {
@@ -774,15 +762,15 @@ pub struct RawOutput {
 }
 
 /// Whether a cargo command's result is evidence about the workspace worth keeping: not when
-/// cargo could not start, was stopped (time limit, interrupt: no exit code), or failed for
-/// the environment's reasons (no network, no toolchain).
-fn keep_of(raw: &Result<RawOutput, String>, offline: bool) -> Keep {
+/// cargo could not start (`None`), was stopped (time limit, interrupt: no exit code), or
+/// failed for the environment's reasons (no network, no toolchain).
+fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
     match raw {
-        Err(_) => Keep::Not,
-        Ok(raw) if raw.code.is_none() => Keep::Not,
-        Ok(raw) if raw.code == Some(0) => Keep::Passed,
-        Ok(raw) if cargo::classify_unavailable(&raw.stderr, offline).is_some() => Keep::Not,
-        Ok(_) => Keep::Failed,
+        None => Keep::Not,
+        Some(raw) if raw.code.is_none() => Keep::Not,
+        Some(raw) if raw.code == Some(0) => Keep::Passed,
+        Some(raw) if cargo::classify_unavailable(&raw.stderr, offline).is_some() => Keep::Not,
+        Some(_) => Keep::Failed,
     }
 }
 

@@ -246,15 +246,17 @@ fn restore_run_files(run_dir: &std::path::Path, files: &[(String, Vec<u8>)]) {
 
 /// A pass over inputs that failed in `run`: the same code both ways, so the pass proves
 /// nothing on its own.
-fn flaky(outcome: Outcome, run: &str) -> Outcome {
+fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
     if outcome.status != Status::Pass {
         return outcome;
     }
-    let mut flaky = Outcome::inconclusive(format!(
+    outcome.status = Status::Inconclusive;
+    outcome.summary = format!(
         "{}; but the same inputs failed in run {run}: a flaky test",
         outcome.summary
-    ))
-    .with_finding(
+    );
+    outcome.findings.insert(
+        0,
         Finding::warning(format!(
             "the tests passed here and failed in run {run} on the same inputs (sources, \
              lockfile, toolchain, environment): a flaky test; its names are in that run's \
@@ -262,11 +264,7 @@ fn flaky(outcome: Outcome, run: &str) -> Outcome {
         ))
         .code("flaky"),
     );
-    flaky.artifacts = outcome.artifacts;
-    flaky.data = outcome.data;
-    flaky.reused = outcome.reused;
-    flaky.findings.extend(outcome.findings);
-    flaky
+    outcome
 }
 
 /// Where the build's log is kept.
@@ -587,6 +585,26 @@ fn compile_errors(log: &str) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::check::Status;
+
+    #[test]
+    fn a_pass_on_inputs_that_failed_before_is_flaky_and_keeps_its_evidence() {
+        let pass = Outcome::pass("cargo test: 3 passed, 0 failed, 0 ignored")
+            .with_artifact(LOG, "log")
+            .with_data(TestResults::default());
+        let flagged = flaky(pass, "r1");
+        assert_eq!(flagged.status, Status::Inconclusive);
+        assert!(
+            flagged
+                .summary
+                .ends_with("but the same inputs failed in run r1: a flaky test")
+        );
+        assert_eq!(flagged.findings[0].code.as_deref(), Some("flaky"));
+        assert_eq!(flagged.evidence(), [LOG]);
+        assert!(flagged.data::<TestResults>().is_some());
+        // A failure stays what it is.
+        let fail = flaky(Outcome::fail("x"), "r1");
+        assert_eq!((fail.status, fail.findings.len()), (Status::Fail, 0));
+    }
 
     fn captured(code: i32, log: &str) -> Captured {
         Captured {
