@@ -66,12 +66,11 @@ pub fn out_dir(ws: &Workspace, out: Option<&Path>) -> PathBuf {
 /// What a run tells an observer while it runs (the CLI's progress display): the engine
 /// never prints.
 pub trait Progress: Sync {
-    /// The checks of the plan, in plan order, before the first starts.
-    fn planned(&self, _ids: &[&str]) {}
     /// A check started.
     fn started(&self, _id: &str) {}
-    /// A check finished with `status` after `elapsed`.
-    fn finished(&self, _id: &str, _status: Status, _elapsed: Duration) {}
+    /// A check finished after `elapsed` (how it came out is settled only after every check
+    /// has run: waivers, blocked checks).
+    fn finished(&self, _id: &str, _elapsed: Duration) {}
 }
 
 /// No observer.
@@ -162,7 +161,6 @@ pub fn run_observed(
         out_dir: &out,
         run_dir: &run_dir,
     };
-    progress.planned(&plan.iter().map(|c| c.meta().id).collect::<Vec<_>>());
     let results = resolve_blocked(run_phases(&plan, &base, progress), opts.stage, mode);
     if crate::process::interrupted() {
         // The writer's drop removes the temporary run directory: no half verdict is kept.
@@ -584,7 +582,7 @@ pub fn run_checks(
                     let start = Instant::now();
                     progress.started(check.meta().id);
                     let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
-                    progress.finished(check.meta().id, outcome.status, start.elapsed());
+                    progress.finished(check.meta().id, start.elapsed());
                     (outcome, start.elapsed())
                 })
             })

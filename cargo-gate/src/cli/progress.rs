@@ -6,7 +6,6 @@
 //! afterwards; nothing here is part of it — except with `--message-format json`, where each
 //! finished check is also a JSON line on stdout, as it finishes.
 
-use crate::check::Status;
 use crate::engine::Progress;
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -132,12 +131,11 @@ impl Progress for Display {
         }
     }
 
-    fn finished(&self, id: &str, _status: Status, elapsed: Duration) {
+    fn finished(&self, id: &str, elapsed: Duration) {
         if let Ok(mut running) = self.running.lock() {
             running.retain(|r| r != id);
         }
-        // The status is not shown: waivers and blocked checks are settled after every check
-        // has run, so the report, not this line, says how a check came out.
+        // No status: the report, not this line, says how a check came out.
         if self.json {
             #[derive(serde::Serialize)]
             struct CheckFinished<'a> {

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 /// Where the effective configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -403,17 +403,27 @@ pub const MANIFEST_TABLES: [&str; 2] = ["[workspace.metadata.gate]", "[package.m
 /// Which of [`MANIFEST_TABLES`] a root `Cargo.toml`'s text holds (an unparsable manifest holds
 /// none: cargo reports that itself).
 pub fn manifest_config_table(text: &str) -> Option<&'static str> {
-    let doc = text.parse::<toml::Table>().ok()?;
-    ["workspace", "package"]
-        .iter()
-        .zip(MANIFEST_TABLES)
-        .find(|(key, _)| {
-            doc.get(**key)
-                .and_then(|t| t.get("metadata"))
-                .and_then(|m| m.get("gate"))
-                .is_some()
-        })
-        .map(|(_, table)| table)
+    let doc = DeTable::parse(text).ok()?;
+    match gate_tables(doc.get_ref()) {
+        (Some(_), _) => Some(MANIFEST_TABLES[0]),
+        (None, Some(_)) => Some(MANIFEST_TABLES[1]),
+        (None, None) => None,
+    }
+}
+
+/// `[workspace.metadata.gate]` and `[package.metadata.gate]` of a manifest, where present.
+fn gate_tables<'d, 'i>(
+    doc: &'d DeTable<'i>,
+) -> (
+    Option<&'d Spanned<DeValue<'i>>>,
+    Option<&'d Spanned<DeValue<'i>>>,
+) {
+    let table_of = |key: &str| {
+        doc.get(key)
+            .and_then(|w| w.get_ref().get("metadata"))
+            .and_then(|m| m.get_ref().get("gate"))
+    };
+    (table_of("workspace"), table_of("package"))
 }
 
 /// Parses `[workspace.metadata.gate]` (or, in a single-crate project,
@@ -424,13 +434,7 @@ pub fn parse_manifest_section(
     known: &Known<'_>,
 ) -> Result<Option<Config>, ConfigErrors> {
     let doc = DeTable::parse(text).map_err(|e| toml_error(text, file, &e))?;
-    let table_of = |key: &str| {
-        doc.get_ref()
-            .get(key)
-            .and_then(|w| w.get_ref().get("metadata"))
-            .and_then(|m| m.get_ref().get("gate"))
-    };
-    let (gate, name) = match (table_of("workspace"), table_of("package")) {
+    let (gate, name) = match gate_tables(doc.get_ref()) {
         (Some(_), Some(package)) => {
             let mut v = Validator::new(text, file);
             v.error::<_, ()>(
