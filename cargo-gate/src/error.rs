@@ -84,6 +84,12 @@ pub enum GateError {
     /// A run record could not be used: not in history, or it does not verify.
     #[error("{0}")]
     Record(String),
+    /// The advisory database could not be fetched (`fetch-advisories`, `--fetch`).
+    #[error("the RustSec advisory database could not be fetched: {detail}")]
+    Fetch {
+        /// What failed.
+        detail: String,
+    },
     /// Something that should not happen.
     #[error("internal error: {0}")]
     Internal(String),
@@ -126,6 +132,10 @@ impl GateError {
                  lists the runs"
                     .into()
             }
+            GateError::Fetch { .. } => "check the network (or copy the database by hand) and the \
+                 path: `[advisories] db-path` in gate.toml, else CARGO_GATE_ADVISORY_DB, else \
+                 $CARGO_HOME/advisory-db; `db-url` names where it is cloned from"
+                .into(),
             GateError::Read { .. } | GateError::Internal(_) | GateError::Interrupted => {
                 return None;
             }

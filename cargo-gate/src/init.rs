@@ -1162,7 +1162,7 @@ mod tests {
         let controlled = runs("controlled").join("\n");
         let broad = runs("broad").join("\n");
         assert!(controlled.contains(
-            "cargo gate controlled --format sarif --out gate-out > gate-controlled.sarif"
+            "cargo gate controlled --fetch --format sarif --out gate-out > gate-controlled.sarif"
         ));
         let step_using = |uses: &str| {
             doc["jobs"]["controlled"]["steps"]
@@ -1182,7 +1182,10 @@ mod tests {
             Some("write")
         );
         assert!(broad.contains("cargo gate merge gate-records/gate-out-*"));
-        assert!(broad.contains("cargo gate broad --format markdown >> \"$GITHUB_STEP_SUMMARY\""));
+        assert!(
+            broad
+                .contains("cargo gate broad --fetch --format markdown >> \"$GITHUB_STEP_SUMMARY\"")
+        );
         // The broad job keeps its history between hosted runs: restored from the last
         // completed run's artifact before, uploaded after, with the right to read runs.
         let broad_steps = doc["jobs"]["broad"]["steps"].as_sequence().unwrap();

@@ -6,6 +6,7 @@
 //! ([`render`]). The binary (`cargo-gate`) only parses arguments, calls [`cli::main`], prints
 //! and exits. See docs/ARCHITECTURE.md.
 
+pub mod advisories;
 pub mod bench;
 pub mod cache;
 pub mod cargo;
@@ -14,6 +15,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod decision;
+pub mod deps;
 pub mod engine;
 pub mod environment;
 pub mod error;

@@ -17,6 +17,9 @@ static CHECKS: &[&dyn Check] = &[
     &checks::toolchain_pinned::ToolchainPinned,
     &checks::ci_locked::CiLocked,
     &checks::deps_pinned::DepsPinned,
+    &checks::deps_advisories::DepsAdvisories,
+    &checks::deps_licenses::DepsLicenses,
+    &checks::deps_duplicates::DepsDuplicates,
     &checks::profile_cargo::ProfileCargo,
     &checks::failure_paths::FailurePaths,
     &checks::secrets_scan::SecretsScan,
@@ -246,19 +249,27 @@ mod tests {
             };
             let prefix = format!("[{}] ", section.table());
             for key in check.meta().config {
-                let Some(field) = key.key.strip_prefix(&prefix) else {
+                let Some(fields) = key.key.strip_prefix(&prefix) else {
                     continue;
                 };
-                let documented: toml::Table =
-                    toml::from_str(&format!("v = {}", key.default)).unwrap();
-                let documented = serde_json::to_value(&documented["v"]).unwrap();
-                let real = &effective["sections"][section.table()][field.replace('-', "_")];
-                assert_eq!(&documented, real, "{} {}", check.meta().id, key.key);
-                compared += 1;
+                // `-`: no default value (the setting is absent unless written).
+                let documented = if key.default == "-" {
+                    serde_json::Value::Null
+                } else {
+                    let table: toml::Table =
+                        toml::from_str(&format!("v = {}", key.default)).unwrap();
+                    serde_json::to_value(&table["v"]).unwrap()
+                };
+                // `a, b, c`: keys documented together, with one default.
+                for field in fields.split(", ") {
+                    let real = &effective["sections"][section.table()][field.replace('-', "_")];
+                    assert_eq!(&documented, real, "{} {}", check.meta().id, key.key);
+                    compared += 1;
+                }
             }
         }
         assert_eq!(
-            compared, 7,
+            compared, 15,
             "every owned table's keys are documented and compared"
         );
     }

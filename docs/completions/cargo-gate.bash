@@ -43,6 +43,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate,explain)
                 cmd="cargo__gate__subcmd__gate__subcmd__explain"
                 ;;
+            cargo__gate__subcmd__gate,fetch-advisories)
+                cmd="cargo__gate__subcmd__gate__subcmd__fetch__subcmd__advisories"
+                ;;
             cargo__gate__subcmd__gate,help)
                 cmd="cargo__gate__subcmd__gate__subcmd__help"
                 ;;
@@ -103,6 +106,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate__subcmd__help,explain)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__explain"
                 ;;
+            cargo__gate__subcmd__gate__subcmd__help,fetch-advisories)
+                cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__fetch__subcmd__advisories"
+                ;;
             cargo__gate__subcmd__gate__subcmd__help,help)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__help"
                 ;;
@@ -157,6 +163,9 @@ _cargo__gate() {
             cargo__gate__subcmd__help__subcmd__gate,explain)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__explain"
                 ;;
+            cargo__gate__subcmd__help__subcmd__gate,fetch-advisories)
+                cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__fetch__subcmd__advisories"
+                ;;
             cargo__gate__subcmd__help__subcmd__gate,history)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__history"
                 ;;
@@ -202,7 +211,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate)
-            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache checks explain help"
+            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,7 +243,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__broad)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -412,7 +421,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__controlled)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,8 +502,26 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cargo__subcmd__gate__subcmd__gate__subcmd__fetch__subcmd__advisories)
+            opts="-h --manifest-path --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --manifest-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__help)
-            opts="pilot controlled broad verify history diff status merge bench init cache checks explain help"
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +647,20 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__fetch__subcmd__advisories)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -794,7 +835,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__pilot)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,7 +943,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__help__subcmd__gate)
-            opts="pilot controlled broad verify history diff status merge bench init cache checks explain"
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1069,20 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__explain)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__fetch__subcmd__advisories)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

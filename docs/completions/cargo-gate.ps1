@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -62,6 +63,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--fetch', '--fetch', [CompletionResultType]::ParameterName, 'Fetch the RustSec advisory database before the run (as `cargo gate fetch-advisories`); without it the gate never reaches the network on its own account')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
@@ -83,6 +85,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--fetch', '--fetch', [CompletionResultType]::ParameterName, 'Fetch the RustSec advisory database before the run (as `cargo gate fetch-advisories`); without it the gate never reaches the network on its own account')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
@@ -104,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'WARN (and SKIP) fail the verdict')
             [CompletionResult]::new('--permissive', '--permissive', [CompletionResultType]::ParameterName, 'WARN and SKIP never fail the verdict (FAIL still does)')
             [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Pass --offline to every cargo call')
+            [CompletionResult]::new('--fetch', '--fetch', [CompletionResultType]::ParameterName, 'Fetch the RustSec advisory database before the run (as `cargo gate fetch-advisories`); without it the gate never reaches the network on its own account')
             [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Gather every fact afresh: build and run the tests even when a cached result for the same inputs exists (the fresh result is cached for the next run)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr (notes and errors still go there)')
@@ -206,6 +210,12 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
         'cargo-gate;gate;cache;help;help' {
             break
         }
+        'cargo-gate;gate;fetch-advisories' {
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml (for `[advisories] db-path` and `db-url`)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cargo-gate;gate;checks' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -228,6 +238,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -274,6 +285,9 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
         'cargo-gate;gate;help;cache;prune' {
             break
         }
+        'cargo-gate;gate;help;fetch-advisories' {
+            break
+        }
         'cargo-gate;gate;help;checks' {
             break
         }
@@ -300,6 +314,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Run the workspace''s benchmarks (`[bench] command`) and compare them with the baseline; with `--save-baseline`, write the baseline instead')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
+            [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             break
@@ -343,6 +358,9 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             break
         }
         'cargo-gate;help;gate;cache;prune' {
+            break
+        }
+        'cargo-gate;help;gate;fetch-advisories' {
             break
         }
         'cargo-gate;help;gate;checks' {

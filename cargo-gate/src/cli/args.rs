@@ -95,6 +95,13 @@ pub(crate) enum GateCommand {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only
+    /// command that reaches the network on the gate's own account.
+    FetchAdvisories {
+        /// Path to the workspace's Cargo.toml (for `[advisories] db-path` and `db-url`).
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+    },
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.
@@ -131,6 +138,10 @@ pub(crate) struct RunArgs {
     /// Pass --offline to every cargo call.
     #[arg(long)]
     pub(crate) offline: bool,
+    /// Fetch the RustSec advisory database before the run (as `cargo gate fetch-advisories`);
+    /// without it the gate never reaches the network on its own account.
+    #[arg(long)]
+    pub(crate) fetch: bool,
     /// Run only these checks.
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) only: Vec<String>,

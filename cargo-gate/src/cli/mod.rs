@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod cache;
 mod checks;
+mod fetch;
 mod history;
 mod init;
 mod merge;
@@ -90,6 +91,11 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
             offline,
         } => bench::bench(save_baseline, manifest_path.as_deref(), offline, redactor),
         GateCommand::Cache { action } => cache::cache(&action, redactor),
+        GateCommand::FetchAdvisories { manifest_path } => {
+            let done = fetch::fetch_advisories(manifest_path.as_deref(), None)?;
+            print_stdout(&format!("{}\n", redactor.text(&done)));
+            Ok(crate::exit::READY)
+        }
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }

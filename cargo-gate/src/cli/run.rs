@@ -24,6 +24,11 @@ pub(crate) fn run_stage(
     } else {
         None
     };
+    if args.fetch {
+        let done =
+            super::fetch::fetch_advisories(args.manifest_path.as_deref(), args.config.as_deref())?;
+        let _ = writeln!(std::io::stderr(), "gate: {}", redactor.text(&done));
+    }
     let opts = RunOptions {
         stage,
         manifest_path: args.manifest_path,

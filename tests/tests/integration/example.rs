@@ -30,6 +30,7 @@ fn the_example_service_is_ready_for_controlled() {
         .arg("--out")
         .arg(out.path())
         .env("NO_COLOR", "1")
+        .env("CARGO_GATE_ADVISORY_DB", crate::support::advisory_db())
         // The example has its own target dir, shared across runs of this test.
         .env_remove("CARGO_TARGET_DIR");
     let result = run(cmd);

@@ -158,6 +158,8 @@ fn progress_lines_name_every_check() {
             .current_dir(&fx.root)
             .env("CARGO_GATE_REDACT", "1")
             .env("NO_COLOR", "1")
+            // As support's commands set it: the same environment, the same cache key.
+            .env("CARGO_GATE_ADVISORY_DB", crate::support::advisory_db())
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR");
         cmd

@@ -17,5 +17,6 @@ mod record;
 mod runtime_gpu;
 mod schemas;
 mod secrets;
+mod supply_chain;
 mod support;
 mod truthful;

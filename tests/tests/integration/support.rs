@@ -89,6 +89,45 @@ pub(crate) fn fixture(name: &str) -> Fixture {
     }
 }
 
+/// A git checkout of the hand-written advisory database (tests/fixtures/advisory-db), made
+/// once per test process. Every gate command of the tests reads it (`CARGO_GATE_ADVISORY_DB`),
+/// so no test depends on a database in the machine's CARGO_HOME, and none reaches the
+/// network. Its commit has fixed dates (so the same hash in every snapshot) and it was
+/// "fetched" just now (`.git/FETCH_HEAD`), so it is never stale.
+pub(crate) fn advisory_db() -> &'static Path {
+    static DB: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&fixtures_dir().join("advisory-db"), dir.path());
+        git(dir.path(), &["init", "-q"]);
+        git(dir.path(), &["add", "-A"]);
+        let status = Command::new("git")
+            .args([
+                "-c",
+                "user.name=gate-tests",
+                "-c",
+                "user.email=tests@example.invalid",
+            ])
+            .args([
+                "-c",
+                "commit.gpgsign=false",
+                "commit",
+                "-q",
+                "-m",
+                "advisories",
+            ])
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .current_dir(dir.path())
+            .status()
+            .expect("git runs");
+        assert!(status.success());
+        std::fs::write(dir.path().join(".git/FETCH_HEAD"), "").unwrap();
+        dir
+    })
+    .path()
+}
+
 /// A workspace already on disk (a git work tree made by the test), owned by the caller.
 pub(crate) fn existing(root: &Path) -> Fixture {
     Fixture {
@@ -148,6 +187,7 @@ impl Fixture {
             .current_dir(&self.root)
             .env("CARGO_GATE_REDACT", "1")
             .env("NO_COLOR", "1")
+            .env("CARGO_GATE_ADVISORY_DB", advisory_db())
             // The fixture has its own target dir (and so its own record directory).
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR")

@@ -1,0 +1,633 @@
+//! `deps.advisories`: no package in Cargo.lock has a RustSec advisory against its version.
+//!
+//! Every registry package of Cargo.lock (every platform and kind: a vulnerable
+//! dev-dependency runs on developers' and CI machines, as cargo-audit judges it) is matched
+//! against the RustSec database on disk (`crate::advisories`; the `rustsec` crate's matching:
+//! name, affected versions, source). Nothing is fetched: without a database the check is an
+//! unavailable SKIP that says how to get one (`cargo gate fetch-advisories`, or `--fetch`).
+//!
+//! | found | finding |
+//! |---|---|
+//! | a vulnerability | error `vulnerability` |
+//! | an unmaintained / unsound notice | warning `unmaintained` / `unsound` (`[advisories] unmaintained`, `unsound`: fail, warn or note) |
+//! | another informational advisory | note |
+//! | a yanked version (from cargo's local index cache; never fetched) | warning `yanked` (`[advisories] yanked`) |
+//! | an advisory file the parser cannot read | warning `unreadable-advisory`; the rest are still matched |
+//! | a database older than `[advisories] max-age`, or of unknown age | warning `stale-database` |
+//!
+//! Each finding names the advisory, the package and version, the versions that fix it and the
+//! path from a workspace member; its subject is the advisory id, so
+//! `match = "RUSTSEC-2023-0071"` waives exactly that advisory (with an owner and an expiry,
+//! and `waivers.current` reports the waiver once the advisory no longer matches). The
+//! evidence is `deps/advisories.json`: the database (path, commit, age) and every match.
+
+use crate::advisories::{self, Database, Located};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity, SkipKind,
+};
+use crate::config::Validator;
+use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::deps::Graph;
+use crate::stage::Stage;
+use rustsec::Lockfile;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// The `deps.advisories` check.
+#[derive(Debug)]
+pub struct DepsAdvisories;
+
+/// How a kind of finding counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// An error: the check fails.
+    Fail,
+    /// A warning.
+    Warn,
+    /// A note: reported, never counted.
+    Note,
+}
+
+/// `[advisories]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdvisorySettings {
+    /// `db-path`: the database directory (relative to the workspace root).
+    pub db_path: Option<PathBuf>,
+    /// `db-url`: where `fetch-advisories` gets it.
+    pub db_url: String,
+    /// `max-age`: older is a warning.
+    #[serde(serialize_with = "duration_text")]
+    pub max_age: Duration,
+    /// `unmaintained`.
+    pub unmaintained: Level,
+    /// `unsound`.
+    pub unsound: Level,
+    /// `yanked`.
+    pub yanked: Level,
+}
+
+/// The default `max-age`: 90 days, cargo-deny's `maximum-db-staleness`.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
+impl Default for AdvisorySettings {
+    fn default() -> AdvisorySettings {
+        AdvisorySettings {
+            db_path: None,
+            db_url: advisories::DEFAULT_URL.to_owned(),
+            max_age: DEFAULT_MAX_AGE,
+            unmaintained: Level::Warn,
+            unsound: Level::Warn,
+            yanked: Level::Warn,
+        }
+    }
+}
+
+/// A duration as `gate.toml` writes it (`"90days"`, else seconds), for the policy digest.
+fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    let secs = d.as_secs();
+    if secs.is_multiple_of(86_400) {
+        s.serialize_str(&format!("{}days", secs / 86_400))
+    } else {
+        s.serialize_str(&format!("{secs}s"))
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAdvisories {
+    db_path: Option<String>,
+    db_url: Option<String>,
+    max_age: Option<Spanned<String>>,
+    unmaintained: Option<Spanned<String>>,
+    unsound: Option<Spanned<String>>,
+    yanked: Option<Spanned<String>>,
+}
+
+static ADVISORIES: Table<RawAdvisories> = Table {
+    name: "advisories",
+    validate: validate_advisories,
+};
+
+fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Settings {
+    let mut settings = AdvisorySettings::default();
+    let Some(raw) = raw else {
+        return Settings::new(settings);
+    };
+    settings.db_path = raw.db_path.map(PathBuf::from);
+    if let Some(url) = raw.db_url {
+        settings.db_url = url;
+    }
+    if let Some(age) = raw.max_age {
+        match humantime::parse_duration(age.get_ref()) {
+            Ok(d) if !d.is_zero() => settings.max_age = d,
+            _ => {
+                v.error::<_, ()>(
+                    &age,
+                    format!("`{}` is not a duration", age.get_ref()),
+                    "write a duration like \"90days\" or \"2weeks\"",
+                );
+            }
+        }
+    }
+    let mut level = |value: Option<Spanned<String>>, into: &mut Level| {
+        let Some(value) = value else { return };
+        *into = match value.get_ref().as_str() {
+            "fail" => Level::Fail,
+            "warn" => Level::Warn,
+            "note" => Level::Note,
+            other => {
+                v.error::<_, ()>(
+                    &value,
+                    format!("`{other}` is not a level"),
+                    "write \"fail\", \"warn\" or \"note\"",
+                );
+                return;
+            }
+        };
+    };
+    level(raw.unmaintained, &mut settings.unmaintained);
+    level(raw.unsound, &mut settings.unsound);
+    level(raw.yanked, &mut settings.yanked);
+    Settings::new(settings)
+}
+
+static META: CheckMeta = CheckMeta {
+    id: "deps.advisories",
+    stage: Stage::Controlled,
+    summary: "no package in Cargo.lock has a RustSec vulnerability (unmaintained, unsound and yanked versions warn), matched against an advisory database on disk",
+    fix: "upgrade the package to a patched version (`cargo update -p <crate> --precise <version>`, \
+          or bump the dependency that pulls it in, named in the path); waive an advisory that does \
+          not apply with `match = \"RUSTSEC-…\"`, an owner and an expiry",
+    codes: &[
+        Code {
+            name: "vulnerability",
+            summary: "a package version is affected by a RustSec vulnerability",
+        },
+        Code {
+            name: "unmaintained",
+            summary: "a package is flagged unmaintained by RustSec",
+        },
+        Code {
+            name: "unsound",
+            summary: "a package version has a RustSec unsoundness advisory",
+        },
+        Code {
+            name: "yanked",
+            summary: "a package version was yanked from its registry (as cargo's local index cache shows)",
+        },
+        Code {
+            name: "unreadable-advisory",
+            summary: "an advisory in the database could not be parsed (the others were matched)",
+        },
+        Code {
+            name: "stale-database",
+            summary: "the advisory database is older than [advisories] max-age, or its age is unknown",
+        },
+        Code {
+            name: "unreadable-lockfile",
+            summary: "Cargo.lock could not be read",
+        },
+    ],
+    config: &[
+        ConfigKey {
+            key: "[advisories] db-path",
+            default: "-",
+            meaning: "the RustSec database directory (default: $CARGO_HOME/advisory-db, else cargo-deny's $CARGO_HOME/advisory-dbs/*)",
+        },
+        ConfigKey {
+            key: "[advisories] db-url",
+            default: "\"https://github.com/rustsec/advisory-db\"",
+            meaning: "where `cargo gate fetch-advisories` (and --fetch) clones it from",
+        },
+        ConfigKey {
+            key: "[advisories] max-age",
+            default: "\"90days\"",
+            meaning: "a database older than this warns",
+        },
+        ConfigKey {
+            key: "[advisories] unmaintained, unsound, yanked",
+            default: "\"warn\"",
+            meaning: "how each counts: \"fail\", \"warn\" or \"note\"",
+        },
+    ],
+};
+
+/// The evidence file.
+pub const EVIDENCE: &str = "deps/advisories.json";
+
+impl Check for DepsAdvisories {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&ADVISORIES)
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let settings: AdvisorySettings = ctx.config.section();
+        let root = &ctx.workspace.root;
+        let lock_path = root.join("Cargo.lock");
+        if !lock_path.is_file() {
+            return Outcome::blocked(
+                "lockfile.locked",
+                "there is no Cargo.lock to match advisories against",
+                Outcome::skip(
+                    SkipKind::Unavailable,
+                    "there is no Cargo.lock to match advisories against",
+                ),
+            );
+        }
+        let lockfile = match Lockfile::load(&lock_path) {
+            Ok(lockfile) => lockfile,
+            Err(e) => {
+                return Outcome::fail("Cargo.lock could not be read").with_finding(
+                    Finding::error(format!("Cargo.lock could not be read: {e}"))
+                        .code("unreadable-lockfile")
+                        .at(Location::file("Cargo.lock")),
+                );
+            }
+        };
+        let names: std::collections::HashSet<String> = lockfile
+            .packages
+            .iter()
+            .map(|p| p.name.as_str().to_owned())
+            .collect();
+        let db = match advisories::locate(settings.db_path.as_deref(), root) {
+            Located::Found(path) => match advisories::load(&path, Some(&names)) {
+                Ok(db) => db,
+                Err(e) => return Outcome::skip(SkipKind::Unavailable, e),
+            },
+            Located::Missing(tried) => return missing(&tried, &settings, root),
+        };
+        let members: Vec<String> = ctx
+            .workspace
+            .members
+            .iter()
+            .map(|m| m.name.clone())
+            .collect();
+        let lock_text = std::fs::read_to_string(&lock_path).unwrap_or_default();
+        let index = IndexCache::new(advisories::cargo_home());
+        judge(Judge {
+            lockfile: &lockfile,
+            lock_text: &lock_text,
+            members: &members,
+            db: &db,
+            settings: &settings,
+            now: SystemTime::now(),
+            index: &index,
+        })
+    }
+}
+
+/// No database: how to get one.
+fn missing(tried: &[PathBuf], settings: &AdvisorySettings, root: &Path) -> Outcome {
+    let places = tried
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let target = advisories::target(settings.db_path.as_deref(), root).map_or_else(
+        || "$CARGO_HOME/advisory-db".to_owned(),
+        |p| p.display().to_string(),
+    );
+    Outcome::skip(
+        SkipKind::Unavailable,
+        format!(
+            "no RustSec advisory database (looked in {places}); the gate never fetches one \
+             unasked: run `cargo gate fetch-advisories` (clones {} into {target}), pass --fetch, \
+             or point [advisories] db-path at a copy",
+            settings.db_url
+        ),
+    )
+}
+
+/// Everything one judgement reads (the clock and the index cache are passed in, for tests).
+struct Judge<'a> {
+    lockfile: &'a Lockfile,
+    lock_text: &'a str,
+    members: &'a [String],
+    db: &'a Database,
+    settings: &'a AdvisorySettings,
+    now: SystemTime,
+    index: &'a IndexCache,
+}
+
+/// One advisory that matched one package, for the evidence.
+#[derive(Debug, serde::Serialize)]
+struct Matched {
+    advisory: String,
+    kind: String,
+    package: String,
+    version: String,
+    patched: Vec<String>,
+    path: Option<String>,
+}
+
+fn judge(j: Judge<'_>) -> Outcome {
+    let Judge {
+        lockfile,
+        lock_text,
+        members,
+        db,
+        settings,
+        now,
+        index,
+    } = j;
+    let graph = Graph::lockfile(lockfile, members);
+    let lines = package_lines(lock_text);
+    let mut by_package: HashMap<&str, Vec<&rustsec::Advisory>> = HashMap::new();
+    for advisory in &db.advisories {
+        if !advisory.withdrawn() {
+            by_package
+                .entry(advisory.metadata.package.as_str())
+                .or_default()
+                .push(advisory);
+        }
+    }
+    let mut findings = Vec::new();
+    let mut matched = Vec::new();
+    let (mut registry, mut looked_up, mut yanked_seen) = (0, 0, 0);
+    for (i, package) in lockfile.packages.iter().enumerate() {
+        let Some(source) = &package.source else {
+            continue;
+        };
+        if !source.is_registry() {
+            continue;
+        }
+        registry += 1;
+        let label = format!("{} {}", package.name, package.version);
+        let path = graph.path(i);
+        let from = path
+            .as_deref()
+            .map_or_else(String::new, |p| format!("; from {p}"));
+        let location = lines
+            .get(&(package.name.as_str(), package.version.to_string()))
+            .map_or_else(
+                || Location::file("Cargo.lock"),
+                |&line| Location::at("Cargo.lock", line, 1),
+            );
+        let query = rustsec::database::Query::new().package(package);
+        for advisory in by_package
+            .get(package.name.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|a| query.matches(a))
+        {
+            let id = advisory.id().as_str();
+            let patched = advisory
+                .versions
+                .patched()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>();
+            let fixed = if patched.is_empty() {
+                "no patched version".to_owned()
+            } else {
+                format!("patched: {}", patched.join(" or "))
+            };
+            let (kind, level) = match &advisory.metadata.informational {
+                None => ("vulnerability", Level::Fail),
+                Some(i) if i.is_unmaintained() => ("unmaintained", settings.unmaintained),
+                Some(i) if i.is_unsound() => ("unsound", settings.unsound),
+                Some(i) => (i.as_str(), Level::Note),
+            };
+            let severity = advisory
+                .metadata
+                .cvss
+                .as_ref()
+                .map(|c| format!(", severity {} (CVSS {:.1})", c.severity(), c.score()))
+                .unwrap_or_default();
+            let message = format!(
+                "{id} ({kind}{severity}): {} — {label}; {fixed}{from}",
+                advisory.title()
+            );
+            findings.push(
+                finding(level, message, kind)
+                    .subject(id)
+                    .at(location.clone()),
+            );
+            matched.push(Matched {
+                advisory: id.to_owned(),
+                kind: kind.to_owned(),
+                package: package.name.as_str().to_owned(),
+                version: package.version.to_string(),
+                patched,
+                path: path.clone(),
+            });
+        }
+        if source.is_default_registry()
+            && let Some(yanked) = index.yanked(package.name.as_str(), &package.version.to_string())
+        {
+            looked_up += 1;
+            if yanked {
+                yanked_seen += 1;
+                findings.push(
+                    finding(
+                        settings.yanked,
+                        format!(
+                            "{label} was yanked from its registry (as cargo's local index cache \
+                             shows); `cargo update -p {} --precise <version>` moves off it{from}",
+                            package.name
+                        ),
+                        "yanked",
+                    )
+                    .subject(package.name.as_str())
+                    .at(location.clone()),
+                );
+            }
+        }
+    }
+    for unreadable in &db.unreadable {
+        findings.push(
+            Finding::warning(format!(
+                "advisory {} could not be read and was not matched: {}",
+                unreadable.file, unreadable.error
+            ))
+            .code("unreadable-advisory")
+            .subject(unreadable.file.clone()),
+        );
+    }
+    let age = db
+        .updated
+        .map(|t| now.duration_since(t).unwrap_or_default());
+    let age_text = match age {
+        Some(age) => format!("{} old", days(age)),
+        None => "age unknown".to_owned(),
+    };
+    match age {
+        Some(age) if age > settings.max_age => findings.push(
+            Finding::warning(format!(
+                "the advisory database at {} is {} old, older than [advisories] max-age ({}): run \
+                 `cargo gate fetch-advisories`",
+                db.path.display(),
+                days(age),
+                days(settings.max_age)
+            ))
+            .code("stale-database"),
+        ),
+        Some(_) => {}
+        None => findings.push(
+            Finding::warning(format!(
+                "the age of the advisory database at {} cannot be told (not a git checkout): \
+                 keep it as a git checkout (`cargo gate fetch-advisories`) so staleness is seen",
+                db.path.display()
+            ))
+            .code("stale-database"),
+        ),
+    }
+    let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let commit = db
+        .commit
+        .as_deref()
+        .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+        .unwrap_or_default();
+    let yanked_text = if index.available() {
+        format!("; yanked: {yanked_seen} of {looked_up} looked up in cargo's local index cache")
+    } else {
+        "; yanked versions not checked (no local index cache)".to_owned()
+    };
+    let scope = format!(
+        "{registry} registry package(s) of Cargo.lock against the {} advisories for their crates \
+         ({} in the database at {}{commit}, {age_text}){yanked_text}",
+        db.advisories.len() + db.unreadable.len(),
+        db.in_database,
+        db.path.display(),
+    );
+    let artifact = serde_json::to_vec_pretty(&serde_json::json!({
+        "database": {
+            "path": db.path,
+            "commit": db.commit,
+            "advisories": db.in_database,
+            "read": db.advisories.len() + db.unreadable.len(),
+            "unreadable": db.unreadable.iter().map(|u| serde_json::json!({"file": u.file, "error": u.error})).collect::<Vec<_>>(),
+            "age_days": age.map(|a| a.as_secs() / 86_400),
+        },
+        "registry_packages": registry,
+        "yanked_looked_up": looked_up,
+        "matched": matched,
+    }))
+    .expect("evidence serialises");
+    let outcome = if errors > 0 {
+        Outcome::fail(format!("{errors} error(s), {warnings} warning(s): {scope}"))
+    } else if warnings > 0 {
+        Outcome::warn(format!("{warnings} warning(s): {scope}"))
+    } else {
+        Outcome::pass(format!("no advisory matches: {scope}"))
+    };
+    outcome
+        .with_findings(findings)
+        .with_artifact(EVIDENCE, artifact)
+}
+
+fn finding(level: Level, message: String, code: &str) -> Finding {
+    match level {
+        Level::Fail => Finding::error(message).code(code),
+        Level::Warn => Finding::warning(message).code(code),
+        Level::Note => Finding::note(message),
+    }
+}
+
+fn days(d: Duration) -> String {
+    let days = d.as_secs() / 86_400;
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
+/// The line of each package's `name = ` in Cargo.lock, by name and version (one pass).
+fn package_lines(text: &str) -> HashMap<(&str, String), u32> {
+    let mut lines = HashMap::new();
+    let mut name: Option<(&str, u32)> = None;
+    for (number, line) in (1u32..).zip(text.lines()) {
+        let quoted = |key: &str| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.trim_end().strip_suffix('"'))
+        };
+        if let Some(n) = quoted("name = \"") {
+            name = Some((n, number));
+        } else if let (Some(v), Some((n, at))) = (quoted("version = \""), name.take()) {
+            lines.insert((n, v.to_owned()), at);
+        }
+    }
+    lines
+}
+
+/// cargo's local cache of the registry index (`$CARGO_HOME/registry/index/*/.cache`), read
+/// for yanked versions. Only what a previous cargo command left there; never fetched.
+#[derive(Debug)]
+pub struct IndexCache {
+    dirs: Vec<PathBuf>,
+}
+
+impl IndexCache {
+    /// The caches under `cargo_home` (none when it is `None` or has none).
+    pub fn new(cargo_home: Option<PathBuf>) -> IndexCache {
+        let dirs = cargo_home
+            .map(|home| home.join("registry").join("index"))
+            .and_then(|index| std::fs::read_dir(index).ok())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join(".cache"))
+            .filter(|p| p.is_dir())
+            .collect();
+        IndexCache { dirs }
+    }
+
+    /// Whether any cache exists.
+    pub fn available(&self) -> bool {
+        !self.dirs.is_empty()
+    }
+
+    /// Whether `name` `version` is yanked, from the newest cache file of `name` across the
+    /// caches; `None` when no cache holds that version.
+    pub fn yanked(&self, name: &str, version: &str) -> Option<bool> {
+        let rel = index_path(&name.to_ascii_lowercase())?;
+        let newest = self
+            .dirs
+            .iter()
+            .map(|d| d.join(&rel))
+            .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+            .max_by_key(|(t, _)| *t)?;
+        cached_yanked(&std::fs::read(newest.1).ok()?, version)
+    }
+}
+
+/// Where cargo keeps `name` inside an index: `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd…`.
+fn index_path(name: &str) -> Option<PathBuf> {
+    Some(match name.len() {
+        0 => return None,
+        1 => Path::new("1").join(name),
+        2 => Path::new("2").join(name),
+        3 => Path::new("3").join(&name[..1]).join(name),
+        _ => Path::new(&name[..2]).join(&name[2..4]).join(name),
+    })
+}
+
+/// Whether `version` is yanked in cargo's index cache file `bytes`: a version byte, a u32
+/// index version, the revision, then NUL-separated pairs of version and JSON line (only the
+/// line of `version` is parsed). `None` when the file does not hold it or is not that format.
+fn cached_yanked(bytes: &[u8], version: &str) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        #[serde(default)]
+        yanked: bool,
+    }
+    let mut parts = bytes.get(5..)?.split(|&b| b == 0);
+    parts.next()?; // the revision
+    while let (Some(v), Some(json)) = (parts.next(), parts.next()) {
+        if v == version.as_bytes() {
+            return serde_json::from_slice::<Entry>(json).ok().map(|e| e.yanked);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

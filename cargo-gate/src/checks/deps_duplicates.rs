@@ -1,0 +1,230 @@
+//! `deps.duplicates`: no crate is compiled into what ships in more than one version.
+//!
+//! Judged on the shipped graph (`crate::deps`): normal and build dependencies reached from
+//! the workspace members for the target platforms — `[graph] targets`, else the platforms of
+//! `[matrix] platforms`. A dev-dependency, or a dependency of a platform the workspace does not
+//! ship to (`[target.'cfg(windows)'.dependencies]` for a Linux-only service), never counts.
+//! Each duplicated crate is one warning naming every version and the path that pulls each
+//! in, so the fix (which dependency to bump) is in the report. Waive one crate with
+//! `match = "<crate>"`. The evidence is `deps/duplicates.json`.
+
+use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
+use crate::config::Validator;
+use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::deps::{self, Graph};
+use crate::stage::Stage;
+use cfg_expr::targets::TargetInfo;
+
+/// The `deps.duplicates` check.
+#[derive(Debug)]
+pub struct DepsDuplicates;
+
+/// `[graph]`, validated: the targets of the shipped graph (empty: those of `[matrix]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GraphSettings {
+    /// Target triples.
+    pub targets: Vec<String>,
+}
+
+/// `[graph]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGraph {
+    targets: Option<Vec<Spanned<String>>>,
+}
+
+static GRAPH: Table<RawGraph> = Table {
+    name: "graph",
+    validate: validate_graph,
+};
+
+fn validate_graph(raw: Option<RawGraph>, v: &mut Validator<'_>) -> Settings {
+    let mut settings = GraphSettings::default();
+    for target in raw.and_then(|r| r.targets).unwrap_or_default() {
+        let triple = target.get_ref();
+        if cfg_expr::targets::get_builtin_target_by_triple(triple).is_none() {
+            v.error::<_, ()>(
+                &target,
+                format!("`{triple}` is not a target triple rustc knows"),
+                "write a triple from `rustc --print target-list`, e.g. \"x86_64-unknown-linux-gnu\"",
+            );
+        } else if !settings.targets.contains(triple) {
+            settings.targets.push(triple.clone());
+        }
+    }
+    Settings::new(settings)
+}
+
+/// The target platforms of the shipped graph: `[graph] targets`, else the platforms of
+/// `[matrix] platforms` (Linux x86-64, macOS on Apple silicon, Windows x86-64 MSVC).
+pub fn targets(config: &crate::config::Config) -> Vec<&'static TargetInfo> {
+    use crate::checks::platform_matrix::{Matrix, Platform};
+    let graph: GraphSettings = config.section();
+    let triples: Vec<String> = if graph.targets.is_empty() {
+        config
+            .section::<Matrix>()
+            .platforms
+            .iter()
+            .map(|p| {
+                match p {
+                    Platform::Linux => "x86_64-unknown-linux-gnu",
+                    Platform::Macos => "aarch64-apple-darwin",
+                    Platform::Windows => "x86_64-pc-windows-msvc",
+                }
+                .to_owned()
+            })
+            .collect()
+    } else {
+        graph.targets
+    };
+    triples
+        .iter()
+        .filter_map(|t| cfg_expr::targets::get_builtin_target_by_triple(t))
+        .collect()
+}
+
+static META: CheckMeta = CheckMeta {
+    id: "deps.duplicates",
+    stage: Stage::Controlled,
+    summary: "no crate ships in more than one version (normal and build dependencies of the target platforms)",
+    fix: "bump the dependency that pulls in the older version (the paths in the finding name it), \
+          or waive the crate with `match = \"<crate>\"` while upstream catches up",
+    codes: &[Code {
+        name: "duplicate-version",
+        summary: "a crate is compiled in more than one version",
+    }],
+    config: &[ConfigKey {
+        key: "[graph] targets",
+        default: "[]",
+        meaning: "target triples whose dependencies ship; empty: those of [matrix] platforms (x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc)",
+    }],
+};
+
+/// The evidence file.
+pub const EVIDENCE: &str = "deps/duplicates.json";
+
+impl Check for DepsDuplicates {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&GRAPH)
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let targets = targets(ctx.config);
+        let (graph, _) = match deps::shipped_of(ctx, &targets) {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        judge(&graph, &deps::describe_targets(&targets)).with_reuse(ctx.facts.resolve_reuse())
+    }
+}
+
+fn judge(graph: &Graph, targets: &str) -> Outcome {
+    let duplicates = graph.duplicates();
+    let shipped = graph.reached_nodes().count();
+    let mut findings = Vec::new();
+    let mut evidence = serde_json::Map::new();
+    for (name, versions) in &duplicates {
+        let pulled: Vec<(String, String)> = versions
+            .iter()
+            .map(|&i| {
+                let path = graph.path(i).unwrap_or_default();
+                (graph.nodes[i].version.clone(), path)
+            })
+            .collect();
+        let list = pulled
+            .iter()
+            .map(|(v, _)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let paths = pulled
+            .iter()
+            .map(|(v, path)| format!("{v} via {path}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        findings.push(
+            Finding::warning(format!(
+                "`{name}` ships in {} versions ({list}): {paths}",
+                versions.len()
+            ))
+            .code("duplicate-version")
+            .subject(*name)
+            .at(Location::file("Cargo.lock")),
+        );
+        evidence.insert(
+            (*name).to_owned(),
+            pulled
+                .iter()
+                .map(|(v, path)| serde_json::json!({ "version": v, "path": path }))
+                .collect(),
+        );
+    }
+    let artifact = serde_json::to_vec_pretty(&serde_json::json!({
+        "targets": targets,
+        "shipped": shipped,
+        "duplicates": evidence,
+    }))
+    .expect("evidence serialises");
+    let outcome = if findings.is_empty() {
+        Outcome::pass(format!(
+            "{shipped} shipped package(s) for {targets}, each crate in one version"
+        ))
+    } else {
+        Outcome::warn(format!(
+            "{} crate(s) ship in more than one version among {shipped} shipped package(s) for \
+             {targets}",
+            findings.len()
+        ))
+    };
+    outcome
+        .with_findings(findings)
+        .with_artifact(EVIDENCE, artifact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+
+    #[test]
+    fn one_warning_per_crate_with_the_path_of_each_version() {
+        let lock: rustsec::Lockfile = "version = 4\n\n\
+            [[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\", \"b 2.0.0\"]\n\n\
+            [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\ndependencies = [\"b 1.5.0\"]\n\n\
+            [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
+            [[package]]\nname = \"b\"\nversion = \"1.5.0\"\nsource = \"registry+https://example.invalid/index\"\n"
+            .parse()
+            .unwrap();
+        let graph = Graph::lockfile(&lock, &["app".to_owned()]);
+        let outcome = judge(&graph, "x86_64-unknown-linux-gnu");
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(outcome.findings.len(), 1);
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.subject.as_deref(), Some("b"));
+        assert_eq!(
+            finding.message,
+            "`b` ships in 2 versions (1.5.0, 2.0.0): 1.5.0 via app → a 1.0.0 → b 1.5.0; 2.0.0 via app → b 2.0.0"
+        );
+        assert!(DepsDuplicates.meta().undeclared_codes(&outcome).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_triple_is_a_configuration_error() {
+        let known = crate::registry::known();
+        let err = crate::config::parse_gate_toml(
+            "[graph]\ntargets = [\"x86_64-unknown-linux-gnu\", \"x86_64-linux\"]\n",
+            "gate.toml",
+            &known,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("gate.toml:2"), "{text}");
+        assert!(
+            text.contains("`x86_64-linux` is not a target triple"),
+            "{text}"
+        );
+    }
+}

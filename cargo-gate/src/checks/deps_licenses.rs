@@ -1,0 +1,581 @@
+//! `deps.licenses`: every package that ships is under a license the team allows.
+//!
+//! Judged on the shipped graph (`crate::deps`; members with `publish = false` are the team's
+//! own and left out). Each package's `license` is read from the resolve and parsed as an SPDX
+//! expression (leniently, as cargo-deny does: `MIT/Apache-2.0` reads as `MIT OR Apache-2.0`),
+//! then evaluated against `[licenses] allow` and the crate's own `[[licenses.exceptions]]`:
+//! `MIT OR GPL-3.0` passes when MIT is allowed, `MIT AND GPL-3.0` needs both.
+//!
+//! | found | with a `[licenses]` table | without one |
+//! |---|---|---|
+//! | an expression the policy allows | — | counted in the mix |
+//! | an expression it does not | error `license-not-allowed` | counted |
+//! | an expression that does not parse | error `invalid-license-expression` | warning |
+//! | only `license-file` | warning `license-file-only` (read it; waive or except the crate) | warning |
+//! | neither | error `missing-license` | warning |
+//!
+//! Without a `[licenses]` table the check WARNs with the mix it found (`no-license-policy`),
+//! so a team sees what it ships under before it writes a policy. The evidence, every package
+//! with its license and verdict, is `deps/licenses.json`.
+
+use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
+use crate::config::Validator;
+use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::deps::{self, Graph};
+use crate::stage::Stage;
+use cargo_metadata::Metadata;
+use std::collections::{BTreeMap, HashMap};
+
+/// The `deps.licenses` check.
+#[derive(Debug)]
+pub struct DepsLicenses;
+
+/// `[licenses]`, validated (`policy` is `None` when the file has no such table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Licenses {
+    /// The policy, when one is written.
+    pub policy: Option<Policy>,
+}
+
+/// A license policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Policy {
+    /// `allow`: SPDX licensees (`MIT`, `Apache-2.0 WITH LLVM-exception`).
+    pub allow: Vec<String>,
+    /// `[[licenses.exceptions]]`: further licensees allowed for one crate.
+    pub exceptions: Vec<Exception>,
+}
+
+/// Licenses allowed for one crate only.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Exception {
+    /// The crate.
+    #[serde(rename = "crate")]
+    pub krate: String,
+    /// Its further licensees.
+    pub allow: Vec<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLicenses {
+    allow: Option<Vec<Spanned<String>>>,
+    exceptions: Option<Vec<RawException>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    #[serde(rename = "crate")]
+    krate: String,
+    allow: Vec<Spanned<String>>,
+}
+
+static LICENSES: Table<RawLicenses> = Table {
+    name: "licenses",
+    validate: validate_licenses,
+};
+
+fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Settings {
+    let Some(raw) = raw else {
+        return Settings::new(Licenses::default());
+    };
+    let licensees = |list: Vec<Spanned<String>>, v: &mut Validator<'_>| -> Vec<String> {
+        let mut out = Vec::new();
+        for item in list {
+            match spdx::Licensee::parse(item.get_ref()) {
+                Ok(licensee) => {
+                    let text = licensee.to_string();
+                    if !out.contains(&text) {
+                        out.push(text);
+                    }
+                }
+                Err(e) => {
+                    v.error::<_, ()>(
+                        &item,
+                        format!("`{}` is not an SPDX license: {}", item.get_ref(), e.reason),
+                        "write SPDX identifiers, e.g. \"MIT\", \"Apache-2.0\", \
+                         \"Apache-2.0 WITH LLVM-exception\" (the list: spdx.org/licenses)",
+                    );
+                }
+            }
+        }
+        out
+    };
+    let allow = licensees(raw.allow.unwrap_or_default(), v);
+    let exceptions = raw
+        .exceptions
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| Exception {
+            krate: e.krate,
+            allow: licensees(e.allow, v),
+        })
+        .collect();
+    Settings::new(Licenses {
+        policy: Some(Policy { allow, exceptions }),
+    })
+}
+
+static META: CheckMeta = CheckMeta {
+    id: "deps.licenses",
+    stage: Stage::Controlled,
+    summary: "every shipped package has a valid SPDX license expression that `[licenses] allow` (or the crate's exception) satisfies",
+    fix: "add the license to `[licenses] allow` if the team accepts it, allow it for one crate \
+          with `[[licenses.exceptions]] crate = \"…\" allow = [\"…\"]`, or replace the dependency; \
+          write a `[licenses]` table to turn the mix this check reports into a policy",
+    codes: &[
+        Code {
+            name: "license-not-allowed",
+            summary: "a package's license expression is not satisfied by the allowed licenses",
+        },
+        Code {
+            name: "invalid-license-expression",
+            summary: "a package's `license` is not a valid SPDX expression",
+        },
+        Code {
+            name: "missing-license",
+            summary: "a package declares neither `license` nor `license-file`",
+        },
+        Code {
+            name: "license-file-only",
+            summary: "a package declares only `license-file`, which cannot be evaluated",
+        },
+        Code {
+            name: "no-license-policy",
+            summary: "there is no [licenses] table: the mix found is reported, nothing is judged",
+        },
+    ],
+    config: &[
+        ConfigKey {
+            key: "[licenses] allow",
+            default: "-",
+            meaning: "SPDX licenses the team accepts; without a [licenses] table the check only reports the mix (WARN)",
+        },
+        ConfigKey {
+            key: "[[licenses.exceptions]] crate, allow",
+            default: "[]",
+            meaning: "licenses accepted for one crate only",
+        },
+    ],
+};
+
+/// The evidence file.
+pub const EVIDENCE: &str = "deps/licenses.json";
+
+impl Check for DepsLicenses {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(&LICENSES)
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let targets = super::deps_duplicates::targets(ctx.config);
+        let (graph, metadata) = match deps::shipped_of(ctx, &targets) {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let settings: Licenses = ctx.config.section();
+        judge(
+            &graph,
+            metadata,
+            settings.policy.as_ref(),
+            &deps::describe_targets(&targets),
+            &ctx.workspace.root,
+        )
+        .with_reuse(ctx.facts.resolve_reuse())
+    }
+}
+
+/// What was found for one package.
+#[derive(Debug, serde::Serialize)]
+struct Judged {
+    name: String,
+    version: String,
+    license: Option<String>,
+    license_file: Option<String>,
+    verdict: &'static str,
+}
+
+fn judge(
+    graph: &Graph,
+    metadata: &Metadata,
+    policy: Option<&Policy>,
+    targets: &str,
+    root: &std::path::Path,
+) -> Outcome {
+    let packages: HashMap<&str, &cargo_metadata::Package> = metadata
+        .packages
+        .iter()
+        .map(|p| (p.id.repr.as_str(), p))
+        .collect();
+    let allowed = |list: &[String]| -> Vec<spdx::Licensee> {
+        list.iter()
+            .filter_map(|l| spdx::Licensee::parse(l).ok())
+            .collect()
+    };
+    let allow = policy.map(|p| allowed(&p.allow)).unwrap_or_default();
+    let exceptions: HashMap<&str, Vec<spdx::Licensee>> = policy
+        .map(|p| {
+            p.exceptions
+                .iter()
+                .map(|e| (e.krate.as_str(), allowed(&e.allow)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Under a policy a problem is an error; without one everything is a warning.
+    let problem = |message: String| match policy {
+        Some(_) => Finding::error(message),
+        None => Finding::warning(message),
+    };
+    let mut findings = Vec::new();
+    let mut judged = Vec::new();
+    let mut mix: BTreeMap<String, usize> = BTreeMap::new();
+    let mut private = 0;
+    for (i, node) in graph.reached_nodes() {
+        let Some(package) = packages.get(node.id.as_str()) else {
+            continue;
+        };
+        if graph.is_root(i) && package.publish.as_ref().is_some_and(Vec::is_empty) {
+            private += 1;
+            continue;
+        }
+        let label = node.label();
+        let path = graph.path(i).unwrap_or_else(|| node.name.clone());
+        let location = if graph.is_root(i) {
+            Location::file(crate::checks::relative(
+                root,
+                package.manifest_path.as_std_path(),
+            ))
+        } else {
+            Location::file("Cargo.lock")
+        };
+        let license_file = package.license_file.as_ref().map(|f| f.to_string());
+        let mut verdict = "allowed";
+        let finding = match (&package.license, &license_file) {
+            (None, Some(file)) => {
+                verdict = "license-file only";
+                mix.entry(format!("license-file {}", file_name(file)))
+                    .and_modify(|n| *n += 1)
+                    .or_insert(1);
+                Some(
+                    Finding::warning(format!(
+                        "`{label}` declares only `license-file = \"{file}\"`, which cannot be \
+                         evaluated: read it, then allow the crate with an exception or waive it \
+                         (from {path})"
+                    ))
+                    .code("license-file-only"),
+                )
+            }
+            (None, None) => {
+                verdict = "missing";
+                *mix.entry("(none)".to_owned()).or_default() += 1;
+                Some(
+                    problem(format!(
+                        "`{label}` declares no license (neither `license` nor `license-file`; \
+                         from {path})"
+                    ))
+                    .code("missing-license"),
+                )
+            }
+            (Some(text), _) => {
+                *mix.entry(text.clone()).or_default() += 1;
+                match spdx::Expression::parse_mode(text, spdx::ParseMode::LAX) {
+                    Err(e) => {
+                        verdict = "invalid";
+                        Some(
+                            problem(format!(
+                                "`{label}` has license `{text}`, which is not a valid SPDX \
+                                 expression ({}; from {path})",
+                                e.reason
+                            ))
+                            .code("invalid-license-expression"),
+                        )
+                    }
+                    Ok(expr) if policy.is_some() => {
+                        let extra = exceptions.get(node.name.as_str());
+                        let ok = |req: &spdx::LicenseReq| {
+                            allow.iter().any(|l| l.satisfies(req))
+                                || extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)))
+                        };
+                        match expr.evaluate_with_failures(ok) {
+                            Ok(()) => None,
+                            Err(failed) => {
+                                verdict = "not allowed";
+                                let failed: Vec<String> =
+                                    failed.iter().map(|r| r.req.to_string()).collect();
+                                Some(
+                                    Finding::error(format!(
+                                        "`{label}` is licensed `{text}`, and {} not allowed \
+                                         by [licenses] allow (from {path})",
+                                        match failed.as_slice() {
+                                            [one] => format!("{one} is"),
+                                            many => format!("{} are", many.join(", ")),
+                                        }
+                                    ))
+                                    .code("license-not-allowed"),
+                                )
+                            }
+                        }
+                    }
+                    Ok(_) => {
+                        verdict = "no policy";
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(finding) = finding {
+            findings.push(finding.subject(node.name.clone()).at(location));
+        }
+        judged.push(Judged {
+            name: node.name.clone(),
+            version: node.version.clone(),
+            license: package.license.clone(),
+            license_file,
+            verdict,
+        });
+    }
+    let count = judged.len();
+    let mut by_count: Vec<(&String, &usize)> = mix.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mix_text = by_count
+        .iter()
+        .map(|(license, n)| format!("{license} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let artifact = serde_json::to_vec_pretty(&serde_json::json!({
+        "targets": targets,
+        "policy": policy,
+        "private_members_left_out": private,
+        "mix": mix,
+        "packages": judged,
+    }))
+    .expect("evidence serialises");
+    let scope = format!("{count} shipped package(s) for {targets}");
+    let outcome = match policy {
+        None => {
+            findings.insert(
+                0,
+                Finding::warning(format!(
+                    "no [licenses] table, so nothing is judged; the {scope} are under: {mix_text}"
+                ))
+                .code("no-license-policy")
+                .at(Location::file("gate.toml")),
+            );
+            Outcome::warn(format!(
+                "no [licenses] policy: {scope} under {} distinct license(s); write \
+                 `[licenses] allow = [...]` to judge them",
+                mix.len()
+            ))
+        }
+        Some(_) if findings.is_empty() => {
+            Outcome::pass(format!("{scope}, each under a license [licenses] allows"))
+        }
+        Some(_) => {
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == crate::check::Severity::Error)
+                .count();
+            let summary = format!(
+                "{errors} of {scope} not allowed or not evaluable, {} warning(s)",
+                findings.len() - errors
+            );
+            if errors > 0 {
+                Outcome::fail(summary)
+            } else {
+                Outcome::warn(summary)
+            }
+        }
+    };
+    outcome
+        .with_findings(findings)
+        .with_artifact(EVIDENCE, artifact)
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Status;
+
+    /// A resolve of `app` (a member) depending on each of `deps` (name, license).
+    fn metadata(deps: &[(&str, Option<&str>, Option<&str>)]) -> Metadata {
+        let mut packages = vec![package("app", Some("MIT"), None, true)];
+        let mut nodes = vec![serde_json::json!({
+            "id": "path+file:///w/app#0.1.0",
+            "dependencies": [],
+            "deps": deps.iter().map(|(name, _, _)| serde_json::json!({
+                "name": name, "pkg": format!("registry+https://example.invalid/index#{name}@1.0.0"),
+                "dep_kinds": [{"kind": null, "target": null}]
+            })).collect::<Vec<_>>(),
+            "features": []
+        })];
+        for (name, license, file) in deps {
+            packages.push(package(name, *license, *file, false));
+            nodes.push(serde_json::json!({
+                "id": format!("registry+https://example.invalid/index#{name}@1.0.0"),
+                "dependencies": [], "deps": [], "features": []
+            }));
+        }
+        serde_json::from_value(serde_json::json!({
+            "packages": packages,
+            "workspace_members": ["path+file:///w/app#0.1.0"],
+            "workspace_default_members": ["path+file:///w/app#0.1.0"],
+            "resolve": { "nodes": nodes, "root": null },
+            "target_directory": "/w/target",
+            "build_directory": "/w/target",
+            "version": 1,
+            "workspace_root": "/w",
+            "metadata": null
+        }))
+        .unwrap()
+    }
+
+    fn package(
+        name: &str,
+        license: Option<&str>,
+        file: Option<&str>,
+        member: bool,
+    ) -> serde_json::Value {
+        let mut value = serde_json::json!({
+            "name": name, "version": "0.1.0", "authors": [], "id": "", "source": null,
+            "description": null, "dependencies": [], "license": license,
+            "license_file": file, "targets": [], "features": {},
+            "manifest_path": format!("/w/{name}/Cargo.toml"), "categories": [],
+            "keywords": [], "readme": null, "repository": null, "homepage": null,
+            "documentation": null, "edition": "2021", "links": null, "publish": null,
+            "metadata": null, "default_run": null, "rust_version": null
+        });
+        if member {
+            value["id"] = "path+file:///w/app#0.1.0".into();
+            value["manifest_path"] = "/w/app/Cargo.toml".into();
+        } else {
+            value["id"] = format!("registry+https://example.invalid/index#{name}@1.0.0").into();
+            value["version"] = "1.0.0".into();
+            value["source"] = "registry+https://example.invalid/index".into();
+        }
+        value
+    }
+
+    fn run(deps: &[(&str, Option<&str>, Option<&str>)], policy: Option<Policy>) -> Outcome {
+        let metadata = metadata(deps);
+        let graph = Graph::shipped(&metadata, &[]);
+        let outcome = judge(
+            &graph,
+            &metadata,
+            policy.as_ref(),
+            "x86_64-unknown-linux-gnu",
+            std::path::Path::new("/w"),
+        );
+        assert!(DepsLicenses.meta().undeclared_codes(&outcome).is_empty());
+        outcome
+    }
+
+    fn allow(list: &[&str]) -> Option<Policy> {
+        Some(Policy {
+            allow: list.iter().map(|s| (*s).to_owned()).collect(),
+            exceptions: Vec::new(),
+        })
+    }
+
+    #[test]
+    fn or_needs_one_allowed_and_and_needs_both() {
+        let deps = [
+            ("either", Some("MIT OR GPL-3.0"), None),
+            ("both", Some("MIT AND ISC"), None),
+            ("slash", Some("MIT/Apache-2.0"), None),
+        ];
+        let outcome = run(&deps, allow(&["MIT"]));
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        let messages: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`both 1.0.0` is licensed `MIT AND ISC`, and ISC is not allowed by [licenses] allow (from app → both 1.0.0)"
+            ]
+        );
+        assert_eq!(outcome.findings[0].subject.as_deref(), Some("both"));
+        assert_eq!(run(&deps, allow(&["MIT", "ISC"])).status, Status::Pass);
+    }
+
+    #[test]
+    fn an_exception_allows_a_license_for_its_crate_only() {
+        let deps = [("ring", Some("ISC"), None), ("other", Some("ISC"), None)];
+        let mut policy = allow(&["MIT"]).unwrap();
+        policy.exceptions.push(Exception {
+            krate: "ring".into(),
+            allow: vec!["ISC".into()],
+        });
+        let outcome = run(&deps, Some(policy));
+        let subjects: Vec<_> = outcome
+            .findings
+            .iter()
+            .map(|f| f.subject.as_deref())
+            .collect();
+        assert_eq!(subjects, [Some("other")]);
+    }
+
+    #[test]
+    fn invalid_missing_and_file_only_are_named() {
+        let deps = [
+            ("bad", Some("MIT ORR Apache"), None),
+            ("none", None, None),
+            ("file", None, Some("LICENSE.txt")),
+        ];
+        let outcome = run(&deps, allow(&["MIT"]));
+        let codes: Vec<_> = outcome
+            .findings
+            .iter()
+            .map(|f| (f.code.as_deref().unwrap(), f.severity))
+            .collect();
+        use crate::check::Severity::{Error, Warning};
+        assert_eq!(
+            codes,
+            [
+                ("invalid-license-expression", Error),
+                ("missing-license", Error),
+                ("license-file-only", Warning)
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_policy_the_mix_is_reported_and_the_check_warns() {
+        let deps = [
+            ("a", Some("MIT OR Apache-2.0"), None),
+            ("b", Some("MIT OR Apache-2.0"), None),
+            ("c", Some("Zlib"), None),
+        ];
+        let outcome = run(&deps, None);
+        assert_eq!(outcome.status, Status::Warn);
+        assert_eq!(
+            outcome.findings[0].message,
+            "no [licenses] table, so nothing is judged; the 4 shipped package(s) for \
+             x86_64-unknown-linux-gnu are under: MIT OR Apache-2.0 (2), MIT (1), Zlib (1)"
+        );
+    }
+
+    #[test]
+    fn allow_entries_must_be_spdx() {
+        let known = crate::registry::known();
+        let err = crate::config::parse_gate_toml(
+            "[licenses]\nallow = [\"MIT\", \"Apache2\"]\n",
+            "gate.toml",
+            &known,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`Apache2` is not an SPDX license"), "{text}");
+    }
+}

@@ -1,0 +1,401 @@
+//! The dependency graphs the supply-chain checks judge, and the paths that explain why a
+//! package is in them.
+//!
+//! - **The lockfile graph** ([`Graph::lockfile`]): every package of Cargo.lock, edges as the
+//!   lockfile lists them (every platform, every kind). `deps.advisories` matches all of it, as
+//!   cargo-audit does: a vulnerable dev-dependency runs on developers' and CI machines.
+//! - **The shipped graph** ([`Graph::shipped`]): from the resolve (`cargo metadata`), the
+//!   packages reached from the workspace members through normal and build dependencies whose
+//!   `target` applies to one of the target platforms (dev-dependencies are not shipped).
+//!   `deps.licenses` and `deps.duplicates` judge it, as cargo-deny's graph with
+//!   `[graph] targets` does.
+//!
+//! A path is the shortest chain of dependencies from a workspace member
+//! (`app → hyper 0.14.28 → h2 0.3.26`), found breadth first, members in workspace order.
+
+use cargo_metadata::{DependencyKind, Metadata};
+use cfg_expr::targets::TargetInfo;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+/// One package of a graph.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The package id (the resolve's; `name version` in the lockfile graph).
+    pub id: String,
+    /// The crate name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// Where it comes from, as the lockfile writes it (`None`: a path package).
+    pub source: Option<String>,
+}
+
+impl Node {
+    /// `name version`.
+    pub fn label(&self) -> String {
+        format!("{} {}", self.name, self.version)
+    }
+}
+
+/// A dependency graph, reduced to what is reachable from its roots.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// The packages.
+    pub nodes: Vec<Node>,
+    edges: Vec<Vec<usize>>,
+    roots: Vec<usize>,
+    /// For each node, the node it was first reached from (`None`: a root, or unreached).
+    parent: Vec<Option<usize>>,
+    reached: Vec<bool>,
+}
+
+impl Graph {
+    fn new(nodes: Vec<Node>, edges: Vec<Vec<usize>>, roots: Vec<usize>) -> Graph {
+        let mut graph = Graph {
+            parent: vec![None; nodes.len()],
+            reached: vec![false; nodes.len()],
+            nodes,
+            edges,
+            roots,
+        };
+        let mut queue = VecDeque::new();
+        for &root in &graph.roots {
+            if !graph.reached[root] {
+                graph.reached[root] = true;
+                queue.push_back(root);
+            }
+        }
+        while let Some(at) = queue.pop_front() {
+            for &next in &graph.edges[at] {
+                if !graph.reached[next] {
+                    graph.reached[next] = true;
+                    graph.parent[next] = Some(at);
+                    queue.push_back(next);
+                }
+            }
+        }
+        graph
+    }
+
+    /// Cargo.lock's graph: roots are the `members` found in it (every path package when none
+    /// is).
+    pub fn lockfile(lock: &rustsec::Lockfile, members: &[String]) -> Graph {
+        let nodes: Vec<Node> = lock
+            .packages
+            .iter()
+            .map(|p| Node {
+                id: format!("{} {}", p.name, p.version),
+                name: p.name.as_str().to_owned(),
+                version: p.version.to_string(),
+                source: p.source.as_ref().map(|s| s.to_string()),
+            })
+            .collect();
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, node) in nodes.iter().enumerate() {
+            by_name.entry(&node.name).or_default().push(i);
+        }
+        let edges = lock
+            .packages
+            .iter()
+            .map(|p| {
+                p.dependencies
+                    .iter()
+                    .filter_map(|d| {
+                        let candidates = by_name.get(d.name.as_str())?;
+                        candidates
+                            .iter()
+                            .copied()
+                            .find(|&i| nodes[i].version == d.version.to_string())
+                            .or_else(|| (candidates.len() == 1).then(|| candidates[0]))
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut roots: Vec<usize> = members
+            .iter()
+            .filter_map(|m| {
+                nodes
+                    .iter()
+                    .position(|n| &n.name == m && n.source.is_none())
+            })
+            .collect();
+        if roots.is_empty() {
+            roots = (0..nodes.len())
+                .filter(|&i| nodes[i].source.is_none())
+                .collect();
+        }
+        Graph::new(nodes, edges, roots)
+    }
+
+    /// The shipped graph of a resolve for `targets` (see the module docs).
+    pub fn shipped(metadata: &Metadata, targets: &[&TargetInfo]) -> Graph {
+        let Some(resolve) = &metadata.resolve else {
+            return Graph::default();
+        };
+        let packages: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
+            metadata.packages.iter().map(|p| (&p.id, p)).collect();
+        let index: HashMap<&cargo_metadata::PackageId, usize> = resolve
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (&n.id, i))
+            .collect();
+        let nodes = resolve
+            .nodes
+            .iter()
+            .map(|n| match packages.get(&n.id) {
+                Some(p) => Node {
+                    id: n.id.repr.clone(),
+                    name: p.name.to_string(),
+                    version: p.version.to_string(),
+                    source: p.source.as_ref().map(|s| s.repr.clone()),
+                },
+                None => Node {
+                    id: n.id.repr.clone(),
+                    name: crate::facts::package_name(&n.id.repr),
+                    version: String::new(),
+                    source: None,
+                },
+            })
+            .collect();
+        let mut applies = Applies::new(targets);
+        let edges = resolve
+            .nodes
+            .iter()
+            .map(|n| {
+                n.deps
+                    .iter()
+                    .filter(|d| {
+                        d.dep_kinds.iter().any(|k| {
+                            k.kind != DependencyKind::Development
+                                && k.target
+                                    .as_ref()
+                                    .is_none_or(|t| applies.check(&t.to_string()))
+                        })
+                    })
+                    .filter_map(|d| index.get(&d.pkg).copied())
+                    .collect()
+            })
+            .collect();
+        let roots = metadata
+            .workspace_members
+            .iter()
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        Graph::new(nodes, edges, roots)
+    }
+
+    /// Whether node `i` is reached from a root.
+    pub fn reached(&self, i: usize) -> bool {
+        self.reached.get(i).copied().unwrap_or(false)
+    }
+
+    /// The reached nodes, in graph order.
+    pub fn reached_nodes(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.reached[*i])
+    }
+
+    /// Whether node `i` is a root (a workspace member).
+    pub fn is_root(&self, i: usize) -> bool {
+        self.roots.contains(&i)
+    }
+
+    /// The shortest chain from a root to node `i`: `app → hyper 0.14.28 → h2 0.3.26` (roots
+    /// by name alone); `None` when `i` is not reached.
+    pub fn path(&self, i: usize) -> Option<String> {
+        if !self.reached(i) {
+            return None;
+        }
+        let mut chain = vec![i];
+        let mut at = i;
+        while let Some(parent) = self.parent[at] {
+            chain.push(parent);
+            at = parent;
+        }
+        chain.reverse();
+        Some(
+            chain
+                .iter()
+                .map(|&n| {
+                    if self.is_root(n) {
+                        self.nodes[n].name.clone()
+                    } else {
+                        self.nodes[n].label()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" → "),
+        )
+    }
+
+    /// The reached packages that come in more than one version, by name: the node indices of
+    /// each version, lowest version first.
+    pub fn duplicates(&self) -> BTreeMap<&str, Vec<usize>> {
+        let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, node) in self.reached_nodes() {
+            by_name.entry(&node.name).or_default().push(i);
+        }
+        by_name.retain(|_, v| v.len() > 1);
+        for versions in by_name.values_mut() {
+            versions.sort_by(|&a, &b| {
+                let parse = |i: usize| semver::Version::parse(&self.nodes[i].version).ok();
+                parse(a)
+                    .cmp(&parse(b))
+                    .then_with(|| self.nodes[a].source.cmp(&self.nodes[b].source))
+            });
+        }
+        by_name
+    }
+}
+
+/// Whether a dependency's `target` (a triple or a `cfg(…)`) applies to one of the targets,
+/// each expression parsed once.
+struct Applies<'t> {
+    targets: &'t [&'t TargetInfo],
+    seen: HashMap<String, bool>,
+}
+
+impl<'t> Applies<'t> {
+    fn new(targets: &'t [&'t TargetInfo]) -> Applies<'t> {
+        Applies {
+            targets,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn check(&mut self, target: &str) -> bool {
+        if let Some(&known) = self.seen.get(target) {
+            return known;
+        }
+        let applies = applies(target, self.targets);
+        self.seen.insert(target.to_owned(), applies);
+        applies
+    }
+}
+
+/// Whether `target` (a triple or a `cfg(…)` expression) applies to one of `targets`. An
+/// expression that does not parse applies (a dependency is never dropped on a guess).
+pub fn applies(target: &str, targets: &[&TargetInfo]) -> bool {
+    if !target.starts_with("cfg(") {
+        return targets.iter().any(|t| t.triple.as_str() == target);
+    }
+    let Ok(expr) = cfg_expr::Expression::parse(target) else {
+        return true;
+    };
+    targets.iter().any(|info| {
+        expr.eval(|predicate| match predicate {
+            cfg_expr::Predicate::Target(p) => p.matches(*info),
+            // Not known from the target alone: `test`, `debug_assertions`, features, flags.
+            _ => false,
+        })
+    })
+}
+
+/// The triples of `targets`, comma-separated (for summaries).
+pub fn describe_targets(targets: &[&TargetInfo]) -> String {
+    targets
+        .iter()
+        .map(|t| t.triple.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The shipped graph of this run's resolve for `targets`, with the resolve's packages; the
+/// outcome to report instead when the lockfile does not resolve (blocked by
+/// `lockfile.locked`, which says why).
+pub fn shipped_of<'c>(
+    ctx: &'c crate::check::Context<'_>,
+    targets: &[&TargetInfo],
+) -> Result<(Graph, &'c Metadata), crate::check::Outcome> {
+    use crate::check::{Outcome, SkipKind};
+    use crate::facts::Resolve;
+    let resolve = ctx
+        .facts
+        .resolve(ctx.cargo)
+        .map_err(|e| Outcome::skip(SkipKind::Unavailable, e.to_owned()))?;
+    let metadata = match resolve {
+        Resolve::Resolved { metadata, .. } => metadata,
+        Resolve::Failed {
+            unavailable: Some(unavailable),
+            ..
+        } => {
+            return Err(Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "the dependency graph was not resolved: {}",
+                    unavailable.reason()
+                ),
+            ));
+        }
+        Resolve::Failed { error, .. } => {
+            let alone = Outcome::fail(format!(
+                "the dependency graph was not resolved: `cargo metadata --locked` fails: {error}"
+            ));
+            return Err(Outcome::blocked(
+                "lockfile.locked",
+                "the dependency graph was not resolved: Cargo.lock does not resolve",
+                alone,
+            ));
+        }
+    };
+    Ok((Graph::shipped(metadata, targets), metadata))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(triple: &str) -> &'static TargetInfo {
+        cfg_expr::targets::get_builtin_target_by_triple(triple).unwrap()
+    }
+
+    #[test]
+    fn cfg_expressions_and_triples_are_judged_for_each_target() {
+        let linux = [target("x86_64-unknown-linux-gnu")];
+        let windows = [target("x86_64-pc-windows-msvc")];
+        assert!(applies("cfg(unix)", &linux));
+        assert!(!applies("cfg(unix)", &windows));
+        assert!(applies("cfg(windows)", &windows));
+        assert!(applies(
+            "cfg(all(target_os = \"linux\", target_arch = \"x86_64\"))",
+            &linux
+        ));
+        assert!(!applies("cfg(target_os = \"wasi\")", &linux));
+        assert!(applies("x86_64-pc-windows-msvc", &windows));
+        assert!(!applies("x86_64-pc-windows-msvc", &linux));
+        assert!(!applies("cfg(test)", &linux), "cfg(test) is never a target");
+        assert!(applies("cfg(not(test))", &linux));
+        assert!(applies("cfg(((", &linux), "unparsed: kept");
+    }
+
+    #[test]
+    fn paths_start_at_a_member_and_duplicates_sort_by_version() {
+        let lock: rustsec::Lockfile = "version = 4\n\n\
+            [[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\", \"b 2.0.0\"]\n\n\
+            [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\ndependencies = [\"b 1.5.0\"]\n\n\
+            [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
+            [[package]]\nname = \"b\"\nversion = \"1.5.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
+            [[package]]\nname = \"lost\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\n"
+            .parse()
+            .unwrap();
+        let graph = Graph::lockfile(&lock, &["app".to_owned()]);
+        let b15 = graph
+            .nodes
+            .iter()
+            .position(|n| n.label() == "b 1.5.0")
+            .unwrap();
+        assert_eq!(graph.path(b15).unwrap(), "app → a 1.0.0 → b 1.5.0");
+        let lost = graph.nodes.iter().position(|n| n.name == "lost").unwrap();
+        assert_eq!(graph.path(lost), None);
+        let dups = graph.duplicates();
+        assert_eq!(dups.keys().copied().collect::<Vec<_>>(), ["b"]);
+        let versions: Vec<&str> = dups["b"]
+            .iter()
+            .map(|&i| graph.nodes[i].version.as_str())
+            .collect();
+        assert_eq!(versions, ["1.5.0", "2.0.0"]);
+    }
+}
