@@ -310,7 +310,8 @@ pub fn describe(files: &[PlannedFile], opts: &InitOptions) -> String {
     } else {
         out.push_str(
             "\nnext: review gate.toml (the owners and reasons of any waivers first), commit the \
-             files, and run `cargo gate pilot`\n",
+             files, and run `cargo gate pilot`; before `cargo gate controlled`, get the RustSec \
+             advisory database once with `cargo gate fetch-advisories`\n",
         );
     }
     out
