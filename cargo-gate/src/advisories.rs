@@ -9,9 +9,9 @@
 //!   advisory that does not parse (a format the parser does not know yet: this is how a CVSS
 //!   4.0 vector broke cargo-audit's and cargo-deny's CI in 2024) is reported by name and left
 //!   out; the others are still matched. Drafts (`RUSTSEC-0000-0000`) are skipped.
-//! - **Age.** The newest of the checkout's last commit and its last fetch (`.git/FETCH_HEAD`),
-//!   both read from the files (no git process, so no `safe.directory` trouble); a database
-//!   that is not a git checkout has no known age.
+//! - **Age.** The newest of the checkout's last commit (its time from `git log`, with
+//!   `safe.directory=*` so a database owned by another user is still read) and its last fetch
+//!   (`.git/FETCH_HEAD`'s time); a database that is not a git checkout has no known age.
 //! - **Fetching.** Only [`fetch`] reaches the network, and only when asked (`cargo gate
 //!   fetch-advisories`, or `--fetch` on a stage): a shallow `git clone` into a temporary
 //!   directory beside the target, moved into place when complete, or `git fetch` + `reset`
@@ -23,17 +23,6 @@ use std::time::SystemTime;
 
 /// Where the RustSec database is published.
 pub const DEFAULT_URL: &str = "https://github.com/rustsec/advisory-db";
-
-/// `CARGO_HOME`, else `~/.cargo` (`None` without either).
-pub fn cargo_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(home));
-    }
-    std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .filter(|h| !h.is_empty())
-        .map(|home| PathBuf::from(home).join(".cargo"))
-}
 
 /// Where the database was looked for and found (or not).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +62,11 @@ pub fn target(configured: Option<&Path>, root: &Path) -> Option<PathBuf> {
     std::env::var_os(ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| cargo_home().map(|home| home.join("advisory-db")))
+        .or_else(|| crate::cargo::home().map(|home| home.join("advisory-db")))
 }
 
 fn default_places() -> Vec<PathBuf> {
-    let Some(home) = cargo_home() else {
+    let Some(home) = crate::cargo::home() else {
         return Vec::new();
     };
     let mut places = vec![home.join("advisory-db")];
@@ -88,7 +77,12 @@ fn default_places() -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.join("crates").is_dir())
-        .map(|p| (updated(&p).unwrap_or(SystemTime::UNIX_EPOCH), p))
+        .map(|p| {
+            (
+                updated(&p, head_commit(&p).is_some()).unwrap_or(SystemTime::UNIX_EPOCH),
+                p,
+            )
+        })
         .collect();
     deny.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     if deny.is_empty() {
@@ -174,13 +168,14 @@ pub fn load(
             }),
         }
     }
+    let commit = head_commit(path);
     Ok(Database {
         path: path.to_owned(),
         in_database,
         advisories,
         unreadable,
-        updated: updated(path),
-        commit: head_commit(path),
+        updated: updated(path, commit.is_some()),
+        commit,
     })
 }
 
@@ -205,13 +200,13 @@ fn error_text(error: &rustsec::Error) -> String {
     parts.join(": ")
 }
 
-/// The newest of the last commit's time and the last fetch's (see the module docs).
-fn updated(path: &Path) -> Option<SystemTime> {
-    let git = path.join(".git");
-    let fetched = std::fs::metadata(git.join("FETCH_HEAD"))
+/// The newest of the last commit's time (when HEAD names a commit) and the last fetch's (see
+/// the module docs).
+fn updated(path: &Path, has_commit: bool) -> Option<SystemTime> {
+    let fetched = std::fs::metadata(path.join(".git").join("FETCH_HEAD"))
         .and_then(|m| m.modified())
         .ok();
-    let committed = commit_time(path);
+    let committed = if has_commit { commit_time(path) } else { None };
     fetched.max(committed)
 }
 
@@ -240,7 +235,6 @@ fn is_hash(text: &str) -> bool {
 
 /// The committer time of HEAD: `git log` when git is there (the object may be packed).
 fn commit_time(path: &Path) -> Option<SystemTime> {
-    head_commit(path)?;
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(path).args([
         "-c",

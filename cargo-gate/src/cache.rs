@@ -537,11 +537,7 @@ fn file_digest(path: &Path) -> String {
 fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
     let mut dirs: Vec<PathBuf> = root.ancestors().skip(1).map(|d| d.join(".cargo")).collect();
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        dirs.push(PathBuf::from(home));
-    } else if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo"));
-    }
+    dirs.extend(crate::cargo::home());
     for dir in dirs {
         for name in ["config", "config.toml"] {
             let path = dir.join(name);

@@ -212,6 +212,17 @@ pub fn first_error(log: &str) -> String {
     out
 }
 
+/// cargo's home: `CARGO_HOME`, else `~/.cargo` (`None` without either).
+pub fn home() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(home));
+    }
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .filter(|h| !h.is_empty())
+        .map(|home| PathBuf::from(home).join(".cargo"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

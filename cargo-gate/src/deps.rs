@@ -344,6 +344,16 @@ pub fn shipped_of<'c>(
     Ok((Graph::shipped(metadata, targets), metadata))
 }
 
+/// A lockfile for tests: `app` depends on `a` and on `b` 2.0.0, `a` on `b` 1.5.0; `lost` is
+/// in the lockfile but reached from nothing.
+#[cfg(test)]
+pub(crate) const TWO_B: &str = "version = 4\n\n\
+    [[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\", \"b 2.0.0\"]\n\n\
+    [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\ndependencies = [\"b 1.5.0\"]\n\n\
+    [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
+    [[package]]\nname = \"b\"\nversion = \"1.5.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
+    [[package]]\nname = \"lost\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\n";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,14 +383,7 @@ mod tests {
 
     #[test]
     fn paths_start_at_a_member_and_duplicates_sort_by_version() {
-        let lock: rustsec::Lockfile = "version = 4\n\n\
-            [[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\", \"b 2.0.0\"]\n\n\
-            [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\ndependencies = [\"b 1.5.0\"]\n\n\
-            [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
-            [[package]]\nname = \"b\"\nversion = \"1.5.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
-            [[package]]\nname = \"lost\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\n"
-            .parse()
-            .unwrap();
+        let lock: rustsec::Lockfile = TWO_B.parse().unwrap();
         let graph = Graph::lockfile(&lock, &["app".to_owned()]);
         let b15 = graph
             .nodes

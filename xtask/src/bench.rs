@@ -368,14 +368,14 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
         "cargo test --no-run",
     )?;
     let out = tempfile_dir("cache-out")?;
-    // deps.advisories needs a RustSec database for the run to be READY. Without one here
-    // (CARGO_GATE_ADVISORY_DB, $CARGO_HOME/advisory-db), the tests' hand-written one stands in:
+    // deps.advisories needs a RustSec database for the run to be READY. Without one where the
+    // gate looks (CARGO_GATE_ADVISORY_DB, cargo-audit's and cargo-deny's places), the tests'
+    // hand-written one stands in:
     // the times then leave out reading a real database (about 65 ms, PERFORMANCE.md item 10).
-    let stand_in = std::env::var_os("CARGO_GATE_ADVISORY_DB").is_none()
-        && !std::env::var_os("CARGO_HOME")
-            .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
-            .is_some_and(|home| home.join("advisory-db/crates").is_dir());
+    let stand_in = matches!(
+        cargo_gate::advisories::locate(None, root),
+        cargo_gate::advisories::Located::Missing(_)
+    );
     if stand_in {
         say("cache: no RustSec database here; deps.advisories reads tests/fixtures/advisory-db");
     }

@@ -240,7 +240,13 @@ impl Check for DepsAdvisories {
                 ),
             );
         }
-        let lockfile = match Lockfile::load(&lock_path) {
+        // Read once: parsed here, and scanned for each package's line by `judge`.
+        let lock_text = std::fs::read_to_string(&lock_path).map_err(|e| e.to_string());
+        let lockfile = match lock_text
+            .as_deref()
+            .map_err(Clone::clone)
+            .and_then(|text| text.parse::<Lockfile>().map_err(|e| e.to_string()))
+        {
             Ok(lockfile) => lockfile,
             Err(e) => {
                 return Outcome::fail("Cargo.lock could not be read").with_finding(
@@ -268,8 +274,8 @@ impl Check for DepsAdvisories {
             .iter()
             .map(|m| m.name.clone())
             .collect();
-        let lock_text = std::fs::read_to_string(&lock_path).unwrap_or_default();
-        let index = IndexCache::new(advisories::cargo_home());
+        let lock_text = lock_text.unwrap_or_default();
+        let index = IndexCache::new(crate::cargo::home());
         judge(Judge {
             lockfile: &lockfile,
             lock_text: &lock_text,

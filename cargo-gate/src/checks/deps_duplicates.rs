@@ -191,13 +191,7 @@ mod tests {
 
     #[test]
     fn one_warning_per_crate_with_the_path_of_each_version() {
-        let lock: rustsec::Lockfile = "version = 4\n\n\
-            [[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\", \"b 2.0.0\"]\n\n\
-            [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"registry+https://example.invalid/index\"\ndependencies = [\"b 1.5.0\"]\n\n\
-            [[package]]\nname = \"b\"\nversion = \"2.0.0\"\nsource = \"registry+https://example.invalid/index\"\n\n\
-            [[package]]\nname = \"b\"\nversion = \"1.5.0\"\nsource = \"registry+https://example.invalid/index\"\n"
-            .parse()
-            .unwrap();
+        let lock: rustsec::Lockfile = crate::deps::TWO_B.parse().unwrap();
         let graph = Graph::lockfile(&lock, &["app".to_owned()]);
         let outcome = judge(&graph, "x86_64-unknown-linux-gnu");
         assert_eq!(outcome.status, Status::Warn);

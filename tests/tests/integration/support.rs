@@ -53,6 +53,11 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn git(root: &Path, args: &[&str]) {
+    git_with_env(root, args, &[]);
+}
+
+/// `git ARGS…` in `root` as the tests' user, with `env` set.
+fn git_with_env(root: &Path, args: &[&str], env: &[(&str, &str)]) {
     let status = Command::new("git")
         .args([
             "-c",
@@ -67,6 +72,7 @@ fn git(root: &Path, args: &[&str]) {
             "init.defaultBranch=main",
         ])
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -101,27 +107,14 @@ pub(crate) fn advisory_db() -> &'static Path {
         copy_dir(&fixtures_dir().join("advisory-db"), dir.path());
         git(dir.path(), &["init", "-q"]);
         git(dir.path(), &["add", "-A"]);
-        let status = Command::new("git")
-            .args([
-                "-c",
-                "user.name=gate-tests",
-                "-c",
-                "user.email=tests@example.invalid",
-            ])
-            .args([
-                "-c",
-                "commit.gpgsign=false",
-                "commit",
-                "-q",
-                "-m",
-                "advisories",
-            ])
-            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-            .current_dir(dir.path())
-            .status()
-            .expect("git runs");
-        assert!(status.success());
+        git_with_env(
+            dir.path(),
+            &["commit", "-q", "-m", "advisories"],
+            &[
+                ("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z"),
+                ("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z"),
+            ],
+        );
         std::fs::write(dir.path().join(".git/FETCH_HEAD"), "").unwrap();
         dir
     })
