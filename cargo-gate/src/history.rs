@@ -125,7 +125,8 @@ mod tests {
             time: "2026-11-20T00:00:00Z".into(),
             manifest_sha256: String::new(),
         };
-        writer.finish("p", entry, |_| Vec::new()).unwrap();
+        let decision = crate::record::test_decision(&entry);
+        writer.finish("p", entry, |_| decision).unwrap();
     }
 
     #[test]

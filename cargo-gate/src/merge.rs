@@ -437,7 +437,8 @@ pub(crate) mod testing {
             time: "2026-11-20T00:00:00Z".to_owned(),
             manifest_sha256: String::new(),
         };
-        writer.finish("policy", entry, |_| b"{}".to_vec()).unwrap();
+        let decision = crate::record::test_decision(&entry);
+        writer.finish("policy", entry, |_| decision).unwrap();
     }
 }
 

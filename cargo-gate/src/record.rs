@@ -253,6 +253,16 @@ fn remove_abandoned(runs: &Path, _held: &OutLock) {
             continue;
         }
         let (dir_path, lock_path) = match name.strip_suffix(".lock") {
+            // The lock of a run killed between renaming its directory into place and
+            // appending its history line is the only evidence that the run is complete and
+            // merely unlisted: [`recover`] reads it, then removes it.
+            Some(stem)
+                if stem
+                    .strip_prefix(".tmp-")
+                    .is_some_and(|id| runs.join(id).is_dir()) =>
+            {
+                continue;
+            }
             Some(stem) => (runs.join(stem), entry.path()),
             None if entry.file_type().is_ok_and(|t| t.is_dir()) => {
                 (entry.path(), runs.join(format!("{name}.lock")))
@@ -277,7 +287,11 @@ fn remove_abandoned(runs: &Path, _held: &OutLock) {
 /// Repairs, under the output lock, what a run killed while finishing left behind, and says
 /// what it did: an unfinished last line of history is cut off (it is rebuilt from its
 /// manifest below), and each complete run directory that links to the history's head but is
-/// not in history gets its line. Also removes abandoned temporary directories.
+/// not in history gets its line — only when the run's own lock file (`.tmp-<id>.lock`, which
+/// a writer removes after appending its line) is still there and nobody holds it: that is
+/// what a kill between the rename and the append leaves. A run directory whose line was
+/// deleted has no such lock, is never re-listed, and `verify` names it. Also removes
+/// abandoned temporary directories and lock files.
 pub(crate) fn recover(out: &Path, held: &OutLock) -> std::io::Result<Vec<String>> {
     let mut notes = Vec::new();
     let history_path = out.join("history.jsonl");
@@ -313,7 +327,7 @@ pub(crate) fn recover(out: &Path, held: &OutLock) -> std::io::Result<Vec<String>
         };
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || known.contains(&name) {
+            if name.starts_with('.') || known.contains(&name) || !abandoned(&runs, &name) {
                 continue;
             }
             let path = entry.path().join("manifest.json");
@@ -342,7 +356,27 @@ pub(crate) fn recover(out: &Path, held: &OutLock) -> std::io::Result<Vec<String>
         }
         break;
     }
+    // The evidence is used: the locks of runs now listed go (an unlisted run keeps its lock
+    // only while it does not link to the head, which never changes by itself).
+    for id in &known {
+        let lock = runs.join(format!(".tmp-{id}.lock"));
+        if lock.exists() && abandoned(&runs, id) {
+            let _ = fs::remove_file(&lock);
+        }
+    }
     Ok(notes)
+}
+
+/// Whether run `id` left its lock file behind and nobody holds it (its writer is gone).
+fn abandoned(runs: &Path, id: &str) -> bool {
+    let path = runs.join(format!(".tmp-{id}.lock"));
+    if !fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .is_ok_and(|lock| lock.try_lock().is_ok())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -478,4 +512,14 @@ pub fn new_run_id(now: std::time::SystemTime) -> String {
         "{compact}-{micros:06}-{}",
         &sha256_hex(seed.as_bytes())[..6]
     )
+}
+
+/// A `decision.json` that agrees with `entry`'s verdict (the fields the chain cross-checks),
+/// for tests that write records by hand.
+#[cfg(test)]
+pub(crate) fn test_decision(entry: &HistoryEntry) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "predicate": {"result": entry.result, "stage": entry.stage, "exitCode": entry.exit_code}
+    }))
+    .expect("json")
 }

@@ -353,7 +353,8 @@ mod tests {
                 time: format!("2026-06-0{}T10:00:00Z", id.len() % 9 + 1),
                 manifest_sha256: String::new(),
             };
-            writer.finish("p", entry, |_| b"{}".to_vec()).unwrap();
+            let decision = crate::record::test_decision(&entry);
+            writer.finish("p", entry, |_| decision).unwrap();
         }
     }
 

@@ -104,35 +104,83 @@ impl ChainRun {
     /// size (plus one byte, to see that the file grew).
     pub fn artifact(&self, out: &Path, path: &str) -> Result<Vec<u8>, String> {
         let id = &self.entry.run_id;
-        let shown = format!("runs/{id}/{path}");
         let manifest = self
             .manifest
             .as_ref()
             .filter(|_| self.trusted)
             .ok_or_else(|| format!("runs/{id} does not verify (`cargo gate verify` says why)"))?;
-        let listed = manifest
-            .artifacts
-            .iter()
-            .find(|a| a.path == path)
-            .ok_or_else(|| format!("runs/{id}/manifest.json lists no {path}"))?;
-        let file = out.join("runs").join(id).join(path);
-        match fs::symlink_metadata(&file).map(|m| file_kind(&m)) {
-            Ok(FileKind::File) => {}
-            Ok(FileKind::Other(what)) => return Err(format!("{shown} is a {what}: refused")),
-            Err(e) => return Err(format!("{shown}: {e}")),
-        }
-        let mut bytes = Vec::new();
-        fs::File::open(&file)
-            .and_then(|f| {
-                f.take(listed.size.saturating_add(1))
-                    .read_to_end(&mut bytes)
-            })
-            .map_err(|e| format!("{shown}: {e}"))?;
-        if bytes.len() as u64 != listed.size || sha256_hex(&bytes) != listed.sha256 {
-            return Err(format!("{shown} differs from its digest in the manifest"));
-        }
-        Ok(bytes)
+        listed_artifact(out, id, manifest, path)
     }
+}
+
+/// The bytes of artifact `path` of run `id`, checked against `manifest`: listed, a regular
+/// file (a FIFO or a link is refused, never opened), the listed size (compared before
+/// anything is read) and digest. Reads at most the listed size plus one byte.
+fn listed_artifact(
+    out: &Path,
+    id: &str,
+    manifest: &Manifest,
+    path: &str,
+) -> Result<Vec<u8>, String> {
+    let shown = format!("runs/{id}/{path}");
+    let listed = manifest
+        .artifacts
+        .iter()
+        .find(|a| a.path == path)
+        .ok_or_else(|| format!("runs/{id}/manifest.json lists no {path}"))?;
+    let file = out.join("runs").join(id).join(path);
+    match fs::symlink_metadata(&file) {
+        Ok(meta) => match file_kind(&meta) {
+            FileKind::File if meta.len() == listed.size => {}
+            // Another size is another digest: said without reading a byte.
+            FileKind::File => {
+                return Err(format!("{shown} differs from its digest in the manifest"));
+            }
+            FileKind::Other(what) => return Err(format!("{shown} is a {what}: refused")),
+        },
+        Err(e) => return Err(format!("{shown}: {e}")),
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(&file)
+        .and_then(|f| {
+            f.take(listed.size.saturating_add(1))
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if bytes.len() as u64 != listed.size || sha256_hex(&bytes) != listed.sha256 {
+        return Err(format!("{shown} differs from its digest in the manifest"));
+    }
+    Ok(bytes)
+}
+
+/// Where the run's own `decision.json` (hashed in its manifest) says something else than the
+/// manifest's verdict fields: `field: manifest says X, decision.json says Y`. A consistent
+/// rewrite of one manifest's `result` then still shows, since the attestation beside it,
+/// bound by the same manifest, keeps the verdict the run reached.
+fn decision_disagrees(out: &Path, id: &str, manifest: &Manifest) -> Result<Vec<String>, String> {
+    let bytes = listed_artifact(out, id, manifest, "decision.json")?;
+    // Read as a value: only the three fields the manifest repeats are compared.
+    let statement: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("runs/{id}/decision.json is not a decision: {e}"))?;
+    let field = |name: &str| match &statement["predicate"][name] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "nothing".to_owned(),
+        other => other.to_string(),
+    };
+    let pairs = [
+        ("result", manifest.result.clone(), field("result")),
+        ("stage", manifest.stage.clone(), field("stage")),
+        (
+            "exit_code",
+            manifest.exit_code.to_string(),
+            field("exitCode"),
+        ),
+    ];
+    Ok(pairs
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, a, b)| format!("{name}: the manifest says {a:?}, decision.json says {b:?}"))
+        .collect())
 }
 
 /// A run id names one directory under `runs/`: one path component, not hidden.
@@ -155,7 +203,12 @@ pub fn read_chain(out: &Path) -> Result<Chain, GateError> {
     let (lines, listing) = {
         let lock = OutLock::acquire(out).ok();
         if let Some(lock) = &lock {
-            chain.recovered = recover(out, lock).unwrap_or_default();
+            // A repair that cannot be written (a full disk) is no evidence of tampering:
+            // the record cannot be read as it should be, and the caller says so (exit 2).
+            chain.recovered = recover(out, lock).map_err(|source| GateError::OutDir {
+                path: out.to_owned(),
+                source,
+            })?;
         }
         let lines = history_lines(&history_path).map_err(|e| read_err(&history_path, e))?;
         let listing: Vec<String> = match fs::read_dir(out.join("runs")) {
@@ -314,6 +367,17 @@ fn check_line(
             ),
         );
     }
+    match decision_disagrees(out, id, &manifest) {
+        Ok(differs) if differs.is_empty() => {}
+        Ok(differs) => problem(
+            format!("{run}/decision.json"),
+            format!(
+                "the run's verdict was rewritten: {} (history, status and merge trust neither)",
+                differs.join("; ")
+            ),
+        ),
+        Err(why) => problem(format!("{run}/decision.json"), why),
+    }
     Some(manifest)
 }
 
@@ -471,6 +535,11 @@ fn verify_artifacts(out: &Path, id: &str, manifest: &Manifest, problems: &mut Ve
                     path,
                     format!("is a {what}, not a regular file: refused, not read"),
                 );
+            }
+            // The size first: a file whose size differs is edited, and is never read (a
+            // sparse terabyte costs nothing).
+            Ok(FileKind::File) if fs::metadata(&file).is_ok_and(|m| m.len() != artifact.size) => {
+                problem(path, "edited: its size differs from the manifest".into());
             }
             Ok(FileKind::File) => match sha256_file(&file) {
                 Err(e) => problem(path, format!("cannot be read: {e}")),

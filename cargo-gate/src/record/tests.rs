@@ -22,11 +22,9 @@ fn record_as(out: &Path, id: &str, result: &str) -> Finished {
     let writer = RecordWriter::begin(out, id).unwrap();
     writer.write("logs/a.log", b"hello").unwrap();
     writer.write("report.json", b"{}").unwrap();
-    writer
-        .finish("abc", entry(id, result), |prev| {
-            format!("{:?}", prev.map(|p| &p.run_id)).into_bytes()
-        })
-        .unwrap()
+    let entry = entry(id, result);
+    let decision = test_decision(&entry);
+    writer.finish("abc", entry, |_| decision).unwrap()
 }
 
 fn record(out: &Path, id: &str) -> Finished {
@@ -126,8 +124,56 @@ fn an_edited_manifest_breaks_the_history_digest() {
     assert_eq!(report.runs_checked, ["r1"]);
     assert_eq!(
         problems_of(report),
-        ["runs/r1/manifest.json: edited: its digest differs from the one on history.jsonl line 1"]
+        [
+            "runs/r1/manifest.json: edited: its digest differs from the one on history.jsonl line 1",
+            "runs/r1/decision.json: the run's verdict was rewritten: stage: the manifest says \"broad\", decision.json says \"pilot\" (history, status and merge trust neither)",
+        ]
     );
+}
+
+/// A manifest whose `result` is flipped and re-bound consistently (its digest on the history
+/// line, the next run's link) still disagrees with its own decision.json: the run is not
+/// trusted, so `status` and `history.window` never read it as READY.
+#[test]
+fn a_consistently_flipped_result_is_caught_by_the_decision() {
+    let out = tempfile::tempdir().unwrap();
+    record_as(out.path(), "r1", "not-ready");
+    let path = out.path().join("runs/r1/manifest.json");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"not-ready\"", "\"ready\"")
+        .replace("\"exit_code\": 1", "\"exit_code\": 0");
+    fs::write(&path, &text).unwrap();
+    let manifest: Manifest = serde_json::from_str(&text).unwrap();
+    let line = HistoryEntry::of(&manifest, &sha256_hex(text.as_bytes()));
+    write_history(out.path(), &[serde_json::to_string(&line).unwrap()]);
+    let chain = read_chain(out.path()).unwrap();
+    assert!(!chain.runs[0].trusted, "{chain:?}");
+    assert_eq!(
+        problems(out.path()),
+        [
+            "runs/r1/decision.json: the run's verdict was rewritten: result: the manifest says \"ready\", decision.json says \"not-ready\"; exit_code: the manifest says \"0\", decision.json says \"1\" (history, status and merge trust neither)"
+        ]
+    );
+}
+
+/// `verify` compares sizes before hashing: a sparse terabyte in place of a small artifact is
+/// named at once, never read.
+#[test]
+fn a_grown_artifact_is_found_by_its_size_without_reading_it() {
+    let out = tempfile::tempdir().unwrap();
+    record(out.path(), "r1");
+    let file = fs::File::options()
+        .write(true)
+        .open(out.path().join("runs/r1/logs/a.log"))
+        .unwrap();
+    file.set_len(1 << 40).unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(
+        problems(out.path()),
+        ["runs/r1/logs/a.log: edited: its size differs from the manifest"]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 /// Each tamper of the history index, and the first problem `verify` names for it. None of
@@ -437,20 +483,40 @@ fn every_state_a_kill_leaves_is_repaired() {
     drop(live);
     assert!(!out.path().join("runs/.tmp-r3.lock").exists());
 
-    // Killed between the rename and the history append: the complete run gets its line.
+    // Killed between the rename and the history append (its lock file left, nobody holding
+    // it): the complete run gets its line, and the lock goes.
     let out = tempfile::tempdir().unwrap();
     record(out.path(), "r1");
     let second = record(out.path(), "r2");
     let mut lines = history_lines_of(out.path());
     lines.pop();
     write_history(out.path(), &lines);
+    fs::write(out.path().join("runs/.tmp-r2.lock"), "").unwrap();
     let report = verify(out.path(), None, None).unwrap();
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.runs_checked, ["r1", "r2"]);
     assert_eq!(report.recovered.len(), 1, "{report:?}");
     assert_eq!(report.head.as_deref(), Some(&*second.entry.manifest_sha256));
+    assert!(!out.path().join("runs/.tmp-r2.lock").exists());
 
-    // Killed mid-append: a torn last line is cut and rebuilt from the manifest.
+    // The same history without the lock is a deleted line, not a crash: never re-listed,
+    // and verify names the run.
+    let out = tempfile::tempdir().unwrap();
+    record(out.path(), "r1");
+    record(out.path(), "r2");
+    let mut lines = history_lines_of(out.path());
+    lines.pop();
+    write_history(out.path(), &lines);
+    let report = verify(out.path(), None, None).unwrap();
+    assert!(report.recovered.is_empty(), "{report:?}");
+    assert_eq!(
+        problems_of(report),
+        ["runs/r2: run directory is not in history.jsonl"]
+    );
+    assert_eq!(history_lines_of(out.path()).len(), 1);
+
+    // Killed mid-append (its lock file still there): a torn last line is cut and rebuilt
+    // from the manifest.
     let out = tempfile::tempdir().unwrap();
     record(out.path(), "r1");
     record(out.path(), "r2");
@@ -458,6 +524,7 @@ fn every_state_a_kill_leaves_is_repaired() {
     let text = fs::read_to_string(&history).unwrap();
     let torn = &text[..text.len() - 20];
     fs::write(&history, torn).unwrap();
+    fs::write(out.path().join("runs/.tmp-r2.lock"), "").unwrap();
     let third = record(out.path(), "r3");
     assert_eq!(third.recovered.len(), 2, "{:?}", third.recovered);
     assert_eq!(third.previous.unwrap().run_id, "r2");
@@ -476,7 +543,9 @@ fn a_temporary_directory_still_being_written_is_never_removed() {
     assert!(verify(out.path(), None, None).unwrap().intact());
     assert!(writer.dir().join("logs/a.log").is_file());
     let finished = writer
-        .finish("abc", entry("live", "ready"), |_| Vec::new())
+        .finish("abc", entry("live", "ready"), |_| {
+            test_decision(&entry("live", "ready"))
+        })
         .unwrap();
     assert_eq!(finished.previous.unwrap().run_id, "r1");
     assert!(verify(out.path(), None, None).unwrap().intact());
