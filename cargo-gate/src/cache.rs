@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+pub mod discover;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -78,9 +79,14 @@ pub const ENV_NAMES: &[&str] = &[
     "SOURCE_DATE_EPOCH",
 ];
 
-/// Variables the gate itself sets for the build and the tests, fresh in every run: not
-/// inputs (what the tests leave in the run directory is kept with the fact instead).
-const ENV_OWN: &[&str] = &["GATE_RUN_DIR"];
+/// Variables the gate itself sets for the build and the tests, fresh in every run, and the
+/// cache's own key: not inputs (what the tests leave in the run directory is kept with the
+/// fact instead; the key never reaches a digest, a record or a child process).
+const ENV_OWN: &[&str] = &["GATE_RUN_DIR", KEY_ENV];
+
+/// The variable that holds the key authenticating cache entries (an HMAC secret CI keeps),
+/// for a cache restored from storage whose record did not travel with it.
+pub const KEY_ENV: &str = "CARGO_GATE_CACHE_KEY";
 
 /// A cached fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,7 +122,7 @@ impl Fact {
         ];
         let own: &[&str] = match self {
             Fact::Resolve => &["manifests"],
-            Fact::Build | Fact::Tests => &["tree", "config"],
+            Fact::Build | Fact::Tests => &["tree", "files", "config"],
         };
         COMMON.iter().chain(own).copied()
     }
@@ -129,12 +135,18 @@ pub struct Inputs {
     pub fact: Fact,
     /// Component name → digest (hex).
     pub components: BTreeMap<String, String>,
+    /// The `env` component's variables, each as the digest of its value.
+    pub vars: BTreeMap<String, String>,
     /// The key (hex).
     pub digest: String,
 }
 
 impl Inputs {
-    fn new(fact: Fact, components: BTreeMap<String, String>) -> Inputs {
+    fn new(
+        fact: Fact,
+        components: BTreeMap<String, String>,
+        vars: BTreeMap<String, String>,
+    ) -> Inputs {
         let mut key = KeyHasher::default();
         key.part("fact", fact.name().as_bytes());
         for (name, digest) in &components {
@@ -143,6 +155,7 @@ impl Inputs {
         Inputs {
             fact,
             components,
+            vars,
             digest: key.finish(),
         }
     }
@@ -163,6 +176,10 @@ pub struct Settings {
     pub run_id: String,
     /// `[cache] env`.
     pub extra_env: Vec<String>,
+    /// `[cache] files`.
+    pub files: Vec<String>,
+    /// The key that authenticates entries (`CARGO_GATE_CACHE_KEY`), when set.
+    pub key: Option<String>,
     /// The environment of the run (`std::env::vars()`); the key takes the variables that
     /// reach the build from it.
     pub env: Vec<(String, String)>,
@@ -183,6 +200,8 @@ pub struct Fresh<T> {
     pub files: Vec<(String, Vec<u8>)>,
     /// Whether to keep it, and how it was judged.
     pub keep: Keep,
+    /// What gathering it found it read beyond the key (see [`discover`]).
+    pub read: discover::Read,
 }
 
 impl<T> Fresh<T> {
@@ -192,6 +211,7 @@ impl<T> Fresh<T> {
             value,
             files: Vec::new(),
             keep,
+            read: discover::Read::default(),
         }
     }
 
@@ -230,16 +250,27 @@ pub struct Obtained<T> {
     pub failed_before: Option<String>,
 }
 
-/// One fact of the run as `evidence.json` lists it.
-#[derive(Debug, Clone, Serialize)]
+/// One fact of the run as `evidence.json` lists it. A later run reuses a stored fact only
+/// when the record of the run that stored it lists it here, with the same entry digest.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct Used {
-    fact: &'static str,
+    fact: String,
     inputs: String,
     components: BTreeMap<String, String>,
     /// The run that gathered it (this run when fresh).
     gathered_by: String,
     reused: bool,
     stored: bool,
+    /// The digest of the cache entry stored or reused (`sha256:…`).
+    #[serde(default)]
+    entry: Option<String>,
+    /// How a reuse was proven: `record` (the storing run's record lists the entry) or `key`
+    /// (its MAC holds under `CARGO_GATE_CACHE_KEY`).
+    #[serde(default)]
+    proof: Option<String>,
+    /// Why it was gathered afresh, when it was.
+    #[serde(default)]
+    why: Option<String>,
 }
 
 /// The cache as one run uses it.
@@ -253,6 +284,11 @@ pub struct Session {
     tool: OnceLock<String>,
     used: Mutex<Vec<Used>>,
     notes: Mutex<Vec<String>>,
+    /// The output directory's record, read once, for proving reuse.
+    chain: OnceLock<Option<crate::record::Chain>>,
+    /// What the facts gathered or reused so far were found to read (the build's dep-info):
+    /// every later fact built on them (the test run) carries it too.
+    read: Mutex<BTreeMap<String, String>>,
 }
 
 /// The digests of the working tree.
@@ -260,6 +296,8 @@ pub struct Session {
 struct Tree {
     all: String,
     manifests: String,
+    /// Every file the tree digest covers (absolute), so discovered inputs skip them.
+    files: std::collections::HashSet<PathBuf>,
 }
 
 impl Session {
@@ -274,6 +312,8 @@ impl Session {
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
+            chain: OnceLock::new(),
+            read: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -293,6 +333,8 @@ impl Session {
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
+            chain: OnceLock::new(),
+            read: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -315,12 +357,23 @@ impl Session {
             return None;
         }
         let mut used = used.clone();
-        used.sort_by_key(|u| u.fact);
+        let rank = |fact: &str| {
+            [Fact::Resolve, Fact::Build, Fact::Tests]
+                .map(Fact::name)
+                .iter()
+                .position(|f| *f == fact)
+        };
+        used.sort_by_key(|u| rank(&u.fact));
         Some(serde_json::to_string_pretty(&*used).expect("evidence serialises") + "\n")
     }
 
     /// The fact, from the cache when its inputs are unchanged (and `valid` accepts it),
     /// else from `gather`, stored for the next run. `extra` adds fact-specific components.
+    ///
+    /// A stored entry is reused only when it is proven ([`Session::proof`]: the record of the
+    /// run that stored it lists it, or its MAC holds under the key) and every input its
+    /// gathering discovered still has the digest it had. Anything else is gathered afresh,
+    /// and the run says why.
     pub fn obtain<T: Serialize + DeserializeOwned>(
         &self,
         fact: Fact,
@@ -343,20 +396,44 @@ impl Session {
         };
         let store = Store::new(&settings.out);
         let may_read = settings.read && !(fact == Fact::Tests && settings.fresh_tests);
+        let shown = format!(
+            "the cached {} fact (inputs sha256:{})",
+            fact.name(),
+            inputs.digest
+        );
+        // The earlier entry for these inputs, when it is proven and what it read is unchanged
+        // (a forged one is removed; one whose discovered inputs changed is replaced below).
+        let mut why: Option<String> = None;
+        let mut told = false;
         let earlier = match store.load(fact.name(), &inputs.digest) {
-            Lookup::Hit(loaded) => Some(loaded),
+            Lookup::Hit(loaded) => match self.proof(fact, &loaded.entry) {
+                Err(refusal) => {
+                    store.remove(fact.name(), &inputs.digest);
+                    self.note(format!(
+                        "{shown} {refusal}: refused, removed and gathered afresh"
+                    ));
+                    told = true;
+                    why = Some(format!("the cached entry was refused: it {refusal}"));
+                    None
+                }
+                Ok(proof) => match self.changed_since(&loaded.entry.discovered) {
+                    Some(changed) => {
+                        why = Some(format!("{changed} since run {}", loaded.entry.run_id));
+                        None
+                    }
+                    None => Some((loaded, proof)),
+                },
+            },
             Lookup::Miss => None,
-            Lookup::Corrupt(why) => {
-                self.note(format!(
-                    "the cached {} fact (inputs sha256:{}) {why}: removed and gathered afresh",
-                    fact.name(),
-                    inputs.digest
-                ));
+            Lookup::Corrupt(reason) => {
+                self.note(format!("{shown} {reason}: removed and gathered afresh"));
+                told = true;
+                why = Some(format!("the cached entry {reason}"));
                 None
             }
         };
         if may_read
-            && let Some(loaded) = &earlier
+            && let Some((loaded, proof)) = &earlier
             && let Ok(value) = serde_json::from_slice::<T>(&loaded.value)
             && valid(&value)
         {
@@ -365,7 +442,14 @@ impl Session {
                 run_id: loaded.entry.run_id.clone(),
                 inputs: format!("sha256:{}", inputs.digest),
             };
-            self.record(&inputs, &loaded.entry.run_id, true, false);
+            self.learn(&loaded.entry.discovered);
+            self.record(Used {
+                gathered_by: loaded.entry.run_id.clone(),
+                reused: true,
+                entry: Some(format!("sha256:{}", loaded.entry.digest)),
+                proof: Some((*proof).to_owned()),
+                ..self.used(&inputs)
+            });
             return Obtained {
                 value,
                 reused: Some(reuse),
@@ -373,52 +457,255 @@ impl Session {
                 failed_before: loaded.entry.failed_before.clone(),
             };
         }
+        let why = match (&why, may_read, &earlier) {
+            (Some(why), ..) => why.clone(),
+            (None, false, _) => "fresh evidence was asked for".to_owned(),
+            (None, true, Some(_)) => "the check found the cached fact stale".to_owned(),
+            (None, true, None) => self.missed(&store, &inputs),
+        };
+        // A refused or corrupt entry was told above, with what was done about it.
+        if may_read && !told {
+            self.note(format!("{} gathered afresh: {why}", fact.name()));
+        }
         let fresh = gather();
+        self.learn(&self.discovered(&fresh.read));
         // A pass over inputs that failed before keeps that failure on record.
         let failed_before = match (&earlier, fresh.keep) {
-            (Some(e), Keep::Passed) if e.entry.failed => Some(e.entry.run_id.clone()),
-            (Some(e), Keep::Passed) => e.entry.failed_before.clone(),
+            (Some((e, _)), Keep::Passed) if e.entry.failed => Some(e.entry.run_id.clone()),
+            (Some((e, _)), Keep::Passed) => e.entry.failed_before.clone(),
             _ => None,
         };
-        let mut stored = false;
+        let mut entry = None;
         if fresh.keep != Keep::Not {
-            let value = serde_json::to_vec(&fresh.value).expect("fact serialises");
-            let saved = store.save(&store::NewEntry {
-                fact: fact.name(),
-                inputs: &inputs.digest,
-                components: &inputs.components,
-                run_id: &settings.run_id,
-                failed: fresh.keep == Keep::Failed,
-                failed_before: failed_before.clone(),
-                value: &value,
-                files: &fresh.files,
-            });
-            match saved {
-                Ok(_) => stored = true,
-                Err(e) => self.note(format!(
-                    "the {} fact could not be cached in {}: {e}",
-                    fact.name(),
-                    store.dir().display()
-                )),
-            }
-            if stored && store.size() > settings.max_size {
+            entry = self.store(&store, &inputs, &fresh, failed_before.clone());
+            if entry.is_some() && store.size() > settings.max_size {
                 store.prune(settings.max_size, false);
             }
         }
-        self.record(&inputs, &settings.run_id, false, stored);
+        self.record(Used {
+            stored: entry.is_some(),
+            entry: entry.map(|digest| format!("sha256:{digest}")),
+            why: Some(why),
+            ..self.used(&inputs)
+        });
         fresh.gathered(failed_before)
     }
 
-    fn record(&self, inputs: &Inputs, gathered_by: &str, reused: bool, stored: bool) {
-        if let Ok(mut used) = self.used.lock() {
-            used.push(Used {
-                fact: inputs.fact.name(),
-                inputs: format!("sha256:{}", inputs.digest),
-                components: inputs.components.clone(),
-                gathered_by: gathered_by.to_owned(),
-                reused,
-                stored,
-            });
+    /// Stores a gathered fact, its value and files redacted exactly as the record is (a
+    /// token a test printed never rests in the cache); returns the entry's digest.
+    fn store<T: Serialize + DeserializeOwned>(
+        &self,
+        store: &Store,
+        inputs: &Inputs,
+        fresh: &Fresh<T>,
+        failed_before: Option<String>,
+    ) -> Option<String> {
+        let settings = self.settings.as_ref()?;
+        let plain = serde_json::to_vec(&fresh.value).expect("fact serialises");
+        let value = match crate::secrets::redact_bytes(&plain) {
+            // Redaction replaces text inside JSON strings; a value that no longer reads back
+            // is not stored rather than stored unredacted.
+            Some(redacted) if serde_json::from_slice::<T>(&redacted).is_err() => {
+                self.note(format!(
+                    "the {} fact was not cached: it holds a secret that cannot be redacted in place",
+                    inputs.fact.name()
+                ));
+                return None;
+            }
+            Some(redacted) => redacted,
+            None => plain,
+        };
+        let files: Vec<(String, Vec<u8>)> = fresh
+            .files
+            .iter()
+            .map(|(path, bytes)| {
+                let redacted = crate::secrets::redact_bytes(bytes);
+                (path.clone(), redacted.unwrap_or_else(|| bytes.clone()))
+            })
+            .collect();
+        let discovered = self.read.lock().map(|r| r.clone()).unwrap_or_default();
+        let saved = store.save(&store::NewEntry {
+            fact: inputs.fact.name(),
+            inputs: &inputs.digest,
+            components: &inputs.components,
+            vars: &inputs.vars,
+            discovered: &discovered,
+            key: settings.key.as_deref().map(str::as_bytes),
+            run_id: &settings.run_id,
+            failed: fresh.keep == Keep::Failed,
+            failed_before,
+            value: &value,
+            files: &files,
+        });
+        match saved {
+            Ok(entry) => Some(entry.digest),
+            Err(e) => {
+                self.note(format!(
+                    "the {} fact could not be cached in {}: {e}",
+                    inputs.fact.name(),
+                    store.dir().display()
+                ));
+                None
+            }
+        }
+    }
+
+    /// How a stored entry is proven, or why it is refused. With `CARGO_GATE_CACHE_KEY` set,
+    /// an entry whose MAC holds is proven by the key. Otherwise (and for an entry without a
+    /// MAC) the run it names must be in this output directory's record, its line bound to
+    /// its manifest and chain, and the `evidence.json` that manifest hashes must list this
+    /// fact as stored by that run with this entry's digest: an entry copied from another
+    /// commit, re-pointed at other inputs, or re-sealed after an edit is refused.
+    fn proof(&self, fact: Fact, entry: &store::Entry) -> Result<&'static str, String> {
+        let settings = self.settings.as_ref().ok_or("the cache is off")?;
+        if let Some(key) = &settings.key
+            && entry.mac_holds(key.as_bytes())
+        {
+            return Ok("key");
+        }
+        let run = &entry.run_id;
+        let chain = self
+            .chain
+            .get_or_init(|| crate::record::read_chain(&settings.out).ok())
+            .as_ref()
+            .ok_or("names a run, but this output directory's record cannot be read")?;
+        let Some(stored_by) = chain.runs.iter().find(|r| &r.entry.run_id == run) else {
+            return Err(format!(
+                "names run {run}, which is not in this output directory's record{}",
+                if settings.key.is_some() {
+                    " (and its MAC does not hold under CARGO_GATE_CACHE_KEY)"
+                } else {
+                    " (a cache restored without its record needs CARGO_GATE_CACHE_KEY)"
+                }
+            ));
+        };
+        let evidence = stored_by
+            .artifact(&settings.out, "evidence.json")
+            .map_err(|why| format!("names run {run}, whose record does not prove it: {why}"))?;
+        let listed: Vec<Used> = serde_json::from_slice(&evidence).unwrap_or_default();
+        let digest = format!("sha256:{}", entry.digest);
+        let recorded = listed.iter().any(|u| {
+            u.fact == fact.name()
+                && u.stored
+                && !u.reused
+                && &u.gathered_by == run
+                && u.inputs == format!("sha256:{}", entry.inputs)
+                && u.entry.as_deref() == Some(digest.as_str())
+        });
+        if recorded {
+            Ok("record")
+        } else {
+            Err(format!(
+                "names run {run}, whose record lists no such entry (copied from another \
+                 run, re-pointed at other inputs, or edited and re-sealed)"
+            ))
+        }
+    }
+
+    /// What of `discovered` has another digest now, in words (`None`: nothing).
+    fn changed_since(&self, discovered: &BTreeMap<String, String>) -> Option<String> {
+        let env = &self.settings.as_ref()?.env;
+        let changed: Vec<String> = discovered
+            .iter()
+            .filter(|(input, digest)| discover::digest(input, env) != **digest)
+            .map(|(input, _)| discover::describe(input))
+            .collect();
+        match changed.as_slice() {
+            [] => None,
+            [one] => Some(format!("{one} changed")),
+            [first, rest @ ..] => Some(format!("{first} and {} more changed", rest.len())),
+        }
+    }
+
+    /// Why there was no entry for `inputs`: the components (and variables) that differ from
+    /// the most recently used entry of the fact.
+    fn missed(&self, store: &Store, inputs: &Inputs) -> String {
+        let Some(latest) = store.latest(inputs.fact.name()) else {
+            return "nothing cached for it yet".to_owned();
+        };
+        let mut changed: Vec<String> = Vec::new();
+        let names: std::collections::BTreeSet<&String> = inputs
+            .components
+            .keys()
+            .chain(latest.components.keys())
+            .collect();
+        for name in names {
+            if inputs.components.get(name) == latest.components.get(name) {
+                continue;
+            }
+            if name == "env" {
+                let vars: Vec<&str> = inputs
+                    .vars
+                    .keys()
+                    .chain(latest.vars.keys())
+                    .filter(|v| inputs.vars.get(*v) != latest.vars.get(*v))
+                    .map(String::as_str)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                changed.push(format!("env ({})", vars.join(", ")));
+            } else {
+                changed.push(component_words(name).to_owned());
+            }
+        }
+        if changed.is_empty() {
+            return "nothing cached for these inputs".to_owned();
+        }
+        format!("{} changed since run {}", changed.join(", "), latest.run_id)
+    }
+
+    /// The digests of what a gathering read beyond the key, files the tree digest already
+    /// covers left out.
+    fn discovered(&self, read: &discover::Read) -> BTreeMap<String, String> {
+        let Some(settings) = &self.settings else {
+            return BTreeMap::new();
+        };
+        let tree = self.tree().ok();
+        let covered = |path: &Path| tree.as_ref().is_some_and(|t| t.files.contains(path));
+        read.inputs(&self.root, &self.exclude, covered, |name| {
+            !env_text(
+                &settings.extra_env,
+                std::iter::once((name.to_owned(), String::new())),
+            )
+            .is_empty()
+        })
+        .into_iter()
+        .map(|input| {
+            let digest = discover::digest(&input, &settings.env);
+            (input, digest)
+        })
+        .collect()
+    }
+
+    /// Adds discovered inputs to those every later fact of the run carries.
+    fn learn(&self, discovered: &BTreeMap<String, String>) {
+        if let Ok(mut read) = self.read.lock() {
+            read.extend(discovered.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+
+    /// The evidence line of `inputs`, gathered by this run, to be completed by the caller.
+    fn used(&self, inputs: &Inputs) -> Used {
+        Used {
+            fact: inputs.fact.name().to_owned(),
+            inputs: format!("sha256:{}", inputs.digest),
+            components: inputs.components.clone(),
+            gathered_by: self
+                .settings
+                .as_ref()
+                .map(|s| s.run_id.clone())
+                .unwrap_or_default(),
+            reused: false,
+            stored: false,
+            entry: None,
+            proof: None,
+            why: None,
+        }
+    }
+
+    fn record(&self, used: Used) {
+        if let Ok(mut all) = self.used.lock() {
+            all.push(used);
         }
     }
 
@@ -429,18 +716,23 @@ impl Session {
             .as_ref()
             .ok_or_else(|| "the cache is off".to_owned())?;
         let mut components = BTreeMap::new();
+        let env = env_text(&settings.extra_env, settings.env.iter().cloned());
+        let vars = env
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, value)| (name.to_owned(), sha256_hex(value.as_bytes())))
+            .collect();
         for name in fact.components() {
             let digest = match name {
                 "tool" => self.tool(&settings.out),
                 "toolchain" => sha256_hex(settings.toolchain.as_bytes()),
-                "env" => sha256_hex(
-                    env_text(&settings.extra_env, settings.env.iter().cloned()).as_bytes(),
-                ),
+                "env" => sha256_hex(env.as_bytes()),
+                "files" => discover::declared_digest(&self.root, &settings.files),
                 "flags" => sha256_hex(format!("offline={}", settings.offline).as_bytes()),
                 "lockfile" => file_digest(&self.root.join("Cargo.lock")),
                 "cargo-config" => cargo_config_digest(&self.root),
-                "manifests" => self.tree()?.manifests,
-                "tree" => self.tree()?.all,
+                "manifests" => self.tree()?.manifests.clone(),
+                "tree" => self.tree()?.all.clone(),
                 "config" => {
                     sha256_hex(format!("tests.timeout={}", settings.tests_timeout_secs).as_bytes())
                 }
@@ -451,7 +743,7 @@ impl Session {
         for (name, value) in extra {
             components.insert((*name).to_owned(), sha256_hex(value.as_bytes()));
         }
-        Ok(Inputs::new(fact, components))
+        Ok(Inputs::new(fact, components, vars))
     }
 
     fn tool(&self, out: &Path) -> String {
@@ -460,10 +752,28 @@ impl Session {
             .clone()
     }
 
-    fn tree(&self) -> Result<Tree, String> {
+    fn tree(&self) -> Result<&Tree, String> {
         self.tree
             .get_or_init(|| tree_digests(&self.root, self.git, &self.exclude))
-            .clone()
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// A key component in words, for "… changed since run R".
+fn component_words(name: &str) -> &str {
+    match name {
+        "tool" => "cargo-gate's own build",
+        "toolchain" => "the toolchain",
+        "flags" => "--offline",
+        "lockfile" => "Cargo.lock",
+        "cargo-config" => "cargo's configuration",
+        "manifests" => "a manifest",
+        "tree" => "the working tree",
+        "files" => "a [cache] files input",
+        "config" => "[tests] timeout",
+        "runner" => "the test runner",
+        other => other,
     }
 }
 
@@ -532,11 +842,12 @@ fn file_digest(path: &Path) -> String {
     }
 }
 
-/// cargo's configuration from outside the tree: `.cargo/config{,.toml}` in every directory
-/// above the root, and in `CARGO_HOME` (or `~/.cargo`).
+/// cargo's configuration wherever cargo reads it: `.cargo/config{,.toml}` in the root and
+/// every directory above it (the root's own whether git tracks or ignores it), and in
+/// `CARGO_HOME` (or `~/.cargo`).
 fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
-    let mut dirs: Vec<PathBuf> = root.ancestors().skip(1).map(|d| d.join(".cargo")).collect();
+    let mut dirs: Vec<PathBuf> = root.ancestors().map(|d| d.join(".cargo")).collect();
     dirs.extend(crate::cargo::home());
     for dir in dirs {
         for name in ["config", "config.toml"] {
@@ -592,16 +903,22 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
             manifests.part(rel, digest.as_bytes());
         }
     }
+    // A symlink is covered by its target's path, not its content: not listed as covered, so
+    // a build that reads through it hashes what it reads.
+    let files = paths
+        .into_iter()
+        .filter(|p| !std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect();
     Ok(Tree {
         all: all.finish(),
         manifests: manifests.finish(),
+        files,
     })
 }
 
 /// One file's digest: `x` or `-` (executable), then the content's SHA-256; a symlink is its
 /// target; a file that is gone (deleted but still tracked) or not a file says so.
 fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
-    use std::io::Read;
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return "absent".to_owned();
     };
@@ -625,9 +942,12 @@ fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
     };
     #[cfg(not(unix))]
     let mode = "-";
-    buf.clear();
-    match std::fs::File::open(path).and_then(|mut f| f.read_to_end(buf)) {
-        Ok(_) => format!("{mode}{}", sha256_hex(buf)),
+    // Streamed through the thread's buffer: a 1 GB file costs the buffer, not a gigabyte.
+    buf.resize(1 << 20, 0);
+    match std::fs::File::open(path)
+        .and_then(|f| gate_support::digest::sha256_read(f, buf.as_mut_slice()))
+    {
+        Ok((digest, _)) => format!("{mode}{digest}"),
         Err(e) => format!("unreadable:{}", e.kind()),
     }
 }

@@ -107,6 +107,11 @@ impl Cargo {
         self.timeout
     }
 
+    /// The workspace root cargo runs in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Whether `--offline` is passed to every cargo call.
     pub fn offline(&self) -> bool {
         self.offline
@@ -116,6 +121,8 @@ impl Cargo {
     pub fn command(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.arg(subcommand).args(args);
+        // The cache's key is the gate's secret: no build script or test ever sees it.
+        cmd.env_remove(crate::cache::KEY_ENV);
         if self.offline {
             cmd.arg("--offline");
         }

@@ -132,6 +132,10 @@ pub fn run_observed(
             max_size: config.cache.max_size,
             run_id: run_id.clone(),
             extra_env: config.cache.env.clone(),
+            files: config.cache.files.clone(),
+            key: std::env::var(crate::cache::KEY_ENV)
+                .ok()
+                .filter(|k| !k.is_empty()),
             env: std::env::vars().collect(),
             offline: opts.offline,
             tests_timeout_secs: config.tests_timeout.as_secs(),

@@ -413,7 +413,11 @@ impl Facts {
                     || {
                         let raw = run_build(cargo, &self.build_env);
                         let keep = keep_of(raw.as_ref().ok().map(|b| &b.output), cargo.offline());
-                        Fresh::of(raw, keep)
+                        let read = raw.as_ref().map(|b| b.read.clone()).unwrap_or_default();
+                        Fresh {
+                            read,
+                            ..Fresh::of(raw, keep)
+                        }
                     },
                 );
                 let build = obtained.value.map(|raw| build_from(raw, cargo.offline()));
@@ -430,6 +434,21 @@ impl Facts {
             }
         }
         Ok(build)
+    }
+
+    /// What the compilation of the workspace's tests read beyond the cache key (rustc's
+    /// dep-info, build scripts' `rerun-if-*`), for a test run that compiled them itself:
+    /// `cargo test --no-run --message-format=json` over what that run just built (every
+    /// unit fresh, so it compiles nothing). Empty when the build fact was gathered (the
+    /// cache learned it there) or cargo cannot say.
+    pub fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
+        if self.build.get().is_some() {
+            return crate::cache::discover::Read::default();
+        }
+        match run_build(cargo, &self.build_env) {
+            Ok(built) if built.output.code == Some(0) => built.read,
+            _ => crate::cache::discover::Read::default(),
+        }
     }
 
     /// The environment the build ran with (for the test run, so it compiles nothing).
@@ -817,6 +836,10 @@ pub struct BuiltRaw {
     output: RawOutput,
     out_dirs: Vec<(String, PathBuf)>,
     manifests: Vec<(PathBuf, String)>,
+    /// What the build read beyond the cache key (rustc's dep-info, build scripts'
+    /// `rerun-if-*`): handed to the cache with the fact, not part of it.
+    #[serde(skip)]
+    read: crate::cache::discover::Read,
 }
 
 impl BuiltRaw {
@@ -844,7 +867,9 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
     let output = crate::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run cargo: {e}"))?;
     let mut out_dirs = Vec::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    let messages = String::from_utf8_lossy(&output.stdout);
+    let read = crate::cache::discover::Read::from_cargo_messages(&messages, cargo.root());
+    for line in messages.lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
@@ -873,6 +898,7 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
         },
         out_dirs,
         manifests,
+        read,
     })
 }
 

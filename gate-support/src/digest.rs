@@ -23,12 +23,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Lowercase hex SHA-256 and size of the file at `path`, streamed.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
+    sha256_read(std::fs::File::open(path)?, &mut [0u8; 64 * 1024])
+}
+
+/// Lowercase hex SHA-256 and size of everything `reader` yields, streamed through `buf`:
+/// memory stays the buffer's, whatever the size.
+pub fn sha256_read(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = reader.read(buf)?;
         if n == 0 {
             break;
         }
@@ -36,6 +40,38 @@ pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
         hasher.update(&buf[..n]);
     }
     Ok((hex(&hasher.finalize()), size))
+}
+
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, lowercase hex: what authenticates a
+/// cache entry restored from storage the gate does not control (`CARGO_GATE_CACHE_KEY`).
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut block = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.map(|b| b ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    hex(&outer)
+}
+
+/// Whether two digests (hex text) are equal, in time that does not depend on where they
+/// first differ.
+pub fn same_digest(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// An incremental SHA-256 over labelled parts, so `("a", "bc")` and `("ab", "c")` differ:
@@ -79,6 +115,29 @@ mod tests {
         let bytes = vec![7u8; 200_000];
         std::fs::write(&path, &bytes).unwrap();
         assert_eq!(sha256_file(&path).unwrap(), (sha256_hex(&bytes), 200_000));
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test cases 1 and 2 of RFC 4231, and case 6 (a key longer than the block).
+        assert_eq!(
+            hmac_sha256_hex(&[0x0b; 20], b"Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hmac_sha256_hex(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            ),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+        assert!(same_digest("ab12", "ab12"));
+        assert!(!same_digest("ab12", "ab13"));
+        assert!(!same_digest("ab12", "ab1"));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The entry format's version: entries of another version are not read (gathered afresh).
-const ENTRY_SCHEMA: u32 = 1;
+const ENTRY_SCHEMA: u32 = 2;
 
 /// Unreferenced blobs younger than this are left to the run that is writing them.
 const BLOB_GRACE: Duration = Duration::from_secs(60);
@@ -42,6 +42,13 @@ pub struct Entry {
     pub inputs: String,
     /// Each input component's digest, so a reader (and the record) can say what it covered.
     pub components: BTreeMap<String, String>,
+    /// Each variable of the `env` component by name, as the digest of its value (never the
+    /// value), so a later miss can say which variable changed.
+    pub vars: BTreeMap<String, String>,
+    /// What gathering the fact found it read beyond its key (rustc's dep-info, build
+    /// scripts' `rerun-if-*`): `file:PATH` and `env:NAME`, each with the digest it had.
+    /// Re-checked before every reuse.
+    pub discovered: BTreeMap<String, String>,
     /// The run that gathered it.
     pub run_id: String,
     /// When it was stored (seconds since the epoch).
@@ -56,13 +63,17 @@ pub struct Entry {
     /// Files that belong to the fact (what the tests left in the run directory): path inside
     /// the run directory and blob.
     pub files: Vec<(String, String)>,
-    /// SHA-256 of this entry's JSON with this field empty.
+    /// SHA-256 of this entry's JSON with this field and `mac` empty.
     pub digest: String,
+    /// HMAC-SHA256 of `digest` under the key in `CARGO_GATE_CACHE_KEY`, when the run that
+    /// stored it had one: what authenticates an entry whose run's record is not here.
+    pub mac: Option<String>,
 }
 
 impl Entry {
-    fn sealed(mut self) -> Entry {
+    pub(super) fn sealed(mut self) -> Entry {
         self.digest = String::new();
+        self.mac = None;
         let text = serde_json::to_vec(&self).expect("entry serialises");
         self.digest = sha256_hex(&text);
         self
@@ -70,6 +81,17 @@ impl Entry {
 
     fn seal_holds(&self) -> bool {
         self.clone().sealed().digest == self.digest
+    }
+
+    /// Whether `mac` is this entry's under `key`. The seal is only a checksum (anyone can
+    /// recompute it); the MAC needs the key.
+    pub fn mac_holds(&self, key: &[u8]) -> bool {
+        self.mac.as_deref().is_some_and(|mac| {
+            gate_support::digest::same_digest(
+                mac,
+                &gate_support::digest::hmac_sha256_hex(key, self.digest.as_bytes()),
+            )
+        })
     }
 }
 
@@ -104,6 +126,12 @@ pub struct NewEntry<'a> {
     pub inputs: &'a str,
     /// Component digests.
     pub components: &'a BTreeMap<String, String>,
+    /// See [`Entry::vars`].
+    pub vars: &'a BTreeMap<String, String>,
+    /// See [`Entry::discovered`].
+    pub discovered: &'a BTreeMap<String, String>,
+    /// The key that authenticates it (`CARGO_GATE_CACHE_KEY`), when set.
+    pub key: Option<&'a [u8]>,
     /// The run storing it.
     pub run_id: &'a str,
     /// Judged a failure.
@@ -256,6 +284,8 @@ impl Store {
             fact: new.fact.to_owned(),
             inputs: new.inputs.to_owned(),
             components: new.components.clone(),
+            vars: new.vars.clone(),
+            discovered: new.discovered.clone(),
             run_id: new.run_id.to_owned(),
             created: SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -265,12 +295,37 @@ impl Store {
             value,
             files,
             digest: String::new(),
+            mac: None,
         }
         .sealed();
+        let entry = Entry {
+            mac: new
+                .key
+                .map(|key| gate_support::digest::hmac_sha256_hex(key, entry.digest.as_bytes())),
+            ..entry
+        };
         let mut text = serde_json::to_vec_pretty(&entry).expect("entry serialises");
         text.push(b'\n');
         atomic::write(&self.entry_path(new.fact, new.inputs), &text)?;
         Ok(entry)
+    }
+
+    /// Removes the entry for `fact` and `inputs` (one that was refused).
+    pub fn remove(&self, fact: &str, inputs: &str) {
+        let _ = fs::remove_file(self.entry_path(fact, inputs));
+    }
+
+    /// The most recently used whole entry of `fact`, to say what changed since.
+    pub fn latest(&self, fact: &str) -> Option<Entry> {
+        let mut files: Vec<_> = self
+            .entry_files()
+            .into_iter()
+            .filter(|(name, ..)| name == fact)
+            .collect();
+        files.sort_by_key(|(.., used)| std::cmp::Reverse(*used));
+        files
+            .iter()
+            .find_map(|(_, path, ..)| Store::read_entry(path))
     }
 
     /// Marks the directory as a cache for backup tools (<https://bford.info/cachedir/>).
@@ -412,6 +467,21 @@ impl Store {
                 pruned.bytes += len;
             }
         }
+        // Temporary files a killed writer left (`.gate-*.tmp`, anywhere in the cache): an
+        // atomic write renames its temporary file within moments, so one older than the
+        // grace period is abandoned.
+        for path in temporary_files(&self.dir) {
+            let Ok(meta) = fs::symlink_metadata(&path) else {
+                continue;
+            };
+            let old = now
+                .duration_since(meta.modified().unwrap_or(now))
+                .unwrap_or_default()
+                >= BLOB_GRACE;
+            if (old || all) && fs::remove_file(&path).is_ok() {
+                pruned.bytes += meta.len();
+            }
+        }
         pruned.left = self.stats().bytes;
         pruned
     }
@@ -422,4 +492,28 @@ impl Store {
         let blobs: u64 = self.blob_files().iter().map(|b| b.2).sum();
         entries + blobs
     }
+}
+
+/// Every `.gate-*.tmp` file in `dir` and its subdirectories (the cache is three levels deep).
+fn temporary_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if kind.is_dir() {
+                dirs.push(entry.path());
+            } else if name.starts_with(".gate-") && name.ends_with(".tmp") {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
 }

@@ -30,6 +30,10 @@ fn workspace() -> (tempfile::TempDir, Workspace, Settings) {
         max_size: 1 << 30,
         run_id: "r1".to_owned(),
         extra_env: Vec::new(),
+        files: Vec::new(),
+        // The reuse logic is tested with entries authenticated by a key; reuse proven by
+        // the record (no key) has tests of its own below.
+        key: Some("test-key".to_owned()),
         env: vec![("PATH".to_owned(), "/usr/bin".to_owned())],
         offline: false,
         tests_timeout_secs: 1800,
@@ -246,9 +250,8 @@ fn the_executable_bit_and_a_symlinks_target_are_inputs() {
 /// A fresh fact for [`Session::obtain`]: `value`, judged `keep`.
 fn fresh(value: &str, keep: Keep) -> Fresh<String> {
     Fresh {
-        value: value.to_owned(),
         files: vec![("decisions/a.jsonl".to_owned(), value.as_bytes().to_vec())],
-        keep,
+        ..Fresh::of(value.to_owned(), keep)
     }
 }
 
@@ -401,6 +404,9 @@ fn stored(store: &Store, fact: &str, inputs: &str, value: &[u8]) {
             fact,
             inputs,
             components: &BTreeMap::new(),
+            vars: &BTreeMap::new(),
+            discovered: &BTreeMap::new(),
+            key: None,
             run_id: "r1",
             failed: false,
             failed_before: None,
@@ -590,4 +596,370 @@ fn sizes_parse_with_and_without_units() {
     assert_eq!(parse_size("1048576"), Some(1 << 20));
     assert_eq!(parse_size("lots"), None);
     assert_eq!(parse_size("2 parsecs"), None);
+}
+
+/// One run as the engine does it: a session over `ws`, `obtain` per fact, then the record
+/// with the session's `evidence.json`. Returns each fact's value and the run's notes.
+fn gate_run(
+    ws: &Workspace,
+    settings: &Settings,
+    run: &str,
+    facts: &[(Fact, Fresh<String>)],
+) -> (Vec<(String, Option<String>)>, Vec<String>) {
+    let mut settings = settings.clone();
+    settings.run_id = run.to_owned();
+    let session = Session::new(ws, settings.clone());
+    let mut got = Vec::new();
+    for (fact, fresh) in facts {
+        let fresh = Fresh {
+            value: fresh.value.clone(),
+            files: fresh.files.clone(),
+            keep: fresh.keep,
+            read: fresh.read.clone(),
+        };
+        let obtained = session.obtain(*fact, &[], |_: &String| true, || fresh);
+        got.push((obtained.value, obtained.reused.map(|r| r.run_id)));
+    }
+    let writer = crate::record::RecordWriter::begin(&settings.out, run).unwrap();
+    if let Some(evidence) = session.evidence_json() {
+        writer.write("evidence.json", evidence.as_bytes()).unwrap();
+    }
+    let entry = crate::record::HistoryEntry {
+        run_id: run.to_owned(),
+        stage: "pilot".into(),
+        result: "ready".into(),
+        exit_code: 0,
+        commit: None,
+        dirty: None,
+        time: "2026-11-23T00:00:00Z".into(),
+        manifest_sha256: String::new(),
+    };
+    let decision = crate::record::test_decision(&entry);
+    writer.finish("p", entry, |_| decision).unwrap();
+    (got, session.notes())
+}
+
+fn tests_fact(value: &str, keep: Keep) -> Vec<(Fact, Fresh<String>)> {
+    vec![(Fact::Tests, fresh(value, keep))]
+}
+
+/// Rewrites the stored entry of `fact` for `from` as the entry for `to` (its inputs and
+/// components), edited by `edit`, and re-seals it with the plain digest anyone can compute:
+/// the forgeries a hostile user tried.
+fn forge(out: &Path, fact: Fact, from: &Inputs, to: &Inputs, edit: impl Fn(&mut store::Entry)) {
+    let text = fs::read(entry_path(out, fact.name(), &from.digest)).unwrap();
+    let mut entry: store::Entry = serde_json::from_slice(&text).unwrap();
+    entry.inputs = to.digest.clone();
+    entry.components = to.components.clone();
+    edit(&mut entry);
+    let entry = entry.sealed();
+    fs::write(
+        entry_path(out, fact.name(), &to.digest),
+        serde_json::to_vec_pretty(&entry).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn without_a_key_reuse_needs_the_record_of_the_run_that_stored_it() {
+    let (_dir, ws, mut settings) = workspace();
+    settings.key = None;
+    // Stored, but its run never wrote a record (killed before the end, or a cache copied in
+    // from elsewhere): refused and named, gathered afresh.
+    let mut lone = settings.clone();
+    lone.run_id = "r0".into();
+    Session::new(&ws, lone).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("from r0", Keep::Passed),
+    );
+    let (got, notes) = gate_run(&ws, &settings, "r1", &tests_fact("from r1", Keep::Passed));
+    assert_eq!(got, [("from r1".to_owned(), None)]);
+    assert!(
+        notes[0].contains("names run r0, which is not in this output directory's record")
+            && notes[0].contains("CARGO_GATE_CACHE_KEY")
+            && notes[0].ends_with("refused, removed and gathered afresh"),
+        "{notes:?}"
+    );
+    // r1's record lists what it stored: reused, proven by the record.
+    let (got, notes) = gate_run(&ws, &settings, "r2", &tests_fact("from r2", Keep::Passed));
+    assert_eq!(got, [("from r1".to_owned(), Some("r1".to_owned()))]);
+    assert!(notes.is_empty(), "{notes:?}");
+    let evidence = fs::read_to_string(settings.out.join("runs/r2/evidence.json")).unwrap();
+    assert!(evidence.contains("\"proof\": \"record\""), "{evidence}");
+}
+
+#[test]
+fn a_swapped_or_resealed_entry_is_refused_and_named() {
+    let (dir, ws, mut settings) = workspace();
+    settings.key = None;
+    let passing = key(&ws, &settings, Fact::Tests);
+    gate_run(&ws, &settings, "r1", &tests_fact("passed", Keep::Passed));
+    // The next commit's tests fail.
+    fs::write(dir.path().join("src/lib.rs"), "pub fn f() { panic!() }\n").unwrap();
+    let failing = key(&ws, &settings, Fact::Tests);
+    gate_run(&ws, &settings, "r2", &tests_fact("FAILED", Keep::Failed));
+
+    // The passing commit's entry copied over the failing commit's, re-pointed and re-sealed.
+    forge(&settings.out, Fact::Tests, &passing, &failing, |_| {});
+    let (got, notes) = gate_run(&ws, &settings, "r3", &tests_fact("FAILED", Keep::Failed));
+    assert_eq!(got, [("FAILED".to_owned(), None)]);
+    assert!(
+        notes[0].contains("names run r1, whose record lists no such entry"),
+        "{notes:?}"
+    );
+
+    // The failing entry's value blob rewritten to a pass, the entry re-sealed.
+    let blob = {
+        let store = Store::new(&settings.out);
+        let text = fs::read(entry_path(&settings.out, "tests", &failing.digest)).unwrap();
+        let entry: store::Entry = serde_json::from_slice(&text).unwrap();
+        drop(store);
+        entry.value
+    };
+    let passed = b"\"passed\"";
+    let digest = sha256_hex(passed);
+    fs::create_dir_all(settings.out.join("cache/blobs").join(&digest[..2])).unwrap();
+    fs::write(blob_path(&settings.out, passed), passed).unwrap();
+    assert_ne!(blob, digest);
+    forge(&settings.out, Fact::Tests, &failing, &failing, |e| {
+        e.value = digest.clone();
+        e.failed = false;
+    });
+    let (got, notes) = gate_run(&ws, &settings, "r4", &tests_fact("FAILED", Keep::Failed));
+    assert_eq!(got, [("FAILED".to_owned(), None)]);
+    assert!(
+        notes[0].contains("whose record lists no such entry"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() {
+    let (_dir, ws, settings) = workspace();
+    let inputs = key(&ws, &settings, Fact::Tests);
+    let mut first = settings.clone();
+    first.run_id = "r1".into();
+    Session::new(&ws, first).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("FAILED", Keep::Failed),
+    );
+    // No record of r1 here (a cache restored from CI storage): the MAC proves it.
+    let mut second = settings.clone();
+    second.run_id = "r2".into();
+    let session = Session::new(&ws, second.clone());
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ok", Keep::Passed),
+    );
+    assert_eq!(got.value, "FAILED");
+    assert!(
+        session
+            .evidence_json()
+            .unwrap()
+            .contains("\"proof\": \"key\"")
+    );
+    // Flipped and re-sealed without the key: the MAC no longer holds.
+    forge(&settings.out, Fact::Tests, &inputs, &inputs, |e| {
+        e.failed = false
+    });
+    let session = Session::new(&ws, second.clone());
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ok", Keep::Passed),
+    );
+    assert_eq!((got.value.as_str(), got.reused), ("ok", None));
+    assert!(
+        session.notes()[0].contains("its MAC does not hold under CARGO_GATE_CACHE_KEY"),
+        "{:?}",
+        session.notes()
+    );
+    // Another key proves nothing either.
+    let mut other = second;
+    other.key = Some("another-key".into());
+    let got = Session::new(&ws, other).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("again", Keep::Passed),
+    );
+    assert_eq!(got.reused, None);
+}
+
+#[test]
+fn an_input_only_the_build_read_invalidates_the_build_and_the_tests_and_is_named() {
+    let (dir, ws, settings) = workspace();
+    // A module git ignores (or a file outside the root) that rustc's dep-info lists.
+    let outside = tempfile::tempdir().unwrap();
+    let generated = outside.path().join("generated.rs");
+    fs::write(&generated, "pub const X: u32 = 1;\n").unwrap();
+    let read = discover::Read {
+        files: [generated.clone()].into(),
+        vars: ["MY_FEATURE".to_owned()].into(),
+        ..discover::Read::default()
+    };
+    let build = || Fresh {
+        read: read.clone(),
+        ..Fresh::of("built".to_owned(), Keep::Passed)
+    };
+    let facts =
+        |tests: &str, keep: Keep| vec![(Fact::Build, build()), (Fact::Tests, fresh(tests, keep))];
+    let (got, _) = gate_run(&ws, &settings, "r1", &facts("FAILED", Keep::Failed));
+    assert_eq!(got[1], ("FAILED".to_owned(), None));
+    let (got, notes) = gate_run(&ws, &settings, "r2", &facts("ok", Keep::Passed));
+    assert_eq!(got[1], ("FAILED".to_owned(), Some("r1".to_owned())));
+    assert!(notes.is_empty(), "{notes:?}");
+
+    fs::write(&generated, "pub const X: u32 = 2;\n").unwrap();
+    let (got, notes) = gate_run(&ws, &settings, "r3", &facts("ok", Keep::Passed));
+    assert_eq!(got, [("built".to_owned(), None), ("ok".to_owned(), None)]);
+    let changed = format!("the file {} changed since run r1", generated.display());
+    assert_eq!(
+        notes,
+        [
+            format!("build gathered afresh: {changed}"),
+            format!("tests gathered afresh: {changed}")
+        ]
+    );
+    // An input changed: not the same inputs both ways, so never called flaky.
+    let mut again = settings.clone();
+    again.run_id = "r4".into();
+    let got = Session::new(&ws, again).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("x", Keep::Passed),
+    );
+    assert_eq!(got.failed_before, None);
+
+    // A variable read with env! (not one the key covers): named too.
+    let mut with_var = settings.clone();
+    with_var.env.push(("MY_FEATURE".into(), "on".into()));
+    let (_, notes) = gate_run(&ws, &with_var, "r5", &facts("ok", Keep::Passed));
+    assert!(
+        notes[0].contains("the variable MY_FEATURE changed since run"),
+        "{notes:?}"
+    );
+    drop(dir);
+}
+
+#[test]
+fn every_miss_says_which_input_changed() {
+    let (_dir, ws, settings) = workspace();
+    gate_run(&ws, &settings, "r1", &tests_fact("a", Keep::Passed));
+    let mut path = settings.clone();
+    path.env = vec![("PATH".to_owned(), "/opt/other/bin:/usr/bin".to_owned())];
+    let (_, notes) = gate_run(&ws, &path, "r2", &tests_fact("b", Keep::Passed));
+    assert_eq!(
+        notes,
+        ["tests gathered afresh: env (PATH) changed since run r1"]
+    );
+    let mut toolchain = path.clone();
+    toolchain.toolchain = "rustc release: 1.96.0\n".into();
+    let (_, notes) = gate_run(&ws, &toolchain, "r3", &tests_fact("c", Keep::Passed));
+    assert_eq!(
+        notes,
+        ["tests gathered afresh: the toolchain changed since run r2"]
+    );
+    let mut fresh_run = toolchain.clone();
+    fresh_run.read = false;
+    let (_, notes) = gate_run(&ws, &fresh_run, "r4", &tests_fact("d", Keep::Passed));
+    assert!(notes.is_empty(), "--no-cache says nothing: {notes:?}");
+}
+
+#[test]
+fn a_root_cargo_config_git_ignores_is_an_input_and_declared_files_are_too() {
+    let (dir, ws, mut settings) = workspace();
+    fs::write(dir.path().join(".gitignore"), ".cargo/\n").unwrap();
+    let before = key(&ws, &settings, Fact::Build);
+    crate::checks::testing::write_files(
+        dir.path(),
+        &[(
+            ".cargo/config.toml",
+            "[build]\nrustflags = [\"--cfg\", \"x\"]\n",
+        )],
+    );
+    let after = key(&ws, &settings, Fact::Build);
+    assert!(changed(&before, &after).contains(&"cargo-config".to_owned()));
+
+    let data = tempfile::tempdir().unwrap();
+    fs::write(data.path().join("fixture.json"), "{}").unwrap();
+    settings.files = vec![data.path().display().to_string()];
+    let before = key(&ws, &settings, Fact::Tests);
+    fs::write(data.path().join("fixture.json"), "{\"x\":1}").unwrap();
+    assert_eq!(
+        changed(&before, &key(&ws, &settings, Fact::Tests)),
+        ["files"]
+    );
+}
+
+#[test]
+fn nothing_secret_rests_in_the_cache() {
+    let (_dir, ws, settings) = workspace();
+    let token = format!("ghp_{}", "Zq7".repeat(12));
+    let printed = format!("test log: using token {token}\n");
+    let session = Session::new(&ws, settings.clone());
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || Fresh {
+            files: vec![("decisions/a.jsonl".to_owned(), printed.clone().into_bytes())],
+            ..Fresh::of(printed.clone(), Keep::Passed)
+        },
+    );
+    assert_eq!(got.value, printed, "this run still judges what it saw");
+    let mut found = Vec::new();
+    for entry in ignore::WalkBuilder::new(settings.out.join("cache"))
+        .hidden(false)
+        .build()
+        .flatten()
+    {
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && fs::read_to_string(entry.path()).is_ok_and(|t| t.contains(&token))
+        {
+            found.push(entry.path().to_owned());
+        }
+    }
+    assert!(found.is_empty(), "raw token in {found:?}");
+    // Reused, it is the redacted text.
+    let again = Session::new(&ws, settings).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("x", Keep::Passed),
+    );
+    assert!(
+        again.reused.is_some() && !again.value.contains(&token),
+        "{}",
+        again.value
+    );
+}
+
+#[test]
+fn prune_sweeps_what_a_killed_writer_left() {
+    let out = tempfile::tempdir().unwrap();
+    let store = Store::new(out.path());
+    stored(&store, "tests", "k1", b"\"ok\"");
+    let stray = out.path().join("cache/entries/tests/.gate-abc123.tmp");
+    let fresh_one = out.path().join("cache/entries/tests/.gate-def456.tmp");
+    fs::write(&stray, "half an entry").unwrap();
+    fs::write(&fresh_one, "being written").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&stray)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    store.prune(1 << 30, false);
+    assert!(!stray.exists(), "an abandoned temporary file is swept");
+    assert!(fresh_one.exists(), "one a live writer may own is left");
+    assert!(matches!(store.load("tests", "k1"), Lookup::Hit(_)));
 }

@@ -202,10 +202,17 @@ fn run_tests(
             _ => Keep::Passed,
         },
     };
+    // What compiling the tests read that the key cannot see (a git-ignored module, a file
+    // outside the root, `env!`): asked of cargo only when the run is worth storing.
+    let read = if keep == Keep::Not {
+        Default::default()
+    } else {
+        ctx.facts.read_by_build(ctx.cargo)
+    };
     Fresh {
-        value: captured,
         files: run_files(ctx.run_dir),
-        keep,
+        read,
+        ..Fresh::of(captured, keep)
     }
 }
 

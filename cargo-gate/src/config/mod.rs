@@ -65,6 +65,9 @@ pub struct CustomCheck {
 pub struct CacheSettings {
     /// `env`: environment variables that reach the build beyond the documented list.
     pub env: Vec<String>,
+    /// `files`: files and directories the build or the tests read that no build records
+    /// (relative to the workspace root; may lie outside it), by content.
+    pub files: Vec<String>,
     /// `broad`: whether `broad` may reuse a cached test run (it runs the tests afresh
     /// otherwise).
     pub broad: bool,
@@ -79,6 +82,7 @@ impl Default for CacheSettings {
     fn default() -> CacheSettings {
         CacheSettings {
             env: Vec::new(),
+            files: Vec::new(),
             broad: false,
             max_size: DEFAULT_CACHE_SIZE,
         }
@@ -707,6 +711,18 @@ fn validate(
             }
         }
         config.cache.env.sort();
+        for path in cache.files.unwrap_or_default() {
+            if path.get_ref().trim().is_empty() || path.get_ref().contains('\0') {
+                v.error::<_, ()>(
+                    &path,
+                    format!("`{}` is not a path", path.get_ref().escape_debug()),
+                    "list files or directories relative to the workspace root, e.g. files = [\"tests/data\"]",
+                );
+            } else if !config.cache.files.contains(path.get_ref()) {
+                config.cache.files.push(path.into_inner());
+            }
+        }
+        config.cache.files.sort();
         config.cache.broad = cache.broad.unwrap_or(false);
         if let Some(size) = cache.max_size {
             match parse_size(size.get_ref()) {

@@ -35,6 +35,7 @@ pub(super) struct RawTests {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawCache {
     pub(super) env: Option<Vec<Spanned<String>>>,
+    pub(super) files: Option<Vec<Spanned<String>>>,
     pub(super) broad: Option<bool>,
     pub(super) max_size: Option<Spanned<String>>,
 }

@@ -1,0 +1,461 @@
+//! What a build really read, beyond the key's components: taken from what cargo and rustc
+//! record, so a git-ignored module, an `include_str!` of a file outside the root, a path
+//! dependency outside the root, a symlink's target or a variable read with `env!` reaches
+//! the cache's decision.
+//!
+//! - **rustc's dep-info** (`<deps>/<crate>-<hash>.d`, named after each artifact cargo
+//!   reports in its JSON messages, for path packages only: registry crates are pinned by the
+//!   lockfile): every source file the compiler read, `include_str!`/`include_bytes!` files
+//!   among them, and `# env-dep:NAME` for each `env!`/`option_env!`.
+//! - **Build scripts' output** (`<out_dir>/../output`): `rerun-if-changed` paths (relative
+//!   to the package) and `rerun-if-env-changed` variables.
+//! - **Path packages outside the root**: their whole directory (a `.gitignore`-aware walk),
+//!   as cargo fingerprints a build script that names no `rerun-if-changed`.
+//!
+//! Each input is named `file:PATH`, `dir:PATH` or `env:NAME` and stored with its digest in
+//! the cache entry; every reuse hashes them again first. Files the tree digest covers and
+//! variables the `env` component covers are left out (they are in the key already).
+
+use gate_support::digest::{KeyHasher, sha256_hex};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// What a gathering was found to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Read {
+    /// Files (and directories, for `rerun-if-changed` on one), absolute.
+    pub files: BTreeSet<PathBuf>,
+    /// Directories read whole (path packages outside the root).
+    pub dirs: BTreeSet<PathBuf>,
+    /// Variables read at compile time.
+    pub vars: BTreeSet<String>,
+}
+
+/// Variables cargo sets for a compilation or a build script: never from the user's
+/// environment, so never an input of their own.
+fn set_by_cargo(name: &str) -> bool {
+    name.starts_with("CARGO_")
+        || matches!(
+            name,
+            "OUT_DIR"
+                | "TARGET"
+                | "HOST"
+                | "NUM_JOBS"
+                | "OPT_LEVEL"
+                | "DEBUG"
+                | "PROFILE"
+                | "RUSTC"
+                | "RUSTDOC"
+                | "RUSTC_LINKER"
+                | "GATE_RUN_DIR"
+        )
+}
+
+impl Read {
+    /// From cargo's `--message-format=json` lines: the dep-info of every artifact of a path
+    /// package, the output of every build script that ran for one, and the directories of
+    /// path packages outside `root`.
+    pub fn from_cargo_messages(stdout: &str, root: &Path) -> Read {
+        let mut read = Read::default();
+        for line in stdout.lines() {
+            let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let Some(package) = message["package_id"].as_str().and_then(path_package_dir) else {
+                continue;
+            };
+            if !package.starts_with(root) {
+                read.dirs.insert(package.clone());
+            }
+            match message["reason"].as_str() {
+                Some("compiler-artifact") => {
+                    for file in message["filenames"].as_array().into_iter().flatten() {
+                        if let Some(depinfo) = file.as_str().and_then(|f| dep_info_of(Path::new(f)))
+                        {
+                            read.add_dep_info(&depinfo);
+                        }
+                    }
+                }
+                Some("build-script-executed") => {
+                    if let Some(out_dir) = message["out_dir"].as_str() {
+                        let output = Path::new(out_dir).with_file_name("output");
+                        read.add_script_output(&output, &package);
+                    }
+                }
+                _ => {}
+            }
+        }
+        read
+    }
+
+    /// One dep-info file: every path on its first rule, and its `# env-dep:` lines.
+    fn add_dep_info(&mut self, path: &Path) {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let mut first_rule = true;
+        for line in text.lines() {
+            if let Some(dep) = line.strip_prefix("# env-dep:") {
+                let name = dep.split('=').next().unwrap_or(dep);
+                self.vars.insert(name.to_owned());
+                continue;
+            }
+            if line.starts_with('#') || line.trim().is_empty() || !first_rule {
+                continue;
+            }
+            // `target: dep dep …` (a space in a path is written `\ `). Only the first rule
+            // lists dependencies; the others are `dep:` lines.
+            let Some((_, deps)) = split_rule(line) else {
+                continue;
+            };
+            first_rule = false;
+            for dep in split_escaped(deps) {
+                self.files.insert(PathBuf::from(dep));
+            }
+        }
+    }
+
+    /// A build script's `output`: `rerun-if-changed` (relative to `package`) and
+    /// `rerun-if-env-changed`.
+    fn add_script_output(&mut self, output: &Path, package: &Path) {
+        let Ok(text) = std::fs::read_to_string(output) else {
+            return;
+        };
+        for line in text.lines() {
+            let directive = line
+                .strip_prefix("cargo::")
+                .or_else(|| line.strip_prefix("cargo:"));
+            let Some((key, value)) = directive.and_then(|d| d.split_once('=')) else {
+                continue;
+            };
+            match key {
+                "rerun-if-changed" => {
+                    self.files.insert(package.join(value));
+                }
+                "rerun-if-env-changed" => {
+                    self.vars.insert(value.to_owned());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The inputs to keep: `file:`/`dir:` paths that are not inside `exclude` (the target
+    /// and output directories: generated), not cargo's or rustup's own (pinned by the
+    /// lockfile and the toolchain), and not `covered` by the tree digest; `env:` names that
+    /// cargo does not set and the `env` component does not cover (`env_covered`).
+    pub fn inputs(
+        &self,
+        root: &Path,
+        exclude: &[PathBuf],
+        covered: impl Fn(&Path) -> bool,
+        env_covered: impl Fn(&str) -> bool,
+    ) -> BTreeSet<String> {
+        let homes: Vec<PathBuf> = crate::cargo::home()
+            .into_iter()
+            .chain(rustup_home())
+            .collect();
+        let keep = |path: &Path| {
+            !exclude.iter().chain(&homes).any(|x| path.starts_with(x)) && !covered(path)
+        };
+        let mut inputs = BTreeSet::new();
+        for file in &self.files {
+            let path = if file.is_absolute() {
+                file.clone()
+            } else {
+                root.join(file)
+            };
+            let path = gate_support::path::normalize(&path);
+            if keep(&path) {
+                let kind = if path.is_dir() { "dir" } else { "file" };
+                inputs.insert(format!("{kind}:{}", path.display()));
+            }
+        }
+        for dir in &self.dirs {
+            if keep(dir) {
+                inputs.insert(format!("dir:{}", dir.display()));
+            }
+        }
+        for var in &self.vars {
+            if !set_by_cargo(var) && !env_covered(var) {
+                inputs.insert(format!("env:{var}"));
+            }
+        }
+        inputs
+    }
+}
+
+/// `(target, deps)` of a Makefile rule line: split at the first `: ` (or a trailing `:`),
+/// so a Windows drive (`C:\`) stays in the path.
+fn split_rule(line: &str) -> Option<(&str, &str)> {
+    if let Some(i) = line.find(": ") {
+        return Some((&line[..i], &line[i + 2..]));
+    }
+    line.strip_suffix(':').map(|target| (target, ""))
+}
+
+/// Space-separated words where `\ ` is a space inside a word.
+fn split_escaped(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => {
+                word.push(' ');
+                chars.next();
+            }
+            ' ' => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// The directory of a path package from its cargo package id (`path+file:///w/k#name@0.1.0`);
+/// `None` for registry and git packages.
+fn path_package_dir(id: &str) -> Option<PathBuf> {
+    let url = id.strip_prefix("path+file://")?;
+    let url = url.split('#').next().unwrap_or(url);
+    let decoded = percent_decode(url);
+    // `file:///C:/x` on Windows.
+    #[cfg(windows)]
+    let decoded = decoded
+        .strip_prefix('/')
+        .map(str::to_owned)
+        .unwrap_or(decoded);
+    Some(PathBuf::from(decoded))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The dep-info file rustc wrote beside an artifact: `libfoo-1a2b.rlib` → `foo-1a2b.d`,
+/// `foo-1a2b` (a test executable) → `foo-1a2b.d`.
+fn dep_info_of(artifact: &Path) -> Option<PathBuf> {
+    let dir = artifact.parent()?;
+    let name = artifact.file_name()?.to_str()?;
+    let stem = name.split('.').next().unwrap_or(name);
+    [stem.strip_prefix("lib"), Some(stem)]
+        .into_iter()
+        .flatten()
+        .map(|stem| dir.join(format!("{stem}.d")))
+        .find(|d| d.is_file())
+}
+
+fn rustup_home() -> Option<PathBuf> {
+    std::env::var_os("RUSTUP_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::home_dir().map(|h| h.join(".rustup")))
+}
+
+/// The digest an input has now: a file's content (streamed), a directory's files (a walk),
+/// a variable's value in `env` (`unset` when absent). Never the value itself.
+pub fn digest(input: &str, env: &[(String, String)]) -> String {
+    if let Some(name) = input.strip_prefix("env:") {
+        return env.iter().find(|(k, _)| k == name).map_or_else(
+            || "unset".to_owned(),
+            |(_, v)| format!("set:{}", sha256_hex(v.as_bytes())),
+        );
+    }
+    if let Some(dir) = input.strip_prefix("dir:") {
+        return dir_digest(Path::new(dir));
+    }
+    path_digest(Path::new(input.strip_prefix("file:").unwrap_or(input)))
+}
+
+/// A file by content (through symlinks: what a build reads), a directory by its files.
+fn path_digest(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Err(_) => "absent".to_owned(),
+        Ok(meta) if meta.is_dir() => dir_digest(path),
+        // A FIFO or a device is never opened.
+        Ok(meta) if !meta.is_file() => "not-a-file".to_owned(),
+        Ok(_) => std::fs::File::open(path)
+            .and_then(|f| gate_support::digest::sha256_read(f, &mut [0u8; 64 * 1024]))
+            .map_or_else(|e| format!("unreadable:{}", e.kind()), |(d, _)| d),
+    }
+}
+
+/// Every file under `dir` (`.gitignore`-aware, as cargo lists a package), by path and content.
+fn dir_digest(dir: &Path) -> String {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "target")
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
+        .map(|e| e.into_path())
+        .collect();
+    files.sort();
+    let mut key = KeyHasher::default();
+    for file in files {
+        let rel = file.strip_prefix(dir).unwrap_or(&file);
+        key.part(&rel.to_string_lossy(), path_digest(&file).as_bytes());
+    }
+    key.finish()
+}
+
+/// The `files` component: each path of `[cache] files` (relative to `root`) by content.
+pub fn declared_digest(root: &Path, declared: &[String]) -> String {
+    let mut key = KeyHasher::default();
+    for path in declared {
+        key.part(path, path_digest(&root.join(path)).as_bytes());
+    }
+    key.finish()
+}
+
+/// An input in words, for "… changed".
+pub fn describe(input: &str) -> String {
+    match input.split_once(':') {
+        Some(("env", name)) => format!("the variable {name}"),
+        Some(("dir", path)) => format!("the directory {path}"),
+        Some((_, path)) => format!("the file {path}"),
+        None => input.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dep_info_lists_every_file_and_env_dep() {
+        let dir = tempfile::tempdir().unwrap();
+        let deps = dir.path().join("deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        std::fs::write(deps.join("libapp-1a2b.rlib"), "").unwrap();
+        std::fs::write(
+            deps.join("app-1a2b.d"),
+            "/w/target/debug/deps/libapp-1a2b.rlib: /w/src/lib.rs /w/src/gen\\ erated.rs /outside/data.txt\n\
+             \n/w/src/lib.rs:\n/w/src/gen\\ erated.rs:\n/outside/data.txt:\n\
+             \n# env-dep:MY_FEATURE=on\n# env-dep:CARGO_PKG_NAME=app\n# env-dep:UNSET_ONE\n",
+        )
+        .unwrap();
+        let messages = format!(
+            "{}\n{}\n",
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "package_id": "path+file:///w#app@0.1.0",
+                "filenames": [deps.join("libapp-1a2b.rlib")],
+            }),
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "package_id": "registry+https://example.invalid/index#serde@1.0.0",
+                "filenames": [deps.join("libapp-1a2b.rlib")],
+            })
+        );
+        let read = Read::from_cargo_messages(&messages, Path::new("/w"));
+        let files: Vec<String> = read.files.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            files,
+            ["/outside/data.txt", "/w/src/gen erated.rs", "/w/src/lib.rs"]
+        );
+        let vars: Vec<&str> = read.vars.iter().map(String::as_str).collect();
+        assert_eq!(vars, ["CARGO_PKG_NAME", "MY_FEATURE", "UNSET_ONE"]);
+        // Covered files and variables, and those cargo sets, are not inputs of their own.
+        let inputs = read.inputs(
+            Path::new("/w"),
+            &[PathBuf::from("/w/target")],
+            |p| p == Path::new("/w/src/lib.rs"),
+            |v| v == "UNSET_ONE",
+        );
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        assert_eq!(
+            inputs,
+            [
+                "env:MY_FEATURE",
+                "file:/outside/data.txt",
+                "file:/w/src/gen erated.rs"
+            ]
+        );
+    }
+
+    #[test]
+    fn build_script_directives_and_outside_packages_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let build = dir.path().join("build/app-9f/out");
+        std::fs::create_dir_all(&build).unwrap();
+        std::fs::write(
+            dir.path().join("build/app-9f/output"),
+            "cargo:rerun-if-changed=schema.json\ncargo::rerun-if-env-changed=PROTOC\ncargo:rustc-cfg=x\n",
+        )
+        .unwrap();
+        let messages = serde_json::json!({
+            "reason": "build-script-executed",
+            "package_id": "path+file:///elsewhere/my%20dep#dep@0.1.0",
+            "out_dir": build,
+        })
+        .to_string();
+        let read = Read::from_cargo_messages(&messages, Path::new("/w"));
+        assert_eq!(
+            read.files.iter().collect::<Vec<_>>(),
+            [&PathBuf::from("/elsewhere/my dep/schema.json")]
+        );
+        assert_eq!(read.vars.iter().collect::<Vec<_>>(), ["PROTOC"]);
+        assert_eq!(
+            read.dirs.iter().collect::<Vec<_>>(),
+            [&PathBuf::from("/elsewhere/my dep")]
+        );
+    }
+
+    #[test]
+    fn digests_follow_content_values_and_never_open_a_fifo() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.txt");
+        std::fs::write(&file, "one").unwrap();
+        let input = format!("file:{}", file.display());
+        let before = digest(&input, &[]);
+        std::fs::write(&file, "two").unwrap();
+        assert_ne!(digest(&input, &[]), before);
+        let env = [("MY_FEATURE".to_owned(), "on".to_owned())];
+        assert_ne!(
+            digest("env:MY_FEATURE", &env),
+            digest("env:MY_FEATURE", &[])
+        );
+        assert_eq!(digest("env:MY_FEATURE", &[]), "unset");
+        assert!(!digest("env:MY_FEATURE", &env).contains("on"));
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("pipe");
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            assert_eq!(
+                digest(&format!("file:{}", fifo.display()), &[]),
+                "not-a-file"
+            );
+        }
+    }
+}
