@@ -259,15 +259,17 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
     }
     outcome.status = Status::Inconclusive;
     outcome.summary = format!(
-        "{}; but the same inputs failed in run {run}: a flaky test",
+        "{}; but the same inputs failed in run {run}: a flaky test, or an input no build records",
         outcome.summary
     );
     outcome.findings.insert(
         0,
         Finding::warning(format!(
             "the tests passed here and failed in run {run} on the same inputs (sources, \
-             lockfile, toolchain, environment): a flaky test; its names are in that run's \
-             logs/tests.log"
+             lockfile, toolchain, environment, and every file and variable the build was seen \
+             to read): a flaky test (its names are in that run's logs/tests.log), or the tests \
+             read something no build records — a variable or a file read at run time: declare \
+             it with `[cache] env` or `[cache] files`"
         ))
         .code("flaky"),
     );
