@@ -463,8 +463,9 @@ impl Session {
             (None, true, Some(_)) => "the check found the cached fact stale".to_owned(),
             (None, true, None) => self.missed(&store, &inputs),
         };
-        // A refused or corrupt entry was told above, with what was done about it.
-        if may_read && !told {
+        // A refused or corrupt entry was told above, with what was done about it; a first
+        // run has nothing to compare with.
+        if may_read && !told && why != NOTHING_CACHED {
             self.note(format!("{} gathered afresh: {why}", fact.name()));
         }
         let fresh = gather();
@@ -621,7 +622,7 @@ impl Session {
     /// the most recently used entry of the fact.
     fn missed(&self, store: &Store, inputs: &Inputs) -> String {
         let Some(latest) = store.latest(inputs.fact.name()) else {
-            return "nothing cached for it yet".to_owned();
+            return NOTHING_CACHED.to_owned();
         };
         let mut changed: Vec<String> = Vec::new();
         let names: std::collections::BTreeSet<&String> = inputs
@@ -759,6 +760,9 @@ impl Session {
             .map_err(Clone::clone)
     }
 }
+
+/// Why a fact was gathered when the cache never held it (said in the record, not on stderr).
+const NOTHING_CACHED: &str = "nothing cached for it yet";
 
 /// A key component in words, for "… changed since run R".
 fn component_words(name: &str) -> &str {

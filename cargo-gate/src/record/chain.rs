@@ -539,7 +539,7 @@ fn verify_artifacts(out: &Path, id: &str, manifest: &Manifest, problems: &mut Ve
             // The size first: a file whose size differs is edited, and is never read (a
             // sparse terabyte costs nothing).
             Ok(FileKind::File) if fs::metadata(&file).is_ok_and(|m| m.len() != artifact.size) => {
-                problem(path, "edited: its size differs from the manifest".into());
+                problem(path, "edited: content differs from the manifest".into());
             }
             Ok(FileKind::File) => match sha256_file(&file) {
                 Err(e) => problem(path, format!("cannot be read: {e}")),

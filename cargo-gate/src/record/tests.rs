@@ -171,7 +171,7 @@ fn a_grown_artifact_is_found_by_its_size_without_reading_it() {
     let started = std::time::Instant::now();
     assert_eq!(
         problems(out.path()),
-        ["runs/r1/logs/a.log: edited: its size differs from the manifest"]
+        ["runs/r1/logs/a.log: edited: content differs from the manifest"]
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
