@@ -132,9 +132,11 @@ impl GateError {
                  lists the runs"
                     .into()
             }
-            GateError::Fetch { .. } => "check the network (or copy the database by hand) and the \
-                 path: `[advisories] db-path` in gate.toml, else CARGO_GATE_ADVISORY_DB, else \
-                 $CARGO_HOME/advisory-db; `db-url` names where it is cloned from"
+            GateError::Fetch { .. } => "the database's directory is `[advisories] db-path` in \
+                 gate.toml, else CARGO_GATE_ADVISORY_DB, else $CARGO_HOME/advisory-db, and must \
+                 be the gate's own (created by the fetch, or a clone of `db-url`, outside the \
+                 workspace's repository); `db-url` names where it is cloned from; when the \
+                 network failed, check it (or copy the database by hand)"
                 .into(),
             GateError::Read { .. } | GateError::Internal(_) | GateError::Interrupted => {
                 return None;

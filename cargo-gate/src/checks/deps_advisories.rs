@@ -12,7 +12,7 @@
 //! | an unmaintained / unsound notice | warning `unmaintained` / `unsound` (`[advisories] unmaintained`, `unsound`: fail, warn or note) |
 //! | another informational advisory | note |
 //! | a yanked version (from cargo's local index cache; never fetched) | warning `yanked` (`[advisories] yanked`) |
-//! | an advisory file the parser cannot read | warning `unreadable-advisory`; the rest are still matched |
+//! | an advisory file the parser cannot read, or one never opened (a FIFO, link or device; over 1 MiB) | warning `unreadable-advisory`; the rest are still matched |
 //! | a database older than `[advisories] max-age`, or of unknown age | warning `stale-database` |
 //!
 //! Each finding names the advisory, the package and version, the versions that fix it and the
@@ -97,8 +97,8 @@ fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::E
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawAdvisories {
-    db_path: Option<String>,
-    db_url: Option<String>,
+    db_path: Option<Spanned<String>>,
+    db_url: Option<Spanned<String>>,
     max_age: Option<Spanned<String>>,
     unmaintained: Option<Spanned<String>>,
     unsound: Option<Spanned<String>>,
@@ -115,9 +115,32 @@ fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Set
     let Some(raw) = raw else {
         return Settings::new(settings);
     };
-    settings.db_path = raw.db_path.map(PathBuf::from);
+    if let Some(path) = raw.db_path {
+        match advisories::path_problem(path.get_ref()) {
+            None => settings.db_path = Some(PathBuf::from(path.into_inner())),
+            Some(problem) => {
+                v.error::<_, ()>(
+                    &path,
+                    format!("db-path {:?} is refused: {problem}", path.get_ref()),
+                    "name a directory of the database's own, outside the workspace's \
+                     repository (e.g. db-path = \"/var/cache/advisory-db\"), or leave db-path \
+                     out for $CARGO_HOME/advisory-db",
+                );
+            }
+        }
+    }
     if let Some(url) = raw.db_url {
-        settings.db_url = url;
+        match advisories::url_problem(url.get_ref()) {
+            None => settings.db_url = url.into_inner(),
+            Some(problem) => {
+                v.error::<_, ()>(
+                    &url,
+                    format!("db-url {:?} is refused: {problem}", url.get_ref()),
+                    "write an https://, ssh:// or file:// URL, user@host:path or an absolute \
+                     path, e.g. db-url = \"https://github.com/rustsec/advisory-db\"",
+                );
+            }
+        }
     }
     if let Some(age) = raw.max_age {
         match humantime::parse_duration(age.get_ref()) {
@@ -179,7 +202,7 @@ static META: CheckMeta = CheckMeta {
         },
         Code {
             name: "unreadable-advisory",
-            summary: "an advisory in the database could not be parsed (the others were matched)",
+            summary: "an advisory in the database could not be parsed, or was never opened (not a regular file, or over 1 MiB); the others were matched",
         },
         Code {
             name: "stale-database",
@@ -194,12 +217,12 @@ static META: CheckMeta = CheckMeta {
         ConfigKey {
             key: "[advisories] db-path",
             default: "-",
-            meaning: "the RustSec database directory (default: $CARGO_HOME/advisory-db, else cargo-deny's $CARGO_HOME/advisory-dbs/*)",
+            meaning: "the RustSec database directory, relative to the workspace root (default: $CARGO_HOME/advisory-db, else cargo-deny's $CARGO_HOME/advisory-dbs/*); never empty or \".\"; `fetch-advisories` writes only a directory of its own, outside the workspace's repository",
         },
         ConfigKey {
             key: "[advisories] db-url",
             default: "\"https://github.com/rustsec/advisory-db\"",
-            meaning: "where `cargo gate fetch-advisories` (and --fetch) clones it from",
+            meaning: "where `cargo gate fetch-advisories` (and --fetch) clones it from: an https://, ssh:// or file:// URL, user@host:path or an absolute path",
         },
         ConfigKey {
             key: "[advisories] max-age",
@@ -476,11 +499,19 @@ fn judge(j: Judge<'_>) -> Outcome {
         ),
         Some(_) => {}
         None => findings.push(
-            Finding::warning(format!(
-                "the age of the advisory database at {} cannot be told (not a git checkout): \
-                 keep it as a git checkout (`cargo gate fetch-advisories`) so staleness is seen",
-                db.path.display()
-            ))
+            Finding::warning(match &db.age_note {
+                Some(note) => format!(
+                    "the age of the advisory database at {} cannot be told: {note}; fetch a \
+                     fresh copy (`cargo gate fetch-advisories`) so staleness is seen",
+                    db.path.display()
+                ),
+                None => format!(
+                    "the age of the advisory database at {} cannot be told (not a git \
+                     checkout): keep it as a git checkout (`cargo gate fetch-advisories`) so \
+                     staleness is seen",
+                    db.path.display()
+                ),
+            })
             .code("stale-database"),
         ),
     }

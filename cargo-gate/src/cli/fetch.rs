@@ -1,6 +1,8 @@
 //! `cargo gate fetch-advisories` and `--fetch`: bring the RustSec database that
-//! `deps.advisories` reads up to date, where the configuration says it lives.
+//! `deps.advisories` reads up to date, where the configuration says it lives, and never
+//! anywhere in the workspace (`advisories::fetch` refuses it).
 
+use crate::advisories::Protected;
 use crate::checks::deps_advisories::AdvisorySettings;
 use crate::error::GateError;
 use crate::workspace::Workspace;
@@ -27,6 +29,10 @@ pub(crate) fn fetch_advisories(
                     .to_owned(),
             }
         })?;
-    crate::advisories::fetch(&target, &settings.db_url)
+    let protected = Protected {
+        root: ws.root.clone(),
+        repository: ws.git.as_ref().map(|git| git.toplevel.clone()),
+    };
+    crate::advisories::fetch(&target, &settings.db_url, &protected)
         .map_err(|detail| GateError::Fetch { detail })
 }

@@ -2,7 +2,8 @@
 //! hand-written database (tests/fixtures/advisory-db, through `support::advisory_db`) on a
 //! lockfile that pins affected versions, `deps.licenses` and `deps.duplicates` on a graph of
 //! path crates that resolves offline, waivers on their findings, and
-//! `cargo gate fetch-advisories` from a local git repository (no network).
+//! `cargo gate fetch-advisories` from a local git repository (no network): where it may
+//! write (never the workspace), which URLs it takes, and a FIFO in the database.
 
 use crate::support::{Fixture, advisory_db, fixture};
 use insta::assert_snapshot;
@@ -132,50 +133,376 @@ fn waived_advisories_pass_with_their_owner_and_an_unused_waiver_is_reported() {
     );
 }
 
+/// `[advisories]` of a gate.toml with `db-path` and `db-url` as written (TOML strings).
+fn advisories_toml(db_path: &str, db_url: &str) -> String {
+    format!(
+        "[policy]\nprofile = \"portable\"\n\n[advisories]\ndb-path = {db_path}\ndb-url = {db_url}\n"
+    )
+}
+
+/// A TOML string of `path`.
+fn toml_path(path: &std::path::Path) -> String {
+    serde_json::to_string(path.to_str().unwrap()).unwrap()
+}
+
+/// The workspace's HEAD and `git status`, to show a refused fetch touched nothing.
+fn git_state(root: &std::path::Path) -> (String, String) {
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    (
+        git(&["rev-parse", "HEAD"]),
+        git(&["status", "--porcelain", "--untracked-files=all"]),
+    )
+}
+
 #[test]
 fn fetch_advisories_clones_then_updates_from_the_configured_url() {
     let fx = fixture("supply-chain");
+    let outside = tempfile::tempdir().unwrap();
+    let db = outside.path().join("cache/advisory-db");
     fx.write(
         "gate.toml",
-        &format!(
-            "[policy]\nprofile = \"portable\"\n\n[advisories]\ndb-path = \"db\"\ndb-url = \"{}\"\n",
-            advisory_db().display()
-        ),
-    );
+        &advisories_toml(&toml_path(&db), &toml_path(advisory_db())),
+    )
+    .commit();
     let first = fx.gate(&["fetch-advisories"]);
     assert_eq!(first.code, 0, "{}", first.transcript());
     assert!(first.stdout.starts_with("cloned "), "{}", first.stdout);
-    assert!(
-        fx.root
-            .join("db/crates/leaky-buf/RUSTSEC-2099-0001.md")
-            .is_file()
-    );
+    assert!(db.join("crates/leaky-buf/RUSTSEC-2099-0001.md").is_file());
+    // An update is a fresh clone swapped in: what was left in the old copy is gone, and no
+    // scratch directory stays beside it.
+    std::fs::write(db.join("stray.txt"), "left by hand").unwrap();
     let second = fx.gate(&["fetch-advisories"]);
     assert_eq!(second.code, 0, "{}", second.transcript());
     assert!(second.stdout.starts_with("updated "), "{}", second.stdout);
+    assert!(!db.join("stray.txt").exists());
+    assert!(db.join("crates/leaky-buf/RUSTSEC-2099-0001.md").is_file());
+    let beside: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(beside, ["advisory-db"]);
     // The check reads the fetched copy (db-path wins over CARGO_GATE_ADVISORY_DB).
     let run = only(&fx, &["deps.advisories"]);
     assert!(
-        run.stdout.contains("<workspace>/db, commit"),
+        run.stdout.contains("cache/advisory-db, commit"),
         "{}",
         run.stdout
     );
-    // A URL that is not there: exit 2 with the error and the fix.
+    // A URL that is not there: exit 2 with the error and the fix; the database is kept.
+    let gone = outside.path().join("nowhere/advisory-db");
     fx.write(
         "gate.toml",
-        "[advisories]\ndb-path = \"db2\"\ndb-url = \"/nowhere/advisory-db\"\n",
+        &advisories_toml(&toml_path(&db), &toml_path(&gone)),
+    );
+    std::fs::remove_dir_all(db.join(".git")).unwrap();
+    let failed = fx.gate(&["fetch-advisories"]);
+    assert_eq!(failed.code, 2, "{}", failed.transcript());
+    assert!(
+        failed
+            .stderr
+            .contains("exists and is not a git checkout of an advisory database"),
+        "{}",
+        failed.stderr
+    );
+    let db2 = outside.path().join("db2");
+    fx.write(
+        "gate.toml",
+        &advisories_toml(&toml_path(&db2), &toml_path(&gone)),
     );
     let failed = fx.gate(&["fetch-advisories"]);
     assert_eq!(failed.code, 2, "{}", failed.transcript());
     assert!(
         failed
             .stderr
-            .starts_with("error: the RustSec advisory database could not be fetched: `git clone"),
+            .starts_with("error: the RustSec advisory database could not be fetched: `git"),
         "{}",
         failed.stderr
     );
     assert!(failed.stderr.contains("help: "), "{}", failed.stderr);
-    assert!(!fx.root.join("db2").exists(), "nothing half-cloned is left");
+    assert!(!db2.exists(), "nothing half-cloned is left");
+    assert!(db.join("crates/leaky-buf/RUSTSEC-2099-0001.md").is_file());
+}
+
+#[test]
+fn fetch_refuses_the_workspace_and_every_directory_that_is_not_its_own() {
+    let fx = fixture("supply-chain");
+    let url = toml_path(advisory_db());
+    fx.write("notes.txt", "uncommitted work\n");
+    let before = git_state(&fx.root);
+    let outside = tempfile::tempdir().unwrap();
+    // Not a checkout; a checkout of another repository (the workspace's own).
+    let mine = outside.path().join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("keep.txt"), "mine").unwrap();
+    let other = outside.path().join("other");
+    let cloned = std::process::Command::new("git")
+        .args(["clone", "-q", "--"])
+        .arg(&fx.root)
+        .arg(&other)
+        .status()
+        .unwrap();
+    assert!(cloned.success());
+    let mut shown = Vec::new();
+    for (name, db_path, args, says) in [
+        (
+            "empty",
+            "\"\"".to_owned(),
+            &["fetch-advisories"][..],
+            "it is empty",
+        ),
+        (
+            "dot",
+            "\".\"".to_owned(),
+            &["fetch-advisories"],
+            "the workspace root",
+        ),
+        (
+            "nul",
+            "\"db\\u0000\"".to_owned(),
+            &["fetch-advisories"],
+            "NUL byte",
+        ),
+        (
+            "root",
+            toml_path(&fx.root),
+            &["fetch-advisories"],
+            "it is the workspace",
+        ),
+        (
+            "parent",
+            "\"..\"".to_owned(),
+            &["fetch-advisories"],
+            "it holds the workspace",
+        ),
+        (
+            "inside",
+            "\"db\"".to_owned(),
+            &["fetch-advisories"],
+            "inside the workspace",
+        ),
+        (
+            "inside-fetch",
+            "\"target/advisory-db\"".to_owned(),
+            &["controlled", "--fetch", "--only", "deps.advisories"],
+            "inside the workspace",
+        ),
+        (
+            "not-checkout",
+            toml_path(&mine),
+            &["fetch-advisories"],
+            "is not a git checkout",
+        ),
+        (
+            "other-remote",
+            toml_path(&other),
+            &["fetch-advisories"],
+            "a git checkout of another URL than db-url",
+        ),
+    ] {
+        fx.write("gate.toml", &advisories_toml(&db_path, &url));
+        let run = fx.gate(args);
+        assert_eq!(run.code, 2, "{name}: {}", run.transcript());
+        assert!(run.stderr.contains(says), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("db-path"),
+            "{name}: names the fix: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{name}: {}", run.transcript());
+        if !["root", "parent", "not-checkout", "other-remote"].contains(&name) {
+            shown.push(format!("{name}:\n{}", run.stderr));
+        }
+        // Nothing moved: not HEAD, not a file, not the uncommitted work.
+        let mut now = git_state(&fx.root);
+        now.1 = now.1.replace(" M gate.toml\n", "");
+        assert_eq!(now, before, "{name}");
+    }
+    assert_snapshot!("supply-chain-fetch-refusals", shown.join("\n"));
+    assert_eq!(
+        std::fs::read_to_string(fx.root.join("notes.txt")).unwrap(),
+        "uncommitted work\n"
+    );
+    assert!(!fx.root.join("db").exists() && !fx.root.join("target/advisory-db").exists());
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    assert!(other.join("Cargo.lock").is_file());
+}
+
+#[test]
+fn fetch_refuses_a_directory_beside_the_workspace_in_its_repository() {
+    // The workspace is a directory of a larger repository: `../db` is outside the workspace
+    // but inside the repository, whose files the fetch must not touch either.
+    let fx = fixture("supply-chain");
+    let repo = fx.root.parent().unwrap();
+    std::fs::remove_dir_all(fx.root.join(".git")).unwrap();
+    std::fs::write(repo.join("README"), "the repository's own file\n").unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=gate-tests",
+            "-c",
+            "user.email=tests@example.invalid",
+            "commit",
+            "-q",
+            "-m",
+            "repo",
+        ],
+    ] {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?}");
+    }
+    for db_path in ["\"../db\"", "\"../.git/db\""] {
+        fx.write(
+            "gate.toml",
+            &advisories_toml(db_path, &toml_path(advisory_db())),
+        );
+        let run = fx.gate(&["fetch-advisories"]);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(
+            run.stderr
+                .contains("it is inside the workspace's git repository"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(!repo.join("db").exists() && !repo.join(".git/db").exists());
+    let (_, status) = git_state(repo);
+    assert_eq!(status, " M supply-chain/gate.toml\n");
+}
+
+#[test]
+fn a_hostile_db_url_runs_nothing() {
+    let fx = fixture("supply-chain");
+    let outside = tempfile::tempdir().unwrap();
+    let db = toml_path(&outside.path().join("db"));
+    let mut shown = Vec::new();
+    for (name, url, args) in [
+        (
+            "upload-pack",
+            "\"--upload-pack=touch pwned\"",
+            &["fetch-advisories"][..],
+        ),
+        (
+            "upload-pack-fetch",
+            "\"--upload-pack=touch pwned\"",
+            &["controlled", "--fetch", "--only", "deps.advisories"],
+        ),
+        ("ext", "\"ext::sh -c touch% pwned\"", &["fetch-advisories"]),
+        ("empty", "\"\"", &["fetch-advisories"]),
+        ("relative", "\"advisory-db\"", &["fetch-advisories"]),
+    ] {
+        fx.write("gate.toml", &advisories_toml(&db, url));
+        let run = fx.gate(args);
+        assert_eq!(run.code, 2, "{name}: {}", run.transcript());
+        assert!(
+            run.stderr.contains("gate.toml:6:10: db-url"),
+            "{name}: {}",
+            run.stderr
+        );
+        shown.push(format!("{name}:\n{}", run.stderr));
+        assert!(!fx.root.join("pwned").exists(), "{name}: a command ran");
+        assert!(!outside.path().join("db").exists(), "{name}");
+    }
+    assert_snapshot!("supply-chain-hostile-db-url", shown.join("\n"));
+}
+
+/// Runs `cmd` for at most `limit`: its transcript, or a panic when it was still running.
+#[cfg(unix)]
+fn run_at_most(mut cmd: std::process::Command, limit: std::time::Duration) -> crate::support::Run {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        text
+    });
+    let until = std::time::Instant::now() + limit;
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().expect("exited, not killed");
+        }
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}: it hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    crate::support::Run {
+        code,
+        stdout: reader.join().unwrap(),
+        stderr,
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_the_database_is_named_and_never_hangs_the_gate() {
+    let fx = fixture("supply-chain");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("advisory-db");
+    let cloned = std::process::Command::new("git")
+        .args(["clone", "-q", "--"])
+        .arg(advisory_db())
+        .arg(&db)
+        .status()
+        .unwrap();
+    assert!(cloned.success());
+    let mkfifo = |path: &std::path::Path| {
+        let _ = std::fs::remove_file(path);
+        let made = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    };
+    mkfifo(&db.join("crates/leaky-buf/RUSTSEC-2099-0099.md"));
+    mkfifo(&db.join(".git/HEAD"));
+    let mut cmd = fx.command(&["controlled", "--only", "deps.advisories"]);
+    cmd.env("CARGO_GATE_ADVISORY_DB", &db);
+    let run = run_at_most(cmd, std::time::Duration::from_secs(60));
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "advisory crates/leaky-buf/RUSTSEC-2099-0099.md could not be read and was not \
+             matched: it is a special file (FIFO, socket or device), not a regular file"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("cannot be told: .git/HEAD: it is a special file (FIFO, socket or device)"),
+        "{}",
+        run.stdout
+    );
+    // The vulnerabilities are still matched.
+    assert!(run.stdout.contains("RUSTSEC-2099-0001"), "{}", run.stdout);
 }
 
 #[test]

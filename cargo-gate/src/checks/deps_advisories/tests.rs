@@ -286,3 +286,68 @@ fn settings_are_validated_with_their_place() {
         "{all:?}"
     );
 }
+
+#[test]
+fn hostile_db_paths_and_urls_are_config_errors_with_their_place() {
+    let known = crate::registry::known();
+    for (value, message) in [
+        (
+            r#"db-path = """#,
+            r#"gate.toml:2:11: db-path "" is refused: it is empty"#,
+        ),
+        (
+            r#"db-path = ".""#,
+            r#"gate.toml:2:11: db-path "." is refused: it is `.`, the workspace root"#,
+        ),
+        (
+            r#"db-path = "./""#,
+            r#"gate.toml:2:11: db-path "./" is refused: it is `.`"#,
+        ),
+        (
+            r#"db-path = "db\u0000x""#,
+            r#"gate.toml:2:11: db-path "db\0x" is refused: it holds a NUL byte"#,
+        ),
+        (
+            r#"db-url = """#,
+            r#"gate.toml:2:10: db-url "" is refused: it is empty"#,
+        ),
+        (
+            r#"db-url = "--upload-pack=touch pwned""#,
+            r#"gate.toml:2:10: db-url "--upload-pack=touch pwned" is refused: it starts with `-`"#,
+        ),
+        (
+            r#"db-url = "ext::sh -c touch% pwned""#,
+            "is refused: it is not an https://, ssh:// or file:// URL",
+        ),
+        (
+            r#"db-url = "https://example.com/db\u0000""#,
+            "is refused: it holds a control character",
+        ),
+    ] {
+        let err = crate::config::parse_gate_toml(
+            &format!("[advisories]\n{value}\n"),
+            "gate.toml",
+            &known,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(message), "{value}: {text}");
+        let help = &err.all()[0].help;
+        assert!(
+            help.contains("db-path") || help.contains("https://"),
+            "{value}: {help}"
+        );
+    }
+    for value in [
+        r#"db-path = "../advisory-db""#,
+        r#"db-url = "git@github.com:rustsec/advisory-db.git""#,
+        r#"db-url = "file:///srv/advisory-db""#,
+    ] {
+        let parsed = crate::config::parse_gate_toml(
+            &format!("[advisories]\n{value}\n"),
+            "gate.toml",
+            &known,
+        );
+        assert!(parsed.is_ok(), "{value}: {:?}", parsed.err());
+    }
+}
