@@ -298,8 +298,8 @@ fn exit_status(code: Option<i32>) -> ExitStatus {
 }
 
 /// What `file` holds past `shown` (at most 1 MiB of it), and `shown` moved past it. pread, as
-/// in [`last_line`]: the offset the command writes at must not move; nothing is read where
-/// there is no such read.
+/// in [`last_line`]: the offset the command writes at must not move.
+#[cfg(unix)]
 fn read_new(file: &File, shown: &mut u64) -> Vec<u8> {
     const STEP: u64 = 1024 * 1024;
     let Ok(len) = file.metadata().map(|m| m.len()) else {
@@ -307,15 +307,18 @@ fn read_new(file: &File, shown: &mut u64) -> Vec<u8> {
     };
     let want = len.saturating_sub(*shown).min(STEP);
     let mut buf = vec![0u8; usize::try_from(want).unwrap_or(0)];
-    #[cfg(unix)]
-    let read = std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, *shown).is_ok();
-    #[cfg(not(unix))]
-    let read = false;
-    if !read {
+    if std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, *shown).is_err() {
         return Vec::new();
     }
     *shown += want;
     buf
+}
+
+/// Nothing: without a read that leaves the file offset alone, the output is read only once
+/// the command has ended.
+#[cfg(not(unix))]
+fn read_new(_file: &File, _shown: &mut u64) -> Vec<u8> {
+    Vec::new()
 }
 
 /// A command as one line: the program and its arguments.
