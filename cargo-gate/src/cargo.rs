@@ -140,6 +140,17 @@ impl Cargo {
     pub fn run(&self, cmd: Command) -> std::io::Result<Captured> {
         run_captured_for(cmd, self.timeout)
     }
+
+    /// [`Cargo::run`], with `watch` reading the output as it is written and able to stop the
+    /// command ([`process::run_watched`]; `stopped` then holds the reason it gave).
+    pub fn run_watched(
+        &self,
+        cmd: Command,
+        watch: process::Watcher<'_>,
+    ) -> std::io::Result<Captured> {
+        let finished = process::run_watched(cmd, Streams::Combined, self.timeout, Some(watch))?;
+        Ok(captured(finished))
+    }
 }
 
 /// Runs `cmd` through the process runner with stdin closed and stdout+stderr captured into
@@ -151,6 +162,10 @@ pub fn run_captured(cmd: Command) -> std::io::Result<Captured> {
 /// [`run_captured`] with a time limit of its own.
 pub fn run_captured_for(cmd: Command, timeout: Duration) -> std::io::Result<Captured> {
     let finished = process::run(cmd, Streams::Combined, timeout)?;
+    Ok(captured(finished))
+}
+
+fn captured(finished: process::Finished) -> Captured {
     let stopped = match &finished.ended {
         Ended::Exited(_) => None,
         Ended::TimedOut(limit) => Some(format!(
@@ -158,13 +173,14 @@ pub fn run_captured_for(cmd: Command, timeout: Duration) -> std::io::Result<Capt
             humantime::format_duration(*limit)
         )),
         Ended::Interrupted => Some("interrupted (Ctrl-C or SIGTERM)".to_owned()),
+        Ended::Stopped(why) => Some(why.clone()),
     };
-    Ok(Captured {
+    Captured {
         code: finished.code(),
         command_line: finished.command_line,
         log: finished.stdout,
         stopped,
-    })
+    }
 }
 
 /// A command as one line: the program and its arguments.

@@ -12,6 +12,17 @@
 //! - **Ctrl-C and SIGTERM** of the gate set a flag ([`interrupted`]) that every runner polls:
 //!   the command's group is ended and reaped, and the engine ends the run with exit 2 and no
 //!   record.
+//! - **Nothing outlives the gate.** A gate killed by SIGKILL runs no code, so on Unix one
+//!   watchdog per gate process ([`watchdog`]: a `/bin/sh` reading a pipe only the gate can
+//!   write) is told each group as it starts and as it is reaped; when the gate dies the pipe
+//!   closes and the watchdog ends every group still listed (SIGTERM, then SIGKILL a second
+//!   later). A group's id is its leader's pid, held while the leader is unreaped: the runner
+//!   sees the leader exit without reaping it (`waitid` with `WNOWAIT` where the platform has
+//!   it), tells the watchdog, and only then reaps, so neither the runner nor the watchdog
+//!   ever signals an id the system could have given to someone else while the gate lives.
+//! - **Watched output.** [`run_watched`] shows a watcher what the command wrote, as it is
+//!   written; the watcher may stop the command ([`Ended::Stopped`]): `tests.pass` ends a test
+//!   run whose test ran past `[tests] test-timeout` that way.
 //!
 //! `duct` was considered (the design names it): it kills only the processes it started, not
 //! their descendants — its maintainer declined process groups (oconnor663/duct.rs#41) — so a
@@ -71,6 +82,8 @@ pub enum Ended {
     TimedOut(Duration),
     /// The gate was interrupted and its process tree was ended.
     Interrupted,
+    /// Its watcher stopped it (the reason it gave) and its process tree was ended.
+    Stopped(String),
 }
 
 /// What a finished command left.
@@ -180,9 +193,25 @@ fn strip_escapes(text: &str) -> String {
     out
 }
 
+/// Reads a running command's output: called every poll with what it wrote since the last
+/// call (often nothing) and the time; returns why to stop the command, when it must stop.
+pub type Watcher<'a> = &'a mut dyn FnMut(&[u8], Instant) -> Option<String>;
+
 /// Runs `cmd` with stdin closed, output to temporary files, for at most `timeout`. An error
 /// means it could not be started (`NotFound`: the program is not on PATH).
-pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Result<Finished> {
+pub fn run(cmd: Command, streams: Streams, timeout: Duration) -> std::io::Result<Finished> {
+    run_watched(cmd, streams, timeout, None)
+}
+
+/// [`run`], with `watch` shown the command's stdout (with [`Streams::Combined`], everything it
+/// printed) as it is written. Where the output cannot be read while the command writes it
+/// (not Unix), the watcher is shown nothing but is still called, so it can keep time.
+pub fn run_watched(
+    mut cmd: Command,
+    streams: Streams,
+    timeout: Duration,
+    mut watch: Option<Watcher<'_>>,
+) -> std::io::Result<Finished> {
     let command_line = describe(&cmd);
     let stdout = tempfile::tempfile()?;
     let stderr = match streams {
@@ -201,10 +230,12 @@ pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Re
     drop(cmd);
     // A deadline that does not fit in an Instant is no deadline.
     let deadline = Instant::now().checked_add(timeout);
+    // How much of the output the watcher has seen.
+    let mut shown = 0u64;
     let ended = loop {
-        if let Some(status) = tree.try_wait()? {
+        if tree.exited()? {
             // Whatever it left running in its group goes with it.
-            tree.kill();
+            let status = tree.finish()?;
             break Ended::Exited(status.code());
         }
         if interrupted() {
@@ -214,6 +245,13 @@ pub fn run(mut cmd: Command, streams: Streams, timeout: Duration) -> std::io::Re
         if deadline.is_some_and(|d| Instant::now() >= d) {
             tree.end()?;
             break Ended::TimedOut(timeout);
+        }
+        if let Some(watch) = watch.as_mut() {
+            let new = read_new(&stdout, &mut shown);
+            if let Some(why) = watch(&new, Instant::now()) {
+                tree.end()?;
+                break Ended::Stopped(why);
+            }
         }
         std::thread::sleep(POLL);
     };
@@ -259,6 +297,30 @@ fn exit_status(code: Option<i32>) -> ExitStatus {
     ExitStatus::from_raw(code.map_or(1, |c| c as u32))
 }
 
+/// What `file` holds past `shown` (at most 1 MiB of it), and `shown` moved past it. pread, as
+/// in [`last_line`]: the offset the command writes at must not move.
+#[cfg(unix)]
+fn read_new(file: &File, shown: &mut u64) -> Vec<u8> {
+    const STEP: u64 = 1024 * 1024;
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return Vec::new();
+    };
+    let want = len.saturating_sub(*shown).min(STEP);
+    let mut buf = vec![0u8; usize::try_from(want).unwrap_or(0)];
+    if std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, *shown).is_err() {
+        return Vec::new();
+    }
+    *shown += want;
+    buf
+}
+
+/// Nothing: without a read that leaves the file offset alone, the output is read only once
+/// the command has ended.
+#[cfg(not(unix))]
+fn read_new(_file: &File, _shown: &mut u64) -> Vec<u8> {
+    Vec::new()
+}
+
 /// A command as one line: the program and its arguments.
 pub fn describe(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
@@ -298,6 +360,8 @@ struct Tree {
     child: std::process::Child,
     #[cfg(windows)]
     child: Box<dyn process_wrap::std::ChildWrapper>,
+    /// The leader's exit status, once reaped.
+    status: Option<ExitStatus>,
 }
 
 #[cfg(unix)]
@@ -305,18 +369,45 @@ impl Tree {
     fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        let child = cmd.spawn()?;
+        watchdog::guard(child.id());
         Ok(Tree {
-            child: cmd.spawn()?,
+            child,
+            status: None,
         })
     }
 
-    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        self.child.try_wait()
+    /// Whether the leader has exited. Where `waitid` can look without reaping, the leader is
+    /// left a zombie, so the group's id stays its own until [`Tree::finish`].
+    fn exited(&mut self) -> std::io::Result<bool> {
+        if self.status.is_some() {
+            return Ok(true);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+        {
+            use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+            let Ok(pid) = i32::try_from(self.child.id()) else {
+                return Ok(false);
+            };
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            match waitid(Id::Pid(nix::unistd::Pid::from_raw(pid)), flags) {
+                Ok(WaitStatus::StillAlive) | Err(nix::errno::Errno::EINTR) => Ok(false),
+                // Anything else (an exit, or no such child left to wait for): `finish` says.
+                Ok(_) | Err(_) => Ok(true),
+            }
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+        {
+            // No look without reaping (macOS): reaped here, so between this and `finish` a
+            // group with no member left could lose its id; `finish` follows at once.
+            self.status = self.child.try_wait()?;
+            Ok(self.status.is_some())
+        }
     }
 
     fn signal(&self, signal: nix::sys::signal::Signal) {
-        // The group's id is the leader's pid. Once the leader is reaped the id may be reused
-        // only after every member is gone, so signalling it cannot reach a stranger.
+        // The group's id is the leader's pid, which stays the group's while the leader is
+        // unreaped (every caller signals before `finish` reaps it).
         let Ok(pgid) = i32::try_from(self.child.id()) else {
             return;
         };
@@ -328,18 +419,133 @@ impl Tree {
         self.signal(nix::sys::signal::Signal::SIGKILL);
     }
 
+    /// After the leader exited: what it left in its group killed, the watchdog told to forget
+    /// the group, and then (not before) the leader reaped.
+    fn finish(&mut self) -> std::io::Result<ExitStatus> {
+        self.kill();
+        watchdog::release(self.child.id());
+        match self.status {
+            Some(status) => Ok(status),
+            None => {
+                let status = self.child.wait()?;
+                self.status = Some(status);
+                Ok(status)
+            }
+        }
+    }
+
     /// SIGTERM to the group, [`GRACE`] to go, then SIGKILL; the leader reaped.
     fn end(&mut self) -> std::io::Result<()> {
         self.signal(nix::sys::signal::Signal::SIGTERM);
         let until = Instant::now() + GRACE;
         while Instant::now() < until {
-            if self.child.try_wait()?.is_some() {
+            if self.exited()? {
                 break;
             }
             std::thread::sleep(POLL);
         }
-        self.kill();
-        self.child.wait().map(drop)
+        self.finish().map(drop)
+    }
+}
+
+/// The watchdog that ends the gate's process groups when the gate itself is killed.
+///
+/// One per gate process, started with its first command: `/bin/sh` running [`SCRIPT`], its
+/// stdin the read end of a pipe whose write end only the gate holds (std opens both ends
+/// close-on-exec, so no command the gate starts inherits them). The gate writes `+PGID` when
+/// a group starts and `-PGID` before it reaps the group's leader. While the gate lives the
+/// watchdog only reads, and never signals anything. When the gate exits or dies, the pipe
+/// closes: the watchdog reads every line written before that (a pipe keeps order, so a
+/// group released before the gate died is forgotten before the end of input is seen), then
+/// ends the groups still listed the way a deadline does (SIGTERM, then SIGKILL a second
+/// later) and exits. A normal exit lists no group, so the watchdog just exits.
+///
+/// It runs in a process group of its own (a terminal's Ctrl-C, meant for the gate, does not
+/// reach it), with an empty environment but for `PATH=/bin:/usr/bin` (for `sleep`). What it
+/// cannot reach: a process that left its group (`setsid`, a daemon), and the groups a runner
+/// makes itself (cargo-nextest gives each test a group; it ends them on the SIGTERM, but
+/// a test that ignores SIGTERM outlives the second before SIGKILL reaches nextest).
+#[cfg(unix)]
+pub mod watchdog {
+    use std::io::Write;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::Mutex;
+
+    /// The watchdog's program: builtins only (`read`, `case`, `kill`), then `sleep`.
+    pub const SCRIPT: &str = r#"trap '' INT HUP
+groups=' '
+while read -r line; do
+  case $line in
+    +*) groups="$groups${line#+} " ;;
+    -*) id=${line#-}
+        case $groups in *" $id "*) groups="${groups%%" $id "*} ${groups#*" $id "}" ;; esac ;;
+  esac
+done
+[ "$groups" = ' ' ] && exit 0
+for id in $groups; do kill -s TERM -- "-$id" 2>/dev/null; done
+sleep 1
+for id in $groups; do kill -s KILL -- "-$id" 2>/dev/null; done
+"#;
+
+    /// The name the watchdog runs under (`$0`), followed by the gate's pid, so `ps` says whose
+    /// it is.
+    pub const NAME: &str = "cargo-gate-watchdog";
+
+    /// A started watchdog: the pipe's write end, and the process.
+    #[derive(Debug)]
+    pub struct Watchdog {
+        /// Closing it (the gate dying) makes the watchdog end what is listed.
+        pub writer: std::io::PipeWriter,
+        /// The `/bin/sh` process.
+        pub child: Child,
+    }
+
+    static WATCHDOG: Mutex<Option<Watchdog>> = Mutex::new(None);
+
+    /// Starts a watchdog (the runner keeps one per process; tests start their own).
+    pub fn start() -> std::io::Result<Watchdog> {
+        use std::os::unix::process::CommandExt;
+        let (reader, writer) = std::io::pipe()?;
+        let child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg(NAME)
+            .arg(std::process::id().to_string())
+            .env_clear()
+            .env("PATH", "/bin:/usr/bin")
+            .stdin(reader)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()?;
+        Ok(Watchdog { writer, child })
+    }
+
+    /// Writes `line` to the process's watchdog, starting it when `start_if_none`. A watchdog
+    /// that cannot be started or written to is dropped (and tried again with the next
+    /// group): the command still runs, as it did before there was one.
+    fn tell(line: &str, start_if_none: bool) {
+        let Ok(mut slot) = WATCHDOG.lock() else {
+            return;
+        };
+        if slot.is_none() && start_if_none {
+            *slot = start().ok();
+        }
+        if let Some(dog) = slot.as_mut()
+            && writeln!(dog.writer, "{line}").is_err()
+        {
+            *slot = None;
+        }
+    }
+
+    /// Lists the group `pgid` (just started).
+    pub fn guard(pgid: u32) {
+        tell(&format!("+{pgid}"), true);
+    }
+
+    /// Forgets the group `pgid` (its leader has exited and is about to be reaped).
+    pub fn release(pgid: u32) {
+        tell(&format!("-{pgid}"), false);
     }
 }
 
@@ -351,16 +557,28 @@ impl Tree {
         wrap.wrap(JobObject);
         Ok(Tree {
             child: wrap.spawn()?,
+            status: None,
         })
     }
 
-    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        self.child.try_wait()
+    fn exited(&mut self) -> std::io::Result<bool> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait()?;
+        }
+        Ok(self.status.is_some())
     }
 
     /// Terminates the Job Object: every process in it.
     fn kill(&mut self) {
         let _ = self.child.start_kill();
+    }
+
+    fn finish(&mut self) -> std::io::Result<ExitStatus> {
+        self.kill();
+        match self.status {
+            Some(status) => Ok(status),
+            None => self.child.wait(),
+        }
     }
 
     /// Windows has no SIGTERM for console programs started this way: the job ends at once.
@@ -375,15 +593,26 @@ impl Tree {
     fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
         Ok(Tree {
             child: cmd.spawn()?,
+            status: None,
         })
     }
 
-    fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        self.child.try_wait()
+    fn exited(&mut self) -> std::io::Result<bool> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait()?;
+        }
+        Ok(self.status.is_some())
     }
 
     fn kill(&mut self) {
         let _ = self.child.kill();
+    }
+
+    fn finish(&mut self) -> std::io::Result<ExitStatus> {
+        match self.status {
+            Some(status) => Ok(status),
+            None => self.child.wait(),
+        }
     }
 
     fn end(&mut self) -> std::io::Result<()> {
@@ -464,6 +693,110 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(!alive(pid), "grandchild {pid} still running");
+    }
+
+    /// Whether `child` exits within `limit` (reaping it if so).
+    #[cfg(unix)]
+    fn exits_within(child: &mut std::process::Child, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        while Instant::now() < until {
+            if child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// The pid a script wrote to `file`, once it is there.
+    #[cfg(unix)]
+    fn pid_in(file: &std::path::Path) -> i32 {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(file)
+                && let Ok(pid) = text.trim().parse()
+            {
+                return pid;
+            }
+            assert!(Instant::now() < until, "{} never written", file.display());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The gate dying is its end of the pipe closing: the watchdog then ends every group still
+    /// listed, grandchildren included, and exits; a group released before that is left alone.
+    #[cfg(unix)]
+    #[test]
+    fn the_watchdog_ends_the_groups_still_listed_when_the_gate_dies() {
+        use std::io::Write;
+        use std::os::unix::process::CommandExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("grandchild");
+        let mut dog = watchdog::start().unwrap();
+        let mut guarded = sh(&format!(
+            "sleep 300 & echo $! > {}; wait",
+            pidfile.display()
+        ))
+        .process_group(0)
+        .spawn()
+        .unwrap();
+        let mut released = sh("exec sleep 300").process_group(0).spawn().unwrap();
+        let grandchild = pid_in(&pidfile);
+        writeln!(dog.writer, "+{}", guarded.id()).unwrap();
+        writeln!(dog.writer, "+{}", released.id()).unwrap();
+        writeln!(dog.writer, "-{}", released.id()).unwrap();
+        drop(dog.writer);
+        assert!(exits_within(&mut guarded, Duration::from_secs(3)));
+        let gone_by = Instant::now() + Duration::from_secs(3);
+        while alive(grandchild) && Instant::now() < gone_by {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(grandchild), "grandchild {grandchild} still running");
+        assert!(exits_within(&mut dog.child, Duration::from_secs(3)));
+        assert!(!exits_within(&mut released, Duration::from_millis(200)));
+        released.kill().unwrap();
+        released.wait().unwrap();
+    }
+
+    /// A watchdog whose gate ends with nothing listed exits at once, signalling nothing.
+    #[cfg(unix)]
+    #[test]
+    fn a_watchdog_with_nothing_listed_exits_with_the_gate() {
+        let mut dog = watchdog::start().unwrap();
+        drop(dog.writer);
+        let started = Instant::now();
+        assert!(exits_within(&mut dog.child, Duration::from_secs(3)));
+        // No `sleep 1`: nothing was listed.
+        assert!(started.elapsed() < Duration::from_millis(900));
+    }
+
+    /// A watcher sees the output as it is written and can stop the command, whose whole tree
+    /// then ends as at a deadline.
+    #[cfg(unix)]
+    #[test]
+    fn a_watcher_sees_the_output_and_can_stop_the_command() {
+        let mut seen = Vec::new();
+        let started = Instant::now();
+        let mut watch = |new: &[u8], _: Instant| {
+            seen.extend_from_slice(new);
+            String::from_utf8_lossy(&seen)
+                .contains("ready\n")
+                .then(|| "it said ready".to_owned())
+        };
+        let done = run_watched(
+            sh("echo ready; sleep 300 & wait"),
+            Streams::Combined,
+            Duration::from_secs(60),
+            Some(&mut watch),
+        )
+        .unwrap();
+        assert_eq!(done.ended, Ended::Stopped("it said ready".into()));
+        assert_eq!(done.stdout, "ready\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[cfg(unix)]

@@ -131,6 +131,9 @@ pub struct Config {
     /// `[tests] timeout`: the limit of `tests.pass`'s cargo calls (and the build).
     #[serde(with = "duration_secs")]
     pub tests_timeout: Duration,
+    /// `[tests] test-timeout`: the longest one test may run (`tests.pass`).
+    #[serde(with = "duration_secs")]
+    pub test_timeout: Duration,
     /// `[cache]`: what else reaches the cached facts, whether `broad` may reuse the test
     /// run, and the cache's size bound.
     pub cache: CacheSettings,
@@ -195,6 +198,7 @@ impl Default for Config {
             min_driver: None,
             failure_paths: BTreeMap::new(),
             tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
+            test_timeout: crate::checks::tests_pass::DEFAULT_TEST_TIMEOUT,
             cache: CacheSettings::default(),
             sections: BTreeMap::new(),
             custom_checks: Vec::new(),
@@ -693,6 +697,11 @@ fn validate(
             && let Some(timeout) = v.timeout(&t)
         {
             config.tests_timeout = timeout;
+        }
+        if let Some(t) = tests.test_timeout
+            && let Some(timeout) = v.timeout(&t)
+        {
+            config.test_timeout = timeout;
         }
     }
     if let Some(cache) = raw.cache {

@@ -29,6 +29,7 @@ pub(super) struct RawPolicy {
 pub(super) struct RawTests {
     pub(super) failure_paths: Option<BTreeMap<String, Spanned<String>>>,
     pub(super) timeout: Option<Spanned<String>>,
+    pub(super) test_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,9 @@
 //! The gate cannot hang and never mistakes "unavailable" for "not applicable": team checks
 //! whose commands leave children behind or ignore SIGTERM end at their limit, Ctrl-C ends a
 //! run with nothing recorded, a missing git is an unavailable SKIP, untracked build inputs
-//! make the tree dirty, and a test binary that exits mid-run fails tests.pass.
+//! make the tree dirty, a test binary that exits mid-run fails tests.pass, a test that never
+//! ends is stopped at `[tests] test-timeout` and named, and `kill -9` of the gate leaves no
+//! test process behind.
 
 use crate::support::fixture;
 use std::path::Path;
@@ -207,4 +209,237 @@ fn a_test_binary_that_exits_mid_run_fails_tests_pass() {
         "{}",
         run.transcript()
     );
+}
+
+/// A test file whose `never_ends` writes its pid where `GATE_TEST_PID_FILE` says, then sleeps
+/// for ever; `ends` passes.
+const NEVER_ENDS: &str = r#"#[test]
+fn ends() {}
+
+#[test]
+fn never_ends() {
+    if let Some(file) = std::env::var_os("GATE_TEST_PID_FILE") {
+        std::fs::write(file, std::process::id().to_string()).unwrap();
+    }
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+"#;
+
+/// `/proc/PID/stat`'s state and process group, while the process exists.
+#[cfg(target_os = "linux")]
+fn state_and_group(pid: &str) -> Option<(String, String)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.to_owned();
+    let _ppid = fields.next()?;
+    Some((state, fields.next()?.to_owned()))
+}
+
+/// The processes (zombies aside) of process group `pgid`.
+#[cfg(target_os = "linux")]
+fn group_members(pgid: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|pid| pid.chars().all(|c| c.is_ascii_digit()))
+        .filter(|pid| {
+            state_and_group(pid).is_some_and(|(state, group)| group == pgid && state != "Z")
+        })
+        .collect()
+}
+
+/// The running watchdogs of the gate process `gate` (`/bin/sh … cargo-gate-watchdog GATE`).
+#[cfg(target_os = "linux")]
+fn watchdogs_of(gate: u32) -> Vec<String> {
+    let marker = format!("\0cargo-gate-watchdog\0{gate}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(&marker))
+                && state_and_group(pid).is_some_and(|(state, _)| state != "Z")
+        })
+        .collect()
+}
+
+/// Waits up to `limit` for `done`.
+#[cfg(target_os = "linux")]
+fn within(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    done()
+}
+
+/// A test that never ends is stopped at `[tests] test-timeout` (far below libtest's 60 s
+/// warning: no result came from its binary for the whole limit, so the gate asked the binary
+/// which test had not reported), named with its binary, the limit and the setting; its
+/// process is gone, the gate's watchdog ended with the gate, and the failure is kept: the
+/// same inputs reuse it instead of waiting again.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_test_that_never_ends_is_stopped_at_the_per_test_limit_and_named() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        // The whole run's limit only bounds this test should the per-test one not hold.
+        "[policy]\nprofile = \"portable\"\n\n[tests]\ntest-timeout = \"2s\"\ntimeout = \"90s\"\n",
+    )
+    .write("tests/hangs.rs", NEVER_ENDS)
+    .commit();
+    let pidfile = tempfile::tempdir().unwrap();
+    let pidfile = pidfile.path().join("pid");
+    let started = Instant::now();
+    let gate = fx
+        .command(&["pilot", "--only", "tests.pass"])
+        .env("GATE_TEST_PID_FILE", &pidfile)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let gate_pid = gate.id();
+    let out = gate.wait_with_output().unwrap();
+    let took = started.elapsed();
+    let run = crate::support::Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let named = "test `never_ends` (tests/hangs.rs) ran past the per-test limit of 2s";
+    assert!(run.stdout.contains(named), "{}", run.transcript());
+    assert!(
+        run.stdout
+            .contains("raise `[tests] test-timeout` in gate.toml"),
+        "{}",
+        run.transcript()
+    );
+    // Stopped by the gate's own clock, long before libtest's 60-second line.
+    let runs = std::fs::read_dir(fx.out().join("runs")).unwrap();
+    let logs: Vec<String> = runs
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("logs/tests.log")).ok())
+        .collect();
+    assert_eq!(logs.len(), 1, "{took:?}");
+    assert!(logs[0].contains("test ends ... ok"), "{}", logs[0]);
+    assert!(
+        !logs[0].contains("has been running for over"),
+        "{}",
+        logs[0]
+    );
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    assert!(
+        state_and_group(&pid).is_none_or(|(state, _)| state == "Z"),
+        "the test {pid} still runs"
+    );
+    assert!(
+        within(Duration::from_secs(3), || watchdogs_of(gate_pid).is_empty()),
+        "the watchdog of gate {gate_pid} outlived it: {:?}",
+        watchdogs_of(gate_pid)
+    );
+    let json: serde_json::Value = {
+        // The same inputs (the variable is one of them: `GATE_*` reaches the key).
+        let again = crate::support::run({
+            let mut cmd = fx.command(&["pilot", "--only", "tests.pass", "--format", "json"]);
+            cmd.env("GATE_TEST_PID_FILE", &pidfile);
+            cmd
+        });
+        assert_eq!(again.code, 1, "{}", again.transcript());
+        again.json()
+    };
+    let check = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tests.pass")
+        .unwrap()
+        .clone();
+    assert_eq!(check["reused"][0]["fact"], "tests", "{check:#}");
+    assert_eq!(check["findings"][0]["code"], "test-timeout", "{check:#}");
+    assert_eq!(check["findings"][0]["subject"], "never_ends", "{check:#}");
+}
+
+/// Whatever a failing test leaves: the gate, and the test run's process group.
+#[cfg(target_os = "linux")]
+struct Leftovers {
+    gate: std::process::Child,
+    group: Option<String>,
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        let _ = self.gate.kill();
+        let _ = self.gate.wait();
+        if let Some(group) = &self.group {
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .status();
+        }
+    }
+}
+
+/// `kill -9` of the gate while a test runs: within a few seconds nothing of the test run's
+/// process group (cargo, the test binary) is left, and the watchdog that ended it is gone too.
+#[cfg(target_os = "linux")]
+#[test]
+fn kill_9_of_the_gate_leaves_no_test_process_behind() {
+    let fx = fixture("clean");
+    fx.write("tests/hangs.rs", NEVER_ENDS).commit();
+    let pidfile = tempfile::tempdir().unwrap();
+    let pidfile = pidfile.path().join("pid");
+    let mut run = Leftovers {
+        gate: fx
+            .command(&["pilot", "--only", "tests.pass"])
+            .env("GATE_TEST_PID_FILE", &pidfile)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+        group: None,
+    };
+    let gate_pid = run.gate.id();
+    let written = within(Duration::from_secs(240), || {
+        std::fs::read_to_string(&pidfile).is_ok_and(|p| !p.is_empty())
+    });
+    assert!(written, "the test never started");
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let (_, group) = state_and_group(&pid).expect("the test runs");
+    run.group = Some(group.clone());
+    let watched = watchdogs_of(gate_pid);
+    run.gate.kill().unwrap();
+    run.gate.wait().unwrap();
+    assert!(
+        within(Duration::from_secs(5), || group_members(&group).is_empty()),
+        "left after kill -9 of the gate: {:?}",
+        group_members(&group)
+    );
+    assert_eq!(watched.len(), 1, "{watched:?}");
+    assert!(
+        within(Duration::from_secs(5), || watchdogs_of(gate_pid).is_empty()),
+        "the watchdog of gate {gate_pid} outlived its work"
+    );
+}
+
+#[test]
+fn a_per_test_limit_that_is_no_duration_is_refused_where_it_is_written() {
+    let fx = fixture("clean");
+    for (value, error) in [
+        ("0s", "gate.toml:5:16: `0s` is not a duration"),
+        ("2d", "gate.toml:5:16: `2d` is longer than a day"),
+    ] {
+        fx.write(
+            "gate.toml",
+            &format!("[policy]\nprofile = \"portable\"\n\n[tests]\ntest-timeout = \"{value}\"\n"),
+        );
+        let run = fx.gate(&["pilot", "--only", "tests.pass"]);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stderr.contains(error), "{}", run.transcript());
+    }
 }
