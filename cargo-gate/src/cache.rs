@@ -85,8 +85,9 @@ pub const ENV_NAMES: &[&str] = &[
 const ENV_OWN: &[&str] = &["GATE_RUN_DIR", KEY_ENV];
 
 /// The variable that holds the key authenticating cache entries (an HMAC secret CI keeps),
-/// for a cache restored from storage whose record did not travel with it.
-pub const KEY_ENV: &str = "CARGO_GATE_CACHE_KEY";
+/// for a cache restored from storage whose record did not travel with it. Defined beside
+/// the cargo runner, which keeps it from every child process.
+pub use crate::cargo::CACHE_KEY_ENV as KEY_ENV;
 
 /// A cached fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +181,11 @@ pub struct Settings {
     pub files: Vec<String>,
     /// The key that authenticates entries (`CARGO_GATE_CACHE_KEY`), when set.
     pub key: Option<String>,
+    /// The redaction the record applies (the cache stores nothing it would not).
+    pub redact: fn(&[u8]) -> Option<Vec<u8>>,
+    /// The `evidence.json` of run `id` in the record under `out`, read only when the run is
+    /// in the verified chain (`record::recorded_evidence`): what proves a reuse.
+    pub recorded: fn(&Path, &str) -> Result<Vec<u8>, String>,
     /// The environment of the run (`std::env::vars()`); the key takes the variables that
     /// reach the build from it.
     pub env: Vec<(String, String)>,
@@ -284,8 +290,6 @@ pub struct Session {
     tool: OnceLock<String>,
     used: Mutex<Vec<Used>>,
     notes: Mutex<Vec<String>>,
-    /// The output directory's record, read once, for proving reuse.
-    chain: OnceLock<Option<crate::record::Chain>>,
     /// What the facts gathered or reused so far were found to read (the build's dep-info):
     /// every later fact built on them (the test run) carries it too.
     read: Mutex<BTreeMap<String, String>>,
@@ -312,7 +316,6 @@ impl Session {
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
-            chain: OnceLock::new(),
             read: Mutex::new(BTreeMap::new()),
         }
     }
@@ -333,7 +336,6 @@ impl Session {
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
-            chain: OnceLock::new(),
             read: Mutex::new(BTreeMap::new()),
         }
     }
@@ -503,7 +505,7 @@ impl Session {
     ) -> Option<String> {
         let settings = self.settings.as_ref()?;
         let plain = serde_json::to_vec(&fresh.value).expect("fact serialises");
-        let value = match crate::secrets::redact_bytes(&plain) {
+        let value = match (settings.redact)(&plain) {
             // Redaction replaces text inside JSON strings; a value that no longer reads back
             // is not stored rather than stored unredacted.
             Some(redacted) if serde_json::from_slice::<T>(&redacted).is_err() => {
@@ -520,7 +522,7 @@ impl Session {
             .files
             .iter()
             .map(|(path, bytes)| {
-                let redacted = crate::secrets::redact_bytes(bytes);
+                let redacted = (settings.redact)(bytes);
                 (path.clone(), redacted.unwrap_or_else(|| bytes.clone()))
             })
             .collect();
@@ -565,24 +567,16 @@ impl Session {
             return Ok("key");
         }
         let run = &entry.run_id;
-        let chain = self
-            .chain
-            .get_or_init(|| crate::record::read_chain(&settings.out).ok())
-            .as_ref()
-            .ok_or("names a run, but this output directory's record cannot be read")?;
-        let Some(stored_by) = chain.runs.iter().find(|r| &r.entry.run_id == run) else {
-            return Err(format!(
-                "names run {run}, which is not in this output directory's record{}",
+        let evidence = (settings.recorded)(&settings.out, run).map_err(|why| {
+            format!(
+                "names run {run}, {why}{}",
                 if settings.key.is_some() {
                     " (and its MAC does not hold under CARGO_GATE_CACHE_KEY)"
                 } else {
                     " (a cache restored without its record needs CARGO_GATE_CACHE_KEY)"
                 }
-            ));
-        };
-        let evidence = stored_by
-            .artifact(&settings.out, "evidence.json")
-            .map_err(|why| format!("names run {run}, whose record does not prove it: {why}"))?;
+            )
+        })?;
         let listed: Vec<Used> = serde_json::from_slice(&evidence).unwrap_or_default();
         let digest = format!("sha256:{}", entry.digest);
         let recorded = listed.iter().any(|u| {

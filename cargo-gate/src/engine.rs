@@ -133,6 +133,8 @@ pub fn run_observed(
             run_id: run_id.clone(),
             extra_env: config.cache.env.clone(),
             files: config.cache.files.clone(),
+            redact: crate::secrets::redact_bytes,
+            recorded: crate::record::recorded_evidence,
             key: std::env::var(crate::cache::KEY_ENV)
                 .ok()
                 .filter(|k| !k.is_empty()),

@@ -523,3 +523,17 @@ pub(crate) fn test_decision(entry: &HistoryEntry) -> Vec<u8> {
     }))
     .expect("json")
 }
+
+/// The `evidence.json` of run `id` under `out`, when the run is in the chain, its line bound
+/// to its manifest, and the file matches the manifest: what proves a cache entry's reuse.
+pub fn recorded_evidence(out: &Path, id: &str) -> Result<Vec<u8>, String> {
+    let chain = read_chain(out)
+        .map_err(|e| format!("but this output directory's record cannot be read: {e}"))?;
+    let run = chain
+        .runs
+        .iter()
+        .find(|r| r.entry.run_id == id)
+        .ok_or_else(|| "which is not in this output directory's record".to_owned())?;
+    run.artifact(out, "evidence.json")
+        .map_err(|why| format!("whose record does not prove it: {why}"))
+}

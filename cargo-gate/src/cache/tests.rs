@@ -34,6 +34,8 @@ fn workspace() -> (tempfile::TempDir, Workspace, Settings) {
         // The reuse logic is tested with entries authenticated by a key; reuse proven by
         // the record (no key) has tests of its own below.
         key: Some("test-key".to_owned()),
+        redact: crate::secrets::redact_bytes,
+        recorded: crate::record::recorded_evidence,
         env: vec![("PATH".to_owned(), "/usr/bin".to_owned())],
         offline: false,
         tests_timeout_secs: 1800,

@@ -34,10 +34,9 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// The longest one test may run unless `[tests] test-timeout` says otherwise: long enough for
-/// any honest unit or integration test, short enough that a hung one does not hold the run
-/// for the whole `[tests] timeout`.
-pub const DEFAULT_TEST_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// The longest one test may run unless `[tests] test-timeout` says otherwise (defined with
+/// the configuration, which the checks sit above).
+pub use crate::config::DEFAULT_TEST_TIMEOUT;
 
 /// The `tests.pass` check.
 #[derive(Debug)]

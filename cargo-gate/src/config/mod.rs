@@ -78,6 +78,11 @@ pub struct CacheSettings {
 /// The cache's default size bound: 2 GiB.
 pub const DEFAULT_CACHE_SIZE: u64 = 2 << 30;
 
+/// The longest one test may run unless `[tests] test-timeout` says otherwise: long enough for
+/// any honest unit or integration test, short enough that a hung one does not hold the run
+/// for the whole `[tests] timeout`.
+pub const DEFAULT_TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 impl Default for CacheSettings {
     fn default() -> CacheSettings {
         CacheSettings {
@@ -198,7 +203,7 @@ impl Default for Config {
             min_driver: None,
             failure_paths: BTreeMap::new(),
             tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
-            test_timeout: crate::checks::tests_pass::DEFAULT_TEST_TIMEOUT,
+            test_timeout: DEFAULT_TEST_TIMEOUT,
             cache: CacheSettings::default(),
             sections: BTreeMap::new(),
             custom_checks: Vec::new(),
