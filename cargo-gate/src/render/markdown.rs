@@ -126,7 +126,7 @@ pub fn render(report: &Report, record: &str) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&w.check),
-                code(&w.pattern),
+                code(&crate::waiver::selection(w)),
                 cell(&w.owner),
                 w.expires,
                 cell(&w.reason)
