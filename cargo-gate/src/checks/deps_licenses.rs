@@ -613,7 +613,10 @@ mod tests {
                 "[{ crate = \"ring\", allow = [\"ISC\"] }, { crate = \"ring\", allow = [\"MIT\"] }]",
                 "gate.toml:2:62: a second exception for `ring`",
             ),
-            ("[{ crate = \"\" }]", "gate.toml:2:15: missing field `allow`"),
+            (
+                "[{ crate = \"\" }]",
+                "gate.toml:2:15: missing field `allow`",
+            ),
         ] {
             let text = format!("[licenses]\nexceptions = {exceptions}\n");
             let err = crate::config::parse_gate_toml(&text, "gate.toml", &known).unwrap_err();

@@ -117,11 +117,7 @@ pub fn render(report: &Report, record: &str) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(
-                out,
-                "- {place}{}{waived}",
-                text(&finding.message)
-            );
+            let _ = writeln!(out, "- {place}{}{waived}", text(&finding.message));
         }
         if let Some(fix) = &check.fix {
             let _ = writeln!(out, "\n**Fix:** {}", text(fix));

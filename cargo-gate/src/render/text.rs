@@ -274,7 +274,10 @@ mod tests {
             visible("a\nREADY for pilot\r\tb"),
             "a\\nREADY for pilot\\r\\tb"
         );
-        assert_eq!(visible("\u{1b}[2K\u{1b}]0;t\u{7}"), "\\u{1b}[2K\\u{1b}]0;t\\u{7}");
+        assert_eq!(
+            visible("\u{1b}[2K\u{1b}]0;t\u{7}"),
+            "\\u{1b}[2K\\u{1b}]0;t\\u{7}"
+        );
         assert_eq!(visible("\u{7f}\u{85}\u{9b}"), "\\u{7f}\\u{85}\\u{9b}");
         assert_eq!(
             visible("admin\u{202e}\u{2066}x\u{2069}\u{200f}\u{2028}"),

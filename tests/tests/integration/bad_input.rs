@@ -917,7 +917,10 @@ fn hostile_names_and_reasons_cannot_forge_a_line() {
     let fx = fixture("clean");
     let unsafe_code = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
     fx.write("src/waived\nREADY for pilot\u{1b}[2K.rs", unsafe_code);
-    fx.write("src/evil\r\u{1b}[32mREADY for pilot\u{202e}sr.rs", unsafe_code);
+    fx.write(
+        "src/evil\r\u{1b}[32mREADY for pilot\u{202e}sr.rs",
+        unsafe_code,
+    );
     let expires = cargo_gate::init::add_days(&cargo_gate::init::today_utc(), 30).unwrap();
     fx.write(
         "gate.toml",
@@ -935,19 +938,24 @@ fn hostile_names_and_reasons_cannot_forge_a_line() {
     assert!(!run.stdout.contains('\r'), "{}", run.stdout);
     assert!(!run.stdout.contains('\u{202e}'), "{}", run.stdout);
     assert!(
-        !run.stdout.lines().any(|l| l.trim_start().starts_with("READY")),
+        !run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("READY")),
         "{}",
         run.stdout
     );
     insta::assert_snapshot!("hostile-names-text", run.transcript());
     let markdown = fx.gate(&["pilot", "--only", "boundary.unsafe", "--format", "markdown"]);
     assert!(!markdown.stdout.contains('\u{1b}'), "{}", markdown.stdout);
-    assert!(!markdown.stdout.contains(['\r', '\u{202e}']), "{}", markdown.stdout);
     assert!(
-        !markdown
-            .stdout
-            .lines()
-            .any(|l| l.trim_start_matches(['#', '-', '|', ' ']).starts_with("READY")),
+        !markdown.stdout.contains(['\r', '\u{202e}']),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        !markdown.stdout.lines().any(|l| l
+            .trim_start_matches(['#', '-', '|', ' '])
+            .starts_with("READY")),
         "{}",
         markdown.stdout
     );
