@@ -55,7 +55,7 @@ static META: CheckMeta = CheckMeta {
     config: &[ConfigKey {
         key: "[[waiver]]",
         default: "-",
-        meaning: "check, match, reason, owner, expires: a finding accepted for a while",
+        meaning: "check; match, code, subject, file, line, text (what it covers); reason, owner, expires: a finding accepted for a while",
     }],
 };
 
