@@ -16,7 +16,7 @@
 //! Findings about what `init` replaces (the configuration, its waivers, the checklist, the
 //! absent CI workflow) get none either.
 //!
-//! A baseline waiver names one finding's identity with exact selectors ([`identity`]), never
+//! A baseline waiver names one finding's identity with exact selectors (`identity`), never
 //! a whole file: its code, subject and file, plus the advisory's crate and version for
 //! `deps.advisories` and the line and command for `ci.locked`. A finding that appears after
 //! the baseline — a new advisory in the same Cargo.lock, a new unlocked command in the same

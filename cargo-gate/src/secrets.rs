@@ -1490,7 +1490,7 @@ mod tests {
                 format!("TOKEN={token}\n"),
                 format!("env: {{\"X\": \"{token}\"}}\n"),
                 format!("test output: using {token} for upload\n"),
-                format!("{token}"),
+                token.clone(),
             ] {
                 let found = scan_bytes(line.as_bytes(), Scope::Source);
                 assert_eq!(found.len(), 1, "{kind}: {line:?} → {found:?}");
