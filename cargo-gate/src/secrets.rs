@@ -4,7 +4,8 @@
 //! # Design
 //!
 //! One pass per buffer. An Aho-Corasick automaton looks for the literal *anchors* of every
-//! detector at once (`AKIA`, `ghp_`, `glpat-`, `xox`, `k_live_`, `-----BEGIN`, `eyJ`, `://`,
+//! detector at once (`AKIA`, `ghp_`, `glpat-`, `xox`, `cio`, `npm_`, `pypi-…`, `k_live_`,
+//! `-----BEGIN`, `eyJ`, `://`,
 //! the key words of the generic rule in their usual spellings, and for logs `@` and `+`).
 //! Only the lines holding an anchor are handed to the regexes, and only to the regexes of the
 //! detectors that anchor belongs to, each at most once per line. Every detector is
@@ -39,6 +40,9 @@
 //!   header.
 //! - Connection strings: the password must not be a placeholder, the user name or all
 //!   digits.
+//! - Rust registry tokens (`cio` and 32 letters or digits) and npm tokens (`npm_` and 36):
+//!   whole words, and the part after the prefix must not be a word or a placeholder, so
+//!   `npm_config_cache` and an identifier that happens to start with `cio` are no findings.
 //! - Files: binary files (a NUL byte in the first [`BINARY_SNIFF_BYTES`]) are skipped by
 //!   [`scan_files`] and reported as such; files larger than [`MAX_FILE_BYTES`] are scanned
 //!   streamed, in windows of that size that overlap by up to 256 KiB (whole lines), so memory
@@ -210,9 +214,36 @@ static DETECTORS: &[Detector] = &[
         validate: as_is,
     },
     Detector {
+        kind: "cargo-registry-token",
+        description: "Rust registry API token (cargo login): cio and exactly 32 letters or digits",
+        pattern: r"(?-u)\bcio[A-Za-z0-9]{32}\b",
+        pii: false,
+        anchors: &["cio"],
+        groups: &[],
+        validate: cargo_registry_token,
+    },
+    Detector {
+        kind: "npm-token",
+        description: "npm access token: npm_ and exactly 36 letters or digits",
+        pattern: r"(?-u)\bnpm_[A-Za-z0-9]{36}\b",
+        pii: false,
+        anchors: &["npm_"],
+        groups: &[],
+        validate: npm_token,
+    },
+    Detector {
+        kind: "pypi-token",
+        description: "PyPI API token: pypi-AgEIcHlwaS5vcmc (its fixed macaroon header) and 50+ base64url characters",
+        pattern: r"(?-u)\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000}",
+        pii: false,
+        anchors: &["pypi-AgEIcHlwaS5vcmc"],
+        groups: &[],
+        validate: as_is,
+    },
+    Detector {
         kind: "slack-token",
         description: "Slack token: xoxa-, xoxb-, xoxp-, xoxr- or xoxs-, a numeric part and more",
-        pattern: r"(?-u)\bxox[abprs]-[0-9]{6,}-[A-Za-z0-9-]{8,250}",
+        pattern: r"(?-u)\bxox[abprs]-[0-9]+-[A-Za-z0-9-]{10,250}",
         pii: false,
         anchors: &["xox"],
         groups: &[],
@@ -650,6 +681,21 @@ fn aws_secret(hit: &Hit<'_>) -> Option<Range<usize>> {
     (secret.len() == 40 && !is_placeholder(secret) && entropy(secret) >= 3.0).then(|| hit.in_buf())
 }
 
+/// A token whose body (after its `prefix_len`-byte prefix) is random, not a word or a
+/// placeholder: `cio` followed by an identifier is a name in code, not a token.
+fn random_body(hit: &Hit<'_>, prefix_len: usize) -> Option<Range<usize>> {
+    let body = hit.secret().get(prefix_len..)?;
+    (!is_word(body) && !is_placeholder(body)).then(|| hit.in_buf())
+}
+
+fn cargo_registry_token(hit: &Hit<'_>) -> Option<Range<usize>> {
+    random_body(hit, "cio".len())
+}
+
+fn npm_token(hit: &Hit<'_>) -> Option<Range<usize>> {
+    random_body(hit, "npm_".len())
+}
+
 fn google_api_key(hit: &Hit<'_>) -> Option<Range<usize>> {
     (hit.secret().len() == 39).then(|| hit.in_buf())
 }
@@ -764,37 +810,38 @@ fn private_key_block(hit: &Hit<'_>) -> Option<Range<usize>> {
     (base64_count(body) >= MIN_BODY).then_some(start..after + trimmed)
 }
 
+/// A word (lower, UPPER, Capitalised or CamelCase, each capital followed by at least two
+/// lower-case letters, which random mixed case rarely manages), possibly followed by digits
+/// (`v8`, `prod2024`), or a number.
+fn is_word(part: &[u8]) -> bool {
+    let letters = part.len() - part.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let part = &part[..letters];
+    if part.iter().all(u8::is_ascii_uppercase) {
+        return true;
+    }
+    let mut lower_run = 2;
+    for (i, b) in part.iter().enumerate() {
+        if b.is_ascii_lowercase() {
+            lower_run += 1;
+        } else if b.is_ascii_uppercase() && (i == 0 || lower_run >= 2) {
+            lower_run = 0;
+        } else {
+            return false;
+        }
+    }
+    lower_run >= 2 || part.len() == 1
+}
+
 /// Whether `value` is words and numbers joined by separators: single-case words
 /// (`database_password_prod`, `GITHUB_TOKEN`), or two or more parts each of which is a word
 /// possibly followed by digits, or a number (`TOKEN_COUNT_186`, `Service-Account-Token-2024`,
 /// `PaymentGateway.Primary.v2`). Random credentials mix cases and digits within a part.
 fn is_name_like(value: &[u8]) -> bool {
     let separator = |b: &u8| matches!(b, b'_' | b'-' | b'.' | b'/' | b' ' | b'(' | b')' | b':');
-    // A word (lower, UPPER, Capitalised or CamelCase, each capital followed by at least two
-    // lower-case letters, which random mixed case rarely manages), possibly followed by
-    // digits (`v8`, `prod2024`), or a number.
-    let word = |part: &[u8]| {
-        let letters = part.len() - part.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-        let part = &part[..letters];
-        if part.iter().all(u8::is_ascii_uppercase) {
-            return true;
-        }
-        let mut lower_run = 2;
-        for (i, b) in part.iter().enumerate() {
-            if b.is_ascii_lowercase() {
-                lower_run += 1;
-            } else if b.is_ascii_uppercase() && (i == 0 || lower_run >= 2) {
-                lower_run = 0;
-            } else {
-                return false;
-            }
-        }
-        lower_run >= 2 || part.len() == 1
-    };
     let parts: Vec<&[u8]> = value.split(separator).filter(|p| !p.is_empty()).collect();
     let single_case = value.iter().all(|b| b.is_ascii_lowercase() || separator(b))
         || value.iter().all(|b| b.is_ascii_uppercase() || separator(b));
-    single_case || (parts.len() >= 2 && parts.iter().all(|p| word(p)))
+    single_case || (parts.len() >= 2 && parts.iter().all(|p| is_word(p)))
 }
 
 /// Shannon entropy of `bytes`, in bits per byte.
@@ -1181,6 +1228,71 @@ mod tests {
             slack,
             Scope::Source,
         );
+        // Every Slack token prefix, with the shapes they come in.
+        let slack = format!(
+            "xoxp-{}-{}-{}-{}",
+            noise(11, 90, DIGITS),
+            noise(11, 91, DIGITS),
+            noise(13, 92, DIGITS),
+            noise(32, 93, b"0123456789abcdef")
+        );
+        add(
+            "slack-token",
+            format!("SLACK_USER_TOKEN={slack}\n"),
+            slack,
+            Scope::Source,
+        );
+        for (prefix, seed) in [("xoxa", 94), ("xoxr", 95), ("xoxs", 96)] {
+            let slack = format!(
+                "{prefix}-{}-{}",
+                noise(1, seed, b"123456789"),
+                noise(40, seed + 10, ALNUM)
+            );
+            add(
+                "slack-token",
+                format!("token: {slack}\n"),
+                slack,
+                Scope::Source,
+            );
+        }
+        let cargo = format!("cio{}", noise(32, 97, ALNUM));
+        add(
+            "cargo-registry-token",
+            format!("CARGO_REGISTRY_TOKEN={cargo}\n"),
+            cargo,
+            Scope::Source,
+        );
+        let cargo = format!("cio{}", noise(32, 98, ALNUM));
+        add(
+            "cargo-registry-token",
+            format!("[registry]\ntoken = \"{cargo}\"\n")
+                .trim_start_matches("[registry]\n")
+                .to_owned(),
+            cargo,
+            Scope::Source,
+        );
+        let npm = format!("npm_{}", noise(36, 99, ALNUM));
+        add(
+            "npm-token",
+            format!("//registry.example/:_authToken={npm}\n"),
+            npm,
+            Scope::Source,
+        );
+        let pypi = format!(
+            "{}{}",
+            ["pypi-", "AgEIcHlwaS5vcmc"].concat(),
+            noise(
+                160,
+                100,
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+            )
+        );
+        add(
+            "pypi-token",
+            format!("password = {pypi}\n"),
+            pypi,
+            Scope::Source,
+        );
         let hook = format!(
             "T{}/B{}/{}",
             noise(8, 15, UPPER),
@@ -1331,6 +1443,72 @@ mod tests {
         }
     }
 
+    /// The token formats of the ecosystems a Rust workspace meets: each one planted (built
+    /// from parts at run time, so this file holds none), found with its kind, and redacted
+    /// by `redact_bytes` wherever it stands — an environment dump, a config line, a log.
+    #[test]
+    fn ecosystem_tokens_are_found_and_redacted() {
+        let tokens = [
+            (
+                "cargo-registry-token",
+                format!("cio{}", noise(32, 200, ALNUM)),
+            ),
+            (
+                "github-token",
+                format!(
+                    "github_pat_{}_{}",
+                    noise(22, 201, ALNUM),
+                    noise(59, 202, ALNUM)
+                ),
+            ),
+            ("npm-token", format!("npm_{}", noise(36, 203, ALNUM))),
+            (
+                "pypi-token",
+                format!(
+                    "{}{}",
+                    ["pypi-", "AgEIcHlwaS5vcmc"].concat(),
+                    noise(
+                        180,
+                        204,
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                    )
+                ),
+            ),
+            (
+                "slack-token",
+                format!(
+                    "xoxb-{}-{}-{}",
+                    noise(12, 205, DIGITS),
+                    noise(13, 206, DIGITS),
+                    noise(24, 207, ALNUM)
+                ),
+            ),
+        ];
+        assert_eq!(tokens[1].1.len(), "github_pat_".len() + 82);
+        for (kind, token) in &tokens {
+            for line in [
+                format!("TOKEN={token}\n"),
+                format!("env: {{\"X\": \"{token}\"}}\n"),
+                format!("test output: using {token} for upload\n"),
+                token.clone(),
+            ] {
+                let found = scan_bytes(line.as_bytes(), Scope::Source);
+                assert_eq!(found.len(), 1, "{kind}: {line:?} → {found:?}");
+                assert_eq!(found[0].kind, *kind, "{line:?}");
+                assert_no_secret(&found, token);
+                let redacted = redact_bytes(line.as_bytes()).expect("something to redact");
+                let redacted = String::from_utf8(redacted).unwrap();
+                assert!(!redacted.contains(token.as_str()), "{redacted}");
+                assert!(redacted.contains(&format!("…[{kind}]")), "{redacted}");
+                // Redacted text scans clean.
+                assert!(
+                    scan_bytes(redacted.as_bytes(), Scope::Log).is_empty(),
+                    "{redacted}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn pii_counts_in_logs_only() {
         for (kind, text, ..) in positives() {
@@ -1387,6 +1565,24 @@ mod tests {
             format!("const BEGIN: &str = \"{header}\";\nconst END: &str = \"-----END\";"),
             "the header is eyJ followed by base64: eyJhbGciOi".to_owned(),
             "slack tokens start with xoxb-not-a-token".to_owned(),
+            "xoxo, and hugs: xoxo-123456-abcdefghijkl".to_owned(),
+            "npm_config_cache=/tmp/npm npm_package_version=1.0.0".to_owned(),
+            format!("npm_{}", "lifecycle_event_name_for_the_install_step"),
+            format!(
+                "let {} = 1;",
+                ["npm_", &"abcdefghij".repeat(3), "abcdef"].concat()
+            ),
+            "a precious, delicious, specious sociopath".to_owned(),
+            format!(
+                "fn {}() {{}}",
+                ["cio", "someverylongidentifiernamehere12"].concat()
+            ),
+            // A 32-letter CamelCase name after `cio` is an identifier, not a token.
+            format!(
+                "let {} = 0;",
+                ["cio", "SomeVeryLongIdentifierNameValues"].concat()
+            ),
+            format!("{}{}", ["pypi-", "AgEIcHlwaS5vcmc"].concat(), "short"),
             format!(
                 "jwt = \"eyJ{}.{}.{}\"",
                 "notjsonatall", "abcdefghij", "abcdefghij"

@@ -1,35 +1,158 @@
-//! Applying `[[waiver]]`s to findings (SPEC §3.3). A waiver covers a finding of its check
-//! when its `match` is the finding's code (`unsafe-outside-allowed`: every finding of that
-//! kind), a glob matching the finding's file, equals the finding's subject (a crate name),
-//! or is a substring of the message. Expired waivers cover nothing. Waived
-//! findings stay in every report, marked with the waiver that covers them.
+//! Applying `[[waiver]]`s to findings (SPEC §3.3), and what a waiver may name.
+//!
+//! A waiver covers a finding of its check when every selector it gives holds:
+//!
+//! - `match`: the finding's code (`unsafe-outside-allowed`: every finding of that kind), a
+//!   glob matching the finding's file, the finding's subject (a crate name), or a substring
+//!   of its message — any one of the four;
+//! - `code`, `subject`, `file`: the finding's code, subject or file, exactly;
+//! - `line`: the finding's line (in `file`);
+//! - `text`: a substring of the finding's message.
+//!
+//! A waiver gives at least one selector (configuration validation refuses one that gives
+//! none, an empty `match`, an invalid glob, and a glob that matches every file; a waiver
+//! built by hand without a selector covers nothing). `cargo gate init --baseline` writes
+//! waivers that name one finding's identity with the exact selectors, so a finding that
+//! appears later is not covered. Expired waivers cover nothing. Waived findings stay in
+//! every report, marked with the waiver that covers them.
+//!
+//! Some findings are never waived: [`NEVER_WAIVED`] names their checks, and
+//! [`PATH_SCOPED`] the checks whose waivers must name the files they cover.
 
 use crate::check::{Finding, Outcome, Severity, Status};
 use crate::config::Waiver;
 
-/// Whether `waiver` covers `finding` (of the waiver's check).
-pub fn covers(waiver: &Waiver, finding: &Finding) -> bool {
-    finding.code.as_deref() == Some(waiver.pattern.as_str())
-        || matches(
-            waiver,
-            finding.location.as_ref().map(|l| l.file.as_str()),
-            finding.subject.as_deref(),
-            &finding.message,
-        )
+/// Checks no waiver may name, with what to do instead (a configuration error says it).
+pub const NEVER_WAIVED: &[(&str, &str)] = &[(
+    "tests.pass",
+    "a failing test is not a policy to accept: fix it, or mark the test #[ignore = \"why\"] \
+     in the code, where review sees it",
+)];
+
+/// Checks whose waivers must name files: `file` or `subject` (a path, exactly), or a `match`
+/// glob whose directories are written out (`tests/fixtures/keys/*.pem`). A waiver that
+/// could cover every secret in the tree would be a switch that turns the check off.
+pub const PATH_SCOPED: &[&str] = &["secrets.scan"];
+
+/// The characters that make a `match` a glob.
+const GLOB_META: &[char] = &['*', '?', '[', ']', '{', '}'];
+
+/// Whether `pattern` is written as a glob (it holds a glob metacharacter).
+pub fn is_glob(pattern: &str) -> bool {
+    pattern.contains(GLOB_META)
 }
 
-/// Whether `waiver` covers a finding with this file, subject and message.
-pub fn matches(waiver: &Waiver, file: Option<&str>, subject: Option<&str>, message: &str) -> bool {
-    let pattern = waiver.pattern.as_str();
-    if subject == Some(pattern) || message.contains(pattern) {
-        return true;
+/// The matcher of a `match` written as a glob: `*` crosses `/` (so `ffi/*` covers the whole
+/// directory), as it always has. The error when it is not a valid glob.
+pub fn glob(pattern: &str) -> Result<globset::GlobMatcher, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()
+        .map(|g| g.compile_matcher())
+}
+
+/// Whether a glob matches every path: nothing but wildcards, `/` and `.` (`*`, `**/*`,
+/// `*.*`).
+pub fn matches_every_file(pattern: &str) -> bool {
+    is_glob(pattern) && pattern.chars().all(|c| matches!(c, '*' | '?' | '/' | '.'))
+}
+
+/// Whether a `match` names files for a [`PATH_SCOPED`] check: a path with at least one
+/// directory, written out (no wildcard before the last `/`), and a file name that is not
+/// wildcards alone (`keys/*.pem`, not `keys/*`).
+pub fn is_path_scoped(pattern: &str) -> bool {
+    match pattern.rsplit_once('/') {
+        Some((dir, name)) => {
+            !dir.trim().is_empty()
+                && !is_glob(dir)
+                && !dir.split('/').any(|part| part.is_empty() || part == "..")
+                && !name.is_empty()
+                && !matches_every_file(name)
+                && glob(pattern).is_ok()
+        }
+        None => false,
     }
-    file.is_some_and(|file| {
-        globset::GlobBuilder::new(pattern)
-            .literal_separator(false)
-            .build()
-            .is_ok_and(|glob| glob.compile_matcher().is_match(file))
-    })
+}
+
+/// Whether the waiver gives any selector at all.
+pub fn has_selector(waiver: &Waiver) -> bool {
+    waiver.pattern.is_some()
+        || waiver.code.is_some()
+        || waiver.subject.is_some()
+        || waiver.file.is_some()
+        || waiver.text.is_some()
+}
+
+/// Whether `waiver` covers `finding` (of the waiver's check): every selector it gives holds.
+pub fn covers(waiver: &Waiver, finding: &Finding) -> bool {
+    let file = finding.location.as_ref().map(|l| l.file.as_str());
+    let line = finding.location.as_ref().and_then(|l| l.line);
+    has_selector(waiver)
+        && waiver
+            .pattern
+            .as_deref()
+            .is_none_or(|p| pattern_matches(p, finding))
+        && waiver
+            .code
+            .as_deref()
+            .is_none_or(|c| finding.code.as_deref() == Some(c))
+        && waiver
+            .subject
+            .as_deref()
+            .is_none_or(|s| finding.subject.as_deref() == Some(s))
+        && waiver.file.as_deref().is_none_or(|f| file == Some(f))
+        && waiver.line.is_none_or(|l| line == Some(l))
+        && waiver
+            .text
+            .as_deref()
+            .is_none_or(|t| finding.message.contains(t))
+}
+
+/// Whether a `match` covers the finding: its code, its subject, a substring of its message,
+/// or (as a glob) its file. An empty pattern covers nothing (validation refuses it: as a
+/// substring it would cover every finding).
+pub fn pattern_matches(pattern: &str, finding: &Finding) -> bool {
+    if pattern.trim().is_empty() {
+        return false;
+    }
+    finding.code.as_deref() == Some(pattern)
+        || finding.subject.as_deref() == Some(pattern)
+        || finding.message.contains(pattern)
+        || finding
+            .location
+            .as_ref()
+            .is_some_and(|l| glob(pattern).is_ok_and(|g| g.is_match(&l.file)))
+}
+
+/// What a waiver selects, for reports: its `match` alone as written, otherwise each selector
+/// as `key = "value"` (quoted as TOML would, so a control character shows as an escape).
+pub fn selection(waiver: &Waiver) -> String {
+    let only_match = waiver.code.is_none()
+        && waiver.subject.is_none()
+        && waiver.file.is_none()
+        && waiver.line.is_none()
+        && waiver.text.is_none();
+    if let (Some(pattern), true) = (&waiver.pattern, only_match) {
+        return pattern.clone();
+    }
+    let mut parts = Vec::new();
+    for (key, value) in [
+        ("match", &waiver.pattern),
+        ("code", &waiver.code),
+        ("subject", &waiver.subject),
+        ("file", &waiver.file),
+    ] {
+        if let Some(value) = value {
+            parts.push(format!("{key} = {value:?}"));
+        }
+    }
+    if let Some(line) = waiver.line {
+        parts.push(format!("line = {line}"));
+    }
+    if let Some(text) = &waiver.text {
+        parts.push(format!("text = {text:?}"));
+    }
+    parts.join(", ")
 }
 
 /// Whether a waiver expiring on `expires` still holds on `today`: compared as calendar days
@@ -44,6 +167,10 @@ fn current(expires: &str, today: &str) -> bool {
 /// into WAIVED. Returns the indices of the waivers used.
 pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -> Vec<usize> {
     let mut used = Vec::new();
+    if NEVER_WAIVED.iter().any(|(never, _)| *never == id) {
+        // Validation refuses such waivers; a configuration built by hand gets no further.
+        return used;
+    }
     for finding in &mut outcome.findings {
         if finding.severity == Severity::Note {
             continue;
@@ -79,6 +206,18 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::{Finding, Location};
+
+    fn waiver(pattern: &str, expires: &str) -> Waiver {
+        Waiver {
+            check: "boundary.unsafe".into(),
+            pattern: Some(pattern.into()),
+            reason: "r".into(),
+            owner: "o".into(),
+            expires: expires.into(),
+            ..Waiver::default()
+        }
+    }
 
     #[test]
     fn a_waiver_can_name_a_findings_code() {
@@ -89,17 +228,6 @@ mod tests {
         assert!(covers(&w, &coded));
         let other = Finding::error("unsafe block in crate `app`").code("non-utf8-path");
         assert!(!covers(&w, &other));
-    }
-    use crate::check::{Finding, Location};
-
-    fn waiver(pattern: &str, expires: &str) -> Waiver {
-        Waiver {
-            check: "boundary.unsafe".into(),
-            pattern: pattern.into(),
-            reason: "r".into(),
-            owner: "o".into(),
-            expires: expires.into(),
-        }
     }
 
     fn failing() -> Outcome {
@@ -149,6 +277,99 @@ mod tests {
                 "2026-11-20"
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_selector_given_must_hold() {
+        let finding = Finding::error(
+            "RUSTSEC-2099-0001 (vulnerability): grow leaks — leaky-buf 1.2.0; patched: >=1.2.3",
+        )
+        .code("vulnerability")
+        .subject("RUSTSEC-2099-0001")
+        .at(Location::at("Cargo.lock", 15, 1));
+        let exact = Waiver {
+            check: "deps.advisories".into(),
+            code: Some("vulnerability".into()),
+            subject: Some("RUSTSEC-2099-0001".into()),
+            file: Some("Cargo.lock".into()),
+            text: Some("leaky-buf 1.2.0;".into()),
+            ..Waiver::default()
+        };
+        assert!(covers(&exact, &finding));
+        // The same advisory on another version, another advisory, another code: not covered.
+        let other_version = Finding {
+            message: finding.message.replace("1.2.0", "1.2.1"),
+            ..finding.clone()
+        };
+        assert!(!covers(&exact, &other_version));
+        let other_id = finding.clone().subject("RUSTSEC-2099-0009");
+        assert!(!covers(&exact, &other_id));
+        let other_code = finding.clone().code("unsound");
+        assert!(!covers(&exact, &other_code));
+        // A line narrows to that line.
+        let at_line = Waiver {
+            line: Some(15),
+            ..exact.clone()
+        };
+        assert!(covers(&at_line, &finding));
+        let elsewhere = finding.clone().at(Location::at("Cargo.lock", 16, 1));
+        assert!(!covers(&at_line, &elsewhere));
+        // No selector, or an empty match, covers nothing.
+        let none = Waiver {
+            check: "deps.advisories".into(),
+            ..Waiver::default()
+        };
+        assert!(!covers(&none, &finding));
+        let empty = Waiver {
+            pattern: Some(" ".into()),
+            ..none
+        };
+        assert!(!covers(&empty, &finding));
+    }
+
+    #[test]
+    fn what_counts_as_a_glob_every_file_and_a_path_scope() {
+        assert!(matches_every_file("*"));
+        assert!(matches_every_file("**/*"));
+        assert!(matches_every_file("*.*"));
+        assert!(!matches_every_file("ffi/**"));
+        assert!(!matches_every_file("."));
+        assert!(glob("src/[abc").is_err());
+        assert!(glob("src/{a,b").is_err());
+        for scoped in ["tests/fixtures/keys/*.pem", "tests/fixtures/keys/a.pem"] {
+            assert!(is_path_scoped(scoped), "{scoped}");
+        }
+        for wide in [
+            "*",
+            "**/*.pem",
+            "*/keys/a.pem",
+            "tests/*",
+            "tests/fixtures/",
+            "github-token",
+            "a.pem",
+            "/x",
+            "../x/y",
+            "tests/[a",
+        ] {
+            assert!(!is_path_scoped(wide), "{wide}");
+        }
+    }
+
+    #[test]
+    fn a_selection_shows_a_lone_match_as_written_and_the_rest_as_keys() {
+        assert_eq!(selection(&waiver("ffi/**", "2030-01-01")), "ffi/**");
+        let w = Waiver {
+            code: Some("cargo-without-locked".into()),
+            file: Some(".github/workflows/ci.yml".into()),
+            line: Some(10),
+            text: Some("`cargo build`\n".into()),
+            ..Waiver::default()
+        };
+        assert_eq!(
+            selection(&w),
+            "code = \"cargo-without-locked\", file = \".github/workflows/ci.yml\", line = 10, \
+             text = \"`cargo build`\\n\""
         );
     }
 }

@@ -317,15 +317,33 @@ pub struct Blocked {
     pub by: String,
 }
 
-/// A waiver declared with `[[waiver]]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A waiver declared with `[[waiver]]`. It covers a finding of its check when every
+/// selector it gives holds (`match`, `code`, `subject`, `file`, `line`, `text`); it gives at
+/// least one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Waiver {
     /// The check whose findings it covers.
     pub check: String,
-    /// What it matches: a path glob, a crate name, or a substring of the finding's message.
-    #[serde(rename = "match")]
-    pub pattern: String,
+    /// What it matches: the finding's code, a path glob, a crate name (the subject), or a
+    /// substring of the finding's message.
+    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The finding's code, exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The finding's subject (a crate, an advisory id), exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The finding's file, exactly (workspace-relative, `/`-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The finding's line in `file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// A substring of the finding's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     /// Why the finding is accepted.
     pub reason: String,
     /// Who owns the decision.

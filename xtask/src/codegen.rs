@@ -78,15 +78,38 @@ fn check_page(meta: &cargo_gate::check::CheckMeta) -> String {
             let _ = writeln!(out, "| `{}` | {} |", code.name, code.summary);
         }
     }
-    let example = meta
-        .codes
-        .first()
-        .map_or("<text of the finding>", |c| c.name);
+    if let Some((_, instead)) = cargo_gate::waiver::NEVER_WAIVED
+        .iter()
+        .find(|(id, _)| *id == meta.id)
+    {
+        let _ = write!(
+            out,
+            "\n## Waiving a finding\n\nNever: a waiver for `{}` is a configuration error ({instead}).\n",
+            meta.id
+        );
+        return out;
+    }
+    let (intro, example) = if cargo_gate::waiver::PATH_SCOPED.contains(&meta.id) {
+        (
+            "Only by path, for test fixtures: the waiver names the files it covers (`file`, or a \
+             `match` glob whose directories are written out); one that could cover a secret \
+             anywhere is a configuration error. A real secret is removed and rotated, never \
+             waived.",
+            "tests/fixtures/keys/*.pem",
+        )
+    } else {
+        (
+            "For a while, with a reason and an owner; `match` is a code (every finding of that \
+             kind), a path glob, a crate name, or text of the finding.",
+            meta.codes
+                .first()
+                .map_or("<text of the finding>", |c| c.name),
+        )
+    };
     let _ = write!(
         out,
-        "\n## Waiving a finding\n\nFor a while, with a reason and an owner; `match` is a code \
-         (every finding of that kind), a path glob, a crate name, or text of the finding. \
-         `waivers.current` fails once it has expired and warns while it covers nothing.\n\n\
+        "\n## Waiving a finding\n\n{intro} `waivers.current` fails once it has expired and \
+         warns while it covers nothing.\n\n\
          ```toml\n[[waiver]]\ncheck = \"{id}\"\nmatch = \"{example}\"\nreason = \"<why it is \
          acceptable>\"\nowner = \"<who decided>\"\nexpires = \"<YYYY-MM-DD>\"\n```\n",
         id = meta.id,

@@ -712,10 +712,11 @@ mod tests {
         let waived = |expires: &str| Config {
             waivers: vec![Waiver {
                 check: "toolchain.pinned".into(),
-                pattern: "rust-toolchain.toml".into(),
+                pattern: Some("rust-toolchain.toml".into()),
                 reason: "pinned by the monorepo".into(),
                 owner: "build-team".into(),
                 expires: expires.into(),
+                ..Waiver::default()
             }],
             ..Config::default()
         };

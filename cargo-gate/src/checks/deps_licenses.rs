@@ -67,8 +67,8 @@ struct RawLicenses {
 #[serde(deny_unknown_fields)]
 struct RawException {
     #[serde(rename = "crate")]
-    krate: String,
-    allow: Vec<Spanned<String>>,
+    krate: Spanned<String>,
+    allow: Spanned<Vec<Spanned<String>>>,
 }
 
 static LICENSES: Table<RawLicenses> = Table {
@@ -103,15 +103,42 @@ fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Setting
         out
     };
     let allow = licensees(raw.allow.unwrap_or_default(), v);
-    let exceptions = raw
-        .exceptions
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| Exception {
-            krate: e.krate,
-            allow: licensees(e.allow, v),
-        })
-        .collect();
+    let mut exceptions: Vec<Exception> = Vec::new();
+    for e in raw.exceptions.unwrap_or_default() {
+        let krate = e.krate.get_ref();
+        let valid_name = !krate.is_empty()
+            && krate.len() <= 64
+            && krate
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid_name {
+            v.error::<_, ()>(
+                &e.krate,
+                format!("exception for `{krate}`: not a crate name"),
+                "name the crate the exception is for, as in Cargo.lock, e.g. \
+                 { crate = \"ring\", allow = [\"OpenSSL\"] }",
+            );
+        } else if exceptions.iter().any(|x| &x.krate == krate) {
+            v.error::<_, ()>(
+                &e.krate,
+                format!("a second exception for `{krate}`"),
+                "list every license the crate may use in one exception",
+            );
+        }
+        if e.allow.get_ref().is_empty() {
+            v.error::<_, ()>(
+                &e.allow,
+                format!("the exception for `{krate}` allows no license"),
+                "list the licenses allowed for this crate, e.g. allow = [\"OpenSSL\"], or \
+                 delete the exception",
+            );
+        }
+        let allow = licensees(e.allow.into_inner(), v);
+        exceptions.push(Exception {
+            krate: e.krate.into_inner(),
+            allow,
+        });
+    }
     Settings::new(Licenses {
         policy: Some(Policy { allow, exceptions }),
     })
@@ -564,6 +591,43 @@ mod tests {
             "no [licenses] table, so nothing is judged; the 4 shipped package(s) for \
              x86_64-unknown-linux-gnu are under: MIT OR Apache-2.0 (2), MIT (1), Zlib (1)"
         );
+    }
+
+    #[test]
+    fn exceptions_name_a_crate_and_a_license() {
+        let known = crate::registry::known();
+        for (exceptions, expect) in [
+            (
+                "[{ crate = \"\", allow = [\"MIT\"] }]",
+                "gate.toml:2:25: exception for ``: not a crate name",
+            ),
+            (
+                "[{ crate = \" \", allow = [\"MIT\"] }]",
+                "gate.toml:2:25: exception for ` `: not a crate name",
+            ),
+            (
+                "[{ crate = \"ring\", allow = [] }]",
+                "gate.toml:2:41: the exception for `ring` allows no license",
+            ),
+            (
+                "[{ crate = \"ring\", allow = [\"ISC\"] }, { crate = \"ring\", allow = [\"MIT\"] }]",
+                "gate.toml:2:62: a second exception for `ring`",
+            ),
+            (
+                "[{ crate = \"\" }]",
+                "gate.toml:2:15: missing field `allow`",
+            ),
+        ] {
+            let text = format!("[licenses]\nexceptions = {exceptions}\n");
+            let err = crate::config::parse_gate_toml(&text, "gate.toml", &known).unwrap_err();
+            assert!(err.to_string().starts_with(expect), "{err}\n{text}");
+        }
+        let ok = crate::config::parse_gate_toml(
+            "[licenses]\nexceptions = [{ crate = \"ring\", allow = [\"ISC\"] }]\n",
+            "gate.toml",
+            &known,
+        );
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

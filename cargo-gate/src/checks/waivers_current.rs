@@ -55,7 +55,7 @@ static META: CheckMeta = CheckMeta {
     config: &[ConfigKey {
         key: "[[waiver]]",
         default: "-",
-        meaning: "check, match, reason, owner, expires: a finding accepted for a while",
+        meaning: "check; match, code, subject, file, line, text (what it covers); reason, owner, expires: a finding accepted for a while",
     }],
 };
 
@@ -90,11 +90,12 @@ fn parse_date(text: &str) -> Option<i64> {
     Date::parse(text).map(Date::days)
 }
 
-/// How a waiver is described in findings: its check and its match.
+/// How a waiver is described in findings: its check and what it selects.
 fn describe(waiver: &Waiver) -> String {
     format!(
         "waiver for `{}` matching `{}`",
-        waiver.check, waiver.pattern
+        waiver.check,
+        crate::waiver::selection(waiver)
     )
 }
 
@@ -144,17 +145,20 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
 
     for (index, waiver) in waivers.iter().enumerate() {
         let fields = [
-            ("check", &waiver.check),
-            ("match", &waiver.pattern),
-            ("reason", &waiver.reason),
-            ("owner", &waiver.owner),
-            ("expires", &waiver.expires),
+            ("check", Some(&waiver.check)),
+            ("match", waiver.pattern.as_ref()),
+            ("reason", Some(&waiver.reason)),
+            ("owner", Some(&waiver.owner)),
+            ("expires", Some(&waiver.expires)),
         ];
-        let empty: Vec<&str> = fields
+        let mut empty: Vec<&str> = fields
             .iter()
-            .filter(|(_, value)| value.trim().is_empty())
+            .filter(|(_, value)| value.is_some_and(|v| v.trim().is_empty()))
             .map(|(name, _)| *name)
             .collect();
+        if !crate::waiver::has_selector(waiver) {
+            empty.push("match");
+        }
         if !empty.is_empty() {
             incomplete += 1;
             // An empty match is a substring of every message: it would cover everything.
@@ -346,10 +350,11 @@ mod tests {
     fn waiver(check: &str, pattern: &str, expires: &str) -> Waiver {
         Waiver {
             check: check.into(),
-            pattern: pattern.into(),
+            pattern: Some(pattern.into()),
             reason: "accepted for now".into(),
             owner: "platform-team".into(),
             expires: expires.into(),
+            ..Waiver::default()
         }
     }
 
@@ -383,6 +388,13 @@ mod tests {
 
     fn run(waivers: Vec<Waiver>) -> Outcome {
         run_config(config(waivers))
+    }
+
+    /// `text` as gate.toml, validated on [`TODAY`].
+    fn parse(text: &str) -> Config {
+        let today = Date::parse(TODAY).unwrap();
+        crate::config::parse_gate_toml_on(text, "gate.toml", &crate::registry::known(), today)
+            .unwrap()
     }
 
     /// The check on `config`, after the outcomes of [`earlier`].
@@ -471,12 +483,14 @@ mod tests {
             "{:?}",
             outcome.findings[0]
         );
+        // A blank match covers nothing: it is unused as well.
+        assert_eq!(outcome.findings[1].code.as_deref(), Some("waiver-unused"));
         assert!(
-            outcome.findings[1]
+            outcome.findings[2]
                 .message
                 .ends_with("expires on `someday`, which is not a date (YYYY-MM-DD)"),
             "{:?}",
-            outcome.findings[1]
+            outcome.findings[2]
         );
     }
 
@@ -548,11 +562,10 @@ mod tests {
         let text = "[policy]\nprofile = \"portable\"\n\n\
                     [[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/**\"\nreason = \"r\"\n\
                     owner = \"o\"\nexpires = \"2026-01-31\"\n\n\
-                    [[waiver]] # the second\ncheck = \"tests.pass\"\nmatch = \"flaky\"\n\
+                    [[waiver]] # the second\ncheck = \"secrets.scan\"\nmatch = \"tests/keys/*.pem\"\n\
                     reason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n";
         // The spans come from parsing; the file on disk is not read again.
-        let config =
-            crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
+        let config = parse(text);
         let outcome = run_config(config);
         let locations: Vec<String> = outcome
             .findings
@@ -564,9 +577,8 @@ mod tests {
 
     #[test]
     fn a_waiver_written_as_an_inline_table_is_found_where_it_is_written() {
-        let text = "waiver = [\n  { check = \"tests.pass\", match = \"flaky\", reason = \"r\",\n    owner = \"o\", expires = \"2027-01-01\" },\n]\n";
-        let config =
-            crate::config::parse_gate_toml(text, "gate.toml", &crate::registry::known()).unwrap();
+        let text = "waiver = [\n  { check = \"deps.pinned\", match = \"left-pad\", reason = \"r\",\n    owner = \"o\", expires = \"2027-01-01\" },\n]\n";
+        let config = parse(text);
         let outcome = run_config(config);
         // The unused waiver is reported at its table, the `{` on line 2.
         assert_eq!(

@@ -46,10 +46,22 @@ pub(crate) fn explain(id: String) -> Result<i32, GateError> {
             text.push_str(&format!("  {:<28} {}\n", code.name, code.summary));
         }
     }
-    text.push_str(&format!(
-        "waive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"<a code, path glob, crate name, or text of the finding>\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
-        meta.id
-    ));
+    if let Some((_, instead)) = crate::waiver::NEVER_WAIVED
+        .iter()
+        .find(|(id, _)| *id == meta.id)
+    {
+        text.push_str(&format!("waive: never ({instead})\n"));
+    } else {
+        let what = if crate::waiver::PATH_SCOPED.contains(&meta.id) {
+            "<the files, directories written out: tests/fixtures/keys/*.pem>"
+        } else {
+            "<a code, path glob, crate name, or text of the finding>"
+        };
+        text.push_str(&format!(
+            "waive (a finding you accept, for a while):\n  [[waiver]]\n  check = \"{}\"\n  match = \"{what}\"\n  reason = \"<why it is acceptable>\"\n  owner = \"<who decided>\"\n  expires = \"<YYYY-MM-DD>\"\n",
+            meta.id
+        ));
+    }
     print_stdout(&text);
     Ok(exit::READY)
 }
@@ -59,9 +71,7 @@ pub(crate) fn explain(id: String) -> Result<i32, GateError> {
 fn team_checks() -> Vec<&'static dyn crate::check::Check> {
     Workspace::discover(None, true)
         .ok()
-        .and_then(|ws| {
-            crate::config::load(&ws.root, &ws.manifest_path, None, &registry::known()).ok()
-        })
+        .and_then(|ws| crate::config::load(&ws, None, &registry::known()).ok())
         .map(|config| crate::checks::custom::from_config(&config))
         .unwrap_or_default()
 }

@@ -9,7 +9,9 @@ pub mod section;
 
 use crate::policy::Profile;
 use crate::stage::Stage;
+use crate::workspace::Workspace;
 use gate_formats::report::Location;
+use gate_support::date::Date;
 use raw::RawConfig;
 use section::{Section, Settings, Spanned};
 use serde::Serialize;
@@ -118,6 +120,13 @@ pub fn parse_size(text: &str) -> Option<u64> {
 /// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
 pub use gate_formats::report::Waiver;
 
+/// `[policy] max-waiver-days`' default: a waiver expires at most a year from the day it is
+/// validated.
+pub const DEFAULT_MAX_WAIVER_DAYS: u32 = 365;
+
+/// The largest `[policy] max-waiver-days`: ten years. Longer is no expiry at all.
+pub const MAX_WAIVER_DAYS_LIMIT: u32 = 3650;
+
 /// The validated configuration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
@@ -131,6 +140,8 @@ pub struct Config {
     pub strict: bool,
     /// `[policy] min-driver`.
     pub min_driver: Option<DriverVersion>,
+    /// `[policy] max-waiver-days`: how far from today a waiver may expire.
+    pub max_waiver_days: u32,
     /// `[tests] failure-paths`: failure path name to test-name pattern.
     pub failure_paths: BTreeMap<String, String>,
     /// `[tests] timeout`: the limit of `tests.pass`'s cargo calls (and the build).
@@ -201,6 +212,7 @@ impl Default for Config {
             profile: Profile::Portable,
             strict: false,
             min_driver: None,
+            max_waiver_days: DEFAULT_MAX_WAIVER_DAYS,
             failure_paths: BTreeMap::new(),
             tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
             test_timeout: DEFAULT_TEST_TIMEOUT,
@@ -320,12 +332,76 @@ impl std::fmt::Debug for Known<'_> {
     }
 }
 
-/// Loads the configuration for the workspace at `root`.
+/// Loads the configuration for the workspace `ws`.
 ///
 /// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
-/// `[workspace.metadata.gate]` (or `[package.metadata.gate]`) in `root_manifest` are looked
-/// at, and having both is an error.
+/// `[workspace.metadata.gate]` (or `[package.metadata.gate]`) in the root manifest are looked
+/// at, and having both is an error. A member's manifest (not the root's) holding either
+/// table is an error too: the gate never reads it, and a user who wrote it there expects
+/// it to count.
 pub fn load(
+    ws: &Workspace,
+    explicit: Option<&Path>,
+    known: &Known<'_>,
+) -> Result<Config, ConfigErrors> {
+    let mut errors = members_config(ws);
+    let loaded = load_from(&ws.root, &ws.manifest_path, explicit, known);
+    if let Err(e) = &loaded {
+        errors.extend(e.all().iter().cloned());
+    }
+    ConfigErrors::from_vec(errors)?;
+    loaded
+}
+
+/// Gate configuration in the manifests of members other than the root: one error each,
+/// at its table, with the fix.
+fn members_config(ws: &Workspace) -> Vec<ConfigError> {
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
+    };
+    let mut errors = Vec::new();
+    for member in &ws.members {
+        let manifest = member.dir.join("Cargo.toml");
+        if same(&manifest, &ws.manifest_path) {
+            continue;
+        }
+        // An unreadable or invalid manifest is cargo's (and other checks') to report.
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let Ok(doc) = DeTable::parse(&text) else {
+            continue;
+        };
+        let shown = display(&ws.root, &manifest);
+        let root_manifest = display(&ws.root, &ws.manifest_path);
+        let (workspace, package) = gate_tables(doc.get_ref());
+        for (table, spanned) in [
+            (MANIFEST_TABLES[0], workspace),
+            (MANIFEST_TABLES[1], package),
+        ] {
+            let Some(spanned) = spanned else { continue };
+            errors.push(ConfigError {
+                file: shown.clone(),
+                position: Some(line_col(&text, spanned.span().start)),
+                message: format!(
+                    "{table} in the manifest of member `{}` is never read: the gate reads its \
+                     configuration from gate.toml or [workspace.metadata.gate] in the root \
+                     {root_manifest}",
+                    member.name
+                ),
+                help: format!(
+                    "move these settings into gate.toml at the workspace root (or \
+                     [workspace.metadata.gate] in {root_manifest}) and delete the table from \
+                     {shown}"
+                ),
+            });
+        }
+    }
+    errors
+}
+
+/// [`load`] from the files alone, without looking at members.
+fn load_from(
     root: &Path,
     root_manifest: &Path,
     explicit: Option<&Path>,
@@ -397,8 +473,19 @@ fn display(root: &Path, path: &Path) -> String {
     shown.to_string_lossy().replace('\\', "/")
 }
 
-/// Parses and validates the text of a `gate.toml`; `file` names it in errors.
+/// Parses and validates the text of a `gate.toml`; `file` names it in errors. Waivers'
+/// expiry dates are measured from today (UTC).
 pub fn parse_gate_toml(text: &str, file: &str, known: &Known<'_>) -> Result<Config, ConfigErrors> {
+    parse_gate_toml_on(text, file, known, Date::today_utc())
+}
+
+/// [`parse_gate_toml`] on a given day (tests pass a fixed one).
+pub fn parse_gate_toml_on(
+    text: &str,
+    file: &str,
+    known: &Known<'_>,
+    today: Date,
+) -> Result<Config, ConfigErrors> {
     let doc = DeTable::parse(text).map_err(|e| toml_error(text, file, &e))?;
     validate(
         doc.get_ref(),
@@ -406,6 +493,7 @@ pub fn parse_gate_toml(text: &str, file: &str, known: &Known<'_>) -> Result<Conf
         ConfigSource::File(file.to_owned()),
         file,
         known,
+        today,
     )
 }
 
@@ -481,6 +569,7 @@ pub fn parse_manifest_section(
         ConfigSource::CargoMetadata(file.to_owned()),
         file,
         known,
+        Date::today_utc(),
     )
     .map(Some)
 }
@@ -529,6 +618,8 @@ pub struct Validator<'a> {
     file: &'a str,
     errors: Vec<ConfigError>,
     spans: Spans,
+    /// The day waivers' expiry dates are measured from.
+    today: Date,
 }
 
 /// The longest time limit accepted: a day. Longer is a typo, and an overflow waiting to
@@ -545,6 +636,7 @@ impl<'a> Validator<'a> {
                 file: file.to_owned(),
                 at: BTreeMap::new(),
             },
+            today: Date::today_utc(),
         }
     }
 
@@ -618,8 +710,10 @@ fn validate(
     source: ConfigSource,
     file: &str,
     known: &Known<'_>,
+    today: Date,
 ) -> Result<Config, ConfigErrors> {
     let mut v = Validator::new(text, file);
+    v.today = today;
     let mut config = Config {
         source,
         ..Config::default()
@@ -684,6 +778,22 @@ fn validate(
                     "write the CUDA version as MAJOR.MINOR, e.g. min-driver = \"13.0\"",
                 )
             });
+        }
+        if let Some(days) = policy.max_waiver_days {
+            match u32::try_from(*days.get_ref()) {
+                Ok(d) if (1..=MAX_WAIVER_DAYS_LIMIT).contains(&d) => config.max_waiver_days = d,
+                _ => v
+                    .error::<_, ()>(
+                        &days,
+                        format!(
+                            "max-waiver-days {} is outside 1..={MAX_WAIVER_DAYS_LIMIT}",
+                            days.get_ref()
+                        ),
+                        "give the most days a waiver may run, e.g. max-waiver-days = 365 \
+                         (at most ten years)",
+                    )
+                    .unwrap_or_default(),
+            }
         }
     }
     if let Some(tests) = raw.tests {
@@ -761,59 +871,248 @@ fn validate(
     }
     for (index, waiver) in raw.waiver.unwrap_or_default().into_iter().enumerate() {
         v.remember(format!("waiver[{index}]"), &waiver, true);
+        let header = waiver.span();
         let waiver = waiver.into_inner();
-        for (key, spanned) in [
-            ("check", &waiver.check),
-            ("match", &waiver.pattern),
-            ("reason", &waiver.reason),
-            ("owner", &waiver.owner),
-            ("expires", &waiver.expires),
-        ] {
+        let check_waiver = waiver_entry(&mut v, &config, known, index, header, waiver);
+        config.waivers.push(check_waiver);
+    }
+    ConfigErrors::from_vec(v.errors)?;
+    config.spans = v.spans;
+    Ok(config)
+}
+
+/// One `[[waiver]]`, validated: every problem is recorded in `v`. The waiver is returned even
+/// when invalid (the errors stop the run anyway), so waiver indices stay the positions of
+/// the `[[waiver]]` tables in the file.
+fn waiver_entry(
+    v: &mut Validator<'_>,
+    config: &Config,
+    known: &Known<'_>,
+    index: usize,
+    header: std::ops::Range<usize>,
+    waiver: raw::RawWaiver,
+) -> Waiver {
+    use crate::waiver;
+    for (key, spanned) in [
+        ("check", Some(&waiver.check)),
+        ("match", waiver.pattern.as_ref()),
+        ("code", waiver.code.as_ref()),
+        ("subject", waiver.subject.as_ref()),
+        ("file", waiver.file.as_ref()),
+        ("text", waiver.text.as_ref()),
+        ("reason", Some(&waiver.reason)),
+        ("owner", Some(&waiver.owner)),
+        ("expires", Some(&waiver.expires)),
+    ] {
+        if let Some(spanned) = spanned {
             v.remember(format!("waiver[{index}].{key}"), spanned, false);
         }
-        let check = waiver.check.get_ref();
-        let known = (known.builtin)(check) || config.custom_checks.iter().any(|c| &c.id == check);
-        let mut valid = true;
-        if !known {
-            valid = false;
+    }
+    if let Some(line) = &waiver.line {
+        v.remember(format!("waiver[{index}].line"), line, false);
+    }
+    let check = waiver.check.get_ref();
+    let is_known = (known.builtin)(check) || config.custom_checks.iter().any(|c| &c.id == check);
+    if !is_known {
+        v.error::<_, ()>(
+            &waiver.check,
+            format!("waiver names unknown check `{check}`"),
+            "use an id from `cargo gate checks`",
+        );
+    }
+    if let Some((_, instead)) = waiver::NEVER_WAIVED.iter().find(|(id, _)| id == check) {
+        v.error::<_, ()>(
+            &waiver.check,
+            format!("`{check}` cannot be waived"),
+            &format!("delete this waiver; {instead}"),
+        );
+    }
+    // Each selector, when written, must select something.
+    for (key, value) in [
+        ("match", &waiver.pattern),
+        ("code", &waiver.code),
+        ("subject", &waiver.subject),
+        ("file", &waiver.file),
+        ("text", &waiver.text),
+    ] {
+        if let Some(value) = value
+            && value.get_ref().trim().is_empty()
+        {
+            let what = if key == "match" || key == "text" {
+                "; as a substring of every message it would cover every finding of the check"
+            } else {
+                ""
+            };
             v.error::<_, ()>(
-                &waiver.check,
-                format!("waiver names unknown check `{check}`"),
-                "use an id from `cargo gate checks`",
+                value,
+                format!("waiver for `{check}` has an empty `{key}`{what}"),
+                "name the finding: its code, a path glob, a crate, or text of its message \
+                 (docs/CONFIG.md, [[waiver]])",
             );
         }
-        for (field, value) in [("reason", &waiver.reason), ("owner", &waiver.owner)] {
-            if value.get_ref().trim().is_empty() {
-                valid = false;
+    }
+    let selectors = [
+        &waiver.pattern,
+        &waiver.code,
+        &waiver.subject,
+        &waiver.file,
+        &waiver.text,
+    ];
+    if selectors.iter().all(|s| s.is_none()) {
+        // No `match` and nothing instead: the error serde gave when `match` was required.
+        v.errors.push(ConfigError {
+            file: v.file.to_owned(),
+            position: Some(line_col(v.text, header.start)),
+            message: format!(
+                "missing field `match`: waiver for `{check}` names no finding (give `match`, or \
+                 `code`, `subject`, `file` or `text`)"
+            ),
+            help: "name the finding it accepts, e.g. match = \"ffi/**\" or code = \"CODE\" \
+                   (docs/CONFIG.md, [[waiver]])"
+                .to_owned(),
+        });
+    }
+    if let Some(pattern) = &waiver.pattern {
+        let text = pattern.get_ref();
+        if !text.trim().is_empty() && waiver::is_glob(text) {
+            if let Err(e) = waiver::glob(text) {
                 v.error::<_, ()>(
-                    value,
-                    format!("waiver for `{check}` has an empty {field}"),
-                    "every waiver needs a reason, an owner and an expiry date",
+                    pattern,
+                    format!("match `{text}` is not a valid glob: {}", glob_reason(&e)),
+                    "fix the glob (e.g. \"src/gen/*.rs\"); to match text of the finding's \
+                     message that holds glob characters, write it as text = \"…\" instead",
+                );
+            } else if waiver::matches_every_file(text) {
+                v.error::<_, ()>(
+                    pattern,
+                    format!("match `{text}` matches every file: it would waive every finding of `{check}`"),
+                    "name the files (e.g. \"ffi/**\"), or, to accept every finding of one kind, \
+                     its code: code = \"CODE\" (`cargo gate explain CHECK` lists them)",
                 );
             }
         }
-        if gate_support::date::Date::parse(waiver.expires.get_ref()).is_none() {
-            valid = false;
+    }
+    if let Some(code) = &waiver.code
+        && !code.get_ref().trim().is_empty()
+        && !is_code(code.get_ref())
+    {
+        v.error::<_, ()>(
+            code,
+            format!("`{}` is not a finding code", code.get_ref()),
+            "codes are kebab-case, e.g. code = \"unsafe-outside-allowed\" (`cargo gate explain \
+             CHECK` lists a check's codes)",
+        );
+    }
+    let mut line = None;
+    if let Some(l) = &waiver.line {
+        match u32::try_from(*l.get_ref()) {
+            Ok(n) if n >= 1 && waiver.file.is_some() => line = Some(n),
+            Ok(n) if n >= 1 => {
+                v.error::<_, ()>(
+                    l,
+                    "waiver gives `line` without `file`".to_owned(),
+                    "a line is a line of one file: add file = \"PATH\"",
+                );
+            }
+            _ => {
+                v.error::<_, ()>(
+                    l,
+                    format!("line {} is not a line number", l.get_ref()),
+                    "lines count from 1",
+                );
+            }
+        }
+    }
+    if waiver::PATH_SCOPED.contains(&check.as_str()) {
+        let scoped = waiver.file.is_some()
+            || waiver.subject.is_some()
+            || waiver
+                .pattern
+                .as_ref()
+                .is_some_and(|p| waiver::is_path_scoped(p.get_ref()));
+        if !scoped {
+            let at = waiver.pattern.as_ref().unwrap_or(&waiver.check);
+            v.error::<_, ()>(
+                at,
+                format!(
+                    "a waiver for `{check}` must name the files it covers; this one could \
+                     cover secrets anywhere in the tree"
+                ),
+                "waive test fixtures by path: file = \"tests/fixtures/keys/test.pem\", or \
+                 match = \"tests/fixtures/keys/*.pem\" (directories written out, a \
+                 wildcard only in the file name); a real secret is removed and rotated, \
+                 never waived",
+            );
+        }
+    }
+    for (field, value) in [("reason", &waiver.reason), ("owner", &waiver.owner)] {
+        if value.get_ref().trim().is_empty() {
+            v.error::<_, ()>(
+                value,
+                format!("waiver for `{check}` has an empty {field}"),
+                "every waiver needs a reason, an owner and an expiry date",
+            );
+        }
+    }
+    match Date::parse(waiver.expires.get_ref()) {
+        None => {
             v.error::<_, ()>(
                 &waiver.expires,
                 format!("`{}` is not a date", waiver.expires.get_ref()),
                 "write the expiry as YYYY-MM-DD, e.g. expires = \"2027-06-30\"",
             );
         }
-        // An invalid waiver is still listed (the error stops the run anyway), so waiver
-        // indices stay the positions of `[[waiver]]` tables in the file.
-        let _ = valid;
-        config.waivers.push(Waiver {
-            check: check.clone(),
-            pattern: waiver.pattern.into_inner(),
-            reason: waiver.reason.into_inner(),
-            owner: waiver.owner.into_inner(),
-            expires: waiver.expires.into_inner(),
-        });
+        Some(expires) => {
+            let max = config.max_waiver_days;
+            let latest = v.today.add_days(i64::from(max));
+            if latest.is_some_and(|latest| expires > latest) {
+                let latest = latest.map(|d| d.to_string()).unwrap_or_default();
+                v.error::<_, ()>(
+                    &waiver.expires,
+                    format!(
+                        "waiver for `{check}` expires on {}, more than {max} days from today \
+                         ({}): the longest a waiver may run is {max} days ([policy] \
+                         max-waiver-days)",
+                        waiver.expires.get_ref(),
+                        v.today
+                    ),
+                    &format!(
+                        "expire it on {latest} or earlier, and renew it then as a new decision; \
+                         to allow longer waivers, raise [policy] max-waiver-days (at most \
+                         {MAX_WAIVER_DAYS_LIMIT})"
+                    ),
+                );
+            }
+        }
     }
-    ConfigErrors::from_vec(v.errors)?;
-    config.spans = v.spans;
-    Ok(config)
+    let text = |s: Option<Spanned<String>>| s.map(Spanned::into_inner);
+    Waiver {
+        check: check.clone(),
+        pattern: text(waiver.pattern),
+        code: text(waiver.code),
+        subject: text(waiver.subject),
+        file: text(waiver.file),
+        line,
+        text: text(waiver.text),
+        reason: waiver.reason.into_inner(),
+        owner: waiver.owner.into_inner(),
+        expires: waiver.expires.into_inner(),
+    }
+}
+
+/// A glob error's reason, without the pattern globset repeats.
+fn glob_reason(e: &globset::Error) -> String {
+    e.kind().to_string()
+}
+
+/// Whether `text` is a finding code: kebab-case.
+fn is_code(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// One `[[check]]`, validated; `None` (with the problems recorded) when it is invalid.

@@ -22,6 +22,7 @@ pub(super) struct RawPolicy {
     pub(super) profile: Option<Spanned<String>>,
     pub(super) strict: Option<bool>,
     pub(super) min_driver: Option<Spanned<String>>,
+    pub(super) max_waiver_days: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,7 +56,12 @@ pub(super) struct RawCheck {
 pub(super) struct RawWaiver {
     pub(super) check: Spanned<String>,
     #[serde(rename = "match")]
-    pub(super) pattern: Spanned<String>,
+    pub(super) pattern: Option<Spanned<String>>,
+    pub(super) code: Option<Spanned<String>>,
+    pub(super) subject: Option<Spanned<String>>,
+    pub(super) file: Option<Spanned<String>>,
+    pub(super) line: Option<Spanned<i64>>,
+    pub(super) text: Option<Spanned<String>>,
     pub(super) reason: Spanned<String>,
     pub(super) owner: Spanned<String>,
     pub(super) expires: Spanned<String>,

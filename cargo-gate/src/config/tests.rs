@@ -3,9 +3,17 @@ use super::*;
 use crate::checks::history_window::History;
 use crate::checks::platform_matrix::{Matrix, Platform};
 
-/// Parses and validates `text` as `gate.toml`, with the registry's built-in ids (as `load`).
+/// The day the tests validate on (waivers' expiry dates are measured from it).
+const TODAY: &str = "2026-11-20";
+
+fn today() -> Date {
+    Date::parse(TODAY).unwrap()
+}
+
+/// Parses and validates `text` as `gate.toml`, with the registry's built-in ids (as `load`),
+/// on [`TODAY`].
 fn parse(text: &str) -> Result<Config, String> {
-    parse_gate_toml(text, "gate.toml", &crate::registry::known())
+    parse_gate_toml_on(text, "gate.toml", &crate::registry::known(), today())
         .map_err(|e| format!("{e} | help: {}", e.help))
 }
 
@@ -95,7 +103,7 @@ expires = "2027-06-30"
     );
     assert_eq!(config.custom_checks[0].timeout, Duration::from_secs(600));
     assert_eq!(config.custom_checks[0].stage, Stage::Controlled);
-    assert_eq!(config.waivers[0].pattern, "ffi/*");
+    assert_eq!(config.waivers[0].pattern.as_deref(), Some("ffi/*"));
 }
 
 #[test]
@@ -178,33 +186,36 @@ fn errors_point_at_line_and_column() {
         "gate.toml:2:9: waiver names unknown check `nope.nope`",
     );
     check_err(
-        &waiver("tests.pass", " ", "2027-01-01"),
-        "gate.toml:5:9: waiver for `tests.pass` has an empty owner",
+        &waiver("boundary.unsafe", " ", "2027-01-01"),
+        "gate.toml:5:9: waiver for `boundary.unsafe` has an empty owner",
     );
     check_err(
-        &waiver("tests.pass", "me", "next year"),
+        &waiver("boundary.unsafe", "me", "next year"),
         "gate.toml:6:11: `next year` is not a date",
     );
     // Calendar dates: the 31st of February was accepted and compared as a string.
     check_err(
-        &waiver("tests.pass", "me", "2026-02-31"),
+        &waiver("boundary.unsafe", "me", "2026-02-31"),
         "gate.toml:6:11: `2026-02-31` is not a date",
     );
     check_err(
-        &waiver("tests.pass", "me", "2027-02-29"),
+        &waiver("boundary.unsafe", "me", "2027-02-29"),
         "gate.toml:6:11: `2027-02-29` is not a date",
     );
     assert!(
-        parse_gate_toml(
-            &waiver("tests.pass", "me", "2028-02-29"),
-            "gate.toml",
-            &crate::registry::known()
-        )
+        parse(&format!(
+            "[policy]\nmax-waiver-days = 3650\n{}",
+            waiver("boundary.unsafe", "me", "2028-02-29")
+        ))
         .is_ok()
     );
     check_err(
-        "[[waiver]]\ncheck = \"tests.pass\"\n",
-        "gate.toml:1:1: missing field `match`",
+        "[[waiver]]\ncheck = \"boundary.unsafe\"\n",
+        "gate.toml:1:1: missing field `reason`",
+    );
+    check_err(
+        "[[waiver]]\ncheck = \"boundary.unsafe\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2027-01-01\"\n",
+        "gate.toml:1:1: missing field `match`: waiver for `boundary.unsafe` names no finding",
     );
 }
 
@@ -281,13 +292,13 @@ fn load_rejects_both_places_and_defaults_when_neither() {
     let manifest = dir.path().join("Cargo.toml");
     std::fs::write(&manifest, "[workspace]\n").unwrap();
     assert_eq!(
-        load(dir.path(), &manifest, None, &crate::registry::known()).unwrap(),
+        load_from(dir.path(), &manifest, None, &crate::registry::known()).unwrap(),
         defaults(&crate::registry::known())
     );
 
     std::fs::write(&manifest, "[workspace]\n[workspace.metadata.gate]\n").unwrap();
     std::fs::write(dir.path().join("gate.toml"), "").unwrap();
-    let err = load(dir.path(), &manifest, None, &crate::registry::known()).unwrap_err();
+    let err = load_from(dir.path(), &manifest, None, &crate::registry::known()).unwrap_err();
     assert!(
         err.message
             .contains("both gate.toml and [workspace.metadata.gate]"),
@@ -309,7 +320,7 @@ fn a_directory_where_the_configuration_should_be_is_named() {
     let root = dir.path();
     std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"x\"\n").unwrap();
     std::fs::create_dir(root.join("gate.toml")).unwrap();
-    let err = load(
+    let err = load_from(
         root,
         &root.join("Cargo.toml"),
         None,
@@ -320,7 +331,7 @@ fn a_directory_where_the_configuration_should_be_is_named() {
         err.to_string(),
         "gate.toml: is a directory, not a configuration file"
     );
-    let err = load(
+    let err = load_from(
         root,
         &root.join("Cargo.toml"),
         Some(&root.join("gate.toml")),
@@ -372,4 +383,264 @@ fn spans_are_kept_for_findings_about_the_configuration() {
     let moved = parse(&text.replace("[boundary]", "\n\n[boundary]")).unwrap();
     assert_eq!(moved.effective_json(), config.effective_json());
     assert_ne!(moved.spans, config.spans);
+}
+
+/// A `[[waiver]]` with `body` (its selectors) for `check`, expiring on `expires`.
+fn waiver_with(check: &str, body: &str, expires: &str) -> String {
+    format!(
+        "[[waiver]]\ncheck = \"{check}\"\n{body}\nreason = \"r\"\nowner = \"o\"\nexpires = \"{expires}\"\n"
+    )
+}
+
+#[test]
+fn waivers_that_could_hide_what_they_never_saw_are_refused() {
+    let soon = "2027-01-31";
+    for (check, body, expect) in [
+        // A substring of every message.
+        (
+            "boundary.unsafe",
+            "match = \"\"",
+            "gate.toml:3:9: waiver for `boundary.unsafe` has an empty `match`; as a substring of every message",
+        ),
+        (
+            "boundary.unsafe",
+            "match = \"  \"",
+            "gate.toml:3:9: waiver for `boundary.unsafe` has an empty `match`",
+        ),
+        (
+            "boundary.unsafe",
+            "text = \"\"",
+            "gate.toml:3:8: waiver for `boundary.unsafe` has an empty `text`",
+        ),
+        (
+            "boundary.unsafe",
+            "code = \" \"",
+            "gate.toml:3:8: waiver for `boundary.unsafe` has an empty `code`",
+        ),
+        // An invalid glob covered nothing, silently.
+        (
+            "boundary.unsafe",
+            "match = \"src/[abc.rs\"",
+            "gate.toml:3:9: match `src/[abc.rs` is not a valid glob: unclosed character class",
+        ),
+        (
+            "boundary.unsafe",
+            "match = \"{src,tests/**\"",
+            "gate.toml:3:9: match `{src,tests/**` is not a valid glob",
+        ),
+        // A glob of every file is every finding with a place.
+        (
+            "boundary.unsafe",
+            "match = \"**/*\"",
+            "gate.toml:3:9: match `**/*` matches every file",
+        ),
+        (
+            "deps.duplicates",
+            "match = \"*\"",
+            "gate.toml:3:9: match `*` matches every file",
+        ),
+        // Failing tests are fixed, never waived.
+        (
+            "tests.pass",
+            "match = \"flaky_network\"",
+            "gate.toml:2:9: `tests.pass` cannot be waived",
+        ),
+        // Secrets: by path only.
+        (
+            "secrets.scan",
+            "match = \"github-token\"",
+            "gate.toml:3:9: a waiver for `secrets.scan` must name the files it covers",
+        ),
+        (
+            "secrets.scan",
+            "match = \"**/*.pem\"",
+            "gate.toml:3:9: a waiver for `secrets.scan` must name the files it covers",
+        ),
+        (
+            "secrets.scan",
+            "code = \"secret-in-tree\"",
+            "gate.toml:2:9: a waiver for `secrets.scan` must name the files it covers",
+        ),
+        (
+            "secrets.scan",
+            "match = \"tests/*\"",
+            "gate.toml:3:9: a waiver for `secrets.scan` must name the files it covers",
+        ),
+        // Selectors that select nothing, or nothing sensible.
+        (
+            "boundary.unsafe",
+            "code = \"Unsafe Outside\"",
+            "gate.toml:3:8: `Unsafe Outside` is not a finding code",
+        ),
+        (
+            "ci.locked",
+            "code = \"cargo-without-locked\"\nline = 7",
+            "gate.toml:4:8: waiver gives `line` without `file`",
+        ),
+        (
+            "ci.locked",
+            "file = \"ci.yml\"\nline = 0",
+            "gate.toml:4:8: line 0 is not a line number",
+        ),
+    ] {
+        check_err(&waiver_with(check, body, soon), expect);
+    }
+    // What a careful user writes is accepted: a path-scoped secrets waiver, an exact
+    // finding, a code.
+    for (check, body) in [
+        ("secrets.scan", "match = \"tests/fixtures/keys/*.pem\""),
+        ("secrets.scan", "file = \"fixture.pem\""),
+        (
+            "secrets.scan",
+            "file = \"tests/keys/a.pem\"\ncode = \"secret-in-tree\"",
+        ),
+        (
+            "ci.locked",
+            "code = \"cargo-without-locked\"\nfile = \".github/workflows/ci.yml\"\nline = 7\ntext = \"`cargo build`\"",
+        ),
+        ("deps.duplicates", "match = \"duplicate-version\""),
+        ("boundary.unsafe", "match = \"ffi/**\""),
+        // Square brackets in message text are a valid glob class: still a match.
+        ("config.valid", "match = \"[boundary] allow-unsafe\""),
+    ] {
+        let config = parse(&waiver_with(check, body, soon))
+            .unwrap_or_else(|e| panic!("{check} {body}: {e}"));
+        assert_eq!(config.waivers.len(), 1);
+    }
+}
+
+#[test]
+fn a_waiver_expires_within_max_waiver_days_of_today() {
+    // TODAY is 2026-11-20: the default allows up to 2027-11-20.
+    assert!(
+        parse(&waiver_with(
+            "boundary.unsafe",
+            "match = \"ffi/**\"",
+            "2027-11-20"
+        ))
+        .is_ok()
+    );
+    check_err(
+        &waiver_with("boundary.unsafe", "match = \"ffi/**\"", "9999-12-31"),
+        "gate.toml:6:11: waiver for `boundary.unsafe` expires on 9999-12-31, more than 365 days \
+         from today (2026-11-20): the longest a waiver may run is 365 days ([policy] \
+         max-waiver-days) | help: expire it on 2027-11-20 or earlier",
+    );
+    check_err(
+        &waiver_with("boundary.unsafe", "match = \"ffi/**\"", "2027-11-21"),
+        "gate.toml:6:11: waiver for `boundary.unsafe` expires on 2027-11-21, more than 365 days",
+    );
+    // Configurable, within bounds; an expired waiver is not a configuration error (it is
+    // waivers.current's finding).
+    let short = format!(
+        "[policy]\nmax-waiver-days = 30\n{}",
+        waiver_with("boundary.unsafe", "match = \"ffi/**\"", "2027-01-31")
+    );
+    check_err(
+        &short,
+        "gate.toml:8:11: waiver for `boundary.unsafe` expires on 2027-01-31, more than 30 days",
+    );
+    let long = format!(
+        "[policy]\nmax-waiver-days = 3650\n{}",
+        waiver_with("boundary.unsafe", "match = \"ffi/**\"", "2036-01-01")
+    );
+    assert_eq!(parse(&long).unwrap().max_waiver_days, 3650);
+    assert!(
+        parse(&waiver_with(
+            "boundary.unsafe",
+            "match = \"ffi/**\"",
+            "2020-01-01"
+        ))
+        .is_ok()
+    );
+    for days in ["0", "-1", "3651", "99999999999"] {
+        check_err(
+            &format!("[policy]\nmax-waiver-days = {days}\n"),
+            &format!("gate.toml:2:19: max-waiver-days {days} is outside 1..=3650"),
+        );
+    }
+    assert_eq!(parse("").unwrap().max_waiver_days, DEFAULT_MAX_WAIVER_DAYS);
+}
+
+#[test]
+fn old_waivers_with_a_match_keep_their_meaning() {
+    let config = parse(&waiver_with(
+        "boundary.unsafe",
+        "match = \"ffi/**\"",
+        "2027-01-31",
+    ))
+    .unwrap();
+    let w = &config.waivers[0];
+    assert_eq!(w.pattern.as_deref(), Some("ffi/**"));
+    assert_eq!(
+        (w.code.as_ref(), w.file.as_ref(), w.line),
+        (None, None, None)
+    );
+    // report.json keeps its shape for them: no new keys.
+    let json = serde_json::to_value(w).unwrap();
+    assert_eq!(
+        json.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["check", "expires", "match", "owner", "reason"]
+    );
+}
+
+#[test]
+fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("Cargo.toml", "[workspace]\nmembers = [\"app\", \"lib\"]\n");
+    write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[package.metadata.gate.policy]\nprofile = \"rusty\"\n",
+    );
+    write(
+        "lib/Cargo.toml",
+        "[package]\nname = \"lib\"\nversion = \"0.1.0\"\n",
+    );
+    let ws = Workspace::for_tests(root, &["app", "lib"]);
+    let known = crate::registry::known();
+    let err = load(&ws, None, &known).unwrap_err();
+    assert_eq!(err.all().len(), 1, "{:?}", err.all());
+    assert_eq!(
+        err.to_string(),
+        "app/Cargo.toml:5:19: [package.metadata.gate] in the manifest of member `app` is never \
+         read: the gate reads its configuration from gate.toml or [workspace.metadata.gate] in \
+         the root Cargo.toml"
+    );
+    assert!(
+        err.help.starts_with("move these settings into gate.toml"),
+        "{}",
+        err.help
+    );
+    // With --config too: the member's table is still never read.
+    write("gate.toml", "");
+    assert!(load(&ws, Some(&root.join("gate.toml")), &known).is_err());
+    // Both problems at once: the member's table and a bad gate.toml.
+    write("gate.toml", "[policy]\nprofile = \"wild\"\n");
+    assert_eq!(load(&ws, None, &known).unwrap_err().all().len(), 2);
+    // Moved to the root: fine.
+    write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+    );
+    write("gate.toml", "[policy]\nprofile = \"rusty\"\n");
+    assert_eq!(load(&ws, None, &known).unwrap().profile, Profile::Rusty);
+    // A single-crate project keeps [package.metadata.gate] in its own (root) manifest.
+    let single = tempfile::tempdir().unwrap();
+    std::fs::write(
+        single.path().join("Cargo.toml"),
+        "[package]\nname = \"one\"\nversion = \"0.1.0\"\n\n[package.metadata.gate.policy]\nprofile = \"rusty\"\n",
+    )
+    .unwrap();
+    let mut ws = Workspace::for_tests(single.path(), &[]);
+    ws.members.push(crate::workspace::Member {
+        name: "one".into(),
+        dir: single.path().to_owned(),
+    });
+    assert_eq!(load(&ws, None, &known).unwrap().profile, Profile::Rusty);
 }

@@ -1,7 +1,13 @@
 //! `--format markdown`: for CI step summaries and pull-request comments. A heading with the
 //! verdict, a table with one row per check, and the findings of every check that did not
 //! pass in a collapsible section.
+//!
+//! Text from the repository is shown, never interpreted: control characters and bidi
+//! overrides as escapes (`\n`, `\u{1b}`, `\u{202e}`, as in the text report: a newline cannot
+//! end a table row or a list item early, an escape sequence cannot restyle a terminal that
+//! shows the file, an override cannot reorder a line), and `&`, `<`, `>` as entities.
 
+use super::text::visible;
 use crate::check::{Severity, Status};
 use crate::report::Report;
 use std::fmt::Write;
@@ -17,17 +23,20 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-/// Text as Markdown shows it and never as HTML: `&`, `<` and `>` become entities, so a file
-/// name or a message cannot open a tag.
+/// Text as Markdown shows it and never as HTML: hidden characters as escapes
+/// ([`visible`]), and `&`, `<` and `>` as entities, so a file name or a message cannot open a
+/// tag.
 fn text(raw: &str) -> String {
-    raw.replace('&', "&amp;")
+    visible(raw)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
-/// Escapes text for a table cell: [`text`], `|` escaped, newlines as `<br>`.
+/// Escapes text for a table cell: [`text`] (a newline is an escape, never a line break), `|`
+/// escaped.
 fn cell(raw: &str) -> String {
-    text(raw).replace('|', "\\|").replace('\n', "<br>")
+    text(raw).replace('|', "\\|")
 }
 
 /// A code span holding `raw` literally: fenced with one backtick more than the longest run
@@ -41,7 +50,7 @@ fn code(raw: &str) -> String {
     } else {
         ""
     };
-    let raw = raw.replace('\n', " ").replace('|', "\\|");
+    let raw = visible(raw).replace('|', "\\|");
     format!("{fence}{pad}{raw}{pad}{fence}")
 }
 
@@ -57,7 +66,7 @@ fn with_reuse(summary: &str, reused: &[crate::report::Reuse]) -> String {
 
 pub fn render(report: &Report, record: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## cargo-gate: {}\n", report.verdict.line);
+    let _ = writeln!(out, "## cargo-gate: {}\n", text(&report.verdict.line));
     let c = &report.counts;
     let _ = writeln!(
         out,
@@ -108,11 +117,7 @@ pub fn render(report: &Report, record: &str) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(
-                out,
-                "- {place}{}{waived}",
-                text(&finding.message.replace('\n', " "))
-            );
+            let _ = writeln!(out, "- {place}{}{waived}", text(&finding.message));
         }
         if let Some(fix) = &check.fix {
             let _ = writeln!(out, "\n**Fix:** {}", text(fix));
@@ -126,9 +131,9 @@ pub fn render(report: &Report, record: &str) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&w.check),
-                code(&w.pattern),
+                code(&crate::waiver::selection(w)),
                 cell(&w.owner),
-                w.expires,
+                cell(&w.expires),
                 cell(&w.reason)
             );
         }
@@ -146,7 +151,13 @@ mod tests {
             text("src/<img src=x onerror=alert(1)>.rs"),
             "src/&lt;img src=x onerror=alert(1)&gt;.rs"
         );
-        assert_eq!(cell("a|b\nc"), "a\\|b<br>c");
+        assert_eq!(cell("a|b\nc"), "a\\|b\\nc");
+        // Nothing from the repository ends a row or a list item, or reaches a terminal raw.
+        assert_eq!(
+            text("x\n## READY for pilot\u{1b}[0m\u{202e}"),
+            "x\\n## READY for pilot\\u{1b}[0m\\u{202e}"
+        );
+        assert_eq!(code("a\nb\u{1b}"), "`a\\nb\\u{1b}`");
         assert_eq!(code("src/lib.rs:3:1"), "`src/lib.rs:3:1`");
         // A file name with backticks keeps its span closed where it ends.
         assert_eq!(code("we`ird``.rs"), "```we`ird``.rs```");

@@ -1,10 +1,57 @@
 //! `--format text`: aligned, one line per check, findings under it, a summary line and the
 //! verdict. Colour only when asked (a terminal without NO_COLOR).
+//!
+//! Everything that can come from the repository — file names, messages, subjects, summaries,
+//! waivers' reasons and owners — goes through [`visible`]: a newline, a carriage return, an
+//! escape sequence or a bidi override shows as an escape (`\n`, `\u{1b}`), so no text can
+//! start a line of its own (a forged `READY for pilot`), move the cursor or restyle the
+//! terminal. One finding is one line.
 
 use crate::check::{Finding, Severity, Status};
 use crate::report::Report;
 use anstyle::{AnsiColor, Style};
+use std::borrow::Cow;
 use std::fmt::Write;
+
+/// Whether `c` is shown as an escape by [`visible`]: C0 and C1 controls and DEL (newline,
+/// carriage return, tab and ESC among them), the Unicode line and paragraph separators, and
+/// the bidirectional formatting characters that reorder how a line reads (Trojan Source:
+/// U+202A–U+202E, U+2066–U+2069, and the marks U+200E, U+200F, U+061C).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+        )
+}
+
+/// `text` with every [`is_hidden`] character written as an escape: `\n`, `\r`, `\t`, else
+/// `\u{…}` in hexadecimal (`\u{1b}` for ESC, `\u{202e}` for a right-to-left override).
+/// Text without such characters comes back borrowed.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_hidden(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Findings shown per check; the rest are counted and left to report.json.
 pub const MAX_FINDINGS_SHOWN: usize = 20;
@@ -28,6 +75,7 @@ fn group_lines<'a>(findings: &[&'a Finding]) -> Vec<Line<'a>> {
             .location
             .as_ref()
             .map_or_else(|| finding.message.clone(), ToString::to_string);
+        let place = visible(&place).into_owned();
         match lines
             .iter_mut()
             .find(|(_, g)| g.as_ref().is_some_and(|(name, _)| *name == group))
@@ -70,7 +118,12 @@ fn status_color(status: Status) -> Style {
 /// Renders the report for a terminal or a log.
 pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &str) -> String {
     let mut out = String::new();
-    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let width = report
+        .checks
+        .iter()
+        .map(|c| visible(&c.id).chars().count())
+        .max()
+        .unwrap_or(0);
     // Status labels are six wide unless an INCONCLUSIVE needs more.
     let label_width = report
         .checks
@@ -82,10 +135,10 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
     let _ = writeln!(
         out,
         "cargo-gate {} · {} · {} mode · {}",
-        report.tool.version,
+        visible(&report.tool.version),
         report.stage,
         report.mode.as_str(),
-        report.workspace
+        visible(&report.workspace)
     );
     if let Some(selection) = &report.selection {
         let mut parts = Vec::new();
@@ -98,7 +151,7 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         let _ = writeln!(
             out,
             "partial run ({}): not a verdict for {}",
-            parts.join(", "),
+            visible(&parts.join(", ")),
             report.stage
         );
     }
@@ -109,10 +162,11 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
             out,
             "  {}  {:<width$}  {}",
             paint(opts.color, status_color(check.status), &label),
-            check.id,
-            check.summary
+            visible(&check.id),
+            visible(&check.summary)
         );
         for reuse in &check.reused {
+            let reuse = visible(&reuse.to_string()).into_owned();
             let _ = writeln!(out, "  {:<label_width$}  {:<width$}    {reuse}", "", "");
         }
         let shown: Vec<_> = check
@@ -142,7 +196,8 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
                 };
                 let _ = writeln!(
                     out,
-                    "{indent}{severity}: {group} — {} file(s): {}{more}",
+                    "{indent}{severity}: {} — {} file(s): {}{more}",
+                    visible(group),
                     places.len(),
                     first.join(", ")
                 );
@@ -151,11 +206,11 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
             let place = finding
                 .location
                 .as_ref()
-                .map(|l| format!("{l}: "))
+                .map(|l| format!("{}: ", visible(&l.to_string())))
                 .unwrap_or_default();
-            let mut message = finding.message.replace('\n', &format!("\n{indent}  "));
+            let mut message = visible(&finding.message).into_owned();
             if let Some(note) = finding.waiver().and_then(|i| report.waiver_note(i)) {
-                message.push_str(&format!(" ({note})"));
+                message.push_str(&format!(" ({})", visible(&note)));
             }
             let _ = writeln!(out, "{indent}{severity}: {place}{message}");
         }
@@ -171,20 +226,28 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         if let Some(fix) = &check.fix
             && check.status != Status::Waived
         {
-            let _ = writeln!(out, "  {:<label_width$}  {:<width$}    fix: {fix}", "", "");
+            let _ = writeln!(
+                out,
+                "  {:<label_width$}  {:<width$}    fix: {}",
+                "",
+                "",
+                visible(fix)
+            );
         }
     }
     let c = &report.counts;
     out.push('\n');
     let _ = writeln!(
         out,
-        "{} checks: {} passed, {} warned, {} failed, {} skipped, {} waived · {duration} · record {record_dir}",
+        "{} checks: {} passed, {} warned, {} failed, {} skipped, {} waived · {} · record {}",
         report.checks.len(),
         c.pass,
         c.warn,
         c.fail,
         c.skip,
-        c.waived
+        c.waived,
+        visible(duration),
+        visible(record_dir)
     );
     let verdict_color = match report.verdict.exit_code {
         0 => fg(AnsiColor::Green).bold(),
@@ -194,7 +257,33 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
     let _ = writeln!(
         out,
         "{}",
-        paint(opts.color, verdict_color, &report.verdict.line)
+        paint(opts.color, verdict_color, &visible(&report.verdict.line))
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_characters_are_shown_as_escapes() {
+        assert_eq!(visible("src/lib.rs"), "src/lib.rs");
+        assert!(matches!(visible("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            visible("a\nREADY for pilot\r\tb"),
+            "a\\nREADY for pilot\\r\\tb"
+        );
+        assert_eq!(
+            visible("\u{1b}[2K\u{1b}]0;t\u{7}"),
+            "\\u{1b}[2K\\u{1b}]0;t\\u{7}"
+        );
+        assert_eq!(visible("\u{7f}\u{85}\u{9b}"), "\\u{7f}\\u{85}\\u{9b}");
+        assert_eq!(
+            visible("admin\u{202e}\u{2066}x\u{2069}\u{200f}\u{2028}"),
+            "admin\\u{202e}\\u{2066}x\\u{2069}\\u{200f}\\u{2028}"
+        );
+        // Non-ASCII text that is not a control stays as it is.
+        assert_eq!(visible("é → ✓ 日本"), "é → ✓ 日本");
+    }
 }

@@ -468,6 +468,172 @@ fn cases() -> Vec<(Case, Option<&'static str>)> {
             "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"x\"\nreason = \"r\"\nowner = \"o\"\n",
             "missing field `expires`",
         ),
+        // --- waivers that could hide what they never saw (issue 23) ---
+        c(
+            "waiver match empty",
+            "[[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:9: waiver for `boundary.unsafe` has an empty `match`",
+        ),
+        c(
+            "waiver match whitespace",
+            "[[waiver]]\ncheck = \"deps.duplicates\"\nmatch = \" \\t \"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "would cover every finding of the check",
+        ),
+        c(
+            "waiver match invalid glob",
+            "[[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/[abc/*.rs\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:9: match `ffi/[abc/*.rs` is not a valid glob",
+        ),
+        c(
+            "waiver match every file",
+            "[[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"**\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:9: match `**` matches every file",
+        ),
+        c(
+            "waiver text empty",
+            "[[waiver]]\ncheck = \"boundary.unsafe\"\ntext = \"\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:8: waiver for `boundary.unsafe` has an empty `text`",
+        ),
+        c(
+            "waiver on tests.pass",
+            "[[waiver]]\ncheck = \"tests.pass\"\nmatch = \"net_timeout\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:2:9: `tests.pass` cannot be waived",
+        ),
+        c(
+            "waiver on secrets.scan by kind",
+            "[[waiver]]\ncheck = \"secrets.scan\"\nmatch = \"github-token\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:9: a waiver for `secrets.scan` must name the files it covers",
+        ),
+        c(
+            "waiver on secrets.scan by a glob of any directory",
+            "[[waiver]]\ncheck = \"secrets.scan\"\nmatch = \"**/*.pem\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "must name the files it covers",
+        ),
+        c(
+            "waiver on secrets.scan by code",
+            "[[waiver]]\ncheck = \"secrets.scan\"\ncode = \"secret-in-tree\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "must name the files it covers",
+        ),
+        c(
+            "waiver code not a code",
+            "[[waiver]]\ncheck = \"boundary.unsafe\"\ncode = \"Unsafe!\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:3:8: `Unsafe!` is not a finding code",
+        ),
+        c(
+            "waiver line without file",
+            "[[waiver]]\ncheck = \"ci.locked\"\ncode = \"cargo-without-locked\"\nline = 3\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:4:8: waiver gives `line` without `file`",
+        ),
+        c(
+            "waiver line zero",
+            "[[waiver]]\ncheck = \"ci.locked\"\nfile = \"ci.yml\"\nline = 0\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "gate.toml:4:8: line 0 is not a line number",
+        ),
+        c(
+            "waiver line not a number",
+            "[[waiver]]\ncheck = \"ci.locked\"\nfile = \"ci.yml\"\nline = \"7\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"2026-01-01\"\n",
+            "invalid type",
+        ),
+        files(
+            "waiver expiring in 9999",
+            &[(
+                "gate.toml",
+                "[[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/**\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"9999-12-31\"\n",
+            )],
+            CONFIG,
+            2,
+            &[
+                "gate.toml:6:11",
+                "expires on 9999-12-31, more than 365 days from today",
+                "the longest a waiver may run is 365 days ([policy] max-waiver-days)",
+                "or earlier, and renew it then",
+            ],
+        ),
+        files(
+            "waiver beyond a shorter max-waiver-days",
+            &[(
+                "gate.toml",
+                "[policy]\nmax-waiver-days = 7\n\n[[waiver]]\ncheck = \"boundary.unsafe\"\nmatch = \"ffi/**\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"9000-01-01\"\n",
+            )],
+            CONFIG,
+            2,
+            &["gate.toml:9:11", "the longest a waiver may run is 7 days"],
+        ),
+        c(
+            "max-waiver-days zero",
+            "[policy]\nmax-waiver-days = 0\n",
+            "gate.toml:2:19: max-waiver-days 0 is outside 1..=3650",
+        ),
+        c(
+            "max-waiver-days a century",
+            "[policy]\nmax-waiver-days = 36500\n",
+            "max-waiver-days 36500 is outside 1..=3650",
+        ),
+        c(
+            "max-waiver-days not a number",
+            "[policy]\nmax-waiver-days = \"1y\"\n",
+            "invalid type",
+        ),
+        // --- [licenses] exceptions ---
+        c(
+            "license exception for an empty crate name",
+            "[licenses]\nexceptions = [{ crate = \"\", allow = [\"MIT\"] }]\n",
+            "gate.toml:2:25: exception for ``: not a crate name",
+        ),
+        c(
+            "license exception without its license",
+            "[licenses]\nexceptions = [{ crate = \"\" }]\n",
+            "missing field `allow`",
+        ),
+        c(
+            "license exception allowing nothing",
+            "[licenses]\nexceptions = [{ crate = \"ring\", allow = [] }]\n",
+            "the exception for `ring` allows no license",
+        ),
+        c(
+            "license exception twice for one crate",
+            "[licenses]\nexceptions = [{ crate = \"ring\", allow = [\"ISC\"] }, { crate = \"ring\", allow = [\"MIT\"] }]\n",
+            "a second exception for `ring`",
+        ),
+        // --- configuration where the gate does not read it ---
+        files(
+            "gate config in a member's Cargo.toml",
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\nmembers = [\"member\"]\n",
+                ),
+                (
+                    "member/Cargo.toml",
+                    "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[package.metadata.gate.policy]\nprofile = \"rusty\"\n",
+                ),
+                ("member/src/lib.rs", "\n"),
+            ],
+            CONFIG,
+            2,
+            &[
+                "member/Cargo.toml:7:",
+                "[package.metadata.gate] in the manifest of member `member` is never read",
+                "move these settings into gate.toml at the workspace root",
+            ],
+        ),
+        files(
+            "workspace config table in a member's Cargo.toml",
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\nmembers = [\"member\"]\n",
+                ),
+                (
+                    "member/Cargo.toml",
+                    "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace.metadata.gate]\nstrict = true\n",
+                ),
+                ("member/src/lib.rs", "\n"),
+            ],
+            CONFIG,
+            2,
+            &["member/Cargo.toml"],
+        ),
         // --- configuration files that are not files ---
         files(
             "gate.toml is a directory",
@@ -740,5 +906,57 @@ fn the_bad_input_matrix() {
         wrong.len(),
         cases.len(),
         wrong.join("\n\n")
+    );
+}
+
+/// A file name and a waiver's reason and owner that hold a newline, a carriage return,
+/// terminal escape codes and a bidi override: the text report shows them as escapes, so no
+/// line of its own says `READY for pilot` and no escape code reaches the terminal.
+#[test]
+fn hostile_names_and_reasons_cannot_forge_a_line() {
+    let fx = fixture("clean");
+    let unsafe_code = "pub fn f(p: *const u8) -> u8 {\n    unsafe { *p }\n}\n";
+    fx.write("src/waived\nREADY for pilot\u{1b}[2K.rs", unsafe_code);
+    fx.write(
+        "src/evil\r\u{1b}[32mREADY for pilot\u{202e}sr.rs",
+        unsafe_code,
+    );
+    let expires = cargo_gate::init::add_days(&cargo_gate::init::today_utc(), 30).unwrap();
+    fx.write(
+        "gate.toml",
+        &format!(
+            "[policy]\nprofile = \"portable\"\n\n[[waiver]]\ncheck = \"boundary.unsafe\"\n\
+             file = \"src/waived\\nREADY for pilot\\u001b[2K.rs\"\n\
+             reason = \"reviewed\\n\\nREADY for pilot\\u001b[0m\"\n\
+             owner = \"sec\\u001b]0;owned\\u0007\"\nexpires = \"{expires}\"\n"
+        ),
+    );
+    fx.commit();
+    let mut run = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
+    run.stdout = run.stdout.replace(&expires, "<expires>");
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    assert!(!run.stdout.contains('\r'), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{202e}'), "{}", run.stdout);
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("READY")),
+        "{}",
+        run.stdout
+    );
+    insta::assert_snapshot!("hostile-names-text", run.transcript());
+    let markdown = fx.gate(&["pilot", "--only", "boundary.unsafe", "--format", "markdown"]);
+    assert!(!markdown.stdout.contains('\u{1b}'), "{}", markdown.stdout);
+    assert!(
+        !markdown.stdout.contains(['\r', '\u{202e}']),
+        "{}",
+        markdown.stdout
+    );
+    assert!(
+        !markdown.stdout.lines().any(|l| l
+            .trim_start_matches(['#', '-', '|', ' '])
+            .starts_with("READY")),
+        "{}",
+        markdown.stdout
     );
 }

@@ -146,6 +146,11 @@ fn checklist_items_need_checks_that_passed_or_paths_that_exist() {
 #[test]
 fn expired_and_unused_waivers() {
     let fx = fixture("waivers-expired");
+    // The unused waiver is current: within [policy] max-waiver-days (365) of today.
+    let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
+    let expires = cargo_gate::init::add_days(&cargo_gate::init::today_utc(), 60).unwrap();
+    fx.write("gate.toml", &config.replace("2099-12-31", &expires))
+        .commit();
     let run = fx.gate(&["broad", "--offline"]);
     assert_snapshot!("waivers-expired", lines_of(&run.stdout, "waivers.current"));
 }

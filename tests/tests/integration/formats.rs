@@ -4,11 +4,18 @@
 use crate::support::{Fixture, fixture};
 use insta::assert_snapshot;
 
+/// The waiver's expiry: 60 days from today (a waiver runs at most `[policy]
+/// max-waiver-days`), shown as `<expires>` in the snapshots.
+fn expires() -> String {
+    cargo_gate::init::add_days(&cargo_gate::init::today_utc(), 60).unwrap()
+}
+
 fn mixed() -> Fixture {
     let fx = fixture("unsafe-outside");
     fx.write(
         "gate.toml",
-        r##"[boundary]
+        &format!(
+            r##"[boundary]
 allow-unsafe = ["ffi"]
 
 [[waiver]]
@@ -16,8 +23,10 @@ check = "boundary.unsafe"
 match = "#[no_mangle]"
 reason = "the C entry point is reviewed"
 owner = "platform-team"
-expires = "2099-12-31"
+expires = "{}"
 "##,
+            expires()
+        ),
     )
     .commit();
     fx
@@ -34,7 +43,10 @@ fn every_format_of_a_mixed_report() {
             _ => "record <out>/runs/<run-id> · chain head sha256:<hash>\n",
         };
         assert_eq!(run.stderr, expected_stderr, "{format}");
-        assert_snapshot!(format!("mixed-{format}"), run.stdout);
+        assert_snapshot!(
+            format!("mixed-{format}"),
+            run.stdout.replace(&expires(), "<expires>")
+        );
     }
 }
 

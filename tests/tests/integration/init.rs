@@ -153,8 +153,11 @@ fn a_baseline_on_a_fresh_project_makes_controlled_ready_with_relative_waivers() 
     assert_eq!(controlled.code, 0, "{}", controlled.transcript());
     let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
     // Every waiver holds on any machine: no absolute path, nothing of this run's scratch.
-    for line in config.lines().filter(|l| l.starts_with("match = ")) {
-        let pattern = line.trim_start_matches("match = ").trim_matches('"');
+    for line in config
+        .lines()
+        .filter(|l| l.starts_with("match = ") || l.starts_with("file = "))
+    {
+        let pattern = line.split_once(" = ").unwrap().1.trim_matches('"');
         assert!(!std::path::Path::new(pattern).is_absolute(), "{line}");
         assert!(!line.contains("cargo-gate-init"), "{line}");
     }
@@ -184,6 +187,79 @@ fn a_baseline_never_waives_a_failing_test_or_a_secret() {
             !config.lines().any(|l| l.trim() == waived),
             "{name}: {config}"
         );
+    }
+}
+
+/// A baseline waiver names one advisory (its id, crate and version), never the whole
+/// Cargo.lock: an advisory that appears after the baseline — another advisory, or the same
+/// one on another version — fails the check. (The baseline used to waive `Cargo.lock`, and a
+/// critical advisory added later was waived unseen.)
+#[test]
+fn a_baseline_never_covers_an_advisory_added_after_it() {
+    let fx = fixture("supply-chain");
+    std::fs::remove_file(fx.root.join("gate.toml")).unwrap();
+    fx.commit();
+    let init = fx.gate(&["init", "--baseline", "--offline"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    fx.commit();
+    let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
+    assert!(!config.contains("match = \"Cargo.lock\""), "{config}");
+    assert!(
+        config.contains(
+            "check = \"deps.advisories\"\ncode = \"vulnerability\"\nsubject = \
+             \"RUSTSEC-2099-0001\"\nfile = \"Cargo.lock\"\ntext = \"leaky-buf 1.2.0;\"\n"
+        ),
+        "{config}"
+    );
+    // (check status, the unwaived errors) of deps.advisories.
+    let advisories = |fx: &Fixture| {
+        let run = fx.gate(&[
+            "controlled",
+            "--only",
+            "deps.advisories",
+            "--offline",
+            "--format",
+            "json",
+        ]);
+        let report = run.json();
+        let check = report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "deps.advisories")
+            .unwrap()
+            .clone();
+        let unwaived: Vec<String> = check["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error" && f.get("waived_by").is_none())
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect();
+        (check["status"].as_str().unwrap().to_owned(), unwaived)
+    };
+    assert_eq!(advisories(&fx), ("WAIVED".to_owned(), Vec::new()));
+    let lock = std::fs::read_to_string(fx.root.join("Cargo.lock")).unwrap();
+    for (from, to, new) in [
+        // Another advisory in the same Cargo.lock.
+        (
+            "name = \"safe-crate\"\nversion = \"2.1.0\"",
+            "name = \"safe-crate\"\nversion = \"1.9.0\"",
+            "RUSTSEC-2099-0007",
+        ),
+        // The same advisory, on another (still affected) version.
+        (
+            "name = \"leaky-buf\"\nversion = \"1.2.0\"",
+            "name = \"leaky-buf\"\nversion = \"1.2.1\"",
+            "leaky-buf 1.2.1",
+        ),
+    ] {
+        assert!(lock.contains(from));
+        fx.write("Cargo.lock", &lock.replace(from, to)).commit();
+        let (status, unwaived) = advisories(&fx);
+        assert_eq!(status, "FAIL", "{new}: {unwaived:?}");
+        assert_eq!(unwaived.len(), 1, "{unwaived:?}");
+        assert!(unwaived[0].contains(new), "{unwaived:?}");
     }
 }
 

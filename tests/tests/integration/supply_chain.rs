@@ -110,13 +110,16 @@ fn without_a_database_the_check_is_not_evaluated_and_says_how_to_get_one() {
 #[test]
 fn waived_advisories_pass_with_their_owner_and_an_unused_waiver_is_reported() {
     let fx = fixture("supply-chain");
+    // A waiver runs at most [policy] max-waiver-days (365) from today.
+    let expires = cargo_gate::init::add_days(&cargo_gate::init::today_utc(), 60).unwrap();
     fx.write(
         "gate.toml",
-        "[policy]\nprofile = \"portable\"\n\n[advisories]\nunmaintained = \"note\"\nunsound = \"note\"\n\n\
+        &"[policy]\nprofile = \"portable\"\n\n[advisories]\nunmaintained = \"note\"\nunsound = \"note\"\n\n\
          [[waiver]]\ncheck = \"deps.advisories\"\nmatch = \"RUSTSEC-2099-0001\"\nreason = \"Buf::grow is never called\"\nowner = \"ana\"\nexpires = \"2999-01-01\"\n\n\
          [[waiver]]\ncheck = \"deps.advisories\"\nmatch = \"RUSTSEC-2099-0004\"\nreason = \"single-threaded use only\"\nowner = \"ana\"\nexpires = \"2999-01-01\"\n\n\
          [[waiver]]\ncheck = \"deps.advisories\"\nmatch = \"unreadable-advisory\"\nreason = \"the advisory is being fixed upstream\"\nowner = \"ana\"\nexpires = \"2999-01-01\"\n\n\
-         [[waiver]]\ncheck = \"deps.advisories\"\nmatch = \"RUSTSEC-2099-0007\"\nreason = \"fixed long ago\"\nowner = \"ana\"\nexpires = \"2999-01-01\"\n",
+         [[waiver]]\ncheck = \"deps.advisories\"\nmatch = \"RUSTSEC-2099-0007\"\nreason = \"fixed long ago\"\nowner = \"ana\"\nexpires = \"2999-01-01\"\n"
+            .replace("2999-01-01", &expires),
     )
     .commit();
     let run = fx.gate(&["broad", "--only", "deps.advisories", "waivers.current"]);
@@ -124,7 +127,8 @@ fn waived_advisories_pass_with_their_owner_and_an_unused_waiver_is_reported() {
         "{}\n{}",
         section(&run.stdout, "deps.advisories"),
         section(&run.stdout, "waivers.current")
-    );
+    )
+    .replace(&expires, "<expires>");
     assert_snapshot!("supply-chain-advisories-waived", shown);
     assert!(
         run.stdout.contains("WAIVED  deps.advisories"),
