@@ -100,7 +100,11 @@ pub fn run_observed(
     }
     let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
     redactor.add_path(&ws.root, "<workspace>");
-    let config = config::load(&ws, opts.config_path.as_deref(), &registry::known())?;
+    let config = config::load(
+        &ws.config_layout(),
+        opts.config_path.as_deref(),
+        &registry::known(),
+    )?;
     let custom = crate::checks::custom::from_config(&config);
     let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
     let mode = opts.mode.unwrap_or(if config.strict {

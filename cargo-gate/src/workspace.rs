@@ -52,6 +52,19 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// Where its configuration can be, as `config::load` takes it.
+    pub fn config_layout(&self) -> crate::config::Layout<'_> {
+        crate::config::Layout {
+            root: &self.root,
+            manifest_path: &self.manifest_path,
+            members: self
+                .members
+                .iter()
+                .map(|m| (m.name.as_str(), m.dir.as_path()))
+                .collect(),
+        }
+    }
+
     /// Loads the workspace that `manifest_path` (or the current directory) belongs to.
     pub fn discover(manifest_path: Option<&Path>, offline: bool) -> Result<Workspace, GateError> {
         let cwd = std::env::current_dir().map_err(|e| GateError::Internal(e.to_string()))?;

@@ -17,7 +17,7 @@ pub(crate) fn bench(
     use crate::bench;
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
-    let config = crate::config::load(&ws, None, &registry::known())?;
+    let config = crate::config::load(&ws.config_layout(), None, &registry::known())?;
     let seed = crate::environment::seed("bench");
     let env = crate::environment::collect(&ws, offline, seed);
     let measurement =

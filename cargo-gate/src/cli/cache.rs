@@ -60,7 +60,9 @@ pub(crate) fn cache(action: &CacheAction, redactor: &mut Redactor) -> Result<i32
 fn configured_bound(out: &OutArgs) -> u64 {
     crate::workspace::Workspace::discover(out.manifest_path.as_deref(), true)
         .ok()
-        .and_then(|ws| crate::config::load(&ws, None, &crate::registry::known()).ok())
+        .and_then(|ws| {
+            crate::config::load(&ws.config_layout(), None, &crate::registry::known()).ok()
+        })
         .map_or(DEFAULT_CACHE_SIZE, |config| config.cache.max_size)
 }
 

@@ -71,7 +71,7 @@ pub(crate) fn explain(id: String) -> Result<i32, GateError> {
 fn team_checks() -> Vec<&'static dyn crate::check::Check> {
     Workspace::discover(None, true)
         .ok()
-        .and_then(|ws| crate::config::load(&ws, None, &registry::known()).ok())
+        .and_then(|ws| crate::config::load(&ws.config_layout(), None, &registry::known()).ok())
         .map(|config| crate::checks::custom::from_config(&config))
         .unwrap_or_default()
 }

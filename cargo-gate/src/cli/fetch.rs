@@ -15,7 +15,7 @@ pub(crate) fn fetch_advisories(
     config: Option<&Path>,
 ) -> Result<String, GateError> {
     let ws = Workspace::discover(manifest_path, true)?;
-    let config = crate::config::load(&ws, config, &crate::registry::known())?;
+    let config = crate::config::load(&ws.config_layout(), config, &crate::registry::known())?;
     let settings: AdvisorySettings = config.section();
     let target =
         crate::advisories::target(settings.db_path.as_deref(), &ws.root).ok_or_else(|| {

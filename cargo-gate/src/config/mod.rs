@@ -5,11 +5,11 @@
 //! documented defaults (see [`Config::default`]).
 
 mod raw;
+pub mod rules;
 pub mod section;
 
 use crate::policy::Profile;
 use crate::stage::Stage;
-use crate::workspace::Workspace;
 use gate_formats::report::Location;
 use gate_support::date::Date;
 use raw::RawConfig;
@@ -332,6 +332,19 @@ impl std::fmt::Debug for Known<'_> {
     }
 }
 
+/// Where the configuration of a workspace can be: its root, its root manifest and its
+/// members' directories (`Workspace::config_layout`; the configuration sits below the
+/// workspace in the layers, so it takes these, not the workspace).
+#[derive(Debug, Clone)]
+pub struct Layout<'a> {
+    /// The workspace root.
+    pub root: &'a Path,
+    /// The root manifest.
+    pub manifest_path: &'a Path,
+    /// Each member's name and directory.
+    pub members: Vec<(&'a str, &'a Path)>,
+}
+
 /// Loads the configuration for the workspace `ws`.
 ///
 /// `explicit` is `--config FILE`; otherwise `gate.toml` at the root and
@@ -340,12 +353,12 @@ impl std::fmt::Debug for Known<'_> {
 /// table is an error too: the gate never reads it, and a user who wrote it there expects
 /// it to count.
 pub fn load(
-    ws: &Workspace,
+    ws: &Layout<'_>,
     explicit: Option<&Path>,
     known: &Known<'_>,
 ) -> Result<Config, ConfigErrors> {
     let mut errors = members_config(ws);
-    let loaded = load_from(&ws.root, &ws.manifest_path, explicit, known);
+    let loaded = load_from(ws.root, ws.manifest_path, explicit, known);
     if let Err(e) = &loaded {
         errors.extend(e.all().iter().cloned());
     }
@@ -355,14 +368,14 @@ pub fn load(
 
 /// Gate configuration in the manifests of members other than the root: one error each,
 /// at its table, with the fix.
-fn members_config(ws: &Workspace) -> Vec<ConfigError> {
+fn members_config(ws: &Layout<'_>) -> Vec<ConfigError> {
     let same = |a: &Path, b: &Path| {
         a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
     };
     let mut errors = Vec::new();
-    for member in &ws.members {
-        let manifest = member.dir.join("Cargo.toml");
-        if same(&manifest, &ws.manifest_path) {
+    for (member, dir) in &ws.members {
+        let manifest = dir.join("Cargo.toml");
+        if same(&manifest, ws.manifest_path) {
             continue;
         }
         // An unreadable or invalid manifest is cargo's (and other checks') to report.
@@ -372,8 +385,8 @@ fn members_config(ws: &Workspace) -> Vec<ConfigError> {
         let Ok(doc) = DeTable::parse(&text) else {
             continue;
         };
-        let shown = display(&ws.root, &manifest);
-        let root_manifest = display(&ws.root, &ws.manifest_path);
+        let shown = display(ws.root, &manifest);
+        let root_manifest = display(ws.root, ws.manifest_path);
         let (workspace, package) = gate_tables(doc.get_ref());
         for (table, spanned) in [
             (MANIFEST_TABLES[0], workspace),
@@ -387,7 +400,7 @@ fn members_config(ws: &Workspace) -> Vec<ConfigError> {
                     "{table} in the manifest of member `{}` is never read: the gate reads its \
                      configuration from gate.toml or [workspace.metadata.gate] in the root \
                      {root_manifest}",
-                    member.name
+                    member
                 ),
                 help: format!(
                     "move these settings into gate.toml at the workspace root (or \
@@ -892,7 +905,7 @@ fn waiver_entry(
     header: std::ops::Range<usize>,
     waiver: raw::RawWaiver,
 ) -> Waiver {
-    use crate::waiver;
+    use rules as waiver;
     for (key, spanned) in [
         ("check", Some(&waiver.check)),
         ("match", waiver.pattern.as_ref()),

@@ -602,9 +602,9 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
         "lib/Cargo.toml",
         "[package]\nname = \"lib\"\nversion = \"0.1.0\"\n",
     );
-    let ws = Workspace::for_tests(root, &["app", "lib"]);
+    let ws = crate::workspace::Workspace::for_tests(root, &["app", "lib"]);
     let known = crate::registry::known();
-    let err = load(&ws, None, &known).unwrap_err();
+    let err = load(&ws.config_layout(), None, &known).unwrap_err();
     assert_eq!(err.all().len(), 1, "{:?}", err.all());
     assert_eq!(
         err.to_string(),
@@ -619,17 +619,17 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
     );
     // With --config too: the member's table is still never read.
     write("gate.toml", "");
-    assert!(load(&ws, Some(&root.join("gate.toml")), &known).is_err());
+    assert!(load(&ws.config_layout(), Some(&root.join("gate.toml")), &known).is_err());
     // Both problems at once: the member's table and a bad gate.toml.
     write("gate.toml", "[policy]\nprofile = \"wild\"\n");
-    assert_eq!(load(&ws, None, &known).unwrap_err().all().len(), 2);
+    assert_eq!(load(&ws.config_layout(), None, &known).unwrap_err().all().len(), 2);
     // Moved to the root: fine.
     write(
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
     );
     write("gate.toml", "[policy]\nprofile = \"rusty\"\n");
-    assert_eq!(load(&ws, None, &known).unwrap().profile, Profile::Rusty);
+    assert_eq!(load(&ws.config_layout(), None, &known).unwrap().profile, Profile::Rusty);
     // A single-crate project keeps [package.metadata.gate] in its own (root) manifest.
     let single = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -637,10 +637,10 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
         "[package]\nname = \"one\"\nversion = \"0.1.0\"\n\n[package.metadata.gate.policy]\nprofile = \"rusty\"\n",
     )
     .unwrap();
-    let mut ws = Workspace::for_tests(single.path(), &[]);
+    let mut ws = crate::workspace::Workspace::for_tests(single.path(), &[]);
     ws.members.push(crate::workspace::Member {
         name: "one".into(),
         dir: single.path().to_owned(),
     });
-    assert_eq!(load(&ws, None, &known).unwrap().profile, Profile::Rusty);
+    assert_eq!(load(&ws.config_layout(), None, &known).unwrap().profile, Profile::Rusty);
 }
