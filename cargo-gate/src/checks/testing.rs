@@ -83,6 +83,23 @@ fn build<T>(
     )
 }
 
+/// Like [`with_files`] with no members, and a given environment.
+pub(crate) fn with_files_and_environment<T>(
+    files: &[(&str, &str)],
+    environment: crate::environment::Environment,
+    f: impl FnOnce(&Context<'_>) -> T,
+) -> T {
+    build_full(
+        files,
+        &[],
+        Config::default(),
+        crate::check::Earlier::new(),
+        environment,
+        Stage::Pilot,
+        f,
+    )
+}
+
 fn build_full<T>(
     files: &[(&str, &str)],
     members: &[&str],

@@ -136,6 +136,13 @@ impl Check for TestsPass {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
+        if let Some(other) = other_toolchain(ctx) {
+            return Outcome::blocked(
+                "toolchain.pinned",
+                "the tests would run on another toolchain than the pinned one",
+                Outcome::skip(SkipKind::Unavailable, other),
+            );
+        }
         let runner = if ctx.workspace.root.join(".config/nextest.toml").is_file()
             && nextest_installed(ctx)
         {
@@ -256,6 +263,29 @@ pub struct TestRun {
     pub captured: Captured,
     /// Set when the gate stopped the run because a test ran past `[tests] test-timeout`.
     pub over_limit: Option<OverLimit>,
+}
+
+/// Why the tests would be evidence about another toolchain: the workspace pins a numbered
+/// toolchain and the rustc that cargo runs (environment.json's `rustc -vV`) is another, as
+/// when `cargo +stable gate` or `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not
+/// installed and something else answers). A pass there says nothing about the pinned one.
+fn other_toolchain(ctx: &Context<'_>) -> Option<String> {
+    let (file, pin) = crate::cargo::numbered_pin(&ctx.workspace.root)?;
+    let release = ctx.environment.rustc.get("release")?;
+    if crate::cargo::release_is_pin(release, &pin) {
+        return None;
+    }
+    let overridden = std::env::var("RUSTUP_TOOLCHAIN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map_or_else(String::new, |t| {
+            format!(" (RUSTUP_TOOLCHAIN={t}, as `cargo +{t}` sets it, overrides {file})")
+        });
+    Some(format!(
+        "cargo runs rustc {release}, not the {pin} that {file} pins{overridden}: tests there are \
+         no evidence for the pinned toolchain; run the gate without the override, after \
+         `rustup toolchain install {pin}` if it is not installed"
+    ))
 }
 
 /// Runs the tests once: the fact the cache keeps, with what they left in the run directory.
@@ -1083,6 +1113,47 @@ fn compile_errors(log: &str) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `cargo +stable gate pilot` in a workspace pinned to another release: no test runs,
+    /// and the outcome says why (blocked by `toolchain.pinned` where that check runs, could
+    /// not evaluate on its own at pilot). The pinned release, or a named channel, runs them.
+    #[test]
+    fn tests_on_another_toolchain_than_the_pinned_one_are_no_evidence() {
+        let pinned = [("rust-toolchain.toml", "[toolchain]\nchannel = \"1.95.0\"\n")];
+        let mut stable = crate::environment::Environment::for_tests();
+        stable.rustc.insert("release".into(), "1.97.0".into());
+        let outcome = crate::checks::testing::with_files_and_environment(&pinned, stable, |ctx| {
+            TestsPass.run(ctx)
+        });
+        assert_eq!(outcome.status, Status::Skip);
+        assert_eq!(outcome.blocked_by.as_deref(), Some("toolchain.pinned"));
+        let alone = outcome
+            .unblocked
+            .as_deref()
+            .expect("what it says on its own");
+        assert_eq!(alone.skip, Some(SkipKind::Unavailable));
+        assert!(
+            alone
+                .summary
+                .contains("cargo runs rustc 1.97.0, not the 1.95.0 that rust-toolchain.toml pins")
+                && alone.summary.contains("rustup toolchain install 1.95.0"),
+            "{}",
+            alone.summary
+        );
+        for (file, text) in [
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.97\"\n"),
+            ("rust-toolchain", "1.97.0\n"),
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"stable\"\n"),
+        ] {
+            let mut env = crate::environment::Environment::for_tests();
+            env.rustc.insert("release".into(), "1.97.0".into());
+            let other =
+                crate::checks::testing::with_files_and_environment(&[(file, text)], env, |ctx| {
+                    other_toolchain(ctx)
+                });
+            assert_eq!(other, None, "{file}: {text}");
+        }
+    }
     use crate::check::Status;
 
     #[test]

@@ -622,14 +622,23 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
     assert!(load(&ws.config_layout(), Some(&root.join("gate.toml")), &known).is_err());
     // Both problems at once: the member's table and a bad gate.toml.
     write("gate.toml", "[policy]\nprofile = \"wild\"\n");
-    assert_eq!(load(&ws.config_layout(), None, &known).unwrap_err().all().len(), 2);
+    assert_eq!(
+        load(&ws.config_layout(), None, &known)
+            .unwrap_err()
+            .all()
+            .len(),
+        2
+    );
     // Moved to the root: fine.
     write(
         "app/Cargo.toml",
         "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
     );
     write("gate.toml", "[policy]\nprofile = \"rusty\"\n");
-    assert_eq!(load(&ws.config_layout(), None, &known).unwrap().profile, Profile::Rusty);
+    assert_eq!(
+        load(&ws.config_layout(), None, &known).unwrap().profile,
+        Profile::Rusty
+    );
     // A single-crate project keeps [package.metadata.gate] in its own (root) manifest.
     let single = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -642,5 +651,8 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
         name: "one".into(),
         dir: single.path().to_owned(),
     });
-    assert_eq!(load(&ws.config_layout(), None, &known).unwrap().profile, Profile::Rusty);
+    assert_eq!(
+        load(&ws.config_layout(), None, &known).unwrap().profile,
+        Profile::Rusty
+    );
 }

@@ -168,6 +168,16 @@ fn cases() -> Vec<(Case, Option<&'static str>)> {
             "`A=B` is not an environment variable name",
         ),
         c(
+            "cache files holds an empty path",
+            "[cache]\nfiles = [\"\"]\n",
+            "`` is not a path",
+        ),
+        c(
+            "cache files holds a NUL byte",
+            "[cache]\nfiles = [\"data\\u0000x\"]\n",
+            "is not a path",
+        ),
+        c(
             "cache broad not a bool",
             "[cache]\nbroad = \"yes\"\n",
             "invalid type",
