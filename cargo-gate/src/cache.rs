@@ -372,7 +372,7 @@ impl Session {
     /// The fact, from the cache when its inputs are unchanged (and `valid` accepts it),
     /// else from `gather`, stored for the next run. `extra` adds fact-specific components.
     ///
-    /// A stored entry is reused only when it is proven ([`Session::proof`]: the record of the
+    /// A stored entry is reused only when it is proven (`Session::proof`: the record of the
     /// run that stored it lists it, or its MAC holds under the key) and every input its
     /// gathering discovered still has the digest it had. Anything else is gathered afresh,
     /// and the run says why.

@@ -450,7 +450,7 @@ impl Tree {
 
 /// The watchdog that ends the gate's process groups when the gate itself is killed.
 ///
-/// One per gate process, started with its first command: `/bin/sh` running [`SCRIPT`], its
+/// One per gate process, started with its first command: `/bin/sh` running `watchdog::SCRIPT`, its
 /// stdin the read end of a pipe whose write end only the gate holds (std opens both ends
 /// close-on-exec, so no command the gate starts inherits them). The gate writes `+PGID` when
 /// a group starts and `-PGID` before it reaps the group's leader. While the gate lives the
