@@ -177,3 +177,121 @@ fn planted_secrets_reach_no_format_and_no_file() {
         .expect("the team check's log is kept");
     assert!(String::from_utf8_lossy(&log.1).contains("…[aws-secret-access-key]"));
 }
+
+/// The token formats of the ecosystems we meet — Rust registry, GitHub fine-grained, npm,
+/// PyPI, Slack — planted in the environment a failing test prints, in a team check's output,
+/// in a tracked file and in gate.toml: secrets.scan names them in the tree, and none reaches
+/// the output or any file the gate writes (the run record and the evidence cache alike).
+/// The tokens are made here, at run time: no such string stands in this repository.
+#[test]
+fn ecosystem_tokens_reach_no_file_the_gate_writes() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut noise = |len: usize, alphabet: &[u8]| -> String {
+        (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                char::from(alphabet[(state >> 33) as usize % alphabet.len()])
+            })
+            .collect()
+    };
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const DIGITS: &[u8] = b"0123456789";
+    const URL: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let tokens = [
+        (
+            "PLANTED_CARGO",
+            format!("{}{}", "ci", "o") + &noise(32, ALNUM),
+        ),
+        (
+            "PLANTED_GITHUB",
+            ["github", "_pat_"].concat() + &noise(82, ALNUM),
+        ),
+        ("PLANTED_NPM", ["np", "m_"].concat() + &noise(36, ALNUM)),
+        (
+            "PLANTED_PYPI",
+            ["pypi-", "AgEIcHlwaS5vcmc"].concat() + &noise(80, URL),
+        ),
+        (
+            "PLANTED_SLACK",
+            format!(
+                "{}-{}-{}-{}",
+                ["xo", "xb"].concat(),
+                noise(11, DIGITS),
+                noise(12, DIGITS),
+                noise(24, ALNUM)
+            ),
+        ),
+    ];
+    let fx = fixture("clean");
+    let names: Vec<&str> = tokens.iter().map(|(name, _)| *name).collect();
+    fx.write(
+        "tests/planted.rs",
+        &format!(
+            "#[test]\nfn prints_what_it_was_given() {{\n    let given: Vec<String> = {names:?}\n        .iter()\n        .map(|n| format!(\"{{n}}={{}}\", std::env::var(n).unwrap_or_default()))\n        .collect();\n    panic!(\"given: {{given:?}}\");\n}}\n"
+        ),
+    );
+    let listed: String = tokens.iter().map(|(_, t)| format!("{t}\n")).collect();
+    fx.write("data/tokens.txt", &listed);
+    fx.write(
+        "gate.toml",
+        &format!(
+            "[policy]\nprofile = \"portable\"\n\n# the deploy token, pasted by mistake: {}\n\n[[check]]\nid = \"team.echo\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"echo $PLANTED_NPM $PLANTED_SLACK\"]\n",
+            tokens[0].1
+        ),
+    )
+    .commit();
+    let mut outputs = Vec::new();
+    for format in ["text", "json"] {
+        let mut cmd = fx.command(&[
+            "controlled",
+            "--only",
+            "secrets.scan",
+            "tests.pass",
+            "team.echo",
+            "--format",
+            format,
+        ]);
+        for (name, token) in &tokens {
+            cmd.env(name, token);
+        }
+        let run = crate::support::run(cmd);
+        assert_eq!(run.code, 1, "{format}: {}", run.transcript());
+        if format == "text" {
+            for kind in [
+                "cargo-registry-token",
+                "github-token",
+                "npm-token",
+                "pypi-token",
+                "slack-token",
+            ] {
+                assert!(
+                    run.stdout.contains(kind),
+                    "{kind} not found: {}",
+                    run.stdout
+                );
+            }
+        }
+        outputs.push((format!("stdout of {format}"), run.stdout.into_bytes()));
+        outputs.push((format!("stderr of {format}"), run.stderr.into_bytes()));
+    }
+    all_files(&fx.out(), &mut outputs);
+    assert!(
+        outputs.iter().any(|(p, _)| p.contains("cache/blobs")),
+        "the test run was cached: {:?}",
+        outputs.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for (path, bytes) in &outputs {
+        let text = String::from_utf8_lossy(bytes);
+        for (name, token) in &tokens {
+            assert!(!text.contains(token.as_str()), "{name} reached {path}");
+        }
+    }
+    // Redacted, not dropped: the cached test output holds what the failing test printed.
+    assert!(
+        outputs.iter().any(|(p, b)| p.contains("cache/blobs")
+            && String::from_utf8_lossy(b).contains("PLANTED_PYPI=pypi…[pypi-token]")),
+        "the cached test output is kept, redacted"
+    );
+}
