@@ -185,7 +185,7 @@ fn planted_secrets_reach_no_format_and_no_file() {
 /// The tokens are made here, at run time: no such string stands in this repository.
 #[test]
 fn ecosystem_tokens_reach_no_file_the_gate_writes() {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let mut noise = |len: usize, alphabet: &[u8]| -> String {
         (0..len)
             .map(|_| {
