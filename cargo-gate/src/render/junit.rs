@@ -1,7 +1,8 @@
 //! `--format junit`: one test case per check, so CI systems show checks as tests, written by
 //! quick-junit (cargo-nextest's JUnit writer, which escapes and strips what XML cannot hold).
 //! FAIL (and anything else that fails the verdict) is a `<failure>` carrying the findings;
-//! SKIP is `<skipped>` with the reason; the rest say their status in `<system-out>`.
+//! SKIP is `<skipped>` with the reason; the rest say their status in `<system-out>`. Each
+//! finding is one line of the failure's text, its control characters shown as escapes.
 
 use crate::check::{Severity, Status};
 use crate::report::Report;
@@ -28,7 +29,9 @@ pub fn render(report: &Report) -> String {
                 } else {
                     ""
                 };
-                format!("{place}{}{waived}", f.message)
+                // One finding, one line: a newline or an escape in a file name or message
+                // from the repository is shown, not obeyed (as in the text report).
+                format!("{}{waived}", super::text::visible(&format!("{place}{}", f.message)))
             })
             .collect();
         let status = if check.status == Status::Skip {

@@ -969,4 +969,17 @@ fn hostile_names_and_reasons_cannot_forge_a_line() {
         "{}",
         markdown.stdout
     );
+    // JUnit: each finding one line of the failure's text, escapes shown, never obeyed.
+    let junit = fx.gate(&["pilot", "--only", "boundary.unsafe", "--format", "junit"]);
+    assert!(!junit.stdout.contains('\u{1b}'), "{}", junit.stdout);
+    assert!(
+        !junit.stdout.contains(['\r', '\u{202e}']),
+        "{}",
+        junit.stdout
+    );
+    assert!(
+        !junit.stdout.lines().any(|l| l.trim_start().starts_with("READY")),
+        "{}",
+        junit.stdout
+    );
 }
