@@ -108,6 +108,10 @@ pub struct FileIndex {
     pub files: Vec<IndexedFile>,
     /// Why git could not list them, when it could not and a walk was used instead.
     pub git_error: Option<String>,
+    /// Tracked paths that are no regular file in the working tree (a FIFO, a socket, a
+    /// device), with what they are: never opened, so a scan cannot hang on one; the scans
+    /// name them instead of passing over them.
+    pub special: Vec<(PathBuf, &'static str)>,
 }
 
 /// What a package's build script compiles its CUDA sources with.
@@ -245,7 +249,7 @@ impl Facts {
     /// Gathers the eager facts of `ws`. `build_env` is passed to the build and to the tests.
     pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Facts {
         let index_files = list_files(ws);
-        let (source, paths, git_error) = index_files;
+        let (source, paths, git_error, special) = index_files;
         let packages = read_packages(ws, &paths);
         let mut by_dir: HashMap<&Path, usize> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
@@ -289,6 +293,7 @@ impl Facts {
         Facts {
             packages,
             index: FileIndex {
+                special,
                 source,
                 files,
                 git_error,
@@ -459,21 +464,37 @@ impl Facts {
 
 /// Lists the files below the root: tracked ones in a git work tree, else a walk. The target
 /// directory and `.git` never count; symlinks and submodules are no files of this tree.
-fn list_files(ws: &Workspace) -> (IndexSource, Vec<PathBuf>, Option<String>) {
+type Listed = (
+    IndexSource,
+    Vec<PathBuf>,
+    Option<String>,
+    Vec<(PathBuf, &'static str)>,
+);
+
+fn list_files(ws: &Workspace) -> Listed {
     let mut git_error = None;
     if ws.git.is_some() {
         match git_ls_files(&ws.root) {
             Ok(tracked) => {
-                let mut files: Vec<PathBuf> = tracked
-                    .into_iter()
-                    .map(|rel| ws.root.join(rel))
-                    .filter(|path| {
-                        !path.starts_with(&ws.target_dir)
-                            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
-                    })
-                    .collect();
+                let mut files = Vec::new();
+                let mut special = Vec::new();
+                for path in tracked.into_iter().map(|rel| ws.root.join(rel)) {
+                    if path.starts_with(&ws.target_dir) {
+                        continue;
+                    }
+                    match std::fs::symlink_metadata(&path) {
+                        Ok(meta) if meta.is_file() => files.push(path),
+                        Ok(meta) => {
+                            if let Some(kind) = special_kind(&meta.file_type()) {
+                                special.push((path, kind));
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                }
                 files.sort();
-                return (IndexSource::Git, files, None);
+                special.sort();
+                return (IndexSource::Git, files, None, special);
             }
             Err(e) => git_error = Some(e),
         }
@@ -494,7 +515,28 @@ fn list_files(ws: &Workspace) -> (IndexSource, Vec<PathBuf>, Option<String>) {
         .map(ignore::DirEntry::into_path)
         .collect();
     files.sort();
-    (IndexSource::Walk, files, git_error)
+    (IndexSource::Walk, files, git_error, Vec::new())
+}
+
+/// What a path that is neither a file, a directory nor a symlink is (`None` for those).
+fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() || kind.is_dir() || kind.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("FIFO");
+        }
+        if kind.is_socket() {
+            return Some("socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("device");
+        }
+    }
+    Some("special file")
 }
 
 /// `git ls-files -z --cached` in `root`: the tracked paths under it, relative to it.

@@ -226,6 +226,18 @@ fn list_files(ws: &Workspace, facts: &Facts) -> (Listing, Vec<Finding>) {
             "{error}; scanned the files a .gitignore-aware walk finds instead"
         )));
     }
+    for (path, kind) in &facts.index.special {
+        let rel = ws.relative(path);
+        findings.push(
+            Finding::warning(format!(
+                "git tracks a file here, but the working tree holds a {kind}: not read, so not \
+                 scanned (restore the file with `git checkout -- {rel}`)"
+            ))
+            .code("unreadable-file")
+            .at(Location::file(rel.clone()))
+            .subject(rel),
+        );
+    }
     let files = facts
         .index
         .files
@@ -469,6 +481,60 @@ mod tests {
                 outcome.summary
             );
             assert_eq!(summary(&outcome)["source"], GIT);
+        });
+    }
+
+    /// A tracked file replaced by a FIFO in the working tree: never opened (the scan would
+    /// hang on it), named instead, so the scan does not pass as if it had read it.
+    #[cfg(unix)]
+    #[test]
+    fn a_tracked_path_that_is_now_a_fifo_is_named_not_read() {
+        if Command::new("git").arg("--version").output().is_err() {
+            return; // No git here: nothing is tracked.
+        }
+        let files = [("notes.txt", "plain\n"), ("src/lib.rs", "//! Lib.\n")];
+        with_files(&files, &[], Config::default(), |ctx| {
+            let root = &ctx.workspace.root;
+            let run = |program: &str, args: &[&str]| {
+                let ok = Command::new(program)
+                    .args(args)
+                    .current_dir(root)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success();
+                assert!(ok, "{program} {args:?}");
+            };
+            run("git", &["init", "-q"]);
+            run("git", &["add", "-A"]);
+            std::fs::remove_file(root.join("notes.txt")).unwrap();
+            run("mkfifo", &["notes.txt"]);
+            let mut ws = ctx.workspace.clone();
+            ws.git = Some(GitInfo {
+                toplevel: root.clone(),
+                commit: None,
+                dirty: true,
+            });
+            let facts = Facts::gather(&ws, Vec::new());
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(evaluate(&ws, &facts));
+            });
+            let outcome = rx
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the scan ends");
+            assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+            let finding = &outcome.findings[0];
+            assert_eq!(finding.code.as_deref(), Some("unreadable-file"));
+            assert!(
+                finding
+                    .message
+                    .starts_with("git tracks a file here, but the working tree holds a FIFO"),
+                "{}",
+                finding.message
+            );
+            assert_eq!(finding.subject.as_deref(), Some("notes.txt"));
         });
     }
 

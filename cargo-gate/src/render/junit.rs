@@ -31,7 +31,10 @@ pub fn render(report: &Report) -> String {
                 };
                 // One finding, one line: a newline or an escape in a file name or message
                 // from the repository is shown, not obeyed (as in the text report).
-                format!("{}{waived}", super::text::visible(&format!("{place}{}", f.message)))
+                format!(
+                    "{}{waived}",
+                    super::text::visible(&format!("{place}{}", f.message))
+                )
             })
             .collect();
         let status = if check.status == Status::Skip {

@@ -978,7 +978,10 @@ fn hostile_names_and_reasons_cannot_forge_a_line() {
         junit.stdout
     );
     assert!(
-        !junit.stdout.lines().any(|l| l.trim_start().starts_with("READY")),
+        !junit
+            .stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("READY")),
         "{}",
         junit.stdout
     );
