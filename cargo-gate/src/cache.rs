@@ -183,9 +183,10 @@ pub struct Settings {
     pub key: Option<String>,
     /// The redaction the record applies (the cache stores nothing it would not).
     pub redact: fn(&[u8]) -> Option<Vec<u8>>,
-    /// The `evidence.json` of run `id` in the record under `out`, read only when the run is
-    /// in the verified chain (`record::recorded_evidence`): what proves a reuse.
-    pub recorded: fn(&Path, &str) -> Result<Vec<u8>, String>,
+    /// The `evidence.json` of every run of the record under `out` whose line is bound to its
+    /// manifest, by run id, in history order (`record::recorded_evidence`): what proves a
+    /// reuse, and what remembers a failure the cache may have lost.
+    pub recorded: fn(&Path) -> Result<Vec<(String, Vec<u8>)>, String>,
     /// The environment of the run (`std::env::vars()`); the key takes the variables that
     /// reach the build from it.
     pub env: Vec<(String, String)>,
@@ -277,6 +278,9 @@ struct Used {
     /// Why it was gathered afresh, when it was.
     #[serde(default)]
     why: Option<String>,
+    /// Whether the fact, judged, was a failure (a failing test run, a failed build).
+    #[serde(default)]
+    failed: Option<bool>,
 }
 
 /// The cache as one run uses it.
@@ -290,6 +294,8 @@ pub struct Session {
     tool: OnceLock<String>,
     used: Mutex<Vec<Used>>,
     notes: Mutex<Vec<String>>,
+    /// The record's runs and their evidence, read once, for proving reuse.
+    records: OnceLock<Result<Vec<(String, Vec<Used>)>, String>>,
     /// What the facts gathered or reused so far were found to read (the build's dep-info):
     /// every later fact built on them (the test run) carries it too.
     read: Mutex<BTreeMap<String, String>>,
@@ -317,6 +323,7 @@ impl Session {
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             read: Mutex::new(BTreeMap::new()),
+            records: OnceLock::new(),
         }
     }
 
@@ -327,16 +334,36 @@ impl Session {
         let out = std::path::absolute(&settings.out)
             .map(|p| gate_support::path::normalize(&p))
             .unwrap_or_else(|_| settings.out.clone());
+        // A target or output directory that holds the whole workspace (`target-dir = "."`)
+        // would leave nothing of the tree to key by: no cache then, and the run says so.
+        let holds_root = [&ws.target_dir, &out]
+            .iter()
+            .find(|dir| ws.root.starts_with(dir))
+            .map(|dir| dir.display().to_string());
+        let notes = holds_root
+            .iter()
+            .map(|dir| {
+                format!(
+                    "the evidence cache is off: {dir} (the target or output directory) holds the \
+                     workspace root, so the working tree cannot be told from the build's outputs"
+                )
+            })
+            .collect();
         Session {
             exclude: vec![ws.target_dir.clone(), out],
-            settings: Some(settings),
+            settings: if holds_root.is_some() {
+                None
+            } else {
+                Some(settings)
+            },
             root: ws.root.clone(),
             git: ws.git.is_some(),
             tree: OnceLock::new(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
-            notes: Mutex::new(Vec::new()),
+            notes: Mutex::new(notes),
             read: Mutex::new(BTreeMap::new()),
+            records: OnceLock::new(),
         }
     }
 
@@ -407,6 +434,7 @@ impl Session {
         // (a forged one is removed; one whose discovered inputs changed is replaced below).
         let mut why: Option<String> = None;
         let mut told = false;
+        let mut changed_unseen = false;
         let earlier = match store.load(fact.name(), &inputs.digest) {
             Lookup::Hit(loaded) => match self.proof(fact, &loaded.entry) {
                 Err(refusal) => {
@@ -420,6 +448,7 @@ impl Session {
                 }
                 Ok(proof) => match self.changed_since(&loaded.entry.discovered) {
                     Some(changed) => {
+                        changed_unseen = true;
                         why = Some(format!("{changed} since run {}", loaded.entry.run_id));
                         None
                     }
@@ -450,6 +479,7 @@ impl Session {
                 reused: true,
                 entry: Some(format!("sha256:{}", loaded.entry.digest)),
                 proof: Some((*proof).to_owned()),
+                failed: Some(loaded.entry.failed),
                 ..self.used(&inputs)
             });
             return Obtained {
@@ -476,16 +506,30 @@ impl Session {
         let failed_before = match (&earlier, fresh.keep) {
             (Some((e, _)), Keep::Passed) if e.entry.failed => Some(e.entry.run_id.clone()),
             (Some((e, _)), Keep::Passed) => e.entry.failed_before.clone(),
+            // No entry (deleted, evicted, refused): the record still remembers a failure on
+            // the same inputs, unless an input the key cannot see changed.
+            (None, Keep::Passed) if !changed_unseen => self.failed_in_record(&inputs),
             _ => None,
         };
         let mut entry = None;
-        if fresh.keep != Keep::Not {
+        // What was gathered is stored under the key taken before it ran: only when the tree
+        // is still what the key says (an edit during a long test run would otherwise file
+        // one content's result under another's key).
+        let moved = fresh.keep != Keep::Not && self.tree_moved(&inputs);
+        if moved {
+            self.note(format!(
+                "the {} fact was not cached: the working tree changed while it was gathered",
+                fact.name()
+            ));
+        }
+        if fresh.keep != Keep::Not && !moved {
             entry = self.store(&store, &inputs, &fresh, failed_before.clone());
             if entry.is_some() && store.size() > settings.max_size {
                 store.prune(settings.max_size, false);
             }
         }
         self.record(Used {
+            failed: Some(fresh.keep == Keep::Failed),
             stored: entry.is_some(),
             entry: entry.map(|digest| format!("sha256:{digest}")),
             why: Some(why),
@@ -561,31 +605,48 @@ impl Session {
     /// commit, re-pointed at other inputs, or re-sealed after an edit is refused.
     fn proof(&self, fact: Fact, entry: &store::Entry) -> Result<&'static str, String> {
         let settings = self.settings.as_ref().ok_or("the cache is off")?;
+        let run = &entry.run_id;
+        let inputs = format!("sha256:{}", entry.inputs);
+        let digest = format!("sha256:{}", entry.digest);
+        let same = |u: &Used| u.fact == fact.name() && u.inputs == inputs && u.stored && !u.reused;
+        let records = self.records();
+        // Whatever proves it, a result the record shows was replaced since is not brought
+        // back: a later run that stored another result for the same inputs (a failing run
+        // after a pass, say) wins over an older entry put back in the cache.
+        if let Ok(records) = records {
+            let after = records
+                .iter()
+                .position(|(id, _)| id == run)
+                .map_or(records.len(), |i| i + 1);
+            if let Some((later, _)) = records[after..].iter().rev().find(|(_, listed)| {
+                listed
+                    .iter()
+                    .any(|u| same(u) && u.entry.as_deref() != Some(digest.as_str()))
+            }) {
+                return Err(format!(
+                    "names run {run}, but run {later} stored another result for the same inputs \
+                     since"
+                ));
+            }
+        }
         if let Some(key) = &settings.key
             && entry.mac_holds(key.as_bytes())
         {
             return Ok("key");
         }
-        let run = &entry.run_id;
-        let evidence = (settings.recorded)(&settings.out, run).map_err(|why| {
-            format!(
-                "names run {run}, {why}{}",
-                if settings.key.is_some() {
-                    " (and its MAC does not hold under CARGO_GATE_CACHE_KEY)"
-                } else {
-                    " (a cache restored without its record needs CARGO_GATE_CACHE_KEY)"
-                }
-            )
-        })?;
-        let listed: Vec<Used> = serde_json::from_slice(&evidence).unwrap_or_default();
-        let digest = format!("sha256:{}", entry.digest);
+        let hint = if settings.key.is_some() {
+            " (and its MAC does not hold under CARGO_GATE_CACHE_KEY)"
+        } else {
+            " (a cache restored without its record needs CARGO_GATE_CACHE_KEY)"
+        };
+        let records = records.map_err(|why| format!("names run {run}, {why}{hint}"))?;
+        let Some((_, listed)) = records.iter().find(|(id, _)| id == run) else {
+            return Err(format!(
+                "names run {run}, which is not in this output directory's record{hint}"
+            ));
+        };
         let recorded = listed.iter().any(|u| {
-            u.fact == fact.name()
-                && u.stored
-                && !u.reused
-                && &u.gathered_by == run
-                && u.inputs == format!("sha256:{}", entry.inputs)
-                && u.entry.as_deref() == Some(digest.as_str())
+            same(u) && &u.gathered_by == run && u.entry.as_deref() == Some(digest.as_str())
         });
         if recorded {
             Ok("record")
@@ -595,6 +656,37 @@ impl Session {
                  run, re-pointed at other inputs, or edited and re-sealed)"
             ))
         }
+    }
+
+    /// Every run of this output directory's record whose line is bound to its manifest, in
+    /// history order, with the facts its `evidence.json` lists: read once per run.
+    fn records(&self) -> Result<&[(String, Vec<Used>)], String> {
+        let settings = self.settings.as_ref().ok_or("the cache is off")?;
+        self.records
+            .get_or_init(|| {
+                (settings.recorded)(&settings.out).map(|runs| {
+                    runs.into_iter()
+                        .map(|(id, bytes)| (id, serde_json::from_slice(&bytes).unwrap_or_default()))
+                        .collect()
+                })
+            })
+            .as_deref()
+            .map_err(|why| format!("but this output directory's record cannot be read: {why}"))
+    }
+
+    /// The last run of the record that stored a failure for `inputs` of `fact`: a pass over
+    /// the same inputs is then flaky, even when the cache lost (or was made to lose) the
+    /// entry that remembered it.
+    fn failed_in_record(&self, inputs: &Inputs) -> Option<String> {
+        let digest = format!("sha256:{}", inputs.digest);
+        self.records().ok()?.iter().rev().find_map(|(id, listed)| {
+            listed
+                .iter()
+                .any(|u| {
+                    u.fact == inputs.fact.name() && u.inputs == digest && u.failed == Some(true)
+                })
+                .then(|| id.clone())
+        })
     }
 
     /// What of `discovered` has another digest now, in words (`None`: nothing).
@@ -672,6 +764,23 @@ impl Session {
         .collect()
     }
 
+    /// Whether the tree (or Cargo.lock) no longer has the digest `inputs` was keyed by.
+    fn tree_moved(&self, inputs: &Inputs) -> bool {
+        let now = |name: &str| match name {
+            "tree" => tree_digests(&self.root, self.git, &self.exclude)
+                .ok()
+                .map(|t| t.all),
+            "lockfile" => Some(file_digest(&self.root.join("Cargo.lock"))),
+            _ => None,
+        };
+        ["tree", "lockfile"].into_iter().any(|name| {
+            inputs
+                .components
+                .get(name)
+                .is_some_and(|before| now(name).as_ref() != Some(before))
+        })
+    }
+
     /// Adds discovered inputs to those every later fact of the run carries.
     fn learn(&self, discovered: &BTreeMap<String, String>) {
         if let Ok(mut read) = self.read.lock() {
@@ -695,6 +804,7 @@ impl Session {
             entry: None,
             proof: None,
             why: None,
+            failed: None,
         }
     }
 
@@ -871,22 +981,26 @@ fn is_manifest(rel: &str) -> bool {
 /// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
 /// git), by content (a symlink by its target) and executable bit.
 fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
+    // The target and output directories are left out of what git does not track (the
+    // gate's own record, the build's outputs); a tracked file is always an input, wherever a
+    // configured target dir points.
+    let outside = |rel: &String| {
+        let path = root.join(rel);
+        !exclude.iter().any(|x| path.starts_with(x))
+    };
     let mut rels = if git {
         let mut rels = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"])?;
-        rels.extend(git_list(
-            root,
-            &["ls-files", "-z", "-o", "--exclude-standard"],
-        )?);
+        let mut untracked = git_list(root, &["ls-files", "-z", "-o", "--exclude-standard"])?;
+        untracked.retain(outside);
+        rels.extend(untracked);
         rels
     } else {
-        walk(root, exclude)
+        let mut rels = walk(root, exclude);
+        rels.retain(outside);
+        rels
     };
     rels.sort();
     rels.dedup();
-    rels.retain(|rel| {
-        let path = root.join(rel);
-        !exclude.iter().any(|x| path.starts_with(x))
-    });
     let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
     let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));

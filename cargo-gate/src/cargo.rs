@@ -6,9 +6,10 @@ use crate::process::{self, Ended, Streams};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// The variable holding the evidence cache's key: the gate's secret,
-/// removed from the environment of every cargo command, so no build script or test sees it.
-pub const CACHE_KEY_ENV: &str = "CARGO_GATE_CACHE_KEY";
+/// The variable holding the evidence cache's key: the gate's secret, removed from the
+/// environment of every command (the one process runner does it), so no build script, test
+/// or team check sees it.
+pub use crate::process::CACHE_KEY_ENV;
 use std::process::Command;
 use std::time::Duration;
 
@@ -125,8 +126,6 @@ impl Cargo {
     pub fn command(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.arg(subcommand).args(args);
-        // The cache's key is the gate's secret: no build script or test ever sees it.
-        cmd.env_remove(CACHE_KEY_ENV);
         if self.offline {
             cmd.arg("--offline");
         }

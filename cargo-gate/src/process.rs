@@ -193,6 +193,22 @@ fn strip_escapes(text: &str) -> String {
     out
 }
 
+/// The variable holding the evidence cache's key (`cache::KEY_ENV`), removed from the
+/// environment of every command the gate starts.
+pub const CACHE_KEY_ENV: &str = "CARGO_GATE_CACHE_KEY";
+
+/// Keeps the cache's key from the repository's own code, which runs as the same user: on
+/// Linux, a process that holds it is made non-dumpable, so `/proc/<pid>/environ` (which
+/// still holds the key as the gate was started) is readable by root only, and no test can
+/// attach a debugger to the gate. Every child starts without the variable
+/// ([`CACHE_KEY_ENV`]). Elsewhere this does nothing; docs/SECURITY.md says so.
+pub fn guard_secrets() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os(CACHE_KEY_ENV).is_some_and(|k| !k.is_empty()) {
+        let _ = nix::sys::prctl::set_dumpable(false);
+    }
+}
+
 /// Reads a running command's output: called every poll with what it wrote since the last
 /// call (often nothing) and the time; returns why to stop the command, when it must stop.
 pub type Watcher<'a> = &'a mut dyn FnMut(&[u8], Instant) -> Option<String>;
@@ -223,6 +239,9 @@ pub fn run_watched(
         running.push((id, command_line.clone(), handle));
     }
     let _registered = Registered(id);
+    // The cache's key is the gate's secret: no command it starts (cargo, a team check,
+    // cargo-semver-checks, git) ever sees it.
+    cmd.env_remove(CACHE_KEY_ENV);
     cmd.stdin(Stdio::null())
         .stdout(stdout.try_clone()?)
         .stderr(stderr.try_clone()?);

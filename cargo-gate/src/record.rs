@@ -269,6 +269,11 @@ fn remove_abandoned(runs: &Path, _held: &OutLock) {
             }
             None => continue,
         };
+        // A lock file is a regular file a writer made; anything else there (a FIFO would
+        // block the open) is not a writer's and is left alone.
+        if fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) {
+            continue;
+        }
         let Ok(lock) = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -524,16 +529,16 @@ pub(crate) fn test_decision(entry: &HistoryEntry) -> Vec<u8> {
     .expect("json")
 }
 
-/// The `evidence.json` of run `id` under `out`, when the run is in the chain, its line bound
-/// to its manifest, and the file matches the manifest: what proves a cache entry's reuse.
-pub fn recorded_evidence(out: &Path, id: &str) -> Result<Vec<u8>, String> {
-    let chain = read_chain(out)
-        .map_err(|e| format!("but this output directory's record cannot be read: {e}"))?;
-    let run = chain
-        .runs
-        .iter()
-        .find(|r| r.entry.run_id == id)
-        .ok_or_else(|| "which is not in this output directory's record".to_owned())?;
-    run.artifact(out, "evidence.json")
-        .map_err(|why| format!("whose record does not prove it: {why}"))
+/// The `evidence.json` of every run in the chain under `out` whose line is bound to its
+/// manifest, by run id, in history order, each read through its manifest (size and digest
+/// checked): what proves a cache entry's reuse, and remembers failures on the same inputs.
+pub fn recorded_evidence(out: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let chain = read_chain(out).map_err(|e| e.to_string())?;
+    Ok(chain
+        .trusted()
+        .filter_map(|run| {
+            let bytes = run.artifact(out, "evidence.json").ok()?;
+            Some((run.entry.run_id.clone(), bytes))
+        })
+        .collect())
 }

@@ -31,24 +31,12 @@ pub struct Read {
     pub vars: BTreeSet<String>,
 }
 
-/// Variables cargo sets for a compilation or a build script: never from the user's
-/// environment, so never an input of their own.
+/// Variables cargo sets for every compilation (`CARGO_*`, `OUT_DIR`): never from the user's
+/// environment, so never an input of their own. (`TARGET`, `PROFILE` and the like are set
+/// for build scripts only: read with `option_env!` by a crate they are the user's, so they
+/// stay inputs.)
 fn set_by_cargo(name: &str) -> bool {
-    name.starts_with("CARGO_")
-        || matches!(
-            name,
-            "OUT_DIR"
-                | "TARGET"
-                | "HOST"
-                | "NUM_JOBS"
-                | "OPT_LEVEL"
-                | "DEBUG"
-                | "PROFILE"
-                | "RUSTC"
-                | "RUSTDOC"
-                | "RUSTC_LINKER"
-                | "GATE_RUN_DIR"
-        )
+    name.starts_with("CARGO_") || name == "OUT_DIR"
 }
 
 impl Read {
@@ -173,7 +161,7 @@ impl Read {
         }
         for dir in &self.dirs {
             if keep(dir) {
-                inputs.insert(format!("dir:{}", dir.display()));
+                inputs.insert(format!("package:{}", dir.display()));
             }
         }
         for var in &self.vars {
@@ -284,7 +272,10 @@ pub fn digest(input: &str, env: &[(String, String)]) -> String {
         );
     }
     if let Some(dir) = input.strip_prefix("dir:") {
-        return dir_digest(Path::new(dir));
+        return dir_digest(Path::new(dir), false);
+    }
+    if let Some(dir) = input.strip_prefix("package:") {
+        return dir_digest(Path::new(dir), true);
     }
     path_digest(Path::new(input.strip_prefix("file:").unwrap_or(input)))
 }
@@ -293,7 +284,7 @@ pub fn digest(input: &str, env: &[(String, String)]) -> String {
 fn path_digest(path: &Path) -> String {
     match std::fs::metadata(path) {
         Err(_) => "absent".to_owned(),
-        Ok(meta) if meta.is_dir() => dir_digest(path),
+        Ok(meta) if meta.is_dir() => dir_digest(path, false),
         // A FIFO or a device is never opened.
         Ok(meta) if !meta.is_file() => "not-a-file".to_owned(),
         Ok(_) => std::fs::File::open(path)
@@ -302,25 +293,54 @@ fn path_digest(path: &Path) -> String {
     }
 }
 
-/// Every file under `dir` (`.gitignore`-aware, as cargo lists a package), by path and content.
-fn dir_digest(dir: &Path) -> String {
-    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(dir)
+/// Every file under `dir`, by path and content; a link inside it by its target, never
+/// followed (a link to `.` would loop). A `rerun-if-changed` directory is every file in it,
+/// as cargo scans it; a package directory (`package`) is what cargo would package: the walk
+/// honours `.gitignore` and leaves `target/` out. Past [`MAX_DIR_FILES`] the digest is new
+/// every time, so such an input is never reused stale.
+fn dir_digest(dir: &Path, package: bool) -> String {
+    let mut files: Vec<(PathBuf, bool)> = Vec::new();
+    let walk = ignore::WalkBuilder::new(dir)
+        .standard_filters(package)
         .hidden(false)
         .follow_links(false)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "target")
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
-        .map(|e| e.into_path())
-        .collect();
+        .filter_entry(move |e| e.file_name() != ".git" && !(package && e.file_name() == "target"))
+        .build();
+    for entry in walk.filter_map(Result::ok) {
+        let Some(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            continue;
+        }
+        if files.len() == MAX_DIR_FILES {
+            return format!("uncapped:{}:{}", std::process::id(), now_nanos());
+        }
+        files.push((entry.into_path(), kind.is_symlink()));
+    }
     files.sort();
     let mut key = KeyHasher::default();
-    for file in files {
+    for (file, link) in files {
         let rel = file.strip_prefix(dir).unwrap_or(&file);
-        key.part(&rel.to_string_lossy(), path_digest(&file).as_bytes());
+        let digest = if link {
+            std::fs::read_link(&file)
+                .map_or_else(|_| "link?".to_owned(), |t| format!("link:{}", t.display()))
+        } else {
+            path_digest(&file)
+        };
+        key.part(&rel.to_string_lossy(), digest.as_bytes());
     }
     key.finish()
+}
+
+/// The most files one directory input may hold (see [`dir_digest`]).
+const MAX_DIR_FILES: usize = 100_000;
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
 }
 
 /// The `files` component: each path of `[cache] files` (relative to `root`) by content.
@@ -337,6 +357,7 @@ pub fn describe(input: &str) -> String {
     match input.split_once(':') {
         Some(("env", name)) => format!("the variable {name}"),
         Some(("dir", path)) => format!("the directory {path}"),
+        Some(("package", path)) => format!("the package directory {path}"),
         Some((_, path)) => format!("the file {path}"),
         None => input.to_owned(),
     }

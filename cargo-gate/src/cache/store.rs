@@ -198,15 +198,17 @@ impl Store {
             .join(format!("{inputs}.json"))
     }
 
-    fn blob_path(&self, digest: &str) -> PathBuf {
-        let shard = digest.get(..2).unwrap_or("00");
-        self.dir.join("blobs").join(shard).join(digest)
+    /// Where the blob named `digest` lives. Only a SHA-256 in lowercase hex is a blob name:
+    /// anything else (an absolute path, `..`) read from an entry would point outside the
+    /// cache, so it names no place (`None`).
+    fn blob_path(&self, digest: &str) -> Option<PathBuf> {
+        is_digest(digest).then(|| self.dir.join("blobs").join(&digest[..2]).join(digest))
     }
 
     /// The entry for `fact` and `inputs`, every digest checked; a corrupt one is removed.
     pub fn load(&self, fact: &str, inputs: &str) -> Lookup {
         let path = self.entry_path(fact, inputs);
-        let text = match fs::read(&path) {
+        let text = match read_regular(&path, MAX_ENTRY) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Lookup::Miss,
             Err(e) => return Lookup::Corrupt(format!("cannot be read: {e}")),
@@ -251,10 +253,14 @@ impl Store {
     }
 
     fn blob(&self, digest: &str) -> Result<Vec<u8>, String> {
-        let bytes = fs::read(self.blob_path(digest))
+        let shown: String = digest.escape_debug().take(80).collect();
+        let path = self
+            .blob_path(digest)
+            .ok_or_else(|| format!("names `{shown}`, which is not a blob name"))?;
+        let bytes = read_regular(&path, MAX_BLOB)
             .map_err(|e| format!("names blob {digest}, which cannot be read: {e}"))?;
         if sha256_hex(&bytes) != digest {
-            let _ = fs::remove_file(self.blob_path(digest));
+            let _ = fs::remove_file(&path);
             return Err(format!("names blob {digest}, whose bytes do not match it"));
         }
         Ok(bytes)
@@ -262,9 +268,9 @@ impl Store {
 
     fn put_blob(&self, bytes: &[u8]) -> io::Result<String> {
         let digest = sha256_hex(bytes);
-        let path = self.blob_path(&digest);
+        let path = self.blob_path(&digest).expect("a SHA-256 is a blob name");
         // An existing blob is only reused when it holds the bytes its name promises.
-        if fs::read(&path).is_ok_and(|old| old == bytes) {
+        if read_regular(&path, MAX_BLOB).is_ok_and(|old| old == bytes) {
             return Ok(digest);
         }
         atomic::write(&path, bytes)?;
@@ -348,6 +354,10 @@ impl Store {
             return found;
         };
         for fact in facts.flatten() {
+            // A link in the cache is never followed: prune must not reach outside it.
+            if !fact.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
             let name = fact.file_name().to_string_lossy().into_owned();
             let Ok(entries) = fs::read_dir(fact.path()) else {
                 continue;
@@ -358,6 +368,9 @@ impl Store {
                     continue;
                 }
                 let Ok(meta) = entry.metadata() else { continue };
+                if !meta.is_file() {
+                    continue;
+                }
                 let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                 found.push((name.clone(), path, meta.len(), used));
             }
@@ -372,15 +385,21 @@ impl Store {
             return found;
         };
         for shard in shards.flatten() {
+            if !shard.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
             let Ok(blobs) = fs::read_dir(shard.path()) else {
                 continue;
             };
             for blob in blobs.flatten() {
                 let Ok(meta) = blob.metadata() else { continue };
-                if !meta.is_file() {
+                let name = blob.file_name().to_string_lossy().into_owned();
+                // Only what a store writes there: blobs and their temporary files.
+                let ours =
+                    is_digest(&name) || (name.starts_with(".gate-") && name.ends_with(".tmp"));
+                if !meta.is_file() || !ours {
                     continue;
                 }
-                let name = blob.file_name().to_string_lossy().into_owned();
                 let time = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                 found.push((name, blob.path(), meta.len(), time));
             }
@@ -390,7 +409,7 @@ impl Store {
 
     /// The entry at `path`, when it parses and its seal holds (blobs not read).
     fn read_entry(path: &Path) -> Option<Entry> {
-        let entry: Entry = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        let entry: Entry = serde_json::from_slice(&read_regular(path, MAX_ENTRY).ok()?).ok()?;
         (entry.schema == ENTRY_SCHEMA && entry.seal_holds()).then_some(entry)
     }
 
@@ -510,10 +529,43 @@ fn temporary_files(dir: &Path) -> Vec<PathBuf> {
             let name = name.to_string_lossy();
             if kind.is_dir() {
                 dirs.push(entry.path());
-            } else if name.starts_with(".gate-") && name.ends_with(".tmp") {
+            } else if kind.is_file() && name.starts_with(".gate-") && name.ends_with(".tmp") {
                 found.push(entry.path());
             }
         }
     }
     found
+}
+
+/// The largest entry read back (entries are small: names and digests).
+const MAX_ENTRY: u64 = 16 << 20;
+
+/// The largest blob read back (a test log is capped at 32 MiB; files the tests left add to
+/// it).
+const MAX_BLOB: u64 = 1 << 30;
+
+/// Whether `name` is a SHA-256 in lowercase hex: a blob's name.
+fn is_digest(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The bytes of `path` when it is a regular file (a link, a FIFO or a device is refused,
+/// never opened) of at most `max` bytes.
+fn read_regular(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = fs::symlink_metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::other("not a regular file: refused, not read"));
+    }
+    if meta.len() > max {
+        return Err(io::Error::other(format!(
+            "{} bytes, more than the {max} a cache file may hold",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

@@ -708,7 +708,7 @@ fn a_swapped_or_resealed_entry_is_refused_and_named() {
     let (got, notes) = gate_run(&ws, &settings, "r3", &tests_fact("FAILED", Keep::Failed));
     assert_eq!(got, [("FAILED".to_owned(), None)]);
     assert!(
-        notes[0].contains("names run r1, whose record lists no such entry"),
+        notes[0].contains("names run r1, but run r2 stored another result for the same inputs"),
         "{notes:?}"
     );
 
@@ -964,4 +964,148 @@ fn prune_sweeps_what_a_killed_writer_left() {
     assert!(!stray.exists(), "an abandoned temporary file is swept");
     assert!(fresh_one.exists(), "one a live writer may own is left");
     assert!(matches!(store.load("tests", "k1"), Lookup::Hit(_)));
+}
+
+/// A result the record shows was replaced is not brought back: a pass stored by r1, then a
+/// failure on the same inputs stored by r2 (`--no-cache`), then r1's entry put back in the
+/// cache — it is genuine and r1's record lists it, but r2's came after.
+#[test]
+fn an_older_genuine_entry_put_back_is_refused() {
+    let (_dir, ws, mut settings) = workspace();
+    settings.key = None;
+    let inputs = key(&ws, &settings, Fact::Tests);
+    gate_run(&ws, &settings, "r1", &tests_fact("passed", Keep::Passed));
+    let path = entry_path(&settings.out, "tests", &inputs.digest);
+    let passing = fs::read(&path).unwrap();
+    let mut fresh_run = settings.clone();
+    fresh_run.read = false;
+    gate_run(&ws, &fresh_run, "r2", &tests_fact("FAILED", Keep::Failed));
+    fs::write(&path, passing).unwrap();
+    let (got, notes) = gate_run(&ws, &settings, "r3", &tests_fact("FAILED", Keep::Failed));
+    assert_eq!(got, [("FAILED".to_owned(), None)]);
+    assert!(
+        notes[0]
+            .contains("names run r1, but run r2 stored another result for the same inputs since"),
+        "{notes:?}"
+    );
+}
+
+/// A failure stays on record when the cache loses the entry that remembered it: a pass
+/// gathered afresh on inputs a recorded run failed on is still flaky.
+#[test]
+fn a_failure_the_cache_lost_is_remembered_by_the_record() {
+    let (_dir, ws, mut settings) = workspace();
+    settings.key = None;
+    let inputs = key(&ws, &settings, Fact::Tests);
+    gate_run(&ws, &settings, "r1", &tests_fact("FAILED", Keep::Failed));
+    fs::remove_file(entry_path(&settings.out, "tests", &inputs.digest)).unwrap();
+    let mut again = settings.clone();
+    again.run_id = "r2".into();
+    let got = Session::new(&ws, again).obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ok", Keep::Passed),
+    );
+    assert_eq!(
+        (got.value.as_str(), got.failed_before.as_deref()),
+        ("ok", Some("r1"))
+    );
+}
+
+/// A blob name in an entry is a SHA-256 or nothing: an entry pointing its value at a path
+/// outside the cache (to read it, hang on a FIFO, or have it removed as a corrupt blob)
+/// touches no such file.
+#[test]
+fn a_blob_name_that_is_a_path_reaches_nothing() {
+    let (dir, ws, settings) = workspace();
+    let inputs = key(&ws, &settings, Fact::Tests);
+    gate_run(&ws, &settings, "r1", &tests_fact("ok", Keep::Passed));
+    let victim = dir.path().join("precious.txt");
+    fs::write(&victim, "keep me").unwrap();
+    forge(&settings.out, Fact::Tests, &inputs, &inputs, |e| {
+        e.value = victim.display().to_string();
+    });
+    let store = Store::new(&settings.out);
+    let Lookup::Corrupt(why) = store.load("tests", &inputs.digest) else {
+        panic!("a path as a blob name was read")
+    };
+    assert!(why.contains("is not a blob name"), "{why}");
+    assert_eq!(fs::read_to_string(&victim).unwrap(), "keep me");
+}
+
+/// prune never follows a link out of the cache: a shard that is a link to a directory of
+/// the user's loses nothing.
+#[cfg(unix)]
+#[test]
+fn prune_never_follows_a_link_out_of_the_cache() {
+    let (_dir, ws, settings) = workspace();
+    gate_run(&ws, &settings, "r1", &tests_fact("ok", Keep::Passed));
+    let home = tempfile::tempdir().unwrap();
+    let old = home.path().join("notes.txt");
+    fs::write(&old, "mine").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    std::os::unix::fs::symlink(home.path(), settings.out.join("cache/blobs/zz")).unwrap();
+    std::os::unix::fs::symlink(home.path(), settings.out.join("cache/entries/x")).unwrap();
+    Store::new(&settings.out).prune(1, true);
+    assert_eq!(fs::read_to_string(&old).unwrap(), "mine");
+}
+
+/// A target directory that holds the workspace (`[build] target-dir = "."` in a
+/// repository's `.cargo/config.toml`) would leave no file of the tree to key by: the cache
+/// is off for that run, and it says so; a tracked file is an input wherever the target is.
+#[test]
+fn a_target_dir_that_holds_the_root_turns_the_cache_off() {
+    let (dir, mut ws, settings) = workspace();
+    ws.target_dir = dir.path().to_owned();
+    let session = Session::new(&ws, settings.clone());
+    assert!(
+        session.notes()[0].starts_with("the evidence cache is off:"),
+        "{:?}",
+        session.notes()
+    );
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || fresh("ran", Keep::Passed),
+    );
+    assert_eq!((got.value.as_str(), got.reused), ("ran", None));
+    assert!(!settings.out.join("cache/entries").exists());
+}
+
+/// A file edited while the tests ran: the result belongs to neither content, so it is not
+/// stored under the key taken before (a revert would otherwise reuse it).
+#[test]
+fn a_tree_edited_while_gathering_is_not_cached() {
+    let (dir, ws, settings) = workspace();
+    let session = Session::new(&ws, settings.clone());
+    let got = session.obtain(
+        Fact::Tests,
+        &[],
+        |_: &String| true,
+        || {
+            fs::write(
+                dir.path().join("src/lib.rs"),
+                "pub fn f() { /* edited */ }\n",
+            )
+            .unwrap();
+            fresh("ran", Keep::Passed)
+        },
+    );
+    assert_eq!(got.value, "ran");
+    assert!(
+        session
+            .notes()
+            .iter()
+            .any(|n| n.contains("the working tree changed while it was gathered")),
+        "{:?}",
+        session.notes()
+    );
+    assert!(!settings.out.join("cache/entries/tests").exists());
 }

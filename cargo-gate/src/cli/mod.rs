@@ -49,6 +49,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let mut redactor = Redactor::from_env();
+    crate::process::guard_secrets();
     crate::process::install_interrupt_handler();
     match dispatch(gate.command, &mut redactor) {
         Ok(code) => code,

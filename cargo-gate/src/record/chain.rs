@@ -285,8 +285,9 @@ fn check_line(
     match fs::symlink_metadata(&dir) {
         Ok(m) if m.is_dir() => {}
         Ok(m) => {
-            let FileKind::Other(what) = file_kind(&m) else {
-                unreachable!("a regular file is not a directory")
+            let what = match file_kind(&m) {
+                FileKind::Other(what) => what,
+                FileKind::File => "regular file",
             };
             problem(run, format!("is a {what}, not a run directory: refused"));
             return None;
@@ -312,9 +313,26 @@ fn check_line(
             return None;
         }
     }
-    let Ok(bytes) = fs::read(&manifest_path) else {
-        problem(shown, "cannot be read".into());
-        return None;
+    // A manifest lists names and digests: a few kilobytes per hundred artifacts.
+    const MAX_MANIFEST: u64 = 64 << 20;
+    let read = fs::File::open(&manifest_path).and_then(|f| {
+        let mut bytes = Vec::new();
+        f.take(MAX_MANIFEST + 1).read_to_end(&mut bytes)?;
+        Ok(bytes)
+    });
+    let bytes = match read {
+        Ok(bytes) if bytes.len() as u64 <= MAX_MANIFEST => bytes,
+        Ok(_) => {
+            problem(
+                shown,
+                format!("larger than {MAX_MANIFEST} bytes: refused, not read"),
+            );
+            return None;
+        }
+        Err(_) => {
+            problem(shown, "cannot be read".into());
+            return None;
+        }
     };
     let digest = sha256_hex(&bytes);
     if digest != entry.manifest_sha256 {
