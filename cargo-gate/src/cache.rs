@@ -186,7 +186,7 @@ pub struct Settings {
     /// The `evidence.json` of every run of the record under `out` whose line is bound to its
     /// manifest, by run id, in history order (`record::recorded_evidence`): what proves a
     /// reuse, and what remembers a failure the cache may have lost.
-    pub recorded: fn(&Path) -> Result<Vec<(String, Vec<u8>)>, String>,
+    pub recorded: fn(&Path) -> Result<Vec<RecordedRun>, String>,
     /// The environment of the run (`std::env::vars()`); the key takes the variables that
     /// reach the build from it.
     pub env: Vec<(String, String)>,
@@ -197,6 +197,12 @@ pub struct Settings {
     /// The toolchain actually running, as the environment recorded it.
     pub toolchain: String,
 }
+
+/// One run of the record and the bytes of its `evidence.json`.
+pub type RecordedRun = (String, Vec<u8>);
+
+/// One run of the record and the facts its `evidence.json` lists.
+type RunEvidence = (String, Vec<Used>);
 
 /// What a gathered fact carries to the cache.
 #[derive(Debug)]
@@ -295,7 +301,7 @@ pub struct Session {
     used: Mutex<Vec<Used>>,
     notes: Mutex<Vec<String>>,
     /// The record's runs and their evidence, read once, for proving reuse.
-    records: OnceLock<Result<Vec<(String, Vec<Used>)>, String>>,
+    records: OnceLock<Result<Vec<RunEvidence>, String>>,
     /// What the facts gathered or reused so far were found to read (the build's dep-info):
     /// every later fact built on them (the test run) carries it too.
     read: Mutex<BTreeMap<String, String>>,
@@ -660,7 +666,7 @@ impl Session {
 
     /// Every run of this output directory's record whose line is bound to its manifest, in
     /// history order, with the facts its `evidence.json` lists: read once per run.
-    fn records(&self) -> Result<&[(String, Vec<Used>)], String> {
+    fn records(&self) -> Result<&[RunEvidence], String> {
         let settings = self.settings.as_ref().ok_or("the cache is off")?;
         self.records
             .get_or_init(|| {
