@@ -18,7 +18,7 @@
 //!
 //! A baseline waiver names one finding's identity with exact selectors (`identity`), never
 //! a whole file: its code, subject and file, plus the advisory's crate and version for
-//! `deps.advisories` and the line and command for `ci.locked`. A finding that appears after
+//! `deps.advisories` and the command with its job and step for `ci.locked`. A finding that appears after
 //! the baseline — a new advisory in the same Cargo.lock, a new unlocked command in the same
 //! workflow — is not covered, and fails.
 
@@ -437,13 +437,23 @@ fn identity(check: &str, finding: &Finding) -> Identity {
                 .split_once(" was yanked")
                 .map(|(label, _)| format!("{label} was yanked"));
         }
-        // `` `COMMAND` (context) … ``, at its line.
+        // `` `COMMAND` (job `J`, step `S`) … ``: the command in its job and step, which stay
+        // what they are when lines above them move (a step added above every other one
+        // would otherwise un-waive the whole baseline, as on ripgrep's CI). Where the
+        // message names no job or step, the line stands in.
         ("ci.locked", _) => {
-            id.line = location.and_then(|l| l.line);
-            id.text = message
+            let command_end = message
                 .strip_prefix('`')
                 .and_then(|rest| rest.find("` ("))
-                .map(|end| message[..end + 2].to_owned());
+                .map(|end| end + 2);
+            let context_end =
+                command_end.and_then(|end| message[end..].find(')').map(|close| end + close + 1));
+            id.text = context_end
+                .or(command_end)
+                .map(|end| message[..end].to_owned());
+            if context_end.is_none() {
+                id.line = location.and_then(|l| l.line);
+            }
         }
         _ => {}
     }
@@ -1279,7 +1289,8 @@ mod tests {
                 assert!(
                     text.contains(
                         "check = \"ci.locked\"\ncode = \"cargo-without-locked\"\nfile = \
-                         \".github/workflows/ci.yml\"\nline = 7\ntext = \"`cargo build --release`\"\n"
+                         \".github/workflows/ci.yml\"\ntext = \"`cargo build --release` (job `t`, \
+                         step 1)\"\n"
                     ),
                     "{text}"
                 );
@@ -1299,6 +1310,28 @@ mod tests {
                     .map(|f| f.location.as_ref().unwrap().to_string())
                     .collect();
                 assert_eq!(unwaived, [format!("{CI}:8:14"), format!("{CI}:9:14")]);
+
+                // A named step keeps its waiver when lines above it move (ripgrep's CI gained
+                // a step above every other one, and the whole baseline failed again).
+                let named = "name: ci\non: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    \
+                             steps:\n      - name: Build\n        run: cargo build --release\n";
+                crate::checks::testing::write_files(&ctx.workspace.root, &[(CI, named)]);
+                let findings: Vec<(String, Finding)> = CiLocked
+                    .run(ctx)
+                    .findings
+                    .into_iter()
+                    .map(|f| ("ci.locked".to_owned(), f))
+                    .collect();
+                let files = planned(ctx.workspace, &findings, opts(false, true, true));
+                let config = parse(&file(&files, GATE_TOML).contents);
+                let moved = named.replace(
+                    "    steps:\n",
+                    "    steps:\n      - uses: actions/checkout@v4\n\n",
+                );
+                crate::checks::testing::write_files(&ctx.workspace.root, &[(CI, &moved)]);
+                let mut later = CiLocked.run(ctx);
+                crate::waiver::apply(&config.waivers, "ci.locked", &mut later, TODAY);
+                assert_eq!(later.status, Status::Waived, "{later:?}");
             },
         );
     }
