@@ -261,6 +261,19 @@ mod tests {
     use crate::workspace::GitInfo;
     use std::process::{Command, Stdio};
 
+    /// Runs `program` in `root`, quietly, and requires it to succeed.
+    fn run_in(root: &std::path::Path, program: &str, args: &[&str]) {
+        let ok = Command::new(program)
+            .args(args)
+            .current_dir(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{program} {args:?}");
+    }
+
     /// Fake, pattern-valid values assembled at run time, so this file holds none.
     fn github() -> String {
         format!("ghp_{}", "Zx9".repeat(12))
@@ -450,19 +463,12 @@ mod tests {
             .collect();
         with_files(&files, &["app"], Config::default(), |ctx| {
             let root = &ctx.workspace.root;
-            let git = |args: &[&str]| {
-                let ok = Command::new("git")
-                    .args(args)
-                    .current_dir(root)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .unwrap()
-                    .success();
-                assert!(ok, "git {args:?}");
-            };
-            git(&["init", "-q"]);
-            git(&["add", "app/src/config.rs", "config/settings.toml"]);
+            run_in(root, "git", &["init", "-q"]);
+            run_in(
+                root,
+                "git",
+                &["add", "app/src/config.rs", "config/settings.toml"],
+            );
             let mut ws = ctx.workspace.clone();
             ws.git = Some(GitInfo {
                 toplevel: root.clone(),
@@ -495,21 +501,10 @@ mod tests {
         let files = [("notes.txt", "plain\n"), ("src/lib.rs", "//! Lib.\n")];
         with_files(&files, &[], Config::default(), |ctx| {
             let root = &ctx.workspace.root;
-            let run = |program: &str, args: &[&str]| {
-                let ok = Command::new(program)
-                    .args(args)
-                    .current_dir(root)
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .unwrap()
-                    .success();
-                assert!(ok, "{program} {args:?}");
-            };
-            run("git", &["init", "-q"]);
-            run("git", &["add", "-A"]);
+            run_in(root, "git", &["init", "-q"]);
+            run_in(root, "git", &["add", "-A"]);
             std::fs::remove_file(root.join("notes.txt")).unwrap();
-            run("mkfifo", &["notes.txt"]);
+            run_in(root, "mkfifo", &["notes.txt"]);
             let mut ws = ctx.workspace.clone();
             ws.git = Some(GitInfo {
                 toplevel: root.clone(),
