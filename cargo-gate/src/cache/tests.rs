@@ -249,6 +249,11 @@ fn the_executable_bit_and_a_symlinks_target_are_inputs() {
     );
 }
 
+/// The test run obtained through `session`, gathered as `fresh` when nothing is reused.
+fn obtain_tests(session: &Session, fresh: Fresh<String>) -> Obtained<String> {
+    session.obtain(Fact::Tests, &[], |_: &String| true, || fresh)
+}
+
 /// A fresh fact for [`Session::obtain`]: `value`, judged `keep`.
 fn fresh(value: &str, keep: Keep) -> Fresh<String> {
     Fresh {
@@ -320,19 +325,9 @@ fn no_cache_and_broad_gather_afresh_and_still_store() {
 fn what_the_environment_kept_from_being_gathered_is_never_stored() {
     let (_dir, ws, settings) = workspace();
     let session = Session::new(&ws, settings.clone());
-    let got = session.obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("timed out", Keep::Not),
-    );
+    let got = obtain_tests(&session, fresh("timed out", Keep::Not));
     assert_eq!(got.value, "timed out");
-    let again = Session::new(&ws, settings).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("ran", Keep::Passed),
-    );
+    let again = obtain_tests(&Session::new(&ws, settings), fresh("ran", Keep::Passed));
     assert_eq!((again.value.as_str(), again.reused), ("ran", None));
 }
 
@@ -523,11 +518,9 @@ fn concurrent_runs_each_see_a_whole_entry_or_none() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(values.iter().all(|v| v.starts_with('v')), "{values:?}");
-    let last = Session::new(&ws, settings.clone()).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("new", Keep::Passed),
+    let last = obtain_tests(
+        &Session::new(&ws, settings.clone()),
+        fresh("new", Keep::Passed),
     );
     assert!(last.reused.is_some() && last.value.starts_with('v'));
     assert_eq!(Store::new(&settings.out).stats().corrupt, 0);
@@ -670,12 +663,7 @@ fn without_a_key_reuse_needs_the_record_of_the_run_that_stored_it() {
     // from elsewhere): refused and named, gathered afresh.
     let mut lone = settings.clone();
     lone.run_id = "r0".into();
-    Session::new(&ws, lone).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("from r0", Keep::Passed),
-    );
+    obtain_tests(&Session::new(&ws, lone), fresh("from r0", Keep::Passed));
     let (got, notes) = gate_run(&ws, &settings, "r1", &tests_fact("from r1", Keep::Passed));
     assert_eq!(got, [("from r1".to_owned(), None)]);
     assert!(
@@ -743,22 +731,12 @@ fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() 
     let inputs = key(&ws, &settings, Fact::Tests);
     let mut first = settings.clone();
     first.run_id = "r1".into();
-    Session::new(&ws, first).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("FAILED", Keep::Failed),
-    );
+    obtain_tests(&Session::new(&ws, first), fresh("FAILED", Keep::Failed));
     // No record of r1 here (a cache restored from CI storage): the MAC proves it.
     let mut second = settings.clone();
     second.run_id = "r2".into();
     let session = Session::new(&ws, second.clone());
-    let got = session.obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("ok", Keep::Passed),
-    );
+    let got = obtain_tests(&session, fresh("ok", Keep::Passed));
     assert_eq!(got.value, "FAILED");
     assert!(
         session
@@ -771,12 +749,7 @@ fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() 
         e.failed = false
     });
     let session = Session::new(&ws, second.clone());
-    let got = session.obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("ok", Keep::Passed),
-    );
+    let got = obtain_tests(&session, fresh("ok", Keep::Passed));
     assert_eq!((got.value.as_str(), got.reused), ("ok", None));
     assert!(
         session.notes()[0].contains("its MAC does not hold under CARGO_GATE_CACHE_KEY"),
@@ -786,12 +759,7 @@ fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() 
     // Another key proves nothing either.
     let mut other = second;
     other.key = Some("another-key".into());
-    let got = Session::new(&ws, other).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("again", Keep::Passed),
-    );
+    let got = obtain_tests(&Session::new(&ws, other), fresh("again", Keep::Passed));
     assert_eq!(got.reused, None);
 }
 
@@ -833,12 +801,7 @@ fn an_input_only_the_build_read_invalidates_the_build_and_the_tests_and_is_named
     // An input changed: not the same inputs both ways, so never called flaky.
     let mut again = settings.clone();
     again.run_id = "r4".into();
-    let got = Session::new(&ws, again).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("x", Keep::Passed),
-    );
+    let got = obtain_tests(&Session::new(&ws, again), fresh("x", Keep::Passed));
     assert_eq!(got.failed_before, None);
 
     // A variable read with env! (not one the key covers): named too.
@@ -932,12 +895,7 @@ fn nothing_secret_rests_in_the_cache() {
     }
     assert!(found.is_empty(), "raw token in {found:?}");
     // Reused, it is the redacted text.
-    let again = Session::new(&ws, settings).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("x", Keep::Passed),
-    );
+    let again = obtain_tests(&Session::new(&ws, settings), fresh("x", Keep::Passed));
     assert!(
         again.reused.is_some() && !again.value.contains(&token),
         "{}",
@@ -1001,12 +959,7 @@ fn a_failure_the_cache_lost_is_remembered_by_the_record() {
     fs::remove_file(entry_path(&settings.out, "tests", &inputs.digest)).unwrap();
     let mut again = settings.clone();
     again.run_id = "r2".into();
-    let got = Session::new(&ws, again).obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("ok", Keep::Passed),
-    );
+    let got = obtain_tests(&Session::new(&ws, again), fresh("ok", Keep::Passed));
     assert_eq!(
         (got.value.as_str(), got.failed_before.as_deref()),
         ("ok", Some("r1"))
@@ -1069,12 +1022,7 @@ fn a_target_dir_that_holds_the_root_turns_the_cache_off() {
         "{:?}",
         session.notes()
     );
-    let got = session.obtain(
-        Fact::Tests,
-        &[],
-        |_: &String| true,
-        || fresh("ran", Keep::Passed),
-    );
+    let got = obtain_tests(&session, fresh("ran", Keep::Passed));
     assert_eq!((got.value.as_str(), got.reused), ("ran", None));
     assert!(!settings.out.join("cache/entries").exists());
 }

@@ -274,6 +274,18 @@ mod tests {
         assert!(ok, "{program} {args:?}");
     }
 
+    /// The context's workspace seen as the git repository made in its root, and its facts.
+    fn as_git_repository(ctx: &crate::check::Context<'_>) -> (Workspace, Facts) {
+        let mut ws = ctx.workspace.clone();
+        ws.git = Some(GitInfo {
+            toplevel: ws.root.clone(),
+            commit: None,
+            dirty: true,
+        });
+        let facts = Facts::gather(&ws, Vec::new());
+        (ws, facts)
+    }
+
     /// Fake, pattern-valid values assembled at run time, so this file holds none.
     fn github() -> String {
         format!("ghp_{}", "Zx9".repeat(12))
@@ -469,13 +481,7 @@ mod tests {
                 "git",
                 &["add", "app/src/config.rs", "config/settings.toml"],
             );
-            let mut ws = ctx.workspace.clone();
-            ws.git = Some(GitInfo {
-                toplevel: root.clone(),
-                commit: None,
-                dirty: true,
-            });
-            let facts = Facts::gather(&ws, Vec::new());
+            let (ws, facts) = as_git_repository(ctx);
             let outcome = evaluate(&ws, &facts);
             assert_eq!(outcome.status, Status::Fail);
             // `.env` is not tracked, so only the two tracked files count.
@@ -505,13 +511,7 @@ mod tests {
             run_in(root, "git", &["add", "-A"]);
             std::fs::remove_file(root.join("notes.txt")).unwrap();
             run_in(root, "mkfifo", &["notes.txt"]);
-            let mut ws = ctx.workspace.clone();
-            ws.git = Some(GitInfo {
-                toplevel: root.clone(),
-                commit: None,
-                dirty: true,
-            });
-            let facts = Facts::gather(&ws, Vec::new());
+            let (ws, facts) = as_git_repository(ctx);
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
                 let _ = tx.send(evaluate(&ws, &facts));
