@@ -5,48 +5,64 @@
 //!
 //! # Adding a check
 //!
-//! One module under `checks/` and one line in `registry.rs`'s list; `cargo xtask codegen`
-//! then writes its page in docs/checks/ and its row in the README. A complete check (this
-//! example is compiled and run by `cargo test`):
+//! One module under `checks/` (and its `mod` line) and one line in `registry.rs`'s list,
+//! with the next unused attestation bit; `cargo xtask codegen` then writes its page in
+//! docs/checks/ and its row in the README, `cargo gate init` cites it in the READINESS
+//! checklist it writes, and the report lists it in its stage. A complete check (this example is
+//! compiled and run by `cargo test`, and `tests/tests/new_check.rs` adds it to a copy of this
+//! workspace and runs the suite):
 //!
 //! ```
 //! use cargo_gate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 //! use cargo_gate::stage::Stage;
 //!
-//! /// `readme.present`: the workspace root has a README.
+//! /// `files.small`: no tracked file is a large binary (those belong in a release or LFS).
 //! #[derive(Debug)]
-//! pub struct ReadmePresent;
+//! pub struct FilesSmall;
+//!
+//! /// The largest tracked file it accepts: 10 MiB.
+//! const LIMIT: u64 = 10 << 20;
 //!
 //! static META: CheckMeta = CheckMeta {
-//!     id: "readme.present",
+//!     id: "files.small",
 //!     stage: Stage::Pilot,
-//!     summary: "the workspace root has a README.md",
-//!     fix: "write a README.md at the workspace root",
+//!     summary: "no tracked file is larger than 10 MiB",
+//!     fix: "move large files out of the repository (a release asset, Git LFS) and untrack them",
 //!     // Every error or warning finding carries one of these (debug builds refuse others).
-//!     codes: &[Code { name: "readme-missing", summary: "no README.md at the root" }],
+//!     codes: &[Code { name: "file-too-large", summary: "a tracked file is over 10 MiB" }],
 //!     // The gate.toml keys it reads, for its docs page (none here).
 //!     config: &[],
 //! };
 //!
-//! impl Check for ReadmePresent {
+//! impl Check for FilesSmall {
 //!     fn meta(&self) -> &'static CheckMeta {
 //!         &META
 //!     }
 //!
 //!     fn run(&self, ctx: &Context<'_>) -> Outcome {
-//!         if ctx.workspace.root.join("README.md").is_file() {
-//!             Outcome::pass("README.md exists at the workspace root")
+//!         // The facts list every tracked file once: a check reads them, never walks the tree.
+//!         let files = &ctx.facts.index.files;
+//!         let large: Vec<Finding> = files
+//!             .iter()
+//!             .filter_map(|file| {
+//!                 let len = std::fs::symlink_metadata(&file.path).ok()?.len();
+//!                 (len > LIMIT).then(|| {
+//!                     Finding::error(format!("{} is {len} bytes", file.rel))
+//!                         .code("file-too-large")
+//!                         .at(Location::file(&file.rel))
+//!                 })
+//!             })
+//!             .collect();
+//!         if large.is_empty() {
+//!             Outcome::pass(format!("{} tracked file(s), none over 10 MiB", files.len()))
 //!         } else {
-//!             Outcome::fail("no README.md at the workspace root").with_finding(
-//!                 Finding::error("README.md is missing")
-//!                     .code("readme-missing")
-//!                     .at(Location::file("README.md")),
-//!             )
+//!             Outcome::fail(format!("{} tracked file(s) over 10 MiB", large.len()))
+//!                 .with_findings(large)
 //!         }
 //!     }
 //! }
-//! # let failed = Outcome::fail("x").with_finding(Finding::error("y").code("readme-missing"));
-//! # assert!(ReadmePresent.meta().undeclared_codes(&failed).is_empty());
+//! # let failed = Outcome::fail("x").with_finding(Finding::error("y").code("file-too-large"));
+//! # assert!(FilesSmall.meta().undeclared_codes(&failed).is_empty());
 //! ```
 //!
 //! A check that reads other checks' outcomes says so with [`Check::after`] and reads their

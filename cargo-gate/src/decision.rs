@@ -45,19 +45,18 @@ pub fn statement(
         })
         .into_iter()
         .collect();
-    // Bit i is the i-th check of the catalogue (`cargo gate checks` order); team checks
-    // follow in config order. Stable as long as ids are only ever appended.
-    let catalogue: Vec<&str> = crate::registry::metas().map(|m| m.id).collect();
+    // A built-in check's bit is its own (`registry::bit`), stable for as long as it exists;
+    // team checks take the bits after the highest built-in one, in report order.
     let mut bits: u128 = 0;
-    let mut extra = catalogue.len();
+    let mut extra = usize::from(crate::registry::first_free_bit());
     for check in report.checks.iter() {
-        let index = catalogue
-            .iter()
-            .position(|id| *id == check.id)
-            .unwrap_or_else(|| {
+        let index = crate::registry::bit(&check.id).map_or_else(
+            || {
                 extra += 1;
                 extra - 1
-            });
+            },
+            usize::from,
+        );
         if check.counts_as_failure && index < 128 {
             bits |= 1 << index;
         }

@@ -1,47 +1,79 @@
 //! The list of checks. Adding a check is one new file under `checks/` and one line here.
 
-use crate::check::{Check, CheckMeta};
+use crate::check::{After, Check, CheckMeta};
 use crate::checks;
 use crate::config::Known;
 use crate::config::section::Section;
 use crate::stage::Stage;
 use std::sync::LazyLock;
 
-static CHECKS: &[&dyn Check] = &[
-    &checks::config_valid::ConfigValid,
-    &checks::lockfile_locked::LockfileLocked,
-    &checks::policy_profile::PolicyProfile,
-    &checks::boundary_unsafe::BoundaryUnsafe,
-    &checks::tests_pass::TestsPass,
-    &checks::kernels_build::KernelsBuild,
-    &checks::toolchain_pinned::ToolchainPinned,
-    &checks::ci_locked::CiLocked,
-    &checks::deps_pinned::DepsPinned,
-    &checks::deps_advisories::DepsAdvisories,
-    &checks::deps_licenses::DepsLicenses,
-    &checks::deps_duplicates::DepsDuplicates,
-    &checks::profile_cargo::ProfileCargo,
-    &checks::failure_paths::FailurePaths,
-    &checks::secrets_scan::SecretsScan,
-    &checks::cuda_contracts::CudaContracts,
-    &checks::observability_log::ObservabilityLog,
-    &checks::repro_environment::ReproEnvironment,
-    &checks::bench_regression::BenchRegression,
-    &checks::platform_matrix::PlatformMatrix,
-    &checks::semver_compat::SemverCompat,
-    &checks::history_window::HistoryWindow,
-    &checks::waivers_current::WaiversCurrent,
-    &checks::checklist_closed::ChecklistClosed,
+/// Every built-in check, each with its attestation bit: bit N of `decision.json`'s
+/// `failingChecks` bitset is this check, for as long as the check exists. A new check takes
+/// the next unused bit, anywhere in the list; a bit is never reused. The report order is
+/// derived (see [`all`]), so the position in this list means nothing.
+static ENTRIES: &[(u8, &dyn Check)] = &[
+    (0, &checks::config_valid::ConfigValid),
+    (1, &checks::lockfile_locked::LockfileLocked),
+    (2, &checks::policy_profile::PolicyProfile),
+    (3, &checks::boundary_unsafe::BoundaryUnsafe),
+    (4, &checks::tests_pass::TestsPass),
+    (5, &checks::kernels_build::KernelsBuild),
+    (6, &checks::toolchain_pinned::ToolchainPinned),
+    (7, &checks::ci_locked::CiLocked),
+    (8, &checks::deps_pinned::DepsPinned),
+    (9, &checks::deps_advisories::DepsAdvisories),
+    (10, &checks::deps_licenses::DepsLicenses),
+    (11, &checks::deps_duplicates::DepsDuplicates),
+    (12, &checks::profile_cargo::ProfileCargo),
+    (13, &checks::failure_paths::FailurePaths),
+    (14, &checks::secrets_scan::SecretsScan),
+    (15, &checks::cuda_contracts::CudaContracts),
+    (16, &checks::observability_log::ObservabilityLog),
+    (17, &checks::repro_environment::ReproEnvironment),
+    (18, &checks::bench_regression::BenchRegression),
+    (19, &checks::platform_matrix::PlatformMatrix),
+    (20, &checks::semver_compat::SemverCompat),
+    (21, &checks::history_window::HistoryWindow),
+    (22, &checks::waivers_current::WaiversCurrent),
+    (23, &checks::checklist_closed::ChecklistClosed),
 ];
+
+/// The checks in report order, derived from what each declares: by stage, the checks that
+/// judge the whole run (`After::AllBut`) last within it, and otherwise in list order. So
+/// appending a check anywhere in [`ENTRIES`] keeps `waivers.current` and `checklist.closed`
+/// last and the pilot checks first.
+static ORDER: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
+    let mut order: Vec<&'static dyn Check> = ENTRIES.iter().map(|(_, c)| *c).collect();
+    order.sort_by_key(|c| {
+        let whole_run = matches!(c.after(), After::AllBut(_));
+        (c.meta().stage, whole_run)
+    });
+    order
+});
 
 /// Every built-in check, in report order.
 pub fn all() -> &'static [&'static dyn Check] {
-    CHECKS
+    &ORDER
 }
 
 /// The check with this id.
 pub fn find(id: &str) -> Option<&'static dyn Check> {
-    CHECKS.iter().copied().find(|c| c.meta().id == id)
+    all().iter().copied().find(|c| c.meta().id == id)
+}
+
+/// The attestation bit of the built-in check `id` (its position in `decision.json`'s
+/// `failingChecks` bitset), stable for as long as the check exists.
+pub fn bit(id: &str) -> Option<u8> {
+    ENTRIES
+        .iter()
+        .find(|(_, c)| c.meta().id == id)
+        .map(|(bit, _)| *bit)
+}
+
+/// The first bit no built-in check holds: team checks take the bits from here on, in
+/// configuration order.
+pub fn first_free_bit() -> u8 {
+    ENTRIES.iter().map(|(bit, _)| bit + 1).max().unwrap_or(0)
 }
 
 /// Whether `id` is a built-in check (what the configuration checks ids against).
@@ -51,7 +83,7 @@ pub fn is_builtin(id: &str) -> bool {
 
 /// The tables of `gate.toml` that checks own, in registry order.
 static SECTIONS: LazyLock<Vec<&'static dyn Section>> =
-    LazyLock::new(|| CHECKS.iter().filter_map(|c| c.section()).collect());
+    LazyLock::new(|| all().iter().filter_map(|c| c.section()).collect());
 
 /// What the configuration may name besides its core: the built-in ids and the checks' tables.
 pub fn known() -> Known<'static> {
@@ -63,7 +95,7 @@ pub fn known() -> Known<'static> {
 
 /// The checks that count at `stage` (its own and every earlier stage's).
 pub fn for_stage(stage: Stage) -> Vec<&'static dyn Check> {
-    CHECKS
+    all()
         .iter()
         .copied()
         .filter(|c| c.meta().stage <= stage)
@@ -72,7 +104,7 @@ pub fn for_stage(stage: Stage) -> Vec<&'static dyn Check> {
 
 /// Metadata of every check, for `cargo gate checks` and the docs.
 pub fn metas() -> impl Iterator<Item = &'static CheckMeta> {
-    CHECKS.iter().map(|c| c.meta())
+    all().iter().map(|c| c.meta())
 }
 
 #[cfg(test)]
@@ -123,54 +155,6 @@ mod tests {
                 .filter(|m| m.id != "policy.profile")
                 .all(|m| !m.codes.is_empty())
         );
-    }
-
-    /// The check of docs/ARCHITECTURE.md's "Adding a check" (and `crate::check`'s docs): its
-    /// module alone is enough for it to run, report a coded finding and pass.
-    #[test]
-    fn a_new_check_needs_only_its_module() {
-        use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Status};
-        #[derive(Debug)]
-        struct ReadmePresent;
-        static META: CheckMeta = CheckMeta {
-            id: "readme.present",
-            stage: Stage::Pilot,
-            summary: "the workspace root has a README.md",
-            fix: "write a README.md at the workspace root",
-            codes: &[Code {
-                name: "readme-missing",
-                summary: "no README.md at the root",
-            }],
-            config: &[],
-        };
-        impl Check for ReadmePresent {
-            fn meta(&self) -> &'static CheckMeta {
-                &META
-            }
-            fn run(&self, ctx: &Context<'_>) -> Outcome {
-                if ctx.workspace.root.join("README.md").is_file() {
-                    Outcome::pass("README.md exists at the workspace root")
-                } else {
-                    Outcome::fail("no README.md at the workspace root").with_finding(
-                        Finding::error("README.md is missing")
-                            .code("readme-missing")
-                            .at(Location::file("README.md")),
-                    )
-                }
-            }
-        }
-        let run = |files: &[(&str, &str)]| {
-            crate::checks::testing::with_files(
-                files,
-                &[],
-                crate::config::Config::default(),
-                |ctx| ReadmePresent.run(ctx),
-            )
-        };
-        let missing = run(&[]);
-        assert_eq!(missing.status, Status::Fail);
-        assert!(META.undeclared_codes(&missing).is_empty());
-        assert_eq!(run(&[("README.md", "# hi\n")]).status, Status::Pass);
     }
 
     /// A new check's own `gate.toml` table is parsed and validated by code in its module:
@@ -293,24 +277,71 @@ mod tests {
     }
 
     #[test]
-    fn pilot_runs_the_pilot_checks() {
-        let ids: Vec<&str> = for_stage(Stage::Pilot)
-            .iter()
-            .map(|c| c.meta().id)
-            .collect();
-        assert_eq!(
-            ids,
-            [
-                "config.valid",
-                "lockfile.locked",
-                "policy.profile",
-                "boundary.unsafe",
-                "tests.pass",
-                "kernels.build"
-            ]
+    fn each_stage_runs_its_own_and_every_earlier_stages_checks_in_report_order() {
+        for stage in [Stage::Pilot, Stage::Controlled, Stage::Broad] {
+            let ids: Vec<&str> = for_stage(stage).iter().map(|c| c.meta().id).collect();
+            let expected: Vec<&str> = metas().filter(|m| m.stage <= stage).map(|m| m.id).collect();
+            assert_eq!(ids, expected, "{stage}");
+        }
+        // Report order goes stage by stage: no check is listed after a later stage's.
+        let stages: Vec<Stage> = metas().map(|m| m.stage).collect();
+        assert!(stages.is_sorted(), "{stages:?}");
+        assert!(
+            for_stage(Stage::Pilot)
+                .iter()
+                .any(|c| c.meta().id == "tests.pass")
         );
         for m in metas() {
             assert!(!m.summary.is_empty() && !m.fix.is_empty(), "{}", m.id);
+        }
+    }
+
+    #[test]
+    fn attestation_bits_are_unique_and_fit_the_bitset() {
+        let mut bits: Vec<u8> = ENTRIES.iter().map(|(bit, _)| *bit).collect();
+        let n = bits.len();
+        bits.sort_unstable();
+        bits.dedup();
+        assert_eq!(bits.len(), n, "two checks share an attestation bit");
+        assert!(
+            usize::from(first_free_bit()) <= 128 - 8,
+            "room for team checks"
+        );
+        assert_eq!(ENTRIES.len(), all().len());
+    }
+
+    /// The bits of released checks never move: decision.json's bitset is read by policies
+    /// outside this repository. (A new check takes a new bit and needs no line here.)
+    #[test]
+    fn released_checks_keep_their_attestation_bits() {
+        const RELEASED: [&str; 24] = [
+            "config.valid",
+            "lockfile.locked",
+            "policy.profile",
+            "boundary.unsafe",
+            "tests.pass",
+            "kernels.build",
+            "toolchain.pinned",
+            "ci.locked",
+            "deps.pinned",
+            "deps.advisories",
+            "deps.licenses",
+            "deps.duplicates",
+            "profile.cargo",
+            "failure.paths",
+            "secrets.scan",
+            "cuda.contracts",
+            "observability.log",
+            "repro.environment",
+            "bench.regression",
+            "platform.matrix",
+            "semver.compat",
+            "history.window",
+            "waivers.current",
+            "checklist.closed",
+        ];
+        for (n, id) in RELEASED.iter().enumerate() {
+            assert_eq!(bit(id), Some(n as u8), "{id}");
         }
     }
 }

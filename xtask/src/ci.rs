@@ -18,6 +18,18 @@ pub(crate) const STEPS: &[&[&str]] = &[
     ],
     &["cargo", "test", "--locked", "--workspace"],
     &["cargo", "xtask", "codegen", "--check"],
+    // Adding a check is one module and one registry line: a copy of the workspace with the
+    // documented example check added passes codegen and the whole test suite.
+    &[
+        "GATE_NEW_CHECK_PROOF=1",
+        "cargo",
+        "test",
+        "--locked",
+        "-p",
+        "gate-tests",
+        "--test",
+        "new_check",
+    ],
     &[
         "RUSTDOCFLAGS=-D warnings",
         "cargo",

@@ -83,16 +83,11 @@ fn only_and_skip_select_checks() {
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "config.valid",
-            "lockfile.locked",
-            "policy.profile",
-            "boundary.unsafe",
-            "kernels.build"
-        ]
-    );
+    // Every pilot check but the skipped one, in report order.
+    let mut pilot = fx.checks_at("pilot");
+    assert!(pilot.len() >= 6, "{pilot:?}");
+    pilot.retain(|id| id != "tests.pass");
+    assert_eq!(ids, pilot);
 }
 
 #[test]

@@ -193,6 +193,28 @@ impl Fixture {
         run(self.command(args))
     }
 
+    /// The built-in and team checks that run at `stage` (its own and every earlier stage's),
+    /// in report order, as `cargo gate checks` lists them: tests derive the checks a stage
+    /// runs from the stages, so adding a check changes no hand-kept list.
+    pub(crate) fn checks_at(&self, stage: &str) -> Vec<String> {
+        const STAGES: [&str; 3] = ["pilot", "controlled", "broad"];
+        let upto = STAGES.iter().position(|s| *s == stage).expect("a stage");
+        let listed = self.gate(&["checks"]);
+        assert_eq!(listed.code, 0, "{}", listed.transcript());
+        let mut checks: Vec<(usize, String)> = listed
+            .stdout
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                let (id, stage) = (words.next()?, words.next()?);
+                let at = STAGES.iter().position(|s| *s == stage)?;
+                (at <= upto).then(|| (at, id.to_owned()))
+            })
+            .collect();
+        checks.sort_by_key(|(at, _)| *at);
+        checks.into_iter().map(|(_, id)| id).collect()
+    }
+
     /// Lines of history.jsonl in the default output directory (0 when absent).
     pub(crate) fn history_len(&self) -> usize {
         std::fs::read_to_string(self.out().join("history.jsonl"))

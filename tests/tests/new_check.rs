@@ -1,0 +1,276 @@
+//! Adding a check is one module and one registry line: this test proves it on a copy of the
+//! workspace. It takes the example check of `cargo_gate::check`'s docs (the documented
+//! route, word for word), writes it as `checks/files_small.rs` with its `mod` line, adds one
+//! line to the registry with the next free attestation bit, and then, touching nothing else:
+//!
+//! 1. `cargo xtask codegen` writes the check's page and rows; `codegen --check` holds;
+//! 2. `cargo test --workspace` passes with the snapshots regenerated as `cargo insta accept`
+//!    would (`INSTA_UPDATE=always INSTA_FORCE_PASS=1`), which also proves every assertion that
+//!    is not a snapshot holds with the new check in every pilot run;
+//! 3. `cargo test --workspace` passes again with snapshots compared, never written;
+//! 4. every snapshot that changed changed only by the new check's own lines and the counts
+//!    beside them (nothing else in any report moved).
+//!
+//! It builds the workspace again in a target directory of its own (minutes), so a plain
+//! `cargo test` runs only its quick part and says so; `.ci/run` runs it whole as its own step
+//! (`GATE_NEW_CHECK_PROOF=1`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// The example check of `cargo_gate::check`'s module docs, as a module of the crate.
+fn documented_example(check_rs: &str) -> String {
+    let docs: Vec<&str> = check_rs
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| {
+            l.strip_prefix("//! ")
+                .unwrap_or(l.trim_start_matches("//!"))
+        })
+        .collect();
+    let start = docs
+        .iter()
+        .position(|l| *l == "# Adding a check")
+        .expect("check.rs documents adding a check");
+    let open = start
+        + docs[start..]
+            .iter()
+            .position(|l| *l == "```")
+            .expect("an example");
+    let close = open + 1 + docs[open + 1..].iter().position(|l| *l == "```").unwrap();
+    let code: Vec<&str> = docs[open + 1..close]
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("# "))
+        .collect();
+    format!(
+        "//! `files.small`, added by tests/tests/new_check.rs from check.rs's example.\n\n{}\n",
+        code.join("\n").replace("cargo_gate::", "crate::")
+    )
+}
+
+/// `checks/mod.rs` with the new module's line after the last `pub mod` line.
+fn with_mod_line(mod_rs: &str) -> String {
+    let mut lines: Vec<&str> = mod_rs.lines().collect();
+    let last = lines
+        .iter()
+        .rposition(|l| l.starts_with("pub mod "))
+        .expect("checks/mod.rs declares the checks");
+    lines.insert(last + 1, "pub mod files_small;");
+    lines.join("\n") + "\n"
+}
+
+/// `registry.rs` with one more entry, at the end of the list, taking the next free bit.
+fn with_registry_line(registry_rs: &str) -> String {
+    let start = registry_rs
+        .find("static ENTRIES")
+        .expect("the registry's list");
+    let end = start + registry_rs[start..].find("\n];").expect("its end");
+    let next = registry_rs[start..end]
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix('(')?
+                .split(',')
+                .next()?
+                .parse::<u8>()
+                .ok()
+        })
+        .max()
+        .expect("entries with bits")
+        + 1;
+    format!(
+        "{}\n    ({next}, &checks::files_small::FilesSmall),{}",
+        &registry_rs[..end],
+        &registry_rs[end..]
+    )
+}
+
+/// Copies the tracked files of the workspace into `to`.
+fn copy_tracked(from: &Path, to: &Path) {
+    let out = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(from)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git ls-files failed");
+    for rel in out.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        let rel = std::str::from_utf8(rel).expect("UTF-8 path");
+        let (src, dst) = (from.join(rel), to.join(rel));
+        if !src.is_file() {
+            continue; // deleted in the working tree
+        }
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{rel}: {e}"));
+    }
+}
+
+/// Runs `cargo ARGS` in `dir` and fails the test with its output when it fails.
+fn cargo(dir: &Path, target: &Path, env: &[(&str, &str)], args: &[&str]) {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_TERM_COLOR", "never")
+        .env_remove("GATE_NEW_CHECK_PROOF")
+        .env_remove("INSTA_UPDATE")
+        .env_remove("INSTA_FORCE_PASS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("cargo runs");
+    let tail = |b: &[u8]| {
+        let text = String::from_utf8_lossy(b).into_owned();
+        text[text.len().saturating_sub(6000)..].to_owned()
+    };
+    assert!(
+        out.status.success(),
+        "`cargo {}` failed in the copy:\n{}\n{}",
+        args.join(" "),
+        tail(&out.stdout),
+        tail(&out.stderr)
+    );
+}
+
+/// The lines of `new` that are not in `old` and the lines of `old` not in `new`, in order.
+fn changed_lines<'a>(old: &'a str, new: &'a str) -> (Vec<&'a str>, Vec<&'a str>) {
+    let mut removed: Vec<&str> = old.lines().collect();
+    let mut added = Vec::new();
+    for line in new.lines() {
+        match removed.iter().position(|l| *l == line) {
+            Some(i) => {
+                removed.remove(i);
+            }
+            None => added.push(line),
+        }
+    }
+    (added, removed)
+}
+
+#[test]
+fn a_new_check_is_one_module_and_one_registry_line() {
+    assert_eq!(
+        with_registry_line(
+            "static ENTRIES: &[(u8, &dyn Check)] = &[\n    (0, &a::A),\n    (7, &b::B),\n];\n"
+        ),
+        "static ENTRIES: &[(u8, &dyn Check)] = &[\n    (0, &a::A),\n    (7, &b::B),\n    (8, &checks::files_small::FilesSmall),\n];\n"
+    );
+    let root = workspace_root();
+    let src = root.join("cargo-gate/src");
+    let example = documented_example(&std::fs::read_to_string(src.join("check.rs")).unwrap());
+    assert!(example.contains("impl Check for FilesSmall"), "{example}");
+    if std::env::var_os("GATE_NEW_CHECK_PROOF").is_none() {
+        eprintln!(
+            "skipped: set GATE_NEW_CHECK_PROOF=1 (as .ci/run does) to build a copy of the \
+             workspace with the example check added and run its whole suite"
+        );
+        return;
+    }
+    let copy = tempfile::Builder::new()
+        .prefix("new-check-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let ws = copy.path();
+    copy_tracked(&root, ws);
+    // A repository of its own, committed, as a fresh clone is.
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=gate",
+            "-c",
+            "user.email=gate@example.invalid",
+            "commit",
+            "-qm",
+            "copy",
+        ],
+    ] {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(ws)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?} in the copy");
+    }
+    let checks = ws.join("cargo-gate/src/checks");
+    std::fs::write(checks.join("files_small.rs"), &example).unwrap();
+    let mod_rs = std::fs::read_to_string(checks.join("mod.rs")).unwrap();
+    std::fs::write(checks.join("mod.rs"), with_mod_line(&mod_rs)).unwrap();
+    let registry = ws.join("cargo-gate/src/registry.rs");
+    let text = std::fs::read_to_string(&registry).unwrap();
+    std::fs::write(&registry, with_registry_line(&text)).unwrap();
+
+    // One target directory of its own, kept between runs (the copy's paths differ, so it
+    // cannot share the workspace's).
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-check-target");
+    cargo(ws, &target, &[], &["xtask", "codegen"]);
+    cargo(ws, &target, &[], &["xtask", "codegen", "--check"]);
+    let accept = [("INSTA_UPDATE", "always"), ("INSTA_FORCE_PASS", "1")];
+    cargo(ws, &target, &accept, &["test", "--locked", "--workspace"]);
+    cargo(
+        ws,
+        &target,
+        &[("INSTA_UPDATE", "no")],
+        &["test", "--locked", "--workspace"],
+    );
+
+    // What changed in the snapshots is the new check and nothing else.
+    let snapshots = "tests/tests/integration/snapshots";
+    let mut changed = 0;
+    for entry in std::fs::read_dir(root.join(snapshots)).unwrap() {
+        let name = entry.unwrap().file_name();
+        let old = std::fs::read_to_string(root.join(snapshots).join(&name)).unwrap();
+        let new = std::fs::read_to_string(ws.join(snapshots).join(&name)).unwrap();
+        if old == new {
+            continue;
+        }
+        changed += 1;
+        let (added, removed) = changed_lines(&old, &new);
+        let foreign: Vec<&&str> = added
+            .iter()
+            .chain(&removed)
+            .filter(|l| !is_the_new_checks_line(l))
+            .collect();
+        assert!(
+            foreign.is_empty(),
+            "{name:?}: lines other than the new check's changed:\n{}",
+            foreign
+                .iter()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert!(changed > 0, "no pilot report snapshot lists the new check");
+}
+
+/// Whether a changed report line belongs to the new check: its id, its summary, its row in a
+/// table or a JSON object's lines, or a count of checks beside it.
+fn is_the_new_checks_line(line: &str) -> bool {
+    const OURS: [&str; 3] = [
+        "files.small",
+        "none over 10 MiB",
+        "no tracked file is larger",
+    ];
+    let trimmed = line.trim();
+    OURS.iter().any(|s| line.contains(s))
+        // A JSON object of the check: its fields, in any format's pretty-printing.
+        || ["{", "}", "},", "[]", "[],", "\"PASS\"", "\"pass\""].contains(&trimmed)
+        || trimmed.starts_with("\"status\"")
+        || trimmed.starts_with("\"counts_as_failure\"")
+        || trimmed.starts_with("\"duration")
+        || trimmed.starts_with("\"findings\"")
+        || trimmed.starts_with("\"evidence\"")
+        || trimmed.starts_with("\"stage\": \"pilot\"")
+        // Counts that include it ("7 checks", "tests=\"7\"", "7 passed").
+        || trimmed.chars().any(|c| c.is_ascii_digit())
+            && ["check", "tests=", "passed", "PASS"].iter().any(|w| trimmed.contains(w))
+}
