@@ -28,11 +28,18 @@
 //!     stage: Stage::Pilot,
 //!     summary: "no tracked file is larger than 10 MiB",
 //!     fix: "move large files out of the repository (a release asset, Git LFS) and untrack them",
-//!     // Every error or warning finding carries one of these (debug builds refuse others).
-//!     codes: &[Code { name: "file-too-large", summary: "a tracked file is over 10 MiB" }],
+//!     // Every error or warning finding carries one of these codes.
+//!     codes: FindingCode::ALL,
 //!     // The gate.toml keys it reads, for its docs page (none here).
 //!     config: &[],
 //! };
+//!
+//! cargo_gate::finding_codes! {
+//!     /// The codes of this check's findings (their names are stable: never renamed).
+//!     pub enum FindingCode {
+//!         FileTooLarge => Code { name: "file-too-large", summary: "a tracked file is over 10 MiB" },
+//!     }
+//! }
 //!
 //! impl Check for FilesSmall {
 //!     fn meta(&self) -> &'static CheckMeta {
@@ -48,7 +55,7 @@
 //!                 let len = std::fs::symlink_metadata(&file.path).ok()?.len();
 //!                 (len > LIMIT).then(|| {
 //!                     Finding::error(format!("{} is {len} bytes", file.rel))
-//!                         .code("file-too-large")
+//!                         .code(FindingCode::FileTooLarge)
 //!                         .at(Location::file(&file.rel))
 //!                 })
 //!             })
@@ -61,7 +68,7 @@
 //!         }
 //!     }
 //! }
-//! # let failed = Outcome::fail("x").with_finding(Finding::error("y").code("file-too-large"));
+//! # let failed = Outcome::fail("x").with_finding(Finding::error("y").code(FindingCode::FileTooLarge));
 //! # assert!(FilesSmall.meta().undeclared_codes(&failed).is_empty());
 //! ```
 //!
@@ -131,6 +138,55 @@ pub const INVALID_MANIFEST: Code = Code {
     name: "invalid-manifest",
     summary: "a Cargo.toml is not valid TOML",
 };
+
+/// Declares a check's finding codes as an enum: each variant is one [`Code`], its stable
+/// kebab-case name the serialisation (what reports, SARIF rule ids and waivers' `match`
+/// carry). `FindingCode::ALL` is the list for [`CheckMeta::codes`]; a finding takes a
+/// variant (`Finding::error(…).code(FindingCode::LockfileMissing)`), so a code that is not
+/// declared does not compile.
+///
+/// ```
+/// cargo_gate::finding_codes! {
+///     /// The codes of `readme.present`'s findings.
+///     pub enum FindingCode {
+///         ReadmeMissing => cargo_gate::check::Code { name: "readme-missing", summary: "no README.md" },
+///         Unreadable => cargo_gate::check::UNREADABLE_MANIFEST,
+///     }
+/// }
+/// assert_eq!(FindingCode::ReadmeMissing.as_ref(), "readme-missing");
+/// assert_eq!(FindingCode::ALL[1].name, "unreadable-manifest");
+/// ```
+#[macro_export]
+macro_rules! finding_codes {
+    (
+        $(#[$attr:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vattr:meta])* $variant:ident => $code:expr ),+ $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name {
+            $( $(#[$vattr])* $variant ),+
+        }
+
+        impl $name {
+            /// Every code, in declaration order (for `CheckMeta::codes`).
+            $vis const ALL: &'static [$crate::check::Code] = &[$($code),+];
+
+            /// The stable name.
+            $vis const fn name(self) -> &'static str {
+                Self::ALL[self as usize].name
+            }
+        }
+
+        impl ::core::convert::AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.name()
+            }
+        }
+    };
+}
 
 impl CheckMeta {
     /// The error and warning findings of `outcome` whose code is missing or not one of

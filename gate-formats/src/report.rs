@@ -218,9 +218,10 @@ impl Finding {
         Finding::new(Severity::Note, message)
     }
 
-    /// Sets the code: one of its check's declared codes.
-    pub fn code(mut self, code: &str) -> Finding {
-        self.code = Some(code.into());
+    /// Sets the code: one of its check's declared codes (in cargo-gate, a variant of the
+    /// check's `FindingCode` enum; its stable name is what is stored).
+    pub fn code(mut self, code: impl AsRef<str>) -> Finding {
+        self.code = Some(code.as_ref().into());
         self
     }
 
