@@ -14,6 +14,16 @@ pub struct TeamCheck {
     spec: CustomCheck,
 }
 
+crate::finding_codes! {
+    /// The codes of a team check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        CommandFailed => Code {
+            name: "command-failed",
+            summary: "the team check's command exited non-zero",
+        },
+    }
+}
+
 fn leak(text: String) -> &'static str {
     // A handful of short strings per process, read for the whole run: leaking them gives
     // team checks the same `'static` metadata as built-in ones.
@@ -35,10 +45,7 @@ pub fn from_config(config: &Config) -> Vec<&'static dyn Check> {
                         "run `{}` locally, fix what it reports, or waive it in gate.toml",
                         spec.run.join(" ")
                     )),
-                    codes: &[Code {
-                        name: "command-failed",
-                        summary: "the team check's command exited non-zero",
-                    }],
+                    codes: FindingCode::ALL,
                     config: &[],
                 })),
                 spec: spec.clone(),
@@ -83,7 +90,7 @@ impl Check for TeamCheck {
                     ))
                     .with_finding(
                         Finding::error(format!("last lines: {}", tail.join(" | ")))
-                            .code("command-failed"),
+                            .code(FindingCode::CommandFailed),
                     )
                 };
                 outcome.with_artifact(log_path, log)
