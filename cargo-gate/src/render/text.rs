@@ -8,7 +8,7 @@
 //! terminal. One finding is one line.
 
 use crate::check::{Finding, Severity, Status};
-use crate::report::Report;
+use crate::report::{CheckReport, Report};
 use anstyle::{AnsiColor, Style};
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -115,23 +115,59 @@ fn status_color(status: Status) -> Style {
     }
 }
 
+/// The columns of the report: the widest id and status label, and whether to paint.
+struct Columns {
+    /// The widest check id, in characters.
+    id: usize,
+    /// The widest status label (at least six).
+    label: usize,
+    /// Whether to colour.
+    color: bool,
+}
+
+impl Columns {
+    /// The indentation of the lines under a check (findings, reuse, fix).
+    fn indent(&self) -> String {
+        format!(
+            "  {:<label$}  {:<id$}    ",
+            "",
+            "",
+            label = self.label,
+            id = self.id
+        )
+    }
+}
+
 /// Renders the report for a terminal or a log.
 pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &str) -> String {
+    let columns = Columns {
+        id: report
+            .checks
+            .iter()
+            .map(|c| visible(&c.id).chars().count())
+            .max()
+            .unwrap_or(0),
+        // Status labels are six wide unless an INCONCLUSIVE needs more.
+        label: report
+            .checks
+            .iter()
+            .map(|c| c.status.as_str().len())
+            .max()
+            .unwrap_or(0)
+            .max(6),
+        color: opts.color,
+    };
+    let mut out = header(report);
+    for check in &report.checks {
+        check_lines(&mut out, report, check, &columns);
+    }
+    footer(&mut out, report, &columns, record_dir, duration);
+    out
+}
+
+/// The run's first line, and the partial-run line of a `--only`/`--skip` run.
+fn header(report: &Report) -> String {
     let mut out = String::new();
-    let width = report
-        .checks
-        .iter()
-        .map(|c| visible(&c.id).chars().count())
-        .max()
-        .unwrap_or(0);
-    // Status labels are six wide unless an INCONCLUSIVE needs more.
-    let label_width = report
-        .checks
-        .iter()
-        .map(|c| c.status.as_str().len())
-        .max()
-        .unwrap_or(0)
-        .max(6);
     let _ = writeln!(
         out,
         "cargo-gate {} · {} · {} mode · {}",
@@ -156,85 +192,82 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
         );
     }
     out.push('\n');
-    for check in &report.checks {
-        let label = format!("{:<label_width$}", check.status.as_str());
-        let _ = writeln!(
-            out,
-            "  {}  {:<width$}  {}",
-            paint(opts.color, status_color(check.status), &label),
-            visible(&check.id),
-            visible(&check.summary)
-        );
-        for reuse in &check.reused {
-            let reuse = visible(&reuse.to_string()).into_owned();
-            let _ = writeln!(out, "  {:<label_width$}  {:<width$}    {reuse}", "", "");
-        }
-        let shown: Vec<_> = check
-            .findings
-            .iter()
-            .filter(|f| f.severity != Severity::Note)
-            .collect();
-        let lines = group_lines(&shown);
-        for (finding, grouped) in lines.iter().take(MAX_FINDINGS_SHOWN) {
-            let severity = match (finding.waived_by, finding.severity) {
-                (Some(_), _) => "waived",
-                (None, Severity::Error) => "error",
-                (None, Severity::Warning) => "warning",
-                (None, Severity::Note) => "note",
-            };
-            let indent = format!("  {:<label_width$}  {:<width$}    ", "", "");
-            if let Some((group, places)) = grouped {
-                let first: Vec<&str> = places
-                    .iter()
-                    .take(GROUP_PATHS_SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                let more = if places.len() > GROUP_PATHS_SHOWN {
-                    ", …"
-                } else {
-                    ""
-                };
-                let _ = writeln!(
-                    out,
-                    "{indent}{severity}: {} — {} file(s): {}{more}",
-                    visible(group),
-                    places.len(),
-                    first.join(", ")
-                );
-                continue;
-            }
-            let place = finding
-                .location
-                .as_ref()
-                .map(|l| format!("{}: ", visible(&l.to_string())))
-                .unwrap_or_default();
-            let mut message = visible(&finding.message).into_owned();
-            if let Some(note) = finding.waiver().and_then(|i| report.waiver_note(i)) {
-                message.push_str(&format!(" ({})", visible(&note)));
-            }
-            let _ = writeln!(out, "{indent}{severity}: {place}{message}");
-        }
-        if lines.len() > MAX_FINDINGS_SHOWN {
-            let _ = writeln!(
-                out,
-                "  {:<label_width$}  {:<width$}    … and {} more (see report.json)",
-                "",
-                "",
-                lines.len() - MAX_FINDINGS_SHOWN
-            );
-        }
-        if let Some(fix) = &check.fix
-            && check.status != Status::Waived
-        {
-            let _ = writeln!(
-                out,
-                "  {:<label_width$}  {:<width$}    fix: {}",
-                "",
-                "",
-                visible(fix)
-            );
-        }
+    out
+}
+
+/// One check: its status line, what it reused, its findings (grouped, at most
+/// [`MAX_FINDINGS_SHOWN`]) and its fix.
+fn check_lines(out: &mut String, report: &Report, check: &CheckReport, columns: &Columns) {
+    let (label_width, width) = (columns.label, columns.id);
+    let label = format!("{:<label_width$}", check.status.as_str());
+    let _ = writeln!(
+        out,
+        "  {}  {:<width$}  {}",
+        paint(columns.color, status_color(check.status), &label),
+        visible(&check.id),
+        visible(&check.summary)
+    );
+    let indent = columns.indent();
+    for reuse in &check.reused {
+        let _ = writeln!(out, "{indent}{}", visible(&reuse.to_string()));
     }
+    let shown: Vec<_> = check
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Note)
+        .collect();
+    let lines = group_lines(&shown);
+    for (finding, grouped) in lines.iter().take(MAX_FINDINGS_SHOWN) {
+        let severity = match (finding.waived_by, finding.severity) {
+            (Some(_), _) => "waived",
+            (None, Severity::Error) => "error",
+            (None, Severity::Warning) => "warning",
+            (None, Severity::Note) => "note",
+        };
+        if let Some((group, places)) = grouped {
+            let first: Vec<&str> = places
+                .iter()
+                .take(GROUP_PATHS_SHOWN)
+                .map(String::as_str)
+                .collect();
+            let more = if places.len() > GROUP_PATHS_SHOWN {
+                ", …"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "{indent}{severity}: {} — {} file(s): {}{more}",
+                visible(group),
+                places.len(),
+                first.join(", ")
+            );
+            continue;
+        }
+        let place = finding
+            .location
+            .as_ref()
+            .map(|l| format!("{}: ", visible(&l.to_string())))
+            .unwrap_or_default();
+        let mut message = visible(&finding.message).into_owned();
+        if let Some(note) = finding.waiver().and_then(|i| report.waiver_note(i)) {
+            message.push_str(&format!(" ({})", visible(&note)));
+        }
+        let _ = writeln!(out, "{indent}{severity}: {place}{message}");
+    }
+    if lines.len() > MAX_FINDINGS_SHOWN {
+        let more = lines.len() - MAX_FINDINGS_SHOWN;
+        let _ = writeln!(out, "{indent}… and {more} more (see report.json)");
+    }
+    if let Some(fix) = &check.fix
+        && check.status != Status::Waived
+    {
+        let _ = writeln!(out, "{indent}fix: {}", visible(fix));
+    }
+}
+
+/// The counts and the verdict.
+fn footer(out: &mut String, report: &Report, columns: &Columns, record_dir: &str, duration: &str) {
     let c = &report.counts;
     out.push('\n');
     let _ = writeln!(
@@ -257,9 +290,8 @@ pub fn render(report: &Report, opts: TextOptions, record_dir: &str, duration: &s
     let _ = writeln!(
         out,
         "{}",
-        paint(opts.color, verdict_color, &visible(&report.verdict.line))
+        paint(columns.color, verdict_color, &visible(&report.verdict.line))
     );
-    out
 }
 
 #[cfg(test)]
