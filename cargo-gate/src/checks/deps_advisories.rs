@@ -376,9 +376,7 @@ fn judge(j: Judge<'_>) -> Outcome {
                 .push(advisory);
         }
     }
-    let mut findings = Vec::new();
-    let mut matched = Vec::new();
-    let (mut registry, mut looked_up, mut yanked_seen) = (0, 0, 0);
+    let mut seen = Seen::default();
     for (i, package) in lockfile.packages.iter().enumerate() {
         let Some(source) = &package.source else {
             continue;
@@ -386,25 +384,72 @@ fn judge(j: Judge<'_>) -> Outcome {
         if !source.is_registry() {
             continue;
         }
-        registry += 1;
-        let label = format!("{} {}", package.name, package.version);
-        let path = graph.path(i);
-        let from = path
-            .as_deref()
-            .map_or_else(String::new, |p| format!("; from {p}"));
-        let location = lines
-            .get(&(package.name.as_str(), package.version.to_string()))
-            .map_or_else(
-                || Location::file("Cargo.lock"),
-                |&line| Location::at("Cargo.lock", line, 1),
-            );
-        let query = rustsec::database::Query::new().package(package);
-        for advisory in by_package
-            .get(package.name.as_str())
-            .into_iter()
-            .flatten()
-            .filter(|a| query.matches(a))
+        seen.registry += 1;
+        let place = Place {
+            label: format!("{} {}", package.name, package.version),
+            path: graph.path(i),
+            location: lines
+                .get(&(package.name.as_str(), package.version.to_string()))
+                .map_or_else(
+                    || Location::file("Cargo.lock"),
+                    |&line| Location::at("Cargo.lock", line, 1),
+                ),
+        };
+        let advisories = by_package.get(package.name.as_str());
+        seen.advisories(package, advisories.into_iter().flatten(), &place, settings);
+        if source.is_default_registry()
+            && let Some(yanked) = index.yanked(package.name.as_str(), &package.version.to_string())
         {
+            seen.yanked(package, yanked, &place, settings);
+        }
+    }
+    let age = database_findings(db, settings, now, &mut seen.findings);
+    conclude(seen, db, age, index)
+}
+
+/// Where a package of Cargo.lock is, for its findings.
+struct Place {
+    /// `name version`.
+    label: String,
+    /// The shortest path from a workspace member to it.
+    path: Option<String>,
+    /// Its `name = ` line in Cargo.lock.
+    location: Location,
+}
+
+impl Place {
+    /// `; from PATH`, or nothing for a package no member reaches.
+    fn from(&self) -> String {
+        self.path
+            .as_deref()
+            .map_or_else(String::new, |p| format!("; from {p}"))
+    }
+}
+
+/// What the walk over Cargo.lock found and counted.
+#[derive(Default)]
+struct Seen {
+    findings: Vec<Finding>,
+    matched: Vec<Matched>,
+    /// Registry packages of Cargo.lock.
+    registry: usize,
+    /// Of those, looked up in cargo's local index cache.
+    looked_up: usize,
+    /// Of those, yanked.
+    yanked_seen: usize,
+}
+
+impl Seen {
+    /// The advisories that match `package`.
+    fn advisories<'a>(
+        &mut self,
+        package: &rustsec::package::Package,
+        candidates: impl Iterator<Item = &'a &'a rustsec::Advisory>,
+        place: &Place,
+        settings: &AdvisorySettings,
+    ) {
+        let query = rustsec::database::Query::new().package(package);
+        for advisory in candidates.filter(|a| query.matches(a)) {
             let id = advisory.id().as_str();
             let patched = advisory
                 .versions
@@ -430,45 +475,64 @@ fn judge(j: Judge<'_>) -> Outcome {
                 .map(|c| format!(", severity {} (CVSS {:.1})", c.severity(), c.score()))
                 .unwrap_or_default();
             let message = format!(
-                "{id} ({kind}{severity}): {} — {label}; {fixed}{from}",
-                advisory.title()
+                "{id} ({kind}{severity}): {} — {}; {fixed}{}",
+                advisory.title(),
+                place.label,
+                place.from()
             );
-            findings.push(
+            self.findings.push(
                 finding(level, message, kind)
                     .subject(id)
-                    .at(location.clone()),
+                    .at(place.location.clone()),
             );
-            matched.push(Matched {
+            self.matched.push(Matched {
                 advisory: id.to_owned(),
                 kind: kind.to_owned(),
                 package: package.name.as_str().to_owned(),
                 version: package.version.to_string(),
                 patched,
-                path: path.clone(),
+                path: place.path.clone(),
             });
         }
-        if source.is_default_registry()
-            && let Some(yanked) = index.yanked(package.name.as_str(), &package.version.to_string())
-        {
-            looked_up += 1;
-            if yanked {
-                yanked_seen += 1;
-                findings.push(
-                    finding(
-                        settings.yanked,
-                        format!(
-                            "{label} was yanked from its registry (as cargo's local index cache \
-                             shows); `cargo update -p {} --precise <version>` moves off it{from}",
-                            package.name
-                        ),
-                        "yanked",
-                    )
-                    .subject(package.name.as_str())
-                    .at(location.clone()),
-                );
-            }
+    }
+
+    /// What cargo's local index cache says of `package`'s version.
+    fn yanked(
+        &mut self,
+        package: &rustsec::package::Package,
+        yanked: bool,
+        place: &Place,
+        settings: &AdvisorySettings,
+    ) {
+        self.looked_up += 1;
+        if yanked {
+            self.yanked_seen += 1;
+            self.findings.push(
+                finding(
+                    settings.yanked,
+                    format!(
+                        "{} was yanked from its registry (as cargo's local index cache \
+                         shows); `cargo update -p {} --precise <version>` moves off it{}",
+                        place.label,
+                        package.name,
+                        place.from()
+                    ),
+                    "yanked",
+                )
+                .subject(package.name.as_str())
+                .at(place.location.clone()),
+            );
         }
     }
+}
+
+/// The database's own findings (unreadable advisories, its age); returns its age.
+fn database_findings(
+    db: &Database,
+    settings: &AdvisorySettings,
+    now: SystemTime,
+    findings: &mut Vec<Finding>,
+) -> Option<Duration> {
     for unreadable in &db.unreadable {
         findings.push(
             Finding::warning(format!(
@@ -482,10 +546,6 @@ fn judge(j: Judge<'_>) -> Outcome {
     let age = db
         .updated
         .map(|t| now.duration_since(t).unwrap_or_default());
-    let age_text = match age {
-        Some(age) => format!("{} old", days(age)),
-        None => "age unknown".to_owned(),
-    };
     match age {
         Some(age) if age > settings.max_age => findings.push(
             Finding::warning(format!(
@@ -515,6 +575,23 @@ fn judge(j: Judge<'_>) -> Outcome {
             .code("stale-database"),
         ),
     }
+    age
+}
+
+/// The outcome: its status from the findings, a summary of what was looked at, and the
+/// evidence file.
+fn conclude(seen: Seen, db: &Database, age: Option<Duration>, index: &IndexCache) -> Outcome {
+    let Seen {
+        findings,
+        matched,
+        registry,
+        looked_up,
+        yanked_seen,
+    } = seen;
+    let age_text = match age {
+        Some(age) => format!("{} old", days(age)),
+        None => "age unknown".to_owned(),
+    };
     let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     let commit = db
