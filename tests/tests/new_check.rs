@@ -214,7 +214,12 @@ fn a_new_check_is_one_module_and_one_registry_line() {
     cargo(ws, &target, &[], &["xtask", "codegen"]);
     cargo(ws, &target, &[], &["xtask", "codegen", "--check"]);
     let accept = [("INSTA_UPDATE", "always"), ("INSTA_FORCE_PASS", "1")];
-    cargo(ws, &target, &accept, &["test", "--locked", "--workspace"]);
+    cargo(
+        ws,
+        &target,
+        &accept,
+        &["test", "--locked", "--workspace", "--no-fail-fast"],
+    );
     cargo(
         ws,
         &target,
