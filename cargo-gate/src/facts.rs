@@ -27,6 +27,12 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+mod kernels;
+mod test_run;
+
+pub use kernels::FoundManifest;
+pub use test_run::{TestResults, TestTally};
+
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
 use crate::report::Reuse;

@@ -8,6 +8,7 @@
 
 pub mod advisories;
 pub mod bench;
+pub mod build_outcome;
 pub mod cache;
 pub mod cargo;
 pub mod check;
@@ -24,6 +25,7 @@ pub mod facts;
 pub mod history;
 pub mod init;
 pub mod lexer;
+pub mod locate;
 pub mod merge;
 mod parallel;
 pub mod policy;
@@ -35,6 +37,8 @@ pub mod render;
 pub mod report;
 pub mod scan;
 pub mod secrets;
+pub mod sections;
+pub mod sources;
 pub mod stage;
 pub mod verdict;
 pub mod waiver;

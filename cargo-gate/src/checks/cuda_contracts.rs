@@ -8,11 +8,12 @@
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
 //! workspace.
 
+use crate::build_outcome::outside_gate_build;
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
     SkipKind,
 };
-use crate::checks::kernels_build::{FoundManifest, outside_gate_build};
+use crate::facts::FoundManifest;
 use crate::lexer::{Lexer, TokenKind};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::MinDriver;

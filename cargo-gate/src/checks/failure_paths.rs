@@ -5,7 +5,7 @@
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind, Status,
 };
-use crate::checks::tests_pass::TestResults;
+use crate::facts::TestResults;
 use crate::stage::Stage;
 
 /// The `failure.paths` check.

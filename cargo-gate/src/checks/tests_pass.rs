@@ -21,14 +21,14 @@
 //! `slow-timeout` is set to the limit (a tool config; the repository's `.config/nextest.toml`
 //! wins where it sets one), and its `SLOW [> Ns] NAME` lines keep the same clock.
 
+use crate::build_outcome::unresolved;
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Captured};
 use crate::check::Status;
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
-use crate::checks::kernels_build::unresolved;
-use crate::facts::{Build, NotBuilt, Resolve};
+use crate::facts::{Build, NotBuilt, Resolve, TestResults, TestTally};
 use crate::stage::Stage;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -409,7 +409,7 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
 }
 
 /// Where the build's log is kept.
-pub const BUILD_LOG: &str = crate::checks::kernels_build::BUILD_LOG;
+pub const BUILD_LOG: &str = crate::build_outcome::BUILD_LOG;
 
 /// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
 /// a build script's own output included), the whole log in the record.
@@ -449,28 +449,6 @@ fn nextest_installed(ctx: &Context<'_>) -> bool {
 /// The artifact with the names of passed and failed tests (kept in the record; `failure.paths`
 /// reads the same value as [`TestResults`] through [`Outcome::data`]).
 pub const RESULTS: &str = "tests/results.json";
-
-/// The names of the tests that passed and failed, and the counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct TestResults {
-    /// Tests that passed, by full name.
-    pub passed: Vec<String>,
-    /// Tests that failed, by full name.
-    pub failed: Vec<String>,
-    /// `{passed, failed, ignored}`.
-    pub counts: TestTally,
-}
-
-/// The counts of [`TestResults`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct TestTally {
-    /// Passed.
-    pub passed: u64,
-    /// Failed.
-    pub failed: u64,
-    /// Ignored.
-    pub ignored: u64,
-}
 
 /// Turns a captured test run into an outcome; `over_limit` when the gate stopped it because
 /// a test ran past `[tests] test-timeout`.
