@@ -30,7 +30,7 @@
 mod kernels;
 mod test_run;
 
-pub use kernels::FoundManifest;
+pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use test_run::{TestResults, TestTally};
 
 use crate::cache::{Fact, Fresh, Keep, Session};
@@ -247,6 +247,10 @@ pub struct Facts {
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
+    /// The kernel inventory, read from the build (see [`Facts::kernels`]), and whether a
+    /// check asked for it.
+    kernels: OnceLock<kernels::Inventory>,
+    kernels_asked: std::sync::atomic::AtomicBool,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
 }
@@ -312,6 +316,8 @@ impl Facts {
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
+            kernels: OnceLock::new(),
+            kernels_asked: std::sync::atomic::AtomicBool::new(false),
             cache: Session::disabled(),
         }
     }

@@ -8,7 +8,6 @@
 
 pub mod advisories;
 pub mod bench;
-pub mod build_outcome;
 pub mod cache;
 pub mod cargo;
 pub mod check;
@@ -27,6 +26,7 @@ pub mod init;
 pub mod lexer;
 pub mod locate;
 pub mod merge;
+pub mod outcomes;
 mod parallel;
 pub mod policy;
 pub mod process;

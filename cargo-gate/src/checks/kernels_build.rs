@@ -10,13 +10,15 @@
 //! nothing here checks them. A build that fails is reported once, by `tests.pass` (which
 //! owns building); this check then says it is blocked.
 
-use crate::build_outcome::{BUILD_LOG, outside_gate_build, unresolved};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
-use crate::facts::{FoundManifest, NotBuilt};
+pub use crate::facts::FoundManifest;
+use crate::facts::{Kernels, NotBuilt};
+use crate::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
+use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED};
 use crate::stage::Stage;
-use gate_formats::kernel_manifest::{self, Manifest, Outcome as Built};
+use gate_formats::kernel_manifest::Outcome as Built;
 
 /// The `kernels.build` check.
 #[derive(Debug)]
@@ -56,41 +58,11 @@ static META: CheckMeta = CheckMeta {
     config: &[],
 };
 
-/// Where the manifests found are listed in the record (`cuda.contracts` reads the same list
-/// as `Vec<FoundManifest>` through [`Outcome::data`]).
+/// Where the manifests found are listed in the record (`cuda.contracts` judges the same
+/// inventory, [`crate::facts::Kernels`]).
 pub const MANIFESTS: &str = "kernels/manifests.json";
 
 pub use crate::facts::package_name;
-
-/// Every `gate-manifest.json` the build's scripts wrote, one per package.
-fn manifests(out_dirs: &[(String, std::path::PathBuf)]) -> Result<Vec<FoundManifest>, Outcome> {
-    let mut found = Vec::new();
-    for (package, out_dir) in out_dirs {
-        let path = out_dir.join(kernel_manifest::FILE_NAME);
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        match serde_json::from_slice::<Manifest>(&bytes) {
-            Ok(manifest) => found.push(FoundManifest {
-                package: package.clone(),
-                manifest,
-            }),
-            Err(e) => {
-                return Err(
-                    Outcome::fail(format!("{package}: gate-manifest.json does not parse"))
-                        .with_finding(
-                            Finding::error(format!("{}: {e}", path.display()))
-                                .code("manifest-unparsable")
-                                .subject(package.clone()),
-                        ),
-                );
-            }
-        }
-    }
-    found.sort_by(|a, b| a.package.cmp(&b.package));
-    found.dedup_by(|a, b| a.package == b.package);
-    Ok(found)
-}
 
 /// "N CUDA source(s) in K package(s)" for the findings of [`outside_gate_build`] that count.
 fn describe_outside(findings: &[Finding]) -> Option<String> {
@@ -182,7 +154,8 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     let facts = ctx.facts;
     let outside = outside_gate_build(facts, Severity::Warning);
     let outside_summary = describe_outside(&outside);
-    if !facts.kernels_in_build() {
+    let kernels = facts.kernels(ctx.cargo);
+    if let Kernels::NothingToBuild = kernels {
         // Nothing to build: the evidence is the file index and the manifests.
         let listing = b"[]\n".to_vec();
         let cuda_files = facts.cuda.len();
@@ -199,25 +172,21 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
         };
         return outcome
             .with_findings(outside)
-            .with_artifact(MANIFESTS, listing)
-            .with_data(Vec::<FoundManifest>::new());
+            .with_artifact(MANIFESTS, listing);
     }
-    let build = match facts.build(ctx.cargo) {
-        Ok(build) => build,
-        Err(NotBuilt::NoCargo(e)) => {
+    let build = match kernels {
+        Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {
             return Outcome::skip(SkipKind::Unavailable, e).with_findings(outside);
         }
-        Err(NotBuilt::Unresolved(resolve)) => {
+        Kernels::NotBuilt(NotBuilt::Unresolved(resolve)) => {
             let alone = unresolved(resolve);
-            return Outcome::blocked(
-                "lockfile.locked",
-                "the kernels were not built: Cargo.lock does not resolve",
-                alone,
-            )
-            .with_findings(outside);
+            return Outcome::blocked("lockfile.locked", KERNELS_UNRESOLVED, alone)
+                .with_findings(outside);
         }
+        Kernels::BuildFailed(build) => Some(build),
+        _ => None,
     };
-    if !build.ok {
+    if let Some(build) = build {
         let alone = match &build.unavailable {
             Some(unavailable) => Outcome::skip(
                 SkipKind::Unavailable,
@@ -235,21 +204,23 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
             ),
         }
         .with_artifact(BUILD_LOG, build.log.clone());
-        return Outcome::blocked(
-            "tests.pass",
-            "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked",
-            alone,
-        )
-        .with_findings(outside);
+        return Outcome::blocked("tests.pass", KERNELS_BUILD_FAILED, alone).with_findings(outside);
     }
-    let found = match manifests(&build.out_dirs) {
-        Ok(found) => found,
-        Err(outcome) => return outcome,
+    let found = match kernels {
+        Kernels::Found(found) => found,
+        Kernels::Unparsable(u) => {
+            return Outcome::fail(crate::outcomes::unparsable_summary(u)).with_finding(
+                Finding::error(format!("{}: {}", u.path.display(), u.error))
+                    .code("manifest-unparsable")
+                    .subject(u.package.clone()),
+            );
+        }
+        _ => &[][..],
     };
-    let listing = serde_json::to_vec_pretty(&found).expect("json");
+    let listing = serde_json::to_vec_pretty(found).expect("json");
     let mut valid = Vec::new();
     let mut findings = Vec::new();
-    for manifest in &found {
+    for manifest in found {
         match judge(manifest) {
             Ok(description) => valid.push(description),
             Err(f) => findings.extend(f),
@@ -276,12 +247,12 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     outcome
         .with_findings(outside)
         .with_artifact(MANIFESTS, listing)
-        .with_data(found)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gate_formats::kernel_manifest::Manifest;
     use serde_json::{Value, json};
 
     /// A manifest of package `k`: a complete fallback manifest with `patch`'s fields over it.

@@ -21,7 +21,6 @@
 //! `slow-timeout` is set to the limit (a tool config; the repository's `.config/nextest.toml`
 //! wins where it sets one), and its `SLOW [> Ns] NAME` lines keep the same clock.
 
-use crate::build_outcome::unresolved;
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Captured};
 use crate::check::Status;
@@ -29,6 +28,7 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::facts::{Build, NotBuilt, Resolve, TestResults, TestTally};
+use crate::outcomes::unresolved;
 use crate::stage::Stage;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -409,7 +409,7 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
 }
 
 /// Where the build's log is kept.
-pub const BUILD_LOG: &str = crate::build_outcome::BUILD_LOG;
+pub const BUILD_LOG: &str = crate::outcomes::BUILD_LOG;
 
 /// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
 /// a build script's own output included), the whole log in the record.

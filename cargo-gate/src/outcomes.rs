@@ -7,6 +7,17 @@
 use crate::check::{Finding, Location, Outcome, Severity, SkipKind};
 use crate::facts::{Facts, Resolve, Role};
 
+/// What `kernels.build` says when the lockfile does not resolve.
+pub const KERNELS_UNRESOLVED: &str = "the kernels were not built: Cargo.lock does not resolve";
+
+/// What `kernels.build` says when the workspace does not build.
+pub const KERNELS_BUILD_FAILED: &str = "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked";
+
+/// What `kernels.build` says when a kernel manifest does not parse.
+pub fn unparsable_summary(u: &crate::facts::Unparsable) -> String {
+    format!("{}: gate-manifest.json does not parse", u.package)
+}
+
 /// Where the build's log is kept when this check reports the build failure itself.
 pub const BUILD_LOG: &str = "logs/build.log";
 
