@@ -31,7 +31,7 @@ mod kernels;
 mod test_run;
 
 pub use kernels::{FoundManifest, Kernels, Unparsable};
-pub use test_run::{TestResults, TestTally};
+pub use test_run::{OverLimit, Ran, Runner, TestResults, TestRun, TestRunFact, TestTally};
 
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
@@ -251,6 +251,8 @@ pub struct Facts {
     /// check asked for it.
     kernels: OnceLock<kernels::Inventory>,
     kernels_asked: std::sync::atomic::AtomicBool,
+    /// The test run (see [`Facts::test_run`]).
+    test_run: OnceLock<TestRunFact>,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
 }
@@ -318,6 +320,7 @@ impl Facts {
             build: OnceLock::new(),
             kernels: OnceLock::new(),
             kernels_asked: std::sync::atomic::AtomicBool::new(false),
+            test_run: OnceLock::new(),
             cache: Session::disabled(),
         }
     }

@@ -1,11 +1,12 @@
-//! What more than one check derives from the build fact in the same words: where the
+//! What more than one check derives from the same facts, in the same words: where the
 //! build's log is kept, what a check that needed the build says when the lockfile does not
-//! resolve, and the CUDA sources that no gate-build manifest covers (`kernels.build` warns
-//! about them, `cuda.contracts` fails on them). Checks sit above this module, so none has to
-//! import another for it.
+//! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
+//! covers (`kernels.build` warns about them, `cuda.contracts` fails on them), and why a test
+//! run has no results (`tests.pass` reports it, `failure.paths` cites it). Checks sit above
+//! this module, so none has to import another for it.
 
-use crate::check::{Finding, Location, Outcome, Severity, SkipKind};
-use crate::facts::{Facts, Resolve, Role};
+use crate::check::{Finding, Location, Outcome, Severity, SkipKind, Status};
+use crate::facts::{Build, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact};
 
 /// What `kernels.build` says when the lockfile does not resolve.
 pub const KERNELS_UNRESOLVED: &str = "the kernels were not built: Cargo.lock does not resolve";
@@ -75,5 +76,72 @@ pub fn unresolved(resolve: &Resolve) -> Outcome {
             "the workspace was not built: `cargo metadata --locked` fails: {error}"
         )),
         Resolve::Resolved { .. } => Outcome::fail("the workspace was not built"),
+    }
+}
+
+/// What `tests.pass` says when another toolchain than the pinned one would run the tests.
+pub const OTHER_TOOLCHAIN: &str = "the tests would run on another toolchain than the pinned one";
+
+/// What `tests.pass` says when the lockfile does not resolve.
+pub const TESTS_UNRESOLVED: &str = "tests were not built: Cargo.lock does not resolve";
+
+/// What `tests.pass` says when the environment kept the tests from running.
+pub fn tests_not_run(unavailable: &crate::cargo::Unavailable) -> String {
+    format!("tests were not run: {}", unavailable.reason())
+}
+
+/// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
+/// a build script's own output included), the whole log in the record.
+pub fn build_failed(build: &Build) -> Outcome {
+    let outcome = match &build.unavailable {
+        Some(unavailable) => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("tests were not built: {}", unavailable.reason()),
+        ),
+        None => {
+            let first = build
+                .errors
+                .first()
+                .and_then(|e| e.lines().next())
+                .unwrap_or("cargo failed without an error line (see the log)");
+            Outcome::fail(format!(
+                "the workspace does not build: {} error(s), first: {}",
+                build.errors.len(),
+                first.trim_start_matches("error: ")
+            ))
+            .with_findings(
+                build
+                    .errors
+                    .iter()
+                    .map(|e| Finding::error(e.clone()).code("build-failed")),
+            )
+        }
+    };
+    outcome.with_artifact(BUILD_LOG, build.log.clone())
+}
+
+/// The names and counts of the test run, or, when it has none, the status and summary
+/// `tests.pass` reports instead.
+pub fn test_results<'a>(
+    facts: &Facts,
+    cargo: &crate::cargo::Cargo,
+    run: &'a TestRunFact,
+) -> Result<&'a TestResults, (Status, String)> {
+    match run {
+        TestRunFact::OtherToolchain(_) => Err((Status::Skip, OTHER_TOOLCHAIN.to_owned())),
+        TestRunFact::CouldNotRun(why) => Err((Status::Skip, why.clone())),
+        TestRunFact::NotBuilt => Err(match facts.build(cargo) {
+            Err(NotBuilt::NoCargo(e)) => (Status::Skip, e),
+            Err(NotBuilt::Unresolved(_)) => (Status::Skip, TESTS_UNRESOLVED.to_owned()),
+            Ok(build) => {
+                let outcome = build_failed(build);
+                (outcome.status, outcome.summary)
+            }
+        }),
+        TestRunFact::Ran(ran) => match &ran.unavailable {
+            Some(unavailable) => Err((Status::Skip, tests_not_run(unavailable))),
+            None if ran.lockfile_unresolved => Err((Status::Skip, TESTS_UNRESOLVED.to_owned())),
+            None => Ok(&ran.results),
+        },
     }
 }
