@@ -231,7 +231,7 @@ pub fn load(
         match parsed {
             Ok(advisory) => advisories.push(advisory),
             Err(error) => unreadable.push(Unreadable {
-                file: crate::checks::relative(path, &file),
+                file: crate::locate::relative(path, &file),
                 error,
             }),
         }
@@ -905,7 +905,7 @@ mod tests {
                 if e.file_type().unwrap().is_dir() {
                     stack.push(e.path());
                 } else {
-                    out.push(crate::checks::relative(dir, &e.path()));
+                    out.push(crate::locate::relative(dir, &e.path()));
                 }
             }
         }

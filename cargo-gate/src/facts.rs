@@ -27,6 +27,12 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+mod kernels;
+mod test_run;
+
+pub use kernels::{FoundManifest, Kernels, Unparsable};
+pub use test_run::{OverLimit, Ran, Runner, TestResults, TestRun, TestRunFact, TestTally};
+
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
 use crate::report::Reuse;
@@ -241,6 +247,12 @@ pub struct Facts {
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
+    /// The kernel inventory, read from the build (see [`Facts::kernels`]), and whether a
+    /// check asked for it.
+    kernels: OnceLock<kernels::Inventory>,
+    kernels_asked: std::sync::atomic::AtomicBool,
+    /// The test run (see [`Facts::test_run`]).
+    test_run: OnceLock<TestRunFact>,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
 }
@@ -306,6 +318,9 @@ impl Facts {
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             build: OnceLock::new(),
+            kernels: OnceLock::new(),
+            kernels_asked: std::sync::atomic::AtomicBool::new(false),
+            test_run: OnceLock::new(),
             cache: Session::disabled(),
         }
     }

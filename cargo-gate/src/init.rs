@@ -23,8 +23,8 @@
 //! workflow — is not covered, and fails.
 
 use crate::check::{Finding, Severity};
-use crate::checks::boundary_unsafe::{default_threads, member_files, scan_files};
 use crate::scan::BoundaryKind;
+use crate::sources::{default_threads, member_files, scan_files};
 use crate::workspace::Workspace;
 use gate_support::date::Date;
 use std::collections::{BTreeMap, BTreeSet};

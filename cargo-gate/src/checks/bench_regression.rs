@@ -14,9 +14,9 @@ use crate::bench::{
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
-use crate::checks::relative;
 use crate::config::Validator;
 use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::locate::relative;
 use crate::stage::Stage;
 use std::path::Path;
 

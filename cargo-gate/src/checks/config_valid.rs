@@ -2,8 +2,8 @@
 //! ends the run with exit 2 before any check runs), and what it names exists.
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
-use crate::checks::boundary_unsafe::Boundary;
 use crate::config::ConfigSource;
+use crate::sections::Boundary;
 use crate::stage::Stage;
 
 /// The `config.valid` check.

@@ -1,5 +1,5 @@
-//! `cuda.contracts`: for every package that builds kernels with gate-build (the manifests
-//! `kernels.build` collected from the build): ptxas accepted the PTX for every arch; the PTX
+//! `cuda.contracts`: for every package that builds kernels with gate-build (the kernel
+//! inventory, [`crate::facts::Kernels`], that `kernels.build` collects from the build): ptxas accepted the PTX for every arch; the PTX
 //! ISA's driver requirement is within `[policy] min-driver`; every entry point has a CPU
 //! reference (its name appears as a string literal in the package's Rust sources — where a
 //! registration such as gate-kernels' `KernelInfo { entry: "saxpy", .. }` names it); and
@@ -12,8 +12,11 @@ use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
     SkipKind,
 };
-use crate::checks::kernels_build::{FoundManifest, outside_gate_build};
+use crate::facts::{FoundManifest, Kernels, NotBuilt};
 use crate::lexer::{Lexer, TokenKind};
+use crate::outcomes::{
+    KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, outside_gate_build, unparsable_summary,
+};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::MinDriver;
 use std::collections::BTreeSet;
@@ -120,33 +123,35 @@ impl Check for CudaContracts {
                 facts.index.source.describe()
             ));
         }
-        let Some(kernels) = ctx.earlier.get("kernels.build") else {
+        let Some(kernels) = ctx.facts.kernels_collected(ctx.cargo) else {
             return Outcome::skip(
                 SkipKind::NotApplicable,
                 "kernels.build did not run (--skip?): no manifests to read",
             )
             .with_findings(outside);
         };
-        if let Some(by) = &kernels.blocked_by {
-            let alone = Outcome::skip(
-                SkipKind::Unavailable,
-                format!(
-                    "the kernel manifests were not collected ({})",
-                    kernels.summary
-                ),
-            );
-            return Outcome::blocked(by, "the kernel manifests were not collected", alone)
-                .with_findings(outside);
-        }
-        let Some(found) = kernels.data::<Vec<FoundManifest>>() else {
-            return Outcome::skip(
-                SkipKind::Unavailable,
-                format!(
-                    "the kernel manifests were not collected ({})",
-                    kernels.summary
-                ),
-            )
-            .with_findings(outside);
+        let not_collected = |why: &str| format!("the kernel manifests were not collected ({why})");
+        let blocked = |by: &str, why: &str| {
+            let alone = Outcome::skip(SkipKind::Unavailable, not_collected(why));
+            Outcome::blocked(by, "the kernel manifests were not collected", alone)
+        };
+        let found = match kernels {
+            Kernels::NothingToBuild => &[][..],
+            Kernels::Found(found) => found,
+            Kernels::NotBuilt(NotBuilt::Unresolved(_)) => {
+                return blocked("lockfile.locked", KERNELS_UNRESOLVED).with_findings(outside);
+            }
+            Kernels::BuildFailed(_) => {
+                return blocked("tests.pass", KERNELS_BUILD_FAILED).with_findings(outside);
+            }
+            Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {
+                return Outcome::skip(SkipKind::Unavailable, not_collected(&e))
+                    .with_findings(outside);
+            }
+            Kernels::Unparsable(u) => {
+                return Outcome::skip(SkipKind::Unavailable, not_collected(&unparsable_summary(u)))
+                    .with_findings(outside);
+            }
         };
         let mut findings = Vec::new();
         let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
@@ -315,17 +320,16 @@ fn describe_driver(required: Option<&MinDriver>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Earlier, Status};
+    use crate::check::Status;
     use crate::checks::testing::{manifest_json, with_files_and_earlier};
     use crate::config::{Config, DriverVersion};
+    use crate::facts::Facts;
     use serde_json::json;
 
-    fn earlier(manifests: serde_json::Value) -> Earlier {
-        Earlier::from([(
-            "kernels.build".to_owned(),
-            Outcome::pass("x")
-                .with_data(serde_json::from_value::<Vec<FoundManifest>>(manifests).unwrap()),
-        )])
+    /// The facts of `ctx` with `manifests` as the kernel inventory `kernels.build` collected.
+    fn collected(ctx: &crate::check::Context<'_>, manifests: serde_json::Value) -> Facts {
+        let found = serde_json::from_value::<Vec<FoundManifest>>(manifests).unwrap();
+        Facts::gather(ctx.workspace, Vec::new()).with_kernels(found)
     }
 
     fn native(root_marker: &str) -> serde_json::Value {
@@ -357,9 +361,9 @@ mod tests {
         };
         let outcome = with_files_and_earlier(&files, &["k"], config, |ctx| {
             let source = ctx.workspace.root.join("k/src/saxpy.cu");
-            let earlier = earlier(native(&source.to_string_lossy()));
+            let facts = collected(ctx, native(&source.to_string_lossy()));
             CudaContracts.run(&crate::check::Context {
-                earlier: &earlier,
+                facts: &facts,
                 ..*ctx
             })
         });
@@ -396,7 +400,7 @@ mod tests {
     fn no_kernels_passes_and_fallback_is_only_fallback_valid() {
         let none = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {
             CudaContracts.run(&crate::check::Context {
-                earlier: &earlier(json!([])),
+                facts: &collected(ctx, json!([])),
                 ..*ctx
             })
         });
@@ -411,7 +415,7 @@ mod tests {
         let files = [("k/Cargo.toml", K_MANIFEST)];
         let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
             CudaContracts.run(&crate::check::Context {
-                earlier: &earlier(fallback.clone()),
+                facts: &collected(ctx, fallback.clone()),
                 ..*ctx
             })
         });

@@ -9,79 +9,14 @@
 //! `match = "<crate>"`. The evidence is `deps/duplicates.json`.
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
-use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::Section;
 use crate::deps::{self, Graph};
+use crate::sections::targets;
 use crate::stage::Stage;
-use cfg_expr::targets::TargetInfo;
 
 /// The `deps.duplicates` check.
 #[derive(Debug)]
 pub struct DepsDuplicates;
-
-/// `[graph]`, validated: the targets of the shipped graph (empty: those of `[matrix]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct GraphSettings {
-    /// Target triples.
-    pub targets: Vec<String>,
-}
-
-/// `[graph]` as written.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawGraph {
-    targets: Option<Vec<Spanned<String>>>,
-}
-
-static GRAPH: Table<RawGraph> = Table {
-    name: "graph",
-    validate: validate_graph,
-};
-
-fn validate_graph(raw: Option<RawGraph>, v: &mut Validator<'_>) -> Settings {
-    let mut settings = GraphSettings::default();
-    for target in raw.and_then(|r| r.targets).unwrap_or_default() {
-        let triple = target.get_ref();
-        if cfg_expr::targets::get_builtin_target_by_triple(triple).is_none() {
-            v.error::<_, ()>(
-                &target,
-                format!("`{triple}` is not a target triple rustc knows"),
-                "write a triple from `rustc --print target-list`, e.g. \"x86_64-unknown-linux-gnu\"",
-            );
-        } else if !settings.targets.contains(triple) {
-            settings.targets.push(triple.clone());
-        }
-    }
-    Settings::new(settings)
-}
-
-/// The target platforms of the shipped graph: `[graph] targets`, else the platforms of
-/// `[matrix] platforms` (Linux x86-64, macOS on Apple silicon, Windows x86-64 MSVC).
-pub fn targets(config: &crate::config::Config) -> Vec<&'static TargetInfo> {
-    use crate::checks::platform_matrix::{Matrix, Platform};
-    let graph: GraphSettings = config.section();
-    let triples: Vec<String> = if graph.targets.is_empty() {
-        config
-            .section::<Matrix>()
-            .platforms
-            .iter()
-            .map(|p| {
-                match p {
-                    Platform::Linux => "x86_64-unknown-linux-gnu",
-                    Platform::Macos => "aarch64-apple-darwin",
-                    Platform::Windows => "x86_64-pc-windows-msvc",
-                }
-                .to_owned()
-            })
-            .collect()
-    } else {
-        graph.targets
-    };
-    triples
-        .iter()
-        .filter_map(|t| cfg_expr::targets::get_builtin_target_by_triple(t))
-        .collect()
-}
 
 static META: CheckMeta = CheckMeta {
     id: "deps.duplicates",
@@ -109,7 +44,7 @@ impl Check for DepsDuplicates {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&GRAPH)
+        Some(crate::sections::graph_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -200,7 +200,7 @@ impl Check for DepsLicenses {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let targets = super::deps_duplicates::targets(ctx.config);
+        let targets = crate::sections::targets(ctx.config);
         let (graph, metadata) = match deps::shipped_of(ctx, &targets) {
             Ok(found) => found,
             Err(outcome) => return outcome,
@@ -273,7 +273,7 @@ fn judge(
         let label = node.label();
         let path = graph.path(i).unwrap_or_else(|| node.name.clone());
         let location = if graph.is_root(i) {
-            Location::file(crate::checks::relative(
+            Location::file(crate::locate::relative(
                 root,
                 package.manifest_path.as_std_path(),
             ))

@@ -22,8 +22,8 @@
 //! configuration key for it yet; a dependency on another registry can be waived meanwhile.
 //! Source replacement in `.cargo/config.toml` is not looked at.
 
-use super::{at, relative};
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
+use crate::locate::{at, relative};
 use crate::stage::Stage;
 use gate_support::path::normalize;
 use std::ops::Range;

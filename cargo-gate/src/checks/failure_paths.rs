@@ -1,11 +1,12 @@
 //! `failure.paths`: each failure path declared in `[tests] failure-paths` (io, process, net,
 //! thread, …) has at least one test whose name matches its pattern that ran and passed in
-//! this run — read from `tests.pass`'s results, not from the source.
+//! this run — read from the test run `tests.pass` gathers (a fact of the run), not from the
+//! source.
 
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind, Status,
 };
-use crate::checks::tests_pass::TestResults;
+use crate::outcomes::test_results;
 use crate::stage::Stage;
 
 /// The `failure.paths` check.
@@ -54,21 +55,24 @@ impl Check for FailurePaths {
                     .at(Location::file(ctx.config.source.file().unwrap_or("gate.toml"))),
             );
         }
-        let Some(tests) = ctx.earlier.get("tests.pass") else {
+        let Some(run) = ctx.facts.test_run_gathered() else {
             return Outcome::skip(
                 SkipKind::NotApplicable,
                 "tests.pass was not run (--skip?), so no test results to read",
             );
         };
-        let Some(results) = tests.data::<TestResults>() else {
-            return Outcome::skip(
-                if tests.status == Status::Skip {
-                    SkipKind::Unavailable
-                } else {
-                    SkipKind::NotApplicable
-                },
-                format!("tests.pass produced no test results ({})", tests.summary),
-            );
+        let results = match test_results(ctx.facts, ctx.cargo, run) {
+            Ok(results) => results,
+            Err((status, summary)) => {
+                return Outcome::skip(
+                    if status == Status::Skip {
+                        SkipKind::Unavailable
+                    } else {
+                        SkipKind::NotApplicable
+                    },
+                    format!("tests.pass produced no test results ({summary})"),
+                );
+            }
         };
         let (passed, failed) = (&results.passed, &results.failed);
         let mut findings = Vec::new();
@@ -118,9 +122,9 @@ impl Check for FailurePaths {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Earlier;
-    use crate::checks::testing::with_context_and_earlier;
+    use crate::checks::testing::with_context;
     use crate::config::Config;
+    use crate::facts::{Facts, Ran, Runner, TestResults, TestRun, TestRunFact};
 
     fn config(paths: &[(&str, &str)]) -> Config {
         Config {
@@ -132,17 +136,45 @@ mod tests {
         }
     }
 
-    fn earlier(passed: &[&str], failed: &[&str]) -> Earlier {
+    /// A test run that reported these tests as passed and failed.
+    fn ran(passed: &[&str], failed: &[&str]) -> TestRunFact {
         let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
-        let results = TestResults {
-            passed: names(passed),
-            failed: names(failed),
-            ..TestResults::default()
-        };
-        Earlier::from([(
-            "tests.pass".to_owned(),
-            Outcome::pass("ok").with_data(results),
-        )])
+        TestRunFact::Ran(Box::new(Ran {
+            run: TestRun {
+                captured: crate::cargo::Captured {
+                    command_line: "cargo test".to_owned(),
+                    code: Some(0),
+                    log: String::new(),
+                    stopped: None,
+                },
+                over_limit: None,
+            },
+            runner: Runner::CargoTest,
+            reused: None,
+            build_reuse: None,
+            failed_before: None,
+            results: TestResults {
+                passed: names(passed),
+                failed: names(failed),
+                ..TestResults::default()
+            },
+            unavailable: None,
+            lockfile_unresolved: false,
+        }))
+    }
+
+    /// Runs the check with `run` as the test run (`None`: tests.pass did not run).
+    fn judge(config: Config, run: Option<TestRunFact>) -> Outcome {
+        with_context(&[], config, |ctx| {
+            let mut facts = Facts::gather(ctx.workspace, Vec::new());
+            if let Some(run) = run {
+                facts = facts.with_test_run(run);
+            }
+            FailurePaths.run(&crate::check::Context {
+                facts: &facts,
+                ..*ctx
+            })
+        })
     }
 
     #[test]
@@ -161,10 +193,9 @@ mod tests {
             ),
         ];
         for (passed, failed, want) in cases {
-            let outcome = with_context_and_earlier(
+            let outcome = judge(
                 config(&[("io", "io_"), ("process", "process_")]),
-                earlier(passed, failed),
-                |ctx| FailurePaths.run(ctx),
+                Some(ran(passed, failed)),
             );
             assert_eq!(outcome.status, want, "{passed:?} {failed:?}: {outcome:?}");
         }
@@ -172,10 +203,9 @@ mod tests {
 
     #[test]
     fn the_failure_says_whether_tests_failed_or_do_not_exist() {
-        let outcome = with_context_and_earlier(
+        let outcome = judge(
             config(&[("net", "net_"), ("thread", "thread_")]),
-            earlier(&[], &["net_timeout"]),
-            |ctx| FailurePaths.run(ctx),
+            Some(ran(&[], &["net_timeout"])),
         );
         let messages: Vec<&str> = outcome
             .findings
@@ -193,13 +223,9 @@ mod tests {
 
     #[test]
     fn nothing_declared_warns_and_no_results_is_not_a_pass() {
-        let none = with_context_and_earlier(Config::default(), earlier(&[], &[]), |ctx| {
-            FailurePaths.run(ctx)
-        });
+        let none = judge(Config::default(), Some(ran(&[], &[])));
         assert_eq!(none.status, Status::Warn);
-        let skipped = with_context_and_earlier(config(&[("io", "io_")]), Earlier::new(), |ctx| {
-            FailurePaths.run(ctx)
-        });
+        let skipped = judge(config(&[("io", "io_")]), None);
         assert_eq!(skipped.status, Status::Skip);
     }
 }

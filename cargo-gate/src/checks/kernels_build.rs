@@ -13,9 +13,12 @@
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
-use crate::facts::{Facts, NotBuilt, Resolve, Role};
+pub use crate::facts::FoundManifest;
+use crate::facts::{Kernels, NotBuilt};
+use crate::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
+use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED};
 use crate::stage::Stage;
-use gate_formats::kernel_manifest::{self, Manifest, Outcome as Built};
+use gate_formats::kernel_manifest::Outcome as Built;
 
 /// The `kernels.build` check.
 #[derive(Debug)]
@@ -55,92 +58,11 @@ static META: CheckMeta = CheckMeta {
     config: &[],
 };
 
-/// Where the manifests found are listed in the record (`cuda.contracts` reads the same list
-/// as `Vec<FoundManifest>` through [`Outcome::data`]).
+/// Where the manifests found are listed in the record (`cuda.contracts` judges the same
+/// inventory, [`crate::facts::Kernels`]).
 pub const MANIFESTS: &str = "kernels/manifests.json";
 
-/// Where the build's log is kept when this check reports the build failure itself.
-pub const BUILD_LOG: &str = "logs/build.log";
-
-/// One package's manifest.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FoundManifest {
-    /// The package.
-    pub package: String,
-    /// Its manifest, as gate-build wrote it.
-    pub manifest: Manifest,
-}
-
 pub use crate::facts::package_name;
-
-/// Every `gate-manifest.json` the build's scripts wrote, one per package.
-fn manifests(out_dirs: &[(String, std::path::PathBuf)]) -> Result<Vec<FoundManifest>, Outcome> {
-    let mut found = Vec::new();
-    for (package, out_dir) in out_dirs {
-        let path = out_dir.join(kernel_manifest::FILE_NAME);
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        match serde_json::from_slice::<Manifest>(&bytes) {
-            Ok(manifest) => found.push(FoundManifest {
-                package: package.clone(),
-                manifest,
-            }),
-            Err(e) => {
-                return Err(
-                    Outcome::fail(format!("{package}: gate-manifest.json does not parse"))
-                        .with_finding(
-                            Finding::error(format!("{}: {e}", path.display()))
-                                .code("manifest-unparsable")
-                                .subject(package.clone()),
-                        ),
-                );
-            }
-        }
-    }
-    found.sort_by(|a, b| a.package.cmp(&b.package));
-    found.dedup_by(|a, b| a.package == b.package);
-    Ok(found)
-}
-
-/// The tracked `.cu`/`.cuh` files that no gate-build package owns, one finding each: with
-/// the package that owns the file and what its build script compiles it with, grouped per
-/// package for the text report. Files of packages that ship with the workspace (members and
-/// the crates they reach through path dependencies) or of no package get `severity`; files
-/// of other packages (a nested workspace, a fixture) are notes.
-pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for source in facts.cuda.iter().filter(|s| s.is_source()) {
-        let owner = source.owner.map(|o| &facts.packages[o]);
-        if owner.is_some_and(|p| p.gate_build) {
-            continue;
-        }
-        let package = owner.map_or("no package", |p| p.name.as_str());
-        let how = match &source.builder {
-            Some((builder, at)) => format!("compiled by {} ({at})", builder.describe()),
-            None if owner.is_some_and(|p| p.build_script.is_some()) => {
-                "not compiled by anything its build script shows".to_owned()
-            }
-            None => "with no build script".to_owned(),
-        };
-        let severity = if owner.is_some_and(|p| p.role == Role::Other) {
-            Severity::Note
-        } else {
-            severity
-        };
-        let mut finding = Finding::new(
-            severity,
-            format!("CUDA source outside gate-build ({how}): no manifest shows that its kernels build, load or have CPU references"),
-        ).code("cuda-outside-gate-build")
-        .at(Location::file(source.rel.clone()))
-        .group(format!("{package}: CUDA sources {how}, not by gate-build"));
-        if let Some(p) = owner {
-            finding = finding.subject(p.name.clone());
-        }
-        findings.push(finding);
-    }
-    findings
-}
 
 /// "N CUDA source(s) in K package(s)" for the findings of [`outside_gate_build`] that count.
 fn describe_outside(findings: &[Finding]) -> Option<String> {
@@ -232,7 +154,8 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     let facts = ctx.facts;
     let outside = outside_gate_build(facts, Severity::Warning);
     let outside_summary = describe_outside(&outside);
-    if !facts.kernels_in_build() {
+    let kernels = facts.kernels(ctx.cargo);
+    if let Kernels::NothingToBuild = kernels {
         // Nothing to build: the evidence is the file index and the manifests.
         let listing = b"[]\n".to_vec();
         let cuda_files = facts.cuda.len();
@@ -249,25 +172,21 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
         };
         return outcome
             .with_findings(outside)
-            .with_artifact(MANIFESTS, listing)
-            .with_data(Vec::<FoundManifest>::new());
+            .with_artifact(MANIFESTS, listing);
     }
-    let build = match facts.build(ctx.cargo) {
-        Ok(build) => build,
-        Err(NotBuilt::NoCargo(e)) => {
+    let build = match kernels {
+        Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {
             return Outcome::skip(SkipKind::Unavailable, e).with_findings(outside);
         }
-        Err(NotBuilt::Unresolved(resolve)) => {
+        Kernels::NotBuilt(NotBuilt::Unresolved(resolve)) => {
             let alone = unresolved(resolve);
-            return Outcome::blocked(
-                "lockfile.locked",
-                "the kernels were not built: Cargo.lock does not resolve",
-                alone,
-            )
-            .with_findings(outside);
+            return Outcome::blocked("lockfile.locked", KERNELS_UNRESOLVED, alone)
+                .with_findings(outside);
         }
+        Kernels::BuildFailed(build) => Some(build),
+        _ => None,
     };
-    if !build.ok {
+    if let Some(build) = build {
         let alone = match &build.unavailable {
             Some(unavailable) => Outcome::skip(
                 SkipKind::Unavailable,
@@ -285,21 +204,23 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
             ),
         }
         .with_artifact(BUILD_LOG, build.log.clone());
-        return Outcome::blocked(
-            "tests.pass",
-            "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked",
-            alone,
-        )
-        .with_findings(outside);
+        return Outcome::blocked("tests.pass", KERNELS_BUILD_FAILED, alone).with_findings(outside);
     }
-    let found = match manifests(&build.out_dirs) {
-        Ok(found) => found,
-        Err(outcome) => return outcome,
+    let found = match kernels {
+        Kernels::Found(found) => found,
+        Kernels::Unparsable(u) => {
+            return Outcome::fail(crate::outcomes::unparsable_summary(u)).with_finding(
+                Finding::error(format!("{}: {}", u.path.display(), u.error))
+                    .code("manifest-unparsable")
+                    .subject(u.package.clone()),
+            );
+        }
+        _ => &[][..],
     };
-    let listing = serde_json::to_vec_pretty(&found).expect("json");
+    let listing = serde_json::to_vec_pretty(found).expect("json");
     let mut valid = Vec::new();
     let mut findings = Vec::new();
-    for manifest in &found {
+    for manifest in found {
         match judge(manifest) {
             Ok(description) => valid.push(description),
             Err(f) => findings.extend(f),
@@ -326,30 +247,12 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     outcome
         .with_findings(outside)
         .with_artifact(MANIFESTS, listing)
-        .with_data(found)
-}
-
-/// What a check that needed the build reports on its own when the lockfile does not resolve
-/// and `lockfile.locked` is not there to say so.
-pub fn unresolved(resolve: &Resolve) -> Outcome {
-    match resolve {
-        Resolve::Failed {
-            unavailable: Some(unavailable),
-            ..
-        } => Outcome::skip(
-            SkipKind::Unavailable,
-            format!("the workspace was not built: {}", unavailable.reason()),
-        ),
-        Resolve::Failed { error, .. } => Outcome::fail(format!(
-            "the workspace was not built: `cargo metadata --locked` fails: {error}"
-        )),
-        Resolve::Resolved { .. } => Outcome::fail("the workspace was not built"),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gate_formats::kernel_manifest::Manifest;
     use serde_json::{Value, json};
 
     /// A manifest of package `k`: a complete fallback manifest with `patch`'s fields over it.

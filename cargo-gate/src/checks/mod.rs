@@ -29,20 +29,5 @@ pub mod waivers_current;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use crate::check::Location;
-
-use std::path::Path;
-
-/// The location of byte `offset` in `text`, a file shown as `file`.
-pub(crate) fn at(file: &str, text: &str, offset: usize) -> Location {
-    let (line, column) = crate::config::line_col(text, offset);
-    Location::at(file, line, column)
-}
-
-/// `path` relative to `root`, `/`-separated (the path itself when outside).
-pub(crate) fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
+// `checklist.closed` and `history.window` still name the path helper through this module.
+pub(crate) use crate::locate::relative;

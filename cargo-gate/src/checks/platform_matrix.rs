@@ -14,81 +14,15 @@
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
-use crate::checks::relative;
-use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::Section;
+use crate::locate::relative;
 use crate::merge::{self, MergedInput};
+pub use crate::sections::{Matrix, Platform};
 use crate::stage::Stage;
 
 /// The `platform.matrix` check.
 #[derive(Debug)]
 pub struct PlatformMatrix;
-
-/// A platform of the CI matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Linux.
-    Linux,
-    /// macOS.
-    Macos,
-    /// Windows.
-    Windows,
-}
-
-/// `[matrix]`, this check's table, validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Matrix {
-    /// `platforms`: each needs a READY run of this commit (default: all three).
-    pub platforms: Vec<Platform>,
-}
-
-impl Default for Matrix {
-    fn default() -> Matrix {
-        Matrix {
-            platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
-        }
-    }
-}
-
-/// `[matrix]` as written.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMatrix {
-    platforms: Option<Vec<Spanned<String>>>,
-}
-
-/// The `[matrix]` table.
-static MATRIX: Table<RawMatrix> = Table {
-    name: "matrix",
-    validate: validate_matrix,
-};
-
-fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Settings {
-    let mut matrix = Matrix::default();
-    if let Some(platforms) = raw.and_then(|r| r.platforms) {
-        matrix.platforms.clear();
-        for p in platforms {
-            let platform = match p.get_ref().as_str() {
-                "linux" => Platform::Linux,
-                "macos" => Platform::Macos,
-                "windows" => Platform::Windows,
-                other => {
-                    v.error::<_, ()>(
-                        &p,
-                        format!("unknown platform `{other}`"),
-                        "use linux, macos or windows",
-                    );
-                    continue;
-                }
-            };
-            if !matrix.platforms.contains(&platform) {
-                matrix.platforms.push(platform);
-            }
-        }
-    }
-    Settings::new(matrix)
-}
 
 static META: CheckMeta = CheckMeta {
     id: "platform.matrix",
@@ -155,7 +89,7 @@ impl Check for PlatformMatrix {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(&MATRIX)
+        Some(crate::sections::matrix_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -23,10 +23,10 @@
 //! which are not shipped) is only noted. Each violation points at the offending key, or at
 //! the `[profile.<name>]` header (or the file) when the key is missing.
 
-use super::{at, relative};
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
 };
+use crate::locate::{at, relative};
 use crate::policy::Profile;
 use crate::stage::Stage;
 use toml::Spanned;

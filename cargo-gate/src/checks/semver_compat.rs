@@ -506,7 +506,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     {
         None => None,
         Some(value) => {
-            let location = super::at(&root_rel, &root_text, value.span().start);
+            let location = crate::locate::at(&root_rel, &root_text, value.span().start);
             Some(Release {
                 version: version_value(value.get_ref(), "[workspace.package] version", &location)?,
                 location,
@@ -527,7 +527,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
         else {
             continue;
         };
-        let location = super::at(&rel, &text, value.span().start);
+        let location = crate::locate::at(&rel, &text, value.span().start);
         let inherits = table(value.get_ref())
             .and_then(|t| t.get("workspace"))
             .is_some_and(|w| w.get_ref().as_bool() == Some(true));
@@ -665,9 +665,10 @@ fn parse_toml<'i>(text: &'i str, rel: &str) -> Result<DeTable<'i>, Outcome> {
     DeTable::parse(text)
         .map(|doc| doc.into_inner())
         .map_err(|e| {
-            let location = e
-                .span()
-                .map_or_else(|| Location::file(rel), |s| super::at(rel, text, s.start));
+            let location = e.span().map_or_else(
+                || Location::file(rel),
+                |s| crate::locate::at(rel, text, s.start),
+            );
             Outcome::fail("the workspace version cannot be read").with_finding(
                 Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
                     .code("invalid-manifest")

@@ -27,8 +27,10 @@ use crate::check::Status;
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
-use crate::checks::kernels_build::unresolved;
-use crate::facts::{Build, NotBuilt, Resolve};
+use crate::facts::{
+    NotBuilt, OverLimit, Ran, Resolve, Runner, TestResults, TestRun, TestRunFact, TestTally,
+};
+use crate::outcomes::{OTHER_TOOLCHAIN, TESTS_UNRESOLVED, build_failed, tests_not_run, unresolved};
 use crate::stage::Stage;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -121,148 +123,179 @@ pub struct TestCounts {
     pub timed_out: Vec<String>,
 }
 
-/// Which runner produced the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Runner {
-    /// libtest through `cargo test`.
-    CargoTest,
-    /// cargo-nextest.
-    Nextest,
-}
-
 impl Check for TestsPass {
     fn meta(&self) -> &'static CheckMeta {
         &META
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        if let Some(other) = other_toolchain(ctx) {
+        let run = ctx.facts.test_run(|| gather(ctx));
+        judge(ctx, run)
+    }
+}
+
+/// Judges the test run: what it could not do, or what it reported.
+fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
+    let ran = match run {
+        TestRunFact::OtherToolchain(other) => {
             return Outcome::blocked(
                 "toolchain.pinned",
-                "the tests would run on another toolchain than the pinned one",
-                Outcome::skip(SkipKind::Unavailable, other),
+                OTHER_TOOLCHAIN,
+                Outcome::skip(SkipKind::Unavailable, other.clone()),
             );
         }
-        let runner = if ctx.workspace.root.join(".config/nextest.toml").is_file()
-            && nextest_installed(ctx)
-        {
+        TestRunFact::CouldNotRun(why) => return Outcome::skip(SkipKind::Unavailable, why.clone()),
+        TestRunFact::NotBuilt => {
+            return match ctx.facts.build(ctx.cargo) {
+                Err(NotBuilt::NoCargo(e)) => Outcome::skip(SkipKind::Unavailable, e),
+                Err(NotBuilt::Unresolved(resolve)) => {
+                    Outcome::blocked("lockfile.locked", TESTS_UNRESOLVED, unresolved(resolve))
+                }
+                Ok(build) => build_failed(build).with_reuse(ctx.facts.build_reuse()),
+            };
+        }
+        TestRunFact::Ran(ran) => ran,
+    };
+    let TestRun {
+        captured,
+        over_limit,
+    } = &ran.run;
+    let mut outcome = evaluate(
+        captured,
+        over_limit.as_ref(),
+        ran.runner,
+        ctx.cargo.offline(),
+    )
+    .with_reuse(ran.reused.as_ref())
+    .with_reuse(ran.build_reuse.as_ref());
+    if let Some(run) = &ran.failed_before {
+        outcome = flaky(outcome, run);
+    }
+    // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
+    // have run a test then): that is the one cause, and lockfile.locked reports it.
+    if ran.lockfile_unresolved {
+        return Outcome::blocked("lockfile.locked", TESTS_UNRESOLVED, outcome);
+    }
+    outcome
+}
+
+/// Gathers the test run (the fact [`Facts::test_run`](crate::facts::Facts::test_run) keeps):
+/// on the pinned toolchain only, after the shared build when there is one, through the
+/// evidence cache.
+fn gather(ctx: &Context<'_>) -> TestRunFact {
+    if let Some(other) = other_toolchain(ctx) {
+        return TestRunFact::OtherToolchain(other);
+    }
+    let runner =
+        if ctx.workspace.root.join(".config/nextest.toml").is_file() && nextest_installed(ctx) {
             Runner::Nextest
         } else {
             Runner::CargoTest
         };
-        let limit = ctx.config.test_timeout;
-        // Kept until the run ends: nextest reads it when it starts.
-        let nextest_config = match runner {
-            Runner::Nextest => match nextest_tool_config(limit) {
-                Ok(file) => Some(file),
-                Err(e) => {
-                    return Outcome::skip(
-                        SkipKind::Unavailable,
-                        format!("could not write nextest's time limit to a temporary file: {e}"),
-                    );
-                }
-            },
-            Runner::CargoTest => None,
-        };
-        let cmd = match &nextest_config {
-            Some(file) => {
-                let tool = format!("cargo-gate:{}", file.path().display());
-                ctx.cargo.command(
-                    "nextest",
-                    &[
-                        "run",
-                        "--locked",
-                        "--workspace",
-                        "--no-fail-fast",
-                        "--tool-config-file",
-                        &tool,
-                    ],
-                )
-            }
-            None => ctx
-                .cargo
-                .command("test", &["--locked", "--workspace", "--no-fail-fast"]),
-        };
-        // The build is a fact of the run. When kernels.build needs it too (a package uses
-        // gate-build) it is compiled once, up front, and shared; otherwise `cargo test`
-        // compiles and runs in one go (no second cargo pass over the graph). Either way a
-        // failure is reported here, once, with the compiler's own error lines.
-        let shared_build =
-            ctx.facts.kernels_in_build() || !ctx.workspace.root.join("Cargo.lock").is_file();
-        if shared_build {
-            let build = match ctx.facts.build(ctx.cargo) {
-                Ok(build) => build,
-                Err(NotBuilt::NoCargo(e)) => return Outcome::skip(SkipKind::Unavailable, e),
-                Err(NotBuilt::Unresolved(resolve)) => {
-                    return Outcome::blocked(
-                        "lockfile.locked",
-                        "tests were not built: Cargo.lock does not resolve",
-                        unresolved(resolve),
-                    );
-                }
-            };
-            if !build.ok {
-                return build_failed(build).with_reuse(ctx.facts.build_reuse());
-            }
-        }
-        let build_reuse = shared_build
-            .then(|| ctx.facts.build_reuse().cloned())
-            .flatten();
-        let runner_name = match runner {
-            Runner::CargoTest => "cargo test",
-            Runner::Nextest => "cargo nextest",
-        };
-        // The per-test limit decides what a run that hangs concludes: it is part of the key.
-        let obtained = ctx.facts.cache().obtain(
-            Fact::Tests,
-            &[
-                ("runner", runner_name.to_owned()),
-                ("test-timeout", limit.as_millis().to_string()),
-            ],
-            |_: &Result<TestRun, String>| true,
-            || run_tests(ctx, cmd, runner, limit),
-        );
-        drop(nextest_config);
-        let TestRun {
-            captured,
-            over_limit,
-        } = match obtained.value {
-            Ok(run) => run,
+    let limit = ctx.config.test_timeout;
+    // Kept until the run ends: nextest reads it when it starts.
+    let nextest_config = match runner {
+        Runner::Nextest => match nextest_tool_config(limit) {
+            Ok(file) => Some(file),
             Err(e) => {
-                return Outcome::skip(SkipKind::Unavailable, format!("could not run cargo: {e}"));
+                return TestRunFact::CouldNotRun(format!(
+                    "could not write nextest's time limit to a temporary file: {e}"
+                ));
             }
-        };
-        if obtained.reused.is_some() {
-            restore_run_files(ctx.run_dir, &obtained.files);
+        },
+        Runner::CargoTest => None,
+    };
+    let cmd = match &nextest_config {
+        Some(file) => {
+            let tool = format!("cargo-gate:{}", file.path().display());
+            ctx.cargo.command(
+                "nextest",
+                &[
+                    "run",
+                    "--locked",
+                    "--workspace",
+                    "--no-fail-fast",
+                    "--tool-config-file",
+                    &tool,
+                ],
+            )
         }
-        let mut outcome = evaluate(&captured, over_limit.as_ref(), runner, ctx.cargo.offline())
-            .with_reuse(obtained.reused.as_ref())
-            .with_reuse(build_reuse.as_ref());
-        if let Some(run) = &obtained.failed_before {
-            outcome = flaky(outcome, run);
-        }
-        // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
-        // have run a test then): that is the one cause, and lockfile.locked reports it.
-        if !captured.success()
-            && let Ok(Resolve::Failed { .. }) = ctx.facts.resolve(ctx.cargo)
-        {
-            return Outcome::blocked(
-                "lockfile.locked",
-                "tests were not built: Cargo.lock does not resolve",
-                outcome,
-            );
-        }
-        outcome
+        None => ctx
+            .cargo
+            .command("test", &["--locked", "--workspace", "--no-fail-fast"]),
+    };
+    // The build is a fact of the run. When kernels.build needs it too (a package uses
+    // gate-build) it is compiled once, up front, and shared; otherwise `cargo test`
+    // compiles and runs in one go (no second cargo pass over the graph). Either way a
+    // failure is reported by tests.pass, once, with the compiler's own error lines.
+    let shared_build =
+        ctx.facts.kernels_in_build() || !ctx.workspace.root.join("Cargo.lock").is_file();
+    if shared_build && !ctx.facts.build(ctx.cargo).is_ok_and(|build| build.ok) {
+        return TestRunFact::NotBuilt;
+    }
+    let build_reuse = shared_build
+        .then(|| ctx.facts.build_reuse().cloned())
+        .flatten();
+    let runner_name = match runner {
+        Runner::CargoTest => "cargo test",
+        Runner::Nextest => "cargo nextest",
+    };
+    // The per-test limit decides what a run that hangs concludes: it is part of the key.
+    let obtained = ctx.facts.cache().obtain(
+        Fact::Tests,
+        &[
+            ("runner", runner_name.to_owned()),
+            ("test-timeout", limit.as_millis().to_string()),
+        ],
+        |_: &Result<TestRun, String>| true,
+        || run_tests(ctx, cmd, runner, limit),
+    );
+    drop(nextest_config);
+    let run = match obtained.value {
+        Ok(run) => run,
+        Err(e) => return TestRunFact::CouldNotRun(format!("could not run cargo: {e}")),
+    };
+    if obtained.reused.is_some() {
+        restore_run_files(ctx.run_dir, &obtained.files);
+    }
+    let counts = count(&run.captured.log, runner);
+    let failed = !run.captured.success();
+    let unavailable = (failed && !counts.saw_summary)
+        .then(|| cargo::classify_unavailable(&run.captured.log, ctx.cargo.offline()))
+        .flatten();
+    let lockfile_unresolved =
+        failed && matches!(ctx.facts.resolve(ctx.cargo), Ok(Resolve::Failed { .. }));
+    TestRunFact::Ran(Box::new(Ran {
+        results: results_of(&counts),
+        run,
+        runner,
+        reused: obtained.reused,
+        build_reuse,
+        failed_before: obtained.failed_before,
+        unavailable,
+        lockfile_unresolved,
+    }))
+}
+
+/// The counts in a runner's output.
+fn count(log: &str, runner: Runner) -> TestCounts {
+    match runner {
+        Runner::CargoTest => parse_libtest(log),
+        Runner::Nextest => parse_nextest(log),
     }
 }
 
-/// One run of the tests, as the cache keeps it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct TestRun {
-    /// The command and its output.
-    pub captured: Captured,
-    /// Set when the gate stopped the run because a test ran past `[tests] test-timeout`.
-    pub over_limit: Option<OverLimit>,
+/// The names and counts `failure.paths` reads.
+fn results_of(counts: &TestCounts) -> TestResults {
+    TestResults {
+        passed: counts.passes.clone(),
+        failed: counts.failures.clone(),
+        counts: TestTally {
+            passed: counts.passed,
+            failed: counts.failed,
+            ignored: counts.ignored,
+        },
+    }
 }
 
 /// Why the tests would be evidence about another toolchain: the workspace pins a numbered
@@ -408,69 +441,14 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
     outcome
 }
 
-/// Where the build's log is kept.
-pub const BUILD_LOG: &str = crate::checks::kernels_build::BUILD_LOG;
-
-/// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
-/// a build script's own output included), the whole log in the record.
-pub fn build_failed(build: &Build) -> Outcome {
-    let outcome = match &build.unavailable {
-        Some(unavailable) => Outcome::skip(
-            SkipKind::Unavailable,
-            format!("tests were not built: {}", unavailable.reason()),
-        ),
-        None => {
-            let first = build
-                .errors
-                .first()
-                .and_then(|e| e.lines().next())
-                .unwrap_or("cargo failed without an error line (see the log)");
-            Outcome::fail(format!(
-                "the workspace does not build: {} error(s), first: {}",
-                build.errors.len(),
-                first.trim_start_matches("error: ")
-            ))
-            .with_findings(
-                build
-                    .errors
-                    .iter()
-                    .map(|e| Finding::error(e.clone()).code("build-failed")),
-            )
-        }
-    };
-    outcome.with_artifact(BUILD_LOG, build.log.clone())
-}
-
 fn nextest_installed(ctx: &Context<'_>) -> bool {
     crate::process::output(ctx.cargo.command("nextest", &["--version"]))
         .is_ok_and(|o| o.status.success())
 }
 
 /// The artifact with the names of passed and failed tests (kept in the record; `failure.paths`
-/// reads the same value as [`TestResults`] through [`Outcome::data`]).
+/// reads the same value, [`TestResults`], from the test-run fact).
 pub const RESULTS: &str = "tests/results.json";
-
-/// The names of the tests that passed and failed, and the counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct TestResults {
-    /// Tests that passed, by full name.
-    pub passed: Vec<String>,
-    /// Tests that failed, by full name.
-    pub failed: Vec<String>,
-    /// `{passed, failed, ignored}`.
-    pub counts: TestTally,
-}
-
-/// The counts of [`TestResults`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct TestTally {
-    /// Passed.
-    pub passed: u64,
-    /// Failed.
-    pub failed: u64,
-    /// Ignored.
-    pub ignored: u64,
-}
 
 /// Turns a captured test run into an outcome; `over_limit` when the gate stopped it because
 /// a test ran past `[tests] test-timeout`.
@@ -481,10 +459,7 @@ pub fn evaluate(
     offline: bool,
 ) -> Outcome {
     let log = captured.log_file();
-    let counts = match runner {
-        Runner::CargoTest => parse_libtest(&captured.log),
-        Runner::Nextest => parse_nextest(&captured.log),
-    };
+    let counts = count(&captured.log, runner);
     let runner_name = match runner {
         Runner::CargoTest => "cargo test",
         Runner::Nextest => "cargo nextest",
@@ -493,11 +468,8 @@ pub fn evaluate(
         && !counts.saw_summary
         && let Some(unavailable) = cargo::classify_unavailable(&captured.log, offline)
     {
-        return Outcome::skip(
-            SkipKind::Unavailable,
-            format!("tests were not run: {}", unavailable.reason()),
-        )
-        .with_artifact(LOG, log);
+        return Outcome::skip(SkipKind::Unavailable, tests_not_run(&unavailable))
+            .with_artifact(LOG, log);
     }
     let tally = format!(
         "{} passed, {} failed, {} ignored",
@@ -599,20 +571,8 @@ pub fn evaluate(
         }
         Outcome::pass(summary)
     };
-    let results = TestResults {
-        passed: counts.passes.clone(),
-        failed: counts.failures.clone(),
-        counts: TestTally {
-            passed: counts.passed,
-            failed: counts.failed,
-            ignored: counts.ignored,
-        },
-    };
-    let json = serde_json::to_vec_pretty(&results).expect("json");
-    outcome
-        .with_artifact(LOG, log)
-        .with_artifact(RESULTS, json)
-        .with_data(results)
+    let json = serde_json::to_vec_pretty(&results_of(&counts)).expect("json");
+    outcome.with_artifact(LOG, log).with_artifact(RESULTS, json)
 }
 
 /// Parses libtest output as printed by `cargo test`.
@@ -750,18 +710,6 @@ fn nextest_tool_config(limit: Duration) -> std::io::Result<tempfile::NamedTempFi
     )?;
     file.flush()?;
     Ok(file)
-}
-
-/// Tests that ran past `[tests] test-timeout`, as the gate stopped them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct OverLimit {
-    /// The limit, as configured (`"5m"`).
-    pub limit: String,
-    /// The test binary, as cargo names it (`tests/hang.rs`, `unittests src/lib.rs`,
-    /// `doctests app`).
-    pub binary: String,
-    /// The tests that ran past it; empty when no name could be told.
-    pub tests: Vec<String>,
 }
 
 fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {

@@ -24,11 +24,11 @@
 //!    or a pin that is not installed, is a SKIP (unavailable: the run could not evaluate)
 //!    with the `rustup toolchain install` command — unless the first two facts already fail.
 
-use super::{at, relative};
 use crate::cargo::{Captured, run_captured};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
+use crate::locate::{at, relative};
 use crate::stage::Stage;
 use std::path::Path;
 use std::process::Command;

@@ -83,7 +83,20 @@ pub(crate) fn run_stage(
         Format::Json => render::json::render(&result.report),
         Format::Markdown => render::markdown::render(&result.report, &record),
         Format::Sarif => {
-            render::sarif::render(&result.report, &redactor.platform(std::env::consts::OS))
+            let catalogue = crate::registry::all()
+                .iter()
+                .map(|c| c.meta())
+                .map(|m| {
+                    let rule = render::sarif::RuleInfo {
+                        summary: m.summary,
+                        fix: m.fix,
+                        codes: m.codes,
+                    };
+                    (m.id, rule)
+                })
+                .collect();
+            let platform = redactor.platform(std::env::consts::OS);
+            render::sarif::render(&result.report, &catalogue, &platform)
         }
         Format::Junit => render::junit::render(&result.report),
         Format::Text => {

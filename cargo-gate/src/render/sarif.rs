@@ -11,7 +11,6 @@
 //! their output is snapshot-tested (tests/tests/integration/formats.rs).
 
 use crate::check::Severity;
-use crate::registry;
 use crate::report::Report;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -164,13 +163,29 @@ fn fingerprint(rule_id: &str, file: Option<&str>, message: &str) -> BTreeMap<&'s
     BTreeMap::from([(FINGERPRINT, key.finish())])
 }
 
-/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline); `platform`
-/// (`linux`, `macos`, `windows`) goes into the analysis' category.
-pub fn render(report: &Report, platform: &str) -> String {
+/// What the rules say about one built-in check: its summary, its fix, and each of its
+/// finding codes with what the code means. The caller builds these from the registry; a
+/// check of the report without one (a custom check) is described by the report alone.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo<'a> {
+    /// One line: what a PASS establishes.
+    pub summary: &'a str,
+    /// How to fix a failure.
+    pub fix: &'a str,
+    /// The check's codes: name and meaning.
+    pub codes: &'a [crate::check::Code],
+}
+
+/// The rule catalogue: check id → its [`RuleInfo`].
+pub type Catalogue<'a> = BTreeMap<&'a str, RuleInfo<'a>>;
+
+/// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline), with the rules
+/// of `catalogue`; `platform` (`linux`, `macos`, `windows`) goes into the analysis' category.
+pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> String {
     let mut rules = Vec::new();
     let mut index: BTreeMap<String, usize> = BTreeMap::new();
     for check in &report.checks {
-        let meta = registry::find(&check.id).map(|c| c.meta());
+        let meta = catalogue.get(check.id.as_str());
         let fix = meta.map_or(check.fix.clone().unwrap_or_default(), |m| m.fix.to_owned());
         index.insert(check.id.clone(), rules.len());
         rules.push(Rule {

@@ -1,0 +1,116 @@
+//! The test run: what the workspace's tests did, gathered once (by `tests.pass`, which
+//! owns running them, through the evidence cache) and read as a typed value by every check
+//! that judges it (`failure.paths` reads the names of the tests that passed and failed).
+
+use super::Facts;
+use crate::cargo::{Captured, Unavailable};
+use crate::report::Reuse;
+
+/// The names of the tests that passed and failed, and the counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestResults {
+    /// Tests that passed, by full name.
+    pub passed: Vec<String>,
+    /// Tests that failed, by full name.
+    pub failed: Vec<String>,
+    /// `{passed, failed, ignored}`.
+    pub counts: TestTally,
+}
+
+/// The counts of [`TestResults`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestTally {
+    /// Passed.
+    pub passed: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Ignored.
+    pub ignored: u64,
+}
+/// Which runner produced the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// libtest through `cargo test`.
+    CargoTest,
+    /// cargo-nextest.
+    Nextest,
+}
+
+/// One run of the tests, as the cache keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TestRun {
+    /// The command and its output.
+    pub captured: Captured,
+    /// Set when the gate stopped the run because a test ran past `[tests] test-timeout`.
+    pub over_limit: Option<OverLimit>,
+}
+
+/// Tests that ran past `[tests] test-timeout`, as the gate stopped them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OverLimit {
+    /// The limit, as configured (`"5m"`).
+    pub limit: String,
+    /// The test binary, as cargo names it (`tests/hang.rs`, `unittests src/lib.rs`,
+    /// `doctests app`).
+    pub binary: String,
+    /// The tests that ran past it; empty when no name could be told.
+    pub tests: Vec<String>,
+}
+
+/// The test run of this run.
+#[derive(Debug)]
+pub enum TestRunFact {
+    /// Not run: another toolchain than the pinned one would run them (why, in full).
+    OtherToolchain(String),
+    /// Not run: the environment would not let the tests start (why, in full).
+    CouldNotRun(String),
+    /// Not run: the build fact was not attempted or failed ([`Facts::build`] says which).
+    NotBuilt,
+    /// Run, or reused from the evidence cache.
+    Ran(Box<Ran>),
+}
+
+/// A run of the tests.
+#[derive(Debug)]
+pub struct Ran {
+    /// The command, its output, and whether a test ran past its limit.
+    pub run: TestRun,
+    /// The runner.
+    pub runner: Runner,
+    /// The run it was reused from, when it was.
+    pub reused: Option<Reuse>,
+    /// The run the shared build was reused from, when the tests ran on it and it was.
+    pub build_reuse: Option<Reuse>,
+    /// A run in which the same inputs failed, when this one passed (flaky).
+    pub failed_before: Option<String>,
+    /// The names and counts it reported.
+    pub results: TestResults,
+    /// Set when the run failed before any test reported, for the environment's reasons (no
+    /// network, no toolchain): the tests were not run.
+    pub unavailable: Option<Unavailable>,
+    /// cargo failed and Cargo.lock does not resolve: `cargo test --locked` ran no test.
+    pub lockfile_unresolved: bool,
+}
+
+impl Facts {
+    /// The test run, gathered by `gather` on first use (the check that runs the tests passes
+    /// how; others asking meanwhile wait).
+    pub fn test_run(&self, gather: impl FnOnce() -> TestRunFact) -> &TestRunFact {
+        self.test_run.get_or_init(gather)
+    }
+
+    /// The test run when a check of this run gathered it (`tests.pass` does whenever it
+    /// runs), `None` when none did: a check that judges it does not run the tests when
+    /// `tests.pass` was skipped.
+    pub fn test_run_gathered(&self) -> Option<&TestRunFact> {
+        self.test_run.get()
+    }
+
+    /// These facts with `run` as the test run, gathered (for tests of the checks that judge
+    /// it).
+    #[cfg(test)]
+    pub(crate) fn with_test_run(self, run: TestRunFact) -> Facts {
+        let _ = self.test_run.set(run);
+        self
+    }
+}

@@ -1,0 +1,147 @@
+//! What more than one check derives from the same facts, in the same words: where the
+//! build's log is kept, what a check that needed the build says when the lockfile does not
+//! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
+//! covers (`kernels.build` warns about them, `cuda.contracts` fails on them), and why a test
+//! run has no results (`tests.pass` reports it, `failure.paths` cites it). Checks sit above
+//! this module, so none has to import another for it.
+
+use crate::check::{Finding, Location, Outcome, Severity, SkipKind, Status};
+use crate::facts::{Build, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact};
+
+/// What `kernels.build` says when the lockfile does not resolve.
+pub const KERNELS_UNRESOLVED: &str = "the kernels were not built: Cargo.lock does not resolve";
+
+/// What `kernels.build` says when the workspace does not build.
+pub const KERNELS_BUILD_FAILED: &str = "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked";
+
+/// What `kernels.build` says when a kernel manifest does not parse.
+pub fn unparsable_summary(u: &crate::facts::Unparsable) -> String {
+    format!("{}: gate-manifest.json does not parse", u.package)
+}
+
+/// Where the build's log is kept when this check reports the build failure itself.
+pub const BUILD_LOG: &str = "logs/build.log";
+
+/// The tracked `.cu`/`.cuh` files that no gate-build package owns, one finding each: with
+/// the package that owns the file and what its build script compiles it with, grouped per
+/// package for the text report. Files of packages that ship with the workspace (members and
+/// the crates they reach through path dependencies) or of no package get `severity`; files
+/// of other packages (a nested workspace, a fixture) are notes.
+pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for source in facts.cuda.iter().filter(|s| s.is_source()) {
+        let owner = source.owner.map(|o| &facts.packages[o]);
+        if owner.is_some_and(|p| p.gate_build) {
+            continue;
+        }
+        let package = owner.map_or("no package", |p| p.name.as_str());
+        let how = match &source.builder {
+            Some((builder, at)) => format!("compiled by {} ({at})", builder.describe()),
+            None if owner.is_some_and(|p| p.build_script.is_some()) => {
+                "not compiled by anything its build script shows".to_owned()
+            }
+            None => "with no build script".to_owned(),
+        };
+        let severity = if owner.is_some_and(|p| p.role == Role::Other) {
+            Severity::Note
+        } else {
+            severity
+        };
+        let mut finding = Finding::new(
+            severity,
+            format!("CUDA source outside gate-build ({how}): no manifest shows that its kernels build, load or have CPU references"),
+        ).code("cuda-outside-gate-build")
+        .at(Location::file(source.rel.clone()))
+        .group(format!("{package}: CUDA sources {how}, not by gate-build"));
+        if let Some(p) = owner {
+            finding = finding.subject(p.name.clone());
+        }
+        findings.push(finding);
+    }
+    findings
+}
+
+/// What a check that needed the build reports on its own when the lockfile does not resolve
+/// and `lockfile.locked` is not there to say so.
+pub fn unresolved(resolve: &Resolve) -> Outcome {
+    match resolve {
+        Resolve::Failed {
+            unavailable: Some(unavailable),
+            ..
+        } => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("the workspace was not built: {}", unavailable.reason()),
+        ),
+        Resolve::Failed { error, .. } => Outcome::fail(format!(
+            "the workspace was not built: `cargo metadata --locked` fails: {error}"
+        )),
+        Resolve::Resolved { .. } => Outcome::fail("the workspace was not built"),
+    }
+}
+
+/// What `tests.pass` says when another toolchain than the pinned one would run the tests.
+pub const OTHER_TOOLCHAIN: &str = "the tests would run on another toolchain than the pinned one";
+
+/// What `tests.pass` says when the lockfile does not resolve.
+pub const TESTS_UNRESOLVED: &str = "tests were not built: Cargo.lock does not resolve";
+
+/// What `tests.pass` says when the environment kept the tests from running.
+pub fn tests_not_run(unavailable: &crate::cargo::Unavailable) -> String {
+    format!("tests were not run: {}", unavailable.reason())
+}
+
+/// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
+/// a build script's own output included), the whole log in the record.
+pub fn build_failed(build: &Build) -> Outcome {
+    let outcome = match &build.unavailable {
+        Some(unavailable) => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("tests were not built: {}", unavailable.reason()),
+        ),
+        None => {
+            let first = build
+                .errors
+                .first()
+                .and_then(|e| e.lines().next())
+                .unwrap_or("cargo failed without an error line (see the log)");
+            Outcome::fail(format!(
+                "the workspace does not build: {} error(s), first: {}",
+                build.errors.len(),
+                first.trim_start_matches("error: ")
+            ))
+            .with_findings(
+                build
+                    .errors
+                    .iter()
+                    .map(|e| Finding::error(e.clone()).code("build-failed")),
+            )
+        }
+    };
+    outcome.with_artifact(BUILD_LOG, build.log.clone())
+}
+
+/// The names and counts of the test run, or, when it has none, the status and summary
+/// `tests.pass` reports instead.
+pub fn test_results<'a>(
+    facts: &Facts,
+    cargo: &crate::cargo::Cargo,
+    run: &'a TestRunFact,
+) -> Result<&'a TestResults, (Status, String)> {
+    match run {
+        TestRunFact::OtherToolchain(_) => Err((Status::Skip, OTHER_TOOLCHAIN.to_owned())),
+        TestRunFact::CouldNotRun(why) => Err((Status::Skip, why.clone())),
+        TestRunFact::NotBuilt => Err(match facts.build(cargo) {
+            Err(NotBuilt::NoCargo(e)) => (Status::Skip, e),
+            Err(NotBuilt::Unresolved(_)) => (Status::Skip, TESTS_UNRESOLVED.to_owned()),
+            Ok(build) => {
+                let outcome = build_failed(build);
+                (outcome.status, outcome.summary)
+            }
+        }),
+        TestRunFact::Ran(ran) => match &ran.unavailable {
+            Some(unavailable) => Err((Status::Skip, tests_not_run(unavailable))),
+            None if ran.lockfile_unresolved => Err((Status::Skip, TESTS_UNRESOLVED.to_owned())),
+            None => Ok(&ran.results),
+        },
+    }
+}
