@@ -1,6 +1,6 @@
 //! `cargo gate bench`: runs the benchmarks against the baseline, or saves a new baseline.
 
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::error::GateError;
 use crate::exit;
 use crate::redact::Redactor;

@@ -2,7 +2,7 @@
 //! size bound.
 
 use super::args::{CacheAction, OutArgs};
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::cache::Store;
 use crate::config::DEFAULT_CACHE_SIZE;
 use crate::error::GateError;

@@ -1,7 +1,7 @@
 //! `cargo gate checks` and `cargo gate explain ID`: the catalogue, built-in checks and the
 //! workspace's team checks.
 
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::error::GateError;
 use crate::exit;
 use crate::registry;

@@ -1,7 +1,7 @@
 //! `cargo gate history`, `diff` and `status`: the recorded runs, read through the chain.
 
 use super::args::OutArgs;
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::error::GateError;
 use crate::exit;
 use crate::record;

@@ -1,6 +1,6 @@
 //! `cargo gate init`: writes gate.toml, the checklist and a CI workflow (optionally with a baseline of waivers).
 
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::engine;
 use crate::engine::RunOptions;
 use crate::error::GateError;

@@ -1,7 +1,7 @@
 //! `cargo gate merge`: merges CI jobs' records for this commit.
 
 use super::args::OutArgs;
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::engine;
 use crate::error::GateError;
 use crate::redact::Redactor;

@@ -10,6 +10,7 @@ mod fetch;
 mod history;
 mod init;
 mod merge;
+mod output;
 mod progress;
 mod run;
 mod verify;
@@ -19,6 +20,7 @@ use crate::exit;
 use crate::redact::Redactor;
 use crate::stage::Stage;
 use args::{Cargo, GateCommand};
+use output::print_stdout;
 use clap::Parser;
 use std::ffi::OsString;
 use std::io::Write;
@@ -100,11 +102,6 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }
-}
-
-pub(crate) fn print_stdout(text: &str) {
-    // A closed pipe (`cargo gate pilot | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `cargo gate pilot|controlled|broad`: runs the stage, prints the report, exits with the verdict.
 
 use super::args::{ColorWhen, MessageFormat, RunArgs};
-use super::print_stdout;
+use super::output::print_stdout;
 use super::progress::{Display, Verbosity};
 use crate::engine;
 use crate::engine::RunOptions;

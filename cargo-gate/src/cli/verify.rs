@@ -2,7 +2,7 @@
 
 use super::args::VerifyArgs;
 use super::history::label_runs;
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::engine;
 use crate::error::GateError;
 use crate::exit;
