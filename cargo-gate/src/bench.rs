@@ -706,8 +706,7 @@ pub fn save_baseline(
 
 /// Writes `baseline` to `path` atomically (temporary file + rename).
 pub fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), BenchError> {
-    let mut bytes = serde_json::to_vec_pretty(baseline).expect("baseline serialises");
-    bytes.push(b'\n');
+    let bytes = gate_support::json::pretty_bytes(baseline).expect("baseline serialises");
     gate_support::atomic::write(path, &bytes).map_err(io_error(path))
 }
 

@@ -312,9 +312,7 @@ pub fn run_observed(
             previous,
             &time_verified,
         );
-        let mut bytes = serde_json::to_vec_pretty(&statement).expect("statement serialises");
-        bytes.push(b'\n');
-        bytes
+        gate_support::json::pretty_bytes(&statement).expect("statement serialises")
     })?;
     let mut recovered = finished.recovered;
     recovered.extend(facts.cache().notes());

@@ -299,8 +299,7 @@ fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<Pat
 
 fn write_tmp(tmp: &Path, merge_id: &str, record: &MergedRecord) -> std::io::Result<()> {
     fs::create_dir_all(tmp)?;
-    let mut bytes = serde_json::to_vec_pretty(record).expect("merged record serialises");
-    bytes.push(b'\n');
+    let bytes = gate_support::json::pretty_bytes(record).expect("merged record serialises");
     write_synced(&tmp.join(MERGED_FILE), &bytes)?;
     let manifest = MergedManifest {
         schema_version: SCHEMA_VERSION,
@@ -311,8 +310,7 @@ fn write_tmp(tmp: &Path, merge_id: &str, record: &MergedRecord) -> std::io::Resu
             size: bytes.len() as u64,
         }],
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-    manifest_bytes.push(b'\n');
+    let manifest_bytes = gate_support::json::pretty_bytes(&manifest).expect("manifest serialises");
     write_synced(&tmp.join(MANIFEST_FILE), &manifest_bytes)
 }
 

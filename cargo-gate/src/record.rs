@@ -191,8 +191,8 @@ impl RecordWriter {
             policy_sha256: policy_sha256.to_owned(),
             artifacts,
         };
-        let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-        manifest_bytes.push(b'\n');
+        let manifest_bytes =
+            gate_support::json::pretty_bytes(&manifest).expect("manifest serialises");
         let manifest_path = self.tmp.join("manifest.json");
         write_synced(&manifest_path, &manifest_bytes).map_err(|e| out_err(&manifest_path, e))?;
 

@@ -535,8 +535,6 @@ pub struct Report {
 impl Report {
     /// The report as pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
-        s.push('\n');
-        s
+        gate_support::json::pretty_string(self).expect("report serialises")
     }
 }

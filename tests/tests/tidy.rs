@@ -171,6 +171,55 @@ fn shared_helpers_have_one_home() {
     );
 }
 
+/// Whether `text` pretty-prints JSON and appends a newline by hand (within the statement
+/// that serialises and the one after it, or a `format!` just before): the copy that
+/// `gate_support::json::pretty_string` / `pretty_bytes` replace.
+fn pretty_json_plus_newline(text: &str) -> bool {
+    ["to_string_pretty(", "to_vec_pretty(", "to_writer_pretty("]
+        .iter()
+        .flat_map(|call| text.match_indices(call))
+        .any(|(at, _)| {
+            let mut start = at.saturating_sub(60);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let after = &text[at..];
+            let end = after
+                .match_indices(';')
+                .nth(1)
+                .map_or(after.len(), |(i, _)| i);
+            let window = &text[start..at + end];
+            window.contains("\\n'") || window.contains("\\n\"")
+        })
+}
+
+#[test]
+fn pretty_json_plus_newline_has_one_home() {
+    let found: Vec<String> = rust_files()
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with("gate-support/") && rel != "tests/tests/tidy.rs")
+        .filter(|(_, text)| pretty_json_plus_newline(text))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        found.is_empty(),
+        "pretty JSON plus a newline written by hand: use gate_support::json::pretty_string or \
+         pretty_bytes:\n  {}",
+        found.join("\n  ")
+    );
+    // The rule sees a planted copy in each form, and not a pretty JSON without the newline.
+    for copy in [
+        "let mut b = serde_json::to_vec_pretty(&x).expect(\"x\");\n b.push(b'\\n');",
+        "Some(serde_json::to_string_pretty(&x).expect(\"x\") + \"\\n\")",
+        "format!(\"{}\\n\", serde_json::to_string_pretty(&x)?)",
+    ] {
+        assert!(pretty_json_plus_newline(copy), "{copy}");
+    }
+    assert!(!pretty_json_plus_newline(
+        "let b = serde_json::to_vec_pretty(&x).expect(\"x\");\nwrite(&b);\nlet c = 1;\nlet d = 2;"
+    ));
+}
+
 #[test]
 fn the_rules_see_a_planted_copy() {
     // The test above must be able to fail: a file with a SplitMix64 constant is a copy.

@@ -20,8 +20,8 @@ use crate::exit;
 use crate::redact::Redactor;
 use crate::stage::Stage;
 use args::{Cargo, GateCommand};
-use output::print_stdout;
 use clap::Parser;
+use output::print_stdout;
 use std::ffi::OsString;
 use std::io::Write;
 

@@ -296,7 +296,5 @@ pub fn render(report: &Report, platform: &str) -> String {
             },
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("sarif serialises");
-    text.push('\n');
-    text
+    gate_support::json::pretty_string(&log).expect("sarif serialises")
 }
