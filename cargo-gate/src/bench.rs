@@ -333,9 +333,7 @@ pub fn measure_with_timeout(
         .current_dir(&workspace.root)
         .env(RESULTS_ENV, &json)
         .env("GATE_SEED", environment.seed.to_string())
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env("CARGO_TERM_COLOR", "never")
-        .env("CARGO_TERM_PROGRESS_WHEN", "never");
+        .envs(crate::cargo::ENV);
     if environment.offline {
         cmd.env("CARGO_NET_OFFLINE", "true");
     }

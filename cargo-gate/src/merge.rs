@@ -28,10 +28,10 @@
 //! nothing is written.
 
 use crate::record::{self, ArtifactDigest, HistoryEntry};
+use gate_support::atomic::{self, write_synced};
 use gate_support::digest::{sha256_file, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `schema_version` of `merged.json` and of its `manifest.json`.
@@ -281,15 +281,12 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
     })
 }
 
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the finished merged directory is moved into place whole"
-)]
 fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<PathBuf, MergeError> {
     let base = out.join(MERGED_DIR);
     let tmp = base.join(format!(".tmp-{merge_id}"));
     let final_dir = base.join(merge_id);
-    let written = write_tmp(&tmp, merge_id, record).and_then(|()| fs::rename(&tmp, &final_dir));
+    let written =
+        write_tmp(&tmp, merge_id, record).and_then(|()| atomic::move_dir(&tmp, &final_dir));
     if let Err(source) = written {
         let _ = fs::remove_dir_all(&tmp);
         return Err(MergeError::Write { path: base, source });
@@ -312,12 +309,6 @@ fn write_tmp(tmp: &Path, merge_id: &str, record: &MergedRecord) -> std::io::Resu
     };
     let manifest_bytes = gate_support::json::pretty_bytes(&manifest).expect("manifest serialises");
     write_synced(&tmp.join(MANIFEST_FILE), &manifest_bytes)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// One merged record found under `<out>/merged/`.

@@ -175,10 +175,7 @@ impl Workspace {
 
     /// `path` relative to the root, `/`-separated (lossy for non-UTF-8 names).
     pub fn relative(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/")
+        gate_support::path::relative(&self.root, path)
     }
 
     /// The member that owns `path`: the one with the deepest directory containing it.

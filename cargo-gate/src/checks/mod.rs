@@ -41,8 +41,5 @@ pub(crate) fn at(file: &str, text: &str, offset: usize) -> Location {
 
 /// `path` relative to `root`, `/`-separated (the path itself when outside).
 pub(crate) fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
+    gate_support::path::relative(root, path)
 }

@@ -482,8 +482,7 @@ fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
 
 /// A path relative to the workspace root when it is inside it, `/`-separated.
 fn display(root: &Path, path: &Path) -> String {
-    let shown = path.strip_prefix(root).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    gate_support::path::relative(root, path)
 }
 
 /// Parses and validates the text of a `gate.toml`; `file` names it in errors. Waivers'
