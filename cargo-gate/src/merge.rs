@@ -270,8 +270,8 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         .ok_or_else(|| format!("{env_rel} names no `os`"))?;
     Ok(MergedInput {
         platform: platform.to_owned(),
-        stage: entry.stage.clone(),
-        result: entry.result.clone(),
+        stage: entry.stage.to_string(),
+        result: entry.result.to_string(),
         exit_code: entry.exit_code,
         run_id: entry.run_id.clone(),
         manifest_sha256: entry.manifest_sha256.clone(),
@@ -418,8 +418,8 @@ pub(crate) mod testing {
         writer.write("report.json", b"{}").unwrap();
         let entry = HistoryEntry {
             run_id: run_id.to_owned(),
-            stage: stage.to_owned(),
-            result: result.to_owned(),
+            stage: crate::stage::Stage::parse(stage).unwrap(),
+            result: crate::verdict::Result::parse(result).unwrap(),
             exit_code: i32::from(result != "ready"),
             commit: Some(commit.to_owned()),
             dirty: Some(false),

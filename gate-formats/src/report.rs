@@ -288,6 +288,37 @@ pub enum RunResult {
     Partial,
 }
 
+impl RunResult {
+    /// Every result.
+    pub const ALL: [RunResult; 4] = [
+        RunResult::Ready,
+        RunResult::NotReady,
+        RunResult::CouldNotEvaluate,
+        RunResult::Partial,
+    ];
+
+    /// The result as written in JSON: `ready`, `not-ready`, `could-not-evaluate`, `partial`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Ready => "ready",
+            RunResult::NotReady => "not-ready",
+            RunResult::CouldNotEvaluate => "could-not-evaluate",
+            RunResult::Partial => "partial",
+        }
+    }
+
+    /// Parses a result as written in JSON.
+    pub fn parse(name: &str) -> Option<RunResult> {
+        RunResult::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for RunResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The verdict of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -51,7 +51,7 @@ pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, Ga
             redactor.hash(short)
         });
         let result = if run.trusted {
-            e.result.clone()
+            e.result.to_string()
         } else {
             format!("{} (unverified)", e.result)
         };
