@@ -231,7 +231,7 @@ pub fn load(
         match parsed {
             Ok(advisory) => advisories.push(advisory),
             Err(error) => unreadable.push(Unreadable {
-                file: crate::locate::relative(path, &file),
+                file: gate_support::path::relative(path, &file),
                 error,
             }),
         }
@@ -773,11 +773,7 @@ pub fn fetch(target: &Path, url: &str, protected: &Protected) -> Result<String, 
 
 /// Moves a whole directory (a clone, or the database it replaces) within one parent.
 fn rename(from: &Path, to: &Path) -> std::io::Result<()> {
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "moving a whole cloned directory into place, and the old one aside"
-    )]
-    std::fs::rename(from, to)
+    gate_support::atomic::move_dir(from, to)
 }
 
 #[cfg(test)]
@@ -905,7 +901,7 @@ mod tests {
                 if e.file_type().unwrap().is_dir() {
                     stack.push(e.path());
                 } else {
-                    out.push(crate::locate::relative(dir, &e.path()));
+                    out.push(gate_support::path::relative(dir, &e.path()));
                 }
             }
         }

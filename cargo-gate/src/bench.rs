@@ -333,9 +333,7 @@ pub fn measure_with_timeout(
         .current_dir(&workspace.root)
         .env(RESULTS_ENV, &json)
         .env("GATE_SEED", environment.seed.to_string())
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env("CARGO_TERM_COLOR", "never")
-        .env("CARGO_TERM_PROGRESS_WHEN", "never");
+        .envs(crate::cargo::ENV);
     if environment.offline {
         cmd.env("CARGO_NET_OFFLINE", "true");
     }
@@ -706,8 +704,7 @@ pub fn save_baseline(
 
 /// Writes `baseline` to `path` atomically (temporary file + rename).
 pub fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), BenchError> {
-    let mut bytes = serde_json::to_vec_pretty(baseline).expect("baseline serialises");
-    bytes.push(b'\n');
+    let bytes = gate_support::json::pretty_bytes(baseline).expect("baseline serialises");
     gate_support::atomic::write(path, &bytes).map_err(io_error(path))
 }
 

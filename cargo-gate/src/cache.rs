@@ -399,7 +399,7 @@ impl Session {
                 .position(|f| *f == fact)
         };
         used.sort_by_key(|u| rank(&u.fact));
-        Some(serde_json::to_string_pretty(&*used).expect("evidence serialises") + "\n")
+        Some(gate_support::json::pretty_string(&*used).expect("evidence serialises"))
     }
 
     /// The fact, from the cache when its inputs are unchanged (and `valid` accepts it),

@@ -22,6 +22,15 @@ pub struct Cargo {
     timeout: Duration,
 }
 
+/// The environment every cargo the gate runs gets: rustup never downloads a toolchain behind
+/// the user's back (a pinned toolchain that is missing is reported, not fetched or hung on),
+/// and cargo prints neither colour nor progress bars into the logs.
+pub const ENV: [(&str, &str); 3] = [
+    ("RUSTUP_AUTO_INSTALL", "0"),
+    ("CARGO_TERM_COLOR", "never"),
+    ("CARGO_TERM_PROGRESS_WHEN", "never"),
+];
+
 /// The time limit of a cargo call unless configured (`[tests] timeout`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -122,19 +131,14 @@ impl Cargo {
         self.offline
     }
 
-    /// A `cargo SUBCOMMAND ARGS… [--offline]` command in the workspace root.
+    /// A `cargo SUBCOMMAND ARGS… [--offline]` command in the workspace root, with [`ENV`].
     pub fn command(&self, subcommand: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.arg(subcommand).args(args);
         if self.offline {
             cmd.arg("--offline");
         }
-        cmd.current_dir(&self.root)
-            // Never let rustup download a toolchain behind the user's back: a pinned
-            // toolchain that is missing must be reported, not fetched (or hung on).
-            .env("RUSTUP_AUTO_INSTALL", "0")
-            .env("CARGO_TERM_COLOR", "never")
-            .env("CARGO_TERM_PROGRESS_WHEN", "never");
+        cmd.current_dir(&self.root).envs(ENV);
         cmd
     }
 

@@ -11,7 +11,7 @@ pub use gate_formats::attestation::{PREDICATE_TYPE, STATEMENT_TYPE, Statement};
 use std::collections::BTreeMap;
 
 /// The verifier id.
-pub const VERIFIER_ID: &str = "https://github.com/cargo-gate/cargo-gate";
+pub const VERIFIER_ID: &str = crate::report::HOMEPAGE;
 
 /// A subject of the statement: what was verified.
 #[derive(Debug, Clone)]

@@ -285,11 +285,8 @@ pub fn run_observed(
     let policy_sha256 = sha256_hex(effective.as_bytes());
     let entry = HistoryEntry {
         run_id: run_id.clone(),
-        stage: opts.stage.to_string(),
-        result: serde_json::to_value(report.verdict.result)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        stage: opts.stage,
+        result: report.verdict.result,
         exit_code: report.verdict.exit_code,
         commit: git.and_then(|g| g.commit.clone()),
         dirty: git.map(|g| g.dirty),
@@ -312,9 +309,7 @@ pub fn run_observed(
             previous,
             &time_verified,
         );
-        let mut bytes = serde_json::to_vec_pretty(&statement).expect("statement serialises");
-        bytes.push(b'\n');
-        bytes
+        gate_support::json::pretty_bytes(&statement).expect("statement serialises")
     })?;
     let mut recovered = finished.recovered;
     recovered.extend(facts.cache().notes());

@@ -90,7 +90,39 @@ pub enum GateError {
         /// What failed.
         detail: String,
     },
-    /// Something that should not happen.
+    /// The current directory cannot be read (removed while the gate started, no permission).
+    #[error("cannot read the current directory: {source}")]
+    CurrentDir {
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `cargo` was found but could not be run.
+    #[error("failed to run cargo: {source}")]
+    CargoFailed {
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `cargo metadata` printed something that is not its JSON.
+    #[error("cannot parse cargo metadata: {detail}")]
+    Metadata {
+        /// The parse error.
+        detail: String,
+    },
+    /// A file the gate writes for itself (outside the run record) could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// `verify RUN_DIR` named a directory that cannot be a run's, `<out>/runs/<run-id>`.
+    #[error("{path} is not a run directory")]
+    NotARunDir {
+        /// The directory as resolved.
+        path: PathBuf,
+    },
+    /// A bug in cargo-gate: something that should not happen whatever the input.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -138,6 +170,20 @@ impl GateError {
                  workspace's repository); `db-url` names where it is cloned from; when the \
                  network failed, check it (or copy the database by hand)"
                 .into(),
+            GateError::CurrentDir { .. } => {
+                "run from a directory that exists, or pass --manifest-path".into()
+            }
+            GateError::CargoFailed { .. } | GateError::Metadata { .. } => {
+                "check that `cargo metadata --no-deps --format-version 1` runs in the workspace"
+                    .into()
+            }
+            GateError::Write { .. } => {
+                "check that the directory exists, is writable and has free space".into()
+            }
+            GateError::NotARunDir { .. } => {
+                "pass a run's directory, `<out>/runs/<run-id>`, or --out DIR to verify every run"
+                    .into()
+            }
             GateError::Read { .. } | GateError::Internal(_) | GateError::Interrupted => {
                 return None;
             }
@@ -163,6 +209,33 @@ impl GateError {
                 .map(|e| pair(&format!("invalid configuration: {e}"), Some(&e.help)))
                 .collect(),
             other => pair(&other.to_string(), other.help().as_deref()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_bug_is_internal_and_the_other_causes_say_how_to_go_on() {
+        assert!(GateError::Internal("x".into()).help().is_none());
+        for err in [
+            GateError::CurrentDir {
+                source: std::io::ErrorKind::NotFound.into(),
+            },
+            GateError::CargoFailed {
+                source: std::io::ErrorKind::PermissionDenied.into(),
+            },
+            GateError::Metadata { detail: "x".into() },
+            GateError::Write {
+                path: "x".into(),
+                source: std::io::ErrorKind::PermissionDenied.into(),
+            },
+            GateError::NotARunDir { path: "/".into() },
+        ] {
+            assert!(err.help().is_some(), "{err}");
+            assert!(!err.to_string().starts_with("internal error"), "{err}");
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::check::Severity;
 use crate::error::GateError;
 use crate::record::{Chain, ChainRun};
 use crate::report::Report;
+use crate::verdict::Result as RunResult;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -93,14 +94,15 @@ pub fn diff(out: &Path, chain: &Chain, a: &str, b: &str) -> Result<RunDiff, Gate
 /// The highest stage with a READY run of `commit` on a clean work tree, and that run, among
 /// the runs of the chain that verify. A run on a dirty tree is not evidence for the commit.
 pub fn status<'a>(chain: &'a Chain, commit: &str) -> Option<&'a ChainRun> {
-    let rank = |stage: &str| crate::stage::Stage::parse(stage).map(|s| s as u8);
     chain
         .trusted()
         .filter(|r| {
             let e = &r.entry;
-            e.commit.as_deref() == Some(commit) && e.result == "ready" && e.dirty == Some(false)
+            e.commit.as_deref() == Some(commit)
+                && e.result == RunResult::Ready
+                && e.dirty == Some(false)
         })
-        .max_by_key(|r| (rank(&r.entry.stage), r.line))
+        .max_by_key(|r| (r.entry.stage, r.line))
 }
 
 #[cfg(test)]
@@ -109,7 +111,7 @@ mod tests {
     use crate::check::{Finding, Location, Status};
     use crate::record::{HistoryEntry, RecordWriter, read_chain};
     use crate::report::sample;
-    use crate::verdict::Result as RunResult;
+    use crate::stage::Stage;
 
     /// Records a run through the real writer, with `report` as its report.json.
     fn record(out: &Path, id: &str, stage: &str, result: &str, commit: &str, report: String) {
@@ -117,8 +119,8 @@ mod tests {
         writer.write("report.json", report.as_bytes()).unwrap();
         let entry = HistoryEntry {
             run_id: id.into(),
-            stage: stage.into(),
-            result: result.into(),
+            stage: Stage::parse(stage).unwrap(),
+            result: RunResult::parse(result).unwrap(),
             exit_code: if result == "ready" { 0 } else { 1 },
             commit: Some(commit.into()),
             dirty: Some(id.starts_with("dirty")),
@@ -141,7 +143,7 @@ mod tests {
         record(out, "eeeee", "broad", "ready", "c2", none);
         let chain = read_chain(out).unwrap();
         assert_eq!(status(&chain, "c1").unwrap().entry.run_id, "bb");
-        assert_eq!(status(&chain, "c2").unwrap().entry.stage, "broad");
+        assert_eq!(status(&chain, "c2").unwrap().entry.stage, Stage::Broad);
         assert!(status(&chain, "c3").is_none());
         // A line edited to claim c2's READY broad run for c1 is not taken.
         let history = out.join("history.jsonl");

@@ -2,7 +2,6 @@
 //! relative to a root, and a byte offset in a file's text turned into `file:line:column`.
 
 use crate::check::Location;
-use std::path::Path;
 
 /// The location of byte `offset` in `text`, a file shown as `file`.
 pub fn at(file: &str, text: &str, offset: usize) -> Location {
@@ -10,10 +9,5 @@ pub fn at(file: &str, text: &str, offset: usize) -> Location {
     Location::at(file, line, column)
 }
 
-/// `path` relative to `root`, `/`-separated (the path itself when outside).
-pub fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
+/// `path` relative to `root`, `/`-separated (the path itself when outside): gate-support's.
+pub use gate_support::path::relative;

@@ -28,10 +28,10 @@
 //! nothing is written.
 
 use crate::record::{self, ArtifactDigest, HistoryEntry};
+use gate_support::atomic::{self, write_synced};
 use gate_support::digest::{sha256_file, sha256_hex};
 use serde::{Deserialize, Serialize};
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `schema_version` of `merged.json` and of its `manifest.json`.
@@ -270,8 +270,8 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         .ok_or_else(|| format!("{env_rel} names no `os`"))?;
     Ok(MergedInput {
         platform: platform.to_owned(),
-        stage: entry.stage.clone(),
-        result: entry.result.clone(),
+        stage: entry.stage.to_string(),
+        result: entry.result.to_string(),
         exit_code: entry.exit_code,
         run_id: entry.run_id.clone(),
         manifest_sha256: entry.manifest_sha256.clone(),
@@ -281,15 +281,12 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
     })
 }
 
-#[expect(
-    clippy::disallowed_methods,
-    reason = "the finished merged directory is moved into place whole"
-)]
 fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<PathBuf, MergeError> {
     let base = out.join(MERGED_DIR);
     let tmp = base.join(format!(".tmp-{merge_id}"));
     let final_dir = base.join(merge_id);
-    let written = write_tmp(&tmp, merge_id, record).and_then(|()| fs::rename(&tmp, &final_dir));
+    let written =
+        write_tmp(&tmp, merge_id, record).and_then(|()| atomic::move_dir(&tmp, &final_dir));
     if let Err(source) = written {
         let _ = fs::remove_dir_all(&tmp);
         return Err(MergeError::Write { path: base, source });
@@ -299,8 +296,7 @@ fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<Pat
 
 fn write_tmp(tmp: &Path, merge_id: &str, record: &MergedRecord) -> std::io::Result<()> {
     fs::create_dir_all(tmp)?;
-    let mut bytes = serde_json::to_vec_pretty(record).expect("merged record serialises");
-    bytes.push(b'\n');
+    let bytes = gate_support::json::pretty_bytes(record).expect("merged record serialises");
     write_synced(&tmp.join(MERGED_FILE), &bytes)?;
     let manifest = MergedManifest {
         schema_version: SCHEMA_VERSION,
@@ -311,15 +307,8 @@ fn write_tmp(tmp: &Path, merge_id: &str, record: &MergedRecord) -> std::io::Resu
             size: bytes.len() as u64,
         }],
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-    manifest_bytes.push(b'\n');
+    let manifest_bytes = gate_support::json::pretty_bytes(&manifest).expect("manifest serialises");
     write_synced(&tmp.join(MANIFEST_FILE), &manifest_bytes)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// One merged record found under `<out>/merged/`.
@@ -429,8 +418,8 @@ pub(crate) mod testing {
         writer.write("report.json", b"{}").unwrap();
         let entry = HistoryEntry {
             run_id: run_id.to_owned(),
-            stage: stage.to_owned(),
-            result: result.to_owned(),
+            stage: crate::stage::Stage::parse(stage).unwrap(),
+            result: crate::verdict::Result::parse(result).unwrap(),
             exit_code: i32::from(result != "ready"),
             commit: Some(commit.to_owned()),
             dirty: Some(false),

@@ -25,6 +25,7 @@
 //! line gets it, rebuilt from its manifest.
 
 use crate::error::GateError;
+use gate_support::atomic::{self, write_synced};
 use gate_support::digest::{sha256_file, sha256_hex};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -153,10 +154,6 @@ impl RecordWriter {
     /// links the previous run, writes `decision.json` (built by `decision` from the previous
     /// run) and `manifest.json` (which binds `entry`'s verdict), renames the directory into
     /// place and appends to history.
-    #[expect(
-        clippy::disallowed_methods,
-        reason = "the finished run directory is moved into place whole"
-    )]
     pub fn finish(
         self,
         policy_sha256: &str,
@@ -191,13 +188,13 @@ impl RecordWriter {
             policy_sha256: policy_sha256.to_owned(),
             artifacts,
         };
-        let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-        manifest_bytes.push(b'\n');
+        let manifest_bytes =
+            gate_support::json::pretty_bytes(&manifest).expect("manifest serialises");
         let manifest_path = self.tmp.join("manifest.json");
         write_synced(&manifest_path, &manifest_bytes).map_err(|e| out_err(&manifest_path, e))?;
 
         let final_dir = self.out.join("runs").join(&self.run_id);
-        fs::rename(&self.tmp, &final_dir).map_err(|e| out_err(&final_dir, e))?;
+        atomic::move_dir(&self.tmp, &final_dir).map_err(|e| out_err(&final_dir, e))?;
 
         let entry = HistoryEntry::of(&manifest, &sha256_hex(&manifest_bytes));
         append_history(&history_path, &entry).map_err(|e| out_err(&history_path, e))?;
@@ -382,12 +379,6 @@ fn abandoned(runs: &Path, id: &str) -> bool {
         .write(true)
         .open(&path)
         .is_ok_and(|lock| lock.try_lock().is_ok())
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Appends one line. Callers hold the output lock and have run [`recover`], so the file ends

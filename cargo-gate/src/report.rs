@@ -6,6 +6,10 @@ pub use gate_formats::report::{
     CheckReport, Counts, Report, Reuse, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
 };
 
+/// cargo-gate's home: the verifier id of `decision.json` and the tool's information URI in
+/// SARIF.
+pub const HOMEPAGE: &str = "https://github.com/cargo-gate/cargo-gate";
+
 /// Complete reports for the tests of the readers of `report.json` (history, diff,
 /// `history.window`), which read the typed [`Report`].
 #[cfg(test)]

@@ -76,35 +76,9 @@ pub fn pattern_matches(pattern: &str, finding: &Finding) -> bool {
             .is_some_and(|l| glob(pattern).is_ok_and(|g| g.is_match(&l.file)))
 }
 
-/// What a waiver selects, for reports: its `match` alone as written, otherwise each selector
-/// as `key = "value"` (quoted as TOML would, so a control character shows as an escape).
+/// What a waiver selects, for reports (gate-formats' `Waiver::selection`).
 pub fn selection(waiver: &Waiver) -> String {
-    let only_match = waiver.code.is_none()
-        && waiver.subject.is_none()
-        && waiver.file.is_none()
-        && waiver.line.is_none()
-        && waiver.text.is_none();
-    if let (Some(pattern), true) = (&waiver.pattern, only_match) {
-        return pattern.clone();
-    }
-    let mut parts = Vec::new();
-    for (key, value) in [
-        ("match", &waiver.pattern),
-        ("code", &waiver.code),
-        ("subject", &waiver.subject),
-        ("file", &waiver.file),
-    ] {
-        if let Some(value) = value {
-            parts.push(format!("{key} = {value:?}"));
-        }
-    }
-    if let Some(line) = waiver.line {
-        parts.push(format!("line = {line}"));
-    }
-    if let Some(text) = &waiver.text {
-        parts.push(format!("text = {text:?}"));
-    }
-    parts.join(", ")
+    waiver.selection()
 }
 
 /// Whether a waiver expiring on `expires` still holds on `today`: compared as calendar days

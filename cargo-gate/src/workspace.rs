@@ -67,7 +67,7 @@ impl Workspace {
 
     /// Loads the workspace that `manifest_path` (or the current directory) belongs to.
     pub fn discover(manifest_path: Option<&Path>, offline: bool) -> Result<Workspace, GateError> {
-        let cwd = std::env::current_dir().map_err(|e| GateError::Internal(e.to_string()))?;
+        let cwd = std::env::current_dir().map_err(|source| GateError::CurrentDir { source })?;
         let manifest = match manifest_path {
             Some(path) => {
                 if !path.exists() {
@@ -99,7 +99,7 @@ impl Workspace {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(GateError::CargoMissing);
             }
-            Err(e) => return Err(GateError::Internal(format!("failed to run cargo: {e}"))),
+            Err(source) => return Err(GateError::CargoFailed { source }),
         };
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
@@ -124,8 +124,10 @@ impl Workspace {
                 }),
             };
         }
-        let metadata: cargo_metadata::Metadata = serde_json::from_slice(&output.stdout)
-            .map_err(|e| GateError::Internal(format!("cannot parse cargo metadata: {e}")))?;
+        let metadata: cargo_metadata::Metadata =
+            serde_json::from_slice(&output.stdout).map_err(|e| GateError::Metadata {
+                detail: e.to_string(),
+            })?;
         let root: PathBuf = metadata.workspace_root.clone().into();
         let members_ids = &metadata.workspace_members;
         let mut members: Vec<Member> = metadata
@@ -175,10 +177,7 @@ impl Workspace {
 
     /// `path` relative to the root, `/`-separated (lossy for non-UTF-8 names).
     pub fn relative(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .replace('\\', "/")
+        gate_support::path::relative(&self.root, path)
     }
 
     /// The member that owns `path`: the one with the deepest directory containing it.

@@ -103,6 +103,69 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// A decision with the required fields: every optional field empty, status `Ok`, and no
+    /// `seq` or `timestamp` yet (0 and empty: the log that records it assigns both).
+    ///
+    /// Chain the setters for the rest:
+    /// `Decision::new("saxpy", Event::Fallback, "auto", "cpu").fallback("no_driver")`.
+    pub fn new(
+        kernel: impl Into<String>,
+        event: Event,
+        mode: impl Into<String>,
+        backend: impl Into<String>,
+    ) -> Decision {
+        Decision {
+            seq: 0,
+            timestamp: String::new(),
+            kernel: kernel.into(),
+            event,
+            mode: mode.into(),
+            backend: backend.into(),
+            fallback: None,
+            contract: None,
+            graph_break: None,
+            fingerprint: None,
+            status: StatusCode::Ok,
+            detail: None,
+        }
+    }
+
+    /// Sets the fallback reason code.
+    pub fn fallback(mut self, reason: impl Into<String>) -> Decision {
+        self.fallback = Some(reason.into());
+        self
+    }
+
+    /// Sets the violated contract.
+    pub fn contract(mut self, contract: impl Into<String>) -> Decision {
+        self.contract = Some(contract.into());
+        self
+    }
+
+    /// Sets why a plan split.
+    pub fn graph_break(mut self, reason: impl Into<String>) -> Decision {
+        self.graph_break = Some(reason.into());
+        self
+    }
+
+    /// Sets the module fingerprint.
+    pub fn fingerprint(mut self, fingerprint: impl Into<String>) -> Decision {
+        self.fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    /// Sets the status.
+    pub fn status(mut self, status: StatusCode) -> Decision {
+        self.status = status;
+        self
+    }
+
+    /// Sets the free-form detail.
+    pub fn detail(mut self, detail: impl Into<String>) -> Decision {
+        self.detail = Some(detail.into());
+        self
+    }
+
     /// The decision as one JSON line, newline included: exactly what gate-runtime's `FileSink` appends.
     pub fn to_json_line(&self) -> String {
         let mut line = serde_json::to_string(self)

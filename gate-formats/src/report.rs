@@ -289,6 +289,37 @@ pub enum RunResult {
     Partial,
 }
 
+impl RunResult {
+    /// Every result.
+    pub const ALL: [RunResult; 4] = [
+        RunResult::Ready,
+        RunResult::NotReady,
+        RunResult::CouldNotEvaluate,
+        RunResult::Partial,
+    ];
+
+    /// The result as written in JSON: `ready`, `not-ready`, `could-not-evaluate`, `partial`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunResult::Ready => "ready",
+            RunResult::NotReady => "not-ready",
+            RunResult::CouldNotEvaluate => "could-not-evaluate",
+            RunResult::Partial => "partial",
+        }
+    }
+
+    /// Parses a result as written in JSON.
+    pub fn parse(name: &str) -> Option<RunResult> {
+        RunResult::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+impl fmt::Display for RunResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// The verdict of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -351,6 +382,40 @@ pub struct Waiver {
     pub owner: String,
     /// The last day the waiver holds, `YYYY-MM-DD`.
     pub expires: String,
+}
+
+impl Waiver {
+    /// What the waiver selects, for reports: its `match` alone as written, otherwise each
+    /// selector as `key = "value"` (quoted as TOML would, so a control character shows as an
+    /// escape).
+    pub fn selection(&self) -> String {
+        let only_match = self.code.is_none()
+            && self.subject.is_none()
+            && self.file.is_none()
+            && self.line.is_none()
+            && self.text.is_none();
+        if let (Some(pattern), true) = (&self.pattern, only_match) {
+            return pattern.clone();
+        }
+        let mut parts = Vec::new();
+        for (key, value) in [
+            ("match", &self.pattern),
+            ("code", &self.code),
+            ("subject", &self.subject),
+            ("file", &self.file),
+        ] {
+            if let Some(value) = value {
+                parts.push(format!("{key} = {value:?}"));
+            }
+        }
+        if let Some(line) = self.line {
+            parts.push(format!("line = {line}"));
+        }
+        if let Some(text) = &self.text {
+            parts.push(format!("text = {text:?}"));
+        }
+        parts.join(", ")
+    }
 }
 
 /// The schema version of `report.json`; bumped on any incompatible change.
@@ -536,8 +601,6 @@ pub struct Report {
 impl Report {
     /// The report as pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("report serialises");
-        s.push('\n');
-        s
+        gate_support::json::pretty_string(self).expect("report serialises")
     }
 }

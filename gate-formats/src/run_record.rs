@@ -3,6 +3,7 @@
 //! run, each binding a manifest's digest). Written by `cargo gate`'s record writer, read by
 //! `verify`, `history`, `status`, `merge` and `history.window`.
 
+use crate::report::{RunResult, Stage};
 use serde::{Deserialize, Serialize};
 
 /// Current `manifest.json` schema. 2 binds the verdict (result, exit code, commit, dirty, time)
@@ -40,9 +41,9 @@ pub struct Manifest {
     /// This run's id.
     pub run_id: String,
     /// The stage evaluated.
-    pub stage: String,
+    pub stage: Stage,
     /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
-    pub result: String,
+    pub result: RunResult,
     /// The exit code the run ended with.
     pub exit_code: i32,
     /// Git commit, when known.
@@ -66,9 +67,9 @@ pub struct HistoryEntry {
     /// Run id (the directory name under `runs/`).
     pub run_id: String,
     /// Stage.
-    pub stage: String,
+    pub stage: Stage,
     /// `ready`, `not-ready`, `could-not-evaluate` or `partial`.
-    pub result: String,
+    pub result: RunResult,
     /// The exit code the run ended with.
     pub exit_code: i32,
     /// Git commit, when known.
@@ -86,8 +87,8 @@ impl HistoryEntry {
     pub fn of(manifest: &Manifest, manifest_sha256: &str) -> HistoryEntry {
         HistoryEntry {
             run_id: manifest.run_id.clone(),
-            stage: manifest.stage.clone(),
-            result: manifest.result.clone(),
+            stage: manifest.stage,
+            result: manifest.result,
             exit_code: manifest.exit_code,
             commit: manifest.commit.clone(),
             dirty: manifest.dirty,
@@ -102,5 +103,31 @@ impl HistoryEntry {
             run_id: self.run_id.clone(),
             manifest_sha256: self.manifest_sha256.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_history_line_round_trips_byte_for_byte_with_its_stage_and_result_typed() {
+        let line = r#"{"run_id":"r1","stage":"controlled","result":"could-not-evaluate","exit_code":2,"commit":null,"dirty":false,"time":"2026-11-20T00:00:00Z","manifest_sha256":"ab"}"#;
+        let entry: HistoryEntry = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            (entry.stage, entry.result),
+            (Stage::Controlled, RunResult::CouldNotEvaluate)
+        );
+        assert_eq!(serde_json::to_string(&entry).unwrap(), line);
+    }
+
+    #[test]
+    fn every_result_is_written_as_its_name() {
+        for result in RunResult::ALL {
+            let json = serde_json::to_value(result).unwrap();
+            assert_eq!(json.as_str(), Some(result.as_str()));
+            assert_eq!(RunResult::parse(result.as_str()), Some(result));
+        }
+        assert_eq!(RunResult::parse("maybe"), None);
     }
 }

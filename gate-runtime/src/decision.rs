@@ -16,133 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::status::StatusCode;
-
 pub use gate_formats::decision_log::{Decision, Event};
-
-/// A decision without its `seq` and `timestamp`, which [`DecisionLog::record`] assigns.
-///
-/// Either set the public fields directly or chain the setters:
-/// `DecisionBuilder::new("saxpy", Event::Fallback, "auto", "cpu").fallback("no_driver")`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DecisionBuilder {
-    /// See [`Decision::kernel`].
-    pub kernel: String,
-    /// See [`Decision::event`].
-    pub event: Event,
-    /// See [`Decision::mode`].
-    pub mode: String,
-    /// See [`Decision::backend`].
-    pub backend: String,
-    /// See [`Decision::fallback`].
-    pub fallback: Option<String>,
-    /// See [`Decision::contract`].
-    pub contract: Option<String>,
-    /// See [`Decision::graph_break`].
-    pub graph_break: Option<String>,
-    /// See [`Decision::fingerprint`].
-    pub fingerprint: Option<String>,
-    /// See [`Decision::status`]; [`StatusCode::Ok`] unless set.
-    pub status: StatusCode,
-    /// See [`Decision::detail`].
-    pub detail: Option<String>,
-}
-
-impl DecisionBuilder {
-    /// A decision with the required fields; every optional field empty and status `Ok`.
-    pub fn new(
-        kernel: impl Into<String>,
-        event: Event,
-        mode: impl Into<String>,
-        backend: impl Into<String>,
-    ) -> DecisionBuilder {
-        DecisionBuilder {
-            kernel: kernel.into(),
-            event,
-            mode: mode.into(),
-            backend: backend.into(),
-            fallback: None,
-            contract: None,
-            graph_break: None,
-            fingerprint: None,
-            status: StatusCode::Ok,
-            detail: None,
-        }
-    }
-
-    /// Sets the fallback reason code.
-    pub fn fallback(mut self, reason: impl Into<String>) -> DecisionBuilder {
-        self.fallback = Some(reason.into());
-        self
-    }
-
-    /// Sets the violated contract.
-    pub fn contract(mut self, contract: impl Into<String>) -> DecisionBuilder {
-        self.contract = Some(contract.into());
-        self
-    }
-
-    /// Sets why a plan split.
-    pub fn graph_break(mut self, reason: impl Into<String>) -> DecisionBuilder {
-        self.graph_break = Some(reason.into());
-        self
-    }
-
-    /// Sets the module fingerprint.
-    pub fn fingerprint(mut self, fingerprint: impl Into<String>) -> DecisionBuilder {
-        self.fingerprint = Some(fingerprint.into());
-        self
-    }
-
-    /// Sets the status.
-    pub fn status(mut self, status: StatusCode) -> DecisionBuilder {
-        self.status = status;
-        self
-    }
-
-    /// Sets the free-form detail.
-    pub fn detail(mut self, detail: impl Into<String>) -> DecisionBuilder {
-        self.detail = Some(detail.into());
-        self
-    }
-
-    /// The complete decision with the given sequence number and timestamp.
-    pub fn build(self, seq: u64, timestamp: String) -> Decision {
-        Decision {
-            seq,
-            timestamp,
-            kernel: self.kernel,
-            event: self.event,
-            mode: self.mode,
-            backend: self.backend,
-            fallback: self.fallback,
-            contract: self.contract,
-            graph_break: self.graph_break,
-            fingerprint: self.fingerprint,
-            status: self.status,
-            detail: self.detail,
-        }
-    }
-}
-
-/// A decision's fields without its `seq` and `timestamp`, which [`DecisionLog::record`]
-/// replaces; lets a caller fill a [`Decision`] struct literal and record it.
-impl From<Decision> for DecisionBuilder {
-    fn from(decision: Decision) -> DecisionBuilder {
-        DecisionBuilder {
-            kernel: decision.kernel,
-            event: decision.event,
-            mode: decision.mode,
-            backend: decision.backend,
-            fallback: decision.fallback,
-            contract: decision.contract,
-            graph_break: decision.graph_break,
-            fingerprint: decision.fingerprint,
-            status: decision.status,
-            detail: decision.detail,
-        }
-    }
-}
 
 /// Where decisions go. Shared between threads, so it takes `&self`.
 pub trait DecisionSink: Send + Sync {
@@ -417,15 +291,15 @@ impl DecisionLog {
 
     /// Numbers, timestamps and writes a decision, and returns it.
     ///
-    /// Takes a [`DecisionBuilder`] or a whole [`Decision`], whose `seq` and `timestamp` are
-    /// replaced: only the log hands those out, so they stay unique and ordered.
+    /// The decision's `seq` and `timestamp` are replaced: only the log hands those out, so
+    /// they stay unique and ordered.
     ///
     /// Never fails and never panics because of the sink: a write error, or a panic inside the
     /// sink, is counted in [`DecisionLog::write_errors`] and the decision is dropped from the
     /// sink (it is still returned).
-    pub fn record(&self, decision: impl Into<DecisionBuilder>) -> Decision {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let decision = decision.into().build(seq, self.clock.now_rfc3339());
+    pub fn record(&self, mut decision: Decision) -> Decision {
+        decision.seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        decision.timestamp = self.clock.now_rfc3339();
         // A sink panic must not unwind into the kernel call being logged.
         let written = catch_unwind(AssertUnwindSafe(|| self.sink.write(&decision)));
         if !matches!(written, Ok(Ok(()))) {
@@ -452,6 +326,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::status::StatusCode;
 
     const FIXED: &str = "2026-11-20T13:45:07.123456Z";
 
@@ -459,23 +334,23 @@ mod tests {
         DecisionLog::new(sink, Box::new(FixedClock(FIXED.to_owned())))
     }
 
-    fn sample_decisions() -> Vec<DecisionBuilder> {
+    fn sample_decisions() -> Vec<Decision> {
         vec![
-            DecisionBuilder::new("saxpy", Event::BackendChoice, "auto", "gpu")
+            Decision::new("saxpy", Event::BackendChoice, "auto", "gpu")
                 .fingerprint("sha256:ab12cd34@sm_90/cuda13.0"),
-            DecisionBuilder::new("saxpy", Event::Fallback, "auto", "cpu")
+            Decision::new("saxpy", Event::Fallback, "auto", "cpu")
                 .fallback("no_driver")
                 .status(StatusCode::Fallback),
-            DecisionBuilder::new("saxpy", Event::ContractViolation, "gpu", "gpu")
+            Decision::new("saxpy", Event::ContractViolation, "gpu", "gpu")
                 .contract("length_mismatch: y expected 10 got 9")
                 .status(StatusCode::InvalidArgument),
-            DecisionBuilder::new("softmax_rows_f32", Event::Rollback, "auto", "cpu")
+            Decision::new("softmax_rows_f32", Event::Rollback, "auto", "cpu")
                 .fallback("rolled_back")
                 .status(StatusCode::GuardMiss)
                 .detail("4 failures in the last 64 GPU calls (6.25% > 5%)"),
-            DecisionBuilder::new("plan:saxpy+reduce", Event::GraphBreak, "auto", "gpu")
+            Decision::new("plan:saxpy+reduce", Event::GraphBreak, "auto", "gpu")
                 .graph_break("host read of an intermediate between saxpy and reduce_sum_f32"),
-            DecisionBuilder::new("sgemm_tiled", Event::Poisoned, "auto", "cpu")
+            Decision::new("sgemm_tiled", Event::Poisoned, "auto", "cpu")
                 .fallback("poisoned")
                 .status(StatusCode::ContextPoisoned)
                 .detail("CUDA_ERROR_ILLEGAL_ADDRESS \"sticky\"\nline two"),
@@ -563,18 +438,8 @@ mod tests {
     #[test]
     fn seq_counts_from_one() {
         let log = fixed_log(Box::new(NullSink));
-        let first = log.record(DecisionBuilder::new(
-            "k",
-            Event::BackendChoice,
-            "auto",
-            "gpu",
-        ));
-        let second = log.record(DecisionBuilder::new(
-            "k",
-            Event::BackendChoice,
-            "auto",
-            "gpu",
-        ));
+        let first = log.record(Decision::new("k", Event::BackendChoice, "auto", "gpu"));
+        let second = log.record(Decision::new("k", Event::BackendChoice, "auto", "gpu"));
         assert_eq!((first.seq, second.seq, log.recorded()), (1, 2, 2));
         assert_eq!(first.timestamp, FIXED);
     }
@@ -583,16 +448,10 @@ mod tests {
     fn recording_a_whole_decision_replaces_its_seq_and_timestamp() {
         let sink = Arc::new(MemorySink::new());
         let log = fixed_log(Box::new(Arc::clone(&sink)));
-        log.record(DecisionBuilder::new(
-            "k",
-            Event::BackendChoice,
-            "auto",
-            "gpu",
-        ));
-        let given = DecisionBuilder::new("k", Event::Fallback, "auto", "cpu")
+        log.record(Decision::new("k", Event::BackendChoice, "auto", "gpu"));
+        let given = Decision::new("k", Event::Fallback, "auto", "cpu")
             .fallback("no_driver")
-            .status(StatusCode::Fallback)
-            .build(0, String::new());
+            .status(StatusCode::Fallback);
         let recorded = log.record(given.clone());
         assert_eq!((recorded.seq, recorded.timestamp.as_str()), (2, FIXED));
         assert_eq!(
@@ -630,7 +489,7 @@ mod tests {
                     for i in 0..200 {
                         // Long enough that a torn write would show.
                         log.record(
-                            DecisionBuilder::new(
+                            Decision::new(
                                 format!("kernel_{thread}"),
                                 Event::BackendChoice,
                                 "auto",
@@ -657,8 +516,7 @@ mod tests {
         let log = fixed_log(Box::new(Arc::clone(&sink)));
         for i in 0..40 {
             let decision = log.record(
-                DecisionBuilder::new("saxpy", Event::BackendChoice, "auto", "gpu")
-                    .detail(i.to_string()),
+                Decision::new("saxpy", Event::BackendChoice, "auto", "gpu").detail(i.to_string()),
             );
             let current = fs::read_to_string(&path).unwrap();
             assert!(current.len() <= 1_000, "{} bytes", current.len());
@@ -695,7 +553,7 @@ mod tests {
             for _ in 0..8 {
                 scope.spawn(|| {
                     for _ in 0..200 {
-                        log.record(DecisionBuilder::new("k", Event::SelfTest, "auto", "gpu"));
+                        log.record(Decision::new("k", Event::SelfTest, "auto", "gpu"));
                     }
                 });
             }
@@ -715,8 +573,11 @@ mod tests {
         let path = dir.path().join("decisions.jsonl");
         fs::write(&path, "x".repeat(900)).unwrap();
         let sink = FileSink::new(&path, 1_000).unwrap();
-        let decision =
-            DecisionBuilder::new("k", Event::Return, "auto", "gpu").build(1, FIXED.to_owned());
+        let decision = Decision {
+            seq: 1,
+            timestamp: FIXED.to_owned(),
+            ..Decision::new("k", Event::Return, "auto", "gpu")
+        };
         sink.write(&decision).unwrap();
         assert_eq!(
             sink.rotations(),
@@ -738,12 +599,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("decisions.jsonl");
         let log = fixed_log(Box::new(FileSink::new(&path, 100).unwrap()));
-        let decision = log.record(DecisionBuilder::new(
-            "k",
-            Event::BackendChoice,
-            "auto",
-            "gpu",
-        ));
+        let decision = log.record(Decision::new("k", Event::BackendChoice, "auto", "gpu"));
         assert_eq!(decision.seq, 1);
         assert_eq!(log.write_errors(), 1);
         assert_eq!(fs::read_to_string(&path).unwrap(), "");
@@ -770,12 +626,12 @@ mod tests {
     #[test]
     fn sink_errors_and_panics_are_counted_not_propagated() {
         let failing = fixed_log(Box::new(FailingSink));
-        failing.record(DecisionBuilder::new("k", Event::Fallback, "auto", "cpu"));
-        failing.record(DecisionBuilder::new("k", Event::Fallback, "auto", "cpu"));
+        failing.record(Decision::new("k", Event::Fallback, "auto", "cpu"));
+        failing.record(Decision::new("k", Event::Fallback, "auto", "cpu"));
         assert_eq!((failing.write_errors(), failing.recorded()), (2, 2));
 
         let panicking = fixed_log(Box::new(PanickingSink));
-        let decision = panicking.record(DecisionBuilder::new("k", Event::Fallback, "auto", "cpu"));
+        let decision = panicking.record(Decision::new("k", Event::Fallback, "auto", "cpu"));
         assert_eq!(decision.seq, 1);
         assert_eq!(panicking.write_errors(), 1);
         assert!(format!("{panicking:?}").contains("write_errors: 1"));

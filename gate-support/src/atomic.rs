@@ -2,6 +2,10 @@
 //! flushed to disk, and the file is renamed over the target (tempfile's `persist`). A reader
 //! sees the old file or the new one, never a torn one; a crash leaves at most a stray
 //! temporary file, never a half-written target.
+//!
+//! Whole directories are staged the same way: built beside their final place (the same file
+//! system), each file written and synced ([`write_synced`]), then moved into place with one
+//! rename ([`move_dir`]), so a reader finds the directory complete or not at all.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -25,6 +29,25 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Writes a new file inside a directory being staged and syncs it to disk. Not atomic on its
+/// own: the directory around it is what [`move_dir`] moves into place whole.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Moves the directory `from`, staged beside its final place, to `to` with one rename (the
+/// same file system): readers see it complete or not at all. The one home of a directory
+/// rename, which `clippy.toml` forbids everywhere else.
+pub fn move_dir(from: &Path, to: &Path) -> io::Result<()> {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "a staged directory is moved into place whole"
+    )]
+    std::fs::rename(from, to)
 }
 
 /// A temporary file in `dir` (`.gate-*.tmp`), removed on drop unless persisted. Created with

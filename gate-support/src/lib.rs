@@ -6,6 +6,7 @@
 //! - [`digest`]: lowercase hex and SHA-256 (sha2);
 //! - [`date`]: one calendar type, [`date::Date`], for waiver expiry, `init`'s baselines and
 //!   the runtime's decision log;
+//! - [`json`]: pretty JSON ending in a newline, as files and stdout take it (serde_json);
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
 //!
@@ -16,5 +17,6 @@
 pub mod atomic;
 pub mod date;
 pub mod digest;
+pub mod json;
 pub mod path;
 pub mod rng;

@@ -1,5 +1,5 @@
-//! Lexical path normalisation: what `..` and `.` mean without asking the file system (a path
-//! dependency, a workspace member glob, need not exist).
+//! Paths without asking the file system: lexical normalisation (what `..` and `.` mean; a path
+//! dependency, a workspace member glob, need not exist), and how a path under a root is shown.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -24,6 +24,15 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// `path` relative to `root` when it is under it (else `path` itself), `/`-separated and lossy
+/// for non-UTF-8 names: how findings, records and errors show a path on every platform.
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +46,14 @@ mod tests {
         assert_eq!(normalize(Path::new("a/../../b")), Path::new("../b"));
         assert_eq!(normalize(Path::new("../../b")), Path::new("../../b"));
         assert_eq!(normalize(Path::new("/w/../../x")), Path::new("/x"));
+    }
+
+    #[test]
+    fn a_path_under_the_root_is_shown_relative_and_slash_separated() {
+        assert_eq!(
+            relative(Path::new("/w"), Path::new("/w/src/lib.rs")),
+            "src/lib.rs"
+        );
+        assert_eq!(relative(Path::new("/w"), Path::new("/x/y")), "/x/y");
     }
 }

@@ -296,9 +296,8 @@ fn schemas() -> Vec<(String, String)> {
         attestation, decision_log, kernel_manifest, report, run_record, runtime_stats,
     };
     fn schema<T: schemars::JsonSchema>(name: &str) -> (String, String) {
-        let mut text =
-            serde_json::to_string_pretty(&schemars::schema_for!(T)).expect("a schema serialises");
-        text.push('\n');
+        let text = gate_support::json::pretty_string(&schemars::schema_for!(T))
+            .expect("a schema serialises");
         (format!("docs/schemas/{name}.schema.json"), text)
     }
     vec![

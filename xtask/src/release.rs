@@ -167,8 +167,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             .map(|f| serde_json::json!({"path": f.path, "sha256": f.sha256, "size": f.size}))
             .collect::<Vec<_>>(),
     });
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)?;
-    manifest_bytes.push(b'\n');
+    let manifest_bytes = gate_support::json::pretty_bytes(&manifest)?;
     fs::write(dir.join(MANIFEST), &manifest_bytes)?;
     say(&format!(
         "4. bundle {} ({} files + {MANIFEST})",
@@ -197,7 +196,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         &gate.run_dir.join("decision.json"),
         &gate_dir.join("decision.json"),
     )?;
-    let mut gate_json = serde_json::to_vec_pretty(&serde_json::json!({
+    let gate_json = gate_support::json::pretty_bytes(&serde_json::json!({
         "schema_version": 1,
         "stage": "broad",
         "exit_code": gate.exit_code,
@@ -206,7 +205,6 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         "archive": archive_name,
         "archive_sha256": archive_sha,
     }))?;
-    gate_json.push(b'\n');
     fs::write(gate_dir.join("gate.json"), &gate_json)?;
     let mut sums = vec![(archive_name.clone(), archive_sha.clone())];
     for file in digest_files(&dir)? {

@@ -310,8 +310,7 @@ impl Store {
                 .map(|key| gate_support::digest::hmac_sha256_hex(key, entry.digest.as_bytes())),
             ..entry
         };
-        let mut text = serde_json::to_vec_pretty(&entry).expect("entry serialises");
-        text.push(b'\n');
+        let text = gate_support::json::pretty_bytes(&entry).expect("entry serialises");
         atomic::write(&self.entry_path(new.fact, new.inputs), &text)?;
         Ok(entry)
     }

@@ -621,8 +621,8 @@ fn gate_run(
     }
     let entry = crate::record::HistoryEntry {
         run_id: run.to_owned(),
-        stage: "pilot".into(),
-        result: "ready".into(),
+        stage: crate::stage::Stage::Pilot,
+        result: crate::verdict::Result::Ready,
         exit_code: 0,
         commit: None,
         dirty: None,

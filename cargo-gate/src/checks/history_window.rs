@@ -26,6 +26,7 @@ use crate::config::Validator;
 use crate::config::section::{Section, Settings, Spanned, Table};
 use crate::record::ChainRun;
 use crate::stage::Stage;
+use crate::verdict::Result as RunResult;
 use std::path::Path;
 
 /// The `history.window` check.
@@ -163,11 +164,14 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     let malformed = findings.len();
     let line_of = |run: &ChainRun| u32::try_from(run.line).unwrap_or(u32::MAX);
 
-    let of_stage: Vec<&ChainRun> = chain.trusted().filter(|r| r.entry.stage == stage).collect();
+    let of_stage: Vec<&ChainRun> = chain
+        .trusted()
+        .filter(|r| r.entry.stage == ctx.stage)
+        .collect();
     let counted: Vec<&ChainRun> = of_stage
         .iter()
         .copied()
-        .filter(|r| r.entry.result != "partial")
+        .filter(|r| r.entry.result != RunResult::Partial)
         .collect();
     let in_window = &counted[counted.len().saturating_sub(window)..];
 
@@ -229,7 +233,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     if let Some(oldest) = in_window.first() {
         let partial = of_stage
             .iter()
-            .filter(|r| r.entry.result == "partial" && r.line > oldest.line)
+            .filter(|r| r.entry.result == RunResult::Partial && r.line > oldest.line)
             .count();
         if partial > 0 {
             findings.push(
@@ -284,12 +288,12 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
 /// Whether a recorded run was green; for a run that was not, what its report says failed.
 fn judge(out: &Path, run: &ChainRun) -> Judgement {
     let entry = &run.entry;
-    if entry.result == "ready" {
+    if entry.result == RunResult::Ready {
         return Judgement::Green;
     }
     match verdict_of(out, run) {
         Ok((failing, unevaluated)) => {
-            if entry.result == "not-ready" && failing == [ID] && unevaluated.is_empty() {
+            if entry.result == RunResult::NotReady && failing == [ID] && unevaluated.is_empty() {
                 return Judgement::GreenButWindow;
             }
             let mut why = String::new();
@@ -345,8 +349,8 @@ mod tests {
             };
             let entry = HistoryEntry {
                 run_id: id.into(),
-                stage: stage.into(),
-                result: result.into(),
+                stage: Stage::parse(stage).unwrap(),
+                result: RunResult::parse(result).unwrap(),
                 exit_code,
                 commit: Some(format!("c-{id}")),
                 dirty: Some(false),

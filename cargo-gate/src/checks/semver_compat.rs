@@ -106,11 +106,7 @@ struct SemverChecksTool;
 /// passed the way nested cargo calls honour it, `CARGO_NET_OFFLINE`.
 fn cargo(root: &Path, args: &[&str], offline: bool) -> Command {
     let mut cmd = Command::new("cargo");
-    cmd.args(args)
-        .current_dir(root)
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env("CARGO_TERM_COLOR", "never")
-        .env("CARGO_TERM_PROGRESS_WHEN", "never");
+    cmd.args(args).current_dir(root).envs(crate::cargo::ENV);
     if offline {
         cmd.env("CARGO_NET_OFFLINE", "true");
     }

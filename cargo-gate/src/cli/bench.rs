@@ -1,7 +1,7 @@
 //! `cargo gate bench`: runs the benchmarks against the baseline, or saves a new baseline.
 
-use super::print_stdout;
-use crate::error::GateError;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::exit;
 use crate::redact::Redactor;
 use crate::registry;
@@ -13,15 +13,14 @@ pub(crate) fn bench(
     manifest: Option<&std::path::Path>,
     offline: bool,
     redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+) -> Result<i32, CliError> {
     use crate::bench;
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = crate::config::load(&ws.config_layout(), None, &registry::known())?;
     let seed = crate::environment::seed("bench");
     let env = crate::environment::collect(&ws, offline, seed);
-    let measurement =
-        bench::measure(&ws, &config, &env).map_err(|e| GateError::Internal(e.to_string()))?;
+    let measurement = bench::measure(&ws, &config, &env)?;
     let measured = match measurement.results {
         Ok(m) => m,
         Err(e) => {
@@ -32,8 +31,7 @@ pub(crate) fn bench(
         }
     };
     if save {
-        let path = bench::save_baseline(&ws, &config, &env, &measured.benchmarks)
-            .map_err(|e| GateError::Internal(e.to_string()))?;
+        let path = bench::save_baseline(&ws, &config, &env, &measured.benchmarks)?;
         print_stdout(&format!(
             "wrote the baseline of {} benchmark(s) to {}\n",
             measured.benchmarks.len(),
@@ -42,9 +40,7 @@ pub(crate) fn bench(
         return Ok(exit::READY);
     }
     let baseline_path = bench::baseline_path(&ws, &config);
-    let Some(baseline) =
-        bench::read_baseline(&baseline_path).map_err(|e| GateError::Internal(e.to_string()))?
-    else {
+    let Some(baseline) = bench::read_baseline(&baseline_path)? else {
         print_stdout(&format!(
             "no baseline at {}: create one with `{}`\n",
             redactor.text(&baseline_path.to_string_lossy()),

@@ -2,13 +2,13 @@
 //! size bound.
 
 use super::args::{CacheAction, OutArgs};
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::cache::Store;
 use crate::config::DEFAULT_CACHE_SIZE;
-use crate::error::GateError;
 use crate::redact::Redactor;
 
-pub(crate) fn cache(action: &CacheAction, redactor: &mut Redactor) -> Result<i32, GateError> {
+pub(crate) fn cache(action: &CacheAction, redactor: &mut Redactor) -> Result<i32, CliError> {
     let out = match action {
         CacheAction::Stats { out } | CacheAction::Prune { out, .. } => out,
     };

@@ -1,14 +1,15 @@
 //! `cargo gate checks` and `cargo gate explain ID`: the catalogue, built-in checks and the
 //! workspace's team checks.
 
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::error::GateError;
 use crate::exit;
 use crate::registry;
 use crate::workspace::Workspace;
 
 /// `cargo gate checks`: every check, id, stage and what it establishes.
-pub(crate) fn list() -> Result<i32, GateError> {
+pub(crate) fn list() -> Result<i32, CliError> {
     let mut text = String::new();
     for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
         text.push_str(&format!(
@@ -21,7 +22,7 @@ pub(crate) fn list() -> Result<i32, GateError> {
 }
 
 /// `cargo gate explain ID`: what a check establishes, how to fix it, how to waive it.
-pub(crate) fn explain(id: String) -> Result<i32, GateError> {
+pub(crate) fn explain(id: String) -> Result<i32, CliError> {
     let team = team_checks();
     let check = registry::find(&id)
         .or_else(|| team.iter().copied().find(|c| c.meta().id == id))

@@ -1,7 +1,8 @@
 //! `cargo gate history`, `diff` and `status`: the recorded runs, read through the chain.
 
 use super::args::OutArgs;
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::error::GateError;
 use crate::exit;
 use crate::record;
@@ -37,7 +38,7 @@ pub(crate) fn run_label(redactor: &Redactor, chain: &record::Chain, id: &str) ->
         .map_or_else(|| "<run-?>".to_owned(), |i| format!("<run-{}>", i + 1))
 }
 
-pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, CliError> {
     let out = args.resolve()?;
     let chain = record::read_chain(&out)?;
     let mut text = format!(
@@ -51,7 +52,7 @@ pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, Ga
             redactor.hash(short)
         });
         let result = if run.trusted {
-            e.result.clone()
+            e.result.to_string()
         } else {
             format!("{} (unverified)", e.result)
         };
@@ -80,13 +81,14 @@ pub(crate) fn diff(
     b: &str,
     args: &OutArgs,
     redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+) -> Result<i32, CliError> {
     for id in [a, b] {
         if !record::is_run_id(id) {
             return Err(GateError::Record(format!(
                 "`{id}` is not a run id: a run id is one name under runs/ (no `/`, `\\`, `..` \
                  or leading `.`), as `cargo gate history` lists them"
-            )));
+            ))
+            .into());
         }
     }
     let out = args.resolve()?;
@@ -113,7 +115,7 @@ pub(crate) fn diff(
     Ok(exit::READY)
 }
 
-pub(crate) fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+pub(crate) fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, CliError> {
     let out = args.resolve()?;
     let ws = Workspace::discover(args.manifest_path.as_deref(), true)?;
     let Some(commit) = ws.git.as_ref().and_then(|g| g.commit.clone()) else {

@@ -1,6 +1,7 @@
 //! `cargo gate init`: writes gate.toml, the checklist and a CI workflow (optionally with a baseline of waivers).
 
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::engine;
 use crate::engine::RunOptions;
 use crate::error::GateError;
@@ -15,23 +16,13 @@ pub(crate) fn init(
     manifest: Option<&std::path::Path>,
     offline: bool,
     redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+) -> Result<i32, CliError> {
     use crate::init;
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
     let today = init::today_utc();
-    let refuse = |e: init::InitError| {
-        let mut stderr = std::io::stderr().lock();
-        let _ = writeln!(stderr, "error: {}", redactor.text(&e.to_string()));
-        if let Some(help) = e.help() {
-            let _ = writeln!(stderr, "  help: {help}");
-        }
-        Ok(exit::COULD_NOT_EVALUATE)
-    };
     // A refusal is instant: nothing runs before the targets are known to be free.
-    if let Err(e) = init::plan(&ws, &[], &opts, &today) {
-        return refuse(e);
-    }
+    init::plan(&ws, &[], &opts, &today)?;
     // A project without a lockfile (every `cargo new`) gets one, tracked, so its first pilot
     // judges the code rather than the missing file.
     let lockfile = lockfile(&ws, offline, opts.dry_run);
@@ -48,7 +39,10 @@ pub(crate) fn init(
         // Findings about the configuration point at this scratch file: they are about the
         // gate.toml init writes.
         let scratch_config = empty_config.to_string_lossy().replace('\\', "/");
-        std::fs::write(&empty_config, "").map_err(|e| GateError::Internal(e.to_string()))?;
+        std::fs::write(&empty_config, "").map_err(|source| GateError::Write {
+            path: empty_config.clone(),
+            source,
+        })?;
         let run = engine::run(
             &RunOptions {
                 stage: Stage::Controlled,
@@ -86,13 +80,8 @@ pub(crate) fn init(
     } else {
         Vec::new()
     };
-    let files = match init::plan(&ws, &findings, &opts, &today) {
-        Ok(files) => files,
-        Err(e) => return refuse(e),
-    };
-    if let Err(e) = init::write(&ws.root, &files, &opts) {
-        return refuse(e);
-    }
+    let files = init::plan(&ws, &findings, &opts, &today)?;
+    init::write(&ws.root, &files, &opts)?;
     let mut said = String::new();
     for line in &lockfile {
         said.push_str(line);

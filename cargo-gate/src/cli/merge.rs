@@ -1,9 +1,9 @@
 //! `cargo gate merge`: merges CI jobs' records for this commit.
 
 use super::args::OutArgs;
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use crate::engine;
-use crate::error::GateError;
 use crate::redact::Redactor;
 use crate::workspace::Workspace;
 use std::path::PathBuf;
@@ -12,22 +12,19 @@ pub(crate) fn merge(
     inputs: &[PathBuf],
     args: &OutArgs,
     redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+) -> Result<i32, CliError> {
     let ws = Workspace::discover(args.manifest_path.as_deref(), true)?;
     let commit = ws
         .git
         .as_ref()
         .and_then(|g| g.commit.clone())
-        .ok_or_else(|| {
-            GateError::Internal("merging needs a git commit: records are merged per commit".into())
-        })?;
+        .ok_or(crate::merge::MergeError::NoCommit)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| engine::out_dir(&ws, None));
     redactor.add_path(&out, "<out>");
-    let report = crate::merge::merge(&out, &commit, inputs)
-        .map_err(|e| GateError::Internal(e.to_string()))?;
+    let report = crate::merge::merge(&out, &commit, inputs)?;
     let mut text = String::new();
     if let Some(written) = &report.written {
         text.push_str(&format!(

@@ -1,25 +1,28 @@
 //! The command line: arguments (`args`, clap with `bin_name = "cargo"`) apart from
-//! behaviour, one module per subcommand, and one error type ([`GateError`]) that owns its
-//! exit code and its rendering. Reports go to stdout, diagnostics to stderr.
+//! behaviour, one module per subcommand, and one error type (`CliError`, in `error`) that
+//! owns its exit code and its rendering. Reports go to stdout, diagnostics to stderr.
 
 mod args;
 mod bench;
 mod cache;
 mod checks;
+mod error;
 mod fetch;
 mod history;
 mod init;
 mod merge;
+mod output;
 mod progress;
 mod run;
 mod verify;
 
-use crate::error::GateError;
 use crate::exit;
 use crate::redact::Redactor;
 use crate::stage::Stage;
 use args::{Cargo, GateCommand};
 use clap::Parser;
+use error::CliError;
+use output::print_stdout;
 use std::ffi::OsString;
 use std::io::Write;
 
@@ -60,7 +63,7 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     }
 }
 
-fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateError> {
+fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliError> {
     match command {
         GateCommand::Pilot(args) => run::run_stage(Stage::Pilot, args, redactor),
         GateCommand::Controlled(args) => run::run_stage(Stage::Controlled, args, redactor),
@@ -100,11 +103,6 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, GateEr
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }
-}
-
-pub(crate) fn print_stdout(text: &str) {
-    // A closed pipe (`cargo gate pilot | head`) is not an error worth a panic.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 #[cfg(test)]

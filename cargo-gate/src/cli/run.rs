@@ -1,11 +1,11 @@
 //! `cargo gate pilot|controlled|broad`: runs the stage, prints the report, exits with the verdict.
 
 use super::args::{ColorWhen, MessageFormat, RunArgs};
-use super::print_stdout;
+use super::error::CliError;
+use super::output::print_stdout;
 use super::progress::{Display, Verbosity};
 use crate::engine;
 use crate::engine::RunOptions;
-use crate::error::GateError;
 use crate::redact::Redactor;
 use crate::render::{self, Format, text::TextOptions};
 use crate::stage::Stage;
@@ -16,7 +16,7 @@ pub(crate) fn run_stage(
     stage: Stage,
     args: RunArgs,
     redactor: &mut Redactor,
-) -> Result<i32, GateError> {
+) -> Result<i32, CliError> {
     let mode = if args.strict {
         Some(Mode::Strict)
     } else if args.permissive {

@@ -1,8 +1,9 @@
 //! `cargo gate verify`: re-hashes run records and walks their chain.
 
 use super::args::VerifyArgs;
+use super::error::CliError;
 use super::history::label_runs;
-use super::print_stdout;
+use super::output::print_stdout;
 use crate::engine;
 use crate::error::GateError;
 use crate::exit;
@@ -11,7 +12,7 @@ use crate::redact::Redactor;
 use crate::workspace::Workspace;
 use std::path::PathBuf;
 
-pub(crate) fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, GateError> {
+pub(crate) fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, CliError> {
     let (out, only) = match &args.run {
         Some(run_dir) => {
             let run_dir = run_dir.canonicalize().map_err(|source| GateError::Read {
@@ -26,7 +27,9 @@ pub(crate) fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, G
                 .parent()
                 .and_then(|runs| runs.parent())
                 .map(PathBuf::from)
-                .ok_or_else(|| GateError::Internal("run directory has no parent".into()))?;
+                .ok_or_else(|| GateError::NotARunDir {
+                    path: run_dir.clone(),
+                })?;
             (out, Some(id))
         }
         None => match args.out {

@@ -180,14 +180,29 @@ fn sections_json<S: serde::Serializer>(
 }
 
 impl Config {
-    /// The settings of the table `T` belongs to, as its check validated them; the check's
-    /// defaults when the configuration has no such section (a `Config` built by hand).
+    /// The settings of the table `T` belongs to, as its check validated them.
+    ///
+    /// A configuration read from a file or made by [`defaults`] holds every section the
+    /// registry knows, so there a miss is a bug (asking for a type no section stores, such as
+    /// the raw table instead of its validated settings): it panics in debug builds and tests.
+    /// Only a `Config` built by hand with no sections at all (tests of single checks) gets
+    /// `T`'s defaults.
     pub fn section<T: std::any::Any + Clone + Default>(&self) -> T {
-        self.sections
+        let found = self
+            .sections
             .values()
-            .find_map(|s| s.value.downcast_ref::<T>())
-            .cloned()
-            .unwrap_or_default()
+            .find_map(|s| s.value.downcast_ref::<T>());
+        if let Some(settings) = found {
+            return settings.clone();
+        }
+        debug_assert!(
+            self.sections.is_empty(),
+            "no section of the configuration ({}) stores a {}: ask for the settings type its \
+             section validates into",
+            self.sections.keys().copied().collect::<Vec<_>>().join(", "),
+            std::any::type_name::<T>()
+        );
+        T::default()
     }
 
     /// This configuration with `settings` for `table` (for tests, and for defaults).
@@ -482,8 +497,7 @@ fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
 
 /// A path relative to the workspace root when it is inside it, `/`-separated.
 fn display(root: &Path, path: &Path) -> String {
-    let shown = path.strip_prefix(root).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    gate_support::path::relative(root, path)
 }
 
 /// Parses and validates the text of a `gate.toml`; `file` names it in errors. Waivers'

@@ -656,3 +656,20 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
         Profile::Rusty
     );
 }
+
+#[test]
+fn a_section_is_found_by_its_settings_type_and_a_hand_built_config_has_defaults() {
+    let config = parse("[history]\nwindow = 9\n").unwrap();
+    assert_eq!(config.section::<History>().window, 9);
+    // No sections at all: a configuration built by hand for one check's tests.
+    assert_eq!(Config::default().section::<History>(), History::default());
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "stores a")]
+fn a_configuration_with_sections_refuses_a_type_no_section_stores() {
+    #[derive(Debug, Clone, Default)]
+    struct NotASection;
+    let _ = parse("").unwrap().section::<NotASection>();
+}

@@ -168,8 +168,8 @@ fn decision_disagrees(out: &Path, id: &str, manifest: &Manifest) -> Result<Vec<S
         other => other.to_string(),
     };
     let pairs = [
-        ("result", manifest.result.clone(), field("result")),
-        ("stage", manifest.stage.clone(), field("stage")),
+        ("result", manifest.result.to_string(), field("result")),
+        ("stage", manifest.stage.to_string(), field("stage")),
         (
             "exit_code",
             manifest.exit_code.to_string(),
@@ -404,8 +404,16 @@ fn differing_fields(line: &HistoryEntry, bound: &HistoryEntry) -> Vec<String> {
     let show = |v: &dyn std::fmt::Debug| format!("{v:?}");
     let pairs: [(&str, String, String); 7] = [
         ("run_id", show(&line.run_id), show(&bound.run_id)),
-        ("stage", show(&line.stage), show(&bound.stage)),
-        ("result", show(&line.result), show(&bound.result)),
+        (
+            "stage",
+            show(&line.stage.as_str()),
+            show(&bound.stage.as_str()),
+        ),
+        (
+            "result",
+            show(&line.result.as_str()),
+            show(&bound.result.as_str()),
+        ),
         ("exit_code", show(&line.exit_code), show(&bound.exit_code)),
         ("commit", show(&line.commit), show(&bound.commit)),
         ("dirty", show(&line.dirty), show(&bound.dirty)),

@@ -8,8 +8,8 @@ use super::*;
 fn entry(id: &str, result: &str) -> HistoryEntry {
     HistoryEntry {
         run_id: id.into(),
-        stage: "pilot".into(),
-        result: result.into(),
+        stage: crate::stage::Stage::Pilot,
+        result: crate::verdict::Result::parse(result).unwrap(),
         exit_code: i32::from(result != "ready"),
         commit: Some(format!("commit-of-{id}")),
         dirty: Some(false),

@@ -131,7 +131,7 @@ pub fn render(report: &Report, record: &str) -> String {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 code(&w.check),
-                code(&crate::waiver::selection(w)),
+                code(&w.selection()),
                 cell(&w.owner),
                 cell(&w.expires),
                 cell(&w.reason)

@@ -287,7 +287,7 @@ pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> Str
                 driver: Driver {
                     name: "cargo-gate",
                     version: &report.tool.version,
-                    information_uri: crate::decision::VERIFIER_ID,
+                    information_uri: crate::report::HOMEPAGE,
                     rules,
                 },
             },
@@ -311,7 +311,5 @@ pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> Str
             },
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).expect("sarif serialises");
-    text.push('\n');
-    text
+    gate_support::json::pretty_string(&log).expect("sarif serialises")
 }

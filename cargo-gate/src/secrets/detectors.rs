@@ -2,8 +2,15 @@
 //! thresholds of the module docs of `crate::secrets`), and the helpers validation uses
 //! (entropy, placeholders, words).
 
-use super::{GENERIC_MIN_ENTROPY, GENERIC_MIN_LEN};
 use std::ops::Range;
+
+/// The shortest value the generic assignment rule considers, in characters. Shorter values
+/// cannot reach [`GENERIC_MIN_ENTROPY`] reliably and are mostly words.
+pub const GENERIC_MIN_LEN: usize = 16;
+
+/// The Shannon entropy (bits per character) a generic value needs. Random alphanumerics of
+/// 16+ characters score about 3.7–4.3; English words and identifiers mostly stay below 3.5.
+pub const GENERIC_MIN_ENTROPY: f64 = 3.5;
 
 /// A detector: a stable id, what it finds, and its regex.
 #[derive(Debug)]

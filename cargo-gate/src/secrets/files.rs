@@ -1,7 +1,7 @@
 //! Scanning files for secrets: binary files skipped, large files streamed in overlapping
 //! windows, many files on a few threads.
 
-use super::{BINARY_SNIFF_BYTES, Scope, SecretFinding, scan_bytes};
+use super::scan::{BINARY_SNIFF_BYTES, Scope, SecretFinding, scan_bytes};
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;

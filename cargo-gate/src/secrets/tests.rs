@@ -1,7 +1,9 @@
 //! Tests of the secret scanner: detectors, thresholds, redaction, files.
 
 use super::detectors::*;
+use super::scan::excerpt;
 use super::*;
+use regex::bytes::Regex;
 
 /// Deterministic noise from `alphabet`: pattern-valid, obviously fake, and never spelled
 /// out in this file.
@@ -741,6 +743,7 @@ fn this_module_holds_no_secret() {
         &include_bytes!("mod.rs")[..],
         include_bytes!("detectors.rs"),
         include_bytes!("files.rs"),
+        include_bytes!("scan.rs"),
         include_bytes!("tests.rs"),
         include_bytes!("../checks/secrets_scan.rs"),
     ] {
