@@ -1,0 +1,179 @@
+//! The engine's second phase: running the plan. Checks run in layers, each in parallel, the
+//! checks that read other checks' outcomes after those; a panicking check becomes an
+//! unavailable SKIP.
+
+use super::Progress;
+use super::prepare::Prepared;
+use crate::check::{Check, CheckMeta, Context, Earlier, Outcome, SkipKind};
+use crate::error::GateError;
+use crate::stage::Stage;
+use std::time::{Duration, Instant};
+
+/// One check's outcome as it came back, and how long it took.
+pub struct Finished {
+    /// The check.
+    pub check: &'static dyn Check,
+    /// What it returned.
+    pub outcome: Outcome,
+    /// Its wall time.
+    pub elapsed: Duration,
+}
+
+impl std::fmt::Debug for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finished")
+            .field("check", &self.check.meta().id)
+            .field("outcome", &self.outcome)
+            .field("elapsed", &self.elapsed)
+            .finish()
+    }
+}
+
+/// Every check of the plan, run: outcomes in plan order.
+#[derive(Debug)]
+pub(super) struct Gathered {
+    /// One per check of the plan, in plan order.
+    pub results: Vec<Finished>,
+}
+
+/// Runs the plan of `prepared` at `stage`. An interrupted run ends here, before any
+/// verdict: the record's temporary directory is removed with its writer.
+pub(super) fn gather(
+    prepared: &Prepared,
+    stage: Stage,
+    progress: &dyn Progress,
+) -> Result<Gathered, GateError> {
+    let none = Earlier::new();
+    let base = Context {
+        facts: &prepared.facts,
+        workspace: &prepared.ws,
+        config: &prepared.config,
+        cargo: &prepared.cargo,
+        stage,
+        environment: &prepared.environment,
+        earlier: &none,
+        out_dir: &prepared.out,
+        run_dir: &prepared.run_dir,
+    };
+    let results = run_phases(&prepared.plan, &base, progress);
+    if crate::process::interrupted() {
+        return Err(GateError::Interrupted);
+    }
+    Ok(Gathered { results })
+}
+
+/// Runs the plan in phases: every check without [`Check::after`] first, in parallel; then
+/// the checks that read those outcomes. Results come back in plan order.
+fn run_phases(
+    plan: &[&'static dyn Check],
+    base: &Context<'_>,
+    progress: &dyn Progress,
+) -> Vec<Finished> {
+    // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
+    let mut earlier = Earlier::new();
+    let mut results: Vec<Finished> = Vec::new();
+    let mut pending: Vec<&'static dyn Check> = plan.to_vec();
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending.iter().partition(|c| {
+            let (me, after) = (c.meta().id, c.after());
+            !pending.iter().any(|p| after.waits_for(me, p.meta().id))
+        });
+        // A cycle cannot happen with the built-in checks; if one did, run the rest anyway.
+        let (ready, waiting) = if ready.is_empty() {
+            (waiting, Vec::new())
+        } else {
+            (ready, waiting)
+        };
+        let ctx = Context {
+            earlier: &earlier,
+            ..*base
+        };
+        let layer = run_checks(&ready, &ctx, progress);
+        for finished in &layer {
+            earlier.insert(
+                finished.check.meta().id.to_owned(),
+                finished.outcome.clone(),
+            );
+        }
+        results.extend(layer);
+        pending = waiting;
+    }
+    let position = |c: &'static dyn Check| plan.iter().position(|p| p.meta().id == c.meta().id);
+    results.sort_by_key(|f| position(f.check));
+    results
+}
+
+/// In debug builds (every test run), an outcome with an error or warning finding whose code
+/// its check does not declare is a bug in the check: it becomes an internal error, so the
+/// tests that exercise the check fail. Release builds keep the outcome.
+fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
+    if !cfg!(debug_assertions) {
+        return outcome;
+    }
+    let undeclared: Vec<String> = meta
+        .undeclared_codes(&outcome)
+        .iter()
+        .map(|f| format!("{:?} on \"{}\"", f.code, f.message))
+        .collect();
+    if undeclared.is_empty() {
+        return outcome;
+    }
+    Outcome::skip(
+        SkipKind::Unavailable,
+        format!(
+            "internal error: {} finding(s) without a code {} declares: {}",
+            undeclared.len(),
+            meta.id,
+            undeclared.join("; ")
+        ),
+    )
+}
+
+/// Runs every check on its own thread (the test run dominates; the others finish while it
+/// runs) and returns the outcomes in plan order. A panicking check becomes an unavailable
+/// SKIP, so the run still ends with a record and exit 2.
+pub fn run_checks(
+    plan: &[&'static dyn Check],
+    ctx: &Context<'_>,
+    progress: &dyn Progress,
+) -> Vec<Finished> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .iter()
+            .map(|&check| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    progress.started(check.meta().id);
+                    let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
+                    progress.finished(check.meta().id, start.elapsed());
+                    (outcome, start.elapsed())
+                })
+            })
+            .collect();
+        plan.iter()
+            .zip(handles)
+            .map(|(&check, handle)| match handle.join() {
+                Ok((outcome, elapsed)) => Finished {
+                    check,
+                    outcome,
+                    elapsed,
+                },
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_owned());
+                    Finished {
+                        check,
+                        outcome: Outcome::skip(
+                            SkipKind::Unavailable,
+                            format!("internal error: the check panicked: {message}"),
+                        ),
+                        elapsed: Duration::ZERO,
+                    }
+                }
+            })
+            .collect()
+    })
+}
