@@ -4,9 +4,13 @@
 
 use super::Progress;
 use super::prepare::Prepared;
-use crate::check::{Check, CheckMeta, Context, Earlier, Outcome, SkipKind};
+use crate::check::{
+    After, Check, CheckIds, CheckMeta, Context, Earlier, Outcome, SkipKind, Status, WaiverUse,
+};
+use crate::config::ParsedWaiver;
 use crate::error::GateError;
 use crate::stage::Stage;
+use gate_support::date::Date;
 use std::time::{Duration, Instant};
 
 /// One check's outcome as it came back, and how long it took.
@@ -17,6 +21,9 @@ pub struct Finished {
     pub outcome: Outcome,
     /// Its wall time.
     pub elapsed: Duration,
+    /// Its status before the waivers were applied (whether it blocks others is judged on
+    /// it, as the check reported it).
+    pub unwaived: Status,
 }
 
 impl std::fmt::Debug for Finished {
@@ -25,6 +32,7 @@ impl std::fmt::Debug for Finished {
             .field("check", &self.check.meta().id)
             .field("outcome", &self.outcome)
             .field("elapsed", &self.elapsed)
+            .field("unwaived", &self.unwaived)
             .finish()
     }
 }
@@ -32,8 +40,10 @@ impl std::fmt::Debug for Finished {
 /// Every check of the plan, run: outcomes in plan order.
 #[derive(Debug)]
 pub(super) struct Gathered {
-    /// One per check of the plan, in plan order.
+    /// One per check of the plan, in plan order, waived.
     pub results: Vec<Finished>,
+    /// The day the waivers were applied on.
+    pub today: Date,
 }
 
 /// Runs the plan of `prepared` at `stage`. An interrupted run ends here, before any
@@ -44,6 +54,13 @@ pub(super) fn gather(
     progress: &dyn Progress,
 ) -> Result<Gathered, GateError> {
     let none = Earlier::new();
+    let no_waivers = WaiverUse::default();
+    let checks = CheckIds::new(
+        crate::registry::all()
+            .iter()
+            .map(|c| c.meta().id.to_owned())
+            .chain(prepared.config.custom_checks.iter().map(|c| c.id.clone())),
+    );
     let base = Context {
         facts: &prepared.facts,
         workspace: &prepared.ws,
@@ -52,25 +69,62 @@ pub(super) fn gather(
         stage,
         environment: &prepared.environment,
         earlier: &none,
+        waivers: &no_waivers,
+        checks: &checks,
         out_dir: &prepared.out,
         run_dir: &prepared.run_dir,
     };
-    let results = run_phases(&prepared.plan, &base, progress);
+    let today = Date::today_utc();
+    let waivers = Waivers {
+        declared: &prepared.config.waivers,
+        today,
+    };
+    let results = run_phases(&prepared.plan, &base, &waivers, progress);
     if crate::process::interrupted() {
         return Err(GateError::Interrupted);
     }
-    Ok(Gathered { results })
+    Ok(Gathered { results, today })
+}
+
+/// The waivers of a run and the day they are applied on.
+#[derive(Debug, Clone, Copy)]
+struct Waivers<'a> {
+    declared: &'a [ParsedWaiver],
+    today: Date,
+}
+
+impl Waivers<'_> {
+    /// The waiver phase: applies the waivers once to every outcome in `finished` not yet
+    /// waived (those from `from` on), and hands the waived outcomes to `earlier`.
+    fn apply(
+        self,
+        finished: &mut [Finished],
+        from: usize,
+        earlier: &mut Earlier,
+        usage: &mut WaiverUse,
+    ) {
+        for done in finished.iter_mut().skip(from) {
+            let id = done.check.meta().id;
+            crate::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
+            earlier.insert(id.to_owned(), done.outcome.clone());
+        }
+    }
 }
 
 /// Runs the plan in phases: every check without [`Check::after`] first, in parallel; then
-/// the checks that read those outcomes. Results come back in plan order.
+/// the checks that read those outcomes. Before the checks that judge the whole run
+/// ([`After::AllBut`]) start, and after the last, the waivers are applied to every outcome
+/// that has not had them yet: each once. Results come back in plan order.
 fn run_phases(
     plan: &[&'static dyn Check],
     base: &Context<'_>,
+    waivers: &Waivers<'_>,
     progress: &dyn Progress,
 ) -> Vec<Finished> {
     // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
     let mut earlier = Earlier::new();
+    let mut usage = WaiverUse::default();
+    let mut waived = 0;
     let mut results: Vec<Finished> = Vec::new();
     let mut pending: Vec<&'static dyn Check> = plan.to_vec();
     while !pending.is_empty() {
@@ -84,8 +138,16 @@ fn run_phases(
         } else {
             (ready, waiting)
         };
+        if ready
+            .iter()
+            .any(|c: &&'static dyn Check| matches!(c.after(), After::AllBut(_)))
+        {
+            waivers.apply(&mut results, waived, &mut earlier, &mut usage);
+            waived = results.len();
+        }
         let ctx = Context {
             earlier: &earlier,
+            waivers: &usage,
             ..*base
         };
         let layer = run_checks(&ready, &ctx, progress);
@@ -98,6 +160,7 @@ fn run_phases(
         results.extend(layer);
         pending = waiting;
     }
+    waivers.apply(&mut results, waived, &mut earlier, &mut usage);
     let position = |c: &'static dyn Check| plan.iter().position(|p| p.meta().id == c.meta().id);
     results.sort_by_key(|f| position(f.check));
     results
@@ -155,6 +218,7 @@ pub fn run_checks(
             .map(|(&check, handle)| match handle.join() {
                 Ok((outcome, elapsed)) => Finished {
                     check,
+                    unwaived: outcome.status,
                     outcome,
                     elapsed,
                 },
@@ -171,6 +235,7 @@ pub fn run_checks(
                             format!("internal error: the check panicked: {message}"),
                         ),
                         elapsed: Duration::ZERO,
+                        unwaived: Status::Skip,
                     }
                 }
             })

@@ -29,9 +29,7 @@ pub(super) fn judge(
     redactor: &Redactor,
 ) -> Judged {
     let results = resolve_blocked(gathered.results, opts.stage, prepared.mode);
-    let results = redact_secrets(results, &prepared.run_dir);
-    let config = &prepared.config;
-    let today = gate_support::date::Date::today_utc().to_string();
+    let results = redact_secrets(results, &prepared.run_dir, &prepared.config, gathered.today);
     let mut checks = Vec::new();
     let mut artifacts = Vec::new();
     let mut waivers_used = Vec::new();
@@ -39,11 +37,15 @@ pub(super) fn judge(
         check,
         mut outcome,
         elapsed,
+        ..
     } in results
     {
-        for used in waiver::apply(&config.waivers, check.meta().id, &mut outcome, &today) {
-            if !waivers_used.contains(&used) {
-                waivers_used.push(used);
+        // The waivers were applied when the check finished; the report lists those used.
+        for finding in &outcome.findings {
+            if let Some(index) = finding.waived_by.and_then(|i| usize::try_from(i).ok())
+                && !waivers_used.contains(&index)
+            {
+                waivers_used.push(index);
             }
         }
         let evidence = outcome.evidence();
@@ -145,12 +147,10 @@ fn report(
             .and_then(|g| g.commit.as_deref())
             .map(|c| redactor.hash(c)),
         dirty: git.map(|g| g.dirty),
-        started_at: redactor.time(
-            humantime::format_rfc3339_seconds(prepared.started_at).to_string(),
-        ),
-        duration_ms: redactor.millis(
-            u64::try_from(prepared.started.elapsed().as_millis()).unwrap_or(0),
-        ),
+        started_at: redactor
+            .time(humantime::format_rfc3339_seconds(prepared.started_at).to_string()),
+        duration_ms: redactor
+            .millis(u64::try_from(prepared.started.elapsed().as_millis()).unwrap_or(0)),
         counts: Counts::of(checks.iter().map(|c| &c.status)),
         selection: partial.then(|| crate::report::Selection {
             only: opts.only.clone(),
@@ -161,7 +161,7 @@ fn report(
             .iter()
             .map(|&index| crate::report::UsedWaiver {
                 index,
-                waiver: prepared.config.waivers[index].clone(),
+                waiver: prepared.config.waivers[index].declared().clone(),
             })
             .collect(),
         verdict,
@@ -177,11 +177,14 @@ fn report(
 fn resolve_blocked(mut results: Vec<Finished>, stage: Stage, mode: Mode) -> Vec<Finished> {
     let standing: std::collections::BTreeMap<&'static str, bool> = results
         .iter()
-        .map(|Finished { check, outcome, .. }| {
-            let blocks = outcome.skip != Some(SkipKind::Blocked)
-                && verdict::counts_as_failure(outcome.status, outcome.skip, stage, mode)
-                && matches!(outcome.status, Status::Fail | Status::Skip);
-            (check.meta().id, blocks)
+        .map(|finished| {
+            // As the check reported it: a blocker whose findings are all waived still
+            // failed, and still blocks.
+            let (status, skip) = (finished.unwaived, finished.outcome.skip);
+            let blocks = skip != Some(SkipKind::Blocked)
+                && verdict::counts_as_failure(status, skip, stage, mode)
+                && matches!(status, Status::Fail | Status::Skip);
+            (finished.check.meta().id, blocks)
         })
         .collect();
     for Finished { outcome, .. } in &mut results {
@@ -211,7 +214,14 @@ fn resolve_blocked(mut results: Vec<Finished>, stage: Stage, mode: Mode) -> Vec<
 /// directory is passed through the secret redactor. Then the run's own artifacts are scanned
 /// once more; anything found there means the redaction missed it, and is reported under
 /// `secrets.scan` when that check is part of the run.
-fn redact_secrets(mut results: Vec<Finished>, run_dir: &Path) -> Vec<Finished> {
+/// The secrets found there fail `secrets.scan` as if it had found them (the waivers are
+/// applied to them too).
+fn redact_secrets(
+    mut results: Vec<Finished>,
+    run_dir: &Path,
+    config: &crate::config::Config,
+    today: gate_support::date::Date,
+) -> Vec<Finished> {
     use crate::secrets;
     let mut written: Vec<(String, Vec<u8>)> = Vec::new();
     for Finished { outcome, .. } in &mut results {
@@ -229,17 +239,20 @@ fn redact_secrets(mut results: Vec<Finished>, run_dir: &Path) -> Vec<Finished> {
     written.extend(run_dir_files(run_dir));
     let leaks = crate::checks::secrets_scan::scan_run_artifacts(&written);
     if !leaks.is_empty()
-        && let Some(Finished { outcome, .. }) = results
+        && let Some(scan) = results
             .iter_mut()
             .find(|f| f.check.meta().id == "secrets.scan")
     {
-        outcome.status = Status::Fail;
-        outcome.summary = format!(
-            "{}; and {} secret(s) in the run's own artifacts",
-            outcome.summary,
-            leaks.len()
+        let note = format!("; and {} secret(s) in the run's own artifacts", leaks.len());
+        waiver::add_failures(
+            &config.waivers,
+            "secrets.scan",
+            &mut scan.outcome,
+            scan.unwaived,
+            today,
+            &note,
+            leaks,
         );
-        outcome.findings.extend(leaks);
     }
     results
 }
