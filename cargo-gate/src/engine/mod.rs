@@ -105,6 +105,15 @@ pub fn run_observed(
     record::record(prepared, judged)
 }
 
+/// The mode a run judges in: `--strict` or `--permissive` when given, else `[policy] strict`.
+pub fn mode(opts: &RunOptions, config: &crate::config::Config) -> Mode {
+    opts.mode.unwrap_or(if config.strict {
+        Mode::Strict
+    } else {
+        Mode::Standard
+    })
+}
+
 /// The checks to run at `stage` (built-in and the team's `[[check]]`s), filtered by `--only`
 /// and `--skip`.
 pub fn plan(

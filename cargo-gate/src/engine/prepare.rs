@@ -67,11 +67,7 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     )?;
     let custom = crate::checks::custom::from_config(&config);
     let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
-    let mode = opts.mode.unwrap_or(if config.strict {
-        Mode::Strict
-    } else {
-        Mode::Standard
-    });
+    let mode = super::mode(opts, &config);
     let out = out_dir(&ws, opts.out.as_deref());
     redactor.add_path(&out, "<out>");
     let run_id = record::new_run_id(started_at);
