@@ -264,6 +264,13 @@ pub struct Context<'a> {
     pub facts: &'a crate::facts::Facts,
     /// Outcomes of the checks named by [`Check::after`], by id.
     pub earlier: &'a std::collections::BTreeMap<String, Outcome>,
+    /// Which waiver covered which finding of the outcomes in [`Context::earlier`]: the engine
+    /// applies the waivers to every finished outcome once, before the checks that judge the
+    /// whole run ([`After::AllBut`]) start, so those read waived outcomes and this.
+    pub waivers: &'a WaiverUse,
+    /// Every check id this run knows (the built-in checks and the team's `[[check]]`s), for
+    /// checks that judge a reference to a check without reading the registry.
+    pub checks: &'a CheckIds,
     /// The output directory (`runs/`, `history.jsonl`, `merged/`), for checks that read
     /// earlier runs.
     pub out_dir: &'a std::path::Path,
@@ -271,6 +278,48 @@ pub struct Context<'a> {
     /// leave evidence (passed to test runs as `GATE_RUN_DIR`); what lands there is hashed
     /// into the record with everything else.
     pub run_dir: &'a std::path::Path,
+}
+
+/// Which `[[waiver]]` covered which finding, as the engine applied the waivers: one entry
+/// per covered finding (an error or warning; notes are never waived).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaiverUse {
+    /// The covered findings, in the order the engine applied the waivers.
+    pub covered: Vec<Covered>,
+}
+
+/// One finding covered by one waiver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Covered {
+    /// The check whose finding it is.
+    pub check: String,
+    /// The finding's position in its outcome's findings.
+    pub finding: usize,
+    /// The waiver's position in the configuration's `[[waiver]]` list.
+    pub waiver: usize,
+}
+
+impl WaiverUse {
+    /// Whether waiver `index` covered any finding.
+    pub fn is_used(&self, index: usize) -> bool {
+        self.covered.iter().any(|c| c.waiver == index)
+    }
+}
+
+/// The ids of the checks a run knows: built-in and the team's `[[check]]`s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckIds(std::collections::BTreeSet<String>);
+
+impl CheckIds {
+    /// The catalogue of `ids`.
+    pub fn new(ids: impl IntoIterator<Item = impl Into<String>>) -> CheckIds {
+        CheckIds(ids.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether `id` names a check this run knows.
+    pub fn contains(&self, id: &str) -> bool {
+        self.0.contains(id)
+    }
 }
 
 /// A file a check wants kept in the run record (a log, an inventory).

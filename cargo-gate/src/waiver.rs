@@ -19,12 +19,16 @@
 //! Some findings are never waived: [`NEVER_WAIVED`] names their checks, and
 //! [`PATH_SCOPED`] the checks whose waivers must name the files they cover.
 
-use crate::check::{Finding, Outcome, Severity, Status};
-use crate::config::Waiver;
+use crate::check::{Covered, Finding, Outcome, Severity, Status, WaiverUse};
+use crate::config::{ParsedWaiver, Waiver};
+use gate_support::date::Date;
 
 pub use crate::config::rules::{
     NEVER_WAIVED, PATH_SCOPED, glob, is_glob, is_path_scoped, matches_every_file,
 };
+
+/// What [`apply`] appends to the summary of an outcome it waives.
+const ALL_WAIVED: &str = " (all findings waived)";
 
 /// Whether the waiver gives any selector at all.
 pub fn has_selector(waiver: &Waiver) -> bool {
@@ -36,14 +40,20 @@ pub fn has_selector(waiver: &Waiver) -> bool {
 }
 
 /// Whether `waiver` covers `finding` (of the waiver's check): every selector it gives holds.
+/// For a waiver not validated (one `init` builds); the engine matches [`ParsedWaiver`]s.
 pub fn covers(waiver: &Waiver, finding: &Finding) -> bool {
+    covers_parsed(&ParsedWaiver::from(waiver.clone()), finding)
+}
+
+/// [`covers`], with the waiver's glob parsed once.
+pub fn covers_parsed(waiver: &ParsedWaiver, finding: &Finding) -> bool {
     let file = finding.location.as_ref().map(|l| l.file.as_str());
     let line = finding.location.as_ref().and_then(|l| l.line);
     has_selector(waiver)
         && waiver
             .pattern
             .as_deref()
-            .is_none_or(|p| pattern_matches(p, finding))
+            .is_none_or(|p| pattern_matches(p, waiver.glob(), finding))
         && waiver
             .code
             .as_deref()
@@ -61,9 +71,9 @@ pub fn covers(waiver: &Waiver, finding: &Finding) -> bool {
 }
 
 /// Whether a `match` covers the finding: its code, its subject, a substring of its message,
-/// or (as a glob) its file. An empty pattern covers nothing (validation refuses it: as a
-/// substring it would cover every finding).
-pub fn pattern_matches(pattern: &str, finding: &Finding) -> bool {
+/// or (as `glob`, the pattern parsed as one) its file. An empty pattern covers nothing
+/// (validation refuses it: as a substring it would cover every finding).
+fn pattern_matches(pattern: &str, glob: Option<&globset::GlobMatcher>, finding: &Finding) -> bool {
     if pattern.trim().is_empty() {
         return false;
     }
@@ -73,7 +83,7 @@ pub fn pattern_matches(pattern: &str, finding: &Finding) -> bool {
         || finding
             .location
             .as_ref()
-            .is_some_and(|l| glob(pattern).is_ok_and(|g| g.is_match(&l.file)))
+            .is_some_and(|l| glob.is_some_and(|g| g.is_match(&l.file)))
 }
 
 /// What a waiver selects, for reports (gate-formats' `Waiver::selection`).
@@ -81,35 +91,59 @@ pub fn selection(waiver: &Waiver) -> String {
     waiver.selection()
 }
 
-/// Whether a waiver expiring on `expires` still holds on `today`: compared as calendar days
-/// (config validation guarantees `expires` is one; an unreadable date holds nothing).
-fn current(expires: &str, today: &str) -> bool {
-    use gate_support::date::Date;
-    matches!((Date::parse(expires), Date::parse(today)), (Some(e), Some(t)) if e >= t)
+/// Whether a waiver still holds on `today`: through its expiry day (a waiver without a
+/// readable expiry holds on no day).
+pub fn is_current(waiver: &ParsedWaiver, today: Date) -> bool {
+    waiver.expires_on().is_some_and(|expires| expires >= today)
+}
+
+/// The waiver that covers `finding` of check `id` on `today`, as the engine decides: the
+/// first current one for `id` that covers it. Notes are never waived, nor the checks of
+/// [`NEVER_WAIVED`].
+pub fn covering(
+    waivers: &[ParsedWaiver],
+    id: &str,
+    finding: &Finding,
+    today: Date,
+) -> Option<usize> {
+    if finding.severity == Severity::Note || NEVER_WAIVED.iter().any(|(never, _)| *never == id) {
+        // Validation refuses waivers of NEVER_WAIVED checks; a configuration built by hand
+        // gets no further.
+        return None;
+    }
+    waivers
+        .iter()
+        .position(|w| w.check == id && is_current(w, today) && covers_parsed(w, finding))
 }
 
 /// Marks the findings of check `id` covered by a current waiver (not expired on `today`,
 /// `YYYY-MM-DD`), and turns a FAIL or WARN whose every error/warning finding is covered
 /// into WAIVED. Returns the indices of the waivers used.
-pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -> Vec<usize> {
+pub fn apply(waivers: &[ParsedWaiver], id: &str, outcome: &mut Outcome, today: &str) -> Vec<usize> {
+    let Some(today) = Date::parse(today) else {
+        return Vec::new();
+    };
     let mut used = Vec::new();
-    if NEVER_WAIVED.iter().any(|(never, _)| *never == id) {
-        // Validation refuses such waivers; a configuration built by hand gets no further.
-        return used;
-    }
-    for finding in &mut outcome.findings {
-        if finding.severity == Severity::Note {
-            continue;
+    for covered in apply_on(waivers, id, outcome, today) {
+        if !used.contains(&covered.1) {
+            used.push(covered.1);
         }
-        let hit = waivers
-            .iter()
-            .enumerate()
-            .find(|(_, w)| w.check == id && current(&w.expires, today) && covers(w, finding));
-        if let Some((index, _)) = hit {
+    }
+    used
+}
+
+/// [`apply`] on a parsed day: which finding (by position) each used waiver covered.
+fn apply_on(
+    waivers: &[ParsedWaiver],
+    id: &str,
+    outcome: &mut Outcome,
+    today: Date,
+) -> Vec<(usize, usize)> {
+    let mut covered = Vec::new();
+    for (position, finding) in outcome.findings.iter_mut().enumerate() {
+        if let Some(index) = covering(waivers, id, finding, today) {
             finding.waived_by = u32::try_from(index).ok();
-            if !used.contains(&index) {
-                used.push(index);
-            }
+            covered.push((position, index));
         }
     }
     let blocking = outcome
@@ -124,9 +158,56 @@ pub fn apply(waivers: &[Waiver], id: &str, outcome: &mut Outcome, today: &str) -
         && blocking.iter().all(|f| f.waived_by.is_some())
     {
         outcome.status = Status::Waived;
-        outcome.summary = format!("{} (all findings waived)", outcome.summary);
+        outcome.summary = format!("{}{ALL_WAIVED}", outcome.summary);
     }
-    used
+    covered
+}
+
+/// The engine's waiver phase for one finished outcome of check `id`: applies the waivers
+/// once (to the outcome, and to what it reports if it turns out not to be blocked), and
+/// adds to `usage` which waiver covered which of its findings.
+pub fn waive(
+    waivers: &[ParsedWaiver],
+    id: &str,
+    outcome: &mut Outcome,
+    today: Date,
+    usage: &mut WaiverUse,
+) {
+    if let Some(alone) = outcome.unblocked.as_deref_mut() {
+        apply_on(waivers, id, alone, today);
+    }
+    for (finding, waiver) in apply_on(waivers, id, outcome, today) {
+        usage.covered.push(Covered {
+            check: id.to_owned(),
+            finding,
+            waiver,
+        });
+    }
+}
+
+/// Adds `findings` to an outcome of check `id` the waivers were already applied to, as if
+/// they had been there from the start (the secrets the engine finds in the run's own
+/// artifacts): the outcome fails with them, `note` says why in its summary, and the waivers
+/// are applied again. `before` is the status the outcome had before the waivers.
+pub fn add_failures(
+    waivers: &[ParsedWaiver],
+    id: &str,
+    outcome: &mut Outcome,
+    before: Status,
+    today: Date,
+    note: &str,
+    findings: Vec<Finding>,
+) {
+    if outcome.status == Status::Waived
+        && before != Status::Waived
+        && let Some(summary) = outcome.summary.strip_suffix(ALL_WAIVED)
+    {
+        outcome.summary = summary.to_owned();
+    }
+    outcome.status = Status::Fail;
+    outcome.summary = format!("{}{note}", outcome.summary);
+    outcome.findings.extend(findings);
+    apply_on(waivers, id, outcome, today);
 }
 
 #[cfg(test)]
@@ -171,7 +252,7 @@ mod tests {
     fn partial_cover_keeps_the_failure_and_marks_the_covered_finding() {
         let mut outcome = failing();
         let used = apply(
-            &[waiver("ffi/**", "2030-01-01")],
+            &[waiver("ffi/**", "2030-01-01").into()],
             "boundary.unsafe",
             &mut outcome,
             "2026-11-20",
@@ -185,19 +266,22 @@ mod tests {
     #[test]
     fn full_cover_waives_and_expired_or_other_check_waivers_do_not() {
         let mut outcome = failing();
-        let waivers = [waiver("ffi/**", "2030-01-01"), waiver("app", "2030-01-01")];
+        let waivers = [
+            waiver("ffi/**", "2030-01-01").into(),
+            waiver("app", "2030-01-01").into(),
+        ];
         apply(&waivers, "boundary.unsafe", &mut outcome, "2026-11-20");
         assert_eq!(outcome.status, Status::Waived);
 
         let mut outcome = failing();
-        let expired = [waiver("*", "2026-11-19")];
+        let expired = [waiver("*", "2026-11-19").into()];
         assert!(apply(&expired, "boundary.unsafe", &mut outcome, "2026-11-20").is_empty());
         assert_eq!(outcome.status, Status::Fail);
 
         let mut outcome = failing();
         assert!(
             apply(
-                &[waiver("*", "2030-01-01")],
+                &[waiver("*", "2030-01-01").into()],
                 "tests.pass",
                 &mut outcome,
                 "2026-11-20"

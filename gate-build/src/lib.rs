@@ -37,6 +37,7 @@ mod compile;
 mod error;
 pub mod manifest;
 pub mod ptx;
+mod stages;
 pub mod toolkit;
 
 pub use compile::PtxasVerdict;
@@ -46,8 +47,7 @@ pub use toolkit::Env;
 
 use compile::{Compiled, Settings};
 use error::io;
-use manifest::{NvccInfo, SCHEMA_VERSION};
-use ptx::{MinDriver, Version};
+use stages::Stage;
 use std::path::{Path, PathBuf};
 
 /// SASS archs when neither the builder nor `GATE_CUDA_ARCHS` names any: Ampere (`sm_80`) and
@@ -181,287 +181,29 @@ impl Kernels {
         })
     }
 
+    /// The stages of a build (see [`stages`]): plan → discover the toolkit → compile →
+    /// record each module; a fallback at any stage writes the manifest that says why.
     fn build_into(&self, env: &Env, out_dir: &Path, build: &mut Build) -> Result<Manifest, Error> {
-        for var in toolkit::ENV_VARS {
-            build.directive(format!("cargo:rerun-if-env-changed={var}"));
-        }
-        let sources = self.sources(build)?;
-        let names = module_names(&sources)?;
-        let requested = match self.mode {
-            Some(mode) => mode,
-            None => match env.get_str("GATE_CUDA") {
-                None => Mode::Auto,
-                Some(text) => Mode::parse(&text).ok_or_else(|| Error::InvalidEnv {
-                    var: "GATE_CUDA",
-                    value: text,
-                    expected: "auto, require or off".into(),
-                })?,
-            },
+        let plan = self.plan(env, out_dir, build)?;
+        let mut manifest = plan.manifest();
+        let settings = match stages::discover(&plan, env, &mut manifest, build)? {
+            Stage::Ready(settings) => settings,
+            Stage::Fallback(reason) => return plan.fall_back(manifest, build, reason),
         };
-        let (archs, archs_from) = self.resolve_archs(env)?;
-        let min_driver = match self
-            .min_driver
-            .clone()
-            .or_else(|| env.get_str("GATE_MIN_DRIVER"))
-        {
-            None => None,
-            Some(text) => Some(Version::parse(&text).ok_or_else(|| Error::InvalidEnv {
-                var: "GATE_MIN_DRIVER",
-                value: text,
-                expected: "a CUDA version like 13.0".into(),
-            })?),
+        let compiled = match stages::compile(&plan, &settings, self.compile_jobs(env))? {
+            Stage::Ready(compiled) => compiled,
+            Stage::Fallback(reason) => return plan.fall_back(manifest, build, reason),
         };
-        let mut flags: Vec<String> = env
-            .get_str("GATE_NVCC_FLAGS")
-            .map(|f| f.split_whitespace().map(str::to_owned).collect())
-            .unwrap_or_default();
-        flags.extend(self.flags.iter().cloned());
-        let mut includes: Vec<PathBuf> = self.includes.iter().map(|d| absolute(d)).collect();
-        includes.extend(self.dirs.iter().map(|d| absolute(d)));
+        stages::record(&plan, &settings, compiled, &mut manifest, build)?;
+        finish(manifest, &plan.out_dir, &plan.kernels_dir, &plan.names)
+    }
 
-        let kernels_dir = out_dir.join("kernels");
-        std::fs::create_dir_all(&kernels_dir).map_err(io(&kernels_dir))?;
-        let mut manifest = Manifest {
-            schema_version: SCHEMA_VERSION,
-            gate_build: env!("CARGO_PKG_VERSION").to_owned(),
-            requested,
-            outcome: manifest::Outcome::Fallback,
-            fallback_reason: None,
-            nvcc: None,
-            searched: Vec::new(),
-            host_compiler: None,
-            archs: archs.clone(),
-            archs_from,
-            ptx_arch: None,
-            flags: flags.clone(),
-            includes: includes.clone(),
-            toolkit: Vec::new(),
-            min_driver,
-            required_driver: None,
-            violations: Vec::new(),
-            modules: sources
-                .iter()
-                .zip(&names)
-                .map(|(s, name)| ModuleRecord {
-                    name: name.clone(),
-                    source: s.path().to_owned(),
-                    ptx_file: None,
-                    fatbin_file: None,
-                    digest: None,
-                    ptx_sha256: None,
-                    content_key: None,
-                    headers: Vec::new(),
-                    ptx: None,
-                    ptxas: Vec::new(),
-                    cached: false,
-                })
-                .collect(),
-            directives: Vec::new(),
-        };
-
-        let fallback = |manifest: &mut Manifest, build: &mut Build, reason: String| {
-            build.directive(format!(
-                "cargo:warning=gate-build: no CUDA kernels in this build (fallback): {reason}"
-            ));
-            manifest.fallback_reason = Some(reason);
-        };
-        if requested == Mode::Off {
-            fallback(&mut manifest, build, "GATE_CUDA=off".into());
-            return finish(manifest, out_dir, &kernels_dir, &names);
-        }
-        let (found, searched) = toolkit::discover(env);
-        manifest.searched = searched.clone();
-        let Some(location) = found else {
-            if requested == Mode::Require {
-                return Err(Error::NvccNotFound { searched });
-            }
-            let places: Vec<&str> = searched.iter().map(|s| s.place.as_str()).collect();
-            let reason = match searched
-                .last()
-                .filter(|s| s.detail.contains(toolkit::EXPLICIT))
-            {
-                Some(explicit) => format!(
-                    "{} names no nvcc: {} (fix or unset it to build native kernels)",
-                    explicit.place, explicit.detail
-                ),
-                None => format!(
-                    "nvcc not found (searched {}); set NVCC or CUDA_HOME to build native kernels",
-                    places.join(", ")
-                ),
-            };
-            fallback(&mut manifest, build, reason);
-            return finish(manifest, out_dir, &kernels_dir, &names);
-        };
-        // The toolkit is an input: a change to any of its parts reruns this build script.
-        for file in toolkit::toolkit_files(&location.path) {
-            build.directive(format!("cargo:rerun-if-changed={}", file.display()));
-        }
-        if let Some(include) = location
-            .path
-            .parent()
-            .and_then(Path::parent)
-            .map(|root| root.join("include"))
-            .filter(|d| d.is_dir())
-        {
-            build.directive(format!("cargo:rerun-if-changed={}", include.display()));
-        }
-        let facts = match toolkit::facts(&location.path, &out_dir.join("gate-build-cache")) {
-            Ok(facts) => facts,
-            Err(err) if requested == Mode::Auto => {
-                fallback(&mut manifest, build, format!("nvcc is not usable: {err}"));
-                return finish(manifest, out_dir, &kernels_dir, &names);
-            }
-            Err(err) => return Err(err),
-        };
-        manifest.nvcc = Some(NvccInfo {
-            path: location.path.clone(),
-            found_via: location.found_via.clone(),
-            version: facts.version.clone(),
-            release: facts.release,
-        });
-        manifest.toolkit = facts.parts.clone();
-        if let Some((_, v)) = &facts.ptxas {
-            manifest.toolkit.insert(0, ("ptxas".to_owned(), *v));
-        }
-        manifest
-            .toolkit
-            .insert(0, ("nvcc".to_owned(), facts.release));
-        if let Some(details) = toolkit::mixed_toolkit(&facts) {
-            if requested == Mode::Require {
-                return Err(Error::MixedToolkit { details });
-            }
-            fallback(
-                &mut manifest,
-                build,
-                format!("mixed CUDA toolkit: {details}"),
-            );
-            return finish(manifest, out_dir, &kernels_dir, &names);
-        }
-        if !facts.gpu_codes.is_empty()
-            && let Some(bad) = archs.iter().find(|a| !facts.gpu_codes.contains(a))
-        {
-            return Err(Error::UnsupportedArch {
-                arch: bad.clone(),
-                nvcc_version: facts.version.clone(),
-                supported: facts.gpu_codes.clone(),
-            });
-        }
-        let host = toolkit::host_compiler(env);
-        manifest.host_compiler = Some(host.clone());
-        let settings = Settings {
-            nvcc: location.path.clone(),
-            nvcc_version: facts.version.clone(),
-            ccbin: host.path,
-            archs: archs.clone(),
-            includes,
-            flags,
-            out: kernels_dir.clone(),
-            header_digests: Default::default(),
-        };
-        let jobs = self
-            .jobs
+    /// How many sources compile at a time: the builder's, else `NUM_JOBS`, else the CPUs.
+    fn compile_jobs(&self, env: &Env) -> usize {
+        self.jobs
             .or_else(|| env.get_str("NUM_JOBS").and_then(|n| n.parse().ok()))
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1);
-        let compiled = compile_all(&settings, &sources, &names, jobs);
-        if compiled.iter().any(Result::is_err) {
-            let failures: Vec<(Error, PathBuf)> = compiled
-                .into_iter()
-                .zip(&sources)
-                .filter_map(|(r, s)| r.err().map(|e| (e, s.path().to_owned())))
-                .collect();
-            match incomplete_toolkit(&location.path, failures) {
-                Ok(incomplete) if requested == Mode::Require => return Err(incomplete),
-                Ok(incomplete) => {
-                    fallback(
-                        &mut manifest,
-                        build,
-                        incomplete.to_string().replace('\n', "; "),
-                    );
-                    return finish(manifest, out_dir, &kernels_dir, &names);
-                }
-                Err(error) => return Err(error),
-            }
-        }
-        let mut required: Option<MinDriver> = None;
-        for (record, compiled) in manifest
-            .modules
-            .iter_mut()
-            .zip(compiled.into_iter().flatten())
-        {
-            for header in &compiled.headers {
-                build.directive(format!("cargo:rerun-if-changed={}", header.display()));
-            }
-            check_ptxas(&compiled, requested, &mut manifest.violations)?;
-            for warning in compiled.warnings.iter().take(MAX_WARNINGS_PER_MODULE) {
-                build.directive(format!(
-                    "cargo:warning=gate-build: {}: {warning}",
-                    compiled.name
-                ));
-            }
-            if compiled.warnings.len() > MAX_WARNINGS_PER_MODULE {
-                build.directive(format!(
-                    "cargo:warning=gate-build: {}: … and {} more nvcc warning(s)",
-                    compiled.name,
-                    compiled.warnings.len() - MAX_WARNINGS_PER_MODULE
-                ));
-            }
-            let needs = compiled.ptx.min_driver;
-            if let Some(declared) = min_driver {
-                let too_new = match needs {
-                    MinDriver::Cuda { version } => version > declared,
-                    MinDriver::UnknownNewerThanTable { .. } => true,
-                    MinDriver::OlderThanTable => false,
-                };
-                if too_new {
-                    if requested == Mode::Require {
-                        return Err(Error::DriverTooOld {
-                            module: compiled.name.clone(),
-                            isa: compiled.ptx.version.to_string(),
-                            needs: needs.to_string(),
-                            declared: declared.to_string(),
-                        });
-                    }
-                    manifest.violations.push(format!(
-                        "{}: PTX ISA {} needs {needs}, newer than the declared minimum driver CUDA {declared}",
-                        compiled.name, compiled.ptx.version
-                    ));
-                }
-            }
-            required = Some(match (required, needs) {
-                (None, n) => n,
-                (Some(MinDriver::UnknownNewerThanTable { newest_known }), _)
-                | (_, MinDriver::UnknownNewerThanTable { newest_known }) => {
-                    MinDriver::UnknownNewerThanTable { newest_known }
-                }
-                (Some(MinDriver::Cuda { version: a }), MinDriver::Cuda { version: b }) => {
-                    MinDriver::Cuda { version: a.max(b) }
-                }
-                (Some(MinDriver::Cuda { version }), MinDriver::OlderThanTable)
-                | (Some(MinDriver::OlderThanTable), MinDriver::Cuda { version }) => {
-                    MinDriver::Cuda { version }
-                }
-                (Some(MinDriver::OlderThanTable), MinDriver::OlderThanTable) => {
-                    MinDriver::OlderThanTable
-                }
-            });
-            record.ptx_file = Some(settings.ptx_path(&compiled.name));
-            record.fatbin_file = Some(settings.fatbin_path(&compiled.name));
-            record.digest = Some(compiled.fatbin_sha256.clone());
-            record.ptx_sha256 = Some(compiled.ptx_sha256.clone());
-            record.content_key = Some(compiled.content_key.clone());
-            record.headers = compiled.headers.clone();
-            record.ptxas = compiled.ptxas.clone();
-            record.cached = compiled.cached;
-            record.ptx = Some(compiled.ptx);
-        }
-        for violation in &manifest.violations {
-            build.directive(format!("cargo:warning=gate-build: {violation}"));
-        }
-        manifest.required_driver = required;
-        manifest.outcome = manifest::Outcome::Native;
-        manifest.ptx_arch = Some(archs[0].replacen("sm_", "compute_", 1));
-        finish(manifest, out_dir, &kernels_dir, &names)
+            .max(1)
     }
 
     fn sources(&self, build: &mut Build) -> Result<Vec<KernelSource>, Error> {

@@ -9,9 +9,8 @@
 //! blocks and HTML comments are not items, so a checklist can show examples.
 //!
 //! A piece of evidence holds when it is
-//! - a check that ran in this run and PASSED, or would be WAIVED (the engine applies waivers
-//!   after all checks, so the outcomes this check reads are unwaived; the waivers are applied
-//!   here to a copy, the same way), or
+//! - a check that ran in this run and PASSED, or was WAIVED (the engine applies the waivers
+//!   to every outcome before this check starts, so the outcomes it reads are waived), or
 //! - a path, relative to the workspace root and inside it, that exists.
 //!
 //! Anything else is drift and fails: a check that did not run, or ran and did not pass (its
@@ -128,7 +127,7 @@ impl Check for ChecklistClosed {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        evaluate(ctx, &gate_support::date::Date::today_utc().to_string())
+        evaluate(ctx)
     }
 }
 
@@ -279,32 +278,21 @@ fn looks_like_check_id(text: &str) -> bool {
 }
 
 /// What one piece of evidence established, or why it is drift.
-fn judge(ctx: &Context<'_>, today: &str, value: &str) -> Result<String, String> {
+fn judge(ctx: &Context<'_>, value: &str) -> Result<String, String> {
     if value == ID {
         return Err(format!("`{ID}` cannot be evidence for its own checklist"));
     }
     if let Some(outcome) = ctx.earlier.get(value) {
         return match outcome.status {
             Status::Pass => Ok(format!("`{value}` passed")),
-            status => {
-                // The engine waives after all checks ran; what it would conclude is what
-                // counts.
-                let mut waived = outcome.clone();
-                crate::waiver::apply(&ctx.config.waivers, value, &mut waived, today);
-                if waived.status == Status::Waived {
-                    Ok(format!("`{value}` waived"))
-                } else {
-                    Err(format!(
-                        "check `{value}` did not pass in this run ({status}: {})",
-                        outcome.summary
-                    ))
-                }
-            }
+            Status::Waived => Ok(format!("`{value}` waived")),
+            status => Err(format!(
+                "check `{value}` did not pass in this run ({status}: {})",
+                outcome.summary
+            )),
         };
     }
-    let known = crate::registry::find(value).is_some()
-        || ctx.config.custom_checks.iter().any(|c| c.id == value);
-    if known {
+    if ctx.checks.contains(value) {
         return Err(format!(
             "check `{value}` did not run in this run (left out with --skip, or not part of the \
              {} stage)",
@@ -333,8 +321,8 @@ fn judge(ctx: &Context<'_>, today: &str, value: &str) -> Result<String, String> 
     }
 }
 
-/// The check on a given day (the day decides which waivers hold; tests pass a fixed one).
-fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
+/// The check.
+fn evaluate(ctx: &Context<'_>) -> Outcome {
     let root = &ctx.workspace.root;
     let path = root.join(ctx.config.section::<Checklist>().path);
     let file = super::relative(root, &path);
@@ -407,7 +395,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
         let mut item_drifted = false;
         for evidence in &item.evidence {
             let evidence_at = Location::at(&file, item.line, evidence.column);
-            match judge(ctx, today, &evidence.value) {
+            match judge(ctx, &evidence.value) {
                 Ok(what) => {
                     if ctx.earlier.contains_key(&evidence.value) {
                         checks_cited += 1;
@@ -464,7 +452,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
 mod tests {
     use super::*;
     use crate::check::{Earlier, Severity};
-    use crate::checks::testing::with_files_and_earlier;
+    use crate::checks::testing::{waived, with_files_and_earlier};
     use crate::config::{Config, Waiver};
 
     const TODAY: &str = "2026-06-15";
@@ -490,14 +478,13 @@ mod tests {
     /// Runs the check over a workspace holding `files`, with the outcomes of [`earlier`].
     fn run_with(files: &[(&str, &str)], config: Config) -> Outcome {
         with_files_and_earlier(files, &[], config, |ctx| {
-            let earlier = earlier();
-            evaluate(
-                &Context {
-                    earlier: &earlier,
-                    ..*ctx
-                },
-                TODAY,
-            )
+            // As the engine hands them over: waived.
+            let (earlier, waivers) = waived(ctx.config, earlier(), TODAY);
+            evaluate(&Context {
+                earlier: &earlier,
+                waivers: &waivers,
+                ..*ctx
+            })
         })
     }
 
@@ -710,14 +697,17 @@ mod tests {
             "- [x] Pinned — evidence: toolchain.pinned\n",
         )];
         let waived = |expires: &str| Config {
-            waivers: vec![Waiver {
-                check: "toolchain.pinned".into(),
-                pattern: Some("rust-toolchain.toml".into()),
-                reason: "pinned by the monorepo".into(),
-                owner: "build-team".into(),
-                expires: expires.into(),
-                ..Waiver::default()
-            }],
+            waivers: vec![
+                Waiver {
+                    check: "toolchain.pinned".into(),
+                    pattern: Some("rust-toolchain.toml".into()),
+                    reason: "pinned by the monorepo".into(),
+                    owner: "build-team".into(),
+                    expires: expires.into(),
+                    ..Waiver::default()
+                }
+                .into(),
+            ],
             ..Config::default()
         };
         let current = run_with(&checklist, waived("2026-12-31"));

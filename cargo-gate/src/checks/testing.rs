@@ -45,15 +45,6 @@ pub(crate) fn with_files_and_earlier<T>(
     build(files, members, config, crate::check::Earlier::new(), f)
 }
 
-/// Like [`with_context`] with no members, and with the outcomes of earlier checks.
-pub(crate) fn with_context_and_earlier<T>(
-    config: Config,
-    earlier: crate::check::Earlier,
-    f: impl FnOnce(&Context<'_>) -> T,
-) -> T {
-    build(&[], &[], config, earlier, f)
-}
-
 /// Like [`with_context`], with `files` (path, contents) written first.
 pub(crate) fn with_files<T>(
     files: &[(&str, &str)],
@@ -118,6 +109,13 @@ fn build_full<T>(
     let facts = crate::facts::Facts::gather(&workspace, Vec::new());
     let cargo = Cargo::new(dir.path(), true);
     let run_dir = dir.path().join("run");
+    let waivers = crate::check::WaiverUse::default();
+    let checks = crate::check::CheckIds::new(
+        crate::registry::all()
+            .iter()
+            .map(|c| c.meta().id.to_owned())
+            .chain(config.custom_checks.iter().map(|c| c.id.clone())),
+    );
     let ctx = Context {
         facts: &facts,
         workspace: &workspace,
@@ -126,10 +124,27 @@ fn build_full<T>(
         stage,
         environment: &environment,
         earlier: &earlier,
+        waivers: &waivers,
+        checks: &checks,
         out_dir: &dir.path().join("out"),
         run_dir: &run_dir,
     };
     f(&ctx)
+}
+
+/// `earlier` as the engine hands it to the checks that judge the whole run: with the
+/// waivers of `config` applied on `today` (`YYYY-MM-DD`), and which waiver covered what.
+pub(crate) fn waived(
+    config: &Config,
+    mut earlier: crate::check::Earlier,
+    today: &str,
+) -> (crate::check::Earlier, crate::check::WaiverUse) {
+    let today = gate_support::date::Date::parse(today).expect("a YYYY-MM-DD day");
+    let mut usage = crate::check::WaiverUse::default();
+    for (id, outcome) in &mut earlier {
+        crate::waiver::waive(&config.waivers, id, outcome, today, &mut usage);
+    }
+    (earlier, usage)
 }
 
 pub(crate) fn write_files(root: &Path, files: &[(&str, &str)]) {

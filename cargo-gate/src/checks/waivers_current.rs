@@ -1,25 +1,24 @@
 //! `waivers.current`: every `[[waiver]]` is complete (check, match, reason, owner, expiry),
 //! none has expired, and every one covers a finding of this run (SPEC §3.3).
 //!
-//! Use is judged the way the engine applies waivers (`crate::waiver::apply`): the engine
-//! applies them after all checks have run, so the outcomes in [`Context::earlier`] are
-//! unwaived, and a finding (not a note) of check C is covered by the *first* current waiver
-//! for C that [`crate::waiver::covers`] it. A waiver shadowed by an earlier one covers
-//! nothing and is reported unused, as it is in the report's `waivers_used`. An expired waiver
-//! never counts as used; it is reported as expired only.
+//! Use is read, not judged again: the engine applies the waivers to every outcome once,
+//! before this check starts, and hands it which waiver covered which finding
+//! ([`Context::waivers`]). A finding (not a note) of check C is covered by the *first*
+//! current waiver for C that covers it, so a waiver shadowed by an earlier one covers nothing
+//! and is reported unused, as it is in the report's `waivers_used`. An expired waiver never
+//! counts as used; it is reported as expired only.
 //!
 //! This check runs after every other built-in check except `checklist.closed` (which runs
 //! after this one, so that a checklist can cite `waivers.current` as evidence). The use of
 //! a waiver for `checklist.closed`, or for a check that did not run before this one (left
 //! out with `--skip`), cannot be judged here; such waivers get a note saying so, never a
-//! silent "in use". Waivers for this check itself are judged against its own findings.
+//! silent "in use". Waivers for this check itself are judged against its own findings, by
+//! the engine's rule (`crate::waiver::covering`).
 //!
 //! Today is the UTC date from the system clock, the same day the engine uses to decide which
 //! waivers still hold.
 
-use crate::check::{
-    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
-};
+use crate::check::{After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::Waiver;
 use crate::stage::Stage;
 use gate_support::date::Date;
@@ -85,11 +84,6 @@ impl Check for WaiversCurrent {
     }
 }
 
-/// `YYYY-MM-DD` as days since 1970-01-01, when it is a real day.
-fn parse_date(text: &str) -> Option<i64> {
-    Date::parse(text).map(Date::days)
-}
-
 /// How a waiver is described in findings: its check and what it selects.
 fn describe(waiver: &Waiver) -> String {
     format!(
@@ -99,39 +93,13 @@ fn describe(waiver: &Waiver) -> String {
     )
 }
 
-/// Whether a waiver still holds on `today` (the engine's rule: through its expiry day).
-fn is_current(waiver: &Waiver, today: i64) -> bool {
-    parse_date(waiver.expires.trim()).is_some_and(|expires| expires >= today)
-}
-
-/// Marks in `used` the first current waiver for `check` that covers each finding, as
-/// `crate::waiver::apply` would. Notes are never waived, so they never use a waiver.
-fn mark_used<'f>(
-    waivers: &[Waiver],
-    today: i64,
-    check: &str,
-    findings: impl IntoIterator<Item = &'f Finding>,
-    used: &mut [bool],
-) {
-    for finding in findings {
-        if finding.severity == Severity::Note {
-            continue;
-        }
-        if let Some(index) = waivers.iter().position(|w| {
-            w.check == check && is_current(w, today) && crate::waiver::covers(w, finding)
-        }) {
-            used[index] = true;
-        }
-    }
-}
-
 /// The check on a given day (`YYYY-MM-DD`; tests pass a fixed one).
 fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
     let waivers = &ctx.config.waivers;
     if waivers.is_empty() {
         return Outcome::pass("no waivers declared: no finding is waived");
     }
-    let Some(today_days) = parse_date(today) else {
+    let Some(today) = Date::parse(today) else {
         // Only reachable if the clock is outside years 0000..=9999.
         return Outcome::skip(
             crate::check::SkipKind::Unavailable,
@@ -179,7 +147,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
             ));
         }
         let expires = waiver.expires.trim();
-        match parse_date(expires) {
+        match waiver.expires_on() {
             None if !expires.is_empty() => {
                 incomplete += 1;
                 findings.push((
@@ -193,7 +161,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                 ));
             }
             None => {}
-            Some(days) if days < today_days => {
+            Some(date) if date < today => {
                 expired += 1;
                 findings.push((
                     index,
@@ -208,12 +176,12 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     .at(locations.expires(index)),
                 ));
             }
-            Some(days) if days - today_days <= SOON_DAYS => findings.push((
+            Some(date) if date.days() - today.days() <= SOON_DAYS => findings.push((
                 index,
                 Finding::note(format!(
                     "{} expires in {} day(s), on {expires} (owner: {})",
                     describe(waiver),
-                    days - today_days,
+                    date.days() - today.days(),
                     waiver.owner
                 ))
                 .at(locations.expires(index)),
@@ -222,26 +190,21 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
         }
     }
 
-    let mut used = vec![false; waivers.len()];
-    for (check, outcome) in ctx.earlier {
-        mark_used(waivers, today_days, check, &outcome.findings, &mut used);
-    }
+    let mut used: Vec<bool> = (0..waivers.len()).map(|i| ctx.waivers.is_used(i)).collect();
     // Waivers for this check cover the findings above, which are all known by now. (An
     // "unused" warning added below could in turn be waived, but a waiver that exists only to
     // silence the report of another unused waiver is not worth a fixed point.)
-    mark_used(
-        waivers,
-        today_days,
-        ID,
-        findings.iter().map(|(_, f)| f),
-        &mut used,
-    );
+    for (_, finding) in &findings {
+        if let Some(index) = crate::waiver::covering(waivers, ID, finding, today) {
+            used[index] = true;
+        }
+    }
 
     let mut unused = 0;
     let mut not_judged = 0;
     let mut in_use = 0;
     for (index, waiver) in waivers.iter().enumerate() {
-        if !is_current(waiver, today_days) {
+        if !crate::waiver::is_current(waiver, today) {
             // Expired or undated: already an error; it covers nothing by definition.
             continue;
         }
@@ -341,8 +304,8 @@ impl WaiverLocations<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{Earlier, Status};
-    use crate::checks::testing::with_context_and_earlier;
+    use crate::check::{Earlier, Severity, Status};
+    use crate::checks::testing::{waived, with_files_and_earlier};
     use crate::config::Config;
 
     const TODAY: &str = "2026-06-15";
@@ -360,12 +323,12 @@ mod tests {
 
     fn config(waivers: Vec<Waiver>) -> Config {
         Config {
-            waivers,
+            waivers: waivers.into_iter().map(Into::into).collect(),
             ..Config::default()
         }
     }
 
-    /// Outcomes as the engine hands them over: unwaived.
+    /// Outcomes as the checks returned them (the engine waives them before this check).
     fn earlier() -> Earlier {
         Earlier::from([
             (
@@ -397,9 +360,20 @@ mod tests {
             .unwrap()
     }
 
-    /// The check on `config`, after the outcomes of [`earlier`].
+    /// The check on `config`, after the outcomes of [`earlier`], waived as the engine
+    /// waives them.
     fn run_config(config: Config) -> Outcome {
-        with_context_and_earlier(config, earlier(), |ctx| evaluate(ctx, TODAY))
+        with_files_and_earlier(&[], &[], config, |ctx| {
+            let (earlier, waivers) = waived(ctx.config, earlier(), TODAY);
+            evaluate(
+                &Context {
+                    earlier: &earlier,
+                    waivers: &waivers,
+                    ..*ctx
+                },
+                TODAY,
+            )
+        })
     }
 
     #[test]

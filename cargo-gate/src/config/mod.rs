@@ -119,6 +119,7 @@ pub fn parse_size(text: &str) -> Option<u64> {
 
 /// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
 pub use gate_formats::report::Waiver;
+pub use rules::ParsedWaiver;
 
 /// `[policy] max-waiver-days`' default: a waiver expires at most a year from the day it is
 /// validated.
@@ -155,8 +156,8 @@ pub struct Config {
     pub cache: CacheSettings,
     /// `[[check]]` entries.
     pub custom_checks: Vec<CustomCheck>,
-    /// `[[waiver]]` entries.
-    pub waivers: Vec<Waiver>,
+    /// `[[waiver]]` entries, with their expiry and glob parsed.
+    pub waivers: Vec<ParsedWaiver>,
     /// The validated tables that checks own, by table name (read with [`Config::section`]).
     #[serde(serialize_with = "sections_json")]
     pub sections: BTreeMap<&'static str, Settings>,
@@ -901,7 +902,7 @@ fn validate(
         let header = waiver.span();
         let waiver = waiver.into_inner();
         let check_waiver = waiver_entry(&mut v, &config, known, index, header, waiver);
-        config.waivers.push(check_waiver);
+        config.waivers.push(ParsedWaiver::from(check_waiver));
     }
     ConfigErrors::from_vec(v.errors)?;
     config.spans = v.spans;

@@ -54,3 +54,64 @@ pub fn is_path_scoped(pattern: &str) -> bool {
         None => false,
     }
 }
+
+/// A `[[waiver]]` as the configuration validated it: the declaration (what reports show,
+/// and what the policy digest covers) with its expiry date and its `match` as a glob parsed
+/// once, so that applying it to findings parses nothing. Reads as the declaration
+/// (`Deref`); compares and serialises as it.
+#[derive(Debug, Clone)]
+pub struct ParsedWaiver {
+    declared: super::Waiver,
+    expires: Option<gate_support::date::Date>,
+    glob: Option<globset::GlobMatcher>,
+}
+
+impl ParsedWaiver {
+    /// The declaration, as written.
+    pub fn declared(&self) -> &super::Waiver {
+        &self.declared
+    }
+
+    /// The last day it holds; `None` when `expires` is not a `YYYY-MM-DD` day (validation
+    /// refuses that; such a waiver holds on no day).
+    pub fn expires_on(&self) -> Option<gate_support::date::Date> {
+        self.expires
+    }
+
+    /// Its `match` as a glob over a finding's file; `None` without a `match`, or when the
+    /// `match` is not a valid glob.
+    pub fn glob(&self) -> Option<&globset::GlobMatcher> {
+        self.glob.as_ref()
+    }
+}
+
+impl From<super::Waiver> for ParsedWaiver {
+    fn from(declared: super::Waiver) -> ParsedWaiver {
+        ParsedWaiver {
+            expires: gate_support::date::Date::parse(&declared.expires),
+            glob: declared.pattern.as_deref().and_then(|p| glob(p).ok()),
+            declared,
+        }
+    }
+}
+
+impl std::ops::Deref for ParsedWaiver {
+    type Target = super::Waiver;
+
+    fn deref(&self) -> &super::Waiver {
+        &self.declared
+    }
+}
+
+impl PartialEq for ParsedWaiver {
+    /// The parsed parts follow from the declaration.
+    fn eq(&self, other: &ParsedWaiver) -> bool {
+        self.declared == other.declared
+    }
+}
+
+impl serde::Serialize for ParsedWaiver {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.declared.serialize(s)
+    }
+}

@@ -1,0 +1,244 @@
+//! The engine's second phase: running the plan. Checks run in layers, each in parallel, the
+//! checks that read other checks' outcomes after those; a panicking check becomes an
+//! unavailable SKIP.
+
+use super::options::Progress;
+use super::prepare::Prepared;
+use crate::check::{
+    After, Check, CheckIds, CheckMeta, Context, Earlier, Outcome, SkipKind, Status, WaiverUse,
+};
+use crate::config::ParsedWaiver;
+use crate::error::GateError;
+use crate::stage::Stage;
+use gate_support::date::Date;
+use std::time::{Duration, Instant};
+
+/// One check's outcome as it came back, and how long it took.
+pub struct Finished {
+    /// The check.
+    pub check: &'static dyn Check,
+    /// What it returned.
+    pub outcome: Outcome,
+    /// Its wall time.
+    pub elapsed: Duration,
+    /// Its status before the waivers were applied (whether it blocks others is judged on
+    /// it, as the check reported it).
+    pub unwaived: Status,
+}
+
+impl std::fmt::Debug for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finished")
+            .field("check", &self.check.meta().id)
+            .field("outcome", &self.outcome)
+            .field("elapsed", &self.elapsed)
+            .field("unwaived", &self.unwaived)
+            .finish()
+    }
+}
+
+/// Every check of the plan, run: outcomes in plan order.
+#[derive(Debug)]
+pub(super) struct Gathered {
+    /// One per check of the plan, in plan order, waived.
+    pub results: Vec<Finished>,
+    /// The day the waivers were applied on.
+    pub today: Date,
+}
+
+/// Runs the plan of `prepared` at `stage`. An interrupted run ends here, before any
+/// verdict: the record's temporary directory is removed with its writer.
+pub(super) fn gather(
+    prepared: &Prepared,
+    stage: Stage,
+    progress: &dyn Progress,
+) -> Result<Gathered, GateError> {
+    let none = Earlier::new();
+    let no_waivers = WaiverUse::default();
+    let checks = CheckIds::new(
+        crate::registry::all()
+            .iter()
+            .map(|c| c.meta().id.to_owned())
+            .chain(prepared.config.custom_checks.iter().map(|c| c.id.clone())),
+    );
+    let base = Context {
+        facts: &prepared.facts,
+        workspace: &prepared.ws,
+        config: &prepared.config,
+        cargo: &prepared.cargo,
+        stage,
+        environment: &prepared.environment,
+        earlier: &none,
+        waivers: &no_waivers,
+        checks: &checks,
+        out_dir: &prepared.out,
+        run_dir: &prepared.run_dir,
+    };
+    let today = Date::today_utc();
+    let waivers = Waivers {
+        declared: &prepared.config.waivers,
+        today,
+    };
+    let results = run_phases(&prepared.plan, &base, &waivers, progress);
+    if crate::process::interrupted() {
+        return Err(GateError::Interrupted);
+    }
+    Ok(Gathered { results, today })
+}
+
+/// The waivers of a run and the day they are applied on.
+#[derive(Debug, Clone, Copy)]
+struct Waivers<'a> {
+    declared: &'a [ParsedWaiver],
+    today: Date,
+}
+
+impl Waivers<'_> {
+    /// The waiver phase: applies the waivers once to every outcome in `finished` not yet
+    /// waived (those from `from` on), and hands the waived outcomes to `earlier`.
+    fn apply(
+        self,
+        finished: &mut [Finished],
+        from: usize,
+        earlier: &mut Earlier,
+        usage: &mut WaiverUse,
+    ) {
+        for done in finished.iter_mut().skip(from) {
+            let id = done.check.meta().id;
+            crate::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
+            earlier.insert(id.to_owned(), done.outcome.clone());
+        }
+    }
+}
+
+/// Runs the plan in phases: every check without [`Check::after`] first, in parallel; then
+/// the checks that read those outcomes. Before the checks that judge the whole run
+/// ([`After::AllBut`]) start, and after the last, the waivers are applied to every outcome
+/// that has not had them yet: each once. Results come back in plan order.
+fn run_phases(
+    plan: &[&'static dyn Check],
+    base: &Context<'_>,
+    waivers: &Waivers<'_>,
+    progress: &dyn Progress,
+) -> Vec<Finished> {
+    // Layers: each runs (in parallel) the checks whose dependencies in the plan are done.
+    let mut earlier = Earlier::new();
+    let mut usage = WaiverUse::default();
+    let mut waived = 0;
+    let mut results: Vec<Finished> = Vec::new();
+    let mut pending: Vec<&'static dyn Check> = plan.to_vec();
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<_>, Vec<_>) = pending.iter().partition(|c| {
+            let (me, after) = (c.meta().id, c.after());
+            !pending.iter().any(|p| after.waits_for(me, p.meta().id))
+        });
+        // A cycle cannot happen with the built-in checks; if one did, run the rest anyway.
+        let (ready, waiting) = if ready.is_empty() {
+            (waiting, Vec::new())
+        } else {
+            (ready, waiting)
+        };
+        if ready
+            .iter()
+            .any(|c: &&'static dyn Check| matches!(c.after(), After::AllBut(_)))
+        {
+            waivers.apply(&mut results, waived, &mut earlier, &mut usage);
+            waived = results.len();
+        }
+        let ctx = Context {
+            earlier: &earlier,
+            waivers: &usage,
+            ..*base
+        };
+        let layer = run_checks(&ready, &ctx, progress);
+        for finished in &layer {
+            earlier.insert(
+                finished.check.meta().id.to_owned(),
+                finished.outcome.clone(),
+            );
+        }
+        results.extend(layer);
+        pending = waiting;
+    }
+    waivers.apply(&mut results, waived, &mut earlier, &mut usage);
+    let position = |c: &'static dyn Check| plan.iter().position(|p| p.meta().id == c.meta().id);
+    results.sort_by_key(|f| position(f.check));
+    results
+}
+
+/// In debug builds (every test run), an outcome with an error or warning finding whose code
+/// its check does not declare is a bug in the check: it becomes an internal error, so the
+/// tests that exercise the check fail. Release builds keep the outcome.
+fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
+    if !cfg!(debug_assertions) {
+        return outcome;
+    }
+    let undeclared: Vec<String> = meta
+        .undeclared_codes(&outcome)
+        .iter()
+        .map(|f| format!("{:?} on \"{}\"", f.code, f.message))
+        .collect();
+    if undeclared.is_empty() {
+        return outcome;
+    }
+    Outcome::skip(
+        SkipKind::Unavailable,
+        format!(
+            "internal error: {} finding(s) without a code {} declares: {}",
+            undeclared.len(),
+            meta.id,
+            undeclared.join("; ")
+        ),
+    )
+}
+
+/// Runs every check on its own thread (the test run dominates; the others finish while it
+/// runs) and returns the outcomes in plan order. A panicking check becomes an unavailable
+/// SKIP, so the run still ends with a record and exit 2.
+pub fn run_checks(
+    plan: &[&'static dyn Check],
+    ctx: &Context<'_>,
+    progress: &dyn Progress,
+) -> Vec<Finished> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .iter()
+            .map(|&check| {
+                scope.spawn(move || {
+                    let start = Instant::now();
+                    progress.started(check.meta().id);
+                    let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
+                    progress.finished(check.meta().id, start.elapsed());
+                    (outcome, start.elapsed())
+                })
+            })
+            .collect();
+        plan.iter()
+            .zip(handles)
+            .map(|(&check, handle)| match handle.join() {
+                Ok((outcome, elapsed)) => Finished {
+                    check,
+                    unwaived: outcome.status,
+                    outcome,
+                    elapsed,
+                },
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_owned());
+                    Finished {
+                        check,
+                        outcome: Outcome::skip(
+                            SkipKind::Unavailable,
+                            format!("internal error: the check panicked: {message}"),
+                        ),
+                        elapsed: Duration::ZERO,
+                        unwaived: Status::Skip,
+                    }
+                }
+            })
+            .collect()
+    })
+}

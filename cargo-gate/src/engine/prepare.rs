@@ -1,0 +1,141 @@
+//! The engine's first phase: from the command line's options to everything a run needs
+//! before any check starts — the workspace, the validated configuration, the stage plan, the
+//! run record begun, and the facts gathered once (with their cache).
+
+use super::options::{RunOptions, out_dir};
+use super::plan::plan;
+use crate::cargo::Cargo;
+use crate::check::Check;
+use crate::config::{self, Config};
+use crate::environment::{self, Environment};
+use crate::error::GateError;
+use crate::facts::Facts;
+use crate::record::{self, RecordWriter};
+use crate::redact::Redactor;
+use crate::registry;
+use crate::stage::Stage;
+use crate::verdict::Mode;
+use crate::workspace::Workspace;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+/// A run ready to evaluate: what the checks will read, and the record it writes into.
+pub(super) struct Prepared {
+    /// When the run started (for its duration).
+    pub started: Instant,
+    /// When the run started (for the report's `started_at`).
+    pub started_at: SystemTime,
+    /// The workspace under evaluation.
+    pub ws: Workspace,
+    /// The validated configuration.
+    pub config: Config,
+    /// The checks to run, in report order.
+    pub plan: Vec<&'static dyn Check>,
+    /// `--strict`, `--permissive` or `[policy] strict`.
+    pub mode: Mode,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The run's id.
+    pub run_id: String,
+    /// The run record being written.
+    pub writer: RecordWriter,
+    /// How checks run cargo.
+    pub cargo: Cargo,
+    /// The environment of the run.
+    pub environment: Environment,
+    /// Where tools the checks start leave evidence (`GATE_RUN_DIR`), inside the record.
+    pub run_dir: PathBuf,
+    /// The facts gathered once for every check.
+    pub facts: Facts,
+}
+
+/// Loads the workspace and its configuration, plans the stage and begins the record.
+/// Errors here are "could not evaluate": no record is kept.
+pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prepared, GateError> {
+    let started = Instant::now();
+    let started_at = SystemTime::now();
+    if !crate::stage::def(opts.stage).available {
+        return Err(GateError::StageUnavailable {
+            stage: opts.stage.to_string(),
+        });
+    }
+    let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let config = config::load(
+        &ws.config_layout(),
+        opts.config_path.as_deref(),
+        &registry::known(),
+    )?;
+    let custom = crate::checks::custom::from_config(&config);
+    let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
+    let mode = super::plan::mode(opts, &config);
+    let out = out_dir(&ws, opts.out.as_deref());
+    redactor.add_path(&out, "<out>");
+    let run_id = record::new_run_id(started_at);
+    let writer = RecordWriter::begin(&out, &run_id)?;
+
+    let cargo = Cargo::new(&ws.root, opts.offline).with_timeout(config.tests_timeout);
+    let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
+    let run_dir = writer.dir().join("observability");
+    let _ = std::fs::create_dir_all(&run_dir);
+    let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
+    let facts = Facts::gather(
+        &ws,
+        vec![
+            (
+                "GATE_RUN_DIR".to_owned(),
+                run_dir.to_string_lossy().into_owned(),
+            ),
+            ("GATE_SEED".to_owned(), environment.seed.to_string()),
+        ],
+    )
+    .with_cache(cache);
+    Ok(Prepared {
+        started,
+        started_at,
+        ws,
+        config,
+        plan,
+        mode,
+        out,
+        run_id,
+        writer,
+        cargo,
+        environment,
+        run_dir,
+        facts,
+    })
+}
+
+/// The evidence cache of this run. The build and the test run see the same environment, so
+/// the second compiles nothing.
+fn cache_session(
+    opts: &RunOptions,
+    ws: &Workspace,
+    config: &Config,
+    out: &std::path::Path,
+    run_id: &str,
+    environment: &Environment,
+) -> crate::cache::Session {
+    crate::cache::Session::new(
+        ws,
+        crate::cache::Settings {
+            out: out.to_owned(),
+            read: !opts.no_cache,
+            fresh_tests: opts.stage == Stage::Broad && !config.cache.broad,
+            max_size: config.cache.max_size,
+            run_id: run_id.to_owned(),
+            extra_env: config.cache.env.clone(),
+            files: config.cache.files.clone(),
+            redact: crate::secrets::redact_bytes,
+            recorded: crate::record::recorded_evidence,
+            key: std::env::var(crate::cache::KEY_ENV)
+                .ok()
+                .filter(|k| !k.is_empty()),
+            env: std::env::vars().collect(),
+            offline: opts.offline,
+            tests_timeout_secs: config.tests_timeout.as_secs(),
+            toolchain: environment.toolchain_text(),
+        },
+    )
+}
