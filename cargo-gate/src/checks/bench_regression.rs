@@ -79,32 +79,7 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Broad,
     summary: "p50/p95 of every benchmark within `[bench] max-regression` of the stored baseline; too noisy to decide = INCONCLUSIVE",
     fix: "find what made the named benchmarks slower (bench/results.json in the run record has the figures) and fix it; if the change is intended, re-measure with `cargo gate bench --save-baseline` and commit the baseline; for INCONCLUSIVE, make the benchmarks less noisy (a quieter machine, more samples)",
-    codes: &[
-        Code {
-            name: "regressed",
-            summary: "a benchmark is slower than the baseline by more than [bench] max-regression",
-        },
-        Code {
-            name: "too-noisy",
-            summary: "a benchmark is too noisy to decide",
-        },
-        Code {
-            name: "benchmark-missing",
-            summary: "a benchmark of the baseline produced no result",
-        },
-        Code {
-            name: "baseline-unusable",
-            summary: "the baseline file cannot be used",
-        },
-        Code {
-            name: "bench-command-failed",
-            summary: "the benchmark command failed",
-        },
-        Code {
-            name: "no-bench-results",
-            summary: "the benchmark command left no results",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[
         ConfigKey {
             key: "[bench] baseline",
@@ -123,6 +98,36 @@ static META: CheckMeta = CheckMeta {
         },
     ],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        Regressed => Code {
+            name: "regressed",
+            summary: "a benchmark is slower than the baseline by more than [bench] max-regression",
+        },
+        TooNoisy => Code {
+            name: "too-noisy",
+            summary: "a benchmark is too noisy to decide",
+        },
+        BenchmarkMissing => Code {
+            name: "benchmark-missing",
+            summary: "a benchmark of the baseline produced no result",
+        },
+        BaselineUnusable => Code {
+            name: "baseline-unusable",
+            summary: "the baseline file cannot be used",
+        },
+        BenchCommandFailed => Code {
+            name: "bench-command-failed",
+            summary: "the benchmark command failed",
+        },
+        NoBenchResults => Code {
+            name: "no-bench-results",
+            summary: "the benchmark command left no results",
+        },
+    }
+}
 
 /// The artifact with the current figures and the comparison.
 pub const RESULTS: &str = "bench/results.json";
@@ -158,7 +163,7 @@ impl Check for BenchRegression {
                 return Outcome::fail(format!("the benchmark baseline {shown} cannot be used"))
                     .with_finding(
                         Finding::error(describe(&e, root))
-                            .code("baseline-unusable")
+                            .code(FindingCode::BaselineUnusable)
                             .at(Location::file(shown)),
                     );
             }
@@ -223,12 +228,12 @@ pub fn evaluate(
                 ),
                 BenchError::Failed { tail, .. } => Outcome::fail(e.to_string()).with_finding(
                     Finding::error(format!("last lines: {}", tail.join(" | ")))
-                        .code("bench-command-failed"),
+                        .code(FindingCode::BenchCommandFailed),
                 ),
-                BenchError::NoResults { .. } => {
-                    Outcome::fail(format!("`{command}` left no benchmark results"))
-                        .with_finding(Finding::error(describe(&e, root)).code("no-bench-results"))
-                }
+                BenchError::NoResults { .. } => Outcome::fail(format!(
+                    "`{command}` left no benchmark results"
+                ))
+                .with_finding(Finding::error(describe(&e, root)).code(FindingCode::NoBenchResults)),
                 _ => Outcome::fail(describe(&e, root)),
             };
             return outcome.with_artifact(LOG, log);
@@ -354,19 +359,19 @@ fn finding(
                 "`{}` regressed: {}; allowed +{threshold}{beyond}",
                 c.id,
                 figures()
-            )).code("regressed")
+            )).code(FindingCode::Regressed)
         }
         BenchVerdict::Inconclusive => Finding::warning(format!(
             "`{}` too noisy to decide: noise (IQR/median) {} exceeds the +{threshold} threshold and the change is within it; {}",
             c.id,
             percent(noise),
             figures()
-        )).code("too-noisy"),
+        )).code(FindingCode::TooNoisy),
         BenchVerdict::Missing => Finding::error(format!(
             "`{}` is in the baseline but produced no result: a benchmark that disappeared is not a pass (if it was removed on purpose, re-measure with `{}`)",
             c.id,
             bench::SAVE_BASELINE_COMMAND
-        )).code("benchmark-missing")
+        )).code(FindingCode::BenchmarkMissing)
         .at(Location::file(baseline_file)),
         BenchVerdict::New => Finding::note(format!(
             "`{}` is new (not in the baseline): p50 {}, p95 {}",

@@ -24,24 +24,7 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "unsafe, extern blocks/ABIs, #[no_mangle] and asm! appear only in crates the profile allows",
     fix: "move the code into a crate listed in [boundary] allow-unsafe, add the crate to that list after review, or remove the unsafe code",
-    codes: &[
-        Code {
-            name: "unsafe-outside-allowed",
-            summary: "unsafe code, FFI or an exported symbol in a crate that [boundary] allow-unsafe does not name",
-        },
-        Code {
-            name: "unreadable-file",
-            summary: "a Rust file could not be read, so it was not scanned",
-        },
-        Code {
-            name: "walk-incomplete",
-            summary: "part of the tree could not be walked, so it was not scanned",
-        },
-        Code {
-            name: "non-utf8-path",
-            summary: "a path that is not valid UTF-8 (scanned, but not portable)",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[
         ConfigKey {
             key: "[boundary] allow-unsafe",
@@ -55,6 +38,28 @@ static META: CheckMeta = CheckMeta {
         },
     ],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        UnsafeOutsideAllowed => Code {
+            name: "unsafe-outside-allowed",
+            summary: "unsafe code, FFI or an exported symbol in a crate that [boundary] allow-unsafe does not name",
+        },
+        UnreadableFile => Code {
+            name: "unreadable-file",
+            summary: "a Rust file could not be read, so it was not scanned",
+        },
+        WalkIncomplete => Code {
+            name: "walk-incomplete",
+            summary: "part of the tree could not be walked, so it was not scanned",
+        },
+        NonUtf8Path => Code {
+            name: "non-utf8-path",
+            summary: "a path that is not valid UTF-8 (scanned, but not portable)",
+        },
+    }
+}
 
 const INVENTORY: &str = "boundary/inventory.json";
 
@@ -119,7 +124,7 @@ impl Check for BoundaryUnsafe {
                 Err(err) => {
                     findings.push(
                         Finding::warning(format!("could not read the file: {err}"))
-                            .code("unreadable-file")
+                            .code(FindingCode::UnreadableFile)
                             .at(Location::file(rel)),
                     );
                     continue;
@@ -203,7 +208,7 @@ fn violation(hit: &BoundaryHit, krate: &str, rel: &str, allowance: Allowance) ->
         _ => format!("`{krate}` is not in [boundary] allow-unsafe"),
     };
     Finding::error(format!("{what} in crate `{krate}`: {why}"))
-        .code("unsafe-outside-allowed")
+        .code(FindingCode::UnsafeOutsideAllowed)
         .at(Location::at(rel, hit.line, hit.column))
         .subject(krate)
 }

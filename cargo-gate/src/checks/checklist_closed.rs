@@ -77,38 +77,43 @@ static META: CheckMeta = CheckMeta {
     fix: "close each item: do the work, check it (`- [x]`) and cite its evidence after \
           `— evidence:` (a check id that passes, or a repository path that exists); without a \
           checklist, `cargo gate init` writes a template to docs/READINESS.md",
-    codes: &[
-        Code {
-            name: "item-unchecked",
-            summary: "a checklist item is not checked",
-        },
-        Code {
-            name: "item-without-evidence",
-            summary: "a checked item cites no evidence",
-        },
-        Code {
-            name: "evidence-invalid",
-            summary: "the evidence an item cites does not exist or does not pass",
-        },
-        Code {
-            name: "checklist-missing",
-            summary: "the checklist file does not exist",
-        },
-        Code {
-            name: "checklist-unreadable",
-            summary: "the checklist file could not be read",
-        },
-        Code {
-            name: "checklist-empty",
-            summary: "the checklist has no task items",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[checklist] path",
         default: "\"docs/READINESS.md\"",
         meaning: "the readiness checklist",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        ItemUnchecked => Code {
+            name: "item-unchecked",
+            summary: "a checklist item is not checked",
+        },
+        ItemWithoutEvidence => Code {
+            name: "item-without-evidence",
+            summary: "a checked item cites no evidence",
+        },
+        EvidenceInvalid => Code {
+            name: "evidence-invalid",
+            summary: "the evidence an item cites does not exist or does not pass",
+        },
+        ChecklistMissing => Code {
+            name: "checklist-missing",
+            summary: "the checklist file does not exist",
+        },
+        ChecklistUnreadable => Code {
+            name: "checklist-unreadable",
+            summary: "the checklist file could not be read",
+        },
+        ChecklistEmpty => Code {
+            name: "checklist-empty",
+            summary: "the checklist has no task items",
+        },
+    }
+}
 
 const ID: &str = "checklist.closed";
 
@@ -335,7 +340,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                      rollout (fix: `cargo gate init` writes a template; set [checklist] path \
                      if it lives elsewhere)"
                 ))
-                .code("checklist-missing")
+                .code(FindingCode::ChecklistMissing)
                 .at(Location::file(file)),
             );
         }
@@ -343,7 +348,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
             return Outcome::fail(format!("the readiness checklist {file} cannot be read"))
                 .with_finding(
                     Finding::error(format!("{file} could not be read: {e}"))
-                        .code("checklist-unreadable")
+                        .code(FindingCode::ChecklistUnreadable)
                         .at(Location::file(file)),
                 );
         }
@@ -355,7 +360,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                 "{file} has no task items: write each one as `- [ ] what — evidence: check-id \
                  or path`"
             ))
-            .code("checklist-empty")
+            .code(FindingCode::ChecklistEmpty)
             .at(Location::file(file)),
         );
     }
@@ -369,7 +374,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
             unchecked += 1;
             findings.push(
                 Finding::error(format!("item \"{}\" is not checked", item.text))
-                    .code("item-unchecked")
+                    .code(FindingCode::ItemUnchecked)
                     .at(item_at),
             );
             continue;
@@ -386,7 +391,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                     "item \"{}\" is checked but cites no evidence ({hint})",
                     item.text
                 ))
-                .code("item-without-evidence")
+                .code(FindingCode::ItemWithoutEvidence)
                 .at(item_at),
             );
             continue;
@@ -408,7 +413,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                     item_drifted = true;
                     findings.push(
                         Finding::error(format!("item \"{}\": {why}", item.text))
-                            .code("evidence-invalid")
+                            .code(FindingCode::EvidenceInvalid)
                             .at(evidence_at)
                             .subject(evidence.value.clone()),
                     );

@@ -54,34 +54,39 @@ static META: CheckMeta = CheckMeta {
               configs passes --locked or --frozen",
     fix: "add --locked to each cargo command in .github/workflows/*.yml and .gitlab-ci.yml \
           (`cargo gate init` writes a CI workflow that does)",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        CargoWithoutLocked => Code {
             name: "cargo-without-locked",
             summary: "a CI cargo call that builds without --locked or --frozen",
         },
-        Code {
+        NoCiConfig => Code {
             name: "no-ci-config",
             summary: "no CI configuration found",
         },
-        Code {
+        SubcommandUnexpandable => Code {
             name: "subcommand-unexpandable",
             summary: "a CI cargo call whose subcommand comes from a variable the gate cannot expand",
         },
-        Code {
+        FlagsUnexpandable => Code {
             name: "flags-unexpandable",
             summary: "a CI cargo call whose flags come from a variable the gate cannot expand",
         },
-        Code {
+        UnreadableFile => Code {
             name: "unreadable-file",
             summary: "a CI file could not be read",
         },
-        Code {
+        InvalidYaml => Code {
             name: "invalid-yaml",
             summary: "a CI file is not valid YAML",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 const GITHUB_DIR: &str = ".github/workflows";
 const GITLAB_FILE: &str = ".gitlab-ci.yml";
@@ -145,7 +150,7 @@ impl Check for CiLocked {
                     "no CI configuration found (fix: `cargo gate init` writes one whose cargo \
                      calls pass --locked)",
                 )
-                .code("no-ci-config")
+                .code(FindingCode::NoCiConfig)
                 .at(Location::file(GITHUB_DIR)),
             );
         }
@@ -280,7 +285,7 @@ impl Judge {
                          `{expansion}`, which the gate cannot expand: whether it builds cannot \
                          be judged (fix: write --locked literally)"
                     ))
-                    .code("subcommand-unexpandable")
+                    .code(FindingCode::SubcommandUnexpandable)
                     .at(location),
                 );
             }
@@ -295,7 +300,7 @@ impl Judge {
                         "{what} has no --locked or --frozen, but its flags come partly from \
                          `{var}`, which the gate cannot expand (fix: write --locked literally)"
                     ))
-                    .code("flags-unexpandable")
+                    .code(FindingCode::FlagsUnexpandable)
                     .at(location),
                 );
             }
@@ -331,7 +336,7 @@ impl Judge {
                         "{what} does not pass --locked{alternatives}: CI may resolve \
                          dependencies afresh instead of building Cargo.lock (fix: add --locked)"
                     ))
-                    .code("cargo-without-locked")
+                    .code(FindingCode::CargoWithoutLocked)
                     .at(location),
                 );
             }
@@ -416,7 +421,7 @@ fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
         .map(|rel| match std::fs::read_to_string(root.join(&rel)) {
             Ok(text) => Ok((rel, text)),
             Err(e) => Err(Finding::error(format!("{rel} could not be read: {e}"))
-                .code("unreadable-file")
+                .code(FindingCode::UnreadableFile)
                 .at(Location::file(rel))),
         })
         .collect()
@@ -455,7 +460,7 @@ enum Place {
 fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
     let doc = crate::yaml::parse(text).map_err(|e| {
         Finding::error(format!("{rel} is not valid YAML: {e}"))
-            .code("invalid-yaml")
+            .code(FindingCode::InvalidYaml)
             .at(Location::at(rel, to_u32(e.line), to_u32(e.column)))
     })?;
     let mut scripts = Vec::new();

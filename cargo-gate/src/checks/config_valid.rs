@@ -15,16 +15,23 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "gate.toml / [workspace.metadata.gate] parses, unknown keys rejected, values sane",
     fix: "fix the key named in the finding; docs/CONFIG.md lists every key and its type",
-    codes: &[Code {
-        name: "allow-unsafe-not-member",
-        summary: "[boundary] allow-unsafe names a crate that is not a workspace member",
-    }],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "the whole file",
         default: "-",
         meaning: "gate.toml, or [workspace.metadata.gate] in the root Cargo.toml; every key of docs/CONFIG.md",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        AllowUnsafeNotMember => Code {
+            name: "allow-unsafe-not-member",
+            summary: "[boundary] allow-unsafe names a crate that is not a workspace member",
+        },
+    }
+}
 
 impl Check for ConfigValid {
     fn meta(&self) -> &'static CheckMeta {
@@ -43,7 +50,7 @@ impl Check for ConfigValid {
                     Finding::warning(format!(
                         "[boundary] allow-unsafe names `{name}`, which is not a workspace member"
                     ))
-                    .code("allow-unsafe-not-member")
+                    .code(FindingCode::AllowUnsafeNotMember)
                     .at(Location::file(file.clone()))
                     .subject(name.clone()),
                 );

@@ -183,36 +183,7 @@ static META: CheckMeta = CheckMeta {
     fix: "upgrade the package to a patched version (`cargo update -p <crate> --precise <version>`, \
           or bump the dependency that pulls it in, named in the path); waive an advisory that does \
           not apply with `match = \"RUSTSEC-…\"`, an owner and an expiry",
-    codes: &[
-        Code {
-            name: "vulnerability",
-            summary: "a package version is affected by a RustSec vulnerability",
-        },
-        Code {
-            name: "unmaintained",
-            summary: "a package is flagged unmaintained by RustSec",
-        },
-        Code {
-            name: "unsound",
-            summary: "a package version has a RustSec unsoundness advisory",
-        },
-        Code {
-            name: "yanked",
-            summary: "a package version was yanked from its registry (as cargo's local index cache shows)",
-        },
-        Code {
-            name: "unreadable-advisory",
-            summary: "an advisory in the database could not be parsed, or was never opened (not a regular file, or over 1 MiB); the others were matched",
-        },
-        Code {
-            name: "stale-database",
-            summary: "the advisory database is older than [advisories] max-age, or its age is unknown",
-        },
-        Code {
-            name: "unreadable-lockfile",
-            summary: "Cargo.lock could not be read",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[
         ConfigKey {
             key: "[advisories] db-path",
@@ -236,6 +207,40 @@ static META: CheckMeta = CheckMeta {
         },
     ],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        Vulnerability => Code {
+            name: "vulnerability",
+            summary: "a package version is affected by a RustSec vulnerability",
+        },
+        Unmaintained => Code {
+            name: "unmaintained",
+            summary: "a package is flagged unmaintained by RustSec",
+        },
+        Unsound => Code {
+            name: "unsound",
+            summary: "a package version has a RustSec unsoundness advisory",
+        },
+        Yanked => Code {
+            name: "yanked",
+            summary: "a package version was yanked from its registry (as cargo's local index cache shows)",
+        },
+        UnreadableAdvisory => Code {
+            name: "unreadable-advisory",
+            summary: "an advisory in the database could not be parsed, or was never opened (not a regular file, or over 1 MiB); the others were matched",
+        },
+        StaleDatabase => Code {
+            name: "stale-database",
+            summary: "the advisory database is older than [advisories] max-age, or its age is unknown",
+        },
+        UnreadableLockfile => Code {
+            name: "unreadable-lockfile",
+            summary: "Cargo.lock could not be read",
+        },
+    }
+}
 
 /// The evidence file.
 pub const EVIDENCE: &str = "deps/advisories.json";
@@ -274,7 +279,7 @@ impl Check for DepsAdvisories {
             Err(e) => {
                 return Outcome::fail("Cargo.lock could not be read").with_finding(
                     Finding::error(format!("Cargo.lock could not be read: {e}"))
-                        .code("unreadable-lockfile")
+                        .code(FindingCode::UnreadableLockfile)
                         .at(Location::file("Cargo.lock")),
                 );
             }
@@ -462,12 +467,20 @@ impl Seen {
             } else {
                 format!("patched: {}", patched.join(" or "))
             };
-            let (kind, level) = match &advisory.metadata.informational {
-                None => ("vulnerability", Level::Fail),
-                Some(i) if i.is_unmaintained() => ("unmaintained", settings.unmaintained),
-                Some(i) if i.is_unsound() => ("unsound", settings.unsound),
-                Some(i) => (i.as_str(), Level::Note),
+            // Other informational advisories are notes, which carry no code.
+            let informational = advisory.metadata.informational.as_ref();
+            let (code, level) = match informational {
+                None => (Some(FindingCode::Vulnerability), Level::Fail),
+                Some(i) if i.is_unmaintained() => {
+                    (Some(FindingCode::Unmaintained), settings.unmaintained)
+                }
+                Some(i) if i.is_unsound() => (Some(FindingCode::Unsound), settings.unsound),
+                Some(_) => (None, Level::Note),
             };
+            let kind = code
+                .map(FindingCode::name)
+                .or(informational.map(|i| i.as_str()))
+                .unwrap_or_default();
             let severity = advisory
                 .metadata
                 .cvss
@@ -481,7 +494,7 @@ impl Seen {
                 place.from()
             );
             self.findings.push(
-                finding(level, message, kind)
+                finding(level, message, code)
                     .subject(id)
                     .at(place.location.clone()),
             );
@@ -517,7 +530,7 @@ impl Seen {
                         package.name,
                         place.from()
                     ),
-                    "yanked",
+                    Some(FindingCode::Yanked),
                 )
                 .subject(package.name.as_str())
                 .at(place.location.clone()),
@@ -539,7 +552,7 @@ fn database_findings(
                 "advisory {} could not be read and was not matched: {}",
                 unreadable.file, unreadable.error
             ))
-            .code("unreadable-advisory")
+            .code(FindingCode::UnreadableAdvisory)
             .subject(unreadable.file.clone()),
         );
     }
@@ -555,7 +568,7 @@ fn database_findings(
                 days(age),
                 days(settings.max_age)
             ))
-            .code("stale-database"),
+            .code(FindingCode::StaleDatabase),
         ),
         Some(_) => {}
         None => findings.push(
@@ -572,7 +585,7 @@ fn database_findings(
                     db.path.display()
                 ),
             })
-            .code("stale-database"),
+            .code(FindingCode::StaleDatabase),
         ),
     }
     age
@@ -637,11 +650,16 @@ fn conclude(seen: Seen, db: &Database, age: Option<Duration>, index: &IndexCache
         .with_artifact(EVIDENCE, artifact)
 }
 
-fn finding(level: Level, message: String, code: &str) -> Finding {
-    match level {
-        Level::Fail => Finding::error(message).code(code),
-        Level::Warn => Finding::warning(message).code(code),
-        Level::Note => Finding::note(message),
+/// A finding at `level`; errors and warnings carry `code` (notes carry none).
+fn finding(level: Level, message: String, code: Option<FindingCode>) -> Finding {
+    let finding = match level {
+        Level::Fail => Finding::error(message),
+        Level::Warn => Finding::warning(message),
+        Level::Note => return Finding::note(message),
+    };
+    match code {
+        Some(code) => finding.code(code),
+        None => finding,
     }
 }
 

@@ -24,16 +24,23 @@ static META: CheckMeta = CheckMeta {
     summary: "no crate ships in more than one version (normal and build dependencies of the target platforms)",
     fix: "bump the dependency that pulls in the older version (the paths in the finding name it), \
           or waive the crate with `match = \"<crate>\"` while upstream catches up",
-    codes: &[Code {
-        name: "duplicate-version",
-        summary: "a crate is compiled in more than one version",
-    }],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[graph] targets",
         default: "[]",
         meaning: "target triples whose dependencies ship; empty: those of [matrix] platforms (x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc)",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        DuplicateVersion => Code {
+            name: "duplicate-version",
+            summary: "a crate is compiled in more than one version",
+        },
+    }
+}
 
 /// The evidence file.
 pub const EVIDENCE: &str = "deps/duplicates.json";
@@ -85,7 +92,7 @@ fn judge(graph: &Graph, targets: &str) -> Outcome {
                 "`{name}` ships in {} versions ({list}): {paths}",
                 versions.len()
             ))
-            .code("duplicate-version")
+            .code(FindingCode::DuplicateVersion)
             .subject(*name)
             .at(Location::file("Cargo.lock")),
         );

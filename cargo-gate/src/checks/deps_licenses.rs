@@ -151,28 +151,7 @@ static META: CheckMeta = CheckMeta {
     fix: "add the license to `[licenses] allow` if the team accepts it, allow it for one crate \
           with `[[licenses.exceptions]] crate = \"…\" allow = [\"…\"]`, or replace the dependency; \
           write a `[licenses]` table to turn the mix this check reports into a policy",
-    codes: &[
-        Code {
-            name: "license-not-allowed",
-            summary: "a package's license expression is not satisfied by the allowed licenses",
-        },
-        Code {
-            name: "invalid-license-expression",
-            summary: "a package's `license` is not a valid SPDX expression",
-        },
-        Code {
-            name: "missing-license",
-            summary: "a package declares neither `license` nor `license-file`",
-        },
-        Code {
-            name: "license-file-only",
-            summary: "a package declares only `license-file`, which cannot be evaluated",
-        },
-        Code {
-            name: "no-license-policy",
-            summary: "there is no [licenses] table: the mix found is reported, nothing is judged",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[
         ConfigKey {
             key: "[licenses] allow",
@@ -186,6 +165,32 @@ static META: CheckMeta = CheckMeta {
         },
     ],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        LicenseNotAllowed => Code {
+            name: "license-not-allowed",
+            summary: "a package's license expression is not satisfied by the allowed licenses",
+        },
+        InvalidLicenseExpression => Code {
+            name: "invalid-license-expression",
+            summary: "a package's `license` is not a valid SPDX expression",
+        },
+        MissingLicense => Code {
+            name: "missing-license",
+            summary: "a package declares neither `license` nor `license-file`",
+        },
+        LicenseFileOnly => Code {
+            name: "license-file-only",
+            summary: "a package declares only `license-file`, which cannot be evaluated",
+        },
+        NoLicensePolicy => Code {
+            name: "no-license-policy",
+            summary: "there is no [licenses] table: the mix found is reported, nothing is judged",
+        },
+    }
+}
 
 /// The evidence file.
 pub const EVIDENCE: &str = "deps/licenses.json";
@@ -294,7 +299,7 @@ fn judge(
                          evaluated: read it, then allow the crate with an exception or waive it \
                          (from {path})"
                     ))
-                    .code("license-file-only"),
+                    .code(FindingCode::LicenseFileOnly),
                 )
             }
             (None, None) => {
@@ -305,7 +310,7 @@ fn judge(
                         "`{label}` declares no license (neither `license` nor `license-file`; \
                          from {path})"
                     ))
-                    .code("missing-license"),
+                    .code(FindingCode::MissingLicense),
                 )
             }
             (Some(text), _) => {
@@ -319,7 +324,7 @@ fn judge(
                                  expression ({}; from {path})",
                                 e.reason
                             ))
-                            .code("invalid-license-expression"),
+                            .code(FindingCode::InvalidLicenseExpression),
                         )
                     }
                     Ok(expr) if policy.is_some() => {
@@ -343,7 +348,7 @@ fn judge(
                                             many => format!("{} are", many.join(", ")),
                                         }
                                     ))
-                                    .code("license-not-allowed"),
+                                    .code(FindingCode::LicenseNotAllowed),
                                 )
                             }
                         }
@@ -390,7 +395,7 @@ fn judge(
                 Finding::warning(format!(
                     "no [licenses] table, so nothing is judged; the {scope} are under: {mix_text}"
                 ))
-                .code("no-license-policy")
+                .code(FindingCode::NoLicensePolicy)
                 .at(Location::file("gate.toml")),
             );
             Outcome::warn(format!(

@@ -43,16 +43,21 @@ static META: CheckMeta = CheckMeta {
     fix: "pin git dependencies with `rev = \"<commit>\"`, give version requirements an upper \
           bound (\"1.2\" means >=1.2, <2), vendor path dependencies into the workspace, and use \
           crates.io (or waive a private registry)",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        UnpinnedDependency => Code {
             name: "unpinned-dependency",
             summary: "a dependency that does not resolve to one reviewed version (git without rev, wildcard, path outside the repository, ...)",
         },
-        crate::check::UNREADABLE_MANIFEST,
-        crate::check::INVALID_MANIFEST,
-    ],
-    config: &[],
-};
+        UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
+        InvalidManifest => crate::check::INVALID_MANIFEST,
+    }
+}
 
 /// Registries dependencies may come from. There is no configuration key yet: crates.io only.
 pub const ALLOWED_REGISTRIES: &[&str] = &["crates-io"];
@@ -93,7 +98,7 @@ impl Check for DepsPinned {
                 Err(e) => {
                     findings.push(
                         Finding::error(format!("{rel} could not be read: {e}"))
-                            .code("unreadable-manifest")
+                            .code(FindingCode::UnreadableManifest)
                             .at(Location::file(rel)),
                     );
                     continue;
@@ -107,7 +112,7 @@ impl Check for DepsPinned {
                         .map_or_else(|| Location::file(rel.clone()), |s| at(&rel, &text, s.start));
                     findings.push(
                         Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
-                            .code("invalid-manifest")
+                            .code(FindingCode::InvalidManifest)
                             .at(location),
                     );
                     continue;
@@ -254,7 +259,7 @@ impl Dep<'_> {
         let owner = self.manifest.owner.as_deref();
         let whose = owner.map_or_else(String::new, |o| format!("`{o}` "));
         let mut finding = Finding::error(format!("{whose}{} `{}`: {what}", self.table, self.name))
-            .code("unpinned-dependency")
+            .code(FindingCode::UnpinnedDependency)
             .at(self.manifest.location(span));
         if let Some(owner) = owner {
             finding = finding.subject(owner);

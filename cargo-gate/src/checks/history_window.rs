@@ -83,26 +83,31 @@ static META: CheckMeta = CheckMeta {
     summary: "the last N runs of this stage ([history] window) were green",
     fix: "fix what made the red runs fail, then run the stage until the window holds only green \
           runs (`cargo gate history` lists them); runs must use the same --out directory",
-    codes: &[
-        Code {
-            name: "red-run-in-window",
-            summary: "a run in the window was not ready",
-        },
-        Code {
-            name: "too-few-runs",
-            summary: "fewer runs of the stage than the window asks for",
-        },
-        Code {
-            name: "record-does-not-verify",
-            summary: "the run record does not verify, so its history cannot be trusted",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[history] window",
         default: "5",
         meaning: "how many of the latest runs of the stage must have been READY",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        RedRunInWindow => Code {
+            name: "red-run-in-window",
+            summary: "a run in the window was not ready",
+        },
+        TooFewRuns => Code {
+            name: "too-few-runs",
+            summary: "fewer runs of the stage than the window asks for",
+        },
+        RecordDoesNotVerify => Code {
+            name: "record-does-not-verify",
+            summary: "the run record does not verify, so its history cannot be trusted",
+        },
+    }
+}
 
 const ID: &str = "history.window";
 
@@ -157,7 +162,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                 "the record does not verify: {}: {}",
                 p.path, p.message
             ))
-            .code("record-does-not-verify")
+            .code(FindingCode::RecordDoesNotVerify)
             .at(Location::file(&file))
         })
         .collect();
@@ -196,7 +201,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                         "run {} at {} was {} (exit {}{why})",
                         entry.run_id, entry.time, entry.result, entry.exit_code
                     ))
-                    .code("red-run-in-window")
+                    .code(FindingCode::RedRunInWindow)
                     .at(at)
                     .subject(entry.run_id.clone()),
                 );
@@ -226,7 +231,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                  time(s){fresh}",
                 in_window.len()
             ))
-            .code("too-few-runs")
+            .code(FindingCode::TooFewRuns)
             .at(Location::file(&file)),
         );
     }

@@ -15,22 +15,27 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "Cargo.lock exists, is tracked by git, and `cargo metadata --locked` accepts it",
     fix: "run `cargo generate-lockfile` (or `cargo update --workspace` when it is stale) and commit Cargo.lock",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        LockfileMissing => Code {
             name: "lockfile-missing",
             summary: "no Cargo.lock",
         },
-        Code {
+        LockfileUntracked => Code {
             name: "lockfile-untracked",
             summary: "Cargo.lock is not tracked by git",
         },
-        Code {
+        LockfileStale => Code {
             name: "lockfile-stale",
             summary: "`cargo metadata --locked` refuses Cargo.lock (out of date, or another failure)",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 const LOG: &str = "logs/cargo-metadata-locked.log";
 
@@ -55,7 +60,7 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
                 "Cargo.lock is missing: builds resolve dependencies afresh each time \
                  (fix: run `cargo generate-lockfile` and commit Cargo.lock)",
             )
-            .code("lockfile-missing")
+            .code(FindingCode::LockfileMissing)
             .at(Location::file("Cargo.lock")),
         );
     }
@@ -77,7 +82,7 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
                     "Cargo.lock is not tracked by git (fix: remove it from .gitignore and \
                      `git add Cargo.lock`)",
                 )
-                .code("lockfile-untracked")
+                .code(FindingCode::LockfileUntracked)
                 .at(Location::file("Cargo.lock")),
             );
             "NOT tracked by git"
@@ -113,7 +118,7 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
         };
         findings.push(
             Finding::error(message)
-                .code("lockfile-stale")
+                .code(FindingCode::LockfileStale)
                 .at(Location::file("Cargo.lock")),
         );
     }

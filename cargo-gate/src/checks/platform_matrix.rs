@@ -29,26 +29,31 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Broad,
     summary: "passing runs (controlled or later) for every platform of `[matrix] platforms` for this commit, from merged CI records",
     fix: "run `cargo gate controlled --out DIR` in a CI job on each platform named, then `cargo gate merge DIR…` with those directories before `cargo gate broad`; fix what fails on the platforms named",
-    codes: &[
-        Code {
-            name: "platform-missing",
-            summary: "no run of this commit on a platform of [matrix] platforms",
-        },
-        Code {
-            name: "platform-not-ready",
-            summary: "a platform's run of this commit was not ready",
-        },
-        Code {
-            name: "merged-record-tampered",
-            summary: "a merged CI record does not verify",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[matrix] platforms",
         default: "[\"linux\", \"macos\", \"windows\"]",
         meaning: "the platforms that need a READY run of this commit in the merged records",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        PlatformMissing => Code {
+            name: "platform-missing",
+            summary: "no run of this commit on a platform of [matrix] platforms",
+        },
+        PlatformNotReady => Code {
+            name: "platform-not-ready",
+            summary: "a platform's run of this commit was not ready",
+        },
+        MergedRecordTampered => Code {
+            name: "merged-record-tampered",
+            summary: "a merged CI record does not verify",
+        },
+    }
+}
 
 /// The artifact with the evidence per platform.
 pub const EVIDENCE: &str = "platform/matrix.json";
@@ -122,7 +127,7 @@ impl Check for PlatformMatrix {
             match &merged.record {
                 Err(problem) => findings.push(
                     Finding::error(format!("tampered merged record: {problem}"))
-                        .code("merged-record-tampered")
+                        .code(FindingCode::MergedRecordTampered)
                         .at(Location::file(format!("{shown_dir}/{}", merged.merge_id))),
                 ),
                 Ok(record) if record.commit == commit => {
@@ -156,7 +161,7 @@ impl Check for PlatformMatrix {
                     Finding::error(format!(
                         "{name}: no run of this commit in the merged CI records"
                     ))
-                    .code("platform-missing")
+                    .code(FindingCode::PlatformMissing)
                     .subject(name),
                 );
                 evidence.push(serde_json::json!({"platform": name, "status": "missing"}));
@@ -169,7 +174,7 @@ impl Check for PlatformMatrix {
                             "{name}: {why} (run {} from {}, merged as {merge_id})",
                             run.run_id, run.source
                         ))
-                        .code("platform-not-ready")
+                        .code(FindingCode::PlatformNotReady)
                         .subject(name),
                     );
                 }

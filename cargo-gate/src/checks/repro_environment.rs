@@ -14,18 +14,23 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "environment.json complete: toolchain, host, lockfile digest, tool versions, git commit, seed",
     fix: "commit your changes (a dirty tree cannot be reproduced from its commit), commit Cargo.lock, and run inside the git work tree with rustc and cargo on PATH",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        EnvironmentIncomplete => Code {
             name: "environment-incomplete",
             summary: "environment.json lacks something a reproduction needs",
         },
-        Code {
+        DirtyWorkTree => Code {
             name: "dirty-work-tree",
             summary: "the work tree has uncommitted changes",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 impl Check for ReproEnvironment {
     fn meta(&self) -> &'static CheckMeta {
@@ -56,7 +61,7 @@ impl Check for ReproEnvironment {
             .iter()
             .map(|m| {
                 Finding::error(format!("environment.json lacks the {m}"))
-                    .code("environment-incomplete")
+                    .code(FindingCode::EnvironmentIncomplete)
             })
             .collect();
         let described = format!(
@@ -86,12 +91,12 @@ impl Check for ReproEnvironment {
         if env.git_dirty == Some(true) {
             let message = "the work tree has uncommitted changes: this run cannot be reproduced from its commit";
             if ctx.stage >= Stage::Broad {
-                findings.push(Finding::error(message).code("dirty-work-tree"));
+                findings.push(Finding::error(message).code(FindingCode::DirtyWorkTree));
                 return Outcome::fail(format!("dirty work tree ({described})"))
                     .with_findings(findings);
             }
             return Outcome::warn(format!("dirty work tree ({described})"))
-                .with_finding(Finding::warning(message).code("dirty-work-tree"));
+                .with_finding(Finding::warning(message).code(FindingCode::DirtyWorkTree));
         }
         Outcome::pass(format!(
             "environment.json complete: {described}, clean commit"

@@ -26,22 +26,27 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "no secrets or PII in tracked files or in the run's own artifacts; findings redacted",
     fix: "remove the secret from the file and from git history, rotate it, and load it from the environment or a secret store; waive test fixtures with [[waiver]] check = \"secrets.scan\" match = \"path/glob\"",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        SecretInTree => Code {
             name: "secret-in-tree",
             summary: "a tracked file holds what looks like a secret",
         },
-        Code {
+        SecretInRunArtifact => Code {
             name: "secret-in-run-artifact",
             summary: "the run's own record held a secret (redacted before it was kept)",
         },
-        Code {
+        UnreadableFile => Code {
             name: "unreadable-file",
             summary: "a tracked file could not be read, so it was not scanned",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 const SUMMARY: &str = "secrets/summary.json";
 
@@ -111,7 +116,7 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
                     *summary.by_kind.entry(f.kind).or_default() += 1;
                     leaks.push(
                         Finding::error(format!("{}: {}", f.kind, f.excerpt))
-                            .code("secret-in-tree")
+                            .code(FindingCode::SecretInTree)
                             .at(Location::at(rel.clone(), f.line, f.column))
                             .subject(rel.clone()),
                     );
@@ -125,7 +130,7 @@ fn evaluate(ws: &Workspace, facts: &Facts) -> Outcome {
                 summary.skipped_unreadable += 1;
                 findings.push(
                     Finding::warning(format!("could not read the file: {err}"))
-                        .code("unreadable-file")
+                        .code(FindingCode::UnreadableFile)
                         .at(Location::file(rel.clone()))
                         .subject(rel),
                 );
@@ -193,7 +198,7 @@ pub fn scan_run_artifacts(files: &[(String, Vec<u8>)]) -> Vec<Finding> {
                     "{}: {} in the run's own artifact",
                     f.kind, f.excerpt
                 ))
-                .code("secret-in-run-artifact")
+                .code(FindingCode::SecretInRunArtifact)
                 .at(Location::at(path.clone(), f.line, f.column))
                 .subject(path.clone()),
             );
@@ -233,7 +238,7 @@ fn list_files(ws: &Workspace, facts: &Facts) -> (Listing, Vec<Finding>) {
                 "git tracks a file here, but the working tree holds a {kind}: not read, so not \
                  scanned (restore the file with `git checkout -- {rel}`)"
             ))
-            .code("unreadable-file")
+            .code(FindingCode::UnreadableFile)
             .at(Location::file(rel.clone()))
             .subject(rel),
         );

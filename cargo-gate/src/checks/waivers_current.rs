@@ -33,30 +33,35 @@ static META: CheckMeta = CheckMeta {
     summary: "every waiver has a reason, an owner and an expiry; none has expired; none is unused",
     fix: "renew an expired waiver only with a new decision (new `expires`, same or new owner) or \
           fix the finding and delete the waiver; delete waivers that cover no finding",
-    codes: &[
-        Code {
-            name: "waiver-expired",
-            summary: "a waiver is past its expiry date",
-        },
-        Code {
-            name: "waiver-unused",
-            summary: "a waiver covers no finding in this run",
-        },
-        Code {
-            name: "waiver-incomplete",
-            summary: "a waiver has an empty reason or owner",
-        },
-        Code {
-            name: "waiver-bad-date",
-            summary: "a waiver expiry that is not a YYYY-MM-DD date",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[[waiver]]",
         default: "-",
         meaning: "check; match, code, subject, file, line, text (what it covers); reason, owner, expires: a finding accepted for a while",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        WaiverExpired => Code {
+            name: "waiver-expired",
+            summary: "a waiver is past its expiry date",
+        },
+        WaiverUnused => Code {
+            name: "waiver-unused",
+            summary: "a waiver covers no finding in this run",
+        },
+        WaiverIncomplete => Code {
+            name: "waiver-incomplete",
+            summary: "a waiver has an empty reason or owner",
+        },
+        WaiverBadDate => Code {
+            name: "waiver-bad-date",
+            summary: "a waiver expiry that is not a YYYY-MM-DD date",
+        },
+    }
+}
 
 const ID: &str = "waivers.current";
 
@@ -142,7 +147,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     describe(waiver),
                     empty.join(", ")
                 ))
-                .code("waiver-incomplete")
+                .code(FindingCode::WaiverIncomplete)
                 .at(locations.block(index)),
             ));
         }
@@ -156,7 +161,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                         "{} expires on `{expires}`, which is not a date (YYYY-MM-DD)",
                         describe(waiver)
                     ))
-                    .code("waiver-bad-date")
+                    .code(FindingCode::WaiverBadDate)
                     .at(locations.expires(index)),
                 ));
             }
@@ -172,7 +177,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                         waiver.owner,
                         waiver.reason
                     ))
-                    .code("waiver-expired")
+                    .code(FindingCode::WaiverExpired)
                     .at(locations.expires(index)),
                 ));
             }
@@ -221,7 +226,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     "{} covers no finding in this run: unused, remove it",
                     describe(waiver)
                 ))
-                .code("waiver-unused")
+                .code(FindingCode::WaiverUnused)
                 .at(locations.block(index)),
             ));
         } else {
