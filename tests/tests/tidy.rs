@@ -725,16 +725,10 @@ const KNOWN_VIOLATIONS: &[(&str, &str, &str)] = &[];
 
 /// Import cycles there are today, each with why it is still there. The list may only shrink,
 /// like [`KNOWN_VIOLATIONS`].
-const KNOWN_CYCLES: &[(&[&str], &str)] = &[
-    (
-        &["config", "config::section"],
-        "sections record problems in config's `Validator`, config reads sections' settings",
-    ),
-    (
-        &["record", "record::chain"],
-        "the chain reader uses record's file layout and locks, record re-exports the reader",
-    ),
-];
+const KNOWN_CYCLES: &[(&[&str], &str)] = &[(
+    &["record", "record::chain"],
+    "the chain reader uses record's file layout and locks, record re-exports the reader",
+)];
 
 /// The strongly connected components of more than one module (Tarjan's algorithm).
 fn cycles(

@@ -61,14 +61,14 @@ pub fn is_path_scoped(pattern: &str) -> bool {
 /// (`Deref`); compares and serialises as it.
 #[derive(Debug, Clone)]
 pub struct ParsedWaiver {
-    declared: super::Waiver,
+    declared: gate_formats::report::Waiver,
     expires: Option<gate_support::date::Date>,
     glob: Option<globset::GlobMatcher>,
 }
 
 impl ParsedWaiver {
     /// The declaration, as written.
-    pub fn declared(&self) -> &super::Waiver {
+    pub fn declared(&self) -> &gate_formats::report::Waiver {
         &self.declared
     }
 
@@ -85,8 +85,8 @@ impl ParsedWaiver {
     }
 }
 
-impl From<super::Waiver> for ParsedWaiver {
-    fn from(declared: super::Waiver) -> ParsedWaiver {
+impl From<gate_formats::report::Waiver> for ParsedWaiver {
+    fn from(declared: gate_formats::report::Waiver) -> ParsedWaiver {
         ParsedWaiver {
             expires: gate_support::date::Date::parse(&declared.expires),
             glob: declared.pattern.as_deref().and_then(|p| glob(p).ok()),
@@ -96,9 +96,9 @@ impl From<super::Waiver> for ParsedWaiver {
 }
 
 impl std::ops::Deref for ParsedWaiver {
-    type Target = super::Waiver;
+    type Target = gate_formats::report::Waiver;
 
-    fn deref(&self) -> &super::Waiver {
+    fn deref(&self) -> &gate_formats::report::Waiver {
         &self.declared
     }
 }

@@ -10,7 +10,7 @@
 //! (bench.regression; `cargo gate bench` reads the same settings), `[matrix]`,
 //! `[history]`, `[checklist]`.
 
-use super::Validator;
+use super::validator::Validator;
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use std::any::Any;

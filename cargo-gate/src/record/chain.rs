@@ -5,11 +5,11 @@
 //! through [`read_chain`] and uses only [`ChainRun::trusted`] runs, reading their artifacts
 //! through [`ChainRun::artifact`], which checks each against the manifest before it is used.
 
-use super::{
-    FileKind, HistoryEntry, MANIFEST_SCHEMA, Manifest, OutLock, file_kind, history_lines,
-    list_files, recover,
+use super::layout::{
+    FileKind, OutLock, file_kind, history_lines, is_run_dir_name, list_files, recover,
 };
 use crate::error::GateError;
+use gate_formats::run_record::{HistoryEntry, MANIFEST_SCHEMA, Manifest};
 use gate_support::digest::{sha256_file, sha256_hex};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -181,11 +181,6 @@ fn decision_disagrees(out: &Path, id: &str, manifest: &Manifest) -> Result<Vec<S
         .filter(|(_, a, b)| a != b)
         .map(|(name, a, b)| format!("{name}: the manifest says {a:?}, decision.json says {b:?}"))
         .collect())
-}
-
-/// A run id names one directory under `runs/`: one path component, not hidden.
-pub(crate) fn is_run_dir_name(id: &str) -> bool {
-    !id.is_empty() && !id.starts_with('.') && !id.contains(['/', '\\', '\0']) && !id.contains(':')
 }
 
 /// Reads the chain of `out`: each history line checked against its run's manifest (digest,

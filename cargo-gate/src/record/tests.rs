@@ -4,6 +4,8 @@
     reason = "tests rename run directories to forge records"
 )]
 use super::*;
+use gate_support::digest::sha256_hex;
+use std::fs;
 
 fn entry(id: &str, result: &str) -> HistoryEntry {
     HistoryEntry {
