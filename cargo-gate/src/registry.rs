@@ -81,6 +81,12 @@ pub fn is_builtin(id: &str) -> bool {
     find(id).is_some()
 }
 
+/// The team's checks (`[[check]]` in `config`), as checks: run, listed and explained like
+/// built-in ones.
+pub fn team_checks(config: &crate::config::Config) -> Vec<&'static dyn Check> {
+    checks::custom::from_config(config)
+}
+
 /// The tables of `gate.toml` that checks own, in registry order.
 static SECTIONS: LazyLock<Vec<&'static dyn Section>> =
     LazyLock::new(|| all().iter().filter_map(|c| c.section()).collect());

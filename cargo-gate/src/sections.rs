@@ -2,13 +2,16 @@
 //! which returns it from `Check::section` and documents it: `[boundary]` (boundary.unsafe;
 //! config.valid and policy.profile report on it), `[matrix]` (platform.matrix; its platforms
 //! are the shipped targets when `[graph]` names none) and `[graph]` (deps.duplicates;
-//! deps.licenses judges the same graph, through [`targets`]). Checks sit above this module,
-//! so none has to import another to read a table.
+//! deps.licenses judges the same graph, through [`targets`]) and `[advisories]`
+//! (deps.advisories; `cargo gate fetch-advisories` reads where the database lives). Checks
+//! and commands sit above this module, so none has to import a check to read a table.
 
 use crate::config::Validator;
 use crate::config::section::{Section, Settings, Spanned, Table};
 use cfg_expr::targets::TargetInfo;
 use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// `[boundary]`, this check's table, validated (also read by `config.valid` and
 /// `policy.profile`, which report on it).
@@ -189,4 +192,150 @@ pub fn matrix_table() -> &'static dyn Section {
 /// `[graph]`, owned by `deps.duplicates`.
 pub fn graph_table() -> &'static dyn Section {
     &GRAPH
+}
+
+// ----- [advisories] ---------------------------------------------------------------------
+
+/// How a kind of finding counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// An error: the check fails.
+    Fail,
+    /// A warning.
+    Warn,
+    /// A note: reported, never counted.
+    Note,
+}
+
+/// `[advisories]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdvisorySettings {
+    /// `db-path`: the database directory (relative to the workspace root).
+    pub db_path: Option<PathBuf>,
+    /// `db-url`: where `fetch-advisories` gets it.
+    pub db_url: String,
+    /// `max-age`: older is a warning.
+    #[serde(serialize_with = "duration_text")]
+    pub max_age: Duration,
+    /// `unmaintained`.
+    pub unmaintained: Level,
+    /// `unsound`.
+    pub unsound: Level,
+    /// `yanked`.
+    pub yanked: Level,
+}
+
+/// The default `max-age`: 90 days, cargo-deny's `maximum-db-staleness`.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(90 * 24 * 60 * 60);
+
+impl Default for AdvisorySettings {
+    fn default() -> AdvisorySettings {
+        AdvisorySettings {
+            db_path: None,
+            db_url: crate::advisories::DEFAULT_URL.to_owned(),
+            max_age: DEFAULT_MAX_AGE,
+            unmaintained: Level::Warn,
+            unsound: Level::Warn,
+            yanked: Level::Warn,
+        }
+    }
+}
+
+/// A duration as `gate.toml` writes it (`"90days"`, else seconds), for the policy digest.
+fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    let secs = d.as_secs();
+    if secs.is_multiple_of(86_400) {
+        s.serialize_str(&format!("{}days", secs / 86_400))
+    } else {
+        s.serialize_str(&format!("{secs}s"))
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAdvisories {
+    db_path: Option<Spanned<String>>,
+    db_url: Option<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
+    unmaintained: Option<Spanned<String>>,
+    unsound: Option<Spanned<String>>,
+    yanked: Option<Spanned<String>>,
+}
+
+/// The `[advisories]` table.
+static ADVISORIES: Table<RawAdvisories> = Table {
+    name: "advisories",
+    validate: validate_advisories,
+};
+
+fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Settings {
+    let mut settings = AdvisorySettings::default();
+    let Some(raw) = raw else {
+        return Settings::new(settings);
+    };
+    if let Some(path) = raw.db_path {
+        match crate::advisories::path_problem(path.get_ref()) {
+            None => settings.db_path = Some(PathBuf::from(path.into_inner())),
+            Some(problem) => {
+                v.error::<_, ()>(
+                    &path,
+                    format!("db-path {:?} is refused: {problem}", path.get_ref()),
+                    "name a directory of the database's own, outside the workspace's \
+                     repository (e.g. db-path = \"/var/cache/advisory-db\"), or leave db-path \
+                     out for $CARGO_HOME/advisory-db",
+                );
+            }
+        }
+    }
+    if let Some(url) = raw.db_url {
+        match crate::advisories::url_problem(url.get_ref()) {
+            None => settings.db_url = url.into_inner(),
+            Some(problem) => {
+                v.error::<_, ()>(
+                    &url,
+                    format!("db-url {:?} is refused: {problem}", url.get_ref()),
+                    "write an https://, ssh:// or file:// URL, user@host:path or an absolute \
+                     path, e.g. db-url = \"https://github.com/rustsec/advisory-db\"",
+                );
+            }
+        }
+    }
+    if let Some(age) = raw.max_age {
+        match humantime::parse_duration(age.get_ref()) {
+            Ok(d) if !d.is_zero() => settings.max_age = d,
+            _ => {
+                v.error::<_, ()>(
+                    &age,
+                    format!("`{}` is not a duration", age.get_ref()),
+                    "write a duration like \"90days\" or \"2weeks\"",
+                );
+            }
+        }
+    }
+    let mut level = |value: Option<Spanned<String>>, into: &mut Level| {
+        let Some(value) = value else { return };
+        *into = match value.get_ref().as_str() {
+            "fail" => Level::Fail,
+            "warn" => Level::Warn,
+            "note" => Level::Note,
+            other => {
+                v.error::<_, ()>(
+                    &value,
+                    format!("`{other}` is not a level"),
+                    "write \"fail\", \"warn\" or \"note\"",
+                );
+                return;
+            }
+        };
+    };
+    level(raw.unmaintained, &mut settings.unmaintained);
+    level(raw.unsound, &mut settings.unsound);
+    level(raw.yanked, &mut settings.yanked);
+    Settings::new(settings)
+}
+
+/// The `[advisories]` table (deps.advisories owns it; `cargo gate fetch-advisories` reads it).
+pub fn advisories_table() -> &'static dyn Section {
+    &ADVISORIES
 }

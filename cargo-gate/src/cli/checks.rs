@@ -73,6 +73,6 @@ fn team_checks() -> Vec<&'static dyn crate::check::Check> {
     Workspace::discover(None, true)
         .ok()
         .and_then(|ws| crate::config::load(&ws.config_layout(), None, &registry::known()).ok())
-        .map(|config| crate::checks::custom::from_config(&config))
+        .map(|config| registry::team_checks(&config))
         .unwrap_or_default()
 }

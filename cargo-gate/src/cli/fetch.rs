@@ -3,8 +3,8 @@
 //! anywhere in the workspace (`advisories::fetch` refuses it).
 
 use crate::advisories::Protected;
-use crate::checks::deps_advisories::AdvisorySettings;
 use crate::error::GateError;
+use crate::sections::AdvisorySettings;
 use crate::workspace::Workspace;
 use std::path::Path;
 

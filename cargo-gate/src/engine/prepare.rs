@@ -66,7 +66,7 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
         opts.config_path.as_deref(),
         &registry::known(),
     )?;
-    let custom = crate::checks::custom::from_config(&config);
+    let custom = registry::team_checks(&config);
     let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
     let mode = super::plan::mode(opts, &config);
     let out = out_dir(&ws, opts.out.as_deref());
