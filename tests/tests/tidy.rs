@@ -957,3 +957,29 @@ fn the_cycle_finder_finds_a_cycle() {
         [vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]]
     );
 }
+
+/// A check's findings take a variant of its `FindingCode` enum (`finding_codes!`), never a
+/// string: a code is declared once, with its summary, and cannot be misspelt at a use.
+#[test]
+fn checks_give_finding_codes_as_enums() {
+    let mut found = Vec::new();
+    for (rel, text) in rust_files() {
+        let Some(path) = rel.strip_prefix("cargo-gate/src/checks/") else {
+            continue;
+        };
+        if path == "testing.rs" || path.ends_with("tests.rs") {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            if line.contains(".code(\"") {
+                found.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "finding codes given as strings (use the check's FindingCode):\n  {}",
+        found.join("\n  ")
+    );
+}

@@ -105,6 +105,8 @@ impl Waivers<'_> {
     ) {
         for done in finished.iter_mut().skip(from) {
             let id = done.check.meta().id;
+            // Waivers match the words the report shows: secrets redacted first.
+            redact_text(&mut done.outcome);
             crate::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
             earlier.insert(id.to_owned(), done.outcome.clone());
         }
@@ -241,4 +243,16 @@ pub fn run_checks(
             })
             .collect()
     })
+}
+
+/// Redacts the secrets in `outcome`'s summary and findings (and in the outcome it falls back
+/// to when it is blocked): the text waivers match and the report shows. Idempotent.
+pub(super) fn redact_text(outcome: &mut Outcome) {
+    outcome.summary = crate::secrets::redact(&outcome.summary);
+    for finding in &mut outcome.findings {
+        finding.message = crate::secrets::redact(&finding.message);
+    }
+    if let Some(alone) = outcome.unblocked.as_deref_mut() {
+        redact_text(alone);
+    }
 }

@@ -225,10 +225,9 @@ fn redact_secrets(
     use crate::secrets;
     let mut written: Vec<(String, Vec<u8>)> = Vec::new();
     for Finished { outcome, .. } in &mut results {
-        outcome.summary = secrets::redact(&outcome.summary);
-        for finding in &mut outcome.findings {
-            finding.message = secrets::redact(&finding.message);
-        }
+        // Redacted when it finished, before the waivers matched it; again here (it is
+        // idempotent), so nothing unredacted is recorded whatever path an outcome took.
+        super::gather::redact_text(outcome);
         for artifact in &mut outcome.artifacts {
             if let Some(redacted) = secrets::redact_bytes(&artifact.bytes) {
                 artifact.bytes = redacted;
