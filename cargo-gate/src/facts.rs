@@ -21,8 +21,13 @@
 //! - **the build** — `cargo test --no-run --locked --workspace`, in parallel with the
 //!   resolve: its log, the compiler's `error` lines, and the kernel manifests the build
 //!   scripts wrote. A build that fails where the resolve failed too is the lockfile's
-//!   failure (`lockfile.locked` reports it). `tests.pass` then runs the tests without
-//!   compiling again.
+//!   failure (`lockfile.locked` reports it). The test run then compiles nothing again;
+//! - **the kernel inventory** — the gate-build kernel manifests in the build's OUT_DIRs
+//!   ([`Facts::kernels`]);
+//! - **the test run** — `cargo test --locked --workspace` (or nextest), after the shared
+//!   build when there is one, on the pinned toolchain only, each test held to
+//!   `[tests] test-timeout` ([`Facts::test_run`]): its log, the tests that passed and
+//!   failed, and whether a test ran past its limit.
 //!
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
@@ -31,7 +36,10 @@ mod kernels;
 mod test_run;
 
 pub use kernels::{FoundManifest, Kernels, Unparsable};
-pub use test_run::{OverLimit, Ran, Runner, TestResults, TestRun, TestRunFact, TestTally};
+pub use test_run::{
+    OverLimit, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
+    TestTally, parse_libtest, parse_nextest,
+};
 
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
@@ -236,6 +244,8 @@ pub struct Facts {
     /// Why `cargo metadata --no-deps` could not load the workspace, when it could not (the
     /// workspace was then read from the manifests).
     pub metadata_error: Option<String>,
+    /// The workspace root.
+    root: PathBuf,
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
@@ -313,6 +323,7 @@ impl Facts {
             cuda,
             metadata_error: ws.metadata_error.clone(),
             build_env,
+            root: ws.root.clone(),
             lockfile: ws.root.join("Cargo.lock"),
             gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
@@ -332,7 +343,7 @@ impl Facts {
         self
     }
 
-    /// The run's evidence cache (the test run is cached by `tests.pass` through it).
+    /// The run's evidence cache (the resolve, the build and the test run are kept in it).
     pub fn cache(&self) -> &Session {
         &self.cache
     }
@@ -461,7 +472,7 @@ impl Facts {
     /// `cargo test --no-run --message-format=json` over what that run just built (every
     /// unit fresh, so it compiles nothing). Empty when the build fact was gathered (the
     /// cache learned it there) or cargo cannot say.
-    pub fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
+    fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
         if self.build.get().is_some() {
             return crate::cache::discover::Read::default();
         }
@@ -472,7 +483,7 @@ impl Facts {
     }
 
     /// The environment the build ran with (for the test run, so it compiles nothing).
-    pub fn build_env(&self) -> &[(String, String)] {
+    fn build_env(&self) -> &[(String, String)] {
         &self.build_env
     }
 }
