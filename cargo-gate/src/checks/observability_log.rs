@@ -53,9 +53,10 @@ static META: CheckMeta = CheckMeta {
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
     ctx.workspace.members.iter().any(|m| {
         m.name == "gate-runtime"
-            || std::fs::read_to_string(m.dir.join("Cargo.toml"))
-                .ok()
-                .and_then(|text| text.parse::<toml::Table>().ok())
+            || ctx
+                .facts
+                .manifest(&m.dir.join("Cargo.toml"))
+                .and_then(crate::facts::Manifest::table)
                 .is_some_and(|manifest| {
                     ["dependencies", "dev-dependencies"].iter().any(|table| {
                         manifest
