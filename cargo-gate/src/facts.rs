@@ -279,7 +279,7 @@ impl Facts {
     pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Facts {
         let index_files = list_files(ws);
         let (source, paths, git_error, special) = index_files;
-        let manifests = read_manifests(ws, &paths);
+        let manifests = read_cargo_tomls(ws, &paths);
         let packages = read_packages(ws, &manifests);
         let mut by_dir: HashMap<&Path, usize> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
@@ -677,7 +677,7 @@ fn inherited(root: &Path, doc: Option<&toml::Table>) -> Inherited {
 
 /// Reads every manifest among `files`, the members' (tracked or not) and the root's, sorted
 /// by path.
-fn read_manifests(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifest> {
+fn read_cargo_tomls(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifest> {
     let mut paths: Vec<PathBuf> = files
         .iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "Cargo.toml"))

@@ -171,6 +171,10 @@ impl Check for ObservabilityLog {
         &META
     }
 
+    /// After `tests.pass`, though it reads no outcome: the decision logs and stats it judges
+    /// are what the test run (a fact that `tests.pass` gathers) leaves in the run directory,
+    /// so the ordering makes it run once they are written, `--only observability.log` pulls
+    /// `tests.pass` in, and the reports (and their snapshots) show that order.
     fn after(&self) -> After {
         After::Checks(&["tests.pass"])
     }

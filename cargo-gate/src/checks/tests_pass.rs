@@ -365,7 +365,7 @@ fn compile_errors(log: &str) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::cache::Keep;
-    use crate::facts::{TestClock, parse_libtest, parse_nextest};
+    use crate::facts::{Facts, Ran, TestClock, parse_libtest, parse_nextest};
     use std::path::PathBuf;
     use std::time::{Duration, Instant};
 
@@ -401,9 +401,8 @@ mod tests {
 
     #[test]
     fn a_pass_on_inputs_that_failed_before_is_flaky_and_keeps_its_evidence() {
-        let pass = Outcome::pass("cargo test: 3 passed, 0 failed, 0 ignored")
-            .with_artifact(LOG, "log")
-            .with_data(crate::facts::TestResults::default());
+        let pass =
+            Outcome::pass("cargo test: 3 passed, 0 failed, 0 ignored").with_artifact(LOG, "log");
         let flagged = flaky(pass, "r1");
         assert_eq!(flagged.status, Status::Inconclusive);
         assert!(flagged.summary.ends_with(
@@ -411,10 +410,43 @@ mod tests {
         ));
         assert_eq!(flagged.findings[0].code.as_deref(), Some("flaky"));
         assert_eq!(flagged.evidence(), [LOG]);
-        assert!(flagged.data::<crate::facts::TestResults>().is_some());
         // A failure stays what it is.
         let fail = flaky(Outcome::fail("x"), "r1");
         assert_eq!((fail.status, fail.findings.len()), (Status::Fail, 0));
+        // The typed evidence stays too: the test run's names and counts, in the fact, where a
+        // check that judges them after tests.pass (failure.paths) reads them.
+        let green = "test tests::io_a ... ok\ntest result: ok. 1 passed; 0 failed; 0 ignored\n";
+        let results = TestCounts::parse(green, Runner::CargoTest).results();
+        assert_eq!(results.passed, ["tests::io_a"]);
+        let run = TestRunFact::Ran(Box::new(Ran {
+            run: TestRun {
+                captured: captured(0, green),
+                over_limit: None,
+            },
+            runner: Runner::CargoTest,
+            reused: None,
+            build_reuse: None,
+            failed_before: Some("r1".to_owned()),
+            results: results.clone(),
+            unavailable: None,
+            lockfile_unresolved: false,
+        }));
+        crate::checks::testing::with_context(&[], crate::config::Config::default(), |ctx| {
+            let facts = Facts::gather(ctx.workspace, Vec::new()).with_test_run(run);
+            let ctx = Context {
+                facts: &facts,
+                ..*ctx
+            };
+            let flagged = TestsPass.run(&ctx);
+            assert_eq!(flagged.status, Status::Inconclusive);
+            assert_eq!(flagged.findings[0].code.as_deref(), Some("flaky"));
+            assert_eq!(flagged.evidence(), [LOG, RESULTS]);
+            let kept = facts.test_run_gathered().expect("the test run is kept");
+            assert_eq!(
+                crate::outcomes::test_results(&facts, ctx.cargo, kept),
+                Ok(&results)
+            );
+        });
     }
 
     fn captured(code: i32, log: &str) -> Captured {
