@@ -204,7 +204,7 @@ pub fn manifest<'f>(facts: &'f Facts, path: &Path) -> Result<ParsedManifest<'f>,
 /// `rel` could not be read: `error`, as the system said it.
 fn unreadable(rel: &str, error: &str) -> Finding {
     Finding::error(format!("{rel} could not be read: {error}"))
-        .code("unreadable-manifest")
+        .code(crate::check::UNREADABLE_MANIFEST.name)
         .at(Location::file(rel))
 }
 
@@ -216,6 +216,6 @@ pub fn invalid_toml(rel: &str, text: &str, message: &str, offset: Option<usize>)
         |offset| crate::locate::at(rel, text, offset),
     );
     Finding::error(format!("{rel} is not valid TOML: {message}"))
-        .code("invalid-manifest")
+        .code(crate::check::INVALID_MANIFEST.name)
         .at(location)
 }

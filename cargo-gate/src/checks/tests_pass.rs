@@ -167,7 +167,7 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
 }
 
 /// The artifact with the names of passed and failed tests (kept in the record; `failure.paths`
-/// reads the same value, [`TestResults`], from the test-run fact).
+/// reads the same value, [`TestResults`](crate::facts::TestResults), from the test-run fact).
 pub const RESULTS: &str = "tests/results.json";
 
 /// Turns a captured test run into an outcome; `over_limit` when the gate stopped it because
