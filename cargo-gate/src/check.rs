@@ -72,8 +72,8 @@
 //! # assert!(FilesSmall.meta().undeclared_codes(&failed).is_empty());
 //! ```
 //!
-//! A check that reads other checks' outcomes says so with [`Check::after`] and reads their
-//! typed evidence with [`Outcome::data`]. A check with a `gate.toml` table of its own
+//! A check that reads other checks' outcomes says so with [`Check::after`]; evidence passes
+//! between checks as typed facts ([`Context::facts`]), never through outcomes. A check with a `gate.toml` table of its own
 //! returns it from [`Check::section`]: it parses and validates the table in its module
 //! (`crate::config::section`; `boundary.unsafe`, `bench.regression`, `platform.matrix`,
 //! `history.window` and `checklist.closed` do) and reads the result with
@@ -350,10 +350,6 @@ pub struct Outcome {
     /// blocking check is not part of the run or did not fail (the engine decides, see
     /// [`Outcome::blocked`]).
     pub unblocked: Option<Box<Outcome>>,
-    /// Typed evidence for the checks that run after this one (read with [`Outcome::data`]):
-    /// the kernel manifests `kernels.build` collected, the test names `tests.pass` saw.
-    /// Passed as a value, never re-parsed from the record's bytes.
-    pub data: Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
     /// The cached facts this outcome was judged from (see `crate::cache`): every format of
     /// the report says so, naming the run that gathered each.
     pub reused: Vec<crate::report::Reuse>,
@@ -369,7 +365,6 @@ impl Outcome {
             artifacts: Vec::new(),
             blocked_by: None,
             unblocked: None,
-            data: None,
             reused: Vec::new(),
         }
     }
@@ -434,12 +429,6 @@ impl Outcome {
         self
     }
 
-    /// Hands `data` to the checks that run after this one.
-    pub fn with_data<T: std::any::Any + Send + Sync>(mut self, data: T) -> Outcome {
-        self.data = Some(std::sync::Arc::new(data));
-        self
-    }
-
     /// Says that `reuse` (a fact from the evidence cache) is part of this outcome's evidence.
     pub fn with_reuse(mut self, reuse: Option<&crate::report::Reuse>) -> Outcome {
         if let Some(reuse) = reuse
@@ -448,11 +437,6 @@ impl Outcome {
             self.reused.push(reuse.clone());
         }
         self
-    }
-
-    /// The typed evidence of type `T` this outcome carries, if any.
-    pub fn data<T: std::any::Any>(&self) -> Option<&T> {
-        self.data.as_deref().and_then(|d| d.downcast_ref::<T>())
     }
 
     /// Paths into the run record that back this outcome.

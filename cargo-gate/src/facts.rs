@@ -4,6 +4,9 @@
 //!
 //! Gathered eagerly, because they are cheap and every run needs them:
 //!
+//! - **manifests** — every `Cargo.toml` in the repository and each member's, read once:
+//!   the text and the parsed document with spans, or why it could not be read or parsed
+//!   ([`Manifest`]);
 //! - **packages** — every `Cargo.toml` with a `[package]` in the repository (members,
 //!   crates in `[workspace] exclude`, nested workspaces, example and fixture crates), read
 //!   from the manifests themselves: name, directory, build script, `rust-version`, path
@@ -21,22 +24,32 @@
 //! - **the build** — `cargo test --no-run --locked --workspace`, in parallel with the
 //!   resolve: its log, the compiler's `error` lines, and the kernel manifests the build
 //!   scripts wrote. A build that fails where the resolve failed too is the lockfile's
-//!   failure (`lockfile.locked` reports it). `tests.pass` then runs the tests without
-//!   compiling again.
+//!   failure (`lockfile.locked` reports it). The test run then compiles nothing again;
+//! - **the kernel inventory** — the gate-build kernel manifests in the build's OUT_DIRs
+//!   ([`Facts::kernels`]);
+//! - **the test run** — `cargo test --locked --workspace` (or nextest), after the shared
+//!   build when there is one, on the pinned toolchain only, each test held to
+//!   `[tests] test-timeout` ([`Facts::test_run`]): its log, the tests that passed and
+//!   failed, and whether a test ran past its limit.
 //!
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
 mod kernels;
+mod manifests;
 mod test_run;
 
 pub use kernels::{FoundManifest, Kernels, Unparsable};
-pub use test_run::{OverLimit, Ran, Runner, TestResults, TestRun, TestRunFact, TestTally};
+pub use manifests::{Content, Manifest};
+pub use test_run::{
+    OverLimit, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
+    TestTally, parse_libtest, parse_nextest,
+};
 
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
 use crate::report::Reuse;
-use crate::workspace::{Workspace, read_toml};
+use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -229,6 +242,8 @@ pub enum NotBuilt<'a> {
 pub struct Facts {
     /// Every package in the repository below the root, members first, then by directory.
     pub packages: Vec<Package>,
+    /// Every manifest read (the tracked ones, the members' and the root's), by path.
+    pub manifests: Vec<Manifest>,
     /// Every file, with its owner.
     pub index: FileIndex,
     /// The tracked CUDA files.
@@ -236,6 +251,8 @@ pub struct Facts {
     /// Why `cargo metadata --no-deps` could not load the workspace, when it could not (the
     /// workspace was then read from the manifests).
     pub metadata_error: Option<String>,
+    /// The workspace root.
+    root: PathBuf,
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
@@ -262,7 +279,8 @@ impl Facts {
     pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Facts {
         let index_files = list_files(ws);
         let (source, paths, git_error, special) = index_files;
-        let packages = read_packages(ws, &paths);
+        let manifests = read_cargo_tomls(ws, &paths);
+        let packages = read_packages(ws, &manifests);
         let mut by_dir: HashMap<&Path, usize> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
             by_dir.insert(p.dir.as_path(), i);
@@ -304,6 +322,7 @@ impl Facts {
         }
         Facts {
             packages,
+            manifests,
             index: FileIndex {
                 special,
                 source,
@@ -313,6 +332,7 @@ impl Facts {
             cuda,
             metadata_error: ws.metadata_error.clone(),
             build_env,
+            root: ws.root.clone(),
             lockfile: ws.root.join("Cargo.lock"),
             gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
@@ -332,7 +352,7 @@ impl Facts {
         self
     }
 
-    /// The run's evidence cache (the test run is cached by `tests.pass` through it).
+    /// The run's evidence cache (the resolve, the build and the test run are kept in it).
     pub fn cache(&self) -> &Session {
         &self.cache
     }
@@ -345,6 +365,15 @@ impl Facts {
     /// The run that gathered the build, when it was reused (after [`Facts::build`]).
     pub fn build_reuse(&self) -> Option<&Reuse> {
         self.build.get().and_then(|(_, reuse)| reuse.as_ref())
+    }
+
+    /// The manifest at `path` (a member's `Cargo.toml`, the root manifest: every one the
+    /// workspace names was read), as read when the facts were gathered.
+    pub fn manifest(&self, path: &Path) -> Option<&Manifest> {
+        self.manifests
+            .binary_search_by(|m| m.path.as_path().cmp(path))
+            .ok()
+            .map(|i| &self.manifests[i])
     }
 
     /// The packages of `role`.
@@ -461,7 +490,7 @@ impl Facts {
     /// `cargo test --no-run --message-format=json` over what that run just built (every
     /// unit fresh, so it compiles nothing). Empty when the build fact was gathered (the
     /// cache learned it there) or cargo cannot say.
-    pub fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
+    fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
         if self.build.get().is_some() {
             return crate::cache::discover::Read::default();
         }
@@ -472,7 +501,7 @@ impl Facts {
     }
 
     /// The environment the build ran with (for the test run, so it compiles nothing).
-    pub fn build_env(&self) -> &[(String, String)] {
+    fn build_env(&self) -> &[(String, String)] {
         &self.build_env
     }
 }
@@ -646,27 +675,42 @@ fn inherited(root: &Path, doc: Option<&toml::Table>) -> Inherited {
     out
 }
 
-/// Reads every package manifest among `files` (and the members', tracked or not).
-fn read_packages(ws: &Workspace, files: &[PathBuf]) -> Vec<Package> {
-    let mut manifests: Vec<PathBuf> = files
+/// Reads every manifest among `files`, the members' (tracked or not) and the root's, sorted
+/// by path.
+fn read_cargo_tomls(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifest> {
+    let mut paths: Vec<PathBuf> = files
         .iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "Cargo.toml"))
         .cloned()
         .collect();
-    manifests.extend(ws.members.iter().map(|m| m.dir.join("Cargo.toml")));
-    manifests.push(ws.manifest_path.clone());
-    manifests.sort();
-    manifests.dedup();
-    let root_doc = read_toml(&ws.manifest_path);
+    paths.extend(ws.members.iter().map(|m| m.dir.join("Cargo.toml")));
+    paths.push(ws.manifest_path.clone());
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let rel = ws.relative(&path);
+            Manifest::read(&path, rel)
+        })
+        .collect()
+}
+
+/// The packages among `manifests`.
+fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
+    let root_doc = manifests
+        .iter()
+        .find(|m| m.path == ws.manifest_path)
+        .and_then(Manifest::table);
     let inherit = inherited(&ws.root, root_doc.as_ref());
     let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
     let mut packages = Vec::new();
     for manifest in manifests {
-        if !manifest.is_file() {
+        if !manifest.path.is_file() {
             continue;
         }
-        let dir = manifest.parent().unwrap_or(&ws.root).to_owned();
-        let doc = read_toml(&manifest).unwrap_or_default();
+        let dir = manifest.path.parent().unwrap_or(&ws.root).to_owned();
+        let doc = manifest.table().unwrap_or_default();
         let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
             // A nested virtual workspace, or a manifest that does not parse: still the
             // boundary of something that is not this workspace's (the root's own virtual

@@ -2,11 +2,15 @@
 //! build's log is kept, what a check that needed the build says when the lockfile does not
 //! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
 //! covers (`kernels.build` warns about them, `cuda.contracts` fails on them), and why a test
-//! run has no results (`tests.pass` reports it, `failure.paths` cites it). Checks sit above
-//! this module, so none has to import another for it.
+//! run has no results (`tests.pass` reports it, `failure.paths` cites it), and a manifest
+//! that could not be read or parsed (`profile.cargo`, `semver.compat` and `toolchain.pinned`
+//! report it where they need it). Checks sit above this module, so none has to import another
+//! for it.
 
 use crate::check::{Finding, Location, Outcome, Severity, SkipKind, Status};
-use crate::facts::{Build, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact};
+use crate::facts::{Build, Content, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact};
+use std::path::Path;
+use toml::de::DeTable;
 
 /// What `kernels.build` says when the lockfile does not resolve.
 pub const KERNELS_UNRESOLVED: &str = "the kernels were not built: Cargo.lock does not resolve";
@@ -144,4 +148,74 @@ pub fn test_results<'a>(
             None => Ok(&ran.results),
         },
     }
+}
+
+/// A manifest of the facts that parsed: where findings locate it, its text and its document.
+#[derive(Debug, Clone, Copy)]
+pub struct ParsedManifest<'f> {
+    /// Relative to the workspace root, `/`-separated.
+    pub rel: &'f str,
+    /// The text.
+    pub text: &'static str,
+    /// The document, with spans into `text`.
+    pub doc: &'f DeTable<'static>,
+}
+
+/// Why a manifest of the facts cannot be judged, as the finding that says so.
+#[derive(Debug)]
+pub enum ManifestProblem {
+    /// `unreadable-manifest`, at the file.
+    Unreadable(Finding),
+    /// `invalid-manifest`, where the parser stopped.
+    Invalid(Finding),
+}
+
+impl From<ManifestProblem> for Finding {
+    fn from(problem: ManifestProblem) -> Finding {
+        match problem {
+            ManifestProblem::Unreadable(f) | ManifestProblem::Invalid(f) => f,
+        }
+    }
+}
+
+/// The manifest at `path` as the facts read it, or why it cannot be judged.
+pub fn manifest<'f>(facts: &'f Facts, path: &Path) -> Result<ParsedManifest<'f>, ManifestProblem> {
+    let Some(manifest) = facts.manifest(path) else {
+        let rel = path.to_string_lossy().replace('\\', "/");
+        return Err(ManifestProblem::Unreadable(unreadable(
+            &rel,
+            "not among the manifests the run read",
+        )));
+    };
+    let rel = manifest.rel.as_str();
+    match &manifest.content {
+        Content::Parsed { text, doc } => Ok(ParsedManifest { rel, text, doc }),
+        Content::Invalid {
+            text,
+            message,
+            offset,
+        } => Err(ManifestProblem::Invalid(invalid_toml(
+            rel, text, message, *offset,
+        ))),
+        Content::Unreadable(e) => Err(ManifestProblem::Unreadable(unreadable(rel, e))),
+    }
+}
+
+/// `rel` could not be read: `error`, as the system said it.
+fn unreadable(rel: &str, error: &str) -> Finding {
+    Finding::error(format!("{rel} could not be read: {error}"))
+        .code(crate::check::UNREADABLE_MANIFEST.name)
+        .at(Location::file(rel))
+}
+
+/// `rel` (with `text`) is not TOML: the parser's `message`, located at `offset` when the
+/// parser says where it stopped (a manifest, or a cargo configuration read beside it).
+pub fn invalid_toml(rel: &str, text: &str, message: &str, offset: Option<usize>) -> Finding {
+    let location = offset.map_or_else(
+        || Location::file(rel),
+        |offset| crate::locate::at(rel, text, offset),
+    );
+    Finding::error(format!("{rel} is not valid TOML: {message}"))
+        .code(crate::check::INVALID_MANIFEST.name)
+        .at(location)
 }

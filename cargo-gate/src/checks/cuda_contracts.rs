@@ -104,6 +104,11 @@ impl Check for CudaContracts {
         &META
     }
 
+    /// After `kernels.build`, though it reads no outcome: the kernel inventory it judges is a
+    /// fact that `kernels.build` gathers (this check reads it only when gathered, see
+    /// [`Facts::kernels_collected`](crate::facts::Facts::kernels_collected)), so the
+    /// ordering makes it run once the inventory is there, `--only cuda.contracts` pulls
+    /// `kernels.build` in, and the reports (and their snapshots) show that order.
     fn after(&self) -> After {
         After::Checks(&["kernels.build"])
     }

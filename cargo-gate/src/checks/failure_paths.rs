@@ -40,6 +40,11 @@ impl Check for FailurePaths {
         &META
     }
 
+    /// After `tests.pass`, though it reads no outcome: the test run it judges is a fact that
+    /// `tests.pass` gathers (this check reads it only when gathered, see
+    /// [`Facts::test_run_gathered`](crate::facts::Facts::test_run_gathered)), so the ordering
+    /// makes it run once the run is there, `--only failure.paths` pulls `tests.pass` in, and
+    /// the reports (and their snapshots) show that order.
     fn after(&self) -> After {
         After::Checks(&["tests.pass"])
     }

@@ -53,9 +53,10 @@ static META: CheckMeta = CheckMeta {
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
     ctx.workspace.members.iter().any(|m| {
         m.name == "gate-runtime"
-            || std::fs::read_to_string(m.dir.join("Cargo.toml"))
-                .ok()
-                .and_then(|text| text.parse::<toml::Table>().ok())
+            || ctx
+                .facts
+                .manifest(&m.dir.join("Cargo.toml"))
+                .and_then(crate::facts::Manifest::table)
                 .is_some_and(|manifest| {
                     ["dependencies", "dev-dependencies"].iter().any(|table| {
                         manifest
@@ -170,6 +171,10 @@ impl Check for ObservabilityLog {
         &META
     }
 
+    /// After `tests.pass`, though it reads no outcome: the decision logs and stats it judges
+    /// are what the test run (a fact that `tests.pass` gathers) leaves in the run directory,
+    /// so the ordering makes it run once they are written, `--only observability.log` pulls
+    /// `tests.pass` in, and the reports (and their snapshots) show that order.
     fn after(&self) -> After {
         After::Checks(&["tests.pass"])
     }

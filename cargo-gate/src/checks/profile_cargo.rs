@@ -27,6 +27,7 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
 };
 use crate::locate::{at, relative};
+use crate::outcomes::{ManifestProblem, invalid_toml, manifest};
 use crate::policy::Profile;
 use crate::stage::Stage;
 use toml::Spanned;
@@ -101,42 +102,41 @@ impl Check for ProfileCargo {
         let root = &ctx.workspace.root;
         let mut findings = Vec::new();
         let manifest_rel = relative(root, &ctx.workspace.manifest_path);
-        let mut files = Vec::new();
-        match std::fs::read_to_string(&ctx.workspace.manifest_path) {
-            Ok(text) => files.push((manifest_rel.clone(), text)),
-            Err(e) => {
-                return Outcome::fail(format!("{manifest_rel} could not be read")).with_finding(
-                    Finding::error(format!("{manifest_rel} could not be read: {e}"))
-                        .code("unreadable-manifest")
-                        .at(Location::file(manifest_rel)),
-                );
+        let root_manifest = match manifest(ctx.facts, &ctx.workspace.manifest_path) {
+            Ok(parsed) => Some(parsed),
+            Err(ManifestProblem::Unreadable(finding)) => {
+                return Outcome::fail(format!("{manifest_rel} could not be read"))
+                    .with_finding(finding);
             }
-        }
+            Err(ManifestProblem::Invalid(finding)) => {
+                findings.push(finding);
+                None
+            }
+        };
         // cargo prefers `config.toml` and reads the extension-less legacy name otherwise.
-        for name in [".cargo/config.toml", ".cargo/config"] {
-            if let Ok(text) = std::fs::read_to_string(root.join(name)) {
-                files.push((name.to_owned(), text));
-                break;
-            }
-        }
-        let mut docs = Vec::new();
-        for (rel, text) in &files {
-            match DeTable::parse(text) {
-                Ok(doc) => docs.push((rel.as_str(), text.as_str(), doc.into_inner())),
+        let config = [".cargo/config.toml", ".cargo/config"]
+            .into_iter()
+            .find_map(|name| Some((name, std::fs::read_to_string(root.join(name)).ok()?)));
+        let config_doc = match &config {
+            Some((rel, text)) => match DeTable::parse(text) {
+                Ok(doc) => Some((*rel, text.as_str(), doc.into_inner())),
                 Err(e) => {
-                    let location = e
-                        .span()
-                        .map_or_else(|| Location::file(rel.clone()), |s| at(rel, text, s.start));
-                    findings.push(
-                        Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
-                            .code("invalid-manifest")
-                            .at(location),
-                    );
+                    let offset = e.span().map(|s| s.start);
+                    findings.push(invalid_toml(rel, text, e.message().trim(), offset));
+                    None
                 }
-            }
-        }
+            },
+            None => None,
+        };
         if !findings.is_empty() {
             return Outcome::fail("profiles could not be read").with_findings(findings);
+        }
+        let mut docs: Vec<(&str, &str, &DeTable<'_>)> = Vec::new();
+        if let Some(m) = &root_manifest {
+            docs.push((m.rel, m.text, m.doc));
+        }
+        if let Some((rel, text, doc)) = &config_doc {
+            docs.push((rel, text, doc));
         }
         let layers: Vec<Layer<'_>> = docs
             .iter()

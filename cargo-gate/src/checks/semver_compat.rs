@@ -24,6 +24,7 @@ use crate::cargo::{Captured, run_captured};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
+use crate::outcomes::{ManifestProblem, ParsedManifest, manifest};
 use crate::stage::Stage;
 use semver::Version;
 use std::path::Path;
@@ -492,9 +493,11 @@ fn parse_report(log: &str) -> Vec<CrateResult> {
 /// there is none.
 fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Release, Outcome> {
     let ws = ctx.workspace;
-    let root_rel = ws.relative(&ws.manifest_path);
-    let root_text = read(&ws.manifest_path, &root_rel)?;
-    let root_doc = parse_toml(&root_text, &root_rel)?;
+    let ParsedManifest {
+        rel: root_rel,
+        text: root_text,
+        doc: root_doc,
+    } = manifest(ctx.facts, &ws.manifest_path).map_err(cannot_read)?;
     let workspace_version = match root_doc
         .get("workspace")
         .and_then(|w| table(w.get_ref())?.get("package"))
@@ -502,7 +505,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     {
         None => None,
         Some(value) => {
-            let location = crate::locate::at(&root_rel, &root_text, value.span().start);
+            let location = crate::locate::at(root_rel, root_text, value.span().start);
             Some(Release {
                 version: version_value(value.get_ref(), "[workspace.package] version", &location)?,
                 location,
@@ -513,17 +516,15 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     let mut declared = Vec::new();
     let mut problems = Vec::new();
     for member in &ws.members {
-        let path = member.dir.join("Cargo.toml");
-        let rel = ws.relative(&path);
-        let text = read(&path, &rel)?;
-        let doc = parse_toml(&text, &rel)?;
+        let ParsedManifest { rel, text, doc } =
+            manifest(ctx.facts, &member.dir.join("Cargo.toml")).map_err(cannot_read)?;
         let Some(value) = doc
             .get("package")
             .and_then(|p| table(p.get_ref())?.get("version"))
         else {
             continue;
         };
-        let location = crate::locate::at(&rel, &text, value.span().start);
+        let location = crate::locate::at(rel, text, value.span().start);
         let inherits = table(value.get_ref())
             .and_then(|t| t.get("workspace"))
             .is_some_and(|w| w.get_ref().as_bool() == Some(true));
@@ -647,30 +648,10 @@ fn version_value(value: &DeValue<'_>, what: &str, location: &Location) -> Result
     }
 }
 
-fn read(path: &Path, rel: &str) -> Result<String, Outcome> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Outcome::fail("the workspace version cannot be read").with_finding(
-            Finding::error(format!("{rel} could not be read: {e}"))
-                .code("unreadable-manifest")
-                .at(Location::file(rel)),
-        )
-    })
-}
-
-fn parse_toml<'i>(text: &'i str, rel: &str) -> Result<DeTable<'i>, Outcome> {
-    DeTable::parse(text)
-        .map(|doc| doc.into_inner())
-        .map_err(|e| {
-            let location = e.span().map_or_else(
-                || Location::file(rel),
-                |s| crate::locate::at(rel, text, s.start),
-            );
-            Outcome::fail("the workspace version cannot be read").with_finding(
-                Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
-                    .code("invalid-manifest")
-                    .at(location),
-            )
-        })
+/// A root or member manifest that could not be read or parsed: nothing to take the version
+/// from.
+fn cannot_read(problem: ManifestProblem) -> Outcome {
+    Outcome::fail("the workspace version cannot be read").with_finding(Finding::from(problem))
 }
 
 fn table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
@@ -864,9 +845,12 @@ mod tests {
                 }],
                 ..ctx.workspace.clone()
             };
+            // The run begins here: its facts are read from the repository as it is now.
+            let facts = crate::facts::Facts::gather(&ws, Vec::new());
             evaluate(
                 &Context {
                     workspace: &ws,
+                    facts: &facts,
                     ..*ctx
                 },
                 diff,

@@ -28,7 +28,8 @@ use crate::cargo::{Captured, run_captured};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
-use crate::locate::{at, relative};
+use crate::locate::at;
+use crate::outcomes::{ParsedManifest, manifest};
 use crate::stage::Stage;
 use std::path::Path;
 use std::process::Command;
@@ -499,10 +500,9 @@ impl RustVersions {
 }
 
 fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions {
-    let root = &ctx.workspace.root;
     let mut out = RustVersions::default();
-    if let Some((text, rel)) = read_manifest(root, &ctx.workspace.manifest_path, findings)
-        && let Some(doc) = parse_manifest(&text, &rel, findings)
+    if let Some(ParsedManifest { rel, text, doc }) =
+        parsed(ctx.facts, &ctx.workspace.manifest_path, findings)
         && let Some(value) = doc
             .get("workspace")
             .and_then(|w| table(w.get_ref())?.get("package"))
@@ -513,30 +513,25 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
         out.declared.push((
             version.to_string(),
             "[workspace.package]".to_owned(),
-            at(&rel, &text, value.span().start),
+            at(rel, text, value.span().start),
         ));
     }
     for member in &ctx.workspace.members {
-        let path = member.dir.join("Cargo.toml");
-        let Some((text, rel)) = read_manifest(root, &path, findings) else {
-            out.lacking.push(member.name.clone());
-            continue;
-        };
-        let Some(doc) = parse_manifest(&text, &rel, findings) else {
+        let Some(ParsedManifest { rel, text, doc }) =
+            parsed(ctx.facts, &member.dir.join("Cargo.toml"), findings)
+        else {
             out.lacking.push(member.name.clone());
             continue;
         };
         let package = doc.get("package");
-        let package_at = package.map_or_else(
-            || Location::file(rel.clone()),
-            |p| at(&rel, &text, p.span().start),
-        );
+        let package_at =
+            package.map_or_else(|| Location::file(rel), |p| at(rel, text, p.span().start));
         let value = package.and_then(|p| table(p.get_ref())?.get("rust-version"));
         match value.map(|v| (v.get_ref(), v.span())) {
             Some((DeValue::String(version), span)) => out.declared.push((
                 version.to_string(),
                 format!("`{}`", member.name),
-                at(&rel, &text, span.start),
+                at(rel, text, span.start),
             )),
             Some((DeValue::Table(t), span))
                 if t.get("workspace")
@@ -552,7 +547,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                             member.name
                         ))
                         .code("rust-version-missing")
-                        .at(at(&rel, &text, span.start))
+                        .at(at(rel, text, span.start))
                         .subject(member.name.clone()),
                     );
                     out.lacking.push(member.name.clone());
@@ -566,7 +561,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                         member.name
                     ))
                     .code("invalid-rust-version")
-                    .at(at(&rel, &text, span.start))
+                    .at(at(rel, text, span.start))
                     .subject(member.name.clone()),
                 );
                 out.lacking.push(member.name.clone());
@@ -604,45 +599,16 @@ fn table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
     }
 }
 
-/// Reads a manifest; the path is returned workspace-relative for locations.
-fn read_manifest(
-    root: &Path,
+/// The manifest at `path` as the facts read it; when it could not be read or parsed, the
+/// finding that says so is added to `findings`.
+fn parsed<'f>(
+    facts: &'f crate::facts::Facts,
     path: &Path,
     findings: &mut Vec<Finding>,
-) -> Option<(String, String)> {
-    let rel = relative(root, path);
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some((text, rel)),
-        Err(e) => {
-            findings.push(
-                Finding::error(format!("{rel} could not be read: {e}"))
-                    .code("unreadable-manifest")
-                    .at(Location::file(rel)),
-            );
-            None
-        }
-    }
-}
-
-fn parse_manifest<'i>(
-    text: &'i str,
-    rel: &str,
-    findings: &mut Vec<Finding>,
-) -> Option<DeTable<'i>> {
-    match DeTable::parse(text) {
-        Ok(doc) => Some(doc.into_inner()),
-        Err(e) => {
-            let location = e
-                .span()
-                .map_or_else(|| Location::file(rel), |s| at(rel, text, s.start));
-            findings.push(
-                Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
-                    .code("invalid-manifest")
-                    .at(location),
-            );
-            None
-        }
-    }
+) -> Option<ParsedManifest<'f>> {
+    manifest(facts, path)
+        .map_err(|problem| findings.push(problem.into()))
+        .ok()
 }
 
 /// Which installed toolchain the pin names, or the reason the gate cannot tell / it is not

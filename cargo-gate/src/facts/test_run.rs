@@ -1,10 +1,22 @@
-//! The test run: what the workspace's tests did, gathered once (by `tests.pass`, which
-//! owns running them, through the evidence cache) and read as a typed value by every check
-//! that judges it (`failure.paths` reads the names of the tests that passed and failed).
+//! The test run: what the workspace's tests did, gathered once by [`Facts::test_run`] next to
+//! the resolve and the build (`cargo test`, or nextest, through the evidence cache, watched
+//! for a test that never ends: `run.rs`, `clock.rs`), its output read (`parse.rs`), and read
+//! as a typed value by every check that judges it: `tests.pass` judges the run,
+//! `failure.paths` reads the names of the tests that passed and failed.
+
+mod clock;
+mod parse;
+mod run;
+
+pub use clock::TestClock;
+pub use parse::{TestCounts, parse_libtest, parse_nextest};
 
 use super::Facts;
-use crate::cargo::{Captured, Unavailable};
+use crate::cargo::{Captured, Cargo, Unavailable};
+use crate::environment::Environment;
 use crate::report::Reuse;
+use std::path::Path;
+use std::time::Duration;
 
 /// The names of the tests that passed and failed, and the counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -27,6 +39,7 @@ pub struct TestTally {
     /// Ignored.
     pub ignored: u64,
 }
+
 /// Which runner produced the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runner {
@@ -55,6 +68,27 @@ pub struct OverLimit {
     pub binary: String,
     /// The tests that ran past it; empty when no name could be told.
     pub tests: Vec<String>,
+}
+
+impl OverLimit {
+    /// ` of BINARY` after `a test`; nothing when the binary is not known.
+    pub fn of_binary(&self) -> String {
+        if self.binary.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", self.binary)
+        }
+    }
+
+    /// ` (BINARY)` after a test's name; nothing when the binary is not known (nextest names it
+    /// in the test's name).
+    pub fn in_binary(&self) -> String {
+        if self.binary.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.binary)
+        }
+    }
 }
 
 /// The test run of this run.
@@ -92,11 +126,25 @@ pub struct Ran {
     pub lockfile_unresolved: bool,
 }
 
+/// What running the tests takes beyond the facts themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct TestSetup<'a> {
+    /// The cargo that runs them (offline or not, with the whole-run time limit).
+    pub cargo: &'a Cargo,
+    /// `[tests] test-timeout`: the longest one test may run before the run is stopped.
+    pub test_timeout: Duration,
+    /// Where the tools under test leave their decision logs and stats (`GATE_RUN_DIR`).
+    pub run_dir: &'a Path,
+    /// The run's environment: the rustc cargo runs (held to the pinned toolchain) and the
+    /// seed (`GATE_SEED`).
+    pub environment: &'a Environment,
+}
+
 impl Facts {
-    /// The test run, gathered by `gather` on first use (the check that runs the tests passes
-    /// how; others asking meanwhile wait).
-    pub fn test_run(&self, gather: impl FnOnce() -> TestRunFact) -> &TestRunFact {
-        self.test_run.get_or_init(gather)
+    /// The test run, gathered on first use (others asking meanwhile wait): on the pinned
+    /// toolchain only, after the shared build when there is one, through the evidence cache.
+    pub fn test_run(&self, setup: &TestSetup<'_>) -> &TestRunFact {
+        self.test_run.get_or_init(|| run::gather(self, setup))
     }
 
     /// The test run when a check of this run gathered it (`tests.pass` does whenever it

@@ -1,0 +1,171 @@
+//! What a test runner printed, read: libtest's and cargo-nextest's result lines counted, the
+//! failing and passing tests named, the binaries that exited before their result found.
+
+use super::{Runner, TestResults, TestTally};
+
+/// Test counts parsed from a test runner's output.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TestCounts {
+    /// Tests that passed.
+    pub passed: u64,
+    /// Tests that failed.
+    pub failed: u64,
+    /// Tests ignored or skipped.
+    pub ignored: u64,
+    /// Names of failing tests, with the test binary when known, in output order.
+    pub failures: Vec<String>,
+    /// Names of passing tests (bare names, as the runner printed them).
+    pub passes: Vec<String>,
+    /// Whether any summary line was seen at all.
+    pub saw_summary: bool,
+    /// Test binaries that started running tests (libtest's `running N tests`) and ended
+    /// without a `test result:` line: exited mid-run (`std::process::exit`, an abort), so
+    /// their remaining tests never reported. `harness = false` targets print no `running`
+    /// line and are not counted here.
+    pub silent: Vec<String>,
+    /// Tests the runner itself ended at their time limit (nextest's `TIMEOUT`).
+    pub timed_out: Vec<String>,
+}
+
+impl TestCounts {
+    /// The counts in `runner`'s output.
+    pub fn parse(log: &str, runner: Runner) -> TestCounts {
+        match runner {
+            Runner::CargoTest => parse_libtest(log),
+            Runner::Nextest => parse_nextest(log),
+        }
+    }
+
+    /// The names and counts the test-run fact keeps (`failure.paths` reads them).
+    pub fn results(&self) -> TestResults {
+        TestResults {
+            passed: self.passes.clone(),
+            failed: self.failures.clone(),
+            counts: TestTally {
+                passed: self.passed,
+                failed: self.failed,
+                ignored: self.ignored,
+            },
+        }
+    }
+}
+
+/// Parses libtest output as printed by `cargo test`.
+pub fn parse_libtest(log: &str) -> TestCounts {
+    let mut counts = TestCounts::default();
+    let mut binary = String::new();
+    // Whether the current binary printed `running N tests` and is still owed its result.
+    let mut owed = false;
+    let settle = |binary: &str, owed: &mut bool, counts: &mut TestCounts| {
+        if std::mem::take(owed) {
+            counts.silent.push(binary.to_owned());
+        }
+    };
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Running ") {
+            settle(&binary, &mut owed, &mut counts);
+            // "Running unittests src/lib.rs (target/debug/deps/app-123)" or "Running tests/x.rs (…)"
+            binary = rest.split(" (").next().unwrap_or(rest).to_owned();
+        } else if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
+            settle(&binary, &mut owed, &mut counts);
+            binary = format!("doctests {rest}");
+        } else if trimmed.starts_with("running ")
+            && (trimmed.ends_with(" tests") || trimmed.ends_with(" test"))
+        {
+            owed = true;
+        } else if let Some(rest) = trimmed.strip_prefix("test ")
+            && let Some(name) = rest.strip_suffix(" ... ok")
+        {
+            counts.passes.push(name.to_owned());
+        } else if let Some(rest) = trimmed.strip_prefix("test ")
+            && let Some(name) = rest.strip_suffix(" ... FAILED")
+        {
+            counts.failures.push(if binary.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{name} ({binary})")
+            });
+        } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
+            counts.saw_summary = true;
+            owed = false;
+            for part in rest.split(';') {
+                let mut words = part.split_whitespace().rev();
+                let (Some(what), Some(n)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => counts.passed += n,
+                    "failed" => counts.failed += n,
+                    "ignored" => counts.ignored += n,
+                    _ => {}
+                }
+            }
+        }
+    }
+    settle(&binary, &mut owed, &mut counts);
+    counts
+}
+
+/// A nextest status line, `STATUS [ TIME] (COUNTER) BINARY TEST`: the status, what the
+/// brackets hold, and the test (binary and name; the `(1/3)` counter newer nextest prints
+/// dropped).
+pub(super) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
+    let (status, rest) = line.split_once(' ')?;
+    if status.is_empty() || !status.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let (bracket, name) = rest.trim_start().strip_prefix('[')?.split_once("] ")?;
+    let name = name.trim();
+    let name = match name.strip_prefix('(') {
+        Some(counted) => counted.split_once(") ").map_or(name, |(_, n)| n.trim()),
+        None => name,
+    };
+    Some((status, bracket.trim(), name))
+}
+
+/// Parses cargo-nextest's output.
+pub fn parse_nextest(log: &str) -> TestCounts {
+    let mut counts = TestCounts::default();
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Summary [") {
+            // "Summary [   0.010s] 3 tests run: 2 passed, 1 failed, 1 skipped"
+            counts.saw_summary = true;
+            let Some((_, tail)) = rest.split_once("run:") else {
+                continue;
+            };
+            for part in tail.split(',') {
+                let mut words = part.split_whitespace();
+                let (Some(n), Some(what)) = (words.next(), words.next()) else {
+                    continue;
+                };
+                let Ok(n) = n.parse::<u64>() else { continue };
+                match what {
+                    "passed" => counts.passed += n,
+                    "failed" | "timed" => counts.failed += n,
+                    "skipped" => counts.ignored += n,
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        let Some((status, _, name)) = nextest_status(trimmed) else {
+            continue;
+        };
+        // The final summary repeats the failures: each is named once.
+        let named = |list: &mut Vec<String>| {
+            if !list.iter().any(|n| n == name) {
+                list.push(name.to_owned());
+            }
+        };
+        match status {
+            "PASS" => counts.passes.push(name.to_owned()),
+            "FAIL" => named(&mut counts.failures),
+            "TIMEOUT" => named(&mut counts.timed_out),
+            _ => {}
+        }
+    }
+    counts
+}

@@ -1,0 +1,299 @@
+//! Running the tests for the test-run fact: on the pinned toolchain only, with the runner the
+//! workspace configures (nextest when `.config/nextest.toml` says so and it is installed),
+//! after the shared build when there is one, through the evidence cache (keyed by the runner
+//! and the per-test limit), watched by the [`TestClock`](super::TestClock), with what the
+//! tools under test left in the run directory kept with the run and put back when it is
+//! reused.
+
+use super::{Ran, Runner, TestClock, TestCounts, TestRun, TestRunFact, TestSetup};
+use crate::cache::{Fact, Fresh, Keep};
+use crate::cargo::{self, Cargo};
+use crate::environment::Environment;
+use crate::facts::{Facts, Resolve};
+use std::path::Path;
+use std::time::Duration;
+
+/// Gathers the test run (the fact [`Facts::test_run`] keeps): on the pinned toolchain only,
+/// after the shared build when there is one, through the evidence cache.
+pub(super) fn gather(facts: &Facts, setup: &TestSetup<'_>) -> TestRunFact {
+    let cargo = setup.cargo;
+    if let Some(other) = other_toolchain(&facts.root, setup.environment) {
+        return TestRunFact::OtherToolchain(other);
+    }
+    let runner = if facts.root.join(".config/nextest.toml").is_file() && nextest_installed(cargo) {
+        Runner::Nextest
+    } else {
+        Runner::CargoTest
+    };
+    let limit = setup.test_timeout;
+    // Kept until the run ends: nextest reads it when it starts.
+    let nextest_config = match runner {
+        Runner::Nextest => match nextest_tool_config(limit) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                return TestRunFact::CouldNotRun(format!(
+                    "could not write nextest's time limit to a temporary file: {e}"
+                ));
+            }
+        },
+        Runner::CargoTest => None,
+    };
+    let cmd = match &nextest_config {
+        Some(file) => {
+            let tool = format!("cargo-gate:{}", file.path().display());
+            cargo.command(
+                "nextest",
+                &[
+                    "run",
+                    "--locked",
+                    "--workspace",
+                    "--no-fail-fast",
+                    "--tool-config-file",
+                    &tool,
+                ],
+            )
+        }
+        None => cargo.command("test", &["--locked", "--workspace", "--no-fail-fast"]),
+    };
+    // The build is a fact of the run. When kernels.build needs it too (a package uses
+    // gate-build) it is compiled once, up front, and shared; otherwise `cargo test`
+    // compiles and runs in one go (no second cargo pass over the graph). Either way a
+    // failure is reported by tests.pass, once, with the compiler's own error lines.
+    let shared_build = facts.kernels_in_build() || !facts.root.join("Cargo.lock").is_file();
+    if shared_build && !facts.build(cargo).is_ok_and(|build| build.ok) {
+        return TestRunFact::NotBuilt;
+    }
+    let build_reuse = shared_build.then(|| facts.build_reuse().cloned()).flatten();
+    let runner_name = match runner {
+        Runner::CargoTest => "cargo test",
+        Runner::Nextest => "cargo nextest",
+    };
+    // The per-test limit decides what a run that hangs concludes: it is part of the key.
+    let obtained = facts.cache().obtain(
+        Fact::Tests,
+        &[
+            ("runner", runner_name.to_owned()),
+            ("test-timeout", limit.as_millis().to_string()),
+        ],
+        |_: &Result<TestRun, String>| true,
+        || run_tests(facts, setup, cmd, runner),
+    );
+    drop(nextest_config);
+    let run = match obtained.value {
+        Ok(run) => run,
+        Err(e) => return TestRunFact::CouldNotRun(format!("could not run cargo: {e}")),
+    };
+    if obtained.reused.is_some() {
+        restore_run_files(setup.run_dir, &obtained.files);
+    }
+    let counts = TestCounts::parse(&run.captured.log, runner);
+    let failed = !run.captured.success();
+    let unavailable = (failed && !counts.saw_summary)
+        .then(|| cargo::classify_unavailable(&run.captured.log, cargo.offline()))
+        .flatten();
+    let lockfile_unresolved = failed && matches!(facts.resolve(cargo), Ok(Resolve::Failed { .. }));
+    TestRunFact::Ran(Box::new(Ran {
+        results: counts.results(),
+        run,
+        runner,
+        reused: obtained.reused,
+        build_reuse,
+        failed_before: obtained.failed_before,
+        unavailable,
+        lockfile_unresolved,
+    }))
+}
+
+/// Why the tests would be evidence about another toolchain: the workspace pins a numbered
+/// toolchain and the rustc that cargo runs (environment.json's `rustc -vV`) is another, as
+/// when `cargo +stable gate` or `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not
+/// installed and something else answers). A pass there says nothing about the pinned one.
+pub(super) fn other_toolchain(root: &Path, environment: &Environment) -> Option<String> {
+    let (file, pin) = crate::cargo::numbered_pin(root)?;
+    let release = environment.rustc.get("release")?;
+    if crate::cargo::release_is_pin(release, &pin) {
+        return None;
+    }
+    let overridden = std::env::var("RUSTUP_TOOLCHAIN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map_or_else(String::new, |t| {
+            format!(" (RUSTUP_TOOLCHAIN={t}, as `cargo +{t}` sets it, overrides {file})")
+        });
+    Some(format!(
+        "cargo runs rustc {release}, not the {pin} that {file} pins{overridden}: tests there are \
+         no evidence for the pinned toolchain; run the gate without the override, after \
+         `rustup toolchain install {pin}` if it is not installed"
+    ))
+}
+
+/// Runs the tests once: the fact the cache keeps, with what they left in the run directory.
+fn run_tests(
+    facts: &Facts,
+    setup: &TestSetup<'_>,
+    mut cmd: std::process::Command,
+    runner: Runner,
+) -> Fresh<Result<TestRun, String>> {
+    // Tools under test (gate-runtime) leave their decision logs and stats where the gate
+    // says; the seed makes randomised tests replayable. The build saw the same values.
+    let _ = std::fs::create_dir_all(setup.run_dir);
+    for (key, value) in facts.build_env() {
+        cmd.env(key, value);
+    }
+    cmd.env("GATE_RUN_DIR", setup.run_dir)
+        .env("GATE_SEED", setup.environment.seed.to_string());
+    let mut clock = TestClock::new(setup.test_timeout, runner, facts.root.clone());
+    let captured = setup
+        .cargo
+        .run_watched(cmd, &mut |new, now| clock.watch(new, now))
+        .map_err(|e| e.to_string());
+    let run = captured.map(|captured| TestRun {
+        over_limit: clock.over_limit.take(),
+        captured,
+    });
+    // A test stopped at the per-test limit is a verdict on the workspace: the test hung (a
+    // deadlock, a loop, a wait on something that never comes) or is slower than the team
+    // allows. It is kept as a failure like a failing assertion, so the same inputs do not
+    // spend the limit again to learn the same thing; raising the limit changes the key, and
+    // a later pass on the same inputs (`--no-cache`) is reported as flaky. The whole-run
+    // `[tests] timeout` is not kept: it measures the machine and the suite's size as much as
+    // any one test.
+    let keep = run
+        .as_ref()
+        .map_or(Keep::Not, |run| run.keep(runner, setup.cargo.offline()));
+    // What compiling the tests read that the key cannot see (a git-ignored module, a file
+    // outside the root, `env!`): asked of cargo only when the run is worth storing.
+    let read = if keep == Keep::Not {
+        Default::default()
+    } else {
+        facts.read_by_build(setup.cargo)
+    };
+    Fresh {
+        files: run_files(setup.run_dir),
+        read,
+        ..Fresh::of(run, keep)
+    }
+}
+
+impl TestRun {
+    /// Whether the evidence cache keeps this run, and as what: a run the gate stopped at the
+    /// per-test limit as a failure; one stopped otherwise (the whole-run limit, an interrupt)
+    /// not at all; one the environment kept from running (no network, no toolchain: no test
+    /// reported) not at all; one with a failing test, a binary that exited before its result
+    /// or a failing cargo as a failure; any other (an empty run too) as a pass — as
+    /// `tests.pass` judges it.
+    pub fn keep(&self, runner: Runner, offline: bool) -> Keep {
+        let captured = &self.captured;
+        if self.over_limit.is_some() {
+            return Keep::Failed;
+        }
+        if captured.stopped.is_some() || captured.code.is_none() {
+            return Keep::Not;
+        }
+        let counts = TestCounts::parse(&captured.log, runner);
+        let failed = !captured.success();
+        if failed
+            && !counts.saw_summary
+            && cargo::classify_unavailable(&captured.log, offline).is_some()
+        {
+            return Keep::Not;
+        }
+        if failed || counts.failed > 0 || !counts.silent.is_empty() {
+            Keep::Failed
+        } else {
+            Keep::Passed
+        }
+    }
+}
+
+/// Every file under the run directory, path relative to it (`/`-separated) and bytes.
+fn run_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = ignore::WalkBuilder::new(run_dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(run_dir).ok()?;
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            Some((rel, std::fs::read(e.path()).ok()?))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Puts back what the reused test run left in its run directory (decision logs, stats), so
+/// the checks that read them judge the same evidence, and the record keeps it.
+fn restore_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
+    for (rel, bytes) in files {
+        if rel
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            continue;
+        }
+        let path = run_dir.join(rel);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, bytes);
+    }
+}
+
+fn nextest_installed(cargo: &Cargo) -> bool {
+    crate::process::output(cargo.command("nextest", &["--version"]))
+        .is_ok_and(|o| o.status.success())
+}
+
+/// nextest's settings that carry `[tests] test-timeout`: a tool config (below the
+/// repository's own `.config/nextest.toml`, which wins where it sets `slow-timeout`).
+fn nextest_tool_config(limit: Duration) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("cargo-gate-nextest-")
+        .suffix(".toml")
+        .tempfile()?;
+    writeln!(
+        file,
+        "[profile.default]\nslow-timeout = {{ period = \"{}ms\", terminate-after = 1 }}",
+        limit.as_millis()
+    )?;
+    file.flush()?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pinned release, or a named channel, runs the tests (`tests.pass`'s tests show
+    /// what another release makes of them).
+    #[test]
+    fn the_pinned_release_or_a_named_channel_runs_the_tests() {
+        for (file, text) in [
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.97\"\n"),
+            ("rust-toolchain", "1.97.0\n"),
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"stable\"\n"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join(file), text).unwrap();
+            let mut env = Environment::for_tests();
+            env.rustc.insert("release".into(), "1.97.0".into());
+            let other = other_toolchain(dir.path(), &env);
+            assert_eq!(other, None, "{file}: {text}");
+        }
+    }
+
+    /// The tool config nextest is given parses as nextest reads it.
+    #[test]
+    fn nextest_is_given_the_limit_as_its_slow_timeout() {
+        let file = nextest_tool_config(Duration::from_secs(90)).unwrap();
+        let text = std::fs::read_to_string(file.path()).unwrap();
+        let doc: toml::Table = toml::from_str(&text).unwrap();
+        let slow = &doc["profile"]["default"]["slow-timeout"];
+        assert_eq!(slow["period"].as_str(), Some("90000ms"));
+        assert_eq!(slow["terminate-after"].as_integer(), Some(1));
+        assert!(file.path().is_absolute());
+    }
+}
