@@ -31,38 +31,43 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "PTX validates for every arch, ISA within the minimum driver, every kernel has a CPU reference, no kernel source outside gate-build",
     fix: "register a CPU reference for each entry, raise [policy] min-driver or build with an older toolkit, and build every .cu with gate-build",
-    codes: &[
-        Code {
-            name: "entry-without-cpu-reference",
-            summary: "a kernel entry with no CPU reference registered",
-        },
-        Code {
-            name: "ptx-needs-newer-driver",
-            summary: "the PTX needs a newer driver than [policy] min-driver",
-        },
-        Code {
-            name: "ptx-isa-unknown",
-            summary: "the PTX ISA is newer than gate-build's table",
-        },
-        Code {
-            name: "ptxas-rejects",
-            summary: "ptxas rejects the PTX for an arch",
-        },
-        Code {
-            name: "source-not-in-manifest",
-            summary: "a gate-build package's CUDA source that no manifest covers",
-        },
-        Code {
-            name: "cuda-outside-gate-build",
-            summary: "a CUDA source compiled some other way than gate-build",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[policy] min-driver",
         default: "-",
         meaning: "the oldest CUDA driver (as a CUDA version, \"13.0\") the kernels must load on",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        EntryWithoutCpuReference => Code {
+            name: "entry-without-cpu-reference",
+            summary: "a kernel entry with no CPU reference registered",
+        },
+        PtxNeedsNewerDriver => Code {
+            name: "ptx-needs-newer-driver",
+            summary: "the PTX needs a newer driver than [policy] min-driver",
+        },
+        PtxIsaUnknown => Code {
+            name: "ptx-isa-unknown",
+            summary: "the PTX ISA is newer than gate-build's table",
+        },
+        PtxasRejects => Code {
+            name: "ptxas-rejects",
+            summary: "ptxas rejects the PTX for an arch",
+        },
+        SourceNotInManifest => Code {
+            name: "source-not-in-manifest",
+            summary: "a gate-build package's CUDA source that no manifest covers",
+        },
+        CudaOutsideGateBuild => Code {
+            name: "cuda-outside-gate-build",
+            summary: "a CUDA source compiled some other way than gate-build",
+        },
+    }
+}
 
 /// String literals in the Rust files under `dir` (not descending into other packages or
 /// `target`).
@@ -190,7 +195,7 @@ impl Check for CudaContracts {
                             "{package}/{}: ptxas rejects the PTX for {}",
                             module.name, verdict.arch
                         ))
-                        .code("ptxas-rejects")
+                        .code(FindingCode::PtxasRejects)
                         .at(Location::file(source.clone()))
                         .subject(package.clone()),
                     );
@@ -208,12 +213,12 @@ impl Check for CudaContracts {
                     findings.push(
                         Finding::error(format!(
                             "{package}: the PTX needs {needs}, newer than [policy] min-driver {declared}"
-                        )).code("ptx-needs-newer-driver")
+                        )).code(FindingCode::PtxNeedsNewerDriver)
                         .subject(package.clone()),
                     );
                 }
                 (Some(declared), Some(MinDriver::UnknownNewerThanTable { .. })) => findings.push(
-                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}")).code("ptx-isa-unknown")
+                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}")).code(FindingCode::PtxIsaUnknown)
                         .subject(package.clone()),
                 ),
                 _ => {}
@@ -244,7 +249,7 @@ impl Check for CudaContracts {
                         Finding::error(format!(
                             "{package}: kernel entry `{}` has no CPU reference registered (no Rust source of the package names it)",
                             entry.name
-                        )).code("entry-without-cpu-reference")
+                        )).code(FindingCode::EntryWithoutCpuReference)
                         .subject(package.clone()),
                     );
                 }
@@ -271,7 +276,7 @@ impl Check for CudaContracts {
                     Finding::error(format!(
                         "CUDA source in {}, a gate-build package, that no manifest of this build covers",
                         owner.name
-                    )).code("source-not-in-manifest")
+                    )).code(FindingCode::SourceNotInManifest)
                     .at(Location::file(source.rel.clone()))
                     .subject(owner.name.clone()),
                 );

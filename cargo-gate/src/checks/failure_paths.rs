@@ -18,22 +18,27 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "each declared failure path (io, process, net, thread) has a test that ran and passed",
     fix: "write a test whose name contains the failure path's pattern (e.g. `io_` for io) that exercises the failure, or fix the failing one",
-    codes: &[
-        Code {
-            name: "no-failure-paths",
-            summary: "no [tests] failure-paths declared",
-        },
-        Code {
-            name: "failure-path-untested",
-            summary: "a declared failure path has no passing test",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[tests] failure-paths",
         default: "{}",
         meaning: "failure path name = a substring of the test names that exercise it",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        NoFailurePaths => Code {
+            name: "no-failure-paths",
+            summary: "no [tests] failure-paths declared",
+        },
+        FailurePathUntested => Code {
+            name: "failure-path-untested",
+            summary: "a declared failure path has no passing test",
+        },
+    }
+}
 
 impl Check for FailurePaths {
     fn meta(&self) -> &'static CheckMeta {
@@ -56,7 +61,7 @@ impl Check for FailurePaths {
                 "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
             )
             .with_finding(
-                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }").code("no-failure-paths")
+                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }").code(FindingCode::NoFailurePaths)
                     .at(Location::file(ctx.config.source.file().unwrap_or("gate.toml"))),
             );
         }
@@ -101,7 +106,7 @@ impl Check for FailurePaths {
                     Finding::error(format!(
                         "failure path `{path}` (pattern `{pattern}`): no passing test; {why}"
                     ))
-                    .code("failure-path-untested")
+                    .code(FindingCode::FailurePathUntested)
                     .subject(path.clone()),
                 );
             } else {

@@ -29,34 +29,39 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "every gate-build manifest in the workspace is native-valid or fallback-valid, with the reason",
     fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time); build CUDA sources with gate-build so the gate can check them",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        FallbackWithoutReason => Code {
             name: "fallback-without-reason",
             summary: "a fallback build that records no reason",
         },
-        Code {
+        ManifestViolation => Code {
             name: "manifest-violation",
             summary: "a violation gate-build recorded (PTX needing a newer driver than declared, ...)",
         },
-        Code {
+        PtxasRejected => Code {
             name: "ptxas-rejected",
             summary: "ptxas rejected a module for an arch",
         },
-        Code {
+        CudaOutsideGateBuild => Code {
             name: "cuda-outside-gate-build",
             summary: "a CUDA source compiled some other way than gate-build",
         },
-        Code {
+        ManifestUnparsable => Code {
             name: "manifest-unparsable",
             summary: "a gate-manifest.json that does not parse",
         },
-        Code {
+        BuildFailed => Code {
             name: "build-failed",
             summary: "the workspace does not build",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 /// Where the manifests found are listed in the record (`cuda.contracts` judges the same
 /// inventory, [`crate::facts::Kernels`]).
@@ -98,7 +103,7 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                 Finding::error(format!(
                     "{package}: fallback build without a recorded reason"
                 ))
-                .code("fallback-without-reason")
+                .code(FindingCode::FallbackWithoutReason)
                 .subject(package.clone()),
             ]),
         },
@@ -108,7 +113,7 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                 .iter()
                 .map(|v| {
                     Finding::error(format!("{package}: {v}"))
-                        .code("manifest-violation")
+                        .code(FindingCode::ManifestViolation)
                         .subject(package.clone())
                 })
                 .collect();
@@ -119,7 +124,7 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                             "{package}: ptxas rejected module `{}` for {}: {}",
                             module.name, verdict.arch, verdict.message
                         ))
-                        .code("ptxas-rejected")
+                        .code(FindingCode::PtxasRejected)
                         .at(Location::file(module.source.to_string_lossy()))
                         .subject(package.clone()),
                     );
@@ -200,7 +205,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
                 build
                     .errors
                     .iter()
-                    .map(|e| Finding::error(e.clone()).code("build-failed")),
+                    .map(|e| Finding::error(e.clone()).code(FindingCode::BuildFailed)),
             ),
         }
         .with_artifact(BUILD_LOG, build.log.clone());
@@ -211,7 +216,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
         Kernels::Unparsable(u) => {
             return Outcome::fail(crate::outcomes::unparsable_summary(u)).with_finding(
                 Finding::error(format!("{}: {}", u.path.display(), u.error))
-                    .code("manifest-unparsable")
+                    .code(FindingCode::ManifestUnparsable)
                     .subject(u.package.clone()),
             );
         }

@@ -17,38 +17,43 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "decision logs and run stats produced by the test run parse and carry the required fields",
     fix: "exercise gate-runtime in the tests (a Runtime built without an explicit sink writes to GATE_RUN_DIR), and do not write decision lines by hand",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        DecisionIncomplete => Code {
             name: "decision-incomplete",
             summary: "a decision line lacks a field",
         },
-        Code {
+        DecisionInvalid => Code {
             name: "decision-invalid",
             summary: "a decision line with a value gate-runtime never writes",
         },
-        Code {
+        DecisionNotJson => Code {
             name: "decision-not-json",
             summary: "a decision line that is not JSON",
         },
-        Code {
+        StatsIncomplete => Code {
             name: "stats-incomplete",
             summary: "a stats file lacks a field",
         },
-        Code {
+        StatsInvalid => Code {
             name: "stats-invalid",
             summary: "a stats file with a value gate-runtime never writes",
         },
-        Code {
+        StatsNotJson => Code {
             name: "stats-not-json",
             summary: "a stats file that is not JSON",
         },
-        Code {
+        UnreadableFile => Code {
             name: "unreadable-file",
             summary: "a decision log or stats file could not be read",
         },
-    ],
-    config: &[],
-};
+    }
+}
 
 fn uses_gate_runtime(ctx: &Context<'_>) -> bool {
     ctx.workspace.members.iter().any(|m| {
@@ -80,7 +85,7 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
         match serde_json::from_str::<serde_json::Value>(line) {
             Err(e) => findings.push(
                 Finding::error(format!("not JSON: {e}"))
-                    .code("decision-not-json")
+                    .code(FindingCode::DecisionNotJson)
                     .at(at),
             ),
             Ok(value) => {
@@ -94,13 +99,13 @@ pub fn check_decisions(rel: &str, text: &str) -> Vec<Finding> {
                 if !missing.is_empty() {
                     findings.push(
                         Finding::error(format!("decision lacks {}", missing.join(", ")))
-                            .code("decision-incomplete")
+                            .code(FindingCode::DecisionIncomplete)
                             .at(at),
                     );
                 } else if let Err(e) = serde_json::from_value::<Decision>(value) {
                     findings.push(
                         Finding::error(format!("not a decision: {e}"))
-                            .code("decision-invalid")
+                            .code(FindingCode::DecisionInvalid)
                             .at(at),
                     );
                 }
@@ -118,7 +123,7 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
         Err(e) => {
             return vec![
                 Finding::error(format!("not JSON: {e}"))
-                    .code("stats-not-json")
+                    .code(FindingCode::StatsNotJson)
                     .at(at()),
             ];
         }
@@ -127,14 +132,14 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
     if value.get("schema_version").is_none() {
         findings.push(
             Finding::error("stats lack schema_version")
-                .code("stats-incomplete")
+                .code(FindingCode::StatsIncomplete)
                 .at(at()),
         );
     }
     match value.get("kernels").and_then(|k| k.as_object()) {
         None => findings.push(
             Finding::error("stats lack the kernels table")
-                .code("stats-incomplete")
+                .code(FindingCode::StatsIncomplete)
                 .at(at()),
         ),
         Some(kernels) => {
@@ -147,7 +152,7 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
                 if !missing.is_empty() {
                     findings.push(
                         Finding::error(format!("stats for `{name}` lack {}", missing.join(", ")))
-                            .code("stats-incomplete")
+                            .code(FindingCode::StatsIncomplete)
                             .at(at()),
                     );
                 }
@@ -159,7 +164,7 @@ pub fn check_stats(rel: &str, text: &str) -> Vec<Finding> {
     {
         findings.push(
             Finding::error(format!("not a stats snapshot: {e}"))
-                .code("stats-invalid")
+                .code(FindingCode::StatsInvalid)
                 .at(at()),
         );
     }
@@ -198,7 +203,7 @@ impl Check for ObservabilityLog {
             let Ok(text) = std::fs::read_to_string(path) else {
                 findings.push(
                     Finding::error("unreadable")
-                        .code("unreadable-file")
+                        .code(FindingCode::UnreadableFile)
                         .at(Location::file(rel)),
                 );
                 continue;

@@ -44,36 +44,41 @@ static META: CheckMeta = CheckMeta {
               overflow-checks on (a warning only under `rusty`)",
     fix: "in the root Cargo.toml write [profile.release] with panic = \"unwind\" (or \"abort\"), \
           overflow-checks = true and debug-assertions = false",
-    codes: &[
-        Code {
-            name: "panic-undeclared",
-            summary: "a release profile that does not declare `panic`",
-        },
-        Code {
-            name: "debug-assertions-in-release",
-            summary: "a release profile with debug-assertions on",
-        },
-        Code {
-            name: "overflow-checks-off",
-            summary: "a release profile where integer overflow wraps silently",
-        },
-        Code {
-            name: "override-debug-assertions",
-            summary: "a per-crate override that turns debug-assertions on in release",
-        },
-        Code {
-            name: "override-overflow-checks",
-            summary: "a per-crate override that turns overflow-checks off",
-        },
-        crate::check::UNREADABLE_MANIFEST,
-        crate::check::INVALID_MANIFEST,
-    ],
+    codes: FindingCode::ALL,
     config: &[ConfigKey {
         key: "[policy] profile",
         default: "\"portable\"",
         meaning: "whether overflow-checks off is an error (portable, idiomatic) or a warning (rusty)",
     }],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        PanicUndeclared => Code {
+            name: "panic-undeclared",
+            summary: "a release profile that does not declare `panic`",
+        },
+        DebugAssertionsInRelease => Code {
+            name: "debug-assertions-in-release",
+            summary: "a release profile with debug-assertions on",
+        },
+        OverflowChecksOff => Code {
+            name: "overflow-checks-off",
+            summary: "a release profile where integer overflow wraps silently",
+        },
+        OverrideDebugAssertions => Code {
+            name: "override-debug-assertions",
+            summary: "a per-crate override that turns debug-assertions on in release",
+        },
+        OverrideOverflowChecks => Code {
+            name: "override-overflow-checks",
+            summary: "a per-crate override that turns overflow-checks off",
+        },
+        UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
+        InvalidManifest => crate::check::INVALID_MANIFEST,
+    }
+}
 
 /// The keys reported, with cargo's release defaults as TOML.
 const KEYS: [(&str, &str); 8] = [
@@ -338,7 +343,7 @@ impl Judge<'_> {
                      (\"unwind\") by accident, not by decision (fix: panic = \"unwind\" or \
                      \"abort\" in [profile.{name}])"
                 ))
-                .code("panic-undeclared")
+                .code(FindingCode::PanicUndeclared)
                 .at(header.clone()),
             );
             failed.push("panic strategy not declared");
@@ -351,7 +356,7 @@ impl Judge<'_> {
                      code paths (fix: debug-assertions = false)",
                     assertions.shown
                 ))
-                .code("debug-assertions-in-release")
+                .code(FindingCode::DebugAssertionsInRelease)
                 .at(assertions
                     .declared
                     .clone()
@@ -373,7 +378,7 @@ impl Judge<'_> {
                          {policy} policy wants overflow-checks = true"
                     ),
                 )
-                .code("overflow-checks-off")
+                .code(FindingCode::OverflowChecksOff)
                 .at(overflow.declared.clone().unwrap_or_else(|| header.clone())),
             );
             failed.push("overflow-checks off");
@@ -436,7 +441,7 @@ impl Judge<'_> {
                              builds (fix: remove it)",
                             show(v.get_ref())
                         ))
-                        .code("override-debug-assertions")
+                        .code(FindingCode::OverrideDebugAssertions)
                         .at(key_location(layer, body, "debug-assertions")),
                     );
                     failed.push("debug-assertions on in a package override");
@@ -453,7 +458,7 @@ impl Judge<'_> {
                                 show(v.get_ref())
                             ),
                         )
-                        .code("override-overflow-checks")
+                        .code(FindingCode::OverrideOverflowChecks)
                         .at(key_location(layer, body, "overflow-checks")),
                     );
                     failed.push("overflow-checks off in a package override");

@@ -43,32 +43,37 @@ static META: CheckMeta = CheckMeta {
           minor on 0.x; additions: new minor) in [workspace.package] or the crate's Cargo.toml; \
           install cargo-semver-checks (`cargo install cargo-semver-checks --locked`) so the API \
           diff is evaluated",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        BreakingChangeWithoutBump => Code {
             name: "breaking-change-without-bump",
             summary: "the public API changed more than the version bump allows",
         },
-        Code {
+        VersionDecreased => Code {
             name: "version-decreased",
             summary: "the version is lower than the last release",
         },
-        Code {
+        UnreleasedChanges => Code {
             name: "unreleased-changes",
             summary: "changes since the last release at the released version",
         },
-        Code {
+        WorkspaceVersionMissing => Code {
             name: "workspace-version-missing",
             summary: "a member inherits a version [workspace.package] does not declare",
         },
-        Code {
+        InvalidVersion => Code {
             name: "invalid-version",
             summary: "a version that is not semver",
         },
-        crate::check::UNREADABLE_MANIFEST,
-        crate::check::INVALID_MANIFEST,
-    ],
-    config: &[],
-};
+        UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
+        InvalidManifest => crate::check::INVALID_MANIFEST,
+    }
+}
 
 const LOG: &str = "logs/semver-checks.log";
 
@@ -192,7 +197,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                 "version {version} is lower than the last release {tag}: versions must only \
                  grow (fix: set a version above {tag_version})"
             ))
-            .code("version-decreased")
+            .code(FindingCode::VersionDecreased)
             .at(release.location.clone()),
         );
     }
@@ -222,7 +227,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                 "unreleased changes at the released version: {what} since {tag}, and the \
                  version is still {version} (fix: bump it before releasing)"
             ))
-            .code("unreleased-changes")
+            .code(FindingCode::UnreleasedChanges)
             .at(release.location.clone()),
         );
     } else {
@@ -289,7 +294,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
                         required.as_str(),
                         least_permitted(old, required)
                     ))
-                    .code("breaking-change-without-bump")
+                    .code(FindingCode::BreakingChangeWithoutBump)
                     .at(release.location.clone())
                     .subject(result.name.clone()),
                 );
@@ -541,7 +546,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
                         "`{}` inherits its version, but [workspace.package] declares none",
                         member.name
                     ))
-                    .code("workspace-version-missing")
+                    .code(FindingCode::WorkspaceVersionMissing)
                     .at(location)
                     .subject(member.name.clone()),
                 ),
@@ -637,7 +642,7 @@ fn version_value(value: &DeValue<'_>, what: &str, location: &Location) -> Result
     let invalid = |detail: String| {
         Outcome::fail("the workspace version cannot be read").with_finding(
             Finding::error(format!("{what} {detail}"))
-                .code("invalid-version")
+                .code(FindingCode::InvalidVersion)
                 .at(location.clone()),
         )
     };

@@ -30,40 +30,7 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Pilot,
     summary: "`cargo test --locked --workspace` (or nextest) is green; counts and log kept",
     fix: "fix the failing tests named in the findings; the full log is logs/tests.log in the run record",
-    codes: &[
-        Code {
-            name: "test-failed",
-            summary: "a test failed",
-        },
-        Code {
-            name: "compile-error",
-            summary: "a compile error, with its location",
-        },
-        Code {
-            name: "build-failed",
-            summary: "the workspace does not build",
-        },
-        Code {
-            name: "test-binary-exited-early",
-            summary: "a test binary exited before printing its result",
-        },
-        Code {
-            name: "lockfile-refused",
-            summary: "the test runner refused Cargo.lock (missing or out of date)",
-        },
-        Code {
-            name: "tests-failed-to-run",
-            summary: "the test command failed without a failing test",
-        },
-        Code {
-            name: "flaky",
-            summary: "the tests passed on inputs that failed in an earlier run",
-        },
-        Code {
-            name: "test-timeout",
-            summary: "a test ran past `[tests] test-timeout` and was stopped",
-        },
-    ],
+    codes: FindingCode::ALL,
     config: &[
         ConfigKey {
             key: "[tests] timeout",
@@ -77,6 +44,44 @@ static META: CheckMeta = CheckMeta {
         },
     ],
 };
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        TestFailed => Code {
+            name: "test-failed",
+            summary: "a test failed",
+        },
+        CompileError => Code {
+            name: "compile-error",
+            summary: "a compile error, with its location",
+        },
+        BuildFailed => Code {
+            name: "build-failed",
+            summary: "the workspace does not build",
+        },
+        TestBinaryExitedEarly => Code {
+            name: "test-binary-exited-early",
+            summary: "a test binary exited before printing its result",
+        },
+        LockfileRefused => Code {
+            name: "lockfile-refused",
+            summary: "the test runner refused Cargo.lock (missing or out of date)",
+        },
+        TestsFailedToRun => Code {
+            name: "tests-failed-to-run",
+            summary: "the test command failed without a failing test",
+        },
+        Flaky => Code {
+            name: "flaky",
+            summary: "the tests passed on inputs that failed in an earlier run",
+        },
+        TestTimeout => Code {
+            name: "test-timeout",
+            summary: "a test ran past `[tests] test-timeout` and was stopped",
+        },
+    }
+}
 
 const LOG: &str = "logs/tests.log";
 
@@ -161,7 +166,7 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
              read something no build records — a variable or a file read at run time: declare \
              it with `[cache] env` or `[cache] files`"
         ))
-        .code("flaky"),
+        .code(FindingCode::Flaky),
     );
     outcome
 }
@@ -220,7 +225,7 @@ pub fn evaluate(
                  exit never ran or never reported (a test calls std::process::exit or \
                  aborts)"
             ))
-            .code("test-binary-exited-early")
+            .code(FindingCode::TestBinaryExitedEarly)
             .subject(binary.clone())
         });
         Outcome::fail(format!(
@@ -235,7 +240,7 @@ pub fn evaluate(
         Outcome::fail(format!(
             "{runner_name} refused to run: Cargo.lock is missing or out of date (see lockfile.locked)"
         ))
-        .with_finding(Finding::error(cargo::first_error(&captured.log)).code("lockfile-refused"))
+        .with_finding(Finding::error(cargo::first_error(&captured.log)).code(FindingCode::LockfileRefused))
     } else if counts.failed > 0 {
         let timed_out = counts.timed_out.iter().map(|name| {
             Finding::error(format!(
@@ -243,12 +248,12 @@ pub fn evaluate(
                  nextest's slow-timeout to `[tests] test-timeout`; a slow-timeout in \
                  .config/nextest.toml takes precedence)"
             ))
-            .code("test-timeout")
+            .code(FindingCode::TestTimeout)
             .subject(name.clone())
         });
         let findings = counts.failures.iter().map(|name| {
             Finding::error(format!("test failed: {name}"))
-                .code("test-failed")
+                .code(FindingCode::TestFailed)
                 .subject(name.clone())
         });
         Outcome::fail(format!("{runner_name}: {tally}"))
@@ -273,7 +278,7 @@ pub fn evaluate(
             let errors = crate::facts::build_errors(&captured.log);
             if errors.is_empty() {
                 outcome = outcome.with_finding(
-                    Finding::error(cargo::first_error(&captured.log)).code("tests-failed-to-run"),
+                    Finding::error(cargo::first_error(&captured.log)).code(FindingCode::TestsFailedToRun),
                 );
             } else {
                 outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
@@ -308,7 +313,7 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
                  it could not be asked which tests it still ran)",
                 over.of_binary()
             ))
-            .code("test-timeout")
+            .code(FindingCode::TestTimeout)
             .subject(over.binary.clone()),
         ];
     }
@@ -316,7 +321,7 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
         .iter()
         .map(|name| {
             Finding::error(format!("test `{name}`{} {advice}", over.in_binary()))
-                .code("test-timeout")
+                .code(FindingCode::TestTimeout)
                 .subject(name.clone())
         })
         .collect()
@@ -336,7 +341,7 @@ fn compile_errors(log: &str) -> Vec<Finding> {
             continue;
         }
         let mut finding =
-            Finding::error(line.trim_start_matches("error: ").to_owned()).code("compile-error");
+            Finding::error(line.trim_start_matches("error: ").to_owned()).code(FindingCode::CompileError);
         if let Some(next) = lines.peek()
             && let Some(place) = next.trim().strip_prefix("--> ")
         {

@@ -47,56 +47,61 @@ static META: CheckMeta = CheckMeta {
     fix: "pin an exact toolchain ([toolchain] channel = \"1.95.0\" in rust-toolchain.toml), declare \
           `rust-version` in [workspace.package] and inherit it in every member with \
           `rust-version.workspace = true`, and run `rustup toolchain install <pin>`",
-    codes: &[
-        Code {
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        NoToolchainFile => Code {
             name: "no-toolchain-file",
             summary: "no rust-toolchain.toml or rust-toolchain at the root",
         },
-        Code {
+        InexactPin => Code {
             name: "inexact-pin",
             summary: "the toolchain is not an exact version or dated nightly",
         },
-        Code {
+        LocalToolchain => Code {
             name: "local-toolchain",
             summary: "the toolchain file names a local toolchain by path",
         },
-        Code {
+        RustVersionMissing => Code {
             name: "rust-version-missing",
             summary: "a member declares no rust-version",
         },
-        Code {
+        PinOlderThanRustVersion => Code {
             name: "pin-older-than-rust-version",
             summary: "the pinned toolchain is older than a rust-version",
         },
-        Code {
+        RustcOlderThanRustVersion => Code {
             name: "rustc-older-than-rust-version",
             summary: "the rustc running the build is older than a rust-version",
         },
-        Code {
+        RustcNotThePin => Code {
             name: "rustc-not-the-pin",
             summary: "the build runs another rustc than the pinned one",
         },
-        Code {
+        TwoToolchainFiles => Code {
             name: "two-toolchain-files",
             summary: "both toolchain files exist",
         },
-        Code {
+        UnreadableToolchainFile => Code {
             name: "unreadable-toolchain-file",
             summary: "the toolchain file could not be read",
         },
-        Code {
+        InvalidToolchainFile => Code {
             name: "invalid-toolchain-file",
             summary: "the toolchain file is empty, not TOML, or lacks [toolchain] channel",
         },
-        Code {
+        InvalidRustVersion => Code {
             name: "invalid-rust-version",
             summary: "a rust-version that is neither a string nor inherited",
         },
-        crate::check::UNREADABLE_MANIFEST,
-        crate::check::INVALID_MANIFEST,
-    ],
-    config: &[],
-};
+        UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
+        InvalidManifest => crate::check::INVALID_MANIFEST,
+    }
+}
 
 const TOML_FILE: &str = "rust-toolchain.toml";
 const LEGACY_FILE: &str = "rust-toolchain";
@@ -165,7 +170,7 @@ fn evaluate(
                          cargo refuses to build it (fix: raise the pin or lower rust-version)",
                         pin.channel
                     ))
-                    .code("pin-older-than-rust-version")
+                    .code(FindingCode::PinOlderThanRustVersion)
                     .at(location.clone()),
                 );
                 problems.push(format!("pin older than rust-version {declared}"));
@@ -186,7 +191,7 @@ fn evaluate(
                              runs the build, rustc {release}: cargo refuses to build it (fix: \
                              build with rustc {declared} or later, or lower rust-version)"
                         ))
-                        .code("rustc-older-than-rust-version")
+                        .code(FindingCode::RustcOlderThanRustVersion)
                         .at(location.clone()),
                     );
                     problems.push(format!(
@@ -207,7 +212,7 @@ fn evaluate(
                      without the override, through rustup)",
                     pin.channel
                 ))
-                .code("rustc-not-the-pin")
+                .code(FindingCode::RustcNotThePin)
                 .at(pin.location.clone()),
             );
             problems.push(format!(
@@ -278,7 +283,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                 "both {LEGACY_FILE} and {TOML_FILE} exist; rustup uses {LEGACY_FILE} \
                  (fix: delete one of them)"
             ))
-            .code("two-toolchain-files")
+            .code(FindingCode::TwoToolchainFiles)
             .at(Location::file(LEGACY_FILE)),
         );
     }
@@ -292,7 +297,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                      toolchain each machine defaults to (fix: add {TOML_FILE} with \
                      [toolchain] channel = \"1.95.0\")"
                 ))
-                .code("no-toolchain-file")
+                .code(FindingCode::NoToolchainFile)
                 .at(Location::file(TOML_FILE)),
             );
             return PinState::Missing;
@@ -303,7 +308,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
         Err(e) => {
             findings.push(
                 Finding::error(format!("{file} could not be read: {e}"))
-                    .code("unreadable-toolchain-file")
+                    .code(FindingCode::UnreadableToolchainFile)
                     .at(Location::file(file)),
             );
             return PinState::Invalid;
@@ -318,7 +323,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
         let Some((index, line)) = lines.next() else {
             findings.push(
                 Finding::error(format!("{file} is empty: it names no toolchain"))
-                    .code("invalid-toolchain-file")
+                    .code(FindingCode::InvalidToolchainFile)
                     .at(Location::file(file)),
             );
             return PinState::Invalid;
@@ -329,7 +334,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                     "{file} has several lines but is not TOML: rustup rejects it \
                      (fix: write one toolchain name, or use [toolchain] channel = \"…\")"
                 ))
-                .code("invalid-toolchain-file")
+                .code(FindingCode::InvalidToolchainFile)
                 .at(Location::file(file)),
             );
             return PinState::Invalid;
@@ -356,7 +361,7 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                     "toolchain `{channel}` is not an exact pin: {why} \
                      (fix: channel = \"1.95.0\" or a dated nightly like \"nightly-2026-01-15\")"
                 ))
-                .code("inexact-pin")
+                .code(FindingCode::InexactPin)
                 .at(location.clone()),
             );
             PinState::Loose(format!("`{channel}` in {location}"))
@@ -372,21 +377,21 @@ fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
             None => Location::file(file),
         };
         Finding::error(format!("{file} is not valid TOML: {}", e.message().trim()))
-            .code("invalid-toolchain-file")
+            .code(FindingCode::InvalidToolchainFile)
             .at(location)
     })?;
     let Some(toolchain) = doc.get_ref().get("toolchain") else {
         return Err(Finding::error(format!(
             "{file} has no [toolchain] table (fix: [toolchain] channel = \"1.95.0\")"
         ))
-        .code("invalid-toolchain-file")
+        .code(FindingCode::InvalidToolchainFile)
         .at(Location::file(file)));
     };
     let table_at = at(file, text, toolchain.span().start);
     let DeValue::Table(table) = toolchain.get_ref() else {
         return Err(
             Finding::error(format!("`toolchain` in {file} is not a table"))
-                .code("invalid-toolchain-file")
+                .code(FindingCode::InvalidToolchainFile)
                 .at(table_at),
         );
     };
@@ -395,7 +400,7 @@ fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
             DeValue::String(s) => Ok((s.to_string(), at(file, text, channel.span().start))),
             _ => Err(
                 Finding::error(format!("[toolchain] channel in {file} is not a string"))
-                    .code("invalid-toolchain-file")
+                    .code(FindingCode::InvalidToolchainFile)
                     .at(at(file, text, channel.span().start)),
             ),
         };
@@ -405,13 +410,13 @@ fn toml_channel(text: &str, file: &str) -> Result<(String, Location), Finding> {
             "{file} names a local toolchain by path, not a version: no other machine builds \
              with the same compiler (fix: channel = \"1.95.0\")"
         ))
-        .code("local-toolchain")
+        .code(FindingCode::LocalToolchain)
         .at(at(file, text, path.span().start)));
     }
     Err(Finding::error(format!(
         "[toolchain] in {file} has no channel (fix: channel = \"1.95.0\")"
     ))
-    .code("invalid-toolchain-file")
+    .code(FindingCode::InvalidToolchainFile)
     .at(table_at))
 }
 
@@ -546,7 +551,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                              [workspace.package] declares none",
                             member.name
                         ))
-                        .code("rust-version-missing")
+                        .code(FindingCode::RustVersionMissing)
                         .at(at(rel, text, span.start))
                         .subject(member.name.clone()),
                     );
@@ -560,7 +565,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                          `{{ workspace = true }}`",
                         member.name
                     ))
-                    .code("invalid-rust-version")
+                    .code(FindingCode::InvalidRustVersion)
                     .at(at(rel, text, span.start))
                     .subject(member.name.clone()),
                 );
@@ -581,7 +586,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                         "`{}` declares no rust-version ({hint})",
                         member.name
                     ))
-                    .code("rust-version-missing")
+                    .code(FindingCode::RustVersionMissing)
                     .at(package_at)
                     .subject(member.name.clone()),
                 );
