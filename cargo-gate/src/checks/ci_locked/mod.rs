@@ -37,7 +37,7 @@
 //! a YAML alias or merge key counts once. A file that is not valid YAML fails with the
 //! parser's line and column. No CI configuration at all warns: nothing shows how CI builds.
 //!
-//! # Where it is written
+//! # Layout
 //!
 //! This module is the check: its finding codes, the tally over the CI files and the findings
 //! it reports. Its children read the CI files and never import from it: `github` and `gitlab`
