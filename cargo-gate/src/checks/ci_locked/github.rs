@@ -1,0 +1,307 @@
+//! GitHub Actions workflows (`.github/workflows/*.yml` and `*.yaml`): their scripts, read from
+//! the YAML tree (every `jobs.*.steps[*].run`, and the steps that run cargo through an action
+//! such as `actions-rs/cargo`, with the `env:` in force at each), and where in the raw text a
+//! step's lines are written (only inside its own `run:` block, or at an action step's
+//! `command:` input).
+
+use super::model::{Place, Script, key_name};
+use super::raw::{
+    RawKey, Spot, count_chars, indent_of, key_on_line, locate, raw_keys, raw_lines, yaml_scalar,
+};
+use super::shell::LogicalLine;
+use crate::yaml::{Kind as YamlKind, Node};
+
+/// Where GitHub Actions workflows live.
+pub(super) const GITHUB_DIR: &str = ".github/workflows";
+
+/// The `env:` map of a workflow, job or step, as strings.
+fn env_of(value: &Node) -> Vec<(String, String)> {
+    value
+        .get("env")
+        .and_then(Node::as_mapping)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let v = match &v.kind {
+                YamlKind::String(s) | YamlKind::Number(s) => s.clone(),
+                YamlKind::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some((key_name(k), v))
+        })
+        .collect()
+}
+
+/// Actions whose steps run cargo with `command:` and `args:` inputs.
+const CARGO_ACTIONS: &[&str] = &[
+    "actions-rs/cargo",
+    "marcopolo/cargo",
+    "clechasseur/rs-cargo",
+];
+
+pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
+    let Some(jobs) = doc.get("jobs").and_then(Node::as_mapping) else {
+        return;
+    };
+    let workflow_env = env_of(doc);
+    for (job, body) in jobs {
+        let job = key_name(job);
+        let Some(steps) = body.get("steps").and_then(Node::as_sequence) else {
+            continue;
+        };
+        let mut job_env = workflow_env.clone();
+        job_env.extend(env_of(body));
+        for (index, step) in steps.iter().enumerate() {
+            let step_name = match step.get("name").and_then(Node::as_str) {
+                Some(name) => format!("step `{name}`"),
+                None => format!("step {}", index + 1),
+            };
+            let mut env = job_env.clone();
+            env.extend(env_of(step));
+            if let Some((key, run)) = step.entry("run")
+                && let Some(run) = run.as_str()
+            {
+                out.push(Script {
+                    context: format!("job `{job}`, {step_name}"),
+                    text: run.to_owned(),
+                    place: Place::Run,
+                    env,
+                    at: key.offset,
+                });
+                continue;
+            }
+            let Some(uses) = step.get("uses").and_then(Node::as_str) else {
+                continue;
+            };
+            let action = uses.split('@').next().unwrap_or(uses);
+            // Owners and repositories on GitHub are case-insensitive.
+            if !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+                continue;
+            }
+            let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
+            let Some(command) = input("command") else {
+                continue;
+            };
+            let program = if input("use-cross").is_some_and(|v| v == "true") {
+                "cross"
+            } else {
+                "cargo"
+            };
+            let args = input("args").unwrap_or_default().replace('\n', " ");
+            out.push(Script {
+                context: format!("job `{job}`, {step_name} (`{action}`)"),
+                text: format!("{program} {command} {args}").trim_end().to_owned(),
+                place: Place::Action {
+                    uses: uses.to_owned(),
+                },
+                env,
+                at: step.offset,
+            });
+        }
+    }
+}
+
+/// Where each of a `run:` step's lines is written, searched from `cursor` (the line of its
+/// `run:` key): only inside the block of the `run:` key that holds its first line. `None`
+/// when no such block is found (an aliased step, flow style): the caller searches the raw
+/// text as for GitLab.
+pub(super) fn run_spots(
+    text: &str,
+    cursor: usize,
+    lines: &[LogicalLine<'_>],
+) -> Option<Vec<Option<Spot>>> {
+    let block = run_block(text, cursor, lines.first()?.first_physical)?;
+    let mut from = block.key.offset;
+    let spots = lines
+        .iter()
+        .map(|line| {
+            let found = block.find(text, from, line.first_physical)?;
+            from = found.end;
+            Some(found.spot)
+        })
+        .collect();
+    Some(spots)
+}
+
+/// A step's `run:` key and the end of its block: the key's line and every following line
+/// indented deeper (a `|` or `>` block scalar, or a plain scalar folded over lines).
+#[derive(Debug, Clone, Copy)]
+struct RunBlock {
+    key: RawKey,
+    end: usize,
+}
+
+/// A script line found in a [`RunBlock`]: where it starts, and where the match ends.
+#[derive(Debug, Clone, Copy)]
+struct BlockMatch {
+    spot: Spot,
+    end: usize,
+}
+
+/// The block of the step that runs `first_line`: the first `run:` key at or after `cursor`
+/// whose block holds that line as written, or else the next `run:` key that holds a script at
+/// all, when the line is somewhere in it (a double-quoted scalar with escapes). A step's
+/// `name:`, `if:` or an action's inputs may repeat the command, but only a `run:` block runs
+/// it, and a `run:` key that holds no script (`defaults: run: shell: bash`) is passed over.
+fn run_block(text: &str, cursor: usize, first_line: &str) -> Option<RunBlock> {
+    let mut next_script = None;
+    for key in raw_keys(text, cursor, "run") {
+        let block = RunBlock::new(text, key);
+        if block
+            .find_as_written(text, key.offset, first_line)
+            .is_some()
+        {
+            return Some(block);
+        }
+        let value = &text[key.value..key.line_end];
+        if next_script.is_none() && !value.is_empty() && !value.starts_with('#') {
+            next_script = Some(block);
+        }
+    }
+    next_script.filter(|block| locate(text, block.key.offset, block.end, first_line).is_some())
+}
+
+impl RunBlock {
+    /// The key's block: its line and every following line indented deeper (a `|` or `>`
+    /// block scalar, or a plain scalar folded over lines).
+    fn new(text: &str, key: RawKey) -> RunBlock {
+        let mut end = key.line_end;
+        for (start, line_end) in raw_lines(text, key.line_end).skip(1) {
+            match indent_of(&text[start..line_end]) {
+                Some(indent) if indent <= key.column => break,
+                Some(_) => end = line_end,
+                // A comment-looking line deeper than the key is part of a block scalar.
+                None if text[start..line_end].len() > key.column => end = line_end,
+                None => {}
+            }
+        }
+        RunBlock { key, end }
+    }
+
+    /// The script's raw lines at or after `from`: where each starts, and its text (on the
+    /// key's line, the value).
+    fn lines<'t>(&self, text: &'t str, from: usize) -> Vec<(usize, &'t str)> {
+        raw_lines(text, from)
+            .take_while(|&(start, _)| start <= self.end)
+            .filter_map(|(start, end)| {
+                let content_start = if start == self.key.line_start {
+                    self.key.value
+                } else {
+                    end - text[start..end].trim_start().len()
+                };
+                (content_start >= from)
+                    .then(|| (content_start, text[content_start..end].trim_end()))
+            })
+            .collect()
+    }
+
+    /// Finds the script line `needle` at or after `from` as written: a whole raw line (the
+    /// value on the key's line unquoted, a trailing YAML comment allowed), or the raw lines
+    /// that a folded scalar joins into it.
+    fn find_as_written(&self, text: &str, from: usize, needle: &str) -> Option<BlockMatch> {
+        let lines = self.lines(text, from);
+        for (i, &(start, content)) in lines.iter().enumerate() {
+            let whole = if content == needle {
+                Some(start)
+            } else if ['"', '\'']
+                .iter()
+                .any(|&q| content.strip_prefix(q).and_then(|c| c.strip_suffix(q)) == Some(needle))
+            {
+                Some(start + 1)
+            } else {
+                let commented = content.strip_prefix(needle).is_some_and(|rest| {
+                    rest.starts_with([' ', '\t']) && rest.trim_start().starts_with('#')
+                });
+                commented.then_some(start)
+            };
+            if let Some(offset) = whole {
+                return Some(block_match(text, offset, offset + needle.len()));
+            }
+            // A folded scalar: this line and the next ones, joined by spaces.
+            let mut joined = content.to_owned();
+            let mut end = start + content.len();
+            for &(next_start, next) in &lines[i + 1..] {
+                if joined.len() >= needle.len() || !needle.starts_with(joined.as_str()) {
+                    break;
+                }
+                joined.push(' ');
+                joined.push_str(next);
+                end = next_start + next.len();
+            }
+            if joined == needle && !content.is_empty() {
+                return Some(block_match(text, start, end));
+            }
+        }
+        None
+    }
+
+    /// Finds the script line `needle` at or after `from`: as written, or else anywhere in a
+    /// line of the block.
+    fn find(&self, text: &str, from: usize, needle: &str) -> Option<BlockMatch> {
+        self.find_as_written(text, from, needle).or_else(|| {
+            let (offset, _) = locate(text, from, self.end, needle)?;
+            Some(block_match(text, offset, offset + needle.len()))
+        })
+    }
+}
+
+/// A match from `offset` to `end`, with the column of `offset`.
+fn block_match(text: &str, offset: usize, end: usize) -> BlockMatch {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    BlockMatch {
+        spot: Spot {
+            offset,
+            column: count_chars(&text[line_start..offset]) + 1,
+            step: false,
+        },
+        end,
+    }
+}
+
+/// The step whose `uses:` is `uses`, at or after `from`: the spot of its `command:` input (of
+/// its `uses:` key when the input is not written in block style).
+pub(super) fn action_step(text: &str, from: usize, uses: &str) -> Option<Spot> {
+    let key = raw_keys(text, from, "uses")
+        .find(|key| yaml_scalar(&text[key.value..key.line_end]) == uses)?;
+    // The step's keys may come in any order: back to its `- ` marker, and on while lines are
+    // indented at least as deep as its keys.
+    let mut start = key.line_start;
+    if !key.starts_item {
+        let mut pos = key.line_start;
+        while pos > 0 {
+            let line_start = text[..pos - 1].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = pos - 1 - usize::from(text[..pos - 1].ends_with('\r'));
+            pos = line_start;
+            let Some(indent) = indent_of(&text[line_start..line_end]) else {
+                continue;
+            };
+            if let Some((_, opener)) = key_on_line(text, line_start, line_end)
+                && opener.starts_item
+                && opener.column == key.column
+            {
+                start = line_start;
+                break;
+            }
+            if indent < key.column {
+                break;
+            }
+        }
+    }
+    let mut end = key.line_end;
+    for (line_start, line_end) in raw_lines(text, key.line_end).skip(1) {
+        match indent_of(&text[line_start..line_end]) {
+            Some(indent) if indent < key.column => break,
+            Some(_) => end = line_end,
+            None => {}
+        }
+    }
+    let at = raw_keys(text, start, "command")
+        .take_while(|command| command.offset < end)
+        .find(|command| command.column > key.column)
+        .unwrap_or(key);
+    Some(Spot {
+        offset: at.offset,
+        column: count_chars(&text[at.line_start..at.offset]) + 1,
+        step: true,
+    })
+}

@@ -1,0 +1,349 @@
+//! The cargo invocations of one logical shell line: which command runs cargo (`cargo`, a path
+//! to it, `cross`, or a variable whose name says it holds cargo), its subcommand, whether it
+//! passes `--locked`/`--frozen` (or `--offline` with a Cargo.lock), and which parts come from
+//! expansions that the `env:` in force does not define, so cannot be judged.
+
+use super::shell::{Word, commands, github_expressions_as_words};
+
+/// Subcommands that resolve dependencies and build, so may rewrite or ignore Cargo.lock
+/// without `--locked` (with their built-in short aliases).
+const JUDGED: &[(&str, &str)] = &[
+    ("build", "build"),
+    ("b", "build"),
+    ("test", "test"),
+    ("t", "test"),
+    ("run", "run"),
+    ("r", "run"),
+    ("check", "check"),
+    ("c", "check"),
+    ("clippy", "clippy"),
+    ("bench", "bench"),
+    ("install", "install"),
+    ("doc", "doc"),
+    ("d", "doc"),
+];
+
+/// Global options that take a separate value (`cargo --config k=v build`).
+const GLOBAL_WITH_VALUE: &[&str] = &["--color", "--config", "-Z", "-C"];
+
+/// What a cargo invocation is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A subcommand that builds: whether it is locked, and the first expansion among its
+    /// arguments (which might hold the flag).
+    Judged {
+        locked: bool,
+        expansion: Option<String>,
+    },
+    /// A subcommand that comes from an expansion the gate cannot expand (`cargo
+    /// ${{ matrix.command }}`), without --locked or --frozen: it might build.
+    Unknown { expansion: String },
+    /// `cargo xtask …`.
+    Alias,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Invocation {
+    /// Byte offset of `cargo` in the line.
+    pub(super) offset: usize,
+    /// The command as written, from `cargo` to the end of its shell command.
+    pub(super) command: String,
+    pub(super) kind: Kind,
+    /// `cargo install`: it builds the installed crate's own lockfile, so --locked matters
+    /// whether or not this workspace has one.
+    pub(super) install: bool,
+}
+
+/// The cargo invocations of one logical line that the check judges or notes. `--offline`
+/// counts as locked only when there is a Cargo.lock (`offline_locks`): without one, an
+/// offline build resolves afresh from whatever is cached.
+pub(super) fn invocations(
+    line: &str,
+    offline_locks: bool,
+    env: &[(String, String)],
+) -> Vec<Invocation> {
+    let mut out = Vec::new();
+    // `${{ env.CARGO }}` is one word to the shell once GitHub has expanded it: make it one
+    // word of the same length, so offsets into `line` stay true.
+    let words_line = github_expressions_as_words(line);
+    for words in commands(&words_line) {
+        let words = expand(words, env);
+        let Some(start) = words.iter().position(is_cargo) else {
+            continue;
+        };
+        let args = &words[start + 1..];
+        let mut i = 0;
+        if args.get(i).is_some_and(|w| w.text.starts_with('+')) {
+            i += 1;
+        }
+        // Global options may precede the subcommand.
+        while let Some(word) = args.get(i) {
+            if !word.text.starts_with('-') || word.text == "--" {
+                break;
+            }
+            i += if GLOBAL_WITH_VALUE.contains(&word.text.as_str()) {
+                2
+            } else {
+                1
+            };
+        }
+        let Some(sub) = args.get(i) else {
+            continue;
+        };
+        // Everything after a bare `--` goes to the program being run.
+        let own = args.iter().take_while(|w| w.text != "--");
+        let mut locked = false;
+        let mut expansion = None;
+        for word in own {
+            match word.text.as_str() {
+                "--locked" | "--frozen" => locked = true,
+                "--offline" if offline_locks => locked = true,
+                _ => {}
+            }
+            // Still an expansion after `env:` was applied: the gate cannot see its value.
+            if expansion.is_none() && word.text.contains('$') {
+                expansion = Some(line[word.offset..word.end].to_owned());
+            }
+        }
+        let builds = JUDGED.iter().any(|(s, _)| *s == sub.text)
+            || (sub.text == "nextest"
+                && args[i + 1..]
+                    .iter()
+                    .find(|w| !w.text.starts_with('-'))
+                    .is_some_and(|w| w.text == "run" || w.text == "r"));
+        let kind = if builds {
+            Kind::Judged { locked, expansion }
+        } else if sub.text == "xtask" {
+            Kind::Alias
+        } else if sub.text.contains('$') {
+            // `cargo ${{ matrix.command }}` may well build: judged only when it is locked.
+            if locked {
+                Kind::Judged {
+                    locked,
+                    expansion: None,
+                }
+            } else {
+                Kind::Unknown {
+                    expansion: line[sub.offset..sub.end].to_owned(),
+                }
+            }
+        } else {
+            continue;
+        };
+        let first = &words[start];
+        let last = words.last().map_or(first.end, |w| w.end);
+        out.push(Invocation {
+            offset: first.offset,
+            command: line[first.offset..last].trim().to_owned(),
+            kind,
+            install: sub.text == "install",
+        });
+    }
+    out
+}
+
+/// The words of one command with every variable that `env:` defines replaced by the words
+/// of its value, as the shell splits an unquoted expansion (values naming further variables
+/// are followed a few levels deep). Each replacement keeps the span of the word it replaces,
+/// so the command is still shown as written.
+fn expand(mut words: Vec<Word>, env: &[(String, String)]) -> Vec<Word> {
+    for _ in 0..4 {
+        let mut changed = false;
+        let mut out = Vec::with_capacity(words.len());
+        for word in words {
+            let resolved = variable(&word.text)
+                .filter(|v| v.from_env)
+                .and_then(|v| Some((names_cargo(v.name), lookup(env, v.name)?)));
+            let Some((named_cargo, value)) = resolved else {
+                out.push(word);
+                continue;
+            };
+            changed = true;
+            for part in github_expressions_as_words(value).split_whitespace() {
+                out.push(Word {
+                    text: part.to_owned(),
+                    offset: word.offset,
+                    end: word.end,
+                    names_cargo: word.names_cargo || named_cargo,
+                });
+            }
+        }
+        words = out;
+        if !changed {
+            break;
+        }
+    }
+    words
+}
+
+/// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
+/// takes cargo's subcommands and flags), or an expansion whose value the workflow does not
+/// give but whose variable's name says it holds cargo ([`names_cargo`]). A variable that
+/// `env:` defines has already been replaced by its value ([`expand`]), so `CARGO: cross`
+/// is `cross`, and `CARGO: echo` is not cargo.
+fn is_cargo(word: &Word) -> bool {
+    if word.names_cargo && word.text.contains('$') {
+        return true;
+    }
+    if let Some(variable) = variable(&word.text) {
+        return names_cargo(variable.name);
+    }
+    let base = word.text.rsplit(['/', '\\']).next().unwrap_or(&word.text);
+    matches!(base, "cargo" | "cargo.exe" | "cross" | "cross.exe")
+}
+
+/// Whether a variable's name says it holds the cargo program (any case): `CARGO`, a name
+/// ending in `_CARGO` (`MY_CARGO`), or `CARGO_BIN`, `CARGO_CMD`, `CARGO_COMMAND`,
+/// `CARGO_EXE`. Cargo's own settings (`CARGO_HOME`, `CARGO_TARGET_DIR`, …) hold no program.
+fn names_cargo(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    name == "CARGO"
+        || name.ends_with("_CARGO")
+        || matches!(
+            name.strip_prefix("CARGO_"),
+            Some("BIN" | "CMD" | "COMMAND" | "EXE")
+        )
+}
+
+/// A variable that a whole word expands.
+#[derive(Debug, PartialEq, Eq)]
+struct Variable<'w> {
+    name: &'w str,
+    /// Whether `env:` gives its value: a shell variable (`$NAME`, `${NAME}`) or
+    /// `${{ env.NAME }}`. `${{ matrix.NAME }}`, `${{ vars.NAME }}` and `${{ inputs.NAME }}`
+    /// are named, not resolved.
+    from_env: bool,
+}
+
+/// The variable a word expands, when the whole word is one: `$NAME`, `${NAME}`, or a GitHub
+/// expression `${{ env.NAME }}` (after [`github_expressions_as_words`]).
+fn variable(word: &str) -> Option<Variable<'_>> {
+    let (name, from_env) = if let Some(rest) = word.strip_prefix("${{") {
+        // The expression's blanks were turned into `_`.
+        let rest = rest.strip_suffix("}}")?.trim_matches('_');
+        match rest.split_once('.')? {
+            ("env", name) => (name, true),
+            ("matrix" | "vars" | "inputs", name) => (name, false),
+            _ => return None,
+        }
+    } else if let Some(rest) = word.strip_prefix("${") {
+        (rest.strip_suffix('}')?, true)
+    } else {
+        (word.strip_prefix('$')?, true)
+    };
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(Variable { name, from_env })
+}
+
+fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
+    // Later (inner) definitions override earlier ones.
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(line: &str) -> Vec<(String, Kind)> {
+        invocations(line, true, &[])
+            .into_iter()
+            .map(|i| (i.command, i.kind))
+            .collect()
+    }
+
+    fn judged(locked: bool) -> Kind {
+        Kind::Judged {
+            locked,
+            expansion: None,
+        }
+    }
+
+    #[test]
+    fn invocations_in_shell_lines() {
+        let cases: &[(&str, &[(&str, Kind)])] = &[
+            (
+                "cargo build --release",
+                &[("cargo build --release", judged(false))],
+            ),
+            (
+                "cargo build --locked",
+                &[("cargo build --locked", judged(true))],
+            ),
+            (
+                "cargo +nightly test --frozen",
+                &[("cargo +nightly test --frozen", judged(true))],
+            ),
+            (
+                "cargo --locked -v check",
+                &[("cargo --locked -v check", judged(true))],
+            ),
+            (
+                "cargo --color always clippy",
+                &[("cargo --color always clippy", judged(false))],
+            ),
+            ("cargo t --offline", &[("cargo t --offline", judged(true))]),
+            (
+                "cargo run -- --locked",
+                &[("cargo run -- --locked", judged(false))],
+            ),
+            (
+                "cargo nextest run --locked",
+                &[("cargo nextest run --locked", judged(true))],
+            ),
+            (
+                "cargo nextest r --profile ci",
+                &[("cargo nextest r --profile ci", judged(false))],
+            ),
+            (
+                "cargo build 2>&1 | tee build.log",
+                &[("cargo build 2>&1", judged(false))],
+            ),
+            ("cargo nextest list", &[]),
+            (
+                "cargo install cargo-deny",
+                &[("cargo install cargo-deny", judged(false))],
+            ),
+            (
+                "cargo fmt --check && cargo doc",
+                &[("cargo doc", judged(false))],
+            ),
+            (
+                "cargo build --locked; cargo test | tee log",
+                &[
+                    ("cargo build --locked", judged(true)),
+                    ("cargo test", judged(false)),
+                ],
+            ),
+            (
+                "RUSTFLAGS=-Dwarnings ~/.cargo/bin/cargo bench",
+                &[("~/.cargo/bin/cargo bench", judged(false))],
+            ),
+            ("rustup run stable cargo b", &[("cargo b", judged(false))]),
+            ("cargo xtask ci", &[("cargo xtask ci", Kind::Alias)]),
+            ("echo \"cargo build\"", &[]),
+            ("cargo --version", &[]),
+            ("which cargo", &[]),
+            (
+                "cargo test --features 'a b' $EXTRA",
+                &[(
+                    "cargo test --features 'a b' $EXTRA",
+                    Kind::Judged {
+                        locked: false,
+                        expansion: Some("$EXTRA".to_owned()),
+                    },
+                )],
+            ),
+            ("(cd sub && cargo check)", &[("cargo check", judged(false))]),
+        ];
+        for (line, expected) in cases {
+            let expected: Vec<(String, Kind)> = expected
+                .iter()
+                .map(|(c, k)| ((*c).to_owned(), k.clone()))
+                .collect();
+            assert_eq!(kinds(line), expected, "{line}");
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! `ci.locked`: every cargo build, test, run, check, clippy, bench, install, doc and
+//! `nextest run` in the CI configuration passes `--locked` or `--frozen` (or `--offline` when
+//! Cargo.lock exists), so CI builds exactly the committed lockfile.
+//!
+//! Read as YAML with node positions (`crate::yaml`, saphyr; merge keys applied):
+//!
+//! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
+//! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
+//!   (nested lists from anchors flattened; hidden `.template` jobs included, since jobs
+//!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.
+//!
+//! Each script is split into lines (a trailing `\` continues a line) and each line into shell
+//! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected; a GitHub expression
+//! `${{ … }}` is one word, whatever it holds). Variables that the workflow's, job's or step's
+//! `env:` defines (`$NAME`, `${NAME}`, `${{ env.NAME }}`) are replaced by their values, as the
+//! shell would split them. A command whose word is `cargo` (or a path ending in `/cargo`),
+//! `cross`, or an expansion whose variable's name says it holds cargo (`CARGO`, `*_CARGO`,
+//! `CARGO_BIN`, `CARGO_CMD`, `CARGO_COMMAND`, `CARGO_EXE`, from `env`, `matrix`, `vars` or
+//! `inputs`) and that `env:` does not define otherwise, with an optional `+toolchain`, is an
+//! invocation. Steps that run cargo through an action (`actions-rs/cargo` and its forks:
+//! `command:`, `args:`, `use-cross:`) are invocations located at their `command:` input (at
+//! their `uses:` when that input is not written on its own line). Without a committed
+//! Cargo.lock, --locked cannot be added yet: such invocations are notes and the check is
+//! blocked by `lockfile.locked` (`cargo install` builds its crate's own lockfile and is judged
+//! regardless). Flags after a bare `--` belong to the program, not cargo, and do not count.
+//! An invocation whose flags or subcommand come partly from an expansion the gate cannot
+//! expand (`$VAR` that `env:` does not define, `${{ matrix.… }}`) cannot be judged and warns,
+//! unless it passes --locked anyway; `cargo xtask …` (an alias running commands the gate
+//! cannot see) is listed as a note.
+//!
+//! The parser says where each script is written (a GitHub step's `run:` key, an action step,
+//! a GitLab script item — inside the template for one merged in with `<<`); its lines are
+//! found in the raw text from there: a GitHub step's lines only inside that `run:` block
+//! (never in a `name:`, `if:` or an action's inputs that repeat the command), GitLab's
+//! searching onward (YAML comment lines and other keys' values skipped). The column is that
+//! of `cargo`. The same written line reached again through
+//! a YAML alias or merge key counts once. A file that is not valid YAML fails with the
+//! parser's line and column. No CI configuration at all warns: nothing shows how CI builds.
+//!
+//! # Layout
+//!
+//! This module is the check: its finding codes, the tally over the CI files and the findings
+//! it reports. Its children read the CI files and never import from it: `github` and `gitlab`
+//! (each provider's file format: the YAML walk to the scripts, and for GitHub where a step's
+//! lines are written), `model` (the scripts they hand over), `raw` (the raw text's lines and
+//! keys, where a script line is written), `invocations` (the cargo invocations of a shell line)
+//! and `shell` (the shell-word parser: logical lines, commands, words with their spans).
+
+mod github;
+mod gitlab;
+mod invocations;
+mod model;
+mod raw;
+mod shell;
+
+use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
+use crate::stage::Stage;
+use github::{GITHUB_DIR, action_step, github_scripts, run_spots};
+use gitlab::{GITLAB_FILE, gitlab_scripts};
+use invocations::{Invocation, Kind, invocations};
+use model::{Place, Script};
+use raw::{Spot, count_chars, search_text, to_u32};
+use shell::{LogicalLine, logical_lines};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// The `ci.locked` check.
+#[derive(Debug)]
+pub struct CiLocked;
+
+static META: CheckMeta = CheckMeta {
+    id: "ci.locked",
+    stage: Stage::Controlled,
+    summary: "every cargo build/test/run/check/clippy/bench/install/doc/nextest call in CI \
+              configs passes --locked or --frozen",
+    fix: "add --locked to each cargo command in .github/workflows/*.yml and .gitlab-ci.yml \
+          (`cargo gate init` writes a CI workflow that does)",
+    codes: FindingCode::ALL,
+    config: &[],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        CargoWithoutLocked => Code {
+            name: "cargo-without-locked",
+            summary: "a CI cargo call that builds without --locked or --frozen",
+        },
+        NoCiConfig => Code {
+            name: "no-ci-config",
+            summary: "no CI configuration found",
+        },
+        SubcommandUnexpandable => Code {
+            name: "subcommand-unexpandable",
+            summary: "a CI cargo call whose subcommand comes from a variable the gate cannot expand",
+        },
+        FlagsUnexpandable => Code {
+            name: "flags-unexpandable",
+            summary: "a CI cargo call whose flags come from a variable the gate cannot expand",
+        },
+        UnreadableFile => Code {
+            name: "unreadable-file",
+            summary: "a CI file could not be read",
+        },
+        InvalidYaml => Code {
+            name: "invalid-yaml",
+            summary: "a CI file is not valid YAML",
+        },
+    }
+}
+
+impl Check for CiLocked {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        let root = &ctx.workspace.root;
+        let files = match ci_files(root) {
+            Ok(files) => files,
+            Err(finding) => {
+                return Outcome::fail("CI configuration unreadable").with_finding(finding);
+            }
+        };
+        if files.is_empty() {
+            return Outcome::warn(format!(
+                "no CI configuration ({GITHUB_DIR}/*.yml or {GITLAB_FILE}): nothing shows that \
+                 CI builds with --locked"
+            ))
+            .with_finding(
+                Finding::warning(
+                    "no CI configuration found (fix: `cargo gate init` writes one whose cargo \
+                     calls pass --locked)",
+                )
+                .code(FindingCode::NoCiConfig)
+                .at(Location::file(GITHUB_DIR)),
+            );
+        }
+        let mut judge = Judge {
+            lock_exists: root.join("Cargo.lock").is_file(),
+            ..Judge::default()
+        };
+        for (rel, text) in &files {
+            match parse(rel, text) {
+                Ok(scripts) => judge.file(rel, text, &scripts),
+                Err(finding) => {
+                    judge.malformed += 1;
+                    judge.findings.push(finding);
+                }
+            }
+        }
+        judge.outcome(&files)
+    }
+}
+
+/// The tally over all CI files.
+#[derive(Debug, Default)]
+struct Judge {
+    lock_exists: bool,
+    findings: Vec<Finding>,
+    /// Invocations judged (locked or not).
+    judged: usize,
+    malformed: usize,
+    unlocked: usize,
+    unjudgeable: usize,
+    /// Unlocked invocations that could not pass --locked, because there is no Cargo.lock.
+    needs_lockfile: usize,
+    /// Located invocations already judged (file, byte offset, command): the same written line
+    /// reached again through a YAML alias or merge key counts once.
+    seen: HashSet<(String, usize, String)>,
+}
+
+impl Judge {
+    fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
+        for script in scripts {
+            let lines = logical_lines(&script.text);
+            let spots = spots(text, script, &lines);
+            for (line, spot) in lines.iter().zip(spots) {
+                for invocation in invocations(&line.text, self.lock_exists, &script.env) {
+                    self.invocation(rel, text, &script.context, line, spot, invocation);
+                }
+            }
+        }
+    }
+
+    /// Where an invocation is reported, or `None` when the same written command was reached
+    /// before (a YAML alias or merge key): it counts once.
+    fn location(
+        &mut self,
+        rel: &str,
+        text: &str,
+        line: &LogicalLine<'_>,
+        spot: Option<Spot>,
+        invocation: &Invocation,
+    ) -> Option<Location> {
+        let Some(spot) = spot else {
+            return Some(Location::file(rel));
+        };
+        // The same written command reached again (a YAML alias or merge key) counts
+        // once. An action step's invocation sits at the step itself.
+        let at = if spot.step {
+            spot.offset
+        } else {
+            spot.offset + invocation.offset
+        };
+        if !self
+            .seen
+            .insert((rel.to_owned(), at, invocation.command.clone()))
+        {
+            return None;
+        }
+        let column = if !spot.step && invocation.offset < line.first_physical_len {
+            spot.column + count_chars(&line.text[..invocation.offset])
+        } else {
+            spot.column
+        };
+        let (line_no, _) = crate::config::line_col(text, spot.offset);
+        Some(Location::at(rel, line_no, column))
+    }
+
+    /// Judges one invocation: counts it, and reports it unless it is locked.
+    fn invocation(
+        &mut self,
+        rel: &str,
+        text: &str,
+        context: &str,
+        line: &LogicalLine<'_>,
+        spot: Option<Spot>,
+        invocation: Invocation,
+    ) {
+        let Some(location) = self.location(rel, text, line, spot, &invocation) else {
+            return;
+        };
+        let what = format!("`{}` ({context})", invocation.command);
+        match invocation.kind {
+            Kind::Alias => self.findings.push(
+                Finding::note(format!(
+                    "{what} runs a cargo alias whose commands the gate cannot see; not judged"
+                ))
+                .at(location),
+            ),
+            Kind::Judged { locked: true, .. } => self.judged += 1,
+            Kind::Unknown { expansion } => {
+                self.judged += 1;
+                self.unjudgeable += 1;
+                self.findings.push(
+                    Finding::warning(format!(
+                        "{what} has no --locked or --frozen, and its subcommand comes from \
+                         `{expansion}`, which the gate cannot expand: whether it builds cannot \
+                         be judged (fix: write --locked literally)"
+                    ))
+                    .code(FindingCode::SubcommandUnexpandable)
+                    .at(location),
+                );
+            }
+            Kind::Judged {
+                locked: false,
+                expansion: Some(var),
+            } => {
+                self.judged += 1;
+                self.unjudgeable += 1;
+                self.findings.push(
+                    Finding::warning(format!(
+                        "{what} has no --locked or --frozen, but its flags come partly from \
+                         `{var}`, which the gate cannot expand (fix: write --locked literally)"
+                    ))
+                    .code(FindingCode::FlagsUnexpandable)
+                    .at(location),
+                );
+            }
+            Kind::Judged {
+                locked: false,
+                expansion: None,
+            } if !self.lock_exists && !invocation.install => {
+                // Without a committed Cargo.lock, --locked would make this command fail: the
+                // one cause is the missing lockfile (lockfile.locked), not this line.
+                self.judged += 1;
+                self.needs_lockfile += 1;
+                self.findings.push(
+                    Finding::note(format!(
+                        "{what} does not pass --locked; with no Cargo.lock committed it could \
+                         not (commit Cargo.lock, then add --locked)"
+                    ))
+                    .at(location),
+                );
+            }
+            Kind::Judged {
+                locked: false,
+                expansion: None,
+            } => {
+                self.judged += 1;
+                self.unlocked += 1;
+                let alternatives = if self.lock_exists {
+                    ", --frozen or --offline"
+                } else {
+                    " or --frozen"
+                };
+                self.findings.push(
+                    Finding::error(format!(
+                        "{what} does not pass --locked{alternatives}: CI may resolve \
+                         dependencies afresh instead of building Cargo.lock (fix: add --locked)"
+                    ))
+                    .code(FindingCode::CargoWithoutLocked)
+                    .at(location),
+                );
+            }
+        }
+    }
+
+    fn outcome(self, files: &[(String, String)]) -> Outcome {
+        let names: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+        let judged = self.judged;
+        let checked = format!(
+            "{judged} cargo invocation(s) in {} CI file(s) ({})",
+            files.len(),
+            names.join(", ")
+        );
+        if self.needs_lockfile > 0 && !self.findings.iter().any(|f| f.severity == Severity::Error) {
+            let alone = Outcome::fail(format!(
+                "{} of {judged} cargo invocation(s) lack --locked",
+                self.needs_lockfile
+            ))
+            .with_findings(self.findings.clone());
+            return Outcome::blocked(
+                "lockfile.locked",
+                format!(
+                    "{} of {judged} cargo invocation(s) lack --locked, which needs a committed Cargo.lock first",
+                    self.needs_lockfile
+                ),
+                alone,
+            )
+            .with_findings(self.findings);
+        }
+        if self.findings.iter().any(|f| f.severity == Severity::Error) {
+            let mut parts = Vec::new();
+            if self.unlocked + self.needs_lockfile > 0 {
+                parts.push(format!(
+                    "{} of {judged} cargo invocation(s) lack --locked",
+                    self.unlocked + self.needs_lockfile
+                ));
+            }
+            if self.malformed > 0 {
+                parts.push(format!("{} CI file(s) are not valid YAML", self.malformed));
+            }
+            return Outcome::fail(parts.join("; ")).with_findings(self.findings);
+        }
+        if judged == 0 {
+            return Outcome::warn(format!(
+                "no cargo build/test/run invocation found in {} CI file(s) ({}): nothing to judge",
+                files.len(),
+                names.join(", ")
+            ))
+            .with_findings(self.findings);
+        }
+        if self.unjudgeable > 0 {
+            return Outcome::warn(format!(
+                "{checked}: {} cannot be judged (parts come from variables), the rest pass \
+                 --locked/--frozen",
+                self.unjudgeable
+            ))
+            .with_findings(self.findings);
+        }
+        Outcome::pass(format!("{checked} all pass --locked/--frozen")).with_findings(self.findings)
+    }
+}
+
+/// The CI files, workspace-relative and sorted, with their text.
+fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
+    let mut paths = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(root.join(GITHUB_DIR)) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+            if is_yaml && entry.path().is_file() {
+                paths.push(format!("{GITHUB_DIR}/{name}"));
+            }
+        }
+    }
+    paths.sort();
+    if root.join(GITLAB_FILE).is_file() {
+        paths.push(GITLAB_FILE.to_owned());
+    }
+    paths
+        .into_iter()
+        .map(|rel| match std::fs::read_to_string(root.join(&rel)) {
+            Ok(text) => Ok((rel, text)),
+            Err(e) => Err(Finding::error(format!("{rel} could not be read: {e}"))
+                .code(FindingCode::UnreadableFile)
+                .at(Location::file(rel))),
+        })
+        .collect()
+}
+
+/// Where each of a script's lines is written in the raw file (`None` for one not found).
+/// The parser says where the script is written: its lines are searched from there (the same
+/// written line reached again through an alias lands on the same spot).
+fn spots(text: &str, script: &Script, lines: &[LogicalLine<'_>]) -> Vec<Option<Spot>> {
+    let mut cursor = text[..script.at.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    match &script.place {
+        Place::Action { uses } => {
+            // The command is written nowhere: its invocations sit at the step's
+            // `command:` input.
+            let spot = action_step(text, cursor, uses);
+            vec![spot; lines.len()]
+        }
+        // Not under a `run:` key of its own (an aliased step, flow style): search the raw
+        // text as for GitLab.
+        Place::Run => {
+            run_spots(text, cursor, lines).unwrap_or_else(|| search_text(text, &mut cursor, lines))
+        }
+        Place::Text => search_text(text, &mut cursor, lines),
+    }
+}
+
+/// Parses a CI file into its scripts, in document order.
+fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
+    let doc = crate::yaml::parse(text).map_err(|e| {
+        Finding::error(format!("{rel} is not valid YAML: {e}"))
+            .code(FindingCode::InvalidYaml)
+            .at(Location::at(rel, to_u32(e.line), to_u32(e.column)))
+    })?;
+    let mut scripts = Vec::new();
+    if rel == GITLAB_FILE {
+        gitlab_scripts(&doc, &mut scripts);
+    } else {
+        github_scripts(&doc, &mut scripts);
+    }
+    Ok(scripts)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,40 @@
+//! What the providers' readers hand to the check: each script of a CI file, with its context
+//! in words, the `env:` in force, and how its lines are found in the raw text.
+
+use crate::yaml::Node;
+
+/// One script (a `run:` or a `script:` item) and where it sits, in words.
+#[derive(Debug, Default)]
+pub(super) struct Script {
+    /// Where it sits, in words (`job `test`, step 2`), for the findings.
+    pub(super) context: String,
+    /// The script as the YAML parser reads it.
+    pub(super) text: String,
+    /// How to find it in the raw file.
+    pub(super) place: Place,
+    /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
+    /// `${{ env.CARGO }}`.
+    pub(super) env: Vec<(String, String)>,
+    /// Where the parser says it is written (the `run:` key, the step, the script item; inside
+    /// the template for one merged in with `<<`): the search for its lines starts on that line.
+    pub(super) at: usize,
+}
+
+/// How a script's lines are found in the raw file, from where the parser says it is.
+#[derive(Debug, Default)]
+pub(super) enum Place {
+    /// From the script's own line on (GitLab's script items).
+    #[default]
+    Text,
+    /// Under a GitHub step's `run:` key: only that key's block is searched, so a step's
+    /// `name:`, `if:` or an action's inputs that repeat the command are never taken for it.
+    Run,
+    /// A step running cargo through an action (`actions-rs/cargo`): the command is written
+    /// nowhere, so it is located at the `command:` input of the step whose `uses:` is this.
+    Action { uses: String },
+}
+
+/// A mapping key (or a scalar) as text; empty for anything else.
+pub(super) fn key_name(key: &Node) -> String {
+    key.scalar_text().unwrap_or_default()
+}

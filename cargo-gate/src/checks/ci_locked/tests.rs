@@ -1,0 +1,542 @@
+//! Tests of `ci.locked` as a whole: GitHub and GitLab files judged, counted and located.
+
+use super::*;
+use crate::check::Status;
+use crate::checks::testing::with_files;
+use crate::config::Config;
+
+/// The check on `files` plus a committed Cargo.lock.
+fn run(files: &[(&str, &str)]) -> Outcome {
+    let mut all = vec![("Cargo.lock", "version = 4\n")];
+    all.extend_from_slice(files);
+    run_without_lock(&all)
+}
+
+fn run_without_lock(files: &[(&str, &str)]) -> Outcome {
+    with_files(files, &["app"], Config::default(), |ctx| CiLocked.run(ctx))
+}
+
+/// `LOCATION SEVERITY MESSAGE-START` for each finding, for compact assertions.
+fn listed(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let at = f
+                .location
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let command = f.message.split(')').next().unwrap_or_default();
+            format!("{at} {:?} {command})", f.severity)
+        })
+        .collect()
+}
+
+fn judged(locked: bool) -> Kind {
+    Kind::Judged {
+        locked,
+        expansion: None,
+    }
+}
+
+#[test]
+fn offline_counts_only_with_a_lockfile() {
+    let offline = |lock| {
+        invocations("cargo test --offline", lock, &[])[0]
+            .kind
+            .clone()
+    };
+    assert_eq!(offline(true), judged(true));
+    assert_eq!(offline(false), judged(false));
+    // Without a Cargo.lock, --offline resolves afresh: not locked, and --locked cannot
+    // be added before the lockfile is committed, so the one cause is lockfile.locked.
+    let outcome = run_without_lock(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: cargo test --offline\n",
+    )]);
+    assert_eq!(outcome.blocked_by.as_deref(), Some("lockfile.locked"));
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("does not pass --locked; with no Cargo.lock committed"),
+        "{}",
+        outcome.findings[0].message
+    );
+}
+
+const GITHUB: &str = "\
+name: ci
+on: [push]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      # - run: cargo build
+      - name: Build
+        run: cargo build --locked
+      - run: |
+          cargo fmt --check
+          cargo test --workspace
+          cargo build
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: cargo clippy -- -D warnings
+      - run: cargo build
+";
+
+#[test]
+fn github_steps_are_judged_at_their_lines() {
+    let outcome = run(&[(".github/workflows/ci.yml", GITHUB)]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(outcome.summary, "4 of 5 cargo invocation(s) lack --locked");
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:13:11 Error `cargo test --workspace` (job `test`, step 3)",
+            ".github/workflows/ci.yml:14:11 Error `cargo build` (job `test`, step 3)",
+            ".github/workflows/ci.yml:18:14 Error `cargo clippy -- -D warnings` (job `lint`, step 1)",
+            ".github/workflows/ci.yml:19:14 Error `cargo build` (job `lint`, step 2)",
+        ]
+    );
+    assert!(outcome.findings[0].message.ends_with("(fix: add --locked)"));
+}
+
+const GITLAB: &str = "\
+stages: [test]
+variables:
+  CARGO_HOME: .cargo
+.setup: &setup
+  - cargo build --release
+.rust: &rust
+  before_script:
+    - cargo fetch
+    - cargo build --locked
+  script:
+    - cargo clippy
+default:
+  before_script:
+    - rustup show
+test:
+  <<: *rust
+  before_script: *setup
+  script:
+    - cargo test
+    - |
+      cargo xtask ci
+      cargo check --frozen
+  after_script: cargo doc --no-deps
+";
+
+#[test]
+fn gitlab_jobs_templates_aliases_and_defaults_are_judged_once_where_written() {
+    let outcome = run(&[(GITLAB_FILE, GITLAB), ("Cargo.lock", "")]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".gitlab-ci.yml:11:7 Error `cargo clippy` (job `.rust`, `script`)",
+            ".gitlab-ci.yml:5:5 Error `cargo build --release` (job `test`, `before_script`)",
+            ".gitlab-ci.yml:19:7 Error `cargo test` (job `test`, `script`)",
+            ".gitlab-ci.yml:21:7 Note `cargo xtask ci` (job `test`, `script`)",
+            ".gitlab-ci.yml:23:17 Error `cargo doc --no-deps` (job `test`, `after_script`)",
+        ]
+    );
+    // The template merged into `test` is not counted again.
+    assert_eq!(outcome.summary, "4 of 6 cargo invocation(s) lack --locked");
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("--frozen or --offline")
+    );
+}
+
+#[test]
+fn everything_locked_passes_with_counts() {
+    let outcome = run(&[
+        (
+            ".github/workflows/ci.yaml",
+            "jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n",
+        ),
+        (
+            ".github/workflows/release.yml",
+            "jobs:\n  b:\n    steps:\n      - run: cargo build --release --locked\n      - run: cargo xtask dist\n",
+        ),
+        (".github/workflows/notes.txt", "cargo build\n"),
+    ]);
+    assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+    assert_eq!(
+        outcome.summary,
+        "2 cargo invocation(s) in 2 CI file(s) (.github/workflows/ci.yaml, \
+             .github/workflows/release.yml) all pass --locked/--frozen"
+    );
+    assert_eq!(outcome.findings.len(), 1, "the xtask note");
+}
+
+#[test]
+fn warnings_for_no_config_no_invocations_and_expansions() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[],
+            "no CI configuration (.github/workflows/*.yml or .gitlab-ci.yml)",
+        ),
+        (
+            &[(
+                ".github/workflows/ci.yml",
+                "jobs:\n  a:\n    steps:\n      - run: make\n",
+            )],
+            "no cargo build/test/run invocation found in 1 CI file(s)",
+        ),
+        (
+            &[(
+                ".github/workflows/ci.yml",
+                "jobs:\n  a:\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
+            )],
+            "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+        ),
+    ];
+    for (files, summary) in cases {
+        let outcome = run(files);
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        assert!(outcome.summary.starts_with(summary), "{}", outcome.summary);
+    }
+    let none = run(&[]);
+    assert!(
+        none.findings[0]
+            .message
+            .contains("`cargo gate init` writes one")
+    );
+}
+
+#[test]
+fn malformed_yaml_fails_with_the_parser_position() {
+    let outcome = run(&[
+        (".github/workflows/ci.yml", "jobs:\n  a: [1\n  b: 2\n"),
+        (GITLAB_FILE, "test:\n  script: cargo test --locked\n"),
+    ]);
+    assert_eq!(outcome.status, Status::Fail);
+    assert_eq!(outcome.summary, "1 CI file(s) are not valid YAML");
+    let finding = &outcome.findings[0];
+    assert!(
+        finding
+            .message
+            .starts_with(".github/workflows/ci.yml is not valid YAML: ")
+    );
+    assert!(finding.message.contains("line 3"), "{}", finding.message);
+    let location = finding.location.as_ref().unwrap();
+    assert_eq!(
+        (location.file.as_str(), location.line),
+        (".github/workflows/ci.yml", Some(3))
+    );
+}
+
+const LOCKED_APP: &[(&str, &str)] = &[("Cargo.lock", "version = 4\n")];
+
+fn run_workflow(workflow: &str) -> Outcome {
+    let mut files = LOCKED_APP.to_vec();
+    files.push((".github/workflows/ci.yml", workflow));
+    run(&files)
+}
+
+#[test]
+fn cargo_behind_variables_and_cross_is_cargo() {
+    let workflow = r#"env:
+  CARGO: cargo
+  FLAGS: --locked
+jobs:
+  test:
+    env:
+      TOOL: cross
+    steps:
+      - run: ${{ env.CARGO }} test --workspace
+      - run: $CARGO build
+      - run: ${CARGO} check --locked
+      - run: $TOOL build --target aarch64-unknown-linux-gnu
+      - run: cross test --locked
+      - run: cargo test $FLAGS
+      - run: cargo test $OTHER
+"#;
+    let outcome = run_workflow(workflow);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:9:14 Error `${{ env.CARGO }} test --workspace` (job `test`, step 1)",
+            ".github/workflows/ci.yml:10:14 Error `$CARGO build` (job `test`, step 2)",
+            ".github/workflows/ci.yml:12:14 Error `$TOOL build --target aarch64-unknown-linux-gnu` (job `test`, step 4)",
+            ".github/workflows/ci.yml:15:14 Warning `cargo test $OTHER` (job `test`, step 7)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 7 cargo invocation(s) lack --locked");
+}
+
+#[test]
+fn cargo_action_steps_are_invocations_at_their_command_line() {
+    let workflow = r#"jobs:
+  build:
+    steps:
+      - name: cargo build
+        uses: actions-rs/cargo@v1
+        with:
+          command: build
+          args: --release --all-features
+      - uses: actions-rs/cargo@v1
+        with:
+          use-cross: true
+          command: test
+          args: --locked
+      - uses: actions/checkout@v4
+"#;
+    let outcome = run_workflow(workflow);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:7:11 Error `cargo build --release --all-features` (job `build`, step `cargo build` (`actions-rs/cargo`)"
+        ]
+    );
+    assert_eq!(outcome.summary, "1 of 2 cargo invocation(s) lack --locked");
+}
+
+#[test]
+fn the_command_line_is_located_not_the_step_name_and_repeats_count_twice() {
+    let workflow = r#"jobs:
+  a:
+    steps:
+      - name: cargo test
+        run: cargo test
+      - name: again
+        run: |
+          cargo test
+          cargo test
+  b:
+    steps:
+      - run: cargo test
+"#;
+    let outcome = run_workflow(workflow);
+    let at: Vec<String> = outcome
+        .findings
+        .iter()
+        .map(|f| f.location.as_ref().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        at,
+        [
+            ".github/workflows/ci.yml:5:14",
+            ".github/workflows/ci.yml:8:11",
+            ".github/workflows/ci.yml:9:11",
+            ".github/workflows/ci.yml:12:14",
+        ]
+    );
+    assert_eq!(outcome.summary, "4 of 4 cargo invocation(s) lack --locked");
+}
+
+#[test]
+fn without_a_lockfile_only_installs_fail_and_the_rest_is_blocked() {
+    let workflow =
+        "jobs:\n  a:\n    steps:\n      - run: cargo test\n      - run: cargo build --release\n";
+    let outcome = run_without_lock(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(
+        outcome.skip,
+        Some(crate::check::SkipKind::Blocked),
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.blocked_by.as_deref(), Some("lockfile.locked"));
+    let with_install = format!("{workflow}      - run: cargo install cargo-deb\n");
+    let outcome = run_without_lock(&[(".github/workflows/ci.yml", with_install.as_str())]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        1
+    );
+}
+/// Runs each workflow (with a Cargo.lock) and compares its findings, as [`listed`], and
+/// the start of its summary.
+#[track_caller]
+fn check_workflows(cases: &[(&str, &[&str], &str)]) {
+    for (workflow, findings, summary) in cases {
+        let outcome = run_workflow(workflow);
+        assert_eq!(listed(&outcome), *findings, "{workflow}");
+        assert!(
+            outcome.summary.starts_with(summary),
+            "{workflow}\n{}",
+            outcome.summary
+        );
+    }
+}
+
+#[test]
+fn commands_are_located_in_their_run_block_never_in_other_keys() {
+    check_workflows(&[
+        // A step name that repeats the command with more words, then a step that runs
+        // the same command: each finding at its own `run:` line.
+        (
+            "jobs:\n  a:\n    steps:\n      - name: Run cargo test\n        run: cargo test\n      - run: cargo test\n",
+            &[
+                ".github/workflows/ci.yml:5:14 Error `cargo test` (job `a`, step `Run cargo test`)",
+                ".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step 2)",
+            ],
+            "2 of 2",
+        ),
+        // A quoted name, and an `if:` quoting the command.
+        (
+            "jobs:\n  a:\n    steps:\n      - name: \"cargo test\"\n        if: github.event_name == 'cargo test'\n        run: cargo test\n",
+            &[".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step `cargo test`)"],
+            "1 of 1",
+        ),
+        // `defaults: run:` holds no script; an action's input that reads like a script
+        // runs nothing.
+        (
+            "jobs:\n  a:\n    defaults:\n      run:\n        shell: bash\n    steps:\n      - uses: actions/github-script@v7\n        with:\n          script: |\n            cargo build\n      - name: build\n        run: |\n          cargo build\n",
+            &[".github/workflows/ci.yml:13:11 Error `cargo build` (job `a`, step `build`)"],
+            "1 of 1",
+        ),
+        // Quoted, commented and folded scalars.
+        (
+            "jobs:\n  a:\n    steps:\n      - run: \"cargo test\"\n      - run: cargo doc # docs\n      - run: >-\n          cargo build\n          --release\n",
+            &[
+                ".github/workflows/ci.yml:4:15 Error `cargo test` (job `a`, step 1)",
+                ".github/workflows/ci.yml:5:14 Error `cargo doc` (job `a`, step 2)",
+                ".github/workflows/ci.yml:7:11 Error `cargo build --release` (job `a`, step 3)",
+            ],
+            "3 of 3",
+        ),
+        // A blank before the colon; a folded scalar of one word a line, whose first line
+        // is a prefix of the step before's command (found in its own block, not there).
+        (
+            "jobs:\n  a:\n    steps:\n      - run : cargo build -p x\n      - run: >\n          cargo\n          check\n          --target wasm32-unknown-unknown\n",
+            &[
+                ".github/workflows/ci.yml:4:15 Error `cargo build -p x` (job `a`, step 1)",
+                ".github/workflows/ci.yml:6:11 Error `cargo check --target wasm32-unknown-unknown` (job `a`, step 2)",
+            ],
+            "2 of 2",
+        ),
+    ]);
+}
+
+#[test]
+fn counts_are_exact_across_jobs_blocks_and_repeats() {
+    let workflow = "\
+jobs:
+  lint:
+    steps:
+      - name: cargo clippy and cargo test
+        run: |
+          cargo clippy
+          cargo test
+          cargo clippy --locked
+          cargo test
+  test:
+    name: cargo test
+    steps:
+      - name: Run cargo test
+        run: cargo test
+      - run: cargo test
+";
+    check_workflows(&[(
+        workflow,
+        &[
+            ".github/workflows/ci.yml:6:11 Error `cargo clippy` (job `lint`, step `cargo clippy and cargo test`)",
+            ".github/workflows/ci.yml:7:11 Error `cargo test` (job `lint`, step `cargo clippy and cargo test`)",
+            ".github/workflows/ci.yml:9:11 Error `cargo test` (job `lint`, step `cargo clippy and cargo test`)",
+            ".github/workflows/ci.yml:14:14 Error `cargo test` (job `test`, step `Run cargo test`)",
+            ".github/workflows/ci.yml:15:14 Error `cargo test` (job `test`, step 2)",
+        ],
+        "5 of 6 cargo invocation(s) lack --locked",
+    )]);
+}
+
+#[test]
+fn variables_naming_cargo_and_env_values_that_are_expressions() {
+    check_workflows(&[
+        // `CARGO` is cargo whatever the matrix puts in it; a flag variable whose value
+        // is itself an expression cannot be judged.
+        (
+            "env:\n  CARGO: ${{ matrix.cargo }}\n  FLAGS: ${{ matrix.flags }}\njobs:\n  a:\n    steps:\n      - run: ${{ env.CARGO }} build --locked\n      - run: $CARGO test\n      - run: cargo build $FLAGS\n",
+            &[
+                ".github/workflows/ci.yml:8:14 Error `$CARGO test` (job `a`, step 2)",
+                ".github/workflows/ci.yml:9:14 Warning `cargo build $FLAGS` (job `a`, step 3)",
+            ],
+            "1 of 3",
+        ),
+        // Names that say cargo; cargo's own settings and a literal non-cargo value do
+        // not; a path through a variable is judged by its last part.
+        (
+            "env:\n  CARGO: echo\njobs:\n  a:\n    steps:\n      - run: ${{ env.CARGO_BIN }} build\n      - run: $MY_CARGO test\n      - run: ${{ matrix.cargo }} check\n      - run: '\"$CARGO_CMD\" build'\n      - run: $CARGO build\n      - run: $CARGO_HOME build\n      - run: $CARGO_HOME/bin/cargo doc\n",
+            &[
+                ".github/workflows/ci.yml:6:14 Error `${{ env.CARGO_BIN }} build` (job `a`, step 1)",
+                ".github/workflows/ci.yml:7:14 Error `$MY_CARGO test` (job `a`, step 2)",
+                ".github/workflows/ci.yml:8:14 Error `${{ matrix.cargo }} check` (job `a`, step 3)",
+                ".github/workflows/ci.yml:9:15 Error `\"$CARGO_CMD\" build` (job `a`, step 4)",
+                ".github/workflows/ci.yml:12:14 Error `$CARGO_HOME/bin/cargo doc` (job `a`, step 7)",
+            ],
+            "5 of 5",
+        ),
+        // A variable defined from another, at step level.
+        (
+            "env:\n  TOOL: cross\njobs:\n  a:\n    steps:\n      - env:\n          CARGO: ${{ env.TOOL }}\n          LOCK: --locked\n        run: $CARGO test ${LOCK}\n",
+            &[],
+            "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml) all pass",
+        ),
+    ]);
+}
+
+#[test]
+fn subcommands_and_expressions_from_variables_are_not_dropped() {
+    check_workflows(&[
+        (
+            "jobs:\n  a:\n    steps:\n      - run: cargo ${{ matrix.command }} --release\n      - run: cargo $CMD --locked\n",
+            &[
+                ".github/workflows/ci.yml:4:14 Warning `cargo ${{ matrix.command }} --release` (job `a`, step 1)",
+            ],
+            "2 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+        ),
+        // One expression is one value, whatever operators it holds.
+        (
+            "jobs:\n  a:\n    steps:\n      - run: cargo test ${{ matrix.lock && '--locked' || '' }}; cargo doc --locked\n",
+            &[
+                ".github/workflows/ci.yml:4:14 Warning `cargo test ${{ matrix.lock && '--locked' || '' }}` (job `a`, step 1)",
+            ],
+            "2 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged",
+        ),
+    ]);
+    let outcome = run_workflow(
+        "jobs:\n  a:\n    steps:\n      - run: cargo ${{ matrix.command }} --release\n",
+    );
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("its subcommand comes from `${{ matrix.command }}`"),
+        "{}",
+        outcome.findings[0].message
+    );
+}
+
+#[test]
+fn action_steps_are_located_at_their_command_input() {
+    check_workflows(&[
+        // A quoted command; inputs written before `uses:`; the owner in another case.
+        (
+            "jobs:\n  a:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with:\n          command: \"build\"\n      - with:\n          args: --release\n          command: test\n        name: cargo test\n        uses: Actions-RS/cargo@v1\n",
+            &[
+                ".github/workflows/ci.yml:6:11 Error `cargo build` (job `a`, step 1 (`actions-rs/cargo`)",
+                ".github/workflows/ci.yml:9:11 Error `cargo test --release` (job `a`, step `cargo test` (`Actions-RS/cargo`)",
+            ],
+            "2 of 2",
+        ),
+        // The same step twice in two jobs, and a fork with cross.
+        (
+            "jobs:\n  a:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with: {command: test}\n  b:\n    steps:\n      - uses: actions-rs/cargo@v1\n        with: {command: test}\n      - uses: clechasseur/rs-cargo@v3\n        with:\n          use-cross: true\n          command: build\n",
+            &[
+                ".github/workflows/ci.yml:4:9 Error `cargo test` (job `a`, step 1 (`actions-rs/cargo`)",
+                ".github/workflows/ci.yml:8:9 Error `cargo test` (job `b`, step 1 (`actions-rs/cargo`)",
+                ".github/workflows/ci.yml:13:11 Error `cross build` (job `b`, step 2 (`clechasseur/rs-cargo`)",
+            ],
+            "3 of 3",
+        ),
+    ]);
+}
