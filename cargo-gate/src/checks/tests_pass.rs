@@ -278,7 +278,8 @@ pub fn evaluate(
             let errors = crate::facts::build_errors(&captured.log);
             if errors.is_empty() {
                 outcome = outcome.with_finding(
-                    Finding::error(cargo::first_error(&captured.log)).code(FindingCode::TestsFailedToRun),
+                    Finding::error(cargo::first_error(&captured.log))
+                        .code(FindingCode::TestsFailedToRun),
                 );
             } else {
                 outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
@@ -340,8 +341,8 @@ fn compile_errors(log: &str) -> Vec<Finding> {
         if !is_rustc_error {
             continue;
         }
-        let mut finding =
-            Finding::error(line.trim_start_matches("error: ").to_owned()).code(FindingCode::CompileError);
+        let mut finding = Finding::error(line.trim_start_matches("error: ").to_owned())
+            .code(FindingCode::CompileError);
         if let Some(next) = lines.peek()
             && let Some(place) = next.trim().strip_prefix("--> ")
         {

@@ -133,7 +133,7 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
 }
 
 /// Collects every problem of one configuration (it goes on past the first) and the spans of
-/// what is written where. Sections ([`section::Section`]) record their problems here too.
+/// what is written where. Sections ([`Section`](super::section::Section)) record their problems here too.
 #[derive(Debug)]
 pub struct Validator<'a> {
     pub(super) text: &'a str,

@@ -2,9 +2,10 @@
 //! read once from the build fact's OUT_DIRs. `kernels.build` judges each manifest;
 //! `cuda.contracts` judges the same inventory against the policy and the sources.
 
-use super::{Build, Facts, NotBuilt};
+use super::core::{Build, Core, NotBuilt};
 use gate_formats::kernel_manifest::{self, Manifest};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 /// One package's manifest.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -45,46 +46,27 @@ pub enum Kernels<'a> {
 /// What the inventory holds once read: the manifests, or the first that does not parse.
 pub(super) type Inventory = Result<Vec<FoundManifest>, Unparsable>;
 
-impl Facts {
-    /// The kernel inventory, read on first use (building the workspace when kernels can be in
-    /// the build).
-    pub fn kernels(&self, cargo: &crate::cargo::Cargo) -> Kernels<'_> {
-        self.kernels_asked
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(inventory) = self.kernels.get() {
-            return Kernels::of(inventory);
-        }
-        if !self.kernels_in_build() {
-            return Kernels::NothingToBuild;
-        }
-        let build = match self.build(cargo) {
-            Ok(build) => build,
-            Err(not_built) => return Kernels::NotBuilt(not_built),
-        };
-        if !build.ok {
-            return Kernels::BuildFailed(build);
-        }
-        Kernels::of(self.kernels.get_or_init(|| read_manifests(&build.out_dirs)))
+/// The kernel inventory of `core`'s build, read into `cell` on first use (building the
+/// workspace when kernels can be in the build).
+pub(super) fn inventory<'a>(
+    core: &'a Core,
+    cell: &'a OnceLock<Inventory>,
+    cargo: &crate::cargo::Cargo,
+) -> Kernels<'a> {
+    if let Some(inventory) = cell.get() {
+        return Kernels::of(inventory);
     }
-
-    /// The kernel inventory when a check of this run has asked for it (`kernels.build` does
-    /// whenever it runs), `None` when none did: a check that judges the inventory
-    /// `kernels.build` collects does not build the workspace when that check was skipped.
-    pub fn kernels_collected(&self, cargo: &crate::cargo::Cargo) -> Option<Kernels<'_>> {
-        self.kernels_asked
-            .load(std::sync::atomic::Ordering::SeqCst)
-            .then(|| self.kernels(cargo))
+    if !core.kernels_in_build() {
+        return Kernels::NothingToBuild;
     }
-
-    /// These facts with `found` as the kernel inventory, collected (for tests of the checks
-    /// that judge it).
-    #[cfg(test)]
-    pub(crate) fn with_kernels(self, found: Vec<FoundManifest>) -> Facts {
-        let _ = self.kernels.set(Ok(found));
-        self.kernels_asked
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-        self
+    let build = match core.build(cargo) {
+        Ok(build) => build,
+        Err(not_built) => return Kernels::NotBuilt(not_built),
+    };
+    if !build.ok {
+        return Kernels::BuildFailed(build);
     }
+    Kernels::of(cell.get_or_init(|| read_manifests(&build.out_dirs)))
 }
 
 impl<'a> Kernels<'a> {

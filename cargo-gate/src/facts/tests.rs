@@ -4,6 +4,7 @@
 use super::*;
 use crate::checks::testing::write_files;
 use crate::workspace::Workspace;
+use std::path::Path;
 
 fn workspace(root: &Path, members: &[&str]) -> Workspace {
     Workspace::for_tests(root, members)

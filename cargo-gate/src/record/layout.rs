@@ -183,7 +183,7 @@ pub(super) fn append_history(path: &Path, entry: &HistoryEntry) -> std::io::Resu
 
 /// Every line of `history.jsonl`, parsed (a missing file is an empty history). Blank lines
 /// are skipped; a malformed line is returned as its 1-based line number. This is the index
-/// only: judge from [`read_chain`], which checks each line against its manifest.
+/// only: judge from [`read_chain`](super::read_chain), which checks each line against its manifest.
 pub fn read_history(path: &Path) -> std::io::Result<Vec<Result<HistoryEntry, usize>>> {
     Ok(history_lines(path)?
         .into_iter()

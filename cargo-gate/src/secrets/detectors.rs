@@ -21,7 +21,7 @@ pub struct Detector {
     pub description: &'static str,
     /// The regex (Rust `regex` syntax, which ripgrep accepts), matched against one line.
     pub pattern: &'static str,
-    /// Whether this finds personal data (reported in [`Scope::Log`] only).
+    /// Whether this finds personal data (reported in [`Scope::Log`](super::Scope::Log) only).
     pub pii: bool,
     /// Literal strings one of which every match contains, matched case-sensitively (key words
     /// in their lower, UPPER and Capitalised spellings, minus a first letter that may be

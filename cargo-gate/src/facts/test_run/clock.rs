@@ -18,8 +18,8 @@
 //! `slow-timeout` is set to the limit (a tool config; the repository's `.config/nextest.toml`
 //! wins where it sets one), and its `SLOW [> Ns] NAME` lines keep the same clock.
 
+use super::model::{OverLimit, Runner};
 use super::parse::nextest_status;
-use super::{OverLimit, Runner};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

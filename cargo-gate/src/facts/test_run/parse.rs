@@ -1,7 +1,7 @@
 //! What a test runner printed, read: libtest's and cargo-nextest's result lines counted, the
 //! failing and passing tests named, the binaries that exited before their result found.
 
-use super::{Runner, TestResults, TestTally};
+use super::model::{Runner, TestResults, TestTally};
 
 /// Test counts parsed from a test runner's output.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -5,17 +5,19 @@
 //! tools under test left in the run directory kept with the run and put back when it is
 //! reused.
 
-use super::{Ran, Runner, TestClock, TestCounts, TestRun, TestRunFact, TestSetup};
+use super::clock::TestClock;
+use super::model::{Ran, Runner, TestRun, TestRunFact, TestSetup};
+use super::parse::TestCounts;
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Cargo};
 use crate::environment::Environment;
-use crate::facts::{Facts, Resolve};
+use crate::facts::core::{Core, Resolve};
 use std::path::Path;
 use std::time::Duration;
 
 /// Gathers the test run (the fact [`Facts::test_run`] keeps): on the pinned toolchain only,
 /// after the shared build when there is one, through the evidence cache.
-pub(super) fn gather(facts: &Facts, setup: &TestSetup<'_>) -> TestRunFact {
+pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let cargo = setup.cargo;
     if let Some(other) = other_toolchain(&facts.root, setup.environment) {
         return TestRunFact::OtherToolchain(other);
@@ -129,7 +131,7 @@ pub(super) fn other_toolchain(root: &Path, environment: &Environment) -> Option<
 
 /// Runs the tests once: the fact the cache keeps, with what they left in the run directory.
 fn run_tests(
-    facts: &Facts,
+    facts: &Core,
     setup: &TestSetup<'_>,
     mut cmd: std::process::Command,
     runner: Runner,

@@ -1,0 +1,1082 @@
+//! The evidence of a run that the kernel inventory and the test run are gathered from: the
+//! eager facts (manifests, packages, the file index, CUDA sources) and the lazy resolve and
+//! build. See [`crate::facts`] for what each is.
+
+use super::manifests::Manifest;
+use crate::cache::{Fact, Fresh, Keep, Session};
+use crate::cargo::{self, Cargo, Unavailable};
+use crate::report::Reuse;
+use crate::workspace::Workspace;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// How a package relates to the workspace under evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// A workspace member.
+    Member,
+    /// Not a member, but reached from one through path dependencies (a crate in
+    /// `[workspace] exclude` used as an optional path dependency, a vendored crate): its code
+    /// ships with the workspace's.
+    PathDependency,
+    /// Neither: a nested workspace, an example or a test fixture that no member depends on.
+    Other,
+}
+
+/// One package found in the repository.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// `[package] name` (the directory name when the manifest has none).
+    pub name: String,
+    /// The directory holding its `Cargo.toml`.
+    pub dir: PathBuf,
+    /// How it relates to the workspace.
+    pub role: Role,
+    /// Whether it declares a dependency on gate-build (any table, any target).
+    pub gate_build: bool,
+    /// Its build script, when it has one.
+    pub build_script: Option<PathBuf>,
+    /// `rust-version`, inheritance from `[workspace.package]` resolved.
+    pub rust_version: Option<String>,
+    /// Directories of its path dependencies (normalised, not canonicalised).
+    pub path_deps: Vec<PathBuf>,
+}
+
+/// Where the file index came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexSource {
+    /// `git ls-files`: the tracked files.
+    Git,
+    /// A `.gitignore`-aware walk (no git work tree, or git failed).
+    Walk,
+}
+
+impl IndexSource {
+    /// How the source reads in a summary.
+    pub fn describe(self) -> &'static str {
+        match self {
+            IndexSource::Git => "tracked",
+            IndexSource::Walk => "walked",
+        }
+    }
+}
+
+/// One file of the index.
+#[derive(Debug, Clone)]
+pub struct IndexedFile {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Relative to the workspace root, `/`-separated.
+    pub rel: String,
+    /// Index into [`Core::packages`] of the package that owns it (the nearest one above).
+    pub owner: Option<usize>,
+}
+
+/// Every file of the repository below the workspace root, with its owner.
+#[derive(Debug, Clone)]
+pub struct FileIndex {
+    /// How the files were listed.
+    pub source: IndexSource,
+    /// The files, sorted by path.
+    pub files: Vec<IndexedFile>,
+    /// Why git could not list them, when it could not and a walk was used instead.
+    pub git_error: Option<String>,
+    /// Tracked paths that are no regular file in the working tree (a FIFO, a socket, a
+    /// device), with what they are: never opened, so a scan cannot hang on one; the scans
+    /// name them instead of passing over them.
+    pub special: Vec<(PathBuf, &'static str)>,
+}
+
+/// What a package's build script compiles its CUDA sources with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum KernelBuilder {
+    /// gate-build (checked by `kernels.build` and `cuda.contracts`).
+    GateBuild,
+    /// The `cudaforge` crate.
+    Cudaforge,
+    /// The `bindgen_cuda` crate.
+    BindgenCuda,
+    /// The `cc` crate with `.cuda(true)`.
+    CcCuda,
+    /// `nvcc` started by the build script itself.
+    RawNvcc,
+}
+
+impl KernelBuilder {
+    /// How it reads in a finding.
+    pub fn describe(self) -> &'static str {
+        match self {
+            KernelBuilder::GateBuild => "gate-build",
+            KernelBuilder::Cudaforge => "cudaforge",
+            KernelBuilder::BindgenCuda => "bindgen_cuda",
+            KernelBuilder::CcCuda => "cc with .cuda(true)",
+            KernelBuilder::RawNvcc => "raw nvcc",
+        }
+    }
+}
+
+/// A tracked CUDA file.
+#[derive(Debug, Clone)]
+pub struct CudaSource {
+    /// Index into [`FileIndex::files`].
+    pub file: usize,
+    /// Relative path.
+    pub rel: String,
+    /// The owning package, by index into [`Core::packages`].
+    pub owner: Option<usize>,
+    /// What the owner's build script compiles kernels with, and the line that shows it
+    /// (workspace-relative `file:line`).
+    pub builder: Option<(KernelBuilder, String)>,
+}
+
+impl CudaSource {
+    /// Whether it is a kernel source or header (`.cu`, `.cuh`), not PTX.
+    pub fn is_source(&self) -> bool {
+        self.rel.ends_with(".cu") || self.rel.ends_with(".cuh")
+    }
+}
+
+/// The lockfile resolved: `cargo metadata --locked`.
+#[derive(Debug)]
+pub enum Resolve {
+    /// Resolved.
+    Resolved {
+        /// The packages of the resolve.
+        metadata: Box<cargo_metadata::Metadata>,
+        /// cargo's messages (stderr), with the command line.
+        log: String,
+    },
+    /// Not resolved.
+    Failed {
+        /// What is missing when the cause is the environment (toolchain, network), not the
+        /// workspace.
+        unavailable: Option<Unavailable>,
+        /// cargo's first error.
+        error: String,
+        /// The whole log, with the command line.
+        log: String,
+    },
+}
+
+impl Resolve {
+    /// The log as kept in the run record.
+    pub fn log(&self) -> &str {
+        match self {
+            Resolve::Resolved { log, .. } | Resolve::Failed { log, .. } => log,
+        }
+    }
+}
+
+/// The workspace built: `cargo test --no-run --locked --workspace`.
+#[derive(Debug)]
+pub struct Build {
+    /// Whether cargo succeeded.
+    pub ok: bool,
+    /// The environment's fault rather than the workspace's, when it failed.
+    pub unavailable: Option<Unavailable>,
+    /// The compiler's and cargo's error lines (with the lines that locate or explain them).
+    pub errors: Vec<String>,
+    /// The whole log: command line, cargo's and the compiler's messages, exit status.
+    pub log: String,
+    /// Build scripts that ran or were fresh: package name and OUT_DIR.
+    pub out_dirs: Vec<(String, PathBuf)>,
+}
+
+/// Why the build was not attempted.
+#[derive(Debug)]
+pub enum NotBuilt<'a> {
+    /// The lockfile does not resolve (`lockfile.locked` reports it).
+    Unresolved(&'a Resolve),
+    /// cargo could not be started.
+    NoCargo(String),
+}
+
+/// The evidence of a run below the kernel inventory and the test run: everything those two
+/// are gathered from. [`Facts`](super::Facts) holds it and derefs to it.
+#[derive(Debug)]
+pub struct Core {
+    /// Every package in the repository below the root, members first, then by directory.
+    pub packages: Vec<Package>,
+    /// Every manifest read (the tracked ones, the members' and the root's), by path.
+    pub manifests: Vec<Manifest>,
+    /// Every file, with its owner.
+    pub index: FileIndex,
+    /// The tracked CUDA files.
+    pub cuda: Vec<CudaSource>,
+    /// Why `cargo metadata --no-deps` could not load the workspace, when it could not (the
+    /// workspace was then read from the manifests).
+    pub metadata_error: Option<String>,
+    /// The workspace root.
+    pub(super) root: PathBuf,
+    /// Environment for the build and the test run (the run directory, the seed), so both
+    /// see the same and the second compiles nothing.
+    build_env: Vec<(String, String)>,
+    lockfile: PathBuf,
+    /// Cargo.lock lists every package of the graph: gate-build is in it exactly when some
+    /// package (a registry crate with kernels, say) depends on it. Read once, as text, so no
+    /// resolve (and no network) is needed to decide that nothing needs building.
+    gate_build_in_lockfile: bool,
+    /// The resolve and the build, each with the run it was reused from, if it was.
+    resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
+    build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
+    /// The evidence cache of the run (disabled unless the run sets one).
+    cache: Session,
+}
+
+impl Core {
+    /// Gathers the eager facts of `ws`. `build_env` is passed to the build and to the tests.
+    pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Core {
+        let index_files = list_files(ws);
+        let (source, paths, git_error, special) = index_files;
+        let manifests = read_cargo_tomls(ws, &paths);
+        let packages = read_packages(ws, &manifests);
+        let mut by_dir: HashMap<&Path, usize> = HashMap::new();
+        for (i, p) in packages.iter().enumerate() {
+            by_dir.insert(p.dir.as_path(), i);
+        }
+        let files: Vec<IndexedFile> = paths
+            .into_iter()
+            .map(|path| {
+                let owner = path
+                    .ancestors()
+                    .skip(1)
+                    .take_while(|d| d.starts_with(&ws.root))
+                    .find_map(|d| by_dir.get(d).copied());
+                IndexedFile {
+                    rel: ws.relative(&path),
+                    path,
+                    owner,
+                }
+            })
+            .collect();
+        let mut builders: HashMap<usize, Option<(KernelBuilder, String)>> = HashMap::new();
+        let mut cuda = Vec::new();
+        for (i, f) in files.iter().enumerate() {
+            let is_cuda = [".cu", ".cuh", ".ptx"].iter().any(|e| f.rel.ends_with(e));
+            if !is_cuda {
+                continue;
+            }
+            let builder = f.owner.and_then(|o| {
+                builders
+                    .entry(o)
+                    .or_insert_with(|| kernel_builder(ws, &packages[o]))
+                    .clone()
+            });
+            cuda.push(CudaSource {
+                file: i,
+                rel: f.rel.clone(),
+                owner: f.owner,
+                builder,
+            });
+        }
+        Core {
+            packages,
+            manifests,
+            index: FileIndex {
+                special,
+                source,
+                files,
+                git_error,
+            },
+            cuda,
+            metadata_error: ws.metadata_error.clone(),
+            build_env,
+            root: ws.root.clone(),
+            lockfile: ws.root.join("Cargo.lock"),
+            gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
+                .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
+            resolve: OnceLock::new(),
+            build: OnceLock::new(),
+            cache: Session::disabled(),
+        }
+    }
+
+    /// These facts, with the resolve, the build and the test run taken from (and stored in)
+    /// `cache` when their inputs are unchanged.
+    pub fn with_cache(mut self, cache: Session) -> Core {
+        self.cache = cache;
+        self
+    }
+
+    /// The run's evidence cache (the resolve, the build and the test run are kept in it).
+    pub fn cache(&self) -> &Session {
+        &self.cache
+    }
+
+    /// The run that gathered the resolve, when it was reused (after [`Core::resolve`]).
+    pub fn resolve_reuse(&self) -> Option<&Reuse> {
+        self.resolve.get().and_then(|(_, reuse)| reuse.as_ref())
+    }
+
+    /// The run that gathered the build, when it was reused (after [`Core::build`]).
+    pub fn build_reuse(&self) -> Option<&Reuse> {
+        self.build.get().and_then(|(_, reuse)| reuse.as_ref())
+    }
+
+    /// The manifest at `path` (a member's `Cargo.toml`, the root manifest: every one the
+    /// workspace names was read), as read when the facts were gathered.
+    pub fn manifest(&self, path: &Path) -> Option<&Manifest> {
+        self.manifests
+            .binary_search_by(|m| m.path.as_path().cmp(path))
+            .ok()
+            .map(|i| &self.manifests[i])
+    }
+
+    /// The packages of `role`.
+    pub fn packages_of(&self, role: Role) -> impl Iterator<Item = &Package> {
+        self.packages.iter().filter(move |p| p.role == role)
+    }
+
+    /// The package that owns a file, by index.
+    pub fn owner(&self, file: &IndexedFile) -> Option<&Package> {
+        file.owner.map(|o| &self.packages[o])
+    }
+
+    /// Packages in the repository that declare a gate-build dependency, by name (from the
+    /// manifests: works when nothing resolves).
+    pub fn gate_build_dependents(&self) -> Vec<&str> {
+        self.packages
+            .iter()
+            .filter(|p| p.gate_build && p.role != Role::Other)
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Whether building the workspace can produce gate-build kernel manifests: a shipped
+    /// package declares gate-build, or the lockfile's graph holds it.
+    pub fn kernels_in_build(&self) -> bool {
+        if !self.gate_build_dependents().is_empty() {
+            return true;
+        }
+        self.gate_build_in_lockfile
+    }
+
+    /// The resolve, run on first use (`Err` when cargo could not be started). Without a
+    /// Cargo.lock there is nothing to hold the resolve to: cargo is not run (it could need
+    /// the network to find that out).
+    pub fn resolve(&self, cargo: &Cargo) -> Result<&Resolve, &str> {
+        self.resolve
+            .get_or_init(|| {
+                if self.lockfile.is_file() {
+                    let obtained = self.cache.obtain(
+                        Fact::Resolve,
+                        &[],
+                        |_: &Result<RawOutput, String>| true,
+                        || {
+                            let raw = run_resolve(cargo);
+                            let keep = keep_of(raw.as_ref().ok(), cargo.offline());
+                            Fresh::of(raw, keep)
+                        },
+                    );
+                    let resolve = obtained.value.map(|raw| resolve_from(raw, cargo.offline()));
+                    (resolve, obtained.reused)
+                } else {
+                    let resolve = Ok(Resolve::Failed {
+                        unavailable: None,
+                        error: "there is no Cargo.lock".to_owned(),
+                        log: "(cargo metadata --locked not run: there is no Cargo.lock)\n"
+                            .to_owned(),
+                    });
+                    (resolve, None)
+                }
+            })
+            .0
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The build, run on first use; `Err` says why it was not attempted or cannot be
+    /// judged on its own. It does not wait for the resolve (which `lockfile.locked` runs
+    /// meanwhile): only a build that fails asks whether the lockfile resolved, so the cause
+    /// is reported once, by `lockfile.locked`, when it is the lockfile.
+    pub fn build(&self, cargo: &Cargo) -> Result<&Build, NotBuilt<'_>> {
+        if !self.lockfile.is_file() {
+            return match self.resolve(cargo) {
+                Ok(r) => Err(NotBuilt::Unresolved(r)),
+                Err(e) => Err(NotBuilt::NoCargo(e.to_owned())),
+            };
+        }
+        let build = self
+            .build
+            .get_or_init(|| {
+                let obtained = self.cache.obtain(
+                    Fact::Build,
+                    &[],
+                    |built: &Result<BuiltRaw, String>| {
+                        built.as_ref().is_ok_and(BuiltRaw::manifests_unchanged)
+                    },
+                    || {
+                        let raw = run_build(cargo, &self.build_env);
+                        let keep = keep_of(raw.as_ref().ok().map(|b| &b.output), cargo.offline());
+                        let read = raw.as_ref().map(|b| b.read.clone()).unwrap_or_default();
+                        Fresh {
+                            read,
+                            ..Fresh::of(raw, keep)
+                        }
+                    },
+                );
+                let build = obtained.value.map(|raw| build_from(raw, cargo.offline()));
+                (build, obtained.reused)
+            })
+            .0
+            .as_ref()
+            .map_err(|e| NotBuilt::NoCargo(e.clone()))?;
+        if !build.ok {
+            match self.resolve(cargo) {
+                Err(e) => return Err(NotBuilt::NoCargo(e.to_owned())),
+                Ok(r @ Resolve::Failed { .. }) => return Err(NotBuilt::Unresolved(r)),
+                Ok(Resolve::Resolved { .. }) => {}
+            }
+        }
+        Ok(build)
+    }
+
+    /// What the compilation of the workspace's tests read beyond the cache key (rustc's
+    /// dep-info, build scripts' `rerun-if-*`), for a test run that compiled them itself:
+    /// `cargo test --no-run --message-format=json` over what that run just built (every
+    /// unit fresh, so it compiles nothing). Empty when the build fact was gathered (the
+    /// cache learned it there) or cargo cannot say.
+    pub(super) fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
+        if self.build.get().is_some() {
+            return crate::cache::discover::Read::default();
+        }
+        match run_build(cargo, &self.build_env) {
+            Ok(built) if built.output.code == Some(0) => built.read,
+            _ => crate::cache::discover::Read::default(),
+        }
+    }
+
+    /// The environment the build ran with (for the test run, so it compiles nothing).
+    pub(super) fn build_env(&self) -> &[(String, String)] {
+        &self.build_env
+    }
+}
+
+/// Lists the files below the root: tracked ones in a git work tree, else a walk. The target
+/// directory and `.git` never count; symlinks and submodules are no files of this tree.
+type Listed = (
+    IndexSource,
+    Vec<PathBuf>,
+    Option<String>,
+    Vec<(PathBuf, &'static str)>,
+);
+
+fn list_files(ws: &Workspace) -> Listed {
+    let mut git_error = None;
+    if ws.git.is_some() {
+        match git_ls_files(&ws.root) {
+            Ok(tracked) => {
+                let mut files = Vec::new();
+                let mut special = Vec::new();
+                for path in tracked.into_iter().map(|rel| ws.root.join(rel)) {
+                    if path.starts_with(&ws.target_dir) {
+                        continue;
+                    }
+                    match std::fs::symlink_metadata(&path) {
+                        Ok(meta) if meta.is_file() => files.push(path),
+                        Ok(meta) => {
+                            if let Some(kind) = special_kind(&meta.file_type()) {
+                                special.push((path, kind));
+                            }
+                        }
+                        Err(_) => {}
+                    }
+                }
+                files.sort();
+                special.sort();
+                return (IndexSource::Git, files, None, special);
+            }
+            Err(e) => git_error = Some(e),
+        }
+    }
+    let target = ws.target_dir.clone();
+    let walker = ignore::WalkBuilder::new(&ws.root)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && (entry.file_name() == ".git" || entry.path().starts_with(&target)))
+        })
+        .build();
+    let mut files: Vec<PathBuf> = walker
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .collect();
+    files.sort();
+    (IndexSource::Walk, files, git_error, Vec::new())
+}
+
+/// What a path that is neither a file, a directory nor a symlink is (`None` for those).
+fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
+    if kind.is_file() || kind.is_dir() || kind.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("FIFO");
+        }
+        if kind.is_socket() {
+            return Some("socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("device");
+        }
+    }
+    Some("special file")
+}
+
+/// `git ls-files -z --cached` in `root`: the tracked paths under it, relative to it.
+pub fn git_ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut cmd = Command::new("git");
+    cmd.args(["ls-files", "-z", "--cached"]).current_dir(root);
+    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git ls-files` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(path_from_bytes)
+        .collect())
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+pub use gate_support::path::normalize;
+
+const DEPENDENCY_TABLES: &[&str] = &[
+    "dependencies",
+    "dev-dependencies",
+    "dev_dependencies",
+    "build-dependencies",
+    "build_dependencies",
+];
+
+/// The dependency tables of a manifest, target-specific ones included.
+fn dependency_tables(doc: &toml::Table) -> Vec<&toml::Table> {
+    let mut tables: Vec<&toml::Table> = DEPENDENCY_TABLES
+        .iter()
+        .filter_map(|k| doc.get(*k).and_then(toml::Value::as_table))
+        .collect();
+    if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
+        for target in targets.values().filter_map(toml::Value::as_table) {
+            tables.extend(
+                DEPENDENCY_TABLES
+                    .iter()
+                    .filter_map(|k| target.get(*k).and_then(toml::Value::as_table)),
+            );
+        }
+    }
+    tables
+}
+
+/// The root manifest's `[workspace.dependencies]` paths and `[workspace.package]
+/// rust-version`.
+#[derive(Debug, Default)]
+struct Inherited {
+    dependency_paths: BTreeMap<String, PathBuf>,
+    rust_version: Option<String>,
+}
+
+fn inherited(root: &Path, doc: Option<&toml::Table>) -> Inherited {
+    let Some(ws) = doc
+        .and_then(|d| d.get("workspace"))
+        .and_then(toml::Value::as_table)
+    else {
+        return Inherited::default();
+    };
+    let mut out = Inherited {
+        rust_version: ws
+            .get("package")
+            .and_then(|p| p.get("rust-version"))
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned),
+        ..Inherited::default()
+    };
+    if let Some(deps) = ws.get("dependencies").and_then(toml::Value::as_table) {
+        for (name, value) in deps {
+            if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
+                out.dependency_paths
+                    .insert(name.clone(), normalize(&root.join(path)));
+            }
+        }
+    }
+    out
+}
+
+/// Reads every manifest among `files`, the members' (tracked or not) and the root's, sorted
+/// by path.
+fn read_cargo_tomls(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifest> {
+    let mut paths: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "Cargo.toml"))
+        .cloned()
+        .collect();
+    paths.extend(ws.members.iter().map(|m| m.dir.join("Cargo.toml")));
+    paths.push(ws.manifest_path.clone());
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let rel = ws.relative(&path);
+            Manifest::read(&path, rel)
+        })
+        .collect()
+}
+
+/// The packages among `manifests`.
+fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
+    let root_doc = manifests
+        .iter()
+        .find(|m| m.path == ws.manifest_path)
+        .and_then(Manifest::table);
+    let inherit = inherited(&ws.root, root_doc.as_ref());
+    let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
+    let mut packages = Vec::new();
+    for manifest in manifests {
+        if !manifest.path.is_file() {
+            continue;
+        }
+        let dir = manifest.path.parent().unwrap_or(&ws.root).to_owned();
+        let doc = manifest.table().unwrap_or_default();
+        let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
+            // A nested virtual workspace, or a manifest that does not parse: still the
+            // boundary of something that is not this workspace's (the root's own virtual
+            // manifest excepted).
+            if dir != ws.root {
+                packages.push(Package {
+                    name: dir
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    dir,
+                    role: Role::Other,
+                    gate_build: false,
+                    build_script: None,
+                    rust_version: None,
+                    path_deps: Vec::new(),
+                });
+            }
+            continue;
+        };
+        let name = package
+            .get("name")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        let mut gate_build = false;
+        let mut path_deps = Vec::new();
+        for table in dependency_tables(&doc) {
+            for (key, value) in table {
+                let renamed = value.get("package").and_then(toml::Value::as_str);
+                let inherits = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);
+                // `gate-build = { workspace = true }` keeps its key; a rename names the
+                // package.
+                if renamed.unwrap_or(key) == "gate-build" {
+                    gate_build = true;
+                }
+                if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
+                    path_deps.push(normalize(&dir.join(path)));
+                } else if inherits && let Some(path) = inherit.dependency_paths.get(key) {
+                    path_deps.push(path.clone());
+                }
+            }
+        }
+        let build_script = match package.get("build") {
+            Some(toml::Value::String(path)) => Some(dir.join(path)),
+            Some(toml::Value::Boolean(false)) => None,
+            _ => Some(dir.join("build.rs")).filter(|p| p.is_file()),
+        };
+        let rust_version = match package.get("rust-version") {
+            Some(toml::Value::String(v)) => Some(v.clone()),
+            Some(toml::Value::Table(t))
+                if t.get("workspace").and_then(toml::Value::as_bool) == Some(true) =>
+            {
+                inherit.rust_version.clone()
+            }
+            _ => None,
+        };
+        let role = if member_dirs.contains(&dir.as_path()) {
+            Role::Member
+        } else {
+            Role::Other
+        };
+        packages.push(Package {
+            name,
+            dir,
+            role,
+            gate_build,
+            build_script,
+            rust_version,
+            path_deps,
+        });
+    }
+    // Crates reached from members through path dependencies ship with them.
+    let index: HashMap<PathBuf, usize> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.dir.clone(), i))
+        .collect();
+    let mut queue: VecDeque<usize> = (0..packages.len())
+        .filter(|&i| packages[i].role == Role::Member)
+        .collect();
+    while let Some(i) = queue.pop_front() {
+        for dep in packages[i].path_deps.clone() {
+            if let Some(&j) = index.get(&dep)
+                && packages[j].role == Role::Other
+            {
+                packages[j].role = Role::PathDependency;
+                queue.push_back(j);
+            }
+        }
+    }
+    packages
+        .sort_by(|a, b| (a.role != Role::Member, &a.dir).cmp(&(b.role != Role::Member, &b.dir)));
+    packages
+}
+
+/// What `package`'s build script compiles CUDA with, and where it says so.
+fn kernel_builder(ws: &Workspace, package: &Package) -> Option<(KernelBuilder, String)> {
+    if package.gate_build {
+        let at = package.build_script.as_deref().map_or_else(
+            || ws.relative(&package.dir.join("Cargo.toml")),
+            |p| ws.relative(p),
+        );
+        return Some((KernelBuilder::GateBuild, at));
+    }
+    let script = package.build_script.as_deref()?;
+    let text = std::fs::read_to_string(script).ok()?;
+    detect_builder(&text)
+        .map(|(builder, line)| (builder, format!("{}:{line}", ws.relative(script))))
+}
+
+/// The first line of a build script that shows how it compiles CUDA (comments skipped).
+/// Crates win over a bare `nvcc`: cudaforge and bindgen_cuda start nvcc themselves.
+pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
+    let code: Vec<(usize, &str)> = build_rs
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or(l)))
+        .collect();
+    let find = |needle: &str| {
+        code.iter()
+            .find(|(_, l)| l.contains(needle))
+            .map(|(n, _)| *n)
+    };
+    let word_nvcc = |l: &str| {
+        l.match_indices("nvcc").any(|(at, _)| {
+            let before = l[..at].chars().next_back();
+            let after = l[at + 4..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    if let Some(line) = find("gate_build") {
+        return Some((KernelBuilder::GateBuild, line));
+    }
+    if let Some(line) = find("cudaforge") {
+        return Some((KernelBuilder::Cudaforge, line));
+    }
+    if let Some(line) = find("bindgen_cuda") {
+        return Some((KernelBuilder::BindgenCuda, line));
+    }
+    if let Some(line) = find(".cuda(true)") {
+        return Some((KernelBuilder::CcCuda, line));
+    }
+    code.iter()
+        .find(|(_, l)| word_nvcc(l))
+        .map(|(n, _)| (KernelBuilder::RawNvcc, *n))
+}
+
+/// The log as every record keeps one: the command line, the output, the exit status.
+fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> String {
+    cargo::Captured {
+        command_line,
+        code,
+        log: body.to_owned(),
+        stopped: None,
+    }
+    .log_file()
+}
+
+/// What a cargo command printed, as the cache keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RawOutput {
+    command_line: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Whether a cargo command's result is evidence about the workspace worth keeping: not when
+/// cargo could not start (`None`), was stopped (time limit, interrupt: no exit code), or
+/// failed for the environment's reasons (no network, no toolchain).
+fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
+    match raw {
+        None => Keep::Not,
+        Some(raw) if raw.code.is_none() => Keep::Not,
+        Some(raw) if raw.code == Some(0) => Keep::Passed,
+        Some(raw) if cargo::classify_unavailable(&raw.stderr, offline).is_some() => Keep::Not,
+        Some(_) => Keep::Failed,
+    }
+}
+
+fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
+    let cmd = cargo.command("metadata", &["--locked", "--format-version", "1"]);
+    let command_line = cargo::describe(&cmd);
+    let output = crate::process::output(cmd)
+        .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;
+    Ok(RawOutput {
+        command_line,
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+fn resolve_from(raw: RawOutput, offline: bool) -> Resolve {
+    let log = with_command_line(raw.command_line, &raw.stderr, raw.code);
+    if raw.code != Some(0) {
+        return Resolve::Failed {
+            unavailable: cargo::classify_unavailable(&raw.stderr, offline),
+            error: cargo::first_error(&raw.stderr),
+            log,
+        };
+    }
+    match serde_json::from_str::<cargo_metadata::Metadata>(&raw.stdout) {
+        Ok(metadata) => Resolve::Resolved {
+            metadata: Box::new(metadata),
+            log,
+        },
+        Err(e) => Resolve::Failed {
+            unavailable: None,
+            error: format!("cargo metadata printed JSON that does not parse: {e}"),
+            log,
+        },
+    }
+}
+
+/// The build as the cache keeps it: cargo's messages, the build scripts' OUT_DIRs, and the
+/// digest of each kernel manifest found there (a reused build is valid only while they are
+/// still there, unchanged).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct BuiltRaw {
+    output: RawOutput,
+    out_dirs: Vec<(String, PathBuf)>,
+    manifests: Vec<(PathBuf, String)>,
+    /// What the build read beyond the cache key (rustc's dep-info, build scripts'
+    /// `rerun-if-*`): handed to the cache with the fact, not part of it.
+    #[serde(skip)]
+    read: crate::cache::discover::Read,
+}
+
+impl BuiltRaw {
+    fn manifests_unchanged(&self) -> bool {
+        self.manifests.iter().all(|(path, digest)| {
+            gate_support::digest::sha256_file(path).is_ok_and(|(d, _)| &d == digest)
+        })
+    }
+}
+
+fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String> {
+    let mut cmd = cargo.command(
+        "test",
+        &[
+            "--no-run",
+            "--locked",
+            "--workspace",
+            "--message-format=json-render-diagnostics",
+        ],
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let command_line = cargo::describe(&cmd);
+    let output = crate::process::output_for(cmd, cargo.timeout())
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+    let mut out_dirs = Vec::new();
+    let messages = String::from_utf8_lossy(&output.stdout);
+    let read = crate::cache::discover::Read::from_cargo_messages(&messages, cargo.root());
+    for line in messages.lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] == "build-script-executed"
+            && let (Some(id), Some(dir)) =
+                (message["package_id"].as_str(), message["out_dir"].as_str())
+        {
+            out_dirs.push((package_name(id), PathBuf::from(dir)));
+        }
+    }
+    let manifests = out_dirs
+        .iter()
+        .map(|(_, dir)| dir.join(gate_formats::kernel_manifest::FILE_NAME))
+        .filter_map(|path| {
+            let (digest, _) = gate_support::digest::sha256_file(&path).ok()?;
+            Some((path, digest))
+        })
+        .collect();
+    Ok(BuiltRaw {
+        output: RawOutput {
+            command_line,
+            code: output.status.code(),
+            // The messages were read into `out_dirs`; the log is stderr.
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        },
+        out_dirs,
+        manifests,
+        read,
+    })
+}
+
+fn build_from(raw: BuiltRaw, offline: bool) -> Build {
+    let BuiltRaw {
+        output, out_dirs, ..
+    } = raw;
+    let ok = output.code == Some(0);
+    Build {
+        ok,
+        unavailable: if ok {
+            None
+        } else {
+            cargo::classify_unavailable(&output.stderr, offline)
+        },
+        errors: if ok {
+            Vec::new()
+        } else {
+            build_errors(&output.stderr)
+        },
+        log: with_command_line(output.command_line, &output.stderr, output.code),
+        out_dirs,
+    }
+}
+
+/// The package name out of a cargo package id (`path+file:///w/k#name@0.1.0`, or the older
+/// `name 0.1.0 (path+file:///w/k)`).
+pub fn package_name(id: &str) -> String {
+    if let Some((head, tail)) = id.rsplit_once('#') {
+        let tail = tail.split('@').next().unwrap_or(tail);
+        // `…/gate-kernels#0.1.0` has the version only: the name is the last path segment.
+        if tail.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return head.rsplit('/').next().unwrap_or(tail).to_owned();
+        }
+        return tail.to_owned();
+    }
+    id.split_whitespace().next().unwrap_or(id).to_owned()
+}
+
+/// Lines of the build script output that carry the cause (not cargo's `cargo:` directives).
+const SCRIPT_LINES: usize = 12;
+/// At most this many lines per error.
+const MAX_BLOCK_LINES: usize = 16;
+/// At most this many lines in all.
+const MAX_ERROR_LINES: usize = 60;
+
+/// The errors of a failed build, as cargo and the compiler wrote them: each `error` line with
+/// the indented lines that follow it (`--> src/lib.rs:3:5`, `foo@0.1 requires rustc 1.96`,
+/// `Caused by:`), and for a build script that failed, the last lines of what it printed (the
+/// missing libclang is there, after `--- stdout`/`--- stderr`).
+pub fn build_errors(log: &str) -> Vec<String> {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut errors = Vec::new();
+    let mut budget = MAX_ERROR_LINES;
+    let mut i = 0;
+    while i < lines.len() && budget > 0 {
+        let line = lines[i];
+        if !(line.starts_with("error:") || line.starts_with("error[")) {
+            i += 1;
+            continue;
+        }
+        let mut block = vec![line.trim_end().to_owned()];
+        i += 1;
+        let mut section: Option<Vec<&str>> = None;
+        while i < lines.len() {
+            let next = lines[i];
+            let trimmed = next.trim();
+            if next.starts_with("error:")
+                || next.starts_with("error[")
+                || next.starts_with("warning:")
+            {
+                break;
+            }
+            if trimmed.starts_with("--- stdout") || trimmed.starts_with("--- stderr") {
+                if let Some(done) = section.take() {
+                    push_script_lines(&mut block, &done);
+                }
+                section = Some(Vec::new());
+            } else if let Some(lines) = section.as_mut() {
+                lines.push(next);
+            } else if next.starts_with("note:") {
+                // cargo's advice on backtraces and the like: not the cause.
+            } else if next.starts_with(' ')
+                || next.starts_with("Caused by")
+                || next.starts_with("help:")
+            {
+                let kept = next.trim_end();
+                // The compiler's source excerpts (`  |`, `3 |`) add nothing a log does not.
+                let excerpt = trimmed.starts_with('|')
+                    || trimmed
+                        .split_once(" |")
+                        .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+                if !kept.is_empty() && !excerpt {
+                    block.push(kept.to_owned());
+                }
+            } else if trimmed.is_empty() {
+                // A blank line inside a diagnostic; the next top-level line decides.
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        if let Some(done) = section {
+            push_script_lines(&mut block, &done);
+        }
+        // cargo repeats a line per target (`app@0.1.0 requires rustc 1.96` once for the lib,
+        // the tests, the bins): once is enough.
+        let mut seen = std::collections::HashSet::new();
+        block.retain(|l| seen.insert(l.clone()));
+        if block.len() > MAX_BLOCK_LINES {
+            let more = block.len() - MAX_BLOCK_LINES;
+            block.truncate(MAX_BLOCK_LINES);
+            block.push(format!("  … {more} more line(s) in the log"));
+        }
+        let take = block.len().min(budget);
+        budget -= take;
+        block.truncate(take);
+        errors.push(block.join("\n"));
+    }
+    errors
+}
+
+fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
+    let wanted: Vec<&str> = section
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with("cargo:"))
+        .collect();
+    let skip = wanted.len().saturating_sub(SCRIPT_LINES);
+    block.extend(wanted[skip..].iter().map(|l| format!("  {l}")));
+}

@@ -1,0 +1,131 @@
+//! The test run's types: what ran (`TestRun`, `Ran`, `TestRunFact`), the tests that passed
+//! and failed (`TestResults`), a test over its limit (`OverLimit`), the runner, and what
+//! gathering it needs (`TestSetup`).
+
+use crate::cargo::{Captured, Cargo, Unavailable};
+use crate::environment::Environment;
+use crate::report::Reuse;
+use std::path::Path;
+use std::time::Duration;
+
+/// The names of the tests that passed and failed, and the counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestResults {
+    /// Tests that passed, by full name.
+    pub passed: Vec<String>,
+    /// Tests that failed, by full name.
+    pub failed: Vec<String>,
+    /// `{passed, failed, ignored}`.
+    pub counts: TestTally,
+}
+
+/// The counts of [`TestResults`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TestTally {
+    /// Passed.
+    pub passed: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Ignored.
+    pub ignored: u64,
+}
+
+/// Which runner produced the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runner {
+    /// libtest through `cargo test`.
+    CargoTest,
+    /// cargo-nextest.
+    Nextest,
+}
+
+/// One run of the tests, as the cache keeps it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TestRun {
+    /// The command and its output.
+    pub captured: Captured,
+    /// Set when the gate stopped the run because a test ran past `[tests] test-timeout`.
+    pub over_limit: Option<OverLimit>,
+}
+
+/// Tests that ran past `[tests] test-timeout`, as the gate stopped them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OverLimit {
+    /// The limit, as configured (`"5m"`).
+    pub limit: String,
+    /// The test binary, as cargo names it (`tests/hang.rs`, `unittests src/lib.rs`,
+    /// `doctests app`).
+    pub binary: String,
+    /// The tests that ran past it; empty when no name could be told.
+    pub tests: Vec<String>,
+}
+
+impl OverLimit {
+    /// ` of BINARY` after `a test`; nothing when the binary is not known.
+    pub fn of_binary(&self) -> String {
+        if self.binary.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", self.binary)
+        }
+    }
+
+    /// ` (BINARY)` after a test's name; nothing when the binary is not known (nextest names it
+    /// in the test's name).
+    pub fn in_binary(&self) -> String {
+        if self.binary.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.binary)
+        }
+    }
+}
+
+/// The test run of this run.
+#[derive(Debug)]
+pub enum TestRunFact {
+    /// Not run: another toolchain than the pinned one would run them (why, in full).
+    OtherToolchain(String),
+    /// Not run: the environment would not let the tests start (why, in full).
+    CouldNotRun(String),
+    /// Not run: the build fact was not attempted or failed ([`Core::build`](crate::facts::Core::build) says which).
+    NotBuilt,
+    /// Run, or reused from the evidence cache.
+    Ran(Box<Ran>),
+}
+
+/// A run of the tests.
+#[derive(Debug)]
+pub struct Ran {
+    /// The command, its output, and whether a test ran past its limit.
+    pub run: TestRun,
+    /// The runner.
+    pub runner: Runner,
+    /// The run it was reused from, when it was.
+    pub reused: Option<Reuse>,
+    /// The run the shared build was reused from, when the tests ran on it and it was.
+    pub build_reuse: Option<Reuse>,
+    /// A run in which the same inputs failed, when this one passed (flaky).
+    pub failed_before: Option<String>,
+    /// The names and counts it reported.
+    pub results: TestResults,
+    /// Set when the run failed before any test reported, for the environment's reasons (no
+    /// network, no toolchain): the tests were not run.
+    pub unavailable: Option<Unavailable>,
+    /// cargo failed and Cargo.lock does not resolve: `cargo test --locked` ran no test.
+    pub lockfile_unresolved: bool,
+}
+
+/// What running the tests takes beyond the facts themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct TestSetup<'a> {
+    /// The cargo that runs them (offline or not, with the whole-run time limit).
+    pub cargo: &'a Cargo,
+    /// `[tests] test-timeout`: the longest one test may run before the run is stopped.
+    pub test_timeout: Duration,
+    /// Where the tools under test leave their decision logs and stats (`GATE_RUN_DIR`).
+    pub run_dir: &'a Path,
+    /// The run's environment: the rustc cargo runs (held to the pinned toolchain) and the
+    /// seed (`GATE_SEED`).
+    pub environment: &'a Environment,
+}
