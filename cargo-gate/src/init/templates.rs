@@ -1,0 +1,177 @@
+//! The three files, from the templates under `cargo-gate/templates/` with `@@name@@` markers.
+
+use super::baseline::*;
+use super::model::*;
+use std::fmt::Write as _;
+
+/// The pinned sccache action of the optional compilation cache.
+pub(super) const SCCACHE_ACTION: &str = "mozilla-actions/sccache-action@v0.0.9";
+
+pub(super) fn gate_toml(
+    today: &str,
+    unsafe_today: &UnsafeToday,
+    baseline: Option<&Baseline<'_>>,
+) -> String {
+    let mut t = String::new();
+    let members: Vec<&str> = unsafe_today.members.iter().map(String::as_str).collect();
+    let list = members
+        .iter()
+        .map(|m| quote(m))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match (baseline.is_some(), members.is_empty()) {
+        (_, true) => {
+            t.push_str("# No member contains unsafe code or FFI today.\nallow-unsafe = []\n")
+        }
+        (true, false) => {
+            let _ = write!(
+                t,
+                "# Filled by `cargo gate init --baseline`: the members with unsafe code or FFI \
+                 on {today}.\n# Review each one; move the code or remove the crate when you \
+                 can.\nallow-unsafe = [{list}]\n"
+            );
+        }
+        (false, false) => {
+            let _ = write!(
+                t,
+                "# Members with unsafe code or FFI on {today}: {}. boundary.unsafe fails until\n\
+                 # each is listed here after review (or the code moves); `cargo gate init \
+                 --baseline` lists them.\nallow-unsafe = []\n",
+                members.join(", ")
+            );
+        }
+    }
+    let boundary = std::mem::take(&mut t);
+    if let Some(baseline) = baseline {
+        let _ = write!(
+            t,
+            "\n# Baseline: {} waiver(s) recorded by `cargo gate init --baseline` on {}, so that \
+             the gate\n# starts green. Give each an owner, then fix its findings and delete it \
+             before it\n# expires on {} (renewing one is a new decision: new reason, owner \
+             and date).\n",
+            baseline.waivers.len(),
+            baseline.today,
+            baseline.expires
+        );
+        if baseline.waivers.is_empty() {
+            t.push_str("# (No finding needed one.)\n");
+        }
+        for w in &baseline.waivers {
+            let _ = write!(
+                t,
+                "\n# {} finding(s), e.g.: {}\n[[waiver]]\ncheck = {}\n",
+                w.covers,
+                w.example,
+                quote(&w.check),
+            );
+            let id = &w.identity;
+            for (key, value) in [
+                ("code", &id.code),
+                ("subject", &id.subject),
+                ("file", &id.file),
+            ] {
+                if let Some(value) = value {
+                    let _ = writeln!(t, "{key} = {}", quote(value));
+                }
+            }
+            if let Some(line) = id.line {
+                let _ = writeln!(t, "line = {line}");
+            }
+            if let Some(text) = &id.text {
+                let _ = writeln!(t, "text = {}", quote(text));
+            }
+            let _ = write!(
+                t,
+                "reason = {}\nowner = {}\nexpires = {}\n",
+                quote(&format!(
+                    "baseline: recorded by cargo gate init on {}",
+                    baseline.today
+                )),
+                quote(BASELINE_OWNER),
+                quote(baseline.expires)
+            );
+        }
+    }
+    fill(
+        files::GATE_TOML,
+        &[("today", today), ("boundary", &boundary), ("baseline", &t)],
+    )
+}
+
+/// The checklist template: unchecked items, each citing the checks that evidence it. The
+/// template words the items of the checks it knows; every other built-in check (one added
+/// since) gets an item of its own, its summary citing it, so the checklist cites every check.
+pub(super) fn readiness(today: &str) -> String {
+    let worded = files::READINESS;
+    let more: String = crate::registry::metas()
+        .filter(|m| m.id != "checklist.closed" && !cites(worded, m.id))
+        .map(|m| format!("- [ ] {} — evidence: {}\n", upper_first(m.summary), m.id))
+        .collect();
+    let more = if more.is_empty() {
+        more
+    } else {
+        format!("\n## More checks\n\n{more}")
+    };
+    fill(worded, &[("today", today), ("more", &more)])
+}
+
+/// Whether a checklist item of `text` cites check `id` as its evidence.
+pub(super) fn cites(text: &str, id: &str) -> bool {
+    text.lines()
+        .filter_map(|line| line.split_once(" — evidence: "))
+        .any(|(_, evidence)| evidence.split(", ").any(|cited| cited.trim() == id))
+}
+
+/// `text` with its first letter in upper case (a summary as a checklist item).
+pub(super) fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// The GitHub Actions workflow: the controlled stage per OS, then merge and broad.
+pub(super) fn workflow(toolchain_pinned: bool) -> String {
+    let toolchain = if toolchain_pinned {
+        "      - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
+    } else {
+        "      # No rust-toolchain.toml yet: this installs the runner's default toolchain, and\n      \
+         # toolchain.pinned fails until an exact version is pinned there.\n      \
+         - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
+    };
+    let setup = fill(
+        files::SETUP_STEPS,
+        &[
+            ("toolchain", toolchain),
+            ("sccache_action", SCCACHE_ACTION),
+            ("version", env!("CARGO_PKG_VERSION")),
+        ],
+    );
+    fill(files::WORKFLOW, &[("setup", &setup)])
+}
+
+/// The files `init` writes, as templates (cargo-gate/templates/): `@@name@@` marks what
+/// [`fill`] puts in.
+pub(super) mod files {
+    /// gate.toml, commented.
+    pub(super) const GATE_TOML: &str = include_str!("../../templates/gate.toml");
+    /// docs/READINESS.md.
+    pub(super) const READINESS: &str = include_str!("../../templates/READINESS.md");
+    /// .github/workflows/gate.yml.
+    pub(super) const WORKFLOW: &str = include_str!("../../templates/gate.yml");
+    /// The steps every job of the workflow starts with.
+    pub(super) const SETUP_STEPS: &str = include_str!("../../templates/setup-steps.yml");
+}
+
+/// `template` with every `@@name@@` replaced by its value. Every marker must have a value
+/// and every value a marker (checked in debug builds, so every test of `init` checks it).
+pub(super) fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        let marker = format!("@@{name}@@");
+        debug_assert!(out.contains(&marker), "no {marker} in the template");
+        out = out.replace(&marker, value);
+    }
+    debug_assert!(!out.contains("@@"), "a template marker left unfilled");
+    out
+}
