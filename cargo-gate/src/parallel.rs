@@ -1,6 +1,6 @@
 //! The one way the scanners read many files: scoped threads claim files by index, each
 //! thread reading into one buffer it reuses, so memory stays near (largest file × threads)
-//! however big the tree is. Used by `boundary.unsafe` ([`crate::checks::boundary_unsafe`])
+//! however big the tree is. Used by the Rust file walker ([`crate::sources`]: `boundary.unsafe`, `init --baseline`)
 //! and `secrets.scan` ([`crate::secrets`]).
 
 use std::path::Path;
