@@ -18,7 +18,7 @@ use crate::outcomes::{
     KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, outside_gate_build, unparsable_summary,
 };
 use crate::stage::Stage;
-use gate_formats::kernel_manifest::MinDriver;
+use gate_formats::kernel_manifest::{self, MinDriver};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -122,10 +122,6 @@ impl Check for CudaContracts {
         let facts = ctx.facts;
         // Every CUDA source outside gate-build, whether or not anything builds.
         let outside = outside_gate_build(facts, Severity::Error);
-        let counted_outside = outside
-            .iter()
-            .filter(|f| f.severity != Severity::Note)
-            .count();
         if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() {
             return Outcome::pass(format!(
                 "no CUDA sources among {} {} file(s), no gate-build dependents",
@@ -133,131 +129,168 @@ impl Check for CudaContracts {
                 facts.index.source.describe()
             ));
         }
-        let Some(kernels) = ctx.facts.kernels_collected(ctx.cargo) else {
-            return Outcome::skip(
-                SkipKind::NotApplicable,
-                "kernels.build did not run (--skip?): no manifests to read",
-            )
-            .with_findings(outside);
+        let found = match collected(ctx) {
+            Ok(found) => found,
+            Err(outcome) => return outcome.with_findings(outside),
         };
-        let not_collected = |why: &str| format!("the kernel manifests were not collected ({why})");
-        let blocked = |by: &str, why: &str| {
-            let alone = Outcome::skip(SkipKind::Unavailable, not_collected(why));
-            Outcome::blocked(by, "the kernel manifests were not collected", alone)
-        };
-        let found = match kernels {
-            Kernels::NothingToBuild => &[][..],
-            Kernels::Found(found) => found,
-            Kernels::NotBuilt(NotBuilt::Unresolved(_)) => {
-                return blocked("lockfile.locked", KERNELS_UNRESOLVED).with_findings(outside);
-            }
-            Kernels::BuildFailed(_) => {
-                return blocked("tests.pass", KERNELS_BUILD_FAILED).with_findings(outside);
-            }
-            Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {
-                return Outcome::skip(SkipKind::Unavailable, not_collected(&e))
-                    .with_findings(outside);
-            }
-            Kernels::Unparsable(u) => {
-                return Outcome::skip(SkipKind::Unavailable, not_collected(&unparsable_summary(u)))
-                    .with_findings(outside);
-            }
-        };
-        let mut findings = Vec::new();
-        let mut covered: BTreeSet<PathBuf> = BTreeSet::new();
-        // Headers are covered when nvcc reported them (native builds) or when they sit in a
-        // directory gate-build compiled with `-I` (fallback builds know no header list).
-        let mut include_dirs: Vec<PathBuf> = Vec::new();
-        let mut notes = Vec::new();
-        let mut any_native = false;
-        for FoundManifest { package, manifest } in found {
-            let native = manifest.is_native();
-            any_native |= native;
-            let member = ctx.workspace.members.iter().find(|m| &m.name == package);
-            include_dirs.extend(manifest.includes.iter().cloned());
-            for module in &manifest.modules {
-                covered.insert(module.source.clone());
-                covered.extend(module.headers.iter().cloned());
-            }
-            if !native {
-                notes.push(format!(
-                    "{package}: fallback-valid only ({})",
-                    manifest.fallback_reason.as_deref().unwrap_or("no reason")
-                ));
-                continue;
-            }
-            // ptxas per arch.
-            for module in &manifest.modules {
-                let source = ctx.workspace.relative(&module.source);
-                for verdict in module.ptxas.iter().filter(|v| !v.ok) {
-                    findings.push(
-                        Finding::error(format!(
-                            "{package}/{}: ptxas rejects the PTX for {}",
-                            module.name, verdict.arch
-                        ))
-                        .code(FindingCode::PtxasRejects)
-                        .at(Location::file(source.clone()))
-                        .subject(package.clone()),
-                    );
-                }
-            }
-            // Driver requirement vs [policy] min-driver.
-            let needs = describe_driver(manifest.required_driver.as_ref());
-            match (&ctx.config.min_driver, &manifest.required_driver) {
-                (None, _) => notes.push(format!(
-                    "{package}: no [policy] min-driver declared; PTX needs {needs}"
-                )),
-                (Some(declared), Some(MinDriver::Cuda { version }))
-                    if (version.major, version.minor) > (declared.major, declared.minor) =>
-                {
-                    findings.push(
-                        Finding::error(format!(
-                            "{package}: the PTX needs {needs}, newer than [policy] min-driver {declared}"
-                        )).code(FindingCode::PtxNeedsNewerDriver)
-                        .subject(package.clone()),
-                    );
-                }
-                (Some(declared), Some(MinDriver::UnknownNewerThanTable { .. })) => findings.push(
-                    Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}")).code(FindingCode::PtxIsaUnknown)
-                        .subject(package.clone()),
-                ),
-                _ => {}
-            }
-            // Every entry has a CPU reference.
-            // A dependency's kernels (gate-kernels used by a service) register their CPU
-            // references in the dependency's own sources: find its package directory from
-            // the module sources the manifest names.
-            let package_dir = member.map(|m| m.dir.clone()).or_else(|| {
-                manifest.modules.first().and_then(|module| {
-                    module
-                        .source
-                        .ancestors()
-                        .skip(1)
-                        .find(|d| d.join("Cargo.toml").is_file())
-                        .map(Path::to_owned)
-                })
-            });
-            let literals = package_dir.map(|d| string_literals(&d)).unwrap_or_default();
-            let entries = manifest
-                .modules
-                .iter()
-                .filter_map(|m| m.ptx.as_ref())
-                .flat_map(|ptx| &ptx.entries);
-            for entry in entries {
-                if !literals.contains(entry.name.as_str()) {
-                    findings.push(
-                        Finding::error(format!(
-                            "{package}: kernel entry `{}` has no CPU reference registered (no Rust source of the package names it)",
-                            entry.name
-                        )).code(FindingCode::EntryWithoutCpuReference)
-                        .subject(package.clone()),
-                    );
-                }
+        let mut contracts = Contracts::default();
+        for manifest in found {
+            contracts.judge(ctx, manifest);
+        }
+        contracts.uncovered_sources(facts);
+        contracts.conclude(found.len(), outside)
+    }
+}
+
+/// The kernel manifests `kernels.build` collected, or what this check reports without them.
+fn collected<'c>(ctx: &Context<'c>) -> Result<&'c [FoundManifest], Outcome> {
+    let Some(kernels) = ctx.facts.kernels_collected(ctx.cargo) else {
+        return Err(Outcome::skip(
+            SkipKind::NotApplicable,
+            "kernels.build did not run (--skip?): no manifests to read",
+        ));
+    };
+    let not_collected = |why: &str| format!("the kernel manifests were not collected ({why})");
+    let blocked = |by: &str, why: &str| {
+        let alone = Outcome::skip(SkipKind::Unavailable, not_collected(why));
+        Outcome::blocked(by, "the kernel manifests were not collected", alone)
+    };
+    match kernels {
+        Kernels::NothingToBuild => Ok(&[]),
+        Kernels::Found(found) => Ok(found),
+        Kernels::NotBuilt(NotBuilt::Unresolved(_)) => {
+            Err(blocked("lockfile.locked", KERNELS_UNRESOLVED))
+        }
+        Kernels::BuildFailed(_) => Err(blocked("tests.pass", KERNELS_BUILD_FAILED)),
+        Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {
+            Err(Outcome::skip(SkipKind::Unavailable, not_collected(&e)))
+        }
+        Kernels::Unparsable(u) => Err(Outcome::skip(
+            SkipKind::Unavailable,
+            not_collected(&unparsable_summary(u)),
+        )),
+    }
+}
+
+/// What the manifests of one build show, manifest by manifest.
+#[derive(Default)]
+struct Contracts {
+    findings: Vec<Finding>,
+    /// The sources and headers some manifest covers.
+    covered: BTreeSet<PathBuf>,
+    /// Headers are covered when nvcc reported them (native builds) or when they sit in a
+    /// directory gate-build compiled with `-I` (fallback builds know no header list).
+    include_dirs: Vec<PathBuf>,
+    notes: Vec<String>,
+    any_native: bool,
+    /// CUDA sources no manifest covers (gate-build packages' and outside gate-build).
+    uncovered: usize,
+}
+
+impl Contracts {
+    /// One package's manifest: ptxas per arch, the driver it needs against
+    /// `[policy] min-driver`, a CPU reference for every entry.
+    fn judge(&mut self, ctx: &Context<'_>, FoundManifest { package, manifest }: &FoundManifest) {
+        let native = manifest.is_native();
+        self.any_native |= native;
+        self.include_dirs.extend(manifest.includes.iter().cloned());
+        for module in &manifest.modules {
+            self.covered.insert(module.source.clone());
+            self.covered.extend(module.headers.iter().cloned());
+        }
+        if !native {
+            self.notes.push(format!(
+                "{package}: fallback-valid only ({})",
+                manifest.fallback_reason.as_deref().unwrap_or("no reason")
+            ));
+            return;
+        }
+        // ptxas per arch.
+        for module in &manifest.modules {
+            let source = ctx.workspace.relative(&module.source);
+            for verdict in module.ptxas.iter().filter(|v| !v.ok) {
+                self.findings.push(
+                    Finding::error(format!(
+                        "{package}/{}: ptxas rejects the PTX for {}",
+                        module.name, verdict.arch
+                    ))
+                    .code(FindingCode::PtxasRejects)
+                    .at(Location::file(source.clone()))
+                    .subject(package.clone()),
+                );
             }
         }
-        // Kernel sources of gate-build packages that no manifest covers (a file the build
-        // does not list); sources of other packages are in `outside`.
-        let mut uncovered = 0;
+        self.driver(ctx, package, manifest);
+        self.cpu_references(ctx, package, manifest);
+    }
+
+    /// The driver the PTX needs, against `[policy] min-driver`.
+    fn driver(&mut self, ctx: &Context<'_>, package: &str, manifest: &kernel_manifest::Manifest) {
+        let needs = describe_driver(manifest.required_driver.as_ref());
+        match (&ctx.config.min_driver, &manifest.required_driver) {
+            (None, _) => self.notes.push(format!(
+                "{package}: no [policy] min-driver declared; PTX needs {needs}"
+            )),
+            (Some(declared), Some(MinDriver::Cuda { version }))
+                if (version.major, version.minor) > (declared.major, declared.minor) =>
+            {
+                self.findings.push(
+                    Finding::error(format!(
+                        "{package}: the PTX needs {needs}, newer than [policy] min-driver {declared}"
+                    )).code(FindingCode::PtxNeedsNewerDriver)
+                    .subject(package.to_owned()),
+                );
+            }
+            (Some(declared), Some(MinDriver::UnknownNewerThanTable { .. })) => self.findings.push(
+                Finding::error(format!("{package}: the PTX ISA is newer than gate-build's table; cannot show it loads on CUDA {declared}")).code(FindingCode::PtxIsaUnknown)
+                    .subject(package.to_owned()),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Every entry has a CPU reference. A dependency's kernels (gate-kernels used by a
+    /// service) register their CPU references in the dependency's own sources: its package
+    /// directory is found from the module sources the manifest names.
+    fn cpu_references(
+        &mut self,
+        ctx: &Context<'_>,
+        package: &str,
+        manifest: &kernel_manifest::Manifest,
+    ) {
+        let member = ctx.workspace.members.iter().find(|m| m.name == package);
+        let package_dir = member.map(|m| m.dir.clone()).or_else(|| {
+            manifest.modules.first().and_then(|module| {
+                module
+                    .source
+                    .ancestors()
+                    .skip(1)
+                    .find(|d| d.join("Cargo.toml").is_file())
+                    .map(Path::to_owned)
+            })
+        });
+        let literals = package_dir.map(|d| string_literals(&d)).unwrap_or_default();
+        let entries = manifest
+            .modules
+            .iter()
+            .filter_map(|m| m.ptx.as_ref())
+            .flat_map(|ptx| &ptx.entries);
+        for entry in entries {
+            if !literals.contains(entry.name.as_str()) {
+                self.findings.push(
+                    Finding::error(format!(
+                        "{package}: kernel entry `{}` has no CPU reference registered (no Rust source of the package names it)",
+                        entry.name
+                    )).code(FindingCode::EntryWithoutCpuReference)
+                    .subject(package.to_owned()),
+                );
+            }
+        }
+    }
+
+    /// Kernel sources of gate-build packages that no manifest covers (a file the build does
+    /// not list); sources of other packages are `outside_gate_build`'s.
+    fn uncovered_sources(&mut self, facts: &crate::facts::Facts) {
         for source in facts.cuda.iter().filter(|c| c.is_source()) {
             let Some(owner) = source.owner.map(|o| &facts.packages[o]) else {
                 continue;
@@ -267,12 +300,13 @@ impl Check for CudaContracts {
             }
             let path = &facts.index.files[source.file].path;
             let header_in_include_dir = path.extension().is_some_and(|e| e == "cuh")
-                && include_dirs
+                && self
+                    .include_dirs
                     .iter()
                     .any(|d| path.parent() == Some(d.as_path()));
-            if !covered.contains(path) && !header_in_include_dir {
-                uncovered += 1;
-                findings.push(
+            if !self.covered.contains(path) && !header_in_include_dir {
+                self.uncovered += 1;
+                self.findings.push(
                     Finding::error(format!(
                         "CUDA source in {}, a gate-build package, that no manifest of this build covers",
                         owner.name
@@ -282,26 +316,35 @@ impl Check for CudaContracts {
                 );
             }
         }
-        uncovered += counted_outside;
-        findings.extend(outside);
-        let gpu = if any_native {
+    }
+
+    /// The outcome over `packages` manifests, with the sources compiled outside gate-build.
+    fn conclude(mut self, packages: usize, outside: Vec<Finding>) -> Outcome {
+        let counted_outside = outside
+            .iter()
+            .filter(|f| f.severity != Severity::Note)
+            .count();
+        self.uncovered += counted_outside;
+        self.findings.extend(outside);
+        let gpu = if self.any_native {
             "no GPU-vs-CPU differential results in this run (run gate-kernels' smoke example on a GPU machine)"
         } else {
             "no native kernels"
         };
-        if found.is_empty() && uncovered == 0 {
+        if packages == 0 && self.uncovered == 0 {
             return Outcome::pass("no kernels: no gate-build manifest in the build, no CUDA source outside gate-build")
-                .with_findings(findings);
+                .with_findings(self.findings);
         }
-        if findings.iter().all(|f| f.severity == Severity::Note) {
-            let mut summary = format!("{} kernel package(s) meet their contracts", found.len());
-            for note in &notes {
+        if self.findings.iter().all(|f| f.severity == Severity::Note) {
+            let mut summary = format!("{packages} kernel package(s) meet their contracts");
+            for note in &self.notes {
                 summary.push_str(&format!("; {note}"));
             }
             summary.push_str(&format!("; {gpu}"));
-            Outcome::pass(summary).with_findings(findings)
+            Outcome::pass(summary).with_findings(self.findings)
         } else {
-            let errors = findings
+            let errors = self
+                .findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .count();
@@ -312,7 +355,7 @@ impl Check for CudaContracts {
             } else {
                 format!("{errors} kernel contract violation(s)")
             };
-            Outcome::fail(summary).with_findings(findings)
+            Outcome::fail(summary).with_findings(self.findings)
         }
     }
 }
