@@ -111,12 +111,51 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
             format!("today's date `{today}` is not a date: the system clock is wrong"),
         );
     };
-    let locations = WaiverLocations::read(ctx);
-    let mut findings: Vec<(usize, Finding)> = Vec::new();
-    let mut expired = 0;
-    let mut incomplete = 0;
-
+    let mut review = Review {
+        locations: WaiverLocations::read(ctx),
+        today,
+        findings: Vec::new(),
+        expired: 0,
+        incomplete: 0,
+        unused: 0,
+        not_judged: 0,
+        in_use: 0,
+    };
     for (index, waiver) in waivers.iter().enumerate() {
+        review.written(index, waiver);
+        review.dated(index, waiver);
+    }
+    let mut used: Vec<bool> = (0..waivers.len()).map(|i| ctx.waivers.is_used(i)).collect();
+    // Waivers for this check cover the findings above, which are all known by now. (An
+    // "unused" warning added below could in turn be waived, but a waiver that exists only to
+    // silence the report of another unused waiver is not worth a fixed point.)
+    for (_, finding) in &review.findings {
+        if let Some(index) = crate::waiver::covering(waivers, ID, finding, today) {
+            used[index] = true;
+        }
+    }
+    for (index, waiver) in waivers.iter().enumerate() {
+        review.in_use(ctx, index, waiver, used[index]);
+    }
+    review.conclude(waivers.len())
+}
+
+/// What the review of the run's waivers found, waiver by waiver.
+struct Review<'a> {
+    locations: WaiverLocations<'a>,
+    today: Date,
+    /// Each finding with the index of its waiver (the report lists them in file order).
+    findings: Vec<(usize, Finding)>,
+    expired: usize,
+    incomplete: usize,
+    unused: usize,
+    not_judged: usize,
+    in_use: usize,
+}
+
+impl Review<'_> {
+    /// Whether the waiver is written whole: no empty field, a selector.
+    fn written(&mut self, index: usize, waiver: &crate::config::ParsedWaiver) {
         let fields = [
             ("check", Some(&waiver.check)),
             ("match", waiver.pattern.as_ref()),
@@ -133,14 +172,14 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
             empty.push("match");
         }
         if !empty.is_empty() {
-            incomplete += 1;
+            self.incomplete += 1;
             // An empty match is a substring of every message: it would cover everything.
             let why = if empty.contains(&"match") {
                 "; an empty match covers every finding of the check"
             } else {
                 ""
             };
-            findings.push((
+            self.findings.push((
                 index,
                 Finding::error(format!(
                     "{} has an empty {}{why}",
@@ -148,27 +187,31 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     empty.join(", ")
                 ))
                 .code(FindingCode::WaiverIncomplete)
-                .at(locations.block(index)),
+                .at(self.locations.block(index)),
             ));
         }
-        let expires = waiver.expires.trim();
+    }
+
+    /// Whether the waiver's expiry is a day, and not past (a note when it is near).
+    fn dated(&mut self, index: usize, waiver: &crate::config::ParsedWaiver) {
+        let (expires, today) = (waiver.expires.trim(), self.today);
         match waiver.expires_on() {
             None if !expires.is_empty() => {
-                incomplete += 1;
-                findings.push((
+                self.incomplete += 1;
+                self.findings.push((
                     index,
                     Finding::error(format!(
                         "{} expires on `{expires}`, which is not a date (YYYY-MM-DD)",
                         describe(waiver)
                     ))
                     .code(FindingCode::WaiverBadDate)
-                    .at(locations.expires(index)),
+                    .at(self.locations.expires(index)),
                 ));
             }
             None => {}
             Some(date) if date < today => {
-                expired += 1;
-                findings.push((
+                self.expired += 1;
+                self.findings.push((
                     index,
                     // No "N days ago": the message stays the same from one day to the next.
                     Finding::error(format!(
@@ -178,10 +221,10 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                         waiver.reason
                     ))
                     .code(FindingCode::WaiverExpired)
-                    .at(locations.expires(index)),
+                    .at(self.locations.expires(index)),
                 ));
             }
-            Some(date) if date.days() - today.days() <= SOON_DAYS => findings.push((
+            Some(date) if date.days() - today.days() <= SOON_DAYS => self.findings.push((
                 index,
                 Finding::note(format!(
                     "{} expires in {} day(s), on {expires} (owner: {})",
@@ -189,94 +232,100 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
                     date.days() - today.days(),
                     waiver.owner
                 ))
-                .at(locations.expires(index)),
+                .at(self.locations.expires(index)),
             )),
             Some(_) => {}
         }
     }
 
-    let mut used: Vec<bool> = (0..waivers.len()).map(|i| ctx.waivers.is_used(i)).collect();
-    // Waivers for this check cover the findings above, which are all known by now. (An
-    // "unused" warning added below could in turn be waived, but a waiver that exists only to
-    // silence the report of another unused waiver is not worth a fixed point.)
-    for (_, finding) in &findings {
-        if let Some(index) = crate::waiver::covering(waivers, ID, finding, today) {
-            used[index] = true;
-        }
-    }
-
-    let mut unused = 0;
-    let mut not_judged = 0;
-    let mut in_use = 0;
-    for (index, waiver) in waivers.iter().enumerate() {
-        if !crate::waiver::is_current(waiver, today) {
+    /// Whether a current waiver covered a finding (`used`), is unused, or cannot be judged
+    /// because its check did not run before this one.
+    fn in_use(
+        &mut self,
+        ctx: &Context<'_>,
+        index: usize,
+        waiver: &crate::config::ParsedWaiver,
+        used: bool,
+    ) {
+        if !crate::waiver::is_current(waiver, self.today) {
             // Expired or undated: already an error; it covers nothing by definition.
-            continue;
+            return;
         }
-        if used[index] {
-            in_use += 1;
-            continue;
+        if used {
+            self.in_use += 1;
+            return;
         }
         let ran = waiver.check == ID || ctx.earlier.contains_key(&waiver.check);
         if ran {
-            unused += 1;
-            findings.push((
+            self.unused += 1;
+            self.findings.push((
                 index,
                 Finding::warning(format!(
                     "{} covers no finding in this run: unused, remove it",
                     describe(waiver)
                 ))
                 .code(FindingCode::WaiverUnused)
-                .at(locations.block(index)),
+                .at(self.locations.block(index)),
             ));
         } else {
-            not_judged += 1;
+            self.not_judged += 1;
             let why = if RUNS_AFTER.contains(&waiver.check.as_str()) {
                 format!("`{}` runs after {ID}", waiver.check)
             } else {
                 format!("`{}` did not run before {ID} in this run", waiver.check)
             };
-            findings.push((
+            self.findings.push((
                 index,
                 Finding::note(format!(
                     "{}: whether it covers a finding cannot be judged here ({why})",
                     describe(waiver)
                 ))
-                .at(locations.block(index)),
+                .at(self.locations.block(index)),
             ));
         }
     }
-    findings.sort_by_key(|(index, _)| *index);
-    let findings = findings.into_iter().map(|(_, f)| f);
 
-    let total = waivers.len();
-    let judged_note = if not_judged > 0 {
-        format!("; {not_judged} not judged (their check did not run before this one)")
-    } else {
-        String::new()
-    };
-    if expired + incomplete > 0 {
-        let mut parts = Vec::new();
-        if expired > 0 {
-            parts.push(format!("{expired} expired"));
+    /// The outcome over `total` waivers.
+    fn conclude(mut self, total: usize) -> Outcome {
+        self.findings.sort_by_key(|(index, _)| *index);
+        let findings = self.findings.into_iter().map(|(_, f)| f);
+        let Review {
+            expired,
+            incomplete,
+            unused,
+            not_judged,
+            in_use,
+            ..
+        } = self;
+        let judged_note = if not_judged > 0 {
+            format!("; {not_judged} not judged (their check did not run before this one)")
+        } else {
+            String::new()
+        };
+        if expired + incomplete > 0 {
+            let mut parts = Vec::new();
+            if expired > 0 {
+                parts.push(format!("{expired} expired"));
+            }
+            if incomplete > 0 {
+                parts.push(format!("{incomplete} incomplete"));
+            }
+            if unused > 0 {
+                parts.push(format!("{unused} unused"));
+            }
+            Outcome::fail(format!("{} of {total} waiver(s)", parts.join(", ")))
+                .with_findings(findings)
+        } else if unused > 0 {
+            Outcome::warn(format!(
+                "{unused} of {total} waiver(s) unused (they cover no finding in this run){judged_note}"
+            ))
+            .with_findings(findings)
+        } else {
+            Outcome::pass(format!(
+                "{total} waiver(s), all complete and current; {in_use} in use{judged_note}"
+            ))
+            .with_findings(findings)
         }
-        if incomplete > 0 {
-            parts.push(format!("{incomplete} incomplete"));
-        }
-        if unused > 0 {
-            parts.push(format!("{unused} unused"));
-        }
-        Outcome::fail(format!("{} of {total} waiver(s)", parts.join(", "))).with_findings(findings)
-    } else if unused > 0 {
-        Outcome::warn(format!(
-            "{unused} of {total} waiver(s) unused (they cover no finding in this run){judged_note}"
-        ))
-        .with_findings(findings)
-    } else {
-        Outcome::pass(format!(
-            "{total} waiver(s), all complete and current; {in_use} in use{judged_note}"
-        ))
-        .with_findings(findings)
     }
 }
 
