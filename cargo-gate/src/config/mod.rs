@@ -718,7 +718,30 @@ fn waiver_entry(
     header: std::ops::Range<usize>,
     waiver: raw::RawWaiver,
 ) -> Waiver {
-    use rules as waiver;
+    remember_waiver(v, index, &waiver);
+    let check = waiver.check.get_ref();
+    waiver_target(v, config, known, &waiver);
+    waiver_selectors(v, &header, &waiver);
+    let line = waiver_line(v, &waiver);
+    waiver_path_scope(v, &waiver);
+    waiver_accountable(v, config, &waiver);
+    let text = |s: Option<Spanned<String>>| s.map(Spanned::into_inner);
+    Waiver {
+        check: check.clone(),
+        pattern: text(waiver.pattern),
+        code: text(waiver.code),
+        subject: text(waiver.subject),
+        file: text(waiver.file),
+        line,
+        text: text(waiver.text),
+        reason: waiver.reason.into_inner(),
+        owner: waiver.owner.into_inner(),
+        expires: waiver.expires.into_inner(),
+    }
+}
+
+/// Remembers where each key of `[[waiver]]` number `index` is written.
+fn remember_waiver(v: &mut Validator<'_>, index: usize, waiver: &raw::RawWaiver) {
     for (key, spanned) in [
         ("check", Some(&waiver.check)),
         ("match", waiver.pattern.as_ref()),
@@ -737,6 +760,16 @@ fn waiver_entry(
     if let Some(line) = &waiver.line {
         v.remember(format!("waiver[{index}].line"), line, false);
     }
+}
+
+/// The check a waiver names: a known one, and one that may be waived.
+fn waiver_target(
+    v: &mut Validator<'_>,
+    config: &Config,
+    known: &Known<'_>,
+    waiver: &raw::RawWaiver,
+) {
+    use rules as waiver_rules;
     let check = waiver.check.get_ref();
     let is_known = (known.builtin)(check) || config.custom_checks.iter().any(|c| &c.id == check);
     if !is_known {
@@ -746,13 +779,27 @@ fn waiver_entry(
             "use an id from `cargo gate checks`",
         );
     }
-    if let Some((_, instead)) = waiver::NEVER_WAIVED.iter().find(|(id, _)| id == check) {
+    if let Some((_, instead)) = waiver_rules::NEVER_WAIVED
+        .iter()
+        .find(|(id, _)| id == check)
+    {
         v.error::<_, ()>(
             &waiver.check,
             format!("`{check}` cannot be waived"),
             &format!("delete this waiver; {instead}"),
         );
     }
+}
+
+/// What a waiver selects: each selector written selects something, at least one is written,
+/// a `match` glob is valid and names files, a `code` is a code.
+fn waiver_selectors(
+    v: &mut Validator<'_>,
+    header: &std::ops::Range<usize>,
+    waiver: &raw::RawWaiver,
+) {
+    use rules as waiver_rules;
+    let check = waiver.check.get_ref();
     // Each selector, when written, must select something.
     for (key, value) in [
         ("match", &waiver.pattern),
@@ -800,15 +847,15 @@ fn waiver_entry(
     }
     if let Some(pattern) = &waiver.pattern {
         let text = pattern.get_ref();
-        if !text.trim().is_empty() && waiver::is_glob(text) {
-            if let Err(e) = waiver::glob(text) {
+        if !text.trim().is_empty() && waiver_rules::is_glob(text) {
+            if let Err(e) = waiver_rules::glob(text) {
                 v.error::<_, ()>(
                     pattern,
                     format!("match `{text}` is not a valid glob: {}", glob_reason(&e)),
                     "fix the glob (e.g. \"src/gen/*.rs\"); to match text of the finding's \
                      message that holds glob characters, write it as text = \"…\" instead",
                 );
-            } else if waiver::matches_every_file(text) {
+            } else if waiver_rules::matches_every_file(text) {
                 v.error::<_, ()>(
                     pattern,
                     format!("match `{text}` matches every file: it would waive every finding of `{check}`"),
@@ -829,6 +876,10 @@ fn waiver_entry(
              CHECK` lists a check's codes)",
         );
     }
+}
+
+/// A waiver's `line`: a line number, of a named `file`.
+fn waiver_line(v: &mut Validator<'_>, waiver: &raw::RawWaiver) -> Option<u32> {
     let mut line = None;
     if let Some(l) = &waiver.line {
         match u32::try_from(*l.get_ref()) {
@@ -849,13 +900,20 @@ fn waiver_entry(
             }
         }
     }
-    if waiver::PATH_SCOPED.contains(&check.as_str()) {
+    line
+}
+
+/// A waiver of a check whose waivers must name files names them.
+fn waiver_path_scope(v: &mut Validator<'_>, waiver: &raw::RawWaiver) {
+    use rules as waiver_rules;
+    let check = waiver.check.get_ref();
+    if waiver_rules::PATH_SCOPED.contains(&check.as_str()) {
         let scoped = waiver.file.is_some()
             || waiver.subject.is_some()
             || waiver
                 .pattern
                 .as_ref()
-                .is_some_and(|p| waiver::is_path_scoped(p.get_ref()));
+                .is_some_and(|p| waiver_rules::is_path_scoped(p.get_ref()));
         if !scoped {
             let at = waiver.pattern.as_ref().unwrap_or(&waiver.check);
             v.error::<_, ()>(
@@ -871,6 +929,11 @@ fn waiver_entry(
             );
         }
     }
+}
+
+/// A waiver has a reason, an owner and an expiry day within `[policy] max-waiver-days`.
+fn waiver_accountable(v: &mut Validator<'_>, config: &Config, waiver: &raw::RawWaiver) {
+    let check = waiver.check.get_ref();
     for (field, value) in [("reason", &waiver.reason), ("owner", &waiver.owner)] {
         if value.get_ref().trim().is_empty() {
             v.error::<_, ()>(
@@ -910,19 +973,6 @@ fn waiver_entry(
                 );
             }
         }
-    }
-    let text = |s: Option<Spanned<String>>| s.map(Spanned::into_inner);
-    Waiver {
-        check: check.clone(),
-        pattern: text(waiver.pattern),
-        code: text(waiver.code),
-        subject: text(waiver.subject),
-        file: text(waiver.file),
-        line,
-        text: text(waiver.text),
-        reason: waiver.reason.into_inner(),
-        owner: waiver.owner.into_inner(),
-        expires: waiver.expires.into_inner(),
     }
 }
 
