@@ -244,25 +244,7 @@ fn judge(
         .iter()
         .map(|p| (p.id.repr.as_str(), p))
         .collect();
-    let allowed = |list: &[String]| -> Vec<spdx::Licensee> {
-        list.iter()
-            .filter_map(|l| spdx::Licensee::parse(l).ok())
-            .collect()
-    };
-    let allow = policy.map(|p| allowed(&p.allow)).unwrap_or_default();
-    let exceptions: HashMap<&str, Vec<spdx::Licensee>> = policy
-        .map(|p| {
-            p.exceptions
-                .iter()
-                .map(|e| (e.krate.as_str(), allowed(&e.allow)))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Under a policy a problem is an error; without one everything is a warning.
-    let problem = |message: String| match policy {
-        Some(_) => Finding::error(message),
-        None => Finding::warning(message),
-    };
+    let rules = Rules::new(policy);
     let mut findings = Vec::new();
     let mut judged = Vec::new();
     let mut mix: BTreeMap<String, usize> = BTreeMap::new();
@@ -275,8 +257,6 @@ fn judge(
             private += 1;
             continue;
         }
-        let label = node.label();
-        let path = graph.path(i).unwrap_or_else(|| node.name.clone());
         let location = if graph.is_root(i) {
             Location::file(crate::locate::relative(
                 root,
@@ -286,8 +266,86 @@ fn judge(
             Location::file("Cargo.lock")
         };
         let license_file = package.license_file.as_ref().map(|f| f.to_string());
+        let about = About {
+            name: &node.name,
+            label: &node.label(),
+            path: &graph.path(i).unwrap_or_else(|| node.name.clone()),
+        };
+        let (verdict, finding) = rules.judge(&about, package, license_file.as_ref(), &mut mix);
+        if let Some(finding) = finding {
+            findings.push(finding.subject(node.name.clone()).at(location));
+        }
+        judged.push(Judged {
+            name: node.name.clone(),
+            version: node.version.clone(),
+            license: package.license.clone(),
+            license_file,
+            verdict,
+        });
+    }
+    conclude(findings, &judged, &mix, private, policy, targets)
+}
+
+/// A package of the shipped graph, as its findings name it.
+struct About<'a> {
+    /// Its crate name.
+    name: &'a str,
+    /// `name version`.
+    label: &'a str,
+    /// The shortest path from a workspace member to it.
+    path: &'a str,
+}
+
+/// `[licenses]`, parsed once: the licensees `allow` and each exception accept.
+struct Rules<'a> {
+    policy: Option<&'a Policy>,
+    allow: Vec<spdx::Licensee>,
+    exceptions: HashMap<&'a str, Vec<spdx::Licensee>>,
+}
+
+impl<'a> Rules<'a> {
+    fn new(policy: Option<&'a Policy>) -> Rules<'a> {
+        let allowed = |list: &[String]| -> Vec<spdx::Licensee> {
+            list.iter()
+                .filter_map(|l| spdx::Licensee::parse(l).ok())
+                .collect()
+        };
+        Rules {
+            policy,
+            allow: policy.map(|p| allowed(&p.allow)).unwrap_or_default(),
+            exceptions: policy
+                .map(|p| {
+                    p.exceptions
+                        .iter()
+                        .map(|e| (e.krate.as_str(), allowed(&e.allow)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A problem: an error under a policy; without one everything is a warning.
+    fn problem(&self, message: String) -> Finding {
+        match self.policy {
+            Some(_) => Finding::error(message),
+            None => Finding::warning(message),
+        }
+    }
+
+    /// The verdict on one package's license, and the finding it gives; its license is
+    /// counted in `mix`.
+    fn judge(
+        &self,
+        about: &About<'_>,
+        package: &cargo_metadata::Package,
+        license_file: Option<&String>,
+        mix: &mut BTreeMap<String, usize>,
+    ) -> (&'static str, Option<Finding>) {
+        let About { name, label, path } = *about;
+        let (policy, allow, exceptions) = (self.policy, &self.allow, &self.exceptions);
+        let problem = |message: String| self.problem(message);
         let mut verdict = "allowed";
-        let finding = match (&package.license, &license_file) {
+        let finding = match (&package.license, license_file) {
             (None, Some(file)) => {
                 verdict = "license-file only";
                 mix.entry(format!("license-file {}", file_name(file)))
@@ -328,7 +386,7 @@ fn judge(
                         )
                     }
                     Ok(expr) if policy.is_some() => {
-                        let extra = exceptions.get(node.name.as_str());
+                        let extra = exceptions.get(name);
                         let ok = |req: &spdx::LicenseReq| {
                             allow.iter().any(|l| l.satisfies(req))
                                 || extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)))
@@ -360,17 +418,19 @@ fn judge(
                 }
             }
         };
-        if let Some(finding) = finding {
-            findings.push(finding.subject(node.name.clone()).at(location));
-        }
-        judged.push(Judged {
-            name: node.name.clone(),
-            version: node.version.clone(),
-            license: package.license.clone(),
-            license_file,
-            verdict,
-        });
+        (verdict, finding)
     }
+}
+
+/// The outcome over the `judged` packages, with the evidence file.
+fn conclude(
+    mut findings: Vec<Finding>,
+    judged: &[Judged],
+    mix: &BTreeMap<String, usize>,
+    private: usize,
+    policy: Option<&Policy>,
+    targets: &str,
+) -> Outcome {
     let count = judged.len();
     let mut by_count: Vec<(&String, &usize)> = mix.iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
