@@ -288,7 +288,10 @@ mod tests {
                 "cargo --color always clippy",
                 &[("cargo --color always clippy", Kind::judged(false))],
             ),
-            ("cargo t --offline", &[("cargo t --offline", Kind::judged(true))]),
+            (
+                "cargo t --offline",
+                &[("cargo t --offline", Kind::judged(true))],
+            ),
             (
                 "cargo run -- --locked",
                 &[("cargo run -- --locked", Kind::judged(false))],
@@ -325,7 +328,10 @@ mod tests {
                 "RUSTFLAGS=-Dwarnings ~/.cargo/bin/cargo bench",
                 &[("~/.cargo/bin/cargo bench", Kind::judged(false))],
             ),
-            ("rustup run stable cargo b", &[("cargo b", Kind::judged(false))]),
+            (
+                "rustup run stable cargo b",
+                &[("cargo b", Kind::judged(false))],
+            ),
             ("cargo xtask ci", &[("cargo xtask ci", Kind::Alias)]),
             ("echo \"cargo build\"", &[]),
             ("cargo --version", &[]),
@@ -340,7 +346,10 @@ mod tests {
                     },
                 )],
             ),
-            ("(cd sub && cargo check)", &[("cargo check", Kind::judged(false))]),
+            (
+                "(cd sub && cargo check)",
+                &[("cargo check", Kind::judged(false))],
+            ),
         ];
         for (line, expected) in cases {
             let expected: Vec<(String, Kind)> = expected
