@@ -290,6 +290,111 @@ mod tests {
         );
     }
 
+    /// The waiver phase waives once, records which waiver covered which finding, and
+    /// waives the outcome a blocked check falls back to as well.
+    #[test]
+    fn the_waiver_phase_records_its_use_and_waives_the_unblocked_outcome() {
+        let today = Date::parse("2026-11-20").unwrap();
+        let waivers: [ParsedWaiver; 2] = [
+            waiver("ffi/**", "2030-01-01").into(),
+            waiver("app", "2030-01-01").into(),
+        ];
+        let mut outcome = Outcome::blocked("lockfile.locked", "cannot judge", failing());
+        let mut usage = WaiverUse::default();
+        waive(&waivers, "boundary.unsafe", &mut outcome, today, &mut usage);
+        // The blocked SKIP has no findings; what it reports alone is fully covered.
+        assert_eq!(outcome.status, Status::Skip);
+        assert!(usage.covered.is_empty());
+        let alone = outcome.unblocked.as_deref().unwrap();
+        assert_eq!(alone.status, Status::Waived);
+        assert!(alone.summary.ends_with(ALL_WAIVED));
+
+        let mut outcome = failing();
+        waive(&waivers, "boundary.unsafe", &mut outcome, today, &mut usage);
+        assert_eq!(outcome.status, Status::Waived);
+        let covered: Vec<(usize, usize)> = usage
+            .covered
+            .iter()
+            .map(|c| (c.finding, c.waiver))
+            .collect();
+        assert_eq!(covered, [(0, 0), (1, 1)]);
+        assert!(usage.is_used(0) && usage.is_used(1) && !usage.is_used(2));
+    }
+
+    /// Secrets the engine finds in the run's own artifacts fail a check the waivers had
+    /// already waived, unless a waiver covers them too.
+    #[test]
+    fn added_failures_undo_a_full_waiver_unless_covered_themselves() {
+        let today = Date::parse("2026-11-20").unwrap();
+        let waivers: [ParsedWaiver; 1] = [waiver("ffi/**", "2030-01-01").into()];
+        let leak =
+            || Finding::error("a token in logs/tests.log").at(Location::file("logs/tests.log"));
+        let mut outcome = Outcome::fail("1 site")
+            .with_finding(Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)));
+        let mut usage = WaiverUse::default();
+        waive(&waivers, "boundary.unsafe", &mut outcome, today, &mut usage);
+        assert_eq!(outcome.status, Status::Waived);
+        add_failures(
+            &waivers,
+            "boundary.unsafe",
+            &mut outcome,
+            Status::Fail,
+            today,
+            "; and 1 leak",
+            vec![leak()],
+        );
+        assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(outcome.summary, "1 site; and 1 leak");
+        assert_eq!(outcome.findings[1].waived_by, None);
+
+        let covering_logs: [ParsedWaiver; 2] = [
+            waiver("ffi/**", "2030-01-01").into(),
+            waiver("logs/*", "2030-01-01").into(),
+        ];
+        let mut outcome = Outcome::fail("1 site")
+            .with_finding(Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)));
+        waive(
+            &covering_logs,
+            "boundary.unsafe",
+            &mut outcome,
+            today,
+            &mut usage,
+        );
+        add_failures(
+            &covering_logs,
+            "boundary.unsafe",
+            &mut outcome,
+            Status::Fail,
+            today,
+            "; and 1 leak",
+            vec![leak()],
+        );
+        assert_eq!(outcome.status, Status::Waived);
+        assert_eq!(outcome.summary, format!("1 site; and 1 leak{ALL_WAIVED}"));
+    }
+
+    /// A validated waiver's expiry and glob are parsed once; it reads, compares and
+    /// serialises as its declaration.
+    #[test]
+    fn a_parsed_waiver_is_its_declaration_with_its_day_and_glob() {
+        let declared = waiver("ffi/**", "2030-01-01");
+        let parsed = ParsedWaiver::from(declared.clone());
+        assert_eq!(parsed.expires_on(), Date::parse("2030-01-01"));
+        assert!(parsed.glob().is_some_and(|g| g.is_match("ffi/src/lib.rs")));
+        assert_eq!(parsed.declared(), &declared);
+        assert_eq!(parsed.pattern.as_deref(), Some("ffi/**"));
+        assert_eq!(
+            serde_json::to_string(&parsed).unwrap(),
+            serde_json::to_string(&declared).unwrap()
+        );
+        // An expiry that is not a day holds on no day.
+        let never = ParsedWaiver::from(waiver("ffi/**", "soon"));
+        assert_eq!(never.expires_on(), None);
+        assert!(!is_current(&never, Date::parse("2000-01-01").unwrap()));
+        assert!(is_current(&parsed, Date::parse("2030-01-01").unwrap()));
+        assert!(!is_current(&parsed, Date::parse("2030-01-02").unwrap()));
+    }
+
     #[test]
     fn every_selector_given_must_hold() {
         let finding = Finding::error(

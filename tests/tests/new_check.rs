@@ -126,16 +126,27 @@ fn cargo(dir: &Path, target: &Path, env: &[(&str, &str)], args: &[&str]) {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("cargo runs");
-    let tail = |b: &[u8]| {
-        let text = String::from_utf8_lossy(b).into_owned();
-        text[text.len().saturating_sub(6000)..].to_owned()
-    };
-    assert!(
-        out.status.success(),
-        "`cargo {}` failed in the copy:\n{}\n{}",
+    if out.status.success() {
+        return;
+    }
+    // Every failure named (a test run goes on past the first), then the end of the output.
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let mut failures = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("panicked at") || line.contains("FAILED") || line.starts_with("error") {
+            failures.extend(lines[i..lines.len().min(i + 4)].iter().copied());
+        }
+    }
+    let tail = &text[text.len().saturating_sub(3000)..];
+    panic!(
+        "`cargo {}` failed in the copy:\n{}\n…\n{tail}",
         args.join(" "),
-        tail(&out.stdout),
-        tail(&out.stderr)
+        failures.join("\n")
     );
 }
 

@@ -93,41 +93,24 @@ impl Check for DepsPinned {
         let mut findings = Vec::new();
         for (index, (path, member)) in manifests.iter().enumerate() {
             let rel = relative(&ws.root, path);
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(e) => {
-                    findings.push(
-                        Finding::error(format!("{rel} could not be read: {e}"))
-                            .code(FindingCode::UnreadableManifest)
-                            .at(Location::file(rel)),
-                    );
-                    continue;
-                }
-            };
-            let doc = match DeTable::parse(&text) {
-                Ok(doc) => doc.into_inner(),
-                Err(e) => {
-                    let location = e
-                        .span()
-                        .map_or_else(|| Location::file(rel.clone()), |s| at(&rel, &text, s.start));
-                    findings.push(
-                        Finding::error(format!("{rel} is not valid TOML: {}", e.message().trim()))
-                            .code(FindingCode::InvalidManifest)
-                            .at(location),
-                    );
+            // Read and parsed once, by the facts; a manifest that could not be is a finding.
+            let parsed = match crate::outcomes::manifest(ctx.facts, path) {
+                Ok(parsed) => parsed,
+                Err(problem) => {
+                    findings.push(problem.into());
                     continue;
                 }
             };
             tally.manifests += 1;
             let manifest = Manifest {
                 rel: &rel,
-                text: &text,
+                text: parsed.text,
                 dir: path.parent().map_or_else(|| root.clone(), canonical),
                 root: &root,
                 owner: member.clone(),
             };
             let first = findings.len();
-            manifest.judge(&doc, index == 0, &mut tally, &mut findings);
+            manifest.judge(parsed.doc, index == 0, &mut tally, &mut findings);
             // Tables come out sorted by key; the report reads better in file order.
             findings[first..].sort_by_key(|f| f.location.as_ref().and_then(|l| l.line));
         }

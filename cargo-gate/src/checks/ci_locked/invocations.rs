@@ -42,6 +42,17 @@ pub(super) enum Kind {
     Alias,
 }
 
+#[cfg(test)]
+impl Kind {
+    /// A subcommand that builds, with no expansion among its arguments (for tests).
+    pub(super) fn judged(locked: bool) -> Kind {
+        Kind::Judged {
+            locked,
+            expansion: None,
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Invocation {
     /// Byte offset of `cargo` in the line.
@@ -254,74 +265,73 @@ mod tests {
             .collect()
     }
 
-    fn judged(locked: bool) -> Kind {
-        Kind::Judged {
-            locked,
-            expansion: None,
-        }
-    }
-
     #[test]
     fn invocations_in_shell_lines() {
         let cases: &[(&str, &[(&str, Kind)])] = &[
             (
                 "cargo build --release",
-                &[("cargo build --release", judged(false))],
+                &[("cargo build --release", Kind::judged(false))],
             ),
             (
                 "cargo build --locked",
-                &[("cargo build --locked", judged(true))],
+                &[("cargo build --locked", Kind::judged(true))],
             ),
             (
                 "cargo +nightly test --frozen",
-                &[("cargo +nightly test --frozen", judged(true))],
+                &[("cargo +nightly test --frozen", Kind::judged(true))],
             ),
             (
                 "cargo --locked -v check",
-                &[("cargo --locked -v check", judged(true))],
+                &[("cargo --locked -v check", Kind::judged(true))],
             ),
             (
                 "cargo --color always clippy",
-                &[("cargo --color always clippy", judged(false))],
+                &[("cargo --color always clippy", Kind::judged(false))],
             ),
-            ("cargo t --offline", &[("cargo t --offline", judged(true))]),
+            (
+                "cargo t --offline",
+                &[("cargo t --offline", Kind::judged(true))],
+            ),
             (
                 "cargo run -- --locked",
-                &[("cargo run -- --locked", judged(false))],
+                &[("cargo run -- --locked", Kind::judged(false))],
             ),
             (
                 "cargo nextest run --locked",
-                &[("cargo nextest run --locked", judged(true))],
+                &[("cargo nextest run --locked", Kind::judged(true))],
             ),
             (
                 "cargo nextest r --profile ci",
-                &[("cargo nextest r --profile ci", judged(false))],
+                &[("cargo nextest r --profile ci", Kind::judged(false))],
             ),
             (
                 "cargo build 2>&1 | tee build.log",
-                &[("cargo build 2>&1", judged(false))],
+                &[("cargo build 2>&1", Kind::judged(false))],
             ),
             ("cargo nextest list", &[]),
             (
                 "cargo install cargo-deny",
-                &[("cargo install cargo-deny", judged(false))],
+                &[("cargo install cargo-deny", Kind::judged(false))],
             ),
             (
                 "cargo fmt --check && cargo doc",
-                &[("cargo doc", judged(false))],
+                &[("cargo doc", Kind::judged(false))],
             ),
             (
                 "cargo build --locked; cargo test | tee log",
                 &[
-                    ("cargo build --locked", judged(true)),
-                    ("cargo test", judged(false)),
+                    ("cargo build --locked", Kind::judged(true)),
+                    ("cargo test", Kind::judged(false)),
                 ],
             ),
             (
                 "RUSTFLAGS=-Dwarnings ~/.cargo/bin/cargo bench",
-                &[("~/.cargo/bin/cargo bench", judged(false))],
+                &[("~/.cargo/bin/cargo bench", Kind::judged(false))],
             ),
-            ("rustup run stable cargo b", &[("cargo b", judged(false))]),
+            (
+                "rustup run stable cargo b",
+                &[("cargo b", Kind::judged(false))],
+            ),
             ("cargo xtask ci", &[("cargo xtask ci", Kind::Alias)]),
             ("echo \"cargo build\"", &[]),
             ("cargo --version", &[]),
@@ -336,7 +346,10 @@ mod tests {
                     },
                 )],
             ),
-            ("(cd sub && cargo check)", &[("cargo check", judged(false))]),
+            (
+                "(cd sub && cargo check)",
+                &[("cargo check", Kind::judged(false))],
+            ),
         ];
         for (line, expected) in cases {
             let expected: Vec<(String, Kind)> = expected

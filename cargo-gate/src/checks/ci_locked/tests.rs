@@ -33,13 +33,6 @@ fn listed(outcome: &Outcome) -> Vec<String> {
         .collect()
 }
 
-fn judged(locked: bool) -> Kind {
-    Kind::Judged {
-        locked,
-        expansion: None,
-    }
-}
-
 #[test]
 fn offline_counts_only_with_a_lockfile() {
     let offline = |lock| {
@@ -47,8 +40,8 @@ fn offline_counts_only_with_a_lockfile() {
             .kind
             .clone()
     };
-    assert_eq!(offline(true), judged(true));
-    assert_eq!(offline(false), judged(false));
+    assert_eq!(offline(true), Kind::judged(true));
+    assert_eq!(offline(false), Kind::judged(false));
     // Without a Cargo.lock, --offline resolves afresh: not locked, and --locked cannot
     // be added before the lockfile is committed, so the one cause is lockfile.locked.
     let outcome = run_without_lock(&[(
