@@ -174,6 +174,10 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         "static ENTRIES: &[(u8, &dyn Check)] = &[\n    (0, &a::A),\n    (7, &b::B),\n    (8, &checks::files_small::FilesSmall),\n];\n"
     );
     assert_eq!(numbers_out("12 checks: 11 passed"), "# checks: # passed");
+    assert_eq!(
+        body("---\nsource: a.rs\nexpression: x\n---\nreport\n"),
+        "report\n"
+    );
     let root = workspace_root();
     let src = root.join("cargo-gate/src");
     let example = documented_example(&std::fs::read_to_string(src.join("check.rs")).unwrap());
@@ -259,7 +263,8 @@ fn a_new_check_is_one_module_and_one_registry_line() {
             new.contains("files.small"),
             "{name:?} changed but does not name the new check"
         );
-        let (added, removed) = changed_lines(&old, &new);
+        // insta's metadata header (between the leading `---` lines) is rewritten on accept.
+        let (added, removed) = changed_lines(body(&old), body(&new));
         let mut recounted: Vec<String> = added.iter().map(|l| numbers_out(l)).collect();
         let mut foreign = Vec::new();
         for line in removed {
@@ -277,6 +282,14 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         );
     }
     assert!(changed > 0, "no pilot report snapshot lists the new check");
+}
+
+/// A snapshot without insta's metadata header.
+fn body(snapshot: &str) -> &str {
+    let Some(rest) = snapshot.strip_prefix("---\n") else {
+        return snapshot;
+    };
+    rest.find("\n---\n").map_or(rest, |end| &rest[end + 5..])
 }
 
 /// `line` with every run of digits replaced by `#`.
