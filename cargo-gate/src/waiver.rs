@@ -325,50 +325,43 @@ mod tests {
     /// already waived, unless a waiver covers them too.
     #[test]
     fn added_failures_undo_a_full_waiver_unless_covered_themselves() {
-        let today = Date::parse("2026-11-20").unwrap();
-        let waivers: [ParsedWaiver; 1] = [waiver("ffi/**", "2030-01-01").into()];
-        let leak =
-            || Finding::error("a token in logs/tests.log").at(Location::file("logs/tests.log"));
-        let mut outcome = Outcome::fail("1 site")
-            .with_finding(Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)));
-        let mut usage = WaiverUse::default();
-        waive(&waivers, "boundary.unsafe", &mut outcome, today, &mut usage);
-        assert_eq!(outcome.status, Status::Waived);
-        add_failures(
-            &waivers,
-            "boundary.unsafe",
-            &mut outcome,
-            Status::Fail,
-            today,
-            "; and 1 leak",
-            vec![leak()],
-        );
+        // One unsafe site waived by the first waiver, then a leak found in the run's logs.
+        let waived_then_leaked = |waivers: &[ParsedWaiver]| {
+            let today = Date::parse("2026-11-20").unwrap();
+            let mut outcome = Outcome::fail("1 site").with_finding(
+                Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)),
+            );
+            waive(
+                waivers,
+                "boundary.unsafe",
+                &mut outcome,
+                today,
+                &mut WaiverUse::default(),
+            );
+            assert_eq!(outcome.status, Status::Waived);
+            let leak =
+                Finding::error("a token in logs/tests.log").at(Location::file("logs/tests.log"));
+            let (id, note) = ("boundary.unsafe", "; and 1 leak");
+            add_failures(
+                waivers,
+                id,
+                &mut outcome,
+                Status::Fail,
+                today,
+                note,
+                vec![leak],
+            );
+            outcome
+        };
+        let outcome = waived_then_leaked(&[waiver("ffi/**", "2030-01-01").into()]);
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(outcome.summary, "1 site; and 1 leak");
         assert_eq!(outcome.findings[1].waived_by, None);
 
-        let covering_logs: [ParsedWaiver; 2] = [
+        let outcome = waived_then_leaked(&[
             waiver("ffi/**", "2030-01-01").into(),
             waiver("logs/*", "2030-01-01").into(),
-        ];
-        let mut outcome = Outcome::fail("1 site")
-            .with_finding(Finding::error("unsafe block").at(Location::at("ffi/src/lib.rs", 1, 1)));
-        waive(
-            &covering_logs,
-            "boundary.unsafe",
-            &mut outcome,
-            today,
-            &mut usage,
-        );
-        add_failures(
-            &covering_logs,
-            "boundary.unsafe",
-            &mut outcome,
-            Status::Fail,
-            today,
-            "; and 1 leak",
-            vec![leak()],
-        );
+        ]);
         assert_eq!(outcome.status, Status::Waived);
         assert_eq!(outcome.summary, format!("1 site; and 1 leak{ALL_WAIVED}"));
     }
