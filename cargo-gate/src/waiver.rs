@@ -86,11 +86,6 @@ fn pattern_matches(pattern: &str, glob: Option<&globset::GlobMatcher>, finding: 
             .is_some_and(|l| glob.is_some_and(|g| g.is_match(&l.file)))
 }
 
-/// What a waiver selects, for reports (gate-formats' `Waiver::selection`).
-pub fn selection(waiver: &Waiver) -> String {
-    waiver.selection()
-}
-
 /// Whether a waiver still holds on `today`: through its expiry day (a waiver without a
 /// readable expiry holds on no day).
 pub fn is_current(waiver: &ParsedWaiver, today: Date) -> bool {
@@ -466,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_selection_shows_a_lone_match_as_written_and_the_rest_as_keys() {
-        assert_eq!(selection(&waiver("ffi/**", "2030-01-01")), "ffi/**");
+        assert_eq!(waiver("ffi/**", "2030-01-01").selection(), "ffi/**");
         let w = Waiver {
             code: Some("cargo-without-locked".into()),
             file: Some(".github/workflows/ci.yml".into()),
@@ -475,7 +470,7 @@ mod tests {
             ..Waiver::default()
         };
         assert_eq!(
-            selection(&w),
+            w.selection(),
             "code = \"cargo-without-locked\", file = \".github/workflows/ci.yml\", line = 10, \
              text = \"`cargo build`\\n\""
         );

@@ -330,7 +330,7 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, String> {
 fn evaluate(ctx: &Context<'_>) -> Outcome {
     let root = &ctx.workspace.root;
     let path = root.join(ctx.config.section::<Checklist>().path);
-    let file = super::relative(root, &path);
+    let file = crate::locate::relative(root, &path);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -28,6 +28,3 @@ pub mod waivers_current;
 
 #[cfg(test)]
 pub(crate) mod testing;
-
-// `checklist.closed` and `history.window` still name the path helper through this module.
-pub(crate) use crate::locate::relative;

@@ -94,7 +94,7 @@ fn describe(waiver: &Waiver) -> String {
     format!(
         "waiver for `{}` matching `{}`",
         waiver.check,
-        crate::waiver::selection(waiver)
+        waiver.selection()
     )
 }
 

@@ -345,7 +345,7 @@ fn baseline_findings_become_waivers_that_parse_and_cover_every_finding() {
     let listed: Vec<(&str, String)> = config
         .waivers
         .iter()
-        .map(|w| (w.check.as_str(), crate::waiver::selection(w)))
+        .map(|w| (w.check.as_str(), w.selection()))
         .collect();
     assert_eq!(
         listed,
