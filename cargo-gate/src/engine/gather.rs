@@ -152,14 +152,9 @@ fn run_phases(
             waivers: &usage,
             ..*base
         };
-        let layer = run_checks(&ready, &ctx, progress);
-        for finished in &layer {
-            earlier.insert(
-                finished.check.meta().id.to_owned(),
-                finished.outcome.clone(),
-            );
-        }
-        results.extend(layer);
+        // The outcomes reach `earlier` through the waiver phase, waived: only the checks
+        // that judge the whole run read them, and those run after it.
+        results.extend(run_checks(&ready, &ctx, progress));
         pending = waiting;
     }
     waivers.apply(&mut results, waived, &mut earlier, &mut usage);
@@ -247,7 +242,7 @@ pub fn run_checks(
 
 /// Redacts the secrets in `outcome`'s summary and findings (and in the outcome it falls back
 /// to when it is blocked): the text waivers match and the report shows. Idempotent.
-pub(super) fn redact_text(outcome: &mut Outcome) {
+fn redact_text(outcome: &mut Outcome) {
     outcome.summary = crate::secrets::redact(&outcome.summary);
     for finding in &mut outcome.findings {
         finding.message = crate::secrets::redact(&finding.message);

@@ -224,10 +224,9 @@ fn redact_secrets(
 ) -> Vec<Finished> {
     use crate::secrets;
     let mut written: Vec<(String, Vec<u8>)> = Vec::new();
+    // Summaries and findings were redacted in the waiver phase, which every outcome goes
+    // through once (`gather`), before the waivers matched them; the artifacts are here.
     for Finished { outcome, .. } in &mut results {
-        // Redacted when it finished, before the waivers matched it; again here (it is
-        // idempotent), so nothing unredacted is recorded whatever path an outcome took.
-        super::gather::redact_text(outcome);
         for artifact in &mut outcome.artifacts {
             if let Some(redacted) = secrets::redact_bytes(&artifact.bytes) {
                 artifact.bytes = redacted;
