@@ -14,6 +14,7 @@ pub mod check;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod cuda;
 pub mod decision;
 pub mod deps;
 pub mod engine;

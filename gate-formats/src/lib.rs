@@ -7,6 +7,7 @@
 //! | `OUT_DIR/gate-manifest.json` | gate-build | gate-runtime (preflight), `kernels.build`, `cuda.contracts` | [`kernel_manifest`] |
 //! | `gate-runtime/decisions-*.jsonl` | gate-runtime | `observability.log` | [`decision_log`] |
 //! | `gate-runtime/stats-*.json` | gate-runtime | `observability.log` | [`runtime_stats`] |
+//! | `runs/<id>/kernels/bom.json`, `cargo gate kernels --format json` | `cargo gate` (`kernels.shipped`, `kernels`) | BOM consumers, `cargo gate kernels --format cyclonedx` | [`kernel_bom`] |
 //! | `runs/<id>/report.json` | `cargo gate` (engine) | `merge`, `history`, `history.window` | [`report`] |
 //! | `runs/<id>/manifest.json`, `history.jsonl` | `cargo gate` (record) | `verify`, `history`, `status`, `merge` | [`run_record`] |
 //! | `runs/<id>/decision.json` | `cargo gate` (record) | attestation consumers | [`attestation`] |
@@ -17,6 +18,7 @@
 
 pub mod attestation;
 pub mod decision_log;
+pub mod kernel_bom;
 pub mod kernel_manifest;
 pub mod report;
 pub mod run_record;

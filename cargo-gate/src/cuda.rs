@@ -1,0 +1,12 @@
+//! The parts of the CUDA bill of materials, each a pure function over what it is handed (no
+//! file system walks, no cargo): [`binary`] reads GPU code out of built artifacts, [`scripts`]
+//! finds what a build script compiles GPU code with, [`includes`] attributes sources to the
+//! calls that compile them, [`graph`] finds the crates of the resolved graph that compile GPU
+//! code, and [`fleet`] judges shipped kernels against the declared GPUs and driver.
+//! [`crate::facts`] gathers them into a [`gate_formats::kernel_bom::Bom`].
+
+pub mod binary;
+pub mod fleet;
+pub mod graph;
+pub mod includes;
+pub mod scripts;

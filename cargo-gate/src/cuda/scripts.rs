@@ -1,0 +1,1 @@
+//! Placeholder (issue 25): filled in by the scripts work.

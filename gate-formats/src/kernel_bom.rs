@@ -1,0 +1,306 @@
+//! `kernels/bom.json` (and `cargo gate kernels --format json`): the CUDA bill of materials of
+//! a workspace — every GPU file it tracks and what builds it, every crate of its graph that
+//! compiles GPU code, and every GPU code image its built artifacts really carry, with the
+//! archs, PTX ISA and digest of each. `cargo gate kernels --format cyclonedx` exports the
+//! same inventory as a CycloneDX 1.6 document.
+
+use serde::{Deserialize, Serialize};
+
+/// Current schema of the bill of materials.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where a run record keeps the bill of materials.
+pub const RECORD_PATH: &str = "kernels/bom.json";
+
+/// The CUDA bill of materials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Bom {
+    /// [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// Every tracked GPU file (`.cu`, `.cuh`, `.ptx`, `.cubin`, `.fatbin`) with what builds it.
+    pub sources: Vec<SourceFile>,
+    /// Every place a build script (the workspace's, or a dependency's) compiles GPU code, and
+    /// every place the workspace's code compiles it at run time (NVRTC).
+    pub builders: Vec<Builder>,
+    /// Crates of the resolved graph that compile GPU code (at build or at run time).
+    pub dependencies: Vec<Dependency>,
+    /// What was read of the built artifacts.
+    pub artifacts: Artifacts,
+    /// The fleet the inventory was judged against (`[cuda]` in gate.toml), when declared.
+    pub fleet: Option<Fleet>,
+}
+
+/// What a tracked GPU file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// CUDA C++ source (`.cu`).
+    Source,
+    /// CUDA header (`.cuh`).
+    Header,
+    /// PTX text (`.ptx`).
+    Ptx,
+    /// A cubin (`.cubin`).
+    Cubin,
+    /// A fatbin (`.fatbin`).
+    Fatbin,
+}
+
+impl FileKind {
+    /// The kind of a path, by its extension.
+    pub fn of(path: &str) -> Option<FileKind> {
+        let ext = path.rsplit_once('.')?.1;
+        Some(match ext {
+            "cu" => FileKind::Source,
+            "cuh" => FileKind::Header,
+            "ptx" => FileKind::Ptx,
+            "cubin" => FileKind::Cubin,
+            "fatbin" => FileKind::Fatbin,
+            _ => return None,
+        })
+    }
+
+    /// Whether it is compiled GPU code rather than a source.
+    pub fn is_binary(self) -> bool {
+        matches!(self, FileKind::Ptx | FileKind::Cubin | FileKind::Fatbin)
+    }
+}
+
+/// A tracked GPU file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SourceFile {
+    /// Workspace-relative path, `/`-separated.
+    pub path: String,
+    /// What it is.
+    pub kind: FileKind,
+    /// The package it lies in, if any.
+    pub package: Option<String>,
+    /// What builds it: indices into [`Bom::builders`]. Empty: built by nothing.
+    pub built_by: Vec<usize>,
+    /// The file that `#include`s it, when it is built only as part of another file.
+    pub included_by: Option<String>,
+}
+
+/// How GPU code is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum BuilderKind {
+    /// gate-build.
+    GateBuild,
+    /// The `cc` crate with `.cuda(true)`.
+    Cc,
+    /// The `cmake` crate configuring a project with CUDA switched on.
+    Cmake,
+    /// The `bindgen_cuda` crate.
+    BindgenCuda,
+    /// The `cudaforge` crate.
+    Cudaforge,
+    /// `cuda_builder` (Rust compiled to PTX).
+    CudaBuilder,
+    /// `nvcc` started by the build script itself.
+    Nvcc,
+    /// CUDA C++ compiled at run time with NVRTC.
+    Nvrtc,
+}
+
+impl BuilderKind {
+    /// How it reads in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BuilderKind::GateBuild => "gate-build",
+            BuilderKind::Cc => "cc with .cuda(true)",
+            BuilderKind::Cmake => "cmake with CUDA",
+            BuilderKind::BindgenCuda => "bindgen_cuda",
+            BuilderKind::Cudaforge => "cudaforge",
+            BuilderKind::CudaBuilder => "cuda_builder",
+            BuilderKind::Nvcc => "raw nvcc",
+            BuilderKind::Nvrtc => "NVRTC at run time",
+        }
+    }
+}
+
+/// One place GPU code is compiled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Builder {
+    /// The package whose build script (or, for NVRTC, whose code) compiles it.
+    pub package: String,
+    /// How.
+    pub kind: BuilderKind,
+    /// Where: `file:line` of the call (workspace-relative; a dependency's as
+    /// `name@version/file:line`).
+    pub at: String,
+    /// The helper function the call goes through, when it is one (`file:line` of its
+    /// definition).
+    pub via: Option<String>,
+    /// What switches CUDA on, when something does (`-DGGML_CUDA=ON`, `feature "cuda"`).
+    pub switch: Option<String>,
+    /// The archs the build asks for, as written (`sm_80`, `compute_90`, `80;90`).
+    pub archs: Vec<String>,
+    /// Whether it targets whatever GPU the build machine has (`-arch=native`).
+    pub native_arch: bool,
+    /// Where it asks the build machine's GPU for its compute capability (`nvidia-smi`, NVML).
+    pub gpu_probe: Option<String>,
+    /// Where it writes PTX outside `OUT_DIR` (`file:line`, and the path written).
+    pub outside_out_dir: Option<String>,
+    /// Whether it belongs to a dependency rather than the workspace.
+    pub dependency: bool,
+}
+
+/// A crate of the resolved graph that compiles GPU code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Dependency {
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// How it compiles GPU code (indices into [`Bom::builders`]).
+    pub builders: Vec<usize>,
+    /// How the workspace reaches it: from a workspace member, each step `crate` or
+    /// `crate/feature` when an optional dependency is switched on by that feature
+    /// (`app/cuda → candle-core/cuda → candle-kernels`).
+    pub path: Vec<String>,
+}
+
+/// What was read of the build's artifacts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Artifacts {
+    /// The build was not read (not built in this run, or it failed), with why.
+    #[default]
+    NotRead,
+    /// Not read, with the reason.
+    Unread {
+        /// Why.
+        reason: String,
+    },
+    /// Read.
+    Read {
+        /// Every artifact that carries GPU code (or loads NVRTC).
+        binaries: Vec<Binary>,
+        /// Every distinct GPU code image found, by digest.
+        kernels: Vec<Kernel>,
+        /// How many artifacts were read.
+        files: usize,
+        /// How many bytes were read.
+        bytes: u64,
+    },
+}
+
+/// What kind of artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum BinaryKind {
+    /// An executable (a binary or a test).
+    Executable,
+    /// A Rust library (`.rlib`).
+    Rlib,
+    /// A static library (`.a`, `.lib`), e.g. one a build script archived.
+    StaticLib,
+    /// A dynamic library.
+    DynamicLib,
+    /// A GPU file a build script wrote (`.ptx`, `.cubin`, `.fatbin` in `OUT_DIR`).
+    GpuFile,
+}
+
+/// One artifact that carries GPU code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Binary {
+    /// Path relative to the target directory.
+    pub path: String,
+    /// The package that produced it.
+    pub package: String,
+    /// What it is.
+    pub kind: BinaryKind,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The GPU code images it carries (indices into the `kernels` list).
+    pub kernels: Vec<usize>,
+    /// The NVRTC libraries it names (linked, or named for loading at run time).
+    pub nvrtc: Vec<String>,
+}
+
+/// The form of a GPU code image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum KernelForm {
+    /// Machine code for one arch (a cubin).
+    Sass,
+    /// PTX, JIT-compiled by the driver for any arch at or above its target.
+    Ptx,
+}
+
+/// Where in an artifact an image sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "kebab-case")]
+pub enum Container {
+    /// In a fatbin in the section the CUDA toolchain links (`.nv_fatbin`).
+    FatbinSection,
+    /// In a fatbin embedded as data (`include_bytes!`).
+    FatbinData,
+    /// PTX text embedded as data (`include_str!`) or written as a file.
+    PtxText,
+    /// A cubin embedded as data or written as a file.
+    Cubin,
+}
+
+/// One distinct GPU code image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Kernel {
+    /// `sha256:` of the image as stored.
+    pub digest: String,
+    /// SASS or PTX.
+    pub form: KernelForm,
+    /// The arch: `sm_80` for SASS, `compute_80` for PTX (with an `a`/`f` suffix when it is
+    /// arch-specific).
+    pub arch: String,
+    /// The PTX ISA, for PTX whose version could be read (`9.0`).
+    pub ptx_isa: Option<String>,
+    /// The oldest driver (as a CUDA version) that loads it, for PTX.
+    pub min_driver: Option<String>,
+    /// Where it sits.
+    pub container: Container,
+    /// Whether it is stored compressed.
+    pub compressed: bool,
+    /// Its size as stored, in bytes.
+    pub size: u64,
+    /// The packages whose artifacts carry it.
+    pub crates: Vec<String>,
+}
+
+/// The fleet the kernels must load on (`[cuda]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Fleet {
+    /// The GPUs the service runs on (`sm_80`, …).
+    pub archs: Vec<String>,
+    /// The oldest driver, as a CUDA version (`13.0`).
+    pub min_driver: Option<String>,
+    /// How each declared arch is covered.
+    pub coverage: Vec<Coverage>,
+}
+
+/// How one declared arch is covered by one package's shipped kernels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Coverage {
+    /// The package whose artifacts carry the kernels.
+    pub package: String,
+    /// The declared arch.
+    pub arch: String,
+    /// `sass` (a cubin runs as is), `ptx` (the driver JIT-compiles PTX), or `none`.
+    pub by: String,
+    /// The image that covers it (its `sm_`/`compute_` arch), when one does.
+    pub from: Option<String>,
+}
