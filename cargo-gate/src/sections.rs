@@ -3,7 +3,8 @@
 //! config.valid and policy.profile report on it), `[matrix]` (platform.matrix; its platforms
 //! are the shipped targets when `[graph]` names none) and `[graph]` (deps.duplicates;
 //! deps.licenses judges the same graph, through [`targets`]) and `[advisories]`
-//! (deps.advisories; `cargo gate fetch-advisories` reads where the database lives). Checks
+//! (deps.advisories; `cargo gate fetch-advisories` reads where the database lives) and
+//! `[cuda]` (kernels.shipped; `cargo gate kernels` judges the same fleet). Checks
 //! and commands sit above this module, so none has to import a check to read a table.
 
 use crate::config::Validator;
@@ -177,6 +178,85 @@ pub fn targets(config: &crate::config::Config) -> Vec<&'static TargetInfo> {
         .iter()
         .filter_map(|t| cfg_expr::targets::get_builtin_target_by_triple(t))
         .collect()
+}
+
+// ----- [cuda] ----------------------------------------------------------------------------
+
+/// `[cuda]`, owned by `kernels.shipped` (`cargo gate kernels` reads it too): the fleet the
+/// shipped kernels must load on. Empty `archs` and no `min-driver`: no fleet declared, the
+/// inventory is reported and nothing is judged against one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Cuda {
+    /// `archs`: the GPUs the service runs on, as `sm_NN` (with an `a`/`f` suffix for an
+    /// arch-specific target), deduplicated in the order written.
+    pub archs: Vec<String>,
+    /// `min-driver`: the oldest driver, as the CUDA version it ships with (`[policy]
+    /// min-driver` when this is absent).
+    pub min_driver: Option<crate::config::DriverVersion>,
+    /// Whether the table was written at all.
+    pub declared: bool,
+}
+
+/// `[cuda]` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCuda {
+    archs: Option<Vec<Spanned<String>>>,
+    min_driver: Option<Spanned<String>>,
+}
+
+static CUDA: Table<RawCuda> = Table {
+    name: "cuda",
+    validate: validate_cuda,
+};
+
+/// Whether `arch` names a GPU as `sm_NN`, `sm_NNa` or `sm_NNf`.
+pub fn is_sm_arch(arch: &str) -> bool {
+    let Some(rest) = arch.strip_prefix("sm_") else {
+        return false;
+    };
+    let digits = rest.trim_end_matches(['a', 'f']);
+    rest.len() - digits.len() <= 1
+        && (2..=3).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn validate_cuda(raw: Option<RawCuda>, v: &mut Validator<'_>) -> Settings {
+    let mut cuda = Cuda {
+        declared: raw.is_some(),
+        ..Cuda::default()
+    };
+    let Some(raw) = raw else {
+        return Settings::new(cuda);
+    };
+    for arch in raw.archs.unwrap_or_default() {
+        let name = arch.get_ref();
+        if !is_sm_arch(name) {
+            v.error::<_, ()>(
+                &arch,
+                format!("`{name}` is not a GPU arch"),
+                "write each GPU as sm_ and its compute capability, e.g. archs = [\"sm_80\", \"sm_90\"]",
+            );
+        } else if !cuda.archs.contains(name) {
+            cuda.archs.push(name.clone());
+        }
+    }
+    if let Some(driver) = raw.min_driver {
+        cuda.min_driver = crate::config::parse_driver(driver.get_ref());
+        if cuda.min_driver.is_none() {
+            v.error::<_, ()>(
+                &driver,
+                format!("`{}` is not a CUDA version", driver.get_ref()),
+                "write the CUDA version as MAJOR.MINOR, e.g. min-driver = \"13.0\"",
+            );
+        }
+    }
+    Settings::new(cuda)
+}
+
+/// `[cuda]`, owned by `kernels.shipped`.
+pub fn cuda_table() -> &'static dyn Section {
+    &CUDA
 }
 
 /// `[boundary]`, owned by `boundary.unsafe`.

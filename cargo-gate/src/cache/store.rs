@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The entry format's version: entries of another version are not read (gathered afresh).
-const ENTRY_SCHEMA: u32 = 2;
+const ENTRY_SCHEMA: u32 = 3;
 
 /// Unreferenced blobs younger than this are left to the run that is writing them.
 const BLOB_GRACE: Duration = Duration::from_secs(60);

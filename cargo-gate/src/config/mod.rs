@@ -1062,7 +1062,8 @@ fn custom_check(
     })
 }
 
-fn parse_driver(text: &str) -> Option<DriverVersion> {
+/// A CUDA version written `MAJOR.MINOR` (`13.0`), as `min-driver` takes it.
+pub fn parse_driver(text: &str) -> Option<DriverVersion> {
     let (major, minor) = text.split_once('.')?;
     let major: u32 = major.parse().ok()?;
     let minor: u32 = minor.parse().ok()?;

@@ -183,6 +183,56 @@ pub struct Build {
     pub log: String,
     /// Build scripts that ran or were fresh: package name and OUT_DIR.
     pub out_dirs: Vec<(String, PathBuf)>,
+    /// What the build produced that can carry GPU code (cargo's `compiler-artifact`
+    /// messages: executables, rlibs, static and dynamic libraries), in message order.
+    pub artifacts: Vec<BuiltArtifact>,
+}
+
+/// One file the build produced.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BuiltArtifact {
+    /// The package whose target it is.
+    pub package: String,
+    /// What it is.
+    pub kind: gate_formats::kernel_bom::BinaryKind,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+/// The files of one `compiler-artifact` message that can carry GPU code (build scripts'
+/// own executables run on the build machine and ship nothing: skipped).
+fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
+    use gate_formats::kernel_bom::BinaryKind;
+    let kinds = message["target"]["kind"].as_array();
+    if kinds.is_some_and(|k| k.iter().any(|k| k == "custom-build")) {
+        return Vec::new();
+    }
+    let package = message["package_id"]
+        .as_str()
+        .map(package_name)
+        .unwrap_or_default();
+    let executable = message["executable"].as_str();
+    let mut found = Vec::new();
+    for file in message["filenames"].as_array().into_iter().flatten() {
+        let Some(file) = file.as_str() else { continue };
+        let kind = if Some(file) == executable {
+            BinaryKind::Executable
+        } else if file.ends_with(".rlib") {
+            BinaryKind::Rlib
+        } else if file.ends_with(".a") || file.ends_with(".lib") {
+            BinaryKind::StaticLib
+        } else if [".so", ".dylib", ".dll"].iter().any(|e| file.ends_with(e)) {
+            BinaryKind::DynamicLib
+        } else {
+            continue;
+        };
+        found.push(BuiltArtifact {
+            package: package.clone(),
+            kind,
+            path: PathBuf::from(file),
+        });
+    }
+    found
 }
 
 /// Why the build was not attempted.
@@ -886,6 +936,8 @@ pub struct BuiltRaw {
     output: RawOutput,
     out_dirs: Vec<(String, PathBuf)>,
     manifests: Vec<(PathBuf, String)>,
+    /// The artifacts (a reused build is valid only while each is still there).
+    artifacts: Vec<BuiltArtifact>,
     /// What the build read beyond the cache key (rustc's dep-info, build scripts'
     /// `rerun-if-*`): handed to the cache with the fact, not part of it.
     #[serde(skip)]
@@ -896,7 +948,7 @@ impl BuiltRaw {
     fn manifests_unchanged(&self) -> bool {
         self.manifests.iter().all(|(path, digest)| {
             gate_support::digest::sha256_file(path).is_ok_and(|(d, _)| &d == digest)
-        })
+        }) && self.artifacts.iter().all(|a| a.path.is_file())
     }
 }
 
@@ -917,6 +969,7 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
     let output = crate::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run cargo: {e}"))?;
     let mut out_dirs = Vec::new();
+    let mut artifacts = Vec::new();
     let messages = String::from_utf8_lossy(&output.stdout);
     let read = crate::cache::discover::Read::from_cargo_messages(&messages, cargo.root());
     for line in messages.lines() {
@@ -928,6 +981,8 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
                 (message["package_id"].as_str(), message["out_dir"].as_str())
         {
             out_dirs.push((package_name(id), PathBuf::from(dir)));
+        } else if message["reason"] == "compiler-artifact" {
+            artifacts.extend(artifacts_of(&message));
         }
     }
     let manifests = out_dirs
@@ -948,13 +1003,17 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
         },
         out_dirs,
         manifests,
+        artifacts,
         read,
     })
 }
 
 fn build_from(raw: BuiltRaw, offline: bool) -> Build {
     let BuiltRaw {
-        output, out_dirs, ..
+        output,
+        out_dirs,
+        artifacts,
+        ..
     } = raw;
     let ok = output.code == Some(0);
     Build {
@@ -971,6 +1030,7 @@ fn build_from(raw: BuiltRaw, offline: bool) -> Build {
         },
         log: with_command_line(output.command_line, &output.stderr, output.code),
         out_dirs,
+        artifacts,
     }
 }
 
