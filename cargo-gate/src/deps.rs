@@ -206,16 +206,7 @@ impl Graph {
     /// The shortest chain from a root to node `i`: `app → hyper 0.14.28 → h2 0.3.26` (roots
     /// by name alone); `None` when `i` is not reached.
     pub fn path(&self, i: usize) -> Option<String> {
-        if !self.reached(i) {
-            return None;
-        }
-        let mut chain = vec![i];
-        let mut at = i;
-        while let Some(parent) = self.parent[at] {
-            chain.push(parent);
-            at = parent;
-        }
-        chain.reverse();
+        let chain = self.chain(i)?;
         Some(
             chain
                 .iter()
@@ -229,6 +220,22 @@ impl Graph {
                 .collect::<Vec<_>>()
                 .join(" → "),
         )
+    }
+
+    /// The shortest chain of node indices from a root to node `i` (the root first); `None`
+    /// when `i` is not reached.
+    pub fn chain(&self, i: usize) -> Option<Vec<usize>> {
+        if !self.reached(i) {
+            return None;
+        }
+        let mut chain = vec![i];
+        let mut at = i;
+        while let Some(parent) = self.parent[at] {
+            chain.push(parent);
+            at = parent;
+        }
+        chain.reverse();
+        Some(chain)
     }
 
     /// The reached packages that come in more than one version, by name: the node indices of

@@ -1,1 +1,304 @@
-//! Placeholder (issue 25): filled in by the graph work.
+//! The crates of the resolved graph that compile GPU code: each reached package that is not
+//! the workspace's own is read from where cargo unpacked it (the resolve's `manifest_path`):
+//! its build script for GPU builders, and — when it can reach NVRTC (it or a direct
+//! dependency has an `nvrtc` feature switched on, or depends on a crate named for NVRTC) —
+//! its Rust sources for code that compiles CUDA at run time. Nothing here is a list of known
+//! crates: what a crate does is read from its own files.
+//!
+//! Each is named with the chain that pulls it in, every step that switches an optional
+//! dependency on written `crate/feature` (`app/cuda → candle-core/cuda → candle-kernels`).
+
+use crate::deps::Graph;
+use cargo_metadata::{Metadata, Package, PackageId};
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+/// A crate of the graph that compiles GPU code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuCrate {
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Its build script's GPU builders (what [`Readers::script`] found).
+    pub builders: Vec<gate_formats::kernel_bom::Builder>,
+    /// Where its code compiles CUDA at run time: `name@version/file:line` and the text.
+    pub nvrtc: Vec<(String, String)>,
+    /// The chain from a workspace member, features written where they switch a dependency on.
+    pub path: Vec<String>,
+}
+
+/// How the graph's files are read (the caller's file access, so this module stays pure).
+pub struct Readers<'a> {
+    /// A file's text.
+    pub read: &'a dyn Fn(&Path) -> Option<String>,
+    /// The GPU builders of a build script: `(label for file:line, text)`.
+    pub script: &'a dyn Fn(&str, &str) -> Vec<gate_formats::kernel_bom::Builder>,
+    /// The run-time compilations (line, text) in a Rust file.
+    pub nvrtc: &'a dyn Fn(&str, &str) -> Vec<(u32, String)>,
+    /// The Rust files below a directory (bounded by the caller).
+    pub rust_files: &'a dyn Fn(&Path) -> Vec<std::path::PathBuf>,
+}
+
+/// Every reached package outside the workspace that compiles GPU code, in graph order.
+pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> Vec<GpuCrate> {
+    let packages: HashMap<&str, &Package> = metadata
+        .packages
+        .iter()
+        .map(|p| (p.id.repr.as_str(), p))
+        .collect();
+    let features: HashMap<&str, &[cargo_metadata::FeatureName]> = metadata
+        .resolve
+        .iter()
+        .flat_map(|r| &r.nodes)
+        .map(|n| (n.id.repr.as_str(), n.features.as_slice()))
+        .collect();
+    let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
+    let mut found = Vec::new();
+    for (i, node) in graph.reached_nodes() {
+        let Some(package) = packages.get(node.id.as_str()) else {
+            continue;
+        };
+        if members.contains(&package.id) {
+            continue;
+        }
+        let label = format!("{}@{}", package.name, package.version);
+        let builders = script_builders(package, &label, readers);
+        let nvrtc = if reaches_nvrtc(package, &packages, &features) {
+            nvrtc_uses(package, &label, readers)
+        } else {
+            Vec::new()
+        };
+        if builders.is_empty() && nvrtc.is_empty() {
+            continue;
+        }
+        let path = graph
+            .chain(i)
+            .map(|chain| feature_path(&chain, graph, &packages, &features))
+            .unwrap_or_default();
+        found.push(GpuCrate {
+            name: package.name.to_string(),
+            version: package.version.to_string(),
+            builders,
+            nvrtc,
+            path,
+        });
+    }
+    found
+}
+
+/// The GPU builders of `package`'s build script, located as `name@version/build.rs:LINE`.
+fn script_builders(
+    package: &Package,
+    label: &str,
+    readers: &Readers<'_>,
+) -> Vec<gate_formats::kernel_bom::Builder> {
+    let Some(script) = package
+        .targets
+        .iter()
+        .find(|t| t.is_kind(cargo_metadata::TargetKind::CustomBuild))
+    else {
+        return Vec::new();
+    };
+    let Some(text) = (readers.read)(script.src_path.as_std_path()) else {
+        return Vec::new();
+    };
+    let rel = package
+        .manifest_path
+        .parent()
+        .and_then(|dir| script.src_path.strip_prefix(dir).ok())
+        .map_or_else(|| "build.rs".to_owned(), |p| p.as_str().replace('\\', "/"));
+    let mut builders = (readers.script)(&format!("{label}/{rel}"), &text);
+    for b in &mut builders {
+        b.package = package.name.to_string();
+        b.dependency = true;
+    }
+    builders
+}
+
+/// Whether `package` can reach NVRTC: it or a direct dependency has a feature named `nvrtc`
+/// switched on, or it depends on a crate whose name says NVRTC.
+fn reaches_nvrtc(
+    package: &Package,
+    packages: &HashMap<&str, &Package>,
+    features: &HashMap<&str, &[cargo_metadata::FeatureName]>,
+) -> bool {
+    let has_nvrtc_feature = |id: &str| {
+        features
+            .get(id)
+            .is_some_and(|f| f.iter().any(|f| f.as_str() == "nvrtc"))
+    };
+    if has_nvrtc_feature(&package.id.repr) {
+        return true;
+    }
+    package
+        .dependencies
+        .iter()
+        .any(|d| d.name.contains("nvrtc"))
+        || packages.values().any(|p| {
+            package.dependencies.iter().any(|d| {
+                d.name == p.name.as_str() && d.kind != cargo_metadata::DependencyKind::Development
+            }) && has_nvrtc_feature(&p.id.repr)
+        })
+}
+
+/// The run-time compilations in `package`'s Rust sources, as `name@version/file:line`.
+fn nvrtc_uses(package: &Package, label: &str, readers: &Readers<'_>) -> Vec<(String, String)> {
+    let Some(dir) = package.manifest_path.parent() else {
+        return Vec::new();
+    };
+    let mut uses = Vec::new();
+    for file in (readers.rust_files)(dir.join("src").as_std_path()) {
+        let Some(text) = (readers.read)(&file) else {
+            continue;
+        };
+        let rel = file
+            .strip_prefix(dir.as_std_path())
+            .map_or_else(|_| file.display().to_string(), |p| p.display().to_string())
+            .replace('\\', "/");
+        for (line, what) in (readers.nvrtc)(&rel, &text) {
+            uses.push((format!("{label}/{rel}:{line}"), what));
+        }
+    }
+    uses
+}
+
+/// The chain `root → … → package`, each step that switches on an optional dependency
+/// written `crate/feature` with the enabled feature that does it.
+fn feature_path(
+    chain: &[usize],
+    graph: &Graph,
+    packages: &HashMap<&str, &Package>,
+    features: &HashMap<&str, &[cargo_metadata::FeatureName]>,
+) -> Vec<String> {
+    let mut path = Vec::new();
+    for (k, &at) in chain.iter().enumerate() {
+        let node = &graph.nodes[at];
+        let next = chain.get(k + 1).map(|&n| &graph.nodes[n]);
+        let switch = match (packages.get(node.id.as_str()), next) {
+            (Some(package), Some(next)) => {
+                let enabled = features.get(node.id.as_str()).copied().unwrap_or(&[]);
+                switching_feature(package, enabled, &next.name)
+            }
+            _ => None,
+        };
+        path.push(match switch {
+            Some(feature) => format!("{}/{feature}", node.name),
+            None => node.name.clone(),
+        });
+    }
+    path
+}
+
+/// The enabled feature of `package` that switches on its optional dependency on `child` (a
+/// package name), through other features of the same package if need be; `None` when the
+/// dependency is not optional (or no enabled feature names it).
+pub fn switching_feature(
+    package: &Package,
+    enabled: &[cargo_metadata::FeatureName],
+    child: &str,
+) -> Option<String> {
+    let keys: Vec<String> = package
+        .dependencies
+        .iter()
+        .filter(|d| d.name == child && d.optional)
+        .map(|d| d.rename.clone().unwrap_or_else(|| d.name.clone()))
+        .collect();
+    if keys.is_empty() {
+        return None;
+    }
+    let names = |value: &str, key: &str| {
+        value == key
+            || value.strip_prefix("dep:") == Some(key)
+            || value
+                .split_once('/')
+                .is_some_and(|(dep, _)| dep.trim_end_matches('?') == key)
+    };
+    // How many features deep `feature` switches it on (0: it names the dependency itself).
+    let depth = |feature: &str| {
+        let mut seen = BTreeSet::new();
+        let mut level = vec![feature.to_owned()];
+        for depth in 0..16usize {
+            let mut next = Vec::new();
+            for f in level {
+                if !seen.insert(f.clone()) {
+                    continue;
+                }
+                for value in package.features.get(&f).into_iter().flatten() {
+                    if keys.iter().any(|k| names(value, k)) {
+                        return Some(depth);
+                    }
+                    if package.features.contains_key(value.as_str()) {
+                        next.push(value.clone());
+                    }
+                }
+            }
+            level = next;
+        }
+        None
+    };
+    // The feature a person would name: the one that names the dependency itself, not
+    // `default`, the shortest.
+    let best = enabled
+        .iter()
+        .map(|f| f.as_str())
+        .filter_map(|f| depth(f).map(|d| ((d, f == "default", f.len()), f)))
+        .min();
+    best.map(|(_, f)| f.to_owned()).or_else(|| {
+        keys.iter()
+            .find(|k| enabled.iter().any(|f| f.as_str() == k.as_str()))
+            .cloned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(json: serde_json::Value) -> Package {
+        serde_json::from_value(json).expect("package json")
+    }
+
+    fn app() -> Package {
+        package(serde_json::json!({
+            "name": "app", "version": "0.1.0", "id": "path+file:///w/app#0.1.0",
+            "license": null, "license_file": null, "description": null, "source": null,
+            "dependencies": [
+                {"name": "candle-core", "source": null, "req": "*", "kind": null,
+                 "optional": false, "uses_default_features": true, "features": [],
+                 "target": null, "rename": null, "registry": null},
+                {"name": "flash-attn", "source": null, "req": "*", "kind": null,
+                 "optional": true, "uses_default_features": true, "features": [],
+                 "target": null, "rename": "fa", "registry": null}
+            ],
+            "targets": [], "features": {
+                "default": ["gpu"], "gpu": ["cuda"], "cuda": ["candle-core/cuda", "dep:fa"],
+                "other": []
+            },
+            "manifest_path": "/w/app/Cargo.toml", "metadata": null, "publish": null,
+            "authors": [], "categories": [], "keywords": [], "readme": null,
+            "repository": null, "homepage": null, "documentation": null,
+            "edition": "2021", "links": null, "default_run": null, "rust_version": null
+        }))
+    }
+
+    #[test]
+    fn the_feature_that_switches_an_optional_dependency_on_is_named() {
+        let app = app();
+        let enabled: Vec<cargo_metadata::FeatureName> =
+            serde_json::from_value(serde_json::json!(["default", "gpu", "cuda", "other"]))
+                .expect("features");
+        // Through a renamed key; the feature that names it wins over those that reach it
+        // through other features (`gpu`, `default`).
+        assert_eq!(
+            switching_feature(&app, &enabled, "flash-attn").as_deref(),
+            Some("cuda")
+        );
+        // A dependency that is not optional is not switched on by anything.
+        assert_eq!(switching_feature(&app, &enabled, "candle-core"), None);
+        // Not enabled: nothing switches it on.
+        let none: Vec<cargo_metadata::FeatureName> =
+            serde_json::from_value(serde_json::json!(["other"])).expect("features");
+        assert_eq!(switching_feature(&app, &none, "flash-attn"), None);
+    }
+}
