@@ -8,6 +8,7 @@
 
 pub mod advisories;
 pub mod bench;
+pub mod bom;
 pub mod cache;
 pub mod cargo;
 pub mod check;

@@ -36,6 +36,7 @@ static ENTRIES: &[(u8, &dyn Check)] = &[
     (21, &checks::history_window::HistoryWindow),
     (22, &checks::waivers_current::WaiversCurrent),
     (23, &checks::checklist_closed::ChecklistClosed),
+    (24, &checks::kernels_shipped::KernelsShipped),
 ];
 
 /// The checks in report order, derived from what each declares: by stage, the checks that

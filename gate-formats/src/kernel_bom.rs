@@ -82,6 +82,9 @@ pub struct SourceFile {
     pub built_by: Vec<usize>,
     /// The file that `#include`s it, when it is built only as part of another file.
     pub included_by: Option<String>,
+    /// For compiled GPU code checked in: the source it was compiled from (same name, `.cu`),
+    /// when that source was committed after it (the checked-in code is stale).
+    pub stale_against: Option<String>,
 }
 
 /// How GPU code is compiled.
@@ -214,7 +217,8 @@ pub enum BinaryKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Binary {
-    /// Path relative to the target directory.
+    /// Path relative to the workspace root (absolute when the target directory is outside
+    /// it).
     pub path: String,
     /// The package that produced it.
     pub package: String,
@@ -222,10 +226,21 @@ pub struct Binary {
     pub kind: BinaryKind,
     /// Its size in bytes.
     pub size: u64,
-    /// The GPU code images it carries (indices into the `kernels` list).
-    pub kernels: Vec<usize>,
+    /// The GPU code modules it carries, each loaded by the driver as one unit.
+    pub modules: Vec<Module>,
     /// The NVRTC libraries it names (linked, or named for loading at run time).
     pub nvrtc: Vec<String>,
+}
+
+/// One unit of GPU code the driver loads: a fatbin container (its images for each arch), a
+/// PTX text or a cubin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Module {
+    /// Where it sits.
+    pub container: Container,
+    /// Its images (indices into the `kernels` list).
+    pub kernels: Vec<usize>,
 }
 
 /// The form of a GPU code image.
@@ -277,6 +292,10 @@ pub struct Kernel {
     pub size: u64,
     /// The packages whose artifacts carry it.
     pub crates: Vec<String>,
+    /// What accounts for it: a builder (`cc with .cuda(true) in kernels-sys`) of a package
+    /// whose artifacts carry it, or the tracked file it is a copy of. `None`: nothing the
+    /// gate can see produced it.
+    pub source: Option<String>,
 }
 
 /// The fleet the kernels must load on (`[cuda]`).

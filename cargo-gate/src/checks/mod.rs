@@ -14,6 +14,7 @@ pub mod deps_pinned;
 pub mod failure_paths;
 pub mod history_window;
 pub mod kernels_build;
+pub mod kernels_shipped;
 pub mod lockfile_locked;
 pub mod observability_log;
 pub mod platform_matrix;

@@ -102,6 +102,23 @@ pub(crate) enum GateCommand {
         #[arg(long, value_name = "PATH")]
         manifest_path: Option<PathBuf>,
     },
+    /// The CUDA bill of materials: every tracked GPU file and what builds it, the
+    /// dependencies that compile GPU code, and the GPU code the built artifacts carry, judged
+    /// against `[cuda]` (archs, min-driver) when declared.
+    Kernels {
+        /// text, json (docs/schemas/kernel-bom.schema.json) or cyclonedx (CycloneDX 1.6).
+        #[arg(long, value_enum, default_value = "text")]
+        format: super::kernels::BomFormat,
+        /// Read the sources and the dependency graph only: build nothing, read no artifact.
+        #[arg(long)]
+        no_build: bool,
+        /// Path to the workspace's Cargo.toml.
+        #[arg(long, value_name = "PATH")]
+        manifest_path: Option<PathBuf>,
+        /// No network for cargo.
+        #[arg(long)]
+        offline: bool,
+    },
     /// List every check: id, stage, description.
     Checks,
     /// Explain one check: what it establishes and how to fix a failure.

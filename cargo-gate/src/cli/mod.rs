@@ -10,6 +10,7 @@ mod error;
 mod fetch;
 mod history;
 mod init;
+mod kernels;
 mod merge;
 mod output;
 mod progress;
@@ -100,6 +101,12 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
             print_stdout(&format!("{}\n", redactor.text(&done)));
             Ok(crate::exit::READY)
         }
+        GateCommand::Kernels {
+            format,
+            no_build,
+            manifest_path,
+            offline,
+        } => kernels::kernels(manifest_path.as_deref(), format, no_build, offline, redactor),
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }

@@ -344,6 +344,11 @@ impl Core {
         }
     }
 
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// These facts, with the resolve, the build and the test run taken from (and stored in)
     /// `cache` when their inputs are unchanged.
     pub fn with_cache(mut self, cache: Session) -> Core {

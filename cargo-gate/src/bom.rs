@@ -1,0 +1,614 @@
+//! The CUDA bill of materials of a run ([`gate_formats::kernel_bom::Bom`]), gathered from
+//! the facts in three layers, each only as far as the run has evidence for it:
+//!
+//! 1. **the sources** — every tracked GPU file, and every build script call (followed
+//!    through helper functions in the workspace's crates) and NVRTC use that compiles GPU
+//!    code, each file attributed to the calls that compile it ([`crate::cuda::scripts`],
+//!    [`crate::cuda::includes`]);
+//! 2. **the graph** — the crates of the resolve (for the configured targets) whose build
+//!    scripts or code compile GPU code ([`crate::cuda::graph`]), when the lockfile resolves;
+//! 3. **the artifacts** — every executable, rlib and library the build produced, and the
+//!    libraries and GPU files its build scripts left in their `OUT_DIR`s, read for the GPU code
+//!    they carry ([`crate::cuda::binary`]), when the run built the workspace.
+//!
+//! `kernels.shipped` judges it; `cargo gate kernels` prints it.
+
+use crate::cargo::Cargo;
+use crate::config::Config;
+use crate::cuda::{binary, graph, includes, scripts};
+use crate::facts::{Build, Facts, Resolve};
+use crate::sections::Cuda;
+use gate_formats::kernel_bom::{
+    Artifacts, Binary, BinaryKind, Bom, Builder, Coverage, Dependency, FileKind,
+    Fleet, Kernel, KernelForm, Module, SCHEMA_VERSION, SourceFile,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Words one of which a Rust file must hold to define or call a GPU build (checked with
+/// `memmem` before the file is lexed).
+const BUILD_WORDS: &[&str] = &[
+    "cuda", "nvcc", "cmake", "Config::new", "CudaBuilder", "cudaforge", "gate_build",
+];
+
+/// How far to go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// The sources and the graph only (nothing is built).
+    Static,
+    /// The artifacts too (the workspace is built, or its build reused).
+    Built,
+}
+
+/// The bill of materials of `facts`, judged against `config`'s `[cuda]` fleet.
+pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bom {
+    let root = facts.root().to_path_buf();
+    let (sources, mut builders) = sources_and_builders(facts, &root);
+    let dependencies = match facts.resolve(cargo) {
+        Ok(Resolve::Resolved { metadata, .. }) => {
+            let targets = crate::sections::targets(config);
+            let shipped = crate::deps::Graph::shipped(metadata, &targets);
+            dependencies(metadata, &shipped, &mut builders)
+        }
+        _ => Vec::new(),
+    };
+    let artifacts = match depth {
+        Depth::Static => Artifacts::Unread {
+            reason: "nothing was built (--no-build)".to_owned(),
+        },
+        Depth::Built => match facts.build(cargo) {
+            Ok(build) if build.ok => read_artifacts(build, &root, &sources, &builders),
+            Ok(_) => Artifacts::Unread {
+                reason: "the workspace does not build".to_owned(),
+            },
+            Err(_) => Artifacts::Unread {
+                reason: "the workspace was not built (its lockfile does not resolve, or cargo could not run)".to_owned(),
+            },
+        },
+    };
+    let cuda: Cuda = config.section();
+    let mut bom = Bom {
+        schema: SCHEMA_VERSION,
+        sources,
+        builders,
+        dependencies,
+        artifacts,
+        fleet: None,
+    };
+    bom.fleet = fleet(&bom, &cuda, config.min_driver);
+    bom
+}
+
+/// The tracked GPU files and the workspace's builders, each file attributed.
+fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
+    let read = |path: &Path| std::fs::read_to_string(path).ok();
+    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut builders = Vec::new();
+    for file in &facts.index.files {
+        if !file.rel.ends_with(".rs") {
+            continue;
+        }
+        let Some(text) = read(&file.path) else {
+            continue;
+        };
+        let bytes = text.as_bytes();
+        let has = |word: &str| memchr::memmem::find(bytes, word.as_bytes()).is_some();
+        if has("nvrtc") {
+            let rust = scripts::RustFile {
+                rel: &file.rel,
+                text: &text,
+            };
+            for (line, _) in scripts::nvrtc_uses(&rust) {
+                builders.push(nvrtc_builder(facts, file.owner, format!("{}:{line}", file.rel)));
+            }
+        }
+        if BUILD_WORDS.iter().any(|w| has(w)) {
+            texts.push((file.rel.clone(), text));
+        }
+    }
+    let rust: Vec<scripts::RustFile<'_>> = texts
+        .iter()
+        .map(|(rel, text)| scripts::RustFile { rel, text })
+        .collect();
+    let helpers = scripts::helpers(&rust);
+    let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
+    for (p, package) in facts.packages.iter().enumerate() {
+        let Some(script) = &package.build_script else {
+            continue;
+        };
+        let Some(text) = read(script) else { continue };
+        let rel = gate_support::path::relative(root, script);
+        let analysed = scripts::analyse(&scripts::RustFile { rel: &rel, text: &text }, &helpers);
+        let mut indices = Vec::new();
+        for call in &analysed.calls {
+            indices.push(builders.len());
+            builders.push(script_builder(&package.name, &rel, call, &analysed, false));
+        }
+        calls.push((p, analysed.calls, indices));
+    }
+    let mut sources = attribute(facts, root, &calls, &builders);
+    mark_stale(root, &mut sources);
+    (sources, builders)
+}
+
+/// A builder of the BOM from one call of a build script (`rel` names the script, or a
+/// dependency's `name@version/build.rs`).
+pub fn script_builder(
+    package: &str,
+    rel: &str,
+    call: &scripts::Call,
+    script: &scripts::Script,
+    dependency: bool,
+) -> Builder {
+    Builder {
+        package: package.to_owned(),
+        kind: call.kind,
+        at: format!("{rel}:{}", call.line),
+        via: call.via.clone(),
+        switch: call.switch.clone(),
+        archs: call.archs.clone(),
+        native_arch: call.native_arch,
+        gpu_probe: script
+            .gpu_probe
+            .as_ref()
+            .map(|(line, what)| format!("{rel}:{line} ({what})")),
+        outside_out_dir: script
+            .outside_out_dir
+            .as_ref()
+            .map(|(line, what)| format!("{rel}:{line} ({what})")),
+        dependency,
+    }
+}
+
+fn nvrtc_builder(facts: &Facts, owner: Option<usize>, at: String) -> Builder {
+    Builder {
+        package: owner
+            .map(|o| facts.packages[o].name.clone())
+            .unwrap_or_default(),
+        kind: gate_formats::kernel_bom::BuilderKind::Nvrtc,
+        at,
+        via: None,
+        switch: None,
+        archs: Vec::new(),
+        native_arch: false,
+        gpu_probe: None,
+        outside_out_dir: None,
+        dependency: false,
+    }
+}
+
+/// Every tracked GPU file with the builders that compile it.
+fn attribute(
+    facts: &Facts,
+    root: &Path,
+    calls: &[(usize, Vec<scripts::Call>, Vec<usize>)],
+    builders: &[Builder],
+) -> Vec<SourceFile> {
+    let gpu: Vec<(&str, FileKind, Option<usize>)> = facts
+        .index
+        .files
+        .iter()
+        .filter_map(|f| FileKind::of(&f.rel).map(|k| (f.rel.as_str(), k, f.owner)))
+        .collect();
+    let dirs: Vec<String> = calls
+        .iter()
+        .map(|(p, _, _)| gate_support::path::relative(root, &facts.packages[*p].dir))
+        .collect();
+    let packages: Vec<includes::Package<'_>> = calls
+        .iter()
+        .zip(&dirs)
+        .map(|((p, calls, _), dir)| includes::Package {
+            name: &facts.packages[*p].name,
+            dir,
+            calls,
+        })
+        .collect();
+    let paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
+    let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    let attributed = includes::attribute(&packages, &paths, &read);
+    gpu.iter()
+        .zip(attributed)
+        .map(|((rel, kind, owner), vias)| {
+            let mut built_by: Vec<usize> = vias
+                .iter()
+                .filter_map(|(p, c, _)| calls.get(*p).and_then(|(_, _, ix)| ix.get(*c)).copied())
+                .collect();
+            built_by.sort_unstable();
+            built_by.dedup();
+            let included_by = vias.iter().find_map(|(_, _, via)| match via {
+                includes::Via::Included { by } => Some(by.clone()),
+                _ => None,
+            });
+            let named = vias
+                .iter()
+                .any(|(_, _, via)| !matches!(via, includes::Via::Included { .. }));
+            debug_assert!(built_by.iter().all(|&b| b < builders.len()));
+            SourceFile {
+                path: (*rel).to_owned(),
+                kind: *kind,
+                package: owner.map(|o| facts.packages[o].name.clone()),
+                built_by,
+                included_by: if named { None } else { included_by },
+                stale_against: None,
+            }
+        })
+        .collect()
+}
+
+/// The crates of the shipped graph that compile GPU code; their builders are appended to
+/// `builders`.
+fn dependencies(
+    metadata: &cargo_metadata::Metadata,
+    shipped: &crate::deps::Graph,
+    builders: &mut Vec<Builder>,
+) -> Vec<Dependency> {
+    let read = |path: &Path| std::fs::read_to_string(path).ok();
+    let script = |rel: &str, text: &str| {
+        let analysed = scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&[]));
+        analysed
+            .calls
+            .iter()
+            .map(|call| script_builder("", rel, call, &analysed, true))
+            .collect()
+    };
+    let nvrtc = |rel: &str, text: &str| scripts::nvrtc_uses(&scripts::RustFile { rel, text });
+    let rust_files = |dir: &Path| rust_files_below(dir);
+    let readers = graph::Readers {
+        read: &read,
+        script: &script,
+        nvrtc: &nvrtc,
+        rust_files: &rust_files,
+    };
+    let mut found = Vec::new();
+    for krate in graph::gpu_crates(metadata, shipped, &readers) {
+        let mut indices = Vec::new();
+        for builder in krate.builders {
+            indices.push(builders.len());
+            builders.push(builder);
+        }
+        for (at, _) in krate.nvrtc {
+            indices.push(builders.len());
+            builders.push(Builder {
+                package: krate.name.clone(),
+                dependency: true,
+                ..nvrtc_builder_at(at)
+            });
+        }
+        found.push(Dependency {
+            name: krate.name,
+            version: krate.version,
+            builders: indices,
+            path: krate.path,
+        });
+    }
+    found
+}
+
+fn nvrtc_builder_at(at: String) -> Builder {
+    Builder {
+        package: String::new(),
+        kind: gate_formats::kernel_bom::BuilderKind::Nvrtc,
+        at,
+        via: None,
+        switch: None,
+        archs: Vec::new(),
+        native_arch: false,
+        gpu_probe: None,
+        outside_out_dir: None,
+        dependency: false,
+    }
+}
+
+/// The `.rs` files below `dir`, at most a few thousand (a crate's sources).
+fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "rs") => {
+                    found.push(path);
+                }
+                _ => {}
+            }
+            if found.len() >= 4096 {
+                return found;
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Every file the build produced that can carry GPU code: cargo's artifacts, and the
+/// libraries and GPU files in the build scripts' `OUT_DIR`s.
+fn artifact_list(build: &Build) -> Vec<(String, BinaryKind, PathBuf)> {
+    let mut list: Vec<(String, BinaryKind, PathBuf)> = build
+        .artifacts
+        .iter()
+        .map(|a| (a.package.clone(), a.kind, a.path.clone()))
+        .collect();
+    for (package, out_dir) in &build.out_dirs {
+        let mut todo = vec![out_dir.clone()];
+        while let Some(at) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(&at) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_dir() {
+                    todo.push(path);
+                    continue;
+                }
+                let name = path.to_string_lossy();
+                let kind = if name.ends_with(".a") || name.ends_with(".lib") {
+                    BinaryKind::StaticLib
+                } else if [".ptx", ".cubin", ".fatbin"].iter().any(|e| name.ends_with(e)) {
+                    BinaryKind::GpuFile
+                } else {
+                    continue;
+                };
+                list.push((package.clone(), kind, path));
+            }
+        }
+    }
+    list.sort_by(|a, b| a.2.cmp(&b.2));
+    list.dedup_by(|a, b| a.2 == b.2);
+    list
+}
+
+/// Reads every artifact of `build` for GPU code.
+fn read_artifacts(build: &Build, root: &Path, sources: &[SourceFile], builders: &[Builder]) -> Artifacts {
+    let tracked: Vec<(String, Vec<u8>)> = sources
+        .iter()
+        .filter(|s| s.kind.is_binary())
+        .filter_map(|s| Some((s.path.clone(), std::fs::read(root.join(&s.path)).ok()?)))
+        .collect();
+    let mut kernels: Vec<Kernel> = Vec::new();
+    let mut by_digest: HashMap<String, usize> = HashMap::new();
+    let mut binaries = Vec::new();
+    let (mut files, mut bytes_read) = (0usize, 0u64);
+    for (package, kind, path) in artifact_list(build) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        files += 1;
+        bytes_read += bytes.len() as u64;
+        let code = binary::read(&bytes);
+        if code.images.is_empty() && code.nvrtc.is_empty() {
+            continue;
+        }
+        let mut modules: BTreeMap<u64, Module> = BTreeMap::new();
+        for image in &code.images {
+            let index = *by_digest.entry(image.digest.clone()).or_insert_with(|| {
+                kernels.push(kernel_of(image));
+                kernels.len() - 1
+            });
+            let kernel = &mut kernels[index];
+            if !kernel.crates.contains(&package) {
+                kernel.crates.push(package.clone());
+            }
+            if kernel.source.is_none() {
+                kernel.source = tracked_copy(&bytes, image, &tracked);
+            }
+            let module = modules.entry(image.module).or_insert_with(|| Module {
+                container: image.container,
+                kernels: Vec::new(),
+            });
+            if !module.kernels.contains(&index) {
+                module.kernels.push(index);
+            }
+        }
+        binaries.push(Binary {
+            path: gate_support::path::relative(root, &path),
+            package,
+            kind,
+            size: bytes.len() as u64,
+            modules: modules.into_values().collect(),
+            nvrtc: code.nvrtc,
+        });
+    }
+    for kernel in &mut kernels {
+        kernel.crates.sort();
+        if kernel.source.is_none() {
+            kernel.source = built_by(kernel, builders);
+        }
+    }
+    Artifacts::Read {
+        binaries,
+        kernels,
+        files,
+        bytes: bytes_read,
+    }
+}
+
+fn kernel_of(image: &binary::Image) -> Kernel {
+    let ptx_isa = image.ptx_isa.map(|(major, minor)| format!("{major}.{minor}"));
+    Kernel {
+        digest: image.digest.clone(),
+        form: image.form,
+        arch: image.arch_name(),
+        min_driver: match image.form {
+            KernelForm::Ptx => image
+                .ptx_isa
+                .and_then(crate::cuda::fleet::min_driver)
+                .map(|v| v.to_string()),
+            KernelForm::Sass => None,
+        },
+        ptx_isa,
+        container: image.container,
+        compressed: image.compressed,
+        size: image.size,
+        crates: Vec::new(),
+        source: None,
+    }
+}
+
+/// The tracked GPU file `image` is a copy of (`include_str!`, `include_bytes!`, or the
+/// file itself), when it is one.
+fn tracked_copy(bytes: &[u8], image: &binary::Image, tracked: &[(String, Vec<u8>)]) -> Option<String> {
+    let at = usize::try_from(image.offset).ok()?;
+    let stored = bytes.get(at..)?;
+    tracked
+        .iter()
+        .find(|(_, content)| !content.is_empty() && stored.starts_with(content))
+        .map(|(rel, _)| format!("the tracked file {rel}"))
+}
+
+/// The builder that accounts for `kernel`: one of a package whose artifacts carry it.
+fn built_by(kernel: &Kernel, builders: &[Builder]) -> Option<String> {
+    kernel.crates.iter().find_map(|krate| {
+        builders
+            .iter()
+            .find(|b| &b.package == krate && b.kind != gate_formats::kernel_bom::BuilderKind::Nvrtc)
+            .map(|b| format!("{} in {krate} ({})", b.kind.describe(), b.at))
+    })
+}
+
+/// How each declared GPU is covered by each package's shipped modules; `None` without a
+/// `[cuda]` table.
+fn fleet(bom: &Bom, cuda: &Cuda, policy_driver: Option<crate::config::DriverVersion>) -> Option<Fleet> {
+    if !cuda.declared {
+        return None;
+    }
+    let min_driver = cuda.min_driver.or(policy_driver);
+    let mut coverage = Vec::new();
+    if let Artifacts::Read { binaries, kernels, .. } = &bom.artifacts {
+        let mut packages: Vec<&str> = binaries
+            .iter()
+            .filter(|b| !b.modules.is_empty())
+            .map(|b| b.package.as_str())
+            .collect();
+        packages.sort_unstable();
+        packages.dedup();
+        for package in packages {
+            for arch in &cuda.archs {
+                coverage.push(worst_coverage(binaries, kernels, package, arch));
+            }
+        }
+    }
+    Some(Fleet {
+        archs: cuda.archs.clone(),
+        min_driver: min_driver.map(|d| d.to_string()),
+        coverage,
+    })
+}
+
+/// The module of `package`'s binaries that covers `arch` least (none, then PTX, then SASS).
+fn worst_coverage(binaries: &[Binary], kernels: &[Kernel], package: &str, arch: &str) -> Coverage {
+    use crate::cuda::fleet::{Covered, coverage};
+    let gpu = crate::cuda::fleet::gpu_number(arch).unwrap_or(0);
+    let rank = |c: &Covered| match c {
+        Covered::None => 0,
+        Covered::Ptx(_) => 1,
+        Covered::Sass(_) => 2,
+    };
+    let worst = binaries
+        .iter()
+        .filter(|b| b.package == package)
+        .flat_map(|b| &b.modules)
+        .map(|m| coverage(&module_codes(m, kernels), gpu))
+        .min_by_key(rank)
+        .unwrap_or(Covered::None);
+    Coverage {
+        package: package.to_owned(),
+        arch: arch.to_owned(),
+        by: worst.by().to_owned(),
+        from: worst.from().map(str::to_owned),
+    }
+}
+
+/// A module's images as the compatibility rules read them.
+pub fn module_codes(module: &Module, kernels: &[Kernel]) -> Vec<crate::cuda::fleet::Code> {
+    module
+        .kernels
+        .iter()
+        .filter_map(|&k| kernels.get(k))
+        .filter_map(|k| {
+            let number = k.arch.split_once('_')?.1;
+            let digits = number.trim_end_matches(['a', 'f']);
+            Some(crate::cuda::fleet::Code {
+                form: k.form,
+                arch: digits.parse().ok()?,
+                suffix: number[digits.len()..].chars().next(),
+                ptx_isa: k.ptx_isa.as_deref().and_then(|v| {
+                    let (major, minor) = v.split_once('.')?;
+                    Some((major.parse().ok()?, minor.parse().ok()?))
+                }),
+            })
+        })
+        .collect()
+}
+
+/// Marks each checked-in PTX/cubin/fatbin whose source (the tracked `.cu` of the same name,
+/// in its directory or, failing that, anywhere in its package) was committed after it.
+fn mark_stale(root: &Path, sources: &mut [SourceFile]) {
+    let stem = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name.split('.').next().unwrap_or(name).to_owned()
+    };
+    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+    let pairs: Vec<(usize, String)> = sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind.is_binary())
+        .filter_map(|(i, binary)| {
+            let candidates: Vec<&SourceFile> = sources
+                .iter()
+                .filter(|s| s.kind == FileKind::Source && stem(&s.path) == stem(&binary.path))
+                .filter(|s| s.package == binary.package)
+                .collect();
+            let source = candidates
+                .iter()
+                .find(|s| dir(&s.path) == dir(&binary.path))
+                .or_else(|| candidates.first())?;
+            Some((i, source.path.clone()))
+        })
+        .collect();
+    for (i, source) in pairs {
+        let (Some(binary_time), Some(source_time)) =
+            (last_commit(root, &sources[i].path), last_commit(root, &source))
+        else {
+            continue;
+        };
+        if source_time.0 != binary_time.0 && is_ancestor(root, &binary_time.0, &source_time.0) {
+            sources[i].stale_against = Some(format!(
+                "{source} (changed in {}, after {} last changed in {})",
+                short(&source_time.0),
+                sources[i].path,
+                short(&binary_time.0)
+            ));
+        }
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
+
+/// Whether `older` is an ancestor of `newer` (so `newer` came after it).
+fn is_ancestor(root: &Path, older: &str, newer: &str) -> bool {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(["merge-base", "--is-ancestor", older, newer])
+        .current_dir(root);
+    crate::process::output(cmd).is_ok_and(|o| o.status.success())
+}
+
+/// The last commit that changed `rel`, and its commit time.
+fn last_commit(root: &Path, rel: &str) -> Option<(String, i64)> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(["log", "-1", "--format=%H %ct", "--", rel])
+        .current_dir(root);
+    let output = crate::process::output(cmd).ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (commit, time) = text.trim().split_once(' ')?;
+    Some((commit.to_owned(), time.parse().ok()?))
+}

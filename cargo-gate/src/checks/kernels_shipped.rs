@@ -1,0 +1,426 @@
+//! `kernels.shipped`: every GPU kernel the workspace ships is named with what built it, and
+//! loads on the declared fleet. It judges the CUDA bill of materials ([`crate::bom`]):
+//!
+//! - **FAIL** when a GPU of `[cuda] archs` has neither SASS nor PTX it can JIT from in a
+//!   module of the shipped artifacts, when PTX needs a newer driver than `[cuda] min-driver`,
+//!   when a shipped binary carries GPU code that no tracked source, builder or tracked file
+//!   accounts for, and when checked-in PTX/cubin/fatbin is stale against its source;
+//! - **WARN** for `-arch=native`, build-time GPU probing, PTX written outside `OUT_DIR`,
+//!   NVRTC (the arch is decided on the user's machine: the finding names the NVRTC library
+//!   the binary loads), and checked-in GPU code that no build produces;
+//! - **notes** for dependencies that compile GPU code (with the feature path that pulls each
+//!   in), for sources nothing builds, and, with no `[cuda]` table, that nothing was judged
+//!   against a fleet.
+//!
+//! The artifacts are read from the run's build (built or reused); the bill of materials is
+//! kept in the record as `kernels/bom.json`.
+
+use crate::bom::{Depth, gather, module_codes};
+use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity};
+use crate::config::section::Section;
+use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
+use crate::stage::Stage;
+use gate_formats::kernel_bom::{Artifacts, Bom, BuilderKind, RECORD_PATH};
+
+/// The `kernels.shipped` check.
+#[derive(Debug)]
+pub struct KernelsShipped;
+
+static META: CheckMeta = CheckMeta {
+    id: "kernels.shipped",
+    stage: Stage::Pilot,
+    summary: "every GPU kernel the workspace ships is named with what built it and loads on the declared [cuda] fleet",
+    fix: "declare the fleet in gate.toml ([cuda] archs and min-driver); build SASS for every declared GPU or PTX old enough to JIT on it; pin archs instead of -arch=native; rebuild checked-in PTX from its source; run `cargo gate kernels` to see the inventory",
+    codes: FindingCode::ALL,
+    config: &[
+        ConfigKey {
+            key: "[cuda] archs",
+            default: "[]",
+            meaning: "the GPUs the service runs on (sm_80, ...): each shipped module must run on each, as SASS or by JIT from PTX",
+        },
+        ConfigKey {
+            key: "[cuda] min-driver",
+            default: "[policy] min-driver",
+            meaning: "the oldest driver on the fleet, as its CUDA version (13.0): shipped PTX must not need a newer one",
+        },
+    ],
+};
+
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    pub enum FindingCode {
+        ArchNotCovered => Code {
+            name: "arch-not-covered",
+            summary: "a declared GPU has neither SASS nor PTX it can JIT from in a shipped module",
+        },
+        PtxNeedsNewerDriver => Code {
+            name: "ptx-needs-newer-driver",
+            summary: "shipped PTX needs a newer driver than [cuda] min-driver",
+        },
+        KernelWithoutSource => Code {
+            name: "kernel-without-source",
+            summary: "a shipped binary carries GPU code no tracked source, builder or file accounts for",
+        },
+        StaleGpuBinary => Code {
+            name: "stale-gpu-binary",
+            summary: "checked-in PTX/cubin/fatbin older than its source",
+        },
+        BuiltByNothing => Code {
+            name: "built-by-nothing",
+            summary: "a tracked GPU file no build compiles (a warning for compiled GPU code)",
+        },
+        NativeArch => Code {
+            name: "native-arch",
+            summary: "a build targets whatever GPU the build machine has (-arch=native)",
+        },
+        GpuProbe => Code {
+            name: "gpu-probe",
+            summary: "a build script asks the build machine's GPU for its compute capability",
+        },
+        PtxOutsideOutDir => Code {
+            name: "ptx-outside-out-dir",
+            summary: "a build script writes PTX outside OUT_DIR",
+        },
+        Nvrtc => Code {
+            name: "nvrtc",
+            summary: "CUDA compiled at run time with NVRTC: the arch is decided on the user's machine",
+        },
+        DependencyGpuCode => Code {
+            name: "dependency-gpu-code",
+            summary: "a dependency compiles GPU code",
+        },
+        NoFleet => Code {
+            name: "no-fleet",
+            summary: "no [cuda] table: the inventory was not judged against a fleet",
+        },
+    }
+}
+
+impl Check for KernelsShipped {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn section(&self) -> Option<&'static dyn Section> {
+        Some(crate::sections::cuda_table())
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Outcome {
+        // Evidence first: the artifacts of the run's build (built here, or reused).
+        if let Some(not_read) = not_built(ctx) {
+            let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static);
+            let static_findings = judge(&bom).findings;
+            return not_read.with_findings(static_findings);
+        }
+        let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Built);
+        let listing = gate_support::json::pretty_bytes(&bom).expect("the BOM serialises");
+        judge(&bom)
+            .with_artifact(RECORD_PATH, listing)
+            .with_reuse(ctx.facts.build_reuse())
+    }
+}
+
+/// The outcome when the workspace was not built: blocked by the check that owns the cause.
+fn not_built(ctx: &Context<'_>) -> Option<Outcome> {
+    use crate::check::SkipKind;
+    use crate::facts::NotBuilt;
+    let build = match ctx.facts.build(ctx.cargo) {
+        Ok(build) if build.ok => return None,
+        Ok(build) => build,
+        Err(NotBuilt::NoCargo(e)) => return Some(Outcome::skip(SkipKind::Unavailable, e)),
+        Err(NotBuilt::Unresolved(resolve)) => {
+            return Some(Outcome::blocked(
+                "lockfile.locked",
+                KERNELS_UNRESOLVED,
+                unresolved(resolve),
+            ));
+        }
+    };
+    let alone = match &build.unavailable {
+        Some(unavailable) => Outcome::skip(
+            SkipKind::Unavailable,
+            format!("the build was not evaluated: {}", unavailable.reason()),
+        ),
+        None => Outcome::fail(format!(
+            "the workspace does not build ({} error(s)), so what it ships cannot be read",
+            build.errors.len()
+        )),
+    };
+    Some(Outcome::blocked("tests.pass", KERNELS_BUILD_FAILED, alone))
+}
+
+/// `file:line` as a location (a dependency's `name@version/…` is no workspace file: none).
+fn location(at: &str) -> Option<Location> {
+    let (file, line) = at.rsplit_once(':')?;
+    if file.contains('@') {
+        return None;
+    }
+    Some(Location {
+        file: file.to_owned(),
+        line: line.parse().ok(),
+        column: None,
+    })
+}
+
+fn located(finding: Finding, at: &str) -> Finding {
+    match location(at) {
+        Some(l) => finding.at(l),
+        None => finding,
+    }
+}
+
+/// The outcome of a bill of materials.
+pub fn judge(bom: &Bom) -> Outcome {
+    let mut findings = Vec::new();
+    findings.extend(source_findings(bom));
+    findings.extend(builder_findings(bom));
+    findings.extend(artifact_findings(bom));
+    if bom.fleet.is_none() {
+        findings.push(
+            Finding::note("no [cuda] table in gate.toml: the inventory is reported, nothing was judged against a fleet")
+                .code(FindingCode::NoFleet),
+        );
+    }
+    let summary = summarize(bom);
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Outcome::fail(summary)
+    } else if findings.iter().any(|f| f.severity == Severity::Warning) {
+        Outcome::warn(summary)
+    } else {
+        Outcome::pass(summary)
+    }
+    .with_findings(findings)
+}
+
+fn summarize(bom: &Bom) -> String {
+    let named = bom.sources.iter().filter(|s| !s.built_by.is_empty()).count();
+    let mut parts = vec![format!(
+        "{} tracked GPU file(s), {named} built by a named builder; {} builder(s)",
+        bom.sources.len(),
+        bom.builders.iter().filter(|b| !b.dependency).count()
+    )];
+    if !bom.dependencies.is_empty() {
+        parts.push(format!("{} dependenc(ies) compile GPU code", bom.dependencies.len()));
+    }
+    parts.push(match &bom.artifacts {
+        Artifacts::Read {
+            binaries,
+            kernels,
+            files,
+            ..
+        } => format!(
+            "{} GPU image(s) in {} of {files} artifact(s) read",
+            kernels.len(),
+            binaries.iter().filter(|b| !b.modules.is_empty()).count()
+        ),
+        Artifacts::Unread { reason } => format!("artifacts not read: {reason}"),
+        Artifacts::NotRead => "artifacts not read".to_owned(),
+    });
+    if let Some(fleet) = &bom.fleet {
+        parts.push(format!("fleet {}", fleet.archs.join(", ")));
+    }
+    parts.join("; ")
+}
+
+/// Tracked GPU files: stale checked-in code, and files nothing builds.
+fn source_findings(bom: &Bom) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for source in &bom.sources {
+        if let Some(stale) = &source.stale_against {
+            findings.push(
+                Finding::error(format!("{} is stale: its source {stale}", source.path))
+                    .code(FindingCode::StaleGpuBinary)
+                    .at(Location::file(&source.path)),
+            );
+        }
+        if source.built_by.is_empty() && source.included_by.is_none() {
+            let finding = if source.kind.is_binary() {
+                Finding::warning(format!(
+                    "{} is checked-in GPU code that no build produces (built by nothing)",
+                    source.path
+                ))
+            } else {
+                Finding::note(format!("{}: no build script compiles it (built by nothing)", source.path))
+            };
+            findings.push(
+                finding
+                    .code(FindingCode::BuiltByNothing)
+                    .at(Location::file(&source.path)),
+            );
+        }
+    }
+    findings
+}
+
+/// Builders: what they target, and dependencies that compile GPU code.
+fn builder_findings(bom: &Bom) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let nvrtc_libraries = match &bom.artifacts {
+        Artifacts::Read { binaries, .. } => {
+            let mut names: Vec<&str> = binaries
+                .iter()
+                .flat_map(|b| &b.nvrtc)
+                .map(String::as_str)
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names.join(", ")
+        }
+        _ => String::new(),
+    };
+    for b in &bom.builders {
+        let who = if b.dependency {
+            format!("{} (a dependency)", b.package)
+        } else {
+            b.package.clone()
+        };
+        if b.native_arch {
+            findings.push(located(
+                Finding::warning(format!(
+                    "{who}: {} targets whatever GPU the build machine has (-arch=native) at {}",
+                    b.kind.describe(),
+                    b.at
+                ))
+                .code(FindingCode::NativeArch)
+                .subject(b.package.clone()),
+                &b.at,
+            ));
+        }
+        if let Some(probe) = &b.gpu_probe {
+            findings.push(located(
+                Finding::warning(format!("{who}: the build script probes the build machine's GPU at {probe}"))
+                    .code(FindingCode::GpuProbe)
+                    .subject(b.package.clone()),
+                probe.split(' ').next().unwrap_or(probe),
+            ));
+        }
+        if let Some(outside) = &b.outside_out_dir {
+            findings.push(located(
+                Finding::warning(format!("{who}: PTX written outside OUT_DIR at {outside}"))
+                    .code(FindingCode::PtxOutsideOutDir)
+                    .subject(b.package.clone()),
+                outside.split(' ').next().unwrap_or(outside),
+            ));
+        }
+        if b.kind == BuilderKind::Nvrtc {
+            let loads = if nvrtc_libraries.is_empty() {
+                "no NVRTC library named in the artifacts read".to_owned()
+            } else {
+                format!("the binaries name {nvrtc_libraries}")
+            };
+            findings.push(located(
+                Finding::warning(format!(
+                    "{who}: CUDA compiled at run time with NVRTC at {} (the arch is decided on the user's machine; {loads})",
+                    b.at
+                ))
+                .code(FindingCode::Nvrtc)
+                .subject(b.package.clone()),
+                &b.at,
+            ));
+        }
+    }
+    for dep in &bom.dependencies {
+        let how: Vec<String> = dep
+            .builders
+            .iter()
+            .filter_map(|&i| bom.builders.get(i))
+            .map(|b| format!("{} at {}", b.kind.describe(), b.at))
+            .collect();
+        findings.push(
+            Finding::note(format!(
+                "{} {} compiles GPU code ({}), pulled in by {}",
+                dep.name,
+                dep.version,
+                how.join(", "),
+                dep.path.join(" → ")
+            ))
+            .code(FindingCode::DependencyGpuCode)
+            .subject(format!("{} {}", dep.name, dep.version)),
+        );
+    }
+    findings
+}
+
+/// The artifacts: code nothing accounts for, and each module against the fleet.
+fn artifact_findings(bom: &Bom) -> Vec<Finding> {
+    let Artifacts::Read {
+        binaries, kernels, ..
+    } = &bom.artifacts
+    else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    let mut named = std::collections::BTreeSet::new();
+    for binary in binaries {
+        for module in &binary.modules {
+            for &k in &module.kernels {
+                let Some(kernel) = kernels.get(k) else { continue };
+                if kernel.source.is_none() && named.insert(kernel.digest.clone()) {
+                    findings.push(
+                        Finding::error(format!(
+                            "{} ({}) carries GPU code ({}, {}) that no tracked source, builder or file accounts for",
+                            binary.path, binary.package, kernel.arch, kernel.digest
+                        ))
+                        .code(FindingCode::KernelWithoutSource)
+                        .subject(binary.package.clone()),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(fleet) = &bom.fleet {
+        findings.extend(fleet_findings(bom, fleet, binaries, kernels));
+    }
+    findings
+}
+
+fn fleet_findings(
+    _bom: &Bom,
+    fleet: &gate_formats::kernel_bom::Fleet,
+    binaries: &[gate_formats::kernel_bom::Binary],
+    kernels: &[gate_formats::kernel_bom::Kernel],
+) -> Vec<Finding> {
+    use crate::cuda::fleet::{Covered, coverage, driver_shortfall, gpu_number};
+    let driver = fleet.min_driver.as_deref().and_then(crate::config::parse_driver);
+    let mut findings = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for binary in binaries {
+        for module in &binary.modules {
+            let codes = module_codes(module, kernels);
+            let images: Vec<String> = codes.iter().map(|c| c.name()).collect();
+            // One finding per distinct module and package, however many binaries carry it.
+            if !seen.insert((binary.package.clone(), images.clone())) {
+                continue;
+            }
+            for arch in &fleet.archs {
+                let gpu = gpu_number(arch).unwrap_or(0);
+                if coverage(&codes, gpu) == Covered::None {
+                    findings.push(
+                        Finding::error(format!(
+                            "{}: a GPU module ({}) in {} has neither SASS nor PTX that runs on {arch}",
+                            binary.package,
+                            images.join(", "),
+                            binary.path
+                        ))
+                        .code(FindingCode::ArchNotCovered)
+                        .subject(format!("{} {arch}", binary.package)),
+                    );
+                }
+            }
+            if let Some(driver) = driver {
+                let version = gate_formats::kernel_manifest::Version::new(driver.major, driver.minor);
+                if let Some(((major, minor), needs)) = driver_shortfall(&codes, version) {
+                    findings.push(
+                        Finding::error(format!(
+                            "{}: PTX ISA {major}.{minor} in {} needs a CUDA {needs} driver; [cuda] min-driver is {driver}",
+                            binary.package, binary.path
+                        ))
+                        .code(FindingCode::PtxNeedsNewerDriver)
+                        .subject(binary.package.clone()),
+                    );
+                }
+            }
+        }
+    }
+    findings
+}

@@ -1,0 +1,187 @@
+//! `cargo gate kernels`: the CUDA bill of materials of the workspace — every tracked GPU
+//! file and what builds it, the dependencies that compile GPU code, and the GPU code the
+//! build's artifacts really carry, judged against `[cuda]` when the table is there — as
+//! text, JSON (`gate_formats::kernel_bom::Bom`, schema in docs/schemas/) or CycloneDX 1.6.
+
+use super::error::CliError;
+use super::output::print_stdout;
+use crate::bom::{Depth, gather};
+use crate::cargo::Cargo;
+use crate::exit;
+use crate::facts::Facts;
+use crate::redact::Redactor;
+use crate::workspace::Workspace;
+use gate_formats::kernel_bom::{Artifacts, Bom, KernelForm};
+use std::path::Path;
+
+/// How `cargo gate kernels` prints the inventory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum BomFormat {
+    /// For people.
+    Text,
+    /// `gate_formats::kernel_bom::Bom`.
+    Json,
+    /// A CycloneDX 1.6 JSON document.
+    Cyclonedx,
+}
+
+/// `cargo gate kernels`.
+pub(crate) fn kernels(
+    manifest_path: Option<&Path>,
+    format: BomFormat,
+    no_build: bool,
+    offline: bool,
+    redactor: &mut Redactor,
+) -> Result<i32, CliError> {
+    let ws = Workspace::discover(manifest_path, offline)?;
+    redactor.add_path(&ws.root, "<workspace>");
+    let config = crate::config::load(&ws.config_layout(), None, &crate::registry::known())?;
+    let cargo = Cargo::new(&ws.root, offline).with_timeout(config.tests_timeout);
+    let facts = Facts::gather(&ws, Vec::new());
+    let depth = if no_build { Depth::Static } else { Depth::Built };
+    let bom = gather(&facts, &cargo, &config, depth);
+    let text = match format {
+        BomFormat::Text => text(&bom),
+        BomFormat::Json => gate_support::json::pretty_string(&bom).expect("the BOM serialises"),
+        BomFormat::Cyclonedx => {
+            let (name, version) = root_package(&ws);
+            let timestamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now());
+            let document =
+                crate::cuda::cyclonedx::document(&bom, &name, &version, &timestamp.to_string());
+            gate_support::json::pretty_string(&document).expect("the document serialises")
+        }
+    };
+    print_stdout(&redactor.text(&text));
+    Ok(exit::READY)
+}
+
+/// The name and version the document describes: the root package, else the workspace
+/// directory's name.
+fn root_package(ws: &Workspace) -> (String, String) {
+    let dir = ws
+        .root
+        .file_name()
+        .map_or_else(|| "workspace".to_owned(), |n| n.to_string_lossy().into_owned());
+    let manifest = std::fs::read_to_string(ws.root.join("Cargo.toml")).unwrap_or_default();
+    let parsed: Option<toml::Table> = toml::from_str(&manifest).ok();
+    let package = parsed.as_ref().and_then(|t| t.get("package"));
+    let field = |key: &str| package.and_then(|p| p.get(key)).and_then(|v| v.as_str());
+    (
+        field("name").map_or(dir, str::to_owned),
+        field("version").unwrap_or("0.0.0").to_owned(),
+    )
+}
+
+/// The inventory for people.
+pub(crate) fn text(bom: &Bom) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("GPU files ({} tracked)\n", bom.sources.len()));
+    for source in &bom.sources {
+        let how = if !source.built_by.is_empty() {
+            source
+                .built_by
+                .iter()
+                .filter_map(|&b| bom.builders.get(b))
+                .map(|b| format!("{} ({})", b.kind.describe(), b.at))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else if let Some(by) = &source.included_by {
+            format!("included by {by}")
+        } else {
+            "built by nothing".to_owned()
+        };
+        out.push_str(&format!("  {}  {how}\n", source.path));
+        if let Some(stale) = &source.stale_against {
+            out.push_str(&format!("    stale: its source {stale}\n"));
+        }
+    }
+    out.push_str(&format!("builders ({})\n", bom.builders.len()));
+    for b in &bom.builders {
+        let mut line = format!("  {}  {}  {}", b.package, b.kind.describe(), b.at);
+        if let Some(via) = &b.via {
+            line.push_str(&format!(" via {via}"));
+        }
+        if !b.archs.is_empty() {
+            line.push_str(&format!("  archs {}", b.archs.join(" ")));
+        }
+        for (flag, on) in [
+            ("-arch=native", b.native_arch),
+            ("probes the GPU", b.gpu_probe.is_some()),
+            ("writes outside OUT_DIR", b.outside_out_dir.is_some()),
+        ] {
+            if on {
+                line.push_str(&format!("  [{flag}]"));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !bom.dependencies.is_empty() {
+        out.push_str(&format!("dependencies ({})\n", bom.dependencies.len()));
+        for dep in &bom.dependencies {
+            out.push_str(&format!(
+                "  {} {}  via {}\n",
+                dep.name,
+                dep.version,
+                dep.path.join(" → ")
+            ));
+        }
+    }
+    artifacts_text(bom, &mut out);
+    out
+}
+
+fn artifacts_text(bom: &Bom, out: &mut String) {
+    match &bom.artifacts {
+        Artifacts::Read {
+            binaries,
+            kernels,
+            files,
+            bytes,
+        } => {
+            out.push_str(&format!(
+                "artifacts ({files} read, {bytes} bytes; {} carry GPU code)\n",
+                binaries.len()
+            ));
+            for binary in binaries {
+                let images: Vec<String> = binary
+                    .modules
+                    .iter()
+                    .flat_map(|m| &m.kernels)
+                    .filter_map(|&k| kernels.get(k))
+                    .map(|k| match (k.form, &k.ptx_isa) {
+                        (KernelForm::Ptx, Some(isa)) => format!("{} (PTX {isa})", k.arch),
+                        _ => k.arch.clone(),
+                    })
+                    .collect();
+                let mut line = format!("  {} ({}): {}", binary.path, binary.package, images.join(", "));
+                if !binary.nvrtc.is_empty() {
+                    line.push_str(&format!("  [loads {}]", binary.nvrtc.join(", ")));
+                }
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        Artifacts::Unread { reason } => out.push_str(&format!("artifacts not read: {reason}\n")),
+        Artifacts::NotRead => out.push_str("artifacts not read\n"),
+    }
+    match &bom.fleet {
+        None => out.push_str("fleet: no [cuda] table, nothing judged against a fleet\n"),
+        Some(fleet) => {
+            out.push_str(&format!(
+                "fleet {} (min driver {})\n",
+                fleet.archs.join(", "),
+                fleet.min_driver.as_deref().unwrap_or("not declared")
+            ));
+            for c in &fleet.coverage {
+                out.push_str(&format!(
+                    "  {} on {}: {}{}\n",
+                    c.package,
+                    c.arch,
+                    c.by,
+                    c.from.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+                ));
+            }
+        }
+    }
+}
