@@ -1,0 +1,517 @@
+//! `kernels.shipped` and `cargo gate kernels` on fixtures whose builds really compile CUDA
+//! (`cc` through a helper crate, a CMake project, PTX embedded with `include_str!`, a stale
+//! checked-in PTX, NVRTC at run time): each judgement, and the bill of materials read back
+//! from what the build ships. They need nvcc (and cmake for one): without them they skip,
+//! saying so, unless `GATE_TESTS_REQUIRE_NVCC` is set (CI installs both: see .ci/run).
+
+use crate::support::{Fixture, Run, fixture, run};
+use gate_build::toolkit::{self, Env};
+use gate_formats::kernel_bom::{
+    Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Container, FileKind, Kernel,
+    KernelForm, SourceFile,
+};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// Whether a missing tool fails the test rather than skipping it.
+fn required() -> bool {
+    std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_some()
+}
+
+/// The nvcc the fixtures' builds use (passed to them as `NVCC`), or `None` (and a printed
+/// reason) when there is none.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn nvcc() -> Option<PathBuf> {
+    let (found, searched) = toolkit::discover(&Env::from_process());
+    if found.is_none() {
+        let places: Vec<String> = searched
+            .iter()
+            .map(|s| format!("{}: {}", s.place, s.detail))
+            .collect();
+        let why = format!("no nvcc found ({})", places.join("; "));
+        assert!(!required(), "GATE_TESTS_REQUIRE_NVCC is set and {why}");
+        println!("skipped: {why}");
+    }
+    found.map(|f| f.path)
+}
+
+/// Whether `cmake` runs; when it does not, the test skips (or fails, in CI).
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn cmake() -> bool {
+    let runs = std::process::Command::new("cmake")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !runs {
+        assert!(
+            !required(),
+            "GATE_TESTS_REQUIRE_NVCC is set and no cmake runs"
+        );
+        println!("skipped: no cmake on PATH");
+    }
+    runs
+}
+
+/// `cargo gate ARGS…` on the fixture, its builds compiling with `nvcc`.
+fn gate(fx: &Fixture, nvcc: &PathBuf, args: &[&str]) -> Run {
+    let mut cmd = fx.command(args);
+    cmd.env("NVCC", nvcc);
+    run(cmd)
+}
+
+/// `pilot --only kernels.shipped --format json`: the exit code and the check's JSON.
+fn shipped(fx: &Fixture, nvcc: &PathBuf) -> (i32, Value) {
+    let run = gate(
+        fx,
+        nvcc,
+        &["pilot", "--only", "kernels.shipped", "--format", "json"],
+    );
+    let report = run.json();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "kernels.shipped")
+        .unwrap_or_else(|| panic!("no kernels.shipped in {}", run.transcript()))
+        .clone();
+    (run.code, check)
+}
+
+/// `cargo gate kernels --format json`, as the format's type.
+fn bom(fx: &Fixture, nvcc: &PathBuf) -> Bom {
+    let run = gate(fx, nvcc, &["kernels", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+/// The check's findings with `code`.
+fn with_code<'a>(check: &'a Value, code: &str) -> Vec<&'a Value> {
+    check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+/// The one finding with `code`, of `severity`.
+fn the_finding<'a>(check: &'a Value, code: &str, severity: &str) -> &'a Value {
+    let found = with_code(check, code);
+    assert_eq!(found.len(), 1, "one {code} finding in {check:#}");
+    assert_eq!(found[0]["severity"], severity, "{check:#}");
+    found[0]
+}
+
+/// The codes of the check's findings of `severity`, sorted, each once.
+fn codes(check: &Value, severity: &str) -> Vec<String> {
+    let mut codes: Vec<String> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == severity)
+        .map(|f| f["code"].as_str().unwrap_or("(none)").to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// `file:LINE` of the first line of the fixture's `file` that contains `text`.
+fn at(fx: &Fixture, file: &str, text: &str) -> String {
+    let contents = std::fs::read_to_string(fx.root.join(file)).unwrap();
+    let line = contents
+        .lines()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("{file} has no `{text}`"));
+    format!("{file}:{}", line + 1)
+}
+
+fn source<'a>(bom: &'a Bom, path: &str) -> &'a SourceFile {
+    bom.sources
+        .iter()
+        .find(|s| s.path == path)
+        .unwrap_or_else(|| panic!("{path} is not among the sources: {:#?}", bom.sources))
+}
+
+/// The builders of a source.
+fn built_by<'a>(bom: &'a Bom, source: &SourceFile) -> Vec<&'a Builder> {
+    source.built_by.iter().map(|&i| &bom.builders[i]).collect()
+}
+
+/// The binaries read and the distinct kernels found.
+fn artifacts(bom: &Bom) -> (&[Binary], &[Kernel]) {
+    match &bom.artifacts {
+        Artifacts::Read {
+            binaries, kernels, ..
+        } => (binaries, kernels),
+        other => panic!("the artifacts were not read: {other:?}"),
+    }
+}
+
+/// The binaries of `package` of `kind`.
+fn binaries<'a>(bom: &'a Bom, package: &str, kind: BinaryKind) -> Vec<&'a Binary> {
+    artifacts(bom)
+        .0
+        .iter()
+        .filter(|b| b.package == package && b.kind == kind)
+        .collect()
+}
+
+/// The kernels a binary carries.
+fn kernels<'a>(bom: &'a Bom, binary: &Binary) -> Vec<&'a Kernel> {
+    let all = artifacts(bom).1;
+    binary.kernels.iter().map(|&i| &all[i]).collect()
+}
+
+/// `(form, arch, PTX ISA, min driver)` of each kernel, sorted, each once.
+fn shapes(kernels: &[&Kernel]) -> Vec<(KernelForm, String, Option<String>, Option<String>)> {
+    let mut shapes: Vec<_> = kernels
+        .iter()
+        .map(|k| {
+            (
+                k.form,
+                k.arch.clone(),
+                k.ptx_isa.clone(),
+                k.min_driver.clone(),
+            )
+        })
+        .collect();
+    shapes.sort();
+    shapes.dedup();
+    shapes
+}
+
+fn sass(arch: &str) -> (KernelForm, String, Option<String>, Option<String>) {
+    (KernelForm::Sass, arch.to_owned(), None, None)
+}
+
+fn ptx(
+    arch: &str,
+    isa: &str,
+    driver: &str,
+) -> (KernelForm, String, Option<String>, Option<String>) {
+    (
+        KernelForm::Ptx,
+        arch.to_owned(),
+        Some(isa.to_owned()),
+        Some(driver.to_owned()),
+    )
+}
+
+/// How the fleet's `arch` is covered for `package`: `(by, from)`.
+fn coverage(bom: &Bom, package: &str, arch: &str) -> (String, Option<String>) {
+    let fleet = bom.fleet.as_ref().expect("a fleet is declared");
+    let c = fleet
+        .coverage
+        .iter()
+        .find(|c| c.package == package && c.arch == arch)
+        .unwrap_or_else(|| panic!("no coverage of {arch} for {package}: {fleet:#?}"));
+    (c.by.clone(), c.from.clone())
+}
+
+#[test]
+fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("bom-cc-helper");
+
+    // sm_80 runs the SASS, sm_90 JITs the compute_80 PTX: covered. But the PTX is ISA 9.0
+    // (nvcc 13.0), which needs a 13.0 driver, and the fleet's oldest is 12.4.
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(code, 1, "{check:#}");
+    assert_eq!(check["status"], "FAIL", "{check:#}");
+    assert_eq!(
+        codes(&check, "error"),
+        ["ptx-needs-newer-driver"],
+        "{check:#}"
+    );
+    let driver = the_finding(&check, "ptx-needs-newer-driver", "error");
+    let message = driver["message"].as_str().unwrap();
+    assert!(message.contains("13.0"), "{driver:#}");
+    assert!(message.contains("12.4"), "{driver:#}");
+    assert_eq!(codes(&check, "warning"), Vec::<String>::new(), "{check:#}");
+
+    let bom = bom(&fx, &nvcc);
+    // The .cu outside the crate, built by the cc call in kernels-sys's build script through
+    // the helper build-helpers defines; the header it includes, attributed to it.
+    let ops = source(&bom, "csrc/ops.cu");
+    assert_eq!(ops.kind, FileKind::Source);
+    assert_eq!(ops.package, None, "csrc/ lies in no package");
+    assert_eq!(ops.included_by, None);
+    let builders = built_by(&bom, ops);
+    assert_eq!(builders.len(), 1, "{builders:#?}");
+    let cc = builders[0];
+    assert_eq!(cc.kind, BuilderKind::Cc, "{cc:#?}");
+    assert_eq!(cc.package, "kernels-sys");
+    assert_eq!(
+        cc.at,
+        at(&fx, "kernels-sys/build.rs", "build_helpers::ccmd()")
+    );
+    assert_eq!(
+        cc.via.as_deref(),
+        Some(at(&fx, "build-helpers/src/lib.rs", "pub fn ccmd()").as_str())
+    );
+    assert!(cc.archs.iter().any(|a| a.contains("sm_80")), "{cc:#?}");
+    assert!(
+        !cc.native_arch && !cc.dependency && cc.gpu_probe.is_none(),
+        "{cc:#?}"
+    );
+    let util = source(&bom, "include/common/util.cuh");
+    assert_eq!(util.kind, FileKind::Header);
+    assert_eq!(util.included_by.as_deref(), Some("csrc/ops.cu"));
+
+    // What the build ships (read back with cuobjdump when the fixture was made): the test
+    // binary, the rlib and libops.a each carry sm_80 SASS and compute_80 PTX, ISA 9.0.
+    let want = [sass("sm_80"), ptx("compute_80", "9.0", "13.0")];
+    let exes = binaries(&bom, "kernels-sys", BinaryKind::Executable);
+    assert_eq!(exes.len(), 1, "the lib's test binary: {exes:#?}");
+    assert_eq!(shapes(&kernels(&bom, exes[0])), want);
+    for kernel in kernels(&bom, exes[0]) {
+        assert_eq!(kernel.container, Container::FatbinSection, "{kernel:#?}");
+        assert!(kernel.digest.starts_with("sha256:"), "{kernel:#?}");
+        assert_eq!(kernel.crates, ["kernels-sys"], "{kernel:#?}");
+    }
+    let rlibs = binaries(&bom, "kernels-sys", BinaryKind::Rlib);
+    assert_eq!(rlibs.len(), 1, "{rlibs:#?}");
+    // The rlib also carries libops.a's device-link object (sm_80 SASS of its own).
+    assert_eq!(shapes(&kernels(&bom, rlibs[0])), want);
+    let archives = binaries(&bom, "kernels-sys", BinaryKind::StaticLib);
+    assert!(
+        archives.iter().any(|a| a.path.ends_with("/out/libops.a")),
+        "{archives:#?}"
+    );
+
+    let fleet = bom.fleet.as_ref().unwrap();
+    assert_eq!(fleet.archs, ["sm_80", "sm_90"]);
+    assert_eq!(fleet.min_driver.as_deref(), Some("12.4"));
+    assert_eq!(
+        coverage(&bom, "kernels-sys", "sm_80"),
+        ("sass".to_owned(), Some("sm_80".to_owned()))
+    );
+    assert_eq!(
+        coverage(&bom, "kernels-sys", "sm_90"),
+        ("ptx".to_owned(), Some("compute_80".to_owned()))
+    );
+}
+
+#[test]
+fn a_cmake_cuda_project_built_from_build_rs_covers_the_fleet() {
+    let Some(nvcc) = nvcc() else { return };
+    if !cmake() {
+        return;
+    }
+    let fx = fixture("bom-cmake");
+
+    // A partial run whose one check passes exits 2.
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "PASS", "{check:#}");
+    assert_eq!(code, 2, "{check:#}");
+    assert_eq!(codes(&check, "error"), Vec::<String>::new(), "{check:#}");
+    assert_eq!(codes(&check, "warning"), Vec::<String>::new(), "{check:#}");
+
+    let bom = bom(&fx, &nvcc);
+    let scale = source(&bom, "mini-sys/native/mini/scale.cu");
+    assert_eq!(scale.kind, FileKind::Source);
+    assert_eq!(scale.package.as_deref(), Some("mini-sys"));
+    let builders = built_by(&bom, scale);
+    assert_eq!(builders.len(), 1, "{builders:#?}");
+    let cmake = builders[0];
+    assert_eq!(cmake.kind, BuilderKind::Cmake, "{cmake:#?}");
+    assert_eq!(cmake.package, "mini-sys");
+    assert_eq!(
+        cmake.at,
+        at(
+            &fx,
+            "mini-sys/build.rs",
+            "cmake::Config::new(\"native/mini\")"
+        )
+    );
+    let switch = cmake.switch.as_deref().unwrap_or_default();
+    assert!(switch.contains("MINI_CUDA"), "{cmake:#?}");
+    assert!(cmake.archs.iter().any(|a| a.contains("80")), "{cmake:#?}");
+    assert!(!cmake.native_arch && !cmake.dependency, "{cmake:#?}");
+    assert!(
+        bom.sources.iter().all(|s| !s.path.ends_with(".c")),
+        "scale_cpu.c is no GPU file: {:#?}",
+        bom.sources
+    );
+
+    // CMAKE_CUDA_ARCHITECTURES=80: sm_80 SASS and compute_80 PTX (ISA 9.0), in the test
+    // binary, the rlib and libmini.a (installed into OUT_DIR/lib, and its copy in
+    // OUT_DIR/build).
+    let want = [sass("sm_80"), ptx("compute_80", "9.0", "13.0")];
+    let exes = binaries(&bom, "mini-sys", BinaryKind::Executable);
+    assert_eq!(exes.len(), 1, "{exes:#?}");
+    assert_eq!(shapes(&kernels(&bom, exes[0])), want);
+    let rlibs = binaries(&bom, "mini-sys", BinaryKind::Rlib);
+    assert_eq!(rlibs.len(), 1, "{rlibs:#?}");
+    assert_eq!(shapes(&kernels(&bom, rlibs[0])), want);
+    let archives = binaries(&bom, "mini-sys", BinaryKind::StaticLib);
+    assert!(
+        archives
+            .iter()
+            .any(|a| a.path.ends_with("/out/lib/libmini.a")),
+        "{archives:#?}"
+    );
+    assert_eq!(
+        coverage(&bom, "mini-sys", "sm_80"),
+        ("sass".to_owned(), Some("sm_80".to_owned()))
+    );
+}
+
+#[test]
+fn ptx_embedded_with_include_str_is_built_by_nothing_and_judged_against_no_fleet() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("bom-include-ptx");
+
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "WARN", "{check:#}");
+    assert_eq!(code, 2, "{check:#}");
+    assert_eq!(codes(&check, "error"), Vec::<String>::new(), "{check:#}");
+    assert_eq!(codes(&check, "warning"), ["built-by-nothing"], "{check:#}");
+    let nothing = the_finding(&check, "built-by-nothing", "warning");
+    assert_eq!(
+        nothing["location"]["file"], "ptx-user/kernels/saxpy.ptx",
+        "the PTX, not its .cu: {nothing:#}"
+    );
+    the_finding(&check, "no-fleet", "note");
+
+    let bom = bom(&fx, &nvcc);
+    assert!(bom.builders.is_empty(), "{:#?}", bom.builders);
+    assert_eq!(bom.fleet, None);
+    let saxpy = source(&bom, "ptx-user/kernels/saxpy.ptx");
+    assert_eq!(saxpy.kind, FileKind::Ptx);
+    assert_eq!(saxpy.package.as_deref(), Some("ptx-user"));
+    assert!(saxpy.built_by.is_empty());
+    let cu = source(&bom, "ptx-user/kernels/saxpy.cu");
+    assert!(cu.built_by.is_empty());
+
+    // The PTX text (nvcc 13.0, -arch=compute_80) as data in the test binary and the rlib:
+    // one image, whatever carries it.
+    let exes = binaries(&bom, "ptx-user", BinaryKind::Executable);
+    assert_eq!(exes.len(), 1, "{exes:#?}");
+    let shipped = kernels(&bom, exes[0]);
+    assert_eq!(shipped.len(), 1, "{shipped:#?}");
+    assert_eq!(shapes(&shipped), [ptx("compute_80", "9.0", "13.0")]);
+    assert_eq!(shipped[0].container, Container::PtxText);
+    assert!(!shipped[0].compressed);
+    let rlibs = binaries(&bom, "ptx-user", BinaryKind::Rlib);
+    assert_eq!(rlibs.len(), 1, "{rlibs:#?}");
+    let in_rlib = kernels(&bom, rlibs[0]);
+    assert!(
+        in_rlib.iter().all(|k| k.digest == shipped[0].digest),
+        "{in_rlib:#?}"
+    );
+    assert_eq!(artifacts(&bom).1.len(), 1, "{:#?}", artifacts(&bom).1);
+}
+
+#[test]
+fn a_checked_in_ptx_older_than_its_source_is_stale() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("bom-stale-ptx");
+    let ptx_file = "legacy-kernels/kernels/scale.ptx";
+
+    // Committed together: not stale. The sm_20 PTX (ISA 4.3) JITs for sm_80 on any driver
+    // the fleet has.
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "WARN", "{check:#}");
+    assert_eq!(code, 2, "{check:#}");
+    assert_eq!(codes(&check, "error"), Vec::<String>::new(), "{check:#}");
+    let nothing = the_finding(&check, "built-by-nothing", "warning");
+    assert_eq!(nothing["location"]["file"], ptx_file, "{nothing:#}");
+
+    // The source changes in a later commit than the PTX: stale.
+    let cu = "legacy-kernels/kernels/scale.cu";
+    let changed = std::fs::read_to_string(fx.root.join(cu))
+        .unwrap()
+        .replace("float* y", "float* __restrict__ y");
+    fx.write(cu, &changed).commit();
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "FAIL", "{check:#}");
+    assert_eq!(code, 1, "{check:#}");
+    assert_eq!(codes(&check, "error"), ["stale-gpu-binary"], "{check:#}");
+    let stale = the_finding(&check, "stale-gpu-binary", "error");
+    assert_eq!(stale["location"]["file"], ptx_file, "{stale:#}");
+    assert!(
+        stale["message"].as_str().unwrap().contains("scale.cu"),
+        "names its source: {stale:#}"
+    );
+
+    let bom = bom(&fx, &nvcc);
+    let exes = binaries(&bom, "legacy-kernels", BinaryKind::Executable);
+    assert_eq!(exes.len(), 1, "{exes:#?}");
+    let shipped = kernels(&bom, exes[0]);
+    assert_eq!(shipped.len(), 1, "{shipped:#?}");
+    assert_eq!(shipped[0].form, KernelForm::Ptx);
+    assert_eq!(shipped[0].arch, "compute_20");
+    assert_eq!(shipped[0].ptx_isa.as_deref(), Some("4.3"));
+    assert_eq!(shipped[0].container, Container::PtxText);
+    assert_eq!(
+        coverage(&bom, "legacy-kernels", "sm_80"),
+        ("ptx".to_owned(), Some("compute_20".to_owned()))
+    );
+}
+
+#[test]
+fn nvrtc_at_run_time_is_a_warning_naming_the_library_loaded() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("bom-nvrtc");
+
+    // No GPU code ships: the arch is decided on the user's machine.
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "WARN", "{check:#}");
+    assert_eq!(code, 2, "{check:#}");
+    assert_eq!(codes(&check, "error"), Vec::<String>::new(), "{check:#}");
+    assert_eq!(codes(&check, "warning"), ["nvrtc"], "{check:#}");
+    let nvrtc = the_finding(&check, "nvrtc", "warning");
+    assert!(
+        nvrtc["message"].as_str().unwrap().contains("libnvrtc"),
+        "names the library: {nvrtc:#}"
+    );
+    let cudarc = with_code(&check, "dependency-gpu-code");
+    assert!(
+        cudarc
+            .iter()
+            .any(|f| f["severity"] == "note" && f["message"].as_str().unwrap().contains("cudarc")),
+        "{check:#}"
+    );
+
+    let bom = bom(&fx, &nvcc);
+    let jit = bom
+        .builders
+        .iter()
+        .find(|b| b.package == "jit")
+        .unwrap_or_else(|| panic!("{:#?}", bom.builders));
+    assert_eq!(jit.kind, BuilderKind::Nvrtc);
+    assert_eq!(
+        jit.at,
+        at(&fx, "jit/src/lib.rs", "compile_ptx(scale_source(factor))")
+    );
+    assert!(!jit.dependency);
+    let dep = bom
+        .dependencies
+        .iter()
+        .find(|d| d.name == "cudarc")
+        .unwrap_or_else(|| panic!("{:#?}", bom.dependencies));
+    assert_eq!(dep.version, "0.19.10");
+    assert_eq!(
+        dep.path.first().map(String::as_str),
+        Some("jit"),
+        "{dep:#?}"
+    );
+    assert!(
+        dep.builders
+            .iter()
+            .all(|&i| bom.builders[i].kind == BuilderKind::Nvrtc && bom.builders[i].dependency),
+        "{dep:#?}"
+    );
+
+    let exes = binaries(&bom, "jit", BinaryKind::Executable);
+    assert_eq!(exes.len(), 1, "{exes:#?}");
+    assert!(exes[0].kernels.is_empty(), "{exes:#?}");
+    assert!(!exes[0].nvrtc.is_empty(), "{exes:#?}");
+    assert!(
+        exes[0].nvrtc.iter().all(|l| l.contains("nvrtc")),
+        "{exes:#?}"
+    );
+    assert!(artifacts(&bom).1.is_empty(), "{:#?}", artifacts(&bom).1);
+}
