@@ -1,1 +1,1279 @@
-//! Placeholder (issue 25): filled in by the scripts work.
+//! What a build script compiles GPU code with, read from its tokens (never from raw text, so
+//! comments and strings are never code): the builder calls ([`analyse`]), the functions across
+//! the workspace's crates that make or configure a GPU build ([`helpers`]), and the places any
+//! Rust file compiles CUDA at run time with NVRTC ([`nvrtc_uses`]).
+//!
+//! A builder is recognised by what the code does, at its constructor:
+//!
+//! | Builder | Constructor | GPU when |
+//! |---|---|---|
+//! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`) | `.cuda(x)`, `x` not `false`, on the chain or its variable |
+//! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
+//! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
+//! | [`Cudaforge`](BuilderKind::Cudaforge) | any `cudaforge::T::new()` / `::default()` | always |
+//! | [`CudaBuilder`](BuilderKind::CudaBuilder) | `CudaBuilder::new("crate/dir")` | always |
+//! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
+//! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either | always |
+//! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
+//!
+//! What a builder does is read from its *extent*: the statement of the constructor and, when
+//! it is bound with `let`, every later statement of the same block that names the variable
+//! (until it is bound again). Decisions:
+//! - A build script that only reads `NVCC` is not raw nvcc: only a `Command::new` of it is.
+//! - `-arch=native` and `CMAKE_CUDA_ARCHITECTURES=native` set [`Call::native_arch`];
+//!   `all` / `all-major` do not (they depend on the toolkit, not on the build machine's GPU)
+//!   and are kept in [`Call::archs`] as written.
+//! - `-gencode arch=compute_80,code=[sm_80,compute_80]` yields its `code=` targets (`sm_80`,
+//!   `compute_80`): those are what ship.
+//! - gate-build has no default source directory (`Kernels::new()` without `dir`/`file` is an
+//!   error), so a gate-build call with computed paths has no inputs, and attribution falls back
+//!   to the package's directory like any other computed call.
+//! - A function of the build script itself that makes a GPU build and is called from it is
+//!   reported at its call, `via` its definition; its own constructor is not reported again.
+//! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
+
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
+
+use gate_formats::kernel_bom::BuilderKind;
+use memchr::memmem;
+
+use crate::lexer::{Lexer, TokenKind};
+
+/// A Rust file: workspace-relative path (for `file:line` texts) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct RustFile<'a> {
+    /// Workspace-relative path, `/`-separated.
+    pub rel: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+}
+
+/// One place a build script compiles GPU code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// Which builder.
+    pub kind: BuilderKind,
+    /// 1-based line in the build script of the call (for `cc`, of its `.cuda(true)`; of the
+    /// helper's use when it goes through a helper).
+    pub line: u32,
+    /// `"helper-crate/src/lib.rs:12"` when it goes through a helper function.
+    pub via: Option<String>,
+    /// String literals it compiles, as written, relative to the package directory: files,
+    /// globs, or directories (cmake source dir, cuda_builder crate dir, gate-build `dir`).
+    pub inputs: Vec<String>,
+    /// Include directories, as written (`.include("dir")`, `-Idir`, `"-I", "dir"`).
+    pub include_dirs: Vec<String>,
+    /// What switches CUDA on: `GGML_CUDA=ON`, `feature "cuda"`, or both as
+    /// `GGML_CUDA=ON if feature "cuda"`.
+    pub switch: Option<String>,
+    /// Requested archs as written (`sm_80`, `compute_90`, `80;90`, `all-major`).
+    pub archs: Vec<String>,
+    /// Whether it targets whatever GPU the build machine has (`-arch=native`).
+    pub native_arch: bool,
+    /// Whether some of what it compiles is computed (a variable, a `format!`, a `glob(..)`
+    /// result without a literal pattern): then [`inputs`](Call::inputs) is not everything.
+    pub computed_inputs: bool,
+}
+
+/// What one build script does with GPU code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Script {
+    /// Every place it compiles GPU code, in source order.
+    pub calls: Vec<Call>,
+    /// Build-time GPU probing (`nvidia-smi`, NVML, `cudaGetDeviceProperties`): line and what.
+    pub gpu_probe: Option<(u32, String)>,
+    /// PTX written outside `OUT_DIR`: line and the path as written.
+    pub outside_out_dir: Option<(u32, String)>,
+}
+
+/// A function that returns or configures a GPU build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Helper {
+    /// Its name.
+    pub name: String,
+    /// Where it is defined: `file:line` of its `fn`.
+    pub at: String,
+    /// What it builds; [`Call::line`] is the line of its definition.
+    pub call: Call,
+}
+
+/// Functions, anywhere in the workspace's crates, that return or configure a GPU build: a fn
+/// whose body makes a `cc::Build` with `.cuda(true)`, a `cmake::Config` with CUDA options, a
+/// `bindgen_cuda::Builder`, a `cudaforge` builder, a `CudaBuilder`, a gate-build `Kernels`,
+/// a `Command::new` of nvcc, or calls another such function — by name, with where they are
+/// defined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Helpers {
+    list: Vec<Helper>,
+}
+
+impl Helpers {
+    /// Every helper found, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = &Helper> {
+        self.list.iter()
+    }
+
+    /// How many helpers were found.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether none was found.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The helper called `name`; with a path qualifier (`helpers` in `helpers::ccmd()`), one
+    /// whose file path contains it (as `helpers` or `helpers` with `-` for `_`) is preferred.
+    #[must_use]
+    pub fn get(&self, name: &str, qualifier: Option<&str>) -> Option<&Helper> {
+        let mut named = self.list.iter().filter(|h| h.name == name);
+        let first = named.clone().next()?;
+        let Some(q) = qualifier else {
+            return Some(first);
+        };
+        let dashed = q.replace('_', "-");
+        Some(
+            named
+                .find(|h| h.at.contains(q) || h.at.contains(&dashed))
+                .unwrap_or(first),
+        )
+    }
+}
+
+/// Words one of which a file must contain to define a helper; checked with `memmem` before
+/// anything is lexed.
+const HELPER_WORDS: &[&str] = &["cuda", "cmake", "nvcc", "NVCC", "CudaBuilder", "gate_build"];
+
+/// Finds the [`Helpers`] among `files` (called on every tracked `.rs` file: files without any
+/// of the builder words are skipped after a `memmem` pass). Helpers that only call other
+/// helpers are found too (a few rounds, until nothing new appears). `main` is never a helper.
+pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
+    let mut lexed: Vec<Option<Lexed<'_>>> = files
+        .iter()
+        .map(|f| contains_any(f.text, HELPER_WORDS).then(|| Lexed::new(f.text)))
+        .collect();
+    let mut found = Helpers::default();
+    let mut known: HashSet<(usize, usize)> = HashSet::new();
+    for _round in 0..4 {
+        let before = found.len();
+        for (index, file) in files.iter().enumerate() {
+            if lexed[index].is_none() {
+                let names: Vec<&str> = found.iter().map(|h| h.name.as_str()).collect();
+                if !names.is_empty() && contains_any(file.text, &names) {
+                    lexed[index] = Some(Lexed::new(file.text));
+                }
+            }
+            let Some(lx) = &lexed[index] else { continue };
+            for def in lx.fns() {
+                if def.name == "main" || known.contains(&(index, def.open)) {
+                    continue;
+                }
+                let calls = calls_in(lx, (def.open + 1, def.close), &found, &[]);
+                if let Some(mut call) = calls.into_iter().next() {
+                    call.line = def.line;
+                    known.insert((index, def.open));
+                    found.list.push(Helper {
+                        name: def.name.to_owned(),
+                        at: format!("{}:{}", file.rel, def.line),
+                        call,
+                    });
+                }
+            }
+        }
+        if found.len() == before {
+            break;
+        }
+    }
+    found
+}
+
+/// What the build script `script` does with GPU code, following `helpers`.
+pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
+    let lx = Lexed::new(script.text);
+    let fns = lx.fns();
+    // The script's own helpers that it calls are reported at their calls, not inside.
+    let prefix = format!("{}:", script.rel);
+    let local: Vec<&str> = helpers
+        .iter()
+        .filter(|h| h.at.starts_with(&prefix))
+        .map(|h| h.name.as_str())
+        .collect();
+    let used_local: HashSet<&str> = (0..lx.toks.len())
+        .filter_map(|i| helper_use(&lx, i, helpers).map(|(h, _)| h.name.as_str()))
+        .filter(|name| local.contains(name))
+        .collect();
+    let skip: Vec<(usize, usize)> = fns
+        .iter()
+        .filter(|f| used_local.contains(f.name))
+        .map(|f| (f.open, f.close))
+        .collect();
+    Script {
+        calls: calls_in(&lx, (0, lx.toks.len()), helpers, &skip),
+        gpu_probe: gpu_probe(&lx),
+        outside_out_dir: outside_out_dir(&lx),
+    }
+}
+
+/// Places where code compiles CUDA at run time with NVRTC: calls of `compile_ptx`,
+/// `compile_ptx_with_opts`, `nvrtcCompileProgram`, `Ptx::from_src`, and mentions of
+/// `nvrtc::Program` — outside `use` declarations and definitions. 1-based line and the path
+/// as written (`cudarc::nvrtc::compile_ptx`); one per line.
+pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
+    if !contains_any(file.text, &["nvrtc", "compile_ptx", "from_src"]) {
+        return Vec::new();
+    }
+    let lx = Lexed::new(file.text);
+    let uses = lx.use_ranges();
+    let mut out: Vec<(u32, String)> = Vec::new();
+    for i in 0..lx.toks.len() {
+        let Some(word) = lx.ident(i) else { continue };
+        let call = lx.punct(i + 1, b'(') || lx.path_sep(i + 1);
+        let hit = match word {
+            "compile_ptx" | "compile_ptx_with_opts" | "nvrtcCompileProgram" => {
+                call && !lx.is_ident(i.wrapping_sub(1), "fn") && !lx.punct(i.wrapping_sub(1), b'.')
+            }
+            "from_src" => lx.punct(i + 1, b'(') && i >= 3 && lx.is_ident(i - 3, "Ptx"),
+            "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
+            _ => false,
+        };
+        if !hit || uses.iter().any(|&(a, b)| a <= i && i < b) {
+            continue;
+        }
+        let line = lx.toks[i].line;
+        if out.last().is_some_and(|(l, _)| *l == line) {
+            continue;
+        }
+        out.push((line, lx.path_text(lx.path_start(i), i)));
+    }
+    out
+}
+
+fn contains_any(text: &str, words: &[&str]) -> bool {
+    words
+        .iter()
+        .any(|w| memmem::find(text.as_bytes(), w.as_bytes()).is_some())
+}
+
+/// One significant token: kind, text (empty if its span is not on a char boundary), line.
+#[derive(Debug, Clone, Copy)]
+struct Tok<'a> {
+    kind: TokenKind,
+    text: &'a str,
+    line: u32,
+}
+
+/// A function definition: name, line of `fn`, and its body's braces (token indices).
+#[derive(Debug, Clone, Copy)]
+struct FnDef<'a> {
+    name: &'a str,
+    line: u32,
+    open: usize,
+    close: usize,
+}
+
+/// A file's significant tokens and what its `use` declarations import (name → crate).
+#[derive(Debug)]
+struct Lexed<'a> {
+    toks: Vec<Tok<'a>>,
+    imports: HashMap<&'a str, &'a str>,
+    guards: OnceCell<Guards>,
+}
+
+impl<'a> Lexed<'a> {
+    fn new(text: &'a str) -> Lexed<'a> {
+        let bytes = text.as_bytes();
+        let mut toks = Vec::new();
+        let mut line = 1u32;
+        let mut last = 0usize;
+        for t in Lexer::new(bytes) {
+            let newlines = memchr::memchr_iter(b'\n', &bytes[last..t.start]).count();
+            line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            last = t.start;
+            if t.kind != TokenKind::Comment {
+                toks.push(Tok {
+                    kind: t.kind,
+                    text: text.get(t.start..t.end).unwrap_or(""),
+                    line,
+                });
+            }
+        }
+        let mut lx = Lexed {
+            toks,
+            imports: HashMap::new(),
+            guards: OnceCell::new(),
+        };
+        lx.imports = lx.read_imports();
+        lx
+    }
+
+    /// The file's feature guards, found on first use.
+    fn guards(&self) -> &Guards {
+        self.guards.get_or_init(|| Guards::new(self))
+    }
+
+    fn punct(&self, i: usize, b: u8) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct(b))
+    }
+
+    fn ident(&self, i: usize) -> Option<&'a str> {
+        self.toks
+            .get(i)
+            .filter(|t| t.kind == TokenKind::Ident)
+            .map(|t| t.text)
+    }
+
+    fn is_ident(&self, i: usize, word: &str) -> bool {
+        self.ident(i) == Some(word)
+    }
+
+    /// Whether tokens `i`, `i + 1` are `::`.
+    fn path_sep(&self, i: usize) -> bool {
+        self.punct(i, b':') && self.punct(i + 1, b':')
+    }
+
+    /// The value of a string literal at `i`, as written (escapes kept).
+    fn str_value(&self, i: usize) -> Option<&'a str> {
+        let t = self.toks.get(i)?;
+        match t.kind {
+            TokenKind::Str => {
+                let end = t.text.rfind('"')?;
+                t.text.get(1..end)
+            }
+            TokenKind::RawStr => {
+                let body = t.text.strip_prefix('r')?.trim_start_matches('#');
+                let body = body.strip_prefix('"')?;
+                let end = body.rfind('"')?;
+                body.get(..end)
+            }
+            _ => None,
+        }
+    }
+
+    /// The string literals in `a..b` with their token indices.
+    fn strs(&self, a: usize, b: usize) -> Vec<(usize, &'a str)> {
+        (a..b.min(self.toks.len()))
+            .filter_map(|i| self.str_value(i).map(|s| (i, s)))
+            .collect()
+    }
+
+    /// Index of the bracket closing the one at `open`, or the end.
+    fn matching(&self, open: usize) -> usize {
+        let mut depth = 0usize;
+        for i in open..self.toks.len() {
+            match self.toks[i].kind {
+                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+                TokenKind::Punct(b')' | b']' | b'}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.toks.len()
+    }
+
+    /// Index of the `;` ending the statement at `i`, or of the bracket closing its block.
+    fn stmt_end(&self, i: usize) -> usize {
+        let mut depth = 0usize;
+        for k in i..self.toks.len() {
+            match self.toks[k].kind {
+                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+                TokenKind::Punct(b')' | b']' | b'}') => {
+                    if depth == 0 {
+                        return k;
+                    }
+                    depth -= 1;
+                }
+                TokenKind::Punct(b';') if depth == 0 => return k,
+                _ => {}
+            }
+        }
+        self.toks.len()
+    }
+
+    /// First token of the path ending at `i` (`a::b::C` → `a`).
+    fn path_start(&self, i: usize) -> usize {
+        let mut j = i;
+        while j >= 3 && self.path_sep(j - 2) && self.ident(j - 3).is_some() {
+            j -= 3;
+        }
+        j
+    }
+
+    /// The idents of `start..=end` joined by `::`.
+    fn path_text(&self, start: usize, end: usize) -> String {
+        (start..=end)
+            .filter_map(|k| self.ident(k))
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+
+    /// Token ranges of `use` declarations.
+    fn use_ranges(&self) -> Vec<(usize, usize)> {
+        (0..self.toks.len())
+            .filter(|&i| self.is_ident(i, "use"))
+            .map(|i| (i, self.stmt_end(i)))
+            .collect()
+    }
+
+    /// Every name a `use` brings in, mapped to the crate it comes from.
+    fn read_imports(&self) -> HashMap<&'a str, &'a str> {
+        let mut map = HashMap::new();
+        for (a, b) in self.use_ranges() {
+            let mut k = a + 1;
+            if self.path_sep(k) {
+                k += 2;
+            }
+            let Some(root) = self.ident(k) else { continue };
+            if matches!(root, "crate" | "self" | "super") {
+                continue;
+            }
+            for j in k..b {
+                if let Some(name) = self.ident(j) {
+                    if name != "as" && name != "self" && !self.is_ident(j + 1, "as") {
+                        map.entry(name).or_insert(root);
+                    }
+                }
+            }
+        }
+        map
+    }
+
+    /// Every `fn` with a body.
+    fn fns(&self) -> Vec<FnDef<'a>> {
+        let mut out = Vec::new();
+        for i in 0..self.toks.len() {
+            if !self.is_ident(i, "fn") {
+                continue;
+            }
+            let Some(name) = self.ident(i + 1) else {
+                continue;
+            };
+            let mut depth = 0usize;
+            for k in i + 2..self.toks.len() {
+                match self.toks[k].kind {
+                    TokenKind::Punct(b'(' | b'[') => depth += 1,
+                    TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+                    TokenKind::Punct(b';') if depth == 0 => break,
+                    TokenKind::Punct(b'{') if depth == 0 => {
+                        out.push(FnDef {
+                            name,
+                            line: self.toks[i].line,
+                            open: k,
+                            close: self.matching(k),
+                        });
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What starts a builder: its kind, or a helper's call.
+#[derive(Debug, Clone, Copy)]
+enum Start<'h> {
+    Builder(BuilderKind),
+    Helper(&'h Helper),
+}
+
+/// A builder's start at token `i`: what it is, the first token of its path, and the index
+/// of the `(` opening its arguments.
+#[derive(Debug, Clone, Copy)]
+struct Anchor<'h> {
+    start: Start<'h>,
+    path: usize,
+    open: usize,
+}
+
+/// A constructor (`T::new(` / `T::default(`) at `i` that starts a builder.
+fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
+    let ty = lx.ident(i)?;
+    if !lx.path_sep(i + 1)
+        || !matches!(lx.ident(i + 3), Some("new" | "default"))
+        || !lx.punct(i + 4, b'(')
+    {
+        return None;
+    }
+    let path = lx.path_start(i);
+    let krate = if path < i {
+        lx.ident(path)
+    } else {
+        lx.imports.get(ty).copied()
+    };
+    let kind = match (krate, ty) {
+        (_, "CudaBuilder") => BuilderKind::CudaBuilder,
+        (Some("cc"), "Build") => BuilderKind::Cc,
+        (Some("cmake"), "Config") => BuilderKind::Cmake,
+        (Some("bindgen_cuda"), "Builder") => BuilderKind::BindgenCuda,
+        (Some("cudaforge"), _) => BuilderKind::Cudaforge,
+        (Some("gate_build"), "Kernels") => BuilderKind::GateBuild,
+        (_, "Command") if lx.is_ident(i + 3, "new") && command_is_nvcc(lx, i + 4) => {
+            BuilderKind::Nvcc
+        }
+        _ => return None,
+    };
+    Some(Anchor {
+        start: Start::Builder(kind),
+        path,
+        open: i + 4,
+    })
+}
+
+/// Whether a literal names nvcc: `nvcc`, `NVCC` (the variable), `…/bin/nvcc`, `nvcc.exe`.
+fn names_nvcc(s: &str) -> bool {
+    let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base.eq_ignore_ascii_case("nvcc")
+}
+
+/// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, or a
+/// variable whose `let` in this file is initialised from one.
+fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
+    let close = lx.matching(open);
+    if lx.strs(open, close).iter().any(|(_, s)| names_nvcc(s)) {
+        return true;
+    }
+    let mut k = open + 1;
+    while lx.punct(k, b'&') || lx.punct(k, b'*') {
+        k += 1;
+    }
+    let Some(var) = lx.ident(k) else { return false };
+    (0..lx.toks.len()).any(|i| {
+        lx.is_ident(i, "let")
+            && (lx.is_ident(i + 1, var) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, var)))
+            && lx
+                .strs(i, lx.stmt_end(i))
+                .iter()
+                .any(|(_, s)| names_nvcc(s))
+    })
+}
+
+/// A call of a helper at `i` (not a method, not its definition; a qualifier must be a
+/// module: lowercase), with the helper and the `(`.
+fn helper_use<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<(&'h Helper, usize)> {
+    if helpers.is_empty() || !lx.punct(i + 1, b'(') {
+        return None;
+    }
+    let name = lx.ident(i)?;
+    let prev = i.checked_sub(1);
+    if prev.is_some_and(|p| lx.punct(p, b'.') || lx.is_ident(p, "fn")) {
+        return None;
+    }
+    let qualifier = if i >= 3 && lx.path_sep(i - 2) {
+        let q = lx.ident(i - 3)?;
+        if !q.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return None;
+        }
+        Some(q)
+    } else {
+        None
+    };
+    helpers.get(name, qualifier).map(|h| (h, i + 1))
+}
+
+/// Every GPU build started in `range` (token indices), skipping the `skip` ranges.
+fn calls_in(
+    lx: &Lexed<'_>,
+    range: (usize, usize),
+    helpers: &Helpers,
+    skip: &[(usize, usize)],
+) -> Vec<Call> {
+    let mut calls = Vec::new();
+    let mut i = range.0;
+    while i < range.1.min(lx.toks.len()) {
+        if let Some(&(_, end)) = skip.iter().find(|&&(a, b)| a <= i && i <= b) {
+            i = end + 1;
+            continue;
+        }
+        let anchor = constructor_at(lx, i).or_else(|| {
+            helper_use(lx, i, helpers).map(|(h, open)| Anchor {
+                start: Start::Helper(h),
+                path: lx.path_start(i),
+                open,
+            })
+        });
+        if let Some(anchor) = anchor {
+            if let Some(call) = describe(lx, &anchor, lx.guards()) {
+                calls.push(call);
+            }
+        }
+        i += 1;
+    }
+    calls
+}
+
+/// The extent of a builder whose path starts at `path`: its statement, and the later
+/// statements of its block that name the variable it is bound to.
+fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
+    let first_end = lx.stmt_end(path);
+    let mut ranges = vec![(path, first_end)];
+    let Some(var) = bound_to(lx, path) else {
+        return ranges;
+    };
+    let mut pos = first_end + 1;
+    while lx.punct(first_end, b';') && pos < lx.toks.len() {
+        if matches!(lx.toks[pos].kind, TokenKind::Punct(b')' | b']' | b'}')) {
+            break;
+        }
+        let end = lx.stmt_end(pos);
+        let rebinds = lx.is_ident(pos, "let")
+            && (lx.is_ident(pos + 1, var)
+                || (lx.is_ident(pos + 1, "mut") && lx.is_ident(pos + 2, var)));
+        if rebinds {
+            break;
+        }
+        if (pos..end).any(|k| lx.is_ident(k, var) && !lx.punct(k.wrapping_sub(1), b'.')) {
+            ranges.push((pos, end));
+        }
+        if !lx.punct(end, b';') {
+            break;
+        }
+        pos = end + 1;
+    }
+    ranges
+}
+
+/// The variable a `let` binds the expression starting at `path` to.
+fn bound_to<'a>(lx: &Lexed<'a>, path: usize) -> Option<&'a str> {
+    let eq = path.checked_sub(1)?;
+    if !lx.punct(eq, b'=') || eq == 0 {
+        return None;
+    }
+    if matches!(lx.toks[eq - 1].kind, TokenKind::Punct(b'=' | b'!' | b'<' | b'>')) {
+        return None;
+    }
+    let mut k = eq;
+    for _ in 0..16 {
+        k = k.checked_sub(1)?;
+        if lx.is_ident(k, "let") {
+            let name = if lx.is_ident(k + 1, "mut") { k + 2 } else { k + 1 };
+            return lx.ident(name);
+        }
+        if lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}') {
+            return None;
+        }
+    }
+    None
+}
+
+/// One `.method(args)` in an extent: name, index of the name, arguments' token range.
+#[derive(Debug, Clone, Copy)]
+struct Method<'a> {
+    name: &'a str,
+    at: usize,
+    args: (usize, usize),
+}
+
+fn methods<'a>(lx: &Lexed<'a>, ranges: &[(usize, usize)]) -> Vec<Method<'a>> {
+    let mut out = Vec::new();
+    for &(a, b) in ranges {
+        for k in a..b {
+            if lx.punct(k, b'.') && lx.punct(k + 2, b'(') {
+                if let Some(name) = lx.ident(k + 1) {
+                    out.push(Method {
+                        name,
+                        at: k + 1,
+                        args: (k + 3, lx.matching(k + 2)),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A literal that may be compiled: not a `format!` template.
+fn literal_input(s: &str) -> bool {
+    !s.contains('{') && !s.is_empty()
+}
+
+/// The builder started at `anchor`, when it compiles GPU code.
+fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call> {
+    let ranges = extent(lx, anchor.path);
+    let methods = methods(lx, &ranges);
+    let strs: Vec<(usize, &str)> = ranges
+        .iter()
+        .flat_map(|&(a, b)| lx.strs(a, b))
+        .collect();
+    let (kind, helper) = match anchor.start {
+        Start::Builder(kind) => (kind, None),
+        Start::Helper(h) => (h.call.kind, Some(h)),
+    };
+    let mut call = Call {
+        kind,
+        line: lx.toks[anchor.path].line,
+        via: helper.map(|h| h.at.clone()),
+        inputs: Vec::new(),
+        include_dirs: Vec::new(),
+        switch: None,
+        archs: Vec::new(),
+        native_arch: false,
+        computed_inputs: false,
+    };
+    let anchor_args = lx.strs(anchor.open + 1, lx.matching(anchor.open));
+    // The token that switches CUDA on, when it is not the constructor itself.
+    let mut enabling = None;
+    let mut define_switch = None;
+    match kind {
+        BuilderKind::Cc => {
+            let cuda = methods.iter().find(|m| {
+                m.name == "cuda" && !(lx.is_ident(m.args.0, "false") && m.args.1 == m.args.0 + 1)
+            });
+            match (cuda, helper) {
+                (Some(m), None) => {
+                    call.line = lx.toks[m.at].line;
+                    enabling = Some(m.at);
+                }
+                (None, None) => return None,
+                _ => {}
+            }
+            cc_methods(lx, &methods, &mut call);
+        }
+        BuilderKind::Cmake => {
+            if let Some(first) = anchor_args.first() {
+                call.inputs.push(first.1.to_owned());
+            } else if helper.is_none() {
+                call.computed_inputs = true;
+            }
+            let (at, switch) = cmake_options(lx, &methods, &strs, &mut call);
+            if at.is_none() && helper.is_none() {
+                return None;
+            }
+            enabling = at;
+            define_switch = switch;
+        }
+        BuilderKind::Nvcc => {
+            nvcc_args(&strs, &mut call);
+            call.computed_inputs &= helper.is_none();
+        }
+        BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {
+            crate_builder_methods(lx, &methods, helper.is_none(), &mut call);
+        }
+        BuilderKind::CudaBuilder => {
+            match anchor_args.first() {
+                Some(first) => call.inputs.push(first.1.to_owned()),
+                None if helper.is_none() => call.computed_inputs = true,
+                None => {}
+            }
+            for &(a, b) in &ranges {
+                for k in a..b {
+                    if let Some(n) = lx.ident(k).and_then(|w| w.strip_prefix("Compute")) {
+                        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+                            call.archs.push(format!("compute_{n}"));
+                        }
+                    }
+                }
+            }
+        }
+        BuilderKind::GateBuild => gate_build_methods(lx, &methods, helper.is_none(), &mut call),
+        BuilderKind::Nvrtc => {}
+    }
+    let flags: Vec<&str> = strs.iter().map(|&(_, s)| s).collect();
+    read_archs(&flags, &mut call);
+    let feature = guards
+        .at(anchor.path)
+        .or_else(|| enabling.and_then(|e| guards.at(e)));
+    call.switch = match (define_switch, feature) {
+        (Some(d), Some(f)) => Some(format!("{d} if {f}")),
+        (Some(d), None) => Some(d),
+        (None, Some(f)) => Some(f.to_owned()),
+        (None, None) => None,
+    };
+    if let Some(h) = helper {
+        merge_helper(&h.call, &mut call);
+    }
+    dedupe(&mut call.inputs);
+    dedupe(&mut call.include_dirs);
+    dedupe(&mut call.archs);
+    Some(call)
+}
+
+/// Adds what the helper itself sets up to a call that goes through it.
+fn merge_helper(helper: &Call, call: &mut Call) {
+    let mut inputs = helper.inputs.clone();
+    inputs.append(&mut call.inputs);
+    call.inputs = inputs;
+    call.include_dirs.extend(helper.include_dirs.iter().cloned());
+    call.archs.extend(helper.archs.iter().cloned());
+    call.native_arch |= helper.native_arch;
+    call.computed_inputs |= helper.computed_inputs;
+    if call.switch.is_none() {
+        call.switch.clone_from(&helper.switch);
+    }
+}
+
+fn dedupe(list: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    list.retain(|s| seen.insert(s.clone()));
+}
+
+/// `cc`: `.file`, `.files`, `.include`, `.includes`.
+fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
+    for m in methods {
+        let lits = lx.strs(m.args.0, m.args.1);
+        match m.name {
+            "file" => match lits.as_slice() {
+                [(_, s)] if literal_input(s) => call.inputs.push((*s).to_owned()),
+                _ => call.computed_inputs = true,
+            },
+            "files" => {
+                let inputs: Vec<&str> = lits
+                    .iter()
+                    .map(|&(_, s)| s)
+                    .filter(|s| literal_input(s))
+                    .collect();
+                if inputs.is_empty() || inputs.len() < lits.len() {
+                    call.computed_inputs = true;
+                }
+                call.inputs.extend(inputs.into_iter().map(str::to_owned));
+            }
+            "include" | "includes" => call
+                .include_dirs
+                .extend(lits.iter().map(|&(_, s)| s.to_owned())),
+            _ => {}
+        }
+    }
+}
+
+/// Whether a cmake option value leaves it off.
+fn is_off(value: &str) -> bool {
+    matches!(
+        value.to_ascii_uppercase().as_str(),
+        "OFF" | "0" | "FALSE" | "NO" | "N" | ""
+    )
+}
+
+/// cmake's CUDA options: `.define("GGML_CUDA", "ON")`, `-DGGML_CUDA=ON` literals,
+/// `CMAKE_CUDA_ARCHITECTURES`. The token that switches CUDA on, and the switch's text (not
+/// for `CMAKE_CUDA_*` settings, which only say how).
+fn cmake_options(
+    lx: &Lexed<'_>,
+    methods: &[Method<'_>],
+    strs: &[(usize, &str)],
+    call: &mut Call,
+) -> (Option<usize>, Option<String>) {
+    let mut options: Vec<(usize, String, String)> = Vec::new();
+    for m in methods.iter().filter(|m| m.name == "define") {
+        let lits = lx.strs(m.args.0, m.args.1);
+        if let Some(&(_, name)) = lits.first() {
+            let value = lits.get(1).map_or("", |&(_, v)| v);
+            options.push((m.at, name.to_owned(), value.to_owned()));
+        }
+    }
+    for &(k, s) in strs {
+        if let Some((name, value)) = s.strip_prefix("-D").and_then(|d| d.split_once('=')) {
+            options.push((k, name.to_owned(), value.to_owned()));
+        }
+    }
+    let mut enabling = None;
+    let mut switch = None;
+    for (at, name, value) in options {
+        if !name.contains("CUDA") || (is_off(&value) && !value.is_empty()) {
+            continue;
+        }
+        if name == "CMAKE_CUDA_ARCHITECTURES" {
+            if value == "native" {
+                call.native_arch = true;
+            } else if literal_input(&value) {
+                call.archs.push(value);
+            }
+        } else if is_off(&value) {
+            continue;
+        } else if switch.is_none() && !name.starts_with("CMAKE_CUDA") {
+            switch = Some(format!("{name}={value}"));
+            enabling = Some(at);
+        }
+        enabling.get_or_insert(at);
+    }
+    (enabling, switch)
+}
+
+/// nvcc's arguments: every literal `.cu` file, `-I` directories.
+fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
+    let mut computed = false;
+    for (n, &(_, s)) in strs.iter().enumerate() {
+        if s.ends_with(".cu") {
+            if literal_input(s) {
+                call.inputs.push(s.to_owned());
+            } else {
+                computed = true;
+            }
+        }
+        let dir = match s {
+            "-I" | "--include-path" => strs.get(n + 1).map(|&(_, d)| d),
+            _ => s
+                .strip_prefix("--include-path=")
+                .or_else(|| s.strip_prefix("-I")),
+        };
+        if let Some(dir) = dir.filter(|d| literal_input(d)) {
+            call.include_dirs.push(dir.to_owned());
+        }
+    }
+    call.computed_inputs = computed || call.inputs.is_empty();
+}
+
+/// bindgen_cuda and cudaforge: methods naming kernels, sources or watched paths give the
+/// inputs (default `src/**/*.cu`), methods naming includes the include directories.
+fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call: &mut Call) {
+    let mut any = false;
+    for m in methods {
+        let lits = lx.strs(m.args.0, m.args.1);
+        if m.name.contains("include") {
+            call.include_dirs
+                .extend(lits.iter().map(|&(_, s)| s.to_owned()));
+        } else if ["kernel", "source", "watch", "file", "glob"]
+            .iter()
+            .any(|w| m.name.contains(w))
+        {
+            any = true;
+            let inputs: Vec<&str> = lits
+                .iter()
+                .map(|&(_, s)| s)
+                .filter(|s| literal_input(s))
+                .collect();
+            if inputs.is_empty() {
+                call.computed_inputs = true;
+            }
+            call.inputs.extend(inputs.into_iter().map(str::to_owned));
+        }
+    }
+    if !any && own {
+        call.inputs.push("src/**/*.cu".to_owned());
+    }
+}
+
+/// gate-build: `.dir`, `.file`, `.include`, `.archs`.
+fn gate_build_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call: &mut Call) {
+    for m in methods {
+        let lits = lx.strs(m.args.0, m.args.1);
+        match m.name {
+            "dir" | "file" => match lits.as_slice() {
+                [(_, s)] if literal_input(s) => call.inputs.push((*s).to_owned()),
+                _ => call.computed_inputs = true,
+            },
+            "include" => call
+                .include_dirs
+                .extend(lits.iter().map(|&(_, s)| s.to_owned())),
+            "archs" => call.archs.extend(
+                lits.iter()
+                    .map(|&(_, s)| s)
+                    .filter(|s| literal_input(s))
+                    .map(str::to_owned),
+            ),
+            _ => {}
+        }
+    }
+    if call.inputs.is_empty() && own {
+        call.computed_inputs = true;
+    }
+}
+
+/// Whether `s` is `sm_NN` / `compute_NN` / `lto_NN` (with an optional `a`/`f` suffix).
+fn is_arch_name(s: &str) -> bool {
+    let Some((prefix, n)) = s.split_once('_') else {
+        return false;
+    };
+    let n = n.trim_end_matches(['a', 'f']);
+    matches!(prefix, "sm" | "compute" | "lto")
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Archs requested by flag literals: `-arch=sm_80`, `-arch sm_80`, `--gpu-architecture=..`,
+/// `-gencode arch=..,code=..`, `-DCMAKE_CUDA_ARCHITECTURES=..` (read by cmake's options).
+fn read_archs(flags: &[&str], call: &mut Call) {
+    let mut n = 0;
+    while n < flags.len() {
+        let s = flags[n].trim();
+        n += 1;
+        if s.contains('{') {
+            continue;
+        }
+        let value = match s {
+            "-arch" | "--gpu-architecture" | "-gencode" | "--generate-code" => {
+                let next = flags.get(n).copied().unwrap_or("");
+                n += 1;
+                next
+            }
+            _ => match ["-arch=", "--gpu-architecture=", "-gencode=", "--generate-code="]
+                .iter()
+                .chain(&["-arch ", "-gencode ", "--generate-code "])
+                .find_map(|p| s.strip_prefix(p))
+            {
+                Some(v) => v,
+                None => continue,
+            },
+        };
+        arch_value(value.trim(), call);
+    }
+}
+
+fn arch_value(value: &str, call: &mut Call) {
+    if value.contains('{') {
+        return;
+    }
+    if let Some(at) = value.find("code=") {
+        let targets = value[at + 5..].trim_matches(['[', ']', '"', '\'']);
+        for t in targets.split(',') {
+            let t = t.trim_matches(['[', ']', ' ']);
+            if is_arch_name(t) {
+                call.archs.push(t.to_owned());
+            }
+        }
+        return;
+    }
+    match value {
+        "native" => call.native_arch = true,
+        "all" | "all-major" => call.archs.push(value.to_owned()),
+        v if is_arch_name(v) => call.archs.push(v.to_owned()),
+        _ => {}
+    }
+}
+
+/// The feature guards of a file: token ranges and the `feature "x"` that switches them on.
+#[derive(Debug, Default)]
+struct Guards {
+    ranges: Vec<(usize, usize, String)>,
+}
+
+impl Guards {
+    /// `#[cfg(feature = "x")]` items and statements, `if cfg!(feature = "x") { .. }`, `if`s on
+    /// `CARGO_FEATURE_X` (or a variable bound to either), and `if !..  { return }` early exits.
+    fn new(lx: &Lexed<'_>) -> Guards {
+        let mut ranges = Vec::new();
+        let mut vars: HashMap<&str, String> = HashMap::new();
+        for i in 0..lx.toks.len() {
+            if lx.is_ident(i, "let") {
+                let name = if lx.is_ident(i + 1, "mut") { i + 2 } else { i + 1 };
+                let end = lx.stmt_end(i);
+                if let (Some(var), Some((f, false))) = (lx.ident(name), feature_in(lx, i, end, &vars)) {
+                    vars.insert(var, f);
+                }
+            }
+            if lx.punct(i, b'#') && lx.punct(i + 1, b'[') && lx.is_ident(i + 2, "cfg") {
+                let close = lx.matching(i + 1);
+                if let Some((f, false)) = feature_in(lx, i + 2, close, &vars) {
+                    let mut start = close + 1;
+                    while lx.punct(start, b'#') && lx.punct(start + 1, b'[') {
+                        start = lx.matching(start + 1) + 1;
+                    }
+                    ranges.push((start, item_end(lx, start), f));
+                }
+            }
+            if lx.is_ident(i, "if") {
+                if let Some(range) = if_guard(lx, i, &vars) {
+                    ranges.push(range);
+                }
+            }
+        }
+        Guards { ranges }
+    }
+
+    /// The innermost guard around token `i`, as `feature "x"`.
+    fn at(&self, i: usize) -> Option<&str> {
+        self.ranges
+            .iter()
+            .filter(|(a, b, _)| *a <= i && i <= *b)
+            .min_by_key(|(a, b, _)| b - a)
+            .map(|(_, _, f)| f.as_str())
+    }
+}
+
+/// End of the item or statement starting at `start`: its `;`, or its first block's `}`.
+fn item_end(lx: &Lexed<'_>, start: usize) -> usize {
+    let mut depth = 0usize;
+    for k in start..lx.toks.len() {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'(' | b'[') => depth += 1,
+            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b'{') if depth == 0 => return lx.matching(k),
+            TokenKind::Punct(b'}') if depth == 0 => return k,
+            TokenKind::Punct(b';') if depth == 0 => return k,
+            _ => {}
+        }
+    }
+    lx.toks.len()
+}
+
+/// The feature a condition in `a..b` tests, and whether it is negated.
+fn feature_in(
+    lx: &Lexed<'_>,
+    a: usize,
+    b: usize,
+    vars: &HashMap<&str, String>,
+) -> Option<(String, bool)> {
+    let negated = (a..b).any(|k| {
+        (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
+            || lx.is_ident(k, "is_err")
+            || lx.is_ident(k, "is_none")
+            || (lx.punct(k, b'!') && !lx.ident(k.wrapping_sub(1)).is_some_and(|w| w == "cfg"))
+    });
+    for k in a..b.min(lx.toks.len()) {
+        if lx.is_ident(k, "feature") && lx.punct(k + 1, b'=') {
+            if let Some(f) = lx.str_value(k + 2) {
+                return Some((format!("feature \"{f}\""), negated));
+            }
+        }
+        if let Some(rest) = lx.str_value(k).and_then(|s| s.strip_prefix("CARGO_FEATURE_")) {
+            return Some((format!("feature \"{}\"", rest.to_ascii_lowercase()), negated));
+        }
+        if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
+            return Some((f.clone(), negated));
+        }
+    }
+    None
+}
+
+/// The range an `if` at `i` guards with a feature: its block, or for a negated test whose
+/// block returns, the rest of the enclosing block.
+fn if_guard(
+    lx: &Lexed<'_>,
+    i: usize,
+    vars: &HashMap<&str, String>,
+) -> Option<(usize, usize, String)> {
+    let mut depth = 0usize;
+    let mut open = None;
+    for k in i + 1..lx.toks.len() {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'(' | b'[') => depth += 1,
+            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b'{') if depth == 0 => {
+                open = Some(k);
+                break;
+            }
+            TokenKind::Punct(b';' | b'}') if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    let open = open?;
+    let (feature, negated) = feature_in(lx, i + 1, open, vars)?;
+    let close = lx.matching(open);
+    if !negated {
+        return Some((open, close, feature));
+    }
+    if !(open..close).any(|k| lx.is_ident(k, "return")) {
+        return None;
+    }
+    let end = lx.stmt_end(close + 1);
+    let rest_end = if lx.punct(end, b'}') {
+        end
+    } else {
+        let mut e = end;
+        while e < lx.toks.len() && !lx.punct(e, b'}') {
+            e = lx.stmt_end(e + 1);
+        }
+        e
+    };
+    Some((close, rest_end, feature))
+}
+
+/// Build-time GPU probing, outside `use` declarations: `nvidia-smi` (or `--query-gpu`,
+/// `compute_cap`) in a string, NVML, or the CUDA runtime's device queries.
+fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
+    let uses = lx.use_ranges();
+    for (i, t) in lx.toks.iter().enumerate() {
+        if uses.iter().any(|&(a, b)| a <= i && i < b) {
+            continue;
+        }
+        let what = if let Some(s) = lx.str_value(i) {
+            if s.contains("nvidia-smi") {
+                Some("runs `nvidia-smi`".to_owned())
+            } else if s.contains("--query-gpu") || s.contains("compute_cap") {
+                Some(format!("asks the GPU for `{s}`"))
+            } else {
+                None
+            }
+        } else if t.kind == TokenKind::Ident {
+            let w = t.text;
+            if w.to_ascii_lowercase().contains("nvml") {
+                Some(format!("queries NVML (`{w}`)"))
+            } else if matches!(
+                w,
+                "cudaGetDeviceProperties"
+                    | "cudaDeviceGetAttribute"
+                    | "cuDeviceGetAttribute"
+                    | "cuDeviceComputeCapability"
+            ) {
+                Some(format!("asks the CUDA driver (`{w}`)"))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Some((t.line, what));
+        }
+    }
+    None
+}
+
+/// A path literal at the start of arguments `a..`: `"x"`, `&"x"`, `Path::new("x")`,
+/// `PathBuf::from("x")`.
+fn leading_path<'a>(lx: &Lexed<'a>, mut a: usize) -> Option<&'a str> {
+    while lx.punct(a, b'&') {
+        a += 1;
+    }
+    if let Some(s) = lx.str_value(a) {
+        return Some(s);
+    }
+    if matches!(lx.ident(a), Some("Path" | "PathBuf"))
+        && lx.path_sep(a + 1)
+        && matches!(lx.ident(a + 3), Some("new" | "from"))
+        && lx.punct(a + 4, b'(')
+    {
+        return lx.str_value(a + 5);
+    }
+    None
+}
+
+/// Whether a written path is a compiled GPU artifact.
+fn is_gpu_artifact(path: &str) -> bool {
+    [".ptx", ".cubin", ".fatbin"]
+        .iter()
+        .any(|e| path.ends_with(e))
+}
+
+/// PTX written outside `OUT_DIR`: cuda_builder's `.copy_to("..")` with a literal path, or
+/// `fs::write` / `fs::copy` / `File::create` of a literal `.ptx`/`.cubin`/`.fatbin` path
+/// (relative literals are relative to the package directory, never `OUT_DIR`).
+fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
+    for i in 0..lx.toks.len() {
+        let Some(word) = lx.ident(i) else { continue };
+        if !lx.punct(i + 1, b'(') {
+            continue;
+        }
+        let close = lx.matching(i + 1);
+        let qualifier = (i >= 3 && lx.path_sep(i - 2))
+            .then(|| lx.ident(i - 3))
+            .flatten();
+        let dest = match (qualifier, word) {
+            (_, "copy_to") if lx.punct(i.wrapping_sub(1), b'.') => leading_path(lx, i + 2),
+            (Some("fs"), "write") | (Some("File"), "create") => {
+                leading_path(lx, i + 2).filter(|p| is_gpu_artifact(p))
+            }
+            (Some("fs"), "copy") => {
+                let comma = (i + 2..close).find(|&k| lx.punct(k, b',') && lx.stmt_end(k) >= close);
+                comma
+                    .and_then(|c| leading_path(lx, c + 1))
+                    .filter(|p| is_gpu_artifact(p))
+            }
+            _ => None,
+        };
+        if let Some(dest) = dest.filter(|d| !d.contains("OUT_DIR")) {
+            return Some((lx.toks[i].line, dest.to_owned()));
+        }
+    }
+    None
+}
