@@ -343,3 +343,290 @@ fn resolve_include(
         .filter_map(|p| normalize(&p))
         .find_map(|p| index.get(p.as_str()).copied())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Package, Via, attribute, includes, is_gpu_file};
+    use crate::cuda::scripts::Call;
+    use gate_formats::kernel_bom::BuilderKind;
+    use std::collections::HashMap;
+
+    fn call(inputs: &[&str], include_dirs: &[&str]) -> Call {
+        Call {
+            kind: BuilderKind::Cc,
+            line: 1,
+            via: None,
+            inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
+            include_dirs: include_dirs.iter().map(|s| (*s).to_owned()).collect(),
+            switch: None,
+            archs: Vec::new(),
+            native_arch: false,
+            computed_inputs: false,
+        }
+    }
+
+    /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
+    /// by path, only files something reaches.
+    fn attribute_one(
+        dir: &str,
+        calls: &[Call],
+        files: &[(&str, &str)],
+    ) -> HashMap<String, Vec<(usize, usize, Via)>> {
+        let texts: HashMap<&str, &str> = files.iter().copied().collect();
+        let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+        let packages = [Package {
+            name: "app",
+            dir,
+            calls,
+        }];
+        let read = |p: &str| texts.get(p).map(|t| (*t).to_owned());
+        let out = attribute(&packages, &paths, &read);
+        assert_eq!(out.len(), paths.len());
+        paths
+            .iter()
+            .zip(out)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(p, v)| ((*p).to_owned(), v))
+            .collect()
+    }
+
+    fn by(path: &str) -> Via {
+        Via::Included {
+            by: path.to_owned(),
+        }
+    }
+
+    #[test]
+    fn include_directives() {
+        let text = "#include \"a.cuh\"\n  #  include <cuda_fp16.h>\n// #include \"commented.cuh\"\n/* #include \"block.cuh\"\n#include \"still_comment.cuh\" */ #include \"after.cuh\"\nint x; #include \"not_at_start.cuh\"\nconst char* s = \"// not a comment\"; \n#include\"tight.cuh\" // trailing\n#define X\n#include MACRO\n";
+        assert_eq!(
+            includes(text),
+            vec![
+                (1, "a.cuh".to_owned()),
+                (2, "<cuda_fp16.h>".to_owned()),
+                (5, "after.cuh".to_owned()),
+                (8, "tight.cuh".to_owned()),
+            ]
+        );
+        assert!(includes("").is_empty());
+    }
+
+    #[test]
+    fn gpu_file_extensions() {
+        for yes in ["a.cu", "k/a.cuh", "x.ptx", "x.cubin", "x.fatbin"] {
+            assert!(is_gpu_file(yes), "{yes}");
+        }
+        for no in ["a.c", "a.cuda", "cu", "dir.cu/x", "a.h"] {
+            assert!(!is_gpu_file(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn includes_from_sibling_directories_outside_the_crate() {
+        let got = attribute_one(
+            "crates/app",
+            &[call(&["kernels/a.cu"], &[])],
+            &[
+                (
+                    "crates/app/kernels/a.cu",
+                    "#include \"../../../shared/common.cu\"\n",
+                ),
+                (
+                    "shared/common.cu",
+                    "#include \"util.cuh\"\n#include \"missing.cuh\"\n",
+                ),
+                ("shared/util.cuh", ""),
+                ("shared/unused.cuh", ""),
+            ],
+        );
+        assert_eq!(got["crates/app/kernels/a.cu"], vec![(0, 0, Via::Named)]);
+        assert_eq!(
+            got["shared/common.cu"],
+            vec![(0, 0, by("crates/app/kernels/a.cu"))]
+        );
+        assert_eq!(got["shared/util.cuh"], vec![(0, 0, by("shared/common.cu"))]);
+        assert!(!got.contains_key("shared/unused.cuh"));
+        // A source named outside the crate's own directory counts too.
+        let outside = attribute_one(
+            "crates/app",
+            &[call(&["../../shared/common.cu"], &[])],
+            &[("shared/common.cu", "")],
+        );
+        assert_eq!(outside["shared/common.cu"], vec![(0, 0, Via::Named)]);
+    }
+
+    #[test]
+    fn include_cycles_terminate() {
+        let got = attribute_one(
+            "",
+            &[call(&["x.cu"], &[])],
+            &[
+                ("x.cu", "#include \"y.cuh\"\n"),
+                (
+                    "y.cuh",
+                    "#include \"x.cu\"\n#include \"y.cuh\"\n#include \"z.cuh\"\n",
+                ),
+                ("z.cuh", "#include \"y.cuh\"\n"),
+            ],
+        );
+        assert_eq!(got["x.cu"], vec![(0, 0, Via::Named)]);
+        assert_eq!(got["y.cuh"], vec![(0, 0, by("x.cu"))]);
+        assert_eq!(got["z.cuh"], vec![(0, 0, by("y.cuh"))]);
+    }
+
+    #[test]
+    fn a_header_only_reachable_through_an_include_dir() {
+        let files = [
+            ("app/src/a.cu", "#include \"ops.cuh\"\n#include <vec.cuh>\n"),
+            ("app/include/ops.cuh", ""),
+            ("app/include/vec.cuh", ""),
+            ("app/src/vec.cuh", ""),
+        ];
+        let with = attribute_one("app", &[call(&["src/a.cu"], &["include"])], &files);
+        assert_eq!(
+            with["app/include/ops.cuh"],
+            vec![(0, 0, by("app/src/a.cu"))]
+        );
+        assert_eq!(
+            with["app/include/vec.cuh"],
+            vec![(0, 0, by("app/src/a.cu"))],
+            "<x> skips the including file's directory"
+        );
+        assert!(!with.contains_key("app/src/vec.cuh"));
+        let without = attribute_one("app", &[call(&["src/a.cu"], &[])], &files);
+        assert!(!without.contains_key("app/include/ops.cuh"));
+        assert!(!without.contains_key("app/src/vec.cuh"));
+        assert!(!without.contains_key("app/include/vec.cuh"));
+    }
+
+    #[test]
+    fn includes_are_followed_through_headers_that_are_not_gpu_files() {
+        let got = attribute_one(
+            "",
+            &[call(&["a.cu"], &[])],
+            &[
+                ("a.cu", "#include \"common.h\"\n"),
+                ("common.h", "#include \"deep.cuh\"\n"),
+                ("deep.cuh", ""),
+            ],
+        );
+        assert!(!got.contains_key("common.h"), "not a GPU file");
+        assert_eq!(got["deep.cuh"], vec![(0, 0, by("common.h"))]);
+    }
+
+    #[test]
+    fn a_stale_ptx_that_nothing_builds() {
+        let got = attribute_one(
+            "app",
+            &[call(&["kernels/a.cu"], &[])],
+            &[
+                ("app/kernels/a.cu", ""),
+                ("app/kernels/old.ptx", ""),
+                ("app/prebuilt.cubin", ""),
+            ],
+        );
+        assert!(!got.contains_key("app/kernels/old.ptx"));
+        assert!(!got.contains_key("app/prebuilt.cubin"));
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn globs_and_directories() {
+        let files = [
+            ("app/kernels/a.cu", ""),
+            ("app/kernels/sub/b.cu", ""),
+            ("app/kernels/c.cuh", ""),
+            ("vendor/llama/ggml-cuda/d.cu", ""),
+            ("vendor/llama/README.md", ""),
+        ];
+        let flat = attribute_one("app", &[call(&["kernels/*.cu"], &[])], &files);
+        assert_eq!(
+            flat["app/kernels/a.cu"],
+            vec![(0, 0, Via::Glob("kernels/*.cu".into()))]
+        );
+        assert!(
+            !flat.contains_key("app/kernels/sub/b.cu"),
+            "`*` stops at `/`"
+        );
+        let deep = attribute_one("app", &[call(&["./kernels/**/*.cu"], &[])], &files);
+        assert!(deep.contains_key("app/kernels/sub/b.cu") && deep.contains_key("app/kernels/a.cu"));
+        let dir = attribute_one("app", &[call(&["../vendor/llama"], &[])], &files);
+        assert_eq!(
+            dir["vendor/llama/ggml-cuda/d.cu"],
+            vec![(0, 0, Via::Directory("../vendor/llama".into()))]
+        );
+        assert!(!dir.contains_key("vendor/llama/README.md"));
+        assert_eq!(dir.len(), 1);
+        let climbing = attribute_one("", &[call(&["../../x.cu", "/abs/y.cu"], &[])], &files);
+        assert!(climbing.is_empty());
+    }
+
+    #[test]
+    fn computed_inputs_attribute_by_location_outside_nested_packages() {
+        let mut computed = call(&[], &[]);
+        computed.computed_inputs = true;
+        let files = ["k/a.cu", "nested/b.cu", "nested/c.cu", "x.ptx"];
+        let packages = [
+            Package {
+                name: "root",
+                dir: "",
+                calls: std::slice::from_ref(&computed),
+            },
+            Package {
+                name: "nested",
+                dir: "nested",
+                calls: &[],
+            },
+        ];
+        let read = |_: &str| None;
+        let out = attribute(&packages, &files, &read);
+        assert_eq!(out[0], vec![(0, 0, Via::Package)]);
+        assert!(
+            out[1].is_empty() && out[2].is_empty(),
+            "owned by the nested package"
+        );
+        assert_eq!(out[3], vec![(0, 0, Via::Package)]);
+
+        let mut mixed = call(&["k/a.cu"], &[]);
+        mixed.computed_inputs = true;
+        let packages = [Package {
+            name: "root",
+            dir: "",
+            calls: std::slice::from_ref(&mixed),
+        }];
+        let out = attribute(&packages, &files, &read);
+        assert_eq!(out[0], vec![(0, 0, Via::Named)], "named wins over location");
+        assert_eq!(out[3], vec![(0, 0, Via::Package)]);
+    }
+
+    #[test]
+    fn two_calls_can_compile_one_file() {
+        let calls = [call(&["a.cu"], &[]), call(&["*.cu"], &[])];
+        let got = attribute_one("", &calls, &[("a.cu", "")]);
+        assert_eq!(
+            got["a.cu"],
+            vec![(0, 0, Via::Named), (0, 1, Via::Glob("*.cu".into()))]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn includes_never_panics(text in "\\PC{0,400}") {
+            let _ = includes(&text);
+        }
+
+        #[test]
+        fn attribute_never_panics(
+            inputs in proptest::collection::vec("[a-z./*{}\\[\\]?]{0,12}", 0..4),
+            texts in proptest::collection::vec("(#include \"[a-z./]{0,8}\"\n|/\\*|\\*/|//|\n|x){0,8}", 3),
+        ) {
+            let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+            let calls = [call(&inputs, &["inc", ".."])];
+            let paths = ["a.cu", "inc/b.cuh", "d/c.cu"];
+            let packages = [Package { name: "p", dir: "d", calls: &calls }];
+            let read = |p: &str| paths.iter().position(|q| *q == p).map(|i| texts[i].clone());
+            let out = attribute(&packages, &paths, &read);
+            proptest::prop_assert_eq!(out.len(), paths.len());
+        }
+    }
+}

@@ -437,10 +437,12 @@ impl<'a> Lexed<'a> {
                 continue;
             }
             for j in k..b {
-                if let Some(name) = self.ident(j) {
-                    if name != "as" && name != "self" && !self.is_ident(j + 1, "as") {
-                        map.entry(name).or_insert(root);
-                    }
+                if let Some(name) = self.ident(j)
+                    && name != "as"
+                    && name != "self"
+                    && !self.is_ident(j + 1, "as")
+                {
+                    map.entry(name).or_insert(root);
                 }
             }
         }
@@ -603,10 +605,10 @@ fn calls_in(
                 open,
             })
         });
-        if let Some(anchor) = anchor {
-            if let Some(call) = describe(lx, &anchor, lx.guards()) {
-                calls.push(call);
-            }
+        if let Some(anchor) = anchor
+            && let Some(call) = describe(lx, &anchor, lx.guards())
+        {
+            calls.push(call);
         }
         i += 1;
     }
@@ -650,14 +652,21 @@ fn bound_to<'a>(lx: &Lexed<'a>, path: usize) -> Option<&'a str> {
     if !lx.punct(eq, b'=') || eq == 0 {
         return None;
     }
-    if matches!(lx.toks[eq - 1].kind, TokenKind::Punct(b'=' | b'!' | b'<' | b'>')) {
+    if matches!(
+        lx.toks[eq - 1].kind,
+        TokenKind::Punct(b'=' | b'!' | b'<' | b'>')
+    ) {
         return None;
     }
     let mut k = eq;
     for _ in 0..16 {
         k = k.checked_sub(1)?;
         if lx.is_ident(k, "let") {
-            let name = if lx.is_ident(k + 1, "mut") { k + 2 } else { k + 1 };
+            let name = if lx.is_ident(k + 1, "mut") {
+                k + 2
+            } else {
+                k + 1
+            };
             return lx.ident(name);
         }
         if lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}') {
@@ -679,14 +688,15 @@ fn methods<'a>(lx: &Lexed<'a>, ranges: &[(usize, usize)]) -> Vec<Method<'a>> {
     let mut out = Vec::new();
     for &(a, b) in ranges {
         for k in a..b {
-            if lx.punct(k, b'.') && lx.punct(k + 2, b'(') {
-                if let Some(name) = lx.ident(k + 1) {
-                    out.push(Method {
-                        name,
-                        at: k + 1,
-                        args: (k + 3, lx.matching(k + 2)),
-                    });
-                }
+            if lx.punct(k, b'.')
+                && lx.punct(k + 2, b'(')
+                && let Some(name) = lx.ident(k + 1)
+            {
+                out.push(Method {
+                    name,
+                    at: k + 1,
+                    args: (k + 3, lx.matching(k + 2)),
+                });
             }
         }
     }
@@ -702,10 +712,7 @@ fn literal_input(s: &str) -> bool {
 fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call> {
     let ranges = extent(lx, anchor.path);
     let methods = methods(lx, &ranges);
-    let strs: Vec<(usize, &str)> = ranges
-        .iter()
-        .flat_map(|&(a, b)| lx.strs(a, b))
-        .collect();
+    let strs: Vec<(usize, &str)> = ranges.iter().flat_map(|&(a, b)| lx.strs(a, b)).collect();
     let (kind, helper) = match anchor.start {
         Start::Builder(kind) => (kind, None),
         Start::Helper(h) => (h.call.kind, Some(h)),
@@ -768,10 +775,11 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
             }
             for &(a, b) in &ranges {
                 for k in a..b {
-                    if let Some(n) = lx.ident(k).and_then(|w| w.strip_prefix("Compute")) {
-                        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
-                            call.archs.push(format!("compute_{n}"));
-                        }
+                    if let Some(n) = lx.ident(k).and_then(|w| w.strip_prefix("Compute"))
+                        && !n.is_empty()
+                        && n.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        call.archs.push(format!("compute_{n}"));
                     }
                 }
             }
@@ -804,7 +812,8 @@ fn merge_helper(helper: &Call, call: &mut Call) {
     let mut inputs = helper.inputs.clone();
     inputs.append(&mut call.inputs);
     call.inputs = inputs;
-    call.include_dirs.extend(helper.include_dirs.iter().cloned());
+    call.include_dirs
+        .extend(helper.include_dirs.iter().cloned());
     call.archs.extend(helper.archs.iter().cloned());
     call.native_arch |= helper.native_arch;
     call.computed_inputs |= helper.computed_inputs;
@@ -1006,10 +1015,15 @@ fn read_archs(flags: &[&str], call: &mut Call) {
                 n += 1;
                 next
             }
-            _ => match ["-arch=", "--gpu-architecture=", "-gencode=", "--generate-code="]
-                .iter()
-                .chain(&["-arch ", "-gencode ", "--generate-code "])
-                .find_map(|p| s.strip_prefix(p))
+            _ => match [
+                "-arch=",
+                "--gpu-architecture=",
+                "-gencode=",
+                "--generate-code=",
+            ]
+            .iter()
+            .chain(&["-arch ", "-gencode ", "--generate-code "])
+            .find_map(|p| s.strip_prefix(p))
             {
                 Some(v) => v,
                 None => continue,
@@ -1055,9 +1069,15 @@ impl Guards {
         let mut vars: HashMap<&str, String> = HashMap::new();
         for i in 0..lx.toks.len() {
             if lx.is_ident(i, "let") {
-                let name = if lx.is_ident(i + 1, "mut") { i + 2 } else { i + 1 };
+                let name = if lx.is_ident(i + 1, "mut") {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 let end = lx.stmt_end(i);
-                if let (Some(var), Some((f, false))) = (lx.ident(name), feature_in(lx, i, end, &vars)) {
+                if let (Some(var), Some((f, false))) =
+                    (lx.ident(name), feature_in(lx, i, end, &vars))
+                {
                     vars.insert(var, f);
                 }
             }
@@ -1071,10 +1091,10 @@ impl Guards {
                     ranges.push((start, item_end(lx, start), f));
                 }
             }
-            if lx.is_ident(i, "if") {
-                if let Some(range) = if_guard(lx, i, &vars) {
-                    ranges.push(range);
-                }
+            if lx.is_ident(i, "if")
+                && let Some(range) = if_guard(lx, i, &vars)
+            {
+                ranges.push(range);
             }
         }
         Guards { ranges }
@@ -1117,16 +1137,23 @@ fn feature_in(
         (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
             || lx.is_ident(k, "is_err")
             || lx.is_ident(k, "is_none")
-            || (lx.punct(k, b'!') && !lx.ident(k.wrapping_sub(1)).is_some_and(|w| w == "cfg"))
+            || (lx.punct(k, b'!') && lx.ident(k.wrapping_sub(1)).is_none_or(|w| w != "cfg"))
     });
     for k in a..b.min(lx.toks.len()) {
-        if lx.is_ident(k, "feature") && lx.punct(k + 1, b'=') {
-            if let Some(f) = lx.str_value(k + 2) {
-                return Some((format!("feature \"{f}\""), negated));
-            }
+        if lx.is_ident(k, "feature")
+            && lx.punct(k + 1, b'=')
+            && let Some(f) = lx.str_value(k + 2)
+        {
+            return Some((format!("feature \"{f}\""), negated));
         }
-        if let Some(rest) = lx.str_value(k).and_then(|s| s.strip_prefix("CARGO_FEATURE_")) {
-            return Some((format!("feature \"{}\"", rest.to_ascii_lowercase()), negated));
+        if let Some(rest) = lx
+            .str_value(k)
+            .and_then(|s| s.strip_prefix("CARGO_FEATURE_"))
+        {
+            return Some((
+                format!("feature \"{}\"", rest.to_ascii_lowercase()),
+                negated,
+            ));
         }
         if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
             return Some((f.clone(), negated));
@@ -1178,8 +1205,9 @@ fn if_guard(
     Some((close, rest_end, feature))
 }
 
-/// Build-time GPU probing, outside `use` declarations: `nvidia-smi` (or `--query-gpu`,
-/// `compute_cap`) in a string, NVML, or the CUDA runtime's device queries.
+/// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)
+/// string, a `--query-gpu` argument, NVML, or the CUDA runtime's device queries. A message
+/// that merely mentions nvidia-smi is not a probe.
 fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
     let uses = lx.use_ranges();
     for (i, t) in lx.toks.iter().enumerate() {
@@ -1187,9 +1215,10 @@ fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
             continue;
         }
         let what = if let Some(s) = lx.str_value(i) {
-            if s.contains("nvidia-smi") {
+            let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
+            if base == "nvidia-smi" || base == "nvidia-smi.exe" {
                 Some("runs `nvidia-smi`".to_owned())
-            } else if s.contains("--query-gpu") || s.contains("compute_cap") {
+            } else if s.contains("--query-gpu") || s == "compute_cap" {
                 Some(format!("asks the GPU for `{s}`"))
             } else {
                 None
@@ -1347,7 +1376,11 @@ mod tests {
 
     #[test]
     fn cc_without_cuda_is_not_a_gpu_build() {
-        assert!(script("fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }").calls.is_empty());
+        assert!(
+            script("fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }")
+                .calls
+                .is_empty()
+        );
         assert!(
             script("fn main() { cc::Build::new().cuda(false).file(\"a.cu\").compile(\"a\"); }")
                 .calls
@@ -1367,10 +1400,14 @@ mod tests {
             "// cc::Build::new().cuda(true).file(\"a.cu\")\n/* Command::new(\"nvcc\") */\nfn main() {\n    let s = \"cc::Build::new().cuda(true) nvidia-smi\";\n    // Command::new(\"nvidia-smi\")\n    println!(\"{s}\");\n}\n",
         );
         assert!(s.calls.is_empty(), "{s:#?}");
-        // The string literal mentions nvidia-smi: that is code (it could be run), reported.
-        assert_eq!(s.gpu_probe.map(|p| p.0), Some(4));
-        let quiet = script("// Command::new(\"nvidia-smi\")\nfn main() {}\n");
-        assert_eq!(quiet.gpu_probe, None);
+        assert_eq!(
+            s.gpu_probe, None,
+            "a message mentioning nvidia-smi is not a probe"
+        );
+        let commented = script("// Command::new(\"nvidia-smi\")\nfn main() {}\n");
+        assert_eq!(commented.gpu_probe, None);
+        let probing = script("fn main() {\n    let smi = \"/usr/bin/nvidia-smi\";\n}\n");
+        assert_eq!(probing.gpu_probe.map(|p| p.0), Some(2));
     }
 
     #[test]
@@ -1407,7 +1444,10 @@ mod tests {
         let found = helpers(&files);
         let names: Vec<&str> = found.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(names, ["ccmd", "with_flags"]);
-        assert_eq!(found.get("with_flags", None).map(|h| h.at.as_str()), Some("h/src/lib.rs:2"));
+        assert_eq!(
+            found.get("with_flags", None).map(|h| h.at.as_str()),
+            Some("h/src/lib.rs:2")
+        );
         assert!(found.get("plain", None).is_none());
         let s = analyse(
             &RustFile {
@@ -1416,7 +1456,11 @@ mod tests {
             },
             &found,
         );
-        assert_eq!(s.calls.len(), 1, "a type's or a method's `ccmd` is not the helper: {s:#?}");
+        assert_eq!(
+            s.calls.len(),
+            1,
+            "a type's or a method's `ccmd` is not the helper: {s:#?}"
+        );
         assert_eq!(s.calls[0].inputs, strings(&["x.cu"]));
     }
 
@@ -1451,7 +1495,10 @@ mod tests {
         assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 2));
         assert_eq!(call.inputs, strings(&["llama.cpp"]));
         assert_eq!(call.archs, strings(&["80;90"]));
-        assert_eq!(call.switch.as_deref(), Some("GGML_CUDA=ON if feature \"cuda\""));
+        assert_eq!(
+            call.switch.as_deref(),
+            Some("GGML_CUDA=ON if feature \"cuda\"")
+        );
 
         let arg = only_call(
             "use cmake::Config;\nfn main() {\n    Config::new(\"vendor\").configure_arg(\"-DGGML_CUDA=ON\").configure_arg(\"-DCMAKE_CUDA_ARCHITECTURES=native\").build();\n}\n",
@@ -1495,17 +1542,28 @@ mod tests {
             "use cuda_builder::{CudaBuilder, NvvmArch};\nfn main() {\n    CudaBuilder::new(\"../kernels\")\n        .copy_to(\"../resources/k.ptx\")\n        .arch(NvvmArch::Compute70)\n        .build()\n        .unwrap();\n}\n",
         );
         assert_eq!(s.calls.len(), 1, "{s:#?}");
-        assert_eq!((s.calls[0].kind, s.calls[0].line), (BuilderKind::CudaBuilder, 3));
+        assert_eq!(
+            (s.calls[0].kind, s.calls[0].line),
+            (BuilderKind::CudaBuilder, 3)
+        );
         assert_eq!(s.calls[0].inputs, strings(&["../kernels"]));
         assert_eq!(s.calls[0].archs, strings(&["compute_70"]));
-        assert_eq!(s.outside_out_dir, Some((4, "../resources/k.ptx".to_owned())));
+        assert_eq!(
+            s.outside_out_dir,
+            Some((4, "../resources/k.ptx".to_owned()))
+        );
 
         let inside = script(
             "fn main() {\n    let out = std::path::PathBuf::from(std::env::var(\"OUT_DIR\").unwrap());\n    cuda_builder::CudaBuilder::new(\"kernels\").copy_to(out.join(\"k.ptx\")).build().unwrap();\n    std::fs::write(out.join(\"x.ptx\"), ptx).unwrap();\n}\n",
         );
         assert_eq!(inside.outside_out_dir, None);
-        let written = script("fn main() {\n    std::fs::copy(&src, \"kernels/x.ptx\").unwrap();\n    std::fs::write(\"notes.txt\", \"\").unwrap();\n}\n");
-        assert_eq!(written.outside_out_dir, Some((2, "kernels/x.ptx".to_owned())));
+        let written = script(
+            "fn main() {\n    std::fs::copy(&src, \"kernels/x.ptx\").unwrap();\n    std::fs::write(\"notes.txt\", \"\").unwrap();\n}\n",
+        );
+        assert_eq!(
+            written.outside_out_dir,
+            Some((2, "kernels/x.ptx".to_owned()))
+        );
     }
 
     #[test]
@@ -1517,7 +1575,8 @@ mod tests {
         assert_eq!(call.inputs, strings(&["src"]));
         assert_eq!(call.include_dirs, strings(&["inc"]));
         assert_eq!(call.archs, strings(&["sm_80", "sm_90"]));
-        let computed = only_call("fn main() { gate_build::Kernels::new().dir(dir).build().unwrap(); }");
+        let computed =
+            only_call("fn main() { gate_build::Kernels::new().dir(dir).build().unwrap(); }");
         assert!(computed.inputs.is_empty() && computed.computed_inputs);
     }
 
@@ -1530,7 +1589,10 @@ mod tests {
         let var = only_call(
             "fn main() {\n    let gpu = std::env::var_os(\"CARGO_FEATURE_GPU\").is_some();\n    let mut b = cc::Build::new();\n    if gpu {\n        b.cuda(true);\n    }\n    b.file(\"a.cu\").compile(\"a\");\n}\n",
         );
-        assert_eq!((var.line, var.switch.as_deref()), (5, Some("feature \"gpu\"")));
+        assert_eq!(
+            (var.line, var.switch.as_deref()),
+            (5, Some("feature \"gpu\""))
+        );
         let negated = only_call(
             "#[cfg(not(feature = \"cuda\"))]\nfn cpu() {}\nfn main() { cc::Build::new().cuda(true).compile(\"a\"); }\n",
         );
@@ -1559,7 +1621,10 @@ mod tests {
             "fn main() {\n    cc::Build::new().cuda(true)\n        .flag(\"-arch=all-major\")\n        .flag(\"-gencode=arch=compute_90a,code=sm_90a\")\n        .flag(\"-arch\").flag(\"sm_75\")\n        .flag(&format!(\"-arch=sm_{cap}\"))\n        .compile(\"a\");\n}\n",
         );
         assert_eq!(call.archs, strings(&["all-major", "sm_90a", "sm_75"]));
-        assert!(!call.native_arch, "all-major depends on the toolkit, not the build machine");
+        assert!(
+            !call.native_arch,
+            "all-major depends on the toolkit, not the build machine"
+        );
     }
 
     #[test]
@@ -1568,14 +1633,18 @@ mod tests {
             "use std::process::Command;\nfn main() {\n    let out = Command::new(\"nvidia-smi\").args([\"--query-gpu=compute_cap\", \"--format=csv\"]).output();\n}\n",
         );
         assert_eq!(smi.gpu_probe, Some((3, "runs `nvidia-smi`".to_owned())));
-        let nvml = script("use nvml_wrapper::Nvml;\nfn main() {\n    let nvml = Nvml::init();\n}\n");
+        let nvml =
+            script("use nvml_wrapper::Nvml;\nfn main() {\n    let nvml = Nvml::init();\n}\n");
         assert_eq!(nvml.gpu_probe.map(|p| p.0), Some(3), "not at the use line");
     }
 
     #[test]
     fn nvrtc_at_run_time() {
         let text = "use cudarc::nvrtc::compile_ptx;\n// compile_ptx(\"x\") in a comment\nfn f() {\n    let ptx = compile_ptx(SRC).unwrap();\n    let p2 = cudarc::nvrtc::compile_ptx_with_opts(SRC, opts);\n    let p3 = Ptx::from_src(text);\n    let prog: nvrtc::Program = make();\n}\nfn compile_ptx(x: &str) {}\n";
-        let uses = nvrtc_uses(&RustFile { rel: "src/lib.rs", text });
+        let uses = nvrtc_uses(&RustFile {
+            rel: "src/lib.rs",
+            text,
+        });
         assert_eq!(
             uses,
             vec![
@@ -1585,7 +1654,13 @@ mod tests {
                 (7, "nvrtc::Program".to_owned()),
             ]
         );
-        assert!(nvrtc_uses(&RustFile { rel: "a.rs", text: "fn main() {}" }).is_empty());
+        assert!(
+            nvrtc_uses(&RustFile {
+                rel: "a.rs",
+                text: "fn main() {}"
+            })
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1623,15 +1698,65 @@ mod tests {
 
     /// Pieces of build scripts: random sequences exercise every path of the analysis.
     const PIECES: &[&str] = &[
-        "cc::Build::new()", "Build::new()", "use cc::Build;", ".cuda(true)", ".cuda(false)",
-        ".file(\"a.cu\")", ".files([\"b.cu\"])", "let mut b = ", "let ", "b", "b.", " = ",
-        ";", "{", "}", "(", ")", "[", "]", "#[cfg(feature = \"cuda\")]", "if cfg!(feature = \"cuda\")",
-        "if !", "return", "cmake::Config::new(\"d\")", ".define(\"GGML_CUDA\", \"ON\")",
-        "Command::new(\"nvcc\")", "Command::new(&nvcc)", "\"-arch=native\"", "\"-gencode\"",
-        "\"arch=compute_80,code=[sm_80\"", "CudaBuilder::new(\"k\")", ".copy_to(\"x.ptx\")",
-        "bindgen_cuda::Builder::default()", "cudaforge::K::new()", "gate_build::Kernels::new()",
-        "fn ", "fn main() ", "ccmd()", "h::ccmd", "nvrtc::Program", "compile_ptx(", "Ptx::from_src(",
-        "fs::copy(a, \"x.ptx\")", "\"CARGO_FEATURE_CUDA\"", ".is_err()", "// c\n", "/* b */", "\n",
-        "r#\"raw\"#", "'a'", "é", "::", ":", ",", "&", "=", "!", ".", "#", "\"",
+        "cc::Build::new()",
+        "Build::new()",
+        "use cc::Build;",
+        ".cuda(true)",
+        ".cuda(false)",
+        ".file(\"a.cu\")",
+        ".files([\"b.cu\"])",
+        "let mut b = ",
+        "let ",
+        "b",
+        "b.",
+        " = ",
+        ";",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "#[cfg(feature = \"cuda\")]",
+        "if cfg!(feature = \"cuda\")",
+        "if !",
+        "return",
+        "cmake::Config::new(\"d\")",
+        ".define(\"GGML_CUDA\", \"ON\")",
+        "Command::new(\"nvcc\")",
+        "Command::new(&nvcc)",
+        "\"-arch=native\"",
+        "\"-gencode\"",
+        "\"arch=compute_80,code=[sm_80\"",
+        "CudaBuilder::new(\"k\")",
+        ".copy_to(\"x.ptx\")",
+        "bindgen_cuda::Builder::default()",
+        "cudaforge::K::new()",
+        "gate_build::Kernels::new()",
+        "fn ",
+        "fn main() ",
+        "ccmd()",
+        "h::ccmd",
+        "nvrtc::Program",
+        "compile_ptx(",
+        "Ptx::from_src(",
+        "fs::copy(a, \"x.ptx\")",
+        "\"CARGO_FEATURE_CUDA\"",
+        ".is_err()",
+        "// c\n",
+        "/* b */",
+        "\n",
+        "r#\"raw\"#",
+        "'a'",
+        "é",
+        "::",
+        ":",
+        ",",
+        "&",
+        "=",
+        "!",
+        ".",
+        "#",
+        "\"",
     ];
 }
