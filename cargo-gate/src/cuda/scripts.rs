@@ -1206,7 +1206,8 @@ fn if_guard(
 }
 
 /// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)
-/// string, a `--query-gpu` argument, NVML, or the CUDA runtime's device queries. A message
+/// string, a `--query-gpu` argument, NVML, a call of a `*compute_cap*` function (cudaforge's
+/// `detect_compute_cap()`), or the CUDA runtime's device queries. A message
 /// that merely mentions nvidia-smi is not a probe.
 fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
     let uses = lx.use_ranges();
@@ -1227,6 +1228,11 @@ fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
             let w = t.text;
             if w.to_ascii_lowercase().contains("nvml") {
                 Some(format!("queries NVML (`{w}`)"))
+            } else if w.contains("compute_cap")
+                && lx.punct(i + 1, b'(')
+                && !lx.is_ident(i.wrapping_sub(1), "fn")
+            {
+                Some(format!("detects the compute capability (`{w}()`)"))
             } else if matches!(
                 w,
                 "cudaGetDeviceProperties"
@@ -1624,6 +1630,47 @@ mod tests {
         assert!(
             !call.native_arch,
             "all-major depends on the toolkit, not the build machine"
+        );
+    }
+
+    #[test]
+    fn real_world_shapes() {
+        // cudaforge imported by name, two builders, reassigned variables, a build-time probe.
+        let s = script(
+            "use cudaforge::{KernelBuilder, Result};\nfn main() -> Result<()> {\n    let mut ptx = KernelBuilder::new()\n        .source_dir(\"src\")\n        .exclude(&[\"big_*.cu\"]);\n    ptx = ptx.arg(\"-O3\");\n    ptx.build_ptx()?;\n    let mut lib = KernelBuilder::default().source_files(vec![\"src/big/a.cu\", \"src/big/b.cu\"]);\n    let cap = cudaforge::detect_compute_cap().unwrap_or(80);\n    if cap < 80 {\n        lib = lib.arg(\"-DNO_BF16\");\n    }\n    lib.build_lib(\"libbig.a\")?;\n    Ok(())\n}\n",
+        );
+        let got: Vec<(BuilderKind, u32, Vec<String>)> = s
+            .calls
+            .iter()
+            .map(|c| (c.kind, c.line, c.inputs.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (BuilderKind::Cudaforge, 3, strings(&["src"])),
+                (
+                    BuilderKind::Cudaforge,
+                    8,
+                    strings(&["src/big/a.cu", "src/big/b.cu"])
+                ),
+            ]
+        );
+        assert_eq!(
+            s.gpu_probe,
+            Some((
+                9,
+                "detects the compute capability (`detect_compute_cap()`)".to_owned()
+            ))
+        );
+        // cmake on a computed source dir, CUDA switched on by a feature among others.
+        let call = only_call(
+            "use cmake::Config;\nfn main() {\n    let dst = out_dir.join(\"llama.cpp\");\n    let shared = cfg!(feature = \"cuda\") || cfg!(feature = \"dylib\");\n    let mut config = Config::new(&dst);\n    config.define(\"BUILD_TESTS\", \"OFF\");\n    if cfg!(feature = \"vulkan\") {\n        config.define(\"GGML_VULKAN\", \"ON\");\n    }\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n    }\n    config.profile(\"Release\");\n    let built = config.build();\n}\n",
+        );
+        assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 5));
+        assert!(call.inputs.is_empty() && call.computed_inputs);
+        assert_eq!(
+            call.switch.as_deref(),
+            Some("GGML_CUDA=ON if feature \"cuda\"")
         );
     }
 
