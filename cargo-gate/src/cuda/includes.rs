@@ -1,1 +1,632 @@
-//! Placeholder (issue 25): filled in by the includes work.
+//! Which build-script call compiles each tracked GPU file (`.cu .cuh .ptx .cubin .fatbin`):
+//! [`attribute`] resolves every [`Call`]'s inputs against the tracked files and follows the
+//! `#include` closure ([`includes`]) of what they reach.
+//!
+//! Rules, per call, in this order (a file keeps the first way a call reaches it):
+//! 1. inputs resolve relative to the package directory (`..` allowed: sources in sibling
+//!    directories count); a literal tracked file → [`Via::Named`], a glob (`*`, `?`, `[`, `{`)
+//!    → [`Via::Glob`], anything else with tracked GPU files below it → [`Via::Directory`];
+//! 2. the `#include` closure of everything reached so far (files of any extension are followed,
+//!    so a `.h` between a `.cu` and a `.cuh` does not break the chain), resolved relative to
+//!    the including file's directory, then each include directory of the call; only tracked
+//!    files; cycles end because a file is visited once per call → [`Via::Included`] naming
+//!    the first includer; `#include <x>` skips the including file's directory, as compilers do;
+//! 3. a call with no literal input, or with computed inputs besides its literals, reaches
+//!    every GPU file below its package directory that no nested package owns, and that it did
+//!    not reach otherwise → [`Via::Package`] (honest: "by location").
+//!
+//! Files no call reaches get an empty list (the caller reports them "built by nothing"), as do
+//! tracked files that are not GPU files.
+
+use std::collections::{HashMap, VecDeque};
+
+use globset::GlobBuilder;
+
+use super::scripts::Call;
+
+/// The extensions of GPU files.
+pub const GPU_EXTENSIONS: &[&str] = &["cu", "cuh", "ptx", "cubin", "fatbin"];
+
+/// Whether a path names a GPU file (by [`GPU_EXTENSIONS`]).
+#[must_use]
+pub fn is_gpu_file(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.ends_with('/') && GPU_EXTENSIONS.contains(&ext))
+}
+
+/// `#include "x"` / `#include <x>` directives of a CUDA/C++ source, with 1-based lines.
+/// Comments (`//`, `/* */`, also spanning lines) are skipped; a directive must start its line
+/// (after whitespace), as the preprocessor requires.
+pub fn includes(text: &str) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for (n, raw) in text.lines().enumerate() {
+        let code = strip_comments(raw, &mut in_block);
+        let Some(rest) = code.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("include") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let (close, body) = match rest.chars().next() {
+            Some('"') => ('"', &rest[1..]),
+            Some('<') => ('>', &rest[1..]),
+            _ => continue,
+        };
+        if let Some(end) = body.find(close) {
+            let name = &body[..end];
+            if !name.is_empty() {
+                let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
+                let marked = if close == '>' {
+                    format!("<{name}>")
+                } else {
+                    name.to_owned()
+                };
+                out.push((line, marked));
+            }
+        }
+    }
+    out
+}
+
+/// A line without its comments (strings kept, so `"//"` in a string stays); `in_block` carries
+/// an open `/* */` from line to line.
+fn strip_comments(line: &str, in_block: &mut bool) -> String {
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut i = 0;
+    let mut in_string = false;
+    let mut start = 0;
+    while i < bytes.len() {
+        if *in_block {
+            if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                *in_block = false;
+                i += 2;
+                start = i;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
+                out.push_str(&line[start..i]);
+                return out;
+            }
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'*') => {
+                out.push_str(&line[start..i]);
+                out.push(' ');
+                *in_block = true;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if !*in_block {
+        out.push_str(line.get(start..).unwrap_or(""));
+    }
+    out
+}
+
+/// How a tracked GPU file is compiled by one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The call names it.
+    Named,
+    /// A glob of the call (as written) matches it.
+    Glob(String),
+    /// It lies below a directory the call compiles (as written: cmake source dir,
+    /// cuda_builder crate dir, gate-build `dir`).
+    Directory(String),
+    /// A file the call compiles includes it, directly or through others; `by` is the
+    /// workspace-relative path of the first includer.
+    Included {
+        /// The including file.
+        by: String,
+    },
+    /// The call's inputs are computed; it is attributed by location (below the package's
+    /// directory).
+    Package,
+}
+
+/// A package's build-script calls, for [`attribute`].
+#[derive(Debug, Clone, Copy)]
+pub struct Package<'a> {
+    /// Package name.
+    pub name: &'a str,
+    /// Workspace-relative directory, `/`-separated; `""` is the workspace root.
+    pub dir: &'a str,
+    /// The calls of its build script.
+    pub calls: &'a [Call],
+}
+
+/// For every path of `files` (tracked, workspace-relative, `/`-separated; any kind of file,
+/// so includes can be followed through headers), the `(package, call, how)` triples of the
+/// calls that compile it; empty for files that are not GPU files or that nothing reaches.
+/// `read` returns a tracked file's text.
+pub fn attribute(
+    packages: &[Package<'_>],
+    files: &[&str],
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Vec<(usize, usize, Via)>> {
+    let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+    let mut out: Vec<Vec<(usize, usize, Via)>> = vec![Vec::new(); files.len()];
+    let mut directives: HashMap<usize, Vec<String>> = HashMap::new();
+    for (p, package) in packages.iter().enumerate() {
+        for (c, call) in package.calls.iter().enumerate() {
+            let reached = reach(packages, p, call, files, &index, read, &mut directives);
+            for (file, via) in reached {
+                if is_gpu_file(files[file]) {
+                    out[file].push((p, c, via));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every file one call reaches, in the order of the rules, each once.
+fn reach(
+    packages: &[Package<'_>],
+    p: usize,
+    call: &Call,
+    files: &[&str],
+    index: &HashMap<&str, usize>,
+    read: &dyn Fn(&str) -> Option<String>,
+    directives: &mut HashMap<usize, Vec<String>>,
+) -> Vec<(usize, Via)> {
+    let dir = packages[p].dir;
+    let mut reached: Vec<(usize, Via)> = Vec::new();
+    let mut seen = vec![false; files.len()];
+    let mut add = |file: usize, via: Via, reached: &mut Vec<(usize, Via)>| {
+        let new = !seen[file];
+        if new {
+            seen[file] = true;
+            reached.push((file, via));
+        }
+        new
+    };
+    for input in &call.inputs {
+        for (file, via) in resolve_input(dir, input, files, index) {
+            add(file, via, &mut reached);
+        }
+    }
+    let include_dirs: Vec<String> = call
+        .include_dirs
+        .iter()
+        .filter_map(|d| normalize(&join(dir, d)))
+        .collect();
+    let mut queue: VecDeque<usize> = reached.iter().map(|(f, _)| *f).collect();
+    while let Some(file) = queue.pop_front() {
+        let names = directives.entry(file).or_insert_with(|| {
+            read(files[file])
+                .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
+                .unwrap_or_default()
+        });
+        for name in names.iter() {
+            if let Some(found) = resolve_include(files[file], name, &include_dirs, index) {
+                let by = files[file].to_owned();
+                if add(found, Via::Included { by }, &mut reached) {
+                    queue.push_back(found);
+                }
+            }
+        }
+    }
+    if call.inputs.is_empty() || call.computed_inputs {
+        for (file, path) in files.iter().enumerate() {
+            if is_gpu_file(path) && owner(packages, path) == Some(p) {
+                add(file, Via::Package, &mut reached);
+            }
+        }
+    }
+    reached
+}
+
+/// The package whose directory holds `path` most closely.
+fn owner(packages: &[Package<'_>], path: &str) -> Option<usize> {
+    packages
+        .iter()
+        .enumerate()
+        .filter(|(_, pkg)| below(path, pkg.dir))
+        .max_by_key(|(_, pkg)| pkg.dir.len())
+        .map(|(i, _)| i)
+}
+
+/// Whether `path` lies below directory `dir` (`""` holds everything).
+fn below(path: &str, dir: &str) -> bool {
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn join(dir: &str, rel: &str) -> String {
+    if dir.is_empty() || rel.starts_with('/') {
+        rel.to_owned()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// `a/./b/../c` → `a/c`; `None` when it climbs above the root or is absolute.
+fn normalize(path: &str) -> Option<String> {
+    if path.starts_with('/') || path.get(1..2) == Some(":") {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+/// The files one input reaches and how.
+fn resolve_input(
+    dir: &str,
+    input: &str,
+    files: &[&str],
+    index: &HashMap<&str, usize>,
+) -> Vec<(usize, Via)> {
+    if is_glob(input) {
+        let Some(pattern) = normalize_glob(&join(dir, input)) else {
+            return Vec::new();
+        };
+        let Ok(glob) = GlobBuilder::new(&pattern).literal_separator(true).build() else {
+            return Vec::new();
+        };
+        let matcher = glob.compile_matcher();
+        return files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| matcher.is_match(f))
+            .map(|(i, _)| (i, Via::Glob(input.to_owned())))
+            .collect();
+    }
+    let Some(path) = normalize(&join(dir, input)) else {
+        return Vec::new();
+    };
+    if let Some(&i) = index.get(path.as_str()) {
+        return vec![(i, Via::Named)];
+    }
+    files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_gpu_file(f) && below(f, &path))
+        .map(|(i, _)| (i, Via::Directory(input.to_owned())))
+        .collect()
+}
+
+/// Normalizes the literal directories before a glob's first pattern component.
+fn normalize_glob(pattern: &str) -> Option<String> {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    let first_glob = parts.iter().position(|p| is_glob(p)).unwrap_or(parts.len());
+    let head = normalize(&parts[..first_glob].join("/"))?;
+    let tail = parts[first_glob..].join("/");
+    Some(match (head.is_empty(), tail.is_empty()) {
+        (true, _) => tail,
+        (false, true) => head,
+        (false, false) => format!("{head}/{tail}"),
+    })
+}
+
+/// The tracked file an `#include` names: next to the including file (not for `<x>`), then
+/// in each include directory.
+fn resolve_include(
+    from: &str,
+    name: &str,
+    include_dirs: &[String],
+    index: &HashMap<&str, usize>,
+) -> Option<usize> {
+    let (angled, name) = match name.strip_prefix('<').and_then(|n| n.strip_suffix('>')) {
+        Some(inner) => (true, inner),
+        None => (false, name),
+    };
+    let here = from.rsplit_once('/').map_or("", |(d, _)| d);
+    let local = (!angled).then(|| join(here, name));
+    local
+        .into_iter()
+        .chain(include_dirs.iter().map(|d| join(d, name)))
+        .filter_map(|p| normalize(&p))
+        .find_map(|p| index.get(p.as_str()).copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Package, Via, attribute, includes, is_gpu_file};
+    use crate::cuda::scripts::Call;
+    use gate_formats::kernel_bom::BuilderKind;
+    use std::collections::HashMap;
+
+    fn call(inputs: &[&str], include_dirs: &[&str]) -> Call {
+        Call {
+            kind: BuilderKind::Cc,
+            line: 1,
+            via: None,
+            inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
+            include_dirs: include_dirs.iter().map(|s| (*s).to_owned()).collect(),
+            switch: None,
+            archs: Vec::new(),
+            native_arch: false,
+            computed_inputs: false,
+        }
+    }
+
+    /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
+    /// by path, only files something reaches.
+    fn attribute_one(
+        dir: &str,
+        calls: &[Call],
+        files: &[(&str, &str)],
+    ) -> HashMap<String, Vec<(usize, usize, Via)>> {
+        let texts: HashMap<&str, &str> = files.iter().copied().collect();
+        let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+        let packages = [Package {
+            name: "app",
+            dir,
+            calls,
+        }];
+        let read = |p: &str| texts.get(p).map(|t| (*t).to_owned());
+        let out = attribute(&packages, &paths, &read);
+        assert_eq!(out.len(), paths.len());
+        paths
+            .iter()
+            .zip(out)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(p, v)| ((*p).to_owned(), v))
+            .collect()
+    }
+
+    fn by(path: &str) -> Via {
+        Via::Included {
+            by: path.to_owned(),
+        }
+    }
+
+    #[test]
+    fn include_directives() {
+        let text = "#include \"a.cuh\"\n  #  include <cuda_fp16.h>\n// #include \"commented.cuh\"\n/* #include \"block.cuh\"\n#include \"still_comment.cuh\" */ #include \"after.cuh\"\nint x; #include \"not_at_start.cuh\"\nconst char* s = \"// not a comment\"; \n#include\"tight.cuh\" // trailing\n#define X\n#include MACRO\n";
+        assert_eq!(
+            includes(text),
+            vec![
+                (1, "a.cuh".to_owned()),
+                (2, "<cuda_fp16.h>".to_owned()),
+                (5, "after.cuh".to_owned()),
+                (8, "tight.cuh".to_owned()),
+            ]
+        );
+        assert!(includes("").is_empty());
+    }
+
+    #[test]
+    fn gpu_file_extensions() {
+        for yes in ["a.cu", "k/a.cuh", "x.ptx", "x.cubin", "x.fatbin"] {
+            assert!(is_gpu_file(yes), "{yes}");
+        }
+        for no in ["a.c", "a.cuda", "cu", "dir.cu/x", "a.h"] {
+            assert!(!is_gpu_file(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn includes_from_sibling_directories_outside_the_crate() {
+        let got = attribute_one(
+            "crates/app",
+            &[call(&["kernels/a.cu"], &[])],
+            &[
+                (
+                    "crates/app/kernels/a.cu",
+                    "#include \"../../../shared/common.cu\"\n",
+                ),
+                (
+                    "shared/common.cu",
+                    "#include \"util.cuh\"\n#include \"missing.cuh\"\n",
+                ),
+                ("shared/util.cuh", ""),
+                ("shared/unused.cuh", ""),
+            ],
+        );
+        assert_eq!(got["crates/app/kernels/a.cu"], vec![(0, 0, Via::Named)]);
+        assert_eq!(
+            got["shared/common.cu"],
+            vec![(0, 0, by("crates/app/kernels/a.cu"))]
+        );
+        assert_eq!(got["shared/util.cuh"], vec![(0, 0, by("shared/common.cu"))]);
+        assert!(!got.contains_key("shared/unused.cuh"));
+        // A source named outside the crate's own directory counts too.
+        let outside = attribute_one(
+            "crates/app",
+            &[call(&["../../shared/common.cu"], &[])],
+            &[("shared/common.cu", "")],
+        );
+        assert_eq!(outside["shared/common.cu"], vec![(0, 0, Via::Named)]);
+    }
+
+    #[test]
+    fn include_cycles_terminate() {
+        let got = attribute_one(
+            "",
+            &[call(&["x.cu"], &[])],
+            &[
+                ("x.cu", "#include \"y.cuh\"\n"),
+                (
+                    "y.cuh",
+                    "#include \"x.cu\"\n#include \"y.cuh\"\n#include \"z.cuh\"\n",
+                ),
+                ("z.cuh", "#include \"y.cuh\"\n"),
+            ],
+        );
+        assert_eq!(got["x.cu"], vec![(0, 0, Via::Named)]);
+        assert_eq!(got["y.cuh"], vec![(0, 0, by("x.cu"))]);
+        assert_eq!(got["z.cuh"], vec![(0, 0, by("y.cuh"))]);
+    }
+
+    #[test]
+    fn a_header_only_reachable_through_an_include_dir() {
+        let files = [
+            ("app/src/a.cu", "#include \"ops.cuh\"\n#include <vec.cuh>\n"),
+            ("app/include/ops.cuh", ""),
+            ("app/include/vec.cuh", ""),
+            ("app/src/vec.cuh", ""),
+        ];
+        let with = attribute_one("app", &[call(&["src/a.cu"], &["include"])], &files);
+        assert_eq!(
+            with["app/include/ops.cuh"],
+            vec![(0, 0, by("app/src/a.cu"))]
+        );
+        assert_eq!(
+            with["app/include/vec.cuh"],
+            vec![(0, 0, by("app/src/a.cu"))],
+            "<x> skips the including file's directory"
+        );
+        assert!(!with.contains_key("app/src/vec.cuh"));
+        let without = attribute_one("app", &[call(&["src/a.cu"], &[])], &files);
+        assert!(!without.contains_key("app/include/ops.cuh"));
+        assert!(!without.contains_key("app/src/vec.cuh"));
+        assert!(!without.contains_key("app/include/vec.cuh"));
+    }
+
+    #[test]
+    fn includes_are_followed_through_headers_that_are_not_gpu_files() {
+        let got = attribute_one(
+            "",
+            &[call(&["a.cu"], &[])],
+            &[
+                ("a.cu", "#include \"common.h\"\n"),
+                ("common.h", "#include \"deep.cuh\"\n"),
+                ("deep.cuh", ""),
+            ],
+        );
+        assert!(!got.contains_key("common.h"), "not a GPU file");
+        assert_eq!(got["deep.cuh"], vec![(0, 0, by("common.h"))]);
+    }
+
+    #[test]
+    fn a_stale_ptx_that_nothing_builds() {
+        let got = attribute_one(
+            "app",
+            &[call(&["kernels/a.cu"], &[])],
+            &[
+                ("app/kernels/a.cu", ""),
+                ("app/kernels/old.ptx", ""),
+                ("app/prebuilt.cubin", ""),
+            ],
+        );
+        assert!(!got.contains_key("app/kernels/old.ptx"));
+        assert!(!got.contains_key("app/prebuilt.cubin"));
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn globs_and_directories() {
+        let files = [
+            ("app/kernels/a.cu", ""),
+            ("app/kernels/sub/b.cu", ""),
+            ("app/kernels/c.cuh", ""),
+            ("vendor/llama/ggml-cuda/d.cu", ""),
+            ("vendor/llama/README.md", ""),
+        ];
+        let flat = attribute_one("app", &[call(&["kernels/*.cu"], &[])], &files);
+        assert_eq!(
+            flat["app/kernels/a.cu"],
+            vec![(0, 0, Via::Glob("kernels/*.cu".into()))]
+        );
+        assert!(
+            !flat.contains_key("app/kernels/sub/b.cu"),
+            "`*` stops at `/`"
+        );
+        let deep = attribute_one("app", &[call(&["./kernels/**/*.cu"], &[])], &files);
+        assert!(deep.contains_key("app/kernels/sub/b.cu") && deep.contains_key("app/kernels/a.cu"));
+        let dir = attribute_one("app", &[call(&["../vendor/llama"], &[])], &files);
+        assert_eq!(
+            dir["vendor/llama/ggml-cuda/d.cu"],
+            vec![(0, 0, Via::Directory("../vendor/llama".into()))]
+        );
+        assert!(!dir.contains_key("vendor/llama/README.md"));
+        assert_eq!(dir.len(), 1);
+        let climbing = attribute_one("", &[call(&["../../x.cu", "/abs/y.cu"], &[])], &files);
+        assert!(climbing.is_empty());
+    }
+
+    #[test]
+    fn computed_inputs_attribute_by_location_outside_nested_packages() {
+        let mut computed = call(&[], &[]);
+        computed.computed_inputs = true;
+        let files = ["k/a.cu", "nested/b.cu", "nested/c.cu", "x.ptx"];
+        let packages = [
+            Package {
+                name: "root",
+                dir: "",
+                calls: std::slice::from_ref(&computed),
+            },
+            Package {
+                name: "nested",
+                dir: "nested",
+                calls: &[],
+            },
+        ];
+        let read = |_: &str| None;
+        let out = attribute(&packages, &files, &read);
+        assert_eq!(out[0], vec![(0, 0, Via::Package)]);
+        assert!(
+            out[1].is_empty() && out[2].is_empty(),
+            "owned by the nested package"
+        );
+        assert_eq!(out[3], vec![(0, 0, Via::Package)]);
+
+        let mut mixed = call(&["k/a.cu"], &[]);
+        mixed.computed_inputs = true;
+        let packages = [Package {
+            name: "root",
+            dir: "",
+            calls: std::slice::from_ref(&mixed),
+        }];
+        let out = attribute(&packages, &files, &read);
+        assert_eq!(out[0], vec![(0, 0, Via::Named)], "named wins over location");
+        assert_eq!(out[3], vec![(0, 0, Via::Package)]);
+    }
+
+    #[test]
+    fn two_calls_can_compile_one_file() {
+        let calls = [call(&["a.cu"], &[]), call(&["*.cu"], &[])];
+        let got = attribute_one("", &calls, &[("a.cu", "")]);
+        assert_eq!(
+            got["a.cu"],
+            vec![(0, 0, Via::Named), (0, 1, Via::Glob("*.cu".into()))]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn includes_never_panics(text in "\\PC{0,400}") {
+            let _ = includes(&text);
+        }
+
+        #[test]
+        fn attribute_never_panics(
+            inputs in proptest::collection::vec("[a-z./*{}\\[\\]?]{0,12}", 0..4),
+            texts in proptest::collection::vec("(#include \"[a-z./]{0,8}\"\n|/\\*|\\*/|//|\n|x){0,8}", 3),
+        ) {
+            let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+            let calls = [call(&inputs, &["inc", ".."])];
+            let paths = ["a.cu", "inc/b.cuh", "d/c.cu"];
+            let packages = [Package { name: "p", dir: "d", calls: &calls }];
+            let read = |p: &str| paths.iter().position(|q| *q == p).map(|i| texts[i].clone());
+            let out = attribute(&packages, &paths, &read);
+            proptest::prop_assert_eq!(out.len(), paths.len());
+        }
+    }
+}
