@@ -53,8 +53,10 @@
 //!
 //! PTX text is found by its `.version X.Y` directive followed within [`PTX_TARGET_WINDOW`]
 //! bytes by `.target sm_NN[a|f]`; a module runs over the ASCII text around it (up to a NUL or a
-//! control byte, back at most [`PTX_LEAD_IN`] bytes for the comments nvcc writes first), and ends
-//! where the next module's header line starts. NVRTC is named by NUL-terminated strings whose
+//! control byte, back at most [`PTX_LEAD_IN`] bytes for the comments nvcc writes first, from the
+//! first byte PTX can open with), and ends where the next module's header line starts. An rlib
+//! carries a `static`'s text twice (in its metadata and in its object code): two images, one
+//! digest. NVRTC is named by NUL-terminated strings whose
 //! file name is an NVRTC library (`libnvrtc.so.13`, `nvrtc64_130_0.dll`, `libnvrtc.dylib`):
 //! ELF `DT_NEEDED` entries (`.dynstr`), Mach-O `LC_LOAD_DYLIB` paths and PE import names are all
 //! such strings, and so are the names C code hands to `dlopen`/`LoadLibrary`. Names a program
@@ -497,7 +499,7 @@ fn arch_suffix(rest: &[u8]) -> Option<char> {
 
 /// Bytes PTX text is made of: printable ASCII and whitespace.
 fn is_text(byte: u8) -> bool {
-    matches!(byte, b' '..=b'~' | b'\t' | b'\n' | b'\r' | 0x0c)
+    matches!(byte, b' '..=b'~' | b'\t' | b'\n' | b'\r')
 }
 
 /// A PTX header: where `.version` sits, the ISA and the target.
@@ -596,12 +598,19 @@ fn text_end(bytes: &[u8], at: usize, covered: &[Range<usize>]) -> usize {
         .map_or(limit, |n| at + n)
 }
 
-/// Where the text run holding `at` starts, not before `floor`.
+/// Where the PTX module whose `.version` is at `at` starts: where its text run starts (not
+/// before `floor`), past any leading bytes PTX cannot open with (whitespace, a comment, a
+/// directive or a preprocessor line) — such as a length byte that happens to be printable,
+/// which rlib metadata writes right before a string.
 fn text_start(bytes: &[u8], at: usize, floor: usize) -> usize {
-    bytes[floor..at]
+    let run = bytes[floor..at]
         .iter()
         .rposition(|&b| !is_text(b))
-        .map_or(floor, |n| floor + n + 1)
+        .map_or(floor, |n| floor + n + 1);
+    bytes[run..at]
+        .iter()
+        .position(|&b| b.is_ascii_whitespace() || b"/.#".contains(&b))
+        .map_or(at, |n| run + n)
 }
 
 /// The start of the line holding `at`, not before `floor`.

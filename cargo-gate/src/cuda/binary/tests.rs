@@ -431,6 +431,62 @@ fn a_hand_built_container_reads_like_a_real_one() {
     );
 }
 
+/// Runs rustc (`RUSTC`, else the one on PATH) in `dir`; panics with its output when it fails.
+fn rustc(dir: &Path, args: &[&str]) {
+    let program = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "rustc {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn include_str_and_include_bytes_in_an_rlib_and_an_executable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("k.ptx"), PTX_80).unwrap();
+    std::fs::write(dir.path().join("k.fatbin"), hand_container()).unwrap();
+    let source = "pub static PTX: &str = include_str!(\"k.ptx\");\n\
+                  pub static FAT: &[u8] = include_bytes!(\"k.fatbin\");\n\
+                  pub fn main() { println!(\"{:p} {:p}\", std::hint::black_box(PTX), std::hint::black_box(FAT)); }\n";
+    std::fs::write(dir.path().join("k.rs"), source).unwrap();
+    rustc(
+        dir.path(),
+        &["--crate-type=rlib", "-O", "k.rs", "-o", "libk.rlib"],
+    );
+    rustc(dir.path(), &["--crate-type=bin", "-O", "k.rs", "-o", "k"]);
+    let ptx_digest = format!("sha256:{}", gate_support::digest::sha256_hex(PTX_80));
+    let fatbin = read(&hand_container());
+    for artifact in ["libk.rlib", "k"] {
+        let code = read_file(&dir.path().join(artifact)).unwrap();
+        let mut found: Vec<(String, Container, String)> = code
+            .images
+            .iter()
+            .map(|i| (i.arch_name(), i.container, i.digest.clone()))
+            .collect();
+        found.sort();
+        // An rlib carries the static in its metadata and in its object code: one digest.
+        found.dedup();
+        let mut expected: Vec<(String, Container, String)> = fatbin
+            .images
+            .iter()
+            .map(|i| (i.arch_name(), i.container, i.digest.clone()))
+            .chain([(
+                "compute_80".to_owned(),
+                Container::PtxText,
+                ptx_digest.clone(),
+            )])
+            .collect();
+        expected.sort();
+        assert_eq!(found, expected, "{artifact}");
+    }
+}
+
 #[test]
 fn container_edge_cases() {
     let good = hand_container();
@@ -662,6 +718,10 @@ fn ptx_edge_cases() {
     assert_eq!(code.images[0].size, PTX_80.len() as u64);
     assert_eq!(code.images[1].offset, PTX_80.len() as u64);
     assert_eq!(code.images[0].ptx_isa, Some((8, 4)));
+    // A printable byte right before the text (rlib metadata's length byte) is left out.
+    let code = read(&[b"\x00a", PTX_80].concat());
+    let image = &code.images[0];
+    assert_eq!((image.offset, image.size), (2, PTX_80.len() as u64));
 }
 
 #[test]
