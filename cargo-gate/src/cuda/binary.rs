@@ -22,10 +22,10 @@
 //! |--------|-------|---------|
 //! | 0      | `u16` | kind: 1 PTX, 2 ELF (a cubin, SASS); others are walked over, not reported |
 //! | 2      | `u16` | `0x0101` in every entry seen |
-//! | 4      | `u32` | header size: 64 for SASS, 80 for PTX, 112 for family/arch-specific SASS |
+//! | 4      | `u32` | header size: 64 (SASS), 80 (PTX), 96 (PTX in `-rdc` objects), 112 (`a`/`f` SASS) |
 //! | 8      | `u64` | payload size as stored (padded to 8) |
 //! | 16     | `u32` | compressed size (0 when stored uncompressed) |
-//! | 24     | `u16` | minor version; 26: `u16` major: the PTX ISA for PTX entries (9.0 from nvcc 13.0; 7.8 for the hand-edited PTX, compressed or not), 1.8 for cubins |
+//! | 24     | `u16` | minor version, then (26) `u16` major: the PTX ISA of a PTX entry, see below |
 //! | 28     | `u32` | arch: 80 for `sm_80`/`compute_80`, 90, 100, 120 |
 //! | 40     | `u64` | flags (below) |
 //! | 56     | `u64` | uncompressed size (0 when stored uncompressed) |
@@ -36,7 +36,12 @@
 //! (`sm_90a`, `compute_120a`); `0x20_0000` family-specific (`sm_120f`, `compute_120f`; cuobjdump
 //! names such SASS `sm_120`, without the `f`); `0x100_0000` only with the 112-byte header (its
 //! meaning was not established). By default nvcc 13.0 compresses PTX entries and leaves SASS
-//! uncompressed; `-Xfatbin -compress-all` compresses both.
+//! uncompressed, except in `-rdc=true` objects, which compress both, as `-Xfatbin -compress-all`
+//! does.
+//!
+//! The version fields of a PTX entry are the ISA of the PTX it holds, not the toolkit's: 9.0
+//! from nvcc 13.0, and 7.8 for PTX edited to `.version 7.8` and packed by `fatbinary`, stored
+//! uncompressed, zstd- or LZ4-compressed alike. Cubin entries say 1.8 there (not read).
 //!
 //! # Cubins
 //!
