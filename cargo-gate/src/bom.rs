@@ -16,10 +16,10 @@
 use crate::cargo::Cargo;
 use crate::config::Config;
 use crate::cuda::{binary, graph, includes, scripts};
-use crate::facts::{Build, Facts, Resolve};
+use crate::facts::{Build, Facts, Resolve, Role};
 use crate::sections::Cuda;
 use gate_formats::kernel_bom::{
-    Artifacts, Binary, BinaryKind, Bom, Builder, Coverage, Dependency, FileKind,
+    Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Coverage, Dependency, FileKind,
     Fleet, Kernel, KernelForm, Module, SCHEMA_VERSION, SourceFile,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -28,7 +28,13 @@ use std::path::{Path, PathBuf};
 /// Words one of which a Rust file must hold to define or call a GPU build (checked with
 /// `memmem` before the file is lexed).
 const BUILD_WORDS: &[&str] = &[
-    "cuda", "nvcc", "cmake", "Config::new", "CudaBuilder", "cudaforge", "gate_build",
+    "cuda",
+    "nvcc",
+    "cmake",
+    "Config::new",
+    "CudaBuilder",
+    "cudaforge",
+    "gate_build",
 ];
 
 /// How far to go.
@@ -44,11 +50,20 @@ pub enum Depth {
 pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bom {
     let root = facts.root().to_path_buf();
     let (sources, mut builders) = sources_and_builders(facts, &root);
+    let mut providers = Vec::new();
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
             let targets = crate::sections::targets(config);
             let shipped = crate::deps::Graph::shipped(metadata, &targets);
-            dependencies(metadata, &shipped, &mut builders)
+            let found = dependencies(metadata, &shipped, &mut builders);
+            providers = found
+                .iter()
+                .filter_map(|d| {
+                    let what = d.provides_nvrtc.as_ref()?;
+                    Some(format!("{what} through {} {}", d.name, d.version))
+                })
+                .collect();
+            found
         }
         _ => Vec::new(),
     };
@@ -66,6 +81,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
             },
         },
     };
+    name_nvrtc_libraries(&mut builders, &artifacts, &providers);
     let cuda: Cuda = config.section();
     let mut bom = Bom {
         schema: SCHEMA_VERSION,
@@ -85,21 +101,39 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut builders = Vec::new();
     for file in &facts.index.files {
-        if !file.rel.ends_with(".rs") {
+        if !file.rel.ends_with(".rs") || file.owner.is_some_and(|o| !shipped(&facts.packages[o])) {
             continue;
         }
+        let in_package = file.owner.map_or(file.path.as_path(), |o| {
+            file.path
+                .strip_prefix(&facts.packages[o].dir)
+                .unwrap_or(&file.path)
+        });
+        // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
+        // all the same: a build script may call one defined anywhere).
+        let ships = !matches!(
+            in_package
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str()),
+            Some("tests" | "examples" | "benches")
+        );
         let Some(text) = read(&file.path) else {
             continue;
         };
         let bytes = text.as_bytes();
         let has = |word: &str| memchr::memmem::find(bytes, word.as_bytes()).is_some();
-        if has("nvrtc") {
+        if ships && has("nvrtc") {
             let rust = scripts::RustFile {
                 rel: &file.rel,
                 text: &text,
             };
             for (line, _) in scripts::nvrtc_uses(&rust) {
-                builders.push(nvrtc_builder(facts, file.owner, format!("{}:{line}", file.rel)));
+                builders.push(nvrtc_builder(
+                    facts,
+                    file.owner,
+                    format!("{}:{line}", file.rel),
+                ));
             }
         }
         if BUILD_WORDS.iter().any(|w| has(w)) {
@@ -113,12 +147,18 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let helpers = scripts::helpers(&rust);
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
     for (p, package) in facts.packages.iter().enumerate() {
-        let Some(script) = &package.build_script else {
+        let Some(script) = package.build_script.as_ref().filter(|_| shipped(package)) else {
             continue;
         };
         let Some(text) = read(script) else { continue };
         let rel = gate_support::path::relative(root, script);
-        let analysed = scripts::analyse(&scripts::RustFile { rel: &rel, text: &text }, &helpers);
+        let analysed = scripts::analyse(
+            &scripts::RustFile {
+                rel: &rel,
+                text: &text,
+            },
+            &helpers,
+        );
         let mut indices = Vec::new();
         for call in &analysed.calls {
             indices.push(builders.len());
@@ -129,6 +169,55 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let mut sources = attribute(facts, root, &calls, &builders);
     mark_stale(root, &mut sources);
     (sources, builders)
+}
+
+/// Says, for each NVRTC builder, which NVRTC it loads: the libraries its package's
+/// artifacts name, else those of any artifact, else the crates that provide NVRTC.
+fn name_nvrtc_libraries(builders: &mut [Builder], artifacts: &Artifacts, providers: &[String]) {
+    let named = |package: Option<&str>| -> Vec<String> {
+        let Artifacts::Read { binaries, .. } = artifacts else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = binaries
+            .iter()
+            .filter(|b| package.is_none_or(|p| b.package == p))
+            .flat_map(|b| b.nvrtc.iter().cloned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    };
+    for b in builders.iter_mut().filter(|b| b.kind == BuilderKind::Nvrtc) {
+        let mut names = named(Some(&b.package));
+        if names.is_empty() {
+            names = named(None);
+        }
+        let looked_up = names.iter().any(|n| n == binary::NVRTC_LOOKUP);
+        names.retain(|n| n != binary::NVRTC_LOOKUP);
+        let lookup = if looked_up {
+            " (the binaries look nvrtcCompileProgram up by name)"
+        } else {
+            ""
+        };
+        b.loads = if !names.is_empty() {
+            Some(names.join(", "))
+        } else if !providers.is_empty() {
+            Some(format!("{}{lookup}", providers.join("; ")))
+        } else if looked_up {
+            Some(
+                "an NVRTC found by name at run time (the binaries look nvrtcCompileProgram up)"
+                    .to_owned(),
+            )
+        } else {
+            None
+        };
+    }
+}
+
+/// Whether a package's files ship: a member's, or a path dependency's (a nested workspace,
+/// an example or a fixture crate does not ship with this one).
+fn shipped(package: &crate::facts::Package) -> bool {
+    matches!(package.role, Role::Member | Role::PathDependency)
 }
 
 /// A builder of the BOM from one call of a build script (`rel` names the script, or a
@@ -157,6 +246,7 @@ pub fn script_builder(
             .as_ref()
             .map(|(line, what)| format!("{rel}:{line} ({what})")),
         dependency,
+        loads: None,
     }
 }
 
@@ -174,6 +264,7 @@ fn nvrtc_builder(facts: &Facts, owner: Option<usize>, at: String) -> Builder {
         gpu_probe: None,
         outside_out_dir: None,
         dependency: false,
+        loads: None,
     }
 }
 
@@ -188,6 +279,7 @@ fn attribute(
         .index
         .files
         .iter()
+        .filter(|f| f.owner.is_none_or(|o| shipped(&facts.packages[o])))
         .filter_map(|f| FileKind::of(&f.rel).map(|k| (f.rel.as_str(), k, f.owner)))
         .collect();
     let dirs: Vec<String> = calls
@@ -266,18 +358,26 @@ fn dependencies(
             indices.push(builders.len());
             builders.push(builder);
         }
-        for (at, _) in krate.nvrtc {
+        // One NVRTC builder per crate, at its first use (a crate's every call site is its
+        // own business; that it compiles at run time is the fact).
+        if let Some((at, _)) = krate.nvrtc.first() {
+            let more = krate.nvrtc.len() - 1;
             indices.push(builders.len());
             builders.push(Builder {
                 package: krate.name.clone(),
                 dependency: true,
-                ..nvrtc_builder_at(at)
+                ..nvrtc_builder_at(if more == 0 {
+                    at.clone()
+                } else {
+                    format!("{at} (and {more} more)")
+                })
             });
         }
         found.push(Dependency {
             name: krate.name,
             version: krate.version,
             builders: indices,
+            provides_nvrtc: krate.provides_nvrtc,
             path: krate.path,
         });
     }
@@ -296,6 +396,7 @@ fn nvrtc_builder_at(at: String) -> Builder {
         gpu_probe: None,
         outside_out_dir: None,
         dependency: false,
+        loads: None,
     }
 }
 
@@ -351,7 +452,10 @@ fn artifact_list(build: &Build) -> Vec<(String, BinaryKind, PathBuf)> {
                 let name = path.to_string_lossy();
                 let kind = if name.ends_with(".a") || name.ends_with(".lib") {
                     BinaryKind::StaticLib
-                } else if [".ptx", ".cubin", ".fatbin"].iter().any(|e| name.ends_with(e)) {
+                } else if [".ptx", ".cubin", ".fatbin"]
+                    .iter()
+                    .any(|e| name.ends_with(e))
+                {
                     BinaryKind::GpuFile
                 } else {
                     continue;
@@ -366,7 +470,12 @@ fn artifact_list(build: &Build) -> Vec<(String, BinaryKind, PathBuf)> {
 }
 
 /// Reads every artifact of `build` for GPU code.
-fn read_artifacts(build: &Build, root: &Path, sources: &[SourceFile], builders: &[Builder]) -> Artifacts {
+fn read_artifacts(
+    build: &Build,
+    root: &Path,
+    sources: &[SourceFile],
+    builders: &[Builder],
+) -> Artifacts {
     let tracked: Vec<(String, Vec<u8>)> = sources
         .iter()
         .filter(|s| s.kind.is_binary())
@@ -431,7 +540,9 @@ fn read_artifacts(build: &Build, root: &Path, sources: &[SourceFile], builders: 
 }
 
 fn kernel_of(image: &binary::Image) -> Kernel {
-    let ptx_isa = image.ptx_isa.map(|(major, minor)| format!("{major}.{minor}"));
+    let ptx_isa = image
+        .ptx_isa
+        .map(|(major, minor)| format!("{major}.{minor}"));
     Kernel {
         digest: image.digest.clone(),
         form: image.form,
@@ -453,13 +564,35 @@ fn kernel_of(image: &binary::Image) -> Kernel {
 }
 
 /// The tracked GPU file `image` is a copy of (`include_str!`, `include_bytes!`, or the
-/// file itself), when it is one.
-fn tracked_copy(bytes: &[u8], image: &binary::Image, tracked: &[(String, Vec<u8>)]) -> Option<String> {
-    let at = usize::try_from(image.offset).ok()?;
-    let stored = bytes.get(at..)?;
+/// file itself), when it is one: the image as stored lies within the file (PTX text is read
+/// from its first directive, so a file's leading comments may be cut), or the file within
+/// the image.
+fn tracked_copy(
+    bytes: &[u8],
+    image: &binary::Image,
+    tracked: &[(String, Vec<u8>)],
+) -> Option<String> {
+    let start = usize::try_from(image.offset).ok()?;
+    let end = start.checked_add(usize::try_from(image.size).ok()?)?;
+    let stored = bytes.get(start..end)?;
+    if stored.is_empty() {
+        return None;
+    }
     tracked
         .iter()
-        .find(|(_, content)| !content.is_empty() && stored.starts_with(content))
+        .find(|(_, content)| {
+            // PTX text is read up to its last closing brace; the file may go on (a newline).
+            let module = match image.form {
+                KernelForm::Ptx => content
+                    .iter()
+                    .rposition(|&b| b == b'}')
+                    .map_or(&content[..], |n| &content[..=n]),
+                KernelForm::Sass => &content[..],
+            };
+            !module.is_empty()
+                && (memchr::memmem::find(content, stored).is_some()
+                    || memchr::memmem::find(stored, module).is_some())
+        })
         .map(|(rel, _)| format!("the tracked file {rel}"))
 }
 
@@ -475,13 +608,20 @@ fn built_by(kernel: &Kernel, builders: &[Builder]) -> Option<String> {
 
 /// How each declared GPU is covered by each package's shipped modules; `None` without a
 /// `[cuda]` table.
-fn fleet(bom: &Bom, cuda: &Cuda, policy_driver: Option<crate::config::DriverVersion>) -> Option<Fleet> {
+fn fleet(
+    bom: &Bom,
+    cuda: &Cuda,
+    policy_driver: Option<crate::config::DriverVersion>,
+) -> Option<Fleet> {
     if !cuda.declared {
         return None;
     }
     let min_driver = cuda.min_driver.or(policy_driver);
     let mut coverage = Vec::new();
-    if let Artifacts::Read { binaries, kernels, .. } = &bom.artifacts {
+    if let Artifacts::Read {
+        binaries, kernels, ..
+    } = &bom.artifacts
+    {
         let mut packages: Vec<&str> = binaries
             .iter()
             .filter(|b| !b.modules.is_empty())
@@ -511,9 +651,8 @@ fn worst_coverage(binaries: &[Binary], kernels: &[Kernel], package: &str, arch: 
         Covered::Ptx(_) => 1,
         Covered::Sass(_) => 2,
     };
-    let worst = binaries
-        .iter()
-        .filter(|b| b.package == package)
+    let worst = judged(binaries, package)
+        .into_iter()
         .flat_map(|b| &b.modules)
         .map(|m| coverage(&module_codes(m, kernels), gpu))
         .min_by_key(rank)
@@ -523,6 +662,26 @@ fn worst_coverage(binaries: &[Binary], kernels: &[Kernel], package: &str, arch: 
         arch: arch.to_owned(),
         by: worst.by().to_owned(),
         from: worst.from().map(str::to_owned),
+    }
+}
+
+/// The binaries of `package` whose GPU modules are judged against the fleet: what it links
+/// into executables and dynamic libraries, when it ships any — a static library or rlib can
+/// hold modules the final link leaves out (cc's device-link stub) —, else its libraries and
+/// GPU files (a library crate ships those to its users).
+pub fn judged<'b>(binaries: &'b [Binary], package: &str) -> Vec<&'b Binary> {
+    let with_code = || {
+        binaries
+            .iter()
+            .filter(move |b| b.package == package && !b.modules.is_empty())
+    };
+    let finals: Vec<&Binary> = with_code()
+        .filter(|b| matches!(b.kind, BinaryKind::Executable | BinaryKind::DynamicLib))
+        .collect();
+    if finals.is_empty() {
+        with_code().collect()
+    } else {
+        finals
     }
 }
 
@@ -574,9 +733,10 @@ fn mark_stale(root: &Path, sources: &mut [SourceFile]) {
         })
         .collect();
     for (i, source) in pairs {
-        let (Some(binary_time), Some(source_time)) =
-            (last_commit(root, &sources[i].path), last_commit(root, &source))
-        else {
+        let (Some(binary_time), Some(source_time)) = (
+            last_commit(root, &sources[i].path),
+            last_commit(root, &source),
+        ) else {
             continue;
         };
         if source_time.0 != binary_time.0 && is_ancestor(root, &binary_time.0, &source_time.0) {

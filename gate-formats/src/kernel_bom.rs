@@ -152,6 +152,9 @@ pub struct Builder {
     pub outside_out_dir: Option<String>,
     /// Whether it belongs to a dependency rather than the workspace.
     pub dependency: bool,
+    /// For NVRTC: the library it loads, as far as the artifacts or the crate providing
+    /// NVRTC say (`libnvrtc.so.13`, `the CUDA 13.0 NVRTC through cudarc 0.19.10`).
+    pub loads: Option<String>,
 }
 
 /// A crate of the resolved graph that compiles GPU code.
@@ -164,6 +167,9 @@ pub struct Dependency {
     pub version: String,
     /// How it compiles GPU code (indices into [`Bom::builders`]).
     pub builders: Vec<usize>,
+    /// What it provides when it is the NVRTC bindings its dependents compile with (its
+    /// `nvrtc` feature is on): `the CUDA 13.0 NVRTC (libnvrtc.so.13 on Linux)`.
+    pub provides_nvrtc: Option<String>,
     /// How the workspace reaches it: from a workspace member, each step `crate` or
     /// `crate/feature` when an optional dependency is switched on by that feature
     /// (`app/cuda → candle-core/cuda → candle-kernels`).
@@ -273,7 +279,8 @@ pub enum Container {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Kernel {
-    /// `sha256:` of the image as stored.
+    /// `sha256:` of the image as stored (PTX text: from its `.version` directive to its last
+    /// closing brace).
     pub digest: String,
     /// SASS or PTX.
     pub form: KernelForm,

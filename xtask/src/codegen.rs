@@ -293,7 +293,7 @@ fn man_pages() -> Vec<(String, String)> {
 /// One JSON Schema per shared format, named after the file it describes.
 fn schemas() -> Vec<(String, String)> {
     use gate_formats::{
-        attestation, decision_log, kernel_manifest, report, run_record, runtime_stats,
+        attestation, decision_log, kernel_bom, kernel_manifest, report, run_record, runtime_stats,
     };
     fn schema<T: schemars::JsonSchema>(name: &str) -> (String, String) {
         let text = gate_support::json::pretty_string(&schemars::schema_for!(T))
@@ -302,6 +302,7 @@ fn schemas() -> Vec<(String, String)> {
     }
     vec![
         schema::<kernel_manifest::Manifest>("gate-manifest"),
+        schema::<kernel_bom::Bom>("kernel-bom"),
         schema::<decision_log::Decision>("decision-log-line"),
         schema::<runtime_stats::StatsSnapshot>("runtime-stats"),
         schema::<report::Report>("report"),

@@ -16,7 +16,9 @@
 //! kept in the record as `kernels/bom.json`.
 
 use crate::bom::{Depth, gather, module_codes};
-use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+};
 use crate::config::section::Section;
 use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
 use crate::stage::Stage;
@@ -193,14 +195,21 @@ pub fn judge(bom: &Bom) -> Outcome {
 }
 
 fn summarize(bom: &Bom) -> String {
-    let named = bom.sources.iter().filter(|s| !s.built_by.is_empty()).count();
+    let named = bom
+        .sources
+        .iter()
+        .filter(|s| !s.built_by.is_empty())
+        .count();
     let mut parts = vec![format!(
         "{} tracked GPU file(s), {named} built by a named builder; {} builder(s)",
         bom.sources.len(),
         bom.builders.iter().filter(|b| !b.dependency).count()
     )];
     if !bom.dependencies.is_empty() {
-        parts.push(format!("{} dependenc(ies) compile GPU code", bom.dependencies.len()));
+        parts.push(format!(
+            "{} dependenc(ies) compile GPU code",
+            bom.dependencies.len()
+        ));
     }
     parts.push(match &bom.artifacts {
         Artifacts::Read {
@@ -240,7 +249,10 @@ fn source_findings(bom: &Bom) -> Vec<Finding> {
                     source.path
                 ))
             } else {
-                Finding::note(format!("{}: no build script compiles it (built by nothing)", source.path))
+                Finding::note(format!(
+                    "{}: no build script compiles it (built by nothing)",
+                    source.path
+                ))
             };
             findings.push(
                 finding
@@ -255,19 +267,6 @@ fn source_findings(bom: &Bom) -> Vec<Finding> {
 /// Builders: what they target, and dependencies that compile GPU code.
 fn builder_findings(bom: &Bom) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let nvrtc_libraries = match &bom.artifacts {
-        Artifacts::Read { binaries, .. } => {
-            let mut names: Vec<&str> = binaries
-                .iter()
-                .flat_map(|b| &b.nvrtc)
-                .map(String::as_str)
-                .collect();
-            names.sort_unstable();
-            names.dedup();
-            names.join(", ")
-        }
-        _ => String::new(),
-    };
     for b in &bom.builders {
         let who = if b.dependency {
             format!("{} (a dependency)", b.package)
@@ -288,9 +287,11 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
         }
         if let Some(probe) = &b.gpu_probe {
             findings.push(located(
-                Finding::warning(format!("{who}: the build script probes the build machine's GPU at {probe}"))
-                    .code(FindingCode::GpuProbe)
-                    .subject(b.package.clone()),
+                Finding::warning(format!(
+                    "{who}: the build script probes the build machine's GPU at {probe}"
+                ))
+                .code(FindingCode::GpuProbe)
+                .subject(b.package.clone()),
                 probe.split(' ').next().unwrap_or(probe),
             ));
         }
@@ -303,10 +304,9 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
             ));
         }
         if b.kind == BuilderKind::Nvrtc {
-            let loads = if nvrtc_libraries.is_empty() {
-                "no NVRTC library named in the artifacts read".to_owned()
-            } else {
-                format!("the binaries name {nvrtc_libraries}")
+            let loads = match &b.loads {
+                Some(library) => format!("it loads {library}"),
+                None => "no NVRTC library is named in the artifacts or the graph".to_owned(),
             };
             findings.push(located(
                 Finding::warning(format!(
@@ -326,12 +326,19 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
             .filter_map(|&i| bom.builders.get(i))
             .map(|b| format!("{} at {}", b.kind.describe(), b.at))
             .collect();
+        let mut what: Vec<String> = Vec::new();
+        if !how.is_empty() {
+            what.push(format!("compiles GPU code ({})", how.join(", ")));
+        }
+        if let Some(nvrtc) = &dep.provides_nvrtc {
+            what.push(format!("provides {nvrtc}"));
+        }
         findings.push(
             Finding::note(format!(
-                "{} {} compiles GPU code ({}), pulled in by {}",
+                "{} {} {}, pulled in by {}",
                 dep.name,
                 dep.version,
-                how.join(", "),
+                what.join(" and "),
                 dep.path.join(" → ")
             ))
             .code(FindingCode::DependencyGpuCode)
@@ -354,7 +361,9 @@ fn artifact_findings(bom: &Bom) -> Vec<Finding> {
     for binary in binaries {
         for module in &binary.modules {
             for &k in &module.kernels {
-                let Some(kernel) = kernels.get(k) else { continue };
+                let Some(kernel) = kernels.get(k) else {
+                    continue;
+                };
                 if kernel.source.is_none() && named.insert(kernel.digest.clone()) {
                     findings.push(
                         Finding::error(format!(
@@ -381,10 +390,19 @@ fn fleet_findings(
     kernels: &[gate_formats::kernel_bom::Kernel],
 ) -> Vec<Finding> {
     use crate::cuda::fleet::{Covered, coverage, driver_shortfall, gpu_number};
-    let driver = fleet.min_driver.as_deref().and_then(crate::config::parse_driver);
+    let driver = fleet
+        .min_driver
+        .as_deref()
+        .and_then(crate::config::parse_driver);
     let mut findings = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for binary in binaries {
+    let mut packages: Vec<&str> = binaries.iter().map(|b| b.package.as_str()).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    let judged = packages
+        .into_iter()
+        .flat_map(|p| crate::bom::judged(binaries, p));
+    for binary in judged {
         for module in &binary.modules {
             let codes = module_codes(module, kernels);
             let images: Vec<String> = codes.iter().map(|c| c.name()).collect();
@@ -408,7 +426,8 @@ fn fleet_findings(
                 }
             }
             if let Some(driver) = driver {
-                let version = gate_formats::kernel_manifest::Version::new(driver.major, driver.minor);
+                let version =
+                    gate_formats::kernel_manifest::Version::new(driver.major, driver.minor);
                 if let Some(((major, minor), needs)) = driver_shortfall(&codes, version) {
                     findings.push(
                         Finding::error(format!(

@@ -38,7 +38,11 @@ pub(crate) fn kernels(
     let config = crate::config::load(&ws.config_layout(), None, &crate::registry::known())?;
     let cargo = Cargo::new(&ws.root, offline).with_timeout(config.tests_timeout);
     let facts = Facts::gather(&ws, Vec::new());
-    let depth = if no_build { Depth::Static } else { Depth::Built };
+    let depth = if no_build {
+        Depth::Static
+    } else {
+        Depth::Built
+    };
     let bom = gather(&facts, &cargo, &config, depth);
     let text = match format {
         BomFormat::Text => text(&bom),
@@ -58,10 +62,10 @@ pub(crate) fn kernels(
 /// The name and version the document describes: the root package, else the workspace
 /// directory's name.
 fn root_package(ws: &Workspace) -> (String, String) {
-    let dir = ws
-        .root
-        .file_name()
-        .map_or_else(|| "workspace".to_owned(), |n| n.to_string_lossy().into_owned());
+    let dir = ws.root.file_name().map_or_else(
+        || "workspace".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let manifest = std::fs::read_to_string(ws.root.join("Cargo.toml")).unwrap_or_default();
     let parsed: Option<toml::Table> = toml::from_str(&manifest).ok();
     let package = parsed.as_ref().and_then(|t| t.get("package"));
@@ -77,7 +81,7 @@ pub(crate) fn text(bom: &Bom) -> String {
     let mut out = String::new();
     out.push_str(&format!("GPU files ({} tracked)\n", bom.sources.len()));
     for source in &bom.sources {
-        let how = if !source.built_by.is_empty() {
+        let builders = || {
             source
                 .built_by
                 .iter()
@@ -85,10 +89,12 @@ pub(crate) fn text(bom: &Bom) -> String {
                 .map(|b| format!("{} ({})", b.kind.describe(), b.at))
                 .collect::<Vec<_>>()
                 .join(", ")
-        } else if let Some(by) = &source.included_by {
-            format!("included by {by}")
-        } else {
-            "built by nothing".to_owned()
+        };
+        let how = match (&source.included_by, source.built_by.is_empty()) {
+            (Some(by), false) => format!("included by {by}: {}", builders()),
+            (Some(by), true) => format!("included by {by}"),
+            (None, false) => builders(),
+            (None, true) => "built by nothing".to_owned(),
         };
         out.push_str(&format!("  {}  {how}\n", source.path));
         if let Some(stale) = &source.stale_against {
@@ -119,10 +125,18 @@ pub(crate) fn text(bom: &Bom) -> String {
     if !bom.dependencies.is_empty() {
         out.push_str(&format!("dependencies ({})\n", bom.dependencies.len()));
         for dep in &bom.dependencies {
+            let mut how: Vec<String> = dep
+                .builders
+                .iter()
+                .filter_map(|&b| bom.builders.get(b))
+                .map(|b| format!("{} at {}", b.kind.describe(), b.at))
+                .collect();
+            how.extend(dep.provides_nvrtc.iter().map(|n| format!("provides {n}")));
             out.push_str(&format!(
-                "  {} {}  via {}\n",
+                "  {} {}  {}  via {}\n",
                 dep.name,
                 dep.version,
+                how.join(", "),
                 dep.path.join(" → ")
             ));
         }
@@ -154,7 +168,12 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                         _ => k.arch.clone(),
                     })
                     .collect();
-                let mut line = format!("  {} ({}): {}", binary.path, binary.package, images.join(", "));
+                let mut line = format!(
+                    "  {} ({}): {}",
+                    binary.path,
+                    binary.package,
+                    images.join(", ")
+                );
                 if !binary.nvrtc.is_empty() {
                     line.push_str(&format!("  [loads {}]", binary.nvrtc.join(", ")));
                 }
@@ -179,7 +198,10 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                     c.package,
                     c.arch,
                     c.by,
-                    c.from.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+                    c.from
+                        .as_deref()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default()
                 ));
             }
         }

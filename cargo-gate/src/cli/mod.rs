@@ -106,7 +106,13 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
             no_build,
             manifest_path,
             offline,
-        } => kernels::kernels(manifest_path.as_deref(), format, no_build, offline, redactor),
+        } => kernels::kernels(
+            manifest_path.as_deref(),
+            format,
+            no_build,
+            offline,
+            redactor,
+        ),
         GateCommand::Checks => checks::list(),
         GateCommand::Explain { id } => checks::explain(id),
     }

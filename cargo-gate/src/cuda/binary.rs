@@ -81,7 +81,8 @@ pub struct GpuCode {
     /// Every GPU code image found, in file order (one per payload offset).
     pub images: Vec<Image>,
     /// The NVRTC libraries the artifact names (`libnvrtc.so.13`, `nvrtc64_130_0.dll`), as file
-    /// names without directories: deduplicated, sorted.
+    /// names without directories, and [`NVRTC_LOOKUP`] when it looks NVRTC's entry points up
+    /// by name: deduplicated, sorted.
     pub nvrtc: Vec<String>,
 }
 
@@ -106,8 +107,13 @@ pub struct Image {
     pub offset: u64,
     /// Payload size as stored.
     pub size: u64,
-    /// `sha256:<hex>` of the payload as stored.
+    /// `sha256:<hex>` of the payload as stored; for PTX text, of the module from its
+    /// `.version` directive to its last closing brace (the same PTX has the same digest in
+    /// every artifact, whatever text the linker put before it).
     pub digest: String,
+    /// The unit the driver loads it in, by its offset in the input: the fatbin container's
+    /// for an image in one, the image's own for a PTX text or a cubin.
+    pub module: u64,
 }
 
 impl Image {
@@ -172,10 +178,35 @@ pub fn read(bytes: &[u8]) -> GpuCode {
     scan_ptx(bytes, &covered, &mut images);
     images.sort_by_key(|image| image.offset);
     images.dedup_by_key(|image| image.offset);
+    // An rlib's metadata (`lib.rmeta`) holds a copy of every `static`'s bytes for the
+    // compiler: the code that ships is the copy in the object files.
+    let metadata = rust_metadata(bytes);
+    images.retain(|image| {
+        !metadata
+            .iter()
+            .any(|range| range.contains(&(image.offset as usize)))
+    });
     GpuCode {
         images,
         nvrtc: nvrtc_names(bytes),
     }
+}
+
+/// The byte ranges of an archive's Rust metadata members (`lib.rmeta` in an rlib).
+fn rust_metadata(bytes: &[u8]) -> Vec<Range<usize>> {
+    let Ok(archive) = ArchiveFile::parse(bytes) else {
+        return Vec::new();
+    };
+    archive
+        .members()
+        .flatten()
+        .filter(|member| member.name().ends_with(b".rmeta"))
+        .filter_map(|member| {
+            let (start, size) = member.file_range();
+            let start = usize::try_from(start).ok()?;
+            Some(start..start.checked_add(usize::try_from(size).ok()?)?)
+        })
+        .collect()
 }
 
 /// Reads the file at `path`, then [`read`]s it.
@@ -208,6 +239,7 @@ fn image(bytes: &[u8], payload: Range<usize>, fill: Image) -> Image {
     let stored = &bytes[payload.clone()];
     Image {
         offset: payload.start as u64,
+        module: payload.start as u64,
         size: stored.len() as u64,
         digest: format!("sha256:{}", gate_support::digest::sha256_hex(stored)),
         ..fill
@@ -226,6 +258,7 @@ fn blank(form: KernelForm, arch: u32, container: Container) -> Image {
         offset: 0,
         size: 0,
         digest: String::new(),
+        module: 0,
     }
 }
 
@@ -344,6 +377,9 @@ fn container_at(
     }
     if entry == start && declared != 0 {
         return None;
+    }
+    for image in &mut found {
+        image.module = at as u64;
     }
     images.append(&mut found);
     Some(entry)
@@ -576,12 +612,26 @@ fn scan_ptx(bytes: &[u8], covered: &[Range<usize>], images: &mut Vec<Image>) {
             Some(next) if next.at < run_end => line_start(bytes, start, next.at),
             _ => run_end,
         };
+        // A module ends at its last closing brace: what follows is whatever text the linker
+        // placed next to it, which differs from artifact to artifact (an rlib, the executable),
+        // and would make the same PTX two images.
+        let module_end = bytes[header.at..end]
+            .iter()
+            .rposition(|&b| b == b'}')
+            .map_or(end, |n| header.at + n + 1);
         let fill = Image {
             arch_suffix: header.suffix,
             ptx_isa: Some(header.isa),
             ..blank(KernelForm::Ptx, header.arch, Container::PtxText)
         };
-        images.push(image(bytes, start..end, fill));
+        let mut found = image(bytes, start..module_end, fill);
+        // Its identity: the module from its `.version` to its last brace. The comments
+        // before it run into whatever text precedes it in each artifact.
+        found.digest = format!(
+            "sha256:{}",
+            gate_support::digest::sha256_hex(&bytes[header.at..module_end])
+        );
+        images.push(found);
         floor = end;
     }
 }
@@ -652,8 +702,16 @@ fn nvrtc_names(bytes: &[u8]) -> Vec<String> {
         }
         from = nul;
     }
+    // A binary that resolves NVRTC by name at run time (cudarc's dynamic loading builds the
+    // library name then) names no library, but it names the entry points it looks up.
+    if memmem::find(bytes, b"nvrtcCompileProgram\0").is_some() {
+        names.insert(NVRTC_LOOKUP.to_owned());
+    }
     names.into_iter().collect()
 }
+
+/// What [`GpuCode::nvrtc`] says of a binary that looks NVRTC's entry points up at run time.
+pub const NVRTC_LOOKUP: &str = "nvrtcCompileProgram (looked up at run time)";
 
 /// The file name of `path` when it names an NVRTC library.
 fn library_name(path: &[u8]) -> Option<&str> {

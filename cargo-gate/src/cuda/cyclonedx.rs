@@ -125,7 +125,14 @@ fn uuid_v8(hex: &str) -> String {
     let variant = digits[16].to_digit(16).unwrap_or(0) & 0x3 | 0x8;
     digits[16] = char::from_digit(variant, 16).unwrap_or('8');
     let s: String = digits.into_iter().collect();
-    format!("{}-{}-{}-{}-{}", &s[..8], &s[8..12], &s[12..16], &s[16..20], &s[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &s[..8],
+        &s[8..12],
+        &s[12..16],
+        &s[16..20],
+        &s[20..]
+    )
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ pub struct GpuCrate {
     pub builders: Vec<gate_formats::kernel_bom::Builder>,
     /// Where its code compiles CUDA at run time: `name@version/file:line` and the text.
     pub nvrtc: Vec<(String, String)>,
+    /// What it provides when it is NVRTC's bindings ([`provided_nvrtc`]).
+    pub provides_nvrtc: Option<String>,
     /// The chain from a workspace member, features written where they switch a dependency on.
     pub path: Vec<String>,
 }
@@ -38,6 +40,12 @@ pub struct Readers<'a> {
     pub nvrtc: &'a dyn Fn(&str, &str) -> Vec<(u32, String)>,
     /// The Rust files below a directory (bounded by the caller).
     pub rust_files: &'a dyn Fn(&Path) -> Vec<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for Readers<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readers").finish_non_exhaustive()
+    }
 }
 
 /// Every reached package outside the workspace that compiles GPU code, in graph order.
@@ -69,7 +77,10 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         } else {
             Vec::new()
         };
-        if builders.is_empty() && nvrtc.is_empty() {
+        let provides_nvrtc = features
+            .get(node.id.as_str())
+            .and_then(|f| provided_nvrtc(f));
+        if builders.is_empty() && nvrtc.is_empty() && provides_nvrtc.is_none() {
             continue;
         }
         let path = graph
@@ -81,6 +92,7 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
             version: package.version.to_string(),
             builders,
             nvrtc,
+            provides_nvrtc,
             path,
         });
     }
@@ -116,8 +128,9 @@ fn script_builders(
     builders
 }
 
-/// Whether `package` can reach NVRTC: it or a direct dependency has a feature named `nvrtc`
-/// switched on, or it depends on a crate whose name says NVRTC.
+/// Whether `package` can reach NVRTC: a direct (non-dev) dependency has a feature named
+/// `nvrtc` switched on, or is named for NVRTC. The crate that provides the bindings (cudarc
+/// with its own `nvrtc` feature) is not itself a user: its own calls are its API and tests.
 fn reaches_nvrtc(
     package: &Package,
     packages: &HashMap<&str, &Package>,
@@ -128,18 +141,37 @@ fn reaches_nvrtc(
             .get(id)
             .is_some_and(|f| f.iter().any(|f| f.as_str() == "nvrtc"))
     };
-    if has_nvrtc_feature(&package.id.repr) {
-        return true;
-    }
-    package
+    let shipped_deps: Vec<&cargo_metadata::Dependency> = package
         .dependencies
         .iter()
-        .any(|d| d.name.contains("nvrtc"))
+        .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+        .collect();
+    shipped_deps.iter().any(|d| d.name.contains("nvrtc"))
         || packages.values().any(|p| {
-            package.dependencies.iter().any(|d| {
-                d.name == p.name.as_str() && d.kind != cargo_metadata::DependencyKind::Development
-            }) && has_nvrtc_feature(&p.id.repr)
+            shipped_deps.iter().any(|d| d.name == p.name.as_str()) && has_nvrtc_feature(&p.id.repr)
         })
+}
+
+/// What a crate whose enabled features are `features` provides of NVRTC: `None` unless its
+/// `nvrtc` feature is on; the CUDA release its features select (`cuda-13000` → 13.0) when
+/// one does.
+pub fn provided_nvrtc(features: &[cargo_metadata::FeatureName]) -> Option<String> {
+    if !features.iter().any(|f| f.as_str() == "nvrtc") {
+        return None;
+    }
+    let release = features.iter().find_map(|f| {
+        let digits = f.as_str().strip_prefix("cuda-")?;
+        let number: u32 = digits.parse().ok()?;
+        (digits.len() == 5).then(|| (number / 1000, number % 1000 / 10))
+    });
+    Some(match release {
+        Some((major, minor)) => {
+            format!(
+                "the CUDA {major}.{minor} NVRTC (libnvrtc.so.{major} on Linux), loaded by name at run time"
+            )
+        }
+        None => "NVRTC, loaded at run time".to_owned(),
+    })
 }
 
 /// The run-time compilations in `package`'s Rust sources, as `name@version/file:line`.

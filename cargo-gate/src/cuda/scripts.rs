@@ -227,7 +227,9 @@ pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
         return Vec::new();
     }
     let lx = Lexed::new(file.text);
-    let uses = lx.use_ranges();
+    let mut uses = lx.use_ranges();
+    // Code under `#[cfg(test)]` does not ship.
+    uses.extend(lx.test_ranges());
     let mut out: Vec<(u32, String)> = Vec::new();
     for i in 0..lx.toks.len() {
         let Some(word) = lx.ident(i) else { continue };
@@ -417,6 +419,30 @@ impl<'a> Lexed<'a> {
     }
 
     /// Token ranges of `use` declarations.
+    /// The token ranges of items under `#[cfg(test)]` (from the attribute to the end of the
+    /// item's body).
+    fn test_ranges(&self) -> Vec<(usize, usize)> {
+        let mut ranges = Vec::new();
+        for i in 0..self.toks.len() {
+            if !(self.punct(i, b'#')
+                && self.punct(i + 1, b'[')
+                && self.is_ident(i + 2, "cfg")
+                && self.punct(i + 3, b'(')
+                && self.is_ident(i + 4, "test")
+                && self.punct(i + 5, b')'))
+            {
+                continue;
+            }
+            let body = (i + 6..self.toks.len())
+                .take_while(|&k| !self.punct(k, b';'))
+                .find(|&k| self.punct(k, b'{'));
+            if let Some(open) = body {
+                ranges.push((i, self.matching(open)));
+            }
+        }
+        ranges
+    }
+
     fn use_ranges(&self) -> Vec<(usize, usize)> {
         (0..self.toks.len())
             .filter(|&i| self.is_ident(i, "use"))
@@ -531,6 +557,18 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         open: i + 4,
     })
 }
+
+/// nvcc arguments that ask the toolkit something and compile nothing.
+const NVCC_QUERIES: &[&str] = &[
+    "--version",
+    "-V",
+    "--help",
+    "-h",
+    "--list-gpu-arch",
+    "--list-gpu-code",
+    "-arch-ls",
+    "-code-ls",
+];
 
 /// Whether a literal names nvcc: `nvcc`, `NVCC` (the variable), `…/bin/nvcc`, `nvcc.exe`.
 fn names_nvcc(s: &str) -> bool {
@@ -761,6 +799,16 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
             define_switch = switch;
         }
         BuilderKind::Nvcc => {
+            // `nvcc --version` (a toolkit probe) compiles nothing.
+            let args: Vec<&str> = methods
+                .iter()
+                .filter(|m| matches!(m.name, "arg" | "args"))
+                .flat_map(|m| lx.strs(m.args.0, m.args.1))
+                .map(|(_, s)| s)
+                .collect();
+            if !args.is_empty() && args.iter().all(|a| NVCC_QUERIES.contains(a)) {
+                return None;
+            }
             nvcc_args(&strs, &mut call);
             call.computed_inputs &= helper.is_none();
         }
@@ -1345,6 +1393,28 @@ mod tests {
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn nvcc_asked_for_its_version_compiles_nothing() {
+        let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
+        let found = analyse(
+            &RustFile {
+                rel: "build.rs",
+                text: script,
+            },
+            &helpers(&[]),
+        );
+        assert!(found.calls.is_empty(), "{found:#?}");
+        let compiles = "fn main() {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").arg(\"k.cu\").status();\n}\n";
+        let found = analyse(
+            &RustFile {
+                rel: "build.rs",
+                text: compiles,
+            },
+            &helpers(&[]),
+        );
+        assert_eq!(found.calls.len(), 1, "{found:#?}");
     }
 
     #[test]

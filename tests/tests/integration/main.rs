@@ -3,6 +3,7 @@
 //! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
 
 mod bad_input;
+mod bom;
 mod broad;
 mod cache;
 mod cannot_hang;

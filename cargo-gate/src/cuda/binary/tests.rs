@@ -285,7 +285,7 @@ fn ptx_text_is_found_in_files_and_in_byte_blobs() {
     let file = cuda.nvcc("-ptx", &["-arch=sm_90a"], "k.ptx");
     let text = std::fs::read(&file).unwrap();
     let code = read_file(&file).unwrap();
-    let whole = format!("sha256:{}", gate_support::digest::sha256_hex(&text));
+    let whole = module_digest(&text);
     assert_eq!(
         shapes(&code),
         [shape(
@@ -460,7 +460,7 @@ fn include_str_and_include_bytes_in_an_rlib_and_an_executable() {
         &["--crate-type=rlib", "-O", "k.rs", "-o", "libk.rlib"],
     );
     rustc(dir.path(), &["--crate-type=bin", "-O", "k.rs", "-o", "k"]);
-    let ptx_digest = format!("sha256:{}", gate_support::digest::sha256_hex(PTX_80));
+    let ptx_digest = module_digest(PTX_80);
     let fatbin = read(&hand_container());
     for artifact in ["libk.rlib", "k"] {
         let code = read_file(&dir.path().join(artifact)).unwrap();
@@ -715,13 +715,16 @@ fn ptx_edge_cases() {
     // Back to back, each module is its own payload; the second starts at its header line.
     let both = [PTX_80, &ptx_90a[..]].concat();
     let code = read(&both);
-    assert_eq!(code.images[0].size, PTX_80.len() as u64);
+    assert_eq!(code.images[0].size, module_text(PTX_80).len() as u64);
     assert_eq!(code.images[1].offset, PTX_80.len() as u64);
     assert_eq!(code.images[0].ptx_isa, Some((8, 4)));
     // A printable byte right before the text (rlib metadata's length byte) is left out.
     let code = read(&[b"\x00a", PTX_80].concat());
     let image = &code.images[0];
-    assert_eq!((image.offset, image.size), (2, PTX_80.len() as u64));
+    assert_eq!(
+        (image.offset, image.size),
+        (2, module_text(PTX_80).len() as u64)
+    );
 }
 
 #[test]
@@ -746,8 +749,9 @@ fn nvrtc_names_in_strings() {
             b"\0libnvrtc-builtins.so.13.0\0",
             &["libnvrtc-builtins.so.13.0"],
         ),
+        // An entry point looked up by name: the binary loads NVRTC it names no library of.
+        (b"\0nvrtcCompileProgram\0", &[NVRTC_LOOKUP]),
         // Not library names, or not NUL-terminated.
-        (b"\0nvrtcCompileProgram\0", &[]),
         (b"\0failed to load nvrtc\0", &[]),
         (b"\0libnvrtc.so.13", &[]),
         (b"\0mylibnvrtc.so\0", &[]),
@@ -846,8 +850,29 @@ proptest! {
         let shifted: Vec<Image> = alone
             .images
             .iter()
-            .map(|i| Image { offset: i.offset + before.len() as u64, ..i.clone() })
+            .map(|i| Image {
+                offset: i.offset + before.len() as u64,
+                module: i.module + before.len() as u64,
+                ..i.clone()
+            })
             .collect();
         prop_assert_eq!(padded.images, shifted);
     }
+}
+
+/// A PTX module's text as an image holds it: up to its last closing brace.
+fn module_text(text: &[u8]) -> &[u8] {
+    text.iter()
+        .rposition(|&b| b == b'}')
+        .map_or(text, |n| &text[..=n])
+}
+
+/// A PTX module's digest: its text from `.version` to its last closing brace.
+fn module_digest(text: &[u8]) -> String {
+    let module = module_text(text);
+    let from = memmem::find(module, b".version").unwrap_or(0);
+    format!(
+        "sha256:{}",
+        gate_support::digest::sha256_hex(&module[from..])
+    )
 }
