@@ -260,7 +260,7 @@ mod tests {
             }
         }
         assert_eq!(
-            compared, 15,
+            compared, 17,
             "every owned table's keys are documented and compared"
         );
     }

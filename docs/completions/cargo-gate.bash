@@ -55,6 +55,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate,init)
                 cmd="cargo__gate__subcmd__gate__subcmd__init"
                 ;;
+            cargo__gate__subcmd__gate,kernels)
+                cmd="cargo__gate__subcmd__gate__subcmd__kernels"
+                ;;
             cargo__gate__subcmd__gate,merge)
                 cmd="cargo__gate__subcmd__gate__subcmd__merge"
                 ;;
@@ -118,6 +121,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate__subcmd__help,init)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__init"
                 ;;
+            cargo__gate__subcmd__gate__subcmd__help,kernels)
+                cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__kernels"
+                ;;
             cargo__gate__subcmd__gate__subcmd__help,merge)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__merge"
                 ;;
@@ -172,6 +178,9 @@ _cargo__gate() {
             cargo__gate__subcmd__help__subcmd__gate,init)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__init"
                 ;;
+            cargo__gate__subcmd__help__subcmd__gate,kernels)
+                cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__kernels"
+                ;;
             cargo__gate__subcmd__help__subcmd__gate,merge)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__merge"
                 ;;
@@ -211,7 +220,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate)
-            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain help"
+            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -521,7 +530,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__help)
-            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain help"
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -716,6 +725,20 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__kernels)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -801,6 +824,28 @@ _cargo__gate() {
                 return 0
             fi
             case "${prev}" in
+                --manifest-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__subcmd__gate__subcmd__gate__subcmd__kernels)
+            opts="-h --format --no-build --manifest-path --offline --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json cyclonedx" -- "${cur}"))
+                    return 0
+                    ;;
                 --manifest-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -943,7 +988,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__help__subcmd__gate)
-            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories checks explain"
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,6 +1156,20 @@ _cargo__gate() {
             return 0
             ;;
         cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__kernels)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
+            [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -216,6 +217,15 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cargo-gate;gate;kernels' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text, json (docs/schemas/kernel-bom.schema.json) or cyclonedx (CycloneDX 1.6)')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the workspace''s Cargo.toml')
+            [CompletionResult]::new('--no-build', '--no-build', [CompletionResultType]::ParameterName, 'Read the sources and the dependency graph only: build nothing, read no artifact')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'No network for cargo')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'cargo-gate;gate;checks' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -239,6 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
+            [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -288,6 +299,9 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
         'cargo-gate;gate;help;fetch-advisories' {
             break
         }
+        'cargo-gate;gate;help;kernels' {
+            break
+        }
         'cargo-gate;gate;help;checks' {
             break
         }
@@ -315,6 +329,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented gate.toml, docs/READINESS.md and a CI workflow for this workspace; never overwrites (all or nothing) unless --force')
             [CompletionResult]::new('cache', 'cache', [CompletionResultType]::ParameterValue, 'The evidence cache in the output directory: `stats` shows what it holds, `prune` brings it within its size bound (`--all` empties it)')
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
+            [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
             break
@@ -361,6 +376,9 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             break
         }
         'cargo-gate;help;gate;fetch-advisories' {
+            break
+        }
+        'cargo-gate;help;gate;kernels' {
             break
         }
         'cargo-gate;help;gate;checks' {

@@ -42,8 +42,8 @@ static META: CheckMeta = CheckMeta {
         },
         ConfigKey {
             key: "[cuda] min-driver",
-            default: "[policy] min-driver",
-            meaning: "the oldest driver on the fleet, as its CUDA version (13.0): shipped PTX must not need a newer one",
+            default: "-",
+            meaning: "the oldest driver on the fleet, as its CUDA version (13.0; [policy] min-driver when absent): shipped PTX must not need a newer one",
         },
     ],
 };

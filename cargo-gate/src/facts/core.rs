@@ -90,33 +90,9 @@ pub struct FileIndex {
     pub special: Vec<(PathBuf, &'static str)>,
 }
 
-/// What a package's build script compiles its CUDA sources with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum KernelBuilder {
-    /// gate-build (checked by `kernels.build` and `cuda.contracts`).
-    GateBuild,
-    /// The `cudaforge` crate.
-    Cudaforge,
-    /// The `bindgen_cuda` crate.
-    BindgenCuda,
-    /// The `cc` crate with `.cuda(true)`.
-    CcCuda,
-    /// `nvcc` started by the build script itself.
-    RawNvcc,
-}
-
-impl KernelBuilder {
-    /// How it reads in a finding.
-    pub fn describe(self) -> &'static str {
-        match self {
-            KernelBuilder::GateBuild => "gate-build",
-            KernelBuilder::Cudaforge => "cudaforge",
-            KernelBuilder::BindgenCuda => "bindgen_cuda",
-            KernelBuilder::CcCuda => "cc with .cuda(true)",
-            KernelBuilder::RawNvcc => "raw nvcc",
-        }
-    }
-}
+/// What a package's build script compiles its CUDA sources with (the bill of materials'
+/// builder kinds, [`crate::cuda::scripts`] reads them).
+pub use gate_formats::kernel_bom::BuilderKind as KernelBuilder;
 
 /// A tracked CUDA file.
 #[derive(Debug, Clone)]
@@ -303,6 +279,9 @@ impl Core {
             })
             .collect();
         let mut builders: HashMap<usize, Option<(KernelBuilder, String)>> = HashMap::new();
+        // Helper functions that configure a GPU build, anywhere in the repository: read only
+        // when a build script compiles nothing by itself.
+        let helpers = std::cell::OnceCell::new();
         let mut cuda = Vec::new();
         for (i, f) in files.iter().enumerate() {
             let is_cuda = [".cu", ".cuh", ".ptx"].iter().any(|e| f.rel.ends_with(e));
@@ -312,7 +291,7 @@ impl Core {
             let builder = f.owner.and_then(|o| {
                 builders
                     .entry(o)
-                    .or_insert_with(|| kernel_builder(ws, &packages[o]))
+                    .or_insert_with(|| kernel_builder(ws, &packages[o], &files, &helpers))
                     .clone()
             });
             cuda.push(CudaSource {
@@ -812,8 +791,16 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
     packages
 }
 
-/// What `package`'s build script compiles CUDA with, and where it says so.
-fn kernel_builder(ws: &Workspace, package: &Package) -> Option<(KernelBuilder, String)> {
+/// What `package`'s build script compiles CUDA with, and where it says so: its first GPU
+/// build call ([`crate::cuda::scripts::analyse`]), followed into helper functions of the
+/// repository's crates when the script calls one.
+fn kernel_builder(
+    ws: &Workspace,
+    package: &Package,
+    files: &[IndexedFile],
+    helpers: &std::cell::OnceCell<crate::cuda::scripts::Helpers>,
+) -> Option<(KernelBuilder, String)> {
+    use crate::cuda::scripts::{self, RustFile};
     if package.gate_build {
         let at = package.build_script.as_deref().map_or_else(
             || ws.relative(&package.dir.join("Cargo.toml")),
@@ -823,46 +810,46 @@ fn kernel_builder(ws: &Workspace, package: &Package) -> Option<(KernelBuilder, S
     }
     let script = package.build_script.as_deref()?;
     let text = std::fs::read_to_string(script).ok()?;
-    detect_builder(&text)
-        .map(|(builder, line)| (builder, format!("{}:{line}", ws.relative(script))))
+    let rel = ws.relative(script);
+    let file = RustFile {
+        rel: &rel,
+        text: &text,
+    };
+    let mut found = scripts::analyse(&file, &scripts::helpers(&[]));
+    if found.calls.is_empty() {
+        found = scripts::analyse(&file, helpers.get_or_init(|| build_helpers(files)));
+    }
+    let call = found.calls.first()?;
+    Some((call.kind, format!("{rel}:{}", call.line)))
 }
 
-/// The first line of a build script that shows how it compiles CUDA (comments skipped).
-/// Crates win over a bare `nvcc`: cudaforge and bindgen_cuda start nvcc themselves.
-pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
-    let code: Vec<(usize, &str)> = build_rs
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.split("//").next().unwrap_or(l)))
+/// The helper functions that configure a GPU build in the repository's Rust files.
+fn build_helpers(files: &[IndexedFile]) -> crate::cuda::scripts::Helpers {
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.rel.ends_with(".rs"))
+        .filter_map(|f| Some((f.rel.clone(), std::fs::read_to_string(&f.path).ok()?)))
         .collect();
-    let find = |needle: &str| {
-        code.iter()
-            .find(|(_, l)| l.contains(needle))
-            .map(|(n, _)| *n)
+    let rust: Vec<crate::cuda::scripts::RustFile<'_>> = texts
+        .iter()
+        .map(|(rel, text)| crate::cuda::scripts::RustFile { rel, text })
+        .collect();
+    crate::cuda::scripts::helpers(&rust)
+}
+
+/// The first GPU build call of a build script, with its line ([`crate::cuda::scripts`]:
+/// from the token stream, so a comment, a message or reading `$NVCC` is no call).
+pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
+    use crate::cuda::scripts::{self, RustFile};
+    let file = RustFile {
+        rel: "build.rs",
+        text: build_rs,
     };
-    let word_nvcc = |l: &str| {
-        l.match_indices("nvcc").any(|(at, _)| {
-            let before = l[..at].chars().next_back();
-            let after = l[at + 4..].chars().next();
-            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-        })
-    };
-    if let Some(line) = find("gate_build") {
-        return Some((KernelBuilder::GateBuild, line));
-    }
-    if let Some(line) = find("cudaforge") {
-        return Some((KernelBuilder::Cudaforge, line));
-    }
-    if let Some(line) = find("bindgen_cuda") {
-        return Some((KernelBuilder::BindgenCuda, line));
-    }
-    if let Some(line) = find(".cuda(true)") {
-        return Some((KernelBuilder::CcCuda, line));
-    }
-    code.iter()
-        .find(|(_, l)| word_nvcc(l))
-        .map(|(n, _)| (KernelBuilder::RawNvcc, *n))
+    let found = scripts::analyse(&file, &scripts::helpers(&[]));
+    found
+        .calls
+        .first()
+        .map(|call| (call.kind, call.line as usize))
 }
 
 /// The log as every record keeps one: the command line, the output, the exit status.

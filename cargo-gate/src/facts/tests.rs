@@ -133,23 +133,28 @@ fn builders_are_read_from_build_scripts() {
     let cases: &[(&str, Option<(KernelBuilder, usize)>)] = &[
         (
             "use std::process::Command;\n// nvcc in a comment\nfn main() {\n    Command::new(\"nvcc\").arg(\"-ptx\");\n}\n",
-            Some((KernelBuilder::RawNvcc, 4)),
+            Some((KernelBuilder::Nvcc, 4)),
         ),
+        // Reading `$NVCC` compiles nothing (the old line-based reading called this raw nvcc).
         (
             "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or(\"nvcc\".into());\n}\n",
-            Some((KernelBuilder::RawNvcc, 2)),
+            None,
         ),
         (
             "fn main() {\n    let b = bindgen_cuda::Builder::default();\n    // runs nvcc\n}\n",
             Some((KernelBuilder::BindgenCuda, 2)),
         ),
-        (
-            "use cudaforge::KernelBuilder;\nfn main() {}\n",
-            Some((KernelBuilder::Cudaforge, 1)),
-        ),
+        // Importing a builder is not building.
+        ("use cudaforge::KernelBuilder;\nfn main() {}\n", None),
         (
             "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"k.cu\");\n}\n",
-            Some((KernelBuilder::CcCuda, 3)),
+            // At the line that makes it a CUDA build.
+            Some((KernelBuilder::Cc, 3)),
+        ),
+        // cc without .cuda(true) compiles C, not CUDA.
+        (
+            "fn main() {\n    cc::Build::new().file(\"k.c\").compile(\"k\");\n}\n",
+            None,
         ),
         (
             "fn main() { println!(\"cargo:rerun-if-changed=nvcc_wrapper\"); }\n",
