@@ -40,8 +40,8 @@ const BUILD_WORDS: &[&str] = &[
 /// How far to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
-    /// The sources and the graph only (nothing is built).
-    Static,
+    /// The sources and the graph only (nothing is built), with why.
+    Static(&'static str),
     /// The artifacts too (the workspace is built, or its build reused).
     Built,
 }
@@ -51,6 +51,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
     let root = facts.root().to_path_buf();
     let (sources, mut builders) = sources_and_builders(facts, &root);
     let mut providers = Vec::new();
+    let mut graph_unread = None;
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
             let targets = crate::sections::targets(config);
@@ -65,11 +66,18 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
                 .collect();
             found
         }
-        _ => Vec::new(),
+        Ok(Resolve::Failed { error, .. }) => {
+            graph_unread = Some(format!("`cargo metadata --locked` fails: {error}"));
+            Vec::new()
+        }
+        Err(e) => {
+            graph_unread = Some(e.to_owned());
+            Vec::new()
+        }
     };
     let artifacts = match depth {
-        Depth::Static => Artifacts::Unread {
-            reason: "nothing was built (--no-build)".to_owned(),
+        Depth::Static(reason) => Artifacts::Unread {
+            reason: reason.to_owned(),
         },
         Depth::Built => match facts.build(cargo) {
             Ok(build) if build.ok => read_artifacts(build, &root, &sources, &builders),
@@ -88,6 +96,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
         sources,
         builders,
         dependencies,
+        graph_unread,
         artifacts,
         fleet: None,
     };
@@ -101,7 +110,7 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut builders = Vec::new();
     for file in &facts.index.files {
-        if !file.rel.ends_with(".rs") || file.owner.is_some_and(|o| !shipped(&facts.packages[o])) {
+        if !file.rel.ends_with(".rs") {
             continue;
         }
         let in_package = file.owner.map_or(file.path.as_path(), |o| {
@@ -147,7 +156,7 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let helpers = scripts::helpers(&rust);
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
     for (p, package) in facts.packages.iter().enumerate() {
-        let Some(script) = package.build_script.as_ref().filter(|_| shipped(package)) else {
+        let Some(script) = package.build_script.as_ref() else {
             continue;
         };
         let Some(text) = read(script) else { continue };
@@ -162,13 +171,24 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
         let mut indices = Vec::new();
         for call in &analysed.calls {
             indices.push(builders.len());
-            builders.push(script_builder(&package.name, &rel, call, &analysed, false));
+            builders.push(Builder {
+                ships: shipped(package),
+                ..script_builder(&package.name, &rel, call, &analysed, false)
+            });
         }
         calls.push((p, analysed.calls, indices));
     }
     let mut sources = attribute(facts, root, &calls, &builders);
     mark_stale(root, &mut sources);
     (sources, builders)
+}
+
+/// Whether the sources, the build scripts or the graph show any GPU code.
+/// (Only what ships counts: a fixture's or a nested workspace's kernels do not.)
+pub fn any_gpu_code(bom: &Bom) -> bool {
+    bom.sources.iter().any(|s| s.ships)
+        || bom.builders.iter().any(|b| b.ships)
+        || !bom.dependencies.is_empty()
 }
 
 /// Says, for each NVRTC builder, which NVRTC it loads: the libraries its package's
@@ -246,6 +266,7 @@ pub fn script_builder(
             .as_ref()
             .map(|(line, what)| format!("{rel}:{line} ({what})")),
         dependency,
+        ships: true,
         loads: None,
     }
 }
@@ -264,6 +285,7 @@ fn nvrtc_builder(facts: &Facts, owner: Option<usize>, at: String) -> Builder {
         gpu_probe: None,
         outside_out_dir: None,
         dependency: false,
+        ships: true,
         loads: None,
     }
 }
@@ -279,7 +301,6 @@ fn attribute(
         .index
         .files
         .iter()
-        .filter(|f| f.owner.is_none_or(|o| shipped(&facts.packages[o])))
         .filter_map(|f| FileKind::of(&f.rel).map(|k| (f.rel.as_str(), k, f.owner)))
         .collect();
     let dirs: Vec<String> = calls
@@ -295,7 +316,24 @@ fn attribute(
             calls,
         })
         .collect();
-    let paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
+    // Includes are followed through the C/C++ headers and sources around the GPU files (a
+    // `.cu` including `ops.h` including `kernel.cuh`); only GPU files are reported.
+    let c_family = |rel: &str| {
+        [
+            ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
+        ]
+        .iter()
+        .any(|e| rel.ends_with(e))
+    };
+    let mut paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
+    paths.extend(
+        facts
+            .index
+            .files
+            .iter()
+            .map(|f| f.rel.as_str())
+            .filter(|rel| c_family(rel)),
+    );
     let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
     let attributed = includes::attribute(&packages, &paths, &read);
     gpu.iter()
@@ -321,6 +359,7 @@ fn attribute(
                 package: owner.map(|o| facts.packages[o].name.clone()),
                 built_by,
                 included_by: if named { None } else { included_by },
+                ships: owner.is_none_or(|o| shipped(&facts.packages[o])),
                 stale_against: None,
             }
         })
@@ -396,6 +435,7 @@ fn nvrtc_builder_at(at: String) -> Builder {
         gpu_probe: None,
         outside_out_dir: None,
         dependency: false,
+        ships: true,
         loads: None,
     }
 }

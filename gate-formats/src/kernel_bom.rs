@@ -25,6 +25,9 @@ pub struct Bom {
     pub builders: Vec<Builder>,
     /// Crates of the resolved graph that compile GPU code (at build or at run time).
     pub dependencies: Vec<Dependency>,
+    /// Why the graph was not read (the lockfile does not resolve, cargo could not run), when
+    /// it was not: then `dependencies` is empty for want of evidence, not for want of GPU code.
+    pub graph_unread: Option<String>,
     /// What was read of the built artifacts.
     pub artifacts: Artifacts,
     /// The fleet the inventory was judged against (`[cuda]` in gate.toml), when declared.
@@ -82,6 +85,9 @@ pub struct SourceFile {
     pub built_by: Vec<usize>,
     /// The file that `#include`s it, when it is built only as part of another file.
     pub included_by: Option<String>,
+    /// Whether its package ships with the workspace (a member, or a crate a member reaches
+    /// through path dependencies); a nested workspace's, an example's or a fixture's does not.
+    pub ships: bool,
     /// For compiled GPU code checked in: the source it was compiled from (same name, `.cu`),
     /// when that source was committed after it (the checked-in code is stale).
     pub stale_against: Option<String>,
@@ -152,6 +158,8 @@ pub struct Builder {
     pub outside_out_dir: Option<String>,
     /// Whether it belongs to a dependency rather than the workspace.
     pub dependency: bool,
+    /// Whether its package ships (see [`SourceFile::ships`]; a dependency's always does).
+    pub ships: bool,
     /// For NVRTC: the library it loads, as far as the artifacts or the crate providing
     /// NVRTC say (`libnvrtc.so.13`, `the CUDA 13.0 NVRTC through cudarc 0.19.10`).
     pub loads: Option<String>,

@@ -15,9 +15,10 @@
 //! The artifacts are read from the run's build (built or reused); the bill of materials is
 //! kept in the record as `kernels/bom.json`.
 
-use crate::bom::{Depth, gather, module_codes};
+use crate::bom::{Depth, any_gpu_code, gather, module_codes};
 use crate::check::{
-    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+    SkipKind,
 };
 use crate::config::section::Section;
 use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
@@ -107,12 +108,38 @@ impl Check for KernelsShipped {
         Some(crate::sections::cuda_table())
     }
 
+    fn after(&self) -> After {
+        // The artifacts are read from the build the run makes anyway (for the tests, for
+        // gate-build's manifests): this check never builds on its own account.
+        After::Checks(&["tests.pass", "kernels.build"])
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        // Evidence first: the artifacts of the run's build (built here, or reused).
+        if !ctx.facts.build_gathered() {
+            let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
+            let listing = gate_support::json::pretty_bytes(&bom).expect("the BOM serialises");
+            let outcome = judge(&bom);
+            if !any_gpu_code(&bom) {
+                return outcome.with_artifact(RECORD_PATH, listing);
+            }
+            // GPU code the run did not build: what ships was not read, so it is not judged.
+            return Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "{NOT_BUILT}, so the GPU code it ships was not read; {}",
+                    outcome.summary
+                ),
+            )
+            .with_findings(outcome.findings)
+            .with_artifact(RECORD_PATH, listing);
+        }
+        let static_bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
         if let Some(not_read) = not_built(ctx) {
-            let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static);
-            let static_findings = judge(&bom).findings;
-            return not_read.with_findings(static_findings);
+            let outcome = judge(&static_bom);
+            if !any_gpu_code(&static_bom) {
+                return outcome;
+            }
+            return not_read.with_findings(outcome.findings);
         }
         let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Built);
         let listing = gate_support::json::pretty_bytes(&bom).expect("the BOM serialises");
@@ -122,9 +149,11 @@ impl Check for KernelsShipped {
     }
 }
 
+/// Why the artifacts were not read when no check of the run built the workspace.
+const NOT_BUILT: &str = "this run built nothing (tests.pass is not in it)";
+
 /// The outcome when the workspace was not built: blocked by the check that owns the cause.
 fn not_built(ctx: &Context<'_>) -> Option<Outcome> {
-    use crate::check::SkipKind;
     use crate::facts::NotBuilt;
     let build = match ctx.facts.build(ctx.cargo) {
         Ok(build) if build.ok => return None,
@@ -231,23 +260,35 @@ fn summarize(bom: &Bom) -> String {
     parts.join("; ")
 }
 
+/// `severity` for what ships; a note for a package that does not (a fixture, an example, a
+/// nested workspace): its GPU code is inventoried, not judged.
+fn unless_shipped(ships: bool, severity: Severity) -> Severity {
+    if ships { severity } else { Severity::Note }
+}
+
 /// Tracked GPU files: stale checked-in code, and files nothing builds.
 fn source_findings(bom: &Bom) -> Vec<Finding> {
     let mut findings = Vec::new();
     for source in &bom.sources {
         if let Some(stale) = &source.stale_against {
             findings.push(
-                Finding::error(format!("{} is stale: its source {stale}", source.path))
-                    .code(FindingCode::StaleGpuBinary)
-                    .at(Location::file(&source.path)),
+                Finding::new(
+                    unless_shipped(source.ships, Severity::Error),
+                    format!("{} is stale: its source {stale}", source.path),
+                )
+                .code(FindingCode::StaleGpuBinary)
+                .at(Location::file(&source.path)),
             );
         }
         if source.built_by.is_empty() && source.included_by.is_none() {
             let finding = if source.kind.is_binary() {
-                Finding::warning(format!(
-                    "{} is checked-in GPU code that no build produces (built by nothing)",
-                    source.path
-                ))
+                Finding::new(
+                    unless_shipped(source.ships, Severity::Warning),
+                    format!(
+                        "{} is checked-in GPU code that no build produces (built by nothing)",
+                        source.path
+                    ),
+                )
             } else {
                 Finding::note(format!(
                     "{}: no build script compiles it (built by nothing)",
@@ -275,11 +316,14 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
         };
         if b.native_arch {
             findings.push(located(
-                Finding::warning(format!(
-                    "{who}: {} targets whatever GPU the build machine has (-arch=native) at {}",
-                    b.kind.describe(),
-                    b.at
-                ))
+                Finding::new(
+                    unless_shipped(b.ships, Severity::Warning),
+                    format!(
+                        "{who}: {} targets whatever GPU the build machine has (-arch=native) at {}",
+                        b.kind.describe(),
+                        b.at
+                    ),
+                )
                 .code(FindingCode::NativeArch)
                 .subject(b.package.clone()),
                 &b.at,
@@ -287,9 +331,10 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
         }
         if let Some(probe) = &b.gpu_probe {
             findings.push(located(
-                Finding::warning(format!(
-                    "{who}: the build script probes the build machine's GPU at {probe}"
-                ))
+                Finding::new(
+                    unless_shipped(b.ships, Severity::Warning),
+                    format!("{who}: the build script probes the build machine's GPU at {probe}"),
+                )
                 .code(FindingCode::GpuProbe)
                 .subject(b.package.clone()),
                 probe.split(' ').next().unwrap_or(probe),
@@ -297,9 +342,12 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
         }
         if let Some(outside) = &b.outside_out_dir {
             findings.push(located(
-                Finding::warning(format!("{who}: PTX written outside OUT_DIR at {outside}"))
-                    .code(FindingCode::PtxOutsideOutDir)
-                    .subject(b.package.clone()),
+                Finding::new(
+                    unless_shipped(b.ships, Severity::Warning),
+                    format!("{who}: PTX written outside OUT_DIR at {outside}"),
+                )
+                .code(FindingCode::PtxOutsideOutDir)
+                .subject(b.package.clone()),
                 outside.split(' ').next().unwrap_or(outside),
             ));
         }
@@ -309,7 +357,7 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
                 None => "no NVRTC library is named in the artifacts or the graph".to_owned(),
             };
             findings.push(located(
-                Finding::warning(format!(
+                Finding::new(unless_shipped(b.ships, Severity::Warning), format!(
                     "{who}: CUDA compiled at run time with NVRTC at {} (the arch is decided on the user's machine; {loads})",
                     b.at
                 ))

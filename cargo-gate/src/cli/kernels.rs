@@ -39,7 +39,7 @@ pub(crate) fn kernels(
     let cargo = Cargo::new(&ws.root, offline).with_timeout(config.tests_timeout);
     let facts = Facts::gather(&ws, Vec::new());
     let depth = if no_build {
-        Depth::Static
+        Depth::Static("nothing was built (--no-build)")
     } else {
         Depth::Built
     };
@@ -140,6 +140,9 @@ pub(crate) fn text(bom: &Bom) -> String {
                 dep.path.join(" → ")
             ));
         }
+    }
+    if let Some(why) = &bom.graph_unread {
+        out.push_str(&format!("dependencies not read: {why}\n"));
     }
     artifacts_text(bom, &mut out);
     out

@@ -223,7 +223,7 @@ pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
 /// `nvrtc::Program` — outside `use` declarations and definitions. 1-based line and the path
 /// as written (`cudarc::nvrtc::compile_ptx`); one per line.
 pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
-    if !contains_any(file.text, &["nvrtc", "compile_ptx", "from_src"]) {
+    if !contains_any(file.text, &["nvrtc", "compile_ptx"]) {
         return Vec::new();
     }
     let lx = Lexed::new(file.text);
@@ -238,7 +238,6 @@ pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
             "compile_ptx" | "compile_ptx_with_opts" | "nvrtcCompileProgram" => {
                 call && !lx.is_ident(i.wrapping_sub(1), "fn") && !lx.punct(i.wrapping_sub(1), b'.')
             }
-            "from_src" => lx.punct(i + 1, b'(') && i >= 3 && lx.is_ident(i - 3, "Ptx"),
             "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
             _ => false,
         };
@@ -989,11 +988,19 @@ fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call
         if m.name.contains("include") {
             call.include_dirs
                 .extend(lits.iter().map(|&(_, s)| s.to_owned()));
-        } else if ["kernel", "source", "watch", "file", "glob"]
+        } else if ["kernel", "source", "file", "glob"]
             .iter()
             .any(|w| m.name.contains(w))
+            && !m.name.contains("watch")
+            && !m.name.contains("exclude")
         {
+            // `.watch(..)` names what reruns the build script, `.exclude(..)` what it leaves
+            // out: neither is compiled.
             any = true;
+            let mut lits = lits;
+            if lits.is_empty() {
+                lits = bound_literals(lx, m.args.0, m.args.1);
+            }
             let inputs: Vec<&str> = lits
                 .iter()
                 .map(|&(_, s)| s)
@@ -1008,6 +1015,29 @@ fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call
     if !any && own {
         call.inputs.push("src/**/*.cu".to_owned());
     }
+}
+
+/// The string literals of the `const`, `static` or `let` this file binds to the single name
+/// passed in `open..close` (`.kernel_paths(KERNELS)` with `const KERNELS: [&str; 4] = [..]`).
+fn bound_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> Vec<(usize, &'a str)> {
+    let mut k = open;
+    while lx.punct(k, b'&') {
+        k += 1;
+    }
+    let Some(name) = lx.ident(k) else {
+        return Vec::new();
+    };
+    if k + 1 != close {
+        return Vec::new();
+    }
+    (0..lx.toks.len())
+        .find(|&i| {
+            matches!(lx.ident(i), Some("const" | "static" | "let"))
+                && (lx.is_ident(i + 1, name)
+                    || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
+        })
+        .map(|i| lx.strs(i, lx.stmt_end(i)))
+        .unwrap_or_default()
 }
 
 /// gate-build: `.dir`, `.file`, `.include`, `.archs`.
@@ -1756,6 +1786,21 @@ mod tests {
     }
 
     #[test]
+    fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
+        let text = "const KERNELS: [&str; 2] = [\"src/a.cu\", \"src/b.cu\"];\nfn main() {\n    let b = cudaforge::KernelBuilder::new()\n        .watch(\"src/\")\n        .kernel_paths(KERNELS)\n        .exclude(\"src/c.cu\");\n}\n";
+        let found = analyse(
+            &RustFile {
+                rel: "build.rs",
+                text,
+            },
+            &helpers(&[]),
+        );
+        assert_eq!(found.calls.len(), 1, "{found:#?}");
+        assert_eq!(found.calls[0].inputs, ["src/a.cu", "src/b.cu"]);
+        assert!(!found.calls[0].computed_inputs);
+    }
+
+    #[test]
     fn nvrtc_at_run_time() {
         let text = "use cudarc::nvrtc::compile_ptx;\n// compile_ptx(\"x\") in a comment\nfn f() {\n    let ptx = compile_ptx(SRC).unwrap();\n    let p2 = cudarc::nvrtc::compile_ptx_with_opts(SRC, opts);\n    let p3 = Ptx::from_src(text);\n    let prog: nvrtc::Program = make();\n}\nfn compile_ptx(x: &str) {}\n";
         let uses = nvrtc_uses(&RustFile {
@@ -1767,7 +1812,7 @@ mod tests {
             vec![
                 (4, "compile_ptx".to_owned()),
                 (5, "cudarc::nvrtc::compile_ptx_with_opts".to_owned()),
-                (6, "Ptx::from_src".to_owned()),
+                // `Ptx::from_src` wraps PTX that is already compiled: no NVRTC (line 6).
                 (7, "nvrtc::Program".to_owned()),
             ]
         );

@@ -345,6 +345,12 @@ impl Core {
         self.resolve.get().and_then(|(_, reuse)| reuse.as_ref())
     }
 
+    /// Whether a check of this run has gathered the build (built, reused, or failed): a
+    /// check that reads the build only when the run builds anyway asks this first.
+    pub fn build_gathered(&self) -> bool {
+        self.build.get().is_some()
+    }
+
     /// The run that gathered the build, when it was reused (after [`Core::build`]).
     pub fn build_reuse(&self) -> Option<&Reuse> {
         self.build.get().and_then(|(_, reuse)| reuse.as_ref())
