@@ -234,7 +234,9 @@ fn summarize(bom: &Bom) -> String {
         bom.sources.len(),
         bom.builders.iter().filter(|b| !b.dependency).count()
     )];
-    if !bom.dependencies.is_empty() {
+    if let Some(why) = &bom.graph_unread {
+        parts.push(format!("dependencies not read ({why})"));
+    } else if !bom.dependencies.is_empty() {
         parts.push(format!(
             "{} dependenc(ies) compile GPU code",
             bom.dependencies.len()
