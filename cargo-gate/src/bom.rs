@@ -67,7 +67,8 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
             found
         }
         Ok(Resolve::Failed { error, .. }) => {
-            graph_unread = Some(format!("`cargo metadata --locked` fails: {error}"));
+            let first = error.lines().next().unwrap_or(error);
+            graph_unread = Some(format!("`cargo metadata --locked` fails: {first}"));
             Vec::new()
         }
         Err(e) => {

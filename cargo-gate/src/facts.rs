@@ -117,6 +117,13 @@ impl Facts {
         self
     }
 
+    /// Whether a check of this run has built the workspace, for its tests or for its
+    /// kernels: a check that reads the build's artifacts only when the run builds anyway asks
+    /// this first (the build fact is then a no-op `cargo test --no-run` away).
+    pub fn run_built(&self) -> bool {
+        self.build_gathered() || self.test_run.get().is_some()
+    }
+
     /// The test run, gathered on first use (others asking meanwhile wait): on the pinned
     /// toolchain only, after the shared build when there is one, through the evidence cache.
     pub fn test_run(&self, setup: &TestSetup<'_>) -> &TestRunFact {

@@ -115,42 +115,64 @@ impl Check for KernelsShipped {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        if !ctx.facts.build_gathered() {
-            let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
-            let listing = gate_support::json::pretty_bytes(&bom).expect("the BOM serialises");
-            let outcome = judge(&bom);
-            if !any_gpu_code(&bom) {
-                return outcome.with_artifact(RECORD_PATH, listing);
-            }
-            // GPU code the run did not build: what ships was not read, so it is not judged.
-            return Outcome::skip(
+        let mut sources = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
+        if ctx.facts.run_built() {
+            sources.artifacts = gate_formats::kernel_bom::Artifacts::Unread {
+                reason: "the workspace did not build".to_owned(),
+            };
+        }
+        let gpu = any_gpu_code(&sources);
+        let static_outcome = judge(&sources);
+        let listing =
+            |bom: &Bom| gate_support::json::pretty_bytes(bom).expect("the BOM serialises");
+        // Nothing in the sources, and the graph unknown: the dependencies' GPU code is unknown.
+        if !gpu && let Some(unresolved) = graph_unresolved(ctx) {
+            return unresolved.with_findings(static_outcome.findings);
+        }
+        let not_read = if ctx.facts.run_built() {
+            not_built(ctx)
+        } else {
+            Some(Outcome::skip(
                 SkipKind::Unavailable,
                 format!(
                     "{NOT_BUILT}, so the GPU code it ships was not read; {}",
-                    outcome.summary
+                    static_outcome.summary
                 ),
-            )
-            .with_findings(outcome.findings)
-            .with_artifact(RECORD_PATH, listing);
-        }
-        let static_bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
-        if let Some(not_read) = not_built(ctx) {
-            let outcome = judge(&static_bom);
-            if !any_gpu_code(&static_bom) {
-                return outcome;
+            ))
+        };
+        if let Some(not_read) = not_read {
+            if !gpu {
+                // No GPU code in the sources, build scripts or graph: judged on that evidence
+                // (the summary says the artifacts were not read).
+                return static_outcome.with_artifact(RECORD_PATH, listing(&sources));
             }
-            return not_read.with_findings(outcome.findings);
+            return not_read
+                .with_findings(static_outcome.findings)
+                .with_artifact(RECORD_PATH, listing(&sources));
         }
         let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Built);
-        let listing = gate_support::json::pretty_bytes(&bom).expect("the BOM serialises");
         judge(&bom)
-            .with_artifact(RECORD_PATH, listing)
+            .with_artifact(RECORD_PATH, listing(&bom))
             .with_reuse(ctx.facts.build_reuse())
     }
 }
 
 /// Why the artifacts were not read when no check of the run built the workspace.
-const NOT_BUILT: &str = "this run built nothing (tests.pass is not in it)";
+const NOT_BUILT: &str = "this run built nothing";
+
+/// When the lockfile does not resolve: blocked by `lockfile.locked` (or not evaluated, when
+/// the environment is the cause), since the dependencies' GPU code is then unknown.
+fn graph_unresolved(ctx: &Context<'_>) -> Option<Outcome> {
+    match ctx.facts.resolve(ctx.cargo) {
+        Ok(resolve @ crate::facts::Resolve::Failed { .. }) => Some(Outcome::blocked(
+            "lockfile.locked",
+            "the dependency graph was not resolved, so the GPU code of the dependencies is unknown",
+            unresolved(resolve),
+        )),
+        Ok(crate::facts::Resolve::Resolved { .. }) => None,
+        Err(e) => Some(Outcome::skip(SkipKind::Unavailable, e.to_owned())),
+    }
+}
 
 /// The outcome when the workspace was not built: blocked by the check that owns the cause.
 fn not_built(ctx: &Context<'_>) -> Option<Outcome> {

@@ -191,10 +191,16 @@ fn cache_stats_and_prune() {
         "{}",
         stats.stdout
     );
+    // The build's artifact list, which kernels.shipped reads after the test run.
+    assert!(
+        stats.stdout.contains("build    1 entry"),
+        "{}",
+        stats.stdout
+    );
     let pruned = fx.gate(&["cache", "prune", "--all"]);
     assert_eq!(pruned.code, 0, "{}", pruned.transcript());
     assert!(
-        pruned.stdout.contains("removed 2 entries"),
+        pruned.stdout.contains("removed 3 entries"),
         "{}",
         pruned.stdout
     );
