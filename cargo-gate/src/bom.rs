@@ -469,12 +469,8 @@ fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
 
 /// Every file the build produced that can carry GPU code: cargo's artifacts, and the
 /// libraries and GPU files in the build scripts' `OUT_DIR`s.
-fn artifact_list(build: &Build) -> Vec<(String, BinaryKind, PathBuf)> {
-    let mut list: Vec<(String, BinaryKind, PathBuf)> = build
-        .artifacts
-        .iter()
-        .map(|a| (a.package.clone(), a.kind, a.path.clone()))
-        .collect();
+fn artifact_list(build: &Build) -> Vec<crate::facts::BuiltArtifact> {
+    let mut list: Vec<crate::facts::BuiltArtifact> = build.artifacts.clone();
     for (package, out_dir) in &build.out_dirs {
         let mut todo = vec![out_dir.clone()];
         while let Some(at) = todo.pop() {
@@ -501,12 +497,17 @@ fn artifact_list(build: &Build) -> Vec<(String, BinaryKind, PathBuf)> {
                 } else {
                     continue;
                 };
-                list.push((package.clone(), kind, path));
+                list.push(crate::facts::BuiltArtifact {
+                    package: package.clone(),
+                    kind,
+                    path,
+                    test: false,
+                });
             }
         }
     }
-    list.sort_by(|a, b| a.2.cmp(&b.2));
-    list.dedup_by(|a, b| a.2 == b.2);
+    list.sort_by(|a, b| a.path.cmp(&b.path));
+    list.dedup_by(|a, b| a.path == b.path);
     list
 }
 
@@ -526,7 +527,13 @@ fn read_artifacts(
     let mut by_digest: HashMap<String, usize> = HashMap::new();
     let mut binaries = Vec::new();
     let (mut files, mut bytes_read) = (0usize, 0u64);
-    for (package, kind, path) in artifact_list(build) {
+    for crate::facts::BuiltArtifact {
+        package,
+        kind,
+        path,
+        test,
+    } in artifact_list(build)
+    {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
@@ -543,6 +550,7 @@ fn read_artifacts(
                 kernels.len() - 1
             });
             let kernel = &mut kernels[index];
+            kernel.shipped |= !test;
             if !kernel.crates.contains(&package) {
                 kernel.crates.push(package.clone());
             }
@@ -561,6 +569,7 @@ fn read_artifacts(
             path: gate_support::path::relative(root, &path),
             package,
             kind,
+            test,
             size: bytes.len() as u64,
             modules: modules.into_values().collect(),
             nvrtc: code.nvrtc,
@@ -600,6 +609,7 @@ fn kernel_of(image: &binary::Image) -> Kernel {
         compressed: image.compressed,
         size: image.size,
         crates: Vec::new(),
+        shipped: false,
         source: None,
     }
 }
@@ -692,9 +702,8 @@ fn worst_coverage(binaries: &[Binary], kernels: &[Kernel], package: &str, arch: 
         Covered::Ptx(_) => 1,
         Covered::Sass(_) => 2,
     };
-    let worst = judged(binaries, package)
+    let worst = judged(binaries, kernels, package)
         .into_iter()
-        .flat_map(|b| &b.modules)
         .map(|m| coverage(&module_codes(m, kernels), gpu))
         .min_by_key(rank)
         .unwrap_or(Covered::None);
@@ -706,21 +715,29 @@ fn worst_coverage(binaries: &[Binary], kernels: &[Kernel], package: &str, arch: 
     }
 }
 
-/// The binaries of `package` whose GPU modules are judged against the fleet: what it links
-/// into executables and dynamic libraries, when it ships any — a static library or rlib can
-/// hold modules the final link leaves out (cc's device-link stub) —, else its libraries and
-/// GPU files (a library crate ships those to its users).
-pub fn judged<'b>(binaries: &'b [Binary], package: &str) -> Vec<&'b Binary> {
-    let with_code = || {
+/// The modules of `package` judged against the fleet: those it links into executables and
+/// dynamic libraries, when there are any — a static library or rlib can hold modules the
+/// final link leaves out (cc's device-link stub) —, else those of its libraries and GPU
+/// files (a library crate ships those to its users). A module with an image found only in
+/// test builds (a test's PTX data) is not judged: it does not ship.
+pub fn judged<'b>(binaries: &'b [Binary], kernels: &[Kernel], package: &str) -> Vec<&'b Module> {
+    let ships = |m: &Module| {
+        m.kernels
+            .iter()
+            .all(|&k| kernels.get(k).is_some_and(|k| k.shipped))
+    };
+    let modules = |finals: bool| -> Vec<&'b Module> {
         binaries
             .iter()
-            .filter(move |b| b.package == package && !b.modules.is_empty())
+            .filter(|b| b.package == package)
+            .filter(|b| matches!(b.kind, BinaryKind::Executable | BinaryKind::DynamicLib) == finals)
+            .flat_map(|b| &b.modules)
+            .filter(|m| ships(m))
+            .collect()
     };
-    let finals: Vec<&Binary> = with_code()
-        .filter(|b| matches!(b.kind, BinaryKind::Executable | BinaryKind::DynamicLib))
-        .collect();
+    let finals = modules(true);
     if finals.is_empty() {
-        with_code().collect()
+        modules(false)
     } else {
         finals
     }

@@ -238,6 +238,9 @@ pub struct Binary {
     pub package: String,
     /// What it is.
     pub kind: BinaryKind,
+    /// Whether it is a test build (a test harness, which does not ship): GPU code found only
+    /// in test builds (a test's PTX data) is listed, not judged.
+    pub test: bool,
     /// Its size in bytes.
     pub size: u64,
     /// The GPU code modules it carries, each loaded by the driver as one unit.
@@ -307,6 +310,8 @@ pub struct Kernel {
     pub size: u64,
     /// The packages whose artifacts carry it.
     pub crates: Vec<String>,
+    /// Whether it ships: found in an artifact that is not a test build.
+    pub shipped: bool,
     /// What accounts for it: a builder (`cc with .cuda(true) in kernels-sys`) of a package
     /// whose artifacts carry it, or the tracked file it is a copy of. `None`: nothing the
     /// gate can see produced it.

@@ -436,7 +436,8 @@ fn artifact_findings(bom: &Bom) -> Vec<Finding> {
                 let Some(kernel) = kernels.get(k) else {
                     continue;
                 };
-                if kernel.source.is_none() && named.insert(kernel.digest.clone()) {
+                if kernel.shipped && kernel.source.is_none() && named.insert(kernel.digest.clone())
+                {
                     findings.push(
                         Finding::error(format!(
                             "{} ({}) carries GPU code ({}, {}) that no tracked source, builder or file accounts for",
@@ -471,15 +472,17 @@ fn fleet_findings(
     let mut packages: Vec<&str> = binaries.iter().map(|b| b.package.as_str()).collect();
     packages.sort_unstable();
     packages.dedup();
-    let judged = packages
-        .into_iter()
-        .flat_map(|p| crate::bom::judged(binaries, p));
-    for binary in judged {
-        for module in &binary.modules {
+    for package in packages {
+        let path = binaries
+            .iter()
+            .find(|b| b.package == package && !b.test && !b.modules.is_empty())
+            .or_else(|| binaries.iter().find(|b| b.package == package))
+            .map_or("", |b| b.path.as_str());
+        for module in crate::bom::judged(binaries, kernels, package) {
             let codes = module_codes(module, kernels);
             let images: Vec<String> = codes.iter().map(|c| c.name()).collect();
             // One finding per distinct module and package, however many binaries carry it.
-            if !seen.insert((binary.package.clone(), images.clone())) {
+            if !seen.insert((package.to_owned(), images.clone())) {
                 continue;
             }
             for arch in &fleet.archs {
@@ -488,12 +491,12 @@ fn fleet_findings(
                     findings.push(
                         Finding::error(format!(
                             "{}: a GPU module ({}) in {} has neither SASS nor PTX that runs on {arch}",
-                            binary.package,
+                            package,
                             images.join(", "),
-                            binary.path
+                            path
                         ))
                         .code(FindingCode::ArchNotCovered)
-                        .subject(format!("{} {arch}", binary.package)),
+                        .subject(format!("{} {arch}", package)),
                     );
                 }
             }
@@ -504,10 +507,10 @@ fn fleet_findings(
                     findings.push(
                         Finding::error(format!(
                             "{}: PTX ISA {major}.{minor} in {} needs a CUDA {needs} driver; [cuda] min-driver is {driver}",
-                            binary.package, binary.path
+                            package, path
                         ))
                         .code(FindingCode::PtxNeedsNewerDriver)
-                        .subject(binary.package.clone()),
+                        .subject(package),
                     );
                 }
             }

@@ -171,8 +171,9 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                         _ => k.arch.clone(),
                     })
                     .collect();
+                let test = if binary.test { ", test build" } else { "" };
                 let mut line = format!(
-                    "  {} ({}): {}",
+                    "  {} ({}{test}): {}",
                     binary.path,
                     binary.package,
                     images.join(", ")

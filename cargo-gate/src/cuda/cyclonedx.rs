@@ -34,6 +34,7 @@ pub fn document(bom: &Bom, name: &str, version: &str, timestamp: &str) -> Value 
                 property("container", &serde_plain(&kernel.container)),
                 property("compressed", &kernel.compressed.to_string()),
                 property("size", &kernel.size.to_string()),
+                property("shipped", &kernel.shipped.to_string()),
             ];
             if let Some(isa) = &kernel.ptx_isa {
                 properties.push(property("ptx-isa", isa));
@@ -154,6 +155,7 @@ mod tests {
                     compressed: false,
                     size: 10,
                     crates: vec!["kernels-sys".into()],
+                    shipped: true,
                     source: Some("cc with .cuda(true) in kernels-sys".into()),
                 }],
                 files: 1,

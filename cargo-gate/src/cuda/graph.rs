@@ -30,6 +30,9 @@ pub struct GpuCrate {
     pub path: Vec<String>,
 }
 
+/// The run-time compilations (line, text) in a Rust file: `(label, text)`.
+pub type NvrtcUses = dyn Fn(&str, &str) -> Vec<(u32, String)>;
+
 /// How the graph's files are read (the caller's file access, so this module stays pure).
 pub struct Readers<'a> {
     /// A file's text.
@@ -37,7 +40,7 @@ pub struct Readers<'a> {
     /// The GPU builders of a build script: `(label for file:line, text)`.
     pub script: &'a dyn Fn(&str, &str) -> Vec<gate_formats::kernel_bom::Builder>,
     /// The run-time compilations (line, text) in a Rust file.
-    pub nvrtc: &'a dyn Fn(&str, &str) -> Vec<(u32, String)>,
+    pub nvrtc: &'a NvrtcUses,
     /// The Rust files below a directory (bounded by the caller).
     pub rust_files: &'a dyn Fn(&Path) -> Vec<std::path::PathBuf>,
 }
@@ -162,7 +165,7 @@ pub fn provided_nvrtc(features: &[cargo_metadata::FeatureName]) -> Option<String
     let release = features.iter().find_map(|f| {
         let digits = f.as_str().strip_prefix("cuda-")?;
         let number: u32 = digits.parse().ok()?;
-        (digits.len() == 5).then(|| (number / 1000, number % 1000 / 10))
+        (digits.len() == 5).then_some((number / 1000, number % 1000 / 10))
     });
     Some(match release {
         Some((major, minor)) => {

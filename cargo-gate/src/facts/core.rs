@@ -173,6 +173,9 @@ pub struct BuiltArtifact {
     pub kind: gate_formats::kernel_bom::BinaryKind,
     /// Where it is.
     pub path: PathBuf,
+    /// Whether it is a test build (a test harness: it does not ship).
+    #[serde(default)]
+    pub test: bool,
 }
 
 /// The files of one `compiler-artifact` message that can carry GPU code (build scripts'
@@ -188,6 +191,7 @@ fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
         .map(package_name)
         .unwrap_or_default();
     let executable = message["executable"].as_str();
+    let test = message["profile"]["test"].as_bool().unwrap_or(false);
     let mut found = Vec::new();
     for file in message["filenames"].as_array().into_iter().flatten() {
         let Some(file) = file.as_str() else { continue };
@@ -206,6 +210,7 @@ fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
             package: package.clone(),
             kind,
             path: PathBuf::from(file),
+            test,
         });
     }
     found
