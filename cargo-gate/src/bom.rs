@@ -139,11 +139,10 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
                 text: &text,
             };
             for (line, _) in scripts::nvrtc_uses(&rust) {
-                builders.push(nvrtc_builder(
-                    facts,
-                    file.owner,
-                    format!("{}:{line}", file.rel),
-                ));
+                builders.push(Builder {
+                    ships: file.owner.is_none_or(|o| shipped(&facts.packages[o])),
+                    ..nvrtc_builder(facts, file.owner, format!("{}:{line}", file.rel))
+                });
             }
         }
         if BUILD_WORDS.iter().any(|w| has(w)) {
