@@ -81,7 +81,10 @@ fn shipped(fx: &Fixture, nvcc: &PathBuf) -> (i32, Value) {
 fn bom(fx: &Fixture, nvcc: &PathBuf) -> Bom {
     let run = gate(fx, nvcc, &["kernels", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+    let value: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    crate::schemas::validate("kernel-bom", "cargo gate kernels --format json", &value);
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
 /// The check's findings with `code`.
@@ -299,6 +302,37 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
         coverage(&bom, "kernels-sys", "sm_90"),
         ("ptx".to_owned(), Some("compute_80".to_owned()))
     );
+
+    // The same inventory as CycloneDX 1.6: each shipped image a component with its digest,
+    // arch and PTX ISA.
+    let export = gate(&fx, &nvcc, &["kernels", "--format", "cyclonedx"]);
+    assert_eq!(export.code, 0, "{}", export.transcript());
+    let doc: Value = serde_json::from_str(&export.stdout).unwrap();
+    assert_eq!(
+        (doc["bomFormat"].as_str(), doc["specVersion"].as_str()),
+        (Some("CycloneDX"), Some("1.6"))
+    );
+    let Artifacts::Read { kernels, .. } = &bom.artifacts else {
+        panic!("{:#?}", bom.artifacts)
+    };
+    let components = doc["components"].as_array().unwrap();
+    for kernel in kernels {
+        let hex = kernel.digest.trim_start_matches("sha256:");
+        let component = components
+            .iter()
+            .find(|c| c["hashes"][0]["content"] == hex)
+            .unwrap_or_else(|| panic!("{hex} not exported: {doc:#}"));
+        let property = |name: &str| {
+            component["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == format!("cargo-gate:cuda:{name}"))
+                .map(|p| p["value"].as_str().unwrap().to_owned())
+        };
+        assert_eq!(property("arch").as_deref(), Some(kernel.arch.as_str()));
+        assert_eq!(property("ptx-isa"), kernel.ptx_isa);
+    }
 }
 
 #[test]

@@ -63,6 +63,11 @@ pub(crate) fn validate_record(out: &Path) -> std::collections::BTreeMap<&'static
             validate(name, file, &json(&run.join(file)));
             count(name);
         }
+        let bom = run.join("kernels/bom.json");
+        if bom.is_file() {
+            validate("kernel-bom", "kernels/bom.json", &json(&bom));
+            count("kernel-bom");
+        }
         let observed = run.join("observability/gate-runtime");
         for entry in std::fs::read_dir(&observed).into_iter().flatten() {
             let path = entry.unwrap().path();
@@ -96,7 +101,14 @@ fn a_run_record_matches_the_schemas() {
     let run = fx.gate(&["pilot"]);
     assert_eq!(run.code, 1, "{}", run.transcript());
     let seen = validate_record(&fx.out());
-    for name in ["history-line", "report", "run-manifest", "decision"] {
+    // kernel-bom: kernels.shipped's bill of materials, in every pilot record.
+    for name in [
+        "history-line",
+        "report",
+        "run-manifest",
+        "decision",
+        "kernel-bom",
+    ] {
         assert_eq!(seen.get(name), Some(&1), "{seen:?}");
     }
     // And every file reads back as the type that wrote it (what a reader of the format does).
