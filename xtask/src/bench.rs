@@ -113,6 +113,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     if opts.only.as_deref().is_none_or(|o| o == "cache") {
         rows.extend(cache(&root, opts.runs)?);
     }
+    if opts.only.as_deref().is_none_or(|o| o == "bom") {
+        rows.extend(bom(&root, opts.workspace.as_deref(), opts.runs)?);
+    }
     if opts.only.as_deref().is_none_or(|o| o == "memory") {
         rows.extend(memory(&root)?);
     }
@@ -593,6 +596,125 @@ fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
         goal: "≤ 2 s and nothing compiled".to_owned(),
         met: Some(wall.as_secs_f64() <= 2.0 && !compiled),
     }])
+}
+
+/// Benchmark 10: the CUDA bill of materials (release build, as installed), on `workspace`
+/// (a git checkout) or this repository. (a) What `kernels.shipped` adds to a static run:
+/// `controlled` without the checks that build (`tests.pass`, `kernels.build`,
+/// `cuda.contracts`), with and without it, medians of `runs` alternated (goal: ≤ 100 ms). (b) Reading the artifacts: `cargo gate kernels` minus `--no-build` minus
+/// cargo's own no-op `cargo test --no-run` of the same fresh build, against that no-op, with
+/// the bytes read (linear: the throughput is reported).
+fn bom(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>> {
+    let gate = release_gate_binary(root)?;
+    let dir = workspace.unwrap_or(root);
+    let out = tempfile_dir("bom-out")?;
+    let gate_cmd = |args: &[&str]| {
+        let mut cmd = Command::new(&gate);
+        cmd.arg("gate")
+            .args(args)
+            .arg("--out")
+            .arg(&out)
+            .current_dir(dir);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        cmd
+    };
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for i in 0..runs.max(1) {
+        say(&format!("bom: static run {}/{runs}", i + 1));
+        // Nothing builds (neither tests.pass nor kernels.build runs), so kernels.shipped does
+        // the source and graph inventory only.
+        let skip = [
+            "controlled",
+            "--no-cache",
+            "--skip",
+            "tests.pass",
+            "--skip",
+            "kernels.build",
+            "--skip",
+            "cuda.contracts",
+        ];
+        with.push(time(gate_cmd(&skip))?.0);
+        let mut both = skip.to_vec();
+        both.extend(["--skip", "kernels.shipped"]);
+        without.push(time(gate_cmd(&both))?.0);
+    }
+    let (with, without) = (median(with), median(without));
+    let added = with.saturating_sub(without);
+    let kernels = |extra: &[&str]| {
+        let mut cmd = Command::new(&gate);
+        cmd.args(["gate", "kernels", "--format", "json"])
+            .args(extra)
+            .current_dir(dir);
+        cmd
+    };
+    // Warm: the build exists and is fresh, so what is timed below is reading it.
+    let warm = kernels(&[]).output()?;
+    let bom: Value =
+        serde_json::from_slice(&warm.stdout).context("cargo gate kernels --format json")?;
+    let bytes = bom["artifacts"]["bytes"].as_u64().unwrap_or(0);
+    let files = bom["artifacts"]["files"].as_u64().unwrap_or(0);
+    let (mut full, mut sources, mut noop) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..runs.max(1) {
+        say(&format!("bom: artifact read {}/{runs}", i + 1));
+        full.push(time(kernels(&[]))?.0);
+        sources.push(time(kernels(&["--no-build"]))?.0);
+        noop.push(
+            time(cargo(
+                dir,
+                &[
+                    "test",
+                    "--no-run",
+                    "--locked",
+                    "--workspace",
+                    "--message-format=json",
+                ],
+            ))?
+            .0,
+        );
+    }
+    let (full, sources, noop) = (median(full), median(sources), median(noop));
+    let read = full.saturating_sub(sources).saturating_sub(noop);
+    let mb = bytes as f64 / 1e6;
+    let name = dir.file_name().map_or_else(
+        || "workspace".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok(vec![
+        Row {
+            what: format!(
+                "`kernels.shipped` in a static `cargo gate controlled --no-cache` (nothing built) on {name}: the source and graph inventory, median of {runs}"
+            ),
+            baseline: format!("the same run without it: {:.3} s", without.as_secs_f64()),
+            measured: format!(
+                "+{:.0} ms ({:.3} s)",
+                added.as_secs_f64() * 1e3,
+                with.as_secs_f64()
+            ),
+            ratio: format!(
+                "{:.3}×",
+                with.as_secs_f64() / without.as_secs_f64().max(1e-9)
+            ),
+            goal: "≤ 100 ms added".to_owned(),
+            met: Some(added.as_secs_f64() <= 0.1),
+        },
+        Row {
+            what: format!(
+                "reading the build's artifacts for GPU code on {name}: {files} files, {mb:.0} MB (`cargo gate kernels` − `--no-build` − cargo's no-op build), median of {runs}"
+            ),
+            baseline: format!(
+                "cargo's no-op `cargo test --no-run` of the same build: {:.2} s",
+                noop.as_secs_f64()
+            ),
+            measured: format!(
+                "{:.2} s ({:.0} MB/s)",
+                read.as_secs_f64(),
+                mb / read.as_secs_f64().max(1e-9)
+            ),
+            ratio: format!("{:.2}×", read.as_secs_f64() / noop.as_secs_f64().max(1e-9)),
+            goal: "linear in the bytes read (reported)".to_owned(),
+            met: None,
+        },
+    ])
 }
 
 /// Benchmark 7: bounded memory (the release build, as installed). A crate whose tree tracks

@@ -518,3 +518,54 @@ fn fleet_findings(
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gate_formats::kernel_bom::Builder;
+
+    fn native(ships: bool) -> Builder {
+        Builder {
+            package: "demo".into(),
+            kind: BuilderKind::Nvcc,
+            at: "examples/demo/build.rs:2".into(),
+            via: None,
+            switch: None,
+            archs: Vec::new(),
+            native_arch: true,
+            gpu_probe: None,
+            outside_out_dir: None,
+            dependency: false,
+            ships,
+            loads: None,
+        }
+    }
+
+    #[test]
+    fn what_does_not_ship_is_a_note_and_what_ships_is_judged() {
+        let mut bom = Bom {
+            builders: vec![native(false)],
+            fleet: Some(gate_formats::kernel_bom::Fleet {
+                archs: vec!["sm_80".into()],
+                min_driver: None,
+                coverage: Vec::new(),
+            }),
+            ..Bom::default()
+        };
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
+        assert_eq!(outcome.findings[0].severity, Severity::Note);
+        bom.builders[0] = native(true);
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:#?}");
+        assert_eq!(
+            outcome.findings[0].code.as_deref(),
+            Some(FindingCode::NativeArch.name())
+        );
+        let at = outcome.findings[0].location.as_ref().expect("located");
+        assert_eq!(
+            (at.file.as_str(), at.line),
+            ("examples/demo/build.rs", Some(2))
+        );
+    }
+}
