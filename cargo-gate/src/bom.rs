@@ -466,79 +466,23 @@ fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Every file the build produced that can carry GPU code: cargo's artifacts, and the
-/// libraries and GPU files in the build scripts' `OUT_DIR`s.
-fn artifact_list(build: &Build) -> Vec<crate::facts::BuiltArtifact> {
-    let mut list: Vec<crate::facts::BuiltArtifact> = build.artifacts.clone();
-    for (package, out_dir) in &build.out_dirs {
-        let mut todo = vec![out_dir.clone()];
-        while let Some(at) = todo.pop() {
-            let Ok(entries) = std::fs::read_dir(&at) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let Ok(file_type) = entry.file_type() else {
-                    continue;
-                };
-                if file_type.is_dir() {
-                    todo.push(path);
-                    continue;
-                }
-                let name = path.to_string_lossy();
-                let kind = if name.ends_with(".a") || name.ends_with(".lib") {
-                    BinaryKind::StaticLib
-                } else if [".ptx", ".cubin", ".fatbin"]
-                    .iter()
-                    .any(|e| name.ends_with(e))
-                {
-                    BinaryKind::GpuFile
-                } else {
-                    continue;
-                };
-                list.push(crate::facts::BuiltArtifact {
-                    package: package.clone(),
-                    kind,
-                    path,
-                    test: false,
-                });
-            }
-        }
-    }
-    list.sort_by(|a, b| a.path.cmp(&b.path));
-    list.dedup_by(|a, b| a.path == b.path);
-    list
-}
-
-/// Reads every artifact of `build` for GPU code.
+/// The GPU code of every artifact of `build` (read once when the build was gathered, and
+/// kept with it in the evidence cache).
 fn read_artifacts(
     build: &Build,
     root: &Path,
     sources: &[SourceFile],
     builders: &[Builder],
 ) -> Artifacts {
-    let tracked: Vec<(String, Vec<u8>)> = sources
-        .iter()
-        .filter(|s| s.kind.is_binary())
-        .filter_map(|s| Some((s.path.clone(), std::fs::read(root.join(&s.path)).ok()?)))
-        .collect();
+    let tracked = tracked_images(root, sources);
     let mut kernels: Vec<Kernel> = Vec::new();
     let mut by_digest: HashMap<String, usize> = HashMap::new();
     let mut binaries = Vec::new();
     let (mut files, mut bytes_read) = (0usize, 0u64);
-    for crate::facts::BuiltArtifact {
-        package,
-        kind,
-        path,
-        test,
-    } in artifact_list(build)
-    {
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
+    for artifact in &build.artifacts {
         files += 1;
-        bytes_read += bytes.len() as u64;
-        let code = binary::read(&bytes);
+        bytes_read += artifact.size;
+        let code = &artifact.gpu;
         if code.images.is_empty() && code.nvrtc.is_empty() {
             continue;
         }
@@ -549,12 +493,14 @@ fn read_artifacts(
                 kernels.len() - 1
             });
             let kernel = &mut kernels[index];
-            kernel.shipped |= !test;
-            if !kernel.crates.contains(&package) {
-                kernel.crates.push(package.clone());
+            kernel.shipped |= !artifact.test;
+            if !kernel.crates.contains(&artifact.package) {
+                kernel.crates.push(artifact.package.clone());
             }
             if kernel.source.is_none() {
-                kernel.source = tracked_copy(&bytes, image, &tracked);
+                kernel.source = tracked
+                    .get(&image.digest)
+                    .map(|rel| format!("the tracked file {rel}"));
             }
             let module = modules.entry(image.module).or_insert_with(|| Module {
                 container: image.container,
@@ -565,13 +511,13 @@ fn read_artifacts(
             }
         }
         binaries.push(Binary {
-            path: gate_support::path::relative(root, &path),
-            package,
-            kind,
-            test,
-            size: bytes.len() as u64,
+            path: gate_support::path::relative(root, &artifact.path),
+            package: artifact.package.clone(),
+            kind: artifact.kind,
+            test: artifact.test,
+            size: artifact.size,
             modules: modules.into_values().collect(),
-            nvrtc: code.nvrtc,
+            nvrtc: code.nvrtc.clone(),
         });
     }
     for kernel in &mut kernels {
@@ -586,6 +532,24 @@ fn read_artifacts(
         files,
         bytes: bytes_read,
     }
+}
+
+/// The digests of the GPU images in the tracked compiled GPU files (`.ptx`, `.cubin`,
+/// `.fatbin`), read the way an artifact is: an image with one of them is a copy of that file
+/// (`include_str!`, `include_bytes!`).
+fn tracked_images(root: &Path, sources: &[SourceFile]) -> HashMap<String, String> {
+    let mut found = HashMap::new();
+    for source in sources.iter().filter(|s| s.kind.is_binary()) {
+        let Ok(bytes) = std::fs::read(root.join(&source.path)) else {
+            continue;
+        };
+        for image in binary::read(&bytes).images {
+            found
+                .entry(image.digest)
+                .or_insert_with(|| source.path.clone());
+        }
+    }
+    found
 }
 
 fn kernel_of(image: &binary::Image) -> Kernel {
@@ -611,39 +575,6 @@ fn kernel_of(image: &binary::Image) -> Kernel {
         shipped: false,
         source: None,
     }
-}
-
-/// The tracked GPU file `image` is a copy of (`include_str!`, `include_bytes!`, or the
-/// file itself), when it is one: the image as stored lies within the file (PTX text is read
-/// from its first directive, so a file's leading comments may be cut), or the file within
-/// the image.
-fn tracked_copy(
-    bytes: &[u8],
-    image: &binary::Image,
-    tracked: &[(String, Vec<u8>)],
-) -> Option<String> {
-    let start = usize::try_from(image.offset).ok()?;
-    let end = start.checked_add(usize::try_from(image.size).ok()?)?;
-    let stored = bytes.get(start..end)?;
-    if stored.is_empty() {
-        return None;
-    }
-    tracked
-        .iter()
-        .find(|(_, content)| {
-            // PTX text is read up to its last closing brace; the file may go on (a newline).
-            let module = match image.form {
-                KernelForm::Ptx => content
-                    .iter()
-                    .rposition(|&b| b == b'}')
-                    .map_or(&content[..], |n| &content[..=n]),
-                KernelForm::Sass => &content[..],
-            };
-            !module.is_empty()
-                && (memchr::memmem::find(content, stored).is_some()
-                    || memchr::memmem::find(stored, module).is_some())
-        })
-        .map(|(rel, _)| format!("the tracked file {rel}"))
 }
 
 /// The builder that accounts for `kernel`: one of a package whose artifacts carry it.

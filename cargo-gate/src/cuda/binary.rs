@@ -76,7 +76,7 @@ use std::ops::Range;
 use std::path::Path;
 
 /// Everything GPU-related one artifact carries.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GpuCode {
     /// Every GPU code image found, in file order (one per payload offset).
     pub images: Vec<Image>,
@@ -87,7 +87,7 @@ pub struct GpuCode {
 }
 
 /// One GPU code image: a cubin (SASS for one arch) or a PTX module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Image {
     /// SASS or PTX.
     pub form: KernelForm,

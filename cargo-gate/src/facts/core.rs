@@ -176,6 +176,104 @@ pub struct BuiltArtifact {
     /// Whether it is a test build (a test harness: it does not ship).
     #[serde(default)]
     pub test: bool,
+    /// Its size and modification time when it was read (a reused build's scan stands only
+    /// while both are unchanged).
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub modified: Option<u128>,
+    /// The GPU code it carries, read once when the build was gathered
+    /// ([`crate::cuda::binary::read`]; kept with the build in the evidence cache).
+    #[serde(default)]
+    pub gpu: crate::cuda::binary::GpuCode,
+}
+
+impl BuiltArtifact {
+    /// Its size and modification time now (`None` when it cannot be read).
+    fn stamp(path: &Path) -> Option<(u64, Option<u128>)> {
+        let meta = std::fs::metadata(path).ok()?;
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        Some((meta.len(), modified))
+    }
+
+    /// Whether the file is still the one that was read.
+    fn unchanged(&self) -> bool {
+        Self::stamp(&self.path) == Some((self.size, self.modified))
+    }
+}
+
+/// Every file the build produced that can carry GPU code (cargo's artifacts, and the
+/// libraries and GPU files its build scripts left in their `OUT_DIR`s), each read for it.
+fn scan_artifacts(
+    mut list: Vec<BuiltArtifact>,
+    out_dirs: &[(String, PathBuf)],
+) -> Vec<BuiltArtifact> {
+    use gate_formats::kernel_bom::BinaryKind;
+    for (package, out_dir) in out_dirs {
+        let mut todo = vec![out_dir.clone()];
+        while let Some(at) = todo.pop() {
+            let Ok(entries) = std::fs::read_dir(&at) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_dir() {
+                    todo.push(path);
+                    continue;
+                }
+                let name = path.to_string_lossy();
+                let kind = if name.ends_with(".a") || name.ends_with(".lib") {
+                    BinaryKind::StaticLib
+                } else if [".ptx", ".cubin", ".fatbin"]
+                    .iter()
+                    .any(|e| name.ends_with(e))
+                {
+                    BinaryKind::GpuFile
+                } else {
+                    continue;
+                };
+                list.push(BuiltArtifact {
+                    package: package.clone(),
+                    kind,
+                    path,
+                    test: false,
+                    size: 0,
+                    modified: None,
+                    gpu: crate::cuda::binary::GpuCode::default(),
+                });
+            }
+        }
+    }
+    list.sort_by(|a, b| a.path.cmp(&b.path));
+    list.dedup_by(|a, b| a.path == b.path);
+    // Read in parallel, one reused buffer per thread: memory stays near the largest
+    // artifact per thread.
+    let paths: Vec<&Path> = list.iter().map(|a| a.path.as_path()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let scans = crate::parallel::map_files(&paths, threads, 64 << 20, |path, buf| {
+        use std::io::Read;
+        let stamp = BuiltArtifact::stamp(path)?;
+        buf.clear();
+        std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
+        Some((stamp, crate::cuda::binary::read(buf)))
+    });
+    list.into_iter()
+        .zip(scans)
+        .filter_map(|(mut artifact, scan)| {
+            let ((size, modified), gpu) = scan?;
+            artifact.size = size;
+            artifact.modified = modified;
+            artifact.gpu = gpu;
+            Some(artifact)
+        })
+        .collect()
 }
 
 /// The files of one `compiler-artifact` message that can carry GPU code (build scripts'
@@ -211,6 +309,9 @@ fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
             kind,
             path: PathBuf::from(file),
             test,
+            size: 0,
+            modified: None,
+            gpu: crate::cuda::binary::GpuCode::default(),
         });
     }
     found
@@ -454,7 +555,7 @@ impl Core {
                         built.as_ref().is_ok_and(BuiltRaw::manifests_unchanged)
                     },
                     || {
-                        let raw = run_build(cargo, &self.build_env);
+                        let raw = run_build(cargo, &self.build_env, Scan::Artifacts);
                         let keep = keep_of(raw.as_ref().ok().map(|b| &b.output), cargo.offline());
                         let read = raw.as_ref().map(|b| b.read.clone()).unwrap_or_default();
                         Fresh {
@@ -488,7 +589,7 @@ impl Core {
         if self.build.get().is_some() {
             return crate::cache::discover::Read::default();
         }
-        match run_build(cargo, &self.build_env) {
+        match run_build(cargo, &self.build_env, Scan::MessagesOnly) {
             Ok(built) if built.output.code == Some(0) => built.read,
             _ => crate::cache::discover::Read::default(),
         }
@@ -951,11 +1052,19 @@ impl BuiltRaw {
     fn manifests_unchanged(&self) -> bool {
         self.manifests.iter().all(|(path, digest)| {
             gate_support::digest::sha256_file(path).is_ok_and(|(d, _)| &d == digest)
-        }) && self.artifacts.iter().all(|a| a.path.is_file())
+        }) && self.artifacts.iter().all(BuiltArtifact::unchanged)
     }
 }
 
-fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String> {
+/// Whether a build reads its artifacts for GPU code (the build fact does; a build run only
+/// for what cargo's messages say it read does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    Artifacts,
+    MessagesOnly,
+}
+
+fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<BuiltRaw, String> {
     let mut cmd = cargo.command(
         "test",
         &[
@@ -988,6 +1097,11 @@ fn run_build(cargo: &Cargo, env: &[(String, String)]) -> Result<BuiltRaw, String
             artifacts.extend(artifacts_of(&message));
         }
     }
+    let artifacts = if output.status.success() && scan == Scan::Artifacts {
+        scan_artifacts(artifacts, &out_dirs)
+    } else {
+        Vec::new()
+    };
     let manifests = out_dirs
         .iter()
         .map(|(_, dir)| dir.join(gate_formats::kernel_manifest::FILE_NAME))

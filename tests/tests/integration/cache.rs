@@ -239,3 +239,43 @@ fn a_run_killed_while_storing_never_leaves_a_wrong_fact() {
         assert!(!run.stderr.contains("corrupt"), "kill {k}: {}", run.stderr);
     }
 }
+
+/// kernels.shipped reads the artifacts once, when the build is gathered; an unchanged re-run
+/// reuses that reading with the build, and an artifact changed since (here one rewritten in
+/// place, as a hostile build step would) makes the build gathered and read afresh.
+#[test]
+fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
+    let fx = fixture("clean");
+    let first = pilot_json(&fx, &[]);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    assert!(reused(&first, "kernels.shipped").is_empty());
+    let second = pilot_json(&fx, &[]);
+    assert_eq!(reused(&second, "kernels.shipped"), ["build"]);
+    let rlib = std::fs::read_dir(fx.root.join("target/debug/deps"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "rlib"))
+        .expect("the clean fixture builds an rlib");
+    let mut bytes = std::fs::read(&rlib).unwrap();
+    bytes.extend_from_slice(b"\0.version 9.0\n.target sm_80\n.entry k() { ret; }\0");
+    std::fs::write(&rlib, bytes).unwrap();
+    let third = pilot_json(&fx, &[]);
+    assert!(
+        reused(&third, "kernels.shipped").is_empty(),
+        "{}",
+        third.transcript()
+    );
+    let shipped = check(&third, "kernels.shipped");
+    assert!(
+        shipped["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("1 GPU image(s)")),
+        "the changed rlib was read afresh: {shipped:#}"
+    );
+    // And what it now carries, no builder or tracked file accounts for.
+    assert_eq!(shipped["status"], "FAIL", "{shipped:#}");
+    assert_eq!(
+        shipped["findings"][0]["code"], "kernel-without-source",
+        "{shipped:#}"
+    );
+}
