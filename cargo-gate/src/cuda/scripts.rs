@@ -1309,6 +1309,8 @@ fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
             } else if w.contains("compute_cap")
                 && lx.punct(i + 1, b'(')
                 && !lx.is_ident(i.wrapping_sub(1), "fn")
+                // `compute_cap_arch("90a")`: an arch named in the script, not asked of a GPU.
+                && lx.strs(i + 1, lx.matching(i + 1)).is_empty()
             {
                 Some(format!("detects the compute capability (`{w}()`)"))
             } else if matches!(
@@ -1423,6 +1425,16 @@ mod tests {
 
     fn strings(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
+        let named = "fn main() {\n    let arch = cudaforge::compute_cap_arch(\"90a\");\n    cudaforge::KernelBuilder::new().source_files(vec![\"k.cu\"]).arg(&arch).build_ptx();\n}\n";
+        let found = analyse(&RustFile { rel: "build.rs", text: named }, &helpers(&[]));
+        assert_eq!(found.gpu_probe, None, "{found:#?}");
+        let asked = "fn main() {\n    let cap = cudaforge::detect_compute_cap();\n}\n";
+        let found = analyse(&RustFile { rel: "build.rs", text: asked }, &helpers(&[]));
+        assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
     }
 
     #[test]
