@@ -190,8 +190,12 @@ fn reach(
         }
         new
     };
+    let excluded = excluder(dir, &call.excludes);
     for input in &call.inputs {
         for (file, via) in resolve_input(dir, input, files, index) {
+            if !matches!(via, Via::Named) && excluded(files[file]) {
+                continue;
+            }
             add(file, via, &mut reached);
         }
     }
@@ -224,6 +228,36 @@ fn reach(
         }
     }
     reached
+}
+
+/// Whether a file a glob or a directory reached is one of the call's `excludes`: a pattern
+/// without `/` matches the file name, one with `/` the path below the package.
+fn excluder(dir: &str, excludes: &[String]) -> impl Fn(&str) -> bool {
+    let compile = |pattern: &str| {
+        GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .ok()
+            .map(|g| g.compile_matcher())
+    };
+    let matchers: Vec<(bool, globset::GlobMatcher)> = excludes
+        .iter()
+        .filter_map(|e| {
+            let by_name = !e.contains('/');
+            let pattern = if by_name {
+                e.clone()
+            } else {
+                normalize_glob(&join(dir, e))?
+            };
+            Some((by_name, compile(&pattern)?))
+        })
+        .collect();
+    move |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        matchers
+            .iter()
+            .any(|(by_name, m)| m.is_match(if *by_name { name } else { path }))
+    }
 }
 
 /// The package whose directory holds `path` most closely.
@@ -362,7 +396,51 @@ mod tests {
             archs: Vec::new(),
             native_arch: false,
             computed_inputs: false,
+            excludes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn excluded_files_are_left_out_of_a_directory_or_a_glob_but_not_when_named() {
+        let files = [
+            "k/src/a.cu",
+            "k/src/big_x.cu",
+            "k/src/sub/big_y.cu",
+            "k/src/named_big.cu",
+        ];
+        let packages_calls = [Call {
+            excludes: vec!["big_*.cu".into(), "src/named_*.cu".into()],
+            ..call(&["src"], &[])
+        }];
+        let packages = [Package {
+            name: "k",
+            dir: "k",
+            calls: &packages_calls,
+        }];
+        let read = |_: &str| Some(String::new());
+        let out = attribute(&packages, &files, &read);
+        let reached: Vec<&str> = files
+            .iter()
+            .zip(&out)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(reached, ["k/src/a.cu"]);
+        let named = [Call {
+            excludes: vec!["big_*.cu".into()],
+            ..call(&["src/big_x.cu"], &[])
+        }];
+        let packages = [Package {
+            name: "k",
+            dir: "k",
+            calls: &named,
+        }];
+        let out = attribute(&packages, &files, &read);
+        assert_eq!(
+            out[1],
+            [(0, 0, Via::Named)],
+            "a file named outright is compiled"
+        );
     }
 
     /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result

@@ -74,6 +74,9 @@ pub struct Call {
     /// Whether some of what it compiles is computed (a variable, a `format!`, a `glob(..)`
     /// result without a literal pattern): then [`inputs`](Call::inputs) is not everything.
     pub computed_inputs: bool,
+    /// What it leaves out of its inputs (cudaforge's `.exclude(["big_*.cu"])`): globs, of the
+    /// file name alone when they hold no `/`, else of the path below the package.
+    pub excludes: Vec<String>,
 }
 
 /// What one build script does with GPU code.
@@ -764,6 +767,7 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         archs: Vec::new(),
         native_arch: false,
         computed_inputs: false,
+        excludes: Vec::new(),
     };
     let anchor_args = lx.strs(anchor.open + 1, lx.matching(anchor.open));
     // The token that switches CUDA on, when it is not the constructor itself.
@@ -985,7 +989,10 @@ fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call
     let mut any = false;
     for m in methods {
         let lits = lx.strs(m.args.0, m.args.1);
-        if m.name.contains("include") {
+        if m.name.contains("exclude") {
+            call.excludes
+                .extend(lits.iter().map(|&(_, s)| s.to_owned()));
+        } else if m.name.contains("include") {
             call.include_dirs
                 .extend(lits.iter().map(|&(_, s)| s.to_owned()));
         } else if ["kernel", "source", "file", "glob"]
@@ -1430,10 +1437,22 @@ mod tests {
     #[test]
     fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
         let named = "fn main() {\n    let arch = cudaforge::compute_cap_arch(\"90a\");\n    cudaforge::KernelBuilder::new().source_files(vec![\"k.cu\"]).arg(&arch).build_ptx();\n}\n";
-        let found = analyse(&RustFile { rel: "build.rs", text: named }, &helpers(&[]));
+        let found = analyse(
+            &RustFile {
+                rel: "build.rs",
+                text: named,
+            },
+            &helpers(&[]),
+        );
         assert_eq!(found.gpu_probe, None, "{found:#?}");
         let asked = "fn main() {\n    let cap = cudaforge::detect_compute_cap();\n}\n";
-        let found = analyse(&RustFile { rel: "build.rs", text: asked }, &helpers(&[]));
+        let found = analyse(
+            &RustFile {
+                rel: "build.rs",
+                text: asked,
+            },
+            &helpers(&[]),
+        );
         assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
     }
 
@@ -1809,6 +1828,7 @@ mod tests {
         );
         assert_eq!(found.calls.len(), 1, "{found:#?}");
         assert_eq!(found.calls[0].inputs, ["src/a.cu", "src/b.cu"]);
+        assert_eq!(found.calls[0].excludes, ["src/c.cu"]);
         assert!(!found.calls[0].computed_inputs);
     }
 
