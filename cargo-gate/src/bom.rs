@@ -276,17 +276,7 @@ fn nvrtc_builder(facts: &Facts, owner: Option<usize>, at: String) -> Builder {
         package: owner
             .map(|o| facts.packages[o].name.clone())
             .unwrap_or_default(),
-        kind: gate_formats::kernel_bom::BuilderKind::Nvrtc,
-        at,
-        via: None,
-        switch: None,
-        archs: Vec::new(),
-        native_arch: false,
-        gpu_probe: None,
-        outside_out_dir: None,
-        dependency: false,
-        ships: true,
-        loads: None,
+        ..nvrtc_builder_at(at)
     }
 }
 

@@ -4,8 +4,8 @@
 //! from what the build ships. They need nvcc (and cmake for one): without them they skip,
 //! saying so, unless `GATE_TESTS_REQUIRE_NVCC` is set (CI installs both: see .ci/run).
 
+use crate::kernels_build::nvcc;
 use crate::support::{Fixture, Run, fixture, run};
-use gate_build::toolkit::{self, Env};
 use gate_formats::kernel_bom::{
     Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Container, FileKind, Kernel,
     KernelForm, SourceFile,
@@ -16,23 +16,6 @@ use std::path::PathBuf;
 /// Whether a missing tool fails the test rather than skipping it.
 fn required() -> bool {
     std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_some()
-}
-
-/// The nvcc the fixtures' builds use (passed to them as `NVCC`), or `None` (and a printed
-/// reason) when there is none.
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
-fn nvcc() -> Option<PathBuf> {
-    let (found, searched) = toolkit::discover(&Env::from_process());
-    if found.is_none() {
-        let places: Vec<String> = searched
-            .iter()
-            .map(|s| format!("{}: {}", s.place, s.detail))
-            .collect();
-        let why = format!("no nvcc found ({})", places.join("; "));
-        assert!(!required(), "GATE_TESTS_REQUIRE_NVCC is set and {why}");
-        println!("skipped: {why}");
-    }
-    found.map(|f| f.path)
 }
 
 /// Whether `cmake` runs; when it does not, the test skips (or fails, in CI).

@@ -26,7 +26,7 @@ const SCALE2: &str = r#"extern "C" __global__ void scale2(float* y, unsigned int
 /// The nvcc tests run against, or `None` (and a printed reason) when there is none. CI sets
 /// `GATE_TESTS_REQUIRE_NVCC=1`, which turns a missing nvcc into a failure rather than a skip.
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
-fn nvcc() -> Option<PathBuf> {
+pub(crate) fn nvcc() -> Option<PathBuf> {
     let (found, searched) = toolkit::discover(&Env::from_process());
     if found.is_none() {
         let places: Vec<String> = searched
