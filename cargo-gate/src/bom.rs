@@ -48,23 +48,28 @@ pub enum Depth {
 
 /// The bill of materials of `facts`, judged against `config`'s `[cuda]` fleet.
 pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bom {
+    let reason = match depth {
+        Depth::Static(reason) => reason,
+        Depth::Built => "not read yet",
+    };
+    let mut bom = inventory(facts, cargo, config, reason);
+    if depth == Depth::Built {
+        read_built(&mut bom, facts, cargo, config);
+    }
+    bom
+}
+
+/// The sources and the graph (the artifacts unread, with `reason`), judged against the
+/// fleet as far as that goes.
+pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) -> Bom {
     let root = facts.root().to_path_buf();
     let (sources, mut builders) = sources_and_builders(facts, &root);
-    let mut providers = Vec::new();
     let mut graph_unread = None;
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
             let targets = crate::sections::targets(config);
             let shipped = crate::deps::Graph::shipped(metadata, &targets);
-            let found = dependencies(metadata, &shipped, &mut builders);
-            providers = found
-                .iter()
-                .filter_map(|d| {
-                    let what = d.provides_nvrtc.as_ref()?;
-                    Some(format!("{what} through {} {}", d.name, d.version))
-                })
-                .collect();
-            found
+            dependencies(metadata, &shipped, &mut builders)
         }
         Ok(Resolve::Failed { error, .. }) => {
             let first = error.lines().next().unwrap_or(error);
@@ -76,33 +81,50 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
             Vec::new()
         }
     };
-    let artifacts = match depth {
-        Depth::Static(reason) => Artifacts::Unread {
-            reason: reason.to_owned(),
-        },
-        Depth::Built => match facts.build(cargo) {
-            Ok(build) if build.ok => read_artifacts(build, &root, &sources, &builders),
-            Ok(_) => Artifacts::Unread {
-                reason: "the workspace does not build".to_owned(),
-            },
-            Err(_) => Artifacts::Unread {
-                reason: "the workspace was not built (its lockfile does not resolve, or cargo could not run)".to_owned(),
-            },
-        },
-    };
-    name_nvrtc_libraries(&mut builders, &artifacts, &providers);
-    let cuda: Cuda = config.section();
     let mut bom = Bom {
         schema: SCHEMA_VERSION,
         sources,
         builders,
         dependencies,
         graph_unread,
-        artifacts,
+        artifacts: Artifacts::Unread {
+            reason: reason.to_owned(),
+        },
         fleet: None,
     };
-    bom.fleet = fleet(&bom, &cuda, config.min_driver);
+    finish(&mut bom, config);
     bom
+}
+
+/// Adds the artifacts of the run's build to `bom` (building when nothing has yet).
+pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) {
+    bom.artifacts = match facts.build(cargo) {
+        Ok(build) if build.ok => {
+            read_artifacts(build, facts.root(), &bom.sources, &bom.builders)
+        }
+        Ok(_) => Artifacts::Unread {
+            reason: "the workspace does not build".to_owned(),
+        },
+        Err(_) => Artifacts::Unread {
+            reason: "the workspace was not built (its lockfile does not resolve, or cargo could not run)".to_owned(),
+        },
+    };
+    finish(bom, config);
+}
+
+/// What follows from the layers read so far: the NVRTC each builder loads, the fleet.
+fn finish(bom: &mut Bom, config: &Config) {
+    let providers: Vec<String> = bom
+        .dependencies
+        .iter()
+        .filter_map(|d| {
+            let what = d.provides_nvrtc.as_ref()?;
+            Some(format!("{what} through {} {}", d.name, d.version))
+        })
+        .collect();
+    name_nvrtc_libraries(&mut bom.builders, &bom.artifacts, &providers);
+    let cuda: Cuda = config.section();
+    bom.fleet = fleet(bom, &cuda, config.min_driver);
 }
 
 /// The tracked GPU files and the workspace's builders, each file attributed.

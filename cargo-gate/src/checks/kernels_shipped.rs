@@ -15,7 +15,7 @@
 //! The artifacts are read from the run's build (built or reused); the bill of materials is
 //! kept in the record as `kernels/bom.json`.
 
-use crate::bom::{Depth, any_gpu_code, gather, module_codes};
+use crate::bom::{Depth, any_gpu_code, gather, module_codes, read_built};
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
     SkipKind,
@@ -150,7 +150,8 @@ impl Check for KernelsShipped {
                 .with_findings(static_outcome.findings)
                 .with_artifact(RECORD_PATH, listing(&sources));
         }
-        let bom = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Built);
+        let mut bom = sources;
+        read_built(&mut bom, ctx.facts, ctx.cargo, ctx.config);
         judge(&bom)
             .with_artifact(RECORD_PATH, listing(&bom))
             .with_reuse(ctx.facts.build_reuse())
