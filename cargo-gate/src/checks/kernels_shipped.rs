@@ -523,7 +523,7 @@ fn fleet_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gate_formats::kernel_bom::Builder;
+    use gate_formats::kernel_bom::{Builder, KernelForm};
 
     fn native(ships: bool) -> Builder {
         Builder {
@@ -567,6 +567,92 @@ mod tests {
         assert_eq!(
             (at.file.as_str(), at.line),
             ("examples/demo/build.rs", Some(2))
+        );
+    }
+
+    fn bom_with_module(
+        images: &[(&str, KernelForm, Option<&str>)],
+        fleet: &[&str],
+        driver: Option<&str>,
+    ) -> Bom {
+        use gate_formats::kernel_bom::{
+            Artifacts, Binary, BinaryKind, Container, Fleet, Kernel, Module,
+        };
+        let kernels: Vec<Kernel> = images
+            .iter()
+            .enumerate()
+            .map(|(i, (arch, form, isa))| Kernel {
+                digest: format!("sha256:{i:064}"),
+                form: *form,
+                arch: (*arch).to_owned(),
+                ptx_isa: isa.map(str::to_owned),
+                min_driver: None,
+                container: Container::FatbinSection,
+                compressed: false,
+                size: 1,
+                crates: vec!["k".into()],
+                shipped: true,
+                source: Some("cc with .cuda(true) in k (k/build.rs:3)".into()),
+            })
+            .collect();
+        Bom {
+            artifacts: Artifacts::Read {
+                binaries: vec![Binary {
+                    path: "target/debug/app".into(),
+                    package: "k".into(),
+                    kind: BinaryKind::Executable,
+                    test: false,
+                    size: 1,
+                    modules: vec![Module {
+                        container: Container::FatbinSection,
+                        kernels: (0..kernels.len()).collect(),
+                    }],
+                    nvrtc: Vec::new(),
+                }],
+                kernels,
+                files: 1,
+                bytes: 1,
+            },
+            fleet: Some(Fleet {
+                archs: fleet.iter().map(|a| (*a).to_owned()).collect(),
+                min_driver: driver.map(str::to_owned),
+                coverage: Vec::new(),
+            }),
+            ..Bom::default()
+        }
+    }
+
+    #[test]
+    fn a_declared_gpu_that_no_image_of_a_module_runs_on_fails() {
+        // SASS for sm_80 only: sm_86 runs it (same major), sm_90 does not, and there is no PTX.
+        let bom = bom_with_module(
+            &[("sm_80", KernelForm::Sass, None)],
+            &["sm_86", "sm_90"],
+            None,
+        );
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
+        let failed: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.subject.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(failed, ["k sm_90"], "{outcome:#?}");
+        // With PTX for compute_80 the driver JIT-compiles it for sm_90, on a 13.0 driver.
+        let bom = bom_with_module(
+            &[
+                ("sm_80", KernelForm::Sass, None),
+                ("compute_80", KernelForm::Ptx, Some("9.0")),
+            ],
+            &["sm_86", "sm_90"],
+            Some("13.0"),
+        );
+        assert_eq!(
+            judge(&bom).status,
+            crate::check::Status::Pass,
+            "{:#?}",
+            judge(&bom)
         );
     }
 }
