@@ -70,7 +70,9 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         let Some(package) = packages.get(node.id.as_str()) else {
             continue;
         };
-        if members.contains(&package.id) {
+        // The workspace's own packages and its path dependencies are read as sources
+        // (`crate::bom`): the graph adds only what comes from a registry or git.
+        if members.contains(&package.id) || package.source.is_none() {
             continue;
         }
         let label = format!("{}@{}", package.name, package.version);
@@ -315,6 +317,93 @@ mod tests {
             "repository": null, "homepage": null, "documentation": null,
             "edition": "2021", "links": null, "default_run": null, "rust_version": null
         }))
+    }
+
+    /// A package of a metadata document: `source` `None` for a path package.
+    fn listed(name: &str, source: Option<&str>, deps: &[&str]) -> serde_json::Value {
+        let dependencies: Vec<serde_json::Value> = deps
+            .iter()
+            .map(|d| {
+                serde_json::json!({"name": d, "source": null, "req": "*", "kind": null,
+                    "optional": false, "uses_default_features": true, "features": [],
+                    "target": null, "rename": null, "registry": null})
+            })
+            .collect();
+        serde_json::json!({
+            "name": name, "version": "0.1.0", "id": format!("{name} 0.1.0"),
+            "license": null, "license_file": null, "description": null, "source": source,
+            "dependencies": dependencies,
+            "targets": [{"kind": ["custom-build"], "crate_types": ["bin"], "name": "build-script-build",
+                "src_path": format!("/src/{name}/build.rs"), "edition": "2021", "doctest": false,
+                "test": false, "doc": false}],
+            "features": {}, "manifest_path": format!("/src/{name}/Cargo.toml"), "metadata": null,
+            "publish": null, "authors": [], "categories": [], "keywords": [], "readme": null,
+            "repository": null, "homepage": null, "documentation": null, "edition": "2021",
+            "links": null, "default_run": null, "rust_version": null
+        })
+    }
+
+    #[test]
+    fn registry_crates_with_gpu_build_scripts_are_found_and_path_ones_left_to_the_sources() {
+        let node = |name: &str, deps: &[&str]| {
+            let deps: Vec<serde_json::Value> = deps
+                .iter()
+                .map(|d| {
+                    serde_json::json!({"name": d, "pkg": format!("{d} 0.1.0"),
+                    "dep_kinds": [{"kind": null, "target": null}]})
+                })
+                .collect();
+            serde_json::json!({"id": format!("{name} 0.1.0"), "deps": deps,
+                "dependencies": [], "features": []})
+        };
+        let registry = "registry+https://example.invalid/index";
+        let metadata: Metadata = serde_json::from_value(serde_json::json!({
+            "packages": [
+                listed("app", None, &["local", "remote"]),
+                listed("local", None, &[]),
+                listed("remote", Some(registry), &[]),
+            ],
+            "workspace_members": ["app 0.1.0"],
+            "workspace_default_members": ["app 0.1.0"],
+            "resolve": {"nodes": [node("app", &["local", "remote"]), node("local", &[]), node("remote", &[])], "root": null},
+            "target_directory": "/t", "version": 1, "workspace_root": "/w", "metadata": null
+        }))
+        .expect("metadata json");
+        let graph = Graph::shipped(&metadata, &[]);
+        let read = |_: &Path| Some("fn main() {}".to_owned());
+        let script = |label: &str, _: &str| {
+            vec![gate_formats::kernel_bom::Builder {
+                package: String::new(),
+                kind: gate_formats::kernel_bom::BuilderKind::Cc,
+                at: format!("{label}:1"),
+                via: None,
+                switch: None,
+                archs: Vec::new(),
+                native_arch: false,
+                gpu_probe: None,
+                outside_out_dir: None,
+                dependency: false,
+                ships: true,
+                loads: None,
+            }]
+        };
+        let nvrtc = |_: &str, _: &str| Vec::new();
+        let rust_files = |_: &Path| Vec::new();
+        let found = gpu_crates(
+            &metadata,
+            &graph,
+            &Readers {
+                read: &read,
+                script: &script,
+                nvrtc: &nvrtc,
+                rust_files: &rust_files,
+            },
+        );
+        let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["remote"], "{found:#?}");
+        assert_eq!(found[0].builders[0].at, "remote@0.1.0/build.rs:1");
+        assert!(found[0].builders[0].dependency);
+        assert_eq!(found[0].path, ["app", "remote"]);
     }
 
     #[test]
