@@ -28,12 +28,14 @@ use std::path::{Path, PathBuf};
 /// Words one of which a Rust file must hold to define or call a GPU build (checked with
 /// `memmem` before the file is lexed).
 const BUILD_WORDS: &[&str] = &[
-    "cuda",
+    ".cuda(",
+    "cc::Build",
+    "Build::new",
     "nvcc",
     "cmake",
-    "Config::new",
     "CudaBuilder",
     "cudaforge",
+    "bindgen_cuda",
     "gate_build",
 ];
 
@@ -96,7 +98,8 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
     bom
 }
 
-/// Adds the artifacts of the run's build to `bom` (building when nothing has yet).
+/// Adds the artifacts of the run's build to `bom` (gathering the build fact: reused, or
+/// built when no check of the run has built yet).
 pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) {
     bom.artifacts = match facts.build(cargo) {
         Ok(build) if build.ok => {
@@ -143,7 +146,7 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
         });
         // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
         // all the same: a build script may call one defined anywhere).
-        let ships = !matches!(
+        let library_code = !matches!(
             in_package
                 .components()
                 .next()
@@ -155,15 +158,20 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
         };
         let bytes = text.as_bytes();
         let has = |word: &str| memchr::memmem::find(bytes, word.as_bytes()).is_some();
-        if ships && has("nvrtc") {
+        if library_code && has("nvrtc") {
             let rust = scripts::RustFile {
                 rel: &file.rel,
                 text: &text,
             };
             for (line, _) in scripts::nvrtc_uses(&rust) {
+                let owner = file.owner.map(|o| &facts.packages[o]);
                 builders.push(Builder {
-                    ships: file.owner.is_none_or(|o| shipped(&facts.packages[o])),
-                    ..nvrtc_builder(facts, file.owner, format!("{}:{line}", file.rel))
+                    ships: owner.is_none_or(shipped),
+                    ..Builder::new(
+                        owner.map_or("", |p| p.name.as_str()),
+                        BuilderKind::Nvrtc,
+                        format!("{}:{line}", file.rel),
+                    )
                 });
             }
         }
@@ -200,7 +208,7 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
         }
         calls.push((p, analysed.calls, indices));
     }
-    let mut sources = attribute(facts, root, &calls, &builders);
+    let mut sources = attribute(facts, root, &calls);
     mark_stale(root, &mut sources);
     (sources, builders)
 }
@@ -272,9 +280,6 @@ pub fn script_builder(
     dependency: bool,
 ) -> Builder {
     Builder {
-        package: package.to_owned(),
-        kind: call.kind,
-        at: format!("{rel}:{}", call.line),
         via: call.via.clone(),
         switch: call.switch.clone(),
         archs: call.archs.clone(),
@@ -288,17 +293,7 @@ pub fn script_builder(
             .as_ref()
             .map(|(line, what)| format!("{rel}:{line} ({what})")),
         dependency,
-        ships: true,
-        loads: None,
-    }
-}
-
-fn nvrtc_builder(facts: &Facts, owner: Option<usize>, at: String) -> Builder {
-    Builder {
-        package: owner
-            .map(|o| facts.packages[o].name.clone())
-            .unwrap_or_default(),
-        ..nvrtc_builder_at(at)
+        ..Builder::new(package, call.kind, format!("{rel}:{}", call.line))
     }
 }
 
@@ -307,7 +302,6 @@ fn attribute(
     facts: &Facts,
     root: &Path,
     calls: &[(usize, Vec<scripts::Call>, Vec<usize>)],
-    builders: &[Builder],
 ) -> Vec<SourceFile> {
     let gpu: Vec<(&str, FileKind, Option<usize>)> = facts
         .index
@@ -364,7 +358,6 @@ fn attribute(
             let named = vias
                 .iter()
                 .any(|(_, _, via)| !matches!(via, includes::Via::Included { .. }));
-            debug_assert!(built_by.iter().all(|&b| b < builders.len()));
             SourceFile {
                 path: (*rel).to_owned(),
                 kind: *kind,
@@ -414,14 +407,14 @@ fn dependencies(
         if let Some((at, _)) = krate.nvrtc.first() {
             let more = krate.nvrtc.len() - 1;
             indices.push(builders.len());
+            let at = if more == 0 {
+                at.clone()
+            } else {
+                format!("{at} (and {more} more)")
+            };
             builders.push(Builder {
-                package: krate.name.clone(),
                 dependency: true,
-                ..nvrtc_builder_at(if more == 0 {
-                    at.clone()
-                } else {
-                    format!("{at} (and {more} more)")
-                })
+                ..Builder::new(krate.name.clone(), BuilderKind::Nvrtc, at)
             });
         }
         found.push(Dependency {
@@ -433,23 +426,6 @@ fn dependencies(
         });
     }
     found
-}
-
-fn nvrtc_builder_at(at: String) -> Builder {
-    Builder {
-        package: String::new(),
-        kind: gate_formats::kernel_bom::BuilderKind::Nvrtc,
-        at,
-        via: None,
-        switch: None,
-        archs: Vec::new(),
-        native_arch: false,
-        gpu_probe: None,
-        outside_out_dir: None,
-        dependency: false,
-        ships: true,
-        loads: None,
-    }
 }
 
 /// The `.rs` files below `dir`, at most a few thousand (a crate's sources).

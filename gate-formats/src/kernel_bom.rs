@@ -165,6 +165,26 @@ pub struct Builder {
     pub loads: Option<String>,
 }
 
+impl Builder {
+    /// A builder of `package` of `kind` at `at`, that ships and records nothing else yet.
+    pub fn new(package: impl Into<String>, kind: BuilderKind, at: impl Into<String>) -> Builder {
+        Builder {
+            package: package.into(),
+            kind,
+            at: at.into(),
+            via: None,
+            switch: None,
+            archs: Vec::new(),
+            native_arch: false,
+            gpu_probe: None,
+            outside_out_dir: None,
+            dependency: false,
+            ships: true,
+            loads: None,
+        }
+    }
+}
+
 /// A crate of the resolved graph that compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

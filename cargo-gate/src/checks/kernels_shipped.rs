@@ -15,7 +15,7 @@
 //! The artifacts are read from the run's build (built or reused); the bill of materials is
 //! kept in the record as `kernels/bom.json`.
 
-use crate::bom::{Depth, any_gpu_code, gather, module_codes, read_built};
+use crate::bom::{any_gpu_code, inventory, module_codes, read_built};
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
     SkipKind,
@@ -115,12 +115,12 @@ impl Check for KernelsShipped {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let mut sources = gather(ctx.facts, ctx.cargo, ctx.config, Depth::Static(NOT_BUILT));
-        if ctx.facts.run_built() {
-            sources.artifacts = gate_formats::kernel_bom::Artifacts::Unread {
-                reason: "the workspace did not build".to_owned(),
-            };
-        }
+        let unread = if ctx.facts.run_built() {
+            "the workspace did not build"
+        } else {
+            NOT_BUILT
+        };
+        let sources = inventory(ctx.facts, ctx.cargo, ctx.config, unread);
         let gpu = any_gpu_code(&sources);
         let static_outcome = judge(&sources);
         let listing =
@@ -452,13 +452,12 @@ fn artifact_findings(bom: &Bom) -> Vec<Finding> {
         }
     }
     if let Some(fleet) = &bom.fleet {
-        findings.extend(fleet_findings(bom, fleet, binaries, kernels));
+        findings.extend(fleet_findings(fleet, binaries, kernels));
     }
     findings
 }
 
 fn fleet_findings(
-    _bom: &Bom,
     fleet: &gate_formats::kernel_bom::Fleet,
     binaries: &[gate_formats::kernel_bom::Binary],
     kernels: &[gate_formats::kernel_bom::Kernel],
@@ -527,18 +526,9 @@ mod tests {
 
     fn native(ships: bool) -> Builder {
         Builder {
-            package: "demo".into(),
-            kind: BuilderKind::Nvcc,
-            at: "examples/demo/build.rs:2".into(),
-            via: None,
-            switch: None,
-            archs: Vec::new(),
             native_arch: true,
-            gpu_probe: None,
-            outside_out_dir: None,
-            dependency: false,
             ships,
-            loads: None,
+            ..Builder::new("demo", BuilderKind::Nvcc, "examples/demo/build.rs:2")
         }
     }
 

@@ -372,20 +372,11 @@ mod tests {
         let graph = Graph::shipped(&metadata, &[]);
         let read = |_: &Path| Some("fn main() {}".to_owned());
         let script = |label: &str, _: &str| {
-            vec![gate_formats::kernel_bom::Builder {
-                package: String::new(),
-                kind: gate_formats::kernel_bom::BuilderKind::Cc,
-                at: format!("{label}:1"),
-                via: None,
-                switch: None,
-                archs: Vec::new(),
-                native_arch: false,
-                gpu_probe: None,
-                outside_out_dir: None,
-                dependency: false,
-                ships: true,
-                loads: None,
-            }]
+            vec![gate_formats::kernel_bom::Builder::new(
+                "",
+                gate_formats::kernel_bom::BuilderKind::Cc,
+                format!("{label}:1"),
+            )]
         };
         let nvrtc = |_: &str, _: &str| Vec::new();
         let rust_files = |_: &Path| Vec::new();
