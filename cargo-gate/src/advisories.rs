@@ -961,6 +961,9 @@ mod tests {
 
     #[test]
     fn fetch_never_writes_the_workspace_or_its_repository() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let s = setup();
         let repo = s.protected.repository.clone().unwrap();
         let root = s.protected.root.clone();
@@ -1014,6 +1017,9 @@ mod tests {
 
     #[test]
     fn fetch_replaces_only_a_checkout_of_the_configured_url() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let s = setup();
         let mine = s.dir.path().join("mine");
         std::fs::create_dir_all(&mine).unwrap();
@@ -1075,6 +1081,9 @@ mod tests {
 
     #[test]
     fn a_hostile_url_runs_nothing() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let s = setup();
         let pwned = s.dir.path().join("pwned");
         let target = s.dir.path().join("db");
@@ -1092,6 +1101,9 @@ mod tests {
 
     #[test]
     fn a_fetch_clones_then_replaces_and_a_failed_one_keeps_the_old_database() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let s = setup();
         let target = s.dir.path().join("cache/advisory-db");
         let done = fetch(&target, &s.url, &s.protected).unwrap();

@@ -151,17 +151,7 @@ fn last_line(file: &std::fs::File) -> String {
     };
     let start = len.saturating_sub(TAIL);
     let mut buf = vec![0u8; usize::try_from(len - start).unwrap_or(0)];
-    // pread: the file offset the command writes at is shared with this handle and must not
-    // move. Windows has no read that leaves it alone (`seek_read` moves it), so nothing is
-    // read there.
-    #[cfg(unix)]
-    let read = std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, start).is_ok();
-    #[cfg(not(unix))]
-    let read = {
-        let _ = (file, start);
-        false
-    };
-    if !read {
+    if !read_at(file, &mut buf, start) {
         return String::new();
     }
     let text = String::from_utf8_lossy(&buf);
@@ -221,7 +211,8 @@ pub fn run(cmd: Command, streams: Streams, timeout: Duration) -> std::io::Result
 
 /// [`run`], with `watch` shown the command's stdout (with [`Streams::Combined`], everything it
 /// printed) as it is written. Where the output cannot be read while the command writes it
-/// (not Unix), the watcher is shown nothing but is still called, so it can keep time.
+/// (neither Unix nor Windows), the watcher is shown nothing but is still called, so it can
+/// keep time.
 pub fn run_watched(
     mut cmd: Command,
     streams: Streams,
@@ -229,10 +220,10 @@ pub fn run_watched(
     mut watch: Option<Watcher<'_>>,
 ) -> std::io::Result<Finished> {
     let command_line = describe(&cmd);
-    let stdout = tempfile::tempfile()?;
+    let stdout = output_file()?;
     let stderr = match streams {
         Streams::Combined => stdout.try_clone()?,
-        Streams::Separate => tempfile::tempfile()?,
+        Streams::Separate => output_file()?,
     };
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let (Ok(mut running), Ok(handle)) = (RUNNING.lock(), stderr.try_clone()) {
@@ -316,9 +307,7 @@ fn exit_status(code: Option<i32>) -> ExitStatus {
     ExitStatus::from_raw(code.map_or(1, |c| c as u32))
 }
 
-/// What `file` holds past `shown` (at most 1 MiB of it), and `shown` moved past it. pread, as
-/// in [`last_line`]: the offset the command writes at must not move.
-#[cfg(unix)]
+/// What `file` holds past `shown` (at most 1 MiB of it), and `shown` moved past it.
 fn read_new(file: &File, shown: &mut u64) -> Vec<u8> {
     const STEP: u64 = 1024 * 1024;
     let Ok(len) = file.metadata().map(|m| m.len()) else {
@@ -326,18 +315,79 @@ fn read_new(file: &File, shown: &mut u64) -> Vec<u8> {
     };
     let want = len.saturating_sub(*shown).min(STEP);
     let mut buf = vec![0u8; usize::try_from(want).unwrap_or(0)];
-    if std::os::unix::fs::FileExt::read_exact_at(file, &mut buf, *shown).is_err() {
+    if !read_at(file, &mut buf, *shown) {
         return Vec::new();
     }
     *shown += want;
     buf
 }
 
-/// Nothing: without a read that leaves the file offset alone, the output is read only once
-/// the command has ended.
-#[cfg(not(unix))]
-fn read_new(_file: &File, _shown: &mut u64) -> Vec<u8> {
-    Vec::new()
+/// Fills `buf` from `file` at `offset` while the command may be writing to it. On Unix, pread:
+/// the file offset the command writes at is shared with this handle and must not move.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> bool {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset).is_ok()
+}
+
+/// On Windows, `seek_read`, which moves the shared file offset; harmless, because the output
+/// file is opened for appending only ([`output_file`]): every write the command makes goes to
+/// the end, wherever the offset is.
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> bool {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, offset) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    true
+}
+
+/// Elsewhere nothing is read while the command runs: its output is read once it has ended.
+#[cfg(not(any(unix, windows)))]
+fn read_at(_file: &File, _buf: &mut [u8], _offset: u64) -> bool {
+    false
+}
+
+/// A new temporary file for a command's output, gone when the last handle on it closes.
+#[cfg(not(windows))]
+fn output_file() -> std::io::Result<File> {
+    tempfile::tempfile()
+}
+
+/// On Windows, opened for reading and appending only (`FILE_APPEND_DATA` without
+/// `FILE_WRITE_DATA`), so the command's writes always land at the end while the gate reads
+/// with `seek_read` ([`read_at`]); deleted on close, like tempfile's.
+#[cfg(windows)]
+fn output_file() -> std::io::Result<File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_ATTRIBUTE_TEMPORARY: u32 = 0x100;
+    const FILE_FLAG_DELETE_ON_CLOSE: u32 = 0x0400_0000;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let dir = tempfile::env::temp_dir();
+    let mut last = None;
+    for _ in 0..100 {
+        let name = format!(
+            ".gate-output-{}-{}.log",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create_new(true)
+            .attributes(FILE_ATTRIBUTE_TEMPORARY)
+            .custom_flags(FILE_FLAG_DELETE_ON_CLOSE)
+            .open(dir.join(name))
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            other => return other,
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free output file name")))
 }
 
 /// A command as one line: the program and its arguments.
@@ -880,6 +930,226 @@ mod tests {
             done.stdout.len()
         );
         assert!(done.stdout.contains("bytes of output cut by cargo-gate"));
+    }
+
+    // The tests below run on every platform (under Wine too), with this test binary as the
+    // command: `child` is what it does when started by them. Whether a process is still alive
+    // is read from a lock it holds: the system frees a file lock only when its holder is gone.
+
+    /// This test binary, started to run `child` with `task` (`hold:FILE`, `parent:FILE`,
+    /// `ready:FILE`, `interrupt:FILE`).
+    fn child_command(task: &str) -> Command {
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "process::tests::child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+            "-q",
+        ])
+        .env("GATE_PROCESS_CHILD", task);
+        cmd
+    }
+
+    /// Whether some live process holds the lock on `file`.
+    fn held(file: &std::path::Path) -> bool {
+        std::fs::File::open(file).is_ok_and(|f| f.try_lock().is_err())
+    }
+
+    /// Waits up to `limit` for `file`'s lock to be `wanted` (held or free); whether it was.
+    fn lock_becomes(file: &std::path::Path, wanted: bool, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        loop {
+            if held(file) == wanted {
+                return true;
+            }
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the commands of these tests do, told by `GATE_PROCESS_CHILD`; nothing without it.
+    #[test]
+    #[ignore = "the command the process tests start; runs only when they start it"]
+    fn child() {
+        let Ok(task) = std::env::var("GATE_PROCESS_CHILD") else {
+            return;
+        };
+        let (what, file) = task.split_once(':').unwrap();
+        let hold = || -> ! {
+            let lock = std::fs::File::create(file).unwrap();
+            lock.lock().unwrap();
+            loop {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        };
+        match what {
+            // Holds the lock on `file` until killed.
+            "hold" => hold(),
+            // Starts a grandchild that holds `file` and shares this one's output, says so once
+            // it holds it, and waits for it.
+            "parent" => {
+                let mut grandchild = child_command(&format!("hold:{file}")).spawn().unwrap();
+                assert!(lock_becomes(
+                    std::path::Path::new(file),
+                    true,
+                    Duration::from_secs(30)
+                ));
+                println!("started");
+                grandchild.wait().unwrap();
+            }
+            // Writes lines over time, then `ready`, then holds `file`.
+            "ready" => {
+                for line in ["one", "two", "ready"] {
+                    println!("{line}");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                hold()
+            }
+            // Runs a `parent:file` through the runner and is interrupted once the grandchild
+            // holds `file`: on Unix by a real SIGINT to this process, through the handler the
+            // gate installs; on Windows by the flag that handler sets (a console Ctrl-C cannot
+            // be sent from safe code). Prints how the command ended.
+            "interrupt" => {
+                install_interrupt_handler();
+                let held_file = std::path::PathBuf::from(file);
+                std::thread::spawn(move || {
+                    assert!(lock_becomes(&held_file, true, Duration::from_secs(30)));
+                    #[cfg(unix)]
+                    nix::sys::signal::raise(nix::sys::signal::Signal::SIGINT).unwrap();
+                    #[cfg(not(unix))]
+                    INTERRUPTED.store(true, Ordering::SeqCst);
+                });
+                let done = run(
+                    child_command(&format!("parent:{file}")),
+                    Streams::Combined,
+                    Duration::from_secs(60),
+                )
+                .unwrap();
+                println!("ended: {:?}", done.ended);
+            }
+            other => panic!("unknown task {other}"),
+        }
+    }
+
+    /// A grandchild that keeps the output open is ended with its parent at the deadline,
+    /// within a second of it (the process group on Unix, the Job Object on Windows).
+    #[test]
+    fn a_timeout_ends_a_grandchild_holding_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("grandchild.lock");
+        let limit = Duration::from_secs(20);
+        let mut watch = |new: &[u8], _: Instant| {
+            // Waits until the grandchild holds its lock, then lets the deadline come soon.
+            (String::from_utf8_lossy(new).contains("started")).then(String::new)
+        };
+        // Stopped by the watcher once started, as a deadline would: the same ending.
+        let started = Instant::now();
+        let done = run_watched(
+            child_command(&format!("parent:{}", lock.display())),
+            Streams::Combined,
+            limit,
+            Some(&mut watch),
+        )
+        .unwrap();
+        assert_eq!(done.ended, Ended::Stopped(String::new()), "{}", done.stdout);
+        assert!(done.stdout.contains("started"), "{}", done.stdout);
+        assert!(
+            lock_becomes(&lock, false, Duration::from_secs(1)),
+            "the grandchild still runs"
+        );
+        assert!(started.elapsed() < limit);
+
+        // And by the deadline itself, with nothing watching.
+        let lock = dir.path().join("second.lock");
+        let done = run(
+            child_command(&format!("hold:{}", lock.display())),
+            Streams::Combined,
+            Duration::from_secs(3),
+        )
+        .unwrap();
+        assert_eq!(done.ended, Ended::TimedOut(Duration::from_secs(3)));
+        assert!(lock_becomes(&lock, false, Duration::from_secs(1)));
+    }
+
+    /// The watcher sees each line as it is written (on Windows through the append-only output
+    /// file), and what it sees is the output, unbroken.
+    #[test]
+    fn a_watcher_sees_each_line_as_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("ready.lock");
+        let mut seen = Vec::new();
+        let mut calls_with_output = 0;
+        let mut watch = |new: &[u8], _: Instant| {
+            if !new.is_empty() {
+                calls_with_output += 1;
+            }
+            seen.extend_from_slice(new);
+            String::from_utf8_lossy(&seen)
+                .contains("ready\n")
+                .then(|| "it said ready".to_owned())
+        };
+        let done = run_watched(
+            child_command(&format!("ready:{}", lock.display())),
+            Streams::Combined,
+            Duration::from_secs(60),
+            Some(&mut watch),
+        )
+        .unwrap();
+        assert_eq!(done.ended, Ended::Stopped("it said ready".into()));
+        let text = done.stdout.replace("\r\n", "\n");
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| ["one", "two", "ready"].contains(l))
+            .collect();
+        assert_eq!(lines, ["one", "two", "ready"], "{}", done.stdout);
+        assert!(
+            calls_with_output >= 2,
+            "seen all at once: {calls_with_output}"
+        );
+        assert!(lock_becomes(&lock, false, Duration::from_secs(1)));
+    }
+
+    /// Ctrl-C of the gate ends the command it runs, grandchild included, and the command ends
+    /// as interrupted. Runs in a child process of its own: the flag is process-wide.
+    #[test]
+    fn an_interrupt_ends_the_whole_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("interrupted.lock");
+        let done = run(
+            child_command(&format!("interrupt:{}", lock.display())),
+            Streams::Combined,
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        assert!(done.success(), "{}", done.stdout);
+        assert!(
+            done.stdout.contains("ended: Interrupted"),
+            "{}",
+            done.stdout
+        );
+        assert!(lock_becomes(&lock, false, Duration::from_secs(1)));
+    }
+
+    /// Exit codes and the two streams kept apart, on every platform.
+    #[test]
+    fn exit_codes_and_separate_streams_of_the_platform_shell() {
+        let cmd = if cfg!(windows) {
+            let mut cmd = Command::new("cmd");
+            cmd.args(["/C", "echo out& echo err>&2& exit 3"]);
+            cmd
+        } else {
+            sh("echo out; echo err >&2; exit 3")
+        };
+        let done = run(cmd, Streams::Separate, Duration::from_secs(30)).unwrap();
+        assert_eq!(done.ended, Ended::Exited(Some(3)));
+        assert_eq!(
+            (done.stdout.trim_end(), done.stderr.trim_end()),
+            ("out", "err")
+        );
     }
 
     #[test]

@@ -52,6 +52,53 @@ pub const BLOCK_1D: u32 = 256;
 /// The unit roundoff of `f32` under round-to-nearest, `u = 2^-24` (half of `f32::EPSILON`).
 pub const UNIT_ROUNDOFF: f64 = 1.0 / 16_777_216.0;
 
+/// `a * b + c` rounded once to the nearest `f32` (ties to even): what the kernels' `__fmaf_rn`
+/// computes, on every platform.
+///
+/// Not [`f32::mul_add`]: that is only as good as the platform's `fmaf`, and the one a
+/// `x86_64-pc-windows-gnu` build calls (seen under Wine) rounds twice, off by one ulp in a few
+/// cases per hundred thousand under cancellation. Here `a * b` is exact in `f64` (24 + 24
+/// bits); `s = a*b + c` rounds once in `f64`, and its error `e` is found exactly (Knuth's
+/// TwoSum). Rounding `s` to `f32` is then right, except when `s` lies exactly halfway between
+/// two `f32`: there the exact sum is on the side the sign of `e` says.
+pub fn fma(a: f32, b: f32, c: f32) -> f32 {
+    let ab = f64::from(a) * f64::from(b);
+    let c = f64::from(c);
+    let s = ab + c;
+    let rounded = s as f32;
+    if !s.is_finite() {
+        return rounded;
+    }
+    let c_part = s - ab;
+    let e = (ab - (s - c_part)) + (c - c_part);
+    if e == 0.0 || f64::from(rounded) == s {
+        return rounded;
+    }
+    // The f32 on the other side of `s`, and the point halfway between the two.
+    let toward_s = |r: f32| {
+        if f64::from(r) < s {
+            r.next_up()
+        } else {
+            r.next_down()
+        }
+    };
+    let other = toward_s(rounded);
+    let halfway = if rounded.is_infinite() {
+        // Past f32::MAX: halfway to the next power of two, the overflow threshold.
+        f64::from(other) + f64::from(other).signum() * 2f64.powi(103)
+    } else {
+        (f64::from(rounded) + f64::from(other)) / 2.0
+    };
+    if s != halfway {
+        return rounded;
+    }
+    if (f64::from(other) - s) * e > 0.0 {
+        other
+    } else {
+        rounded
+    }
+}
+
 /// Higham's `gamma_k = k*u / (1 - k*u)` for `f32` (`u` = [`UNIT_ROUNDOFF`]).
 ///
 /// A value that passes through `k` roundings `(1 + d_i)`, `|d_i| <= u`, is off by a factor in
@@ -397,6 +444,119 @@ pub fn kernel_info(entry: &str) -> Option<&'static KernelInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `x` as `(m, e)` with `x == m * 2^e` exactly (finite `x`).
+    fn parts(x: f32) -> (i128, i32) {
+        let bits = x.to_bits();
+        let sign = if bits >> 31 == 1 { -1 } else { 1 };
+        let exponent = ((bits >> 23) & 0xff) as i32;
+        let fraction = i128::from(bits & 0x7f_ffff);
+        if exponent == 0 {
+            (sign * fraction, -149)
+        } else {
+            (sign * (fraction | 0x80_0000), exponent - 150)
+        }
+    }
+
+    /// `a*b + c` correctly rounded to f32, in integers: the reference for [`fma`]. For inputs
+    /// whose exponents lie close enough that the exact sum fits an i128, and results in the
+    /// normal range.
+    fn fma_exact(a: f32, b: f32, c: f32) -> f32 {
+        let ((ma, ea), (mb, eb), (mc, ec)) = (parts(a), parts(b), parts(c));
+        let (mab, eab) = (ma * mb, ea + eb);
+        let low = eab.min(ec);
+        assert!(
+            (eab - low) < 70 && (ec - low) < 70,
+            "{a} {b} {c}: exponents too far apart"
+        );
+        let exact = (mab << (eab - low)) + (mc << (ec - low));
+        if exact == 0 {
+            return (f64::from(a) * f64::from(b) + f64::from(c)) as f32; // the sign of zero
+        }
+        let magnitude = exact.unsigned_abs();
+        let length = 128 - magnitude.leading_zeros() as i32;
+        let shift = (length - 24).max(0);
+        let mut kept = magnitude >> shift;
+        if shift > 0 {
+            let rest = magnitude & ((1u128 << shift) - 1);
+            let half = 1u128 << (shift - 1);
+            if rest > half || (rest == half && kept & 1 == 1) {
+                kept += 1;
+            }
+        }
+        let value = kept as f64 * 2f64.powi(low + shift);
+        (if exact < 0 { -value } else { value }) as f32
+    }
+
+    #[test]
+    fn fma_rounds_once_like_the_gpu_on_every_platform() {
+        let mut rng = gate_support::rng::SplitMix64::new(7);
+        let mut halfway_cases = 0;
+        for i in 0..400_000 {
+            let a = rng.f32_in(-4.0, 4.0) * 2f32.powi(rng.below(24) as i32 - 12);
+            let b = rng.f32_in(-4.0, 4.0) * 2f32.powi(rng.below(24) as i32 - 12);
+            // Every other case nearly cancels a*b: where rounding twice goes wrong.
+            let c = if i % 2 == 0 {
+                -(a * b) * (1.0 + rng.f32_in(-1e-6, 1e-6))
+            } else {
+                rng.f32_in(-4.0, 4.0) * 2f32.powi(rng.below(24) as i32 - 12)
+            };
+            let want = fma_exact(a, b, c);
+            let got = fma(a, b, c);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "fma({a:e}, {b:e}, {c:e}) = {got:e}, correctly rounded {want:e}"
+            );
+            let s = f64::from(a) * f64::from(b) + f64::from(c);
+            if s as f32 != want {
+                halfway_cases += 1;
+            }
+        }
+        // Random data almost never lands there; these do: a*b = ±2^-24 (1 - k^2 2^-46), so
+        // c + a*b rounds in f64 to exactly halfway between two f32, and the 2^-70 tail that
+        // f64 dropped decides which one is right.
+        for _ in 0..20_000 {
+            let k = 1 + rng.below(300) as i32;
+            let p = rng.below(16) as i32 - 8;
+            let sign = if rng.next_u32() & 1 == 0 { 1.0 } else { -1.0 };
+            let a = (1.0 + k as f32 * 2f32.powi(-23)) * 2f32.powi(p);
+            let b = sign * 2f32.powi(-24) * (1.0 - k as f32 * 2f32.powi(-23)) * 2f32.powi(-p);
+            let c = 1.0 + rng.below(1 << 22) as f32 * 2f32.powi(-23);
+            let want = fma_exact(a, b, c);
+            assert_eq!(
+                fma(a, b, c).to_bits(),
+                want.to_bits(),
+                "fma({a:e}, {b:e}, {c:e}), correctly rounded {want:e}"
+            );
+            let s = f64::from(a) * f64::from(b) + f64::from(c);
+            if s as f32 != want {
+                halfway_cases += 1;
+            }
+        }
+        // The inputs reach the cases a single f64 rounding gets wrong, which the halfway
+        // correction handles.
+        assert!(
+            halfway_cases > 1000,
+            "{halfway_cases} cases needed the correction"
+        );
+    }
+
+    #[test]
+    fn fma_at_the_edges() {
+        assert_eq!(fma(f32::MAX, 2.0, -f32::MAX), f32::MAX);
+        assert_eq!(fma(f32::MAX, 1.0, f32::MAX), f32::INFINITY);
+        assert_eq!(fma(-f32::MAX, 1.0, -f32::MAX), f32::NEG_INFINITY);
+        assert!(fma(f32::NAN, 1.0, 1.0).is_nan());
+        assert!(fma(f32::INFINITY, 0.0, 1.0).is_nan());
+        assert_eq!(fma(f32::INFINITY, 1.0, 1.0), f32::INFINITY);
+        // Subnormal results are kept (no flush to zero).
+        let tiny = f32::from_bits(1);
+        assert_eq!(fma(tiny, 1.0, tiny), f32::from_bits(2));
+        assert_eq!(fma(f32::MIN_POSITIVE, 0.5, 0.0), f32::MIN_POSITIVE / 2.0);
+        // -0 + 0 and exact cancellation give +0, as IEEE says for round-to-nearest.
+        assert_eq!(fma(1.0, 1.0, -1.0).to_bits(), 0.0f32.to_bits());
+    }
 
     #[test]
     fn every_module_has_one_kernel_info_and_native_entries_match() {

@@ -5,7 +5,8 @@
 //!
 //! **Tolerance: [`Tolerance::Exact`].** The kernel computes every element with `__fmaf_rn`, a
 //! correctly rounded fused multiply-add, written out so that nvcc's `-fmad` setting cannot
-//! change it; [`cpu`] uses [`f32::mul_add`], which is also correctly rounded. Both therefore
+//! change it; [`cpu`] uses [`crate::fma`], which is also correctly rounded (on every platform,
+//! unlike [`f32::mul_add`], which is as good as the platform's `fmaf`). Both therefore
 //! round the exact `a*x + y` once, to the same float (subnormals kept: no `-ftz=true`).
 //!
 //! **Fused vs separate.** A separate multiply then add, `fl(fl(a*x) + y)`, rounds twice. It
@@ -51,7 +52,7 @@ pub fn launch_config(n: u32) -> LaunchConfig {
     }
 }
 
-/// CPU reference: `y[i] = a.mul_add(x[i], y[i])`, exactly what the kernel computes.
+/// CPU reference: `y[i] = fma(a, x[i], y[i])`, exactly what the kernel computes.
 ///
 /// Errors: [`ContractError::LengthMismatch`] when `y` is not as long as `x`,
 /// [`ContractError::Overflow`] when the length exceeds the kernel's `u32`. Empty vectors are
@@ -60,7 +61,7 @@ pub fn cpu(a: f32, x: &[f32], y: &mut [f32]) -> Result<(), ContractError> {
     crate::expect_len("y", x.len(), y.len())?;
     crate::to_u32("n", x.len())?;
     for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = a.mul_add(xi, *yi);
+        *yi = crate::fma(a, xi, *yi);
     }
     Ok(())
 }

@@ -18,7 +18,7 @@
 //! skip reading `A` and `B`: NaN or infinity there propagate.
 //!
 //! **Tolerance: [`Tolerance::Exact`].** [`cpu`] performs the same operations with
-//! [`f32::mul_add`] in the same order, so GPU and CPU agree bit for bit (subnormals kept: no
+//! [`crate::fma`] in the same order, so GPU and CPU agree bit for bit (subnormals kept: no
 //! `-ftz=true`). The fused operations are explicit, so `-fmad` changes nothing.
 //!
 //! **Error against the exact product.** A chain of `k` FMAs, then one multiply and one FMA:
@@ -109,10 +109,10 @@ pub fn cpu(
             let acc = a_row
                 .iter()
                 .zip(b_col)
-                .fold(0.0f32, |acc, (&ail, &blj)| ail.mul_add(blj, acc));
+                .fold(0.0f32, |acc, (&ail, &blj)| crate::fma(ail, blj, acc));
             let mut r = alpha * acc;
             if beta != 0.0 {
-                r = beta.mul_add(*cij, r);
+                r = crate::fma(beta, *cij, r);
             }
             *cij = r;
         }

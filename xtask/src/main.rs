@@ -8,6 +8,8 @@
 //!   reproducible bundle in target/bundle, and (with `--execute`) the annotated tag.
 //! - `cargo xtask redactions LOG…` — what the secret redaction would hide in a log, to
 //!   measure its false-redaction rate.
+//! - `cargo xtask wine [-- TEST-ARGS…]` — the unit tests cross-compiled for Windows
+//!   (`x86_64-pc-windows-gnu`) and run under Wine.
 
 mod bench;
 mod ci;
@@ -16,6 +18,7 @@ mod gen_secrets;
 mod gen_tree;
 mod redactions;
 mod release;
+mod wine;
 
 use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
@@ -40,10 +43,11 @@ fn run() -> Result<()> {
         Some("codegen") => codegen::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("redactions") => redactions::run(&args[1..]),
+        Some("wine") => wine::run(&args[1..]),
         Some(other) => {
-            bail!("unknown task `{other}`; tasks: ci, bench, codegen, release, redactions")
+            bail!("unknown task `{other}`; tasks: ci, bench, codegen, release, redactions, wine")
         }
-        None => bail!("usage: cargo xtask <ci|bench|codegen|release|redactions>"),
+        None => bail!("usage: cargo xtask <ci|bench|codegen|release|redactions|wine>"),
     }
 }
 

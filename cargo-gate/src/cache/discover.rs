@@ -367,24 +367,61 @@ pub fn describe(input: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `unix` (`/w/x`) as an absolute path of this platform: itself on Unix, `C:\w\x` on
+    /// Windows, where cargo writes drive-letter paths with backslashes.
+    fn abs(unix: &str) -> PathBuf {
+        if cfg!(windows) {
+            PathBuf::from(format!("C:{}", unix.replace('/', "\\")))
+        } else {
+            PathBuf::from(unix)
+        }
+    }
+
+    /// The id cargo gives the path package at `unix` on this platform (`file:///C:/w` on
+    /// Windows), spaces percent-encoded.
+    fn path_id(unix: &str, name: &str) -> String {
+        let drive = if cfg!(windows) { "/C:" } else { "" };
+        format!(
+            "path+file://{drive}{}#{name}@0.1.0",
+            unix.replace(' ', "%20")
+        )
+    }
+
+    /// A path as a dep-info file writes it: a space escaped as `\ `.
+    fn in_dep_info(unix: &str) -> String {
+        abs(unix).display().to_string().replace(' ', "\\ ")
+    }
+
+    fn shown(paths: &[&str]) -> Vec<String> {
+        paths.iter().map(|p| abs(p).display().to_string()).collect()
+    }
+
     #[test]
     fn dep_info_lists_every_file_and_env_dep() {
         let dir = tempfile::tempdir().unwrap();
         let deps = dir.path().join("deps");
         std::fs::create_dir_all(&deps).unwrap();
         std::fs::write(deps.join("libapp-1a2b.rlib"), "").unwrap();
+        let [rlib, lib, generated, outside] = [
+            "/w/target/debug/deps/libapp-1a2b.rlib",
+            "/w/src/lib.rs",
+            "/w/src/gen erated.rs",
+            "/outside/data.txt",
+        ]
+        .map(in_dep_info);
         std::fs::write(
             deps.join("app-1a2b.d"),
-            "/w/target/debug/deps/libapp-1a2b.rlib: /w/src/lib.rs /w/src/gen\\ erated.rs /outside/data.txt\n\
-             \n/w/src/lib.rs:\n/w/src/gen\\ erated.rs:\n/outside/data.txt:\n\
-             \n# env-dep:MY_FEATURE=on\n# env-dep:CARGO_PKG_NAME=app\n# env-dep:UNSET_ONE\n",
+            format!(
+                "{rlib}: {lib} {generated} {outside}\n\n{lib}:\n{generated}:\n{outside}:\n\
+                 \n# env-dep:MY_FEATURE=on\n# env-dep:CARGO_PKG_NAME=app\n# env-dep:UNSET_ONE\n"
+            ),
         )
         .unwrap();
         let messages = format!(
             "{}\n{}\n",
             serde_json::json!({
                 "reason": "compiler-artifact",
-                "package_id": "path+file:///w#app@0.1.0",
+                "package_id": path_id("/w", "app"),
                 "filenames": [deps.join("libapp-1a2b.rlib")],
             }),
             serde_json::json!({
@@ -393,28 +430,31 @@ mod tests {
                 "filenames": [deps.join("libapp-1a2b.rlib")],
             })
         );
-        let read = Read::from_cargo_messages(&messages, Path::new("/w"));
+        let read = Read::from_cargo_messages(&messages, &abs("/w"));
         let files: Vec<String> = read.files.iter().map(|p| p.display().to_string()).collect();
         assert_eq!(
             files,
-            ["/outside/data.txt", "/w/src/gen erated.rs", "/w/src/lib.rs"]
+            shown(&["/outside/data.txt", "/w/src/gen erated.rs", "/w/src/lib.rs"])
         );
         let vars: Vec<&str> = read.vars.iter().map(String::as_str).collect();
         assert_eq!(vars, ["CARGO_PKG_NAME", "MY_FEATURE", "UNSET_ONE"]);
         // Covered files and variables, and those cargo sets, are not inputs of their own.
         let inputs = read.inputs(
-            Path::new("/w"),
-            &[PathBuf::from("/w/target")],
-            |p| p == Path::new("/w/src/lib.rs"),
+            &abs("/w"),
+            &[abs("/w/target")],
+            |p| p == abs("/w/src/lib.rs"),
             |v| v == "UNSET_ONE",
         );
         let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let [outside, generated] = shown(&["/outside/data.txt", "/w/src/gen erated.rs"])
+            .try_into()
+            .unwrap();
         assert_eq!(
             inputs,
             [
-                "env:MY_FEATURE",
-                "file:/outside/data.txt",
-                "file:/w/src/gen erated.rs"
+                "env:MY_FEATURE".to_owned(),
+                format!("file:{outside}"),
+                format!("file:{generated}")
             ]
         );
     }
@@ -431,19 +471,19 @@ mod tests {
         .unwrap();
         let messages = serde_json::json!({
             "reason": "build-script-executed",
-            "package_id": "path+file:///elsewhere/my%20dep#dep@0.1.0",
+            "package_id": path_id("/elsewhere/my dep", "dep"),
             "out_dir": build,
         })
         .to_string();
-        let read = Read::from_cargo_messages(&messages, Path::new("/w"));
+        let read = Read::from_cargo_messages(&messages, &abs("/w"));
         assert_eq!(
             read.files.iter().collect::<Vec<_>>(),
-            [&PathBuf::from("/elsewhere/my dep/schema.json")]
+            [&abs("/elsewhere/my dep").join("schema.json")]
         );
         assert_eq!(read.vars.iter().collect::<Vec<_>>(), ["PROTOC"]);
         assert_eq!(
             read.dirs.iter().collect::<Vec<_>>(),
-            [&PathBuf::from("/elsewhere/my dep")]
+            [&abs("/elsewhere/my dep")]
         );
     }
 

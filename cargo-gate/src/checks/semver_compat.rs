@@ -886,6 +886,9 @@ mod tests {
 
     #[test]
     fn versions_against_tags() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let not_installed = FakeDiff::default();
         let cases = [
             // No baseline yet.
@@ -946,6 +949,9 @@ mod tests {
 
     #[test]
     fn without_the_tool_the_summary_says_the_diff_was_not_evaluated() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let outcome = run(REPO, &FakeDiff::default());
         assert_eq!(outcome.summary, NOT_INSTALLED);
         assert_eq!(
@@ -977,6 +983,9 @@ mod tests {
 
     #[test]
     fn lower_and_first_release_messages() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let outcome = run(
             Repo {
                 tags: &["v0.1.0", "v0.3.0"],
@@ -994,6 +1003,9 @@ mod tests {
 
     #[test]
     fn the_api_diff_decides_against_the_bump() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let cases = [
             ("0.1.0", "0.2.0", CLEAN.to_owned(), 0, Status::Pass),
             // 0.x: a break needs a new minor; additions any bump.
@@ -1080,6 +1092,9 @@ mod tests {
 
     #[test]
     fn a_break_the_bump_does_not_permit_names_the_crate_lints_and_the_fix() {
+        if !crate::checks::testing::runs("git") {
+            return;
+        }
         let tag = "v1.2.3";
         let repo = Repo {
             released: "1.2.3",

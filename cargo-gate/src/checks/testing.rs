@@ -208,3 +208,30 @@ pub(crate) fn manifest_module(patch: serde_json::Value) -> serde_json::Value {
     }
     module
 }
+
+/// Whether `program` (git, cargo, rustc) can be started, for a test that needs it. Only on
+/// Windows can the answer be no: under Wine there is no Windows git or cargo, and the test
+/// skips, printing why. On Unix every machine that runs our tests has them, so the answer is
+/// always yes and a missing program fails the test where it is run.
+pub(crate) fn runs(program: &str) -> bool {
+    if !cfg!(windows) {
+        return true;
+    }
+    let program = match program {
+        "cargo" => std::env::var("CARGO").unwrap_or_else(|_| program.to_owned()),
+        "rustc" => std::env::var("RUSTC").unwrap_or_else(|_| program.to_owned()),
+        _ => program.to_owned(),
+    };
+    match std::process::Command::new(&program)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+    {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("skipped: {program} cannot be started here ({e}); this test needs it");
+            false
+        }
+    }
+}

@@ -212,7 +212,8 @@ fn a_test_binary_that_exits_mid_run_fails_tests_pass() {
 }
 
 /// A test file whose `never_ends` writes its pid where `GATE_TEST_PID_FILE` says, then sleeps
-/// for ever; `ends` passes.
+/// for ever; `ends` passes. (The tests that use it read `/proc`: Linux only.)
+#[cfg(target_os = "linux")]
 const NEVER_ENDS: &str = r#"#[test]
 fn ends() {}
 

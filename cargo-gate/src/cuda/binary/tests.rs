@@ -448,6 +448,9 @@ fn rustc(dir: &Path, args: &[&str]) {
 
 #[test]
 fn include_str_and_include_bytes_in_an_rlib_and_an_executable() {
+    if !crate::checks::testing::runs("rustc") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("k.ptx"), PTX_80).unwrap();
     std::fs::write(dir.path().join("k.fatbin"), hand_container()).unwrap();
