@@ -40,6 +40,10 @@ pub struct Environment {
     pub os: String,
     /// Architecture.
     pub arch: String,
+    /// How the platform evidence of this run was obtained: [`NATIVE`], or [`WINE`] when this
+    /// Windows build ran under Wine ([`platform_evidence`]). `platform.matrix` counts an
+    /// emulated run for its platform only where `[matrix] accept-emulated` says so.
+    pub platform_evidence: String,
     /// `nvcc --version`, last line, when nvcc is on PATH.
     pub nvcc: Option<String>,
     /// `nvidia-smi`'s driver version, when present.
@@ -73,6 +77,7 @@ impl Environment {
             host: Some("x86_64-unknown-linux-gnu".into()),
             os: "linux".into(),
             arch: "x86_64".into(),
+            platform_evidence: NATIVE.into(),
             nvcc: None,
             cuda_driver: None,
             lockfile_sha256: Some("0".repeat(64)),
@@ -83,6 +88,23 @@ impl Environment {
             seed: 42,
         }
     }
+}
+
+/// `platform_evidence` of a run on the machine it names.
+pub const NATIVE: &str = "native";
+/// `platform_evidence` of a Windows build run under Wine on another system.
+pub const WINE: &str = "emulated-wine";
+
+/// How this run's platform is obtained, from whether the environment variables `set` names
+/// exist. Wine sets `WINECONFIGDIR`, `WINEDATADIR` and `WINELOADER` in every process it starts
+/// (they point into the Unix system beneath it); Windows never does. A user can hide them, as
+/// they can edit `environment.json`: this tells an honest emulated run from a native one, it
+/// does not prove where a run was made (docs/SECURITY.md).
+pub fn platform_evidence(set: impl Fn(&str) -> bool) -> &'static str {
+    let wine = ["WINECONFIGDIR", "WINEDATADIR", "WINELOADER"]
+        .iter()
+        .any(|name| set(name));
+    if cfg!(windows) && wine { WINE } else { NATIVE }
 }
 
 fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String> {
@@ -145,6 +167,7 @@ pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
         rustc,
         os: std::env::consts::OS.to_owned(),
         arch: std::env::consts::ARCH.to_owned(),
+        platform_evidence: platform_evidence(|name| std::env::var_os(name).is_some()).to_owned(),
         nvcc: output(root, "nvcc", &["--version"])
             .and_then(|t| t.lines().last().map(str::to_owned)),
         cuda_driver: output(
@@ -162,5 +185,27 @@ pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
             .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
             .collect(),
         seed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_windows_build_under_wine_is_emulated() {
+        let wine_vars = |name: &str| name == "WINEDATADIR";
+        let expected = if cfg!(windows) { WINE } else { NATIVE };
+        assert_eq!(platform_evidence(wine_vars), expected);
+        assert_eq!(platform_evidence(|_| false), NATIVE);
+    }
+
+    /// The real environment: `cargo xtask wine` says the tests run under Wine
+    /// (`GATE_TESTS_UNDER_WINE`), and the variables Wine itself sets must be seen.
+    #[test]
+    fn this_process_is_seen_as_it_runs() {
+        let under_wine = std::env::var_os("GATE_TESTS_UNDER_WINE").is_some();
+        let seen = platform_evidence(|name| std::env::var_os(name).is_some());
+        assert_eq!(seen, if under_wine { WINE } else { NATIVE });
     }
 }

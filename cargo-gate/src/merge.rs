@@ -51,6 +51,11 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub struct MergedInput {
     /// `os` of the run's environment.json: `linux`, `macos` or `windows`.
     pub platform: String,
+    /// `platform_evidence` of the run's environment.json: `native`, or `emulated-wine` for a
+    /// Windows build run under Wine. Records from before the field was written read as
+    /// `native` (those builds ran nowhere else).
+    #[serde(default = "native")]
+    pub platform_evidence: String,
     /// The stage the run evaluated.
     pub stage: String,
     /// `ready`, `not-ready` or `could-not-evaluate`.
@@ -268,8 +273,16 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         .as_str()
         .filter(|os| !os.is_empty())
         .ok_or_else(|| format!("{env_rel} names no `os`"))?;
+    let evidence = match environment.get("platform_evidence") {
+        None => crate::environment::NATIVE,
+        Some(value) => value
+            .as_str()
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| format!("{env_rel}: `platform_evidence` is not a name"))?,
+    };
     Ok(MergedInput {
         platform: platform.to_owned(),
+        platform_evidence: evidence.to_owned(),
         stage: entry.stage.to_string(),
         result: entry.result.to_string(),
         exit_code: entry.exit_code,
@@ -279,6 +292,10 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         dirty: entry.dirty,
         time: entry.time.clone(),
     })
+}
+
+fn native() -> String {
+    crate::environment::NATIVE.to_owned()
 }
 
 fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<PathBuf, MergeError> {
@@ -406,14 +423,22 @@ pub(crate) mod testing {
         stage: &str,
         result: &str,
     ) {
+        let environment = serde_json::json!({"os": os, "git_commit": commit});
+        ci_run_with(out, run_id, &environment, commit, stage, result);
+    }
+
+    /// [`ci_run`] with the whole `environment.json` given.
+    pub(crate) fn ci_run_with(
+        out: &Path,
+        run_id: &str,
+        environment: &serde_json::Value,
+        commit: &str,
+        stage: &str,
+        result: &str,
+    ) {
         let writer = RecordWriter::begin(out, run_id).unwrap();
         writer
-            .write(
-                "environment.json",
-                serde_json::json!({"os": os, "git_commit": commit})
-                    .to_string()
-                    .as_bytes(),
-            )
+            .write("environment.json", environment.to_string().as_bytes())
             .unwrap();
         writer.write("report.json", b"{}").unwrap();
         let entry = HistoryEntry {

@@ -618,10 +618,31 @@ for id in $groups; do kill -s KILL -- "-$id" 2>/dev/null; done
     }
 }
 
+/// The gate's own Job Object on Windows, made on the first command it starts: kill-on-close,
+/// with the gate assigned to it, so every process the gate starts belongs to it (a child
+/// inherits its parent's jobs; process-wrap's job for each command nests inside it). The only
+/// handle is the gate's, and the system closes it when the gate ends however it ends
+/// (TerminateProcess included): every process still in the job is then killed. This is the
+/// Windows side of "nothing outlives the gate" (the watchdog's, on Unix). Best effort: where
+/// the system refuses (a job that allows no nesting), commands still run, each in its own
+/// job, and a gate killed outright may leave them running.
+#[cfg(windows)]
+fn gate_job() {
+    static JOB: std::sync::OnceLock<Option<win32job::Job>> = std::sync::OnceLock::new();
+    JOB.get_or_init(|| {
+        let mut info = win32job::ExtendedLimitInfo::new();
+        info.limit_kill_on_job_close();
+        let job = win32job::Job::create_with_limit_info(&info).ok()?;
+        job.assign_current_process().ok()?;
+        Some(job)
+    });
+}
+
 #[cfg(windows)]
 impl Tree {
     fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
         use process_wrap::std::{CommandWrap, JobObject};
+        gate_job();
         let mut wrap = CommandWrap::from(std::mem::replace(cmd, Command::new("")));
         wrap.wrap(JobObject);
         Ok(Tree {
@@ -939,17 +960,7 @@ mod tests {
     /// This test binary, started to run `child` with `task` (`hold:FILE`, `parent:FILE`,
     /// `ready:FILE`, `interrupt:FILE`).
     fn child_command(task: &str) -> Command {
-        let mut cmd = Command::new(std::env::current_exe().unwrap());
-        cmd.args([
-            "process::tests::child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ])
-        .env("GATE_PROCESS_CHILD", task);
-        cmd
+        crate::checks::testing::child_test("process::tests::child", task)
     }
 
     /// Whether some live process holds the lock on `file`.
@@ -971,11 +982,12 @@ mod tests {
         }
     }
 
-    /// What the commands of these tests do, told by `GATE_PROCESS_CHILD`; nothing without it.
+    /// What the commands of these tests do, told by `GATE_TEST_CHILD`; nothing without it.
     #[test]
     #[ignore = "the command the process tests start; runs only when they start it"]
+    #[expect(clippy::print_stdout, reason = "what it prints is what the tests read")]
     fn child() {
-        let Ok(task) = std::env::var("GATE_PROCESS_CHILD") else {
+        let Ok(task) = std::env::var("GATE_TEST_CHILD") else {
             return;
         };
         let (what, file) = task.split_once(':').unwrap();
@@ -1031,8 +1043,40 @@ mod tests {
                 .unwrap();
                 println!("ended: {:?}", done.ended);
             }
+            // Plays the gate: runs a `parent:file` through the runner until it is killed.
+            "gate" => {
+                println!("gate {}", std::process::id());
+                let _ = run(
+                    child_command(&format!("parent:{file}")),
+                    Streams::Combined,
+                    Duration::from_secs(120),
+                );
+            }
             other => panic!("unknown task {other}"),
         }
+    }
+
+    /// A gate killed outright (SIGKILL, TerminateProcess: no code of its own runs) leaves
+    /// nothing of the command it ran: the watchdog on Unix, the Job Object that ends with
+    /// the gate's handle on Windows.
+    #[test]
+    fn nothing_outlives_a_killed_gate() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("orphan.lock");
+        let mut gate = child_command(&format!("gate:{}", lock.display()))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(
+            lock_becomes(&lock, true, Duration::from_secs(30)),
+            "the grandchild never started"
+        );
+        gate.kill().unwrap();
+        gate.wait().unwrap();
+        assert!(
+            lock_becomes(&lock, false, Duration::from_secs(3)),
+            "the gate's grandchild outlived it"
+        );
     }
 
     /// A grandchild that keeps the output open is ended with its parent at the deadline,

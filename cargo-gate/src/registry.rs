@@ -260,7 +260,7 @@ mod tests {
             }
         }
         assert_eq!(
-            compared, 17,
+            compared, 18,
             "every owned table's keys are documented and compared"
         );
     }

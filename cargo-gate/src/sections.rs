@@ -68,12 +68,16 @@ pub enum Platform {
 pub struct Matrix {
     /// `platforms`: each needs a READY run of this commit (default: all three).
     pub platforms: Vec<Platform>,
+    /// `accept-emulated`: whether a run made under an emulator (a Windows build under Wine)
+    /// counts for the platform it emulates (default: no; it is never native evidence).
+    pub accept_emulated: bool,
 }
 
 impl Default for Matrix {
     fn default() -> Matrix {
         Matrix {
             platforms: vec![Platform::Linux, Platform::Macos, Platform::Windows],
+            accept_emulated: false,
         }
     }
 }
@@ -81,8 +85,10 @@ impl Default for Matrix {
 /// `[matrix]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
 struct RawMatrix {
     platforms: Option<Vec<Spanned<String>>>,
+    accept_emulated: Option<bool>,
 }
 
 /// The `[matrix]` table.
@@ -93,7 +99,11 @@ static MATRIX: Table<RawMatrix> = Table {
 
 fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Settings {
     let mut matrix = Matrix::default();
-    if let Some(platforms) = raw.and_then(|r| r.platforms) {
+    let Some(raw) = raw else {
+        return Settings::new(matrix);
+    };
+    matrix.accept_emulated = raw.accept_emulated.unwrap_or(false);
+    if let Some(platforms) = raw.platforms {
         matrix.platforms.clear();
         for p in platforms {
             let platform = match p.get_ref().as_str() {

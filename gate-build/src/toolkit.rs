@@ -547,6 +547,73 @@ mod tests {
         }
     }
 
+    /// The fake nvcc example (`examples/fake_nvcc.rs`), which `cargo test` builds beside
+    /// this test binary.
+    fn fake_nvcc() -> PathBuf {
+        let exe_dir = std::env::current_exe().unwrap();
+        let profile = exe_dir.parent().and_then(Path::parent).unwrap();
+        let fake = profile.join("examples").join(exe("fake_nvcc"));
+        assert!(
+            fake.is_file(),
+            "{} is missing: `cargo test -p gate-build` builds it (with --lib, build it first: \
+             `cargo build -p gate-build --example fake_nvcc`)",
+            fake.display()
+        );
+        fake
+    }
+
+    /// A toolkit laid out as the CUDA installer lays it out (`CUDA_PATH\bin\nvcc.exe` on
+    /// Windows), with a fake nvcc and ptxas: found through `CUDA_PATH`, asked for its release
+    /// and archs, the answer cached until a file of it changes.
+    #[test]
+    fn a_toolkit_under_cuda_path_is_found_and_asked_for_its_facts() {
+        let toolkit = tempfile::tempdir().unwrap();
+        let bin = toolkit.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(toolkit.path().join("include")).unwrap();
+        for tool in ["nvcc", "ptxas"] {
+            std::fs::copy(fake_nvcc(), bin.join(exe(tool))).unwrap();
+        }
+        std::fs::write(
+            toolkit.path().join("include").join("cuda_runtime_api.h"),
+            "#define CUDART_VERSION 13000\n",
+        )
+        .unwrap();
+        let env = Env::default()
+            .set("CUDA_PATH", toolkit.path())
+            .set("PATH", "");
+        let (found, _) = discover(&env);
+        let found = found.unwrap();
+        assert_eq!(found.found_via, "CUDA_PATH");
+        assert_eq!(found.path, bin.join(exe("nvcc")));
+
+        let cache = tempfile::tempdir().unwrap();
+        let facts = facts(&found.path, cache.path()).unwrap();
+        assert_eq!(facts.release, Version::new(13, 0));
+        assert_eq!(facts.version, "13.0.88");
+        assert!(facts.gpu_codes.iter().any(|c| c == "sm_90"), "{facts:?}");
+        let (ptxas, ptxas_release) = facts.ptxas.clone().unwrap();
+        assert_eq!(ptxas, bin.join(exe("ptxas")));
+        assert_eq!(ptxas_release, Version::new(13, 0));
+        assert_eq!(mixed_toolkit(&facts), None);
+        // Cached by the identity of the toolkit's files, and the same when asked again.
+        let cached = std::fs::read_dir(cache.path()).unwrap().count();
+        assert_eq!(cached, 1);
+        assert_eq!(facts_again(&found.path, cache.path()), facts);
+        // A changed part of it is noticed: a 12.9 runtime header beside a 13.0 nvcc.
+        std::fs::write(
+            toolkit.path().join("include").join("cuda_runtime_api.h"),
+            "#define CUDART_VERSION 12090\n",
+        )
+        .unwrap();
+        let mixed = facts_again(&found.path, cache.path());
+        assert!(mixed_toolkit(&mixed).unwrap().contains("12.9"), "{mixed:?}");
+    }
+
+    fn facts_again(nvcc: &Path, cache: &Path) -> ToolFacts {
+        facts(nvcc, cache).unwrap()
+    }
+
     #[test]
     fn cuda_home_wins_over_path() {
         let dir = tempfile::tempdir().unwrap();

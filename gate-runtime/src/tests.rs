@@ -63,6 +63,35 @@ fn probe_never_panics_and_says_why_there_is_no_gpu() {
     assert_eq!(cuda::probe(), probe);
 }
 
+/// Where the driver library is not installed (this machine and CI; Windows under Wine, which
+/// has no `nvcuda.dll`), the probe measures its absence and says which library it looked
+/// for: `Absent`, a `no_driver` fallback, never a crash.
+#[test]
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn without_the_driver_library_the_probe_says_absent() {
+    let library_installed = if cfg!(windows) {
+        let system = std::env::var_os("SystemRoot").map(std::path::PathBuf::from);
+        system.is_some_and(|s| s.join("System32").join("nvcuda.dll").is_file())
+    } else {
+        [
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib64",
+            "/usr/lib",
+            "/usr/local/cuda/lib64",
+        ]
+        .iter()
+        .any(|d| std::path::Path::new(d).join("libcuda.so.1").exists())
+    };
+    if library_installed {
+        println!("skipped: a CUDA driver library is installed here");
+        return;
+    }
+    let probe = cuda::probe();
+    assert!(matches!(probe, cuda::Probe::Absent { .. }), "{probe:?}");
+    assert_eq!(probe.fallback_code(), Some("no_driver"));
+    assert!(probe.describe().contains("nvcuda"), "{}", probe.describe());
+}
+
 #[test]
 fn policy_off_auto_and_required_without_a_gpu() {
     let off = Runtime::builder().policy(GpuPolicy::Off).build().unwrap();

@@ -68,22 +68,98 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         "CARGO_TARGET_{}_RUNNER",
         TARGET.to_uppercase().replace('-', "_")
     );
-    cmd!(
+    // Every test's output is kept (`--show-output`) so the reasons of the tests that skipped
+    // can be counted; the whole log goes to target/wine/test.log.
+    let output = cmd!(
         sh,
-        "cargo test --locked --target {TARGET} {packages...} -- {args...}"
+        "cargo test --locked --no-fail-fast --target {TARGET} {packages...} -- --show-output {args...}"
     )
     .env(runner_var, &wine)
     .env("WINEPREFIX", &prefix)
     .env("WINEDEBUG", "-all")
+    // What the tests of the platform evidence check against what they detect themselves.
+    .env("GATE_TESTS_UNDER_WINE", "1")
     // insta finds the workspace by asking cargo, which a Windows process cannot run here.
     .env("INSTA_WORKSPACE_ROOT", &root)
     // There is no nvcc.exe, nor a check-jsonschema, under Wine: the tests that need them skip
     // there, and the Linux run (where CI requires them) is what holds them to running.
     .env_remove("GATE_TESTS_REQUIRE_NVCC")
     .env_remove("GATE_TESTS_REQUIRE_SCHEMAS")
-    .run()
-    .context("the Windows tests failed under Wine")?;
+    .ignore_status()
+    .output()?;
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log_path = dir.join("test.log");
+    std::fs::write(&log_path, &log)?;
+    if !output.status.success() {
+        let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), log.as_bytes());
+        bail!(
+            "the Windows tests failed under Wine (the log: {})",
+            log_path.display()
+        );
+    }
+    let summary = summarize(&log);
+    for line in &summary.results {
+        crate::say(line);
+    }
+    for (reason, count) in &summary.skipped {
+        crate::say(&format!("{count} test(s) {reason}"));
+    }
+    if !summary.unexpected.is_empty() {
+        bail!(
+            "tests skipped under Wine for a reason not accepted here (only a missing Windows \
+             git, cargo, rustc, nvcc or C++ compiler is):\n  {}",
+            summary.unexpected.join("\n  ")
+        );
+    }
     Ok(())
+}
+
+/// Why a test may skip under Wine: what a Windows machine with the tools would have and this
+/// one cannot (there is no Windows git, cargo, rustc, nvcc or C++ compiler here).
+const ACCEPTED_SKIPS: &[&str] = &[
+    "skipped: git cannot be started here",
+    "skipped: cargo cannot be started here",
+    "skipped: rustc cannot be started here",
+    "skipped: no nvcc found",
+    "skipped: no C++ compiler",
+];
+
+#[derive(Debug, Default, PartialEq)]
+struct Summary {
+    /// Each test binary's `test result:` line.
+    results: Vec<String>,
+    /// Each accepted reason to skip, and how many tests gave it.
+    skipped: Vec<(String, usize)>,
+    /// Skip lines with a reason not accepted.
+    unexpected: Vec<String>,
+}
+
+fn summarize(log: &str) -> Summary {
+    let mut summary = Summary::default();
+    let mut counts = std::collections::BTreeMap::new();
+    for line in log.lines().map(str::trim) {
+        if line.starts_with("test result:") {
+            summary.results.push(line.to_owned());
+        } else if line.starts_with("skipped:") {
+            match ACCEPTED_SKIPS.iter().find(|a| line.starts_with(**a)) {
+                Some(reason) => {
+                    *counts
+                        .entry(reason.trim_start_matches("skipped: "))
+                        .or_insert(0) += 1
+                }
+                None => summary.unexpected.push(line.to_owned()),
+            }
+        }
+    }
+    summary.skipped = counts
+        .into_iter()
+        .map(|(reason, n)| (format!("skipped: {reason}"), n))
+        .collect();
+    summary
 }
 
 /// The Wine loader: `GATE_WINE`, else the first of [`WINE_LOADERS`] that exists.
@@ -159,4 +235,31 @@ fn which(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_are_counted_and_an_unaccepted_one_is_named() {
+        let log = "test result: ok. 3 passed\n\
+                   skipped: git cannot be started here (program not found); this test needs it\n\
+                   skipped: git cannot be started here (program not found); this test needs it\n\
+                   skipped: no nvcc found (NVCC: not set)\n\
+                   skipped: a CUDA driver library is installed here\n";
+        let summary = summarize(log);
+        assert_eq!(summary.results, ["test result: ok. 3 passed"]);
+        assert_eq!(
+            summary.skipped,
+            [
+                ("skipped: git cannot be started here".to_owned(), 2),
+                ("skipped: no nvcc found".to_owned(), 1)
+            ]
+        );
+        assert_eq!(
+            summary.unexpected,
+            ["skipped: a CUDA driver library is installed here"]
+        );
+    }
 }

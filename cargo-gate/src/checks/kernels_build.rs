@@ -92,8 +92,10 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
     ))
 }
 
-/// Judges one manifest: `Ok(description)` when valid, `Err(findings)` otherwise.
-pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
+/// Judges one manifest: `Ok(description)` when valid, `Err(findings)` otherwise. Findings
+/// name a module's source relative to `root`, `/`-separated (gate-build records it as the
+/// build script saw it: absolute, with backslashes on Windows).
+pub fn judge(found: &FoundManifest, root: &std::path::Path) -> Result<String, Vec<Finding>> {
     let m = &found.manifest;
     let package = &found.package;
     match m.outcome {
@@ -125,7 +127,10 @@ pub fn judge(found: &FoundManifest) -> Result<String, Vec<Finding>> {
                             module.name, verdict.arch, verdict.message
                         ))
                         .code(FindingCode::PtxasRejected)
-                        .at(Location::file(module.source.to_string_lossy()))
+                        .at(Location::file(gate_support::path::relative(
+                            root,
+                            &module.source,
+                        )))
                         .subject(package.clone()),
                     );
                 }
@@ -226,7 +231,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     let mut valid = Vec::new();
     let mut findings = Vec::new();
     for manifest in found {
-        match judge(manifest) {
+        match judge(manifest, &ctx.workspace.root) {
             Ok(description) => valid.push(description),
             Err(f) => findings.extend(f),
         }
@@ -259,6 +264,7 @@ mod tests {
     use super::*;
     use gate_formats::kernel_manifest::Manifest;
     use serde_json::{Value, json};
+    use std::path::Path;
 
     /// A manifest of package `k`: a complete fallback manifest with `patch`'s fields over it.
     fn found(patch: Value) -> FoundManifest {
@@ -266,6 +272,10 @@ mod tests {
             package: "k".into(),
             manifest: serde_json::from_value(crate::checks::testing::manifest_json(patch)).unwrap(),
         }
+    }
+
+    fn judge_in_w(found: &FoundManifest) -> Result<String, Vec<Finding>> {
+        judge(found, Path::new("/w"))
     }
 
     fn module(name: &str, ptxas_ok: bool, message: &str) -> Value {
@@ -392,13 +402,13 @@ mod tests {
     #[test]
     fn fallback_needs_a_reason_and_native_needs_clean_ptxas() {
         assert!(
-            judge(&found(
+            judge_in_w(&found(
                 json!({"outcome": "fallback", "fallback_reason": "nvcc not found"})
             ))
             .is_ok()
         );
         assert!(
-            judge(&found(
+            judge_in_w(&found(
                 json!({"outcome": "fallback", "fallback_reason": null})
             ))
             .is_err()
@@ -406,12 +416,21 @@ mod tests {
         let native = json!({"outcome": "native", "archs": ["sm_80"], "violations": [],
             "modules": [module("saxpy", true, "")]});
         assert_eq!(
-            judge(&found(native)).unwrap(),
+            judge_in_w(&found(native)).unwrap(),
             "k: native, 1 module(s) for sm_80"
         );
         let rejected = json!({"outcome": "native", "archs": ["sm_80"], "violations": ["saxpy: PTX ISA 9.0 needs CUDA 13.0"],
             "modules": [module("saxpy", false, "Unsupported .version 9.0")]});
-        assert_eq!(judge(&found(rejected)).unwrap_err().len(), 2);
+        assert_eq!(judge_in_w(&found(rejected.clone())).unwrap_err().len(), 2);
+        // The module's source is shown relative to the workspace, `/`-separated, however
+        // gate-build recorded it.
+        let mut absolute = rejected;
+        let root = std::env::current_dir().unwrap();
+        let source = root.join("k").join("src").join("saxpy.cu");
+        absolute["modules"][0]["source"] = json!(source);
+        let findings = judge(&found(absolute), &root).unwrap_err();
+        let at = findings[1].location.as_ref().unwrap();
+        assert_eq!(at.file, "k/src/saxpy.cu");
         // An outcome that is neither is not a manifest at all: it does not parse.
         assert!(Manifest::parse(r#"{"outcome": "maybe"}"#).is_err());
     }

@@ -7,7 +7,9 @@
 //! `cargo gate broad`, which evaluates this check against what was merged.
 //!
 //! A run counts for its platform when its result is `ready`, its stage is controlled or
-//! broad, and its work tree was clean (a dirty run did not test this commit). A merged record
+//! broad, its work tree was clean (a dirty run did not test this commit), and it ran natively:
+//! a Windows build run under Wine (`platform_evidence` of its environment.json) counts only
+//! where `[matrix] accept-emulated = true`, and the evidence says it was emulated. A merged record
 //! whose `merged.json` does not match its manifest fails the check. No merged record of this
 //! commit at all is a FAIL, never a PASS. The evidence is kept as `platform/matrix.json`.
 
@@ -30,11 +32,18 @@ static META: CheckMeta = CheckMeta {
     summary: "passing runs (controlled or later) for every platform of `[matrix] platforms` for this commit, from merged CI records",
     fix: "run `cargo gate controlled --out DIR` in a CI job on each platform named, then `cargo gate merge DIR…` with those directories before `cargo gate broad`; fix what fails on the platforms named",
     codes: FindingCode::ALL,
-    config: &[ConfigKey {
-        key: "[matrix] platforms",
-        default: "[\"linux\", \"macos\", \"windows\"]",
-        meaning: "the platforms that need a READY run of this commit in the merged records",
-    }],
+    config: &[
+        ConfigKey {
+            key: "[matrix] platforms",
+            default: "[\"linux\", \"macos\", \"windows\"]",
+            meaning: "the platforms that need a READY run of this commit in the merged records",
+        },
+        ConfigKey {
+            key: "[matrix] accept-emulated",
+            default: "false",
+            meaning: "whether a run made under an emulator (a Windows build under Wine) counts for the platform it emulates",
+        },
+    ],
 };
 
 crate::finding_codes! {
@@ -68,8 +77,23 @@ pub fn platform_name(platform: Platform) -> &'static str {
 }
 
 /// Whether a merged run is a pass for its platform; `Err` says why not.
-fn counts(input: &MergedInput) -> Result<(), String> {
+fn counts(input: &MergedInput, accept_emulated: bool) -> Result<(), String> {
     let stage = Stage::parse(&input.stage);
+    let native = input.platform_evidence == crate::environment::NATIVE;
+    if !native && !accept_emulated {
+        return Err(format!(
+            "{} at {}, but {} ({}), not on {}: set `[matrix] accept-emulated = true` to count it",
+            input.result,
+            input.stage,
+            if input.platform_evidence == crate::environment::WINE {
+                "emulated under Wine"
+            } else {
+                "not native"
+            },
+            input.platform_evidence,
+            input.platform
+        ));
+    }
     if input.result != "ready" {
         return Err(format!("{} at {}", input.result, input.stage));
     }
@@ -145,16 +169,35 @@ impl Check for PlatformMatrix {
         let mut evidence = Vec::new();
         let mut missing = Vec::new();
         let mut failing = Vec::new();
+        let mut emulated = Vec::new();
         for &platform in &matrix.platforms {
             let name = platform_name(platform);
             let runs: Vec<&(&str, &MergedInput)> =
                 inputs.iter().filter(|(_, i)| i.platform == name).collect();
-            if let Some((merge_id, run)) = runs.iter().find(|(_, i)| counts(i).is_ok()) {
+            let counting = |i: &MergedInput| counts(i, matrix.accept_emulated).is_ok();
+            // A native run is preferred as the evidence, even where an emulated one counts.
+            let pass = runs
+                .iter()
+                .filter(|(_, i)| counting(i))
+                .min_by_key(|(_, i)| i.platform_evidence != crate::environment::NATIVE);
+            if let Some((merge_id, run)) = pass {
                 evidence.push(serde_json::json!({
                     "platform": name, "status": "pass", "merge_id": merge_id,
                     "run_id": run.run_id, "stage": run.stage, "result": run.result,
                     "manifest_sha256": run.manifest_sha256, "source": run.source,
+                    "platform_evidence": run.platform_evidence,
                 }));
+                if run.platform_evidence != crate::environment::NATIVE {
+                    emulated.push(name);
+                    findings.push(
+                        Finding::warning(format!(
+                            "{name}: the passing run {} was {} (accepted by `[matrix] \
+                             accept-emulated`), not made on {name} itself",
+                            run.run_id, run.platform_evidence
+                        ))
+                        .subject(name),
+                    );
+                }
             } else if runs.is_empty() {
                 missing.push(name);
                 findings.push(
@@ -168,7 +211,9 @@ impl Check for PlatformMatrix {
             } else {
                 failing.push(name);
                 for (merge_id, run) in &runs {
-                    let why = counts(run).err().unwrap_or_default();
+                    let why = counts(run, matrix.accept_emulated)
+                        .err()
+                        .unwrap_or_default();
                     findings.push(
                         Finding::error(format!(
                             "{name}: {why} (run {} from {}, merged as {merge_id})",
@@ -183,6 +228,7 @@ impl Check for PlatformMatrix {
                     "runs": runs.iter().map(|(m, r)| serde_json::json!({
                         "merge_id": m, "run_id": r.run_id, "stage": r.stage, "result": r.result,
                         "dirty": r.dirty, "source": r.source,
+                        "platform_evidence": r.platform_evidence,
                     })).collect::<Vec<_>>(),
                 }));
             }
@@ -195,10 +241,19 @@ impl Check for PlatformMatrix {
         let names: Vec<&str> = matrix.platforms.iter().map(|&p| platform_name(p)).collect();
         let short = &commit[..commit.len().min(12)];
         let outcome = if missing.is_empty() && failing.is_empty() && tampered == 0 {
-            Outcome::pass(format!(
-                "passing runs at controlled or later for {} on commit {short}",
-                names.join(", ")
-            ))
+            if !emulated.is_empty() {
+                Outcome::warn(format!(
+                    "passing runs at controlled or later for {} on commit {short}; {} only \
+                     emulated (accepted by `[matrix] accept-emulated`)",
+                    names.join(", "),
+                    emulated.join(", ")
+                ))
+            } else {
+                Outcome::pass(format!(
+                    "passing runs at controlled or later for {} on commit {short}",
+                    names.join(", ")
+                ))
+            }
         } else {
             let mut parts = Vec::new();
             if !missing.is_empty() {
@@ -351,10 +406,61 @@ mod tests {
             "matrix",
             Matrix {
                 platforms: vec![Platform::Linux],
+                accept_emulated: false,
             },
         );
         let outcome = check_with(config, &[("linux", "controlled", "ready")], false);
         assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+    }
+
+    /// A Windows run made under Wine is not a Windows run: it fails the platform unless
+    /// gate.toml accepts emulated evidence, and then it passes with a warning saying so.
+    #[test]
+    fn an_emulated_run_counts_only_where_accepted_and_then_says_so() {
+        let run = |config: Config| {
+            let jobs_dir = tempfile::tempdir().unwrap();
+            with_context(&[], config, |ctx| {
+                let dir = jobs_dir.path().join("job-wine");
+                let environment = serde_json::json!({"os": "windows", "git_commit": COMMIT,
+                    "platform_evidence": crate::environment::WINE});
+                crate::merge::testing::ci_run_with(
+                    &dir,
+                    "run-wine",
+                    &environment,
+                    COMMIT,
+                    "controlled",
+                    "ready",
+                );
+                merge::merge(ctx.out_dir, COMMIT, &[dir]).unwrap();
+                PlatformMatrix.run(ctx)
+            })
+        };
+        let windows = |accept_emulated| {
+            Config::default().with_section(
+                "matrix",
+                Matrix {
+                    platforms: vec![Platform::Windows],
+                    accept_emulated,
+                },
+            )
+        };
+        let refused = run(windows(false));
+        assert_eq!(refused.status, Status::Fail, "{:?}", refused.findings);
+        assert!(
+            refused.findings[0]
+                .message
+                .contains("emulated under Wine (emulated-wine), not on windows"),
+            "{}",
+            refused.findings[0].message
+        );
+        let accepted = run(windows(true));
+        assert_eq!(accepted.status, Status::Warn, "{:?}", accepted.findings);
+        assert!(
+            accepted.summary.contains("windows only emulated"),
+            "{}",
+            accepted.summary
+        );
+        assert!(accepted.findings[0].message.contains("emulated-wine"));
     }
 
     #[test]
@@ -413,6 +519,7 @@ mod tests {
             "matrix",
             Matrix {
                 platforms: Vec::new(),
+                accept_emulated: false,
             },
         );
         let outcome = check_with(config, &[], false);

@@ -213,16 +213,17 @@ pub(crate) fn manifest_module(patch: serde_json::Value) -> serde_json::Value {
 /// Windows can the answer be no: under Wine there is no Windows git or cargo, and the test
 /// skips, printing why. On Unix every machine that runs our tests has them, so the answer is
 /// always yes and a missing program fails the test where it is run.
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
 pub(crate) fn runs(program: &str) -> bool {
     if !cfg!(windows) {
         return true;
     }
-    let program = match program {
+    let path = match program {
         "cargo" => std::env::var("CARGO").unwrap_or_else(|_| program.to_owned()),
         "rustc" => std::env::var("RUSTC").unwrap_or_else(|_| program.to_owned()),
         _ => program.to_owned(),
     };
-    match std::process::Command::new(&program)
+    match std::process::Command::new(&path)
         .arg("--version")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -230,8 +231,25 @@ pub(crate) fn runs(program: &str) -> bool {
     {
         Ok(_) => true,
         Err(e) => {
-            eprintln!("skipped: {program} cannot be started here ({e}); this test needs it");
+            println!("skipped: {program} cannot be started here ({path}: {e}); this test needs it");
             false
         }
     }
+}
+
+/// This test binary, started to run its one test `test` (ignored, so it runs only when
+/// started this way), with `GATE_TEST_CHILD` set to `task`: how tests get a second process of
+/// their own code on every platform, Windows under Wine included, without a shell.
+pub(crate) fn child_test(test: &str, task: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        test,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env("GATE_TEST_CHILD", task);
+    cmd
 }

@@ -731,7 +731,9 @@ fn waiver_entry(
         pattern: text(waiver.pattern),
         code: text(waiver.code),
         subject: text(waiver.subject),
-        file: text(waiver.file),
+        // Findings name files `/`-separated on every platform (gate_support::path::relative);
+        // a waiver written with Windows separators names the same file.
+        file: text(waiver.file).map(|f| f.replace('\\', "/")),
         line,
         text: text(waiver.text),
         reason: waiver.reason.into_inner(),

@@ -585,6 +585,30 @@ fn old_waivers_with_a_match_keep_their_meaning() {
 }
 
 #[test]
+fn matrix_accepts_emulated_evidence_only_when_told() {
+    use crate::sections::Matrix;
+    assert!(!parse("").unwrap().section::<Matrix>().accept_emulated);
+    let config = parse("[matrix]\nplatforms = [\"windows\"]\naccept-emulated = true\n").unwrap();
+    assert!(config.section::<Matrix>().accept_emulated);
+    assert!(parse("[matrix]\naccept-emulated = \"yes\"\n").is_err());
+}
+
+/// A waiver written with Windows separators names the file findings name `/`-separated.
+#[test]
+fn a_waivers_file_may_be_written_with_backslashes() {
+    let config = parse(&waiver_with(
+        "secrets.scan",
+        "file = 'tests\\fixtures\\keys\\test.pem'",
+        "2027-01-31",
+    ))
+    .unwrap();
+    assert_eq!(
+        config.waivers[0].file.as_deref(),
+        Some("tests/fixtures/keys/test.pem")
+    );
+}
+
+#[test]
 fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

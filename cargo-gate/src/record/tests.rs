@@ -615,3 +615,95 @@ fn run_ids_sort_by_time() {
     assert!(a < b && b < c, "{a} {b} {c}");
     assert!(a.starts_with("20270115T"), "{a}");
 }
+
+// Two processes, and a process killed while it writes, on every platform (under Wine too):
+// this test binary started again runs `child`, told what to do by `GATE_TEST_CHILD`.
+
+fn child_command(task: &str) -> std::process::Command {
+    crate::checks::testing::child_test("record::tests::child", task)
+}
+
+/// What the processes of the tests below do: `record:OUT:PREFIX` records five runs;
+/// `hang:OUT:ID` begins a run, writes a log, says `begun`, and waits to be killed.
+#[test]
+#[ignore = "the second process of the record tests; runs only when they start it"]
+#[expect(clippy::print_stdout, reason = "what it prints is what the test reads")]
+fn child() {
+    let Ok(task) = std::env::var("GATE_TEST_CHILD") else {
+        return;
+    };
+    let mut parts = task.splitn(3, '|');
+    let (what, out, id) = (
+        parts.next().unwrap(),
+        Path::new(parts.next().unwrap()),
+        parts.next().unwrap(),
+    );
+    match what {
+        "record" => {
+            for i in 0..5 {
+                record(out, &format!("{id}-{i}"));
+            }
+        }
+        "hang" => {
+            let writer = RecordWriter::begin(out, id).unwrap();
+            writer.write("logs/a.log", b"half").unwrap();
+            println!("begun");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        other => panic!("unknown task {other}"),
+    }
+}
+
+/// Runs recorded by two processes at once chain into one history that verifies.
+#[test]
+fn two_processes_recording_at_once_chain_one_history() {
+    let out = tempfile::tempdir().unwrap();
+    record(out.path(), "r0");
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|id| {
+            child_command(&format!("record|{}|{id}", out.path().display()))
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let report = verify(out.path(), None, None).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.runs_checked.len(), 11);
+    assert_eq!(history_lines_of(out.path()).len(), 11);
+}
+
+/// A process killed in the middle of writing its run leaves nothing the next run and verify
+/// do not repair: its half-written directory is removed once its lock is free, and the next
+/// run chains onto the last finished one.
+#[test]
+fn a_process_killed_while_writing_leaves_a_record_that_verifies() {
+    use std::io::BufRead;
+    let out = tempfile::tempdir().unwrap();
+    record(out.path(), "r1");
+    let mut child = child_command(&format!("hang|{}|killed", out.path().display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().contains("begun")));
+    assert!(out.path().join("runs/.tmp-killed").is_dir());
+    // Still writing: another run and verify leave it alone.
+    record(out.path(), "r2");
+    assert!(out.path().join("runs/.tmp-killed").is_dir());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished = record(out.path(), "r3");
+    assert_eq!(finished.previous.unwrap().run_id, "r2");
+    assert!(!out.path().join("runs/.tmp-killed").exists());
+    assert!(!out.path().join("runs/.tmp-killed.lock").exists());
+    let report = verify(out.path(), None, None).unwrap();
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.runs_checked.len(), 3);
+}

@@ -94,29 +94,29 @@ struct SarifResult<'a> {
     /// around it), so code scanning tracks it instead of opening a new alert each run.
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    locations: Vec<Location<'a>>,
+    locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location<'a> {
-    physical_location: PhysicalLocation<'a>,
+struct Location {
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<Region>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+struct ArtifactLocation {
+    uri: String,
     uri_base_id: &'static str,
 }
 
@@ -154,6 +154,23 @@ struct RunProperties<'a> {
 /// The key of our partial fingerprint: the SHA-256 of the rule, the file and the message
 /// (not the line or column, which move when code is edited above the finding).
 const FINGERPRINT: &str = "cargoGate/v1";
+
+/// A finding's file as the relative URI reference SARIF wants (against `%SRCROOT%`):
+/// `/`-separated (a `\` from a Windows path becomes `/`) and percent-encoded beyond the
+/// characters a URI path may hold as they are (a space is `%20`, `%` is `%25`, `#` is `%23`).
+fn relative_uri(file: &str) -> String {
+    let mut uri = String::with_capacity(file.len());
+    for byte in file.replace('\\', "/").bytes() {
+        let plain = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);
+        if plain {
+            uri.push(char::from(byte));
+        } else {
+            uri.push('%');
+            uri.push_str(&gate_support::digest::hex(&[byte]).to_uppercase());
+        }
+    }
+    uri
+}
 
 fn fingerprint(rule_id: &str, file: Option<&str>, message: &str) -> BTreeMap<&'static str, String> {
     let mut key = gate_support::digest::KeyHasher::default();
@@ -230,7 +247,7 @@ pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> Str
                     Location {
                         physical_location: PhysicalLocation {
                             artifact_location: ArtifactLocation {
-                                uri: &location.file,
+                                uri: relative_uri(&location.file),
                                 uri_base_id: "%SRCROOT%",
                             },
                             region,
@@ -312,4 +329,24 @@ pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> Str
         }],
     };
     gate_support::json::pretty_string(&log).expect("sarif serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_uri;
+
+    #[test]
+    fn a_file_becomes_a_relative_uri_on_every_platform() {
+        assert_eq!(relative_uri("src/lib.rs"), "src/lib.rs");
+        assert_eq!(
+            relative_uri(r"crates\app\src\main.rs"),
+            "crates/app/src/main.rs"
+        );
+        assert_eq!(
+            relative_uri("tests/my file #2.rs"),
+            "tests/my%20file%20%232.rs"
+        );
+        assert_eq!(relative_uri("100%.txt"), "100%25.txt");
+        assert_eq!(relative_uri("naïve.rs"), "na%C3%AFve.rs");
+    }
 }
