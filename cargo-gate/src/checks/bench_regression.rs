@@ -402,17 +402,27 @@ mod tests {
         .to_string()
     }
 
+    /// The platform's shell, and how it is given a script.
+    const SHELL: &str = if cfg!(windows) { "cmd" } else { "sh" };
+    const FLAG: &str = if cfg!(windows) { "/C" } else { "-c" };
+
     fn config_running(script: &str) -> Config {
         Config::default().with_section(
             "bench",
             BenchSettings {
-                command: ["sh", "-c", script].map(String::from).to_vec(),
+                command: [SHELL, FLAG, script].map(String::from).to_vec(),
                 ..BenchSettings::default()
             },
         )
     }
 
-    const COPY: &str = "cat results.json > \"$GATE_BENCH_JSON\"";
+    /// Copies results.json to where the check says the results go. (Unquoted for cmd: the
+    /// standard library escapes a quote inside an argument as `\"`, which cmd does not read.)
+    const COPY: &str = if cfg!(windows) {
+        "copy /Y results.json %GATE_BENCH_JSON% >NUL"
+    } else {
+        "cat results.json > \"$GATE_BENCH_JSON\""
+    };
 
     fn run(files: &[(&str, &str)], config: Config) -> Outcome {
         with_files(files, &[], config, |ctx| BenchRegression.run(ctx))
@@ -443,7 +453,6 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn within_threshold_passes_with_the_figures_kept() {
         let same = results(
@@ -468,7 +477,6 @@ mod tests {
         assert_eq!(json["benchmarks"][1]["p50_ns"], 1000.0);
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_regression_fails_naming_the_benchmark() {
         let slow = results(
@@ -494,7 +502,6 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn noise_makes_it_inconclusive() {
         // IQR/median = (1300 - 800) / 1000 = 50 %, a +4 % change: cannot decide.
@@ -519,7 +526,6 @@ mod tests {
         assert!(outcome.findings[0].message.contains("too noisy"));
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_missing_benchmark_fails_and_a_new_one_is_noted() {
         let text = serde_json::json!({"schema_version": 1, "benchmarks": [
@@ -547,12 +553,15 @@ mod tests {
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_failing_command_fails_with_its_last_lines() {
         let outcome = run(
             &[("benches/baseline.json", BASELINE)],
-            config_running("echo compiling; echo 'error: bench broke' >&2; exit 101"),
+            config_running(if cfg!(windows) {
+                "echo compiling& echo error: bench broke>&2& exit 101"
+            } else {
+                "echo compiling; echo 'error: bench broke' >&2; exit 101"
+            }),
         );
         assert_eq!(outcome.status, Status::Fail);
         assert!(
@@ -564,22 +573,23 @@ mod tests {
         assert_eq!(outcome.evidence(), [LOG]);
     }
 
-    #[cfg(unix)]
     #[test]
     fn no_results_fails_saying_where_it_looked() {
         let outcome = run(
             &[("benches/baseline.json", BASELINE)],
-            config_running("true"),
+            config_running("exit 0"),
         );
         assert_eq!(outcome.status, Status::Fail);
-        assert_eq!(outcome.summary, "`sh -c true` left no benchmark results");
+        assert_eq!(
+            outcome.summary,
+            format!("`{SHELL} {FLAG} exit 0` left no benchmark results")
+        );
         assert_eq!(
             outcome.findings[0].message,
             "no benchmark results found: looked for target/gate-bench.json and target/criterion/**/new/sample.json"
         );
     }
 
-    #[cfg(unix)]
     #[test]
     fn a_results_file_from_an_earlier_run_is_not_read() {
         let same = results(&[1000.0], &[100_000.0]);
@@ -588,7 +598,7 @@ mod tests {
                 ("benches/baseline.json", BASELINE),
                 ("target/gate-bench.json", &same),
             ],
-            config_running("true"),
+            config_running("exit 0"),
         );
         assert_eq!(outcome.status, Status::Fail);
         assert!(outcome.summary.contains("left no benchmark results"));

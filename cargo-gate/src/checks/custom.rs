@@ -105,7 +105,9 @@ mod tests {
     use crate::check::Status;
     use crate::checks::testing::with_context;
     use crate::stage::Stage;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
+    #[cfg(unix)]
+    use std::time::Instant;
 
     fn team(run: &[&str], timeout_ms: u64) -> &'static dyn Check {
         let config = Config {
@@ -120,17 +122,30 @@ mod tests {
         from_config(&config)[0]
     }
 
-    #[cfg(unix)]
+    /// `script` run by the platform's shell.
+    fn shell(script: &str) -> Vec<&str> {
+        if cfg!(windows) {
+            vec!["cmd", "/C", script]
+        } else {
+            vec!["sh", "-c", script]
+        }
+    }
+
     #[test]
     fn exit_status_decides_and_output_is_kept() {
         let pass = with_context(&[], Config::default(), |ctx| {
-            team(&["sh", "-c", "echo fine"], 10_000).run(ctx)
+            team(&shell("echo fine"), 10_000).run(ctx)
         });
         assert_eq!(pass.status, Status::Pass);
         assert_eq!(pass.evidence(), ["logs/check-team.smoke.log"]);
         assert!(String::from_utf8_lossy(&pass.artifacts[0].bytes).contains("fine"));
         let fail = with_context(&[], Config::default(), |ctx| {
-            team(&["sh", "-c", "echo broken >&2; exit 3"], 10_000).run(ctx)
+            let script = if cfg!(windows) {
+                "echo broken>&2& exit 3"
+            } else {
+                "echo broken >&2; exit 3"
+            };
+            team(&shell(script), 10_000).run(ctx)
         });
         assert_eq!(fail.status, Status::Fail);
         assert!(

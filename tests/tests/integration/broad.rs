@@ -1,7 +1,9 @@
 //! The broad stage's evidence from the outside: `cargo gate merge` of CI jobs' records,
 //! `platform.matrix` on them, and `cargo gate bench` / `bench.regression` against a baseline.
 
-use crate::support::{fixture, run};
+use crate::support::fixture;
+#[cfg(unix)]
+use crate::support::run;
 use insta::assert_snapshot;
 
 #[test]

@@ -6,9 +6,12 @@
 //! test process behind.
 
 use crate::support::fixture;
+#[cfg(unix)]
 use std::path::Path;
+#[cfg(unix)]
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
 const TEAM_CHECKS: &str = r#"[policy]
 profile = "portable"
 
