@@ -82,6 +82,18 @@ pub enum Error {
         /// The declared minimum.
         declared: String,
     },
+    /// The build runs on one operating system for a target of another: the build host's nvcc
+    /// cannot compile for it (device code follows the target's host compiler and data model:
+    /// `long` is 32 bits on Windows; there is no nvcc for macOS).
+    #[error(
+        "cannot build CUDA kernels for {target} on {host}: nvcc compiles device code for its own host's compiler and data model\nhelp: build the kernels on {target}'s operating system, or set GATE_CUDA=auto to build without them"
+    )]
+    CrossOs {
+        /// The target triple.
+        target: String,
+        /// The build host's triple.
+        host: String,
+    },
     /// nvcc, ptxas and the headers come from different CUDA releases.
     #[error(
         "mixed CUDA toolkit: {details}\nhelp: install one release of every part (for pip wheels: pin nvidia-cuda-nvcc, nvidia-nvvm, nvidia-cuda-crt and nvidia-cuda-runtime to the same version)"

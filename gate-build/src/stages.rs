@@ -176,6 +176,17 @@ pub(crate) fn discover(
     if requested == Mode::Off {
         return Ok(Stage::Fallback("GATE_CUDA=off".into()));
     }
+    if let (Some(target), Some(host)) = (env.get_str("TARGET"), env.get_str("HOST"))
+        && toolkit::os_of(&target) != toolkit::os_of(&host)
+    {
+        if requested == Mode::Require {
+            return Err(Error::CrossOs { target, host });
+        }
+        return Ok(Stage::Fallback(format!(
+            "cross-compiling for {target} on {host}: the build host's nvcc cannot compile device \
+             code for another operating system's host compiler"
+        )));
+    }
     let (found, searched) = toolkit::discover(env);
     manifest.searched = searched.clone();
     let Some(location) = found else {

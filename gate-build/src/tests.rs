@@ -87,6 +87,52 @@ fn require_without_nvcc_lists_every_place_searched() {
     assert_eq!(format!("{err:?}"), text);
 }
 
+/// A build for another operating system than the build host's (a Windows or macOS target
+/// from Linux) never hands nvcc a cross compiler it cannot use: `auto` builds without
+/// kernels and says why, `require` is an error naming both. A nvcc on PATH changes nothing.
+#[test]
+fn another_operating_systems_target_is_a_fallback_or_an_error() {
+    let case = case();
+    let nvcc_dir = case.out.join("bin");
+    std::fs::create_dir_all(&nvcc_dir).unwrap();
+    std::fs::write(nvcc_dir.join("nvcc"), "").unwrap();
+    for target in ["x86_64-pc-windows-gnu", "aarch64-apple-darwin"] {
+        let env = case
+            .env
+            .clone()
+            .set("PATH", &nvcc_dir)
+            .set("TARGET", target)
+            .set("HOST", "x86_64-unknown-linux-gnu");
+        let manifest = case.kernels().env(env.clone()).build().unwrap();
+        assert_eq!(manifest.outcome, Outcome::Fallback);
+        let reason = manifest.fallback_reason.unwrap();
+        assert!(
+            reason.starts_with(&format!(
+                "cross-compiling for {target} on x86_64-unknown-linux-gnu"
+            )),
+            "{reason}"
+        );
+        let err = case
+            .kernels()
+            .env(env)
+            .mode(Mode::Require)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::CrossOs { .. }), "{err}");
+        assert!(
+            err.to_string().contains("help: build the kernels on"),
+            "{err}"
+        );
+    }
+    // The same operating system on another architecture is not refused here.
+    assert_eq!(toolkit::os_of("aarch64-unknown-linux-gnu"), "linux");
+    assert_eq!(
+        toolkit::os_of("x86_64-unknown-linux-gnu"),
+        toolkit::os_of("aarch64-unknown-linux-gnu")
+    );
+    assert_eq!(toolkit::os_of("x86_64-pc-windows-msvc"), "windows");
+}
+
 #[test]
 fn require_from_the_environment_too() {
     let case = case();

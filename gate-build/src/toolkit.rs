@@ -445,6 +445,19 @@ pub fn mixed_toolkit(facts: &ToolFacts) -> Option<String> {
 
 pub use gate_formats::kernel_manifest::HostCompiler;
 
+/// The operating system a target triple names, as far as nvcc cares: `windows`, `macos`, or
+/// the triple's system part (`linux`, …). nvcc builds device code for the host compiler it
+/// runs with, so it can only build for its own operating system.
+pub fn os_of(triple: &str) -> &str {
+    if triple.contains("-windows") {
+        "windows"
+    } else if triple.contains("-apple-") {
+        "macos"
+    } else {
+        triple.split('-').nth(2).unwrap_or(triple)
+    }
+}
+
 /// Chooses `-ccbin`: `NVCC_CCBIN`, else the C++ compiler the `cc` crate finds for the target
 /// (it honours `CXX`), else nvcc's own default.
 pub fn host_compiler(env: &Env) -> HostCompiler {
