@@ -623,8 +623,9 @@ fn child_command(task: &str) -> std::process::Command {
     crate::checks::testing::child_test("record::tests::child", task)
 }
 
-/// What the processes of the tests below do: `record:OUT:PREFIX` records five runs;
-/// `hang:OUT:ID` begins a run, writes a log, says `begun`, and waits to be killed.
+/// What the processes of the tests below do: `record|OUT|PREFIX` records five runs;
+/// `hang|OUT|ID` begins a run, writes a log, says `begun`, and waits to be killed (`|`, not
+/// `:`, which a Windows path holds).
 #[test]
 #[ignore = "the second process of the record tests; runs only when they start it"]
 #[expect(clippy::print_stdout, reason = "what it prints is what the test reads")]
