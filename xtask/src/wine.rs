@@ -45,7 +45,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         .read()
         .context("rustup could not list the installed targets")?;
     if !installed.lines().any(|t| t.trim() == TARGET) {
-        bail!("the {TARGET} standard library is missing: `rustup target add {TARGET}`");
+        // The pinned toolchain's own standard library for the target: rustup fetches it.
+        crate::say(&format!("$ rustup target add {TARGET}"));
+        cmd!(sh, "rustup target add {TARGET}")
+            .quiet()
+            .run()
+            .with_context(|| format!("the {TARGET} standard library could not be installed"))?;
     }
     if which(MINGW_GCC).is_none() {
         bail!(
