@@ -87,8 +87,24 @@ const fn clippy_for(target: &'static str) -> [&'static str; 10] {
     ]
 }
 
+/// The targets besides the host that CI builds for (the clippy steps, `cargo xtask wine`):
+/// their standard libraries are installed before the steps, as `.ci/run` does. Debian's mingw
+/// and wine64 are `.ci/run`'s to install (they need root); `cargo xtask wine` says so when
+/// they are missing.
+pub(crate) const CROSS_TARGETS: &[&str] = &[
+    "x86_64-pc-windows-gnu",
+    "aarch64-apple-darwin",
+    "x86_64-apple-darwin",
+];
+
 pub(crate) fn run() -> Result<()> {
     let root = crate::project_root();
+    crate::say(&format!("$ rustup target add {}", CROSS_TARGETS.join(" ")));
+    let sh = crate::shell(&root)?;
+    cmd!(sh, "rustup target add {CROSS_TARGETS...}")
+        .quiet()
+        .run()
+        .context("rustup could not add the cross targets")?;
     for step in STEPS {
         crate::say(&format!("$ {}", shell_line(step)));
         let env: Vec<(&str, &str)> = step.iter().map_while(|s| env_item(s)).collect();
@@ -140,6 +156,23 @@ mod tests {
                 ".ci/run lacks the step `{line}`"
             );
         }
+    }
+
+    #[test]
+    fn every_cross_target_is_linted_and_installed_by_ci_run() {
+        let script = std::fs::read_to_string(crate::project_root().join(".ci/run")).unwrap();
+        let add = script
+            .lines()
+            .find(|l| l.starts_with("rustup target add"))
+            .expect(".ci/run adds the cross targets");
+        for target in CROSS_TARGETS {
+            assert!(add.contains(target), ".ci/run does not add {target}");
+            assert!(
+                STEPS.contains(&clippy_for(target).as_slice()),
+                "no clippy step for {target}"
+            );
+        }
+        assert!(CROSS_TARGETS.contains(&crate::wine::TARGET));
     }
 
     #[test]
