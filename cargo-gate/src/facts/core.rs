@@ -1248,12 +1248,25 @@ pub fn build_errors(log: &str) -> Vec<String> {
     errors
 }
 
+/// The last [`SCRIPT_LINES`] lines of a build script's output section, but never a backtrace
+/// in place of its cause: a panic's `stack backtrace:` and everything after it is cut, and
+/// the lines kept start no later than the last `panicked at` line, so its message stays.
 fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
-    let wanted: Vec<&str> = section
+    let mut wanted: Vec<&str> = section
         .iter()
         .map(|l| l.trim())
         .filter(|l| !l.is_empty() && !l.starts_with("cargo:"))
         .collect();
-    let skip = wanted.len().saturating_sub(SCRIPT_LINES);
+    if let Some(trace) = wanted.iter().position(|l| *l == "stack backtrace:") {
+        wanted.truncate(trace);
+    }
+    wanted.retain(|l| {
+        !l.starts_with("note: run with `RUST_BACKTRACE=")
+            && !l.starts_with("note: Some details are omitted")
+    });
+    let mut skip = wanted.len().saturating_sub(SCRIPT_LINES);
+    if let Some(panic) = wanted.iter().rposition(|l| l.contains("' panicked at ")) {
+        skip = skip.min(panic);
+    }
     block.extend(wanted[skip..].iter().map(|l| format!("  {l}")));
 }

@@ -210,4 +210,31 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
         "{}",
         errors[0]
     );
+
+    // With RUST_BACKTRACE set (tests.pass sets it), the panic's message, not frames 8–17.
+    let frames: String = (0..18)
+        .map(|n| {
+            format!("  {n:>3}: bindgen::frame_{n}\n             at /r/bindgen/src/lib.rs:{n}:1\n")
+        })
+        .collect();
+    let with_trace = format!(
+        "error: failed to run custom build command for `sys v0.1.0 (/w/sys)`\n\n\
+Caused by:\n  process didn't exit successfully: `/w/target/debug/build/sys-1/build-script-build` (exit status: 101)\n  \
+--- stderr\n\n  thread 'main' panicked at build.rs:4:10:\n  \
+Unable to find libclang\n  stack backtrace:\n{frames}  \
+note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n"
+    );
+    let errors = build_errors(&with_trace);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("panicked at build.rs:4:10"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[0].contains("Unable to find libclang"),
+        "{}",
+        errors[0]
+    );
+    assert!(!errors[0].contains("frame_"), "{}", errors[0]);
 }
