@@ -26,6 +26,44 @@ const JUDGED: &[(&str, &str)] = &[
 /// Global options that take a separate value (`cargo --config k=v build`).
 const GLOBAL_WITH_VALUE: &[&str] = &["--color", "--config", "-Z", "-C"];
 
+/// Options of cargo's building subcommands that take a value: an expansion in that value
+/// (`--target ${{ matrix.target }}`, `-p $CRATE`, `--features=$F`) is the value, whatever it
+/// expands to, so it can never supply `--locked` and leaves the invocation judgeable.
+const OPTIONS_WITH_VALUE: &[&str] = &[
+    "--target",
+    "-p",
+    "--package",
+    "--exclude",
+    "-F",
+    "--features",
+    "--manifest-path",
+    "--bin",
+    "--example",
+    "--test",
+    "--bench",
+    "--profile",
+    "-j",
+    "--jobs",
+    "--target-dir",
+    "--message-format",
+    "--color",
+    "--config",
+    "-Z",
+    "--lockfile-path",
+    "--artifact-dir",
+];
+
+/// Whether `word`, preceded by `previous`, is an option's value: the word after an option of
+/// [`OPTIONS_WITH_VALUE`], or the part after `=` of `--option=value`.
+fn is_option_value(previous: Option<&Word>, word: &Word) -> bool {
+    if previous.is_some_and(|p| OPTIONS_WITH_VALUE.contains(&p.text.as_str())) {
+        return true;
+    }
+    word.text
+        .split_once('=')
+        .is_some_and(|(option, _)| OPTIONS_WITH_VALUE.contains(&option) && !option.contains('$'))
+}
+
 /// What a cargo invocation is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -105,6 +143,7 @@ pub(super) fn invocations(
         let own = args.iter().take_while(|w| w.text != "--");
         let mut locked = false;
         let mut expansion = None;
+        let mut previous: Option<&Word> = None;
         for word in own {
             match word.text.as_str() {
                 "--locked" | "--frozen" => locked = true,
@@ -112,9 +151,11 @@ pub(super) fn invocations(
                 _ => {}
             }
             // Still an expansion after `env:` was applied: the gate cannot see its value.
-            if expansion.is_none() && word.text.contains('$') {
+            // An option's value cannot be a flag, so it leaves the invocation judgeable.
+            if expansion.is_none() && word.text.contains('$') && !is_option_value(previous, word) {
                 expansion = Some(line[word.offset..word.end].to_owned());
             }
+            previous = Some(word);
         }
         let builds = JUDGED.iter().any(|(s, _)| *s == sub.text)
             || (sub.text == "nextest"

@@ -25,8 +25,10 @@
 //! regardless). Flags after a bare `--` belong to the program, not cargo, and do not count.
 //! An invocation whose flags or subcommand come partly from an expansion the gate cannot
 //! expand (`$VAR` that `env:` does not define, `${{ matrix.… }}`) cannot be judged and warns,
-//! unless it passes --locked anyway; `cargo xtask …` (an alias running commands the gate
-//! cannot see) is listed as a note.
+//! unless it passes --locked anyway. An expansion that is an option's value (`--target
+//! ${{ matrix.target }}`, `-p $CRATE`, `--features=…`) is not such a flag: it can never be
+//! `--locked`, and the invocation is judged. `cargo xtask …` (an alias running commands the
+//! gate cannot see) is listed as a note.
 //!
 //! The parser says where each script is written (a GitHub step's `run:` key, an action step,
 //! a GitLab script item — inside the template for one merged in with `<<`); its lines are

@@ -478,6 +478,21 @@ fn variables_naming_cargo_and_env_values_that_are_expressions() {
     ]);
 }
 
+/// An expression that is an option's value (`--target ${{ matrix.target }}`, `-p $CRATE`,
+/// `--features=…`) can never be `--locked`: the invocation is judged, and counted exactly.
+/// Only an expression that could be a flag leaves it unjudgeable.
+#[test]
+fn an_expression_in_an_options_value_is_judged() {
+    check_workflows(&[(
+        "jobs:\n  a:\n    steps:\n      - run: cargo test --target ${{ matrix.target }} -p ${{ matrix.crate }}\n      - run: cargo build --locked --features=${{ matrix.features }}\n      - run: cargo test --target x ${{ matrix.flags }}\n",
+        &[
+            ".github/workflows/ci.yml:4:14 Error `cargo test --target ${{ matrix.target }} -p ${{ matrix.crate }}` (job `a`, step 1)",
+            ".github/workflows/ci.yml:6:14 Warning `cargo test --target x ${{ matrix.flags }}` (job `a`, step 3)",
+        ],
+        "1 of 3 cargo invocation(s) lack --locked",
+    )]);
+}
+
 #[test]
 fn subcommands_and_expressions_from_variables_are_not_dropped() {
     check_workflows(&[
