@@ -987,7 +987,7 @@ mod tests {
     #[ignore = "the command the process tests start; runs only when they start it"]
     #[expect(clippy::print_stdout, reason = "what it prints is what the tests read")]
     fn child() {
-        let Ok(task) = std::env::var("GATE_TEST_CHILD") else {
+        let Some(task) = crate::checks::testing::child_task() else {
             return;
         };
         let (what, file) = task.split_once(':').unwrap();

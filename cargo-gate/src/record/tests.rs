@@ -630,7 +630,7 @@ fn child_command(task: &str) -> std::process::Command {
 #[ignore = "the second process of the record tests; runs only when they start it"]
 #[expect(clippy::print_stdout, reason = "what it prints is what the test reads")]
 fn child() {
-    let Ok(task) = std::env::var("GATE_TEST_CHILD") else {
+    let Some(task) = crate::checks::testing::child_task() else {
         return;
     };
     let mut parts = task.splitn(3, '|');

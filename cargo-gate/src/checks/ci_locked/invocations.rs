@@ -26,9 +26,10 @@ const JUDGED: &[(&str, &str)] = &[
 /// Global options that take a separate value (`cargo --config k=v build`).
 const GLOBAL_WITH_VALUE: &[&str] = &["--color", "--config", "-Z", "-C"];
 
-/// Options of cargo's building subcommands that take a value: an expansion in that value
-/// (`--target ${{ matrix.target }}`, `-p $CRATE`, `--features=$F`) is the value, whatever it
-/// expands to, so it can never supply `--locked` and leaves the invocation judgeable.
+/// Options of cargo's building subcommands that take a value (besides the global ones,
+/// [`GLOBAL_WITH_VALUE`]): an expansion in that value (`--target ${{ matrix.target }}`,
+/// `-p $CRATE`, `--features=$F`) is the value, whatever it expands to, so it can never supply
+/// `--locked` and leaves the invocation judgeable.
 const OPTIONS_WITH_VALUE: &[&str] = &[
     "--target",
     "-p",
@@ -46,22 +47,20 @@ const OPTIONS_WITH_VALUE: &[&str] = &[
     "--jobs",
     "--target-dir",
     "--message-format",
-    "--color",
-    "--config",
-    "-Z",
     "--lockfile-path",
     "--artifact-dir",
 ];
 
 /// Whether `word`, preceded by `previous`, is an option's value: the word after an option of
-/// [`OPTIONS_WITH_VALUE`], or the part after `=` of `--option=value`.
+/// [`OPTIONS_WITH_VALUE`] or [`GLOBAL_WITH_VALUE`], or the part after `=` of `--option=value`.
 fn is_option_value(previous: Option<&Word>, word: &Word) -> bool {
-    if previous.is_some_and(|p| OPTIONS_WITH_VALUE.contains(&p.text.as_str())) {
-        return true;
-    }
-    word.text
-        .split_once('=')
-        .is_some_and(|(option, _)| OPTIONS_WITH_VALUE.contains(&option) && !option.contains('$'))
+    let takes_value =
+        |option: &str| OPTIONS_WITH_VALUE.contains(&option) || GLOBAL_WITH_VALUE.contains(&option);
+    previous.is_some_and(|p| takes_value(&p.text))
+        || word
+            .text
+            .split_once('=')
+            .is_some_and(|(option, _)| takes_value(option))
 }
 
 /// What a cargo invocation is.
