@@ -18,19 +18,20 @@ pub const COULD_NOT_EVALUATE: i32 = 2;
 pub const MEANINGS: &[(i32, &str)] = &[
     (
         READY,
-        "ready: no check fails the verdict (`verify`: every record intact)",
+        "ready: no check fails the verdict (`verify`: every record intact; a partial run, \
+         `--only`/`--skip`: every selected check passed, and the result says PARTIAL, never \
+         READY)",
     ),
     (
         NOT_READY,
         "not ready: at least one check fails the verdict, even when others could not be \
-         evaluated (`verify`: an edited, missing or extra file, or a broken chain; `merge`: an \
+         evaluated (a partial run: a selected check fails; `verify`: an edited, missing or extra file, or a broken chain; `merge`: an \
          input refused)",
     ),
     (
         COULD_NOT_EVALUATE,
         "could not evaluate, and nothing failed: usage error, invalid configuration, missing \
          cargo/toolchain/dependencies, unwritable output directory, internal error — and a \
-         partial run (`--only`/`--skip`) in which no selected check failed, since it is no \
-         verdict for the stage",
+         partial run in which a selected check could not be evaluated and none failed",
     ),
 ];

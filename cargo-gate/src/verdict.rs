@@ -57,7 +57,9 @@ pub fn counts_as_failure(status: Status, skip: Option<SkipKind>, stage: Stage, m
 /// Judges the checks of a run. The exit code follows the worst known fact: any failure is
 /// NOT READY (exit 1) even when other checks could not be evaluated; COULD NOT EVALUATE
 /// (exit 2) only when nothing failed and something was not evaluated. A `partial` run
-/// (`--only`/`--skip`) can never be READY: it exits 1 when a selected check fails, else 2.
+/// (`--only`/`--skip`) is never READY: it answers for its selection alone (exit 1 when a
+/// selected check fails, 2 when one was not evaluated, 0 when every one passed), so it can
+/// stand in for a `cargo deny check` step, and its result stays PARTIAL.
 /// The line names every failing, unevaluated and blocked check.
 pub fn judge<'a>(
     stage: Stage,
@@ -99,17 +101,24 @@ pub fn judge<'a>(
     }
     let detail = parts.join("; ");
     let (result, exit_code, line) = if partial {
-        let code = if failing.is_empty() {
+        // The selection's own answer: 1 when a selected check fails, 2 when one could not be
+        // evaluated, 0 when every selected check passed. Never READY: the stage's other
+        // checks did not run, and the result says so in every format.
+        let code = if !failing.is_empty() {
+            exit::NOT_READY
+        } else if !unevaluated.is_empty() || !blocked.is_empty() {
             exit::COULD_NOT_EVALUATE
         } else {
-            exit::NOT_READY
+            exit::READY
         };
-        let detail = if failing.is_empty() {
+        let detail = if !failing.is_empty() {
+            detail
+        } else if parts.is_empty() {
+            "every selected check passed".to_owned()
+        } else {
             let mut rest = vec!["0 failed".to_owned()];
             rest.extend(parts.iter().cloned());
             rest.join("; ")
-        } else {
-            detail
         };
         (
             Result::Partial,
@@ -277,18 +286,22 @@ mod tests {
         );
     }
 
+    /// A selection answers for itself (0 / 1 / 2) and is never READY.
     #[test]
     fn a_partial_run_is_never_ready() {
         let all_pass = judge(
             Stage::Pilot,
             Mode::Standard,
             true,
-            [Judged::new("a.x", Pass, None)],
+            [
+                Judged::new("a.x", Pass, None),
+                Judged::new("a.y", Warn, None),
+            ],
         );
-        assert_eq!((all_pass.result, all_pass.exit_code), (Result::Partial, 2));
+        assert_eq!((all_pass.result, all_pass.exit_code), (Result::Partial, 0));
         assert_eq!(
             all_pass.line,
-            "PARTIAL RUN (--only/--skip): 0 failed — not a verdict for pilot"
+            "PARTIAL RUN (--only/--skip): every selected check passed — not a verdict for pilot"
         );
         let failed = judge(
             Stage::Pilot,
@@ -296,6 +309,23 @@ mod tests {
             true,
             [Judged::new("a.x", Fail, None)],
         );
-        assert_eq!(failed.exit_code, 1);
+        assert_eq!((failed.result, failed.exit_code), (Result::Partial, 1));
+        let unevaluated = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            true,
+            [
+                Judged::new("a.x", Pass, None),
+                Judged::new("a.y", Skip, Some(SkipKind::Unavailable)),
+            ],
+        );
+        assert_eq!(
+            (unevaluated.result, unevaluated.exit_code),
+            (Result::Partial, 2)
+        );
+        assert_eq!(
+            unevaluated.line,
+            "PARTIAL RUN (--only/--skip): 0 failed; 1 not evaluated (a.y) — not a verdict for pilot"
+        );
     }
 }

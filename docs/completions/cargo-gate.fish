@@ -57,8 +57,8 @@ markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
 junit\t'JUnit XML (one test case per check)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l only -d 'Run only these checks' -r
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l skip -d 'Leave these checks out (ids, or a prefix ending in `*`)' -r
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l strict -d 'WARN (and SKIP) fail the verdict'
@@ -80,8 +80,8 @@ markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
 junit\t'JUnit XML (one test case per check)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l only -d 'Run only these checks' -r
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l skip -d 'Leave these checks out (ids, or a prefix ending in `*`)' -r
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l strict -d 'WARN (and SKIP) fail the verdict'
@@ -103,8 +103,8 @@ markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
 junit\t'JUnit XML (one test case per check)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l only -d 'Run only these checks' -r
-complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l skip -d 'Leave these checks out' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l skip -d 'Leave these checks out (ids, or a prefix ending in `*`)' -r
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l strict -d 'WARN (and SKIP) fail the verdict'

@@ -88,7 +88,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         gate.exit_code,
         gate.run_dir.display()
     ));
-    if opts.execute && gate.exit_code != 0 {
+    if opts.execute && (gate.exit_code != 0 || !gate.ready) {
         bail!(
             "refusing to release: the broad gate is not READY ({}); the report is in {}",
             gate.line,
@@ -246,6 +246,9 @@ struct GateRun {
     markdown: Vec<u8>,
     /// The gate's exit code.
     exit_code: i32,
+    /// Whether report.json's result is `ready`: exit 0 alone is not enough, since a partial
+    /// run (`--only`/`--skip` passed through) exits 0 when its selection passes.
+    ready: bool,
     /// The verdict line of report.json, else a description of the exit code.
     line: String,
 }
@@ -304,10 +307,12 @@ fn run_gate(root: &Path, out: &Path, extra: &[String]) -> Result<GateRun> {
     let line = report["verdict"]["line"]
         .as_str()
         .map_or_else(|| format!("exit code {exit_code}"), str::to_owned);
+    let ready = report["verdict"]["result"] == "ready";
     Ok(GateRun {
         run_dir,
         markdown: output.stdout,
         exit_code,
+        ready,
         line,
     })
 }

@@ -159,10 +159,10 @@ pub(crate) struct RunArgs {
     /// without it the gate never reaches the network on its own account.
     #[arg(long)]
     pub(crate) fetch: bool,
-    /// Run only these checks.
+    /// Run only these checks (ids, or a prefix ending in `*`: `deps.*`).
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) only: Vec<String>,
-    /// Leave these checks out.
+    /// Leave these checks out (ids, or a prefix ending in `*`).
     #[arg(long, value_name = "ID", num_args = 1..)]
     pub(crate) skip: Vec<String>,
     /// Gather every fact afresh: build and run the tests even when a cached result for the

@@ -17,32 +17,54 @@ pub fn mode(opts: &RunOptions, config: &crate::config::Config) -> Mode {
     })
 }
 
+/// Whether `pattern` (an id given to `--only`/`--skip`) names the check `id`: the id itself,
+/// or a prefix ending in `*` (`deps.*` is every supply-chain check, as `cargo deny check`).
+pub(super) fn names(pattern: &str, id: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => id.starts_with(prefix),
+        None => pattern == id,
+    }
+}
+
 /// The checks to run at `stage` (built-in and the team's `[[check]]`s), filtered by `--only`
-/// and `--skip`.
+/// and `--skip` (ids, or prefixes ending in `*`). A pattern that names no check is an error,
+/// as is an `--only` that names only checks of a later stage.
 pub fn plan(
     stage: Stage,
     only: &[String],
     skip: &[String],
     custom: &[&'static dyn Check],
 ) -> Result<Vec<&'static dyn Check>, GateError> {
-    let find = |id: &str| {
-        registry::find(id).or_else(|| custom.iter().copied().find(|c| c.meta().id == id))
-    };
-    for id in only.iter().chain(skip) {
-        let check = find(id).ok_or_else(|| GateError::UnknownCheck { id: id.clone() })?;
-        if only.contains(id) && check.meta().stage > stage {
+    let every: Vec<&'static dyn Check> = registry::all()
+        .iter()
+        .copied()
+        .chain(custom.iter().copied())
+        .collect();
+    for pattern in only.iter().chain(skip) {
+        let named: Vec<&'static dyn Check> = every
+            .iter()
+            .copied()
+            .filter(|c| names(pattern, c.meta().id))
+            .collect();
+        let Some(first) = named.iter().min_by_key(|c| c.meta().stage) else {
+            return Err(GateError::UnknownCheck {
+                id: pattern.clone(),
+            });
+        };
+        if only.contains(pattern) && first.meta().stage > stage {
             return Err(GateError::CheckNotInStage {
-                id: id.clone(),
-                starts: check.meta().stage.to_string(),
+                id: pattern.clone(),
+                starts: first.meta().stage.to_string(),
                 stage: stage.to_string(),
             });
         }
     }
+    let skipped = |id: &str| skip.iter().any(|s| names(s, id));
     let mut selected: Vec<&'static dyn Check> = registry::for_stage(stage)
         .into_iter()
         .chain(custom.iter().copied().filter(|c| c.meta().stage <= stage))
-        .filter(|c| only.is_empty() || only.iter().any(|id| id == c.meta().id))
-        .filter(|c| !skip.iter().any(|id| id == c.meta().id))
+        .filter(|c| only.is_empty() || only.iter().any(|p| names(p, c.meta().id)))
+        .filter(|c| !skipped(c.meta().id))
         .collect();
     // A check selected with --only brings the checks it reads (and theirs), unless they
     // were skipped explicitly: otherwise it could not be evaluated at all.
@@ -56,8 +78,7 @@ pub fn plan(
             .collect();
         for dep in deps {
             let id = dep.meta().id;
-            let wanted =
-                !skip.iter().any(|s| s == id) && !selected.iter().any(|c| c.meta().id == id);
+            let wanted = !skipped(id) && !selected.iter().any(|c| c.meta().id == id);
             if wanted {
                 selected.push(dep);
             }
@@ -92,6 +113,44 @@ mod tests {
         assert!(matches!(
             plan(Stage::Pilot, &["nope.nope".into()], &[], &[]),
             Err(GateError::UnknownCheck { .. })
+        ));
+        assert!(matches!(
+            plan(Stage::Pilot, &["nope.*".into()], &[], &[]),
+            Err(GateError::UnknownCheck { .. })
+        ));
+    }
+
+    /// `deps.*` selects the supply-chain checks of the stage, in registry order, and
+    /// nothing they do not read; a later stage's only checks are refused by their stage.
+    #[test]
+    fn a_prefix_pattern_selects_and_skips_a_family() {
+        let ids = |p: Vec<&'static dyn Check>| p.iter().map(|c| c.meta().id).collect::<Vec<_>>();
+        let deps = ids(plan(Stage::Controlled, &["deps.*".into()], &[], &[]).unwrap());
+        let expected: Vec<&str> = registry::for_stage(Stage::Controlled)
+            .iter()
+            .map(|c| c.meta().id)
+            .filter(|id| id.starts_with("deps."))
+            .collect();
+        assert!(expected.len() >= 4, "{expected:?}");
+        for id in &expected {
+            assert!(deps.contains(id), "{id} not in {deps:?}");
+        }
+        // What the deps checks read (the lockfile check) comes along, nothing else.
+        for id in &deps {
+            assert!(
+                id.starts_with("deps.") || *id == "lockfile.locked" || *id == "config.valid",
+                "{id} came along with deps.*: {deps:?}"
+            );
+        }
+        let rest = ids(plan(Stage::Controlled, &[], &["deps.*".into()], &[]).unwrap());
+        assert!(rest.iter().all(|id| !id.starts_with("deps.")), "{rest:?}");
+        assert_eq!(
+            rest.len() + expected.len(),
+            registry::for_stage(Stage::Controlled).len()
+        );
+        assert!(matches!(
+            plan(Stage::Pilot, &["history.*".into()], &[], &[]),
+            Err(GateError::CheckNotInStage { .. })
         ));
     }
 }

@@ -59,8 +59,9 @@ fn the_release_dry_run_builds_a_verifiable_bundle_and_tags_nothing() {
         .output()
         .unwrap()
         .stdout;
-    // `--only config.valid` keeps the gate step short (a partial run: never READY, so this
-    // could never tag even with --execute); the bundle is produced whatever the verdict.
+    // `--only config.valid` keeps the gate step short (a partial run: its result is never
+    // READY, so this could never tag even with --execute, though the selection passes and
+    // exits 0); the bundle is produced whatever the verdict.
     let release = || {
         let out = Command::new("cargo")
             .args([

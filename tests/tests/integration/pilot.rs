@@ -74,9 +74,19 @@ fn strict_turns_warnings_into_failures_and_permissive_back() {
 #[test]
 fn only_and_skip_select_checks() {
     let fx = fixture("clean");
+    // A selection answers for itself: every selected check passed, so exit 0, and the
+    // result is still PARTIAL, never READY.
     let run = fx.gate(&["pilot", "--skip", "tests.pass", "--format", "json"]);
-    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(run.json()["verdict"]["result"], "partial");
+    assert!(
+        run.json()["verdict"]["line"]
+            .as_str()
+            .unwrap()
+            .starts_with("PARTIAL RUN (--only/--skip): every selected check passed"),
+        "{}",
+        run.transcript()
+    );
     let ids: Vec<String> = run.json()["checks"]
         .as_array()
         .unwrap()
@@ -88,6 +98,15 @@ fn only_and_skip_select_checks() {
     assert!(pilot.len() >= 6, "{pilot:?}");
     pilot.retain(|id| id != "tests.pass");
     assert_eq!(ids, pilot);
+
+    // A selected check that fails makes the selection exit 1.
+    let failing = fixture("unsafe-outside").gate(&["pilot", "--only", "boundary.*"]);
+    assert_eq!(failing.code, 1, "{}", failing.transcript());
+    assert!(
+        failing.stdout.contains("FAIL    boundary.unsafe"),
+        "{}",
+        failing.transcript()
+    );
 }
 
 #[test]
