@@ -218,7 +218,7 @@ impl Graph {
                     }
                 })
                 .collect::<Vec<_>>()
-                .join(" → "),
+                .join(crate::waiver::PATH_ARROW),
         )
     }
 

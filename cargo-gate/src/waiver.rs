@@ -3,11 +3,16 @@
 //! A waiver covers a finding of its check when every selector it gives holds:
 //!
 //! - `match`: the finding's code (`unsafe-outside-allowed`: every finding of that kind), a
-//!   glob matching the finding's file, the finding's subject (a crate name), or a substring
-//!   of its message — any one of the four;
+//!   glob matching the finding's file, the finding's subject (a crate name, an advisory id),
+//!   or a substring of its message's own text — any one of the four;
 //! - `code`, `subject`, `file`: the finding's code, subject or file, exactly;
 //! - `line`: the finding's line (in `file`);
-//! - `text`: a substring of the finding's message.
+//! - `text`: a substring of the finding's message's own text.
+//!
+//! A message's own text leaves out the dependency paths it carries for the reader (`; from
+//! app → grep 0.2 → regex 1.5`, `1.0 via app → x → syn 1.0`): the crates a path passes
+//! through are not what the finding is about, so `match = "grep"` never covers an advisory
+//! of another crate that grep happens to pull in ([`own_text`]).
 //!
 //! A waiver gives at least one selector (configuration validation refuses one that gives
 //! none, an empty `match`, an invalid glob, and a glob that matches every file; a waiver
@@ -67,7 +72,51 @@ pub fn covers_parsed(waiver: &ParsedWaiver, finding: &Finding) -> bool {
         && waiver
             .text
             .as_deref()
-            .is_none_or(|t| finding.message.contains(t))
+            .is_none_or(|t| own_text(&finding.message).contains(t))
+}
+
+/// The arrow that joins the steps of a dependency path in every message that carries one.
+pub const PATH_ARROW: &str = " → ";
+
+/// `message` without the dependency paths it carries: each path (introduced by `from ` or
+/// `via `, its steps joined by [`PATH_ARROW`], running to the next `;` or `)`) becomes `…`.
+/// What is left names the finding's own crate, version, advisory and title; an arrow that no
+/// `from`/`via` introduces (`1.2.3 → 1.3.0`) is kept.
+pub fn own_text(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.contains(PATH_ARROW) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(arrow) = rest.find(PATH_ARROW) {
+        let head = &rest[..arrow];
+        let clause = head.rfind([';', '(']).map_or(0, |i| i + 1);
+        let start = ["from ", "via "]
+            .iter()
+            .filter_map(|word| {
+                let at = clause + head[clause..].rfind(word)?;
+                let own_word = at == 0 || head[..at].ends_with([' ', '(']);
+                own_word.then_some(at + word.len())
+            })
+            .max();
+        match start {
+            Some(start) => {
+                let end = rest[arrow..]
+                    .find([';', ')'])
+                    .map_or(rest.len(), |i| arrow + i);
+                out.push_str(&rest[..start]);
+                out.push('…');
+                rest = &rest[end..];
+            }
+            None => {
+                let past = arrow + PATH_ARROW.len();
+                out.push_str(&rest[..past]);
+                rest = &rest[past..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Whether a `match` covers the finding: its code, its subject, a substring of its message,
@@ -79,7 +128,7 @@ fn pattern_matches(pattern: &str, glob: Option<&globset::GlobMatcher>, finding: 
     }
     finding.code.as_deref() == Some(pattern)
         || finding.subject.as_deref() == Some(pattern)
-        || finding.message.contains(pattern)
+        || own_text(&finding.message).contains(pattern)
         || finding
             .location
             .as_ref()
@@ -218,6 +267,56 @@ mod tests {
             owner: "o".into(),
             expires: expires.into(),
             ..Waiver::default()
+        }
+    }
+
+    /// A waiver's text never matches the crates a dependency path passes through (the
+    /// advisory of `regex` reached through `grep` is not grep's), only the finding's own.
+    #[test]
+    fn a_match_never_reads_the_dependency_path() {
+        let advisory = "RUSTSEC-2022-0013 (vulnerability): Regexes with large repetitions — \
+                        regex 1.5.4; patched: >=1.5.5; from app 0.1.0 → grep 0.2.8 → regex 1.5.4";
+        assert_eq!(
+            own_text(advisory),
+            "RUSTSEC-2022-0013 (vulnerability): Regexes with large repetitions — regex 1.5.4; \
+             patched: >=1.5.5; from …"
+        );
+        let duplicate = "`syn` ships in 2 versions (1.0.0, 2.0.0): 1.0.0 via app → x 1.0 → syn \
+                         1.0.0; 2.0.0 via app → syn 2.0.0";
+        assert_eq!(
+            own_text(duplicate),
+            "`syn` ships in 2 versions (1.0.0, 2.0.0): 1.0.0 via …; 2.0.0 via …"
+        );
+        let license = "`both 1.0.0` is licensed `MIT AND ISC`, and ISC is not allowed by \
+                       [licenses] allow (from app → both 1.0.0)";
+        assert_eq!(
+            own_text(license),
+            "`both 1.0.0` is licensed `MIT AND ISC`, and ISC is not allowed by [licenses] allow \
+             (from …)"
+        );
+        // An arrow no `from`/`via` introduces is the message's own.
+        let semver = "`lib`: API changes that need a major release; 1.2.3 → 1.3.0 does not";
+        assert_eq!(own_text(semver), semver);
+
+        let finding = Finding::error(advisory)
+            .code("vulnerability")
+            .subject("RUSTSEC-2022-0013");
+        for (pattern, covered) in [
+            ("grep", false),
+            ("app", false),
+            ("regex", true),
+            ("RUSTSEC-2022-0013", true),
+            ("vulnerability", true),
+            ("large repetitions", true),
+        ] {
+            let w = waiver(pattern, "2099-01-01");
+            assert_eq!(covers(&w, &finding), covered, "match = {pattern:?}");
+            let text = Waiver {
+                pattern: None,
+                text: Some(pattern.to_owned()),
+                ..w
+            };
+            assert_eq!(covers(&text, &finding), covered, "text = {pattern:?}");
         }
     }
 
