@@ -86,6 +86,22 @@ impl Check for ReproEnvironment {
                     outcome,
                 );
             }
+            // No rustc, host or cargo because rustup refuses to start them in this workspace
+            // (its pinned toolchain is not installed): toolchain.pinned's failure, named
+            // there with the install command; nothing here blames PATH for it.
+            let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
+            if missing.iter().all(|m| toolchain.contains(&m.as_str()))
+                && let Some(pin) = pin_not_installed(&ctx.workspace.root)
+            {
+                return Outcome::blocked(
+                    "toolchain.pinned",
+                    format!(
+                        "environment.json has no rustc or cargo version: rustup refuses to run \
+                         them here, because the pinned toolchain `{pin}` is not installed"
+                    ),
+                    outcome,
+                );
+            }
             return outcome;
         }
         if env.git_dirty == Some(true) {
@@ -101,6 +117,21 @@ impl Check for ReproEnvironment {
         Outcome::pass(format!(
             "environment.json complete: {described}, clean commit"
         ))
+    }
+}
+
+/// The toolchain rustup names when it refuses to start `rustc` in `root` because the pinned
+/// toolchain is not installed (asked again only when environment.json lacks rustc).
+fn pin_not_installed(root: &std::path::Path) -> Option<String> {
+    let mut cmd = std::process::Command::new("rustc");
+    cmd.arg("-vV")
+        .current_dir(root)
+        .env("RUSTUP_AUTO_INSTALL", "0");
+    let out = crate::process::output(cmd).ok()?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    match crate::cargo::classify_unavailable(&log, false)? {
+        crate::cargo::Unavailable::ToolchainNotInstalled(name) => Some(name),
+        crate::cargo::Unavailable::DependenciesUnavailable { .. } => None,
     }
 }
 

@@ -20,9 +20,12 @@
 //!    environment.json's `rustc -vV`, so `cargo +nightly gate` and `RUSTUP_TOOLCHAIN` count)
 //!    must be the numbered pin, and no member's `rust-version` may be newer than it: both
 //!    versions are named.
-//! 4. **Installed.** `rustup toolchain list` names the pinned toolchain. No rustup on PATH,
-//!    or a pin that is not installed, is a SKIP (unavailable: the run could not evaluate)
-//!    with the `rustup toolchain install` command — unless the first two facts already fail.
+//! 4. **Installed.** `rustup toolchain list` names the pinned toolchain. A pin that is not
+//!    installed FAILs (`pin-not-installed`), naming the pin and the toolchain that runs the
+//!    gate's cargo calls (an override such as `cargo +stable gate`, or none: rustup refuses
+//!    to start cargo in the workspace), with the `rustup toolchain install` command. No rustup
+//!    on PATH, or a listing that fails, is a SKIP (unavailable: the run could not evaluate)
+//!    unless the first two facts already fail.
 
 use crate::cargo::{Captured, run_captured};
 use crate::check::{
@@ -81,6 +84,10 @@ crate::finding_codes! {
         RustcNotThePin => Code {
             name: "rustc-not-the-pin",
             summary: "the build runs another rustc than the pinned one",
+        },
+        PinNotInstalled => Code {
+            name: "pin-not-installed",
+            summary: "the pinned toolchain is not installed, so rustup refuses to run cargo here",
         },
         TwoToolchainFiles => Code {
             name: "two-toolchain-files",
@@ -233,12 +240,36 @@ fn evaluate(
                         .at(pin.location.clone()),
                 );
             }
-            Err(reason) if !has_errors => {
+            Err(Uninstalled::Missing(reason)) => {
+                let running = ctx.environment.rustc.get("release").map_or_else(
+                    || {
+                        "no toolchain runs here: rustup refuses to start cargo and rustc in this \
+                         workspace"
+                            .to_owned()
+                    },
+                    |release| {
+                        format!(
+                            "the gate's cargo calls run rustc {release} (an override such as \
+                             `cargo +toolchain gate` or RUSTUP_TOOLCHAIN)"
+                        )
+                    },
+                );
+                findings.push(
+                    Finding::error(format!("{reason}; {running}"))
+                        .code(FindingCode::PinNotInstalled)
+                        .at(pin.location.clone()),
+                );
+                problems.push(format!("pinned toolchain {} not installed", pin.channel));
+                return Outcome::fail(problems.join("; ")).with_findings(findings);
+            }
+            Err(Uninstalled::Unknown(reason)) if !has_errors => {
                 return Outcome::skip(SkipKind::Unavailable, reason).with_findings(findings);
             }
             // The pin or rust-version already fail: that verdict stands on its own, and the
             // installation state is kept as information.
-            Err(reason) => findings.push(Finding::note(reason).at(pin.location.clone())),
+            Err(Uninstalled::Unknown(reason)) => {
+                findings.push(Finding::note(reason).at(pin.location.clone()));
+            }
         }
     }
 
@@ -616,35 +647,43 @@ fn parsed<'f>(
         .ok()
 }
 
-/// Which installed toolchain the pin names, or the reason the gate cannot tell / it is not
-/// there.
+/// Why no installed toolchain was found for the pin, with the sentence that says so.
+#[derive(Debug)]
+enum Uninstalled {
+    /// rustup lists its toolchains, and the pin is not among them.
+    Missing(String),
+    /// Whether it is installed cannot be established (no rustup, a listing that failed).
+    Unknown(String),
+}
+
+/// Which installed toolchain the pin names, or why there is none.
 fn installation(
     root: &Path,
     pin: &str,
     list_toolchains: impl FnOnce(&Path) -> std::io::Result<Captured>,
-) -> Result<String, String> {
+) -> Result<String, Uninstalled> {
     let install = format!("run `rustup toolchain install {pin}`");
     let captured = match list_toolchains(root) {
         Ok(c) => c,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!(
+            return Err(Uninstalled::Unknown(format!(
                 "rustup is not on PATH: whether the pinned toolchain {pin} is installed cannot be \
                  established (install rustup, then {install})"
-            ));
+            )));
         }
         Err(e) => {
-            return Err(format!(
+            return Err(Uninstalled::Unknown(format!(
                 "`rustup toolchain list` could not run ({e}): whether the pinned toolchain {pin} \
                  is installed cannot be established"
-            ));
+            )));
         }
     };
     if !captured.success() {
-        return Err(format!(
+        return Err(Uninstalled::Unknown(format!(
             "`rustup toolchain list` failed: {}; whether the pinned toolchain {pin} is installed \
              cannot be established",
             crate::cargo::first_error(&captured.log)
-        ));
+        )));
     }
     captured
         .log
@@ -653,7 +692,9 @@ fn installation(
         .find(|name| names_pin(name, pin))
         .map(str::to_owned)
         .ok_or_else(|| {
-            format!("the pinned toolchain {pin} is not installed on this machine ({install})")
+            Uninstalled::Missing(format!(
+                "the pinned toolchain {pin} is not installed on this machine ({install})"
+            ))
         })
 }
 
@@ -972,7 +1013,10 @@ mod tests {
                 "rust-toolchain.toml:2:11 the build runs rustc 1.95.0, not the pinned 1.80.0: \
               RUSTUP_TOOLCHAIN, `cargo +toolchain` or a rustc without rustup ignores the \
               toolchain file, so this run's evidence comes from another compiler (fix: run the \
-              gate without the override, through rustup)"
+              gate without the override, through rustup)",
+                "rust-toolchain.toml:2:11 the pinned toolchain 1.80.0 is not installed on this \
+              machine (run `rustup toolchain install 1.80.0`); the gate's cargo calls run rustc \
+              1.95.0 (an override such as `cargo +toolchain gate` or RUSTUP_TOOLCHAIN)"
             ]
         );
     }
@@ -1006,25 +1050,54 @@ mod tests {
         );
     }
 
+    /// A pin that is not installed fails, naming the pin, the install command and what runs
+    /// instead: nothing (rustup refuses) or the override's rustc.
     #[test]
-    fn not_installed_is_unavailable_with_the_install_command() {
-        let outcome = run_with(
-            &[
-                (
-                    "rust-toolchain.toml",
-                    "[toolchain]\nchannel = \"nightly-2026-02-02\"\n",
-                ),
-                ("Cargo.toml", WS_ROOT),
-                ("app/Cargo.toml", APP_INHERITS),
-            ],
-            listed(LIST),
-        );
-        assert_eq!(outcome.status, Status::Skip);
-        assert_eq!(outcome.skip, Some(SkipKind::Unavailable));
+    fn not_installed_fails_naming_the_pin_and_the_running_toolchain() {
+        let files = [
+            (
+                "rust-toolchain.toml",
+                "[toolchain]\nchannel = \"nightly-2026-02-02\"\n",
+            ),
+            ("Cargo.toml", WS_ROOT),
+            ("app/Cargo.toml", APP_INHERITS),
+        ];
+        // Run through an override (`cargo +1.95.0 gate`): that rustc is named.
+        let outcome = run_with(&files, listed(LIST));
+        assert_eq!(outcome.status, Status::Fail);
         assert_eq!(
             outcome.summary,
-            "the pinned toolchain nightly-2026-02-02 is not installed on this machine \
-             (run `rustup toolchain install nightly-2026-02-02`)"
+            "pinned toolchain nightly-2026-02-02 not installed"
+        );
+        assert_eq!(
+            errors(&outcome),
+            [
+                "rust-toolchain.toml:2:11 the pinned toolchain nightly-2026-02-02 is not installed \
+              on this machine (run `rustup toolchain install nightly-2026-02-02`); the gate's \
+              cargo calls run rustc 1.95.0 (an override such as `cargo +toolchain gate` or \
+              RUSTUP_TOOLCHAIN)"
+            ]
+        );
+        assert_eq!(
+            outcome.findings.iter().find_map(|f| f.code.as_deref()),
+            Some("pin-not-installed")
+        );
+        // Run directly, through rustup's proxies: nothing runs, and that is said.
+        let none = crate::environment::Environment {
+            rustc: Default::default(),
+            ..crate::environment::Environment::for_tests()
+        };
+        let outcome = crate::checks::testing::with_files_and_environment(&files, none, |ctx| {
+            evaluate(ctx, listed(LIST))
+        });
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            errors(&outcome)[0].ends_with(
+                "; no toolchain runs here: rustup refuses to start cargo and rustc in this \
+                 workspace"
+            ),
+            "{:?}",
+            errors(&outcome)
         );
     }
 

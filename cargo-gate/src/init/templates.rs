@@ -133,7 +133,10 @@ pub(super) fn upper_first(text: &str) -> String {
 /// The GitHub Actions workflow: the controlled stage per OS, then merge and broad.
 pub(super) fn workflow(toolchain_pinned: bool) -> String {
     let toolchain = if toolchain_pinned {
-        "      - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
+        "      # Where rustup cannot install the pin, `cargo gate` cannot start (rustup refuses\n      \
+         # cargo in this workspace): run `cargo +stable gate …` or the `cargo-gate gate …` binary\n      \
+         # instead, and toolchain.pinned names the pin that is missing.\n      \
+         - name: Toolchain pinned by rust-toolchain.toml\n        run: rustup toolchain install\n"
     } else {
         "      # No rust-toolchain.toml yet: this installs the runner's default toolchain, and\n      \
          # toolchain.pinned fails until an exact version is pinned there.\n      \

@@ -229,3 +229,47 @@ fn a_rust_version_newer_than_the_running_rustc_names_both() {
     assert!(found.contains("requires rustc 1.999"), "{found}");
     assert!(found.contains("is not supported"), "{found}");
 }
+
+/// A pinned toolchain that is not installed (rustup refuses to start cargo and rustc in the
+/// workspace): toolchain.pinned fails naming the pin and that nothing runs, what needs rustc
+/// says it is blocked by that, and no check blames PATH.
+#[test]
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
+    let rustup = std::process::Command::new("rustup")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !rustup {
+        println!("skipped: no rustup, so no pin can be refused");
+        return;
+    }
+    let fx = fixture("clean");
+    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80.0\"\n")
+        .commit();
+    let mut cmd = fx.command(&["controlled", "--format", "json"]);
+    // As run directly, not through `cargo +toolchain`: rustup reads the pin.
+    cmd.env_remove("RUSTUP_TOOLCHAIN");
+    let run = crate::support::run(cmd);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let pinned = check(&report, "toolchain.pinned");
+    assert_eq!(pinned["status"], "FAIL", "{pinned:#}");
+    let found = messages(pinned);
+    assert!(
+        found.contains("the pinned toolchain 1.80.0 is not installed on this machine (run `rustup toolchain install 1.80.0`); no toolchain runs here"),
+        "{found}"
+    );
+    let env = check(&report, "repro.environment");
+    assert_eq!(env["skip"], "blocked", "{env:#}");
+    assert_eq!(env["blocked_by"], "toolchain.pinned", "{env:#}");
+    assert!(
+        env["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("blocked by toolchain.pinned"),
+        "{env:#}"
+    );
+    let text = report.to_string();
+    assert!(!text.contains("on PATH"), "a check blames PATH: {text}");
+}
