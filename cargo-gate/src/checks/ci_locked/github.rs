@@ -51,6 +51,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
         };
         let mut job_env = workflow_env.clone();
         job_env.extend(env_of(body));
+        let matrix = super::matrix::combinations(body).unwrap_or_default();
         for (index, step) in steps.iter().enumerate() {
             let step_name = match step.get("name").and_then(Node::as_str) {
                 Some(name) => format!("step `{name}`"),
@@ -66,6 +67,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     text: run.to_owned(),
                     place: Place::Run,
                     env,
+                    matrix: matrix.clone(),
                     at: key.offset,
                 });
                 continue;
@@ -95,6 +97,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     uses: uses.to_owned(),
                 },
                 env,
+                matrix: matrix.clone(),
                 at: step.offset,
             });
         }

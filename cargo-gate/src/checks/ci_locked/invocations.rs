@@ -3,6 +3,7 @@
 //! passes `--locked`/`--frozen` (or `--offline` with a Cargo.lock), and which parts come from
 //! expansions that the `env:` in force does not define, so cannot be judged.
 
+use super::matrix::Combination;
 use super::shell::{Word, commands, github_expressions_as_words};
 
 /// Subcommands that resolve dependencies and build, so may rewrite or ignore Cargo.lock
@@ -109,13 +110,14 @@ pub(super) fn invocations(
     line: &str,
     offline_locks: bool,
     env: &[(String, String)],
+    matrix: Option<&Combination>,
 ) -> Vec<Invocation> {
     let mut out = Vec::new();
     // `${{ env.CARGO }}` is one word to the shell once GitHub has expanded it: make it one
     // word of the same length, so offsets into `line` stay true.
     let words_line = github_expressions_as_words(line);
     for words in commands(&words_line) {
-        let words = expand(words, env);
+        let words = expand(words, env, matrix);
         let Some(start) = words.iter().position(is_cargo) else {
             continue;
         };
@@ -195,16 +197,27 @@ pub(super) fn invocations(
 
 /// The words of one command with every variable that `env:` defines replaced by the words
 /// of its value, as the shell splits an unquoted expansion (values naming further variables
-/// are followed a few levels deep). Each replacement keeps the span of the word it replaces,
-/// so the command is still shown as written.
-fn expand(mut words: Vec<Word>, env: &[(String, String)]) -> Vec<Word> {
+/// are followed a few levels deep), and each `${{ matrix.NAME }}` by its value in `matrix`,
+/// the combination being judged (empty where the combination lacks the key, as GitHub
+/// substitutes it). Each replacement keeps the span of the word it replaces, so the command
+/// is still shown as written.
+fn expand(
+    mut words: Vec<Word>,
+    env: &[(String, String)],
+    matrix: Option<&Combination>,
+) -> Vec<Word> {
     for _ in 0..4 {
         let mut changed = false;
         let mut out = Vec::with_capacity(words.len());
         for word in words {
-            let resolved = variable(&word.text)
-                .filter(|v| v.from_env)
-                .and_then(|v| Some((names_cargo(v.name), lookup(env, v.name)?)));
+            let resolved = variable(&word.text).and_then(|v| {
+                let value = match v.source {
+                    Source::Env => lookup(env, v.name)?,
+                    Source::Matrix => super::matrix::value(matrix?, v.name).unwrap_or(""),
+                    Source::Other => return None,
+                };
+                Some((names_cargo(v.name), value))
+            });
             let Some((named_cargo, value)) = resolved else {
                 out.push(word);
                 continue;
@@ -260,30 +273,40 @@ fn names_cargo(name: &str) -> bool {
 #[derive(Debug, PartialEq, Eq)]
 struct Variable<'w> {
     name: &'w str,
-    /// Whether `env:` gives its value: a shell variable (`$NAME`, `${NAME}`) or
-    /// `${{ env.NAME }}`. `${{ matrix.NAME }}`, `${{ vars.NAME }}` and `${{ inputs.NAME }}`
-    /// are named, not resolved.
-    from_env: bool,
+    /// Where its value comes from.
+    source: Source,
+}
+
+/// Where a variable's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `env:` (a shell variable `$NAME`, `${NAME}`, or `${{ env.NAME }}`).
+    Env,
+    /// The job's matrix (`${{ matrix.NAME }}`): resolved when it is written out literally.
+    Matrix,
+    /// `${{ vars.NAME }}`, `${{ inputs.NAME }}`: named, never resolved.
+    Other,
 }
 
 /// The variable a word expands, when the whole word is one: `$NAME`, `${NAME}`, or a GitHub
 /// expression `${{ env.NAME }}` (after [`github_expressions_as_words`]).
 fn variable(word: &str) -> Option<Variable<'_>> {
-    let (name, from_env) = if let Some(rest) = word.strip_prefix("${{") {
+    let (name, source) = if let Some(rest) = word.strip_prefix("${{") {
         // The expression's blanks were turned into `_`.
         let rest = rest.strip_suffix("}}")?.trim_matches('_');
         match rest.split_once('.')? {
-            ("env", name) => (name, true),
-            ("matrix" | "vars" | "inputs", name) => (name, false),
+            ("env", name) => (name, Source::Env),
+            ("matrix", name) => (name, Source::Matrix),
+            ("vars" | "inputs", name) => (name, Source::Other),
             _ => return None,
         }
     } else if let Some(rest) = word.strip_prefix("${") {
-        (rest.strip_suffix('}')?, true)
+        (rest.strip_suffix('}')?, Source::Env)
     } else {
-        (word.strip_prefix('$')?, true)
+        (word.strip_prefix('$')?, Source::Env)
     };
     (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then_some(Variable { name, from_env })
+        .then_some(Variable { name, source })
 }
 
 fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
@@ -299,7 +322,7 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str) -> Vec<(String, Kind)> {
-        invocations(line, true, &[])
+        invocations(line, true, &[], None)
             .into_iter()
             .map(|i| (i.command, i.kind))
             .collect()

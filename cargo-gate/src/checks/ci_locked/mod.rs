@@ -27,7 +27,10 @@
 //! expand (`$VAR` that `env:` does not define, `${{ matrix.… }}`) cannot be judged and warns,
 //! unless it passes --locked anyway. An expansion that is an option's value (`--target
 //! ${{ matrix.target }}`, `-p $CRATE`, `--features=…`) is not such a flag: it can never be
-//! `--locked`, and the invocation is judged. `cargo xtask …` (an alias running commands the
+//! `--locked`, and the invocation is judged. Where the job's `strategy.matrix` is written out
+//! (include and exclude applied, `matrix`), a line that reads `${{ matrix.… }}` is judged
+//! with each combination's values and counts once, as the worst of them (naming the
+//! combination that leaves it unlocked). `cargo xtask …` (an alias running commands the
 //! gate cannot see) is listed as a note.
 //!
 //! The parser says where each script is written (a GitHub step's `run:` key, an action step,
@@ -51,6 +54,7 @@
 mod github;
 mod gitlab;
 mod invocations;
+mod matrix;
 mod model;
 mod raw;
 mod shell;
@@ -178,11 +182,72 @@ impl Judge {
             let lines = logical_lines(&script.text);
             let spots = spots(text, script, &lines);
             for (line, spot) in lines.iter().zip(spots) {
-                for invocation in invocations(&line.text, self.lock_exists, &script.env) {
-                    self.invocation(rel, text, &script.context, line, spot, invocation);
+                for (invocation, context) in self.judged_line(script, line) {
+                    self.invocation(rel, text, &context, line, spot, invocation);
                 }
             }
         }
+    }
+
+    /// The invocations of one line, each with the context its findings name. A line that
+    /// reads `${{ matrix.… }}` in a job whose matrix is written out is judged once per
+    /// combination, and each written invocation counts once, as the worst of them: unlocked
+    /// when some combination leaves it unlocked (the context names that combination),
+    /// unjudgeable when some combination still cannot be expanded, else locked.
+    fn judged_line(&self, script: &Script, line: &LogicalLine<'_>) -> Vec<(Invocation, String)> {
+        let written = invocations(&line.text, self.lock_exists, &script.env, None);
+        if script.matrix.is_empty() || !line.text.contains("matrix.") {
+            return written
+                .into_iter()
+                .map(|i| (i, script.context.clone()))
+                .collect();
+        }
+        let each: Vec<Vec<Invocation>> = script
+            .matrix
+            .iter()
+            .map(|combo| invocations(&line.text, self.lock_exists, &script.env, Some(combo)))
+            .collect();
+        // A value that changes which commands the line runs (`&&` in a matrix value) is not
+        // merged: the line is judged as written.
+        if each.iter().any(|found| found.len() != written.len()) {
+            return written
+                .into_iter()
+                .map(|i| (i, script.context.clone()))
+                .collect();
+        }
+        written
+            .into_iter()
+            .enumerate()
+            .map(|(index, mut invocation)| {
+                let rank = |kind: &Kind| match kind {
+                    Kind::Judged {
+                        locked: false,
+                        expansion: None,
+                    } => 3,
+                    Kind::Unknown { .. }
+                    | Kind::Judged {
+                        expansion: Some(_), ..
+                    } => 2,
+                    Kind::Alias => 1,
+                    Kind::Judged { locked: true, .. } => 0,
+                };
+                // The first combination of the worst kind (max_by_key keeps the last).
+                let (combo, worst) = each
+                    .iter()
+                    .zip(&script.matrix)
+                    .map(|(found, combo)| (combo, &found[index]))
+                    .rev()
+                    .max_by_key(|(_, found)| rank(&found.kind))
+                    .expect("a written-out matrix has a combination");
+                invocation.kind = worst.kind.clone();
+                let context = if rank(&worst.kind) == 3 {
+                    format!("{}, matrix {}", script.context, matrix::describe(combo))
+                } else {
+                    script.context.clone()
+                };
+                (invocation, context)
+            })
+            .collect()
     }
 
     /// Where an invocation is reported, or `None` when the same written command was reached

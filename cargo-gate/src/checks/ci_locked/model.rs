@@ -15,6 +15,9 @@ pub(super) struct Script {
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
     pub(super) env: Vec<(String, String)>,
+    /// The combinations of the job's `strategy.matrix` when it is written out literally
+    /// (empty otherwise, and for GitLab): `${{ matrix.NAME }}` is judged with each.
+    pub(super) matrix: Vec<super::matrix::Combination>,
     /// Where the parser says it is written (the `run:` key, the step, the script item; inside
     /// the template for one merged in with `<<`): the search for its lines starts on that line.
     pub(super) at: usize,

@@ -36,7 +36,7 @@ fn listed(outcome: &Outcome) -> Vec<String> {
 #[test]
 fn offline_counts_only_with_a_lockfile() {
     let offline = |lock| {
-        invocations("cargo test --offline", lock, &[])[0]
+        invocations("cargo test --offline", lock, &[], None)[0]
             .kind
             .clone()
     };
@@ -545,6 +545,41 @@ fn action_steps_are_located_at_their_command_input() {
                 ".github/workflows/ci.yml:13:11 Error `cross build` (job `b`, step 2 (`clechasseur/rs-cargo`)",
             ],
             "3 of 3",
+        ),
+    ]);
+}
+
+/// A matrix written out in the workflow is expanded (exclude and include applied): a flag or
+/// subcommand that comes from it is judged with every combination, each written invocation
+/// counts once, and the one combination that leaves it unlocked is named.
+#[test]
+fn matrix_values_written_in_the_workflow_are_expanded() {
+    check_workflows(&[
+        (
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        flags: ['--locked', '--frozen']\n        cmd: [test, build]\n    steps:\n      - run: cargo ${{ matrix.cmd }} ${{ matrix.flags }}\n      - run: cargo test --target ${{ matrix.target }} --locked\n",
+            &[],
+            "2 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml) all pass --locked/--frozen",
+        ),
+        (
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        os: [linux, windows]\n        flags: ['--locked']\n        include:\n          - os: macos\n            flags: ''\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
+            &[
+                ".github/workflows/ci.yml:11:14 Error `cargo test ${{ matrix.flags }}` (job `a`, step 1, matrix os=macos, flags=)",
+            ],
+            "1 of 1 cargo invocation(s) lack --locked",
+        ),
+        (
+            // The same with the unlocked combination excluded.
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        os: [linux, macos]\n        flags: ['--locked', '']\n        exclude:\n          - flags: ''\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
+            &[],
+            "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml) all pass --locked/--frozen",
+        ),
+        (
+            // A matrix GitHub computes at run time stays unjudgeable.
+            "jobs:\n  a:\n    strategy:\n      matrix: ${{ fromJson(needs.plan.outputs.matrix) }}\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
+            &[
+                ".github/workflows/ci.yml:6:14 Warning `cargo test ${{ matrix.flags }}` (job `a`, step 1)",
+            ],
+            "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml): 1 cannot be judged (parts come from variables), the rest pass --locked/--frozen",
         ),
     ]);
 }
