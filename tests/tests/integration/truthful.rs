@@ -273,3 +273,53 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
     let text = report.to_string();
     assert!(!text.contains("on PATH"), "a check blames PATH: {text}");
 }
+
+/// A workspace in a subdirectory of its repository is judged by the repository root's CI
+/// (which is what GitHub runs), by the invocations that reach it; before, it was told there
+/// was no CI configuration at all.
+#[test]
+fn a_workspace_in_a_subdirectory_is_judged_by_the_root_ci_that_reaches_it() {
+    let fx = fixture("clean");
+    std::fs::create_dir_all(fx.root.join("crates/engine")).unwrap();
+    let moved = std::process::Command::new("git")
+        .args([
+            "mv",
+            "Cargo.toml",
+            "Cargo.lock",
+            "src",
+            "gate.toml",
+            "crates/engine/",
+        ])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(moved.success());
+    fx.write(
+        ".github/workflows/ci.yml",
+        "jobs:\n  engine:\n    steps:\n      - run: cargo test\n        working-directory: crates/engine\n      - run: cargo build --locked --manifest-path crates/engine/Cargo.toml\n  web:\n    steps:\n      - run: cd web && cargo build\n",
+    )
+    .commit();
+    let run = fx.gate(&[
+        "controlled",
+        "--manifest-path",
+        "crates/engine/Cargo.toml",
+        "--only",
+        "ci.locked",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let ci = check(&report, "ci.locked");
+    assert_eq!(
+        ci["summary"], "1 of 2 cargo invocation(s) lack --locked",
+        "{ci:#}"
+    );
+    let findings = ci["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{ci:#}");
+    assert_eq!(
+        findings[0]["location"]["file"],
+        "../../.github/workflows/ci.yml"
+    );
+    assert_eq!(findings[0]["location"]["line"], 4);
+}

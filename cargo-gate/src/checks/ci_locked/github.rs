@@ -32,6 +32,15 @@ fn env_of(value: &Node) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `defaults.run.working-directory` of a workflow or job.
+fn default_directory(value: &Node) -> Option<String> {
+    value
+        .get("defaults")?
+        .get("run")?
+        .get("working-directory")?
+        .scalar_text()
+}
+
 /// Actions whose steps run cargo with `command:` and `args:` inputs.
 const CARGO_ACTIONS: &[&str] = &[
     "actions-rs/cargo",
@@ -44,6 +53,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
         return;
     };
     let workflow_env = env_of(doc);
+    let workflow_dir = default_directory(doc);
     for (job, body) in jobs {
         let job = key_name(job);
         let Some(steps) = body.get("steps").and_then(Node::as_sequence) else {
@@ -52,6 +62,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
         let mut job_env = workflow_env.clone();
         job_env.extend(env_of(body));
         let matrix = super::matrix::combinations(body).unwrap_or_default();
+        let job_dir = default_directory(body).or_else(|| workflow_dir.clone());
         for (index, step) in steps.iter().enumerate() {
             let step_name = match step.get("name").and_then(Node::as_str) {
                 Some(name) => format!("step `{name}`"),
@@ -59,6 +70,10 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
             };
             let mut env = job_env.clone();
             env.extend(env_of(step));
+            let working_directory = step
+                .get("working-directory")
+                .and_then(Node::scalar_text)
+                .or_else(|| job_dir.clone());
             if let Some((key, run)) = step.entry("run")
                 && let Some(run) = run.as_str()
             {
@@ -67,6 +82,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     text: run.to_owned(),
                     place: Place::Run,
                     env,
+                    working_directory,
                     matrix: matrix.clone(),
                     at: key.offset,
                 });
@@ -97,6 +113,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     uses: uses.to_owned(),
                 },
                 env,
+                working_directory,
                 matrix: matrix.clone(),
                 at: step.offset,
             });

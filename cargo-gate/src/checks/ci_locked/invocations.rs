@@ -101,6 +101,8 @@ pub(super) struct Invocation {
     /// `cargo install`: it builds the installed crate's own lockfile, so --locked matters
     /// whether or not this workspace has one.
     pub(super) install: bool,
+    /// The `--manifest-path` it passes, as written.
+    pub(super) manifest_path: Option<String>,
 }
 
 /// The cargo invocations of one logical line that the check judges or notes. `--offline`
@@ -144,12 +146,18 @@ pub(super) fn invocations(
         let own = args.iter().take_while(|w| w.text != "--");
         let mut locked = false;
         let mut expansion = None;
+        let mut manifest_path = None;
         let mut previous: Option<&Word> = None;
         for word in own {
             match word.text.as_str() {
                 "--locked" | "--frozen" => locked = true,
                 "--offline" if offline_locks => locked = true,
                 _ => {}
+            }
+            if previous.is_some_and(|p| p.text == "--manifest-path") {
+                manifest_path = Some(word.text.clone());
+            } else if let Some(path) = word.text.strip_prefix("--manifest-path=") {
+                manifest_path = Some(path.to_owned());
             }
             // Still an expansion after `env:` was applied: the gate cannot see its value.
             // An option's value cannot be a flag, so it leaves the invocation judgeable.
@@ -190,6 +198,7 @@ pub(super) fn invocations(
             command: line[first.offset..last].trim().to_owned(),
             kind,
             install: sub.text == "install",
+            manifest_path,
         });
     }
     out

@@ -9,6 +9,13 @@
 //!   (nested lists from anchors flattened; hidden `.template` jobs included, since jobs
 //!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.
 //!
+//! A workspace below its repository's root (a monorepo's `crates/engine`) is also judged by
+//! the root's CI files, which are the ones GitHub and GitLab run, named from the workspace
+//! (`../../.github/workflows/ci.yml`): only their invocations that reach it count, followed
+//! through `working-directory` (the step's, the job's or workflow's `defaults.run`), `cd` and
+//! `pushd` (carried from line to line) and `--manifest-path` ([`reach`]); the others are
+//! counted apart as running elsewhere, and one whose directory is an expansion is a note.
+//!
 //! Each script is split into lines (a trailing `\` continues a line) and each line into shell
 //! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected; a GitHub expression
 //! `${{ … }}` is one word, whatever it holds). Variables that the workflow's, job's or step's
@@ -57,6 +64,7 @@ mod invocations;
 mod matrix;
 mod model;
 mod raw;
+mod reach;
 mod shell;
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
@@ -122,16 +130,36 @@ impl Check for CiLocked {
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let root = &ctx.workspace.root;
-        let files = match ci_files(root) {
+        // A workspace below its repository's root is built by the root's CI files.
+        let below = ctx
+            .workspace
+            .git
+            .as_ref()
+            .and_then(|git| Some((git.toplevel.canonicalize().ok()?, root.canonicalize().ok()?)))
+            .and_then(|(top, ws)| {
+                let rel = ws.strip_prefix(&top).ok()?.to_path_buf();
+                (!rel.as_os_str().is_empty()).then_some((top, rel))
+            });
+        let files = match ci_files(
+            root,
+            below
+                .as_ref()
+                .map(|(top, rel)| (top.as_path(), rel.as_path())),
+        ) {
             Ok(files) => files,
             Err(finding) => {
                 return Outcome::fail("CI configuration unreadable").with_finding(finding);
             }
         };
         if files.is_empty() {
+            let looked = if below.is_some() {
+                " here or at the repository's root"
+            } else {
+                ""
+            };
             return Outcome::warn(format!(
-                "no CI configuration ({GITHUB_DIR}/*.yml or {GITLAB_FILE}): nothing shows that \
-                 CI builds with --locked"
+                "no CI configuration ({GITHUB_DIR}/*.yml or {GITLAB_FILE}){looked}: nothing shows \
+                 that CI builds with --locked"
             ))
             .with_finding(
                 Finding::warning(
@@ -144,11 +172,12 @@ impl Check for CiLocked {
         }
         let mut judge = Judge {
             lock_exists: root.join("Cargo.lock").is_file(),
+            scope: below.map(|(_, rel)| rel),
             ..Judge::default()
         };
-        for (rel, text) in &files {
+        for CiFile { rel, text, scoped } in &files {
             match parse(rel, text) {
-                Ok(scripts) => judge.file(rel, text, &scripts),
+                Ok(scripts) => judge.file(rel, text, &scripts, *scoped),
                 Err(finding) => {
                     judge.malformed += 1;
                     judge.findings.push(finding);
@@ -174,17 +203,61 @@ struct Judge {
     /// Located invocations already judged (file, byte offset, command): the same written line
     /// reached again through a YAML alias or merge key counts once.
     seen: HashSet<(String, usize, String)>,
+    /// Where the workspace sits below its repository's root, when it does: the root's CI
+    /// files count only with the invocations that reach it ([`reach`]).
+    scope: Option<std::path::PathBuf>,
+    /// Invocations of the root's CI files that run in another directory of the repository.
+    elsewhere: usize,
+    /// Invocations of the root's CI files whose directory the gate cannot follow.
+    unplaced: usize,
 }
 
 impl Judge {
-    fn file(&mut self, rel: &str, text: &str, scripts: &[Script]) {
+    /// Judges the scripts of one CI file; `scoped`: a file at the repository's root, above
+    /// the workspace, whose invocations count only where they reach it.
+    fn file(&mut self, rel: &str, text: &str, scripts: &[Script], scoped: bool) {
+        let scope = self.scope.clone().filter(|_| scoped);
         for script in scripts {
             let lines = logical_lines(&script.text);
             let spots = spots(text, script, &lines);
+            let mut dir: reach::Dir = match &script.working_directory {
+                Some(written) => reach::join(std::path::Path::new(""), written),
+                None => Some(std::path::PathBuf::new()),
+            };
             for (line, spot) in lines.iter().zip(spots) {
+                let (starts, next) = reach::walk(&line.text, &dir);
                 for (invocation, context) in self.judged_line(script, line) {
+                    if let Some(scope) = &scope {
+                        let runs_in = reach::at(&starts, invocation.offset, &dir);
+                        match reach::effective(&runs_in, invocation.manifest_path.as_deref()) {
+                            Some(d) if reach::inside(&d, scope) => {}
+                            Some(_) => {
+                                self.elsewhere += 1;
+                                continue;
+                            }
+                            None => {
+                                self.unplaced += 1;
+                                if let Some(location) =
+                                    self.location(rel, text, line, spot, &invocation)
+                                {
+                                    self.findings.push(
+                                        Finding::note(format!(
+                                            "`{}` ({context}) runs in a directory the gate \
+                                             cannot follow (an expansion in `cd` or \
+                                             `working-directory`): whether it builds this \
+                                             workspace is unknown; not counted",
+                                            invocation.command
+                                        ))
+                                        .at(location),
+                                    );
+                                }
+                                continue;
+                            }
+                        }
+                    }
                     self.invocation(rel, text, &context, line, spot, invocation);
                 }
+                dir = next;
             }
         }
     }
@@ -374,11 +447,25 @@ impl Judge {
         }
     }
 
-    fn outcome(self, files: &[(String, String)]) -> Outcome {
-        let names: Vec<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    fn outcome(self, files: &[CiFile]) -> Outcome {
+        let names: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
         let judged = self.judged;
+        let elsewhere = match (&self.scope, self.elsewhere, self.unplaced) {
+            (None, ..) | (_, 0, 0) => String::new(),
+            (Some(scope), elsewhere, unplaced) => {
+                let unplaced = if unplaced > 0 {
+                    format!(", {unplaced} in a directory the gate cannot follow")
+                } else {
+                    String::new()
+                };
+                format!(
+                    " reaching {} ({elsewhere} other(s) of the repository's CI run elsewhere{unplaced})",
+                    scope.display()
+                )
+            }
+        };
         let checked = format!(
-            "{judged} cargo invocation(s) in {} CI file(s) ({})",
+            "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({})",
             files.len(),
             names.join(", ")
         );
@@ -412,8 +499,13 @@ impl Judge {
             return Outcome::fail(parts.join("; ")).with_findings(self.findings);
         }
         if judged == 0 {
+            let found = if elsewhere.is_empty() {
+                "found".to_owned()
+            } else {
+                format!("found{elsewhere}")
+            };
             return Outcome::warn(format!(
-                "no cargo build/test/run invocation found in {} CI file(s) ({}): nothing to judge",
+                "no cargo build/test/run invocation {found} in {} CI file(s) ({}): nothing to judge",
                 files.len(),
                 names.join(", ")
             ))
@@ -431,26 +523,55 @@ impl Judge {
     }
 }
 
-/// The CI files, workspace-relative and sorted, with their text.
-fn ci_files(root: &Path) -> Result<Vec<(String, String)>, Finding> {
-    let mut paths = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(root.join(GITHUB_DIR)) {
+/// A CI file: its path from the workspace root, its text, and whether it sits at the
+/// repository's root above the workspace (its invocations then count where they reach it).
+#[derive(Debug)]
+struct CiFile {
+    rel: String,
+    text: String,
+    scoped: bool,
+}
+
+/// The CI file names (`.github/workflows/*.yml`, `*.yaml`, sorted; `.gitlab-ci.yml`) under
+/// `dir`.
+fn ci_names(dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir.join(GITHUB_DIR)) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
             if is_yaml && entry.path().is_file() {
-                paths.push(format!("{GITHUB_DIR}/{name}"));
+                names.push(format!("{GITHUB_DIR}/{name}"));
             }
         }
     }
-    paths.sort();
-    if root.join(GITLAB_FILE).is_file() {
-        paths.push(GITLAB_FILE.to_owned());
+    names.sort();
+    if dir.join(GITLAB_FILE).is_file() {
+        names.push(GITLAB_FILE.to_owned());
     }
-    paths
+    names
+}
+
+/// The CI files of the workspace root and, for a workspace below its repository's root
+/// (`below`: the repository root and the workspace's path in it), those of the repository
+/// root, which are the ones GitHub and GitLab read; each named from the workspace root.
+fn ci_files(root: &Path, below: Option<(&Path, &Path)>) -> Result<Vec<CiFile>, Finding> {
+    let mut files: Vec<(String, std::path::PathBuf, bool)> = ci_names(root)
         .into_iter()
-        .map(|rel| match std::fs::read_to_string(root.join(&rel)) {
-            Ok(text) => Ok((rel, text)),
+        .map(|rel| (rel.clone(), root.join(rel), false))
+        .collect();
+    if let Some((top, rel)) = below {
+        let up = "../".repeat(rel.components().count());
+        files.extend(
+            ci_names(top)
+                .into_iter()
+                .map(|name| (format!("{up}{name}"), top.join(name), true)),
+        );
+    }
+    files
+        .into_iter()
+        .map(|(rel, path, scoped)| match std::fs::read_to_string(path) {
+            Ok(text) => Ok(CiFile { rel, text, scoped }),
             Err(e) => Err(Finding::error(format!("{rel} could not be read: {e}"))
                 .code(FindingCode::UnreadableFile)
                 .at(Location::file(rel))),
@@ -489,7 +610,7 @@ fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
             .at(Location::at(rel, to_u32(e.line), to_u32(e.column)))
     })?;
     let mut scripts = Vec::new();
-    if rel == GITLAB_FILE {
+    if !rel.contains(GITHUB_DIR) && rel.ends_with(GITLAB_FILE) {
         gitlab_scripts(&doc, &mut scripts);
     } else {
         github_scripts(&doc, &mut scripts);

@@ -15,6 +15,9 @@ pub(super) struct Script {
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
     pub(super) env: Vec<(String, String)>,
+    /// The directory its commands start in, as written (`working-directory:` of the step, or
+    /// the job's or workflow's `defaults.run`); `None` for the repository root.
+    pub(super) working_directory: Option<String>,
     /// The combinations of the job's `strategy.matrix` when it is written out literally
     /// (empty otherwise, and for GitLab): `${{ matrix.NAME }}` is judged with each.
     pub(super) matrix: Vec<super::matrix::Combination>,

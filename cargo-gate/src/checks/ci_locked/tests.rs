@@ -583,3 +583,58 @@ fn matrix_values_written_in_the_workflow_are_expanded() {
         ),
     ]);
 }
+
+/// The root's CI files judged for a workspace in `crates/engine` of the repository.
+fn run_below(files: &[(&str, &str)]) -> Outcome {
+    let mut judge = Judge {
+        lock_exists: true,
+        scope: Some(std::path::PathBuf::from("crates/engine")),
+        ..Judge::default()
+    };
+    let files: Vec<CiFile> = files
+        .iter()
+        .map(|(rel, text)| CiFile {
+            rel: format!("../../{rel}"),
+            text: (*text).to_owned(),
+            scoped: true,
+        })
+        .collect();
+    for file in &files {
+        let scripts = parse(&file.rel, &file.text).unwrap();
+        judge.file(&file.rel, &file.text, &scripts, true);
+    }
+    judge.outcome(&files)
+}
+
+/// A workspace below the repository's root is judged by the root's CI invocations that
+/// reach it: through `working-directory` (the step's, the job's defaults), `cd` (carried
+/// across lines) and `--manifest-path`; the others run elsewhere and are counted apart, and
+/// one whose directory is an expansion is a note.
+#[test]
+fn a_workspace_below_the_root_is_judged_by_the_invocations_that_reach_it() {
+    let workflow = "jobs:\n  a:\n    defaults:\n      run:\n        working-directory: crates/engine\n    steps:\n      - run: cargo test\n      - run: cargo build --locked\n        working-directory: crates/cli\n  b:\n    steps:\n      - run: |\n          cd crates/engine/sub\n          cargo doc\n          cd ../../cli && cargo test\n      - run: cargo clippy --manifest-path crates/engine/Cargo.toml\n      - run: cargo test --manifest-path=crates/cli/Cargo.toml\n      - run: cd $DIR && cargo test\n      - run: cargo build\n";
+    let outcome = run_below(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [
+            "../../.github/workflows/ci.yml:7:14 Error `cargo test` (job `a`, step 1)",
+            "../../.github/workflows/ci.yml:14:11 Error `cargo doc` (job `b`, step 1)",
+            "../../.github/workflows/ci.yml:16:14 Error `cargo clippy --manifest-path crates/engine/Cargo.toml` (job `b`, step 2)",
+            "../../.github/workflows/ci.yml:18:25 Note `cargo test` (job `b`, step 4)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 3 cargo invocation(s) lack --locked");
+    // Nothing reaches it: a warning that says where the repository's CI runs instead.
+    let elsewhere = run_below(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n",
+    )]);
+    assert_eq!(elsewhere.status, Status::Warn, "{elsewhere:?}");
+    assert_eq!(
+        elsewhere.summary,
+        "no cargo build/test/run invocation found reaching crates/engine (1 other(s) of the \
+         repository's CI run elsewhere) in 1 CI file(s) (../../.github/workflows/ci.yml): \
+         nothing to judge"
+    );
+}
