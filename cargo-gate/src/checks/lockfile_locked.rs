@@ -1,5 +1,8 @@
 //! `lockfile.locked`: Cargo.lock exists, git tracks it (in a git work tree), and
-//! `cargo metadata --locked` accepts it. Each of the three is reported on its own.
+//! `cargo metadata --locked` accepts it. Each of the three is reported on its own. A second
+//! tracked Cargo.lock beside a member (or a path dependency) of the workspace warns: cargo
+//! never reads it (the root's governs), so it can only go stale and mislead readers and the
+//! tools that scan lockfiles. A nested workspace's own Cargo.lock is that workspace's.
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, SkipKind};
 use crate::facts::Resolve;
@@ -33,6 +36,10 @@ crate::finding_codes! {
         LockfileStale => Code {
             name: "lockfile-stale",
             summary: "`cargo metadata --locked` refuses Cargo.lock (out of date, or another failure)",
+        },
+        LockfileUnused => Code {
+            name: "lockfile-unused",
+            summary: "a tracked Cargo.lock beside a member that cargo never reads",
         },
     }
 }
@@ -122,9 +129,17 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
                 .at(Location::file("Cargo.lock")),
         );
     }
-    let outcome = if findings.is_empty() {
+    let unused = unused_lockfiles(ctx);
+    let outcome = if findings.is_empty() && unused.is_empty() {
         Outcome::pass(format!(
             "Cargo.lock present, {tracked}, accepted by `cargo metadata --locked`"
+        ))
+    } else if findings.is_empty() {
+        findings.extend(unused);
+        Outcome::warn(format!(
+            "Cargo.lock present, {tracked}, accepted by `cargo metadata --locked`; {} other \
+             tracked Cargo.lock(s) never read",
+            findings.len()
         ))
     } else {
         let failed: Vec<&str> = findings
@@ -139,9 +154,46 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
                 }
             })
             .collect();
+        findings.extend(unused);
         Outcome::fail(format!("Cargo.lock {}", failed.join(" and ")))
     };
     outcome.with_findings(findings).with_artifact(LOG, log)
+}
+
+/// The tracked Cargo.lock files beside a member or a path dependency of the workspace (not
+/// the root's): cargo builds those packages with the root's lockfile and never reads these.
+fn unused_lockfiles(ctx: &Context<'_>) -> Vec<Finding> {
+    use crate::facts::Role;
+    let root = &ctx.workspace.root;
+    ctx.facts
+        .index
+        .files
+        .iter()
+        .filter(|f| f.rel != "Cargo.lock" && f.rel.ends_with("/Cargo.lock"))
+        .filter_map(|f| {
+            let dir = f.path.parent()?;
+            let package = ctx
+                .facts
+                .packages
+                .iter()
+                .find(|p| p.dir == dir || (root.join(&p.dir) == dir && p.dir.is_relative()))?;
+            let what = match package.role {
+                Role::Member => "a member of this workspace",
+                Role::PathDependency => "a path dependency of this workspace",
+                Role::Other => return None,
+            };
+            Some(
+                Finding::warning(format!(
+                    "{} is tracked but cargo never reads it: `{}` is {what}, built with the \
+                     root's Cargo.lock, so this copy only goes stale and misleads readers and \
+                     lockfile scanners (fix: `git rm {}`)",
+                    f.rel, package.name, f.rel
+                ))
+                .code(FindingCode::LockfileUnused)
+                .at(Location::file(&f.rel)),
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -169,6 +221,44 @@ mod tests {
             outcome.findings[0]
                 .message
                 .contains("cargo generate-lockfile")
+        );
+    }
+
+    /// A second tracked Cargo.lock beside a member is never read: it warns, naming the file
+    /// and the fix. A nested workspace's own lockfile is that workspace's business.
+    #[test]
+    fn a_members_own_lockfile_warns_as_never_read() {
+        if !crate::checks::testing::runs("cargo") {
+            return;
+        }
+        let outcome = run(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\nexclude = [\"nested\"]\n",
+            ),
+            ("Cargo.lock", LOCK),
+            ("app/Cargo.toml", MANIFEST),
+            ("app/src/lib.rs", ""),
+            ("app/Cargo.lock", LOCK),
+            (
+                "nested/Cargo.toml",
+                "[package]\nname = \"nested\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+            ),
+            ("nested/src/lib.rs", ""),
+            ("nested/Cargo.lock", "version = 4\n"),
+        ]);
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        assert_eq!(outcome.findings.len(), 1, "{outcome:?}");
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.code.as_deref(), Some("lockfile-unused"));
+        assert_eq!(finding.location.as_ref().unwrap().file, "app/Cargo.lock");
+        assert!(
+            finding.message.starts_with(
+                "app/Cargo.lock is tracked but cargo never reads it: `app` is a member of this \
+                 workspace"
+            ),
+            "{}",
+            finding.message
         );
     }
 
