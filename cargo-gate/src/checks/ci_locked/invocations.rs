@@ -24,6 +24,29 @@ const JUDGED: &[(&str, &str)] = &[
     ("d", "doc"),
 ];
 
+/// Whether subcommand `sub`, followed by `rest`, builds: a [`JUDGED`] subcommand, or a
+/// plugin that runs one with cargo's flags: `nextest run`, `miri test|run|nextest`, `hack`
+/// with a building subcommand among its words (`cargo hack --each-feature check`),
+/// `llvm-cov` (runs the tests unless it only reports, cleans or shows its environment) and
+/// `chef cook` (cargo-chef's dependency build).
+fn builds(sub: &str, rest: &[Word]) -> bool {
+    let next = || {
+        rest.iter()
+            .find(|w| !w.text.starts_with('-'))
+            .map(|w| w.text.as_str())
+    };
+    let judged = |word: &str| JUDGED.iter().any(|(s, _)| *s == word);
+    match sub {
+        _ if judged(sub) => true,
+        "nextest" => matches!(next(), Some("run" | "r")),
+        "miri" => matches!(next(), Some("test" | "t" | "run" | "r" | "nextest")),
+        "hack" => rest.iter().any(|w| judged(&w.text)),
+        "llvm-cov" => !matches!(next(), Some("report" | "clean" | "show-env")),
+        "chef" => next() == Some("cook"),
+        _ => false,
+    }
+}
+
 /// Global options that take a separate value (`cargo --config k=v build`).
 const GLOBAL_WITH_VALUE: &[&str] = &["--color", "--config", "-Z", "-C"];
 
@@ -78,6 +101,9 @@ pub(super) enum Kind {
     Unknown { expansion: String },
     /// `cargo xtask …`.
     Alias,
+    /// `cargo minimal-versions …`: resolves the lowest versions on purpose, so --locked
+    /// cannot apply.
+    MinimalVersions,
 }
 
 #[cfg(test)]
@@ -166,16 +192,12 @@ pub(super) fn invocations(
             }
             previous = Some(word);
         }
-        let builds = JUDGED.iter().any(|(s, _)| *s == sub.text)
-            || (sub.text == "nextest"
-                && args[i + 1..]
-                    .iter()
-                    .find(|w| !w.text.starts_with('-'))
-                    .is_some_and(|w| w.text == "run" || w.text == "r"));
-        let kind = if builds {
+        let kind = if builds(&sub.text, &args[i + 1..]) {
             Kind::Judged { locked, expansion }
         } else if sub.text == "xtask" {
             Kind::Alias
+        } else if sub.text == "minimal-versions" {
+            Kind::MinimalVersions
         } else if sub.text.contains('$') {
             // `cargo ${{ matrix.command }}` may well build: judged only when it is locked.
             if locked {
@@ -340,6 +362,40 @@ mod tests {
     #[test]
     fn invocations_in_shell_lines() {
         let cases: &[(&str, &[(&str, Kind)])] = &[
+            // Plugins that build with cargo's flags.
+            (
+                "cargo miri test; cargo miri setup",
+                &[("cargo miri test", Kind::judged(false))],
+            ),
+            (
+                "cargo hack --each-feature --depth 2 check --locked",
+                &[(
+                    "cargo hack --each-feature --depth 2 check --locked",
+                    Kind::judged(true),
+                )],
+            ),
+            ("cargo hack --help", &[]),
+            (
+                "cargo chef cook --release --recipe-path recipe.json && cargo chef prepare",
+                &[(
+                    "cargo chef cook --release --recipe-path recipe.json",
+                    Kind::judged(false),
+                )],
+            ),
+            (
+                "cargo llvm-cov --lcov --output-path lcov.info; cargo llvm-cov report",
+                &[(
+                    "cargo llvm-cov --lcov --output-path lcov.info",
+                    Kind::judged(false),
+                )],
+            ),
+            (
+                "cargo minimal-versions check --workspace",
+                &[(
+                    "cargo minimal-versions check --workspace",
+                    Kind::MinimalVersions,
+                )],
+            ),
             (
                 "cargo build --release",
                 &[("cargo build --release", Kind::judged(false))],

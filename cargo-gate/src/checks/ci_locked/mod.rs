@@ -1,6 +1,9 @@
 //! `ci.locked`: every cargo build, test, run, check, clippy, bench, install, doc and
-//! `nextest run` in the CI configuration passes `--locked` or `--frozen` (or `--offline` when
-//! Cargo.lock exists), so CI builds exactly the committed lockfile.
+//! `nextest run` in the CI configuration (and the plugins that build with cargo's flags:
+//! `miri test|run`, `hack … check`, `llvm-cov`, `chef cook`) passes `--locked` or `--frozen`
+//! (or `--offline` when Cargo.lock exists), so CI builds exactly the committed lockfile.
+//! `cargo minimal-versions` is noted, never judged: it resolves the lowest versions on
+//! purpose.
 //!
 //! Read as YAML with node positions (`crate::yaml`, saphyr; merge keys applied):
 //!
@@ -301,7 +304,7 @@ impl Judge {
                     | Kind::Judged {
                         expansion: Some(_), ..
                     } => 2,
-                    Kind::Alias => 1,
+                    Kind::Alias | Kind::MinimalVersions => 1,
                     Kind::Judged { locked: true, .. } => 0,
                 };
                 // The first combination of the worst kind (max_by_key keeps the last).
@@ -376,6 +379,13 @@ impl Judge {
             Kind::Alias => self.findings.push(
                 Finding::note(format!(
                     "{what} runs a cargo alias whose commands the gate cannot see; not judged"
+                ))
+                .at(location),
+            ),
+            Kind::MinimalVersions => self.findings.push(
+                Finding::note(format!(
+                    "{what} resolves the lowest versions the manifests allow on purpose, so \
+                     --locked cannot apply; not judged"
                 ))
                 .at(location),
             ),
