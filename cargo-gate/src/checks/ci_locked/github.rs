@@ -92,11 +92,30 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                 continue;
             };
             let action = uses.split('@').next().unwrap_or(uses);
+            let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
+            // An image built by `docker/build-push-action`: the Dockerfile it builds (its
+            // `file:`, else `Dockerfile` in its `context:`) is judged like `docker build -f`.
+            if action.eq_ignore_ascii_case("docker/build-push-action") {
+                let context = input("context").unwrap_or_else(|| ".".to_owned());
+                let file = input("file")
+                    .unwrap_or_else(|| format!("{}/Dockerfile", context.trim_end_matches('/')));
+                out.push(Script {
+                    context: format!("job `{job}`, {step_name} (`{action}`)"),
+                    text: format!("docker build -f {file} {context}"),
+                    place: Place::Action {
+                        uses: uses.to_owned(),
+                    },
+                    env,
+                    working_directory: None,
+                    matrix: matrix.clone(),
+                    at: step.offset,
+                });
+                continue;
+            }
             // Owners and repositories on GitHub are case-insensitive.
             if !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 continue;
             }
-            let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
             let Some(command) = input("command") else {
                 continue;
             };

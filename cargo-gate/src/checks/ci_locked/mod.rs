@@ -19,6 +19,12 @@
 //! `pushd` (carried from line to line) and `--manifest-path` ([`reach`]); the others are
 //! counted apart as running elsewhere, and one whose directory is an expansion is a note.
 //!
+//! What CI hands its builds to is read too ([`spawned`]): the Dockerfile a `docker build
+//! -f F` (`docker buildx build`, `podman build`, `docker/build-push-action`) builds, whose
+//! `RUN` instructions are its commands, and a script a step runs (`./bin/package`, `bash
+//! scripts/release.sh`, followed one script deeper); their invocations are judged at their own
+//! file:line. Only regular files inside the repository, of at most 1 MiB, are read.
+//!
 //! Each script is split into lines (a trailing `\` continues a line) and each line into shell
 //! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected; a GitHub expression
 //! `${{ … }}` is one word, whatever it holds). Variables that the workflow's, job's or step's
@@ -69,6 +75,7 @@ mod model;
 mod raw;
 mod reach;
 mod shell;
+mod spawned;
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
@@ -175,9 +182,13 @@ impl Check for CiLocked {
         }
         let mut judge = Judge {
             lock_exists: root.join("Cargo.lock").is_file(),
-            scope: below.map(|(_, rel)| rel),
+            root: root.clone(),
             ..Judge::default()
         };
+        if let Some((top, rel)) = below {
+            judge.top = Some(top);
+            judge.scope = Some(rel);
+        }
         for CiFile { rel, text, scoped } in &files {
             match parse(rel, text) {
                 Ok(scripts) => judge.file(rel, text, &scripts, *scoped),
@@ -213,6 +224,13 @@ struct Judge {
     elsewhere: usize,
     /// Invocations of the root's CI files whose directory the gate cannot follow.
     unplaced: usize,
+    /// The workspace root (the base of its own CI files' paths).
+    root: std::path::PathBuf,
+    /// The repository root, when the workspace is below it (the base of the root's CI
+    /// files' paths).
+    top: Option<std::path::PathBuf>,
+    /// Dockerfiles and scripts judged, by path from the workspace root.
+    spawned_files: std::collections::BTreeSet<String>,
 }
 
 impl Judge {
@@ -230,35 +248,19 @@ impl Judge {
             for (line, spot) in lines.iter().zip(spots) {
                 let (starts, next) = reach::walk(&line.text, &dir);
                 for (invocation, context) in self.judged_line(script, line) {
-                    if let Some(scope) = &scope {
-                        let runs_in = reach::at(&starts, invocation.offset, &dir);
-                        match reach::effective(&runs_in, invocation.manifest_path.as_deref()) {
-                            Some(d) if reach::inside(&d, scope) => {}
-                            Some(_) => {
-                                self.elsewhere += 1;
-                                continue;
-                            }
-                            None => {
-                                self.unplaced += 1;
-                                if let Some(location) =
-                                    self.location(rel, text, line, spot, &invocation)
-                                {
-                                    self.findings.push(
-                                        Finding::note(format!(
-                                            "`{}` ({context}) runs in a directory the gate \
-                                             cannot follow (an expansion in `cd` or \
-                                             `working-directory`): whether it builds this \
-                                             workspace is unknown; not counted",
-                                            invocation.command
-                                        ))
-                                        .at(location),
-                                    );
-                                }
-                                continue;
-                            }
-                        }
+                    let runs_in = reach::at(&starts, invocation.offset, &dir);
+                    let at = Written {
+                        rel,
+                        text,
+                        line,
+                        spot,
+                    };
+                    if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
+                        self.invocation(rel, text, &context, line, spot, invocation);
                     }
-                    self.invocation(rel, text, &context, line, spot, invocation);
+                }
+                for spawn in spawned::started(&line.text, &starts, &dir) {
+                    self.spawned(&spawn, scoped, &script.context, 0);
                 }
                 dir = next;
             }
@@ -324,6 +326,124 @@ impl Judge {
                 (invocation, context)
             })
             .collect()
+    }
+
+    /// Whether an invocation of a file above the workspace (`scope`: the workspace's path in
+    /// the repository) reaches it, running in `runs_in`; counts those that run elsewhere,
+    /// and notes those whose directory cannot be followed. Without a scope, every one does.
+    fn reaches(
+        &mut self,
+        scope: Option<&std::path::Path>,
+        runs_in: &reach::Dir,
+        at: &Written<'_, '_>,
+        invocation: &Invocation,
+        context: &str,
+    ) -> bool {
+        let Some(scope) = scope else {
+            return true;
+        };
+        match reach::effective(runs_in, invocation.manifest_path.as_deref()) {
+            Some(d) if reach::inside(&d, scope) => true,
+            Some(_) => {
+                self.elsewhere += 1;
+                false
+            }
+            None => {
+                self.unplaced += 1;
+                if let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation)
+                {
+                    self.findings.push(
+                        Finding::note(format!(
+                            "`{}` ({context}) runs in a directory the gate cannot follow (an \
+                             expansion in `cd` or `working-directory`): whether it builds this \
+                             workspace is unknown; not counted",
+                            invocation.command
+                        ))
+                        .at(location),
+                    );
+                }
+                false
+            }
+        }
+    }
+
+    /// Judges the cargo calls of a Dockerfile or script a CI command starts ([`spawned`]),
+    /// at their own file:line; a script's own scripts are followed one level deeper.
+    /// `scoped`: started from a file above the workspace.
+    fn spawned(&mut self, spawn: &spawned::Spawn, scoped: bool, by: &str, depth: u8) {
+        let scope = self.scope.clone().filter(|_| scoped);
+        let (base, prefix) = match (&self.top, scoped) {
+            (Some(top), true) => (
+                top.clone(),
+                "../".repeat(scope.as_ref().map_or(0, |s| s.components().count())),
+            ),
+            _ => (self.root.clone(), String::new()),
+        };
+        let Some(full) = spawned::readable(&base, &spawn.path) else {
+            return;
+        };
+        let Ok(text) = std::fs::read_to_string(&full) else {
+            return;
+        };
+        let path = spawn.path.to_string_lossy().replace('\\', "/");
+        let rel = format!("{prefix}{path}");
+        self.spawned_files.insert(rel.clone());
+        match spawn.kind {
+            spawned::Started::Dockerfile => {
+                // Inside an image there is no repository directory to follow: a Dockerfile
+                // counts for a workspace below the root when it lies in the workspace.
+                if scope
+                    .as_ref()
+                    .is_some_and(|s| !reach::inside(&spawn.path, s))
+                {
+                    return;
+                }
+                let context = format!("Dockerfile built by {by}");
+                for (start, command) in spawned::dockerfile_runs(&text) {
+                    let exec = spawned::exec_form(command);
+                    let shell = exec.clone().unwrap_or_else(|| command.to_owned());
+                    for line in logical_lines(&shell) {
+                        let offset = if exec.is_some() {
+                            start
+                        } else {
+                            start
+                                + (line.first_physical.as_ptr() as usize - shell.as_ptr() as usize)
+                        };
+                        let spot = Some(spot_at(&text, offset, exec.is_some()));
+                        for invocation in invocations(&line.text, self.lock_exists, &[], None) {
+                            self.invocation(&rel, &text, &context, &line, spot, invocation);
+                        }
+                    }
+                }
+            }
+            spawned::Started::Script => {
+                let context = format!("script run by {by}");
+                let mut dir = spawn.dir.clone();
+                for line in logical_lines(&text) {
+                    let offset = line.first_physical.as_ptr() as usize - text.as_ptr() as usize;
+                    let spot = Some(spot_at(&text, offset, false));
+                    let (starts, next) = reach::walk(&line.text, &dir);
+                    for invocation in invocations(&line.text, self.lock_exists, &[], None) {
+                        let runs_in = reach::at(&starts, invocation.offset, &dir);
+                        let at = Written {
+                            rel: &rel,
+                            text: &text,
+                            line: &line,
+                            spot,
+                        };
+                        if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
+                            self.invocation(&rel, &text, &context, &line, spot, invocation);
+                        }
+                    }
+                    if depth == 0 {
+                        for inner in spawned::started(&line.text, &starts, &dir) {
+                            self.spawned(&inner, scoped, &format!("`{rel}`"), depth + 1);
+                        }
+                    }
+                    dir = next;
+                }
+            }
+        }
     }
 
     /// Where an invocation is reported, or `None` when the same written command was reached
@@ -474,8 +594,18 @@ impl Judge {
                 )
             }
         };
+        let run_by_ci = if self.spawned_files.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<&str> = self.spawned_files.iter().map(String::as_str).collect();
+            format!(
+                " and {} file(s) they build or run ({})",
+                list.len(),
+                list.join(", ")
+            )
+        };
         let checked = format!(
-            "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({})",
+            "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({}){run_by_ci}",
             files.len(),
             names.join(", ")
         );
@@ -530,6 +660,26 @@ impl Judge {
             .with_findings(self.findings);
         }
         Outcome::pass(format!("{checked} all pass --locked/--frozen")).with_findings(self.findings)
+    }
+}
+
+/// Where a line is written: its file (from the workspace root) and text, the line, and
+/// where it was found.
+struct Written<'a, 'l> {
+    rel: &'a str,
+    text: &'a str,
+    line: &'a LogicalLine<'l>,
+    spot: Option<Spot>,
+}
+
+/// The spot of byte `offset` of `text` (its 1-based char column); `step`: every invocation
+/// of the line sits there (an exec-form `RUN`, whose words are not written as a line).
+fn spot_at(text: &str, offset: usize, step: bool) -> Spot {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    Spot {
+        offset,
+        column: count_chars(&text[line_start..offset]) + 1,
+        step,
     }
 }
 

@@ -638,3 +638,37 @@ fn a_workspace_below_the_root_is_judged_by_the_invocations_that_reach_it() {
          nothing to judge"
     );
 }
+
+/// The Dockerfiles CI builds and the scripts it runs are read, and their cargo calls judged
+/// at their own file:line like CI's: `docker build -f`, `docker/build-push-action`'s
+/// Dockerfile, a script run as `./bin/package` (and the script that one runs).
+#[test]
+fn dockerfiles_and_scripts_that_ci_runs_are_judged_where_written() {
+    let workflow = "jobs:\n  image:\n    steps:\n      - run: docker build -t app -f docker/Dockerfile .\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          push: true\n      - run: ./bin/package --release\n";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "docker/Dockerfile",
+            "FROM rust:1.95 AS build\nRUN cargo chef cook --release --recipe-path recipe.json\nCOPY . .\nRUN --mount=type=cache,target=/root/.cargo \\\n    cargo build --release --locked\n",
+        ),
+        (
+            "Dockerfile",
+            "FROM rust:1.95\nRUN [\"cargo\", \"install\", \"--path\", \".\"]\n",
+        ),
+        (
+            "bin/package",
+            "#!/bin/sh\nset -e\ncargo build --release\nsh scripts/sign.sh\n",
+        ),
+        ("scripts/sign.sh", "cargo run --locked -p signer\n"),
+    ]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [
+            "docker/Dockerfile:2:5 Error `cargo chef cook --release --recipe-path recipe.json` (Dockerfile built by job `image`, step 1)",
+            "Dockerfile:2:5 Error `cargo install --path .` (Dockerfile built by job `image`, step 2 (`docker/build-push-action`)",
+            "bin/package:3:1 Error `cargo build --release` (script run by job `image`, step 3)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 5 cargo invocation(s) lack --locked");
+}

@@ -1,0 +1,262 @@
+//! The files a CI script hands its builds to: Dockerfiles it builds (`docker build -f F`,
+//! `docker buildx build`, `podman build`, GitHub's `docker/build-push-action`) and scripts
+//! it runs (`./bin/package`, `bash scripts/release.sh`). Their cargo calls build what CI
+//! ships as surely as a `run:` line does, so `ci.locked` judges them at their own file:line.
+//!
+//! A Dockerfile's `RUN` instructions (shell form, `\` continuations, `--mount=…` options
+//! skipped; exec form `RUN ["cargo", …]` joined) are its commands; a script's lines are its
+//! commands, followed one script deeper. A file outside the repository, one that does not
+//! exist, or one named through an expansion is not read.
+
+use super::reach::{self, Dir};
+use super::shell::{Word, commands, github_expressions_as_words};
+use std::path::{Path, PathBuf};
+
+/// What kind of file a command starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Started {
+    /// A Dockerfile that `docker build` builds.
+    Dockerfile,
+    /// A shell script that is run.
+    Script,
+}
+
+/// A file a command of a CI line starts, relative to the repository root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Spawn {
+    pub(super) kind: Started,
+    /// Relative to the repository root (or the workspace root, for its own CI files).
+    pub(super) path: PathBuf,
+    /// The directory the command ran in: a script's commands start there.
+    pub(super) dir: Dir,
+}
+
+/// Interpreters whose first operand is a script file.
+const SHELLS: &[&str] = &["bash", "sh", "zsh", "dash"];
+
+/// The files the commands of `line` start, each command starting in the directory that
+/// [`reach::walk`] gave it (`starts`, or `line_start` before the first).
+pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> Vec<Spawn> {
+    let mut out = Vec::new();
+    for words in commands(&github_expressions_as_words(line)) {
+        let Some(first) = words.first() else {
+            continue;
+        };
+        let Some(dir) = reach::at(starts, first.offset, line_start) else {
+            continue;
+        };
+        if let Some(path) = dockerfile(&words) {
+            if let Some(path) = reach::join(&dir, &path) {
+                out.push(Spawn {
+                    kind: Started::Dockerfile,
+                    path,
+                    dir: Some(dir),
+                });
+            }
+            continue;
+        }
+        let script = if SHELLS.contains(&first.text.as_str()) {
+            words[1..].iter().find(|w| !w.text.starts_with('-'))
+        } else if first.text.contains('/') {
+            Some(first)
+        } else {
+            None
+        };
+        if let Some(script) = script
+            && let Some(path) = reach::join(&dir, &script.text)
+        {
+            out.push(Spawn {
+                kind: Started::Script,
+                path,
+                dir: Some(dir),
+            });
+        }
+    }
+    out
+}
+
+/// The Dockerfile a `docker build` (`docker buildx build`, `podman build`, `buildah bud`)
+/// command builds: its `-f`/`--file`, else `Dockerfile` in its context directory.
+fn dockerfile(words: &[Word]) -> Option<String> {
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    let rest = match texts.as_slice() {
+        ["docker" | "podman", "build", rest @ ..] => rest,
+        ["docker", "buildx", "build", rest @ ..] => rest,
+        ["buildah", "bud" | "build", rest @ ..] => rest,
+        _ => return None,
+    };
+    let mut file = None;
+    let mut context = None;
+    let mut i = 0;
+    while i < rest.len() {
+        let word = rest[i];
+        if word == "-f" || word == "--file" {
+            file = rest.get(i + 1).map(|f| (*f).to_owned());
+            i += 2;
+            continue;
+        }
+        if let Some(f) = word.strip_prefix("--file=") {
+            file = Some(f.to_owned());
+        } else if word.starts_with('-') {
+            // Options with a separate value: the common ones, so their value is not taken
+            // for the context.
+            if [
+                "-t",
+                "--tag",
+                "--build-arg",
+                "--target",
+                "--platform",
+                "--label",
+                "--cache-from",
+                "--cache-to",
+                "--secret",
+                "--output",
+                "-o",
+                "--progress",
+                "--network",
+            ]
+            .contains(&word)
+            {
+                i += 1;
+            }
+        } else {
+            context = Some(word.to_owned());
+        }
+        i += 1;
+    }
+    file.or_else(|| {
+        let context = context?;
+        Some(format!("{}/Dockerfile", context.trim_end_matches('/')))
+    })
+    .filter(|f| f != "-")
+}
+
+/// The shell commands of a Dockerfile: each `RUN` instruction's command (continuation lines
+/// joined as the shell would see them), as `(byte offset in the file where the command
+/// starts, command text as written)`.
+pub(super) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = &text[pos..line_end];
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        // The instruction and its continuation lines (a line ending in `\`).
+        let mut end = line_end;
+        while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
+            end = text[end + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| end + 1 + i);
+        }
+        let is_run = trimmed.len() > 3
+            && trimmed[..3].eq_ignore_ascii_case("RUN")
+            && trimmed[3..].starts_with([' ', '\t']);
+        if is_run {
+            let mut start = pos + indent + 3;
+            // Options of RUN (`--mount=…`, `--network=…`) come before the command.
+            // A `\` that only continues the line is blank here.
+            loop {
+                let rest = &text[start..end];
+                let skipped = rest.len() - rest.trim_start().len();
+                let word = &rest[skipped..];
+                let word_end = word.find(char::is_whitespace).unwrap_or(word.len());
+                if word.starts_with("--") || (word.starts_with('\\') && word_end == 1) {
+                    start += skipped + word_end;
+                } else {
+                    start += skipped;
+                    break;
+                }
+            }
+            out.push((start, &text[start..end]));
+        }
+        pos = end + 1;
+    }
+    out
+}
+
+/// A RUN command in exec form (`["cargo", "build"]`) as a shell line, else as written.
+pub(super) fn exec_form(command: &str) -> Option<String> {
+    let inner = command.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let words: Option<Vec<String>> = inner
+        .split(',')
+        .map(|w| {
+            let w = w.trim();
+            w.strip_prefix('"')?.strip_suffix('"').map(str::to_owned)
+        })
+        .collect();
+    Some(words?.join(" "))
+}
+
+/// The largest file read as a Dockerfile or script: a command such as
+/// `./target/release/app` starts a binary, which is never read.
+const MAX_SIZE: u64 = 1 << 20;
+
+/// `path` under `base`, when it is a regular file inside `base` (symbolic links resolved)
+/// of at most [`MAX_SIZE`] bytes.
+pub(super) fn readable(base: &Path, path: &Path) -> Option<PathBuf> {
+    let full = base.join(path);
+    let canonical = full.canonicalize().ok()?;
+    let base = base.canonicalize().ok()?;
+    let meta = std::fs::metadata(&canonical).ok()?;
+    (canonical.starts_with(&base) && meta.is_file() && meta.len() <= MAX_SIZE).then_some(full)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started_by(line: &str) -> Vec<(Started, String)> {
+        let root = Some(PathBuf::new());
+        let (starts, _) = reach::walk(line, &root);
+        started(line, &starts, &root)
+            .into_iter()
+            .map(|s| (s.kind, s.path.to_string_lossy().into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn docker_builds_and_scripts_are_found_in_their_directory() {
+        assert_eq!(
+            started_by("docker build -t app:latest -f docker/Dockerfile ."),
+            [(Started::Dockerfile, "docker/Dockerfile".to_owned())]
+        );
+        assert_eq!(
+            started_by("cd deploy && docker buildx build --platform linux/amd64 --push ."),
+            [(Started::Dockerfile, "deploy/Dockerfile".to_owned())]
+        );
+        assert_eq!(
+            started_by("podman build --file=ci/Containerfile ctx"),
+            [(Started::Dockerfile, "ci/Containerfile".to_owned())]
+        );
+        assert_eq!(
+            started_by("./bin/package --release; bash -e scripts/release.sh v1"),
+            [
+                (Started::Script, "bin/package".to_owned()),
+                (Started::Script, "scripts/release.sh".to_owned())
+            ]
+        );
+        assert!(started_by("docker run app; ./$SCRIPT; cargo build").is_empty());
+    }
+
+    #[test]
+    fn dockerfile_run_instructions_are_its_commands() {
+        let text = "FROM rust:1.95 AS build\nWORKDIR /app\nRUN --mount=type=cache,target=/usr/local/cargo/registry \\\n    cargo build --release\nrun cargo chef cook\nCOPY . .\n  RUN [\"cargo\", \"install\", \"--path\", \".\"]\n";
+        let runs = dockerfile_runs(text);
+        let commands: Vec<&str> = runs.iter().map(|(_, c)| *c).collect();
+        assert_eq!(
+            commands,
+            [
+                "cargo build --release",
+                "cargo chef cook",
+                "[\"cargo\", \"install\", \"--path\", \".\"]"
+            ]
+        );
+        assert_eq!(&text[runs[1].0..runs[1].0 + 5], "cargo");
+        assert_eq!(
+            exec_form(commands[2]).as_deref(),
+            Some("cargo install --path .")
+        );
+        assert_eq!(exec_form("cargo build"), None);
+    }
+}
