@@ -1213,13 +1213,17 @@ pub fn build_errors(log: &str) -> Vec<String> {
                 || next.starts_with("help:")
             {
                 let kept = next.trim_end();
-                // The compiler's source excerpts (`  |`, `3 |`) add nothing a log does not.
+                // The compiler's source excerpts (`  |`, `3 |`) add nothing a log does not;
+                // nor does a failed link's linker command line (thousands of characters
+                // before the one line that says which library is missing).
                 let excerpt = trimmed.starts_with('|')
                     || trimmed
                         .split_once(" |")
                         .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
-                if !kept.is_empty() && !excerpt {
-                    block.push(kept.to_owned());
+                let linker_line = trimmed.starts_with("= note:")
+                    && (trimmed.contains("\" \"-") || trimmed.contains("arguments are omitted"));
+                if !kept.is_empty() && !excerpt && !linker_line {
+                    block.push(shortened(kept));
                 }
             } else if trimmed.is_empty() {
                 // A blank line inside a diagnostic; the next top-level line decides.
@@ -1248,6 +1252,17 @@ pub fn build_errors(log: &str) -> Vec<String> {
     errors
 }
 
+/// At most this many characters of one line of a build error.
+const MAX_LINE_CHARS: usize = 400;
+
+/// `line`, cut to [`MAX_LINE_CHARS`] characters with `…` where it was cut.
+fn shortened(line: &str) -> String {
+    match line.char_indices().nth(MAX_LINE_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
+
 /// The last [`SCRIPT_LINES`] lines of a build script's output section, but never a backtrace
 /// in place of its cause: a panic's `stack backtrace:` and everything after it is cut, and
 /// the lines kept start no later than the last `panicked at` line, so its message stays.
@@ -1268,5 +1283,5 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
     if let Some(panic) = wanted.iter().rposition(|l| l.contains("' panicked at ")) {
         skip = skip.min(panic);
     }
-    block.extend(wanted[skip..].iter().map(|l| format!("  {l}")));
+    block.extend(wanted[skip..].iter().map(|l| shortened(&format!("  {l}"))));
 }

@@ -167,6 +167,52 @@ fn builders_are_read_from_build_scripts() {
     }
 }
 
+/// A failed link names the missing library, not the linker's command line before it; a
+/// missing system library found by pkg-config in a build script keeps its sentence.
+#[test]
+fn build_errors_name_the_missing_library() {
+    let command = format!(
+        "  = note:  \"cc\" \"-m64\" \"/w/target/debug/deps/rustcYD/symbols.o\" {}",
+        "\"-Wl,--as-needed\" ".repeat(400)
+    );
+    let log = format!(
+        "   Compiling app v0.1.0 (/w/app)\n\
+         error: linking with `cc` failed: exit status: 1\n  |\n{command}\n\
+         \x20 = note: some arguments are omitted. use `--verbose` to show all linker arguments\n\
+         \x20 = note: rust-lld: error: unable to find library -lnosuchlib\n\
+         \x20         collect2: error: ld returned 1 exit status\n\n\
+         error: could not compile `app` (bin \"app\") due to 1 previous error\n"
+    );
+    assert_eq!(
+        build_errors(&log),
+        [
+            "error: linking with `cc` failed: exit status: 1\n  \
+             = note: rust-lld: error: unable to find library -lnosuchlib\n          \
+             collect2: error: ld returned 1 exit status",
+            "error: could not compile `app` (bin \"app\") due to 1 previous error",
+        ]
+    );
+    let pkg_config = "error: failed to run custom build command for `foo-sys v0.1.0`\n\
+\n\
+Caused by:\n  \
+process didn't exit successfully: `/w/target/debug/build/foo-sys-1/build-script-build` (exit status: 101)\n  \
+--- stderr\n\n  \
+thread 'main' panicked at build.rs:2:52:\n  \
+called `Result::unwrap()` on an `Err` value: pkg-config exited with status code 1\n  \
+> PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config --libs --cflags foo\n\n  \
+The system library `foo` required by crate `foo-sys` was not found.\n  \
+The file `foo.pc` needs to be installed and the PKG_CONFIG_PATH environment variable must contain its parent directory.\n";
+    let errors = build_errors(pkg_config);
+    assert!(
+        errors[0].contains("The system library `foo` required by crate `foo-sys` was not found."),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].contains("panicked at build.rs:2:52"),
+        "{errors:?}"
+    );
+}
+
 #[test]
 fn build_errors_keep_the_cause() {
     let log = "   Compiling app v0.1.0 (/w/app)\n\
