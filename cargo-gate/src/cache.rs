@@ -14,6 +14,9 @@
 //! | `lockfile`  | Cargo.lock (tracked or not)                               | ✓       | ✓     | ✓     |
 //! | `cargo-config` | `.cargo/config{,.toml}` above the root and in `CARGO_HOME` | ✓    | ✓     | ✓     |
 //! | `manifests` | every Cargo.toml, `.cargo/config*` and toolchain file of the tree | ✓ | | |
+//!
+//! The `graph` fact (`cargo tree` of the shipped graph) has the resolve's components and the
+//! graph's target triples.
 //! | `tree`      | every file git tracks or would track (untracked, not ignored), by content, symlink target and executable bit | | ✓ | ✓ |
 //! | `config`    | the effective configuration that reaches it (`[tests] timeout`) | | ✓ | ✓ |
 //! | `runner`    | `cargo test` or `cargo nextest`                           |         |       | ✓     |
@@ -94,6 +97,9 @@ pub use crate::cargo::CACHE_KEY_ENV as KEY_ENV;
 pub enum Fact {
     /// `cargo metadata --locked`.
     Resolve,
+    /// `cargo tree` of the shipped graph: what cargo's resolver builds for the graph's
+    /// targets with the members' default features, dev-dependencies left out.
+    Graph,
     /// `cargo test --no-run --locked --workspace` and the kernel manifests it wrote.
     Build,
     /// The test run: its output and what it left in the run directory.
@@ -105,6 +111,7 @@ impl Fact {
     pub fn name(self) -> &'static str {
         match self {
             Fact::Resolve => "resolve",
+            Fact::Graph => "graph",
             Fact::Build => "build",
             Fact::Tests => "tests",
         }
@@ -122,7 +129,7 @@ impl Fact {
             "cargo-config",
         ];
         let own: &[&str] = match self {
-            Fact::Resolve => &["manifests"],
+            Fact::Resolve | Fact::Graph => &["manifests"],
             Fact::Build | Fact::Tests => &["tree", "files", "config"],
         };
         COMMON.iter().chain(own).copied()
@@ -393,7 +400,7 @@ impl Session {
         }
         let mut used = used.clone();
         let rank = |fact: &str| {
-            [Fact::Resolve, Fact::Build, Fact::Tests]
+            [Fact::Resolve, Fact::Graph, Fact::Build, Fact::Tests]
                 .map(Fact::name)
                 .iter()
                 .position(|f| *f == fact)

@@ -3,12 +3,18 @@
 //!
 //! - **The lockfile graph** ([`Graph::lockfile`]): every package of Cargo.lock, edges as the
 //!   lockfile lists them (every platform, every kind). `deps.advisories` matches all of it, as
-//!   cargo-audit does: a vulnerable dev-dependency runs on developers' and CI machines.
-//! - **The shipped graph** ([`Graph::shipped`]): from the resolve (`cargo metadata`), the
-//!   packages reached from the workspace members through normal and build dependencies whose
-//!   `target` applies to one of the target platforms (dev-dependencies are not shipped).
-//!   `deps.licenses` and `deps.duplicates` judge it, as cargo-deny's graph with
-//!   `[graph] targets` does.
+//!   cargo-audit does (a vulnerable dev-dependency runs on developers' and CI machines), and
+//!   reports what the shipped graph lacks apart, as a warning.
+//! - **The shipped graph** ([`Graph::from_tree`]): what cargo's own resolver builds for the
+//!   target platforms, read from `cargo tree --workspace -e normal,build --target …`
+//!   (features resolved per target with the members' default features, as resolver 2 does;
+//!   dev-dependencies and the features only they enable left out), mapped onto the resolve's
+//!   packages. `deps.licenses`, `deps.duplicates` and `deps.advisories` judge it, as
+//!   cargo-deny's graph with `[graph] targets` does. `cargo metadata` alone cannot give it: its
+//!   resolve unifies features across every platform and the dev-dependencies, so a crate only
+//!   a wasm-only feature or a test pulls in looks shipped. Where `cargo tree` cannot run, the
+//!   resolve's edges filtered by target ([`Graph::shipped`]) stand in, and the graph says so
+//!   ([`Graph::approximate`]).
 //!
 //! A path is the shortest chain of dependencies from a workspace member
 //! (`app → hyper 0.14.28 → h2 0.3.26`), found breadth first, members in workspace order.
@@ -47,6 +53,9 @@ pub struct Graph {
     /// For each node, the node it was first reached from (`None`: a root, or unreached).
     parent: Vec<Option<usize>>,
     reached: Vec<bool>,
+    /// Why this graph is the resolve's approximation rather than cargo's own (`cargo tree`
+    /// could not run), when it is.
+    pub approximate: Option<String>,
 }
 
 impl Graph {
@@ -57,6 +66,7 @@ impl Graph {
             nodes,
             edges,
             roots,
+            approximate: None,
         };
         let mut queue = VecDeque::new();
         for &root in &graph.roots {
@@ -127,7 +137,75 @@ impl Graph {
         Graph::new(nodes, edges, roots)
     }
 
-    /// The shipped graph of a resolve for `targets` (see the module docs).
+    /// The shipped graph as cargo builds it: the resolve's packages, with the edges `tree`
+    /// (`cargo tree … --prefix depth -f {p}`: `<depth><name> v<version>[ (…)]` per line, a
+    /// package seen before marked `(*)`) shows. A line whose package the resolve lacks is
+    /// skipped (with the edges below it attached to its parent).
+    pub fn from_tree(metadata: &Metadata, tree: &str) -> Graph {
+        let Some(resolve) = &metadata.resolve else {
+            return Graph::default();
+        };
+        let packages: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
+            metadata.packages.iter().map(|p| (&p.id, p)).collect();
+        let nodes: Vec<Node> = resolve
+            .nodes
+            .iter()
+            .map(|n| node_of(n, &packages))
+            .collect();
+        let mut by_label: HashMap<(String, String), usize> = HashMap::new();
+        for (i, node) in nodes.iter().enumerate() {
+            // A path package (a member) wins over a registry one of the same name and version.
+            let key = (node.name.clone(), node.version.clone());
+            if node.source.is_none() || !by_label.contains_key(&key) {
+                by_label.insert(key, i);
+            }
+        }
+        let mut edges: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        // The node at each depth of the current branch.
+        let mut branch: Vec<usize> = Vec::new();
+        for line in tree.lines() {
+            let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let Ok(depth) = line[..digits].parse::<usize>() else {
+                continue;
+            };
+            let mut words = line[digits..].split_whitespace();
+            let (Some(name), Some(version)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let version = version.strip_prefix('v').unwrap_or(version);
+            let Some(&at) = by_label.get(&(name.to_owned(), version.to_owned())) else {
+                continue;
+            };
+            branch.truncate(depth);
+            if let Some(&parent) = branch.last()
+                && !edges[parent].contains(&at)
+            {
+                edges[parent].push(at);
+            }
+            while branch.len() < depth {
+                // A skipped line above: attach to the nearest known ancestor.
+                let Some(&last) = branch.last() else { break };
+                branch.push(last);
+            }
+            branch.push(at);
+        }
+        let index: HashMap<&cargo_metadata::PackageId, usize> = resolve
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (&n.id, i))
+            .collect();
+        let roots = metadata
+            .workspace_members
+            .iter()
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        Graph::new(nodes, edges, roots)
+    }
+
+    /// The resolve's approximation of the shipped graph for `targets` (see the module docs):
+    /// edges whose `target` applies, dev-dependencies left out, features as `cargo metadata`
+    /// unified them.
     pub fn shipped(metadata: &Metadata, targets: &[&TargetInfo]) -> Graph {
         let Some(resolve) = &metadata.resolve else {
             return Graph::default();
@@ -143,20 +221,7 @@ impl Graph {
         let nodes = resolve
             .nodes
             .iter()
-            .map(|n| match packages.get(&n.id) {
-                Some(p) => Node {
-                    id: n.id.repr.clone(),
-                    name: p.name.to_string(),
-                    version: p.version.to_string(),
-                    source: p.source.as_ref().map(|s| s.repr.clone()),
-                },
-                None => Node {
-                    id: n.id.repr.clone(),
-                    name: crate::facts::package_name(&n.id.repr),
-                    version: String::new(),
-                    source: None,
-                },
-            })
+            .map(|n| node_of(n, &packages))
             .collect();
         let mut applies = Applies::new(targets);
         let edges = resolve
@@ -183,6 +248,17 @@ impl Graph {
             .filter_map(|id| index.get(id).copied())
             .collect();
         Graph::new(nodes, edges, roots)
+    }
+
+    /// A note saying the graph is the resolve's approximation, when it is.
+    pub fn approximation_note(&self) -> Option<crate::check::Finding> {
+        self.approximate.as_ref().map(|why| {
+            crate::check::Finding::note(format!(
+                "the shipped graph is the resolve's approximation ({why}): `cargo metadata` \
+                 unifies features across every platform and the dev-dependencies, so it may \
+                 hold crates cargo never builds for these targets"
+            ))
+        })
     }
 
     /// Whether node `i` is reached from a root.
@@ -301,6 +377,27 @@ pub fn applies(target: &str, targets: &[&TargetInfo]) -> bool {
     })
 }
 
+/// The graph node of a resolve node.
+fn node_of(
+    n: &cargo_metadata::Node,
+    packages: &HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package>,
+) -> Node {
+    match packages.get(&n.id) {
+        Some(p) => Node {
+            id: n.id.repr.clone(),
+            name: p.name.to_string(),
+            version: p.version.to_string(),
+            source: p.source.as_ref().map(|s| s.repr.clone()),
+        },
+        None => Node {
+            id: n.id.repr.clone(),
+            name: crate::facts::package_name(&n.id.repr),
+            version: String::new(),
+            source: None,
+        },
+    }
+}
+
 /// The triples of `targets`, comma-separated (for summaries).
 pub fn describe_targets(targets: &[&TargetInfo]) -> String {
     targets
@@ -348,7 +445,16 @@ pub fn shipped_of<'c>(
             ));
         }
     };
-    Ok((Graph::shipped(metadata, targets), metadata))
+    let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+    let graph = match ctx.facts.shipped_tree(ctx.cargo, &triples) {
+        Ok(tree) => Graph::from_tree(metadata, &tree),
+        Err(why) => {
+            let mut graph = Graph::shipped(metadata, targets);
+            graph.approximate = Some(why);
+            graph
+        }
+    };
+    Ok((graph, metadata))
 }
 
 /// A lockfile for tests: `app` depends on `a` and on `b` 2.0.0, `a` on `b` 1.5.0; `lost` is

@@ -8,7 +8,7 @@
 //!
 //! | found | finding |
 //! |---|---|
-//! | a vulnerability | error `vulnerability` |
+//! | a vulnerability | error `vulnerability` (a warning saying "in Cargo.lock only" when cargo builds the package for none of `[graph] targets`: a dev-dependency, another platform's, an optional feature nothing enables; the shipped graph is [`crate::deps`]'s) |
 //! | an unmaintained / unsound notice | warning `unmaintained` / `unsound` (`[advisories] unmaintained`, `unsound`: fail, warn or note) |
 //! | another informational advisory | note |
 //! | a yanked version (from cargo's local index cache; never fetched) | warning `yanked` (`[advisories] yanked`) |
@@ -30,7 +30,7 @@ use crate::deps::Graph;
 pub use crate::sections::{AdvisorySettings, DEFAULT_MAX_AGE, Level};
 use crate::stage::Stage;
 use rustsec::Lockfile;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -166,7 +166,27 @@ impl Check for DepsAdvisories {
             .collect();
         let lock_text = lock_text.unwrap_or_default();
         let index = IndexCache::new(crate::cargo::home());
-        judge(Judge {
+        // What cargo builds for the graph's targets: an advisory of a package only in
+        // Cargo.lock (a dev-dependency, another platform's, an optional feature nothing
+        // enables) is reported apart, as a warning saying so.
+        let targets = crate::sections::targets(ctx.config);
+        let (shipped, unknown) = match crate::deps::shipped_of(ctx, &targets) {
+            Ok((graph, _)) => {
+                let set: HashSet<(String, String)> = graph
+                    .reached_nodes()
+                    .map(|(_, n)| (n.name.clone(), n.version.clone()))
+                    .collect();
+                (Some(set), graph.approximation_note())
+            }
+            Err(_) => (
+                None,
+                Some(Finding::note(
+                    "the shipped graph is unknown (the lockfile does not resolve here): every \
+                     package of Cargo.lock is judged as shipped",
+                )),
+            ),
+        };
+        let outcome = judge(Judge {
             lockfile: &lockfile,
             lock_text: &lock_text,
             members: &members,
@@ -174,7 +194,14 @@ impl Check for DepsAdvisories {
             settings: &settings,
             now: SystemTime::now(),
             index: &index,
-        })
+            shipped: shipped
+                .as_ref()
+                .map(|set| (set, crate::deps::describe_targets(&targets))),
+        });
+        match unknown {
+            Some(note) => outcome.with_finding(note),
+            None => outcome,
+        }
     }
 }
 
@@ -209,6 +236,9 @@ struct Judge<'a> {
     settings: &'a AdvisorySettings,
     now: SystemTime,
     index: &'a IndexCache,
+    /// The shipped graph's packages (name, version) and its targets, when known; `None`:
+    /// every package is judged as shipped.
+    shipped: Option<(&'a HashSet<(String, String)>, String)>,
 }
 
 /// One advisory that matched one package, for the evidence.
@@ -231,6 +261,7 @@ fn judge(j: Judge<'_>) -> Outcome {
         settings,
         now,
         index,
+        shipped,
     } = j;
     let graph = Graph::lockfile(lockfile, members);
     let lines = package_lines(lock_text);
@@ -252,9 +283,17 @@ fn judge(j: Judge<'_>) -> Outcome {
             continue;
         }
         seen.registry += 1;
+        let only_in_lockfile = shipped.as_ref().and_then(|(set, targets)| {
+            let key = (
+                package.name.as_str().to_owned(),
+                package.version.to_string(),
+            );
+            (!set.contains(&key)).then(|| targets.clone())
+        });
         let place = Place {
             label: format!("{} {}", package.name, package.version),
             path: graph.path(i),
+            only_in_lockfile,
             location: lines
                 .get(&(package.name.as_str(), package.version.to_string()))
                 .map_or_else(
@@ -280,6 +319,9 @@ struct Place {
     label: String,
     /// The shortest path from a workspace member to it.
     path: Option<String>,
+    /// The graph's targets, when cargo builds it for none of them (it is in Cargo.lock
+    /// only: a dev-dependency, another platform's, an optional feature nothing enables).
+    only_in_lockfile: Option<String>,
     /// Its `name = ` line in Cargo.lock.
     location: Location,
 }
@@ -349,8 +391,23 @@ impl Seen {
                 .as_ref()
                 .map(|c| format!(", severity {} (CVSS {:.1})", c.severity(), c.score()))
                 .unwrap_or_default();
+            let (level, apart) = match &place.only_in_lockfile {
+                // Reported apart: visible, never failing the verdict.
+                Some(targets) => (
+                    if level == Level::Fail {
+                        Level::Warn
+                    } else {
+                        level
+                    },
+                    format!(
+                        "; not built for {targets} (in Cargo.lock only: a dev-dependency, \
+                         another platform's, or an optional feature nothing enables)"
+                    ),
+                ),
+                None => (level, String::new()),
+            };
             let message = format!(
-                "{id} ({kind}{severity}): {} — {}; {fixed}{}",
+                "{id} ({kind}{severity}): {} — {}; {fixed}{apart}{}",
                 advisory.title(),
                 place.label,
                 place.from()

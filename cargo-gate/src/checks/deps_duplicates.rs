@@ -60,7 +60,12 @@ impl Check for DepsDuplicates {
             Ok(found) => found,
             Err(outcome) => return outcome,
         };
-        judge(&graph, &deps::describe_targets(&targets)).with_reuse(ctx.facts.resolve_reuse())
+        let outcome = judge(&graph, &deps::describe_targets(&targets));
+        let outcome = match graph.approximation_note() {
+            Some(note) => outcome.with_finding(note),
+            None => outcome,
+        };
+        outcome.with_reuse(ctx.facts.resolve_reuse())
     }
 }
 

@@ -211,14 +211,18 @@ impl Check for DepsLicenses {
             Err(outcome) => return outcome,
         };
         let settings: Licenses = ctx.config.section();
-        judge(
+        let outcome = judge(
             &graph,
             metadata,
             settings.policy.as_ref(),
             &deps::describe_targets(&targets),
             &ctx.workspace.root,
-        )
-        .with_reuse(ctx.facts.resolve_reuse())
+        );
+        let outcome = match graph.approximation_note() {
+            Some(note) => outcome.with_finding(note),
+            None => outcome,
+        };
+        outcome.with_reuse(ctx.facts.resolve_reuse())
     }
 }
 

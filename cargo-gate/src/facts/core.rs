@@ -353,6 +353,8 @@ pub struct Core {
     gate_build_in_lockfile: bool,
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
+    /// The shipped graph as `cargo tree` prints it, by the target triples asked for.
+    shipped_trees: std::sync::Mutex<HashMap<String, Result<String, String>>>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
@@ -424,6 +426,7 @@ impl Core {
             gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
                 .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
+            shipped_trees: std::sync::Mutex::default(),
             build: OnceLock::new(),
             cache: Session::disabled(),
         }
@@ -532,6 +535,66 @@ impl Core {
             .0
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked
+    /// --workspace -e normal,build --target …`, one line per package, `--prefix depth`):
+    /// features resolved per target with the members' default features, dev-dependencies
+    /// and their features left out. Run once per target set, through the evidence cache
+    /// (keyed like the resolve, plus the triples). `Err`: why cargo could not say.
+    pub fn shipped_tree(&self, cargo: &Cargo, targets: &[&str]) -> Result<String, String> {
+        let key = targets.join(",");
+        if let Ok(trees) = self.shipped_trees.lock()
+            && let Some(known) = trees.get(&key)
+        {
+            return known.clone();
+        }
+        let obtained = self.cache.obtain(
+            Fact::Graph,
+            &[("targets", key.clone())],
+            |_: &Result<RawOutput, String>| true,
+            || {
+                let mut args = vec![
+                    "--locked",
+                    "--workspace",
+                    "-e",
+                    "normal,build",
+                    "--prefix",
+                    "depth",
+                    "-f",
+                    "{p}",
+                ];
+                for target in targets {
+                    args.extend(["--target", target]);
+                }
+                let cmd = cargo.command("tree", &args);
+                let command_line = cargo::describe(&cmd);
+                let raw = crate::process::output(cmd)
+                    .map(|output| RawOutput {
+                        command_line,
+                        code: output.status.code(),
+                        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    })
+                    .map_err(|e| format!("could not run `cargo tree`: {e}"));
+                let keep = keep_of(raw.as_ref().ok(), cargo.offline());
+                Fresh::of(raw, keep)
+            },
+        );
+        let tree = obtained.value.and_then(|raw| {
+            if raw.code == Some(0) {
+                Ok(raw.stdout)
+            } else {
+                Err(format!(
+                    "`cargo tree` failed: {}",
+                    cargo::first_error(&raw.stderr)
+                ))
+            }
+        });
+        if let Ok(mut trees) = self.shipped_trees.lock() {
+            trees.insert(key, tree.clone());
+        }
+        tree
     }
 
     /// The build, run on first use; `Err` says why it was not attempted or cannot be

@@ -323,3 +323,37 @@ fn a_workspace_in_a_subdirectory_is_judged_by_the_root_ci_that_reaches_it() {
     );
     assert_eq!(findings[0]["location"]["line"], 4);
 }
+
+/// A feature only a wasm32 build turns on pulls in a crate under a license the team does
+/// not allow: `cargo metadata` unifies features across platforms, so it looked shipped and
+/// deps.licenses failed; cargo's own resolver for the native targets never builds it.
+#[test]
+fn a_crate_only_a_wasm_feature_pulls_in_is_not_shipped() {
+    let fx = fixture("wasm-only-feature");
+    let run = fx.gate(&[
+        "controlled",
+        "--only",
+        "deps.licenses",
+        "deps.duplicates",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    let licenses = check(&report, "deps.licenses");
+    assert_eq!(licenses["status"], "PASS", "{licenses:#}");
+    assert!(!messages(licenses).contains("extra"), "{licenses:#}");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    // Built for wasm32 it ships, and then it is judged.
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[licenses]\nallow = [\"MIT\"]\n\n[graph]\ntargets = [\"wasm32-unknown-unknown\"]\n",
+    )
+    .commit();
+    let wasm = fx.gate(&["controlled", "--only", "deps.licenses", "--format", "json"]);
+    let licenses = check(&wasm.json(), "deps.licenses").clone();
+    assert_eq!(licenses["status"], "FAIL", "{licenses:#}");
+    assert!(
+        messages(&licenses).contains("`extra 0.1.0`"),
+        "{licenses:#}"
+    );
+}

@@ -31,6 +31,7 @@ fn run_with(db: &Database, settings: &AdvisorySettings, index: &IndexCache) -> O
         settings,
         now: SystemTime::now(),
         index,
+        shipped: None,
     });
     assert!(
         DepsAdvisories.meta().undeclared_codes(&outcome).is_empty(),
@@ -191,6 +192,7 @@ fn nothing_matches_when_every_pinned_version_is_patched() {
         settings: &AdvisorySettings::default(),
         now: SystemTime::now(),
         index: &IndexCache::new(None),
+        shipped: None,
     });
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     assert!(
@@ -350,4 +352,53 @@ fn hostile_db_paths_and_urls_are_config_errors_with_their_place() {
         );
         assert!(parsed.is_ok(), "{value}: {:?}", parsed.err());
     }
+}
+
+/// An advisory of a package cargo does not build for the graph's targets (in Cargo.lock
+/// only) is reported apart: a warning that says so, never a failure; the shipped one fails.
+#[test]
+fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
+    let text = lock_text();
+    let lockfile: Lockfile = text.parse().unwrap();
+    let db = database(Some(Duration::from_secs(3600)));
+    // Everything ships but leaky-buf (say, a dev-dependency).
+    let shipped: HashSet<(String, String)> = lockfile
+        .packages
+        .iter()
+        .filter(|p| p.name.as_str() != "leaky-buf")
+        .map(|p| (p.name.as_str().to_owned(), p.version.to_string()))
+        .collect();
+    let outcome = judge(Judge {
+        lockfile: &lockfile,
+        lock_text: &text,
+        members: &["app".to_owned()],
+        db: &db,
+        settings: &AdvisorySettings::default(),
+        now: SystemTime::now(),
+        index: &IndexCache::new(None),
+        shipped: Some((&shipped, "x86_64-unknown-linux-gnu".to_owned())),
+    });
+    let leaky = outcome
+        .findings
+        .iter()
+        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0001"))
+        .unwrap();
+    assert_eq!(leaky.severity, Severity::Warning);
+    assert_eq!(leaky.code.as_deref(), Some("vulnerability"));
+    assert!(
+        leaky.message.contains(
+            "; not built for x86_64-unknown-linux-gnu (in Cargo.lock only: a dev-dependency, \
+             another platform's, or an optional feature nothing enables); from app → leaky-buf"
+        ),
+        "{}",
+        leaky.message
+    );
+    // The shipped vulnerability still fails the check.
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    let shaky = outcome
+        .findings
+        .iter()
+        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0004"))
+        .unwrap();
+    assert_eq!(shaky.severity, Severity::Error);
 }
