@@ -312,6 +312,8 @@ pub struct AdvisorySettings {
     pub unmaintained: Level,
     /// `unsound`.
     pub unsound: Level,
+    /// `notice`: RustSec's informational notices (cargo-deny's `notice`).
+    pub notice: Level,
     /// `yanked`.
     pub yanked: Level,
 }
@@ -327,6 +329,7 @@ impl Default for AdvisorySettings {
             max_age: DEFAULT_MAX_AGE,
             unmaintained: Level::Warn,
             unsound: Level::Warn,
+            notice: Level::Note,
             yanked: Level::Warn,
         }
     }
@@ -350,6 +353,7 @@ struct RawAdvisories {
     max_age: Option<Spanned<String>>,
     unmaintained: Option<Spanned<String>>,
     unsound: Option<Spanned<String>>,
+    notice: Option<Spanned<String>>,
     yanked: Option<Spanned<String>>,
 }
 
@@ -421,6 +425,7 @@ fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Set
     };
     level(raw.unmaintained, &mut settings.unmaintained);
     level(raw.unsound, &mut settings.unsound);
+    level(raw.notice, &mut settings.notice);
     level(raw.yanked, &mut settings.yanked);
     Settings::new(settings)
 }

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | a vulnerability | error `vulnerability` (a warning saying "in Cargo.lock only" when cargo builds the package for none of `[graph] targets`: a dev-dependency, another platform's, an optional feature nothing enables; the shipped graph is [`crate::deps`]'s) |
 //! | an unmaintained / unsound notice | warning `unmaintained` / `unsound` (`[advisories] unmaintained`, `unsound`: fail, warn or note) |
+//! | a notice (informational) | note; `[advisories] notice = "warn"` or `"fail"` makes it a warning or error `notice` |
 //! | another informational advisory | note |
 //! | a yanked version (from cargo's local index cache; never fetched) | warning `yanked` (`[advisories] yanked`) |
 //! | an advisory file the parser cannot read, or one never opened (a FIFO, link or device; over 1 MiB) | warning `unreadable-advisory`; the rest are still matched |
@@ -84,6 +85,10 @@ crate::finding_codes! {
         Unsound => Code {
             name: "unsound",
             summary: "a package version has a RustSec unsoundness advisory",
+        },
+        Notice => Code {
+            name: "notice",
+            summary: "a package version has a RustSec informational notice ([advisories] notice = \"warn\" or \"fail\")",
         },
         Yanked => Code {
             name: "yanked",
@@ -379,6 +384,7 @@ impl Seen {
                     (Some(FindingCode::Unmaintained), settings.unmaintained)
                 }
                 Some(i) if i.is_unsound() => (Some(FindingCode::Unsound), settings.unsound),
+                Some(i) if i.is_notice() => (Some(FindingCode::Notice), settings.notice),
                 Some(_) => (None, Level::Note),
             };
             let kind = code

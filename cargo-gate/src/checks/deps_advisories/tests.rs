@@ -402,3 +402,35 @@ fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
         .unwrap();
     assert_eq!(shaky.severity, Severity::Error);
 }
+
+/// A RustSec notice is a note unless `[advisories] notice` says otherwise (cargo-deny's
+/// `notice`), then a warning or error with its own code.
+#[test]
+fn notices_are_notes_unless_configured() {
+    let mut db = database(Some(Duration::from_secs(3600)));
+    for advisory in &mut db.advisories {
+        if advisory.id().as_str() == "RUSTSEC-2099-0005" {
+            advisory.metadata.informational = Some(rustsec::advisory::Informational::Notice);
+        }
+    }
+    let notice = |outcome: &Outcome| {
+        outcome
+            .findings
+            .iter()
+            .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0005"))
+            .map(|f| (f.severity, f.code.as_deref().map(str::to_owned)))
+    };
+    let default = run(&db, &AdvisorySettings::default());
+    assert_eq!(notice(&default), Some((Severity::Note, None)));
+    let failing = run(
+        &db,
+        &AdvisorySettings {
+            notice: Level::Fail,
+            ..AdvisorySettings::default()
+        },
+    );
+    assert_eq!(
+        notice(&failing),
+        Some((Severity::Error, Some("notice".to_owned())))
+    );
+}
