@@ -185,6 +185,10 @@ crate::finding_codes! {
             name: "license-file-only",
             summary: "a package declares only `license-file`, which cannot be evaluated",
         },
+        UnusedAllow => Code {
+            name: "unused-allow",
+            summary: "a [licenses] allow entry or exception that no shipped package needs",
+        },
         NoLicensePolicy => Code {
             name: "no-license-policy",
             summary: "there is no [licenses] table: the mix found is reported, nothing is judged",
@@ -287,6 +291,7 @@ fn judge(
             verdict,
         });
     }
+    findings.extend(rules.unused(targets));
     conclude(findings, &judged, &mix, private, policy, targets)
 }
 
@@ -305,6 +310,9 @@ struct Rules<'a> {
     policy: Option<&'a Policy>,
     allow: Vec<spdx::Licensee>,
     exceptions: HashMap<&'a str, Vec<spdx::Licensee>>,
+    /// For each `allow` licensee, whether a shipped package needed it (cargo-deny's
+    /// `unused-allowed-license`); the crates whose exception was consulted.
+    used: std::cell::RefCell<(Vec<bool>, std::collections::HashSet<String>)>,
 }
 
 impl<'a> Rules<'a> {
@@ -314,9 +322,11 @@ impl<'a> Rules<'a> {
                 .filter_map(|l| spdx::Licensee::parse(l).ok())
                 .collect()
         };
+        let allow = policy.map(|p| allowed(&p.allow)).unwrap_or_default();
         Rules {
             policy,
-            allow: policy.map(|p| allowed(&p.allow)).unwrap_or_default(),
+            used: std::cell::RefCell::new((vec![false; allow.len()], Default::default())),
+            allow,
             exceptions: policy
                 .map(|p| {
                     p.exceptions
@@ -326,6 +336,51 @@ impl<'a> Rules<'a> {
                 })
                 .unwrap_or_default(),
         }
+    }
+
+    /// The allow entries and exceptions no shipped package needed: each a warning, so a list
+    /// that outlived its dependencies is trimmed before a crate under a license nobody
+    /// reviewed arrives through it.
+    fn unused(&self, targets: &str) -> Vec<Finding> {
+        let Some(policy) = self.policy else {
+            return Vec::new();
+        };
+        let used = self.used.borrow();
+        let parsed: Vec<&String> = policy
+            .allow
+            .iter()
+            .filter(|l| spdx::Licensee::parse(l).is_ok())
+            .collect();
+        let mut out: Vec<Finding> = parsed
+            .iter()
+            .zip(&used.0)
+            .filter(|(_, used)| !**used)
+            .map(|(license, _)| {
+                Finding::warning(format!(
+                    "`{license}` in [licenses] allow is needed by no shipped package for \
+                     {targets} (fix: remove it, so a dependency under it is reviewed when it \
+                     arrives)"
+                ))
+                .code(FindingCode::UnusedAllow)
+                .subject((*license).clone())
+                .at(Location::file("gate.toml"))
+            })
+            .collect();
+        for exception in &policy.exceptions {
+            if !used.1.contains(&exception.krate) {
+                out.push(
+                    Finding::warning(format!(
+                        "the [[licenses.exceptions]] entry for `{}` is needed by no shipped \
+                         package for {targets} (fix: remove it)",
+                        exception.krate
+                    ))
+                    .code(FindingCode::UnusedAllow)
+                    .subject(exception.krate.clone())
+                    .at(Location::file("gate.toml")),
+                );
+            }
+        }
+        out
     }
 
     /// A problem: an error under a policy; without one everything is a warning.
@@ -392,8 +447,17 @@ impl<'a> Rules<'a> {
                     Ok(expr) if policy.is_some() => {
                         let extra = exceptions.get(name);
                         let ok = |req: &spdx::LicenseReq| {
-                            allow.iter().any(|l| l.satisfies(req))
-                                || extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)))
+                            let mut used = self.used.borrow_mut();
+                            if let Some(i) = allow.iter().position(|l| l.satisfies(req)) {
+                                used.0[i] = true;
+                                return true;
+                            }
+                            let by_exception =
+                                extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)));
+                            if by_exception {
+                                used.1.insert(name.to_owned());
+                            }
+                            by_exception
                         };
                         match expr.evaluate_with_failures(ok) {
                             Ok(()) => None,
@@ -603,6 +667,35 @@ mod tests {
         );
         assert_eq!(outcome.findings[0].subject.as_deref(), Some("both"));
         assert_eq!(run(&deps, allow(&["MIT", "ISC"])).status, Status::Pass);
+    }
+
+    /// An allow entry or exception no shipped package needs warns (cargo-deny's
+    /// `unused-allowed-license`), naming it; one in use does not.
+    #[test]
+    fn unused_allow_entries_and_exceptions_warn() {
+        let deps = [("a", Some("MIT"), None), ("b", Some("MIT OR ISC"), None)];
+        let mut policy = allow(&["MIT", "Zlib"]).unwrap();
+        policy.exceptions.push(Exception {
+            krate: "gone".into(),
+            allow: vec!["ISC".into()],
+        });
+        let outcome = run(&deps, Some(policy));
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        let unused: Vec<(Option<&str>, Option<&str>)> = outcome
+            .findings
+            .iter()
+            .map(|f| (f.code.as_deref(), f.subject.as_deref()))
+            .collect();
+        assert_eq!(
+            unused,
+            [
+                (Some("unused-allow"), Some("Zlib")),
+                (Some("unused-allow"), Some("gone"))
+            ]
+        );
+        assert!(outcome.findings[0].message.starts_with(
+            "`Zlib` in [licenses] allow is needed by no shipped package for x86_64-unknown-linux-gnu"
+        ));
     }
 
     #[test]
