@@ -261,6 +261,11 @@ impl Graph {
         })
     }
 
+    /// The reached nodes that depend on node `i` directly.
+    pub fn dependents(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.nodes.len()).filter(move |&j| self.reached[j] && self.edges[j].contains(&i))
+    }
+
     /// Whether node `i` is reached from a root.
     pub fn reached(&self, i: usize) -> bool {
         self.reached.get(i).copied().unwrap_or(false)

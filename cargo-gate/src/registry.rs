@@ -37,6 +37,7 @@ static ENTRIES: &[(u8, &dyn Check)] = &[
     (22, &checks::waivers_current::WaiversCurrent),
     (23, &checks::checklist_closed::ChecklistClosed),
     (24, &checks::kernels_shipped::KernelsShipped),
+    (25, &checks::deps_bans::DepsBans),
 ];
 
 /// The checks in report order, derived from what each declares: by stage, the checks that
@@ -260,7 +261,7 @@ mod tests {
             }
         }
         assert_eq!(
-            compared, 18,
+            compared, 19,
             "every owned table's keys are documented and compared"
         );
     }

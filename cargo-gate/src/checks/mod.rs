@@ -8,6 +8,7 @@ pub mod config_valid;
 pub mod cuda_contracts;
 pub mod custom;
 pub mod deps_advisories;
+pub mod deps_bans;
 pub mod deps_duplicates;
 pub mod deps_licenses;
 pub mod deps_pinned;
