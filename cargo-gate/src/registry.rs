@@ -261,7 +261,7 @@ mod tests {
             }
         }
         assert_eq!(
-            compared, 19,
+            compared, 21,
             "every owned table's keys are documented and compared"
         );
     }

@@ -18,9 +18,12 @@
 //! | `path` resolving outside the workspace root (symlinks followed) | the code is not part of the workspace |
 //! | `registry` other than `crates-io`, or any `registry-index` | source off the allow-list |
 //!
-//! The registry allow-list is [`ALLOWED_REGISTRIES`]: crates.io only. There is no
-//! configuration key for it yet; a dependency on another registry can be waived meanwhile.
-//! Source replacement in `.cargo/config.toml` is not looked at.
+//! The sources allowed are `[sources]` (cargo-deny's `[sources]`): `allow-registry`, the
+//! registries by name (and index URL, for `registry-index`), default `["crates-io"]`; and
+//! `allow-git`, URL prefixes every git source must start with — in the manifests and, for
+//! the dependencies' own git dependencies, in Cargo.lock (at the package's line). Without
+//! `allow-git` any host is accepted (a git dependency must still name a `rev`). Source
+//! replacement in `.cargo/config.toml` is not looked at.
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::locate::{at, relative};
@@ -44,7 +47,18 @@ static META: CheckMeta = CheckMeta {
           bound (\"1.2\" means >=1.2, <2), vendor path dependencies into the workspace, and use \
           crates.io (or waive a private registry)",
     codes: FindingCode::ALL,
-    config: &[],
+    config: &[
+        crate::check::ConfigKey {
+            key: "[sources] allow-registry",
+            default: "[\"crates-io\"]",
+            meaning: "registries dependencies may come from, by name (or index URL for registry-index); cargo-deny's [sources] allow-registry",
+        },
+        crate::check::ConfigKey {
+            key: "[sources] allow-git",
+            default: "-",
+            meaning: "URL prefixes every git source (manifests and Cargo.lock) must start with; unset: any host, still pinned by rev",
+        },
+    ],
 };
 
 crate::finding_codes! {
@@ -59,8 +73,89 @@ crate::finding_codes! {
     }
 }
 
-/// Registries dependencies may come from. There is no configuration key yet: crates.io only.
+/// Registries dependencies may come from when `[sources] allow-registry` is not written.
 pub const ALLOWED_REGISTRIES: &[&str] = &["crates-io"];
+
+/// `[sources]`, validated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Sources {
+    /// `allow-registry`: registry names (and index URLs).
+    pub allow_registry: Vec<String>,
+    /// `allow-git`: URL prefixes; `None`: any.
+    pub allow_git: Option<Vec<String>>,
+}
+
+impl Default for Sources {
+    fn default() -> Sources {
+        Sources {
+            allow_registry: ALLOWED_REGISTRIES.iter().map(|r| (*r).to_owned()).collect(),
+            allow_git: None,
+        }
+    }
+}
+
+impl Sources {
+    /// Whether a git URL starts with an allowed prefix (any, without `allow-git`).
+    fn git_allowed(&self, url: &str) -> bool {
+        self.allow_git
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|prefix| url.starts_with(prefix.as_str())))
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSources {
+    allow_registry: Option<Vec<toml::Spanned<String>>>,
+    allow_git: Option<Vec<toml::Spanned<String>>>,
+}
+
+static SOURCES: crate::config::section::Table<RawSources> = crate::config::section::Table {
+    name: "sources",
+    validate: validate_sources,
+};
+
+fn validate_sources(
+    raw: Option<RawSources>,
+    v: &mut crate::config::Validator<'_>,
+) -> crate::config::section::Settings {
+    let mut sources = Sources::default();
+    let Some(raw) = raw else {
+        return crate::config::section::Settings::new(sources);
+    };
+    if let Some(list) = raw.allow_registry {
+        sources.allow_registry = Vec::new();
+        for entry in list {
+            if entry.get_ref().trim().is_empty() {
+                v.error::<_, ()>(
+                    &entry,
+                    "an empty registry in [sources] allow-registry".to_owned(),
+                    "name a registry as the manifests do (\"crates-io\", or one from \
+                     .cargo/config.toml's [registries]), or its index URL",
+                );
+            } else {
+                sources.allow_registry.push(entry.into_inner());
+            }
+        }
+    }
+    if let Some(list) = raw.allow_git {
+        let mut prefixes = Vec::new();
+        for entry in list {
+            let url = entry.get_ref();
+            if !(url.starts_with("https://") || url.starts_with("ssh://") || url.contains('@')) {
+                v.error::<_, ()>(
+                    &entry,
+                    format!("`{url}` in [sources] allow-git is not a git URL prefix"),
+                    "write the start of the URLs to allow, e.g. \"https://github.com/my-org/\"",
+                );
+            } else {
+                prefixes.push(entry.into_inner());
+            }
+        }
+        sources.allow_git = Some(prefixes);
+    }
+    crate::config::section::Settings::new(sources)
+}
 
 const KINDS: &[&str] = &[
     "dependencies",
@@ -75,9 +170,14 @@ impl Check for DepsPinned {
         &META
     }
 
+    fn section(&self) -> Option<&'static dyn crate::config::section::Section> {
+        Some(&SOURCES)
+    }
+
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let ws = ctx.workspace;
         let root = canonical(&ws.root);
+        let sources: Sources = ctx.config.section();
         // The root manifest first, then each member's (the root package, when there is one,
         // is the same file and is read once).
         let mut manifests = vec![(ws.manifest_path.clone(), None)];
@@ -108,11 +208,18 @@ impl Check for DepsPinned {
                 dir: path.parent().map_or_else(|| root.clone(), canonical),
                 root: &root,
                 owner: member.clone(),
+                sources: &sources,
             };
             let first = findings.len();
             manifest.judge(parsed.doc, index == 0, &mut tally, &mut findings);
             // Tables come out sorted by key; the report reads better in file order.
             findings[first..].sort_by_key(|f| f.location.as_ref().and_then(|l| l.line));
+        }
+        // The dependencies' own git dependencies, as Cargo.lock records them.
+        if sources.allow_git.is_some()
+            && let Ok(lock) = std::fs::read_to_string(ws.root.join("Cargo.lock"))
+        {
+            findings.extend(lockfile_git(&lock, &sources));
         }
         let counts = format!(
             "{} dependency declaration(s) in {} manifest(s): {} registry, {} git, {} path",
@@ -125,7 +232,8 @@ impl Check for DepsPinned {
         if findings.is_empty() {
             Outcome::pass(format!(
                 "{counts}; every git dependency pinned by rev, every requirement bounded, every \
-                 path inside the workspace, every registry on the allow-list (crates-io)"
+                 path inside the workspace, every registry on the allow-list ({})",
+                sources.allow_registry.join(", ")
             ))
         } else {
             Outcome::fail(format!("{} unpinned of {counts}", findings.len()))
@@ -159,6 +267,8 @@ struct Manifest<'a> {
     root: &'a Path,
     /// The member it belongs to; `None` for a virtual root manifest.
     owner: Option<String>,
+    /// `[sources]`.
+    sources: &'a Sources,
 }
 
 impl Manifest<'_> {
@@ -271,6 +381,16 @@ impl Dep<'_> {
         };
         if let Some((url, git_span)) = string("git") {
             tally.git += 1;
+            if !self.manifest.sources.git_allowed(url) {
+                out.push(self.finding(
+                    format!(
+                        "git dependency ({url}) is not on [sources] allow-git ({}): its code \
+                         comes from outside the reviewed sources",
+                        self.manifest.sources.allow_git.as_deref().unwrap_or_default().join(", ")
+                    ),
+                    git_span.clone(),
+                ));
+            }
             match string("rev") {
                 Some((rev, _)) if is_commit(rev) => {}
                 Some((rev, rev_span)) => out.push(self.finding(
@@ -323,23 +443,26 @@ impl Dep<'_> {
                 ),
             );
         }
+        let allowed = &self.manifest.sources.allow_registry;
         if let Some((registry, reg_span)) = string("registry")
-            && !ALLOWED_REGISTRIES.contains(&registry)
+            && !allowed.iter().any(|r| r == registry)
         {
             out.push(self.finding(
                 format!(
                     "registry `{registry}` is not on the allow-list ({}): its crates are \
-                     outside the reviewed sources",
-                    ALLOWED_REGISTRIES.join(", ")
+                     outside the reviewed sources (fix: [sources] allow-registry, after review)",
+                    allowed.join(", ")
                 ),
                 reg_span,
             ));
         }
-        if let Some((index, index_span)) = string("registry-index") {
+        if let Some((index, index_span)) = string("registry-index")
+            && !allowed.iter().any(|r| r == index)
+        {
             out.push(self.finding(
                 format!(
                     "registry index `{index}` is not on the allow-list ({})",
-                    ALLOWED_REGISTRIES.join(", ")
+                    allowed.join(", ")
                 ),
                 index_span,
             ));
@@ -413,6 +536,36 @@ fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| normalize(path))
 }
 
+/// The git sources of Cargo.lock (`source = "git+URL?…#commit"`) that `[sources] allow-git`
+/// does not allow, each at its package's line.
+fn lockfile_git(lock: &str, sources: &Sources) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut name = ("", 0u32);
+    for (n, line) in lock.lines().enumerate() {
+        let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        if let Some(rest) = line.strip_prefix("name = ") {
+            name = (rest.trim_matches('"'), line_no);
+        } else if let Some(rest) = line.strip_prefix("source = \"git+") {
+            let url = rest.trim_end_matches('"');
+            let url = url.split(['?', '#']).next().unwrap_or(url);
+            if !sources.git_allowed(url) {
+                out.push(
+                    Finding::error(format!(
+                        "`{}` comes from git ({url}), which is not on [sources] allow-git ({}): \
+                         a dependency pulls in code from outside the reviewed sources",
+                        name.0,
+                        sources.allow_git.as_deref().unwrap_or_default().join(", ")
+                    ))
+                    .code(FindingCode::UnpinnedDependency)
+                    .subject(name.0.to_owned())
+                    .at(Location::at("Cargo.lock", name.1, 1)),
+                );
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,6 +579,42 @@ mod tests {
         with_files(files, &["app"], Config::default(), |ctx| {
             DepsPinned.run(ctx)
         })
+    }
+
+    /// `[sources]`: a registry it allows passes; a git source off `allow-git` fails, in the
+    /// manifest and, for a dependency's own git dependency, at its Cargo.lock line.
+    #[test]
+    fn sources_allow_registries_and_git_hosts() {
+        let config = crate::config::parse_gate_toml(
+            "[sources]\nallow-registry = [\"crates-io\", \"my-reg\"]\nallow-git = [\"https://github.com/my-org/\"]\n",
+            "gate.toml",
+            &crate::registry::known(),
+        )
+        .unwrap();
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        let manifest = format!(
+            "{APP_HEAD}[dependencies]\nb = {{ version = \"1\", registry = \"my-reg\" }}\nmine = {{ git = \"https://github.com/my-org/mine\", rev = \"{rev}\" }}\ntheirs = {{ git = \"https://example.invalid/theirs\", rev = \"{rev}\" }}\n"
+        );
+        let lock = format!(
+            "version = 4\n\n[[package]]\nname = \"deep\"\nversion = \"0.1.0\"\nsource = \"git+https://example.invalid/deep?rev=abc#{rev}\"\n"
+        );
+        let outcome = with_files(
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+                ("app/Cargo.toml", &manifest),
+                ("Cargo.lock", &lock),
+            ],
+            &["app"],
+            config,
+            |ctx| DepsPinned.run(ctx),
+        );
+        assert_eq!(
+            listed(&outcome),
+            [
+                "app/Cargo.toml:8:18 `app` [dependencies] `theirs`: git dependency (https://example.invalid/theirs) is not on [sources] allow-git (https://github.com/my-org/): its code comes from outside the reviewed sources",
+                "Cargo.lock:4:1 `deep` comes from git (https://example.invalid/deep), which is not on [sources] allow-git (https://github.com/my-org/): a dependency pulls in code from outside the reviewed sources",
+            ]
+        );
     }
 
     /// `LOCATION MESSAGE` of each finding.

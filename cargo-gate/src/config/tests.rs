@@ -236,7 +236,7 @@ fn manifest_section_is_found_and_spans_point_into_cargo_toml() {
     let err = parse_manifest_section(bad, "Cargo.toml", &crate::registry::known()).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `tests`, `cache`, `check`, `waiver`, `boundary`, `cuda`, `advisories`, `licenses`, `graph`, `bans`, `bench`, `matrix`, `history`, `checklist`"
+        "Cargo.toml:4:1: unknown field `wat`, expected one of `policy`, `tests`, `cache`, `check`, `waiver`, `boundary`, `cuda`, `sources`, `advisories`, `licenses`, `graph`, `bans`, `bench`, `matrix`, `history`, `checklist`"
     );
 
     assert_eq!(
