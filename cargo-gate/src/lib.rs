@@ -26,6 +26,7 @@ pub mod facts;
 pub mod history;
 pub mod init;
 pub mod lexer;
+pub mod license_text;
 pub mod locate;
 pub mod merge;
 pub mod outcomes;

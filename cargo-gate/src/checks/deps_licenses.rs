@@ -11,8 +11,10 @@
 //! | an expression the policy allows | — | counted in the mix |
 //! | an expression it does not | error `license-not-allowed` | counted |
 //! | an expression that does not parse | error `invalid-license-expression` | warning |
-//! | only `license-file` | warning `license-file-only` (read it; waive or except the crate) | warning |
-//! | neither | error `missing-license` | warning |
+//! | no `license`, but license files identified (`crate::license_text`) | judged as the AND of what they read as, with each file's confidence | counted |
+//! | only `license-file`, not identified | warning `license-file-only` (read it; waive or except the crate) | warning |
+//! | neither, no license file identified | error `missing-license` | warning |
+//! | an allow entry or exception no shipped package needs | warning `unused-allow` | — |
 //!
 //! Without a `[licenses]` table the check WARNs with the mix it found (`no-license-policy`),
 //! so a team sees what it ships under before it writes a policy. The evidence, every package
@@ -279,7 +281,25 @@ fn judge(
             label: &node.label(),
             path: &graph.path(i).unwrap_or_else(|| node.name.clone()),
         };
-        let (verdict, finding) = rules.judge(&about, package, license_file.as_ref(), &mut mix);
+        // No `license` field: what its license files say (its `license-file`, else its
+        // LICENSE*/COPYING* files), as cargo-deny reads them.
+        let files = if package.license.is_none() {
+            package
+                .manifest_path
+                .parent()
+                .map(|dir| {
+                    let declared = license_file
+                        .as_deref()
+                        .map(|f| f.strip_prefix(dir.as_str()).unwrap_or(f))
+                        .map(|f| f.trim_start_matches(['/', '\\']));
+                    crate::license_text::read(dir.as_std_path(), declared)
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let (verdict, finding) =
+            rules.judge(&about, package, license_file.as_ref(), &files, &mut mix);
         if let Some(finding) = finding {
             findings.push(finding.subject(node.name.clone()).at(location));
         }
@@ -398,13 +418,34 @@ impl<'a> Rules<'a> {
         about: &About<'_>,
         package: &cargo_metadata::Package,
         license_file: Option<&String>,
+        files: &[crate::license_text::FileRead],
         mix: &mut BTreeMap<String, usize>,
     ) -> (&'static str, Option<Finding>) {
         let About { name, label, path } = *about;
         let (policy, allow, exceptions) = (self.policy, &self.allow, &self.exceptions);
         let problem = |message: String| self.problem(message);
         let mut verdict = "allowed";
-        let finding = match (&package.license, license_file) {
+        let read = files
+            .iter()
+            .map(crate::license_text::FileRead::describe)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Without a `license` field, the license files decide when every one is identified.
+        let from_files = crate::license_text::expression(files);
+        let (license, declared) = match (&package.license, &from_files) {
+            (Some(text), _) => (Some(text), format!("is licensed `{text}`")),
+            (None, Some(text)) => (
+                Some(text),
+                format!("declares no `license`; its license file(s) read as `{text}` ({read})"),
+            ),
+            (None, None) => (None, String::new()),
+        };
+        let unidentified = if files.is_empty() {
+            String::new()
+        } else {
+            format!("; its license file(s) could not be identified with confidence ({read})")
+        };
+        let finding = match (license, license_file) {
             (None, Some(file)) => {
                 verdict = "license-file only";
                 mix.entry(format!("license-file {}", file_name(file)))
@@ -413,8 +454,8 @@ impl<'a> Rules<'a> {
                 Some(
                     Finding::warning(format!(
                         "`{label}` declares only `license-file = \"{file}\"`, which cannot be \
-                         evaluated: read it, then allow the crate with an exception or waive it \
-                         (from {path})"
+                         evaluated{unidentified}: read it, then allow the crate with an exception \
+                         or waive it (from {path})"
                     ))
                     .code(FindingCode::LicenseFileOnly),
                 )
@@ -424,21 +465,24 @@ impl<'a> Rules<'a> {
                 *mix.entry("(none)".to_owned()).or_default() += 1;
                 Some(
                     problem(format!(
-                        "`{label}` declares no license (neither `license` nor `license-file`; \
-                         from {path})"
+                        "`{label}` declares no license (neither `license` nor \
+                         `license-file`{unidentified}; from {path})"
                     ))
                     .code(FindingCode::MissingLicense),
                 )
             }
             (Some(text), _) => {
+                if from_files.is_some() {
+                    verdict = "read from license file";
+                }
                 *mix.entry(text.clone()).or_default() += 1;
                 match spdx::Expression::parse_mode(text, spdx::ParseMode::LAX) {
                     Err(e) => {
                         verdict = "invalid";
                         Some(
                             problem(format!(
-                                "`{label}` has license `{text}`, which is not a valid SPDX \
-                                 expression ({}; from {path})",
+                                "`{label}` {declared}, which is not a valid SPDX expression ({}; \
+                                 from {path})",
                                 e.reason
                             ))
                             .code(FindingCode::InvalidLicenseExpression),
@@ -467,8 +511,8 @@ impl<'a> Rules<'a> {
                                     failed.iter().map(|r| r.req.to_string()).collect();
                                 Some(
                                     Finding::error(format!(
-                                        "`{label}` is licensed `{text}`, and {} not allowed \
-                                         by [licenses] allow (from {path})",
+                                        "`{label}` {declared}, and {} not allowed by \
+                                         [licenses] allow (from {path})",
                                         match failed.as_slice() {
                                             [one] => format!("{one} is"),
                                             many => format!("{} are", many.join(", ")),

@@ -357,3 +357,29 @@ fn a_crate_only_a_wasm_feature_pulls_in_is_not_shipped() {
         "{licenses:#}"
     );
 }
+
+/// A crate with no `license` field but a LICENSE file was `missing-license`; the file is
+/// read (as cargo-deny reads it) and judged like the field, its confidence shown.
+#[test]
+fn a_license_in_a_file_is_read_and_judged() {
+    let fx = fixture("license-in-file");
+    let run = fx.gate(&["controlled", "--only", "deps.licenses", "--format", "json"]);
+    let licenses = check(&run.json(), "deps.licenses").clone();
+    assert_eq!(licenses["status"], "PASS", "{licenses:#}");
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[licenses]\nallow = [\"MIT\"]\n",
+    )
+    .commit();
+    let run = fx.gate(&["controlled", "--only", "deps.licenses", "--format", "json"]);
+    let licenses = check(&run.json(), "deps.licenses").clone();
+    assert_eq!(licenses["status"], "FAIL", "{licenses:#}");
+    assert!(
+        messages(&licenses).contains(
+            "`vendored 0.1.0` declares no `license`; its license file(s) read as `Apache-2.0` \
+             (LICENSE: Apache-2.0 (confidence 1.00)), and Apache-2.0 is not allowed"
+        ),
+        "{licenses:#}"
+    );
+}
