@@ -70,7 +70,13 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
             let targets = crate::sections::targets(config);
-            let shipped = crate::deps::Graph::shipped(metadata, &targets);
+            // Cargo's own shipped graph (as the supply-chain checks judge it), else the
+            // resolve's approximation.
+            let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+            let shipped = match facts.shipped_tree(cargo, &triples) {
+                Ok(tree) => crate::deps::Graph::from_tree(metadata, &tree),
+                Err(_) => crate::deps::Graph::shipped(metadata, &targets),
+            };
             dependencies(metadata, &shipped, &mut builders)
         }
         Ok(Resolve::Failed { error, .. }) => {
