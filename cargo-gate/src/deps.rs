@@ -189,17 +189,8 @@ impl Graph {
             }
             branch.push(at);
         }
-        let index: HashMap<&cargo_metadata::PackageId, usize> = resolve
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (&n.id, i))
-            .collect();
-        let roots = metadata
-            .workspace_members
-            .iter()
-            .filter_map(|id| index.get(id).copied())
-            .collect();
+        let index = index_of(resolve);
+        let roots = roots_of(metadata, &index);
         Graph::new(nodes, edges, roots)
     }
 
@@ -212,12 +203,7 @@ impl Graph {
         };
         let packages: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
             metadata.packages.iter().map(|p| (&p.id, p)).collect();
-        let index: HashMap<&cargo_metadata::PackageId, usize> = resolve
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (&n.id, i))
-            .collect();
+        let index = index_of(resolve);
         let nodes = resolve
             .nodes
             .iter()
@@ -242,12 +228,16 @@ impl Graph {
                     .collect()
             })
             .collect();
-        let roots = metadata
-            .workspace_members
-            .iter()
-            .filter_map(|id| index.get(id).copied())
-            .collect();
+        let roots = roots_of(metadata, &index);
         Graph::new(nodes, edges, roots)
+    }
+
+    /// `outcome` with [`Graph::approximation_note`] added, when there is one.
+    pub fn noted(&self, outcome: crate::check::Outcome) -> crate::check::Outcome {
+        match self.approximation_note() {
+            Some(note) => outcome.with_finding(note),
+            None => outcome,
+        }
     }
 
     /// A note saying the graph is the resolve's approximation, when it is.
@@ -380,6 +370,25 @@ pub fn applies(target: &str, targets: &[&TargetInfo]) -> bool {
             _ => false,
         })
     })
+}
+
+/// Each resolve node's index, by package id.
+fn index_of(resolve: &cargo_metadata::Resolve) -> HashMap<&cargo_metadata::PackageId, usize> {
+    resolve
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (&n.id, i))
+        .collect()
+}
+
+/// The workspace members' indices: a graph's roots.
+fn roots_of(metadata: &Metadata, index: &HashMap<&cargo_metadata::PackageId, usize>) -> Vec<usize> {
+    metadata
+        .workspace_members
+        .iter()
+        .filter_map(|id| index.get(id).copied())
+        .collect()
 }
 
 /// The graph node of a resolve node.

@@ -61,10 +61,7 @@ impl Check for DepsDuplicates {
             Err(outcome) => return outcome,
         };
         let outcome = judge(&graph, &deps::describe_targets(&targets));
-        let outcome = match graph.approximation_note() {
-            Some(note) => outcome.with_finding(note),
-            None => outcome,
-        };
+        let outcome = graph.noted(outcome);
         outcome.with_reuse(ctx.facts.resolve_reuse())
     }
 }

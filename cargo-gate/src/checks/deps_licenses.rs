@@ -224,10 +224,7 @@ impl Check for DepsLicenses {
             &deps::describe_targets(&targets),
             &ctx.workspace.root,
         );
-        let outcome = match graph.approximation_note() {
-            Some(note) => outcome.with_finding(note),
-            None => outcome,
-        };
+        let outcome = graph.noted(outcome);
         outcome.with_reuse(ctx.facts.resolve_reuse())
     }
 }
