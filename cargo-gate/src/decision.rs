@@ -37,7 +37,9 @@ pub fn statement(
     previous: Option<&PreviousRun>,
     time_verified: &str,
 ) -> Statement {
-    let passed = report.verdict.exit_code == crate::exit::READY;
+    // READY alone passes: a partial run (`--only`/`--skip`) exits 0 when its selection
+    // passes, and is still no verdict for the stage.
+    let passed = report.verdict.result == crate::verdict::Result::Ready;
     let input_attestations: Vec<Resource> = previous
         .map(|p| Resource {
             digest: sha256(&p.manifest_sha256),

@@ -14,6 +14,17 @@ fn only_run(out: &Path) -> PathBuf {
     dirs.pop().unwrap()
 }
 
+/// The newest run directory under `runs` (run ids sort by time).
+fn only_latest(runs: &std::path::Path) -> std::path::PathBuf {
+    let mut ids: Vec<std::path::PathBuf> = std::fs::read_dir(runs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    ids.sort();
+    ids.pop().unwrap()
+}
+
 #[test]
 fn verify_accepts_intact_records_and_names_an_edited_file() {
     let fx = fixture("clean");
@@ -25,6 +36,13 @@ fn verify_accepts_intact_records_and_names_an_edited_file() {
     let intact = fx.gate(&["verify"]);
     assert_eq!(intact.code, 0, "{}", intact.transcript());
     assert_snapshot!("verify-intact", intact.transcript());
+    // A partial run that exits 0 is still no verdict: its attestation does not pass.
+    let last = only_latest(&fx.out().join("runs"));
+    let decision: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(last.join("decision.json")).unwrap()).unwrap();
+    assert_eq!(decision["predicate"]["verificationResult"], "FAILED");
+    assert_eq!(decision["predicate"]["result"], "partial");
+    assert_eq!(decision["predicate"]["verifiedLevels"], serde_json::json!([]));
 
     let runs = fx.out().join("runs");
     let ids: Vec<String> = std::fs::read_to_string(fx.out().join("history.jsonl"))
