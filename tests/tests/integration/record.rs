@@ -42,7 +42,10 @@ fn verify_accepts_intact_records_and_names_an_edited_file() {
         serde_json::from_slice(&std::fs::read(last.join("decision.json")).unwrap()).unwrap();
     assert_eq!(decision["predicate"]["verificationResult"], "FAILED");
     assert_eq!(decision["predicate"]["result"], "partial");
-    assert_eq!(decision["predicate"]["verifiedLevels"], serde_json::json!([]));
+    assert_eq!(
+        decision["predicate"]["verifiedLevels"],
+        serde_json::json!([])
+    );
 
     let runs = fx.out().join("runs");
     let ids: Vec<String> = std::fs::read_to_string(fx.out().join("history.jsonl"))

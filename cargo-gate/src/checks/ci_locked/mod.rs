@@ -387,7 +387,6 @@ impl Judge {
         };
         let path = spawn.path.to_string_lossy().replace('\\', "/");
         let rel = format!("{prefix}{path}");
-        self.spawned_files.insert(rel.clone());
         match spawn.kind {
             spawned::Started::Dockerfile => {
                 // Inside an image there is no repository directory to follow: a Dockerfile
@@ -398,6 +397,7 @@ impl Judge {
                 {
                     return;
                 }
+                self.spawned_files.insert(rel.clone());
                 let context = format!("Dockerfile built by {by}");
                 for (start, command) in spawned::dockerfile_runs(&text) {
                     let exec = spawned::exec_form(command);
@@ -417,6 +417,10 @@ impl Judge {
                 }
             }
             spawned::Started::Script => {
+                if !spawned::is_shell_script(&spawn.path, &text) {
+                    return;
+                }
+                self.spawned_files.insert(rel.clone());
                 let context = format!("script run by {by}");
                 let mut dir = spawn.dir.clone();
                 for line in logical_lines(&text) {

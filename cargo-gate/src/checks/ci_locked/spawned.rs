@@ -175,6 +175,23 @@ pub(super) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
+/// Whether `text` (the file at `path`) is a shell script, so its lines are shell commands:
+/// a `#!` line naming a shell (`/bin/sh`, `/usr/bin/env bash`), or, without one, a name with
+/// no extension or `.sh`/`.bash`. A Python or Ruby script run as `./tool.py` is not read.
+pub(super) fn is_shell_script(path: &Path, text: &str) -> bool {
+    if let Some(shebang) = text.strip_prefix("#!") {
+        let line = shebang.lines().next().unwrap_or_default();
+        return line.split_whitespace().any(|word| {
+            let base = word.rsplit('/').next().unwrap_or(word);
+            SHELLS.contains(&base) || base == "ksh"
+        });
+    }
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        None | Some("sh" | "bash")
+    )
+}
+
 /// A RUN command in exec form (`["cargo", "build"]`) as a shell line, else as written.
 pub(super) fn exec_form(command: &str) -> Option<String> {
     let inner = command.trim().strip_prefix('[')?.strip_suffix(']')?;
@@ -237,6 +254,24 @@ mod tests {
             ]
         );
         assert!(started_by("docker run app; ./$SCRIPT; cargo build").is_empty());
+    }
+
+    #[test]
+    fn only_shell_scripts_are_read_as_commands() {
+        assert!(is_shell_script(
+            Path::new("bin/package"),
+            "#!/usr/bin/env bash\ncargo build\n"
+        ));
+        assert!(is_shell_script(Path::new("x.sh"), "cargo build\n"));
+        assert!(is_shell_script(Path::new("bin/package"), "cargo build\n"));
+        assert!(!is_shell_script(
+            Path::new("tool.py"),
+            "print('cargo build')\n"
+        ));
+        assert!(!is_shell_script(
+            Path::new("bin/tool"),
+            "#!/usr/bin/env python3\n"
+        ));
     }
 
     #[test]
