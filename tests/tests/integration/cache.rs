@@ -197,10 +197,16 @@ fn cache_stats_and_prune() {
         "{}",
         stats.stdout
     );
+    // The shipped graph (`cargo tree`) that kernels.shipped's inventory reads.
+    assert!(
+        stats.stdout.contains("graph    1 entry"),
+        "{}",
+        stats.stdout
+    );
     let pruned = fx.gate(&["cache", "prune", "--all"]);
     assert_eq!(pruned.code, 0, "{}", pruned.transcript());
     assert!(
-        pruned.stdout.contains("removed 3 entries"),
+        pruned.stdout.contains("removed 4 entries"),
         "{}",
         pruned.stdout
     );
