@@ -717,7 +717,7 @@ fn to_u32(n: usize) -> u32 {
 mod tests {
     use super::*;
     use crate::check::Status;
-    use crate::checks::testing::with_files;
+    use crate::checks::testing::{with_files, with_files_and_environment};
     use crate::config::Config;
 
     /// Files written into a test workspace.
@@ -1087,9 +1087,7 @@ mod tests {
             rustc: Default::default(),
             ..crate::environment::Environment::for_tests()
         };
-        let outcome = crate::checks::testing::with_files_and_environment(&files, none, |ctx| {
-            evaluate(ctx, listed(LIST))
-        });
+        let outcome = with_files_and_environment(&files, none, |ctx| evaluate(ctx, listed(LIST)));
         assert_eq!(outcome.status, Status::Fail);
         assert!(
             errors(&outcome)[0].ends_with(

@@ -9,7 +9,6 @@
 //! matrix that is not written out literally (an expression such as `${{ fromJson(…) }}`, an
 //! axis of objects) has no combinations here: its expressions stay unexpandable, as before.
 
-use super::model::key_name;
 use crate::yaml::{Kind as YamlKind, Node};
 
 /// One combination: each matrix key with its value, as text.
@@ -25,7 +24,7 @@ pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
     let mut axes: Vec<(String, Vec<String>)> = Vec::new();
     let (mut include, mut exclude) = (Vec::new(), Vec::new());
     for (key, value) in matrix {
-        let key = key_name(key);
+        let key = key.scalar_text().unwrap_or_default();
         match key.as_str() {
             "include" => include = entries(value)?,
             "exclude" => exclude = entries(value)?,
@@ -92,7 +91,7 @@ fn entries(value: &Node) -> Option<Vec<Combination>> {
             entry
                 .as_mapping()?
                 .iter()
-                .map(|(k, v)| Some((key_name(k), scalar(v)?)))
+                .map(|(k, v)| Some((k.scalar_text().unwrap_or_default(), scalar(v)?)))
                 .collect()
         })
         .collect()
