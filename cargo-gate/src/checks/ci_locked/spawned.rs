@@ -228,7 +228,7 @@ mod tests {
         let (starts, _) = reach::walk(line, &root);
         started(line, &starts, &root)
             .into_iter()
-            .map(|s| (s.kind, s.path.to_string_lossy().into_owned()))
+            .map(|s| (s.kind, s.path.to_string_lossy().replace('\\', "/")))
             .collect()
     }
 
