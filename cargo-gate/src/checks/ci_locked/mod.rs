@@ -16,10 +16,10 @@
 //! the root's CI files, which are the ones GitHub and GitLab run, named from the workspace
 //! (`../../.github/workflows/ci.yml`): only their invocations that reach it count, followed
 //! through `working-directory` (the step's, the job's or workflow's `defaults.run`), `cd` and
-//! `pushd` (carried from line to line) and `--manifest-path` ([`reach`]); the others are
+//! `pushd` (carried from line to line) and `--manifest-path` (`reach`); the others are
 //! counted apart as running elsewhere, and one whose directory is an expansion is a note.
 //!
-//! What CI hands its builds to is read too ([`spawned`]): the Dockerfile a `docker build
+//! What CI hands its builds to is read too (`spawned`): the Dockerfile a `docker build
 //! -f F` (`docker buildx build`, `podman build`, `docker/build-push-action`) builds, whose
 //! `RUN` instructions are its commands, and a script a step runs (`./bin/package`, `bash
 //! scripts/release.sh`, followed one script deeper); their invocations are judged at their own
@@ -218,7 +218,7 @@ struct Judge {
     /// reached again through a YAML alias or merge key counts once.
     seen: HashSet<(String, usize, String)>,
     /// Where the workspace sits below its repository's root, when it does: the root's CI
-    /// files count only with the invocations that reach it ([`reach`]).
+    /// files count only with the invocations that reach it (`reach`).
     scope: Option<std::path::PathBuf>,
     /// Invocations of the root's CI files that run in another directory of the repository.
     elsewhere: usize,
