@@ -289,7 +289,7 @@ impl Graph {
                     }
                 })
                 .collect::<Vec<_>>()
-                .join(crate::waiver::PATH_ARROW),
+                .join(PATH_ARROW),
         )
     }
 
@@ -389,6 +389,20 @@ fn roots_of(metadata: &Metadata, index: &HashMap<&cargo_metadata::PackageId, usi
         .iter()
         .filter_map(|id| index.get(id).copied())
         .collect()
+}
+
+/// The arrow that joins the steps of a dependency path in every message that carries one
+/// (waivers cut such paths out of what they match: `waiver::own_text`).
+pub const PATH_ARROW: &str = " → ";
+
+/// Whether `name` can be a crate name (as `[bans] deny` and `[[licenses.exceptions]]` name
+/// crates).
+pub fn is_crate_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The graph node of a resolve node.

@@ -75,8 +75,7 @@ pub fn covers_parsed(waiver: &ParsedWaiver, finding: &Finding) -> bool {
             .is_none_or(|t| own_text(&finding.message).contains(t))
 }
 
-/// The arrow that joins the steps of a dependency path in every message that carries one.
-pub const PATH_ARROW: &str = " → ";
+pub use crate::deps::PATH_ARROW;
 
 /// `message` without the dependency paths it carries: each path (introduced by `from ` or
 /// `via `, its steps joined by [`PATH_ARROW`], running to the next `;` or `)`) becomes `…`.

@@ -67,15 +67,6 @@ static BANS: Table<RawBans> = Table {
     validate: validate_bans,
 };
 
-/// Whether `name` can be a crate name.
-fn crate_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
 fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Settings {
     let mut bans = Bans::default();
     let Some(deny) = raw.and_then(|r| r.deny) else {
@@ -88,7 +79,7 @@ fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Settings {
             RawBan::Name(name) => (name, Vec::new(), None),
             RawBan::Table(t) => (t.krate, t.wrappers.unwrap_or_default(), t.reason),
         };
-        if !crate_name(&krate) {
+        if !deps::is_crate_name(&krate) {
             v.error::<_, ()>(
                 &at,
                 format!("`{krate}` in [bans] deny is not a crate name"),
@@ -105,7 +96,7 @@ fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Settings {
             );
             continue;
         }
-        if let Some(bad) = wrappers.iter().find(|w| !crate_name(w)) {
+        if let Some(bad) = wrappers.iter().find(|w| !deps::is_crate_name(w)) {
             v.error::<_, ()>(
                 &at,
                 format!("wrapper `{bad}` of `{krate}` is not a crate name"),

@@ -108,11 +108,7 @@ fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Setting
     let mut exceptions: Vec<Exception> = Vec::new();
     for e in raw.exceptions.unwrap_or_default() {
         let krate = e.krate.get_ref();
-        let valid_name = !krate.is_empty()
-            && krate.len() <= 64
-            && krate
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid_name = deps::is_crate_name(krate);
         if !valid_name {
             v.error::<_, ()>(
                 &e.krate,

@@ -412,7 +412,7 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
                 dep.name,
                 dep.version,
                 what.join(" and "),
-                dep.path.join(crate::waiver::PATH_ARROW)
+                dep.path.join(crate::deps::PATH_ARROW)
             ))
             .code(FindingCode::DependencyGpuCode)
             .subject(format!("{} {}", dep.name, dep.version)),
