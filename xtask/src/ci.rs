@@ -71,6 +71,14 @@ pub(crate) const STEPS: &[&[&str]] = &[
     ],
 ];
 
+/// The environment of every step: CI builds each thing once on a machine whose free disk
+/// varies, so no incremental caches and line tables only for debug info. `.ci/run` exports
+/// the same (a test keeps them equal).
+pub(crate) const ENV: &[(&str, &str)] = &[
+    ("CARGO_INCREMENTAL", "0"),
+    ("CARGO_PROFILE_DEV_DEBUG", "line-tables-only"),
+];
+
 /// `cargo clippy` of the whole workspace for `target`, warnings denied.
 const fn clippy_for(target: &'static str) -> [&'static str; 10] {
     [
@@ -111,7 +119,7 @@ pub(crate) fn run() -> Result<()> {
         let (program, args) = (step[env.len()], &step[env.len() + 1..]);
         let sh = crate::shell(&root)?;
         let mut command = cmd!(sh, "{program} {args...}").quiet();
-        for (key, value) in env {
+        for &(key, value) in ENV.iter().chain(&env) {
             command = command.env(key, value);
         }
         command
@@ -154,6 +162,18 @@ mod tests {
             assert!(
                 lines.contains(&line.as_str()),
                 ".ci/run lacks the step `{line}`"
+            );
+        }
+    }
+
+    #[test]
+    fn ci_run_exports_the_same_environment() {
+        let script = std::fs::read_to_string(crate::project_root().join(".ci/run")).unwrap();
+        for (key, value) in ENV {
+            let line = format!("export {key}={value}");
+            assert!(
+                script.lines().any(|l| l.trim() == line),
+                ".ci/run lacks `{line}`"
             );
         }
     }
