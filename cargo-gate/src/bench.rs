@@ -291,6 +291,77 @@ pub struct BenchSettings {
     pub command: Vec<String>,
     /// `max-regression`: the slowdown allowed, a fraction (0.05 = 5 %).
     pub max_regression: f64,
+    /// `no-benchmarks`: the team's recorded decision that the workspace has no benchmarks,
+    /// with who decided and why. `bench.regression` passes on it while it is true (no bench
+    /// target, no baseline), and fails once benchmarks appear.
+    pub no_benchmarks: Option<Decision>,
+}
+
+/// A decision recorded in gate.toml: who made it, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// Who decided (a person or a team).
+    pub owner: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What to write in gate.toml when a workspace has no benchmarks.
+pub const NO_BENCHMARKS_LINE: &str =
+    "[bench] no-benchmarks = { owner = \"<who decided>\", reason = \"<why none are needed>\" }";
+
+/// The bench targets of the workspace's members, as cargo finds them: every `[[bench]]` of a
+/// member's Cargo.toml, and (unless `autobenches = false`) `benches/*.rs` and
+/// `benches/*/main.rs`. Each as (member, path), the path workspace-relative and
+/// `/`-separated, sorted. Read from the files, so it costs no cargo call; a manifest that
+/// does not parse counts as none of its own (`config.valid` and cargo report it).
+pub fn bench_targets(workspace: &Workspace) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for member in &workspace.members {
+        let manifest = crate::workspace::read_toml(&member.dir.join("Cargo.toml"));
+        let mut paths: Vec<PathBuf> = Vec::new();
+        let declared = manifest
+            .as_ref()
+            .and_then(|m| m.get("bench"))
+            .and_then(toml::Value::as_array);
+        for bench in declared.into_iter().flatten() {
+            let path = bench.get("path").and_then(toml::Value::as_str);
+            let name = bench.get("name").and_then(toml::Value::as_str);
+            match (path, name) {
+                (Some(path), _) => paths.push(member.dir.join(path)),
+                (None, Some(name)) => paths.push(member.dir.join("benches").join(format!("{name}.rs"))),
+                (None, None) => {}
+            }
+        }
+        let auto = manifest
+            .as_ref()
+            .and_then(|m| m.get("package"))
+            .and_then(|p| p.get("autobenches"))
+            .and_then(toml::Value::as_bool)
+            != Some(false);
+        if auto && let Ok(entries) = std::fs::read_dir(member.dir.join("benches")) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let main = path.join("main.rs");
+                if path.extension().is_some_and(|e| e == "rs") && path.is_file() {
+                    paths.push(path);
+                } else if main.is_file() {
+                    paths.push(main);
+                }
+            }
+        }
+        for path in paths {
+            let target = (
+                member.name.clone(),
+                crate::locate::relative(&workspace.root, &path),
+            );
+            if !found.contains(&target) {
+                found.push(target);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 impl Default for BenchSettings {
@@ -301,6 +372,7 @@ impl Default for BenchSettings {
                 .map(String::from)
                 .to_vec(),
             max_regression: 0.05,
+            no_benchmarks: None,
         }
     }
 }

@@ -261,7 +261,7 @@ mod tests {
             }
         }
         assert_eq!(
-            compared, 21,
+            compared, 22,
             "every owned table's keys are documented and compared"
         );
     }

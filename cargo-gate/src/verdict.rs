@@ -68,6 +68,9 @@ pub fn judge<'a>(
     checks: impl IntoIterator<Item = Judged<'a>>,
 ) -> Verdict {
     let mut failing = Vec::new();
+    // Of `failing`, the checks that did not fail but count as failing at this stage or mode
+    // (a SKIP at broad, a WARN under strict): the line names them apart, as what they are.
+    let mut counted: Vec<(Status, &str)> = Vec::new();
     let mut unevaluated = Vec::new();
     let mut blocked = Vec::new();
     for check in checks {
@@ -77,13 +80,49 @@ pub fn judge<'a>(
                 id: check.id.to_owned(),
                 by: check.blocked_by.unwrap_or("?").to_owned(),
             }),
-            _ if fails(check.status, stage, mode) => failing.push(check.id.to_owned()),
+            _ if fails(check.status, stage, mode) => {
+                failing.push(check.id.to_owned());
+                if check.status != Status::Fail {
+                    counted.push((check.status, check.id));
+                }
+            }
             _ => {}
         }
     }
     let mut parts = Vec::new();
-    if !failing.is_empty() {
-        parts.push(format!("{} failed ({})", failing.len(), failing.join(", ")));
+    let failed: Vec<&str> = failing
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !counted.iter().any(|(_, c)| c == id))
+        .collect();
+    if !failed.is_empty() {
+        parts.push(format!("{} failed ({})", failed.len(), failed.join(", ")));
+    }
+    let groups: Vec<String> = [
+        (Status::Warn, "warned"),
+        (Status::Inconclusive, "inconclusive"),
+        (Status::Skip, "skipped"),
+    ]
+    .into_iter()
+    .filter_map(|(status, word)| {
+        let ids: Vec<&str> = counted
+            .iter()
+            .filter(|(s, _)| *s == status)
+            .map(|(_, id)| *id)
+            .collect();
+        (!ids.is_empty()).then(|| format!("{} {word} ({})", ids.len(), ids.join(", ")))
+    })
+    .collect();
+    if !groups.is_empty() {
+        let by = if mode == Mode::Strict {
+            "strict mode".to_owned()
+        } else {
+            stage.to_string()
+        };
+        parts.push(format!(
+            "{}, which {by} counts as failing",
+            groups.join(" and ")
+        ));
     }
     if !unevaluated.is_empty() {
         parts.push(format!(
@@ -201,6 +240,23 @@ mod tests {
                 "{stage} {mode:?} {statuses:?}"
             );
         }
+    }
+
+    #[test]
+    fn checks_that_only_count_as_failing_are_named_as_what_they_are() {
+        // A SKIP at controlled and later, a WARN under strict: failing, but not "failed".
+        let v = run(Stage::Broad, Mode::Standard, &[Fail, Skip, Pass]);
+        assert_eq!(v.failing, ["c.0", "c.1"]);
+        assert_eq!(
+            v.line,
+            "NOT READY for broad: 1 failed (c.0); 1 skipped (c.1), which broad counts as failing"
+        );
+        let v = run(Stage::Pilot, Mode::Strict, &[Warn, Skip]);
+        assert_eq!(
+            v.line,
+            "NOT READY for pilot: 1 warned (c.0) and 1 skipped (c.1), which strict mode counts \
+             as failing"
+        );
     }
 
     #[test]

@@ -32,6 +32,15 @@ struct RawBench {
     baseline: Option<String>,
     command: Option<Spanned<Vec<String>>>,
     max_regression: Option<Spanned<f64>>,
+    no_benchmarks: Option<Spanned<RawDecision>>,
+}
+
+/// `{ owner = "…", reason = "…" }` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDecision {
+    owner: String,
+    reason: String,
 }
 
 /// The `[bench]` table.
@@ -48,6 +57,7 @@ fn validate_bench(raw: Option<RawBench>, v: &mut Validator<'_>) -> Settings {
     if let Some(baseline) = raw.baseline {
         settings.baseline = baseline;
     }
+    let command_given = raw.command.is_some();
     if let Some(command) = raw.command {
         if command.get_ref().is_empty() {
             v.error::<_, ()>(
@@ -57,6 +67,29 @@ fn validate_bench(raw: Option<RawBench>, v: &mut Validator<'_>) -> Settings {
             );
         } else {
             settings.command = command.into_inner();
+        }
+    }
+    if let Some(decision) = raw.no_benchmarks {
+        let RawDecision { owner, reason } = decision.get_ref();
+        if owner.trim().is_empty() || reason.trim().is_empty() {
+            v.error::<_, ()>(
+                &decision,
+                "`[bench] no-benchmarks` needs an owner and a reason".to_owned(),
+                "say who decided and why, e.g. no-benchmarks = { owner = \"platform-team\", \
+                 reason = \"a CLI whose speed is not a rollout risk\" }",
+            );
+        } else if command_given {
+            v.error::<_, ()>(
+                &decision,
+                "`[bench] no-benchmarks` beside a `[bench] command`".to_owned(),
+                "a workspace with no benchmarks has no command to run them: remove one of the \
+                 two",
+            );
+        } else {
+            settings.no_benchmarks = Some(bench::Decision {
+                owner: owner.trim().to_owned(),
+                reason: reason.trim().to_owned(),
+            });
         }
     }
     if let Some(max) = raw.max_regression {
@@ -96,6 +129,11 @@ static META: CheckMeta = CheckMeta {
             default: "[\"cargo\", \"bench\", \"--locked\", \"--workspace\"]",
             meaning: "how the benchmarks run",
         },
+        ConfigKey {
+            key: "[bench] no-benchmarks",
+            default: "-",
+            meaning: "the decision that the workspace has no benchmarks, `{ owner, reason }`: passes while no bench target and no baseline exist",
+        },
     ],
 };
 
@@ -126,6 +164,10 @@ crate::finding_codes! {
             name: "no-bench-results",
             summary: "the benchmark command left no results",
         },
+        BenchmarksExist => Code {
+            name: "benchmarks-exist",
+            summary: "gate.toml states there are no benchmarks, but the workspace has some",
+        },
     }
 }
 
@@ -148,16 +190,31 @@ impl Check for BenchRegression {
         let root = &ctx.workspace.root;
         let path = bench::baseline_path(ctx.workspace, ctx.config);
         let shown = relative(root, &path);
+        let settings: BenchSettings = ctx.config.section();
+        if let Some(decision) = &settings.no_benchmarks {
+            return no_benchmarks(ctx, decision, &path, &shown);
+        }
         let baseline = match bench::read_baseline(&path) {
             Ok(Some(baseline)) => baseline,
             Ok(None) => {
-                return Outcome::skip(
-                    SkipKind::NotApplicable,
+                let default_command = settings.command == BenchSettings::default().command;
+                let reason = if default_command && bench::bench_targets(ctx.workspace).is_empty()
+                {
+                    // Nothing to measure, and nothing said about it: the two ways out.
+                    format!(
+                        "the workspace has no benchmarks (no bench target) and no baseline at \
+                         {shown}: if none are needed, record the decision in gate.toml with \
+                         `{}`; otherwise add one and run `{}`",
+                        bench::NO_BENCHMARKS_LINE,
+                        bench::SAVE_BASELINE_COMMAND
+                    )
+                } else {
                     format!(
                         "no benchmark baseline at {shown}: run `{}` to measure one and commit it",
                         bench::SAVE_BASELINE_COMMAND
-                    ),
-                );
+                    )
+                };
+                return Outcome::skip(SkipKind::NotApplicable, reason);
             }
             Err(e) => {
                 return Outcome::fail(format!("the benchmark baseline {shown} cannot be used"))
@@ -179,6 +236,44 @@ impl Check for BenchRegression {
             ),
         }
     }
+}
+
+/// `[bench] no-benchmarks`: a decision that holds while the workspace has no bench target and
+/// no baseline. Once either appears, the statement is false and fails, naming them.
+fn no_benchmarks(
+    ctx: &Context<'_>,
+    decision: &bench::Decision,
+    baseline: &Path,
+    shown: &str,
+) -> Outcome {
+    let mut found: Vec<(String, String)> = bench::bench_targets(ctx.workspace)
+        .into_iter()
+        .map(|(member, path)| (format!("member `{member}` has the bench target {path}"), path))
+        .collect();
+    if baseline.is_file() {
+        found.push((format!("a benchmark baseline exists at {shown}"), shown.to_owned()));
+    }
+    if found.is_empty() {
+        return Outcome::pass(format!(
+            "no benchmarks, a decision recorded in gate.toml by {}: {}",
+            decision.owner, decision.reason
+        ));
+    }
+    let findings = found.iter().map(|(what, file)| {
+        Finding::error(format!(
+            "gate.toml says the workspace has no benchmarks ([bench] no-benchmarks, owner {}), \
+             but {what}",
+            decision.owner
+        ))
+        .code(FindingCode::BenchmarksExist)
+        .at(Location::file(file))
+    });
+    Outcome::fail(format!(
+        "[bench] no-benchmarks is no longer true: {} found; remove the statement and run `{}`",
+        found.len(),
+        bench::SAVE_BASELINE_COMMAND
+    ))
+    .with_findings(findings.collect::<Vec<_>>())
 }
 
 /// An error as a sentence, with paths relative to `root`.
@@ -426,6 +521,91 @@ mod tests {
 
     fn run(files: &[(&str, &str)], config: Config) -> Outcome {
         with_files(files, &[], config, |ctx| BenchRegression.run(ctx))
+    }
+
+    fn deciding_no_benchmarks() -> Config {
+        Config::default().with_section(
+            "bench",
+            BenchSettings {
+                no_benchmarks: Some(bench::Decision {
+                    owner: "platform-team".into(),
+                    reason: "a CLI whose speed is not a rollout risk".into(),
+                }),
+                ..BenchSettings::default()
+            },
+        )
+    }
+
+    fn run_members(files: &[(&str, &str)], config: Config) -> Outcome {
+        with_files(files, &["app", "lib"], config, |ctx| BenchRegression.run(ctx))
+    }
+
+    #[test]
+    fn no_benchmarks_is_a_decision_that_holds_only_while_true() {
+        let manifest = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n";
+        let outcome = run_members(&[("app/Cargo.toml", manifest)], deciding_no_benchmarks());
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "no benchmarks, a decision recorded in gate.toml by platform-team: a CLI whose speed \
+             is not a rollout risk"
+        );
+        // Switched off auto-discovery: a file in benches/ is no bench target.
+        let off = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nautobenches = false\n";
+        let outcome = run_members(
+            &[("app/Cargo.toml", off), ("app/benches/util.rs", "")],
+            deciding_no_benchmarks(),
+        );
+        assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+
+        // Every way a benchmark appears makes the statement false, named where it is.
+        let declared = format!("{manifest}\n[[bench]]\nname = \"speed\"\npath = \"perf/speed.rs\"\n");
+        for (files, at) in [
+            (
+                vec![("app/Cargo.toml", manifest), ("app/benches/parse.rs", "")],
+                "app/benches/parse.rs",
+            ),
+            (
+                vec![("app/Cargo.toml", manifest), ("lib/benches/load/main.rs", "")],
+                "lib/benches/load/main.rs",
+            ),
+            (vec![("app/Cargo.toml", declared.as_str())], "app/perf/speed.rs"),
+            (
+                vec![("app/Cargo.toml", manifest), ("benches/baseline.json", BASELINE)],
+                "benches/baseline.json",
+            ),
+        ] {
+            let outcome = run_members(&files, deciding_no_benchmarks());
+            assert_eq!(outcome.status, Status::Fail, "{at}: {outcome:?}");
+            let finding = &outcome.findings[0];
+            assert_eq!(finding.code.as_deref(), Some("benchmarks-exist"));
+            assert_eq!(finding.location.as_ref().unwrap().to_string(), at);
+            assert!(
+                finding.message.contains("owner platform-team"),
+                "{}",
+                finding.message
+            );
+        }
+    }
+
+    #[test]
+    fn no_bench_target_and_no_baseline_names_both_ways_out() {
+        let outcome = run_members(&[], Config::default());
+        assert_eq!(outcome.status, Status::Skip);
+        assert!(
+            outcome.summary.contains("has no benchmarks (no bench target)")
+                && outcome.summary.contains(bench::NO_BENCHMARKS_LINE)
+                && outcome.summary.contains(bench::SAVE_BASELINE_COMMAND),
+            "{}",
+            outcome.summary
+        );
+        // With a bench target, only the baseline is missing.
+        let outcome = run_members(&[("app/benches/parse.rs", "")], Config::default());
+        assert!(
+            !outcome.summary.contains("no-benchmarks"),
+            "{}",
+            outcome.summary
+        );
     }
 
     #[test]

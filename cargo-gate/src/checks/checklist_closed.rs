@@ -23,7 +23,8 @@
 //! check: citing a team check's id works whenever it ran in this run.
 
 use crate::check::{
-    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Status,
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
+    Status,
 };
 use crate::config::section::{Section, Settings, Table};
 use crate::stage::Stage;
@@ -282,19 +283,45 @@ fn looks_like_check_id(text: &str) -> bool {
     part(parts.next()) && part(parts.next()) && parts.next().is_none()
 }
 
+/// Why a piece of evidence does not hold.
+#[derive(Debug)]
+struct Drift {
+    why: String,
+    /// The check whose own failure (or unevaluated outcome) is the whole cause: the evidence
+    /// is a check of this run that did not pass. That check already stands against the
+    /// verdict, so this drift is not a second cause (see [`evaluate`]).
+    blocker: Option<String>,
+}
+
+impl From<String> for Drift {
+    fn from(why: String) -> Drift {
+        Drift { why, blocker: None }
+    }
+}
+
 /// What one piece of evidence established, or why it is drift.
-fn judge(ctx: &Context<'_>, value: &str) -> Result<String, String> {
+fn judge(ctx: &Context<'_>, value: &str) -> Result<String, Drift> {
     if value == ID {
-        return Err(format!("`{ID}` cannot be evidence for its own checklist"));
+        return Err(format!("`{ID}` cannot be evidence for its own checklist").into());
     }
     if let Some(outcome) = ctx.earlier.get(value) {
         return match outcome.status {
             Status::Pass => Ok(format!("`{value}` passed")),
             Status::Waived => Ok(format!("`{value}` waived")),
-            status => Err(format!(
-                "check `{value}` did not pass in this run ({status}: {})",
-                outcome.summary
-            )),
+            status => Err(Drift {
+                why: format!(
+                    "check `{value}` did not pass in this run ({status}: {})",
+                    outcome.summary
+                ),
+                // A cited check that is itself blocked points at the check that blocks it.
+                blocker: Some(
+                    outcome
+                        .blocked_by
+                        .as_deref()
+                        .unwrap_or(value)
+                        .to_owned(),
+                ),
+            }),
         };
     }
     if ctx.checks.contains(value) {
@@ -302,7 +329,8 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, String> {
             "check `{value}` did not run in this run (left out with --skip, or not part of the \
              {} stage)",
             ctx.stage
-        ));
+        )
+        .into());
     }
     let path = value.split('#').next().unwrap_or(value);
     let inside = Path::new(path)
@@ -312,17 +340,16 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, String> {
         return Err(format!(
             "`{value}` is not a path inside the repository (write it relative to the workspace \
              root)"
-        ));
+        )
+        .into());
     }
     if !path.is_empty() && ctx.workspace.root.join(path).exists() {
         return Ok(format!("`{path}` exists"));
     }
     if looks_like_check_id(value) {
-        Err(format!(
-            "`{value}` is neither a check of this run nor a file in the repository"
-        ))
+        Err(format!("`{value}` is neither a check of this run nor a file in the repository").into())
     } else {
-        Err(format!("`{path}` does not exist in the repository"))
+        Err(format!("`{path}` does not exist in the repository").into())
     }
 }
 
@@ -366,11 +393,16 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     }
 
     let mut findings = Vec::new();
+    // The checks whose failure is the only reason an item does not hold, and whether any item
+    // fails for a reason of its own (unchecked, no evidence, a path that does not exist).
+    let mut blockers: Vec<String> = Vec::new();
+    let mut own_cause = false;
     let (mut unchecked, mut drifted) = (0, 0);
     let (mut checks_cited, mut paths_cited) = (0, 0);
     for item in &items {
         let item_at = Location::at(&file, item.line, item.column);
         if !item.checked {
+            own_cause = true;
             unchecked += 1;
             findings.push(
                 Finding::error(format!("item \"{}\" is not checked", item.text))
@@ -380,6 +412,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
             continue;
         }
         if item.evidence.is_empty() {
+            own_cause = true;
             drifted += 1;
             let hint = if item.has_separator {
                 "its `evidence:` lists nothing"
@@ -409,8 +442,13 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                     }
                     held.push(what);
                 }
-                Err(why) => {
+                Err(Drift { why, blocker }) => {
                     item_drifted = true;
+                    match blocker {
+                        Some(check) if !blockers.contains(&check) => blockers.push(check),
+                        Some(_) => {}
+                        None => own_cause = true,
+                    }
                     findings.push(
                         Finding::error(format!("item \"{}\": {why}", item.text))
                             .code(FindingCode::EvidenceInvalid)
@@ -444,12 +482,36 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
         if drifted > 0 {
             parts.push(format!("{drifted} checked without evidence that holds"));
         }
-        Outcome::fail(format!(
+        let alone = Outcome::fail(format!(
             "{} of {total} item(s) of {file} not closed: {}",
             unchecked + drifted,
             parts.join(", ")
         ))
-        .with_findings(findings)
+        .with_findings(findings.clone());
+        // Every item that does not hold cites a check of this run that did not pass, and
+        // nothing else is wrong: those checks are the cause and already stand against the
+        // verdict. Failing here too would be a second failure for one cause — and one that
+        // never ends: an item citing `history.window` would keep every broad run red, so the
+        // window could never fill (history.window forgives a run whose only failure was the
+        // window itself). Blocked, the checklist closes by itself when they pass.
+        match blockers.first() {
+            Some(first) if !own_cause => Outcome::blocked(
+                first,
+                format!(
+                    "{drifted} of {total} checked item(s) of {file} cite checks that did not \
+                     pass in this run ({}); they hold when those pass",
+                    blockers.join(", ")
+                ),
+                alone,
+            )
+            .with_findings(findings.into_iter().map(|mut finding| {
+                // Which items wait on which check, as notes: the errors are the blocker's.
+                finding.severity = Severity::Note;
+                finding.code = None;
+                finding
+            })),
+            _ => alone,
+        }
     }
 }
 
@@ -579,8 +641,10 @@ mod tests {
                 "- [ ] Drilled — evidence: docs/drills/rollback.md\n",
                 Status::Fail,
             ),
-            ("- [x] Pinned — evidence: toolchain.pinned\n", Status::Fail),
-            ("- [x] CI locked — evidence: ci.locked\n", Status::Fail),
+            // Blocked by the cited check (the engine keeps the block only where that check
+            // stands against the verdict: a FAIL does, a WARN does not).
+            ("- [x] Pinned — evidence: toolchain.pinned\n", Status::Skip),
+            ("- [x] CI locked — evidence: ci.locked\n", Status::Skip),
             ("- [x] Tests — evidence: tests.pass\n", Status::Fail),
             (
                 "- [x] Drill — evidence: docs/drills/2026-10.md\n",
@@ -686,6 +750,84 @@ mod tests {
     }
 
     #[test]
+    fn items_that_only_cite_checks_that_did_not_pass_are_blocked_by_them() {
+        use crate::check::SkipKind;
+        // Only cited checks fail: blocked by the first, naming all, the items as notes; on
+        // its own (when the engine finds the blocker does not stand) it fails as before.
+        let outcome = run("- [x] Pinned — evidence: toolchain.pinned\n\
+             - [x] Locked — evidence: lockfile.locked\n\
+             - [x] CI — evidence: ci.locked, lockfile.locked\n");
+        assert_eq!(outcome.status, Status::Skip, "{outcome:?}");
+        assert_eq!(outcome.skip, Some(SkipKind::Blocked));
+        assert_eq!(outcome.blocked_by.as_deref(), Some("toolchain.pinned"));
+        assert_eq!(
+            outcome.summary,
+            "2 of 3 checked item(s) of docs/READINESS.md cite checks that did not pass in this \
+             run (toolchain.pinned, ci.locked); they hold when those pass"
+        );
+        assert!(
+            outcome
+                .findings
+                .iter()
+                .all(|f| f.severity == Severity::Note && f.code.is_none()),
+            "{:?}",
+            outcome.findings
+        );
+        let alone = outcome.unblocked.as_deref().expect("the outcome on its own");
+        assert_eq!(alone.status, Status::Fail);
+        assert_eq!(
+            alone
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count(),
+            2
+        );
+
+        // A cause of the checklist's own beside them: an unchecked item, a missing path, no
+        // evidence. Then it fails by itself.
+        for own in [
+            "- [ ] Drill — evidence: docs/drills/rollback.md\n",
+            "- [x] Drill — evidence: docs/drills/2026-10.md\n",
+            "- [x] Reviewed\n",
+        ] {
+            let outcome = run(&format!("- [x] Pinned — evidence: toolchain.pinned\n{own}"));
+            assert_eq!(outcome.status, Status::Fail, "{own}: {outcome:?}");
+            assert_eq!(outcome.blocked_by, None);
+        }
+    }
+
+    #[test]
+    fn a_cited_check_that_is_itself_blocked_points_at_its_blocker() {
+        use crate::check::SkipKind;
+        let mut earlier = earlier();
+        earlier.insert(
+            "repro.environment".to_owned(),
+            Outcome::blocked(
+                "toolchain.pinned",
+                "no rustc",
+                Outcome::fail("environment.json incomplete"),
+            ),
+        );
+        let outcome = with_files_and_earlier(
+            &[(
+                "docs/READINESS.md",
+                "- [x] Reproducible — evidence: repro.environment\n",
+            )],
+            &[],
+            Config::default(),
+            |ctx| {
+                evaluate(&Context {
+                    earlier: &earlier,
+                    ..*ctx
+                })
+            },
+        );
+        assert_eq!(outcome.skip, Some(SkipKind::Blocked), "{outcome:?}");
+        assert_eq!(outcome.blocked_by.as_deref(), Some("toolchain.pinned"));
+    }
+
+    #[test]
     fn a_check_that_did_not_run_is_named_as_such() {
         let outcome = run("- [x] Tests — evidence: tests.pass\n");
         assert_eq!(
@@ -722,8 +864,10 @@ mod tests {
             "all 1 item(s) of docs/READINESS.md checked, with evidence that holds: 1 check(s) \
              passed in this run, 0 path(s) exist"
         );
+        // Expired, the waiver covers nothing: toolchain.pinned fails and blocks the item.
         let expired = run_with(&checklist, waived("2026-06-14"));
-        assert_eq!(expired.status, Status::Fail, "{expired:?}");
+        assert_eq!(expired.status, Status::Skip, "{expired:?}");
+        assert_eq!(expired.blocked_by.as_deref(), Some("toolchain.pinned"));
     }
 
     #[test]

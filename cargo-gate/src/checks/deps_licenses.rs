@@ -273,6 +273,7 @@ fn judge(
             name: &node.name,
             label: &node.label(),
             path: &graph.path(i).unwrap_or_else(|| node.name.clone()),
+            member: graph.is_root(i),
         };
         // No `license` field: what its license files say (its `license-file`, else its
         // LICENSE*/COPYING* files), as cargo-deny reads them.
@@ -316,6 +317,8 @@ struct About<'a> {
     label: &'a str,
     /// The shortest path from a workspace member to it.
     path: &'a str,
+    /// Whether it is a workspace member (the team's own package, not a dependency).
+    member: bool,
 }
 
 /// `[licenses]`, parsed once: the licensees `allow` and each exception accept.
@@ -414,7 +417,12 @@ impl<'a> Rules<'a> {
         files: &[crate::license_text::FileRead],
         mix: &mut BTreeMap<String, usize>,
     ) -> (&'static str, Option<Finding>) {
-        let About { name, label, path } = *about;
+        let About {
+            name,
+            label,
+            path,
+            member,
+        } = *about;
         let (policy, allow, exceptions) = (self.policy, &self.allow, &self.exceptions);
         let problem = |message: String| self.problem(message);
         let mut verdict = "allowed";
@@ -455,14 +463,22 @@ impl<'a> Rules<'a> {
             }
             (None, None) => {
                 verdict = "missing";
-                *mix.entry("(none)".to_owned()).or_default() += 1;
-                Some(
-                    problem(format!(
+                *mix.entry("no license declared".to_owned()).or_default() += 1;
+                // The team's own package is fixed in its manifest, not by an allow entry.
+                let message = if member {
+                    format!(
+                        "`{label}`, a workspace member, declares no license (neither `license` \
+                         nor `license-file`{unidentified}; fix: write `license = \"…\"` in its \
+                         [package], or `publish = false` if it is never published: unpublished \
+                         members are not judged)"
+                    )
+                } else {
+                    format!(
                         "`{label}` declares no license (neither `license` nor \
                          `license-file`{unidentified}; from {path})"
-                    ))
-                    .code(FindingCode::MissingLicense),
-                )
+                    )
+                };
+                Some(problem(message).code(FindingCode::MissingLicense))
             }
             (Some(text), _) => {
                 if from_files.is_some() {
@@ -555,10 +571,32 @@ fn conclude(
     let scope = format!("{count} shipped package(s) for {targets}");
     let outcome = match policy {
         None => {
+            // The expressions themselves are not `allow` entries (`MIT OR Apache-2.0` is a
+            // config error there): the licenses they name are, ready to copy after review.
+            let mut named: Vec<String> = mix
+                .keys()
+                .filter_map(|e| spdx::Expression::parse_mode(e, spdx::ParseMode::LAX).ok())
+                .flat_map(|e| e.requirements().map(|r| r.req.to_string()).collect::<Vec<_>>())
+                .collect();
+            named.sort();
+            named.dedup();
+            let paste = if named.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the licenses they name, to copy into `allow` once reviewed: [{}]",
+                    named
+                        .iter()
+                        .map(|l| format!("\"{l}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
             findings.insert(
                 0,
                 Finding::warning(format!(
-                    "no [licenses] table, so nothing is judged; the {scope} are under: {mix_text}"
+                    "no [licenses] table, so nothing is judged; the {scope} are under: \
+                     {mix_text}{paste}"
                 ))
                 .code(FindingCode::NoLicensePolicy)
                 .at(Location::file("gate.toml")),
@@ -788,8 +826,42 @@ mod tests {
         assert_eq!(
             outcome.findings[0].message,
             "no [licenses] table, so nothing is judged; the 4 shipped package(s) for \
-             x86_64-unknown-linux-gnu are under: MIT OR Apache-2.0 (2), MIT (1), Zlib (1)"
+             x86_64-unknown-linux-gnu are under: MIT OR Apache-2.0 (2), MIT (1), Zlib (1); \
+             the licenses they name, to copy into `allow` once reviewed: [\"Apache-2.0\", \
+             \"MIT\", \"Zlib\"]"
         );
+        // What it offers to copy is a valid `allow`, and with it the check passes.
+        let message = &outcome.findings[0].message;
+        let list = &message[message.rfind('[').unwrap()..];
+        let text = format!("[licenses]\nallow = {list}\n");
+        let config = crate::config::parse_gate_toml(&text, "gate.toml", &crate::registry::known())
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        let policy = config.section::<Licenses>().policy;
+        assert_eq!(run(&deps, policy).status, Status::Pass);
+    }
+
+    #[test]
+    fn a_member_without_a_license_is_told_to_declare_one_in_its_manifest() {
+        let mut metadata = metadata(&[("dep", Some("MIT"), None)]);
+        metadata.packages[0].license = None;
+        let graph = Graph::shipped(&metadata, &[]);
+        let outcome = judge(
+            &graph,
+            &metadata,
+            allow(&["MIT"]).as_ref(),
+            "x86_64-unknown-linux-gnu",
+            std::path::Path::new("/w"),
+        );
+        assert_eq!(outcome.status, Status::Fail);
+        let finding = &outcome.findings[0];
+        assert_eq!(finding.code.as_deref(), Some("missing-license"));
+        assert_eq!(
+            finding.message,
+            "`app 0.1.0`, a workspace member, declares no license (neither `license` nor \
+             `license-file`; fix: write `license = \"…\"` in its [package], or `publish = \
+             false` if it is never published: unpublished members are not judged)"
+        );
+        assert_eq!(finding.location.as_ref().unwrap().to_string(), "app/Cargo.toml");
     }
 
     #[test]

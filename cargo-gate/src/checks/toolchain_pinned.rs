@@ -537,8 +537,12 @@ impl RustVersions {
 
 fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions {
     let mut out = RustVersions::default();
-    if let Some(ParsedManifest { rel, text, doc }) =
-        parsed(ctx.facts, &ctx.workspace.manifest_path, findings)
+    let root = parsed(ctx.facts, &ctx.workspace.manifest_path, findings);
+    // A lone package (no [workspace] table) has no [workspace.package] to inherit from.
+    let lone_package = root
+        .as_ref()
+        .is_some_and(|m| m.doc.get("workspace").is_none());
+    if let Some(ParsedManifest { rel, text, doc }) = root
         && let Some(value) = doc
             .get("workspace")
             .and_then(|w| table(w.get_ref())?.get("package"))
@@ -608,6 +612,9 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
                         "[workspace.package] declares {v}, but it applies only where a member \
                          writes `rust-version.workspace = true`"
                     ),
+                    None if lone_package => "fix: write `rust-version = \"…\"` in its \
+                                             [package], the oldest Rust it supports"
+                        .to_owned(),
                     None => "fix: declare rust-version in [workspace.package] and inherit it \
                              with `rust-version.workspace = true`"
                         .to_owned(),

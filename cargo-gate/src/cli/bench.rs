@@ -18,6 +18,24 @@ pub(crate) fn bench(
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = crate::config::load(&ws.config_layout(), None, &registry::known())?;
+    let settings: bench::BenchSettings = config.section();
+    if let Some(decision) = &settings.no_benchmarks {
+        // Nothing to run by the team's own statement; saving a baseline would contradict it.
+        let said = format!(
+            "gate.toml states the workspace has no benchmarks ([bench] no-benchmarks, owner {}: {})",
+            decision.owner, decision.reason
+        );
+        if save {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(
+                stderr,
+                "error: {said}; remove that statement before saving a baseline"
+            );
+            return Ok(exit::COULD_NOT_EVALUATE);
+        }
+        print_stdout(&format!("{said}: nothing to run\n"));
+        return Ok(exit::READY);
+    }
     let seed = crate::environment::seed("bench");
     let env = crate::environment::collect(&ws, offline, seed);
     let measurement = bench::measure(&ws, &config, &env)?;
@@ -27,6 +45,19 @@ pub(crate) fn bench(
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "error: {}", redactor.text(&e.to_string()));
             let _ = writeln!(stderr, "{}", redactor.text(&measurement.log));
+            let default_command = settings.command == bench::BenchSettings::default().command;
+            if matches!(e, bench::BenchError::NoResults { .. })
+                && default_command
+                && bench::bench_targets(&ws).is_empty()
+            {
+                let _ = writeln!(
+                    stderr,
+                    "help: the workspace has no bench target, so `cargo bench` measured \
+                     nothing; add a benchmark (benches/*.rs), or, if none is needed, record that \
+                     decision in gate.toml: {}",
+                    bench::NO_BENCHMARKS_LINE
+                );
+            }
             return Ok(exit::COULD_NOT_EVALUATE);
         }
     };

@@ -131,6 +131,18 @@ fn errors_point_at_line_and_column() {
         "gate.toml:2:18: max-regression = 3",
     );
     check_err(
+        "[bench]\nno-benchmarks = { owner = \"\", reason = \"a CLI\" }\n",
+        "gate.toml:2:17: `[bench] no-benchmarks` needs an owner and a reason",
+    );
+    check_err(
+        "[bench]\nno-benchmarks = { owner = \"me\" }\n",
+        "gate.toml:2:17: missing field `reason`",
+    );
+    check_err(
+        "[bench]\ncommand = [\"make\", \"bench\"]\nno-benchmarks = { owner = \"me\", reason = \"none\" }\n",
+        "gate.toml:3:17: `[bench] no-benchmarks` beside a `[bench] command`",
+    );
+    check_err(
         "[history]\nwindow = 0\n",
         "gate.toml:2:10: history window 0",
     );

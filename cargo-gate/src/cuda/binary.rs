@@ -65,7 +65,9 @@
 //! file name is an NVRTC library (`libnvrtc.so.13`, `nvrtc64_130_0.dll`, `libnvrtc.dylib`):
 //! ELF `DT_NEEDED` entries (`.dynstr`), Mach-O `LC_LOAD_DYLIB` paths and PE import names are all
 //! such strings, and so are the names C code hands to `dlopen`/`LoadLibrary`. Names a program
-//! builds at run time (cudarc formats `lib{name}.so`) leave no such string.
+//! builds at run time (cudarc formats `lib{name}.so`) leave no such string; such a binary is
+//! known by the entry point it looks up, `nvrtcCompileProgram`, anywhere in its bytes (Rust
+//! string literals carry no NUL, and a release build has no debug strings that would).
 
 use gate_formats::kernel_bom::{Container, KernelForm};
 use memchr::memmem;
@@ -703,8 +705,11 @@ fn nvrtc_names(bytes: &[u8]) -> Vec<String> {
         from = nul;
     }
     // A binary that resolves NVRTC by name at run time (cudarc's dynamic loading builds the
-    // library name then) names no library, but it names the entry points it looks up.
-    if memmem::find(bytes, b"nvrtcCompileProgram\0").is_some() {
+    // library name then) names no library, but it names the entry points it looks up. Not as
+    // C strings: Rust packs its string literals back to back with no NUL (libloading adds one
+    // when it looks a name up), so only a build with full debug info carries the name
+    // NUL-terminated (in .debug_str) — and a release binary, the one that ships, has none.
+    if memmem::find(bytes, b"nvrtcCompileProgram").is_some() {
         names.insert(NVRTC_LOOKUP.to_owned());
     }
     names.into_iter().collect()

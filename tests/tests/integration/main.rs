@@ -21,3 +21,4 @@ mod secrets;
 mod supply_chain;
 mod support;
 mod truthful;
+mod week;

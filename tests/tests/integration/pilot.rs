@@ -60,7 +60,8 @@ fn strict_turns_warnings_into_failures_and_permissive_back() {
     let strict = fx.gate(&["pilot", "--only", "policy.profile", "--strict"]);
     assert_eq!(strict.code, 1);
     assert!(strict.stdout.contains(
-        "PARTIAL RUN (--only/--skip): 1 failed (policy.profile) — not a verdict for pilot"
+        "PARTIAL RUN (--only/--skip): 1 warned (policy.profile), which strict mode counts as \
+         failing — not a verdict for pilot"
     ));
     fx.write("gate.toml", "[policy]\nstrict = true\n").commit();
     let from_config = fx.gate(&["pilot", "--only", "policy.profile", "--format", "json"]);

@@ -1,0 +1,235 @@
+//! A team's first week, walked: from `cargo new` to READY for broad with only the steps
+//! docs/GUIDE.md gives ("The first week: from `cargo new` to broad"), through a red day and
+//! its fix. Along the way no check locks another: once the work is done, a broad run fails
+//! on nothing but `history.window` (the checklist waits on it, blocked, instead of failing
+//! beside it), such runs count as green for the window, and a red run leaves the window
+//! after `[history] window` green runs.
+
+use crate::support::{Fixture, existing};
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// `old` replaced by `new` in the file at `path` (which must hold `old`).
+fn edit(fx: &Fixture, path: &str, old: &str, new: &str) {
+    let file = fx.root.join(path);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(old), "{path} has no `{old}`:\n{text}");
+    std::fs::write(&file, text.replacen(old, new, 1)).unwrap();
+}
+
+/// The running rustc's release (`1.95.0`), as `rustc -V` prints it in `dir`.
+fn rustc_release(dir: &Path) -> String {
+    let out = Command::new("rustc")
+        .arg("-V")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_whitespace().nth(1).unwrap().to_owned()
+}
+
+/// This machine's platform as `[matrix] platforms` names it.
+fn platform() -> &'static str {
+    if cfg!(windows) {
+        "windows"
+    } else if cfg!(target_os = "macos") {
+        "macos"
+    } else {
+        "linux"
+    }
+}
+
+/// One CI day: the controlled job with an output directory of its own (a fresh runner),
+/// merged, then `cargo gate broad` in the kept output directory. The broad run's verdict.
+fn ci_day(fx: &Fixture, day: &mut u32) -> Value {
+    *day += 1;
+    let job = format!("target/ci/{day}");
+    let controlled = fx.gate(&["controlled", "--out", &job]);
+    assert!(controlled.code <= 1, "{}", controlled.transcript());
+    let merged = fx.gate(&["merge", &job]);
+    assert_eq!(merged.code, 0, "{}", merged.transcript());
+    let broad = fx.gate(&["broad", "--format", "json"]);
+    assert!(broad.code <= 1, "{}", broad.transcript());
+    broad.json()["verdict"].clone()
+}
+
+/// The verdict's failing checks and its blocked ones (`id by blocker`).
+fn failing_and_blocked(verdict: &Value) -> (Vec<String>, Vec<String>) {
+    let ids = |key: &str| -> Vec<Value> { verdict[key].as_array().cloned().unwrap_or_default() };
+    (
+        ids("failing")
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect(),
+        ids("blocked")
+            .iter()
+            .map(|b| format!("{} by {}", b["id"].as_str().unwrap(), b["by"].as_str().unwrap()))
+            .collect(),
+    )
+}
+
+#[test]
+fn from_cargo_new_to_broad_through_a_red_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO"))
+        .args(["new", "--quiet", "--vcs", "git", "--name", "hello"])
+        .arg(dir.path().join("hello"))
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo new");
+    let fx = existing(&dir.path().join("hello"));
+    fx.commit();
+
+    // Monday. `cargo gate init`, commit what it wrote, and pilot is READY.
+    let init = fx.gate(&["init"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    fx.commit();
+    let pilot = fx.gate(&["pilot"]);
+    assert_eq!(pilot.code, 0, "{}", pilot.transcript());
+
+    // Controlled: what its findings ask for (the advisory database is the tests' own, as
+    // `cargo gate fetch-advisories` would leave one). Each fix is the one its message names.
+    let controlled = fx.gate(&["controlled"]);
+    assert_eq!(controlled.code, 1, "{}", controlled.transcript());
+    for asked in [
+        "channel = \"", // toolchain.pinned
+        "rust-version",
+        "panic = \"unwind\"", // profile.cargo
+        "overflow-checks = true",
+    ] {
+        assert!(
+            controlled.stdout.contains(asked),
+            "no fix names `{asked}`:\n{}",
+            controlled.stdout
+        );
+    }
+    let release = rustc_release(&fx.root);
+    let minor: Vec<&str> = release.split('.').take(2).collect();
+    fx.write(
+        "rust-toolchain.toml",
+        &format!("[toolchain]\nchannel = \"{release}\"\n"),
+    );
+    edit(
+        &fx,
+        "Cargo.toml",
+        "edition = \"2024\"\n",
+        &format!(
+            "edition = \"2024\"\nrust-version = \"{}\"\nlicense = \"MIT\"\n",
+            minor.join(".")
+        ),
+    );
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[profile.release]\npanic = \"unwind\"\noverflow-checks = true\n\
+             debug-assertions = false\n"
+        ),
+    );
+    // The warnings the checklist will cite: a license policy, a declared failure path with
+    // its test, and a test at all.
+    edit(
+        &fx,
+        "gate.toml",
+        "# [licenses]\n# allow = [\"MIT\", \"Apache-2.0\", \"Unicode-3.0\"]",
+        "[licenses]\nallow = [\"MIT\"]",
+    );
+    edit(
+        &fx,
+        "gate.toml",
+        "failure-paths = {}",
+        "failure-paths = { io = \"io_\" }",
+    );
+    fx.write(
+        "src/main.rs",
+        "use std::io::Write;\n\n\
+         fn greet(out: &mut impl Write) -> std::io::Result<()> {\n    \
+             writeln!(out, \"Hello, world!\")\n}\n\n\
+         fn main() {\n    greet(&mut std::io::stdout()).expect(\"stdout is writable\");\n}\n\n\
+         #[cfg(test)]\nmod tests {\n    #[test]\n    fn io_greeting_reports_write_errors() {\n        \
+             let mut full = [0u8; 4];\n        \
+             assert!(super::greet(&mut &mut full[..]).is_err());\n    }\n}\n",
+    );
+    fx.commit();
+    let controlled = fx.gate(&["controlled"]);
+    assert_eq!(controlled.code, 0, "{}", controlled.transcript());
+    assert!(
+        !controlled.stdout.contains("WARN"),
+        "{}",
+        controlled.stdout
+    );
+
+    // Broad: the platforms this service ships to, the decision that it needs no
+    // benchmarks, and the checklist ticked, its evidence passing.
+    let broad = fx.gate(&["broad"]);
+    assert!(
+        broad.stdout.contains("no-benchmarks = { owner"),
+        "bench.regression names the statement: {}",
+        broad.stdout
+    );
+    edit(
+        &fx,
+        "gate.toml",
+        "platforms = [\"linux\", \"macos\", \"windows\"]",
+        &format!("platforms = [\"{}\"]", platform()),
+    );
+    edit(
+        &fx,
+        "gate.toml",
+        "# no-benchmarks = { owner = \"platform-team\", reason = \"a CLI whose speed is not a rollout risk\" }",
+        "no-benchmarks = { owner = \"hello-team\", reason = \"prints a greeting; nothing to measure\" }",
+    );
+    let checklist = std::fs::read_to_string(fx.root.join("docs/READINESS.md")).unwrap();
+    fx.write("docs/READINESS.md", &checklist.replace("- [ ] ", "- [x] "));
+    fx.commit();
+
+    // The rest of the week: one CI run a day. The window fills with runs whose only failure
+    // is the window itself, and the run after them is READY.
+    let window = 5;
+    let mut day = 0;
+    for _ in 0..window {
+        let verdict = ci_day(&fx, &mut day);
+        assert_eq!(
+            failing_and_blocked(&verdict),
+            (
+                vec!["history.window".to_owned()],
+                vec!["checklist.closed by history.window".to_owned()]
+            ),
+            "day {day}: {verdict}"
+        );
+    }
+    let verdict = ci_day(&fx, &mut day);
+    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+
+    // A red day: a test fails. Then the fix; the red run stays in the window for `window`
+    // runs, each failing only on the window, and the run after them is READY again.
+    edit(
+        &fx,
+        "src/main.rs",
+        "is_err()",
+        "is_ok(), \"a regression\"",
+    );
+    fx.commit();
+    let verdict = ci_day(&fx, &mut day);
+    let (failing, _) = failing_and_blocked(&verdict);
+    assert!(
+        failing.contains(&"tests.pass".to_owned()),
+        "day {day}: {verdict}"
+    );
+    edit(&fx, "src/main.rs", "is_ok(), \"a regression\"", "is_err()");
+    fx.commit();
+    for _ in 0..window {
+        let verdict = ci_day(&fx, &mut day);
+        assert_eq!(
+            failing_and_blocked(&verdict).0,
+            ["history.window"],
+            "day {day}: {verdict}"
+        );
+    }
+    let verdict = ci_day(&fx, &mut day);
+    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+    let status = fx.gate(&["status"]);
+    assert!(status.stdout.contains("broad"), "{}", status.transcript());
+}
