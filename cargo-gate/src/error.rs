@@ -46,6 +46,14 @@ pub enum GateError {
         /// The id as given.
         id: String,
     },
+    /// `explain` was given a finding code that several checks use.
+    #[error("finding code `{code}` belongs to {} checks: {}", rule_ids.len(), rule_ids.join(", "))]
+    AmbiguousCode {
+        /// The code as given.
+        code: String,
+        /// `CHECK/CODE` of each check that has it.
+        rule_ids: Vec<String>,
+    },
     /// `--only` named a check that does not run at this stage.
     #[error("check `{id}` starts at stage {starts}, not part of {stage}")]
     CheckNotInStage {
@@ -148,7 +156,13 @@ impl GateError {
                 "fix the manifest; `cargo metadata --no-deps` shows the same error".into()
             }
             GateError::Config(err) => err.help.clone(),
-            GateError::UnknownCheck { .. } => "`cargo gate checks` lists every check id".into(),
+            GateError::UnknownCheck { .. } => "`cargo gate checks` lists every check id \
+                                                (`--format json` with their finding codes)"
+                .into(),
+            GateError::AmbiguousCode { rule_ids, .. } => format!(
+                "name the check too: `cargo gate explain {}`",
+                rule_ids.first().map_or("CHECK/CODE", String::as_str)
+            ),
             GateError::CheckNotInStage { starts, .. } => {
                 format!("run `cargo gate {starts}` (or a later stage) to include it")
             }

@@ -120,10 +120,17 @@ pub(crate) enum GateCommand {
         offline: bool,
     },
     /// List every check: id, stage, description.
-    Checks,
-    /// Explain one check: what it establishes and how to fix a failure.
+    Checks {
+        /// `text` (one line per check) or `json` (every check with its codes and
+        /// configuration keys).
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Explain one check: what it establishes and how to fix a failure. Takes a check id
+    /// (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code
+    /// (`missing-license`).
     Explain {
-        /// The check id, e.g. `boundary.unsafe`.
+        /// The check id, ruleId or finding code, e.g. `boundary.unsafe`.
         id: String,
     },
 }
@@ -282,4 +289,14 @@ impl ColorWhen {
             ColorWhen::Never => anstream::ColorChoice::Never,
         }
     }
+}
+
+/// The formats of `cargo gate checks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ListFormat {
+    /// One line per check: id, stage, description.
+    Text,
+    /// A JSON array: every check with its stage, summary, fix, finding codes and
+    /// configuration keys.
+    Json,
 }

@@ -1,6 +1,7 @@
 //! `cargo gate checks` and `cargo gate explain ID`: the catalogue, built-in checks and the
 //! workspace's team checks.
 
+use super::args::ListFormat;
 use super::error::CliError;
 use super::output::print_stdout;
 use crate::error::GateError;
@@ -8,30 +9,107 @@ use crate::exit;
 use crate::registry;
 use crate::workspace::Workspace;
 
-/// `cargo gate checks`: every check, id, stage and what it establishes.
-pub(crate) fn list() -> Result<i32, CliError> {
-    let mut text = String::new();
-    for meta in registry::metas().chain(team_checks().iter().map(|c| c.meta())) {
-        text.push_str(&format!(
-            "{:<18} {:<10} {}\n",
-            meta.id, meta.stage, meta.summary
-        ));
-    }
+/// `cargo gate checks`: every check, id, stage and what it establishes; as JSON with the
+/// codes and configuration keys too.
+pub(crate) fn list(format: ListFormat) -> Result<i32, CliError> {
+    let team = team_checks();
+    let metas = registry::metas().chain(team.iter().map(|c| c.meta()));
+    let text = match format {
+        ListFormat::Text => metas
+            .map(|meta| format!("{:<18} {:<10} {}\n", meta.id, meta.stage, meta.summary))
+            .collect(),
+        ListFormat::Json => {
+            let team_ids: Vec<&str> = team.iter().map(|c| c.meta().id).collect();
+            let checks: Vec<serde_json::Value> = metas
+                .map(|meta| {
+                    serde_json::json!({
+                        "id": meta.id,
+                        "stage": meta.stage.as_str(),
+                        "team": team_ids.contains(&meta.id),
+                        "summary": meta.summary,
+                        "fix": meta.fix,
+                        "codes": meta.codes.iter().map(|c| serde_json::json!({
+                            "name": c.name,
+                            "rule_id": format!("{}/{}", meta.id, c.name),
+                            "summary": c.summary,
+                        })).collect::<Vec<_>>(),
+                        "config": meta.config.iter().map(|k| serde_json::json!({
+                            "key": k.key,
+                            "default": (k.default != "-").then_some(k.default),
+                            "meaning": k.meaning,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_string_pretty(&checks).expect("JSON serialises");
+            text.push('\n');
+            text
+        }
+    };
     print_stdout(&text);
     Ok(exit::READY)
 }
 
-/// `cargo gate explain ID`: what a check establishes, how to fix it, how to waive it.
+type CheckRef = &'static dyn crate::check::Check;
+
+/// What `cargo gate explain` was given, resolved: the check, and the code when one was named.
+fn resolve(
+    given: &str,
+    team: &[CheckRef],
+) -> Result<(CheckRef, Option<&'static crate::check::Code>), GateError> {
+    let all: Vec<CheckRef> = registry::all().iter().chain(team).copied().collect();
+    let by_id = |id: &str| all.iter().copied().find(|c| c.meta().id == id);
+    let code_of = |check: &dyn crate::check::Check, name: &str| {
+        check.meta().codes.iter().find(|c| c.name == name)
+    };
+    if let Some(check) = by_id(given) {
+        return Ok((check, None));
+    }
+    // A SARIF ruleId: `CHECK/CODE`.
+    if let Some((id, name)) = given.split_once('/')
+        && let Some(check) = by_id(id)
+        && let Some(code) = code_of(check, name)
+    {
+        return Ok((check, Some(code)));
+    }
+    // A bare finding code: the one check that has it.
+    let having: Vec<(CheckRef, &'static crate::check::Code)> = all
+        .iter()
+        .filter_map(|c| code_of(*c, given).map(|code| (*c, code)))
+        .collect();
+    match having.as_slice() {
+        [(check, code)] => Ok((*check, Some(*code))),
+        [] => Err(GateError::UnknownCheck {
+            id: given.to_owned(),
+        }),
+        several => Err(GateError::AmbiguousCode {
+            code: given.to_owned(),
+            rule_ids: several
+                .iter()
+                .map(|(c, code)| format!("{}/{}", c.meta().id, code.name))
+                .collect(),
+        }),
+    }
+}
+
+/// `cargo gate explain ID`: what a check establishes, how to fix it, how to waive it. `ID`
+/// is a check id, a SARIF ruleId (`CHECK/CODE`) or a finding code; with a code, what it
+/// means comes first.
 pub(crate) fn explain(id: String) -> Result<i32, CliError> {
     let team = team_checks();
-    let check = registry::find(&id)
-        .or_else(|| team.iter().copied().find(|c| c.meta().id == id))
-        .ok_or(GateError::UnknownCheck { id })?;
+    let (check, code) = resolve(&id, &team)?;
     let meta = check.meta();
-    let mut text = format!(
+    let mut text = String::new();
+    if let Some(code) = code {
+        text.push_str(&format!(
+            "{}/{}: {}\n(a finding code of {}; waive every finding with it by `match = \"{}\"`)\n\n",
+            meta.id, code.name, code.summary, meta.id, code.name
+        ));
+    }
+    text.push_str(&format!(
         "{}\n\nstage: {} (and every later stage)\nestablishes: {}\nfix: {}\n",
         meta.id, meta.stage, meta.summary, meta.fix
-    );
+    ));
     if !meta.config.is_empty() {
         text.push_str("config:\n");
         for key in meta.config {

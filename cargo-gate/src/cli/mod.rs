@@ -113,7 +113,7 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
             offline,
             redactor,
         ),
-        GateCommand::Checks => checks::list(),
+        GateCommand::Checks { format } => checks::list(format),
         GateCommand::Explain { id } => checks::explain(id),
     }
 }

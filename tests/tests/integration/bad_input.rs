@@ -799,6 +799,12 @@ fn cases() -> Vec<(Case, Option<&'static str>)> {
             &["nope.nope"],
         ),
         args(
+            "explain a code several checks use",
+            &["explain", "unreadable-manifest"],
+            2,
+            &["deps.pinned/unreadable-manifest", "name the check too"],
+        ),
+        args(
             "diff with a path",
             &["diff", "../../x", "y"],
             2,

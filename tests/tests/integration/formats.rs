@@ -111,6 +111,60 @@ fn sarif_and_junit_are_well_formed() {
     assert_eq!(junit.matches("<failure ").count(), 1);
 }
 
+/// `explain` takes what the reports print: every SARIF ruleId, every `CHECK/CODE` and every
+/// bare code of the JSON report, and every code `checks --format json` lists.
+#[test]
+fn explain_takes_every_rule_id_and_code_the_reports_print() {
+    let fx = mixed();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&fx.gate(&["pilot", "--format", "sarif"]).stdout).unwrap();
+    let mut asked: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(asked.iter().any(|r| r.contains('/')), "{asked:?}");
+    let listed = fx.gate(&["checks", "--format", "json"]);
+    assert_eq!(listed.code, 0, "{}", listed.transcript());
+    let checks = listed.json();
+    let checks = checks.as_array().unwrap();
+    assert_eq!(
+        checks.len(),
+        fx.gate(&["checks"]).stdout.lines().count(),
+        "the JSON lists what the text lists"
+    );
+    for check in checks {
+        for code in check["codes"].as_array().unwrap() {
+            asked.push(code["rule_id"].as_str().unwrap().to_owned());
+        }
+    }
+    for given in &asked {
+        let run = fx.gate(&["explain", given]);
+        assert_eq!(run.code, 0, "{given}: {}", run.transcript());
+        if let Some((check, code)) = given.split_once('/') {
+            assert!(
+                run.stdout.starts_with(&format!("{given}: ")) && run.stdout.contains(check),
+                "{given}: {}",
+                run.stdout
+            );
+            // The bare code alone works too when one check has it, and otherwise names them.
+            let bare = fx.gate(&["explain", code]);
+            let owners = checks
+                .iter()
+                .filter(|c| c["codes"].as_array().unwrap().iter().any(|k| k["name"] == code))
+                .count();
+            if owners == 1 {
+                assert_eq!(bare.code, 0, "{code}: {}", bare.transcript());
+                assert!(bare.stdout.starts_with(&format!("{given}: ")), "{}", bare.stdout);
+            } else {
+                assert_eq!(bare.code, 2, "{code}: {}", bare.transcript());
+                assert!(bare.stderr.contains(given.as_str()), "{}", bare.stderr);
+            }
+        }
+    }
+}
+
 #[test]
 fn colour_follows_the_flag_then_cargo_term_color_then_no_color() {
     let fx = fixture("clean");
