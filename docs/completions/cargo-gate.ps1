@@ -48,7 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -227,8 +227,9 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             break
         }
         'cargo-gate;gate;checks' {
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`text` (one line per check) or `json` (every check with its codes and configuration keys)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'cargo-gate;gate;explain' {
@@ -251,7 +252,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -331,7 +332,7 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('fetch-advisories', 'fetch-advisories', [CompletionResultType]::ParameterValue, 'Clone (or update) the RustSec advisory database that `deps.advisories` reads: the only command that reaches the network on the gate''s own account')
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
-            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
             break
         }
         'cargo-gate;help;gate;pilot' {
