@@ -329,7 +329,9 @@ pub fn bench_targets(workspace: &Workspace) -> Vec<(String, String)> {
             let name = bench.get("name").and_then(toml::Value::as_str);
             match (path, name) {
                 (Some(path), _) => paths.push(member.dir.join(path)),
-                (None, Some(name)) => paths.push(member.dir.join("benches").join(format!("{name}.rs"))),
+                (None, Some(name)) => {
+                    paths.push(member.dir.join("benches").join(format!("{name}.rs")))
+                }
                 (None, None) => {}
             }
         }

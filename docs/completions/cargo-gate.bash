@@ -34,6 +34,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate,checks)
                 cmd="cargo__gate__subcmd__gate__subcmd__checks"
                 ;;
+            cargo__gate__subcmd__gate,completions)
+                cmd="cargo__gate__subcmd__gate__subcmd__completions"
+                ;;
             cargo__gate__subcmd__gate,controlled)
                 cmd="cargo__gate__subcmd__gate__subcmd__controlled"
                 ;;
@@ -57,6 +60,9 @@ _cargo__gate() {
                 ;;
             cargo__gate__subcmd__gate,kernels)
                 cmd="cargo__gate__subcmd__gate__subcmd__kernels"
+                ;;
+            cargo__gate__subcmd__gate,man)
+                cmd="cargo__gate__subcmd__gate__subcmd__man"
                 ;;
             cargo__gate__subcmd__gate,merge)
                 cmd="cargo__gate__subcmd__gate__subcmd__merge"
@@ -100,6 +106,9 @@ _cargo__gate() {
             cargo__gate__subcmd__gate__subcmd__help,checks)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__checks"
                 ;;
+            cargo__gate__subcmd__gate__subcmd__help,completions)
+                cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__completions"
+                ;;
             cargo__gate__subcmd__gate__subcmd__help,controlled)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__controlled"
                 ;;
@@ -123,6 +132,9 @@ _cargo__gate() {
                 ;;
             cargo__gate__subcmd__gate__subcmd__help,kernels)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__kernels"
+                ;;
+            cargo__gate__subcmd__gate__subcmd__help,man)
+                cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__man"
                 ;;
             cargo__gate__subcmd__gate__subcmd__help,merge)
                 cmd="cargo__gate__subcmd__gate__subcmd__help__subcmd__merge"
@@ -160,6 +172,9 @@ _cargo__gate() {
             cargo__gate__subcmd__help__subcmd__gate,checks)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__checks"
                 ;;
+            cargo__gate__subcmd__help__subcmd__gate,completions)
+                cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__completions"
+                ;;
             cargo__gate__subcmd__help__subcmd__gate,controlled)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__controlled"
                 ;;
@@ -180,6 +195,9 @@ _cargo__gate() {
                 ;;
             cargo__gate__subcmd__help__subcmd__gate,kernels)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__kernels"
+                ;;
+            cargo__gate__subcmd__help__subcmd__gate,man)
+                cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__man"
                 ;;
             cargo__gate__subcmd__help__subcmd__gate,merge)
                 cmd="cargo__gate__subcmd__help__subcmd__gate__subcmd__merge"
@@ -219,8 +237,8 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate)
-            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain help"
+        cargo__gate__subcmd__gate)
+            opts="-h -V --help --version pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,7 +251,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__bench)
+        cargo__gate__subcmd__gate__subcmd__bench)
             opts="-h --save-baseline --manifest-path --offline --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -251,7 +269,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__broad)
+        cargo__gate__subcmd__gate__subcmd__broad)
             opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -279,11 +297,11 @@ _cargo__gate() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -297,7 +315,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache)
+        cargo__gate__subcmd__gate__subcmd__cache)
             opts="-h --help stats prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -311,7 +329,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__help)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__help)
             opts="stats prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -325,7 +343,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__help)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -339,7 +357,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__prune)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -353,7 +371,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__stats)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -367,7 +385,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__prune)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__prune)
             opts="-h --all --max-size --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -393,7 +411,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__cache__subcmd__stats)
+        cargo__gate__subcmd__gate__subcmd__cache__subcmd__stats)
             opts="-h --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -415,7 +433,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__checks)
+        cargo__gate__subcmd__gate__subcmd__checks)
             opts="-h --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -433,7 +451,21 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__controlled)
+        cargo__gate__subcmd__gate__subcmd__completions)
+            opts="-h --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__gate__subcmd__controlled)
             opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -461,11 +493,11 @@ _cargo__gate() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -479,7 +511,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__diff)
+        cargo__gate__subcmd__gate__subcmd__diff)
             opts="-h --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -501,8 +533,8 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__explain)
-            opts="-h --help"
+        cargo__gate__subcmd__gate__subcmd__explain)
+            opts="-h --help config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -515,7 +547,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__fetch__subcmd__advisories)
+        cargo__gate__subcmd__gate__subcmd__fetch__subcmd__advisories)
             opts="-h --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -533,8 +565,8 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help)
-            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain help"
+        cargo__gate__subcmd__gate__subcmd__help)
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,7 +579,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__bench)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -561,7 +593,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__broad)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__broad)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -575,7 +607,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__cache)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__cache)
             opts="stats prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -589,7 +621,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__cache__subcmd__prune)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__cache__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -603,7 +635,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__cache__subcmd__stats)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__cache__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -617,7 +649,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__checks)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__checks)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -631,7 +663,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__controlled)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -645,7 +677,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__diff)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__controlled)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -659,7 +691,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__explain)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -673,7 +705,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__fetch__subcmd__advisories)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -687,7 +719,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__help)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__fetch__subcmd__advisories)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -701,7 +733,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__history)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -715,7 +747,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__init)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -729,7 +761,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__kernels)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -743,7 +775,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__merge)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__kernels)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -757,7 +789,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__pilot)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -771,7 +803,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__status)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -785,7 +817,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__help__subcmd__verify)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__pilot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -799,7 +831,35 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__history)
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__gate__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__gate__subcmd__history)
             opts="-h --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -821,7 +881,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__init)
+        cargo__gate__subcmd__gate__subcmd__init)
             opts="-h --force --dry-run --baseline --manifest-path --offline --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -839,7 +899,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__kernels)
+        cargo__gate__subcmd__gate__subcmd__kernels)
             opts="-h --format --no-build --manifest-path --offline --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -861,7 +921,21 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__merge)
+        cargo__gate__subcmd__gate__subcmd__man)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__gate__subcmd__merge)
             opts="-h --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -883,7 +957,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__pilot)
+        cargo__gate__subcmd__gate__subcmd__pilot)
             opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -911,11 +985,11 @@ _cargo__gate() {
                     return 0
                     ;;
                 --only)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --skip)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -929,7 +1003,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__status)
+        cargo__gate__subcmd__gate__subcmd__status)
             opts="-h --out --manifest-path --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -951,7 +1025,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__gate__subcmd__verify)
+        cargo__gate__subcmd__gate__subcmd__verify)
             opts="-h --out --manifest-path --expect-head --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -977,7 +1051,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help)
+        cargo__gate__subcmd__help)
             opts="gate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -991,8 +1065,8 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate)
-            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain"
+        cargo__gate__subcmd__help__subcmd__gate)
+            opts="pilot controlled broad verify history diff status merge bench init cache fetch-advisories kernels checks explain completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,7 +1079,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__bench)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__bench)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1019,7 +1093,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__broad)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__broad)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1033,7 +1107,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__cache)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__cache)
             opts="stats prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1047,7 +1121,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__cache__subcmd__prune)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__cache__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1061,7 +1135,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__cache__subcmd__stats)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__cache__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1075,7 +1149,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__checks)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__checks)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1089,7 +1163,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__controlled)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1103,7 +1177,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__diff)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__controlled)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1117,7 +1191,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__explain)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1131,7 +1205,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__fetch__subcmd__advisories)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1145,7 +1219,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__history)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__fetch__subcmd__advisories)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1159,7 +1233,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__init)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1173,7 +1247,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__kernels)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1187,7 +1261,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__merge)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__kernels)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1201,7 +1275,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__pilot)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1215,7 +1289,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__status)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1229,7 +1303,7 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__gate__subcmd__verify)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__pilot)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1243,7 +1317,35 @@ _cargo__gate() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cargo__subcmd__gate__subcmd__help__subcmd__help)
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__help__subcmd__gate__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cargo__gate__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

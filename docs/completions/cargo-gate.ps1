@@ -49,6 +49,8 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for `cargo-gate gate …` (bash: `cargo gate completions bash > ~/.local/share/bash-completion/completions/cargo-gate`; docs/GUIDE.md lists each shell''s place)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (cargo-gate.1 and cargo-gate-COMMAND.1) into DIR, e.g. `cargo gate man ~/.local/share/man/man1`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -237,6 +239,16 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'cargo-gate;gate;completions' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'cargo-gate;gate;man' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'cargo-gate;gate;help' {
             [CompletionResult]::new('pilot', 'pilot', [CompletionResultType]::ParameterValue, 'Stage 1: one service or internal tool')
             [CompletionResult]::new('controlled', 'controlled', [CompletionResultType]::ParameterValue, 'Stage 2: controlled production (includes pilot)')
@@ -253,6 +265,8 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for `cargo-gate gate …` (bash: `cargo gate completions bash > ~/.local/share/bash-completion/completions/cargo-gate`; docs/GUIDE.md lists each shell''s place)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (cargo-gate.1 and cargo-gate-COMMAND.1) into DIR, e.g. `cargo gate man ~/.local/share/man/man1`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -309,6 +323,12 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
         'cargo-gate;gate;help;explain' {
             break
         }
+        'cargo-gate;gate;help;completions' {
+            break
+        }
+        'cargo-gate;gate;help;man' {
+            break
+        }
         'cargo-gate;gate;help;help' {
             break
         }
@@ -333,6 +353,8 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             [CompletionResult]::new('kernels', 'kernels', [CompletionResultType]::ParameterValue, 'The CUDA bill of materials: every tracked GPU file and what builds it, the dependencies that compile GPU code, and the GPU code the built artifacts carry, judged against `[cuda]` (archs, min-driver) when declared')
             [CompletionResult]::new('checks', 'checks', [CompletionResultType]::ParameterValue, 'List every check: id, stage, description')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Explain one check: what it establishes and how to fix a failure. Takes a check id (`deps.licenses`), a SARIF ruleId (`deps.licenses/missing-license`) or a finding code (`missing-license`)')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for `cargo-gate gate …` (bash: `cargo gate completions bash > ~/.local/share/bash-completion/completions/cargo-gate`; docs/GUIDE.md lists each shell''s place)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write the man pages (cargo-gate.1 and cargo-gate-COMMAND.1) into DIR, e.g. `cargo gate man ~/.local/share/man/man1`')
             break
         }
         'cargo-gate;help;gate;pilot' {
@@ -386,6 +408,12 @@ Register-ArgumentCompleter -Native -CommandName 'cargo-gate' -ScriptBlock {
             break
         }
         'cargo-gate;help;gate;explain' {
+            break
+        }
+        'cargo-gate;help;gate;completions' {
+            break
+        }
+        'cargo-gate;help;gate;man' {
             break
         }
         'cargo-gate;help;help' {

@@ -2,8 +2,8 @@
 //! — docs/CHECKS.md (one section per check, from the registry), docs/CLI.md (every command's
 //! help, from the clap definition), the exit codes (from `cargo_gate::exit`), the JSON
 //! Schemas of every shared format under docs/schemas/ (from gate-formats' types, with
-//! schemars), shell completions under docs/completions/ (clap_complete), man pages under
-//! docs/man/ (clap_mangen), and README's "first five minutes" (the real binary run on a
+//! schemars), shell completions under docs/completions/ and man pages under docs/man/ (as
+//! `cargo gate completions SHELL` and `cargo gate man DIR` make them), and README's "first five minutes" (the real binary run on a
 //! fresh `cargo new` project). `--check` fails when a generated file is stale; `.ci/run` runs it.
 
 use anyhow::{Result, bail};
@@ -233,61 +233,32 @@ fn cli_md() -> String {
     out
 }
 
-/// Shell completions for the `cargo-gate` binary (bash, zsh, fish, PowerShell): they
-/// complete `cargo-gate gate …`; cargo's own completion completes `cargo gate` only as far as
-/// the subcommand name.
+/// Shell completions for the `cargo-gate` binary (bash, zsh, fish, PowerShell), as `cargo
+/// gate completions SHELL` prints them.
 fn completions() -> Vec<(String, String)> {
-    use clap_complete::shells::{Bash, Fish, PowerShell, Zsh};
-    fn one(shell: impl clap_complete::Generator, file: &str) -> (String, String) {
-        let mut cmd = cargo_gate::cli::command().name("cargo-gate");
-        let mut bytes = Vec::new();
-        clap_complete::generate(shell, &mut cmd, "cargo-gate", &mut bytes);
+    use clap_complete::Shell::{Bash, Fish, PowerShell, Zsh};
+    [
+        (Bash, "cargo-gate.bash"),
+        (Zsh, "_cargo-gate"),
+        (Fish, "cargo-gate.fish"),
+        (PowerShell, "cargo-gate.ps1"),
+    ]
+    .into_iter()
+    .map(|(shell, file)| {
         (
             format!("docs/completions/{file}"),
-            String::from_utf8(bytes).expect("completions are UTF-8"),
+            cargo_gate::cli::completion(shell),
         )
-    }
-    vec![
-        one(Bash, "cargo-gate.bash"),
-        one(Zsh, "_cargo-gate"),
-        one(Fish, "cargo-gate.fish"),
-        one(PowerShell, "cargo-gate.ps1"),
-    ]
+    })
+    .collect()
 }
 
-/// The man pages: `cargo-gate(1)` for `cargo gate`, and `cargo-gate-<command>(1)` for each
-/// of its commands (the names the first page's SUBCOMMANDS section refers to).
+/// The man pages, as `cargo gate man DIR` writes them.
 fn man_pages() -> Vec<(String, String)> {
-    fn render(cmd: clap::Command, name: &str) -> (String, String) {
-        let mut bytes = Vec::new();
-        clap_mangen::Man::new(cmd)
-            .render(&mut bytes)
-            .expect("rendering to memory cannot fail");
-        (
-            format!("docs/man/{name}.1"),
-            String::from_utf8(bytes).expect("a man page is UTF-8"),
-        )
-    }
-    let gate = cargo_gate::cli::command()
-        .find_subcommand("gate")
-        .expect("the gate subcommand exists")
-        .clone()
-        .name("cargo-gate")
-        .bin_name("cargo gate");
-    let mut pages = vec![render(gate.clone(), "cargo-gate")];
-    for sub in gate.get_subcommands() {
-        let name = sub.get_name();
-        if name == "help" {
-            continue;
-        }
-        let page = format!("cargo-gate-{name}");
-        let cmd = sub
-            .clone()
-            .name(page.clone())
-            .bin_name(format!("cargo gate {name}"));
-        pages.push(render(cmd, &page));
-    }
-    pages
+    cargo_gate::cli::man_pages()
+        .into_iter()
+        .map(|(name, text)| (format!("docs/man/{name}"), text))
+        .collect()
 }
 
 /// One JSON Schema per shared format, named after the file it describes.

@@ -198,8 +198,7 @@ impl Check for BenchRegression {
             Ok(Some(baseline)) => baseline,
             Ok(None) => {
                 let default_command = settings.command == BenchSettings::default().command;
-                let reason = if default_command && bench::bench_targets(ctx.workspace).is_empty()
-                {
+                let reason = if default_command && bench::bench_targets(ctx.workspace).is_empty() {
                     // Nothing to measure, and nothing said about it: the two ways out.
                     format!(
                         "the workspace has no benchmarks (no bench target) and no baseline at \
@@ -248,10 +247,18 @@ fn no_benchmarks(
 ) -> Outcome {
     let mut found: Vec<(String, String)> = bench::bench_targets(ctx.workspace)
         .into_iter()
-        .map(|(member, path)| (format!("member `{member}` has the bench target {path}"), path))
+        .map(|(member, path)| {
+            (
+                format!("member `{member}` has the bench target {path}"),
+                path,
+            )
+        })
         .collect();
     if baseline.is_file() {
-        found.push((format!("a benchmark baseline exists at {shown}"), shown.to_owned()));
+        found.push((
+            format!("a benchmark baseline exists at {shown}"),
+            shown.to_owned(),
+        ));
     }
     if found.is_empty() {
         return Outcome::pass(format!(
@@ -537,7 +544,9 @@ mod tests {
     }
 
     fn run_members(files: &[(&str, &str)], config: Config) -> Outcome {
-        with_files(files, &["app", "lib"], config, |ctx| BenchRegression.run(ctx))
+        with_files(files, &["app", "lib"], config, |ctx| {
+            BenchRegression.run(ctx)
+        })
     }
 
     #[test]
@@ -559,19 +568,29 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
 
         // Every way a benchmark appears makes the statement false, named where it is.
-        let declared = format!("{manifest}\n[[bench]]\nname = \"speed\"\npath = \"perf/speed.rs\"\n");
+        let declared =
+            format!("{manifest}\n[[bench]]\nname = \"speed\"\npath = \"perf/speed.rs\"\n");
         for (files, at) in [
             (
                 vec![("app/Cargo.toml", manifest), ("app/benches/parse.rs", "")],
                 "app/benches/parse.rs",
             ),
             (
-                vec![("app/Cargo.toml", manifest), ("lib/benches/load/main.rs", "")],
+                vec![
+                    ("app/Cargo.toml", manifest),
+                    ("lib/benches/load/main.rs", ""),
+                ],
                 "lib/benches/load/main.rs",
             ),
-            (vec![("app/Cargo.toml", declared.as_str())], "app/perf/speed.rs"),
             (
-                vec![("app/Cargo.toml", manifest), ("benches/baseline.json", BASELINE)],
+                vec![("app/Cargo.toml", declared.as_str())],
+                "app/perf/speed.rs",
+            ),
+            (
+                vec![
+                    ("app/Cargo.toml", manifest),
+                    ("benches/baseline.json", BASELINE),
+                ],
                 "benches/baseline.json",
             ),
         ] {
@@ -593,7 +612,9 @@ mod tests {
         let outcome = run_members(&[], Config::default());
         assert_eq!(outcome.status, Status::Skip);
         assert!(
-            outcome.summary.contains("has no benchmarks (no bench target)")
+            outcome
+                .summary
+                .contains("has no benchmarks (no bench target)")
                 && outcome.summary.contains(bench::NO_BENCHMARKS_LINE)
                 && outcome.summary.contains(bench::SAVE_BASELINE_COMMAND),
             "{}",

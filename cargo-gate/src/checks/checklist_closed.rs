@@ -23,8 +23,7 @@
 //! check: citing a team check's id works whenever it ran in this run.
 
 use crate::check::{
-    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
-    Status,
+    After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity, Status,
 };
 use crate::config::section::{Section, Settings, Table};
 use crate::stage::Stage;
@@ -314,13 +313,7 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, Drift> {
                     outcome.summary
                 ),
                 // A cited check that is itself blocked points at the check that blocks it.
-                blocker: Some(
-                    outcome
-                        .blocked_by
-                        .as_deref()
-                        .unwrap_or(value)
-                        .to_owned(),
-                ),
+                blocker: Some(outcome.blocked_by.as_deref().unwrap_or(value).to_owned()),
             }),
         };
     }
@@ -773,7 +766,10 @@ mod tests {
             "{:?}",
             outcome.findings
         );
-        let alone = outcome.unblocked.as_deref().expect("the outcome on its own");
+        let alone = outcome
+            .unblocked
+            .as_deref()
+            .expect("the outcome on its own");
         assert_eq!(alone.status, Status::Fail);
         assert_eq!(
             alone

@@ -576,7 +576,11 @@ fn conclude(
             let mut named: Vec<String> = mix
                 .keys()
                 .filter_map(|e| spdx::Expression::parse_mode(e, spdx::ParseMode::LAX).ok())
-                .flat_map(|e| e.requirements().map(|r| r.req.to_string()).collect::<Vec<_>>())
+                .flat_map(|e| {
+                    e.requirements()
+                        .map(|r| r.req.to_string())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             named.sort();
             named.dedup();
@@ -861,7 +865,10 @@ mod tests {
              `license-file`; fix: write `license = \"…\"` in its [package], or `publish = \
              false` if it is never published: unpublished members are not judged)"
         );
-        assert_eq!(finding.location.as_ref().unwrap().to_string(), "app/Cargo.toml");
+        assert_eq!(
+            finding.location.as_ref().unwrap().to_string(),
+            "app/Cargo.toml"
+        );
     }
 
     #[test]

@@ -131,7 +131,23 @@ pub(crate) enum GateCommand {
     /// (`missing-license`).
     Explain {
         /// The check id, ruleId or finding code, e.g. `boundary.unsafe`.
+        #[arg(value_parser = CheckIds, hide_possible_values = true)]
         id: String,
+    },
+    /// Print the shell completion script for `cargo-gate gate …` (bash:
+    /// `cargo gate completions bash > ~/.local/share/bash-completion/completions/cargo-gate`;
+    /// docs/GUIDE.md lists each shell's place).
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (cargo-gate.1 and cargo-gate-COMMAND.1) into DIR, e.g.
+    /// `cargo gate man ~/.local/share/man/man1`.
+    Man {
+        /// Where the pages go (created when missing).
+        #[arg(value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        dir: PathBuf,
     },
 }
 
@@ -167,10 +183,10 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     pub(crate) fetch: bool,
     /// Run only these checks (ids, or a prefix ending in `*`: `deps.*`).
-    #[arg(long, value_name = "ID", num_args = 1..)]
+    #[arg(long, value_name = "ID", num_args = 1.., value_parser = CheckIds, hide_possible_values = true)]
     pub(crate) only: Vec<String>,
     /// Leave these checks out (ids, or a prefix ending in `*`).
-    #[arg(long, value_name = "ID", num_args = 1..)]
+    #[arg(long, value_name = "ID", num_args = 1.., value_parser = CheckIds, hide_possible_values = true)]
     pub(crate) skip: Vec<String>,
     /// Gather every fact afresh: build and run the tests even when a cached result for the
     /// same inputs exists (the fresh result is cached for the next run).
@@ -299,4 +315,31 @@ pub(crate) enum ListFormat {
     /// A JSON array: every check with its stage, summary, fix, finding codes and
     /// configuration keys.
     Json,
+}
+
+/// A check id as given on the command line: any text (the plan and `explain` judge it, with
+/// messages that name the fix), offering the built-in check ids as its possible values, so
+/// that shell completions complete them (hidden from `--help`, which would list 26).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CheckIds;
+
+impl clap::builder::TypedValueParser for CheckIds {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::registry::metas().map(|meta| clap::builder::PossibleValue::new(meta.id)),
+        ))
+    }
 }

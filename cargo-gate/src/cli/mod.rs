@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod cache;
 mod checks;
+mod docs;
 mod error;
 mod fetch;
 mod history;
@@ -26,6 +27,8 @@ use error::CliError;
 use output::print_stdout;
 use std::ffi::OsString;
 use std::io::Write;
+
+pub use docs::{completion, man_pages};
 
 /// The clap definition, for generated documentation (`cargo xtask codegen`).
 pub fn command() -> clap::Command {
@@ -115,6 +118,8 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
         ),
         GateCommand::Checks { format } => checks::list(format),
         GateCommand::Explain { id } => checks::explain(id),
+        GateCommand::Completions { shell } => docs::completions(shell),
+        GateCommand::Man { dir } => docs::man(&dir),
     }
 }
 

@@ -152,11 +152,21 @@ fn explain_takes_every_rule_id_and_code_the_reports_print() {
             let bare = fx.gate(&["explain", code]);
             let owners = checks
                 .iter()
-                .filter(|c| c["codes"].as_array().unwrap().iter().any(|k| k["name"] == code))
+                .filter(|c| {
+                    c["codes"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|k| k["name"] == code)
+                })
                 .count();
             if owners == 1 {
                 assert_eq!(bare.code, 0, "{code}: {}", bare.transcript());
-                assert!(bare.stdout.starts_with(&format!("{given}: ")), "{}", bare.stdout);
+                assert!(
+                    bare.stdout.starts_with(&format!("{given}: ")),
+                    "{}",
+                    bare.stdout
+                );
             } else {
                 assert_eq!(bare.code, 2, "{code}: {}", bare.transcript());
                 assert!(bare.stderr.contains(given.as_str()), "{}", bare.stderr);
@@ -297,4 +307,92 @@ fn message_format_json_streams_a_line_per_check_then_the_report() {
     // It replaces --format: asking for both is a usage error.
     let both = fx.gate(&["pilot", "--message-format", "json", "--format", "text"]);
     assert_eq!(both.code, 2, "{}", both.transcript());
+}
+
+/// `cargo gate completions bash`, sourced into a real bash and driven the way bash drives a
+/// completion function: `cargo-gate gate <TAB>` offers the commands, a stage completes from
+/// its prefix, and `--only`, `--skip` and `explain` offer every check id.
+#[cfg(unix)]
+#[test]
+fn bash_completion_completes_commands_stages_and_check_ids() {
+    let fx = crate::support::empty();
+    let script = fx.gate(&["completions", "bash"]);
+    assert_eq!(script.code, 0, "{}", script.transcript());
+    fx.write("cargo-gate.bash", &script.stdout);
+    let driver = r#"source ./cargo-gate.bash
+complete -p cargo-gate >/dev/null || exit 3
+try() {
+    COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+    _cargo__gate cargo-gate "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "${COMPREPLY[*]}"
+}
+try cargo-gate gate ""
+try cargo-gate gate con
+try cargo-gate gate pilot --only ""
+try cargo-gate gate broad --skip deps.
+try cargo-gate gate explain ""
+"#;
+    fx.write("drive.sh", driver);
+    let out = std::process::Command::new("bash")
+        .arg("drive.sh")
+        .current_dir(&fx.root)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    for command in [
+        "pilot",
+        "controlled",
+        "broad",
+        "explain",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            lines[0].contains(&command),
+            "`{command}` not offered: {text}"
+        );
+    }
+    assert_eq!(lines[1], ["controlled"], "{text}");
+    let ids: Vec<String> = fx
+        .gate(&["checks"])
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    for id in &ids {
+        assert!(lines[2].contains(&id.as_str()), "--only: `{id}`: {text}");
+        assert!(lines[4].contains(&id.as_str()), "explain: `{id}`: {text}");
+    }
+    assert!(
+        !lines[3].is_empty() && lines[3].iter().all(|c| c.starts_with("deps.")),
+        "{text}"
+    );
+}
+
+/// Every shell has a script, and `cargo gate man DIR` writes one page per command.
+#[test]
+fn completions_for_every_shell_and_man_pages_install() {
+    let fx = crate::support::empty();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = fx.gate(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.transcript());
+        assert!(run.stdout.contains("cargo-gate"), "{shell}");
+    }
+    assert_eq!(fx.gate(&["completions", "tcsh"]).code, 2);
+    let run = fx.gate(&["man", "share/man/man1"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let dir = fx.root.join("share/man/man1");
+    for page in ["cargo-gate.1", "cargo-gate-pilot.1", "cargo-gate-man.1"] {
+        let text =
+            std::fs::read_to_string(dir.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.contains(".TH"), "{page} is a man page");
+    }
+    assert!(run.stdout.contains("cargo-gate-pilot.1"), "{}", run.stdout);
 }

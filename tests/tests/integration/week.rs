@@ -64,7 +64,13 @@ fn failing_and_blocked(verdict: &Value) -> (Vec<String>, Vec<String>) {
             .collect(),
         ids("blocked")
             .iter()
-            .map(|b| format!("{} by {}", b["id"].as_str().unwrap(), b["by"].as_str().unwrap()))
+            .map(|b| {
+                format!(
+                    "{} by {}",
+                    b["id"].as_str().unwrap(),
+                    b["by"].as_str().unwrap()
+                )
+            })
             .collect(),
     )
 }
@@ -155,11 +161,7 @@ fn from_cargo_new_to_broad_through_a_red_day() {
     fx.commit();
     let controlled = fx.gate(&["controlled"]);
     assert_eq!(controlled.code, 0, "{}", controlled.transcript());
-    assert!(
-        !controlled.stdout.contains("WARN"),
-        "{}",
-        controlled.stdout
-    );
+    assert!(!controlled.stdout.contains("WARN"), "{}", controlled.stdout);
 
     // Broad: the platforms this service ships to, the decision that it needs no
     // benchmarks, and the checklist ticked, its evidence passing.
@@ -205,12 +207,7 @@ fn from_cargo_new_to_broad_through_a_red_day() {
 
     // A red day: a test fails. Then the fix; the red run stays in the window for `window`
     // runs, each failing only on the window, and the run after them is READY again.
-    edit(
-        &fx,
-        "src/main.rs",
-        "is_err()",
-        "is_ok(), \"a regression\"",
-    );
+    edit(&fx, "src/main.rs", "is_err()", "is_ok(), \"a regression\"");
     fx.commit();
     let verdict = ci_day(&fx, &mut day);
     let (failing, _) = failing_and_blocked(&verdict);

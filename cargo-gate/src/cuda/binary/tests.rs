@@ -756,7 +756,10 @@ fn nvrtc_names_in_strings() {
         (b"\0nvrtcCompileProgram\0", &[NVRTC_LOOKUP]),
         // As a Rust binary without debug info carries it: literals back to back, no NUL (the
         // bom-nvrtc test executable went unnamed once CI built with line tables only).
-        (b"nvrtcGetPTXSizenvrtcCompileProgramnvrtcDestroyProgram", &[NVRTC_LOOKUP]),
+        (
+            b"nvrtcGetPTXSizenvrtcCompileProgramnvrtcDestroyProgram",
+            &[NVRTC_LOOKUP],
+        ),
         // Not library names, or not NUL-terminated.
         (b"\0failed to load nvrtc\0", &[]),
         (b"\0libnvrtc.so.13", &[]),
