@@ -43,20 +43,27 @@ pub(crate) fn init(
             path: empty_config.clone(),
             source,
         })?;
-        let run = engine::run(
-            &RunOptions {
-                stage: Stage::Controlled,
-                manifest_path: Some(ws.manifest_path.clone()),
-                config_path: Some(empty_config),
-                mode: None,
-                out: Some(scratch.path().join("out")),
-                offline,
-                only: Vec::new(),
-                skip: Vec::new(),
-                no_cache: true,
-            },
-            &mut Redactor::disabled(),
+        // A stage's progress on stderr (the live line, or a line per check and a heartbeat
+        // in a pipe): the baseline run is a whole controlled run, minutes on a big workspace.
+        let display = super::progress::Display::new(
+            super::progress::Verbosity::Normal,
+            "controlled (init --baseline)",
+            redactor.enabled(),
+            false,
         );
+        let options = RunOptions {
+            stage: Stage::Controlled,
+            manifest_path: Some(ws.manifest_path.clone()),
+            config_path: Some(empty_config),
+            mode: None,
+            out: Some(scratch.path().join("out")),
+            offline,
+            only: Vec::new(),
+            skip: Vec::new(),
+            no_cache: true,
+        };
+        let run =
+            display.around(|| engine::run_observed(&options, &mut Redactor::disabled(), &display));
         drop(scratch);
         let result = run?;
         if result.report.verdict.exit_code == exit::COULD_NOT_EVALUATE {

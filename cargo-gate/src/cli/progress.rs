@@ -2,7 +2,8 @@
 //! times a second, with the checks still running, the time so far and the last line cargo
 //! printed (`Compiling foo`, `Running tests/…`; `crate::process::activity`), erased when the
 //! run ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
-//! line per finished check as it finishes. `-q`: nothing. The report itself goes to stdout
+//! line per finished check as it finishes, and never more than [`HEARTBEAT`] without a line: a
+//! heartbeat names what still runs and what cargo is doing. `-q`: nothing. The report itself goes to stdout
 //! afterwards; nothing here is part of it — except with `--message-format json`, where each
 //! finished check is also a JSON line on stdout, as it finishes.
 
@@ -11,6 +12,10 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// The longest a pipe or CI log goes without a line while a stage runs: then a heartbeat line
+/// names the checks still running and cargo's last line (a first build, a long test suite).
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(9);
 
 /// How much to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +41,8 @@ pub(crate) struct Display {
     stage: String,
     running: Mutex<Vec<String>>,
     done: AtomicBool,
+    /// When the last permanent line was written (the heartbeat's clock).
+    last_said: Mutex<Instant>,
 }
 
 impl Display {
@@ -49,6 +56,7 @@ impl Display {
             stage: stage.to_owned(),
             running: Mutex::new(Vec::new()),
             done: AtomicBool::new(false),
+            last_said: Mutex::new(Instant::now()),
         }
     }
 
@@ -70,21 +78,22 @@ impl Display {
         if self.live {
             self.draw(&mut stderr);
         }
+        if let Ok(mut last) = self.last_said.lock() {
+            *last = Instant::now();
+        }
     }
 
-    fn draw(&self, out: &mut impl Write) {
-        let running = self
+    /// The checks still running, and what cargo is doing right now (`Compiling foo`,
+    /// `Running tests/x.rs`: the last line the newest cargo command printed).
+    fn what_runs(&self) -> String {
+        let mut line = self
             .running
             .lock()
             .map(|r| r.join(", "))
             .unwrap_or_default();
-        let mut line = format!(
-            "cargo gate {} · {} · running: {running}",
-            self.stage,
-            self.seconds(self.started.elapsed())
-        );
-        // What cargo is doing right now (`Compiling foo`, `Running tests/x.rs`): the last
-        // line the newest cargo command printed.
+        if line.is_empty() {
+            line.push_str("no check (the run's own work: planning, the record)");
+        }
         if let Some((_, last)) = crate::process::activity()
             .into_iter()
             .rev()
@@ -93,6 +102,16 @@ impl Display {
             line.push_str(" · ");
             line.push_str(&last);
         }
+        line
+    }
+
+    fn draw(&self, out: &mut impl Write) {
+        let mut line = format!(
+            "cargo gate {} · {} · running: {}",
+            self.stage,
+            self.seconds(self.started.elapsed()),
+            self.what_runs()
+        );
         // One terminal line: never wrap (a wrapped line cannot be erased with one `\r`).
         if line.chars().count() > 100 {
             line = line.chars().take(99).collect::<String>() + "…";
@@ -101,23 +120,47 @@ impl Display {
         let _ = out.flush();
     }
 
-    /// Runs `body` with the live line redrawn on a thread of its own, then erases it.
+    /// Runs `body` with the live line redrawn on a thread of its own, then erases it; without
+    /// a terminal, with a heartbeat thread instead (nothing with `-q`).
     pub(crate) fn around<T>(&self, body: impl FnOnce() -> T) -> T {
-        if !self.live {
+        if self.verbosity == Verbosity::Quiet {
             return body();
         }
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 while !self.done.load(Ordering::Relaxed) {
-                    self.draw(&mut std::io::stderr().lock());
+                    if self.live {
+                        self.draw(&mut std::io::stderr().lock());
+                    } else {
+                        self.heartbeat();
+                    }
                     std::thread::sleep(Duration::from_millis(250));
                 }
-                let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+                if self.live {
+                    let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+                }
             });
             let result = body();
             self.done.store(true, Ordering::Relaxed);
             result
         })
+    }
+}
+
+impl Display {
+    /// A line naming what still runs, when nothing was written for [`HEARTBEAT`].
+    fn heartbeat(&self) {
+        let quiet_for = self
+            .last_said
+            .lock()
+            .map_or(Duration::ZERO, |t| t.elapsed());
+        if quiet_for >= HEARTBEAT {
+            self.say(&format!(
+                "gate: still running after {}: {}",
+                self.seconds(self.started.elapsed()),
+                self.what_runs()
+            ));
+        }
     }
 }
 

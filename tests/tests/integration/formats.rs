@@ -205,6 +205,35 @@ fn colour_follows_the_flag_then_cargo_term_color_then_no_color() {
 /// Progress on stderr: outside a terminal, a line per finished check (every check of the
 /// plan, once); `-v` adds a line per start; `-q` prints none. The report on stdout is the same
 /// either way.
+/// In a pipe a run is never silent for long: a check that runs past the heartbeat's interval
+/// is named while it runs.
+#[cfg(unix)]
+#[test]
+fn a_long_check_is_named_by_a_heartbeat_in_a_pipe() {
+    let fx = crate::support::fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[[check]]\nid = \"team.slow\"\nstage = \"pilot\"\n\
+         run = [\"sleep\", \"11\"]\n",
+    )
+    .commit();
+    let run = fx.gate(&["pilot", "--only", "team.slow", "-v"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let heartbeats: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("gate: still running after"))
+        .collect();
+    assert!(
+        !heartbeats.is_empty() && heartbeats.iter().all(|l| l.contains("team.slow")),
+        "{}",
+        run.stderr
+    );
+    // Quiet is quiet.
+    let quiet = fx.gate(&["pilot", "--only", "team.slow"]);
+    assert!(!quiet.stderr.contains("still running"), "{}", quiet.stderr);
+}
+
 #[test]
 fn progress_lines_name_every_check() {
     let fx = mixed();

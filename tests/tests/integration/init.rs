@@ -102,6 +102,12 @@ fn a_baseline_makes_pilot_start_green() {
     );
     let run = fx.gate(&["init", "--baseline"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
+    // The baseline run is a controlled run, and reports its progress like one.
+    assert!(
+        run.stderr.contains("gate: finished tests.pass in"),
+        "{}",
+        run.stderr
+    );
     fx.commit();
     let pilot = fx.gate(&["pilot"]);
     assert_eq!(pilot.code, 0, "{}", pilot.transcript());
