@@ -236,12 +236,13 @@ impl<T> Fresh<T> {
     }
 
     /// As a check gets it when nothing came from the cache.
-    fn gathered(self, failed_before: Option<String>) -> Obtained<T> {
+    fn gathered(self, failed_before: Option<String>, suspects: Vec<String>) -> Obtained<T> {
         Obtained {
             value: self.value,
             reused: None,
             files: self.files,
             failed_before,
+            suspects,
         }
     }
 }
@@ -268,6 +269,43 @@ pub struct Obtained<T> {
     pub files: Vec<(String, Vec<u8>)>,
     /// A run in which the same inputs failed, when this fact passed (flaky).
     pub failed_before: Option<String>,
+    /// With `failed_before`: the environment variables, outside the key, that were set in one
+    /// of the two runs and not in the other (names only; see [`ambient_names`]).
+    pub suspects: Vec<String>,
+}
+
+/// Variables whose presence says nothing about a build or a test: the shell's own.
+const AMBIENT_NOISE: &[&str] = &["_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES", "TERM"];
+
+/// Of the environment's variable `names`, those the key does not cover (`keyed`), sorted:
+/// what an entry keeps so that a later flaky verdict can name what differed. Names only, never
+/// values (a value may be a secret); the shell's and the gate's own variables are left out.
+pub(crate) fn ambient_names(
+    keyed: &BTreeMap<String, String>,
+    names: impl Iterator<Item = String>,
+) -> Vec<String> {
+    let mut names: Vec<String> = names
+        .filter(|name| {
+            !keyed.contains_key(name)
+                && !AMBIENT_NOISE.contains(&name.as_str())
+                && !name.starts_with("CARGO_GATE_")
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The names in exactly one of two sorted lists.
+fn set_in_one(a: &[String], b: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .iter()
+        .filter(|n| !b.contains(n))
+        .chain(b.iter().filter(|n| !a.contains(n)))
+        .cloned()
+        .collect();
+    out.sort();
+    out
 }
 
 /// One fact of the run as `evidence.json` lists it. A later run reuses a stored fact only
@@ -424,7 +462,7 @@ impl Session {
         gather: impl FnOnce() -> Fresh<T>,
     ) -> Obtained<T> {
         let Some(settings) = &self.settings else {
-            return gather().gathered(None);
+            return gather().gathered(None, Vec::new());
         };
         let inputs = match self.inputs(fact, extra) {
             Ok(inputs) => inputs,
@@ -433,7 +471,7 @@ impl Session {
                     "the {} fact was not cached: its inputs could not be read ({why})",
                     fact.name()
                 ));
-                return gather().gathered(None);
+                return gather().gathered(None, Vec::new());
             }
         };
         let store = Store::new(&settings.out);
@@ -500,6 +538,7 @@ impl Session {
                 reused: Some(reuse),
                 files: loaded.files.clone(),
                 failed_before: loaded.entry.failed_before.clone(),
+                suspects: loaded.entry.suspects.clone(),
             };
         }
         let why = match (&why, may_read, &earlier) {
@@ -515,14 +554,24 @@ impl Session {
         }
         let fresh = gather();
         self.learn(&self.discovered(&fresh.read));
-        // A pass over inputs that failed before keeps that failure on record.
-        let failed_before = match (&earlier, fresh.keep) {
-            (Some((e, _)), Keep::Passed) if e.entry.failed => Some(e.entry.run_id.clone()),
-            (Some((e, _)), Keep::Passed) => e.entry.failed_before.clone(),
+        // A pass over inputs that failed before keeps that failure on record, with the
+        // variables outside the key that were set in one run and not the other.
+        let ambient = ambient_names(
+            &inputs.vars,
+            std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()),
+        );
+        let (failed_before, suspects) = match (&earlier, fresh.keep) {
+            (Some((e, _)), Keep::Passed) if e.entry.failed => (
+                Some(e.entry.run_id.clone()),
+                set_in_one(&e.entry.ambient, &ambient),
+            ),
+            (Some((e, _)), Keep::Passed) => {
+                (e.entry.failed_before.clone(), e.entry.suspects.clone())
+            }
             // No entry (deleted, evicted, refused): the record still remembers a failure on
             // the same inputs, unless an input the key cannot see changed.
-            (None, Keep::Passed) if !changed_unseen => self.failed_in_record(&inputs),
-            _ => None,
+            (None, Keep::Passed) if !changed_unseen => (self.failed_in_record(&inputs), Vec::new()),
+            _ => (None, Vec::new()),
         };
         let mut entry = None;
         // What was gathered is stored under the key taken before it ran: only when the tree
@@ -536,7 +585,12 @@ impl Session {
             ));
         }
         if fresh.keep != Keep::Not && !moved {
-            entry = self.store(&store, &inputs, &fresh, failed_before.clone());
+            entry = self.store(
+                &store,
+                &inputs,
+                &fresh,
+                (failed_before.clone(), &ambient, &suspects),
+            );
             if entry.is_some() && store.size() > settings.max_size {
                 store.prune(settings.max_size, false);
             }
@@ -548,7 +602,7 @@ impl Session {
             why: Some(why),
             ..self.used(&inputs)
         });
-        fresh.gathered(failed_before)
+        fresh.gathered(failed_before, suspects)
     }
 
     /// Stores a gathered fact, its value and files redacted exactly as the record is (a
@@ -558,7 +612,7 @@ impl Session {
         store: &Store,
         inputs: &Inputs,
         fresh: &Fresh<T>,
-        failed_before: Option<String>,
+        (failed_before, ambient, suspects): (Option<String>, &[String], &[String]),
     ) -> Option<String> {
         let settings = self.settings.as_ref()?;
         let plain = serde_json::to_vec(&fresh.value).expect("fact serialises");
@@ -594,6 +648,8 @@ impl Session {
             run_id: &settings.run_id,
             failed: fresh.keep == Keep::Failed,
             failed_before,
+            ambient,
+            suspects,
             value: &value,
             files: &files,
         });

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The entry format's version: entries of another version are not read (gathered afresh).
-const ENTRY_SCHEMA: u32 = 3;
+const ENTRY_SCHEMA: u32 = 4;
 
 /// Unreferenced blobs younger than this are left to the run that is writing them.
 const BLOB_GRACE: Duration = Duration::from_secs(60);
@@ -58,6 +58,12 @@ pub struct Entry {
     /// A run that gathered the same inputs and failed, when this one passed: the same inputs
     /// both ways (a flaky test), kept so reuse never hides it.
     pub failed_before: Option<String>,
+    /// The names (never the values) of the environment variables that were set when it was
+    /// gathered and are not part of its key: what a later flaky verdict compares.
+    pub ambient: Vec<String>,
+    /// With `failed_before`: the variables set in one of the two runs and not in the other,
+    /// the undeclared inputs most likely to explain the different outcome.
+    pub suspects: Vec<String>,
     /// The blob holding the fact's value (JSON).
     pub value: String,
     /// Files that belong to the fact (what the tests left in the run directory): path inside
@@ -138,6 +144,10 @@ pub struct NewEntry<'a> {
     pub failed: bool,
     /// See [`Entry::failed_before`].
     pub failed_before: Option<String>,
+    /// See [`Entry::ambient`].
+    pub ambient: &'a [String],
+    /// See [`Entry::suspects`].
+    pub suspects: &'a [String],
     /// The value.
     pub value: &'a [u8],
     /// The files.
@@ -298,6 +308,8 @@ impl Store {
                 .map_or(0, |d| d.as_secs()),
             failed: new.failed,
             failed_before: new.failed_before.clone(),
+            ambient: new.ambient.to_vec(),
+            suspects: new.suspects.to_vec(),
             value,
             files,
             digest: String::new(),

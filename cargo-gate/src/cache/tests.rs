@@ -407,6 +407,8 @@ fn stored(store: &Store, fact: &str, inputs: &str, value: &[u8]) {
             run_id: "r1",
             failed: false,
             failed_before: None,
+            ambient: &[],
+            suspects: &[],
             value,
             files: &[("logs/x".to_owned(), b"file".to_vec())],
         })
@@ -1056,4 +1058,26 @@ fn a_tree_edited_while_gathering_is_not_cached() {
         session.notes()
     );
     assert!(!settings.out.join("cache/entries/tests").exists());
+}
+
+#[test]
+fn ambient_names_are_the_unkeyed_ones_and_suspects_differ_between_runs() {
+    let keyed = BTreeMap::from([("RUSTFLAGS".to_owned(), "d".to_owned())]);
+    let names = |list: &[&str]| list.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    let then = super::ambient_names(
+        &keyed,
+        names(&[
+            "RUSTFLAGS",
+            "DATABASE_URL",
+            "HOME",
+            "PWD",
+            "CARGO_GATE_REDACT",
+            "_",
+        ])
+        .into_iter(),
+    );
+    assert_eq!(then, ["DATABASE_URL", "HOME"]);
+    let now = super::ambient_names(&keyed, names(&["HOME", "RUN_SLOW", "SHLVL"]).into_iter());
+    assert_eq!(super::set_in_one(&then, &now), ["DATABASE_URL", "RUN_SLOW"]);
+    assert!(super::set_in_one(&now, &now).is_empty());
 }

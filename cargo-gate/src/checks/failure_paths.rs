@@ -163,6 +163,7 @@ mod tests {
             reused: None,
             build_reuse: None,
             failed_before: None,
+            suspects: Vec::new(),
             results: TestResults {
                 passed: names(passed),
                 failed: names(failed),

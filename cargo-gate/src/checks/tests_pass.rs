@@ -136,7 +136,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
     if let Some(run) = &ran.failed_before {
-        outcome = flaky(outcome, run);
+        outcome = flaky(outcome, run, &ran.suspects);
     }
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
@@ -147,8 +147,9 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
 }
 
 /// A pass over inputs that failed in `run`: the same code both ways, so the pass proves
-/// nothing on its own.
-fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
+/// nothing on its own. `suspects`: variables outside the key set in one run and not the
+/// other, named with the `[cache] env` line that would put them in the key.
+fn flaky(mut outcome: Outcome, run: &str, suspects: &[String]) -> Outcome {
     if outcome.status != Status::Pass {
         return outcome;
     }
@@ -157,6 +158,19 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
         "{}; but the same inputs failed in run {run}: a flaky test, or an input no build records",
         outcome.summary
     );
+    let suspected = if suspects.is_empty() {
+        "no variable outside the key was set in one run and not the other (values are not \
+         recorded, only names), so look for a value or a file"
+            .to_owned()
+    } else {
+        let quoted: Vec<String> = suspects.iter().map(|v| format!("\"{v}\"")).collect();
+        format!(
+            "set in one of the two runs only: {} — if the tests read one, `[cache] env = [{}]` \
+             in gate.toml puts it in the key",
+            suspects.join(", "),
+            quoted.join(", ")
+        )
+    };
     outcome.findings.insert(
         0,
         Finding::warning(format!(
@@ -164,7 +178,7 @@ fn flaky(mut outcome: Outcome, run: &str) -> Outcome {
              lockfile, toolchain, environment, and every file and variable the build was seen \
              to read): a flaky test (its names are in that run's logs/tests.log), or the tests \
              read something no build records — a variable or a file read at run time: declare \
-             it with `[cache] env` or `[cache] files`"
+             it with `[cache] env` or `[cache] files`; {suspected}"
         ))
         .code(FindingCode::Flaky),
     );
@@ -409,15 +423,37 @@ mod tests {
     fn a_pass_on_inputs_that_failed_before_is_flaky_and_keeps_its_evidence() {
         let pass =
             Outcome::pass("cargo test: 3 passed, 0 failed, 0 ignored").with_artifact(LOG, "log");
-        let flagged = flaky(pass, "r1");
+        let flagged = flaky(pass.clone(), "r1", &[]);
         assert_eq!(flagged.status, Status::Inconclusive);
+        assert!(
+            flagged.findings[0]
+                .message
+                .ends_with("(values are not recorded, only names), so look for a value or a file"),
+            "{}",
+            flagged.findings[0].message
+        );
+        // With suspects: named, with the line that puts them in the key.
+        let named = flaky(
+            pass,
+            "r1",
+            &["DATABASE_URL".to_owned(), "RUN_SLOW".to_owned()],
+        );
+        assert!(
+            named.findings[0].message.ends_with(
+                "set in one of the two runs only: DATABASE_URL, RUN_SLOW — if the tests read \
+                 one, `[cache] env = [\"DATABASE_URL\", \"RUN_SLOW\"]` in gate.toml puts it in \
+                 the key"
+            ),
+            "{}",
+            named.findings[0].message
+        );
         assert!(flagged.summary.ends_with(
             "but the same inputs failed in run r1: a flaky test, or an input no build records"
         ));
         assert_eq!(flagged.findings[0].code.as_deref(), Some("flaky"));
         assert_eq!(flagged.evidence(), [LOG]);
         // A failure stays what it is.
-        let fail = flaky(Outcome::fail("x"), "r1");
+        let fail = flaky(Outcome::fail("x"), "r1", &[]);
         assert_eq!((fail.status, fail.findings.len()), (Status::Fail, 0));
         // The typed evidence stays too: the test run's names and counts, in the fact, where a
         // check that judges them after tests.pass (failure.paths) reads them.
@@ -433,6 +469,7 @@ mod tests {
             reused: None,
             build_reuse: None,
             failed_before: Some("r1".to_owned()),
+            suspects: vec!["DATABASE_URL".to_owned()],
             results: results.clone(),
             unavailable: None,
             lockfile_unresolved: false,

@@ -137,6 +137,68 @@ fn a_failing_test_run_is_reused_as_the_failure_it_was() {
     );
 }
 
+/// A test that reads a variable the key does not cover: its failure is reused when the
+/// variable goes away (the cache cannot see it), and the fresh pass that follows is flagged
+/// flaky naming the variable and the `[cache] env` line that puts it in the key. With that
+/// line, the two environments are two keys.
+#[test]
+fn a_flaky_verdict_names_the_variable_outside_the_key_and_the_line_that_fixes_it() {
+    let fx = fixture("clean");
+    fx.write(
+        "src/lib.rs",
+        "#[test]\nfn reads_the_probe() {\n    \
+         assert!(std::env::var_os(\"FLAKE_PROBE\").is_none(), \"the probe is set\");\n}\n",
+    )
+    .commit();
+    let with_probe = |args: &[&str]| {
+        let mut cmd = fx.command(args);
+        cmd.env("FLAKE_PROBE", "1");
+        crate::support::run(cmd)
+    };
+    let failed = with_probe(&["pilot", "--format", "json"]);
+    assert_eq!(
+        check(&failed, "tests.pass")["status"],
+        "FAIL",
+        "{}",
+        failed.transcript()
+    );
+    // Unset, the variable is invisible to the key: the failure is reused.
+    let stale = pilot_json(&fx, &[]);
+    assert_eq!(reused(&stale, "tests.pass"), ["tests"], "{}", stale.stderr);
+    // Afresh, the tests pass: flaky, and the variable is named.
+    let fresh = pilot_json(&fx, &["--no-cache"]);
+    let tests = check(&fresh, "tests.pass");
+    assert_eq!(tests["status"], "INCONCLUSIVE", "{tests:#}");
+    let message = tests["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("set in one of the two runs only: FLAKE_PROBE")
+            && message.contains("`[cache] env = [\"FLAKE_PROBE\"]`"),
+        "{message}"
+    );
+    // Declared, the variable is part of the key: each environment has its own entry.
+    let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
+    fx.write(
+        "gate.toml",
+        &format!("{config}\n[cache]\nenv = [\"FLAKE_PROBE\"]\n"),
+    )
+    .commit();
+    let unset = pilot_json(&fx, &[]);
+    assert_eq!(
+        check(&unset, "tests.pass")["status"],
+        "PASS",
+        "{}",
+        unset.transcript()
+    );
+    let set = with_probe(&["pilot", "--format", "json"]);
+    assert_eq!(
+        check(&set, "tests.pass")["status"],
+        "FAIL",
+        "{}",
+        set.transcript()
+    );
+    assert!(reused(&set, "tests.pass").is_empty(), "{}", set.stdout);
+}
+
 #[test]
 fn a_corrupt_entry_is_found_recomputed_and_named() {
     let fx = fixture("clean");

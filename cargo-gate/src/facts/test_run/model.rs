@@ -107,6 +107,9 @@ pub struct Ran {
     pub build_reuse: Option<Reuse>,
     /// A run in which the same inputs failed, when this one passed (flaky).
     pub failed_before: Option<String>,
+    /// With `failed_before`: the variables outside the cache key set in one of the two runs
+    /// and not the other ([`crate::cache::Obtained::suspects`]).
+    pub suspects: Vec<String>,
     /// The names and counts it reported.
     pub results: TestResults,
     /// Set when the run failed before any test reported, for the environment's reasons (no

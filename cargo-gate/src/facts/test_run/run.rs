@@ -101,6 +101,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         reused: obtained.reused,
         build_reuse,
         failed_before: obtained.failed_before,
+        suspects: obtained.suspects,
         unavailable,
         lockfile_unresolved,
     }))
