@@ -220,9 +220,29 @@ impl Check for DepsLicenses {
             &deps::describe_targets(&targets),
             &ctx.workspace.root,
         );
-        let outcome = graph.noted(outcome);
+        let outcome = at_config_file(graph.noted(outcome), ctx.config.source.file());
         outcome.with_reuse(ctx.facts.resolve_reuse())
     }
+}
+
+/// Where [`judge`] places the findings about the configuration itself (a policy to write, an
+/// allow entry to drop) until [`at_config_file`] knows the real file.
+const CONFIG_FILE: &str = "gate.toml";
+
+/// The findings about the configuration, placed at the file it came from: gate.toml, or the
+/// root Cargo.toml when it lives in `[workspace.metadata.gate]`. With no configuration file
+/// at all, at no file: a report (SARIF above all) never points at a file that does not exist.
+fn at_config_file(mut outcome: Outcome, file: Option<&str>) -> Outcome {
+    for finding in &mut outcome.findings {
+        if finding
+            .location
+            .as_ref()
+            .is_some_and(|l| l.file == CONFIG_FILE && l.line.is_none())
+        {
+            finding.location = file.map(Location::file);
+        }
+    }
+    outcome
 }
 
 /// What was found for one package.
@@ -379,7 +399,7 @@ impl<'a> Rules<'a> {
                 ))
                 .code(FindingCode::UnusedAllow)
                 .subject((*license).clone())
-                .at(Location::file("gate.toml"))
+                .at(Location::file(CONFIG_FILE))
             })
             .collect();
         for exception in &policy.exceptions {
@@ -392,7 +412,7 @@ impl<'a> Rules<'a> {
                     ))
                     .code(FindingCode::UnusedAllow)
                     .subject(exception.krate.clone())
-                    .at(Location::file("gate.toml")),
+                    .at(Location::file(CONFIG_FILE)),
                 );
             }
         }
@@ -603,7 +623,7 @@ fn conclude(
                      {mix_text}{paste}"
                 ))
                 .code(FindingCode::NoLicensePolicy)
-                .at(Location::file("gate.toml")),
+                .at(Location::file(CONFIG_FILE)),
             );
             Outcome::warn(format!(
                 "no [licenses] policy: {scope} under {} distinct license(s); write \
@@ -842,6 +862,22 @@ mod tests {
             .unwrap_or_else(|e| panic!("{text}: {e}"));
         let policy = config.section::<Licenses>().policy;
         assert_eq!(run(&deps, policy).status, Status::Pass);
+    }
+
+    #[test]
+    fn configuration_findings_point_at_the_configuration_file_or_at_none() {
+        let deps = [("a", Some("MIT"), None)];
+        let at = |file: Option<&str>| {
+            at_config_file(run(&deps, None), file).findings[0]
+                .location
+                .as_ref()
+                .map(ToString::to_string)
+        };
+        assert_eq!(at(Some("gate.toml")).as_deref(), Some("gate.toml"));
+        // [workspace.metadata.gate]: the root manifest.
+        assert_eq!(at(Some("Cargo.toml")).as_deref(), Some("Cargo.toml"));
+        // No configuration file at all: no location, never a file that does not exist.
+        assert_eq!(at(None), None);
     }
 
     #[test]

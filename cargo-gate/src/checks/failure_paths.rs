@@ -60,10 +60,18 @@ impl Check for FailurePaths {
             return Outcome::warn(
                 "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
             )
-            .with_finding(
-                Finding::warning("declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }").code(FindingCode::NoFailurePaths)
-                    .at(Location::file(ctx.config.source.file().unwrap_or("gate.toml"))),
-            );
+            .with_finding({
+                let finding = Finding::warning(
+                    "declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }",
+                )
+                .code(FindingCode::NoFailurePaths);
+                // At the configuration file, when there is one (never at one that does not
+                // exist).
+                match ctx.config.source.file() {
+                    Some(file) => finding.at(Location::file(file)),
+                    None => finding,
+                }
+            });
         }
         let Some(run) = ctx.facts.test_run_gathered() else {
             return Outcome::skip(

@@ -98,7 +98,14 @@ pub(crate) fn run_stage(
             let platform = redactor.platform(std::env::consts::OS);
             render::sarif::render(&result.report, &catalogue, &platform)
         }
-        Format::Junit => render::junit::render(&result.report),
+        Format::Junit => {
+            // The test run's names, when this run has them (a run without tests.pass, or
+            // whose tests did not run, has none).
+            let names = std::fs::read(result.record_dir.join(crate::checks::tests_pass::RESULTS))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<render::junit::TestNames>(&bytes).ok());
+            render::junit::render(&result.report, names.as_ref())
+        }
         Format::Text => {
             // anstream decides `auto`: a terminal, NO_COLOR, CLICOLOR, CLICOLOR_FORCE.
             let choice = ColorWhen::resolve(args.color);

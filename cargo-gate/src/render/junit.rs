@@ -1,16 +1,28 @@
 //! `--format junit`: one test case per check, so CI systems show checks as tests, written by
 //! quick-junit (cargo-nextest's JUnit writer, which escapes and strips what XML cannot hold).
 //! FAIL (and anything else that fails the verdict) is a `<failure>` carrying the findings;
-//! SKIP is `<skipped>` with the reason; the rest say their status in `<system-out>`. Each
-//! finding is one line of the failure's text, its control characters shown as escapes.
+//! SKIP is `<skipped>` with the reason; the rest say their status in `<system-out>`, with
+//! their warnings (a WARN passes the stage but is not hidden). Each finding is one line, its
+//! control characters shown as escapes. When the run's test run left its names
+//! (`tests/results.json`), a second suite has one test case per test, so a CI widget shows
+//! the workspace's own tests, not one case for all of them.
 
 use crate::check::{Severity, Status};
 use crate::report::Report;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
-/// Renders the report as JUnit XML.
-pub fn render(report: &Report) -> String {
+/// The names of the tests a run ran (`tests/results.json` of the run record).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TestNames {
+    /// Passed, by full name.
+    pub passed: Vec<String>,
+    /// Failed, by full name.
+    pub failed: Vec<String>,
+}
+
+/// Renders the report as JUnit XML; `tests`, when given, adds a suite with a case per test.
+pub fn render(report: &Report, tests: Option<&TestNames>) -> String {
     let mut suite = TestSuite::new(format!("cargo-gate {}", report.stage));
     suite.set_time(Duration::from_millis(report.duration_ms));
     for check in &report.checks {
@@ -31,8 +43,13 @@ pub fn render(report: &Report) -> String {
                 };
                 // One finding, one line: a newline or an escape in a file name or message
                 // from the repository is shown, not obeyed (as in the text report).
+                let severity = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                };
                 format!(
-                    "{}{waived}",
+                    "{severity}: {}{waived}",
                     super::text::visible(&format!("{place}{}", f.message))
                 )
             })
@@ -57,6 +74,8 @@ pub fn render(report: &Report) -> String {
         let mut out: Vec<String> = Vec::new();
         if !check.counts_as_failure && check.status != Status::Skip {
             out.push(format!("{}: {}", check.status, check.summary));
+            // What a passing status still says: warnings, waived findings.
+            out.extend(findings.iter().map(|f| format!("  {f}")));
         }
         out.extend(check.reused.iter().map(ToString::to_string));
         if !out.is_empty() {
@@ -68,6 +87,28 @@ pub fn render(report: &Report) -> String {
     junit
         .set_time(Duration::from_millis(report.duration_ms))
         .add_test_suite(suite);
+    if let Some(tests) = tests {
+        // Sorted: the runner reports them in the order threads finished.
+        let sorted = |names: &[String]| {
+            let mut names = names.to_vec();
+            names.sort();
+            names
+        };
+        let mut suite = TestSuite::new("tests.pass");
+        for name in &sorted(&tests.failed) {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message("failed (its output: logs/tests.log in the run record)");
+            let mut case = TestCase::new(super::text::visible(name), status);
+            case.set_classname("tests.pass");
+            suite.add_test_case(case);
+        }
+        for name in &sorted(&tests.passed) {
+            let mut case = TestCase::new(super::text::visible(name), TestCaseStatus::success());
+            case.set_classname("tests.pass");
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
     let mut text = junit
         .to_string()
         .expect("a JUnit report of strings serialises");

@@ -104,11 +104,38 @@ fn sarif_and_junit_are_well_formed() {
     );
     let junit = fx.gate(&["pilot", "--format", "junit"]).stdout;
     assert!(junit.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+    // One case per check, and one per test of the workspace's own test run.
+    let report = fx.gate(&["pilot", "--format", "json"]).json();
+    let checks = report["checks"].as_array().unwrap();
     assert_eq!(
-        junit.matches("<testcase ").count(),
-        junit.matches("</testcase>").count()
+        junit.matches("classname=\"cargo-gate.pilot\"").count(),
+        checks.len()
+    );
+    let tests = checks.iter().find(|c| c["id"] == "tests.pass").unwrap();
+    let passed: usize = tests["summary"]
+        .as_str()
+        .unwrap()
+        .split(": ")
+        .nth(1)
+        .and_then(|tally| tally.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{tests}"));
+    assert!(passed > 0);
+    assert_eq!(
+        junit.matches("classname=\"tests.pass\"").count(),
+        passed,
+        "{junit}"
     );
     assert_eq!(junit.matches("<failure ").count(), 1);
+    // A WARN passes the stage, and its warnings are shown, not hidden behind the pass.
+    let warned = fx
+        .gate(&["controlled", "--only", "failure.paths", "--format", "junit"])
+        .stdout;
+    assert!(
+        warned.contains("<system-out>WARN: no failure paths declared")
+            && warned.contains("  warning: gate.toml: declare them"),
+        "{warned}"
+    );
 }
 
 /// `explain` takes what the reports print: every SARIF ruleId, every `CHECK/CODE` and every
