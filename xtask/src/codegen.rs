@@ -138,6 +138,20 @@ fn splice(text: &str, name: &str, body: &str) -> Result<String> {
     Ok(format!("{}{start}{body}{}", &text[..a], &text[b..]))
 }
 
+/// README's Output sample: the stdout of the snapshot test of `cargo gate pilot` on the
+/// `unsafe-outside` fixture, as insta keeps it (so it changes only when the snapshot does).
+fn output_sample(root: &std::path::Path) -> Result<String> {
+    let path = root.join(
+        "tests/tests/integration/snapshots/integration__pilot__unsafe-outside-text.snap",
+    );
+    let text = std::fs::read_to_string(&path)?;
+    let Some((_, after)) = text.split_once("--- stdout\n") else {
+        bail!("{} has no stdout section", path.display());
+    };
+    let stdout = after.split("--- stderr").next().unwrap_or(after);
+    Ok(format!("```text\n{}\n```\n", stdout.trim_end()))
+}
+
 /// README's "first five minutes": `cargo gate init` and `cargo gate pilot` run by the real
 /// binary on a fresh `cargo new --lib hello-gate` (committed, as its author would), with
 /// `CARGO_GATE_REDACT=1` so paths, run ids, hashes and times are placeholders — the block is
@@ -291,6 +305,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let readme = splice(&readme, "checks", &check_table("docs/checks/"))?;
     let readme = splice(&readme, "exit-codes", &exit_table())?;
     let readme = splice(&readme, "five-minutes", &five_minutes(&root)?)?;
+    let readme = splice(&readme, "unsafe-outside", &output_sample(&root)?)?;
     let mut docs = vec![
         ("docs/CHECKS.md".to_owned(), checks_md()),
         ("docs/CLI.md".to_owned(), cli_md()),
