@@ -141,9 +141,8 @@ fn splice(text: &str, name: &str, body: &str) -> Result<String> {
 /// README's Output sample: the stdout of the snapshot test of `cargo gate pilot` on the
 /// `unsafe-outside` fixture, as insta keeps it (so it changes only when the snapshot does).
 fn output_sample(root: &std::path::Path) -> Result<String> {
-    let path = root.join(
-        "tests/tests/integration/snapshots/integration__pilot__unsafe-outside-text.snap",
-    );
+    let path =
+        root.join("tests/tests/integration/snapshots/integration__pilot__unsafe-outside-text.snap");
     let text = std::fs::read_to_string(&path)?;
     let Some((_, after)) = text.split_once("--- stdout\n") else {
         bail!("{} has no stdout section", path.display());

@@ -23,7 +23,9 @@
 //!    of the release run (READINESS-REPORT.md, report.json, decision.json, and gate.json naming
 //!    the archive and its digest) differs run to run and goes **beside** it, in
 //!    `target/bundle/cargo-gate-<version>-<target>.gate/`; `target/bundle/SHA256SUMS` covers
-//!    both (`sha256sum -c SHA256SUMS` in `target/bundle` checks it).
+//!    both (`sha256sum -c SHA256SUMS` in `target/bundle` checks it), and
+//!    `cargo-gate-<version>-<target>.tar.gz.sha256` the archive alone: uploaded beside it, it is
+//!    what the workflow `init` writes and the action verify before installing.
 //! 5. **Reproducible archive** ([`write_tar_gz`]): entries sorted, mtime from
 //!    `SOURCE_DATE_EPOCH` (else the HEAD commit time), uid/gid 0, no owner or group names, mode
 //!    0644 (0755 for executables and directories), gzip header mtime 0 and no file name.
@@ -180,6 +182,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let archive_name = format!("{name}.tar.gz");
     let archive = bundle_root.join(&archive_name);
     let archive_sha = write_tar_gz(&dir, &name, mtime, &archive)?;
+    // The archive's own checksum file, uploaded beside it: what the workflow `init` writes
+    // (and the action) verify before they install the binary (`sha256sum -c`).
+    fs::write(
+        bundle_root.join(format!("{archive_name}.sha256")),
+        sha256sums(&[(archive_name.clone(), archive_sha.clone())]),
+    )?;
     let gate_dir_name = format!("{name}.gate");
     let gate_dir = bundle_root.join(&gate_dir_name);
     if gate_dir.exists() {

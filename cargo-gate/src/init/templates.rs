@@ -148,6 +148,7 @@ pub(super) fn workflow(toolchain_pinned: bool) -> String {
             ("toolchain", toolchain),
             ("sccache_action", SCCACHE_ACTION),
             ("version", env!("CARGO_PKG_VERSION")),
+            ("install", &indented(files::INSTALL, "          ")),
         ],
     );
     fill(files::WORKFLOW, &[("setup", &setup)])
@@ -164,6 +165,23 @@ pub(super) mod files {
     pub(super) const WORKFLOW: &str = include_str!("../../templates/gate.yml");
     /// The steps every job of the workflow starts with.
     pub(super) const SETUP_STEPS: &str = include_str!("../../templates/setup-steps.yml");
+    /// The script that installs cargo-gate (the workflow inlines it; action.yml runs the file).
+    pub(crate) const INSTALL: &str = include_str!("../../templates/install.sh");
+}
+
+/// `text` with every non-empty line indented by `indent`, without its trailing newline (the
+/// template's line has one).
+fn indented(text: &str, indent: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{indent}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `template` with every `@@name@@` replaced by its value. Every marker must have a value

@@ -715,8 +715,15 @@ fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
         upload["with"]["path"].as_str(),
         Some("gate-out\n!gate-out/cache\n")
     );
-    let cache = step_using("actions/cache@v4");
-    assert_eq!(cache["with"]["path"].as_str(), Some("gate-out/cache"));
+    let caches: Vec<Option<&str>> = doc["jobs"]["controlled"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| s["uses"].as_str() == Some("actions/cache@v4"))
+        .map(|s| s["with"]["path"].as_str())
+        .collect();
+    // cargo-gate's own binary, then the evidence cache.
+    assert_eq!(caches, [Some("~/.cargo-gate/bin"), Some("gate-out/cache")]);
     // Every cargo call but `cargo gate` (which has no --locked; it locks what it runs)
     // passes --locked.
     let mut calls = 0;
@@ -737,11 +744,49 @@ fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
             );
         }
     }
-    assert_eq!(calls, 2, "cargo install in each job");
+    assert_eq!(
+        calls, 4,
+        "the install's two fallbacks (a path, the tag) in each job"
+    );
     // The install is pinned to the release that wrote the workflow.
-    let pin = format!("--tag v{} cargo-gate", env!("CARGO_PKG_VERSION"));
-    assert_eq!(controlled.matches(&pin).count(), 1, "{controlled}");
-    assert_eq!(broad.matches(&pin).count(), 1, "{broad}");
+    for job in ["controlled", "broad"] {
+        let install = doc["jobs"][job]["steps"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|s| s["env"]["GATE_VERSION"].as_str().is_some())
+            .unwrap();
+        assert_eq!(
+            install["env"]["GATE_VERSION"].as_str(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(
+            install["run"].as_str().unwrap(),
+            super::templates::files::INSTALL
+        );
+    }
+    // Every `cargo gate …` the workflow runs is a command line this version accepts: no flag
+    // newer than the release it installs.
+    let mut gate_lines = 0;
+    for line in controlled.lines().chain(broad.lines()) {
+        let Some(at) = line.find("cargo gate ") else {
+            continue;
+        };
+        let words: Vec<&str> = line[at..]
+            .split(['>', '|'])
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let words: Vec<&str> = words
+            .into_iter()
+            .take_while(|w| !w.starts_with('#'))
+            .collect();
+        let parsed = crate::cli::command().try_get_matches_from(&words);
+        assert!(parsed.is_ok(), "`{}`: {:?}", words.join(" "), parsed.err());
+        gate_lines += 1;
+    }
+    assert!(gate_lines >= 3, "{controlled}\n{broad}");
     // The sccache cache is wired but off unless the repository variable turns it on.
     assert_eq!(
         doc["env"]["RUSTC_WRAPPER"].as_str(),
@@ -770,7 +815,9 @@ fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
     assert!(
         outcome
             .summary
-            .starts_with("2 cargo invocation(s) in 1 CI file(s)")
+            .starts_with("4 cargo invocation(s) in 1 CI file(s)"),
+        "{}",
+        outcome.summary
     );
 }
 
@@ -895,4 +942,97 @@ fn odd_paths_are_named_exactly_and_strings_quote() {
     assert_eq!(parsed["k"].as_str(), Some(text));
     assert_eq!(comment_text("one\ntwo"), "one");
     assert_eq!(comment_text(&"x".repeat(150)).chars().count(), 100);
+}
+
+/// The install script the workflow inlines (and action.yml runs), run for real: a verified
+/// release archive is installed; a tampered one is not, and the build from the tag runs
+/// instead (cargo and rustup are recording stand-ins here).
+#[cfg(unix)]
+#[test]
+fn the_install_script_installs_a_verified_archive_and_else_builds_the_tag() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let (version, target) = ("9.8.7", "x86_64-unknown-linux-gnu");
+    let name = format!("cargo-gate-{version}-{target}");
+    let release = root.join("releases").join(format!("v{version}"));
+    std::fs::create_dir_all(root.join("pkg").join(&name)).unwrap();
+    std::fs::create_dir_all(&release).unwrap();
+    std::fs::write(
+        root.join("pkg").join(&name).join("cargo-gate"),
+        "#!/bin/sh\necho gate\n",
+    )
+    .unwrap();
+    let sh = |script: &str, dir: &std::path::Path| {
+        let out = std::process::Command::new("bash")
+            .args(["-c", script])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{script}: {out:?}");
+    };
+    sh(
+        &format!("tar -czf {}/{name}.tar.gz {name}", release.display()),
+        &root.join("pkg"),
+    );
+    sh(
+        &format!("sha256sum {name}.tar.gz > {name}.tar.gz.sha256"),
+        &release,
+    );
+    // Stand-ins for rustup and cargo that record how they were called.
+    let bin = root.join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["cargo", "rustup"] {
+        let path = bin.join(tool);
+        std::fs::write(
+            &path,
+            format!("#!/bin/sh\necho \"{tool} $*\" >> \"$HOME/calls\"\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let install = |home: &str| {
+        let home = root.join(home);
+        std::fs::create_dir_all(&home).unwrap();
+        let out = std::process::Command::new("bash")
+            .args(["-c", super::templates::files::INSTALL])
+            .env("HOME", &home)
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("GATE_VERSION", version)
+            .env(
+                "GATE_RELEASES",
+                format!("file://{}", root.join("releases").display()),
+            )
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", root)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        (home, String::from_utf8(out.stdout).unwrap())
+    };
+    let (home, said) = install("verified");
+    assert!(said.contains("sha256 verified"), "{said}");
+    assert!(home.join(".cargo-gate/bin/cargo-gate").is_file());
+    assert!(!home.join("calls").exists(), "nothing was built");
+    // The archive no longer matches its checksum: not installed; the tag is built instead.
+    std::fs::write(
+        release.join(format!("{name}.tar.gz.sha256")),
+        format!("{}  {name}.tar.gz\n", "0".repeat(64)),
+    )
+    .unwrap();
+    let (home, said) = install("tampered");
+    assert!(said.contains("no verified release archive"), "{said}");
+    assert!(!home.join(".cargo-gate/bin/cargo-gate").exists());
+    let calls = std::fs::read_to_string(home.join("calls")).unwrap();
+    assert!(
+        calls.contains(&format!(
+            "cargo +stable install --locked --root {}/.cargo-gate --git https://github.com/cargo-gate/cargo-gate --tag v{version} cargo-gate",
+            home.display()
+        )),
+        "{calls}"
+    );
 }

@@ -270,20 +270,31 @@ fn a_baseline_never_covers_an_advisory_added_after_it() {
 }
 
 /// The repository's GitHub Action (README, GUIDE): it installs the cargo-gate of its own ref
-/// from its own source, locked, and runs a stage only when asked, passing the inputs through
-/// the environment (never into the script text).
+/// with the install script the workflow inlines — the release archive only when the ref is
+/// the release tag of the version it holds, else its own source, built locked — and runs a
+/// stage only when asked, passing the inputs through the environment (never into the script
+/// text).
 #[test]
-fn the_repositorys_action_installs_its_own_source_locked() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../action.yml");
-    let text = std::fs::read_to_string(&path).unwrap();
+fn the_repositorys_action_installs_its_own_version_locked() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
     let action = cargo_gate::yaml::parse(&text).unwrap();
     assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
     let steps = action["runs"]["steps"].as_sequence().unwrap();
     let install = steps[0]["run"].as_str().unwrap();
+    for line in [
+        "GATE_FALLBACK_PATH=\"$GITHUB_ACTION_PATH/cargo-gate\"",
+        "if [ \"${GITHUB_ACTION_REF:-}\" != \"v$version\" ]; then",
+        "bash \"$GITHUB_ACTION_PATH/cargo-gate/templates/install.sh\"",
+    ] {
+        assert!(install.contains(line), "{line}: {install}");
+    }
+    let script = std::fs::read_to_string(root.join("cargo-gate/templates/install.sh")).unwrap();
     assert!(
-        install
-            .contains("cargo +stable install --locked --path \"$GITHUB_ACTION_PATH/cargo-gate\""),
-        "{install}"
+        script.contains(
+            "cargo +stable install --locked --root \"$root\" --path \"$GATE_FALLBACK_PATH\""
+        ),
+        "{script}"
     );
     assert_eq!(steps[1]["if"].as_str(), Some("${{ inputs.stage != '' }}"));
     let run = steps[1]["run"].as_str().unwrap();
