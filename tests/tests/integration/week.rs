@@ -230,3 +230,170 @@ fn from_cargo_new_to_broad_through_a_red_day() {
     let status = fx.gate(&["status"]);
     assert!(status.stdout.contains("broad"), "{}", status.transcript());
 }
+
+/// The same week for a workspace of three members, one of which has a benchmark: the
+/// baseline is measured and committed instead of the no-benchmarks decision, and
+/// `rust-version` is declared once in `[workspace.package]` and inherited, as the fix says.
+/// The benchmark is a `harness = false` bench target that writes the results file the gate
+/// reads (`GATE_BENCH_JSON`) with fixed samples: the gate's measuring path runs for real, and
+/// the verdict cannot depend on how loaded the machine is.
+#[test]
+fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("trio");
+    let fx = existing(&root);
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"engine\", \"util\"]\nresolver = \"3\"\n\n\
+         [workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\nlicense = \"MIT\"\n",
+    );
+    for (member, body, check) in [
+        (
+            "util",
+            "pub fn double(x: u64) -> u64 {\n    x * 2\n}\n",
+            "double(2), 4",
+        ),
+        (
+            "engine",
+            "pub fn quadruple(x: u64) -> u64 {\n    util::double(util::double(x))\n}\n",
+            "quadruple(1), 4",
+        ),
+        (
+            "app",
+            "pub fn run() -> u64 {\n    engine::quadruple(1)\n}\n",
+            "run(), 4",
+        ),
+    ] {
+        let deps = match member {
+            "engine" => "util = { path = \"../util\" }\n",
+            "app" => "engine = { path = \"../engine\" }\n",
+            _ => "",
+        };
+        let bench = if member == "engine" {
+            "\n[[bench]]\nname = \"quadruple\"\nharness = false\n"
+        } else {
+            ""
+        };
+        fx.write(
+            &format!("{member}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{member}\"\nversion.workspace = true\n\
+                 edition.workspace = true\nlicense.workspace = true\n\n[dependencies]\n{deps}{bench}"
+            ),
+        );
+        fx.write(
+            &format!("{member}/src/lib.rs"),
+            &format!(
+                "{body}\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn io_{member}_holds() {{\n        \
+                 assert_eq!(super::{check});\n    }}\n}}\n"
+            ),
+        );
+    }
+    fx.write(
+        "engine/benches/quadruple.rs",
+        "//! A stand-in harness: fixed samples in the gate's results format.\n\
+         fn main() {\n    \
+             let Some(path) = std::env::var_os(\"GATE_BENCH_JSON\") else { return };\n    \
+             let x = std::hint::black_box(engine::quadruple(3));\n    \
+             assert_eq!(x, 12);\n    \
+             std::fs::write(path, r#\"{\"schema_version\": 1, \"benchmarks\": [{\"id\": \"quadruple\", \"samples_ns\": [100.0, 101.0, 100.5, 100.2]}]}\"#).unwrap();\n\
+         }\n",
+    );
+    fx.write(".gitignore", "/target\n");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(&root)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    fx.commit();
+
+    let init = fx.gate(&["init"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    fx.commit();
+    assert_eq!(fx.gate(&["pilot"]).code, 0);
+
+    // Controlled: the pin, rust-version once for the workspace and inherited (the fix says
+    // so for a workspace), the release profile, a license policy, the failure path.
+    let controlled = fx.gate(&["controlled"]);
+    assert!(
+        controlled
+            .stdout
+            .contains("declare rust-version in [workspace.package] and inherit it"),
+        "{}",
+        controlled.stdout
+    );
+    let release = rustc_release(&fx.root);
+    let minor: Vec<&str> = release.split('.').take(2).collect();
+    fx.write(
+        "rust-toolchain.toml",
+        &format!("[toolchain]\nchannel = \"{release}\"\n"),
+    );
+    edit(
+        &fx,
+        "Cargo.toml",
+        "license = \"MIT\"\n",
+        &format!(
+            "license = \"MIT\"\nrust-version = \"{}\"\n\n[profile.release]\npanic = \"unwind\"\n\
+             overflow-checks = true\ndebug-assertions = false\n",
+            minor.join(".")
+        ),
+    );
+    for member in ["app", "engine", "util"] {
+        edit(
+            &fx,
+            &format!("{member}/Cargo.toml"),
+            "license.workspace = true\n",
+            "license.workspace = true\nrust-version.workspace = true\n",
+        );
+    }
+    edit(
+        &fx,
+        "gate.toml",
+        "# [licenses]\n# allow = [\"MIT\", \"Apache-2.0\", \"Unicode-3.0\"]",
+        "[licenses]\nallow = [\"MIT\"]",
+    );
+    edit(
+        &fx,
+        "gate.toml",
+        "failure-paths = {}",
+        "failure-paths = { io = \"io_\" }",
+    );
+    fx.commit();
+    let controlled = fx.gate(&["controlled"]);
+    assert_eq!(controlled.code, 0, "{}", controlled.transcript());
+
+    // Broad: the baseline of the one benchmark, measured and committed; the platforms; the
+    // checklist.
+    let saved = fx.gate(&["bench", "--save-baseline"]);
+    assert_eq!(saved.code, 0, "{}", saved.transcript());
+    assert!(fx.root.join("benches/baseline.json").is_file());
+    edit(
+        &fx,
+        "gate.toml",
+        "platforms = [\"linux\", \"macos\", \"windows\"]",
+        &format!("platforms = [\"{}\"]", platform()),
+    );
+    let checklist = std::fs::read_to_string(fx.root.join("docs/READINESS.md")).unwrap();
+    fx.write("docs/READINESS.md", &checklist.replace("- [ ] ", "- [x] "));
+    fx.commit();
+
+    let window = 5;
+    let mut day = 0;
+    for _ in 0..window {
+        let verdict = ci_day(&fx, &mut day);
+        assert_eq!(
+            failing_and_blocked(&verdict),
+            (
+                vec!["history.window".to_owned()],
+                vec!["checklist.closed by history.window".to_owned()]
+            ),
+            "day {day}: {verdict}"
+        );
+    }
+    let verdict = ci_day(&fx, &mut day);
+    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+}
