@@ -105,6 +105,93 @@ pub fn status<'a>(chain: &'a Chain, commit: &str) -> Option<&'a ChainRun> {
         .max_by_key(|r| (r.entry.stage, r.line))
 }
 
+/// What the record holds over time, for the charts of the HTML and Markdown reports: the
+/// latest runs of one stage (oldest first) and each benchmark's figures across them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// The runs, oldest first, the current one last.
+    pub runs: Vec<TimelineRun>,
+    /// Each benchmark measured in those runs, by id.
+    pub benchmarks: Vec<BenchSeries>,
+}
+
+/// One run of a [`Timeline`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineRun {
+    /// The run id.
+    pub run_id: String,
+    /// Its result.
+    pub result: RunResult,
+}
+
+/// One benchmark across the runs of a [`Timeline`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchSeries {
+    /// The benchmark id.
+    pub id: String,
+    /// `(index into Timeline::runs, p50 ns, p95 ns)` for each run that measured it.
+    pub points: Vec<(usize, f64, f64)>,
+    /// The baseline's p50 and p95 in the latest run that measured it.
+    pub baseline: Option<(f64, f64)>,
+}
+
+/// The latest `limit` runs of `stage` that verify (partial runs left out, as the window does),
+/// and the benchmarks their `bench/results.json` measured. A run whose results cannot be read
+/// adds no point; nothing here fails.
+pub fn timeline(out: &Path, chain: &Chain, stage: crate::stage::Stage, limit: usize) -> Timeline {
+    let runs: Vec<&ChainRun> = chain
+        .trusted()
+        .filter(|r| r.entry.stage == stage && r.entry.result != RunResult::Partial)
+        .collect();
+    let runs = &runs[runs.len().saturating_sub(limit)..];
+    let mut benchmarks: Vec<BenchSeries> = Vec::new();
+    for (index, run) in runs.iter().enumerate() {
+        let Ok(bytes) = run.artifact(out, crate::checks::bench_regression::RESULTS) else {
+            continue;
+        };
+        let Ok(results) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+            continue;
+        };
+        for compared in results["comparison"].as_array().into_iter().flatten() {
+            let (Some(id), Some(p50), Some(p95)) = (
+                compared["id"].as_str(),
+                compared["current"]["p50_ns"].as_f64(),
+                compared["current"]["p95_ns"].as_f64(),
+            ) else {
+                continue;
+            };
+            let baseline = compared["baseline"]["p50_ns"]
+                .as_f64()
+                .zip(compared["baseline"]["p95_ns"].as_f64());
+            let series = match benchmarks.iter().position(|b| b.id == id) {
+                Some(i) => &mut benchmarks[i],
+                None => {
+                    benchmarks.push(BenchSeries {
+                        id: id.to_owned(),
+                        points: Vec::new(),
+                        baseline: None,
+                    });
+                    benchmarks.last_mut().expect("just pushed")
+                }
+            };
+            series.points.push((index, p50, p95));
+            if baseline.is_some() {
+                series.baseline = baseline;
+            }
+        }
+    }
+    Timeline {
+        runs: runs
+            .iter()
+            .map(|r| TimelineRun {
+                run_id: r.entry.run_id.clone(),
+                result: r.entry.result,
+            })
+            .collect(),
+        benchmarks,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

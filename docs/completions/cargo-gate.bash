@@ -289,7 +289,7 @@ _cargo__gate() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown sarif junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown sarif junit html" -- "${cur}"))
                     return 0
                     ;;
                 --out)
@@ -485,7 +485,7 @@ _cargo__gate() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown sarif junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown sarif junit html" -- "${cur}"))
                     return 0
                     ;;
                 --out)
@@ -977,7 +977,7 @@ _cargo__gate() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown sarif junit" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown sarif junit html" -- "${cur}"))
                     return 0
                     ;;
                 --out)

@@ -57,7 +57,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 json\t'`report.json`, as written into the run record'
 markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
-junit\t'JUnit XML (one test case per check)'"
+junit\t'JUnit XML (one test case per check)'
+html\t'One self-contained HTML page: the verdict, the checks and findings, and charts of the record (the latest runs, benchmarks, check durations)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r -f -a "config.valid\t''
 lockfile.locked\t''
@@ -130,7 +131,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 json\t'`report.json`, as written into the run record'
 markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
-junit\t'JUnit XML (one test case per check)'"
+junit\t'JUnit XML (one test case per check)'
+html\t'One self-contained HTML page: the verdict, the checks and findings, and charts of the record (the latest runs, benchmarks, check durations)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r -f -a "config.valid\t''
 lockfile.locked\t''
@@ -203,7 +205,8 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 json\t'`report.json`, as written into the run record'
 markdown\t'GitHub-flavoured Markdown (CI step summaries, pull-request comments)'
 sarif\t'SARIF 2.1.0 (code scanning)'
-junit\t'JUnit XML (one test case per check)'"
+junit\t'JUnit XML (one test case per check)'
+html\t'One self-contained HTML page: the verdict, the checks and findings, and charts of the record (the latest runs, benchmarks, check durations)'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l out -d 'Where run records go (default: <target-dir>/gate)' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l only -d 'Run only these checks (ids, or a prefix ending in `*`: `deps.*`)' -r -f -a "config.valid\t''
 lockfile.locked\t''

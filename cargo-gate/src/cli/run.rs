@@ -81,7 +81,16 @@ pub(crate) fn run_stage(
     }
     let rendered = match args.format {
         Format::Json => render::json::render(&result.report),
-        Format::Markdown => render::markdown::render(&result.report, &record),
+        Format::Markdown => {
+            render::markdown::render(&result.report, &record, Some(&timeline(&result)))
+        }
+        Format::Html => {
+            let links = render::html::Links::from_ci(
+                |name| std::env::var(name).ok(),
+                result.report.commit.as_deref(),
+            );
+            render::html::render(&result.report, &timeline(&result), &links)
+        }
         Format::Sarif => {
             let catalogue = crate::registry::all()
                 .iter()
@@ -124,4 +133,13 @@ pub(crate) fn run_stage(
     };
     print_stdout(&rendered);
     Ok(result.report.verdict.exit_code)
+}
+
+/// The latest runs of this run's stage and their benchmarks, for the charts (at most 30; this
+/// run included). A record that cannot be read gives no charts, never an error: the report
+/// itself is already written.
+fn timeline(result: &crate::engine::RunResult) -> crate::history::Timeline {
+    crate::record::read_chain(&result.out_dir)
+        .map(|chain| crate::history::timeline(&result.out_dir, &chain, result.report.stage, 30))
+        .unwrap_or_default()
 }

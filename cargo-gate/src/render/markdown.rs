@@ -9,6 +9,7 @@
 
 use super::text::visible;
 use crate::check::{Severity, Status};
+use crate::history::Timeline;
 use crate::report::Report;
 use std::fmt::Write;
 
@@ -64,7 +65,9 @@ fn with_reuse(summary: &str, reused: &[crate::report::Reuse]) -> String {
     text
 }
 
-pub fn render(report: &Report, record: &str) -> String {
+/// Renders the report as GitHub-flavoured Markdown; with a `timeline`, the charts of the HTML
+/// report as Mermaid `xychart-beta` blocks, which GitHub renders (job summaries, comments).
+pub fn render(report: &Report, record: &str, timeline: Option<&Timeline>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo-gate: {}\n", text(&report.verdict.line));
     let c = &report.counts;
@@ -124,6 +127,9 @@ pub fn render(report: &Report, record: &str) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    if let Some(timeline) = timeline {
+        charts(&mut out, report, timeline);
+    }
     if !report.waivers_used.is_empty() {
         out.push_str("\n### Waivers in force\n\n| check | match | owner | expires | reason |\n|---|---|---|---|---|\n");
         for w in report.waivers_used.iter().map(|u| &u.waiver) {
@@ -139,6 +145,87 @@ pub fn render(report: &Report, record: &str) -> String {
         }
     }
     out
+}
+
+/// A Mermaid label: quoted, with nothing that ends the quote or the block.
+fn label(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '`' | '[' | ']'))
+        .collect();
+    format!("\"{clean}\"")
+}
+
+/// The charts, as Mermaid blocks: the latest runs (1 = ready), each benchmark's p50/p95 and
+/// baseline across them, and the check durations.
+fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
+    let n = timeline.runs.len();
+    if n == 0 {
+        return;
+    }
+    let axis: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    let ready: Vec<&str> = timeline
+        .runs
+        .iter()
+        .map(|r| {
+            if r.result == crate::verdict::Result::Ready {
+                "1"
+            } else {
+                "0"
+            }
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "\n### The last {n} {} run(s)\n\n```mermaid\nxychart-beta\n    title \"1 = READY, oldest \
+         first, this run last\"\n    x-axis [{}]\n    y-axis \"ready\" 0 --> 1\n    bar [{}]\n```\n",
+        report.stage,
+        axis.join(", "),
+        ready.join(", ")
+    );
+    for series in &timeline.benchmarks {
+        let mut p50 = vec!["0".to_owned(); n];
+        let mut p95 = vec!["0".to_owned(); n];
+        for (i, a, b) in &series.points {
+            if *i < n {
+                p50[*i] = format!("{a:.1}");
+                p95[*i] = format!("{b:.1}");
+            }
+        }
+        let _ = write!(
+            out,
+            "\n```mermaid\nxychart-beta\n    title {}\n    x-axis [{}]\n    y-axis \"ns\"\n    \
+             line [{}]\n    line [{}]\n",
+            label(&format!(
+                "{}: p50, p95, baseline p50 (ns per iteration)",
+                series.id
+            )),
+            axis.join(", "),
+            p50.join(", "),
+            p95.join(", ")
+        );
+        if let Some((b50, _)) = series.baseline {
+            let _ = writeln!(
+                out,
+                "    line [{}]",
+                vec![format!("{b50:.1}"); n].join(", ")
+            );
+        }
+        out.push_str("```\n");
+    }
+    let ids: Vec<String> = report.checks.iter().map(|c| label(&c.id)).collect();
+    let secs: Vec<String> = report
+        .checks
+        .iter()
+        .map(|c| format!("{:.1}", c.duration_ms as f64 / 1000.0))
+        .collect();
+    let _ = write!(
+        out,
+        "\n```mermaid\nxychart-beta horizontal\n    title \"Seconds per check\"\n    x-axis [{}]\n    \
+         bar [{}]\n```\n",
+        ids.join(", "),
+        secs.join(", ")
+    );
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Renderers: a [`Report`](crate::report::Report) in, text out. Only renderers decide how
 //! things look; nothing here decides anything.
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -20,4 +21,7 @@ pub enum Format {
     Sarif,
     /// JUnit XML (one test case per check).
     Junit,
+    /// One self-contained HTML page: the verdict, the checks and findings, and charts of the
+    /// record (the latest runs, benchmarks, check durations).
+    Html,
 }

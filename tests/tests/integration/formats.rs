@@ -35,7 +35,7 @@ expires = "{}"
 #[test]
 fn every_format_of_a_mixed_report() {
     let fx = mixed();
-    for format in ["text", "json", "markdown", "sarif", "junit"] {
+    for format in ["text", "json", "markdown", "sarif", "junit", "html"] {
         let run = fx.gate(&["pilot", "--format", format]);
         assert_eq!(run.code, 1, "{format}: {}", run.transcript());
         let expected_stderr = match format {

@@ -396,4 +396,118 @@ fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
     }
     let verdict = ci_day(&fx, &mut day);
     assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+
+    // The week as a page: one more broad run, as HTML, with a mark per run and a point per
+    // measurement of the benchmark.
+    let html = fx.gate(&["broad", "--format", "html"]);
+    assert_eq!(html.code, 0, "{}", html.transcript());
+    let runs = day as usize + 1;
+    assert!(
+        html.stdout.contains("<h1>READY for broad</h1>"),
+        "{}",
+        html.stdout
+    );
+    let checks = fx.checks_at("broad").len();
+    check_in_a_browser(&html.stdout, runs, runs, checks);
+}
+
+/// The HTML report of the walk's last run, opened in a real browser (Debian's chromium,
+/// headless) at a phone's width: it renders, its charts carry one mark per run and per
+/// benchmark point, nothing reaches past 400 px (the page is laid out 400 px wide: headless
+/// windows have a larger minimum), and the console stays empty. A probe script is appended
+/// to a copy of the page (the report itself has no script) and writes what it measured into
+/// the DOM that `--dump-dom` prints. Skips, saying why, without chromium,
+/// unless GATE_TESTS_REQUIRE_BROWSER=1 (CI installs it).
+fn check_in_a_browser(html: &str, runs: usize, bench_points: usize, checks: usize) {
+    let Some(browser) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        assert!(
+            std::env::var_os("GATE_TESTS_REQUIRE_BROWSER").is_none(),
+            "GATE_TESTS_REQUIRE_BROWSER is set but no chromium is on PATH"
+        );
+        #[expect(clippy::print_stdout, reason = "a skipped check says why")]
+        {
+            println!("skipped the browser check of the HTML report: no chromium on PATH");
+        }
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let probe = "<script>window.addEventListener('load',()=>{const b=document.body;\
+        const n=s=>document.querySelectorAll(s).length;\
+        b.dataset.history=n('#history .point');b.dataset.bench=n('#benchmarks .point.p50');\
+        b.dataset.bars=n('#durations .bar');b.dataset.checks=n('#checks tr.check');\
+        document.documentElement.style.width='400px';\
+        const right=Math.max(...[...document.querySelectorAll('body *')].map(e=>e.getBoundingClientRect().right));\
+        b.dataset.overflow=right>401;\
+        b.dataset.chart=Math.round(document.querySelector('#history svg').getBoundingClientRect().width);\
+        b.dataset.probed='yes';});</script>";
+    let page = dir.path().join("report.html");
+    std::fs::write(&page, html.replace("</body>", &format!("{probe}</body>"))).unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--window-size=400,900",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let log = String::from_utf8_lossy(&out.stderr);
+    let data = |key: &str| -> String {
+        let marker = format!("data-{key}=\"");
+        let at = dom
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no data-{key}: {dom}\n{log}"));
+        dom[at + marker.len()..]
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(data("probed"), "yes");
+    assert_eq!(data("history"), runs.to_string(), "marks of the runs chart");
+    assert_eq!(
+        data("bench"),
+        bench_points.to_string(),
+        "p50 points of the benchmark chart"
+    );
+    assert_eq!(data("bars"), checks.to_string(), "duration bars");
+    assert_eq!(
+        data("checks"),
+        checks.to_string(),
+        "rows of the checks table"
+    );
+    assert_eq!(data("overflow"), "false", "nothing overflows at 400 px");
+    let chart: u32 = data("chart").parse().unwrap();
+    assert!(
+        (300..=400).contains(&chart),
+        "the chart fits the width: {chart} px"
+    );
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Failed to load resource"))
+        .collect();
+    assert!(console.is_empty(), "console: {console:?}");
 }
