@@ -54,6 +54,47 @@ fn ci_day(fx: &Fixture, day: &mut u32) -> Value {
     broad.json()["verdict"].clone()
 }
 
+/// The warnings the checklist will cite, closed as their messages say: a license policy
+/// (MIT, what the packages declare) and the io failure path (its tests are named `io_…`).
+fn license_policy_and_failure_path(fx: &Fixture) {
+    edit(
+        fx,
+        "gate.toml",
+        "# [licenses]\n# allow = [\"MIT\", \"Apache-2.0\", \"Unicode-3.0\"]",
+        "[licenses]\nallow = [\"MIT\"]",
+    );
+    edit(
+        fx,
+        "gate.toml",
+        "failure-paths = {}",
+        "failure-paths = { io = \"io_\" }",
+    );
+}
+
+/// Every item of docs/READINESS.md ticked (its evidence passes by now).
+fn tick_the_checklist(fx: &Fixture) {
+    let checklist = std::fs::read_to_string(fx.root.join("docs/READINESS.md")).unwrap();
+    fx.write("docs/READINESS.md", &checklist.replace("- [ ] ", "- [x] "));
+}
+
+/// `window` CI days whose broad runs fail on nothing but the window (the checklist waits on
+/// it, blocked), then the day that is READY.
+fn fill_the_window(fx: &Fixture, day: &mut u32, window: u32) {
+    for _ in 0..window {
+        let verdict = ci_day(fx, day);
+        assert_eq!(
+            failing_and_blocked(&verdict),
+            (
+                vec!["history.window".to_owned()],
+                vec!["checklist.closed by history.window".to_owned()]
+            ),
+            "day {day}: {verdict}"
+        );
+    }
+    let verdict = ci_day(fx, day);
+    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+}
+
 /// The verdict's failing checks and its blocked ones (`id by blocker`).
 fn failing_and_blocked(verdict: &Value) -> (Vec<String>, Vec<String>) {
     let ids = |key: &str| -> Vec<Value> { verdict[key].as_array().cloned().unwrap_or_default() };
@@ -136,18 +177,7 @@ fn from_cargo_new_to_broad_through_a_red_day() {
     );
     // The warnings the checklist will cite: a license policy, a declared failure path with
     // its test, and a test at all.
-    edit(
-        &fx,
-        "gate.toml",
-        "# [licenses]\n# allow = [\"MIT\", \"Apache-2.0\", \"Unicode-3.0\"]",
-        "[licenses]\nallow = [\"MIT\"]",
-    );
-    edit(
-        &fx,
-        "gate.toml",
-        "failure-paths = {}",
-        "failure-paths = { io = \"io_\" }",
-    );
+    license_policy_and_failure_path(&fx);
     fx.write(
         "src/main.rs",
         "use std::io::Write;\n\n\
@@ -183,27 +213,14 @@ fn from_cargo_new_to_broad_through_a_red_day() {
         "# no-benchmarks = { owner = \"platform-team\", reason = \"a CLI whose speed is not a rollout risk\" }",
         "no-benchmarks = { owner = \"hello-team\", reason = \"prints a greeting; nothing to measure\" }",
     );
-    let checklist = std::fs::read_to_string(fx.root.join("docs/READINESS.md")).unwrap();
-    fx.write("docs/READINESS.md", &checklist.replace("- [ ] ", "- [x] "));
+    tick_the_checklist(&fx);
     fx.commit();
 
     // The rest of the week: one CI run a day. The window fills with runs whose only failure
     // is the window itself, and the run after them is READY.
     let window = 5;
     let mut day = 0;
-    for _ in 0..window {
-        let verdict = ci_day(&fx, &mut day);
-        assert_eq!(
-            failing_and_blocked(&verdict),
-            (
-                vec!["history.window".to_owned()],
-                vec!["checklist.closed by history.window".to_owned()]
-            ),
-            "day {day}: {verdict}"
-        );
-    }
-    let verdict = ci_day(&fx, &mut day);
-    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+    fill_the_window(&fx, &mut day, window);
 
     // A red day: a test fails. Then the fix; the red run stays in the window for `window`
     // runs, each failing only on the window, and the run after them is READY again.
@@ -350,18 +367,7 @@ fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
             "license.workspace = true\nrust-version.workspace = true\n",
         );
     }
-    edit(
-        &fx,
-        "gate.toml",
-        "# [licenses]\n# allow = [\"MIT\", \"Apache-2.0\", \"Unicode-3.0\"]",
-        "[licenses]\nallow = [\"MIT\"]",
-    );
-    edit(
-        &fx,
-        "gate.toml",
-        "failure-paths = {}",
-        "failure-paths = { io = \"io_\" }",
-    );
+    license_policy_and_failure_path(&fx);
     fx.commit();
     let controlled = fx.gate(&["controlled"]);
     assert_eq!(controlled.code, 0, "{}", controlled.transcript());
@@ -377,25 +383,12 @@ fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
         "platforms = [\"linux\", \"macos\", \"windows\"]",
         &format!("platforms = [\"{}\"]", platform()),
     );
-    let checklist = std::fs::read_to_string(fx.root.join("docs/READINESS.md")).unwrap();
-    fx.write("docs/READINESS.md", &checklist.replace("- [ ] ", "- [x] "));
+    tick_the_checklist(&fx);
     fx.commit();
 
     let window = 5;
     let mut day = 0;
-    for _ in 0..window {
-        let verdict = ci_day(&fx, &mut day);
-        assert_eq!(
-            failing_and_blocked(&verdict),
-            (
-                vec!["history.window".to_owned()],
-                vec!["checklist.closed by history.window".to_owned()]
-            ),
-            "day {day}: {verdict}"
-        );
-    }
-    let verdict = ci_day(&fx, &mut day);
-    assert_eq!(verdict["result"], "ready", "day {day}: {verdict}");
+    fill_the_window(&fx, &mut day, window);
 
     // The week as a page: one more broad run, as HTML, with a mark per run and a point per
     // measurement of the benchmark.
