@@ -106,7 +106,10 @@ svg .baseline{stroke-dasharray:6 4;stroke-width:1.5;fill:none}svg text{font:11px
 .legend{color:var(--mute);font-size:13px}.k.ready{color:var(--ok)}.k.not-ready{color:var(--bad)}.k.could-not-evaluate{color:var(--warn)}.legend span{white-space:nowrap;margin-right:1em}\
 .dur{display:flex;align-items:center;gap:6px}.dur .bar{height:10px;background:#0969da;border-radius:2px;min-width:1px}\
 details{margin:.4em 0}summary{cursor:pointer}li.error{color:#1f2328}li .sev{font-weight:bold}li.error .sev{color:var(--bad)}li.warning .sev{color:var(--warn)}\
-.fix{color:var(--mute)}footer{margin-top:2em;color:var(--mute);font-size:13px}";
+.fix{color:var(--mute)}footer{margin-top:2em;color:var(--mute);font-size:13px}\
+@media (max-width:600px){#checks tr{display:block;border-bottom:1px solid var(--line);padding:4px 0}\
+#checks th{display:none}#checks td{display:inline;border:0;padding:2px 4px}\
+#checks td:last-child{display:block}th.id,td.id{width:9em}}";
 
 /// Renders the report as one HTML page.
 pub fn render(report: &Report, timeline: &Timeline, links: &Links) -> String {
