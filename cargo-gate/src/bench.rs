@@ -76,6 +76,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
+/// Where `bench.regression` keeps the figures and the comparison in the run record (the
+/// charts of the HTML and Markdown reports read it back).
+pub const RESULTS_ARTIFACT: &str = "bench/results.json";
+
 /// `schema_version` of the results file and of the baseline.
 pub const SCHEMA_VERSION: u32 = 1;
 

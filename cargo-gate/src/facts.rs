@@ -44,8 +44,8 @@ pub use self::core::*;
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
 pub use test_run::{
-    OverLimit, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
-    TestTally, parse_libtest, parse_nextest,
+    OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT, Ran, Runner, TestClock, TestCounts,
+    TestResults, TestRun, TestRunFact, TestSetup, TestTally, parse_libtest, parse_nextest,
 };
 
 use crate::cache::Session;

@@ -7,7 +7,7 @@
 use crate::check::Severity;
 use crate::error::GateError;
 use crate::record::{Chain, ChainRun};
-use crate::report::Report;
+use crate::report::{BenchSeries, Report, Timeline, TimelineRun};
 use crate::verdict::Result as RunResult;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,36 +105,6 @@ pub fn status<'a>(chain: &'a Chain, commit: &str) -> Option<&'a ChainRun> {
         .max_by_key(|r| (r.entry.stage, r.line))
 }
 
-/// What the record holds over time, for the charts of the HTML and Markdown reports: the
-/// latest runs of one stage (oldest first) and each benchmark's figures across them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Timeline {
-    /// The runs, oldest first, the current one last.
-    pub runs: Vec<TimelineRun>,
-    /// Each benchmark measured in those runs, by id.
-    pub benchmarks: Vec<BenchSeries>,
-}
-
-/// One run of a [`Timeline`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimelineRun {
-    /// The run id.
-    pub run_id: String,
-    /// Its result.
-    pub result: RunResult,
-}
-
-/// One benchmark across the runs of a [`Timeline`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct BenchSeries {
-    /// The benchmark id.
-    pub id: String,
-    /// `(index into Timeline::runs, p50 ns, p95 ns)` for each run that measured it.
-    pub points: Vec<(usize, f64, f64)>,
-    /// The baseline's p50 and p95 in the latest run that measured it.
-    pub baseline: Option<(f64, f64)>,
-}
-
 /// The latest `limit` runs of `stage` that verify (partial runs left out, as the window does),
 /// and the benchmarks their `bench/results.json` measured. A run whose results cannot be read
 /// adds no point; nothing here fails.
@@ -146,7 +116,7 @@ pub fn timeline(out: &Path, chain: &Chain, stage: crate::stage::Stage, limit: us
     let runs = &runs[runs.len().saturating_sub(limit)..];
     let mut benchmarks: Vec<BenchSeries> = Vec::new();
     for (index, run) in runs.iter().enumerate() {
-        let Ok(bytes) = run.artifact(out, crate::checks::bench_regression::RESULTS) else {
+        let Ok(bytes) = run.artifact(out, crate::bench::RESULTS_ARTIFACT) else {
             continue;
         };
         let Ok(results) = serde_json::from_slice::<serde_json::Value>(&bytes) else {

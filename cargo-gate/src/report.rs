@@ -3,8 +3,39 @@
 //! types live in gate-formats, shared with every reader of `report.json`.
 
 pub use gate_formats::report::{
-    CheckReport, Counts, Report, Reuse, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
+    CheckReport, Counts, Report, Reuse, RunResult, SCHEMA_VERSION, Selection, Tool, UsedWaiver,
 };
+
+/// What the record holds over time, for the charts of the HTML and Markdown reports: the
+/// latest runs of one stage (oldest first) and each benchmark's figures across them. Read
+/// from the record by [`crate::history::timeline`]; renderers read it like the report.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// The runs, oldest first, the current one last.
+    pub runs: Vec<TimelineRun>,
+    /// Each benchmark measured in those runs, by id.
+    pub benchmarks: Vec<BenchSeries>,
+}
+
+/// One run of a [`Timeline`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineRun {
+    /// The run id.
+    pub run_id: String,
+    /// Its result.
+    pub result: RunResult,
+}
+
+/// One benchmark across the runs of a [`Timeline`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchSeries {
+    /// The benchmark id.
+    pub id: String,
+    /// `(index into Timeline::runs, p50 ns, p95 ns)` for each run that measured it.
+    pub points: Vec<(usize, f64, f64)>,
+    /// The baseline's p50 and p95 in the latest run that measured it.
+    pub baseline: Option<(f64, f64)>,
+}
 
 /// cargo-gate's home: the verifier id of `decision.json` and the tool's information URI in
 /// SARIF.

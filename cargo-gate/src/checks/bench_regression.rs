@@ -172,7 +172,7 @@ crate::finding_codes! {
 }
 
 /// The artifact with the current figures and the comparison.
-pub const RESULTS: &str = "bench/results.json";
+pub const RESULTS: &str = bench::RESULTS_ARTIFACT;
 
 /// The bench command's output.
 pub const LOG: &str = "logs/bench.log";

@@ -187,7 +187,7 @@ fn flaky(mut outcome: Outcome, run: &str, suspects: &[String]) -> Outcome {
 
 /// The artifact with the names of passed and failed tests (kept in the record; `failure.paths`
 /// reads the same value, [`TestResults`](crate::facts::TestResults), from the test-run fact).
-pub const RESULTS: &str = "tests/results.json";
+pub const RESULTS: &str = crate::facts::TEST_RESULTS_ARTIFACT;
 
 /// Turns a captured test run into an outcome; `over_limit` when the gate stopped it because
 /// a test ran past `[tests] test-timeout`.

@@ -41,9 +41,7 @@ pub(crate) fn list(format: ListFormat) -> Result<i32, CliError> {
                     })
                 })
                 .collect();
-            let mut text = serde_json::to_string_pretty(&checks).expect("JSON serialises");
-            text.push('\n');
-            text
+            gate_support::json::pretty_string(&checks).expect("JSON serialises")
         }
     };
     print_stdout(&text);

@@ -12,7 +12,9 @@ use std::path::Path;
 /// completion completes `cargo gate` only as far as the subcommand name), with the stages,
 /// every command's options, and the check ids after `--only`, `--skip` and `explain`.
 pub fn completion(shell: clap_complete::Shell) -> String {
-    let mut cmd = super::command().name("cargo-gate").bin_name("cargo-gate");
+    let mut cmd = <super::args::Cargo as clap::CommandFactory>::command()
+        .name("cargo-gate")
+        .bin_name("cargo-gate");
     let mut bytes = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cargo-gate", &mut bytes);
     let text = String::from_utf8(bytes).expect("completions are UTF-8");
@@ -50,7 +52,7 @@ pub fn man_pages() -> Vec<(String, String)> {
             String::from_utf8(bytes).expect("a man page is UTF-8"),
         )
     }
-    let gate = super::command()
+    let gate = <super::args::Cargo as clap::CommandFactory>::command()
         .find_subcommand("gate")
         .expect("the gate subcommand exists")
         .clone()

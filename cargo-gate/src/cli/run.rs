@@ -110,7 +110,7 @@ pub(crate) fn run_stage(
         Format::Junit => {
             // The test run's names, when this run has them (a run without tests.pass, or
             // whose tests did not run, has none).
-            let names = std::fs::read(result.record_dir.join(crate::checks::tests_pass::RESULTS))
+            let names = std::fs::read(result.record_dir.join(crate::facts::TEST_RESULTS_ARTIFACT))
                 .ok()
                 .and_then(|bytes| serde_json::from_slice::<render::junit::TestNames>(&bytes).ok());
             render::junit::render(&result.report, names.as_ref())
@@ -138,7 +138,7 @@ pub(crate) fn run_stage(
 /// The latest runs of this run's stage and their benchmarks, for the charts (at most 30; this
 /// run included). A record that cannot be read gives no charts, never an error: the report
 /// itself is already written.
-fn timeline(result: &crate::engine::RunResult) -> crate::history::Timeline {
+fn timeline(result: &crate::engine::RunResult) -> crate::report::Timeline {
     crate::record::read_chain(&result.out_dir)
         .map(|chain| crate::history::timeline(&result.out_dir, &chain, result.report.stage, 30))
         .unwrap_or_default()

@@ -13,3 +13,7 @@ pub use clock::TestClock;
 pub use model::*;
 pub use parse::{TestCounts, parse_libtest, parse_nextest};
 pub(super) use run::gather;
+
+/// Where `tests.pass` keeps the names of the tests that passed and failed in the run record
+/// (JUnit's per-test cases read it back).
+pub const RESULTS_ARTIFACT: &str = "tests/results.json";

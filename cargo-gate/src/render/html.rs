@@ -9,9 +9,7 @@
 
 use super::text::visible;
 use crate::check::{Severity, Status};
-use crate::history::Timeline;
-use crate::report::Report;
-use crate::verdict::Result as RunResult;
+use crate::report::{Report, RunResult, Timeline};
 use std::fmt::Write as _;
 
 /// Where a finding's `file:line` links to: `{base}/{file}#L{line}`, `base` being the

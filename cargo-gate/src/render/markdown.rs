@@ -9,8 +9,7 @@
 
 use super::text::visible;
 use crate::check::{Severity, Status};
-use crate::history::Timeline;
-use crate::report::Report;
+use crate::report::{Report, RunResult, Timeline};
 use std::fmt::Write;
 
 fn icon(status: Status) -> &'static str {
@@ -168,7 +167,7 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
         .runs
         .iter()
         .map(|r| {
-            if r.result == crate::verdict::Result::Ready {
+            if r.result == RunResult::Ready {
                 "1"
             } else {
                 "0"
