@@ -65,7 +65,8 @@ fn with_reuse(summary: &str, reused: &[crate::report::Reuse]) -> String {
 }
 
 /// Renders the report as GitHub-flavoured Markdown; with a `timeline`, the charts of the HTML
-/// report as Mermaid `xychart-beta` blocks, which GitHub renders (job summaries, comments).
+/// report in forms GitHub renders (job summaries, comments): Mermaid `xychart-beta` blocks,
+/// and the durations as a table of bars.
 pub fn render(report: &Report, record: &str, timeline: Option<&Timeline>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## cargo-gate: {}\n", text(&report.verdict.line));
@@ -155,8 +156,8 @@ fn label(text: &str) -> String {
     format!("\"{clean}\"")
 }
 
-/// The charts, as Mermaid blocks: the latest runs (1 = ready), each benchmark's p50/p95 and
-/// baseline across them, and the check durations.
+/// The charts: the latest runs (1 = ready) and each benchmark's p50/p95 and baseline across
+/// them as Mermaid blocks, and the check durations as a table of bars.
 fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
     let n = timeline.runs.len();
     if n == 0 {
@@ -212,19 +213,30 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
         }
         out.push_str("```\n");
     }
-    let ids: Vec<String> = report.checks.iter().map(|c| label(&c.id)).collect();
-    let secs: Vec<String> = report
+    // Durations as a table with a bar per row: one line per check, so a new check adds a
+    // line and changes none (a Mermaid chart would put every id on one line).
+    let longest = report
         .checks
         .iter()
-        .map(|c| format!("{:.1}", c.duration_ms as f64 / 1000.0))
-        .collect();
-    let _ = write!(
-        out,
-        "\n```mermaid\nxychart-beta horizontal\n    title \"Seconds per check\"\n    x-axis [{}]\n    \
-         bar [{}]\n```\n",
-        ids.join(", "),
-        secs.join(", ")
-    );
+        .map(|c| c.duration_ms)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    out.push_str("\n### Seconds per check\n\n| check | seconds |\n|---|---|\n");
+    for check in &report.checks {
+        let blocks = usize::try_from(check.duration_ms * 20 / longest).unwrap_or(20);
+        let bar = if blocks == 0 {
+            "▏".to_owned()
+        } else {
+            "█".repeat(blocks)
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {bar} {:.1} |",
+            code(&check.id),
+            check.duration_ms as f64 / 1000.0
+        );
+    }
 }
 
 #[cfg(test)]
