@@ -270,7 +270,7 @@ pub struct Obtained<T> {
     /// A run in which the same inputs failed, when this fact passed (flaky).
     pub failed_before: Option<String>,
     /// With `failed_before`: the environment variables, outside the key, that were set in one
-    /// of the two runs and not in the other (names only; see [`ambient_names`]).
+    /// of the two runs and not in the other (names only, never values).
     pub suspects: Vec<String>,
 }
 
