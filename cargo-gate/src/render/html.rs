@@ -284,13 +284,7 @@ fn findings(out: &mut String, report: &Report, links: &Links) {
 }
 
 fn durations(out: &mut String, report: &Report) {
-    let longest = report
-        .checks
-        .iter()
-        .map(|c| c.duration_ms)
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let longest = super::longest_check_ms(report);
     out.push_str("<section id=\"durations\">\n<h2>How long each check took</h2>\n<table>\n");
     for check in &report.checks {
         let _ = writeln!(

@@ -215,13 +215,7 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
     }
     // Durations as a table with a bar per row: one line per check, so a new check adds a
     // line and changes none (a Mermaid chart would put every id on one line).
-    let longest = report
-        .checks
-        .iter()
-        .map(|c| c.duration_ms)
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let longest = super::longest_check_ms(report);
     out.push_str("\n### Seconds per check\n\n| check | seconds |\n|---|---|\n");
     for check in &report.checks {
         let blocks = usize::try_from(check.duration_ms * 20 / longest).unwrap_or(20);

@@ -25,3 +25,15 @@ pub enum Format {
     /// record (the latest runs, benchmarks, check durations).
     Html,
 }
+
+/// The longest check of the report in milliseconds (at least 1): the full length of the
+/// duration bars of the HTML and Markdown reports.
+pub(crate) fn longest_check_ms(report: &crate::report::Report) -> u64 {
+    report
+        .checks
+        .iter()
+        .map(|c| c.duration_ms)
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}

@@ -29,6 +29,17 @@ fn rustc_release(dir: &Path) -> String {
     text.split_whitespace().nth(1).unwrap().to_owned()
 }
 
+/// `rust-toolchain.toml` pinning the running rustc's release exactly, as toolchain.pinned
+/// asks; returns the `major.minor` to declare as `rust-version`.
+fn pin_the_running_toolchain(fx: &Fixture) -> String {
+    let release = rustc_release(&fx.root);
+    fx.write(
+        "rust-toolchain.toml",
+        &format!("[toolchain]\nchannel = \"{release}\"\n"),
+    );
+    release.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
 /// This machine's platform as `[matrix] platforms` names it.
 fn platform() -> &'static str {
     if cfg!(windows) {
@@ -152,19 +163,14 @@ fn from_cargo_new_to_broad_through_a_red_day() {
             controlled.stdout
         );
     }
-    let release = rustc_release(&fx.root);
-    let minor: Vec<&str> = release.split('.').take(2).collect();
-    fx.write(
-        "rust-toolchain.toml",
-        &format!("[toolchain]\nchannel = \"{release}\"\n"),
-    );
+    let minor = pin_the_running_toolchain(&fx);
     edit(
         &fx,
         "Cargo.toml",
         "edition = \"2024\"\n",
         &format!(
             "edition = \"2024\"\nrust-version = \"{}\"\nlicense = \"MIT\"\n",
-            minor.join(".")
+            minor
         ),
     );
     let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
@@ -343,12 +349,7 @@ fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
         "{}",
         controlled.stdout
     );
-    let release = rustc_release(&fx.root);
-    let minor: Vec<&str> = release.split('.').take(2).collect();
-    fx.write(
-        "rust-toolchain.toml",
-        &format!("[toolchain]\nchannel = \"{release}\"\n"),
-    );
+    let minor = pin_the_running_toolchain(&fx);
     edit(
         &fx,
         "Cargo.toml",
@@ -356,7 +357,7 @@ fn a_three_member_workspace_with_a_benchmark_reaches_broad() {
         &format!(
             "license = \"MIT\"\nrust-version = \"{}\"\n\n[profile.release]\npanic = \"unwind\"\n\
              overflow-checks = true\ndebug-assertions = false\n",
-            minor.join(".")
+            minor
         ),
     );
     for member in ["app", "engine", "util"] {
