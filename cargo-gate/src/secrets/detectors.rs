@@ -305,11 +305,31 @@ pub(super) fn connection_password(hit: &Hit<'_>) -> Option<Range<usize>> {
     let matched = &hit.line[hit.whole.clone()];
     let user_start = memchr::memmem::find(matched, b"://")? + 3;
     let user = &hit.line[hit.whole.start + user_start..hit.secret.start - 1];
+    let host = &hit.line[hit.secret.end + 1..hit.whole.end];
     let plausible = password.len() >= 3
         && password != user
         && !password.iter().all(u8::is_ascii_digit)
-        && !is_placeholder(password);
+        && !is_placeholder(password)
+        && !is_reserved_host(host);
     plausible.then(|| hit.in_buf())
+}
+
+/// Host names reserved for documentation and tests (RFC 2606, RFC 6761): `example.com`,
+/// `example.net`, `example.org` and the `.example`, `.test`, `.invalid` and `.localhost`
+/// names, with their subdomains, and `localhost` itself. No credential for them reaches a
+/// real service, so a URL naming one is an example whatever its password reads like.
+pub(super) fn is_reserved_host(host: &[u8]) -> bool {
+    let host = String::from_utf8_lossy(host).to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    const DOMAINS: &[&str] = &["example.com", "example.net", "example.org", "localhost"];
+    const TLDS: &[&str] = &["example", "test", "invalid", "localhost"];
+    let under = |domain: &str| {
+        host == domain
+            || host
+                .strip_suffix(domain)
+                .is_some_and(|rest| rest.ends_with('.'))
+    };
+    DOMAINS.iter().any(|d| under(d)) || TLDS.iter().any(|tld| under(tld))
 }
 
 pub(super) fn generic(hit: &Hit<'_>) -> Option<Range<usize>> {
@@ -340,8 +360,11 @@ pub(super) fn generic(hit: &Hit<'_>) -> Option<Range<usize>> {
 }
 
 pub(super) fn email(hit: &Hit<'_>) -> Option<Range<usize>> {
-    // `git@github.com:owner/repo` is an SSH remote, not a person.
-    (!hit.secret().starts_with(b"git@")).then(|| hit.in_buf())
+    // `git@github.com:owner/repo` is an SSH remote, not a person; nobody has an address at a
+    // domain reserved for examples.
+    let secret = hit.secret();
+    let domain = memchr::memrchr(b'@', secret).map_or(&b""[..], |at| &secret[at + 1..]);
+    (!secret.starts_with(b"git@") && !is_reserved_host(domain)).then(|| hit.in_buf())
 }
 
 /// The header line of a private key counts when a key body follows: up to the matching

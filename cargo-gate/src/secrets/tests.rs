@@ -487,6 +487,13 @@ fn decoys_never_match() {
         "postgres://postgres:postgres@localhost:5432/app".to_owned(),
         "https://x-access-token:${GITHUB_TOKEN}@github.com/o/r".to_owned(),
         "http://localhost:8080/path@anchor".to_owned(),
+        // Hosts reserved for documentation (RFC 2606, RFC 6761): an example whatever the
+        // password reads like (nushell's `url parse` example).
+        "> 'http://user123:pass567@www.example.com:8081/foo/bar' | url parse".to_owned(),
+        "mysql://app:Tr0ub4dor3Zx@db.example.org/app".to_owned(),
+        "amqp://svc:q8Vw2LpXz7@broker.test/vhost".to_owned(),
+        "redis://:k3yK3yK3yZ9@cache.invalid:6379".to_owned(),
+        "postgres://app:Zq81mLw0Xv@LOCALHOST.:5432/app".to_owned(),
         format!("const BEGIN: &str = \"{header}\";\nconst END: &str = \"-----END\";"),
         "the header is eyJ followed by base64: eyJhbGciOi".to_owned(),
         "slack tokens start with xoxb-not-a-token".to_owned(),
@@ -520,6 +527,38 @@ fn decoys_never_match() {
     for decoy in &decoys {
         let findings = scan_bytes(decoy.as_bytes(), Scope::Log);
         assert!(findings.is_empty(), "{decoy:?} → {findings:?}");
+    }
+}
+
+#[test]
+fn only_reserved_hosts_make_a_connection_string_an_example() {
+    for host in [
+        "example.com",
+        "www.example.com",
+        "example.net",
+        "a.b.example.org",
+        "db.example",
+        "svc.test",
+        "x.invalid",
+        "localhost",
+        "api.localhost",
+    ] {
+        assert!(is_reserved_host(host.as_bytes()), "{host}");
+    }
+    // Look-alikes are real hosts.
+    for host in [
+        "example.com.evil.io",
+        "myexample.com",
+        "notexample.org",
+        "test.io",
+        "contest",
+        "localhost.corp.net",
+        "db.internal",
+    ] {
+        assert!(!is_reserved_host(host.as_bytes()), "{host}");
+        let pw = noise(14, 62, ALNUM);
+        let url = format!("postgres://app:{pw}@{host}/x");
+        assert_eq!(scan_bytes(url.as_bytes(), Scope::Log).len(), 1, "{url}");
     }
 }
 

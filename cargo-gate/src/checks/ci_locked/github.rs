@@ -4,7 +4,7 @@
 //! step's lines are written (only inside its own `run:` block, or at an action step's
 //! `command:` input).
 
-use super::model::{Place, Script, key_name};
+use super::model::{OtherCheckout, Place, Script, key_name};
 use super::raw::{
     RawKey, Spot, count_chars, indent_of, key_on_line, locate, raw_keys, raw_lines, yaml_scalar,
 };
@@ -48,7 +48,42 @@ const CARGO_ACTIONS: &[&str] = &[
     "clechasseur/rs-cargo",
 ];
 
-pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
+/// `actions/checkout` of another repository than `ours` (`owner/name` of the repository's
+/// origin, when known): the checkout, or `None` for this repository's own (no `repository:`,
+/// `${{ github.repository }}`, or `ours`).
+fn other_checkout(step: &Node, action: &str, ours: Option<&str>) -> Option<OtherCheckout> {
+    if !action.eq_ignore_ascii_case("actions/checkout") {
+        return None;
+    }
+    let with = step.get("with")?;
+    let repository = with.get("repository").map(key_name)?;
+    let compact: String = repository.split_whitespace().collect();
+    if compact.is_empty()
+        || compact == "${{github.repository}}"
+        || ours.is_some_and(|o| o.eq_ignore_ascii_case(&repository))
+    {
+        return None;
+    }
+    let path = with
+        .get("path")
+        .map(key_name)
+        .and_then(|p| super::reach::join(std::path::Path::new(""), &p))
+        .unwrap_or_default();
+    Some(OtherCheckout { path, repository })
+}
+
+/// Whether a step checks out this repository at the root again (`actions/checkout` with no
+/// other repository and no `path:`), undoing an earlier checkout of another one there.
+fn own_checkout_at_root(step: &Node, action: &str) -> bool {
+    action.eq_ignore_ascii_case("actions/checkout")
+        && step
+            .get("with")
+            .and_then(|w| w.get("path"))
+            .map(key_name)
+            .is_none_or(|p| p.is_empty() || p == "." || p == "./")
+}
+
+pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Script>) {
     let Some(jobs) = doc.get("jobs").and_then(Node::as_mapping) else {
         return;
     };
@@ -63,6 +98,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
         job_env.extend(env_of(body));
         let matrix = super::matrix::combinations(body).unwrap_or_default();
         let job_dir = default_directory(body).or_else(|| workflow_dir.clone());
+        let mut checkouts: Vec<OtherCheckout> = Vec::new();
         for (index, step) in steps.iter().enumerate() {
             let step_name = match step.get("name").and_then(Node::as_str) {
                 Some(name) => format!("step `{name}`"),
@@ -85,6 +121,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     working_directory,
                     matrix: matrix.clone(),
                     at: key.offset,
+                    checkouts: checkouts.clone(),
                 });
                 continue;
             }
@@ -92,6 +129,14 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                 continue;
             };
             let action = uses.split('@').next().unwrap_or(uses);
+            if let Some(other) = other_checkout(step, action, ours) {
+                checkouts.retain(|c| c.path != other.path);
+                checkouts.push(other);
+                continue;
+            }
+            if own_checkout_at_root(step, action) {
+                checkouts.retain(|c| !c.path.as_os_str().is_empty());
+            }
             let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
             // An image built by `docker/build-push-action`: the Dockerfile it builds (its
             // `file:`, else `Dockerfile` in its `context:`) is judged like `docker build -f`.
@@ -99,9 +144,17 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                 let context = input("context").unwrap_or_else(|| ".".to_owned());
                 let file = input("file")
                     .unwrap_or_else(|| format!("{}/Dockerfile", context.trim_end_matches('/')));
+                // Its `build-args:` (one `NAME=value` a line) give the Dockerfile's `ARG`s.
+                let build_args: String = input("build-args")
+                    .unwrap_or_default()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|arg| arg.contains('='))
+                    .map(|arg| format!(" --build-arg '{}'", arg.replace('\'', "'\\''")))
+                    .collect();
                 out.push(Script {
                     context: format!("job `{job}`, {step_name} (`{action}`)"),
-                    text: format!("docker build -f {file} {context}"),
+                    text: format!("docker build -f {file}{build_args} {context}"),
                     place: Place::Action {
                         uses: uses.to_owned(),
                     },
@@ -109,6 +162,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                     working_directory: None,
                     matrix: matrix.clone(),
                     at: step.offset,
+                    checkouts: checkouts.clone(),
                 });
                 continue;
             }
@@ -135,6 +189,7 @@ pub(super) fn github_scripts(doc: &Node, out: &mut Vec<Script>) {
                 working_directory,
                 matrix: matrix.clone(),
                 at: step.offset,
+                checkouts: checkouts.clone(),
             });
         }
     }

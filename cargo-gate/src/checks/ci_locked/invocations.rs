@@ -245,6 +245,10 @@ fn expand(
                 let value = match v.source {
                     Source::Env => lookup(env, v.name)?,
                     Source::Matrix => super::matrix::value(matrix?, v.name).unwrap_or(""),
+                    // `env[matrix.NAME]`: the `env:` entry the combination's value names.
+                    Source::EnvNamedByMatrix => {
+                        lookup(env, super::matrix::value(matrix?, v.name)?)?
+                    }
                     Source::Other => return None,
                 };
                 Some((names_cargo(v.name), value))
@@ -313,8 +317,11 @@ struct Variable<'w> {
 enum Source {
     /// `env:` (a shell variable `$NAME`, `${NAME}`, or `${{ env.NAME }}`).
     Env,
-    /// The job's matrix (`${{ matrix.NAME }}`): resolved when it is written out literally.
+    /// The job's matrix (`${{ matrix.NAME }}`, `NAME` dotted into an object's leaves):
+    /// resolved when it is written out literally.
     Matrix,
+    /// `${{ env[matrix.NAME] }}`: the `env:` entry whose name the matrix value gives.
+    EnvNamedByMatrix,
     /// `${{ vars.NAME }}`, `${{ inputs.NAME }}`: named, never resolved.
     Other,
 }
@@ -323,11 +330,30 @@ enum Source {
 /// expression `${{ env.NAME }}` (after [`github_expressions_as_words`]).
 fn variable(word: &str) -> Option<Variable<'_>> {
     let (name, source) = if let Some(rest) = word.strip_prefix("${{") {
-        // The expression's blanks were turned into `_`.
+        // The expression's blanks (and quotes) were turned into `_`.
         let rest = rest.strip_suffix("}}")?.trim_matches('_');
+        if let Some(index) = rest.strip_prefix("env[").and_then(|r| r.strip_suffix(']')) {
+            let index = index.trim_matches('_');
+            return match index.strip_prefix("matrix.") {
+                Some(key) if is_matrix_key(key) => Some(Variable {
+                    name: key,
+                    source: Source::EnvNamedByMatrix,
+                }),
+                Some(_) => None,
+                None => is_name(index).then_some(Variable {
+                    name: index,
+                    source: Source::Env,
+                }),
+            };
+        }
         match rest.split_once('.')? {
             ("env", name) => (name, Source::Env),
-            ("matrix", name) => (name, Source::Matrix),
+            ("matrix", key) => {
+                return is_matrix_key(key).then_some(Variable {
+                    name: key,
+                    source: Source::Matrix,
+                });
+            }
             ("vars" | "inputs", name) => (name, Source::Other),
             _ => return None,
         }
@@ -336,8 +362,23 @@ fn variable(word: &str) -> Option<Variable<'_>> {
     } else {
         (word.strip_prefix('$')?, Source::Env)
     };
-    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then_some(Variable { name, source })
+    is_name(name).then_some(Variable { name, source })
+}
+
+/// A variable's name: letters, digits and `_`.
+fn is_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A matrix key as an expression reads it: names (which may hold `-`, as `feature-flag`)
+/// joined by `.` into an object's leaves (`target.options`).
+fn is_matrix_key(key: &str) -> bool {
+    key.split('.').all(|part| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    })
 }
 
 fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {

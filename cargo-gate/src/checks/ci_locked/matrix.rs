@@ -21,7 +21,7 @@ const MAX_COMBINATIONS: usize = 256;
 /// written out literally.
 pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
     let matrix = job.get("strategy")?.get("matrix")?.as_mapping()?;
-    let mut axes: Vec<(String, Vec<String>)> = Vec::new();
+    let mut axes: Vec<(String, Vec<Combination>)> = Vec::new();
     let (mut include, mut exclude) = (Vec::new(), Vec::new());
     for (key, value) in matrix {
         let key = key.scalar_text().unwrap_or_default();
@@ -32,14 +32,14 @@ pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
                 let values = value
                     .as_sequence()?
                     .iter()
-                    .map(scalar)
-                    .collect::<Option<Vec<String>>>()?;
+                    .map(|v| leaves(&key, v))
+                    .collect::<Option<Vec<Combination>>>()?;
                 axes.push((key, values));
             }
         }
     }
     let mut product: Vec<Combination> = vec![Vec::new()];
-    for (key, values) in &axes {
+    for (_, values) in &axes {
         if product.len().saturating_mul(values.len()) > MAX_COMBINATIONS {
             return None;
         }
@@ -48,7 +48,7 @@ pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
             .flat_map(|combo| {
                 values.iter().map(move |v| {
                     let mut next = combo.clone();
-                    next.push((key.clone(), v.clone()));
+                    next.extend(v.iter().cloned());
                     next
                 })
             })
@@ -58,14 +58,18 @@ pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
         product.clear();
     }
     product.retain(|combo| !exclude.iter().any(|entry| matches(combo, entry)));
-    let original: Vec<&str> = axes.iter().map(|(k, _)| k.as_str()).collect();
+    // The keys the axes gave (an object's leaves by their dotted names).
+    let original: Vec<String> = axes
+        .iter()
+        .flat_map(|(_, values)| values.iter().flatten().map(|(k, _)| k.clone()))
+        .collect();
     let mut added: Vec<Combination> = Vec::new();
     for entry in &include {
         let mut fits_any = false;
         for combo in &mut product {
             let fits = entry
                 .iter()
-                .filter(|(k, _)| original.contains(&k.as_str()))
+                .filter(|(k, _)| original.contains(k))
                 .all(|(k, v)| value(combo, k) == Some(v.as_str()));
             if fits {
                 fits_any = true;
@@ -82,30 +86,44 @@ pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
     (!product.is_empty() && product.len() <= MAX_COMBINATIONS).then_some(product)
 }
 
-/// The entries of `include` or `exclude`: each a mapping of scalars.
+/// The entries of `include` or `exclude`: each a mapping, objects by their leaves.
 fn entries(value: &Node) -> Option<Vec<Combination>> {
     value
         .as_sequence()?
         .iter()
         .map(|entry| {
-            entry
-                .as_mapping()?
-                .iter()
-                .map(|(k, v)| Some((k.scalar_text().unwrap_or_default(), scalar(v)?)))
-                .collect()
+            let mut combo = Combination::new();
+            for (k, v) in entry.as_mapping()? {
+                combo.extend(leaves(&k.scalar_text().unwrap_or_default(), v)?);
+            }
+            Some(combo)
         })
         .collect()
 }
 
-/// A scalar value as GitHub substitutes it; `None` for a list, an object or an expression.
-fn scalar(node: &Node) -> Option<String> {
-    match &node.kind {
-        YamlKind::String(s) if s.contains("${{") => None,
-        YamlKind::String(s) | YamlKind::Number(s) => Some(s.clone()),
-        YamlKind::Bool(b) => Some(b.to_string()),
-        YamlKind::Null => Some(String::new()),
-        _ => None,
-    }
+/// The value `node` gives `key`, as GitHub substitutes it: a scalar as itself, an object as
+/// its leaves by dotted name (`target: {name: Linux}` gives `target.name`, which
+/// `${{ matrix.target.name }}` reads), and a list as the word `Array` (the runner's text for
+/// a list, as `Object` is for an object). `None` for an expression: such a matrix is not
+/// written out.
+fn leaves(key: &str, node: &Node) -> Option<Combination> {
+    let text = match &node.kind {
+        YamlKind::String(s) if s.contains("${{") => return None,
+        YamlKind::String(s) | YamlKind::Number(s) => s.clone(),
+        YamlKind::Bool(b) => b.to_string(),
+        YamlKind::Null => String::new(),
+        YamlKind::Sequence(_) => "Array".to_owned(),
+        YamlKind::Mapping(_) => {
+            let mut out = Combination::new();
+            for (k, v) in node.as_mapping()? {
+                let name = format!("{key}.{}", k.scalar_text().unwrap_or_default());
+                out.extend(leaves(&name, v)?);
+            }
+            return Some(out);
+        }
+        _ => return None,
+    };
+    Some(vec![(key.to_owned(), text)])
 }
 
 /// Whether `combo` has every key/value of `entry`.
@@ -182,6 +200,25 @@ mod tests {
         assert_eq!(combos(yaml).unwrap(), ["target=a", "target=b"]);
     }
 
+    /// An axis of objects (nushell's `target: [{name, options, steps: […]}]`) gives each
+    /// object's leaves by dotted name, a list as `Array`; include and exclude name them the
+    /// same way.
+    #[test]
+    fn objects_give_their_leaves_by_dotted_name() {
+        let yaml = "strategy:\n  matrix:\n    target:\n      - {name: Ubuntu, options: MAIN_OPTIONS, steps: [fmt, test]}\n      \
+                    - {name: Windows, options: WIN_OPTIONS}\n    feature-flag: ['', '--features x']\n    \
+                    exclude:\n      - target: {name: Windows}\n        feature-flag: ''\n    \
+                    include:\n      - target: {name: Ubuntu}\n        runner: linux\n";
+        assert_eq!(
+            combos(yaml).unwrap(),
+            [
+                "target.name=Ubuntu, target.options=MAIN_OPTIONS, target.steps=Array, feature-flag=, runner=linux",
+                "target.name=Ubuntu, target.options=MAIN_OPTIONS, target.steps=Array, feature-flag=--features x, runner=linux",
+                "target.name=Windows, target.options=WIN_OPTIONS, feature-flag=--features x",
+            ]
+        );
+    }
+
     /// What is not written out literally has no combinations: its expressions stay unknown.
     #[test]
     fn a_matrix_not_written_out_is_not_expanded() {
@@ -194,7 +231,7 @@ mod tests {
             None
         );
         assert_eq!(
-            combos("strategy:\n  matrix:\n    cfg: [{a: 1}, {a: 2}]\n"),
+            combos("strategy:\n  matrix:\n    cfg: [{a: 1}, {a: '${{ inputs.a }}'}]\n"),
             None
         );
         assert_eq!(combos("runs-on: x\n"), None);

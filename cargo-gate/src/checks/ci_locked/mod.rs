@@ -82,7 +82,7 @@ use crate::stage::Stage;
 use github::{GITHUB_DIR, action_step, github_scripts, run_spots};
 use gitlab::{GITLAB_FILE, gitlab_scripts};
 use invocations::{Invocation, Kind, invocations};
-use model::{Place, Script};
+use model::{OtherCheckout, Place, Script};
 use raw::{Spot, count_chars, search_text, to_u32};
 use shell::{LogicalLine, logical_lines};
 use std::collections::HashSet;
@@ -180,9 +180,11 @@ impl Check for CiLocked {
                 .at(Location::file(GITHUB_DIR)),
             );
         }
+        let top = ctx.workspace.git.as_ref().map(|git| git.toplevel.as_path());
         let mut judge = Judge {
             lock_exists: root.join("Cargo.lock").is_file(),
             root: root.clone(),
+            ours: top.and_then(origin_repository),
             ..Judge::default()
         };
         if let Some((top, rel)) = below {
@@ -190,7 +192,7 @@ impl Check for CiLocked {
             judge.scope = Some(rel);
         }
         for CiFile { rel, text, scoped } in &files {
-            match parse(rel, text) {
+            match parse(rel, text, judge.ours.as_deref()) {
                 Ok(scripts) => judge.file(rel, text, &scripts, *scoped),
                 Err(finding) => {
                     judge.malformed += 1;
@@ -231,6 +233,10 @@ struct Judge {
     top: Option<std::path::PathBuf>,
     /// Dockerfiles and scripts judged, by path from the workspace root.
     spawned_files: std::collections::BTreeSet<String>,
+    /// This repository's `owner/name` (its `origin` remote), when known.
+    ours: Option<String>,
+    /// Invocations that run in a checkout of another repository, by repository.
+    other_repositories: std::collections::BTreeMap<String, usize>,
 }
 
 impl Judge {
@@ -247,20 +253,34 @@ impl Judge {
             };
             for (line, spot) in lines.iter().zip(spots) {
                 let (starts, next) = reach::walk(&line.text, &dir);
-                for (invocation, context) in self.judged_line(script, line) {
+                let env = Vars {
+                    env: &script.env,
+                    matrix: &script.matrix,
+                };
+                for (invocation, context) in self.judged_line(&line.text, env, &script.context) {
                     let runs_in = reach::at(&starts, invocation.offset, &dir);
+                    let in_dir = reach::effective(&runs_in, invocation.manifest_path.as_deref());
                     let at = Written {
                         rel,
                         text,
                         line,
                         spot,
                     };
+                    if let Some(other) =
+                        OtherCheckout::holding(&script.checkouts, in_dir.as_deref())
+                    {
+                        self.other_repository(&at, &invocation, &context, other);
+                        continue;
+                    }
                     if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
                         self.invocation(rel, text, &context, line, spot, invocation);
                     }
                 }
                 for spawn in spawned::started(&line.text, &starts, &dir) {
-                    self.spawned(&spawn, scoped, &script.context, 0);
+                    // A file of another repository's checkout is not this repository's file.
+                    if OtherCheckout::holding(&script.checkouts, spawn.dir.as_deref()).is_none() {
+                        self.spawned(&spawn, scoped, &script.context, &script.matrix, 0);
+                    }
                 }
                 dir = next;
             }
@@ -272,25 +292,27 @@ impl Judge {
     /// combination, and each written invocation counts once, as the worst of them: unlocked
     /// when some combination leaves it unlocked (the context names that combination),
     /// unjudgeable when some combination still cannot be expanded, else locked.
-    fn judged_line(&self, script: &Script, line: &LogicalLine<'_>) -> Vec<(Invocation, String)> {
-        let written = invocations(&line.text, self.lock_exists, &script.env, None);
-        if script.matrix.is_empty() || !line.text.contains("matrix.") {
+    fn judged_line(&self, line: &str, vars: Vars<'_>, context: &str) -> Vec<(Invocation, String)> {
+        let written = invocations(line, self.lock_exists, vars.env, None);
+        let reads_matrix =
+            line.contains("matrix.") || vars.env.iter().any(|(_, v)| v.contains("matrix."));
+        if vars.matrix.is_empty() || !reads_matrix {
             return written
                 .into_iter()
-                .map(|i| (i, script.context.clone()))
+                .map(|i| (i, context.to_owned()))
                 .collect();
         }
-        let each: Vec<Vec<Invocation>> = script
+        let each: Vec<Vec<Invocation>> = vars
             .matrix
             .iter()
-            .map(|combo| invocations(&line.text, self.lock_exists, &script.env, Some(combo)))
+            .map(|combo| invocations(line, self.lock_exists, vars.env, Some(combo)))
             .collect();
         // A value that changes which commands the line runs (`&&` in a matrix value) is not
         // merged: the line is judged as written.
         if each.iter().any(|found| found.len() != written.len()) {
             return written
                 .into_iter()
-                .map(|i| (i, script.context.clone()))
+                .map(|i| (i, context.to_owned()))
                 .collect();
         }
         written
@@ -312,16 +334,16 @@ impl Judge {
                 // The first combination of the worst kind (max_by_key keeps the last).
                 let (combo, worst) = each
                     .iter()
-                    .zip(&script.matrix)
+                    .zip(vars.matrix)
                     .map(|(found, combo)| (combo, &found[index]))
                     .rev()
                     .max_by_key(|(_, found)| rank(&found.kind))
                     .expect("a written-out matrix has a combination");
                 invocation.kind = worst.kind.clone();
                 let context = if rank(&worst.kind) == 3 {
-                    format!("{}, matrix {}", script.context, matrix::describe(combo))
+                    format!("{context}, matrix {}", matrix::describe(combo))
                 } else {
-                    script.context.clone()
+                    context.to_owned()
                 };
                 (invocation, context)
             })
@@ -370,7 +392,14 @@ impl Judge {
     /// Judges the cargo calls of a Dockerfile or script a CI command starts ([`spawned`]),
     /// at their own file:line; a script's own scripts are followed one level deeper.
     /// `scoped`: started from a file above the workspace.
-    fn spawned(&mut self, spawn: &spawned::Spawn, scoped: bool, by: &str, depth: u8) {
+    fn spawned(
+        &mut self,
+        spawn: &spawned::Spawn,
+        scoped: bool,
+        by: &str,
+        matrix: &[matrix::Combination],
+        depth: u8,
+    ) {
         let scope = self.scope.clone().filter(|_| scoped);
         let (base, prefix) = match (&self.top, scoped) {
             (Some(top), true) => (
@@ -410,7 +439,11 @@ impl Judge {
                                 + (line.first_physical.as_ptr() as usize - shell.as_ptr() as usize)
                         };
                         let spot = Some(spot_at(&text, offset, exec.is_some()));
-                        for invocation in invocations(&line.text, self.lock_exists, &[], None) {
+                        // Its `ARG`s (given by the build's `--build-arg`s, which may read the
+                        // job's matrix) and `ENV`s are the variables its commands see.
+                        let env = spawned::dockerfile_env(&text, start, &spawn.build_args);
+                        let vars = Vars { env: &env, matrix };
+                        for (invocation, context) in self.judged_line(&line.text, vars, &context) {
                             self.invocation(&rel, &text, &context, &line, spot, invocation);
                         }
                     }
@@ -441,13 +474,45 @@ impl Judge {
                     }
                     if depth == 0 {
                         for inner in spawned::started(&line.text, &starts, &dir) {
-                            self.spawned(&inner, scoped, &format!("`{rel}`"), depth + 1);
+                            self.spawned(&inner, scoped, &format!("`{rel}`"), &[], depth + 1);
                         }
                     }
                     dir = next;
                 }
             }
         }
+    }
+
+    /// Notes an invocation that runs in a checkout of another repository (`actions/checkout`
+    /// with `repository:`): it builds that repository's lockfile, not this workspace's, so it
+    /// is counted apart and not judged.
+    fn other_repository(
+        &mut self,
+        at: &Written<'_, '_>,
+        invocation: &Invocation,
+        context: &str,
+        other: &OtherCheckout,
+    ) {
+        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
+            return;
+        };
+        *self
+            .other_repositories
+            .entry(other.repository.clone())
+            .or_default() += 1;
+        let place = if other.path.as_os_str().is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", other.path.display())
+        };
+        self.findings.push(
+            Finding::note(format!(
+                "`{}` ({context}) runs in a checkout of {}{place} (actions/checkout with \
+                 `repository:`), not this workspace: not judged",
+                invocation.command, other.repository
+            ))
+            .at(location),
+        );
     }
 
     /// Where an invocation is reported, or `None` when the same written command was reached
@@ -608,8 +673,22 @@ impl Judge {
                 list.join(", ")
             )
         };
+        let others = if self.other_repositories.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = self
+                .other_repositories
+                .iter()
+                .map(|(repository, n)| format!("{n} in {repository}"))
+                .collect();
+            format!(
+                "; not counted: {} in checkouts of other repositories ({})",
+                self.other_repositories.values().sum::<usize>(),
+                list.join(", ")
+            )
+        };
         let checked = format!(
-            "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({}){run_by_ci}",
+            "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({}){run_by_ci}{others}",
             files.len(),
             names.join(", ")
         );
@@ -665,6 +744,14 @@ impl Judge {
         }
         Outcome::pass(format!("{checked} all pass --locked/--frozen")).with_findings(self.findings)
     }
+}
+
+/// The variables a line's expansions read: the `env:` in force (or a Dockerfile's `ARG`s
+/// and `ENV`s) and the job's written-out matrix (empty when there is none).
+#[derive(Clone, Copy)]
+struct Vars<'a> {
+    env: &'a [(String, String)],
+    matrix: &'a [matrix::Combination],
 }
 
 /// Where a line is written: its file (from the workspace root) and text, the line, and
@@ -766,8 +853,33 @@ fn spots(text: &str, script: &Script, lines: &[LogicalLine<'_>]) -> Vec<Option<S
     }
 }
 
-/// Parses a CI file into its scripts, in document order.
-fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
+/// `owner/name` of the repository's `origin` remote (`https://host/owner/name.git`,
+/// `git@host:owner/name.git`), read from `<top>/.git/config`; `None` when there is none.
+fn origin_repository(top: &Path) -> Option<String> {
+    let config = std::fs::read_to_string(top.join(".git").join("config")).ok()?;
+    let mut in_origin = false;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_origin = line == "[remote \"origin\"]";
+        } else if in_origin
+            && let Some((key, url)) = line.split_once('=')
+            && key.trim() == "url"
+        {
+            let url = url.trim().trim_end_matches('/');
+            let url = url.strip_suffix(".git").unwrap_or(url);
+            let mut parts = url.rsplit(['/', ':']);
+            let name = parts.next().filter(|n| !n.is_empty())?;
+            let owner = parts.next().filter(|o| !o.is_empty())?;
+            return Some(format!("{owner}/{name}"));
+        }
+    }
+    None
+}
+
+/// Parses a CI file into its scripts, in document order; `ours`: this repository's
+/// `owner/name`, when known (a checkout of it is not another repository's).
+fn parse(rel: &str, text: &str, ours: Option<&str>) -> Result<Vec<Script>, Finding> {
     let doc = crate::yaml::parse(text).map_err(|e| {
         Finding::error(format!("{rel} is not valid YAML: {e}"))
             .code(FindingCode::InvalidYaml)
@@ -777,7 +889,7 @@ fn parse(rel: &str, text: &str) -> Result<Vec<Script>, Finding> {
     if !rel.contains(GITHUB_DIR) && rel.ends_with(GITLAB_FILE) {
         gitlab_scripts(&doc, &mut scripts);
     } else {
-        github_scripts(&doc, &mut scripts);
+        github_scripts(&doc, ours, &mut scripts);
     }
     Ok(scripts)
 }

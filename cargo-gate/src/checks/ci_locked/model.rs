@@ -24,6 +24,32 @@ pub(super) struct Script {
     /// Where the parser says it is written (the `run:` key, the step, the script item; inside
     /// the template for one merged in with `<<`): the search for its lines starts on that line.
     pub(super) at: usize,
+    /// Other repositories that earlier steps of its job checked out (`actions/checkout` with
+    /// `repository:`): a command running in one of them builds that repository, not this one.
+    pub(super) checkouts: Vec<OtherCheckout>,
+}
+
+/// A checkout of another repository in a job: its `path:` (from the repository root; empty
+/// when it replaced the root) and the repository, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct OtherCheckout {
+    pub(super) path: std::path::PathBuf,
+    pub(super) repository: String,
+}
+
+impl OtherCheckout {
+    /// The checkout of another repository that directory `dir` (from the repository root;
+    /// `None`: not known) lies in, the latest first: a checkout that replaced the root holds
+    /// every directory.
+    pub(super) fn holding<'c>(
+        checkouts: &'c [OtherCheckout],
+        dir: Option<&std::path::Path>,
+    ) -> Option<&'c OtherCheckout> {
+        checkouts
+            .iter()
+            .rev()
+            .find(|c| c.path.as_os_str().is_empty() || dir.is_some_and(|d| d.starts_with(&c.path)))
+    }
 }
 
 /// How a script's lines are found in the raw file, from where the parser says it is.

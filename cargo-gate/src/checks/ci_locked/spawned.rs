@@ -29,6 +29,8 @@ pub(super) struct Spawn {
     pub(super) path: PathBuf,
     /// The directory the command ran in: a script's commands start there.
     pub(super) dir: Dir,
+    /// A Dockerfile's build arguments (`--build-arg NAME=value`), values as written.
+    pub(super) build_args: Vec<(String, String)>,
 }
 
 /// Interpreters whose first operand is a script file.
@@ -45,12 +47,13 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
         let Some(dir) = reach::at(starts, first.offset, line_start) else {
             continue;
         };
-        if let Some(path) = dockerfile(&words) {
+        if let Some((path, build_args)) = dockerfile(&words) {
             if let Some(path) = reach::join(&dir, &path) {
                 out.push(Spawn {
                     kind: Started::Dockerfile,
                     path,
                     dir: Some(dir),
+                    build_args,
                 });
             }
             continue;
@@ -69,6 +72,7 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
                 kind: Started::Script,
                 path,
                 dir: Some(dir),
+                build_args: Vec::new(),
             });
         }
     }
@@ -76,8 +80,10 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
 }
 
 /// The Dockerfile a `docker build` (`docker buildx build`, `podman build`, `buildah bud`)
-/// command builds: its `-f`/`--file`, else `Dockerfile` in its context directory.
-fn dockerfile(words: &[Word]) -> Option<String> {
+/// command builds (its `-f`/`--file`, else `Dockerfile` in its context directory), and the
+/// build arguments it passes with a value (`--build-arg NAME=value`; one without a value
+/// comes from the environment, and is left out).
+fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
     let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
     let rest = match texts.as_slice() {
         ["docker" | "podman", "build", rest @ ..] => rest,
@@ -87,9 +93,17 @@ fn dockerfile(words: &[Word]) -> Option<String> {
     };
     let mut file = None;
     let mut context = None;
+    let mut build_args = Vec::new();
     let mut i = 0;
     while i < rest.len() {
         let word = rest[i];
+        let build_arg = match word {
+            "--build-arg" => rest.get(i + 1).copied(),
+            _ => word.strip_prefix("--build-arg="),
+        };
+        if let Some((name, value)) = build_arg.and_then(|arg| arg.split_once('=')) {
+            build_args.push((name.to_owned(), value.to_owned()));
+        }
         if word == "-f" || word == "--file" {
             file = rest.get(i + 1).map(|f| (*f).to_owned());
             i += 2;
@@ -129,6 +143,81 @@ fn dockerfile(words: &[Word]) -> Option<String> {
         Some(format!("{}/Dockerfile", context.trim_end_matches('/')))
     })
     .filter(|f| f != "-")
+    .map(|file| (file, build_args))
+}
+
+/// The variables a Dockerfile's instruction at byte `offset` sees, in order: its stage's
+/// `ARG`s (the build argument's value where one is given, else the default, else a global
+/// `ARG`'s before the first `FROM`, else empty, as Docker sets a declared argument) and
+/// `ENV`s. A later definition wins, as in [`super::invocations`]' lookup.
+pub(super) fn dockerfile_env(
+    text: &str,
+    offset: usize,
+    build_args: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut global: Vec<(String, String)> = Vec::new();
+    let mut stage: Option<Vec<(String, String)>> = None;
+    let mut pos = 0;
+    while pos < offset.min(text.len()) {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let mut end = line_end;
+        while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
+            end = text[end + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| end + 1 + i);
+        }
+        let instruction = text[pos..end].replace("\\\n", " ");
+        let mut words = instruction.split_whitespace();
+        let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
+        let rest: Vec<&str> = words.collect();
+        match keyword.as_str() {
+            "FROM" => stage = Some(Vec::new()),
+            "ARG" => {
+                for decl in rest {
+                    let (name, default) = match decl.split_once('=') {
+                        Some((n, d)) => (n, Some(unquote(d))),
+                        None => (decl, None),
+                    };
+                    let given = build_args.iter().rev().find(|(n, _)| n == name);
+                    let outer = global.iter().rev().find(|(n, _)| n == name);
+                    let value = given
+                        .map(|(_, v)| v.clone())
+                        .or(default)
+                        .or_else(|| outer.map(|(_, v)| v.clone()))
+                        .unwrap_or_default();
+                    match &mut stage {
+                        Some(vars) => vars.push((name.to_owned(), value)),
+                        None => global.push((name.to_owned(), value)),
+                    }
+                }
+            }
+            "ENV" => {
+                if let Some(vars) = &mut stage {
+                    if rest.first().is_some_and(|w| w.contains('=')) {
+                        for pair in &rest {
+                            if let Some((n, v)) = pair.split_once('=') {
+                                vars.push((n.to_owned(), unquote(v)));
+                            }
+                        }
+                    } else if let Some((name, value)) = rest.split_first() {
+                        vars.push(((*name).to_owned(), value.join(" ")));
+                    }
+                }
+            }
+            _ => {}
+        }
+        pos = end + 1;
+    }
+    stage.unwrap_or_default()
+}
+
+/// A Dockerfile value without its surrounding quotes.
+fn unquote(value: &str) -> String {
+    ['"', '\'']
+        .iter()
+        .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))
+        .unwrap_or(value)
+        .to_owned()
 }
 
 /// The shell commands of a Dockerfile: each `RUN` instruction's command (continuation lines

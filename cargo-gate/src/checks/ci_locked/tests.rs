@@ -600,7 +600,7 @@ fn run_below(files: &[(&str, &str)]) -> Outcome {
         })
         .collect();
     for file in &files {
-        let scripts = parse(&file.rel, &file.text).unwrap();
+        let scripts = parse(&file.rel, &file.text, None).unwrap();
         judge.file(&file.rel, &file.text, &scripts, true);
     }
     judge.outcome(&files)
@@ -671,4 +671,122 @@ fn dockerfiles_and_scripts_that_ci_runs_are_judged_where_written() {
         ]
     );
     assert_eq!(outcome.summary, "3 of 5 cargo invocation(s) lack --locked");
+}
+
+/// nushell's `cargo build ${{ env[matrix.target.options] }}`: the matrix's objects give
+/// `target.options`, whose value names a top-level `env:` entry, so every combination is
+/// judged with that entry's flags (truthful round 3, false verdict 3).
+#[test]
+fn env_entries_named_by_matrix_objects_are_expanded() {
+    let workflow = "env:\n  MAIN_OPTIONS: --workspace --all-targets\n  LOCKED_OPTIONS: --workspace --locked\njobs:\n  cargo:\n    strategy:\n      matrix:\n        target:\n          - {name: Ubuntu, options: MAIN_OPTIONS, steps: [fmt, build]}\n          - {name: Windows, options: LOCKED_OPTIONS}\n        feature-flag: ['', '--features x']\n    steps:\n      - run: cargo build ${{ env[matrix.target.options] }} ${{ matrix.feature-flag }}\n      - run: cargo test ${{ env[matrix.target.options] }} --locked\n      - run: cargo doc ${{ env['LOCKED_OPTIONS'] }}\n      - run: cargo check ${{ env[matrix.target.missing] }}\n";
+    let outcome = run(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:13:14 Error `cargo build ${{ env[matrix.target.options] }} ${{ matrix.feature-flag }}` (job `cargo`, step 1, matrix target.name=Ubuntu, target.options=MAIN_OPTIONS, target.steps=Array, feature-flag=)",
+            ".github/workflows/ci.yml:16:14 Warning `cargo check ${{ env[matrix.target.missing] }}` (job `cargo`, step 4)",
+        ]
+    );
+    assert_eq!(outcome.summary, "1 of 4 cargo invocation(s) lack --locked");
+}
+
+/// meilisearch's image: `docker/build-push-action` passes `EXTRA_ARGS=${{
+/// matrix.feature-flag }}` as a build argument, and the Dockerfile's `RUN cargo build …
+/// ${EXTRA_ARGS}` reads it through `ARG EXTRA_ARGS`: judged with each combination's value
+/// (truthful round 3, false verdict 4); `docker build --build-arg`, `ARG` defaults, global
+/// `ARG`s and `ENV` likewise.
+#[test]
+fn dockerfile_args_take_the_build_args_ci_passes() {
+    let workflow = "jobs:\n  build:\n    strategy:\n      matrix:\n        edition: [community, enterprise]\n        include:\n          - edition: community\n            feature-flag: ''\n          - edition: enterprise\n            feature-flag: '--features enterprise --locked'\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          build-args: |\n            COMMIT_SHA=${{ github.sha }}\n            EXTRA_ARGS=${{ matrix.feature-flag }}\n      - run: docker build --build-arg MODE=--locked -f docker/Dockerfile .\n";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "Dockerfile",
+            "FROM rust:1.95\nARG COMMIT_SHA\nARG EXTRA_ARGS\nRUN set -eux; \\\n    cargo build --release -p app ${EXTRA_ARGS}\n",
+        ),
+        (
+            "docker/Dockerfile",
+            "ARG TOOL=cargo\nFROM rust:1.95\nARG TOOL\nARG MODE=\nENV FLAGS=--frozen\nRUN $TOOL build $MODE\nRUN cargo test $FLAGS\nRUN cargo doc $UNDECLARED\n",
+        ),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            "Dockerfile:4:5 Error `cargo build --release -p app ${EXTRA_ARGS}` (Dockerfile built by job `build`, step 1 (`docker/build-push-action`)",
+            "docker/Dockerfile:8:5 Warning `cargo doc $UNDECLARED` (Dockerfile built by job `build`, step 2)",
+        ]
+    );
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("(`docker/build-push-action`), matrix edition=community, feature-flag=)"),
+        "{}",
+        outcome.findings[0].message
+    );
+    assert_eq!(outcome.summary, "1 of 4 cargo invocation(s) lack --locked");
+}
+
+/// meilisearch's SDK jobs check out *another* repository (`actions/checkout` with
+/// `repository:`) and run `cargo test` there: that builds the other repository's lockfile,
+/// so it is a note, not counted (truthful round 3, false verdict 2). A checkout into a
+/// `path:` covers only commands that run there; checking out this repository again at the
+/// root ends it, and a checkout naming this repository (its origin) is its own.
+#[test]
+fn commands_in_a_checkout_of_another_repository_are_not_judged() {
+    let workflow = "jobs:\n  sdk:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: acme/sdk-rust\n      - run: cargo build --verbose\n      - uses: actions/checkout@v4\n      - run: cargo test\n  side:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n        with:\n          repository: acme/tools\n          path: tools\n      - run: cd tools && cargo build --release && cd .. && cargo build\n      - run: cargo run --manifest-path tools/Cargo.toml\n      - uses: actions/checkout@v4\n        with:\n          repository: ${{ github.repository }}\n          path: again\n      - run: cd again && cargo check\n";
+    let outcome = run(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:7:14 Note `cargo build --verbose` (job `sdk`, step 2)",
+            ".github/workflows/ci.yml:9:14 Error `cargo test` (job `sdk`, step 4)",
+            ".github/workflows/ci.yml:17:26 Note `cargo build --release` (job `side`, step 3)",
+            ".github/workflows/ci.yml:17:60 Error `cargo build` (job `side`, step 3)",
+            ".github/workflows/ci.yml:18:14 Note `cargo run --manifest-path tools/Cargo.toml` (job `side`, step 4)",
+            ".github/workflows/ci.yml:23:26 Error `cargo check` (job `side`, step 6)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 3 cargo invocation(s) lack --locked");
+    assert!(
+        outcome.findings[0]
+            .message
+            .contains("runs in a checkout of acme/sdk-rust (actions/checkout"),
+        "{}",
+        outcome.findings[0].message
+    );
+    assert!(
+        outcome.findings[2]
+            .message
+            .contains("acme/tools in `tools`")
+    );
+}
+
+/// A checkout naming this repository by its `origin` remote is its own.
+#[test]
+fn the_origin_remote_names_this_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    for (url, expected) in [
+        ("https://github.com/Acme/App.git", Some("Acme/App")),
+        ("git@github.com:acme/app.git", Some("acme/app")),
+        ("ssh://git@gitlab.example/group/app", Some("group/app")),
+    ] {
+        std::fs::write(
+            dir.path().join(".git/config"),
+            format!("[core]\n\tbare = false\n[remote \"origin\"]\n\turl = {url}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"),
+        )
+        .unwrap();
+        assert_eq!(origin_repository(dir.path()).as_deref(), expected, "{url}");
+    }
+    std::fs::write(
+        dir.path().join(".git/config"),
+        "[remote \"upstream\"]\n\turl = https://h/o/n\n",
+    )
+    .unwrap();
+    assert_eq!(origin_repository(dir.path()), None);
+    let workflow = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: ACME/app\n      - run: cargo test\n";
+    let scripts = parse(".github/workflows/ci.yml", workflow, Some("acme/app")).unwrap();
+    assert!(scripts[0].checkouts.is_empty());
+    let scripts = parse(".github/workflows/ci.yml", workflow, None).unwrap();
+    assert_eq!(scripts[0].checkouts[0].repository, "ACME/app");
 }
