@@ -43,6 +43,8 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
         "hack" => rest.iter().any(|w| judged(&w.text)),
         "llvm-cov" => !matches!(next(), Some("report" | "clean" | "show-env")),
         "chef" => next() == Some("cook"),
+        // cargo-zigbuild: `cargo build` linked with zig.
+        "zigbuild" => true,
         _ => false,
     }
 }
@@ -117,6 +119,98 @@ impl Kind {
     }
 }
 
+/// Cargo aliases (`[alias]` of `.cargo/config.toml`): each name with the words it stands for.
+pub(super) type Aliases = [(String, Vec<String>)];
+
+/// Built-in subcommands, which an alias of the same name never replaces (cargo ignores it).
+const BUILT_IN: &[&str] = &[
+    "add",
+    "bench",
+    "build",
+    "check",
+    "clean",
+    "clippy",
+    "config",
+    "doc",
+    "fetch",
+    "fix",
+    "fmt",
+    "generate-lockfile",
+    "help",
+    "info",
+    "init",
+    "install",
+    "locate-project",
+    "login",
+    "logout",
+    "metadata",
+    "miri",
+    "new",
+    "owner",
+    "package",
+    "pkgid",
+    "publish",
+    "read-manifest",
+    "remove",
+    "report",
+    "run",
+    "rustc",
+    "rustdoc",
+    "search",
+    "test",
+    "tree",
+    "uninstall",
+    "update",
+    "vendor",
+    "verify-project",
+    "version",
+    "yank",
+    "b",
+    "c",
+    "d",
+    "r",
+    "t",
+];
+
+/// The words `sub` stands for when it is an alias (followed through aliases of aliases, a few
+/// levels deep), each with the span of `sub`; `None` for a built-in subcommand or a name that
+/// is not an alias.
+fn alias_words(sub: &Word, aliases: &Aliases) -> Option<(String, Vec<Word>)> {
+    let lookup = |name: &str| {
+        if BUILT_IN.contains(&name) {
+            return None;
+        }
+        aliases
+            .iter()
+            .find(|(alias, _)| alias == name)
+            .map(|(_, words)| words)
+    };
+    let mut words: Vec<String> = lookup(&sub.text)?.clone();
+    // The first word may itself be an alias: cargo follows it (and refuses a loop).
+    for _ in 0..4 {
+        let Some(inner) = words.first().and_then(|first| lookup(first)) else {
+            break;
+        };
+        let mut next = inner.clone();
+        next.extend(words.drain(1..));
+        words = next;
+    }
+    if words.is_empty() {
+        return None;
+    }
+    let shown = words.join(" ");
+    let words = words
+        .into_iter()
+        .map(|text| Word {
+            text,
+            offset: sub.offset,
+            end: sub.end,
+            names_cargo: false,
+        })
+        .collect();
+    Some((shown, words))
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub(super) struct Invocation {
     /// Byte offset of `cargo` in the line.
@@ -129,6 +223,9 @@ pub(super) struct Invocation {
     pub(super) install: bool,
     /// The `--manifest-path` it passes, as written.
     pub(super) manifest_path: Option<String>,
+    /// The alias its subcommand is, with the words it stands for (`xtask` → `run --package
+    /// xtask --`): those are what is judged.
+    pub(super) alias: Option<(String, String)>,
 }
 
 /// The cargo invocations of one logical line that the check judges or notes. `--offline`
@@ -139,6 +236,7 @@ pub(super) fn invocations(
     offline_locks: bool,
     env: &[(String, String)],
     matrix: Option<&Combination>,
+    aliases: &Aliases,
 ) -> Vec<Invocation> {
     let mut out = Vec::new();
     // `${{ env.CARGO }}` is one word to the shell once GitHub has expanded it: make it one
@@ -149,7 +247,7 @@ pub(super) fn invocations(
         let Some(start) = words.iter().position(is_cargo) else {
             continue;
         };
-        let args = &words[start + 1..];
+        let mut args = words[start + 1..].to_vec();
         let mut i = 0;
         if args.get(i).is_some_and(|w| w.text.starts_with('+')) {
             i += 1;
@@ -165,6 +263,16 @@ pub(super) fn invocations(
                 1
             };
         }
+        let Some(written_sub) = args.get(i) else {
+            continue;
+        };
+        // An alias runs the words it stands for, with the rest of the command after them.
+        let mut alias = None;
+        if let Some((shown, words)) = alias_words(written_sub, aliases) {
+            alias = Some((written_sub.text.clone(), shown));
+            args.splice(i..=i, words);
+        }
+        let args = &args[..];
         let Some(sub) = args.get(i) else {
             continue;
         };
@@ -221,6 +329,7 @@ pub(super) fn invocations(
             kind,
             install: sub.text == "install",
             manifest_path,
+            alias,
         });
     }
     out
@@ -288,7 +397,11 @@ fn is_cargo(word: &Word) -> bool {
         return names_cargo(variable.name);
     }
     let base = word.text.rsplit(['/', '\\']).next().unwrap_or(&word.text);
-    matches!(base, "cargo" | "cargo.exe" | "cross" | "cross.exe")
+    // `xx-cargo` (docker's cross-compilation helper) runs cargo with the target's flags.
+    matches!(
+        base,
+        "cargo" | "cargo.exe" | "cross" | "cross.exe" | "xx-cargo"
+    )
 }
 
 /// Whether a variable's name says it holds the cargo program (any case): `CARGO`, a name
@@ -394,7 +507,7 @@ mod tests {
     use super::*;
 
     fn kinds(line: &str) -> Vec<(String, Kind)> {
-        invocations(line, true, &[], None)
+        invocations(line, true, &[], None, &[])
             .into_iter()
             .map(|i| (i.command, i.kind))
             .collect()
@@ -502,6 +615,23 @@ mod tests {
                 &[("cargo b", Kind::judged(false))],
             ),
             ("cargo xtask ci", &[("cargo xtask ci", Kind::Alias)]),
+            (
+                "xx-cargo build --release --target-dir ./build && xx-cargo chef cook --locked",
+                &[
+                    (
+                        "xx-cargo build --release --target-dir ./build",
+                        Kind::judged(false),
+                    ),
+                    ("xx-cargo chef cook --locked", Kind::judged(true)),
+                ],
+            ),
+            (
+                "cargo zigbuild --target aarch64-unknown-linux-gnu",
+                &[(
+                    "cargo zigbuild --target aarch64-unknown-linux-gnu",
+                    Kind::judged(false),
+                )],
+            ),
             ("echo \"cargo build\"", &[]),
             ("cargo --version", &[]),
             ("which cargo", &[]),

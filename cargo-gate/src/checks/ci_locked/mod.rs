@@ -74,6 +74,7 @@ mod matrix;
 mod model;
 mod raw;
 mod reach;
+mod recipes;
 mod shell;
 mod spawned;
 
@@ -185,6 +186,7 @@ impl Check for CiLocked {
             lock_exists: root.join("Cargo.lock").is_file(),
             root: root.clone(),
             ours: top.and_then(origin_repository),
+            aliases: cargo_aliases(root, top),
             ..Judge::default()
         };
         if let Some((top, rel)) = below {
@@ -237,6 +239,8 @@ struct Judge {
     ours: Option<String>,
     /// Invocations that run in a checkout of another repository, by repository.
     other_repositories: std::collections::BTreeMap<String, usize>,
+    /// The cargo aliases CI's commands see (`[alias]` of `.cargo/config.toml`).
+    aliases: Vec<(String, Vec<String>)>,
 }
 
 impl Judge {
@@ -293,7 +297,7 @@ impl Judge {
     /// when some combination leaves it unlocked (the context names that combination),
     /// unjudgeable when some combination still cannot be expanded, else locked.
     fn judged_line(&self, line: &str, vars: Vars<'_>, context: &str) -> Vec<(Invocation, String)> {
-        let written = invocations(line, self.lock_exists, vars.env, None);
+        let written = invocations(line, self.lock_exists, vars.env, None, &self.aliases);
         let reads_matrix =
             line.contains("matrix.") || vars.env.iter().any(|(_, v)| v.contains("matrix."));
         if vars.matrix.is_empty() || !reads_matrix {
@@ -305,7 +309,7 @@ impl Judge {
         let each: Vec<Vec<Invocation>> = vars
             .matrix
             .iter()
-            .map(|combo| invocations(line, self.lock_exists, vars.env, Some(combo)))
+            .map(|combo| invocations(line, self.lock_exists, vars.env, Some(combo), &self.aliases))
             .collect();
         // A value that changes which commands the line runs (`&&` in a matrix value) is not
         // merged: the line is judged as written.
@@ -408,13 +412,25 @@ impl Judge {
             ),
             _ => (self.root.clone(), String::new()),
         };
-        let Some(full) = spawned::readable(&base, &spawn.path) else {
+        // A task runner that names no file reads the first of its names in its directory.
+        let candidates: Vec<std::path::PathBuf> = match spawn.kind {
+            spawned::Started::Recipes(runner) if base.join(&spawn.path).is_dir() => runner
+                .file_names()
+                .iter()
+                .map(|name| spawn.path.join(name))
+                .collect(),
+            _ => vec![spawn.path.clone()],
+        };
+        let Some((file, full)) = candidates
+            .into_iter()
+            .find_map(|c| Some((c.clone(), spawned::readable(&base, &c)?)))
+        else {
             return;
         };
         let Ok(text) = std::fs::read_to_string(&full) else {
             return;
         };
-        let path = spawn.path.to_string_lossy().replace('\\', "/");
+        let path = file.to_string_lossy().replace('\\', "/");
         let rel = format!("{prefix}{path}");
         match spawn.kind {
             spawned::Started::Dockerfile => {
@@ -441,7 +457,7 @@ impl Judge {
                         let spot = Some(spot_at(&text, offset, exec.is_some()));
                         // Its `ARG`s (given by the build's `--build-arg`s, which may read the
                         // job's matrix) and `ENV`s are the variables its commands see.
-                        let env = spawned::dockerfile_env(&text, start, &spawn.build_args);
+                        let env = spawned::dockerfile_env(&text, start, &spawn.vars);
                         let vars = Vars { env: &env, matrix };
                         for (invocation, context) in self.judged_line(&line.text, vars, &context) {
                             self.invocation(&rel, &text, &context, &line, spot, invocation);
@@ -453,33 +469,89 @@ impl Judge {
                 if !spawned::is_shell_script(&spawn.path, &text) {
                     return;
                 }
-                self.spawned_files.insert(rel.clone());
                 let context = format!("script run by {by}");
-                let mut dir = spawn.dir.clone();
-                for line in logical_lines(&text) {
-                    let offset = line.first_physical.as_ptr() as usize - text.as_ptr() as usize;
-                    let spot = Some(spot_at(&text, offset, false));
-                    let (starts, next) = reach::walk(&line.text, &dir);
-                    for invocation in invocations(&line.text, self.lock_exists, &[], None) {
-                        let runs_in = reach::at(&starts, invocation.offset, &dir);
-                        let at = Written {
-                            rel: &rel,
-                            text: &text,
-                            line: &line,
-                            spot,
-                        };
-                        if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
-                            self.invocation(&rel, &text, &context, &line, spot, invocation);
-                        }
-                    }
-                    if depth == 0 {
-                        for inner in spawned::started(&line.text, &starts, &dir) {
-                            self.spawned(&inner, scoped, &format!("`{rel}`"), &[], depth + 1);
-                        }
-                    }
-                    dir = next;
+                let file = ShellFile {
+                    rel: &rel,
+                    text: &text,
+                    commands: &text,
+                    env: &[],
+                    line_by_line: false,
+                };
+                self.shell_file(&file, spawn, scoped, &context, depth);
+            }
+            spawned::Started::Recipes(runner) => {
+                let masked = recipes::mask(runner, &text, &spawn.targets, &spawn.vars);
+                if masked.ran.is_empty() {
+                    return;
+                }
+                let program = match runner {
+                    recipes::Runner::Make => "make",
+                    recipes::Runner::Just => "just",
+                };
+                let context = format!("`{program} {}` run by {by}", masked.ran.join(" "));
+                let file = ShellFile {
+                    rel: &rel,
+                    text: &text,
+                    commands: &masked.text,
+                    env: &masked.vars,
+                    line_by_line: true,
+                };
+                self.shell_file(&file, spawn, scoped, &context, depth);
+            }
+        }
+    }
+
+    /// Judges the shell lines of a script or of the recipes a task runner runs, at their own
+    /// file:line, from the directory the file was started in; a file they start in turn is
+    /// followed once (`depth` 0).
+    fn shell_file(
+        &mut self,
+        file: &ShellFile<'_>,
+        spawn: &spawned::Spawn,
+        scoped: bool,
+        context: &str,
+        depth: u8,
+    ) {
+        let scope = self.scope.clone().filter(|_| scoped);
+        self.spawned_files.insert(file.rel.to_owned());
+        let mut dir = spawn.dir.clone();
+        for line in logical_lines(file.commands) {
+            // `commands` is `text` or a copy of the same length: offsets are the file's.
+            let offset = line.first_physical.as_ptr() as usize - file.commands.as_ptr() as usize;
+            let spot = Some(spot_at(file.text, offset, false));
+            if file.line_by_line {
+                dir = spawn.dir.clone();
+            }
+            let (starts, next) = reach::walk(&line.text, &dir);
+            let vars = Vars {
+                env: file.env,
+                matrix: &[],
+            };
+            for (mut invocation, context) in self.judged_line(&line.text, vars, context) {
+                // Shown as written in the file, not as the masked copy reads.
+                let end = invocation.offset + invocation.command.len();
+                if end <= line.first_physical_len
+                    && let Some(written) = file.text.get(offset + invocation.offset..offset + end)
+                {
+                    written.clone_into(&mut invocation.command);
+                }
+                let runs_in = reach::at(&starts, invocation.offset, &dir);
+                let at = Written {
+                    rel: file.rel,
+                    text: file.text,
+                    line: &line,
+                    spot,
+                };
+                if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
+                    self.invocation(file.rel, file.text, &context, &line, spot, invocation);
                 }
             }
+            if depth == 0 {
+                for inner in spawned::started(&line.text, &starts, &dir) {
+                    self.spawned(&inner, scoped, &format!("`{}`", file.rel), &[], depth + 1);
+                }
+            }
+            dir = next;
         }
     }
 
@@ -563,7 +635,13 @@ impl Judge {
         let Some(location) = self.location(rel, text, line, spot, &invocation) else {
             return;
         };
-        let what = format!("`{}` ({context})", invocation.command);
+        let what = match &invocation.alias {
+            Some((alias, words)) => format!(
+                "`{}` ({context}; the cargo alias `{alias}` runs `cargo {words}`)",
+                invocation.command
+            ),
+            None => format!("`{}` ({context})", invocation.command),
+        };
         match invocation.kind {
             Kind::Alias => self.findings.push(
                 Finding::note(format!(
@@ -746,6 +824,18 @@ impl Judge {
     }
 }
 
+/// A file of shell lines to judge: its path (from the workspace root) and text, the
+/// commands read from it (the text itself, or a masked copy of the same length), the
+/// variables they see, and whether each line runs in a shell of its own (make's and just's
+/// recipe lines: a `cd` does not carry to the next line).
+struct ShellFile<'a> {
+    rel: &'a str,
+    text: &'a str,
+    commands: &'a str,
+    env: &'a [(String, String)],
+    line_by_line: bool,
+}
+
 /// The variables a line's expansions read: the `env:` in force (or a Dockerfile's `ARG`s
 /// and `ENV`s) and the job's written-out matrix (empty when there is none).
 #[derive(Clone, Copy)]
@@ -851,6 +941,46 @@ fn spots(text: &str, script: &Script, lines: &[LogicalLine<'_>]) -> Vec<Option<S
         }
         Place::Text => search_text(text, &mut cursor, lines),
     }
+}
+
+/// The cargo aliases (`[alias]`) of the `.cargo/config.toml` (or `.cargo/config`) files from
+/// the workspace root up to the repository's top, the nearest first, as cargo reads them for
+/// a command run in the workspace: a string is split on blanks, a list taken as its words.
+/// A file that does not parse gives none (cargo itself would refuse it).
+fn cargo_aliases(root: &Path, top: Option<&Path>) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut dir = Some(root);
+    while let Some(at) = dir {
+        for name in ["config.toml", "config"] {
+            let Ok(text) = std::fs::read_to_string(at.join(".cargo").join(name)) else {
+                continue;
+            };
+            let Ok(doc) = text.parse::<toml::Table>() else {
+                continue;
+            };
+            let Some(table) = doc.get("alias").and_then(toml::Value::as_table) else {
+                continue;
+            };
+            for (alias, value) in table {
+                let words: Vec<String> = match value {
+                    toml::Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => continue,
+                };
+                if !out.iter().any(|(known, _)| known == alias) {
+                    out.push((alias.clone(), words));
+                }
+            }
+        }
+        if top.is_none_or(|t| t == at) {
+            break;
+        }
+        dir = at.parent();
+    }
+    out
 }
 
 /// `owner/name` of the repository's `origin` remote (`https://host/owner/name.git`,

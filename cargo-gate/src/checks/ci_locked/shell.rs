@@ -65,7 +65,7 @@ pub(super) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
 }
 
 /// A word of a shell line: its text with quotes removed, and its byte offset.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Word {
     pub(super) text: String,
     pub(super) offset: usize,

@@ -9,6 +9,7 @@
 //! exist, or one named through an expansion is not read.
 
 use super::reach::{self, Dir};
+use super::recipes::Runner;
 use super::shell::{Word, commands, github_expressions_as_words};
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,8 @@ pub(super) enum Started {
     Dockerfile,
     /// A shell script that is run.
     Script,
+    /// A Makefile or justfile whose recipes `make` or `just` runs.
+    Recipes(Runner),
 }
 
 /// A file a command of a CI line starts, relative to the repository root.
@@ -29,8 +32,11 @@ pub(super) struct Spawn {
     pub(super) path: PathBuf,
     /// The directory the command ran in: a script's commands start there.
     pub(super) dir: Dir,
-    /// A Dockerfile's build arguments (`--build-arg NAME=value`), values as written.
-    pub(super) build_args: Vec<(String, String)>,
+    /// A Dockerfile's build arguments (`--build-arg NAME=value`), or the variables a
+    /// `make NAME=value` sets, values as written.
+    pub(super) vars: Vec<(String, String)>,
+    /// The targets or recipes (and a recipe's arguments) a `make` or `just` runs.
+    pub(super) targets: Vec<String>,
 }
 
 /// Interpreters whose first operand is a script file.
@@ -53,8 +59,32 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
                     kind: Started::Dockerfile,
                     path,
                     dir: Some(dir),
-                    build_args,
+                    vars: build_args,
+                    targets: Vec::new(),
                 });
+            }
+            continue;
+        }
+        if let Some(run) = task_runner(&words) {
+            // `make -C DIR` (`just -d DIR`) runs in DIR, and reads its file from there.
+            let at = match &run.dir {
+                Some(to) => reach::join(&dir, to),
+                None => Some(dir.clone()),
+            };
+            if let Some(at) = at {
+                let path = match &run.file {
+                    Some(file) => reach::join(&at, file),
+                    None => Some(at.clone()),
+                };
+                if let Some(path) = path {
+                    out.push(Spawn {
+                        kind: Started::Recipes(run.runner),
+                        path,
+                        dir: Some(at),
+                        vars: run.vars,
+                        targets: run.targets,
+                    });
+                }
             }
             continue;
         }
@@ -72,11 +102,85 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
                 kind: Started::Script,
                 path,
                 dir: Some(dir),
-                build_args: Vec::new(),
+                vars: Vec::new(),
+                targets: Vec::new(),
             });
         }
     }
     out
+}
+
+/// A task runner's command, as [`task_runner`] reads it.
+#[derive(Debug)]
+struct TaskRun {
+    runner: Runner,
+    /// `-C DIR` / `-d DIR`, relative to the command's directory.
+    dir: Option<String>,
+    /// `-f FILE`, relative to the directory it runs in; `None`: the runner's own names.
+    file: Option<String>,
+    targets: Vec<String>,
+    vars: Vec<(String, String)>,
+}
+
+/// A task runner's command: `make [-C DIR] [-f FILE] [NAME=value…] [TARGET…]` (`gmake`,
+/// `$(MAKE)`) or `just [-f FILE] [-d DIR] [RECIPE [ARG…]]`.
+fn task_runner(words: &[Word]) -> Option<TaskRun> {
+    let runner = match words.first()?.text.as_str() {
+        "make" | "gmake" | "${MAKE}" | "$MAKE" => Runner::Make,
+        "just" => Runner::Just,
+        _ => return None,
+    };
+    let (directory, short_directory, file_option) = match runner {
+        Runner::Make => ("--directory", "-C", "--file"),
+        Runner::Just => ("--working-directory", "-d", "--justfile"),
+    };
+    let mut run = TaskRun {
+        runner,
+        dir: None,
+        file: None,
+        targets: Vec::new(),
+        vars: Vec::new(),
+    };
+    let mut i = 1;
+    while let Some(word) = words.get(i) {
+        let text = word.text.as_str();
+        // just: every word after the recipe is the recipe's (an argument or a recipe).
+        if runner == Runner::Just && !run.targets.is_empty() {
+            run.targets.push(text.to_owned());
+            i += 1;
+            continue;
+        }
+        let next = || words.get(i + 1).map(|w| w.text.clone());
+        let with_value = |long: &str| text.strip_prefix(long)?.strip_prefix('=');
+        if text == directory || text == short_directory {
+            run.dir = next();
+            i += 2;
+            continue;
+        }
+        if text == file_option || text == "-f" {
+            run.file = next();
+            i += 2;
+            continue;
+        }
+        if let Some(value) = with_value(directory) {
+            run.dir = Some(value.to_owned());
+        } else if let Some(value) = with_value(file_option) {
+            run.file = Some(value.to_owned());
+        } else if text.starts_with('-') {
+            // make's options whose value is a separate word.
+            if runner == Runner::Make && matches!(text, "-j" | "-l" | "-I" | "-o" | "-W") {
+                i += 1;
+            }
+        } else if runner == Runner::Make
+            && let Some((name, value)) = text.split_once('=')
+        {
+            run.vars.push((name.to_owned(), value.to_owned()));
+        } else {
+            run.targets.push(text.to_owned());
+        }
+        i += 1;
+    }
+    Some(run)
 }
 
 /// The Dockerfile a `docker build` (`docker buildx build`, `podman build`, `buildah bud`)

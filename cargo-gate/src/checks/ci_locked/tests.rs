@@ -36,7 +36,7 @@ fn listed(outcome: &Outcome) -> Vec<String> {
 #[test]
 fn offline_counts_only_with_a_lockfile() {
     let offline = |lock| {
-        invocations("cargo test --offline", lock, &[], None)[0]
+        invocations("cargo test --offline", lock, &[], None, &[])[0]
             .kind
             .clone()
     };
@@ -789,4 +789,91 @@ fn the_origin_remote_names_this_repository() {
     assert!(scripts[0].checkouts.is_empty());
     let scripts = parse(".github/workflows/ci.yml", workflow, None).unwrap();
     assert_eq!(scripts[0].checkouts[0].repository, "ACME/app");
+}
+
+/// meilisearch's `cargo xtask bench …`: `.cargo/config.toml` makes `xtask` an alias for
+/// `run --release --package xtask --`, a build without --locked, so it is judged as the
+/// words it stands for (aliases of aliases followed, the command's own words after them);
+/// an alias of a built-in subcommand is ignored, as cargo ignores it, and `cargo xtask`
+/// with no alias defined stays a note.
+#[test]
+fn cargo_aliases_are_judged_as_what_they_run() {
+    let config = "[alias]\nxtask = \"run --release --package xtask --\"\nci = [\"xtask\", \"ci\"]\nsafe = \"run --locked -p tool --\"\nbuild = \"build --locked\"\n";
+    let workflow = "jobs:\n  a:\n    steps:\n      - run: cargo xtask bench --locked\n      - run: cargo ci\n      - run: cargo safe -- go\n      - run: cargo build\n      - run: cargo --locked xtask test\n";
+    let outcome = run(&[
+        (".cargo/config.toml", config),
+        (".github/workflows/ci.yml", workflow),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:4:14 Error `cargo xtask bench --locked` (job `a`, step 1; the cargo alias `xtask` runs `cargo run --release --package xtask --`)",
+            ".github/workflows/ci.yml:5:14 Error `cargo ci` (job `a`, step 2; the cargo alias `ci` runs `cargo run --release --package xtask -- ci`)",
+            ".github/workflows/ci.yml:7:14 Error `cargo build` (job `a`, step 4)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 5 cargo invocation(s) lack --locked");
+    let without = run(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: cargo xtask ci\n",
+    )]);
+    assert_eq!(
+        listed(&without),
+        [".github/workflows/ci.yml:4:14 Note `cargo xtask ci` (job `a`, step 1)"]
+    );
+}
+
+/// tokenizers' CI runs `make test`, which runs `cargo test`: the recipes a `make` or `just`
+/// command runs (with their prerequisites, the file's variables and the command line's) are
+/// judged at the Makefile's or justfile's own line, each recipe line in a shell of its own;
+/// qdrant's `xx-cargo` is cargo.
+#[test]
+fn make_and_just_recipes_that_ci_runs_are_judged_where_written() {
+    let workflow = "jobs:\n  a:\n    steps:\n      - run: make test\n      - run: make -C tools FLAGS=--locked\n      - run: just ci --frozen\n      - run: just\n";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "Makefile",
+            "CARGO ?= cargo\n.PHONY: test\ntest: build\n\t@$(CARGO) test --all\n\nbuild:\n\tcd sub\n\tcargo build --locked\n\nlint:\n\tcargo clippy\n",
+        ),
+        (
+            "tools/GNUmakefile",
+            "all:\n\tcargo build $(FLAGS)\n\t$(MAKE) -C .. build\n",
+        ),
+        (
+            "justfile",
+            "default: lint\n\nci *args:\n    cargo test {{args}}\n\nlint:\n    xx-cargo clippy\n",
+        ),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            "Makefile:4:3 Error `$(CARGO)",
+            "justfile:7:5 Error `xx-cargo clippy` (`just default lint` run by job `a`, step 4)",
+        ]
+    );
+    assert!(
+        outcome.findings[0]
+            .message
+            .starts_with("`$(CARGO) test --all` (`make test build` run by job `a`, step 1)"),
+        "{}",
+        outcome.findings[0].message
+    );
+    assert_eq!(outcome.summary, "2 of 5 cargo invocation(s) lack --locked");
+    let pass = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "Makefile",
+            "test:
+	cargo test --locked
+",
+        ),
+    ]);
+    assert_eq!(pass.status, Status::Pass, "{pass:?}");
+    assert!(
+        pass.summary
+            .contains("and 1 file(s) they build or run (Makefile)"),
+        "{}",
+        pass.summary
+    );
 }

@@ -1,0 +1,429 @@
+//! The recipes a CI command runs through a task runner: `make [TARGET…]` (a `Makefile`'s
+//! rules) and `just [RECIPE…]` (a `justfile`'s recipes). Their lines are shell commands that
+//! CI runs as surely as its own, so `ci.locked` judges their cargo calls at the file's own
+//! line and column.
+//!
+//! A file is read into a *masked* copy of the same length: every line that is not a recipe
+//! line of a target the command runs (or one of its prerequisites, followed a few levels) is
+//! blanked, the recipe prefixes (`@`, `-`, `+`) are blanked, and each `$(NAME)` (make) or
+//! `{{NAME}}` (just) becomes `${NAME}` padded to the same length, so the shell reader sees
+//! variables it knows and every offset still points into the file as written. An
+//! interpolation that is not a plain name stays an expansion the gate cannot expand. The
+//! file's own variable assignments (`NAME = value`, `?=`, `:=`; just's `NAME := "value"`),
+//! with the command line's `NAME=value` over them, are the variables its recipes see.
+//! Each recipe line runs in a shell of its own, as make and just run them.
+
+use std::collections::BTreeSet;
+
+/// Which task runner reads the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Runner {
+    Make,
+    Just,
+}
+
+impl Runner {
+    /// The file names the runner looks for in a directory, in its order.
+    pub(super) fn file_names(self) -> &'static [&'static str] {
+        match self {
+            Runner::Make => &["GNUmakefile", "makefile", "Makefile"],
+            Runner::Just => &["justfile", "Justfile", ".justfile"],
+        }
+    }
+}
+
+/// How deep prerequisites are followed.
+const MAX_DEPTH: usize = 8;
+
+/// A recipe file read for the targets a command runs.
+#[derive(Debug)]
+pub(super) struct Masked {
+    /// The file with everything but the recipe lines that run blanked (same length).
+    pub(super) text: String,
+    /// The variables its recipes see: the file's assignments, the command line's over them.
+    pub(super) vars: Vec<(String, String)>,
+    /// The targets that run, in the order they were reached.
+    pub(super) ran: Vec<String>,
+}
+
+/// A rule or recipe: its name(s), prerequisites, and the byte ranges of its recipe lines.
+#[derive(Debug, Default)]
+struct Rule {
+    names: Vec<String>,
+    prerequisites: Vec<String>,
+    lines: Vec<std::ops::Range<usize>>,
+    /// A just recipe's parameters: name, default, and whether it is variadic (`*args`,
+    /// empty when none are given).
+    params: Vec<(String, Option<String>, bool)>,
+}
+
+/// Reads `text` (a file `runner` reads) for `targets` (none: the default target) with the
+/// command line's variables `given`.
+pub(super) fn mask(
+    runner: Runner,
+    text: &str,
+    targets: &[String],
+    given: &[(String, String)],
+) -> Masked {
+    let (rules, mut vars) = match runner {
+        Runner::Make => make_rules(text),
+        Runner::Just => just_rules(text),
+    };
+    vars.extend(given.iter().cloned());
+    let mut wanted: Vec<String> = targets.to_vec();
+    // `just RECIPE ARGS…`: the words after a recipe that takes parameters are its arguments.
+    let mut args: Vec<String> = Vec::new();
+    if let Some(first) = wanted.first()
+        && rules
+            .iter()
+            .any(|r| r.names.contains(first) && !r.params.is_empty())
+    {
+        args = wanted.split_off(1);
+    }
+    if wanted.is_empty() {
+        let default = match runner {
+            Runner::Just => rules
+                .iter()
+                .find(|r| r.names.iter().any(|n| n == "default")),
+            Runner::Make => None,
+        }
+        .or_else(|| rules.first());
+        if let Some(rule) = default {
+            wanted.push(rule.names[0].clone());
+        }
+    }
+    let mut ran: Vec<String> = Vec::new();
+    let mut keep: BTreeSet<usize> = BTreeSet::new();
+    let mut queue: Vec<(String, usize)> = wanted.into_iter().map(|t| (t, 0)).collect();
+    while let Some((target, depth)) = queue.pop() {
+        if ran.contains(&target) || depth > MAX_DEPTH {
+            continue;
+        }
+        let Some(index) = rules
+            .iter()
+            .position(|r| r.names.iter().any(|n| *n == target))
+        else {
+            continue;
+        };
+        // Its parameters: the command's arguments for the recipe it names, else their
+        // defaults (a variadic one is empty).
+        let mut given = if ran.is_empty() {
+            std::mem::take(&mut args).into_iter()
+        } else {
+            Vec::new().into_iter()
+        };
+        for (name, default, variadic) in &rules[index].params {
+            let value = if *variadic {
+                Some(given.by_ref().collect::<Vec<_>>().join(" "))
+            } else {
+                given.next().or_else(|| default.clone())
+            };
+            if let Some(value) = value {
+                vars.push((name.clone(), value));
+            }
+        }
+        ran.push(target);
+        keep.insert(index);
+        for prerequisite in rules[index].prerequisites.iter().rev() {
+            queue.push((prerequisite.clone(), depth + 1));
+        }
+    }
+    let mut masked: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
+        .collect();
+    for &index in &keep {
+        let mut continued = false;
+        for range in &rules[index].lines {
+            let line = &text[range.clone()];
+            let body = line.trim_start();
+            let mut start = range.start + (line.len() - body.len());
+            // Recipe prefixes, at the start of a command (not of a line that continues one):
+            // `@` (silent), `-` (ignore errors), `+` (always run).
+            while !continued
+                && start < range.end
+                && matches!(text.as_bytes()[start], b'@' | b'-' | b'+')
+            {
+                start += 1;
+            }
+            masked[start..range.end].copy_from_slice(&text.as_bytes()[start..range.end]);
+            continued = line.ends_with('\\');
+        }
+    }
+    let mut text = String::from_utf8(masked).unwrap_or_default();
+    interpolations_as_variables(&mut text, runner);
+    Masked { text, vars, ran }
+}
+
+/// `$(NAME)` (make) or `{{NAME}}` / `{{ NAME }}` (just) rewritten in place as `${NAME}`,
+/// padded with blanks to the same length; any other interpolation (`$(shell …)`,
+/// `{{ if … }}`) as a `$` followed by `_`, one word the gate cannot expand.
+fn interpolations_as_variables(text: &mut String, runner: Runner) {
+    let (open, close) = match runner {
+        Runner::Make => ("$(", ")"),
+        Runner::Just => ("{{", "}}"),
+    };
+    let mut from = 0;
+    while let Some(at) = text[from..].find(open).map(|i| from + i) {
+        let inner_start = at + open.len();
+        let Some(inner_len) = text[inner_start..].find(close) else {
+            break;
+        };
+        let end = inner_start + inner_len + close.len();
+        if text[at..end].contains('\n') {
+            from = inner_start;
+            continue;
+        }
+        let name = text[inner_start..inner_start + inner_len].trim();
+        let simple =
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let replacement = if simple {
+            let word = format!("${{{name}}}");
+            format!("{word:<width$}", width = end - at)
+        } else {
+            format!("${:_<width$}", "", width = end - at - 1)
+        };
+        text.replace_range(at..end, &replacement);
+        from = end;
+    }
+}
+
+/// A variable assignment line (`NAME = value`, `NAME ?= value`, `NAME := value`, `NAME ::=
+/// value`, with an optional `export`): the name and value.
+fn assignment(line: &str) -> Option<(String, String)> {
+    let line = line.strip_prefix("export ").unwrap_or(line).trim();
+    for operator in ["::=", ":=", "?=", "+=", "="] {
+        if let Some((name, value)) = line.split_once(operator) {
+            let name = name.trim();
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Some((name.to_owned(), unquote(value.trim()).to_owned()));
+            }
+            return None;
+        }
+    }
+    None
+}
+
+/// A value without the quotes just puts around strings.
+fn unquote(value: &str) -> &str {
+    ['"', '\'']
+        .iter()
+        .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))
+        .unwrap_or(value)
+}
+
+/// The lines of `text` with their byte ranges (without the line terminator).
+fn lines_with_ranges(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, &str)> {
+    let mut pos = 0;
+    text.split_inclusive('\n').map(move |raw| {
+        let start = pos;
+        pos += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        (start..start + line.len(), line)
+    })
+}
+
+/// A Makefile's rules (a `targets: prerequisites` line at column 0, then its tab-indented
+/// recipe lines, a `\` continuing one) and variable assignments. Special targets (`.PHONY`)
+/// and pattern rules are not targets a command names.
+fn make_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut vars = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut continued = false;
+    for (range, line) in lines_with_ranges(text) {
+        if continued || line.starts_with('\t') {
+            if let Some(index) = current {
+                rules[index].lines.push(range);
+            }
+            continued = line.ends_with('\\');
+            continue;
+        }
+        continued = false;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        if let Some(var) = assignment(trimmed) {
+            vars.push(var);
+            current = None;
+            continue;
+        }
+        let Some((names, rest)) = trimmed.split_once(':') else {
+            current = None;
+            continue;
+        };
+        let names: Vec<String> = names
+            .split_whitespace()
+            .filter(|n| !n.starts_with('.') && !n.contains('%'))
+            .map(str::to_owned)
+            .collect();
+        if names.is_empty() {
+            current = None;
+            continue;
+        }
+        let prerequisites = rest
+            .split(['|', ';'])
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        rules.push(Rule {
+            names,
+            prerequisites,
+            lines: Vec::new(),
+            params: Vec::new(),
+        });
+        current = Some(rules.len() - 1);
+    }
+    (rules, vars)
+}
+
+/// A justfile's recipes (a `name params…: dependencies` line at column 0, an optional `@`
+/// before the name, then its indented lines) and assignments (`name := value`). Attribute
+/// lines (`[linux]`), settings (`set …`) and aliases are not recipes.
+fn just_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut vars = Vec::new();
+    let mut current: Option<usize> = None;
+    for (range, line) in lines_with_ranges(text) {
+        let trimmed = line.trim();
+        if line.starts_with([' ', '\t']) {
+            if let Some(index) = current
+                && !trimmed.is_empty()
+                && !trimmed.starts_with('#')
+            {
+                rules[index].lines.push(range);
+            }
+            continue;
+        }
+        current = None;
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with('[')
+            || trimmed.starts_with("set ")
+            || trimmed.starts_with("alias ")
+            || trimmed.starts_with("import ")
+            || trimmed.starts_with("mod ")
+        {
+            continue;
+        }
+        if trimmed.contains(":=") {
+            if let Some(var) = assignment(trimmed) {
+                vars.push(var);
+            }
+            continue;
+        }
+        let Some((head, rest)) = trimmed.split_once(':') else {
+            continue;
+        };
+        let mut words = head.split_whitespace();
+        let Some(name) = words.next().map(|n| n.trim_start_matches('@')) else {
+            continue;
+        };
+        let params = words
+            .map(|param| {
+                let variadic = param.starts_with(['*', '+']);
+                let param = param.trim_start_matches(['*', '+', '$']);
+                match param.split_once('=') {
+                    Some((name, default)) => {
+                        (name.to_owned(), Some(unquote(default).to_owned()), variadic)
+                    }
+                    None => (param.to_owned(), None, variadic),
+                }
+            })
+            .collect();
+        let prerequisites = rest
+            .split("&&")
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|d| d.trim_start_matches('(').to_owned())
+            .filter(|d| !d.is_empty() && !d.ends_with(')') && !d.starts_with('"'))
+            .collect();
+        rules.push(Rule {
+            names: vec![name.to_owned()],
+            prerequisites,
+            lines: Vec::new(),
+            params,
+        });
+        current = Some(rules.len() - 1);
+    }
+    (rules, vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(masked: &Masked) -> Vec<&str> {
+        masked
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn make_targets_and_their_prerequisites_run_with_the_files_variables() {
+        let text = "CARGO ?= cargo\nFLAGS := --locked\n.PHONY: test lint\n\nall: build\n\ntest: build\n\t@$(CARGO) test $(FLAGS)\n\t-cargo doc \\\n\t  --no-deps\n\nbuild:\n\tcargo build $(shell echo x)\n\nlint:\n\tcargo clippy\n";
+        let masked = mask(Runner::Make, text, &["test".to_owned()], &[]);
+        assert_eq!(masked.text.len(), text.len());
+        assert_eq!(masked.ran, ["test", "build"]);
+        assert_eq!(
+            kept(&masked),
+            [
+                "${CARGO} test ${FLAGS}",
+                "cargo doc \\",
+                "--no-deps",
+                "cargo build $______________"
+            ]
+        );
+        assert_eq!(
+            masked.vars,
+            [
+                ("CARGO".to_owned(), "cargo".to_owned()),
+                ("FLAGS".to_owned(), "--locked".to_owned())
+            ]
+        );
+        // No target: the first rule; a command-line variable wins.
+        let masked = mask(
+            Runner::Make,
+            text,
+            &[],
+            &[("FLAGS".to_owned(), String::new())],
+        );
+        assert_eq!(masked.ran, ["all", "build"]);
+        assert_eq!(masked.vars.last().unwrap().1, "");
+    }
+
+    #[test]
+    fn just_recipes_their_dependencies_and_interpolations() {
+        let text = "set shell := [\"bash\", \"-c\"]\nflags := \"--locked\"\n\n# the default\ndefault: test\n\n[linux]\ntest *args: build\n    cargo test {{flags}} {{args}}\n    @cargo doc {{ if os() == \"linux\" { \"--locked\" } else { \"\" } }}\n\nbuild:\n\tcargo build\n";
+        let masked = mask(Runner::Just, text, &[], &[]);
+        assert_eq!(masked.text.len(), text.len());
+        assert_eq!(masked.ran, ["default", "test", "build"]);
+        let lines = kept(&masked);
+        assert_eq!(lines[0], "cargo test ${flags}  ${args}");
+        // Reached as a dependency, `*args` is empty.
+        assert!(masked.vars.contains(&("args".to_owned(), String::new())));
+        assert!(lines[1].starts_with("cargo doc $___"), "{}", lines[1]);
+        assert_eq!(lines[2], "cargo build");
+        assert_eq!(masked.vars[0], ("flags".to_owned(), "--locked".to_owned()));
+        // Named with arguments: they are its parameters'.
+        let masked = mask(
+            Runner::Just,
+            text,
+            &["test".to_owned(), "--frozen".to_owned(), "-q".to_owned()],
+            &[],
+        );
+        assert_eq!(masked.ran, ["test", "build"]);
+        assert!(
+            masked
+                .vars
+                .contains(&("args".to_owned(), "--frozen -q".to_owned()))
+        );
+    }
+}
