@@ -230,8 +230,11 @@ pub trait Check: Send + Sync {
 /// that judge the whole run, so no list of every id has to be kept by hand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum After {
-    /// These checks, by id.
+    /// These checks, by id: `--only` brings them along, since the check reads them.
     Checks(&'static [&'static str]),
+    /// These checks when the run has them (the check reuses what they do, and needs none of
+    /// them): `--only` does not bring them along.
+    WhenRun(&'static [&'static str]),
     /// Every other check, except these.
     AllBut(&'static [&'static str]),
 }
@@ -240,9 +243,14 @@ impl After {
     /// Whether check `me`, running after `self`, must wait for check `other`.
     pub fn waits_for(self, me: &str, other: &str) -> bool {
         match self {
-            After::Checks(ids) => ids.contains(&other),
+            After::Checks(ids) | After::WhenRun(ids) => ids.contains(&other),
             After::AllBut(except) => other != me && !except.contains(&other),
         }
+    }
+
+    /// Whether selecting check `me` with `--only` brings check `other` into the run.
+    pub fn brings(self, me: &str, other: &str) -> bool {
+        !matches!(self, After::WhenRun(_)) && self.waits_for(me, other)
     }
 }
 

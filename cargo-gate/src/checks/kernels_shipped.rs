@@ -12,8 +12,9 @@
 //!   in), for sources nothing builds, and, with no `[cuda]` table, that nothing was judged
 //!   against a fleet.
 //!
-//! The artifacts are read from the run's build (built or reused); the bill of materials is
-//! kept in the record as `kernels/bom.json`.
+//! The artifacts are read from the run's build (built or reused); where no other check of
+//! the run builds and the sources or graph hold GPU code, the check makes that build itself,
+//! and says so. The bill of materials is kept in the record as `kernels/bom.json`.
 
 use crate::bom::{any_gpu_code, inventory, module_codes, read_built};
 use crate::check::{
@@ -110,8 +111,9 @@ impl Check for KernelsShipped {
 
     fn after(&self) -> After {
         // The artifacts are read from the build the run makes anyway (for the tests, for
-        // gate-build's manifests): this check never builds on its own account.
-        After::Checks(&["tests.pass", "kernels.build"])
+        // gate-build's manifests). Selected alone (`--only kernels.shipped`), it brings
+        // neither: it builds only when the sources or the graph hold GPU code.
+        After::WhenRun(&["tests.pass", "kernels.build"])
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -129,21 +131,17 @@ impl Check for KernelsShipped {
         if !gpu && let Some(unresolved) = graph_unresolved(ctx) {
             return unresolved.with_findings(static_outcome.findings);
         }
-        let not_read = if ctx.facts.run_built() {
-            not_built(ctx)
-        } else {
-            Some(Outcome::skip(
-                SkipKind::Unavailable,
-                format!(
-                    "{NOT_BUILT}, so the GPU code it ships was not read; {}",
-                    static_outcome.summary
-                ),
-            ))
-        };
-        if let Some(not_read) = not_read {
+        let built_by_the_run = ctx.facts.run_built();
+        if !built_by_the_run && !gpu {
+            // No GPU code in the sources, build scripts or graph, and no build to read:
+            // judged on that evidence (the summary says the artifacts were not read).
+            return static_outcome.with_artifact(RECORD_PATH, listing(&sources));
+        }
+        // GPU code, and no other check of this run built the workspace (`--only
+        // kernels.shipped`, `--skip tests.pass`): what it ships can only be read from a
+        // build, so this check asks for the one the run would have made.
+        if let Some(not_read) = not_built(ctx) {
             if !gpu {
-                // No GPU code in the sources, build scripts or graph: judged on that evidence
-                // (the summary says the artifacts were not read).
                 return static_outcome.with_artifact(RECORD_PATH, listing(&sources));
             }
             return not_read
@@ -152,9 +150,17 @@ impl Check for KernelsShipped {
         }
         let mut bom = sources;
         read_built(&mut bom, ctx.facts, ctx.cargo, ctx.config);
-        judge(&bom)
+        let outcome = judge(&bom)
             .with_artifact(RECORD_PATH, listing(&bom))
-            .with_reuse(ctx.facts.build_reuse())
+            .with_reuse(ctx.facts.build_reuse());
+        if built_by_the_run {
+            return outcome;
+        }
+        outcome.with_finding(Finding::note(
+            "no other check of this run built the workspace, so kernels.shipped built it \
+             (`cargo test --no-run --locked --workspace`, as tests.pass would) to read the GPU \
+             code it ships",
+        ))
     }
 }
 

@@ -74,7 +74,7 @@ pub fn plan(
         let deps: Vec<&'static dyn Check> = registry::all()
             .iter()
             .copied()
-            .filter(|c| after.waits_for(me, c.meta().id))
+            .filter(|c| after.brings(me, c.meta().id))
             .collect();
         for dep in deps {
             let id = dep.meta().id;
@@ -109,6 +109,11 @@ mod tests {
         assert_eq!(
             ids(plan(Stage::Pilot, &[], &["tests.pass".into()], &[]).unwrap()).len(),
             registry::for_stage(Stage::Pilot).len() - 1
+        );
+        // kernels.shipped reuses the run's build and needs no other check: alone, it is alone.
+        assert_eq!(
+            ids(plan(Stage::Pilot, &["kernels.shipped".into()], &[], &[]).unwrap()),
+            ["kernels.shipped"]
         );
         assert!(matches!(
             plan(Stage::Pilot, &["nope.nope".into()], &[], &[]),

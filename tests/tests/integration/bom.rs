@@ -399,6 +399,19 @@ fn ptx_embedded_with_include_str_is_built_by_nothing_and_judged_against_no_fleet
         "the PTX, not its .cu: {nothing:#}"
     );
     the_finding(&check, "no-fleet", "note");
+    // Selected alone, it brought no other check and made the build it reads itself.
+    assert!(
+        check["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "note"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("so kernels.shipped built it")),
+        "{check:#}"
+    );
 
     let bom = bom(&fx, &nvcc);
     assert!(bom.builders.is_empty(), "{:#?}", bom.builders);

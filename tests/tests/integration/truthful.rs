@@ -383,3 +383,33 @@ fn a_license_in_a_file_is_read_and_judged() {
         "{licenses:#}"
     );
 }
+
+/// `--only kernels.shipped` on nushell brought `tests.pass` along without saying so and
+/// built the whole workspace (840 s) though it has no GPU code: alone, it is alone, and with
+/// no GPU code in the sources or the graph it builds nothing.
+#[test]
+fn kernels_shipped_alone_builds_nothing_without_gpu_code() {
+    let fx = fixture("clean");
+    let run = fx.gate(&["pilot", "--only", "kernels.shipped", "--format", "json"]);
+    let report = run.json();
+    assert_eq!(
+        statuses(&report),
+        ["kernels.shipped=PASS"],
+        "{}",
+        run.transcript()
+    );
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let shipped = check(&report, "kernels.shipped");
+    assert!(
+        shipped["summary"]
+            .as_str()
+            .unwrap()
+            .contains("this run built nothing"),
+        "{shipped:#}"
+    );
+    assert!(
+        !fx.root.join("target").join("debug").exists(),
+        "nothing was built: {}",
+        run.transcript()
+    );
+}
