@@ -555,6 +555,37 @@ fn without_a_license_policy_the_mix_is_shown_and_the_check_warns() {
     assert_snapshot!("supply-chain-licenses-no-policy", body(&run.stdout));
 }
 
+/// A crate whose LICENSE is the standard Apache-2.0 notice (no `license` field) is judged as
+/// Apache-2.0; one whose `license-file` adds a restriction to that notice is not, and the
+/// summary counts it among the packages not evaluated, as its finding says.
+#[test]
+fn a_standard_license_notice_is_read_as_its_license() {
+    let fx = fixture("license-notice");
+    let run = only(&fx, &["deps.licenses"]);
+    assert_eq!(run.code, 0, "a WARN alone: {}", run.transcript());
+    assert_snapshot!(
+        "supply-chain-license-notice",
+        section(&run.stdout, "deps.licenses")
+    );
+    // With Apache-2.0 not allowed, the notice is what the package is judged by.
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[licenses]\nallow = [\"MIT\"]\n",
+    )
+    .commit();
+    let run = only(&fx, &["deps.licenses"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "`notice-only 0.1.0` declares no `license`; its license file(s) read as \
+             `Apache-2.0` (LICENSE: the Apache-2.0 notice (confidence 1.00)), and Apache-2.0 \
+             is not allowed"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn explain_documents_the_codes() {
     let fx = fixture("supply-chain");
