@@ -17,7 +17,11 @@
 //!   ([`Graph::approximate`]).
 //!
 //! A path is the shortest chain of dependencies from a workspace member
-//! (`app → hyper 0.14.28 → h2 0.3.26`), found breadth first, members in workspace order.
+//! (`app → hyper 0.14.28 → h2 0.3.26`), found breadth first, members in workspace order. A
+//! finding about a package that ships shows its path in the shipped graph: the lockfile
+//! graph's shortest may run through a dev-dependency (`nu-command → mockito → … → h2` where
+//! cargo builds `nu → … → hyper → h2`). Only a package in Cargo.lock only shows a lockfile
+//! path, its dev-dependency steps marked ([`DevEdges`]).
 
 use cargo_metadata::{DependencyKind, Metadata};
 use cfg_expr::targets::TargetInfo;
@@ -277,20 +281,28 @@ impl Graph {
     /// The shortest chain from a root to node `i`: `app → hyper 0.14.28 → h2 0.3.26` (roots
     /// by name alone); `None` when `i` is not reached.
     pub fn path(&self, i: usize) -> Option<String> {
+        self.path_marking(i, &DevEdges::default())
+    }
+
+    /// [`Graph::path`], each step that `dev` knows as a dev-dependency marked
+    /// `[dev-dependency]` (`app → mockito 1.7.0 [dev-dependency] → h2 0.4.10`): for a path of
+    /// the lockfile graph, whose edges carry no kind.
+    pub fn path_marking(&self, i: usize, dev: &DevEdges) -> Option<String> {
         let chain = self.chain(i)?;
-        Some(
-            chain
-                .iter()
-                .map(|&n| {
-                    if self.is_root(n) {
-                        self.nodes[n].name.clone()
-                    } else {
-                        self.nodes[n].label()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(PATH_ARROW),
-        )
+        let mut steps: Vec<String> = Vec::with_capacity(chain.len());
+        for (at, &n) in chain.iter().enumerate() {
+            let node = &self.nodes[n];
+            let mut step = if self.is_root(n) {
+                node.name.clone()
+            } else {
+                node.label()
+            };
+            if at > 0 && dev.contains(&self.nodes[chain[at - 1]], node) {
+                step.push_str(" [dev-dependency]");
+            }
+            steps.push(step);
+        }
+        Some(steps.join(PATH_ARROW))
     }
 
     /// The shortest chain of node indices from a root to node `i` (the root first); `None`
@@ -326,6 +338,46 @@ impl Graph {
             });
         }
         by_name
+    }
+}
+
+/// The resolve's dev-dependency edges, by `name version` of each end: an edge every kind of
+/// which is `dev` (a dependency that is also a normal or build one is not).
+#[derive(Debug, Default)]
+pub struct DevEdges(std::collections::HashSet<(String, String)>);
+
+impl DevEdges {
+    /// The dev-dependency edges of `metadata`'s resolve.
+    pub fn of(metadata: &Metadata) -> DevEdges {
+        let Some(resolve) = &metadata.resolve else {
+            return DevEdges::default();
+        };
+        let packages: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
+            metadata.packages.iter().map(|p| (&p.id, p)).collect();
+        let label = |id: &cargo_metadata::PackageId| {
+            packages
+                .get(id)
+                .map(|p| format!("{} {}", p.name, p.version))
+        };
+        let mut edges = std::collections::HashSet::new();
+        for node in &resolve.nodes {
+            for dep in &node.deps {
+                let dev_only = !dep.dep_kinds.is_empty()
+                    && dep
+                        .dep_kinds
+                        .iter()
+                        .all(|k| k.kind == DependencyKind::Development);
+                if let (true, Some(from), Some(to)) = (dev_only, label(&node.id), label(&dep.pkg)) {
+                    edges.insert((from, to));
+                }
+            }
+        }
+        DevEdges(edges)
+    }
+
+    /// Whether `from` depends on `to` as a dev-dependency only.
+    fn contains(&self, from: &Node, to: &Node) -> bool {
+        !self.0.is_empty() && self.0.contains(&(from.label(), to.label()))
     }
 }
 

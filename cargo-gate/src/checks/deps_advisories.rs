@@ -17,7 +17,8 @@
 //! | a database older than `[advisories] max-age`, or of unknown age | warning `stale-database` |
 //!
 //! Each finding names the advisory, the package and version, the versions that fix it and the
-//! path from a workspace member; its subject is the advisory id, so
+//! path from a workspace member (the one cargo builds for a package that ships; the Cargo.lock
+//! path, with its `[dev-dependency]` steps marked, for one in Cargo.lock only); its subject is the advisory id, so
 //! `match = "RUSTSEC-2023-0071"` waives exactly that advisory (with an owner and an expiry,
 //! and `waivers.current` reports the waiver once the advisory no longer matches). The
 //! evidence is `deps/advisories.json`: the database (path, commit, age) and every match.
@@ -27,11 +28,11 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
 use crate::config::section::Section;
-use crate::deps::Graph;
+use crate::deps::{DevEdges, Graph};
 pub use crate::sections::{AdvisorySettings, DEFAULT_MAX_AGE, Level};
 use crate::stage::Stage;
 use rustsec::Lockfile;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -176,12 +177,20 @@ impl Check for DepsAdvisories {
         // enables) is reported apart, as a warning saying so.
         let targets = crate::sections::targets(ctx.config);
         let (shipped, unknown) = match crate::deps::shipped_of(ctx, &targets) {
-            Ok((graph, _)) => {
-                let set: HashSet<(String, String)> = graph
+            Ok((graph, metadata)) => {
+                let paths = graph
                     .reached_nodes()
-                    .map(|(_, n)| (n.name.clone(), n.version.clone()))
+                    .map(|(i, n)| {
+                        let path = graph.path(i).unwrap_or_else(|| n.name.clone());
+                        ((n.name.clone(), n.version.clone()), path)
+                    })
                     .collect();
-                (Some(set), graph.approximation_note())
+                let shipped = Shipped {
+                    paths,
+                    dev: DevEdges::of(metadata),
+                    targets: crate::deps::describe_targets(&targets),
+                };
+                (Some(shipped), graph.approximation_note())
             }
             Err(_) => (
                 None,
@@ -199,9 +208,7 @@ impl Check for DepsAdvisories {
             settings: &settings,
             now: SystemTime::now(),
             index: &index,
-            shipped: shipped
-                .as_ref()
-                .map(|set| (set, crate::deps::describe_targets(&targets))),
+            shipped: shipped.as_ref(),
         });
         match unknown {
             Some(note) => outcome.with_finding(note),
@@ -241,9 +248,21 @@ struct Judge<'a> {
     settings: &'a AdvisorySettings,
     now: SystemTime,
     index: &'a IndexCache,
-    /// The shipped graph's packages (name, version) and its targets, when known; `None`:
-    /// every package is judged as shipped.
-    shipped: Option<(&'a HashSet<(String, String)>, String)>,
+    /// What cargo builds for the graph's targets, when known; `None`: every package is
+    /// judged as shipped.
+    shipped: Option<&'a Shipped>,
+}
+
+/// What cargo builds for the graph's targets (the shipped graph, [`crate::deps`]).
+struct Shipped {
+    /// Each shipped package (name, version), with its shortest path in the shipped graph:
+    /// the path a shipped package's finding shows, never one through a dev-dependency.
+    paths: HashMap<(String, String), String>,
+    /// The resolve's dev-dependency edges, marked on the Cargo.lock path of a package that
+    /// is in Cargo.lock only.
+    dev: DevEdges,
+    /// The targets, comma-separated.
+    targets: String,
 }
 
 /// One advisory that matched one package, for the evidence.
@@ -288,16 +307,26 @@ fn judge(j: Judge<'_>) -> Outcome {
             continue;
         }
         seen.registry += 1;
-        let only_in_lockfile = shipped.as_ref().and_then(|(set, targets)| {
-            let key = (
-                package.name.as_str().to_owned(),
-                package.version.to_string(),
-            );
-            (!set.contains(&key)).then(|| targets.clone())
-        });
+        // A shipped package shows its path in the shipped graph (Cargo.lock's shortest may
+        // run through a dev-dependency); one in Cargo.lock only shows its Cargo.lock path,
+        // its dev-dependency steps marked.
+        let key = (
+            package.name.as_str().to_owned(),
+            package.version.to_string(),
+        );
+        let (path, only_in_lockfile) = match shipped {
+            Some(shipped) => match shipped.paths.get(&key) {
+                Some(path) => (Some(path.clone()), None),
+                None => (
+                    graph.path_marking(i, &shipped.dev),
+                    Some(shipped.targets.clone()),
+                ),
+            },
+            None => (graph.path(i), None),
+        };
         let place = Place {
             label: format!("{} {}", package.name, package.version),
-            path: graph.path(i),
+            path,
             only_in_lockfile,
             location: lines
                 .get(&(package.name.as_str(), package.version.to_string()))
@@ -322,7 +351,8 @@ fn judge(j: Judge<'_>) -> Outcome {
 struct Place {
     /// `name version`.
     label: String,
-    /// The shortest path from a workspace member to it.
+    /// The shortest path from a workspace member to it: in the shipped graph when it ships,
+    /// else in Cargo.lock.
     path: Option<String>,
     /// The graph's targets, when cargo builds it for none of them (it is in Cargo.lock
     /// only: a dev-dependency, another platform's, an optional feature nothing enables).

@@ -639,8 +639,18 @@ fn conclude(
                 .iter()
                 .filter(|f| f.severity == crate::check::Severity::Error)
                 .count();
+            // Counted by verdict, not by severity: a `license-file` that cannot be evaluated
+            // is a warning, and still a package that was not evaluated.
+            let with = |verdicts: &[&str]| {
+                judged
+                    .iter()
+                    .filter(|j| verdicts.contains(&j.verdict))
+                    .count()
+            };
             let summary = format!(
-                "{errors} of {scope} not allowed or not evaluable, {} warning(s)",
+                "{} of {scope} not allowed and {} not evaluable, {} warning(s)",
+                with(&["not allowed"]),
+                with(&["invalid", "missing", "license-file only"]),
                 findings.len() - errors
             );
             if errors > 0 {
@@ -835,6 +845,20 @@ mod tests {
                 ("missing-license", Error),
                 ("license-file-only", Warning)
             ]
+        );
+        // The summary counts what the findings say: a `license-file` that "cannot be
+        // evaluated" is a warning, and one of the packages not evaluated.
+        assert_eq!(
+            outcome.summary,
+            "0 of 4 shipped package(s) for x86_64-unknown-linux-gnu not allowed and 3 not \
+             evaluable, 1 warning(s)"
+        );
+        let only_file = run(&[("file", None, Some("LICENSE.txt"))], allow(&["MIT"]));
+        assert_eq!(only_file.status, Status::Warn, "{only_file:?}");
+        assert_eq!(
+            only_file.summary,
+            "0 of 2 shipped package(s) for x86_64-unknown-linux-gnu not allowed and 1 not \
+             evaluable, 1 warning(s)"
         );
     }
 

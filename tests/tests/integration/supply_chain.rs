@@ -555,6 +555,58 @@ fn without_a_license_policy_the_mix_is_shown_and_the_check_warns() {
     assert_snapshot!("supply-chain-licenses-no-policy", body(&run.stdout));
 }
 
+/// A vulnerable crate that ships shows the path cargo builds it through, not Cargo.lock's
+/// shorter one through a dev-dependency; a crate only a dev-dependency brings shows its
+/// Cargo.lock path, the dev-dependency step marked.
+#[test]
+fn a_shipped_advisory_shows_the_shipped_path_not_a_dev_dependency() {
+    let fx = fixture("shipped-path");
+    let run = only(&fx, &["deps.advisories"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let shown = section(&run.stdout, "deps.advisories");
+    assert!(
+        shown.contains(
+            "RUSTSEC-2099-0001 (vulnerability, severity high (CVSS 7.5)): `Buf::grow` exposes \
+             uninitialized memory — leaky-buf 1.2.0; patched: >=1.2.3; from app → client 0.1.0 \
+             → transport 0.1.0 → leaky-buf 1.2.0"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("mock-server 0.1.0 → leaky-buf"), "{shown}");
+    assert_snapshot!("supply-chain-shipped-path", shown);
+}
+
+/// A crate whose LICENSE is the standard Apache-2.0 notice (no `license` field) is judged as
+/// Apache-2.0; one whose `license-file` adds a restriction to that notice is not, and the
+/// summary counts it among the packages not evaluated, as its finding says.
+#[test]
+fn a_standard_license_notice_is_read_as_its_license() {
+    let fx = fixture("license-notice");
+    let run = only(&fx, &["deps.licenses"]);
+    assert_eq!(run.code, 0, "a WARN alone: {}", run.transcript());
+    assert_snapshot!(
+        "supply-chain-license-notice",
+        section(&run.stdout, "deps.licenses")
+    );
+    // With Apache-2.0 not allowed, the notice is what the package is judged by.
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[licenses]\nallow = [\"MIT\"]\n",
+    )
+    .commit();
+    let run = only(&fx, &["deps.licenses"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains(
+            "`notice-only 0.1.0` declares no `license`; its license file(s) read as \
+             `Apache-2.0` (LICENSE: the Apache-2.0 notice (confidence 1.00)), and Apache-2.0 \
+             is not allowed"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn explain_documents_the_codes() {
     let fx = fixture("supply-chain");

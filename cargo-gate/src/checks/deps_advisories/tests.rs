@@ -354,20 +354,34 @@ fn hostile_db_paths_and_urls_are_config_errors_with_their_place() {
     }
 }
 
-/// An advisory of a package cargo does not build for the graph's targets (in Cargo.lock
-/// only) is reported apart: a warning that says so, never a failure; the shipped one fails.
+/// Every package of `lockfile` but `left_out` shipped for x86_64 Linux, each by its
+/// Cargo.lock path.
+fn shipped_but(lockfile: &Lockfile, left_out: &str) -> Shipped {
+    let graph = Graph::lockfile(lockfile, &["app".to_owned()]);
+    Shipped {
+        paths: graph
+            .reached_nodes()
+            .filter(|(_, n)| n.name != left_out)
+            .map(|(i, n)| ((n.name.clone(), n.version.clone()), graph.path(i).unwrap()))
+            .collect(),
+        dev: DevEdges::default(),
+        targets: "x86_64-unknown-linux-gnu".to_owned(),
+    }
+}
+
+/// A shipped package's finding shows its path in the shipped graph, not Cargo.lock's
+/// shortest (which may run through a dev-dependency that never ships).
 #[test]
-fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
+fn a_shipped_package_shows_its_shipped_path() {
     let text = lock_text();
     let lockfile: Lockfile = text.parse().unwrap();
     let db = database(Some(Duration::from_secs(3600)));
-    // Everything ships but leaky-buf (say, a dev-dependency).
-    let shipped: HashSet<(String, String)> = lockfile
-        .packages
-        .iter()
-        .filter(|p| p.name.as_str() != "leaky-buf")
-        .map(|p| (p.name.as_str().to_owned(), p.version.to_string()))
-        .collect();
+    let mut shipped = shipped_but(&lockfile, "");
+    // Cargo.lock's shortest is `app → leaky-buf 1.2.0`; say cargo builds it through web-thing.
+    shipped.paths.insert(
+        ("leaky-buf".to_owned(), "1.2.0".to_owned()),
+        "app → web-thing 1.0.0 → leaky-buf 1.2.0".to_owned(),
+    );
     let outcome = judge(Judge {
         lockfile: &lockfile,
         lock_text: &text,
@@ -376,7 +390,41 @@ fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
         settings: &AdvisorySettings::default(),
         now: SystemTime::now(),
         index: &IndexCache::new(None),
-        shipped: Some((&shipped, "x86_64-unknown-linux-gnu".to_owned())),
+        shipped: Some(&shipped),
+    });
+    let leaky = outcome
+        .findings
+        .iter()
+        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0001"))
+        .unwrap();
+    assert_eq!(leaky.severity, Severity::Error);
+    assert!(
+        leaky
+            .message
+            .ends_with("; from app → web-thing 1.0.0 → leaky-buf 1.2.0"),
+        "{}",
+        leaky.message
+    );
+}
+
+/// An advisory of a package cargo does not build for the graph's targets (in Cargo.lock
+/// only) is reported apart: a warning that says so, never a failure; the shipped one fails.
+#[test]
+fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
+    let text = lock_text();
+    let lockfile: Lockfile = text.parse().unwrap();
+    let db = database(Some(Duration::from_secs(3600)));
+    // Everything ships but leaky-buf (say, a dev-dependency).
+    let shipped = shipped_but(&lockfile, "leaky-buf");
+    let outcome = judge(Judge {
+        lockfile: &lockfile,
+        lock_text: &text,
+        members: &["app".to_owned()],
+        db: &db,
+        settings: &AdvisorySettings::default(),
+        now: SystemTime::now(),
+        index: &IndexCache::new(None),
+        shipped: Some(&shipped),
     });
     let leaky = outcome
         .findings
