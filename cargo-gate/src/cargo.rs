@@ -76,6 +76,9 @@ pub enum Unavailable {
     DependenciesUnavailable {
         /// Whether `--offline` was in effect.
         offline: bool,
+        /// The dependency and source cargo names (`` `reedline` from https://… ``), when it
+        /// names them.
+        what: Option<String>,
     },
 }
 
@@ -86,15 +89,66 @@ impl Unavailable {
             Unavailable::ToolchainNotInstalled(t) => format!(
                 "the pinned toolchain `{t}` is not installed (run `rustup toolchain install {t}`)"
             ),
-            Unavailable::DependenciesUnavailable { offline: true } => {
-                "dependencies are not available offline (run `cargo fetch --locked` once with network access)"
-                    .to_owned()
-            }
-            Unavailable::DependenciesUnavailable { offline: false } => {
-                "dependencies could not be fetched (check network access and the registry configuration)"
-                    .to_owned()
+            Unavailable::DependenciesUnavailable {
+                offline: true,
+                what,
+            } => format!(
+                "dependencies are not available offline{} (run `cargo fetch --locked` once with \
+                 network access)",
+                naming(what.as_deref())
+            ),
+            Unavailable::DependenciesUnavailable {
+                offline: false,
+                what,
+            } => format!(
+                "dependencies could not be fetched{} (check network access and the registry \
+                 configuration)",
+                naming(what.as_deref())
+            ),
+        }
+    }
+}
+
+/// `: WHAT`, or nothing.
+fn naming(what: Option<&str>) -> String {
+    what.map_or_else(String::new, |w| format!(": {w}"))
+}
+
+/// The dependency and the source a fetch failure names: `` `name` from SOURCE `` (cargo's
+/// "failed to load source for dependency `name`", "failed to get `name` as a dependency",
+/// "unable to update SOURCE", "failed to download from `URL`"), a git source without its
+/// `?rev=…#…` tail; `None` when the log names neither.
+fn fetch_failure_subject(log: &str) -> Option<String> {
+    let between = |line: &str, start: &str, end: char| {
+        let at = line.find(start)? + start.len();
+        let rest = &line[at..];
+        Some(rest[..rest.find(end).unwrap_or(rest.len())].to_owned())
+    };
+    let mut dependency = None;
+    let mut source = None;
+    for line in log.lines() {
+        let line = line.trim();
+        let lower = line.to_ascii_lowercase();
+        if dependency.is_none() {
+            dependency = between(line, "failed to load source for dependency `", '`')
+                .or_else(|| between(line, "failed to get `", '`'))
+                .or_else(|| between(line, "failed to download `", '`'));
+        }
+        if source.is_none() {
+            if let Some(at) = lower.find("unable to update ") {
+                let rest = line[at + "unable to update ".len()..].trim();
+                let rest = rest.split(['?', '#']).next().unwrap_or(rest);
+                source = Some(rest.trim_end_matches(':').to_owned());
+            } else if let Some(url) = between(line, "failed to download from `", '`') {
+                source = Some(url);
             }
         }
+    }
+    match (dependency, source) {
+        (Some(d), Some(s)) => Some(format!("`{d}` from {s}")),
+        (Some(d), None) => Some(format!("`{d}`")),
+        (None, Some(s)) => Some(s),
+        (None, None) => None,
     }
 }
 
@@ -213,10 +267,14 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
         "failed to load source for dependency",
         "no matching package named",
         "Unable to update registry",
+        "unable to update ",
         "failed to query replaced source registry",
     ];
     if fetch_markers.iter().any(|m| log.contains(m)) && !log.contains("--locked was passed") {
-        return Some(Unavailable::DependenciesUnavailable { offline });
+        return Some(Unavailable::DependenciesUnavailable {
+            offline,
+            what: fetch_failure_subject(log),
+        });
     }
     None
 }
@@ -316,13 +374,41 @@ mod tests {
         let log = "error: failed to download `serde v1.0.0`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified";
         assert_eq!(
             classify_unavailable(log, true),
-            Some(Unavailable::DependenciesUnavailable { offline: true })
+            Some(Unavailable::DependenciesUnavailable {
+                offline: true,
+                what: Some("`serde v1.0.0`".to_owned())
+            })
         );
         let stale = "error: the lock file /w/Cargo.lock needs to be updated but --locked was passed to prevent this";
         assert_eq!(classify_unavailable(stale, false), None);
         assert_eq!(
             classify_unavailable("error[E0308]: mismatched types", false),
             None
+        );
+    }
+
+    /// nushell's git dependency that could not be fetched: the reason names it and its
+    /// source (truthful round 3), from cargo's own words.
+    #[test]
+    fn a_fetch_failure_names_the_dependency_and_its_source() {
+        let log = "    Updating git repository `https://example.invalid/thing.git`\nwarning: spurious network error (1 try remaining): failed to resolve address\nerror: failed to get `thing` as a dependency of package `app v0.1.0 (/w)`\n\nCaused by:\n  failed to load source for dependency `thing`\n\nCaused by:\n  unable to update https://example.invalid/thing.git?rev=4f1c2b3a#4f1c2b3a\n\nCaused by:\n  failed to clone into: /root/.cargo/git/db/thing-2e19\n";
+        let unavailable = classify_unavailable(log, false).unwrap();
+        assert_eq!(
+            unavailable.reason(),
+            "dependencies could not be fetched: `thing` from https://example.invalid/thing.git \
+             (check network access and the registry configuration)"
+        );
+        let registry = "error: failed to download from `https://static.example/api/v1/crates/x/1.0.0/download`\n";
+        assert_eq!(
+            classify_unavailable(registry, false).unwrap().reason(),
+            "dependencies could not be fetched: https://static.example/api/v1/crates/x/1.0.0/download \
+             (check network access and the registry configuration)"
+        );
+        let bare = "error: Unable to update registry `crates-io`\n";
+        assert_eq!(
+            classify_unavailable(bare, true).unwrap().reason(),
+            "dependencies are not available offline: registry `crates-io` (run `cargo fetch \
+             --locked` once with network access)"
         );
     }
 
