@@ -64,6 +64,9 @@ pub struct Facts {
     kernels_asked: AtomicBool,
     /// The test run (see [`Facts::test_run`]).
     test_run: OnceLock<TestRunFact>,
+    /// Whether the user skipped the test run (`--skip tests.pass`): a static run, in which no
+    /// check builds the workspace on its own account.
+    build_skipped: bool,
 }
 
 impl std::ops::Deref for Facts {
@@ -82,7 +85,21 @@ impl Facts {
             kernels: OnceLock::new(),
             kernels_asked: AtomicBool::new(false),
             test_run: OnceLock::new(),
+            build_skipped: false,
         }
+    }
+
+    /// These facts for a run whose user skipped the test run (`--skip tests.pass`): a
+    /// static run, which builds nothing.
+    pub fn with_build_skipped(mut self, skipped: bool) -> Facts {
+        self.build_skipped = skipped;
+        self
+    }
+
+    /// Whether a check that reads the build's artifacts may make that build itself when no
+    /// other check of the run did: not in a static run (`--skip tests.pass`).
+    pub fn may_build(&self) -> bool {
+        !self.build_skipped
     }
 
     /// These facts, with the resolve, the build and the test run taken from (and stored in)

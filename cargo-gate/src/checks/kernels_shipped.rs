@@ -14,7 +14,7 @@
 //!
 //! The artifacts are read from the run's build (built or reused); where no other check of
 //! the run builds and the sources or graph hold GPU code, the check makes that build itself,
-//! and says so. The bill of materials is kept in the record as `kernels/bom.json`.
+//! and says so, except in a static run (`--skip tests.pass`), where it is not evaluated. The bill of materials is kept in the record as `kernels/bom.json`.
 
 use crate::bom::{any_gpu_code, inventory, module_codes, read_built};
 use crate::check::{
@@ -137,9 +137,22 @@ impl Check for KernelsShipped {
             // judged on that evidence (the summary says the artifacts were not read).
             return static_outcome.with_artifact(RECORD_PATH, listing(&sources));
         }
+        if !built_by_the_run && !ctx.facts.may_build() {
+            // A static run (`--skip tests.pass`) builds nothing: not evaluated.
+            return Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "{NOT_BUILT} (tests.pass was skipped), so the GPU code it ships was not \
+                     read; {}",
+                    static_outcome.summary
+                ),
+            )
+            .with_findings(static_outcome.findings)
+            .with_artifact(RECORD_PATH, listing(&sources));
+        }
         // GPU code, and no other check of this run built the workspace (`--only
-        // kernels.shipped`, `--skip tests.pass`): what it ships can only be read from a
-        // build, so this check asks for the one the run would have made.
+        // kernels.shipped`): what it ships can only be read from a build, so this check asks
+        // for the one the run would have made.
         if let Some(not_read) = not_built(ctx) {
             if !gpu {
                 return static_outcome.with_artifact(RECORD_PATH, listing(&sources));

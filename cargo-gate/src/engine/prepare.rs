@@ -3,7 +3,7 @@
 //! run record begun, and the facts gathered once (with their cache).
 
 use super::options::{RunOptions, out_dir};
-use super::plan::plan;
+use super::plan::{names, plan};
 use crate::cargo::Cargo;
 use crate::check::Check;
 use crate::config::{self, Config};
@@ -89,7 +89,8 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
             ("GATE_SEED".to_owned(), environment.seed.to_string()),
         ],
     )
-    .with_cache(cache);
+    .with_cache(cache)
+    .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
     Ok(Prepared {
         started,
         started_at,

@@ -244,7 +244,7 @@ pub(super) fn invocations(
     let words_line = github_expressions_as_words(line);
     for words in commands(&words_line) {
         let words = expand(words, env, matrix);
-        let Some(start) = words.iter().position(is_cargo) else {
+        let Some(start) = cargo_at(&words) else {
             continue;
         };
         let mut args = words[start + 1..].to_vec();
@@ -335,6 +335,28 @@ pub(super) fn invocations(
     out
 }
 
+/// The byte offset of the first command of `line` that rewrites Cargo.lock on purpose:
+/// `cargo update` (but not `--workspace`/`-w`, which only renames the members, nor
+/// `--dry-run` or `--locked`) or `cargo generate-lockfile`. A job that runs one tests the
+/// newest versions the manifests allow, so `--locked` cannot apply to what it builds after.
+pub(super) fn rewrites_lockfile(line: &str) -> Option<usize> {
+    let words_line = github_expressions_as_words(line);
+    commands(&words_line).into_iter().find_map(|words| {
+        let start = cargo_at(&words)?;
+        let rest = &words[start + 1..];
+        let sub = rest
+            .iter()
+            .find(|w| !w.text.starts_with('-') && !w.text.starts_with('+'))?;
+        let flag = |names: &[&str]| rest.iter().any(|w| names.contains(&w.text.as_str()));
+        let rewrites = match sub.text.as_str() {
+            "generate-lockfile" => true,
+            "update" => !flag(&["--workspace", "-w", "--dry-run", "--locked", "--frozen"]),
+            _ => false,
+        };
+        rewrites.then_some(words[start].offset)
+    })
+}
+
 /// The words of one command with every variable that `env:` defines replaced by the words
 /// of its value, as the shell splits an unquoted expansion (values naming further variables
 /// are followed a few levels deep), and each `${{ matrix.NAME }}` by its value in `matrix`,
@@ -382,6 +404,15 @@ fn expand(
         }
     }
     words
+}
+
+/// Where cargo is in a command's words (`rustup run stable cargo b` runs it too), unless the
+/// command only prints words (`echo cargo build`).
+fn cargo_at(words: &[Word]) -> Option<usize> {
+    let prints = words
+        .first()
+        .is_some_and(|w| matches!(w.text.as_str(), "echo" | "printf"));
+    (!prints).then(|| words.iter().position(is_cargo)).flatten()
 }
 
 /// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
@@ -633,6 +664,7 @@ mod tests {
                 )],
             ),
             ("echo \"cargo build\"", &[]),
+            ("echo cargo build; printf '%s' cargo test", &[]),
             ("cargo --version", &[]),
             ("which cargo", &[]),
             (

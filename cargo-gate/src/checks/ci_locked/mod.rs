@@ -21,9 +21,19 @@
 //!
 //! What CI hands its builds to is read too (`spawned`): the Dockerfile a `docker build
 //! -f F` (`docker buildx build`, `podman build`, `docker/build-push-action`) builds, whose
-//! `RUN` instructions are its commands, and a script a step runs (`./bin/package`, `bash
-//! scripts/release.sh`, followed one script deeper); their invocations are judged at their own
+//! `RUN` instructions are its commands (with its `ARG`s, given by the build's `--build-arg`s
+//! or the action's `build-args:`, which may read the job's matrix, and its `ENV`s), a script
+//! a step runs (`./bin/package`, `bash scripts/release.sh`, followed one script deeper), and
+//! the recipes `make TARGET` or `just RECIPE` runs (`recipes`: with their prerequisites, the
+//! file's variables and the command line's); their invocations are judged at their own
 //! file:line. Only regular files inside the repository, of at most 1 MiB, are read.
+//!
+//! A cargo alias of `.cargo/config.toml` (`xtask = "run --package xtask --"`) is judged as
+//! the words it stands for. A job that checks out another repository (`actions/checkout`
+//! with `repository:`, not this one's `origin`) builds that repository in the directory it
+//! checked out to: those invocations are notes, not counted. A job that rewrites Cargo.lock
+//! on purpose (`cargo update`, `cargo generate-lockfile`) tests the newest versions: what it
+//! builds after that is a note too.
 //!
 //! Each script is split into lines (a trailing `\` continues a line) and each line into shell
 //! commands (`;`, `&&`, `||`, `|`, `&`, parentheses, quotes respected; a GitHub expression
@@ -46,8 +56,9 @@
 //! `--locked`, and the invocation is judged. Where the job's `strategy.matrix` is written out
 //! (include and exclude applied, `matrix`), a line that reads `${{ matrix.… }}` is judged
 //! with each combination's values and counts once, as the worst of them (naming the
-//! combination that leaves it unlocked). `cargo xtask …` (an alias running commands the
-//! gate cannot see) is listed as a note.
+//! combination that leaves it unlocked); an axis of objects gives each object's leaves
+//! (`${{ matrix.target.options }}`), and `${{ env[matrix.KEY] }}` the `env:` entry the value
+//! names. `cargo xtask …` with no alias defined (commands the gate cannot see) is a note.
 //!
 //! The parser says where each script is written (a GitHub step's `run:` key, an action step,
 //! a GitLab script item — inside the template for one merged in with `<<`); its lines are
@@ -241,6 +252,8 @@ struct Judge {
     other_repositories: std::collections::BTreeMap<String, usize>,
     /// The cargo aliases CI's commands see (`[alias]` of `.cargo/config.toml`).
     aliases: Vec<(String, Vec<String>)>,
+    /// Invocations of jobs that rewrote Cargo.lock on purpose first (`cargo update`).
+    afresh: usize,
 }
 
 impl Judge {
@@ -248,6 +261,8 @@ impl Judge {
     /// the workspace, whose invocations count only where they reach it.
     fn file(&mut self, rel: &str, text: &str, scripts: &[Script], scoped: bool) {
         let scope = self.scope.clone().filter(|_| scoped);
+        // Jobs that rewrote Cargo.lock on purpose (`cargo update`) earlier.
+        let mut updated: HashSet<String> = HashSet::new();
         for script in scripts {
             let lines = logical_lines(&script.text);
             let spots = spots(text, script, &lines);
@@ -261,7 +276,22 @@ impl Judge {
                     env: &script.env,
                     matrix: &script.matrix,
                 };
+                let job_updated = script.job().is_some_and(|job| updated.contains(job));
+                let update_at = invocations::rewrites_lockfile(&line.text);
+                if let (Some(job), Some(_)) = (script.job(), update_at) {
+                    updated.insert(job.to_owned());
+                }
                 for (invocation, context) in self.judged_line(&line.text, env, &script.context) {
+                    if job_updated || update_at.is_some_and(|at| at < invocation.offset) {
+                        let at = Written {
+                            rel,
+                            text,
+                            line,
+                            spot,
+                        };
+                        self.resolved_afresh(&at, &invocation, &context);
+                        continue;
+                    }
                     let runs_in = reach::at(&starts, invocation.offset, &dir);
                     let in_dir = reach::effective(&runs_in, invocation.manifest_path.as_deref());
                     let at = Written {
@@ -555,6 +585,24 @@ impl Judge {
         }
     }
 
+    /// Notes an invocation of a job that rewrote Cargo.lock on purpose before it (`cargo
+    /// update`): it builds the newest versions the manifests allow, as the job means to, so
+    /// `--locked` cannot apply; not counted.
+    fn resolved_afresh(&mut self, at: &Written<'_, '_>, invocation: &Invocation, context: &str) {
+        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
+            return;
+        };
+        self.afresh += 1;
+        self.findings.push(
+            Finding::note(format!(
+                "`{}` ({context}) runs after `cargo update` in its job, which tests the newest \
+                 versions on purpose: --locked cannot apply; not counted",
+                invocation.command
+            ))
+            .at(location),
+        );
+    }
+
     /// Notes an invocation that runs in a checkout of another repository (`actions/checkout`
     /// with `repository:`): it builds that repository's lockfile, not this workspace's, so it
     /// is counted apart and not judged.
@@ -763,6 +811,14 @@ impl Judge {
                 "; not counted: {} in checkouts of other repositories ({})",
                 self.other_repositories.values().sum::<usize>(),
                 list.join(", ")
+            )
+        };
+        let others = if self.afresh == 0 {
+            others
+        } else {
+            format!(
+                "{others}; not counted: {} after `cargo update` in their job",
+                self.afresh
             )
         };
         let checked = format!(

@@ -29,6 +29,15 @@ pub(super) struct Script {
     pub(super) checkouts: Vec<OtherCheckout>,
 }
 
+impl Script {
+    /// The job it belongs to, as its context names it first (`job `test``: both readers
+    /// write it so); `None` for GitLab's top-level and `default:` scripts.
+    pub(super) fn job(&self) -> Option<&str> {
+        let first = self.context.split(", ").next()?;
+        first.starts_with("job `").then_some(first)
+    }
+}
+
 /// A checkout of another repository in a job: its `path:` (from the repository root; empty
 /// when it replaced the root) and the repository, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -877,3 +877,30 @@ fn make_and_just_recipes_that_ci_runs_are_judged_where_written() {
         pass.summary
     );
 }
+
+/// A job whose purpose is to rewrite Cargo.lock (`cargo update`, then the tests against the
+/// newest versions) cannot pass --locked after it: its later invocations are notes, not
+/// counted; `cargo update --workspace` or `--dry-run` rewrites nothing, and other jobs are
+/// judged as ever.
+#[test]
+fn a_job_that_updates_the_lockfile_on_purpose_is_not_asked_for_locked() {
+    let workflow = "jobs:\n  latest:\n    steps:\n      - run: cargo build\n      - run: cargo update && cargo test\n      - run: cargo test --release\n  check:\n    steps:\n      - run: cargo update --dry-run\n      - run: cargo test\n  gitlab-like:\n    steps:\n      - run: |\n          cargo generate-lockfile\n          cargo test -p core\n";
+    let outcome = run(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:4:14 Error `cargo build` (job `latest`, step 1)",
+            ".github/workflows/ci.yml:5:30 Note `cargo test` (job `latest`, step 2)",
+            ".github/workflows/ci.yml:6:14 Note `cargo test --release` (job `latest`, step 3)",
+            ".github/workflows/ci.yml:10:14 Error `cargo test` (job `check`, step 2)",
+            ".github/workflows/ci.yml:15:11 Note `cargo test -p core` (job `gitlab-like`, step 1)",
+        ]
+    );
+    assert_eq!(outcome.summary, "2 of 2 cargo invocation(s) lack --locked");
+    assert_eq!(
+        invocations::rewrites_lockfile("cargo update -p serde --precise 1.0.200"),
+        Some(0)
+    );
+    assert_eq!(invocations::rewrites_lockfile("cargo update -w"), None);
+    assert_eq!(invocations::rewrites_lockfile("echo cargo update"), None);
+}
