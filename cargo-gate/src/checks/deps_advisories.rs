@@ -362,6 +362,25 @@ struct Place {
 }
 
 impl Place {
+    /// A finding's level and the words that set it apart when the package is in Cargo.lock
+    /// only: reported, never failing the verdict (a failure becomes a warning).
+    fn apart(&self, level: Level) -> (Level, String) {
+        match &self.only_in_lockfile {
+            Some(targets) => (
+                if level == Level::Fail {
+                    Level::Warn
+                } else {
+                    level
+                },
+                format!(
+                    "; not built for {targets} (in Cargo.lock only: a dev-dependency, another \
+                     platform's, or an optional feature nothing enables)"
+                ),
+            ),
+            None => (level, String::new()),
+        }
+    }
+
     /// `; from PATH`, or nothing for a package no member reaches.
     fn from(&self) -> String {
         self.path
@@ -427,21 +446,7 @@ impl Seen {
                 .as_ref()
                 .map(|c| format!(", severity {} (CVSS {:.1})", c.severity(), c.score()))
                 .unwrap_or_default();
-            let (level, apart) = match &place.only_in_lockfile {
-                // Reported apart: visible, never failing the verdict.
-                Some(targets) => (
-                    if level == Level::Fail {
-                        Level::Warn
-                    } else {
-                        level
-                    },
-                    format!(
-                        "; not built for {targets} (in Cargo.lock only: a dev-dependency, \
-                         another platform's, or an optional feature nothing enables)"
-                    ),
-                ),
-                None => (level, String::new()),
-            };
+            let (level, apart) = place.apart(level);
             let message = format!(
                 "{id} ({kind}{severity}): {} — {}; {fixed}{apart}{}",
                 advisory.title(),
@@ -475,12 +480,13 @@ impl Seen {
         self.looked_up += 1;
         if yanked {
             self.yanked_seen += 1;
+            let (level, apart) = place.apart(settings.yanked);
             self.findings.push(
                 finding(
-                    settings.yanked,
+                    level,
                     format!(
                         "{} was yanked from its registry (as cargo's local index cache \
-                         shows); `cargo update -p {} --precise <version>` moves off it{}",
+                         shows); `cargo update -p {} --precise <version>` moves off it{apart}{}",
                         place.label,
                         package.name,
                         place.from()

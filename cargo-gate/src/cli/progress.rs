@@ -127,14 +127,16 @@ impl Display {
             return body();
         }
         std::thread::scope(|scope| {
-            scope.spawn(|| {
+            let ticker = scope.spawn(|| {
                 while !self.done.load(Ordering::Relaxed) {
                     if self.live {
                         self.draw(&mut std::io::stderr().lock());
                     } else {
                         self.heartbeat();
                     }
-                    std::thread::sleep(Duration::from_millis(250));
+                    // Woken at once when the run ends: the scope joins this thread, and a
+                    // plain sleep kept every run waiting up to 250 ms for it.
+                    std::thread::park_timeout(Duration::from_millis(250));
                 }
                 if self.live {
                     let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
@@ -142,6 +144,7 @@ impl Display {
             });
             let result = body();
             self.done.store(true, Ordering::Relaxed);
+            ticker.thread().unpark();
             result
         })
     }

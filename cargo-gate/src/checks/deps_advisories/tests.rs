@@ -482,3 +482,48 @@ fn notices_are_notes_unless_configured() {
         Some((Severity::Error, Some("notice".to_owned())))
     );
 }
+
+/// clap's yanked `alphanumeric-sort` is in Cargo.lock only (behind a feature nothing
+/// enables): its yanked warning says so, as its advisories do, and with `[advisories] yanked
+/// = "fail"` it still warns, never failing the verdict.
+#[test]
+fn a_yanked_package_only_in_the_lockfile_is_reported_apart() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home
+        .path()
+        .join("registry/index/some-index-0123/.cache/sa/fe/safe-crate");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, cache_file(&[("2.1.0", true)])).unwrap();
+    let index = IndexCache::new(Some(home.path().to_owned()));
+    let text = lock_text();
+    let lockfile: Lockfile = text.parse().unwrap();
+    let db = database(Some(Duration::from_secs(3600)));
+    let shipped = shipped_but(&lockfile, "safe-crate");
+    let settings = AdvisorySettings {
+        yanked: Level::Fail,
+        ..AdvisorySettings::default()
+    };
+    let outcome = judge(Judge {
+        lockfile: &lockfile,
+        lock_text: &text,
+        members: &["app".to_owned()],
+        db: &db,
+        settings: &settings,
+        now: SystemTime::now(),
+        index: &index,
+        shipped: Some(&shipped),
+    });
+    let yanked = outcome
+        .findings
+        .iter()
+        .find(|f| f.code.as_deref() == Some("yanked"))
+        .expect("safe-crate 2.1.0 is yanked");
+    assert_eq!(yanked.severity, Severity::Warning, "{yanked:?}");
+    assert!(
+        yanked
+            .message
+            .contains("moves off it; not built for x86_64-unknown-linux-gnu (in Cargo.lock only"),
+        "{}",
+        yanked.message
+    );
+}
