@@ -335,13 +335,35 @@ pub(super) fn invocations(
     out
 }
 
-/// The byte offset of the first command of `line` that rewrites Cargo.lock on purpose:
-/// `cargo update` (but not `--workspace`/`-w`, which only renames the members, nor
-/// `--dry-run` or `--locked`) or `cargo generate-lockfile`. A job that runs one tests the
-/// newest versions the manifests allow, so `--locked` cannot apply to what it builds after.
-pub(super) fn rewrites_lockfile(line: &str) -> Option<usize> {
+/// The first command of `line` that rewrites Cargo.lock or a manifest on purpose, as its
+/// byte offset and text: `cargo update` (but not `--workspace`/`-w`, which only renames the
+/// members, nor `--dry-run` or `--locked`), `cargo generate-lockfile`, the cargo-edit
+/// commands (`cargo add`, `remove`, `set-version`, `upgrade`), or an editor writing a
+/// `Cargo.toml` in place (`sd … Cargo.toml`, `sed -i … Cargo.toml`). A job that runs one
+/// tests the newest versions, or bumps a version and rewrites the lockfile to match: what it
+/// builds after cannot pass `--locked`.
+pub(super) fn rewrites_lockfile(line: &str) -> Option<(usize, String)> {
     let words_line = github_expressions_as_words(line);
     commands(&words_line).into_iter().find_map(|words| {
+        let first = words.first()?;
+        let shown = || {
+            let end = words.last().map_or(first.end, |w| w.end);
+            (first.offset, line[first.offset..end].trim().to_owned())
+        };
+        let edits_manifest = words
+            .iter()
+            .skip(1)
+            .any(|w| w.text == "Cargo.toml" || w.text.ends_with("/Cargo.toml"))
+            && match first.text.as_str() {
+                "sd" | "toml" => true,
+                "sed" | "perl" => words
+                    .iter()
+                    .any(|w| w.text.starts_with("-i") || w.text.starts_with("-pi")),
+                _ => false,
+            };
+        if edits_manifest {
+            return Some(shown());
+        }
         let start = cargo_at(&words)?;
         let rest = &words[start + 1..];
         let sub = rest
@@ -349,11 +371,17 @@ pub(super) fn rewrites_lockfile(line: &str) -> Option<usize> {
             .find(|w| !w.text.starts_with('-') && !w.text.starts_with('+'))?;
         let flag = |names: &[&str]| rest.iter().any(|w| names.contains(&w.text.as_str()));
         let rewrites = match sub.text.as_str() {
-            "generate-lockfile" => true,
+            "generate-lockfile" | "add" | "remove" | "rm" | "set-version" | "upgrade" => true,
             "update" => !flag(&["--workspace", "-w", "--dry-run", "--locked", "--frozen"]),
             _ => false,
         };
-        rewrites.then_some(words[start].offset)
+        let end = words.last().map_or(first.end, |w| w.end);
+        rewrites.then(|| {
+            (
+                words[start].offset,
+                line[words[start].offset..end].trim().to_owned(),
+            )
+        })
     })
 }
 
@@ -372,18 +400,22 @@ fn expand(
         let mut changed = false;
         let mut out = Vec::with_capacity(words.len());
         for word in words {
-            let resolved = variable(&word.text).and_then(|v| {
-                let value = match v.source {
-                    Source::Env => lookup(env, v.name)?,
-                    Source::Matrix => super::matrix::value(matrix?, v.name).unwrap_or(""),
-                    // `env[matrix.NAME]`: the `env:` entry the combination's value names.
-                    Source::EnvNamedByMatrix => {
-                        lookup(env, super::matrix::value(matrix?, v.name)?)?
-                    }
-                    Source::Other => return None,
-                };
-                Some((names_cargo(v.name), value))
-            });
+            let resolved = conditional(&word.text, env)
+                .map(|value| (false, value))
+                .or_else(|| {
+                    variable(&word.text).and_then(|v| {
+                        let value = match v.source {
+                            Source::Env => lookup(env, v.name)?,
+                            Source::Matrix => super::matrix::value(matrix?, v.name).unwrap_or(""),
+                            // `env[matrix.NAME]`: the `env:` entry the combination's value names.
+                            Source::EnvNamedByMatrix => {
+                                lookup(env, super::matrix::value(matrix?, v.name)?)?
+                            }
+                            Source::Other => return None,
+                        };
+                        Some((names_cargo(v.name), value))
+                    })
+                });
             let Some((named_cargo, value)) = resolved else {
                 out.push(word);
                 continue;
@@ -413,6 +445,27 @@ fn cargo_at(words: &[Word]) -> Option<usize> {
         .first()
         .is_some_and(|w| matches!(w.text.as_str(), "echo" | "printf"));
     (!prints).then(|| words.iter().position(is_cargo)).flatten()
+}
+
+/// A whole word that is a shell conditional expansion of a variable `env:` (or a
+/// Dockerfile's `ARG`) defines: `${NAME:+WORD}` (WORD when NAME is set and not empty),
+/// `${NAME+WORD}` (when set), `${NAME:-WORD}` (NAME's value, or WORD when it is empty),
+/// `${NAME-WORD}`; its value, or `None` when NAME is not defined there or the word is none.
+fn conditional<'e>(word: &'e str, env: &'e [(String, String)]) -> Option<&'e str> {
+    let inner = word.strip_prefix("${")?.strip_suffix('}')?;
+    let split = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let (name, rest) = inner.split_at(split);
+    let value = lookup(env, name)?;
+    let (colon, rest) = match rest.strip_prefix(':') {
+        Some(rest) => (true, rest),
+        None => (false, rest),
+    };
+    let set = !colon || !value.is_empty();
+    match (rest.chars().next()?, &rest[1..]) {
+        ('+', alternative) => Some(if set { alternative } else { "" }),
+        ('-', default) => Some(if set { value } else { default }),
+        _ => None,
+    }
 }
 
 /// Whether a command word runs cargo: `cargo` (a path to it, `cargo.exe`), `cross` (which
@@ -682,6 +735,35 @@ mod tests {
                 &[("cargo check", Kind::judged(false))],
             ),
         ];
+        // qdrant's image: `${FEATURES:+--features}` of an empty `ARG FEATURES` is nothing,
+        // and `${GPU:+--features=gpu}` the feature flag when GPU is given.
+        let env = [
+            ("FEATURES".to_owned(), String::new()),
+            ("GPU".to_owned(), "nvidia".to_owned()),
+            ("LOCK".to_owned(), String::new()),
+        ];
+        let found = invocations(
+            "xx-cargo build ${FEATURES:+--features} $FEATURES ${GPU:+--features=gpu} ${LOCK:---locked} ${UNSET:+--x}",
+            true,
+            &env,
+            None,
+            &[],
+        );
+        assert_eq!(
+            found[0].kind,
+            Kind::Judged {
+                locked: true,
+                expansion: Some("${UNSET:+--x}".to_owned())
+            }
+        );
+        let found = invocations(
+            "cargo build ${GPU:-x} ${FEATURES:+--locked}",
+            true,
+            &env,
+            None,
+            &[],
+        );
+        assert_eq!(found[0].kind, Kind::judged(false));
         for (line, expected) in cases {
             let expected: Vec<(String, Kind)> = expected
                 .iter()

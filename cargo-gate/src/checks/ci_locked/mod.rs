@@ -254,6 +254,10 @@ struct Judge {
     aliases: Vec<(String, Vec<String>)>,
     /// Invocations of jobs that rewrote Cargo.lock on purpose first (`cargo update`).
     afresh: usize,
+    /// Invocations that run in a workspace of its own below this one, by its directory.
+    other_workspaces: std::collections::BTreeMap<String, usize>,
+    /// Whether a `Cargo.toml` declares a `[workspace]`, by path (read once).
+    declares_workspace: std::collections::HashMap<std::path::PathBuf, bool>,
 }
 
 impl Judge {
@@ -261,8 +265,9 @@ impl Judge {
     /// the workspace, whose invocations count only where they reach it.
     fn file(&mut self, rel: &str, text: &str, scripts: &[Script], scoped: bool) {
         let scope = self.scope.clone().filter(|_| scoped);
-        // Jobs that rewrote Cargo.lock on purpose (`cargo update`) earlier.
-        let mut updated: HashSet<String> = HashSet::new();
+        // Jobs that rewrote Cargo.lock or a manifest on purpose earlier, with the command.
+        let mut updated: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
         for script in scripts {
             let lines = logical_lines(&script.text);
             let spots = spots(text, script, &lines);
@@ -276,20 +281,28 @@ impl Judge {
                     env: &script.env,
                     matrix: &script.matrix,
                 };
-                let job_updated = script.job().is_some_and(|job| updated.contains(job));
-                let update_at = invocations::rewrites_lockfile(&line.text);
-                if let (Some(job), Some(_)) = (script.job(), update_at) {
-                    updated.insert(job.to_owned());
+                let job_updated = script.job().and_then(|job| updated.get(job)).cloned();
+                let update = invocations::rewrites_lockfile(&line.text);
+                if let (Some(job), Some((_, command))) = (script.job(), &update)
+                    && !updated.contains_key(job)
+                {
+                    updated.insert(job.to_owned(), command.clone());
                 }
                 for (invocation, context) in self.judged_line(&line.text, env, &script.context) {
-                    if job_updated || update_at.is_some_and(|at| at < invocation.offset) {
+                    let rewritten = job_updated.clone().or_else(|| {
+                        update
+                            .as_ref()
+                            .filter(|(at, _)| *at < invocation.offset)
+                            .map(|(_, command)| command.clone())
+                    });
+                    if let Some(by) = rewritten {
                         let at = Written {
                             rel,
                             text,
                             line,
                             spot,
                         };
-                        self.resolved_afresh(&at, &invocation, &context);
+                        self.resolved_afresh(&at, &invocation, &context, &by);
                         continue;
                     }
                     let runs_in = reach::at(&starts, invocation.offset, &dir);
@@ -395,10 +408,21 @@ impl Judge {
         invocation: &Invocation,
         context: &str,
     ) -> bool {
+        let effective = reach::effective(runs_in, invocation.manifest_path.as_deref());
+        // A directory below the workspace root that holds a workspace of its own (a `fuzz/`
+        // workspace, a separately published crate) builds that workspace's lockfile.
+        let workspace = scope.unwrap_or(std::path::Path::new(""));
+        if let Some(d) = &effective
+            && reach::inside(d, workspace)
+            && let Some(other) = self.nested_workspace(scope.is_some(), workspace, d)
+        {
+            *self.other_workspaces.entry(other).or_default() += 1;
+            return false;
+        }
         let Some(scope) = scope else {
             return true;
         };
-        match reach::effective(runs_in, invocation.manifest_path.as_deref()) {
+        match effective {
             Some(d) if reach::inside(&d, scope) => true,
             Some(_) => {
                 self.elsewhere += 1;
@@ -421,6 +445,41 @@ impl Judge {
                 false
             }
         }
+    }
+
+    /// The directory between `workspace` (exclusive) and `dir` (inclusive), both relative to
+    /// the CI files' base (the repository root when `scoped`, else the workspace root), whose
+    /// `Cargo.toml` declares a `[workspace]` of its own: cargo run there builds that one.
+    fn nested_workspace(
+        &mut self,
+        scoped: bool,
+        workspace: &std::path::Path,
+        dir: &std::path::Path,
+    ) -> Option<String> {
+        let base = if scoped {
+            self.top.clone()?
+        } else {
+            self.root.clone()
+        };
+        let below = dir.strip_prefix(workspace).ok()?;
+        let mut at = workspace.to_path_buf();
+        for part in below.components() {
+            at.push(part);
+            let manifest = base.join(&at).join("Cargo.toml");
+            let declares = *self
+                .declares_workspace
+                .entry(manifest.clone())
+                .or_insert_with(|| {
+                    std::fs::read_to_string(&manifest).is_ok_and(|text| {
+                        text.lines()
+                            .any(|l| l.trim_start().starts_with("[workspace]"))
+                    })
+                });
+            if declares {
+                return Some(at.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        None
     }
 
     /// Judges the cargo calls of a Dockerfile or script a CI command starts ([`spawned`]),
@@ -506,6 +565,7 @@ impl Judge {
                     commands: &text,
                     env: &[],
                     line_by_line: false,
+                    dirs: &[],
                 };
                 self.shell_file(&file, spawn, scoped, &context, depth);
             }
@@ -525,6 +585,7 @@ impl Judge {
                     commands: &masked.text,
                     env: &masked.vars,
                     line_by_line: true,
+                    dirs: &masked.dirs,
                 };
                 self.shell_file(&file, spawn, scoped, &context, depth);
             }
@@ -550,7 +611,11 @@ impl Judge {
             let offset = line.first_physical.as_ptr() as usize - file.commands.as_ptr() as usize;
             let spot = Some(spot_at(file.text, offset, false));
             if file.line_by_line {
-                dir = spawn.dir.clone();
+                // Each recipe line starts in the file's directory, or its recipe's own.
+                dir = match file.dirs.iter().find(|(range, _)| range.contains(&offset)) {
+                    Some((_, to)) => spawn.dir.as_deref().and_then(|d| reach::join(d, to)),
+                    None => spawn.dir.clone(),
+                };
             }
             let (starts, next) = reach::walk(&line.text, &dir);
             let vars = Vars {
@@ -585,18 +650,24 @@ impl Judge {
         }
     }
 
-    /// Notes an invocation of a job that rewrote Cargo.lock on purpose before it (`cargo
-    /// update`): it builds the newest versions the manifests allow, as the job means to, so
-    /// `--locked` cannot apply; not counted.
-    fn resolved_afresh(&mut self, at: &Written<'_, '_>, invocation: &Invocation, context: &str) {
+    /// Notes an invocation of a job that rewrote Cargo.lock or a manifest on purpose before
+    /// it (`by`: `cargo update`, `sd … Cargo.toml`): it builds what the job means to change,
+    /// so `--locked` cannot apply; not counted.
+    fn resolved_afresh(
+        &mut self,
+        at: &Written<'_, '_>,
+        invocation: &Invocation,
+        context: &str,
+        by: &str,
+    ) {
         let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
             return;
         };
         self.afresh += 1;
         self.findings.push(
             Finding::note(format!(
-                "`{}` ({context}) runs after `cargo update` in its job, which tests the newest \
-                 versions on purpose: --locked cannot apply; not counted",
+                "`{}` ({context}) runs after `{by}` in its job, which rewrites the lockfile or a \
+                 manifest on purpose: --locked cannot apply; not counted",
                 invocation.command
             ))
             .at(location),
@@ -813,11 +884,25 @@ impl Judge {
                 list.join(", ")
             )
         };
+        let others = if self.other_workspaces.is_empty() {
+            others
+        } else {
+            let list: Vec<String> = self
+                .other_workspaces
+                .iter()
+                .map(|(dir, n)| format!("{n} in {dir}"))
+                .collect();
+            format!(
+                "{others}; not counted: {} in other workspaces of the repository ({})",
+                self.other_workspaces.values().sum::<usize>(),
+                list.join(", ")
+            )
+        };
         let others = if self.afresh == 0 {
             others
         } else {
             format!(
-                "{others}; not counted: {} after `cargo update` in their job",
+                "{others}; not counted: {} after their job rewrote Cargo.lock or a manifest",
                 self.afresh
             )
         };
@@ -890,6 +975,8 @@ struct ShellFile<'a> {
     commands: &'a str,
     env: &'a [(String, String)],
     line_by_line: bool,
+    /// Recipes that run in a directory of their own: their lines' byte range, the directory.
+    dirs: &'a [(std::ops::Range<usize>, String)],
 }
 
 /// The variables a line's expansions read: the `env:` in force (or a Dockerfile's `ARG`s

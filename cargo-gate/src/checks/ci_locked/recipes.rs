@@ -44,6 +44,9 @@ pub(super) struct Masked {
     pub(super) vars: Vec<(String, String)>,
     /// The targets that run, in the order they were reached.
     pub(super) ran: Vec<String>,
+    /// The recipes that run in a directory of their own (just's `[working-directory: 'D']`,
+    /// relative to the file's): the byte range of their lines, and the directory.
+    pub(super) dirs: Vec<(std::ops::Range<usize>, String)>,
 }
 
 /// A rule or recipe: its name(s), prerequisites, and the byte ranges of its recipe lines.
@@ -55,6 +58,8 @@ struct Rule {
     /// A just recipe's parameters: name, default, and whether it is variadic (`*args`,
     /// empty when none are given).
     params: Vec<(String, Option<String>, bool)>,
+    /// A just recipe's `[working-directory: 'D']`.
+    dir: Option<String>,
 }
 
 /// Reads `text` (a file `runner` reads) for `targets` (none: the default target) with the
@@ -152,7 +157,22 @@ pub(super) fn mask(
     }
     let mut text = String::from_utf8(masked).unwrap_or_default();
     interpolations_as_variables(&mut text, runner);
-    Masked { text, vars, ran }
+    let dirs = keep
+        .iter()
+        .filter_map(|&index| {
+            let rule = &rules[index];
+            let dir = rule.dir.clone()?;
+            let start = rule.lines.first()?.start;
+            let end = rule.lines.last()?.end;
+            Some((start..end, dir))
+        })
+        .collect();
+    Masked {
+        text,
+        vars,
+        ran,
+        dirs,
+    }
 }
 
 /// `$(NAME)` (make) or `{{NAME}}` / `{{ NAME }}` (just) rewritten in place as `${NAME}`,
@@ -274,6 +294,7 @@ fn make_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
             prerequisites,
             lines: Vec::new(),
             params: Vec::new(),
+            dir: None,
         });
         current = Some(rules.len() - 1);
     }
@@ -287,8 +308,21 @@ fn just_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
     let mut rules: Vec<Rule> = Vec::new();
     let mut vars = Vec::new();
     let mut current: Option<usize> = None;
+    // The `[working-directory: 'D']` attribute of the next recipe.
+    let mut dir: Option<String> = None;
     for (range, line) in lines_with_ranges(text) {
         let trimmed = line.trim();
+        if let Some(attributes) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            for attribute in attributes.split(',') {
+                if let Some((name, value)) = attribute.split_once(':')
+                    && name.trim() == "working-directory"
+                {
+                    dir = Some(unquote(value.trim()).to_owned());
+                }
+            }
+            current = None;
+            continue;
+        }
         if line.starts_with([' ', '\t']) {
             if let Some(index) = current
                 && !trimmed.is_empty()
@@ -347,6 +381,7 @@ fn just_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
             prerequisites,
             lines: Vec::new(),
             params,
+            dir: dir.take(),
         });
         current = Some(rules.len() - 1);
     }
@@ -412,6 +447,11 @@ mod tests {
         assert!(lines[1].starts_with("cargo doc $___"), "{}", lines[1]);
         assert_eq!(lines[2], "cargo build");
         assert_eq!(masked.vars[0], ("flags".to_owned(), "--locked".to_owned()));
+        let text_dirs = "[working-directory: 'publish']\nbuild:\n  cargo build\n";
+        let masked = mask(Runner::Just, text_dirs, &[], &[]);
+        assert_eq!(masked.dirs.len(), 1);
+        assert_eq!(masked.dirs[0].1, "publish");
+        assert_eq!(&text_dirs[masked.dirs[0].0.clone()], "  cargo build");
         // Named with arguments: they are its parameters'.
         let masked = mask(
             Runner::Just,

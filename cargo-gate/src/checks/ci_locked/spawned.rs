@@ -77,10 +77,17 @@ pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
                     None => Some(at.clone()),
                 };
                 if let Some(path) = path {
+                    // just runs its recipes in the justfile's directory (make, in its own).
+                    let runs_in = match (&run.file, run.runner, &run.dir) {
+                        (Some(_), Runner::Just, None) => {
+                            path.parent().map_or(at, std::path::Path::to_path_buf)
+                        }
+                        _ => at,
+                    };
                     out.push(Spawn {
                         kind: Started::Recipes(run.runner),
                         path,
-                        dir: Some(at),
+                        dir: Some(runs_in),
                         vars: run.vars,
                         targets: run.targets,
                     });

@@ -897,10 +897,73 @@ fn a_job_that_updates_the_lockfile_on_purpose_is_not_asked_for_locked() {
         ]
     );
     assert_eq!(outcome.summary, "2 of 2 cargo invocation(s) lack --locked");
-    assert_eq!(
-        invocations::rewrites_lockfile("cargo update -p serde --precise 1.0.200"),
-        Some(0)
+    assert!(
+        outcome.findings[1]
+            .message
+            .contains("runs after `cargo update` in its job"),
+        "{}",
+        outcome.findings[1].message
     );
-    assert_eq!(invocations::rewrites_lockfile("cargo update -w"), None);
-    assert_eq!(invocations::rewrites_lockfile("echo cargo update"), None);
+    let at = |line: &str| invocations::rewrites_lockfile(line).map(|(at, _)| at);
+    assert_eq!(at("cargo update -p serde --precise 1.0.200"), Some(0));
+    assert_eq!(at("cargo update -w"), None);
+    assert_eq!(at("echo cargo update"), None);
+    // meilisearch's version bump: the manifest is edited, then `cargo build` rewrites the
+    // lockfile to match, and the job commits both.
+    assert_eq!(
+        invocations::rewrites_lockfile("sd '^version = \"1\"$' \"$new\" Cargo.toml"),
+        Some((0, "sd '^version = \"1\"$' \"$new\" Cargo.toml".to_owned()))
+    );
+    assert_eq!(at("sed -i 's/a/b/' crates/x/Cargo.toml"), Some(0));
+    assert_eq!(at("sed 's/a/b/' Cargo.toml"), None);
+    assert_eq!(at("cargo set-version --bump patch"), Some(0));
+    assert_eq!(at("grep version Cargo.toml"), None);
+}
+
+/// A directory below the workspace with a `[workspace]` of its own (a `fuzz/` workspace,
+/// qdrant's `lib/edge/publish`, where its justfile's `[working-directory: 'publish']`
+/// recipes run) builds that workspace's lockfile: its invocations are counted apart.
+#[test]
+fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
+    let workflow = "jobs:\n  a:\n    steps:\n      - run: cd fuzz && cargo build\n      - run: cargo test --manifest-path fuzz/Cargo.toml\n      - run: cargo test\n      - run: cd crates/member && cargo build\n      - run: just -f lib/edge/Justfile build\n";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "fuzz/Cargo.toml",
+            "[package]\nname = \"fuzz\"\n\n[workspace]\nmembers = [\".\"]\n",
+        ),
+        ("crates/member/Cargo.toml", "[package]\nname = \"member\"\n"),
+        (
+            "lib/edge/Justfile",
+            "[working-directory: 'publish']\nbuild:\n  ./cargo build -p examples\n",
+        ),
+        (
+            "lib/edge/publish/Cargo.toml",
+            "[workspace]\nmembers = [\"examples\"]\n",
+        ),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step 3)",
+            ".github/workflows/ci.yml:7:34 Error `cargo build` (job `a`, step 4)",
+        ]
+    );
+    assert_eq!(outcome.summary, "2 of 2 cargo invocation(s) lack --locked");
+    let pass = run(&[
+        (
+            ".github/workflows/ci.yml",
+            "jobs:\n  a:\n    steps:\n      - run: cd fuzz && cargo build\n      - run: cargo test --locked\n",
+        ),
+        (
+            "fuzz/Cargo.toml",
+            "[package]\nname = \"fuzz\"\n\n[workspace]\n",
+        ),
+    ]);
+    assert!(
+        pass.summary
+            .ends_with("; not counted: 1 in other workspaces of the repository (1 in fuzz) all pass --locked/--frozen"),
+        "{}",
+        pass.summary
+    );
 }
