@@ -151,7 +151,26 @@ impl Environment {
 /// Collects the environment of a run on `ws`.
 pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
     let root = &ws.root;
-    let rustc: BTreeMap<String, String> = output(root, "rustc", &["-vV"])
+    // Four independent probes, run at once (each is a process start, two through rustup).
+    let (rustc, cargo, nvcc, driver) = std::thread::scope(|scope| {
+        let cargo = scope.spawn(|| output(root, "cargo", &["-V"]));
+        let nvcc = scope.spawn(|| output(root, "nvcc", &["--version"]));
+        let driver = scope.spawn(|| {
+            output(
+                root,
+                "nvidia-smi",
+                &["--query-gpu=driver_version", "--format=csv,noheader"],
+            )
+        });
+        let rustc = output(root, "rustc", &["-vV"]);
+        (
+            rustc,
+            cargo.join().ok().flatten(),
+            nvcc.join().ok().flatten(),
+            driver.join().ok().flatten(),
+        )
+    });
+    let rustc: BTreeMap<String, String> = rustc
         .map(|text| {
             text.lines()
                 .filter_map(|l| l.split_once(": "))
@@ -162,20 +181,14 @@ pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
     let host = rustc.get("host").cloned();
     Environment {
         cargo_gate: env!("CARGO_PKG_VERSION").to_owned(),
-        cargo: output(root, "cargo", &["-V"]),
+        cargo,
         host,
         rustc,
         os: std::env::consts::OS.to_owned(),
         arch: std::env::consts::ARCH.to_owned(),
         platform_evidence: platform_evidence(|name| std::env::var_os(name).is_some()).to_owned(),
-        nvcc: output(root, "nvcc", &["--version"])
-            .and_then(|t| t.lines().last().map(str::to_owned)),
-        cuda_driver: output(
-            root,
-            "nvidia-smi",
-            &["--query-gpu=driver_version", "--format=csv,noheader"],
-        )
-        .and_then(|t| t.lines().next().map(str::to_owned)),
+        nvcc: nvcc.and_then(|t| t.lines().last().map(str::to_owned)),
+        cuda_driver: driver.and_then(|t| t.lines().next().map(str::to_owned)),
         lockfile_sha256: sha256_file(&root.join("Cargo.lock")).ok().map(|(d, _)| d),
         git_commit: ws.git.as_ref().and_then(|g| g.commit.clone()),
         git_dirty: ws.git.as_ref().map(|g| g.dirty),

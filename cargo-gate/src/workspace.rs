@@ -366,10 +366,19 @@ fn is_dirty(porcelain: &str) -> bool {
 }
 
 fn git_info(root: &Path) -> Option<GitInfo> {
-    let toplevel = git(root, &["rev-parse", "--show-toplevel"])?;
-    let commit = git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]);
-    let dirty = git(root, &["status", "--porcelain", "--untracked-files=all"])
-        .is_some_and(|s| is_dirty(&s));
+    // Three independent questions, asked at once (each is a process start).
+    let (toplevel, commit, status) = std::thread::scope(|scope| {
+        let commit = scope.spawn(|| git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]));
+        let status = scope.spawn(|| git(root, &["status", "--porcelain", "--untracked-files=all"]));
+        let toplevel = git(root, &["rev-parse", "--show-toplevel"]);
+        (
+            toplevel,
+            commit.join().ok().flatten(),
+            status.join().ok().flatten(),
+        )
+    });
+    let toplevel = toplevel?;
+    let dirty = status.is_some_and(|s| is_dirty(&s));
     Some(GitInfo {
         toplevel: PathBuf::from(toplevel),
         commit,
