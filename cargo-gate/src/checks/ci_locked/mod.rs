@@ -870,34 +870,17 @@ impl Judge {
                 list.join(", ")
             )
         };
-        let others = if self.other_repositories.is_empty() {
-            String::new()
-        } else {
-            let list: Vec<String> = self
-                .other_repositories
-                .iter()
-                .map(|(repository, n)| format!("{n} in {repository}"))
-                .collect();
-            format!(
-                "; not counted: {} in checkouts of other repositories ({})",
-                self.other_repositories.values().sum::<usize>(),
-                list.join(", ")
-            )
-        };
-        let others = if self.other_workspaces.is_empty() {
-            others
-        } else {
-            let list: Vec<String> = self
-                .other_workspaces
-                .iter()
-                .map(|(dir, n)| format!("{n} in {dir}"))
-                .collect();
-            format!(
-                "{others}; not counted: {} in other workspaces of the repository ({})",
-                self.other_workspaces.values().sum::<usize>(),
-                list.join(", ")
-            )
-        };
+        let others = [
+            not_counted(
+                "in checkouts of other repositories",
+                &self.other_repositories,
+            ),
+            not_counted(
+                "in other workspaces of the repository",
+                &self.other_workspaces,
+            ),
+        ]
+        .concat();
         let others = if self.afresh == 0 {
             others
         } else {
@@ -963,6 +946,20 @@ impl Judge {
         }
         Outcome::pass(format!("{checked} all pass --locked/--frozen")).with_findings(self.findings)
     }
+}
+
+/// `; not counted: N WHERE (n in a, m in b)` for the invocations counted apart, by place;
+/// nothing when there are none.
+fn not_counted(place: &str, by: &std::collections::BTreeMap<String, usize>) -> String {
+    if by.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = by.iter().map(|(at, n)| format!("{n} in {at}")).collect();
+    format!(
+        "; not counted: {} {place} ({})",
+        by.values().sum::<usize>(),
+        list.join(", ")
+    )
 }
 
 /// A file of shell lines to judge: its path (from the workspace root) and text, the

@@ -104,10 +104,7 @@ pub(super) fn mask(
         if ran.contains(&target) || depth > MAX_DEPTH {
             continue;
         }
-        let Some(index) = rules
-            .iter()
-            .position(|r| r.names.iter().any(|n| *n == target))
-        else {
+        let Some(index) = rules.iter().position(|r| r.names.contains(&target)) else {
             continue;
         };
         // Its parameters: the command's arguments for the recipe it names, else their
