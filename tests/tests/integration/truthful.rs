@@ -413,3 +413,57 @@ fn kernels_shipped_alone_builds_nothing_without_gpu_code() {
         run.transcript()
     );
 }
+
+/// Truthful round 3, end to end on a hand-written workspace: what CI hands its builds to is
+/// judged at its own file:line (a cargo alias, a Makefile target, the Dockerfile a matrix
+/// feeds through `build-args`, `env[matrix.…]`), and what builds another lockfile is counted
+/// apart (a checkout of another repository, a job that bumps a version first, a workspace
+/// of its own below this one).
+#[test]
+fn what_ci_hands_its_builds_to_is_judged_where_written() {
+    let fx = fixture("ci-hands-off");
+    let run = fx.gate(&["controlled", "--only", "ci.locked", "--format", "json"]);
+    let report = run.json();
+    let ci = check(&report, "ci.locked");
+    assert_eq!(ci["status"], "FAIL", "{ci:#}");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(ci["summary"], "4 of 5 cargo invocation(s) lack --locked");
+    let located: Vec<String> = ci["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["severity"].as_str().unwrap(),
+                f["location"]["file"].as_str().unwrap_or_default(),
+                f["location"]["line"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            "error .github/workflows/ci.yml:14",
+            "error Makefile:4",
+            "error .github/workflows/ci.yml:16",
+            "note .github/workflows/ci.yml:17",
+            "error Dockerfile:4",
+            "note .github/workflows/ci.yml:40",
+            "note .github/workflows/ci.yml:46",
+        ],
+        "{ci:#}"
+    );
+    let text = messages(ci);
+    for expected in [
+        "`cargo test ${{ env[matrix.target.options] }}` (job `test`, step 2, matrix target.name=linux, target.options=MAIN_OPTIONS)",
+        "`cargo clippy` (`make check` run by job `test`, step 3)",
+        "the cargo alias `xtask` runs `cargo run --release --package ci-hands-off --`",
+        "(`docker/build-push-action`), matrix flavour=plain, extra=)",
+        "runs in a checkout of someone-else/sdk",
+        "runs after `sed -i 's/^version = .*/version = \"0.2.0\"/' Cargo.toml` in its job",
+        "runs in `fuzz`, a workspace of its own",
+    ] {
+        assert!(text.contains(expected), "{expected}\n{ci:#}");
+    }
+}

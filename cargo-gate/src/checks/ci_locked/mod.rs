@@ -416,7 +416,17 @@ impl Judge {
             && reach::inside(d, workspace)
             && let Some(other) = self.nested_workspace(scope.is_some(), workspace, d)
         {
-            *self.other_workspaces.entry(other).or_default() += 1;
+            if let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) {
+                self.findings.push(
+                    Finding::note(format!(
+                        "`{}` ({context}) runs in `{other}`, a workspace of its own: it builds \
+                         that workspace's lockfile, not this one's; not counted",
+                        invocation.command
+                    ))
+                    .at(location),
+                );
+                *self.other_workspaces.entry(other).or_default() += 1;
+            }
             return false;
         }
         let Some(scope) = scope else {

@@ -945,8 +945,11 @@ fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
     assert_eq!(
         listed(&outcome),
         [
+            ".github/workflows/ci.yml:4:25 Note `cargo build` (job `a`, step 1)",
+            ".github/workflows/ci.yml:5:14 Note `cargo test --manifest-path fuzz/Cargo.toml` (job `a`, step 2)",
             ".github/workflows/ci.yml:6:14 Error `cargo test` (job `a`, step 3)",
             ".github/workflows/ci.yml:7:34 Error `cargo build` (job `a`, step 4)",
+            "lib/edge/Justfile:3:3 Note `./cargo build -p examples` (`just build` run by job `a`, step 5)",
         ]
     );
     assert_eq!(outcome.summary, "2 of 2 cargo invocation(s) lack --locked");
