@@ -289,12 +289,17 @@ impl Judge {
                     updated.insert(job.to_owned(), command.clone());
                 }
                 for (invocation, context) in self.judged_line(&line.text, env, &script.context) {
-                    let rewritten = job_updated.clone().or_else(|| {
-                        update
-                            .as_ref()
-                            .filter(|(at, _)| *at < invocation.offset)
-                            .map(|(_, command)| command.clone())
-                    });
+                    // `cargo install` builds the installed crate's own lockfile, whatever
+                    // the job did to this one.
+                    let rewritten = job_updated
+                        .clone()
+                        .or_else(|| {
+                            update
+                                .as_ref()
+                                .filter(|(at, _)| *at < invocation.offset)
+                                .map(|(_, command)| command.clone())
+                        })
+                        .filter(|_| !invocation.install);
                     if let Some(by) = rewritten {
                         let at = Written {
                             rel,

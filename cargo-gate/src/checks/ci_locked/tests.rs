@@ -884,7 +884,7 @@ fn make_and_just_recipes_that_ci_runs_are_judged_where_written() {
 /// judged as ever.
 #[test]
 fn a_job_that_updates_the_lockfile_on_purpose_is_not_asked_for_locked() {
-    let workflow = "jobs:\n  latest:\n    steps:\n      - run: cargo build\n      - run: cargo update && cargo test\n      - run: cargo test --release\n  check:\n    steps:\n      - run: cargo update --dry-run\n      - run: cargo test\n  gitlab-like:\n    steps:\n      - run: |\n          cargo generate-lockfile\n          cargo test -p core\n";
+    let workflow = "jobs:\n  latest:\n    steps:\n      - run: cargo build\n      - run: cargo update && cargo test\n      - run: cargo test --release; cargo install cargo-nextest\n  check:\n    steps:\n      - run: cargo update --dry-run\n      - run: cargo test\n  gitlab-like:\n    steps:\n      - run: |\n          cargo generate-lockfile\n          cargo test -p core\n";
     let outcome = run(&[(".github/workflows/ci.yml", workflow)]);
     assert_eq!(
         listed(&outcome),
@@ -892,11 +892,12 @@ fn a_job_that_updates_the_lockfile_on_purpose_is_not_asked_for_locked() {
             ".github/workflows/ci.yml:4:14 Error `cargo build` (job `latest`, step 1)",
             ".github/workflows/ci.yml:5:30 Note `cargo test` (job `latest`, step 2)",
             ".github/workflows/ci.yml:6:14 Note `cargo test --release` (job `latest`, step 3)",
+            ".github/workflows/ci.yml:6:36 Error `cargo install cargo-nextest` (job `latest`, step 3)",
             ".github/workflows/ci.yml:10:14 Error `cargo test` (job `check`, step 2)",
             ".github/workflows/ci.yml:15:11 Note `cargo test -p core` (job `gitlab-like`, step 1)",
         ]
     );
-    assert_eq!(outcome.summary, "2 of 2 cargo invocation(s) lack --locked");
+    assert_eq!(outcome.summary, "3 of 3 cargo invocation(s) lack --locked");
     assert!(
         outcome.findings[1]
             .message
