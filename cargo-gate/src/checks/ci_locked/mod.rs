@@ -516,13 +516,23 @@ impl Judge {
             ),
             _ => (self.root.clone(), String::new()),
         };
-        // A task runner that names no file reads the first of its names in its directory.
+        // A task runner that names no file reads the first of its names in its directory, as
+        // the directory spells it (on a file system that ignores case, `makefile` would open
+        // `Makefile` and be reported under the wrong name).
         let candidates: Vec<std::path::PathBuf> = match spawn.kind {
-            spawned::Started::Recipes(runner) if base.join(&spawn.path).is_dir() => runner
-                .file_names()
-                .iter()
-                .map(|name| spawn.path.join(name))
-                .collect(),
+            spawned::Started::Recipes(runner) if base.join(&spawn.path).is_dir() => {
+                let present: Vec<String> = std::fs::read_dir(base.join(&spawn.path))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect();
+                runner
+                    .file_names()
+                    .iter()
+                    .filter(|name| present.iter().any(|p| p == *name))
+                    .map(|name| spawn.path.join(name))
+                    .collect()
+            }
             _ => vec![spawn.path.clone()],
         };
         let Some((file, full)) = candidates
