@@ -369,29 +369,46 @@ fn shipped_but(lockfile: &Lockfile, left_out: &str) -> Shipped {
     }
 }
 
-/// A shipped package's finding shows its path in the shipped graph, not Cargo.lock's
-/// shortest (which may run through a dev-dependency that never ships).
-#[test]
-fn a_shipped_package_shows_its_shipped_path() {
+/// The check on the tests' lockfile, its shipped graph made by `shipped` from it.
+fn run_shipped(
+    shipped: impl FnOnce(&Lockfile) -> Shipped,
+    settings: &AdvisorySettings,
+    index: &IndexCache,
+) -> Outcome {
     let text = lock_text();
     let lockfile: Lockfile = text.parse().unwrap();
     let db = database(Some(Duration::from_secs(3600)));
-    let mut shipped = shipped_but(&lockfile, "");
-    // Cargo.lock's shortest is `app → leaky-buf 1.2.0`; say cargo builds it through web-thing.
-    shipped.paths.insert(
-        ("leaky-buf".to_owned(), "1.2.0".to_owned()),
-        "app → web-thing 1.0.0 → leaky-buf 1.2.0".to_owned(),
-    );
-    let outcome = judge(Judge {
+    let shipped = shipped(&lockfile);
+    judge(Judge {
         lockfile: &lockfile,
         lock_text: &text,
         members: &["app".to_owned()],
         db: &db,
-        settings: &AdvisorySettings::default(),
+        settings,
         now: SystemTime::now(),
-        index: &IndexCache::new(None),
+        index,
         shipped: Some(&shipped),
-    });
+    })
+}
+
+/// A shipped package's finding shows its path in the shipped graph, not Cargo.lock's
+/// shortest (which may run through a dev-dependency that never ships).
+#[test]
+fn a_shipped_package_shows_its_shipped_path() {
+    let outcome = run_shipped(
+        |lockfile| {
+            let mut shipped = shipped_but(lockfile, "");
+            // Cargo.lock's shortest is `app → leaky-buf 1.2.0`; say cargo builds it through
+            // web-thing.
+            shipped.paths.insert(
+                ("leaky-buf".to_owned(), "1.2.0".to_owned()),
+                "app → web-thing 1.0.0 → leaky-buf 1.2.0".to_owned(),
+            );
+            shipped
+        },
+        &AdvisorySettings::default(),
+        &IndexCache::new(None),
+    );
     let leaky = outcome
         .findings
         .iter()
@@ -411,21 +428,12 @@ fn a_shipped_package_shows_its_shipped_path() {
 /// only) is reported apart: a warning that says so, never a failure; the shipped one fails.
 #[test]
 fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
-    let text = lock_text();
-    let lockfile: Lockfile = text.parse().unwrap();
-    let db = database(Some(Duration::from_secs(3600)));
     // Everything ships but leaky-buf (say, a dev-dependency).
-    let shipped = shipped_but(&lockfile, "leaky-buf");
-    let outcome = judge(Judge {
-        lockfile: &lockfile,
-        lock_text: &text,
-        members: &["app".to_owned()],
-        db: &db,
-        settings: &AdvisorySettings::default(),
-        now: SystemTime::now(),
-        index: &IndexCache::new(None),
-        shipped: Some(&shipped),
-    });
+    let outcome = run_shipped(
+        |lockfile| shipped_but(lockfile, "leaky-buf"),
+        &AdvisorySettings::default(),
+        &IndexCache::new(None),
+    );
     let leaky = outcome
         .findings
         .iter()
@@ -495,24 +503,15 @@ fn a_yanked_package_only_in_the_lockfile_is_reported_apart() {
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, cache_file(&[("2.1.0", true)])).unwrap();
     let index = IndexCache::new(Some(home.path().to_owned()));
-    let text = lock_text();
-    let lockfile: Lockfile = text.parse().unwrap();
-    let db = database(Some(Duration::from_secs(3600)));
-    let shipped = shipped_but(&lockfile, "safe-crate");
     let settings = AdvisorySettings {
         yanked: Level::Fail,
         ..AdvisorySettings::default()
     };
-    let outcome = judge(Judge {
-        lockfile: &lockfile,
-        lock_text: &text,
-        members: &["app".to_owned()],
-        db: &db,
-        settings: &settings,
-        now: SystemTime::now(),
-        index: &index,
-        shipped: Some(&shipped),
-    });
+    let outcome = run_shipped(
+        |lockfile| shipped_but(lockfile, "safe-crate"),
+        &settings,
+        &index,
+    );
     let yanked = outcome
         .findings
         .iter()
