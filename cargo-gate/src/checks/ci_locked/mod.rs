@@ -558,7 +558,10 @@ impl Judge {
                 }
                 self.spawned_files.insert(rel.clone());
                 let context = format!("Dockerfile built by {by}");
+                // Read in one pass: each RUN sees the variables defined before it.
+                let mut docker_vars = spawned::DockerVars::new(&spawn.vars);
                 for (start, command) in spawned::dockerfile_runs(&text) {
+                    let env = docker_vars.advance(&text, start);
                     let exec = spawned::exec_form(command);
                     let shell = exec.clone().unwrap_or_else(|| command.to_owned());
                     for line in logical_lines(&shell) {
@@ -571,8 +574,7 @@ impl Judge {
                         let spot = Some(spot_at(&text, offset, exec.is_some()));
                         // Its `ARG`s (given by the build's `--build-arg`s, which may read the
                         // job's matrix) and `ENV`s are the variables its commands see.
-                        let env = spawned::dockerfile_env(&text, start, &spawn.vars);
-                        let vars = Vars { env: &env, matrix };
+                        let vars = Vars { env, matrix };
                         for (invocation, context) in self.judged_line(&line.text, vars, &context) {
                             self.invocation(&rel, &text, &context, &line, spot, invocation);
                         }

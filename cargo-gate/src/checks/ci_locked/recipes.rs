@@ -180,29 +180,34 @@ fn interpolations_as_variables(text: &mut String, runner: Runner) {
         Runner::Make => ("$(", ")"),
         Runner::Just => ("{{", "}}"),
     };
+    // Rewritten in place, byte for byte (each replacement has the length of what it
+    // replaces, and is ASCII where it replaces ASCII delimiters), in one pass.
+    let mut bytes = std::mem::take(text).into_bytes();
     let mut from = 0;
-    while let Some(at) = text[from..].find(open).map(|i| from + i) {
+    while let Some(at) = memchr::memmem::find(&bytes[from..], open.as_bytes()).map(|i| from + i) {
         let inner_start = at + open.len();
-        let Some(inner_len) = text[inner_start..].find(close) else {
+        let Some(inner_len) = memchr::memmem::find(&bytes[inner_start..], close.as_bytes()) else {
             break;
         };
         let end = inner_start + inner_len + close.len();
-        if text[at..end].contains('\n') {
+        let inner = &bytes[inner_start..inner_start + inner_len];
+        if inner.contains(&b'\n') {
             from = inner_start;
             continue;
         }
-        let name = text[inner_start..inner_start + inner_len].trim();
+        let name = inner.trim_ascii();
         let simple =
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            !name.is_empty() && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_');
         let replacement = if simple {
-            let word = format!("${{{name}}}");
+            let word = format!("${{{}}}", String::from_utf8_lossy(name));
             format!("{word:<width$}", width = end - at)
         } else {
             format!("${:_<width$}", "", width = end - at - 1)
         };
-        text.replace_range(at..end, &replacement);
+        bytes[at..end].copy_from_slice(replacement.as_bytes());
         from = end;
     }
+    *text = String::from_utf8(bytes).unwrap_or_default();
 }
 
 /// A variable assignment line (`NAME = value`, `NAME ?= value`, `NAME := value`, `NAME ::=
@@ -429,6 +434,24 @@ mod tests {
         );
         assert_eq!(masked.ran, ["all", "build"]);
         assert_eq!(masked.vars.last().unwrap().1, "");
+    }
+
+    /// A hostile Makefile (the 1 MiB a CI file may be, every byte an interpolation or a
+    /// prerequisite) is read in one pass.
+    #[test]
+    fn a_hostile_makefile_is_read_in_one_pass() {
+        let mut text = String::from("all: a0\n\tcargo build");
+        while text.len() < 1 << 20 {
+            text.push_str(" $(X) $(shell y) é");
+        }
+        text.push('\n');
+        for i in 0..5_000 {
+            text.push_str(&format!("a{i}: a{} a0\n\tcargo test\n", i + 1));
+        }
+        let masked = mask(Runner::Make, &text, &[], &[]);
+        assert_eq!(masked.text.len(), text.len());
+        assert_eq!(masked.ran.len(), 1 + MAX_DEPTH);
+        assert!(masked.text.contains("${X} $_________ é"));
     }
 
     #[test]

@@ -257,53 +257,75 @@ fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
     .map(|file| (file, build_args))
 }
 
-/// The variables a Dockerfile's instruction at byte `offset` sees, in order: its stage's
-/// `ARG`s (the build argument's value where one is given, else the default, else a global
-/// `ARG`'s before the first `FROM`, else empty, as Docker sets a declared argument) and
-/// `ENV`s. A later definition wins, as in [`super::invocations`]' lookup.
-pub(super) fn dockerfile_env(
-    text: &str,
-    offset: usize,
-    build_args: &[(String, String)],
-) -> Vec<(String, String)> {
-    let mut global: Vec<(String, String)> = Vec::new();
-    let mut stage: Option<Vec<(String, String)>> = None;
-    let mut pos = 0;
-    while pos < offset.min(text.len()) {
-        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-        let mut end = line_end;
-        while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
-            end = text[end + 1..]
-                .find('\n')
-                .map_or(text.len(), |i| end + 1 + i);
+/// The variables a Dockerfile's instructions see, read in one pass as the file is walked
+/// ([`DockerVars::advance`] to each `RUN` in turn): its stage's `ARG`s (the build argument's
+/// value where one is given, else the default, else a global `ARG`'s before the first
+/// `FROM`, else empty, as Docker sets a declared argument) and `ENV`s. A later definition
+/// wins, as in [`super::invocations`]' lookup.
+#[derive(Debug)]
+pub(super) struct DockerVars<'a> {
+    build_args: &'a [(String, String)],
+    global: Vec<(String, String)>,
+    stage: Option<Vec<(String, String)>>,
+    /// Where the next instruction starts.
+    pos: usize,
+}
+
+impl<'a> DockerVars<'a> {
+    pub(super) fn new(build_args: &'a [(String, String)]) -> DockerVars<'a> {
+        DockerVars {
+            build_args,
+            global: Vec::new(),
+            stage: None,
+            pos: 0,
         }
-        let instruction = text[pos..end].replace("\\\n", " ");
+    }
+
+    /// Reads the instructions before byte `offset` not read yet, and returns the variables
+    /// in force there.
+    pub(super) fn advance(&mut self, text: &str, offset: usize) -> &[(String, String)] {
+        while self.pos < offset.min(text.len()) {
+            let pos = self.pos;
+            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+            let mut end = line_end;
+            while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
+                end = text[end + 1..]
+                    .find('\n')
+                    .map_or(text.len(), |i| end + 1 + i);
+            }
+            self.instruction(&text[pos..end].replace("\\\n", " "));
+            self.pos = end + 1;
+        }
+        self.stage.as_deref().unwrap_or_default()
+    }
+
+    fn instruction(&mut self, instruction: &str) {
         let mut words = instruction.split_whitespace();
         let keyword = words.next().unwrap_or_default().to_ascii_uppercase();
         let rest: Vec<&str> = words.collect();
         match keyword.as_str() {
-            "FROM" => stage = Some(Vec::new()),
+            "FROM" => self.stage = Some(Vec::new()),
             "ARG" => {
                 for decl in rest {
                     let (name, default) = match decl.split_once('=') {
                         Some((n, d)) => (n, Some(unquote(d))),
                         None => (decl, None),
                     };
-                    let given = build_args.iter().rev().find(|(n, _)| n == name);
-                    let outer = global.iter().rev().find(|(n, _)| n == name);
+                    let given = self.build_args.iter().rev().find(|(n, _)| n == name);
+                    let outer = self.global.iter().rev().find(|(n, _)| n == name);
                     let value = given
                         .map(|(_, v)| v.clone())
                         .or(default)
                         .or_else(|| outer.map(|(_, v)| v.clone()))
                         .unwrap_or_default();
-                    match &mut stage {
+                    match &mut self.stage {
                         Some(vars) => vars.push((name.to_owned(), value)),
-                        None => global.push((name.to_owned(), value)),
+                        None => self.global.push((name.to_owned(), value)),
                     }
                 }
             }
             "ENV" => {
-                if let Some(vars) = &mut stage {
+                if let Some(vars) = &mut self.stage {
                     if rest.first().is_some_and(|w| w.contains('=')) {
                         for pair in &rest {
                             if let Some((n, v)) = pair.split_once('=') {
@@ -317,9 +339,7 @@ pub(super) fn dockerfile_env(
             }
             _ => {}
         }
-        pos = end + 1;
     }
-    stage.unwrap_or_default()
 }
 
 /// A Dockerfile value without its surrounding quotes.
