@@ -485,7 +485,7 @@ impl Judge {
                 .declares_workspace
                 .entry(manifest.clone())
                 .or_insert_with(|| {
-                    std::fs::read_to_string(&manifest).is_ok_and(|text| {
+                    read_small(&manifest).is_some_and(|text| {
                         text.lines()
                             .any(|l| l.trim_start().starts_with("[workspace]"))
                     })
@@ -1110,6 +1110,16 @@ fn spots(text: &str, script: &Script, lines: &[LogicalLine<'_>]) -> Vec<Option<S
     }
 }
 
+/// A regular file of at most 1 MiB (a link followed), as text: what the check reads beside
+/// the CI files (cargo's config, a manifest, git's config). A FIFO or device in their place
+/// is never opened, so the check cannot hang on one.
+fn read_small(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    (meta.is_file() && meta.len() <= 1 << 20)
+        .then(|| std::fs::read_to_string(path).ok())
+        .flatten()
+}
+
 /// The cargo aliases (`[alias]`) of the `.cargo/config.toml` (or `.cargo/config`) files from
 /// the workspace root up to the repository's top, the nearest first, as cargo reads them for
 /// a command run in the workspace: a string is split on blanks, a list taken as its words.
@@ -1119,7 +1129,7 @@ fn cargo_aliases(root: &Path, top: Option<&Path>) -> Vec<(String, Vec<String>)> 
     let mut dir = Some(root);
     while let Some(at) = dir {
         for name in ["config.toml", "config"] {
-            let Ok(text) = std::fs::read_to_string(at.join(".cargo").join(name)) else {
+            let Some(text) = read_small(&at.join(".cargo").join(name)) else {
                 continue;
             };
             let Ok(doc) = text.parse::<toml::Table>() else {
@@ -1153,7 +1163,7 @@ fn cargo_aliases(root: &Path, top: Option<&Path>) -> Vec<(String, Vec<String>)> 
 /// `owner/name` of the repository's `origin` remote (`https://host/owner/name.git`,
 /// `git@host:owner/name.git`), read from `<top>/.git/config`; `None` when there is none.
 fn origin_repository(top: &Path) -> Option<String> {
-    let config = std::fs::read_to_string(top.join(".git").join("config")).ok()?;
+    let config = read_small(&top.join(".git").join("config"))?;
     let mut in_origin = false;
     for line in config.lines() {
         let line = line.trim();

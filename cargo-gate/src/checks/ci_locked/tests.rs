@@ -971,3 +971,25 @@ fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
         pass.summary
     );
 }
+
+/// What the check reads beside the CI files (cargo's config, a nested manifest, git's
+/// config) is never opened when it is a FIFO: the check cannot hang on one.
+#[cfg(unix)]
+#[test]
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn a_fifo_in_place_of_a_config_is_never_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("config.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        println!("skipped: mkfifo could not make a FIFO here");
+        return;
+    }
+    assert_eq!(read_small(&fifo), None);
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::rename(&fifo, dir.path().join(".cargo/config.toml")).unwrap();
+    assert!(cargo_aliases(dir.path(), None).is_empty());
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'a'; (1 << 20) + 1]).unwrap();
+    assert_eq!(read_small(&big), None);
+}
