@@ -979,15 +979,14 @@ fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn a_fifo_in_place_of_a_config_is_never_opened() {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("config.toml");
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    let fifo = dir.path().join(".cargo/config.toml");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !made.is_ok_and(|s| s.success()) {
         println!("skipped: mkfifo could not make a FIFO here");
         return;
     }
     assert_eq!(read_small(&fifo), None);
-    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
-    std::fs::rename(&fifo, dir.path().join(".cargo/config.toml")).unwrap();
     assert!(cargo_aliases(dir.path(), None).is_empty());
     let big = dir.path().join("big");
     std::fs::write(&big, vec![b'a'; (1 << 20) + 1]).unwrap();
