@@ -421,15 +421,11 @@ impl Judge {
             && reach::inside(d, workspace)
             && let Some(other) = self.nested_workspace(scope.is_some(), workspace, d)
         {
-            if let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) {
-                self.findings.push(
-                    Finding::note(format!(
-                        "`{}` ({context}) runs in `{other}`, a workspace of its own: it builds \
-                         that workspace's lockfile, not this one's; not counted",
-                        invocation.command
-                    ))
-                    .at(location),
-                );
+            let why = format!(
+                "runs in `{other}`, a workspace of its own: it builds that workspace's \
+                 lockfile, not this one's; not counted"
+            );
+            if self.counted_apart(at, invocation, context, &why) {
                 *self.other_workspaces.entry(other).or_default() += 1;
             }
             return false;
@@ -687,18 +683,13 @@ impl Judge {
         context: &str,
         by: &str,
     ) {
-        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
-            return;
-        };
-        self.afresh += 1;
-        self.findings.push(
-            Finding::note(format!(
-                "`{}` ({context}) runs after `{by}` in its job, which rewrites the lockfile or a \
-                 manifest on purpose: --locked cannot apply; not counted",
-                invocation.command
-            ))
-            .at(location),
+        let why = format!(
+            "runs after `{by}` in its job, which rewrites the lockfile or a manifest on \
+             purpose: --locked cannot apply; not counted"
         );
+        if self.counted_apart(at, invocation, context, &why) {
+            self.afresh += 1;
+        }
     }
 
     /// Notes an invocation that runs in a checkout of another repository (`actions/checkout`
@@ -711,26 +702,41 @@ impl Judge {
         context: &str,
         other: &OtherCheckout,
     ) {
-        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
-            return;
-        };
-        *self
-            .other_repositories
-            .entry(other.repository.clone())
-            .or_default() += 1;
         let place = if other.path.as_os_str().is_empty() {
             String::new()
         } else {
             format!(" in `{}`", other.path.display())
         };
-        self.findings.push(
-            Finding::note(format!(
-                "`{}` ({context}) runs in a checkout of {}{place} (actions/checkout with \
-                 `repository:`), not this workspace: not judged",
-                invocation.command, other.repository
-            ))
-            .at(location),
+        let why = format!(
+            "runs in a checkout of {}{place} (actions/checkout with `repository:`), not this \
+             workspace: not judged",
+            other.repository
         );
+        if self.counted_apart(at, invocation, context, &why) {
+            *self
+                .other_repositories
+                .entry(other.repository.clone())
+                .or_default() += 1;
+        }
+    }
+
+    /// Notes ``"`COMMAND` (CONTEXT) WHY"`` at the invocation, for one that builds another
+    /// lockfile than this workspace's and is counted apart; `false` when the same written
+    /// command was reached before (it counts once).
+    fn counted_apart(
+        &mut self,
+        at: &Written<'_, '_>,
+        invocation: &Invocation,
+        context: &str,
+        why: &str,
+    ) -> bool {
+        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
+            return false;
+        };
+        self.findings.push(
+            Finding::note(format!("`{}` ({context}) {why}", invocation.command)).at(location),
+        );
+        true
     }
 
     /// Where an invocation is reported, or `None` when the same written command was reached

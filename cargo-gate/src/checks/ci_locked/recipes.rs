@@ -13,6 +13,7 @@
 //! with the command line's `NAME=value` over them, are the variables its recipes see.
 //! Each recipe line runs in a shell of its own, as make and just run them.
 
+use super::shell::unquote;
 use std::collections::BTreeSet;
 
 /// Which task runner reads the file.
@@ -224,14 +225,6 @@ fn assignment(line: &str) -> Option<(String, String)> {
         }
     }
     None
-}
-
-/// A value without the quotes just puts around strings.
-fn unquote(value: &str) -> &str {
-    ['"', '\'']
-        .iter()
-        .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))
-        .unwrap_or(value)
 }
 
 /// The lines of `text` with their byte ranges (without the line terminator).

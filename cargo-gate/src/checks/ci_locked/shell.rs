@@ -159,6 +159,15 @@ pub(super) fn github_expressions_as_words(line: &str) -> String {
     out
 }
 
+/// A value without the quotes around it (`"v"` or `'v'`), as a Dockerfile's `ARG` default
+/// or a Makefile's or justfile's assignment writes it.
+pub(super) fn unquote(value: &str) -> &str {
+    ['"', '\'']
+        .iter()
+        .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))
+        .unwrap_or(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

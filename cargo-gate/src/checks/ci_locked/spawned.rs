@@ -10,7 +10,7 @@
 
 use super::reach::{self, Dir};
 use super::recipes::Runner;
-use super::shell::{Word, commands, github_expressions_as_words};
+use super::shell::{Word, commands, github_expressions_as_words, unquote};
 use std::path::{Path, PathBuf};
 
 /// What kind of file a command starts.
@@ -286,13 +286,7 @@ impl<'a> DockerVars<'a> {
     pub(super) fn advance(&mut self, text: &str, offset: usize) -> &[(String, String)] {
         while self.pos < offset.min(text.len()) {
             let pos = self.pos;
-            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-            let mut end = line_end;
-            while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
-                end = text[end + 1..]
-                    .find('\n')
-                    .map_or(text.len(), |i| end + 1 + i);
-            }
+            let end = instruction_end(text, pos);
             self.instruction(&text[pos..end].replace("\\\n", " "));
             self.pos = end + 1;
         }
@@ -308,7 +302,7 @@ impl<'a> DockerVars<'a> {
             "ARG" => {
                 for decl in rest {
                     let (name, default) = match decl.split_once('=') {
-                        Some((n, d)) => (n, Some(unquote(d))),
+                        Some((n, d)) => (n, Some(unquote(d).to_owned())),
                         None => (decl, None),
                     };
                     let given = self.build_args.iter().rev().find(|(n, _)| n == name);
@@ -329,7 +323,7 @@ impl<'a> DockerVars<'a> {
                     if rest.first().is_some_and(|w| w.contains('=')) {
                         for pair in &rest {
                             if let Some((n, v)) = pair.split_once('=') {
-                                vars.push((n.to_owned(), unquote(v)));
+                                vars.push((n.to_owned(), unquote(v).to_owned()));
                             }
                         }
                     } else if let Some((name, value)) = rest.split_first() {
@@ -342,13 +336,16 @@ impl<'a> DockerVars<'a> {
     }
 }
 
-/// A Dockerfile value without its surrounding quotes.
-fn unquote(value: &str) -> String {
-    ['"', '\'']
-        .iter()
-        .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))
-        .unwrap_or(value)
-        .to_owned()
+/// Where the Dockerfile instruction starting at byte `pos` ends: the end of its line, or of
+/// the last of the lines a trailing `\` continues it over.
+fn instruction_end(text: &str, pos: usize) -> usize {
+    let mut end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
+        end = text[end + 1..]
+            .find('\n')
+            .map_or(text.len(), |i| end + 1 + i);
+    }
+    end
 }
 
 /// The shell commands of a Dockerfile: each `RUN` instruction's command (continuation lines
@@ -362,13 +359,7 @@ pub(super) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
         let line = &text[pos..line_end];
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
-        // The instruction and its continuation lines (a line ending in `\`).
-        let mut end = line_end;
-        while text[..end].trim_end_matches('\r').ends_with('\\') && end < text.len() {
-            end = text[end + 1..]
-                .find('\n')
-                .map_or(text.len(), |i| end + 1 + i);
-        }
+        let end = instruction_end(text, pos);
         let is_run = trimmed.len() > 3
             && trimmed[..3].eq_ignore_ascii_case("RUN")
             && trimmed[3..].starts_with([' ', '\t']);
