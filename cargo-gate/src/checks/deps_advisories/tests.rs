@@ -44,6 +44,16 @@ fn run(db: &Database, settings: &AdvisorySettings) -> Outcome {
     run_with(db, settings, &IndexCache::new(None))
 }
 
+/// The finding whose subject is advisory `id`.
+#[track_caller]
+fn about<'o>(outcome: &'o Outcome, id: &str) -> &'o Finding {
+    outcome
+        .findings
+        .iter()
+        .find(|f| f.subject.as_deref() == Some(id))
+        .unwrap_or_else(|| panic!("no finding about {id} in {outcome:?}"))
+}
+
 /// (severity, code, subject) of each finding.
 fn found(outcome: &Outcome) -> Vec<(Severity, Option<&str>, Option<&str>)> {
     outcome
@@ -136,17 +146,9 @@ fn levels_move_notices_between_fail_warn_and_note() {
         ..AdvisorySettings::default()
     };
     let outcome = run(&db, &settings);
-    let unmaintained = outcome
-        .findings
-        .iter()
-        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0003"))
-        .unwrap();
+    let unmaintained = about(&outcome, "RUSTSEC-2099-0003");
     assert_eq!(unmaintained.severity, Severity::Error);
-    let unsound = outcome
-        .findings
-        .iter()
-        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0005"))
-        .unwrap();
+    let unsound = about(&outcome, "RUSTSEC-2099-0005");
     assert_eq!(
         (unsound.severity, unsound.code.as_deref()),
         (Severity::Note, None)
@@ -409,11 +411,7 @@ fn a_shipped_package_shows_its_shipped_path() {
         &AdvisorySettings::default(),
         &IndexCache::new(None),
     );
-    let leaky = outcome
-        .findings
-        .iter()
-        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0001"))
-        .unwrap();
+    let leaky = about(&outcome, "RUSTSEC-2099-0001");
     assert_eq!(leaky.severity, Severity::Error);
     assert!(
         leaky
@@ -434,11 +432,7 @@ fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
         &AdvisorySettings::default(),
         &IndexCache::new(None),
     );
-    let leaky = outcome
-        .findings
-        .iter()
-        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0001"))
-        .unwrap();
+    let leaky = about(&outcome, "RUSTSEC-2099-0001");
     assert_eq!(leaky.severity, Severity::Warning);
     assert_eq!(leaky.code.as_deref(), Some("vulnerability"));
     assert!(
@@ -451,11 +445,7 @@ fn an_advisory_of_a_package_only_in_the_lockfile_is_reported_apart() {
     );
     // The shipped vulnerability still fails the check.
     assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
-    let shaky = outcome
-        .findings
-        .iter()
-        .find(|f| f.subject.as_deref() == Some("RUSTSEC-2099-0004"))
-        .unwrap();
+    let shaky = about(&outcome, "RUSTSEC-2099-0004");
     assert_eq!(shaky.severity, Severity::Error);
 }
 
