@@ -225,15 +225,21 @@ fn cache_file(versions: &[(&str, bool)]) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn a_yanked_version_is_read_from_cargos_local_index_cache() {
+/// A cargo home whose local index cache holds `safe-crate` with `versions`, and its reader.
+fn safe_crate_cached(versions: &[(&str, bool)]) -> (tempfile::TempDir, IndexCache) {
     let home = tempfile::tempdir().unwrap();
     let file = home
         .path()
         .join("registry/index/some-index-0123/.cache/sa/fe/safe-crate");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, cache_file(&[("2.0.0", false), ("2.1.0", true)])).unwrap();
+    std::fs::write(&file, cache_file(versions)).unwrap();
     let index = IndexCache::new(Some(home.path().to_owned()));
+    (home, index)
+}
+
+#[test]
+fn a_yanked_version_is_read_from_cargos_local_index_cache() {
+    let (_home, index) = safe_crate_cached(&[("2.0.0", false), ("2.1.0", true)]);
     assert_eq!(index.yanked("safe-crate", "2.0.0"), Some(false));
     assert_eq!(index.yanked("safe-crate", "9.9.9"), None);
     assert_eq!(index.yanked("leaky-buf", "1.2.0"), None, "not cached");
@@ -486,13 +492,7 @@ fn notices_are_notes_unless_configured() {
 /// = "fail"` it still warns, never failing the verdict.
 #[test]
 fn a_yanked_package_only_in_the_lockfile_is_reported_apart() {
-    let home = tempfile::tempdir().unwrap();
-    let file = home
-        .path()
-        .join("registry/index/some-index-0123/.cache/sa/fe/safe-crate");
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, cache_file(&[("2.1.0", true)])).unwrap();
-    let index = IndexCache::new(Some(home.path().to_owned()));
+    let (_home, index) = safe_crate_cached(&[("2.1.0", true)]);
     let settings = AdvisorySettings {
         yanked: Level::Fail,
         ..AdvisorySettings::default()
