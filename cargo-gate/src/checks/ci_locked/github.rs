@@ -122,6 +122,7 @@ pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                     matrix: matrix.clone(),
                     at: key.offset,
                     checkouts: checkouts.clone(),
+                    job: Some(job.clone()),
                 });
                 continue;
             }
@@ -163,6 +164,7 @@ pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                     matrix: matrix.clone(),
                     at: step.offset,
                     checkouts: checkouts.clone(),
+                    job: Some(job.clone()),
                 });
                 continue;
             }
@@ -190,6 +192,7 @@ pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                 matrix: matrix.clone(),
                 at: step.offset,
                 checkouts: checkouts.clone(),
+                job: Some(job.clone()),
             });
         }
     }

@@ -33,12 +33,12 @@ pub(super) fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
         let name = key_name(key);
         match name.as_str() {
             "before_script" | "after_script" => {
-                script_items(body, &format!("top-level `{name}`"), out);
+                script_items(body, &format!("top-level `{name}`"), None, out);
             }
             "default" => {
                 for part in ["before_script", "after_script"] {
                     if let Some(items) = body.get(part) {
-                        script_items(items, &format!("`default:{part}`"), out);
+                        script_items(items, &format!("`default:{part}`"), None, out);
                     }
                 }
             }
@@ -63,7 +63,7 @@ fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Ve
                 } else {
                     format!("job `{name}`, `{part}`")
                 };
-                script_items(items, &context, out);
+                script_items(items, &context, Some(name), out);
             }
             // The parser has already replaced the alias by a copy; a bound on the depth keeps a
             // pathological document from recursing without end.
@@ -84,17 +84,18 @@ fn job_scripts(body: &Node, name: &str, merged: bool, depth: usize, out: &mut Ve
 /// A script entry: a string, or a list of them (nested lists come from anchors).
 /// `!reference [...]` tags are not followed: the script they name is judged where it is
 /// written.
-fn script_items(value: &Node, context: &str, out: &mut Vec<Script>) {
+fn script_items(value: &Node, context: &str, job: Option<&str>, out: &mut Vec<Script>) {
     match &value.kind {
         YamlKind::String(text) => out.push(Script {
             context: context.to_owned(),
             text: text.clone(),
             at: value.offset,
+            job: job.map(str::to_owned),
             ..Script::default()
         }),
         YamlKind::Sequence(items) => {
             for item in items {
-                script_items(item, context, out);
+                script_items(item, context, job, out);
             }
         }
         _ => {}

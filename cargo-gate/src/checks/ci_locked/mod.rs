@@ -281,9 +281,13 @@ impl Judge {
                     env: &script.env,
                     matrix: &script.matrix,
                 };
-                let job_updated = script.job().and_then(|job| updated.get(job)).cloned();
+                let job_updated = script
+                    .job
+                    .as_ref()
+                    .and_then(|job| updated.get(job))
+                    .cloned();
                 let update = invocations::rewrites_lockfile(&line.text);
-                if let (Some(job), Some((_, command))) = (script.job(), &update)
+                if let (Some(job), Some((_, command))) = (&script.job, &update)
                     && !updated.contains_key(job)
                 {
                     updated.insert(job.to_owned(), command.clone());

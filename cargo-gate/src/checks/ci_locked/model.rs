@@ -27,15 +27,8 @@ pub(super) struct Script {
     /// Other repositories that earlier steps of its job checked out (`actions/checkout` with
     /// `repository:`): a command running in one of them builds that repository, not this one.
     pub(super) checkouts: Vec<OtherCheckout>,
-}
-
-impl Script {
-    /// The job it belongs to, as its context names it first (`job `test``: both readers
-    /// write it so); `None` for GitLab's top-level and `default:` scripts.
-    pub(super) fn job(&self) -> Option<&str> {
-        let first = self.context.split(", ").next()?;
-        first.starts_with("job `").then_some(first)
-    }
+    /// The job it belongs to (its key); `None` for GitLab's top-level and `default:` scripts.
+    pub(super) job: Option<String>,
 }
 
 /// A checkout of another repository in a job: its `path:` (from the repository root; empty
