@@ -104,6 +104,9 @@ pub enum Fact {
     Build,
     /// The test run: its output and what it left in the run directory.
     Tests,
+    /// One test binary's run inside the test run (`facts/test_run/binaries.rs`): keyed by
+    /// the binary's digest and what it reads at run time instead of the whole tree.
+    TestBinary,
 }
 
 impl Fact {
@@ -114,6 +117,7 @@ impl Fact {
             Fact::Graph => "graph",
             Fact::Build => "build",
             Fact::Tests => "tests",
+            Fact::TestBinary => "test-binary",
         }
     }
 
@@ -131,8 +135,17 @@ impl Fact {
         let own: &[&str] = match self {
             Fact::Resolve | Fact::Graph => &["manifests"],
             Fact::Build | Fact::Tests => &["tree", "files", "config"],
+            // Not the tree, not Cargo.lock: the binary's own digest and the files it reads
+            // (its package and its dependencies in the workspace) come as extra components.
+            Fact::TestBinary => &["files", "config"],
         };
-        COMMON.iter().chain(own).copied()
+        // A dependency's version reaches a test binary through its digest: the lockfile is
+        // no input of its own there (a bump re-runs exactly the binaries that link it).
+        COMMON
+            .iter()
+            .filter(move |c| !(self == Fact::TestBinary && **c == "lockfile"))
+            .chain(own)
+            .copied()
     }
 }
 
@@ -147,6 +160,9 @@ pub struct Inputs {
     pub vars: BTreeMap<String, String>,
     /// The key (hex).
     pub digest: String,
+    /// What the fact is about when a fact has many entries in one run (a test binary's id):
+    /// named in the record, not part of the key.
+    pub subject: Option<String>,
 }
 
 impl Inputs {
@@ -165,6 +181,7 @@ impl Inputs {
             components,
             vars,
             digest: key.finish(),
+            subject: None,
         }
     }
 }
@@ -186,6 +203,8 @@ pub struct Settings {
     pub extra_env: Vec<String>,
     /// `[cache] files`.
     pub files: Vec<String>,
+    /// `[cache] reads`: by test binary id, what it reads outside its packages.
+    pub reads: BTreeMap<String, Vec<String>>,
     /// The key that authenticates entries (`CARGO_GATE_CACHE_KEY`), when set.
     pub key: Option<String>,
     /// The redaction the record applies (the cache stores nothing it would not).
@@ -274,6 +293,75 @@ pub struct Obtained<T> {
     pub suspects: Vec<String>,
 }
 
+/// A fact looked up and not reused ([`Session::lookup`]): what storing it once gathered needs.
+#[derive(Debug)]
+pub struct Pending {
+    /// Its key (`None`: the cache is off, or the inputs could not be read: nothing is stored).
+    inputs: Option<Inputs>,
+    /// The proven entry for the same inputs, when there is one (a hit, or the entry a fresh
+    /// run replaces: its failure makes a pass flaky).
+    earlier: Option<(Box<store::Loaded>, &'static str)>,
+    why: Option<String>,
+    /// Whether the run's notes already said why.
+    told: bool,
+    /// Whether an input the key cannot see changed since the entry was stored.
+    changed_unseen: bool,
+    may_read: bool,
+}
+
+impl Pending {
+    fn uncached() -> Pending {
+        Pending {
+            inputs: None,
+            earlier: None,
+            why: None,
+            told: false,
+            changed_unseen: false,
+            may_read: false,
+        }
+    }
+
+    /// Why the fact is gathered afresh (`None` when the cache is off).
+    pub fn why(&self) -> Option<&str> {
+        self.why.as_deref()
+    }
+
+    /// The key's digest (`sha256:…`), when there is a key.
+    pub fn inputs(&self) -> Option<String> {
+        self.inputs.as_ref().map(|i| format!("sha256:{}", i.digest))
+    }
+}
+
+/// A proven cache entry for a fact's inputs ([`Session::lookup`]), not yet taken: take it with
+/// [`Session::confirm`], or gather the fact after all (`Hit::pending`, then
+/// [`Session::complete`]) when what it describes turns out not to be what runs.
+#[derive(Debug)]
+pub struct Hit<T> {
+    /// The stored fact.
+    pub value: T,
+    /// Where it came from.
+    pub reused: Reuse,
+    pending: Pending,
+}
+
+impl<T> Hit<T> {
+    /// The files stored with it.
+    pub fn files(&self) -> &[(String, Vec<u8>)] {
+        self.pending
+            .earlier
+            .as_ref()
+            .map_or(&[], |(loaded, _)| loaded.files.as_slice())
+    }
+
+    /// Not taken after all: gathered afresh, with this reason.
+    pub fn pending(self, why: String) -> Pending {
+        Pending {
+            why: Some(why),
+            ..self.pending
+        }
+    }
+}
+
 /// Variables whose presence says nothing about a build or a test: the shell's own.
 const AMBIENT_NOISE: &[&str] = &["_", "OLDPWD", "PWD", "SHLVL", "COLUMNS", "LINES", "TERM"];
 
@@ -313,6 +401,9 @@ fn set_in_one(a: &[String], b: &[String]) -> Vec<String> {
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct Used {
     fact: String,
+    /// What the fact is about, when one run has many of it (a test binary's id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
     inputs: String,
     components: BTreeMap<String, String>,
     /// The run that gathered it (this run when fresh).
@@ -359,6 +450,9 @@ struct Tree {
     manifests: String,
     /// Every file the tree digest covers (absolute), so discovered inputs skip them.
     files: std::collections::HashSet<PathBuf>,
+    /// Each file of the tree (relative, `/`-separated) and its digest, in path order: what
+    /// a test binary's key takes the files it reads from.
+    entries: Vec<(String, String)>,
 }
 
 impl Session {
@@ -438,10 +532,16 @@ impl Session {
         }
         let mut used = used.clone();
         let rank = |fact: &str| {
-            [Fact::Resolve, Fact::Graph, Fact::Build, Fact::Tests]
-                .map(Fact::name)
-                .iter()
-                .position(|f| *f == fact)
+            [
+                Fact::Resolve,
+                Fact::Graph,
+                Fact::Build,
+                Fact::Tests,
+                Fact::TestBinary,
+            ]
+            .map(Fact::name)
+            .iter()
+            .position(|f| *f == fact)
         };
         used.sort_by_key(|u| rank(&u.fact));
         Some(gate_support::json::pretty_string(&*used).expect("evidence serialises"))
@@ -461,21 +561,42 @@ impl Session {
         valid: impl Fn(&T) -> bool,
         gather: impl FnOnce() -> Fresh<T>,
     ) -> Obtained<T> {
+        match self.lookup(fact, None, extra, valid) {
+            Ok(hit) => self.confirm(hit),
+            Err(pending) => self.complete(*pending, gather()),
+        }
+    }
+
+    /// The first half of [`Session::obtain`], for facts gathered together after all of them
+    /// were looked up (the test binaries of one `cargo test`): the proven entry for these
+    /// inputs, or what [`Session::complete`] needs to store the fact once it is gathered.
+    /// Nothing is recorded until one of the two is called.
+    pub fn lookup<T: DeserializeOwned>(
+        &self,
+        fact: Fact,
+        subject: Option<&str>,
+        extra: &[(&str, String)],
+        valid: impl Fn(&T) -> bool,
+    ) -> Result<Hit<T>, Box<Pending>> {
         let Some(settings) = &self.settings else {
-            return gather().gathered(None, Vec::new());
+            return Err(Box::new(Pending::uncached()));
         };
         let inputs = match self.inputs(fact, extra) {
-            Ok(inputs) => inputs,
+            Ok(inputs) => Inputs {
+                subject: subject.map(str::to_owned),
+                ..inputs
+            },
             Err(why) => {
                 self.note(format!(
                     "the {} fact was not cached: its inputs could not be read ({why})",
                     fact.name()
                 ));
-                return gather().gathered(None, Vec::new());
+                return Err(Box::new(Pending::uncached()));
             }
         };
         let store = Store::new(&settings.out);
-        let may_read = settings.read && !(fact == Fact::Tests && settings.fresh_tests);
+        let fresh_tests = matches!(fact, Fact::Tests | Fact::TestBinary) && settings.fresh_tests;
+        let may_read = settings.read && !fresh_tests;
         let shown = format!(
             "the cached {} fact (inputs sha256:{})",
             fact.name(),
@@ -483,76 +604,112 @@ impl Session {
         );
         // The earlier entry for these inputs, when it is proven and what it read is unchanged
         // (a forged one is removed; one whose discovered inputs changed is replaced below).
-        let mut why: Option<String> = None;
-        let mut told = false;
-        let mut changed_unseen = false;
-        let earlier = match store.load(fact.name(), &inputs.digest) {
+        let mut pending = Pending {
+            inputs: None,
+            earlier: None,
+            why: None,
+            told: false,
+            changed_unseen: false,
+            may_read,
+        };
+        match store.load(fact.name(), &inputs.digest) {
             Lookup::Hit(loaded) => match self.proof(fact, &loaded.entry) {
                 Err(refusal) => {
                     store.remove(fact.name(), &inputs.digest);
                     self.note(format!(
                         "{shown} {refusal}: refused, removed and gathered afresh"
                     ));
-                    told = true;
-                    why = Some(format!("the cached entry was refused: it {refusal}"));
-                    None
+                    pending.told = true;
+                    pending.why = Some(format!("the cached entry was refused: it {refusal}"));
                 }
                 Ok(proof) => match self.changed_since(&loaded.entry.discovered) {
                     Some(changed) => {
-                        changed_unseen = true;
-                        why = Some(format!("{changed} since run {}", loaded.entry.run_id));
-                        None
+                        pending.changed_unseen = true;
+                        pending.why = Some(format!("{changed} since run {}", loaded.entry.run_id));
                     }
-                    None => Some((loaded, proof)),
+                    None => pending.earlier = Some((loaded, proof)),
                 },
             },
-            Lookup::Miss => None,
+            Lookup::Miss => {}
             Lookup::Corrupt(reason) => {
                 self.note(format!("{shown} {reason}: removed and gathered afresh"));
-                told = true;
-                why = Some(format!("the cached entry {reason}"));
-                None
+                pending.told = true;
+                pending.why = Some(format!("the cached entry {reason}"));
             }
-        };
+        }
         if may_read
-            && let Some((loaded, proof)) = &earlier
+            && let Some((loaded, _)) = &pending.earlier
             && let Ok(value) = serde_json::from_slice::<T>(&loaded.value)
             && valid(&value)
         {
-            let reuse = Reuse {
+            let reused = Reuse {
                 fact: fact.name().to_owned(),
                 run_id: loaded.entry.run_id.clone(),
                 inputs: format!("sha256:{}", inputs.digest),
             };
-            self.learn(&loaded.entry.discovered);
-            self.record(Used {
-                gathered_by: loaded.entry.run_id.clone(),
-                reused: true,
-                entry: Some(format!("sha256:{}", loaded.entry.digest)),
-                proof: Some((*proof).to_owned()),
-                failed: Some(loaded.entry.failed),
-                ..self.used(&inputs)
-            });
-            return Obtained {
+            pending.inputs = Some(inputs);
+            return Ok(Hit {
                 value,
-                reused: Some(reuse),
-                files: loaded.files.clone(),
-                failed_before: loaded.entry.failed_before.clone(),
-                suspects: loaded.entry.suspects.clone(),
-            };
+                reused,
+                pending,
+            });
         }
-        let why = match (&why, may_read, &earlier) {
+        pending.why = Some(match (&pending.why, may_read, &pending.earlier) {
             (Some(why), ..) => why.clone(),
             (None, false, _) => "fresh evidence was asked for".to_owned(),
             (None, true, Some(_)) => "the check found the cached fact stale".to_owned(),
             (None, true, None) => self.missed(&store, &inputs),
+        });
+        pending.inputs = Some(inputs);
+        Err(Box::new(pending))
+    }
+
+    /// Takes a [`Hit`]: the reuse is recorded (`evidence.json`) and the fact handed over.
+    pub fn confirm<T>(&self, hit: Hit<T>) -> Obtained<T> {
+        let Hit {
+            value,
+            reused,
+            pending,
+        } = hit;
+        let (Some(inputs), Some((loaded, proof))) = (&pending.inputs, pending.earlier) else {
+            unreachable!("a hit has its inputs and its entry");
         };
+        self.learn(&loaded.entry.discovered);
+        self.record(Used {
+            gathered_by: loaded.entry.run_id.clone(),
+            reused: true,
+            entry: Some(format!("sha256:{}", loaded.entry.digest)),
+            proof: Some(proof.to_owned()),
+            failed: Some(loaded.entry.failed),
+            ..self.used(inputs)
+        });
+        Obtained {
+            value,
+            reused: Some(reused),
+            files: loaded.files,
+            failed_before: loaded.entry.failed_before,
+            suspects: loaded.entry.suspects,
+        }
+    }
+
+    /// The second half of [`Session::obtain`]: the fact gathered for a [`Pending`] lookup,
+    /// stored for the next run and recorded, with a failure on the same inputs carried.
+    pub fn complete<T: Serialize + DeserializeOwned>(
+        &self,
+        pending: Pending,
+        fresh: Fresh<T>,
+    ) -> Obtained<T> {
+        let (Some(settings), Some(inputs)) = (&self.settings, &pending.inputs) else {
+            return fresh.gathered(None, Vec::new());
+        };
+        let fact = inputs.fact;
+        let why = pending.why.clone().unwrap_or_default();
         // A refused or corrupt entry was told above, with what was done about it; a first
-        // run has nothing to compare with.
-        if may_read && !told && why != NOTHING_CACHED {
+        // run has nothing to compare with; a test binary's reason is in its own listing.
+        if pending.may_read && !pending.told && why != NOTHING_CACHED && fact != Fact::TestBinary {
             self.note(format!("{} gathered afresh: {why}", fact.name()));
         }
-        let fresh = gather();
+        let store = Store::new(&settings.out);
         self.learn(&self.discovered(&fresh.read));
         // A pass over inputs that failed before keeps that failure on record, with the
         // variables outside the key that were set in one run and not the other.
@@ -560,7 +717,7 @@ impl Session {
             &inputs.vars,
             std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()),
         );
-        let (failed_before, suspects) = match (&earlier, fresh.keep) {
+        let (failed_before, suspects) = match (&pending.earlier, fresh.keep) {
             (Some((e, _)), Keep::Passed) if e.entry.failed => (
                 Some(e.entry.run_id.clone()),
                 set_in_one(&e.entry.ambient, &ambient),
@@ -570,14 +727,16 @@ impl Session {
             }
             // No entry (deleted, evicted, refused): the record still remembers a failure on
             // the same inputs, unless an input the key cannot see changed.
-            (None, Keep::Passed) if !changed_unseen => (self.failed_in_record(&inputs), Vec::new()),
+            (None, Keep::Passed) if !pending.changed_unseen => {
+                (self.failed_in_record(inputs), Vec::new())
+            }
             _ => (None, Vec::new()),
         };
         let mut entry = None;
         // What was gathered is stored under the key taken before it ran: only when the tree
         // is still what the key says (an edit during a long test run would otherwise file
         // one content's result under another's key).
-        let moved = fresh.keep != Keep::Not && self.tree_moved(&inputs);
+        let moved = fresh.keep != Keep::Not && self.tree_moved(inputs);
         if moved {
             self.note(format!(
                 "the {} fact was not cached: the working tree changed while it was gathered",
@@ -587,7 +746,7 @@ impl Session {
         if fresh.keep != Keep::Not && !moved {
             entry = self.store(
                 &store,
-                &inputs,
+                inputs,
                 &fresh,
                 (failed_before.clone(), &ambient, &suspects),
             );
@@ -600,7 +759,7 @@ impl Session {
             stored: entry.is_some(),
             entry: entry.map(|digest| format!("sha256:{digest}")),
             why: Some(why),
-            ..self.used(&inputs)
+            ..self.used(inputs)
         });
         fresh.gathered(failed_before, suspects)
     }
@@ -776,7 +935,10 @@ impl Session {
     /// Why there was no entry for `inputs`: the components (and variables) that differ from
     /// the most recently used entry of the fact.
     fn missed(&self, store: &Store, inputs: &Inputs) -> String {
-        let Some(latest) = store.latest(inputs.fact.name()) else {
+        // Many entries of one fact in a run (test binaries) are told apart by their id.
+        let same_subject =
+            |entry: &store::Entry| entry.components.get("id") == inputs.components.get("id");
+        let Some(latest) = store.latest(inputs.fact.name(), same_subject) else {
             return NOTHING_CACHED.to_owned();
         };
         let mut changed: Vec<String> = Vec::new();
@@ -861,6 +1023,7 @@ impl Session {
     fn used(&self, inputs: &Inputs) -> Used {
         Used {
             fact: inputs.fact.name().to_owned(),
+            subject: inputs.subject.clone(),
             inputs: format!("sha256:{}", inputs.digest),
             components: inputs.components.clone(),
             gathered_by: self
@@ -918,6 +1081,57 @@ impl Session {
             components.insert((*name).to_owned(), sha256_hex(value.as_bytes()));
         }
         Ok(Inputs::new(fact, components, vars))
+    }
+
+    /// The digest of what `[cache] reads` declares test binary `id` reads (by content), and
+    /// whether it declares anything.
+    pub fn declared_reads(&self, id: &str) -> (String, bool) {
+        let declared = self
+            .settings
+            .as_ref()
+            .and_then(|s| s.reads.get(id))
+            .map_or(&[][..], Vec::as_slice);
+        (
+            discover::declared_digest(&self.root, declared),
+            !declared.is_empty(),
+        )
+    }
+
+    /// The test binary ids `[cache] reads` names.
+    pub fn declared_readers(&self) -> Vec<String> {
+        self.settings
+            .as_ref()
+            .map(|s| s.reads.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Add a sentence to the run's notes.
+    pub fn tell(&self, text: String) {
+        self.note(text);
+    }
+
+    /// Whether the cache is on for this run (off: `Session::disabled`, or a target directory
+    /// that holds the root).
+    pub fn enabled(&self) -> bool {
+        self.settings.is_some()
+    }
+
+    /// The digest of the tree's files that `keep` accepts (relative, `/`-separated paths),
+    /// by path and content as the tree digest takes them: the files a test binary reads.
+    pub fn files_digest(&self, keep: impl Fn(&str) -> bool) -> Result<String, String> {
+        let mut key = KeyHasher::default();
+        for (rel, digest) in &self.tree()?.entries {
+            if keep(rel) {
+                key.part(rel, digest.as_bytes());
+            }
+        }
+        Ok(key.finish())
+    }
+
+    /// Whether the tree and Cargo.lock still have the digests `pending` was keyed by (a
+    /// fact gathered over an edit is not stored; see [`Session::complete`]).
+    pub fn unmoved(&self, pending: &Pending) -> bool {
+        pending.inputs.as_ref().is_some_and(|i| !self.tree_moved(i))
     }
 
     fn tool(&self, out: &Path) -> String {
@@ -1084,6 +1298,7 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
             manifests.part(rel, digest.as_bytes());
         }
     }
+    let entries = rels.iter().cloned().zip(digests).collect();
     // A symlink is covered by its target's path, not its content: not listed as covered, so
     // a build that reads through it hashes what it reads.
     let files = paths
@@ -1094,6 +1309,7 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
         all: all.finish(),
         manifests: manifests.finish(),
         files,
+        entries,
     })
 }
 

@@ -332,8 +332,9 @@ impl Store {
         let _ = fs::remove_file(self.entry_path(fact, inputs));
     }
 
-    /// The most recently used whole entry of `fact`, to say what changed since.
-    pub fn latest(&self, fact: &str) -> Option<Entry> {
+    /// The most recently used whole entry of `fact` that `like` accepts (of the same test
+    /// binary, say), to say what changed since.
+    pub fn latest(&self, fact: &str, like: impl Fn(&Entry) -> bool) -> Option<Entry> {
         let mut files: Vec<_> = self
             .entry_files()
             .into_iter()
@@ -342,7 +343,8 @@ impl Store {
         files.sort_by_key(|(.., used)| std::cmp::Reverse(*used));
         files
             .iter()
-            .find_map(|(_, path, ..)| Store::read_entry(path))
+            .filter_map(|(_, path, ..)| Store::read_entry(path))
+            .find(like)
     }
 
     /// Marks the directory as a cache for backup tools (<https://bford.info/cachedir/>).

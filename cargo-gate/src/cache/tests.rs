@@ -31,6 +31,7 @@ fn workspace() -> (tempfile::TempDir, Workspace, Settings) {
         run_id: "r1".to_owned(),
         extra_env: Vec::new(),
         files: Vec::new(),
+        reads: Default::default(),
         // The reuse logic is tested with entries authenticated by a key; reuse proven by
         // the record (no key) has tests of its own below.
         key: Some("test-key".to_owned()),
@@ -46,8 +47,21 @@ fn workspace() -> (tempfile::TempDir, Workspace, Settings) {
 
 fn key(ws: &Workspace, settings: &Settings, fact: Fact) -> Inputs {
     Session::new(ws, settings.clone())
-        .inputs(fact, &[])
+        .inputs(fact, &binary_of(ws, fact))
         .unwrap()
+}
+
+/// What a test binary's key adds to the common components, modelled here: the binary is
+/// built from `src/lib.rs`, so its digest changes when that file does (the whole run's key
+/// sees the file through the tree instead).
+fn binary_of(ws: &Workspace, fact: Fact) -> Vec<(&'static str, String)> {
+    match fact {
+        Fact::TestBinary => vec![(
+            "binary",
+            sha256_hex(&fs::read(ws.root.join("src/lib.rs")).unwrap_or_default()),
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// `path` relative to `base` (both absolute), through `..` where needed.
@@ -251,7 +265,13 @@ fn the_executable_bit_and_a_symlinks_target_are_inputs() {
 
 /// The test run obtained through `session`, gathered as `fresh` when nothing is reused.
 fn obtain_tests(session: &Session, fresh: Fresh<String>) -> Obtained<String> {
-    session.obtain(Fact::Tests, &[], |_: &String| true, || fresh)
+    obtain_fact(Fact::Tests, session, fresh)
+}
+
+/// `fact` obtained through `session`, gathered as `fresh` when nothing is reused.
+fn obtain_fact(fact: Fact, session: &Session, fresh: Fresh<String>) -> Obtained<String> {
+    let extra = binary_of(&Workspace::for_tests(&session.root, &[]), fact);
+    session.obtain(fact, &extra, |_: &String| true, || fresh)
 }
 
 /// A fresh fact for [`Session::obtain`]: `value`, judged `keep`.
@@ -331,8 +351,7 @@ fn what_the_environment_kept_from_being_gathered_is_never_stored() {
     assert_eq!((again.value.as_str(), again.reused), ("ran", None));
 }
 
-#[test]
-fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it() {
+fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it(fact: Fact) {
     let (_dir, ws, settings) = workspace();
     let with = |run: &str, read: bool| {
         let mut s = settings.clone();
@@ -341,7 +360,7 @@ fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it
         s
     };
     let failed = Session::new(&ws, with("r1", true)).obtain(
-        Fact::Tests,
+        fact,
         &[],
         |_: &String| true,
         || fresh("FAILED", Keep::Failed),
@@ -349,7 +368,7 @@ fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it
     assert_eq!(failed.value, "FAILED");
     // Reused: still the failure, never re-run into a pass.
     let reused = Session::new(&ws, with("r2", true)).obtain(
-        Fact::Tests,
+        fact,
         &[],
         |_: &String| true,
         || fresh("ok", Keep::Passed),
@@ -358,7 +377,7 @@ fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it
     assert_eq!(reused.reused.unwrap().run_id, "r1");
     // Run afresh (--no-cache) and passing: the pass carries the earlier failure...
     let passed = Session::new(&ws, with("r3", false)).obtain(
-        Fact::Tests,
+        fact,
         &[],
         |_: &String| true,
         || fresh("ok", Keep::Passed),
@@ -367,7 +386,7 @@ fn a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it
     assert_eq!(passed.failed_before.as_deref(), Some("r1"));
     // ...and so does every reuse of that pass.
     let later = Session::new(&ws, with("r4", true)).obtain(
-        Fact::Tests,
+        fact,
         &[],
         |_: &String| true,
         || fresh("again", Keep::Passed),
@@ -614,7 +633,7 @@ fn gate_run(
             keep: fresh.keep,
             read: fresh.read.clone(),
         };
-        let obtained = session.obtain(*fact, &[], |_: &String| true, || fresh);
+        let obtained = session.obtain(*fact, &binary_of(ws, *fact), |_: &String| true, || fresh);
         got.push((obtained.value, obtained.reused.map(|r| r.run_id)));
     }
     let writer = crate::record::RecordWriter::begin(&settings.out, run).unwrap();
@@ -636,9 +655,67 @@ fn gate_run(
     (got, session.notes())
 }
 
-fn tests_fact(value: &str, keep: Keep) -> Vec<(Fact, Fresh<String>)> {
-    vec![(Fact::Tests, fresh(value, keep))]
+fn facts_of(fact: Fact, value: &str, keep: Keep) -> Vec<(Fact, Fresh<String>)> {
+    vec![(fact, fresh(value, keep))]
 }
+
+/// A test binary's key is its digest and what it reads (the tool, the toolchain, the
+/// variables, cargo's configuration, declared files): not the whole tree, and not Cargo.lock,
+/// whose versions reach it through its digest.
+#[test]
+fn a_test_binarys_key_is_its_digest_and_what_it_reads_not_the_tree_or_the_lockfile() {
+    let (dir, ws, settings) = workspace();
+    let k = |settings: &Settings, binary: &str| {
+        let extra = [("binary", binary.to_owned()), ("reads", "r1".to_owned())];
+        Session::new(&ws, settings.clone())
+            .inputs(Fact::TestBinary, &extra)
+            .unwrap()
+    };
+    let before = k(&settings, "b1");
+    fs::write(dir.path().join("README.md"), "another package's file\n").unwrap();
+    fs::write(dir.path().join("Cargo.lock"), "version = 4\n# bumped\n").unwrap();
+    assert!(changed(&before, &k(&settings, "b1")).is_empty());
+    assert_eq!(changed(&before, &k(&settings, "b2")), ["binary"]);
+    let mut toolchain = settings.clone();
+    toolchain.toolchain = "rustc release: 1.96.0\n".to_owned();
+    assert_eq!(changed(&before, &k(&toolchain, "b1")), ["toolchain"]);
+    let mut env = settings.clone();
+    env.env
+        .push(("RUSTFLAGS".to_owned(), "-Cdebuginfo=0".to_owned()));
+    assert_eq!(changed(&before, &k(&env, "b1")), ["env"]);
+}
+
+/// The stale-PASS probes of the trust issue, each run against the whole test run and
+/// against one test binary's result (`facts/test_run/binaries.rs`): the per-binary entries
+/// are stored, proven and refused by the same rules.
+macro_rules! whole_and_per_binary {
+    ($($probe:ident),* $(,)?) => {
+        $(
+            mod $probe {
+                use super::Fact;
+
+                #[test]
+                fn whole_run() {
+                    super::$probe(Fact::Tests);
+                }
+
+                #[test]
+                fn per_binary() {
+                    super::$probe(Fact::TestBinary);
+                }
+            }
+        )*
+    };
+}
+
+whole_and_per_binary!(
+    a_failure_is_reused_as_a_failure_and_a_later_pass_on_the_same_inputs_keeps_it,
+    without_a_key_reuse_needs_the_record_of_the_run_that_stored_it,
+    a_swapped_or_resealed_entry_is_refused_and_named,
+    with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not,
+    an_older_genuine_entry_put_back_is_refused,
+    a_failure_the_cache_lost_is_remembered_by_the_record,
+);
 
 /// Rewrites the stored entry of `fact` for `from` as the entry for `to` (its inputs and
 /// components), edited by `edit`, and re-seals it with the plain digest anyone can compute:
@@ -657,16 +734,24 @@ fn forge(out: &Path, fact: Fact, from: &Inputs, to: &Inputs, edit: impl Fn(&mut 
     .unwrap();
 }
 
-#[test]
-fn without_a_key_reuse_needs_the_record_of_the_run_that_stored_it() {
+fn without_a_key_reuse_needs_the_record_of_the_run_that_stored_it(fact: Fact) {
     let (_dir, ws, mut settings) = workspace();
     settings.key = None;
     // Stored, but its run never wrote a record (killed before the end, or a cache copied in
     // from elsewhere): refused and named, gathered afresh.
     let mut lone = settings.clone();
     lone.run_id = "r0".into();
-    obtain_tests(&Session::new(&ws, lone), fresh("from r0", Keep::Passed));
-    let (got, notes) = gate_run(&ws, &settings, "r1", &tests_fact("from r1", Keep::Passed));
+    obtain_fact(
+        fact,
+        &Session::new(&ws, lone),
+        fresh("from r0", Keep::Passed),
+    );
+    let (got, notes) = gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(fact, "from r1", Keep::Passed),
+    );
     assert_eq!(got, [("from r1".to_owned(), None)]);
     assert!(
         notes[0].contains("names run r0, which is not in this output directory's record")
@@ -675,27 +760,46 @@ fn without_a_key_reuse_needs_the_record_of_the_run_that_stored_it() {
         "{notes:?}"
     );
     // r1's record lists what it stored: reused, proven by the record.
-    let (got, notes) = gate_run(&ws, &settings, "r2", &tests_fact("from r2", Keep::Passed));
+    let (got, notes) = gate_run(
+        &ws,
+        &settings,
+        "r2",
+        &facts_of(fact, "from r2", Keep::Passed),
+    );
     assert_eq!(got, [("from r1".to_owned(), Some("r1".to_owned()))]);
     assert!(notes.is_empty(), "{notes:?}");
     let evidence = fs::read_to_string(settings.out.join("runs/r2/evidence.json")).unwrap();
     assert!(evidence.contains("\"proof\": \"record\""), "{evidence}");
 }
 
-#[test]
-fn a_swapped_or_resealed_entry_is_refused_and_named() {
+fn a_swapped_or_resealed_entry_is_refused_and_named(fact: Fact) {
     let (dir, ws, mut settings) = workspace();
     settings.key = None;
-    let passing = key(&ws, &settings, Fact::Tests);
-    gate_run(&ws, &settings, "r1", &tests_fact("passed", Keep::Passed));
+    let passing = key(&ws, &settings, fact);
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(fact, "passed", Keep::Passed),
+    );
     // The next commit's tests fail.
     fs::write(dir.path().join("src/lib.rs"), "pub fn f() { panic!() }\n").unwrap();
-    let failing = key(&ws, &settings, Fact::Tests);
-    gate_run(&ws, &settings, "r2", &tests_fact("FAILED", Keep::Failed));
+    let failing = key(&ws, &settings, fact);
+    gate_run(
+        &ws,
+        &settings,
+        "r2",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
 
     // The passing commit's entry copied over the failing commit's, re-pointed and re-sealed.
-    forge(&settings.out, Fact::Tests, &passing, &failing, |_| {});
-    let (got, notes) = gate_run(&ws, &settings, "r3", &tests_fact("FAILED", Keep::Failed));
+    forge(&settings.out, fact, &passing, &failing, |_| {});
+    let (got, notes) = gate_run(
+        &ws,
+        &settings,
+        "r3",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
     assert_eq!(got, [("FAILED".to_owned(), None)]);
     assert!(
         notes[0].contains("names run r1, but run r2 stored another result for the same inputs"),
@@ -705,7 +809,7 @@ fn a_swapped_or_resealed_entry_is_refused_and_named() {
     // The failing entry's value blob rewritten to a pass, the entry re-sealed.
     let blob = {
         let store = Store::new(&settings.out);
-        let text = fs::read(entry_path(&settings.out, "tests", &failing.digest)).unwrap();
+        let text = fs::read(entry_path(&settings.out, fact.name(), &failing.digest)).unwrap();
         let entry: store::Entry = serde_json::from_slice(&text).unwrap();
         drop(store);
         entry.value
@@ -715,11 +819,16 @@ fn a_swapped_or_resealed_entry_is_refused_and_named() {
     fs::create_dir_all(settings.out.join("cache/blobs").join(&digest[..2])).unwrap();
     fs::write(blob_path(&settings.out, passed), passed).unwrap();
     assert_ne!(blob, digest);
-    forge(&settings.out, Fact::Tests, &failing, &failing, |e| {
+    forge(&settings.out, fact, &failing, &failing, |e| {
         e.value = digest.clone();
         e.failed = false;
     });
-    let (got, notes) = gate_run(&ws, &settings, "r4", &tests_fact("FAILED", Keep::Failed));
+    let (got, notes) = gate_run(
+        &ws,
+        &settings,
+        "r4",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
     assert_eq!(got, [("FAILED".to_owned(), None)]);
     assert!(
         notes[0].contains("whose record lists no such entry"),
@@ -727,18 +836,21 @@ fn a_swapped_or_resealed_entry_is_refused_and_named() {
     );
 }
 
-#[test]
-fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() {
+fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not(fact: Fact) {
     let (_dir, ws, settings) = workspace();
-    let inputs = key(&ws, &settings, Fact::Tests);
+    let inputs = key(&ws, &settings, fact);
     let mut first = settings.clone();
     first.run_id = "r1".into();
-    obtain_tests(&Session::new(&ws, first), fresh("FAILED", Keep::Failed));
+    obtain_fact(
+        fact,
+        &Session::new(&ws, first),
+        fresh("FAILED", Keep::Failed),
+    );
     // No record of r1 here (a cache restored from CI storage): the MAC proves it.
     let mut second = settings.clone();
     second.run_id = "r2".into();
     let session = Session::new(&ws, second.clone());
-    let got = obtain_tests(&session, fresh("ok", Keep::Passed));
+    let got = obtain_fact(fact, &session, fresh("ok", Keep::Passed));
     assert_eq!(got.value, "FAILED");
     assert!(
         session
@@ -747,11 +859,9 @@ fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() 
             .contains("\"proof\": \"key\"")
     );
     // Flipped and re-sealed without the key: the MAC no longer holds.
-    forge(&settings.out, Fact::Tests, &inputs, &inputs, |e| {
-        e.failed = false
-    });
+    forge(&settings.out, fact, &inputs, &inputs, |e| e.failed = false);
     let session = Session::new(&ws, second.clone());
-    let got = obtain_tests(&session, fresh("ok", Keep::Passed));
+    let got = obtain_fact(fact, &session, fresh("ok", Keep::Passed));
     assert_eq!((got.value.as_str(), got.reused), ("ok", None));
     assert!(
         session.notes()[0].contains("its MAC does not hold under CARGO_GATE_CACHE_KEY"),
@@ -761,7 +871,11 @@ fn with_a_key_an_entry_travels_without_its_record_and_a_resealed_one_does_not() 
     // Another key proves nothing either.
     let mut other = second;
     other.key = Some("another-key".into());
-    let got = obtain_tests(&Session::new(&ws, other), fresh("again", Keep::Passed));
+    let got = obtain_fact(
+        fact,
+        &Session::new(&ws, other),
+        fresh("again", Keep::Passed),
+    );
     assert_eq!(got.reused, None);
 }
 
@@ -820,24 +934,39 @@ fn an_input_only_the_build_read_invalidates_the_build_and_the_tests_and_is_named
 #[test]
 fn every_miss_says_which_input_changed() {
     let (_dir, ws, settings) = workspace();
-    gate_run(&ws, &settings, "r1", &tests_fact("a", Keep::Passed));
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(Fact::Tests, "a", Keep::Passed),
+    );
     let mut path = settings.clone();
     path.env = vec![("PATH".to_owned(), "/opt/other/bin:/usr/bin".to_owned())];
-    let (_, notes) = gate_run(&ws, &path, "r2", &tests_fact("b", Keep::Passed));
+    let (_, notes) = gate_run(&ws, &path, "r2", &facts_of(Fact::Tests, "b", Keep::Passed));
     assert_eq!(
         notes,
         ["tests gathered afresh: env (PATH) changed since run r1"]
     );
     let mut toolchain = path.clone();
     toolchain.toolchain = "rustc release: 1.96.0\n".into();
-    let (_, notes) = gate_run(&ws, &toolchain, "r3", &tests_fact("c", Keep::Passed));
+    let (_, notes) = gate_run(
+        &ws,
+        &toolchain,
+        "r3",
+        &facts_of(Fact::Tests, "c", Keep::Passed),
+    );
     assert_eq!(
         notes,
         ["tests gathered afresh: the toolchain changed since run r2"]
     );
     let mut fresh_run = toolchain.clone();
     fresh_run.read = false;
-    let (_, notes) = gate_run(&ws, &fresh_run, "r4", &tests_fact("d", Keep::Passed));
+    let (_, notes) = gate_run(
+        &ws,
+        &fresh_run,
+        "r4",
+        &facts_of(Fact::Tests, "d", Keep::Passed),
+    );
     assert!(notes.is_empty(), "--no-cache says nothing: {notes:?}");
 }
 
@@ -929,19 +1058,33 @@ fn prune_sweeps_what_a_killed_writer_left() {
 /// A result the record shows was replaced is not brought back: a pass stored by r1, then a
 /// failure on the same inputs stored by r2 (`--no-cache`), then r1's entry put back in the
 /// cache — it is genuine and r1's record lists it, but r2's came after.
-#[test]
-fn an_older_genuine_entry_put_back_is_refused() {
+fn an_older_genuine_entry_put_back_is_refused(fact: Fact) {
     let (_dir, ws, mut settings) = workspace();
     settings.key = None;
-    let inputs = key(&ws, &settings, Fact::Tests);
-    gate_run(&ws, &settings, "r1", &tests_fact("passed", Keep::Passed));
-    let path = entry_path(&settings.out, "tests", &inputs.digest);
+    let inputs = key(&ws, &settings, fact);
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(fact, "passed", Keep::Passed),
+    );
+    let path = entry_path(&settings.out, fact.name(), &inputs.digest);
     let passing = fs::read(&path).unwrap();
     let mut fresh_run = settings.clone();
     fresh_run.read = false;
-    gate_run(&ws, &fresh_run, "r2", &tests_fact("FAILED", Keep::Failed));
+    gate_run(
+        &ws,
+        &fresh_run,
+        "r2",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
     fs::write(&path, passing).unwrap();
-    let (got, notes) = gate_run(&ws, &settings, "r3", &tests_fact("FAILED", Keep::Failed));
+    let (got, notes) = gate_run(
+        &ws,
+        &settings,
+        "r3",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
     assert_eq!(got, [("FAILED".to_owned(), None)]);
     assert!(
         notes[0]
@@ -952,16 +1095,20 @@ fn an_older_genuine_entry_put_back_is_refused() {
 
 /// A failure stays on record when the cache loses the entry that remembered it: a pass
 /// gathered afresh on inputs a recorded run failed on is still flaky.
-#[test]
-fn a_failure_the_cache_lost_is_remembered_by_the_record() {
+fn a_failure_the_cache_lost_is_remembered_by_the_record(fact: Fact) {
     let (_dir, ws, mut settings) = workspace();
     settings.key = None;
-    let inputs = key(&ws, &settings, Fact::Tests);
-    gate_run(&ws, &settings, "r1", &tests_fact("FAILED", Keep::Failed));
-    fs::remove_file(entry_path(&settings.out, "tests", &inputs.digest)).unwrap();
+    let inputs = key(&ws, &settings, fact);
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(fact, "FAILED", Keep::Failed),
+    );
+    fs::remove_file(entry_path(&settings.out, fact.name(), &inputs.digest)).unwrap();
     let mut again = settings.clone();
     again.run_id = "r2".into();
-    let got = obtain_tests(&Session::new(&ws, again), fresh("ok", Keep::Passed));
+    let got = obtain_fact(fact, &Session::new(&ws, again), fresh("ok", Keep::Passed));
     assert_eq!(
         (got.value.as_str(), got.failed_before.as_deref()),
         ("ok", Some("r1"))
@@ -975,7 +1122,12 @@ fn a_failure_the_cache_lost_is_remembered_by_the_record() {
 fn a_blob_name_that_is_a_path_reaches_nothing() {
     let (dir, ws, settings) = workspace();
     let inputs = key(&ws, &settings, Fact::Tests);
-    gate_run(&ws, &settings, "r1", &tests_fact("ok", Keep::Passed));
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(Fact::Tests, "ok", Keep::Passed),
+    );
     let victim = dir.path().join("precious.txt");
     fs::write(&victim, "keep me").unwrap();
     forge(&settings.out, Fact::Tests, &inputs, &inputs, |e| {
@@ -995,7 +1147,12 @@ fn a_blob_name_that_is_a_path_reaches_nothing() {
 #[test]
 fn prune_never_follows_a_link_out_of_the_cache() {
     let (_dir, ws, settings) = workspace();
-    gate_run(&ws, &settings, "r1", &tests_fact("ok", Keep::Passed));
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(Fact::Tests, "ok", Keep::Passed),
+    );
     let home = tempfile::tempdir().unwrap();
     let old = home.path().join("notes.txt");
     fs::write(&old, "mine").unwrap();

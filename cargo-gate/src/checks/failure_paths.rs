@@ -158,15 +158,15 @@ mod tests {
     fn ran(passed: &[&str], failed: &[&str]) -> TestRunFact {
         let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
         TestRunFact::Ran(Box::new(Ran {
-            run: TestRun {
-                captured: crate::cargo::Captured {
+            run: TestRun::of(
+                crate::cargo::Captured {
                     command_line: "cargo test".to_owned(),
                     code: Some(0),
                     log: String::new(),
                     stopped: None,
                 },
-                over_limit: None,
-            },
+                None,
+            ),
             runner: Runner::CargoTest,
             reused: None,
             build_reuse: None,

@@ -126,6 +126,8 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     let TestRun {
         captured,
         over_limit,
+        binaries,
+        whole,
     } = &ran.run;
     let mut outcome = evaluate(
         captured,
@@ -135,6 +137,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     )
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
+    outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
     }
@@ -144,6 +147,51 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         return Outcome::blocked("lockfile.locked", TESTS_UNRESOLVED, outcome);
     }
     outcome
+}
+
+/// Where the record keeps each test binary of a run kept per binary: reused or run, and why.
+pub const BINARIES: &str = "tests/binaries.json";
+
+/// A run kept per test binary: how many binaries ran and how many were reused, said in the
+/// summary, each reused binary named with the run it came from (every format shows the
+/// outcome's reuses), and the whole list kept in the record. A run reused whole names that
+/// run instead: its binaries' history is in the record it came from.
+fn per_binary(
+    mut outcome: Outcome,
+    binaries: &[crate::facts::BinaryEvidence],
+    whole: Option<&str>,
+    reused_whole: bool,
+) -> Outcome {
+    use crate::facts::BinaryStatus;
+    if binaries.is_empty() {
+        if let Some(why) = whole.filter(|_| !reused_whole) {
+            let listing = serde_json::json!({ "kept-whole": why, "binaries": [] });
+            let json = gate_support::json::pretty_string(&listing).expect("json");
+            outcome = outcome.with_artifact(BINARIES, json);
+        }
+        return outcome;
+    }
+    if !reused_whole {
+        let reused = binaries
+            .iter()
+            .filter(|b| b.status == BinaryStatus::Reused)
+            .count();
+        // Said only when some were reused: a run that reran every binary reads as any run
+        // (the same judgement, fresh or reused whole).
+        if reused > 0 && matches!(outcome.status, Status::Pass | Status::Fail | Status::Warn) {
+            outcome.summary = format!(
+                "{}; {reused} of {} test binaries reused unchanged ({BINARIES})",
+                outcome.summary,
+                binaries.len()
+            );
+        }
+        for binary in binaries {
+            outcome = outcome.with_reuse(binary.reuse().as_ref());
+        }
+    }
+    let listing = serde_json::json!({ "binaries": binaries });
+    let json = gate_support::json::pretty_string(&listing).expect("json");
+    outcome.with_artifact(BINARIES, json)
 }
 
 /// A pass over inputs that failed in `run`: the same code both ways, so the pass proves
@@ -461,10 +509,7 @@ mod tests {
         let results = TestCounts::parse(green, Runner::CargoTest).results();
         assert_eq!(results.passed, ["tests::io_a"]);
         let run = TestRunFact::Ran(Box::new(Ran {
-            run: TestRun {
-                captured: captured(0, green),
-                over_limit: None,
-            },
+            run: TestRun::of(captured(0, green), None),
             runner: Runner::CargoTest,
             reused: None,
             build_reuse: None,
@@ -700,10 +745,7 @@ error: 1 target failed:
         assert_eq!(outcome.findings.len(), 1);
         assert_eq!(outcome.findings[0].code.as_deref(), Some("test-timeout"));
         assert_eq!(outcome.findings[0].subject.as_deref(), Some("spins"));
-        let run = |over_limit: Option<OverLimit>| TestRun {
-            captured: stopped.clone(),
-            over_limit,
-        };
+        let run = |over_limit: Option<OverLimit>| TestRun::of(stopped.clone(), over_limit);
         assert_eq!(run(Some(over)).keep(Runner::CargoTest, false), Keep::Failed);
         assert_eq!(run(None).keep(Runner::CargoTest, false), Keep::Not);
     }
@@ -742,10 +784,7 @@ error: 1 target failed:
                     Status::Skip => Keep::Not,
                     _ => Keep::Passed,
                 };
-                let run = TestRun {
-                    captured,
-                    over_limit: None,
-                };
+                let run = TestRun::of(captured, None);
                 assert_eq!(run.keep(runner, offline), judged, "{code} {offline}: {log}");
             }
         }

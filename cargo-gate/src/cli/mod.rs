@@ -39,7 +39,13 @@ pub fn command() -> clap::Command {
 /// Entry point of the `cargo-gate` binary: parses `std::env::args_os()`, runs, and returns
 /// the process exit code.
 pub fn main() -> i32 {
-    main_with(std::env::args_os())
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // cargo starting a test binary through the gate (a per-binary test run): not a command
+    // anyone types, so not one clap knows.
+    if args.get(1).is_some_and(|a| a == crate::facts::RUNNER_ARG) {
+        return crate::facts::runner_main(&args[2..]);
+    }
+    main_with(args)
 }
 
 /// [`main`] with explicit arguments (`argv[0]` first).

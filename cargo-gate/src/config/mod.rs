@@ -72,6 +72,10 @@ pub struct CacheSettings {
     /// `files`: files and directories the build or the tests read that no build records
     /// (relative to the workspace root; may lie outside it), by content.
     pub files: Vec<String>,
+    /// `reads`: by test binary id (`PACKAGE::NAME`), the files and directories it reads at
+    /// run time outside its package and the workspace packages it depends on (relative to
+    /// the workspace root): they join that binary's key when the test run is kept per binary.
+    pub reads: BTreeMap<String, Vec<String>>,
     /// `broad`: whether `broad` may reuse a cached test run (it runs the tests afresh
     /// otherwise).
     pub broad: bool,
@@ -92,6 +96,7 @@ impl Default for CacheSettings {
         CacheSettings {
             env: Vec::new(),
             files: Vec::new(),
+            reads: BTreeMap::new(),
             broad: false,
             max_size: DEFAULT_CACHE_SIZE,
         }
@@ -673,6 +678,23 @@ fn validate(
             }
         }
         config.cache.files.sort();
+        for (binary, paths) in cache.reads.unwrap_or_default() {
+            let mut kept = Vec::new();
+            for path in paths.into_inner() {
+                if path.get_ref().trim().is_empty() || path.get_ref().contains('\0') {
+                    v.error::<_, ()>(
+                        &path,
+                        format!("`{}` is not a path", path.get_ref().escape_debug()),
+                        "list what the test binary reads relative to the workspace root, e.g. \
+                         reads = { \"tests::tidy\" = [\"crates\"] }",
+                    );
+                } else if !kept.contains(path.get_ref()) {
+                    kept.push(path.into_inner());
+                }
+            }
+            kept.sort();
+            config.cache.reads.insert(binary, kept);
+        }
         config.cache.broad = cache.broad.unwrap_or(false);
         if let Some(size) = cache.max_size {
             match parse_size(size.get_ref()) {

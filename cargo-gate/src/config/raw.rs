@@ -38,6 +38,7 @@ pub(super) struct RawTests {
 pub(super) struct RawCache {
     pub(super) env: Option<Vec<Spanned<String>>>,
     pub(super) files: Option<Vec<Spanned<String>>>,
+    pub(super) reads: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     pub(super) broad: Option<bool>,
     pub(super) max_size: Option<Spanned<String>>,
 }

@@ -128,6 +128,7 @@ fn cache_session(
             run_id: run_id.to_owned(),
             extra_env: config.cache.env.clone(),
             files: config.cache.files.clone(),
+            reads: config.cache.reads.clone(),
             redact: crate::secrets::redact_bytes,
             recorded: crate::record::recorded_evidence,
             key: std::env::var(crate::cache::KEY_ENV)

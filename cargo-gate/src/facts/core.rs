@@ -186,6 +186,33 @@ pub struct BuiltArtifact {
     /// ([`crate::cuda::binary::read`]; kept with the build in the evidence cache).
     #[serde(default)]
     pub gpu: crate::cuda::binary::GpuCode,
+    /// Set for a test binary `cargo test` runs: which it is, and its digest.
+    #[serde(default)]
+    pub test_binary: Option<TestBinary>,
+}
+
+/// A test binary of the build: what `cargo test` runs (a library's or a binary's unit tests,
+/// an integration test, a bench built as a test).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TestBinary {
+    /// Its id as nextest writes it: `PACKAGE` (the library's unit tests), `PACKAGE::NAME`
+    /// (an integration test), `PACKAGE::bin/NAME`, `PACKAGE::bench/NAME`,
+    /// `PACKAGE::example/NAME`.
+    pub id: String,
+    /// The directory of its package's `Cargo.toml` (where cargo runs it).
+    pub package_dir: PathBuf,
+    /// The SHA-256 of the executable, taken when the build read it (empty when it could
+    /// not be read).
+    pub sha256: String,
+}
+
+/// The nextest-style id of a test target: `kinds` as cargo's messages give them.
+pub fn test_binary_id(package: &str, kinds: &[&str], name: &str) -> String {
+    match kinds.first().copied().unwrap_or("lib") {
+        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" => package.to_owned(),
+        "test" => format!("{package}::{name}"),
+        kind => format!("{package}::{kind}/{name}"),
+    }
 }
 
 impl BuiltArtifact {
@@ -247,6 +274,7 @@ fn scan_artifacts(
                     size: 0,
                     modified: None,
                     gpu: crate::cuda::binary::GpuCode::default(),
+                    test_binary: None,
                 });
             }
         }
@@ -257,20 +285,33 @@ fn scan_artifacts(
     // artifact per thread.
     let paths: Vec<&Path> = list.iter().map(|a| a.path.as_path()).collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A test binary's digest is taken from the same bytes: it keys the binary's test
+    // results (`facts/test_run/binaries.rs`).
+    let digested: std::collections::HashSet<&Path> = list
+        .iter()
+        .filter(|a| a.test_binary.is_some())
+        .map(|a| a.path.as_path())
+        .collect();
     let scans = crate::parallel::map_files(&paths, threads, 64 << 20, |path, buf| {
         use std::io::Read;
         let stamp = BuiltArtifact::stamp(path)?;
         buf.clear();
         std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
-        Some((stamp, crate::cuda::binary::read(buf)))
+        let digest = digested
+            .contains(path)
+            .then(|| gate_support::digest::sha256_hex(buf));
+        Some((stamp, crate::cuda::binary::read(buf), digest))
     });
     list.into_iter()
         .zip(scans)
         .filter_map(|(mut artifact, scan)| {
-            let ((size, modified), gpu) = scan?;
+            let ((size, modified), gpu, digest) = scan?;
             artifact.size = size;
             artifact.modified = modified;
             artifact.gpu = gpu;
+            if let (Some(binary), Some(digest)) = (&mut artifact.test_binary, digest) {
+                binary.sha256 = digest;
+            }
             Some(artifact)
         })
         .collect()
@@ -290,6 +331,28 @@ fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
         .unwrap_or_default();
     let executable = message["executable"].as_str();
     let test = message["profile"]["test"].as_bool().unwrap_or(false);
+    let kinds: Vec<&str> = kinds
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    // What `cargo test` runs: a test-profile executable (an example built as a plain
+    // executable is compiled, not run).
+    let test_binary = match (test, message["manifest_path"].as_str()) {
+        (true, Some(manifest)) if executable.is_some() => Some(TestBinary {
+            id: test_binary_id(
+                &package,
+                &kinds,
+                message["target"]["name"].as_str().unwrap_or_default(),
+            ),
+            package_dir: Path::new(manifest)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            sha256: String::new(),
+        }),
+        _ => None,
+    };
     let mut found = Vec::new();
     for file in message["filenames"].as_array().into_iter().flatten() {
         let Some(file) = file.as_str() else { continue };
@@ -312,6 +375,9 @@ fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
             size: 0,
             modified: None,
             gpu: crate::cuda::binary::GpuCode::default(),
+            test_binary: test_binary
+                .clone()
+                .filter(|_| kind == BinaryKind::Executable),
         });
     }
     found

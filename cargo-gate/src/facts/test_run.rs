@@ -4,14 +4,17 @@
 //! as a typed value by every check that judges it: `tests.pass` judges the run,
 //! `failure.paths` reads the names of the tests that passed and failed.
 
+mod binaries;
 mod clock;
 mod model;
 mod parse;
+mod replay;
 mod run;
 
 pub use clock::TestClock;
 pub use model::*;
 pub use parse::{TestCounts, parse_libtest, parse_nextest};
+pub use replay::{RUNNER_ARG, runner_main};
 pub(super) use run::gather;
 
 /// Where `tests.pass` keeps the names of the tests that passed and failed in the run record

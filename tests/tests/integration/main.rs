@@ -13,6 +13,7 @@ mod example;
 mod formats;
 mod init;
 mod kernels_build;
+mod per_binary;
 mod pilot;
 mod record;
 mod runtime_gpu;

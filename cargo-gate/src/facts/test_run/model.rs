@@ -46,6 +46,58 @@ pub struct TestRun {
     pub captured: Captured,
     /// Set when the gate stopped the run because a test ran past `[tests] test-timeout`.
     pub over_limit: Option<OverLimit>,
+    /// Each test binary of the run, when it was kept per binary: reused or run, and why.
+    #[serde(default)]
+    pub binaries: Vec<BinaryEvidence>,
+    /// Why the run was kept whole (one key for every binary), when it was.
+    #[serde(default)]
+    pub whole: Option<String>,
+}
+
+impl TestRun {
+    /// A run kept whole, as one command printed it.
+    pub fn of(captured: Captured, over_limit: Option<OverLimit>) -> TestRun {
+        TestRun {
+            captured,
+            over_limit,
+            binaries: Vec::new(),
+            whole: None,
+        }
+    }
+}
+
+/// One test binary of a run kept per binary (`binaries.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BinaryEvidence {
+    /// Its id (`PACKAGE`, `PACKAGE::NAME`, `PACKAGE::bin/NAME`).
+    pub id: String,
+    /// The digest of its inputs (`sha256:…`), when they could be keyed.
+    pub inputs: Option<String>,
+    /// Whether it ran.
+    pub status: BinaryStatus,
+    /// The run its result was reused from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Why it ran (what changed since its last result), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// Whether it failed (a failing test, an early exit).
+    pub failed: bool,
+    /// A run in which the same inputs failed, when it passed here (flaky).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_before: Option<String>,
+}
+
+/// What became of a test binary in a run kept per binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BinaryStatus {
+    /// Its inputs were unchanged: its earlier result was replayed.
+    Reused,
+    /// It ran, and its result was kept for the next run.
+    Ran,
+    /// It ran, and nothing was kept: its inputs could not be keyed.
+    Unkeyed,
 }
 
 /// Tests that ran past `[tests] test-timeout`, as the gate stopped them.

@@ -5,9 +5,11 @@
 //! tools under test left in the run directory kept with the run and put back when it is
 //! reused.
 
+use super::binaries;
 use super::clock::TestClock;
 use super::model::{Ran, Runner, TestRun, TestRunFact, TestSetup};
 use super::parse::TestCounts;
+use super::replay::restore_run_files;
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Cargo};
 use crate::environment::Environment;
@@ -58,29 +60,77 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         None => cargo.command("test", &["--locked", "--workspace", "--no-fail-fast"]),
     };
     // The build is a fact of the run. When kernels.build needs it too (a package uses
-    // gate-build) it is compiled once, up front, and shared; otherwise `cargo test`
-    // compiles and runs in one go (no second cargo pass over the graph). Either way a
-    // failure is reported by tests.pass, once, with the compiler's own error lines.
+    // gate-build), or the run is kept per test binary (the build lists the binaries and their
+    // digests), it is compiled once, up front, and shared; otherwise `cargo test` compiles
+    // and runs in one go (no second cargo pass over the graph). Either way a failure is
+    // reported by tests.pass, once, with the compiler's own error lines.
+    let per_binary = if binaries::runner_keyable(runner) {
+        binaries::keyable(facts, setup)
+    } else {
+        Err(
+            "nextest runs each test in a process of its own: the run is kept whole (shard \
+             it across CI jobs instead, docs/GUIDE.md)"
+                .to_owned(),
+        )
+    };
     let shared_build = facts.kernels_in_build() || !facts.root.join("Cargo.lock").is_file();
     if shared_build && !facts.build(cargo).is_ok_and(|build| build.ok) {
         return TestRunFact::NotBuilt;
     }
-    let build_reuse = shared_build.then(|| facts.build_reuse().cloned()).flatten();
     let runner_name = match runner {
         Runner::CargoTest => "cargo test",
         Runner::Nextest => "cargo nextest",
     };
     // The per-test limit decides what a run that hangs concludes: it is part of the key.
-    let obtained = facts.cache().obtain(
+    let cache = facts.cache();
+    let looked = cache.lookup(
         Fact::Tests,
+        None,
         &[
             ("runner", runner_name.to_owned()),
             ("test-timeout", limit.as_millis().to_string()),
         ],
         |_: &Result<TestRun, String>| true,
-        || run_tests(facts, setup, cmd, runner),
     );
+    let mut binary_failed_before = None;
+    // Whether this run's tests ran on the build fact (its reuse is then named with theirs).
+    let mut on_build = shared_build;
+    let obtained = match looked {
+        Ok(hit) => cache.confirm(hit),
+        Err(pending) => {
+            let whole = |why: Option<String>| {
+                let mut fresh = run_tests(facts, setup, cmd, runner);
+                if let Ok(run) = &mut fresh.value {
+                    run.whole = why;
+                }
+                fresh
+            };
+            let fresh = match per_binary {
+                Ok(host) => {
+                    match facts.build(cargo) {
+                        Ok(build) if build.ok => {}
+                        _ => return TestRunFact::NotBuilt,
+                    }
+                    let build = facts.build(cargo).expect("built above");
+                    on_build = true;
+                    let per = binaries::run(facts, setup, build, &host, |cmd| {
+                        run_tests(facts, setup, cmd, runner)
+                    });
+                    match per {
+                        Ok(per) => {
+                            binary_failed_before = per.failed_before;
+                            per.fresh
+                        }
+                        Err(why) => whole(Some(why)),
+                    }
+                }
+                Err(why) => whole(Some(why)),
+            };
+            cache.complete(*pending, fresh)
+        }
+    };
     drop(nextest_config);
+    let build_reuse = on_build.then(|| facts.build_reuse().cloned()).flatten();
     let run = match obtained.value {
         Ok(run) => run,
         Err(e) => return TestRunFact::CouldNotRun(format!("could not run cargo: {e}")),
@@ -88,6 +138,11 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     if obtained.reused.is_some() {
         restore_run_files(setup.run_dir, &obtained.files);
     }
+    let (failed_before, suspects) = match (obtained.failed_before, binary_failed_before) {
+        (Some(run), _) => (Some(run), obtained.suspects),
+        (None, Some((run, suspects))) => (Some(run), suspects),
+        (None, None) => (None, Vec::new()),
+    };
     let counts = TestCounts::parse(&run.captured.log, runner);
     let failed = !run.captured.success();
     let unavailable = (failed && !counts.saw_summary)
@@ -100,8 +155,8 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         runner,
         reused: obtained.reused,
         build_reuse,
-        failed_before: obtained.failed_before,
-        suspects: obtained.suspects,
+        failed_before,
+        suspects,
         unavailable,
         lockfile_unresolved,
     }))
@@ -150,10 +205,7 @@ fn run_tests(
         .cargo
         .run_watched(cmd, &mut |new, now| clock.watch(new, now))
         .map_err(|e| e.to_string());
-    let run = captured.map(|captured| TestRun {
-        over_limit: clock.over_limit.take(),
-        captured,
-    });
+    let run = captured.map(|captured| TestRun::of(captured, clock.over_limit.take()));
     // A test stopped at the per-test limit is a verdict on the workspace: the test hung (a
     // deadlock, a loop, a wait on something that never comes) or is slower than the team
     // allows. It is kept as a failure like a failing assertion, so the same inputs do not
@@ -224,24 +276,6 @@ fn run_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     files.sort();
     files
-}
-
-/// Puts back what the reused test run left in its run directory (decision logs, stats), so
-/// the checks that read them judge the same evidence, and the record keeps it.
-fn restore_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
-    for (rel, bytes) in files {
-        if rel
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == "..")
-        {
-            continue;
-        }
-        let path = run_dir.join(rel);
-        if let Some(parent) = path.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::write(path, bytes);
-    }
 }
 
 fn nextest_installed(cargo: &Cargo) -> bool {

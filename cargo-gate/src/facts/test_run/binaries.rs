@@ -1,0 +1,480 @@
+//! The test run kept per test binary (docs/CACHE.md, "Per test binary"): after a change,
+//! only the test binaries whose inputs changed run; every other binary's result is reused
+//! from the evidence cache, proven like any entry, and named in the report.
+//!
+//! A binary's key ([`Fact::TestBinary`](crate::cache::Fact::TestBinary)) is what it is and
+//! what it reads when it runs:
+//!
+//! - `binary`: the SHA-256 of the executable, taken from the bytes the build fact read
+//!   (everything compiled in: the package's code, its dependencies at their locked versions,
+//!   features, `include_bytes!`, the toolchain's code generation);
+//! - `reads`: every file of its package and of the workspace packages it depends on (path
+//!   dependencies, normal, dev and build, transitively), and every file of the tree that
+//!   belongs to no workspace package (the root's `docs/`, shared fixtures) but the root's
+//!   Cargo.lock: where a test reads fixtures at run time;
+//! - `declared`: what `[cache] reads` says it reads beyond that;
+//! - `out-dirs`: what the build scripts of those packages left in their `OUT_DIR`;
+//! - the id, the runner and the per-test limit; and what every fact has (the tool, the
+//!   toolchain, the variables that reach the build, `--offline`, cargo's configuration,
+//!   `[cache] files`).
+//!
+//! cargo runs the tests as always (`cargo test --locked --workspace --no-fail-fast`, one
+//! command, the features of the whole workspace), with the gate as the host's target runner
+//! for that command (`replay.rs`): a binary whose key is unchanged prints its earlier output
+//! instead of running. Doc tests, binaries the build did not list, and binaries started
+//! with arguments run every time. A workspace that configures a runner of its own (a
+//! `target.*.runner`, an emulator) keeps one key for the whole run.
+
+use super::model::{BinaryEvidence, BinaryStatus, Runner, TestRun, TestSetup};
+use super::replay::{BinaryRun, Plan, Planned, RUNNER_ARG, Reported};
+use crate::cache::{Fact, Fresh, Hit, Keep, Obtained, Pending};
+use crate::facts::core::{Build, Core, Package, Role};
+use gate_support::digest::KeyHasher;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The host triple the gate can stand in as the runner for, or why the run is kept whole.
+pub(super) fn keyable(facts: &Core, setup: &TestSetup<'_>) -> Result<String, String> {
+    if !facts.cache().enabled() {
+        return Err("the evidence cache is off".to_owned());
+    }
+    let host = setup
+        .environment
+        .rustc
+        .get("host")
+        .cloned()
+        .ok_or("rustc did not say its host triple")?;
+    if let Some(var) = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .find(|name| name.starts_with("CARGO_TARGET_") && name.ends_with("_RUNNER"))
+    {
+        return Err(format!("{var} sets a runner of its own"));
+    }
+    if let Some(file) = configured_runner(facts.root()) {
+        return Err(format!("{} sets a target runner", file.display()));
+    }
+    std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
+    Ok(host)
+}
+
+/// The first cargo configuration file (where cargo reads them: the root and every directory
+/// above it, then `CARGO_HOME`) with a `[target.*] runner`.
+fn configured_runner(root: &Path) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = root.ancestors().map(|d| d.join(".cargo")).collect();
+    dirs.extend(crate::cargo::home());
+    dirs.into_iter()
+        .flat_map(|dir| [dir.join("config"), dir.join("config.toml")])
+        .find(|path| {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                return false;
+            };
+            // A file cargo could not read either: cargo says so when it runs.
+            let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+                return false;
+            };
+            doc.get("target")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|targets| {
+                    targets
+                        .values()
+                        .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
+                })
+        })
+}
+
+/// A test binary of the build with its key looked up.
+struct Looked<'a> {
+    id: &'a str,
+    path: &'a Path,
+    size: u64,
+    modified: Option<u128>,
+    found: Option<Result<Hit<BinaryRun>, Box<Pending>>>,
+}
+
+/// What the per-binary run hands back to the whole run.
+pub(super) struct PerBinary {
+    /// The whole run, as one `cargo test` printed it (replays included).
+    pub fresh: Fresh<Result<TestRun, String>>,
+    /// A binary that passed here and failed before on the same inputs, with the variables
+    /// set in one run only.
+    pub failed_before: Option<(String, Vec<String>)>,
+}
+
+/// Runs the tests with the gate as the runner: each binary's result looked up first, the
+/// ones found replayed, the others run and stored. `run_tests` runs the command it is given
+/// as the whole run does.
+pub(super) fn run(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    build: &Build,
+    host: &str,
+    run_tests: impl FnOnce(std::process::Command) -> Fresh<Result<TestRun, String>>,
+) -> Result<PerBinary, String> {
+    let cache = facts.cache();
+    let keys = Keys::new(facts, build);
+    let limit = setup.test_timeout.as_millis().to_string();
+    let mut looked: Vec<Looked<'_>> = Vec::new();
+    for artifact in &build.artifacts {
+        let Some(binary) = &artifact.test_binary else {
+            continue;
+        };
+        if looked.iter().any(|l| l.path == artifact.path) {
+            continue;
+        }
+        let found = (!binary.sha256.is_empty())
+            .then(|| keys.reads(&binary.package_dir))
+            .flatten()
+            .map(|(reads, out_dirs)| {
+                let (declared, _) = cache.declared_reads(&binary.id);
+                let extra = [
+                    ("id", binary.id.clone()),
+                    ("binary", binary.sha256.clone()),
+                    ("reads", reads),
+                    ("declared", declared),
+                    ("out-dirs", out_dirs),
+                    ("runner", "cargo test".to_owned()),
+                    ("test-timeout", limit.clone()),
+                ];
+                cache.lookup(Fact::TestBinary, Some(&binary.id), &extra, |_| true)
+            });
+        looked.push(Looked {
+            id: &binary.id,
+            path: &artifact.path,
+            size: artifact.size,
+            modified: artifact.modified,
+            found,
+        });
+    }
+    for id in cache.declared_readers() {
+        if !looked.iter().any(|l| l.id == id) {
+            let known: Vec<&str> = looked.iter().map(|l| l.id).collect();
+            cache.tell(format!(
+                "gate.toml: [cache] reads names test binary `{id}`, which the build does not \
+                 have (its test binaries: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("cargo-gate-tests-")
+        .tempdir()
+        .map_err(|e| format!("could not make a directory for the test plan: {e}"))?;
+    let plan = Plan {
+        results: dir.path().join("results"),
+        binaries: looked
+            .iter()
+            .filter(|l| l.found.is_some())
+            .map(|l| Planned {
+                id: l.id.to_owned(),
+                path: l.path.to_owned(),
+                size: l.size,
+                modified: l.modified,
+                replay: match &l.found {
+                    Some(Ok(hit)) => Some(hit.value.clone()),
+                    _ => None,
+                },
+                replay_note: match &l.found {
+                    Some(Ok(hit)) => format!(
+                        "    Replaying {}: its inputs are unchanged since run {} (inputs {})",
+                        l.id, hit.reused.run_id, hit.reused.inputs
+                    ),
+                    _ => String::new(),
+                },
+            })
+            .collect(),
+    };
+    let plan_path = dir.path().join("plan.json");
+    let plan_bytes = serde_json::to_vec(&plan).expect("the plan serialises");
+    std::fs::write(&plan_path, plan_bytes)
+        .map_err(|e| format!("could not write the test plan {}: {e}", plan_path.display()))?;
+    // What a reused binary left in the run directory goes back first: a binary that runs
+    // and writes the same file wins.
+    for l in &looked {
+        if let Some(Ok(hit)) = &l.found {
+            super::replay::restore_run_files(setup.run_dir, hit.files());
+        }
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cargo-gate's own path: {e}"))?;
+    let runner = toml::Value::Array(vec![
+        toml::Value::String(exe.to_string_lossy().into_owned()),
+        toml::Value::String(RUNNER_ARG.to_owned()),
+        toml::Value::String(plan_path.to_string_lossy().into_owned()),
+    ]);
+    let host_key = toml::Value::String(host.to_owned());
+    let config = format!("target.{host_key}.runner={runner}");
+    let cmd = setup.cargo.command(
+        "test",
+        &[
+            "--locked",
+            "--workspace",
+            "--no-fail-fast",
+            "--config",
+            &config,
+        ],
+    );
+    let mut fresh = run_tests(cmd);
+    let run = fresh.value.as_ref().ok();
+    // A binary's result is stored only when the run was not stopped under it and the tree
+    // is what its key says.
+    let stopped = run.is_none_or(|r| r.captured.stopped.is_some() || r.over_limit.is_some());
+    let unmoved = looked
+        .iter()
+        .find_map(|l| match &l.found {
+            Some(Err(pending)) => Some(cache.unmoved(pending)),
+            Some(Ok(_)) | None => None,
+        })
+        .unwrap_or(true);
+    let mut evidence = Vec::new();
+    let mut failed_before = None;
+    for l in looked {
+        let reported: Option<Reported> = std::fs::read(plan.result_path(l.id))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let (item, obtained) = settle(cache, l, reported, stopped, unmoved);
+        if let Some(Obtained {
+            failed_before: Some(run),
+            suspects,
+            ..
+        }) = obtained
+            && failed_before.is_none()
+        {
+            failed_before = Some((run, suspects));
+        }
+        evidence.push(item);
+    }
+    evidence.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Ok(run) = &mut fresh.value {
+        run.binaries = evidence;
+    }
+    Ok(PerBinary {
+        fresh,
+        failed_before,
+    })
+}
+
+/// One binary after the run: reused, run (and stored when it may be), or run outside the
+/// plan.
+fn settle(
+    cache: &crate::cache::Session,
+    looked: Looked<'_>,
+    reported: Option<Reported>,
+    stopped: bool,
+    unmoved: bool,
+) -> (BinaryEvidence, Option<Obtained<BinaryRun>>) {
+    let id = looked.id.to_owned();
+    let unkeyed = |why: &str| BinaryEvidence {
+        id: id.clone(),
+        inputs: None,
+        status: BinaryStatus::Unkeyed,
+        run_id: None,
+        why: Some(why.to_owned()),
+        failed: false,
+        failed_before: None,
+    };
+    let Some(found) = looked.found else {
+        return (
+            unkeyed("its inputs could not be keyed (the executable could not be read)"),
+            None,
+        );
+    };
+    let Some(reported) = reported else {
+        return (
+            unkeyed(
+                "cargo did not start it through the gate (a runner or a build target of its own)",
+            ),
+            None,
+        );
+    };
+    match (found, reported.replayed) {
+        (Ok(hit), true) => {
+            let inputs = hit.reused.inputs.clone();
+            let obtained = cache.confirm(hit);
+            let reuse = obtained.reused.clone();
+            let failed = obtained.value.code != Some(0);
+            let item = BinaryEvidence {
+                id,
+                inputs: Some(inputs),
+                status: BinaryStatus::Reused,
+                run_id: reuse.map(|r| r.run_id),
+                why: None,
+                failed,
+                failed_before: obtained.failed_before.clone(),
+            };
+            (item, Some(obtained))
+        }
+        (found, _) => {
+            let pending = match found {
+                Ok(hit) => {
+                    hit.pending("the executable changed after its result was looked up".to_owned())
+                }
+                Err(pending) => *pending,
+            };
+            let inputs = pending.inputs();
+            let why = pending.why().map(str::to_owned);
+            let Some(run) = reported.run else {
+                let mut item = unkeyed("it printed more than a result keeps");
+                item.inputs = inputs;
+                return (item, None);
+            };
+            let failed = run.code != Some(0);
+            let keep = if !unmoved || (stopped && run.code.is_none()) {
+                Keep::Not
+            } else if failed {
+                Keep::Failed
+            } else {
+                Keep::Passed
+            };
+            let fresh = Fresh {
+                files: reported.files,
+                ..Fresh::of(run, keep)
+            };
+            let obtained = cache.complete(pending, fresh);
+            let item = BinaryEvidence {
+                id,
+                inputs,
+                status: BinaryStatus::Ran,
+                run_id: None,
+                why,
+                failed,
+                failed_before: obtained.failed_before.clone(),
+            };
+            (item, Some(obtained))
+        }
+    }
+}
+
+/// The files a test binary reads, by package: digests taken once per package.
+struct Keys<'a> {
+    facts: &'a Core,
+    /// The workspace's packages (members and the path dependencies they reach), deepest
+    /// directory first: a file belongs to the first whose directory holds it.
+    packages: Vec<&'a Package>,
+    /// `OUT_DIR`s by package name.
+    out_dirs: &'a [(String, PathBuf)],
+    memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(facts: &'a Core, build: &'a Build) -> Keys<'a> {
+        let mut packages: Vec<&Package> = facts
+            .packages
+            .iter()
+            .filter(|p| p.role != Role::Other)
+            .collect();
+        packages.sort_by_key(|p| std::cmp::Reverse(p.dir.components().count()));
+        Keys {
+            facts,
+            packages,
+            out_dirs: &build.out_dirs,
+            memo: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The package whose directory is `dir` (as cargo wrote it).
+    fn package(&self, dir: &Path) -> Option<&'a Package> {
+        let canonical = std::fs::canonicalize(dir).ok();
+        self.packages.iter().copied().find(|p| {
+            p.dir == dir || canonical.is_some() && std::fs::canonicalize(&p.dir).ok() == canonical
+        })
+    }
+
+    /// The digests of what a binary of the package at `dir` reads: its files (with its
+    /// workspace dependencies' and the shared ones), and its build scripts' `OUT_DIR`s.
+    /// `None` when the package is not one of the workspace's.
+    fn reads(&self, dir: &Path) -> Option<(String, String)> {
+        if let Some(known) = self.memo.lock().ok()?.get(dir) {
+            return known.clone();
+        }
+        let found = self.package(dir).and_then(|package| {
+            let closure = self.closure(package);
+            let root = self.facts.root();
+            let files = self
+                .facts
+                .cache()
+                .files_digest(|rel| {
+                    // Versions reach a binary through its digest: the lockfile is no read.
+                    if rel == "Cargo.lock" {
+                        return false;
+                    }
+                    let path = root.join(rel);
+                    match self.packages.iter().find(|p| path.starts_with(&p.dir)) {
+                        Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
+                        None => true,
+                    }
+                })
+                .ok()?;
+            let mut out = KeyHasher::default();
+            for (name, out_dir) in self.out_dirs {
+                if closure.iter().any(|p| &p.name == name) {
+                    out_dir_digest(&mut out, name, out_dir);
+                }
+            }
+            Some((files, out.finish()))
+        });
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(dir.to_owned(), found.clone());
+        }
+        found
+    }
+
+    /// The package and every workspace package it reaches through path dependencies.
+    fn closure(&self, package: &'a Package) -> Vec<&'a Package> {
+        let mut found = vec![package];
+        let mut at = 0;
+        while at < found.len() {
+            for dep in &found[at].path_deps {
+                if let Some(p) = self.packages.iter().find(|p| &p.dir == dep)
+                    && !found.iter().any(|f| f.dir == p.dir)
+                {
+                    found.push(p);
+                }
+            }
+            at += 1;
+        }
+        found
+    }
+}
+
+/// Adds every file under a build script's `OUT_DIR` (path and content) to `key`.
+fn out_dir_digest(key: &mut KeyHasher, package: &str, dir: &Path) {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => todo.push(entry.path()),
+                Ok(_) => files.push(entry.path()),
+                Err(_) => {}
+            }
+        }
+    }
+    files.sort();
+    for file in files {
+        let rel = file.strip_prefix(dir).unwrap_or(&file).to_string_lossy();
+        let digest = gate_support::digest::sha256_file(&file)
+            .map_or_else(|e| format!("unreadable:{}", e.kind()), |(d, _)| d);
+        key.part(&format!("{package}/{rel}"), digest.as_bytes());
+    }
+}
+
+impl BinaryEvidence {
+    /// The reuse to name in the report, when the binary's result was reused.
+    pub fn reuse(&self) -> Option<crate::report::Reuse> {
+        match (&self.status, &self.run_id, &self.inputs) {
+            (BinaryStatus::Reused, Some(run_id), Some(inputs)) => Some(crate::report::Reuse {
+                fact: format!("test binary {}", self.id),
+                run_id: run_id.clone(),
+                inputs: inputs.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the runner is one the gate can stand in front of per binary.
+pub(super) fn runner_keyable(runner: Runner) -> bool {
+    runner == Runner::CargoTest
+}

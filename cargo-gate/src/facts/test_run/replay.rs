@@ -1,0 +1,326 @@
+//! The runner cargo starts each test binary through when the test run is kept per binary
+//! (`binaries.rs`): `cargo-gate __test-runner PLAN BINARY ARGS…`, set as the host's
+//! `target.<triple>.runner` for that one `cargo test`. cargo still decides what runs, where
+//! and with which environment; the runner only decides, per binary, whether to run it or to
+//! replay what the same binary printed on the same inputs in an earlier run:
+//!
+//! - a binary the plan lists with a replay, still the file the plan was made from (size and
+//!   modification time): its earlier output is printed and its exit status returned;
+//! - a binary the plan lists without one: it runs, its output goes on to cargo as it is
+//!   written (the gate's per-test clock reads it live) and is kept, with its status and what
+//!   it left in `GATE_RUN_DIR`, in the plan's results directory;
+//! - anything else (a doc test rustdoc runs through the same runner, arguments the plan
+//!   did not foresee): it runs untouched.
+
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The argument that selects the runner (never shown to users).
+pub const RUNNER_ARG: &str = "__test-runner";
+
+/// The most of one binary's output a result keeps: a binary that prints more still runs,
+/// but its result is not kept (it runs again next time).
+const MAX_OUTPUT: usize = 16 << 20;
+
+/// What the runner is told, written by the gate before `cargo test` starts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Plan {
+    /// Where each binary that ran leaves its result (one file per binary).
+    pub results: PathBuf,
+    /// The test binaries of the build.
+    pub binaries: Vec<Planned>,
+}
+
+/// One test binary of the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Planned {
+    /// Its id (`PACKAGE::NAME`).
+    pub id: String,
+    /// The executable.
+    pub path: PathBuf,
+    /// Its size and modification time when it was digested.
+    pub size: u64,
+    pub modified: Option<u128>,
+    /// What it printed on the same inputs before, when that is reused.
+    pub replay: Option<BinaryRun>,
+    /// The line printed before a replay, so the log says which output is not from this run.
+    #[serde(default)]
+    pub replay_note: String,
+}
+
+/// A file a binary left in `GATE_RUN_DIR`: its path inside it, and its bytes.
+type RunFile = (String, Vec<u8>);
+
+/// One run of one test binary: the fact the cache keeps per binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct BinaryRun {
+    /// stdout and stderr as written.
+    pub output: String,
+    /// Its exit code (`None`: ended by a signal).
+    pub code: Option<i32>,
+    /// The signal that ended it, where there are signals.
+    pub signal: Option<i32>,
+}
+
+/// What the runner reports for one binary of the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Reported {
+    /// The binary's id.
+    pub id: String,
+    /// Replayed (`true`) or run.
+    pub replayed: bool,
+    /// The run, when it ran and its result can be kept (its output fit).
+    pub run: Option<BinaryRun>,
+    /// What it left in `GATE_RUN_DIR` (path inside it, bytes): kept with its run and put
+    /// back when the run is reused.
+    #[serde(default)]
+    pub files: Vec<RunFile>,
+}
+
+impl Plan {
+    /// The result file of binary `id`.
+    pub(super) fn result_path(&self, id: &str) -> PathBuf {
+        self.results.join(format!(
+            "{}.json",
+            &gate_support::digest::sha256_hex(id.as_bytes())[..32]
+        ))
+    }
+}
+
+/// The runner's `main`: `args` are what follows [`RUNNER_ARG`] (the plan, the binary, its
+/// arguments). Returns the exit code.
+pub fn runner_main(args: &[OsString]) -> i32 {
+    let [plan_path, binary, rest @ ..] = args else {
+        say(format!(
+            "cargo-gate: {RUNNER_ARG} PLAN BINARY [ARGS…] is started by cargo-gate itself"
+        ));
+        return 2;
+    };
+    let binary = PathBuf::from(binary);
+    let plan: Option<Plan> = std::fs::read(plan_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let planned = plan.as_ref().and_then(|plan| {
+        plan.binaries
+            .iter()
+            .find(|b| same_file(&b.path, &binary))
+            .map(|b| (plan, b))
+    });
+    let Some((plan, planned)) = planned.filter(|_| rest.is_empty()) else {
+        return pass_through(&binary, rest);
+    };
+    let unchanged = stamp(&binary) == Some((planned.size, planned.modified));
+    if let (Some(replay), true) = (&planned.replay, unchanged) {
+        report(
+            plan,
+            &Reported {
+                id: planned.id.clone(),
+                replayed: true,
+                run: None,
+                files: Vec::new(),
+            },
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", planned.replay_note);
+        let _ = out.write_all(replay.output.as_bytes());
+        let _ = out.flush();
+        return exit_code(replay);
+    }
+    let (run, files) = match run_teed(&binary) {
+        Ok(ran) => ran,
+        Err(e) => {
+            say(format!(
+                "cargo-gate: could not run {}: {e}",
+                binary.display()
+            ));
+            return 101;
+        }
+    };
+    let code = exit_code(&run);
+    report(
+        plan,
+        &Reported {
+            id: planned.id.clone(),
+            replayed: false,
+            run: (run.output.len() <= MAX_OUTPUT).then_some(run),
+            files,
+        },
+    );
+    code
+}
+
+/// The exit code that tells cargo how the binary ended (a signal as a shell reports it).
+fn exit_code(run: &BinaryRun) -> i32 {
+    match (run.code, run.signal) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 101,
+    }
+}
+
+fn report(plan: &Plan, reported: &Reported) {
+    if let Ok(bytes) = serde_json::to_vec(reported) {
+        let _ = std::fs::create_dir_all(&plan.results);
+        let _ = gate_support::atomic::write(&plan.result_path(&reported.id), &bytes);
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// Size and modification time (nanoseconds since the epoch).
+fn stamp(path: &Path) -> Option<(u64, Option<u128>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos());
+    Some((meta.len(), modified))
+}
+
+/// Runs what the plan does not cover as cargo would have, and exits as it does.
+fn pass_through(binary: &Path, args: &[OsString]) -> i32 {
+    let mut cmd = std::process::Command::new(binary);
+    cmd.args(args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        say(format!(
+            "cargo-gate: could not run {}: {e}",
+            binary.display()
+        ));
+        101
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(status) => status.code().unwrap_or(101),
+        Err(e) => {
+            say(format!(
+                "cargo-gate: could not run {}: {e}",
+                binary.display()
+            ));
+            101
+        }
+    }
+}
+
+/// Runs the binary with stdout and stderr on one pipe, passing what it writes on as it is
+/// written and keeping a copy; what it leaves in `GATE_RUN_DIR` (new or changed files) is
+/// kept with it.
+fn run_teed(binary: &Path) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
+    let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
+    let before = run_dir.as_deref().map(listing).unwrap_or_default();
+    let (mut reader, writer) = std::io::pipe()?;
+    let mut cmd = std::process::Command::new(binary);
+    cmd.stdout(writer.try_clone()?).stderr(writer);
+    let mut child = cmd.spawn()?;
+    // The pipe's write ends live in `cmd` until it is dropped: the read below ends when
+    // the binary (and whatever it started that kept them) has exited.
+    drop(cmd);
+    let mut kept = Vec::new();
+    let mut buf = vec![0u8; 64 << 10];
+    let mut out = std::io::stdout();
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let _ = out.write_all(&buf[..n]);
+        let _ = out.flush();
+        if kept.len() <= MAX_OUTPUT {
+            kept.extend_from_slice(&buf[..n]);
+        }
+    }
+    let status = child.wait()?;
+    #[cfg(unix)]
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status);
+    #[cfg(not(unix))]
+    let signal = None;
+    let files = match &run_dir {
+        Some(dir) => left_behind(dir, &before),
+        None => Vec::new(),
+    };
+    let run = BinaryRun {
+        output: String::from_utf8_lossy(&kept).into_owned(),
+        code: status.code(),
+        signal,
+    };
+    Ok((run, files))
+}
+
+type Listing = std::collections::BTreeMap<PathBuf, (u64, Option<u128>)>;
+
+/// Every file under `dir` with its size and modification time.
+fn listing(dir: &Path) -> Listing {
+    let mut found = Listing::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(t) if t.is_file() => {
+                    if let Some(stamp) = stamp(&path) {
+                        found.insert(path, stamp);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// The files under `dir` that are new or changed since `before`, relative (`/`-separated).
+fn left_behind(dir: &Path, before: &Listing) -> Vec<RunFile> {
+    listing(dir)
+        .into_iter()
+        .filter(|(path, stamp)| before.get(path) != Some(stamp))
+        .filter_map(|(path, _)| {
+            let rel = path
+                .strip_prefix(dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some((rel, std::fs::read(&path).ok()?))
+        })
+        .collect()
+}
+
+/// Puts back what a reused test run (or test binary) left in its run directory (decision
+/// logs, stats), so the checks that read them judge the same evidence, and the record keeps
+/// it.
+pub(super) fn restore_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
+    for (rel, bytes) in files {
+        if rel
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            continue;
+        }
+        let path = run_dir.join(rel);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, bytes);
+    }
+}
+
+/// A line on stderr (cargo passes it on into the test log).
+fn say(line: String) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

@@ -1,0 +1,262 @@
+//! The test run kept per test binary (issue 28, docs/CACHE.md "Per test binary"): after a
+//! change, exactly the binaries it affects run, every other binary's result is reused and
+//! named, and a reused failure is still a failure. Real builds of a four-package workspace
+//! (tests/fixtures/per-binary): `a` a leaf with a feature, `b` on `a` and a vendored `dep`,
+//! `c` with an integration test that reads a fixture file, `d` with a build script.
+
+use crate::support::{Fixture, Run, fixture};
+
+/// `cargo gate pilot --only tests.pass` as JSON.
+fn gate(fx: &Fixture) -> Run {
+    fx.gate(&["pilot", "--only", "tests.pass", "--format", "json"])
+}
+
+/// The binaries that ran and those reused, by id, from the run's `tests/binaries.json`.
+fn ran_and_reused(fx: &Fixture, run: &Run) -> (Vec<String>, Vec<String>) {
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let record = latest_run(fx);
+    let text = std::fs::read_to_string(record.join("tests/binaries.json")).unwrap();
+    let listing: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut ran = Vec::new();
+    let mut reused = Vec::new();
+    for binary in listing["binaries"].as_array().unwrap() {
+        let id = binary["id"].as_str().unwrap().to_owned();
+        match binary["status"].as_str().unwrap() {
+            "reused" => reused.push(id),
+            _ => ran.push(id),
+        }
+    }
+    (ran, reused)
+}
+
+/// The newest run directory of the fixture's record.
+fn latest_run(fx: &Fixture) -> std::path::PathBuf {
+    let mut runs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    runs.sort();
+    runs.pop().unwrap()
+}
+
+fn ids(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// `vendor/dep` lies inside the workspace's directory: a path dependency there is a member.
+const ALL: [&str; 6] = ["a", "b", "c", "c::fixture", "d", "dep"];
+
+/// Each kind of change re-runs exactly the binaries it affects, and the others are reused
+/// (named in the report with the run they came from).
+#[test]
+fn each_change_reruns_exactly_the_binaries_it_affects() {
+    let fx = fixture("per-binary");
+    let first = gate(&fx);
+    assert_eq!(ran_and_reused(&fx, &first), (ids(&ALL), ids(&[])));
+
+    // Only a test's fixture file: the package that holds it.
+    fx.write("c/tests/data/greeting.txt", "hello \n");
+    let run = gate(&fx);
+    assert_eq!(
+        ran_and_reused(&fx, &run),
+        (ids(&["c", "c::fixture"]), ids(&["a", "b", "d", "dep"]))
+    );
+    let reused: Vec<String> = run.json()["checks"][0]["reused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["fact"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reused,
+        [
+            "test binary a",
+            "test binary b",
+            "test binary d",
+            "test binary dep"
+        ]
+    );
+    assert!(
+        run.json()["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("4 of 6 test binaries reused unchanged (tests/binaries.json)"),
+        "{}",
+        run.stdout
+    );
+
+    // Only a build script: its package.
+    fx.write(
+        "d/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+         println!(\"cargo:rustc-env=GREETING=yo\");\n}\n",
+    );
+    assert_eq!(
+        ran_and_reused(&fx, &gate(&fx)),
+        (ids(&["d"]), ids(&["a", "b", "c", "c::fixture", "dep"]))
+    );
+
+    // Only a feature set: `b` turns on `a`'s feature, so `a` is built with it (the
+    // workspace's features are unified) and `b`'s manifest changed.
+    fx.write(
+        "b/Cargo.toml",
+        &std::fs::read_to_string(fx.root.join("b/Cargo.toml"))
+            .unwrap()
+            .replace(
+                "a = { path = \"../a\" }",
+                "a = { path = \"../a\", features = [\"extra\"] }",
+            ),
+    );
+    assert_eq!(
+        ran_and_reused(&fx, &gate(&fx)),
+        (ids(&["a", "b"]), ids(&["c", "c::fixture", "d", "dep"]))
+    );
+
+    // Only a dependency's version: what links it.
+    for file in ["vendor/dep/Cargo.toml", "Cargo.lock"] {
+        let text = std::fs::read_to_string(fx.root.join(file)).unwrap();
+        let bumped = text.replacen(
+            "name = \"dep\"\nversion = \"0.1.0\"",
+            "name = \"dep\"\nversion = \"0.1.1\"",
+            1,
+        );
+        assert_ne!(text, bumped, "{file}");
+        fx.write(file, &bumped);
+    }
+    assert_eq!(
+        ran_and_reused(&fx, &gate(&fx)),
+        (ids(&["b", "dep"]), ids(&["a", "c", "c::fixture", "d"]))
+    );
+
+    // Only a leaf's source: the leaf, and what is built on it.
+    fx.write(
+        "a/src/lib.rs",
+        &std::fs::read_to_string(fx.root.join("a/src/lib.rs"))
+            .unwrap()
+            .replace("    1\n", "    2 - 1\n"),
+    );
+    assert_eq!(
+        ran_and_reused(&fx, &gate(&fx)),
+        (ids(&["a", "b"]), ids(&["c", "c::fixture", "d", "dep"]))
+    );
+
+    // Nothing changed: the whole run is reused, as before.
+    let same = gate(&fx);
+    let reused = &same.json()["checks"][0]["reused"][0]["fact"];
+    assert_eq!(reused, "tests", "{}", same.stdout);
+}
+
+/// A failing binary's result is reused as the failure it was; what is wrong is still named.
+/// Fixed, it runs again and passes; a later pass of the other binaries is not blamed on it.
+#[test]
+fn a_reused_failure_still_fails_and_names_its_test() {
+    let fx = fixture("per-binary");
+    fx.write("c/tests/data/greeting.txt", "goodbye\n");
+    let first = gate(&fx);
+    assert_eq!(first.code, 1, "{}", first.transcript());
+    // Another package changes; c's binaries are reused, failure and all.
+    fx.write(
+        "d/src/lib.rs",
+        "//! Changed.\n\npub const GREETING: &str = env!(\"GREETING\");\n",
+    );
+    let second = gate(&fx);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    let check = &second.json()["checks"][0];
+    assert_eq!(check["status"], "FAIL");
+    let findings = check["findings"].to_string();
+    assert!(findings.contains("the_fixture_greets"), "{findings}");
+    let reused = check["reused"].to_string();
+    assert!(reused.contains("test binary c::fixture"), "{reused}");
+    let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+    assert!(
+        log.contains("    Replaying c::fixture: its inputs are unchanged since run"),
+        "{log}"
+    );
+    fx.write("c/tests/data/greeting.txt", "hello\n");
+    let fixed = gate(&fx);
+    assert_eq!(fixed.code, 0, "{}", fixed.transcript());
+    assert_eq!(
+        ran_and_reused(&fx, &fixed),
+        (ids(&["c", "c::fixture"]), ids(&["a", "b", "d", "dep"]))
+    );
+}
+
+/// A test that reads outside its package declares it (`[cache] reads`): then a change there
+/// re-runs it; a declaration naming no binary of the build is told.
+#[test]
+fn declared_reads_join_the_binarys_key() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "c/tests/fixture.rs",
+        "#[test]\nfn the_fixture_greets() {\n    let text = \
+         std::fs::read_to_string(\"../a/src/lib.rs\").unwrap();\n    \
+         assert!(text.contains(\"one\"));\n}\n",
+    );
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[cache.reads]\n\"c::fixture\" = [\"a/src\"]\n\
+         \"c::nothing\" = [\"docs\"]\n",
+    );
+    fx.commit();
+    let first = gate(&fx);
+    assert!(
+        first.stderr.contains(
+            "[cache] reads names test binary `c::nothing`, which the build does not have"
+        ),
+        "{}",
+        first.stderr
+    );
+    fx.write(
+        "a/src/lib.rs",
+        "//! Changed.\n\npub fn one() -> u32 {\n    1\n}\n",
+    );
+    let (ran, _) = ran_and_reused(&fx, &gate(&fx));
+    assert_eq!(ran, ids(&["a", "b", "c::fixture"]));
+}
+
+/// A flaky binary is still labelled flaky when only its own result is kept: it failed on
+/// inputs it later passes on (`--no-cache`, after a change elsewhere), and the pass carries
+/// the failure, named with the binary.
+#[test]
+fn a_binary_that_passes_where_it_failed_is_flaky() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "c/tests/fixture.rs",
+        "#[test]\nfn the_fixture_greets() {\n    \
+         assert!(std::env::var_os(\"FLAKE_PROBE\").is_none(), \"the probe is set\");\n}\n",
+    )
+    .commit();
+    let mut cmd = fx.command(&["pilot", "--only", "tests.pass", "--format", "json"]);
+    cmd.env("FLAKE_PROBE", "1");
+    let failed = crate::support::run(cmd);
+    assert_eq!(failed.code, 1, "{}", failed.transcript());
+    fx.write(
+        "d/src/lib.rs",
+        "//! Changed.\n\npub const GREETING: &str = env!(\"GREETING\");\n",
+    );
+    let fresh = fx.gate(&[
+        "pilot",
+        "--only",
+        "tests.pass",
+        "--format",
+        "json",
+        "--no-cache",
+    ]);
+    let check = &fresh.json()["checks"][0];
+    assert_eq!(check["status"], "INCONCLUSIVE", "{check:#}");
+    let message = check["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("set in one of the two runs only: FLAKE_PROBE"),
+        "{message}"
+    );
+    let listing = std::fs::read_to_string(latest_run(&fx).join("tests/binaries.json")).unwrap();
+    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    let flaky: Vec<&str> = listing["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b.get("failed_before").is_some())
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(flaky, ["c::fixture"]);
+}
