@@ -178,6 +178,16 @@ fn cases() -> Vec<(Case, Option<&'static str>)> {
             "is not a path",
         ),
         c(
+            "cache reads holds an empty path",
+            "[cache.reads]\n\"tests::tidy\" = [\" \"]\n",
+            "` ` is not a path",
+        ),
+        c(
+            "cache reads not a list",
+            "[cache.reads]\n\"tests::tidy\" = \"xtask\"\n",
+            "invalid type",
+        ),
+        c(
             "cache broad not a bool",
             "[cache]\nbroad = \"yes\"\n",
             "invalid type",
