@@ -33,7 +33,14 @@
 //!    secrets.scan` on a crate that tracks a 1 GiB file, peak RSS (GNU time's `%M`) against
 //!    the same commands without the file (goal: ≤ 100 MB).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static|cache|memory`,
+//! 8. A change costs only what it touches (the test run kept per test binary): `cargo gate
+//!    pilot --only tests.pass` after a one-line change against plain `cargo test --locked
+//!    --workspace` after the same kind of change, alternated, medians of at least 5: on a
+//!    workspace we did not write after a change in a leaf crate (`--workspace DIR --leaf
+//!    FILE`; goal ≤ 0.5×), on this repository after a change in gate-build (goal ≤ 0.6×) and
+//!    in gate-support, which everything depends on (goal ≤ 1.05×).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static|cache|memory|affected`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
 //! instead of this repository; its verdict is reported, not required to be READY),
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
@@ -57,6 +64,7 @@ struct Options {
     gpu_json: Option<PathBuf>,
     write: bool,
     workspace: Option<PathBuf>,
+    leaf: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -67,6 +75,7 @@ fn parse(args: &[String]) -> Result<Options> {
         gpu_json: None,
         write: true,
         workspace: None,
+        leaf: None,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -78,6 +87,7 @@ fn parse(args: &[String]) -> Result<Options> {
             "--gpu-json" => opts.gpu_json = Some(PathBuf::from(value()?)),
             "--no-write" => opts.write = false,
             "--workspace" => opts.workspace = Some(PathBuf::from(value()?)),
+            "--leaf" => opts.leaf = Some(PathBuf::from(value()?)),
             other => bail!("unknown option `{other}`"),
         }
     }
@@ -121,6 +131,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "broad") {
         rows.extend(stage_split(&root, "broad")?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "affected") {
+        rows.extend(affected(&root, &opts)?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();
@@ -493,6 +506,106 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
             met: Some(change_ratio <= 1.10),
         },
     ])
+}
+
+/// Benchmark 8: after a one-line change, the gate's test run (only the binaries the change
+/// touches run) against plain `cargo test` after the same kind of change. Each side gets a
+/// change of its own (a comment line with a new number at the end of the file), alternated,
+/// so both have the same crate and its dependents to rebuild.
+fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
+    let runs = opts.runs.max(5);
+    let gate = release_gate_binary(root)?;
+    let mut cases: Vec<(PathBuf, PathBuf, &str, f64)> = Vec::new();
+    if let (Some(ws), Some(leaf)) = (&opts.workspace, &opts.leaf) {
+        cases.push((ws.clone(), leaf.clone(), "a leaf crate", 0.5));
+    }
+    cases.push((
+        root.to_owned(),
+        PathBuf::from("gate-build/src/lib.rs"),
+        "gate-build",
+        0.6,
+    ));
+    cases.push((
+        root.to_owned(),
+        PathBuf::from("gate-support/src/lib.rs"),
+        "gate-support (every crate depends on it)",
+        1.05,
+    ));
+    let mut rows = Vec::new();
+    for (ws, leaf, what, goal) in cases {
+        let out = tempfile_dir("affected-out")?;
+        let file = ws.join(&leaf);
+        let original = std::fs::read_to_string(&file)
+            .with_context(|| format!("failed to read {}", file.display()))?;
+        let name = ws
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        say(&format!(
+            "affected: {name}: warming (a first gated run and a plain one)"
+        ));
+        let gated_run = || {
+            let mut cmd = Command::new(&gate);
+            cmd.args(["gate", "pilot", "--only", "tests.pass", "--out"])
+                .arg(&out)
+                .current_dir(&ws);
+            cmd
+        };
+        let plain_run = || cargo(&ws, &["test", "--locked", "--workspace", "--no-fail-fast"]);
+        let result = (|| -> Result<(Duration, Duration, i32)> {
+            let (_, first) = time(gated_run())?;
+            time(plain_run())?;
+            let (mut gated, mut plain) = (Vec::new(), Vec::new());
+            let mut n = 0;
+            let mut last = first;
+            for i in 0..runs {
+                say(&format!(
+                    "affected: {name}: change in {}, run {}/{runs}",
+                    leaf.display(),
+                    i + 1
+                ));
+                let order = if i % 2 == 0 {
+                    [true, false]
+                } else {
+                    [false, true]
+                };
+                for is_gate in order {
+                    n += 1;
+                    std::fs::write(
+                        &file,
+                        format!("{original}// affected benchmark change {n}\n"),
+                    )?;
+                    if is_gate {
+                        let (t, code) = time(gated_run())?;
+                        last = code;
+                        gated.push(t);
+                    } else {
+                        plain.push(time(plain_run())?.0);
+                    }
+                }
+            }
+            Ok((median(gated), median(plain), last))
+        })();
+        std::fs::write(&file, &original)?;
+        let _ = std::fs::remove_dir_all(&out);
+        let (gated, plain, code) = result?;
+        let ratio = gated.as_secs_f64() / plain.as_secs_f64();
+        rows.push(Row {
+            what: format!(
+                "`cargo gate pilot --only tests.pass` on {name} after a one-line change in {what} \
+                 (`{}`), median of {runs} (gate exit {code})",
+                leaf.display()
+            ),
+            baseline: format!(
+                "`cargo test --locked --workspace --no-fail-fast` after the same change: {:.2} s",
+                plain.as_secs_f64()
+            ),
+            measured: format!("{:.2} s", gated.as_secs_f64()),
+            ratio: format!("{ratio:.3}×"),
+            goal: format!("≤ {goal}×"),
+            met: Some(ratio <= goal),
+        });
+    }
+    Ok(rows)
 }
 
 /// Members of the generated workspace of the static benchmark.

@@ -260,3 +260,58 @@ fn a_binary_that_passes_where_it_failed_is_flaky() {
         .collect();
     assert_eq!(flaky, ["c::fixture"]);
 }
+
+/// A test that edits the tree while the run goes on (here, writing a file into its own
+/// package): nothing of that run is kept — whole or per binary — since no key taken before
+/// the run describes what ran. The next run, on the edited tree, keeps its results.
+#[test]
+fn a_tree_edited_while_the_tests_ran_keeps_no_binary_result() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "c/tests/fixture.rs",
+        "#[test]\nfn writes_into_its_package() {\n    \
+         std::fs::write(\"tests/data/written.txt\", \"written\\n\").unwrap();\n}\n",
+    )
+    .commit();
+    let first = gate(&fx);
+    assert!(
+        first.stderr.contains(
+            "the tests fact was not cached: the working tree changed while it was gathered"
+        ),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (ids(&ALL), ids(&[])));
+    // The file is written with the content it already has: the tree holds still now.
+    fx.write(
+        "d/src/lib.rs",
+        "//! Changed.\n\npub const GREETING: &str = env!(\"GREETING\");\n",
+    );
+    assert_eq!(
+        ran_and_reused(&fx, &gate(&fx)),
+        (ids(&["d"]), ids(&["a", "b", "c", "c::fixture", "dep"]))
+    );
+}
+
+/// A workspace that sets a target runner of its own keeps it in charge: the run is kept
+/// whole, and the record says why.
+#[cfg(unix)]
+#[test]
+fn a_runner_of_the_workspaces_own_keeps_the_run_whole() {
+    let fx = fixture("per-binary");
+    fx.write(
+        ".cargo/config.toml",
+        "[target.'cfg(all())']\nrunner = [\"env\"]\n",
+    )
+    .commit();
+    let run = gate(&fx);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let listing = std::fs::read_to_string(latest_run(&fx).join("tests/binaries.json")).unwrap();
+    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    let why = listing["kept-whole"].as_str().unwrap();
+    assert!(
+        why.ends_with(".cargo/config.toml sets a target runner"),
+        "{why}"
+    );
+    assert_eq!(listing["binaries"], serde_json::json!([]));
+}

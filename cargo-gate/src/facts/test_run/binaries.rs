@@ -108,6 +108,7 @@ pub(super) fn run(
     setup: &TestSetup<'_>,
     build: &Build,
     host: &str,
+    whole: &Pending,
     run_tests: impl FnOnce(std::process::Command) -> Fresh<Result<TestRun, String>>,
 ) -> Result<PerBinary, String> {
     let cache = facts.cache();
@@ -217,13 +218,8 @@ pub(super) fn run(
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
     let stopped = run.is_none_or(|r| r.captured.stopped.is_some() || r.over_limit.is_some());
-    let unmoved = looked
-        .iter()
-        .find_map(|l| match &l.found {
-            Some(Err(pending)) => Some(cache.unmoved(pending)),
-            Some(Ok(_)) | None => None,
-        })
-        .unwrap_or(true);
+    // The tree is keyed by the whole run's key (a binary's key holds only its share of it).
+    let unmoved = cache.unmoved(whole);
     let mut evidence = Vec::new();
     let mut failed_before = None;
     for l in looked {

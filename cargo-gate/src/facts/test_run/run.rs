@@ -113,7 +113,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
                     }
                     let build = facts.build(cargo).expect("built above");
                     on_build = true;
-                    let per = binaries::run(facts, setup, build, &host, |cmd| {
+                    let per = binaries::run(facts, setup, build, &host, &pending, |cmd| {
                         run_tests(facts, setup, cmd, runner)
                     });
                     match per {
