@@ -515,22 +515,25 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
 fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
     let runs = opts.runs.max(5);
     let gate = release_gate_binary(root)?;
-    let mut cases: Vec<(PathBuf, PathBuf, &str, f64)> = Vec::new();
-    if let (Some(ws), Some(leaf)) = (&opts.workspace, &opts.leaf) {
-        cases.push((ws.clone(), leaf.clone(), "a leaf crate", 0.5));
-    }
-    cases.push((
-        root.to_owned(),
-        PathBuf::from("gate-build/src/lib.rs"),
-        "gate-build",
-        0.6,
-    ));
-    cases.push((
-        root.to_owned(),
-        PathBuf::from("gate-support/src/lib.rs"),
-        "gate-support (every crate depends on it)",
-        1.05,
-    ));
+    // With `--workspace DIR --leaf FILE`, that workspace's case alone; else this
+    // repository's two.
+    let cases: Vec<(PathBuf, PathBuf, &str, f64)> = match (&opts.workspace, &opts.leaf) {
+        (Some(ws), Some(leaf)) => vec![(ws.clone(), leaf.clone(), "a leaf crate", 0.5)],
+        _ => vec![
+            (
+                root.to_owned(),
+                PathBuf::from("gate-build/src/lib.rs"),
+                "gate-build",
+                0.6,
+            ),
+            (
+                root.to_owned(),
+                PathBuf::from("gate-support/src/lib.rs"),
+                "gate-support (every crate depends on it)",
+                1.05,
+            ),
+        ],
+    };
     let mut rows = Vec::new();
     for (ws, leaf, what, goal) in cases {
         let out = tempfile_dir("affected-out")?;

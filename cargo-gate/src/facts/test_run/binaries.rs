@@ -29,6 +29,7 @@ use super::model::{BinaryEvidence, BinaryStatus, Runner, TestRun, TestSetup};
 use super::replay::{BinaryRun, Plan, Planned, RUNNER_ARG, Reported};
 use crate::cache::{Fact, Fresh, Hit, Keep, Obtained, Pending};
 use crate::facts::core::{Build, Core, Package, Role};
+use gate_formats::kernel_bom::BinaryKind;
 use gate_support::digest::KeyHasher;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -109,7 +110,7 @@ pub(super) fn run(
     build: &Build,
     host: &str,
     whole: &Pending,
-    run_tests: impl FnOnce(std::process::Command) -> Fresh<Result<TestRun, String>>,
+    mut run_tests: impl FnMut(std::process::Command) -> Fresh<Result<TestRun, String>>,
 ) -> Result<PerBinary, String> {
     let cache = facts.cache();
     let keys = Keys::new(facts, build);
@@ -203,17 +204,33 @@ pub(super) fn run(
     ]);
     let host_key = toml::Value::String(host.to_owned());
     let config = format!("target.{host_key}.runner={runner}");
+    // The test binaries through the runner (`--tests`: every target `cargo test` runs but
+    // the doc tests; the build fact already compiled the examples), then the doc tests
+    // without it: rustdoc runs merged doc tests in one process under a runner, where a doc
+    // test that exits would end the others.
     let cmd = setup.cargo.command(
         "test",
         &[
             "--locked",
             "--workspace",
             "--no-fail-fast",
+            "--tests",
             "--config",
             &config,
         ],
     );
     let mut fresh = run_tests(cmd);
+    let finished = fresh
+        .value
+        .as_ref()
+        .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
+    if finished && build.artifacts.iter().any(|a| a.kind == BinaryKind::Rlib) {
+        let docs = run_tests(setup.cargo.command(
+            "test",
+            &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+        ));
+        fresh = with_doc_tests(fresh, docs, setup.cargo.offline());
+    }
     let run = fresh.value.as_ref().ok();
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
@@ -246,6 +263,46 @@ pub(super) fn run(
         fresh,
         failed_before,
     })
+}
+
+/// The run of the test binaries followed by the doc tests' run, as one run: one log (each
+/// command with its own command line), the first failure's exit status, judged again whole.
+/// A workspace whose libraries have no doc tests to run (cargo: "no library targets found")
+/// adds nothing.
+fn with_doc_tests(
+    binaries: Fresh<Result<TestRun, String>>,
+    docs: Fresh<Result<TestRun, String>>,
+    offline: bool,
+) -> Fresh<Result<TestRun, String>> {
+    let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
+        return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
+    };
+    if doc.captured.code != Some(0) && doc.captured.log.contains("no library targets found") {
+        return Fresh {
+            files: binaries.files,
+            read: binaries.read,
+            ..Fresh::of(Ok(run), binaries.keep)
+        };
+    }
+    let first = &mut run.captured;
+    first.log = format!(
+        "{}\n$ {}\n{}",
+        first.log.trim_end_matches('\n'),
+        doc.captured.command_line,
+        doc.captured.log
+    );
+    first.command_line = format!("{} && {}", first.command_line, doc.captured.command_line);
+    if first.code == Some(0) {
+        first.code = doc.captured.code;
+    }
+    first.stopped = first.stopped.take().or(doc.captured.stopped);
+    run.over_limit = run.over_limit.or(doc.over_limit);
+    let keep = run.keep(Runner::CargoTest, offline);
+    Fresh {
+        files: docs.files,
+        read: binaries.read,
+        ..Fresh::of(Ok(run), keep)
+    }
 }
 
 /// One binary after the run: reused, run (and stored when it may be), or run outside the
