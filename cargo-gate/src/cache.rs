@@ -518,7 +518,8 @@ impl Session {
         self.notes.lock().map(|n| n.clone()).unwrap_or_default()
     }
 
-    fn note(&self, text: String) {
+    /// Adds a sentence to the run's notes.
+    pub fn note(&self, text: String) {
         if let Ok(mut notes) = self.notes.lock() {
             notes.push(text);
         }
@@ -705,8 +706,9 @@ impl Session {
         let fact = inputs.fact;
         let why = pending.why.clone().unwrap_or_default();
         // A refused or corrupt entry was told above, with what was done about it; a first
-        // run has nothing to compare with; a test binary's reason is in its own listing.
-        if pending.may_read && !pending.told && why != NOTHING_CACHED && fact != Fact::TestBinary {
+        // run has nothing to compare with; one of many entries of a fact (a test binary) has
+        // its reason in its own listing.
+        if pending.may_read && !pending.told && why != NOTHING_CACHED && inputs.subject.is_none() {
             self.note(format!("{} gathered afresh: {why}", fact.name()));
         }
         let store = Store::new(&settings.out);
@@ -1083,18 +1085,14 @@ impl Session {
         Ok(Inputs::new(fact, components, vars))
     }
 
-    /// The digest of what `[cache] reads` declares test binary `id` reads (by content), and
-    /// whether it declares anything.
-    pub fn declared_reads(&self, id: &str) -> (String, bool) {
+    /// The digest of what `[cache] reads` declares test binary `id` reads, by content.
+    pub fn declared_reads(&self, id: &str) -> String {
         let declared = self
             .settings
             .as_ref()
             .and_then(|s| s.reads.get(id))
             .map_or(&[][..], Vec::as_slice);
-        (
-            discover::declared_digest(&self.root, declared),
-            !declared.is_empty(),
-        )
+        discover::declared_digest(&self.root, declared)
     }
 
     /// The test binary ids `[cache] reads` names.
@@ -1103,11 +1101,6 @@ impl Session {
             .as_ref()
             .map(|s| s.reads.keys().cloned().collect())
             .unwrap_or_default()
-    }
-
-    /// Add a sentence to the run's notes.
-    pub fn tell(&self, text: String) {
-        self.note(text);
     }
 
     /// Whether the cache is on for this run (off: `Session::disabled`, or a target directory
@@ -1238,14 +1231,9 @@ fn file_digest(path: &Path) -> String {
 /// `CARGO_HOME` (or `~/.cargo`).
 fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
-    let mut dirs: Vec<PathBuf> = root.ancestors().map(|d| d.join(".cargo")).collect();
-    dirs.extend(crate::cargo::home());
-    for dir in dirs {
-        for name in ["config", "config.toml"] {
-            let path = dir.join(name);
-            if let Ok(bytes) = std::fs::read(&path) {
-                key.part(&path.to_string_lossy(), &bytes);
-            }
+    for path in crate::cargo::config_files(root) {
+        if let Ok(bytes) = std::fs::read(&path) {
+            key.part(&path.to_string_lossy(), &bytes);
         }
     }
     key.finish()

@@ -301,6 +301,17 @@ pub fn first_error(log: &str) -> String {
 }
 
 /// cargo's home: `CARGO_HOME`, else `~/.cargo` (`None` without either).
+/// Where cargo reads its configuration for a workspace at `root`, nearest first:
+/// `.cargo/config{,.toml}` in the root and every directory above it, then in `CARGO_HOME`
+/// (or `~/.cargo`). Whether each exists is the caller's to find out.
+pub fn config_files(root: &Path) -> Vec<PathBuf> {
+    root.ancestors()
+        .map(|d| d.join(".cargo"))
+        .chain(home())
+        .flat_map(|dir| [dir.join("config"), dir.join("config.toml")])
+        .collect()
+}
+
 pub fn home() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
         return Some(PathBuf::from(home));

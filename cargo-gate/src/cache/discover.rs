@@ -281,7 +281,7 @@ pub fn digest(input: &str, env: &[(String, String)]) -> String {
 }
 
 /// A file by content (through symlinks: what a build reads), a directory by its files.
-fn path_digest(path: &Path) -> String {
+pub fn path_digest(path: &Path) -> String {
     match std::fs::metadata(path) {
         Err(_) => "absent".to_owned(),
         Ok(meta) if meta.is_dir() => dir_digest(path, false),

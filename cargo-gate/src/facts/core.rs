@@ -215,21 +215,22 @@ pub fn test_binary_id(package: &str, kinds: &[&str], name: &str) -> String {
     }
 }
 
-impl BuiltArtifact {
-    /// Its size and modification time now (`None` when it cannot be read).
-    fn stamp(path: &Path) -> Option<(u64, Option<u128>)> {
-        let meta = std::fs::metadata(path).ok()?;
-        let modified = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos());
-        Some((meta.len(), modified))
-    }
+/// A file's size and modification time (nanoseconds since the epoch) now, `None` when it
+/// cannot be read: what says a file read once is still the one that was read.
+pub(crate) fn file_stamp(path: &Path) -> Option<(u64, Option<u128>)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos());
+    Some((meta.len(), modified))
+}
 
+impl BuiltArtifact {
     /// Whether the file is still the one that was read.
     fn unchanged(&self) -> bool {
-        Self::stamp(&self.path) == Some((self.size, self.modified))
+        file_stamp(&self.path) == Some((self.size, self.modified))
     }
 }
 
@@ -294,7 +295,7 @@ fn scan_artifacts(
         .collect();
     let scans = crate::parallel::map_files(&paths, threads, 64 << 20, |path, buf| {
         use std::io::Read;
-        let stamp = BuiltArtifact::stamp(path)?;
+        let stamp = file_stamp(path)?;
         buf.clear();
         std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
         let digest = digested

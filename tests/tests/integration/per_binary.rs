@@ -14,9 +14,7 @@ fn gate(fx: &Fixture) -> Run {
 /// The binaries that ran and those reused, by id, from the run's `tests/binaries.json`.
 fn ran_and_reused(fx: &Fixture, run: &Run) -> (Vec<String>, Vec<String>) {
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let record = latest_run(fx);
-    let text = std::fs::read_to_string(record.join("tests/binaries.json")).unwrap();
-    let listing: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let listing = binaries(fx);
     let mut ran = Vec::new();
     let mut reused = Vec::new();
     for binary in listing["binaries"].as_array().unwrap() {
@@ -27,6 +25,12 @@ fn ran_and_reused(fx: &Fixture, run: &Run) -> (Vec<String>, Vec<String>) {
         }
     }
     (ran, reused)
+}
+
+/// The newest run's `tests/binaries.json`.
+fn binaries(fx: &Fixture) -> serde_json::Value {
+    let text = std::fs::read_to_string(latest_run(fx).join("tests/binaries.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 /// The newest run directory of the fixture's record.
@@ -249,8 +253,7 @@ fn a_binary_that_passes_where_it_failed_is_flaky() {
         message.contains("set in one of the two runs only: FLAKE_PROBE"),
         "{message}"
     );
-    let listing = std::fs::read_to_string(latest_run(&fx).join("tests/binaries.json")).unwrap();
-    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    let listing = binaries(&fx);
     let flaky: Vec<&str> = listing["binaries"]
         .as_array()
         .unwrap()
@@ -306,8 +309,7 @@ fn a_runner_of_the_workspaces_own_keeps_the_run_whole() {
     .commit();
     let run = gate(&fx);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let listing = std::fs::read_to_string(latest_run(&fx).join("tests/binaries.json")).unwrap();
-    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    let listing = binaries(&fx);
     let why = listing["kept-whole"].as_str().unwrap();
     assert!(
         why.ends_with(".cargo/config.toml sets a target runner"),

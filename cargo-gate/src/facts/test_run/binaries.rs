@@ -35,7 +35,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The host triple the gate can stand in as the runner for, or why the run is kept whole.
-pub(super) fn keyable(facts: &Core, setup: &TestSetup<'_>) -> Result<String, String> {
+pub(super) fn keyable(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    runner: Runner,
+) -> Result<String, String> {
+    if runner == Runner::Nextest {
+        return Err(
+            "nextest runs each test in a process of its own: the run is kept whole \
+                    (shard it across CI jobs instead, docs/GUIDE.md)"
+                .to_owned(),
+        );
+    }
     if !facts.cache().enabled() {
         return Err("the evidence cache is off".to_owned());
     }
@@ -61,26 +72,22 @@ pub(super) fn keyable(facts: &Core, setup: &TestSetup<'_>) -> Result<String, Str
 /// The first cargo configuration file (where cargo reads them: the root and every directory
 /// above it, then `CARGO_HOME`) with a `[target.*] runner`.
 fn configured_runner(root: &Path) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = root.ancestors().map(|d| d.join(".cargo")).collect();
-    dirs.extend(crate::cargo::home());
-    dirs.into_iter()
-        .flat_map(|dir| [dir.join("config"), dir.join("config.toml")])
-        .find(|path| {
-            let Ok(text) = std::fs::read_to_string(path) else {
-                return false;
-            };
-            // A file cargo could not read either: cargo says so when it runs.
-            let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
-                return false;
-            };
-            doc.get("target")
-                .and_then(toml::Value::as_table)
-                .is_some_and(|targets| {
-                    targets
-                        .values()
-                        .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
-                })
-        })
+    crate::cargo::config_files(root).into_iter().find(|path| {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return false;
+        };
+        // A file cargo could not read either: cargo says so when it runs.
+        let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
+            return false;
+        };
+        doc.get("target")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|targets| {
+                targets
+                    .values()
+                    .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
+            })
+    })
 }
 
 /// A test binary of the build with its key looked up.
@@ -127,7 +134,7 @@ pub(super) fn run(
             .then(|| keys.reads(&binary.package_dir))
             .flatten()
             .map(|(reads, out_dirs)| {
-                let (declared, _) = cache.declared_reads(&binary.id);
+                let declared = cache.declared_reads(&binary.id);
                 let extra = [
                     ("id", binary.id.clone()),
                     ("binary", binary.sha256.clone()),
@@ -150,7 +157,7 @@ pub(super) fn run(
     for id in cache.declared_readers() {
         if !looked.iter().any(|l| l.id == id) {
             let known: Vec<&str> = looked.iter().map(|l| l.id).collect();
-            cache.tell(format!(
+            cache.note(format!(
                 "gate.toml: [cache] reads names test binary `{id}`, which the build does not \
                  have (its test binaries: {})",
                 known.join(", ")
@@ -404,7 +411,7 @@ struct Keys<'a> {
     packages: Vec<&'a Package>,
     /// `OUT_DIR`s by package name.
     out_dirs: &'a [(String, PathBuf)],
-    memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
+    memo: std::cell::RefCell<BTreeMap<PathBuf, Option<(String, String)>>>,
 }
 
 impl<'a> Keys<'a> {
@@ -419,7 +426,7 @@ impl<'a> Keys<'a> {
             facts,
             packages,
             out_dirs: &build.out_dirs,
-            memo: std::sync::Mutex::new(BTreeMap::new()),
+            memo: std::cell::RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -435,7 +442,7 @@ impl<'a> Keys<'a> {
     /// workspace dependencies' and the shared ones), and its build scripts' `OUT_DIR`s.
     /// `None` when the package is not one of the workspace's.
     fn reads(&self, dir: &Path) -> Option<(String, String)> {
-        if let Some(known) = self.memo.lock().ok()?.get(dir) {
+        if let Some(known) = self.memo.borrow().get(dir) {
             return known.clone();
         }
         let found = self.package(dir).and_then(|package| {
@@ -459,14 +466,15 @@ impl<'a> Keys<'a> {
             let mut out = KeyHasher::default();
             for (name, out_dir) in self.out_dirs {
                 if closure.iter().any(|p| &p.name == name) {
-                    out_dir_digest(&mut out, name, out_dir);
+                    out.part(
+                        name,
+                        crate::cache::discover::path_digest(out_dir).as_bytes(),
+                    );
                 }
             }
             Some((files, out.finish()))
         });
-        if let Ok(mut memo) = self.memo.lock() {
-            memo.insert(dir.to_owned(), found.clone());
-        }
+        self.memo.borrow_mut().insert(dir.to_owned(), found.clone());
         found
     }
 
@@ -488,31 +496,6 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// Adds every file under a build script's `OUT_DIR` (path and content) to `key`.
-fn out_dir_digest(key: &mut KeyHasher, package: &str, dir: &Path) {
-    let mut files = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(at) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&at) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => todo.push(entry.path()),
-                Ok(_) => files.push(entry.path()),
-                Err(_) => {}
-            }
-        }
-    }
-    files.sort();
-    for file in files {
-        let rel = file.strip_prefix(dir).unwrap_or(&file).to_string_lossy();
-        let digest = gate_support::digest::sha256_file(&file)
-            .map_or_else(|e| format!("unreadable:{}", e.kind()), |(d, _)| d);
-        key.part(&format!("{package}/{rel}"), digest.as_bytes());
-    }
-}
-
 impl BinaryEvidence {
     /// The reuse to name in the report, when the binary's result was reused.
     pub fn reuse(&self) -> Option<crate::report::Reuse> {
@@ -525,9 +508,4 @@ impl BinaryEvidence {
             _ => None,
         }
     }
-}
-
-/// Whether the runner is one the gate can stand in front of per binary.
-pub(super) fn runner_keyable(runner: Runner) -> bool {
-    runner == Runner::CargoTest
 }

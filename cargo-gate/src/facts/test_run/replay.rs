@@ -12,6 +12,7 @@
 //! - anything else (a doc test rustdoc runs through the same runner, arguments the plan
 //!   did not foresee): it runs untouched.
 
+use crate::facts::core::file_stamp;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -111,7 +112,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
     let Some((plan, planned)) = planned.filter(|_| rest.is_empty()) else {
         return pass_through(&binary, rest);
     };
-    let unchanged = stamp(&binary) == Some((planned.size, planned.modified));
+    let unchanged = file_stamp(&binary) == Some((planned.size, planned.modified));
     if let (Some(replay), true) = (&planned.replay, unchanged) {
         report(
             plan,
@@ -173,17 +174,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
             (std::fs::canonicalize(a), std::fs::canonicalize(b)),
             (Ok(x), Ok(y)) if x == y
         )
-}
-
-/// Size and modification time (nanoseconds since the epoch).
-fn stamp(path: &Path) -> Option<(u64, Option<u128>)> {
-    let meta = std::fs::metadata(path).ok()?;
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos());
-    Some((meta.len(), modified))
 }
 
 /// Runs what the plan does not cover as cargo would have, and exits as it does.
@@ -261,43 +251,43 @@ fn run_teed(binary: &Path) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
 
 type Listing = std::collections::BTreeMap<PathBuf, (u64, Option<u128>)>;
 
+/// Every file under the run directory: its path relative to it (`/`-separated) and where it
+/// is. No link is followed.
+fn run_dir_files(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> + '_ {
+    ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(move |e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            Some((rel, e.into_path()))
+        })
+}
+
+/// Every file under the run directory, path relative to it and bytes, in path order: what
+/// the tools under test left there.
+pub(super) fn run_files(run_dir: &Path) -> Vec<RunFile> {
+    let mut files: Vec<RunFile> = run_dir_files(run_dir)
+        .filter_map(|(rel, path)| Some((rel, std::fs::read(path).ok()?)))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Every file under `dir` with its size and modification time.
 fn listing(dir: &Path) -> Listing {
-    let mut found = Listing::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(at) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&at) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => todo.push(path),
-                Ok(t) if t.is_file() => {
-                    if let Some(stamp) = stamp(&path) {
-                        found.insert(path, stamp);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    found
+    run_dir_files(dir)
+        .filter_map(|(_, path)| Some((path.clone(), file_stamp(&path)?)))
+        .collect()
 }
 
 /// The files under `dir` that are new or changed since `before`, relative (`/`-separated).
 fn left_behind(dir: &Path, before: &Listing) -> Vec<RunFile> {
-    listing(dir)
-        .into_iter()
-        .filter(|(path, stamp)| before.get(path) != Some(stamp))
-        .filter_map(|(path, _)| {
-            let rel = path
-                .strip_prefix(dir)
-                .ok()?
-                .to_string_lossy()
-                .replace('\\', "/");
-            Some((rel, std::fs::read(&path).ok()?))
-        })
+    run_dir_files(dir)
+        .filter(|(_, path)| file_stamp(path).is_none_or(|now| before.get(path) != Some(&now)))
+        .filter_map(|(rel, path)| Some((rel, std::fs::read(path).ok()?)))
         .collect()
 }
 

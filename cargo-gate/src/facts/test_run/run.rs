@@ -9,7 +9,7 @@ use super::binaries;
 use super::clock::TestClock;
 use super::model::{Ran, Runner, TestRun, TestRunFact, TestSetup};
 use super::parse::TestCounts;
-use super::replay::restore_run_files;
+use super::replay::{restore_run_files, run_files};
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Cargo};
 use crate::environment::Environment;
@@ -64,15 +64,6 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     // digests), it is compiled once, up front, and shared; otherwise `cargo test` compiles
     // and runs in one go (no second cargo pass over the graph). Either way a failure is
     // reported by tests.pass, once, with the compiler's own error lines.
-    let per_binary = if binaries::runner_keyable(runner) {
-        binaries::keyable(facts, setup)
-    } else {
-        Err(
-            "nextest runs each test in a process of its own: the run is kept whole (shard \
-             it across CI jobs instead, docs/GUIDE.md)"
-                .to_owned(),
-        )
-    };
     let shared_build = facts.kernels_in_build() || !facts.root.join("Cargo.lock").is_file();
     if shared_build && !facts.build(cargo).is_ok_and(|build| build.ok) {
         return TestRunFact::NotBuilt;
@@ -105,13 +96,15 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
                 }
                 fresh
             };
-            let fresh = match per_binary {
+            // Asked only now: an unchanged tree (the whole run reused) needs no plan.
+            let fresh = match binaries::keyable(facts, setup, runner) {
                 Ok(host) => {
-                    match facts.build(cargo) {
-                        Ok(build) if build.ok => {}
-                        _ => return TestRunFact::NotBuilt,
+                    let Ok(build) = facts.build(cargo) else {
+                        return TestRunFact::NotBuilt;
+                    };
+                    if !build.ok {
+                        return TestRunFact::NotBuilt;
                     }
-                    let build = facts.build(cargo).expect("built above");
                     on_build = true;
                     let per = binaries::run(facts, setup, build, &host, &pending, |cmd| {
                         run_tests(facts, setup, cmd, runner)
@@ -259,23 +252,6 @@ impl TestRun {
             Keep::Passed
         }
     }
-}
-
-/// Every file under the run directory, path relative to it (`/`-separated) and bytes.
-fn run_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = ignore::WalkBuilder::new(run_dir)
-        .standard_filters(false)
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(run_dir).ok()?;
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            Some((rel, std::fs::read(e.path()).ok()?))
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 fn nextest_installed(cargo: &Cargo) -> bool {
