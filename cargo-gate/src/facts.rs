@@ -44,9 +44,9 @@ pub use self::core::*;
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
 pub use test_run::{
-    BinaryEvidence, BinaryStatus, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT, RUNNER_ARG,
-    Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup, TestTally,
-    parse_libtest, parse_nextest, runner_main,
+    BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
+    RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
+    TestTally, is_rustdoc_shim, parse_libtest, parse_nextest, runner_main, rustdoc_main,
 };
 
 use crate::cache::Session;

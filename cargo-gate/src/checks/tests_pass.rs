@@ -172,18 +172,31 @@ fn per_binary(
         return outcome;
     }
     if !reused_whole {
-        let reused = binaries
-            .iter()
-            .filter(|b| b.status == BinaryStatus::Reused)
-            .count();
+        let count = |doc: bool| {
+            let of: Vec<_> = binaries
+                .iter()
+                .filter(|b| b.is_doc_tests() == doc)
+                .collect();
+            let reused = of
+                .iter()
+                .filter(|b| b.status == BinaryStatus::Reused)
+                .count();
+            (reused, of.len())
+        };
+        let ((binaries_reused, binary_count), (docs_reused, doc_count)) =
+            (count(false), count(true));
         // Said only when some were reused: a run that reran every binary reads as any run
         // (the same judgement, fresh or reused whole).
-        if reused > 0 && matches!(outcome.status, Status::Pass | Status::Fail | Status::Warn) {
-            outcome.summary = format!(
-                "{}; {reused} of {} test binaries reused unchanged ({BINARIES})",
-                outcome.summary,
-                binaries.len()
-            );
+        if binaries_reused + docs_reused > 0
+            && matches!(outcome.status, Status::Pass | Status::Fail | Status::Warn)
+        {
+            let mut said = format!("{binaries_reused} of {binary_count} test binaries");
+            if doc_count > 0 {
+                said.push_str(&format!(
+                    " and {docs_reused} of {doc_count} crates' doc tests"
+                ));
+            }
+            outcome.summary = format!("{}; {said} reused unchanged ({BINARIES})", outcome.summary);
         }
         for binary in binaries {
             outcome = outcome.with_reuse(binary.reuse().as_ref());

@@ -45,6 +45,11 @@ pub fn main() -> i32 {
     if args.get(1).is_some_and(|a| a == crate::facts::RUNNER_ARG) {
         return crate::facts::runner_main(&args[2..]);
     }
+    // cargo starting rustdoc through the gate (a per-crate doc-test run): only for the
+    // `cargo test --doc` that sets the variable, which the real rustdoc never sees.
+    if crate::facts::is_rustdoc_shim() && args.get(1).is_none_or(|a| a != "gate") {
+        return crate::facts::rustdoc_main(&args[1..]);
+    }
     main_with(args)
 }
 

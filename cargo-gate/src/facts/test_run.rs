@@ -6,12 +6,14 @@
 
 mod binaries;
 mod clock;
+mod doc_tests;
 mod model;
 mod parse;
 mod replay;
 mod run;
 
 pub use clock::TestClock;
+pub use doc_tests::{DOC_TESTS, is_rustdoc_shim, rustdoc_main};
 pub use model::*;
 pub use parse::{TestCounts, parse_libtest, parse_nextest};
 pub use replay::{RUNNER_ARG, runner_main};

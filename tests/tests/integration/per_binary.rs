@@ -1,8 +1,10 @@
 //! The test run kept per test binary (issue 28, docs/CACHE.md "Per test binary"): after a
 //! change, exactly the binaries it affects run, every other binary's result is reused and
 //! named, and a reused failure is still a failure. Real builds of a four-package workspace
-//! (tests/fixtures/per-binary): `a` a leaf with a feature, `b` on `a` and a vendored `dep`,
-//! `c` with an integration test that reads a fixture file, `d` with a build script.
+//! (tests/fixtures/per-binary): `a` a leaf with a feature, `b` on `a` and a vendored `dep`
+//! with a doc test, `c` with an integration test that reads a fixture file, `d` with a build
+//! script. Every library's doc tests are kept per crate beside the binaries
+//! (`PACKAGE (doc tests)`).
 
 use crate::support::{Fixture, Run, fixture};
 
@@ -47,6 +49,17 @@ fn ids(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The ids of `list` with the doc tests of each package named in it (a library's own test
+/// binary has the package's name), in the record's order.
+fn with_docs(list: &[&str]) -> Vec<String> {
+    let mut all = ids(list);
+    for id in list.iter().filter(|id| !id.contains("::")) {
+        all.push(format!("{id} (doc tests)"));
+    }
+    all.sort();
+    all
+}
+
 /// `vendor/dep` lies inside the workspace's directory: a path dependency there is a member.
 const ALL: [&str; 6] = ["a", "b", "c", "c::fixture", "d", "dep"];
 
@@ -56,14 +69,17 @@ const ALL: [&str; 6] = ["a", "b", "c", "c::fixture", "d", "dep"];
 fn each_change_reruns_exactly_the_binaries_it_affects() {
     let fx = fixture("per-binary");
     let first = gate(&fx);
-    assert_eq!(ran_and_reused(&fx, &first), (ids(&ALL), ids(&[])));
+    assert_eq!(ran_and_reused(&fx, &first), (with_docs(&ALL), ids(&[])));
 
     // Only a test's fixture file: the package that holds it.
     fx.write("c/tests/data/greeting.txt", "hello \n");
     let run = gate(&fx);
     assert_eq!(
         ran_and_reused(&fx, &run),
-        (ids(&["c", "c::fixture"]), ids(&["a", "b", "d", "dep"]))
+        (
+            with_docs(&["c", "c::fixture"]),
+            with_docs(&["a", "b", "d", "dep"])
+        )
     );
     let reused: Vec<String> = run.json()["checks"][0]["reused"]
         .as_array()
@@ -75,16 +91,23 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
         reused,
         [
             "test binary a",
+            "doc tests of a",
             "test binary b",
+            "doc tests of b",
             "test binary d",
-            "test binary dep"
+            "doc tests of d",
+            "test binary dep",
+            "doc tests of dep"
         ]
     );
     assert!(
         run.json()["checks"][0]["summary"]
             .as_str()
             .unwrap()
-            .ends_with("4 of 6 test binaries reused unchanged (tests/binaries.json)"),
+            .ends_with(
+                "4 of 6 test binaries and 4 of 5 crates' doc tests reused unchanged \
+                 (tests/binaries.json)"
+            ),
         "{}",
         run.stdout
     );
@@ -97,7 +120,10 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     );
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
-        (ids(&["d"]), ids(&["a", "b", "c", "c::fixture", "dep"]))
+        (
+            with_docs(&["d"]),
+            with_docs(&["a", "b", "c", "c::fixture", "dep"])
+        )
     );
 
     // Only a feature set: `b` turns on `a`'s feature, so `a` is built with it (the
@@ -113,7 +139,10 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     );
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
-        (ids(&["a", "b"]), ids(&["c", "c::fixture", "d", "dep"]))
+        (
+            with_docs(&["a", "b"]),
+            with_docs(&["c", "c::fixture", "d", "dep"])
+        )
     );
 
     // Only a dependency's version: what links it.
@@ -129,7 +158,10 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     }
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
-        (ids(&["b", "dep"]), ids(&["a", "c", "c::fixture", "d"]))
+        (
+            with_docs(&["b", "dep"]),
+            with_docs(&["a", "c", "c::fixture", "d"])
+        )
     );
 
     // Only a leaf's source: the leaf, and what is built on it.
@@ -141,7 +173,10 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     );
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
-        (ids(&["a", "b"]), ids(&["c", "c::fixture", "d", "dep"]))
+        (
+            with_docs(&["a", "b"]),
+            with_docs(&["c", "c::fixture", "d", "dep"])
+        )
     );
 
     // Nothing changed: the whole run is reused, as before.
@@ -181,7 +216,10 @@ fn a_reused_failure_still_fails_and_names_its_test() {
     assert_eq!(fixed.code, 0, "{}", fixed.transcript());
     assert_eq!(
         ran_and_reused(&fx, &fixed),
-        (ids(&["c", "c::fixture"]), ids(&["a", "b", "d", "dep"]))
+        (
+            with_docs(&["c", "c::fixture"]),
+            with_docs(&["a", "b", "d", "dep"])
+        )
     );
 }
 
@@ -215,7 +253,7 @@ fn declared_reads_join_the_binarys_key() {
         "//! Changed.\n\npub fn one() -> u32 {\n    1\n}\n",
     );
     let (ran, _) = ran_and_reused(&fx, &gate(&fx));
-    assert_eq!(ran, ids(&["a", "b", "c::fixture"]));
+    assert_eq!(ran, with_docs(&["a", "b", "c::fixture"]));
 }
 
 /// A flaky binary is still labelled flaky when only its own result is kept: it failed on
@@ -284,7 +322,7 @@ fn a_tree_edited_while_the_tests_ran_keeps_no_binary_result() {
         "{}",
         first.stderr
     );
-    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (ids(&ALL), ids(&[])));
+    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (with_docs(&ALL), ids(&[])));
     // The file is written with the content it already has: the tree holds still now.
     fx.write(
         "d/src/lib.rs",
@@ -292,7 +330,10 @@ fn a_tree_edited_while_the_tests_ran_keeps_no_binary_result() {
     );
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
-        (ids(&["d"]), ids(&["a", "b", "c", "c::fixture", "dep"]))
+        (
+            with_docs(&["d"]),
+            with_docs(&["a", "b", "c", "c::fixture", "dep"])
+        )
     );
 }
 
@@ -316,4 +357,59 @@ fn a_runner_of_the_workspaces_own_keeps_the_run_whole() {
         "{why}"
     );
     assert_eq!(listing["binaries"], serde_json::json!([]));
+}
+
+/// A workspace that names its own rustdoc keeps it in charge of the doc tests: they run
+/// every time (the run's notes say why), and the binaries are still kept per binary.
+#[test]
+fn a_rustdoc_of_the_workspaces_own_runs_the_doc_tests_every_time() {
+    let fx = fixture("per-binary");
+    fx.write(".cargo/config.toml", "[build]\nrustdoc = \"rustdoc\"\n")
+        .commit();
+    let run = gate(&fx);
+    assert!(
+        run.stderr.contains("doc tests run every time: ")
+            && run.stderr.contains("sets build.rustdoc"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ran_and_reused(&fx, &run), (ids(&ALL), ids(&[])));
+    let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+    assert!(
+        log.contains("assert_eq!(b::two(), 2)") || log.contains("b/src/lib.rs - two"),
+        "{log}"
+    );
+}
+
+/// A failing doc test fails the run, reused or not, and names itself; the doc tests of the
+/// other crates are reused beside it.
+#[test]
+fn a_failing_doc_test_is_reused_as_the_failure_it_was() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "b/src/lib.rs",
+        &std::fs::read_to_string(fx.root.join("b/src/lib.rs"))
+            .unwrap()
+            .replace("assert_eq!(b::two(), 2);", "assert_eq!(b::two(), 3);"),
+    )
+    .commit();
+    let first = gate(&fx);
+    assert_eq!(first.code, 1, "{}", first.transcript());
+    fx.write(
+        "c/src/lib.rs",
+        "//! Changed.\n\npub fn three() -> u32 {\n    3\n}\n",
+    );
+    let second = gate(&fx);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    let check = &second.json()["checks"][0];
+    assert!(
+        check["reused"].to_string().contains("doc tests of b"),
+        "{check:#}"
+    );
+    assert!(check["findings"].to_string().contains("two"), "{check:#}");
+    let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+    assert!(
+        log.contains("    Replaying the doc tests of b: their inputs are unchanged since run"),
+        "{log}"
+    );
 }

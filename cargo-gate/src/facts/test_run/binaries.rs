@@ -25,6 +25,7 @@
 //! with arguments run every time. A workspace that configures a runner of its own (a
 //! `target.*.runner`, an emulator) keeps one key for the whole run.
 
+use super::doc_tests::{self, DocPlan, PlannedDoc};
 use super::model::{BinaryEvidence, BinaryStatus, Runner, TestRun, TestSetup};
 use super::replay::{BinaryRun, Plan, Planned, RUNNER_ARG, Reported};
 use crate::cache::{Fact, Fresh, Hit, Keep, Obtained, Pending};
@@ -62,24 +63,7 @@ pub(super) fn keyable(
     {
         return Err(format!("{var} sets a runner of its own"));
     }
-    if let Some(file) = configured_runner(facts.root()) {
-        return Err(format!("{} sets a target runner", file.display()));
-    }
-    std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
-    Ok(host)
-}
-
-/// The first cargo configuration file (where cargo reads them: the root and every directory
-/// above it, then `CARGO_HOME`) with a `[target.*] runner`.
-fn configured_runner(root: &Path) -> Option<PathBuf> {
-    crate::cargo::config_files(root).into_iter().find(|path| {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return false;
-        };
-        // A file cargo could not read either: cargo says so when it runs.
-        let Ok(doc) = toml::from_str::<toml::Table>(&text) else {
-            return false;
-        };
+    if let Some(file) = config_sets(facts.root(), |doc| {
         doc.get("target")
             .and_then(toml::Value::as_table)
             .is_some_and(|targets| {
@@ -87,8 +71,27 @@ fn configured_runner(root: &Path) -> Option<PathBuf> {
                     .values()
                     .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
             })
+    }) {
+        return Err(format!("{} sets a target runner", file.display()));
+    }
+    std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
+    Ok(host)
+}
+
+/// The first cargo configuration file (where cargo reads them: the root and every directory
+/// above it, then `CARGO_HOME`) that `sets` something.
+fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
+    crate::cargo::config_files(root).into_iter().find(|path| {
+        // A file cargo could not read either: cargo says so when it runs.
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+            .is_some_and(|doc| sets(&doc))
     })
 }
+
+/// A key looked up: the proven entry, or what storing a fresh result needs.
+type Found = Result<Hit<BinaryRun>, Box<Pending>>;
 
 /// A test binary of the build with its key looked up.
 struct Looked<'a> {
@@ -96,7 +99,7 @@ struct Looked<'a> {
     path: &'a Path,
     size: u64,
     modified: Option<u128>,
-    found: Option<Result<Hit<BinaryRun>, Box<Pending>>>,
+    found: Option<Found>,
 }
 
 /// What the per-binary run hands back to the whole run.
@@ -231,12 +234,26 @@ pub(super) fn run(
         .value
         .as_ref()
         .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
+    let mut docs = None;
     if finished && build.artifacts.iter().any(|a| a.kind == BinaryKind::Rlib) {
-        let docs = run_tests(setup.cargo.command(
-            "test",
-            &["--locked", "--workspace", "--no-fail-fast", "--doc"],
-        ));
-        fresh = with_doc_tests(fresh, docs, setup.cargo.offline());
+        let doc_run = match per_crate(facts, setup, &keys, &limit, dir.path(), &exe) {
+            Ok(DocRun {
+                command,
+                plan,
+                looked,
+            }) => {
+                docs = Some((plan, looked));
+                run_tests(command)
+            }
+            Err(why) => {
+                cache.note(format!("doc tests run every time: {why}"));
+                run_tests(setup.cargo.command(
+                    "test",
+                    &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+                ))
+            }
+        };
+        fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline());
     }
     let run = fresh.value.as_ref().ok();
     // A binary's result is stored only when the run was not stopped under it and the tree
@@ -250,17 +267,15 @@ pub(super) fn run(
         let reported: Option<Reported> = std::fs::read(plan.result_path(l.id))
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-        let (item, obtained) = settle(cache, l, reported, stopped, unmoved);
-        if let Some(Obtained {
-            failed_before: Some(run),
-            suspects,
-            ..
-        }) = obtained
-            && failed_before.is_none()
-        {
-            failed_before = Some((run, suspects));
+        let settled = settle(cache, l.id.to_owned(), l.found, reported, stopped, unmoved);
+        evidence.push(take_failed_before(settled, &mut failed_before));
+    }
+    if let Some((plan, looked)) = docs {
+        for (id, found) in looked {
+            let reported = doc_tests::reported(&plan, &id);
+            let settled = settle(cache, id, Some(found), reported, stopped, unmoved);
+            evidence.push(take_failed_before(settled, &mut failed_before));
         }
-        evidence.push(item);
     }
     evidence.sort_by(|a, b| a.id.cmp(&b.id));
     if let Ok(run) = &mut fresh.value {
@@ -269,6 +284,132 @@ pub(super) fn run(
     Ok(PerBinary {
         fresh,
         failed_before,
+    })
+}
+
+/// The evidence of one settled binary, its earlier failure (flaky) kept when it is the
+/// first.
+fn take_failed_before(
+    (item, obtained): (BinaryEvidence, Option<Obtained<BinaryRun>>),
+    failed_before: &mut Option<(String, Vec<String>)>,
+) -> BinaryEvidence {
+    if let Some(Obtained {
+        failed_before: Some(run),
+        suspects,
+        ..
+    }) = obtained
+        && failed_before.is_none()
+    {
+        *failed_before = Some((run, suspects));
+    }
+    item
+}
+
+/// The `cargo test --doc` that runs the doc tests per crate, its plan, and each crate's id
+/// with its key looked up.
+struct DocRun {
+    command: std::process::Command,
+    plan: DocPlan,
+    looked: Vec<(String, Found)>,
+}
+
+/// The doc tests kept per crate (`doc_tests.rs`): the probe run, each crate's key looked up
+/// and what a hit left in the run directory put back; returns the `cargo test --doc` that
+/// runs them with the gate as rustdoc, its plan, and each crate's key. `Err`: why they run
+/// every time instead (a rustdoc of the workspace's own, a probe that failed).
+fn per_crate(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    keys: &Keys<'_>,
+    limit: &str,
+    dir: &Path,
+    exe: &Path,
+) -> Result<DocRun, String> {
+    if std::env::var_os("RUSTDOC").is_some() {
+        return Err("RUSTDOC names a rustdoc of its own".to_owned());
+    }
+    if let Some(file) = config_sets(facts.root(), |doc| {
+        doc.get("build")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|build| build.contains_key("rustdoc"))
+    }) {
+        return Err(format!("{} sets build.rustdoc", file.display()));
+    }
+    let cache = facts.cache();
+    let command = |var: &str, value: &Path| {
+        let mut cmd = setup.cargo.command(
+            "test",
+            &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+        );
+        cmd.env("RUSTDOC", exe).env(var, value);
+        cmd
+    };
+    let probes = dir.join("probe");
+    let probe = setup
+        .cargo
+        .run(command(doc_tests::PROBE_ENV, &probes))
+        .map_err(|e| format!("could not run cargo to list the doc tests: {e}"))?;
+    if !probe.success() {
+        return Err("listing the doc tests failed (the run below says why)".to_owned());
+    }
+    let mut looked = Vec::new();
+    let mut crates = Vec::new();
+    for probed in doc_tests::probed(&probes) {
+        let Some(package) = keys.package(&probed.manifest_dir) else {
+            continue;
+        };
+        let Some((reads, out_dirs)) = keys.reads(&package.dir) else {
+            continue;
+        };
+        let id = format!("{}{}", package.name, doc_tests::DOC_TESTS);
+        let extra = [
+            ("id", id.clone()),
+            ("invocation", probed.invocation.clone()),
+            ("reads", reads),
+            ("declared", cache.declared_reads(&id)),
+            ("out-dirs", out_dirs),
+            ("runner", "rustdoc --test".to_owned()),
+            ("test-timeout", limit.to_owned()),
+        ];
+        let found: Found = cache.lookup(Fact::TestBinary, Some(&id), &extra, |_| true);
+        let (replay, replay_note) = match &found {
+            Ok(hit) => {
+                super::replay::restore_run_files(setup.run_dir, hit.files());
+                (
+                    Some(hit.value.clone()),
+                    format!(
+                        "    Replaying the doc tests of {}: their inputs are unchanged since run {} \
+                         (inputs {})",
+                        package.name, hit.reused.run_id, hit.reused.inputs
+                    ),
+                )
+            }
+            Err(_) => (None, String::new()),
+        };
+        crates.push(PlannedDoc {
+            id: id.clone(),
+            probed,
+            replay,
+            replay_note,
+        });
+        looked.push((id, found));
+    }
+    let plan = DocPlan {
+        results: dir.join("doc-results"),
+        crates,
+    };
+    let plan_path = dir.join("doc-plan.json");
+    let bytes = serde_json::to_vec(&plan).expect("the plan serialises");
+    std::fs::write(&plan_path, bytes).map_err(|e| {
+        format!(
+            "could not write the doc-test plan {}: {e}",
+            plan_path.display()
+        )
+    })?;
+    Ok(DocRun {
+        command: command(doc_tests::PLAN_ENV, &plan_path),
+        plan,
+        looked,
     })
 }
 
@@ -316,12 +457,12 @@ fn with_doc_tests(
 /// plan.
 fn settle(
     cache: &crate::cache::Session,
-    looked: Looked<'_>,
+    id: String,
+    found: Option<Found>,
     reported: Option<Reported>,
     stopped: bool,
     unmoved: bool,
 ) -> (BinaryEvidence, Option<Obtained<BinaryRun>>) {
-    let id = looked.id.to_owned();
     let unkeyed = |why: &str| BinaryEvidence {
         id: id.clone(),
         inputs: None,
@@ -331,7 +472,7 @@ fn settle(
         failed: false,
         failed_before: None,
     };
-    let Some(found) = looked.found else {
+    let Some(found) = found else {
         return (
             unkeyed("its inputs could not be keyed (the executable could not be read)"),
             None,
@@ -372,7 +513,12 @@ fn settle(
             let inputs = pending.inputs();
             let why = pending.why().map(str::to_owned);
             let Some(run) = reported.run else {
-                let mut item = unkeyed("it printed more than a result keeps");
+                let mut item = unkeyed(
+                    reported
+                        .unkept
+                        .as_deref()
+                        .unwrap_or("it printed more than a result keeps"),
+                );
                 item.inputs = inputs;
                 return (item, None);
             };
@@ -497,11 +643,19 @@ impl<'a> Keys<'a> {
 }
 
 impl BinaryEvidence {
+    /// Whether this is a crate's doc tests rather than a test binary.
+    pub fn is_doc_tests(&self) -> bool {
+        self.id.ends_with(doc_tests::DOC_TESTS)
+    }
+
     /// The reuse to name in the report, when the binary's result was reused.
     pub fn reuse(&self) -> Option<crate::report::Reuse> {
         match (&self.status, &self.run_id, &self.inputs) {
             (BinaryStatus::Reused, Some(run_id), Some(inputs)) => Some(crate::report::Reuse {
-                fact: format!("test binary {}", self.id),
+                fact: match self.id.strip_suffix(doc_tests::DOC_TESTS) {
+                    Some(package) => format!("doc tests of {package}"),
+                    None => format!("test binary {}", self.id),
+                },
                 run_id: run_id.clone(),
                 inputs: inputs.clone(),
             }),

@@ -23,7 +23,7 @@ pub const RUNNER_ARG: &str = "__test-runner";
 
 /// The most of one binary's output a result keeps: a binary that prints more still runs,
 /// but its result is not kept (it runs again next time).
-const MAX_OUTPUT: usize = 16 << 20;
+pub(super) const MAX_OUTPUT: usize = 16 << 20;
 
 /// What the runner is told, written by the gate before `cargo test` starts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -52,7 +52,7 @@ pub(super) struct Planned {
 }
 
 /// A file a binary left in `GATE_RUN_DIR`: its path inside it, and its bytes.
-type RunFile = (String, Vec<u8>);
+pub(super) type RunFile = (String, Vec<u8>);
 
 /// One run of one test binary: the fact the cache keeps per binary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,15 +78,15 @@ pub(super) struct Reported {
     /// back when the run is reused.
     #[serde(default)]
     pub files: Vec<RunFile>,
+    /// Why its run was not kept, when it ran and was not.
+    #[serde(default)]
+    pub unkept: Option<String>,
 }
 
 impl Plan {
     /// The result file of binary `id`.
     pub(super) fn result_path(&self, id: &str) -> PathBuf {
-        self.results.join(format!(
-            "{}.json",
-            &gate_support::digest::sha256_hex(id.as_bytes())[..32]
-        ))
+        result_path(&self.results, id)
     }
 }
 
@@ -121,6 +121,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
                 replayed: true,
                 run: None,
                 files: Vec::new(),
+                unkept: None,
             },
         );
         let mut out = std::io::stdout().lock();
@@ -129,7 +130,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
         let _ = out.flush();
         return exit_code(replay);
     }
-    let (run, files) = match run_teed(&binary) {
+    let (run, files) = match run_teed(std::process::Command::new(&binary)) {
         Ok(ran) => ran,
         Err(e) => {
             say(format!(
@@ -145,6 +146,8 @@ pub fn runner_main(args: &[OsString]) -> i32 {
         &Reported {
             id: planned.id.clone(),
             replayed: false,
+            unkept: (run.output.len() > MAX_OUTPUT)
+                .then(|| "it printed more than a result keeps".to_owned()),
             run: (run.output.len() <= MAX_OUTPUT).then_some(run),
             files,
         },
@@ -153,7 +156,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
 }
 
 /// The exit code that tells cargo how the binary ended (a signal as a shell reports it).
-fn exit_code(run: &BinaryRun) -> i32 {
+pub(super) fn exit_code(run: &BinaryRun) -> i32 {
     match (run.code, run.signal) {
         (Some(code), _) => code,
         (None, Some(signal)) => 128 + signal,
@@ -162,10 +165,24 @@ fn exit_code(run: &BinaryRun) -> i32 {
 }
 
 fn report(plan: &Plan, reported: &Reported) {
+    report_in(&plan.results, reported);
+}
+
+/// Leaves what the runner did with one binary (or one crate's doc tests) where the gate
+/// reads it after the run.
+pub(super) fn report_in(results: &Path, reported: &Reported) {
     if let Ok(bytes) = serde_json::to_vec(reported) {
-        let _ = std::fs::create_dir_all(&plan.results);
-        let _ = gate_support::atomic::write(&plan.result_path(&reported.id), &bytes);
+        let _ = std::fs::create_dir_all(results);
+        let _ = gate_support::atomic::write(&result_path(results, &reported.id), &bytes);
     }
+}
+
+/// The file under `results` that holds the result of `id`.
+pub(super) fn result_path(results: &Path, id: &str) -> PathBuf {
+    results.join(format!(
+        "{}.json",
+        &gate_support::digest::sha256_hex(id.as_bytes())[..32]
+    ))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -180,6 +197,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
 fn pass_through(binary: &Path, args: &[OsString]) -> i32 {
     let mut cmd = std::process::Command::new(binary);
     cmd.args(args);
+    exec(cmd)
+}
+
+/// Becomes `cmd` (where a process can), or runs it and exits as it did.
+pub(super) fn exec(mut cmd: std::process::Command) -> i32 {
+    let binary = PathBuf::from(cmd.get_program());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
@@ -203,14 +226,15 @@ fn pass_through(binary: &Path, args: &[OsString]) -> i32 {
     }
 }
 
-/// Runs the binary with stdout and stderr on one pipe, passing what it writes on as it is
+/// Runs `cmd` with stdout and stderr on one pipe, passing what it writes on as it is
 /// written and keeping a copy; what it leaves in `GATE_RUN_DIR` (new or changed files) is
 /// kept with it.
-fn run_teed(binary: &Path) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
+pub(super) fn run_teed(
+    mut cmd: std::process::Command,
+) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
     let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
     let before = run_dir.as_deref().map(listing).unwrap_or_default();
     let (mut reader, writer) = std::io::pipe()?;
-    let mut cmd = std::process::Command::new(binary);
     cmd.stdout(writer.try_clone()?).stderr(writer);
     let mut child = cmd.spawn()?;
     // The pipe's write ends live in `cmd` until it is dropped: the read below ends when
@@ -311,6 +335,6 @@ pub(super) fn restore_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
 }
 
 /// A line on stderr (cargo passes it on into the test log).
-fn say(line: String) {
+pub(super) fn say(line: String) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }

@@ -1,0 +1,295 @@
+//! Doc tests kept per crate (docs/CACHE.md, "Per test binary"): a crate's doc tests are one
+//! `rustdoc --test` that cargo starts per library, and the gate stands in for rustdoc
+//! (`RUSTDOC`) for the `cargo test --doc` of a per-binary run, the way it stands in for the
+//! runner of the test binaries (`replay.rs`).
+//!
+//! A crate's doc tests have no executable to digest before they run: rustdoc compiles them.
+//! What they are made of is what cargo hands rustdoc: its arguments (the edition, the `cfg`s
+//! and features, the flags, the source file) and the libraries named by `--extern` (the
+//! crate's own library and every dependency it may use, dev-dependencies included, at the
+//! versions and features this build chose: a library's metadata holds the hashes of its own
+//! dependencies, so a change anywhere below reaches the libraries named). Their digest is the
+//! crate's `invocation`. To key it before anything runs, the gate asks first: one `cargo test
+//! --doc` with the gate as a rustdoc that only writes down each invocation and runs nothing
+//! (the probe), then the keys are looked up, then the real `cargo test --doc` with the gate as
+//! a rustdoc that replays a crate whose key is unchanged and runs the real rustdoc for every
+//! other, teed and kept.
+//!
+//! A crate's key is its invocation, the files its tests may read when they run (its package's
+//! and its workspace dependencies', as for a test binary), `[cache] reads` for
+//! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
+
+use super::replay::{BinaryRun, Reported, exec, exit_code, report_in, result_path, run_teed, say};
+use crate::facts::core::file_stamp;
+use gate_support::digest::KeyHasher;
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Set for the probe: the directory each invocation is written to.
+pub(super) const PROBE_ENV: &str = "CARGO_GATE_RUSTDOC_PROBE";
+/// Set for the run: the plan.
+pub(super) const PLAN_ENV: &str = "CARGO_GATE_RUSTDOC_PLAN";
+
+/// What a crate's doc tests are called among the test binaries: `PACKAGE (doc tests)`.
+pub const DOC_TESTS: &str = " (doc tests)";
+
+/// Whether cargo started this process as rustdoc for a per-crate doc-test run.
+pub fn is_rustdoc_shim() -> bool {
+    std::env::var_os(PROBE_ENV).is_some() || std::env::var_os(PLAN_ENV).is_some()
+}
+
+/// A library the doc tests link, as it was digested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Extern {
+    pub path: PathBuf,
+    pub size: u64,
+    pub modified: Option<u128>,
+    pub sha256: String,
+}
+
+/// One `rustdoc --test` as the probe saw it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Probed {
+    /// `CARGO_MANIFEST_DIR`: the package.
+    pub manifest_dir: PathBuf,
+    /// `--crate-name`.
+    pub crate_name: String,
+    /// The digest of the arguments and of the libraries they name.
+    pub invocation: String,
+    pub externs: Vec<Extern>,
+}
+
+/// What the rustdoc stand-in is told for the real run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct DocPlan {
+    /// Where each crate's result goes (one file per crate).
+    pub results: PathBuf,
+    pub crates: Vec<PlannedDoc>,
+}
+
+/// One crate's doc tests in the plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct PlannedDoc {
+    /// `PACKAGE (doc tests)`.
+    pub id: String,
+    pub probed: Probed,
+    /// What they printed on the same inputs before, when that is reused.
+    pub replay: Option<BinaryRun>,
+    /// The line printed before a replay.
+    pub replay_note: String,
+}
+
+/// The rustdoc stand-in's `main` (`args`: what cargo passes rustdoc). Anything but a
+/// `rustdoc --test` of a package goes to the real rustdoc untouched.
+pub fn rustdoc_main(args: &[OsString]) -> i32 {
+    let mut real = std::process::Command::new(real_rustdoc());
+    real.args(args).env_remove(PROBE_ENV).env_remove(PLAN_ENV);
+    let crate_name = args
+        .iter()
+        .position(|a| a == "--crate-name")
+        .and_then(|at| args.get(at + 1))
+        .and_then(|name| name.to_str());
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let (true, Some(crate_name), Some(manifest_dir)) =
+        (args.iter().any(|a| a == "--test"), crate_name, manifest_dir)
+    else {
+        return exec(real);
+    };
+    if let Some(dir) = std::env::var_os(PROBE_ENV).map(PathBuf::from) {
+        // The probe: write down what would run, run nothing.
+        if let Some((invocation, externs)) = invocation(args, &[]) {
+            let probed = Probed {
+                manifest_dir,
+                crate_name: crate_name.to_owned(),
+                invocation,
+                externs,
+            };
+            let name = gate_support::digest::sha256_hex(
+                format!("{}\0{crate_name}", probed.manifest_dir.display()).as_bytes(),
+            );
+            if let Ok(bytes) = serde_json::to_vec(&probed) {
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = gate_support::atomic::write(&dir.join(format!("{name}.json")), &bytes);
+            }
+        }
+        return 0;
+    }
+    let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let Some((plan, planned)) = plan.as_ref().and_then(|plan| {
+        let planned = plan.crates.iter().find(|c| {
+            c.probed.crate_name == crate_name && same_dir(&c.probed.manifest_dir, &manifest_dir)
+        })?;
+        Some((plan, planned))
+    }) else {
+        return exec(real);
+    };
+    let now = invocation(args, &planned.probed.externs).map(|(digest, _)| digest);
+    let same = now.as_deref() == Some(planned.probed.invocation.as_str());
+    if let (Some(replay), true) = (&planned.replay, same) {
+        report_in(
+            &plan.results,
+            &Reported {
+                id: planned.id.clone(),
+                replayed: true,
+                run: None,
+                files: Vec::new(),
+                unkept: None,
+            },
+        );
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", planned.replay_note);
+        let _ = out.write_all(replay.output.as_bytes());
+        let _ = out.flush();
+        return exit_code(replay);
+    }
+    let (run, files) = match run_teed(real) {
+        Ok(ran) => ran,
+        Err(e) => {
+            say(format!("cargo-gate: could not run rustdoc: {e}"));
+            return 101;
+        }
+    };
+    let code = exit_code(&run);
+    let unkept = if !same {
+        Some("its libraries changed between the probe and the run")
+    } else if run.output.len() > super::replay::MAX_OUTPUT {
+        Some("it printed more than a result keeps")
+    } else {
+        None
+    };
+    report_in(
+        &plan.results,
+        &Reported {
+            id: planned.id.clone(),
+            replayed: false,
+            run: unkept.is_none().then_some(run),
+            files,
+            unkept: unkept.map(str::to_owned),
+        },
+    );
+    code
+}
+
+/// The rustdoc cargo would have run: the one beside cargo (`CARGO`) when there is one, as
+/// cargo itself prefers under rustup, else the one on `PATH`. A workspace that names its own
+/// rustdoc (`RUSTDOC`, `build.rustdoc`) never gets here: its doc tests run every time.
+fn real_rustdoc() -> PathBuf {
+    let name = format!("rustdoc{}", std::env::consts::EXE_SUFFIX);
+    std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .map(|cargo| cargo.with_file_name(&name))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
+}
+
+/// The digest of one `rustdoc --test`: every argument, and every library `--extern` names
+/// by its SHA-256 (taken again only when its size or modification time is not what `known`
+/// says). `None` when an argument is not text or a library cannot be read.
+fn invocation(args: &[OsString], known: &[Extern]) -> Option<(String, Vec<Extern>)> {
+    let mut hasher = KeyHasher::default();
+    let mut externs = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let arg = arg.to_str()?;
+        hasher.part("arg", arg.as_bytes());
+        let spec = match arg.strip_prefix("--extern=") {
+            Some(spec) => Some(spec),
+            None if arg == "--extern" => {
+                let spec = args.next()?.to_str()?;
+                hasher.part("arg", spec.as_bytes());
+                Some(spec)
+            }
+            None => None,
+        };
+        let Some((_, path)) = spec.and_then(|spec| spec.split_once('=')) else {
+            continue;
+        };
+        let path = PathBuf::from(path);
+        let (size, modified) = file_stamp(&path)?;
+        let sha256 = match known
+            .iter()
+            .find(|k| k.path == path && k.size == size && k.modified == modified)
+        {
+            Some(k) => k.sha256.clone(),
+            None => gate_support::digest::sha256_file(&path).ok()?.0,
+        };
+        hasher.part("extern", sha256.as_bytes());
+        externs.push(Extern {
+            path,
+            size,
+            modified,
+            sha256,
+        });
+    }
+    Some((hasher.finish(), externs))
+}
+
+/// Every invocation the probe wrote down.
+pub(super) fn probed(dir: &Path) -> Vec<Probed> {
+    let mut found: Vec<Probed> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read(entry.path()).ok())
+        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
+        .collect();
+    found.sort_by(|a, b| (&a.manifest_dir, &a.crate_name).cmp(&(&b.manifest_dir, &b.crate_name)));
+    found
+}
+
+/// The result the stand-in left for `id`.
+pub(super) fn reported(plan: &DocPlan, id: &str) -> Option<Reported> {
+    std::fs::read(result_path(&plan.results, id))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invocation_is_its_arguments_and_the_bytes_of_the_libraries_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("libdep.rlib");
+        std::fs::write(&lib, b"one").unwrap();
+        let args = |extra: &str| -> Vec<OsString> {
+            let mut args: Vec<OsString> = ["--crate-name", "a", "--test", "src/lib.rs"]
+                .iter()
+                .map(OsString::from)
+                .collect();
+            args.push("--extern".into());
+            args.push(format!("dep={}", lib.display()).into());
+            if !extra.is_empty() {
+                args.push(extra.into());
+            }
+            args
+        };
+        let (first, externs) = invocation(&args(""), &[]).unwrap();
+        assert_eq!(externs.len(), 1);
+        assert_eq!(invocation(&args(""), &externs).unwrap().0, first);
+        assert_ne!(invocation(&args("--cfg=x"), &[]).unwrap().0, first);
+        std::fs::write(&lib, b"three").unwrap();
+        let (changed, _) = invocation(&args(""), &[]).unwrap();
+        assert_ne!(changed, first, "a library's bytes are in the digest");
+        // The earlier digest is not taken for a library whose size or time moved.
+        assert_eq!(invocation(&args(""), &externs).unwrap().0, changed);
+        std::fs::remove_file(&lib).unwrap();
+        assert!(
+            invocation(&args(""), &[]).is_none(),
+            "an unreadable library has no key"
+        );
+    }
+}
