@@ -196,6 +196,15 @@ impl Cargo {
         cmd
     }
 
+    /// [`Cargo::command`] for a subcommand that builds nothing and takes no `--offline`
+    /// (`cargo nextest run --archive-file`: the archive holds what was built).
+    pub fn command_without_build(&self, subcommand: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.arg(subcommand).args(args);
+        cmd.current_dir(&self.root).envs(ENV);
+        cmd
+    }
+
     /// Runs a command built by [`Cargo::command`] and captures its output, within the
     /// time limit.
     pub fn run(&self, cmd: Command) -> std::io::Result<Captured> {

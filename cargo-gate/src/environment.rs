@@ -61,6 +61,47 @@ pub struct Environment {
     /// The run's seed: `GATE_SEED` when set, else derived from the run id. The test run
     /// gets it as `GATE_SEED`, so tests that draw random inputs can be replayed.
     pub seed: u64,
+    /// `--test-shard K/N`: this run's tests were one shard of a sharded test run (`cargo gate
+    /// merge` joins the shards of a commit into one verdict).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_shard: Option<TestShard>,
+}
+
+/// One shard of a test run sharded across CI jobs (docs/GUIDE.md, "Sharding the tests"):
+/// nextest's hash bucket `index` of `count` (`--partition hash:K/N`), run from a nextest
+/// archive built once (`--test-archive`) or from this job's own build.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TestShard {
+    /// K, from 1.
+    pub index: u32,
+    /// N.
+    pub count: u32,
+    /// The SHA-256 of the nextest archive the shard ran from (`--test-archive`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_sha256: Option<String>,
+    /// Where that archive is on this machine (not recorded: a path says nothing of what ran).
+    #[serde(skip)]
+    pub archive: Option<std::path::PathBuf>,
+}
+
+impl TestShard {
+    /// `K/N` as `--test-shard` takes it: `1 ≤ K ≤ N`.
+    pub fn parse(text: &str) -> Result<(u32, u32), String> {
+        let parsed = text.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
+        });
+        match parsed {
+            Some((k, n)) if k >= 1 && k <= n => Ok((k, n)),
+            _ => Err(format!(
+                "`{text}` is not a shard: write K/N with 1 ≤ K ≤ N, e.g. 2/4 for the second of four"
+            )),
+        }
+    }
+
+    /// `K/N`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.index, self.count)
+    }
 }
 
 impl Environment {
@@ -86,6 +127,7 @@ impl Environment {
             offline: true,
             ci: BTreeMap::new(),
             seed: 42,
+            test_shard: None,
         }
     }
 }
@@ -198,6 +240,7 @@ pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
             .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
             .collect(),
         seed,
+        test_shard: None,
     }
 }
 

@@ -74,6 +74,107 @@ pub struct MergedInput {
     /// When the run finished (RFC 3339).
     #[serde(default)]
     pub time: String,
+    /// `K/N` when the run's tests were shard K of N (`--test-shard`): it proves its bucket
+    /// only, and counts as part of a complete set ([`shard_sets`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_shard: Option<String>,
+}
+
+/// The shards of one sharded test run among merged inputs: one platform, one stage, one N.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardSet {
+    /// The platform the shards ran on.
+    pub platform: String,
+    /// Their stage.
+    pub stage: String,
+    /// N.
+    pub count: u32,
+    /// Each shard merged, K with its run's result (a shard merged twice, e.g. a re-run job,
+    /// appears twice).
+    pub ran: Vec<(u32, String)>,
+    /// The shards no input holds: their tests were not evaluated.
+    pub missing: Vec<u32>,
+}
+
+impl ShardSet {
+    /// Every shard ran, and every run of every shard was ready.
+    pub fn ready(&self) -> bool {
+        self.missing.is_empty() && self.ran.iter().all(|(_, result)| result == "ready")
+    }
+
+    /// A shard ran and was not ready: the tests failed somewhere, whatever the others say.
+    pub fn failed(&self) -> bool {
+        self.ran.iter().any(|(_, result)| result == "not-ready")
+    }
+
+    /// One line: `linux controlled, 3 shards: 1 ready, 2 not-ready, 3 missing (not evaluated)`.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<(u32, String)> = self
+            .ran
+            .iter()
+            .map(|(k, result)| (*k, format!("{k} {result}")))
+            .collect();
+        parts.extend(
+            self.missing
+                .iter()
+                .map(|k| (*k, format!("{k} missing (not evaluated)"))),
+        );
+        parts.sort();
+        let verdict = if self.ready() {
+            "ready"
+        } else if self.failed() {
+            "not-ready"
+        } else {
+            "not evaluated"
+        };
+        format!(
+            "{} {}, {} shards: {} — {verdict}",
+            self.platform,
+            self.stage,
+            self.count,
+            parts
+                .into_iter()
+                .map(|(_, part)| part)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The sharded test runs among `inputs`, grouped by platform, stage and N: which shards ran
+/// and which are missing.
+pub fn shard_sets<'a>(inputs: impl IntoIterator<Item = &'a MergedInput>) -> Vec<ShardSet> {
+    let mut sets: Vec<ShardSet> = Vec::new();
+    for input in inputs {
+        let Some((k, n)) = input
+            .test_shard
+            .as_deref()
+            .and_then(|s| crate::environment::TestShard::parse(s).ok())
+        else {
+            continue;
+        };
+        let at = sets
+            .iter()
+            .position(|s| s.platform == input.platform && s.stage == input.stage && s.count == n)
+            .unwrap_or_else(|| {
+                sets.push(ShardSet {
+                    platform: input.platform.clone(),
+                    stage: input.stage.clone(),
+                    count: n,
+                    ran: Vec::new(),
+                    missing: Vec::new(),
+                });
+                sets.len() - 1
+            });
+        sets[at].ran.push((k, input.result.clone()));
+    }
+    for set in &mut sets {
+        set.ran.sort();
+        set.missing = (1..=set.count)
+            .filter(|k| !set.ran.iter().any(|(ran, _)| ran == k))
+            .collect();
+    }
+    sets
 }
 
 /// `merged.json`.
@@ -130,8 +231,25 @@ pub struct MergeReport {
 }
 
 impl MergeReport {
-    /// 0 when every input was merged; 1 when any was refused (tampered, another commit, …).
+    /// The sharded test runs among what was merged.
+    pub fn shard_sets(&self) -> Vec<ShardSet> {
+        self.written
+            .as_ref()
+            .map(|w| shard_sets(&w.record.inputs))
+            .unwrap_or_default()
+    }
+
+    /// 1 when a shard of a sharded test run was not ready; else 2 when a shard is missing
+    /// (or could not evaluate): its tests were not evaluated, which is never a pass; else 0
+    /// when every input was merged, 1 when any was refused (tampered, another commit, …).
     pub fn exit_code(&self) -> i32 {
+        let sets = self.shard_sets();
+        if sets.iter().any(ShardSet::failed) {
+            return crate::exit::NOT_READY;
+        }
+        if sets.iter().any(|s| !s.ready()) {
+            return crate::exit::COULD_NOT_EVALUATE;
+        }
         if self.refused.is_empty() && self.written.is_some() {
             crate::exit::READY
         } else {
@@ -291,6 +409,16 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         source: source.to_owned(),
         dirty: entry.dirty,
         time: entry.time.clone(),
+        test_shard: environment
+            .get("test_shard")
+            .filter(|s| !s.is_null())
+            .map(|shard| {
+                let (Some(k), Some(n)) = (shard["index"].as_u64(), shard["count"].as_u64()) else {
+                    return Err(format!("{env_rel}: `test_shard` is not {{index, count}}"));
+                };
+                Ok(format!("{k}/{n}"))
+            })
+            .transpose()?,
     })
 }
 

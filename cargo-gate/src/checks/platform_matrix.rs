@@ -76,7 +76,33 @@ pub fn platform_name(platform: Platform) -> &'static str {
     }
 }
 
-/// Whether a merged run is a pass for its platform; `Err` says why not.
+/// Whether a merged run is a pass for its platform; `Err` says why not. A shard of a sharded
+/// test run proves its bucket only: it counts when its whole set ran and was ready.
+fn counts_in(
+    input: &MergedInput,
+    accept_emulated: bool,
+    sets: &[merge::ShardSet],
+) -> Result<(), String> {
+    counts(input, accept_emulated)?;
+    let Some(shard) = &input.test_shard else {
+        return Ok(());
+    };
+    let set = sets.iter().find(|s| {
+        s.platform == input.platform
+            && s.stage == input.stage
+            && shard.ends_with(&format!("/{}", s.count))
+    });
+    match set {
+        Some(set) if set.ready() => Ok(()),
+        Some(set) => Err(format!(
+            "shard {shard} of a sharded test run that is not ready as a whole ({})",
+            set.describe()
+        )),
+        None => Err(format!("shard {shard} of no sharded test run merged")),
+    }
+}
+
+/// Whether a merged run is a pass for its platform on its own; `Err` says why not.
 fn counts(input: &MergedInput, accept_emulated: bool) -> Result<(), String> {
     let stage = Stage::parse(&input.stage);
     let native = input.platform_evidence == crate::environment::NATIVE;
@@ -166,6 +192,7 @@ impl Check for PlatformMatrix {
                 "no merged CI records for this commit: run `cargo gate merge DIR…` with the CI jobs' --out directories (looked in {shown_dir})"
             ));
         }
+        let sets = merge::shard_sets(inputs.iter().map(|(_, i)| *i));
         let mut evidence = Vec::new();
         let mut missing = Vec::new();
         let mut failing = Vec::new();
@@ -174,7 +201,7 @@ impl Check for PlatformMatrix {
             let name = platform_name(platform);
             let runs: Vec<&(&str, &MergedInput)> =
                 inputs.iter().filter(|(_, i)| i.platform == name).collect();
-            let counting = |i: &MergedInput| counts(i, matrix.accept_emulated).is_ok();
+            let counting = |i: &MergedInput| counts_in(i, matrix.accept_emulated, &sets).is_ok();
             // A native run is preferred as the evidence, even where an emulated one counts.
             let pass = runs
                 .iter()
@@ -186,6 +213,7 @@ impl Check for PlatformMatrix {
                     "run_id": run.run_id, "stage": run.stage, "result": run.result,
                     "manifest_sha256": run.manifest_sha256, "source": run.source,
                     "platform_evidence": run.platform_evidence,
+                    "test_shard": run.test_shard,
                 }));
                 if run.platform_evidence != crate::environment::NATIVE {
                     emulated.push(name);
@@ -211,7 +239,7 @@ impl Check for PlatformMatrix {
             } else {
                 failing.push(name);
                 for (merge_id, run) in &runs {
-                    let why = counts(run, matrix.accept_emulated)
+                    let why = counts_in(run, matrix.accept_emulated, &sets)
                         .err()
                         .unwrap_or_default();
                     findings.push(
@@ -398,6 +426,60 @@ mod tests {
             "{}",
             outcome.findings[1].message
         );
+    }
+
+    /// Shards of a sharded test run count for their platform only as a whole set, all
+    /// ready: one shard alone, or a set with a failing shard, is no passing run.
+    #[test]
+    fn a_sharded_run_counts_only_when_every_shard_ran_and_was_ready() {
+        let run = |shards: &[(u32, &str)]| {
+            let jobs_dir = tempfile::tempdir().unwrap();
+            let config = Config::default().with_section(
+                "matrix",
+                Matrix {
+                    platforms: vec![Platform::Linux],
+                    accept_emulated: false,
+                },
+            );
+            with_context(&[], config, |ctx| {
+                let inputs: Vec<PathBuf> = shards
+                    .iter()
+                    .map(|(k, result)| {
+                        let dir = jobs_dir.path().join(format!("shard-{k}"));
+                        let environment = serde_json::json!({
+                            "os": "linux", "git_commit": COMMIT,
+                            "test_shard": {"index": k, "count": 3},
+                        });
+                        merge::testing::ci_run_with(
+                            &dir,
+                            &format!("run-{k}"),
+                            &environment,
+                            COMMIT,
+                            "controlled",
+                            result,
+                        );
+                        dir
+                    })
+                    .collect();
+                merge::merge(ctx.out_dir, COMMIT, &inputs).unwrap();
+                PlatformMatrix.run(ctx)
+            })
+        };
+        let all = run(&[(1, "ready"), (2, "ready"), (3, "ready")]);
+        assert_eq!(all.status, Status::Pass, "{:?}", all.findings);
+        let partial = run(&[(1, "ready"), (3, "ready")]);
+        assert_eq!(partial.status, Status::Fail);
+        assert!(
+            partial.findings[0].message.contains(
+                "shard 1/3 of a sharded test run that is not ready as a whole (linux \
+                 controlled, 3 shards: 1 ready, 2 missing (not evaluated), 3 ready — not \
+                 evaluated)"
+            ),
+            "{}",
+            partial.findings[0].message
+        );
+        let failing = run(&[(1, "ready"), (2, "not-ready"), (3, "ready")]);
+        assert_eq!(failing.status, Status::Fail);
     }
 
     #[test]

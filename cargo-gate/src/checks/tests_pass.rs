@@ -138,6 +138,22 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
     outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
+    if let Some(shard) = &ctx.environment.test_shard {
+        // One shard proves its bucket only: `cargo gate merge` says whether every shard ran.
+        outcome.summary = format!(
+            "{}; shard {} of {} (nextest --partition hash:{}{}): the other shards' jobs run \
+             the rest, and `cargo gate merge` joins them",
+            outcome.summary,
+            shard.index,
+            shard.count,
+            shard.label(),
+            if shard.archive_sha256.is_some() {
+                ", from --test-archive"
+            } else {
+                ""
+            }
+        );
+    }
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
     }

@@ -192,6 +192,15 @@ pub(crate) struct RunArgs {
     /// same inputs exists (the fresh result is cached for the next run).
     #[arg(long)]
     pub(crate) no_cache: bool,
+    /// Run one shard of the tests: nextest's hash bucket K of N (`--partition hash:K/N`).
+    /// Each CI job runs one; `cargo gate merge` joins them into one verdict, READY only when
+    /// every shard ran and passed (docs/GUIDE.md, "Sharding the tests").
+    #[arg(long, value_name = "K/N", value_parser = crate::environment::TestShard::parse)]
+    pub(crate) test_shard: Option<(u32, u32)>,
+    /// With --test-shard: run the tests from this nextest archive (`cargo nextest archive`,
+    /// built once for every shard) instead of building them in this job.
+    #[arg(long, value_name = "FILE", requires = "test_shard")]
+    pub(crate) test_archive: Option<PathBuf>,
     /// `json`: stream on stdout, as cargo's own `--message-format json` does, one JSON line
     /// per check as it finishes (`{"reason":"check-finished",…}`), then one line with the
     /// whole report (`{"reason":"report","report":{…}}`, the run record's report.json), instead

@@ -61,6 +61,7 @@ pub(crate) fn init(
             only: Vec::new(),
             skip: Vec::new(),
             no_cache: true,
+            test_shard: None,
         };
         let run =
             display.around(|| engine::run_observed(&options, &mut Redactor::disabled(), &display));

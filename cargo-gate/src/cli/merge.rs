@@ -50,6 +50,9 @@ pub(crate) fn merge(
             ));
         }
     }
+    for set in report.shard_sets() {
+        text.push_str(&format!("SHARDS   {}\n", set.describe()));
+    }
     for refusal in &report.refused {
         text.push_str(&format!(
             "REFUSED  {}: {}\n",

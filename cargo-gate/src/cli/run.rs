@@ -6,6 +6,7 @@ use super::output::print_stdout;
 use super::progress::{Display, Verbosity};
 use crate::engine;
 use crate::engine::RunOptions;
+use crate::error::GateError;
 use crate::redact::Redactor;
 use crate::render::{self, Format, text::TextOptions};
 use crate::stage::Stage;
@@ -29,6 +30,28 @@ pub(crate) fn run_stage(
             super::fetch::fetch_advisories(args.manifest_path.as_deref(), args.config.as_deref())?;
         let _ = writeln!(std::io::stderr(), "gate: {}", redactor.text(&done));
     }
+    let test_shard = match args.test_shard {
+        Some((index, count)) => {
+            let archive_sha256 = match &args.test_archive {
+                Some(path) => Some(
+                    gate_support::digest::sha256_file(path)
+                        .map_err(|source| GateError::Read {
+                            path: path.clone(),
+                            source,
+                        })?
+                        .0,
+                ),
+                None => None,
+            };
+            Some(crate::environment::TestShard {
+                index,
+                count,
+                archive_sha256,
+                archive: args.test_archive.clone(),
+            })
+        }
+        None => None,
+    };
     let opts = RunOptions {
         stage,
         manifest_path: args.manifest_path,
@@ -39,6 +62,7 @@ pub(crate) fn run_stage(
         only: args.only,
         skip: args.skip,
         no_cache: args.no_cache,
+        test_shard,
     };
     let verbosity = if args.quiet {
         Verbosity::Quiet

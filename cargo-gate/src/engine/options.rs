@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub skip: Vec<String>,
     /// `--no-cache`: gather every fact afresh (and store it for the next run).
     pub no_cache: bool,
+    /// `--test-shard K/N` (with `--test-archive`): run one shard of the tests.
+    pub test_shard: Option<crate::environment::TestShard>,
 }
 
 /// A finished run.

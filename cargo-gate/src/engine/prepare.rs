@@ -75,7 +75,8 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     let writer = RecordWriter::begin(&out, &run_id)?;
 
     let cargo = Cargo::new(&ws.root, opts.offline).with_timeout(config.tests_timeout);
-    let environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
+    let mut environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
+    environment.test_shard = opts.test_shard.clone();
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);

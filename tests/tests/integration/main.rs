@@ -19,6 +19,7 @@ mod record;
 mod runtime_gpu;
 mod schemas;
 mod secrets;
+mod shards;
 mod supply_chain;
 mod support;
 mod truthful;

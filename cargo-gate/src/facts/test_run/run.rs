@@ -12,7 +12,7 @@ use super::parse::TestCounts;
 use super::replay::{restore_run_files, run_files};
 use crate::cache::{Fact, Fresh, Keep};
 use crate::cargo::{self, Cargo};
-use crate::environment::Environment;
+use crate::environment::{Environment, TestShard};
 use crate::facts::core::{Core, Resolve};
 use std::path::Path;
 use std::time::Duration;
@@ -24,7 +24,18 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     if let Some(other) = other_toolchain(&facts.root, setup.environment) {
         return TestRunFact::OtherToolchain(other);
     }
-    let runner = if facts.root.join(".config/nextest.toml").is_file() && nextest_installed(cargo) {
+    let shard = setup.environment.test_shard.as_ref();
+    let runner = if shard.is_some() {
+        // A shard is nextest's hash bucket: no other runner can run one.
+        if !nextest_installed(cargo) {
+            return TestRunFact::CouldNotRun(
+                "--test-shard runs the tests with cargo-nextest (`--partition hash:K/N`), \
+                 which is not installed: `cargo install cargo-nextest --locked`"
+                    .to_owned(),
+            );
+        }
+        Runner::Nextest
+    } else if facts.root.join(".config/nextest.toml").is_file() && nextest_installed(cargo) {
         Runner::Nextest
     } else {
         Runner::CargoTest
@@ -45,17 +56,26 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let cmd = match &nextest_config {
         Some(file) => {
             let tool = format!("cargo-gate:{}", file.path().display());
-            cargo.command(
-                "nextest",
-                &[
-                    "run",
-                    "--locked",
-                    "--workspace",
-                    "--no-fail-fast",
-                    "--tool-config-file",
-                    &tool,
-                ],
-            )
+            let partition = shard.map(|s| format!("hash:{}/{}", s.index, s.count));
+            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", &tool];
+            if let Some(partition) = &partition {
+                run.extend(["--partition", partition]);
+            }
+            match shard.and_then(|s| s.archive.as_deref()) {
+                // The archive holds the build: nextest takes no cargo options with it.
+                Some(archive) => {
+                    let mut cmd = cargo.command_without_build("nextest", &run);
+                    cmd.arg("--archive-file")
+                        .arg(archive)
+                        .arg("--workspace-remap")
+                        .arg(&facts.root);
+                    cmd
+                }
+                None => {
+                    run.extend(["--locked", "--workspace"]);
+                    cargo.command("nextest", &run)
+                }
+            }
         }
         None => cargo.command("test", &["--locked", "--workspace", "--no-fail-fast"]),
     };
@@ -80,6 +100,14 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         &[
             ("runner", runner_name.to_owned()),
             ("test-timeout", limit.as_millis().to_string()),
+            // A shard's result is its bucket's, of the binaries in its archive.
+            ("shard", shard.map(TestShard::label).unwrap_or_default()),
+            (
+                "archive",
+                shard
+                    .and_then(|s| s.archive_sha256.clone())
+                    .unwrap_or_default(),
+            ),
         ],
         |_: &Result<TestRun, String>| true,
     );
