@@ -270,7 +270,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__gate__subcmd__gate__subcmd__broad)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --test-shard --test-archive --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +302,14 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
+                    return 0
+                    ;;
+                --test-shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -466,7 +474,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__gate__subcmd__gate__subcmd__controlled)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --test-shard --test-archive --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +506,14 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
+                    return 0
+                    ;;
+                --test-shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --message-format)
@@ -882,13 +898,17 @@ _cargo__gate() {
             return 0
             ;;
         cargo__gate__subcmd__gate__subcmd__init)
-            opts="-h --force --dry-run --baseline --manifest-path --offline --help"
+            opts="-h --force --dry-run --baseline --manifest-path --offline --shards --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --manifest-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shards)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -958,7 +978,7 @@ _cargo__gate() {
             return 0
             ;;
         cargo__gate__subcmd__gate__subcmd__pilot)
-            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --message-format --quiet --verbose --help"
+            opts="-q -v -h --manifest-path --config --strict --permissive --color --format --out --offline --fetch --only --skip --no-cache --test-shard --test-archive --message-format --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -990,6 +1010,14 @@ _cargo__gate() {
                     ;;
                 --skip)
                     COMPREPLY=($(compgen -W "config.valid lockfile.locked policy.profile boundary.unsafe tests.pass kernels.build kernels.shipped toolchain.pinned ci.locked deps.pinned deps.advisories deps.licenses deps.duplicates profile.cargo failure.paths secrets.scan cuda.contracts observability.log repro.environment deps.bans bench.regression platform.matrix semver.compat history.window waivers.current checklist.closed" -- "${cur}"))
+                    return 0
+                    ;;
+                --test-shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --test-archive)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --message-format)

@@ -112,6 +112,8 @@ semver.compat\t''
 history.window\t''
 waivers.current\t''
 checklist.closed\t''"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l test-shard -d 'Run one shard of the tests: nextest\'s hash bucket K of N (`--partition hash:K/N`). Each CI job runs one; `cargo gate merge` joins them into one verdict, READY only when every shard ran and passed (docs/GUIDE.md, "Sharding the tests")' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l test-archive -d 'With --test-shard: run the tests from this nextest archive (`cargo nextest archive`, built once for every shard) instead of building them in this job' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from pilot" -l strict -d 'WARN (and SKIP) fail the verdict'
@@ -186,6 +188,8 @@ semver.compat\t''
 history.window\t''
 waivers.current\t''
 checklist.closed\t''"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l test-shard -d 'Run one shard of the tests: nextest\'s hash bucket K of N (`--partition hash:K/N`). Each CI job runs one; `cargo gate merge` joins them into one verdict, READY only when every shard ran and passed (docs/GUIDE.md, "Sharding the tests")' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l test-archive -d 'With --test-shard: run the tests from this nextest archive (`cargo nextest archive`, built once for every shard) instead of building them in this job' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from controlled" -l strict -d 'WARN (and SKIP) fail the verdict'
@@ -260,6 +264,8 @@ semver.compat\t''
 history.window\t''
 waivers.current\t''
 checklist.closed\t''"
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l test-shard -d 'Run one shard of the tests: nextest\'s hash bucket K of N (`--partition hash:K/N`). Each CI job runs one; `cargo gate merge` joins them into one verdict, READY only when every shard ran and passed (docs/GUIDE.md, "Sharding the tests")' -r
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l test-archive -d 'With --test-shard: run the tests from this nextest archive (`cargo nextest archive`, built once for every shard) instead of building them in this job' -r -F
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l message-format -d '`json`: stream on stdout, as cargo\'s own `--message-format json` does, one JSON line per check as it finishes (`{"reason":"check-finished",…}`), then one line with the whole report (`{"reason":"report","report":{…}}`, the run record\'s report.json), instead of the `--format` report' -r -f -a "human\t'The report in `--format` once the run is over'
 json\t'JSON lines on stdout as checks finish, then the report as one line'"
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from broad" -l strict -d 'WARN (and SKIP) fail the verdict'
@@ -291,6 +297,7 @@ complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_s
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -l offline -d 'No network for cargo'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from bench" -s h -l help -d 'Print help'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l manifest-path -d 'Path to the workspace\'s Cargo.toml' -r -F
+complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l shards -d 'Run Linux\'s tests in the workflow as N shards across CI jobs, from one nextest archive built once (docs/GUIDE.md, "Sharding the tests")' -r
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l force -d 'Overwrite existing files'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l dry-run -d 'Print what would be written; write nothing'
 complete -c cargo-gate -n "__fish_cargo_gate_using_subcommand gate; and __fish_seen_subcommand_from init" -l baseline -d 'Record today\'s controlled-stage findings as waivers (owner and a 90-day expiry to fill in; failing tests and secrets are listed, never waived), so the team starts green and works the list down'

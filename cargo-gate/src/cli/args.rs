@@ -88,6 +88,10 @@ pub(crate) enum GateCommand {
         /// Pass --offline to cargo (for the --baseline run).
         #[arg(long)]
         offline: bool,
+        /// Run Linux's tests in the workflow as N shards across CI jobs, from one nextest
+        /// archive built once (docs/GUIDE.md, "Sharding the tests").
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..=64))]
+        shards: Option<u32>,
     },
     /// The evidence cache in the output directory: `stats` shows what it holds, `prune`
     /// brings it within its size bound (`--all` empties it).

@@ -94,11 +94,13 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
             baseline,
             manifest_path,
             offline,
+            shards,
         } => init::init(
             crate::init::InitOptions {
                 force,
                 dry_run,
                 baseline,
+                shards,
             },
             manifest_path.as_deref(),
             offline,

@@ -33,6 +33,8 @@ pub struct InitOptions {
     /// Accept today's findings as waivers, and list the members with unsafe code today in
     /// `[boundary] allow-unsafe`.
     pub baseline: bool,
+    /// `--shards N`: the workflow runs Linux's tests as N shards from one nextest archive.
+    pub shards: Option<u32>,
 }
 
 /// One file `init` writes.

@@ -50,7 +50,7 @@ pub fn plan(
             gate_toml(today, &unsafe_today, baseline.as_ref()),
         ),
         (READINESS, readiness(today)),
-        (WORKFLOW, workflow(toolchain_pinned)),
+        (WORKFLOW, workflow(toolchain_pinned, opts.shards)),
     ];
     Ok(files
         .into_iter()

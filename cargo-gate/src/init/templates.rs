@@ -130,8 +130,10 @@ pub(super) fn upper_first(text: &str) -> String {
     })
 }
 
-/// The GitHub Actions workflow: the controlled stage per OS, then merge and broad.
-pub(super) fn workflow(toolchain_pinned: bool) -> String {
+/// The GitHub Actions workflow: the controlled stage per OS, then merge and broad; with
+/// `shards`, Linux's controlled run is that many jobs, each one shard of the tests
+/// ([`sharded`]).
+pub(super) fn workflow(toolchain_pinned: bool, shards: Option<u32>) -> String {
     let toolchain = if toolchain_pinned {
         "      # Where rustup cannot install the pin, `cargo gate` cannot start (rustup refuses\n      \
          # cargo in this workspace): run `cargo +stable gate …` or the `cargo-gate gate …` binary\n      \
@@ -151,7 +153,107 @@ pub(super) fn workflow(toolchain_pinned: bool) -> String {
             ("install", &indented(files::INSTALL, "          ")),
         ],
     );
-    fill(files::WORKFLOW, &[("setup", &setup)])
+    let workflow = fill(files::WORKFLOW, &[("setup", &setup)]);
+    match shards {
+        Some(n) => sharded(&workflow, n),
+        None => workflow,
+    }
+}
+
+/// The nextest installer the sharded workflow uses.
+pub(super) const NEXTEST_ACTION: &str = "taiki-e/install-action@v2";
+
+/// The workflow with Linux's controlled job split into `n` jobs, each running one shard of
+/// the tests (`--test-shard K/N`) from one `cargo nextest archive` built first; macOS and
+/// Windows run whole as before. Each shard's record is uploaded like a platform's, `cargo gate
+/// merge` joins them (READY only when all `n` ran and were ready), and each shard keeps an
+/// evidence cache of its own. Edits the unsharded workflow line by line: every line it
+/// replaces is in the template (a test makes sure).
+pub(super) fn sharded(workflow: &str, n: u32) -> String {
+    let mut include = String::from("        include:\n");
+    for k in 1..=n {
+        include.push_str(&format!(
+            "          - {{ os: ubuntu-latest, shard: {k} }}\n"
+        ));
+    }
+    include.push_str(
+        "          # shard 0: the whole test run, on the platforms whose tests are not sharded.\n          \
+         - { os: macos-latest, shard: 0 }\n          - { os: windows-latest, shard: 0 }\n",
+    );
+    let archive_job = format!(
+        "  # The tests built once, on Linux, for every shard: `cargo nextest archive` (docs/GUIDE.md,\n  \
+         # \"Sharding the tests\"). Each shard job runs its bucket from this archive.\n  \
+         tests-archive:\n    name: tests archive (for {n} shards)\n    runs-on: ubuntu-latest\n    \
+         timeout-minutes: 60\n    permissions:\n      contents: read\n    steps:\n      \
+         - uses: actions/checkout@v4\n      - name: Toolchain pinned by rust-toolchain.toml\n        \
+         run: rustup toolchain install\n      - name: cargo-nextest\n        uses: {NEXTEST_ACTION}\n        \
+         with:\n          tool: cargo-nextest\n      - name: cargo nextest archive\n        \
+         run: cargo nextest archive --locked --workspace --archive-file gate-tests.tar.zst\n      \
+         - name: Upload the archive\n        uses: actions/upload-artifact@v4\n        with:\n          \
+         name: gate-tests-archive\n          path: gate-tests.tar.zst\n          \
+         if-no-files-found: error\n          retention-days: 1\n\n"
+    );
+    let run_step = format!(
+        "      - name: The tests archive\n        if: ${{{{ matrix.shard != 0 }}}}\n        \
+         uses: actions/download-artifact@v4\n        with:\n          name: gate-tests-archive\n      \
+         - name: cargo-nextest\n        if: ${{{{ matrix.shard != 0 }}}}\n        uses: {NEXTEST_ACTION}\n        \
+         with:\n          tool: cargo-nextest\n      \
+         - name: cargo gate controlled\n        env:\n          \
+         CARGO_GATE_CACHE_KEY: ${{{{ secrets.CARGO_GATE_CACHE_KEY }}}}\n          \
+         SHARD: ${{{{ matrix.shard }}}}\n        run: |\n          shard=()\n          \
+         if [ \"$SHARD\" != 0 ]; then shard=(--test-shard \"$SHARD/{n}\" --test-archive gate-tests.tar.zst); fi\n          \
+         cargo gate controlled \"${{shard[@]}}\" --fetch --format sarif --out gate-out > gate-controlled.sarif\n"
+    );
+    let edits: [(&str, String); 8] = [
+        (
+            "        os: [ubuntu-latest, macos-latest, windows-latest]\n",
+            include,
+        ),
+        (
+            "jobs:\n  controlled:\n",
+            format!("jobs:\n{archive_job}  controlled:\n"),
+        ),
+        (
+            "    name: controlled (${{ matrix.os }})\n",
+            format!(
+                "    name: controlled (${{{{ matrix.os }}}}${{{{ matrix.shard != 0 && format(', tests {{0}}/{n}', \
+                 matrix.shard) || '' }}}})\n    needs: tests-archive\n"
+            ),
+        ),
+        (
+            "          key: gate-evidence-${{ runner.os }}-${{ github.sha }}\n          \
+             restore-keys: gate-evidence-${{ runner.os }}-\n",
+            "          key: gate-evidence-${{ runner.os }}-${{ matrix.shard }}-${{ github.sha }}\n          \
+             restore-keys: gate-evidence-${{ runner.os }}-${{ matrix.shard }}-\n"
+                .to_owned(),
+        ),
+        (
+            "      - name: cargo gate controlled\n        env:\n          \
+             CARGO_GATE_CACHE_KEY: ${{ secrets.CARGO_GATE_CACHE_KEY }}\n        \
+             run: cargo gate controlled --fetch --format sarif --out gate-out > gate-controlled.sarif\n",
+            run_step,
+        ),
+        (
+            "        if: ${{ !cancelled() && hashFiles('gate-controlled.sarif') != '' }}\n",
+            // One analysis per OS: the first shard's.
+            "        if: ${{ !cancelled() && hashFiles('gate-controlled.sarif') != '' && matrix.shard <= 1 }}\n"
+                .to_owned(),
+        ),
+        (
+            "          name: gate-out-${{ matrix.os }}\n",
+            "          name: gate-out-${{ matrix.os }}-${{ matrix.shard }}\n".to_owned(),
+        ),
+        (
+            "# Windows, each job's run record uploaded;",
+            format!("# Windows (Linux's tests in {n} shards), each job's run record uploaded;"),
+        ),
+    ];
+    let mut text = workflow.to_owned();
+    for (line, with) in edits {
+        debug_assert!(text.contains(line), "the workflow template lacks {line:?}");
+        text = text.replacen(line, &with, 1);
+    }
+    text
 }
 
 /// The files `init` writes, as templates (cargo-gate/templates/): `@@name@@` marks what

@@ -22,6 +22,7 @@ const EXPIRES: &str = "2027-02-18";
 
 fn opts(force: bool, dry_run: bool, baseline: bool) -> InitOptions {
     InitOptions {
+        shards: None,
         force,
         dry_run,
         baseline,
@@ -1034,5 +1035,41 @@ fn the_install_script_installs_a_verified_archive_and_else_builds_the_tag() {
             home.display()
         )),
         "{calls}"
+    );
+}
+
+/// `init --shards N`: Linux's controlled job becomes N jobs, each one shard of the tests from
+/// one archive built first, uploaded and cached apart; macOS and Windows run whole; every
+/// cargo call that builds still passes --locked. Without it the workflow names no shard.
+#[test]
+fn a_sharded_workflow_runs_linux_tests_in_n_shards_from_one_archive() {
+    use super::templates::workflow;
+    let whole = workflow(true, None);
+    assert!(!whole.contains("shard"), "{whole}");
+    let sharded = workflow(true, Some(3));
+    for wanted in [
+        "  tests-archive:\n",
+        "run: cargo nextest archive --locked --workspace --archive-file gate-tests.tar.zst\n",
+        "    needs: tests-archive\n",
+        "          - { os: ubuntu-latest, shard: 1 }\n",
+        "          - { os: ubuntu-latest, shard: 3 }\n",
+        "          - { os: macos-latest, shard: 0 }\n",
+        "shard=(--test-shard \"$SHARD/3\" --test-archive gate-tests.tar.zst)",
+        "          name: gate-out-${{ matrix.os }}-${{ matrix.shard }}\n",
+        "          key: gate-evidence-${{ runner.os }}-${{ matrix.shard }}-${{ github.sha }}\n",
+        "CARGO_GATE_CACHE_KEY: ${{ secrets.CARGO_GATE_CACHE_KEY }}",
+    ] {
+        assert!(sharded.contains(wanted), "{wanted:?} in:\n{sharded}");
+    }
+    assert!(!sharded.contains("shard: 4"), "{sharded}");
+    assert!(!sharded.contains("os: [ubuntu-latest, macos-latest, windows-latest]"));
+    with_files(
+        &[(".github/workflows/gate.yml", sharded.as_str())],
+        &[],
+        Config::default(),
+        |ctx| {
+            let outcome = CiLocked.run(ctx);
+            assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+        },
     );
 }

@@ -304,7 +304,7 @@ fn the_repositorys_action_installs_its_own_version_locked() {
     );
 }
 
-/// The workflow `init` writes, our own CI workflow and our action validate against the
+/// The workflow `init` writes (whole and with `--shards`), our own CI workflow and our action validate against the
 /// schemas GitHub-aware editors use (SchemaStore's, as check-jsonschema ships them, offline).
 /// CI installs the tool and sets GATE_TESTS_REQUIRE_SCHEMAS=1, so there it cannot skip.
 #[test]
@@ -324,12 +324,17 @@ fn the_workflows_and_the_action_validate_against_their_published_schemas() {
     let (_dir, fx) = cargo_new();
     let init = fx.gate(&["init"]);
     assert_eq!(init.code, 0, "{}", init.transcript());
+    // The workflow with Linux's tests in shards (`init --shards N`).
+    let (_sharded_dir, sharded) = cargo_new();
+    let init = sharded.gate(&["init", "--shards", "3"]);
+    assert_eq!(init.code, 0, "{}", init.transcript());
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (schema, files) in [
         (
             "vendor.github-workflows",
             vec![
                 fx.root.join(".github/workflows/gate.yml"),
+                sharded.root.join(".github/workflows/gate.yml"),
                 repo.join(".github/workflows/ci.yml"),
             ],
         ),
