@@ -24,7 +24,10 @@
 //!   "merged.json", "sha256": …, "size": …}]}`.
 //!
 //! Refusals do not stop the others from being merged; the report lists them and the command
-//! exits 1 when there is any ([`MergeReport::exit_code`]). When every input is refused,
+//! exits 1 when there is any ([`MergeReport::exit_code`]). Runs whose tests were one shard of
+//! a sharded run (`--test-shard K/N`, `environment.json`'s `test_shard`) are joined per
+//! platform, stage and N ([`shard_sets`]): a shard that was not ready makes the merge exit 1,
+//! a missing one (or one that could not evaluate) exit 2 — its tests were not evaluated. When every input is refused,
 //! nothing is written.
 
 use crate::record::{self, ArtifactDigest, HistoryEntry};
