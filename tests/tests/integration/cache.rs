@@ -211,8 +211,12 @@ fn a_corrupt_entry_is_found_recomputed_and_named() {
     }
     let run = pilot_json(&fx, &[]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    // The whole run's entry is refused; the one test binary's own entry still holds.
-    assert_eq!(reused(&run, "tests.pass"), ["build", "test binary clean"]);
+    // The whole run's entry is refused; the one test binary's own entry, and the library's
+    // doc tests', still hold.
+    assert_eq!(
+        reused(&run, "tests.pass"),
+        ["build", "test binary clean", "doc tests of clean"]
+    );
     assert!(
         run.stderr
             .contains("does not match its own digest: removed and gathered afresh"),
@@ -267,16 +271,16 @@ fn cache_stats_and_prune() {
         "{}",
         stats.stdout
     );
-    // The one test binary's own result.
+    // The one test binary's own result, and the library's doc tests'.
     assert!(
-        stats.stdout.contains("test-binary 1 entry"),
+        stats.stdout.contains("test-binary 2 entries"),
         "{}",
         stats.stdout
     );
     let pruned = fx.gate(&["cache", "prune", "--all"]);
     assert_eq!(pruned.code, 0, "{}", pruned.transcript());
     assert!(
-        pruned.stdout.contains("removed 5 entries"),
+        pruned.stdout.contains("removed 6 entries"),
         "{}",
         pruned.stdout
     );
