@@ -187,12 +187,10 @@ impl Cargo {
 
     /// A `cargo SUBCOMMAND ARGS… [--offline]` command in the workspace root, with [`ENV`].
     pub fn command(&self, subcommand: &str, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.program);
-        cmd.arg(subcommand).args(args);
+        let mut cmd = self.command_without_build(subcommand, args);
         if self.offline {
             cmd.arg("--offline");
         }
-        cmd.current_dir(&self.root).envs(ENV);
         cmd
     }
 

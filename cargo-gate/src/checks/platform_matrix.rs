@@ -87,11 +87,12 @@ fn counts_in(
     let Some(shard) = &input.test_shard else {
         return Ok(());
     };
-    let set = sets.iter().find(|s| {
-        s.platform == input.platform
-            && s.stage == input.stage
-            && shard.ends_with(&format!("/{}", s.count))
-    });
+    let count = crate::environment::TestShard::parse(shard)
+        .ok()
+        .map(|(_, n)| n);
+    let set = sets
+        .iter()
+        .find(|s| s.platform == input.platform && s.stage == input.stage && Some(s.count) == count);
     match set {
         Some(set) if set.ready() => Ok(()),
         Some(set) => Err(format!(

@@ -19,12 +19,11 @@
 //! and its workspace dependencies', as for a test binary), `[cache] reads` for
 //! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
 
-use super::replay::{BinaryRun, Reported, exec, exit_code, report_in, result_path, run_teed, say};
+use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_keep, same_file};
 use crate::facts::core::file_stamp;
 use gate_support::digest::KeyHasher;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Set for the probe: the directory each invocation is written to.
@@ -121,7 +120,7 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let Some((plan, planned)) = plan.as_ref().and_then(|plan| {
         let planned = plan.crates.iter().find(|c| {
-            c.probed.crate_name == crate_name && same_dir(&c.probed.manifest_dir, &manifest_dir)
+            c.probed.crate_name == crate_name && same_file(&c.probed.manifest_dir, &manifest_dir)
         })?;
         Some((plan, planned))
     }) else {
@@ -129,49 +128,15 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     };
     let now = invocation(args, &planned.probed.externs).map(|(digest, _)| digest);
     let same = now.as_deref() == Some(planned.probed.invocation.as_str());
-    if let (Some(replay), true) = (&planned.replay, same) {
-        report_in(
+    match (&planned.replay, same) {
+        (Some(replay), true) => replayed(&plan.results, &planned.id, &planned.replay_note, replay),
+        _ => run_and_keep(
             &plan.results,
-            &Reported {
-                id: planned.id.clone(),
-                replayed: true,
-                run: None,
-                files: Vec::new(),
-                unkept: None,
-            },
-        );
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", planned.replay_note);
-        let _ = out.write_all(replay.output.as_bytes());
-        let _ = out.flush();
-        return exit_code(replay);
+            &planned.id,
+            real,
+            (!same).then_some("its libraries changed between the probe and the run"),
+        ),
     }
-    let (run, files) = match run_teed(real) {
-        Ok(ran) => ran,
-        Err(e) => {
-            say(format!("cargo-gate: could not run rustdoc: {e}"));
-            return 101;
-        }
-    };
-    let code = exit_code(&run);
-    let unkept = if !same {
-        Some("its libraries changed between the probe and the run")
-    } else if run.output.len() > super::replay::MAX_OUTPUT {
-        Some("it printed more than a result keeps")
-    } else {
-        None
-    };
-    report_in(
-        &plan.results,
-        &Reported {
-            id: planned.id.clone(),
-            replayed: false,
-            run: unkept.is_none().then_some(run),
-            files,
-            unkept: unkept.map(str::to_owned),
-        },
-    );
-    code
 }
 
 /// The rustdoc cargo would have run: the one beside cargo (`CARGO`) when there is one, as
@@ -246,14 +211,6 @@ pub(super) fn reported(plan: &DocPlan, id: &str) -> Option<Reported> {
     std::fs::read(result_path(&plan.results, id))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-}
-
-fn same_dir(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!(
-            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
-            (Ok(x), Ok(y)) if x == y
-        )
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub const RUNNER_ARG: &str = "__test-runner";
 
 /// The most of one binary's output a result keeps: a binary that prints more still runs,
 /// but its result is not kept (it runs again next time).
-pub(super) const MAX_OUTPUT: usize = 16 << 20;
+const MAX_OUTPUT: usize = 16 << 20;
 
 /// What the runner is told, written by the gate before `cargo test` starts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -114,49 +114,74 @@ pub fn runner_main(args: &[OsString]) -> i32 {
     };
     let unchanged = file_stamp(&binary) == Some((planned.size, planned.modified));
     if let (Some(replay), true) = (&planned.replay, unchanged) {
-        report(
-            plan,
-            &Reported {
-                id: planned.id.clone(),
-                replayed: true,
-                run: None,
-                files: Vec::new(),
-                unkept: None,
-            },
-        );
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", planned.replay_note);
-        let _ = out.write_all(replay.output.as_bytes());
-        let _ = out.flush();
-        return exit_code(replay);
+        return replayed(&plan.results, &planned.id, &planned.replay_note, replay);
     }
-    let (run, files) = match run_teed(std::process::Command::new(&binary)) {
+    run_and_keep(
+        &plan.results,
+        &planned.id,
+        std::process::Command::new(&binary),
+        None,
+    )
+}
+
+/// Prints what a binary (or a crate's doc tests) printed before, after `note`, reports the
+/// replay in `results`, and returns the exit code it had.
+pub(super) fn replayed(results: &Path, id: &str, note: &str, run: &BinaryRun) -> i32 {
+    report_in(
+        results,
+        &Reported {
+            id: id.to_owned(),
+            replayed: true,
+            run: None,
+            files: Vec::new(),
+            unkept: None,
+        },
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{note}");
+    let _ = out.write_all(run.output.as_bytes());
+    let _ = out.flush();
+    exit_code(run)
+}
+
+/// Runs `cmd` teed and reports its run in `results` under `id`, kept unless `unkept` says
+/// why not (or it printed more than a result keeps); returns its exit code.
+pub(super) fn run_and_keep(
+    results: &Path,
+    id: &str,
+    cmd: std::process::Command,
+    unkept: Option<&str>,
+) -> i32 {
+    let program = PathBuf::from(cmd.get_program());
+    let (run, files) = match run_teed(cmd) {
         Ok(ran) => ran,
         Err(e) => {
             say(format!(
                 "cargo-gate: could not run {}: {e}",
-                binary.display()
+                program.display()
             ));
             return 101;
         }
     };
     let code = exit_code(&run);
-    report(
-        plan,
+    let unkept = unkept.or_else(|| {
+        (run.output.len() > MAX_OUTPUT).then_some("it printed more than a result keeps")
+    });
+    report_in(
+        results,
         &Reported {
-            id: planned.id.clone(),
+            id: id.to_owned(),
             replayed: false,
-            unkept: (run.output.len() > MAX_OUTPUT)
-                .then(|| "it printed more than a result keeps".to_owned()),
-            run: (run.output.len() <= MAX_OUTPUT).then_some(run),
+            run: unkept.is_none().then_some(run),
             files,
+            unkept: unkept.map(str::to_owned),
         },
     );
     code
 }
 
 /// The exit code that tells cargo how the binary ended (a signal as a shell reports it).
-pub(super) fn exit_code(run: &BinaryRun) -> i32 {
+fn exit_code(run: &BinaryRun) -> i32 {
     match (run.code, run.signal) {
         (Some(code), _) => code,
         (None, Some(signal)) => 128 + signal,
@@ -164,13 +189,9 @@ pub(super) fn exit_code(run: &BinaryRun) -> i32 {
     }
 }
 
-fn report(plan: &Plan, reported: &Reported) {
-    report_in(&plan.results, reported);
-}
-
 /// Leaves what the runner did with one binary (or one crate's doc tests) where the gate
 /// reads it after the run.
-pub(super) fn report_in(results: &Path, reported: &Reported) {
+fn report_in(results: &Path, reported: &Reported) {
     if let Ok(bytes) = serde_json::to_vec(reported) {
         let _ = std::fs::create_dir_all(results);
         let _ = gate_support::atomic::write(&result_path(results, &reported.id), &bytes);
@@ -185,7 +206,8 @@ pub(super) fn result_path(results: &Path, id: &str) -> PathBuf {
     ))
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+/// Whether two paths name the same file (or directory).
+pub(super) fn same_file(a: &Path, b: &Path) -> bool {
     a == b
         || matches!(
             (std::fs::canonicalize(a), std::fs::canonicalize(b)),
@@ -229,9 +251,7 @@ pub(super) fn exec(mut cmd: std::process::Command) -> i32 {
 /// Runs `cmd` with stdout and stderr on one pipe, passing what it writes on as it is
 /// written and keeping a copy; what it leaves in `GATE_RUN_DIR` (new or changed files) is
 /// kept with it.
-pub(super) fn run_teed(
-    mut cmd: std::process::Command,
-) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
+fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
     let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
     let before = run_dir.as_deref().map(listing).unwrap_or_default();
     let (mut reader, writer) = std::io::pipe()?;
