@@ -142,7 +142,8 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         // One shard proves its bucket only: `cargo gate merge` says whether every shard ran.
         outcome.summary = format!(
             "{}; shard {} of {} (nextest --partition hash:{}{}): the other shards' jobs run \
-             the rest, and `cargo gate merge` joins them",
+             the rest (nextest counts their tests as skipped, so `ignored` includes them), and \
+             `cargo gate merge` joins them",
             outcome.summary,
             shard.index,
             shard.count,
