@@ -36,7 +36,9 @@ pub mod codegen;
 mod compile;
 mod error;
 pub mod manifest;
-pub mod ptx;
+/// PTX facts and the PTX ISA → driver table: [`gate_formats::ptx`], where `cargo gate` reads
+/// them too without linking the build.
+pub use gate_formats::ptx;
 mod stages;
 pub mod toolkit;
 

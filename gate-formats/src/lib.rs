@@ -11,6 +11,7 @@
 //! | `runs/<id>/report.json` | `cargo gate` (engine) | `merge`, `history`, `history.window` | [`report`] |
 //! | `runs/<id>/manifest.json`, `history.jsonl` | `cargo gate` (record) | `verify`, `history`, `status`, `merge` | [`run_record`] |
 //! | `runs/<id>/decision.json` | `cargo gate` (record) | attestation consumers | [`attestation`] |
+//! | PTX text (nvcc's, or shipped in a binary) | nvcc | gate-build (`Kernels::build`), `cargo gate` (`kernels.shipped`, `cuda.fleet`) | [`ptx`] |
 //!
 //! With the `schema` feature every format also derives `schemars::JsonSchema`;
 //! `cargo xtask codegen` writes the schemas to `docs/schemas/` and `--check` keeps them in
@@ -20,6 +21,7 @@ pub mod attestation;
 pub mod decision_log;
 pub mod kernel_bom;
 pub mod kernel_manifest;
+pub mod ptx;
 pub mod report;
 pub mod run_record;
 pub mod runtime_stats;

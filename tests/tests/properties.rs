@@ -136,7 +136,7 @@ proptest! {
 
     #[test]
     fn the_ptx_parser_never_panics(text in shaped(PTX_BITS)) {
-        if let Ok(facts) = gate_build::ptx::parse(&text) {
+        if let Ok(facts) = gate_formats::ptx::parse(&text) {
             // Whatever it reports was in the text.
             for entry in &facts.entries {
                 prop_assert!(text.contains(entry.name.as_str()), "{entry:?}");

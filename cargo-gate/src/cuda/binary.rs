@@ -132,9 +132,9 @@ impl Image {
 
     /// The oldest driver that can JIT this PTX (from gate-build's PTX ISA table); `None` for
     /// SASS or PTX whose ISA is unknown.
-    pub fn min_driver(&self) -> Option<gate_build::ptx::MinDriver> {
+    pub fn min_driver(&self) -> Option<gate_formats::ptx::MinDriver> {
         let (major, minor) = self.ptx_isa?;
-        Some(gate_build::ptx::min_driver(gate_build::ptx::Version::new(
+        Some(gate_formats::ptx::min_driver(gate_formats::ptx::Version::new(
             major, minor,
         )))
     }

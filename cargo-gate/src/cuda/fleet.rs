@@ -7,7 +7,7 @@
 //! - PTX for `compute_XY` is JIT-compiled by the driver for any GPU at or above `XY`;
 //!   `compute_XYa` only for `sm_XY`; `compute_XYf` within its major version. The driver must
 //!   know the PTX's ISA: ISA 9.0 needs a CUDA 13.0 driver (gate-build's table,
-//!   [`gate_build::ptx::min_driver`]).
+//!   [`gate_formats::ptx::min_driver`]).
 //!
 //! A module is one unit the driver loads: a fatbin container, a PTX text, a cubin. Each module
 //! must cover each declared GPU on its own; another module's SASS does not help it.
@@ -109,7 +109,7 @@ pub fn coverage(module: &[Code], gpu: u32) -> Covered {
 
 /// The oldest driver (as a CUDA version) that loads PTX of `isa`, when the table knows it.
 pub fn min_driver(isa: (u32, u32)) -> Option<Version> {
-    match gate_build::ptx::min_driver(Version::new(isa.0, isa.1)) {
+    match gate_formats::ptx::min_driver(Version::new(isa.0, isa.1)) {
         MinDriver::Cuda { version } => Some(version),
         MinDriver::OlderThanTable | MinDriver::UnknownNewerThanTable { .. } => None,
     }
@@ -124,7 +124,7 @@ pub fn driver_shortfall(module: &[Code], driver: Version) -> Option<((u32, u32),
         .filter(|c| c.form == KernelForm::Ptx)
         .filter_map(|c| c.ptx_isa)
         .max()?;
-    match gate_build::ptx::min_driver(Version::new(newest.0, newest.1)) {
+    match gate_formats::ptx::min_driver(Version::new(newest.0, newest.1)) {
         MinDriver::Cuda { version } if version > driver => Some((newest, version.to_string())),
         MinDriver::UnknownNewerThanTable { newest_known } => Some((
             newest,

@@ -41,8 +41,12 @@ pub struct Package {
     pub build_script: Option<PathBuf>,
     /// `rust-version`, inheritance from `[workspace.package]` resolved.
     pub rust_version: Option<String>,
-    /// Directories of its path dependencies (normalised, not canonicalised).
+    /// Directories of its path dependencies (normalised, not canonicalised), dev-dependencies
+    /// included.
     pub path_deps: Vec<PathBuf>,
+    /// The directories among `path_deps` that only its dev-dependency tables name: they reach
+    /// its own tests, never a package that depends on it.
+    pub dev_only: Vec<PathBuf>,
 }
 
 /// Where the file index came from.
@@ -848,22 +852,24 @@ const DEPENDENCY_TABLES: &[&str] = &[
     "build_dependencies",
 ];
 
-/// The dependency tables of a manifest, target-specific ones included.
-fn dependency_tables(doc: &toml::Table) -> Vec<&toml::Table> {
-    let mut tables: Vec<&toml::Table> = DEPENDENCY_TABLES
-        .iter()
-        .filter_map(|k| doc.get(*k).and_then(toml::Value::as_table))
-        .collect();
+/// The dependency tables of a manifest, target-specific ones included, each with whether it
+/// is a dev-dependency table.
+fn dependency_tables(doc: &toml::Table) -> Vec<(bool, &toml::Table)> {
+    let mut tables = tables_of(doc);
     if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
         for target in targets.values().filter_map(toml::Value::as_table) {
-            tables.extend(
-                DEPENDENCY_TABLES
-                    .iter()
-                    .filter_map(|k| target.get(*k).and_then(toml::Value::as_table)),
-            );
+            tables.extend(tables_of(target));
         }
     }
     tables
+}
+
+/// The dependency tables directly in `at` (a manifest or a `[target.*]` table).
+fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
+    DEPENDENCY_TABLES
+        .iter()
+        .filter_map(|k| Some((k.starts_with("dev"), at.get(*k)?.as_table()?)))
+        .collect()
 }
 
 /// The root manifest's `[workspace.dependencies]` paths and `[workspace.package]
@@ -952,6 +958,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
                     build_script: None,
                     rust_version: None,
                     path_deps: Vec::new(),
+                    dev_only: Vec::new(),
                 });
             }
             continue;
@@ -964,7 +971,8 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
             .unwrap_or_default();
         let mut gate_build = false;
         let mut path_deps = Vec::new();
-        for table in dependency_tables(&doc) {
+        let mut not_dev = Vec::new();
+        for (dev, table) in dependency_tables(&doc) {
             for (key, value) in table {
                 let renamed = value.get("package").and_then(toml::Value::as_str);
                 let inherits = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);
@@ -973,13 +981,24 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
                 if renamed.unwrap_or(key) == "gate-build" {
                     gate_build = true;
                 }
-                if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
-                    path_deps.push(normalize(&dir.join(path)));
-                } else if inherits && let Some(path) = inherit.dependency_paths.get(key) {
-                    path_deps.push(path.clone());
+                let path = match value.get("path").and_then(toml::Value::as_str) {
+                    Some(path) => Some(normalize(&dir.join(path))),
+                    None if inherits => inherit.dependency_paths.get(key).cloned(),
+                    None => None,
+                };
+                if let Some(path) = path {
+                    if !dev {
+                        not_dev.push(path.clone());
+                    }
+                    path_deps.push(path);
                 }
             }
         }
+        let dev_only = path_deps
+            .iter()
+            .filter(|p| !not_dev.contains(p))
+            .cloned()
+            .collect();
         let build_script = match package.get("build") {
             Some(toml::Value::String(path)) => Some(dir.join(path)),
             Some(toml::Value::Boolean(false)) => None,
@@ -1007,6 +1026,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
             build_script,
             rust_version,
             path_deps,
+            dev_only,
         });
     }
     // Crates reached from members through path dependencies ship with them.

@@ -112,7 +112,8 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
         run.stdout
     );
 
-    // Only a build script: its package.
+    // Only a build script: its package, and `dep`, whose tests use `d` (a dev-dependency);
+    // not `b`, which depends on `dep` but is never built with `dep`'s dev-dependencies.
     fx.write(
         "d/build.rs",
         "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
@@ -121,8 +122,8 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
         (
-            with_docs(&["d"]),
-            with_docs(&["a", "b", "c", "c::fixture", "dep"])
+            with_docs(&["d", "dep"]),
+            with_docs(&["a", "b", "c", "c::fixture"])
         )
     );
 
@@ -331,8 +332,8 @@ fn a_tree_edited_while_the_tests_ran_keeps_no_binary_result() {
     assert_eq!(
         ran_and_reused(&fx, &gate(&fx)),
         (
-            with_docs(&["d"]),
-            with_docs(&["a", "b", "c", "c::fixture", "dep"])
+            with_docs(&["d", "dep"]),
+            with_docs(&["a", "b", "c", "c::fixture"])
         )
     );
 }

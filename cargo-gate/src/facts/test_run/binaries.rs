@@ -9,7 +9,8 @@
 //!   (everything compiled in: the package's code, its dependencies at their locked versions,
 //!   features, `include_bytes!`, the toolchain's code generation);
 //! - `reads`: every file of its package and of the workspace packages it depends on (path
-//!   dependencies, normal, dev and build, transitively), and every file of the tree that
+//!   dependencies: its own normal, dev and build ones, and theirs but for their
+//!   dev-dependencies, transitively), and every file of the tree that
 //!   belongs to no workspace package (the root's `docs/`, shared fixtures) but the root's
 //!   Cargo.lock: where a test reads fixtures at run time;
 //! - `declared`: what `[cache] reads` says it reads beyond that;
@@ -625,12 +626,19 @@ impl<'a> Keys<'a> {
         found
     }
 
-    /// The package and every workspace package it reaches through path dependencies.
+    /// The package and every workspace package it reaches through path dependencies: its own
+    /// of every kind, and from there normal and build dependencies only (a dependency's
+    /// dev-dependencies build none of its dependents, and no test of theirs reads them).
     fn closure(&self, package: &'a Package) -> Vec<&'a Package> {
         let mut found = vec![package];
         let mut at = 0;
         while at < found.len() {
-            for dep in &found[at].path_deps {
+            let from = found[at];
+            let deps = from
+                .path_deps
+                .iter()
+                .filter(|dep| at == 0 || !from.dev_only.contains(dep));
+            for dep in deps {
                 if let Some(p) = self.packages.iter().find(|p| &p.dir == dep)
                     && !found.iter().any(|f| f.dir == p.dir)
                 {

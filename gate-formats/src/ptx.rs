@@ -1,7 +1,7 @@
 //! PTX facts: `.version`, `.target`, `.address_size`, every `.entry` with its parameter count,
 //! and the oldest CUDA driver that can load the PTX, from NVIDIA's PTX ISA release history.
 
-pub use gate_formats::kernel_manifest::{Entry, MinDriver, PtxFacts, Version};
+pub use crate::kernel_manifest::{Entry, MinDriver, PtxFacts, Version};
 
 /// PTX ISA version → the CUDA release that introduced it (and so the oldest driver, as a CUDA
 /// version, that can JIT it). From NVIDIA's "PTX ISA release history".
