@@ -1,5 +1,5 @@
 //! Builder tests that need no nvcc: every mode without a toolkit, and bad input. The native
-//! path is tested by building throw-away crates (tests/tests/integration/kernels_build.rs).
+//! path is tested by building throw-away crates (tests/kernels/tests/kernels/build.rs).
 
 use super::*;
 

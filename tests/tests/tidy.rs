@@ -8,6 +8,8 @@
 //!   it cannot.
 //! - cargo-gate's modules (files and inline `mod`s, test modules included) form no import
 //!   cycle, and keep the layer rules of docs/ARCHITECTURE.md ([`LAYER_RULES`]).
+//! - gate.toml's `[cache.reads]` names every member for tidy and new_check, which read them
+//!   all when they run.
 //!
 //! Fixture workspaces (`tests/fixtures/`) are other people's code in miniature and are not
 //! held to these rules.
@@ -982,4 +984,41 @@ fn checks_give_finding_codes_as_enums() {
         "finding codes given as strings (use the check's FindingCode):\n  {}",
         found.join("\n  ")
     );
+}
+
+/// The quoted strings of the TOML array that `key = [...]` opens on one line of `text`.
+fn one_line_array(text: &str, key: &str) -> Vec<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(key)?.trim().strip_prefix('='))
+        .unwrap_or_else(|| panic!("no `{key} = [...]` line"));
+    line.split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// tidy and new_check read every member's files when they run, but the per-binary test run
+/// keys them by gate-tests and its dependencies only: gate.toml's `[cache.reads]` names the
+/// rest. A member added to the workspace and not to those lists would let a stale tidy pass
+/// be reused; this fails instead.
+#[test]
+fn cache_reads_name_every_member_for_the_tests_that_read_them_all() {
+    let root = workspace_root();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let gate_toml = std::fs::read_to_string(root.join("gate.toml")).unwrap();
+    let members = one_line_array(&manifest, "members");
+    assert!(members.len() > 5, "{members:?}");
+    for binary in ["\"gate-tests::tidy\"", "\"gate-tests::new_check\""] {
+        let declared = one_line_array(&gate_toml, binary);
+        let missing: Vec<&String> = members
+            .iter()
+            .filter(|m| *m != "tests" && !declared.contains(m))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "gate.toml: [cache.reads] {binary} does not name {missing:?} (fix: add them)"
+        );
+    }
 }

@@ -66,6 +66,8 @@ pub(crate) const STEPS: &[&[&str]] = &[
         "--exclude",
         "gate-tests",
         "--exclude",
+        "gate-kernel-tests",
+        "--exclude",
         "xtask",
         "--locked",
     ],

@@ -134,9 +134,9 @@ impl Image {
     /// SASS or PTX whose ISA is unknown.
     pub fn min_driver(&self) -> Option<gate_formats::ptx::MinDriver> {
         let (major, minor) = self.ptx_isa?;
-        Some(gate_formats::ptx::min_driver(gate_formats::ptx::Version::new(
-            major, minor,
-        )))
+        Some(gate_formats::ptx::min_driver(
+            gate_formats::ptx::Version::new(major, minor),
+        ))
     }
 }
 

@@ -4,7 +4,6 @@
 //! from what the build ships. They need nvcc (and cmake for one): without them they skip,
 //! saying so, unless `GATE_TESTS_REQUIRE_NVCC` is set (CI installs both: see .ci/run).
 
-use crate::kernels_build::nvcc;
 use crate::support::{Fixture, Run, fixture, run};
 use gate_formats::kernel_bom::{
     Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Container, FileKind, Kernel,
@@ -16,6 +15,44 @@ use std::path::PathBuf;
 /// Whether a missing tool fails the test rather than skipping it.
 fn required() -> bool {
     std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_some()
+}
+
+/// The nvcc the fixtures' builds compile with, or `None` (and a printed reason) when there is
+/// none: `NVCC`, an `nvcc` on `PATH`, or a CUDA wheel of the `python3` on `PATH`
+/// (`<site-packages>/nvidia/cu13/bin/nvcc`, as CI installs it). These tests exercise the
+/// tool, not gate-build, so they find nvcc without linking gate-build's discovery (which
+/// searches more places: gate-kernel-tests tests it).
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn nvcc() -> Option<PathBuf> {
+    let exe = if cfg!(windows) { "nvcc.exe" } else { "nvcc" };
+    let on_path = || {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(exe))
+            .find(|p| p.is_file())
+    };
+    let wheel = || {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import site; print('\\n'.join(site.getsitepackages()))",
+            ])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|dir| PathBuf::from(dir).join("nvidia/cu13/bin").join(exe))
+            .find(|p| p.is_file())
+    };
+    let found = std::env::var_os("NVCC")
+        .map(PathBuf::from)
+        .or_else(on_path)
+        .or_else(wheel);
+    if found.is_none() {
+        let why = "no nvcc (NVCC, PATH, or a CUDA 13 wheel of python3); set NVCC to run it";
+        assert!(!required(), "GATE_TESTS_REQUIRE_NVCC is set and {why}");
+        println!("skipped: {why}");
+    }
+    found
 }
 
 /// Whether `cmake` runs; when it does not, the test skips (or fails, in CI).
@@ -66,7 +103,7 @@ fn bom(fx: &Fixture, nvcc: &PathBuf) -> Bom {
     assert_eq!(run.code, 0, "{}", run.transcript());
     let value: Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
-    crate::schemas::validate("kernel-bom", "cargo gate kernels --format json", &value);
+    crate::validate::validate("kernel-bom", "cargo gate kernels --format json", &value);
     serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 

@@ -1,6 +1,13 @@
 //! Integration and snapshot tests of `cargo gate`, run as a user runs it: the binary, on
 //! fixture workspaces copied from `tests/fixtures/` into temporary git repositories, with
-//! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders.
+//! `CARGO_GATE_REDACT=1` so times, paths, run ids and hashes print as placeholders. The tests
+//! of the kernel crates and the example service are `gate-kernel-tests` (`tests/kernels/`):
+//! apart, so a change to gate-build re-runs those and not these.
+
+/// The repository's root.
+const REPO_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+/// The gate binary built inside this package.
+const GATE: &str = env!("CARGO_BIN_EXE_cargo-gate-dup");
 
 mod bad_input;
 mod bom;
@@ -9,18 +16,16 @@ mod cache;
 mod cannot_hang;
 mod controlled;
 mod errors;
-mod example;
 mod formats;
 mod init;
-mod kernels_build;
 mod per_binary;
 mod pilot;
 mod record;
-mod runtime_gpu;
 mod schemas;
 mod secrets;
 mod shards;
 mod supply_chain;
 mod support;
 mod truthful;
+mod validate;
 mod week;

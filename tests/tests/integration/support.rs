@@ -1,4 +1,5 @@
-//! Fixture workspaces and a way to run the gate binary on them.
+//! Fixture workspaces and a way to run the gate binary on them. Shared by gate-tests and
+//! gate-kernel-tests (included by path), which each set `crate::REPO_ROOT` and `crate::GATE`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -34,7 +35,7 @@ impl Run {
 }
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    Path::new(crate::REPO_ROOT).join("tests/fixtures")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -165,7 +166,7 @@ impl Fixture {
     /// `-q` (its progress lines come in the order checks finish, which no snapshot can hold;
     /// `progress_lines_name_every_check` tests them).
     pub(crate) fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+        let mut cmd = Command::new(crate::GATE);
         cmd.arg("gate").args(args.first());
         if args
             .first()

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+    Path::new(crate::REPO_ROOT)
 }
 
 /// Inside a gate run of this repository (`GATE_RUN_DIR` set), these tests would start gate
@@ -24,7 +24,7 @@ fn inside_a_gate_run() -> bool {
 fn the_example_service_is_ready_for_controlled() {
     let manifest = repo_root().join("examples/gpu-service/Cargo.toml");
     let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-gate-dup"));
+    let mut cmd = Command::new(crate::GATE);
     cmd.args(["gate", "controlled", "--manifest-path"])
         .arg(&manifest)
         .arg("--out")
@@ -42,7 +42,7 @@ fn the_example_service_is_ready_for_controlled() {
     );
     // Every file of the record, the example's decision logs and stats included, matches the
     // schemas of docs/schemas/.
-    let seen = crate::schemas::validate_record(out.path());
+    let seen = crate::validate::validate_record(out.path());
     assert!(seen.get("decision-log-line") > Some(&0), "{seen:?}");
     assert!(seen.get("runtime-stats") > Some(&0), "{seen:?}");
 }

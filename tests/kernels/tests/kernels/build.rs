@@ -58,10 +58,7 @@ struct Consumer {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    Path::new(crate::REPO_ROOT).to_owned()
 }
 
 fn consumer(build_rs: &str) -> Consumer {
