@@ -7,6 +7,7 @@
 //! - [`date`]: one calendar type, [`date::Date`], for waiver expiry, `init`'s baselines and
 //!   the runtime's decision log;
 //! - [`json`]: pretty JSON ending in a newline, as files and stdout take it (serde_json);
+//! - [`nvcc`]: the nvcc a test compiles fixtures with, found without linking gate-build;
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
 //!
@@ -18,5 +19,6 @@ pub mod atomic;
 pub mod date;
 pub mod digest;
 pub mod json;
+pub mod nvcc;
 pub mod path;
 pub mod rng;

@@ -17,36 +17,11 @@ fn required() -> bool {
     std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_some()
 }
 
-/// The nvcc the fixtures' builds compile with, or `None` (and a printed reason) when there is
-/// none: `NVCC`, an `nvcc` on `PATH`, or a CUDA wheel of the `python3` on `PATH`
-/// (`<site-packages>/nvidia/cu13/bin/nvcc`, as CI installs it). These tests exercise the
-/// tool, not gate-build, so they find nvcc without linking gate-build's discovery (which
-/// searches more places: gate-kernel-tests tests it).
+/// The nvcc the fixtures' builds compile with ([`gate_support::nvcc::for_tests`]), or `None`
+/// (and a printed reason) when there is none.
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn nvcc() -> Option<PathBuf> {
-    let exe = if cfg!(windows) { "nvcc.exe" } else { "nvcc" };
-    let on_path = || {
-        std::env::split_paths(&std::env::var_os("PATH")?)
-            .map(|dir| dir.join(exe))
-            .find(|p| p.is_file())
-    };
-    let wheel = || {
-        let out = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import site; print('\\n'.join(site.getsitepackages()))",
-            ])
-            .output()
-            .ok()?;
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|dir| PathBuf::from(dir).join("nvidia/cu13/bin").join(exe))
-            .find(|p| p.is_file())
-    };
-    let found = std::env::var_os("NVCC")
-        .map(PathBuf::from)
-        .or_else(on_path)
-        .or_else(wheel);
+    let found = gate_support::nvcc::for_tests();
     if found.is_none() {
         let why = "no nvcc (NVCC, PATH, or a CUDA 13 wheel of python3); set NVCC to run it";
         assert!(!required(), "GATE_TESTS_REQUIRE_NVCC is set and {why}");

@@ -3,7 +3,6 @@
 //! hand-built containers for the edge cases, and proptests that it never panics.
 
 use super::*;
-use gate_build::toolkit::{self, Env};
 use proptest::prelude::*;
 use std::path::PathBuf;
 use std::process::Command;
@@ -51,13 +50,8 @@ struct Cuda {
 /// `GATE_TESTS_REQUIRE_NVCC` a missing nvcc fails the test.
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn cuda() -> Option<Cuda> {
-    let (found, searched) = toolkit::discover(&Env::from_process());
-    let Some(found) = found else {
-        let places: Vec<String> = searched
-            .iter()
-            .map(|s| format!("{}: {}", s.place, s.detail))
-            .collect();
-        let why = format!("no nvcc found ({})", places.join("; "));
+    let Some(nvcc) = gate_support::nvcc::for_tests() else {
+        let why = "no nvcc (NVCC, PATH, or a CUDA 13 wheel of python3)";
         assert!(
             std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_none(),
             "GATE_TESTS_REQUIRE_NVCC is set and {why}"
@@ -67,10 +61,7 @@ fn cuda() -> Option<Cuda> {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("k.cu"), KERNELS).unwrap();
-    Some(Cuda {
-        nvcc: found.path,
-        dir,
-    })
+    Some(Cuda { nvcc, dir })
 }
 
 impl Cuda {
