@@ -38,7 +38,8 @@
 //!    --workspace` after the same kind of change, alternated, medians of at least 5: on a
 //!    workspace we did not write after a change in a leaf crate (`--workspace DIR --leaf
 //!    FILE`; goal ≤ 0.5×), on this repository after a change in gate-build (goal ≤ 0.6×) and
-//!    in gate-support, which everything depends on (goal ≤ 1.05×).
+//!    in gate-support, which everything depends on (goal ≤ 1.05×); `--leaf FILE` alone picks
+//!    one of this repository's two cases.
 //!
 //! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static|cache|memory|affected`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
@@ -515,24 +516,36 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
 fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
     let runs = opts.runs.max(5);
     let gate = release_gate_binary(root)?;
-    // With `--workspace DIR --leaf FILE`, that workspace's case alone; else this
-    // repository's two.
+    // With `--workspace DIR --leaf FILE`, that workspace's case alone; with `--leaf FILE`
+    // alone, the one of this repository's two cases that changes FILE; else both.
+    let ours = vec![
+        (
+            root.to_owned(),
+            PathBuf::from("gate-build/src/lib.rs"),
+            "gate-build",
+            0.6,
+        ),
+        (
+            root.to_owned(),
+            PathBuf::from("gate-support/src/lib.rs"),
+            "gate-support (every crate depends on it)",
+            1.05,
+        ),
+    ];
     let cases: Vec<(PathBuf, PathBuf, &str, f64)> = match (&opts.workspace, &opts.leaf) {
         (Some(ws), Some(leaf)) => vec![(ws.clone(), leaf.clone(), "a leaf crate", 0.5)],
-        _ => vec![
-            (
-                root.to_owned(),
-                PathBuf::from("gate-build/src/lib.rs"),
-                "gate-build",
-                0.6,
-            ),
-            (
-                root.to_owned(),
-                PathBuf::from("gate-support/src/lib.rs"),
-                "gate-support (every crate depends on it)",
-                1.05,
-            ),
-        ],
+        (None, Some(leaf)) => {
+            let one: Vec<_> = ours.into_iter().filter(|c| &c.1 == leaf).collect();
+            if one.is_empty() {
+                bail!(
+                    "--leaf {} without --workspace names none of this repository's cases \
+                     (gate-build/src/lib.rs, gate-support/src/lib.rs)",
+                    leaf.display()
+                );
+            }
+            one
+        }
+        _ => ours,
     };
     let mut rows = Vec::new();
     for (ws, leaf, what, goal) in cases {
