@@ -95,10 +95,19 @@ fn ctrl_c_ends_the_run_and_its_commands_and_records_nothing() {
         .spawn()
         .unwrap();
     let until = Instant::now() + Duration::from_secs(20);
-    while !pidfile.is_file() && Instant::now() < until {
+    // `echo $$ > file` creates the file before it writes the number: wait for a whole line
+    // (an empty read would make the liveness check below read `/proc//stat`).
+    let read_pid = || {
+        std::fs::read_to_string(&pidfile)
+            .ok()
+            .filter(|p| p.ends_with('\n'))
+            .map(|p| p.trim().to_owned())
+            .filter(|p| p.parse::<u32>().is_ok())
+    };
+    while read_pid().is_none() && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    let pid = read_pid().expect("the team check wrote its pid");
     let interrupted = Instant::now();
     let kill = std::process::Command::new("kill")
         .args(["-INT", &gate.id().to_string()])
