@@ -23,7 +23,7 @@ fn required() -> bool {
 fn nvcc() -> Option<PathBuf> {
     let found = gate_support::nvcc::for_tests();
     if found.is_none() {
-        let why = "no nvcc (NVCC, PATH, or a CUDA 13 wheel of python3); set NVCC to run it";
+        let why = "no nvcc found (NVCC, PATH, or a CUDA 13 wheel of python3); set NVCC to run it";
         assert!(!required(), "GATE_TESTS_REQUIRE_NVCC is set and {why}");
         println!("skipped: {why}");
     }

@@ -51,7 +51,7 @@ struct Cuda {
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn cuda() -> Option<Cuda> {
     let Some(nvcc) = gate_support::nvcc::for_tests() else {
-        let why = "no nvcc (NVCC, PATH, or a CUDA 13 wheel of python3)";
+        let why = "no nvcc found (NVCC, PATH, or a CUDA 13 wheel of python3)";
         assert!(
             std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_none(),
             "GATE_TESTS_REQUIRE_NVCC is set and {why}"
