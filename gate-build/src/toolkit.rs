@@ -171,16 +171,11 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
             format!("{} (no such file)", path.display()),
         );
     }
-    match python_site_packages(env) {
+    match gate_support::nvcc::site_packages(env.get("PATH")) {
         Ok(dirs) => {
-            for dir in &dirs {
-                for cu in ["cu13", "cu12"] {
-                    let path = dir.join("nvidia").join(cu).join("bin").join(&nvcc);
-                    if path.is_file() {
-                        note("python wheel", format!("{} (found)", path.display()));
-                        return (Some(found("python wheel", path)), searched);
-                    }
-                }
+            if let Some(path) = gate_support::nvcc::in_wheels(&dirs) {
+                note("python wheel", format!("{} (found)", path.display()));
+                return (Some(found("python wheel", path)), searched);
             }
             let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
             note(
@@ -191,34 +186,6 @@ pub fn discover(env: &Env) -> (Option<NvccLocation>, Vec<Searched>) {
         Err(why) => note("python wheel", why),
     }
     (None, searched)
-}
-
-/// The site-packages directories of the `python3` on PATH.
-fn python_site_packages(env: &Env) -> Result<Vec<PathBuf>, String> {
-    let python = if cfg!(windows) { "python" } else { "python3" };
-    let script = "import site, sysconfig\n\
-                  paths = [sysconfig.get_paths()['purelib'], sysconfig.get_paths()['platlib']]\n\
-                  paths += getattr(site, 'getsitepackages', lambda: [])()\n\
-                  paths.append(site.getusersitepackages())\n\
-                  print('\\n'.join(dict.fromkeys(paths)))";
-    let mut cmd = Command::new(python);
-    cmd.args(["-c", script])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(path) = env.get("PATH") {
-        cmd.env("PATH", path);
-    }
-    let output = cmd
-        .output()
-        .map_err(|e| format!("{python} not runnable ({e})"))?;
-    if !output.status.success() {
-        return Err(format!("{python} failed to list its site-packages"));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(PathBuf::from)
-        .collect())
 }
 
 /// What the toolkit says about itself; cached per nvcc file identity.
