@@ -210,6 +210,16 @@ fn cargo(root: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// Plain `cargo test` in `ws`, the baseline a gated test run is held to, with `GATE_RUN_DIR`
+/// set to `run_dir` as the gate sets it for its own test run: both then run the same tests,
+/// since a test may skip inside a gate run (this repository's release dry run, which would
+/// gate this repository again, does).
+fn plain_tests(ws: &Path, args: &[&str], run_dir: &Path) -> Command {
+    let mut cmd = cargo(ws, &[&["test"], args].concat());
+    cmd.env("GATE_RUN_DIR", run_dir);
+    cmd
+}
+
 /// The wall time and exit code of `cmd`, its output discarded. Timed commands stay std
 /// `Command`s: the exit code is read (xshell's `run` gives only success or an error) and
 /// nothing but the child's spawn and wait is measured.
@@ -316,6 +326,8 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
         "cargo test --no-run",
     )?;
     let out = tempfile_dir("pilot-out")?;
+    let run_dir = tempfile_dir("pilot-run-dir")?;
+    let plain_run = || plain_tests(gated_root, &["--locked", "--workspace"], &run_dir);
     // Timed: std `Command`s (see `time`).
     let gate_cmd = || {
         let mut cmd = Command::new(&gate);
@@ -327,7 +339,7 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
         cmd
     };
     // One untimed run of each, so both start from the same warm state.
-    time(cargo(gated_root, &["test", "--locked", "--workspace"]))?;
+    time(plain_run())?;
     let (_, verdict) = time(gate_cmd())?;
     let (mut plain, mut gated) = (Vec::new(), Vec::new());
     for i in 0..runs {
@@ -348,7 +360,7 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
                 }
                 gated.push(t);
             } else {
-                let (t, code) = time(cargo(gated_root, &["test", "--locked", "--workspace"]))?;
+                let (t, code) = time(plain_run())?;
                 if code != 0 {
                     bail!("`cargo test --locked --workspace` failed; fix the tests first");
                 }
@@ -357,6 +369,7 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
         }
     }
     let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&run_dir);
     let (p, g) = (median(plain), median(gated));
     let ratio = g.as_secs_f64() / p.as_secs_f64();
     let limit = p.as_secs_f64() * 1.10 + 0.3;
@@ -373,7 +386,7 @@ fn pilot(root: &Path, workspace: Option<&Path>, runs: usize) -> Result<Vec<Row>>
     Ok(vec![Row {
         what: format!("`cargo gate pilot` {on}, warm target dir, median of {runs}"),
         baseline: format!(
-            "`cargo test --locked --workspace`: {:.2} s",
+            "`cargo test --locked --workspace` (`GATE_RUN_DIR` set): {:.2} s",
             p.as_secs_f64()
         ),
         measured: format!("{:.2} s", g.as_secs_f64()),
@@ -398,6 +411,7 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
         "cargo test --no-run",
     )?;
     let out = tempfile_dir("cache-out")?;
+    let run_dir = tempfile_dir("cache-run-dir")?;
     // deps.advisories needs a RustSec database for the run to be READY. Without one where the
     // gate looks (CARGO_GATE_ADVISORY_DB, cargo-audit's and cargo-deny's places), the tests'
     // hand-written one stands in:
@@ -467,7 +481,8 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
                     ready(code, "after a one-line change")?;
                     gated.push(t);
                 } else {
-                    let (t, code) = time(cargo(root, &["test", "--locked", "--workspace"]))?;
+                    let (t, code) =
+                        time(plain_tests(root, &["--locked", "--workspace"], &run_dir))?;
                     if code != 0 {
                         bail!("`cargo test --locked --workspace` failed; fix the tests first");
                     }
@@ -479,6 +494,7 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
     })();
     std::fs::write(&file, &original)?;
     let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(&run_dir);
     let (changed, plain) = result?;
     let ratio = warm.as_secs_f64() / cold.as_secs_f64();
     let change_ratio = changed.as_secs_f64() / plain.as_secs_f64();
@@ -498,7 +514,7 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
                 "`cargo gate controlled` after a one-line change in `{ONE_LINE_CRATE_FILE}`, median of {runs}"
             ),
             baseline: format!(
-                "`cargo test --locked --workspace` after the same change: {:.2} s",
+                "`cargo test --locked --workspace` (`GATE_RUN_DIR` set) after the same change: {:.2} s",
                 plain.as_secs_f64()
             ),
             measured: format!("{:.2} s", changed.as_secs_f64()),
@@ -566,7 +582,14 @@ fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
                 .current_dir(&ws);
             cmd
         };
-        let plain_run = || cargo(&ws, &["test", "--locked", "--workspace", "--no-fail-fast"]);
+        let run_dir = tempfile_dir("affected-run-dir")?;
+        let plain_run = || {
+            plain_tests(
+                &ws,
+                &["--locked", "--workspace", "--no-fail-fast"],
+                &run_dir,
+            )
+        };
         let result = (|| -> Result<(Duration, Duration, i32)> {
             let (_, first) = time(gated_run())?;
             time(plain_run())?;
@@ -603,6 +626,7 @@ fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
         })();
         std::fs::write(&file, &original)?;
         let _ = std::fs::remove_dir_all(&out);
+        let _ = std::fs::remove_dir_all(&run_dir);
         let (gated, plain, code) = result?;
         let ratio = gated.as_secs_f64() / plain.as_secs_f64();
         rows.push(Row {
@@ -612,7 +636,8 @@ fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
                 leaf.display()
             ),
             baseline: format!(
-                "`cargo test --locked --workspace --no-fail-fast` after the same change: {:.2} s",
+                "`cargo test --locked --workspace --no-fail-fast` (`GATE_RUN_DIR` set) after the \
+                 same change: {:.2} s",
                 plain.as_secs_f64()
             ),
             measured: format!("{:.2} s", gated.as_secs_f64()),
