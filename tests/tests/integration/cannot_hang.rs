@@ -400,17 +400,21 @@ impl Drop for Leftovers {
 
 /// `kill -9` of the gate while a test runs: within a few seconds nothing of the test run's
 /// process group (cargo, the test binary) is left, and the watchdog that ended it is gone too.
+/// What the run wrote for itself (the per-binary plan) is inside the unfinished record, not in
+/// the system's temp directory, and the next run of the gate removes it.
 #[cfg(target_os = "linux")]
 #[test]
 fn kill_9_of_the_gate_leaves_no_test_process_behind() {
     let fx = fixture("clean");
     fx.write("tests/hangs.rs", NEVER_ENDS).commit();
     let pidfile = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
     let pidfile = pidfile.path().join("pid");
     let mut run = Leftovers {
         gate: fx
             .command(&["pilot", "--only", "tests.pass"])
             .env("GATE_TEST_PID_FILE", &pidfile)
+            .env("TMPDIR", temp.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -438,6 +442,38 @@ fn kill_9_of_the_gate_leaves_no_test_process_behind() {
         within(Duration::from_secs(5), || watchdogs_of(gate_pid).is_empty()),
         "the watchdog of gate {gate_pid} outlived its work"
     );
+    let in_temp: Vec<_> = std::fs::read_dir(temp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with("cargo-gate"))
+        .collect();
+    assert!(
+        in_temp.is_empty(),
+        "left in the temp directory: {in_temp:?}"
+    );
+    let unfinished = |what: &str| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(fx.out().join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".tmp-")
+            })
+            .flat_map(|p| std::fs::read_dir(p).into_iter().flatten())
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(what))
+            .collect()
+    };
+    assert_eq!(
+        unfinished(".scratch-tests-").len(),
+        1,
+        "the plan of the killed run"
+    );
+    let next = fx.gate(&["pilot", "--only", "config.valid"]);
+    assert!(next.code != 2, "{}", next.transcript());
+    assert!(unfinished("").is_empty(), "{:?}", unfinished(""));
 }
 
 #[test]

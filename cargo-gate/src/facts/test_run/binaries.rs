@@ -170,8 +170,8 @@ pub(super) fn run(
         }
     }
     let dir = tempfile::Builder::new()
-        .prefix("cargo-gate-tests-")
-        .tempdir()
+        .prefix(".scratch-tests-")
+        .tempdir_in(setup.scratch)
         .map_err(|e| format!("could not make a directory for the test plan: {e}"))?;
     let plan = Plan {
         results: dir.path().join("results"),

@@ -180,6 +180,11 @@ pub struct TestSetup<'a> {
     pub test_timeout: Duration,
     /// Where the tools under test leave their decision logs and stats (`GATE_RUN_DIR`).
     pub run_dir: &'a Path,
+    /// Where the run keeps what it writes for itself (the per-binary plan, the doc tests'
+    /// probe, nextest's time limit): a directory inside the unfinished record, so what a
+    /// killed gate leaves there is removed with the record's leftovers the next time the
+    /// output directory is opened, not left in the system's temp directory.
+    pub scratch: &'a Path,
     /// The run's environment: the rustc cargo runs (held to the pinned toolchain) and the
     /// seed (`GATE_SEED`).
     pub environment: &'a Environment,

@@ -43,7 +43,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let limit = setup.test_timeout;
     // Kept until the run ends: nextest reads it when it starts.
     let nextest_config = match runner {
-        Runner::Nextest => match nextest_tool_config(limit) {
+        Runner::Nextest => match nextest_tool_config(limit, setup.scratch) {
             Ok(file) => Some(file),
             Err(e) => {
                 return TestRunFact::CouldNotRun(format!(
@@ -289,12 +289,12 @@ fn nextest_installed(cargo: &Cargo) -> bool {
 
 /// nextest's settings that carry `[tests] test-timeout`: a tool config (below the
 /// repository's own `.config/nextest.toml`, which wins where it sets `slow-timeout`).
-fn nextest_tool_config(limit: Duration) -> std::io::Result<tempfile::NamedTempFile> {
+fn nextest_tool_config(limit: Duration, dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     use std::io::Write;
     let mut file = tempfile::Builder::new()
-        .prefix("cargo-gate-nextest-")
+        .prefix(".scratch-nextest-")
         .suffix(".toml")
-        .tempfile()?;
+        .tempfile_in(dir)?;
     writeln!(
         file,
         "[profile.default]\nslow-timeout = {{ period = \"{}ms\", terminate-after = 1 }}",
@@ -329,7 +329,9 @@ mod tests {
     /// The tool config nextest is given parses as nextest reads it.
     #[test]
     fn nextest_is_given_the_limit_as_its_slow_timeout() {
-        let file = nextest_tool_config(Duration::from_secs(90)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = nextest_tool_config(Duration::from_secs(90), dir.path()).unwrap();
+        assert!(file.path().starts_with(dir.path()));
         let text = std::fs::read_to_string(file.path()).unwrap();
         let doc: toml::Table = toml::from_str(&text).unwrap();
         let slow = &doc["profile"]["default"]["slow-timeout"];
