@@ -286,6 +286,10 @@ pub struct Context<'a> {
     /// leave evidence (passed to test runs as `GATE_RUN_DIR`); what lands there is hashed
     /// into the record with everything else.
     pub run_dir: &'a std::path::Path,
+    /// A directory inside the run record being written where checks keep what they write
+    /// for themselves while they run (removed before they return): a gate killed mid-run
+    /// leaves it inside the unfinished record, which the next run removes.
+    pub scratch: &'a std::path::Path,
 }
 
 /// Which `[[waiver]]` covered which finding, as the engine applied the waivers: one entry

@@ -128,6 +128,7 @@ fn build_full<T>(
         checks: &checks,
         out_dir: &dir.path().join("out"),
         run_dir: &run_dir,
+        scratch: dir.path(),
     };
     f(&ctx)
 }

@@ -95,7 +95,7 @@ impl Check for TestsPass {
             cargo: ctx.cargo,
             test_timeout: ctx.config.test_timeout,
             run_dir: ctx.run_dir,
-            scratch: ctx.run_dir.parent().unwrap_or(ctx.run_dir),
+            scratch: ctx.scratch,
             environment: ctx.environment,
         });
         judge(ctx, run)

@@ -73,6 +73,7 @@ pub(super) fn gather(
         checks: &checks,
         out_dir: &prepared.out,
         run_dir: &prepared.run_dir,
+        scratch: prepared.writer.dir(),
     };
     let today = Date::today_utc();
     let waivers = Waivers {
