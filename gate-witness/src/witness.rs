@@ -1,0 +1,210 @@
+//! The witness itself: called as nvcc, it runs the real compiler with the same arguments,
+//! standard streams and exit code, then records what was compiled. It starts nothing but
+//! that compiler (a second, dependency-only pass of it where the compile wrote no
+//! dependency file), writes only its record, and sends nothing anywhere.
+
+use crate::args::{self, Parsed};
+use crate::install::{self, Config};
+use crate::record::{DIR_NAME, Invocation, SCHEMA_VERSION};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Runs as nvcc with this process's arguments; returns the exit code to end with.
+pub fn main() -> i32 {
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let args: Vec<OsString> = argv.collect();
+    let Some((home, config)) = find_home(Path::new(&argv0)) else {
+        print_error(&format!(
+            "called as {} but no witness home ({}) is beside it; run the real nvcc, or re-run \
+             the gate so it installs the witness again",
+            Path::new(&argv0).display(),
+            install::CONFIG
+        ));
+        return 127;
+    };
+    // Arguments that are not UTF-8 are compiled all the same; they are not recorded.
+    let strings: Option<Vec<String>> = args.iter().map(|a| a.to_str().map(str::to_owned)).collect();
+    let parsed = strings.as_deref().map(args::parse);
+    let watched = parsed.as_ref().filter(|p| p.cuda_inputs().next().is_some());
+    let records = records_dir(&home);
+    // Where the compile can write its dependency file as it goes, it does (nvcc's `-MD -MF`,
+    // the only addition to the command line: its outputs are byte for byte the same, which
+    // the tests check); elsewhere a dependency-only pass follows a successful compile.
+    let side_file = watched
+        .filter(|p| with_dependency_output(p))
+        .map(|_| records.join(format!("{}.d", unique_name())));
+    let mut command = Command::new(&config.compiler);
+    command.args(&args);
+    if let Some(file) = &side_file {
+        let _ = std::fs::create_dir_all(&records);
+        command.arg("-MD").arg("-MF").arg(file);
+    }
+    let code = match command.status() {
+        Ok(status) => exit_code(status),
+        Err(e) => {
+            print_error(&format!(
+                "could not run the real nvcc {}: {e}",
+                config.compiler.display()
+            ));
+            return 127;
+        }
+    };
+    if let (Some(strings), Some(parsed)) = (strings, watched) {
+        let invocation = invocation(
+            &config.compiler,
+            strings,
+            parsed,
+            code,
+            side_file.as_deref(),
+        );
+        // A record that cannot be written costs the gate its evidence, never the build its
+        // compile: the gate reports the package as not witnessed.
+        if let Some(invocation) = invocation {
+            let _ = invocation.write_into(&records);
+        }
+    }
+    if let Some(file) = side_file {
+        let _ = std::fs::remove_file(file);
+    }
+    code.unwrap_or(1)
+}
+
+/// The exit code a caller sees: the compiler's, or 128 + the signal that ended it.
+fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return Some(128 + signal);
+    }
+    status.code()
+}
+
+fn print_error(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "gate-witness: {message}");
+}
+
+/// The witness home this process was started from: through its own path when called by one
+/// (`NVCC=/…/bin/nvcc`, CMake), else the first nvcc on `PATH` (where the caller's
+/// `Command::new("nvcc")` found it).
+fn find_home(argv0: &Path) -> Option<(PathBuf, Config)> {
+    let nvcc = if argv0.components().count() > 1 {
+        std::env::current_dir().ok()?.join(argv0)
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|d| d.join(install::NVCC))
+            .find(|p| p.is_file())?
+    };
+    let home = nvcc.parent()?.parent()?.to_path_buf();
+    let config = install::read_config(&home)?;
+    Some((home, config))
+}
+
+/// Where this invocation's record goes: the build script's `OUT_DIR`, else the home.
+fn records_dir(home: &Path) -> PathBuf {
+    match std::env::var_os("OUT_DIR") {
+        Some(out) => PathBuf::from(out).join(DIR_NAME),
+        None => home.join("loose"),
+    }
+}
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos}-{}", std::process::id())
+}
+
+/// Whether the compile can write its dependency file itself: one source, compiled to one
+/// output, and no dependency option of its own.
+fn with_dependency_output(parsed: &Parsed) -> bool {
+    use args::Mode;
+    parsed.cuda_inputs().count() == 1
+        && parsed.inputs.len() == 1
+        && matches!(
+            parsed.mode(),
+            Mode::Object | Mode::Ptx | Mode::Cubin | Mode::Fatbin | Mode::Device
+        )
+        && !parsed.args_name_dependencies()
+}
+
+/// The record of a compile of GPU sources.
+fn invocation(
+    compiler: &Path,
+    args: Vec<String>,
+    parsed: &Parsed,
+    code: Option<i32>,
+    side_file: Option<&Path>,
+) -> Option<Invocation> {
+    let cwd = std::env::current_dir().ok()?;
+    let absolute = |p: &str| gate_support::path::normalize(&cwd.join(p));
+    let (includes, includes_unread) = if code != Some(0) {
+        (Vec::new(), Some("the compile failed".to_owned()))
+    } else {
+        match includes(compiler, &args, parsed, &cwd, side_file) {
+            Ok(files) => (files, None),
+            Err(why) => (Vec::new(), Some(why)),
+        }
+    };
+    let inputs: Vec<PathBuf> = parsed.cuda_inputs().map(absolute).collect();
+    let includes = includes
+        .into_iter()
+        .filter(|f| !inputs.contains(f))
+        .collect();
+    Some(Invocation {
+        schema: SCHEMA_VERSION,
+        mode: parsed.mode(),
+        inputs,
+        includes,
+        includes_unread,
+        archs: parsed.archs.clone(),
+        output: parsed
+            .output
+            .as_deref()
+            .or(parsed.output_dir.as_deref())
+            .map(absolute),
+        exit_code: code,
+        compiler: compiler.to_path_buf(),
+        cwd: cwd.clone(),
+        package: std::env::var("CARGO_PKG_NAME").ok(),
+        manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        args,
+    })
+}
+
+/// Every file the compile read: nvcc's own dependency file when the command line asked for
+/// one, else a dependency-only pass of the same command line.
+fn includes(
+    compiler: &Path,
+    args: &[String],
+    parsed: &Parsed,
+    cwd: &Path,
+    side_file: Option<&Path>,
+) -> Result<Vec<PathBuf>, String> {
+    let own = parsed.own_dependency_file().map(|f| cwd.join(f));
+    let text = match side_file.map(Path::to_path_buf).or(own) {
+        Some(file) => std::fs::read_to_string(&file).map_err(|e| {
+            format!(
+                "the dependency file {} could not be read: {e}",
+                file.display()
+            )
+        })?,
+        None => {
+            let output = Command::new(compiler)
+                .args(args::dependency_pass(args))
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .map_err(|e| format!("the dependency pass could not run: {e}"))?;
+            if !output.status.success() {
+                return Err("the dependency pass (nvcc -M, same flags) failed".to_owned());
+            }
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        }
+    };
+    Ok(args::make_prerequisites(&text)
+        .iter()
+        .map(|f| gate_support::path::normalize(&cwd.join(f)))
+        .collect())
+}
