@@ -99,6 +99,7 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
             reason: reason.to_owned(),
         },
         fleet: None,
+        witness: None,
     };
     finish(&mut bom, config);
     bom
@@ -109,6 +110,7 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
 pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) {
     bom.artifacts = match facts.build(cargo) {
         Ok(build) if build.ok => {
+            gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, facts.witness());
             read_artifacts(build, facts.root(), &bom.sources, &bom.builders)
         }
         Ok(_) => Artifacts::Unread {
@@ -372,6 +374,7 @@ fn attribute(
                 included_by: if named { None } else { included_by },
                 ships: owner.is_none_or(|o| shipped(&facts.packages[o])),
                 stale_against: None,
+                compiled_in: Vec::new(),
             }
         })
         .collect()

@@ -39,6 +39,7 @@ mod core;
 mod kernels;
 mod manifests;
 mod test_run;
+pub mod witness;
 
 pub use self::core::*;
 pub use kernels::{FoundManifest, Kernels, Unparsable};
@@ -101,6 +102,13 @@ impl Facts {
     /// other check of the run did: not in a static run (`--skip tests.pass`).
     pub fn may_build(&self) -> bool {
         !self.build_skipped
+    }
+
+    /// These facts, for a run whose builds have the nvcc witness in front of the compiler as
+    /// `installed` says (see [`witness::setup`]).
+    pub fn with_witness(mut self, installed: gate_witness::observe::Installed) -> Facts {
+        self.core.witness = installed;
+        self
     }
 
     /// These facts, with the resolve, the build and the test run taken from (and stored in)

@@ -32,6 +32,70 @@ pub struct Bom {
     pub artifacts: Artifacts,
     /// The fleet the inventory was judged against (`[cuda]` in gate.toml), when declared.
     pub fleet: Option<Fleet>,
+    /// What the build really compiled, as the nvcc witness saw it (gate-witness): absent in a
+    /// static run, where nothing was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witnessed>,
+}
+
+/// The CUDA compiles of a build, seen by the nvcc witness.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Witnessed {
+    /// The routes to nvcc the build was given the witness on (`PATH`, `NVCC`, `CUDA_HOME`, …).
+    pub routes: Vec<String>,
+    /// Why no witness stood in front of nvcc, when none did (no route led to an nvcc, or it
+    /// could not be installed): then `compiles` is empty for want of evidence.
+    pub not_installed: Option<String>,
+    /// Every compile of GPU code the build's scripts ran, as recorded beside their outputs.
+    pub compiles: Vec<Compile>,
+    /// Compiles that failed in a build that succeeded: probes the build scripts tolerated
+    /// (cc's flag checks), left out of `compiles`.
+    #[serde(default)]
+    pub tolerated_failures: u32,
+    /// Packages whose build script ran before any witness saw it (a plain `cargo build`), and
+    /// which may compile GPU code: their compiles are unknown. Each with the way to witness it.
+    pub unwitnessed: Vec<Unwitnessed>,
+    /// Where static reading of the build scripts and the witnessed build disagree (a source
+    /// compiled that static reading gives no builder, a builder's source not compiled).
+    pub notes: Vec<String>,
+}
+
+/// One witnessed compile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Compile {
+    /// The package whose build script ran it (`?` when nvcc ran outside a build script).
+    pub package: String,
+    /// The builder static reading found in that package's build script, when it found one
+    /// (index into [`Bom::builders`]).
+    pub builder: Option<usize>,
+    /// What it produced: `object`, `ptx`, `cubin`, `fatbin`, `library`, `executable`, `device`.
+    pub mode: String,
+    /// The GPU sources compiled: workspace-relative when inside the workspace, else absolute
+    /// (a sibling checkout, a registry crate's source, a file the build script generated).
+    pub inputs: Vec<String>,
+    /// The files those sources read outside the CUDA toolkit and the system's headers, written
+    /// as `inputs` are.
+    pub includes: Vec<String>,
+    /// Why the includes are unknown, when they are.
+    pub includes_unread: Option<String>,
+    /// The archs asked for, as written (`sm_90`, `compute_80`, `native`, `all-major`).
+    pub archs: Vec<String>,
+    /// Whether the compile succeeded.
+    pub ok: bool,
+    /// Whether an input lies in the build script's `OUT_DIR` (a source it generated).
+    pub generated: bool,
+}
+
+/// A build script the witness did not see run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Unwitnessed {
+    /// The package.
+    pub package: String,
+    /// How to have it witnessed.
+    pub fix: String,
 }
 
 /// What a tracked GPU file is.
@@ -91,6 +155,10 @@ pub struct SourceFile {
     /// For compiled GPU code checked in: the source it was compiled from (same name, `.cu`),
     /// when that source was committed after it (the checked-in code is stale).
     pub stale_against: Option<String>,
+    /// The witnessed compiles that read it, as a source or an include (indices into
+    /// [`Witnessed::compiles`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compiled_in: Vec<usize>,
 }
 
 /// How GPU code is compiled.

@@ -25,6 +25,7 @@
 
 pub mod args;
 pub mod install;
+pub mod observe;
 pub mod record;
 pub mod witness;
 

@@ -49,9 +49,17 @@ pub struct Invocation {
     pub exit_code: Option<i32>,
     /// The real compiler that ran.
     pub compiler: PathBuf,
+    /// When the witness started, in nanoseconds since the Unix epoch (a record older than its
+    /// build script's last run is left over from an earlier run of it).
+    pub started: u64,
 }
 
 impl Invocation {
+    /// When the witness started.
+    pub fn started_at(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(self.started)
+    }
+
     /// Whether the compile succeeded.
     pub fn succeeded(&self) -> bool {
         self.exit_code == Some(0)

@@ -12,6 +12,9 @@ use std::process::{Command, Stdio};
 
 /// Runs as nvcc with this process's arguments; returns the exit code to end with.
 pub fn main() -> i32 {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
     let mut argv = std::env::args_os();
     let argv0 = argv.next().unwrap_or_default();
     let args: Vec<OsString> = argv.collect();
@@ -58,7 +61,8 @@ pub fn main() -> i32 {
             parsed,
             code,
             side_file.as_deref(),
-        );
+        )
+        .map(|i| Invocation { started, ..i });
         // A record that cannot be written costs the gate its evidence, never the build its
         // compile: the gate reports the package as not witnessed.
         if let Some(invocation) = invocation {
@@ -170,6 +174,7 @@ fn invocation(
         package: std::env::var("CARGO_PKG_NAME").ok(),
         manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
         args,
+        started: 0,
     })
 }
 

@@ -80,16 +80,16 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    let facts = Facts::gather(
-        &ws,
-        vec![
-            (
-                "GATE_RUN_DIR".to_owned(),
-                run_dir.to_string_lossy().into_owned(),
-            ),
-            ("GATE_SEED".to_owned(), environment.seed.to_string()),
-        ],
-    )
+    let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
+    build_env.extend([
+        (
+            "GATE_RUN_DIR".to_owned(),
+            run_dir.to_string_lossy().into_owned(),
+        ),
+        ("GATE_SEED".to_owned(), environment.seed.to_string()),
+    ]);
+    let facts = Facts::gather(&ws, build_env)
+    .with_witness(witness)
     .with_cache(cache)
     .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
     Ok(Prepared {

@@ -429,6 +429,8 @@ pub struct Core {
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// The evidence cache of the run (disabled unless the run sets one).
     cache: Session,
+    /// How the nvcc witness stands in front of this run's builds.
+    pub(super) witness: gate_witness::observe::Installed,
 }
 
 impl Core {
@@ -500,6 +502,10 @@ impl Core {
             shipped_trees: std::sync::Mutex::default(),
             build: OnceLock::new(),
             cache: Session::disabled(),
+            witness: gate_witness::observe::Installed {
+                not_installed: Some("this run builds nothing".to_owned()),
+                ..Default::default()
+            },
         }
     }
 
@@ -727,6 +733,11 @@ impl Core {
             Ok(built) if built.output.code == Some(0) => built.read,
             _ => crate::cache::discover::Read::default(),
         }
+    }
+
+    /// How the nvcc witness stands in front of this run's builds.
+    pub fn witness(&self) -> &gate_witness::observe::Installed {
+        &self.witness
     }
 
     /// The environment the build ran with (for the test run, so it compiles nothing).
@@ -1429,9 +1440,45 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
         !l.starts_with("note: run with `RUST_BACKTRACE=")
             && !l.starts_with("note: Some details are omitted")
     });
+    // A compiler's own diagnostics (nvcc's `k.cu(3): error: …`, gcc's `k.c:3:1: error: …`)
+    // come first: they are the cause, and a build helper's echo of a long command line
+    // must not push them out of the lines kept.
+    // cc hands the compiler's output on as `cargo:warning=` lines.
+    let diagnostics: Vec<&str> = section
+        .iter()
+        .map(|l| l.trim())
+        .map(|l| l.strip_prefix("cargo:warning=").unwrap_or(l).trim())
+        .filter(|l| is_compiler_diagnostic(l))
+        .take(SCRIPT_LINES)
+        .collect();
+    block.extend(diagnostics.iter().map(|l| shortened(&format!("  {l}"))));
     let mut skip = wanted.len().saturating_sub(SCRIPT_LINES);
     if let Some(panic) = wanted.iter().rposition(|l| l.contains("' panicked at ")) {
         skip = skip.min(panic);
     }
-    block.extend(wanted[skip..].iter().map(|l| shortened(&format!("  {l}"))));
+    block.extend(
+        wanted[skip..]
+            .iter()
+            .filter(|l| !diagnostics.contains(l))
+            .map(|l| shortened(&format!("  {l}"))),
+    );
+}
+
+/// Whether a line is a C, C++ or CUDA compiler's error about a source line: `file(12): error`
+/// (nvcc, MSVC) or `file:12:3: error` / `file:12: fatal error` (gcc, clang).
+pub(crate) fn is_compiler_diagnostic(line: &str) -> bool {
+    let Some(at) = line.find(" error").or_else(|| line.find(" fatal error")) else {
+        return false;
+    };
+    let head = line[..at].trim_end_matches(':');
+    let located = |h: &str| {
+        h.rsplit_once(['(', ':'])
+            .is_some_and(|(file, rest)| {
+                !file.is_empty()
+                    && rest.trim_end_matches(')').split(':').next().is_some_and(|n| {
+                        !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+                    })
+            })
+    };
+    located(head) || located(head.rsplit_once(':').map_or(head, |(h, _)| h))
 }

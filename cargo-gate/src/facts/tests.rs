@@ -284,3 +284,34 @@ note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose bac
     );
     assert!(!errors[0].contains("frame_"), "{}", errors[0]);
 }
+
+/// A CUDA compile that fails under cc: nvcc's own error line (cc hands it on as a
+/// `cargo:warning=`) is kept first, ahead of cc's echo of the long nvcc command line.
+#[test]
+fn build_errors_name_nvccs_own_error_line() {
+    let echo = format!(
+        "  error occurred in cc-rs: command did not execute successfully (status code exit status: 2): \"/cuda/bin/nvcc\" {}\"-c\" \"../csrc/ops.cu\"\n",
+        "\"-Xcompiler\" \"-march=x86-64\" ".repeat(40)
+    );
+    let log = format!(
+        "error: failed to run custom build command for `kernels-sys v0.1.0 (/w/kernels-sys)`\n\n\
+Caused by:\n  \
+process didn't exit successfully: `/w/target/debug/build/kernels-sys-1/build-script-build` (exit status: 1)\n  \
+--- stdout\n  \
+cargo:rerun-if-env-changed=NVCC\n  \
+cargo:warning=../csrc/ops.cu(14): error: identifier \"undeclared_fn\" is undefined\n  \
+cargo:warning=  __attribute__((global)) void broken() {{ undeclared_fn(); }}\n  \
+cargo:warning=1 error detected in the compilation of \"../csrc/ops.cu\".\n\n  \
+--- stderr\n\n\n{echo}\n"
+    );
+    let errors = build_errors(&log);
+    let block: Vec<&str> = errors[0].lines().collect();
+    let nvcc = block
+        .iter()
+        .position(|l| *l == "  ../csrc/ops.cu(14): error: identifier \"undeclared_fn\" is undefined");
+    let echo = block.iter().position(|l| l.contains("error occurred in cc-rs"));
+    assert!(nvcc.is_some() && nvcc < echo, "{errors:?}");
+    assert!(!is_compiler_diagnostic("error: failed to run custom build command"));
+    assert!(is_compiler_diagnostic("src/k.c:3:1: error: expected ';'"));
+    assert!(is_compiler_diagnostic("k.cu(3): fatal error: x.cuh: No such file"));
+}

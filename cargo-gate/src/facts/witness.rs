@@ -1,0 +1,50 @@
+//! The nvcc witness in front of the gate's builds (gate-witness): installed under the target
+//! directory at a path that depends only on the real compiler, on the routes to nvcc the
+//! build already has, so repeated gate runs hand the build the same environment and rebuild
+//! nothing.
+
+use gate_witness::observe::Installed;
+use std::path::Path;
+
+/// The environment a build gets so every CUDA compile it runs is witnessed, and how the
+/// witness stands. No route to an nvcc, or a witness that cannot be installed: no variables,
+/// and `Installed::not_installed` says why.
+pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
+    let since = Some(std::time::SystemTime::now());
+    let not = |why: String| {
+        let installed = Installed { not_installed: Some(why), since, ..Installed::default() };
+        (Vec::new(), installed)
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return not(format!("the gate's own executable could not be found: {e}")),
+    };
+    // Only the gate's own binary acts as nvcc when called so (a test harness running the
+    // engine in-process would be handed nvcc's arguments).
+    let acts_as_nvcc = exe
+        .file_stem()
+        .is_some_and(|s| s == "cargo-gate" || s == "gate-witness");
+    if !acts_as_nvcc {
+        return not(format!("{} is not cargo-gate, so it cannot stand in for nvcc", exe.display()));
+    }
+    let base = target_dir.join("gate").join("witness");
+    let env = match gate_witness::install::environment(&base, &exe, &|k| std::env::var_os(k)) {
+        Ok(env) => env,
+        Err(e) => return not(format!("the witness could not be installed in {}: {e}", base.display())),
+    };
+    if env.is_empty() {
+        return not("no nvcc on any route a build takes (NVCC, CUDACXX, CMAKE_CUDA_COMPILER, CUDA_HOME, CUDA_PATH, PATH)".to_owned());
+    }
+    let mut vars = Vec::new();
+    let mut routes = Vec::new();
+    for (key, value) in env {
+        match value.into_string() {
+            Ok(value) => {
+                routes.push(key.clone());
+                vars.push((key, value));
+            }
+            Err(_) => return not(format!("{key} is not UTF-8 once the witness is in it")),
+        }
+    }
+    (vars, Installed { routes, not_installed: None, since })
+}

@@ -1,0 +1,222 @@
+//! From records to the bill of materials: what a build's scripts really compiled, joined to the
+//! tracked GPU files and to the builders static reading found, with a note wherever the two
+//! disagree. A pure function of the records on disk and the inventory it is handed.
+
+use crate::record::{self, Invocation};
+use gate_formats::kernel_bom::{Bom, BuilderKind, Compile, FileKind, Unwitnessed, Witnessed};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// How the witness stood in front of the build.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Installed {
+    /// The routes it was put on (`PATH`, `NVCC`, …).
+    pub routes: Vec<String>,
+    /// Why it was not, when it was not.
+    pub not_installed: Option<String>,
+    /// When the gate's build started: a build script that ran since ran under the witness.
+    pub since: Option<SystemTime>,
+}
+
+/// One build script of the build: its package, and its `OUT_DIR`.
+pub type Script = (String, PathBuf);
+
+/// Adds what the witness saw of the build whose scripts are `scripts` to `bom` (`root`: the
+/// workspace root); for a build that succeeded. Build scripts that ran since `installed.since` and compiled nothing are
+/// marked as witnessed, so a later, reused build knows it.
+pub fn observe(bom: &mut Bom, root: &Path, scripts: &[Script], installed: &Installed) {
+    let mut seen = Witnessed {
+        routes: installed.routes.clone(),
+        not_installed: installed.not_installed.clone(),
+        ..Witnessed::default()
+    };
+    let mut witnessed_packages: Vec<&str> = Vec::new();
+    for (package, out_dir) in scripts {
+        let script_ran = ran_at(out_dir);
+        let read = record::read_out_dir(out_dir);
+        let current: Vec<&Invocation> = read
+            .invocations
+            .iter()
+            .filter(|i| script_ran.is_none_or(|ran| i.started_at() >= ran))
+            .collect();
+        let ran_under_witness = installed.not_installed.is_none()
+            && installed
+                .since
+                .zip(script_ran)
+                .is_some_and(|(since, ran)| ran >= since);
+        if ran_under_witness && current.is_empty() {
+            let _ = record::mark_witnessed(out_dir);
+        }
+        if !(ran_under_witness || !current.is_empty() || marked_since(out_dir, script_ran)) {
+            if installed.not_installed.is_none() && compiles_gpu_code(bom, package) {
+                seen.unwitnessed.push(Unwitnessed {
+                    package: package.clone(),
+                    fix: format!(
+                        "its build script last ran without the witness (a plain cargo build): \
+                         `cargo clean -p {package}` and gate again"
+                    ),
+                });
+            }
+            continue;
+        }
+        witnessed_packages.push(package);
+        for invocation in current {
+            seen.compiles
+                .push(compile(invocation, package, out_dir, root));
+        }
+    }
+    seen.unwitnessed.sort_by(|a, b| a.package.cmp(&b.package));
+    seen.unwitnessed.dedup();
+    attribute(bom, &mut seen);
+    seen.notes = notes(bom, &seen, &witnessed_packages);
+    bom.witness = Some(seen);
+}
+
+/// When the build script last started (Cargo's `invoked.timestamp` beside `OUT_DIR`).
+fn ran_at(out_dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(out_dir.parent()?.join("invoked.timestamp"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+/// Whether the `OUT_DIR` carries a witnessed marker written since its script last ran.
+fn marked_since(out_dir: &Path, script_ran: Option<SystemTime>) -> bool {
+    let marker = out_dir.join(record::DIR_NAME).join(record::RAN_MARKER);
+    match (
+        std::fs::metadata(marker).and_then(|m| m.modified()),
+        script_ran,
+    ) {
+        (Ok(marked), Some(ran)) => marked >= ran,
+        (Ok(_), None) => true,
+        (Err(_), _) => false,
+    }
+}
+
+/// Whether static reading says `package` compiles GPU code, or it owns GPU sources.
+fn compiles_gpu_code(bom: &Bom, package: &str) -> bool {
+    bom.builders
+        .iter()
+        .any(|b| b.package == package && b.kind != BuilderKind::Nvrtc)
+        || bom
+            .sources
+            .iter()
+            .any(|s| s.package.as_deref() == Some(package) && s.kind == FileKind::Source)
+}
+
+fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) -> Compile {
+    let toolkit = invocation.compiler.parent().and_then(Path::parent);
+    let shown = |p: &PathBuf| match p.strip_prefix(root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => p.display().to_string(),
+    };
+    let system = |p: &PathBuf| {
+        toolkit.is_some_and(|t| p.starts_with(t))
+            || ["/usr/", "/Library/", "/System/"]
+                .iter()
+                .any(|d| p.starts_with(d))
+            || p.components().any(|c| c.as_os_str() == "site-packages")
+    };
+    Compile {
+        package: invocation
+            .package
+            .clone()
+            .unwrap_or_else(|| package.to_owned()),
+        builder: None,
+        mode: serde_json::to_value(invocation.mode)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        inputs: invocation.inputs.iter().map(shown).collect(),
+        includes: invocation
+            .includes
+            .iter()
+            .filter(|p| !system(p))
+            .map(shown)
+            .collect(),
+        includes_unread: invocation.includes_unread.clone(),
+        archs: invocation.archs.clone(),
+        ok: invocation.succeeded(),
+        generated: invocation.inputs.iter().any(|p| p.starts_with(out_dir)),
+    }
+}
+
+/// Links each compile to the tracked files it read and to its package's static builder.
+fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
+    for (i, compile) in seen.compiles.iter_mut().enumerate() {
+        for source in bom.sources.iter_mut() {
+            let read = compile
+                .inputs
+                .iter()
+                .chain(&compile.includes)
+                .any(|f| *f == source.path);
+            if read && !source.compiled_in.contains(&i) {
+                source.compiled_in.push(i);
+            }
+        }
+        let of_package: Vec<usize> = (0..bom.builders.len())
+            .filter(|&b| {
+                bom.builders[b].package == compile.package
+                    && bom.builders[b].kind != BuilderKind::Nvrtc
+            })
+            .collect();
+        let by_source = of_package.iter().copied().find(|&b| {
+            bom.sources
+                .iter()
+                .any(|s| compile.inputs.contains(&s.path) && s.built_by.contains(&b))
+        });
+        compile.builder = by_source.or_else(|| of_package.first().copied());
+    }
+}
+
+/// Where static reading and the witnessed build disagree.
+fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
+    let mut notes = Vec::new();
+    for source in bom.sources.iter().filter(|s| s.kind == FileKind::Source) {
+        let as_input: Vec<&Compile> = source
+            .compiled_in
+            .iter()
+            .filter_map(|&i| seen.compiles.get(i))
+            .filter(|c| c.inputs.contains(&source.path))
+            .collect();
+        if let Some(first) = as_input.first()
+            && source.built_by.is_empty()
+        {
+            notes.push(format!(
+                "{}: compiled by {}'s build script (nvcc, {}) but static reading names no \
+                 builder for it",
+                source.path,
+                first.package,
+                archs_text(&first.archs)
+            ));
+        }
+        let package_witnessed = source
+            .package
+            .as_deref()
+            .is_some_and(|p| witnessed.contains(&p));
+        if as_input.is_empty()
+            && source.compiled_in.is_empty()
+            && source.ships
+            && package_witnessed
+            && let Some(&b) = source.built_by.first()
+            && let Some(builder) = bom.builders.get(b)
+        {
+            notes.push(format!(
+                "{}: static reading says {} at {} compiles it, but the witnessed build of {} \
+                 did not (a feature or platform this build did not enable, or a misreading)",
+                source.path,
+                builder.kind.describe(),
+                builder.at,
+                builder.package
+            ));
+        }
+    }
+    notes
+}
+
+fn archs_text(archs: &[String]) -> String {
+    if archs.is_empty() {
+        "nvcc's default arch".to_owned()
+    } else {
+        archs.join(" ")
+    }
+}
