@@ -101,7 +101,11 @@ pub(crate) fn text(bom: &Bom) -> String {
             (None, false) => builders(),
             (None, true) => "built by nothing".to_owned(),
         };
-        out.push_str(&format!("  {}  {how}{}\n", source.path, compiled_text(bom, source)));
+        out.push_str(&format!(
+            "  {}  {how}{}\n",
+            source.path,
+            compiled_text(bom, source)
+        ));
         if let Some(stale) = &source.stale_against {
             out.push_str(&format!("    stale: its source {stale}\n"));
         }
@@ -164,7 +168,11 @@ fn compiled_text(bom: &Bom, source: &gate_formats::kernel_bom::SourceFile) -> St
         .iter()
         .filter_map(|&i| witness.compiles.get(i))
         .map(|c| {
-            let how = if c.inputs.contains(&source.path) { "compiled" } else { "included" };
+            let how = if c.inputs.contains(&source.path) {
+                "compiled"
+            } else {
+                "included"
+            };
             format!("{how} by {} ({})", c.package, archs_or_default(&c.archs))
         })
         .collect();

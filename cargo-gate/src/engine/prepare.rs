@@ -89,9 +89,9 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
         ("GATE_SEED".to_owned(), environment.seed.to_string()),
     ]);
     let facts = Facts::gather(&ws, build_env)
-    .with_witness(witness)
-    .with_cache(cache)
-    .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
+        .with_witness(witness)
+        .with_cache(cache)
+        .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
     Ok(Prepared {
         started,
         started_at,

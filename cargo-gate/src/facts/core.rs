@@ -1472,13 +1472,14 @@ pub(crate) fn is_compiler_diagnostic(line: &str) -> bool {
     };
     let head = line[..at].trim_end_matches(':');
     let located = |h: &str| {
-        h.rsplit_once(['(', ':'])
-            .is_some_and(|(file, rest)| {
-                !file.is_empty()
-                    && rest.trim_end_matches(')').split(':').next().is_some_and(|n| {
-                        !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
-                    })
-            })
+        h.rsplit_once(['(', ':']).is_some_and(|(file, rest)| {
+            !file.is_empty()
+                && rest
+                    .trim_end_matches(')')
+                    .split(':')
+                    .next()
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        })
     };
     located(head) || located(head.rsplit_once(':').map_or(head, |(h, _)| h))
 }

@@ -306,12 +306,18 @@ cargo:warning=1 error detected in the compilation of \"../csrc/ops.cu\".\n\n  \
     );
     let errors = build_errors(&log);
     let block: Vec<&str> = errors[0].lines().collect();
-    let nvcc = block
+    let nvcc = block.iter().position(|l| {
+        *l == "  ../csrc/ops.cu(14): error: identifier \"undeclared_fn\" is undefined"
+    });
+    let echo = block
         .iter()
-        .position(|l| *l == "  ../csrc/ops.cu(14): error: identifier \"undeclared_fn\" is undefined");
-    let echo = block.iter().position(|l| l.contains("error occurred in cc-rs"));
+        .position(|l| l.contains("error occurred in cc-rs"));
     assert!(nvcc.is_some() && nvcc < echo, "{errors:?}");
-    assert!(!is_compiler_diagnostic("error: failed to run custom build command"));
+    assert!(!is_compiler_diagnostic(
+        "error: failed to run custom build command"
+    ));
     assert!(is_compiler_diagnostic("src/k.c:3:1: error: expected ';'"));
-    assert!(is_compiler_diagnostic("k.cu(3): fatal error: x.cuh: No such file"));
+    assert!(is_compiler_diagnostic(
+        "k.cu(3): fatal error: x.cuh: No such file"
+    ));
 }

@@ -5,6 +5,16 @@
 
 use gate_witness::observe::Installed;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+/// Set by the cargo-gate binary: this process's executable acts as nvcc when called so.
+static ACTS_AS_NVCC: AtomicBool = AtomicBool::new(false);
+
+/// Says that this process's executable is the witness when called as `nvcc` ([`crate::cli::main`],
+/// which every binary of the gate runs, does, before anything else).
+pub fn this_binary_acts_as_nvcc() {
+    ACTS_AS_NVCC.store(true, std::sync::atomic::Ordering::SeqCst);
+}
 
 /// The environment a build gets so every CUDA compile it runs is witnessed, and how the
 /// witness stands. No route to an nvcc, or a witness that cannot be installed: no variables,
@@ -12,7 +22,11 @@ use std::path::Path;
 pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
     let since = Some(std::time::SystemTime::now());
     let not = |why: String| {
-        let installed = Installed { not_installed: Some(why), since, ..Installed::default() };
+        let installed = Installed {
+            not_installed: Some(why),
+            since,
+            ..Installed::default()
+        };
         (Vec::new(), installed)
     };
     let exe = match std::env::current_exe() {
@@ -21,16 +35,21 @@ pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
     };
     // Only the gate's own binary acts as nvcc when called so (a test harness running the
     // engine in-process would be handed nvcc's arguments).
-    let acts_as_nvcc = exe
-        .file_stem()
-        .is_some_and(|s| s == "cargo-gate" || s == "gate-witness");
-    if !acts_as_nvcc {
-        return not(format!("{} is not cargo-gate, so it cannot stand in for nvcc", exe.display()));
+    if !ACTS_AS_NVCC.load(std::sync::atomic::Ordering::SeqCst) {
+        return not(format!(
+            "{} does not act as nvcc (not the cargo-gate binary)",
+            exe.display()
+        ));
     }
     let base = target_dir.join("gate").join("witness");
     let env = match gate_witness::install::environment(&base, &exe, &|k| std::env::var_os(k)) {
         Ok(env) => env,
-        Err(e) => return not(format!("the witness could not be installed in {}: {e}", base.display())),
+        Err(e) => {
+            return not(format!(
+                "the witness could not be installed in {}: {e}",
+                base.display()
+            ));
+        }
     };
     if env.is_empty() {
         return not("no nvcc on any route a build takes (NVCC, CUDACXX, CMAKE_CUDA_COMPILER, CUDA_HOME, CUDA_PATH, PATH)".to_owned());
@@ -46,5 +65,12 @@ pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
             Err(_) => return not(format!("{key} is not UTF-8 once the witness is in it")),
         }
     }
-    (vars, Installed { routes, not_installed: None, since })
+    (
+        vars,
+        Installed {
+            routes,
+            not_installed: None,
+            since,
+        },
+    )
 }

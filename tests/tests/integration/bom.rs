@@ -73,7 +73,7 @@ fn shipped(fx: &Fixture, nvcc: &PathBuf) -> (i32, Value) {
 }
 
 /// `cargo gate kernels --format json`, as the format's type.
-fn bom(fx: &Fixture, nvcc: &PathBuf) -> Bom {
+fn bom_of(fx: &Fixture, nvcc: &PathBuf) -> Bom {
     let run = gate(fx, nvcc, &["kernels", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     let value: Value =
@@ -215,6 +215,44 @@ fn coverage(bom: &Bom, package: &str, arch: &str) -> (String, Option<String>) {
     (c.by.clone(), c.from.clone())
 }
 
+/// The witnessed compile of `input` (a workspace-relative source).
+fn compiled<'a>(bom: &'a Bom, input: &str) -> &'a gate_formats::kernel_bom::Compile {
+    let witness = bom
+        .witness
+        .as_ref()
+        .expect("a run that builds has a witness section");
+    assert!(witness.not_installed.is_none(), "{witness:#?}");
+    assert!(witness.unwitnessed.is_empty(), "{witness:#?}");
+    assert!(
+        witness.notes.is_empty(),
+        "static reading and the build agree: {witness:#?}"
+    );
+    witness
+        .compiles
+        .iter()
+        .find(|c| c.inputs.iter().any(|i| i == input))
+        .unwrap_or_else(|| panic!("no witnessed compile of {input}: {witness:#?}"))
+}
+
+/// The record files the witness left in the fixture's target directory.
+fn records(fx: &Fixture) -> usize {
+    let mut count = 0;
+    let mut todo = vec![fx.root.join("target")];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(path);
+            } else if path.parent().is_some_and(|p| p.ends_with(".gate-witness"))
+                && path.extension().is_some_and(|e| e == "json")
+            {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
 #[test]
 fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() {
     let Some(nvcc) = nvcc() else { return };
@@ -236,7 +274,7 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
     assert!(message.contains("12.4"), "{driver:#}");
     assert_eq!(codes(&check, "warning"), Vec::<String>::new(), "{check:#}");
 
-    let bom = bom(&fx, &nvcc);
+    let bom = bom_of(&fx, &nvcc);
     // The .cu outside the crate, built by the cc call in kernels-sys's build script through
     // the helper build-helpers defines; the header it includes, attributed to it.
     let ops = source(&bom, "csrc/ops.cu");
@@ -248,6 +286,26 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
     let cc = builders[0];
     assert_eq!(cc.kind, BuilderKind::Cc, "{cc:#?}");
     assert_eq!(cc.package, "kernels-sys");
+    // What the build really compiled, seen by the witness: the package whose build script ran
+    // nvcc, the archs, the header read from outside the crate, and the static builder.
+    let compile = compiled(&bom, "csrc/ops.cu");
+    assert_eq!(compile.package, "kernels-sys");
+    assert!(compile.ok && !compile.generated, "{compile:#?}");
+    assert!(compile.archs.iter().any(|a| a == "sm_80"), "{compile:#?}");
+    assert!(
+        compile
+            .includes
+            .iter()
+            .any(|i| i == "include/common/util.cuh"),
+        "{compile:#?}"
+    );
+    assert_eq!(compile.builder.map(|b| &bom.builders[b]), Some(cc));
+    assert!(!ops.compiled_in.is_empty());
+    assert!(
+        !source(&bom, "include/common/util.cuh")
+            .compiled_in
+            .is_empty()
+    );
     assert_eq!(
         cc.at,
         at(&fx, "kernels-sys/build.rs", "build_helpers::ccmd()")
@@ -345,7 +403,7 @@ fn a_cmake_cuda_project_built_from_build_rs_covers_the_fleet() {
     assert_eq!(codes(&check, "error"), Vec::<String>::new(), "{check:#}");
     assert_eq!(codes(&check, "warning"), Vec::<String>::new(), "{check:#}");
 
-    let bom = bom(&fx, &nvcc);
+    let bom = bom_of(&fx, &nvcc);
     let scale = source(&bom, "mini-sys/native/mini/scale.cu");
     assert_eq!(scale.kind, FileKind::Source);
     assert_eq!(scale.package.as_deref(), Some("mini-sys"));
@@ -366,6 +424,21 @@ fn a_cmake_cuda_project_built_from_build_rs_covers_the_fleet() {
     assert!(switch.contains("MINI_CUDA"), "{cmake:#?}");
     assert!(cmake.archs.iter().any(|a| a.contains("80")), "{cmake:#?}");
     assert!(!cmake.native_arch && !cmake.dependency, "{cmake:#?}");
+    // CMake ran nvcc through its own CUDA language support (CMAKE_CUDA_COMPILER from NVCC):
+    // the witness names the package and the archs CMake asked for.
+    let compile = compiled(&bom, "mini-sys/native/mini/scale.cu");
+    assert_eq!(compile.package, "mini-sys");
+    assert_eq!(compile.builder.map(|b| &bom.builders[b]), Some(cmake));
+    assert!(
+        compile.archs.iter().any(|a| a.ends_with("_80")),
+        "{compile:#?}"
+    );
+    // Again: Cargo reuses the build (the witness's path and environment are the same), nothing
+    // is compiled again, and the records are read back.
+    let before = records(&fx);
+    let again = bom_of(&fx, &nvcc);
+    assert_eq!(again.witness, bom.witness);
+    assert_eq!(records(&fx), before, "a second gate run compiled again");
     assert!(
         bom.sources.iter().all(|s| !s.path.ends_with(".c")),
         "scale_cpu.c is no GPU file: {:#?}",
@@ -425,7 +498,7 @@ fn ptx_embedded_with_include_str_is_built_by_nothing_and_judged_against_no_fleet
         "{check:#}"
     );
 
-    let bom = bom(&fx, &nvcc);
+    let bom = bom_of(&fx, &nvcc);
     assert!(bom.builders.is_empty(), "{:#?}", bom.builders);
     assert_eq!(bom.fleet, None);
     let saxpy = source(&bom, "ptx-user/kernels/saxpy.ptx");
@@ -486,7 +559,7 @@ fn a_checked_in_ptx_older_than_its_source_is_stale() {
         "names its source: {stale:#}"
     );
 
-    let bom = bom(&fx, &nvcc);
+    let bom = bom_of(&fx, &nvcc);
     let exes = binaries(&bom, "legacy-kernels", BinaryKind::Executable);
     assert_eq!(exes.len(), 1, "{exes:#?}");
     let shipped = kernels(&bom, exes[0]);
@@ -525,7 +598,7 @@ fn nvrtc_at_run_time_is_a_warning_naming_the_library_loaded() {
         "{check:#}"
     );
 
-    let bom = bom(&fx, &nvcc);
+    let bom = bom_of(&fx, &nvcc);
     let jit = bom
         .builders
         .iter()
