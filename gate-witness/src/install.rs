@@ -78,7 +78,7 @@ pub fn install(base: &Path, compiler: &Path, witness: &Path) -> io::Result<Home>
     let bytes = gate_support::json::pretty_bytes(&config).map_err(io::Error::other)?;
     std::fs::write(staging.join(CONFIG), bytes)?;
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&staging, &dir)?;
+    gate_support::atomic::move_dir(&staging, &dir)?;
     Ok(home)
 }
 

@@ -9,6 +9,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn nvcc() -> Option<PathBuf> {
     let found = gate_support::nvcc::for_tests();
     if found.is_none() {
@@ -16,7 +17,7 @@ fn nvcc() -> Option<PathBuf> {
             std::env::var_os("GATE_TESTS_REQUIRE_NVCC").is_none(),
             "GATE_TESTS_REQUIRE_NVCC is set but no nvcc was found (NVCC, PATH, a CUDA wheel)"
         );
-        eprintln!("skipped: no nvcc found (NVCC, PATH, a CUDA wheel)");
+        println!("skipped: no nvcc found (NVCC, PATH, a CUDA wheel)");
     }
     found
 }
