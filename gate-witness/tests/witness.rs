@@ -233,18 +233,14 @@ fn only_the_routes_a_build_already_has_lead_to_the_witness() {
     // The mirror: ptxas beside the witness is the real one.
     assert!(witness.parent().unwrap().join("ptxas").exists() || !bin.join("ptxas").exists());
     // Installed again: the same path, nothing rewritten (no fingerprint changes).
-    let before = std::fs::symlink_metadata(
-        base.read_dir()
+    let config_written = || {
+        let home = base.read_dir().unwrap().next().unwrap().unwrap().path();
+        std::fs::symlink_metadata(home.join(install::CONFIG))
             .unwrap()
-            .next()
+            .modified()
             .unwrap()
-            .unwrap()
-            .path()
-            .join(install::CONFIG),
-    )
-    .unwrap()
-    .modified()
-    .unwrap();
+    };
+    let before = config_written();
     let again = install::environment(
         &base,
         exe,
@@ -258,18 +254,7 @@ fn only_the_routes_a_build_already_has_lead_to_the_witness() {
             .map(|(_, v)| v.clone())),
         Some(witness)
     );
-    let after = std::fs::symlink_metadata(
-        base.read_dir()
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap()
-            .path()
-            .join(install::CONFIG),
-    )
-    .unwrap()
-    .modified()
-    .unwrap();
+    let after = config_written();
     assert_eq!(before, after);
     // NVCC set: rewritten to the witness of the compiler it names.
     let env =
