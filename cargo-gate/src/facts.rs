@@ -35,6 +35,7 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+mod build_errors;
 mod core;
 mod kernels;
 mod manifests;
