@@ -64,8 +64,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
 /// The sources and the graph (the artifacts unread, with `reason`), judged against the
 /// fleet as far as that goes.
 pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) -> Bom {
-    let root = facts.root().to_path_buf();
-    let (sources, mut builders) = sources_and_builders(facts, &root);
+    let (sources, mut builders) = facts.gpu_sources().clone();
     let mut graph_unread = None;
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
@@ -138,8 +137,9 @@ fn finish(bom: &mut Bom, config: &Config) {
     bom.fleet = fleet(bom, &cuda, config.min_driver);
 }
 
-/// The tracked GPU files and the workspace's builders, each file attributed.
-fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
+/// The tracked GPU files and the workspace's builders, each file attributed (read once per
+/// run, through [`Facts::gpu_sources`]).
+pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
     let read = |path: &Path| std::fs::read_to_string(path).ok();
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut builders = Vec::new();
@@ -199,13 +199,14 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
         };
         let Some(text) = read(script) else { continue };
         let rel = gate_support::path::relative(root, script);
-        let analysed = scripts::analyse(
+        let mut analysed = scripts::analyse(
             &scripts::RustFile {
                 rel: &rel,
                 text: &text,
             },
             &helpers,
         );
+        confirm_cmake_projects(&mut analysed.calls, &package.dir, facts, root);
         let mut indices = Vec::new();
         for call in &analysed.calls {
             indices.push(builders.len());
@@ -219,6 +220,81 @@ fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Bui
     let mut sources = attribute(facts, root, &calls);
     mark_stale(root, &mut sources);
     (sources, builders)
+}
+
+/// Keeps the calls of a bare `cmake::Config` ([`scripts::Call::cmake_project`]) whose project
+/// switches CUDA on, with the line that does and the archs it names; drops the others. The
+/// project's tracked `CMakeLists.txt` and `*.cmake` files are read (its top `CMakeLists.txt`
+/// when it lies outside the repository).
+fn confirm_cmake_projects(calls: &mut Vec<scripts::Call>, dir: &Path, facts: &Facts, root: &Path) {
+    calls.retain_mut(|call| {
+        if !call.cmake_project {
+            return true;
+        }
+        let Some(input) = call.inputs.first() else {
+            return false;
+        };
+        let project = gate_support::path::normalize(&dir.join(input));
+        let mut paths: Vec<&Path> = facts
+            .index
+            .files
+            .iter()
+            .map(|f| f.path.as_path())
+            .filter(|p| p.starts_with(&project))
+            .filter(|p| {
+                p.file_name().is_some_and(|n| n == "CMakeLists.txt")
+                    || p.extension().is_some_and(|e| e == "cmake")
+            })
+            .collect();
+        let top = project.join("CMakeLists.txt");
+        if paths.is_empty() {
+            paths.push(&top);
+        }
+        let files: Vec<(String, String)> = paths
+            .iter()
+            .filter_map(|p| {
+                let text = gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?;
+                Some((gate_support::path::relative(root, p), text))
+            })
+            .collect();
+        let Some(found) = crate::cuda::cmake::cuda_project(&files) else {
+            return false;
+        };
+        let enabled = format!("CUDA in {}", found.at);
+        call.switch = Some(match call.switch.take() {
+            Some(feature) => format!("{enabled} if {feature}"),
+            None => enabled,
+        });
+        call.archs.extend(found.archs);
+        call.native_arch |= found.native;
+        true
+    });
+}
+
+/// The most of one CMake file read (a generated one can be large; none that matters is).
+const CMAKE_FILE_CAP: u64 = 1 << 20;
+
+/// The builders of `source`, in words (`cc with .cuda(true) (k/build.rs:3), …`); `None` when
+/// nothing builds it. The one wording of the check texts and `cargo gate kernels`.
+pub fn builders_text(source: &SourceFile, builders: &[Builder]) -> Option<String> {
+    let named: Vec<String> = source
+        .built_by
+        .iter()
+        .filter_map(|&b| builders.get(b))
+        .map(|b| format!("{} ({})", b.kind.describe(), b.at))
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
+}
+
+/// How `source` is built, in words: its builders, the file that includes it, or "built by
+/// nothing".
+pub fn how_built(source: &SourceFile, builders: &[Builder]) -> String {
+    match (&source.included_by, builders_text(source, builders)) {
+        (Some(by), Some(named)) => format!("included by {by}: {named}"),
+        (Some(by), None) => format!("included by {by}"),
+        (None, Some(named)) => named,
+        (None, None) => "built by nothing".to_owned(),
+    }
 }
 
 /// Whether the sources, the build scripts or the graph show any GPU code.

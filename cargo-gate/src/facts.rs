@@ -53,6 +53,7 @@ pub use test_run::{
 
 use crate::cache::Session;
 use crate::workspace::Workspace;
+use gate_formats::kernel_bom::{Builder, SourceFile};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -65,12 +66,18 @@ pub struct Facts {
     /// check asked for it.
     kernels: OnceLock<kernels::Inventory>,
     kernels_asked: AtomicBool,
+    /// The tracked GPU files and the builders static reading finds (see [`Facts::gpu_sources`]).
+    gpu_sources: OnceLock<GpuSources>,
     /// The test run (see [`Facts::test_run`]).
     test_run: OnceLock<TestRunFact>,
     /// Whether the user skipped the test run (`--skip tests.pass`): a static run, in which no
     /// check builds the workspace on its own account.
     build_skipped: bool,
 }
+
+/// The tracked GPU files and the builders of the workspace's build scripts (and NVRTC uses),
+/// each file's [`SourceFile::built_by`] indexing the builders.
+pub type GpuSources = (Vec<SourceFile>, Vec<Builder>);
 
 impl std::ops::Deref for Facts {
     type Target = Core;
@@ -87,9 +94,18 @@ impl Facts {
             core: Core::gather(ws, build_env),
             kernels: OnceLock::new(),
             kernels_asked: AtomicBool::new(false),
+            gpu_sources: OnceLock::new(),
             test_run: OnceLock::new(),
             build_skipped: false,
         }
+    }
+
+    /// The tracked GPU files, each with the builders that compile it or the file that includes
+    /// it, as static reading finds them ([`crate::bom`]): the one inventory every check and
+    /// `cargo gate kernels` name builders from. Read on first use.
+    pub fn gpu_sources(&self) -> &GpuSources {
+        self.gpu_sources
+            .get_or_init(|| crate::bom::sources_and_builders(self, self.root()))
     }
 
     /// These facts for a run whose user skipped the test run (`--skip tests.pass`): a

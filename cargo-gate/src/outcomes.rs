@@ -32,6 +32,9 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// the crates they reach through path dependencies) or of no package get `severity`; files
 /// of other packages (a nested workspace, a fixture) are notes.
 pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
+    let (inventory, builders) = facts.gpu_sources();
+    let by_path: std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile> =
+        inventory.iter().map(|s| (s.path.as_str(), s)).collect();
     let mut findings = Vec::new();
     for source in facts.cuda.iter().filter(|s| s.is_source()) {
         let owner = source.owner.map(|o| &facts.packages[o]);
@@ -39,8 +42,12 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
             continue;
         }
         let package = owner.map_or("no package", |p| p.name.as_str());
-        let how = match &source.builder {
-            Some((builder, at)) => format!("compiled by {} ({at})", builder.describe()),
+        // Named from the one inventory `kernels.shipped` and `cargo gate kernels` read.
+        let built = by_path
+            .get(source.rel.as_str())
+            .and_then(|s| crate::bom::builders_text(s, builders));
+        let how = match built {
+            Some(builders) => format!("compiled by {builders}"),
             None if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()
             }

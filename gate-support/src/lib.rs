@@ -9,6 +9,7 @@
 //! - [`json`]: pretty JSON ending in a newline, as files and stdout take it (serde_json);
 //! - [`nvcc`]: the nvcc a test compiles fixtures with, found without linking gate-build;
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
+//! - [`read`]: a file's text read bounded, and only from a regular file;
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
 //!
 //! `clippy.toml` at the workspace root forbids the standard-library calls copies are made of
@@ -21,4 +22,5 @@ pub mod digest;
 pub mod json;
 pub mod nvcc;
 pub mod path;
+pub mod read;
 pub mod rng;

@@ -86,21 +86,7 @@ pub(crate) fn text(bom: &Bom) -> String {
     let mut out = String::new();
     out.push_str(&format!("GPU files ({} tracked)\n", bom.sources.len()));
     for source in &bom.sources {
-        let builders = || {
-            source
-                .built_by
-                .iter()
-                .filter_map(|&b| bom.builders.get(b))
-                .map(|b| format!("{} ({})", b.kind.describe(), b.at))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let how = match (&source.included_by, source.built_by.is_empty()) {
-            (Some(by), false) => format!("included by {by}: {}", builders()),
-            (Some(by), true) => format!("included by {by}"),
-            (None, false) => builders(),
-            (None, true) => "built by nothing".to_owned(),
-        };
+        let how = crate::bom::how_built(source, &bom.builders);
         out.push_str(&format!(
             "  {}  {how}{}\n",
             source.path,

@@ -397,6 +397,7 @@ mod tests {
             native_arch: false,
             computed_inputs: false,
             excludes: Vec::new(),
+            cmake_project: false,
         }
     }
 
@@ -410,6 +411,7 @@ mod tests {
         ];
         let packages_calls = [Call {
             excludes: vec!["big_*.cu".into(), "src/named_*.cu".into()],
+            cmake_project: false,
             ..call(&["src"], &[])
         }];
         let packages = [Package {
@@ -428,6 +430,7 @@ mod tests {
         assert_eq!(reached, ["k/src/a.cu"]);
         let named = [Call {
             excludes: vec!["big_*.cu".into()],
+            cmake_project: false,
             ..call(&["src/big_x.cu"], &[])
         }];
         let packages = [Package {

@@ -32,13 +32,18 @@
 //!   reported at its call, `via` its definition; its own constructor is not reported again.
 //! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
 
-use std::cell::OnceCell;
+mod lexed;
+mod nvrtc;
+
 use std::collections::{HashMap, HashSet};
 
 use gate_formats::kernel_bom::BuilderKind;
+use lexed::Lexed;
 use memchr::memmem;
 
-use crate::lexer::{Lexer, TokenKind};
+pub use nvrtc::nvrtc_uses;
+
+use crate::lexer::TokenKind;
 
 /// A Rust file: workspace-relative path (for `file:line` texts) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +82,10 @@ pub struct Call {
     /// What it leaves out of its inputs (cudaforge's `.exclude(["big_*.cu"])`): globs, of the
     /// file name alone when they hold no `/`, else of the path below the package.
     pub excludes: Vec<String>,
+    /// A `cmake::Config` that sets no CUDA option: it builds CUDA exactly when its project
+    /// (the first of [`inputs`](Call::inputs)) switches the language on, which the caller
+    /// reads from the project's files ([`crate::cuda::cmake`]).
+    pub cmake_project: bool,
 }
 
 /// What one build script does with GPU code.
@@ -176,7 +185,8 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                     continue;
                 }
                 let calls = calls_in(lx, (def.open + 1, def.close), &found, &[]);
-                if let Some(mut call) = calls.into_iter().next() {
+                // A bare `cmake::Config` is no GPU build until its project is read: no helper.
+                if let Some(mut call) = calls.into_iter().find(|c| !c.cmake_project) {
                     call.line = def.line;
                     known.insert((index, def.open));
                     found.list.push(Helper {
@@ -221,293 +231,10 @@ pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
     }
 }
 
-/// Places where code compiles CUDA at run time with NVRTC: calls of `compile_ptx`,
-/// `compile_ptx_with_opts`, `nvrtcCompileProgram`, `Ptx::from_src`, and mentions of
-/// `nvrtc::Program` — outside `use` declarations and definitions. 1-based line and the path
-/// as written (`cudarc::nvrtc::compile_ptx`); one per line.
-pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
-    if !contains_any(file.text, &["nvrtc", "compile_ptx"]) {
-        return Vec::new();
-    }
-    let lx = Lexed::new(file.text);
-    let mut uses = lx.use_ranges();
-    // Code under `#[cfg(test)]` does not ship.
-    uses.extend(lx.test_ranges());
-    let mut out: Vec<(u32, String)> = Vec::new();
-    for i in 0..lx.toks.len() {
-        let Some(word) = lx.ident(i) else { continue };
-        let call = lx.punct(i + 1, b'(') || lx.path_sep(i + 1);
-        let hit = match word {
-            "compile_ptx" | "compile_ptx_with_opts" | "nvrtcCompileProgram" => {
-                call && !lx.is_ident(i.wrapping_sub(1), "fn") && !lx.punct(i.wrapping_sub(1), b'.')
-            }
-            "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
-            _ => false,
-        };
-        if !hit || uses.iter().any(|&(a, b)| a <= i && i < b) {
-            continue;
-        }
-        let line = lx.toks[i].line;
-        if out.last().is_some_and(|(l, _)| *l == line) {
-            continue;
-        }
-        out.push((line, lx.path_text(lx.path_start(i), i)));
-    }
-    out
-}
-
 fn contains_any(text: &str, words: &[&str]) -> bool {
     words
         .iter()
         .any(|w| memmem::find(text.as_bytes(), w.as_bytes()).is_some())
-}
-
-/// One significant token: kind, text (empty if its span is not on a char boundary), line.
-#[derive(Debug, Clone, Copy)]
-struct Tok<'a> {
-    kind: TokenKind,
-    text: &'a str,
-    line: u32,
-}
-
-/// A function definition: name, line of `fn`, and its body's braces (token indices).
-#[derive(Debug, Clone, Copy)]
-struct FnDef<'a> {
-    name: &'a str,
-    line: u32,
-    open: usize,
-    close: usize,
-}
-
-/// A file's significant tokens and what its `use` declarations import (name → crate).
-#[derive(Debug)]
-struct Lexed<'a> {
-    toks: Vec<Tok<'a>>,
-    imports: HashMap<&'a str, &'a str>,
-    guards: OnceCell<Guards>,
-}
-
-impl<'a> Lexed<'a> {
-    fn new(text: &'a str) -> Lexed<'a> {
-        let bytes = text.as_bytes();
-        let mut toks = Vec::new();
-        let mut line = 1u32;
-        let mut last = 0usize;
-        for t in Lexer::new(bytes) {
-            let newlines = memchr::memchr_iter(b'\n', &bytes[last..t.start]).count();
-            line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
-            last = t.start;
-            if t.kind != TokenKind::Comment {
-                toks.push(Tok {
-                    kind: t.kind,
-                    text: text.get(t.start..t.end).unwrap_or(""),
-                    line,
-                });
-            }
-        }
-        let mut lx = Lexed {
-            toks,
-            imports: HashMap::new(),
-            guards: OnceCell::new(),
-        };
-        lx.imports = lx.read_imports();
-        lx
-    }
-
-    /// The file's feature guards, found on first use.
-    fn guards(&self) -> &Guards {
-        self.guards.get_or_init(|| Guards::new(self))
-    }
-
-    fn punct(&self, i: usize, b: u8) -> bool {
-        self.toks
-            .get(i)
-            .is_some_and(|t| t.kind == TokenKind::Punct(b))
-    }
-
-    fn ident(&self, i: usize) -> Option<&'a str> {
-        self.toks
-            .get(i)
-            .filter(|t| t.kind == TokenKind::Ident)
-            .map(|t| t.text)
-    }
-
-    fn is_ident(&self, i: usize, word: &str) -> bool {
-        self.ident(i) == Some(word)
-    }
-
-    /// Whether tokens `i`, `i + 1` are `::`.
-    fn path_sep(&self, i: usize) -> bool {
-        self.punct(i, b':') && self.punct(i + 1, b':')
-    }
-
-    /// The value of a string literal at `i`, as written (escapes kept).
-    fn str_value(&self, i: usize) -> Option<&'a str> {
-        let t = self.toks.get(i)?;
-        match t.kind {
-            TokenKind::Str => {
-                let end = t.text.rfind('"')?;
-                t.text.get(1..end)
-            }
-            TokenKind::RawStr => {
-                let body = t.text.strip_prefix('r')?.trim_start_matches('#');
-                let body = body.strip_prefix('"')?;
-                let end = body.rfind('"')?;
-                body.get(..end)
-            }
-            _ => None,
-        }
-    }
-
-    /// The string literals in `a..b` with their token indices.
-    fn strs(&self, a: usize, b: usize) -> Vec<(usize, &'a str)> {
-        (a..b.min(self.toks.len()))
-            .filter_map(|i| self.str_value(i).map(|s| (i, s)))
-            .collect()
-    }
-
-    /// Index of the bracket closing the one at `open`, or the end.
-    fn matching(&self, open: usize) -> usize {
-        let mut depth = 0usize;
-        for i in open..self.toks.len() {
-            match self.toks[i].kind {
-                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
-                TokenKind::Punct(b')' | b']' | b'}') => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        return i;
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.toks.len()
-    }
-
-    /// Index of the `;` ending the statement at `i`, or of the bracket closing its block.
-    fn stmt_end(&self, i: usize) -> usize {
-        let mut depth = 0usize;
-        for k in i..self.toks.len() {
-            match self.toks[k].kind {
-                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
-                TokenKind::Punct(b')' | b']' | b'}') => {
-                    if depth == 0 {
-                        return k;
-                    }
-                    depth -= 1;
-                }
-                TokenKind::Punct(b';') if depth == 0 => return k,
-                _ => {}
-            }
-        }
-        self.toks.len()
-    }
-
-    /// First token of the path ending at `i` (`a::b::C` → `a`).
-    fn path_start(&self, i: usize) -> usize {
-        let mut j = i;
-        while j >= 3 && self.path_sep(j - 2) && self.ident(j - 3).is_some() {
-            j -= 3;
-        }
-        j
-    }
-
-    /// The idents of `start..=end` joined by `::`.
-    fn path_text(&self, start: usize, end: usize) -> String {
-        (start..=end)
-            .filter_map(|k| self.ident(k))
-            .collect::<Vec<_>>()
-            .join("::")
-    }
-
-    /// Token ranges of `use` declarations.
-    /// The token ranges of items under `#[cfg(test)]` (from the attribute to the end of the
-    /// item's body).
-    fn test_ranges(&self) -> Vec<(usize, usize)> {
-        let mut ranges = Vec::new();
-        for i in 0..self.toks.len() {
-            if !(self.punct(i, b'#')
-                && self.punct(i + 1, b'[')
-                && self.is_ident(i + 2, "cfg")
-                && self.punct(i + 3, b'(')
-                && self.is_ident(i + 4, "test")
-                && self.punct(i + 5, b')'))
-            {
-                continue;
-            }
-            let body = (i + 6..self.toks.len())
-                .take_while(|&k| !self.punct(k, b';'))
-                .find(|&k| self.punct(k, b'{'));
-            if let Some(open) = body {
-                ranges.push((i, self.matching(open)));
-            }
-        }
-        ranges
-    }
-
-    fn use_ranges(&self) -> Vec<(usize, usize)> {
-        (0..self.toks.len())
-            .filter(|&i| self.is_ident(i, "use"))
-            .map(|i| (i, self.stmt_end(i)))
-            .collect()
-    }
-
-    /// Every name a `use` brings in, mapped to the crate it comes from.
-    fn read_imports(&self) -> HashMap<&'a str, &'a str> {
-        let mut map = HashMap::new();
-        for (a, b) in self.use_ranges() {
-            let mut k = a + 1;
-            if self.path_sep(k) {
-                k += 2;
-            }
-            let Some(root) = self.ident(k) else { continue };
-            if matches!(root, "crate" | "self" | "super") {
-                continue;
-            }
-            for j in k..b {
-                if let Some(name) = self.ident(j)
-                    && name != "as"
-                    && name != "self"
-                    && !self.is_ident(j + 1, "as")
-                {
-                    map.entry(name).or_insert(root);
-                }
-            }
-        }
-        map
-    }
-
-    /// Every `fn` with a body.
-    fn fns(&self) -> Vec<FnDef<'a>> {
-        let mut out = Vec::new();
-        for i in 0..self.toks.len() {
-            if !self.is_ident(i, "fn") {
-                continue;
-            }
-            let Some(name) = self.ident(i + 1) else {
-                continue;
-            };
-            let mut depth = 0usize;
-            for k in i + 2..self.toks.len() {
-                match self.toks[k].kind {
-                    TokenKind::Punct(b'(' | b'[') => depth += 1,
-                    TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
-                    TokenKind::Punct(b';') if depth == 0 => break,
-                    TokenKind::Punct(b'{') if depth == 0 => {
-                        out.push(FnDef {
-                            name,
-                            line: self.toks[i].line,
-                            open: k,
-                            close: self.matching(k),
-                        });
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-        }
-        out
-    }
 }
 
 /// What starts a builder: its kind, or a helper's call.
@@ -768,6 +495,7 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         native_arch: false,
         computed_inputs: false,
         excludes: Vec::new(),
+        cmake_project: helper.is_some_and(|h| h.call.cmake_project),
     };
     let anchor_args = lx.strs(anchor.open + 1, lx.matching(anchor.open));
     // The token that switches CUDA on, when it is not the constructor itself.
@@ -794,9 +522,14 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
             } else if helper.is_none() {
                 call.computed_inputs = true;
             }
-            let (at, switch) = cmake_options(lx, &methods, &strs, &mut call);
+            let (at, switch, off) = cmake_options(lx, &methods, &strs, &mut call);
             if at.is_none() && helper.is_none() {
-                return None;
+                // No CUDA option: CUDA only if the project itself switches it on (and the
+                // script does not switch a CUDA option off).
+                if call.inputs.is_empty() || off {
+                    return None;
+                }
+                call.cmake_project = true;
             }
             enabling = at;
             define_switch = switch;
@@ -922,7 +655,7 @@ fn cmake_options(
     methods: &[Method<'_>],
     strs: &[(usize, &str)],
     call: &mut Call,
-) -> (Option<usize>, Option<String>) {
+) -> (Option<usize>, Option<String>, bool) {
     let mut options: Vec<(usize, String, String)> = Vec::new();
     for m in methods.iter().filter(|m| m.name == "define") {
         let lits = lx.strs(m.args.0, m.args.1);
@@ -938,8 +671,10 @@ fn cmake_options(
     }
     let mut enabling = None;
     let mut switch = None;
+    let mut off = false;
     for (at, name, value) in options {
         if !name.contains("CUDA") || (is_off(&value) && !value.is_empty()) {
+            off |= name.contains("CUDA") && !name.starts_with("CMAKE_CUDA");
             continue;
         }
         if name == "CMAKE_CUDA_ARCHITECTURES" {
@@ -956,7 +691,7 @@ fn cmake_options(
         }
         enabling.get_or_insert(at);
     }
-    (enabling, switch)
+    (enabling, switch, off)
 }
 
 /// nvcc's arguments: every literal `.cu` file, `-I` directories.
@@ -1401,556 +1136,4 @@ fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{Call, Helpers, RustFile, Script, analyse, helpers, nvrtc_uses};
-    use gate_formats::kernel_bom::BuilderKind;
-
-    /// Analyses `build.rs` of package `app` with the helpers of `others` and of itself.
-    fn script_with(others: &[(&str, &str)], text: &str) -> Script {
-        let mut files: Vec<RustFile<'_>> = others
-            .iter()
-            .map(|&(rel, text)| RustFile { rel, text })
-            .collect();
-        let me = RustFile {
-            rel: "app/build.rs",
-            text,
-        };
-        files.push(me);
-        analyse(&me, &helpers(&files))
-    }
-
-    fn script(text: &str) -> Script {
-        script_with(&[], text)
-    }
-
-    /// The only call of `text`.
-    fn only_call(text: &str) -> Call {
-        let s = script(text);
-        assert_eq!(s.calls.len(), 1, "{s:#?}");
-        s.calls.into_iter().next().unwrap_or_else(|| unreachable!())
-    }
-
-    fn strings(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| (*s).to_owned()).collect()
-    }
-
-    #[test]
-    fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
-        let named = "fn main() {\n    let arch = cudaforge::compute_cap_arch(\"90a\");\n    cudaforge::KernelBuilder::new().source_files(vec![\"k.cu\"]).arg(&arch).build_ptx();\n}\n";
-        let found = analyse(
-            &RustFile {
-                rel: "build.rs",
-                text: named,
-            },
-            &helpers(&[]),
-        );
-        assert_eq!(found.gpu_probe, None, "{found:#?}");
-        let asked = "fn main() {\n    let cap = cudaforge::detect_compute_cap();\n}\n";
-        let found = analyse(
-            &RustFile {
-                rel: "build.rs",
-                text: asked,
-            },
-            &helpers(&[]),
-        );
-        assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
-    }
-
-    #[test]
-    fn nvcc_asked_for_its_version_compiles_nothing() {
-        let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
-        let found = analyse(
-            &RustFile {
-                rel: "build.rs",
-                text: script,
-            },
-            &helpers(&[]),
-        );
-        assert!(found.calls.is_empty(), "{found:#?}");
-        let compiles = "fn main() {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").arg(\"k.cu\").status();\n}\n";
-        let found = analyse(
-            &RustFile {
-                rel: "build.rs",
-                text: compiles,
-            },
-            &helpers(&[]),
-        );
-        assert_eq!(found.calls.len(), 1, "{found:#?}");
-    }
-
-    #[test]
-    fn cc_method_chain() {
-        let call = only_call(
-            "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"src/kernels.cu\")\n        .flag(\"-arch=sm_80\")\n        .include(\"include\")\n        .compile(\"kernels\");\n}\n",
-        );
-        assert_eq!(call.kind, BuilderKind::Cc);
-        assert_eq!(call.line, 3, "at the .cuda(true)");
-        assert_eq!(call.inputs, strings(&["src/kernels.cu"]));
-        assert_eq!(call.include_dirs, strings(&["include"]));
-        assert_eq!(call.archs, strings(&["sm_80"]));
-        assert!(!call.native_arch && !call.computed_inputs && call.via.is_none());
-    }
-
-    #[test]
-    fn cc_builder_variable_with_use_import() {
-        let call = only_call(
-            "use cc::Build;\nfn main() {\n    let mut build = Build::new();\n    build.file(\"a.cu\");\n    build.cuda(true);\n    build.files([\"b.cu\", \"c.cu\"]);\n    build.flag(\"-arch=native\");\n    build.compile(\"k\");\n}\n",
-        );
-        assert_eq!((call.kind, call.line), (BuilderKind::Cc, 5));
-        assert_eq!(call.inputs, strings(&["a.cu", "b.cu", "c.cu"]));
-        assert!(call.native_arch);
-        assert!(call.archs.is_empty());
-    }
-
-    #[test]
-    fn a_cc_build_that_reads_nvcc_is_cc_not_raw_nvcc() {
-        let s = script(
-            "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or_default();\n    println!(\"cargo:rerun-if-env-changed=NVCC {nvcc}\");\n    let mut b = cc::Build::new();\n    b.cuda(true).file(\"k.cu\");\n    b.compile(\"k\");\n}\n",
-        );
-        assert_eq!(s.calls.len(), 1, "{s:#?}");
-        assert_eq!((s.calls[0].kind, s.calls[0].line), (BuilderKind::Cc, 5));
-    }
-
-    #[test]
-    fn cc_without_cuda_is_not_a_gpu_build() {
-        assert!(
-            script("fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }")
-                .calls
-                .is_empty()
-        );
-        assert!(
-            script("fn main() { cc::Build::new().cuda(false).file(\"a.cu\").compile(\"a\"); }")
-                .calls
-                .is_empty()
-        );
-        // `Build` from another crate is not cc's.
-        assert!(
-            script("use other::Build;\nfn main() { Build::new().cuda(true).compile(\"a\"); }")
-                .calls
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn comments_and_strings_are_never_code() {
-        let s = script(
-            "// cc::Build::new().cuda(true).file(\"a.cu\")\n/* Command::new(\"nvcc\") */\nfn main() {\n    let s = \"cc::Build::new().cuda(true) nvidia-smi\";\n    // Command::new(\"nvidia-smi\")\n    println!(\"{s}\");\n}\n",
-        );
-        assert!(s.calls.is_empty(), "{s:#?}");
-        assert_eq!(
-            s.gpu_probe, None,
-            "a message mentioning nvidia-smi is not a probe"
-        );
-        let commented = script("// Command::new(\"nvidia-smi\")\nfn main() {}\n");
-        assert_eq!(commented.gpu_probe, None);
-        let probing = script("fn main() {\n    let smi = \"/usr/bin/nvidia-smi\";\n}\n");
-        assert_eq!(probing.gpu_probe.map(|p| p.0), Some(2));
-    }
-
-    #[test]
-    fn cc_through_a_helper_in_a_sibling_crate() {
-        let helper = (
-            "helpers/src/lib.rs",
-            "//! Helpers.\n\npub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=native\").include(\"../common\");\n    b\n}\n",
-        );
-        let s = script_with(
-            &[helper],
-            "fn main() {\n    let mut b = helpers::ccmd();\n    b.file(\"kernels/a.cu\").compile(\"k\");\n}\n",
-        );
-        assert_eq!(s.calls.len(), 1, "{s:#?}");
-        let call = &s.calls[0];
-        assert_eq!((call.kind, call.line), (BuilderKind::Cc, 2));
-        assert_eq!(call.via.as_deref(), Some("helpers/src/lib.rs:3"));
-        assert_eq!(call.inputs, strings(&["kernels/a.cu"]));
-        assert_eq!(call.include_dirs, strings(&["../common"]));
-        assert!(call.native_arch);
-    }
-
-    #[test]
-    fn helpers_that_call_helpers_and_non_helpers() {
-        let files = [
-            RustFile {
-                rel: "h/src/lib.rs",
-                text: "pub fn ccmd() -> cc::Build { let mut b = cc::Build::new(); b.cuda(true); b }\npub fn with_flags() -> cc::Build { let mut b = ccmd(); b.flag(\"-O3\"); b }\npub fn plain() -> cc::Build { cc::Build::new() }\n",
-            },
-            RustFile {
-                rel: "other/src/lib.rs",
-                text: "pub fn nothing() {}\n",
-            },
-        ];
-        let found = helpers(&files);
-        let names: Vec<&str> = found.iter().map(|h| h.name.as_str()).collect();
-        assert_eq!(names, ["ccmd", "with_flags"]);
-        assert_eq!(
-            found.get("with_flags", None).map(|h| h.at.as_str()),
-            Some("h/src/lib.rs:2")
-        );
-        assert!(found.get("plain", None).is_none());
-        let s = analyse(
-            &RustFile {
-                rel: "app/build.rs",
-                text: "fn main() {\n    h::with_flags().file(\"x.cu\").compile(\"x\");\n    Foo::ccmd();\n    x.ccmd();\n}\n",
-            },
-            &found,
-        );
-        assert_eq!(
-            s.calls.len(),
-            1,
-            "a type's or a method's `ccmd` is not the helper: {s:#?}"
-        );
-        assert_eq!(s.calls[0].inputs, strings(&["x.cu"]));
-    }
-
-    #[test]
-    fn raw_nvcc_commands() {
-        let call = only_call(
-            "use std::process::Command;\nfn main() {\n    let status = Command::new(\"nvcc\")\n        .arg(\"-arch=sm_90\")\n        .arg(\"-Iinc\")\n        .args([\"-I\", \"more\", \"-c\", \"kernels/x.cu\", \"-o\"])\n        .status();\n}\n",
-        );
-        assert_eq!((call.kind, call.line), (BuilderKind::Nvcc, 3));
-        assert_eq!(call.inputs, strings(&["kernels/x.cu"]));
-        assert_eq!(call.include_dirs, strings(&["inc", "more"]));
-        assert_eq!(call.archs, strings(&["sm_90"]));
-        assert!(!call.computed_inputs);
-
-        let from_env = only_call(
-            "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or_else(|_| \"nvcc\".into());\n    let mut cmd = std::process::Command::new(&nvcc);\n    cmd.arg(format!(\"src/{}.cu\", name));\n    cmd.status();\n}\n",
-        );
-        assert_eq!((from_env.kind, from_env.line), (BuilderKind::Nvcc, 3));
-        assert!(from_env.inputs.is_empty() && from_env.computed_inputs);
-
-        let gcc = script(
-            "fn main() {\n    let cc = \"gcc\";\n    std::process::Command::new(&cc).arg(\"x.c\").status();\n    std::process::Command::new(\"nvidia-smi\").status();\n}\n",
-        );
-        assert!(gcc.calls.is_empty(), "{gcc:#?}");
-    }
-
-    #[test]
-    fn cmake_with_and_without_cuda() {
-        let call = only_call(
-            "fn main() {\n    let mut config = cmake::Config::new(\"llama.cpp\");\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n        config.define(\"CMAKE_CUDA_ARCHITECTURES\", \"80;90\");\n    }\n    config.build();\n}\n",
-        );
-        assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 2));
-        assert_eq!(call.inputs, strings(&["llama.cpp"]));
-        assert_eq!(call.archs, strings(&["80;90"]));
-        assert_eq!(
-            call.switch.as_deref(),
-            Some("GGML_CUDA=ON if feature \"cuda\"")
-        );
-
-        let arg = only_call(
-            "use cmake::Config;\nfn main() {\n    Config::new(\"vendor\").configure_arg(\"-DGGML_CUDA=ON\").configure_arg(\"-DCMAKE_CUDA_ARCHITECTURES=native\").build();\n}\n",
-        );
-        assert_eq!(arg.switch.as_deref(), Some("GGML_CUDA=ON"));
-        assert!(arg.native_arch);
-
-        let plain = script(
-            "fn main() {\n    cmake::Config::new(\"zlib\").define(\"BUILD_SHARED\", \"OFF\").define(\"GGML_CUDA\", \"OFF\").build();\n}\n",
-        );
-        assert!(plain.calls.is_empty(), "{plain:#?}");
-    }
-
-    #[test]
-    fn bindgen_cuda_and_cudaforge() {
-        let default = only_call(
-            "fn main() {\n    #[cfg(feature = \"cuda\")]\n    {\n        let builder = bindgen_cuda::Builder::default();\n        builder.build_ptx().unwrap();\n    }\n}\n",
-        );
-        assert_eq!((default.kind, default.line), (BuilderKind::BindgenCuda, 4));
-        assert_eq!(default.inputs, strings(&["src/**/*.cu"]));
-        assert_eq!(default.switch.as_deref(), Some("feature \"cuda\""));
-
-        let globbed = only_call(
-            "use bindgen_cuda::Builder;\nfn main() {\n    Builder::default().kernel_paths_glob(\"kernels/**/*.cu\").include_paths_glob(\"kernels/*.cuh\").arg(\"--gpu-architecture=sm_80\").build_lib(\"libk.a\");\n}\n",
-        );
-        assert_eq!(globbed.inputs, strings(&["kernels/**/*.cu"]));
-        assert_eq!(globbed.include_dirs, strings(&["kernels/*.cuh"]));
-        assert_eq!(globbed.archs, strings(&["sm_80"]));
-
-        let forge = only_call(
-            "fn main() {\n    cudaforge::KernelBuilder::new().source_glob(\"src/*.cu\").arg(\"-gencode\").arg(\"arch=compute_80,code=[sm_80,compute_80]\").build().unwrap();\n}\n",
-        );
-        assert_eq!(forge.kind, BuilderKind::Cudaforge);
-        assert_eq!(forge.inputs, strings(&["src/*.cu"]));
-        assert_eq!(forge.archs, strings(&["sm_80", "compute_80"]));
-    }
-
-    #[test]
-    fn cuda_builder_and_ptx_outside_out_dir() {
-        let s = script(
-            "use cuda_builder::{CudaBuilder, NvvmArch};\nfn main() {\n    CudaBuilder::new(\"../kernels\")\n        .copy_to(\"../resources/k.ptx\")\n        .arch(NvvmArch::Compute70)\n        .build()\n        .unwrap();\n}\n",
-        );
-        assert_eq!(s.calls.len(), 1, "{s:#?}");
-        assert_eq!(
-            (s.calls[0].kind, s.calls[0].line),
-            (BuilderKind::CudaBuilder, 3)
-        );
-        assert_eq!(s.calls[0].inputs, strings(&["../kernels"]));
-        assert_eq!(s.calls[0].archs, strings(&["compute_70"]));
-        assert_eq!(
-            s.outside_out_dir,
-            Some((4, "../resources/k.ptx".to_owned()))
-        );
-
-        let inside = script(
-            "fn main() {\n    let out = std::path::PathBuf::from(std::env::var(\"OUT_DIR\").unwrap());\n    cuda_builder::CudaBuilder::new(\"kernels\").copy_to(out.join(\"k.ptx\")).build().unwrap();\n    std::fs::write(out.join(\"x.ptx\"), ptx).unwrap();\n}\n",
-        );
-        assert_eq!(inside.outside_out_dir, None);
-        let written = script(
-            "fn main() {\n    std::fs::copy(&src, \"kernels/x.ptx\").unwrap();\n    std::fs::write(\"notes.txt\", \"\").unwrap();\n}\n",
-        );
-        assert_eq!(
-            written.outside_out_dir,
-            Some((2, "kernels/x.ptx".to_owned()))
-        );
-    }
-
-    #[test]
-    fn gate_build_calls() {
-        let call = only_call(
-            "fn main() -> Result<(), gate_build::Error> {\n    gate_build::Kernels::new().dir(\"src\").include(\"inc\").archs([\"sm_80\", \"sm_90\"]).build()?;\n    Ok(())\n}\n",
-        );
-        assert_eq!((call.kind, call.line), (BuilderKind::GateBuild, 2));
-        assert_eq!(call.inputs, strings(&["src"]));
-        assert_eq!(call.include_dirs, strings(&["inc"]));
-        assert_eq!(call.archs, strings(&["sm_80", "sm_90"]));
-        let computed =
-            only_call("fn main() { gate_build::Kernels::new().dir(dir).build().unwrap(); }");
-        assert!(computed.inputs.is_empty() && computed.computed_inputs);
-    }
-
-    #[test]
-    fn feature_guards() {
-        let early = only_call(
-            "fn main() {\n    if std::env::var(\"CARGO_FEATURE_CUDA\").is_err() {\n        return;\n    }\n    cc::Build::new().cuda(true).file(\"a.cu\").compile(\"a\");\n}\n",
-        );
-        assert_eq!(early.switch.as_deref(), Some("feature \"cuda\""));
-        let var = only_call(
-            "fn main() {\n    let gpu = std::env::var_os(\"CARGO_FEATURE_GPU\").is_some();\n    let mut b = cc::Build::new();\n    if gpu {\n        b.cuda(true);\n    }\n    b.file(\"a.cu\").compile(\"a\");\n}\n",
-        );
-        assert_eq!(
-            (var.line, var.switch.as_deref()),
-            (5, Some("feature \"gpu\""))
-        );
-        let negated = only_call(
-            "#[cfg(not(feature = \"cuda\"))]\nfn cpu() {}\nfn main() { cc::Build::new().cuda(true).compile(\"a\"); }\n",
-        );
-        assert_eq!(negated.switch, None);
-        let unguarded = only_call("fn main() { cc::Build::new().cuda(true).compile(\"a\"); }");
-        assert_eq!(unguarded.switch, None);
-    }
-
-    #[test]
-    fn a_helper_of_the_build_script_itself_is_reported_at_its_call() {
-        let s = script(
-            "#[cfg(feature = \"kernels\")]\nfn build_kernels() {\n    cuda_builder::CudaBuilder::new(\"../miner\").copy_to(\"kernels/miner.ptx\").build().unwrap();\n}\n\nfn main() {\n    #[cfg(feature = \"kernels\")]\n    build_kernels();\n}\n",
-        );
-        assert_eq!(s.calls.len(), 1, "{s:#?}");
-        let call = &s.calls[0];
-        assert_eq!((call.kind, call.line), (BuilderKind::CudaBuilder, 8));
-        assert_eq!(call.via.as_deref(), Some("app/build.rs:2"));
-        assert_eq!(call.inputs, strings(&["../miner"]));
-        assert_eq!(call.switch.as_deref(), Some("feature \"kernels\""));
-        assert_eq!(s.outside_out_dir, Some((3, "kernels/miner.ptx".to_owned())));
-    }
-
-    #[test]
-    fn arch_spellings() {
-        let call = only_call(
-            "fn main() {\n    cc::Build::new().cuda(true)\n        .flag(\"-arch=all-major\")\n        .flag(\"-gencode=arch=compute_90a,code=sm_90a\")\n        .flag(\"-arch\").flag(\"sm_75\")\n        .flag(&format!(\"-arch=sm_{cap}\"))\n        .compile(\"a\");\n}\n",
-        );
-        assert_eq!(call.archs, strings(&["all-major", "sm_90a", "sm_75"]));
-        assert!(
-            !call.native_arch,
-            "all-major depends on the toolkit, not the build machine"
-        );
-    }
-
-    #[test]
-    fn real_world_shapes() {
-        // cudaforge imported by name, two builders, reassigned variables, a build-time probe.
-        let s = script(
-            "use cudaforge::{KernelBuilder, Result};\nfn main() -> Result<()> {\n    let mut ptx = KernelBuilder::new()\n        .source_dir(\"src\")\n        .exclude(&[\"big_*.cu\"]);\n    ptx = ptx.arg(\"-O3\");\n    ptx.build_ptx()?;\n    let mut lib = KernelBuilder::default().source_files(vec![\"src/big/a.cu\", \"src/big/b.cu\"]);\n    let cap = cudaforge::detect_compute_cap().unwrap_or(80);\n    if cap < 80 {\n        lib = lib.arg(\"-DNO_BF16\");\n    }\n    lib.build_lib(\"libbig.a\")?;\n    Ok(())\n}\n",
-        );
-        let got: Vec<(BuilderKind, u32, Vec<String>)> = s
-            .calls
-            .iter()
-            .map(|c| (c.kind, c.line, c.inputs.clone()))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (BuilderKind::Cudaforge, 3, strings(&["src"])),
-                (
-                    BuilderKind::Cudaforge,
-                    8,
-                    strings(&["src/big/a.cu", "src/big/b.cu"])
-                ),
-            ]
-        );
-        assert_eq!(
-            s.gpu_probe,
-            Some((
-                9,
-                "detects the compute capability (`detect_compute_cap()`)".to_owned()
-            ))
-        );
-        // cmake on a computed source dir, CUDA switched on by a feature among others.
-        let call = only_call(
-            "use cmake::Config;\nfn main() {\n    let dst = out_dir.join(\"llama.cpp\");\n    let shared = cfg!(feature = \"cuda\") || cfg!(feature = \"dylib\");\n    let mut config = Config::new(&dst);\n    config.define(\"BUILD_TESTS\", \"OFF\");\n    if cfg!(feature = \"vulkan\") {\n        config.define(\"GGML_VULKAN\", \"ON\");\n    }\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n    }\n    config.profile(\"Release\");\n    let built = config.build();\n}\n",
-        );
-        assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 5));
-        assert!(call.inputs.is_empty() && call.computed_inputs);
-        assert_eq!(
-            call.switch.as_deref(),
-            Some("GGML_CUDA=ON if feature \"cuda\"")
-        );
-    }
-
-    #[test]
-    fn gpu_probing() {
-        let smi = script(
-            "use std::process::Command;\nfn main() {\n    let out = Command::new(\"nvidia-smi\").args([\"--query-gpu=compute_cap\", \"--format=csv\"]).output();\n}\n",
-        );
-        assert_eq!(smi.gpu_probe, Some((3, "runs `nvidia-smi`".to_owned())));
-        let nvml =
-            script("use nvml_wrapper::Nvml;\nfn main() {\n    let nvml = Nvml::init();\n}\n");
-        assert_eq!(nvml.gpu_probe.map(|p| p.0), Some(3), "not at the use line");
-    }
-
-    #[test]
-    fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
-        let text = "const KERNELS: [&str; 2] = [\"src/a.cu\", \"src/b.cu\"];\nfn main() {\n    let b = cudaforge::KernelBuilder::new()\n        .watch(\"src/\")\n        .kernel_paths(KERNELS)\n        .exclude(\"src/c.cu\");\n}\n";
-        let found = analyse(
-            &RustFile {
-                rel: "build.rs",
-                text,
-            },
-            &helpers(&[]),
-        );
-        assert_eq!(found.calls.len(), 1, "{found:#?}");
-        assert_eq!(found.calls[0].inputs, ["src/a.cu", "src/b.cu"]);
-        assert_eq!(found.calls[0].excludes, ["src/c.cu"]);
-        assert!(!found.calls[0].computed_inputs);
-    }
-
-    #[test]
-    fn nvrtc_at_run_time() {
-        let text = "use cudarc::nvrtc::compile_ptx;\n// compile_ptx(\"x\") in a comment\nfn f() {\n    let ptx = compile_ptx(SRC).unwrap();\n    let p2 = cudarc::nvrtc::compile_ptx_with_opts(SRC, opts);\n    let p3 = Ptx::from_src(text);\n    let prog: nvrtc::Program = make();\n}\nfn compile_ptx(x: &str) {}\n";
-        let uses = nvrtc_uses(&RustFile {
-            rel: "src/lib.rs",
-            text,
-        });
-        assert_eq!(
-            uses,
-            vec![
-                (4, "compile_ptx".to_owned()),
-                (5, "cudarc::nvrtc::compile_ptx_with_opts".to_owned()),
-                // `Ptx::from_src` wraps PTX that is already compiled: no NVRTC (line 6).
-                (7, "nvrtc::Program".to_owned()),
-            ]
-        );
-        assert!(
-            nvrtc_uses(&RustFile {
-                rel: "a.rs",
-                text: "fn main() {}"
-            })
-            .is_empty()
-        );
-    }
-
-    #[test]
-    fn helpers_skip_files_without_builder_words() {
-        let found = helpers(&[RustFile {
-            rel: "a.rs",
-            text: "fn main() { Build::new(); }",
-        }]);
-        assert_eq!(found, Helpers::default());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics_on_arbitrary_text(text in "\\PC{0,300}") {
-            let files = [RustFile { rel: "x/build.rs", text: &text }];
-            let found = helpers(&files);
-            let _ = analyse(&files[0], &found);
-            let _ = nvrtc_uses(&files[0]);
-        }
-
-        #[test]
-        fn never_panics_on_builder_shaped_text(
-            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..60)
-        ) {
-            let text = pieces.concat();
-            let files = [
-                RustFile { rel: "x/build.rs", text: &text },
-                RustFile { rel: "h/src/lib.rs", text: "pub fn ccmd() -> cc::Build { cc::Build::new().cuda(true) }" },
-            ];
-            let found = helpers(&files);
-            let _ = analyse(&files[0], &found);
-            let _ = nvrtc_uses(&files[0]);
-        }
-    }
-
-    /// Pieces of build scripts: random sequences exercise every path of the analysis.
-    const PIECES: &[&str] = &[
-        "cc::Build::new()",
-        "Build::new()",
-        "use cc::Build;",
-        ".cuda(true)",
-        ".cuda(false)",
-        ".file(\"a.cu\")",
-        ".files([\"b.cu\"])",
-        "let mut b = ",
-        "let ",
-        "b",
-        "b.",
-        " = ",
-        ";",
-        "{",
-        "}",
-        "(",
-        ")",
-        "[",
-        "]",
-        "#[cfg(feature = \"cuda\")]",
-        "if cfg!(feature = \"cuda\")",
-        "if !",
-        "return",
-        "cmake::Config::new(\"d\")",
-        ".define(\"GGML_CUDA\", \"ON\")",
-        "Command::new(\"nvcc\")",
-        "Command::new(&nvcc)",
-        "\"-arch=native\"",
-        "\"-gencode\"",
-        "\"arch=compute_80,code=[sm_80\"",
-        "CudaBuilder::new(\"k\")",
-        ".copy_to(\"x.ptx\")",
-        "bindgen_cuda::Builder::default()",
-        "cudaforge::K::new()",
-        "gate_build::Kernels::new()",
-        "fn ",
-        "fn main() ",
-        "ccmd()",
-        "h::ccmd",
-        "nvrtc::Program",
-        "compile_ptx(",
-        "Ptx::from_src(",
-        "fs::copy(a, \"x.ptx\")",
-        "\"CARGO_FEATURE_CUDA\"",
-        ".is_err()",
-        "// c\n",
-        "/* b */",
-        "\n",
-        "r#\"raw\"#",
-        "'a'",
-        "é",
-        "::",
-        ":",
-        ",",
-        "&",
-        "=",
-        "!",
-        ".",
-        "#",
-        "\"",
-    ];
-}
+mod tests;

@@ -105,11 +105,9 @@ pub struct CudaSource {
     pub file: usize,
     /// Relative path.
     pub rel: String,
-    /// The owning package, by index into [`Core::packages`].
+    /// The owning package, by index into [`Core::packages`]. (What builds it is the
+    /// inventory's: [`crate::facts::Facts::gpu_sources`].)
     pub owner: Option<usize>,
-    /// What the owner's build script compiles kernels with, and the line that shows it
-    /// (workspace-relative `file:line`).
-    pub builder: Option<(KernelBuilder, String)>,
 }
 
 impl CudaSource {
@@ -459,27 +457,16 @@ impl Core {
                 }
             })
             .collect();
-        let mut builders: HashMap<usize, Option<(KernelBuilder, String)>> = HashMap::new();
-        // Helper functions that configure a GPU build, anywhere in the repository: read only
-        // when a build script compiles nothing by itself.
-        let helpers = std::cell::OnceCell::new();
         let mut cuda = Vec::new();
         for (i, f) in files.iter().enumerate() {
             let is_cuda = [".cu", ".cuh", ".ptx"].iter().any(|e| f.rel.ends_with(e));
             if !is_cuda {
                 continue;
             }
-            let builder = f.owner.and_then(|o| {
-                builders
-                    .entry(o)
-                    .or_insert_with(|| kernel_builder(ws, &packages[o], &files, &helpers))
-                    .clone()
-            });
             cuda.push(CudaSource {
                 file: i,
                 rel: f.rel.clone(),
                 owner: f.owner,
-                builder,
             });
         }
         Core {
@@ -1062,52 +1049,6 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
     packages
         .sort_by(|a, b| (a.role != Role::Member, &a.dir).cmp(&(b.role != Role::Member, &b.dir)));
     packages
-}
-
-/// What `package`'s build script compiles CUDA with, and where it says so: its first GPU
-/// build call ([`crate::cuda::scripts::analyse`]), followed into helper functions of the
-/// repository's crates when the script calls one.
-fn kernel_builder(
-    ws: &Workspace,
-    package: &Package,
-    files: &[IndexedFile],
-    helpers: &std::cell::OnceCell<crate::cuda::scripts::Helpers>,
-) -> Option<(KernelBuilder, String)> {
-    use crate::cuda::scripts::{self, RustFile};
-    if package.gate_build {
-        let at = package.build_script.as_deref().map_or_else(
-            || ws.relative(&package.dir.join("Cargo.toml")),
-            |p| ws.relative(p),
-        );
-        return Some((KernelBuilder::GateBuild, at));
-    }
-    let script = package.build_script.as_deref()?;
-    let text = std::fs::read_to_string(script).ok()?;
-    let rel = ws.relative(script);
-    let file = RustFile {
-        rel: &rel,
-        text: &text,
-    };
-    let mut found = scripts::analyse(&file, &scripts::helpers(&[]));
-    if found.calls.is_empty() {
-        found = scripts::analyse(&file, helpers.get_or_init(|| build_helpers(files)));
-    }
-    let call = found.calls.first()?;
-    Some((call.kind, format!("{rel}:{}", call.line)))
-}
-
-/// The helper functions that configure a GPU build in the repository's Rust files.
-fn build_helpers(files: &[IndexedFile]) -> crate::cuda::scripts::Helpers {
-    let texts: Vec<(String, String)> = files
-        .iter()
-        .filter(|f| f.rel.ends_with(".rs"))
-        .filter_map(|f| Some((f.rel.clone(), std::fs::read_to_string(&f.path).ok()?)))
-        .collect();
-    let rust: Vec<crate::cuda::scripts::RustFile<'_>> = texts
-        .iter()
-        .map(|(rel, text)| crate::cuda::scripts::RustFile { rel, text })
-        .collect();
-    crate::cuda::scripts::helpers(&rust)
 }
 
 /// The first GPU build call of a build script, with its line ([`crate::cuda::scripts`]:

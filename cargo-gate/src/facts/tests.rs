@@ -122,9 +122,14 @@ fn gate_build_dependents_are_read_from_every_table() {
     let ws = workspace(dir.path(), &["a", "b", "c"]);
     let facts = Facts::gather(&ws, Vec::new());
     assert_eq!(facts.gate_build_dependents(), ["a", "b"]);
+    let (sources, builders) = facts.gpu_sources();
+    let k = sources.iter().find(|s| s.path == "a/src/k.cu").unwrap();
     assert_eq!(
-        facts.cuda[0].builder,
-        Some((KernelBuilder::GateBuild, "a/build.rs".to_owned()))
+        k.built_by
+            .iter()
+            .map(|&b| (builders[b].kind, builders[b].at.as_str()))
+            .collect::<Vec<_>>(),
+        [(KernelBuilder::GateBuild, "a/build.rs:1")]
     );
 }
 

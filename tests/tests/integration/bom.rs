@@ -420,9 +420,23 @@ fn a_cmake_cuda_project_built_from_build_rs_covers_the_fleet() {
             "cmake::Config::new(\"native/mini\")"
         )
     );
-    let switch = cmake.switch.as_deref().unwrap_or_default();
-    assert!(switch.contains("MINI_CUDA"), "{cmake:#?}");
-    assert!(cmake.archs.iter().any(|a| a.contains("80")), "{cmake:#?}");
+    // The build script passes no CUDA option: the project switches CUDA on, with its archs.
+    assert_eq!(
+        cmake.switch.as_deref(),
+        Some(
+            format!(
+                "CUDA in {}",
+                at(
+                    &fx,
+                    "mini-sys/native/mini/CMakeLists.txt",
+                    "project(mini LANGUAGES C CUDA)"
+                )
+            )
+            .as_str()
+        ),
+        "{cmake:#?}"
+    );
+    assert_eq!(cmake.archs, ["80"], "{cmake:#?}");
     assert!(!cmake.native_arch && !cmake.dependency, "{cmake:#?}");
     // CMake ran nvcc through its own CUDA language support (CMAKE_CUDA_COMPILER from NVCC):
     // the witness names the package and the archs CMake asked for.

@@ -1,0 +1,253 @@
+//! Whether a CMake project compiles CUDA, read from its own files: a build script's
+//! `cmake::Config::new("dir")` that sets no CUDA option of its own still builds CUDA when
+//! `dir`'s CMake files switch the language on (`project(x LANGUAGES CXX CUDA)`,
+//! `enable_language(CUDA)`). The archs come from the same files: `CMAKE_CUDA_ARCHITECTURES`
+//! (set or defaulted) and `CUDA_ARCHITECTURES` target properties, `native` among them.
+//!
+//! A pure function over the files it is handed (the caller picks the project's tracked
+//! `CMakeLists.txt` and `*.cmake` files). CMake is read as tokens: `#` comments (line and
+//! bracket) are dropped, command names are case-insensitive, arguments are split on
+//! whitespace and `;`, quotes removed.
+
+/// What a CMake project says about CUDA.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Project {
+    /// Where CUDA is switched on: `dir/CMakeLists.txt:3`.
+    pub at: String,
+    /// The archs it names (`80`, `86-real`, `90a`, `all-major`), as written.
+    pub archs: Vec<String>,
+    /// Whether it builds for the build machine's GPU (`native`).
+    pub native: bool,
+}
+
+/// The CUDA project among `files` (`(path, text)`, the path as it is to be shown), or `None`
+/// when none of them switches CUDA on.
+pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
+    let mut project: Option<Project> = None;
+    let mut archs = Vec::new();
+    let mut native = false;
+    for (path, text) in files {
+        for command in commands(text) {
+            let name = command.name.to_ascii_lowercase();
+            let enables = match name.as_str() {
+                "project" | "enable_language" => command.args.iter().any(|a| a == "CUDA"),
+                _ => false,
+            };
+            if enables && project.is_none() {
+                project = Some(Project {
+                    at: format!("{path}:{}", command.line),
+                    ..Project::default()
+                });
+            }
+            arch_values(&command, &mut archs, &mut native);
+        }
+    }
+    let mut project = project?;
+    archs.sort();
+    archs.dedup();
+    project.archs = archs;
+    project.native = native;
+    Some(project)
+}
+
+/// The archs a command sets: `set(CMAKE_CUDA_ARCHITECTURES 80 86)`,
+/// `set_target_properties(t PROPERTIES CUDA_ARCHITECTURES "80;90")`, `-DCMAKE_CUDA_…=`.
+fn arch_values(command: &Command, archs: &mut Vec<String>, native: &mut bool) {
+    let Some(at) = command
+        .args
+        .iter()
+        .position(|a| a == "CMAKE_CUDA_ARCHITECTURES" || a == "CUDA_ARCHITECTURES")
+    else {
+        return;
+    };
+    for value in &command.args[at + 1..] {
+        if value == "native" {
+            *native = true;
+        } else if is_arch(value) {
+            archs.push(value.clone());
+        } else {
+            // The first word that is no arch ends the list (`CACHE STRING "…"`, `PARENT_SCOPE`).
+            break;
+        }
+    }
+}
+
+/// Whether `value` is a CMake CUDA arch: `80`, `86-real`, `90a-virtual`, `all`, `all-major`.
+fn is_arch(value: &str) -> bool {
+    if matches!(value, "all" | "all-major") {
+        return true;
+    }
+    let base = value
+        .strip_suffix("-real")
+        .or_else(|| value.strip_suffix("-virtual"))
+        .unwrap_or(value);
+    let digits = base.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// One CMake command: its name, its arguments, the line of its name.
+#[derive(Debug)]
+struct Command {
+    name: String,
+    args: Vec<String>,
+    line: usize,
+}
+
+/// The commands of a CMake file.
+fn commands(text: &str) -> Vec<Command> {
+    let text = strip_comments(text);
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let (mut line, mut counted) = (1, 0);
+    let mut i = 0;
+    while i < bytes.len() {
+        if !(bytes[i].is_ascii_alphabetic() || bytes[i] == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let name = &text[start..i];
+        let mut k = i;
+        while k < bytes.len() && (bytes[k] == b' ' || bytes[k] == b'\t') {
+            k += 1;
+        }
+        if bytes.get(k) != Some(&b'(') {
+            continue;
+        }
+        let Some(close) = closing(bytes, k) else {
+            break;
+        };
+        line += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+        counted = start;
+        out.push(Command {
+            name: name.to_owned(),
+            args: split_args(&text[k + 1..close]),
+            line,
+        });
+        i = close + 1;
+    }
+    out
+}
+
+/// The index of the `)` closing the `(` at `open` (nested parentheses and quotes counted).
+fn closing(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (k, &b) in bytes.iter().enumerate().skip(open) {
+        match b {
+            b'"' => quoted = !quoted,
+            b'(' if !quoted => depth += 1,
+            b')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(k);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Arguments split on whitespace and `;`, quotes removed.
+fn split_args(args: &str) -> Vec<String> {
+    args.split(|c: char| c.is_whitespace() || c == ';')
+        .map(|a| a.trim_matches('"'))
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `text` without `#` comments (to the end of the line, or a `#[[ … ]]` bracket comment);
+/// newlines are kept so lines still count. A `#` inside quotes is no comment.
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut quoted = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c == '#' && !quoted {
+            if let Some(body) = rest.strip_prefix("#[[") {
+                let end = body.find("]]").map_or(body.len(), |e| e + 2);
+                out.extend(body[..end].chars().filter(|&c| c == '\n'));
+                rest = &body[end..];
+            } else {
+                let end = rest.find('\n').unwrap_or(rest.len());
+                rest = &rest[end..];
+            }
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Project, cuda_project};
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn cuda_switched_on_by_the_project_with_its_archs() {
+        let found = cuda_project(&files(&[
+            (
+                "cuda/CMakeLists.txt",
+                "cmake_minimum_required(VERSION 3.18)\n# project(old LANGUAGES C)\nPROJECT(kern\n  LANGUAGES CXX CUDA)\nif(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)\n  set(CMAKE_CUDA_ARCHITECTURES \"80;86-real\" CACHE STRING \"archs\")\nendif()\nadd_subdirectory(ops)\n",
+            ),
+            (
+                "cuda/ops/CMakeLists.txt",
+                "add_library(ops ops.cu)\nset_target_properties(ops PROPERTIES CUDA_ARCHITECTURES native)\n",
+            ),
+        ]));
+        assert_eq!(
+            found,
+            Some(Project {
+                at: "cuda/CMakeLists.txt:3".to_owned(),
+                archs: vec!["80".to_owned(), "86-real".to_owned()],
+                native: true,
+            })
+        );
+    }
+
+    #[test]
+    fn enable_language_switches_cuda_on_and_other_languages_do_not() {
+        let on = cuda_project(&files(&[(
+            "c/CMakeLists.txt",
+            "project(p CXX)\n#[[ enable_language(CUDA) ]]\nif(USE_GPU)\n  enable_language(CUDA)\nendif()\n",
+        )]));
+        assert_eq!(on.map(|p| p.at), Some("c/CMakeLists.txt:4".to_owned()));
+        let off = cuda_project(&files(&[(
+            "c/CMakeLists.txt",
+            "project(p LANGUAGES C CXX)\nmessage(STATUS \"no CUDA # here\")\nset(CMAKE_CUDA_ARCHITECTURES 80)\n",
+        )]));
+        assert_eq!(
+            off, None,
+            "archs set without the language switched on build nothing"
+        );
+    }
+
+    #[test]
+    fn unbalanced_or_odd_text_is_read_without_panicking() {
+        for text in [
+            "project(",
+            "project(\"a)",
+            ")(",
+            "#[[",
+            "é(CUDA)",
+            "x(\"#\")",
+        ] {
+            let _ = cuda_project(&files(&[("CMakeLists.txt", text)]));
+        }
+    }
+}

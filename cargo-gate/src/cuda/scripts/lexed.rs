@@ -1,0 +1,257 @@
+//! A Rust file's significant tokens, with the few questions the build-script reading asks of
+//! them: identifiers, paths, string literals, matching brackets, statements, `use`
+//! declarations, function bodies.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use super::Guards;
+use crate::lexer::{Lexer, TokenKind};
+
+/// One significant token: kind, text (empty if its span is not on a char boundary), line.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tok<'a> {
+    pub(super) kind: TokenKind,
+    pub(super) text: &'a str,
+    pub(super) line: u32,
+}
+
+/// A function definition: name, line of `fn`, and its body's braces (token indices).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FnDef<'a> {
+    pub(super) name: &'a str,
+    pub(super) line: u32,
+    pub(super) open: usize,
+    pub(super) close: usize,
+}
+
+/// A file's significant tokens and what its `use` declarations import (name → crate).
+#[derive(Debug)]
+pub(super) struct Lexed<'a> {
+    pub(super) toks: Vec<Tok<'a>>,
+    pub(super) imports: HashMap<&'a str, &'a str>,
+    pub(super) guards: OnceCell<Guards>,
+}
+
+impl<'a> Lexed<'a> {
+    pub(super) fn new(text: &'a str) -> Lexed<'a> {
+        let bytes = text.as_bytes();
+        let mut toks = Vec::new();
+        let mut line = 1u32;
+        let mut last = 0usize;
+        for t in Lexer::new(bytes) {
+            let newlines = memchr::memchr_iter(b'\n', &bytes[last..t.start]).count();
+            line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+            last = t.start;
+            if t.kind != TokenKind::Comment {
+                toks.push(Tok {
+                    kind: t.kind,
+                    text: text.get(t.start..t.end).unwrap_or(""),
+                    line,
+                });
+            }
+        }
+        let mut lx = Lexed {
+            toks,
+            imports: HashMap::new(),
+            guards: OnceCell::new(),
+        };
+        lx.imports = lx.read_imports();
+        lx
+    }
+
+    /// The file's feature guards, found on first use.
+    pub(super) fn guards(&self) -> &Guards {
+        self.guards.get_or_init(|| Guards::new(self))
+    }
+
+    pub(super) fn punct(&self, i: usize, b: u8) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Punct(b))
+    }
+
+    pub(super) fn ident(&self, i: usize) -> Option<&'a str> {
+        self.toks
+            .get(i)
+            .filter(|t| t.kind == TokenKind::Ident)
+            .map(|t| t.text)
+    }
+
+    pub(super) fn is_ident(&self, i: usize, word: &str) -> bool {
+        self.ident(i) == Some(word)
+    }
+
+    /// Whether tokens `i`, `i + 1` are `::`.
+    pub(super) fn path_sep(&self, i: usize) -> bool {
+        self.punct(i, b':') && self.punct(i + 1, b':')
+    }
+
+    /// The value of a string literal at `i`, as written (escapes kept).
+    pub(super) fn str_value(&self, i: usize) -> Option<&'a str> {
+        let t = self.toks.get(i)?;
+        match t.kind {
+            TokenKind::Str => {
+                let end = t.text.rfind('"')?;
+                t.text.get(1..end)
+            }
+            TokenKind::RawStr => {
+                let body = t.text.strip_prefix('r')?.trim_start_matches('#');
+                let body = body.strip_prefix('"')?;
+                let end = body.rfind('"')?;
+                body.get(..end)
+            }
+            _ => None,
+        }
+    }
+
+    /// The string literals in `a..b` with their token indices.
+    pub(super) fn strs(&self, a: usize, b: usize) -> Vec<(usize, &'a str)> {
+        (a..b.min(self.toks.len()))
+            .filter_map(|i| self.str_value(i).map(|s| (i, s)))
+            .collect()
+    }
+
+    /// Index of the bracket closing the one at `open`, or the end.
+    pub(super) fn matching(&self, open: usize) -> usize {
+        let mut depth = 0usize;
+        for i in open..self.toks.len() {
+            match self.toks[i].kind {
+                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+                TokenKind::Punct(b')' | b']' | b'}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.toks.len()
+    }
+
+    /// Index of the `;` ending the statement at `i`, or of the bracket closing its block.
+    pub(super) fn stmt_end(&self, i: usize) -> usize {
+        let mut depth = 0usize;
+        for k in i..self.toks.len() {
+            match self.toks[k].kind {
+                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+                TokenKind::Punct(b')' | b']' | b'}') => {
+                    if depth == 0 {
+                        return k;
+                    }
+                    depth -= 1;
+                }
+                TokenKind::Punct(b';') if depth == 0 => return k,
+                _ => {}
+            }
+        }
+        self.toks.len()
+    }
+
+    /// First token of the path ending at `i` (`a::b::C` → `a`).
+    pub(super) fn path_start(&self, i: usize) -> usize {
+        let mut j = i;
+        while j >= 3 && self.path_sep(j - 2) && self.ident(j - 3).is_some() {
+            j -= 3;
+        }
+        j
+    }
+
+    /// The idents of `start..=end` joined by `::`.
+    pub(super) fn path_text(&self, start: usize, end: usize) -> String {
+        (start..=end)
+            .filter_map(|k| self.ident(k))
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+
+    /// The token ranges of items under `#[cfg(test)]` (from the attribute to the end of the
+    /// item's body).
+    pub(super) fn test_ranges(&self) -> Vec<(usize, usize)> {
+        let mut ranges = Vec::new();
+        for i in 0..self.toks.len() {
+            if !(self.punct(i, b'#')
+                && self.punct(i + 1, b'[')
+                && self.is_ident(i + 2, "cfg")
+                && self.punct(i + 3, b'(')
+                && self.is_ident(i + 4, "test")
+                && self.punct(i + 5, b')'))
+            {
+                continue;
+            }
+            let body = (i + 6..self.toks.len())
+                .take_while(|&k| !self.punct(k, b';'))
+                .find(|&k| self.punct(k, b'{'));
+            if let Some(open) = body {
+                ranges.push((i, self.matching(open)));
+            }
+        }
+        ranges
+    }
+
+    /// Token ranges of `use` declarations.
+    pub(super) fn use_ranges(&self) -> Vec<(usize, usize)> {
+        (0..self.toks.len())
+            .filter(|&i| self.is_ident(i, "use"))
+            .map(|i| (i, self.stmt_end(i)))
+            .collect()
+    }
+
+    /// Every name a `use` brings in, mapped to the crate it comes from.
+    pub(super) fn read_imports(&self) -> HashMap<&'a str, &'a str> {
+        let mut map = HashMap::new();
+        for (a, b) in self.use_ranges() {
+            let mut k = a + 1;
+            if self.path_sep(k) {
+                k += 2;
+            }
+            let Some(root) = self.ident(k) else { continue };
+            if matches!(root, "crate" | "self" | "super") {
+                continue;
+            }
+            for j in k..b {
+                if let Some(name) = self.ident(j)
+                    && name != "as"
+                    && name != "self"
+                    && !self.is_ident(j + 1, "as")
+                {
+                    map.entry(name).or_insert(root);
+                }
+            }
+        }
+        map
+    }
+
+    /// Every `fn` with a body.
+    pub(super) fn fns(&self) -> Vec<FnDef<'a>> {
+        let mut out = Vec::new();
+        for i in 0..self.toks.len() {
+            if !self.is_ident(i, "fn") {
+                continue;
+            }
+            let Some(name) = self.ident(i + 1) else {
+                continue;
+            };
+            let mut depth = 0usize;
+            for k in i + 2..self.toks.len() {
+                match self.toks[k].kind {
+                    TokenKind::Punct(b'(' | b'[') => depth += 1,
+                    TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+                    TokenKind::Punct(b';') if depth == 0 => break,
+                    TokenKind::Punct(b'{') if depth == 0 => {
+                        out.push(FnDef {
+                            name,
+                            line: self.toks[i].line,
+                            open: k,
+                            close: self.matching(k),
+                        });
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}

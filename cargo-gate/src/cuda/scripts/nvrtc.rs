@@ -1,0 +1,104 @@
+//! Where Rust code compiles CUDA at run time with NVRTC.
+//!
+//! Recognised by what the code calls, not by one crate's spelling:
+//! - the NVRTC C API's compile (`nvrtcCompileProgram`, through any path or handle:
+//!   `sys::nvrtcCompileProgram(..)`, `lib().nvrtcCompileProgram(..)`);
+//! - cudarc's convenience functions `compile_ptx` / `compile_ptx_with_opts`, however imported;
+//! - any function whose name says it compiles (`compile_program`, `compile`) called through a
+//!   path into an `nvrtc` module (`cudarc::nvrtc::result::compile_program(..)`), or through a
+//!   name a `use` brought in from one (`use cudarc::nvrtc::result;` then
+//!   `result::compile_program(..)`; `use nvrtc::result::compile_program;` then
+//!   `compile_program(..)`);
+//! - a mention of `nvrtc::Program` (the safe wrapper's type).
+//!
+//! `Ptx::from_src` is no NVRTC use (it loads PTX text already compiled). Code in `use`
+//! declarations, `fn` definitions and `#[cfg(test)]` items is skipped.
+
+use std::collections::HashMap;
+
+use super::{Lexed, RustFile, contains_any};
+
+/// Places where code compiles CUDA at run time with NVRTC (see the module's text): 1-based line
+/// and the path as written (`cudarc::nvrtc::compile_ptx`); one per line.
+pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
+    if !contains_any(file.text, &["nvrtc", "compile_ptx"]) {
+        return Vec::new();
+    }
+    let lx = Lexed::new(file.text);
+    let mut skip = lx.use_ranges();
+    let into_nvrtc = names_into_nvrtc(&lx, &skip);
+    // Code under `#[cfg(test)]` does not ship.
+    skip.extend(lx.test_ranges());
+    let mut out: Vec<(u32, String)> = Vec::new();
+    for i in 0..lx.toks.len() {
+        let Some(word) = lx.ident(i) else { continue };
+        if !is_use(&lx, i, word, &into_nvrtc) || skip.iter().any(|&(a, b)| a <= i && i < b) {
+            continue;
+        }
+        let line = lx.toks[i].line;
+        if out.last().is_some_and(|(l, _)| *l == line) {
+            continue;
+        }
+        out.push((line, lx.path_text(lx.path_start(i), i)));
+    }
+    out
+}
+
+/// Whether the identifier `word` at `i` is an NVRTC use.
+fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>) -> bool {
+    let called = lx.punct(i + 1, b'(') || lx.path_sep(i + 1);
+    let defined = lx.is_ident(i.wrapping_sub(1), "fn");
+    let method = lx.punct(i.wrapping_sub(1), b'.');
+    let compiles = |name: &str| name.to_ascii_lowercase().contains("compile");
+    // A name imported from an NVRTC module under another name (`compile_program as build`).
+    let original = into_nvrtc.get(word).copied().unwrap_or(word);
+    match original {
+        "nvrtcCompileProgram" => called && !defined,
+        "compile_ptx" | "compile_ptx_with_opts" => called && !defined && !method,
+        "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
+        _ if compiles(original) => {
+            if !lx.punct(i + 1, b'(') || defined || method {
+                return false;
+            }
+            let start = lx.path_start(i);
+            let through_nvrtc = (start..i)
+                .filter_map(|k| lx.ident(k))
+                .any(|seg| is_nvrtc_module(seg));
+            through_nvrtc
+                || lx
+                    .ident(start)
+                    .is_some_and(|first| into_nvrtc.contains_key(first))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a path segment names an NVRTC module or crate (`nvrtc`, `nvrtc_sys`).
+fn is_nvrtc_module(segment: &str) -> bool {
+    segment == "nvrtc" || segment.starts_with("nvrtc_")
+}
+
+/// The names `use` declarations bring in from inside an NVRTC module (every name written
+/// after the `nvrtc` segment), each mapped to what it names (an alias to its original).
+fn names_into_nvrtc<'a>(lx: &Lexed<'a>, uses: &[(usize, usize)]) -> HashMap<&'a str, &'a str> {
+    let mut names = HashMap::new();
+    for &(a, b) in uses {
+        let Some(at) = (a..b).find(|&k| lx.ident(k).is_some_and(is_nvrtc_module)) else {
+            continue;
+        };
+        for k in at + 1..b {
+            let Some(name) = lx.ident(k) else { continue };
+            if name == "as" || name == "self" {
+                continue;
+            }
+            if lx.is_ident(k + 1, "as") {
+                if let Some(alias) = lx.ident(k + 2) {
+                    names.insert(alias, name);
+                }
+                continue;
+            }
+            names.entry(name).or_insert(name);
+        }
+    }
+    names
+}

@@ -1,0 +1,594 @@
+use super::{Call, Helpers, RustFile, Script, analyse, helpers, nvrtc_uses};
+use gate_formats::kernel_bom::BuilderKind;
+
+/// Analyses `build.rs` of package `app` with the helpers of `others` and of itself.
+fn script_with(others: &[(&str, &str)], text: &str) -> Script {
+    let mut files: Vec<RustFile<'_>> = others
+        .iter()
+        .map(|&(rel, text)| RustFile { rel, text })
+        .collect();
+    let me = RustFile {
+        rel: "app/build.rs",
+        text,
+    };
+    files.push(me);
+    analyse(&me, &helpers(&files))
+}
+
+fn script(text: &str) -> Script {
+    script_with(&[], text)
+}
+
+/// The only call of `text`.
+fn only_call(text: &str) -> Call {
+    let s = script(text);
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    s.calls.into_iter().next().unwrap_or_else(|| unreachable!())
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
+    let named = "fn main() {\n    let arch = cudaforge::compute_cap_arch(\"90a\");\n    cudaforge::KernelBuilder::new().source_files(vec![\"k.cu\"]).arg(&arch).build_ptx();\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: named,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.gpu_probe, None, "{found:#?}");
+    let asked = "fn main() {\n    let cap = cudaforge::detect_compute_cap();\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: asked,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
+}
+
+#[test]
+fn nvcc_asked_for_its_version_compiles_nothing() {
+    let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert!(found.calls.is_empty(), "{found:#?}");
+    let compiles = "fn main() {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").arg(\"k.cu\").status();\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: compiles,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+}
+
+#[test]
+fn cc_method_chain() {
+    let call = only_call(
+        "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"src/kernels.cu\")\n        .flag(\"-arch=sm_80\")\n        .include(\"include\")\n        .compile(\"kernels\");\n}\n",
+    );
+    assert_eq!(call.kind, BuilderKind::Cc);
+    assert_eq!(call.line, 3, "at the .cuda(true)");
+    assert_eq!(call.inputs, strings(&["src/kernels.cu"]));
+    assert_eq!(call.include_dirs, strings(&["include"]));
+    assert_eq!(call.archs, strings(&["sm_80"]));
+    assert!(!call.native_arch && !call.computed_inputs && call.via.is_none());
+}
+
+#[test]
+fn cc_builder_variable_with_use_import() {
+    let call = only_call(
+        "use cc::Build;\nfn main() {\n    let mut build = Build::new();\n    build.file(\"a.cu\");\n    build.cuda(true);\n    build.files([\"b.cu\", \"c.cu\"]);\n    build.flag(\"-arch=native\");\n    build.compile(\"k\");\n}\n",
+    );
+    assert_eq!((call.kind, call.line), (BuilderKind::Cc, 5));
+    assert_eq!(call.inputs, strings(&["a.cu", "b.cu", "c.cu"]));
+    assert!(call.native_arch);
+    assert!(call.archs.is_empty());
+}
+
+#[test]
+fn a_cc_build_that_reads_nvcc_is_cc_not_raw_nvcc() {
+    let s = script(
+        "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or_default();\n    println!(\"cargo:rerun-if-env-changed=NVCC {nvcc}\");\n    let mut b = cc::Build::new();\n    b.cuda(true).file(\"k.cu\");\n    b.compile(\"k\");\n}\n",
+    );
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    assert_eq!((s.calls[0].kind, s.calls[0].line), (BuilderKind::Cc, 5));
+}
+
+#[test]
+fn cc_without_cuda_is_not_a_gpu_build() {
+    assert!(
+        script("fn main() { cc::Build::new().file(\"a.c\").compile(\"a\"); }")
+            .calls
+            .is_empty()
+    );
+    assert!(
+        script("fn main() { cc::Build::new().cuda(false).file(\"a.cu\").compile(\"a\"); }")
+            .calls
+            .is_empty()
+    );
+    // `Build` from another crate is not cc's.
+    assert!(
+        script("use other::Build;\nfn main() { Build::new().cuda(true).compile(\"a\"); }")
+            .calls
+            .is_empty()
+    );
+}
+
+#[test]
+fn comments_and_strings_are_never_code() {
+    let s = script(
+        "// cc::Build::new().cuda(true).file(\"a.cu\")\n/* Command::new(\"nvcc\") */\nfn main() {\n    let s = \"cc::Build::new().cuda(true) nvidia-smi\";\n    // Command::new(\"nvidia-smi\")\n    println!(\"{s}\");\n}\n",
+    );
+    assert!(s.calls.is_empty(), "{s:#?}");
+    assert_eq!(
+        s.gpu_probe, None,
+        "a message mentioning nvidia-smi is not a probe"
+    );
+    let commented = script("// Command::new(\"nvidia-smi\")\nfn main() {}\n");
+    assert_eq!(commented.gpu_probe, None);
+    let probing = script("fn main() {\n    let smi = \"/usr/bin/nvidia-smi\";\n}\n");
+    assert_eq!(probing.gpu_probe.map(|p| p.0), Some(2));
+}
+
+#[test]
+fn cc_through_a_helper_in_a_sibling_crate() {
+    let helper = (
+        "helpers/src/lib.rs",
+        "//! Helpers.\n\npub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=native\").include(\"../common\");\n    b\n}\n",
+    );
+    let s = script_with(
+        &[helper],
+        "fn main() {\n    let mut b = helpers::ccmd();\n    b.file(\"kernels/a.cu\").compile(\"k\");\n}\n",
+    );
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    let call = &s.calls[0];
+    assert_eq!((call.kind, call.line), (BuilderKind::Cc, 2));
+    assert_eq!(call.via.as_deref(), Some("helpers/src/lib.rs:3"));
+    assert_eq!(call.inputs, strings(&["kernels/a.cu"]));
+    assert_eq!(call.include_dirs, strings(&["../common"]));
+    assert!(call.native_arch);
+}
+
+#[test]
+fn helpers_that_call_helpers_and_non_helpers() {
+    let files = [
+        RustFile {
+            rel: "h/src/lib.rs",
+            text: "pub fn ccmd() -> cc::Build { let mut b = cc::Build::new(); b.cuda(true); b }\npub fn with_flags() -> cc::Build { let mut b = ccmd(); b.flag(\"-O3\"); b }\npub fn plain() -> cc::Build { cc::Build::new() }\n",
+        },
+        RustFile {
+            rel: "other/src/lib.rs",
+            text: "pub fn nothing() {}\n",
+        },
+    ];
+    let found = helpers(&files);
+    let names: Vec<&str> = found.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["ccmd", "with_flags"]);
+    assert_eq!(
+        found.get("with_flags", None).map(|h| h.at.as_str()),
+        Some("h/src/lib.rs:2")
+    );
+    assert!(found.get("plain", None).is_none());
+    let s = analyse(
+        &RustFile {
+            rel: "app/build.rs",
+            text: "fn main() {\n    h::with_flags().file(\"x.cu\").compile(\"x\");\n    Foo::ccmd();\n    x.ccmd();\n}\n",
+        },
+        &found,
+    );
+    assert_eq!(
+        s.calls.len(),
+        1,
+        "a type's or a method's `ccmd` is not the helper: {s:#?}"
+    );
+    assert_eq!(s.calls[0].inputs, strings(&["x.cu"]));
+}
+
+#[test]
+fn raw_nvcc_commands() {
+    let call = only_call(
+        "use std::process::Command;\nfn main() {\n    let status = Command::new(\"nvcc\")\n        .arg(\"-arch=sm_90\")\n        .arg(\"-Iinc\")\n        .args([\"-I\", \"more\", \"-c\", \"kernels/x.cu\", \"-o\"])\n        .status();\n}\n",
+    );
+    assert_eq!((call.kind, call.line), (BuilderKind::Nvcc, 3));
+    assert_eq!(call.inputs, strings(&["kernels/x.cu"]));
+    assert_eq!(call.include_dirs, strings(&["inc", "more"]));
+    assert_eq!(call.archs, strings(&["sm_90"]));
+    assert!(!call.computed_inputs);
+
+    let from_env = only_call(
+        "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or_else(|_| \"nvcc\".into());\n    let mut cmd = std::process::Command::new(&nvcc);\n    cmd.arg(format!(\"src/{}.cu\", name));\n    cmd.status();\n}\n",
+    );
+    assert_eq!((from_env.kind, from_env.line), (BuilderKind::Nvcc, 3));
+    assert!(from_env.inputs.is_empty() && from_env.computed_inputs);
+
+    let gcc = script(
+        "fn main() {\n    let cc = \"gcc\";\n    std::process::Command::new(&cc).arg(\"x.c\").status();\n    std::process::Command::new(\"nvidia-smi\").status();\n}\n",
+    );
+    assert!(gcc.calls.is_empty(), "{gcc:#?}");
+}
+
+#[test]
+fn cmake_with_and_without_cuda() {
+    let call = only_call(
+        "fn main() {\n    let mut config = cmake::Config::new(\"llama.cpp\");\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n        config.define(\"CMAKE_CUDA_ARCHITECTURES\", \"80;90\");\n    }\n    config.build();\n}\n",
+    );
+    assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 2));
+    assert_eq!(call.inputs, strings(&["llama.cpp"]));
+    assert_eq!(call.archs, strings(&["80;90"]));
+    assert_eq!(
+        call.switch.as_deref(),
+        Some("GGML_CUDA=ON if feature \"cuda\"")
+    );
+
+    let arg = only_call(
+        "use cmake::Config;\nfn main() {\n    Config::new(\"vendor\").configure_arg(\"-DGGML_CUDA=ON\").configure_arg(\"-DCMAKE_CUDA_ARCHITECTURES=native\").build();\n}\n",
+    );
+    assert_eq!(arg.switch.as_deref(), Some("GGML_CUDA=ON"));
+    assert!(arg.native_arch);
+
+    let plain = script(
+        "fn main() {\n    cmake::Config::new(\"zlib\").define(\"BUILD_SHARED\", \"OFF\").define(\"GGML_CUDA\", \"OFF\").build();\n}\n",
+    );
+    assert!(plain.calls.is_empty(), "{plain:#?}");
+
+    // No CUDA option at all: CUDA exactly when the project switches it on (read by the caller).
+    let project = only_call(
+        "fn main() {\n    let dst = cmake::Config::new(\"cuda\").profile(\"Release\").build();\n}\n",
+    );
+    assert!(project.cmake_project);
+    assert_eq!(project.inputs, strings(&["cuda"]));
+    assert_eq!((project.switch, project.line), (None, 2));
+}
+
+#[test]
+fn bindgen_cuda_and_cudaforge() {
+    let default = only_call(
+        "fn main() {\n    #[cfg(feature = \"cuda\")]\n    {\n        let builder = bindgen_cuda::Builder::default();\n        builder.build_ptx().unwrap();\n    }\n}\n",
+    );
+    assert_eq!((default.kind, default.line), (BuilderKind::BindgenCuda, 4));
+    assert_eq!(default.inputs, strings(&["src/**/*.cu"]));
+    assert_eq!(default.switch.as_deref(), Some("feature \"cuda\""));
+
+    let globbed = only_call(
+        "use bindgen_cuda::Builder;\nfn main() {\n    Builder::default().kernel_paths_glob(\"kernels/**/*.cu\").include_paths_glob(\"kernels/*.cuh\").arg(\"--gpu-architecture=sm_80\").build_lib(\"libk.a\");\n}\n",
+    );
+    assert_eq!(globbed.inputs, strings(&["kernels/**/*.cu"]));
+    assert_eq!(globbed.include_dirs, strings(&["kernels/*.cuh"]));
+    assert_eq!(globbed.archs, strings(&["sm_80"]));
+
+    let forge = only_call(
+        "fn main() {\n    cudaforge::KernelBuilder::new().source_glob(\"src/*.cu\").arg(\"-gencode\").arg(\"arch=compute_80,code=[sm_80,compute_80]\").build().unwrap();\n}\n",
+    );
+    assert_eq!(forge.kind, BuilderKind::Cudaforge);
+    assert_eq!(forge.inputs, strings(&["src/*.cu"]));
+    assert_eq!(forge.archs, strings(&["sm_80", "compute_80"]));
+}
+
+#[test]
+fn cuda_builder_and_ptx_outside_out_dir() {
+    let s = script(
+        "use cuda_builder::{CudaBuilder, NvvmArch};\nfn main() {\n    CudaBuilder::new(\"../kernels\")\n        .copy_to(\"../resources/k.ptx\")\n        .arch(NvvmArch::Compute70)\n        .build()\n        .unwrap();\n}\n",
+    );
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    assert_eq!(
+        (s.calls[0].kind, s.calls[0].line),
+        (BuilderKind::CudaBuilder, 3)
+    );
+    assert_eq!(s.calls[0].inputs, strings(&["../kernels"]));
+    assert_eq!(s.calls[0].archs, strings(&["compute_70"]));
+    assert_eq!(
+        s.outside_out_dir,
+        Some((4, "../resources/k.ptx".to_owned()))
+    );
+
+    let inside = script(
+        "fn main() {\n    let out = std::path::PathBuf::from(std::env::var(\"OUT_DIR\").unwrap());\n    cuda_builder::CudaBuilder::new(\"kernels\").copy_to(out.join(\"k.ptx\")).build().unwrap();\n    std::fs::write(out.join(\"x.ptx\"), ptx).unwrap();\n}\n",
+    );
+    assert_eq!(inside.outside_out_dir, None);
+    let written = script(
+        "fn main() {\n    std::fs::copy(&src, \"kernels/x.ptx\").unwrap();\n    std::fs::write(\"notes.txt\", \"\").unwrap();\n}\n",
+    );
+    assert_eq!(
+        written.outside_out_dir,
+        Some((2, "kernels/x.ptx".to_owned()))
+    );
+}
+
+#[test]
+fn gate_build_calls() {
+    let call = only_call(
+        "fn main() -> Result<(), gate_build::Error> {\n    gate_build::Kernels::new().dir(\"src\").include(\"inc\").archs([\"sm_80\", \"sm_90\"]).build()?;\n    Ok(())\n}\n",
+    );
+    assert_eq!((call.kind, call.line), (BuilderKind::GateBuild, 2));
+    assert_eq!(call.inputs, strings(&["src"]));
+    assert_eq!(call.include_dirs, strings(&["inc"]));
+    assert_eq!(call.archs, strings(&["sm_80", "sm_90"]));
+    let computed = only_call("fn main() { gate_build::Kernels::new().dir(dir).build().unwrap(); }");
+    assert!(computed.inputs.is_empty() && computed.computed_inputs);
+}
+
+#[test]
+fn feature_guards() {
+    let early = only_call(
+        "fn main() {\n    if std::env::var(\"CARGO_FEATURE_CUDA\").is_err() {\n        return;\n    }\n    cc::Build::new().cuda(true).file(\"a.cu\").compile(\"a\");\n}\n",
+    );
+    assert_eq!(early.switch.as_deref(), Some("feature \"cuda\""));
+    let var = only_call(
+        "fn main() {\n    let gpu = std::env::var_os(\"CARGO_FEATURE_GPU\").is_some();\n    let mut b = cc::Build::new();\n    if gpu {\n        b.cuda(true);\n    }\n    b.file(\"a.cu\").compile(\"a\");\n}\n",
+    );
+    assert_eq!(
+        (var.line, var.switch.as_deref()),
+        (5, Some("feature \"gpu\""))
+    );
+    let negated = only_call(
+        "#[cfg(not(feature = \"cuda\"))]\nfn cpu() {}\nfn main() { cc::Build::new().cuda(true).compile(\"a\"); }\n",
+    );
+    assert_eq!(negated.switch, None);
+    let unguarded = only_call("fn main() { cc::Build::new().cuda(true).compile(\"a\"); }");
+    assert_eq!(unguarded.switch, None);
+}
+
+#[test]
+fn a_helper_of_the_build_script_itself_is_reported_at_its_call() {
+    let s = script(
+        "#[cfg(feature = \"kernels\")]\nfn build_kernels() {\n    cuda_builder::CudaBuilder::new(\"../miner\").copy_to(\"kernels/miner.ptx\").build().unwrap();\n}\n\nfn main() {\n    #[cfg(feature = \"kernels\")]\n    build_kernels();\n}\n",
+    );
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    let call = &s.calls[0];
+    assert_eq!((call.kind, call.line), (BuilderKind::CudaBuilder, 8));
+    assert_eq!(call.via.as_deref(), Some("app/build.rs:2"));
+    assert_eq!(call.inputs, strings(&["../miner"]));
+    assert_eq!(call.switch.as_deref(), Some("feature \"kernels\""));
+    assert_eq!(s.outside_out_dir, Some((3, "kernels/miner.ptx".to_owned())));
+}
+
+#[test]
+fn arch_spellings() {
+    let call = only_call(
+        "fn main() {\n    cc::Build::new().cuda(true)\n        .flag(\"-arch=all-major\")\n        .flag(\"-gencode=arch=compute_90a,code=sm_90a\")\n        .flag(\"-arch\").flag(\"sm_75\")\n        .flag(&format!(\"-arch=sm_{cap}\"))\n        .compile(\"a\");\n}\n",
+    );
+    assert_eq!(call.archs, strings(&["all-major", "sm_90a", "sm_75"]));
+    assert!(
+        !call.native_arch,
+        "all-major depends on the toolkit, not the build machine"
+    );
+}
+
+#[test]
+fn real_world_shapes() {
+    // cudaforge imported by name, two builders, reassigned variables, a build-time probe.
+    let s = script(
+        "use cudaforge::{KernelBuilder, Result};\nfn main() -> Result<()> {\n    let mut ptx = KernelBuilder::new()\n        .source_dir(\"src\")\n        .exclude(&[\"big_*.cu\"]);\n    ptx = ptx.arg(\"-O3\");\n    ptx.build_ptx()?;\n    let mut lib = KernelBuilder::default().source_files(vec![\"src/big/a.cu\", \"src/big/b.cu\"]);\n    let cap = cudaforge::detect_compute_cap().unwrap_or(80);\n    if cap < 80 {\n        lib = lib.arg(\"-DNO_BF16\");\n    }\n    lib.build_lib(\"libbig.a\")?;\n    Ok(())\n}\n",
+    );
+    let got: Vec<(BuilderKind, u32, Vec<String>)> = s
+        .calls
+        .iter()
+        .map(|c| (c.kind, c.line, c.inputs.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (BuilderKind::Cudaforge, 3, strings(&["src"])),
+            (
+                BuilderKind::Cudaforge,
+                8,
+                strings(&["src/big/a.cu", "src/big/b.cu"])
+            ),
+        ]
+    );
+    assert_eq!(
+        s.gpu_probe,
+        Some((
+            9,
+            "detects the compute capability (`detect_compute_cap()`)".to_owned()
+        ))
+    );
+    // cmake on a computed source dir, CUDA switched on by a feature among others.
+    let call = only_call(
+        "use cmake::Config;\nfn main() {\n    let dst = out_dir.join(\"llama.cpp\");\n    let shared = cfg!(feature = \"cuda\") || cfg!(feature = \"dylib\");\n    let mut config = Config::new(&dst);\n    config.define(\"BUILD_TESTS\", \"OFF\");\n    if cfg!(feature = \"vulkan\") {\n        config.define(\"GGML_VULKAN\", \"ON\");\n    }\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n    }\n    config.profile(\"Release\");\n    let built = config.build();\n}\n",
+    );
+    assert_eq!((call.kind, call.line), (BuilderKind::Cmake, 5));
+    assert!(call.inputs.is_empty() && call.computed_inputs);
+    assert_eq!(
+        call.switch.as_deref(),
+        Some("GGML_CUDA=ON if feature \"cuda\"")
+    );
+}
+
+#[test]
+fn gpu_probing() {
+    let smi = script(
+        "use std::process::Command;\nfn main() {\n    let out = Command::new(\"nvidia-smi\").args([\"--query-gpu=compute_cap\", \"--format=csv\"]).output();\n}\n",
+    );
+    assert_eq!(smi.gpu_probe, Some((3, "runs `nvidia-smi`".to_owned())));
+    let nvml = script("use nvml_wrapper::Nvml;\nfn main() {\n    let nvml = Nvml::init();\n}\n");
+    assert_eq!(nvml.gpu_probe.map(|p| p.0), Some(3), "not at the use line");
+}
+
+#[test]
+fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
+    let text = "const KERNELS: [&str; 2] = [\"src/a.cu\", \"src/b.cu\"];\nfn main() {\n    let b = cudaforge::KernelBuilder::new()\n        .watch(\"src/\")\n        .kernel_paths(KERNELS)\n        .exclude(\"src/c.cu\");\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(found.calls[0].inputs, ["src/a.cu", "src/b.cu"]);
+    assert_eq!(found.calls[0].excludes, ["src/c.cu"]);
+    assert!(!found.calls[0].computed_inputs);
+}
+
+#[test]
+fn nvrtc_at_run_time() {
+    let text = "use cudarc::nvrtc::compile_ptx;\n// compile_ptx(\"x\") in a comment\nfn f() {\n    let ptx = compile_ptx(SRC).unwrap();\n    let p2 = cudarc::nvrtc::compile_ptx_with_opts(SRC, opts);\n    let p3 = Ptx::from_src(text);\n    let prog: nvrtc::Program = make();\n}\nfn compile_ptx(x: &str) {}\n";
+    let uses = nvrtc_uses(&RustFile {
+        rel: "src/lib.rs",
+        text,
+    });
+    assert_eq!(
+        uses,
+        vec![
+            (4, "compile_ptx".to_owned()),
+            (5, "cudarc::nvrtc::compile_ptx_with_opts".to_owned()),
+            // `Ptx::from_src` wraps PTX that is already compiled: no NVRTC (line 6).
+            (7, "nvrtc::Program".to_owned()),
+        ]
+    );
+    assert!(
+        nvrtc_uses(&RustFile {
+            rel: "a.rs",
+            text: "fn main() {}"
+        })
+        .is_empty()
+    );
+}
+
+#[test]
+fn helpers_skip_files_without_builder_words() {
+    let found = helpers(&[RustFile {
+        rel: "a.rs",
+        text: "fn main() { Build::new(); }",
+    }]);
+    assert_eq!(found, Helpers::default());
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_text(text in "\\PC{0,300}") {
+        let files = [RustFile { rel: "x/build.rs", text: &text }];
+        let found = helpers(&files);
+        let _ = analyse(&files[0], &found);
+        let _ = nvrtc_uses(&files[0]);
+    }
+
+    #[test]
+    fn never_panics_on_builder_shaped_text(
+        pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..60)
+    ) {
+        let text = pieces.concat();
+        let files = [
+            RustFile { rel: "x/build.rs", text: &text },
+            RustFile { rel: "h/src/lib.rs", text: "pub fn ccmd() -> cc::Build { cc::Build::new().cuda(true) }" },
+        ];
+        let found = helpers(&files);
+        let _ = analyse(&files[0], &found);
+        let _ = nvrtc_uses(&files[0]);
+    }
+}
+
+/// Pieces of build scripts: random sequences exercise every path of the analysis.
+const PIECES: &[&str] = &[
+    "cc::Build::new()",
+    "Build::new()",
+    "use cc::Build;",
+    ".cuda(true)",
+    ".cuda(false)",
+    ".file(\"a.cu\")",
+    ".files([\"b.cu\"])",
+    "let mut b = ",
+    "let ",
+    "b",
+    "b.",
+    " = ",
+    ";",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "#[cfg(feature = \"cuda\")]",
+    "if cfg!(feature = \"cuda\")",
+    "if !",
+    "return",
+    "cmake::Config::new(\"d\")",
+    ".define(\"GGML_CUDA\", \"ON\")",
+    "Command::new(\"nvcc\")",
+    "Command::new(&nvcc)",
+    "\"-arch=native\"",
+    "\"-gencode\"",
+    "\"arch=compute_80,code=[sm_80\"",
+    "CudaBuilder::new(\"k\")",
+    ".copy_to(\"x.ptx\")",
+    "bindgen_cuda::Builder::default()",
+    "cudaforge::K::new()",
+    "gate_build::Kernels::new()",
+    "fn ",
+    "fn main() ",
+    "ccmd()",
+    "h::ccmd",
+    "nvrtc::Program",
+    "compile_ptx(",
+    "Ptx::from_src(",
+    "fs::copy(a, \"x.ptx\")",
+    "\"CARGO_FEATURE_CUDA\"",
+    ".is_err()",
+    "// c\n",
+    "/* b */",
+    "\n",
+    "r#\"raw\"#",
+    "'a'",
+    "é",
+    "::",
+    ":",
+    ",",
+    "&",
+    "=",
+    "!",
+    ".",
+    "#",
+    "\"",
+];
+
+#[test]
+fn nvrtc_through_any_path_into_an_nvrtc_module_or_its_c_api() {
+    let text = r#"use cudarc::nvrtc::result;
+use cudarc::nvrtc::result::compile_program as build_it;
+use cudarc::{driver::CudaContext, nvrtc::sys};
+use other::compile;
+
+fn jit(src: &str) {
+    let prog = result::create_program(src, None).unwrap();
+    unsafe { result::compile_program(prog, &opts) }.unwrap();
+    let ptx = unsafe { result::get_ptx(prog) }.unwrap();
+    unsafe { build_it(prog, &[]) };
+    unsafe { cudarc::nvrtc::result::compile_program(prog, &[]) };
+    unsafe { sys::lib().nvrtcCompileProgram(prog, 0, ptr) };
+    compile(src);
+    shader.compile();
+    CudaContext::new(0);
+}
+fn compile_program() {}
+"#;
+    let uses = nvrtc_uses(&RustFile {
+        rel: "src/jit.rs",
+        text,
+    });
+    assert_eq!(
+        uses,
+        vec![
+            (8, "result::compile_program".to_owned()),
+            (10, "build_it".to_owned()),
+            (11, "cudarc::nvrtc::result::compile_program".to_owned()),
+            (12, "nvrtcCompileProgram".to_owned()),
+        ],
+        "creating a program or reading its PTX is no compile; `other::compile` and a method \
+         called compile lead into no NVRTC module"
+    );
+}
