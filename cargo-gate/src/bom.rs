@@ -187,6 +187,7 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
             texts.push((file.rel.clone(), text));
         }
     }
+    texts.extend(outside_helper_texts(facts, root));
     let rust: Vec<scripts::RustFile<'_>> = texts
         .iter()
         .map(|(rel, text)| scripts::RustFile { rel, text })
@@ -295,6 +296,56 @@ pub fn how_built(source: &SourceFile, builders: &[Builder]) -> String {
         (None, Some(named)) => named,
         (None, None) => "built by nothing".to_owned(),
     }
+}
+
+/// The Rust files, with a builder word, of the path dependencies outside the repository that
+/// packages with a build script depend on (a build script may call a helper defined there:
+/// `helper::build::ccmd()`), shown relative to the root (`../helpers/src/lib.rs`).
+fn outside_helper_texts(facts: &Facts, root: &Path) -> Vec<(String, String)> {
+    let mut dirs: Vec<&Path> = facts
+        .packages
+        .iter()
+        .filter(|p| p.build_script.is_some())
+        .flat_map(|p| p.path_deps.iter().filter(|d| !p.dev_only.contains(d)))
+        .map(PathBuf::as_path)
+        .filter(|d| !d.starts_with(root))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut texts = Vec::new();
+    for dir in dirs {
+        for path in rust_files_below(&dir.join("src")) {
+            let Ok(text) = gate_support::read::text_capped(&path, RUST_FILE_CAP) else {
+                continue;
+            };
+            let bytes = text.as_bytes();
+            if BUILD_WORDS
+                .iter()
+                .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
+            {
+                texts.push((shown(root, &path), text));
+            }
+        }
+    }
+    texts
+}
+
+/// The most of one Rust file of a dependency read for helpers.
+const RUST_FILE_CAP: u64 = 4 << 20;
+
+/// `path` as shown from `root`: below it, relative (`src/lib.rs`); beside it, with the `..`
+/// that lead there (`../helpers/src/lib.rs`); else as it is.
+fn shown(root: &Path, path: &Path) -> String {
+    for (up, ancestor) in root.ancestors().enumerate() {
+        if let Ok(rest) = path.strip_prefix(ancestor) {
+            if ancestor.parent().is_none() {
+                break;
+            }
+            let rest = rest.to_string_lossy().replace('\\', "/");
+            return format!("{}{rest}", "../".repeat(up));
+        }
+    }
+    gate_support::path::relative(root, path)
 }
 
 /// Whether the sources, the build scripts or the graph show any GPU code.
@@ -835,96 +886,4 @@ fn last_commit(root: &Path, rel: &str) -> Option<(String, i64)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workspace::Workspace;
-    use gate_formats::kernel_bom::BuilderKind;
-
-    fn write(root: &Path, files: &[(&str, &str)]) {
-        for (rel, text) in files {
-            let path = root.join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-    }
-
-    /// Real-world false verdicts, each reduced to its shape (docs/REAL-WORLD.md): a header
-    /// reached only through a C header was "built" by the call (not included); a package that
-    /// does not ship (an example crate) vanished from the inventory; a graph that could not be
-    /// read was not said.
-    #[test]
-    fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_is_said() {
-        let dir = tempfile::tempdir().unwrap();
-        write(
-            dir.path(),
-            &[
-                ("Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
-                (
-                    "k/Cargo.toml",
-                    "[package]\nname = \"k\"\nversion = \"0.1.0\"\n",
-                ),
-                ("k/src/lib.rs", ""),
-                (
-                    "k/build.rs",
-                    "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"csrc/a.cu\")\n        .compile(\"a\");\n}\n",
-                ),
-                (
-                    "k/csrc/a.cu",
-                    "#include \"ops.h\"\n__global__ void a() {}\n",
-                ),
-                ("k/csrc/ops.h", "#include \"deep/kernel.cuh\"\n"),
-                (
-                    "k/csrc/deep/kernel.cuh",
-                    "__device__ int one() { return 1; }\n",
-                ),
-                (
-                    "examples/demo/Cargo.toml",
-                    "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n",
-                ),
-                (
-                    "examples/demo/build.rs",
-                    "fn main() {\n    std::process::Command::new(\"nvcc\").args([\"-arch=native\", \"d.cu\"]).status().unwrap();\n}\n",
-                ),
-                ("examples/demo/d.cu", "__global__ void d() {}\n"),
-            ],
-        );
-        let ws = Workspace::for_tests(dir.path(), &["k"]);
-        let facts = Facts::gather(&ws, Vec::new());
-        let config = crate::config::defaults(&crate::registry::known());
-        let cargo = Cargo::new(dir.path(), true);
-        let bom = gather(
-            &facts,
-            &cargo,
-            &config,
-            Depth::Static("not built in this test"),
-        );
-        let source = |path: &str| {
-            bom.sources
-                .iter()
-                .find(|s| s.path == path)
-                .unwrap_or_else(|| panic!("{path} not inventoried: {:#?}", bom.sources))
-        };
-        assert_eq!(source("k/csrc/a.cu").included_by, None);
-        assert_eq!(
-            source("k/csrc/deep/kernel.cuh").included_by.as_deref(),
-            Some("k/csrc/ops.h"),
-            "{bom:#?}"
-        );
-        assert!(source("k/csrc/a.cu").ships);
-        let demo = source("examples/demo/d.cu");
-        assert!(!demo.ships, "an example crate does not ship: {demo:#?}");
-        let nvcc = bom
-            .builders
-            .iter()
-            .find(|b| b.kind == BuilderKind::Nvcc)
-            .expect("the example's nvcc call is inventoried");
-        assert!(nvcc.native_arch && !nvcc.ships, "{nvcc:#?}");
-        assert!(
-            bom.graph_unread
-                .as_deref()
-                .is_some_and(|why| why.contains("Cargo.lock")),
-            "{:?}",
-            bom.graph_unread
-        );
-    }
-}
+mod tests;

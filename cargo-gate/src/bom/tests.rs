@@ -1,0 +1,136 @@
+use super::*;
+use crate::workspace::Workspace;
+use gate_formats::kernel_bom::BuilderKind;
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Real-world false verdicts, each reduced to its shape (docs/REAL-WORLD.md): a header
+/// reached only through a C header was "built" by the call (not included); a package that
+/// does not ship (an example crate) vanished from the inventory; a graph that could not be
+/// read was not said.
+#[test]
+fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
+            (
+                "k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n",
+            ),
+            ("k/src/lib.rs", ""),
+            (
+                "k/build.rs",
+                "fn main() {\n    cc::Build::new()\n        .cuda(true)\n        .file(\"csrc/a.cu\")\n        .compile(\"a\");\n}\n",
+            ),
+            (
+                "k/csrc/a.cu",
+                "#include \"ops.h\"\n__global__ void a() {}\n",
+            ),
+            ("k/csrc/ops.h", "#include \"deep/kernel.cuh\"\n"),
+            (
+                "k/csrc/deep/kernel.cuh",
+                "__device__ int one() { return 1; }\n",
+            ),
+            (
+                "examples/demo/Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "examples/demo/build.rs",
+                "fn main() {\n    std::process::Command::new(\"nvcc\").args([\"-arch=native\", \"d.cu\"]).status().unwrap();\n}\n",
+            ),
+            ("examples/demo/d.cu", "__global__ void d() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["k"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let config = crate::config::defaults(&crate::registry::known());
+    let cargo = Cargo::new(dir.path(), true);
+    let bom = gather(
+        &facts,
+        &cargo,
+        &config,
+        Depth::Static("not built in this test"),
+    );
+    let source = |path: &str| {
+        bom.sources
+            .iter()
+            .find(|s| s.path == path)
+            .unwrap_or_else(|| panic!("{path} not inventoried: {:#?}", bom.sources))
+    };
+    assert_eq!(source("k/csrc/a.cu").included_by, None);
+    assert_eq!(
+        source("k/csrc/deep/kernel.cuh").included_by.as_deref(),
+        Some("k/csrc/ops.h"),
+        "{bom:#?}"
+    );
+    assert!(source("k/csrc/a.cu").ships);
+    let demo = source("examples/demo/d.cu");
+    assert!(!demo.ships, "an example crate does not ship: {demo:#?}");
+    let nvcc = bom
+        .builders
+        .iter()
+        .find(|b| b.kind == BuilderKind::Nvcc)
+        .expect("the example's nvcc call is inventoried");
+    assert!(nvcc.native_arch && !nvcc.ships, "{nvcc:#?}");
+    assert!(
+        bom.graph_unread
+            .as_deref()
+            .is_some_and(|why| why.contains("Cargo.lock")),
+        "{:?}",
+        bom.graph_unread
+    );
+}
+
+/// The shape met on a workspace we had not tried: the build script gets its `cc::Build` from a
+/// helper in a path dependency outside the workspace root, where `.cuda(true)` and
+/// `-arch=native` are set.
+#[test]
+fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    write(
+        dir.path(),
+        &[
+            ("ws/Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
+            (
+                "ws/k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n[build-dependencies]\nhelpers = { path = \"../../helpers\" }\n",
+            ),
+            ("ws/k/src/lib.rs", ""),
+            (
+                "ws/k/build.rs",
+                "fn main() {\n    let mut b: cc::Build = helpers::build::ccmd();\n    b.file(\"cuda/x.cu\").compile(\"x\");\n}\n",
+            ),
+            ("ws/k/cuda/x.cu", "__global__ void x() {}\n"),
+            (
+                "helpers/Cargo.toml",
+                "[package]\nname = \"helpers\"\nversion = \"0.1.0\"\n",
+            ),
+            ("helpers/src/lib.rs", "pub mod build;\n"),
+            (
+                "helpers/src/build.rs",
+                "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=native\");\n    b\n}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(&root, &["k"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = facts.gpu_sources();
+    let x = sources.iter().find(|s| s.path == "k/cuda/x.cu").unwrap();
+    let named: Vec<&Builder> = x.built_by.iter().map(|&b| &builders[b]).collect();
+    assert_eq!(named.len(), 1, "{sources:#?} {builders:#?}");
+    assert_eq!(
+        (named[0].kind, named[0].at.as_str(), named[0].via.as_deref()),
+        (BuilderKind::Cc, "k/build.rs:2", Some("../helpers/src/build.rs:1"))
+    );
+    assert!(named[0].native_arch, "{:#?}", named[0]);
+}
