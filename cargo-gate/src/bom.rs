@@ -39,6 +39,11 @@ const BUILD_WORDS: &[&str] = &[
     "gate_build",
 ];
 
+mod unlocked;
+
+/// What the inventory says of a graph resolved without a lockfile.
+pub const UNLOCKED: &str = "resolved without a lockfile (there is no Cargo.lock), in a scratch copy of the manifests: the versions cargo picks today";
+
 /// How far to go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
@@ -66,9 +71,10 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
 pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) -> Bom {
     let (sources, mut builders) = facts.gpu_sources().clone();
     let mut graph_unread = None;
+    let mut graph_resolved = None;
+    let targets = crate::sections::targets(config);
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
-            let targets = crate::sections::targets(config);
             // Cargo's own shipped graph (as the supply-chain checks judge it), else the
             // resolve's approximation.
             let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
@@ -77,6 +83,19 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
                 Err(_) => crate::deps::Graph::shipped(metadata, &targets),
             };
             dependencies(metadata, &shipped, &mut builders)
+        }
+        Ok(Resolve::Failed { .. }) if !facts.root().join("Cargo.lock").exists() => {
+            match unlocked::resolve(facts, cargo) {
+                Ok(metadata) => {
+                    graph_resolved = Some(UNLOCKED.to_owned());
+                    let shipped = crate::deps::Graph::shipped(&metadata, &targets);
+                    dependencies(&metadata, &shipped, &mut builders)
+                }
+                Err(e) => {
+                    graph_unread = Some(format!("there is no Cargo.lock, and {e}"));
+                    Vec::new()
+                }
+            }
         }
         Ok(Resolve::Failed { error, .. }) => {
             let first = error.lines().next().unwrap_or(error);
@@ -94,6 +113,7 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
         builders,
         dependencies,
         graph_unread,
+        graph_resolved,
         artifacts: Artifacts::Unread {
             reason: reason.to_owned(),
         },

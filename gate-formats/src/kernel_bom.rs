@@ -28,6 +28,11 @@ pub struct Bom {
     /// Why the graph was not read (the lockfile does not resolve, cargo could not run), when
     /// it was not: then `dependencies` is empty for want of evidence, not for want of GPU code.
     pub graph_unread: Option<String>,
+    /// How the graph was read when not from the workspace's lockfile: a workspace without
+    /// `Cargo.lock` has it resolved in a scratch copy (the versions cargo picks today, not
+    /// ones anybody pinned), and this says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_resolved: Option<String>,
     /// What was read of the built artifacts.
     pub artifacts: Artifacts,
     /// The fleet the inventory was judged against (`[cuda]` in gate.toml), when declared.

@@ -130,7 +130,11 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
     assert_eq!(named.len(), 1, "{sources:#?} {builders:#?}");
     assert_eq!(
         (named[0].kind, named[0].at.as_str(), named[0].via.as_deref()),
-        (BuilderKind::Cc, "k/build.rs:2", Some("../helpers/src/build.rs:1"))
+        (
+            BuilderKind::Cc,
+            "k/build.rs:2",
+            Some("../helpers/src/build.rs:1")
+        )
     );
     assert!(named[0].native_arch, "{:#?}", named[0]);
 }

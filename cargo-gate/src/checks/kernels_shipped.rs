@@ -284,6 +284,9 @@ fn summarize(bom: &Bom) -> String {
             bom.dependencies.len()
         ));
     }
+    if bom.graph_resolved.is_some() {
+        parts.push("the graph resolved without a lockfile".to_owned());
+    }
     parts.push(match &bom.artifacts {
         Artifacts::Read {
             binaries,

@@ -139,6 +139,9 @@ pub(crate) fn text(bom: &Bom) -> String {
     if let Some(why) = &bom.graph_unread {
         out.push_str(&format!("dependencies not read: {why}\n"));
     }
+    if let Some(how) = &bom.graph_resolved {
+        out.push_str(&format!("dependency graph {how}\n"));
+    }
     witness_text(bom, &mut out);
     artifacts_text(bom, &mut out);
     out

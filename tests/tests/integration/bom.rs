@@ -652,3 +652,40 @@ fn nvrtc_at_run_time_is_a_warning_naming_the_library_loaded() {
     );
     assert!(artifacts(&bom).1.is_empty(), "{:#?}", artifacts(&bom).1);
 }
+
+/// A library workspace without Cargo.lock, compiling CUDA at run time through cudarc's
+/// lower-level NVRTC API (`result::compile_program`): the graph is resolved in a scratch copy
+/// (and said so), cudarc is named as the NVRTC provider, the call is an NVRTC use, and the
+/// user's tree is left without a lockfile.
+#[test]
+fn a_workspace_without_a_lockfile_has_its_graph_resolved_aside_and_its_nvrtc_named() {
+    let fx = fixture("bom-unlocked");
+    let run = run(fx.command(&["kernels", "--no-build", "--format", "json"]));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(bom.graph_unread, None, "{bom:#?}");
+    assert!(
+        bom.graph_resolved
+            .as_deref()
+            .is_some_and(|g| g.contains("without a lockfile")),
+        "{bom:#?}"
+    );
+    let cudarc = bom.dependencies.iter().find(|d| d.name == "cudarc");
+    assert!(
+        cudarc.is_some_and(|d| d.provides_nvrtc.is_some()),
+        "{bom:#?}"
+    );
+    let nvrtc: Vec<(&str, &str)> = bom
+        .builders
+        .iter()
+        .filter(|b| b.kind == BuilderKind::Nvrtc && !b.dependency)
+        .map(|b| (b.package.as_str(), b.at.as_str()))
+        .collect();
+    let compile = at(&fx, "jit/src/lib.rs", "result::compile_program");
+    assert_eq!(nvrtc, [("jit", compile.as_str())], "{bom:#?}");
+    assert!(
+        !fx.root.join("Cargo.lock").exists(),
+        "the user's tree gained a lockfile"
+    );
+}

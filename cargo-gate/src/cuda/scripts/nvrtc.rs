@@ -57,7 +57,7 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
         "compile_ptx" | "compile_ptx_with_opts" => called && !defined && !method,
         "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
         _ if compiles(original) => {
-            if !lx.punct(i + 1, b'(') || defined || method {
+            if !called_with_args(lx, i) || defined || method {
                 return false;
             }
             let start = lx.path_start(i);
@@ -71,6 +71,29 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
         }
         _ => false,
     }
+}
+
+/// Whether the name at `i` is called: `(` follows, or a turbofish and then `(`
+/// (`compile_program::<&str>(..)`).
+fn called_with_args(lx: &Lexed<'_>, i: usize) -> bool {
+    if lx.punct(i + 1, b'(') {
+        return true;
+    }
+    if !(lx.path_sep(i + 1) && lx.punct(i + 3, b'<')) {
+        return false;
+    }
+    let mut depth = 0usize;
+    for k in i + 3..lx.toks.len().min(i + 64) {
+        if lx.punct(k, b'<') {
+            depth += 1;
+        } else if lx.punct(k, b'>') {
+            depth -= 1;
+            if depth == 0 {
+                return lx.punct(k + 1, b'(');
+            }
+        }
+    }
+    false
 }
 
 /// Whether a path segment names an NVRTC module or crate (`nvrtc`, `nvrtc_sys`).

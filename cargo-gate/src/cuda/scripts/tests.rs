@@ -565,7 +565,7 @@ use other::compile;
 
 fn jit(src: &str) {
     let prog = result::create_program(src, None).unwrap();
-    unsafe { result::compile_program(prog, &opts) }.unwrap();
+    unsafe { result::compile_program::<&str>(prog, &opts) }.unwrap();
     let ptx = unsafe { result::get_ptx(prog) }.unwrap();
     unsafe { build_it(prog, &[]) };
     unsafe { cudarc::nvrtc::result::compile_program(prog, &[]) };
