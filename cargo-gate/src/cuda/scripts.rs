@@ -138,6 +138,22 @@ impl Helpers {
         self.list.is_empty()
     }
 
+    /// The helpers code in `rel` can call: all but those defined in another build script (a
+    /// build script's functions are its own; two crates' scripts often share a name like
+    /// `build_kernels`).
+    #[must_use]
+    pub fn visible_from(&self, rel: &str) -> Helpers {
+        let own = |at: &str| at.rsplit_once(':').is_some_and(|(file, _)| file == rel);
+        Helpers {
+            list: self
+                .list
+                .iter()
+                .filter(|h| own(&h.at) || !is_build_script(&h.at))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// The helper called `name`; with a path qualifier (`helpers` in `helpers::ccmd()`), one
     /// whose file path contains it (as `helpers` or `helpers` with `-` for `_`) is preferred.
     #[must_use]
@@ -154,6 +170,12 @@ impl Helpers {
                 .unwrap_or(first),
         )
     }
+}
+
+/// Whether `at` (`file:line`) lies in a build script (`build.rs`, or `build/main.rs`).
+fn is_build_script(at: &str) -> bool {
+    let file = at.rsplit_once(':').map_or(at, |(file, _)| file);
+    file == "build.rs" || file.ends_with("/build.rs") || file.ends_with("build/main.rs")
 }
 
 /// Words one of which a file must contain to define a helper; checked with `memmem` before
@@ -180,11 +202,12 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 }
             }
             let Some(lx) = &lexed[index] else { continue };
+            let visible = found.visible_from(file.rel);
             for def in lx.fns() {
                 if def.name == "main" || known.contains(&(index, def.open)) {
                     continue;
                 }
-                let calls = calls_in(lx, (def.open + 1, def.close), &found, &[]);
+                let calls = calls_in(lx, (def.open + 1, def.close), &visible, &[]);
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
                 if let Some(mut call) = calls.into_iter().find(|c| !c.cmake_project) {
                     call.line = def.line;
@@ -206,6 +229,8 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
 
 /// What the build script `script` does with GPU code, following `helpers`.
 pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
+    let visible = helpers.visible_from(script.rel);
+    let helpers = &visible;
     let lx = Lexed::new(script.text);
     let fns = lx.fns();
     // The script's own helpers that it calls are reported at their calls, not inside.
@@ -346,7 +371,8 @@ fn helper_use<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<(&'h
         }
         Some(q)
     } else {
-        None
+        // `use helper_crate::build::ccmd;` then `ccmd()`: the crate it came from.
+        lx.imports.get(name).copied()
     };
     helpers.get(name, qualifier).map(|h| (h, i + 1))
 }

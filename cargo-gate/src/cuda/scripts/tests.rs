@@ -592,3 +592,44 @@ fn compile_program() {}
          called compile lead into no NVRTC module"
     );
 }
+
+/// Another crate's build script defines a function of the same name: that one is not the
+/// helper (a build script's functions are its own), and an imported helper is taken from the
+/// crate it is imported from.
+#[test]
+fn a_helper_is_never_taken_from_another_build_script() {
+    let others = [
+        (
+            "ops/build.rs",
+            "fn build_kernels() {\n    cc::Build::new().cuda(true).file(\"k.cu\").compile(\"k\");\n}\nfn main() { build_kernels(); }\n",
+        ),
+        (
+            "tools/src/lib.rs",
+            "pub fn build_kernels() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true);\n    b\n}\n",
+        ),
+        (
+            "helper-crate/src/gpu.rs",
+            "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=sm_90\");\n    b\n}\n",
+        ),
+        (
+            "other/src/lib.rs",
+            "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=sm_70\");\n    b\n}\n",
+        ),
+    ];
+    let found = script_with(
+        &others,
+        "use helper_crate::gpu::ccmd;\nfn main() {\n    build_kernels().file(\"a.cu\").compile(\"a\");\n    ccmd().file(\"b.cu\").compile(\"b\");\n}\n",
+    );
+    let vias: Vec<(Option<&str>, &[String])> = found
+        .calls
+        .iter()
+        .map(|c| (c.via.as_deref(), c.archs.as_slice()))
+        .collect();
+    assert_eq!(
+        vias,
+        [
+            (Some("tools/src/lib.rs:1"), &[][..]),
+            (Some("helper-crate/src/gpu.rs:1"), &strings(&["sm_90"])[..]),
+        ]
+    );
+}
