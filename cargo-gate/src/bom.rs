@@ -39,6 +39,7 @@ const BUILD_WORDS: &[&str] = &[
     "gate_build",
 ];
 
+mod helpers;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -207,7 +208,8 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
             texts.push((file.rel.clone(), text));
         }
     }
-    texts.extend(outside_helper_texts(facts, root));
+    texts.extend(helpers::outside_texts(facts, root));
+    texts.extend(helpers::registry_texts(facts, root));
     let rust: Vec<scripts::RustFile<'_>> = texts
         .iter()
         .map(|(rel, text)| scripts::RustFile { rel, text })
@@ -316,56 +318,6 @@ pub fn how_built(source: &SourceFile, builders: &[Builder]) -> String {
         (None, Some(named)) => named,
         (None, None) => "built by nothing".to_owned(),
     }
-}
-
-/// The Rust files, with a builder word, of the path dependencies outside the repository that
-/// packages with a build script depend on (a build script may call a helper defined there:
-/// `helper::build::ccmd()`), shown relative to the root (`../helpers/src/lib.rs`).
-fn outside_helper_texts(facts: &Facts, root: &Path) -> Vec<(String, String)> {
-    let mut dirs: Vec<&Path> = facts
-        .packages
-        .iter()
-        .filter(|p| p.build_script.is_some())
-        .flat_map(|p| p.path_deps.iter().filter(|d| !p.dev_only.contains(d)))
-        .map(PathBuf::as_path)
-        .filter(|d| !d.starts_with(root))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    let mut texts = Vec::new();
-    for dir in dirs {
-        for path in rust_files_below(&dir.join("src")) {
-            let Ok(text) = gate_support::read::text_capped(&path, RUST_FILE_CAP) else {
-                continue;
-            };
-            let bytes = text.as_bytes();
-            if BUILD_WORDS
-                .iter()
-                .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
-            {
-                texts.push((shown(root, &path), text));
-            }
-        }
-    }
-    texts
-}
-
-/// The most of one Rust file of a dependency read for helpers.
-const RUST_FILE_CAP: u64 = 4 << 20;
-
-/// `path` as shown from `root`: below it, relative (`src/lib.rs`); beside it, with the `..`
-/// that lead there (`../helpers/src/lib.rs`); else as it is.
-fn shown(root: &Path, path: &Path) -> String {
-    for (up, ancestor) in root.ancestors().enumerate() {
-        if let Ok(rest) = path.strip_prefix(ancestor) {
-            if ancestor.parent().is_none() {
-                break;
-            }
-            let rest = rest.to_string_lossy().replace('\\', "/");
-            return format!("{}{rest}", "../".repeat(up));
-        }
-    }
-    gate_support::path::relative(root, path)
 }
 
 /// Whether the sources, the build scripts or the graph show any GPU code.

@@ -13,7 +13,7 @@ fn write(root: &Path, files: &[(&str, &str)]) {
 /// Real-world false verdicts, each reduced to its shape (docs/REAL-WORLD.md): a header
 /// reached only through a C header was "built" by the call (not included); a package that
 /// does not ship (an example crate) vanished from the inventory; a graph that could not be
-/// read was not said.
+/// read was not said (now: one without a lockfile is resolved aside, and that is said).
 #[test]
 fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_is_said() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,13 +81,11 @@ fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_
         .find(|b| b.kind == BuilderKind::Nvcc)
         .expect("the example's nvcc call is inventoried");
     assert!(nvcc.native_arch && !nvcc.ships, "{nvcc:#?}");
-    assert!(
-        bom.graph_unread
-            .as_deref()
-            .is_some_and(|why| why.contains("Cargo.lock")),
-        "{:?}",
-        bom.graph_unread
-    );
+    // No Cargo.lock: the graph is resolved in a scratch copy, and said so; the tree is left
+    // without a lockfile.
+    assert_eq!(bom.graph_unread, None);
+    assert_eq!(bom.graph_resolved.as_deref(), Some(UNLOCKED));
+    assert!(!dir.path().join("Cargo.lock").exists());
 }
 
 /// The shape met on a workspace we had not tried: the build script gets its `cc::Build` from a
@@ -137,4 +135,72 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
         )
     );
     assert!(named[0].native_arch, "{:#?}", named[0]);
+}
+
+/// A build script whose `cc::Build` comes from a registry crate's helper: read from cargo's
+/// unpacked sources at the version Cargo.lock pins.
+#[test]
+fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("ws");
+    write(
+        dir.path(),
+        &[
+            ("ws/Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
+            (
+                "ws/k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n[build-dependencies]\ngpu-helper = \"0.3\"\n",
+            ),
+            ("ws/k/src/lib.rs", ""),
+            (
+                "ws/k/build.rs",
+                "fn main() {\n    gpu_helper::build::ccmd().file(\"cuda/x.cu\").compile(\"x\");\n}\n",
+            ),
+            ("ws/k/cuda/x.cu", "__global__ void x() {}\n"),
+            (
+                "ws/Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"gpu-helper\"\nversion = \"0.3.1\"\nsource = \"registry+https://example.invalid/index\"\n\n[[package]]\nname = \"k\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "registry/src/index-1/gpu-helper-0.3.0/src/build.rs",
+                "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=sm_70\");\n    b\n}\n",
+            ),
+            (
+                "registry/src/index-1/gpu-helper-0.3.1/src/build.rs",
+                "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=sm_90\");\n    b\n}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(&root, &["k"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"));
+    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
+    assert_eq!(
+        rels,
+        ["gpu-helper@0.3.1/src/build.rs"],
+        "the locked version only"
+    );
+    let files: Vec<scripts::RustFile<'_>> = texts
+        .iter()
+        .map(|(rel, text)| scripts::RustFile { rel, text })
+        .collect();
+    let script = std::fs::read_to_string(root.join("k/build.rs")).unwrap();
+    let found = scripts::analyse(
+        &scripts::RustFile {
+            rel: "k/build.rs",
+            text: &script,
+        },
+        &scripts::helpers(&files),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(
+        (
+            found.calls[0].via.as_deref(),
+            found.calls[0].archs.as_slice()
+        ),
+        (
+            Some("gpu-helper@0.3.1/src/build.rs:1"),
+            &["sm_90".to_owned()][..]
+        )
+    );
 }

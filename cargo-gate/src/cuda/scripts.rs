@@ -172,10 +172,13 @@ impl Helpers {
     }
 }
 
-/// Whether `at` (`file:line`) lies in a build script (`build.rs`, or `build/main.rs`).
+/// Whether `at` (`file:line`) lies in a build script (`build.rs` or `build/main.rs` beside a
+/// manifest; a `src/build.rs` module is a library's).
 fn is_build_script(at: &str) -> bool {
     let file = at.rsplit_once(':').map_or(at, |(file, _)| file);
-    file == "build.rs" || file.ends_with("/build.rs") || file.ends_with("build/main.rs")
+    let in_src = file.starts_with("src/") || file.contains("/src/");
+    (file == "build.rs" || file.ends_with("/build.rs") || file.ends_with("build/main.rs"))
+        && !in_src
 }
 
 /// Words one of which a file must contain to define a helper; checked with `memmem` before
