@@ -40,6 +40,7 @@ const BUILD_WORDS: &[&str] = &[
 ];
 
 mod helpers;
+mod outside;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -404,7 +405,17 @@ pub fn script_builder(
     }
 }
 
-/// Every tracked GPU file with the builders that compile it.
+/// Whether a path names a C/C++ source or header (followed for includes, never reported).
+fn is_c_family(rel: &str) -> bool {
+    [
+        ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
+    ]
+    .iter()
+    .any(|e| rel.ends_with(e))
+}
+
+/// Every tracked GPU file with the builders that compile it (and the GPU files beside the
+/// workspace that a call reaches).
 fn attribute(
     facts: &Facts,
     root: &Path,
@@ -429,15 +440,17 @@ fn attribute(
             calls,
         })
         .collect();
+    // Files beside the workspace that a call reaches (an include directory outside the root).
+    let call_lists: Vec<&[scripts::Call]> = calls.iter().map(|(_, c, _)| c.as_slice()).collect();
+    let beside = outside::files(root, &dirs, &call_lists);
+    let mut gpu = gpu;
+    gpu.extend(
+        beside
+            .iter()
+            .filter_map(|rel| FileKind::of(rel).map(|k| (rel.as_str(), k, None))),
+    );
     // Includes are followed through the C/C++ headers and sources around the GPU files (a
     // `.cu` including `ops.h` including `kernel.cuh`); only GPU files are reported.
-    let c_family = |rel: &str| {
-        [
-            ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
-        ]
-        .iter()
-        .any(|e| rel.ends_with(e))
-    };
     let mut paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
     paths.extend(
         facts
@@ -445,7 +458,8 @@ fn attribute(
             .files
             .iter()
             .map(|f| f.rel.as_str())
-            .filter(|rel| c_family(rel)),
+            .chain(beside.iter().map(String::as_str))
+            .filter(|rel| is_c_family(rel)),
     );
     let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
     let attributed = includes::attribute(&packages, &paths, &read);

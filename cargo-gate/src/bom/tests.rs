@@ -108,7 +108,16 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
                 "ws/k/build.rs",
                 "fn main() {\n    let mut b: cc::Build = helpers::build::ccmd();\n    b.file(\"cuda/x.cu\").compile(\"x\");\n}\n",
             ),
-            ("ws/k/cuda/x.cu", "__global__ void x() {}\n"),
+            (
+                "ws/k/cuda/x.cu",
+                "#include \"util.cuh\"\n__global__ void x() {}\n",
+            ),
+            ("common/util.cuh", "#include \"detail/more.cuh\"\n"),
+            (
+                "common/detail/more.cuh",
+                "__device__ int one() { return 1; }\n",
+            ),
+            ("elsewhere/unrelated.cuh", ""),
             (
                 "helpers/Cargo.toml",
                 "[package]\nname = \"helpers\"\nversion = \"0.1.0\"\n",
@@ -116,7 +125,7 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
             ("helpers/src/lib.rs", "pub mod build;\n"),
             (
                 "helpers/src/build.rs",
-                "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=native\");\n    b\n}\n",
+                "pub fn ccmd() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-arch=native\").include(\"../../common\");\n    b\n}\n",
             ),
         ],
     );
@@ -135,6 +144,19 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
         )
     );
     assert!(named[0].native_arch, "{:#?}", named[0]);
+    // The headers beside the workspace, in the helper's include directory, are followed.
+    let beside: Vec<(&str, Option<&str>, usize)> = sources
+        .iter()
+        .filter(|s| s.path.starts_with("../"))
+        .map(|s| (s.path.as_str(), s.included_by.as_deref(), s.built_by.len()))
+        .collect();
+    assert_eq!(
+        beside,
+        [
+            ("../common/detail/more.cuh", Some("../common/util.cuh"), 1),
+            ("../common/util.cuh", Some("k/cuda/x.cu"), 1),
+        ]
+    );
 }
 
 /// A build script whose `cc::Build` comes from a registry crate's helper: read from cargo's

@@ -286,7 +286,9 @@ fn join(dir: &str, rel: &str) -> String {
     }
 }
 
-/// `a/./b/../c` → `a/c`; `None` when it climbs above the root or is absolute.
+/// `a/./b/../c` → `a/c`; a path that climbs above the root keeps its leading `..`
+/// (`../common/x.cuh`: a file beside the workspace, listed when a call reaches there);
+/// `None` when it is absolute.
 fn normalize(path: &str) -> Option<String> {
     if path.starts_with('/') || path.get(1..2) == Some(":") {
         return None;
@@ -295,8 +297,8 @@ fn normalize(path: &str) -> Option<String> {
     for part in path.split(['/', '\\']) {
         match part {
             "" | "." => {}
-            ".." => {
-                parts.pop()?;
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
             }
             p => parts.push(p),
         }
