@@ -162,53 +162,9 @@ fn finish(bom: &mut Bom, config: &Config) {
 /// The tracked GPU files and the workspace's builders, each file attributed (read once per
 /// run, through [`Facts::gpu_sources`]).
 pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
-    let read = |path: &Path| std::fs::read_to_string(path).ok();
-    let mut texts: Vec<(String, String)> = Vec::new();
     let mut builders = Vec::new();
-    for file in &facts.index.files {
-        if !file.rel.ends_with(".rs") {
-            continue;
-        }
-        let in_package = file.owner.map_or(file.path.as_path(), |o| {
-            file.path
-                .strip_prefix(&facts.packages[o].dir)
-                .unwrap_or(&file.path)
-        });
-        // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
-        // all the same: a build script may call one defined anywhere).
-        let library_code = !matches!(
-            in_package
-                .components()
-                .next()
-                .and_then(|c| c.as_os_str().to_str()),
-            Some("tests" | "examples" | "benches")
-        );
-        let Some(text) = read(&file.path) else {
-            continue;
-        };
-        let bytes = text.as_bytes();
-        let has = |word: &str| memchr::memmem::find(bytes, word.as_bytes()).is_some();
-        if library_code && has("nvrtc") {
-            let rust = scripts::RustFile {
-                rel: &file.rel,
-                text: &text,
-            };
-            for (line, _) in scripts::nvrtc_uses(&rust) {
-                let owner = file.owner.map(|o| &facts.packages[o]);
-                builders.push(Builder {
-                    ships: owner.is_none_or(shipped),
-                    ..Builder::new(
-                        owner.map_or("", |p| p.name.as_str()),
-                        BuilderKind::Nvrtc,
-                        format!("{}:{line}", file.rel),
-                    )
-                });
-            }
-        }
-        if BUILD_WORDS.iter().any(|w| has(w)) {
-            texts.push((file.rel.clone(), text));
-        }
-    }
+    let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
+    let mut texts = read_rust_files(facts, &mut builders, &mut calls);
     texts.extend(helpers::outside_texts(facts, root));
     texts.extend(helpers::registry_texts(facts, root));
     let rust: Vec<scripts::RustFile<'_>> = texts
@@ -216,12 +172,13 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
         .map(|(rel, text)| scripts::RustFile { rel, text })
         .collect();
     let helpers = scripts::helpers(&rust);
-    let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
     for (p, package) in facts.packages.iter().enumerate() {
         let Some(script) = package.build_script.as_ref() else {
             continue;
         };
-        let Some(text) = read(script) else { continue };
+        let Ok(text) = gate_support::read::text_capped(script, helpers::RUST_FILE_CAP) else {
+            continue;
+        };
         let rel = gate_support::path::relative(root, script);
         let mut analysed = scripts::analyse(
             &scripts::RustFile {
@@ -244,6 +201,117 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
     let mut sources = attribute(facts, root, &calls);
     mark_stale(root, &mut sources);
     (sources, builders)
+}
+
+/// Reads the tracked Rust files once: each NVRTC use of library code becomes a builder (and
+/// the CUDA sources its package embeds with `include_str!`, calls of it, in `calls`); the
+/// texts that may define build helpers are returned.
+fn read_rust_files(
+    facts: &Facts,
+    builders: &mut Vec<Builder>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) -> Vec<(String, String)> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
+    let mut nvrtc: BTreeMap<usize, Vec<(String, u32, usize)>> = BTreeMap::new();
+    let mut embedded: Vec<Embedding> = Vec::new();
+    for file in &facts.index.files {
+        if !file.rel.ends_with(".rs") {
+            continue;
+        }
+        let in_package = file.owner.map_or(file.path.as_path(), |o| {
+            file.path
+                .strip_prefix(&facts.packages[o].dir)
+                .unwrap_or(&file.path)
+        });
+        // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
+        // all the same: a build script may call one defined anywhere).
+        let library_code = !matches!(
+            in_package
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str()),
+            Some("tests" | "examples" | "benches")
+        );
+        let Ok(text) = gate_support::read::text_capped(&file.path, helpers::RUST_FILE_CAP) else {
+            continue;
+        };
+        let rust = scripts::RustFile {
+            rel: &file.rel,
+            text: &text,
+        };
+        if library_code {
+            let owner = file.owner.map(|o| &facts.packages[o]);
+            for (line, _) in scripts::nvrtc_uses(&rust) {
+                if let Some(o) = file.owner {
+                    let at = (file.rel.clone(), line, builders.len());
+                    nvrtc.entry(o).or_default().push(at);
+                }
+                builders.push(Builder {
+                    ships: owner.is_none_or(shipped),
+                    ..Builder::new(
+                        owner.map_or("", |p| p.name.as_str()),
+                        BuilderKind::Nvrtc,
+                        format!("{}:{line}", file.rel),
+                    )
+                });
+            }
+            if let Some(o) = file.owner {
+                let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
+                for e in scripts::embedded_sources(&rust) {
+                    embedded.push((o, file.rel.clone(), dir.clone(), e));
+                }
+            }
+        }
+        let bytes = text.as_bytes();
+        if BUILD_WORDS
+            .iter()
+            .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
+        {
+            texts.push((file.rel.clone(), text));
+        }
+    }
+    embedded_calls(&nvrtc, embedded, calls);
+    texts
+}
+
+/// A CUDA source embedded in Rust code: the package (index), the embedding file, its
+/// directory below the package, and what it embeds.
+type Embedding = (usize, String, PathBuf, scripts::Embedded);
+
+/// The CUDA sources a package embeds (`include_str!("k.cu")`), each a call of the package's
+/// NVRTC builders (the one on the same line, else those of the same file, else all of them):
+/// NVRTC compiles them at run time.
+/// Embedding in a package that compiles nothing at run time names no builder.
+fn embedded_calls(
+    nvrtc: &BTreeMap<usize, Vec<(String, u32, usize)>>,
+    embedded: Vec<Embedding>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) {
+    for (package, file, dir, e) in embedded {
+        let Some(builders) = nvrtc.get(&package) else {
+            continue;
+        };
+        let input = if e.from_manifest_dir {
+            e.path.clone()
+        } else {
+            dir.join(&e.path).to_string_lossy().replace('\\', "/")
+        };
+        // The NVRTC call on the embedding line, else those of the embedding file, else every
+        // NVRTC call of the package (which of them compiles it, only the code's calls say).
+        let pick = |keep: &dyn Fn(&(String, u32, usize)) -> bool| -> Vec<usize> {
+            builders.iter().filter(|b| keep(b)).map(|b| b.2).collect()
+        };
+        let mut chosen = pick(&|(rel, line, _)| *rel == file && *line == e.line);
+        if chosen.is_empty() {
+            chosen = pick(&|(rel, _, _)| *rel == file);
+        }
+        if chosen.is_empty() {
+            chosen = pick(&|_| true);
+        }
+        let call = scripts::Call::embedded(e.line, input);
+        calls.push((package, vec![call; chosen.len()], chosen));
+    }
 }
 
 /// Keeps the calls of a bare `cmake::Config` ([`scripts::Call::cmake_project`]) whose project

@@ -104,8 +104,8 @@ fn with_build_word(path: &Path) -> Option<String> {
         .then_some(text)
 }
 
-/// The Rust files, with a builder word, of the path dependencies outside the repository that
-/// packages with a build script depend on (a build script may call a helper defined there:
+/// The Rust files, with a builder word, of the path dependencies outside the repository (or
+/// inside it but not tracked: a submodule) that packages with a build script depend on (a build script may call a helper defined there:
 /// `helper::build::ccmd()`), shown relative to the root (`../helpers/src/lib.rs`).
 pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)> {
     let mut dirs: Vec<&Path> = facts
@@ -114,7 +114,10 @@ pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)>
         .filter(|p| p.build_script.is_some())
         .flat_map(|p| p.path_deps.iter().filter(|d| !p.dev_only.contains(d)))
         .map(PathBuf::as_path)
-        .filter(|d| !d.starts_with(root))
+        // Outside the root, or inside it but untracked (a git submodule's checkout).
+        .filter(|d| {
+            !d.starts_with(root) || !facts.index.files.iter().any(|f| f.path.starts_with(d))
+        })
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -130,7 +133,7 @@ pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)>
 }
 
 /// The most of one Rust file of a dependency read for helpers.
-const RUST_FILE_CAP: u64 = 4 << 20;
+pub(super) const RUST_FILE_CAP: u64 = 4 << 20;
 
 /// `path` as shown from `root`: below it, relative (`src/lib.rs`); beside it, with the `..`
 /// that lead there (`../helpers/src/lib.rs`); else as it is.

@@ -226,3 +226,52 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
         )
     );
 }
+
+/// CUDA C++ embedded with `include_str!` in a crate that compiles with NVRTC is compiled by
+/// NVRTC: by the call of the same file, else by every NVRTC call of the package.
+#[test]
+fn sources_embedded_for_nvrtc_are_built_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"jit\"]\n"),
+            (
+                "jit/Cargo.toml",
+                "[package]\nname = \"jit\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "jit/src/lib.rs",
+                "mod ops;\nuse cudarc::nvrtc;\npub fn jit(code: &str) -> nvrtc::Ptx {\n    nvrtc::compile_ptx(code).unwrap()\n}\npub fn own() -> nvrtc::Ptx {\n    nvrtc::compile_ptx(include_str!(\"own.cu\")).unwrap()\n}\n",
+            ),
+            ("jit/src/own.cu", "__global__ void own() {}\n"),
+            (
+                "jit/src/ops.rs",
+                "pub fn add() -> cudarc::nvrtc::Ptx {\n    crate::jit(include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/kernels/add.cu\")))\n}\n",
+            ),
+            ("jit/kernels/add.cu", "#include \"common.cuh\"\n"),
+            ("jit/kernels/common.cuh", ""),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["jit"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = facts.gpu_sources();
+    let named = |path: &str| -> Vec<&str> {
+        let source = sources.iter().find(|s| s.path == path).unwrap();
+        source
+            .built_by
+            .iter()
+            .map(|&b| builders[b].at.as_str())
+            .collect()
+    };
+    assert_eq!(named("jit/src/own.cu"), ["jit/src/lib.rs:7"]);
+    assert_eq!(
+        named("jit/kernels/add.cu"),
+        ["jit/src/lib.rs:4", "jit/src/lib.rs:7"]
+    );
+    let common = sources
+        .iter()
+        .find(|s| s.path == "jit/kernels/common.cuh")
+        .unwrap();
+    assert_eq!(common.included_by.as_deref(), Some("jit/kernels/add.cu"));
+}

@@ -169,6 +169,34 @@ pub fn attribute(
     out
 }
 
+/// What one call has reached so far: each file once, with the first way it was reached, and
+/// the first includer of every file an include reached (also of those reached before).
+struct Reached {
+    seen: Vec<bool>,
+    list: Vec<(usize, Via)>,
+    includer: HashMap<usize, String>,
+}
+
+impl Reached {
+    fn add(&mut self, file: usize, via: Via) -> bool {
+        let new = !self.seen[file];
+        if new {
+            self.seen[file] = true;
+            self.list.push((file, via));
+        }
+        new
+    }
+}
+
+/// The files, the call's include directories, and the files' include directives (read once).
+struct Sources<'s, 'f> {
+    files: &'s [&'f str],
+    index: &'s HashMap<&'f str, usize>,
+    read: &'s dyn Fn(&str) -> Option<String>,
+    directives: &'s mut HashMap<usize, Vec<String>>,
+    include_dirs: Vec<String>,
+}
+
 /// Every file one call reaches, in the order of the rules, each once.
 fn reach(
     packages: &[Package<'_>],
@@ -180,15 +208,10 @@ fn reach(
     directives: &mut HashMap<usize, Vec<String>>,
 ) -> Vec<(usize, Via)> {
     let dir = packages[p].dir;
-    let mut reached: Vec<(usize, Via)> = Vec::new();
-    let mut seen = vec![false; files.len()];
-    let mut add = |file: usize, via: Via, reached: &mut Vec<(usize, Via)>| {
-        let new = !seen[file];
-        if new {
-            seen[file] = true;
-            reached.push((file, via));
-        }
-        new
+    let mut reached = Reached {
+        seen: vec![false; files.len()],
+        list: Vec::new(),
+        includer: HashMap::new(),
     };
     let excluded = excluder(dir, &call.excludes);
     for input in &call.inputs {
@@ -196,38 +219,83 @@ fn reach(
             if !matches!(via, Via::Named) && excluded(files[file]) {
                 continue;
             }
-            add(file, via, &mut reached);
+            reached.add(file, via);
         }
     }
-    let include_dirs: Vec<String> = call
-        .include_dirs
+    let mut sources = Sources {
+        files,
+        index,
+        read,
+        directives,
+        include_dirs: call
+            .include_dirs
+            .iter()
+            .filter_map(|d| normalize(&join(dir, d)))
+            .collect(),
+    };
+    close_includes(&mut sources, &mut reached, 0);
+    if call.inputs.is_empty() || call.computed_inputs {
+        let before = reached.list.len();
+        for (file, path) in files.iter().enumerate() {
+            if is_gpu_file(path) && owner(packages, path) == Some(p) {
+                reached.add(file, Via::Package);
+            }
+        }
+        close_includes(&mut sources, &mut reached, before);
+    }
+    // A header reached by a directory, a glob or its location is not compiled by itself: when
+    // a reached file includes it, it is included (nvcc compiles the `.cu`; CMake lists sources).
+    for (file, via) in &mut reached.list {
+        if matches!(via, Via::Directory(_) | Via::Glob(_) | Via::Package)
+            && files[*file].ends_with(".cuh")
+            && let Some(by) = reached.includer.get(file)
+        {
+            *via = Via::Included { by: by.clone() };
+        }
+    }
+    reached.list
+}
+
+/// Follows the `#include`s of the files reached from position `from` on (and of what they
+/// include), adding what they reach as [`Via::Included`].
+fn close_includes(sources: &mut Sources<'_, '_>, reached: &mut Reached, from: usize) {
+    let files = sources.files;
+    // Headers reached by a directory, a glob or location, by file name: an include that
+    // resolves nowhere (its include directories computed: `-I` of every header's directory)
+    // is matched to one of them by name, to say that it is included, not compiled.
+    let headers: HashMap<&str, usize> = reached
+        .list
         .iter()
-        .filter_map(|d| normalize(&join(dir, d)))
+        .filter(|(f, via)| {
+            files[*f].ends_with(".cuh")
+                && matches!(via, Via::Directory(_) | Via::Glob(_) | Via::Package)
+        })
+        .map(|(f, _)| (files[*f].rsplit('/').next().unwrap_or(files[*f]), *f))
         .collect();
-    let mut queue: VecDeque<usize> = reached.iter().map(|(f, _)| *f).collect();
+    let mut queue: VecDeque<usize> = reached.list[from..].iter().map(|(f, _)| *f).collect();
     while let Some(file) = queue.pop_front() {
-        let names = directives.entry(file).or_insert_with(|| {
+        let read = sources.read;
+        let names = sources.directives.entry(file).or_insert_with(|| {
             read(files[file])
                 .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
                 .unwrap_or_default()
         });
         for name in names.iter() {
-            if let Some(found) = resolve_include(files[file], name, &include_dirs, index) {
-                let by = files[file].to_owned();
-                if add(found, Via::Included { by }, &mut reached) {
+            let by = files[file].to_owned();
+            if let Some(found) =
+                resolve_include(files[file], name, &sources.include_dirs, sources.index)
+            {
+                reached.includer.entry(found).or_insert_with(|| by.clone());
+                if reached.add(found, Via::Included { by }) {
                     queue.push_back(found);
                 }
+            } else if let Some(&header) = headers.get(name.rsplit('/').next().unwrap_or(name))
+                && header != file
+            {
+                reached.includer.entry(header).or_insert(by);
             }
         }
     }
-    if call.inputs.is_empty() || call.computed_inputs {
-        for (file, path) in files.iter().enumerate() {
-            if is_gpu_file(path) && owner(packages, path) == Some(p) {
-                add(file, Via::Package, &mut reached);
-            }
-        }
-    }
-    reached
 }
 
 /// Whether a file a glob or a directory reached is one of the call's `excludes`: a pattern
@@ -642,6 +710,37 @@ mod tests {
         assert_eq!(dir.len(), 1);
         let climbing = attribute_one("", &[call(&["../../x.cu", "/abs/y.cu"], &[])], &files);
         assert!(climbing.is_empty());
+    }
+
+    /// Headers a directory, a glob or location reaches are included, not compiled, when a
+    /// reached file includes them, even through computed include directories (matched by
+    /// name); a header nothing includes stays reached as it was.
+    #[test]
+    fn headers_reached_by_a_directory_or_by_location_are_included() {
+        let files = [
+            ("app/cuda/src/ntt.cu", "#include \"utils.cuh\"\n"),
+            ("app/cuda/src/utils.cuh", ""),
+            ("app/cuda/src/lonely.cuh", ""),
+            ("app/src/ops/add.cu", "#include \"cuda_utils.cuh\"\n"),
+            ("app/src/utilities/cuda_utils.cuh", ""),
+        ];
+        let dir = attribute_one("app", &[call(&["cuda"], &[])], &files);
+        assert_eq!(
+            dir["app/cuda/src/utils.cuh"],
+            vec![(0, 0, by("app/cuda/src/ntt.cu"))]
+        );
+        assert_eq!(
+            dir["app/cuda/src/lonely.cuh"],
+            vec![(0, 0, Via::Directory("cuda".into()))]
+        );
+        let mut computed = call(&[], &[]);
+        computed.computed_inputs = true;
+        let located = attribute_one("app", &[computed], &files);
+        assert_eq!(
+            located["app/src/utilities/cuda_utils.cuh"],
+            vec![(0, 0, by("app/src/ops/add.cu"))]
+        );
+        assert_eq!(located["app/src/ops/add.cu"], vec![(0, 0, Via::Package)]);
     }
 
     #[test]

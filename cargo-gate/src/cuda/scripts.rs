@@ -41,7 +41,7 @@ use gate_formats::kernel_bom::BuilderKind;
 use lexed::Lexed;
 use memchr::memmem;
 
-pub use nvrtc::nvrtc_uses;
+pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
 
 use crate::lexer::TokenKind;
 
@@ -86,6 +86,27 @@ pub struct Call {
     /// (the first of [`inputs`](Call::inputs)) switches the language on, which the caller
     /// reads from the project's files ([`crate::cuda::cmake`]).
     pub cmake_project: bool,
+}
+
+impl Call {
+    /// A CUDA source NVRTC compiles at run time, embedded at `line` (`include_str!`), as a
+    /// call of the NVRTC builder: `input` relative to the package directory.
+    #[must_use]
+    pub fn embedded(line: u32, input: String) -> Call {
+        Call {
+            kind: BuilderKind::Nvrtc,
+            line,
+            via: None,
+            inputs: vec![input],
+            include_dirs: Vec::new(),
+            switch: None,
+            archs: Vec::new(),
+            native_arch: false,
+            computed_inputs: false,
+            excludes: Vec::new(),
+            cmake_project: false,
+        }
+    }
 }
 
 /// What one build script does with GPU code.
@@ -586,6 +607,12 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
                 None if helper.is_none() => call.computed_inputs = true,
                 None => {}
             }
+            // The PTX it writes where the build script says (`.copy_to("../resources/k.ptx")`)
+            // is its product: a tracked copy of it is built by this call.
+            for m in methods.iter().filter(|m| m.name == "copy_to") {
+                let (dest, _) = input_literals(lx, m.args.0, m.args.1);
+                call.inputs.extend(dest.into_iter().map(str::to_owned));
+            }
             for &(a, b) in &ranges {
                 for k in a..b {
                     if let Some(n) = lx.ident(k).and_then(|w| w.strip_prefix("Compute"))
@@ -643,29 +670,59 @@ fn dedupe(list: &mut Vec<String>) {
 /// `cc`: `.file`, `.files`, `.include`, `.includes`.
 fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
     for m in methods {
-        let lits = lx.strs(m.args.0, m.args.1);
         match m.name {
-            "file" => match lits.as_slice() {
-                [(_, s)] if literal_input(s) => call.inputs.push((*s).to_owned()),
-                _ => call.computed_inputs = true,
-            },
-            "files" => {
-                let inputs: Vec<&str> = lits
-                    .iter()
-                    .map(|&(_, s)| s)
-                    .filter(|s| literal_input(s))
-                    .collect();
-                if inputs.is_empty() || inputs.len() < lits.len() {
-                    call.computed_inputs = true;
-                }
+            "file" | "files" => {
+                let (inputs, computed) = input_literals(lx, m.args.0, m.args.1);
+                call.computed_inputs |= computed || inputs.is_empty();
                 call.inputs.extend(inputs.into_iter().map(str::to_owned));
             }
-            "include" | "includes" => call
-                .include_dirs
-                .extend(lits.iter().map(|&(_, s)| s.to_owned())),
+            "include" | "includes" => {
+                let (dirs, _) = input_literals(lx, m.args.0, m.args.1);
+                call.include_dirs
+                    .extend(dirs.into_iter().map(str::to_owned));
+            }
             _ => {}
         }
     }
+}
+
+/// The literal paths among the arguments `open..close` of a method, with the `const`,
+/// `static` or `let` literals of the names passed (`.files(&[KERNELS])`), and whether
+/// anything else is passed (a computed path: a `format!`, a call, a name bound to no literal).
+fn input_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> (Vec<&'a str>, bool) {
+    let mut found = Vec::new();
+    let mut computed = false;
+    let keep = |s: &'a str, found: &mut Vec<&'a str>, computed: &mut bool| {
+        if literal_input(s) {
+            found.push(s);
+        } else {
+            *computed = true;
+        }
+    };
+    for k in open..close.min(lx.toks.len()) {
+        if let Some(s) = lx.str_value(k) {
+            keep(s, &mut found, &mut computed);
+            continue;
+        }
+        let Some(name) = lx.ident(k) else { continue };
+        let used_as_value = !(lx.punct(k + 1, b'(')
+            || lx.punct(k + 1, b'!')
+            || lx.punct(k + 1, b'.')
+            || lx.path_sep(k + 1)
+            || lx.punct(k.wrapping_sub(1), b'.')
+            || (k >= 2 && lx.path_sep(k - 2)));
+        if !used_as_value || matches!(name, "true" | "false" | "mut") {
+            continue;
+        }
+        let bound = literals_bound_to(lx, name);
+        if bound.is_empty() {
+            computed = true;
+        }
+        for (_, s) in bound {
+            keep(s, &mut found, &mut computed);
+        }
+    }
+    (found, computed)
 }
 
 /// Whether a cmake option value leaves it off.
@@ -801,6 +858,11 @@ fn bound_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> Vec<(usize, 
     if k + 1 != close {
         return Vec::new();
     }
+    literals_bound_to(lx, name)
+}
+
+/// The string literals of the first `const`, `static` or `let` of this file that binds `name`.
+fn literals_bound_to<'a>(lx: &Lexed<'a>, name: &str) -> Vec<(usize, &'a str)> {
     (0..lx.toks.len())
         .find(|&i| {
             matches!(lx.ident(i), Some("const" | "static" | "let"))

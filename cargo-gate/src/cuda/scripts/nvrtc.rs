@@ -125,3 +125,50 @@ fn names_into_nvrtc<'a>(lx: &Lexed<'a>, uses: &[(usize, usize)]) -> HashMap<&'a 
     }
     names
 }
+
+/// Where a GPU source is embedded for NVRTC to compile at run time: an `include_str!` or
+/// `include_bytes!` of a `.cu`/`.cuh` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded {
+    /// 1-based line of the macro.
+    pub line: u32,
+    /// The path as written.
+    pub path: String,
+    /// Whether it is relative to the package directory (`concat!(env!("CARGO_MANIFEST_DIR"),
+    /// "/kernels/a.cu")`); else to the directory of the file that embeds it.
+    pub from_manifest_dir: bool,
+}
+
+/// The CUDA C++ sources `file` embeds (`include_str!("k.cu")`): what NVRTC compiles when the
+/// crate compiles at run time. `#[cfg(test)]` code is skipped.
+pub fn embedded_sources(file: &RustFile<'_>) -> Vec<Embedded> {
+    if !contains_any(file.text, &["include_str", "include_bytes"]) {
+        return Vec::new();
+    }
+    let lx = Lexed::new(file.text);
+    let tests = lx.test_ranges();
+    let mut out = Vec::new();
+    for i in 0..lx.toks.len() {
+        if !(matches!(lx.ident(i), Some("include_str" | "include_bytes")) && lx.punct(i + 1, b'!'))
+            || tests.iter().any(|&(a, b)| a <= i && i < b)
+        {
+            continue;
+        }
+        let close = lx.matching(i + 2);
+        let from_manifest_dir =
+            (i + 2..close).any(|k| lx.str_value(k) == Some("CARGO_MANIFEST_DIR"));
+        let path: String = (i + 2..close)
+            .filter_map(|k| lx.str_value(k))
+            .filter(|s| *s != "CARGO_MANIFEST_DIR")
+            .collect();
+        let is_source = path.ends_with(".cu") || path.ends_with(".cuh");
+        if is_source && !path.contains('{') {
+            out.push(Embedded {
+                line: lx.toks[i].line,
+                path: path.trim_start_matches('/').to_owned(),
+                from_manifest_dir,
+            });
+        }
+    }
+    out
+}

@@ -287,7 +287,11 @@ fn cuda_builder_and_ptx_outside_out_dir() {
         (s.calls[0].kind, s.calls[0].line),
         (BuilderKind::CudaBuilder, 3)
     );
-    assert_eq!(s.calls[0].inputs, strings(&["../kernels"]));
+    // What it compiles, and the PTX it writes (a tracked copy of it is its product).
+    assert_eq!(
+        s.calls[0].inputs,
+        strings(&["../kernels", "../resources/k.ptx"])
+    );
     assert_eq!(s.calls[0].archs, strings(&["compute_70"]));
     assert_eq!(
         s.outside_out_dir,
@@ -350,7 +354,7 @@ fn a_helper_of_the_build_script_itself_is_reported_at_its_call() {
     let call = &s.calls[0];
     assert_eq!((call.kind, call.line), (BuilderKind::CudaBuilder, 8));
     assert_eq!(call.via.as_deref(), Some("app/build.rs:2"));
-    assert_eq!(call.inputs, strings(&["../miner"]));
+    assert_eq!(call.inputs, strings(&["../miner", "kernels/miner.ptx"]));
     assert_eq!(call.switch.as_deref(), Some("feature \"kernels\""));
     assert_eq!(s.outside_out_dir, Some((3, "kernels/miner.ptx".to_owned())));
 }
@@ -632,4 +636,21 @@ fn a_helper_is_never_taken_from_another_build_script() {
             (Some("helper-crate/src/gpu.rs:1"), &strings(&["sm_90"])[..]),
         ]
     );
+}
+
+/// A path passed through a `const` is read like a literal (`.files(&[KERNELS])`), so the
+/// files it includes are included, not "compiled by location".
+#[test]
+fn cc_inputs_named_through_a_const_are_read() {
+    let call = only_call(
+        "const KERNELS: &str = \"./kernels/include.cu\";\nconst INC: &str = \"kernels/common\";\nfn main() {\n    cc::Build::new().cuda(true).files(&[KERNELS]).include(INC).compile(\"k\");\n}\n",
+    );
+    assert_eq!(call.inputs, strings(&["./kernels/include.cu"]));
+    assert_eq!(call.include_dirs, strings(&["kernels/common"]));
+    assert!(!call.computed_inputs, "{call:#?}");
+    let computed = only_call(
+        "fn main() {\n    let dir = std::env::var(\"K\").unwrap();\n    cc::Build::new().cuda(true).file(format!(\"{dir}/a.cu\")).file(\"b.cu\").compile(\"k\");\n}\n",
+    );
+    assert_eq!(computed.inputs, strings(&["b.cu"]));
+    assert!(computed.computed_inputs, "{computed:#?}");
 }
