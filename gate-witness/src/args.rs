@@ -51,12 +51,12 @@ pub struct Parsed {
     pub dependency_file: Option<String>,
     /// `-x cu`: every source is CUDA, whatever its extension.
     pub language_cu: bool,
+    /// The include directories, as written, in order (`-I`, `--include-path`, `-isystem`).
+    pub include_dirs: Vec<String>,
     /// Mode flags seen, in order (the last decides).
     modes: Vec<Mode>,
     /// `-MD`/`-MMD` seen.
     writes_dependencies: bool,
-    /// Any dependency option seen (`-M…`), so the witness adds none of its own.
-    names_dependencies: bool,
 }
 
 impl Parsed {
@@ -187,6 +187,15 @@ pub fn parse(args: &[String]) -> Parsed {
             parsed.inputs.push(arg.to_owned());
             continue;
         }
+        // `-Idir` and `-isystemdir`, joined without `=`.
+        if let Some(dir) = arg
+            .strip_prefix("-isystem")
+            .or_else(|| arg.strip_prefix("-I"))
+            .filter(|d| !d.is_empty() && !d.starts_with('='))
+        {
+            parsed.include_dirs.push(dir.to_owned());
+            continue;
+        }
         let (name, joined) = match arg.split_once('=') {
             Some((n, v)) => (n, Some(v)),
             None => (arg, None),
@@ -229,12 +238,6 @@ fn option(parsed: &mut Parsed, name: &str, value: Option<&str>) {
         parsed.modes.push(mode);
         return;
     }
-    if name.starts_with("-M")
-        || name.starts_with("--generate-dependenc")
-        || name.starts_with("--dependency")
-    {
-        parsed.names_dependencies = true;
-    }
     let Some(value) = value else {
         if matches!(
             name,
@@ -252,6 +255,9 @@ fn option(parsed: &mut Parsed, name: &str, value: Option<&str>) {
         "-odir" | "--output-directory" => parsed.output_dir = Some(value.to_owned()),
         "-MF" | "--dependency-output" => parsed.dependency_file = Some(value.to_owned()),
         "-x" | "--x" => parsed.language_cu = value == "cu",
+        "-I" | "--include-path" | "-isystem" | "--system-include" => {
+            parsed.include_dirs.push(value.to_owned());
+        }
         "-arch" | "--gpu-architecture" | "-code" | "--gpu-code" => {
             for v in value.split(',') {
                 push_arch(&mut parsed.archs, v);
@@ -263,11 +269,6 @@ fn option(parsed: &mut Parsed, name: &str, value: Option<&str>) {
 }
 
 impl Parsed {
-    /// Whether the command line has a dependency option of its own (`-MD`, `-MF`, `-MP`, …).
-    pub fn args_name_dependencies(&self) -> bool {
-        self.names_dependencies || self.writes_dependencies || self.dependency_file.is_some()
-    }
-
     /// The dependency file nvcc writes during this compile, when it writes one (`-MD` or
     /// `-MMD` and `-MF FILE`).
     pub fn own_dependency_file(&self) -> Option<&str> {
@@ -320,101 +321,6 @@ fn is_c_family(path: &str) -> bool {
     [".c", ".cc", ".cpp", ".cxx", ".c++", ".C"]
         .iter()
         .any(|e| path.ends_with(e))
-}
-
-/// The arguments of a separate dependency pass over the same command line: every option that
-/// selects what is compiled kept (defines, includes, archs, the standard, `-x`), every option
-/// that names an output or a mode dropped, then `-M`.
-pub fn dependency_pass(args: &[String]) -> Vec<String> {
-    const DROP_FLAG: &[&str] = &[
-        "-c",
-        "--compile",
-        "-dc",
-        "--device-c",
-        "-dw",
-        "--device-w",
-        "-ptx",
-        "--ptx",
-        "-cubin",
-        "--cubin",
-        "-fatbin",
-        "--fatbin",
-        "-optix-ir",
-        "--optix-ir",
-        "-ltoir",
-        "--ltoir",
-        "-lib",
-        "--lib",
-        "-dlink",
-        "--device-link",
-        "-link",
-        "--link",
-        "-MD",
-        "-MMD",
-        "-MP",
-        "--generate-dependencies-with-compile",
-        "--generate-nonsystem-dependencies-with-compile",
-        "--generate-dependency-targets",
-        "-keep",
-        "--keep",
-        "-G",
-        "--device-debug",
-        "-lineinfo",
-        "--generate-line-info",
-        "-save-temps",
-        "-run",
-        "--run",
-    ];
-    const DROP_VALUE: &[&str] = &[
-        "-o",
-        "--output-file",
-        "-odir",
-        "--output-directory",
-        "-MF",
-        "--dependency-output",
-        "-MT",
-        "--dependency-target-name",
-        "-keep-dir",
-        "--keep-dir",
-        "-run-args",
-        "--run-args",
-        "-t",
-        "--threads",
-        "-split-compile",
-        "--split-compile",
-        "-time",
-        "--time",
-    ];
-    let mut out = Vec::with_capacity(args.len() + 1);
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
-        if DROP_FLAG.contains(&arg.as_str()) {
-            continue;
-        }
-        // Objects, libraries and device code given to a compile-and-link are not read by a
-        // dependency pass (nvcc would refuse them there).
-        if !arg.starts_with('-') && !is_cu(arg) && !is_c_family(arg) {
-            continue;
-        }
-        if DROP_VALUE.contains(&name) {
-            if !arg.contains('=') {
-                i += 1;
-            }
-            continue;
-        }
-        out.push(arg.clone());
-        if !arg.contains('=') && WITH_VALUE.contains(&arg.as_str()) {
-            if let Some(v) = args.get(i) {
-                out.push(v.clone());
-            }
-            i += 1;
-        }
-    }
-    out.push("-M".to_owned());
-    out
 }
 
 /// The files named by make-format dependency rules (what `nvcc -M` prints and `-MF` writes):
@@ -569,27 +475,21 @@ mod tests {
     }
 
     #[test]
-    fn the_dependency_pass_drops_outputs_and_modes_and_keeps_what_selects_the_code() {
-        let args = strings(&[
-            "-O3",
-            "-arch",
-            "sm_80",
+    fn include_directories_in_every_spelling() {
+        let parsed = parse(&strings(&[
             "-I",
-            "inc",
-            "-DX=1",
-            "-o",
-            "k.o",
-            "-c",
+            "a",
+            "-Ib",
+            "--include-path=c",
+            "-isystem",
+            "d",
+            "-isysteme",
+            "-Xcompiler",
+            "-Ino",
             "k.cu",
-            "-MD",
-            "-MF",
-            "k.d",
-            "--output-directory=o",
-        ]);
-        assert_eq!(
-            dependency_pass(&args),
-            strings(&["-O3", "-arch", "sm_80", "-I", "inc", "-DX=1", "k.cu", "-M"])
-        );
+        ]));
+        assert_eq!(parsed.include_dirs, strings(&["a", "b", "c", "d", "e"]));
+        assert_eq!(parsed.inputs, strings(&["k.cu"]));
     }
 
     #[test]

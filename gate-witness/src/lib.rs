@@ -12,7 +12,9 @@
 //!   `nvcc` (this crate's `gate-witness` binary, or cargo-gate).
 //! - [`record::read_out_dir`] reads what was recorded in one build script's `OUT_DIR`
 //!   (`<OUT_DIR>/.gate-witness/*.json`), so a build Cargo reuses still has its evidence.
-//! - [`args`] reads an nvcc command line (inputs, mode, archs, dependency file).
+//! - [`args`] reads an nvcc command line (inputs, mode, archs, include directories,
+//!   dependency file); [`scan`] reads the `#include` closure of the sources from the files
+//!   (cargo-gate's static inventory uses its directive reading too).
 //!
 //! ```
 //! // What a build script's nvcc call asks for, as the witness records it.
@@ -27,6 +29,7 @@ pub mod args;
 pub mod install;
 pub mod observe;
 pub mod record;
+pub mod scan;
 pub mod witness;
 
 /// Whether a program called by this name (its `argv[0]`) is to act as the witness: its file

@@ -8,7 +8,7 @@ use crate::install::{self, Config};
 use crate::record::{DIR_NAME, Invocation, SCHEMA_VERSION};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// Runs as nvcc with this process's arguments; returns the exit code to end with.
 pub fn main() -> i32 {
@@ -32,18 +32,10 @@ pub fn main() -> i32 {
     let parsed = strings.as_deref().map(args::parse);
     let watched = parsed.as_ref().filter(|p| p.cuda_inputs().next().is_some());
     let records = records_dir(&home);
-    // Where the compile can write its dependency file as it goes, it does (nvcc's `-MD -MF`,
-    // the only addition to the command line: its outputs are byte for byte the same, which
-    // the tests check); elsewhere a dependency-only pass follows a successful compile.
-    let side_file = watched
-        .filter(|p| with_dependency_output(p))
-        .map(|_| records.join(format!("{}.d", unique_name())));
+    // The same command line, nothing added: the outputs are byte for byte the same (the tests
+    // check), and the include closure is read afterwards (`scan`), not by the compiler.
     let mut command = Command::new(&config.compiler);
     command.args(&args);
-    if let Some(file) = &side_file {
-        let _ = std::fs::create_dir_all(&records);
-        command.arg("-MD").arg("-MF").arg(file);
-    }
     let code = match command.status() {
         Ok(status) => exit_code(status),
         Err(e) => {
@@ -55,22 +47,13 @@ pub fn main() -> i32 {
         }
     };
     if let (Some(strings), Some(parsed)) = (strings, watched) {
-        let invocation = invocation(
-            &config.compiler,
-            strings,
-            parsed,
-            code,
-            side_file.as_deref(),
-        )
-        .map(|i| Invocation { started, ..i });
+        let invocation = invocation(&config.compiler, strings, parsed, code)
+            .map(|i| Invocation { started, ..i });
         // A record that cannot be written costs the gate its evidence, never the build its
         // compile: the gate reports the package as not witnessed.
         if let Some(invocation) = invocation {
             let _ = invocation.write_into(&records);
         }
-    }
-    if let Some(file) = side_file {
-        let _ = std::fs::remove_file(file);
     }
     code.unwrap_or(1)
 }
@@ -113,40 +96,20 @@ fn records_dir(home: &Path) -> PathBuf {
     }
 }
 
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{nanos}-{}", std::process::id())
-}
-
-/// Whether the compile can write its dependency file itself: one source, compiled to one
-/// output, and no dependency option of its own.
-fn with_dependency_output(parsed: &Parsed) -> bool {
-    use args::Mode;
-    parsed.cuda_inputs().count() == 1
-        && parsed.inputs.len() == 1
-        && matches!(
-            parsed.mode(),
-            Mode::Object | Mode::Ptx | Mode::Cubin | Mode::Fatbin | Mode::Device
-        )
-        && !parsed.args_name_dependencies()
-}
-
 /// The record of a compile of GPU sources.
 fn invocation(
     compiler: &Path,
     args: Vec<String>,
     parsed: &Parsed,
     code: Option<i32>,
-    side_file: Option<&Path>,
 ) -> Option<Invocation> {
     let cwd = std::env::current_dir().ok()?;
     let absolute = |p: &str| gate_support::path::normalize(&cwd.join(p));
     let (includes, includes_unread) = if code != Some(0) {
         (Vec::new(), Some("the compile failed".to_owned()))
     } else {
-        match includes(compiler, &args, parsed, &cwd, side_file) {
+        let inputs: Vec<PathBuf> = parsed.cuda_inputs().map(absolute).collect();
+        match includes(parsed, &cwd, &inputs) {
             Ok(files) => (files, None),
             Err(why) => (Vec::new(), Some(why)),
         }
@@ -178,38 +141,26 @@ fn invocation(
     })
 }
 
-/// Every file the compile read: nvcc's own dependency file when the command line asked for
-/// one, else a dependency-only pass of the same command line.
-fn includes(
-    compiler: &Path,
-    args: &[String],
-    parsed: &Parsed,
-    cwd: &Path,
-    side_file: Option<&Path>,
-) -> Result<Vec<PathBuf>, String> {
-    let own = parsed.own_dependency_file().map(|f| cwd.join(f));
-    let text = match side_file.map(Path::to_path_buf).or(own) {
-        Some(file) => std::fs::read_to_string(&file).map_err(|e| {
+/// Every file the compile read beyond its sources: nvcc's own dependency file when the
+/// command line asked for one, else the `#include` closure read from the files
+/// ([`crate::scan`]).
+fn includes(parsed: &Parsed, cwd: &Path, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    if let Some(file) = parsed.own_dependency_file().map(|f| cwd.join(f)) {
+        let text = std::fs::read_to_string(&file).map_err(|e| {
             format!(
                 "the dependency file {} could not be read: {e}",
                 file.display()
             )
-        })?,
-        None => {
-            let output = Command::new(compiler)
-                .args(args::dependency_pass(args))
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-                .map_err(|e| format!("the dependency pass could not run: {e}"))?;
-            if !output.status.success() {
-                return Err("the dependency pass (nvcc -M, same flags) failed".to_owned());
-            }
-            String::from_utf8_lossy(&output.stdout).into_owned()
-        }
-    };
-    Ok(args::make_prerequisites(&text)
+        })?;
+        return Ok(args::make_prerequisites(&text)
+            .iter()
+            .map(|f| gate_support::path::normalize(&cwd.join(f)))
+            .collect());
+    }
+    let dirs: Vec<PathBuf> = parsed
+        .include_dirs
         .iter()
-        .map(|f| gate_support::path::normalize(&cwd.join(f)))
-        .collect())
+        .map(|d| gate_support::path::normalize(&cwd.join(d)))
+        .collect();
+    Ok(crate::scan::closure(inputs, &dirs))
 }

@@ -41,11 +41,17 @@
 //!    in gate-support, which everything depends on (goal ≤ 1.05×); `--leaf FILE` alone picks
 //!    one of this repository's two cases.
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|runtime|broad|static|cache|memory|affected`,
+//! 9. The nvcc witness (gate-witness, as the gate installs it: the release cargo-gate called
+//!    as `nvcc`): gate-kernels' sources compiled one at a time through it against raw nvcc,
+//!    alternated (goal: ≤ 1.02×; the records it writes are counted).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|witness|runtime|broad|static|cache|memory|affected`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
 //! instead of this repository; its verdict is reported, not required to be READY),
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
 //! `--no-write` (print the table, leave the file alone).
+
+mod witness;
 
 use crate::{gen_secrets, gen_tree, project_root, say, shell};
 use anyhow::{Context, Result, bail};
@@ -116,6 +122,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "kernels") {
         rows.extend(kernels(&root, opts.runs)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "witness") {
+        rows.extend(witness::witness(&root, opts.runs)?);
     }
     if opts.only.as_deref().is_none_or(|o| o == "runtime") {
         rows.extend(runtime(&root)?);

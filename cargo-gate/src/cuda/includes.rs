@@ -34,82 +34,10 @@ pub fn is_gpu_file(path: &str) -> bool {
         .is_some_and(|(stem, ext)| !stem.ends_with('/') && GPU_EXTENSIONS.contains(&ext))
 }
 
-/// `#include "x"` / `#include <x>` directives of a CUDA/C++ source, with 1-based lines.
-/// Comments (`//`, `/* */`, also spanning lines) are skipped; a directive must start its line
-/// (after whitespace), as the preprocessor requires.
+/// `#include "x"` / `#include <x>` directives of a CUDA/C++ source, with 1-based lines
+/// (gate-witness's reading, which the witness uses on the compiles it records).
 pub fn includes(text: &str) -> Vec<(u32, String)> {
-    let mut out = Vec::new();
-    let mut in_block = false;
-    for (n, raw) in text.lines().enumerate() {
-        let code = strip_comments(raw, &mut in_block);
-        let Some(rest) = code.trim_start().strip_prefix('#') else {
-            continue;
-        };
-        let Some(rest) = rest.trim_start().strip_prefix("include") else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let (close, body) = match rest.chars().next() {
-            Some('"') => ('"', &rest[1..]),
-            Some('<') => ('>', &rest[1..]),
-            _ => continue,
-        };
-        if let Some(end) = body.find(close) {
-            let name = &body[..end];
-            if !name.is_empty() {
-                let line = u32::try_from(n + 1).unwrap_or(u32::MAX);
-                let marked = if close == '>' {
-                    format!("<{name}>")
-                } else {
-                    name.to_owned()
-                };
-                out.push((line, marked));
-            }
-        }
-    }
-    out
-}
-
-/// A line without its comments (strings kept, so `"//"` in a string stays); `in_block` carries
-/// an open `/* */` from line to line.
-fn strip_comments(line: &str, in_block: &mut bool) -> String {
-    let bytes = line.as_bytes();
-    let mut out = String::with_capacity(line.len());
-    let mut i = 0;
-    let mut in_string = false;
-    let mut start = 0;
-    while i < bytes.len() {
-        if *in_block {
-            if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                *in_block = false;
-                i += 2;
-                start = i;
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
-                out.push_str(&line[start..i]);
-                return out;
-            }
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'*') => {
-                out.push_str(&line[start..i]);
-                out.push(' ');
-                *in_block = true;
-                i += 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if !*in_block {
-        out.push_str(line.get(start..).unwrap_or(""));
-    }
-    out
+    gate_witness::scan::directives(text)
 }
 
 /// How a tracked GPU file is compiled by one call.
