@@ -33,6 +33,22 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// `path` as shown from `root`: below it, relative (`src/lib.rs`); beside it, with the `..`
+/// that lead there (`../helpers/src/lib.rs`, a path dependency or a header outside the
+/// workspace); with nothing in common but the file system's root, as it is. `/`-separated.
+pub fn shown(root: &Path, path: &Path) -> String {
+    for (up, ancestor) in root.ancestors().enumerate() {
+        if ancestor.parent().is_none() {
+            break;
+        }
+        if let Ok(rest) = path.strip_prefix(ancestor) {
+            let rest = rest.to_string_lossy().replace('\\', "/");
+            return format!("{}{rest}", "../".repeat(up));
+        }
+    }
+    path.to_string_lossy().replace('\\', "/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +71,23 @@ mod tests {
             "src/lib.rs"
         );
         assert_eq!(relative(Path::new("/w"), Path::new("/x/y")), "/x/y");
+    }
+
+    #[test]
+    fn a_path_beside_the_root_is_shown_with_its_dots() {
+        let root = Path::new("/src/repo/ws");
+        assert_eq!(shown(root, Path::new("/src/repo/ws/k/a.cu")), "k/a.cu");
+        assert_eq!(
+            shown(root, Path::new("/src/repo/include/u.cuh")),
+            "../include/u.cuh"
+        );
+        assert_eq!(
+            shown(root, Path::new("/src/other/h.rs")),
+            "../../other/h.rs"
+        );
+        assert_eq!(
+            shown(root, Path::new("/opt/cuda/include/x.h")),
+            "/opt/cuda/include/x.h"
+        );
     }
 }

@@ -105,10 +105,7 @@ fn compiles_gpu_code(bom: &Bom, package: &str) -> bool {
 
 fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) -> Compile {
     let toolkit = invocation.compiler.parent().and_then(Path::parent);
-    let shown = |p: &PathBuf| match p.strip_prefix(root) {
-        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-        Err(_) => p.display().to_string(),
-    };
+    let shown = |p: &PathBuf| gate_support::path::shown(root, p);
     let system = |p: &PathBuf| {
         toolkit.is_some_and(|t| p.starts_with(t))
             || ["/usr/", "/Library/", "/System/"]

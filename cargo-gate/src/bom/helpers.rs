@@ -125,7 +125,7 @@ pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)>
     for dir in dirs {
         for path in rust_files_below(&dir.join("src")) {
             if let Some(text) = with_build_word(&path) {
-                texts.push((shown(root, &path), text));
+                texts.push((gate_support::path::shown(root, &path), text));
             }
         }
     }
@@ -134,18 +134,3 @@ pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)>
 
 /// The most of one Rust file of a dependency read for helpers.
 pub(super) const RUST_FILE_CAP: u64 = 4 << 20;
-
-/// `path` as shown from `root`: below it, relative (`src/lib.rs`); beside it, with the `..`
-/// that lead there (`../helpers/src/lib.rs`); else as it is.
-fn shown(root: &Path, path: &Path) -> String {
-    for (up, ancestor) in root.ancestors().enumerate() {
-        if let Ok(rest) = path.strip_prefix(ancestor) {
-            if ancestor.parent().is_none() {
-                break;
-            }
-            let rest = rest.to_string_lossy().replace('\\', "/");
-            return format!("{}{rest}", "../".repeat(up));
-        }
-    }
-    gate_support::path::relative(root, path)
-}

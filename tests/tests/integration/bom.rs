@@ -4,7 +4,7 @@
 //! from what the build ships. They need nvcc (and cmake for one): without them they skip,
 //! saying so, unless `GATE_TESTS_REQUIRE_NVCC` is set (CI installs both: see .ci/run).
 
-use crate::support::{Fixture, Run, fixture, run};
+use crate::support::{Fixture, Run, fixture, fixture_in, run};
 use gate_formats::kernel_bom::{
     Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Container, FileKind, Kernel,
     KernelForm, SourceFile,
@@ -256,7 +256,8 @@ fn records(fx: &Fixture) -> usize {
 #[test]
 fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() {
     let Some(nvcc) = nvcc() else { return };
-    let fx = fixture("bom-cc-helper");
+    // The workspace is `ws/`; the helper crate and the include directory lie beside it.
+    let fx = fixture_in("bom-cc-helper", "ws");
 
     // sm_80 runs the SASS, sm_90 JITs the compute_80 PTX: covered. But the PTX is ISA 9.0
     // (nvcc 13.0), which needs a 13.0 driver, and the fleet's oldest is 12.4.
@@ -276,7 +277,8 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
 
     let bom = bom_of(&fx, &nvcc);
     // The .cu outside the crate, built by the cc call in kernels-sys's build script through
-    // the helper build-helpers defines; the header it includes, attributed to it.
+    // the helper build-helpers (outside the workspace root) defines; the header it includes,
+    // from an include directory outside the root, attributed to it.
     let ops = source(&bom, "csrc/ops.cu");
     assert_eq!(ops.kind, FileKind::Source);
     assert_eq!(ops.package, None, "csrc/ lies in no package");
@@ -287,41 +289,33 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
     assert_eq!(cc.kind, BuilderKind::Cc, "{cc:#?}");
     assert_eq!(cc.package, "kernels-sys");
     // What the build really compiled, seen by the witness: the package whose build script ran
-    // nvcc, the archs, the header read from outside the crate, and the static builder.
+    // nvcc, the archs, the header read from outside the workspace, and the static builder.
+    let header = "../include/common/util.cuh";
     let compile = compiled(&bom, "csrc/ops.cu");
     assert_eq!(compile.package, "kernels-sys");
     assert!(compile.ok && !compile.generated, "{compile:#?}");
     assert!(compile.archs.iter().any(|a| a == "sm_80"), "{compile:#?}");
-    assert!(
-        compile
-            .includes
-            .iter()
-            .any(|i| i == "include/common/util.cuh"),
-        "{compile:#?}"
-    );
+    assert!(compile.includes.iter().any(|i| i == header), "{compile:#?}");
     assert_eq!(compile.builder.map(|b| &bom.builders[b]), Some(cc));
     assert!(!ops.compiled_in.is_empty());
-    assert!(
-        !source(&bom, "include/common/util.cuh")
-            .compiled_in
-            .is_empty()
-    );
+    assert!(!source(&bom, header).compiled_in.is_empty());
     assert_eq!(
         cc.at,
         at(&fx, "kernels-sys/build.rs", "build_helpers::ccmd()")
     );
     assert_eq!(
         cc.via.as_deref(),
-        Some(at(&fx, "build-helpers/src/lib.rs", "pub fn ccmd()").as_str())
+        Some(at(&fx, "../build-helpers/src/lib.rs", "pub fn ccmd()").as_str())
     );
     assert!(cc.archs.iter().any(|a| a.contains("sm_80")), "{cc:#?}");
     assert!(
         !cc.native_arch && !cc.dependency && cc.gpu_probe.is_none(),
         "{cc:#?}"
     );
-    let util = source(&bom, "include/common/util.cuh");
+    let util = source(&bom, header);
     assert_eq!(util.kind, FileKind::Header);
     assert_eq!(util.included_by.as_deref(), Some("csrc/ops.cu"));
+    assert_eq!(built_by(&bom, util), [cc], "{util:#?}");
 
     // What the build ships (read back with cuobjdump when the fixture was made): the test
     // binary, the rlib and libops.a each carry sm_80 SASS and compute_80 PTX, ISA 9.0.

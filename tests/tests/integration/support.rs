@@ -82,6 +82,16 @@ fn git_with_env(root: &Path, args: &[&str], env: &[(&str, &str)]) {
     assert!(status.success(), "git {args:?} failed");
 }
 
+/// Copies `tests/fixtures/<name>` into a fresh git repository whose workspace lies in the
+/// subdirectory `sub` (files beside it, outside the workspace root, in the same repository).
+pub(crate) fn fixture_in(name: &str, sub: &str) -> Fixture {
+    let whole = fixture(name);
+    Fixture {
+        root: whole.root.join(sub),
+        ..whole
+    }
+}
+
 /// Copies `tests/fixtures/<name>` into a fresh git repository.
 pub(crate) fn fixture(name: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();

@@ -61,9 +61,7 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
                 return false;
             }
             let start = lx.path_start(i);
-            let through_nvrtc = (start..i)
-                .filter_map(|k| lx.ident(k))
-                .any(is_nvrtc_module);
+            let through_nvrtc = (start..i).filter_map(|k| lx.ident(k)).any(is_nvrtc_module);
             through_nvrtc
                 || lx
                     .ident(start)
