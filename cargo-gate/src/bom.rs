@@ -25,22 +25,11 @@ use gate_formats::kernel_bom::{
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-/// Words one of which a Rust file must hold to define or call a GPU build (checked with
-/// `memmem` before the file is lexed).
-const BUILD_WORDS: &[&str] = &[
-    ".cuda(",
-    "cc::Build",
-    "Build::new",
-    "nvcc",
-    "cmake",
-    "CudaBuilder",
-    "cudaforge",
-    "bindgen_cuda",
-    "gate_build",
-];
-
 mod helpers;
 mod outside;
+
+use helpers::{BUILD_WORDS, rust_files_below};
+use outside::is_c_family;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -71,7 +60,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
 /// The sources and the graph (the artifacts unread, with `reason`), judged against the
 /// fleet as far as that goes.
 pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) -> Bom {
-    let (sources, mut builders) = facts.gpu_sources().clone();
+    let (sources, mut builders) = self::sources(facts).clone();
     let mut graph_unread = None;
     let mut graph_resolved = None;
     let targets = crate::sections::targets(config);
@@ -159,8 +148,15 @@ fn finish(bom: &mut Bom, config: &Config) {
     bom.fleet = fleet(bom, &cuda, config.min_driver);
 }
 
-/// The tracked GPU files and the workspace's builders, each file attributed (read once per
-/// run, through [`Facts::gpu_sources`]).
+/// The tracked GPU files and the workspace's builders, each file attributed, as static
+/// reading finds them: read once per run and kept with the facts. The one inventory
+/// `kernels.build`, `cuda.contracts`, `kernels.shipped` and `cargo gate kernels` name
+/// builders from, so they cannot disagree.
+pub fn sources(facts: &Facts) -> &crate::facts::GpuSources {
+    facts.gpu_sources_or_init(|| sources_and_builders(facts, facts.root()))
+}
+
+/// The tracked GPU files and the workspace's builders, each file attributed (see [`sources`]).
 pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
     let mut builders = Vec::new();
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
@@ -473,15 +469,6 @@ pub fn script_builder(
     }
 }
 
-/// Whether a path names a C/C++ source or header (followed for includes, never reported).
-fn is_c_family(rel: &str) -> bool {
-    [
-        ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
-    ]
-    .iter()
-    .any(|e| rel.ends_with(e))
-}
-
 /// Every tracked GPU file with the builders that compile it (and the GPU files beside the
 /// workspace that a call reaches).
 fn attribute(
@@ -615,32 +602,6 @@ fn dependencies(
             path: krate.path,
         });
     }
-    found
-}
-
-/// The `.rs` files below `dir`, at most a few thousand (a crate's sources).
-fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(at) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&at) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => todo.push(path),
-                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "rs") => {
-                    found.push(path);
-                }
-                _ => {}
-            }
-            if found.len() >= 4096 {
-                return found;
-            }
-        }
-    }
-    found.sort();
     found
 }
 

@@ -101,11 +101,11 @@ impl Facts {
     }
 
     /// The tracked GPU files, each with the builders that compile it or the file that includes
-    /// it, as static reading finds them ([`crate::bom`]): the one inventory every check and
-    /// `cargo gate kernels` name builders from. Read on first use.
-    pub fn gpu_sources(&self) -> &GpuSources {
-        self.gpu_sources
-            .get_or_init(|| crate::bom::sources_and_builders(self, self.root()))
+    /// it, as static reading finds them: read once per run by `init` on first use
+    /// (`crate::bom::sources` is the one caller that reads them), then kept: the one
+    /// inventory every check and `cargo gate kernels` name builders from.
+    pub fn gpu_sources_or_init(&self, init: impl FnOnce() -> GpuSources) -> &GpuSources {
+        self.gpu_sources.get_or_init(init)
     }
 
     /// These facts for a run whose user skipped the test run (`--skip tests.pass`): a

@@ -32,7 +32,7 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// the crates they reach through path dependencies) or of no package get `severity`; files
 /// of other packages (a nested workspace, a fixture) are notes.
 pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
-    let (inventory, builders) = facts.gpu_sources();
+    let (inventory, builders) = crate::bom::sources(facts);
     let by_path: std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile> =
         inventory.iter().map(|s| (s.path.as_str(), s)).collect();
     let mut findings = Vec::new();

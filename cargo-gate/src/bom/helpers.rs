@@ -2,9 +2,48 @@
 //! path dependencies outside the workspace root, and registry crates its build script names
 //! (read from cargo's unpacked sources, as cargo itself would build them).
 
-use super::{BUILD_WORDS, rust_files_below};
 use crate::facts::Facts;
 use std::path::{Path, PathBuf};
+
+/// Words one of which a Rust file must hold to define or call a GPU build (checked with
+/// `memmem` before the file is lexed).
+pub(super) const BUILD_WORDS: &[&str] = &[
+    ".cuda(",
+    "cc::Build",
+    "Build::new",
+    "nvcc",
+    "cmake",
+    "CudaBuilder",
+    "cudaforge",
+    "bindgen_cuda",
+    "gate_build",
+];
+
+/// The `.rs` files below `dir`, at most a few thousand (a crate's sources).
+pub(super) fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => todo.push(path),
+                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "rs") => {
+                    found.push(path);
+                }
+                _ => {}
+            }
+            if found.len() >= 4096 {
+                return found;
+            }
+        }
+    }
+    found.sort();
+    found
+}
 
 /// The crates that build GPU code themselves (their own functions are the builders, not
 /// helpers of a workspace's build).

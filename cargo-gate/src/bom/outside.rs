@@ -3,7 +3,6 @@
 //! sibling checkout). They are listed so that the `#include` closure goes on through them
 //! and the GPU files among them are inventoried, shown with the `..` that leads there.
 
-use super::is_c_family;
 use crate::cuda::{includes, scripts::Call};
 use std::path::Path;
 
@@ -74,4 +73,13 @@ fn walk(root: &Path, rel: &str, found: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// Whether a path names a C/C++ source or header (followed for includes, never reported).
+pub(super) fn is_c_family(rel: &str) -> bool {
+    [
+        ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
+    ]
+    .iter()
+    .any(|e| rel.ends_with(e))
 }

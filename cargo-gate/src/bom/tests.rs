@@ -1,3 +1,6 @@
+//! Tests of the CUDA bill of materials: attribution, helpers beside the workspace, NVRTC
+//! sources, the graph without a lockfile.
+
 use super::*;
 use crate::workspace::Workspace;
 use gate_formats::kernel_bom::BuilderKind;
@@ -131,7 +134,7 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
     );
     let ws = Workspace::for_tests(&root, &["k"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = facts.gpu_sources();
+    let (sources, builders) = sources(&facts);
     let x = sources.iter().find(|s| s.path == "k/cuda/x.cu").unwrap();
     let named: Vec<&Builder> = x.built_by.iter().map(|&b| &builders[b]).collect();
     assert_eq!(named.len(), 1, "{sources:#?} {builders:#?}");
@@ -255,7 +258,7 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     );
     let ws = Workspace::for_tests(dir.path(), &["jit"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = facts.gpu_sources();
+    let (sources, builders) = sources(&facts);
     let named = |path: &str| -> Vec<&str> {
         let source = sources.iter().find(|s| s.path == path).unwrap();
         source

@@ -32,27 +32,22 @@
 //!   reported at its call, `via` its definition; its own constructor is not reported again.
 //! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
 
+mod guards;
 mod lexed;
 mod nvrtc;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use gate_formats::kernel_bom::BuilderKind;
+use guards::Guards;
 use lexed::Lexed;
-use memchr::memmem;
+pub use lexed::RustFile;
+use lexed::contains_any;
+use std::cell::OnceCell;
 
 pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
 
 use crate::lexer::TokenKind;
-
-/// A Rust file: workspace-relative path (for `file:line` texts) and its text.
-#[derive(Debug, Clone, Copy)]
-pub struct RustFile<'a> {
-    /// Workspace-relative path, `/`-separated.
-    pub rel: &'a str,
-    /// The file's text.
-    pub text: &'a str,
-}
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +205,7 @@ const HELPER_WORDS: &[&str] = &["cuda", "cmake", "nvcc", "NVCC", "CudaBuilder", 
 /// of the builder words are skipped after a `memmem` pass). Helpers that only call other
 /// helpers are found too (a few rounds, until nothing new appears). `main` is never a helper.
 pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
+    let guards: Vec<OnceCell<Guards>> = files.iter().map(|_| OnceCell::new()).collect();
     let mut lexed: Vec<Option<Lexed<'_>>> = files
         .iter()
         .map(|f| contains_any(f.text, HELPER_WORDS).then(|| Lexed::new(f.text)))
@@ -231,7 +227,7 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 if def.name == "main" || known.contains(&(index, def.open)) {
                     continue;
                 }
-                let calls = calls_in(lx, (def.open + 1, def.close), &visible, &[]);
+                let calls = calls_in(lx, (def.open + 1, def.close), &visible, &[], &guards[index]);
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
                 if let Some(mut call) = calls.into_iter().find(|c| !c.cmake_project) {
                     call.line = def.line;
@@ -274,16 +270,10 @@ pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
         .map(|f| (f.open, f.close))
         .collect();
     Script {
-        calls: calls_in(&lx, (0, lx.toks.len()), helpers, &skip),
+        calls: calls_in(&lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new()),
         gpu_probe: gpu_probe(&lx),
         outside_out_dir: outside_out_dir(&lx),
     }
-}
-
-fn contains_any(text: &str, words: &[&str]) -> bool {
-    words
-        .iter()
-        .any(|w| memmem::find(text.as_bytes(), w.as_bytes()).is_some())
 }
 
 /// What starts a builder: its kind, or a helper's call.
@@ -407,6 +397,7 @@ fn calls_in(
     range: (usize, usize),
     helpers: &Helpers,
     skip: &[(usize, usize)],
+    guards: &OnceCell<Guards>,
 ) -> Vec<Call> {
     let mut calls = Vec::new();
     let mut i = range.0;
@@ -423,7 +414,7 @@ fn calls_in(
             })
         });
         if let Some(anchor) = anchor
-            && let Some(call) = describe(lx, &anchor, lx.guards())
+            && let Some(call) = describe(lx, &anchor, guards.get_or_init(|| Guards::new(lx)))
         {
             calls.push(call);
         }
@@ -964,156 +955,6 @@ fn arch_value(value: &str, call: &mut Call) {
         v if is_arch_name(v) => call.archs.push(v.to_owned()),
         _ => {}
     }
-}
-
-/// The feature guards of a file: token ranges and the `feature "x"` that switches them on.
-#[derive(Debug, Default)]
-struct Guards {
-    ranges: Vec<(usize, usize, String)>,
-}
-
-impl Guards {
-    /// `#[cfg(feature = "x")]` items and statements, `if cfg!(feature = "x") { .. }`, `if`s on
-    /// `CARGO_FEATURE_X` (or a variable bound to either), and `if !..  { return }` early exits.
-    fn new(lx: &Lexed<'_>) -> Guards {
-        let mut ranges = Vec::new();
-        let mut vars: HashMap<&str, String> = HashMap::new();
-        for i in 0..lx.toks.len() {
-            if lx.is_ident(i, "let") {
-                let name = if lx.is_ident(i + 1, "mut") {
-                    i + 2
-                } else {
-                    i + 1
-                };
-                let end = lx.stmt_end(i);
-                if let (Some(var), Some((f, false))) =
-                    (lx.ident(name), feature_in(lx, i, end, &vars))
-                {
-                    vars.insert(var, f);
-                }
-            }
-            if lx.punct(i, b'#') && lx.punct(i + 1, b'[') && lx.is_ident(i + 2, "cfg") {
-                let close = lx.matching(i + 1);
-                if let Some((f, false)) = feature_in(lx, i + 2, close, &vars) {
-                    let mut start = close + 1;
-                    while lx.punct(start, b'#') && lx.punct(start + 1, b'[') {
-                        start = lx.matching(start + 1) + 1;
-                    }
-                    ranges.push((start, item_end(lx, start), f));
-                }
-            }
-            if lx.is_ident(i, "if")
-                && let Some(range) = if_guard(lx, i, &vars)
-            {
-                ranges.push(range);
-            }
-        }
-        Guards { ranges }
-    }
-
-    /// The innermost guard around token `i`, as `feature "x"`.
-    fn at(&self, i: usize) -> Option<&str> {
-        self.ranges
-            .iter()
-            .filter(|(a, b, _)| *a <= i && i <= *b)
-            .min_by_key(|(a, b, _)| b - a)
-            .map(|(_, _, f)| f.as_str())
-    }
-}
-
-/// End of the item or statement starting at `start`: its `;`, or its first block's `}`.
-fn item_end(lx: &Lexed<'_>, start: usize) -> usize {
-    let mut depth = 0usize;
-    for k in start..lx.toks.len() {
-        match lx.toks[k].kind {
-            TokenKind::Punct(b'(' | b'[') => depth += 1,
-            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
-            TokenKind::Punct(b'{') if depth == 0 => return lx.matching(k),
-            TokenKind::Punct(b'}') if depth == 0 => return k,
-            TokenKind::Punct(b';') if depth == 0 => return k,
-            _ => {}
-        }
-    }
-    lx.toks.len()
-}
-
-/// The feature a condition in `a..b` tests, and whether it is negated.
-fn feature_in(
-    lx: &Lexed<'_>,
-    a: usize,
-    b: usize,
-    vars: &HashMap<&str, String>,
-) -> Option<(String, bool)> {
-    let negated = (a..b).any(|k| {
-        (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
-            || lx.is_ident(k, "is_err")
-            || lx.is_ident(k, "is_none")
-            || (lx.punct(k, b'!') && lx.ident(k.wrapping_sub(1)).is_none_or(|w| w != "cfg"))
-    });
-    for k in a..b.min(lx.toks.len()) {
-        if lx.is_ident(k, "feature")
-            && lx.punct(k + 1, b'=')
-            && let Some(f) = lx.str_value(k + 2)
-        {
-            return Some((format!("feature \"{f}\""), negated));
-        }
-        if let Some(rest) = lx
-            .str_value(k)
-            .and_then(|s| s.strip_prefix("CARGO_FEATURE_"))
-        {
-            return Some((
-                format!("feature \"{}\"", rest.to_ascii_lowercase()),
-                negated,
-            ));
-        }
-        if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
-            return Some((f.clone(), negated));
-        }
-    }
-    None
-}
-
-/// The range an `if` at `i` guards with a feature: its block, or for a negated test whose
-/// block returns, the rest of the enclosing block.
-fn if_guard(
-    lx: &Lexed<'_>,
-    i: usize,
-    vars: &HashMap<&str, String>,
-) -> Option<(usize, usize, String)> {
-    let mut depth = 0usize;
-    let mut open = None;
-    for k in i + 1..lx.toks.len() {
-        match lx.toks[k].kind {
-            TokenKind::Punct(b'(' | b'[') => depth += 1,
-            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
-            TokenKind::Punct(b'{') if depth == 0 => {
-                open = Some(k);
-                break;
-            }
-            TokenKind::Punct(b';' | b'}') if depth == 0 => return None,
-            _ => {}
-        }
-    }
-    let open = open?;
-    let (feature, negated) = feature_in(lx, i + 1, open, vars)?;
-    let close = lx.matching(open);
-    if !negated {
-        return Some((open, close, feature));
-    }
-    if !(open..close).any(|k| lx.is_ident(k, "return")) {
-        return None;
-    }
-    let end = lx.stmt_end(close + 1);
-    let rest_end = if lx.punct(end, b'}') {
-        end
-    } else {
-        let mut e = end;
-        while e < lx.toks.len() && !lx.punct(e, b'}') {
-            e = lx.stmt_end(e + 1);
-        }
-        e
-    };
-    Some((close, rest_end, feature))
 }
 
 /// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)

@@ -106,7 +106,7 @@ pub struct CudaSource {
     /// Relative path.
     pub rel: String,
     /// The owning package, by index into [`Core::packages`]. (What builds it is the
-    /// inventory's: [`crate::facts::Facts::gpu_sources`].)
+    /// inventory's: `crate::bom::sources`.)
     pub owner: Option<usize>,
 }
 

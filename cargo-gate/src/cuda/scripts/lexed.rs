@@ -2,11 +2,25 @@
 //! them: identifiers, paths, string literals, matching brackets, statements, `use`
 //! declarations, function bodies.
 
-use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use super::Guards;
 use crate::lexer::{Lexer, TokenKind};
+use memchr::memmem;
+
+/// A Rust file: workspace-relative path (for `file:line` texts) and its text.
+#[derive(Debug, Clone, Copy)]
+pub struct RustFile<'a> {
+    /// Workspace-relative path, `/`-separated.
+    pub rel: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+}
+
+pub(super) fn contains_any(text: &str, words: &[&str]) -> bool {
+    words
+        .iter()
+        .any(|w| memmem::find(text.as_bytes(), w.as_bytes()).is_some())
+}
 
 /// One significant token: kind, text (empty if its span is not on a char boundary), line.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +44,6 @@ pub(super) struct FnDef<'a> {
 pub(super) struct Lexed<'a> {
     pub(super) toks: Vec<Tok<'a>>,
     pub(super) imports: HashMap<&'a str, &'a str>,
-    pub(super) guards: OnceCell<Guards>,
 }
 
 impl<'a> Lexed<'a> {
@@ -54,15 +67,9 @@ impl<'a> Lexed<'a> {
         let mut lx = Lexed {
             toks,
             imports: HashMap::new(),
-            guards: OnceCell::new(),
         };
         lx.imports = lx.read_imports();
         lx
-    }
-
-    /// The file's feature guards, found on first use.
-    pub(super) fn guards(&self) -> &Guards {
-        self.guards.get_or_init(|| Guards::new(self))
     }
 
     pub(super) fn punct(&self, i: usize, b: u8) -> bool {

@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use super::{Lexed, RustFile, contains_any};
+use super::lexed::{Lexed, RustFile, contains_any};
 
 /// Places where code compiles CUDA at run time with NVRTC (see the module's text): 1-based line
 /// and the path as written (`cudarc::nvrtc::compile_ptx`); one per line.

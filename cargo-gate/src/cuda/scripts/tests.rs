@@ -1,3 +1,5 @@
+//! Tests of the build-script reading: builders, helpers, switches, archs, NVRTC uses.
+
 use super::{Call, Helpers, RustFile, Script, analyse, helpers, nvrtc_uses};
 use gate_formats::kernel_bom::BuilderKind;
 

@@ -1,0 +1,157 @@
+//! The feature guards of a build script: which token ranges only compile, or only run, when
+//! a cargo feature is on (`#[cfg(feature = "x")]`, `if cfg!(feature = "x")`, an `if` on
+//! `CARGO_FEATURE_X`), so a builder can say what switches it on.
+
+use super::lexed::Lexed;
+use crate::lexer::TokenKind;
+use std::collections::HashMap;
+
+/// The feature guards of a file: token ranges and the `feature "x"` that switches them on.
+#[derive(Debug, Default)]
+pub(super) struct Guards {
+    ranges: Vec<(usize, usize, String)>,
+}
+
+impl Guards {
+    /// `#[cfg(feature = "x")]` items and statements, `if cfg!(feature = "x") { .. }`, `if`s on
+    /// `CARGO_FEATURE_X` (or a variable bound to either), and `if !..  { return }` early exits.
+    pub(super) fn new(lx: &Lexed<'_>) -> Guards {
+        let mut ranges = Vec::new();
+        let mut vars: HashMap<&str, String> = HashMap::new();
+        for i in 0..lx.toks.len() {
+            if lx.is_ident(i, "let") {
+                let name = if lx.is_ident(i + 1, "mut") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                let end = lx.stmt_end(i);
+                if let (Some(var), Some((f, false))) =
+                    (lx.ident(name), feature_in(lx, i, end, &vars))
+                {
+                    vars.insert(var, f);
+                }
+            }
+            if lx.punct(i, b'#') && lx.punct(i + 1, b'[') && lx.is_ident(i + 2, "cfg") {
+                let close = lx.matching(i + 1);
+                if let Some((f, false)) = feature_in(lx, i + 2, close, &vars) {
+                    let mut start = close + 1;
+                    while lx.punct(start, b'#') && lx.punct(start + 1, b'[') {
+                        start = lx.matching(start + 1) + 1;
+                    }
+                    ranges.push((start, item_end(lx, start), f));
+                }
+            }
+            if lx.is_ident(i, "if")
+                && let Some(range) = if_guard(lx, i, &vars)
+            {
+                ranges.push(range);
+            }
+        }
+        Guards { ranges }
+    }
+
+    /// The innermost guard around token `i`, as `feature "x"`.
+    pub(super) fn at(&self, i: usize) -> Option<&str> {
+        self.ranges
+            .iter()
+            .filter(|(a, b, _)| *a <= i && i <= *b)
+            .min_by_key(|(a, b, _)| b - a)
+            .map(|(_, _, f)| f.as_str())
+    }
+}
+
+/// End of the item or statement starting at `start`: its `;`, or its first block's `}`.
+fn item_end(lx: &Lexed<'_>, start: usize) -> usize {
+    let mut depth = 0usize;
+    for k in start..lx.toks.len() {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'(' | b'[') => depth += 1,
+            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b'{') if depth == 0 => return lx.matching(k),
+            TokenKind::Punct(b'}') if depth == 0 => return k,
+            TokenKind::Punct(b';') if depth == 0 => return k,
+            _ => {}
+        }
+    }
+    lx.toks.len()
+}
+
+/// The feature a condition in `a..b` tests, and whether it is negated.
+fn feature_in(
+    lx: &Lexed<'_>,
+    a: usize,
+    b: usize,
+    vars: &HashMap<&str, String>,
+) -> Option<(String, bool)> {
+    let negated = (a..b).any(|k| {
+        (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
+            || lx.is_ident(k, "is_err")
+            || lx.is_ident(k, "is_none")
+            || (lx.punct(k, b'!') && lx.ident(k.wrapping_sub(1)).is_none_or(|w| w != "cfg"))
+    });
+    for k in a..b.min(lx.toks.len()) {
+        if lx.is_ident(k, "feature")
+            && lx.punct(k + 1, b'=')
+            && let Some(f) = lx.str_value(k + 2)
+        {
+            return Some((format!("feature \"{f}\""), negated));
+        }
+        if let Some(rest) = lx
+            .str_value(k)
+            .and_then(|s| s.strip_prefix("CARGO_FEATURE_"))
+        {
+            return Some((
+                format!("feature \"{}\"", rest.to_ascii_lowercase()),
+                negated,
+            ));
+        }
+        if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
+            return Some((f.clone(), negated));
+        }
+    }
+    None
+}
+
+/// The range an `if` at `i` guards with a feature: its block, or for a negated test whose
+/// block returns, the rest of the enclosing block.
+fn if_guard(
+    lx: &Lexed<'_>,
+    i: usize,
+    vars: &HashMap<&str, String>,
+) -> Option<(usize, usize, String)> {
+    let mut depth = 0usize;
+    let mut open = None;
+    for k in i + 1..lx.toks.len() {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'(' | b'[') => depth += 1,
+            TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b'{') if depth == 0 => {
+                open = Some(k);
+                break;
+            }
+            TokenKind::Punct(b';' | b'}') if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    let open = open?;
+    let (feature, negated) = feature_in(lx, i + 1, open, vars)?;
+    let close = lx.matching(open);
+    if !negated {
+        return Some((open, close, feature));
+    }
+    if !(open..close).any(|k| lx.is_ident(k, "return")) {
+        return None;
+    }
+    let end = lx.stmt_end(close + 1);
+    let rest_end = if lx.punct(end, b'}') {
+        end
+    } else {
+        let mut e = end;
+        while e < lx.toks.len() && !lx.punct(e, b'}') {
+            e = lx.stmt_end(e + 1);
+        }
+        e
+    };
+    Some((close, rest_end, feature))
+}
