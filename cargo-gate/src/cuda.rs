@@ -1,16 +1,8 @@
-//! The parts of the CUDA bill of materials, each a pure function over what it is handed (no
-//! file system walks, no cargo): [`binary`] reads GPU code out of built artifacts, [`scripts`]
-//! finds what a build script compiles GPU code with, [`cmake`] whether a CMake project
-//! switches CUDA on, [`includes`] attributes sources to the
-//! calls that compile them, [`graph`] finds the crates of the resolved graph that compile GPU
-//! code, [`fleet`] judges shipped kernels against the declared GPUs and driver, and
-//! [`cyclonedx`] exports the inventory as a CycloneDX 1.6 document.
+//! The parts of the CUDA bill of materials: the pure readers live in the gate-cuda crate
+//! ([`binary`], [`scripts`], [`cmake`], [`includes`], [`fleet`], [`cyclonedx`], re-exported
+//! here); [`graph`] finds the crates of the resolved graph that compile GPU code (it reads
+//! cargo's metadata and the shipped graph of [`crate::deps`], so it stays with them).
 //! [`crate::bom`] gathers them into a [`gate_formats::kernel_bom::Bom`].
 
-pub mod binary;
-pub mod cmake;
-pub mod cyclonedx;
-pub mod fleet;
+pub use gate_cuda::{binary, cmake, cyclonedx, fleet, includes, scripts};
 pub mod graph;
-pub mod includes;
-pub mod scripts;

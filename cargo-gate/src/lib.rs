@@ -25,7 +25,7 @@ pub mod exit;
 pub mod facts;
 pub mod history;
 pub mod init;
-pub mod lexer;
+pub use gate_support::lexer;
 pub mod license_text;
 pub mod locate;
 pub mod merge;

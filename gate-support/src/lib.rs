@@ -7,6 +7,8 @@
 //! - [`date`]: one calendar type, [`date::Date`], for waiver expiry, `init`'s baselines and
 //!   the runtime's decision log;
 //! - [`json`]: pretty JSON ending in a newline, as files and stdout take it (serde_json);
+//! - [`lexer`]: Rust source as tokens (comments, strings and raw strings whole), for the
+//!   unsafe/FFI scanner, the secret scanner's Rust mode and gate-cuda's build-script reading;
 //! - [`nvcc`]: the nvcc a test compiles fixtures with, found without linking gate-build;
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`read`]: a file's text read bounded, and only from a regular file;
@@ -20,6 +22,7 @@ pub mod atomic;
 pub mod date;
 pub mod digest;
 pub mod json;
+pub mod lexer;
 pub mod nvcc;
 pub mod path;
 pub mod read;

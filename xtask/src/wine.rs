@@ -28,6 +28,7 @@ pub(crate) const PACKAGES: &[&str] = &[
     "gate-build",
     "gate-runtime",
     "gate-kernels",
+    "gate-cuda",
     "cargo-gate",
 ];
 

@@ -1,7 +1,8 @@
 //! A small, allocation-free Rust lexer over raw bytes, precise about comments, strings and chars.
 //!
-//! The lexer exists so that textual checks (see [`crate::scan`]) never mistake the word `unsafe`
-//! inside a comment, a string or a raw string for the keyword. It follows the token boundaries of
+//! The lexer exists so that textual checks (cargo-gate's unsafe/FFI scanner, gate-cuda's
+//! build-script reading) never mistake the word `unsafe` inside a comment, a string or a raw
+//! string for the keyword. It follows the token boundaries of
 //! `rustc_lexer` closely where that matters (nested block comments, raw strings with hashes, the
 //! char-literal-versus-lifetime rule, raw identifiers) and is deliberately loose where it does not:
 //! multi-byte operators come out as one [`TokenKind::Punct`] per byte, and malformed input is
@@ -107,7 +108,7 @@ fn is_class(b: u8, class: u8) -> bool {
 
 /// Whether `b` can continue an identifier (and so glues onto a neighbouring word).
 #[inline]
-pub(crate) fn is_ident_byte(b: u8) -> bool {
+pub fn is_ident_byte(b: u8) -> bool {
     is_class(b, IDENT_CONT)
 }
 
@@ -135,7 +136,7 @@ impl<'a> Lexer<'a> {
     /// Lexing resumes as if a token ended there, so `pos` must be a token boundary outside any
     /// comment, string or char literal for the tokens to match a lex from the start; any other
     /// position still lexes without panicking.
-    pub(crate) fn seek(&mut self, pos: usize) {
+    pub fn seek(&mut self, pos: usize) {
         self.pos = pos.min(self.src.len());
     }
 
@@ -144,7 +145,7 @@ impl<'a> Lexer<'a> {
     ///
     /// `None` when a preceding identifier byte or `#` could be a literal prefix (`r#"`, `b'`,
     /// `c"`, ...) or suffix; the caller must then lex from an earlier token boundary.
-    pub(crate) fn opaque_token_end(&self, at: usize) -> Option<usize> {
+    pub fn opaque_token_end(&self, at: usize) -> Option<usize> {
         let prev = if at == 0 { b' ' } else { self.src[at - 1] };
         match self.byte(at) {
             b'/' => Some(match self.byte(at + 1) {
@@ -595,7 +596,7 @@ mod tests {
     fn never_panics_on_random_bytes() {
         // Biased towards the bytes that drive the lexer's state machine, plus arbitrary bytes.
         const ALPHABET: &[u8] = b"\"'#/*\\rbc\n _a0.e{}!u\xc3\xa9\xff";
-        let mut state = gate_support::rng::SplitMix64::new(0x5EED_u64);
+        let mut state = crate::rng::SplitMix64::new(0x5EED_u64);
         for round in 0..20_000 {
             let len = (state.next_u64() % 48) as usize;
             let bytes: Vec<u8> = (0..len)

@@ -379,7 +379,7 @@ fn resolve_include(
 #[cfg(test)]
 mod tests {
     use super::{Package, Via, attribute, includes, is_gpu_file};
-    use crate::cuda::scripts::Call;
+    use crate::scripts::Call;
     use gate_formats::kernel_bom::BuilderKind;
     use std::collections::HashMap;
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::lexer::{Lexer, TokenKind};
+use gate_support::lexer::{Lexer, TokenKind};
 use memchr::memmem;
 
 /// A Rust file: workspace-relative path (for `file:line` texts) and its text.

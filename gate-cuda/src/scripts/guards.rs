@@ -3,7 +3,7 @@
 //! `CARGO_FEATURE_X`), so a builder can say what switches it on.
 
 use super::lexed::Lexed;
-use crate::lexer::TokenKind;
+use gate_support::lexer::TokenKind;
 use std::collections::HashMap;
 
 /// The feature guards of a file: token ranges and the `feature "x"` that switches them on.

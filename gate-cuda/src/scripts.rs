@@ -47,7 +47,7 @@ use std::cell::OnceCell;
 
 pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
 
-use crate::lexer::TokenKind;
+use gate_support::lexer::TokenKind;
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +79,7 @@ pub struct Call {
     pub excludes: Vec<String>,
     /// A `cmake::Config` that sets no CUDA option: it builds CUDA exactly when its project
     /// (the first of [`inputs`](Call::inputs)) switches the language on, which the caller
-    /// reads from the project's files ([`crate::cuda::cmake`]).
+    /// reads from the project's files ([`crate::cmake`]).
     pub cmake_project: bool,
 }
 
