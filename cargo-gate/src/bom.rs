@@ -119,18 +119,35 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
 /// built when no check of the run has built yet).
 pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) {
     bom.artifacts = match facts.build(cargo) {
-        Ok(build) if build.ok => {
+        Ok(build) => {
+            // What the build compiled before it stopped is evidence too (a failed compile
+            // among the records says which source broke it).
             gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, facts.witness());
-            read_artifacts(build, facts.root(), &bom.sources, &bom.builders)
+            if build.ok {
+                read_artifacts(build, facts.root(), &bom.sources, &bom.builders)
+            } else {
+                Artifacts::Unread {
+                    reason: not_built(build),
+                }
+            }
         }
-        Ok(_) => Artifacts::Unread {
-            reason: "the workspace does not build".to_owned(),
-        },
         Err(_) => Artifacts::Unread {
             reason: "the workspace was not built (its lockfile does not resolve, or cargo could not run)".to_owned(),
         },
     };
     finish(bom, config);
+}
+
+/// Why a build that failed read no artifact: the workspace does not build, with its first
+/// error line (nvcc's own, when a CUDA compile failed), or what the environment lacks.
+fn not_built(build: &Build) -> String {
+    if let Some(unavailable) = &build.unavailable {
+        return format!("the workspace was not built: {}", unavailable.reason());
+    }
+    match build.errors.first() {
+        Some(first) => format!("the workspace does not build: {first}"),
+        None => "the workspace does not build".to_owned(),
+    }
 }
 
 /// What follows from the layers read so far: the NVRTC each builder loads, the fleet.

@@ -176,6 +176,20 @@ const WITH_VALUE: &[&str] = &[
     "-ext-lambda-captures",
 ];
 
+/// The command line nvcc acts on: `NVCC_PREPEND_FLAGS`, the arguments, `NVCC_APPEND_FLAGS`
+/// (each split on whitespace, as nvcc splits them), read through `var`.
+pub fn effective(args: &[String], var: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let split = |name: &str| -> Vec<String> {
+        var(name)
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let mut all = split("NVCC_PREPEND_FLAGS");
+    all.extend(args.iter().cloned());
+    all.extend(split("NVCC_APPEND_FLAGS"));
+    all
+}
+
 /// Reads an nvcc command line (without the program name).
 pub fn parse(args: &[String]) -> Parsed {
     let mut parsed = Parsed::default();
@@ -472,6 +486,28 @@ mod tests {
             .archs,
             ["sm_90a", "compute_90a"]
         );
+    }
+
+    #[test]
+    fn flags_from_the_environment_count_as_nvcc_reads_them() {
+        let var = |name: &str| match name {
+            "NVCC_APPEND_FLAGS" => Some(" -gencode  arch=compute_90,code=sm_90 ".to_owned()),
+            "NVCC_PREPEND_FLAGS" => Some("-std=c++17".to_owned()),
+            _ => None,
+        };
+        let all = effective(&strings(&["-arch=sm_80", "-c", "k.cu"]), &var);
+        assert_eq!(
+            all,
+            strings(&[
+                "-std=c++17",
+                "-arch=sm_80",
+                "-c",
+                "k.cu",
+                "-gencode",
+                "arch=compute_90,code=sm_90"
+            ])
+        );
+        assert_eq!(parse(&all).archs, strings(&["sm_80", "sm_90"]));
     }
 
     #[test]

@@ -106,8 +106,16 @@ fn compiles_gpu_code(bom: &Bom, package: &str) -> bool {
 fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) -> Compile {
     let toolkit = invocation.compiler.parent().and_then(Path::parent);
     let shown = |p: &PathBuf| gate_support::path::shown(root, p);
+    // A header of the toolkit read through the witness's mirror of it (the build was handed
+    // `CUDA_PATH` or `CUDA_HOME` pointing there) is the toolkit's: the mirror's entries are
+    // links to the real one.
+    let in_toolkit = |p: &PathBuf| {
+        toolkit.is_some_and(|t| {
+            p.starts_with(t) || std::fs::canonicalize(p).is_ok_and(|real| real.starts_with(t))
+        })
+    };
     let system = |p: &PathBuf| {
-        toolkit.is_some_and(|t| p.starts_with(t))
+        in_toolkit(p)
             || ["/usr/", "/Library/", "/System/"]
                 .iter()
                 .any(|d| p.starts_with(d))

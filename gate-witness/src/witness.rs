@@ -15,6 +15,7 @@ pub fn main() -> i32 {
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let env_flags = |name: &str| std::env::var(name).ok();
     let mut argv = std::env::args_os();
     let argv0 = argv.next().unwrap_or_default();
     let args: Vec<OsString> = argv.collect();
@@ -29,7 +30,11 @@ pub fn main() -> i32 {
     };
     // Arguments that are not UTF-8 are compiled all the same; they are not recorded.
     let strings: Option<Vec<String>> = args.iter().map(|a| a.to_str().map(str::to_owned)).collect();
-    let parsed = strings.as_deref().map(args::parse);
+    // nvcc also reads options from NVCC_PREPEND_FLAGS and NVCC_APPEND_FLAGS (an arch added
+    // there ships like one on the command line): the record reads what nvcc will see.
+    let parsed = strings
+        .as_deref()
+        .map(|a| args::parse(&args::effective(a, &env_flags)));
     let watched = parsed.as_ref().filter(|p| p.cuda_inputs().next().is_some());
     let records = records_dir(&home);
     // The same command line, nothing added: the outputs are byte for byte the same (the tests

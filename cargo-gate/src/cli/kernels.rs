@@ -4,7 +4,7 @@
 //! text, JSON (`gate_formats::kernel_bom::Bom`, schema in docs/schemas/) or CycloneDX 1.6.
 
 use super::error::CliError;
-use super::output::print_stdout;
+use super::output::{print_stderr, print_stdout};
 use crate::bom::{Depth, gather};
 use crate::cargo::Cargo;
 use crate::exit;
@@ -61,6 +61,14 @@ pub(crate) fn kernels(
         }
     };
     print_stdout(&redactor.text(&text));
+    // A building run that could not build has no artifacts to read: the inventory above is
+    // printed (with what the witness saw), and the exit says it is not the whole answer.
+    if !no_build && let Artifacts::Unread { reason } = &bom.artifacts {
+        print_stderr(&redactor.text(&format!(
+            "error: the artifacts were not read: {reason}\n  fix: make `cargo test --no-run --locked --workspace` build, or pass --no-build for the sources and the graph alone\n"
+        )));
+        return Ok(exit::COULD_NOT_EVALUATE);
+    }
     Ok(exit::READY)
 }
 

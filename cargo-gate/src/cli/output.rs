@@ -8,3 +8,8 @@ use std::io::Write;
 pub(crate) fn print_stdout(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
+
+/// Writes `text` to stderr (a closed stream is not an error worth a panic).
+pub(crate) fn print_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

@@ -256,7 +256,7 @@ fn records(fx: &Fixture) -> usize {
 #[test]
 fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() {
     let Some(nvcc) = nvcc() else { return };
-    // The workspace is `ws/`; the helper crate and the include directory lie beside it.
+    // The workspace is `ws/`; the helper crate, with the include directory, lies beside it.
     let fx = fixture_in("bom-cc-helper", "ws");
 
     // sm_80 runs the SASS, sm_90 JITs the compute_80 PTX: covered. But the PTX is ISA 9.0
@@ -290,7 +290,7 @@ fn cc_through_a_helper_crate_ships_sm_80_and_ptx_the_fleet_driver_cannot_load() 
     assert_eq!(cc.package, "kernels-sys");
     // What the build really compiled, seen by the witness: the package whose build script ran
     // nvcc, the archs, the header read from outside the workspace, and the static builder.
-    let header = "../include/common/util.cuh";
+    let header = "../build-helpers/include/common/util.cuh";
     let compile = compiled(&bom, "csrc/ops.cu");
     assert_eq!(compile.package, "kernels-sys");
     assert!(compile.ok && !compile.generated, "{compile:#?}");
@@ -682,4 +682,29 @@ fn a_workspace_without_a_lockfile_has_its_graph_resolved_aside_and_its_nvrtc_nam
         !fx.root.join("Cargo.lock").exists(),
         "the user's tree gained a lockfile"
     );
+}
+
+/// A building run whose build fails says so: the inventory is printed with what the build got
+/// to, the build's own first error names why, and the exit is 2 (not evaluated), never 0.
+#[test]
+fn a_building_run_that_cannot_build_says_why_and_exits_2() {
+    let fx = fixture("build-script-fails");
+    let run = run(fx.command(&["kernels", "--format", "json"]));
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let Artifacts::Unread { reason } = &bom.artifacts else {
+        panic!("{:#?}", bom.artifacts)
+    };
+    assert!(
+        reason.starts_with("the workspace does not build: ") && reason.len() > 40,
+        "{reason}"
+    );
+    assert!(
+        run.stderr
+            .contains("error: the artifacts were not read: the workspace does not build"),
+        "{}",
+        run.transcript()
+    );
+    assert!(run.stderr.contains("--no-build"), "{}", run.transcript());
 }
