@@ -385,17 +385,9 @@ mod tests {
 
     fn call(inputs: &[&str], include_dirs: &[&str]) -> Call {
         Call {
-            kind: BuilderKind::Cc,
-            line: 1,
-            via: None,
             inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
             include_dirs: include_dirs.iter().map(|s| (*s).to_owned()).collect(),
-            switch: None,
-            archs: Vec::new(),
-            native_arch: false,
-            computed_inputs: false,
-            excludes: Vec::new(),
-            cmake_project: false,
+            ..Call::new(BuilderKind::Cc, 1)
         }
     }
 
@@ -409,7 +401,6 @@ mod tests {
         ];
         let packages_calls = [Call {
             excludes: vec!["big_*.cu".into(), "src/named_*.cu".into()],
-            cmake_project: false,
             ..call(&["src"], &[])
         }];
         let packages = [Package {
@@ -428,7 +419,6 @@ mod tests {
         assert_eq!(reached, ["k/src/a.cu"]);
         let named = [Call {
             excludes: vec!["big_*.cu".into()],
-            cmake_project: false,
             ..call(&["src/big_x.cu"], &[])
         }];
         let packages = [Package {

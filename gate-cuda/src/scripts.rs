@@ -84,15 +84,14 @@ pub struct Call {
 }
 
 impl Call {
-    /// A CUDA source NVRTC compiles at run time, embedded at `line` (`include_str!`), as a
-    /// call of the NVRTC builder: `input` relative to the package directory.
+    /// A call of `kind` at `line` that names nothing yet (no inputs, archs or switch).
     #[must_use]
-    pub fn embedded(line: u32, input: String) -> Call {
+    pub fn new(kind: BuilderKind, line: u32) -> Call {
         Call {
-            kind: BuilderKind::Nvrtc,
+            kind,
             line,
             via: None,
-            inputs: vec![input],
+            inputs: Vec::new(),
             include_dirs: Vec::new(),
             switch: None,
             archs: Vec::new(),
@@ -100,6 +99,16 @@ impl Call {
             computed_inputs: false,
             excludes: Vec::new(),
             cmake_project: false,
+        }
+    }
+
+    /// A CUDA source NVRTC compiles at run time, embedded at `line` (`include_str!`), as a
+    /// call of the NVRTC builder: `input` relative to the package directory.
+    #[must_use]
+    pub fn embedded(line: u32, input: String) -> Call {
+        Call {
+            inputs: vec![input],
+            ..Call::new(BuilderKind::Nvrtc, line)
         }
     }
 }
@@ -526,17 +535,9 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         Start::Helper(h) => (h.call.kind, Some(h)),
     };
     let mut call = Call {
-        kind,
-        line: lx.toks[anchor.path].line,
         via: helper.map(|h| h.at.clone()),
-        inputs: Vec::new(),
-        include_dirs: Vec::new(),
-        switch: None,
-        archs: Vec::new(),
-        native_arch: false,
-        computed_inputs: false,
-        excludes: Vec::new(),
         cmake_project: helper.is_some_and(|h| h.call.cmake_project),
+        ..Call::new(kind, lx.toks[anchor.path].line)
     };
     let anchor_args = lx.strs(anchor.open + 1, lx.matching(anchor.open));
     // The token that switches CUDA on, when it is not the constructor itself.

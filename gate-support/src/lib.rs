@@ -10,6 +10,7 @@
 //! - [`lexer`]: Rust source as tokens (comments, strings and raw strings whole), for the
 //!   unsafe/FFI scanner, the secret scanner's Rust mode and gate-cuda's build-script reading;
 //! - [`nvcc`]: the nvcc a test compiles fixtures with, found without linking gate-build;
+//! - [`program`]: whether a program a test needs can be started (Wine has no git or cargo);
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`read`]: a file's text read bounded, and only from a regular file;
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
@@ -25,5 +26,6 @@ pub mod json;
 pub mod lexer;
 pub mod nvcc;
 pub mod path;
+pub mod program;
 pub mod read;
 pub mod rng;

@@ -210,32 +210,10 @@ pub(crate) fn manifest_module(patch: serde_json::Value) -> serde_json::Value {
     module
 }
 
-/// Whether `program` (git, cargo, rustc) can be started, for a test that needs it. Only on
-/// Windows can the answer be no: under Wine there is no Windows git or cargo, and the test
-/// skips, printing why. On Unix every machine that runs our tests has them, so the answer is
-/// always yes and a missing program fails the test where it is run.
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+/// Whether `program` (git, cargo, rustc) can be started, for a test that needs it
+/// ([`gate_support::program::runs`]).
 pub(crate) fn runs(program: &str) -> bool {
-    if !cfg!(windows) {
-        return true;
-    }
-    let path = match program {
-        "cargo" => std::env::var("CARGO").unwrap_or_else(|_| program.to_owned()),
-        "rustc" => std::env::var("RUSTC").unwrap_or_else(|_| program.to_owned()),
-        _ => program.to_owned(),
-    };
-    match std::process::Command::new(&path)
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-    {
-        Ok(_) => true,
-        Err(e) => {
-            println!("skipped: {program} cannot be started here ({path}: {e}); this test needs it");
-            false
-        }
-    }
+    gate_support::program::runs(program)
 }
 
 /// The task a [`child_test`] was started with, when this process is one (`None`: the child

@@ -8,28 +8,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
-/// Whether rustc can be started, for the tests that compile a crate with it: only on Windows
-/// (under Wine) can the answer be no, and the test skips, printing why.
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
-fn rustc_runs() -> bool {
-    if !cfg!(windows) {
-        return true;
-    }
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
-    match Command::new(&rustc)
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-    {
-        Ok(_) => true,
-        Err(e) => {
-            println!("skipped: rustc cannot be started here ({rustc}: {e}); this test needs it");
-            false
-        }
-    }
-}
-
 const KERNELS: &str = r#"extern "C" __global__ void add(float *a, const float *b, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) a[i] += b[i];
@@ -461,7 +439,7 @@ fn rustc(dir: &Path, args: &[&str]) {
 
 #[test]
 fn include_str_and_include_bytes_in_an_rlib_and_an_executable() {
-    if !rustc_runs() {
+    if !gate_support::program::runs("rustc") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
