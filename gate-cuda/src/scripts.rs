@@ -35,6 +35,7 @@
 mod guards;
 mod lexed;
 mod nvrtc;
+mod probes;
 
 use std::collections::HashSet;
 
@@ -43,6 +44,7 @@ use guards::Guards;
 use lexed::Lexed;
 pub use lexed::RustFile;
 use lexed::contains_any;
+use probes::{gpu_probe, outside_out_dir};
 use std::cell::OnceCell;
 
 pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
@@ -956,116 +958,6 @@ fn arch_value(value: &str, call: &mut Call) {
         v if is_arch_name(v) => call.archs.push(v.to_owned()),
         _ => {}
     }
-}
-
-/// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)
-/// string, a `--query-gpu` argument, NVML, a call of a `*compute_cap*` function (cudaforge's
-/// `detect_compute_cap()`), or the CUDA runtime's device queries. A message
-/// that merely mentions nvidia-smi is not a probe.
-fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
-    let uses = lx.use_ranges();
-    for (i, t) in lx.toks.iter().enumerate() {
-        if uses.iter().any(|&(a, b)| a <= i && i < b) {
-            continue;
-        }
-        let what = if let Some(s) = lx.str_value(i) {
-            let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
-            if base == "nvidia-smi" || base == "nvidia-smi.exe" {
-                Some("runs `nvidia-smi`".to_owned())
-            } else if s.contains("--query-gpu") || s == "compute_cap" {
-                Some(format!("asks the GPU for `{s}`"))
-            } else {
-                None
-            }
-        } else if t.kind == TokenKind::Ident {
-            let w = t.text;
-            if w.to_ascii_lowercase().contains("nvml") {
-                Some(format!("queries NVML (`{w}`)"))
-            } else if w.contains("compute_cap")
-                && lx.punct(i + 1, b'(')
-                && !lx.is_ident(i.wrapping_sub(1), "fn")
-                // `compute_cap_arch("90a")`: an arch named in the script, not asked of a GPU.
-                && lx.strs(i + 1, lx.matching(i + 1)).is_empty()
-            {
-                Some(format!("detects the compute capability (`{w}()`)"))
-            } else if matches!(
-                w,
-                "cudaGetDeviceProperties"
-                    | "cudaDeviceGetAttribute"
-                    | "cuDeviceGetAttribute"
-                    | "cuDeviceComputeCapability"
-            ) {
-                Some(format!("asks the CUDA driver (`{w}`)"))
-            } else {
-                None
-            }
-        } else {
-            None
-        };
-        if let Some(what) = what {
-            return Some((t.line, what));
-        }
-    }
-    None
-}
-
-/// A path literal at the start of arguments `a..`: `"x"`, `&"x"`, `Path::new("x")`,
-/// `PathBuf::from("x")`.
-fn leading_path<'a>(lx: &Lexed<'a>, mut a: usize) -> Option<&'a str> {
-    while lx.punct(a, b'&') {
-        a += 1;
-    }
-    if let Some(s) = lx.str_value(a) {
-        return Some(s);
-    }
-    if matches!(lx.ident(a), Some("Path" | "PathBuf"))
-        && lx.path_sep(a + 1)
-        && matches!(lx.ident(a + 3), Some("new" | "from"))
-        && lx.punct(a + 4, b'(')
-    {
-        return lx.str_value(a + 5);
-    }
-    None
-}
-
-/// Whether a written path is a compiled GPU artifact.
-fn is_gpu_artifact(path: &str) -> bool {
-    [".ptx", ".cubin", ".fatbin"]
-        .iter()
-        .any(|e| path.ends_with(e))
-}
-
-/// PTX written outside `OUT_DIR`: cuda_builder's `.copy_to("..")` with a literal path, or
-/// `fs::write` / `fs::copy` / `File::create` of a literal `.ptx`/`.cubin`/`.fatbin` path
-/// (relative literals are relative to the package directory, never `OUT_DIR`).
-fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
-    for i in 0..lx.toks.len() {
-        let Some(word) = lx.ident(i) else { continue };
-        if !lx.punct(i + 1, b'(') {
-            continue;
-        }
-        let close = lx.matching(i + 1);
-        let qualifier = (i >= 3 && lx.path_sep(i - 2))
-            .then(|| lx.ident(i - 3))
-            .flatten();
-        let dest = match (qualifier, word) {
-            (_, "copy_to") if lx.punct(i.wrapping_sub(1), b'.') => leading_path(lx, i + 2),
-            (Some("fs"), "write") | (Some("File"), "create") => {
-                leading_path(lx, i + 2).filter(|p| is_gpu_artifact(p))
-            }
-            (Some("fs"), "copy") => {
-                let comma = (i + 2..close).find(|&k| lx.punct(k, b',') && lx.stmt_end(k) >= close);
-                comma
-                    .and_then(|c| leading_path(lx, c + 1))
-                    .filter(|p| is_gpu_artifact(p))
-            }
-            _ => None,
-        };
-        if let Some(dest) = dest.filter(|d| !d.contains("OUT_DIR")) {
-            return Some((lx.toks[i].line, dest.to_owned()));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
