@@ -124,7 +124,7 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
             // among the records says which source broke it).
             gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, facts.witness());
             if build.ok {
-                read_artifacts(build, facts.root(), &bom.sources, &bom.builders)
+                read_artifacts(build, facts.root(), bom)
             } else {
                 Artifacts::Unread {
                     reason: not_built(build),
@@ -624,13 +624,8 @@ fn dependencies(
 
 /// The GPU code of every artifact of `build` (read once when the build was gathered, and
 /// kept with it in the evidence cache).
-fn read_artifacts(
-    build: &Build,
-    root: &Path,
-    sources: &[SourceFile],
-    builders: &[Builder],
-) -> Artifacts {
-    let tracked = tracked_images(root, sources);
+fn read_artifacts(build: &Build, root: &Path, bom: &Bom) -> Artifacts {
+    let tracked = tracked_images(root, &bom.sources);
     let mut kernels: Vec<Kernel> = Vec::new();
     let mut by_digest: HashMap<String, usize> = HashMap::new();
     let mut binaries = Vec::new();
@@ -679,7 +674,8 @@ fn read_artifacts(
     for kernel in &mut kernels {
         kernel.crates.sort();
         if kernel.source.is_none() {
-            kernel.source = built_by(kernel, builders);
+            kernel.source = built_by(kernel, &bom.builders)
+                .or_else(|| witnessed_by(kernel, bom.witness.as_ref()));
         }
     }
     Artifacts::Read {
@@ -740,6 +736,23 @@ fn built_by(kernel: &Kernel, builders: &[Builder]) -> Option<String> {
             .iter()
             .find(|b| &b.package == krate && b.kind != gate_formats::kernel_bom::BuilderKind::Nvrtc)
             .map(|b| format!("{} in {krate} ({})", b.kind.describe(), b.at))
+    })
+}
+
+/// What accounts for a kernel that no static builder does: a successful compile the witness
+/// saw in the build script of a crate that carries it (a path dependency the repository does
+/// not track, a builder static reading cannot see).
+fn witnessed_by(
+    kernel: &Kernel,
+    witness: Option<&gate_formats::kernel_bom::Witnessed>,
+) -> Option<String> {
+    let compiles = &witness?.compiles;
+    kernel.crates.iter().find_map(|krate| {
+        let compile = compiles.iter().find(|c| c.ok && &c.package == krate)?;
+        Some(format!(
+            "nvcc in {krate}'s build script, witnessed compiling {}",
+            compile.inputs.join(", ")
+        ))
     })
 }
 

@@ -278,3 +278,61 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
         .unwrap();
     assert_eq!(common.included_by.as_deref(), Some("jit/kernels/add.cu"));
 }
+
+/// A kernel no static builder accounts for (a crate the repository does not track compiles
+/// it) is accounted for by the compile the witness saw in that crate's build script; a failed
+/// compile, or one of a crate that does not carry it, accounts for nothing.
+#[test]
+fn a_kernel_no_static_builder_accounts_for_is_accounted_for_by_a_witnessed_compile() {
+    use gate_formats::kernel_bom::{Compile, Container, Kernel, KernelForm, Witnessed};
+    let kernel = Kernel {
+        digest: "sha256:00".to_owned(),
+        form: KernelForm::Sass,
+        arch: "sm_80".to_owned(),
+        ptx_isa: None,
+        min_driver: None,
+        container: Container::FatbinSection,
+        compressed: false,
+        size: 1,
+        crates: vec!["gem".to_owned(), "ulib".to_owned()],
+        shipped: true,
+        source: None,
+    };
+    let compile = |package: &str, ok: bool| Compile {
+        package: package.to_owned(),
+        builder: None,
+        mode: "object".to_owned(),
+        inputs: vec!["../eda-infra-rs/ulib/csrc/memfill.cu".to_owned()],
+        includes: Vec::new(),
+        includes_unread: None,
+        archs: vec!["sm_80".to_owned()],
+        ok,
+        generated: false,
+    };
+    let witness = |compiles| Witnessed {
+        compiles,
+        ..Witnessed::default()
+    };
+    assert_eq!(
+        witnessed_by(
+            &kernel,
+            Some(&witness(vec![
+                compile("ulib", false),
+                compile("ulib", true)
+            ]))
+        )
+        .as_deref(),
+        Some(
+            "nvcc in ulib's build script, witnessed compiling ../eda-infra-rs/ulib/csrc/memfill.cu"
+        )
+    );
+    assert_eq!(
+        witnessed_by(&kernel, Some(&witness(vec![compile("ulib", false)]))),
+        None
+    );
+    assert_eq!(
+        witnessed_by(&kernel, Some(&witness(vec![compile("other", true)]))),
+        None
+    );
+    assert_eq!(witnessed_by(&kernel, None), None);
+}
