@@ -162,6 +162,20 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+impl Row {
+    /// A row that says why nothing was measured (no baseline, no goal judged).
+    fn not_measured(what: &str, why: &str) -> Row {
+        Row {
+            what: what.to_owned(),
+            baseline: "—".to_owned(),
+            measured: format!("not measured: {why}"),
+            ratio: "—".to_owned(),
+            goal: "—".to_owned(),
+            met: None,
+        }
+    }
+}
+
 struct Row {
     what: String,
     baseline: String,
@@ -1212,14 +1226,10 @@ fn kernels(root: &Path, runs: usize) -> Result<Vec<Row>> {
     let (found, _) = gate_build::toolkit::discover(&Env::from_process());
     let Some(nvcc) = found else {
         say("kernels: no nvcc found (set NVCC); the kernel build benchmark is not measured");
-        return Ok(vec![Row {
-            what: "gate-build cold build / no-change rebuild".to_owned(),
-            baseline: "—".to_owned(),
-            measured: "not measured: no nvcc on this machine".to_owned(),
-            ratio: "—".to_owned(),
-            goal: "—".to_owned(),
-            met: None,
-        }]);
+        return Ok(vec![Row::not_measured(
+            "gate-build cold build / no-change rebuild",
+            "no nvcc on this machine",
+        )]);
     };
     let sources = root.join("gate-kernels/src");
     let count = std::fs::read_dir(&sources)?

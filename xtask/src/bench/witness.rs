@@ -14,14 +14,7 @@ pub(super) fn witness(root: &Path, runs: usize) -> Result<Vec<Row>> {
     let (found, _) = gate_build::toolkit::discover(&gate_build::Env::from_process());
     let Some(nvcc) = found else {
         say("witness: no nvcc found (set NVCC); the witness benchmark is not measured");
-        return Ok(vec![Row {
-            what: what.to_owned(),
-            baseline: "—".to_owned(),
-            measured: "not measured: no nvcc on this machine".to_owned(),
-            ratio: "—".to_owned(),
-            goal: "—".to_owned(),
-            met: None,
-        }]);
+        return Ok(vec![Row::not_measured(what, "no nvcc on this machine")]);
     };
     let gate = release_gate_binary(root)?;
     let work = tempfile_dir("witness")?;
