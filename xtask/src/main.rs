@@ -4,6 +4,8 @@
 //! - `cargo xtask bench` — the benchmarks of docs/PERFORMANCE.md, measured in one run, and
 //!   the table written back into that file.
 //! - `cargo xtask codegen [--check]` — docs/CHECKS.md and docs/CLI.md from the code.
+//! - `cargo xtask package` — every published crate packaged and verified from its `.crate`,
+//!   never against an earlier run's unpacked copies.
 //! - `cargo xtask release [--execute]` — our own release through our own broad gate: a
 //!   reproducible bundle in target/bundle, and (with `--execute`) the annotated tag.
 //! - `cargo xtask redactions LOG…` — what the secret redaction would hide in a log, to
@@ -16,6 +18,7 @@ mod ci;
 mod codegen;
 mod gen_secrets;
 mod gen_tree;
+mod package;
 mod redactions;
 mod release;
 mod wine;
@@ -42,12 +45,15 @@ fn run() -> Result<()> {
         Some("bench") => bench::run(&args[1..]),
         Some("codegen") => codegen::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
+        Some("package") => package::run(),
         Some("redactions") => redactions::run(&args[1..]),
         Some("wine") => wine::run(&args[1..]),
         Some(other) => {
-            bail!("unknown task `{other}`; tasks: ci, bench, codegen, release, redactions, wine")
+            bail!(
+                "unknown task `{other}`; tasks: ci, bench, codegen, package, release, redactions, wine"
+            )
         }
-        None => bail!("usage: cargo xtask <ci|bench|codegen|release|redactions|wine>"),
+        None => bail!("usage: cargo xtask <ci|bench|codegen|package|release|redactions|wine>"),
     }
 }
 
