@@ -36,6 +36,7 @@
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
 mod build_errors;
+mod built_from;
 mod core;
 mod kernels;
 mod manifests;

@@ -78,9 +78,13 @@ impl Read {
 
     /// One dep-info file: every path on its first rule, and its `# env-dep:` lines.
     fn add_dep_info(&mut self, path: &Path) {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
-        };
+        let _ = self.add_dep_info_checked(path);
+    }
+
+    /// [`Read::add_dep_info`], saying when the file could not be read (it is not one rustc
+    /// wrote: a dep-info larger than 64 MiB, or not a regular file).
+    pub(crate) fn add_dep_info_checked(&mut self, path: &Path) -> std::io::Result<()> {
+        let text = gate_support::read::text_capped(path, 64 << 20)?;
         let mut first_rule = true;
         for line in text.lines() {
             if let Some(dep) = line.strip_prefix("# env-dep:") {
@@ -101,6 +105,7 @@ impl Read {
                 self.files.insert(PathBuf::from(dep));
             }
         }
+        Ok(())
     }
 
     /// A build script's `output`: `rerun-if-changed` (relative to `package`) and
@@ -209,7 +214,7 @@ fn split_escaped(text: &str) -> Vec<String> {
 
 /// The directory of a path package from its cargo package id (`path+file:///w/k#name@0.1.0`);
 /// `None` for registry and git packages.
-fn path_package_dir(id: &str) -> Option<PathBuf> {
+pub(crate) fn path_package_dir(id: &str) -> Option<PathBuf> {
     let url = id.strip_prefix("path+file://")?;
     let url = url.split('#').next().unwrap_or(url);
     let decoded = percent_decode(url);
@@ -244,7 +249,7 @@ fn percent_decode(text: &str) -> String {
 
 /// The dep-info file rustc wrote beside an artifact: `libfoo-1a2b.rlib` → `foo-1a2b.d`,
 /// `foo-1a2b` (a test executable) → `foo-1a2b.d`.
-fn dep_info_of(artifact: &Path) -> Option<PathBuf> {
+pub(crate) fn dep_info_of(artifact: &Path) -> Option<PathBuf> {
     let dir = artifact.parent()?;
     let name = artifact.file_name()?.to_str()?;
     let stem = name.split('.').next().unwrap_or(name);
@@ -255,7 +260,7 @@ fn dep_info_of(artifact: &Path) -> Option<PathBuf> {
         .find(|d| d.is_file())
 }
 
-fn rustup_home() -> Option<PathBuf> {
+pub(crate) fn rustup_home() -> Option<PathBuf> {
     std::env::var_os("RUSTUP_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)

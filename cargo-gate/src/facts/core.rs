@@ -707,19 +707,32 @@ impl Core {
         Ok(build)
     }
 
-    /// What the compilation of the workspace's tests read beyond the cache key (rustc's
-    /// dep-info, build scripts' `rerun-if-*`), for a test run that compiled them itself:
-    /// `cargo test --no-run --message-format=json` over what that run just built (every
-    /// unit fresh, so it compiles nothing). Empty when the build fact was gathered (the
-    /// cache learned it there) or cargo cannot say.
-    pub(super) fn read_by_build(&self, cargo: &Cargo) -> crate::cache::discover::Read {
-        if self.build.get().is_some() {
-            return crate::cache::discover::Read::default();
+    /// The workspace's tests compiled before they run, every unit cargo kept proven built
+    /// from the tree (`built_from`), and what compiling them read beyond the cache key
+    /// (rustc's dep-info, build scripts' `rerun-if-*`). Nothing to do when this run gathered
+    /// the build fact afresh: it proved its units, and the cache learned what it read. A
+    /// build that fails is left to the test run, which reports the compiler's errors. `Err`:
+    /// cargo could not be run, or would not rebuild a unit whose sources changed.
+    pub(super) fn build_for_tests(&self, cargo: &Cargo) -> Result<BuiltForTests, String> {
+        if let Some((Ok(build), None)) = self.build.get() {
+            let rebuilt = build
+                .log
+                .lines()
+                .filter(|l| l.starts_with(super::built_from::SAID));
+            return Ok(BuiltForTests {
+                rebuilt: rebuilt.map(|line| format!("{line}\n")).collect(),
+                ..BuiltForTests::default()
+            });
         }
-        match run_build(cargo, &self.build_env, Scan::MessagesOnly) {
-            Ok(built) if built.output.code == Some(0) => built.read,
-            _ => crate::cache::discover::Read::default(),
-        }
+        let built = run_build(cargo, &self.build_env, Scan::MessagesOnly)?;
+        Ok(BuiltForTests {
+            rebuilt: built.rebuilt,
+            read: if built.output.code == Some(0) {
+                built.read
+            } else {
+                crate::cache::discover::Read::default()
+            },
+        })
     }
 
     /// How the nvcc witness stands in front of this run's builds.
@@ -1148,6 +1161,19 @@ pub struct BuiltRaw {
     /// `rerun-if-*`): handed to the cache with the fact, not part of it.
     #[serde(skip)]
     read: crate::cache::discover::Read,
+    /// The line saying which units were rebuilt because their sources changed behind old
+    /// mtimes (empty when none was); the build's log opens with it too.
+    #[serde(skip)]
+    rebuilt: String,
+}
+
+/// What [`Core::build_for_tests`] found.
+#[derive(Debug, Default)]
+pub(super) struct BuiltForTests {
+    /// What compiling the tests read beyond the cache key.
+    pub read: crate::cache::discover::Read,
+    /// The line saying which units were rebuilt (empty when none was).
+    pub rebuilt: String,
 }
 
 impl BuiltRaw {
@@ -1167,21 +1193,25 @@ enum Scan {
 }
 
 fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<BuiltRaw, String> {
-    let mut cmd = cargo.command(
-        "test",
-        &[
-            "--no-run",
-            "--locked",
-            "--workspace",
-            "--message-format=json-render-diagnostics",
-        ],
-    );
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let command_line = cargo::describe(&cmd);
-    let output = crate::process::output_for(cmd, cargo.timeout())
-        .map_err(|e| format!("could not run cargo: {e}"))?;
+    let command = || {
+        let mut cmd = cargo.command(
+            "test",
+            &[
+                "--no-run",
+                "--locked",
+                "--workspace",
+                "--message-format=json-render-diagnostics",
+            ],
+        );
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
+        cmd
+    };
+    let command_line = cargo::describe(&command());
+    // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
+    let (output, rebuilt) = super::built_from::proven_build(|| {
+        crate::process::output_for(command(), cargo.timeout())
+            .map_err(|e| format!("could not run cargo: {e}"))
+    })?;
     let mut out_dirs = Vec::new();
     let mut artifacts = Vec::new();
     let messages = String::from_utf8_lossy(&output.stdout);
@@ -1218,12 +1248,13 @@ fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<Buil
             code: output.status.code(),
             // The messages were read into `out_dirs`; the log is stderr.
             stdout: String::new(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stderr: super::built_from::said(&rebuilt) + &String::from_utf8_lossy(&output.stderr),
         },
         out_dirs,
         manifests,
         artifacts,
         read,
+        rebuilt: super::built_from::said(&rebuilt),
     })
 }
 

@@ -17,6 +17,7 @@ mod cannot_hang;
 mod controlled;
 mod errors;
 mod formats;
+mod fresh_by_content;
 mod init;
 mod per_binary;
 mod pilot;

@@ -36,7 +36,7 @@ fn binaries(fx: &Fixture) -> serde_json::Value {
 }
 
 /// The newest run directory of the fixture's record.
-fn latest_run(fx: &Fixture) -> std::path::PathBuf {
+pub(crate) fn latest_run(fx: &Fixture) -> std::path::PathBuf {
     let mut runs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -216,6 +216,11 @@ fn run_tests(
     // Tools under test (gate-runtime) leave their decision logs and stats where the gate
     // says; the seed makes randomised tests replayable. The build saw the same values.
     let _ = std::fs::create_dir_all(setup.run_dir);
+    // Compiled first, so the binaries that run are proven built from this tree.
+    let built = match facts.build_for_tests(setup.cargo) {
+        Ok(built) => built,
+        Err(e) => return Fresh::of(Err(e), Keep::Not),
+    };
     for (key, value) in facts.build_env() {
         cmd.env(key, value);
     }
@@ -225,6 +230,10 @@ fn run_tests(
     let captured = setup
         .cargo
         .run_watched(cmd, &mut |new, now| clock.watch(new, now))
+        .map(|mut captured| {
+            captured.log.insert_str(0, &built.rebuilt);
+            captured
+        })
         .map_err(|e| e.to_string());
     let run = captured.map(|captured| TestRun::of(captured, clock.over_limit.take()));
     // A test stopped at the per-test limit is a verdict on the workspace: the test hung (a
@@ -238,11 +247,11 @@ fn run_tests(
         .as_ref()
         .map_or(Keep::Not, |run| run.keep(runner, setup.cargo.offline()));
     // What compiling the tests read that the key cannot see (a git-ignored module, a file
-    // outside the root, `env!`): asked of cargo only when the run is worth storing.
+    // outside the root, `env!`): kept only when the run is worth storing.
     let read = if keep == Keep::Not {
         Default::default()
     } else {
-        facts.read_by_build(setup.cargo)
+        built.read
     };
     Fresh {
         files: run_files(setup.run_dir),

@@ -1,0 +1,293 @@
+//! Content decides freshness: the binaries a verdict comes from were built from the tree
+//! being judged.
+//!
+//! cargo decides that a unit is fresh by modification times: a source edited and given its
+//! old mtime back (`touch -r`, an archive, a restored cache) leaves the binary cargo built
+//! from the *earlier* content in place, and a failing test would pass. So after every build
+//! the gate takes evidence from, each unit of a path package that cargo called fresh is
+//! proven to have been built from the files it reads now (rustc's dep-info lists them):
+//!
+//! - **Unchanged since the compile** (Unix): no source's status-change time (`ctime`, which
+//!   no `touch` and no `utimes` can set back) is later than the start of the unit's compile
+//!   (cargo's `invoked.timestamp`). A file whose content changed after the compile has a
+//!   later `ctime`, whatever its mtime says.
+//! - **Else, the same content** as when the gate last saw cargo compile the unit: the
+//!   digest of its sources then is kept beside its dep-info (`<unit>.d.gate-sources`,
+//!   written for every unit cargo compiles in a gate build). This is how Windows, which has
+//!   no `ctime`, proves a unit, and how a unit whose file was only `chmod`ed stays proven.
+//! - **Else it is rebuilt**: its fingerprint (`.fingerprint/<package>-<hash>/`) is removed,
+//!   cargo builds it again, and the gate records the new digest. A unit cargo still calls
+//!   fresh after that is refused: the build is not evidence (the test run says why).
+//!
+//! Registry and git packages are not checked: their sources are pinned by the lockfile's
+//! checksums and never edited in place. Files under cargo's and rustup's homes are left out
+//! for the same reason. Left alone, and said in docs/SECURITY.md: a build script's
+//! `rerun-if-changed` input whose content changed with its old mtime (the script is not run
+//! again; its output is what cargo kept).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// One compiled unit of a path package, as cargo's `compiler-artifact` message names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unit {
+    /// `package::kind/target`, for messages.
+    pub name: String,
+    /// rustc's dep-info for it.
+    dep_info: PathBuf,
+    /// cargo's fingerprint directory for it (`None` where none was found).
+    fingerprint: Option<PathBuf>,
+    /// Whether cargo reused it without compiling.
+    fresh: bool,
+}
+
+/// The units of path packages in cargo's `--message-format=json` lines.
+pub(crate) fn units(messages: &str) -> Vec<Unit> {
+    let mut units = Vec::new();
+    for line in messages.lines() {
+        if !line.starts_with('{') || !line.contains("\"compiler-artifact\"") {
+            continue;
+        }
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let Some(id) = message["package_id"].as_str() else {
+            continue;
+        };
+        if crate::cache::discover::path_package_dir(id).is_none() {
+            continue;
+        }
+        let package = crate::facts::core::package_name(id);
+        let target = message["target"]["name"].as_str().unwrap_or_default();
+        let kind = message["target"]["kind"][0].as_str().unwrap_or_default();
+        let fresh = message["fresh"].as_bool().unwrap_or(false);
+        let dep_info = message["filenames"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+            .find_map(|f| crate::cache::discover::dep_info_of(Path::new(f)));
+        let Some(dep_info) = dep_info else {
+            continue;
+        };
+        units.push(Unit {
+            name: format!("{package}::{kind}/{target}"),
+            fingerprint: fingerprint_dir(&dep_info, &package),
+            dep_info,
+            fresh,
+        });
+    }
+    units.sort_by(|a, b| a.dep_info.cmp(&b.dep_info));
+    units.dedup_by(|a, b| a.dep_info == b.dep_info);
+    units
+}
+
+/// `<profile>/.fingerprint/<package>-<hash>` for a dep-info named `<stem>-<hash>.d` in
+/// `<profile>/deps/` or `<profile>/build/<package>-<hash>/`.
+fn fingerprint_dir(dep_info: &Path, package: &str) -> Option<PathBuf> {
+    let stem = dep_info.file_stem()?.to_str()?;
+    let (_, hash) = stem.rsplit_once('-')?;
+    dep_info
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .map(|dir| dir.join(".fingerprint").join(format!("{package}-{hash}")))
+        .find(|dir| dir.is_dir())
+}
+
+/// Files read and digested once per check, however many units share them.
+#[derive(Default)]
+struct Sources {
+    digests: HashMap<PathBuf, String>,
+    homes: Vec<PathBuf>,
+}
+
+impl Sources {
+    fn new() -> Sources {
+        let homes = crate::cargo::home()
+            .into_iter()
+            .chain(crate::cache::discover::rustup_home())
+            .collect();
+        Sources {
+            digests: HashMap::new(),
+            homes,
+        }
+    }
+
+    /// The files a unit's dep-info lists, but those under cargo's and rustup's homes;
+    /// `None` when the dep-info cannot be read.
+    fn of(&self, unit: &Unit) -> Option<Vec<PathBuf>> {
+        let mut read = crate::cache::discover::Read::default();
+        read.add_dep_info_checked(&unit.dep_info).ok()?;
+        Some(
+            read.files
+                .into_iter()
+                .filter(|f| !self.homes.iter().any(|h| f.starts_with(h)))
+                .collect(),
+        )
+    }
+
+    /// One digest over every file's path and content.
+    fn digest(&mut self, files: &[PathBuf]) -> String {
+        let mut hasher = gate_support::digest::KeyHasher::default();
+        for file in files {
+            let digest = self
+                .digests
+                .entry(file.clone())
+                .or_insert_with(|| crate::cache::discover::path_digest(file));
+            hasher.part(&file.to_string_lossy(), digest.as_bytes());
+        }
+        hasher.finish()
+    }
+}
+
+/// Where the digest of a unit's sources, as the gate saw cargo compile it, is kept.
+fn sidecar(unit: &Unit) -> PathBuf {
+    let mut name = unit.dep_info.as_os_str().to_owned();
+    name.push(".gate-sources");
+    PathBuf::from(name)
+}
+
+/// The fresh units not proven built from the files they read now.
+pub(crate) fn unproven(units: &[Unit]) -> Vec<Unit> {
+    let mut sources = Sources::new();
+    units
+        .iter()
+        .filter(|unit| unit.fresh && !proven(unit, &mut sources))
+        .cloned()
+        .collect()
+}
+
+fn proven(unit: &Unit, sources: &mut Sources) -> bool {
+    let Some(files) = sources.of(unit) else {
+        return false;
+    };
+    let started = unit
+        .fingerprint
+        .as_ref()
+        .and_then(|dir| std::fs::metadata(dir.join("invoked.timestamp")).ok())
+        .and_then(|meta| meta.modified().ok());
+    if let Some(started) = started
+        && files.iter().all(|file| unchanged_since(file, started))
+    {
+        return true;
+    }
+    let recorded = gate_support::read::text_capped(&sidecar(unit), 256).ok();
+    recorded.is_some_and(|recorded| recorded.trim() == sources.digest(&files))
+}
+
+/// Whether the file's status (content, mode, name) last changed before `time`: never on a
+/// platform without a status-change time.
+#[cfg(unix)]
+fn unchanged_since(file: &Path, time: SystemTime) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return false;
+    };
+    let Ok(since_epoch) = time.duration_since(SystemTime::UNIX_EPOCH) else {
+        return false;
+    };
+    let changed = (meta.ctime(), meta.ctime_nsec());
+    let time = (
+        i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX),
+        i64::from(since_epoch.subsec_nanos()),
+    );
+    changed < time
+}
+
+#[cfg(not(unix))]
+fn unchanged_since(_file: &Path, _time: SystemTime) -> bool {
+    false
+}
+
+/// Makes cargo rebuild `units`: their fingerprints are removed.
+pub(crate) fn forget(units: &[Unit]) -> Result<(), String> {
+    for unit in units {
+        let Some(dir) = &unit.fingerprint else {
+            return Err(format!(
+                "{}: cargo's fingerprint for it was not found beside {}",
+                unit.name,
+                unit.dep_info.display()
+            ));
+        };
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| format!("{}: could not remove {}: {e}", unit.name, dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Keeps the digest of the sources of every unit cargo compiled in this build.
+pub(crate) fn record(units: &[Unit]) {
+    let mut sources = Sources::new();
+    for unit in units.iter().filter(|u| !u.fresh) {
+        if let Some(files) = sources.of(unit) {
+            let digest = sources.digest(&files);
+            // Best effort: a unit without a record is rebuilt, never trusted.
+            let _ = gate_support::atomic::write(&sidecar(unit), digest.as_bytes());
+        }
+    }
+}
+
+/// Runs `build` (a cargo build printing `--message-format=json` on stdout) and proves its
+/// fresh units; the unproven are rebuilt by running `build` once more. Returns the output
+/// the evidence comes from and the names of the units rebuilt. `Err` when cargo could not
+/// be made to rebuild one: nothing it built is evidence.
+pub(crate) fn proven_build(
+    mut build: impl FnMut() -> Result<std::process::Output, String>,
+) -> Result<(std::process::Output, Vec<String>), String> {
+    let first = build()?;
+    if !first.status.success() {
+        return Ok((first, Vec::new()));
+    }
+    let built = units(&String::from_utf8_lossy(&first.stdout));
+    let unproven = unproven(&built);
+    if unproven.is_empty() {
+        record(&built);
+        return Ok((first, Vec::new()));
+    }
+    forget(&unproven)?;
+    let second = build()?;
+    let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout));
+    let kept = still_fresh(&unproven, &rebuilt_units);
+    if !kept.is_empty() {
+        return Err(format!(
+            "cargo would not rebuild {} after its fingerprint was removed, and its sources \
+             changed since it was built (their mtimes do not show it): its binaries are not \
+             evidence of this tree; `cargo clean` and run again",
+            kept.join(", ")
+        ));
+    }
+    record(&rebuilt_units);
+    Ok((second, unproven.into_iter().map(|u| u.name).collect()))
+}
+
+/// How the line [`said`] writes begins.
+pub(crate) const SAID: &str = "cargo-gate: rebuilt ";
+
+/// The line the build's log opens with when units were rebuilt (empty when none was).
+pub(crate) fn said(rebuilt: &[String]) -> String {
+    if rebuilt.is_empty() {
+        return String::new();
+    }
+    format!(
+        "{SAID}{} unit(s) whose sources changed after cargo built them, though \
+         their modification times do not show it (content decides freshness): {}\n",
+        rebuilt.len(),
+        rebuilt.join(", ")
+    )
+}
+
+/// What the build after [`forget`] says of the units it was asked to rebuild: the names of
+/// those cargo still called fresh.
+pub(crate) fn still_fresh(asked: &[Unit], rebuilt: &[Unit]) -> Vec<String> {
+    asked
+        .iter()
+        .filter(|a| rebuilt.iter().any(|r| r.dep_info == a.dep_info && r.fresh))
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "built_from/tests.rs"]
+mod tests;

@@ -1,0 +1,99 @@
+//! Tests of content freshness: reading cargo's messages, finding fingerprints, proving units.
+
+use super::*;
+
+/// A `target/debug` with one lib unit of package `p` (hash `abc`) whose dep-info lists
+/// `src`, compiled (its `invoked.timestamp` written) now.
+fn profile_with_unit(dir: &Path, src: &Path) -> (PathBuf, String) {
+    let profile = dir.join("target/debug");
+    std::fs::create_dir_all(profile.join("deps")).unwrap();
+    std::fs::create_dir_all(profile.join(".fingerprint/p-abc")).unwrap();
+    let dep_info = profile.join("deps/p-abc.d");
+    std::fs::write(
+        &dep_info,
+        format!("{}: {}\n", dep_info.display(), src.display()),
+    )
+    .unwrap();
+    std::fs::write(profile.join(".fingerprint/p-abc/invoked.timestamp"), "").unwrap();
+    let message = serde_json::json!({
+        "reason": "compiler-artifact",
+        "package_id": format!("path+file://{}#p@0.1.0", dir.display()),
+        "target": {"name": "p", "kind": ["lib"]},
+        "filenames": [profile.join("deps/libp-abc.rlib")],
+        "fresh": true,
+    });
+    (dep_info, message.to_string())
+}
+
+#[test]
+fn a_path_unit_is_read_with_its_dep_info_and_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(&src, "pub fn f() {}\n").unwrap();
+    let (dep_info, message) = profile_with_unit(dir.path(), &src);
+    let registry = r#"{"reason":"compiler-artifact","package_id":"registry+https://example.invalid#serde@1.0.0","target":{"name":"serde","kind":["lib"]},"filenames":[],"fresh":true}"#;
+    let found = units(&format!("{message}\n{registry}\nnot json\n"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].name, "p::lib/p");
+    assert_eq!(found[0].dep_info, dep_info);
+    assert!(found[0].fresh);
+    assert_eq!(
+        found[0].fingerprint.as_deref(),
+        Some(dir.path().join("target/debug/.fingerprint/p-abc").as_path())
+    );
+}
+
+#[test]
+fn a_source_changed_after_the_compile_is_unproven_until_its_content_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(&src, "pub fn f() {}\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (_, message) = profile_with_unit(dir.path(), &src);
+    let found = units(&message);
+    if cfg!(unix) {
+        assert!(unproven(&found).is_empty(), "written before the compile");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&src, "pub fn f() { panic!() }\n").unwrap();
+    assert_eq!(unproven(&found), found, "changed after the compile");
+    // Recorded as compiled now: the same content is proven, other content is not.
+    let compiled: Vec<Unit> = found
+        .iter()
+        .map(|u| Unit {
+            fresh: false,
+            ..u.clone()
+        })
+        .collect();
+    record(&compiled);
+    assert!(unproven(&found).is_empty());
+    std::fs::write(&src, "pub fn f() { loop {} }\n").unwrap();
+    assert_eq!(unproven(&found), found);
+}
+
+#[test]
+fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(&src, "").unwrap();
+    let (_, message) = profile_with_unit(dir.path(), &src);
+    let found = units(&message);
+    forget(&found).unwrap();
+    assert!(!dir.path().join("target/debug/.fingerprint/p-abc").exists());
+    assert_eq!(still_fresh(&found, &found), ["p::lib/p"]);
+    let rebuilt: Vec<Unit> = found
+        .iter()
+        .map(|u| Unit {
+            fresh: false,
+            ..u.clone()
+        })
+        .collect();
+    assert!(still_fresh(&found, &rebuilt).is_empty());
+    let lost = Unit {
+        fingerprint: None,
+        ..found[0].clone()
+    };
+    assert!(forget(&[lost]).unwrap_err().contains("fingerprint"));
+    assert_eq!(said(&[]), "");
+    assert!(said(&["p::lib/p".to_owned()]).starts_with(SAID));
+}

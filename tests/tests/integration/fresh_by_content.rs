@@ -1,0 +1,90 @@
+//! Content decides freshness (issue 42, item 1): a test edited to fail whose file gets its old
+//! modification time back is judged on what the file says now, not on the binary cargo built
+//! from what it said before; and a unit cargo built outside the gate from the same files is
+//! not rebuilt for nothing.
+
+use crate::per_binary::latest_run;
+use crate::support::{Fixture, fixture};
+use std::path::Path;
+
+/// Writes `contents` to `path` and puts its modification time back as it was (`touch -r`).
+fn rewrite_keeping_mtime(path: &Path, contents: &str) {
+    let before = std::fs::metadata(path).unwrap().modified().unwrap();
+    // Past the compile's start, whatever the file system's timestamp granularity.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(path, contents).unwrap();
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(before).unwrap();
+    assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), before);
+}
+
+fn tests_pass(f: &Fixture, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["pilot", "--only", "tests.pass", "--format", "json"];
+    args.extend_from_slice(extra);
+    let run = f.gate(&args);
+    let check = run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tests.pass")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", run.transcript()));
+    (run.code, check)
+}
+
+fn failing(lib: &str) -> String {
+    lib.replace(
+        "assert_eq!(super::add(2, 2), 4);",
+        "assert_eq!(super::add(2, 2), 5);",
+    )
+}
+
+#[test]
+fn a_test_edited_to_fail_behind_an_old_mtime_fails() {
+    for extra in [&[][..], &["--no-cache"][..]] {
+        let f = fixture("clean");
+        let (code, check) = tests_pass(&f, extra);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (0, Some("PASS")),
+            "{check}"
+        );
+        let lib = f.root.join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib).unwrap();
+        assert_ne!(failing(&text), text, "the fixture's test changed shape");
+        rewrite_keeping_mtime(&lib, &failing(&text));
+        f.commit();
+        let (code, check) = tests_pass(&f, extra);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (1, Some("FAIL")),
+            "{extra:?}: {check}"
+        );
+        let log =
+            std::fs::read_to_string(latest_run(&f).join("logs/tests.log")).unwrap_or_default();
+        assert!(
+            log.contains("rebuilt") || check.to_string().contains("rebuilt"),
+            "the rebuild is said: {log}"
+        );
+    }
+}
+
+#[test]
+fn a_unit_built_outside_the_gate_from_the_same_files_is_not_rebuilt() {
+    let f = fixture("clean");
+    let built = std::process::Command::new("cargo")
+        .args(["test", "--no-run", "--locked", "--workspace"])
+        .current_dir(&f.root)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{built:?}");
+    let (code, check) = tests_pass(&f, &["--no-cache"]);
+    assert_eq!(
+        (code, check["status"].as_str()),
+        (0, Some("PASS")),
+        "{check}"
+    );
+    let log = std::fs::read_to_string(latest_run(&f).join("logs/tests.log")).unwrap_or_default();
+    assert!(!log.contains("cargo-gate: rebuilt"), "{log}");
+}
