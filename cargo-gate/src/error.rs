@@ -170,6 +170,16 @@ impl GateError {
                 "stages available: {}",
                 crate::stage::available_names().join(", ")
             ),
+            GateError::OutDir { source, .. }
+                if matches!(
+                    source.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::FileTooLarge
+                ) =>
+            {
+                "the record's files are regular files the gate writes: move the one named \
+                 away (or choose another directory with --out DIR)"
+                    .into()
+            }
             GateError::OutDir { .. } => {
                 "choose a writable directory with --out DIR, or fix the permissions".into()
             }

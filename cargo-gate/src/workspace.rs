@@ -263,9 +263,17 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
     })
 }
 
-/// A TOML file as a table, `None` when it is missing or does not parse.
+/// The most a manifest or a toolchain file is read for (the largest real Cargo.toml we know
+/// is tens of KiB).
+pub(crate) const MANIFEST_CAP: u64 = 4 << 20;
+
+/// A TOML file as a table, `None` when it is missing, not a regular file, larger than
+/// [`MANIFEST_CAP`], or does not parse.
 pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
-    std::fs::read_to_string(path).ok()?.parse().ok()
+    gate_support::read::text_capped(path, MANIFEST_CAP)
+        .ok()?
+        .parse()
+        .ok()
 }
 
 /// The directories a `members` entry names: `*` and `?` within one path component, `**`

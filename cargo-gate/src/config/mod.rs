@@ -4,6 +4,7 @@
 //! Every error points at `FILE:LINE:COL` and says how to fix it. No file at all means the
 //! documented defaults (see [`Config::default`]).
 
+mod file;
 mod raw;
 pub mod rules;
 pub mod section;
@@ -357,15 +358,17 @@ fn load_from(
     known: &Known<'_>,
 ) -> Result<Config, ConfigErrors> {
     if let Some(path) = explicit {
-        let text = read(root, path)?;
+        let text = file::read(root, path, file::Whose::User)?;
         return parse_gate_toml(&text, &display(root, path), known);
     }
     let gate_toml = root.join("gate.toml");
-    let manifest_text = read(root, root_manifest)?;
+    let manifest_text = file::read(root, root_manifest, file::Whose::Tree)?;
     let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest), known)?;
     // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
     // fall back to the defaults.
-    match (gate_toml.exists(), in_manifest) {
+    // A link that leads nowhere is named too.
+    let gate_toml_exists = gate_toml.symlink_metadata().is_ok();
+    match (gate_toml_exists, in_manifest) {
         (true, Some(_)) => {
             let table = manifest_config_table(&manifest_text).unwrap_or(MANIFEST_TABLES[0]);
             Err(ConfigErrors::from(ConfigError {
@@ -379,7 +382,7 @@ fn load_from(
             }))
         }
         (true, None) => {
-            let text = read(root, &gate_toml)?;
+            let text = file::read(root, &gate_toml, file::Whose::Tree)?;
             parse_gate_toml(&text, &display(root, &gate_toml), known)
         }
         (false, Some(config)) => Ok(config),
@@ -397,23 +400,6 @@ pub fn defaults(known: &Known<'_>) -> Config {
             .insert(section.table(), section.read(None, &mut v));
     }
     config
-}
-
-fn read(root: &Path, path: &Path) -> Result<String, ConfigError> {
-    if path.is_dir() {
-        return Err(ConfigError {
-            file: display(root, path),
-            position: None,
-            message: "is a directory, not a configuration file".to_owned(),
-            help: "give the path of a gate.toml file (or remove the directory)".to_owned(),
-        });
-    }
-    std::fs::read_to_string(path).map_err(|err| ConfigError {
-        file: display(root, path),
-        position: None,
-        message: format!("failed to read: {err}"),
-        help: "check that the file exists, is readable and is UTF-8".to_owned(),
-    })
 }
 
 /// A path relative to the workspace root when it is inside it, `/`-separated.

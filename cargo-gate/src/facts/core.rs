@@ -217,6 +217,9 @@ pub fn test_binary_id(package: &str, kinds: &[&str], name: &str) -> String {
     }
 }
 
+/// The most Cargo.lock is read for (the largest real lockfiles are a few MiB).
+const LOCKFILE_CAP: u64 = 64 << 20;
+
 /// A file's size and modification time (nanoseconds since the epoch) now, `None` when it
 /// cannot be read: what says a file read once is still the one that was read.
 pub(crate) fn file_stamp(path: &Path) -> Option<(u64, Option<u128>)> {
@@ -483,8 +486,11 @@ impl Core {
             build_env,
             root: ws.root.clone(),
             lockfile: ws.root.join("Cargo.lock"),
-            gate_build_in_lockfile: std::fs::read_to_string(ws.root.join("Cargo.lock"))
-                .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
+            gate_build_in_lockfile: gate_support::read::text_capped(
+                &ws.root.join("Cargo.lock"),
+                LOCKFILE_CAP,
+            )
+            .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             shipped_trees: std::sync::Mutex::default(),
             build: OnceLock::new(),

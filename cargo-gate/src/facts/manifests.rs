@@ -49,7 +49,7 @@ impl Manifest {
     /// side by side needs the text to outlive them (a self-referential struct would need
     /// unsafe code, which the workspace forbids).
     pub(super) fn read(path: &Path, rel: String) -> Manifest {
-        let content = match std::fs::read_to_string(path) {
+        let content = match gate_support::read::text_capped(path, crate::workspace::MANIFEST_CAP) {
             Err(e) => Content::Unreadable(e.to_string()),
             Ok(text) => {
                 let text: &'static str = Box::leak(text.into_boxed_str());

@@ -141,7 +141,7 @@ fn listed_artifact(
         Err(e) => return Err(format!("{shown}: {e}")),
     }
     let mut bytes = Vec::new();
-    fs::File::open(&file)
+    gate_support::read::open_regular(&file)
         .and_then(|f| {
             f.take(listed.size.saturating_add(1))
                 .read_to_end(&mut bytes)
@@ -310,7 +310,7 @@ fn check_line(
     }
     // A manifest lists names and digests: a few kilobytes per hundred artifacts.
     const MAX_MANIFEST: u64 = 64 << 20;
-    let read = fs::File::open(&manifest_path).and_then(|f| {
+    let read = gate_support::read::open_regular(&manifest_path).and_then(|f| {
         let mut bytes = Vec::new();
         f.take(MAX_MANIFEST + 1).read_to_end(&mut bytes)?;
         Ok(bytes)

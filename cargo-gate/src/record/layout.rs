@@ -87,7 +87,7 @@ pub(super) fn remove_abandoned(runs: &Path, _held: &OutLock) {
 pub(crate) fn recover(out: &Path, held: &OutLock) -> std::io::Result<Vec<String>> {
     let mut notes = Vec::new();
     let history_path = out.join("history.jsonl");
-    match fs::read(&history_path) {
+    match gate_support::read::bytes_capped(&history_path, MAX_HISTORY) {
         Ok(bytes) if !bytes.is_empty() && bytes.last() != Some(&b'\n') => {
             let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             OpenOptions::new()
@@ -191,12 +191,16 @@ pub fn read_history(path: &Path) -> std::io::Result<Vec<Result<HistoryEntry, usi
         .collect())
 }
 
+/// The most history.jsonl is read for: about half a million runs' lines. A larger one is
+/// refused, named, rather than read into memory whole.
+pub(crate) const MAX_HISTORY: u64 = 256 << 20;
+
 /// `(1-based line number, parsed entry)` for each non-blank line.
 pub(super) fn history_lines(
     path: &Path,
 ) -> std::io::Result<Vec<(usize, Result<HistoryEntry, ()>)>> {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
+    let text = match gate_support::read::bytes_capped(path, MAX_HISTORY) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };

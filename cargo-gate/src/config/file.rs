@@ -1,0 +1,58 @@
+//! Reading a configuration file someone else wrote: a regular file (a FIFO, a socket or a
+//! device is refused at once, never waited on), at most [`MAX_BYTES`], and, when the file is
+//! the repository's own (`gate.toml`, the root manifest), inside the repository: a committed
+//! link to `/dev/zero` or to a file of the machine is refused. `--config FILE` is the
+//! user's own choice and may live anywhere, but is read the same bounded way.
+
+use super::ConfigError;
+use std::io::ErrorKind;
+use std::path::Path;
+
+/// The most a configuration file may hold (the largest real `gate.toml` we know is a few
+/// KiB; a root manifest with its tables, a few hundred).
+pub(super) const MAX_BYTES: u64 = 4 << 20;
+
+/// Whose file it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Whose {
+    /// The repository's: it must not lead out of it.
+    Tree,
+    /// Named on the command line.
+    User,
+}
+
+/// The text of the configuration file at `path`, or the error that names it and the fix.
+pub(super) fn read(root: &Path, path: &Path, whose: Whose) -> Result<String, ConfigError> {
+    let file = super::display(root, path);
+    let error = |message: String, help: &str| ConfigError {
+        file: file.clone(),
+        position: None,
+        message,
+        help: help.to_owned(),
+    };
+    if whose == Whose::Tree
+        && let Err(err) = gate_support::read::inside(root, path)
+        && err.kind() == ErrorKind::InvalidInput
+    {
+        return Err(error(
+            format!("is not read: {err}"),
+            "commit the configuration itself, not a link to a file outside the repository",
+        ));
+    }
+    gate_support::read::text_capped(path, MAX_BYTES).map_err(|err| {
+        let help = match err.kind() {
+            ErrorKind::FileTooLarge => {
+                "a configuration file is small text: give the path of the real gate.toml"
+            }
+            ErrorKind::InvalidInput if path.is_dir() => {
+                "give the path of a gate.toml file (or remove the directory)"
+            }
+            ErrorKind::InvalidInput => {
+                "replace it with a regular file (a FIFO, a socket or a device is never read)"
+            }
+            ErrorKind::InvalidData => "save the file as UTF-8 text",
+            _ => "check that the file exists and is readable",
+        };
+        error(format!("cannot be read: {err}"), help)
+    })
+}
