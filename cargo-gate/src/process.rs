@@ -50,13 +50,39 @@ const POLL: Duration = Duration::from_millis(20);
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Ctrl-C / SIGTERM handler (once; later calls do nothing). The handler only
-/// sets a flag: runners end their commands, the engine ends the run.
+/// How long the run has to end by itself after Ctrl-C or SIGTERM before the process ends
+/// anyway.
+pub const INTERRUPT_GRACE: Duration = Duration::from_secs(3);
+
+/// Installs the Ctrl-C / SIGTERM handler (once; later calls do nothing). The handler sets a
+/// flag: runners end their commands, the engine ends the run with exit 2 and no record. A
+/// run that has not ended [`INTERRUPT_GRACE`] later (blocked where nothing polls the flag),
+/// or a second signal, ends the process with exit 2 from the handler's own thread; what it
+/// started ends with it (the watchdog ends every group still listed), and the record is
+/// untouched (it is written by a rename and one appended line, never in place).
 pub fn install_interrupt_handler() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+        let _ = ctrlc::set_handler(|| {
+            if INTERRUPTED.swap(true, Ordering::SeqCst) {
+                end_interrupted("a second interrupt");
+            }
+            std::thread::spawn(|| {
+                std::thread::sleep(INTERRUPT_GRACE);
+                end_interrupted("the run did not end within the grace after the interrupt");
+            });
+        });
     });
+}
+
+/// Ends the process after an interrupt, saying so on stderr.
+fn end_interrupted(why: &str) -> ! {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "error: interrupted: {why}; the run ends here and records nothing"
+    );
+    std::process::exit(2)
 }
 
 /// Whether the gate was interrupted (Ctrl-C or SIGTERM).

@@ -105,6 +105,31 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
         unavailable, error, ..
     } = resolve
     {
+        // cargo could not load the workspace at all (a member or a path dependency that
+        // does not exist): nothing about Cargo.lock can be judged, and no lockfile command
+        // helps; the manifest cargo names is the fix.
+        if let Some(load) = &ctx.workspace.metadata_error
+            && !matches!(
+                unavailable,
+                Some(crate::cargo::Unavailable::ToolchainNotInstalled(_))
+            )
+        {
+            let load: Vec<&str> = load
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && *l != "Caused by:")
+                .collect();
+            let load = load.join("; ");
+            return Outcome::skip(
+                SkipKind::Unavailable,
+                format!(
+                    "cargo cannot load the workspace, so Cargo.lock was not evaluated: {load} \
+                     (fix the manifest cargo names; `cargo metadata --no-deps` shows the same)"
+                ),
+            )
+            .with_findings(findings)
+            .with_artifact(LOG, log);
+        }
         if let Some(unavailable) = unavailable {
             return Outcome::skip(
                 SkipKind::Unavailable,

@@ -122,9 +122,18 @@ fn a_workspace_cargo_cannot_load_is_judged_from_its_manifests() {
     let report = run.json();
     // Failures are known (the lockfile, the unsafe block, the path dependency): exit 1.
     assert_eq!(run.code, 1, "{}", run.transcript());
+    // Cargo.lock cannot be judged before cargo loads the workspace: not evaluated, with
+    // cargo's own cause (the missing path dependency), never a network or lockfile fix.
     let lock = check(&report, "lockfile.locked");
-    assert_eq!(lock["status"], "FAIL", "{lock:#}");
-    assert!(messages(lock).contains("sibling"), "{lock:#}");
+    assert_eq!(
+        (&lock["status"], &lock["skip"]),
+        (&Value::from("SKIP"), &Value::from("unavailable")),
+        "{lock:#}"
+    );
+    let summary = lock["summary"].as_str().unwrap();
+    assert!(summary.contains("cannot load the workspace"), "{summary}");
+    assert!(summary.contains("sibling"), "{summary}");
+    assert!(!summary.contains("network") && !summary.contains("generate-lockfile"));
     let tests = check(&report, "tests.pass");
     assert_eq!(
         (&tests["status"], &tests["skip"], &tests["blocked_by"]),
@@ -140,11 +149,28 @@ fn a_workspace_cargo_cannot_load_is_judged_from_its_manifests() {
     assert_eq!(check(&report, "deps.pinned")["status"], "FAIL");
     let line = report["verdict"]["line"].as_str().unwrap();
     assert!(line.starts_with("NOT READY for controlled: "), "{line}");
-    assert!(
-        line.contains("lockfile.locked") && line.contains("boundary.unsafe"),
-        "{line}"
-    );
+    assert!(line.contains("boundary.unsafe"), "{line}");
     assert!(line.contains("tests.pass by lockfile.locked"), "{line}");
+}
+
+#[test]
+fn a_workspace_member_that_does_not_exist_could_not_be_evaluated() {
+    let fx = fixture("clean");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &manifest.replace("[workspace]", "[workspace]\nmembers = [\".\", \"nope\"]"),
+    )
+    .commit();
+    let run = fx.gate(&["pilot", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let report = run.json();
+    let lock = check(&report, "lockfile.locked");
+    assert_eq!(lock["status"], "SKIP", "{lock:#}");
+    let summary = lock["summary"].as_str().unwrap();
+    assert!(summary.contains("nope"), "{summary}");
+    assert!(!summary.contains("generate-lockfile"), "{summary}");
+    assert_eq!(report["verdict"]["failing"], Value::Array(Vec::new()));
 }
 
 #[test]
