@@ -280,7 +280,7 @@ pub(crate) struct VerifyArgs {
     pub(crate) manifest_path: Option<PathBuf>,
     /// A chain head printed by an earlier run (`sha256:…`), kept outside this directory:
     /// fail unless that run is in the chain with everything up to it intact.
-    #[arg(long, value_name = "DIGEST")]
+    #[arg(long, value_name = "DIGEST", value_parser = ChainHead)]
     pub(crate) expect_head: Option<String>,
 }
 
@@ -354,5 +354,37 @@ impl clap::builder::TypedValueParser for CheckIds {
         Some(Box::new(
             crate::registry::metas().map(|meta| clap::builder::PossibleValue::new(meta.id)),
         ))
+    }
+}
+
+/// A chain head as a run prints it (`sha256:` and 64 hexadecimal digits; the prefix may be
+/// left out). Anything else is a usage error that shows at most the value's first
+/// characters: a value is never echoed whole.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChainHead;
+
+impl clap::builder::TypedValueParser for ChainHead {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let text = value.to_string_lossy();
+        let digest = text.trim().strip_prefix("sha256:").unwrap_or(text.trim());
+        if digest.len() == 64 && digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(format!("sha256:{}", digest.to_ascii_lowercase()));
+        }
+        let shown: String = text.chars().take(24).collect();
+        let more = if text.chars().count() > 24 { "…" } else { "" };
+        let name = arg.map_or_else(|| "--expect-head".to_owned(), ToString::to_string);
+        let message = format!(
+            "invalid value `{shown}{more}` ({} characters) for {name}: a chain head is \
+             `sha256:` and 64 hexadecimal digits, as a run prints it after \"chain head\"\n",
+            text.chars().count()
+        );
+        Err(clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).with_cmd(cmd))
     }
 }

@@ -38,9 +38,32 @@ pub(crate) fn run_label(redactor: &Redactor, chain: &record::Chain, id: &str) ->
         .map_or_else(|| "<run-?>".to_owned(), |i| format!("<run-{}>", i + 1))
 }
 
+/// The runs whose files do not verify (an artifact changed, missing, replaced by a link or
+/// a special file), as `verify` checks them: a run is shown as it was recorded only when
+/// every file of it is intact.
+fn failing_runs(out: &std::path::Path, chain: &record::Chain) -> Result<Vec<String>, GateError> {
+    if chain.runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let report = record::verify(out, None, None)?;
+    Ok(chain
+        .runs
+        .iter()
+        .map(|r| r.entry.run_id.clone())
+        .filter(|id| {
+            let dir = format!("runs/{id}");
+            report
+                .problems
+                .iter()
+                .any(|p| p.path == dir || p.path.starts_with(&format!("{dir}/")))
+        })
+        .collect())
+}
+
 pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, CliError> {
     let out = args.resolve()?;
     let chain = record::read_chain(&out)?;
+    let failing = failing_runs(&out, &chain)?;
     let mut text = format!(
         "{:<32} {:<10} {:<18} {:<12} {}\n",
         "run", "stage", "result", "commit", "time"
@@ -51,10 +74,10 @@ pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, Cl
             let short = &c[..c.len().min(12)];
             redactor.hash(short)
         });
-        let result = if run.trusted {
+        let result = if run.trusted && !failing.contains(&e.run_id) {
             e.result.to_string()
         } else {
-            format!("{} (unverified)", e.result)
+            format!("{} (does not verify)", e.result)
         };
         text.push_str(&format!(
             "{:<32} {:<10} {:<18} {:<12} {}\n",
@@ -66,14 +89,27 @@ pub(crate) fn history(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, Cl
         ));
     }
     text.push_str(&format!("{} run(s)\n", chain.runs.len()));
+    let ids = chain_ids(&chain);
     if !chain.intact() {
         text.push_str(&format!(
             "the record does not verify: {}; `cargo gate verify` lists every problem\n",
-            label_runs(redactor, &chain_ids(&chain), &chain.summary())
+            label_runs(redactor, &ids, &chain.summary())
+        ));
+    } else if !failing.is_empty() {
+        text.push_str(&format!(
+            "the record does not verify: the files of {} run(s) changed since they were \
+             recorded ({}); `cargo gate verify` lists every problem\n",
+            failing.len(),
+            label_runs(redactor, &ids, &failing.join(", "))
         ));
     }
     print_stdout(&text);
-    Ok(exit::READY)
+    // As `verify`: a record that does not verify is not an answer to stand on.
+    Ok(if chain.intact() && failing.is_empty() {
+        exit::READY
+    } else {
+        exit::NOT_READY
+    })
 }
 
 pub(crate) fn diff(

@@ -224,3 +224,38 @@ fn the_version_names_the_tool_not_cargo() {
         );
     }
 }
+
+#[test]
+fn an_expected_head_that_is_no_digest_is_a_usage_error_shown_short() {
+    let fx = fixture("clean");
+    check(
+        "error-expect-head-not-a-digest",
+        &fx,
+        &["verify", "--expect-head", "sha256:zzzz"],
+    );
+    let long = format!("sha256:{}", "z".repeat(100_000));
+    let out = fx.gate(&["verify", "--expect-head", &long]);
+    assert_eq!(out.code, 2, "{}", out.transcript());
+    assert!(out.stderr.len() < 400, "{}", out.stderr.len());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_gate_toml_that_is_a_fifo_or_a_link_out_is_refused_at_once() {
+    let fx = fixture("clean");
+    std::fs::remove_file(fx.root.join("gate.toml")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(fx.root.join("gate.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    check("error-config-fifo", &fx, &["pilot"]);
+    std::fs::remove_file(fx.root.join("gate.toml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fx.root.join("gate.toml")).unwrap();
+    check("error-config-link-out", &fx, &["pilot"]);
+    check(
+        "error-config-dev-zero",
+        &fx,
+        &["pilot", "--config", "/dev/zero"],
+    );
+}

@@ -246,11 +246,44 @@ fn a_red_run_edited_to_ready_is_caught_by_verify_status_and_history() {
     assert_eq!(status.code, 1, "{}", status.transcript());
     assert_snapshot!("status-tampered", status.transcript());
     let listed = fx.gate(&["history"]);
+    assert_eq!(listed.code, 1, "{}", listed.transcript());
     assert!(
-        listed.stdout.contains("ready (unverified)"),
+        listed.stdout.contains("ready (does not verify)"),
         "{}",
         listed.transcript()
     );
+}
+
+#[test]
+fn history_names_a_run_whose_files_changed_and_exits_non_zero() {
+    let fx = fixture("clean");
+    assert_eq!(fx.gate(&["pilot", "--skip", "tests.pass"]).code, 0);
+    let listed = fx.gate(&["history"]);
+    assert_eq!(listed.code, 0, "{}", listed.transcript());
+    let runs = fx.out().join("runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for tamper in ["truncate", "flip"] {
+        let report = run.join("report.json");
+        let mut bytes = std::fs::read(&report).unwrap();
+        match tamper {
+            "truncate" => bytes.clear(),
+            _ => bytes.push(b' '),
+        }
+        std::fs::write(&report, &bytes).unwrap();
+        let listed = fx.gate(&["history"]);
+        assert_eq!(listed.code, 1, "{tamper}: {}", listed.transcript());
+        assert!(
+            listed.stdout.contains("(does not verify)")
+                && listed.stdout.contains("the files of 1 run(s) changed"),
+            "{tamper}: {}",
+            listed.transcript()
+        );
+    }
 }
 
 #[test]
