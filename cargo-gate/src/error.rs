@@ -152,6 +152,12 @@ impl GateError {
                 "--manifest-path takes the path of a Cargo.toml file, not a directory or other file"
                     .into()
             }
+            GateError::WorkspaceLoad { detail, .. } if detail.starts_with("interrupted") => {
+                "nothing was recorded; run it again".into()
+            }
+            GateError::WorkspaceLoad { detail, .. } if detail.contains("not a regular file") => {
+                "replace it with the workspace's real Cargo.toml".into()
+            }
             GateError::WorkspaceLoad { .. } => {
                 "fix the manifest; `cargo metadata --no-deps` shows the same error".into()
             }

@@ -84,6 +84,17 @@ impl Workspace {
             }
             None => None,
         };
+        // cargo would wait for ever on a manifest that is a FIFO (and read a device without
+        // end): such a Cargo.toml is refused before cargo is asked.
+        let start = manifest.clone().unwrap_or_else(|| cwd.join("Cargo.toml"));
+        if std::fs::metadata(&start).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Err(GateError::WorkspaceLoad {
+                manifest: start.display().to_string(),
+                detail: "it is not a regular file (a FIFO, a socket or a device), which cargo \
+                         would wait on for ever"
+                    .to_owned(),
+            });
+        }
         let runner = Cargo::new(&cwd, offline);
         let mut args = vec!["--no-deps", "--format-version", "1"];
         let manifest_arg;
@@ -101,6 +112,12 @@ impl Workspace {
             }
             Err(source) => return Err(GateError::CargoFailed { source }),
         };
+        if crate::process::interrupted() {
+            return Err(GateError::WorkspaceLoad {
+                manifest: start.display().to_string(),
+                detail: "interrupted (Ctrl-C or SIGTERM) while cargo was loading it".to_owned(),
+            });
+        }
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let detail = match cargo::classify_unavailable(&stderr, offline) {

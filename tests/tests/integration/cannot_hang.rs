@@ -77,8 +77,19 @@ fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> Option<i32>
 
 #[cfg(unix)]
 #[test]
-fn ctrl_c_ends_the_run_and_its_commands_and_records_nothing() {
+fn ctrl_c_and_sigterm_end_the_run_and_its_commands_and_record_nothing() {
+    for signal in ["-INT", "-TERM"] {
+        interrupted_by(signal);
+    }
+}
+
+#[cfg(unix)]
+fn interrupted_by(signal: &str) {
     let fx = fixture("clean");
+    // A record before the interrupted run: it stays exactly as it was.
+    assert_eq!(fx.gate(&["pilot", "--only", "config.valid"]).code, 0);
+    let history_before = std::fs::read(fx.out().join("history.jsonl")).unwrap();
+    let runs_before = std::fs::read_dir(fx.out().join("runs")).unwrap().count();
     let pidfile = fx.root.join("sleeper.pid");
     fx.write(
         "gate.toml",
@@ -110,7 +121,7 @@ fn ctrl_c_ends_the_run_and_its_commands_and_records_nothing() {
     let pid = read_pid().expect("the team check wrote its pid");
     let interrupted = Instant::now();
     let kill = std::process::Command::new("kill")
-        .args(["-INT", &gate.id().to_string()])
+        .args([signal, &gate.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -134,8 +145,9 @@ fn ctrl_c_ends_the_run_and_its_commands_and_records_nothing() {
     let runs: Vec<_> = std::fs::read_dir(fx.out().join("runs"))
         .map(|d| d.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
-    assert!(runs.is_empty(), "{runs:?}");
-    assert_eq!(fx.history_len(), 0);
+    assert_eq!(runs.len(), runs_before, "{signal}: {runs:?}");
+    let history_after = std::fs::read(fx.out().join("history.jsonl")).unwrap();
+    assert_eq!(history_after, history_before, "{signal}");
 }
 
 /// A directory holding links to cargo, rustc and rustup only: a PATH without git.
