@@ -1329,10 +1329,9 @@ fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
     let mode = "-";
     // Streamed through the thread's buffer: a 1 GB file costs the buffer, not a gigabyte.
     buf.resize(1 << 20, 0);
-    match std::fs::File::open(path)
-        .and_then(|f| gate_support::digest::sha256_read(f, buf.as_mut_slice()))
-    {
-        Ok((digest, _)) => format!("{mode}{digest}"),
+    // A sparse file (an untracked 2 GB `truncate`d file) costs its data, not its length.
+    match gate_support::digest::sha256_file_sparse(path, buf.as_mut_slice()) {
+        Ok(digest) => format!("{mode}{digest}"),
         Err(e) => format!("unreadable:{}", e.kind()),
     }
 }

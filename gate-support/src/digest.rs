@@ -42,6 +42,64 @@ pub fn sha256_read(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(St
     Ok((hex(&hasher.finalize()), size))
 }
 
+/// The digest of a file's content, reading only what it holds: a sparse file (fewer blocks
+/// on disk than its length says: a 2 GB file created with `truncate`) is digested from its
+/// data regions and their offsets (`lseek` with `SEEK_DATA`/`SEEK_HOLE`, Linux, through nix), so its holes
+/// cost nothing; any other file is [`sha256_read`] of its bytes. The digest of a sparse file
+/// is not the SHA-256 of its bytes (it is tagged `sparse:`): equal content laid out
+/// differently on disk may digest differently, never the other way round.
+///
+/// # Errors
+/// The file cannot be opened or read.
+pub fn sha256_file_sparse(path: &Path, buf: &mut [u8]) -> std::io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata()?;
+        if meta.is_file() && meta.blocks().saturating_mul(512) < meta.len() {
+            return sparse_digest(file, meta.len(), buf);
+        }
+    }
+    sha256_read(file, buf).map(|(digest, _)| digest)
+}
+
+#[cfg(target_os = "linux")]
+fn sparse_digest(mut file: std::fs::File, len: u64, buf: &mut [u8]) -> std::io::Result<String> {
+    use nix::unistd::{Whence, lseek};
+    use std::io::{Seek, SeekFrom};
+    let seek = |file: &std::fs::File, at: u64, whence: Whence| -> Option<u64> {
+        let at = i64::try_from(at).ok()?;
+        u64::try_from(lseek(file, at, whence).ok()?).ok()
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"sparse");
+    hasher.update(len.to_le_bytes());
+    let mut at = 0u64;
+    while at < len {
+        // No more data (ENXIO) ends the walk: the rest is a hole.
+        let Some(start) = seek(&file, at, Whence::SeekData) else {
+            break;
+        };
+        let end = seek(&file, start, Whence::SeekHole).unwrap_or(len).min(len);
+        hasher.update(start.to_le_bytes());
+        hasher.update((end - start).to_le_bytes());
+        file.seek(SeekFrom::Start(start))?;
+        let mut left = end - start;
+        while left > 0 {
+            let want = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+            let n = file.read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            left -= n as u64;
+        }
+        at = end;
+    }
+    Ok(format!("sparse:{}", hex(&hasher.finalize())))
+}
+
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`, lowercase hex: what authenticates a
 /// cache entry restored from storage the gate does not control (`CARGO_GATE_CACHE_KEY`).
 pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
@@ -97,6 +155,36 @@ impl KeyHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sparse_file_is_digested_from_its_data_and_a_dense_one_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let dense = dir.path().join("dense");
+        std::fs::write(&dense, b"hello").unwrap();
+        let mut buf = vec![0u8; 4096];
+        assert_eq!(
+            sha256_file_sparse(&dense, &mut buf).unwrap(),
+            sha256_hex(b"hello")
+        );
+        let sparse = dir.path().join("sparse");
+        let file = std::fs::File::create(&sparse).unwrap();
+        file.set_len(1 << 30).unwrap();
+        let first = sha256_file_sparse(&sparse, &mut buf).unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(first.starts_with("sparse:"), "{first}");
+        }
+        // Data written into it changes the digest.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&sparse)
+            .and_then(|mut f| {
+                use std::io::{Seek, Write};
+                f.seek(std::io::SeekFrom::Start(1 << 20))?;
+                f.write_all(b"x")
+            })
+            .unwrap();
+        assert_ne!(sha256_file_sparse(&sparse, &mut buf).unwrap(), first);
+    }
 
     #[test]
     fn known_answers() {
