@@ -248,10 +248,10 @@ pub(super) fn invocations(
             continue;
         };
         let mut args = words[start + 1..].to_vec();
-        let mut i = 0;
-        if args.get(i).is_some_and(|w| w.text.starts_with('+')) {
-            i += 1;
-        }
+        // `cargo +nightly …`, `cargo $(CARGO_X) …` with `CARGO_X := +$(NIGHTLY)`: a toolchain
+        // selector, whatever variables it names, is no flag of the command.
+        let toolchain = args.first().is_some_and(|w| w.text.starts_with('+'));
+        let mut i = usize::from(toolchain);
         // Global options may precede the subcommand.
         while let Some(word) = args.get(i) {
             if !word.text.starts_with('-') || word.text == "--" {
@@ -277,7 +277,10 @@ pub(super) fn invocations(
             continue;
         };
         // Everything after a bare `--` goes to the program being run.
-        let own = args.iter().take_while(|w| w.text != "--");
+        let own = args
+            .iter()
+            .skip(usize::from(toolchain))
+            .take_while(|w| w.text != "--");
         let mut locked = false;
         let mut expansion = None;
         let mut manifest_path = None;
@@ -595,6 +598,24 @@ mod tests {
             .into_iter()
             .map(|i| (i.command, i.kind))
             .collect()
+    }
+
+    #[test]
+    fn a_toolchain_selector_from_a_variable_is_no_flag() {
+        let env = [
+            ("NIGHTLY".to_owned(), "nightly-2024-05-01".to_owned()),
+            ("CARGO_X".to_owned(), "+$(NIGHTLY)".to_owned()),
+        ];
+        let found = invocations("cargo ${CARGO_X} test --workspace", true, &env, None, &[]);
+        assert_eq!(
+            found.iter().map(|i| &i.kind).collect::<Vec<_>>(),
+            [&Kind::Judged {
+                locked: false,
+                expansion: None
+            }]
+        );
+        let found = invocations("cargo ${CARGO_X} build --locked", true, &env, None, &[]);
+        assert!(matches!(found[0].kind, Kind::Judged { locked: true, .. }));
     }
 
     #[test]
