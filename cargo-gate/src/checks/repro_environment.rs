@@ -57,6 +57,30 @@ impl Check for ReproEnvironment {
             "git commit (not a git work tree, or no commit yet)",
         );
         check(env.git_dirty.is_some(), "git dirty flag");
+        // The pinned toolchain is not installed: rustup refuses to start rustc here (the
+        // toolchain items are missing), or `cargo +stable gate` / RUSTUP_TOOLCHAIN started
+        // another one, whose versions say nothing about the pin. The same answer either way:
+        // toolchain.pinned's failure, named there with the install command.
+        let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
+        let overridden = std::env::var_os("RUSTUP_TOOLCHAIN").is_some_and(|t| !t.is_empty());
+        let pin = if overridden || missing.iter().any(|m| toolchain.contains(&m.as_str())) {
+            pin_not_installed(&ctx.workspace.root)
+        } else {
+            None
+        };
+        if let Some(pin) = &pin {
+            missing.retain(|m| !toolchain.contains(&m.as_str()));
+            if missing.is_empty() {
+                return Outcome::blocked(
+                    "toolchain.pinned",
+                    format!(
+                        "environment.json cannot describe the pinned toolchain: `{pin}` is not \
+                         installed, so rustup refuses to run its rustc and cargo here"
+                    ),
+                    Outcome::fail(format!("the pinned toolchain `{pin}` is not installed")),
+                );
+            }
+        }
         let mut findings: Vec<Finding> = missing
             .iter()
             .map(|m| {
@@ -86,22 +110,6 @@ impl Check for ReproEnvironment {
                     outcome,
                 );
             }
-            // No rustc, host or cargo because rustup refuses to start them in this workspace
-            // (its pinned toolchain is not installed): toolchain.pinned's failure, named
-            // there with the install command; nothing here blames PATH for it.
-            let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
-            if missing.iter().all(|m| toolchain.contains(&m.as_str()))
-                && let Some(pin) = pin_not_installed(&ctx.workspace.root)
-            {
-                return Outcome::blocked(
-                    "toolchain.pinned",
-                    format!(
-                        "environment.json has no rustc or cargo version: rustup refuses to run \
-                         them here, because the pinned toolchain `{pin}` is not installed"
-                    ),
-                    outcome,
-                );
-            }
             return outcome;
         }
         if env.git_dirty == Some(true) {
@@ -124,9 +132,11 @@ impl Check for ReproEnvironment {
 /// toolchain is not installed (asked again only when environment.json lacks rustc).
 fn pin_not_installed(root: &std::path::Path) -> Option<String> {
     let mut cmd = std::process::Command::new("rustc");
+    // Asked as rustup answers in this workspace: its toolchain file, not an override.
     cmd.arg("-vV")
         .current_dir(root)
-        .env("RUSTUP_AUTO_INSTALL", "0");
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env_remove("RUSTUP_TOOLCHAIN");
     let out = crate::process::output(cmd).ok()?;
     let log = String::from_utf8_lossy(&out.stderr);
     match crate::cargo::classify_unavailable(&log, false)? {

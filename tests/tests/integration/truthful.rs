@@ -298,6 +298,26 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
     );
     let text = report.to_string();
     assert!(!text.contains("on PATH"), "a check blames PATH: {text}");
+    // Started through an installed toolchain (`cargo +1.95.0 gate`, which sets
+    // RUSTUP_TOOLCHAIN), the same answer: the versions of another toolchain say nothing
+    // about the pin.
+    let release = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .unwrap();
+    let release = String::from_utf8_lossy(&release.stdout);
+    let release = release.split_whitespace().nth(1).unwrap().to_owned();
+    let mut cmd = fx.command(&["controlled", "--format", "json"]);
+    cmd.env("RUSTUP_TOOLCHAIN", &release);
+    let through = crate::support::run(cmd);
+    assert_eq!(through.code, 1, "{}", through.transcript());
+    let through = through.json();
+    let env_through = check(&through, "repro.environment");
+    assert_eq!(
+        (&env_through["blocked_by"], &env_through["summary"]),
+        (&env["blocked_by"], &env["summary"]),
+        "{env_through:#}"
+    );
 }
 
 /// A workspace in a subdirectory of its repository is judged by the repository root's CI
