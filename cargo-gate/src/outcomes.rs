@@ -46,24 +46,38 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
         let built = by_path
             .get(source.rel.as_str())
             .and_then(|s| crate::bom::builders_text(s, builders));
+        // A package with no CUDA compile anywhere in its build script or code (no nvcc, cc,
+        // CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call) cannot build the file:
+        // it is data (a test input of a line counter, a sample), not a kernel of this build.
+        let compiles_cuda = |name: &str| builders.iter().any(|b| b.package == name);
+        let data = built.is_none() && owner.is_none_or(|p| !compiles_cuda(&p.name));
         let how = match built {
             Some(builders) => format!("compiled by {builders}"),
+            None if data => "compiled by nothing: no CUDA compile in the package's build \
+                             script or code"
+                .to_owned(),
             None if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()
             }
             None => "with no build script".to_owned(),
         };
-        let severity = if owner.is_some_and(|p| p.role == Role::Other) {
+        let severity = if owner.is_some_and(|p| p.role == Role::Other) || data {
             Severity::Note
         } else {
             severity
         };
-        let mut finding = Finding::new(
-            severity,
-            format!("CUDA source outside gate-build ({how}): no manifest shows that its kernels build, load or have CPU references"),
-        ).code("cuda-outside-gate-build")
-        .at(Location::file(source.rel.clone()))
-        .group(format!("{package}: CUDA sources {how}, not by gate-build"));
+        let message = if data {
+            format!("CUDA file outside gate-build ({how}): not counted as a kernel of this build")
+        } else {
+            format!(
+                "CUDA source outside gate-build ({how}): no manifest shows that its kernels \
+                 build, load or have CPU references"
+            )
+        };
+        let mut finding = Finding::new(severity, message)
+            .code("cuda-outside-gate-build")
+            .at(Location::file(source.rel.clone()))
+            .group(format!("{package}: CUDA sources {how}, not by gate-build"));
         if let Some(p) = owner {
             finding = finding.subject(p.name.clone());
         }

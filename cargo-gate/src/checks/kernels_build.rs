@@ -177,7 +177,9 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
                 facts.index.source.describe()
             )),
             None => Outcome::pass(format!(
-                "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA file(s) in the repository belong to packages outside it"
+                "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA \
+                 file(s) in the repository are compiled by nothing the workspace builds (data, \
+                 or packages outside it: each is a note)"
             )),
         };
         return outcome
