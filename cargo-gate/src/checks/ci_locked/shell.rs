@@ -75,8 +75,51 @@ pub(super) struct Word {
 }
 
 /// Splits a line into shell commands, each a list of words. Quotes group words and hide
-/// separators; a backslash escapes the next character.
+/// separators; a backslash escapes the next character. A command string handed to another
+/// shell (`bash -c "cargo test"`, `sh -ec '…'`, `nix-shell --run '…'`, `… --command '…'`) is
+/// split too, its commands after the one that carries it, their spans inside the quotes.
 pub(super) fn commands(line: &str) -> Vec<Vec<Word>> {
+    let mut out = Vec::new();
+    for command in split_commands(line) {
+        let inner: Vec<Vec<Word>> = command
+            .windows(2)
+            .filter(|pair| runs_string(&pair[0].text) && pair[1].text.contains(' '))
+            .flat_map(|pair| {
+                let string = &pair[1];
+                // The text starts after the opening quote (exact where it holds no escape).
+                let start = string.offset + 1;
+                split_commands(&string.text).into_iter().map(move |words| {
+                    words
+                        .into_iter()
+                        .map(|w| Word {
+                            offset: (start + w.offset).min(string.end),
+                            end: (start + w.end).min(string.end),
+                            ..w
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        out.push(command);
+        out.extend(inner);
+    }
+    out
+}
+
+/// Whether the word before a command string hands it to a shell: `-c` and combined short
+/// options ending in it (`-ec`, `-lc`), nix-shell's `--run` and `--command`.
+fn runs_string(option: &str) -> bool {
+    match option {
+        "--run" | "--command" => true,
+        _ => option.strip_prefix('-').is_some_and(|flags| {
+            !flags.starts_with('-')
+                && flags.ends_with('c')
+                && flags.bytes().all(|b| b.is_ascii_alphabetic())
+        }),
+    }
+}
+
+fn split_commands(line: &str) -> Vec<Vec<Word>> {
     let mut out = Vec::new();
     let mut words: Vec<Word> = Vec::new();
     let mut current: Option<Word> = None;
@@ -171,6 +214,34 @@ pub(super) fn unquote(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_string_handed_to_a_shell_is_split_in_place() {
+        let line = r#"nix-shell --pure --run 'cargo test --workspace && cargo doc'; bash -ec "cargo build --locked""#;
+        let found: Vec<(String, &str)> = commands(line)
+            .iter()
+            .map(|words| {
+                let text: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+                (text.join(" "), &line[words[0].offset..words[0].end])
+            })
+            .collect();
+        let shown: Vec<(&str, &str)> = found.iter().map(|(t, at)| (t.as_str(), *at)).collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "nix-shell --pure --run cargo test --workspace && cargo doc",
+                    "nix-shell"
+                ),
+                ("cargo test --workspace", "cargo"),
+                ("cargo doc", "cargo"),
+                ("bash -ec cargo build --locked", "bash"),
+                ("cargo build --locked", "cargo"),
+            ]
+        );
+        // An option that takes no command string leaves its value alone.
+        assert_eq!(commands("git commit -m 'cargo build'").len(), 1);
+    }
 
     #[test]
     fn continuation_lines_join_and_comments_drop() {
