@@ -307,6 +307,24 @@ pub fn first_error(log: &str) -> String {
     out
 }
 
+/// The toolchain rustup names when it refuses to start `rustc` in `root` because the one the
+/// workspace pins is not installed (asked as rustup answers there: its toolchain file, not
+/// an override such as `cargo +stable` or RUSTUP_TOOLCHAIN); `None` when rustc starts, or
+/// fails for another reason.
+pub fn pin_not_installed(root: &Path) -> Option<String> {
+    let mut cmd = std::process::Command::new("rustc");
+    cmd.arg("-vV")
+        .current_dir(root)
+        .env("RUSTUP_AUTO_INSTALL", "0")
+        .env_remove("RUSTUP_TOOLCHAIN");
+    let out = crate::process::output(cmd).ok()?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    match classify_unavailable(&log, false)? {
+        Unavailable::ToolchainNotInstalled(name) => Some(name),
+        Unavailable::DependenciesUnavailable { .. } => None,
+    }
+}
+
 /// cargo's home: `CARGO_HOME`, else `~/.cargo` (`None` without either).
 /// Where cargo reads its configuration for a workspace at `root`, nearest first:
 /// `.cargo/config{,.toml}` in the root and every directory above it, then in `CARGO_HOME`

@@ -64,7 +64,7 @@ impl Check for ReproEnvironment {
         let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
         let overridden = std::env::var_os("RUSTUP_TOOLCHAIN").is_some_and(|t| !t.is_empty());
         let pin = if overridden || missing.iter().any(|m| toolchain.contains(&m.as_str())) {
-            pin_not_installed(&ctx.workspace.root)
+            crate::cargo::pin_not_installed(&ctx.workspace.root)
         } else {
             None
         };
@@ -125,23 +125,6 @@ impl Check for ReproEnvironment {
         Outcome::pass(format!(
             "environment.json complete: {described}, clean commit"
         ))
-    }
-}
-
-/// The toolchain rustup names when it refuses to start `rustc` in `root` because the pinned
-/// toolchain is not installed (asked again only when environment.json lacks rustc).
-fn pin_not_installed(root: &std::path::Path) -> Option<String> {
-    let mut cmd = std::process::Command::new("rustc");
-    // Asked as rustup answers in this workspace: its toolchain file, not an override.
-    cmd.arg("-vV")
-        .current_dir(root)
-        .env("RUSTUP_AUTO_INSTALL", "0")
-        .env_remove("RUSTUP_TOOLCHAIN");
-    let out = crate::process::output(cmd).ok()?;
-    let log = String::from_utf8_lossy(&out.stderr);
-    match crate::cargo::classify_unavailable(&log, false)? {
-        crate::cargo::Unavailable::ToolchainNotInstalled(name) => Some(name),
-        crate::cargo::Unavailable::DependenciesUnavailable { .. } => None,
     }
 }
 

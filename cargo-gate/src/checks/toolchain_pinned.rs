@@ -152,8 +152,8 @@ fn evaluate(
     let pin = read_pin(root, &mut findings);
     match &pin {
         PinState::Exact(_) => {}
-        PinState::Loose(channel) => {
-            problems.push(format!("toolchain not pinned exactly ({channel})"))
+        PinState::Loose(channel, _) => {
+            problems.push(format!("toolchain not pinned exactly ({channel})"));
         }
         PinState::Missing => problems.push("no toolchain file".to_owned()),
         PinState::Invalid => problems.push("no toolchain version in the toolchain file".to_owned()),
@@ -231,7 +231,7 @@ fn evaluate(
 
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     let mut installed = String::new();
-    if let PinState::Exact(pin) = &pin {
+    if let PinState::Exact(pin) | PinState::Loose(_, pin) = &pin {
         match installation(root, &pin.channel, list_toolchains) {
             Ok(name) => {
                 installed = format!(" (installed as {name})");
@@ -299,8 +299,9 @@ fn evaluate(
 #[derive(Debug)]
 enum PinState {
     Exact(Pin),
-    /// A channel that moves; the description says which and where.
-    Loose(String),
+    /// A channel that moves (the description says which and where), still what rustup
+    /// starts here: whether it is installed is said too.
+    Loose(String, Pin),
     Missing,
     Invalid,
 }
@@ -395,7 +396,10 @@ fn read_pin(root: &Path, findings: &mut Vec<Finding>) -> PinState {
                 .code(FindingCode::InexactPin)
                 .at(location.clone()),
             );
-            PinState::Loose(format!("`{channel}` in {location}"))
+            PinState::Loose(
+                format!("`{channel}` in {location}"),
+                Pin { channel, location },
+            )
         }
     }
 }
@@ -902,7 +906,12 @@ mod tests {
             files.extend_from_slice(pin_files);
             let outcome = run(&files);
             assert_eq!(outcome.status, Status::Fail, "{pin_files:?}: {outcome:?}");
-            let errors = errors(&outcome);
+            // A loose pin is also said not to be installed where the listing lacks it (its
+            // own test below); here, the pin's own problem is the one error.
+            let errors: Vec<String> = errors(&outcome)
+                .into_iter()
+                .filter(|e| !e.contains("is not installed"))
+                .collect();
             assert_eq!(errors.len(), 1, "{pin_files:?}: {errors:?}");
             assert!(
                 errors[0].starts_with(location) && errors[0].contains(fragment),
@@ -1054,6 +1063,30 @@ mod tests {
                 .contains("rust-version 1.96 newer than the running rustc 1.95.0"),
             "{}",
             outcome.summary
+        );
+    }
+
+    /// A loose pin (`1.90`: eza) that is not installed says so too, beside its inexactness:
+    /// the checks blocked by toolchain.pinned point at a cause it states.
+    #[test]
+    fn a_loose_pin_that_is_not_installed_says_so() {
+        let files = [
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.90\"\n"),
+            ("Cargo.toml", WS_ROOT),
+            ("app/Cargo.toml", APP_INHERITS),
+        ];
+        let outcome = run_with(&files, listed(LIST));
+        assert_eq!(outcome.status, Status::Fail);
+        let codes: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter_map(|f| f.code.as_deref())
+            .collect();
+        assert_eq!(codes, ["inexact-pin", "pin-not-installed"], "{outcome:?}");
+        assert!(
+            outcome
+                .summary
+                .contains("pinned toolchain 1.90 not installed")
         );
     }
 
