@@ -46,6 +46,7 @@ pub mod witness;
 pub use self::core::*;
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
+pub(crate) use test_run::other_toolchain;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
     RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,

@@ -117,10 +117,17 @@ impl Check for KernelsShipped {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let unread = if ctx.facts.run_built() {
-            "the workspace did not build"
+        // The tests would not run on this toolchain (an override of an uninstalled or other
+        // pin): a build with it is no evidence either, and is not paid for.
+        let other_toolchain = if ctx.facts.build_gathered() {
+            None
         } else {
+            crate::facts::other_toolchain(ctx.facts.root(), ctx.environment)
+        };
+        let unread = if other_toolchain.is_some() || !ctx.facts.run_built() {
             NOT_BUILT
+        } else {
+            "the workspace did not build"
         };
         let sources = inventory(ctx.facts, ctx.cargo, ctx.config, unread);
         let gpu = any_gpu_code(&sources);
@@ -131,7 +138,7 @@ impl Check for KernelsShipped {
         if !gpu && let Some(unresolved) = graph_unresolved(ctx) {
             return unresolved.with_findings(static_outcome.findings);
         }
-        let built_by_the_run = ctx.facts.run_built();
+        let built_by_the_run = ctx.facts.run_built() && other_toolchain.is_none();
         if !built_by_the_run && !gpu {
             // No GPU code in the sources, build scripts or graph, and no build to read:
             // judged on that evidence (the summary says the artifacts were not read).
@@ -146,6 +153,15 @@ impl Check for KernelsShipped {
                      read; {}",
                     static_outcome.summary
                 ),
+            )
+            .with_findings(static_outcome.findings)
+            .with_artifact(RECORD_PATH, listing(&sources));
+        }
+        if let Some(other) = other_toolchain {
+            return Outcome::blocked(
+                "tests.pass",
+                format!("{NOT_BUILT}: {}", crate::outcomes::OTHER_TOOLCHAIN),
+                Outcome::skip(SkipKind::Unavailable, other),
             )
             .with_findings(static_outcome.findings)
             .with_artifact(RECORD_PATH, listing(&sources));

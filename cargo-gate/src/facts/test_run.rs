@@ -18,6 +18,7 @@ pub use model::*;
 pub use parse::{TestCounts, parse_libtest, parse_nextest};
 pub use replay::{RUNNER_ARG, runner_main};
 pub(super) use run::gather;
+pub(crate) use run::other_toolchain;
 
 /// Where `tests.pass` keeps the names of the tests that passed and failed in the run record
 /// (JUnit's per-test cases read it back).

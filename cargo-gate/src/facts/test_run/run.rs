@@ -187,7 +187,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
 /// toolchain and the rustc that cargo runs (environment.json's `rustc -vV`) is another, as
 /// when `cargo +stable gate` or `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not
 /// installed and something else answers). A pass there says nothing about the pinned one.
-pub(super) fn other_toolchain(root: &Path, environment: &Environment) -> Option<String> {
+pub(crate) fn other_toolchain(root: &Path, environment: &Environment) -> Option<String> {
     let (file, pin) = crate::cargo::numbered_pin(root)?;
     let release = environment.rustc.get("release")?;
     if crate::cargo::release_is_pin(release, &pin) {
