@@ -117,7 +117,19 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
             return match ctx.facts.build(ctx.cargo) {
                 Err(NotBuilt::NoCargo(e)) => Outcome::skip(SkipKind::Unavailable, e),
                 Err(NotBuilt::Unresolved(resolve)) => {
-                    Outcome::blocked("lockfile.locked", TESTS_UNRESOLVED, unresolved(resolve))
+                    // Named by the cause lockfile.locked states: a toolchain or a network it
+                    // could not use, a workspace cargo cannot load, or the lockfile itself.
+                    let why = match resolve {
+                        crate::facts::Resolve::Failed {
+                            unavailable: Some(unavailable),
+                            ..
+                        } => format!("tests were not built: {}", unavailable.reason()),
+                        _ if ctx.workspace.metadata_error.is_some() => {
+                            "tests were not built: cargo cannot load the workspace".to_owned()
+                        }
+                        _ => TESTS_UNRESOLVED.to_owned(),
+                    };
+                    Outcome::blocked("lockfile.locked", why, unresolved(resolve))
                 }
                 Ok(build) => build_failed(build).with_reuse(ctx.facts.build_reuse()),
             };
