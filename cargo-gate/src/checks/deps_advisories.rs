@@ -210,6 +210,17 @@ impl Check for DepsAdvisories {
             index: &index,
             shipped: shipped.as_ref(),
         });
+        // The feature set judged, named: errors are for what cargo builds.
+        let mut outcome = outcome;
+        outcome.summary.push_str(&match &shipped {
+            Some(shipped) => format!(
+                "; judged on what cargo builds for {} with each member's default features \
+                 (a package only a dev-dependency, another platform or a feature nothing enables \
+                 pulls in warns)",
+                shipped.targets
+            ),
+            None => "; judged on all of Cargo.lock (the shipped graph is unknown)".to_owned(),
+        });
         match unknown {
             Some(note) => outcome.with_finding(note),
             None => outcome,
