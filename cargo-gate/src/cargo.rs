@@ -307,6 +307,20 @@ pub fn first_error(log: &str) -> String {
     out
 }
 
+/// The package name out of a cargo package id (`path+file:///w/k#name@0.1.0`, or the older
+/// `name 0.1.0 (path+file:///w/k)`).
+pub fn package_name(id: &str) -> String {
+    if let Some((head, tail)) = id.rsplit_once('#') {
+        let tail = tail.split('@').next().unwrap_or(tail);
+        // `…/gate-kernels#0.1.0` has the version only: the name is the last path segment.
+        if tail.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            return head.rsplit('/').next().unwrap_or(tail).to_owned();
+        }
+        return tail.to_owned();
+    }
+    id.split_whitespace().next().unwrap_or(id).to_owned()
+}
+
 /// The toolchain rustup names when it refuses to start `rustc` in `root` because the one the
 /// workspace pins is not installed (asked as rustup answers there: its toolchain file, not
 /// an override such as `cargo +stable` or RUSTUP_TOOLCHAIN); `None` when rustc starts, or

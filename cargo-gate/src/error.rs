@@ -156,7 +156,12 @@ impl GateError {
                 "nothing was recorded; run it again".into()
             }
             GateError::WorkspaceLoad { detail, .. } if detail.contains("not a regular file") => {
-                "replace it with the workspace's real Cargo.toml".into()
+                "replace it with a regular file (or remove it)".into()
+            }
+            GateError::WorkspaceLoad { detail, .. } if detail.contains("larger than") => {
+                "this is no manifest, lockfile or cargo configuration a workspace needs: \
+                 replace it with the real one"
+                    .into()
             }
             GateError::WorkspaceLoad { .. } => {
                 "fix the manifest; `cargo metadata --no-deps` shows the same error".into()

@@ -84,15 +84,13 @@ impl Workspace {
             }
             None => None,
         };
-        // cargo would wait for ever on a manifest that is a FIFO (and read a device without
-        // end): such a Cargo.toml is refused before cargo is asked.
+        // cargo (and rustup) would wait for ever on a file it reads that is a FIFO, and read
+        // a device without end: such a file is refused before cargo is asked.
         let start = manifest.clone().unwrap_or_else(|| cwd.join("Cargo.toml"));
-        if std::fs::metadata(&start).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        if let Some((file, why)) = unfit_for_cargo(&start) {
             return Err(GateError::WorkspaceLoad {
-                manifest: start.display().to_string(),
-                detail: "it is not a regular file (a FIFO, a socket or a device), which cargo \
-                         would wait on for ever"
-                    .to_owned(),
+                manifest: file.display().to_string(),
+                detail: why,
             });
         }
         let runner = Cargo::new(&cwd, offline);
@@ -279,6 +277,54 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         metadata_error: None,
     })
 }
+
+/// The first file cargo or rustup would read for a workspace whose manifest is `start` that
+/// it could never finish reading: a FIFO, a socket or a device (through a link too) as the
+/// manifest, or, in its directory or any above it, as `Cargo.lock`, a toolchain file or
+/// cargo's configuration; a manifest or lockfile beyond the gate's cap. With why.
+fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
+    const NAMES: [&str; 5] = [
+        "Cargo.lock",
+        "rust-toolchain",
+        "rust-toolchain.toml",
+        ".cargo/config",
+        ".cargo/config.toml",
+    ];
+    let dirs = start.parent().into_iter().flat_map(Path::ancestors);
+    let files = std::iter::once(start.to_owned())
+        .chain(dirs.flat_map(|dir| NAMES.iter().map(move |name| dir.join(name))));
+    for file in files {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if !meta.is_file() && !meta.is_dir() {
+            return Some((
+                file,
+                "it is not a regular file (a FIFO, a socket or a device), which cargo would \
+                 wait on or read for ever"
+                    .to_owned(),
+            ));
+        }
+        let cap = if file.ends_with("Cargo.lock") {
+            LOCKFILE_CAP
+        } else {
+            MANIFEST_CAP
+        };
+        if meta.is_file() && meta.len() > cap {
+            return Some((
+                file,
+                format!(
+                    "it is larger than the {} MiB the gate reads such a file for",
+                    cap >> 20
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// The most Cargo.lock is read for (the largest real lockfiles are a few MiB).
+pub(crate) const LOCKFILE_CAP: u64 = 64 << 20;
 
 /// The most a manifest or a toolchain file is read for (the largest real Cargo.toml we know
 /// is tens of KiB).

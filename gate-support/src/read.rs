@@ -16,6 +16,18 @@ use std::path::Path;
 pub fn open_regular(path: &Path) -> std::io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
+    open_regular_with(path, &mut options)
+}
+
+/// [`open_regular`] with `options` (to append to a file, or create it): opened without
+/// blocking, and refused unless the open file is a regular one.
+///
+/// # Errors
+/// As [`open_regular`].
+pub fn open_regular_with(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> std::io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

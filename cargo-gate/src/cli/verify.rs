@@ -19,6 +19,13 @@ pub(crate) fn verify(args: VerifyArgs, redactor: &mut Redactor) -> Result<i32, C
                 path: run_dir.clone(),
                 source,
             })?;
+            // A run directory is `<out>/runs/<id>`: anything else (a file, a device) is named.
+            let in_runs = run_dir
+                .parent()
+                .is_some_and(|runs| runs.file_name().is_some_and(|n| n == "runs"));
+            if !run_dir.is_dir() || !in_runs {
+                return Err(GateError::NotARunDir { path: run_dir }.into());
+            }
             let id = run_dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

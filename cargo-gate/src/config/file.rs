@@ -4,7 +4,6 @@
 //! link to `/dev/zero` or to a file of the machine is refused. `--config FILE` is the
 //! user's own choice and may live anywhere, but is read the same bounded way.
 
-use super::ConfigError;
 use std::io::ErrorKind;
 use std::path::Path;
 
@@ -21,23 +20,23 @@ pub(super) enum Whose {
     User,
 }
 
-/// The text of the configuration file at `path`, or the error that names it and the fix.
-pub(super) fn read(root: &Path, path: &Path, whose: Whose) -> Result<String, ConfigError> {
-    let file = super::display(root, path);
-    let error = |message: String, help: &str| ConfigError {
-        file: file.clone(),
-        position: None,
-        message,
-        help: help.to_owned(),
-    };
+/// Why a configuration file was not read, and the fix.
+#[derive(Debug)]
+pub(super) struct Unreadable {
+    pub(super) message: String,
+    pub(super) help: &'static str,
+}
+
+/// The text of the configuration file at `path`, or why it was not read and the fix.
+pub(super) fn read(root: &Path, path: &Path, whose: Whose) -> Result<String, Unreadable> {
     if whose == Whose::Tree
         && let Err(err) = gate_support::read::inside(root, path)
         && err.kind() == ErrorKind::InvalidInput
     {
-        return Err(error(
-            format!("is not read: {err}"),
-            "commit the configuration itself, not a link to a file outside the repository",
-        ));
+        return Err(Unreadable {
+            message: format!("is not read: {err}"),
+            help: "commit the configuration itself, not a link to a file outside the repository",
+        });
     }
     gate_support::read::text_capped(path, MAX_BYTES).map_err(|err| {
         let help = match err.kind() {
@@ -53,6 +52,9 @@ pub(super) fn read(root: &Path, path: &Path, whose: Whose) -> Result<String, Con
             ErrorKind::InvalidData => "save the file as UTF-8 text",
             _ => "check that the file exists and is readable",
         };
-        error(format!("cannot be read: {err}"), help)
+        Unreadable {
+            message: format!("cannot be read: {err}"),
+            help,
+        }
     })
 }

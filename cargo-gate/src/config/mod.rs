@@ -358,11 +358,11 @@ fn load_from(
     known: &Known<'_>,
 ) -> Result<Config, ConfigErrors> {
     if let Some(path) = explicit {
-        let text = file::read(root, path, file::Whose::User)?;
+        let text = read(root, path, file::Whose::User)?;
         return parse_gate_toml(&text, &display(root, path), known);
     }
     let gate_toml = root.join("gate.toml");
-    let manifest_text = file::read(root, root_manifest, file::Whose::Tree)?;
+    let manifest_text = read(root, root_manifest, file::Whose::Tree)?;
     let in_manifest = parse_manifest_section(&manifest_text, &display(root, root_manifest), known)?;
     // A gate.toml that is not a file (a directory, say) is a mistake to name, not a reason to
     // fall back to the defaults.
@@ -382,7 +382,7 @@ fn load_from(
             }))
         }
         (true, None) => {
-            let text = file::read(root, &gate_toml, file::Whose::Tree)?;
+            let text = read(root, &gate_toml, file::Whose::Tree)?;
             parse_gate_toml(&text, &display(root, &gate_toml), known)
         }
         (false, Some(config)) => Ok(config),
@@ -400,6 +400,16 @@ pub fn defaults(known: &Known<'_>) -> Config {
             .insert(section.table(), section.read(None, &mut v));
     }
     config
+}
+
+/// [`file::read`], its refusal as a configuration error naming the file.
+fn read(root: &Path, path: &Path, whose: file::Whose) -> Result<String, ConfigError> {
+    file::read(root, path, whose).map_err(|u| ConfigError {
+        file: display(root, path),
+        position: None,
+        message: u.message,
+        help: u.help.to_owned(),
+    })
 }
 
 /// A path relative to the workspace root when it is inside it, `/`-separated.

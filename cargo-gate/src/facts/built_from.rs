@@ -58,7 +58,7 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
         if crate::cache::discover::path_package_dir(id).is_none() {
             continue;
         }
-        let package = crate::facts::core::package_name(id);
+        let package = crate::cargo::package_name(id);
         let target = message["target"]["name"].as_str().unwrap_or_default();
         let kind = message["target"]["kind"][0].as_str().unwrap_or_default();
         let fresh = message["fresh"].as_bool().unwrap_or(false);

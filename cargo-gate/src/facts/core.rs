@@ -217,9 +217,6 @@ pub fn test_binary_id(package: &str, kinds: &[&str], name: &str) -> String {
     }
 }
 
-/// The most Cargo.lock is read for (the largest real lockfiles are a few MiB).
-const LOCKFILE_CAP: u64 = 64 << 20;
-
 /// A file's size and modification time (nanoseconds since the epoch) now, `None` when it
 /// cannot be read: what says a file read once is still the one that was read.
 pub(crate) fn file_stamp(path: &Path) -> Option<(u64, Option<u128>)> {
@@ -488,7 +485,7 @@ impl Core {
             lockfile: ws.root.join("Cargo.lock"),
             gate_build_in_lockfile: gate_support::read::text_capped(
                 &ws.root.join("Cargo.lock"),
-                LOCKFILE_CAP,
+                crate::workspace::LOCKFILE_CAP,
             )
             .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
@@ -1290,19 +1287,7 @@ fn build_from(raw: BuiltRaw, offline: bool) -> Build {
     }
 }
 
-/// The package name out of a cargo package id (`path+file:///w/k#name@0.1.0`, or the older
-/// `name 0.1.0 (path+file:///w/k)`).
-pub fn package_name(id: &str) -> String {
-    if let Some((head, tail)) = id.rsplit_once('#') {
-        let tail = tail.split('@').next().unwrap_or(tail);
-        // `…/gate-kernels#0.1.0` has the version only: the name is the last path segment.
-        if tail.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-            return head.rsplit('/').next().unwrap_or(tail).to_owned();
-        }
-        return tail.to_owned();
-    }
-    id.split_whitespace().next().unwrap_or(id).to_owned()
-}
+pub use crate::cargo::package_name;
 
 pub use super::build_errors::build_errors;
 #[cfg(test)]

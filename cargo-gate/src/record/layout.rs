@@ -16,10 +16,11 @@ pub(crate) struct OutLock {
 
 impl OutLock {
     pub(crate) fn acquire(out: &Path) -> std::io::Result<OutLock> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(out.join(".lock"))?;
+        // Never waits on a FIFO put in its place: refused, named.
+        let file = gate_support::read::open_regular_with(
+            &out.join(".lock"),
+            OpenOptions::new().create(true).append(true),
+        )?;
         file.lock()?;
         Ok(OutLock { _file: file })
     }
