@@ -9,7 +9,6 @@ const REPO_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 /// The gate binary built inside this package.
 const GATE: &str = env!("CARGO_BIN_EXE_cargo-gate-dup");
 
-mod bad_input;
 mod bom;
 mod broad;
 mod cache;
@@ -18,6 +17,7 @@ mod controlled;
 mod errors;
 mod formats;
 mod fresh_by_content;
+mod hostile;
 mod init;
 mod per_binary;
 mod pilot;
