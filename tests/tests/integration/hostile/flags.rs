@@ -243,8 +243,14 @@ fn values() -> Vec<Case> {
             &["--out"],
         ),
     ];
+    rows.extend(not_utf8());
+    rows
+}
+
+/// A value that is not UTF-8 (Unix only: Windows arguments are UTF-16).
+fn not_utf8() -> Vec<Case> {
     #[cfg(unix)]
-    rows.push(
+    return vec![
         Case::new(
             "--only not UTF-8",
             &["pilot", "--only"],
@@ -252,8 +258,9 @@ fn values() -> Vec<Case> {
             &["invalid UTF-8"],
         )
         .arg_bytes(b"\xff\xfe"),
-    );
-    rows
+    ];
+    #[cfg(not(unix))]
+    Vec::new()
 }
 
 /// Shards that are no shard, and values of a fixed set that are not in it.

@@ -53,6 +53,10 @@ pub(super) enum Plant {
     /// A Unix socket (nothing listens on it once it is made).
     Socket,
     /// A symbolic link to this target.
+    #[cfg_attr(
+        not(unix),
+        expect(dead_code, reason = "links are planted on Unix only")
+    )]
     Link(String),
     /// A sparse file of this many bytes (zeros, no disk).
     Sparse(u64),
