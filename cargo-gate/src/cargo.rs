@@ -70,6 +70,8 @@ impl Captured {
 /// A failure of cargo that means the gate could not evaluate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unavailable {
+    /// The build ran past `[tests] timeout` and was stopped (its process tree ended).
+    TimedOut(std::time::Duration),
     /// rustup has no such toolchain.
     ToolchainNotInstalled(String),
     /// Dependencies are neither cached nor fetchable.
@@ -86,6 +88,11 @@ impl Unavailable {
     /// A sentence saying exactly what is missing and how to get it.
     pub fn reason(&self) -> String {
         match self {
+            Unavailable::TimedOut(limit) => format!(
+                "the build did not finish within the [tests] timeout of {} s and was stopped \
+                 (raise `[tests] timeout` in gate.toml, or find what holds the build)",
+                limit.as_secs()
+            ),
             Unavailable::ToolchainNotInstalled(t) => format!(
                 "the pinned toolchain `{t}` is not installed (run `rustup toolchain install {t}`)"
             ),
@@ -335,7 +342,7 @@ pub fn pin_not_installed(root: &Path) -> Option<String> {
     let log = String::from_utf8_lossy(&out.stderr);
     match classify_unavailable(&log, false)? {
         Unavailable::ToolchainNotInstalled(name) => Some(name),
-        Unavailable::DependenciesUnavailable { .. } => None,
+        Unavailable::DependenciesUnavailable { .. } | Unavailable::TimedOut(_) => None,
     }
 }
 

@@ -46,15 +46,23 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
         let built = by_path
             .get(source.rel.as_str())
             .and_then(|s| crate::bom::builders_text(s, builders));
-        // A package with no CUDA compile anywhere in its build script or code (no nvcc, cc,
-        // CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call) cannot build the file:
-        // it is data (a test input of a line counter, a sample), not a kernel of this build.
+        // Test data: in the package's `tests/` directory (cargo's integration tests, and the
+        // inputs they read), in a package with no CUDA compile anywhere in its build script
+        // or code (no nvcc, cc, CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call),
+        // reached by no builder: a line counter's sample, not a kernel of this build.
         let compiles_cuda = |name: &str| builders.iter().any(|b| b.package == name);
-        let data = built.is_none() && owner.is_none_or(|p| !compiles_cuda(&p.name));
+        let in_tests = owner.is_some_and(|p| {
+            facts
+                .root()
+                .join(&source.rel)
+                .strip_prefix(facts.root().join(&p.dir))
+                .is_ok_and(|rest| rest.starts_with("tests"))
+        });
+        let data = built.is_none() && in_tests && owner.is_some_and(|p| !compiles_cuda(&p.name));
         let how = match built {
             Some(builders) => format!("compiled by {builders}"),
-            None if data => "compiled by nothing: no CUDA compile in the package's build \
-                             script or code"
+            None if data => "test data: under tests/, and no CUDA compile in the package's \
+                             build script or code"
                 .to_owned(),
             None if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()

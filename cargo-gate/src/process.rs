@@ -321,14 +321,14 @@ pub fn output_for(cmd: Command, timeout: Duration) -> std::io::Result<std::proce
 }
 
 #[cfg(unix)]
-fn exit_status(code: Option<i32>) -> ExitStatus {
+pub(crate) fn exit_status(code: Option<i32>) -> ExitStatus {
     use std::os::unix::process::ExitStatusExt;
     // A wait status: exit code in the second byte; no code reads as killed by SIGKILL.
     ExitStatus::from_raw(code.map_or(9, |c| (c & 0xff) << 8))
 }
 
 #[cfg(windows)]
-fn exit_status(code: Option<i32>) -> ExitStatus {
+pub(crate) fn exit_status(code: Option<i32>) -> ExitStatus {
     use std::os::windows::process::ExitStatusExt;
     ExitStatus::from_raw(code.map_or(1, |c| c as u32))
 }

@@ -178,8 +178,8 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
             )),
             None => Outcome::pass(format!(
                 "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA \
-                 file(s) in the repository are compiled by nothing the workspace builds (data, \
-                 or packages outside it: each is a note)"
+                 file(s) in the repository are test data or belong to packages outside it \
+                 (each is a note)"
             )),
         };
         return outcome

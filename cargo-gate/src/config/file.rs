@@ -38,13 +38,16 @@ pub(super) fn read(root: &Path, path: &Path, whose: Whose) -> Result<String, Unr
             help: "commit the configuration itself, not a link to a file outside the repository",
         });
     }
+    if path.is_dir() {
+        return Err(Unreadable {
+            message: "is a directory, not a configuration file".to_owned(),
+            help: "give the path of a gate.toml file (or remove the directory)",
+        });
+    }
     gate_support::read::text_capped(path, MAX_BYTES).map_err(|err| {
         let help = match err.kind() {
             ErrorKind::FileTooLarge => {
                 "a configuration file is small text: give the path of the real gate.toml"
-            }
-            ErrorKind::InvalidInput if path.is_dir() => {
-                "give the path of a gate.toml file (or remove the directory)"
             }
             ErrorKind::InvalidInput => {
                 "replace it with a regular file (a FIFO, a socket or a device is never read)"

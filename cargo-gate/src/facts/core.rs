@@ -728,6 +728,10 @@ impl Core {
             });
         }
         let built = run_build(cargo, &self.build_env, Scan::MessagesOnly)?;
+        // Stopped at the time limit: the tests would be too, with no better cause to give.
+        if let Some(limit) = built.timed_out {
+            return Err(Unavailable::TimedOut(limit).reason());
+        }
         Ok(BuiltForTests {
             rebuilt: built.rebuilt,
             read: if built.output.code == Some(0) {
@@ -1168,6 +1172,9 @@ pub struct BuiltRaw {
     /// mtimes (empty when none was); the build's log opens with it too.
     #[serde(skip)]
     rebuilt: String,
+    /// The time limit the build ran past, when it was stopped there (never kept).
+    #[serde(skip)]
+    timed_out: Option<std::time::Duration>,
 }
 
 /// What [`Core::build_for_tests`] found.
@@ -1211,9 +1218,22 @@ fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<Buil
     };
     let command_line = cargo::describe(&command());
     // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
+    let mut timed_out = None;
     let (output, rebuilt) = super::built_from::proven_build(|| {
-        crate::process::output_for(command(), cargo.timeout())
-            .map_err(|e| format!("could not run cargo: {e}"))
+        let finished = crate::process::run(
+            command(),
+            crate::process::Streams::Separate,
+            cargo.timeout(),
+        )
+        .map_err(|e| format!("could not run cargo: {e}"))?;
+        if let crate::process::Ended::TimedOut(limit) = finished.ended {
+            timed_out = Some(limit);
+        }
+        Ok(std::process::Output {
+            status: crate::process::exit_status(finished.code()),
+            stdout: finished.stdout.into_bytes(),
+            stderr: finished.stderr.into_bytes(),
+        })
     })?;
     let mut out_dirs = Vec::new();
     let mut artifacts = Vec::new();
@@ -1258,6 +1278,7 @@ fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<Buil
         artifacts,
         read,
         rebuilt: super::built_from::said(&rebuilt),
+        timed_out,
     })
 }
 
@@ -1266,6 +1287,7 @@ fn build_from(raw: BuiltRaw, offline: bool) -> Build {
         output,
         out_dirs,
         artifacts,
+        timed_out,
         ..
     } = raw;
     let ok = output.code == Some(0);
@@ -1273,6 +1295,8 @@ fn build_from(raw: BuiltRaw, offline: bool) -> Build {
         ok,
         unavailable: if ok {
             None
+        } else if let Some(limit) = timed_out {
+            Some(Unavailable::TimedOut(limit))
         } else {
             cargo::classify_unavailable(&output.stderr, offline)
         },

@@ -504,3 +504,47 @@ fn a_per_test_limit_that_is_no_duration_is_refused_where_it_is_written() {
         assert!(run.stderr.contains(error), "{}", run.transcript());
     }
 }
+
+/// A build stopped at `[tests] timeout` is not "the workspace does not build": the cause is
+/// the limit, named, and the run could not evaluate the tests (exit 2).
+#[test]
+fn a_build_stopped_at_the_time_limit_says_so() {
+    let fx = fixture("clean");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &manifest.replace("publish = false", "publish = false\nbuild = \"build.rs\""),
+    )
+    .write(
+        "build.rs",
+        "fn main() {\n    std::thread::sleep(std::time::Duration::from_secs(120));\n}\n",
+    )
+    .write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[tests]\ntimeout = \"4s\"\n",
+    )
+    .commit();
+    let started = Instant::now();
+    let run = fx.gate(&["pilot", "--only", "tests.pass", "--format", "json"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let report = run.json();
+    let tests = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tests.pass")
+        .unwrap()
+        .clone();
+    assert_eq!(tests["status"], "SKIP", "{tests:#}");
+    let summary = tests["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("did not finish within the [tests] timeout of 4 s"),
+        "{summary}"
+    );
+    assert!(!summary.contains("does not build"), "{summary}");
+}

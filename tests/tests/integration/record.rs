@@ -260,13 +260,7 @@ fn history_names_a_run_whose_files_changed_and_exits_non_zero() {
     assert_eq!(fx.gate(&["pilot", "--skip", "tests.pass"]).code, 0);
     let listed = fx.gate(&["history"]);
     assert_eq!(listed.code, 0, "{}", listed.transcript());
-    let runs = fx.out().join("runs");
-    let run = std::fs::read_dir(&runs)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let run = crate::per_binary::latest_run(&fx);
     for tamper in ["truncate", "flip"] {
         let report = run.join("report.json");
         let mut bytes = std::fs::read(&report).unwrap();

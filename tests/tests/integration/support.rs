@@ -53,7 +53,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn git(root: &Path, args: &[&str]) {
+pub(crate) fn git(root: &Path, args: &[&str]) {
     git_with_env(root, args, &[]);
 }
 

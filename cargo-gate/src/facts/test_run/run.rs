@@ -154,7 +154,9 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let build_reuse = on_build.then(|| facts.build_reuse().cloned()).flatten();
     let run = match obtained.value {
         Ok(run) => run,
-        Err(e) => return TestRunFact::CouldNotRun(format!("could not run cargo: {e}")),
+        // Says itself what it is: cargo not started, a build stopped at the time limit, a
+        // unit cargo would not rebuild.
+        Err(e) => return TestRunFact::CouldNotRun(e),
     };
     if obtained.reused.is_some() {
         restore_run_files(setup.run_dir, &obtained.files);
@@ -234,7 +236,7 @@ fn run_tests(
             captured.log.insert_str(0, &built.rebuilt);
             captured
         })
-        .map_err(|e| e.to_string());
+        .map_err(|e| format!("could not run cargo: {e}"));
     let run = captured.map(|captured| TestRun::of(captured, clock.over_limit.take()));
     // A test stopped at the per-test limit is a verdict on the workspace: the test hung (a
     // deadlock, a loop, a wait on something that never comes) or is slower than the team

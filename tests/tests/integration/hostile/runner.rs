@@ -184,21 +184,7 @@ pub(super) fn pre(fx: &Fixture, args: &[&str]) -> Bounded {
 
 /// `git ARGS…` in the fixture, as the tests' user; it must succeed.
 pub(super) fn git(fx: &Fixture, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=gate-tests",
-            "-c",
-            "user.email=tests@example.invalid",
-        ])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(&fx.root)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?} failed");
+    crate::support::git(&fx.root, args);
 }
 
 /// The size of history.jsonl in the default output directory, when it is a regular file
