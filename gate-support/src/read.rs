@@ -24,10 +24,7 @@ pub fn open_regular(path: &Path) -> std::io::Result<File> {
 ///
 /// # Errors
 /// As [`open_regular`].
-pub fn open_regular_with(
-    path: &Path,
-    options: &mut std::fs::OpenOptions,
-) -> std::io::Result<File> {
+pub fn open_regular_with(path: &Path, options: &mut std::fs::OpenOptions) -> std::io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
