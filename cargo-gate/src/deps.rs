@@ -8,12 +8,14 @@
 //! - **The shipped graph** ([`Graph::from_tree`]): what cargo's own resolver builds for the
 //!   target platforms, read from `cargo tree --workspace -e normal,build --target …`
 //!   (features resolved per target with the members' default features, as resolver 2 does;
-//!   dev-dependencies and the features only they enable left out), mapped onto the resolve's
-//!   packages. `deps.licenses`, `deps.duplicates` and `deps.advisories` judge it, as
+//!   dev-dependencies and the features only they enable left out), and the same for each
+//!   feature set the workspace's CI builds with (`facts/shipped.rs`), mapped onto the
+//!   resolve's packages (`cargo metadata --all-features`, so every optional package is
+//!   there to be found). `deps.licenses`, `deps.duplicates` and `deps.advisories` judge it, as
 //!   cargo-deny's graph with `[graph] targets` does. `cargo metadata` alone cannot give it: its
 //!   resolve unifies features across every platform and the dev-dependencies, so a crate only
 //!   a wasm-only feature or a test pulls in looks shipped. Where `cargo tree` cannot run, the
-//!   resolve's edges filtered by target ([`Graph::shipped`]) stand in, and the graph says so
+//!   resolve's edges filtered by target ([`Graph::shipped`], every feature on) stand in, and the graph says so
 //!   ([`Graph::approximate`]).
 //!
 //! A path is the shortest chain of dependencies from a workspace member
@@ -60,6 +62,8 @@ pub struct Graph {
     /// Why this graph is the resolve's approximation rather than cargo's own (`cargo tree`
     /// could not run), when it is.
     pub approximate: Option<String>,
+    /// The feature sets of CI it holds besides the default features.
+    pub ci_features: CiFeatureSets,
 }
 
 impl Graph {
@@ -71,6 +75,7 @@ impl Graph {
             edges,
             roots,
             approximate: None,
+            ci_features: CiFeatureSets::default(),
         };
         let mut queue = VecDeque::new();
         for &root in &graph.roots {
@@ -526,8 +531,32 @@ pub fn shipped_of<'c>(
         }
     };
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-    let graph = match ctx.facts.shipped_tree(ctx.cargo, &triples) {
-        Ok(tree) => Graph::from_tree(metadata, &tree),
+    let graph = match ctx.facts.shipped_tree(ctx.cargo, &triples, &[]) {
+        Ok(mut tree) => {
+            // What CI builds with its feature sets, added: cargo's trees, one after another.
+            let ci = ctx.facts.ci_features();
+            let mut features = CiFeatureSets {
+                unknown: ci.unknown.clone(),
+                ..CiFeatureSets::default()
+            };
+            for set in &ci.sets {
+                match ctx.facts.shipped_tree(ctx.cargo, &triples, &set.args) {
+                    Ok(more) => {
+                        tree.push('\n');
+                        tree.push_str(&more);
+                        features.judged.push(set.shown());
+                    }
+                    Err(why) => features.unknown.push(format!(
+                        "CI builds with `{}` ({}), which cargo cannot resolve here ({why})",
+                        set.shown(),
+                        set.site
+                    )),
+                }
+            }
+            let mut graph = Graph::from_tree(metadata, &tree);
+            graph.ci_features = features;
+            graph
+        }
         Err(why) => {
             let mut graph = Graph::shipped(metadata, targets);
             graph.approximate = Some(why);
@@ -535,6 +564,15 @@ pub fn shipped_of<'c>(
         }
     };
     Ok((graph, metadata))
+}
+
+/// The feature sets of CI a shipped graph holds besides the members' default features, and
+/// those it could not add (each named, with why).
+#[derive(Debug, Clone, Default)]
+pub struct CiFeatureSets {
+    /// Each added set, as its `cargo tree` arguments (`--workspace --all-features`).
+    pub judged: Vec<String>,
+    pub unknown: Vec<String>,
 }
 
 /// A lockfile for tests: `app` depends on `a` and on `b` 2.0.0, `a` on `b` 1.5.0; `lost` is
@@ -593,5 +631,69 @@ mod tests {
             .map(|&i| graph.nodes[i].version.as_str())
             .collect();
         assert_eq!(versions, ["1.5.0", "2.0.0"]);
+    }
+
+    /// A package only an optional feature pulls in ships exactly when something builds that
+    /// feature: a CI call that names it adds it to the graph, and the graph says which sets
+    /// it holds (issue 42: the graph judged is the one cargo builds for the features the
+    /// workspace and its CI build).
+    #[test]
+    fn the_feature_sets_ci_builds_are_in_the_shipped_graph() {
+        let manifest = "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+            [dependencies]\nextra = { path = \"../extra\", optional = true }\n\n\
+            [features]\nx = [\"dep:extra\"]\n";
+        let files = |ci: &'static str| {
+            vec![
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"app\"]\nexclude = [\"extra\"]\nresolver = \"2\"\n",
+                ),
+                ("app/Cargo.toml", manifest),
+                ("app/src/lib.rs", ""),
+                (
+                    "extra/Cargo.toml",
+                    "[package]\nname = \"extra\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+                ),
+                ("extra/src/lib.rs", ""),
+                (".github/workflows/ci.yml", ci),
+            ]
+        };
+        let shipped = |ci: &'static str| {
+            crate::checks::testing::with_files(&files(ci), &["app"], Default::default(), |ctx| {
+                let made = std::process::Command::new("cargo")
+                    .args(["generate-lockfile", "--offline"])
+                    .current_dir(&ctx.workspace.root)
+                    .status();
+                if !made.is_ok_and(|s| s.success()) {
+                    return None;
+                }
+                let targets =
+                    [
+                        cfg_expr::targets::get_builtin_target_by_triple("x86_64-unknown-linux-gnu")
+                            .unwrap(),
+                    ];
+                let (graph, _) = shipped_of(ctx, &targets).ok()?;
+                let names: Vec<String> =
+                    graph.reached_nodes().map(|(_, n)| n.name.clone()).collect();
+                Some((names, graph.ci_features.judged))
+            })
+        };
+        let Some((plain, sets)) =
+            shipped("jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n")
+        else {
+            assert!(
+                !gate_support::program::runs("cargo"),
+                "cargo runs here, yet the test workspace could not be resolved"
+            );
+            return;
+        };
+        assert!(!plain.contains(&"extra".to_owned()), "{plain:?}");
+        assert!(sets.is_empty());
+        let (with_x, sets) = shipped(
+            "jobs:\n  a:\n    steps:\n      - run: cargo test --locked -p app --features x\n",
+        )
+        .unwrap();
+        assert!(with_x.contains(&"extra".to_owned()), "{with_x:?}");
+        assert_eq!(sets, ["-p app --features x"]);
     }
 }

@@ -46,4 +46,3 @@ pub mod stage;
 pub mod verdict;
 pub mod waiver;
 pub mod workspace;
-pub mod yaml;

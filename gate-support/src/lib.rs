@@ -13,6 +13,7 @@
 //! - [`program`]: whether a program a test needs can be started (Wine has no git or cargo);
 //! - [`path`]: lexical path normalisation (`a/b/../c` → `a/c`);
 //! - [`read`]: a file's text read bounded, and only from a regular file;
+//! - [`text`]: line and column of a byte offset, as people count them;
 //! - [`rng`]: SplitMix64, the deterministic generator of test data and generated trees.
 //!
 //! `clippy.toml` at the workspace root forbids the standard-library calls copies are made of
@@ -29,3 +30,4 @@ pub mod path;
 pub mod program;
 pub mod read;
 pub mod rng;
+pub mod text;

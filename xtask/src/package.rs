@@ -117,6 +117,7 @@ mod tests {
             "gate-support-",
             "gate-witness-",
             "gate-cuda-",
+            "gate-ci-",
         ] {
             assert!(
                 published.iter().any(|p| p.starts_with(name)),

@@ -29,6 +29,7 @@ pub(crate) const PACKAGES: &[&str] = &[
     "gate-runtime",
     "gate-kernels",
     "gate-cuda",
+    "gate-ci",
     "cargo-gate",
 ];
 

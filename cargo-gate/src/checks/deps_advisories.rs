@@ -176,7 +176,8 @@ impl Check for DepsAdvisories {
         // Cargo.lock (a dev-dependency, another platform's, an optional feature nothing
         // enables) is reported apart, as a warning saying so.
         let targets = crate::sections::targets(ctx.config);
-        let (shipped, unknown) = match crate::deps::shipped_of(ctx, &targets) {
+        let mut ci_sets: Vec<String> = Vec::new();
+        let (shipped, notes) = match crate::deps::shipped_of(ctx, &targets) {
             Ok((graph, metadata)) => {
                 let paths = graph
                     .reached_nodes()
@@ -190,14 +191,21 @@ impl Check for DepsAdvisories {
                     dev: DevEdges::of(metadata),
                     targets: crate::deps::describe_targets(&targets),
                 };
-                (Some(shipped), graph.approximation_note())
+                let mut notes: Vec<Finding> = graph.approximation_note().into_iter().collect();
+                notes.extend(graph.ci_features.unknown.iter().map(|why| {
+                    Finding::note(format!(
+                        "{why}: the graph judged leaves that feature set out"
+                    ))
+                }));
+                ci_sets.clone_from(&graph.ci_features.judged);
+                (Some(shipped), notes)
             }
             Err(_) => (
                 None,
-                Some(Finding::note(
+                vec![Finding::note(
                     "the shipped graph is unknown (the lockfile does not resolve here): every \
                      package of Cargo.lock is judged as shipped",
-                )),
+                )],
             ),
         };
         let outcome = judge(Judge {
@@ -214,17 +222,22 @@ impl Check for DepsAdvisories {
         let mut outcome = outcome;
         outcome.summary.push_str(&match &shipped {
             Some(shipped) => format!(
-                "; judged on what cargo builds for {} with each member's default features \
+                "; judged on what cargo builds for {} with each member's default features{} \
                  (a package only a dev-dependency, another platform or a feature nothing enables \
                  pulls in warns)",
-                shipped.targets
+                shipped.targets,
+                if ci_sets.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " and the feature sets CI builds (`{}`)",
+                        ci_sets.join("`, `")
+                    )
+                }
             ),
             None => "; judged on all of Cargo.lock (the shipped graph is unknown)".to_owned(),
         });
-        match unknown {
-            Some(note) => outcome.with_finding(note),
-            None => outcome,
-        }
+        outcome.with_findings(notes)
     }
 }
 

@@ -113,24 +113,7 @@ pub(super) fn toml_error(text: &str, file: &str, err: &toml::de::Error) -> Confi
     }
 }
 
-/// 1-based line and column (in characters) of byte offset `offset` in `text`.
-pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
-}
+pub use gate_support::text::line_col;
 
 /// Collects every problem of one configuration (it goes on past the first) and the spans of
 /// what is written where. Sections ([`Section`](super::section::Section)) record their problems here too.

@@ -422,11 +422,17 @@ pub struct Core {
     gate_build_in_lockfile: bool,
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
-    /// The shipped graph as `cargo tree` prints it, by the target triples asked for.
-    shipped_trees: std::sync::Mutex<HashMap<String, Result<String, String>>>,
+    /// The shipped graph as `cargo tree` prints it, by the target triples and the
+    /// selection asked for (`facts/shipped.rs`).
+    pub(super) shipped_trees: std::sync::Mutex<HashMap<String, Result<String, String>>>,
+    /// The repository's top directory, when the workspace is in a git repository (its CI
+    /// files may sit there).
+    pub(super) top: Option<PathBuf>,
+    /// The feature sets CI builds with, read on first use (`facts/shipped.rs`).
+    pub(super) ci_features: OnceLock<super::shipped::CiFeatures>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// The evidence cache of the run (disabled unless the run sets one).
-    cache: Session,
+    pub(super) cache: Session,
     /// How the nvcc witness stands in front of this run's builds.
     pub(super) witness: gate_witness::observe::Installed,
 }
@@ -490,6 +496,8 @@ impl Core {
             .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
             shipped_trees: std::sync::Mutex::default(),
+            top: ws.git.as_ref().map(|git| git.toplevel.clone()),
+            ci_features: OnceLock::new(),
             build: OnceLock::new(),
             cache: Session::disabled(),
             witness: gate_witness::observe::Installed {
@@ -602,66 +610,6 @@ impl Core {
             .0
             .as_ref()
             .map_err(String::as_str)
-    }
-
-    /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked
-    /// --workspace -e normal,build --target …`, one line per package, `--prefix depth`):
-    /// features resolved per target with the members' default features, dev-dependencies
-    /// and their features left out. Run once per target set, through the evidence cache
-    /// (keyed like the resolve, plus the triples). `Err`: why cargo could not say.
-    pub fn shipped_tree(&self, cargo: &Cargo, targets: &[&str]) -> Result<String, String> {
-        let key = targets.join(",");
-        if let Ok(trees) = self.shipped_trees.lock()
-            && let Some(known) = trees.get(&key)
-        {
-            return known.clone();
-        }
-        let obtained = self.cache.obtain(
-            Fact::Graph,
-            &[("targets", key.clone())],
-            |_: &Result<RawOutput, String>| true,
-            || {
-                let mut args = vec![
-                    "--locked",
-                    "--workspace",
-                    "-e",
-                    "normal,build",
-                    "--prefix",
-                    "depth",
-                    "-f",
-                    "{p}",
-                ];
-                for target in targets {
-                    args.extend(["--target", target]);
-                }
-                let cmd = cargo.command("tree", &args);
-                let command_line = cargo::describe(&cmd);
-                let raw = crate::process::output(cmd)
-                    .map(|output| RawOutput {
-                        command_line,
-                        code: output.status.code(),
-                        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-                    })
-                    .map_err(|e| format!("could not run `cargo tree`: {e}"));
-                let keep = keep_of(raw.as_ref().ok(), cargo.offline());
-                Fresh::of(raw, keep)
-            },
-        );
-        let tree = obtained.value.and_then(|raw| {
-            if raw.code == Some(0) {
-                Ok(raw.stdout)
-            } else {
-                Err(format!(
-                    "`cargo tree` failed: {}",
-                    cargo::first_error(&raw.stderr)
-                ))
-            }
-        });
-        if let Ok(mut trees) = self.shipped_trees.lock() {
-            trees.insert(key, tree.clone());
-        }
-        tree
     }
 
     /// The build, run on first use; `Err` says why it was not attempted or cannot be
@@ -1100,16 +1048,16 @@ fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> Str
 /// What a cargo command printed, as the cache keeps it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RawOutput {
-    command_line: String,
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+    pub(super) command_line: String,
+    pub(super) code: Option<i32>,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
 }
 
 /// Whether a cargo command's result is evidence about the workspace worth keeping: not when
 /// cargo could not start (`None`), was stopped (time limit, interrupt: no exit code), or
 /// failed for the environment's reasons (no network, no toolchain).
-fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
+pub(super) fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
     match raw {
         None => Keep::Not,
         Some(raw) if raw.code.is_none() => Keep::Not,
@@ -1119,8 +1067,14 @@ fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
     }
 }
 
+/// `cargo metadata --locked --all-features`: every package any feature can pull in is in the
+/// resolve, so the shipped graph (`cargo tree` for the feature sets built, mapped onto it)
+/// finds each; which of them ship is `cargo tree`'s to say (`facts/shipped.rs`).
 fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
-    let cmd = cargo.command("metadata", &["--locked", "--format-version", "1"]);
+    let cmd = cargo.command(
+        "metadata",
+        &["--locked", "--all-features", "--format-version", "1"],
+    );
     let command_line = cargo::describe(&cmd);
     let output = crate::process::output(cmd)
         .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;

@@ -631,7 +631,7 @@ fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
     let ws = workspace(dir.path(), &[]);
     let files = planned(&ws, &[], opts(false, false, false));
     let text = &file(&files, WORKFLOW).contents;
-    let doc = crate::yaml::parse(text).unwrap();
+    let doc = gate_ci::yaml::parse(text).unwrap();
     let jobs = doc["jobs"].as_mapping().unwrap();
     assert_eq!(jobs.len(), 2);
     let oses: Vec<&str> = doc["jobs"]["controlled"]["strategy"]["matrix"]["os"]
@@ -793,7 +793,7 @@ fn the_workflow_parses_and_every_building_cargo_call_is_locked() {
         doc["env"]["RUSTC_WRAPPER"].as_str(),
         Some("${{ vars.GATE_SCCACHE == 'true' && 'sccache' || '' }}")
     );
-    let sccache: Vec<&crate::yaml::Node> = ["controlled", "broad"]
+    let sccache: Vec<&gate_ci::yaml::Node> = ["controlled", "broad"]
         .iter()
         .flat_map(|job| doc["jobs"][*job]["steps"].as_sequence().unwrap())
         .filter(|s| {
@@ -836,7 +836,7 @@ fn the_workflow_says_when_no_toolchain_is_pinned() {
     let pinned = planned(&ws, &[], opts(false, true, false));
     let text = &file(&pinned, WORKFLOW).contents;
     assert!(!text.contains("No rust-toolchain.toml yet"));
-    crate::yaml::parse(text).unwrap();
+    gate_ci::yaml::parse(text).unwrap();
 }
 
 #[test]

@@ -278,7 +278,7 @@ fn a_baseline_never_covers_an_advisory_added_after_it() {
 fn the_repositorys_action_installs_its_own_version_locked() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
-    let action = cargo_gate::yaml::parse(&text).unwrap();
+    let action = gate_ci::yaml::parse(&text).unwrap();
     assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
     let steps = action["runs"]["steps"].as_sequence().unwrap();
     let install = steps[0]["run"].as_str().unwrap();

@@ -5,7 +5,7 @@
 //! `cargo minimal-versions` is noted, never judged: it resolves the lowest versions on
 //! purpose.
 //!
-//! Read as YAML with node positions (`crate::yaml`, saphyr; merge keys applied):
+//! Read as YAML with node positions (`gate_ci::yaml`, saphyr; merge keys applied):
 //!
 //! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
 //! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
@@ -71,34 +71,14 @@
 //!
 //! # Layout
 //!
-//! This module is the check: its finding codes, the tally over the CI files and the findings
-//! it reports. Its children read the CI files and never import from it: `github` and `gitlab`
-//! (each provider's file format: the YAML walk to the scripts, and for GitHub where a step's
-//! lines are written), `model` (the scripts they hand over), `raw` (the raw text's lines and
-//! keys, where a script line is written), `invocations` (the cargo invocations of a shell line)
-//! and `shell` (the shell-word parser: logical lines, commands, words with their spans).
-
-mod github;
-mod gitlab;
-mod invocations;
-mod matrix;
-mod model;
-mod raw;
-mod reach;
-mod recipes;
-mod shell;
-mod spawned;
+//! Reading is gate-ci's: the CI files, their scripts, lines and cargo invocations, the files
+//! CI hands its builds to and the directory each command runs in (`gate_ci::walk`). This
+//! module is the judgement: its finding codes, the tally over what the walk hands over
+//! (`Judge`, a `gate_ci::Visit`) and the findings it reports.
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
-use github::{GITHUB_DIR, action_step, github_scripts, run_spots};
-use gitlab::{GITLAB_FILE, gitlab_scripts};
-use invocations::{Invocation, Kind, invocations};
-use model::{OtherCheckout, Place, Script};
-use raw::{Spot, count_chars, search_text, to_u32};
-use shell::{LogicalLine, logical_lines};
-use std::collections::HashSet;
-use std::path::Path;
+use gate_ci::{Apart, GITHUB_DIR, GITLAB_FILE, Invocation, Kind, Malformed, Site, Tally, Visit};
 
 /// The `ci.locked` check.
 #[derive(Debug)]
@@ -153,28 +133,21 @@ impl Check for CiLocked {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let root = &ctx.workspace.root;
         // A workspace below its repository's root is built by the root's CI files.
-        let below = ctx
-            .workspace
-            .git
-            .as_ref()
-            .and_then(|git| Some((git.toplevel.canonicalize().ok()?, root.canonicalize().ok()?)))
-            .and_then(|(top, ws)| {
-                let rel = ws.strip_prefix(&top).ok()?.to_path_buf();
-                (!rel.as_os_str().is_empty()).then_some((top, rel))
-            });
-        let files = match ci_files(
-            root,
-            below
-                .as_ref()
-                .map(|(top, rel)| (top.as_path(), rel.as_path())),
-        ) {
+        let top = ctx.workspace.git.as_ref().map(|git| git.toplevel.as_path());
+        let setup = gate_ci::Setup::of(root, top);
+        let files = match gate_ci::ci_files(&setup) {
             Ok(files) => files,
-            Err(finding) => {
+            Err(unreadable) => {
+                let rel = unreadable.rel;
+                let finding =
+                    Finding::error(format!("{rel} could not be read: {}", unreadable.error))
+                        .code(FindingCode::UnreadableFile)
+                        .at(Location::file(rel));
                 return Outcome::fail("CI configuration unreadable").with_finding(finding);
             }
         };
         if files.is_empty() {
-            let looked = if below.is_some() {
+            let looked = if setup.below.is_some() {
                 " here or at the repository's root"
             } else {
                 ""
@@ -192,32 +165,18 @@ impl Check for CiLocked {
                 .at(Location::file(GITHUB_DIR)),
             );
         }
-        let top = ctx.workspace.git.as_ref().map(|git| git.toplevel.as_path());
         let mut judge = Judge {
-            lock_exists: root.join("Cargo.lock").is_file(),
-            root: root.clone(),
-            ours: top.and_then(origin_repository),
-            aliases: cargo_aliases(root, top),
+            lock_exists: setup.lock_exists,
             ..Judge::default()
         };
-        if let Some((top, rel)) = below {
-            judge.top = Some(top);
-            judge.scope = Some(rel);
-        }
-        for CiFile { rel, text, scoped } in &files {
-            match parse(rel, text, judge.ours.as_deref()) {
-                Ok(scripts) => judge.file(rel, text, &scripts, *scoped),
-                Err(finding) => {
-                    judge.malformed += 1;
-                    judge.findings.push(finding);
-                }
-            }
-        }
-        judge.outcome(&files)
+        let tally = gate_ci::walk(&setup, &files, &mut judge);
+        let names: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+        let scope = setup.below.as_ref().map(|(_, rel)| rel.as_path());
+        judge.outcome(&names, scope, &tally)
     }
 }
 
-/// The tally over all CI files.
+/// The tally over what the walk hands over.
 #[derive(Debug, Default)]
 struct Judge {
     lock_exists: bool,
@@ -229,568 +188,87 @@ struct Judge {
     unjudgeable: usize,
     /// Unlocked invocations that could not pass --locked, because there is no Cargo.lock.
     needs_lockfile: usize,
-    /// Located invocations already judged (file, byte offset, command): the same written line
-    /// reached again through a YAML alias or merge key counts once.
-    seen: HashSet<(String, usize, String)>,
-    /// Where the workspace sits below its repository's root, when it does: the root's CI
-    /// files count only with the invocations that reach it (`reach`).
-    scope: Option<std::path::PathBuf>,
-    /// Invocations of the root's CI files that run in another directory of the repository.
-    elsewhere: usize,
-    /// Invocations of the root's CI files whose directory the gate cannot follow.
-    unplaced: usize,
-    /// The workspace root (the base of its own CI files' paths).
-    root: std::path::PathBuf,
-    /// The repository root, when the workspace is below it (the base of the root's CI
-    /// files' paths).
-    top: Option<std::path::PathBuf>,
-    /// Dockerfiles and scripts judged, by path from the workspace root.
-    spawned_files: std::collections::BTreeSet<String>,
-    /// This repository's `owner/name` (its `origin` remote), when known.
-    ours: Option<String>,
     /// Invocations that run in a checkout of another repository, by repository.
     other_repositories: std::collections::BTreeMap<String, usize>,
-    /// The cargo aliases CI's commands see (`[alias]` of `.cargo/config.toml`).
-    aliases: Vec<(String, Vec<String>)>,
     /// Invocations of jobs that rewrote Cargo.lock on purpose first (`cargo update`).
     afresh: usize,
     /// Invocations that run in a workspace of its own below this one, by its directory.
     other_workspaces: std::collections::BTreeMap<String, usize>,
-    /// Whether a `Cargo.toml` declares a `[workspace]`, by path (read once).
-    declares_workspace: std::collections::HashMap<std::path::PathBuf, bool>,
+}
+
+impl Visit for Judge {
+    fn reached(&mut self, site: Site, context: &str, invocation: Invocation, _: &[Invocation]) {
+        self.invocation(location(site), context, invocation);
+    }
+
+    fn apart(&mut self, site: Site, context: &str, invocation: &Invocation, apart: Apart) {
+        let why = match &apart {
+            Apart::OtherWorkspace(other) => {
+                *self.other_workspaces.entry(other.clone()).or_default() += 1;
+                format!(
+                    "runs in `{other}`, a workspace of its own: it builds that workspace's \
+                     lockfile, not this one's; not counted"
+                )
+            }
+            Apart::OtherRepository { repository, path } => {
+                *self
+                    .other_repositories
+                    .entry(repository.clone())
+                    .or_default() += 1;
+                let place = if path.as_os_str().is_empty() {
+                    String::new()
+                } else {
+                    format!(" in `{}`", path.display())
+                };
+                format!(
+                    "runs in a checkout of {repository}{place} (actions/checkout with \
+                     `repository:`), not this workspace: not judged"
+                )
+            }
+            Apart::Afresh { by } => {
+                self.afresh += 1;
+                format!(
+                    "runs after `{by}` in its job, which rewrites the lockfile or a manifest on \
+                     purpose: --locked cannot apply; not counted"
+                )
+            }
+            Apart::Unplaced => "runs in a directory the gate cannot follow (an expansion in \
+                                `cd` or `working-directory`): whether it builds this workspace \
+                                is unknown; not counted"
+                .to_owned(),
+        };
+        self.findings.push(
+            Finding::note(format!("`{}` ({context}) {why}", invocation.command)).at(location(site)),
+        );
+    }
+
+    fn malformed(&mut self, error: Malformed) {
+        let Malformed {
+            rel,
+            message,
+            line,
+            column,
+        } = error;
+        self.malformed += 1;
+        self.findings.push(
+            Finding::error(format!("{rel} is not valid YAML: {message}"))
+                .code(FindingCode::InvalidYaml)
+                .at(Location::at(rel, line, column)),
+        );
+    }
+}
+
+/// Where a finding about an invocation written at `site` points.
+fn location(site: Site) -> Location {
+    match site.at {
+        Some((line, column)) => Location::at(site.rel, line, column),
+        None => Location::file(site.rel),
+    }
 }
 
 impl Judge {
-    /// Judges the scripts of one CI file; `scoped`: a file at the repository's root, above
-    /// the workspace, whose invocations count only where they reach it.
-    fn file(&mut self, rel: &str, text: &str, scripts: &[Script], scoped: bool) {
-        let scope = self.scope.clone().filter(|_| scoped);
-        // Jobs that rewrote Cargo.lock or a manifest on purpose earlier, with the command.
-        let mut updated: std::collections::HashMap<String, String> =
-            std::collections::HashMap::new();
-        for script in scripts {
-            let lines = logical_lines(&script.text);
-            let spots = spots(text, script, &lines);
-            let mut dir: reach::Dir = match &script.working_directory {
-                Some(written) => reach::join(std::path::Path::new(""), written),
-                None => Some(std::path::PathBuf::new()),
-            };
-            for (line, spot) in lines.iter().zip(spots) {
-                let (starts, next) = reach::walk(&line.text, &dir);
-                let env = Vars {
-                    env: &script.env,
-                    matrix: &script.matrix,
-                };
-                let job_updated = script
-                    .job
-                    .as_ref()
-                    .and_then(|job| updated.get(job))
-                    .cloned();
-                let update = invocations::rewrites_lockfile(&line.text);
-                if let (Some(job), Some((_, command))) = (&script.job, &update)
-                    && !updated.contains_key(job)
-                {
-                    updated.insert(job.to_owned(), command.clone());
-                }
-                for (invocation, context) in self.judged_line(&line.text, env, &script.context) {
-                    // `cargo install` builds the installed crate's own lockfile, whatever
-                    // the job did to this one.
-                    let rewritten = job_updated
-                        .clone()
-                        .or_else(|| {
-                            update
-                                .as_ref()
-                                .filter(|(at, _)| *at < invocation.offset)
-                                .map(|(_, command)| command.clone())
-                        })
-                        .filter(|_| !invocation.install);
-                    if let Some(by) = rewritten {
-                        let at = Written {
-                            rel,
-                            text,
-                            line,
-                            spot,
-                        };
-                        self.resolved_afresh(&at, &invocation, &context, &by);
-                        continue;
-                    }
-                    let runs_in = reach::at(&starts, invocation.offset, &dir);
-                    let in_dir = reach::effective(&runs_in, invocation.manifest_path.as_deref());
-                    let at = Written {
-                        rel,
-                        text,
-                        line,
-                        spot,
-                    };
-                    if let Some(other) =
-                        OtherCheckout::holding(&script.checkouts, in_dir.as_deref())
-                    {
-                        self.other_repository(&at, &invocation, &context, other);
-                        continue;
-                    }
-                    if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
-                        self.invocation(rel, text, &context, line, spot, invocation);
-                    }
-                }
-                for spawn in spawned::started(&line.text, &starts, &dir) {
-                    // A file of another repository's checkout is not this repository's file.
-                    if OtherCheckout::holding(&script.checkouts, spawn.dir.as_deref()).is_none() {
-                        self.spawned(&spawn, scoped, &script.context, &script.matrix, 0);
-                    }
-                }
-                dir = next;
-            }
-        }
-    }
-
-    /// The invocations of one line, each with the context its findings name. A line that
-    /// reads `${{ matrix.… }}` in a job whose matrix is written out is judged once per
-    /// combination, and each written invocation counts once, as the worst of them: unlocked
-    /// when some combination leaves it unlocked (the context names that combination),
-    /// unjudgeable when some combination still cannot be expanded, else locked.
-    fn judged_line(&self, line: &str, vars: Vars<'_>, context: &str) -> Vec<(Invocation, String)> {
-        let written = invocations(line, self.lock_exists, vars.env, None, &self.aliases);
-        let reads_matrix =
-            line.contains("matrix.") || vars.env.iter().any(|(_, v)| v.contains("matrix."));
-        if vars.matrix.is_empty() || !reads_matrix {
-            return written
-                .into_iter()
-                .map(|i| (i, context.to_owned()))
-                .collect();
-        }
-        let each: Vec<Vec<Invocation>> = vars
-            .matrix
-            .iter()
-            .map(|combo| invocations(line, self.lock_exists, vars.env, Some(combo), &self.aliases))
-            .collect();
-        // A value that changes which commands the line runs (`&&` in a matrix value) is not
-        // merged: the line is judged as written.
-        if each.iter().any(|found| found.len() != written.len()) {
-            return written
-                .into_iter()
-                .map(|i| (i, context.to_owned()))
-                .collect();
-        }
-        written
-            .into_iter()
-            .enumerate()
-            .map(|(index, mut invocation)| {
-                let rank = |kind: &Kind| match kind {
-                    Kind::Judged {
-                        locked: false,
-                        expansion: None,
-                    } => 3,
-                    Kind::Unknown { .. }
-                    | Kind::Judged {
-                        expansion: Some(_), ..
-                    } => 2,
-                    Kind::Alias | Kind::MinimalVersions => 1,
-                    Kind::Judged { locked: true, .. } => 0,
-                };
-                // The first combination of the worst kind (max_by_key keeps the last).
-                let (combo, worst) = each
-                    .iter()
-                    .zip(vars.matrix)
-                    .map(|(found, combo)| (combo, &found[index]))
-                    .rev()
-                    .max_by_key(|(_, found)| rank(&found.kind))
-                    .expect("a written-out matrix has a combination");
-                invocation.kind = worst.kind.clone();
-                let context = if rank(&worst.kind) == 3 {
-                    format!("{context}, matrix {}", matrix::describe(combo))
-                } else {
-                    context.to_owned()
-                };
-                (invocation, context)
-            })
-            .collect()
-    }
-
-    /// Whether an invocation of a file above the workspace (`scope`: the workspace's path in
-    /// the repository) reaches it, running in `runs_in`; counts those that run elsewhere,
-    /// and notes those whose directory cannot be followed. Without a scope, every one does.
-    fn reaches(
-        &mut self,
-        scope: Option<&std::path::Path>,
-        runs_in: &reach::Dir,
-        at: &Written<'_, '_>,
-        invocation: &Invocation,
-        context: &str,
-    ) -> bool {
-        let effective = reach::effective(runs_in, invocation.manifest_path.as_deref());
-        // A directory below the workspace root that holds a workspace of its own (a `fuzz/`
-        // workspace, a separately published crate) builds that workspace's lockfile.
-        let workspace = scope.unwrap_or(std::path::Path::new(""));
-        if let Some(d) = &effective
-            && reach::inside(d, workspace)
-            && let Some(other) = self.nested_workspace(scope.is_some(), workspace, d)
-        {
-            let why = format!(
-                "runs in `{other}`, a workspace of its own: it builds that workspace's \
-                 lockfile, not this one's; not counted"
-            );
-            if self.counted_apart(at, invocation, context, &why) {
-                *self.other_workspaces.entry(other).or_default() += 1;
-            }
-            return false;
-        }
-        let Some(scope) = scope else {
-            return true;
-        };
-        match effective {
-            Some(d) if reach::inside(&d, scope) => true,
-            Some(_) => {
-                self.elsewhere += 1;
-                false
-            }
-            None => {
-                self.unplaced += 1;
-                if let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation)
-                {
-                    self.findings.push(
-                        Finding::note(format!(
-                            "`{}` ({context}) runs in a directory the gate cannot follow (an \
-                             expansion in `cd` or `working-directory`): whether it builds this \
-                             workspace is unknown; not counted",
-                            invocation.command
-                        ))
-                        .at(location),
-                    );
-                }
-                false
-            }
-        }
-    }
-
-    /// The directory between `workspace` (exclusive) and `dir` (inclusive), both relative to
-    /// the CI files' base (the repository root when `scoped`, else the workspace root), whose
-    /// `Cargo.toml` declares a `[workspace]` of its own: cargo run there builds that one.
-    fn nested_workspace(
-        &mut self,
-        scoped: bool,
-        workspace: &std::path::Path,
-        dir: &std::path::Path,
-    ) -> Option<String> {
-        let base = if scoped {
-            self.top.clone()?
-        } else {
-            self.root.clone()
-        };
-        let below = dir.strip_prefix(workspace).ok()?;
-        let mut at = workspace.to_path_buf();
-        for part in below.components() {
-            at.push(part);
-            let manifest = base.join(&at).join("Cargo.toml");
-            let declares = *self
-                .declares_workspace
-                .entry(manifest.clone())
-                .or_insert_with(|| {
-                    read_small(&manifest).is_some_and(|text| {
-                        text.lines()
-                            .any(|l| l.trim_start().starts_with("[workspace]"))
-                    })
-                });
-            if declares {
-                return Some(at.to_string_lossy().replace('\\', "/"));
-            }
-        }
-        None
-    }
-
-    /// Judges the cargo calls of a Dockerfile or script a CI command starts ([`spawned`]),
-    /// at their own file:line; a script's own scripts are followed one level deeper.
-    /// `scoped`: started from a file above the workspace.
-    fn spawned(
-        &mut self,
-        spawn: &spawned::Spawn,
-        scoped: bool,
-        by: &str,
-        matrix: &[matrix::Combination],
-        depth: u8,
-    ) {
-        let scope = self.scope.clone().filter(|_| scoped);
-        let (base, prefix) = match (&self.top, scoped) {
-            (Some(top), true) => (
-                top.clone(),
-                "../".repeat(scope.as_ref().map_or(0, |s| s.components().count())),
-            ),
-            _ => (self.root.clone(), String::new()),
-        };
-        // A task runner that names no file reads the first of its names in its directory, as
-        // the directory spells it (on a file system that ignores case, `makefile` would open
-        // `Makefile` and be reported under the wrong name).
-        let candidates: Vec<std::path::PathBuf> = match spawn.kind {
-            spawned::Started::Recipes(runner) if base.join(&spawn.path).is_dir() => {
-                let present: Vec<String> = std::fs::read_dir(base.join(&spawn.path))
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .collect();
-                runner
-                    .file_names()
-                    .iter()
-                    .filter(|name| present.iter().any(|p| p == *name))
-                    .map(|name| spawn.path.join(name))
-                    .collect()
-            }
-            _ => vec![spawn.path.clone()],
-        };
-        let Some((file, full)) = candidates
-            .into_iter()
-            .find_map(|c| Some((c.clone(), spawned::readable(&base, &c)?)))
-        else {
-            return;
-        };
-        let Ok(text) = std::fs::read_to_string(&full) else {
-            return;
-        };
-        let path = file.to_string_lossy().replace('\\', "/");
-        let rel = format!("{prefix}{path}");
-        match spawn.kind {
-            spawned::Started::Dockerfile => {
-                // Inside an image there is no repository directory to follow: a Dockerfile
-                // counts for a workspace below the root when it lies in the workspace.
-                if scope
-                    .as_ref()
-                    .is_some_and(|s| !reach::inside(&spawn.path, s))
-                {
-                    return;
-                }
-                self.spawned_files.insert(rel.clone());
-                let context = format!("Dockerfile built by {by}");
-                // Read in one pass: each RUN sees the variables defined before it.
-                let mut docker_vars = spawned::DockerVars::new(&spawn.vars);
-                for (start, command) in spawned::dockerfile_runs(&text) {
-                    let env = docker_vars.advance(&text, start);
-                    let exec = spawned::exec_form(command);
-                    let shell = exec.clone().unwrap_or_else(|| command.to_owned());
-                    for line in logical_lines(&shell) {
-                        let offset = if exec.is_some() {
-                            start
-                        } else {
-                            start
-                                + (line.first_physical.as_ptr() as usize - shell.as_ptr() as usize)
-                        };
-                        let spot = Some(spot_at(&text, offset, exec.is_some()));
-                        // Its `ARG`s (given by the build's `--build-arg`s, which may read the
-                        // job's matrix) and `ENV`s are the variables its commands see.
-                        let vars = Vars { env, matrix };
-                        for (invocation, context) in self.judged_line(&line.text, vars, &context) {
-                            self.invocation(&rel, &text, &context, &line, spot, invocation);
-                        }
-                    }
-                }
-            }
-            spawned::Started::Script => {
-                if !spawned::is_shell_script(&spawn.path, &text) {
-                    return;
-                }
-                let context = format!("script run by {by}");
-                let file = ShellFile {
-                    rel: &rel,
-                    text: &text,
-                    commands: &text,
-                    env: &[],
-                    line_by_line: false,
-                    dirs: &[],
-                };
-                self.shell_file(&file, spawn, scoped, &context, depth);
-            }
-            spawned::Started::Recipes(runner) => {
-                let masked = recipes::mask(runner, &text, &spawn.targets, &spawn.vars);
-                if masked.ran.is_empty() {
-                    return;
-                }
-                let program = match runner {
-                    recipes::Runner::Make => "make",
-                    recipes::Runner::Just => "just",
-                };
-                let context = format!("`{program} {}` run by {by}", masked.ran.join(" "));
-                let file = ShellFile {
-                    rel: &rel,
-                    text: &text,
-                    commands: &masked.text,
-                    env: &masked.vars,
-                    line_by_line: true,
-                    dirs: &masked.dirs,
-                };
-                self.shell_file(&file, spawn, scoped, &context, depth);
-            }
-        }
-    }
-
-    /// Judges the shell lines of a script or of the recipes a task runner runs, at their own
-    /// file:line, from the directory the file was started in; a file they start in turn is
-    /// followed once (`depth` 0).
-    fn shell_file(
-        &mut self,
-        file: &ShellFile<'_>,
-        spawn: &spawned::Spawn,
-        scoped: bool,
-        context: &str,
-        depth: u8,
-    ) {
-        let scope = self.scope.clone().filter(|_| scoped);
-        self.spawned_files.insert(file.rel.to_owned());
-        let mut dir = spawn.dir.clone();
-        for line in logical_lines(file.commands) {
-            // `commands` is `text` or a copy of the same length: offsets are the file's.
-            let offset = line.first_physical.as_ptr() as usize - file.commands.as_ptr() as usize;
-            let spot = Some(spot_at(file.text, offset, false));
-            if file.line_by_line {
-                // Each recipe line starts in the file's directory, or its recipe's own.
-                dir = match file.dirs.iter().find(|(range, _)| range.contains(&offset)) {
-                    Some((_, to)) => spawn.dir.as_deref().and_then(|d| reach::join(d, to)),
-                    None => spawn.dir.clone(),
-                };
-            }
-            let (starts, next) = reach::walk(&line.text, &dir);
-            let vars = Vars {
-                env: file.env,
-                matrix: &[],
-            };
-            for (mut invocation, context) in self.judged_line(&line.text, vars, context) {
-                // Shown as written in the file, not as the masked copy reads.
-                let end = invocation.offset + invocation.command.len();
-                if end <= line.first_physical_len
-                    && let Some(written) = file.text.get(offset + invocation.offset..offset + end)
-                {
-                    written.clone_into(&mut invocation.command);
-                }
-                let runs_in = reach::at(&starts, invocation.offset, &dir);
-                let at = Written {
-                    rel: file.rel,
-                    text: file.text,
-                    line: &line,
-                    spot,
-                };
-                if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
-                    self.invocation(file.rel, file.text, &context, &line, spot, invocation);
-                }
-            }
-            if depth == 0 {
-                for inner in spawned::started(&line.text, &starts, &dir) {
-                    self.spawned(&inner, scoped, &format!("`{}`", file.rel), &[], depth + 1);
-                }
-            }
-            dir = next;
-        }
-    }
-
-    /// Notes an invocation of a job that rewrote Cargo.lock or a manifest on purpose before
-    /// it (`by`: `cargo update`, `sd … Cargo.toml`): it builds what the job means to change,
-    /// so `--locked` cannot apply; not counted.
-    fn resolved_afresh(
-        &mut self,
-        at: &Written<'_, '_>,
-        invocation: &Invocation,
-        context: &str,
-        by: &str,
-    ) {
-        let why = format!(
-            "runs after `{by}` in its job, which rewrites the lockfile or a manifest on \
-             purpose: --locked cannot apply; not counted"
-        );
-        if self.counted_apart(at, invocation, context, &why) {
-            self.afresh += 1;
-        }
-    }
-
-    /// Notes an invocation that runs in a checkout of another repository (`actions/checkout`
-    /// with `repository:`): it builds that repository's lockfile, not this workspace's, so it
-    /// is counted apart and not judged.
-    fn other_repository(
-        &mut self,
-        at: &Written<'_, '_>,
-        invocation: &Invocation,
-        context: &str,
-        other: &OtherCheckout,
-    ) {
-        let place = if other.path.as_os_str().is_empty() {
-            String::new()
-        } else {
-            format!(" in `{}`", other.path.display())
-        };
-        let why = format!(
-            "runs in a checkout of {}{place} (actions/checkout with `repository:`), not this \
-             workspace: not judged",
-            other.repository
-        );
-        if self.counted_apart(at, invocation, context, &why) {
-            *self
-                .other_repositories
-                .entry(other.repository.clone())
-                .or_default() += 1;
-        }
-    }
-
-    /// Notes ``"`COMMAND` (CONTEXT) WHY"`` at the invocation, for one that builds another
-    /// lockfile than this workspace's and is counted apart; `false` when the same written
-    /// command was reached before (it counts once).
-    fn counted_apart(
-        &mut self,
-        at: &Written<'_, '_>,
-        invocation: &Invocation,
-        context: &str,
-        why: &str,
-    ) -> bool {
-        let Some(location) = self.location(at.rel, at.text, at.line, at.spot, invocation) else {
-            return false;
-        };
-        self.findings.push(
-            Finding::note(format!("`{}` ({context}) {why}", invocation.command)).at(location),
-        );
-        true
-    }
-
-    /// Where an invocation is reported, or `None` when the same written command was reached
-    /// before (a YAML alias or merge key): it counts once.
-    fn location(
-        &mut self,
-        rel: &str,
-        text: &str,
-        line: &LogicalLine<'_>,
-        spot: Option<Spot>,
-        invocation: &Invocation,
-    ) -> Option<Location> {
-        let Some(spot) = spot else {
-            return Some(Location::file(rel));
-        };
-        // The same written command reached again (a YAML alias or merge key) counts
-        // once. An action step's invocation sits at the step itself.
-        let at = if spot.step {
-            spot.offset
-        } else {
-            spot.offset + invocation.offset
-        };
-        if !self
-            .seen
-            .insert((rel.to_owned(), at, invocation.command.clone()))
-        {
-            return None;
-        }
-        let column = if !spot.step && invocation.offset < line.first_physical_len {
-            spot.column + count_chars(&line.text[..invocation.offset])
-        } else {
-            spot.column
-        };
-        let (line_no, _) = crate::config::line_col(text, spot.offset);
-        Some(Location::at(rel, line_no, column))
-    }
-
     /// Judges one invocation: counts it, and reports it unless it is locked.
-    fn invocation(
-        &mut self,
-        rel: &str,
-        text: &str,
-        context: &str,
-        line: &LogicalLine<'_>,
-        spot: Option<Spot>,
-        invocation: Invocation,
-    ) {
-        let Some(location) = self.location(rel, text, line, spot, &invocation) else {
-            return;
-        };
+    fn invocation(&mut self, location: Location, context: &str, invocation: Invocation) {
         let what = match &invocation.alias {
             Some((alias, words)) => format!(
                 "`{}` ({context}; the cargo alias `{alias}` runs `cargo {words}`)",
@@ -880,10 +358,9 @@ impl Judge {
         }
     }
 
-    fn outcome(self, files: &[CiFile]) -> Outcome {
-        let names: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    fn outcome(self, names: &[&str], scope: Option<&std::path::Path>, tally: &Tally) -> Outcome {
         let judged = self.judged;
-        let elsewhere = match (&self.scope, self.elsewhere, self.unplaced) {
+        let elsewhere = match (scope, tally.elsewhere, tally.unplaced) {
             (None, ..) | (_, 0, 0) => String::new(),
             (Some(scope), elsewhere, unplaced) => {
                 let unplaced = if unplaced > 0 {
@@ -897,10 +374,10 @@ impl Judge {
                 )
             }
         };
-        let run_by_ci = if self.spawned_files.is_empty() {
+        let run_by_ci = if tally.spawned_files.is_empty() {
             String::new()
         } else {
-            let list: Vec<&str> = self.spawned_files.iter().map(String::as_str).collect();
+            let list: Vec<&str> = tally.spawned_files.iter().map(String::as_str).collect();
             format!(
                 " and {} file(s) they build or run ({})",
                 list.len(),
@@ -928,7 +405,7 @@ impl Judge {
         };
         let checked = format!(
             "{judged} cargo invocation(s){elsewhere} in {} CI file(s) ({}){run_by_ci}{others}",
-            files.len(),
+            names.len(),
             names.join(", ")
         );
         if self.needs_lockfile > 0 && !self.findings.iter().any(|f| f.severity == Severity::Error) {
@@ -968,7 +445,7 @@ impl Judge {
             };
             return Outcome::warn(format!(
                 "no cargo build/test/run invocation {found} in {} CI file(s) ({}): nothing to judge",
-                files.len(),
+                names.len(),
                 names.join(", ")
             ))
             .with_findings(self.findings);
@@ -997,218 +474,6 @@ fn not_counted(place: &str, by: &std::collections::BTreeMap<String, usize>) -> S
         by.values().sum::<usize>(),
         list.join(", ")
     )
-}
-
-/// A file of shell lines to judge: its path (from the workspace root) and text, the
-/// commands read from it (the text itself, or a masked copy of the same length), the
-/// variables they see, and whether each line runs in a shell of its own (make's and just's
-/// recipe lines: a `cd` does not carry to the next line).
-struct ShellFile<'a> {
-    rel: &'a str,
-    text: &'a str,
-    commands: &'a str,
-    env: &'a [(String, String)],
-    line_by_line: bool,
-    /// Recipes that run in a directory of their own: their lines' byte range, the directory.
-    dirs: &'a [(std::ops::Range<usize>, String)],
-}
-
-/// The variables a line's expansions read: the `env:` in force (or a Dockerfile's `ARG`s
-/// and `ENV`s) and the job's written-out matrix (empty when there is none).
-#[derive(Clone, Copy)]
-struct Vars<'a> {
-    env: &'a [(String, String)],
-    matrix: &'a [matrix::Combination],
-}
-
-/// Where a line is written: its file (from the workspace root) and text, the line, and
-/// where it was found.
-struct Written<'a, 'l> {
-    rel: &'a str,
-    text: &'a str,
-    line: &'a LogicalLine<'l>,
-    spot: Option<Spot>,
-}
-
-/// The spot of byte `offset` of `text` (its 1-based char column); `step`: every invocation
-/// of the line sits there (an exec-form `RUN`, whose words are not written as a line).
-fn spot_at(text: &str, offset: usize, step: bool) -> Spot {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    Spot {
-        offset,
-        column: count_chars(&text[line_start..offset]) + 1,
-        step,
-    }
-}
-
-/// A CI file: its path from the workspace root, its text, and whether it sits at the
-/// repository's root above the workspace (its invocations then count where they reach it).
-#[derive(Debug)]
-struct CiFile {
-    rel: String,
-    text: String,
-    scoped: bool,
-}
-
-/// The CI file names (`.github/workflows/*.yml`, `*.yaml`, sorted; `.gitlab-ci.yml`) under
-/// `dir`.
-fn ci_names(dir: &Path) -> Vec<String> {
-    let mut names = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir.join(GITHUB_DIR)) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let is_yaml = name.ends_with(".yml") || name.ends_with(".yaml");
-            if is_yaml && entry.path().is_file() {
-                names.push(format!("{GITHUB_DIR}/{name}"));
-            }
-        }
-    }
-    names.sort();
-    if dir.join(GITLAB_FILE).is_file() {
-        names.push(GITLAB_FILE.to_owned());
-    }
-    names
-}
-
-/// The CI files of the workspace root and, for a workspace below its repository's root
-/// (`below`: the repository root and the workspace's path in it), those of the repository
-/// root, which are the ones GitHub and GitLab read; each named from the workspace root.
-fn ci_files(root: &Path, below: Option<(&Path, &Path)>) -> Result<Vec<CiFile>, Finding> {
-    let mut files: Vec<(String, std::path::PathBuf, bool)> = ci_names(root)
-        .into_iter()
-        .map(|rel| (rel.clone(), root.join(rel), false))
-        .collect();
-    if let Some((top, rel)) = below {
-        let up = "../".repeat(rel.components().count());
-        files.extend(
-            ci_names(top)
-                .into_iter()
-                .map(|name| (format!("{up}{name}"), top.join(name), true)),
-        );
-    }
-    files
-        .into_iter()
-        .map(|(rel, path, scoped)| match std::fs::read_to_string(path) {
-            Ok(text) => Ok(CiFile { rel, text, scoped }),
-            Err(e) => Err(Finding::error(format!("{rel} could not be read: {e}"))
-                .code(FindingCode::UnreadableFile)
-                .at(Location::file(rel))),
-        })
-        .collect()
-}
-
-/// Where each of a script's lines is written in the raw file (`None` for one not found).
-/// The parser says where the script is written: its lines are searched from there (the same
-/// written line reached again through an alias lands on the same spot).
-fn spots(text: &str, script: &Script, lines: &[LogicalLine<'_>]) -> Vec<Option<Spot>> {
-    let mut cursor = text[..script.at.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    match &script.place {
-        Place::Action { uses } => {
-            // The command is written nowhere: its invocations sit at the step's
-            // `command:` input.
-            let spot = action_step(text, cursor, uses);
-            vec![spot; lines.len()]
-        }
-        // Not under a `run:` key of its own (an aliased step, flow style): search the raw
-        // text as for GitLab.
-        Place::Run => {
-            run_spots(text, cursor, lines).unwrap_or_else(|| search_text(text, &mut cursor, lines))
-        }
-        Place::Text => search_text(text, &mut cursor, lines),
-    }
-}
-
-/// A regular file of at most 1 MiB (a link followed), as text: what the check reads beside
-/// the CI files (cargo's config, a manifest, git's config). A FIFO or device in their place
-/// is never opened, so the check cannot hang on one.
-fn read_small(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    (meta.is_file() && meta.len() <= 1 << 20)
-        .then(|| std::fs::read_to_string(path).ok())
-        .flatten()
-}
-
-/// The cargo aliases (`[alias]`) of the `.cargo/config.toml` (or `.cargo/config`) files from
-/// the workspace root up to the repository's top, the nearest first, as cargo reads them for
-/// a command run in the workspace: a string is split on blanks, a list taken as its words.
-/// A file that does not parse gives none (cargo itself would refuse it).
-fn cargo_aliases(root: &Path, top: Option<&Path>) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let mut dir = Some(root);
-    while let Some(at) = dir {
-        for name in ["config.toml", "config"] {
-            let Some(text) = read_small(&at.join(".cargo").join(name)) else {
-                continue;
-            };
-            let Ok(doc) = text.parse::<toml::Table>() else {
-                continue;
-            };
-            let Some(table) = doc.get("alias").and_then(toml::Value::as_table) else {
-                continue;
-            };
-            for (alias, value) in table {
-                let words: Vec<String> = match value {
-                    toml::Value::String(s) => s.split_whitespace().map(str::to_owned).collect(),
-                    toml::Value::Array(items) => items
-                        .iter()
-                        .filter_map(|i| i.as_str().map(str::to_owned))
-                        .collect(),
-                    _ => continue,
-                };
-                if !out.iter().any(|(known, _)| known == alias) {
-                    out.push((alias.clone(), words));
-                }
-            }
-        }
-        if top.is_none_or(|t| t == at) {
-            break;
-        }
-        dir = at.parent();
-    }
-    out
-}
-
-/// `owner/name` of the repository's `origin` remote (`https://host/owner/name.git`,
-/// `git@host:owner/name.git`), read from `<top>/.git/config`; `None` when there is none.
-fn origin_repository(top: &Path) -> Option<String> {
-    let config = read_small(&top.join(".git").join("config"))?;
-    let mut in_origin = false;
-    for line in config.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_origin = line == "[remote \"origin\"]";
-        } else if in_origin
-            && let Some((key, url)) = line.split_once('=')
-            && key.trim() == "url"
-        {
-            let url = url.trim().trim_end_matches('/');
-            let url = url.strip_suffix(".git").unwrap_or(url);
-            let mut parts = url.rsplit(['/', ':']);
-            let name = parts.next().filter(|n| !n.is_empty())?;
-            let owner = parts.next().filter(|o| !o.is_empty())?;
-            return Some(format!("{owner}/{name}"));
-        }
-    }
-    None
-}
-
-/// Parses a CI file into its scripts, in document order; `ours`: this repository's
-/// `owner/name`, when known (a checkout of it is not another repository's).
-fn parse(rel: &str, text: &str, ours: Option<&str>) -> Result<Vec<Script>, Finding> {
-    let doc = crate::yaml::parse(text).map_err(|e| {
-        Finding::error(format!("{rel} is not valid YAML: {e}"))
-            .code(FindingCode::InvalidYaml)
-            .at(Location::at(rel, to_u32(e.line), to_u32(e.column)))
-    })?;
-    let mut scripts = Vec::new();
-    if !rel.contains(GITHUB_DIR) && rel.ends_with(GITLAB_FILE) {
-        gitlab_scripts(&doc, &mut scripts);
-    } else {
-        github_scripts(&doc, ours, &mut scripts);
-    }
-    Ok(scripts)
 }
 
 #[cfg(test)]

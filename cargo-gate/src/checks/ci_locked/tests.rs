@@ -4,6 +4,7 @@ use super::*;
 use crate::check::Status;
 use crate::checks::testing::with_files;
 use crate::config::Config;
+use gate_ci::invocations::{self, invocations};
 
 /// The check on `files` plus a committed Cargo.lock.
 fn run(files: &[(&str, &str)]) -> Outcome {
@@ -586,24 +587,30 @@ fn matrix_values_written_in_the_workflow_are_expanded() {
 
 /// The root's CI files judged for a workspace in `crates/engine` of the repository.
 fn run_below(files: &[(&str, &str)]) -> Outcome {
-    let mut judge = Judge {
+    let scope = std::path::Path::new("crates/engine");
+    let setup = gate_ci::Setup {
         lock_exists: true,
-        scope: Some(std::path::PathBuf::from("crates/engine")),
-        ..Judge::default()
+        below: Some((
+            std::path::PathBuf::from("/nonexistent"),
+            scope.to_path_buf(),
+        )),
+        ..gate_ci::Setup::default()
     };
-    let files: Vec<CiFile> = files
+    let files: Vec<gate_ci::CiFile> = files
         .iter()
-        .map(|(rel, text)| CiFile {
+        .map(|(rel, text)| gate_ci::CiFile {
             rel: format!("../../{rel}"),
             text: (*text).to_owned(),
             scoped: true,
         })
         .collect();
-    for file in &files {
-        let scripts = parse(&file.rel, &file.text, None).unwrap();
-        judge.file(&file.rel, &file.text, &scripts, true);
-    }
-    judge.outcome(&files)
+    let mut judge = Judge {
+        lock_exists: true,
+        ..Judge::default()
+    };
+    let tally = gate_ci::walk(&setup, &files, &mut judge);
+    let names: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    judge.outcome(&names, Some(scope), &tally)
 }
 
 /// A workspace below the repository's root is judged by the root's CI invocations that
@@ -759,36 +766,6 @@ fn commands_in_a_checkout_of_another_repository_are_not_judged() {
             .message
             .contains("acme/tools in `tools`")
     );
-}
-
-/// A checkout naming this repository by its `origin` remote is its own.
-#[test]
-fn the_origin_remote_names_this_repository() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
-    for (url, expected) in [
-        ("https://github.com/Acme/App.git", Some("Acme/App")),
-        ("git@github.com:acme/app.git", Some("acme/app")),
-        ("ssh://git@gitlab.example/group/app", Some("group/app")),
-    ] {
-        std::fs::write(
-            dir.path().join(".git/config"),
-            format!("[core]\n\tbare = false\n[remote \"origin\"]\n\turl = {url}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n"),
-        )
-        .unwrap();
-        assert_eq!(origin_repository(dir.path()).as_deref(), expected, "{url}");
-    }
-    std::fs::write(
-        dir.path().join(".git/config"),
-        "[remote \"upstream\"]\n\turl = https://h/o/n\n",
-    )
-    .unwrap();
-    assert_eq!(origin_repository(dir.path()), None);
-    let workflow = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: ACME/app\n      - run: cargo test\n";
-    let scripts = parse(".github/workflows/ci.yml", workflow, Some("acme/app")).unwrap();
-    assert!(scripts[0].checkouts.is_empty());
-    let scripts = parse(".github/workflows/ci.yml", workflow, None).unwrap();
-    assert_eq!(scripts[0].checkouts[0].repository, "ACME/app");
 }
 
 /// meilisearch's `cargo xtask bench …`: `.cargo/config.toml` makes `xtask` an alias for
@@ -970,25 +947,4 @@ fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
         "{}",
         pass.summary
     );
-}
-
-/// What the check reads beside the CI files (cargo's config, a nested manifest, git's
-/// config) is never opened when it is a FIFO: the check cannot hang on one.
-#[cfg(unix)]
-#[test]
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
-fn a_fifo_in_place_of_a_config_is_never_opened() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
-    let fifo = dir.path().join(".cargo/config.toml");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-    if !made.is_ok_and(|s| s.success()) {
-        println!("skipped: mkfifo could not make a FIFO here");
-        return;
-    }
-    assert_eq!(read_small(&fifo), None);
-    assert!(cargo_aliases(dir.path(), None).is_empty());
-    let big = dir.path().join("big");
-    std::fs::write(&big, vec![b'a'; (1 << 20) + 1]).unwrap();
-    assert_eq!(read_small(&big), None);
 }

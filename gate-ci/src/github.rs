@@ -4,15 +4,15 @@
 //! step's lines are written (only inside its own `run:` block, or at an action step's
 //! `command:` input).
 
-use super::model::{OtherCheckout, Place, Script, key_name};
-use super::raw::{
+use crate::model::{OtherCheckout, Place, Script, key_name};
+use crate::raw::{
     RawKey, Spot, count_chars, indent_of, key_on_line, locate, raw_keys, raw_lines, yaml_scalar,
 };
-use super::shell::LogicalLine;
+use crate::shell::LogicalLine;
 use crate::yaml::{Kind as YamlKind, Node};
 
 /// Where GitHub Actions workflows live.
-pub(super) const GITHUB_DIR: &str = ".github/workflows";
+pub const GITHUB_DIR: &str = ".github/workflows";
 
 /// The `env:` map of a workflow, job or step, as strings.
 fn env_of(value: &Node) -> Vec<(String, String)> {
@@ -67,7 +67,7 @@ fn other_checkout(step: &Node, action: &str, ours: Option<&str>) -> Option<Other
     let path = with
         .get("path")
         .map(key_name)
-        .and_then(|p| super::reach::join(std::path::Path::new(""), &p))
+        .and_then(|p| crate::reach::join(std::path::Path::new(""), &p))
         .unwrap_or_default();
     Some(OtherCheckout { path, repository })
 }
@@ -83,7 +83,7 @@ fn own_checkout_at_root(step: &Node, action: &str) -> bool {
             .is_none_or(|p| p.is_empty() || p == "." || p == "./")
 }
 
-pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Script>) {
+pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Script>) {
     let Some(jobs) = doc.get("jobs").and_then(Node::as_mapping) else {
         return;
     };
@@ -96,7 +96,7 @@ pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
         };
         let mut job_env = workflow_env.clone();
         job_env.extend(env_of(body));
-        let matrix = super::matrix::combinations(body).unwrap_or_default();
+        let matrix = crate::matrix::combinations(body).unwrap_or_default();
         let job_dir = default_directory(body).or_else(|| workflow_dir.clone());
         let mut checkouts: Vec<OtherCheckout> = Vec::new();
         for (index, step) in steps.iter().enumerate() {
@@ -202,7 +202,7 @@ pub(super) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
 /// `run:` key): only inside the block of the `run:` key that holds its first line. `None`
 /// when no such block is found (an aliased step, flow style): the caller searches the raw
 /// text as for GitLab.
-pub(super) fn run_spots(
+pub(crate) fn run_spots(
     text: &str,
     cursor: usize,
     lines: &[LogicalLine<'_>],
@@ -357,7 +357,7 @@ fn block_match(text: &str, offset: usize, end: usize) -> BlockMatch {
 
 /// The step whose `uses:` is `uses`, at or after `from`: the spot of its `command:` input (of
 /// its `uses:` key when the input is not written in block style).
-pub(super) fn action_step(text: &str, from: usize, uses: &str) -> Option<Spot> {
+pub(crate) fn action_step(text: &str, from: usize, uses: &str) -> Option<Spot> {
     let key = raw_keys(text, from, "uses")
         .find(|key| yaml_scalar(&text[key.value..key.line_end]) == uses)?;
     // The step's keys may come in any order: back to its `- ` marker, and on while lines are

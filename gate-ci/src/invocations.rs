@@ -3,8 +3,8 @@
 //! passes `--locked`/`--frozen` (or `--offline` with a Cargo.lock), and which parts come from
 //! expansions that the `env:` in force does not define, so cannot be judged.
 
-use super::matrix::Combination;
-use super::shell::{Word, commands, github_expressions_as_words};
+use crate::matrix::Combination;
+use crate::shell::{Word, commands, github_expressions_as_words};
 
 /// Subcommands that resolve dependencies and build, so may rewrite or ignore Cargo.lock
 /// without `--locked` (with their built-in short aliases).
@@ -91,7 +91,7 @@ fn is_option_value(previous: Option<&Word>, word: &Word) -> bool {
 
 /// What a cargo invocation is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Kind {
+pub enum Kind {
     /// A subcommand that builds: whether it is locked, and the first expansion among its
     /// arguments (which might hold the flag).
     Judged {
@@ -108,10 +108,9 @@ pub(super) enum Kind {
     MinimalVersions,
 }
 
-#[cfg(test)]
 impl Kind {
-    /// A subcommand that builds, with no expansion among its arguments (for tests).
-    pub(super) fn judged(locked: bool) -> Kind {
+    /// A subcommand that builds, with no expansion among its arguments.
+    pub fn judged(locked: bool) -> Kind {
         Kind::Judged {
             locked,
             expansion: None,
@@ -120,7 +119,7 @@ impl Kind {
 }
 
 /// Cargo aliases (`[alias]` of `.cargo/config.toml`): each name with the words it stands for.
-pub(super) type Aliases = [(String, Vec<String>)];
+pub type Aliases = [(String, Vec<String>)];
 
 /// Built-in subcommands, which an alias of the same name never replaces (cargo ignores it).
 const BUILT_IN: &[&str] = &[
@@ -211,27 +210,94 @@ fn alias_words(sub: &Word, aliases: &Aliases) -> Option<(String, Vec<Word>)> {
     Some((shown, words))
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub(super) struct Invocation {
+/// One cargo invocation of a CI line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
     /// Byte offset of `cargo` in the line.
-    pub(super) offset: usize,
+    pub offset: usize,
     /// The command as written, from `cargo` to the end of its shell command.
-    pub(super) command: String,
-    pub(super) kind: Kind,
+    pub command: String,
+    pub kind: Kind,
     /// `cargo install`: it builds the installed crate's own lockfile, so --locked matters
     /// whether or not this workspace has one.
-    pub(super) install: bool,
+    pub install: bool,
     /// The `--manifest-path` it passes, as written.
-    pub(super) manifest_path: Option<String>,
+    pub manifest_path: Option<String>,
     /// The alias its subcommand is, with the words it stands for (`xtask` → `run --package
     /// xtask --`): those are what is judged.
-    pub(super) alias: Option<(String, String)>,
+    pub alias: Option<(String, String)>,
+    /// The features it asks cargo for (its variables expanded).
+    pub features: Features,
+}
+
+/// The features a cargo invocation asks for, as cargo reads its flags: `--all-features`,
+/// `--no-default-features`, `--features`/`-F` (comma- or blank-separated, repeatable) and the
+/// packages they apply to (`-p`/`--package`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Features {
+    pub all: bool,
+    pub no_default: bool,
+    /// The features named, as written (`serde`, `app/serde`).
+    pub named: Vec<String>,
+    /// The packages selected, as written; empty: cargo's default selection.
+    pub packages: Vec<String>,
+    /// A feature value that still holds an expansion no `env:` or matrix defines
+    /// (`--features $FEATURES`): what it turns on is unknown.
+    pub unexpanded: Option<String>,
+}
+
+impl Features {
+    /// Whether the invocation builds with the default features only (what cargo builds
+    /// with no feature flag).
+    pub fn is_default(&self) -> bool {
+        !self.all && !self.no_default && self.named.is_empty() && self.unexpanded.is_none()
+    }
+
+    /// The features `words` (an invocation's own words, before a bare `--`) ask for.
+    fn of<'w>(words: impl IntoIterator<Item = &'w Word>) -> Features {
+        let mut features = Features::default();
+        let mut words = words.into_iter();
+        while let Some(word) = words.next() {
+            let text = word.text.as_str();
+            let mut value = |option: &str, short: Option<&str>| -> Option<String> {
+                if text == option || short == Some(text) {
+                    return words.next().map(|w| w.text.clone());
+                }
+                text.strip_prefix(option)
+                    .and_then(|rest| rest.strip_prefix('='))
+                    .or_else(|| {
+                        short
+                            .and_then(|s| text.strip_prefix(s))
+                            .filter(|v| !v.is_empty())
+                    })
+                    .map(str::to_owned)
+            };
+            if text == "--all-features" {
+                features.all = true;
+            } else if text == "--no-default-features" {
+                features.no_default = true;
+            } else if let Some(list) = value("--features", Some("-F")) {
+                if list.contains('$') {
+                    features.unexpanded.get_or_insert(list);
+                    continue;
+                }
+                features.named.extend(
+                    list.split([',', ' '])
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned),
+                );
+            } else if let Some(package) = value("--package", Some("-p")) {
+                features.packages.push(package);
+            }
+        }
+        features
+    }
 }
 
 /// The cargo invocations of one logical line that the check judges or notes. `--offline`
 /// counts as locked only when there is a Cargo.lock (`offline_locks`): without one, an
 /// offline build resolves afresh from whatever is cached.
-pub(super) fn invocations(
+pub fn invocations(
     line: &str,
     offline_locks: bool,
     env: &[(String, String)],
@@ -281,6 +347,8 @@ pub(super) fn invocations(
             .iter()
             .skip(usize::from(toolchain))
             .take_while(|w| w.text != "--");
+        let own: Vec<&Word> = own.collect();
+        let features = Features::of(own.iter().copied().skip(i + 1 - usize::from(toolchain)));
         let mut locked = false;
         let mut expansion = None;
         let mut manifest_path = None;
@@ -333,6 +401,7 @@ pub(super) fn invocations(
             install: sub.text == "install",
             manifest_path,
             alias,
+            features,
         });
     }
     out
@@ -345,7 +414,7 @@ pub(super) fn invocations(
 /// `Cargo.toml` in place (`sd … Cargo.toml`, `sed -i … Cargo.toml`). A job that runs one
 /// tests the newest versions, or bumps a version and rewrites the lockfile to match: what it
 /// builds after cannot pass `--locked`.
-pub(super) fn rewrites_lockfile(line: &str) -> Option<(usize, String)> {
+pub fn rewrites_lockfile(line: &str) -> Option<(usize, String)> {
     let words_line = github_expressions_as_words(line);
     commands(&words_line).into_iter().find_map(|words| {
         let first = words.first()?;
@@ -409,10 +478,10 @@ fn expand(
                     variable(&word.text).and_then(|v| {
                         let value = match v.source {
                             Source::Env => lookup(env, v.name)?,
-                            Source::Matrix => super::matrix::value(matrix?, v.name).unwrap_or(""),
+                            Source::Matrix => crate::matrix::value(matrix?, v.name).unwrap_or(""),
                             // `env[matrix.NAME]`: the `env:` entry the combination's value names.
                             Source::EnvNamedByMatrix => {
-                                lookup(env, super::matrix::value(matrix?, v.name)?)?
+                                lookup(env, crate::matrix::value(matrix?, v.name)?)?
                             }
                             Source::Other => return None,
                         };

@@ -5,45 +5,45 @@ use crate::yaml::Node;
 
 /// One script (a `run:` or a `script:` item) and where it sits, in words.
 #[derive(Debug, Default)]
-pub(super) struct Script {
+pub(crate) struct Script {
     /// Where it sits, in words (`job `test`, step 2`), for the findings.
-    pub(super) context: String,
+    pub(crate) context: String,
     /// The script as the YAML parser reads it.
-    pub(super) text: String,
+    pub(crate) text: String,
     /// How to find it in the raw file.
-    pub(super) place: Place,
+    pub(crate) place: Place,
     /// The `env:` variables in force (workflow, job, step), to expand `$CARGO` and
     /// `${{ env.CARGO }}`.
-    pub(super) env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
     /// The directory its commands start in, as written (`working-directory:` of the step, or
     /// the job's or workflow's `defaults.run`); `None` for the repository root.
-    pub(super) working_directory: Option<String>,
+    pub(crate) working_directory: Option<String>,
     /// The combinations of the job's `strategy.matrix` when it is written out literally
     /// (empty otherwise, and for GitLab): `${{ matrix.NAME }}` is judged with each.
-    pub(super) matrix: Vec<super::matrix::Combination>,
+    pub(crate) matrix: Vec<crate::matrix::Combination>,
     /// Where the parser says it is written (the `run:` key, the step, the script item; inside
     /// the template for one merged in with `<<`): the search for its lines starts on that line.
-    pub(super) at: usize,
+    pub(crate) at: usize,
     /// Other repositories that earlier steps of its job checked out (`actions/checkout` with
     /// `repository:`): a command running in one of them builds that repository, not this one.
-    pub(super) checkouts: Vec<OtherCheckout>,
+    pub(crate) checkouts: Vec<OtherCheckout>,
     /// The job it belongs to (its key); `None` for GitLab's top-level and `default:` scripts.
-    pub(super) job: Option<String>,
+    pub(crate) job: Option<String>,
 }
 
 /// A checkout of another repository in a job: its `path:` (from the repository root; empty
 /// when it replaced the root) and the repository, as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct OtherCheckout {
-    pub(super) path: std::path::PathBuf,
-    pub(super) repository: String,
+pub(crate) struct OtherCheckout {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) repository: String,
 }
 
 impl OtherCheckout {
     /// The checkout of another repository that directory `dir` (from the repository root;
     /// `None`: not known) lies in, the latest first: a checkout that replaced the root holds
     /// every directory.
-    pub(super) fn holding<'c>(
+    pub(crate) fn holding<'c>(
         checkouts: &'c [OtherCheckout],
         dir: Option<&std::path::Path>,
     ) -> Option<&'c OtherCheckout> {
@@ -56,7 +56,7 @@ impl OtherCheckout {
 
 /// How a script's lines are found in the raw file, from where the parser says it is.
 #[derive(Debug, Default)]
-pub(super) enum Place {
+pub(crate) enum Place {
     /// From the script's own line on (GitLab's script items).
     #[default]
     Text,
@@ -69,6 +69,6 @@ pub(super) enum Place {
 }
 
 /// A mapping key (or a scalar) as text; empty for anything else.
-pub(super) fn key_name(key: &Node) -> String {
+pub(crate) fn key_name(key: &Node) -> String {
     key.scalar_text().unwrap_or_default()
 }

@@ -9,17 +9,17 @@
 //! workspace's root or below it (cargo finds the workspace from any member). One whose
 //! directory comes from an expansion the gate cannot follow (`cd $DIR`) cannot be placed.
 
-use super::shell::{Word, commands, github_expressions_as_words};
+use crate::shell::{Word, commands, github_expressions_as_words};
 use std::path::{Component, Path, PathBuf};
 
 /// Where a command runs, relative to the repository root; `None` when an expansion the gate
 /// cannot follow decides it.
-pub(super) type Dir = Option<PathBuf>;
+pub(crate) type Dir = Option<PathBuf>;
 
 /// `base` joined with `to` (relative to it, or from the repository root when absolute in
 /// the runner's `$GITHUB_WORKSPACE`), `..` and `.` resolved; `None` for an expansion, a home
 /// directory or a path that leaves the repository.
-pub(super) fn join(base: &Path, to: &str) -> Dir {
+pub(crate) fn join(base: &Path, to: &str) -> Dir {
     if to.contains('$') || to.starts_with('~') || to.is_empty() {
         return None;
     }
@@ -51,7 +51,7 @@ pub(super) fn join(base: &Path, to: &str) -> Dir {
 /// starts in), as `(byte offset of the command's first word, directory)`, and the directory
 /// the next line starts in. `cd DIR` and `pushd DIR` move it; `cd` alone, `cd -` and
 /// `popd` lose track of it (`None`).
-pub(super) fn walk(line: &str, start: &Dir) -> (Vec<(usize, Dir)>, Dir) {
+pub(crate) fn walk(line: &str, start: &Dir) -> (Vec<(usize, Dir)>, Dir) {
     let mut dir = start.clone();
     let mut out = Vec::new();
     for words in commands(&github_expressions_as_words(line)) {
@@ -78,7 +78,7 @@ pub(super) fn walk(line: &str, start: &Dir) -> (Vec<(usize, Dir)>, Dir) {
 }
 
 /// The directory the command at `offset` of a line runs in, from [`walk`]'s list.
-pub(super) fn at(starts: &[(usize, Dir)], offset: usize, line_start: &Dir) -> Dir {
+pub(crate) fn at(starts: &[(usize, Dir)], offset: usize, line_start: &Dir) -> Dir {
     starts
         .iter()
         .rev()
@@ -88,7 +88,7 @@ pub(super) fn at(starts: &[(usize, Dir)], offset: usize, line_start: &Dir) -> Di
 
 /// The directory cargo looks for its workspace from: the manifest's when the invocation
 /// names one (`--manifest-path sub/Cargo.toml`), else the one the command runs in.
-pub(super) fn effective(dir: &Dir, manifest_path: Option<&str>) -> Dir {
+pub(crate) fn effective(dir: &Dir, manifest_path: Option<&str>) -> Dir {
     match manifest_path {
         None => dir.clone(),
         Some(manifest) => {
@@ -106,7 +106,7 @@ pub(super) fn effective(dir: &Dir, manifest_path: Option<&str>) -> Dir {
 }
 
 /// Whether `dir` is `workspace` or below it.
-pub(super) fn inside(dir: &Path, workspace: &Path) -> bool {
+pub(crate) fn inside(dir: &Path, workspace: &Path) -> bool {
     dir.starts_with(workspace)
 }
 

@@ -19,14 +19,14 @@
 
 /// One shell line, continuations joined, and the first physical line to find it by.
 #[derive(Debug)]
-pub(super) struct LogicalLine<'a> {
-    pub(super) text: String,
-    pub(super) first_physical: &'a str,
+pub(crate) struct LogicalLine<'a> {
+    pub(crate) text: String,
+    pub(crate) first_physical: &'a str,
     /// Length of the first physical line's part in `text`.
-    pub(super) first_physical_len: usize,
+    pub(crate) first_physical_len: usize,
 }
 
-pub(super) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
+pub(crate) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
     let mut out = Vec::new();
     let mut lines = script.lines();
     while let Some(first) = lines.next() {
@@ -66,19 +66,19 @@ pub(super) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
 
 /// A word of a shell line: its text with quotes removed, and its byte offset.
 #[derive(Debug, Clone)]
-pub(super) struct Word {
-    pub(super) text: String,
-    pub(super) offset: usize,
-    pub(super) end: usize,
+pub(crate) struct Word {
+    pub(crate) text: String,
+    pub(crate) offset: usize,
+    pub(crate) end: usize,
     /// Comes from expanding a variable whose name says it holds cargo (`CARGO: ${{ … }}`).
-    pub(super) names_cargo: bool,
+    pub(crate) names_cargo: bool,
 }
 
 /// Splits a line into shell commands, each a list of words. Quotes group words and hide
 /// separators; a backslash escapes the next character. A command string handed to another
 /// shell (`bash -c "cargo test"`, `sh -ec '…'`, `nix-shell --run '…'`, `… --command '…'`) is
 /// split too, its commands after the one that carries it, their spans inside the quotes.
-pub(super) fn commands(line: &str) -> Vec<Vec<Word>> {
+pub(crate) fn commands(line: &str) -> Vec<Vec<Word>> {
     let mut out = Vec::new();
     for command in split_commands(line) {
         let inner: Vec<Vec<Word>> = command
@@ -181,7 +181,7 @@ fn split_commands(line: &str) -> Vec<Vec<Word>> {
 /// `${{ expr }}` with its blanks, quotes and shell operators turned into `_`, so the shell
 /// splitting sees one word at the same offsets: GitHub substitutes the whole expression
 /// before the shell runs (`${{ a && '--locked' || '' }}` is one value, not three commands).
-pub(super) fn github_expressions_as_words(line: &str) -> String {
+pub(crate) fn github_expressions_as_words(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(start) = rest.find("${{") {
@@ -204,7 +204,7 @@ pub(super) fn github_expressions_as_words(line: &str) -> String {
 
 /// A value without the quotes around it (`"v"` or `'v'`), as a Dockerfile's `ARG` default
 /// or a Makefile's or justfile's assignment writes it.
-pub(super) fn unquote(value: &str) -> &str {
+pub(crate) fn unquote(value: &str) -> &str {
     ['"', '\'']
         .iter()
         .find_map(|&q| value.strip_prefix(q).and_then(|v| v.strip_suffix(q)))

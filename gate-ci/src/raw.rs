@@ -3,23 +3,23 @@
 //! YAML comments and the values of keys that run nothing (`name:`, `if:`). The parser gives
 //! values and the node a script hangs from; the findings' `file:line:col` come from here.
 
-use super::shell::LogicalLine;
+use crate::shell::LogicalLine;
 
 /// Where a script line (or an action step) was found in the raw file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Spot {
+pub(crate) struct Spot {
     /// Byte offset of the line's first character (of an action step's `command:` key).
-    pub(super) offset: usize,
+    pub(crate) offset: usize,
     /// 1-based char column of `offset`.
-    pub(super) column: u32,
+    pub(crate) column: u32,
     /// An action step: all its invocations sit here, none at a column of its own.
-    pub(super) step: bool,
+    pub(crate) step: bool,
 }
 
 /// Finds each line of a script ahead of `cursor` (the line the parser placed the script on),
 /// moving it on; a line not found ahead (an alias whose text the anchor wrote earlier) is
 /// looked for behind it.
-pub(super) fn search_text(
+pub(crate) fn search_text(
     text: &str,
     cursor: &mut usize,
     lines: &[LogicalLine<'_>],
@@ -46,24 +46,24 @@ pub(super) fn search_text(
 /// A `key:` that opens a block-style mapping entry on its own raw line (after any `- `
 /// sequence markers), plain or quoted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct RawKey {
+pub(crate) struct RawKey {
     /// Byte offset of the start of its line.
-    pub(super) line_start: usize,
+    pub(crate) line_start: usize,
     /// Byte offset of the key (of its opening quote when quoted).
-    pub(super) offset: usize,
+    pub(crate) offset: usize,
     /// Byte offset of its value on the key's line, after `:` and blanks.
-    pub(super) value: usize,
+    pub(crate) value: usize,
     /// End of the key's line, before any `\r\n`.
-    pub(super) line_end: usize,
+    pub(crate) line_end: usize,
     /// The key's column (0-based): the lines of its value are indented deeper.
-    pub(super) column: usize,
+    pub(crate) column: usize,
     /// A `- ` marker precedes it: it opens a sequence item (a step).
-    pub(super) starts_item: bool,
+    pub(crate) starts_item: bool,
 }
 
 /// The raw lines from the one holding `from` onward, as (start, end) byte offsets, the end
 /// before any `\r\n`.
-pub(super) fn raw_lines(text: &str, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+pub(crate) fn raw_lines(text: &str, from: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut start = text
         .get(..from)
         .map_or(text.len(), |before| before.rfind('\n').map_or(0, |i| i + 1));
@@ -79,7 +79,7 @@ pub(super) fn raw_lines(text: &str, from: usize) -> impl Iterator<Item = (usize,
 }
 
 /// The key a raw line opens, with its name, if any.
-pub(super) fn key_on_line(
+pub(crate) fn key_on_line(
     text: &str,
     line_start: usize,
     line_end: usize,
@@ -128,7 +128,7 @@ pub(super) fn key_on_line(
 }
 
 /// Every `name:` key at or after `from`, in order.
-pub(super) fn raw_keys<'t>(
+pub(crate) fn raw_keys<'t>(
     text: &'t str,
     from: usize,
     name: &'t str,
@@ -141,14 +141,14 @@ pub(super) fn raw_keys<'t>(
 
 /// Indentation of a raw line, or `None` for a blank or comment-only line, which ends no
 /// block.
-pub(super) fn indent_of(line: &str) -> Option<usize> {
+pub(crate) fn indent_of(line: &str) -> Option<usize> {
     let content = line.trim_start_matches(' ');
     let blank = content.trim().is_empty() || content.starts_with('#');
     (!blank).then_some(line.len() - content.len())
 }
 
 /// A scalar as written on its key's line, without quotes or a trailing comment.
-pub(super) fn yaml_scalar(raw: &str) -> &str {
+pub(crate) fn yaml_scalar(raw: &str) -> &str {
     let raw = raw.trim();
     for quote in ['"', '\''] {
         if let Some(inner) = raw.strip_prefix(quote)
@@ -163,7 +163,7 @@ pub(super) fn yaml_scalar(raw: &str) -> &str {
 /// Finds `needle` starting in `text[from..to]`, outside YAML comment lines: the byte offset
 /// of the match and its 1-based column. A match that ends its raw line (up to a closing
 /// quote or comment) is preferred over one that is only a prefix of a longer line.
-pub(super) fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u32)> {
+pub(crate) fn locate(text: &str, from: usize, to: usize, needle: &str) -> Option<(usize, u32)> {
     if needle.is_empty() || from >= to || to > text.len() {
         return None;
     }
@@ -228,11 +228,11 @@ fn is_other_key(prefix: &str) -> bool {
     })
 }
 
-pub(super) fn count_chars(text: &str) -> u32 {
+pub(crate) fn count_chars(text: &str) -> u32 {
     to_u32(text.chars().count())
 }
 
-pub(super) fn to_u32(n: usize) -> u32 {
+pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -245,19 +245,19 @@ mod tests {
         let text = "# cargo build\nrun: cargo build --release\nrun: cargo build\n";
         let end = text.len();
         let (offset, column) = locate(text, 0, end, "cargo build").unwrap();
-        assert_eq!(crate::config::line_col(text, offset), (3, 6));
+        assert_eq!(gate_support::text::line_col(text, offset), (3, 6));
         assert_eq!(column, 6);
         assert_eq!(locate(text, offset + 1, end, "cargo build"), None);
         assert_eq!(locate(text, 0, end, "cargo nothing"), None);
         // Only the prefix match on line 2 lies before line 3.
         let (before, _) = locate(text, 0, offset, "cargo build").unwrap();
-        assert_eq!(crate::config::line_col(text, before), (2, 6));
+        assert_eq!(gate_support::text::line_col(text, before), (2, 6));
     }
     #[test]
     fn locate_passes_over_quoted_mentions_and_other_keys() {
         let text = "- name: \"Run cargo test\"\n  if: x == 'cargo test'\n  echo \"about to cargo test\"\n  run: \"cargo test\"\n";
         let (offset, column) = locate(text, 0, text.len(), "cargo test").unwrap();
-        assert_eq!(crate::config::line_col(text, offset), (4, 9));
+        assert_eq!(gate_support::text::line_col(text, offset), (4, 9));
         assert_eq!(column, 9);
     }
 }

@@ -8,14 +8,14 @@
 //! commands, followed one script deeper. A file outside the repository, one that does not
 //! exist, or one named through an expansion is not read.
 
-use super::reach::{self, Dir};
-use super::recipes::Runner;
-use super::shell::{Word, commands, github_expressions_as_words, unquote};
+use crate::reach::{self, Dir};
+use crate::recipes::Runner;
+use crate::shell::{Word, commands, github_expressions_as_words, unquote};
 use std::path::{Path, PathBuf};
 
 /// What kind of file a command starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Started {
+pub(crate) enum Started {
     /// A Dockerfile that `docker build` builds.
     Dockerfile,
     /// A shell script that is run.
@@ -26,17 +26,17 @@ pub(super) enum Started {
 
 /// A file a command of a CI line starts, relative to the repository root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Spawn {
-    pub(super) kind: Started,
+pub(crate) struct Spawn {
+    pub(crate) kind: Started,
     /// Relative to the repository root (or the workspace root, for its own CI files).
-    pub(super) path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The directory the command ran in: a script's commands start there.
-    pub(super) dir: Dir,
+    pub(crate) dir: Dir,
     /// A Dockerfile's build arguments (`--build-arg NAME=value`), or the variables a
     /// `make NAME=value` sets, values as written.
-    pub(super) vars: Vec<(String, String)>,
+    pub(crate) vars: Vec<(String, String)>,
     /// The targets or recipes (and a recipe's arguments) a `make` or `just` runs.
-    pub(super) targets: Vec<String>,
+    pub(crate) targets: Vec<String>,
 }
 
 /// Interpreters whose first operand is a script file.
@@ -44,7 +44,7 @@ const SHELLS: &[&str] = &["bash", "sh", "zsh", "dash"];
 
 /// The files the commands of `line` start, each command starting in the directory that
 /// [`reach::walk`] gave it (`starts`, or `line_start` before the first).
-pub(super) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> Vec<Spawn> {
+pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> Vec<Spawn> {
     let mut out = Vec::new();
     for words in commands(&github_expressions_as_words(line)) {
         let Some(first) = words.first() else {
@@ -261,9 +261,9 @@ fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
 /// ([`DockerVars::advance`] to each `RUN` in turn): its stage's `ARG`s (the build argument's
 /// value where one is given, else the default, else a global `ARG`'s before the first
 /// `FROM`, else empty, as Docker sets a declared argument) and `ENV`s. A later definition
-/// wins, as in [`super::invocations`]' lookup.
+/// wins, as in [`crate::invocations`]' lookup.
 #[derive(Debug)]
-pub(super) struct DockerVars<'a> {
+pub(crate) struct DockerVars<'a> {
     build_args: &'a [(String, String)],
     global: Vec<(String, String)>,
     stage: Option<Vec<(String, String)>>,
@@ -272,7 +272,7 @@ pub(super) struct DockerVars<'a> {
 }
 
 impl<'a> DockerVars<'a> {
-    pub(super) fn new(build_args: &'a [(String, String)]) -> DockerVars<'a> {
+    pub(crate) fn new(build_args: &'a [(String, String)]) -> DockerVars<'a> {
         DockerVars {
             build_args,
             global: Vec::new(),
@@ -283,7 +283,7 @@ impl<'a> DockerVars<'a> {
 
     /// Reads the instructions before byte `offset` not read yet, and returns the variables
     /// in force there.
-    pub(super) fn advance(&mut self, text: &str, offset: usize) -> &[(String, String)] {
+    pub(crate) fn advance(&mut self, text: &str, offset: usize) -> &[(String, String)] {
         while self.pos < offset.min(text.len()) {
             let pos = self.pos;
             let end = instruction_end(text, pos);
@@ -351,7 +351,7 @@ fn instruction_end(text: &str, pos: usize) -> usize {
 /// The shell commands of a Dockerfile: each `RUN` instruction's command (continuation lines
 /// joined as the shell would see them), as `(byte offset in the file where the command
 /// starts, command text as written)`.
-pub(super) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
+pub(crate) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
@@ -389,7 +389,7 @@ pub(super) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
 /// Whether `text` (the file at `path`) is a shell script, so its lines are shell commands:
 /// a `#!` line naming a shell (`/bin/sh`, `/usr/bin/env bash`), or, without one, a name with
 /// no extension or `.sh`/`.bash`. A Python or Ruby script run as `./tool.py` is not read.
-pub(super) fn is_shell_script(path: &Path, text: &str) -> bool {
+pub(crate) fn is_shell_script(path: &Path, text: &str) -> bool {
     if let Some(shebang) = text.strip_prefix("#!") {
         let line = shebang.lines().next().unwrap_or_default();
         return line.split_whitespace().any(|word| {
@@ -404,7 +404,7 @@ pub(super) fn is_shell_script(path: &Path, text: &str) -> bool {
 }
 
 /// A RUN command in exec form (`["cargo", "build"]`) as a shell line, else as written.
-pub(super) fn exec_form(command: &str) -> Option<String> {
+pub(crate) fn exec_form(command: &str) -> Option<String> {
     let inner = command.trim().strip_prefix('[')?.strip_suffix(']')?;
     let words: Option<Vec<String>> = inner
         .split(',')
@@ -422,7 +422,7 @@ const MAX_SIZE: u64 = 1 << 20;
 
 /// `path` under `base`, when it is a regular file inside `base` (symbolic links resolved)
 /// of at most [`MAX_SIZE`] bytes.
-pub(super) fn readable(base: &Path, path: &Path) -> Option<PathBuf> {
+pub(crate) fn readable(base: &Path, path: &Path) -> Option<PathBuf> {
     let full = base.join(path);
     let canonical = full.canonicalize().ok()?;
     let base = base.canonicalize().ok()?;

@@ -13,19 +13,19 @@
 //! with the command line's `NAME=value` over them, are the variables its recipes see.
 //! Each recipe line runs in a shell of its own, as make and just run them.
 
-use super::shell::unquote;
+use crate::shell::unquote;
 use std::collections::BTreeSet;
 
 /// Which task runner reads the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Runner {
+pub(crate) enum Runner {
     Make,
     Just,
 }
 
 impl Runner {
     /// The file names the runner looks for in a directory, in its order.
-    pub(super) fn file_names(self) -> &'static [&'static str] {
+    pub(crate) fn file_names(self) -> &'static [&'static str] {
         match self {
             Runner::Make => &["GNUmakefile", "makefile", "Makefile"],
             Runner::Just => &["justfile", "Justfile", ".justfile"],
@@ -38,16 +38,16 @@ const MAX_DEPTH: usize = 8;
 
 /// A recipe file read for the targets a command runs.
 #[derive(Debug)]
-pub(super) struct Masked {
+pub(crate) struct Masked {
     /// The file with everything but the recipe lines that run blanked (same length).
-    pub(super) text: String,
+    pub(crate) text: String,
     /// The variables its recipes see: the file's assignments, the command line's over them.
-    pub(super) vars: Vec<(String, String)>,
+    pub(crate) vars: Vec<(String, String)>,
     /// The targets that run, in the order they were reached.
-    pub(super) ran: Vec<String>,
+    pub(crate) ran: Vec<String>,
     /// The recipes that run in a directory of their own (just's `[working-directory: 'D']`,
     /// relative to the file's): the byte range of their lines, and the directory.
-    pub(super) dirs: Vec<(std::ops::Range<usize>, String)>,
+    pub(crate) dirs: Vec<(std::ops::Range<usize>, String)>,
 }
 
 /// A rule or recipe: its name(s), prerequisites, and the byte ranges of its recipe lines.
@@ -65,7 +65,7 @@ struct Rule {
 
 /// Reads `text` (a file `runner` reads) for `targets` (none: the default target) with the
 /// command line's variables `given`.
-pub(super) fn mask(
+pub(crate) fn mask(
     runner: Runner,
     text: &str,
     targets: &[String],

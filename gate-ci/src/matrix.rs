@@ -12,14 +12,14 @@
 use crate::yaml::{Kind as YamlKind, Node};
 
 /// One combination: each matrix key with its value, as text.
-pub(super) type Combination = Vec<(String, String)>;
+pub(crate) type Combination = Vec<(String, String)>;
 
 /// More combinations than this are not written out (a step would be judged that many times).
 const MAX_COMBINATIONS: usize = 256;
 
 /// The combinations of a job's `strategy.matrix`, or `None` when it is absent or not
 /// written out literally.
-pub(super) fn combinations(job: &Node) -> Option<Vec<Combination>> {
+pub(crate) fn combinations(job: &Node) -> Option<Vec<Combination>> {
     let matrix = job.get("strategy")?.get("matrix")?.as_mapping()?;
     let mut axes: Vec<(String, Vec<Combination>)> = Vec::new();
     let (mut include, mut exclude) = (Vec::new(), Vec::new());
@@ -134,7 +134,7 @@ fn matches(combo: &Combination, entry: &Combination) -> bool {
 }
 
 /// The value of `key` in `combo`.
-pub(super) fn value<'c>(combo: &'c Combination, key: &str) -> Option<&'c str> {
+pub(crate) fn value<'c>(combo: &'c Combination, key: &str) -> Option<&'c str> {
     combo
         .iter()
         .find(|(k, _)| k == key)
@@ -149,7 +149,7 @@ fn set(combo: &mut Combination, key: &str, to: &str) {
 }
 
 /// A combination as `key=value, …`, for a finding.
-pub(super) fn describe(combo: &Combination) -> String {
+pub(crate) fn describe(combo: &Combination) -> String {
     combo
         .iter()
         .map(|(k, v)| format!("{k}={v}"))

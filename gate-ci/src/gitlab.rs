@@ -4,11 +4,11 @@
 //! `before_script`/`after_script`, read from the YAML tree. Their lines are found in the raw
 //! text by searching onward from each script item.
 
-use super::model::{Script, key_name};
+use crate::model::{Script, key_name};
 use crate::yaml::{Kind as YamlKind, Node};
 
 /// Where the GitLab CI configuration lives.
-pub(super) const GITLAB_FILE: &str = ".gitlab-ci.yml";
+pub const GITLAB_FILE: &str = ".gitlab-ci.yml";
 
 /// GitLab top-level keys that are not jobs.
 const GITLAB_KEYWORDS: &[&str] = &[
@@ -25,7 +25,7 @@ const GITLAB_KEYWORDS: &[&str] = &[
     "spec",
 ];
 
-pub(super) fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
+pub(crate) fn gitlab_scripts(doc: &Node, out: &mut Vec<Script>) {
     let Some(top) = doc.as_mapping() else {
         return;
     };

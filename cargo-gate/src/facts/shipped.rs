@@ -1,0 +1,260 @@
+//! The shipped graph as cargo's resolver builds it, for the feature sets the workspace is
+//! built with: each member's default features, and every feature set its CI builds (read
+//! through gate-ci's walk: `cargo test --all-features`, `cargo build -p app --features tls`).
+//! The dependency checks judge the union, so an advisory on a crate only CI's features pull
+//! in is judged as shipped, and one on a crate no enabled feature reaches is not.
+
+use super::core::{Core, RawOutput, keep_of};
+use crate::cache::{Fact, Fresh};
+use crate::cargo::{self, Cargo};
+use gate_ci::{Features, Kind};
+use std::path::Path;
+
+/// The most feature sets of CI added to the graph: each is one more `cargo tree`.
+pub(super) const MAX_FEATURE_SETS: usize = 8;
+
+/// One feature set CI builds with, beyond the default features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureSet {
+    /// The `cargo tree` arguments that select it (`--workspace --all-features`,
+    /// `-p app --features tls`).
+    pub args: Vec<String>,
+    /// Where CI asks for it first (`.github/workflows/ci.yml:12`).
+    pub site: String,
+}
+
+impl FeatureSet {
+    /// The set as the report shows it: its arguments.
+    pub fn shown(&self) -> String {
+        self.args.join(" ")
+    }
+}
+
+/// The feature sets CI builds the workspace with, and the CI calls whose features the gate
+/// cannot add (named, for a note).
+#[derive(Debug, Clone, Default)]
+pub struct CiFeatures {
+    pub sets: Vec<FeatureSet>,
+    pub unknown: Vec<String>,
+}
+
+/// Reads the feature sets of the cargo calls of the CI at `root` (and at the repository's
+/// `top` where they reach the workspace). A CI file that cannot be read gives none (`ci.locked`
+/// reports it); a call whose features come from an expansion the gate cannot expand, or that
+/// builds another manifest, is named in `unknown`.
+pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
+    let mut out = CiFeatures::default();
+    let Ok(calls) = gate_ci::cargo_calls(root, top) else {
+        return out;
+    };
+    for call in &calls.calls {
+        if !matches!(call.invocation.kind, Kind::Judged { .. }) || call.invocation.install {
+            continue;
+        }
+        let site = match call.site.at {
+            Some((line, _)) => format!("{}:{line}", call.site.rel),
+            None => call.site.rel.clone(),
+        };
+        let each = if call.each.is_empty() {
+            std::slice::from_ref(&call.invocation)
+        } else {
+            &call.each[..]
+        };
+        for invocation in each {
+            let features = &invocation.features;
+            if let Some(expansion) = &features.unexpanded {
+                out.unknown.push(format!(
+                    "`{}` ({site}) takes its features from `{expansion}`, which the gate cannot \
+                     expand",
+                    invocation.command
+                ));
+                continue;
+            }
+            // Features only add: a call with none named (`--no-default-features` alone
+            // builds a part of the default graph) adds nothing.
+            if !features.all && features.named.is_empty() {
+                continue;
+            }
+            if invocation.manifest_path.is_some() && features.packages.is_empty() {
+                out.unknown.push(format!(
+                    "`{}` ({site}) selects its package with --manifest-path: its features are \
+                     not added",
+                    invocation.command
+                ));
+                continue;
+            }
+            let set = FeatureSet {
+                args: tree_args(features),
+                site: site.clone(),
+            };
+            if !out.sets.iter().any(|known| known.args == set.args) {
+                out.sets.push(set);
+            }
+        }
+    }
+    if out.sets.len() > MAX_FEATURE_SETS {
+        let left: Vec<String> = out.sets[MAX_FEATURE_SETS..]
+            .iter()
+            .map(|set| format!("`{}` ({})", set.shown(), set.site))
+            .collect();
+        out.unknown.push(format!(
+            "CI builds more than {MAX_FEATURE_SETS} feature sets; not added: {}",
+            left.join(", ")
+        ));
+        out.sets.truncate(MAX_FEATURE_SETS);
+    }
+    out
+}
+
+/// The `cargo tree` arguments that select what a CI call builds: its packages (or the whole
+/// workspace) and its features.
+fn tree_args(features: &Features) -> Vec<String> {
+    let mut args = Vec::new();
+    if features.packages.is_empty() {
+        args.push("--workspace".to_owned());
+    }
+    for package in &features.packages {
+        args.extend(["-p".to_owned(), package.clone()]);
+    }
+    if features.all {
+        args.push("--all-features".to_owned());
+    } else {
+        let mut named = features.named.clone();
+        named.sort();
+        named.dedup();
+        args.extend(["--features".to_owned(), named.join(",")]);
+    }
+    if features.no_default {
+        args.push("--no-default-features".to_owned());
+    }
+    args
+}
+
+impl Core {
+    /// The feature sets CI builds with, read on first use.
+    pub fn ci_features(&self) -> &CiFeatures {
+        self.ci_features
+            .get_or_init(|| ci_features(&self.root, self.top.as_deref()))
+    }
+
+    /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked
+    /// -e normal,build --target …`, one line per package, `--prefix depth`) for `select`
+    /// (empty: `--workspace` with each member's default features; else a [`FeatureSet`]'s
+    /// arguments): dev-dependencies and their features left out. Run once per target set
+    /// and selection, through the evidence cache (keyed like the resolve, plus the triples
+    /// and the selection). `Err`: why cargo could not say.
+    pub fn shipped_tree(
+        &self,
+        cargo: &Cargo,
+        targets: &[&str],
+        select: &[String],
+    ) -> Result<String, String> {
+        let key = format!("{}|{}", targets.join(","), select.join(" "));
+        if let Ok(trees) = self.shipped_trees.lock()
+            && let Some(known) = trees.get(&key)
+        {
+            return known.clone();
+        }
+        let mut params = vec![("targets", targets.join(","))];
+        if !select.is_empty() {
+            params.push(("select", select.join(" ")));
+        }
+        let obtained = self.cache.obtain(
+            Fact::Graph,
+            &params,
+            |_: &Result<RawOutput, String>| true,
+            || {
+                let mut args = vec!["--locked"];
+                if select.is_empty() {
+                    args.push("--workspace");
+                }
+                args.extend(["-e", "normal,build", "--prefix", "depth", "-f", "{p}"]);
+                args.extend(select.iter().map(String::as_str));
+                for target in targets {
+                    args.extend(["--target", target]);
+                }
+                let cmd = cargo.command("tree", &args);
+                let command_line = cargo::describe(&cmd);
+                let raw = crate::process::output(cmd)
+                    .map(|output| RawOutput {
+                        command_line,
+                        code: output.status.code(),
+                        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    })
+                    .map_err(|e| format!("could not run `cargo tree`: {e}"));
+                let keep = keep_of(raw.as_ref().ok(), cargo.offline());
+                Fresh::of(raw, keep)
+            },
+        );
+        let tree = obtained.value.and_then(|raw| {
+            if raw.code == Some(0) {
+                Ok(raw.stdout)
+            } else {
+                Err(format!(
+                    "`cargo tree` failed: {}",
+                    cargo::first_error(&raw.stderr)
+                ))
+            }
+        });
+        if let Ok(mut trees) = self.shipped_trees.lock() {
+            trees.insert(key, tree.clone());
+        }
+        tree
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features_of(workflow: &str) -> CiFeatures {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+        std::fs::write(dir.path().join(".github/workflows/ci.yml"), workflow).unwrap();
+        ci_features(dir.path(), None)
+    }
+
+    #[test]
+    fn the_feature_sets_ci_builds_are_read_from_its_cargo_calls() {
+        let found = features_of(
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        f: [tls, 'tls,serde']\n    steps:\n      \
+             - run: cargo test --locked\n      \
+             - run: cargo test --locked --all-features\n      \
+             - run: cargo build --locked -p app -F serde --features=tls\n      \
+             - run: cargo check --locked --no-default-features\n      \
+             - run: cargo test --locked --features ${{ matrix.f }}\n      \
+             - run: cargo test --locked --features $FEATURES\n      \
+             - run: cargo install --locked tool --features x\n",
+        );
+        let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
+        assert_eq!(
+            shown,
+            [
+                "--workspace --all-features",
+                "-p app --features serde,tls",
+                "--workspace --features tls",
+                "--workspace --features serde,tls",
+            ]
+        );
+        assert_eq!(found.sets[0].site, ".github/workflows/ci.yml:8");
+        assert_eq!(found.unknown.len(), 1, "{:?}", found.unknown);
+        assert!(
+            found.unknown[0].contains("`$FEATURES`"),
+            "{:?}",
+            found.unknown
+        );
+    }
+
+    #[test]
+    fn no_ci_or_default_features_only_add_nothing() {
+        assert!(
+            features_of("jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n")
+                .sets
+                .is_empty()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let none = ci_features(dir.path(), None);
+        assert!(none.sets.is_empty() && none.unknown.is_empty());
+    }
+}
