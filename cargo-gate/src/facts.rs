@@ -47,7 +47,6 @@ pub mod witness;
 pub use self::core::*;
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
-pub use shipped::{CiFeatures, FeatureSet};
 pub(crate) use test_run::other_toolchain;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,

@@ -272,7 +272,12 @@ impl Features {
                     })
                     .map(str::to_owned)
             };
-            if text == "--all-features" {
+            // cargo-hack builds every feature one by one, or every combination: together,
+            // every feature is built.
+            if matches!(
+                text,
+                "--all-features" | "--each-feature" | "--feature-powerset"
+            ) {
                 features.all = true;
             } else if text == "--no-default-features" {
                 features.no_default = true;

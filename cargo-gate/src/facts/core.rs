@@ -429,7 +429,7 @@ pub struct Core {
     /// files may sit there).
     pub(super) top: Option<PathBuf>,
     /// The feature sets CI builds with, read on first use (`facts/shipped.rs`).
-    pub(super) ci_features: OnceLock<super::shipped::CiFeatures>,
+    pub(super) ci_features: OnceLock<CiFeatures>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// The evidence cache of the run (disabled unless the run sets one).
     pub(super) cache: Session,
@@ -1043,6 +1043,31 @@ fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> Str
         stopped: None,
     }
     .log_file()
+}
+
+/// One feature set CI builds with, beyond the default features.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureSet {
+    /// The `cargo tree` arguments that select it (`--workspace --all-features`,
+    /// `-p app --features tls`).
+    pub args: Vec<String>,
+    /// Where CI asks for it first (`.github/workflows/ci.yml:12`).
+    pub site: String,
+}
+
+impl FeatureSet {
+    /// The set as the report shows it: its arguments.
+    pub fn shown(&self) -> String {
+        self.args.join(" ")
+    }
+}
+
+/// The feature sets CI builds the workspace with, and the CI calls whose features the gate
+/// cannot add (named, for a note).
+#[derive(Debug, Clone, Default)]
+pub struct CiFeatures {
+    pub sets: Vec<FeatureSet>,
+    pub unknown: Vec<String>,
 }
 
 /// What a cargo command printed, as the cache keeps it.

@@ -4,7 +4,7 @@
 //! The dependency checks judge the union, so an advisory on a crate only CI's features pull
 //! in is judged as shipped, and one on a crate no enabled feature reaches is not.
 
-use super::core::{Core, RawOutput, keep_of};
+use super::core::{CiFeatures, Core, FeatureSet, RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
 use crate::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
@@ -12,31 +12,6 @@ use std::path::Path;
 
 /// The most feature sets of CI added to the graph: each is one more `cargo tree`.
 pub(super) const MAX_FEATURE_SETS: usize = 8;
-
-/// One feature set CI builds with, beyond the default features.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeatureSet {
-    /// The `cargo tree` arguments that select it (`--workspace --all-features`,
-    /// `-p app --features tls`).
-    pub args: Vec<String>,
-    /// Where CI asks for it first (`.github/workflows/ci.yml:12`).
-    pub site: String,
-}
-
-impl FeatureSet {
-    /// The set as the report shows it: its arguments.
-    pub fn shown(&self) -> String {
-        self.args.join(" ")
-    }
-}
-
-/// The feature sets CI builds the workspace with, and the CI calls whose features the gate
-/// cannot add (named, for a note).
-#[derive(Debug, Clone, Default)]
-pub struct CiFeatures {
-    pub sets: Vec<FeatureSet>,
-    pub unknown: Vec<String>,
-}
 
 /// Reads the feature sets of the cargo calls of the CI at `root` (and at the repository's
 /// `top` where they reach the workspace). A CI file that cannot be read gives none (`ci.locked`
@@ -47,6 +22,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
     let Ok(calls) = gate_ci::cargo_calls(root, top) else {
         return out;
     };
+    let mut unknown = Vec::new();
     for call in &calls.calls {
         if !matches!(call.invocation.kind, Kind::Judged { .. }) || call.invocation.install {
             continue;
@@ -63,7 +39,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
         for invocation in each {
             let features = &invocation.features;
             if let Some(expansion) = &features.unexpanded {
-                out.unknown.push(format!(
+                unknown.push(format!(
                     "`{}` ({site}) takes its features from `{expansion}`, which the gate cannot \
                      expand",
                     invocation.command
@@ -76,7 +52,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
                 continue;
             }
             if invocation.manifest_path.is_some() && features.packages.is_empty() {
-                out.unknown.push(format!(
+                unknown.push(format!(
                     "`{}` ({site}) selects its package with --manifest-path: its features are \
                      not added",
                     invocation.command
@@ -92,6 +68,14 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
             }
         }
     }
+    // Every feature of every member on: the graph of each other set is a part of that one
+    // (features only add), so it alone is judged, and nothing CI builds is left unknown.
+    let everything = ["--workspace", "--all-features"];
+    if out.sets.iter().any(|set| set.args == everything) {
+        out.sets.retain(|set| set.args == everything);
+        return out;
+    }
+    out.unknown = unknown;
     if out.sets.len() > MAX_FEATURE_SETS {
         let left: Vec<String> = out.sets[MAX_FEATURE_SETS..]
             .iter()
@@ -227,11 +211,28 @@ mod tests {
              - run: cargo test --locked --features $FEATURES\n      \
              - run: cargo install --locked tool --features x\n",
         );
+        // `--all-features` holds every other set's graph: it alone is judged.
+        let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
+        assert_eq!(shown, ["--workspace --all-features"]);
+        assert_eq!(found.sets[0].site, ".github/workflows/ci.yml:8");
+        assert!(found.unknown.is_empty(), "{:?}", found.unknown);
+    }
+
+    #[test]
+    fn without_all_features_each_set_is_judged_and_the_unknown_named() {
+        let found = features_of(
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        f: [tls, 'tls,serde']\n    steps:\n      \
+             - run: cargo test --locked\n      \
+             - run: cargo build --locked -p app -F serde --features=tls\n      \
+             - run: cargo check --locked --no-default-features\n      \
+             - run: cargo test --locked --features ${{ matrix.f }}\n      \
+             - run: cargo test --locked --features $FEATURES\n      \
+             - run: cargo install --locked tool --features x\n",
+        );
         let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
         assert_eq!(
             shown,
             [
-                "--workspace --all-features",
                 "-p app --features serde,tls",
                 "--workspace --features tls",
                 "--workspace --features serde,tls",
@@ -244,6 +245,15 @@ mod tests {
             "{:?}",
             found.unknown
         );
+    }
+
+    #[test]
+    fn cargo_hacks_powerset_builds_every_feature() {
+        let found = features_of(
+            "jobs:\n  a:\n    steps:\n      - run: cargo hack --locked check --feature-powerset --depth 2\n",
+        );
+        let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
+        assert_eq!(shown, ["--workspace --all-features"]);
     }
 
     #[test]
