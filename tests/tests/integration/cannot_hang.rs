@@ -8,7 +8,6 @@
 use crate::support::fixture;
 #[cfg(unix)]
 use std::path::Path;
-#[cfg(unix)]
 use std::time::{Duration, Instant};
 
 #[cfg(unix)]
