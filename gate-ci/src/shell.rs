@@ -5,7 +5,7 @@
 //! Quotes group words and hide separators (`;`, `&&`, `||`, `|`, `&`, parentheses, backticks;
 //! `2>&1` and `&>` are redirections, not separators); a backslash escapes the next character.
 //! A GitHub expression `${{ … }}` is one word whatever it holds
-//! ([`github_expressions_as_words`]): GitHub substitutes it before the shell runs.
+//! (`github_expressions_as_words`): GitHub substitutes it before the shell runs.
 //!
 //! # Why not the `shell-words` crate
 //!

@@ -199,18 +199,30 @@ mod tests {
         ci_features(dir.path(), None)
     }
 
+    /// A job whose steps build with many feature sets, `more` among them.
+    fn many_sets(more: &str) -> CiFeatures {
+        let steps = [
+            "cargo test --locked",
+            more,
+            "cargo build --locked -p app -F serde --features=tls",
+            "cargo check --locked --no-default-features",
+            "cargo test --locked --features ${{ matrix.f }}",
+            "cargo test --locked --features $FEATURES",
+            "cargo install --locked tool --features x",
+        ];
+        let steps: String = steps
+            .iter()
+            .filter(|step| !step.is_empty())
+            .map(|step| format!("      - run: {step}\n"))
+            .collect();
+        features_of(&format!(
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        f: [tls, 'tls,serde']\n    steps:\n{steps}"
+        ))
+    }
+
     #[test]
     fn the_feature_sets_ci_builds_are_read_from_its_cargo_calls() {
-        let found = features_of(
-            "jobs:\n  a:\n    strategy:\n      matrix:\n        f: [tls, 'tls,serde']\n    steps:\n      \
-             - run: cargo test --locked\n      \
-             - run: cargo test --locked --all-features\n      \
-             - run: cargo build --locked -p app -F serde --features=tls\n      \
-             - run: cargo check --locked --no-default-features\n      \
-             - run: cargo test --locked --features ${{ matrix.f }}\n      \
-             - run: cargo test --locked --features $FEATURES\n      \
-             - run: cargo install --locked tool --features x\n",
-        );
+        let found = many_sets("cargo test --locked --all-features");
         // `--all-features` holds every other set's graph: it alone is judged.
         let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
         assert_eq!(shown, ["--workspace --all-features"]);
@@ -220,15 +232,7 @@ mod tests {
 
     #[test]
     fn without_all_features_each_set_is_judged_and_the_unknown_named() {
-        let found = features_of(
-            "jobs:\n  a:\n    strategy:\n      matrix:\n        f: [tls, 'tls,serde']\n    steps:\n      \
-             - run: cargo test --locked\n      \
-             - run: cargo build --locked -p app -F serde --features=tls\n      \
-             - run: cargo check --locked --no-default-features\n      \
-             - run: cargo test --locked --features ${{ matrix.f }}\n      \
-             - run: cargo test --locked --features $FEATURES\n      \
-             - run: cargo install --locked tool --features x\n",
-        );
+        let found = many_sets("");
         let shown: Vec<String> = found.sets.iter().map(FeatureSet::shown).collect();
         assert_eq!(
             shown,
