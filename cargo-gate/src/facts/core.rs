@@ -1048,9 +1048,12 @@ fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> Str
 /// One feature set CI builds with, beyond the default features.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureSet {
-    /// The `cargo tree` arguments that select it (`--workspace --all-features`,
+    /// The set as CI selects it, in `cargo tree`'s words (`--workspace --all-features`,
     /// `-p app --features tls`).
     pub args: Vec<String>,
+    /// Its features, each qualified by the package CI selected (`app/tls`; as written when
+    /// CI selects no package); empty for `--all-features`.
+    pub features: Vec<String>,
     /// Where CI asks for it first (`.github/workflows/ci.yml:12`).
     pub site: String,
 }
@@ -1068,6 +1071,32 @@ impl FeatureSet {
 pub struct CiFeatures {
     pub sets: Vec<FeatureSet>,
     pub unknown: Vec<String>,
+}
+
+impl CiFeatures {
+    /// The one selection whose graph holds every set's and the members' default features
+    /// (features only add): `--workspace --all-features` when a set has every feature on,
+    /// else `--workspace --features` with every set's features; empty when CI builds with
+    /// the default features only.
+    pub fn select(&self) -> Vec<String> {
+        if self.sets.is_empty() {
+            return Vec::new();
+        }
+        let mut select = vec!["--workspace".to_owned()];
+        if self.sets.iter().any(|set| set.features.is_empty()) {
+            select.push("--all-features".to_owned());
+            return select;
+        }
+        let mut features: Vec<&str> = self
+            .sets
+            .iter()
+            .flat_map(|set| set.features.iter().map(String::as_str))
+            .collect();
+        features.sort_unstable();
+        features.dedup();
+        select.extend(["--features".to_owned(), features.join(",")]);
+        select
+    }
 }
 
 /// What a cargo command printed, as the cache keeps it.

@@ -2,16 +2,15 @@
 //! built with: each member's default features, and every feature set its CI builds (read
 //! through gate-ci's walk: `cargo test --all-features`, `cargo build -p app --features tls`).
 //! The dependency checks judge the union, so an advisory on a crate only CI's features pull
-//! in is judged as shipped, and one on a crate no enabled feature reaches is not.
+//! in is judged as shipped, and one on a crate no enabled feature reaches is not. Features
+//! only add, so the union is one `cargo tree` ([`CiFeatures::select`]): one per run, however
+//! many sets CI builds.
 
 use super::core::{CiFeatures, Core, FeatureSet, RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
 use crate::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
 use std::path::Path;
-
-/// The most feature sets of CI added to the graph: each is one more `cargo tree`.
-pub(super) const MAX_FEATURE_SETS: usize = 8;
 
 /// Reads the feature sets of the cargo calls of the CI at `root` (and at the repository's
 /// `top` where they reach the workspace). A CI file that cannot be read gives none (`ci.locked`
@@ -61,6 +60,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
             }
             let set = FeatureSet {
                 args: tree_args(features),
+                features: qualified(features),
                 site: site.clone(),
             };
             if !out.sets.iter().any(|known| known.args == set.args) {
@@ -76,16 +76,24 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
         return out;
     }
     out.unknown = unknown;
-    if out.sets.len() > MAX_FEATURE_SETS {
-        let left: Vec<String> = out.sets[MAX_FEATURE_SETS..]
-            .iter()
-            .map(|set| format!("`{}` ({})", set.shown(), set.site))
-            .collect();
-        out.unknown.push(format!(
-            "CI builds more than {MAX_FEATURE_SETS} feature sets; not added: {}",
-            left.join(", ")
-        ));
-        out.sets.truncate(MAX_FEATURE_SETS);
+    out
+}
+
+/// The features of a CI call, each qualified by the package it selects (`-p app --features
+/// tls` → `app/tls`, for each package selected); as written when it selects none (cargo
+/// enables an unqualified feature in every selected member that has it). Empty for
+/// `--all-features`.
+fn qualified(features: &Features) -> Vec<String> {
+    if features.all {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for feature in &features.named {
+        if features.packages.is_empty() || feature.contains('/') {
+            out.push(feature.clone());
+        } else {
+            out.extend(features.packages.iter().map(|p| format!("{p}/{feature}")));
+        }
     }
     out
 }
@@ -123,8 +131,8 @@ impl Core {
 
     /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked
     /// -e normal,build --target …`, one line per package, `--prefix depth`) for `select`
-    /// (empty: `--workspace` with each member's default features; else a [`FeatureSet`]'s
-    /// arguments): dev-dependencies and their features left out. Run once per target set
+    /// (empty: `--workspace` with each member's default features; else
+    /// [`CiFeatures::select`]): dev-dependencies and their features left out. Run once per target set
     /// and selection, through the evidence cache (keyed like the resolve, plus the triples
     /// and the selection). `Err`: why cargo could not say.
     pub fn shipped_tree(
@@ -228,6 +236,7 @@ mod tests {
         assert_eq!(shown, ["--workspace --all-features"]);
         assert_eq!(found.sets[0].site, ".github/workflows/ci.yml:8");
         assert!(found.unknown.is_empty(), "{:?}", found.unknown);
+        assert_eq!(found.select(), ["--workspace", "--all-features"]);
     }
 
     #[test]
