@@ -69,7 +69,7 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
             // Cargo's own shipped graph (as the supply-chain checks judge it), else the
             // resolve's approximation.
             let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-            let shipped = match facts.shipped_tree(cargo, &triples, &[]) {
+            let shipped = match facts.built_tree(cargo, &triples).0 {
                 Ok(tree) => crate::deps::Graph::from_tree(metadata, &tree),
                 Err(_) => crate::deps::Graph::shipped(metadata, &targets),
             };

@@ -531,28 +531,9 @@ pub fn shipped_of<'c>(
         }
     };
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-    // What CI builds with its feature sets, added: features only add, so one `cargo tree`
-    // of their union holds the default features' graph and every set's.
-    let ci = ctx.facts.ci_features();
-    let select = ci.select();
-    let mut features = CiFeatureSets {
-        unknown: ci.unknown.clone(),
-        ..CiFeatureSets::default()
-    };
-    let tree = match ctx.facts.shipped_tree(ctx.cargo, &triples, &select) {
-        Ok(tree) => {
-            features.judged = ci.sets.iter().map(|set| set.shown()).collect();
-            Ok(tree)
-        }
-        Err(why) if !select.is_empty() => {
-            features.unknown.push(format!(
-                "CI builds with `{}`, which cargo cannot resolve here ({why})",
-                select.join(" ")
-            ));
-            ctx.facts.shipped_tree(ctx.cargo, &triples, &[])
-        }
-        Err(why) => Err(why),
-    };
+    // What CI builds with its feature sets, added (one `cargo tree` of their union).
+    let (tree, judged, unknown) = ctx.facts.built_tree(ctx.cargo, &triples);
+    let features = CiFeatureSets { judged, unknown };
     let graph = match tree {
         Ok(tree) => {
             let mut graph = Graph::from_tree(metadata, &tree);

@@ -129,6 +129,36 @@ impl Core {
             .get_or_init(|| ci_features(&self.root, self.top.as_deref()))
     }
 
+    /// The shipped graph for `targets` as the workspace is built: the members' default
+    /// features and every feature set CI builds, in one `cargo tree` of their union
+    /// ([`CiFeatures::select`]); a union cargo cannot resolve falls back to the default
+    /// features, and says so. Returns the tree (`Err`: why cargo could not say), the sets it
+    /// holds (as shown) and what it could not add.
+    pub fn built_tree(
+        &self,
+        cargo: &Cargo,
+        targets: &[&str],
+    ) -> (Result<String, String>, Vec<String>, Vec<String>) {
+        let ci = self.ci_features();
+        let select = ci.select();
+        let mut unknown = ci.unknown.clone();
+        match self.shipped_tree(cargo, targets, &select) {
+            Ok(tree) => (
+                Ok(tree),
+                ci.sets.iter().map(FeatureSet::shown).collect(),
+                unknown,
+            ),
+            Err(why) if !select.is_empty() => {
+                unknown.push(format!(
+                    "CI builds with `{}`, which cargo cannot resolve here ({why})",
+                    select.join(" ")
+                ));
+                (self.shipped_tree(cargo, targets, &[]), Vec::new(), unknown)
+            }
+            Err(why) => (Err(why), Vec::new(), unknown),
+        }
+    }
+
     /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked
     /// -e normal,build --target …`, one line per package, `--prefix depth`) for `select`
     /// (empty: `--workspace` with each member's default features; else
