@@ -424,7 +424,7 @@ pub struct Core {
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
     /// The shipped graph as `cargo tree` prints it, by the target triples and the
     /// selection asked for (`facts/shipped.rs`).
-    pub(super) shipped_trees: std::sync::Mutex<HashMap<String, Result<String, String>>>,
+    pub(super) shipped_trees: std::sync::Mutex<HashMap<String, ShippedTree>>,
     /// The repository's top directory, when the workspace is in a git repository (its CI
     /// files may sit there).
     pub(super) top: Option<PathBuf>,
@@ -1044,6 +1044,10 @@ fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> Str
     }
     .log_file()
 }
+
+/// One `cargo tree` of the run, shared: the first check to ask runs it, the others wait for
+/// its answer (two checks asking at once never start two).
+pub(super) type ShippedTree = std::sync::Arc<OnceLock<Result<String, String>>>;
 
 /// One feature set CI builds with, beyond the default features.
 #[derive(Debug, Clone, PartialEq, Eq)]

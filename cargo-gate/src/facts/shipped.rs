@@ -172,11 +172,21 @@ impl Core {
         select: &[String],
     ) -> Result<String, String> {
         let key = format!("{}|{}", targets.join(","), select.join(" "));
-        if let Ok(trees) = self.shipped_trees.lock()
-            && let Some(known) = trees.get(&key)
-        {
-            return known.clone();
-        }
+        let cell = match self.shipped_trees.lock() {
+            Ok(mut trees) => trees.entry(key).or_default().clone(),
+            Err(_) => std::sync::Arc::default(),
+        };
+        cell.get_or_init(|| self.run_shipped_tree(cargo, targets, select))
+            .clone()
+    }
+
+    /// The `cargo tree` of [`Core::shipped_tree`], through the evidence cache.
+    fn run_shipped_tree(
+        &self,
+        cargo: &Cargo,
+        targets: &[&str],
+        select: &[String],
+    ) -> Result<String, String> {
         let mut params = vec![("targets", targets.join(","))];
         if !select.is_empty() {
             params.push(("select", select.join(" ")));
@@ -209,7 +219,7 @@ impl Core {
                 Fresh::of(raw, keep)
             },
         );
-        let tree = obtained.value.and_then(|raw| {
+        obtained.value.and_then(|raw| {
             if raw.code == Some(0) {
                 Ok(raw.stdout)
             } else {
@@ -218,11 +228,7 @@ impl Core {
                     cargo::first_error(&raw.stderr)
                 ))
             }
-        });
-        if let Ok(mut trees) = self.shipped_trees.lock() {
-            trees.insert(key, tree.clone());
-        }
-        tree
+        })
     }
 }
 

@@ -414,3 +414,48 @@ fn a_failing_doc_test_is_reused_as_the_failure_it_was() {
         "{log}"
     );
 }
+
+/// A workspace of binaries has no doc tests: the gate never starts the `cargo test --doc`
+/// that could only fail saying "no library targets found" (issue 43: no cargo call that is
+/// known to fail), while a workspace with a library runs its doc tests.
+#[cfg(unix)]
+#[test]
+fn a_workspace_of_binaries_starts_no_doc_test_run() {
+    let args = ["pilot", "--only", "tests.pass", "--format", "json"];
+    // A binary with a library dependency outside the workspace: the build has an rlib,
+    // but no member's.
+    let bins = fixture("clean");
+    std::fs::remove_file(bins.root.join("src/lib.rs")).unwrap();
+    bins.write(
+        "Cargo.toml",
+        "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nhelper = { path = \"helper\" }\n\n[workspace]\nexclude = [\"helper\"]\n",
+    )
+    .write(
+        "helper/Cargo.toml",
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write(
+        "helper/src/lib.rs",
+        "/// ```\n/// assert!(true);\n/// ```\npub fn help() {}\n",
+    )
+    .write(
+        "src/main.rs",
+        "fn main() {\n    helper::help();\n}\n\n#[test]\nfn runs() {}\n",
+    );
+    let locked = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&bins.root)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    bins.commit();
+    let (run, log) = bins.cargo_calls(&args);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(log.lines().any(|l| l.contains("--tests")), "{log}");
+    assert!(!log.contains("--doc"), "{log}");
+    let library = fixture("clean");
+    let (run, log) = library.cargo_calls(&args);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(log.lines().any(|l| l.contains("--doc")), "{log}");
+}

@@ -614,3 +614,30 @@ fn explain_documents_the_codes() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_snapshot!("supply-chain-explain-advisories", run.stdout);
 }
+
+/// Every check that reads the shipped graph (licenses, duplicates, bans, advisories,
+/// kernels.shipped) shares one `cargo tree`, even when they ask at once, and the feature
+/// sets CI builds ride on that same call (issue 43: one `cargo tree` per run at most).
+#[cfg(unix)]
+#[test]
+fn the_checks_that_read_the_graph_share_one_cargo_tree() {
+    let fx = fixture("licenses");
+    let args = ["controlled", "--skip", "tests.pass", "--no-cache"];
+    let trees = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.split_whitespace().any(|w| w == "tree"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let (run, log) = fx.cargo_calls(&args);
+    assert_eq!(trees(&log).len(), 1, "{log}\n{}", run.transcript());
+    fx.write(
+        ".github/workflows/ci.yml",
+        "jobs:\n  test:\n    steps:\n      - run: cargo test --locked --all-features\n",
+    )
+    .commit();
+    let (run, log) = fx.cargo_calls(&args);
+    let trees = trees(&log);
+    assert_eq!(trees.len(), 1, "{log}\n{}", run.transcript());
+    assert!(trees[0].contains("--all-features"), "{log}");
+}

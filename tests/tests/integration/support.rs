@@ -204,6 +204,39 @@ impl Fixture {
         run(self.command(args))
     }
 
+    /// Runs `cargo gate ARGS…` with a `cargo` first on PATH that writes each call's
+    /// arguments down, one line each, before it starts the real one: the run, and the calls.
+    #[cfg(unix)]
+    pub(crate) fn cargo_calls(&self, args: &[&str]) -> (Run, String) {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let real = std::env::split_paths(&path)
+            .map(|dir| dir.join("cargo"))
+            .find(|cargo| cargo.is_file())
+            .expect("cargo on PATH");
+        let bin = self.root.join("../logging-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let log = self.root.join("../cargo-calls.log");
+        let _ = std::fs::remove_file(&log);
+        let script = bin.join("cargo");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+                log.display(),
+                real.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut paths = vec![bin];
+        paths.extend(std::env::split_paths(&path));
+        let mut cmd = self.command(args);
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+        let run = run(cmd);
+        (run, std::fs::read_to_string(log).unwrap_or_default())
+    }
+
     /// The built-in and team checks that run at `stage` (its own and every earlier stage's),
     /// in report order, as `cargo gate checks` lists them: tests derive the checks a stage
     /// runs from the stages, so adding a check changes no hand-kept list.

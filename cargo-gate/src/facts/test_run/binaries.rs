@@ -237,7 +237,7 @@ pub(super) fn run(
         .as_ref()
         .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
     let mut docs = None;
-    if finished && build.artifacts.iter().any(|a| a.kind == BinaryKind::Rlib) {
+    if finished && has_library(facts, build) {
         let doc_run = match per_crate(facts, setup, &keys, &limit, dir.path(), &exe) {
             Ok(DocRun {
                 command,
@@ -286,6 +286,21 @@ pub(super) fn run(
     Ok(PerBinary {
         fresh,
         failed_before,
+    })
+}
+
+/// Whether a member built a library (an rlib, or a proc macro's dynamic library): doc
+/// tests are a library's, and `cargo test --doc` in a workspace of binaries only fails
+/// ("no library targets found"), so it is never started there. A dependency's rlib is no
+/// member's library.
+fn has_library(facts: &Core, build: &Build) -> bool {
+    build.artifacts.iter().any(|a| {
+        matches!(a.kind, BinaryKind::Rlib | BinaryKind::DynamicLib)
+            && !a.test
+            && facts
+                .packages
+                .iter()
+                .any(|p| p.role == Role::Member && p.name == a.package)
     })
 }
 
