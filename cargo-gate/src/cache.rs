@@ -15,8 +15,8 @@
 //! | `cargo-config` | `.cargo/config{,.toml}` above the root and in `CARGO_HOME` | ✓    | ✓     | ✓     |
 //! | `manifests` | every Cargo.toml, `.cargo/config*` and toolchain file of the tree | ✓ | | |
 //!
-//! The `graph` fact (`cargo tree` of the shipped graph) has the resolve's components and the
-//! graph's target triples.
+//! The `graph` fact (`cargo tree` of the shipped graph) has the resolve's components, the
+//! graph's target triples and, when CI builds feature sets, the selection of their union.
 //! | `tree`      | every file git tracks or would track (untracked, not ignored), by content, symlink target and executable bit | | ✓ | ✓ |
 //! | `config`    | the effective configuration that reaches it (`[tests] timeout`) | | ✓ | ✓ |
 //! | `runner`    | `cargo test` or `cargo nextest`                           |         |       | ✓     |
