@@ -219,6 +219,13 @@ pub trait Check: Send + Sync {
         After::Checks(&[])
     }
 
+    /// Whether it reads the shipped graph ([`crate::facts::Core::built_tree`]): when a check
+    /// of the run does, the engine starts that one `cargo tree` at once, beside the test
+    /// build, so a check that runs after the tests finds it answered.
+    fn reads_graph(&self) -> bool {
+        false
+    }
+
     /// The `gate.toml` table this check owns, if any: it parses and validates the table
     /// itself, and reads its settings with [`Config::section`] (see `config::section`).
     fn section(&self) -> Option<&'static dyn crate::config::section::Section> {

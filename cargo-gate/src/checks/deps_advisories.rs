@@ -118,6 +118,10 @@ impl Check for DepsAdvisories {
         &META
     }
 
+    fn reads_graph(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(crate::sections::advisories_table())
     }

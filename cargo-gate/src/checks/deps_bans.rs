@@ -146,6 +146,10 @@ impl Check for DepsBans {
         &META
     }
 
+    fn reads_graph(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(&BANS)
     }

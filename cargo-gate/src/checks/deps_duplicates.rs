@@ -50,6 +50,10 @@ impl Check for DepsDuplicates {
         &META
     }
 
+    fn reads_graph(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(crate::sections::graph_table())
     }

@@ -202,6 +202,10 @@ impl Check for DepsLicenses {
         &META
     }
 
+    fn reads_graph(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(&LICENSES)
     }

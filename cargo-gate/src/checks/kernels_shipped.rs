@@ -105,6 +105,10 @@ impl Check for KernelsShipped {
         &META
     }
 
+    fn reads_graph(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(crate::sections::cuda_table())
     }

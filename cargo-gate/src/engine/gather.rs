@@ -80,7 +80,17 @@ pub(super) fn gather(
         declared: &prepared.config.waivers,
         today,
     };
-    let results = run_phases(&prepared.plan, &base, &waivers, progress);
+    // The shipped graph's one `cargo tree` starts now, beside the test build, when a check
+    // of the run reads it (it needs no build): the checks that run after the tests find it
+    // answered.
+    let results = std::thread::scope(|scope| {
+        if prepared.plan.iter().any(|c| c.reads_graph()) {
+            let targets = crate::sections::targets(base.config);
+            let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+            scope.spawn(move || base.facts.built_tree(base.cargo, &triples));
+        }
+        run_phases(&prepared.plan, &base, &waivers, progress)
+    });
     if crate::process::interrupted() {
         return Err(GateError::Interrupted);
     }
