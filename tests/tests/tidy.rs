@@ -10,6 +10,10 @@
 //!   cycle, and keep the layer rules of docs/ARCHITECTURE.md ([`LAYER_RULES`]).
 //! - gate.toml's `[cache.reads]` names every member for tidy and new_check, which read them
 //!   all when they run.
+//! - Size is design: no file of code holds more than 1,000 lines before its tests, and no
+//!   function more than 80, but those named with their reason ([`OVER_BUDGET`],
+//!   [`LONG_FUNCTIONS`]); an entry that has come under the budget fails too, so the lists
+//!   only shrink.
 //!
 //! Fixture workspaces (`tests/fixtures/`) are other people's code in miniature and are not
 //! held to these rules.
@@ -1065,5 +1069,254 @@ fn no_file_of_code_outgrows_the_size_budget() {
         over.is_empty(),
         "files of code over {MAX_CODE_LINES} lines before their tests (split along the seam, or name one in OVER_BUDGET with why):\n  {}",
         over.join("\n  ")
+    );
+}
+
+/// The most lines a function of code spans (its `fn` line to its closing brace), and the
+/// functions allowed more for now (`file`, `fn name`): each is one reason to split, named.
+/// An entry whose function has come under the budget, or is gone, fails the test too, so
+/// the list only shrinks.
+const MAX_FN_LINES: usize = 80;
+
+/// Why a function in [`LONG_FUNCTIONS`] is long for now.
+const CHECK: &str =
+    "a check's judgement in one function; splits into its findings' builders with issue 44";
+const BENCH: &str = "one benchmark per function; moves into bench/ with issue 44";
+const GPU: &str = "GPU dispatch or measurement; splits with issue 45's GPU work";
+const DOCUMENT: &str = "writes one document (a format, a template, a help text) top to bottom";
+const SEAM: &str = "predates the budget (2026-11-25); split along its seam when it next changes";
+
+/// The functions over [`MAX_FN_LINES`] today, each with why: `(file, fn name, reason)`.
+const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
+    ("cargo-gate/src/advisories.rs", "fetch", SEAM),
+    ("cargo-gate/src/advisories.rs", "gate_owned", SEAM),
+    (
+        "cargo-gate/src/checks/bench_regression.rs",
+        "evaluate",
+        CHECK,
+    ),
+    ("cargo-gate/src/checks/boundary_unsafe.rs", "run", CHECK),
+    (
+        "cargo-gate/src/checks/checklist_closed.rs",
+        "evaluate",
+        CHECK,
+    ),
+    (
+        "cargo-gate/src/checks/ci_locked/mod.rs",
+        "invocation",
+        CHECK,
+    ),
+    ("cargo-gate/src/checks/ci_locked/mod.rs", "outcome", CHECK),
+    ("cargo-gate/src/checks/deps_advisories.rs", "run", CHECK),
+    ("cargo-gate/src/checks/deps_licenses.rs", "conclude", CHECK),
+    ("cargo-gate/src/checks/deps_licenses.rs", "judge", CHECK),
+    ("cargo-gate/src/checks/deps_pinned.rs", "detailed", CHECK),
+    ("cargo-gate/src/checks/failure_paths.rs", "run", CHECK),
+    ("cargo-gate/src/checks/history_window.rs", "evaluate", CHECK),
+    (
+        "cargo-gate/src/checks/kernels_build.rs",
+        "judge_build",
+        CHECK,
+    ),
+    (
+        "cargo-gate/src/checks/kernels_shipped.rs",
+        "builder_findings",
+        CHECK,
+    ),
+    (
+        "cargo-gate/src/checks/lockfile_locked.rs",
+        "judge_resolve",
+        CHECK,
+    ),
+    ("cargo-gate/src/checks/platform_matrix.rs", "run", CHECK),
+    ("cargo-gate/src/checks/profile_cargo.rs", "run", CHECK),
+    ("cargo-gate/src/checks/repro_environment.rs", "run", CHECK),
+    ("cargo-gate/src/checks/secrets_scan.rs", "evaluate", CHECK),
+    ("cargo-gate/src/checks/semver_compat.rs", "evaluate", CHECK),
+    (
+        "cargo-gate/src/checks/semver_compat.rs",
+        "release_version",
+        CHECK,
+    ),
+    ("cargo-gate/src/checks/tests_pass.rs", "evaluate", CHECK),
+    (
+        "cargo-gate/src/checks/toolchain_pinned.rs",
+        "evaluate",
+        CHECK,
+    ),
+    (
+        "cargo-gate/src/checks/toolchain_pinned.rs",
+        "read_pin",
+        CHECK,
+    ),
+    (
+        "cargo-gate/src/checks/toolchain_pinned.rs",
+        "rust_versions",
+        CHECK,
+    ),
+    ("cargo-gate/src/cli/bench.rs", "bench", SEAM),
+    ("cargo-gate/src/cli/init.rs", "init", SEAM),
+    ("cargo-gate/src/cli/run.rs", "run_stage", SEAM),
+    ("cargo-gate/src/config/mod.rs", "validate", SEAM),
+    ("cargo-gate/src/config/mod.rs", "waiver_selectors", SEAM),
+    ("cargo-gate/src/decision.rs", "statement", DOCUMENT),
+    ("cargo-gate/src/error.rs", "help", DOCUMENT),
+    ("cargo-gate/src/facts/core.rs", "read_packages", SEAM),
+    ("cargo-gate/src/facts/core.rs", "scan_artifacts", SEAM),
+    (
+        "cargo-gate/src/facts/test_run/binaries.rs",
+        "per_crate",
+        SEAM,
+    ),
+    ("cargo-gate/src/facts/test_run/binaries.rs", "run", SEAM),
+    ("cargo-gate/src/facts/test_run/binaries.rs", "settle", SEAM),
+    ("cargo-gate/src/facts/test_run/run.rs", "gather", SEAM),
+    ("cargo-gate/src/init/templates.rs", "gate_toml", DOCUMENT),
+    ("cargo-gate/src/init/templates.rs", "sharded", DOCUMENT),
+    ("cargo-gate/src/merge.rs", "read_input", SEAM),
+    ("cargo-gate/src/record/chain.rs", "check_line", SEAM),
+    ("cargo-gate/src/record/chain.rs", "verify", SEAM),
+    ("cargo-gate/src/render/junit.rs", "render", DOCUMENT),
+    ("cargo-gate/src/render/sarif.rs", "render", DOCUMENT),
+    ("cargo-gate/src/scan.rs", "scan", SEAM),
+    ("cargo-gate/src/verdict.rs", "judge", SEAM),
+    ("cargo-gate/src/workspace.rs", "discover", SEAM),
+    ("gate-build/src/codegen.rs", "render", DOCUMENT),
+    ("gate-build/src/compile.rs", "compile", SEAM),
+    ("gate-build/src/stages.rs", "discover", SEAM),
+    ("gate-build/src/toolkit.rs", "discover", SEAM),
+    ("gate-ci/src/github.rs", "github_scripts", SEAM),
+    ("gate-ci/src/invocations.rs", "invocations", SEAM),
+    ("gate-ci/src/recipes.rs", "just_rules", SEAM),
+    ("gate-ci/src/recipes.rs", "mask", SEAM),
+    ("gate-ci/src/walk/files.rs", "spawned", SEAM),
+    ("gate-cuda/src/cyclonedx.rs", "document", DOCUMENT),
+    ("gate-cuda/src/scripts.rs", "describe", SEAM),
+    ("gate-kernels/examples/smoke.rs", "check", GPU),
+    ("gate-runtime/examples/gpu_bench.rs", "kernel_figures", GPU),
+    ("gate-runtime/examples/gpu_bench.rs", "sgemm_vs_cublas", GPU),
+    ("gate-runtime/examples/runtime_bench.rs", "main", GPU),
+    ("gate-runtime/src/cuda.rs", "enqueue", GPU),
+    ("gate-runtime/src/cuda.rs", "probe_uncached", GPU),
+    ("gate-runtime/src/runtime.rs", "dispatch", GPU),
+    ("gate-runtime/src/runtime.rs", "execute", GPU),
+    ("gate-runtime/src/stats.rs", "to_prometheus", GPU),
+    ("xtask/src/bench.rs", "affected", BENCH),
+    ("xtask/src/bench.rs", "bom", BENCH),
+    ("xtask/src/bench.rs", "cache", BENCH),
+    ("xtask/src/bench.rs", "gpu_rows", BENCH),
+    ("xtask/src/bench.rs", "kernels", BENCH),
+    ("xtask/src/bench.rs", "memory", BENCH),
+    ("xtask/src/bench.rs", "scan", BENCH),
+    ("xtask/src/bench.rs", "secrets", BENCH),
+    ("xtask/src/bench.rs", "static_run", BENCH),
+    ("xtask/src/gen_tree.rs", "unsafe_item", SEAM),
+    ("xtask/src/release.rs", "run", SEAM),
+    ("xtask/src/wine.rs", "run", SEAM),
+];
+
+/// Every function of non-test code over [`MAX_FN_LINES`]: `(file, name, lines)`. The body
+/// is found by its braces among the lexer's tokens (strings, chars and comments whole), so a
+/// brace in a string never counts.
+fn long_functions() -> Vec<(String, String, usize)> {
+    use gate_support::lexer::{Lexer, TokenKind};
+    let mut long = Vec::new();
+    for (rel, text) in rust_files() {
+        let test_file =
+            rel.starts_with("tests/") || rel.ends_with("/tests.rs") || rel.contains("/tests/");
+        if test_file {
+            continue;
+        }
+        let code: String = text
+            .lines()
+            .take_while(|l| l.trim() != "#[cfg(test)]")
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let src = code.as_bytes();
+        let tokens: Vec<_> = Lexer::new(src).filter(|t| !t.is_comment()).collect();
+        let line_of = |at: usize| src[..at].iter().filter(|&&b| b == b'\n').count();
+        for (i, token) in tokens.iter().enumerate() {
+            if token.kind != TokenKind::Ident || token.text(src) != b"fn" {
+                continue;
+            }
+            let Some(name) = tokens.get(i + 1).filter(|t| t.kind == TokenKind::Ident) else {
+                continue;
+            };
+            // The body: the first `{` before any `;` (a declaration without one has none).
+            let Some(open) = tokens[i + 2..]
+                .iter()
+                .position(|t| matches!(t.kind, TokenKind::Punct(b'{' | b';')))
+                .map(|p| i + 2 + p)
+                .filter(|&p| tokens[p].kind == TokenKind::Punct(b'{'))
+            else {
+                continue;
+            };
+            let mut depth = 0usize;
+            let close = tokens[open..].iter().position(|t| {
+                match t.kind {
+                    TokenKind::Punct(b'{') => depth += 1,
+                    TokenKind::Punct(b'}') => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            });
+            let Some(close) = close.map(|c| open + c) else {
+                continue;
+            };
+            let lines = line_of(tokens[close].start) - line_of(token.start) + 1;
+            if lines > MAX_FN_LINES {
+                let name = String::from_utf8_lossy(name.text(src)).into_owned();
+                long.push((rel.clone(), name, lines));
+            }
+        }
+    }
+    long.sort();
+    long
+}
+
+#[test]
+fn no_function_outgrows_the_size_budget() {
+    let long = long_functions();
+    let over: Vec<String> = long
+        .iter()
+        .filter(|(file, name, _)| {
+            !LONG_FUNCTIONS
+                .iter()
+                .any(|(f, n, _)| f == file && n == name)
+        })
+        .map(|(file, name, lines)| format!("{file}: fn {name}, {lines} lines"))
+        .collect();
+    let shrunk: Vec<String> = LONG_FUNCTIONS
+        .iter()
+        .filter(|(f, n, _)| !long.iter().any(|(file, name, _)| f == file && n == name))
+        .map(|(f, n, _)| format!("{f}: fn {n}"))
+        .collect();
+    assert!(
+        over.is_empty() && shrunk.is_empty(),
+        "functions over {MAX_FN_LINES} lines (split them, the names say where):\n  {}\n\
+         LONG_FUNCTIONS entries now within the budget or gone (remove them):\n  {}",
+        over.join("\n  "),
+        shrunk.join("\n  ")
+    );
+}
+
+#[test]
+fn the_files_over_the_size_budget_are_still_over_it() {
+    let files: std::collections::HashMap<String, String> = rust_files().into_iter().collect();
+    let shrunk: Vec<&str> = OVER_BUDGET
+        .iter()
+        .filter(|(file, _)| {
+            files.get(*file).is_none_or(|text| {
+                text.lines()
+                    .take_while(|l| l.trim() != "#[cfg(test)]")
+                    .count()
+                    <= MAX_CODE_LINES
+            })
+        })
+        .map(|(file, _)| *file)
+        .collect();
+    assert!(
+        shrunk.is_empty(),
+        "OVER_BUDGET names files now within {MAX_CODE_LINES} lines (or gone): remove them: {shrunk:?}"
     );
 }
