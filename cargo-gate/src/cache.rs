@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 pub mod discover;
+mod stamps;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -453,6 +454,9 @@ struct Tree {
     /// Each file of the tree (relative, `/`-separated) and its digest, in path order: what
     /// a test binary's key takes the files it reads from.
     entries: Vec<(String, String)>,
+    /// The files' stamps, taken just before their digests: a later check that nothing moved
+    /// reads them instead of every file (`cache/stamps.rs`).
+    stamped: stamps::Stamped,
 }
 
 impl Session {
@@ -1000,9 +1004,18 @@ impl Session {
     /// Whether the tree (or Cargo.lock) no longer has the digest `inputs` was keyed by.
     fn tree_moved(&self, inputs: &Inputs) -> bool {
         let now = |name: &str| match name {
-            "tree" => tree_digests(&self.root, self.git, &self.exclude)
-                .ok()
-                .map(|t| t.all),
+            // This run's tree, proven unchanged by its files' stamps, or hashed again.
+            "tree" => match self.tree.get() {
+                Some(Ok(tree))
+                    if inputs.components.get("tree") == Some(&tree.all)
+                        && self.tree_still(tree) =>
+                {
+                    Some(tree.all.clone())
+                }
+                _ => tree_digests(&self.root, self.git, &self.exclude)
+                    .ok()
+                    .map(|t| t.all),
+            },
             "lockfile" => Some(file_digest(&self.root.join("Cargo.lock"))),
             _ => None,
         };
@@ -1012,6 +1025,22 @@ impl Session {
                 .get(name)
                 .is_some_and(|before| now(name).as_ref() != Some(before))
         })
+    }
+
+    /// Whether the tree is provably the one `tree` was taken of, from its listing and its
+    /// files' stamps alone (`cache/stamps.rs`); `false`: not proven, hash it again.
+    fn tree_still(&self, tree: &Tree) -> bool {
+        let Ok(rels) = tree_files(&self.root, self.git, &self.exclude) else {
+            return false;
+        };
+        let same_list = rels.len() == tree.entries.len()
+            && rels
+                .iter()
+                .zip(&tree.entries)
+                .all(|(now, (then, _))| now == then);
+        let paths: Vec<PathBuf> = rels.iter().map(|r| self.root.join(r)).collect();
+        let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        same_list && tree.stamped.still(&borrowed)
     }
 
     /// Adds discovered inputs to those every later fact of the run carries.
@@ -1251,10 +1280,11 @@ fn is_manifest(rel: &str) -> bool {
 
 /// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
 /// git), by content (a symlink by its target) and executable bit.
-fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
-    // The target and output directories are left out of what git does not track (the
-    // gate's own record, the build's outputs); a tracked file is always an input, wherever a
-    // configured target dir points.
+/// The tree's files, relative and sorted: what git tracks or would track (untracked, not
+/// ignored), or every file under the root without git; the target and output directories
+/// are left out of what git does not track (the gate's own record, the build's outputs); a
+/// tracked file is always an input, wherever a configured target dir points.
+fn tree_files(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Vec<String>, String> {
     let outside = |rel: &String| {
         let path = root.join(rel);
         !exclude.iter().any(|x| path.starts_with(x))
@@ -1272,8 +1302,14 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
     };
     rels.sort();
     rels.dedup();
+    Ok(rels)
+}
+
+fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
+    let rels = tree_files(root, git, exclude)?;
     let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
     let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let stamped = stamps::Stamped::take(&borrowed);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let digests = crate::parallel::map_files(&borrowed, threads, 8 << 20, |path, buf| {
         file_entry(path, buf)
@@ -1298,6 +1334,7 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
         manifests: manifests.finish(),
         files,
         entries,
+        stamped,
     })
 }
 
