@@ -124,7 +124,7 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
             // among the records says which source broke it).
             gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, facts.witness());
             if build.ok {
-                read_artifacts(build, facts.root(), bom)
+                read_artifacts(build, facts.built_gpu(build), facts.root(), bom)
             } else {
                 Artifacts::Unread {
                     reason: not_built(build),
@@ -622,18 +622,24 @@ fn dependencies(
     found
 }
 
-/// The GPU code of every artifact of `build` (read once when the build was gathered, and
-/// kept with it in the evidence cache).
-fn read_artifacts(build: &Build, root: &Path, bom: &Bom) -> Artifacts {
+/// The GPU code `gpu` of every artifact of `build` ([`Facts::built_gpu`]: read once, beside
+/// the test run when the run tests, and kept in the evidence cache); a file that could not
+/// be read is left out, as it was not built.
+fn read_artifacts(
+    build: &Build,
+    gpu: &[Option<crate::cuda::binary::GpuCode>],
+    root: &Path,
+    bom: &Bom,
+) -> Artifacts {
     let tracked = tracked_images(root, &bom.sources);
     let mut kernels: Vec<Kernel> = Vec::new();
     let mut by_digest: HashMap<String, usize> = HashMap::new();
     let mut binaries = Vec::new();
     let (mut files, mut bytes_read) = (0usize, 0u64);
-    for artifact in &build.artifacts {
+    for (artifact, code) in build.artifacts.iter().zip(gpu) {
+        let Some(code) = code else { continue };
         files += 1;
         bytes_read += artifact.size;
-        let code = &artifact.gpu;
         if code.images.is_empty() && code.nvrtc.is_empty() {
             continue;
         }

@@ -39,7 +39,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 pub mod discover;
-mod stamps;
+pub(crate) mod stamps;
 pub mod store;
 #[cfg(test)]
 mod tests;
@@ -108,6 +108,9 @@ pub enum Fact {
     /// One test binary's run inside the test run (`facts/test_run/binaries.rs`): keyed by
     /// the binary's digest and what it reads at run time instead of the whole tree.
     TestBinary,
+    /// The GPU code in one of the build's artifacts (`facts/artifacts.rs`): keyed by the
+    /// artifact's path, size and modification time, and the tool that read it.
+    BuiltGpu,
 }
 
 impl Fact {
@@ -119,6 +122,7 @@ impl Fact {
             Fact::Build => "build",
             Fact::Tests => "tests",
             Fact::TestBinary => "test-binary",
+            Fact::BuiltGpu => "built-gpu",
         }
     }
 
@@ -139,12 +143,17 @@ impl Fact {
             // Not the tree, not Cargo.lock: the binary's own digest and the files it reads
             // (its package and its dependencies in the workspace) come as extra components.
             Fact::TestBinary => &["files", "config"],
+            // The artifact's stamp comes as an extra component.
+            Fact::BuiltGpu => &[],
         };
         // A dependency's version reaches a test binary through its digest: the lockfile is
         // no input of its own there (a bump re-runs exactly the binaries that link it).
+        // What an artifact carries is its bytes' (keyed by its stamp) read by this tool:
+        // nothing else is an input.
         COMMON
             .iter()
             .filter(move |c| !(self == Fact::TestBinary && **c == "lockfile"))
+            .filter(move |c| self != Fact::BuiltGpu || **c == "tool")
             .chain(own)
             .copied()
     }
@@ -311,7 +320,8 @@ pub struct Pending {
 }
 
 impl Pending {
-    fn uncached() -> Pending {
+    /// A fact that is not cached: gathered, never stored.
+    pub(crate) fn uncached() -> Pending {
         Pending {
             inputs: None,
             earlier: None,
@@ -543,6 +553,7 @@ impl Session {
                 Fact::Build,
                 Fact::Tests,
                 Fact::TestBinary,
+                Fact::BuiltGpu,
             ]
             .map(Fact::name)
             .iter()

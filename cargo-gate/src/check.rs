@@ -226,6 +226,13 @@ pub trait Check: Send + Sync {
         false
     }
 
+    /// Whether it reads the GPU code of the build's artifacts ([`crate::facts::Core::built_gpu`]):
+    /// when a check of the run does, that read starts as soon as the build is gathered,
+    /// beside the test run, so a check that runs after the tests finds it read.
+    fn reads_built_gpu(&self) -> bool {
+        false
+    }
+
     /// The `gate.toml` table this check owns, if any: it parses and validates the table
     /// itself, and reads its settings with [`Config::section`] (see `config::section`).
     fn section(&self) -> Option<&'static dyn crate::config::section::Section> {

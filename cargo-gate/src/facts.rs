@@ -35,6 +35,7 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+mod artifacts;
 mod build_errors;
 mod built_from;
 mod core;
@@ -45,6 +46,7 @@ mod test_run;
 pub mod witness;
 
 pub use self::core::*;
+pub use artifacts::{Build, BuiltArtifact, TestBinary, test_binary_id};
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
 pub(crate) use test_run::other_toolchain;

@@ -1162,7 +1162,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("cargo-gate/src/decision.rs", "statement", DOCUMENT),
     ("cargo-gate/src/error.rs", "help", DOCUMENT),
     ("cargo-gate/src/facts/core.rs", "read_packages", SEAM),
-    ("cargo-gate/src/facts/core.rs", "scan_artifacts", SEAM),
     (
         "cargo-gate/src/facts/test_run/binaries.rs",
         "per_crate",

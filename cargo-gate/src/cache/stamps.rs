@@ -66,23 +66,41 @@ impl Stamped {
     /// provably the files stamped: the same list, every file stamped, changed safely before
     /// the stamps were taken, and stamped the same now. `false` says only "not proven".
     pub(super) fn still(&self, paths: &[&Path]) -> bool {
-        let Some(safe) = self
-            .at
+        paths.len() == self.stamps.len()
+            && paths.iter().zip(&self.stamps).all(|(path, then)| {
+                then.as_ref().is_some_and(|then| {
+                    then.settled_at(self.at) && stamp(path).as_ref() == Some(then)
+                })
+            })
+    }
+}
+
+impl Stamp {
+    /// Whether the file had last changed more than [`RACY`] before `at`.
+    fn settled_at(&self, at: SystemTime) -> bool {
+        let Some(safe) = at
             .checked_sub(RACY)
             .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
         else {
             return false;
         };
-        let before_safe = |s: &Stamp| {
-            i64::try_from(safe.as_secs())
-                .is_ok_and(|secs| (s.ctime, s.ctime_nsec) < (secs, i64::from(safe.subsec_nanos())))
-        };
-        paths.len() == self.stamps.len()
-            && paths.iter().zip(&self.stamps).all(|(path, then)| {
-                then.as_ref()
-                    .is_some_and(|then| before_safe(then) && stamp(path).as_ref() == Some(then))
-            })
+        i64::try_from(safe.as_secs()).is_ok_and(|secs| {
+            (self.ctime, self.ctime_nsec) < (secs, i64::from(safe.subsec_nanos()))
+        })
     }
+}
+
+/// The stamp of the file at `path` as a key's text, when it proves the file's content as of
+/// `at`: the file had last changed more than [`RACY`] before. `None`: changed too recently,
+/// unreadable, or off Unix (no change time): then nothing is keyed by it.
+pub(crate) fn settled(path: &Path, at: SystemTime) -> Option<String> {
+    let s = stamp(path)?;
+    s.settled_at(at).then(|| {
+        format!(
+            "len {} ino {} dev {} ctime {}.{:09}",
+            s.len, s.ino, s.dev, s.ctime, s.ctime_nsec
+        )
+    })
 }
 
 #[cfg(all(test, unix))]

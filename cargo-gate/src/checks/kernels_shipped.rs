@@ -109,6 +109,10 @@ impl Check for KernelsShipped {
         true
     }
 
+    fn reads_built_gpu(&self) -> bool {
+        true
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(crate::sections::cuda_table())
     }
@@ -185,7 +189,8 @@ impl Check for KernelsShipped {
         read_built(&mut bom, ctx.facts, ctx.cargo, ctx.config);
         let outcome = judge(&bom)
             .with_artifact(RECORD_PATH, listing(&bom))
-            .with_reuse(ctx.facts.build_reuse());
+            .with_reuse(ctx.facts.build_reuse())
+            .with_reuse(ctx.facts.built_gpu_reuse());
         if built_by_the_run {
             return outcome;
         }

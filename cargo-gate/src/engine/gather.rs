@@ -83,6 +83,10 @@ pub(super) fn gather(
     // The shipped graph's one `cargo tree` starts now, beside the test build, when a check
     // of the run reads it (it needs no build): the checks that run after the tests find it
     // answered.
+    // Likewise the GPU code of the build's artifacts: read beside the test run, not after it.
+    if prepared.plan.iter().any(|c| c.reads_built_gpu()) {
+        base.facts.read_gpu_when_built();
+    }
     let results = std::thread::scope(|scope| {
         if prepared.plan.iter().any(|c| c.reads_graph()) {
             let targets = crate::sections::targets(base.config);

@@ -2,6 +2,7 @@
 //! eager facts (manifests, packages, the file index, CUDA sources) and the lazy resolve and
 //! build. See [`crate::facts`] for what each is.
 
+use super::artifacts::{Build, BuiltArtifact};
 use super::manifests::Manifest;
 use crate::cache::{Fact, Fresh, Keep, Session};
 use crate::cargo::{self, Cargo, Unavailable};
@@ -148,244 +149,6 @@ impl Resolve {
     }
 }
 
-/// The workspace built: `cargo test --no-run --locked --workspace`.
-#[derive(Debug)]
-pub struct Build {
-    /// Whether cargo succeeded.
-    pub ok: bool,
-    /// The environment's fault rather than the workspace's, when it failed.
-    pub unavailable: Option<Unavailable>,
-    /// The compiler's and cargo's error lines (with the lines that locate or explain them).
-    pub errors: Vec<String>,
-    /// The whole log: command line, cargo's and the compiler's messages, exit status.
-    pub log: String,
-    /// Build scripts that ran or were fresh: package name and OUT_DIR.
-    pub out_dirs: Vec<(String, PathBuf)>,
-    /// What the build produced that can carry GPU code (cargo's `compiler-artifact`
-    /// messages: executables, rlibs, static and dynamic libraries), in message order.
-    pub artifacts: Vec<BuiltArtifact>,
-}
-
-/// One file the build produced.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BuiltArtifact {
-    /// The package whose target it is.
-    pub package: String,
-    /// What it is.
-    pub kind: gate_formats::kernel_bom::BinaryKind,
-    /// Where it is.
-    pub path: PathBuf,
-    /// Whether it is a test build (a test harness: it does not ship).
-    #[serde(default)]
-    pub test: bool,
-    /// Its size and modification time when it was read (a reused build's scan stands only
-    /// while both are unchanged).
-    #[serde(default)]
-    pub size: u64,
-    #[serde(default)]
-    pub modified: Option<u128>,
-    /// The GPU code it carries, read once when the build was gathered
-    /// ([`crate::cuda::binary::read`]; kept with the build in the evidence cache).
-    #[serde(default)]
-    pub gpu: crate::cuda::binary::GpuCode,
-    /// Set for a test binary `cargo test` runs: which it is, and its digest.
-    #[serde(default)]
-    pub test_binary: Option<TestBinary>,
-}
-
-/// A test binary of the build: what `cargo test` runs (a library's or a binary's unit tests,
-/// an integration test, a bench built as a test).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TestBinary {
-    /// Its id as nextest writes it: `PACKAGE` (the library's unit tests), `PACKAGE::NAME`
-    /// (an integration test), `PACKAGE::bin/NAME`, `PACKAGE::bench/NAME`,
-    /// `PACKAGE::example/NAME`.
-    pub id: String,
-    /// The directory of its package's `Cargo.toml` (where cargo runs it).
-    pub package_dir: PathBuf,
-    /// The SHA-256 of the executable, taken when the build read it (empty when it could
-    /// not be read).
-    pub sha256: String,
-}
-
-/// The nextest-style id of a test target: `kinds` as cargo's messages give them.
-pub fn test_binary_id(package: &str, kinds: &[&str], name: &str) -> String {
-    match kinds.first().copied().unwrap_or("lib") {
-        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" => package.to_owned(),
-        "test" => format!("{package}::{name}"),
-        kind => format!("{package}::{kind}/{name}"),
-    }
-}
-
-/// A file's size and modification time (nanoseconds since the epoch) now, `None` when it
-/// cannot be read: what says a file read once is still the one that was read.
-pub(crate) fn file_stamp(path: &Path) -> Option<(u64, Option<u128>)> {
-    let meta = std::fs::metadata(path).ok()?;
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_nanos());
-    Some((meta.len(), modified))
-}
-
-impl BuiltArtifact {
-    /// Whether the file is still the one that was read.
-    fn unchanged(&self) -> bool {
-        file_stamp(&self.path) == Some((self.size, self.modified))
-    }
-}
-
-/// Every file the build produced that can carry GPU code (cargo's artifacts, and the
-/// libraries and GPU files its build scripts left in their `OUT_DIR`s), each read for it.
-fn scan_artifacts(
-    mut list: Vec<BuiltArtifact>,
-    out_dirs: &[(String, PathBuf)],
-) -> Vec<BuiltArtifact> {
-    use gate_formats::kernel_bom::BinaryKind;
-    for (package, out_dir) in out_dirs {
-        let mut todo = vec![out_dir.clone()];
-        while let Some(at) = todo.pop() {
-            let Ok(entries) = std::fs::read_dir(&at) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let Ok(file_type) = entry.file_type() else {
-                    continue;
-                };
-                if file_type.is_dir() {
-                    todo.push(path);
-                    continue;
-                }
-                let name = path.to_string_lossy();
-                let kind = if name.ends_with(".a") || name.ends_with(".lib") {
-                    BinaryKind::StaticLib
-                } else if [".ptx", ".cubin", ".fatbin"]
-                    .iter()
-                    .any(|e| name.ends_with(e))
-                {
-                    BinaryKind::GpuFile
-                } else {
-                    continue;
-                };
-                list.push(BuiltArtifact {
-                    package: package.clone(),
-                    kind,
-                    path,
-                    test: false,
-                    size: 0,
-                    modified: None,
-                    gpu: crate::cuda::binary::GpuCode::default(),
-                    test_binary: None,
-                });
-            }
-        }
-    }
-    list.sort_by(|a, b| a.path.cmp(&b.path));
-    list.dedup_by(|a, b| a.path == b.path);
-    // Read in parallel, one reused buffer per thread: memory stays near the largest
-    // artifact per thread.
-    let paths: Vec<&Path> = list.iter().map(|a| a.path.as_path()).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // A test binary's digest is taken from the same bytes: it keys the binary's test
-    // results (`facts/test_run/binaries.rs`).
-    let digested: std::collections::HashSet<&Path> = list
-        .iter()
-        .filter(|a| a.test_binary.is_some())
-        .map(|a| a.path.as_path())
-        .collect();
-    let scans = crate::parallel::map_files(&paths, threads, 64 << 20, |path, buf| {
-        use std::io::Read;
-        let stamp = file_stamp(path)?;
-        buf.clear();
-        std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
-        let digest = digested
-            .contains(path)
-            .then(|| gate_support::digest::sha256_hex(buf));
-        Some((stamp, crate::cuda::binary::read(buf), digest))
-    });
-    list.into_iter()
-        .zip(scans)
-        .filter_map(|(mut artifact, scan)| {
-            let ((size, modified), gpu, digest) = scan?;
-            artifact.size = size;
-            artifact.modified = modified;
-            artifact.gpu = gpu;
-            if let (Some(binary), Some(digest)) = (&mut artifact.test_binary, digest) {
-                binary.sha256 = digest;
-            }
-            Some(artifact)
-        })
-        .collect()
-}
-
-/// The files of one `compiler-artifact` message that can carry GPU code (build scripts'
-/// own executables run on the build machine and ship nothing: skipped).
-fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
-    use gate_formats::kernel_bom::BinaryKind;
-    let kinds = message["target"]["kind"].as_array();
-    if kinds.is_some_and(|k| k.iter().any(|k| k == "custom-build")) {
-        return Vec::new();
-    }
-    let package = message["package_id"]
-        .as_str()
-        .map(package_name)
-        .unwrap_or_default();
-    let executable = message["executable"].as_str();
-    let test = message["profile"]["test"].as_bool().unwrap_or(false);
-    let kinds: Vec<&str> = kinds
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_str)
-        .collect();
-    // What `cargo test` runs: a test-profile executable (an example built as a plain
-    // executable is compiled, not run).
-    let test_binary = match (test, message["manifest_path"].as_str()) {
-        (true, Some(manifest)) if executable.is_some() => Some(TestBinary {
-            id: test_binary_id(
-                &package,
-                &kinds,
-                message["target"]["name"].as_str().unwrap_or_default(),
-            ),
-            package_dir: Path::new(manifest)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            sha256: String::new(),
-        }),
-        _ => None,
-    };
-    let mut found = Vec::new();
-    for file in message["filenames"].as_array().into_iter().flatten() {
-        let Some(file) = file.as_str() else { continue };
-        let kind = if Some(file) == executable {
-            BinaryKind::Executable
-        } else if file.ends_with(".rlib") {
-            BinaryKind::Rlib
-        } else if file.ends_with(".a") || file.ends_with(".lib") {
-            BinaryKind::StaticLib
-        } else if [".so", ".dylib", ".dll"].iter().any(|e| file.ends_with(e)) {
-            BinaryKind::DynamicLib
-        } else {
-            continue;
-        };
-        found.push(BuiltArtifact {
-            package: package.clone(),
-            kind,
-            path: PathBuf::from(file),
-            test,
-            size: 0,
-            modified: None,
-            gpu: crate::cuda::binary::GpuCode::default(),
-            test_binary: test_binary
-                .clone()
-                .filter(|_| kind == BinaryKind::Executable),
-        });
-    }
-    found
-}
-
 /// Why the build was not attempted.
 #[derive(Debug)]
 pub enum NotBuilt<'a> {
@@ -431,6 +194,9 @@ pub struct Core {
     /// The feature sets CI builds with, read on first use (`facts/shipped.rs`).
     pub(super) ci_features: OnceLock<CiFeatures>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
+    /// Whether a check of the run reads the build's GPU code: then its read starts as soon
+    /// as the build is gathered, beside the test run ([`Core::read_gpu_when_built`]).
+    gpu_when_built: std::sync::atomic::AtomicBool,
     /// The evidence cache of the run (disabled unless the run sets one).
     pub(super) cache: Session,
     /// How the nvcc witness stands in front of this run's builds.
@@ -499,6 +265,7 @@ impl Core {
             top: ws.git.as_ref().map(|git| git.toplevel.clone()),
             ci_features: OnceLock::new(),
             build: OnceLock::new(),
+            gpu_when_built: std::sync::atomic::AtomicBool::new(false),
             cache: Session::disabled(),
             witness: gate_witness::observe::Installed {
                 not_installed: Some("this run builds nothing".to_owned()),
@@ -533,6 +300,32 @@ impl Core {
     /// check that reads the build only when the run builds anyway asks this first.
     pub fn build_gathered(&self) -> bool {
         self.build.get().is_some()
+    }
+
+    /// Has the build's GPU code ([`Core::built_gpu`]) read as soon as the build is gathered, on
+    /// a thread of its own: the test run does not wait for it, and a check that reads it
+    /// after the tests finds it read. Called before the checks start, when one reads it.
+    pub fn read_gpu_when_built(&self) {
+        self.gpu_when_built
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The GPU code each of `build`'s artifacts carries, in their order (`None`: the file
+    /// could not be read): an artifact's from the evidence cache while it has the stamp it
+    /// had when it was read, else read (beside the test run when
+    /// [`Core::read_gpu_when_built`] asked for it) and kept for the next run
+    /// (`facts/artifacts.rs`).
+    pub fn built_gpu<'b>(&self, build: &'b Build) -> &'b [Option<crate::cuda::binary::GpuCode>] {
+        super::artifacts::built_gpu(&self.cache, &self.root, build)
+    }
+
+    /// The run every artifact's GPU code was reused from, when it was (after
+    /// [`Core::built_gpu`]).
+    pub fn built_gpu_reuse(&self) -> Option<&Reuse> {
+        let (Ok(build), _) = self.build.get()? else {
+            return None;
+        };
+        build.gpu_reuse()
     }
 
     /// The run that gathered the build, when it was reused (after [`Core::build`]).
@@ -643,6 +436,16 @@ impl Core {
                     },
                 );
                 let build = obtained.value.map(|raw| build_from(raw, cargo.offline()));
+                // Built afresh (a reused build's artifacts are unchanged: their GPU code is
+                // most likely in the cache too).
+                if let Ok(build) = &build
+                    && obtained.reused.is_none()
+                    && self
+                        .gpu_when_built
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    super::artifacts::read_gpu_beside(&self.cache, &self.root, build);
+                }
                 (build, obtained.reused)
             })
             .0
@@ -1206,8 +1009,8 @@ impl BuiltRaw {
     }
 }
 
-/// Whether a build reads its artifacts for GPU code (the build fact does; a build run only
-/// for what cargo's messages say it read does not).
+/// Whether a build stamps its artifacts and digests its test binaries (the build fact does;
+/// a build run only for what cargo's messages say it read does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scan {
     Artifacts,
@@ -1261,11 +1064,11 @@ fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<Buil
         {
             out_dirs.push((package_name(id), PathBuf::from(dir)));
         } else if message["reason"] == "compiler-artifact" {
-            artifacts.extend(artifacts_of(&message));
+            artifacts.extend(super::artifacts::artifacts_of(&message));
         }
     }
     let artifacts = if output.status.success() && scan == Scan::Artifacts {
-        scan_artifacts(artifacts, &out_dirs)
+        super::artifacts::stamp_artifacts(artifacts, &out_dirs)
     } else {
         Vec::new()
     };
@@ -1320,6 +1123,9 @@ fn build_from(raw: BuiltRaw, offline: bool) -> Build {
         log: with_command_line(output.command_line, &output.stderr, output.code),
         out_dirs,
         artifacts,
+        gpu_read: super::artifacts::GpuReads::default(),
+        gpu_looked: std::sync::Mutex::default(),
+        gpu: OnceLock::new(),
     }
 }
 

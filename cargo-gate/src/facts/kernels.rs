@@ -2,7 +2,8 @@
 //! read once from the build fact's OUT_DIRs. `kernels.build` judges each manifest;
 //! `cuda.contracts` judges the same inventory against the policy and the sources.
 
-use super::core::{Build, Core, NotBuilt};
+use super::artifacts::Build;
+use super::core::{Core, NotBuilt};
 use gate_formats::kernel_manifest::{self, Manifest};
 use std::path::PathBuf;
 use std::sync::OnceLock;

@@ -248,6 +248,10 @@ fn cache_stats_and_prune() {
     assert_eq!(empty.code, 0, "{}", empty.transcript());
     insta::assert_snapshot!("cache_stats_empty", empty.transcript());
     assert_eq!(pilot_json(&fx, &[]).code, 0);
+    // Artifacts are cached by a stamp only once they have settled (`cache/stamps.rs`): a run
+    // after that keeps what it reads in them.
+    std::thread::sleep(SETTLED);
+    assert_eq!(pilot_json(&fx, &[]).code, 0);
     let stats = fx.gate(&["cache", "stats"]);
     assert!(
         stats.stdout.contains("resolve  1 entry"),
@@ -277,10 +281,17 @@ fn cache_stats_and_prune() {
         "{}",
         stats.stdout
     );
+    // What kernels.shipped read in each of the fixture's two artifacts (an rlib and the
+    // test binary).
+    assert!(
+        stats.stdout.contains("built-gpu 2 entries"),
+        "{}",
+        stats.stdout
+    );
     let pruned = fx.gate(&["cache", "prune", "--all"]);
     assert_eq!(pruned.code, 0, "{}", pruned.transcript());
     assert!(
-        pruned.stdout.contains("removed 6 entries"),
+        pruned.stdout.contains("removed 8 entries"),
         "{}",
         pruned.stdout
     );
@@ -320,17 +331,24 @@ fn a_run_killed_while_storing_never_leaves_a_wrong_fact() {
     }
 }
 
-/// kernels.shipped reads the artifacts once, when the build is gathered; an unchanged re-run
-/// reuses that reading with the build, and an artifact changed since (here one rewritten in
-/// place, as a hostile build step would) makes the build gathered and read afresh.
+/// kernels.shipped reads each artifact once (beside the test run); an unchanged re-run
+/// reuses each reading, and an artifact changed since (here one rewritten in place, as a
+/// hostile build step would) makes the build gathered afresh and that artifact, only that
+/// one, read again.
 #[test]
 fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
     let fx = fixture("clean");
     let first = pilot_json(&fx, &[]);
     assert_eq!(first.code, 0, "{}", first.transcript());
     assert!(reused(&first, "kernels.shipped").is_empty());
+    // What was just built is read, not kept, until it has settled (`cache/stamps.rs`).
+    std::thread::sleep(SETTLED);
     let second = pilot_json(&fx, &[]);
-    assert_eq!(reused(&second, "kernels.shipped"), ["build"]);
+    assert_eq!(reused(&second, "kernels.shipped")[0], "build");
+    let third = pilot_json(&fx, &[]);
+    assert_eq!(reused(&third, "kernels.shipped"), ["build", "built-gpu"]);
+    let (read, kept) = artifact_readings(&fx);
+    assert!(read.is_empty() && !kept.is_empty(), "{read:?} {kept:?}");
     let rlib = std::fs::read_dir(fx.root.join("target/debug/deps"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -339,13 +357,17 @@ fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
     let mut bytes = std::fs::read(&rlib).unwrap();
     bytes.extend_from_slice(b"\0.version 9.0\n.target sm_80\n.entry k() { ret; }\0");
     std::fs::write(&rlib, bytes).unwrap();
-    let third = pilot_json(&fx, &[]);
+    std::thread::sleep(SETTLED);
+    let fourth = pilot_json(&fx, &[]);
     assert!(
-        reused(&third, "kernels.shipped").is_empty(),
+        reused(&fourth, "kernels.shipped").is_empty(),
         "{}",
-        third.transcript()
+        fourth.transcript()
     );
-    let shipped = check(&third, "kernels.shipped");
+    let (read, kept) = artifact_readings(&fx);
+    let rlib = rlib.strip_prefix(&fx.root).unwrap().display().to_string();
+    assert_eq!(read, [rlib], "the others kept: {kept:?}");
+    let shipped = check(&fourth, "kernels.shipped");
     assert!(
         shipped["summary"]
             .as_str()
@@ -358,4 +380,28 @@ fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
         shipped["findings"][0]["code"], "kernel-without-source",
         "{shipped:#}"
     );
+}
+
+/// Longer than a file takes to settle for the cache's stamps (`cache/stamps.rs`: 3 s).
+const SETTLED: std::time::Duration = std::time::Duration::from_millis(3_200);
+
+/// The artifacts the last run read for GPU code, and those whose reading it reused
+/// (`built-gpu` in its `evidence.json`).
+fn artifact_readings(fx: &Fixture) -> (Vec<String>, Vec<String>) {
+    let runs = std::fs::read_dir(fx.out().join("runs")).unwrap();
+    let last = runs.map(|e| e.unwrap().path()).max().unwrap();
+    let evidence = std::fs::read_to_string(last.join("evidence.json")).unwrap();
+    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    let (mut read, mut kept) = (Vec::new(), Vec::new());
+    for used in evidence.as_array().into_iter().flatten() {
+        if used["fact"] == "built-gpu" {
+            let subject = used["subject"].as_str().unwrap_or_default().to_owned();
+            if used["reused"] == true {
+                kept.push(subject);
+            } else {
+                read.push(subject);
+            }
+        }
+    }
+    (read, kept)
 }

@@ -20,7 +20,7 @@
 //! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
 
 use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_keep, same_file};
-use crate::facts::core::file_stamp;
+use crate::facts::artifacts::file_stamp;
 use gate_support::digest::KeyHasher;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;

@@ -12,7 +12,7 @@
 //! - anything else (a doc test rustdoc runs through the same runner, arguments the plan
 //!   did not foresee): it runs untouched.
 
-use crate::facts::core::file_stamp;
+use crate::facts::artifacts::file_stamp;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::{Read, Write};
