@@ -317,6 +317,9 @@ pub struct Pending {
     /// Whether an input the key cannot see changed since the entry was stored.
     changed_unseen: bool,
     may_read: bool,
+    /// Set by [`Session::unmoved`] once the fact was gathered: the tree was proven unmoved
+    /// after it, so [`Session::complete`] need not list it again.
+    proven_unmoved: std::sync::atomic::AtomicBool,
 }
 
 impl Pending {
@@ -329,6 +332,7 @@ impl Pending {
             told: false,
             changed_unseen: false,
             may_read: false,
+            proven_unmoved: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -627,6 +631,7 @@ impl Session {
             told: false,
             changed_unseen: false,
             may_read,
+            proven_unmoved: std::sync::atomic::AtomicBool::new(false),
         };
         match store.load(fact.name(), &inputs.digest) {
             Lookup::Hit(loaded) => match self.proof(fact, &loaded.entry) {
@@ -753,7 +758,10 @@ impl Session {
         // What was gathered is stored under the key taken before it ran: only when the tree
         // is still what the key says (an edit during a long test run would otherwise file
         // one content's result under another's key).
-        let moved = fresh.keep != Keep::Not && self.tree_moved(inputs);
+        let proven = pending
+            .proven_unmoved
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let moved = fresh.keep != Keep::Not && !proven && self.tree_moved(inputs);
         if moved {
             self.note(format!(
                 "the {} fact was not cached: the working tree changed while it was gathered",
@@ -1162,9 +1170,18 @@ impl Session {
     }
 
     /// Whether the tree and Cargo.lock still have the digests `pending` was keyed by (a
-    /// fact gathered over an edit is not stored; see [`Session::complete`]).
+    /// fact gathered over an edit is not stored; see [`Session::complete`]). Asked once the
+    /// fact has been gathered: a yes holds for its [`Session::complete`] too, which then
+    /// lists the tree no second time (what changes after the gathering ended cannot have
+    /// changed what was gathered).
     pub fn unmoved(&self, pending: &Pending) -> bool {
-        pending.inputs.as_ref().is_some_and(|i| !self.tree_moved(i))
+        let unmoved = pending.inputs.as_ref().is_some_and(|i| !self.tree_moved(i));
+        if unmoved {
+            pending
+                .proven_unmoved
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        unmoved
     }
 
     fn tool(&self, out: &Path) -> String {

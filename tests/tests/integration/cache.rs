@@ -382,6 +382,29 @@ fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
     );
 }
 
+/// After the test run the tree is listed once to prove it unmoved, for the test binaries'
+/// results and the whole run's alike (each used to list it again).
+#[cfg(unix)]
+#[test]
+fn the_tree_is_listed_once_after_the_tests() {
+    let fx = fixture("clean");
+    // Files written just now prove nothing by their stamps: the tree would be hashed, and
+    // listed, again (`cache/stamps.rs`).
+    std::thread::sleep(SETTLED);
+    let (run, log) = fx.calls(&["cargo", "git"], &["pilot", "--only", "tests.pass"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let lines: Vec<&str> = log.lines().collect();
+    let last_test = lines
+        .iter()
+        .rposition(|l| l.starts_with("cargo test") && !l.contains("--no-run"))
+        .expect("a test run");
+    let listings = lines[last_test..]
+        .iter()
+        .filter(|l| l.starts_with("git ls-files -z -c"))
+        .count();
+    assert_eq!(listings, 1, "{log}");
+}
+
 /// Longer than a file takes to settle for the cache's stamps (`cache/stamps.rs`: 3 s).
 const SETTLED: std::time::Duration = std::time::Duration::from_millis(3_200);
 

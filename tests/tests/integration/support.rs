@@ -208,27 +208,39 @@ impl Fixture {
     /// arguments down, one line each, before it starts the real one: the run, and the calls.
     #[cfg(unix)]
     pub(crate) fn cargo_calls(&self, args: &[&str]) -> (Run, String) {
+        let (run, log) = self.calls(&["cargo"], args);
+        let calls = log.lines().filter_map(|l| l.strip_prefix("cargo "));
+        (run, calls.map(|l| format!("{l}\n")).collect())
+    }
+
+    /// Runs `cargo gate ARGS…` with each of `tools` first on PATH as a script that writes
+    /// the call down (`TOOL ARGS…`, one line each, all tools in one log, in order) before it
+    /// starts the real one: the run, and the calls.
+    #[cfg(unix)]
+    pub(crate) fn calls(&self, tools: &[&str], args: &[&str]) -> (Run, String) {
         use std::os::unix::fs::PermissionsExt;
         let path = std::env::var_os("PATH").unwrap_or_default();
-        let real = std::env::split_paths(&path)
-            .map(|dir| dir.join("cargo"))
-            .find(|cargo| cargo.is_file())
-            .expect("cargo on PATH");
         let bin = self.root.join("../logging-bin");
         std::fs::create_dir_all(&bin).unwrap();
-        let log = self.root.join("../cargo-calls.log");
+        let log = self.root.join("../calls.log");
         let _ = std::fs::remove_file(&log);
-        let script = bin.join("cargo");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
-                log.display(),
-                real.display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        for tool in tools {
+            let real = std::env::split_paths(&path)
+                .map(|dir| dir.join(tool))
+                .find(|real| real.is_file())
+                .unwrap_or_else(|| panic!("{tool} on PATH"));
+            let script = bin.join(tool);
+            std::fs::write(
+                &script,
+                format!(
+                    "#!/bin/sh\necho \"{tool} $*\" >> '{}'\nexec '{}' \"$@\"\n",
+                    log.display(),
+                    real.display()
+                ),
+            )
+            .unwrap();
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
         let mut paths = vec![bin];
         paths.extend(std::env::split_paths(&path));
         let mut cmd = self.command(args);
