@@ -75,21 +75,30 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     let writer = RecordWriter::begin(&out, &run_id)?;
 
     let cargo = Cargo::new(&ws.root, opts.offline).with_timeout(config.tests_timeout);
-    let mut environment = environment::collect(&ws, opts.offline, environment::seed(&run_id));
-    environment.test_shard = opts.test_shard.clone();
+    let seed = environment::seed(&run_id);
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
+    // The toolchain probes (four process starts, two through rustup) run while the eager
+    // facts are gathered (the file index, the manifests): neither needs the other.
+    let (mut environment, facts) = std::thread::scope(|scope| {
+        let probes = scope.spawn(|| environment::collect(&ws, opts.offline, seed));
+        let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
+        build_env.extend([
+            (
+                "GATE_RUN_DIR".to_owned(),
+                run_dir.to_string_lossy().into_owned(),
+            ),
+            ("GATE_SEED".to_owned(), seed.to_string()),
+        ]);
+        let facts = Facts::gather(&ws, build_env).with_witness(witness);
+        let environment = probes
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (environment, facts)
+    });
+    environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
-    build_env.extend([
-        (
-            "GATE_RUN_DIR".to_owned(),
-            run_dir.to_string_lossy().into_owned(),
-        ),
-        ("GATE_SEED".to_owned(), environment.seed.to_string()),
-    ]);
-    let facts = Facts::gather(&ws, build_env)
-        .with_witness(witness)
+    let facts = facts
         .with_cache(cache)
         .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
     Ok(Prepared {
