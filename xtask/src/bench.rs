@@ -45,12 +45,18 @@
 //!    as `nvcc`): gate-kernels' sources compiled one at a time through it against raw nvcc,
 //!    alternated (goal: ≤ 1.02×; the records it writes are counted).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|witness|runtime|broad|static|cache|memory|affected`,
+//! 10. The gate's own cost on generated workspaces (`bench/overhead.rs`): `pilot --no-cache`
+//!     against plain `cargo test` on a bin-only crate and a 9-member workspace (goal ≤ 1.10×),
+//!     under nextest where it is installed, and a static run against `cargo metadata
+//!     --locked`, warm and cold, on the bin-only crate and 500 members (goal ≤ 1.5×).
+//!
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|witness|runtime|broad|static|cache|memory|affected|overhead`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
 //! instead of this repository; its verdict is reported, not required to be READY),
 //! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
 //! `--no-write` (print the table, leave the file alone).
 
+mod overhead;
 mod witness;
 
 use crate::{gen_secrets, gen_tree, project_root, say, shell};
@@ -144,6 +150,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     if opts.only.as_deref().is_none_or(|o| o == "affected") {
         rows.extend(affected(&root, &opts)?);
+    }
+    if opts.only.as_deref().is_none_or(|o| o == "overhead") {
+        rows.extend(overhead::overhead(&root, opts.runs)?);
     }
     let table = render(&rows, &opts);
     let mut stdout = std::io::stdout().lock();

@@ -1,0 +1,277 @@
+//! The gate's own cost (issue 43), on generated workspaces, each pair alternated in the same
+//! run, medians compared (release build, as installed):
+//!
+//! - `cargo gate pilot --no-cache` against plain `cargo test --locked --workspace`, warm target
+//!   dir, on a bin-only crate (a binary's unit tests and an integration test, no library) and
+//!   on a multi-crate workspace (a chain of libraries with unit and doc tests, and a binary).
+//!   Goal ≤ 1.10×.
+//! - A static `cargo gate controlled --skip tests.pass` against `cargo metadata --locked`, warm
+//!   (its evidence cache filled) and cold (`--no-cache`), on the bin-only crate and on a
+//!   500-member workspace. Goal ≤ 1.5×.
+//!
+//! Under nextest (a workspace with `.config/nextest.toml`) the pair is measured only where
+//! `cargo nextest` is installed; elsewhere the row says so.
+
+use super::{Row, median, release_gate_binary, say, tempfile_dir, time};
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Members of the large generated workspace of the static pair.
+const LARGE_MEMBERS: usize = 500;
+/// Libraries in the chain of the multi-crate workspace.
+const CHAIN: usize = 8;
+
+/// Benchmark: every pair above.
+pub(super) fn overhead(root: &Path, runs: usize) -> Result<Vec<Row>> {
+    let gate = release_gate_binary(root)?;
+    let runs = runs.max(5);
+    let mut rows = Vec::new();
+    let bin_only = tempfile_dir("overhead-bin")?;
+    generate(&bin_only, 0, true)?;
+    let multi = tempfile_dir("overhead-multi")?;
+    generate(&multi, CHAIN, true)?;
+    for (dir, name) in [
+        (&bin_only, "a bin-only crate"),
+        (&multi, "a 9-member workspace"),
+    ] {
+        rows.push(pilot_pair(&gate, dir, name, runs)?);
+    }
+    rows.push(nextest_row(&gate, &multi, runs)?);
+    let large = tempfile_dir("overhead-large")?;
+    generate(&large, LARGE_MEMBERS, false)?;
+    let large_name = format!("a {LARGE_MEMBERS}-member workspace");
+    for (dir, name) in [
+        (&bin_only, "a bin-only crate"),
+        (&large, large_name.as_str()),
+    ] {
+        for cold in [false, true] {
+            rows.push(static_pair(&gate, dir, name, cold, runs)?);
+        }
+    }
+    for dir in [bin_only, multi, large] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    Ok(rows)
+}
+
+/// `pilot --no-cache` against plain `cargo test`, both on a warm target dir.
+fn pilot_pair(gate: &Path, dir: &Path, name: &str, runs: usize) -> Result<Row> {
+    say(&format!("overhead: warming {name}"));
+    let (_, code) = time(command("cargo", dir, &["test", "--locked", "--workspace"]))?;
+    if code != 0 {
+        bail!("`cargo test` of the generated {name} failed");
+    }
+    let gated = ["gate", "pilot", "--no-cache"];
+    let plain = ["test", "--locked", "--workspace"];
+    let (ours, theirs) = alternate(
+        runs,
+        || gate_command(gate, dir, &gated),
+        || command("cargo", dir, &plain),
+    )?;
+    Ok(ratio_row(
+        format!("`cargo gate pilot --no-cache` on {name} (warm target), median of {runs}"),
+        "`cargo test --locked --workspace`",
+        ours,
+        theirs,
+        1.10,
+    ))
+}
+
+/// The nextest pair, where nextest is installed.
+fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
+    let what = "`cargo gate pilot --no-cache` under nextest (`.config/nextest.toml`)";
+    let installed = Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        say("overhead: cargo nextest is not installed; its pair is not measured");
+        return Ok(Row::not_measured(
+            what,
+            "cargo nextest is not installed here",
+        ));
+    }
+    std::fs::create_dir_all(dir.join(".config"))?;
+    std::fs::write(dir.join(".config/nextest.toml"), "[profile.default]\n")?;
+    let gated = ["gate", "pilot", "--no-cache"];
+    let plain = ["nextest", "run", "--workspace"];
+    let (ours, theirs) = alternate(
+        runs,
+        || gate_command(gate, dir, &gated),
+        || command("cargo", dir, &plain),
+    )?;
+    std::fs::remove_dir_all(dir.join(".config"))?;
+    Ok(ratio_row(
+        format!("{what}, median of {runs}"),
+        "`cargo nextest run --workspace`",
+        ours,
+        theirs,
+        1.10,
+    ))
+}
+
+/// A static run against `cargo metadata --locked`, warm (cache filled) or cold.
+fn static_pair(gate: &Path, dir: &Path, name: &str, cold: bool, runs: usize) -> Result<Row> {
+    say(&format!(
+        "overhead: static run on {name}, {}",
+        if cold { "cold" } else { "warm" }
+    ));
+    let mut gated = vec!["gate", "controlled", "--skip", "tests.pass"];
+    if cold {
+        gated.push("--no-cache");
+    } else {
+        // Fills the cache once: every timed run after is warm.
+        time(gate_command(gate, dir, &gated))?;
+    }
+    let plain = ["metadata", "--locked", "--format-version", "1"];
+    let (ours, theirs) = alternate(
+        runs,
+        || gate_command(gate, dir, &gated),
+        || command("cargo", dir, &plain),
+    )?;
+    Ok(ratio_row(
+        format!(
+            "static `controlled --skip tests.pass`{} on {name}, median of {runs}",
+            if cold { " --no-cache" } else { ", warm" }
+        ),
+        "`cargo metadata --locked`",
+        ours,
+        theirs,
+        1.5,
+    ))
+}
+
+/// Medians of `runs` timings of each command, alternated (ours first on even runs).
+fn alternate(
+    runs: usize,
+    ours: impl Fn() -> Command,
+    theirs: impl Fn() -> Command,
+) -> Result<(Duration, Duration)> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..runs {
+        if i % 2 == 0 {
+            a.push(time(ours())?.0);
+            b.push(time(theirs())?.0);
+        } else {
+            b.push(time(theirs())?.0);
+            a.push(time(ours())?.0);
+        }
+    }
+    Ok((median(a), median(b)))
+}
+
+fn ratio_row(what: String, baseline: &str, ours: Duration, theirs: Duration, goal: f64) -> Row {
+    let ratio = ours.as_secs_f64() / theirs.as_secs_f64();
+    Row {
+        what,
+        baseline: format!("{baseline}: {:.3} s", theirs.as_secs_f64()),
+        measured: format!("{:.3} s", ours.as_secs_f64()),
+        ratio: format!("{ratio:.2}×"),
+        goal: format!("≤ {goal:.2}×"),
+        met: Some(ratio <= goal),
+    }
+}
+
+fn command(program: &str, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR");
+    cmd
+}
+
+fn gate_command(gate: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(gate);
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR");
+    cmd
+}
+
+/// A workspace in `dir`, committed to git: `chain` libraries, each depending on the one before
+/// (with a unit test and a doc test), and, with `bin`, a binary `app` on the last of them (with
+/// a unit test and an integration test). No registry dependency: it builds offline.
+fn generate(dir: &Path, chain: usize, bin: bool) -> Result<()> {
+    let mut members = Vec::new();
+    for i in 0..chain {
+        let name = format!("lib{i:03}");
+        let dep = match i {
+            0 => String::new(),
+            _ => format!("lib{:03} = {{ path = \"../lib{:03}\" }}\n", i - 1, i - 1),
+        };
+        let lib = format!(
+            "//! Generated.\n\n/// Adds one.\n///\n/// ```\n/// assert_eq!({name}::next{i}(1), 2);\n/// ```\npub fn next{i}(x: u64) -> u64 {{\n    x + 1\n}}\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn adds() {{\n        assert_eq!(super::next{i}(2), 3);\n    }}\n}}\n"
+        );
+        package(dir, &name, &dep, "src/lib.rs", &lib)?;
+        members.push(name);
+    }
+    if bin {
+        let dep = match chain {
+            0 => String::new(),
+            n => format!("lib{:03} = {{ path = \"../lib{:03}\" }}\n", n - 1, n - 1),
+        };
+        let main = "fn double(x: u64) -> u64 {\n    x * 2\n}\n\nfn main() {\n    println!(\"{}\", double(21));\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn doubles() {\n        assert_eq!(super::double(2), 4);\n    }\n}\n";
+        package(dir, "app", &dep, "src/main.rs", main)?;
+        let tests = dir.join("app/tests");
+        std::fs::create_dir_all(&tests)?;
+        std::fs::write(
+            tests.join("cli.rs"),
+            "#[test]\nfn runs() {\n    assert!(env!(\"CARGO_BIN_EXE_app\").ends_with(\"app\") || cfg!(windows));\n}\n",
+        )?;
+        members.push("app".to_owned());
+    }
+    let list: Vec<String> = members.iter().map(|m| format!("\"{m}\"")).collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nmembers = [{}]\nresolver = \"2\"\n",
+            list.join(", ")
+        ),
+    )?;
+    std::fs::write(dir.join(".gitignore"), "/target\n")?;
+    run(dir, "cargo", &["generate-lockfile", "--offline"])?;
+    run(dir, "git", &["init", "-q"])?;
+    run(dir, "git", &["add", "-A"])?;
+    run(
+        dir,
+        "git",
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "commit",
+            "-qm",
+            "generated",
+        ],
+    )
+}
+
+fn package(dir: &Path, name: &str, deps: &str, file: &str, text: &str) -> Result<()> {
+    let at = dir.join(name);
+    let path = at.join(file);
+    std::fs::create_dir_all(path.parent().context("a file in a directory")?)?;
+    std::fs::write(
+        at.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}"
+        ),
+    )?;
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+fn run(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .with_context(|| format!("failed to run {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed in {}", args.join(" "), dir.display());
+    }
+    Ok(())
+}
