@@ -53,7 +53,8 @@ pub(crate) use test_run::other_toolchain;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
     RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
-    TestTally, is_rustdoc_shim, parse_libtest, parse_nextest, runner_main, rustdoc_main,
+    TestTally, is_rustdoc_shim, parse_libtest, parse_nextest, ran_doc_tests_after, runner_main,
+    rustdoc_main,
 };
 
 use crate::cache::Session;

@@ -397,7 +397,8 @@ pub fn evaluate(
         ))
     } else {
         let mut summary = format!("{runner_name}: {tally}");
-        if runner == Runner::Nextest {
+        // The doc tests run after nextest, but not in a shard (one bucket of nextest's).
+        if runner == Runner::Nextest && !crate::facts::ran_doc_tests_after(&captured.log) {
             summary.push_str(" (doctests are not run by nextest)");
         }
         Outcome::pass(summary)

@@ -19,6 +19,7 @@ mod formats;
 mod fresh_by_content;
 mod hostile;
 mod init;
+mod nextest;
 mod per_binary;
 mod pilot;
 mod record;

@@ -7,7 +7,7 @@
 use crate::support::{Fixture, fixture};
 
 /// Whether cargo-nextest is installed; says why the test is skipped when it is not.
-fn nextest() -> bool {
+pub(crate) fn nextest() -> bool {
     let installed = std::process::Command::new("cargo")
         .args(["nextest", "--version"])
         .output()

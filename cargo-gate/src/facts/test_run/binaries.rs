@@ -256,7 +256,7 @@ pub(super) fn run(
                 ))
             }
         };
-        fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline());
+        fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), Runner::CargoTest);
     }
     let run = fresh.value.as_ref().ok();
     // A binary's result is stored only when the run was not stopped under it and the tree
@@ -438,10 +438,11 @@ fn per_crate(
 /// command with its own command line), the first failure's exit status, judged again whole.
 /// A workspace whose libraries have no doc tests to run (cargo: "no library targets found")
 /// adds nothing.
-fn with_doc_tests(
+pub(super) fn with_doc_tests(
     binaries: Fresh<Result<TestRun, String>>,
     docs: Fresh<Result<TestRun, String>>,
     offline: bool,
+    runner: Runner,
 ) -> Fresh<Result<TestRun, String>> {
     let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
         return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
@@ -454,8 +455,13 @@ fn with_doc_tests(
         };
     }
     let first = &mut run.captured;
+    // After nextest the doc tests' log is told apart by its own opening (`parse.rs`).
+    let opening = match runner {
+        Runner::CargoTest => "\n$ ",
+        Runner::Nextest => super::parse::DOC_TESTS_AFTER,
+    };
     first.log = format!(
-        "{}\n$ {}\n{}",
+        "{}{opening}{}\n{}",
         first.log.trim_end_matches('\n'),
         doc.captured.command_line,
         doc.captured.log
@@ -466,7 +472,7 @@ fn with_doc_tests(
     }
     first.stopped = first.stopped.take().or(doc.captured.stopped);
     run.over_limit = run.over_limit.or(doc.over_limit);
-    let keep = run.keep(Runner::CargoTest, offline);
+    let keep = run.keep(runner, offline);
     Fresh {
         files: docs.files,
         read: binaries.read,

@@ -32,8 +32,25 @@ impl TestCounts {
     pub fn parse(log: &str, runner: Runner) -> TestCounts {
         match runner {
             Runner::CargoTest => parse_libtest(log),
-            Runner::Nextest => parse_nextest(log),
+            // nextest runs no doc tests: `cargo test --doc` ran after it, its log after the
+            // last line that names that command (a test's own output comes before it).
+            Runner::Nextest => match doc_tests_after(log) {
+                Some((tests, docs)) => parse_nextest(tests).and(parse_libtest(docs)),
+                None => parse_nextest(log),
+            },
         }
+    }
+
+    /// These counts and `docs`' together: the summary is the first run's to have seen.
+    fn and(mut self, docs: TestCounts) -> TestCounts {
+        self.passed += docs.passed;
+        self.failed += docs.failed;
+        self.ignored += docs.ignored;
+        self.failures.extend(docs.failures);
+        self.passes.extend(docs.passes);
+        self.silent.extend(docs.silent);
+        self.timed_out.extend(docs.timed_out);
+        self
     }
 
     /// The names and counts the test-run fact keeps (`failure.paths` reads them).
@@ -49,6 +66,22 @@ impl TestCounts {
         }
     }
 }
+
+/// The log of a nextest run followed by the doc tests' run ([`DOC_TESTS_AFTER`]), split at
+/// the last line that starts the doc tests; `None` when there is none.
+fn doc_tests_after(log: &str) -> Option<(&str, &str)> {
+    let at = log.rfind(DOC_TESTS_AFTER)?;
+    Some((&log[..at], &log[at..]))
+}
+
+/// Whether the doc tests ran after nextest in the run that printed `log`.
+pub fn ran_doc_tests_after(log: &str) -> bool {
+    doc_tests_after(log).is_some()
+}
+
+/// How the log of a test run goes on with the doc tests' run after a runner that runs none
+/// (nextest): the command line that follows it is `cargo test … --doc`.
+pub(crate) const DOC_TESTS_AFTER: &str = "\n$ doc tests: ";
 
 /// Parses libtest output as printed by `cargo test`.
 pub fn parse_libtest(log: &str) -> TestCounts {

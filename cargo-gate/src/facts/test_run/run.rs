@@ -119,6 +119,10 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         Err(pending) => {
             let whole = |why: Option<String>| {
                 let mut fresh = run_tests(facts, setup, cmd, runner);
+                // A shard is one bucket of nextest's: the doc tests are no shard's.
+                if runner == Runner::Nextest && shard.is_none() {
+                    fresh = with_doc_tests(facts, setup, fresh);
+                }
                 if let Ok(run) = &mut fresh.value {
                     run.whole = why;
                 }
@@ -206,6 +210,30 @@ pub(crate) fn other_toolchain(root: &Path, environment: &Environment) -> Option<
          no evidence for the pinned toolchain; run the gate without the override, after \
          `rustup toolchain install {pin}` if it is not installed"
     ))
+}
+
+/// nextest's run followed by the doc tests (nextest runs none; its documentation has
+/// `cargo test --doc` run beside it), as one run: when nextest finished, `cargo test --doc`
+/// runs and its log, counts and exit status join the run's (`parse.rs` tells the two logs
+/// apart). A workspace without a library adds nothing.
+fn with_doc_tests(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    nextest: Fresh<Result<TestRun, String>>,
+) -> Fresh<Result<TestRun, String>> {
+    let finished = nextest
+        .value
+        .as_ref()
+        .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
+    if !finished {
+        return nextest;
+    }
+    let doc = setup.cargo.command(
+        "test",
+        &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+    );
+    let docs = run_tests(facts, setup, doc, Runner::CargoTest);
+    binaries::with_doc_tests(nextest, docs, setup.cargo.offline(), Runner::Nextest)
 }
 
 /// Runs the tests once: the fact the cache keeps, with what they left in the run directory.
