@@ -62,18 +62,38 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
         let target = message["target"]["name"].as_str().unwrap_or_default();
         let kind = message["target"]["kind"][0].as_str().unwrap_or_default();
         let fresh = message["fresh"].as_bool().unwrap_or(false);
-        let dep_info = message["filenames"]
+        // A binary or an example is named by its uplifted copy (`debug/app`,
+        // `debug/examples/demo`), whose dep-info carries no hash: the unit is the file it was
+        // copied from, whose name does.
+        let found = message["filenames"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(serde_json::Value::as_str)
-            .find_map(|f| crate::cache::discover::dep_info_of(Path::new(f)));
-        let Some(dep_info) = dep_info else {
+            .find_map(|f| {
+                let f = Path::new(f);
+                let dep_info = crate::cache::discover::dep_info_of(f)?;
+                match fingerprint_dir(&dep_info, &package) {
+                    Some(dir) => Some((dep_info, Some(dir))),
+                    None => {
+                        let original =
+                            uplifted_from(f).and_then(|o| crate::cache::discover::dep_info_of(&o));
+                        Some(match original {
+                            Some(hashed) => {
+                                let dir = fingerprint_dir(&hashed, &package);
+                                (hashed, dir)
+                            }
+                            None => (dep_info, None),
+                        })
+                    }
+                }
+            });
+        let Some((dep_info, fingerprint)) = found else {
             continue;
         };
         units.push(Unit {
             name: format!("{package}::{kind}/{target}"),
-            fingerprint: fingerprint_dir(&dep_info, &package),
+            fingerprint,
             dep_info,
             fresh,
         });
@@ -94,6 +114,44 @@ fn fingerprint_dir(dep_info: &Path, package: &str) -> Option<PathBuf> {
         .take(3)
         .map(|dir| dir.join(".fingerprint").join(format!("{package}-{hash}")))
         .find(|dir| dir.is_dir())
+}
+
+/// The file cargo uplifted `artifact` from (`debug/examples/demo` from
+/// `debug/examples/demo-<hash>`, `debug/my-app` from `debug/deps/my_app-<hash>`): beside it or
+/// in `deps/`, named by its stem and a hash, with the same length and modification time (a
+/// hard link, or a copy that kept both). `None` when there is none.
+fn uplifted_from(artifact: &Path) -> Option<PathBuf> {
+    let dir = artifact.parent()?;
+    let name = artifact.file_name()?.to_str()?;
+    let (stem, ext) = name.split_once('.').unwrap_or((name, ""));
+    let stamp = |p: &Path| {
+        let meta = std::fs::metadata(p).ok()?;
+        Some((meta.len(), meta.modified().ok()))
+    };
+    let want = stamp(artifact)?;
+    let stems = [stem.to_owned(), stem.replace('-', "_")];
+    let hashed = |file: &str| {
+        stems.iter().any(|stem| {
+            let Some(rest) = file
+                .strip_prefix(stem.as_str())
+                .and_then(|r| r.strip_prefix('-'))
+            else {
+                return false;
+            };
+            let hash = match ext {
+                "" => Some(rest),
+                ext => rest.strip_suffix(ext).and_then(|r| r.strip_suffix('.')),
+            };
+            hash.is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+        })
+    };
+    [dir.to_path_buf(), dir.join("deps")]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.flatten())
+        .filter(|entry| entry.file_name().to_str().is_some_and(hashed))
+        .map(|entry| entry.path())
+        .find(|path| stamp(path) == Some(want))
 }
 
 /// Files read and digested once per check, however many units share them.

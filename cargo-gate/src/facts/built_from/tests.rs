@@ -97,3 +97,36 @@ fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
     assert_eq!(said(&[]), "");
     assert!(said(&["p::lib/p".to_owned()]).starts_with(SAID));
 }
+
+/// An example (or a binary) is named in cargo's messages by its uplifted copy, whose dep-info
+/// has no hash: its unit is the hashed file it was copied from, with that file's fingerprint.
+#[test]
+fn an_uplifted_example_is_the_unit_it_was_copied_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("target/debug");
+    let examples = profile.join("examples");
+    std::fs::create_dir_all(&examples).unwrap();
+    std::fs::create_dir_all(profile.join(".fingerprint/my-app-0123abcd")).unwrap();
+    let hashed = examples.join("demo-0123abcd");
+    std::fs::write(&hashed, "an executable").unwrap();
+    std::fs::hard_link(&hashed, examples.join("demo")).unwrap();
+    // Another build of it (another profile): not the one uplifted.
+    std::fs::write(examples.join("demo-4567ef01"), "another executable").unwrap();
+    for d in ["demo-0123abcd.d", "demo.d", "demo-4567ef01.d"] {
+        std::fs::write(examples.join(d), "demo: src/main.rs\n").unwrap();
+    }
+    let message = serde_json::json!({
+        "reason": "compiler-artifact",
+        "package_id": format!("path+file://{}#my-app@0.1.0", dir.path().display()),
+        "target": {"name": "demo", "kind": ["example"]},
+        "filenames": [examples.join("demo")],
+        "fresh": true,
+    });
+    let found = units(&message.to_string());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].dep_info, examples.join("demo-0123abcd.d"));
+    assert_eq!(
+        found[0].fingerprint.as_deref(),
+        Some(profile.join(".fingerprint/my-app-0123abcd").as_path())
+    );
+}
