@@ -63,20 +63,13 @@ fn pilot_pair(gate: &Path, dir: &Path, name: &str, runs: usize) -> Result<Row> {
     if code != 0 {
         bail!("`cargo test` of the generated {name} failed");
     }
-    let gated = ["gate", "pilot", "--no-cache"];
-    let plain = ["test", "--locked", "--workspace"];
-    let (ours, theirs) = alternate(
-        runs,
-        || gate_command(gate, dir, &gated),
-        || command("cargo", dir, &plain),
-    )?;
-    Ok(ratio_row(
+    pair(
+        (gate, dir, runs),
+        &["gate", "pilot", "--no-cache"],
+        &["test", "--locked", "--workspace"],
         format!("`cargo gate pilot --no-cache` on {name} (warm target), median of {runs}"),
-        "`cargo test --locked --workspace`",
-        ours,
-        theirs,
         1.10,
-    ))
+    )
 }
 
 /// The nextest pair, where nextest is installed.
@@ -95,21 +88,24 @@ fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
     }
     std::fs::create_dir_all(dir.join(".config"))?;
     std::fs::write(dir.join(".config/nextest.toml"), "[profile.default]\n")?;
-    let gated = ["gate", "pilot", "--no-cache"];
-    let plain = ["nextest", "run", "--workspace"];
-    let (ours, theirs) = alternate(
+    // nextest runs no doc tests; its documentation has `cargo test --doc` run beside it, as
+    // the gate does: the baseline runs both.
+    let plain = "cargo nextest run --workspace && cargo test --doc --workspace";
+    let timed = alternate(
         runs,
-        || gate_command(gate, dir, &gated),
-        || command("cargo", dir, &plain),
-    )?;
+        || gate_command(gate, dir, &["gate", "pilot", "--no-cache"]),
+        || {
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", plain])
+                .current_dir(dir)
+                .env_remove("CARGO_TARGET_DIR");
+            cmd
+        },
+    );
     std::fs::remove_dir_all(dir.join(".config"))?;
-    Ok(ratio_row(
-        format!("{what}, median of {runs}"),
-        "`cargo nextest run --workspace`",
-        ours,
-        theirs,
-        1.10,
-    ))
+    let (ours, theirs) = timed?;
+    let what = format!("{what}, median of {runs}");
+    Ok(ratio_row(what, &format!("`{plain}`"), ours, theirs, 1.10))
 }
 
 /// A static run against `cargo metadata --locked`, warm (cache filled) or cold.
@@ -125,22 +121,34 @@ fn static_pair(gate: &Path, dir: &Path, name: &str, cold: bool, runs: usize) -> 
         // Fills the cache once: every timed run after is warm.
         time(gate_command(gate, dir, &gated))?;
     }
-    let plain = ["metadata", "--locked", "--format-version", "1"];
-    let (ours, theirs) = alternate(
-        runs,
-        || gate_command(gate, dir, &gated),
-        || command("cargo", dir, &plain),
-    )?;
-    Ok(ratio_row(
+    pair(
+        (gate, dir, runs),
+        &gated,
+        &["metadata", "--locked", "--format-version", "1"],
         format!(
             "static `controlled --skip tests.pass`{} on {name}, median of {runs}",
             if cold { " --no-cache" } else { ", warm" }
         ),
-        "`cargo metadata --locked`",
-        ours,
-        theirs,
         1.5,
-    ))
+    )
+}
+
+/// `cargo-gate GATED…` against `cargo PLAIN…` in `dir`, alternated `runs` times: the row,
+/// judged against `goal` (a ratio of medians).
+fn pair(
+    (gate, dir, runs): (&Path, &Path, usize),
+    gated: &[&str],
+    plain: &[&str],
+    what: String,
+    goal: f64,
+) -> Result<Row> {
+    let (ours, theirs) = alternate(
+        runs,
+        || gate_command(gate, dir, gated),
+        || command("cargo", dir, plain),
+    )?;
+    let baseline = format!("`cargo {}`", plain.join(" "));
+    Ok(ratio_row(what, &baseline, ours, theirs, goal))
 }
 
 /// Medians of `runs` timings of each command, alternated (ours first on even runs).
