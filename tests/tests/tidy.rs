@@ -1208,7 +1208,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("xtask/src/bench.rs", "memory", BENCH),
     ("xtask/src/bench.rs", "scan", BENCH),
     ("xtask/src/bench.rs", "secrets", BENCH),
-    ("xtask/src/bench.rs", "static_run", BENCH),
     ("xtask/src/gen_tree.rs", "unsafe_item", SEAM),
     ("xtask/src/release.rs", "run", SEAM),
     ("xtask/src/wine.rs", "run", SEAM),

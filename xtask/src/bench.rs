@@ -235,6 +235,32 @@ fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
+/// Locks a generated workspace in `dir` (offline: it has no registry dependency) and commits
+/// it to a new git repository, as a gated tree is.
+fn commit_generated(dir: &Path) -> Result<()> {
+    let sh = shell(dir)?;
+    checked(
+        cmd!(sh, "cargo generate-lockfile --offline"),
+        "cargo generate-lockfile",
+    )?;
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.invalid",
+            "commit",
+            "-qm",
+            "generated",
+        ],
+    ] {
+        checked(cmd!(sh, "git {args...}"), "git")?;
+    }
+    Ok(())
+}
+
 /// A timed cargo command in `root`: a std `Command`, see [`time`].
 fn cargo(root: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("cargo");
@@ -725,26 +751,7 @@ fn static_run(root: &Path, runs: usize) -> Result<Vec<Row>> {
         dir.join("Cargo.toml"),
         format!("[workspace]\nmembers = [{members}]\nresolver = \"2\"\n"),
     )?;
-    let sh = shell(&dir)?;
-    checked(
-        cmd!(sh, "cargo generate-lockfile --offline"),
-        "cargo generate-lockfile",
-    )?;
-    for args in [
-        &["init", "-q"][..],
-        &["add", "-A"],
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.invalid",
-            "commit",
-            "-qm",
-            "generated",
-        ],
-    ] {
-        checked(cmd!(sh, "git {args...}"), "git")?;
-    }
+    commit_generated(&dir)?;
     let out = dir.join("gate-out");
     let mut walls = Vec::new();
     for i in 0..runs.max(1) {

@@ -12,7 +12,7 @@
 //! Under nextest (a workspace with `.config/nextest.toml`) the pair is measured only where
 //! `cargo nextest` is installed; elsewhere the row says so.
 
-use super::{Row, median, release_gate_binary, say, tempfile_dir, time};
+use super::{Row, commit_generated, median, release_gate_binary, say, tempfile_dir, time};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
@@ -93,7 +93,7 @@ fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
     let plain = "cargo nextest run --workspace && cargo test --doc --workspace";
     let timed = alternate(
         runs,
-        || gate_command(gate, dir, &["gate", "pilot", "--no-cache"]),
+        || command(gate, dir, &["gate", "pilot", "--no-cache"]),
         || {
             let mut cmd = Command::new("sh");
             cmd.args(["-c", plain])
@@ -119,7 +119,7 @@ fn static_pair(gate: &Path, dir: &Path, name: &str, cold: bool, runs: usize) -> 
         gated.push("--no-cache");
     } else {
         // Fills the cache once: every timed run after is warm.
-        time(gate_command(gate, dir, &gated))?;
+        time(command(gate, dir, &gated))?;
     }
     pair(
         (gate, dir, runs),
@@ -144,7 +144,7 @@ fn pair(
 ) -> Result<Row> {
     let (ours, theirs) = alternate(
         runs,
-        || gate_command(gate, dir, gated),
+        || command(gate, dir, gated),
         || command("cargo", dir, plain),
     )?;
     let baseline = format!("`cargo {}`", plain.join(" "));
@@ -182,16 +182,9 @@ fn ratio_row(what: String, baseline: &str, ours: Duration, theirs: Duration, goa
     }
 }
 
-fn command(program: &str, dir: &Path, args: &[&str]) -> Command {
+/// `program ARGS…` in the generated workspace `dir`, which builds into its own target dir.
+fn command(program: impl AsRef<std::ffi::OsStr>, dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR");
-    cmd
-}
-
-fn gate_command(gate: &Path, dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(gate);
     cmd.args(args)
         .current_dir(dir)
         .env_remove("CARGO_TARGET_DIR");
@@ -239,22 +232,7 @@ fn generate(dir: &Path, chain: usize, bin: bool) -> Result<()> {
         ),
     )?;
     std::fs::write(dir.join(".gitignore"), "/target\n")?;
-    run(dir, "cargo", &["generate-lockfile", "--offline"])?;
-    run(dir, "git", &["init", "-q"])?;
-    run(dir, "git", &["add", "-A"])?;
-    run(
-        dir,
-        "git",
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.invalid",
-            "commit",
-            "-qm",
-            "generated",
-        ],
-    )
+    commit_generated(dir)
 }
 
 fn package(dir: &Path, name: &str, deps: &str, file: &str, text: &str) -> Result<()> {
@@ -268,18 +246,5 @@ fn package(dir: &Path, name: &str, deps: &str, file: &str, text: &str) -> Result
         ),
     )?;
     std::fs::write(path, text)?;
-    Ok(())
-}
-
-fn run(dir: &Path, program: &str, args: &[&str]) -> Result<()> {
-    let status = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .with_context(|| format!("failed to run {program}"))?;
-    if !status.success() {
-        bail!("`{program} {}` failed in {}", args.join(" "), dir.display());
-    }
     Ok(())
 }
