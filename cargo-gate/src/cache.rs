@@ -109,7 +109,8 @@ pub enum Fact {
     /// the binary's digest and what it reads at run time instead of the whole tree.
     TestBinary,
     /// The GPU code in one of the build's artifacts (`facts/artifacts.rs`): keyed by the
-    /// artifact's path, size and modification time, and the tool that read it.
+    /// artifact's path and stamp (length, inode, device, change time: `cache/stamps.rs`) and
+    /// the tool that read it.
     BuiltGpu,
 }
 
@@ -1023,18 +1024,20 @@ impl Session {
     /// Whether the tree (or Cargo.lock) no longer has the digest `inputs` was keyed by.
     fn tree_moved(&self, inputs: &Inputs) -> bool {
         let now = |name: &str| match name {
-            // This run's tree, proven unchanged by its files' stamps, or hashed again.
-            "tree" => match self.tree.get() {
-                Some(Ok(tree))
-                    if inputs.components.get("tree") == Some(&tree.all)
-                        && self.tree_still(tree) =>
-                {
-                    Some(tree.all.clone())
+            // This run's tree, proven unchanged by its files' stamps, or the same listing
+            // hashed again.
+            "tree" => {
+                let rels = tree_files(&self.root, self.git, &self.exclude).ok()?;
+                match self.tree.get() {
+                    Some(Ok(tree))
+                        if inputs.components.get("tree") == Some(&tree.all)
+                            && tree_still(&self.root, tree, &rels) =>
+                    {
+                        Some(tree.all.clone())
+                    }
+                    _ => Some(digests_of(&self.root, rels).all),
                 }
-                _ => tree_digests(&self.root, self.git, &self.exclude)
-                    .ok()
-                    .map(|t| t.all),
-            },
+            }
             "lockfile" => Some(file_digest(&self.root.join("Cargo.lock"))),
             _ => None,
         };
@@ -1044,22 +1047,6 @@ impl Session {
                 .get(name)
                 .is_some_and(|before| now(name).as_ref() != Some(before))
         })
-    }
-
-    /// Whether the tree is provably the one `tree` was taken of, from its listing and its
-    /// files' stamps alone (`cache/stamps.rs`); `false`: not proven, hash it again.
-    fn tree_still(&self, tree: &Tree) -> bool {
-        let Ok(rels) = tree_files(&self.root, self.git, &self.exclude) else {
-            return false;
-        };
-        let same_list = rels.len() == tree.entries.len()
-            && rels
-                .iter()
-                .zip(&tree.entries)
-                .all(|(now, (then, _))| now == then);
-        let paths: Vec<PathBuf> = rels.iter().map(|r| self.root.join(r)).collect();
-        let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-        same_list && tree.stamped.still(&borrowed)
     }
 
     /// Adds discovered inputs to those every later fact of the run carries.
@@ -1308,6 +1295,19 @@ fn is_manifest(rel: &str) -> bool {
 
 /// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
 /// git), by content (a symlink by its target) and executable bit.
+/// Whether the tree listed now as `rels` is provably the one `tree` was taken of, from the
+/// listing and its files' stamps alone (`cache/stamps.rs`); `false`: not proven, hash it again.
+fn tree_still(root: &Path, tree: &Tree, rels: &[String]) -> bool {
+    let same_list = rels.len() == tree.entries.len()
+        && rels
+            .iter()
+            .zip(&tree.entries)
+            .all(|(now, (then, _))| now == then);
+    let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
+    let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    same_list && tree.stamped.still(&borrowed)
+}
+
 /// The tree's files, relative and sorted: what git tracks or would track (untracked, not
 /// ignored), or every file under the root without git; the target and output directories
 /// are left out of what git does not track (the gate's own record, the build's outputs); a
@@ -1334,7 +1334,11 @@ fn tree_files(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Vec<String>
 }
 
 fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
-    let rels = tree_files(root, git, exclude)?;
+    Ok(digests_of(root, tree_files(root, git, exclude)?))
+}
+
+/// The tree of `rels` (a [`tree_files`] listing) under `root`: stamped, then digested.
+fn digests_of(root: &Path, rels: Vec<String>) -> Tree {
     let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
     let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let stamped = stamps::Stamped::take(&borrowed);
@@ -1357,13 +1361,13 @@ fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, Str
         .into_iter()
         .filter(|p| !std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
         .collect();
-    Ok(Tree {
+    Tree {
         all: all.finish(),
         manifests: manifests.finish(),
         files,
         entries,
         stamped,
-    })
+    }
 }
 
 /// One file's digest: `x` or `-` (executable), then the content's SHA-256; a symlink is its
