@@ -1318,8 +1318,18 @@ fn tree_files(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Vec<String>
         !exclude.iter().any(|x| path.starts_with(x))
     };
     let mut rels = if git {
-        let mut rels = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"])?;
-        let mut untracked = git_list(root, &["ls-files", "-z", "-o", "--exclude-standard"])?;
+        // Two process starts, asked at once.
+        let (tracked, untracked) = std::thread::scope(|scope| {
+            let untracked =
+                scope.spawn(|| git_list(root, &["ls-files", "-z", "-o", "--exclude-standard"]));
+            let tracked = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"]);
+            let untracked = untracked
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (tracked, untracked)
+        });
+        let mut rels = tracked?;
+        let mut untracked = untracked?;
         untracked.retain(outside);
         rels.extend(untracked);
         rels

@@ -190,28 +190,69 @@ impl Environment {
     }
 }
 
-/// Collects the environment of a run on `ws`.
-pub fn collect(ws: &Workspace, offline: bool, seed: u64) -> Environment {
-    let root = &ws.root;
-    // Four independent probes, run at once (each is a process start, two through rustup).
-    let (rustc, cargo, nvcc, driver) = std::thread::scope(|scope| {
-        let cargo = scope.spawn(|| output(root, "cargo", &["-V"]));
-        let nvcc = scope.spawn(|| output(root, "nvcc", &["--version"]));
-        let driver = scope.spawn(|| {
-            output(
-                root,
-                "nvidia-smi",
-                &["--query-gpu=driver_version", "--format=csv,noheader"],
+/// The toolchain as the run's directory sees it: `rustc -vV`, `cargo -V`, nvcc and the CUDA
+/// driver, asked at once (each is a process start, two through rustup).
+#[derive(Debug, Clone)]
+pub struct Probes {
+    /// Where they were asked (rustup picks the toolchain by directory).
+    pub dir: std::path::PathBuf,
+    rustc: Option<String>,
+    cargo: Option<String>,
+    nvcc: Option<String>,
+    driver: Option<String>,
+}
+
+impl Probes {
+    /// Asks the four probes in `dir`.
+    pub fn ask(dir: &std::path::Path) -> Probes {
+        let (rustc, cargo, nvcc, driver) = std::thread::scope(|scope| {
+            let cargo = scope.spawn(|| output(dir, "cargo", &["-V"]));
+            let nvcc = scope.spawn(|| output(dir, "nvcc", &["--version"]));
+            let driver = scope.spawn(|| {
+                output(
+                    dir,
+                    "nvidia-smi",
+                    &["--query-gpu=driver_version", "--format=csv,noheader"],
+                )
+            });
+            let rustc = output(dir, "rustc", &["-vV"]);
+            (
+                rustc,
+                cargo.join().ok().flatten(),
+                nvcc.join().ok().flatten(),
+                driver.join().ok().flatten(),
             )
         });
-        let rustc = output(root, "rustc", &["-vV"]);
-        (
+        Probes {
+            dir: dir.to_owned(),
             rustc,
-            cargo.join().ok().flatten(),
-            nvcc.join().ok().flatten(),
-            driver.join().ok().flatten(),
-        )
-    });
+            cargo,
+            nvcc,
+            driver,
+        }
+    }
+
+    /// These probes when they were asked at `root`, else new ones asked there.
+    pub fn at(self, root: &std::path::Path) -> Probes {
+        if self.dir == root {
+            self
+        } else {
+            Probes::ask(root)
+        }
+    }
+}
+
+/// Collects the environment of a run on `ws`, its toolchain as `probes` saw it (asked at
+/// the root: [`Probes::at`]).
+pub fn collect(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Environment {
+    let root = &ws.root;
+    let Probes {
+        rustc,
+        cargo,
+        nvcc,
+        driver,
+        ..
+    } = probes.at(root);
     let rustc: BTreeMap<String, String> = rustc
         .map(|text| {
             text.lines()

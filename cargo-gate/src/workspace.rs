@@ -101,9 +101,21 @@ impl Workspace {
             args.extend(["--manifest-path", manifest_arg.as_str()]);
         }
         let cmd = runner.command("metadata", &args);
+        // Git's state is asked beside cargo, in the directory the workspace is looked for
+        // from: that is its root in the common case (the gate run at the root), and the
+        // answer is kept only then (`git_at`).
+        let guess = start_dir(&cwd, manifest.as_deref());
         // stdout (one JSON document) and stderr are kept apart here: interleaving could split
         // the document.
-        let output = match crate::process::output(cmd) {
+        let (output, early_git) = std::thread::scope(|scope| {
+            let git = scope.spawn(|| git_info(&guess));
+            let output = crate::process::output(cmd);
+            let git = git
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (output, git)
+        });
+        let output = match output {
             Ok(o) => o,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(GateError::CargoMissing);
@@ -159,7 +171,7 @@ impl Workspace {
             })
             .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name));
-        let git = git_info(&root);
+        let git = git_at(&root, &guess, early_git);
         Ok(Workspace {
             manifest_path: root.join("Cargo.toml"),
             target_dir: metadata.target_directory.into(),
@@ -434,6 +446,22 @@ fn is_dirty(porcelain: &str) -> bool {
             Some(untracked) => changes_the_build(untracked.trim_matches('"')),
             None => !line.trim().is_empty(),
         })
+}
+
+/// The directory a workspace is looked for from: the directory of `manifest` when one is
+/// given, else `cwd`. The workspace's root in the common case, so what depends only on the
+/// root (git's state, the toolchain probes) can be asked before cargo has named it.
+pub fn start_dir(cwd: &Path, manifest: Option<&Path>) -> PathBuf {
+    match manifest.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => cwd.join(dir),
+        _ => cwd.to_owned(),
+    }
+}
+
+/// Git's state at `root`: `early` (asked at `guess` before the root was known) when `guess`
+/// is the root, else asked now.
+fn git_at(root: &Path, guess: &Path, early: Option<GitInfo>) -> Option<GitInfo> {
+    if guess == root { early } else { git_info(root) }
 }
 
 fn git_info(root: &Path) -> Option<GitInfo> {

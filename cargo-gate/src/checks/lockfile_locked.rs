@@ -82,7 +82,7 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
             }
             "not a git work tree, tracking not applicable"
         }
-        Some(_) if git_tracks(root, "Cargo.lock") => "tracked by git",
+        Some(_) if lockfile_tracked(ctx.facts, root) => "tracked by git",
         Some(_) => {
             findings.push(
                 Finding::error(
@@ -219,6 +219,20 @@ fn unused_lockfiles(ctx: &Context<'_>) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// Whether git tracks the root's Cargo.lock: read from the file index when git listed it
+/// (no process start), asked of git otherwise (the index lists regular files only, so a
+/// tracked lockfile that is a symbolic link is not in it).
+fn lockfile_tracked(facts: &crate::facts::Facts, root: &std::path::Path) -> bool {
+    let index = &facts.index;
+    let lockfile = root.join("Cargo.lock");
+    let listed = index.source == crate::facts::IndexSource::Git
+        && index
+            .files
+            .binary_search_by(|f| f.path.cmp(&lockfile))
+            .is_ok();
+    listed || git_tracks(root, "Cargo.lock")
 }
 
 #[cfg(test)]

@@ -37,7 +37,8 @@ pub(crate) fn bench(
         return Ok(exit::READY);
     }
     let seed = crate::environment::seed("bench");
-    let env = crate::environment::collect(&ws, offline, seed);
+    let probes = crate::environment::Probes::ask(&ws.root);
+    let env = crate::environment::collect(&ws, offline, seed, probes);
     let measurement = bench::measure(&ws, &config, &env)?;
     let measured = match measurement.results {
         Ok(m) => m,

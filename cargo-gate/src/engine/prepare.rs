@@ -59,7 +59,25 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
             stage: opts.stage.to_string(),
         });
     }
-    let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline)?;
+    // The toolchain probes (four process starts, two through rustup) run while cargo loads
+    // the workspace, in the directory it is looked for from: its root in the common case;
+    // elsewhere they are asked again at the root (`Probes::at`).
+    let guess = std::env::current_dir()
+        .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
+        .ok();
+    let (ws, probes) = std::thread::scope(|scope| {
+        let probes = guess
+            .as_deref()
+            .map(|dir| scope.spawn(move || environment::Probes::ask(dir)));
+        let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline);
+        let probes = probes.map(|p| {
+            p.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (ws, probes)
+    });
+    let ws = ws?;
+    let probes = probes.map_or_else(|| environment::Probes::ask(&ws.root), |p| p.at(&ws.root));
     redactor.add_path(&ws.root, "<workspace>");
     let config = config::load(
         &ws.config_layout(),
@@ -78,24 +96,16 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     let seed = environment::seed(&run_id);
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
-    // The toolchain probes (four process starts, two through rustup) run while the eager
-    // facts are gathered (the file index, the manifests): neither needs the other.
-    let (mut environment, facts) = std::thread::scope(|scope| {
-        let probes = scope.spawn(|| environment::collect(&ws, opts.offline, seed));
-        let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
-        build_env.extend([
-            (
-                "GATE_RUN_DIR".to_owned(),
-                run_dir.to_string_lossy().into_owned(),
-            ),
-            ("GATE_SEED".to_owned(), seed.to_string()),
-        ]);
-        let facts = Facts::gather(&ws, build_env).with_witness(witness);
-        let environment = probes
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (environment, facts)
-    });
+    let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
+    build_env.extend([
+        (
+            "GATE_RUN_DIR".to_owned(),
+            run_dir.to_string_lossy().into_owned(),
+        ),
+        ("GATE_SEED".to_owned(), seed.to_string()),
+    ]);
+    let facts = Facts::gather(&ws, build_env).with_witness(witness);
+    let mut environment = environment::collect(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
     let facts = facts
