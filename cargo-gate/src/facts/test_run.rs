@@ -8,6 +8,7 @@ mod binaries;
 mod clock;
 mod doc_tests;
 mod model;
+mod nextest_binaries;
 mod parse;
 mod replay;
 mod run;

@@ -14,7 +14,7 @@ fn gate(fx: &Fixture) -> Run {
 }
 
 /// The binaries that ran and those reused, by id, from the run's `tests/binaries.json`.
-fn ran_and_reused(fx: &Fixture, run: &Run) -> (Vec<String>, Vec<String>) {
+pub(crate) fn ran_and_reused(fx: &Fixture, run: &Run) -> (Vec<String>, Vec<String>) {
     assert_eq!(run.code, 0, "{}", run.transcript());
     let listing = binaries(fx);
     let mut ran = Vec::new();
@@ -45,13 +45,13 @@ pub(crate) fn latest_run(fx: &Fixture) -> std::path::PathBuf {
     runs.pop().unwrap()
 }
 
-fn ids(list: &[&str]) -> Vec<String> {
+pub(crate) fn ids(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// The ids of `list` with the doc tests of each package named in it (a library's own test
 /// binary has the package's name), in the record's order.
-fn with_docs(list: &[&str]) -> Vec<String> {
+pub(crate) fn with_docs(list: &[&str]) -> Vec<String> {
     let mut all = ids(list);
     for id in list.iter().filter(|id| !id.contains("::")) {
         all.push(format!("{id} (doc tests)"));
@@ -61,7 +61,7 @@ fn with_docs(list: &[&str]) -> Vec<String> {
 }
 
 /// `vendor/dep` lies inside the workspace's directory: a path dependency there is a member.
-const ALL: [&str; 6] = ["a", "b", "c", "c::fixture", "d", "dep"];
+pub(crate) const ALL: [&str; 6] = ["a", "b", "c", "c::fixture", "d", "dep"];
 
 /// Each kind of change re-runs exactly the binaries it affects, and the others are reused
 /// (named in the report with the run they came from).

@@ -38,7 +38,7 @@ pub(super) fn overhead(root: &Path, runs: usize) -> Result<Vec<Row>> {
     ] {
         rows.push(pilot_pair(&gate, dir, name, runs)?);
     }
-    rows.push(nextest_row(&gate, &multi, runs)?);
+    rows.extend(nextest_rows(&gate, &multi, runs)?);
     let large = tempfile_dir("overhead-large")?;
     generate(&large, LARGE_MEMBERS, false)?;
     let large_name = format!("a {LARGE_MEMBERS}-member workspace");
@@ -72,8 +72,9 @@ fn pilot_pair(gate: &Path, dir: &Path, name: &str, runs: usize) -> Result<Row> {
     )
 }
 
-/// The nextest pair, where nextest is installed.
-fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
+/// The nextest pairs, where nextest is installed: `--no-cache`, and after a change in the
+/// leaf library (the cache filled first).
+fn nextest_rows(gate: &Path, dir: &Path, runs: usize) -> Result<Vec<Row>> {
     let what = "`cargo gate pilot --no-cache` under nextest (`.config/nextest.toml`)";
     let installed = Command::new("cargo")
         .args(["nextest", "--version"])
@@ -81,10 +82,10 @@ fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
         .is_ok_and(|o| o.status.success());
     if !installed {
         say("overhead: cargo nextest is not installed; its pair is not measured");
-        return Ok(Row::not_measured(
+        return Ok(vec![Row::not_measured(
             what,
             "cargo nextest is not installed here",
-        ));
+        )]);
     }
     std::fs::create_dir_all(dir.join(".config"))?;
     std::fs::write(dir.join(".config/nextest.toml"), "[profile.default]\n")?;
@@ -102,10 +103,43 @@ fn nextest_row(gate: &Path, dir: &Path, runs: usize) -> Result<Row> {
             cmd
         },
     );
-    std::fs::remove_dir_all(dir.join(".config"))?;
     let (ours, theirs) = timed?;
     let what = format!("{what}, median of {runs}");
-    Ok(ratio_row(what, &format!("`{plain}`"), ours, theirs, 1.10))
+    let mut rows = vec![ratio_row(what, &format!("`{plain}`"), ours, theirs, 1.10)];
+    rows.extend(leaf_change_rows(gate, dir, runs, plain)?);
+    std::fs::remove_dir_all(dir.join(".config"))?;
+    Ok(rows)
+}
+
+/// `cargo gate pilot` (cache filled) after a one-line change in the leaf library against
+/// nextest's run of the same change, with and without the doc tests: only the affected
+/// binaries run under the gate (per binary, a filterset).
+fn leaf_change_rows(gate: &Path, dir: &Path, runs: usize, plain: &str) -> Result<Vec<Row>> {
+    say("overhead: pilot under nextest after a leaf change");
+    let leaf = format!("lib{:03}/src/lib.rs", CHAIN - 1);
+    time(command(gate, dir, &["gate", "pilot"]))?;
+    let shell = |line: String| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", &line])
+            .current_dir(dir)
+            .env_remove("CARGO_TARGET_DIR");
+        cmd
+    };
+    let gated = format!("echo // >> {leaf} && '{}' gate pilot", gate.display());
+    let mut rows = Vec::new();
+    for baseline in [plain, "cargo nextest run --workspace"] {
+        let (ours, theirs) = alternate(
+            runs,
+            || shell(gated.clone()),
+            || shell(format!("echo // >> {leaf} && {{ {baseline}; }}")),
+        )?;
+        let what = format!(
+            "`cargo gate pilot` under nextest after a one-line change in the leaf library \
+             (the 9 members, cache filled), median of {runs}"
+        );
+        rows.push(ratio_row(what, &format!("`{baseline}`"), ours, theirs, 0.5));
+    }
+    Ok(rows)
 }
 
 /// A static run against `cargo metadata --locked`, warm (cache filled) or cold.

@@ -44,12 +44,8 @@ pub(super) fn keyable(
     setup: &TestSetup<'_>,
     runner: Runner,
 ) -> Result<String, String> {
-    if runner == Runner::Nextest {
-        return Err(
-            "nextest runs each test in a process of its own: the run is kept whole \
-                    (shard it across CI jobs instead, docs/GUIDE.md)"
-                .to_owned(),
-        );
+    if runner == Runner::Nextest && setup.environment.test_shard.is_some() {
+        return Err("a shard is one of nextest's hash buckets: the run is kept whole".to_owned());
     }
     if !facts.cache().enabled() {
         return Err("the evidence cache is off".to_owned());
@@ -94,15 +90,15 @@ fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathB
 }
 
 /// A key looked up: the proven entry, or what storing a fresh result needs.
-type Found = Result<Hit<BinaryRun>, Box<Pending>>;
+pub(super) type Found = Result<Hit<BinaryRun>, Box<Pending>>;
 
 /// A test binary of the build with its key looked up.
-struct Looked<'a> {
-    id: &'a str,
-    path: &'a Path,
-    size: u64,
-    modified: Option<u128>,
-    found: Option<Found>,
+pub(super) struct Looked<'a> {
+    pub id: &'a str,
+    pub path: &'a Path,
+    pub size: u64,
+    pub modified: Option<u128>,
+    pub found: Option<Found>,
 }
 
 /// What the per-binary run hands back to the whole run.
@@ -128,48 +124,7 @@ pub(super) fn run(
     let cache = facts.cache();
     let keys = Keys::new(facts, build);
     let limit = setup.test_timeout.as_millis().to_string();
-    let mut looked: Vec<Looked<'_>> = Vec::new();
-    for artifact in &build.artifacts {
-        let Some(binary) = &artifact.test_binary else {
-            continue;
-        };
-        if looked.iter().any(|l| l.path == artifact.path) {
-            continue;
-        }
-        let found = (!binary.sha256.is_empty())
-            .then(|| keys.reads(&binary.package_dir))
-            .flatten()
-            .map(|(reads, out_dirs)| {
-                let declared = cache.declared_reads(&binary.id);
-                let extra = [
-                    ("id", binary.id.clone()),
-                    ("binary", binary.sha256.clone()),
-                    ("reads", reads),
-                    ("declared", declared),
-                    ("out-dirs", out_dirs),
-                    ("runner", "cargo test".to_owned()),
-                    ("test-timeout", limit.clone()),
-                ];
-                cache.lookup(Fact::TestBinary, Some(&binary.id), &extra, |_| true)
-            });
-        looked.push(Looked {
-            id: &binary.id,
-            path: &artifact.path,
-            size: artifact.size,
-            modified: artifact.modified,
-            found,
-        });
-    }
-    for id in cache.declared_readers() {
-        if !looked.iter().any(|l| l.id == id) {
-            let known: Vec<&str> = looked.iter().map(|l| l.id).collect();
-            cache.note(format!(
-                "gate.toml: [cache] reads names test binary `{id}`, which the build does not \
-                 have (its test binaries: {})",
-                known.join(", ")
-            ));
-        }
-    }
+    let looked = look_up(facts, build, &keys, &limit, "cargo test", &[]);
     let dir = tempfile::Builder::new()
         .prefix(".scratch-tests-")
         .tempdir_in(setup.scratch)
@@ -232,32 +187,25 @@ pub(super) fn run(
             &config,
         ],
     );
-    let mut fresh = run_tests(cmd);
+    let fresh = run_tests(cmd);
     let finished = fresh
         .value
         .as_ref()
         .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
-    let mut docs = None;
-    if finished && has_library(facts, build) {
-        let doc_run = match per_crate(facts, setup, &keys, &limit, dir.path(), &exe) {
-            Ok(DocRun {
-                command,
-                plan,
-                looked,
-            }) => {
-                docs = Some((plan, looked));
-                run_tests(command)
-            }
-            Err(why) => {
-                cache.note(format!("doc tests run every time: {why}"));
-                run_tests(setup.cargo.command(
-                    "test",
-                    &["--locked", "--workspace", "--no-fail-fast", "--doc"],
-                ))
-            }
-        };
-        fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), Runner::CargoTest);
-    }
+    let (mut fresh, docs) = if finished {
+        then_doc_tests(
+            facts,
+            setup,
+            build,
+            (&keys, &limit),
+            (dir.path(), &exe),
+            fresh,
+            Runner::CargoTest,
+            &mut run_tests,
+        )
+    } else {
+        (fresh, None)
+    };
     let run = fresh.value.as_ref().ok();
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
@@ -273,13 +221,13 @@ pub(super) fn run(
         let settled = settle(cache, l.id.to_owned(), l.found, reported, stopped, unmoved);
         evidence.push(take_failed_before(settled, &mut failed_before));
     }
-    if let Some((plan, looked)) = docs {
-        for (id, found) in looked {
-            let reported = doc_tests::reported(&plan, &id);
-            let settled = settle(cache, id, Some(found), reported, stopped, unmoved);
-            evidence.push(take_failed_before(settled, &mut failed_before));
-        }
-    }
+    settle_docs(
+        cache,
+        docs,
+        (stopped, unmoved),
+        &mut evidence,
+        &mut failed_before,
+    );
     evidence.sort_by(|a, b| a.id.cmp(&b.id));
     if let Ok(run) = &mut fresh.value {
         run.binaries = evidence;
@@ -288,6 +236,127 @@ pub(super) fn run(
         fresh,
         failed_before,
     })
+}
+
+/// Each test binary of the build with its key looked up (`runner` names the runner in the
+/// key); a `[cache] reads` entry that names no binary of the build is noted.
+pub(super) fn look_up<'b>(
+    facts: &Core,
+    build: &'b Build,
+    keys: &Keys<'_>,
+    limit: &str,
+    runner: &str,
+    more: &[(&str, String)],
+) -> Vec<Looked<'b>> {
+    let cache = facts.cache();
+    let mut looked: Vec<Looked<'b>> = Vec::new();
+    for artifact in &build.artifacts {
+        let Some(binary) = &artifact.test_binary else {
+            continue;
+        };
+        if looked.iter().any(|l| l.path == artifact.path) {
+            continue;
+        }
+        let found = (!binary.sha256.is_empty())
+            .then(|| keys.reads(&binary.package_dir))
+            .flatten()
+            .map(|(reads, out_dirs)| {
+                let declared = cache.declared_reads(&binary.id);
+                let extra = [
+                    ("id", binary.id.clone()),
+                    ("binary", binary.sha256.clone()),
+                    ("reads", reads),
+                    ("declared", declared),
+                    ("out-dirs", out_dirs),
+                    ("runner", runner.to_owned()),
+                    ("test-timeout", limit.to_owned()),
+                ];
+                let extra: Vec<(&str, String)> =
+                    extra.into_iter().chain(more.iter().cloned()).collect();
+                cache.lookup(Fact::TestBinary, Some(&binary.id), &extra, |_| true)
+            });
+        looked.push(Looked {
+            id: &binary.id,
+            path: &artifact.path,
+            size: artifact.size,
+            modified: artifact.modified,
+            found,
+        });
+    }
+    for id in cache.declared_readers() {
+        if !looked.iter().any(|l| l.id == id) {
+            let known: Vec<&str> = looked.iter().map(|l| l.id).collect();
+            cache.note(format!(
+                "gate.toml: [cache] reads names test binary `{id}`, which the build does not \
+                 have (its test binaries: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    looked
+}
+
+/// The doc tests once the binaries' run finished, when a member built a library: kept per
+/// crate (`per_crate`) where they can be, else run every time; their run joined to the
+/// binaries' (`with_doc_tests`, `runner` telling how the log opens). Also each crate's key
+/// looked up, for `settle_docs`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn then_doc_tests(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    build: &Build,
+    (keys, limit): (&Keys<'_>, &str),
+    (dir, exe): (&Path, &Path),
+    fresh: Fresh<Result<TestRun, String>>,
+    runner: Runner,
+    run_tests: &mut impl FnMut(std::process::Command) -> Fresh<Result<TestRun, String>>,
+) -> (Fresh<Result<TestRun, String>>, Option<DocsLooked>) {
+    if !has_library(facts, build) {
+        return (fresh, None);
+    }
+    let mut docs = None;
+    let doc_run = match per_crate(facts, setup, keys, limit, dir, exe) {
+        Ok(DocRun {
+            command,
+            plan,
+            looked,
+        }) => {
+            docs = Some((plan, looked));
+            run_tests(command)
+        }
+        Err(why) => {
+            facts
+                .cache()
+                .note(format!("doc tests run every time: {why}"));
+            run_tests(setup.cargo.command(
+                "test",
+                &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+            ))
+        }
+    };
+    let fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
+    (fresh, docs)
+}
+
+/// The doc-test plan of a run and each crate's key looked up.
+pub(super) type DocsLooked = (DocPlan, Vec<(String, Found)>);
+
+/// Each crate's doc tests after the run, settled like a binary.
+pub(super) fn settle_docs(
+    cache: &crate::cache::Session,
+    docs: Option<DocsLooked>,
+    (stopped, unmoved): (bool, bool),
+    evidence: &mut Vec<BinaryEvidence>,
+    failed_before: &mut Option<(String, Vec<String>)>,
+) {
+    let Some((plan, looked)) = docs else {
+        return;
+    };
+    for (id, found) in looked {
+        let reported = doc_tests::reported(&plan, &id);
+        let settled = settle(cache, id, Some(found), reported, stopped, unmoved);
+        evidence.push(take_failed_before(settled, failed_before));
+    }
 }
 
 /// Whether a member built a library (an rlib, or a proc macro's dynamic library): doc
@@ -307,7 +376,7 @@ fn has_library(facts: &Core, build: &Build) -> bool {
 
 /// The evidence of one settled binary, its earlier failure (flaky) kept when it is the
 /// first.
-fn take_failed_before(
+pub(super) fn take_failed_before(
     (item, obtained): (BinaryEvidence, Option<Obtained<BinaryRun>>),
     failed_before: &mut Option<(String, Vec<String>)>,
 ) -> BinaryEvidence {
@@ -482,7 +551,7 @@ pub(super) fn with_doc_tests(
 
 /// One binary after the run: reused, run (and stored when it may be), or run outside the
 /// plan.
-fn settle(
+pub(super) fn settle(
     cache: &crate::cache::Session,
     id: String,
     found: Option<Found>,
@@ -577,7 +646,7 @@ fn settle(
 }
 
 /// The files a test binary reads, by package: digests taken once per package.
-struct Keys<'a> {
+pub(super) struct Keys<'a> {
     facts: &'a Core,
     /// The workspace's packages (members and the path dependencies they reach), deepest
     /// directory first: a file belongs to the first whose directory holds it.
@@ -588,7 +657,7 @@ struct Keys<'a> {
 }
 
 impl<'a> Keys<'a> {
-    fn new(facts: &'a Core, build: &'a Build) -> Keys<'a> {
+    pub(super) fn new(facts: &'a Core, build: &'a Build) -> Keys<'a> {
         let mut packages: Vec<&Package> = facts
             .packages
             .iter()

@@ -158,6 +158,10 @@ pub(super) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
     Some((status, bracket.trim(), name))
 }
 
+/// How the line that closes a binary replayed under nextest begins, after its indentation
+/// (`nextest_binaries.rs` writes it: `Replayed ID: N passed, N failed, N skipped`).
+pub(super) const REPLAYED: &str = "Replayed ";
+
 /// Parses cargo-nextest's output.
 pub fn parse_nextest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
@@ -166,21 +170,15 @@ pub fn parse_nextest(log: &str) -> TestCounts {
         if let Some(rest) = trimmed.strip_prefix("Summary [") {
             // "Summary [   0.010s] 3 tests run: 2 passed, 1 failed, 1 skipped"
             counts.saw_summary = true;
-            let Some((_, tail)) = rest.split_once("run:") else {
-                continue;
-            };
-            for part in tail.split(',') {
-                let mut words = part.split_whitespace();
-                let (Some(n), Some(what)) = (words.next(), words.next()) else {
-                    continue;
-                };
-                let Ok(n) = n.parse::<u64>() else { continue };
-                match what {
-                    "passed" => counts.passed += n,
-                    "failed" | "timed" => counts.failed += n,
-                    "skipped" => counts.ignored += n,
-                    _ => {}
-                }
+            if let Some((_, tail)) = rest.split_once("run:") {
+                add_counted(&mut counts, tail);
+            }
+            continue;
+        }
+        // A binary replayed per binary (`nextest_binaries.rs`): counted as its run was.
+        if let Some(rest) = trimmed.strip_prefix(REPLAYED) {
+            if let Some((_, tail)) = rest.rsplit_once(": ") {
+                add_counted(&mut counts, tail);
             }
             continue;
         }
@@ -201,4 +199,22 @@ pub fn parse_nextest(log: &str) -> TestCounts {
         }
     }
     counts
+}
+
+/// Adds what `N passed, N failed, N skipped` (nextest's summary after `run:`, or a replayed
+/// binary's line) counts.
+fn add_counted(counts: &mut TestCounts, tail: &str) {
+    for part in tail.split(',') {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(n) = n.parse::<u64>() else { continue };
+        match what {
+            "passed" => counts.passed += n,
+            "failed" | "timed" => counts.failed += n,
+            "skipped" => counts.ignored += n,
+            _ => {}
+        }
+    }
 }

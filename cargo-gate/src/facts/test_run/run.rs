@@ -8,6 +8,7 @@
 use super::binaries;
 use super::clock::TestClock;
 use super::model::{Ran, Runner, TestRun, TestRunFact, TestSetup};
+use super::nextest_binaries;
 use super::parse::TestCounts;
 use super::replay::{restore_run_files, run_files};
 use crate::cache::{Fact, Fresh, Keep};
@@ -53,11 +54,13 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         },
         Runner::CargoTest => None,
     };
-    let cmd = match &nextest_config {
-        Some(file) => {
-            let tool = format!("cargo-gate:{}", file.path().display());
+    let tool = nextest_config
+        .as_ref()
+        .map(|file| format!("cargo-gate:{}", file.path().display()));
+    let cmd = match &tool {
+        Some(tool) => {
             let partition = shard.map(|s| format!("hash:{}/{}", s.index, s.count));
-            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", &tool];
+            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", tool];
             if let Some(partition) = &partition {
                 run.extend(["--partition", partition]);
             }
@@ -138,9 +141,21 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
                         return TestRunFact::NotBuilt;
                     }
                     on_build = true;
-                    let per = binaries::run(facts, setup, build, &host, &pending, |cmd| {
-                        run_tests(facts, setup, cmd, runner)
-                    });
+                    let tests = |cmd| run_tests(facts, setup, cmd, runner);
+                    let per = match &tool {
+                        Some(tool) => {
+                            let nextest = |extra: &[&str]| {
+                                let mut run = vec!["run", "--no-fail-fast", "--tool-config-file"];
+                                run.extend([tool.as_str(), "--locked", "--workspace"]);
+                                run.extend(extra);
+                                cargo.command("nextest", &run)
+                            };
+                            let key = nextest_key(facts, cargo);
+                            let with = (nextest, key.as_slice());
+                            nextest_binaries::run(facts, setup, build, &pending, with, tests)
+                        }
+                        None => binaries::run(facts, setup, build, &host, &pending, tests),
+                    };
                     match per {
                         Ok(per) => {
                             binary_failed_before = per.failed_before;
@@ -319,6 +334,20 @@ impl TestRun {
             Keep::Passed
         }
     }
+}
+
+/// What a binary's key carries under nextest besides its own: nextest's version and the
+/// repository's nextest configuration (its profiles, filters and retries decide what a run
+/// concludes).
+fn nextest_key(facts: &Core, cargo: &Cargo) -> Vec<(&'static str, String)> {
+    let version = crate::process::output(cargo.command("nextest", &["--version"]))
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let config = std::fs::read(facts.root.join(".config/nextest.toml"))
+        .map(|bytes| gate_support::digest::sha256_hex(&bytes))
+        .unwrap_or_default();
+    vec![("nextest", version), ("nextest-config", config)]
 }
 
 fn nextest_installed(cargo: &Cargo) -> bool {
