@@ -62,9 +62,11 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     // The toolchain probes (four process starts, two through rustup) run while cargo loads
     // the workspace, in the directory it is looked for from: its root in the common case;
     // elsewhere they are asked again at the root (`Probes::at`).
+    // Never before the files rustup reads are known to be no FIFO (a probe would hang).
     let guess = std::env::current_dir()
         .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
-        .ok();
+        .ok()
+        .filter(|dir| crate::workspace::fit_for_probes(dir));
     let (ws, probes) = std::thread::scope(|scope| {
         let probes = guess
             .as_deref()

@@ -192,7 +192,7 @@ pub(super) fn run(
         .value
         .as_ref()
         .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
-    let (mut fresh, docs) = if finished {
+    let (fresh, docs) = if finished {
         then_doc_tests(
             facts,
             setup,
@@ -221,21 +221,33 @@ pub(super) fn run(
         let settled = settle(cache, l.id.to_owned(), l.found, reported, stopped, unmoved);
         evidence.push(take_failed_before(settled, &mut failed_before));
     }
-    settle_docs(
+    Ok(finish(
         cache,
+        fresh,
+        (evidence, failed_before),
         docs,
         (stopped, unmoved),
-        &mut evidence,
-        &mut failed_before,
-    );
+    ))
+}
+
+/// The run with every binary's and crate's evidence, sorted by id (the doc tests settled
+/// last), and the first earlier failure of a pass.
+pub(super) fn finish(
+    cache: &crate::cache::Session,
+    mut fresh: Fresh<Result<TestRun, String>>,
+    (mut evidence, mut failed_before): (Vec<BinaryEvidence>, Option<(String, Vec<String>)>),
+    docs: Option<DocsLooked>,
+    flags: (bool, bool),
+) -> PerBinary {
+    settle_docs(cache, docs, flags, &mut evidence, &mut failed_before);
     evidence.sort_by(|a, b| a.id.cmp(&b.id));
     if let Ok(run) = &mut fresh.value {
         run.binaries = evidence;
     }
-    Ok(PerBinary {
+    PerBinary {
         fresh,
         failed_before,
-    })
+    }
 }
 
 /// Each test binary of the build with its key looked up (`runner` names the runner in the

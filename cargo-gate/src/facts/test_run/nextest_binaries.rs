@@ -18,7 +18,7 @@
 //! binary wrote them; a replay could not put them back).
 
 use super::binaries::{
-    DocsLooked, Keys, Looked, PerBinary, look_up, settle, settle_docs, take_failed_before,
+    DocsLooked, Keys, Looked, PerBinary, finish, look_up, settle, take_failed_before,
     then_doc_tests,
 };
 use super::model::BinaryEvidence;
@@ -84,7 +84,7 @@ pub(super) fn run(
     let shares = shares(&run.captured.log);
     let unkept = why_unkept(stopped, fresh.files != files_before, code, &shares);
     replay_into(run, &replayed);
-    let (mut fresh, docs, _plan_dir) = docs_after(
+    let (fresh, docs, _plan_dir) = docs_after(
         (facts, setup, build),
         (&keys, &limit),
         fresh,
@@ -95,23 +95,8 @@ pub(super) fn run(
         r.captured.stopped.is_some() || r.over_limit.is_some()
     });
     let unmoved = cache.unmoved(whole);
-    let (mut evidence, mut failed_before) =
-        settle_binaries(cache, looked, &shares, unkept, (stopped, unmoved));
-    settle_docs(
-        cache,
-        docs,
-        (stopped, unmoved),
-        &mut evidence,
-        &mut failed_before,
-    );
-    evidence.sort_by(|a, b| a.id.cmp(&b.id));
-    if let Ok(run) = &mut fresh.value {
-        run.binaries = evidence;
-    }
-    Ok(PerBinary {
-        fresh,
-        failed_before,
-    })
+    let settled = settle_binaries(cache, looked, &shares, unkept, (stopped, unmoved));
+    Ok(finish(cache, fresh, settled, docs, (stopped, unmoved)))
 }
 
 /// The doc tests after nextest's run (none after a stopped run), per crate as under `cargo

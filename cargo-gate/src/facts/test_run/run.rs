@@ -26,20 +26,22 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         return TestRunFact::OtherToolchain(other);
     }
     let shard = setup.environment.test_shard.as_ref();
-    let runner = if shard.is_some() {
+    let (runner, nextest_version) = if shard.is_some() {
         // A shard is nextest's hash bucket: no other runner can run one.
-        if !nextest_installed(cargo) {
+        let Some(version) = nextest_version(cargo) else {
             return TestRunFact::CouldNotRun(
                 "--test-shard runs the tests with cargo-nextest (`--partition hash:K/N`), \
                  which is not installed: `cargo install cargo-nextest --locked`"
                     .to_owned(),
             );
-        }
-        Runner::Nextest
-    } else if facts.root.join(".config/nextest.toml").is_file() && nextest_installed(cargo) {
-        Runner::Nextest
+        };
+        (Runner::Nextest, version)
+    } else if facts.root.join(".config/nextest.toml").is_file()
+        && let Some(version) = nextest_version(cargo)
+    {
+        (Runner::Nextest, version)
     } else {
-        Runner::CargoTest
+        (Runner::CargoTest, String::new())
     };
     let limit = setup.test_timeout;
     // Kept until the run ends: nextest reads it when it starts.
@@ -150,7 +152,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
                                 run.extend(extra);
                                 cargo.command("nextest", &run)
                             };
-                            let key = nextest_key(facts, cargo);
+                            let key = nextest_key(facts, &nextest_version);
                             let with = (nextest, key.as_slice());
                             nextest_binaries::run(facts, setup, build, &pending, with, tests)
                         }
@@ -339,20 +341,19 @@ impl TestRun {
 /// What a binary's key carries under nextest besides its own: nextest's version and the
 /// repository's nextest configuration (its profiles, filters and retries decide what a run
 /// concludes).
-fn nextest_key(facts: &Core, cargo: &Cargo) -> Vec<(&'static str, String)> {
-    let version = crate::process::output(cargo.command("nextest", &["--version"]))
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
+fn nextest_key(facts: &Core, version: &str) -> Vec<(&'static str, String)> {
     let config = std::fs::read(facts.root.join(".config/nextest.toml"))
         .map(|bytes| gate_support::digest::sha256_hex(&bytes))
         .unwrap_or_default();
-    vec![("nextest", version), ("nextest-config", config)]
+    vec![("nextest", version.to_owned()), ("nextest-config", config)]
 }
 
-fn nextest_installed(cargo: &Cargo) -> bool {
-    crate::process::output(cargo.command("nextest", &["--version"]))
-        .is_ok_and(|o| o.status.success())
+/// `cargo nextest --version`, when nextest is installed.
+fn nextest_version(cargo: &Cargo) -> Option<String> {
+    let out = crate::process::output(cargo.command("nextest", &["--version"])).ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// nextest's settings that carry `[tests] test-timeout`: a tool config (below the
