@@ -460,7 +460,7 @@ pub fn start_dir(cwd: &Path, manifest: Option<&Path>) -> PathBuf {
 
 /// Whether tools that read cargo's and rustup's files (the toolchain probes) may start in
 /// `dir` before the workspace is loaded: none of the files they read there or above is a
-/// FIFO, a device or too large ([`unfit_for_cargo`], which loading the workspace reports).
+/// FIFO, a device or too large (`unfit_for_cargo`, which loading the workspace reports).
 pub fn fit_for_probes(dir: &Path) -> bool {
     unfit_for_cargo(&dir.join("Cargo.toml")).is_none()
 }

@@ -62,6 +62,9 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
         let target = message["target"]["name"].as_str().unwrap_or_default();
         let kind = message["target"]["kind"][0].as_str().unwrap_or_default();
         let fresh = message["fresh"].as_bool().unwrap_or(false);
+        // cargo's fingerprint file of a library's own build (not its tests): `lib-NAME`.
+        let lib_file = (is_lib(kind) && message["profile"]["test"].as_bool() == Some(false))
+            .then(|| format!("lib-{target}"));
         // A binary or an example is named by its uplifted copy (`debug/app`,
         // `debug/examples/demo`), whose dep-info carries no hash: the unit is the file it was
         // copied from, whose name does.
@@ -83,7 +86,12 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
                                 let dir = fingerprint_dir(&hashed, &package);
                                 (hashed, dir)
                             }
-                            None => (dep_info, None),
+                            None => {
+                                let sole = lib_file
+                                    .as_deref()
+                                    .and_then(|file| sole_fingerprint(&dep_info, &package, file));
+                                (dep_info, sole)
+                            }
                         })
                     }
                 }
@@ -114,6 +122,40 @@ fn fingerprint_dir(dep_info: &Path, package: &str) -> Option<PathBuf> {
         .take(3)
         .map(|dir| dir.join(".fingerprint").join(format!("{package}-{hash}")))
         .find(|dir| dir.is_dir())
+}
+
+/// Whether a target kind is a library's (its own build's fingerprint file is `lib-NAME`).
+fn is_lib(kind: &str) -> bool {
+    matches!(
+        kind,
+        "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro"
+    )
+}
+
+/// The one fingerprint directory of `package` in the profile of a dep-info named without a
+/// hash that holds cargo's fingerprint file `file`: cargo names a package's library units
+/// without one when it builds a `cdylib` (`deps/my_lib.d`, `deps/libmy_lib.so`), so only the
+/// directory's contents tell which is the unit's. `None` when there is none, or more than one
+/// (the library built with other features too): the unit is then not proven, and rebuilt.
+/// Found on mmdflux, whose wasm crate is `crate-type = ["cdylib", "rlib"]` (docs/REAL-WORLD.md).
+fn sole_fingerprint(dep_info: &Path, package: &str, file: &str) -> Option<PathBuf> {
+    let profile = dep_info.parent()?.parent()?;
+    let prefix = format!("{package}-");
+    let is_unit_dir = |dir: &Path| {
+        let hash = dir
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.strip_prefix(&prefix));
+        hash.is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+            && dir.join(file).is_file()
+    };
+    let mut found = std::fs::read_dir(profile.join(".fingerprint"))
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| is_unit_dir(dir));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// The file cargo uplifted `artifact` from (`debug/examples/demo` from

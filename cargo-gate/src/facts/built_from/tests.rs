@@ -130,3 +130,40 @@ fn an_uplifted_example_is_the_unit_it_was_copied_from() {
         Some(profile.join(".fingerprint/my-app-0123abcd").as_path())
     );
 }
+
+/// A library built as a `cdylib` has units named without a hash (`deps/w.d`): its
+/// fingerprint is the one directory of the package holding `lib-w`, and none when two do.
+#[test]
+fn a_cdylib_unit_is_found_by_its_sole_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("target/debug");
+    std::fs::create_dir_all(profile.join("deps")).unwrap();
+    let fingerprint = profile.join(".fingerprint/w-0123abcd");
+    std::fs::create_dir_all(&fingerprint).unwrap();
+    std::fs::write(fingerprint.join("lib-w"), "").unwrap();
+    // The same package's test unit, and another package whose name starts the same.
+    std::fs::create_dir_all(profile.join(".fingerprint/w-4567ef01")).unwrap();
+    std::fs::write(profile.join(".fingerprint/w-4567ef01/test-lib-w"), "").unwrap();
+    std::fs::create_dir_all(profile.join(".fingerprint/w-extra-89ab")).unwrap();
+    std::fs::write(profile.join(".fingerprint/w-extra-89ab/lib-w"), "").unwrap();
+    let dep_info = profile.join("deps/w.d");
+    std::fs::write(&dep_info, "w.d: src/lib.rs\n").unwrap();
+    let message = serde_json::json!({
+        "reason": "compiler-artifact",
+        "package_id": format!("path+file://{}#w@0.1.0", dir.path().display()),
+        "target": {"name": "w", "kind": ["cdylib", "rlib"]},
+        "profile": {"test": false},
+        "filenames": [profile.join("deps/libw.so"), profile.join("deps/libw.rlib")],
+        "fresh": true,
+    })
+    .to_string();
+    let found = units(&message);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].fingerprint.as_deref(), Some(fingerprint.as_path()));
+
+    // Built with other features too: two candidates, neither trusted.
+    std::fs::create_dir_all(profile.join(".fingerprint/w-feed")).unwrap();
+    std::fs::write(profile.join(".fingerprint/w-feed/lib-w"), "").unwrap();
+    let found = units(&message);
+    assert_eq!(found[0].fingerprint, None, "{found:?}");
+}
