@@ -457,6 +457,10 @@ pub struct Session {
     /// What the facts gathered or reused so far were found to read (the build's dep-info):
     /// every later fact built on them (the test run) carries it too.
     read: Mutex<BTreeMap<String, String>>,
+    /// The store's size as this run knows it: walked once, at the first store, then counted
+    /// up by what each store writes, exact again after each prune (a walk per store cost
+    /// a pass over every blob per fact).
+    size: Mutex<Option<u64>>,
 }
 
 /// The digests of the working tree.
@@ -488,6 +492,7 @@ impl Session {
             notes: Mutex::new(Vec::new()),
             read: Mutex::new(BTreeMap::new()),
             records: OnceLock::new(),
+            size: Mutex::new(None),
         }
     }
 
@@ -528,6 +533,7 @@ impl Session {
             notes: Mutex::new(notes),
             read: Mutex::new(BTreeMap::new()),
             records: OnceLock::new(),
+            size: Mutex::new(None),
         }
     }
 
@@ -770,15 +776,16 @@ impl Session {
             ));
         }
         if fresh.keep != Keep::Not && !moved {
-            entry = self.store(
+            let stored = self.store(
                 &store,
                 inputs,
                 &fresh,
                 (failed_before.clone(), &ambient, &suspects),
             );
-            if entry.is_some() && store.size() > settings.max_size {
-                store.prune(settings.max_size, false);
+            if let Some((_, written)) = &stored {
+                self.count_stored(&store, settings.max_size, *written);
             }
+            entry = stored.map(|(digest, _)| digest);
         }
         self.record(Used {
             failed: Some(fresh.keep == Keep::Failed),
@@ -790,15 +797,34 @@ impl Session {
         fresh.gathered(failed_before, suspects)
     }
 
+    /// Counts `written` bytes stored and brings the store within `max_size` when the count
+    /// passes it ("Bounded", docs/CACHE.md): the first store of the run walks the store, the
+    /// rest add what they wrote (blobs already there counted again: the count errs high, and
+    /// a prune makes it exact).
+    fn count_stored(&self, store: &Store, max_size: u64, written: u64) {
+        let Ok(mut known) = self.size.lock() else {
+            return;
+        };
+        let mut size = match *known {
+            Some(size) => size.saturating_add(written),
+            None => store.size(),
+        };
+        if size > max_size {
+            size = store.prune(max_size, false).left;
+        }
+        *known = Some(size);
+    }
+
     /// Stores a gathered fact, its value and files redacted exactly as the record is (a
-    /// token a test printed never rests in the cache); returns the entry's digest.
+    /// token a test printed never rests in the cache); returns the entry's digest and the
+    /// bytes written for it (its blobs and, roughly, its entry file).
     fn store<T: Serialize + DeserializeOwned>(
         &self,
         store: &Store,
         inputs: &Inputs,
         fresh: &Fresh<T>,
         (failed_before, ambient, suspects): (Option<String>, &[String], &[String]),
-    ) -> Option<String> {
+    ) -> Option<(String, u64)> {
         let settings = self.settings.as_ref()?;
         let plain = serde_json::to_vec(&fresh.value).expect("fact serialises");
         let value = match (settings.redact)(&plain) {
@@ -838,8 +864,10 @@ impl Session {
             value: &value,
             files: &files,
         });
+        // An entry file holds its key's components: a few KiB.
+        let written = value.len() + files.iter().map(|(_, b)| b.len()).sum::<usize>() + 4096;
         match saved {
-            Ok(entry) => Some(entry.digest),
+            Ok(entry) => Some((entry.digest, written as u64)),
             Err(e) => {
                 self.note(format!(
                     "the {} fact could not be cached in {}: {e}",

@@ -335,11 +335,7 @@ impl Store {
     /// The most recently used whole entry of `fact` that `like` accepts (of the same test
     /// binary, say), to say what changed since.
     pub fn latest(&self, fact: &str, like: impl Fn(&Entry) -> bool) -> Option<Entry> {
-        let mut files: Vec<_> = self
-            .entry_files()
-            .into_iter()
-            .filter(|(name, ..)| name == fact)
-            .collect();
+        let mut files = self.entry_files_of(Some(fact));
         files.sort_by_key(|(.., used)| std::cmp::Reverse(*used));
         files
             .iter()
@@ -362,6 +358,11 @@ impl Store {
 
     /// Every entry file: fact, path, size, last use.
     fn entry_files(&self) -> Vec<(String, PathBuf, u64, SystemTime)> {
+        self.entry_files_of(None)
+    }
+
+    /// The entry files of `only` (every fact's when `None`): fact, path, size, last use.
+    fn entry_files_of(&self, only: Option<&str>) -> Vec<(String, PathBuf, u64, SystemTime)> {
         let mut found = Vec::new();
         let Ok(facts) = fs::read_dir(self.dir.join("entries")) else {
             return found;
@@ -372,6 +373,9 @@ impl Store {
                 continue;
             }
             let name = fact.file_name().to_string_lossy().into_owned();
+            if only.is_some_and(|only| only != name) {
+                continue;
+            }
             let Ok(entries) = fs::read_dir(fact.path()) else {
                 continue;
             };
