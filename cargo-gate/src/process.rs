@@ -268,6 +268,7 @@ pub fn run_watched(
     let deadline = Instant::now().checked_add(timeout);
     // How much of the output the watcher has seen.
     let mut shown = 0u64;
+    let started = Instant::now();
     let ended = loop {
         if tree.exited()? {
             // Whatever it left running in its group goes with it.
@@ -289,7 +290,7 @@ pub fn run_watched(
                 break Ended::Stopped(why);
             }
         }
-        std::thread::sleep(POLL);
+        std::thread::sleep(nap(started.elapsed()));
     };
     let stdout_text = read_capped(stdout)?;
     let stderr_text = match streams {
@@ -331,6 +332,14 @@ pub(crate) fn exit_status(code: Option<i32>) -> ExitStatus {
 pub(crate) fn exit_status(code: Option<i32>) -> ExitStatus {
     use std::os::windows::process::ExitStatusExt;
     ExitStatus::from_raw(code.map_or(1, |c| c as u32))
+}
+
+/// How long to wait before looking again at a command that has run for `elapsed`: a quarter
+/// of that, between 1 ms and [`POLL`]. Most commands the gate starts end within tens of
+/// milliseconds (git, `cargo metadata`), one after another on the run's critical path: a
+/// fixed [`POLL`] added half of it to each on average, and a look is a single `waitid`.
+fn nap(elapsed: Duration) -> Duration {
+    (elapsed / 4).clamp(Duration::from_millis(1), POLL)
 }
 
 /// What `file` holds past `shown` (at most 1 MiB of it), and `shown` moved past it.
@@ -740,6 +749,13 @@ impl Tree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_short_command_is_looked_at_soon_a_long_one_every_poll() {
+        assert_eq!(nap(Duration::ZERO), Duration::from_millis(1));
+        assert_eq!(nap(Duration::from_millis(12)), Duration::from_millis(3));
+        assert_eq!(nap(Duration::from_secs(5)), POLL);
+    }
 
     fn sh(script: &str) -> Command {
         let mut cmd = Command::new("sh");
