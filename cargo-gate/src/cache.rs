@@ -605,10 +605,22 @@ impl Session {
         extra: &[(&str, String)],
         valid: impl Fn(&T) -> bool,
     ) -> Result<Hit<T>, Box<Pending>> {
+        self.lookup_keyed(fact, subject, (extra, &[]), valid)
+    }
+
+    /// [`Session::lookup`] with some components given as their digests (`digested`: as
+    /// [`Session::latest_component`] read them) rather than their values.
+    pub fn lookup_keyed<T: DeserializeOwned>(
+        &self,
+        fact: Fact,
+        subject: Option<&str>,
+        (extra, digested): (&[(&str, String)], &[(&str, String)]),
+        valid: impl Fn(&T) -> bool,
+    ) -> Result<Hit<T>, Box<Pending>> {
         let Some(settings) = &self.settings else {
             return Err(Box::new(Pending::uncached()));
         };
-        let inputs = match self.inputs(fact, extra) {
+        let inputs = match self.inputs_digested(fact, extra, digested) {
             Ok(inputs) => Inputs {
                 subject: subject.map(str::to_owned),
                 ..inputs
@@ -1113,6 +1125,16 @@ impl Session {
 
     /// The key of `fact` in this run.
     pub fn inputs(&self, fact: Fact, extra: &[(&str, String)]) -> Result<Inputs, String> {
+        self.inputs_digested(fact, extra, &[])
+    }
+
+    /// [`Session::inputs`] with the components of `digested` given as digests.
+    fn inputs_digested(
+        &self,
+        fact: Fact,
+        extra: &[(&str, String)],
+        digested: &[(&str, String)],
+    ) -> Result<Inputs, String> {
         let settings = self
             .settings
             .as_ref()
@@ -1145,6 +1167,9 @@ impl Session {
         for (name, value) in extra {
             components.insert((*name).to_owned(), sha256_hex(value.as_bytes()));
         }
+        for (name, digest) in digested {
+            components.insert((*name).to_owned(), digest.clone());
+        }
         Ok(Inputs::new(fact, components, vars))
     }
 
@@ -1164,6 +1189,18 @@ impl Session {
             .as_ref()
             .map(|s| s.reads.keys().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The digest of key component `name` in the most recently used entry of `fact` for
+    /// `id` (its `id` component), sealed but not proven: a guess at a key to look up
+    /// ([`Session::lookup_keyed`]), which the lookup then proves or misses (the doc tests'
+    /// invocation, known only once cargo runs them).
+    pub fn latest_component(&self, fact: Fact, id: &str, name: &str) -> Option<String> {
+        let settings = self.settings.as_ref()?;
+        let store = Store::new(&settings.out);
+        let id = sha256_hex(id.as_bytes());
+        let latest = store.latest(fact.name(), |entry| entry.components.get("id") == Some(&id))?;
+        latest.components.get(name).cloned()
     }
 
     /// Whether the cache is on for this run (off: `Session::disabled`, or a target directory

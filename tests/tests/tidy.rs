@@ -1158,11 +1158,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("cargo-gate/src/decision.rs", "statement", DOCUMENT),
     ("cargo-gate/src/error.rs", "help", DOCUMENT),
     ("cargo-gate/src/facts/core.rs", "read_packages", SEAM),
-    (
-        "cargo-gate/src/facts/test_run/binaries.rs",
-        "per_crate",
-        SEAM,
-    ),
     ("cargo-gate/src/facts/test_run/binaries.rs", "run", SEAM),
     ("cargo-gate/src/facts/test_run/binaries.rs", "settle", SEAM),
     ("cargo-gate/src/facts/test_run/run.rs", "gather", SEAM),

@@ -34,7 +34,7 @@ use crate::cache::{Fact, Fresh, Hit, Keep, Obtained, Pending};
 use crate::facts::artifacts::Build;
 use crate::facts::core::{Core, Package, Role};
 use gate_formats::kernel_bom::BinaryKind;
-use gate_support::digest::KeyHasher;
+use gate_support::digest::{KeyHasher, sha256_hex};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -327,7 +327,7 @@ pub(super) fn then_doc_tests(
         return (fresh, None);
     }
     let mut docs = None;
-    let doc_run = match per_crate(facts, setup, keys, limit, dir, exe) {
+    let doc_run = match per_crate(facts, setup, build, keys, limit, dir, exe) {
         Ok(DocRun {
             command,
             plan,
@@ -351,7 +351,7 @@ pub(super) fn then_doc_tests(
 }
 
 /// The doc-test plan of a run and each crate's key looked up.
-pub(super) type DocsLooked = (DocPlan, Vec<(String, Found)>);
+pub(super) type DocsLooked = (DocPlan, Vec<LookedDoc>);
 
 /// Each crate's doc tests after the run, settled like a binary.
 pub(super) fn settle_docs(
@@ -364,9 +364,27 @@ pub(super) fn settle_docs(
     let Some((plan, looked)) = docs else {
         return;
     };
-    for (id, found) in looked {
-        let reported = doc_tests::reported(&plan, &id);
-        let settled = settle(cache, id, Some(found), reported, stopped, unmoved);
+    for doc in looked {
+        let reported = doc_tests::reported(&plan, &doc.id);
+        let invoked = doc_tests::invoked(&plan, &doc.id);
+        if reported.is_none() && invoked.is_none() {
+            // Cargo ran no doc tests of it (`doctest = false`, a library it cannot link).
+            continue;
+        }
+        let found = match invoked {
+            // Its libraries could not be read: no key.
+            None => None,
+            // Replayed, or run on the invocation that was looked up: that key.
+            Some(now) if doc.expected == Some(sha256_hex(now.as_bytes())) => doc.found,
+            // Run on another invocation: the result goes under that one's key.
+            Some(now) => Some(match look_up_doc(cache, &doc.id, &doc.extra, &now) {
+                Ok(hit) => Err(Box::new(hit.pending(
+                    "an earlier result on the same inputs was found only after they ran".to_owned(),
+                ))),
+                Err(pending) => Err(pending),
+            }),
+        };
+        let settled = settle(cache, doc.id, found, reported, stopped, unmoved);
         evidence.push(take_failed_before(settled, failed_before));
     }
 }
@@ -376,14 +394,7 @@ pub(super) fn settle_docs(
 /// ("no library targets found"), so it is never started there. A dependency's rlib is no
 /// member's library.
 fn has_library(facts: &Core, build: &Build) -> bool {
-    build.artifacts.iter().any(|a| {
-        matches!(a.kind, BinaryKind::Rlib | BinaryKind::DynamicLib)
-            && !a.test
-            && facts
-                .packages
-                .iter()
-                .any(|p| p.role == Role::Member && p.name == a.package)
-    })
+    !libraries(facts, build).is_empty()
 }
 
 /// The evidence of one settled binary, its earlier failure (flaky) kept when it is the
@@ -409,7 +420,16 @@ pub(super) fn take_failed_before(
 struct DocRun {
     command: std::process::Command,
     plan: DocPlan,
-    looked: Vec<(String, Found)>,
+    looked: Vec<LookedDoc>,
+}
+
+/// A crate's doc tests as planned: its key but for the invocation, the invocation its
+/// latest result was keyed by, and that key looked up.
+pub(super) struct LookedDoc {
+    id: String,
+    extra: Vec<(&'static str, String)>,
+    expected: Option<String>,
+    found: Option<Found>,
 }
 
 /// The doc tests kept per crate (`doc_tests.rs`): the probe run, each crate's key looked up
@@ -419,6 +439,7 @@ struct DocRun {
 fn per_crate(
     facts: &Core,
     setup: &TestSetup<'_>,
+    build: &Build,
     keys: &Keys<'_>,
     limit: &str,
     dir: &Path,
@@ -434,68 +455,10 @@ fn per_crate(
     }) {
         return Err(format!("{} sets build.rustdoc", file.display()));
     }
-    let cache = facts.cache();
-    let command = |var: &str, value: &Path| {
-        let mut cmd = setup.cargo.command(
-            "test",
-            &["--locked", "--workspace", "--no-fail-fast", "--doc"],
-        );
-        cmd.env("RUSTDOC", exe).env(var, value);
-        cmd
-    };
-    let probes = dir.join("probe");
-    let probe = setup
-        .cargo
-        .run(command(doc_tests::PROBE_ENV, &probes))
-        .map_err(|e| format!("could not run cargo to list the doc tests: {e}"))?;
-    // A workspace of binaries only has no doc tests: an empty plan, nothing to say (the
-    // doc-test run then adds nothing, `with_doc_tests`).
-    let no_library = probe.log.contains("no library targets found");
-    if !probe.success() && !no_library {
-        return Err("listing the doc tests failed (the run below says why)".to_owned());
-    }
-    let mut looked = Vec::new();
-    let mut crates = Vec::new();
-    for probed in doc_tests::probed(&probes) {
-        let Some(package) = keys.package(&probed.manifest_dir) else {
-            continue;
-        };
-        let Some((reads, out_dirs)) = keys.reads(&package.dir) else {
-            continue;
-        };
-        let id = format!("{}{}", package.name, doc_tests::DOC_TESTS);
-        let extra = [
-            ("id", id.clone()),
-            ("invocation", probed.invocation.clone()),
-            ("reads", reads),
-            ("declared", cache.declared_reads(&id)),
-            ("out-dirs", out_dirs),
-            ("runner", "rustdoc --test".to_owned()),
-            ("test-timeout", limit.to_owned()),
-        ];
-        let found: Found = cache.lookup(Fact::TestBinary, Some(&id), &extra, |_| true);
-        let (replay, replay_note) = match &found {
-            Ok(hit) => {
-                super::replay::restore_run_files(setup.run_dir, hit.files());
-                (
-                    Some(hit.value.clone()),
-                    format!(
-                        "    Replaying the doc tests of {}: their inputs are unchanged since run {} \
-                         (inputs {})",
-                        package.name, hit.reused.run_id, hit.reused.inputs
-                    ),
-                )
-            }
-            Err(_) => (None, String::new()),
-        };
-        crates.push(PlannedDoc {
-            id: id.clone(),
-            probed,
-            replay,
-            replay_note,
-        });
-        looked.push((id, found));
-    }
+    let (crates, looked): (Vec<PlannedDoc>, Vec<LookedDoc>) = libraries(facts, build)
+        .into_iter()
+        .filter_map(|package| plan_crate(facts, setup, keys, limit, package))
+        .unzip();
     let plan = DocPlan {
         results: dir.join("doc-results"),
         crates,
@@ -508,11 +471,111 @@ fn per_crate(
             plan_path.display()
         )
     })?;
+    let mut command = setup.cargo.command(
+        "test",
+        &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+    );
+    command
+        .env("RUSTDOC", exe)
+        .env(doc_tests::PLAN_ENV, &plan_path);
     Ok(DocRun {
-        command: command(doc_tests::PLAN_ENV, &plan_path),
+        command,
         plan,
         looked,
     })
+}
+
+/// One library's doc tests planned: keyed, looked up with the invocation of their latest
+/// entry, and what a hit left in the run directory put back. `None`: its files could not
+/// be keyed (they run every time).
+fn plan_crate(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    keys: &Keys<'_>,
+    limit: &str,
+    package: &Package,
+) -> Option<(PlannedDoc, LookedDoc)> {
+    let cache = facts.cache();
+    let (reads, out_dirs) = keys.reads(&package.dir)?;
+    let id = format!("{}{}", package.name, doc_tests::DOC_TESTS);
+    let extra = vec![
+        ("id", id.clone()),
+        ("reads", reads),
+        ("declared", cache.declared_reads(&id)),
+        ("out-dirs", out_dirs),
+        ("runner", "rustdoc --test".to_owned()),
+        ("test-timeout", limit.to_owned()),
+    ];
+    // The invocation its latest result was keyed by (its digest, as keys hold their
+    // components): a guess the lookup proves or misses.
+    let expected = cache.latest_component(Fact::TestBinary, &id, "invocation");
+    let found = expected.as_ref().map(|digest| {
+        let digested = [("invocation", digest.clone())];
+        cache.lookup_keyed(
+            Fact::TestBinary,
+            Some(&id),
+            (&extra, &digested),
+            |_: &BinaryRun| true,
+        )
+    });
+    let (replay, replay_note) = match &found {
+        Some(Ok(hit)) => {
+            super::replay::restore_run_files(setup.run_dir, hit.files());
+            (
+                Some(hit.value.clone()),
+                format!(
+                    "    Replaying the doc tests of {}: their inputs are unchanged since run {} \
+                     (inputs {})",
+                    package.name, hit.reused.run_id, hit.reused.inputs
+                ),
+            )
+        }
+        _ => (None, String::new()),
+    };
+    let planned = PlannedDoc {
+        id: id.clone(),
+        manifest_dir: package.dir.clone(),
+        expected: expected.clone(),
+        replay,
+        replay_note,
+    };
+    Some((
+        planned,
+        LookedDoc {
+            id,
+            extra,
+            expected,
+            found,
+        },
+    ))
+}
+
+/// A crate's doc-test key looked up with `invocation`.
+fn look_up_doc(
+    cache: &crate::cache::Session,
+    id: &str,
+    extra: &[(&str, String)],
+    invocation: &str,
+) -> Found {
+    let mut extra = extra.to_vec();
+    extra.push(("invocation", invocation.to_owned()));
+    cache.lookup(Fact::TestBinary, Some(id), &extra, |_| true)
+}
+
+/// The member packages that built a library, each once: whose doc tests cargo runs.
+fn libraries<'f>(facts: &'f Core, build: &Build) -> Vec<&'f Package> {
+    facts
+        .packages
+        .iter()
+        .filter(|p| {
+            p.role == Role::Member
+                && build.artifacts.iter().any(|a| {
+                    matches!(a.kind, BinaryKind::Rlib | BinaryKind::DynamicLib)
+                        && !a.test
+                        && a.package == p.name
+                })
+        })
+        .collect()
 }
 
 /// The run of the test binaries followed by the doc tests' run, as one run: one log (each

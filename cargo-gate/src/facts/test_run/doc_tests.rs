@@ -9,11 +9,13 @@
 //! crate's own library and every dependency it may use, dev-dependencies included, at the
 //! versions and features this build chose: a library's metadata holds the hashes of its own
 //! dependencies, so a change anywhere below reaches the libraries named). Their digest is the
-//! crate's `invocation`. To key it before anything runs, the gate asks first: one `cargo test
-//! --doc` with the gate as a rustdoc that only writes down each invocation and runs nothing
-//! (the probe), then the keys are looked up, then the real `cargo test --doc` with the gate as
-//! a rustdoc that replays a crate whose key is unchanged and runs the real rustdoc for every
-//! other, teed and kept.
+//! crate's `invocation`, known only when cargo starts rustdoc. So the gate plans with the
+//! invocation the crate's latest stored result was keyed by: that key is looked up (and
+//! proven) before the run, and the stand-in, in the one `cargo test --doc`, replays it only
+//! when the invocation cargo hands it is that one; otherwise it runs the real rustdoc, teed
+//! and kept, and writes down the invocation it saw, under which the result is stored. (An
+//! earlier version asked cargo twice: once with a stand-in that only wrote each invocation
+//! down, once to run.)
 //!
 //! A crate's key is its invocation, the files its tests may read when they run (its package's
 //! and its workspace dependencies', as for a test binary), `[cache] reads` for
@@ -26,8 +28,6 @@ use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-/// Set for the probe: the directory each invocation is written to.
-pub(super) const PROBE_ENV: &str = "CARGO_GATE_RUSTDOC_PROBE";
 /// Set for the run: the plan.
 pub(super) const PLAN_ENV: &str = "CARGO_GATE_RUSTDOC_PLAN";
 
@@ -36,7 +36,7 @@ pub const DOC_TESTS: &str = " (doc tests)";
 
 /// Whether cargo started this process as rustdoc for a per-crate doc-test run.
 pub fn is_rustdoc_shim() -> bool {
-    std::env::var_os(PROBE_ENV).is_some() || std::env::var_os(PLAN_ENV).is_some()
+    std::env::var_os(PLAN_ENV).is_some()
 }
 
 /// A library the doc tests link, as it was digested.
@@ -46,18 +46,6 @@ pub(super) struct Extern {
     pub size: u64,
     pub modified: Option<u128>,
     pub sha256: String,
-}
-
-/// One `rustdoc --test` as the probe saw it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct Probed {
-    /// `CARGO_MANIFEST_DIR`: the package.
-    pub manifest_dir: PathBuf,
-    /// `--crate-name`.
-    pub crate_name: String,
-    /// The digest of the arguments and of the libraries they name.
-    pub invocation: String,
-    pub externs: Vec<Extern>,
 }
 
 /// What the rustdoc stand-in is told for the real run.
@@ -73,7 +61,10 @@ pub(super) struct DocPlan {
 pub(super) struct PlannedDoc {
     /// `PACKAGE (doc tests)`.
     pub id: String,
-    pub probed: Probed,
+    /// The package's directory (`CARGO_MANIFEST_DIR`): a package has one library.
+    pub manifest_dir: PathBuf,
+    /// The digest of the invocation the replay was keyed by (as the key holds it).
+    pub expected: Option<String>,
     /// What they printed on the same inputs before, when that is reused.
     pub replay: Option<BinaryRun>,
     /// The line printed before a replay.
@@ -84,59 +75,57 @@ pub(super) struct PlannedDoc {
 /// `rustdoc --test` of a package goes to the real rustdoc untouched.
 pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let mut real = std::process::Command::new(real_rustdoc());
-    real.args(args).env_remove(PROBE_ENV).env_remove(PLAN_ENV);
-    let crate_name = args
-        .iter()
-        .position(|a| a == "--crate-name")
-        .and_then(|at| args.get(at + 1))
-        .and_then(|name| name.to_str());
+    real.args(args).env_remove(PLAN_ENV);
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let (true, Some(crate_name), Some(manifest_dir)) =
-        (args.iter().any(|a| a == "--test"), crate_name, manifest_dir)
-    else {
+    let (true, Some(manifest_dir)) = (args.iter().any(|a| a == "--test"), manifest_dir) else {
         return exec(real);
     };
-    if let Some(dir) = std::env::var_os(PROBE_ENV).map(PathBuf::from) {
-        // The probe: write down what would run, run nothing.
-        if let Some((invocation, externs)) = invocation(args, &[]) {
-            let probed = Probed {
-                manifest_dir,
-                crate_name: crate_name.to_owned(),
-                invocation,
-                externs,
-            };
-            let name = gate_support::digest::sha256_hex(
-                format!("{}\0{crate_name}", probed.manifest_dir.display()).as_bytes(),
-            );
-            if let Ok(bytes) = serde_json::to_vec(&probed) {
-                let _ = std::fs::create_dir_all(&dir);
-                let _ = gate_support::atomic::write(&dir.join(format!("{name}.json")), &bytes);
-            }
-        }
-        return 0;
-    }
     let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
         .and_then(|path| std::fs::read(path).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let Some((plan, planned)) = plan.as_ref().and_then(|plan| {
-        let planned = plan.crates.iter().find(|c| {
-            c.probed.crate_name == crate_name && same_file(&c.probed.manifest_dir, &manifest_dir)
-        })?;
+        let planned = plan
+            .crates
+            .iter()
+            .find(|c| same_file(&c.manifest_dir, &manifest_dir))?;
         Some((plan, planned))
     }) else {
         return exec(real);
     };
-    let now = invocation(args, &planned.probed.externs).map(|(digest, _)| digest);
-    let same = now.as_deref() == Some(planned.probed.invocation.as_str());
-    match (&planned.replay, same) {
+    let now = invocation(args, &[]).map(|(digest, _)| digest);
+    if let Some(now) = &now {
+        let _ = std::fs::create_dir_all(&plan.results);
+        let _ = gate_support::atomic::write(
+            &invocation_path(&plan.results, &planned.id),
+            now.as_bytes(),
+        );
+    }
+    let expected = now
+        .as_ref()
+        .map(|now| gate_support::digest::sha256_hex(now.as_bytes()));
+    match (
+        &planned.replay,
+        expected.is_some() && expected == planned.expected,
+    ) {
         (Some(replay), true) => replayed(&plan.results, &planned.id, &planned.replay_note, replay),
         _ => run_and_keep(
             &plan.results,
             &planned.id,
             real,
-            (!same).then_some("its libraries changed between the probe and the run"),
+            now.is_none()
+                .then_some("its libraries could not be read to key it"),
         ),
     }
+}
+
+/// Where the stand-in writes the invocation it saw for `id`.
+fn invocation_path(results: &Path, id: &str) -> PathBuf {
+    result_path(results, id).with_extension("invocation")
+}
+
+/// The invocation the stand-in saw for `id`, when cargo started it.
+pub(super) fn invoked(plan: &DocPlan, id: &str) -> Option<String> {
+    std::fs::read_to_string(invocation_path(&plan.results, id)).ok()
 }
 
 /// The rustdoc cargo would have run: the one beside cargo (`CARGO`) when there is one, as
@@ -191,19 +180,6 @@ fn invocation(args: &[OsString], known: &[Extern]) -> Option<(String, Vec<Extern
         });
     }
     Some((hasher.finish(), externs))
-}
-
-/// Every invocation the probe wrote down.
-pub(super) fn probed(dir: &Path) -> Vec<Probed> {
-    let mut found: Vec<Probed> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .filter_map(|entry| std::fs::read(entry.path()).ok())
-        .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
-        .collect();
-    found.sort_by(|a, b| (&a.manifest_dir, &a.crate_name).cmp(&(&b.manifest_dir, &b.crate_name)));
-    found
 }
 
 /// The result the stand-in left for `id`.
