@@ -463,6 +463,9 @@ pub struct Session {
     size: Mutex<Option<u64>>,
 }
 
+/// Key components as `(name, value)` pairs: values, or digests where a caller says so.
+pub type Components<'a> = &'a [(&'a str, String)];
+
 /// The digests of the working tree.
 #[derive(Debug, Clone)]
 struct Tree {
@@ -614,7 +617,7 @@ impl Session {
         &self,
         fact: Fact,
         subject: Option<&str>,
-        (extra, digested): (&[(&str, String)], &[(&str, String)]),
+        (extra, digested): (Components<'_>, Components<'_>),
         valid: impl Fn(&T) -> bool,
     ) -> Result<Hit<T>, Box<Pending>> {
         let Some(settings) = &self.settings else {

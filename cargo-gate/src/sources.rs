@@ -57,7 +57,7 @@ pub fn files_of<'a>(
         reached: HashSet::new(),
     };
     if packages.iter().any(|p| p.dir.starts_with(&ws.root)) {
-        walk.from_root();
+        walk.whole_root();
     }
     for package in &packages {
         if !walk.reached.contains(package.dir.as_path()) {
@@ -89,7 +89,7 @@ impl Walk<'_, '_> {
     /// One walk from the root for every package inside it: a directory is entered when it
     /// is a package's, inside one, or on the way to one; never the target directory, nor a
     /// directory with a Cargo.toml of a package not walked (a fixture, an excluded crate).
-    fn from_root(&mut self) {
+    fn whole_root(&mut self) {
         let root = self.ws.root.clone();
         let target = self.ws.target_dir.clone();
         let dirs: HashSet<PathBuf> = self.owners.keys().map(|d| d.to_path_buf()).collect();

@@ -30,6 +30,7 @@ pub(crate) const PACKAGES: &[&str] = &[
     "gate-kernels",
     "gate-cuda",
     "gate-ci",
+    "gate-scan",
     "cargo-gate",
 ];
 

@@ -1,5 +1,5 @@
 //! Detection of unsafe and FFI boundaries (`unsafe`, `extern`, `#[no_mangle]`, `asm!`, ...) in
-//! Rust source, on top of the token stream of [`crate::lexer`].
+//! Rust source, on top of the token stream of [`gate_support::lexer`].
 //!
 //! One hit is reported per construct, located at the token that introduces it:
 //!
@@ -44,7 +44,7 @@ use std::sync::LazyLock;
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
-use crate::lexer::{Lexer, Token, TokenKind, is_ident_byte};
+use gate_support::lexer::{Lexer, Token, TokenKind, is_ident_byte};
 
 /// The kind of unsafe or FFI boundary found by [`scan_source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The one way the scanners read many files: scoped threads claim files by index, each
 //! thread reading into one buffer it reuses, so memory stays near (largest file × threads)
-//! however big the tree is. Used by the Rust file walker ([`crate::sources`]: `boundary.unsafe`, `init --baseline`)
-//! and `secrets.scan` ([`crate::secrets`]).
+//! however big the tree is. Used by the secret scanner ([`crate::secrets`]) and by
+//! cargo-gate's Rust file walker, artifact reader and cache digests.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// path); results in the order of `paths`. A thread's buffer is handed to `f` as it was left
 /// by the previous file (`f` clears or overwrites it) and dropped after a file grew it past
 /// `keep_bytes`, so one outsized file does not pin its memory for the rest of the run.
-pub(crate) fn map_files<R: Send>(
+pub fn map_files<R: Send>(
     paths: &[&Path],
     threads: usize,
     keep_bytes: usize,
