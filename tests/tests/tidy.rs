@@ -1212,7 +1212,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ),
     ("cargo-gate/src/cli/bench.rs", "bench", SEAM),
     ("cargo-gate/src/cli/init.rs", "init", SEAM),
-    ("cargo-gate/src/cli/run.rs", "run_stage", SEAM),
     ("cargo-gate/src/config/mod.rs", "validate", SEAM),
     ("cargo-gate/src/config/mod.rs", "waiver_selectors", SEAM),
     ("cargo-gate/src/decision.rs", "statement", DOCUMENT),
