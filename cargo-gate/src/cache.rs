@@ -612,7 +612,7 @@ impl Session {
     }
 
     /// [`Session::lookup`] with some components given as their digests (`digested`: as
-    /// [`Session::latest_component`] read them) rather than their values.
+    /// [`Session::latest_components`] read them) rather than their values.
     pub fn lookup_keyed<T: DeserializeOwned>(
         &self,
         fact: Fact,
@@ -832,7 +832,7 @@ impl Session {
 
     /// Stores a gathered fact, its value and files redacted exactly as the record is (a
     /// token a test printed never rests in the cache); returns the entry's digest and the
-    /// bytes written for it (its blobs and, roughly, its entry file).
+    /// bytes written for it (its blobs and its entry file).
     fn store<T: Serialize + DeserializeOwned>(
         &self,
         store: &Store,
@@ -879,10 +879,8 @@ impl Session {
             value: &value,
             files: &files,
         });
-        // An entry file holds its key's components: a few KiB.
-        let written = value.len() + files.iter().map(|(_, b)| b.len()).sum::<usize>() + 4096;
         match saved {
-            Ok(entry) => Some((entry.digest, written as u64)),
+            Ok(saved) => Some((saved.entry.digest, saved.written)),
             Err(e) => {
                 self.note(format!(
                     "the {} fact could not be cached in {}: {e}",
@@ -1194,16 +1192,37 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// The digest of key component `name` in the most recently used entry of `fact` for
-    /// `id` (its `id` component), sealed but not proven: a guess at a key to look up
-    /// ([`Session::lookup_keyed`]), which the lookup then proves or misses (the doc tests'
-    /// invocation, known only once cargo runs them).
-    pub fn latest_component(&self, fact: Fact, id: &str, name: &str) -> Option<String> {
-        let settings = self.settings.as_ref()?;
-        let store = Store::new(&settings.out);
-        let id = sha256_hex(id.as_bytes());
-        let latest = store.latest(fact.name(), |entry| entry.components.get("id") == Some(&id))?;
-        latest.components.get(name).cloned()
+    /// For each of `ids`, the digest of key component `name` in the most recently used entry
+    /// of `fact` for it (its `id` component), sealed but not proven: a guess at a key to look
+    /// up ([`Session::lookup_keyed`]), which the lookup then proves or misses (the doc tests'
+    /// invocation, known only once cargo runs them). One pass over the fact's entries, newest
+    /// first, ending when every id is found.
+    pub fn latest_components(
+        &self,
+        fact: Fact,
+        ids: &[String],
+        name: &str,
+    ) -> BTreeMap<String, String> {
+        let mut found = BTreeMap::new();
+        let Some(settings) = self.settings.as_ref() else {
+            return found;
+        };
+        let mut wanted: BTreeMap<String, &String> = ids
+            .iter()
+            .map(|id| (sha256_hex(id.as_bytes()), id))
+            .collect();
+        for entry in Store::new(&settings.out).newest_first(fact.name()) {
+            if wanted.is_empty() {
+                break;
+            }
+            let Some(id) = entry.components.get("id").and_then(|d| wanted.remove(d)) else {
+                continue;
+            };
+            if let Some(digest) = entry.components.get(name) {
+                found.insert(id.clone(), digest.clone());
+            }
+        }
+        found
     }
 
     /// Whether the cache is on for this run (off: `Session::disabled`, or a target directory

@@ -188,6 +188,14 @@ pub struct Pruned {
     pub left: u64,
 }
 
+/// What [`Store::save`] wrote: the entry, and its bytes with its blobs' (a blob already
+/// there counted again).
+#[derive(Debug)]
+pub struct Saved {
+    pub entry: Entry,
+    pub written: u64,
+}
+
 impl Store {
     /// The cache in `out` (created on the first write).
     pub fn new(out: &Path) -> Store {
@@ -287,8 +295,9 @@ impl Store {
         Ok(digest)
     }
 
-    /// Stores an entry: blobs first, then the entry naming them. Returns the entry.
-    pub fn save(&self, new: &NewEntry<'_>) -> io::Result<Entry> {
+    /// Stores an entry: blobs first, then the entry naming them. Returns the entry and the
+    /// bytes written for it.
+    pub fn save(&self, new: &NewEntry<'_>) -> io::Result<Saved> {
         self.ensure_tagged()?;
         let value = self.put_blob(new.value)?;
         let mut files = Vec::new();
@@ -324,7 +333,12 @@ impl Store {
         };
         let text = gate_support::json::pretty_bytes(&entry).expect("entry serialises");
         atomic::write(&self.entry_path(new.fact, new.inputs), &text)?;
-        Ok(entry)
+        Ok(Saved {
+            entry,
+            written: (new.value.len()
+                + new.files.iter().map(|(_, b)| b.len()).sum::<usize>()
+                + text.len()) as u64,
+        })
     }
 
     /// Removes the entry for `fact` and `inputs` (one that was refused).
@@ -335,12 +349,16 @@ impl Store {
     /// The most recently used whole entry of `fact` that `like` accepts (of the same test
     /// binary, say), to say what changed since.
     pub fn latest(&self, fact: &str, like: impl Fn(&Entry) -> bool) -> Option<Entry> {
+        self.newest_first(fact).find(like)
+    }
+
+    /// The whole entries of `fact`, most recently used first, each read when it is reached.
+    pub fn newest_first(&self, fact: &str) -> impl Iterator<Item = Entry> {
         let mut files = self.entry_files_of(Some(fact));
         files.sort_by_key(|(.., used)| std::cmp::Reverse(*used));
         files
-            .iter()
-            .filter_map(|(_, path, ..)| Store::read_entry(path))
-            .find(like)
+            .into_iter()
+            .filter_map(|(_, path, ..)| Store::read_entry(&path))
     }
 
     /// Marks the directory as a cache for backup tools (<https://bford.info/cachedir/>).

@@ -375,7 +375,15 @@ pub(super) fn settle_docs(
             // Its libraries could not be read: no key.
             None => None,
             // Replayed, or run on the invocation that was looked up: that key.
-            Some(now) if doc.expected == Some(sha256_hex(now.as_bytes())) => doc.found,
+            Some(now) if doc.expected == Some(sha256_hex(now.as_bytes())) => {
+                if let (Some(Ok(hit)), Some(true)) =
+                    (&doc.found, reported.as_ref().map(|r| r.replayed))
+                {
+                    // What ran this time wins over what the replay left.
+                    super::replay::restore_missing_run_files(&doc.run_dir, hit.files());
+                }
+                doc.found
+            }
             // Run on another invocation: the result goes under that one's key.
             Some(now) => Some(match look_up_doc(cache, &doc.id, &doc.extra, &now) {
                 Ok(hit) => Err(Box::new(hit.pending(
@@ -430,6 +438,8 @@ pub(super) struct LookedDoc {
     extra: Vec<(&'static str, String)>,
     expected: Option<String>,
     found: Option<Found>,
+    /// Where a replay's files go back.
+    run_dir: PathBuf,
 }
 
 /// The doc tests kept per crate (`doc_tests.rs`): the probe run, each crate's key looked up
@@ -455,9 +465,19 @@ fn per_crate(
     }) {
         return Err(format!("{} sets build.rustdoc", file.display()));
     }
-    let (crates, looked): (Vec<PlannedDoc>, Vec<LookedDoc>) = libraries(facts, build)
+    let libraries = libraries(facts, build);
+    let ids: Vec<String> = libraries.iter().map(|p| doc_id(p)).collect();
+    // The invocation each crate's latest result was keyed by (its digest, as keys hold
+    // their components): a guess the lookup proves or misses.
+    let mut guesses = facts
+        .cache()
+        .latest_components(Fact::TestBinary, &ids, "invocation");
+    let (crates, looked): (Vec<PlannedDoc>, Vec<LookedDoc>) = libraries
         .into_iter()
-        .filter_map(|package| plan_crate(facts, setup, keys, limit, package))
+        .filter_map(|package| {
+            let expected = guesses.remove(&doc_id(package));
+            plan_crate(facts, setup, (keys, limit), package, expected)
+        })
         .unzip();
     let plan = DocPlan {
         results: dir.join("doc-results"),
@@ -485,19 +505,19 @@ fn per_crate(
     })
 }
 
-/// One library's doc tests planned: keyed, looked up with the invocation of their latest
-/// entry, and what a hit left in the run directory put back. `None`: its files could not
-/// be keyed (they run every time).
+/// One library's doc tests planned: keyed, and looked up with `expected`, the digest of the
+/// invocation of their latest entry. `None`: its files could not be keyed (they run every
+/// time).
 fn plan_crate(
     facts: &Core,
     setup: &TestSetup<'_>,
-    keys: &Keys<'_>,
-    limit: &str,
+    (keys, limit): (&Keys<'_>, &str),
     package: &Package,
+    expected: Option<String>,
 ) -> Option<(PlannedDoc, LookedDoc)> {
     let cache = facts.cache();
     let (reads, out_dirs) = keys.reads(&package.dir)?;
-    let id = format!("{}{}", package.name, doc_tests::DOC_TESTS);
+    let id = doc_id(package);
     let extra = vec![
         ("id", id.clone()),
         ("reads", reads),
@@ -506,9 +526,6 @@ fn plan_crate(
         ("runner", "rustdoc --test".to_owned()),
         ("test-timeout", limit.to_owned()),
     ];
-    // The invocation its latest result was keyed by (its digest, as keys hold their
-    // components): a guess the lookup proves or misses.
-    let expected = cache.latest_component(Fact::TestBinary, &id, "invocation");
     let found = expected.as_ref().map(|digest| {
         let digested = [("invocation", digest.clone())];
         cache.lookup_keyed(
@@ -520,7 +537,8 @@ fn plan_crate(
     });
     let (replay, replay_note) = match &found {
         Some(Ok(hit)) => {
-            super::replay::restore_run_files(setup.run_dir, hit.files());
+            // What it left in the run directory goes back only once it is replayed
+            // (`settle_docs`): the guess may still miss.
             (
                 Some(hit.value.clone()),
                 format!(
@@ -546,8 +564,14 @@ fn plan_crate(
             extra,
             expected,
             found,
+            run_dir: setup.run_dir.to_owned(),
         },
     ))
+}
+
+/// `PACKAGE (doc tests)`: a crate's doc tests among the test binaries.
+fn doc_id(package: &Package) -> String {
+    format!("{}{}", package.name, doc_tests::DOC_TESTS)
 }
 
 /// A crate's doc-test key looked up with `invocation`.
@@ -578,6 +602,20 @@ fn libraries<'f>(facts: &'f Core, build: &Build) -> Vec<&'f Package> {
         .collect()
 }
 
+/// Whether cargo refused the doc-test run for want of a library (`error: no library targets
+/// found`, a workspace of binaries run under nextest): its own error line, and no crate's
+/// doc tests started (a `Doc-tests` heading). A doc test that prints the same words, failing
+/// or replayed, never passes for it: cargo printed its heading first.
+fn no_library_targets(code: Option<i32>, log: &str) -> bool {
+    code != Some(0)
+        && log
+            .lines()
+            .any(|l| l.starts_with("error: no library targets found"))
+        && !log
+            .lines()
+            .any(|l| l.trim_start().starts_with("Doc-tests "))
+}
+
 /// The run of the test binaries followed by the doc tests' run, as one run: one log (each
 /// command with its own command line), the first failure's exit status, judged again whole.
 /// A workspace whose libraries have no doc tests to run (cargo: "no library targets found")
@@ -591,7 +629,7 @@ pub(super) fn with_doc_tests(
     let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
         return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
     };
-    if doc.captured.code != Some(0) && doc.captured.log.contains("no library targets found") {
+    if no_library_targets(doc.captured.code, &doc.captured.log) {
         return Fresh {
             files: binaries.files,
             read: binaries.read,
@@ -839,5 +877,26 @@ impl BinaryEvidence {
             }),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::no_library_targets;
+
+    #[test]
+    fn only_cargos_own_refusal_drops_the_doc_run() {
+        let refused = "error: no library targets found in package `app`\n";
+        assert!(no_library_targets(Some(101), refused));
+        assert!(!no_library_targets(Some(0), refused));
+        // A doc test that prints the words (failing, or replayed failing) is a failure.
+        let failing = "   Doc-tests tool\n\nrunning 1 test\n\
+                       error: no library targets found in package `x`\n\
+                       test src/lib.rs - f (line 3) ... FAILED\n";
+        assert!(!no_library_targets(Some(101), failing));
+        assert!(!no_library_targets(
+            Some(101),
+            "no library targets found (quoted by a test)\n"
+        ));
     }
 }

@@ -92,14 +92,18 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     }) else {
         return exec(real);
     };
-    let now = invocation(args, &[]).map(|(digest, _)| digest);
-    if let Some(now) = &now {
-        let _ = std::fs::create_dir_all(&plan.results);
-        let _ = gate_support::atomic::write(
-            &invocation_path(&plan.results, &planned.id),
-            now.as_bytes(),
-        );
-    }
+    // The invocation, written down for the key its result goes under: one that could not be
+    // digested or written down is never replayed (nothing would say what was replayed).
+    let now = invocation(args, &[])
+        .map(|(digest, _)| digest)
+        .filter(|now| {
+            let _ = std::fs::create_dir_all(&plan.results);
+            gate_support::atomic::write(
+                &invocation_path(&plan.results, &planned.id),
+                now.as_bytes(),
+            )
+            .is_ok()
+        });
     let expected = now
         .as_ref()
         .map(|now| gate_support::digest::sha256_hex(now.as_bytes()));
@@ -113,7 +117,7 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
             &planned.id,
             real,
             now.is_none()
-                .then_some("its libraries could not be read to key it"),
+                .then_some("its libraries could not be read, or its key written, to keep it"),
         ),
     }
 }

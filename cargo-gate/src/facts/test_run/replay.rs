@@ -354,6 +354,17 @@ pub(super) fn restore_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
     }
 }
 
+/// [`restore_run_files`] for the files the run directory does not hold yet: what ran this
+/// time wins.
+pub(super) fn restore_missing_run_files(run_dir: &Path, files: &[(String, Vec<u8>)]) {
+    let missing: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(rel, _)| !run_dir.join(rel).exists())
+        .cloned()
+        .collect();
+    restore_run_files(run_dir, &missing);
+}
+
 /// A line on stderr (cargo passes it on into the test log).
 pub(super) fn say(line: String) {
     let _ = writeln!(std::io::stderr(), "{line}");
