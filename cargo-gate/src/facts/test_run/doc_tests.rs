@@ -22,7 +22,6 @@
 //! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
 
 use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_keep, same_file};
-use crate::facts::artifacts::file_stamp;
 use gate_support::digest::KeyHasher;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
@@ -37,15 +36,6 @@ pub const DOC_TESTS: &str = " (doc tests)";
 /// Whether cargo started this process as rustdoc for a per-crate doc-test run.
 pub fn is_rustdoc_shim() -> bool {
     std::env::var_os(PLAN_ENV).is_some()
-}
-
-/// A library the doc tests link, as it was digested.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct Extern {
-    pub path: PathBuf,
-    pub size: u64,
-    pub modified: Option<u128>,
-    pub sha256: String,
 }
 
 /// What the rustdoc stand-in is told for the real run.
@@ -94,16 +84,11 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     };
     // The invocation, written down for the key its result goes under: one that could not be
     // digested or written down is never replayed (nothing would say what was replayed).
-    let now = invocation(args, &[])
-        .map(|(digest, _)| digest)
-        .filter(|now| {
-            let _ = std::fs::create_dir_all(&plan.results);
-            gate_support::atomic::write(
-                &invocation_path(&plan.results, &planned.id),
-                now.as_bytes(),
-            )
+    let now = invocation(args).filter(|now| {
+        let _ = std::fs::create_dir_all(&plan.results);
+        gate_support::atomic::write(&invocation_path(&plan.results, &planned.id), now.as_bytes())
             .is_ok()
-        });
+    });
     let expected = now
         .as_ref()
         .map(|now| gate_support::digest::sha256_hex(now.as_bytes()));
@@ -145,11 +130,9 @@ fn real_rustdoc() -> PathBuf {
 }
 
 /// The digest of one `rustdoc --test`: every argument, and every library `--extern` names
-/// by its SHA-256 (taken again only when its size or modification time is not what `known`
-/// says). `None` when an argument is not text or a library cannot be read.
-fn invocation(args: &[OsString], known: &[Extern]) -> Option<(String, Vec<Extern>)> {
+/// by its SHA-256. `None` when an argument is not text or a library cannot be read.
+fn invocation(args: &[OsString]) -> Option<String> {
     let mut hasher = KeyHasher::default();
-    let mut externs = Vec::new();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         let arg = arg.to_str()?;
@@ -166,24 +149,10 @@ fn invocation(args: &[OsString], known: &[Extern]) -> Option<(String, Vec<Extern
         let Some((_, path)) = spec.and_then(|spec| spec.split_once('=')) else {
             continue;
         };
-        let path = PathBuf::from(path);
-        let (size, modified) = file_stamp(&path)?;
-        let sha256 = match known
-            .iter()
-            .find(|k| k.path == path && k.size == size && k.modified == modified)
-        {
-            Some(k) => k.sha256.clone(),
-            None => gate_support::digest::sha256_file(&path).ok()?.0,
-        };
+        let sha256 = gate_support::digest::sha256_file(Path::new(path)).ok()?.0;
         hasher.part("extern", sha256.as_bytes());
-        externs.push(Extern {
-            path,
-            size,
-            modified,
-            sha256,
-        });
     }
-    Some((hasher.finish(), externs))
+    Some(hasher.finish())
 }
 
 /// The result the stand-in left for `id`.
@@ -214,18 +183,15 @@ mod tests {
             }
             args
         };
-        let (first, externs) = invocation(&args(""), &[]).unwrap();
-        assert_eq!(externs.len(), 1);
-        assert_eq!(invocation(&args(""), &externs).unwrap().0, first);
-        assert_ne!(invocation(&args("--cfg=x"), &[]).unwrap().0, first);
+        let first = invocation(&args("")).unwrap();
+        assert_eq!(invocation(&args("")).unwrap(), first);
+        assert_ne!(invocation(&args("--cfg=x")).unwrap(), first);
         std::fs::write(&lib, b"three").unwrap();
-        let (changed, _) = invocation(&args(""), &[]).unwrap();
+        let changed = invocation(&args("")).unwrap();
         assert_ne!(changed, first, "a library's bytes are in the digest");
-        // The earlier digest is not taken for a library whose size or time moved.
-        assert_eq!(invocation(&args(""), &externs).unwrap().0, changed);
         std::fs::remove_file(&lib).unwrap();
         assert!(
-            invocation(&args(""), &[]).is_none(),
+            invocation(&args("")).is_none(),
             "an unreadable library has no key"
         );
     }
