@@ -194,6 +194,9 @@ pub struct Core {
     /// The feature sets CI builds with, read on first use (`facts/shipped.rs`).
     pub(super) ci_features: OnceLock<CiFeatures>,
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
+    /// Whether the tests were compiled for their run (`build_for_tests`), once for every
+    /// command that runs them (the doc tests' lanes at once among them).
+    tests_built: OnceLock<Result<(), String>>,
     /// Whether a check of the run reads the build's GPU code: then its read starts as soon
     /// as the build is gathered, beside the test run ([`Core::read_gpu_when_built`]).
     gpu_when_built: std::sync::atomic::AtomicBool,
@@ -265,6 +268,7 @@ impl Core {
             top: ws.git.as_ref().map(|git| git.toplevel.clone()),
             ci_features: OnceLock::new(),
             build: OnceLock::new(),
+            tests_built: OnceLock::new(),
             gpu_when_built: std::sync::atomic::AtomicBool::new(false),
             cache: Session::disabled(),
             witness: gate_witness::observe::Installed {
@@ -468,6 +472,21 @@ impl Core {
     /// build that fails is left to the test run, which reports the compiler's errors. `Err`:
     /// cargo could not be run, or would not rebuild a unit whose sources changed.
     pub(super) fn build_for_tests(&self, cargo: &Cargo) -> Result<BuiltForTests, String> {
+        // The first command builds (the others wait); the later ones find it done.
+        let mut first = None;
+        let done = self.tests_built.get_or_init(|| {
+            let built = self.build_tests_once(cargo);
+            let done = built.as_ref().map(|_| ()).map_err(String::clone);
+            first = Some(built);
+            done
+        });
+        match first {
+            Some(built) => built,
+            None => done.clone().map(|()| BuiltForTests::default()),
+        }
+    }
+
+    fn build_tests_once(&self, cargo: &Cargo) -> Result<BuiltForTests, String> {
         if let Some((Ok(build), None)) = self.build.get() {
             let rebuilt = build
                 .log

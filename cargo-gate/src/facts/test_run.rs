@@ -6,6 +6,7 @@
 
 mod binaries;
 mod clock;
+mod doc_lanes;
 mod doc_tests;
 mod model;
 mod nextest_binaries;

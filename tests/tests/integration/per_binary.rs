@@ -464,3 +464,96 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
         "{log}"
     );
 }
+
+/// The doc tests of the crates that run are spread over lanes, one `cargo test --doc` each,
+/// all at once (issue 43; as many as cargo would run jobs): every crate's doc tests run
+/// once, in their lane, and count once; a doc test failing in any lane fails the run and is
+/// named; with one job there is one command.
+#[cfg(unix)]
+#[test]
+fn the_doc_tests_run_in_lanes_each_crate_once() {
+    let fx = fixture("per-binary");
+    let args = [
+        "pilot",
+        "--only",
+        "tests.pass",
+        "--format",
+        "json",
+        "--no-cache",
+    ];
+    let docs = |calls: &str| calls.lines().filter(|l| l.contains("--doc")).count();
+    let (one, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "1")]);
+    assert_eq!(one.code, 0, "{}", one.transcript());
+    assert_eq!(docs(&calls), 1, "{calls}");
+    let (two, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
+    assert_eq!(two.code, 0, "{}", two.transcript());
+    assert_eq!(docs(&calls), 2, "{calls}");
+    let summary = |run: &crate::support::Run| {
+        run.json()["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(summary(&one), summary(&two), "the same tests, counted once");
+    let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+    // Five crates' doc tests: each started in both lanes, run in one.
+    assert_eq!(
+        log.matches("(run beside this command, in doc-test lane")
+            .count(),
+        5,
+        "{log}"
+    );
+
+    fx.write(
+        "d/src/lib.rs",
+        &(std::fs::read_to_string(fx.root.join("d/src/lib.rs")).unwrap()
+            + "\n/// ```\n/// assert_eq!(d::GREETING, \"no\");\n/// ```\npub fn greet() {}\n"),
+    );
+    fx.commit();
+    let (failed, _) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
+    assert_eq!(failed.code, 1, "{}", failed.transcript());
+    let check = &failed.json()["checks"][0];
+    assert!(check["findings"].to_string().contains("greet"), "{check:#}");
+}
+
+/// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
+/// over the gate's own values) never chooses what the doc tests replay or skip: they run
+/// every time, and a failing one fails the run.
+#[cfg(unix)]
+#[test]
+fn the_gates_variables_in_cargos_env_run_the_doc_tests_every_time() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "a/src/lib.rs",
+        &(std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap()
+            + "\n/// ```\n/// assert_eq!(a::one(), 2);\n/// ```\npub fn two() {}\n"),
+    )
+    .write(
+        ".cargo/config.toml",
+        "[env]\nCARGO_GATE_RUSTDOC_LANE = { value = \"1\", force = true }\n",
+    );
+    fx.commit();
+    let args = [
+        "pilot",
+        "--only",
+        "tests.pass",
+        "--format",
+        "json",
+        "--no-cache",
+    ];
+    let (run, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let check = &run.json()["checks"][0];
+    assert!(check["findings"].to_string().contains("two"), "{check:#}");
+    assert_eq!(
+        calls.lines().filter(|l| l.contains("--doc")).count(),
+        1,
+        "{calls}"
+    );
+    assert!(
+        run.transcript()
+            .contains("sets a variable of the gate's (CARGO_GATE_…) in [env]"),
+        "{}",
+        run.transcript()
+    );
+}

@@ -208,7 +208,13 @@ impl Fixture {
     /// arguments down, one line each, before it starts the real one: the run, and the calls.
     #[cfg(unix)]
     pub(crate) fn cargo_calls(&self, args: &[&str]) -> (Run, String) {
-        let (run, log) = self.calls(&["cargo"], args);
+        self.cargo_calls_with(args, &[])
+    }
+
+    /// [`Fixture::cargo_calls`] with variables set for the gate.
+    #[cfg(unix)]
+    pub(crate) fn cargo_calls_with(&self, args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
+        let (run, log) = self.calls_with(&["cargo"], args, env);
         let calls = log.lines().filter_map(|l| l.strip_prefix("cargo "));
         (run, calls.map(|l| format!("{l}\n")).collect())
     }
@@ -218,6 +224,11 @@ impl Fixture {
     /// starts the real one: the run, and the calls.
     #[cfg(unix)]
     pub(crate) fn calls(&self, tools: &[&str], args: &[&str]) -> (Run, String) {
+        self.calls_with(tools, args, &[])
+    }
+
+    #[cfg(unix)]
+    fn calls_with(&self, tools: &[&str], args: &[&str], env: &[(&str, &str)]) -> (Run, String) {
         use std::os::unix::fs::PermissionsExt;
         let path = std::env::var_os("PATH").unwrap_or_default();
         let bin = self.root.join("../logging-bin");
@@ -244,7 +255,8 @@ impl Fixture {
         let mut paths = vec![bin];
         paths.extend(std::env::split_paths(&path));
         let mut cmd = self.command(args);
-        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+        cmd.env("PATH", std::env::join_paths(paths).unwrap())
+            .envs(env.iter().copied());
         let run = run(cmd);
         (run, std::fs::read_to_string(log).unwrap_or_default())
     }

@@ -27,6 +27,7 @@
 //! arguments run every time. A workspace that configures a runner of its own (a
 //! `target.*.runner`, an emulator) keeps one key for the whole run.
 
+use super::doc_lanes::with_doc_tests;
 use super::doc_tests::{self, DocPlan, PlannedDoc};
 use super::model::{BinaryEvidence, BinaryStatus, Runner, TestRun, TestSetup};
 use super::replay::{BinaryRun, Plan, Planned, RUNNER_ARG, Reported};
@@ -37,6 +38,7 @@ use gate_formats::kernel_bom::BinaryKind;
 use gate_support::digest::{KeyHasher, sha256_hex};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::PoisonError;
 
 /// The host triple the gate can stand in as the runner for, or why the run is kept whole.
 pub(super) fn keyable(
@@ -119,7 +121,7 @@ pub(super) fn run(
     build: &Build,
     host: &str,
     whole: &Pending,
-    mut run_tests: impl FnMut(std::process::Command) -> Fresh<Result<TestRun, String>>,
+    run_tests: impl Fn(std::process::Command) -> Fresh<Result<TestRun, String>> + Sync,
 ) -> Result<PerBinary, String> {
     let cache = facts.cache();
     let keys = Keys::new(facts, build);
@@ -187,25 +189,16 @@ pub(super) fn run(
             &config,
         ],
     );
-    let fresh = run_tests(cmd);
-    let finished = fresh
-        .value
-        .as_ref()
-        .is_ok_and(|r| r.captured.stopped.is_none() && r.over_limit.is_none());
-    let (fresh, docs) = if finished {
-        then_doc_tests(
-            facts,
-            setup,
-            build,
-            (&keys, &limit),
-            (dir.path(), &exe),
-            fresh,
-            Runner::CargoTest,
-            &mut run_tests,
-        )
-    } else {
-        (fresh, None)
-    };
+    // The doc tests run beside the binaries (they read nothing the binaries' run writes but
+    // the run directory, as tests running in parallel do).
+    let (fresh, docs) = with_doc_tests_beside(
+        (facts, setup, build),
+        (&keys, &limit),
+        (dir.path(), &exe),
+        || run_tests(cmd),
+        Runner::CargoTest,
+        &run_tests,
+    );
     let run = fresh.value.as_ref().ok();
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
@@ -308,33 +301,60 @@ pub(super) fn look_up<'b>(
     looked
 }
 
-/// The doc tests once the binaries' run finished, when a member built a library: kept per
-/// crate (`per_crate`) where they can be, else run every time; their run joined to the
-/// binaries' (`with_doc_tests`, `runner` telling how the log opens). Also each crate's key
-/// looked up, for `settle_docs`.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn then_doc_tests(
-    facts: &Core,
-    setup: &TestSetup<'_>,
-    build: &Build,
-    (keys, limit): (&Keys<'_>, &str),
-    (dir, exe): (&Path, &Path),
-    fresh: Fresh<Result<TestRun, String>>,
+/// The doc tests beside the binaries' run (`binaries`, on this thread), when a member built
+/// a library: kept per crate (`per_crate`) where they can be, else run every time; their run
+/// joined to the binaries' (`with_doc_tests`, `runner` telling how the log opens). Also each
+/// crate's key looked up, for `settle_docs`.
+pub(super) fn with_doc_tests_beside(
+    (facts, setup, build): (&Core, &TestSetup<'_>, &Build),
+    keys: (&Keys<'_>, &str),
+    places: (&Path, &Path),
+    binaries: impl FnOnce() -> Fresh<Result<TestRun, String>>,
     runner: Runner,
-    run_tests: &mut impl FnMut(std::process::Command) -> Fresh<Result<TestRun, String>>,
+    run_tests: &(impl Fn(std::process::Command) -> Fresh<Result<TestRun, String>> + Sync),
 ) -> (Fresh<Result<TestRun, String>>, Option<DocsLooked>) {
     if !has_library(facts, build) {
-        return (fresh, None);
+        return (binaries(), None);
     }
+    let (fresh, (doc_run, docs)) = std::thread::scope(|scope| {
+        let docs = scope.spawn(|| doc_run((facts, setup, build), keys, places, run_tests));
+        let fresh = binaries();
+        let docs = docs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (fresh, docs)
+    });
+    let fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
+    (fresh, docs)
+}
+
+/// The doc tests' run: per crate, in lanes, where they can be kept, else every time.
+fn doc_run(
+    (facts, setup, build): (&Core, &TestSetup<'_>, &Build),
+    (keys, limit): (&Keys<'_>, &str),
+    (dir, exe): (&Path, &Path),
+    run_tests: &(impl Fn(std::process::Command) -> Fresh<Result<TestRun, String>> + Sync),
+) -> (Fresh<Result<TestRun, String>>, Option<DocsLooked>) {
     let mut docs = None;
-    let doc_run = match per_crate(facts, setup, build, keys, limit, dir, exe) {
+    let doc_run = match per_crate(facts, setup, build, keys, limit, dir) {
         Ok(DocRun {
-            command,
+            plan_path,
+            lanes,
             plan,
             looked,
         }) => {
             docs = Some((plan, looked));
-            run_tests(command)
+            let command = || {
+                let mut command = setup.cargo.command(
+                    "test",
+                    &["--locked", "--workspace", "--no-fail-fast", "--doc"],
+                );
+                command
+                    .env("RUSTDOC", exe)
+                    .env(doc_tests::PLAN_ENV, &plan_path);
+                command
+            };
+            super::doc_lanes::run_lanes(command, lanes, run_tests, setup.cargo.offline())
         }
         Err(why) => {
             facts
@@ -346,8 +366,7 @@ pub(super) fn then_doc_tests(
             ))
         }
     };
-    let fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
-    (fresh, docs)
+    (doc_run, docs)
 }
 
 /// The doc-test plan of a run and each crate's key looked up.
@@ -423,10 +442,11 @@ pub(super) fn take_failed_before(
     item
 }
 
-/// The `cargo test --doc` that runs the doc tests per crate, its plan, and each crate's id
-/// with its key looked up.
+/// The doc tests planned per crate: the plan (and where the stand-in reads it), in how many
+/// lanes they run, and each crate's id with its key looked up.
 struct DocRun {
-    command: std::process::Command,
+    plan_path: PathBuf,
+    lanes: usize,
     plan: DocPlan,
     looked: Vec<LookedDoc>,
 }
@@ -453,7 +473,6 @@ fn per_crate(
     keys: &Keys<'_>,
     limit: &str,
     dir: &Path,
-    exe: &Path,
 ) -> Result<DocRun, String> {
     if std::env::var_os("RUSTDOC").is_some() {
         return Err("RUSTDOC names a rustdoc of its own".to_owned());
@@ -465,7 +484,21 @@ fn per_crate(
     }) {
         return Err(format!("{} sets build.rustdoc", file.display()));
     }
+    // cargo hands `[env]` to rustdoc, over the gate's own values where it says `force`: a
+    // plan or a lane of the workspace's choosing could replay or skip a crate's doc tests.
+    if let Some(file) = config_sets(facts.root(), |doc| {
+        doc.get("env")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|env| env.keys().any(|k| k.starts_with(doc_tests::OURS)))
+    }) {
+        return Err(format!(
+            "{} sets a variable of the gate's ({}…) in [env]",
+            file.display(),
+            doc_tests::OURS
+        ));
+    }
     let libraries = libraries(facts, build);
+    let all = libraries.len();
     let ids: Vec<String> = libraries.iter().map(|p| doc_id(p)).collect();
     // The invocation each crate's latest result was keyed by (its digest, as keys hold
     // their components): a guess the lookup proves or misses.
@@ -479,10 +512,13 @@ fn per_crate(
             plan_crate(facts, setup, (keys, limit), package, expected)
         })
         .unzip();
-    let plan = DocPlan {
+    let unplanned = all - crates.len();
+    let mut plan = DocPlan {
         results: dir.join("doc-results"),
         crates,
+        lanes: 1,
     };
+    let lanes = doc_tests::spread(&mut plan, unplanned, super::doc_lanes::jobs());
     let plan_path = dir.join("doc-plan.json");
     let bytes = serde_json::to_vec(&plan).expect("the plan serialises");
     std::fs::write(&plan_path, bytes).map_err(|e| {
@@ -491,15 +527,9 @@ fn per_crate(
             plan_path.display()
         )
     })?;
-    let mut command = setup.cargo.command(
-        "test",
-        &["--locked", "--workspace", "--no-fail-fast", "--doc"],
-    );
-    command
-        .env("RUSTDOC", exe)
-        .env(doc_tests::PLAN_ENV, &plan_path);
     Ok(DocRun {
-        command,
+        plan_path,
+        lanes,
         plan,
         looked,
     })
@@ -556,6 +586,7 @@ fn plan_crate(
         expected: expected.clone(),
         replay,
         replay_note,
+        lane: 0,
     };
     Some((
         planned,
@@ -600,66 +631,6 @@ fn libraries<'f>(facts: &'f Core, build: &Build) -> Vec<&'f Package> {
                 })
         })
         .collect()
-}
-
-/// Whether cargo refused the doc-test run for want of a library (`error: no library targets
-/// found`, a workspace of binaries run under nextest): its own error line, and no crate's
-/// doc tests started (a `Doc-tests` heading). A doc test that prints the same words, failing
-/// or replayed, never passes for it: cargo printed its heading first.
-fn no_library_targets(code: Option<i32>, log: &str) -> bool {
-    code != Some(0)
-        && log
-            .lines()
-            .any(|l| l.starts_with("error: no library targets found"))
-        && !log
-            .lines()
-            .any(|l| l.trim_start().starts_with("Doc-tests "))
-}
-
-/// The run of the test binaries followed by the doc tests' run, as one run: one log (each
-/// command with its own command line), the first failure's exit status, judged again whole.
-/// A workspace whose libraries have no doc tests to run (cargo: "no library targets found")
-/// adds nothing.
-pub(super) fn with_doc_tests(
-    binaries: Fresh<Result<TestRun, String>>,
-    docs: Fresh<Result<TestRun, String>>,
-    offline: bool,
-    runner: Runner,
-) -> Fresh<Result<TestRun, String>> {
-    let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
-        return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
-    };
-    if no_library_targets(doc.captured.code, &doc.captured.log) {
-        return Fresh {
-            files: binaries.files,
-            read: binaries.read,
-            ..Fresh::of(Ok(run), binaries.keep)
-        };
-    }
-    let first = &mut run.captured;
-    // After nextest the doc tests' log is told apart by its own opening (`parse.rs`).
-    let opening = match runner {
-        Runner::CargoTest => "\n$ ",
-        Runner::Nextest => super::parse::DOC_TESTS_AFTER,
-    };
-    first.log = format!(
-        "{}{opening}{}\n{}",
-        first.log.trim_end_matches('\n'),
-        doc.captured.command_line,
-        doc.captured.log
-    );
-    first.command_line = format!("{} && {}", first.command_line, doc.captured.command_line);
-    if first.code == Some(0) {
-        first.code = doc.captured.code;
-    }
-    first.stopped = first.stopped.take().or(doc.captured.stopped);
-    run.over_limit = run.over_limit.or(doc.over_limit);
-    let keep = run.keep(runner, offline);
-    Fresh {
-        files: docs.files,
-        read: binaries.read,
-        ..Fresh::of(Ok(run), keep)
-    }
 }
 
 /// One binary after the run: reused, run (and stored when it may be), or run outside the
@@ -766,7 +737,7 @@ pub(super) struct Keys<'a> {
     packages: Vec<&'a Package>,
     /// `OUT_DIR`s by package name.
     out_dirs: &'a [(String, PathBuf)],
-    memo: std::cell::RefCell<BTreeMap<PathBuf, Option<(String, String)>>>,
+    memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
 }
 
 impl<'a> Keys<'a> {
@@ -781,7 +752,7 @@ impl<'a> Keys<'a> {
             facts,
             packages,
             out_dirs: &build.out_dirs,
-            memo: std::cell::RefCell::new(BTreeMap::new()),
+            memo: std::sync::Mutex::default(),
         }
     }
 
@@ -797,7 +768,12 @@ impl<'a> Keys<'a> {
     /// workspace dependencies' and the shared ones), and its build scripts' `OUT_DIR`s.
     /// `None` when the package is not one of the workspace's.
     fn reads(&self, dir: &Path) -> Option<(String, String)> {
-        if let Some(known) = self.memo.borrow().get(dir) {
+        if let Some(known) = self
+            .memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(dir)
+        {
             return known.clone();
         }
         let found = self.package(dir).and_then(|package| {
@@ -829,7 +805,10 @@ impl<'a> Keys<'a> {
             }
             Some((files, out.finish()))
         });
-        self.memo.borrow_mut().insert(dir.to_owned(), found.clone());
+        self.memo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(dir.to_owned(), found.clone());
         found
     }
 
@@ -877,26 +856,5 @@ impl BinaryEvidence {
             }),
             _ => None,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::no_library_targets;
-
-    #[test]
-    fn only_cargos_own_refusal_drops_the_doc_run() {
-        let refused = "error: no library targets found in package `app`\n";
-        assert!(no_library_targets(Some(101), refused));
-        assert!(!no_library_targets(Some(0), refused));
-        // A doc test that prints the words (failing, or replayed failing) is a failure.
-        let failing = "   Doc-tests tool\n\nrunning 1 test\n\
-                       error: no library targets found in package `x`\n\
-                       test src/lib.rs - f (line 3) ... FAILED\n";
-        assert!(!no_library_targets(Some(101), failing));
-        assert!(!no_library_targets(
-            Some(101),
-            "no library targets found (quoted by a test)\n"
-        ));
     }
 }

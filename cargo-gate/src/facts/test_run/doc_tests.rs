@@ -17,6 +17,13 @@
 //! earlier version asked cargo twice: once with a stand-in that only wrote each invocation
 //! down, once to run.)
 //!
+//! Crates whose doc tests run (not replayed) are spread over lanes (`doc_lanes.rs`): one
+//! `cargo test --doc` per lane, the lanes at once, each with the same arguments (the same
+//! features, so nothing is built again) and its lane in [`LANE_ENV`]; the stand-in runs a
+//! crate's doc tests only in the lane the plan gives it and says so in the others. cargo
+//! runs one crate's doc tests after another; rustdoc compiles each crate's alone, often on
+//! one core.
+//!
 //! A crate's key is its invocation, the files its tests may read when they run (its package's
 //! and its workspace dependencies', as for a test binary), `[cache] reads` for
 //! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
@@ -27,8 +34,14 @@ use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+/// How the stand-in's variables begin.
+pub(super) const OURS: &str = "CARGO_GATE_";
+
 /// Set for the run: the plan.
 pub(super) const PLAN_ENV: &str = "CARGO_GATE_RUSTDOC_PLAN";
+
+/// Set for each lane of a run with more than one: which it is (0, 1, …).
+pub(super) const LANE_ENV: &str = "CARGO_GATE_RUSTDOC_LANE";
 
 /// What a crate's doc tests are called among the test binaries: `PACKAGE (doc tests)`.
 pub const DOC_TESTS: &str = " (doc tests)";
@@ -44,6 +57,9 @@ pub(super) struct DocPlan {
     /// Where each crate's result goes (one file per crate).
     pub results: PathBuf,
     pub crates: Vec<PlannedDoc>,
+    /// How many lanes the doc tests run in (one `cargo test --doc` each); 0 or 1: one.
+    #[serde(default)]
+    pub lanes: usize,
 }
 
 /// One crate's doc tests in the plan.
@@ -59,13 +75,16 @@ pub(super) struct PlannedDoc {
     pub replay: Option<BinaryRun>,
     /// The line printed before a replay.
     pub replay_note: String,
+    /// The lane whose `cargo test --doc` runs them.
+    #[serde(default)]
+    pub lane: usize,
 }
 
 /// The rustdoc stand-in's `main` (`args`: what cargo passes rustdoc). Anything but a
 /// `rustdoc --test` of a package goes to the real rustdoc untouched.
 pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let mut real = std::process::Command::new(real_rustdoc());
-    real.args(args).env_remove(PLAN_ENV);
+    real.args(args).env_remove(PLAN_ENV).env_remove(LANE_ENV);
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let (true, Some(manifest_dir)) = (args.iter().any(|a| a == "--test"), manifest_dir) else {
         return exec(real);
@@ -73,13 +92,18 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
         .and_then(|path| std::fs::read(path).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-    let Some((plan, planned)) = plan.as_ref().and_then(|plan| {
-        let planned = plan
-            .crates
+    let planned = plan.as_ref().and_then(|plan| {
+        plan.crates
             .iter()
-            .find(|c| same_file(&c.manifest_dir, &manifest_dir))?;
-        Some((plan, planned))
-    }) else {
+            .find(|c| same_file(&c.manifest_dir, &manifest_dir))
+    });
+    // Every lane's cargo starts rustdoc for every crate: one lane runs it. A crate the plan
+    // does not name (or a plan that cannot be read) runs in the first.
+    let lane = this_lane();
+    if lane != planned.map_or(0, |p| p.lane) {
+        return elsewhere(planned.map_or(0, |p| p.lane));
+    }
+    let (Some(plan), Some(planned)) = (plan.as_ref(), planned) else {
         return exec(real);
     };
     // The invocation, written down for the key its result goes under: one that could not be
@@ -105,6 +129,49 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
                 .then_some("its libraries could not be read, or its key written, to keep it"),
         ),
     }
+}
+
+/// The lane of this `cargo test --doc` (0 when it is the only one).
+fn this_lane() -> usize {
+    std::env::var(LANE_ENV)
+        .ok()
+        .and_then(|lane| lane.parse().ok())
+        .unwrap_or(0)
+}
+
+/// What the stand-in says for a crate whose doc tests another lane runs: no test line, so
+/// nothing is counted twice; exit 0, so this lane's cargo goes on.
+fn elsewhere(lane: usize) -> i32 {
+    println!("    (run beside this command, in doc-test lane {lane})");
+    0
+}
+
+/// Spreads the crates of `plan` that run (not replayed) over at most `jobs` lanes, the
+/// fewest that hold them, each to the lane with the fewest so far; a replayed crate, and
+/// the `unplanned` crates the plan does not name, go to the first. Returns the lanes.
+pub(super) fn spread(plan: &mut DocPlan, unplanned: usize, jobs: usize) -> usize {
+    let running = plan.crates.iter().filter(|c| c.replay.is_none()).count();
+    let lanes = jobs.min(running + unplanned).max(1);
+    let mut load = vec![0usize; lanes];
+    load[0] = unplanned;
+    for planned in &mut plan.crates {
+        planned.lane = match planned.replay {
+            Some(_) => 0,
+            None => {
+                let (lane, _) = load
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|&(lane, n)| (*n, lane))
+                    .expect("at least one lane");
+                lane
+            }
+        };
+        if planned.replay.is_none() {
+            load[planned.lane] += 1;
+        }
+    }
+    plan.lanes = lanes;
+    lanes
 }
 
 /// Where the stand-in writes the invocation it saw for `id`.

@@ -19,7 +19,7 @@
 
 use super::binaries::{
     DocsLooked, Keys, Looked, PerBinary, finish, look_up, settle, take_failed_before,
-    then_doc_tests,
+    with_doc_tests_beside,
 };
 use super::model::BinaryEvidence;
 use super::model::{Runner, TestRun, TestSetup};
@@ -47,7 +47,7 @@ pub(super) fn run(
     build: &Build,
     whole: &Pending,
     (nextest, key): (impl Fn(&[&str]) -> Command, &[(&str, String)]),
-    mut run_tests: impl FnMut(Command) -> Fresh<Result<TestRun, String>>,
+    run_tests: impl Fn(Command) -> Fresh<Result<TestRun, String>> + Sync,
 ) -> Result<PerBinary, String> {
     let cache = facts.cache();
     let keys = Keys::new(facts, build);
@@ -89,7 +89,7 @@ pub(super) fn run(
         (&keys, &limit),
         fresh,
         stopped,
-        &mut run_tests,
+        &run_tests,
     )?;
     let stopped = fresh.value.as_ref().map_or(true, |r| {
         r.captured.stopped.is_some() || r.over_limit.is_some()
@@ -108,7 +108,7 @@ fn docs_after(
     keys: (&Keys<'_>, &str),
     fresh: Fresh<Result<TestRun, String>>,
     stopped: bool,
-    run_tests: &mut impl FnMut(Command) -> Fresh<Result<TestRun, String>>,
+    run_tests: &(impl Fn(Command) -> Fresh<Result<TestRun, String>> + Sync),
 ) -> Result<
     (
         Fresh<Result<TestRun, String>>,
@@ -126,13 +126,12 @@ fn docs_after(
     }
     let exe = std::env::current_exe().map_err(|e| format!("cargo-gate's own path: {e}"))?;
     let places = (dir.path(), exe.as_path());
-    let (fresh, docs) = then_doc_tests(
-        facts,
-        setup,
-        build,
+    // After nextest's run, which ran beside nothing (it runs tests in parallel already).
+    let (fresh, docs) = with_doc_tests_beside(
+        (facts, setup, build),
         keys,
         places,
-        fresh,
+        || fresh,
         Runner::Nextest,
         run_tests,
     );

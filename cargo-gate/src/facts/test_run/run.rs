@@ -250,7 +250,7 @@ fn with_doc_tests(
         &["--locked", "--workspace", "--no-fail-fast", "--doc"],
     );
     let docs = run_tests(facts, setup, doc, Runner::CargoTest);
-    binaries::with_doc_tests(nextest, docs, setup.cargo.offline(), Runner::Nextest)
+    super::doc_lanes::with_doc_tests(nextest, docs, setup.cargo.offline(), Runner::Nextest)
 }
 
 /// Runs the tests once: the fact the cache keeps, with what they left in the run directory.

@@ -1,0 +1,238 @@
+//! The doc tests in lanes (`doc_tests.rs`): cargo runs one crate's doc tests after another,
+//! and rustdoc compiles a crate's doc tests on few cores, so the crates that run are spread
+//! over as many `cargo test --doc` as cargo would run jobs (`CARGO_BUILD_JOBS` as cargo
+//! reads it, else the processors), all started at once and joined into one run: one
+//! log (each lane with its command line), the first failure's exit status, what the run
+//! directory holds once the last lane ended.
+
+use super::doc_tests::LANE_ENV;
+use super::model::{Runner, TestRun};
+use crate::cache::{Fresh, Keep};
+use std::process::Command;
+use std::time::Instant;
+
+/// The doc tests' run of one lane, or of the only one.
+type Run = Fresh<Result<TestRun, String>>;
+
+/// How many lanes the doc tests may take: as many as cargo would run jobs (`jobs_of`).
+pub(super) fn jobs() -> usize {
+    jobs_of(
+        std::env::var("CARGO_BUILD_JOBS").ok().as_deref(),
+        std::thread::available_parallelism().map_or(1, usize::from),
+    )
+}
+
+/// As cargo reads `CARGO_BUILD_JOBS`: a positive number is the jobs, a negative one the
+/// processors it leaves free (one job at least), anything else (`default`) the processors.
+fn jobs_of(cargo_build_jobs: Option<&str>, processors: usize) -> usize {
+    match cargo_build_jobs.and_then(|jobs| jobs.trim().parse::<isize>().ok()) {
+        Some(jobs) if jobs > 0 => jobs.unsigned_abs(),
+        Some(jobs) if jobs < 0 => processors.saturating_sub(jobs.unsigned_abs()).max(1),
+        _ => processors,
+    }
+}
+
+/// Runs `command` once per lane, the lanes at once (`run_tests` watches each as it watches
+/// any test run), and joins their runs in lane order. One lane runs as the command is.
+pub(super) fn run_lanes(
+    command: impl Fn() -> Command,
+    lanes: usize,
+    run_tests: &(impl Fn(Command) -> Run + Sync),
+    offline: bool,
+) -> Run {
+    if lanes <= 1 {
+        return run_tests(command());
+    }
+    let ran: Vec<(Run, Instant)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..lanes)
+            .map(|lane| {
+                let mut cmd = command();
+                cmd.env(LANE_ENV, lane.to_string());
+                scope.spawn(move || {
+                    let mut run = run_tests(cmd);
+                    if let Ok(run) = &mut run.value {
+                        run.captured.command_line =
+                            format!("{LANE_ENV}={lane} {}", run.captured.command_line);
+                    }
+                    (run, Instant::now())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    joined(ran, offline)
+}
+
+/// The lanes' runs as one, in lane order; the run directory's files as the lane that ended
+/// last found them (every other lane had ended by then).
+fn joined(ran: Vec<(Run, Instant)>, offline: bool) -> Run {
+    let last = ran
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, ended))| *ended)
+        .map_or(0, |(lane, _)| lane);
+    let mut files = Vec::new();
+    let mut runs = Vec::new();
+    for (lane, (mut run, _)) in ran.into_iter().enumerate() {
+        if lane == last {
+            files = std::mem::take(&mut run.files);
+        }
+        runs.push(run);
+    }
+    // Started at once: `&` between their command lines, as a shell writes it.
+    let command_lines: Vec<String> = runs
+        .iter()
+        .filter_map(|run| run.value.as_ref().ok())
+        .map(|run| run.captured.command_line.clone())
+        .collect();
+    let mut runs = runs.into_iter();
+    let first = runs.next().expect("more than one lane");
+    let mut run = runs.fold(first, |all, next| {
+        with_doc_tests(all, next, offline, Runner::CargoTest)
+    });
+    if let Ok(run) = &mut run.value {
+        run.captured.command_line = command_lines.join(" & ");
+    }
+    run.files = files;
+    run
+}
+
+/// Whether cargo refused the doc-test run for want of a library (`error: no library targets
+/// found`, a workspace of binaries run under nextest): its own error line, and no crate's
+/// doc tests started (a `Doc-tests` heading). A doc test that prints the same words, failing
+/// or replayed, never passes for it: cargo printed its heading first.
+fn no_library_targets(code: Option<i32>, log: &str) -> bool {
+    code != Some(0)
+        && log
+            .lines()
+            .any(|l| l.starts_with("error: no library targets found"))
+        && !log
+            .lines()
+            .any(|l| l.trim_start().starts_with("Doc-tests "))
+}
+
+/// The run of the test binaries followed by the doc tests' run, as one run: one log (each
+/// command with its own command line), the first failure's exit status, judged again whole.
+/// A workspace whose libraries have no doc tests to run (cargo: "no library targets found")
+/// adds nothing.
+pub(super) fn with_doc_tests(
+    binaries: Fresh<Result<TestRun, String>>,
+    docs: Fresh<Result<TestRun, String>>,
+    offline: bool,
+    runner: Runner,
+) -> Fresh<Result<TestRun, String>> {
+    let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
+        return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
+    };
+    if no_library_targets(doc.captured.code, &doc.captured.log) {
+        return Fresh {
+            files: binaries.files,
+            read: binaries.read,
+            ..Fresh::of(Ok(run), binaries.keep)
+        };
+    }
+    let first = &mut run.captured;
+    // After nextest the doc tests' log is told apart by its own opening (`parse.rs`).
+    let opening = match runner {
+        Runner::CargoTest => "\n$ ",
+        Runner::Nextest => super::parse::DOC_TESTS_AFTER,
+    };
+    first.log = format!(
+        "{}{opening}{}\n{}",
+        first.log.trim_end_matches('\n'),
+        doc.captured.command_line,
+        doc.captured.log
+    );
+    first.command_line = format!("{} && {}", first.command_line, doc.captured.command_line);
+    if first.code == Some(0) {
+        first.code = doc.captured.code;
+    }
+    first.stopped = first.stopped.take().or(doc.captured.stopped);
+    run.over_limit = run.over_limit.or(doc.over_limit);
+    let keep = run.keep(runner, offline);
+    Fresh {
+        files: docs.files,
+        read: binaries.read,
+        ..Fresh::of(Ok(run), keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cargo::Captured;
+
+    fn lane(log: &str, code: i32, file: &str) -> Run {
+        let run = TestRun::of(
+            Captured {
+                command_line: "cargo test --doc".to_owned(),
+                code: Some(code),
+                log: log.to_owned(),
+                stopped: None,
+            },
+            None,
+        );
+        Fresh {
+            files: vec![(file.to_owned(), Vec::new())],
+            ..Fresh::of(Ok(run), Keep::Passed)
+        }
+    }
+
+    #[test]
+    fn lanes_join_in_order_with_the_first_failure_and_the_last_lanes_files() {
+        let start = Instant::now();
+        let later = start + std::time::Duration::from_millis(5);
+        let ran = vec![
+            (lane("Doc-tests a\ntest a ... ok\n", 0, "early"), later),
+            (lane("Doc-tests b\ntest b ... FAILED\n", 101, "late"), start),
+        ];
+        let run = joined(ran, true);
+        let joined = run.value.as_ref().unwrap();
+        let log = &joined.captured.log;
+        assert!(log.find("test a ... ok").unwrap() < log.find("test b ... FAILED").unwrap());
+        assert_eq!(
+            joined.captured.code,
+            Some(101),
+            "a failing lane fails the run"
+        );
+        assert_eq!(run.keep, Keep::Failed);
+        assert_eq!(
+            run.files[0].0, "early",
+            "the lane that ended last found every file"
+        );
+    }
+
+    #[test]
+    fn jobs_follow_cargo_build_jobs_else_the_processors() {
+        assert_eq!(jobs_of(Some("3"), 8), 3);
+        assert_eq!(jobs_of(Some(" 1 "), 8), 1);
+        assert_eq!(jobs_of(Some("default"), 8), 8);
+        assert_eq!(
+            jobs_of(Some("-1"), 8),
+            7,
+            "a negative count leaves processors free"
+        );
+        assert_eq!(jobs_of(Some("-4"), 2), 1);
+        assert_eq!(jobs_of(Some("0"), 2), 2);
+        assert_eq!(jobs_of(None, 2), 2);
+    }
+
+    #[test]
+    fn only_cargos_own_refusal_drops_the_doc_run() {
+        let refused = "error: no library targets found in package `app`\n";
+        assert!(no_library_targets(Some(101), refused));
+        assert!(!no_library_targets(Some(0), refused));
+        // A doc test that prints the words (failing, or replayed failing) is a failure.
+        let failing = "   Doc-tests tool\n\nrunning 1 test\n\
+                       error: no library targets found in package `x`\n\
+                       test src/lib.rs - f (line 3) ... FAILED\n";
+        assert!(!no_library_targets(Some(101), failing));
+        assert!(!no_library_targets(
+            Some(101),
+            "no library targets found (quoted by a test)\n"
+        ));
+    }
+}
