@@ -124,7 +124,12 @@ pub(super) fn with_doc_tests(
     offline: bool,
     runner: Runner,
 ) -> Fresh<Result<TestRun, String>> {
-    let (Ok(mut run), Ok(doc)) = (binaries.value, docs.value) else {
+    // The binaries' run says itself why it could not run (the doc tests ran beside it).
+    let mut run = match binaries.value {
+        Ok(run) => run,
+        Err(e) => return Fresh::of(Err(e), Keep::Not),
+    };
+    let Ok(doc) = docs.value else {
         return Fresh::of(Err("could not run the doc tests".to_owned()), Keep::Not);
     };
     if no_library_targets(doc.captured.code, &doc.captured.log) {

@@ -10,16 +10,17 @@
 //! them (a failure's output), up to the run's summary (`shares`); that share is what its key
 //! keeps. A replayed binary's share goes back into the log after a `Replaying` line, closed
 //! by a `Replayed ID: N passed, N failed, N skipped` line that `parse.rs` counts (nextest's
-//! own summary counts only what ran). The doc tests then run per crate, as under `cargo test`.
+//! own summary counts only what ran). The doc tests run per crate beside nextest's run, in
+//! lanes, as under `cargo test`.
 //!
 //! What keeps a binary's result from being stored: nextest exiting for another reason than
 //! a test (not 0 or 100: the run is then done again whole), the run stopped, the tree
 //! moved, or the tests leaving files in the run directory (nextest does not say which
-//! binary wrote them; a replay could not put them back).
+//! binary wrote them; a replay could not put them back; a doc test writing there while
+//! nextest runs counts too).
 
 use super::binaries::{
-    DocsLooked, Keys, Looked, PerBinary, finish, look_up, settle, take_failed_before,
-    with_doc_tests_beside,
+    Keys, Looked, PerBinary, finish, look_up, settle, take_failed_before, with_doc_tests_beside,
 };
 use super::model::BinaryEvidence;
 use super::model::{Runner, TestRun, TestSetup};
@@ -64,14 +65,58 @@ pub(super) fn run(
         &filter,
     ]
     .concat();
+    let dir = tempfile::Builder::new()
+        .prefix(".scratch-tests-")
+        .tempdir_in(setup.scratch)
+        .map_err(|e| format!("could not make a directory for the doc-test plan: {e}"))?;
+    let exe = std::env::current_exe().map_err(|e| format!("cargo-gate's own path: {e}"))?;
+    // nextest's run, its binaries' shares and why none is kept; `None`: nextest did not run.
+    let mut ran: Option<Result<NextestRan, String>> = None;
     let files_before = run_files(setup.run_dir);
-    let mut fresh = run_tests(nextest(&args));
-    let Ok(run) = &mut fresh.value else {
-        return Ok(PerBinary {
-            fresh,
-            failed_before: None,
-        });
+    // The doc tests run beside nextest's run (nextest runs none).
+    let (fresh, docs) = with_doc_tests_beside(
+        (facts, setup, build),
+        (&keys, &limit),
+        (dir.path(), exe.as_path()),
+        || {
+            let mut fresh = run_tests(nextest(&args));
+            if let Ok(run) = &mut fresh.value {
+                let files_left = fresh.files != files_before;
+                ran = Some(judged_run(run, files_left, &replayed));
+            }
+            fresh
+        },
+        Runner::Nextest,
+        &run_tests,
+    );
+    let (shares, unkept) = match ran {
+        Some(ran) => ran?,
+        None => {
+            return Ok(PerBinary {
+                fresh,
+                failed_before: None,
+            });
+        }
     };
+    let stopped = fresh.value.as_ref().map_or(true, |r| {
+        r.captured.stopped.is_some() || r.over_limit.is_some()
+    });
+    let unmoved = cache.unmoved(whole);
+    let settled = settle_binaries(cache, looked, &shares, unkept, (stopped, unmoved));
+    Ok(finish(cache, fresh, settled, docs, (stopped, unmoved)))
+}
+
+/// What nextest's run says of its binaries: each one's share of the log and why none is
+/// kept, when none is.
+type NextestRan = (BTreeMap<String, Share>, Option<String>);
+
+/// nextest's run judged: `Err` when nextest exited for another reason than a test (the run
+/// is then kept whole); the replayed binaries' shares put back into its log.
+fn judged_run(
+    run: &mut TestRun,
+    files_left: bool,
+    replayed: &[&Looked<'_>],
+) -> Result<NextestRan, String> {
     let stopped = run.captured.stopped.is_some() || run.over_limit.is_some();
     let code = run.captured.code;
     if !stopped && code != Some(PASSED) && code != Some(TEST_FAILED) {
@@ -82,60 +127,9 @@ pub(super) fn run(
         ));
     }
     let shares = shares(&run.captured.log);
-    let unkept = why_unkept(stopped, fresh.files != files_before, code, &shares);
-    replay_into(run, &replayed);
-    let (fresh, docs, _plan_dir) = docs_after(
-        (facts, setup, build),
-        (&keys, &limit),
-        fresh,
-        stopped,
-        &run_tests,
-    )?;
-    let stopped = fresh.value.as_ref().map_or(true, |r| {
-        r.captured.stopped.is_some() || r.over_limit.is_some()
-    });
-    let unmoved = cache.unmoved(whole);
-    let settled = settle_binaries(cache, looked, &shares, unkept, (stopped, unmoved));
-    Ok(finish(cache, fresh, settled, docs, (stopped, unmoved)))
-}
-
-/// The doc tests after nextest's run (none after a stopped run), per crate as under `cargo
-/// test`, joined to it; with each crate's key and the directory that holds their plan (kept
-/// until they are settled).
-#[allow(clippy::type_complexity)]
-fn docs_after(
-    (facts, setup, build): (&Core, &TestSetup<'_>, &Build),
-    keys: (&Keys<'_>, &str),
-    fresh: Fresh<Result<TestRun, String>>,
-    stopped: bool,
-    run_tests: &(impl Fn(Command) -> Fresh<Result<TestRun, String>> + Sync),
-) -> Result<
-    (
-        Fresh<Result<TestRun, String>>,
-        Option<DocsLooked>,
-        tempfile::TempDir,
-    ),
-    String,
-> {
-    let dir = tempfile::Builder::new()
-        .prefix(".scratch-tests-")
-        .tempdir_in(setup.scratch)
-        .map_err(|e| format!("could not make a directory for the doc-test plan: {e}"))?;
-    if stopped {
-        return Ok((fresh, None, dir));
-    }
-    let exe = std::env::current_exe().map_err(|e| format!("cargo-gate's own path: {e}"))?;
-    let places = (dir.path(), exe.as_path());
-    // After nextest's run, which ran beside nothing (it runs tests in parallel already).
-    let (fresh, docs) = with_doc_tests_beside(
-        (facts, setup, build),
-        keys,
-        places,
-        || fresh,
-        Runner::Nextest,
-        run_tests,
-    );
-    Ok((fresh, docs, dir))
+    let unkept = why_unkept(stopped, files_left, code, &shares);
+    replay_into(run, replayed);
+    Ok((shares, unkept))
 }
 
 /// Why no binary's result of this run is stored, when none is.
