@@ -4,8 +4,12 @@
 
 use super::store::{Lookup, NewEntry, Store};
 use super::*;
+use crate::workspace::Workspace;
+use gate_support::digest::sha256_hex;
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::fs;
+use std::path::{Path, PathBuf};
 
 /// A workspace with one member and a lockfile, and settings for a run over it.
 fn workspace() -> (tempfile::TempDir, Workspace, Settings) {

@@ -1,0 +1,198 @@
+//! The working tree as a key sees it: every file git tracks or would track (a walk without
+//! git), by content, symlink target and executable bit, stamped so a later check that
+//! nothing moved can read the stamps instead of the files.
+
+use super::stamps;
+use gate_support::digest::KeyHasher;
+use std::path::{Path, PathBuf};
+
+/// The digests of the working tree.
+#[derive(Debug, Clone)]
+pub(super) struct Tree {
+    pub(super) all: String,
+    pub(super) manifests: String,
+    /// Every file the tree digest covers (absolute), so discovered inputs skip them.
+    pub(super) files: std::collections::HashSet<PathBuf>,
+    /// Each file of the tree (relative, `/`-separated) and its digest, in path order: what
+    /// a test binary's key takes the files it reads from.
+    pub(super) entries: Vec<(String, String)>,
+    /// The files' stamps, taken just before their digests: a later check that nothing moved
+    /// reads them instead of every file (`cache/stamps.rs`).
+    pub(super) stamped: stamps::Stamped,
+}
+
+/// Whether a file of the tree reaches the resolve as well as the build.
+pub(super) fn is_manifest(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name == "Cargo.toml"
+        || name == "Cargo.lock"
+        || name == "rust-toolchain"
+        || name == "rust-toolchain.toml"
+        || rel.contains(".cargo/config")
+}
+
+/// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
+/// git), by content (a symlink by its target) and executable bit.
+/// Whether the tree listed now as `rels` is provably the one `tree` was taken of, from the
+/// listing and its files' stamps alone (`cache/stamps.rs`); `false`: not proven, hash it again.
+pub(super) fn tree_still(root: &Path, tree: &Tree, rels: &[String]) -> bool {
+    let same_list = rels.len() == tree.entries.len()
+        && rels
+            .iter()
+            .zip(&tree.entries)
+            .all(|(now, (then, _))| now == then);
+    let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
+    let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    same_list && tree.stamped.still(&borrowed)
+}
+
+/// The tree's files, relative and sorted: what git tracks or would track (untracked, not
+/// ignored), or every file under the root without git; the target and output directories
+/// are left out of what git does not track (the gate's own record, the build's outputs); a
+/// tracked file is always an input, wherever a configured target dir points.
+pub(super) fn tree_files(
+    root: &Path,
+    git: bool,
+    exclude: &[PathBuf],
+) -> Result<Vec<String>, String> {
+    let outside = |rel: &String| {
+        let path = root.join(rel);
+        !exclude.iter().any(|x| path.starts_with(x))
+    };
+    let mut rels = if git {
+        // Two process starts, asked at once.
+        let (tracked, untracked) = std::thread::scope(|scope| {
+            let untracked =
+                scope.spawn(|| git_list(root, &["ls-files", "-z", "-o", "--exclude-standard"]));
+            let tracked = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"]);
+            let untracked = untracked
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (tracked, untracked)
+        });
+        let mut rels = tracked?;
+        let mut untracked = untracked?;
+        untracked.retain(outside);
+        rels.extend(untracked);
+        rels
+    } else {
+        let mut rels = walk(root, exclude);
+        rels.retain(outside);
+        rels
+    };
+    rels.sort();
+    rels.dedup();
+    Ok(rels)
+}
+
+pub(super) fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
+    Ok(digests_of(root, tree_files(root, git, exclude)?))
+}
+
+/// The tree of `rels` (a [`tree_files`] listing) under `root`: stamped, then digested.
+pub(super) fn digests_of(root: &Path, rels: Vec<String>) -> Tree {
+    let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
+    let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let stamped = stamps::Stamped::take(&borrowed);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let digests = crate::parallel::map_files(&borrowed, threads, 8 << 20, |path, buf| {
+        file_entry(path, buf)
+    });
+    let mut all = KeyHasher::default();
+    let mut manifests = KeyHasher::default();
+    for (rel, digest) in rels.iter().zip(&digests) {
+        all.part(rel, digest.as_bytes());
+        if is_manifest(rel) {
+            manifests.part(rel, digest.as_bytes());
+        }
+    }
+    let entries = rels.iter().cloned().zip(digests).collect();
+    // A symlink is covered by its target's path, not its content: not listed as covered, so
+    // a build that reads through it hashes what it reads.
+    let files = paths
+        .into_iter()
+        .filter(|p| !std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect();
+    Tree {
+        all: all.finish(),
+        manifests: manifests.finish(),
+        files,
+        entries,
+        stamped,
+    }
+}
+
+/// One file's digest: `x` or `-` (executable), then the content's SHA-256; a symlink is its
+/// target; a file that is gone (deleted but still tracked) or not a file says so.
+pub(super) fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return "absent".to_owned();
+    };
+    if meta.file_type().is_symlink() {
+        return std::fs::read_link(path).map_or_else(
+            |_| "link?".to_owned(),
+            |t| format!("link:{}", t.to_string_lossy()),
+        );
+    }
+    if !meta.is_file() {
+        return "not-a-file".to_owned();
+    }
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o111 != 0 {
+            "x"
+        } else {
+            "-"
+        }
+    };
+    #[cfg(not(unix))]
+    let mode = "-";
+    // Streamed through the thread's buffer: a 1 GB file costs the buffer, not a gigabyte.
+    buf.resize(1 << 20, 0);
+    // A sparse file (an untracked 2 GB `truncate`d file) costs its data, not its length.
+    match gate_support::digest::sha256_file_sparse(path, buf.as_mut_slice()) {
+        Ok(digest) => format!("{mode}{digest}"),
+        Err(e) => format!("unreadable:{}", e.kind()),
+    }
+}
+
+pub(super) fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(args).current_dir(root);
+    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    Ok(output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
+    let exclude = exclude.to_vec();
+    ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(move |e| {
+            e.file_name() != ".git" && !exclude.iter().any(|x| e.path().starts_with(x))
+        })
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(root)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
