@@ -41,6 +41,7 @@ mod built_from;
 mod core;
 mod kernels;
 mod manifests;
+mod ran;
 mod shipped;
 mod test_run;
 pub mod witness;

@@ -2,10 +2,13 @@
 //! eager facts (manifests, packages, the file index, CUDA sources) and the lazy resolve and
 //! build. See [`crate::facts`] for what each is.
 
-use super::artifacts::{Build, BuiltArtifact};
+use super::artifacts::Build;
 use super::manifests::Manifest;
-use crate::cache::{Fact, Fresh, Keep, Session};
-use crate::cargo::{self, Cargo, Unavailable};
+use super::ran::{
+    BuiltForTests, BuiltRaw, Scan, build_from, keep_of, resolve_from, run_build, run_resolve,
+};
+use crate::cache::{Fact, Fresh, Session};
+use crate::cargo::{Cargo, Unavailable};
 use crate::report::Reuse;
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -115,37 +118,6 @@ impl CudaSource {
     /// Whether it is a kernel source or header (`.cu`, `.cuh`), not PTX.
     pub fn is_source(&self) -> bool {
         self.rel.ends_with(".cu") || self.rel.ends_with(".cuh")
-    }
-}
-
-/// The lockfile resolved: `cargo metadata --locked`.
-#[derive(Debug)]
-pub enum Resolve {
-    /// Resolved.
-    Resolved {
-        /// The packages of the resolve.
-        metadata: Box<cargo_metadata::Metadata>,
-        /// cargo's messages (stderr), with the command line.
-        log: String,
-    },
-    /// Not resolved.
-    Failed {
-        /// What is missing when the cause is the environment (toolchain, network), not the
-        /// workspace.
-        unavailable: Option<Unavailable>,
-        /// cargo's first error.
-        error: String,
-        /// The whole log, with the command line.
-        log: String,
-    },
-}
-
-impl Resolve {
-    /// The log as kept in the run record.
-    pub fn log(&self) -> &str {
-        match self {
-            Resolve::Resolved { log, .. } | Resolve::Failed { log, .. } => log,
-        }
     }
 }
 
@@ -856,17 +828,6 @@ pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
         .map(|call| (call.kind, call.line as usize))
 }
 
-/// The log as every record keeps one: the command line, the output, the exit status.
-fn with_command_line(command_line: String, body: &str, code: Option<i32>) -> String {
-    cargo::Captured {
-        command_line,
-        code,
-        log: body.to_owned(),
-        stopped: None,
-    }
-    .log_file()
-}
-
 /// One `cargo tree` of the run, shared: the first check to ask runs it, the others wait for
 /// its answer (two checks asking at once never start two).
 pub(super) type ShippedTree = std::sync::Arc<OnceLock<Result<String, String>>>;
@@ -925,229 +886,7 @@ impl CiFeatures {
     }
 }
 
-/// What a cargo command printed, as the cache keeps it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct RawOutput {
-    pub(super) command_line: String,
-    pub(super) code: Option<i32>,
-    pub(super) stdout: String,
-    pub(super) stderr: String,
-}
-
-/// Whether a cargo command's result is evidence about the workspace worth keeping: not when
-/// cargo could not start (`None`), was stopped (time limit, interrupt: no exit code), or
-/// failed for the environment's reasons (no network, no toolchain).
-pub(super) fn keep_of(raw: Option<&RawOutput>, offline: bool) -> Keep {
-    match raw {
-        None => Keep::Not,
-        Some(raw) if raw.code.is_none() => Keep::Not,
-        Some(raw) if raw.code == Some(0) => Keep::Passed,
-        Some(raw) if cargo::classify_unavailable(&raw.stderr, offline).is_some() => Keep::Not,
-        Some(_) => Keep::Failed,
-    }
-}
-
-/// `cargo metadata --locked --all-features`: every package any feature can pull in is in the
-/// resolve, so the shipped graph (`cargo tree` for the feature sets built, mapped onto it)
-/// finds each; which of them ship is `cargo tree`'s to say (`facts/shipped.rs`).
-fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
-    let cmd = cargo.command(
-        "metadata",
-        &["--locked", "--all-features", "--format-version", "1"],
-    );
-    let command_line = cargo::describe(&cmd);
-    let output = crate::process::output(cmd)
-        .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;
-    Ok(RawOutput {
-        command_line,
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    })
-}
-
-fn resolve_from(raw: RawOutput, offline: bool) -> Resolve {
-    let log = with_command_line(raw.command_line, &raw.stderr, raw.code);
-    if raw.code != Some(0) {
-        return Resolve::Failed {
-            unavailable: cargo::classify_unavailable(&raw.stderr, offline),
-            error: cargo::first_error(&raw.stderr),
-            log,
-        };
-    }
-    match serde_json::from_str::<cargo_metadata::Metadata>(&raw.stdout) {
-        Ok(metadata) => Resolve::Resolved {
-            metadata: Box::new(metadata),
-            log,
-        },
-        Err(e) => Resolve::Failed {
-            unavailable: None,
-            error: format!("cargo metadata printed JSON that does not parse: {e}"),
-            log,
-        },
-    }
-}
-
-/// The build as the cache keeps it: cargo's messages, the build scripts' OUT_DIRs, and the
-/// digest of each kernel manifest found there (a reused build is valid only while they are
-/// still there, unchanged).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BuiltRaw {
-    output: RawOutput,
-    out_dirs: Vec<(String, PathBuf)>,
-    manifests: Vec<(PathBuf, String)>,
-    /// The artifacts (a reused build is valid only while each is still there).
-    artifacts: Vec<BuiltArtifact>,
-    /// What the build read beyond the cache key (rustc's dep-info, build scripts'
-    /// `rerun-if-*`): handed to the cache with the fact, not part of it.
-    #[serde(skip)]
-    read: crate::cache::discover::Read,
-    /// The line saying which units were rebuilt because their sources changed behind old
-    /// mtimes (empty when none was); the build's log opens with it too.
-    #[serde(skip)]
-    rebuilt: String,
-    /// The time limit the build ran past, when it was stopped there (never kept).
-    #[serde(skip)]
-    timed_out: Option<std::time::Duration>,
-}
-
-/// What [`Core::build_for_tests`] found.
-#[derive(Debug, Default)]
-pub(super) struct BuiltForTests {
-    /// What compiling the tests read beyond the cache key.
-    pub read: crate::cache::discover::Read,
-    /// The line saying which units were rebuilt (empty when none was).
-    pub rebuilt: String,
-}
-
-impl BuiltRaw {
-    fn manifests_unchanged(&self) -> bool {
-        self.manifests.iter().all(|(path, digest)| {
-            gate_support::digest::sha256_file(path).is_ok_and(|(d, _)| &d == digest)
-        }) && self.artifacts.iter().all(BuiltArtifact::unchanged)
-    }
-}
-
-/// Whether a build stamps its artifacts and digests its test binaries (the build fact does;
-/// a build run only for what cargo's messages say it read does not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scan {
-    Artifacts,
-    MessagesOnly,
-}
-
-fn run_build(cargo: &Cargo, env: &[(String, String)], scan: Scan) -> Result<BuiltRaw, String> {
-    let command = || {
-        let mut cmd = cargo.command(
-            "test",
-            &[
-                "--no-run",
-                "--locked",
-                "--workspace",
-                "--message-format=json-render-diagnostics",
-            ],
-        );
-        cmd.envs(env.iter().map(|(k, v)| (k, v)));
-        cmd
-    };
-    let command_line = cargo::describe(&command());
-    // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
-    let mut timed_out = None;
-    let (output, rebuilt) = super::built_from::proven_build(|| {
-        let finished = crate::process::run(
-            command(),
-            crate::process::Streams::Separate,
-            cargo.timeout(),
-        )
-        .map_err(|e| format!("could not run cargo: {e}"))?;
-        if let crate::process::Ended::TimedOut(limit) = finished.ended {
-            timed_out = Some(limit);
-        }
-        Ok(std::process::Output {
-            status: crate::process::exit_status(finished.code()),
-            stdout: finished.stdout.into_bytes(),
-            stderr: finished.stderr.into_bytes(),
-        })
-    })?;
-    let mut out_dirs = Vec::new();
-    let mut artifacts = Vec::new();
-    let messages = String::from_utf8_lossy(&output.stdout);
-    let read = crate::cache::discover::Read::from_cargo_messages(&messages, cargo.root());
-    for line in messages.lines() {
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
-        if message["reason"] == "build-script-executed"
-            && let (Some(id), Some(dir)) =
-                (message["package_id"].as_str(), message["out_dir"].as_str())
-        {
-            out_dirs.push((package_name(id), PathBuf::from(dir)));
-        } else if message["reason"] == "compiler-artifact" {
-            artifacts.extend(super::artifacts::artifacts_of(&message));
-        }
-    }
-    let artifacts = if output.status.success() && scan == Scan::Artifacts {
-        super::artifacts::stamp_artifacts(artifacts, &out_dirs)
-    } else {
-        Vec::new()
-    };
-    let manifests = out_dirs
-        .iter()
-        .map(|(_, dir)| dir.join(gate_formats::kernel_manifest::FILE_NAME))
-        .filter_map(|path| {
-            let (digest, _) = gate_support::digest::sha256_file(&path).ok()?;
-            Some((path, digest))
-        })
-        .collect();
-    Ok(BuiltRaw {
-        output: RawOutput {
-            command_line,
-            code: output.status.code(),
-            // The messages were read into `out_dirs`; the log is stderr.
-            stdout: String::new(),
-            stderr: super::built_from::said(&rebuilt) + &String::from_utf8_lossy(&output.stderr),
-        },
-        out_dirs,
-        manifests,
-        artifacts,
-        read,
-        rebuilt: super::built_from::said(&rebuilt),
-        timed_out,
-    })
-}
-
-fn build_from(raw: BuiltRaw, offline: bool) -> Build {
-    let BuiltRaw {
-        output,
-        out_dirs,
-        artifacts,
-        timed_out,
-        ..
-    } = raw;
-    let ok = output.code == Some(0);
-    Build {
-        ok,
-        unavailable: if ok {
-            None
-        } else if let Some(limit) = timed_out {
-            Some(Unavailable::TimedOut(limit))
-        } else {
-            cargo::classify_unavailable(&output.stderr, offline)
-        },
-        errors: if ok {
-            Vec::new()
-        } else {
-            build_errors(&output.stderr)
-        },
-        log: with_command_line(output.command_line, &output.stderr, output.code),
-        out_dirs,
-        artifacts,
-        gpu_read: super::artifacts::GpuReads::default(),
-        gpu_looked: std::sync::Mutex::default(),
-        gpu: OnceLock::new(),
-    }
-}
-
+pub use super::ran::{RawOutput, Resolve};
 pub use crate::cargo::package_name;
 
 pub use super::build_errors::build_errors;

@@ -6,7 +6,8 @@
 //! only add, so the union is one `cargo tree` ([`CiFeatures::select`]): one per run, however
 //! many sets CI builds.
 
-use super::core::{CiFeatures, Core, FeatureSet, RawOutput, keep_of};
+use super::core::{CiFeatures, Core, FeatureSet};
+use super::ran::{RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
 use crate::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
