@@ -1055,12 +1055,10 @@ fn a_test_module_declared_elsewhere_ends_no_count() {
 /// more for now, each with why: size is design, so a file that grows past the budget is split
 /// along its seam or named here.
 const MAX_CODE_LINES: usize = 1_000;
-const OVER_BUDGET: &[(&str, &str)] = &[
-    (
-        "gate-runtime/src/runtime.rs",
-        "the runtime's dispatch and rollback; splits with issue 45's GPU work",
-    ),
-];
+const OVER_BUDGET: &[(&str, &str)] = &[(
+    "gate-runtime/src/runtime.rs",
+    "the runtime's dispatch and rollback; splits with issue 45's GPU work",
+)];
 
 #[test]
 fn no_file_of_code_outgrows_the_size_budget() {

@@ -14,6 +14,7 @@ mod waivers;
 
 use crate::policy::Profile;
 use crate::stage::Stage;
+/// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
 pub use gate_formats::report::Waiver;
 use gate_support::date::Date;
 pub use model::*;

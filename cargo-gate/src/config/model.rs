@@ -114,8 +114,6 @@ pub fn parse_size(text: &str) -> Option<u64> {
     number.checked_mul(factor)
 }
 
-/// A waiver declared with `[[waiver]]` (its type is part of `report.json`).
-
 /// `[policy] max-waiver-days`' default: a waiver expires at most a year from the day it is
 /// validated.
 pub const DEFAULT_MAX_WAIVER_DAYS: u32 = 365;

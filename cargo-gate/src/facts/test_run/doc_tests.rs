@@ -32,6 +32,7 @@ use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_ke
 use gate_support::digest::KeyHasher;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How the stand-in's variables begin.
@@ -142,7 +143,12 @@ fn this_lane() -> usize {
 /// What the stand-in says for a crate whose doc tests another lane runs: no test line, so
 /// nothing is counted twice; exit 0, so this lane's cargo goes on.
 fn elsewhere(lane: usize) -> i32 {
-    println!("    (run beside this command, in doc-test lane {lane})");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "    (run beside this command, in doc-test lane {lane})"
+    );
+    let _ = out.flush();
     0
 }
 
