@@ -34,14 +34,7 @@ fn under_nextest_the_doc_tests_run_and_are_judged() {
     fx.write(".config/nextest.toml", "[profile.default]\n")
         .write("src/lib.rs", &LIB.replace("SUM", "4"))
         .commit();
-    let args = [
-        "pilot",
-        "--only",
-        "tests.pass",
-        "--format",
-        "json",
-        "--no-cache",
-    ];
+    let args = crate::per_binary::TESTS_NO_CACHE;
     let passing = fx.gate(&args);
     assert_eq!(passing.code, 0, "{}", passing.transcript());
     let report: serde_json::Value = serde_json::from_str(&passing.stdout).unwrap();

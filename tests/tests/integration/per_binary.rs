@@ -277,14 +277,7 @@ fn a_binary_that_passes_where_it_failed_is_flaky() {
         "d/src/lib.rs",
         "//! Changed.\n\npub const GREETING: &str = env!(\"GREETING\");\n",
     );
-    let fresh = fx.gate(&[
-        "pilot",
-        "--only",
-        "tests.pass",
-        "--format",
-        "json",
-        "--no-cache",
-    ]);
+    let fresh = fx.gate(&TESTS_NO_CACHE);
     let check = &fresh.json()["checks"][0];
     assert_eq!(check["status"], "INCONCLUSIVE", "{check:#}");
     let message = check["findings"][0]["message"].as_str().unwrap();
@@ -465,6 +458,16 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
     );
 }
 
+/// `pilot --only tests.pass` as JSON, the cache not read.
+pub(crate) const TESTS_NO_CACHE: [&str; 6] = [
+    "pilot",
+    "--only",
+    "tests.pass",
+    "--format",
+    "json",
+    "--no-cache",
+];
+
 /// The doc tests of the crates that run are spread over lanes, one `cargo test --doc` each,
 /// all at once (issue 43; as many as cargo would run jobs): every crate's doc tests run
 /// once, in their lane, and count once; a doc test failing in any lane fails the run and is
@@ -473,14 +476,7 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
 #[test]
 fn the_doc_tests_run_in_lanes_each_crate_once() {
     let fx = fixture("per-binary");
-    let args = [
-        "pilot",
-        "--only",
-        "tests.pass",
-        "--format",
-        "json",
-        "--no-cache",
-    ];
+    let args = TESTS_NO_CACHE;
     let docs = |calls: &str| calls.lines().filter(|l| l.contains("--doc")).count();
     let (one, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "1")]);
     assert_eq!(one.code, 0, "{}", one.transcript());
@@ -533,14 +529,7 @@ fn the_gates_variables_in_cargos_env_run_the_doc_tests_every_time() {
         "[env]\nCARGO_GATE_RUSTDOC_LANE = { value = \"1\", force = true }\n",
     );
     fx.commit();
-    let args = [
-        "pilot",
-        "--only",
-        "tests.pass",
-        "--format",
-        "json",
-        "--no-cache",
-    ];
+    let args = TESTS_NO_CACHE;
     let (run, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
     assert_eq!(run.code, 1, "{}", run.transcript());
     let check = &run.json()["checks"][0];
