@@ -255,7 +255,7 @@ impl Judge<'_> {
             }
             // The last layer that says wins, as for every other key.
             let parent = self.layers.iter().rev().find_map(|l| {
-                let table = table(l.profile(&current)?.get_ref())?;
+                let table = l.profile(&current)?.get_ref().as_table()?;
                 table.get("inherits")?.get_ref().as_str().map(str::to_owned)
             })?;
             chain.push(parent.clone());
@@ -277,7 +277,8 @@ impl Judge<'_> {
             .collect();
         for profile in self.chain(name).unwrap_or_default() {
             for layer in self.layers {
-                let Some(table) = layer.profile(&profile).and_then(|p| table(p.get_ref())) else {
+                let Some(table) = layer.profile(&profile).and_then(|p| p.get_ref().as_table())
+                else {
                     continue;
                 };
                 for (setting, (key, _)) in settings.iter_mut().zip(KEYS) {
@@ -400,12 +401,12 @@ impl Judge<'_> {
         failed: &mut Vec<&'static str>,
     ) {
         for layer in self.layers {
-            let Some(profile) = layer.profile(name).and_then(|p| table(p.get_ref())) else {
+            let Some(profile) = layer.profile(name).and_then(|p| p.get_ref().as_table()) else {
                 continue;
             };
             let packages = profile
                 .get("package")
-                .and_then(|p| table(p.get_ref()))
+                .and_then(|p| p.get_ref().as_table())
                 .into_iter()
                 .flat_map(|t| t.iter())
                 .map(|(k, v)| {
@@ -418,7 +419,7 @@ impl Judge<'_> {
                 .get("build-override")
                 .map(|v| (format!("[profile.{name}.build-override]"), v));
             for (section, value) in packages.chain(build) {
-                let Some(body) = table(value.get_ref()) else {
+                let Some(body) = value.get_ref().as_table() else {
                     continue;
                 };
                 let shown: Vec<String> = body
@@ -465,13 +466,6 @@ impl Judge<'_> {
                 }
             }
         }
-    }
-}
-
-fn table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
-    match value {
-        DeValue::Table(t) => Some(t),
-        _ => None,
     }
 }
 

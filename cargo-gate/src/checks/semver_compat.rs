@@ -29,7 +29,7 @@ use crate::stage::Stage;
 use semver::Version;
 use std::path::Path;
 use std::process::Command;
-use toml::de::{DeTable, DeValue};
+use toml::de::DeValue;
 
 /// The `semver.compat` check.
 #[derive(Debug)]
@@ -505,8 +505,8 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     } = manifest(ctx.facts, &ws.manifest_path).map_err(cannot_read)?;
     let workspace_version = match root_doc
         .get("workspace")
-        .and_then(|w| table(w.get_ref())?.get("package"))
-        .and_then(|p| table(p.get_ref())?.get("version"))
+        .and_then(|w| w.get_ref().as_table()?.get("package"))
+        .and_then(|p| p.get_ref().as_table()?.get("version"))
     {
         None => None,
         Some(value) => {
@@ -525,12 +525,14 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
             manifest(ctx.facts, &member.dir.join("Cargo.toml")).map_err(cannot_read)?;
         let Some(value) = doc
             .get("package")
-            .and_then(|p| table(p.get_ref())?.get("version"))
+            .and_then(|p| p.get_ref().as_table()?.get("version"))
         else {
             continue;
         };
         let location = crate::locate::at(rel, text, value.span().start);
-        let inherits = table(value.get_ref())
+        let inherits = value
+            .get_ref()
+            .as_table()
             .and_then(|t| t.get("workspace"))
             .is_some_and(|w| w.get_ref().as_bool() == Some(true));
         if inherits {
@@ -597,7 +599,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
         _ => {
             let root_package = root_doc
                 .get("package")
-                .and_then(|p| table(p.get_ref())?.get("name"))
+                .and_then(|p| p.get_ref().as_table()?.get("name"))
                 .and_then(|n| n.get_ref().as_str().map(str::to_owned));
             let chosen = workspace_version.clone().or_else(|| {
                 let name = root_package?;
@@ -657,13 +659,6 @@ fn version_value(value: &DeValue<'_>, what: &str, location: &Location) -> Result
 /// from.
 fn cannot_read(problem: ManifestProblem) -> Outcome {
     Outcome::fail("the workspace version cannot be read").with_finding(Finding::from(problem))
-}
-
-fn table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
-    match value {
-        DeValue::Table(t) => Some(t),
-        _ => None,
-    }
 }
 
 /// Why the release tags could not be listed.

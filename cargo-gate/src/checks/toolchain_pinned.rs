@@ -549,8 +549,8 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
     if let Some(ParsedManifest { rel, text, doc }) = root
         && let Some(value) = doc
             .get("workspace")
-            .and_then(|w| table(w.get_ref())?.get("package"))
-            .and_then(|p| table(p.get_ref())?.get("rust-version"))
+            .and_then(|w| w.get_ref().as_table()?.get("package"))
+            .and_then(|p| p.get_ref().as_table()?.get("rust-version"))
         && let DeValue::String(version) = value.get_ref()
     {
         out.workspace = Some(version.to_string());
@@ -570,7 +570,7 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
         let package = doc.get("package");
         let package_at =
             package.map_or_else(|| Location::file(rel), |p| at(rel, text, p.span().start));
-        let value = package.and_then(|p| table(p.get_ref())?.get("rust-version"));
+        let value = package.and_then(|p| p.get_ref().as_table()?.get("rust-version"));
         match value.map(|v| (v.get_ref(), v.span())) {
             Some((DeValue::String(version), span)) => out.declared.push((
                 version.to_string(),
@@ -637,13 +637,6 @@ fn rust_versions(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> RustVersions
         }
     }
     out
-}
-
-fn table<'a, 'i>(value: &'a DeValue<'i>) -> Option<&'a DeTable<'i>> {
-    match value {
-        DeValue::Table(t) => Some(t),
-        _ => None,
-    }
 }
 
 /// The manifest at `path` as the facts read it; when it could not be read or parsed, the
