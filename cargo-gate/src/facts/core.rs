@@ -168,7 +168,7 @@ pub struct Core {
     build: OnceLock<(Result<Build, String>, Option<Reuse>)>,
     /// Whether the tests were compiled for their run (`build_for_tests`), once for every
     /// command that runs them (the doc tests' lanes at once among them).
-    tests_built: OnceLock<Result<(), String>>,
+    tests_built: OnceLock<Result<BuiltForTests, String>>,
     /// Whether a check of the run reads the build's GPU code: then its read starts as soon
     /// as the build is gathered, beside the test run ([`Core::read_gpu_when_built`]).
     gpu_when_built: std::sync::atomic::AtomicBool,
@@ -444,18 +444,21 @@ impl Core {
     /// build that fails is left to the test run, which reports the compiler's errors. `Err`:
     /// cargo could not be run, or would not rebuild a unit whose sources changed.
     pub(super) fn build_for_tests(&self, cargo: &Cargo) -> Result<BuiltForTests, String> {
-        // The first command builds (the others wait); the later ones find it done.
-        let mut first = None;
-        let done = self.tests_built.get_or_init(|| {
-            let built = self.build_tests_once(cargo);
-            let done = built.as_ref().map(|_| ()).map_err(String::clone);
-            first = Some(built);
-            done
+        // The first command builds (the others wait); the later ones find it done, and get
+        // what it read (the line saying what was rebuilt opens the first one's log only).
+        let mut built_here = false;
+        let built = self.tests_built.get_or_init(|| {
+            built_here = true;
+            self.build_tests_once(cargo)
         });
-        match first {
-            Some(built) => built,
-            None => done.clone().map(|()| BuiltForTests::default()),
-        }
+        built.clone().map(|built| BuiltForTests {
+            rebuilt: if built_here {
+                built.rebuilt
+            } else {
+                String::new()
+            },
+            ..built
+        })
     }
 
     fn build_tests_once(&self, cargo: &Cargo) -> Result<BuiltForTests, String> {

@@ -138,7 +138,7 @@ pub(super) struct BuiltRaw {
 }
 
 /// What [`Core::build_for_tests`] found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct BuiltForTests {
     /// What compiling the tests read beyond the cache key.
     pub read: crate::cache::discover::Read,

@@ -518,17 +518,25 @@ fn the_doc_tests_run_in_lanes_each_crate_once() {
 #[cfg(unix)]
 #[test]
 fn the_gates_variables_in_cargos_env_run_the_doc_tests_every_time() {
-    let fx = fixture("per-binary");
-    fx.write(
-        "a/src/lib.rs",
-        &(std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap()
-            + "\n/// ```\n/// assert_eq!(a::one(), 2);\n/// ```\npub fn two() {}\n"),
-    )
-    .write(
-        ".cargo/config.toml",
-        "[env]\nCARGO_GATE_RUSTDOC_LANE = { value = \"1\", force = true }\n",
-    );
-    fx.commit();
+    let env = "[env]\nCARGO_GATE_RUSTDOC_LANE = { value = \"1\", force = true }\n";
+    // Written in the configuration, or in a file it includes.
+    for (config, included) in [(env, None), ("include = [\"more.toml\"]\n", Some(env))] {
+        let fx = fixture("per-binary");
+        fx.write(
+            "a/src/lib.rs",
+            &(std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap()
+                + "\n/// ```\n/// assert_eq!(a::one(), 2);\n/// ```\npub fn two() {}\n"),
+        )
+        .write(".cargo/config.toml", config);
+        if let Some(text) = included {
+            fx.write(".cargo/more.toml", text);
+        }
+        fx.commit();
+        runs_the_doc_tests_every_time(&fx);
+    }
+}
+
+fn runs_the_doc_tests_every_time(fx: &crate::support::Fixture) {
     let args = TESTS_NO_CACHE;
     let (run, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
     assert_eq!(run.code, 1, "{}", run.transcript());
@@ -545,4 +553,35 @@ fn the_gates_variables_in_cargos_env_run_the_doc_tests_every_time() {
         "{}",
         run.transcript()
     );
+}
+
+/// A build script reaches the rustdoc cargo starts for its crate (`cargo:rustc-env`), over
+/// the gate's own variables: one that names a lane no command runs has its crate's doc
+/// tests said to run elsewhere by every lane. The gate finds the crate cargo started and no
+/// lane ran, and fails the run, with one lane or two; the failing doc test is never passed.
+#[cfg(unix)]
+#[test]
+fn a_build_script_that_moves_its_crate_out_of_every_lane_fails_the_run() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "d/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+         println!(\"cargo:rustc-env=GREETING=hi\");\n    \
+         println!(\"cargo:rustc-env=CARGO_GATE_RUSTDOC_LANE=9\");\n}\n",
+    )
+    .write(
+        "d/src/lib.rs",
+        &(std::fs::read_to_string(fx.root.join("d/src/lib.rs")).unwrap()
+            + "\n/// ```\n/// assert_eq!(d::GREETING, \"no\");\n/// ```\npub fn greet() {}\n"),
+    );
+    fx.commit();
+    for jobs in ["1", "2"] {
+        let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", jobs)]);
+        assert_eq!(run.code, 1, "{jobs} lane(s): {}", run.transcript());
+        let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+        assert!(
+            log.contains("cargo-gate: the doc tests of d ran in no lane"),
+            "{jobs} lane(s): {log}"
+        );
+    }
 }

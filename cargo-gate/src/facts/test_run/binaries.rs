@@ -80,15 +80,49 @@ pub(super) fn keyable(
 }
 
 /// The first cargo configuration file (where cargo reads them: the root and every directory
-/// above it, then `CARGO_HOME`) that `sets` something.
+/// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
 fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
-    crate::cargo::config_files(root).into_iter().find(|path| {
+    let mut files = crate::cargo::config_files(root);
+    let mut at = 0;
+    // A chain of includes is followed 64 files deep at most (cargo refuses a cycle).
+    while at < files.len() && at < 64 {
+        let path = files[at].clone();
+        at += 1;
         // A file cargo could not read either: cargo says so when it runs.
-        std::fs::read_to_string(path)
+        let Some(doc) = std::fs::read_to_string(&path)
             .ok()
             .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-            .is_some_and(|doc| sets(&doc))
-    })
+        else {
+            continue;
+        };
+        if sets(&doc) {
+            return Some(path);
+        }
+        files.extend(included(&path, &doc));
+    }
+    None
+}
+
+/// The files a cargo configuration `include`s (a path, a list of paths, or of tables with a
+/// `path`), taken beside the file and beside its `.cargo` directory: either may be where
+/// cargo looks, and a guard errs towards seeing more.
+fn included(config: &Path, doc: &toml::Table) -> Vec<PathBuf> {
+    let paths: Vec<&str> = match doc.get("include") {
+        Some(toml::Value::String(one)) => vec![one],
+        Some(toml::Value::Array(many)) => many
+            .iter()
+            .filter_map(|item| {
+                item.as_str()
+                    .or_else(|| item.as_table()?.get("path")?.as_str())
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dirs: Vec<&Path> = config.ancestors().skip(1).take(2).collect();
+    paths
+        .iter()
+        .flat_map(|rel| dirs.iter().map(move |dir| dir.join(rel)))
+        .collect()
 }
 
 /// A key looked up: the proven entry, or what storing a fresh result needs.
@@ -207,10 +241,13 @@ pub(super) fn run(
     let unmoved = cache.unmoved(whole);
     let mut evidence = Vec::new();
     let mut failed_before = None;
+    // The doc tests ran beside the binaries when a member built a library.
+    let beside = has_library(facts, build);
     for l in looked {
         let reported: Option<Reported> = std::fs::read(plan.result_path(l.id))
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        let reported = super::replay::alone(reported, beside);
         let settled = settle(cache, l.id.to_owned(), l.found, reported, stopped, unmoved);
         evidence.push(take_failed_before(settled, &mut failed_before));
     }
@@ -324,7 +361,9 @@ pub(super) fn with_doc_tests_beside(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (fresh, docs)
     });
-    let fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
+    let mut fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
+    // What the run directory holds now both runs ended (either may have ended last).
+    fresh.files = super::replay::run_files(setup.run_dir);
     (fresh, docs)
 }
 
@@ -384,7 +423,8 @@ pub(super) fn settle_docs(
         return;
     };
     for doc in looked {
-        let reported = doc_tests::reported(&plan, &doc.id);
+        // Beside the binaries' run, and the other lanes.
+        let reported = super::replay::alone(doc_tests::reported(&plan, &doc.id), true);
         let invoked = doc_tests::invoked(&plan, &doc.id);
         if reported.is_none() && invoked.is_none() {
             // Cargo ran no doc tests of it (`doctest = false`, a library it cannot link).

@@ -5,7 +5,7 @@
 //! log (each lane with its command line), the first failure's exit status, what the run
 //! directory holds once the last lane ended.
 
-use super::doc_tests::LANE_ENV;
+use super::doc_tests::{ELSEWHERE, LANE_ENV};
 use super::model::{Runner, TestRun};
 use crate::cache::{Fresh, Keep};
 use std::process::Command;
@@ -40,17 +40,14 @@ pub(super) fn run_lanes(
     run_tests: &(impl Fn(Command) -> Run + Sync),
     offline: bool,
 ) -> Run {
-    if lanes <= 1 {
-        return run_tests(command());
-    }
     let ran: Vec<(Run, Instant)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..lanes)
+        let handles: Vec<_> = (0..lanes.max(1))
             .map(|lane| {
                 let mut cmd = command();
                 cmd.env(LANE_ENV, lane.to_string());
                 scope.spawn(move || {
                     let mut run = run_tests(cmd);
-                    if let Ok(run) = &mut run.value {
+                    if let (Ok(run), true) = (&mut run.value, lanes > 1) {
                         run.captured.command_line =
                             format!("{LANE_ENV}={lane} {}", run.captured.command_line);
                     }
@@ -63,7 +60,81 @@ pub(super) fn run_lanes(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    joined(ran, offline)
+    let unrun = unrun(ran.iter().filter_map(|(run, _)| run.value.as_ref().ok()));
+    let mut run = if ran.len() == 1 {
+        ran.into_iter().next().expect("one lane").0
+    } else {
+        joined(ran, offline)
+    };
+    if let (Ok(joined), false) = (&mut run.value, unrun.is_empty()) {
+        fail_closed(joined, &unrun);
+        run.keep = joined.keep(Runner::CargoTest, offline);
+    }
+    run
+}
+
+/// The crates whose doc tests cargo started in the lanes' runs (its `Doc-tests NAME`
+/// headings) but no lane ran: every lane's stand-in said they ran in another. The lane is
+/// told to the stand-in through the environment, which a workspace can reach (a build
+/// script's `cargo:rustc-env`, cargo's `[env]`, a plan rewritten by a test): what it cannot
+/// do is keep cargo from printing the heading, so a crate that ran nowhere is found here.
+fn unrun<'r>(runs: impl Iterator<Item = &'r TestRun>) -> Vec<String> {
+    let mut ran: Vec<(String, usize)> = Vec::new();
+    for run in runs {
+        for (name, deferred) in segments(&run.captured.log) {
+            let count = usize::from(!deferred);
+            match ran.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, n)) => *n += count,
+                None => ran.push((name, count)),
+            }
+        }
+    }
+    ran.into_iter()
+        .filter(|(_, count)| *count == 0)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// Each crate's doc tests in one lane's log, in order: its name, and whether the stand-in
+/// only said another lane runs them (the heading followed by that line alone).
+fn segments(log: &str) -> Vec<(String, bool)> {
+    let mut segments: Vec<(String, Vec<&str>)> = Vec::new();
+    for line in log.lines() {
+        match line.trim().strip_prefix("Doc-tests ") {
+            Some(name) => segments.push((name.trim().to_owned(), Vec::new())),
+            None => {
+                if let Some((_, body)) = segments.last_mut()
+                    && !line.trim().is_empty()
+                {
+                    body.push(line.trim());
+                }
+            }
+        }
+    }
+    segments
+        .into_iter()
+        .map(|(name, body)| {
+            let deferred = matches!(body.as_slice(), [only] if only.starts_with(ELSEWHERE));
+            (name, deferred)
+        })
+        .collect()
+}
+
+/// A run whose doc tests some crate's lane never ran: not evidence of them, and a failure
+/// (the workspace's environment chose the lane), with why at the end of its log.
+fn fail_closed(run: &mut TestRun, unrun: &[String]) {
+    let captured = &mut run.captured;
+    if captured.code == Some(0) {
+        captured.code = Some(101);
+    }
+    captured.log.push_str(&format!(
+        "\ncargo-gate: the doc tests of {} ran in no lane: every lane's rustdoc stand-in was \
+         told another lane runs them (the lane reaches it through the environment, which the \
+         workspace set: a build script's `cargo:rustc-env`, cargo's `[env]`, or a test that \
+         rewrote the plan); the doc-test run is not evidence and fails. Fix: remove what sets \
+         a `CARGO_GATE_` variable for rustdoc\n",
+        unrun.join(", ")
+    ));
 }
 
 /// The lanes' runs as one, in lane order; the run directory's files as the lane that ended
@@ -207,6 +278,33 @@ mod tests {
         assert_eq!(
             run.files[0].0, "early",
             "the lane that ended last found every file"
+        );
+    }
+
+    #[test]
+    fn a_crate_every_lane_deferred_ran_nowhere() {
+        let run = |log: &str| lane(log, 0, "f").value.unwrap();
+        let said = format!("    {ELSEWHERE}1)");
+        let first = run(&format!(
+            "   Doc-tests a\nrunning 1 test\ntest a ... ok\n   Doc-tests b\n{said}\n   Doc-tests c\n{said}\n"
+        ));
+        let second = run(&format!(
+            "   Doc-tests a\n{said}\n   Doc-tests b\n\nrunning 0 tests\n\n   Doc-tests c\n{said}\n"
+        ));
+        assert_eq!(unrun([&first, &second].into_iter()), ["c"]);
+        // One lane that ran everything, and a crate whose own output repeats the line.
+        let alone = run(&format!(
+            "   Doc-tests a\nrunning 1 test\n{said}\ntest a ... ok\n"
+        ));
+        assert!(unrun(std::iter::once(&alone)).is_empty());
+        let mut failed = first.clone();
+        fail_closed(&mut failed, &["c".to_owned()]);
+        assert_eq!(failed.captured.code, Some(101));
+        assert!(
+            failed
+                .captured
+                .log
+                .contains("the doc tests of c ran in no lane")
         );
     }
 

@@ -41,7 +41,11 @@ pub(super) const OURS: &str = "CARGO_GATE_";
 /// Set for the run: the plan.
 pub(super) const PLAN_ENV: &str = "CARGO_GATE_RUSTDOC_PLAN";
 
-/// Set for each lane of a run with more than one: which it is (0, 1, …).
+/// How the stand-in's line for a crate another lane runs begins (`doc_lanes.rs` looks for
+/// it: a crate every lane said so of ran nowhere).
+pub(super) const ELSEWHERE: &str = "(run beside this command, in doc-test lane ";
+
+/// Set for each lane: which it is (0, 1, …; 0 when there is one).
 pub(super) const LANE_ENV: &str = "CARGO_GATE_RUSTDOC_LANE";
 
 /// What a crate's doc tests are called among the test binaries: `PACKAGE (doc tests)`.
@@ -144,10 +148,7 @@ fn this_lane() -> usize {
 /// nothing is counted twice; exit 0, so this lane's cargo goes on.
 fn elsewhere(lane: usize) -> i32 {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "    (run beside this command, in doc-test lane {lane})"
-    );
+    let _ = writeln!(out, "    {ELSEWHERE}{lane})");
     let _ = out.flush();
     0
 }

@@ -180,6 +180,24 @@ pub(super) fn run_and_keep(
     code
 }
 
+/// `reported`, unkept when it left files in the run directory while other tests ran beside
+/// it (`beside`): which of them wrote the files cannot be told, and a replay would put back
+/// another's files as its own. It runs again next time.
+pub(super) fn alone(reported: Option<Reported>, beside: bool) -> Option<Reported> {
+    reported.map(|mut reported| {
+        if beside && !reported.files.is_empty() && !reported.replayed {
+            reported.run = None;
+            reported.files = Vec::new();
+            reported.unkept.get_or_insert_with(|| {
+                "it left files in the run directory while other tests ran beside it (which of \
+                 them wrote each cannot be told)"
+                    .to_owned()
+            });
+        }
+        reported
+    })
+}
+
 /// The exit code that tells cargo how the binary ended (a signal as a shell reports it).
 fn exit_code(run: &BinaryRun) -> i32 {
     match (run.code, run.signal) {
