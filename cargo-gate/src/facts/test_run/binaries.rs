@@ -361,7 +361,18 @@ pub(super) fn with_doc_tests_beside(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (fresh, docs)
     });
+    // Started at once: `&` between their command lines, as a shell writes it.
+    let line = |run: &Fresh<Result<TestRun, String>>| {
+        run.value
+            .as_ref()
+            .ok()
+            .map(|r| r.captured.command_line.clone())
+    };
+    let at_once = line(&fresh).zip(line(&doc_run));
     let mut fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
+    if let (Ok(run), Some((binaries, docs))) = (&mut fresh.value, at_once) {
+        run.captured.command_line = format!("{binaries} & {docs}");
+    }
     // What the run directory holds now both runs ended (either may have ended last).
     fresh.files = super::replay::run_files(setup.run_dir);
     (fresh, docs)
