@@ -241,6 +241,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn crates_to_run_spread_over_the_fewest_lanes_replays_in_the_first() {
+        let planned = |id: &str, replayed: bool| PlannedDoc {
+            id: id.to_owned(),
+            manifest_dir: PathBuf::from(id),
+            expected: None,
+            replay: replayed.then(|| BinaryRun {
+                output: String::new(),
+                code: Some(0),
+                signal: None,
+            }),
+            replay_note: String::new(),
+            lane: 7,
+        };
+        let mut plan = DocPlan {
+            results: PathBuf::new(),
+            crates: ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|id| planned(id, *id == "b"))
+                .collect(),
+            lanes: 0,
+        };
+        // Four to run, one with no key (the first lane's), on two jobs.
+        assert_eq!(spread(&mut plan, 1, 2), 2);
+        let lanes: Vec<usize> = plan.crates.iter().map(|c| c.lane).collect();
+        assert_eq!(
+            lanes,
+            [1, 0, 0, 1, 0],
+            "b replayed goes first; the rest balance"
+        );
+        assert_eq!(plan.lanes, 2);
+        // Never more lanes than crates to run; one when nothing runs.
+        assert_eq!(spread(&mut plan, 0, 16), 4);
+        for crate_ in &mut plan.crates {
+            crate_.replay = Some(BinaryRun {
+                output: String::new(),
+                code: Some(0),
+                signal: None,
+            });
+        }
+        assert_eq!(spread(&mut plan, 0, 16), 1);
+        assert!(plan.crates.iter().all(|c| c.lane == 0));
+    }
+
+    #[test]
     fn an_invocation_is_its_arguments_and_the_bytes_of_the_libraries_it_names() {
         let dir = tempfile::tempdir().unwrap();
         let lib = dir.path().join("libdep.rlib");
