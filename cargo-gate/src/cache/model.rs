@@ -271,7 +271,7 @@ pub struct Obtained<T> {
     pub suspects: Vec<String>,
 }
 
-/// A fact looked up and not reused ([`Session::lookup`]): what storing it once gathered needs.
+/// A fact looked up and not reused ([`Session::lookup`](super::Session::lookup)): what storing it once gathered needs.
 #[derive(Debug)]
 pub struct Pending {
     /// Its key (`None`: the cache is off, or the inputs could not be read: nothing is stored).
@@ -286,7 +286,7 @@ pub struct Pending {
     pub(super) changed_unseen: bool,
     pub(super) may_read: bool,
     /// Set by [`Session::unmoved`] once the fact was gathered: the tree was proven unmoved
-    /// after it, so [`Session::complete`] need not list it again.
+    /// after it, so [`Session::complete`](super::Session::complete) need not list it again.
     pub(super) proven_unmoved: std::sync::atomic::AtomicBool,
 }
 
@@ -315,9 +315,9 @@ impl Pending {
     }
 }
 
-/// A proven cache entry for a fact's inputs ([`Session::lookup`]), not yet taken: take it with
-/// [`Session::confirm`], or gather the fact after all (`Hit::pending`, then
-/// [`Session::complete`]) when what it describes turns out not to be what runs.
+/// A proven cache entry for a fact's inputs ([`Session::lookup`](super::Session::lookup)), not yet taken: take it with
+/// [`Session::confirm`](super::Session::confirm), or gather the fact after all (`Hit::pending`, then
+/// [`Session::complete`](super::Session::complete)) when what it describes turns out not to be what runs.
 #[derive(Debug)]
 pub struct Hit<T> {
     /// The stored fact.

@@ -176,7 +176,7 @@ fn sections_json<S: serde::Serializer>(
 impl Config {
     /// The settings of the table `T` belongs to, as its check validated them.
     ///
-    /// A configuration read from a file or made by [`defaults`] holds every section the
+    /// A configuration read from a file or made by [`defaults`](super::defaults) holds every section the
     /// registry knows, so there a miss is a bug (asking for a type no section stores, such as
     /// the raw table instead of its validated settings): it panics in debug builds and tests.
     /// Only a `Config` built by hand with no sections at all (tests of single checks) gets
@@ -213,7 +213,7 @@ impl Config {
 impl Default for Config {
     /// The documented defaults of the core: profile portable (not declared), not strict, no
     /// minimum driver, no failure paths, the default test time limit. The tables checks own
-    /// have their checks' defaults ([`defaults`] fills them in).
+    /// have their checks' defaults ([`defaults`](super::defaults) fills them in).
     fn default() -> Config {
         Config {
             source: ConfigSource::Defaults,
