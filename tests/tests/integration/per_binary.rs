@@ -536,6 +536,7 @@ fn the_gates_variables_in_cargos_env_run_the_doc_tests_every_time() {
     }
 }
 
+#[cfg(unix)]
 fn runs_the_doc_tests_every_time(fx: &crate::support::Fixture) {
     let args = TESTS_NO_CACHE;
     let (run, calls) = fx.cargo_calls_with(&args, &[("CARGO_BUILD_JOBS", "2")]);
