@@ -23,8 +23,8 @@
 //! command, the features of the whole workspace), with the gate as the host's target runner
 //! for that command (`replay.rs`): a binary whose key is unchanged prints its earlier output
 //! instead of running. Beside it the doc tests, kept per crate with the gate standing in for
-//! rustdoc (`doc_tests.rs`), in lanes (`doc_lanes.rs`). Binaries the build did not list and binaries started with
-//! arguments run every time. A workspace that configures a runner of its own (a
+//! rustdoc (`doc_tests.rs`), in lanes (`doc_lanes.rs`). Binaries the build did not list and
+//! binaries started with arguments run every time. A workspace that configures a runner of its own (a
 //! `target.*.runner`, an emulator) keeps one key for the whole run.
 
 use super::doc_lanes::with_doc_tests;
@@ -210,8 +210,8 @@ pub(super) fn run(
     let config = format!("target.{host_key}.runner={runner}");
     // The test binaries through the runner (`--tests`: every target `cargo test` runs but
     // the doc tests; the build fact already compiled the examples), and beside it the doc
-    // tests through the rustdoc stand-in, not the runner: rustdoc runs merged doc tests in one
-    // process under a runner, where a doc test that exits would end the others.
+    // tests through the rustdoc stand-in, not the runner: rustdoc runs merged doc tests in
+    // one process under a runner, where a doc test that exits would end the others.
     let cmd = setup.cargo.command(
         "test",
         &[

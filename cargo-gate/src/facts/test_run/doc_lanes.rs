@@ -66,9 +66,9 @@ pub(super) fn run_lanes(
     } else {
         joined(ran, offline)
     };
+    // Whether the run is kept is judged once it is joined to the binaries' (`with_doc_tests`).
     if let (Ok(joined), false) = (&mut run.value, unrun.is_empty()) {
         fail_closed(joined, &unrun);
-        run.keep = joined.keep(Runner::CargoTest, offline);
     }
     run
 }
