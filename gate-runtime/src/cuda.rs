@@ -22,8 +22,11 @@ use cudarc::driver::{
     CudaContext, CudaFunction, CudaGraph, CudaSlice, CudaStream, DeviceRepr, DriverError,
     LaunchConfig, PushKernelArg, ValidAsZeroBits,
 };
+use pool::{Kind, Pool};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
+
+mod pool;
 
 /// One GPU.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -255,6 +258,8 @@ pub struct CudaBackend {
     functions: BTreeMap<KernelId, CudaFunction>,
     fingerprints: BTreeMap<KernelId, String>,
     segments: Mutex<HashMap<String, Segment>>,
+    /// Device buffers of finished calls, for the next call of the same shape.
+    pool: Mutex<Pool>,
 }
 
 impl std::fmt::Debug for CudaBackend {
@@ -329,25 +334,34 @@ impl CudaBackend {
             functions,
             fingerprints,
             segments: Mutex::new(HashMap::new()),
+            pool: Mutex::new(Pool::default()),
         })
     }
 
-    /// Allocates and fills a device buffer. Zero-length inputs get a one-element allocation:
-    /// the kernels bound-check on n.
+    /// Fills a device buffer of `max(len, 1)` elements, `kept` from the pool or allocated.
+    /// Zero-length inputs get a one-element buffer: the kernels bound-check on n.
     fn upload_slice<T: DeviceRepr + ValidAsZeroBits>(
         &self,
         host: &[T],
+        kept: Option<CudaSlice<T>>,
     ) -> Result<CudaSlice<T>, BackendError> {
-        let mut dev = self
-            .stream
-            .alloc_zeros::<T>(host.len().max(1))
-            .map_err(|e| driver_error(e, "allocating"))?;
+        let mut dev = match kept {
+            Some(dev) => dev,
+            None => self
+                .stream
+                .alloc_zeros::<T>(host.len().max(1))
+                .map_err(|e| driver_error(e, "allocating"))?,
+        };
         if !host.is_empty() {
             self.stream
                 .memcpy_htod(host, &mut dev.slice_mut(0..host.len()))
                 .map_err(|e| driver_error(e, "copying to the device"))?;
         }
         Ok(dev)
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Copies the first `host.len()` elements of a device buffer back.
@@ -581,9 +595,26 @@ impl CudaBackend {
         device: &mut BTreeMap<usize, DeviceBuffer>,
     ) -> Result<(), BackendError> {
         for id in ids {
+            if device.contains_key(&id.0) {
+                continue;
+            }
             let dev = match &buffers.0[id.0] {
-                Buffer::F32(v) => DeviceBuffer::F32(self.upload_slice(v)?),
-                Buffer::U32(v) => DeviceBuffer::U32(self.upload_slice(v)?),
+                Buffer::F32(v) => {
+                    let kept = self.pool().take(Kind::F32, v.len().max(1));
+                    let kept = kept.and_then(|b| match b {
+                        DeviceBuffer::F32(s) => Some(s),
+                        DeviceBuffer::U32(_) => None,
+                    });
+                    DeviceBuffer::F32(self.upload_slice(v, kept)?)
+                }
+                Buffer::U32(v) => {
+                    let kept = self.pool().take(Kind::U32, v.len().max(1));
+                    let kept = kept.and_then(|b| match b {
+                        DeviceBuffer::U32(s) => Some(s),
+                        DeviceBuffer::F32(_) => None,
+                    });
+                    DeviceBuffer::U32(self.upload_slice(v, kept)?)
+                }
             };
             device.insert(id.0, dev);
         }
@@ -749,6 +780,9 @@ impl Backend for CudaBackend {
         self.download(&mut buffers, &device, &[step.output()])?;
         self.sync()?;
         crate::plan::write_back(call, &buffers, &step);
+        // Only after the call succeeded: a failed call's buffers are freed, not reused.
+        let mut pool = self.pool();
+        device.into_values().for_each(|b| pool.put(b));
         Ok(())
     }
 
@@ -762,7 +796,10 @@ impl Backend for CudaBackend {
             .bind_to_thread()
             .map_err(|e| driver_error(e, "binding the context"))?;
         let mut segments = self.segments.lock().unwrap_or_else(|p| p.into_inner());
-        let outputs: Vec<BufId> = steps.iter().map(Step::output).collect();
+        // Each buffer comes back once, however many steps write it.
+        let mut outputs: Vec<BufId> = steps.iter().map(Step::output).collect();
+        outputs.sort_unstable();
+        outputs.dedup();
         let shape = shapes(buffers);
         if let Some(segment) = segments.get_mut(key).filter(|s| s.shapes == shape) {
             self.refresh(buffers, &mut segment.device)?;

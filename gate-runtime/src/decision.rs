@@ -22,12 +22,23 @@ pub use gate_formats::decision_log::{Decision, Event};
 pub trait DecisionSink: Send + Sync {
     /// Writes one decision. Errors are counted by [`DecisionLog`], never shown to the caller.
     fn write(&self, decision: &Decision) -> io::Result<()>;
+
+    /// Whether the sink keeps anything. A sink that discards every decision says `false`,
+    /// so the log skips building, timestamping and formatting decisions nobody reads: on the
+    /// GPU path that is most of the runtime's own cost per call.
+    fn keeps(&self) -> bool {
+        true
+    }
 }
 
 /// Lets a caller keep a handle on the sink it gives the log (e.g. to `take()` a [`MemorySink`]).
 impl<S: DecisionSink + ?Sized> DecisionSink for Arc<S> {
     fn write(&self, decision: &Decision) -> io::Result<()> {
         (**self).write(decision)
+    }
+
+    fn keeps(&self) -> bool {
+        (**self).keeps()
     }
 }
 
@@ -204,6 +215,10 @@ impl DecisionSink for NullSink {
     fn write(&self, _decision: &Decision) -> io::Result<()> {
         Ok(())
     }
+
+    fn keeps(&self) -> bool {
+        false
+    }
 }
 
 /// Supplies timestamps, so tests can fix them.
@@ -306,6 +321,16 @@ impl DecisionLog {
             self.write_errors.fetch_add(1, Ordering::Relaxed);
         }
         decision
+    }
+
+    /// Records the decision `make` builds, building it only when the sink keeps decisions.
+    /// Either way the decision takes its number, so [`DecisionLog::recorded`] counts it.
+    pub fn record_with(&self, make: impl FnOnce() -> Decision) {
+        if self.sink.keeps() {
+            self.record(make());
+        } else {
+            self.seq.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// How many decisions could not be written.
@@ -603,6 +628,24 @@ mod tests {
         assert_eq!(decision.seq, 1);
         assert_eq!(log.write_errors(), 1);
         assert_eq!(fs::read_to_string(&path).unwrap(), "");
+    }
+
+    #[test]
+    fn a_sink_that_keeps_nothing_is_never_handed_a_decision_but_each_is_numbered() {
+        let built = std::cell::Cell::new(0);
+        let make = || {
+            built.set(built.get() + 1);
+            Decision::new("saxpy", Event::BackendChoice, "auto", "gpu")
+        };
+        let null = fixed_log(Box::new(NullSink));
+        null.record_with(make);
+        null.record_with(make);
+        assert_eq!((built.get(), null.recorded()), (0, 2));
+        let sink = Arc::new(MemorySink::new());
+        let kept = fixed_log(Box::new(sink.clone()));
+        kept.record_with(make);
+        assert_eq!((built.get(), kept.recorded()), (1, 1));
+        assert_eq!(sink.take().len(), 1);
     }
 
     #[derive(Debug)]

@@ -246,6 +246,36 @@ pub struct Plan {
     pub(crate) id: String,
     pub(crate) buffers: Buffers,
     pub(crate) steps: Vec<Step>,
+    /// Digests of step ranges, computed once per range (not per execution) and forgotten
+    /// when a step is added.
+    pub(crate) digests: Digests,
+}
+
+/// Memoised digests of the plan's step ranges: `(start, end)` → the first 16 hex digits of
+/// the SHA-256 of the steps' `Debug` text. A cache, so it takes no part in equality.
+#[derive(Clone, Default)]
+pub(crate) struct Digests(std::collections::HashMap<(usize, usize), String>);
+
+impl Digests {
+    /// The digest of `steps[start..end]`.
+    pub(crate) fn of(&mut self, steps: &[Step], start: usize, end: usize) -> &str {
+        self.0.entry((start, end)).or_insert_with(|| {
+            let text = format!("{:?}", &steps[start..end]);
+            crate::preflight::sha256_hex(text.as_bytes())[..16].to_owned()
+        })
+    }
+}
+
+impl PartialEq for Digests {
+    fn eq(&self, _: &Digests) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Digests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Digests({} ranges)", self.0.len())
+    }
 }
 
 impl Plan {
@@ -272,6 +302,7 @@ impl Plan {
     /// Appends a step.
     pub fn push(&mut self, step: Step) -> &mut Plan {
         self.steps.push(step);
+        self.digests = Digests::default();
         self
     }
 

@@ -613,18 +613,16 @@ impl Runtime {
                 StatusCode::Fallback
             };
             let fallback = (self.policy != GpuPolicy::Off).then_some(code.clone());
-            let mut d = self.decide(
-                kernel,
-                if fallback.is_some() {
+            self.log.record_with(|| {
+                let event = if fallback.is_some() {
                     Event::Fallback
                 } else {
                     Event::BackendChoice
-                },
-                Ran::Cpu,
-                status,
-            );
-            d.fallback = fallback.clone();
-            self.log.record(d);
+                };
+                let mut d = self.decide(kernel, event, Ran::Cpu, status);
+                d.fallback = fallback.clone();
+                d
+            });
             return self.cpu(kernel, call, status, fallback);
         };
         let route = self.lock().rails.rail(kernel.name()).route();
@@ -753,12 +751,9 @@ impl Runtime {
                     .rails
                     .rail(kernel.name())
                     .record(Outcome::Success);
-                self.log.record(self.decide(
-                    kernel,
-                    Event::BackendChoice,
-                    Ran::Gpu,
-                    StatusCode::Ok,
-                ));
+                self.log.record_with(|| {
+                    self.decide(kernel, Event::BackendChoice, Ran::Gpu, StatusCode::Ok)
+                });
                 self.note_transition(kernel, &transition);
                 Ok(CallReport {
                     ran: Ran::Gpu,
@@ -909,8 +904,7 @@ impl Runtime {
                 let key = format!(
                     "{}#{segment_index}:{start}-{i}:{}",
                     plan.id,
-                    &crate::preflight::sha256_hex(format!("{:?}", &steps[start..i]).as_bytes())
-                        [..16]
+                    plan.digests.of(&steps, start, i)
                 );
                 segment_index += 1;
                 let started = Instant::now();
@@ -933,12 +927,9 @@ impl Runtime {
                                 .rail(kernel.name())
                                 .record(Outcome::Success);
                             self.note_transition(kernel, &transition);
-                            self.log.record(self.decide(
-                                kernel,
-                                Event::BackendChoice,
-                                Ran::Gpu,
-                                StatusCode::Ok,
-                            ));
+                            self.log.record_with(|| {
+                                self.decide(kernel, Event::BackendChoice, Ran::Gpu, StatusCode::Ok)
+                            });
                             self.record_stats(
                                 kernel,
                                 StatsBackend::Gpu,
