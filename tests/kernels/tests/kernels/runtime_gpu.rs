@@ -236,3 +236,150 @@ fn an_injected_fault_on_the_gpu_rolls_back_and_a_gpu_self_test_returns() {
     assert_eq!(stats["kernels"]["saxpy"]["rollbacks"], 1);
     assert_eq!(stats["kernels"]["saxpy"]["returns"], 1);
 }
+
+/// Every kernel twice on the same input: the same bits both times (what the docs promise:
+/// no float atomics, orders that depend only on the shape), and within tolerance of the CPU
+/// reference. The sizes reach the vectorised bodies and their tails (lengths and row widths
+/// that are and are not multiples of 4, several waves of blocks) and sgemm's vector and
+/// scalar paths (k and n multiples of 4 or not, whole and partial 128-tiles).
+#[test]
+fn every_kernel_gives_the_same_bits_run_to_run_on_the_fast_paths_and_their_tails() {
+    let Some(rt) = gpu_runtime() else { return };
+    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    for n in [4usize, 5, 1023, 1024, 262_147, 1 << 22, (1 << 22) + 3] {
+        let x = data(n, 21);
+        let (a, _) = rt.reduce_sum(&x).unwrap();
+        let (b, _) = rt.reduce_sum(&x).unwrap();
+        assert_eq!(a.to_bits(), b.to_bits(), "reduce_sum n={n}");
+        let mut want = 0.0;
+        Call::ReduceSum {
+            x: &x,
+            out: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::ReduceSum
+            .tolerance()
+            .check(&[a], &[want])
+            .unwrap_or_else(|e| panic!("reduce_sum n={n}: {e}"));
+        let values: Vec<u32> = (0..n as u32)
+            .map(|v| v.wrapping_mul(2_654_435_761))
+            .collect();
+        let (mut got, mut cpu) = (vec![0u32; 256], vec![0u32; 256]);
+        rt.histogram(&values, &mut got).unwrap();
+        Call::Histogram {
+            values: &values,
+            bins: &mut cpu,
+        }
+        .run_cpu()
+        .unwrap();
+        assert_eq!(got, cpu, "histogram n={n}");
+    }
+    for (rows, cols) in [
+        (3, 4),
+        (2, 5),
+        (7, 1023),
+        (64, 4096),
+        (5, 4099),
+        (2, 20_000),
+    ] {
+        let x = data(rows * cols, 22);
+        let run = || {
+            let mut y = vec![0.0; rows * cols];
+            rt.softmax_rows(rows, cols, &x, &mut y).unwrap();
+            y
+        };
+        let (first, second) = (run(), run());
+        assert_eq!(bits(&first), bits(&second), "softmax {rows}x{cols}");
+        let mut want = vec![0.0; rows * cols];
+        Call::SoftmaxRows {
+            rows,
+            cols,
+            x: &x,
+            y: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::SoftmaxRows
+            .tolerance()
+            .check(&first, &want)
+            .unwrap_or_else(|e| panic!("softmax {rows}x{cols}: {e}"));
+    }
+    let shapes = [
+        (128, 128, 128),
+        (256, 384, 64),
+        (129, 131, 67),
+        (130, 260, 12),
+        (3, 257, 1),
+        (300, 4, 1000),
+    ];
+    for (m, n, k) in shapes {
+        let (a, b) = (data(m * k, 23), data(k * n, 24));
+        let c0 = data(m * n, 25);
+        let run = |beta: f32| {
+            let mut c = c0.clone();
+            rt.sgemm(m, n, k, 0.5, &a, &b, beta, &mut c).unwrap();
+            c
+        };
+        for beta in [0.0, 1.5] {
+            let (first, second) = (run(beta), run(beta));
+            assert_eq!(bits(&first), bits(&second), "sgemm {m}x{n}x{k}");
+            let mut want = c0.clone();
+            Call::Sgemm {
+                m,
+                n,
+                k,
+                alpha: 0.5,
+                a: &a,
+                b: &b,
+                beta,
+                c: &mut want,
+            }
+            .run_cpu()
+            .unwrap();
+            KernelId::Sgemm
+                .tolerance()
+                .check(&first, &want)
+                .unwrap_or_else(|e| panic!("sgemm {m}x{n}x{k} beta {beta}: {e}"));
+        }
+    }
+}
+
+/// The backend keeps a finished call's device buffers for the next call of the same length:
+/// a reused buffer must never leak the previous call's data into the next result (lengths
+/// repeated, interleaved with other lengths, an empty call, u32 after f32).
+#[test]
+fn calls_that_reuse_device_buffers_see_only_their_own_data() {
+    let Some(rt) = gpu_runtime() else { return };
+    for (round, n) in [1000usize, 1000, 3, 1000, 0, 1000, 4096]
+        .into_iter()
+        .enumerate()
+    {
+        let seed = round as u32 * 7 + 1;
+        let x = data(n, seed);
+        let y0 = data(n, seed + 1);
+        let (mut got, mut want) = (y0.clone(), y0);
+        rt.saxpy(1.5, &x, &mut got).unwrap();
+        Call::Saxpy {
+            a: 1.5,
+            x: &x,
+            y: &mut want,
+        }
+        .run_cpu()
+        .unwrap();
+        KernelId::Saxpy
+            .tolerance()
+            .check(&got, &want)
+            .unwrap_or_else(|e| panic!("round {round}, n={n}: {e}"));
+        let values: Vec<u32> = (0..n as u32).map(|v| v ^ seed).collect();
+        let (mut bins, mut cpu) = (vec![1u32; 1000], vec![1u32; 1000]);
+        rt.histogram(&values, &mut bins).unwrap();
+        Call::Histogram {
+            values: &values,
+            bins: &mut cpu,
+        }
+        .run_cpu()
+        .unwrap();
+        assert_eq!(bins, cpu, "round {round}, n={n}");
+    }
+}
