@@ -239,6 +239,18 @@ fn sgemm_tiled_matches_its_reference_bit_for_bit() {
         (17, 33, 5),
         (40, 3, 70),
         (2, 50, 0),
+        // The 16-byte path (k % 4 == 0, n % 4 == 0): one full tile and stage; k < the stage
+        // of 16; tails in m, n and k over a 3 x 2 grid; k == 0.
+        (128, 128, 16),
+        (33, 8, 4),
+        (130, 260, 40),
+        (200, 44, 20),
+        (4, 8, 0),
+        // The element path with tails everywhere: n % 4 != 0, k % 4 != 0, or both.
+        (131, 259, 37),
+        (64, 36, 33),
+        (257, 129, 16),
+        (9, 12, 3),
     ] {
         for (alpha, beta) in [(1.25f32, -0.5f32), (1.0, 0.0)] {
             let a = values(m * k, 5);
@@ -291,5 +303,97 @@ fn histogram_counts_exactly_in_shared_and_global_paths() {
                 assert_eq!(got, want, "histogram n={n} bins={num_bins}");
             }
         }
+    }
+}
+
+/// Runs sgemm on the emulator with `grid` (or `launch_config`'s) and compares with the CPU
+/// reference bit for bit, in both barrier orders.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the kernel's BLAS-style operands"
+)]
+fn sgemm_case(
+    emu: &Path,
+    (m, n, k): (usize, usize, usize),
+    alpha: f32,
+    beta: f32,
+    a: &[f32],
+    b: &[f32],
+    c: &[f32],
+    grid: Option<(u32, u32)>,
+) {
+    let mut want = c.to_vec();
+    sgemm_tiled::cpu(m, n, k, alpha, a, b, beta, &mut want).unwrap();
+    let mut config = sgemm_tiled::launch_config(m as u32, n as u32);
+    if let Some((x, y)) = grid {
+        config.grid = (x, y, 1);
+    }
+    let mut args = vec!["sgemm".to_owned()];
+    args.extend(geometry(config));
+    args.extend([
+        m.to_string(),
+        n.to_string(),
+        k.to_string(),
+        alpha.to_bits().to_string(),
+        beta.to_bits().to_string(),
+    ]);
+    let input = [a, b, c]
+        .iter()
+        .flat_map(|v| bytes(v, f32::to_le_bytes))
+        .collect::<Vec<u8>>();
+    for reverse in [false, true] {
+        let got = floats(&run(emu, &args, &input, reverse));
+        same_bits(
+            &got,
+            &want,
+            &format!("sgemm {m}x{n}x{k} beta={beta} grid={grid:?} reverse={reverse}"),
+        );
+    }
+}
+
+#[test]
+fn sgemm_tiled_loops_over_tiles_when_the_grid_is_smaller() {
+    let Some(emu) = emu() else { return };
+    // Blocks that compute several tiles in turn (as beyond the 65535-block grid limit), so
+    // the next tile's first stage reuses the shared buffers of the last: both paths.
+    for (m, n, k) in [(300usize, 260usize, 40usize), (259, 131, 37)] {
+        let a = values(m * k, 9);
+        let b = values(k * n, 10);
+        let c = values(m * n, 11);
+        for grid in [(1, 1), (2, 1), (1, 2), (2, 3)] {
+            sgemm_case(emu, (m, n, k), 0.75, 1.5, &a, &b, &c, Some(grid));
+        }
+    }
+}
+
+#[test]
+fn sgemm_tiled_keeps_negative_zero_sums_through_the_k_padding() {
+    let Some(emu) = emu() else { return };
+    // Even rows of A hold -2^-80 .. and B holds 2^-80 ..: every product underflows to -0.0,
+    // so those rows' sums are -0.0, which padding k up to the stage must not turn into +0.0.
+    // Odd rows are ordinary values. k < the stage, k with a tail, on both paths.
+    for (m, n, k) in [
+        (6usize, 8usize, 3usize),
+        (6, 8, 4),
+        (6, 8, 20),
+        (5, 7, 21),
+        (3, 4, 16),
+    ] {
+        let ordinary = values(m * k, 12);
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| {
+                if (i / k) % 2 == 0 {
+                    -f32::from_bits(0x1780_0000 + (i as u32 % 7))
+                } else {
+                    ordinary[i]
+                }
+            })
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| f32::from_bits(0x1780_0000 + (i as u32 % 5)))
+            .collect();
+        let zeros = vec![-0.0f32; m * n];
+        sgemm_case(emu, (m, n, k), 1.0, 0.0, &a, &b, &zeros, None);
+        sgemm_case(emu, (m, n, k), 2.0, 1.0, &a, &b, &zeros, None);
     }
 }
