@@ -63,4 +63,13 @@ __device__ __forceinline__ float gk_block_tree_max(float* s) {
     return best;
 }
 
+// Whether p may be read or written as 16-byte vectors (float4 / uint4). The runtime's buffers
+// come from cuMemAlloc, which aligns every allocation to 256 bytes, so this holds for each
+// buffer it passes; the vectorised kernels still test it once per launch (a uniform branch on a
+// kernel argument) and otherwise take a scalar path that performs the same arithmetic in the
+// same order, so an offset pointer changes the speed, never the result.
+__device__ __forceinline__ bool gk_aligned16(const void* p) {
+    return (reinterpret_cast<unsigned long long>(p) & 15ull) == 0ull;
+}
+
 #endif  // GATE_KERNELS_COMMON_CUH

@@ -16,7 +16,7 @@
 //! | module | entry | what | tolerance (GPU vs `cpu`) |
 //! |---|---|---|---|
 //! | [`saxpy`] | `saxpy` | `y = a*x + y` | [`Tolerance::Exact`] (fused multiply-add on both sides) |
-//! | [`reduce_sum_f32`] | `reduce_sum_f32_partial` (two launches) | deterministic sum | [`Tolerance::Exact`] (same tree order) |
+//! | [`reduce_sum_f32`] | `reduce_sum_f32_partial` (one launch, last block finishes) | deterministic sum | [`Tolerance::Exact`] (same tree order) |
 //! | [`softmax_rows_f32`] | `softmax_rows_f32` | row-wise softmax | [`Tolerance::Rel`] `1e-5` rel, `f32::MIN_POSITIVE` abs (`cols <= 16384`) |
 //! | [`sgemm_tiled`] | `sgemm_tiled` | `C = alpha*A*B + beta*C` | [`Tolerance::Exact`] (same FMA order) |
 //! | [`histogram_u32`] | `histogram_u32` | `bins[v % num_bins] += 1` | [`Tolerance::Exact`] (integers) |
@@ -427,7 +427,7 @@ pub struct KernelInfo {
 
 /// Every kernel entry point of this crate, in module order.
 ///
-/// [`reduce_sum_f32`] has one entry launched twice (see its `launch_plan`).
+/// [`reduce_sum_f32`] has one entry, launched once over a zeroed scratch (see its `launch_plan`).
 pub const KERNELS: &[KernelInfo] = &[
     histogram_u32::INFO,
     reduce_sum_f32::INFO,

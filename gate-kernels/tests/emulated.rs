@@ -3,11 +3,14 @@
 //! geometry from each module's `launch_config`, against the CPU references.
 //!
 //! This is what a machine without a GPU can say about the kernels themselves: the indexing,
-//! bounds, barrier discipline, the two-launch reduction protocol and the summation orders the
-//! `Exact` tolerances rest on. Every case runs twice, the second time with each barrier
-//! phase's threads in reverse order: a result that depends on the order is a race. What it
-//! cannot say: anything about the GPU's own arithmetic (CUDA's `expf`), memory model or speed
-//! (gate-runtime's GPU tests and `gpu_bench` cover those where a GPU is present).
+//! bounds, tails and vector paths, barrier discipline, the reduction's one-launch protocol
+//! (last block, counter reset) and the summation orders the `Exact` tolerances rest on. Every
+//! case runs twice, the second time with each barrier phase's threads and the blocks in
+//! reverse order: a result that depends on the order is a race, and the reduction meets a
+//! different last block. Inputs also come at an offset from 16-byte alignment, which must take
+//! the scalar paths and give the same bits. What it cannot say: anything about the GPU's own
+//! arithmetic (CUDA's `expf`), memory model or speed (gate-runtime's GPU tests and `gpu_bench`
+//! cover those where a GPU is present).
 //!
 //! Needs a C++20 compiler (`CXX`, default `g++`). Without one the tests print why they
 //! skipped, unless `GATE_TESTS_REQUIRE_NVCC` is set (CI), where a missing compiler fails.
@@ -30,6 +33,7 @@ fn emulator() -> Result<&'static Path, String> {
                 "-std=c++20",
                 "-O2",
                 "-ffp-contract=off",
+                "-fno-strict-aliasing",
                 "-Wall",
                 "-Wno-unknown-pragmas",
             ])
@@ -69,6 +73,14 @@ fn emu() -> Option<&'static Path> {
 /// Runs one kernel; returns its stdout. Fails the test on a non-zero exit (a trap, a
 /// divergent barrier) or after two minutes (a deadlock).
 fn run(emu: &Path, args: &[String], input: &[u8], reverse: bool) -> Vec<u8> {
+    match run_status(emu, args, input, reverse) {
+        Ok(out) => out,
+        Err(err) => panic!("emulator failed on {args:?}: {err}"),
+    }
+}
+
+/// Runs one kernel: its stdout, or its stderr when it exits non-zero.
+fn run_status(emu: &Path, args: &[String], input: &[u8], reverse: bool) -> Result<Vec<u8>, String> {
     let dir = tempfile::tempdir().unwrap();
     let (stdin, stdout) = (dir.path().join("in"), dir.path().join("out"));
     std::fs::write(&stdin, input).unwrap();
@@ -96,8 +108,10 @@ fn run(emu: &Path, args: &[String], input: &[u8], reverse: bool) -> Vec<u8> {
     };
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-    assert!(status.success(), "emulator failed on {args:?}: {err}");
-    std::fs::read(&stdout).unwrap()
+    if !status.success() {
+        return Err(err);
+    }
+    Ok(std::fs::read(&stdout).unwrap())
 }
 
 fn bytes<T: Copy>(values: &[T], to: impl Fn(T) -> [u8; 4]) -> Vec<u8> {
@@ -178,56 +192,150 @@ fn saxpy_matches_its_reference_bit_for_bit() {
     }
 }
 
+/// Runs the reduction's launch plan twice on one zeroed scratch at input offset `offset`
+/// (floats past a 64-byte boundary) and checks both sums and the counter left at zero.
+fn check_reduce(emu: &Path, n: usize, offset: u32) {
+    let x = values(n, 3);
+    let want = reduce_sum_f32::cpu(&x).unwrap();
+    let [launch] = reduce_sum_f32::launch_plan(n as u32);
+    assert_eq!(
+        reduce_sum_f32::scratch_len(n as u32),
+        launch.config.grid.0 as usize + 1,
+        "the emulator allocates grid + 1 words of scratch"
+    );
+    let mut args = vec!["reduce".to_owned()];
+    args.extend(geometry(launch.config));
+    args.extend([n.to_string(), offset.to_string()]);
+    let input = bytes(&x, f32::to_le_bytes);
+    for reverse in [false, true] {
+        let out = run(emu, &args, &input, reverse);
+        let what = format!("reduce_sum n={n} offset={offset} reverse={reverse}");
+        same_bits(&floats(&out[..8]), &[want, want], &what);
+        assert_eq!(words(&out[8..]), [0], "{what}: the counter is reset");
+    }
+}
+
 #[test]
 fn reduce_sum_follows_its_launch_plan_and_matches_bit_for_bit() {
     let Some(emu) = emu() else { return };
-    // 263_144 > 1024 blocks × 256 threads: the clamped grid's stride loop is exercised.
-    for n in [0usize, 1, 255, 257, 4097, 263_144] {
+    // One block: empty, tails of 1..3 floats, one vector per thread, exactly one unrolled
+    // group per thread (4096). Several blocks: 1..4 vectors per thread (4099, 20_483). The
+    // clamped grid of 1024 blocks: one sweep (263_144), exactly one unrolled group per thread
+    // plus a 3-float tail (4_194_307), a group, two single vectors and a tail (6_291_459).
+    for n in [
+        0usize, 1, 3, 4, 5, 255, 1023, 4096, 4099, 20_483, 263_144, 4_194_307, 6_291_459,
+    ] {
+        check_reduce(emu, n, 0);
+    }
+    // Unaligned inputs take the scalar path, in the same order.
+    for (n, offset) in [(5usize, 1u32), (4099, 1), (20_483, 2), (263_144, 3)] {
+        check_reduce(emu, n, offset);
+    }
+}
+
+#[test]
+fn reduce_sum_traps_on_a_grid_other_than_its_plan() {
+    let Some(emu) = emu() else { return };
+    // The order depends on the grid: another one must fail loudly, not return another sum.
+    for (n, blocks) in [(5000usize, 1u32), (4096, 2), (6_291_459, 1023)] {
+        assert_ne!(reduce_sum_f32::num_blocks(n as u32), blocks);
+        let args: Vec<String> = ["reduce", &blocks.to_string(), "1", "256", "1"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([n.to_string(), "0".to_owned()])
+            .collect();
         let x = values(n, 3);
-        let want = reduce_sum_f32::cpu(&x).unwrap();
-        let [first, second] = reduce_sum_f32::launch_plan(n as u32);
-        assert_eq!(
-            second.config.grid,
-            (1, 1, 1),
-            "the emulator's pass 2 is one block"
-        );
-        assert_eq!(first.config.block, second.config.block);
-        let mut args = vec!["reduce".to_owned()];
-        args.extend(geometry(first.config));
-        args.push(n.to_string());
-        let input = bytes(&x, f32::to_le_bytes);
-        for reverse in [false, true] {
-            let got = floats(&run(emu, &args, &input, reverse));
-            same_bits(&got, &[want], &format!("reduce_sum n={n}"));
-        }
+        let err = run_status(emu, &args, &bytes(&x, f32::to_le_bytes), false).unwrap_err();
+        assert!(err.contains("__trap()"), "n={n} grid={blocks}: {err}");
+    }
+}
+
+/// Softmax of `rows x cols` under `config`, input and output at `offset` floats past a
+/// 64-byte boundary, optionally in place, against the CPU reference.
+fn check_softmax(
+    emu: &Path,
+    (rows, cols): (usize, usize),
+    config: gate_kernels::LaunchConfig,
+    offset: u32,
+    in_place: bool,
+) {
+    // Scaled to |x| < 8, so that every exp counts (e >= e^-16) and a wrong or missing column
+    // shows; every third row keeps the full 2^-8 .. 2^8 range, where most exps underflow.
+    let x: Vec<f32> = values(rows * cols, 4)
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            if (i / cols.max(1)) % 3 == 2 {
+                v
+            } else {
+                v / 32.0
+            }
+        })
+        .collect();
+    let mut want = vec![0.0; rows * cols];
+    softmax_rows_f32::cpu(rows, cols, &x, &mut want).unwrap();
+    let mut args = vec!["softmax".to_owned()];
+    args.extend(geometry(config));
+    args.extend([
+        rows.to_string(),
+        cols.to_string(),
+        offset.to_string(),
+        u32::from(in_place).to_string(),
+    ]);
+    let input = bytes(&x, f32::to_le_bytes);
+    for reverse in [false, true] {
+        let got = floats(&run(emu, &args, &input, reverse));
+        let what = format!("softmax {rows}x{cols} offset={offset} in_place={in_place}");
+        softmax_rows_f32::tolerance(cols as u32)
+            .check(&got, &want)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        // The tolerance is for CUDA's expf. Here the kernel calls the host libm's expf, the
+        // one Rust's f32::exp calls too, so every other step (the lanes, the trees, the
+        // division) must match the reference bit for bit: a changed order shows.
+        same_bits(&got, &want, &format!("{what} (host expf)"));
     }
 }
 
 #[test]
 fn softmax_rows_matches_within_its_tolerance() {
     let Some(emu) = emu() else { return };
+    // Cached rows (<= 4096 columns): float4 path when cols % 4 == 0 (8, 1000, 1024, 4096),
+    // scalar path with a short last vector otherwise; streamed rows above 4096 columns, both
+    // paths (8192, 9000 / 4097, 10_001).
     for (rows, cols) in [
         (0usize, 5usize),
+        (3, 0),
         (1, 1),
+        (2, 8),
         (3, 255),
         (2, 257),
         (5, 1000),
+        (3, 1024),
+        (2, 4095),
+        (2, 4096),
         (2, 4097),
+        (1, 8192),
+        (1, 9000),
+        (1, 10_001),
     ] {
-        let x = values(rows * cols, 4);
-        let mut want = vec![0.0; rows * cols];
-        softmax_rows_f32::cpu(rows, cols, &x, &mut want).unwrap();
-        let mut args = vec!["softmax".to_owned()];
-        args.extend(geometry(softmax_rows_f32::launch_config(rows as u32)));
-        args.extend([rows.to_string(), cols.to_string()]);
-        let input = bytes(&x, f32::to_le_bytes);
-        for reverse in [false, true] {
-            let got = floats(&run(emu, &args, &input, reverse));
-            softmax_rows_f32::tolerance(cols as u32)
-                .check(&got, &want)
-                .unwrap_or_else(|e| panic!("softmax {rows}x{cols}: {e}"));
-        }
+        let config = softmax_rows_f32::launch_config(rows as u32);
+        check_softmax(emu, (rows, cols), config, 0, false);
     }
+    // In place, unaligned buffers (the scalar path for aligned widths), and more rows than
+    // blocks (block b takes rows b, b + 3, ...).
+    for (shape, offset, in_place) in [
+        ((3usize, 255usize), 0u32, true),
+        ((2, 4096), 0, true),
+        ((1, 9000), 0, true),
+        ((2, 4096), 1, false),
+        ((1, 9000), 2, true),
+    ] {
+        let config = softmax_rows_f32::launch_config(shape.0 as u32);
+        check_softmax(emu, shape, config, offset, in_place);
+    }
+    let mut config = softmax_rows_f32::launch_config(7);
+    config.grid.0 = 3;
+    check_softmax(emu, (7, 1000), config, 0, false);
 }
 
 #[test]
@@ -284,24 +392,58 @@ fn sgemm_tiled_matches_its_reference_bit_for_bit() {
     }
 }
 
+/// Histogram of `v` into `num_bins` bins (starting from non-zero counts) under `config`, the
+/// values at `offset` words past a 64-byte boundary, against the CPU reference.
+fn check_histogram(
+    emu: &Path,
+    v: &[u32],
+    num_bins: usize,
+    config: gate_kernels::LaunchConfig,
+    offset: u32,
+) {
+    let n = v.len();
+    let bins: Vec<u32> = (0..num_bins as u32).map(|b| b % 3).collect();
+    let mut want = bins.clone();
+    histogram_u32::cpu(v, &mut want).unwrap();
+    let mut args = vec!["histogram".to_owned()];
+    args.extend(geometry(config));
+    args.extend([n.to_string(), num_bins.to_string(), offset.to_string()]);
+    let input = [bytes(v, u32::to_le_bytes), bytes(&bins, u32::to_le_bytes)].concat();
+    for reverse in [false, true] {
+        let got = words(&run(emu, &args, &input, reverse));
+        assert_eq!(
+            got, want,
+            "histogram n={n} bins={num_bins} offset={offset} {config:?}"
+        );
+    }
+}
+
 #[test]
 fn histogram_counts_exactly_in_shared_and_global_paths() {
     let Some(emu) = emu() else { return };
-    // 4096 bins fit in shared memory; 5000 take the global-atomics path.
-    for n in [0usize, 1, 1000, 70_001] {
-        for num_bins in [1usize, 61, 4096, 5000] {
+    // Bins: one, a non-power of two, 256 (mask), 8 / 4 / 2 / 1 shared copies (<= 512, 1000,
+    // 2000, 4096) and the global-atomics path (5000). Sizes: empty, tails of 1 and 3 values,
+    // 1000, and 70_001 (18 blocks: some threads run a full unrolled group, others do not).
+    for n in [0usize, 1, 3, 1000, 70_001] {
+        for num_bins in [1usize, 61, 256, 1000, 2000, 4096, 5000] {
             let v: Vec<u32> = values(n, 8).iter().map(|f| f.to_bits()).collect();
-            let bins: Vec<u32> = (0..num_bins as u32).map(|b| b % 3).collect();
-            let mut want = bins.clone();
-            histogram_u32::cpu(&v, &mut want).unwrap();
-            let mut args = vec!["histogram".to_owned()];
-            args.extend(geometry(histogram_u32::launch_config(n as u32)));
-            args.extend([n.to_string(), num_bins.to_string()]);
-            let input = [bytes(&v, u32::to_le_bytes), bytes(&bins, u32::to_le_bytes)].concat();
-            for reverse in [false, true] {
-                let got = words(&run(emu, &args, &input, reverse));
-                assert_eq!(got, want, "histogram n={n} bins={num_bins}");
-            }
+            check_histogram(emu, &v, num_bins, histogram_u32::launch_config(n as u32), 0);
+        }
+    }
+    // Regular data (the benchmark's i * 2654435761) and one repeated value (every atomic on
+    // one counter), unaligned values (the scalar loop), and a small grid of 96-thread blocks
+    // (3 warps: uneven copies; many unrolled groups per thread).
+    let n = 70_001u32;
+    let linear: Vec<u32> = (0..n).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+    let constant = vec![12_345u32; n as usize];
+    let mut small = histogram_u32::launch_config(n);
+    (small.grid.0, small.block.0) = (2, 96);
+    for v in [&linear, &constant] {
+        for num_bins in [61usize, 256, 1000, 5000] {
+            check_histogram(emu, v, num_bins, histogram_u32::launch_config(n), 0);
+            check_histogram(emu, v, num_bins, histogram_u32::launch_config(n), 1);
+            check_histogram(emu, v, num_bins, small, 3);
+            check_histogram(emu, v, num_bins, small, 0);
         }
     }
 }
