@@ -50,12 +50,15 @@
 //!     under nextest where it is installed, and a static run against `cargo metadata
 //!     --locked`, warm and cold, on the bin-only crate and 500 members (goal ≤ 1.5×).
 //!
-//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|witness|runtime|broad|static|cache|memory|affected|overhead`,
+//! Options: `--runs N` (default 3), `--tree-mb N` (default 100), `--only pilot|scan|secrets|kernels|witness|runtime|gpu|broad|static|cache|memory|affected|overhead`,
 //! `--workspace DIR` (the pilot benchmark on another workspace, e.g. a real CLI checkout,
 //! instead of this repository; its verdict is reported, not required to be READY),
-//! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output instead of running it here),
+//! `--gpu-json FILE` (GPU figures from `gpu_bench`'s output, or from the GPU bundle's summary,
+//! whose block in docs/PERFORMANCE.md's GPU section is written too; `--only gpu` with it
+//! writes that block alone and leaves the main table be),
 //! `--no-write` (print the table, leave the file alone).
 
+mod gpu_summary;
 mod kernels;
 mod memory;
 mod overhead;
@@ -119,6 +122,9 @@ fn parse(args: &[String]) -> Result<Options> {
 
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let opts = parse(args)?;
+    if opts.only.as_deref() == Some("gpu") {
+        return gpu_summary::only(&opts);
+    }
     let root = project_root();
     let mut rows = Vec::new();
     if opts.only.as_deref().is_none_or(|o| o == "pilot") {
@@ -174,6 +180,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         let updated = format!("{}{BEGIN}\n{table}{}", &text[..b], &text[e..]);
         std::fs::write(&path, updated)?;
         say(&format!("wrote {}", path.display()));
+        if let Some(file) = opts.gpu_json.as_deref() {
+            let v: Value = serde_json::from_slice(&std::fs::read(file)?)?;
+            if gpu_summary::is_summary(&v) {
+                gpu_summary::write_section(&root, &v, &file.display().to_string())?;
+            }
+        }
     }
     Ok(())
 }

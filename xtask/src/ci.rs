@@ -57,6 +57,9 @@ pub(crate) const STEPS: &[&[&str]] = &[
         "--out",
         "target/smoke",
     ],
+    // The GPU bundle (docs/gpu/README.md), built so it cannot rot: release, native kernels,
+    // at most 64 MiB, and its run.sh run here, where there is no GPU, must refuse success.
+    &["cargo", "xtask", "gpu-bundle", "target/gpu-bundle"],
     // Every published crate packages and builds from its .crate alone (the tests and xtask
     // are never published), against what is packaged now (see xtask/src/package.rs).
     &["cargo", "xtask", "package"],

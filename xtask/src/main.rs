@@ -4,6 +4,8 @@
 //! - `cargo xtask bench` — the benchmarks of docs/PERFORMANCE.md, measured in one run, and
 //!   the table written back into that file.
 //! - `cargo xtask codegen [--check]` — docs/CHECKS.md and docs/CLI.md from the code.
+//! - `cargo xtask gpu-bundle DIR` — everything a GPU machine without Rust runs in one call
+//!   (`DIR/run.sh OUT`): the GPU binaries built here, and the summary they are judged into.
 //! - `cargo xtask package` — every published crate packaged and verified from its `.crate`,
 //!   never against an earlier run's unpacked copies.
 //! - `cargo xtask release [--execute]` — our own release through our own broad gate: a
@@ -18,6 +20,7 @@ mod ci;
 mod codegen;
 mod gen_secrets;
 mod gen_tree;
+mod gpu_bundle;
 mod package;
 mod redactions;
 mod release;
@@ -46,14 +49,17 @@ fn run() -> Result<()> {
         Some("codegen") => codegen::run(&args[1..]),
         Some("release") => release::run(&args[1..]),
         Some("package") => package::run(),
+        Some("gpu-bundle") => gpu_bundle::run(&args[1..]),
         Some("redactions") => redactions::run(&args[1..]),
         Some("wine") => wine::run(&args[1..]),
         Some(other) => {
             bail!(
-                "unknown task `{other}`; tasks: ci, bench, codegen, package, release, redactions, wine"
+                "unknown task `{other}`; tasks: ci, bench, codegen, gpu-bundle, package, release, redactions, wine"
             )
         }
-        None => bail!("usage: cargo xtask <ci|bench|codegen|package|release|redactions|wine>"),
+        None => bail!(
+            "usage: cargo xtask <ci|bench|codegen|gpu-bundle|package|release|redactions|wine>"
+        ),
     }
 }
 

@@ -5,9 +5,14 @@
 use serde_json::Value;
 use std::path::Path;
 
-/// The schema `name` of docs/schemas/, compiled.
+/// The schema `name` of docs/schemas/, compiled; of `GATE_TESTS_SCHEMA_DIR` where that is set
+/// (a test binary run away from this checkout: the GPU bundle ships the schemas beside it).
 pub(crate) fn schema(name: &str) -> jsonschema::Validator {
-    let path = Path::new(crate::REPO_ROOT).join(format!("docs/schemas/{name}.schema.json"));
+    let dir = std::env::var_os("GATE_TESTS_SCHEMA_DIR").map_or_else(
+        || Path::new(crate::REPO_ROOT).join("docs/schemas"),
+        std::path::PathBuf::from,
+    );
+    let path = dir.join(format!("{name}.schema.json"));
     let schema: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

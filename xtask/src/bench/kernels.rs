@@ -324,8 +324,9 @@ pub(super) fn runtime(root: &Path) -> Result<Vec<Row>> {
     ])
 }
 
-/// Benchmark 4, GPU half: `gpu_bench`'s JSON, from `file` (printed on a GPU machine) or from
-/// building and running it here (which, without a GPU, says why nothing was measured).
+/// Benchmark 4, GPU half: `gpu_bench`'s JSON, from `file` (printed on a GPU machine, or the
+/// GPU bundle's summary of three runs) or from building and running it here (which, without
+/// a GPU, says why nothing was measured).
 pub(super) fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
     let (v, source): (Value, String) = match file {
         Some(path) => {
@@ -333,11 +334,16 @@ pub(super) fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
                 .with_context(|| format!("failed to read {}", path.display()))?;
             let v = serde_json::from_slice(&text).with_context(|| {
                 format!(
-                    "{} is not gpu_bench's JSON output; rerun gpu_bench and save its stdout",
+                    "{} is neither gpu_bench's JSON line nor a GPU bundle summary",
                     path.display()
                 )
             })?;
-            (v, format!("`gpu_bench` output {}", path.display()))
+            let source = if gpu_summary::is_summary(&v) {
+                path.display().to_string()
+            } else {
+                format!("`gpu_bench` output {}", path.display())
+            };
+            (v, source)
         }
         None => {
             say("gpu: building and running gpu_bench");
@@ -354,6 +360,9 @@ pub(super) fn gpu(root: &Path, file: Option<&Path>) -> Result<Vec<Row>> {
             (v, "`gpu_bench` run here".to_owned())
         }
     };
+    if gpu_summary::is_summary(&v) {
+        return Ok(gpu_summary::rows(&v, &source));
+    }
     gpu_rows(&v, &source)
 }
 
