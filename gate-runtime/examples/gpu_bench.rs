@@ -31,9 +31,7 @@
 )]
 
 use cudarc::cublas::{CudaBlas, Gemm, GemmConfig, sys::cublasOperation_t};
-use cudarc::driver::{
-    CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg, sys,
-};
+use cudarc::driver::{CudaContext, CudaFunction, CudaSlice, CudaStream, PushKernelArg, sys};
 use gate_runtime::cuda::{self, Probe, launch_config as cfg};
 use gate_runtime::{GpuPolicy, KernelId, Plan, Runtime, Step};
 use serde::Serialize;
@@ -368,38 +366,23 @@ fn kernel_figures(
         Some(0.90),
     ));
 
-    let blocks = gate_kernels::reduce_sum_f32::num_blocks(n32);
-    let mut partials = stream
-        .alloc_zeros::<f32>(blocks as usize)
+    // One launch (its launch_plan): scratch zeroed once, the kernel resets its counter.
+    let [plan] = gate_kernels::reduce_sum_f32::launch_plan(n32);
+    let mut scratch = stream
+        .alloc_zeros::<f32>(gate_kernels::reduce_sum_f32::scratch_len(n32))
         .at("allocating")?;
     let mut sum = stream.alloc_zeros::<f32>(1).at("allocating")?;
-    let block = (gate_kernels::reduce_sum_f32::BLOCK, 1, 1);
     let reduce = event_time(stream, 10, 5, || {
-        // SAFETY: reduce_sum_f32_partial(const float*, float*, unsigned), launched as its
-        // protocol says: num_blocks(n) partials, then one block over them.
+        // SAFETY: reduce_sum_f32_partial(const float*, float*, float*, unsigned), launched as
+        // its protocol says: n inputs, scratch_len(n) zeroed words, the sum in sum[0].
         unsafe {
             stream
                 .launch_builder(&k.reduce)
                 .arg(&x)
-                .arg(&mut partials)
+                .arg(&mut scratch)
+                .arg(&mut sum)
                 .arg(&n32)
-                .launch(LaunchConfig {
-                    grid_dim: (blocks, 1, 1),
-                    block_dim: block,
-                    shared_mem_bytes: 0,
-                })
-                .and_then(|_| {
-                    stream
-                        .launch_builder(&k.reduce)
-                        .arg(&partials)
-                        .arg(&mut sum)
-                        .arg(&blocks)
-                        .launch(LaunchConfig {
-                            grid_dim: (1, 1, 1),
-                            block_dim: block,
-                            shared_mem_bytes: 0,
-                        })
-                })
+                .launch(cfg(plan.config))
         }
         .map(drop)
         .at("launching reduce_sum_f32")
@@ -662,20 +645,20 @@ fn launch_overhead(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -> 
     })
 }
 
-fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -> Result<Graph> {
-    const KERNELS: usize = 10;
-    const N: usize = 4096;
-    let n = N as u32;
-    let a = 1.0001f32;
-    let mut x = upload(stream, N)?;
-    let mut y = upload(stream, N)?;
+/// Ten saxpy launches over `N` floats, three ways in raw cudarc: launched one by one, as one
+/// graph, and as one graph with the copies a plan's replay makes (x and y in, y out).
+/// Microseconds per run: (launches, graph, graph with copies).
+fn raw_ten(stream: &Arc<CudaStream>, k: &Kernels, reps: usize) -> Result<(f64, f64, f64)> {
+    let n = TEN_N as u32;
+    let mut x = upload(stream, TEN_N)?;
+    let mut y = upload(stream, TEN_N)?;
     let enqueue_ten = |x: &CudaSlice<f32>, y: &mut CudaSlice<f32>| -> Result<()> {
-        for _ in 0..KERNELS {
+        for _ in 0..TEN {
             // SAFETY: saxpy(float, const float*, float*, unsigned); x and y hold N elements.
             unsafe {
                 stream
                     .launch_builder(&k.saxpy)
-                    .arg(&a)
+                    .arg(&TEN_A)
                     .arg(x)
                     .arg(&mut *y)
                     .arg(&n)
@@ -686,7 +669,6 @@ fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -
         }
         Ok(())
     };
-    let reps = 2000;
     let launches_us = median_us(reps, || {
         enqueue_ten(&x, &mut y)?;
         stream.synchronize().at("synchronising")
@@ -704,10 +686,8 @@ fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -
         graph.launch().at("launching the graph")?;
         stream.synchronize().at("synchronising")
     })?;
-
-    let x_host = host_data(N);
-    let mut y_host = host_data(N);
-    // What a plan's replay does, in raw cudarc: its inputs in, the graph, its output out.
+    let x_host = host_data(TEN_N);
+    let mut y_host = host_data(TEN_N);
     let graph_with_copies_us = median_us(reps, || {
         stream
             .memcpy_htod(&x_host, &mut x)
@@ -721,17 +701,36 @@ fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -
             .at("copying from the device")?;
         stream.synchronize().at("synchronising")
     })?;
+    Ok((launches_us, graph_us, graph_with_copies_us))
+}
+
+/// Steps in the graph comparison, floats each step touches, and saxpy's `a`.
+const TEN: usize = 10;
+const TEN_N: usize = 4096;
+const TEN_A: f32 = 1.0001;
+
+fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -> Result<Graph> {
+    let reps = 2000;
+    let (launches_us, graph_us, graph_with_copies_us) = raw_ten(stream, k, reps)?;
+    let x_host = host_data(TEN_N);
+    let mut y_host = host_data(TEN_N);
     let runtime_calls_us = median_us(reps / 4, || {
-        for _ in 0..KERNELS {
-            runtime.saxpy(a, &x_host, &mut y_host).at("runtime saxpy")?;
+        for _ in 0..TEN {
+            runtime
+                .saxpy(TEN_A, &x_host, &mut y_host)
+                .at("runtime saxpy")?;
         }
         Ok(())
     })?;
     let mut plan = Plan::new("gpu_bench-ten-saxpy");
     let px = plan.f32(x_host.clone());
     let py = plan.f32(y_host.clone());
-    for _ in 0..KERNELS {
-        plan.push(Step::Saxpy { a, x: px, y: py });
+    for _ in 0..TEN {
+        plan.push(Step::Saxpy {
+            a: TEN_A,
+            x: px,
+            y: py,
+        });
     }
     let runtime_plan_us = median_us(reps, || {
         runtime.execute(&mut plan).map(drop).at("runtime plan")
@@ -741,8 +740,8 @@ fn graph_vs_launches(stream: &Arc<CudaStream>, k: &Kernels, runtime: &Runtime) -
         "gpu_bench: ten launches {launches_us:.1} µs, one graph {graph_us:.1} µs ({graph_with_copies_us:.1} µs with the copies); runtime: ten calls {runtime_calls_us:.1} µs, one plan {runtime_plan_us:.1} µs ({plan_over_graph:.2}x the graph with copies)"
     );
     Ok(Graph {
-        kernels: KERNELS,
-        n: N,
+        kernels: TEN,
+        n: TEN_N,
         launches_us,
         graph_us,
         speedup: launches_us / graph_us,

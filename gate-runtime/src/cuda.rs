@@ -384,7 +384,7 @@ impl CudaBackend {
             .map_err(|e| driver_error(e, "synchronising"))
     }
 
-    /// Device scratch each step needs (the reduction's per-block partials), allocated before
+    /// Device scratch each step needs (the reduction's partials and counter), allocated before
     /// any capture: an allocation inside a capture would become a graph memory node whose
     /// lifetime cudarc's slices do not model.
     fn scratch(&self, steps: &[Step], buffers: &Buffers) -> Result<Scratch, BackendError> {
@@ -392,9 +392,10 @@ impl CudaBackend {
             .iter()
             .map(|step| match *step {
                 Step::ReduceSum { x, .. } => {
-                    let blocks = gate_kernels::reduce_sum_f32::num_blocks(buffer_len(buffers, x));
+                    // Zeroed once here; the kernel leaves its counter at zero for replays.
+                    let words = gate_kernels::reduce_sum_f32::scratch_len(buffer_len(buffers, x));
                     self.stream
-                        .alloc_zeros::<f32>(blocks as usize)
+                        .alloc_zeros::<f32>(words)
                         .map(Some)
                         .map_err(|e| driver_error(e, "allocating"))
                 }
@@ -461,8 +462,9 @@ impl CudaBackend {
             }
             Step::ReduceSum { x, out } => {
                 let n = len(x);
-                let blocks = gate_kernels::reduce_sum_f32::num_blocks(n);
-                let Some(partials) = scratch.filter(|p| p.len() >= blocks as usize) else {
+                let [plan] = gate_kernels::reduce_sum_f32::launch_plan(n);
+                let words = gate_kernels::reduce_sum_f32::scratch_len(n);
+                let Some(scratch) = scratch.filter(|p| p.len() >= words) else {
                     return Err(BackendError::new(
                         StatusCode::DriverError,
                         "reduce_sum_f32: no scratch buffer for the partials",
@@ -470,32 +472,18 @@ impl CudaBackend {
                 };
                 let mut out_dev = take_f32(out, device)?;
                 let x_dev = f32buf!(x);
-                let block = (gate_kernels::reduce_sum_f32::BLOCK, 1, 1);
-                // SAFETY: reduce_sum_f32_partial(const float*, float*, unsigned): pass 1 reads
-                // n inputs and writes `blocks` partials; pass 2 reads those and writes one.
+                // SAFETY: reduce_sum_f32_partial(const float*, float*, float*, unsigned) in
+                // one launch (its launch_plan): n inputs, scratch_len(n) zeroed words of
+                // scratch (partials and the arrival counter the last block resets to zero),
+                // the sum in out[0].
                 let r = unsafe {
                     self.stream
                         .launch_builder(f(KernelId::ReduceSum))
                         .arg(x_dev)
-                        .arg(&mut *partials)
+                        .arg(&mut *scratch)
+                        .arg(&mut out_dev)
                         .arg(&n)
-                        .launch(LaunchConfig {
-                            grid_dim: (blocks, 1, 1),
-                            block_dim: block,
-                            shared_mem_bytes: 0,
-                        })
-                        .and_then(|_| {
-                            self.stream
-                                .launch_builder(f(KernelId::ReduceSum))
-                                .arg(&*partials)
-                                .arg(&mut out_dev)
-                                .arg(&blocks)
-                                .launch(LaunchConfig {
-                                    grid_dim: (1, 1, 1),
-                                    block_dim: block,
-                                    shared_mem_bytes: 0,
-                                })
-                        })
+                        .launch(cfg(plan.config))
                 };
                 device.insert(out.0, DeviceBuffer::F32(out_dev));
                 r.map(drop).map_err(launch_err)

@@ -1,5 +1,6 @@
 //! `cargo xtask gpu-bundle DIR`: everything a GPU machine without Rust runs in one call
-//! (issue 45; docs/gpu/README.md). Built here, x86-64 Linux, release, with the nvcc found
+//! (issue 45; docs/gpu/README.md). Built here, x86-64 Linux, release (the GPU test binary:
+//! the test suite's own build, see `build`), with the nvcc found
 //! on PATH (CI's and our `target/cuda-venv` wheels); a build whose kernel manifests are not
 //! native fails instead of shipping CPU fallbacks (the manifests are read, rather than
 //! `GATE_CUDA=require` set, so the release builds of `cargo xtask bench` stay fresh):
@@ -96,8 +97,9 @@ struct Built {
     nvcc: String,
 }
 
-/// The three release builds, all in `target`: this workspace's examples and `summarize`,
-/// the GPU test binary, and the example service (its own workspace and lockfile).
+/// The builds, all in `target`: this workspace's examples and `summarize` (release), the GPU
+/// test binary (the test suite's build), and the example service (release, its own workspace
+/// and lockfile).
 fn build(root: &Path, target: &Path) -> Result<Built> {
     let (found, _) = gate_build::toolkit::discover(&gate_build::Env::from_process());
     let Some(nvcc) = found else {
@@ -131,15 +133,14 @@ fn build(root: &Path, target: &Path) -> Result<Built> {
         "summarize",
     ];
     cargo(root, target, &examples, &release, &mut built)?;
-    let tests = [
-        "test",
-        "--no-run",
-        "-p",
-        "gate-kernel-tests",
-        "--test",
-        "kernels",
-    ];
-    cargo(root, target, &tests, &release, &mut built)?;
+    // The GPU test binary is the one the test suite's own command builds (README.md's
+    // `cargo test --locked --workspace`, test profile), not a release build: in CI it is
+    // already built, so this costs nothing, where a release build of it (which drags in a
+    // release cargo-gate through the package's bin) cost six minutes; what it checks is
+    // correctness, with debug assertions on, never speed. Stripped of its debug info on copy.
+    let tests = ["test", "--workspace", "--no-run"];
+    let test_profile = ["--locked", "--message-format=json-render-diagnostics"];
+    cargo(root, target, &tests, &test_profile, &mut built)?;
     // Every test of the service is built (so none rots); `pipeline` is the one shipped: the
     // failure-path tests need cargo and this build's temporary directory, and no GPU.
     let service = root.join("examples/gpu-service");
@@ -247,6 +248,24 @@ fn package_name(id: &str) -> String {
     }
 }
 
+/// Copies an executable without its debug info (`strip --strip-debug`: symbols stay, so a
+/// backtrace on the GPU machine still names functions); a plain copy where `strip` is
+/// missing (the size check then judges).
+fn copy_stripped(from: &Path, to: &Path) -> Result<()> {
+    let stripped = Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(to)
+        .arg(from)
+        .stdin(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stripped {
+        std::fs::copy(from, to).with_context(|| format!("failed to copy {}", from.display()))?;
+    }
+    Ok(())
+}
+
 /// Copies the executables, run.sh and the schemas into `dir`, checks the test filters
 /// run.sh uses still select tests, and writes `bundle.json`.
 fn assemble(root: &Path, dir: &Path, built: &Built) -> Result<()> {
@@ -258,7 +277,7 @@ fn assemble(root: &Path, dir: &Path, built: &Built) -> Result<()> {
             .get(&key)
             .with_context(|| format!("the builds produced no {kind} `{target}`"))?;
         let to = dir.join("bin").join(name);
-        std::fs::copy(from, &to).with_context(|| format!("failed to copy {}", from.display()))?;
+        copy_stripped(from, &to)?;
         files.insert(format!("bin/{name}"), std::fs::metadata(&to)?.len().into());
     }
     let run_sh = dir.join("run.sh");
