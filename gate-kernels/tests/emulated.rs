@@ -174,7 +174,10 @@ fn same_bits(got: &[f32], want: &[f32], what: &str) {
 #[test]
 fn saxpy_matches_its_reference_bit_for_bit() {
     let Some(emu) = emu() else { return };
-    for n in [0usize, 1, 255, 256, 257, 1000, 70_001] {
+    // Whole groups, the vector remainder loop, n % 4 tails, several blocks; off 0 is the
+    // runtime's aligned case (float4 path), 1 and 3 the scalar path.
+    let cases = [0usize, 1, 3, 4, 255, 257, 1000, 4096, 4099, 70_001];
+    for (n, off) in cases.into_iter().flat_map(|n| [(n, 0u32), (n, 1), (n, 3)]) {
         for a in [0.75f32, -1.3e-3] {
             let x = values(n, 1);
             let y = values(n, 2);
@@ -182,11 +185,11 @@ fn saxpy_matches_its_reference_bit_for_bit() {
             saxpy::cpu(a, &x, &mut want).unwrap();
             let mut args = vec!["saxpy".to_owned()];
             args.extend(geometry(saxpy::launch_config(n as u32)));
-            args.extend([n.to_string(), a.to_bits().to_string()]);
+            args.extend([n.to_string(), a.to_bits().to_string(), off.to_string()]);
             let input = [bytes(&x, f32::to_le_bytes), bytes(&y, f32::to_le_bytes)].concat();
             for reverse in [false, true] {
                 let got = floats(&run(emu, &args, &input, reverse));
-                same_bits(&got, &want, &format!("saxpy n={n} a={a}"));
+                same_bits(&got, &want, &format!("saxpy n={n} a={a} off={off}"));
             }
         }
     }

@@ -360,6 +360,13 @@ impl CudaBackend {
         Ok(dev)
     }
 
+    /// Device buffers calls took from the pool of finished calls' buffers, and buffers they
+    /// had to allocate, since the backend opened: (reused, allocated).
+    pub fn buffer_reuse(&self) -> (u64, u64) {
+        let pool = self.pool();
+        (pool.hits, pool.misses)
+    }
+
     fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
         self.pool.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -146,11 +146,11 @@ main() {
   for i in 1 2 3; do
     step "gpu-bench-$i" 150 --stdout "$raw/gpu-bench-$i.json" "$bin/gpu_bench"
   done
-  # The sanitizers, racecheck (the slowest) last and over smoke alone. The application's
+  # The sanitizers, racecheck (the slowest) last. The application's
   # output stays in the step's log, the tool's goes to NAME.sanitizer.txt; the exit code is
   # the application's.
   for run in memcheck-smoke memcheck-tests initcheck-smoke initcheck-tests synccheck-smoke \
-    synccheck-tests racecheck-smoke; do
+    synccheck-tests racecheck-smoke racecheck-tests; do
     tool=${run%-*} target=${run#*-}
     if [ "$target" = smoke ]; then
       cmd=("${smoke[@]}") limit=180

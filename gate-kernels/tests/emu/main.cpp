@@ -2,7 +2,7 @@
 //
 //   emu KERNEL GRID_X GRID_Y BLOCK_X BLOCK_Y ARGS...   (inputs on stdin, outputs on stdout,
 //                                                      raw little-endian 32-bit values)
-//   saxpy     gx 1 bx 1 n a_bits            stdin x[n] y[n]      stdout y[n]
+//   saxpy     gx 1 bx 1 n a_bits off        stdin x[n] y[n]      stdout y[n]
 //   reduce    gx 1 bx 1 n off               stdin x[n]           stdout sum, sum, counter
 //             (the one-launch protocol run twice on one scratch of gx + 1 zeroed words: both
 //             sums, then the counter word the kernel must leave at zero)
@@ -90,11 +90,11 @@ int main(int argc, char** argv) {
     const std::string kernel = argv[1];
     const dim3 grid{arg(argv, 2), arg(argv, 3), 1};
     const dim3 block{arg(argv, 4), arg(argv, 5), 1};
-    if (kernel == "saxpy" && argc == 8) {
+    if (kernel == "saxpy" && argc == 9) {
         const unsigned n = arg(argv, 6);
         const float a = farg(argv, 7);
-        auto x = read<float>(n);
-        auto y = read<float>(n);
+        auto x = read<float>(n, arg(argv, 8));
+        auto y = read<float>(n, arg(argv, 8));
         gk_launch(grid, block, [&] { saxpy(a, x.data, y.data, n); });
         write(y.data, n);
     } else if (kernel == "reduce" && argc == 8) {

@@ -44,6 +44,9 @@ pub(super) trait Pooled {
 pub(super) struct Pool<B = DeviceBuffer> {
     free: VecDeque<B>,
     bytes: usize,
+    /// Takes that found a buffer, and takes that did not (the caller allocated).
+    pub(super) hits: u64,
+    pub(super) misses: u64,
 }
 
 impl<B> Default for Pool<B> {
@@ -51,6 +54,8 @@ impl<B> Default for Pool<B> {
         Pool {
             free: VecDeque::new(),
             bytes: 0,
+            hits: 0,
+            misses: 0,
         }
     }
 }
@@ -58,13 +63,19 @@ impl<B> Default for Pool<B> {
 impl<B: Pooled> Pool<B> {
     /// A free buffer of exactly `len` elements of `kind`, if one is kept.
     pub(super) fn take(&mut self, kind: Kind, len: usize) -> Option<B> {
-        let at = self
+        let found = self
             .free
             .iter()
-            .rposition(|b| b.kind() == kind && b.len() == len)?;
-        let buffer = self.free.remove(at)?;
-        self.bytes -= buffer.bytes();
-        Some(buffer)
+            .rposition(|b| b.kind() == kind && b.len() == len)
+            .and_then(|at| self.free.remove(at));
+        match &found {
+            Some(buffer) => {
+                self.bytes -= buffer.bytes();
+                self.hits += 1;
+            }
+            None => self.misses += 1,
+        }
+        found
     }
 
     /// Keeps `buffer` for a later call, within the bounds.
@@ -127,6 +138,7 @@ mod tests {
         assert_eq!(pool.take(Kind::U32, 16), None, "taken, not copied");
         assert_eq!(pool.take(Kind::F32, 16), Some(Fake(Kind::F32, 16, "a")));
         assert_eq!(pool.bytes, 0);
+        assert_eq!((pool.hits, pool.misses), (2, 2));
     }
 
     #[test]

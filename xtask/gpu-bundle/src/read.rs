@@ -100,10 +100,24 @@ pub struct Sanitizer {
 
 /// Reads a compute-sanitizer log for its error summary and the records of the `provoked`
 /// API error (counted by record: the line that opens one names it after `Program hit`).
+/// Racecheck ends with its own line instead, `RACECHECK SUMMARY: H hazards displayed
+/// (E errors, W warnings)`: its errors and warnings both count (a hazard of either severity
+/// is a race).
 pub fn sanitizer(log: &str, provoked: &str) -> Sanitizer {
     let errors = log.lines().rev().find_map(|line| {
-        let rest = line.split_once("ERROR SUMMARY:")?.1;
-        rest.split_whitespace().next()?.parse().ok()
+        if let Some((_, rest)) = line.split_once("ERROR SUMMARY:") {
+            return rest.split_whitespace().next()?.parse().ok();
+        }
+        let rest = line.split_once("RACECHECK SUMMARY:")?.1;
+        let counts = rest.split_once('(')?.1;
+        let mut numbers = counts
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|w| !w.is_empty())
+            .map(str::parse::<u64>);
+        let (Some(Ok(errors)), Some(Ok(warnings))) = (numbers.next(), numbers.next()) else {
+            return None;
+        };
+        Some(errors + warnings)
     });
     let provoked = log
         .lines()
@@ -257,6 +271,13 @@ mod tests {
             }
         );
         assert_eq!(sanitizer("", "X").errors, None);
+        // Racecheck's own summary line (as an H200 printed it), clean and not.
+        let race = |line: &str| sanitizer(&format!("========= COMPUTE-SANITIZER\n{line}\n"), "X");
+        let clean = "========= RACECHECK SUMMARY: 0 hazards displayed (0 errors, 0 warnings)";
+        assert_eq!(race(clean).errors, Some(0));
+        let racy = "========= RACECHECK SUMMARY: 3 hazards displayed (2 errors, 1 warnings)";
+        assert_eq!(race(racy).errors, Some(3));
+        assert_eq!(race("========= RACECHECK SUMMARY: garbled").errors, None);
     }
 
     #[test]
