@@ -246,35 +246,47 @@ pub struct Plan {
     pub(crate) id: String,
     pub(crate) buffers: Buffers,
     pub(crate) steps: Vec<Step>,
-    /// Digests of step ranges, computed once per range (not per execution) and forgotten
-    /// when a step is added.
-    pub(crate) digests: Digests,
+    /// What executing the plan worked out once and need not again (per execution it cost
+    /// as much as a graph replay's own copies); forgotten when a buffer or step is added.
+    pub(crate) memo: Memo,
 }
 
-/// Memoised digests of the plan's step ranges: `(start, end)` → the first 16 hex digits of
-/// the SHA-256 of the steps' `Debug` text. A cache, so it takes no part in equality.
+/// Facts about a plan that hold until it changes. A cache, so it takes no part in equality.
 #[derive(Clone, Default)]
-pub(crate) struct Digests(std::collections::HashMap<(usize, usize), String>);
+pub(crate) struct Memo {
+    /// `(start, end)` → the first 16 hex digits of the SHA-256 of `steps[start..end]`'s
+    /// `Debug` text.
+    digests: std::collections::HashMap<(usize, usize), String>,
+    /// Every step's contract held. Contracts are about lengths and shapes, which executing
+    /// never changes (results are copied into the buffers as they are), so they hold until a
+    /// buffer or step is added.
+    pub(crate) validated: bool,
+}
 
-impl Digests {
+impl Memo {
     /// The digest of `steps[start..end]`.
-    pub(crate) fn of(&mut self, steps: &[Step], start: usize, end: usize) -> &str {
-        self.0.entry((start, end)).or_insert_with(|| {
+    pub(crate) fn digest(&mut self, steps: &[Step], start: usize, end: usize) -> &str {
+        self.digests.entry((start, end)).or_insert_with(|| {
             let text = format!("{:?}", &steps[start..end]);
             crate::preflight::sha256_hex(text.as_bytes())[..16].to_owned()
         })
     }
 }
 
-impl PartialEq for Digests {
-    fn eq(&self, _: &Digests) -> bool {
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
         true
     }
 }
 
-impl std::fmt::Debug for Digests {
+impl std::fmt::Debug for Memo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Digests({} ranges)", self.0.len())
+        write!(
+            f,
+            "Memo({} digests, validated: {})",
+            self.digests.len(),
+            self.validated
+        )
     }
 }
 
@@ -289,12 +301,14 @@ impl Plan {
 
     /// Adds an `f32` buffer.
     pub fn f32(&mut self, data: Vec<f32>) -> BufId {
+        self.memo = Memo::default();
         self.buffers.0.push(Buffer::F32(data));
         BufId(self.buffers.0.len() - 1)
     }
 
     /// Adds a `u32` buffer.
     pub fn u32(&mut self, data: Vec<u32>) -> BufId {
+        self.memo = Memo::default();
         self.buffers.0.push(Buffer::U32(data));
         BufId(self.buffers.0.len() - 1)
     }
@@ -302,7 +316,7 @@ impl Plan {
     /// Appends a step.
     pub fn push(&mut self, step: Step) -> &mut Plan {
         self.steps.push(step);
-        self.digests = Digests::default();
+        self.memo = Memo::default();
         self
     }
 

@@ -562,6 +562,40 @@ impl Runtime {
         Ok(report)
     }
 
+    /// Records the steps of a segment that ran on the GPU, each a success on its rail and a
+    /// call in the stats, under one lock; returns each step's rail transition.
+    fn record_gpu_steps(
+        &self,
+        steps: &[Step],
+        latency_ns: u64,
+        buffers: &mut crate::plan::Buffers,
+    ) -> Vec<Transition> {
+        let bytes: Vec<u64> = steps
+            .iter()
+            .map(|step| buffers.with_call(step, |c| c.bytes()).unwrap_or(0))
+            .collect();
+        let mut state = self.lock();
+        steps
+            .iter()
+            .zip(bytes)
+            .map(|(step, bytes)| {
+                let name = step.kernel().name();
+                state.stats.record_call(
+                    name,
+                    CallRecord {
+                        backend: StatsBackend::Gpu,
+                        fallback: false,
+                        status: StatusCode::Ok,
+                        guard_miss: false,
+                        latency_ns,
+                        bytes,
+                    },
+                );
+                state.rails.rail(name).record(Outcome::Success)
+            })
+            .collect()
+    }
+
     /// Records one call in the stats; the status decides the fallback and guard-miss flags.
     fn record_stats(
         &self,
@@ -849,6 +883,15 @@ impl Runtime {
     /// and replayed on later executions), and steps that must run on the CPU between them —
     /// each such split is a `graph_break` decision.
     pub fn execute(&self, plan: &mut Plan) -> Result<PlanReport, RuntimeError> {
+        if !plan.memo.validated {
+            self.validate_plan(plan)?;
+            plan.memo.validated = true;
+        }
+        self.execute_valid(plan)
+    }
+
+    /// Checks every step's contract; a violation is logged and returned.
+    fn validate_plan(&self, plan: &mut Plan) -> Result<(), RuntimeError> {
         for step in &plan.steps {
             let kernel = step.kernel();
             plan.buffers
@@ -869,6 +912,11 @@ impl Runtime {
                     }
                 })?;
         }
+        Ok(())
+    }
+
+    /// [`Runtime::execute`] once the plan's contracts hold.
+    fn execute_valid(&self, plan: &mut Plan) -> Result<PlanReport, RuntimeError> {
         let mut report = PlanReport {
             steps: Vec::new(),
             segments: Vec::new(),
@@ -904,7 +952,7 @@ impl Runtime {
                 let key = format!(
                     "{}#{segment_index}:{start}-{i}:{}",
                     plan.id,
-                    plan.digests.of(&steps, start, i)
+                    plan.memo.digest(&steps, start, i)
                 );
                 segment_index += 1;
                 let started = Instant::now();
@@ -919,24 +967,15 @@ impl Runtime {
                             .to_owned(),
                         );
                         let per_step = elapsed_ns(started) / (i - start) as u64;
-                        for step in &steps[start..i] {
+                        let segment = &steps[start..i];
+                        let transitions =
+                            self.record_gpu_steps(segment, per_step, &mut plan.buffers);
+                        for (step, transition) in segment.iter().zip(transitions) {
                             let kernel = step.kernel();
-                            let transition = self
-                                .lock()
-                                .rails
-                                .rail(kernel.name())
-                                .record(Outcome::Success);
                             self.note_transition(kernel, &transition);
                             self.log.record_with(|| {
                                 self.decide(kernel, Event::BackendChoice, Ran::Gpu, StatusCode::Ok)
                             });
-                            self.record_stats(
-                                kernel,
-                                StatsBackend::Gpu,
-                                StatusCode::Ok,
-                                per_step,
-                                plan.buffers.with_call(step, |c| c.bytes()).unwrap_or(0),
-                            );
                             report.steps.push(CallReport {
                                 ran: Ran::Gpu,
                                 status: StatusCode::Ok,

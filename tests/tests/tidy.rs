@@ -1259,7 +1259,7 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("gate-runtime/src/cuda.rs", "enqueue", GPU),
     ("gate-runtime/src/cuda.rs", "probe_uncached", GPU),
     ("gate-runtime/src/runtime.rs", "dispatch", GPU),
-    ("gate-runtime/src/runtime.rs", "execute", GPU),
+    ("gate-runtime/src/runtime.rs", "execute_valid", GPU),
     ("gate-runtime/src/stats.rs", "to_prometheus", GPU),
     ("xtask/src/bench.rs", "affected", BENCH),
     ("xtask/src/bench.rs", "bom", BENCH),
