@@ -139,6 +139,11 @@ struct Breakdown {
     /// The raw call itself on a second stream, alternating every call with the raw call on
     /// the first: what switching streams on every call costs, with no other difference.
     other_stream_interleaved_us: f64,
+    /// The raw call launching saxpy from a second load of its module, alternating every call.
+    module_interleaved_us: f64,
+    /// The raw call on two buffers from `alloc_zeros` that swap the x and y roles every call
+    /// (as the backend's pool hands them out), alternating every call.
+    swapped_interleaved_us: f64,
     /// Device buffers the second backend's calls reused from its pool, and allocated.
     buffers_reused: u64,
     buffers_allocated: u64,
@@ -760,8 +765,12 @@ fn call_breakdown(
     let (.., backend_interleaved_us) = paired_us(reps, 1, &mut raw, &mut on_backend)?;
     let mut raw_other = || raw_saxpy(&other, &k.saxpy, &x_host, (&mut xo, &mut yo), &mut y_other);
     let (.., other_stream_interleaved_us) = paired_us(reps, 1, &mut raw, &mut raw_other)?;
+    let (module_interleaved_us, swapped_interleaved_us) = module_and_buffers(stream, k)?;
     let (buffers_reused, buffers_allocated) = backend.buffer_reuse();
     let clock_read_ns = clock_read_ns();
+    eprintln!(
+        "gpu_bench: call breakdown: a second module's saxpy +{module_interleaved_us:.2} µs, two fresh buffers swapping roles every call +{swapped_interleaved_us:.2} µs"
+    );
     eprintln!(
         "gpu_bench: call breakdown: backend alone +{backend_overhead_us:.2} µs (alternating every call +{backend_interleaved_us:.2}), the raw call on a second stream alternating every call +{other_stream_interleaved_us:.2} µs, buffers reused {buffers_reused} / allocated {buffers_allocated}, a clock read {clock_read_ns:.0} ns"
     );
@@ -769,10 +778,45 @@ fn call_breakdown(
         backend_overhead_us,
         backend_interleaved_us,
         other_stream_interleaved_us,
+        module_interleaved_us,
+        swapped_interleaved_us,
         buffers_reused,
         buffers_allocated,
         clock_read_ns,
     })
+}
+
+/// The raw call with one difference each from the backend's: saxpy from a second load of
+/// its module, and two `alloc_zeros` buffers swapping roles every call. Paired with the raw
+/// call alternating every call: (module, swapped) microseconds over it.
+fn module_and_buffers(stream: &Arc<CudaStream>, k: &Kernels) -> Result<(f64, f64)> {
+    let reps = 3000;
+    let x_host = [1.0f32];
+    let (mut y_host, mut y_module, mut y_swapped) = ([1.0f32], [1.0f32], [1.0f32]);
+    let mut x = stream.clone_htod(&x_host).at("copying to the device")?;
+    let mut y = stream.clone_htod(&y_host).at("copying to the device")?;
+    let (mut xm, mut ym) = (x.clone(), y.clone());
+    let image = KernelId::Saxpy.module().fatbin.to_vec();
+    let again = stream
+        .context()
+        .load_module(cudarc::nvrtc::Ptx::from_binary(image))
+        .at("loading saxpy again")?
+        .load_function(KernelId::Saxpy.info().entry)
+        .at("finding saxpy")?;
+    let mut raw = || raw_saxpy(stream, &k.saxpy, &x_host, (&mut x, &mut y), &mut y_host);
+    let mut module = || raw_saxpy(stream, &again, &x_host, (&mut xm, &mut ym), &mut y_module);
+    let (.., module_us) = paired_us(reps, 1, &mut raw, &mut module)?;
+    let mut pair = [
+        stream.alloc_zeros::<f32>(1).at("allocating")?,
+        stream.alloc_zeros::<f32>(1).at("allocating")?,
+    ];
+    let mut swapped = || {
+        pair.swap(0, 1);
+        let [a, b] = &mut pair;
+        raw_saxpy(stream, &k.saxpy, &x_host, (a, b), &mut y_swapped)
+    };
+    let (.., swapped_us) = paired_us(reps, 1, &mut raw, &mut swapped)?;
+    Ok((module_us, swapped_us))
 }
 
 /// Ten saxpy launches over `N` floats, three ways in raw cudarc: launched one by one, as one
