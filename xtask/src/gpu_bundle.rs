@@ -138,9 +138,24 @@ fn build(root: &Path, target: &Path) -> Result<Built> {
     // already built, so this costs nothing, where a release build of it (which drags in a
     // release cargo-gate through the package's bin) cost six minutes; what it checks is
     // correctness, with debug assertions on, never speed. Stripped of its debug info on copy.
+    // Only the `kernels` test binary comes from it: that command also builds every example
+    // in the test profile, unoptimised, and those must not stand in for the release ones
+    // (a debug gpu_bench timed the runtime's own code unoptimised: +3 µs a call).
     let tests = ["test", "--workspace", "--no-run"];
     let test_profile = ["--locked", "--message-format=json-render-diagnostics"];
-    cargo(root, target, &tests, &test_profile, &mut built)?;
+    let mut test_build = Built::default();
+    cargo(root, target, &tests, &test_profile, &mut test_build)?;
+    let key = ("kernels".to_owned(), "test".to_owned());
+    let kernels = test_build
+        .executables
+        .remove(&key)
+        .context("the test build produced no `kernels` test binary")?;
+    built.executables.insert(key, kernels);
+    for (package, manifest) in test_build.manifests {
+        if !built.manifests.iter().any(|(_, m)| m == &manifest) {
+            built.manifests.push((package, manifest));
+        }
+    }
     // Every test of the service is built (so none rots); `pipeline` is the one shipped: the
     // failure-path tests need cargo and this build's temporary directory, and no GPU.
     let service = root.join("examples/gpu-service");
