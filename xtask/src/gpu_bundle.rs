@@ -145,17 +145,7 @@ fn build(root: &Path, target: &Path) -> Result<Built> {
     let test_profile = ["--locked", "--message-format=json-render-diagnostics"];
     let mut test_build = Built::default();
     cargo(root, target, &tests, &test_profile, &mut test_build)?;
-    let key = ("kernels".to_owned(), "test".to_owned());
-    let kernels = test_build
-        .executables
-        .remove(&key)
-        .context("the test build produced no `kernels` test binary")?;
-    built.executables.insert(key, kernels);
-    for (package, manifest) in test_build.manifests {
-        if !built.manifests.iter().any(|(_, m)| m == &manifest) {
-            built.manifests.push((package, manifest));
-        }
-    }
+    take_test_binary(&mut built, test_build)?;
     // Every test of the service is built (so none rots); `pipeline` is the one shipped: the
     // failure-path tests need cargo and this build's temporary directory, and no GPU.
     let service = root.join("examples/gpu-service");
@@ -185,6 +175,23 @@ fn build(root: &Path, target: &Path) -> Result<Built> {
         );
     }
     Ok(built)
+}
+
+/// Takes the `kernels` test binary (and the kernel manifests) from the test-profile build into
+/// `built`, and nothing else: that build's examples are unoptimised.
+fn take_test_binary(built: &mut Built, mut test_build: Built) -> Result<()> {
+    let key = ("kernels".to_owned(), "test".to_owned());
+    let kernels = test_build
+        .executables
+        .remove(&key)
+        .context("the test build produced no `kernels` test binary")?;
+    built.executables.insert(key, kernels);
+    for (package, manifest) in test_build.manifests {
+        if !built.manifests.iter().any(|(_, m)| m == &manifest) {
+            built.manifests.push((package, manifest));
+        }
+    }
+    Ok(())
 }
 
 /// Runs one cargo command in `dir` with its JSON messages read into `built`.
@@ -543,5 +550,35 @@ mod tests {
                 "the bundle does not ship the schema {name}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_test_binary_comes_from_the_test_profile_build() {
+        let message = |kind: &str, name: &str, dir: &str| {
+            format!(
+                r#"{{"reason":"compiler-artifact","package_id":"path+file:///w/gate-runtime#0.1.0","target":{{"kind":["{kind}"],"name":"{name}"}},"profile":{{"test":{}}},"executable":"/t/{dir}/{name}"}}"#,
+                kind == "test"
+            )
+        };
+        let mut built = Built::default();
+        read_messages(
+            message("example", "gpu_bench", "release").as_bytes(),
+            &mut built,
+        );
+        let mut test_build = Built::default();
+        let lines = [
+            message("example", "gpu_bench", "debug"),
+            message("test", "kernels", "debug"),
+        ];
+        read_messages(lines.join("\n").as_bytes(), &mut test_build);
+        take_test_binary(&mut built, test_build).unwrap();
+        let exe =
+            |name: &str, kind: &str| built.executables[&(name.to_owned(), kind.to_owned())].clone();
+        assert_eq!(
+            exe("gpu_bench", "example"),
+            PathBuf::from("/t/release/gpu_bench")
+        );
+        assert_eq!(exe("kernels", "test"), PathBuf::from("/t/debug/kernels"));
+        assert!(take_test_binary(&mut built, Built::default()).is_err());
     }
 }

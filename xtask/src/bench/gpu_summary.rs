@@ -38,9 +38,11 @@ fn baseline(v: &Value, goal: &Goal) -> String {
             Some(x) => format!("cuBLAS SGEMM: {x:.0} GFLOP/s"),
             None => "cuBLAS: not found on the machine".to_owned(),
         },
-        "call_overhead_us" => "raw cudarc call (alloc, copy in, launch, copy out, sync)".to_owned(),
+        "call_overhead_us" => {
+            "raw cudarc call on resident buffers (copy in, launch, copy out, sync)".to_owned()
+        }
         "plan_over_graph" if v["plan_over_graph_like_for_like"] == Value::Bool(true) => {
-            "raw CUDA graph of the same work".to_owned()
+            "raw CUDA graph of the same work, its copies in and out included".to_owned()
         }
         "plan_over_graph" => {
             "raw CUDA graph of the kernels alone (not like-for-like: no copies)".to_owned()
@@ -83,7 +85,7 @@ fn headline(v: &Value, source: &str) -> String {
     format!(
         "{} (driver {}), {}, commit {commit} ({source}): {verdict}; tests {} passed, {} failed; \
          smoke {}/{} on the GPU; sanitizer errors beyond the provoked ones: {} (memcheck, \
-         initcheck and synccheck over smoke and the GPU tests, racecheck over smoke)",
+         initcheck, synccheck and racecheck over smoke and the GPU tests)",
         s("device"),
         s("driver"),
         s("date"),
@@ -271,5 +273,33 @@ mod tests {
         let text = std::fs::read_to_string(project_root().join("docs/PERFORMANCE.md")).unwrap();
         let (b, e) = (text.find(BEGIN).unwrap(), text.find(END).unwrap());
         assert!(b < e && e < text.find(super::super::BEGIN).unwrap());
+    }
+
+    /// The GPU block of docs/PERFORMANCE.md is what `--only gpu --gpu-json` renders of the
+    /// newest summary kept in docs/gpu/ (file names end in the date): a figure in the docs is
+    /// one a kept run measured, and a new run's summary cannot be kept without its figures.
+    #[test]
+    fn the_gpu_block_in_the_docs_renders_the_newest_kept_summary() {
+        let root = project_root();
+        let mut kept: Vec<String> = std::fs::read_dir(root.join("docs/gpu"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|name| name.ends_with(".json"))
+            .collect();
+        kept.sort_by_key(|name| name.rsplit('-').take(3).collect::<Vec<_>>().concat());
+        let Some(newest) = kept.last() else {
+            panic!("docs/gpu/ keeps no summary");
+        };
+        let source = format!("docs/gpu/{newest}");
+        let v: Value = serde_json::from_slice(&std::fs::read(root.join(&source)).unwrap()).unwrap();
+        assert!(is_summary(&v), "{source}: not a bundle summary");
+        let text = std::fs::read_to_string(root.join("docs/PERFORMANCE.md")).unwrap();
+        let (b, e) = (text.find(BEGIN).unwrap(), text.find(END).unwrap());
+        let block = &text[b + BEGIN.len() + 1..e];
+        assert_eq!(
+            block,
+            format!("{}   ", section(&v, &source)),
+            "rerun: cargo xtask bench --only gpu --gpu-json {source}"
+        );
     }
 }

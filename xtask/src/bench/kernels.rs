@@ -451,7 +451,7 @@ fn gpu_rows(v: &Value, source: &str) -> Result<Vec<Row>> {
             num(l, "raw_launch_us")?
         ),
         baseline: format!(
-            "raw cudarc call (alloc, copy in, launch, copy out, sync): {:.1} µs",
+            "raw cudarc call on resident buffers (copy in, launch, copy out, sync): {:.1} µs",
             num(l, "raw_call_us")?
         ),
         measured: format!("Runtime::saxpy: {:.1} µs", num(l, "runtime_call_us")?),
