@@ -372,25 +372,7 @@ fn sgemm_tiled_matches_its_reference_bit_for_bit() {
             } else {
                 values(m * n, 7)
             };
-            let mut want = c.clone();
-            sgemm_tiled::cpu(m, n, k, alpha, &a, &b, beta, &mut want).unwrap();
-            let mut args = vec!["sgemm".to_owned()];
-            args.extend(geometry(sgemm_tiled::launch_config(m as u32, n as u32)));
-            args.extend([
-                m.to_string(),
-                n.to_string(),
-                k.to_string(),
-                alpha.to_bits().to_string(),
-                beta.to_bits().to_string(),
-            ]);
-            let input = [a, b, c]
-                .iter()
-                .flat_map(|v| bytes(v, f32::to_le_bytes))
-                .collect::<Vec<u8>>();
-            for reverse in [false, true] {
-                let got = floats(&run(emu, &args, &input, reverse));
-                same_bits(&got, &want, &format!("sgemm {m}x{n}x{k} beta={beta}"));
-            }
+            sgemm_case(emu, (m, n, k), alpha, beta, &a, &b, &c, None);
         }
     }
 }
