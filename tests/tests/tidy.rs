@@ -1096,7 +1096,9 @@ const CROWDED_ROOTS: &[(&str, &str)] = &[
     ),
     (
         "gate-kernels",
-        "one CPU reference per kernel beside its source; a folder per family with issue 45",
+        "each kernel is a .cu and its CPU reference side by side (five pairs, the shared header, \
+         lib.rs, test support): gate-build compiles src/*.cu and the emulator includes them by \
+         name; a folder per kernel when a kernel grows a second source",
     ),
     (
         "gate-runtime",
