@@ -319,8 +319,13 @@ fn median_us(reps: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
         f()?;
         times.push(start.elapsed().as_secs_f64() * 1e6);
     }
-    times.sort_by(f64::total_cmp);
-    Ok(times[times.len() / 2])
+    Ok(median(&mut times))
+}
+
+/// The middle value (the upper one of an even count); `values` must not be empty.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn host_data(n: usize) -> Vec<f32> {
@@ -601,10 +606,6 @@ fn paired_us(
     mut a: impl FnMut() -> Result<()>,
     mut b: impl FnMut() -> Result<()>,
 ) -> Result<(f64, f64, f64)> {
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let run = |f: &mut dyn FnMut() -> Result<()>| -> Result<Vec<f64>> {
         (0..block)
             .map(|_| {

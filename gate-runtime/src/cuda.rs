@@ -251,6 +251,22 @@ enum DeviceBuffer {
     U32(CudaSlice<u32>),
 }
 
+impl DeviceBuffer {
+    fn into_f32(self) -> Option<CudaSlice<f32>> {
+        match self {
+            DeviceBuffer::F32(s) => Some(s),
+            DeviceBuffer::U32(_) => None,
+        }
+    }
+
+    fn into_u32(self) -> Option<CudaSlice<u32>> {
+        match self {
+            DeviceBuffer::U32(s) => Some(s),
+            DeviceBuffer::F32(_) => None,
+        }
+    }
+}
+
 /// The CUDA backend.
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
@@ -593,21 +609,15 @@ impl CudaBackend {
             if device.contains_key(&id.0) {
                 continue;
             }
+            // A kept buffer holds max(len, 1) elements: the upload_slice allocation.
+            let kept = |kind, len: usize| self.pool().take(kind, len.max(1));
             let dev = match &buffers.0[id.0] {
                 Buffer::F32(v) => {
-                    let kept = self.pool().take(Kind::F32, v.len().max(1));
-                    let kept = kept.and_then(|b| match b {
-                        DeviceBuffer::F32(s) => Some(s),
-                        DeviceBuffer::U32(_) => None,
-                    });
+                    let kept = kept(Kind::F32, v.len()).and_then(DeviceBuffer::into_f32);
                     DeviceBuffer::F32(self.upload_slice(v, kept)?)
                 }
                 Buffer::U32(v) => {
-                    let kept = self.pool().take(Kind::U32, v.len().max(1));
-                    let kept = kept.and_then(|b| match b {
-                        DeviceBuffer::U32(s) => Some(s),
-                        DeviceBuffer::F32(_) => None,
-                    });
+                    let kept = kept(Kind::U32, v.len()).and_then(DeviceBuffer::into_u32);
                     DeviceBuffer::U32(self.upload_slice(v, kept)?)
                 }
             };

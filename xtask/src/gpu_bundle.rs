@@ -97,6 +97,15 @@ struct Built {
     nvcc: String,
 }
 
+impl Built {
+    /// Keeps a kernel manifest once, however many builds report it.
+    fn add_manifest(&mut self, package: String, manifest: PathBuf) {
+        if !self.manifests.iter().any(|(_, m)| m == &manifest) {
+            self.manifests.push((package, manifest));
+        }
+    }
+}
+
 /// The builds, all in `target`: this workspace's examples and `summarize` (release), the GPU
 /// test binary (the test suite's build), and the example service (release, its own workspace
 /// and lockfile).
@@ -187,9 +196,7 @@ fn take_test_binary(built: &mut Built, mut test_build: Built) -> Result<()> {
         .context("the test build produced no `kernels` test binary")?;
     built.executables.insert(key, kernels);
     for (package, manifest) in test_build.manifests {
-        if !built.manifests.iter().any(|(_, m)| m == &manifest) {
-            built.manifests.push((package, manifest));
-        }
+        built.add_manifest(package, manifest);
     }
     Ok(())
 }
@@ -250,8 +257,8 @@ fn read_messages(stdout: &[u8], built: &mut Built) {
             Some("build-script-executed") => {
                 let out = Path::new(message["out_dir"].as_str().unwrap_or_default());
                 let manifest = out.join(gate_build::manifest::FILE_NAME);
-                if manifest.is_file() && !built.manifests.iter().any(|(_, m)| m == &manifest) {
-                    built.manifests.push((name, manifest));
+                if manifest.is_file() {
+                    built.add_manifest(name, manifest);
                 }
             }
             _ => {}

@@ -286,7 +286,13 @@ mod tests {
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|name| name.ends_with(".json"))
             .collect();
-        kept.sort_by_key(|name| name.rsplit('-').take(3).collect::<Vec<_>>().concat());
+        // `<device>-YYYY-MM-DD.json`: by the date, year first.
+        let date = |name: &String| {
+            let mut parts: Vec<&str> = name.trim_end_matches(".json").rsplit('-').take(3).collect();
+            parts.reverse();
+            parts.concat()
+        };
+        kept.sort_by_key(date);
         let Some(newest) = kept.last() else {
             panic!("docs/gpu/ keeps no summary");
         };
