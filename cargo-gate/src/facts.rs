@@ -135,6 +135,13 @@ impl Facts {
         self
     }
 
+    /// These facts, with the resolve workspace discovery already ran
+    /// ([`crate::workspace::Workspace::discover_resolving`]), used instead of running it again.
+    pub fn with_resolve_output(mut self, output: Option<crate::workspace::ResolveOutput>) -> Facts {
+        self.core = self.core.with_resolve_output(output);
+        self
+    }
+
     /// These facts, with the resolve, the build and the test run taken from (and stored in)
     /// `cache` when their inputs are unchanged.
     pub fn with_cache(mut self, cache: Session) -> Facts {

@@ -67,23 +67,23 @@ impl Workspace {
 
     /// Loads the workspace that `manifest_path` (or the current directory) belongs to.
     pub fn discover(manifest_path: Option<&Path>, offline: bool) -> Result<Workspace, GateError> {
+        Self::discover_resolving(manifest_path, offline, false).map(|(ws, _)| ws)
+    }
+
+    /// [`Workspace::discover`]; with `resolve`, and the workspace looked for from the current
+    /// directory, cargo is asked for the whole resolve (`cargo metadata --locked
+    /// --all-features`, the resolve fact's own command) instead of the members alone: one
+    /// cargo process where a run that reads no cache would start two, one after the other.
+    /// Its output comes back for the resolve fact when the root is the current directory
+    /// (where that fact runs it); when it fails (a stale lockfile, no network), the members
+    /// are asked with `--no-deps` as always, and the failure is still the resolve's evidence.
+    pub fn discover_resolving(
+        manifest_path: Option<&Path>,
+        offline: bool,
+        resolve: bool,
+    ) -> Result<(Workspace, Option<ResolveOutput>), GateError> {
         let cwd = std::env::current_dir().map_err(|source| GateError::CurrentDir { source })?;
-        let manifest = match manifest_path {
-            Some(path) => {
-                if !path.exists() {
-                    return Err(GateError::ManifestNotFound {
-                        path: path.to_owned(),
-                    });
-                }
-                if !path.is_file() || path.file_name().is_none_or(|n| n != "Cargo.toml") {
-                    return Err(GateError::NotAManifest {
-                        path: path.to_owned(),
-                    });
-                }
-                Some(path.to_owned())
-            }
-            None => None,
-        };
+        let manifest = checked_manifest(manifest_path)?;
         // cargo (and rustup) would wait for ever on a file it reads that is a FIFO, and read
         // a device without end: such a file is refused before cargo is asked.
         let start = manifest.clone().unwrap_or_else(|| cwd.join("Cargo.toml"));
@@ -93,14 +93,19 @@ impl Workspace {
                 detail: why,
             });
         }
+        let resolve = resolve && manifest.is_none();
         let runner = Cargo::new(&cwd, offline);
-        let mut args = vec!["--no-deps", "--format-version", "1"];
+        let mut args = match resolve {
+            true => vec!["--locked", "--all-features", "--format-version", "1"],
+            false => vec!["--no-deps", "--format-version", "1"],
+        };
         let manifest_arg;
         if let Some(m) = &manifest {
             manifest_arg = m.to_string_lossy().into_owned();
             args.extend(["--manifest-path", manifest_arg.as_str()]);
         }
         let cmd = runner.command("metadata", &args);
+        let command_line = cargo::describe(&cmd);
         // Git's state is asked beside cargo, in the directory the workspace is looked for
         // from: that is its root in the common case (the gate run at the root), and the
         // answer is kept only then (`git_at`).
@@ -128,35 +133,34 @@ impl Workspace {
                 detail: "interrupted (Ctrl-C or SIGTERM) while cargo was loading it".to_owned(),
             });
         }
+        let raw = resolve.then(|| ResolveOutput::of(command_line, &output));
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let detail = match cargo::classify_unavailable(&stderr, offline) {
-                Some(unavailable @ Unavailable::ToolchainNotInstalled(_)) => unavailable.reason(),
-                _ => cargo::first_error(&stderr),
-            };
-            let start = manifest
-                .as_deref()
-                .map_or_else(|| cwd.join("Cargo.toml"), Path::to_owned);
-            return match from_manifests(&start) {
-                Some(mut ws) => {
-                    ws.metadata_error = Some(detail);
-                    Ok(ws)
-                }
-                None => Err(GateError::WorkspaceLoad {
-                    manifest: manifest.as_ref().map_or_else(
-                        || "the current directory".to_owned(),
-                        |m| m.display().to_string(),
-                    ),
-                    detail,
-                }),
-            };
+            if let Some(raw) = raw {
+                let (ws, _) = Self::discover_resolving(None, offline, false)?;
+                let raw = (ws.root == cwd).then_some(raw);
+                return Ok((ws, raw));
+            }
+            return unloadable(&output.stderr, offline, &cwd, manifest.as_deref())
+                .map(|ws| (ws, None));
         }
         let metadata: cargo_metadata::Metadata =
             serde_json::from_slice(&output.stdout).map_err(|e| GateError::Metadata {
                 detail: e.to_string(),
             })?;
+        let ws = Self::of_metadata(metadata, &guess, early_git);
+        let raw = raw.filter(|_| ws.root == cwd);
+        Ok((ws, raw))
+    }
+
+    /// The workspace `cargo metadata` described (its members: the resolve lists every
+    /// package), git's state asked at `guess` kept when that is the root.
+    fn of_metadata(
+        metadata: cargo_metadata::Metadata,
+        guess: &Path,
+        early_git: Option<GitInfo>,
+    ) -> Workspace {
         let root: PathBuf = metadata.workspace_root.clone().into();
-        let members_ids = &metadata.workspace_members;
+        let members_ids: std::collections::HashSet<_> = metadata.workspace_members.iter().collect();
         let mut members: Vec<Member> = metadata
             .packages
             .iter()
@@ -171,15 +175,15 @@ impl Workspace {
             })
             .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name));
-        let git = git_at(&root, &guess, early_git);
-        Ok(Workspace {
+        let git = git_at(&root, guess, early_git);
+        Workspace {
             manifest_path: root.join("Cargo.toml"),
             target_dir: metadata.target_directory.into(),
             root,
             members,
             git,
             metadata_error: None,
-        })
+        }
     }
 
     /// A workspace over `root` with `members` (each in a directory of its own name), no git,
@@ -213,6 +217,78 @@ impl Workspace {
             .iter()
             .filter(|m| path.starts_with(&m.dir))
             .max_by_key(|m| m.dir.components().count())
+    }
+}
+
+/// `cargo metadata --locked --all-features` as workspace discovery ran it
+/// ([`Workspace::discover_resolving`]): the resolve fact's evidence, not asked twice.
+#[derive(Debug, Clone)]
+pub struct ResolveOutput {
+    /// The command line, as the record's logs show it.
+    pub command_line: String,
+    /// Its exit code (`None`: killed).
+    pub code: Option<i32>,
+    /// What it printed (the metadata JSON).
+    pub stdout: String,
+    /// Its messages.
+    pub stderr: String,
+}
+
+impl ResolveOutput {
+    fn of(command_line: String, output: &std::process::Output) -> ResolveOutput {
+        ResolveOutput {
+            command_line,
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// `--manifest-path`, when given: a file named `Cargo.toml` that exists.
+fn checked_manifest(manifest_path: Option<&Path>) -> Result<Option<PathBuf>, GateError> {
+    let Some(path) = manifest_path else {
+        return Ok(None);
+    };
+    if !path.exists() {
+        return Err(GateError::ManifestNotFound {
+            path: path.to_owned(),
+        });
+    }
+    if !path.is_file() || path.file_name().is_none_or(|n| n != "Cargo.toml") {
+        return Err(GateError::NotAManifest {
+            path: path.to_owned(),
+        });
+    }
+    Ok(Some(path.to_owned()))
+}
+
+/// The workspace when `cargo metadata --no-deps` failed with `stderr`: read from the
+/// manifests (cargo's error kept as a fact), or the error when there are none to read.
+fn unloadable(
+    stderr: &[u8],
+    offline: bool,
+    cwd: &Path,
+    manifest: Option<&Path>,
+) -> Result<Workspace, GateError> {
+    let stderr = String::from_utf8_lossy(stderr);
+    let detail = match cargo::classify_unavailable(&stderr, offline) {
+        Some(unavailable @ Unavailable::ToolchainNotInstalled(_)) => unavailable.reason(),
+        _ => cargo::first_error(&stderr),
+    };
+    let start = manifest.map_or_else(|| cwd.join("Cargo.toml"), Path::to_owned);
+    match from_manifests(&start) {
+        Some(mut ws) => {
+            ws.metadata_error = Some(detail);
+            Ok(ws)
+        }
+        None => Err(GateError::WorkspaceLoad {
+            manifest: manifest.map_or_else(
+                || "the current directory".to_owned(),
+                |m| m.display().to_string(),
+            ),
+            detail,
+        }),
     }
 }
 

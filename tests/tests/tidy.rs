@@ -1239,7 +1239,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("cargo-gate/src/render/sarif.rs", "render", DOCUMENT),
     ("gate-scan/src/boundary.rs", "scan", SEAM),
     ("cargo-gate/src/verdict.rs", "judge", SEAM),
-    ("cargo-gate/src/workspace.rs", "discover", SEAM),
     ("gate-build/src/codegen.rs", "render", DOCUMENT),
     ("gate-build/src/compile.rs", "compile", SEAM),
     ("gate-build/src/stages.rs", "discover", SEAM),

@@ -15,7 +15,7 @@ use crate::redact::Redactor;
 use crate::registry;
 use crate::stage::Stage;
 use crate::verdict::Mode;
-use crate::workspace::Workspace;
+use crate::workspace::{ResolveOutput, Workspace};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
@@ -59,27 +59,7 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
             stage: opts.stage.to_string(),
         });
     }
-    // The toolchain probes (four process starts, two through rustup) run while cargo loads
-    // the workspace, in the directory it is looked for from: its root in the common case;
-    // elsewhere they are asked again at the root (`Probes::at`).
-    // Never before the files rustup reads are known to be no FIFO (a probe would hang).
-    let guess = std::env::current_dir()
-        .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
-        .ok()
-        .filter(|dir| crate::workspace::fit_for_probes(dir));
-    let (ws, probes) = std::thread::scope(|scope| {
-        let probes = guess
-            .as_deref()
-            .map(|dir| scope.spawn(move || environment::Probes::ask(dir)));
-        let ws = Workspace::discover(opts.manifest_path.as_deref(), opts.offline);
-        let probes = probes.map(|p| {
-            p.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        (ws, probes)
-    });
-    let ws = ws?;
-    let probes = probes.map_or_else(|| environment::Probes::ask(&ws.root), |p| p.at(&ws.root));
+    let (ws, resolved, probes) = discover(opts)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = config::load(
         &ws.config_layout(),
@@ -106,7 +86,9 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
         ),
         ("GATE_SEED".to_owned(), seed.to_string()),
     ]);
-    let facts = Facts::gather(&ws, build_env).with_witness(witness);
+    let facts = Facts::gather(&ws, build_env)
+        .with_witness(witness)
+        .with_resolve_output(resolved);
     let mut environment = environment::collect(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
@@ -128,6 +110,52 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
         run_dir,
         facts,
     })
+}
+
+/// The workspace (with the resolve, when discovery ran it: [`resolve_first`]) and the
+/// toolchain probes, asked at its root. The probes (four process starts, two through rustup)
+/// run while cargo loads the workspace, in the directory it is looked for from: its root in
+/// the common case; elsewhere they are asked again at the root (`Probes::at`). Never before
+/// the files rustup reads are known to be no FIFO (a probe would hang).
+fn discover(
+    opts: &RunOptions,
+) -> Result<(Workspace, Option<ResolveOutput>, environment::Probes), GateError> {
+    let guess = std::env::current_dir()
+        .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
+        .ok()
+        .filter(|dir| crate::workspace::fit_for_probes(dir));
+    let resolve_first = resolve_first(opts, guess.as_deref());
+    let (ws, probes) = std::thread::scope(|scope| {
+        let probes = guess
+            .as_deref()
+            .map(|dir| scope.spawn(move || environment::Probes::ask(dir)));
+        let ws = Workspace::discover_resolving(
+            opts.manifest_path.as_deref(),
+            opts.offline,
+            resolve_first,
+        );
+        let probes = probes.map(|p| {
+            p.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (ws, probes)
+    });
+    let (ws, resolved) = ws?;
+    let probes = probes.map_or_else(|| environment::Probes::ask(&ws.root), |p| p.at(&ws.root));
+    Ok((ws, resolved, probes))
+}
+
+/// Whether workspace discovery asks cargo for the whole resolve: when the run reads no cache
+/// (`--no-cache`), plans `lockfile.locked` (which runs the resolve whenever there is a
+/// Cargo.lock) and starts where that lockfile is. Otherwise the members alone are asked: a
+/// reused resolve needs no second cargo process, and a run that needs no resolve never
+/// reaches for the network.
+fn resolve_first(opts: &RunOptions, start: Option<&std::path::Path>) -> bool {
+    opts.no_cache
+        && opts.manifest_path.is_none()
+        && start.is_some_and(|dir| dir.join("Cargo.lock").is_file())
+        && plan(opts.stage, &opts.only, &opts.skip, &[])
+            .is_ok_and(|p| p.iter().any(|c| c.meta().id == "lockfile.locked"))
 }
 
 /// The evidence cache of this run. The build and the test run see the same environment, so

@@ -157,6 +157,8 @@ pub struct Core {
     gate_build_in_lockfile: bool,
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
+    /// The resolve's output when workspace discovery ran it, taken by its first use.
+    resolve_output: std::sync::Mutex<Option<RawOutput>>,
     /// The shipped graph as `cargo tree` prints it, by the target triples and the
     /// selection asked for (`facts/shipped.rs`).
     pub(super) shipped_trees: std::sync::Mutex<HashMap<String, ShippedTree>>,
@@ -236,6 +238,7 @@ impl Core {
             )
             .is_ok_and(|text| text.lines().any(|l| l.trim() == "name = \"gate-build\"")),
             resolve: OnceLock::new(),
+            resolve_output: std::sync::Mutex::default(),
             shipped_trees: std::sync::Mutex::default(),
             top: ws.git.as_ref().map(|git| git.toplevel.clone()),
             ci_features: OnceLock::new(),
@@ -259,6 +262,14 @@ impl Core {
     /// `cache` when their inputs are unchanged.
     pub fn with_cache(mut self, cache: Session) -> Core {
         self.cache = cache;
+        self
+    }
+
+    /// These facts, with the resolve discovery ran (see [`crate::facts::Facts::with_resolve_output`]).
+    pub fn with_resolve_output(self, output: Option<crate::workspace::ResolveOutput>) -> Core {
+        if let Ok(mut slot) = self.resolve_output.lock() {
+            *slot = output.map(RawOutput::from);
+        }
         self
     }
 
@@ -359,7 +370,8 @@ impl Core {
                         &[],
                         |_: &Result<RawOutput, String>| true,
                         || {
-                            let raw = run_resolve(cargo);
+                            let ran = self.resolve_output.lock().ok().and_then(|mut o| o.take());
+                            let raw = ran.map_or_else(|| run_resolve(cargo), Ok);
                             let keep = keep_of(raw.as_ref().ok(), cargo.offline());
                             Fresh::of(raw, keep)
                         },

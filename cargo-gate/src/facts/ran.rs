@@ -60,6 +60,17 @@ pub struct RawOutput {
     pub(super) stderr: String,
 }
 
+impl From<crate::workspace::ResolveOutput> for RawOutput {
+    fn from(ran: crate::workspace::ResolveOutput) -> RawOutput {
+        RawOutput {
+            command_line: ran.command_line,
+            code: ran.code,
+            stdout: ran.stdout,
+            stderr: ran.stderr,
+        }
+    }
+}
+
 /// Whether a cargo command's result is evidence about the workspace worth keeping: not when
 /// cargo could not start (`None`), was stopped (time limit, interrupt: no exit code), or
 /// failed for the environment's reasons (no network, no toolchain).

@@ -428,3 +428,53 @@ fn artifact_readings(fx: &Fixture) -> (Vec<String>, Vec<String>) {
     }
     (read, kept)
 }
+
+/// A run that reads no cache asks cargo for the resolve while it looks for the workspace: one
+/// `cargo metadata` where there were two in sequence (issue 43), and the same judgement —
+/// a stale lockfile fails `lockfile.locked` with the same summary, and dependencies that
+/// cannot be fetched offline still mean "could not evaluate". A run that may reuse the
+/// resolve asks for the members alone (`--no-deps`: no network for what it reuses).
+#[cfg(unix)]
+#[test]
+fn a_run_without_the_cache_asks_cargo_metadata_once() {
+    let metadata = |log: &str| -> Vec<String> {
+        log.lines()
+            .filter(|l| l.starts_with("metadata"))
+            .map(str::to_owned)
+            .collect()
+    };
+    // Each run draws its own seed, which repro.environment's summary names.
+    let judged = |run: &crate::support::Run| {
+        let mut checks = judged(run, true);
+        checks.retain(|(id, ..)| id != "repro.environment");
+        checks
+    };
+    let static_run = ["controlled", "--skip", "tests.pass", "--format", "json"];
+    let fx = fixture("clean");
+    let (cached, log) = fx.cargo_calls(&static_run);
+    let asked = metadata(&log);
+    assert!(asked[0].contains("--no-deps"), "{log}");
+    let mut args = static_run.to_vec();
+    args.push("--no-cache");
+    let (fresh, log) = fx.cargo_calls(&args);
+    let asked = metadata(&log);
+    assert_eq!(asked.len(), 1, "{log}\n{}", fresh.transcript());
+    assert!(asked[0].contains("--locked --all-features"), "{log}");
+    assert_eq!(judged(&fresh), judged(&cached));
+
+    for (name, extra) in [
+        ("stale-lockfile", None),
+        ("unfetchable-dep", Some("--offline")),
+    ] {
+        let fx = fixture(name);
+        let mut with = static_run.to_vec();
+        with.extend(extra);
+        let before = fx.gate(&with);
+        with.push("--no-cache");
+        let (after, log) = fx.cargo_calls(&with);
+        assert_eq!(after.code, before.code, "{name}: {}", after.transcript());
+        assert_eq!(judged(&after), judged(&before), "{name}: {log}");
+        // The resolve failed: the members were asked as always, once more.
+        assert_eq!(metadata(&log).len(), 2, "{name}: {log}");
+    }
+}
