@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 mod helpers;
 mod outside;
+pub mod reach;
 
 use helpers::{BUILD_WORDS, rust_files_below};
 use outside::is_c_family;
@@ -232,20 +233,10 @@ fn read_rust_files(
         if !file.rel.ends_with(".rs") {
             continue;
         }
-        let in_package = file.owner.map_or(file.path.as_path(), |o| {
-            file.path
-                .strip_prefix(&facts.packages[o].dir)
-                .unwrap_or(&file.path)
-        });
+        let in_package = package_relative(facts, file);
         // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
         // all the same: a build script may call one defined anywhere).
-        let library_code = !matches!(
-            in_package
-                .components()
-                .next()
-                .and_then(|c| c.as_os_str().to_str()),
-            Some("tests" | "examples" | "benches")
-        );
+        let library_code = !outside_library_code(in_package);
         let Ok(text) = gate_support::read::text_capped(&file.path, helpers::RUST_FILE_CAP) else {
             continue;
         };
@@ -286,6 +277,27 @@ fn read_rust_files(
     }
     embedded_calls(&nvrtc, embedded, calls);
     texts
+}
+
+/// A tracked file's path below the package that owns it (its absolute path when none does).
+fn package_relative<'f>(facts: &Facts, file: &'f crate::facts::IndexedFile) -> &'f Path {
+    file.owner.map_or(file.path.as_path(), |o| {
+        file.path
+            .strip_prefix(&facts.packages[o].dir)
+            .unwrap_or(&file.path)
+    })
+}
+
+/// Whether a path below its package lies in the package's tests, examples or benchmarks,
+/// which do not ship.
+fn outside_library_code(in_package: &Path) -> bool {
+    matches!(
+        in_package
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str()),
+        Some("tests" | "examples" | "benches")
+    )
 }
 
 /// A CUDA source embedded in Rust code: the package (index), the embedding file, its

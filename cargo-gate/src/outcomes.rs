@@ -1,14 +1,17 @@
 //! What more than one check derives from the same facts, in the same words: where the
 //! build's log is kept, what a check that needed the build says when the lockfile does not
 //! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
-//! covers (`kernels.build` warns about them, `cuda.contracts` fails on them), and why a test
+//! covers (`kernels.build` warns about them, `cuda.contracts` fails on them; test data and
+//! sources only tests and doc examples use are notes to both), and why a test
 //! run has no results (`tests.pass` reports it, `failure.paths` cites it), and a manifest
 //! that could not be read or parsed (`profile.cargo`, `semver.compat` and `toolchain.pinned`
 //! report it where they need it). Checks sit above this module, so none has to import another
 //! for it.
 
 use crate::check::{Finding, Location, Outcome, Severity, SkipKind, Status};
-use crate::facts::{Build, Content, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact};
+use crate::facts::{
+    Build, Content, CudaSource, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact,
+};
 use std::path::Path;
 use toml::de::DeTable;
 
@@ -30,57 +33,133 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// the package that owns the file and what its build script compiles it with, grouped per
 /// package for the text report. Files of packages that ship with the workspace (members and
 /// the crates they reach through path dependencies) or of no package get `severity`; files
-/// of other packages (a nested workspace, a fixture) are notes.
+/// of other packages (a nested workspace, a fixture), test data, and sources that nothing
+/// compiles and only tests and doc examples use ([`crate::bom::reach`]) are notes.
 pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
     let (inventory, builders) = crate::bom::sources(facts);
     let by_path: std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile> =
         inventory.iter().map(|s| (s.path.as_str(), s)).collect();
+    let outside: Vec<&CudaSource> = facts
+        .cuda
+        .iter()
+        .filter(|s| s.is_source())
+        .filter(|s| !s.owner.is_some_and(|o| facts.packages[o].gate_build))
+        .collect();
+    // Named from the one inventory `kernels.shipped` and `cargo gate kernels` read.
+    let built: Vec<Option<String>> = outside
+        .iter()
+        .map(|s| {
+            by_path
+                .get(s.rel.as_str())
+                .and_then(|s| crate::bom::builders_text(s, builders))
+        })
+        .collect();
+    // Where the Rust code uses what nothing compiles, read only for the files that would
+    // count as kernels of this build.
+    let unbuilt: Vec<usize> = (0..outside.len())
+        .filter(|&i| built[i].is_none())
+        .filter(|&i| !is_test_data(facts, outside[i], builders) && ships(facts, outside[i]))
+        .collect();
+    let unbuilt_sources: Vec<&CudaSource> = unbuilt.iter().map(|&i| outside[i]).collect();
+    let mut uses: Vec<Option<crate::bom::reach::Uses>> = vec![None; outside.len()];
+    for (i, found) in unbuilt
+        .into_iter()
+        .zip(crate::bom::reach::uses(facts, &unbuilt_sources))
+    {
+        uses[i] = Some(found);
+    }
     let mut findings = Vec::new();
-    for source in facts.cuda.iter().filter(|s| s.is_source()) {
-        let owner = source.owner.map(|o| &facts.packages[o]);
-        if owner.is_some_and(|p| p.gate_build) {
-            continue;
+    for (i, (source, built)) in outside.into_iter().zip(built).enumerate() {
+        let how = match (built, uses[i].take()) {
+            (Some(builders), _) => Outside::Compiled(builders),
+            (None, _) if is_test_data(facts, source, builders) => Outside::TestData,
+            (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
+            (None, _) => Outside::NotCompiled,
+        };
+        findings.push(how.finding(facts, source, severity));
+    }
+    findings
+}
+
+/// The notes among [`outside_gate_build`]'s findings, as the text report would group them
+/// (`k: CUDA sources used only by tests and doc examples, not by gate-build — 1 file(s):
+/// resources/add.cu`), for a summary: the text report shows no notes, and a check that
+/// passes because its CUDA sources are no kernels of this build says which, and why.
+pub fn noted_sources(findings: &[Finding]) -> String {
+    const SHOWN: usize = 3;
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Note) {
+        let group = f.group.as_deref().unwrap_or("CUDA sources");
+        let file = f.location.as_ref().map_or("", |l| l.file.as_str());
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, files)) => files.push(file),
+            None => groups.push((group, vec![file])),
         }
+    }
+    let line = |(group, files): &(&str, Vec<&str>)| {
+        let more = if files.len() > SHOWN { ", …" } else { "" };
+        let first = files.iter().take(SHOWN).copied().collect::<Vec<_>>();
+        format!(
+            "{group} — {} file(s): {}{more}",
+            files.len(),
+            first.join(", ")
+        )
+    };
+    groups.iter().map(line).collect::<Vec<_>>().join("; ")
+}
+
+/// How a CUDA source outside gate-build is compiled, as far as the evidence shows.
+enum Outside {
+    /// By the builders named (`raw nvcc (k/build.rs:6)`).
+    Compiled(String),
+    /// Test data: in the package's `tests/` directory (cargo's integration tests, and the
+    /// inputs they read), in a package with no CUDA compile anywhere in its build script or
+    /// code (no nvcc, cc, CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call),
+    /// reached by no builder: a line counter's sample, not a kernel of this build.
+    TestData,
+    /// Compiled by nothing, and named (the source or its PTX, cubin or fatbin) only by doc
+    /// examples and test, example or bench code: its code does not ship (RustaCUDA's
+    /// `resources/add.cu`, whose `add.ptx` only doc examples and tests embed).
+    TestOrDocOnly(crate::bom::reach::Uses),
+    /// By nothing the evidence shows.
+    NotCompiled,
+}
+
+impl Outside {
+    /// The finding for `source`: `severity` for a kernel of this build, else a note.
+    fn finding(&self, facts: &Facts, source: &CudaSource, severity: Severity) -> Finding {
+        let owner = source.owner.map(|o| &facts.packages[o]);
         let package = owner.map_or("no package", |p| p.name.as_str());
-        // Named from the one inventory `kernels.shipped` and `cargo gate kernels` read.
-        let built = by_path
-            .get(source.rel.as_str())
-            .and_then(|s| crate::bom::builders_text(s, builders));
-        // Test data: in the package's `tests/` directory (cargo's integration tests, and the
-        // inputs they read), in a package with no CUDA compile anywhere in its build script
-        // or code (no nvcc, cc, CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call),
-        // reached by no builder: a line counter's sample, not a kernel of this build.
-        let compiles_cuda = |name: &str| builders.iter().any(|b| b.package == name);
-        let in_tests = owner.is_some_and(|p| {
-            facts
-                .root()
-                .join(&source.rel)
-                .strip_prefix(facts.root().join(&p.dir))
-                .is_ok_and(|rest| rest.starts_with("tests"))
-        });
-        let data = built.is_none() && in_tests && owner.is_some_and(|p| !compiles_cuda(&p.name));
-        let how = match built {
-            Some(builders) => format!("compiled by {builders}"),
-            None if data => "test data: under tests/, and no CUDA compile in the package's \
-                             build script or code"
+        let how = match self {
+            Outside::Compiled(builders) => format!("compiled by {builders}"),
+            Outside::TestData => "test data: under tests/, and no CUDA compile in the \
+                                  package's build script or code"
                 .to_owned(),
-            None if owner.is_some_and(|p| p.build_script.is_some()) => {
+            Outside::TestOrDocOnly(_) => "used only by tests and doc examples".to_owned(),
+            Outside::NotCompiled if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()
             }
-            None => "with no build script".to_owned(),
+            Outside::NotCompiled => "with no build script".to_owned(),
         };
-        let severity = if owner.is_some_and(|p| p.role == Role::Other) || data {
+        let message = match self {
+            Outside::TestData => format!(
+                "CUDA file outside gate-build ({how}): not counted as a kernel of this build"
+            ),
+            Outside::TestOrDocOnly(uses) => format!(
+                "CUDA source outside gate-build, compiled by nothing and named only by {}: its \
+                 code does not ship, so it is not counted as a kernel of this build",
+                uses.describe()
+            ),
+            _ => format!(
+                "CUDA source outside gate-build ({how}): no manifest shows that its kernels \
+                 build, load or have CPU references"
+            ),
+        };
+        let kernel = !matches!(self, Outside::TestData | Outside::TestOrDocOnly(_));
+        let severity = if owner.is_some_and(|p| p.role == Role::Other) || !kernel {
             Severity::Note
         } else {
             severity
-        };
-        let message = if data {
-            format!("CUDA file outside gate-build ({how}): not counted as a kernel of this build")
-        } else {
-            format!(
-                "CUDA source outside gate-build ({how}): no manifest shows that its kernels \
-                 build, load or have CPU references"
-            )
         };
         let mut finding = Finding::new(severity, message)
             .code("cuda-outside-gate-build")
@@ -89,9 +168,32 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
         if let Some(p) = owner {
             finding = finding.subject(p.name.clone());
         }
-        findings.push(finding);
+        finding
     }
-    findings
+}
+
+/// Whether `source` is test data ([`Outside::TestData`]), given that no builder reaches it.
+fn is_test_data(
+    facts: &Facts,
+    source: &CudaSource,
+    builders: &[gate_formats::kernel_bom::Builder],
+) -> bool {
+    let Some(owner) = source.owner.map(|o| &facts.packages[o]) else {
+        return false;
+    };
+    let in_tests = facts
+        .root()
+        .join(&source.rel)
+        .strip_prefix(facts.root().join(&owner.dir))
+        .is_ok_and(|rest| rest.starts_with("tests"));
+    in_tests && !builders.iter().any(|b| b.package == owner.name)
+}
+
+/// Whether `source` belongs to a package that ships with the workspace, or to none.
+fn ships(facts: &Facts, source: &CudaSource) -> bool {
+    source
+        .owner
+        .is_none_or(|o| facts.packages[o].role != Role::Other)
 }
 
 /// What a check that needed the build reports on its own when the lockfile does not resolve

@@ -1,7 +1,8 @@
 //! What a build script compiles GPU code with, read from its tokens (never from raw text, so
 //! comments and strings are never code): the builder calls ([`analyse`]), the functions across
 //! the workspace's crates that make or configure a GPU build ([`helpers`]), and the places any
-//! Rust file compiles CUDA at run time with NVRTC ([`nvrtc_uses`]).
+//! Rust file compiles CUDA at run time with NVRTC ([`nvrtc_uses`]), and where Rust code
+//! names a GPU file, in code, test code or doc comments ([`mentions`]).
 //!
 //! A builder is recognised by what the code does, at its constructor:
 //!
@@ -34,6 +35,7 @@
 
 mod guards;
 mod lexed;
+mod mentions;
 mod nvrtc;
 mod probes;
 
@@ -47,6 +49,7 @@ use lexed::contains_any;
 use probes::{gpu_probe, outside_out_dir};
 use std::cell::OnceCell;
 
+pub use mentions::{Mention, Reach, mentions};
 pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
 
 use gate_support::lexer::TokenKind;

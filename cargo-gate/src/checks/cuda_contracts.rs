@@ -6,7 +6,9 @@
 //! GPU-vs-CPU differential results when a GPU is present (else the build is only
 //! fallback-valid, and the summary says so). Also: `.cu`/`.cuh` files anywhere in the tree that
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
-//! workspace.
+//! workspace — when their code can ship: test data, another package's sources, and sources
+//! that nothing compiles and only tests and doc examples use (the source or its PTX, cubin or
+//! fatbin) are notes ([`outside_gate_build`]).
 
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
@@ -332,8 +334,17 @@ impl Contracts {
             "no native kernels"
         };
         if packages == 0 && self.uncovered == 0 {
-            return Outcome::pass("no kernels: no gate-build manifest in the build, no CUDA source outside gate-build")
-                .with_findings(self.findings);
+            let summary = if self.findings.is_empty() {
+                "no kernels: no gate-build manifest in the build, no CUDA source outside gate-build"
+                    .to_owned()
+            } else {
+                format!(
+                    "no kernels: no gate-build manifest in the build, and no CUDA source outside \
+                     gate-build that ships; noted: {}",
+                    crate::outcomes::noted_sources(&self.findings)
+                )
+            };
+            return Outcome::pass(summary).with_findings(self.findings);
         }
         if self.findings.iter().all(|f| f.severity == Severity::Note) {
             let mut summary = format!("{packages} kernel package(s) meet their contracts");
@@ -447,6 +458,74 @@ mod tests {
             .map(|l| l.file.as_str())
             .collect();
         assert_eq!(stray, ["stray/kernel.cu"]);
+    }
+
+    /// A crate (no gate-build) with `resources/add.cu` and its checked-in `add.ptx`, whose
+    /// `src/lib.rs` is `lib` and `examples/launch.rs` `example`: `cuda.contracts`' status and
+    /// its finding on the `.cu`.
+    fn ptx_read_by(lib: &str, example: &str) -> (Status, Severity, String) {
+        let files = [
+            (
+                "k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "k/resources/add.cu",
+                "extern \"C\" __global__ void add() {}\n",
+            ),
+            ("k/resources/add.ptx", ".version 9.0\n"),
+            ("k/src/lib.rs", lib),
+            ("k/examples/launch.rs", example),
+        ];
+        let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                facts: &collected(ctx, json!([])),
+                ..*ctx
+            })
+        });
+        let [finding] = outcome.findings.as_slice() else {
+            panic!("one finding: {outcome:?}");
+        };
+        assert_eq!(
+            finding.location.as_ref().unwrap().file,
+            "k/resources/add.cu"
+        );
+        (outcome.status, finding.severity, finding.message.clone())
+    }
+
+    #[test]
+    fn a_source_only_tests_and_doc_examples_use_is_no_kernel_of_the_build() {
+        let doc_and_test = "/// ```\n/// let ptx = include_str!(\"../resources/add.ptx\");\n/// ```\n\
+                            pub fn load() {}\n#[cfg(test)]\nmod tests {\n    \
+                            const PTX: &str = include_str!(\"../resources/add.ptx\");\n}\n";
+        let example = "fn main() { let _ = include_str!(\"../resources/add.ptx\"); }\n";
+        let (status, severity, message) = ptx_read_by(doc_and_test, example);
+        assert_eq!(
+            (status, severity),
+            (Status::Pass, Severity::Note),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "named only by doc examples (k/src/lib.rs:2) and test code \
+                 (k/examples/launch.rs:1 and 1 more): its code does not ship"
+            ),
+            "{message}"
+        );
+        // The same PTX embedded by the library itself ships: a kernel outside gate-build.
+        let shipped = format!(
+            "pub static PTX: &str = include_str!(\"../resources/add.ptx\");\n{doc_and_test}"
+        );
+        let (status, severity, message) = ptx_read_by(&shipped, example);
+        assert_eq!(
+            (status, severity),
+            (Status::Fail, Severity::Error),
+            "{message}"
+        );
+        assert!(message.contains("(with no build script)"), "{message}");
+        // Named by nothing: nothing shows where its code goes, so it is judged as a kernel.
+        let (status, _, message) = ptx_read_by("pub fn nothing() {}\n", "fn main() {}\n");
+        assert_eq!(status, Status::Fail, "{message}");
     }
 
     #[test]

@@ -176,10 +176,16 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
                 facts.index.files.len(),
                 facts.index.source.describe()
             )),
+            None if outside.is_empty() => Outcome::pass(format!(
+                "no gate-build dependents, no CUDA source (.cu, .cuh) among {} {} file(s); the \
+                 {cuda_files} checked-in GPU file(s) are kernels.shipped's to judge",
+                facts.index.files.len(),
+                facts.index.source.describe()
+            )),
             None => Outcome::pass(format!(
-                "no gate-build dependents among the workspace's packages; the {cuda_files} CUDA \
-                 file(s) in the repository are test data or belong to packages outside it \
-                 (each is a note)"
+                "no gate-build dependents among the workspace's packages, and no CUDA source \
+                 outside gate-build that ships; noted: {}",
+                crate::outcomes::noted_sources(&outside)
             )),
         };
         return outcome

@@ -39,10 +39,12 @@ pub(super) struct FnDef<'a> {
     pub(super) close: usize,
 }
 
-/// A file's significant tokens and what its `use` declarations import (name → crate).
+/// A file's significant tokens, its comments (kept apart: they are never code) and what its
+/// `use` declarations import (name → crate).
 #[derive(Debug)]
 pub(super) struct Lexed<'a> {
     pub(super) toks: Vec<Tok<'a>>,
+    pub(super) comments: Vec<Tok<'a>>,
     pub(super) imports: HashMap<&'a str, &'a str>,
 }
 
@@ -50,22 +52,27 @@ impl<'a> Lexed<'a> {
     pub(super) fn new(text: &'a str) -> Lexed<'a> {
         let bytes = text.as_bytes();
         let mut toks = Vec::new();
+        let mut comments = Vec::new();
         let mut line = 1u32;
         let mut last = 0usize;
         for t in Lexer::new(bytes) {
             let newlines = memchr::memchr_iter(b'\n', &bytes[last..t.start]).count();
             line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
             last = t.start;
-            if t.kind != TokenKind::Comment {
-                toks.push(Tok {
-                    kind: t.kind,
-                    text: text.get(t.start..t.end).unwrap_or(""),
-                    line,
-                });
+            let tok = Tok {
+                kind: t.kind,
+                text: text.get(t.start..t.end).unwrap_or(""),
+                line,
+            };
+            if t.kind == TokenKind::Comment {
+                comments.push(tok);
+            } else {
+                toks.push(tok);
             }
         }
         let mut lx = Lexed {
             toks,
+            comments,
             imports: HashMap::new(),
         };
         lx.imports = lx.read_imports();

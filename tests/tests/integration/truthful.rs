@@ -115,6 +115,73 @@ fn a_static_run_compiles_nothing_where_no_package_uses_gate_build() {
     assert!(!fx.root.join("target/debug").exists());
 }
 
+/// bheisler/RustaCUDA's shape: `resources/add.cu` beside the `add.ptx` that only a doc
+/// example and a `#[cfg(test)]` module read (`include_str!`). The crate ships no GPU code, so
+/// the source is no kernel contract: a note that says so, in both kernel checks.
+#[test]
+fn a_kernel_only_tests_and_doc_examples_read_is_no_kernel_contract() {
+    let fx = fixture("cuda-test-and-doc-only");
+    let run = fx.gate(&["controlled", "--skip", "tests.pass", "--format", "json"]);
+    let report = run.json();
+    for id in ["kernels.build", "cuda.contracts"] {
+        let c = check(&report, id);
+        assert_eq!(c["status"], "PASS", "{c:#}");
+        assert_eq!(files(c), ["resources/add.cu"]);
+        assert_eq!(c["findings"][0]["severity"], "note", "{c:#}");
+        assert!(
+            messages(c).contains(
+                "named only by doc examples (src/lib.rs:7) and test code (src/lib.rs:18): \
+                 its code does not ship"
+            ),
+            "{c:#}"
+        );
+    }
+    assert!(
+        !report["verdict"]["failing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id == "cuda.contracts"),
+        "{report:#}"
+    );
+    let text = fx.gate(&[
+        "controlled",
+        "--skip",
+        "tests.pass",
+        "--only",
+        "cuda.contracts",
+    ]);
+    assert_snapshot!("cuda-test-and-doc-only-contracts-text", text.transcript());
+}
+
+/// The shipping case beside it: PTX that library code embeds, its `.cu` built outside
+/// gate-build, is a kernel nothing checks, and `cuda.contracts` fails on it as before.
+#[test]
+fn a_kernel_the_library_embeds_still_fails_outside_gate_build() {
+    let shipped_at = |fx: &crate::support::Fixture, source: &str| {
+        let run = fx.gate(&["controlled", "--skip", "tests.pass", "--format", "json"]);
+        let report = run.json();
+        assert_eq!(run.code, 1, "{}", run.transcript());
+        let contracts = check(&report, "cuda.contracts");
+        assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+        assert_eq!(files(contracts), [source]);
+        assert_eq!(
+            contracts["findings"][0]["severity"], "error",
+            "{contracts:#}"
+        );
+        assert_eq!(check(&report, "kernels.build")["status"], "WARN");
+    };
+    shipped_at(&fixture("bom-include-ptx"), "ptx-user/kernels/saxpy.cu");
+    // The fixture above, once its library embeds the PTX its doc example and tests read.
+    let fx = fixture("cuda-test-and-doc-only");
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    let embedded = "/// The test kernel, for callers.\n\
+                    pub static ADD_PTX: &str = include_str!(\"../resources/add.ptx\");\n";
+    fx.write("src/lib.rs", &format!("{lib}\n{embedded}"))
+        .commit();
+    shipped_at(&fx, "resources/add.cu");
+}
+
 #[test]
 fn a_workspace_cargo_cannot_load_is_judged_from_its_manifests() {
     let fx = fixture("path-dep-outside-missing");
