@@ -8,10 +8,13 @@
 //! cargo's error is kept as a fact ([`Workspace::metadata_error`]): the checks that only need
 //! manifests and files still judge, and the ones that need cargo say what blocked them.
 
-use crate::cargo::{self, Cargo, Unavailable};
+use crate::cargo::{self, Unavailable};
 use crate::error::GateError;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub mod discovery;
+mod hint;
 
 /// A workspace member.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,91 +73,9 @@ impl Workspace {
         Self::discover_resolving(manifest_path, offline, false).map(|(ws, _)| ws)
     }
 
-    /// [`Workspace::discover`]; with `resolve`, and the workspace looked for from the current
-    /// directory, cargo is asked for the whole resolve (`cargo metadata --locked
-    /// --all-features`, the resolve fact's own command) instead of the members alone: one
-    /// cargo process where a run that reads no cache would start two, one after the other.
-    /// Its output comes back for the resolve fact when the root is the current directory
-    /// (where that fact runs it); when it fails (a stale lockfile, no network), the members
-    /// are asked with `--no-deps` as always, and the failure is still the resolve's evidence.
-    pub fn discover_resolving(
-        manifest_path: Option<&Path>,
-        offline: bool,
-        resolve: bool,
-    ) -> Result<(Workspace, Option<ResolveOutput>), GateError> {
-        let cwd = std::env::current_dir().map_err(|source| GateError::CurrentDir { source })?;
-        let manifest = checked_manifest(manifest_path)?;
-        // cargo (and rustup) would wait for ever on a file it reads that is a FIFO, and read
-        // a device without end: such a file is refused before cargo is asked.
-        let start = manifest.clone().unwrap_or_else(|| cwd.join("Cargo.toml"));
-        if let Some((file, why)) = unfit_for_cargo(&start) {
-            return Err(GateError::WorkspaceLoad {
-                manifest: file.display().to_string(),
-                detail: why,
-            });
-        }
-        let resolve = resolve && manifest.is_none();
-        let runner = Cargo::new(&cwd, offline);
-        let mut args = match resolve {
-            true => vec!["--locked", "--all-features", "--format-version", "1"],
-            false => vec!["--no-deps", "--format-version", "1"],
-        };
-        let manifest_arg;
-        if let Some(m) = &manifest {
-            manifest_arg = m.to_string_lossy().into_owned();
-            args.extend(["--manifest-path", manifest_arg.as_str()]);
-        }
-        let cmd = runner.command("metadata", &args);
-        let command_line = cargo::describe(&cmd);
-        // Git's state is asked beside cargo, in the directory the workspace is looked for
-        // from: that is its root in the common case (the gate run at the root), and the
-        // answer is kept only then (`git_at`).
-        let guess = start_dir(&cwd, manifest.as_deref());
-        // stdout (one JSON document) and stderr are kept apart here: interleaving could split
-        // the document.
-        let (output, early_git) = std::thread::scope(|scope| {
-            let git = scope.spawn(|| git_info(&guess));
-            let output = crate::process::output(cmd);
-            let git = git
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (output, git)
-        });
-        let output = match output {
-            Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(GateError::CargoMissing);
-            }
-            Err(source) => return Err(GateError::CargoFailed { source }),
-        };
-        if crate::process::interrupted() {
-            return Err(GateError::WorkspaceLoad {
-                manifest: start.display().to_string(),
-                detail: "interrupted (Ctrl-C or SIGTERM) while cargo was loading it".to_owned(),
-            });
-        }
-        let raw = resolve.then(|| ResolveOutput::of(command_line, &output));
-        if !output.status.success() {
-            if let Some(raw) = raw {
-                let (ws, _) = Self::discover_resolving(None, offline, false)?;
-                let raw = (ws.root == cwd).then_some(raw);
-                return Ok((ws, raw));
-            }
-            return unloadable(&output.stderr, offline, &cwd, manifest.as_deref())
-                .map(|ws| (ws, None));
-        }
-        let metadata: cargo_metadata::Metadata =
-            serde_json::from_slice(&output.stdout).map_err(|e| GateError::Metadata {
-                detail: e.to_string(),
-            })?;
-        let ws = Self::of_metadata(metadata, &guess, early_git);
-        let raw = raw.filter(|_| ws.root == cwd);
-        Ok((ws, raw))
-    }
-
     /// The workspace `cargo metadata` described (its members: the resolve lists every
     /// package), git's state asked at `guess` kept when that is the root.
-    fn of_metadata(
+    pub(crate) fn of_metadata(
         metadata: cargo_metadata::Metadata,
         guess: &Path,
         early_git: Option<GitInfo>,
@@ -543,11 +464,11 @@ pub fn fit_for_probes(dir: &Path) -> bool {
 
 /// Git's state at `root`: `early` (asked at `guess` before the root was known) when `guess`
 /// is the root, else asked now.
-fn git_at(root: &Path, guess: &Path, early: Option<GitInfo>) -> Option<GitInfo> {
+pub(crate) fn git_at(root: &Path, guess: &Path, early: Option<GitInfo>) -> Option<GitInfo> {
     if guess == root { early } else { git_info(root) }
 }
 
-fn git_info(root: &Path) -> Option<GitInfo> {
+pub(crate) fn git_info(root: &Path) -> Option<GitInfo> {
     // Three independent questions, asked at once (each is a process start).
     let (toplevel, commit, status) = std::thread::scope(|scope| {
         let commit = scope.spawn(|| git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]));

@@ -2,6 +2,7 @@
 //! before any check starts — the workspace, the validated configuration, the stage plan, the
 //! run record begun, and the facts gathered once (with their cache).
 
+use super::discover::{self, Discovered, Expected};
 use super::options::{RunOptions, out_dir};
 use super::plan::{names, plan};
 use crate::cargo::Cargo;
@@ -15,7 +16,7 @@ use crate::redact::Redactor;
 use crate::registry;
 use crate::stage::Stage;
 use crate::verdict::Mode;
-use crate::workspace::{ResolveOutput, Workspace};
+use crate::workspace::Workspace;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
@@ -47,11 +48,41 @@ pub(super) struct Prepared {
     pub run_dir: PathBuf,
     /// The facts gathered once for every check.
     pub facts: Facts,
+    /// Cargo's answer still to come, when the run went on with the workspace an earlier run
+    /// kept ([`confirmed`] compares them before anything is judged).
+    pub expected: Option<Expected>,
 }
 
 /// Loads the workspace and its configuration, plans the stage and begins the record.
-/// Errors here are "could not evaluate": no record is kept.
+/// Errors here are "could not evaluate": no record is kept. The workspace may be the one an
+/// earlier run kept, cargo's answer still to come ([`Prepared::expected`]).
 pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prepared, GateError> {
+    prepare_with(opts, redactor, true)
+}
+
+/// The run `prepared`, confirmed: the workspace it went on with is the one cargo describes; or,
+/// when it is not, the run prepared again from cargo's answer (`true`), the first attempt's
+/// record dropped unjudged.
+pub(super) fn confirmed(
+    mut prepared: Prepared,
+    opts: &RunOptions,
+    redactor: &mut Redactor,
+) -> Result<(Prepared, bool), GateError> {
+    let Some(expected) = prepared.expected.take() else {
+        return Ok((prepared, false));
+    };
+    if expected.confirms(&prepared.ws)? {
+        return Ok((prepared, false));
+    }
+    drop(prepared);
+    Ok((prepare_with(opts, redactor, false)?, true))
+}
+
+fn prepare_with(
+    opts: &RunOptions,
+    redactor: &mut Redactor,
+    expect: bool,
+) -> Result<Prepared, GateError> {
     let started = Instant::now();
     let started_at = SystemTime::now();
     if !crate::stage::def(opts.stage).available {
@@ -59,7 +90,12 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
             stage: opts.stage.to_string(),
         });
     }
-    let (ws, resolved, probes) = discover(opts)?;
+    let Discovered {
+        ws,
+        resolved,
+        probes,
+        expected,
+    } = discover::discover(opts, expect)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = config::load(
         &ws.config_layout(),
@@ -71,6 +107,9 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
     let mode = super::plan::mode(opts, &config);
     let out = out_dir(&ws, opts.out.as_deref());
     redactor.add_path(&out, "<out>");
+    if expected.is_none() {
+        ws.keep(&out, Workspace::kept(&out, &ws.root).as_ref());
+    }
     let run_id = record::new_run_id(started_at);
     let writer = RecordWriter::begin(&out, &run_id)?;
 
@@ -109,53 +148,8 @@ pub(super) fn prepare(opts: &RunOptions, redactor: &mut Redactor) -> Result<Prep
         environment,
         run_dir,
         facts,
+        expected,
     })
-}
-
-/// The workspace (with the resolve, when discovery ran it: [`resolve_first`]) and the
-/// toolchain probes, asked at its root. The probes (four process starts, two through rustup)
-/// run while cargo loads the workspace, in the directory it is looked for from: its root in
-/// the common case; elsewhere they are asked again at the root (`Probes::at`). Never before
-/// the files rustup reads are known to be no FIFO (a probe would hang).
-fn discover(
-    opts: &RunOptions,
-) -> Result<(Workspace, Option<ResolveOutput>, environment::Probes), GateError> {
-    let guess = std::env::current_dir()
-        .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
-        .ok()
-        .filter(|dir| crate::workspace::fit_for_probes(dir));
-    let resolve_first = resolve_first(opts, guess.as_deref());
-    let (ws, probes) = std::thread::scope(|scope| {
-        let probes = guess
-            .as_deref()
-            .map(|dir| scope.spawn(move || environment::Probes::ask(dir)));
-        let ws = Workspace::discover_resolving(
-            opts.manifest_path.as_deref(),
-            opts.offline,
-            resolve_first,
-        );
-        let probes = probes.map(|p| {
-            p.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        (ws, probes)
-    });
-    let (ws, resolved) = ws?;
-    let probes = probes.map_or_else(|| environment::Probes::ask(&ws.root), |p| p.at(&ws.root));
-    Ok((ws, resolved, probes))
-}
-
-/// Whether workspace discovery asks cargo for the whole resolve: when the run reads no cache
-/// (`--no-cache`), plans `lockfile.locked` (which runs the resolve whenever there is a
-/// Cargo.lock) and starts where that lockfile is. Otherwise the members alone are asked: a
-/// reused resolve needs no second cargo process, and a run that needs no resolve never
-/// reaches for the network.
-fn resolve_first(opts: &RunOptions, start: Option<&std::path::Path>) -> bool {
-    opts.no_cache
-        && opts.manifest_path.is_none()
-        && start.is_some_and(|dir| dir.join("Cargo.lock").is_file())
-        && plan(opts.stage, &opts.only, &opts.skip, &[])
-            .is_ok_and(|p| p.iter().any(|c| c.meta().id == "lockfile.locked"))
 }
 
 /// The evidence cache of this run. The build and the test run see the same environment, so

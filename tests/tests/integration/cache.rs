@@ -478,3 +478,60 @@ fn a_run_without_the_cache_asks_cargo_metadata_once() {
         assert_eq!(metadata(&log).len(), 2, "{name}: {log}");
     }
 }
+
+/// The workspace a run keeps for the next (`<out>/cache/workspace.json`) lets a static run go
+/// on while cargo loads the workspace, and is never evidence: out of date (a member added
+/// since) or forged (its members emptied), the run judges what cargo describes, exactly as a
+/// run without it, and keeps the true one for the next.
+#[cfg(unix)]
+#[test]
+fn a_kept_workspace_is_never_evidence() {
+    let asked = |log: &str| {
+        log.lines()
+            .filter(|l| l.starts_with("metadata --no-deps"))
+            .count()
+    };
+    let judged = |run: &crate::support::Run| {
+        let mut checks = judged(run, true);
+        checks.retain(|(id, ..)| id != "repro.environment");
+        checks
+    };
+    let static_run = ["controlled", "--skip", "tests.pass", "--format", "json"];
+    let fx = fixture("clean");
+    let first = fx.gate(&static_run);
+    // Unchanged: cargo is asked once, beside the run.
+    let (again, log) = fx.cargo_calls(&static_run);
+    assert_eq!(asked(&log), 1, "{log}");
+    assert_eq!(judged(&again), judged(&first));
+    let kept = fx.out().join("cache/workspace.json");
+    let text = std::fs::read_to_string(&kept).expect("the workspace is kept");
+    assert!(!text.contains("second"), "{text}");
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\nmembers = [\"second\"]\n",
+    )
+    .write(
+        "second/Cargo.toml",
+        "[package]\nname = \"second\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .write("second/src/lib.rs", "//! The second member.\n")
+    .commit();
+    // Out of date: cargo's answer differs, and the run is prepared again from it.
+    let (stale, log) = fx.cargo_calls(&static_run);
+    assert_eq!(asked(&log), 2, "{log}");
+    std::fs::remove_file(&kept).expect("kept again");
+    let without = fx.gate(&static_run);
+    assert_eq!(judged(&stale), judged(&without), "{}", stale.transcript());
+    assert_ne!(judged(&stale), judged(&first));
+    let pinned = check(&stale, "toolchain.pinned")["summary"].to_string();
+    assert!(pinned.contains("second"), "{pinned}");
+    // Forged: no members at all, a target directory elsewhere.
+    let forged = std::fs::read_to_string(&kept)
+        .expect("kept again")
+        .replace("\"second\"", "\"gone\"");
+    std::fs::write(&kept, &forged).unwrap();
+    let after = fx.gate(&static_run);
+    assert_eq!(judged(&after), judged(&without), "{}", after.transcript());
+    let text = std::fs::read_to_string(&kept).expect("the workspace is kept");
+    assert!(text.contains("second") && !text.contains("gone"), "{text}");
+}

@@ -130,6 +130,24 @@ fn tool_garbage(fx: &Fixture) {
     );
 }
 
+/// The workspace kept for the next run (`cache/workspace.json`), planted as `plant`.
+fn kept_workspace(fx: &Fixture, plant: &Plant) {
+    cached(fx);
+    runner::plant(fx, "target/gate/cache/workspace.json", plant);
+}
+
+fn kept_garbage(fx: &Fixture) {
+    kept_workspace(fx, &Plant::Text("{\"root\": 7}\n".to_owned()));
+}
+
+fn kept_fifo(fx: &Fixture) {
+    kept_workspace(fx, &Plant::Fifo);
+}
+
+fn kept_sparse(fx: &Fixture) {
+    kept_workspace(fx, &Plant::Sparse(1 << 30));
+}
+
 /// A pilot run over a cache tampered with by `prepare`: exit 0, every check passed.
 fn pilot(name: &str, prepare: super::Prepare, mentions: &[&str]) -> Case {
     Case::new(name, &["pilot"], 0, mentions)
@@ -187,6 +205,21 @@ fn runs() -> Vec<Case> {
         pilot(
             "cache tool.json cut short, then a run",
             tool_garbage,
+            &["READY for pilot"],
+        ),
+        pilot(
+            "cache workspace.json of garbage, then a run",
+            kept_garbage,
+            &["READY for pilot"],
+        ),
+        pilot(
+            "cache workspace.json a FIFO, then a run",
+            kept_fifo,
+            &["READY for pilot"],
+        ),
+        pilot(
+            "cache workspace.json sparse, 1 GiB, then a run",
+            kept_sparse,
             &["READY for pilot"],
         ),
     ]

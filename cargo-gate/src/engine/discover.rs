@@ -1,0 +1,127 @@
+//! How a run finds its workspace. Cargo is asked while the toolchain is probed, for the whole
+//! resolve when the run reads no cache ([`resolve_first`]); or, when an earlier run kept the
+//! workspace it found here (`<out>/cache/workspace.json`), cargo is asked in the background
+//! while the run goes on with that one, and nothing is judged before the two are compared
+//! ([`Expected`], `prepare::confirmed`): a kept workspace that is out of date or forged costs
+//! the time it meant to save, never a verdict.
+
+use super::options::RunOptions;
+use super::plan::plan;
+use crate::environment::Probes;
+use crate::error::GateError;
+use crate::workspace::discovery::Discovering;
+use crate::workspace::{GitInfo, ResolveOutput, Workspace};
+use std::path::Path;
+
+/// The workspace and the toolchain probes, asked at its root.
+pub(super) struct Discovered {
+    pub ws: Workspace,
+    /// The resolve, when discovery ran it ([`resolve_first`]).
+    pub resolved: Option<ResolveOutput>,
+    pub probes: Probes,
+    /// Cargo's answer still to come, when `ws` is the kept workspace.
+    pub expected: Option<Expected>,
+}
+
+/// `cargo metadata` still running, and git's state asked where it was started.
+#[derive(Debug)]
+pub(super) struct Expected {
+    discovering: Discovering,
+    git: Option<GitInfo>,
+}
+
+impl Expected {
+    /// Waits for cargo: whether it describes `ws` (an error: cargo could not be asked).
+    pub(super) fn confirms(self, ws: &Workspace) -> Result<bool, GateError> {
+        let found = self.discovering.settle(self.git)?;
+        Ok(found.same_as(ws))
+    }
+}
+
+/// The workspace (with `expect`, the kept one when there is one) and the toolchain probes.
+/// The probes (four process starts, two through rustup) run while cargo loads the workspace,
+/// in the directory it is looked for from: its root in the common case; elsewhere they are
+/// asked again at the root (`Probes::at`). Never before the files rustup reads are known to
+/// be no FIFO (a probe would hang).
+pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, GateError> {
+    let guess = std::env::current_dir()
+        .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
+        .ok()
+        .filter(|dir| crate::workspace::fit_for_probes(dir));
+    if expect
+        && let Some(dir) = guess.as_deref()
+        && let Some(kept) = kept_for(opts, dir)
+    {
+        let discovering = Workspace::discover_beside(opts.offline)?;
+        let (probes, git) = std::thread::scope(|scope| {
+            let probes = scope.spawn(|| Probes::ask(dir));
+            let git = crate::workspace::git_info(dir);
+            let probes = probes
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (probes, git)
+        });
+        let ws = Workspace {
+            git: git.clone(),
+            ..kept
+        };
+        return Ok(Discovered {
+            ws,
+            resolved: None,
+            probes,
+            expected: Some(Expected { discovering, git }),
+        });
+    }
+    let resolve_first = resolve_first(opts, guess.as_deref());
+    let (ws, probes) = std::thread::scope(|scope| {
+        let probes = guess
+            .as_deref()
+            .map(|dir| scope.spawn(move || Probes::ask(dir)));
+        let ws = Workspace::discover_resolving(
+            opts.manifest_path.as_deref(),
+            opts.offline,
+            resolve_first,
+        );
+        let probes = probes.map(|p| {
+            p.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (ws, probes)
+    });
+    let (ws, resolved) = ws?;
+    let probes = probes.map_or_else(|| Probes::ask(&ws.root), |p| p.at(&ws.root));
+    Ok(Discovered {
+        ws,
+        resolved,
+        probes,
+        expected: None,
+    })
+}
+
+/// The workspace an earlier run kept where this run's output goes, found from `start` (its
+/// root): only for a run that reads the cache (the kept workspace sits in it), started at the
+/// root without `--manifest-path`, its target directory where cargo puts it by default.
+fn kept_for(opts: &RunOptions, start: &Path) -> Option<Workspace> {
+    let moved = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some());
+    if opts.no_cache || opts.manifest_path.is_some() || moved {
+        return None;
+    }
+    let target = start.join("target");
+    let out = opts.out.clone().unwrap_or_else(|| target.join("gate"));
+    Workspace::kept(&out, start).filter(|kept| kept.target_dir == target)
+}
+
+/// Whether workspace discovery asks cargo for the whole resolve: when the run reads no cache
+/// (`--no-cache`), plans `lockfile.locked` (which runs the resolve whenever there is a
+/// Cargo.lock) and starts where that lockfile is. Otherwise the members alone are asked: a
+/// reused resolve needs no second cargo process, and a run that needs no resolve never
+/// reaches for the network.
+fn resolve_first(opts: &RunOptions, start: Option<&Path>) -> bool {
+    opts.no_cache
+        && opts.manifest_path.is_none()
+        && start.is_some_and(|dir| dir.join("Cargo.lock").is_file())
+        && plan(opts.stage, &opts.only, &opts.skip, &[])
+            .is_ok_and(|p| p.iter().any(|c| c.meta().id == "lockfile.locked"))
+}

@@ -1,0 +1,77 @@
+//! The workspace an earlier run found, kept beside the evidence cache
+//! (`<out>/cache/workspace.json`): what a run expects cargo to answer, so it can go on while
+//! `cargo metadata` runs. Never evidence: nothing is judged until cargo's answer has been
+//! compared with it ([`Workspace::same_as`]), and a hint that is absent, unreadable, forged or
+//! out of date costs only the time it meant to save (docs/SECURITY.md, "Fast paths").
+
+use super::{Member, Workspace};
+use std::path::{Path, PathBuf};
+
+/// Largest hint read (a 500-member workspace keeps about 60 KiB).
+const HINT_CAP: u64 = 8 << 20;
+
+/// What is kept: everything `cargo metadata --no-deps` says of the workspace.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Kept {
+    root: PathBuf,
+    manifest_path: PathBuf,
+    target_dir: PathBuf,
+    members: Vec<(String, PathBuf)>,
+}
+
+fn hint_path(out: &Path) -> PathBuf {
+    out.join("cache").join("workspace.json")
+}
+
+impl Workspace {
+    /// The workspace kept at `out` by an earlier run, when its root is `start` (git's state
+    /// not kept: the caller asks it).
+    pub fn kept(out: &Path, start: &Path) -> Option<Workspace> {
+        let text = gate_support::read::text_capped(&hint_path(out), HINT_CAP).ok()?;
+        let kept: Kept = serde_json::from_str(&text).ok()?;
+        (kept.root == start).then(|| Workspace {
+            members: kept
+                .members
+                .into_iter()
+                .map(|(name, dir)| Member { name, dir })
+                .collect(),
+            root: kept.root,
+            manifest_path: kept.manifest_path,
+            target_dir: kept.target_dir,
+            git: None,
+            metadata_error: None,
+        })
+    }
+
+    /// Keeps this workspace at `out` for the next run when cargo described it and `kept` (what
+    /// was there: [`Workspace::kept`]) differs. Best effort: a hint that cannot be written is
+    /// only a run that does not go on while cargo loads.
+    pub fn keep(&self, out: &Path, kept: Option<&Workspace>) {
+        if self.metadata_error.is_some() || kept.is_some_and(|k| k.same_as(self)) {
+            return;
+        }
+        let kept = Kept {
+            root: self.root.clone(),
+            manifest_path: self.manifest_path.clone(),
+            target_dir: self.target_dir.clone(),
+            members: self
+                .members
+                .iter()
+                .map(|m| (m.name.clone(), m.dir.clone()))
+                .collect(),
+        };
+        if let Ok(bytes) = serde_json::to_vec(&kept) {
+            let _ = gate_support::atomic::write(&hint_path(out), &bytes);
+        }
+    }
+
+    /// Whether `other` describes the same workspace: root, manifest, target directory,
+    /// members (git's state aside).
+    pub fn same_as(&self, other: &Workspace) -> bool {
+        self.root == other.root
+            && self.manifest_path == other.manifest_path
+            && self.target_dir == other.target_dir
+            && self.members == other.members
+            && self.metadata_error == other.metadata_error
+    }
+}
