@@ -38,5 +38,3 @@ pub use plan::{BufId, Plan, Step};
 pub use runtime::{CallReport, GpuPolicy, PlanReport, Ran, Runtime, RuntimeBuilder, RuntimeError};
 pub use status::StatusCode;
 
-#[cfg(test)]
-mod tests;

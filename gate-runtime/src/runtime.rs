@@ -21,6 +21,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 mod plans;
+#[cfg(test)]
+mod tests;
 
 /// `GATE_GPU`: whether to use the GPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1097,10 +1097,6 @@ const CROWDED_ROOTS: &[(&str, &str)] = &[
          lib.rs, test support): gate-build compiles src/*.cu and the emulator includes them by \
          name; a folder per kernel when a kernel grows a second source",
     ),
-    (
-        "gate-runtime",
-        "the runtime's parts; split with issue 45's GPU work",
-    ),
 ];
 
 #[test]
