@@ -248,6 +248,19 @@ impl GateError {
     }
 }
 
+impl From<gate_record::RecordError> for GateError {
+    fn from(e: gate_record::RecordError) -> GateError {
+        use gate_record::RecordError;
+        match e {
+            RecordError::OutDir { path, source } => GateError::OutDir { path, source },
+            RecordError::Read { path, source } => GateError::Read { path, source },
+            RecordError::BadArtifactPath(rel) => {
+                GateError::Internal(format!("bad artifact path `{rel}`"))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

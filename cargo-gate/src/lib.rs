@@ -33,7 +33,7 @@ pub mod outcomes;
 pub(crate) use gate_scan::parallel;
 pub mod policy;
 pub mod process;
-pub mod record;
+pub use gate_record as record;
 pub mod redact;
 pub mod registry;
 pub mod render;

@@ -37,4 +37,3 @@ pub use kernel::{Call, KernelId};
 pub use plan::{BufId, Plan, Step};
 pub use runtime::{CallReport, GpuPolicy, PlanReport, Ran, Runtime, RuntimeBuilder, RuntimeError};
 pub use status::StatusCode;
-

@@ -28,3 +28,28 @@ pub fn runs(program: &str) -> bool {
         }
     }
 }
+
+/// The task a [`child_test`] was started with, when this process is one (`None`: the child
+/// test was run some other way and has nothing to do).
+pub fn child_task() -> Option<String> {
+    std::env::var("GATE_TEST_CHILD").ok()
+}
+
+/// This test binary, started to run its one test `test` (ignored, so it runs only when
+/// started this way), with `GATE_TEST_CHILD` set to `task`: how tests get a second process of
+/// their own code on every platform, Windows under Wine included, without a shell.
+pub fn child_test(test: &str, task: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(
+        std::env::current_exe().expect("a test binary knows where it is"),
+    );
+    cmd.args([
+        test,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env("GATE_TEST_CHILD", task);
+    cmd
+}

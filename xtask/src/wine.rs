@@ -31,6 +31,7 @@ pub(crate) const PACKAGES: &[&str] = &[
     "gate-cuda",
     "gate-ci",
     "gate-scan",
+    "gate-record",
     "cargo-gate",
 ];
 

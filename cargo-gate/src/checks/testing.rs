@@ -216,25 +216,14 @@ pub(crate) fn runs(program: &str) -> bool {
     gate_support::program::runs(program)
 }
 
-/// The task a [`child_test`] was started with, when this process is one (`None`: the child
-/// test was run some other way and has nothing to do).
+/// The task a [`child_test`] was started with, when this process is one
+/// ([`gate_support::program::child_task`]).
 pub(crate) fn child_task() -> Option<String> {
-    std::env::var("GATE_TEST_CHILD").ok()
+    gate_support::program::child_task()
 }
 
-/// This test binary, started to run its one test `test` (ignored, so it runs only when
-/// started this way), with `GATE_TEST_CHILD` set to `task`: how tests get a second process of
-/// their own code on every platform, Windows under Wine included, without a shell.
+/// This test binary, started to run its one ignored test `test` with `task`
+/// ([`gate_support::program::child_test`]).
 pub(crate) fn child_test(test: &str, task: &str) -> std::process::Command {
-    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        test,
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-        "-q",
-    ])
-    .env("GATE_TEST_CHILD", task);
-    cmd
+    gate_support::program::child_test(test, task)
 }

@@ -25,6 +25,12 @@ pub(crate) enum CliError {
     Bench(#[from] BenchError),
 }
 
+impl From<gate_record::RecordError> for CliError {
+    fn from(e: gate_record::RecordError) -> CliError {
+        CliError::Gate(e.into())
+    }
+}
+
 impl From<crate::config::ConfigErrors> for CliError {
     fn from(errors: crate::config::ConfigErrors) -> CliError {
         CliError::Gate(errors.into())

@@ -5,10 +5,10 @@
 //! through [`read_chain`] and uses only [`ChainRun::trusted`] runs, reading their artifacts
 //! through [`ChainRun::artifact`], which checks each against the manifest before it is used.
 
-use super::layout::{
+use crate::RecordError;
+use crate::layout::{
     FileKind, OutLock, file_kind, history_lines, is_run_dir_name, list_files, recover,
 };
-use crate::error::GateError;
 use gate_formats::run_record::{HistoryEntry, MANIFEST_SCHEMA, Manifest};
 use gate_support::digest::{sha256_file, sha256_hex};
 use serde::Serialize;
@@ -188,9 +188,9 @@ fn decision_disagrees(out: &Path, id: &str, manifest: &Manifest) -> Result<Vec<S
 /// `runs/` are read under the output lock, after repairing what an interrupted run left, so
 /// a run finishing concurrently is seen either whole or not at all. An output directory that
 /// cannot be locked (read-only, say) is read as it is.
-pub fn read_chain(out: &Path) -> Result<Chain, GateError> {
+pub fn read_chain(out: &Path) -> Result<Chain, RecordError> {
     let history_path = out.join("history.jsonl");
-    let read_err = |path: &Path, source| GateError::Read {
+    let read_err = |path: &Path, source| RecordError::Read {
         path: path.to_owned(),
         source,
     };
@@ -200,7 +200,7 @@ pub fn read_chain(out: &Path) -> Result<Chain, GateError> {
         if let Some(lock) = &lock {
             // A repair that cannot be written (a full disk) is no evidence of tampering:
             // the record cannot be read as it should be, and the caller says so (exit 2).
-            chain.recovered = recover(out, lock).map_err(|source| GateError::OutDir {
+            chain.recovered = recover(out, lock).map_err(|source| RecordError::OutDir {
                 path: out.to_owned(),
                 source,
             })?;
@@ -450,10 +450,10 @@ pub fn verify(
     out: &Path,
     only: Option<&str>,
     expect_head: Option<&str>,
-) -> Result<VerifyReport, GateError> {
+) -> Result<VerifyReport, RecordError> {
     let history_path = out.join("history.jsonl");
     if !history_path.is_file() {
-        return Err(GateError::Read {
+        return Err(RecordError::Read {
             path: history_path,
             source: std::io::Error::new(
                 std::io::ErrorKind::NotFound,

@@ -1,4 +1,4 @@
-//! The tamper-evident run record (SPEC §3.4): `<out>/runs/<run-id>/` written atomically,
+//! gate-record: the tamper-evident run record of cargo-gate (SPEC §3.4), usable on its own: `<out>/runs/<run-id>/` written atomically,
 //! a hash chain through the manifests, the append-only `history.jsonl`, and `verify`.
 //!
 //! What binds what:
@@ -23,17 +23,51 @@
 //! temporary directory or lock file nobody holds is removed, an unfinished last history line
 //! is cut off, and a complete run directory that links to the head but missed its history
 //! line gets it, rebuilt from its manifest.
+//!
+//! It knows nothing of stages' checks or verdicts beyond the few fields a history line
+//! binds (gate-formats' `run_record` types): a writer, a reader and a verifier any tool that
+//! keeps a record of its runs can use.
+//!
+//! ```
+//! use gate_formats::report::{RunResult, Stage};
+//! use gate_record::{HistoryEntry, RecordWriter, test_decision, verify};
+//!
+//! let out = tempfile::tempdir()?;
+//! let writer = RecordWriter::begin(out.path(), "run-1")?;
+//! writer.write("logs/build.log", b"Compiling app v0.1.0\n")?;
+//! let entry = HistoryEntry {
+//!     run_id: "run-1".into(),
+//!     stage: Stage::Pilot,
+//!     result: RunResult::parse("ready").expect("a result"),
+//!     exit_code: 0,
+//!     commit: None,
+//!     dirty: None,
+//!     time: "2026-11-26T00:00:00Z".into(),
+//!     manifest_sha256: String::new(),
+//! };
+//! let decision = test_decision(&entry);
+//! let finished = writer.finish("policy-digest", entry, |_previous| decision)?;
+//! assert!(finished.previous.is_none());
+//!
+//! // Edit a kept log, and verify names it.
+//! std::fs::write(finished.dir.join("logs/build.log"), "all good\n")?;
+//! let report = verify(out.path(), None, None)?;
+//! assert!(!report.intact());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::path::Path;
 
 mod chain;
+mod error;
 mod layout;
 #[cfg(test)]
 mod tests;
 mod writer;
 
+pub use error::RecordError;
 pub use layout::read_history;
-pub(crate) use layout::{FileKind, file_kind};
+pub use layout::{FileKind, file_kind};
 pub use writer::{Finished, RecordWriter, new_run_id};
 
 pub use chain::{Chain, ChainRun, Problem, VerifyReport, read_chain, verify};
@@ -49,8 +83,8 @@ pub use gate_formats::run_record::{
 };
 /// A `decision.json` that agrees with `entry`'s verdict (the fields the chain cross-checks),
 /// for tests that write records by hand.
-#[cfg(test)]
-pub(crate) fn test_decision(entry: &HistoryEntry) -> Vec<u8> {
+#[doc(hidden)]
+pub fn test_decision(entry: &HistoryEntry) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "predicate": {"result": entry.result, "stage": entry.stage, "exitCode": entry.exit_code}
     }))

@@ -10,8 +10,8 @@ use std::fs;
 fn entry(id: &str, result: &str) -> HistoryEntry {
     HistoryEntry {
         run_id: id.into(),
-        stage: crate::stage::Stage::Pilot,
-        result: crate::verdict::Result::parse(result).unwrap(),
+        stage: gate_formats::report::Stage::Pilot,
+        result: gate_formats::report::RunResult::parse(result).unwrap(),
         exit_code: i32::from(result != "ready"),
         commit: Some(format!("commit-of-{id}")),
         dirty: Some(false),
@@ -620,7 +620,7 @@ fn run_ids_sort_by_time() {
 // this test binary started again runs `child`, told what to do by `GATE_TEST_CHILD`.
 
 fn child_command(task: &str) -> std::process::Command {
-    crate::checks::testing::child_test("record::tests::child", task)
+    gate_support::program::child_test("tests::child", task)
 }
 
 /// What the processes of the tests below do: `record|OUT|PREFIX` records five runs;
@@ -630,7 +630,7 @@ fn child_command(task: &str) -> std::process::Command {
 #[ignore = "the second process of the record tests; runs only when they start it"]
 #[expect(clippy::print_stdout, reason = "what it prints is what the test reads")]
 fn child() {
-    let Some(task) = crate::checks::testing::child_task() else {
+    let Some(task) = gate_support::program::child_task() else {
         return;
     };
     let mut parts = task.splitn(3, '|');

@@ -240,14 +240,14 @@ pub(super) fn list_artifacts(dir: &Path) -> std::io::Result<Vec<ArtifactDigest>>
 
 /// What a directory entry is, read without following links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum FileKind {
+pub enum FileKind {
     /// A regular file.
     File,
     /// Anything else (symlink, FIFO, socket, device), named.
     Other(&'static str),
 }
 
-pub(crate) fn file_kind(meta: &fs::Metadata) -> FileKind {
+pub fn file_kind(meta: &fs::Metadata) -> FileKind {
     let t = meta.file_type();
     if t.is_file() {
         FileKind::File

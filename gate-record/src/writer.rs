@@ -1,10 +1,10 @@
 //! Writing a run record: `RecordWriter` builds `runs/.tmp-<id>/` under its own lock, then
 //! renames it into place and appends its history line under the output lock.
 
-use super::layout::{
+use crate::RecordError;
+use crate::layout::{
     OutLock, append_history, list_artifacts, read_history, recover, remove_abandoned,
 };
-use crate::error::GateError;
 use gate_formats::run_record::{HistoryEntry, MANIFEST_SCHEMA, Manifest, PreviousRun};
 use gate_support::atomic::{self, write_synced};
 use gate_support::digest::sha256_hex;
@@ -38,11 +38,11 @@ pub struct Finished {
 
 impl RecordWriter {
     /// Creates `<out>/runs/.tmp-<run_id>/` (removing what killed runs left). Fails with
-    /// [`GateError::OutDir`] when `out` is not writable, before any check has run.
-    pub fn begin(out: &Path, run_id: &str) -> Result<RecordWriter, GateError> {
+    /// [`RecordError::OutDir`] when `out` is not writable, before any check has run.
+    pub fn begin(out: &Path, run_id: &str) -> Result<RecordWriter, RecordError> {
         let runs = out.join("runs");
         let tmp = runs.join(format!(".tmp-{run_id}"));
-        let out_err = |source| GateError::OutDir {
+        let out_err = |source| RecordError::OutDir {
             path: out.to_owned(),
             source,
         };
@@ -94,17 +94,17 @@ impl RecordWriter {
     /// Writes one artifact (path `/`-separated, relative to the run directory), through the
     /// secret redaction: the one door into a record, so no artifact (environment.json, a
     /// log, a report) can hold a secret however it was made.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), GateError> {
-        let redacted = crate::secrets::redact_bytes(bytes);
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), RecordError> {
+        let redacted = gate_scan::secrets::redact_bytes(bytes);
         let bytes = redacted.as_deref().unwrap_or(bytes);
         if rel
             .split('/')
             .any(|part| part.is_empty() || part == "." || part == "..")
         {
-            return Err(GateError::Internal(format!("bad artifact path `{rel}`")));
+            return Err(RecordError::BadArtifactPath(rel.to_owned()));
         }
         let path = self.tmp.join(rel);
-        let out_err = |source| GateError::OutDir {
+        let out_err = |source| RecordError::OutDir {
             path: path.clone(),
             source,
         };
@@ -123,8 +123,8 @@ impl RecordWriter {
         policy_sha256: &str,
         entry: HistoryEntry,
         decision: impl FnOnce(Option<&PreviousRun>) -> Vec<u8>,
-    ) -> Result<Finished, GateError> {
-        let out_err = |path: &Path, source| GateError::OutDir {
+    ) -> Result<Finished, RecordError> {
+        let out_err = |path: &Path, source| RecordError::OutDir {
             path: path.to_owned(),
             source,
         };
