@@ -429,6 +429,17 @@ fn artifact_readings(fx: &Fixture) -> (Vec<String>, Vec<String>) {
     (read, kept)
 }
 
+/// A static run, its report in JSON.
+const STATIC_RUN: [&str; 5] = ["controlled", "--skip", "tests.pass", "--format", "json"];
+
+/// Each check's id, status and summary but repro.environment's, whose summary names the seed
+/// each run draws.
+fn judged_but_the_seed(run: &crate::support::Run) -> Vec<(String, String, String)> {
+    let mut checks = judged(run, true);
+    checks.retain(|(id, ..)| id != "repro.environment");
+    checks
+}
+
 /// A run that reads no cache asks cargo for the resolve while it looks for the workspace: one
 /// `cargo metadata` where there were two in sequence (issue 43), and the same judgement —
 /// a stale lockfile fails `lockfile.locked` with the same summary, and dependencies that
@@ -443,13 +454,8 @@ fn a_run_without_the_cache_asks_cargo_metadata_once() {
             .map(str::to_owned)
             .collect()
     };
-    // Each run draws its own seed, which repro.environment's summary names.
-    let judged = |run: &crate::support::Run| {
-        let mut checks = judged(run, true);
-        checks.retain(|(id, ..)| id != "repro.environment");
-        checks
-    };
-    let static_run = ["controlled", "--skip", "tests.pass", "--format", "json"];
+    let judged = judged_but_the_seed;
+    let static_run = STATIC_RUN;
     let fx = fixture("clean");
     let (cached, log) = fx.cargo_calls(&static_run);
     let asked = metadata(&log);
@@ -491,12 +497,8 @@ fn a_kept_workspace_is_never_evidence() {
             .filter(|l| l.starts_with("metadata --no-deps"))
             .count()
     };
-    let judged = |run: &crate::support::Run| {
-        let mut checks = judged(run, true);
-        checks.retain(|(id, ..)| id != "repro.environment");
-        checks
-    };
-    let static_run = ["controlled", "--skip", "tests.pass", "--format", "json"];
+    let judged = judged_but_the_seed;
+    let static_run = STATIC_RUN;
     let fx = fixture("clean");
     let first = fx.gate(&static_run);
     // Unchanged: cargo is asked once, beside the run.
