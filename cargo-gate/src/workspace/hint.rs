@@ -29,7 +29,22 @@ impl Workspace {
     pub fn kept(out: &Path, start: &Path) -> Option<Workspace> {
         let text = gate_support::read::text_capped(&hint_path(out), HINT_CAP).ok()?;
         let kept: Kept = serde_json::from_str(&text).ok()?;
-        (kept.root == start).then(|| Workspace {
+        let inside = |path: &Path| {
+            path.starts_with(start)
+                && path
+                    .components()
+                    .all(|c| !matches!(c, std::path::Component::ParentDir))
+        };
+        // Only a workspace the run would read anyway: every member a manifest under the root
+        // (a forged member at `/` would have the scans walk the machine before cargo's answer
+        // came back to refuse it).
+        let fit = kept.root == start
+            && kept.manifest_path == start.join("Cargo.toml")
+            && kept
+                .members
+                .iter()
+                .all(|(_, dir)| inside(dir) && dir.join("Cargo.toml").is_file());
+        fit.then(|| Workspace {
             members: kept
                 .members
                 .into_iter()
@@ -73,5 +88,52 @@ impl Workspace {
             && self.target_dir == other.target_dir
             && self.members == other.members
             && self.metadata_error == other.metadata_error
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(root: &Path, members: &[PathBuf]) -> Workspace {
+        Workspace {
+            root: root.to_owned(),
+            manifest_path: root.join("Cargo.toml"),
+            target_dir: root.join("target"),
+            members: members
+                .iter()
+                .enumerate()
+                .map(|(i, dir)| Member {
+                    name: format!("m{i}"),
+                    dir: dir.clone(),
+                })
+                .collect(),
+            git: None,
+            metadata_error: None,
+        }
+    }
+
+    /// A kept workspace is taken only when every member is a manifest under the root: one at
+    /// `/`, above the root or without a Cargo.toml is no guess to go on with.
+    #[test]
+    fn only_a_workspace_under_its_root_is_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::write(root.join("a/Cargo.toml"), "").unwrap();
+        let out = root.join("target/gate");
+        let good = workspace(&root, &[root.join("a")]);
+        good.keep(&out, None);
+        let kept = Workspace::kept(&out, &root).expect("taken");
+        assert!(kept.same_as(&good));
+        assert!(Workspace::kept(&out, &dir.path().join("elsewhere")).is_none());
+        for members in [
+            vec![PathBuf::from("/")],
+            vec![root.join("a/../..")],
+            vec![root.join("b")],
+        ] {
+            workspace(&root, &members).keep(&out, Some(&good));
+            assert!(Workspace::kept(&out, &root).is_none(), "{members:?}");
+        }
     }
 }
