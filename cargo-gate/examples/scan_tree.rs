@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use cargo_gate::sources::scan_paths;
+use cargo_gate::shared::sources::scan_paths;
 use serde::Serialize;
 
 /// The single JSON line printed on stdout.

@@ -67,9 +67,9 @@
 //! benchmark that disappeared is not a pass); one that is not in the baseline is **new** (a
 //! note).
 
-use crate::cargo::{self, Captured};
 use crate::config::Config;
-use crate::environment::Environment;
+use crate::tools::cargo::{self, Captured};
+use crate::tools::environment::Environment;
 use crate::workspace::Workspace;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -359,7 +359,7 @@ pub fn bench_targets(workspace: &Workspace) -> Vec<(String, String)> {
         for path in paths {
             let target = (
                 member.name.clone(),
-                crate::locate::relative(&workspace.root, &path),
+                crate::shared::locate::relative(&workspace.root, &path),
             );
             if !found.contains(&target) {
                 found.push(target);
@@ -411,7 +411,7 @@ pub fn measure_with_timeout(
         .current_dir(&workspace.root)
         .env(RESULTS_ENV, &json)
         .env("GATE_SEED", environment.seed.to_string())
-        .envs(crate::cargo::ENV);
+        .envs(crate::tools::cargo::ENV);
     if environment.offline {
         cmd.env("CARGO_NET_OFFLINE", "true");
     }

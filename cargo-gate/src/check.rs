@@ -79,9 +79,9 @@
 //! `history.window` and `checklist.closed` do) and reads the result with
 //! `ctx.config.section::<T>()`.
 
-use crate::cargo::Cargo;
 use crate::config::Config;
 use crate::stage::Stage;
+use crate::tools::cargo::Cargo;
 use crate::workspace::Workspace;
 pub use gate_formats::report::{Finding, Location, Severity, SkipKind, Status};
 
@@ -280,7 +280,7 @@ pub struct Context<'a> {
     /// The stage being evaluated.
     pub stage: Stage,
     /// The environment of the run (collected before any check runs).
-    pub environment: &'a crate::environment::Environment,
+    pub environment: &'a crate::tools::environment::Environment,
     /// The evidence gathered once for the whole run (manifests, tracked files, git, and —
     /// only when a check asks — the resolve, the build and its kernel manifests).
     pub facts: &'a crate::facts::Facts,

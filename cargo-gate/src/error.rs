@@ -227,7 +227,7 @@ impl GateError {
 
     /// The exit code of a run that ends with this error: always "could not evaluate".
     pub fn exit_code(&self) -> i32 {
-        crate::exit::COULD_NOT_EVALUATE
+        crate::verdict::exit::COULD_NOT_EVALUATE
     }
 
     /// What the user sees on stderr: `error: …` and `  help: …` lines, one pair per problem

@@ -28,7 +28,7 @@ impl Redactor {
         }
         redactor.add_path(&tempfile::env::temp_dir(), "<tmp>");
         // The advisory database a CI image (or the tests) names: its place varies by machine.
-        if let Some(db) = std::env::var_os(crate::advisories::ENV).filter(|v| !v.is_empty()) {
+        if let Some(db) = std::env::var_os(crate::deps::advisories::ENV).filter(|v| !v.is_empty()) {
             redactor.add_path(Path::new(&db), "<advisory-db>");
         }
         redactor

@@ -8,7 +8,7 @@ pub use gate_formats::report::{
 
 /// What the record holds over time, for the charts of the HTML and Markdown reports: the
 /// latest runs of one stage (oldest first) and each benchmark's figures across them. Read
-/// from the record by [`crate::history::timeline`]; renderers read it like the report.
+/// from the record by [`crate::runs::history::timeline`]; renderers read it like the report.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
     /// The runs, oldest first, the current one last.

@@ -494,8 +494,8 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
     // hand-written one stands in:
     // the times then leave out reading a real database (about 65 ms, PERFORMANCE.md item 10).
     let stand_in = matches!(
-        cargo_gate::advisories::locate(None, root),
-        cargo_gate::advisories::Located::Missing(_)
+        cargo_gate::deps::advisories::locate(None, root),
+        cargo_gate::deps::advisories::Located::Missing(_)
     );
     if stand_in {
         say("cache: no RustSec database here; deps.advisories reads tests/fixtures/advisory-db");

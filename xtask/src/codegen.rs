@@ -1,6 +1,6 @@
 //! `cargo xtask codegen [--check]`: documentation generated from the code, so it cannot drift
 //! — docs/CHECKS.md (one section per check, from the registry), docs/CLI.md (every command's
-//! help, from the clap definition), the exit codes (from `cargo_gate::exit`), the JSON
+//! help, from the clap definition), the exit codes (from `cargo_gate::verdict::exit`), the JSON
 //! Schemas of every shared format under docs/schemas/ (from gate-formats' types, with
 //! schemars), shell completions under docs/completions/ and man pages under docs/man/ (as
 //! `cargo gate completions SHELL` and `cargo gate man DIR` make them), and README's "first five minutes" (the real binary run on a
@@ -78,7 +78,7 @@ fn check_page(meta: &cargo_gate::check::CheckMeta) -> String {
             let _ = writeln!(out, "| `{}` | {} |", code.name, code.summary);
         }
     }
-    if let Some((_, instead)) = cargo_gate::waiver::NEVER_WAIVED
+    if let Some((_, instead)) = cargo_gate::verdict::waiver::NEVER_WAIVED
         .iter()
         .find(|(id, _)| *id == meta.id)
     {
@@ -89,7 +89,7 @@ fn check_page(meta: &cargo_gate::check::CheckMeta) -> String {
         );
         return out;
     }
-    let (intro, example) = if cargo_gate::waiver::PATH_SCOPED.contains(&meta.id) {
+    let (intro, example) = if cargo_gate::verdict::waiver::PATH_SCOPED.contains(&meta.id) {
         (
             "Only by path, for test fixtures: the waiver names the files it covers (`file`, or a \
              `match` glob whose directories are written out); one that could cover a secret \
@@ -117,10 +117,10 @@ fn check_page(meta: &cargo_gate::check::CheckMeta) -> String {
     out
 }
 
-/// The exit-code table (docs/CLI.md and README.md), from `cargo_gate::exit::MEANINGS`.
+/// The exit-code table (docs/CLI.md and README.md), from `cargo_gate::verdict::exit::MEANINGS`.
 fn exit_table() -> String {
     let mut out = String::from("| code | meaning |\n|---|---|\n");
-    for (code, meaning) in cargo_gate::exit::MEANINGS {
+    for (code, meaning) in cargo_gate::verdict::exit::MEANINGS {
         let _ = writeln!(out, "| {code} | {meaning} |");
     }
     out

@@ -62,7 +62,7 @@ const BUILDER_CRATES: &[&str] = &[
 /// `NAME@VERSION/src/…`. A crate cargo has not unpacked yet is not read (a building run sees
 /// what it compiles).
 pub(super) fn registry_texts(facts: &Facts, root: &Path) -> Vec<(String, String)> {
-    match crate::cargo::home() {
+    match crate::tools::cargo::home() {
         Some(home) => registry_texts_in(facts, root, &home.join("registry").join("src")),
         None => Vec::new(),
     }

@@ -3,8 +3,8 @@
 //! and Rust sources (and `.cargo/config*`, which may replace sources), removed afterwards.
 //! `cargo metadata` writes the lockfile there, never in the workspace.
 
-use crate::cargo::Cargo;
 use crate::facts::Facts;
+use crate::tools::cargo::Cargo;
 use std::path::Path;
 
 /// The most of one file copied (a manifest or a source file; a larger one is left out, and
@@ -35,13 +35,13 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
     }
     let scratch_cargo = Cargo::new(root, cargo.offline()).with_timeout(cargo.timeout());
     let cmd = scratch_cargo.command("metadata", &["--format-version", "1"]);
-    let out = crate::process::output_for(cmd, cargo.timeout())
+    let out = crate::tools::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(format!(
             "`cargo metadata` fails there: {}",
-            crate::cargo::first_error(&stderr)
+            crate::tools::cargo::first_error(&stderr)
         ));
     }
     serde_json::from_slice(&out.stdout)

@@ -144,7 +144,7 @@ impl Read {
         covered: impl Fn(&Path) -> bool,
         env_covered: impl Fn(&str) -> bool,
     ) -> BTreeSet<String> {
-        let homes: Vec<PathBuf> = crate::cargo::home()
+        let homes: Vec<PathBuf> = crate::tools::cargo::home()
             .into_iter()
             .chain(rustup_home())
             .collect();

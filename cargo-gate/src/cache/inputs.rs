@@ -303,7 +303,7 @@ pub(super) fn file_digest(path: &Path) -> String {
 /// `CARGO_HOME` (or `~/.cargo`).
 pub(super) fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
-    for path in crate::cargo::config_files(root) {
+    for path in crate::tools::cargo::config_files(root) {
         if let Ok(bytes) = std::fs::read(&path) {
             key.part(&path.to_string_lossy(), &bytes);
         }

@@ -54,7 +54,7 @@ pub(super) const ENV_OWN: &[&str] = &["GATE_RUN_DIR", KEY_ENV];
 /// The variable that holds the key authenticating cache entries (an HMAC secret CI keeps),
 /// for a cache restored from storage whose record did not travel with it. Defined beside
 /// the cargo runner, which keeps it from every child process.
-pub use crate::cargo::CACHE_KEY_ENV as KEY_ENV;
+pub use crate::tools::cargo::CACHE_KEY_ENV as KEY_ENV;
 
 /// A cached fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -160,7 +160,8 @@ pub(super) fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
 pub(super) fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
     let mut cmd = std::process::Command::new("git");
     cmd.args(args).current_dir(root);
-    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
+    let output =
+        crate::tools::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "`git {}` failed: {}",

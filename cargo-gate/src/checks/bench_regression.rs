@@ -16,7 +16,7 @@ use crate::check::{
 };
 use crate::config::Validator;
 use crate::config::section::{Section, Settings, Spanned, Table};
-use crate::locate::relative;
+use crate::shared::locate::relative;
 use crate::stage::Stage;
 use std::path::Path;
 

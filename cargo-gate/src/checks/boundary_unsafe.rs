@@ -9,8 +9,8 @@ use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location
 use crate::config::section::Section;
 use crate::policy::Allowance;
 use crate::scan::{BoundaryHit, BoundaryKind};
-pub use crate::sections::Boundary;
-use crate::sources::{default_threads, files_of, scan_files};
+pub use crate::shared::sections::Boundary;
+use crate::shared::sources::{default_threads, files_of, scan_files};
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
@@ -93,7 +93,7 @@ impl Check for BoundaryUnsafe {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(crate::sections::boundary_table())
+        Some(crate::shared::sections::boundary_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -350,7 +350,7 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, Drift> {
 fn evaluate(ctx: &Context<'_>) -> Outcome {
     let root = &ctx.workspace.root;
     let path = root.join(ctx.config.section::<Checklist>().path);
-    let file = crate::locate::relative(root, &path);
+    let file = crate::shared::locate::relative(root, &path);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -3,7 +3,7 @@
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::ConfigSource;
-use crate::sections::Boundary;
+use crate::shared::sections::Boundary;
 use crate::stage::Stage;
 
 /// The `config.valid` check.

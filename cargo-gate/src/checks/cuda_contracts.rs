@@ -16,7 +16,7 @@ use crate::check::{
 };
 use crate::facts::{FoundManifest, Kernels, NotBuilt};
 use crate::lexer::{Lexer, TokenKind};
-use crate::outcomes::{
+use crate::shared::outcomes::{
     KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, outside_gate_build, unparsable_summary,
 };
 use crate::stage::Stage;
@@ -341,7 +341,7 @@ impl Contracts {
                 format!(
                     "no kernels: no gate-build manifest in the build, and no CUDA source outside \
                      gate-build that ships; noted: {}",
-                    crate::outcomes::noted_sources(&self.findings)
+                    crate::shared::outcomes::noted_sources(&self.findings)
                 )
             };
             return Outcome::pass(summary).with_findings(self.findings);

@@ -2,9 +2,9 @@
 //! PASS or FAIL, run in the workspace root with a timeout, its output kept in the record. They
 //! are listed, explained, waived and rendered like built-in checks.
 
-use crate::cargo::run_captured_for;
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Outcome, SkipKind};
 use crate::config::{Config, CustomCheck};
+use crate::tools::cargo::run_captured_for;
 use std::process::Command;
 
 /// A `[[check]]` entry as a [`Check`].

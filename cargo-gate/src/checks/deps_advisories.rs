@@ -2,7 +2,7 @@
 //!
 //! Every registry package of Cargo.lock (every platform and kind: a vulnerable
 //! dev-dependency runs on developers' and CI machines, as cargo-audit judges it) is matched
-//! against the RustSec database on disk (`crate::advisories`; the `rustsec` crate's matching:
+//! against the RustSec database on disk (`crate::deps::advisories`; the `rustsec` crate's matching:
 //! name, affected versions, source). Nothing is fetched: without a database the check is an
 //! unavailable SKIP that says how to get one (`cargo gate fetch-advisories`, or `--fetch`).
 //!
@@ -23,13 +23,13 @@
 //! and `waivers.current` reports the waiver once the advisory no longer matches). The
 //! evidence is `deps/advisories.json`: the database (path, commit, age) and every match.
 
-use crate::advisories::{self, Database, Located};
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
 use crate::config::section::Section;
+use crate::deps::advisories::{self, Database, Located};
 use crate::deps::{DevEdges, Graph};
-pub use crate::sections::{AdvisorySettings, DEFAULT_MAX_AGE, Level};
+pub use crate::shared::sections::{AdvisorySettings, DEFAULT_MAX_AGE, Level};
 use crate::stage::Stage;
 use rustsec::Lockfile;
 use std::collections::HashMap;
@@ -123,7 +123,7 @@ impl Check for DepsAdvisories {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(crate::sections::advisories_table())
+        Some(crate::shared::sections::advisories_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -175,11 +175,11 @@ impl Check for DepsAdvisories {
             .map(|m| m.name.clone())
             .collect();
         let lock_text = lock_text.unwrap_or_default();
-        let index = IndexCache::new(crate::cargo::home());
+        let index = IndexCache::new(crate::tools::cargo::home());
         // What cargo builds for the graph's targets: an advisory of a package only in
         // Cargo.lock (a dev-dependency, another platform's, an optional feature nothing
         // enables) is reported apart, as a warning saying so.
-        let targets = crate::sections::targets(ctx.config);
+        let targets = crate::shared::sections::targets(ctx.config);
         let mut ci_sets: Vec<String> = Vec::new();
         let (shipped, notes) = match crate::deps::shipped_of(ctx, &targets) {
             Ok((graph, metadata)) => {

@@ -159,7 +159,7 @@ impl Check for DepsBans {
         if bans.deny.is_empty() {
             return Outcome::pass("no [bans] deny list: no crate is banned");
         }
-        let targets = crate::sections::targets(ctx.config);
+        let targets = crate::shared::sections::targets(ctx.config);
         let (graph, _) = match deps::shipped_of(ctx, &targets) {
             Ok(found) => found,
             Err(outcome) => return outcome,

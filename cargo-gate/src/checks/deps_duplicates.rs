@@ -11,7 +11,7 @@
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::section::Section;
 use crate::deps::{self, Graph};
-use crate::sections::targets;
+use crate::shared::sections::targets;
 use crate::stage::Stage;
 
 /// The `deps.duplicates` check.
@@ -55,7 +55,7 @@ impl Check for DepsDuplicates {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(crate::sections::graph_table())
+        Some(crate::shared::sections::graph_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {

@@ -11,7 +11,7 @@
 //! | an expression the policy allows | — | counted in the mix |
 //! | an expression it does not | error `license-not-allowed` | counted |
 //! | an expression that does not parse | error `invalid-license-expression` | warning |
-//! | no `license`, but license files identified (`crate::license_text`) | judged as the AND of what they read as, with each file's confidence | counted |
+//! | no `license`, but license files identified (`crate::deps::license_text`) | judged as the AND of what they read as, with each file's confidence | counted |
 //! | only `license-file`, not identified | warning `license-file-only` (read it; waive or except the crate) | warning |
 //! | neither, no license file identified | error `missing-license` | warning |
 //! | an allow entry or exception no shipped package needs | warning `unused-allow` | — |
@@ -211,7 +211,7 @@ impl Check for DepsLicenses {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let targets = crate::sections::targets(ctx.config);
+        let targets = crate::shared::sections::targets(ctx.config);
         let (graph, metadata) = match deps::shipped_of(ctx, &targets) {
             Ok(found) => found,
             Err(outcome) => return outcome,
@@ -285,7 +285,7 @@ fn judge(
             continue;
         }
         let location = if graph.is_root(i) {
-            Location::file(crate::locate::relative(
+            Location::file(crate::shared::locate::relative(
                 root,
                 package.manifest_path.as_std_path(),
             ))
@@ -310,7 +310,7 @@ fn judge(
                         .as_deref()
                         .map(|f| f.strip_prefix(dir.as_str()).unwrap_or(f))
                         .map(|f| f.trim_start_matches(['/', '\\']));
-                    crate::license_text::read(dir.as_std_path(), declared)
+                    crate::deps::license_text::read(dir.as_std_path(), declared)
                 })
                 .unwrap_or_default()
         } else {
@@ -438,7 +438,7 @@ impl<'a> Rules<'a> {
         about: &About<'_>,
         package: &cargo_metadata::Package,
         license_file: Option<&String>,
-        files: &[crate::license_text::FileRead],
+        files: &[crate::deps::license_text::FileRead],
         mix: &mut BTreeMap<String, usize>,
     ) -> (&'static str, Option<Finding>) {
         let About {
@@ -452,11 +452,11 @@ impl<'a> Rules<'a> {
         let mut verdict = "allowed";
         let read = files
             .iter()
-            .map(crate::license_text::FileRead::describe)
+            .map(crate::deps::license_text::FileRead::describe)
             .collect::<Vec<_>>()
             .join(", ");
         // Without a `license` field, the license files decide when every one is identified.
-        let from_files = crate::license_text::expression(files);
+        let from_files = crate::deps::license_text::expression(files);
         let (license, declared) = match (&package.license, &from_files) {
             (Some(text), _) => (Some(text), format!("is licensed `{text}`")),
             (None, Some(text)) => (

@@ -26,7 +26,7 @@
 //! replacement in `.cargo/config.toml` is not looked at.
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
-use crate::locate::{at, relative};
+use crate::shared::locate::{at, relative};
 use crate::stage::Stage;
 use gate_support::path::normalize;
 use std::ops::Range;
@@ -194,7 +194,7 @@ impl Check for DepsPinned {
         for (index, (path, member)) in manifests.iter().enumerate() {
             let rel = relative(&ws.root, path);
             // Read and parsed once, by the facts; a manifest that could not be is a finding.
-            let parsed = match crate::outcomes::manifest(ctx.facts, path) {
+            let parsed = match crate::shared::outcomes::manifest(ctx.facts, path) {
                 Ok(parsed) => parsed,
                 Err(problem) => {
                     findings.push(problem.into());

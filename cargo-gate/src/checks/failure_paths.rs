@@ -6,7 +6,7 @@
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind, Status,
 };
-use crate::outcomes::test_results;
+use crate::shared::outcomes::test_results;
 use crate::stage::Stage;
 
 /// The `failure.paths` check.
@@ -159,7 +159,7 @@ mod tests {
         let names = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
         TestRunFact::Ran(Box::new(Ran {
             run: TestRun::of(
-                crate::cargo::Captured {
+                crate::tools::cargo::Captured {
                     command_line: "cargo test".to_owned(),
                     code: Some(0),
                     log: String::new(),

@@ -139,7 +139,7 @@ enum Judgement {
 fn evaluate(ctx: &Context<'_>) -> Outcome {
     let root = &ctx.workspace.root;
     let path = ctx.out_dir.join("history.jsonl");
-    let file = crate::locate::relative(root, &path);
+    let file = crate::shared::locate::relative(root, &path);
     // A zero window would pass on no evidence; configuration validation keeps it in 1..=1000.
     let history: History = ctx.config.section();
     let window = usize::try_from(history.window.max(1)).unwrap_or(usize::MAX);
@@ -220,7 +220,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
                  the directory between runs — a persistent runner, or the last run's record \
                  restored as an artifact, never a cache that can be evicted; docs/GUIDE.md, \
                  `history.window` in CI)",
-                crate::locate::relative(root, ctx.out_dir)
+                crate::shared::locate::relative(root, ctx.out_dir)
             )
         } else {
             String::new()
@@ -272,7 +272,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     if malformed > 0 {
         parts.push(format!(
             "the record under {} does not verify ({malformed} problem(s))",
-            crate::locate::relative(root, ctx.out_dir)
+            crate::shared::locate::relative(root, ctx.out_dir)
         ));
     }
     if red > 0 {

@@ -15,8 +15,8 @@ use crate::check::{
 };
 pub use crate::facts::FoundManifest;
 use crate::facts::{Kernels, NotBuilt};
-use crate::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
-use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED};
+use crate::shared::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
+use crate::shared::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::Outcome as Built;
 
@@ -185,7 +185,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
             None => Outcome::pass(format!(
                 "no gate-build dependents among the workspace's packages, and no CUDA source \
                  outside gate-build that ships; noted: {}",
-                crate::outcomes::noted_sources(&outside)
+                crate::shared::outcomes::noted_sources(&outside)
             )),
         };
         return outcome
@@ -227,7 +227,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
     let found = match kernels {
         Kernels::Found(found) => found,
         Kernels::Unparsable(u) => {
-            return Outcome::fail(crate::outcomes::unparsable_summary(u)).with_finding(
+            return Outcome::fail(crate::shared::outcomes::unparsable_summary(u)).with_finding(
                 Finding::error(format!("{}: {}", u.path.display(), u.error))
                     .code(FindingCode::ManifestUnparsable)
                     .subject(u.package.clone()),

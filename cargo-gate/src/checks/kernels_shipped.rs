@@ -22,7 +22,7 @@ use crate::check::{
     SkipKind,
 };
 use crate::config::section::Section;
-use crate::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
+use crate::shared::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
 use crate::stage::Stage;
 use gate_formats::kernel_bom::{Artifacts, Bom, BuilderKind, RECORD_PATH};
 
@@ -114,7 +114,7 @@ impl Check for KernelsShipped {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(crate::sections::cuda_table())
+        Some(crate::shared::sections::cuda_table())
     }
 
     fn after(&self) -> After {
@@ -168,7 +168,7 @@ impl Check for KernelsShipped {
         if let Some(other) = other_toolchain {
             return Outcome::blocked(
                 "tests.pass",
-                format!("{NOT_BUILT}: {}", crate::outcomes::OTHER_TOOLCHAIN),
+                format!("{NOT_BUILT}: {}", crate::shared::outcomes::OTHER_TOOLCHAIN),
                 Outcome::skip(SkipKind::Unavailable, other),
             )
             .with_findings(static_outcome.findings)

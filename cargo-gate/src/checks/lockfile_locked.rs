@@ -111,7 +111,7 @@ fn judge_resolve(ctx: &Context<'_>) -> Outcome {
         if let Some(load) = &ctx.workspace.metadata_error
             && !matches!(
                 unavailable,
-                Some(crate::cargo::Unavailable::ToolchainNotInstalled(_))
+                Some(crate::tools::cargo::Unavailable::ToolchainNotInstalled(_))
             )
         {
             let load: Vec<&str> = load

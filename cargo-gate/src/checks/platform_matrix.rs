@@ -17,9 +17,9 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::config::section::Section;
-use crate::locate::relative;
-use crate::merge::{self, MergedInput};
-pub use crate::sections::{Matrix, Platform};
+use crate::runs::merge::{self, MergedInput};
+use crate::shared::locate::relative;
+pub use crate::shared::sections::{Matrix, Platform};
 use crate::stage::Stage;
 
 /// The `platform.matrix` check.
@@ -87,7 +87,7 @@ fn counts_in(
     let Some(shard) = &input.test_shard else {
         return Ok(());
     };
-    let count = crate::environment::TestShard::parse(shard)
+    let count = crate::tools::environment::TestShard::parse(shard)
         .ok()
         .map(|(_, n)| n);
     let set = sets
@@ -106,13 +106,13 @@ fn counts_in(
 /// Whether a merged run is a pass for its platform on its own; `Err` says why not.
 fn counts(input: &MergedInput, accept_emulated: bool) -> Result<(), String> {
     let stage = Stage::parse(&input.stage);
-    let native = input.platform_evidence == crate::environment::NATIVE;
+    let native = input.platform_evidence == crate::tools::environment::NATIVE;
     if !native && !accept_emulated {
         return Err(format!(
             "{} at {}, but {} ({}), not on {}: set `[matrix] accept-emulated = true` to count it",
             input.result,
             input.stage,
-            if input.platform_evidence == crate::environment::WINE {
+            if input.platform_evidence == crate::tools::environment::WINE {
                 "emulated under Wine"
             } else {
                 "not native"
@@ -145,7 +145,7 @@ impl Check for PlatformMatrix {
     }
 
     fn section(&self) -> Option<&'static dyn Section> {
-        Some(crate::sections::matrix_table())
+        Some(crate::shared::sections::matrix_table())
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
@@ -207,7 +207,7 @@ impl Check for PlatformMatrix {
             let pass = runs
                 .iter()
                 .filter(|(_, i)| counting(i))
-                .min_by_key(|(_, i)| i.platform_evidence != crate::environment::NATIVE);
+                .min_by_key(|(_, i)| i.platform_evidence != crate::tools::environment::NATIVE);
             if let Some((merge_id, run)) = pass {
                 evidence.push(serde_json::json!({
                     "platform": name, "status": "pass", "merge_id": merge_id,
@@ -216,7 +216,7 @@ impl Check for PlatformMatrix {
                     "platform_evidence": run.platform_evidence,
                     "test_shard": run.test_shard,
                 }));
-                if run.platform_evidence != crate::environment::NATIVE {
+                if run.platform_evidence != crate::tools::environment::NATIVE {
                     emulated.push(name);
                     findings.push(
                         Finding::warning(format!(
@@ -318,7 +318,7 @@ mod tests {
     use crate::check::Status;
     use crate::checks::testing::with_context;
     use crate::config::Config;
-    use crate::merge::testing::ci_run;
+    use crate::runs::merge::testing::ci_run;
     use std::path::{Path, PathBuf};
 
     /// The commit of `Environment::for_tests`.
@@ -505,8 +505,8 @@ mod tests {
             with_context(&[], config, |ctx| {
                 let dir = jobs_dir.path().join("job-wine");
                 let environment = serde_json::json!({"os": "windows", "git_commit": COMMIT,
-                    "platform_evidence": crate::environment::WINE});
-                crate::merge::testing::ci_run_with(
+                    "platform_evidence": crate::tools::environment::WINE});
+                crate::runs::merge::testing::ci_run_with(
                     &dir,
                     "run-wine",
                     &environment,

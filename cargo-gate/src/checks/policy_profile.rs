@@ -2,7 +2,7 @@
 //! allows.
 
 use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome};
-use crate::sections::Boundary;
+use crate::shared::sections::Boundary;
 use crate::stage::Stage;
 
 /// The `policy.profile` check.

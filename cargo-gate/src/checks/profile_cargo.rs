@@ -26,9 +26,9 @@
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
 };
-use crate::locate::{at, relative};
-use crate::outcomes::{ManifestProblem, invalid_toml, manifest};
 use crate::policy::Profile;
+use crate::shared::locate::{at, relative};
+use crate::shared::outcomes::{ManifestProblem, invalid_toml, manifest};
 use crate::stage::Stage;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};

@@ -64,7 +64,7 @@ impl Check for ReproEnvironment {
         let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
         let overridden = std::env::var_os("RUSTUP_TOOLCHAIN").is_some_and(|t| !t.is_empty());
         let pin = if overridden || missing.iter().any(|m| toolchain.contains(&m.as_str())) {
-            crate::cargo::pin_not_installed(&ctx.workspace.root)
+            crate::tools::cargo::pin_not_installed(&ctx.workspace.root)
         } else {
             None
         };
@@ -133,7 +133,7 @@ mod tests {
     use super::*;
     use crate::check::Status;
     use crate::checks::testing::with_environment;
-    use crate::environment::Environment;
+    use crate::tools::environment::Environment;
 
     #[test]
     fn complete_clean_environment_passes() {

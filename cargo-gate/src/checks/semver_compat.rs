@@ -20,12 +20,12 @@
 //!    convention). Anything the bump does not permit fails. Without the tool the diff is not
 //!    evaluated, and the status is SKIP, never PASS: a valid bump says nothing about the API.
 
-use crate::cargo::{Captured, run_captured};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
-use crate::outcomes::{ManifestProblem, ParsedManifest, manifest};
+use crate::shared::outcomes::{ManifestProblem, ParsedManifest, manifest};
 use crate::stage::Stage;
+use crate::tools::cargo::{Captured, run_captured};
 use semver::Version;
 use std::path::Path;
 use std::process::Command;
@@ -112,7 +112,9 @@ struct SemverChecksTool;
 /// passed the way nested cargo calls honour it, `CARGO_NET_OFFLINE`.
 fn cargo(root: &Path, args: &[&str], offline: bool) -> Command {
     let mut cmd = Command::new("cargo");
-    cmd.args(args).current_dir(root).envs(crate::cargo::ENV);
+    cmd.args(args)
+        .current_dir(root)
+        .envs(crate::tools::cargo::ENV);
     if offline {
         cmd.env("CARGO_NET_OFFLINE", "true");
     }
@@ -132,7 +134,7 @@ fn check_release_args(tag: &str) -> [&str; 5] {
 
 impl ApiDiff for SemverChecksTool {
     fn installed(&self, root: &Path) -> bool {
-        crate::process::output(cargo(root, &["semver-checks", "--version"], false))
+        crate::tools::process::output(cargo(root, &["semver-checks", "--version"], false))
             .is_ok_and(|o| o.status.success())
     }
 
@@ -324,7 +326,7 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
     }
     if crates.is_empty() || !unknown.is_empty() {
         let reason = if crates.is_empty() {
-            crate::cargo::first_error(&captured.log)
+            crate::tools::cargo::first_error(&captured.log)
         } else {
             format!("no result for {}", unknown.join(", "))
         };
@@ -510,7 +512,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     {
         None => None,
         Some(value) => {
-            let location = crate::locate::at(root_rel, root_text, value.span().start);
+            let location = crate::shared::locate::at(root_rel, root_text, value.span().start);
             Some(Release {
                 version: version_value(value.get_ref(), "[workspace.package] version", &location)?,
                 location,
@@ -529,7 +531,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
         else {
             continue;
         };
-        let location = crate::locate::at(rel, text, value.span().start);
+        let location = crate::shared::locate::at(rel, text, value.span().start);
         let inherits = value
             .get_ref()
             .as_table()
@@ -674,7 +676,7 @@ enum TagError {
 fn git(root: &Path, args: &[&str]) -> std::io::Result<Option<String>> {
     let mut cmd = Command::new("git");
     cmd.args(args).current_dir(root);
-    let output = crate::process::output(cmd)?;
+    let output = crate::tools::process::output(cmd)?;
     Ok(output
         .status
         .success()

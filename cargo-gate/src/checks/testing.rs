@@ -1,9 +1,9 @@
 //! Test helpers for checks: a workspace on disk made from a list of files.
 
-use crate::cargo::Cargo;
 use crate::check::Context;
 use crate::config::Config;
 use crate::stage::Stage;
+use crate::tools::cargo::Cargo;
 use crate::workspace::Workspace;
 use std::path::Path;
 
@@ -19,7 +19,7 @@ pub(crate) fn with_context<T>(
 
 /// Like [`with_context`] with no members, a given environment and stage.
 pub(crate) fn with_environment<T>(
-    environment: crate::environment::Environment,
+    environment: crate::tools::environment::Environment,
     stage: Stage,
     f: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
@@ -62,7 +62,7 @@ fn build<T>(
     earlier: crate::check::Earlier,
     f: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
-    let environment = crate::environment::Environment::for_tests();
+    let environment = crate::tools::environment::Environment::for_tests();
     build_full(
         files,
         members,
@@ -77,7 +77,7 @@ fn build<T>(
 /// Like [`with_files`] with no members, and a given environment.
 pub(crate) fn with_files_and_environment<T>(
     files: &[(&str, &str)],
-    environment: crate::environment::Environment,
+    environment: crate::tools::environment::Environment,
     f: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
     build_full(
@@ -96,7 +96,7 @@ fn build_full<T>(
     members: &[&str],
     config: Config,
     earlier: crate::check::Earlier,
-    environment: crate::environment::Environment,
+    environment: crate::tools::environment::Environment,
     stage: Stage,
     f: impl FnOnce(&Context<'_>) -> T,
 ) -> T {
@@ -143,7 +143,7 @@ pub(crate) fn waived(
     let today = gate_support::date::Date::parse(today).expect("a YYYY-MM-DD day");
     let mut usage = crate::check::WaiverUse::default();
     for (id, outcome) in &mut earlier {
-        crate::waiver::waive(&config.waivers, id, outcome, today, &mut usage);
+        crate::verdict::waiver::waive(&config.waivers, id, outcome, today, &mut usage);
     }
     (earlier, usage)
 }

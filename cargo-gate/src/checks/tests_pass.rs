@@ -8,14 +8,16 @@
 //! the failing tests, the compile errors, a test stopped at its limit, a pass on inputs that
 //! failed before (flaky).
 
-use crate::cargo::{self, Captured};
 use crate::check::Status;
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::facts::{NotBuilt, OverLimit, Runner, TestCounts, TestRun, TestRunFact, TestSetup};
-use crate::outcomes::{OTHER_TOOLCHAIN, TESTS_UNRESOLVED, build_failed, tests_not_run, unresolved};
+use crate::shared::outcomes::{
+    OTHER_TOOLCHAIN, TESTS_UNRESOLVED, build_failed, tests_not_run, unresolved,
+};
 use crate::stage::Stage;
+use crate::tools::cargo::{self, Captured};
 
 /// The longest one test may run unless `[tests] test-timeout` says otherwise (defined with
 /// the configuration, which the checks sit above).
@@ -488,7 +490,7 @@ mod tests {
     #[test]
     fn tests_on_another_toolchain_than_the_pinned_one_are_no_evidence() {
         let pinned = [("rust-toolchain.toml", "[toolchain]\nchannel = \"1.95.0\"\n")];
-        let mut stable = crate::environment::Environment::for_tests();
+        let mut stable = crate::tools::environment::Environment::for_tests();
         stable.rustc.insert("release".into(), "1.97.0".into());
         let outcome = crate::checks::testing::with_files_and_environment(&pinned, stable, |ctx| {
             TestsPass.run(ctx)
@@ -575,7 +577,7 @@ mod tests {
             assert_eq!(flagged.evidence(), [LOG, RESULTS]);
             let kept = facts.test_run_gathered().expect("the test run is kept");
             assert_eq!(
-                crate::outcomes::test_results(&facts, ctx.cargo, kept),
+                crate::shared::outcomes::test_results(&facts, ctx.cargo, kept),
                 Ok(&results)
             );
         });

@@ -27,13 +27,13 @@
 //!    on PATH, or a listing that fails, is a SKIP (unavailable: the run could not evaluate)
 //!    unless the first two facts already fail.
 
-use crate::cargo::{Captured, run_captured};
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
 };
-use crate::locate::at;
-use crate::outcomes::{ParsedManifest, manifest};
+use crate::shared::locate::at;
+use crate::shared::outcomes::{ParsedManifest, manifest};
 use crate::stage::Stage;
+use crate::tools::cargo::{Captured, run_captured};
 use std::path::Path;
 use std::process::Command;
 use toml::de::{DeTable, DeValue};
@@ -686,7 +686,7 @@ fn installation(
         return Err(Uninstalled::Unknown(format!(
             "`rustup toolchain list` failed: {}; whether the pinned toolchain {pin} is installed \
              cannot be established",
-            crate::cargo::first_error(&captured.log)
+            crate::tools::cargo::first_error(&captured.log)
         )));
     }
     captured
@@ -1116,9 +1116,9 @@ mod tests {
             Some("pin-not-installed")
         );
         // Run directly, through rustup's proxies: nothing runs, and that is said.
-        let none = crate::environment::Environment {
+        let none = crate::tools::environment::Environment {
             rustc: Default::default(),
-            ..crate::environment::Environment::for_tests()
+            ..crate::tools::environment::Environment::for_tests()
         };
         let outcome = with_files_and_environment(&files, none, |ctx| evaluate(ctx, listed(LIST)));
         assert_eq!(outcome.status, Status::Fail);

@@ -13,7 +13,7 @@
 //! a waiver for `checklist.closed`, or for a check that did not run before this one (left
 //! out with `--skip`), cannot be judged here; such waivers get a note saying so, never a
 //! silent "in use". Waivers for this check itself are judged against its own findings, by
-//! the engine's rule (`crate::waiver::covering`).
+//! the engine's rule (`crate::verdict::waiver::covering`).
 //!
 //! Today is the UTC date from the system clock, the same day the engine uses to decide which
 //! waivers still hold.
@@ -130,7 +130,7 @@ fn evaluate(ctx: &Context<'_>, today: &str) -> Outcome {
     // "unused" warning added below could in turn be waived, but a waiver that exists only to
     // silence the report of another unused waiver is not worth a fixed point.)
     for (_, finding) in &review.findings {
-        if let Some(index) = crate::waiver::covering(waivers, ID, finding, today) {
+        if let Some(index) = crate::verdict::waiver::covering(waivers, ID, finding, today) {
             used[index] = true;
         }
     }
@@ -168,7 +168,7 @@ impl Review<'_> {
             .filter(|(_, value)| value.is_some_and(|v| v.trim().is_empty()))
             .map(|(name, _)| *name)
             .collect();
-        if !crate::waiver::has_selector(waiver) {
+        if !crate::verdict::waiver::has_selector(waiver) {
             empty.push("match");
         }
         if !empty.is_empty() {
@@ -247,7 +247,7 @@ impl Review<'_> {
         waiver: &crate::config::ParsedWaiver,
         used: bool,
     ) {
-        if !crate::waiver::is_current(waiver, self.today) {
+        if !crate::verdict::waiver::is_current(waiver, self.today) {
             // Expired or undated: already an error; it covers nothing by definition.
             return;
         }

@@ -199,7 +199,7 @@ pub(crate) struct RunArgs {
     /// Run one shard of the tests: nextest's hash bucket K of N (`--partition hash:K/N`).
     /// Each CI job runs one; `cargo gate merge` joins them into one verdict, READY only when
     /// every shard ran and passed (docs/GUIDE.md, "Sharding the tests").
-    #[arg(long, value_name = "K/N", value_parser = crate::environment::TestShard::parse)]
+    #[arg(long, value_name = "K/N", value_parser = crate::tools::environment::TestShard::parse)]
     pub(crate) test_shard: Option<(u32, u32)>,
     /// With --test-shard: run the tests from this nextest archive (`cargo nextest archive`,
     /// built once for every shard) instead of building them in this job.

@@ -2,9 +2,9 @@
 
 use super::error::CliError;
 use super::output::print_stdout;
-use crate::exit;
 use crate::redact::Redactor;
 use crate::registry;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 use std::io::Write;
 
@@ -36,9 +36,9 @@ pub(crate) fn bench(
         print_stdout(&format!("{said}: nothing to run\n"));
         return Ok(exit::READY);
     }
-    let seed = crate::environment::seed("bench");
-    let probes = crate::environment::Probes::ask(&ws.root);
-    let env = crate::environment::collect(&ws, offline, seed, probes);
+    let seed = crate::tools::environment::seed("bench");
+    let probes = crate::tools::environment::Probes::ask(&ws.root);
+    let env = crate::tools::environment::collect(&ws, offline, seed, probes);
     let measurement = bench::measure(&ws, &config, &env)?;
     let measured = match measurement.results {
         Ok(m) => m,

@@ -52,7 +52,7 @@ pub(crate) fn cache(action: &CacheAction, redactor: &mut Redactor) -> Result<i32
             ));
         }
     }
-    Ok(crate::exit::READY)
+    Ok(crate::verdict::exit::READY)
 }
 
 /// `[cache] max-size` of the workspace's configuration; the default where there is none or

@@ -5,8 +5,8 @@ use super::args::ListFormat;
 use super::error::CliError;
 use super::output::print_stdout;
 use crate::error::GateError;
-use crate::exit;
 use crate::registry;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 
 /// `cargo gate checks`: every check, id, stage and what it establishes; as JSON with the
@@ -123,13 +123,13 @@ pub(crate) fn explain(id: String) -> Result<i32, CliError> {
             text.push_str(&format!("  {:<28} {}\n", code.name, code.summary));
         }
     }
-    if let Some((_, instead)) = crate::waiver::NEVER_WAIVED
+    if let Some((_, instead)) = crate::verdict::waiver::NEVER_WAIVED
         .iter()
         .find(|(id, _)| *id == meta.id)
     {
         text.push_str(&format!("waive: never ({instead})\n"));
     } else {
-        let what = if crate::waiver::PATH_SCOPED.contains(&meta.id) {
+        let what = if crate::verdict::waiver::PATH_SCOPED.contains(&meta.id) {
             "<the files, directories written out: tests/fixtures/keys/*.pem>"
         } else {
             "<a code, path glob, crate name, or text of the finding>"

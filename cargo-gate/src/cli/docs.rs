@@ -5,7 +5,7 @@
 use super::error::CliError;
 use super::output::print_stdout;
 use crate::error::GateError;
-use crate::exit;
+use crate::verdict::exit;
 use std::path::Path;
 
 /// The completion script for `shell`: it completes `cargo-gate gate …` (cargo's own

@@ -6,7 +6,7 @@
 use crate::bench::BenchError;
 use crate::error::GateError;
 use crate::init::InitError;
-use crate::merge::MergeError;
+use crate::runs::merge::MergeError;
 
 /// Why a subcommand could not evaluate.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ impl CliError {
     /// The exit code a subcommand that ends with this error returns: always "could not
     /// evaluate".
     pub(crate) fn exit_code(&self) -> i32 {
-        crate::exit::COULD_NOT_EVALUATE
+        crate::verdict::exit::COULD_NOT_EVALUATE
     }
 
     /// What the user sees on stderr: `error: …` and `  help: …` lines, one pair per problem.

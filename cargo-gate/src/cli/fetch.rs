@@ -2,9 +2,9 @@
 //! `deps.advisories` reads up to date, where the configuration says it lives, and never
 //! anywhere in the workspace (`advisories::fetch` refuses it).
 
-use crate::advisories::Protected;
+use crate::deps::advisories::Protected;
 use crate::error::GateError;
-use crate::sections::AdvisorySettings;
+use crate::shared::sections::AdvisorySettings;
 use crate::workspace::Workspace;
 use std::path::Path;
 
@@ -17,17 +17,15 @@ pub(crate) fn fetch_advisories(
     let ws = Workspace::discover(manifest_path, true)?;
     let config = crate::config::load(&ws.config_layout(), config, &crate::registry::known())?;
     let settings: AdvisorySettings = config.section();
-    let target =
-        crate::advisories::target(settings.db_path.as_deref(), &ws.root).ok_or_else(|| {
-            GateError::Fetch {
-                detail: "neither CARGO_HOME nor HOME is set, so there is no default place for it"
-                    .to_owned(),
-            }
+    let target = crate::deps::advisories::target(settings.db_path.as_deref(), &ws.root)
+        .ok_or_else(|| GateError::Fetch {
+            detail: "neither CARGO_HOME nor HOME is set, so there is no default place for it"
+                .to_owned(),
         })?;
     let protected = Protected {
         root: ws.root.clone(),
         repository: ws.git.as_ref().map(|git| git.toplevel.clone()),
     };
-    crate::advisories::fetch(&target, &settings.db_url, &protected)
+    crate::deps::advisories::fetch(&target, &settings.db_url, &protected)
         .map_err(|detail| GateError::Fetch { detail })
 }

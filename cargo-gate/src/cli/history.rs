@@ -4,9 +4,9 @@ use super::args::OutArgs;
 use super::error::CliError;
 use super::output::print_stdout;
 use crate::error::GateError;
-use crate::exit;
 use crate::record;
 use crate::redact::Redactor;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 
 /// Run ids are times; under redaction each of `ids` in `text` prints as `<run-N>`, its
@@ -129,7 +129,7 @@ pub(crate) fn diff(
     }
     let out = args.resolve()?;
     let chain = record::read_chain(&out)?;
-    let d = crate::history::diff(&out, &chain, a, b)?;
+    let d = crate::runs::history::diff(&out, &chain, a, b)?;
     let mut text = format!(
         "{} → {}\n",
         run_label(redactor, &chain, a),
@@ -176,7 +176,7 @@ pub(crate) fn status(args: &OutArgs, redactor: &mut Redactor) -> Result<i32, Cli
         ""
     };
     let shown = redactor.hash(&commit[..commit.len().min(12)]);
-    match crate::history::status(&chain, &commit) {
+    match crate::runs::history::status(&chain, &commit) {
         Some(run) => {
             print_stdout(&format!(
                 "READY for {} at {shown}: run {} ({}){note}\n",

@@ -5,9 +5,9 @@ use super::output::print_stdout;
 use crate::engine;
 use crate::engine::RunOptions;
 use crate::error::GateError;
-use crate::exit;
 use crate::redact::Redactor;
 use crate::stage::Stage;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 use std::io::Write;
 
@@ -115,8 +115,9 @@ fn lockfile(ws: &Workspace, offline: bool, dry_run: bool) -> Vec<String> {
         if dry_run {
             said.push("would create Cargo.lock (cargo generate-lockfile)".to_owned());
         } else {
-            let cmd = crate::cargo::Cargo::new(&ws.root, offline).command("generate-lockfile", &[]);
-            match crate::process::output(cmd) {
+            let cmd = crate::tools::cargo::Cargo::new(&ws.root, offline)
+                .command("generate-lockfile", &[]);
+            match crate::tools::process::output(cmd) {
                 Ok(out) if out.status.success() => {
                     said.push("created Cargo.lock (cargo generate-lockfile)".to_owned());
                 }
@@ -124,7 +125,7 @@ fn lockfile(ws: &Workspace, offline: bool, dry_run: bool) -> Vec<String> {
                     said.push(format!(
                         "could not create Cargo.lock: {} (run `cargo generate-lockfile` and \
                          commit it)",
-                        crate::cargo::first_error(&String::from_utf8_lossy(&out.stderr))
+                        crate::tools::cargo::first_error(&String::from_utf8_lossy(&out.stderr))
                     ));
                     return said;
                 }
@@ -149,7 +150,7 @@ fn lockfile(ws: &Workspace, offline: bool, dry_run: bool) -> Vec<String> {
     }
     let mut add = std::process::Command::new("git");
     add.args(["add", "--", "Cargo.lock"]).current_dir(&ws.root);
-    match crate::process::output(add) {
+    match crate::tools::process::output(add) {
         Ok(out) if out.status.success() => said.push(
             "staged Cargo.lock (git add Cargo.lock): commit it with the files below".to_owned(),
         ),

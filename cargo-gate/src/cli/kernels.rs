@@ -6,10 +6,10 @@
 use super::error::CliError;
 use super::output::{print_stderr, print_stdout};
 use crate::bom::{Depth, gather};
-use crate::cargo::Cargo;
-use crate::exit;
 use crate::facts::Facts;
 use crate::redact::Redactor;
+use crate::tools::cargo::Cargo;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 use gate_formats::kernel_bom::{Artifacts, Bom, KernelForm};
 use std::path::Path;

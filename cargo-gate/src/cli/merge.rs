@@ -18,13 +18,13 @@ pub(crate) fn merge(
         .git
         .as_ref()
         .and_then(|g| g.commit.clone())
-        .ok_or(crate::merge::MergeError::NoCommit)?;
+        .ok_or(crate::runs::merge::MergeError::NoCommit)?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| engine::out_dir(&ws, None));
     redactor.add_path(&out, "<out>");
-    let report = crate::merge::merge(&out, &commit, inputs)?;
+    let report = crate::runs::merge::merge(&out, &commit, inputs)?;
     let mut text = String::new();
     if let Some(written) = &report.written {
         text.push_str(&format!(

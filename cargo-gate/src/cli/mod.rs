@@ -18,9 +18,9 @@ mod progress;
 mod run;
 mod verify;
 
-use crate::exit;
 use crate::redact::Redactor;
 use crate::stage::Stage;
+use crate::verdict::exit;
 use args::{Cargo, GateCommand};
 use clap::Parser;
 use error::CliError;
@@ -75,8 +75,8 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
         }
     };
     let mut redactor = Redactor::from_env();
-    crate::process::guard_secrets();
-    crate::process::install_interrupt_handler();
+    crate::tools::process::guard_secrets();
+    crate::tools::process::install_interrupt_handler();
     match dispatch(gate.command, &mut redactor) {
         Ok(code) => code,
         Err(err) => {
@@ -123,7 +123,7 @@ fn dispatch(command: GateCommand, redactor: &mut Redactor) -> Result<i32, CliErr
         GateCommand::FetchAdvisories { manifest_path } => {
             let done = fetch::fetch_advisories(manifest_path.as_deref(), None)?;
             print_stdout(&format!("{}\n", redactor.text(&done)));
-            Ok(crate::exit::READY)
+            Ok(crate::verdict::exit::READY)
         }
         GateCommand::Kernels {
             format,

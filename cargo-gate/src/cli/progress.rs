@@ -1,6 +1,6 @@
 //! What a stage run shows on stderr while it runs. On a terminal: one live line, redrawn four
 //! times a second, with the checks still running, the time so far and the last line cargo
-//! printed (`Compiling foo`, `Running tests/…`; `crate::process::activity`), erased when the
+//! printed (`Compiling foo`, `Running tests/…`; `crate::tools::process::activity`), erased when the
 //! run ends (with `-v`, a line per finished check above it). Elsewhere (CI logs, pipes): a plain
 //! line per finished check as it finishes, and never more than [`HEARTBEAT`] without a line: a
 //! heartbeat names what still runs and what cargo is doing. `-q`: nothing. The report itself goes to stdout
@@ -94,7 +94,7 @@ impl Display {
         if line.is_empty() {
             line.push_str("no check (the run's own work: planning, the record)");
         }
-        if let Some((_, last)) = crate::process::activity()
+        if let Some((_, last)) = crate::tools::process::activity()
             .into_iter()
             .rev()
             .find(|(command, last)| command.starts_with("cargo ") && !last.is_empty())

@@ -83,7 +83,7 @@ fn run_options(stage: Stage, args: RunArgs) -> Result<RunOptions, CliError> {
                 ),
                 None => None,
             };
-            Some(crate::environment::TestShard {
+            Some(crate::tools::environment::TestShard {
                 index,
                 count,
                 archive_sha256,
@@ -181,6 +181,8 @@ fn test_names(result: &engine::RunResult) -> Option<render::junit::TestNames> {
 /// itself is already written.
 fn timeline(result: &crate::engine::RunResult) -> crate::report::Timeline {
     crate::record::read_chain(&result.out_dir)
-        .map(|chain| crate::history::timeline(&result.out_dir, &chain, result.report.stage, 30))
+        .map(|chain| {
+            crate::runs::history::timeline(&result.out_dir, &chain, result.report.stage, 30)
+        })
         .unwrap_or_default()
 }

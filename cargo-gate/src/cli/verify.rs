@@ -6,9 +6,9 @@ use super::history::label_runs;
 use super::output::print_stdout;
 use crate::engine;
 use crate::error::GateError;
-use crate::exit;
 use crate::record;
 use crate::redact::Redactor;
+use crate::verdict::exit;
 use crate::workspace::Workspace;
 use std::path::PathBuf;
 

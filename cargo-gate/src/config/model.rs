@@ -223,7 +223,7 @@ impl Default for Config {
             min_driver: None,
             max_waiver_days: DEFAULT_MAX_WAIVER_DAYS,
             failure_paths: BTreeMap::new(),
-            tests_timeout: crate::cargo::DEFAULT_TIMEOUT,
+            tests_timeout: crate::tools::cargo::DEFAULT_TIMEOUT,
             test_timeout: DEFAULT_TEST_TIMEOUT,
             cache: CacheSettings::default(),
             sections: BTreeMap::new(),

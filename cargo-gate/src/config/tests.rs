@@ -598,7 +598,7 @@ fn old_waivers_with_a_match_keep_their_meaning() {
 
 #[test]
 fn matrix_accepts_emulated_evidence_only_when_told() {
-    use crate::sections::Matrix;
+    use crate::shared::sections::Matrix;
     assert!(!parse("").unwrap().section::<Matrix>().accept_emulated);
     let config = parse("[matrix]\nplatforms = [\"windows\"]\naccept-emulated = true\n").unwrap();
     assert!(config.section::<Matrix>().accept_emulated);

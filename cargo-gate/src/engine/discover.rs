@@ -7,8 +7,8 @@
 
 use super::options::RunOptions;
 use super::plan::plan;
-use crate::environment::Probes;
 use crate::error::GateError;
+use crate::tools::environment::Probes;
 use crate::workspace::discovery::Discovering;
 use crate::workspace::{GitInfo, ResolveOutput, Workspace};
 use std::path::Path;

@@ -89,13 +89,13 @@ pub(super) fn gather(
     }
     let results = std::thread::scope(|scope| {
         if prepared.plan.iter().any(|c| c.reads_graph()) {
-            let targets = crate::sections::targets(base.config);
+            let targets = crate::shared::sections::targets(base.config);
             let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
             scope.spawn(move || base.facts.built_tree(base.cargo, &triples));
         }
         run_phases(&prepared.plan, &base, &waivers, progress)
     });
-    if crate::process::interrupted() {
+    if crate::tools::process::interrupted() {
         return Err(GateError::Interrupted);
     }
     Ok(Gathered { results, today })
@@ -122,7 +122,7 @@ impl Waivers<'_> {
             let id = done.check.meta().id;
             // Waivers match the words the report shows: secrets redacted first.
             redact_text(&mut done.outcome);
-            crate::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
+            crate::verdict::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
             earlier.insert(id.to_owned(), done.outcome.clone());
         }
     }

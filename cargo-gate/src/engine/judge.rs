@@ -8,8 +8,8 @@ use crate::check::{Artifact, Outcome, SkipKind, Status};
 use crate::redact::Redactor;
 use crate::report::{CheckReport, Counts, Report, SCHEMA_VERSION, Tool};
 use crate::stage::Stage;
+use crate::verdict::waiver;
 use crate::verdict::{self, Mode};
-use crate::waiver;
 use std::path::Path;
 
 /// The run judged: the report, and the files its checks keep in the record.

@@ -30,7 +30,7 @@ pub struct RunOptions {
     /// `--no-cache`: gather every fact afresh (and store it for the next run).
     pub no_cache: bool,
     /// `--test-shard K/N` (with `--test-archive`): run one shard of the tests.
-    pub test_shard: Option<crate::environment::TestShard>,
+    pub test_shard: Option<crate::tools::environment::TestShard>,
 }
 
 /// A finished run.

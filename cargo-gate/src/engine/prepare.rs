@@ -5,16 +5,16 @@
 use super::discover::{self, Discovered, Expected};
 use super::options::{RunOptions, out_dir};
 use super::plan::{names, plan};
-use crate::cargo::Cargo;
 use crate::check::Check;
 use crate::config::{self, Config};
-use crate::environment::{self, Environment};
 use crate::error::GateError;
 use crate::facts::Facts;
 use crate::record::{self, RecordWriter};
 use crate::redact::Redactor;
 use crate::registry;
 use crate::stage::Stage;
+use crate::tools::cargo::Cargo;
+use crate::tools::environment::{self, Environment};
 use crate::verdict::Mode;
 use crate::workspace::Workspace;
 use std::path::PathBuf;

@@ -5,9 +5,9 @@
 use super::judge::Judged;
 use super::options::RunResult;
 use super::prepare::Prepared;
-use crate::decision::{self, Subject};
 use crate::error::GateError;
 use crate::record::HistoryEntry;
+use crate::runs::decision::{self, Subject};
 use crate::workspace::Workspace;
 use gate_support::digest::{sha256_file, sha256_hex};
 use std::time::SystemTime;

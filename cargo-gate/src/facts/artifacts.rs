@@ -16,7 +16,7 @@ pub struct Build {
     /// Whether cargo succeeded.
     pub ok: bool,
     /// The environment's fault rather than the workspace's, when it failed.
-    pub unavailable: Option<crate::cargo::Unavailable>,
+    pub unavailable: Option<crate::tools::cargo::Unavailable>,
     /// The compiler's and cargo's error lines (with the lines that locate or explain them).
     pub errors: Vec<String>,
     /// The whole log: command line, cargo's and the compiler's messages, exit status.
@@ -336,7 +336,7 @@ pub(super) fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
     }
     let package = message["package_id"]
         .as_str()
-        .map(crate::cargo::package_name)
+        .map(crate::tools::cargo::package_name)
         .unwrap_or_default();
     let executable = message["executable"].as_str();
     let test = message["profile"]["test"].as_bool().unwrap_or(false);

@@ -58,7 +58,7 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
         if crate::cache::discover::path_package_dir(id).is_none() {
             continue;
         }
-        let package = crate::cargo::package_name(id);
+        let package = crate::tools::cargo::package_name(id);
         let target = message["target"]["name"].as_str().unwrap_or_default();
         let kind = message["target"]["kind"][0].as_str().unwrap_or_default();
         let fresh = message["fresh"].as_bool().unwrap_or(false);
@@ -205,7 +205,7 @@ struct Sources {
 
 impl Sources {
     fn new() -> Sources {
-        let homes = crate::cargo::home()
+        let homes = crate::tools::cargo::home()
             .into_iter()
             .chain(crate::cache::discover::rustup_home())
             .collect();

@@ -8,8 +8,8 @@ use super::ran::{
     BuiltForTests, BuiltRaw, Scan, build_from, keep_of, resolve_from, run_build, run_resolve,
 };
 use crate::cache::{Fact, Fresh, Session};
-use crate::cargo::{Cargo, Unavailable};
 use crate::report::Reuse;
+use crate::tools::cargo::{Cargo, Unavailable};
 use crate::workspace::Workspace;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -591,7 +591,8 @@ fn special_kind(kind: &std::fs::FileType) -> Option<&'static str> {
 pub fn git_ls_files(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut cmd = Command::new("git");
     cmd.args(["ls-files", "-z", "--cached"]).current_dir(root);
-    let output = crate::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
+    let output =
+        crate::tools::process::output(cmd).map_err(|e| format!("could not run git: {e}"))?;
     if !output.status.success() {
         return Err(format!(
             "`git ls-files` failed: {}",
@@ -902,7 +903,7 @@ impl CiFeatures {
 }
 
 pub use super::ran::{RawOutput, Resolve};
-pub use crate::cargo::package_name;
+pub use crate::tools::cargo::package_name;
 
 pub use super::build_errors::build_errors;
 #[cfg(test)]

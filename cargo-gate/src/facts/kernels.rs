@@ -52,7 +52,7 @@ pub(super) type Inventory = Result<Vec<FoundManifest>, Unparsable>;
 pub(super) fn inventory<'a>(
     core: &'a Core,
     cell: &'a OnceLock<Inventory>,
-    cargo: &crate::cargo::Cargo,
+    cargo: &crate::tools::cargo::Cargo,
 ) -> Kernels<'a> {
     if let Some(inventory) = cell.get() {
         return Kernels::of(inventory);

@@ -2,7 +2,7 @@
 //! parsed document with its spans (so a finding keeps its exact `line:column`), or why the
 //! manifest could not be read or parsed — a manifest that could not be read is part of the
 //! fact, and each check that needs it reports it in the same words
-//! (`crate::outcomes::manifest`).
+//! (`crate::shared::outcomes::manifest`).
 
 use std::path::{Path, PathBuf};
 use toml::de::DeTable;

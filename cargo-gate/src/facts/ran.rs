@@ -5,7 +5,7 @@
 use super::artifacts::{Build, BuiltArtifact};
 use super::build_errors::build_errors;
 use crate::cache::Keep;
-use crate::cargo::{self, Cargo, Unavailable, package_name};
+use crate::tools::cargo::{self, Cargo, Unavailable, package_name};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -93,7 +93,7 @@ pub(super) fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
         &["--locked", "--all-features", "--format-version", "1"],
     );
     let command_line = cargo::describe(&cmd);
-    let output = crate::process::output(cmd)
+    let output = crate::tools::process::output(cmd)
         .map_err(|e| format!("could not run `cargo metadata --locked`: {e}"))?;
     Ok(RawOutput {
         command_line,
@@ -195,17 +195,17 @@ pub(super) fn run_build(
     // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
     let mut timed_out = None;
     let (output, rebuilt) = super::built_from::proven_build(|| {
-        let finished = crate::process::run(
+        let finished = crate::tools::process::run(
             command(),
-            crate::process::Streams::Separate,
+            crate::tools::process::Streams::Separate,
             cargo.timeout(),
         )
         .map_err(|e| format!("could not run cargo: {e}"))?;
-        if let crate::process::Ended::TimedOut(limit) = finished.ended {
+        if let crate::tools::process::Ended::TimedOut(limit) = finished.ended {
             timed_out = Some(limit);
         }
         Ok(std::process::Output {
-            status: crate::process::exit_status(finished.code()),
+            status: crate::tools::process::exit_status(finished.code()),
             stdout: finished.stdout.into_bytes(),
             stderr: finished.stderr.into_bytes(),
         })

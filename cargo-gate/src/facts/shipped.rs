@@ -9,7 +9,7 @@
 use super::core::{CiFeatures, Core, FeatureSet};
 use super::ran::{RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
-use crate::cargo::{self, Cargo};
+use crate::tools::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
 use std::path::Path;
 
@@ -208,7 +208,7 @@ impl Core {
                 }
                 let cmd = cargo.command("tree", &args);
                 let command_line = cargo::describe(&cmd);
-                let raw = crate::process::output(cmd)
+                let raw = crate::tools::process::output(cmd)
                     .map(|output| RawOutput {
                         command_line,
                         code: output.status.code(),

@@ -2,7 +2,7 @@
 //! why it writes nothing, the members with unsafe code today, and the day arithmetic.
 
 use crate::scan::BoundaryKind;
-use crate::sources::{default_threads, member_files, scan_files};
+use crate::shared::sources::{default_threads, member_files, scan_files};
 use crate::workspace::Workspace;
 use gate_support::date::Date;
 use std::collections::BTreeSet;

@@ -405,13 +405,13 @@ fn baseline_findings_become_waivers_that_parse_and_cover_every_finding() {
                 .filter(|(c, _)| c == check)
                 .map(|(_, f)| f.clone()),
         );
-        let used = crate::waiver::apply(&config.waivers, check, &mut outcome, TODAY);
+        let used = crate::verdict::waiver::apply(&config.waivers, check, &mut outcome, TODAY);
         assert_eq!(outcome.status, Status::Waived, "{check}: {outcome:?}");
         assert!(!used.is_empty());
     }
     // And they still hold on the last day, not the day after.
     let mut outcome = Outcome::fail("x").with_findings([findings[0].1.clone()]);
-    crate::waiver::apply(
+    crate::verdict::waiver::apply(
         &config.waivers,
         "lockfile.locked",
         &mut outcome,
@@ -475,7 +475,12 @@ fn a_baseline_allows_todays_unsafe_crates_and_the_gate_starts_green() {
                 ..*ctx
             });
             let mut after = after;
-            let used = crate::waiver::apply(&config.waivers, "boundary.unsafe", &mut after, TODAY);
+            let used = crate::verdict::waiver::apply(
+                &config.waivers,
+                "boundary.unsafe",
+                &mut after,
+                TODAY,
+            );
             assert_eq!(after.status, Status::Waived, "{after:?}");
             assert_eq!(used, [0], "every waiver is used");
         },
@@ -515,12 +520,12 @@ fn a_finding_added_after_the_baseline_in_the_same_file_fails() {
             );
             let config = parse(text);
             let mut today = CiLocked.run(ctx);
-            crate::waiver::apply(&config.waivers, "ci.locked", &mut today, TODAY);
+            crate::verdict::waiver::apply(&config.waivers, "ci.locked", &mut today, TODAY);
             assert_eq!(today.status, Status::Waived, "{today:?}");
 
             crate::checks::testing::write_files(&ctx.workspace.root, &[(CI, &after)]);
             let mut later = CiLocked.run(ctx);
-            crate::waiver::apply(&config.waivers, "ci.locked", &mut later, TODAY);
+            crate::verdict::waiver::apply(&config.waivers, "ci.locked", &mut later, TODAY);
             assert_eq!(later.status, Status::Fail, "{later:?}");
             let unwaived: Vec<String> = later
                 .findings
@@ -549,7 +554,7 @@ fn a_finding_added_after_the_baseline_in_the_same_file_fails() {
             );
             crate::checks::testing::write_files(&ctx.workspace.root, &[(CI, &moved)]);
             let mut later = CiLocked.run(ctx);
-            crate::waiver::apply(&config.waivers, "ci.locked", &mut later, TODAY);
+            crate::verdict::waiver::apply(&config.waivers, "ci.locked", &mut later, TODAY);
             assert_eq!(later.status, Status::Waived, "{later:?}");
         },
     );
@@ -604,7 +609,7 @@ fn an_advisory_waiver_names_its_id_crate_and_version() {
     let config = parse(&file(&files, GATE_TOML).contents);
     let judge = |found: Vec<Finding>| {
         let mut outcome = Outcome::fail("x").with_findings(found);
-        crate::waiver::apply(&config.waivers, "deps.advisories", &mut outcome, TODAY);
+        crate::verdict::waiver::apply(&config.waivers, "deps.advisories", &mut outcome, TODAY);
         outcome.status
     };
     // Lines in Cargo.lock move: still covered.
@@ -934,9 +939,9 @@ fn odd_paths_are_named_exactly_and_strings_quote() {
             text: id.text,
             ..crate::config::Waiver::default()
         };
-        assert!(crate::waiver::covers(&w, &finding), "{path}");
+        assert!(crate::verdict::waiver::covers(&w, &finding), "{path}");
         let elsewhere = finding.clone().at(Location::file("app/src/x.rs"));
-        assert!(!crate::waiver::covers(&w, &elsewhere), "{path}");
+        assert!(!crate::verdict::waiver::covers(&w, &elsewhere), "{path}");
     }
     let text = "a \"quoted\" \\ line\nand\ttab\u{7}";
     let parsed: toml::Table = format!("k = {}", quote(text)).parse().unwrap();

@@ -313,7 +313,8 @@ pub fn render(report: &Report, catalogue: &Catalogue<'_>, platform: &str) -> Str
             },
             results,
             invocations: [Invocation {
-                execution_successful: report.verdict.exit_code != crate::exit::COULD_NOT_EVALUATE,
+                execution_successful: report.verdict.exit_code
+                    != crate::verdict::exit::COULD_NOT_EVALUATE,
                 exit_code: report.verdict.exit_code,
             }],
             properties: RunProperties {

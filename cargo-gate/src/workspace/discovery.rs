@@ -6,8 +6,8 @@ use super::{
     GitInfo, ResolveOutput, Workspace, checked_manifest, git_info, start_dir, unfit_for_cargo,
     unloadable,
 };
-use crate::cargo::{self, Cargo};
 use crate::error::GateError;
+use crate::tools::cargo::{self, Cargo};
 use std::path::{Path, PathBuf};
 
 /// Where the workspace is looked for from, and how cargo is asked for it.
@@ -73,14 +73,14 @@ impl Asking {
         let command_line = cargo::describe(&cmd);
         // stdout (one JSON document) and stderr are kept apart here: interleaving could split
         // the document.
-        let output = match crate::process::output(cmd) {
+        let output = match crate::tools::process::output(cmd) {
             Ok(o) => o,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(GateError::CargoMissing);
             }
             Err(source) => return Err(GateError::CargoFailed { source }),
         };
-        if crate::process::interrupted() {
+        if crate::tools::process::interrupted() {
             return Err(GateError::WorkspaceLoad {
                 manifest: self.start.display().to_string(),
                 detail: "interrupted (Ctrl-C or SIGTERM) while cargo was loading it".to_owned(),

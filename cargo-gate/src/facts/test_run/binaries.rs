@@ -82,7 +82,7 @@ pub(super) fn keyable(
 /// The first cargo configuration file (where cargo reads them: the root and every directory
 /// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
 fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
-    let mut files = crate::cargo::config_files(root);
+    let mut files = crate::tools::cargo::config_files(root);
     let mut at = 0;
     // A chain of includes is followed 64 files deep at most (cargo refuses a cycle).
     while at < files.len() && at < 64 {

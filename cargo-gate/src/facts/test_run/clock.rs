@@ -247,7 +247,7 @@ impl TestClock {
         let mut cmd = std::process::Command::new(path);
         cmd.args(["--list", "--format", "terse"])
             .current_dir(&self.root);
-        let Ok(out) = crate::process::output_for(cmd, Duration::from_secs(30)) else {
+        let Ok(out) = crate::tools::process::output_for(cmd, Duration::from_secs(30)) else {
             return Vec::new();
         };
         if !out.status.success() {

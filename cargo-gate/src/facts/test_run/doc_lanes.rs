@@ -239,7 +239,7 @@ pub(super) fn with_doc_tests(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cargo::Captured;
+    use crate::tools::cargo::Captured;
 
     fn lane(log: &str, code: i32, file: &str) -> Run {
         let run = TestRun::of(

@@ -2,9 +2,9 @@
 //! and failed (`TestResults`), a test over its limit (`OverLimit`), the runner, and what
 //! gathering it needs (`TestSetup`).
 
-use crate::cargo::{Captured, Cargo, Unavailable};
-use crate::environment::Environment;
 use crate::report::Reuse;
+use crate::tools::cargo::{Captured, Cargo, Unavailable};
+use crate::tools::environment::Environment;
 use std::path::Path;
 use std::time::Duration;
 

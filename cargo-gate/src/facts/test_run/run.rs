@@ -12,9 +12,9 @@ use super::nextest_binaries;
 use super::parse::TestCounts;
 use super::replay::{restore_run_files, run_files};
 use crate::cache::{Fact, Fresh, Keep};
-use crate::cargo::{self, Cargo};
-use crate::environment::{Environment, TestShard};
 use crate::facts::core::{Core, Resolve};
+use crate::tools::cargo::{self, Cargo};
+use crate::tools::environment::{Environment, TestShard};
 use std::path::Path;
 use std::time::Duration;
 
@@ -211,9 +211,9 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
 /// when `cargo +stable gate` or `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not
 /// installed and something else answers). A pass there says nothing about the pinned one.
 pub(crate) fn other_toolchain(root: &Path, environment: &Environment) -> Option<String> {
-    let (file, pin) = crate::cargo::numbered_pin(root)?;
+    let (file, pin) = crate::tools::cargo::numbered_pin(root)?;
     let release = environment.rustc.get("release")?;
-    if crate::cargo::release_is_pin(release, &pin) {
+    if crate::tools::cargo::release_is_pin(release, &pin) {
         return None;
     }
     let overridden = std::env::var("RUSTUP_TOOLCHAIN")
@@ -350,7 +350,7 @@ fn nextest_key(facts: &Core, version: &str) -> Vec<(&'static str, String)> {
 
 /// `cargo nextest --version`, when nextest is installed.
 fn nextest_version(cargo: &Cargo) -> Option<String> {
-    let out = crate::process::output(cargo.command("nextest", &["--version"])).ok()?;
+    let out = crate::tools::process::output(cargo.command("nextest", &["--version"])).ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())

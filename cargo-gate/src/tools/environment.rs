@@ -154,7 +154,7 @@ fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String>
     cmd.args(args)
         .current_dir(dir)
         .env("RUSTUP_AUTO_INSTALL", "0");
-    let out = crate::process::output(cmd).ok()?;
+    let out = crate::tools::process::output(cmd).ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())

@@ -25,6 +25,9 @@
 //! cargo builds `nu → … → hyper → h2`). Only a package in Cargo.lock only shows a lockfile
 //! path, its dev-dependency steps marked ([`DevEdges`]).
 
+pub mod advisories;
+pub mod license_text;
+
 use cargo_metadata::{DependencyKind, Metadata};
 use cfg_expr::targets::TargetInfo;
 use std::collections::{BTreeMap, HashMap, VecDeque};

@@ -325,7 +325,7 @@ impl Default for AdvisorySettings {
     fn default() -> AdvisorySettings {
         AdvisorySettings {
             db_path: None,
-            db_url: crate::advisories::DEFAULT_URL.to_owned(),
+            db_url: crate::deps::advisories::DEFAULT_URL.to_owned(),
             max_age: DEFAULT_MAX_AGE,
             unmaintained: Level::Warn,
             unsound: Level::Warn,
@@ -369,7 +369,7 @@ fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Set
         return Settings::new(settings);
     };
     if let Some(path) = raw.db_path {
-        match crate::advisories::path_problem(path.get_ref()) {
+        match crate::deps::advisories::path_problem(path.get_ref()) {
             None => settings.db_path = Some(PathBuf::from(path.into_inner())),
             Some(problem) => {
                 v.error::<_, ()>(
@@ -383,7 +383,7 @@ fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Set
         }
     }
     if let Some(url) = raw.db_url {
-        match crate::advisories::url_problem(url.get_ref()) {
+        match crate::deps::advisories::url_problem(url.get_ref()) {
             None => settings.db_url = url.into_inner(),
             Some(problem) => {
                 v.error::<_, ()>(

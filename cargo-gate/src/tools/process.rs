@@ -1002,7 +1002,7 @@ mod tests {
     /// This test binary, started to run `child` with `task` (`hold:FILE`, `parent:FILE`,
     /// `ready:FILE`, `interrupt:FILE`).
     fn child_command(task: &str) -> Command {
-        crate::checks::testing::child_test("process::tests::child", task)
+        crate::checks::testing::child_test("tools::process::tests::child", task)
     }
 
     /// Whether some live process holds the lock on `file`.

@@ -13,11 +13,11 @@
 //!
 //! `kernels.shipped` judges it; `cargo gate kernels` prints it.
 
-use crate::cargo::Cargo;
 use crate::config::Config;
 use crate::cuda::{binary, graph, includes, scripts};
 use crate::facts::{Build, Facts, Resolve, Role};
-use crate::sections::Cuda;
+use crate::shared::sections::Cuda;
+use crate::tools::cargo::Cargo;
 use gate_formats::kernel_bom::{
     Artifacts, Binary, BinaryKind, Bom, Builder, BuilderKind, Coverage, Dependency, FileKind,
     Fleet, Kernel, KernelForm, Module, SCHEMA_VERSION, SourceFile,
@@ -64,7 +64,7 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
     let (sources, mut builders) = self::sources(facts).clone();
     let mut graph_unread = None;
     let mut graph_resolved = None;
-    let targets = crate::sections::targets(config);
+    let targets = crate::shared::sections::targets(config);
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
             // Cargo's own shipped graph (as the supply-chain checks judge it), else the
@@ -934,7 +934,7 @@ fn is_ancestor(root: &Path, older: &str, newer: &str) -> bool {
     let mut cmd = std::process::Command::new("git");
     cmd.args(["merge-base", "--is-ancestor", older, newer])
         .current_dir(root);
-    crate::process::output(cmd).is_ok_and(|o| o.status.success())
+    crate::tools::process::output(cmd).is_ok_and(|o| o.status.success())
 }
 
 /// The last commit that changed `rel`, and its commit time.
@@ -942,7 +942,7 @@ fn last_commit(root: &Path, rel: &str) -> Option<(String, i64)> {
     let mut cmd = std::process::Command::new("git");
     cmd.args(["log", "-1", "--format=%H %ct", "--", rel])
         .current_dir(root);
-    let output = crate::process::output(cmd).ok()?;
+    let output = crate::tools::process::output(cmd).ok()?;
     let text = String::from_utf8_lossy(&output.stdout);
     let (commit, time) = text.trim().split_once(' ')?;
     Some((commit.to_owned(), time.parse().ok()?))

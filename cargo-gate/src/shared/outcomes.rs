@@ -221,7 +221,7 @@ pub const OTHER_TOOLCHAIN: &str = "the tests would run on another toolchain than
 pub const TESTS_UNRESOLVED: &str = "tests were not built: Cargo.lock does not resolve";
 
 /// What `tests.pass` says when the environment kept the tests from running.
-pub fn tests_not_run(unavailable: &crate::cargo::Unavailable) -> String {
+pub fn tests_not_run(unavailable: &crate::tools::cargo::Unavailable) -> String {
     format!("tests were not run: {}", unavailable.reason())
 }
 
@@ -259,7 +259,7 @@ pub fn build_failed(build: &Build) -> Outcome {
 /// `tests.pass` reports instead.
 pub fn test_results<'a>(
     facts: &Facts,
-    cargo: &crate::cargo::Cargo,
+    cargo: &crate::tools::cargo::Cargo,
     run: &'a TestRunFact,
 ) -> Result<&'a TestResults, (Status, String)> {
     match run {
@@ -344,7 +344,7 @@ fn unreadable(rel: &str, error: &str) -> Finding {
 pub fn invalid_toml(rel: &str, text: &str, message: &str, offset: Option<usize>) -> Finding {
     let location = offset.map_or_else(
         || Location::file(rel),
-        |offset| crate::locate::at(rel, text, offset),
+        |offset| crate::shared::locate::at(rel, text, offset),
     );
     Finding::error(format!("{rel} is not valid TOML: {message}"))
         .code(crate::check::INVALID_MANIFEST.name)

@@ -151,7 +151,7 @@ impl Facts {
 
     /// The kernel inventory, read on first use (building the workspace when kernels can be in
     /// the build).
-    pub fn kernels(&self, cargo: &crate::cargo::Cargo) -> Kernels<'_> {
+    pub fn kernels(&self, cargo: &crate::tools::cargo::Cargo) -> Kernels<'_> {
         self.kernels_asked.store(true, Ordering::SeqCst);
         kernels::inventory(&self.core, &self.kernels, cargo)
     }
@@ -159,7 +159,7 @@ impl Facts {
     /// The kernel inventory when a check of this run has asked for it (`kernels.build` does
     /// whenever it runs), `None` when none did: a check that judges the inventory
     /// `kernels.build` collects does not build the workspace when that check was skipped.
-    pub fn kernels_collected(&self, cargo: &crate::cargo::Cargo) -> Option<Kernels<'_>> {
+    pub fn kernels_collected(&self, cargo: &crate::tools::cargo::Cargo) -> Option<Kernels<'_>> {
         self.kernels_asked
             .load(Ordering::SeqCst)
             .then(|| self.kernels(cargo))

@@ -152,7 +152,7 @@ pub fn shard_sets<'a>(inputs: impl IntoIterator<Item = &'a MergedInput>) -> Vec<
         let Some((k, n)) = input
             .test_shard
             .as_deref()
-            .and_then(|s| crate::environment::TestShard::parse(s).ok())
+            .and_then(|s| crate::tools::environment::TestShard::parse(s).ok())
         else {
             continue;
         };
@@ -248,15 +248,15 @@ impl MergeReport {
     pub fn exit_code(&self) -> i32 {
         let sets = self.shard_sets();
         if sets.iter().any(ShardSet::failed) {
-            return crate::exit::NOT_READY;
+            return crate::verdict::exit::NOT_READY;
         }
         if sets.iter().any(|s| !s.ready()) {
-            return crate::exit::COULD_NOT_EVALUATE;
+            return crate::verdict::exit::COULD_NOT_EVALUATE;
         }
         if self.refused.is_empty() && self.written.is_some() {
-            crate::exit::READY
+            crate::verdict::exit::READY
         } else {
-            crate::exit::NOT_READY
+            crate::verdict::exit::NOT_READY
         }
     }
 }
@@ -395,7 +395,7 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
         .filter(|os| !os.is_empty())
         .ok_or_else(|| format!("{env_rel} names no `os`"))?;
     let evidence = match environment.get("platform_evidence") {
-        None => crate::environment::NATIVE,
+        None => crate::tools::environment::NATIVE,
         Some(value) => value
             .as_str()
             .filter(|e| !e.is_empty())
@@ -426,7 +426,7 @@ fn read_input(input: &Path, commit: &str, source: &str) -> Result<MergedInput, S
 }
 
 fn native() -> String {
-    crate::environment::NATIVE.to_owned()
+    crate::tools::environment::NATIVE.to_owned()
 }
 
 fn write_merged(out: &Path, merge_id: &str, record: &MergedRecord) -> Result<PathBuf, MergeError> {

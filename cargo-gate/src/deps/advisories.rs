@@ -74,11 +74,11 @@ pub fn target(configured: Option<&Path>, root: &Path) -> Option<PathBuf> {
     std::env::var_os(ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| crate::cargo::home().map(|home| home.join("advisory-db")))
+        .or_else(|| crate::tools::cargo::home().map(|home| home.join("advisory-db")))
 }
 
 fn default_places() -> Vec<PathBuf> {
-    let Some(home) = crate::cargo::home() else {
+    let Some(home) = crate::tools::cargo::home() else {
         return Vec::new();
     };
     let mut places = vec![home.join("advisory-db")];
@@ -375,7 +375,7 @@ fn commit_time(path: &Path, commit: &str) -> Option<SystemTime> {
     cmd.arg("-C").arg(path).args(["-c", "safe.directory=*"]);
     harden(&mut cmd, None);
     cmd.args(["log", "-1", "--no-show-signature", "--format=%ct", "HEAD"]);
-    let output = crate::process::output_for(cmd, COMMIT_TIME_LIMIT).ok()?;
+    let output = crate::tools::process::output_for(cmd, COMMIT_TIME_LIMIT).ok()?;
     let secs: u64 = String::from_utf8_lossy(&output.stdout)
         .trim()
         .parse()
@@ -611,7 +611,7 @@ fn gate_owned(dir: &Path, url: &str, protected: &Protected) -> Result<bool, Stri
     cmd.args(["config", "--file"])
         .arg(&config)
         .args(["--get", "remote.origin.url"]);
-    let origin = crate::process::output(cmd)
+    let origin = crate::tools::process::output(cmd)
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
@@ -714,8 +714,8 @@ pub fn fetch(target: &Path, url: &str, protected: &Protected) -> Result<String, 
     cmd.args(["clone", "--quiet", "--depth", "1", "--no-tags", "--"])
         .arg(url)
         .arg(&clone);
-    let shown = crate::process::describe(&cmd);
-    let output = crate::process::output(cmd)
+    let shown = crate::tools::process::describe(&cmd);
+    let output = crate::tools::process::output(cmd)
         .map_err(|e| format!("could not run `{shown}`: {e} (is git installed?)"))?;
     let kept = if existing {
         format!("; the database at {} was left as it was", dir.display())

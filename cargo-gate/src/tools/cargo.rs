@@ -2,14 +2,14 @@
 //! passes `--offline`, captures combined output, and recognises the failures that mean
 //! "could not evaluate" rather than "failed".
 
-use crate::process::{self, Ended, Streams};
+use crate::tools::process::{self, Ended, Streams};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// The variable holding the evidence cache's key: the gate's secret, removed from the
 /// environment of every command (the one process runner does it), so no build script, test
 /// or team check sees it.
-pub use crate::process::CACHE_KEY_ENV;
+pub use crate::tools::process::CACHE_KEY_ENV;
 use std::process::Command;
 use std::time::Duration;
 
@@ -338,7 +338,7 @@ pub fn pin_not_installed(root: &Path) -> Option<String> {
         .current_dir(root)
         .env("RUSTUP_AUTO_INSTALL", "0")
         .env_remove("RUSTUP_TOOLCHAIN");
-    let out = crate::process::output(cmd).ok()?;
+    let out = crate::tools::process::output(cmd).ok()?;
     let log = String::from_utf8_lossy(&out.stderr);
     match classify_unavailable(&log, false)? {
         Unavailable::ToolchainNotInstalled(name) => Some(name),

@@ -8,8 +8,8 @@
 //! cargo's error is kept as a fact ([`Workspace::metadata_error`]): the checks that only need
 //! manifests and files still judge, and the ones that need cargo say what blocked them.
 
-use crate::cargo::{self, Unavailable};
 use crate::error::GateError;
+use crate::tools::cargo::{self, Unavailable};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -393,7 +393,7 @@ fn walkdir_dirs(root: &Path, depth: usize) -> Vec<PathBuf> {
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
     let mut cmd = Command::new("git");
     cmd.args(args).current_dir(dir);
-    let output = crate::process::output(cmd).ok()?;
+    let output = crate::tools::process::output(cmd).ok()?;
     output.status.success().then(|| {
         String::from_utf8_lossy(&output.stdout)
             .trim_end()
@@ -408,7 +408,7 @@ pub fn git_unavailable(root: &Path) -> Option<String> {
     root.ancestors().find(|d| d.join(".git").exists())?;
     let mut cmd = Command::new("git");
     cmd.arg("--version");
-    match crate::process::output(cmd) {
+    match crate::tools::process::output(cmd) {
         Ok(out) if out.status.success() => None,
         Ok(out) => Some(format!(
             "`git --version` failed: {}",

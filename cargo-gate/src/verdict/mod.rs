@@ -1,7 +1,9 @@
 //! From check statuses to a verdict and an exit code: the rules of SPEC §3.1 in one place.
 
+pub mod exit;
+pub mod waiver;
+
 use crate::check::{SkipKind, Status};
-use crate::exit;
 use crate::stage::{SkipCounts, Stage};
 pub use gate_formats::report::{Blocked, Mode, RunResult as Result, Verdict};
 

@@ -1,0 +1,8 @@
+//! Every program the gate starts, and what it learns of the machine: `process`, the one
+//! runner (time limits, process groups, the watchdog that outlives a killed gate, capped
+//! output); `cargo`, how the gate and its checks run cargo and read what it says; and
+//! `environment`, the toolchain probes and `environment.json`.
+
+pub mod cargo;
+pub mod environment;
+pub mod process;
