@@ -1082,10 +1082,6 @@ fn no_file_of_code_outgrows_the_size_budget() {
 const MAX_ROOT_FILES: usize = 12;
 const CROWDED_ROOTS: &[(&str, &str)] = &[
     (
-        "gate-ci",
-        "one reader per CI language; a readers/ folder when the next one comes",
-    ),
-    (
         "gate-kernels",
         "each kernel is a .cu and its CPU reference side by side (five pairs, the shared header, \
          lib.rs, test support): gate-build compiles src/*.cu and the emulator includes them by \
