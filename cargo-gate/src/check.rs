@@ -465,6 +465,11 @@ impl Outcome {
         self
     }
 
+    /// Says that each of `reused` is part of this outcome's evidence ([`Outcome::with_reuse`]).
+    pub fn with_reuses(self, reused: &[crate::report::Reuse]) -> Outcome {
+        reused.iter().fold(self, |o, r| o.with_reuse(Some(r)))
+    }
+
     /// Paths into the run record that back this outcome.
     pub fn evidence(&self) -> Vec<String> {
         self.artifacts.iter().map(|a| a.path.clone()).collect()

@@ -212,6 +212,7 @@ impl Check for DepsAdvisories {
                 )],
             ),
         };
+        let read_graph = shipped.is_some();
         let outcome = judge(Judge {
             lockfile: &lockfile,
             lock_text: &lock_text,
@@ -241,7 +242,13 @@ impl Check for DepsAdvisories {
             ),
             None => "; judged on all of Cargo.lock (the shipped graph is unknown)".to_owned(),
         });
-        outcome.with_findings(notes)
+        let outcome = outcome.with_findings(notes);
+        match read_graph {
+            true => outcome
+                .with_reuse(ctx.facts.resolve_reuse())
+                .with_reuses(&ctx.facts.graph_reuse()),
+            false => outcome,
+        }
     }
 }
 

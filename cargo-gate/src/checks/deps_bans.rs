@@ -166,7 +166,9 @@ impl Check for DepsBans {
         };
         let outcome = judge(&graph, &bans, &deps::describe_targets(&targets));
         let outcome = graph.noted(outcome);
-        outcome.with_reuse(ctx.facts.resolve_reuse())
+        outcome
+            .with_reuse(ctx.facts.resolve_reuse())
+            .with_reuses(&ctx.facts.graph_reuse())
     }
 }
 

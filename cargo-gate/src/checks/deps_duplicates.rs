@@ -66,7 +66,9 @@ impl Check for DepsDuplicates {
         };
         let outcome = judge(&graph, &deps::describe_targets(&targets));
         let outcome = graph.noted(outcome);
-        outcome.with_reuse(ctx.facts.resolve_reuse())
+        outcome
+            .with_reuse(ctx.facts.resolve_reuse())
+            .with_reuses(&ctx.facts.graph_reuse())
     }
 }
 

@@ -225,7 +225,9 @@ impl Check for DepsLicenses {
             &ctx.workspace.root,
         );
         let outcome = at_config_file(graph.noted(outcome), ctx.config.source.file());
-        outcome.with_reuse(ctx.facts.resolve_reuse())
+        outcome
+            .with_reuse(ctx.facts.resolve_reuse())
+            .with_reuses(&ctx.facts.graph_reuse())
     }
 }
 

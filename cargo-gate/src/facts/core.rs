@@ -315,6 +315,21 @@ impl Core {
         build.gpu_reuse()
     }
 
+    /// The runs that gathered the shipped graphs this run read, where they were reused (after
+    /// [`Core::built_tree`]): what a check that judged a graph names as its evidence.
+    pub fn graph_reuse(&self) -> Vec<Reuse> {
+        let Ok(trees) = self.shipped_trees.lock() else {
+            return Vec::new();
+        };
+        let mut reused: Vec<Reuse> = trees
+            .values()
+            .filter_map(|tree| tree.get().and_then(|(_, reuse)| reuse.clone()))
+            .collect();
+        reused.sort_by(|a, b| a.inputs.cmp(&b.inputs));
+        reused.dedup();
+        reused
+    }
+
     /// The run that gathered the build, when it was reused (after [`Core::build`]).
     pub fn build_reuse(&self) -> Option<&Reuse> {
         self.build.get().and_then(|(_, reuse)| reuse.as_ref())
@@ -846,7 +861,7 @@ pub fn detect_builder(build_rs: &str) -> Option<(KernelBuilder, usize)> {
 
 /// One `cargo tree` of the run, shared: the first check to ask runs it, the others wait for
 /// its answer (two checks asking at once never start two).
-pub(super) type ShippedTree = std::sync::Arc<OnceLock<Result<String, String>>>;
+pub(super) type ShippedTree = std::sync::Arc<OnceLock<(Result<String, String>, Option<Reuse>)>>;
 
 /// One feature set CI builds with, beyond the default features.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -178,16 +178,18 @@ impl Core {
             Err(_) => std::sync::Arc::default(),
         };
         cell.get_or_init(|| self.run_shipped_tree(cargo, targets, select))
+            .0
             .clone()
     }
 
-    /// The `cargo tree` of [`Core::shipped_tree`], through the evidence cache.
+    /// The `cargo tree` of [`Core::shipped_tree`], through the evidence cache, and the run it
+    /// was reused from.
     fn run_shipped_tree(
         &self,
         cargo: &Cargo,
         targets: &[&str],
         select: &[String],
-    ) -> Result<String, String> {
+    ) -> (Result<String, String>, Option<crate::report::Reuse>) {
         let mut params = vec![("targets", targets.join(","))];
         if !select.is_empty() {
             params.push(("select", select.join(" ")));
@@ -220,7 +222,7 @@ impl Core {
                 Fresh::of(raw, keep)
             },
         );
-        obtained.value.and_then(|raw| {
+        let tree = obtained.value.and_then(|raw| {
             if raw.code == Some(0) {
                 Ok(raw.stdout)
             } else {
@@ -229,7 +231,8 @@ impl Core {
                     cargo::first_error(&raw.stderr)
                 ))
             }
-        })
+        });
+        (tree, obtained.reused)
     }
 }
 

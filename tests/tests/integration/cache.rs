@@ -346,7 +346,10 @@ fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
     let second = pilot_json(&fx, &[]);
     assert_eq!(reused(&second, "kernels.shipped")[0], "build");
     let third = pilot_json(&fx, &[]);
-    assert_eq!(reused(&third, "kernels.shipped"), ["build", "built-gpu"]);
+    assert_eq!(
+        reused(&third, "kernels.shipped"),
+        ["build", "built-gpu", "graph"]
+    );
     let (read, kept) = artifact_readings(&fx);
     assert!(read.is_empty() && !kept.is_empty(), "{read:?} {kept:?}");
     let rlib = std::fs::read_dir(fx.root.join("target/debug/deps"))
@@ -359,8 +362,11 @@ fn the_artifact_reading_is_reused_only_while_every_artifact_is_unchanged() {
     std::fs::write(&rlib, bytes).unwrap();
     std::thread::sleep(SETTLED);
     let fourth = pilot_json(&fx, &[]);
-    assert!(
-        reused(&fourth, "kernels.shipped").is_empty(),
+    // The shipped graph (cargo's, from the manifests and the lockfile) is still the one
+    // reused; the build and its reading are not.
+    assert_eq!(
+        reused(&fourth, "kernels.shipped"),
+        ["graph"],
         "{}",
         fourth.transcript()
     );
@@ -536,4 +542,31 @@ fn a_kept_workspace_is_never_evidence() {
     assert_eq!(judged(&after), judged(&without), "{}", after.transcript());
     let text = std::fs::read_to_string(&kept).expect("the workspace is kept");
     assert!(text.contains("second") && !text.contains("gone"), "{text}");
+}
+
+/// Every check that judged the shipped graph names the run it was reused from, with the
+/// resolve it was mapped onto (issue 43: every reused fact names its run). deps.bans, with no
+/// deny list here, reads no graph and names none.
+#[test]
+fn a_reused_graph_is_named_by_every_check_that_judged_it() {
+    let fx = fixture("licenses");
+    let first = fx.gate(&STATIC_RUN);
+    for id in [
+        "deps.licenses",
+        "deps.duplicates",
+        "deps.bans",
+        "deps.advisories",
+    ] {
+        assert!(reused(&first, id).is_empty(), "{id}: {}", first.stdout);
+    }
+    let second = fx.gate(&STATIC_RUN);
+    assert!(reused(&second, "deps.bans").is_empty());
+    for id in ["deps.licenses", "deps.duplicates", "deps.advisories"] {
+        let named = reused(&second, id);
+        assert!(
+            named.contains(&"graph".to_owned()) && named.contains(&"resolve".to_owned()),
+            "{id}: {named:?}"
+        );
+    }
+    assert_eq!(judged_but_the_seed(&second), judged_but_the_seed(&first));
 }
