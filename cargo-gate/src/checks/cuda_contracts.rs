@@ -17,7 +17,7 @@ use crate::check::{
 use crate::facts::{FoundManifest, Kernels, NotBuilt};
 use crate::lexer::{Lexer, TokenKind};
 use crate::shared::outcomes::{
-    KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, outside_gate_build, unparsable_summary,
+    KERNELS_BUILD_FAILED, kernels_unresolved, outside_gate_build, unparsable_summary,
 };
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::{self, MinDriver};
@@ -160,8 +160,8 @@ fn collected<'c>(ctx: &Context<'c>) -> Result<&'c [FoundManifest], Outcome> {
     match kernels {
         Kernels::NothingToBuild => Ok(&[]),
         Kernels::Found(found) => Ok(found),
-        Kernels::NotBuilt(NotBuilt::Unresolved(_)) => {
-            Err(blocked("lockfile.locked", KERNELS_UNRESOLVED))
+        Kernels::NotBuilt(NotBuilt::Unresolved(resolve)) => {
+            Err(blocked("lockfile.locked", &kernels_unresolved(resolve)))
         }
         Kernels::BuildFailed(_) => Err(blocked("tests.pass", KERNELS_BUILD_FAILED)),
         Kernels::NotBuilt(NotBuilt::NoCargo(e)) => {

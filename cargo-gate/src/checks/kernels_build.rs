@@ -16,7 +16,7 @@ use crate::check::{
 pub use crate::facts::FoundManifest;
 use crate::facts::{Kernels, NotBuilt};
 use crate::shared::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
-use crate::shared::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED};
+use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::Outcome as Built;
 
@@ -198,7 +198,7 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
         }
         Kernels::NotBuilt(NotBuilt::Unresolved(resolve)) => {
             let alone = unresolved(resolve);
-            return Outcome::blocked("lockfile.locked", KERNELS_UNRESOLVED, alone)
+            return Outcome::blocked("lockfile.locked", kernels_unresolved(resolve), alone)
                 .with_findings(outside);
         }
         Kernels::BuildFailed(build) => Some(build),

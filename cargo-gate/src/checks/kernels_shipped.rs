@@ -22,7 +22,7 @@ use crate::check::{
     SkipKind,
 };
 use crate::config::section::Section;
-use crate::shared::outcomes::{KERNELS_BUILD_FAILED, KERNELS_UNRESOLVED, unresolved};
+use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved, unresolved};
 use crate::stage::Stage;
 use gate_formats::kernel_bom::{Artifacts, Bom, BuilderKind, RECORD_PATH};
 
@@ -230,7 +230,7 @@ fn not_built(ctx: &Context<'_>) -> Option<Outcome> {
         Err(NotBuilt::Unresolved(resolve)) => {
             return Some(Outcome::blocked(
                 "lockfile.locked",
-                KERNELS_UNRESOLVED,
+                kernels_unresolved(resolve),
                 unresolved(resolve),
             ));
         }

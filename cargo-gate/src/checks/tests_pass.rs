@@ -14,7 +14,7 @@ use crate::check::{
 };
 use crate::facts::{NotBuilt, OverLimit, Runner, TestCounts, TestRun, TestRunFact, TestSetup};
 use crate::shared::outcomes::{
-    OTHER_TOOLCHAIN, TESTS_UNRESOLVED, build_failed, tests_not_run, unresolved,
+    OTHER_TOOLCHAIN, build_failed, tests_not_run, tests_unresolved, unresolved,
 };
 use crate::stage::Stage;
 use crate::tools::cargo::{self, Captured};
@@ -129,7 +129,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
                         _ if ctx.workspace.metadata_error.is_some() => {
                             "tests were not built: cargo cannot load the workspace".to_owned()
                         }
-                        _ => TESTS_UNRESOLVED.to_owned(),
+                        _ => tests_unresolved(resolve),
                     };
                     Outcome::blocked("lockfile.locked", why, unresolved(resolve))
                 }
@@ -176,7 +176,11 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
     if ran.lockfile_unresolved {
-        return Outcome::blocked("lockfile.locked", TESTS_UNRESOLVED, outcome);
+        let why = match ctx.facts.resolve(ctx.cargo) {
+            Ok(resolve) => tests_unresolved(resolve),
+            Err(e) => e.to_owned(),
+        };
+        return Outcome::blocked("lockfile.locked", why, outcome);
     }
     outcome
 }

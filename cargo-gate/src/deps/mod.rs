@@ -522,13 +522,16 @@ pub fn shipped_of<'c>(
                 ),
             ));
         }
-        Resolve::Failed { error, .. } => {
+        failed @ Resolve::Failed { error, .. } => {
             let alone = Outcome::fail(format!(
                 "the dependency graph was not resolved: `cargo metadata --locked` fails: {error}"
             ));
             return Err(Outcome::blocked(
                 "lockfile.locked",
-                "the dependency graph was not resolved: Cargo.lock does not resolve",
+                format!(
+                    "the dependency graph was not resolved: {}",
+                    failed.why_unresolved()
+                ),
                 alone,
             ));
         }

@@ -396,7 +396,7 @@ impl Core {
                 } else {
                     let resolve = Ok(Resolve::Failed {
                         unavailable: None,
-                        error: "there is no Cargo.lock".to_owned(),
+                        error: super::ran::NO_LOCKFILE.to_owned(),
                         log: "(cargo metadata --locked not run: there is no Cargo.lock)\n"
                             .to_owned(),
                     });

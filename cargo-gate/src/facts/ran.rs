@@ -31,7 +31,19 @@ pub enum Resolve {
     },
 }
 
+/// The resolve's error when the workspace has no lockfile to hold it to (cargo is not run).
+pub(super) const NO_LOCKFILE: &str = "there is no Cargo.lock";
+
 impl Resolve {
+    /// Why the lockfile does not hold the dependency graph, in the words a blocked check
+    /// gives: there is none, or it does not resolve.
+    pub fn why_unresolved(&self) -> &'static str {
+        match self {
+            Resolve::Failed { error, .. } if error == NO_LOCKFILE => NO_LOCKFILE,
+            _ => "Cargo.lock does not resolve",
+        }
+    }
+
     /// The log as kept in the run record.
     pub fn log(&self) -> &str {
         match self {

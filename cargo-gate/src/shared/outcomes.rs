@@ -15,8 +15,10 @@ use crate::facts::{
 use std::path::Path;
 use toml::de::DeTable;
 
-/// What `kernels.build` says when the lockfile does not resolve.
-pub const KERNELS_UNRESOLVED: &str = "the kernels were not built: Cargo.lock does not resolve";
+/// What the kernel checks say when the lockfile does not resolve (or there is none).
+pub fn kernels_unresolved(resolve: &Resolve) -> String {
+    format!("the kernels were not built: {}", resolve.why_unresolved())
+}
 
 /// What `kernels.build` says when the workspace does not build.
 pub const KERNELS_BUILD_FAILED: &str = "the workspace does not build (tests.pass reports the errors), so its kernels cannot be checked";
@@ -217,8 +219,10 @@ pub fn unresolved(resolve: &Resolve) -> Outcome {
 /// What `tests.pass` says when another toolchain than the pinned one would run the tests.
 pub const OTHER_TOOLCHAIN: &str = "the tests would run on another toolchain than the pinned one";
 
-/// What `tests.pass` says when the lockfile does not resolve.
-pub const TESTS_UNRESOLVED: &str = "tests were not built: Cargo.lock does not resolve";
+/// What `tests.pass` says when the lockfile does not resolve (or there is none).
+pub fn tests_unresolved(resolve: &Resolve) -> String {
+    format!("tests were not built: {}", resolve.why_unresolved())
+}
 
 /// What `tests.pass` says when the environment kept the tests from running.
 pub fn tests_not_run(unavailable: &crate::tools::cargo::Unavailable) -> String {
@@ -267,7 +271,7 @@ pub fn test_results<'a>(
         TestRunFact::CouldNotRun(why) => Err((Status::Skip, why.clone())),
         TestRunFact::NotBuilt => Err(match facts.build(cargo) {
             Err(NotBuilt::NoCargo(e)) => (Status::Skip, e),
-            Err(NotBuilt::Unresolved(_)) => (Status::Skip, TESTS_UNRESOLVED.to_owned()),
+            Err(NotBuilt::Unresolved(resolve)) => (Status::Skip, tests_unresolved(resolve)),
             Ok(build) => {
                 let outcome = build_failed(build);
                 (outcome.status, outcome.summary)
@@ -275,7 +279,13 @@ pub fn test_results<'a>(
         }),
         TestRunFact::Ran(ran) => match &ran.unavailable {
             Some(unavailable) => Err((Status::Skip, tests_not_run(unavailable))),
-            None if ran.lockfile_unresolved => Err((Status::Skip, TESTS_UNRESOLVED.to_owned())),
+            None if ran.lockfile_unresolved => Err((
+                Status::Skip,
+                match facts.resolve(cargo) {
+                    Ok(resolve) => tests_unresolved(resolve),
+                    Err(e) => e.to_owned(),
+                },
+            )),
             None => Ok(&ran.results),
         },
     }
