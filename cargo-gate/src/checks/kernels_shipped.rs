@@ -378,9 +378,12 @@ fn source_findings(bom: &Bom) -> Vec<Finding> {
     findings
 }
 
-/// Builders: what they target, and dependencies that compile GPU code.
+/// Builders: what they target, and dependencies that compile GPU code. What a build script
+/// does once (probe the GPU, write PTX outside OUT_DIR) is said once, however many of its
+/// compiler calls the inventory lists.
 fn builder_findings(bom: &Bom) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut said: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for b in &bom.builders {
         let who = if b.dependency {
             format!("{} (a dependency)", b.package)
@@ -402,7 +405,9 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
                 &b.at,
             ));
         }
-        if let Some(probe) = &b.gpu_probe {
+        if let Some(probe) = &b.gpu_probe
+            && said.insert((b.package.as_str(), probe.as_str()))
+        {
             findings.push(located(
                 Finding::new(
                     unless_shipped(b.ships, Severity::Warning),
@@ -413,7 +418,9 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
                 probe.split(' ').next().unwrap_or(probe),
             ));
         }
-        if let Some(outside) = &b.outside_out_dir {
+        if let Some(outside) = &b.outside_out_dir
+            && said.insert((b.package.as_str(), outside.as_str()))
+        {
             findings.push(located(
                 Finding::new(
                     unless_shipped(b.ships, Severity::Warning),
@@ -606,6 +613,26 @@ mod tests {
             (at.file.as_str(), at.line),
             ("examples/demo/build.rs", Some(2))
         );
+    }
+
+    /// A build script that probes the GPU once and calls nvcc twice is warned about once
+    /// (found on huggingface/candle-layer-norm: the warning came once per compiler call).
+    #[test]
+    fn a_probe_of_one_build_script_is_said_once() {
+        let probing = |at: &str| Builder {
+            gpu_probe: Some("build.rs:52 (nvidia-smi --query-gpu=compute_cap)".into()),
+            ships: true,
+            ..Builder::new("demo", BuilderKind::Nvcc, at)
+        };
+        let bom = Bom {
+            builders: vec![probing("build.rs:60"), probing("build.rs:71")],
+            ..Bom::default()
+        };
+        let probes = builder_findings(&bom)
+            .into_iter()
+            .filter(|f| f.code.as_deref() == Some(FindingCode::GpuProbe.name()))
+            .count();
+        assert_eq!(probes, 1);
     }
 
     fn bom_with_module(

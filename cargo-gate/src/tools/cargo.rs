@@ -293,11 +293,17 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
     None
 }
 
-/// The first lines that start with `error` in a cargo log, joined, for messages.
+/// The first lines that start with `error` in a cargo log, joined, for messages: at most
+/// six, and never a backtrace (rustup prints one under `RUST_BACKTRACE=1`).
 pub fn first_error(log: &str) -> String {
     let mut lines = log
         .lines()
         .skip_while(|l| !l.trim_start().starts_with("error"))
+        .take_while(|l| {
+            !l.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("stack backtrace")
+        })
         .take(6)
         .map(str::trim_end)
         .filter(|l| !l.is_empty());
@@ -466,6 +472,18 @@ mod tests {
             classify_unavailable(bare, true).unwrap().reason(),
             "dependencies are not available offline: registry `crates-io` (run `cargo fetch \
              --locked` once with network access)"
+        );
+    }
+
+    #[test]
+    fn first_error_leaves_a_backtrace_out() {
+        let log = "error: toolchain 'nightly-2025-03-19-x86_64-unknown-linux-gnu' is not installed\n\
+                   help: run `rustup toolchain install` to install it\n\
+                   Stack backtrace:\n   0: anyhow::error::<impl From<E>>::from\n";
+        assert_eq!(
+            first_error(log),
+            "toolchain 'nightly-2025-03-19-x86_64-unknown-linux-gnu' is not installed\n\
+             help: run `rustup toolchain install` to install it"
         );
     }
 
