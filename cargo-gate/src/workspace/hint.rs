@@ -96,21 +96,16 @@ mod tests {
     use super::*;
 
     fn workspace(root: &Path, members: &[PathBuf]) -> Workspace {
-        Workspace {
-            root: root.to_owned(),
-            manifest_path: root.join("Cargo.toml"),
-            target_dir: root.join("target"),
-            members: members
-                .iter()
-                .enumerate()
-                .map(|(i, dir)| Member {
-                    name: format!("m{i}"),
-                    dir: dir.clone(),
-                })
-                .collect(),
-            git: None,
-            metadata_error: None,
-        }
+        let mut ws = Workspace::for_tests(root, &[]);
+        ws.members = members
+            .iter()
+            .enumerate()
+            .map(|(i, dir)| Member {
+                name: format!("m{i}"),
+                dir: dir.clone(),
+            })
+            .collect();
+        ws
     }
 
     /// A kept workspace is taken only when every member is a manifest under the root: one at
