@@ -108,7 +108,7 @@ fn prepare_with(
     let out = out_dir(&ws, opts.out.as_deref());
     redactor.add_path(&out, "<out>");
     if expected.is_none() {
-        ws.keep(&out, Workspace::kept(&out, &ws.root).as_ref());
+        ws.keep(&out);
     }
     let run_id = record::new_run_id(started_at);
     let writer = RecordWriter::begin(&out, &run_id)?;

@@ -11,7 +11,7 @@ use crate::tools::cargo::{self, Cargo};
 use std::path::{Path, PathBuf};
 
 /// Where the workspace is looked for from, and how cargo is asked for it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Asking {
     cwd: PathBuf,
     manifest: Option<PathBuf>,
@@ -172,14 +172,7 @@ impl Workspace {
     /// [`Discovering::settle`].
     pub fn discover_beside(offline: bool) -> Result<Discovering, GateError> {
         let asking = Asking::new(None, offline, false)?;
-        let thread = Asking {
-            cwd: asking.cwd.clone(),
-            manifest: None,
-            start: asking.start.clone(),
-            guess: asking.guess.clone(),
-            offline,
-            resolve: false,
-        };
+        let thread = asking.clone();
         let handle = std::thread::Builder::new()
             .name("gate-discover".to_owned())
             .spawn(move || thread.ask())

@@ -58,11 +58,12 @@ impl Workspace {
         })
     }
 
-    /// Keeps this workspace at `out` for the next run when cargo described it and `kept` (what
-    /// was there: [`Workspace::kept`]) differs. Best effort: a hint that cannot be written is
-    /// only a run that does not go on while cargo loads.
-    pub fn keep(&self, out: &Path, kept: Option<&Workspace>) {
-        if self.metadata_error.is_some() || kept.is_some_and(|k| k.same_as(self)) {
+    /// Keeps this workspace at `out` for the next run when cargo described it, unless the
+    /// file already holds it byte for byte (read bounded: no parse, no look at the members).
+    /// Best effort: a hint that cannot be written is only a run that does not go on while
+    /// cargo loads.
+    pub fn keep(&self, out: &Path) {
+        if self.metadata_error.is_some() {
             return;
         }
         let kept = Kept {
@@ -75,8 +76,14 @@ impl Workspace {
                 .map(|m| (m.name.clone(), m.dir.clone()))
                 .collect(),
         };
-        if let Ok(bytes) = serde_json::to_vec(&kept) {
-            let _ = gate_support::atomic::write(&hint_path(out), &bytes);
+        let path = hint_path(out);
+        if let Ok(bytes) = serde_json::to_vec(&kept)
+            && gate_support::read::bytes_capped(&path, HINT_CAP)
+                .ok()
+                .as_deref()
+                != Some(&bytes[..])
+        {
+            let _ = gate_support::atomic::write(&path, &bytes);
         }
     }
 
@@ -118,7 +125,7 @@ mod tests {
         std::fs::write(root.join("a/Cargo.toml"), "").unwrap();
         let out = root.join("target/gate");
         let good = workspace(&root, &[root.join("a")]);
-        good.keep(&out, None);
+        good.keep(&out);
         let kept = Workspace::kept(&out, &root).expect("taken");
         assert!(kept.same_as(&good));
         assert!(Workspace::kept(&out, &dir.path().join("elsewhere")).is_none());
@@ -127,7 +134,7 @@ mod tests {
             vec![root.join("a/../..")],
             vec![root.join("b")],
         ] {
-            workspace(&root, &members).keep(&out, Some(&good));
+            workspace(&root, &members).keep(&out);
             assert!(Workspace::kept(&out, &root).is_none(), "{members:?}");
         }
     }
