@@ -68,6 +68,7 @@
 //! note).
 
 use crate::config::Config;
+pub use crate::shared::sections::{BenchSettings, Decision};
 use crate::tools::cargo::{self, Captured};
 use crate::tools::environment::Environment;
 use crate::workspace::Workspace;
@@ -283,33 +284,6 @@ pub fn measure(
     measure_with_timeout(workspace, config, environment, DEFAULT_TIMEOUT)
 }
 
-/// `[bench]`: how the benchmarks run and what they are held to. `bench.regression` owns the
-/// table (it parses and validates it); `cargo gate bench` reads the same settings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BenchSettings {
-    /// `baseline`: the baseline file, relative to the workspace root.
-    pub baseline: String,
-    /// `command`: how to run the benchmarks (default `cargo bench --locked --workspace`);
-    /// criterion's estimates under the target dir, or the JSON file the command writes, are
-    /// read afterwards.
-    pub command: Vec<String>,
-    /// `max-regression`: the slowdown allowed, a fraction (0.05 = 5 %).
-    pub max_regression: f64,
-    /// `no-benchmarks`: the team's recorded decision that the workspace has no benchmarks,
-    /// with who decided and why. `bench.regression` passes on it while it is true (no bench
-    /// target, no baseline), and fails once benchmarks appear.
-    pub no_benchmarks: Option<Decision>,
-}
-
-/// A decision recorded in gate.toml: who made it, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    /// Who decided (a person or a team).
-    pub owner: String,
-    /// Why.
-    pub reason: String,
-}
-
 /// What to write in gate.toml when a workspace has no benchmarks.
 pub const NO_BENCHMARKS_LINE: &str =
     "[bench] no-benchmarks = { owner = \"<who decided>\", reason = \"<why none are needed>\" }";
@@ -370,19 +344,6 @@ pub fn bench_targets(workspace: &Workspace) -> Vec<(String, String)> {
     found
 }
 
-impl Default for BenchSettings {
-    fn default() -> BenchSettings {
-        BenchSettings {
-            baseline: "benches/baseline.json".to_owned(),
-            command: ["cargo", "bench", "--locked", "--workspace"]
-                .map(String::from)
-                .to_vec(),
-            max_regression: 0.05,
-            no_benchmarks: None,
-        }
-    }
-}
-
 /// [`measure`] with a given timeout.
 pub fn measure_with_timeout(
     workspace: &Workspace,
@@ -390,7 +351,7 @@ pub fn measure_with_timeout(
     environment: &Environment,
     timeout: Duration,
 ) -> Result<Measurement, BenchError> {
-    let settings: BenchSettings = config.section();
+    let settings = config.section(&crate::shared::sections::BENCH);
     let command = settings.command.join(" ");
     let Some((program, args)) = settings.command.split_first() else {
         return Err(BenchError::Start {
@@ -688,7 +649,7 @@ pub struct Baseline {
 pub fn baseline_path(workspace: &Workspace, config: &Config) -> PathBuf {
     workspace
         .root
-        .join(config.section::<BenchSettings>().baseline)
+        .join(config.section(&crate::shared::sections::BENCH).baseline)
 }
 
 /// Reads the baseline at `path`: `None` when there is no file.

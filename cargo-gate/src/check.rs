@@ -35,8 +35,9 @@
 //! };
 //!
 //! cargo_gate::finding_codes! {
-//!     /// The codes of this check's findings (their names are stable: never renamed).
-//!     pub enum FindingCode {
+//!     /// The codes of this check's findings (their names are stable: never renamed); private
+//!     /// to the check's module, so no other check can emit them.
+//!     enum FindingCode {
 //!         FileTooLarge => Code { name: "file-too-large", summary: "a tracked file is over 10 MiB" },
 //!     }
 //! }
@@ -76,14 +77,14 @@
 //! between checks as typed facts ([`Context::facts`]), never through outcomes. A check with a `gate.toml` table of its own
 //! returns it from [`Check::section`]: it parses and validates the table in its module
 //! (`crate::config::section`; `boundary.unsafe`, `bench.regression`, `platform.matrix`,
-//! `history.window` and `checklist.closed` do) and reads the result with
-//! `ctx.config.section::<T>()`.
+//! `history.window` and `checklist.closed` do) and reads the result, as its own type, through
+//! the table's handle: `ctx.config.section(&HISTORY)`.
 
 use crate::config::Config;
 use crate::stage::Stage;
 use crate::tools::cargo::Cargo;
 use crate::workspace::Workspace;
-pub use gate_formats::report::{Finding, Location, Severity, SkipKind, Status};
+pub use gate_formats::report::{DeclaredCode, Finding, Location, Severity, SkipKind, Status};
 
 /// The check ids a run evaluates, for checks that look at other checks.
 pub type Earlier = std::collections::BTreeMap<String, Outcome>;
@@ -148,13 +149,33 @@ pub const INVALID_MANIFEST: Code = Code {
 /// ```
 /// cargo_gate::finding_codes! {
 ///     /// The codes of `readme.present`'s findings.
-///     pub enum FindingCode {
+///     enum FindingCode {
 ///         ReadmeMissing => cargo_gate::check::Code { name: "readme-missing", summary: "no README.md" },
 ///         Unreadable => cargo_gate::check::UNREADABLE_MANIFEST,
 ///     }
 /// }
-/// assert_eq!(FindingCode::ReadmeMissing.as_ref(), "readme-missing");
+/// assert_eq!(FindingCode::ReadmeMissing.name(), "readme-missing");
 /// assert_eq!(FindingCode::ALL[1].name, "unreadable-manifest");
+/// ```
+///
+/// A check's enum is private to its module, so another check cannot emit its codes (and a
+/// string is no code at all, see [`Finding::code`]):
+///
+/// ```compile_fail,E0603
+/// mod lockfile_locked {
+///     cargo_gate::finding_codes! {
+///         enum FindingCode {
+///             LockfileMissing => cargo_gate::check::Code { name: "lockfile-missing", summary: "no Cargo.lock" },
+///         }
+///     }
+/// }
+///
+/// mod secrets_scan {
+///     fn finding() -> cargo_gate::check::Finding {
+///         cargo_gate::check::Finding::error("no Cargo.lock")
+///             .code(super::lockfile_locked::FindingCode::LockfileMissing)
+///     }
+/// }
 /// ```
 #[macro_export]
 macro_rules! finding_codes {
@@ -174,18 +195,49 @@ macro_rules! finding_codes {
             /// Every code, in declaration order (for `CheckMeta::codes`).
             $vis const ALL: &'static [$crate::check::Code] = &[$($code),+];
 
+        }
+
+        impl $name {
             /// The stable name.
+            #[allow(dead_code)]
             $vis const fn name(self) -> &'static str {
                 Self::ALL[self as usize].name
             }
         }
 
-        impl ::core::convert::AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                self.name()
+        impl $crate::check::DeclaredCode for $name {
+            fn name(self) -> &'static str {
+                $name::ALL[self as usize].name
             }
         }
     };
+}
+
+/// Codes other checks declare, for the tests of modules that judge findings without
+/// emitting them (waivers, `init`): findings as those checks would write them.
+#[cfg(test)]
+pub(crate) mod test_codes {
+    use super::Code;
+
+    const fn code(name: &'static str) -> Code {
+        Code {
+            name,
+            summary: "a code another check declares",
+        }
+    }
+
+    crate::finding_codes! {
+        /// `deps.advisories`', `boundary.unsafe`'s and `lockfile.locked`'s codes.
+        pub(crate) enum TestCode {
+            Vulnerability => code("vulnerability"),
+            Unsound => code("unsound"),
+            Yanked => code("yanked"),
+            UnsafeOutsideAllowed => code("unsafe-outside-allowed"),
+            NonUtf8Path => code("non-utf8-path"),
+            LockfileUntracked => code("lockfile-untracked"),
+            LockfileStale => code("lockfile-stale"),
+        }
+    }
 }
 
 impl CheckMeta {

@@ -169,9 +169,9 @@ mod tests {
     /// the configuration core learns of it through `known()`, nothing else changes.
     #[test]
     fn a_new_checks_table_needs_only_its_module() {
-        use crate::config::section::{self, DeValue, Section, Settings, Spanned};
+        use crate::config::section::{Section, Spanned, Table};
         use crate::config::{Known, Validator, parse_gate_toml};
-        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+        #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
         struct Readme {
             path: String,
         }
@@ -180,37 +180,31 @@ mod tests {
         struct RawReadme {
             path: Spanned<String>,
         }
-        struct ReadmeSection;
-        impl Section for ReadmeSection {
-            fn table(&self) -> &'static str {
-                "readme"
-            }
-            fn read(
-                &self,
-                table: Option<&Spanned<DeValue<'_>>>,
-                v: &mut Validator<'_>,
-            ) -> Settings {
-                let mut readme = Readme {
-                    path: "README.md".into(),
-                };
-                if let Some(raw) = table.and_then(|t| section::raw::<RawReadme>(t, v)) {
-                    if raw.path.get_ref().is_empty() {
-                        v.error::<_, ()>(&raw.path, "empty path".into(), "name the file");
-                    } else {
-                        readme.path = raw.path.into_inner();
-                    }
+        fn validate(raw: Option<RawReadme>, v: &mut Validator<'_>) -> Readme {
+            let mut readme = Readme {
+                path: "README.md".into(),
+            };
+            if let Some(raw) = raw {
+                if raw.path.get_ref().is_empty() {
+                    v.error::<_, ()>(&raw.path, "empty path".into(), "name the file");
+                } else {
+                    readme.path = raw.path.into_inner();
                 }
-                Settings::new(readme)
             }
+            readme
         }
-        let sections: [&dyn Section; 1] = [&ReadmeSection];
+        static README: Table<RawReadme, Readme> = Table {
+            name: "readme",
+            validate,
+        };
+        let sections: [&dyn Section; 1] = [&README];
         let known = Known {
             builtin: &is_builtin,
             sections: &sections,
         };
         let config =
             parse_gate_toml("[readme]\npath = \"DOCS.md\"\n", "gate.toml", &known).unwrap();
-        assert_eq!(config.section::<Readme>().path, "DOCS.md");
+        assert_eq!(config.section(&README).path, "DOCS.md");
         let errors = parse_gate_toml("[readme]\npath = \"\"\ncolour = 1\n", "gate.toml", &known)
             .unwrap_err();
         let shown: Vec<String> = errors.all().iter().map(ToString::to_string).collect();

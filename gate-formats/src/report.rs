@@ -161,6 +161,15 @@ impl fmt::Display for Location {
     }
 }
 
+/// A finding code a check declared: a kebab-case name that reports, SARIF rule ids and
+/// waivers' `match` carry, never renamed once released. Implemented by the code enums a
+/// check declares (cargo-gate's `finding_codes!`), never by a string, so [`Finding::code`]
+/// only takes a declared code.
+pub trait DeclaredCode: Copy {
+    /// The stable name.
+    fn name(self) -> &'static str;
+}
+
 /// One thing a check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -219,9 +228,14 @@ impl Finding {
     }
 
     /// Sets the code: one of its check's declared codes (in cargo-gate, a variant of the
-    /// check's `FindingCode` enum; its stable name is what is stored).
-    pub fn code(mut self, code: impl AsRef<str>) -> Finding {
-        self.code = Some(code.as_ref().into());
+    /// check's `FindingCode` enum; its stable name is what is stored). A string is not a
+    /// code, so a code nobody declared does not compile:
+    ///
+    /// ```compile_fail,E0277
+    /// gate_formats::report::Finding::error("lockfile is stale").code("lockfile-stal");
+    /// ```
+    pub fn code(mut self, code: impl DeclaredCode) -> Finding {
+        self.code = Some(code.name().into());
         self
     }
 

@@ -162,7 +162,7 @@ fn finish(bom: &mut Bom, config: &Config) {
         })
         .collect();
     name_nvrtc_libraries(&mut bom.builders, &bom.artifacts, &providers);
-    let cuda: Cuda = config.section();
+    let cuda = config.section(&crate::shared::sections::CUDA);
     bom.fleet = fleet(bom, &cuda, config.min_driver);
 }
 

@@ -14,98 +14,15 @@ use crate::bench::{
 use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
-use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::Section;
 use crate::shared::locate::relative;
+use crate::shared::sections::BENCH;
 use crate::stage::Stage;
 use std::path::Path;
 
 /// The `bench.regression` check.
 #[derive(Debug)]
 pub struct BenchRegression;
-
-/// `[bench]` as written (the settings are `bench::BenchSettings`, which `cargo gate bench`
-/// reads too).
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawBench {
-    baseline: Option<String>,
-    command: Option<Spanned<Vec<String>>>,
-    max_regression: Option<Spanned<f64>>,
-    no_benchmarks: Option<Spanned<RawDecision>>,
-}
-
-/// `{ owner = "…", reason = "…" }` as written.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDecision {
-    owner: String,
-    reason: String,
-}
-
-/// The `[bench]` table.
-static BENCH: Table<RawBench> = Table {
-    name: "bench",
-    validate: validate_bench,
-};
-
-fn validate_bench(raw: Option<RawBench>, v: &mut Validator<'_>) -> Settings {
-    let mut settings = BenchSettings::default();
-    let Some(raw) = raw else {
-        return Settings::new(settings);
-    };
-    if let Some(baseline) = raw.baseline {
-        settings.baseline = baseline;
-    }
-    let command_given = raw.command.is_some();
-    if let Some(command) = raw.command {
-        if command.get_ref().is_empty() {
-            v.error::<_, ()>(
-                &command,
-                "`[bench] command` is empty".to_owned(),
-                "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
-            );
-        } else {
-            settings.command = command.into_inner();
-        }
-    }
-    if let Some(decision) = raw.no_benchmarks {
-        let RawDecision { owner, reason } = decision.get_ref();
-        if owner.trim().is_empty() || reason.trim().is_empty() {
-            v.error::<_, ()>(
-                &decision,
-                "`[bench] no-benchmarks` needs an owner and a reason".to_owned(),
-                "say who decided and why, e.g. no-benchmarks = { owner = \"platform-team\", \
-                 reason = \"a CLI whose speed is not a rollout risk\" }",
-            );
-        } else if command_given {
-            v.error::<_, ()>(
-                &decision,
-                "`[bench] no-benchmarks` beside a `[bench] command`".to_owned(),
-                "a workspace with no benchmarks has no command to run them: remove one of the \
-                 two",
-            );
-        } else {
-            settings.no_benchmarks = Some(bench::Decision {
-                owner: owner.trim().to_owned(),
-                reason: reason.trim().to_owned(),
-            });
-        }
-    }
-    if let Some(max) = raw.max_regression {
-        let value = *max.get_ref();
-        if value > 0.0 && value <= 1.0 {
-            settings.max_regression = value;
-        } else {
-            v.error::<_, ()>(
-                &max,
-                format!("max-regression = {value} is outside (0, 1]"),
-                "give a fraction: 0.05 allows a 5 % slowdown",
-            );
-        }
-    }
-    Settings::new(settings)
-}
 
 static META: CheckMeta = CheckMeta {
     id: "bench.regression",
@@ -139,7 +56,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         Regressed => Code {
             name: "regressed",
             summary: "a benchmark is slower than the baseline by more than [bench] max-regression",
@@ -190,7 +107,7 @@ impl Check for BenchRegression {
         let root = &ctx.workspace.root;
         let path = bench::baseline_path(ctx.workspace, ctx.config);
         let shown = relative(root, &path);
-        let settings: BenchSettings = ctx.config.section();
+        let settings = ctx.config.section(&crate::shared::sections::BENCH);
         if let Some(decision) = &settings.no_benchmarks {
             return no_benchmarks(ctx, decision, &path, &shown);
         }
@@ -230,7 +147,9 @@ impl Check for BenchRegression {
                 measurement,
                 &baseline,
                 &shown,
-                ctx.config.section::<BenchSettings>().max_regression,
+                ctx.config
+                    .section(&crate::shared::sections::BENCH)
+                    .max_regression,
                 root,
             ),
         }
@@ -510,7 +429,7 @@ mod tests {
 
     fn config_running(script: &str) -> Config {
         Config::default().with_section(
-            "bench",
+            &crate::shared::sections::BENCH,
             BenchSettings {
                 command: [SHELL, FLAG, script].map(String::from).to_vec(),
                 ..BenchSettings::default()
@@ -532,7 +451,7 @@ mod tests {
 
     fn deciding_no_benchmarks() -> Config {
         Config::default().with_section(
-            "bench",
+            &crate::shared::sections::BENCH,
             BenchSettings {
                 no_benchmarks: Some(bench::Decision {
                     owner: "platform-team".into(),
@@ -808,7 +727,7 @@ mod tests {
     #[test]
     fn a_command_that_cannot_start_is_unavailable() {
         let config = Config::default().with_section(
-            "bench",
+            &crate::shared::sections::BENCH,
             BenchSettings {
                 command: vec!["definitely-not-a-bench-command-xyz".into()],
                 ..BenchSettings::default()

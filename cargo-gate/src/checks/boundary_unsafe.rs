@@ -10,7 +10,7 @@ use crate::config::section::Section;
 use crate::policy::Allowance;
 use crate::scan::{BoundaryHit, BoundaryKind};
 pub use crate::shared::sections::Boundary;
-use crate::shared::sources::{default_threads, files_of, scan_files};
+use crate::shared::sources::{WalkProblem, default_threads, files_of, scan_files};
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
@@ -41,7 +41,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         UnsafeOutsideAllowed => Code {
             name: "unsafe-outside-allowed",
             summary: "unsafe code, FFI or an exported symbol in a crate that [boundary] allow-unsafe does not name",
@@ -58,6 +58,23 @@ crate::finding_codes! {
             name: "non-utf8-path",
             summary: "a path that is not valid UTF-8 (scanned, but not portable)",
         },
+    }
+}
+
+/// A walk's problem as this check reports it.
+fn walk_finding(problem: WalkProblem) -> Finding {
+    match problem {
+        WalkProblem::Incomplete(err) => {
+            Finding::warning(format!("could not walk part of the tree: {err}"))
+                .code(FindingCode::WalkIncomplete)
+        }
+        WalkProblem::NonUtf8 { rel, krate } => Finding::warning(
+            "path is not valid UTF-8 (shown lossily); it was scanned, but rename it: \
+             non-UTF-8 names do not survive every platform and tool",
+        )
+        .code(FindingCode::NonUtf8Path)
+        .at(Location::file(rel))
+        .subject(krate),
     }
 }
 
@@ -97,7 +114,7 @@ impl Check for BoundaryUnsafe {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let boundary: Boundary = ctx.config.section();
+        let boundary = ctx.config.section(&crate::shared::sections::BOUNDARY);
         let ws = ctx.workspace;
         // Crates reached from members through path dependencies (listed in `[workspace]
         // exclude`, say) ship with the workspace: their code is judged like the members'.
@@ -109,7 +126,8 @@ impl Check for BoundaryUnsafe {
                 dir: p.dir.clone(),
             })
             .collect();
-        let (files, mut findings) = files_of(ws, ws.members.iter().chain(&shipped));
+        let (files, problems) = files_of(ws, ws.members.iter().chain(&shipped));
+        let mut findings: Vec<Finding> = problems.into_iter().map(walk_finding).collect();
         let scanned = scan_files(&files, default_threads());
         let rules = ctx.config.profile.rules();
         let mut sites = Vec::new();
@@ -244,7 +262,7 @@ pub fn decoys() -> &'static str {
 
     fn allow_ffi() -> Config {
         Config::default().with_section(
-            "boundary",
+            &crate::shared::sections::BOUNDARY,
             Boundary {
                 allow_unsafe: vec!["ffi".into()],
             },

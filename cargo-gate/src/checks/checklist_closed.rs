@@ -25,7 +25,7 @@
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity, Status,
 };
-use crate::config::section::{Section, Settings, Table};
+use crate::config::section::{Section, Table};
 use crate::stage::Stage;
 use regex::Regex;
 use std::path::{Component, Path};
@@ -36,7 +36,7 @@ use std::sync::LazyLock;
 pub struct ChecklistClosed;
 
 /// `[checklist]`, this check's table, validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Checklist {
     /// `path`: the checklist, relative to the workspace root.
     pub path: String,
@@ -53,19 +53,19 @@ impl Default for Checklist {
 /// `[checklist]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawChecklist {
+pub(crate) struct RawChecklist {
     path: Option<String>,
 }
 
 /// The `[checklist]` table.
-static CHECKLIST: Table<RawChecklist> = Table {
+pub(crate) static CHECKLIST: Table<RawChecklist, Checklist> = Table {
     name: "checklist",
     validate: |raw, _| {
         let mut checklist = Checklist::default();
         if let Some(path) = raw.and_then(|r| r.path) {
             checklist.path = path;
         }
-        Settings::new(checklist)
+        checklist
     },
 };
 
@@ -87,7 +87,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         ItemUnchecked => Code {
             name: "item-unchecked",
             summary: "a checklist item is not checked",
@@ -349,7 +349,11 @@ fn judge(ctx: &Context<'_>, value: &str) -> Result<String, Drift> {
 /// The check.
 fn evaluate(ctx: &Context<'_>) -> Outcome {
     let root = &ctx.workspace.root;
-    let path = root.join(ctx.config.section::<Checklist>().path);
+    let path = root.join(
+        ctx.config
+            .section(&crate::checks::checklist_closed::CHECKLIST)
+            .path,
+    );
     let file = crate::shared::locate::relative(root, &path);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -876,7 +880,7 @@ mod tests {
         );
         assert!(outcome.findings[0].message.contains("`cargo gate init`"));
         let elsewhere = Config::default().with_section(
-            "checklist",
+            &crate::checks::checklist_closed::CHECKLIST,
             Checklist {
                 path: "READY.md".into(),
             },

@@ -3,7 +3,6 @@
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::ConfigSource;
-use crate::shared::sections::Boundary;
 use crate::stage::Stage;
 
 /// The `config.valid` check.
@@ -25,7 +24,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         AllowUnsafeNotMember => Code {
             name: "allow-unsafe-not-member",
             summary: "[boundary] allow-unsafe names a crate that is not a workspace member",
@@ -43,7 +42,7 @@ impl Check for ConfigValid {
         let effective = config.effective_json();
         let mut findings = Vec::new();
         let file = config.source.file().unwrap_or("gate.toml").to_owned();
-        let boundary: Boundary = config.section();
+        let boundary = config.section(&crate::shared::sections::BOUNDARY);
         for name in &boundary.allow_unsafe {
             if !ctx.workspace.members.iter().any(|m| &m.name == name) {
                 findings.push(
@@ -99,8 +98,8 @@ mod tests {
             ..Config::default()
         }
         .with_section(
-            "boundary",
-            Boundary {
+            &crate::shared::sections::BOUNDARY,
+            crate::shared::sections::Boundary {
                 allow_unsafe: vec!["ffi".into(), "app".into()],
             },
         );

@@ -43,7 +43,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         EntryWithoutCpuReference => Code {
             name: "entry-without-cpu-reference",
             summary: "a kernel entry with no CPU reference registered",
@@ -123,7 +123,7 @@ impl Check for CudaContracts {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let facts = ctx.facts;
         // Every CUDA source outside gate-build, whether or not anything builds.
-        let outside = outside_gate_build(facts, Severity::Error);
+        let outside = outside_gate_build(facts, Severity::Error, FindingCode::CudaOutsideGateBuild);
         if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() {
             return Outcome::pass(format!(
                 "no CUDA sources among {} {} file(s), no gate-build dependents",

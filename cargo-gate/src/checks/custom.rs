@@ -16,7 +16,7 @@ pub struct TeamCheck {
 
 crate::finding_codes! {
     /// The codes of a team check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         CommandFailed => Code {
             name: "command-failed",
             summary: "the team check's command exited non-zero",

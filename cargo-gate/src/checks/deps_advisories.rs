@@ -74,7 +74,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         Vulnerability => Code {
             name: "vulnerability",
             summary: "a package version is affected by a RustSec vulnerability",
@@ -127,7 +127,7 @@ impl Check for DepsAdvisories {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let settings: AdvisorySettings = ctx.config.section();
+        let settings = ctx.config.section(&crate::shared::sections::ADVISORIES);
         let root = &ctx.workspace.root;
         let lock_path = root.join("Cargo.lock");
         if !lock_path.is_file() {

@@ -11,7 +11,7 @@
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::{Section, Spanned, Table};
 use crate::deps::{self, Graph};
 use crate::stage::Stage;
 
@@ -20,7 +20,7 @@ use crate::stage::Stage;
 pub struct DepsBans;
 
 /// One banned crate.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ban {
     /// The crate name.
     #[serde(rename = "crate")]
@@ -32,7 +32,7 @@ pub struct Ban {
 }
 
 /// `[bans]`, validated.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bans {
     /// `deny`.
     pub deny: Vec<Ban>,
@@ -40,7 +40,7 @@ pub struct Bans {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawBans {
+pub(crate) struct RawBans {
     deny: Option<Spanned<Vec<RawBan>>>,
 }
 
@@ -62,15 +62,15 @@ struct RawBanTable {
     reason: Option<String>,
 }
 
-static BANS: Table<RawBans> = Table {
+pub(crate) static BANS: Table<RawBans, Bans> = Table {
     name: "bans",
     validate: validate_bans,
 };
 
-fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Settings {
+fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Bans {
     let mut bans = Bans::default();
     let Some(deny) = raw.and_then(|r| r.deny) else {
-        return Settings::new(bans);
+        return bans;
     };
     let span = deny.span();
     let at = Spanned::new(span, ());
@@ -110,7 +110,7 @@ fn validate_bans(raw: Option<RawBans>, v: &mut Validator<'_>) -> Settings {
             reason,
         });
     }
-    Settings::new(bans)
+    bans
 }
 
 static META: CheckMeta = CheckMeta {
@@ -130,7 +130,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         BannedCrate => Code {
             name: "banned-crate",
             summary: "a crate of [bans] deny ships, not only through its wrappers",
@@ -155,7 +155,7 @@ impl Check for DepsBans {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let bans: Bans = ctx.config.section();
+        let bans = ctx.config.section(&crate::checks::deps_bans::BANS);
         if bans.deny.is_empty() {
             return Outcome::pass("no [bans] deny list: no crate is banned");
         }
@@ -303,7 +303,7 @@ mod tests {
             &known,
         )
         .unwrap();
-        let bans: Bans = ok.section();
+        let bans = ok.section(&crate::checks::deps_bans::BANS);
         assert_eq!(bans.deny.len(), 2);
         assert_eq!(bans.deny[1].wrappers, ["native-tls"]);
         let err = crate::config::parse_gate_toml(

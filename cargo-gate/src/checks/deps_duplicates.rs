@@ -34,7 +34,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         DuplicateVersion => Code {
             name: "duplicate-version",
             summary: "a crate is compiled in more than one version",

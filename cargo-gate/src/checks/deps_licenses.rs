@@ -22,7 +22,7 @@
 
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::{Section, Spanned, Table};
 use crate::deps::{self, Graph};
 use crate::stage::Stage;
 use cargo_metadata::Metadata;
@@ -33,14 +33,14 @@ use std::collections::{BTreeMap, HashMap};
 pub struct DepsLicenses;
 
 /// `[licenses]`, validated (`policy` is `None` when the file has no such table).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Licenses {
     /// The policy, when one is written.
     pub policy: Option<Policy>,
 }
 
 /// A license policy.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Policy {
     /// `allow`: SPDX licensees (`MIT`, `Apache-2.0 WITH LLVM-exception`).
     pub allow: Vec<String>,
@@ -49,7 +49,7 @@ pub struct Policy {
 }
 
 /// Licenses allowed for one crate only.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Exception {
     /// The crate.
     #[serde(rename = "crate")]
@@ -60,7 +60,7 @@ pub struct Exception {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawLicenses {
+pub(crate) struct RawLicenses {
     allow: Option<Vec<Spanned<String>>>,
     exceptions: Option<Vec<RawException>>,
 }
@@ -73,14 +73,14 @@ struct RawException {
     allow: Spanned<Vec<Spanned<String>>>,
 }
 
-static LICENSES: Table<RawLicenses> = Table {
+pub(crate) static LICENSES: Table<RawLicenses, Licenses> = Table {
     name: "licenses",
     validate: validate_licenses,
 };
 
-fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Settings {
+fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Licenses {
     let Some(raw) = raw else {
-        return Settings::new(Licenses::default());
+        return Licenses::default();
     };
     let licensees = |list: Vec<Spanned<String>>, v: &mut Validator<'_>| -> Vec<String> {
         let mut out = Vec::new();
@@ -137,9 +137,9 @@ fn validate_licenses(raw: Option<RawLicenses>, v: &mut Validator<'_>) -> Setting
             allow,
         });
     }
-    Settings::new(Licenses {
+    Licenses {
         policy: Some(Policy { allow, exceptions }),
-    })
+    }
 }
 
 static META: CheckMeta = CheckMeta {
@@ -166,7 +166,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         LicenseNotAllowed => Code {
             name: "license-not-allowed",
             summary: "a package's license expression is not satisfied by the allowed licenses",
@@ -216,7 +216,7 @@ impl Check for DepsLicenses {
             Ok(found) => found,
             Err(outcome) => return outcome,
         };
-        let settings: Licenses = ctx.config.section();
+        let settings = ctx.config.section(&crate::checks::deps_licenses::LICENSES);
         let outcome = judge(
             &graph,
             metadata,
@@ -890,7 +890,9 @@ mod tests {
         let text = format!("[licenses]\nallow = {list}\n");
         let config = crate::config::parse_gate_toml(&text, "gate.toml", &crate::registry::known())
             .unwrap_or_else(|e| panic!("{text}: {e}"));
-        let policy = config.section::<Licenses>().policy;
+        let policy = config
+            .section(&crate::checks::deps_licenses::LICENSES)
+            .policy;
         assert_eq!(run(&deps, policy).status, Status::Pass);
     }
 

@@ -63,7 +63,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         UnpinnedDependency => Code {
             name: "unpinned-dependency",
             summary: "a dependency that does not resolve to one reviewed version (git without rev, wildcard, path outside the repository, ...)",
@@ -73,11 +73,16 @@ crate::finding_codes! {
     }
 }
 
+impl crate::shared::outcomes::ManifestCodes for FindingCode {
+    const UNREADABLE: Self = FindingCode::UnreadableManifest;
+    const INVALID: Self = FindingCode::InvalidManifest;
+}
+
 /// Registries dependencies may come from when `[sources] allow-registry` is not written.
 pub const ALLOWED_REGISTRIES: &[&str] = &["crates-io"];
 
 /// `[sources]`, validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sources {
     /// `allow-registry`: registry names (and index URLs).
     pub allow_registry: Vec<String>,
@@ -105,23 +110,21 @@ impl Sources {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawSources {
+pub(crate) struct RawSources {
     allow_registry: Option<Vec<toml::Spanned<String>>>,
     allow_git: Option<Vec<toml::Spanned<String>>>,
 }
 
-static SOURCES: crate::config::section::Table<RawSources> = crate::config::section::Table {
-    name: "sources",
-    validate: validate_sources,
-};
+pub(crate) static SOURCES: crate::config::section::Table<RawSources, Sources> =
+    crate::config::section::Table {
+        name: "sources",
+        validate: validate_sources,
+    };
 
-fn validate_sources(
-    raw: Option<RawSources>,
-    v: &mut crate::config::Validator<'_>,
-) -> crate::config::section::Settings {
+fn validate_sources(raw: Option<RawSources>, v: &mut crate::config::Validator<'_>) -> Sources {
     let mut sources = Sources::default();
     let Some(raw) = raw else {
-        return crate::config::section::Settings::new(sources);
+        return sources;
     };
     if let Some(list) = raw.allow_registry {
         sources.allow_registry = Vec::new();
@@ -154,7 +157,7 @@ fn validate_sources(
         }
         sources.allow_git = Some(prefixes);
     }
-    crate::config::section::Settings::new(sources)
+    sources
 }
 
 const KINDS: &[&str] = &[
@@ -177,7 +180,7 @@ impl Check for DepsPinned {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let ws = ctx.workspace;
         let root = canonical(&ws.root);
-        let sources: Sources = ctx.config.section();
+        let sources = ctx.config.section(&crate::checks::deps_pinned::SOURCES);
         // The root manifest first, then each member's (the root package, when there is one,
         // is the same file and is read once).
         let mut manifests = vec![(ws.manifest_path.clone(), None)];
@@ -194,7 +197,7 @@ impl Check for DepsPinned {
         for (index, (path, member)) in manifests.iter().enumerate() {
             let rel = relative(&ws.root, path);
             // Read and parsed once, by the facts; a manifest that could not be is a finding.
-            let parsed = match crate::shared::outcomes::manifest(ctx.facts, path) {
+            let parsed = match crate::shared::outcomes::manifest::<FindingCode>(ctx.facts, path) {
                 Ok(parsed) => parsed,
                 Err(problem) => {
                     findings.push(problem.into());

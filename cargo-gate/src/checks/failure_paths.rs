@@ -28,7 +28,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         NoFailurePaths => Code {
             name: "no-failure-paths",
             summary: "no [tests] failure-paths declared",

@@ -23,7 +23,7 @@ use crate::check::{
     Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
 };
 use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::{Section, Spanned, Table};
 use crate::record::ChainRun;
 use crate::stage::Stage;
 use crate::verdict::Result as RunResult;
@@ -34,7 +34,7 @@ use std::path::Path;
 pub struct HistoryWindow;
 
 /// `[history]`, this check's table, validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct History {
     /// `window`: how many of the latest runs of the stage must have been READY (1..=1000).
     pub window: u32,
@@ -49,17 +49,17 @@ impl Default for History {
 /// `[history]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawHistory {
+pub(crate) struct RawHistory {
     window: Option<Spanned<i64>>,
 }
 
 /// The `[history]` table.
-static HISTORY: Table<RawHistory> = Table {
+pub(crate) static HISTORY: Table<RawHistory, History> = Table {
     name: "history",
     validate: validate_history,
 };
 
-fn validate_history(raw: Option<RawHistory>, v: &mut Validator<'_>) -> Settings {
+fn validate_history(raw: Option<RawHistory>, v: &mut Validator<'_>) -> History {
     let mut history = History::default();
     if let Some(window) = raw.and_then(|r| r.window) {
         let value = *window.get_ref();
@@ -74,7 +74,7 @@ fn validate_history(raw: Option<RawHistory>, v: &mut Validator<'_>) -> Settings 
             }
         }
     }
-    Settings::new(history)
+    history
 }
 
 static META: CheckMeta = CheckMeta {
@@ -93,7 +93,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         RedRunInWindow => Code {
             name: "red-run-in-window",
             summary: "a run in the window was not ready",
@@ -141,7 +141,7 @@ fn evaluate(ctx: &Context<'_>) -> Outcome {
     let path = ctx.out_dir.join("history.jsonl");
     let file = crate::shared::locate::relative(root, &path);
     // A zero window would pass on no evidence; configuration validation keeps it in 1..=1000.
-    let history: History = ctx.config.section();
+    let history = ctx.config.section(&crate::checks::history_window::HISTORY);
     let window = usize::try_from(history.window.max(1)).unwrap_or(usize::MAX);
     let stage = ctx.stage.as_str();
 
@@ -372,7 +372,8 @@ mod tests {
         with_files(
             &[],
             &[],
-            Config::default().with_section("history", History { window }),
+            Config::default()
+                .with_section(&crate::checks::history_window::HISTORY, History { window }),
             |ctx| {
                 record(ctx.out_dir, runs);
                 tamper(ctx.out_dir);

@@ -35,7 +35,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         FallbackWithoutReason => Code {
             name: "fallback-without-reason",
             summary: "a fallback build that records no reason",
@@ -162,7 +162,7 @@ impl Check for KernelsBuild {
 
 fn judge_build(ctx: &Context<'_>) -> Outcome {
     let facts = ctx.facts;
-    let outside = outside_gate_build(facts, Severity::Warning);
+    let outside = outside_gate_build(facts, Severity::Warning, FindingCode::CudaOutsideGateBuild);
     let outside_summary = describe_outside(&outside);
     let kernels = facts.kernels(ctx.cargo);
     if let Kernels::NothingToBuild = kernels {

@@ -52,7 +52,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         ArchNotCovered => Code {
             name: "arch-not-covered",
             summary: "a declared GPU has neither SASS nor PTX it can JIT from in a shipped module",

@@ -24,7 +24,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         LockfileMissing => Code {
             name: "lockfile-missing",
             summary: "no Cargo.lock",

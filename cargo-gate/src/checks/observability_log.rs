@@ -23,7 +23,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         DecisionIncomplete => Code {
             name: "decision-incomplete",
             summary: "a decision line lacks a field",

@@ -48,7 +48,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         PlatformMissing => Code {
             name: "platform-missing",
             summary: "no run of this commit on a platform of [matrix] platforms",
@@ -149,7 +149,7 @@ impl Check for PlatformMatrix {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let matrix: Matrix = ctx.config.section();
+        let matrix = ctx.config.section(&crate::shared::sections::MATRIX);
         if matrix.platforms.is_empty() {
             return Outcome::skip(
                 SkipKind::NotApplicable,
@@ -436,7 +436,7 @@ mod tests {
         let run = |shards: &[(u32, &str)]| {
             let jobs_dir = tempfile::tempdir().unwrap();
             let config = Config::default().with_section(
-                "matrix",
+                &crate::shared::sections::MATRIX,
                 Matrix {
                     platforms: vec![Platform::Linux],
                     accept_emulated: false,
@@ -486,7 +486,7 @@ mod tests {
     #[test]
     fn only_the_configured_platforms_are_required() {
         let config = Config::default().with_section(
-            "matrix",
+            &crate::shared::sections::MATRIX,
             Matrix {
                 platforms: vec![Platform::Linux],
                 accept_emulated: false,
@@ -520,7 +520,7 @@ mod tests {
         };
         let windows = |accept_emulated| {
             Config::default().with_section(
-                "matrix",
+                &crate::shared::sections::MATRIX,
                 Matrix {
                     platforms: vec![Platform::Windows],
                     accept_emulated,
@@ -599,7 +599,7 @@ mod tests {
     #[test]
     fn an_empty_platform_list_is_not_applicable() {
         let config = Config::default().with_section(
-            "matrix",
+            &crate::shared::sections::MATRIX,
             Matrix {
                 platforms: Vec::new(),
                 accept_emulated: false,

@@ -2,7 +2,6 @@
 //! allows.
 
 use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome};
-use crate::shared::sections::Boundary;
 use crate::stage::Stage;
 
 /// The `policy.profile` check.
@@ -37,7 +36,7 @@ impl Check for PolicyProfile {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let config = ctx.config;
         let rules = config.profile.rules();
-        let boundary: Boundary = config.section();
+        let boundary = config.section(&crate::shared::sections::BOUNDARY);
         let allowed = if boundary.allow_unsafe.is_empty() {
             "none".to_owned()
         } else {

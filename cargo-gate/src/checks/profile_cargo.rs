@@ -54,7 +54,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         PanicUndeclared => Code {
             name: "panic-undeclared",
             summary: "a release profile that does not declare `panic`",
@@ -78,6 +78,11 @@ crate::finding_codes! {
         UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
         InvalidManifest => crate::check::INVALID_MANIFEST,
     }
+}
+
+impl crate::shared::outcomes::ManifestCodes for FindingCode {
+    const UNREADABLE: Self = FindingCode::UnreadableManifest;
+    const INVALID: Self = FindingCode::InvalidManifest;
 }
 
 /// The keys reported, with cargo's release defaults as TOML.
@@ -107,7 +112,7 @@ impl Check for ProfileCargo {
         let root = &ctx.workspace.root;
         let mut findings = Vec::new();
         let manifest_rel = relative(root, &ctx.workspace.manifest_path);
-        let root_manifest = match manifest(ctx.facts, &ctx.workspace.manifest_path) {
+        let root_manifest = match manifest::<FindingCode>(ctx.facts, &ctx.workspace.manifest_path) {
             Ok(parsed) => Some(parsed),
             Err(ManifestProblem::Unreadable(finding)) => {
                 return Outcome::fail(format!("{manifest_rel} could not be read"))
@@ -127,7 +132,12 @@ impl Check for ProfileCargo {
                 Ok(doc) => Some((*rel, text.as_str(), doc.into_inner())),
                 Err(e) => {
                     let offset = e.span().map(|s| s.start);
-                    findings.push(invalid_toml(rel, text, e.message().trim(), offset));
+                    findings.push(invalid_toml::<FindingCode>(
+                        rel,
+                        text,
+                        e.message().trim(),
+                        offset,
+                    ));
                     None
                 }
             },

@@ -20,7 +20,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         EnvironmentIncomplete => Code {
             name: "environment-incomplete",
             summary: "environment.json lacks something a reproduction needs",

@@ -32,7 +32,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         SecretInTree => Code {
             name: "secret-in-tree",
             summary: "a tracked file holds what looks like a secret",

@@ -49,7 +49,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         BreakingChangeWithoutBump => Code {
             name: "breaking-change-without-bump",
             summary: "the public API changed more than the version bump allows",
@@ -73,6 +73,11 @@ crate::finding_codes! {
         UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
         InvalidManifest => crate::check::INVALID_MANIFEST,
     }
+}
+
+impl crate::shared::outcomes::ManifestCodes for FindingCode {
+    const UNREADABLE: Self = FindingCode::UnreadableManifest;
+    const INVALID: Self = FindingCode::InvalidManifest;
 }
 
 const LOG: &str = "logs/semver-checks.log";
@@ -504,7 +509,7 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
         rel: root_rel,
         text: root_text,
         doc: root_doc,
-    } = manifest(ctx.facts, &ws.manifest_path).map_err(cannot_read)?;
+    } = manifest::<FindingCode>(ctx.facts, &ws.manifest_path).map_err(cannot_read)?;
     let workspace_version = match root_doc
         .get("workspace")
         .and_then(|w| w.get_ref().as_table()?.get("package"))
@@ -524,7 +529,8 @@ fn release_version(ctx: &Context<'_>, findings: &mut Vec<Finding>) -> Result<Rel
     let mut problems = Vec::new();
     for member in &ws.members {
         let ParsedManifest { rel, text, doc } =
-            manifest(ctx.facts, &member.dir.join("Cargo.toml")).map_err(cannot_read)?;
+            manifest::<FindingCode>(ctx.facts, &member.dir.join("Cargo.toml"))
+                .map_err(cannot_read)?;
         let Some(value) = doc
             .get("package")
             .and_then(|p| p.get_ref().as_table()?.get("version"))

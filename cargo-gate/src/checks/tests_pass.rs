@@ -49,7 +49,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         TestFailed => Code {
             name: "test-failed",
             summary: "a test failed",
@@ -133,7 +133,8 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
                     };
                     Outcome::blocked("lockfile.locked", why, unresolved(resolve))
                 }
-                Ok(build) => build_failed(build).with_reuse(ctx.facts.build_reuse()),
+                Ok(build) => build_failed(build, FindingCode::BuildFailed)
+                    .with_reuse(ctx.facts.build_reuse()),
             };
         }
         TestRunFact::Ran(ran) => ran,

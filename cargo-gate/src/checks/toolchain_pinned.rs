@@ -56,7 +56,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         NoToolchainFile => Code {
             name: "no-toolchain-file",
             summary: "no rust-toolchain.toml or rust-toolchain at the root",
@@ -108,6 +108,11 @@ crate::finding_codes! {
         UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
         InvalidManifest => crate::check::INVALID_MANIFEST,
     }
+}
+
+impl crate::shared::outcomes::ManifestCodes for FindingCode {
+    const UNREADABLE: Self = FindingCode::UnreadableManifest;
+    const INVALID: Self = FindingCode::InvalidManifest;
 }
 
 const TOML_FILE: &str = "rust-toolchain.toml";
@@ -646,7 +651,7 @@ fn parsed<'f>(
     path: &Path,
     findings: &mut Vec<Finding>,
 ) -> Option<ParsedManifest<'f>> {
-    manifest(facts, path)
+    manifest::<FindingCode>(facts, path)
         .map_err(|problem| findings.push(problem.into()))
         .ok()
 }

@@ -43,7 +43,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         WaiverExpired => Code {
             name: "waiver-expired",
             summary: "a waiver is past its expiry date",

@@ -18,7 +18,7 @@ pub(crate) fn bench(
     let ws = Workspace::discover(manifest, offline)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = crate::config::load(&ws.config_layout(), None, &registry::known())?;
-    let settings: bench::BenchSettings = config.section();
+    let settings = config.section(&crate::shared::sections::BENCH);
     if let Some(decision) = &settings.no_benchmarks {
         // Nothing to run by the team's own statement; saving a baseline would contradict it.
         let said = format!(
@@ -85,7 +85,9 @@ pub(crate) fn bench(
     for c in bench::compare(
         &baseline,
         &measured.benchmarks,
-        config.section::<bench::BenchSettings>().max_regression,
+        config
+            .section(&crate::shared::sections::BENCH)
+            .max_regression,
     ) {
         if matches!(
             c.verdict,

@@ -4,7 +4,6 @@
 
 use crate::deps::advisories::Protected;
 use crate::error::GateError;
-use crate::shared::sections::AdvisorySettings;
 use crate::workspace::Workspace;
 use std::path::Path;
 
@@ -16,7 +15,7 @@ pub(crate) fn fetch_advisories(
 ) -> Result<String, GateError> {
     let ws = Workspace::discover(manifest_path, true)?;
     let config = crate::config::load(&ws.config_layout(), config, &crate::registry::known())?;
-    let settings: AdvisorySettings = config.section();
+    let settings = config.section(&crate::shared::sections::ADVISORIES);
     let target = crate::deps::advisories::target(settings.db_path.as_deref(), &ws.root)
         .ok_or_else(|| GateError::Fetch {
             detail: "neither CARGO_HOME nor HOME is set, so there is no default place for it"

@@ -26,7 +26,7 @@ pub enum ConfigSource {
 }
 
 /// A CUDA driver version, as the CUDA release it ships with (`13.0`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct DriverVersion {
     /// Major CUDA version.
     pub major: u32,
@@ -174,38 +174,24 @@ fn sections_json<S: serde::Serializer>(
 }
 
 impl Config {
-    /// The settings of the table `T` belongs to, as its check validated them.
-    ///
-    /// A configuration read from a file or made by [`defaults`](super::defaults) holds every section the
-    /// registry knows, so there a miss is a bug (asking for a type no section stores, such as
-    /// the raw table instead of its validated settings): it panics in debug builds and tests.
-    /// Only a `Config` built by hand with no sections at all (tests of single checks) gets
-    /// `T`'s defaults.
-    pub fn section<T: std::any::Any + Clone + Default>(&self) -> T {
-        let found = self
-            .sections
-            .values()
-            .find_map(|s| s.value.downcast_ref::<T>());
-        if let Some(settings) = found {
-            return settings.clone();
-        }
-        debug_assert!(
-            self.sections.is_empty(),
-            "no section of the configuration ({}) stores a {}: ask for the settings type its \
-             section validates into",
-            self.sections.keys().copied().collect::<Vec<_>>().join(", "),
-            std::any::type_name::<T>()
-        );
-        T::default()
+    /// The settings of `table`, as its check validated them, in their own type
+    /// (`config.section(&BOUNDARY)`): the table's defaults when this configuration does not
+    /// hold it (only a `Config` built by hand; one read from a file or made by
+    /// [`defaults`](super::defaults) holds every section the registry knows).
+    pub fn section<R, T: serde::de::DeserializeOwned>(
+        &self,
+        table: &super::section::Table<R, T>,
+    ) -> T {
+        table.settings(self.sections.get(table.name))
     }
 
     /// This configuration with `settings` for `table` (for tests, and for defaults).
-    pub fn with_section<T: Serialize + std::any::Any + Send + Sync>(
+    pub fn with_section<R, T: Serialize + serde::de::DeserializeOwned>(
         mut self,
-        table: &'static str,
+        table: &super::section::Table<R, T>,
         settings: T,
     ) -> Config {
-        self.sections.insert(table, Settings::new(settings));
+        self.sections.insert(table.name, Settings::new(&settings));
         self
     }
 }

@@ -6,7 +6,6 @@ use super::plan::*;
 use crate::check::{Check, Context, Earlier, Location, Outcome, Status};
 use crate::check::{Finding, Severity};
 use crate::checks::boundary_unsafe::BoundaryUnsafe;
-use crate::checks::checklist_closed::Checklist;
 use crate::checks::checklist_closed::ChecklistClosed;
 use crate::checks::ci_locked::CiLocked;
 use crate::checks::testing::with_files;
@@ -132,12 +131,17 @@ fn gate_toml_without_baseline_parses_to_the_conservative_defaults() {
     assert_eq!(config.min_driver, None);
     assert!(
         config
-            .section::<crate::checks::boundary_unsafe::Boundary>()
+            .section(&crate::shared::sections::BOUNDARY)
             .allow_unsafe
             .is_empty()
     );
     assert!(config.failure_paths.is_empty());
-    assert_eq!(config.section::<Checklist>().path, READINESS);
+    assert_eq!(
+        config
+            .section(&crate::checks::checklist_closed::CHECKLIST)
+            .path,
+        READINESS
+    );
     // Every table a check owns holds its defaults.
     assert_eq!(config.sections, defaults.sections);
     assert!(config.custom_checks.is_empty() && config.waivers.is_empty());
@@ -276,7 +280,7 @@ fn synthetic_findings() -> Vec<(String, Finding)> {
         (
             "lockfile.locked".into(),
             Finding::error("Cargo.lock is not tracked by git")
-                .code("lockfile-untracked")
+                .code(crate::check::test_codes::TestCode::LockfileUntracked)
                 .at(Location::file("Cargo.lock")),
         ),
         (
@@ -294,7 +298,7 @@ fn synthetic_findings() -> Vec<(String, Finding)> {
         (
             "lockfile.locked".into(),
             Finding::error("Cargo.lock is stale")
-                .code("lockfile-stale")
+                .code(crate::check::test_codes::TestCode::LockfileStale)
                 .at(Location::file("Cargo.lock")),
         ),
         (
@@ -306,14 +310,14 @@ fn synthetic_findings() -> Vec<(String, Finding)> {
         (
             "boundary.unsafe".into(),
             Finding::error("inline assembly in crate `app`")
-                .code("unsafe-outside-allowed")
+                .code(crate::check::test_codes::TestCode::UnsafeOutsideAllowed)
                 .subject("app")
                 .at(Location::at("app/src/asm.rs", 3, 5)),
         ),
         (
             "boundary.unsafe".into(),
             Finding::error("inline assembly in crate `app`")
-                .code("unsafe-outside-allowed")
+                .code(crate::check::test_codes::TestCode::UnsafeOutsideAllowed)
                 .subject("app")
                 .at(Location::at("app/src/asm.rs", 9, 5)),
         ),
@@ -461,7 +465,7 @@ fn a_baseline_allows_todays_unsafe_crates_and_the_gate_starts_green() {
             let config = parse(&text);
             assert_eq!(
                 config
-                    .section::<crate::checks::boundary_unsafe::Boundary>()
+                    .section(&crate::shared::sections::BOUNDARY)
                     .allow_unsafe,
                 ["app", "ffi"]
             );
@@ -572,7 +576,7 @@ fn an_advisory_waiver_names_its_id_crate_and_version() {
     };
     let advisory = |id: &str, label: &str, line: u32| {
         Finding::error(message(id, label))
-            .code("vulnerability")
+            .code(crate::check::test_codes::TestCode::Vulnerability)
             .subject(id)
             .at(Location::at("Cargo.lock", line, 1))
     };
@@ -581,7 +585,7 @@ fn an_advisory_waiver_names_its_id_crate_and_version() {
             "{label} was yanked from its registry (as cargo's local index cache shows); \
              `cargo update -p x --precise <version>` moves off it"
         ))
-        .code("yanked")
+        .code(crate::check::test_codes::TestCode::Yanked)
         .subject(label.split(' ').next().unwrap())
         .at(Location::at("Cargo.lock", 40, 1))
     };

@@ -8,7 +8,7 @@
 //! report it where they need it). Checks sit above this module, so none has to import another
 //! for it.
 
-use crate::check::{Finding, Location, Outcome, Severity, SkipKind, Status};
+use crate::check::{DeclaredCode, Finding, Location, Outcome, Severity, SkipKind, Status};
 use crate::facts::{
     Build, Content, CudaSource, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact,
 };
@@ -37,7 +37,11 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// the crates they reach through path dependencies) or of no package get `severity`; files
 /// of other packages (a nested workspace, a fixture), test data, and sources that nothing
 /// compiles and only tests and doc examples use ([`crate::bom::reach`]) are notes.
-pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
+pub fn outside_gate_build(
+    facts: &Facts,
+    severity: Severity,
+    code: impl DeclaredCode,
+) -> Vec<Finding> {
     let (inventory, builders) = crate::bom::sources(facts);
     let by_path: std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile> =
         inventory.iter().map(|s| (s.path.as_str(), s)).collect();
@@ -78,7 +82,7 @@ pub fn outside_gate_build(facts: &Facts, severity: Severity) -> Vec<Finding> {
             (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
             (None, _) => Outside::NotCompiled,
         };
-        findings.push(how.finding(facts, source, severity));
+        findings.push(how.finding(facts, source, severity).code(code));
     }
     findings
 }
@@ -164,7 +168,6 @@ impl Outside {
             severity
         };
         let mut finding = Finding::new(severity, message)
-            .code("cuda-outside-gate-build")
             .at(Location::file(source.rel.clone()))
             .group(format!("{package}: CUDA sources {how}, not by gate-build"));
         if let Some(p) = owner {
@@ -229,9 +232,21 @@ pub fn tests_not_run(unavailable: &crate::tools::cargo::Unavailable) -> String {
     format!("tests were not run: {}", unavailable.reason())
 }
 
-/// The outcome of a build that failed: the compiler's errors as findings (the MSRV line and
-/// a build script's own output included), the whole log in the record.
-pub fn build_failed(build: &Build) -> Outcome {
+/// The outcome of a build that failed: the compiler's errors as findings with `code` (the
+/// MSRV line and a build script's own output included), the whole log in the record.
+pub fn build_failed(build: &Build, code: impl DeclaredCode) -> Outcome {
+    let errors = build
+        .errors
+        .iter()
+        .map(|e| Finding::error(e.clone()).code(code));
+    match &build.unavailable {
+        Some(_) => failed_build(build),
+        None => failed_build(build).with_findings(errors),
+    }
+}
+
+/// [`build_failed`]'s status, summary and log, without the findings.
+fn failed_build(build: &Build) -> Outcome {
     let outcome = match &build.unavailable {
         Some(unavailable) => Outcome::skip(
             SkipKind::Unavailable,
@@ -248,12 +263,6 @@ pub fn build_failed(build: &Build) -> Outcome {
                 build.errors.len(),
                 first.trim_start_matches("error: ")
             ))
-            .with_findings(
-                build
-                    .errors
-                    .iter()
-                    .map(|e| Finding::error(e.clone()).code("build-failed")),
-            )
         }
     };
     outcome.with_artifact(BUILD_LOG, build.log.clone())
@@ -273,7 +282,7 @@ pub fn test_results<'a>(
             Err(NotBuilt::NoCargo(e)) => (Status::Skip, e),
             Err(NotBuilt::Unresolved(resolve)) => (Status::Skip, tests_unresolved(resolve)),
             Ok(build) => {
-                let outcome = build_failed(build);
+                let outcome = failed_build(build);
                 (outcome.status, outcome.summary)
             }
         }),
@@ -319,11 +328,25 @@ impl From<ManifestProblem> for Finding {
     }
 }
 
-/// The manifest at `path` as the facts read it, or why it cannot be judged.
-pub fn manifest<'f>(facts: &'f Facts, path: &Path) -> Result<ParsedManifest<'f>, ManifestProblem> {
+/// The codes of a check that reads manifests: the shared `unreadable-manifest` and
+/// `invalid-manifest` ([`crate::check::UNREADABLE_MANIFEST`], [`crate::check::INVALID_MANIFEST`])
+/// as variants of its own enum, so only a check that declares both can report a manifest.
+pub trait ManifestCodes: DeclaredCode {
+    /// Its variant for `unreadable-manifest`.
+    const UNREADABLE: Self;
+    /// Its variant for `invalid-manifest`.
+    const INVALID: Self;
+}
+
+/// The manifest at `path` as the facts read it, or why it cannot be judged, as a finding
+/// with the check's code `C`.
+pub fn manifest<'f, C: ManifestCodes>(
+    facts: &'f Facts,
+    path: &Path,
+) -> Result<ParsedManifest<'f>, ManifestProblem> {
     let Some(manifest) = facts.manifest(path) else {
         let rel = path.to_string_lossy().replace('\\', "/");
-        return Err(ManifestProblem::Unreadable(unreadable(
+        return Err(ManifestProblem::Unreadable(unreadable::<C>(
             &rel,
             "not among the manifests the run read",
         )));
@@ -335,28 +358,33 @@ pub fn manifest<'f>(facts: &'f Facts, path: &Path) -> Result<ParsedManifest<'f>,
             text,
             message,
             offset,
-        } => Err(ManifestProblem::Invalid(invalid_toml(
+        } => Err(ManifestProblem::Invalid(invalid_toml::<C>(
             rel, text, message, *offset,
         ))),
-        Content::Unreadable(e) => Err(ManifestProblem::Unreadable(unreadable(rel, e))),
+        Content::Unreadable(e) => Err(ManifestProblem::Unreadable(unreadable::<C>(rel, e))),
     }
 }
 
 /// `rel` could not be read: `error`, as the system said it.
-fn unreadable(rel: &str, error: &str) -> Finding {
+fn unreadable<C: ManifestCodes>(rel: &str, error: &str) -> Finding {
     Finding::error(format!("{rel} could not be read: {error}"))
-        .code(crate::check::UNREADABLE_MANIFEST.name)
+        .code(C::UNREADABLE)
         .at(Location::file(rel))
 }
 
 /// `rel` (with `text`) is not TOML: the parser's `message`, located at `offset` when the
 /// parser says where it stopped (a manifest, or a cargo configuration read beside it).
-pub fn invalid_toml(rel: &str, text: &str, message: &str, offset: Option<usize>) -> Finding {
+pub fn invalid_toml<C: ManifestCodes>(
+    rel: &str,
+    text: &str,
+    message: &str,
+    offset: Option<usize>,
+) -> Finding {
     let location = offset.map_or_else(
         || Location::file(rel),
         |offset| crate::shared::locate::at(rel, text, offset),
     );
     Finding::error(format!("{rel} is not valid TOML: {message}"))
-        .code(crate::check::INVALID_MANIFEST.name)
+        .code(C::INVALID)
         .at(location)
 }

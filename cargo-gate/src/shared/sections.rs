@@ -8,7 +8,7 @@
 //! and commands sit above this module, so none has to import a check to read a table.
 
 use crate::config::Validator;
-use crate::config::section::{Section, Settings, Spanned, Table};
+use crate::config::section::{Section, Spanned, Table};
 use cfg_expr::targets::TargetInfo;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// `[boundary]`, this check's table, validated (also read by `config.valid` and
 /// `policy.profile`, which report on it).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Boundary {
     /// `allow-unsafe`: the crates (package names) that may contain unsafe code and FFI.
     pub allow_unsafe: Vec<String>,
@@ -25,17 +25,17 @@ pub struct Boundary {
 /// `[boundary]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawBoundary {
+pub(crate) struct RawBoundary {
     allow_unsafe: Option<Vec<Spanned<String>>>,
 }
 
 /// The `[boundary]` table.
-static BOUNDARY: Table<RawBoundary> = Table {
+pub(crate) static BOUNDARY: Table<RawBoundary, Boundary> = Table {
     name: "boundary",
     validate: validate_boundary,
 };
 
-fn validate_boundary(raw: Option<RawBoundary>, v: &mut Validator<'_>) -> Settings {
+fn validate_boundary(raw: Option<RawBoundary>, v: &mut Validator<'_>) -> Boundary {
     let mut boundary = Boundary::default();
     for name in raw.and_then(|r| r.allow_unsafe).unwrap_or_default() {
         if name.get_ref().trim().is_empty() {
@@ -48,11 +48,13 @@ fn validate_boundary(raw: Option<RawBoundary>, v: &mut Validator<'_>) -> Setting
         }
         boundary.allow_unsafe.push(name.into_inner());
     }
-    Settings::new(boundary)
+    boundary
 }
 
 /// A platform of the CI matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Linux.
@@ -64,7 +66,7 @@ pub enum Platform {
 }
 
 /// `[matrix]`, this check's table, validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Matrix {
     /// `platforms`: each needs a READY run of this commit (default: all three).
     pub platforms: Vec<Platform>,
@@ -86,21 +88,21 @@ impl Default for Matrix {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "kebab-case")]
-struct RawMatrix {
+pub(crate) struct RawMatrix {
     platforms: Option<Vec<Spanned<String>>>,
     accept_emulated: Option<bool>,
 }
 
 /// The `[matrix]` table.
-static MATRIX: Table<RawMatrix> = Table {
+pub(crate) static MATRIX: Table<RawMatrix, Matrix> = Table {
     name: "matrix",
     validate: validate_matrix,
 };
 
-fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Settings {
+fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Matrix {
     let mut matrix = Matrix::default();
     let Some(raw) = raw else {
-        return Settings::new(matrix);
+        return matrix;
     };
     matrix.accept_emulated = raw.accept_emulated.unwrap_or(false);
     if let Some(platforms) = raw.platforms {
@@ -124,11 +126,11 @@ fn validate_matrix(raw: Option<RawMatrix>, v: &mut Validator<'_>) -> Settings {
             }
         }
     }
-    Settings::new(matrix)
+    matrix
 }
 
 /// `[graph]`, validated: the targets of the shipped graph (empty: those of `[matrix]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GraphSettings {
     /// Target triples.
     pub targets: Vec<String>,
@@ -137,16 +139,16 @@ pub struct GraphSettings {
 /// `[graph]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawGraph {
+pub(crate) struct RawGraph {
     targets: Option<Vec<Spanned<String>>>,
 }
 
-static GRAPH: Table<RawGraph> = Table {
+pub(crate) static GRAPH: Table<RawGraph, GraphSettings> = Table {
     name: "graph",
     validate: validate_graph,
 };
 
-fn validate_graph(raw: Option<RawGraph>, v: &mut Validator<'_>) -> Settings {
+fn validate_graph(raw: Option<RawGraph>, v: &mut Validator<'_>) -> GraphSettings {
     let mut settings = GraphSettings::default();
     for target in raw.and_then(|r| r.targets).unwrap_or_default() {
         let triple = target.get_ref();
@@ -160,16 +162,16 @@ fn validate_graph(raw: Option<RawGraph>, v: &mut Validator<'_>) -> Settings {
             settings.targets.push(triple.clone());
         }
     }
-    Settings::new(settings)
+    settings
 }
 
 /// The target platforms of the shipped graph: `[graph] targets`, else the platforms of
 /// `[matrix] platforms` (Linux x86-64, macOS on Apple silicon, Windows x86-64 MSVC).
 pub fn targets(config: &crate::config::Config) -> Vec<&'static TargetInfo> {
-    let graph: GraphSettings = config.section();
+    let graph = config.section(&crate::shared::sections::GRAPH);
     let triples: Vec<String> = if graph.targets.is_empty() {
         config
-            .section::<Matrix>()
+            .section(&crate::shared::sections::MATRIX)
             .platforms
             .iter()
             .map(|p| {
@@ -195,7 +197,7 @@ pub fn targets(config: &crate::config::Config) -> Vec<&'static TargetInfo> {
 /// `[cuda]`, owned by `kernels.shipped` (`cargo gate kernels` reads it too): the fleet the
 /// shipped kernels must load on. Empty `archs` and no `min-driver`: no fleet declared, the
 /// inventory is reported and nothing is judged against one.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Cuda {
     /// `archs`: the GPUs the service runs on, as `sm_NN` (with an `a`/`f` suffix for an
     /// arch-specific target), deduplicated in the order written.
@@ -210,12 +212,12 @@ pub struct Cuda {
 /// `[cuda]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawCuda {
+pub(crate) struct RawCuda {
     archs: Option<Vec<Spanned<String>>>,
     min_driver: Option<Spanned<String>>,
 }
 
-static CUDA: Table<RawCuda> = Table {
+pub(crate) static CUDA: Table<RawCuda, Cuda> = Table {
     name: "cuda",
     validate: validate_cuda,
 };
@@ -231,13 +233,13 @@ pub fn is_sm_arch(arch: &str) -> bool {
         && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn validate_cuda(raw: Option<RawCuda>, v: &mut Validator<'_>) -> Settings {
+fn validate_cuda(raw: Option<RawCuda>, v: &mut Validator<'_>) -> Cuda {
     let mut cuda = Cuda {
         declared: raw.is_some(),
         ..Cuda::default()
     };
     let Some(raw) = raw else {
-        return Settings::new(cuda);
+        return cuda;
     };
     for arch in raw.archs.unwrap_or_default() {
         let name = arch.get_ref();
@@ -261,7 +263,7 @@ fn validate_cuda(raw: Option<RawCuda>, v: &mut Validator<'_>) -> Settings {
             );
         }
     }
-    Settings::new(cuda)
+    cuda
 }
 
 /// `[cuda]`, owned by `kernels.shipped`.
@@ -287,7 +289,7 @@ pub fn graph_table() -> &'static dyn Section {
 // ----- [advisories] ---------------------------------------------------------------------
 
 /// How a kind of finding counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// An error: the check fails.
@@ -299,14 +301,14 @@ pub enum Level {
 }
 
 /// `[advisories]`, validated.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AdvisorySettings {
     /// `db-path`: the database directory (relative to the workspace root).
     pub db_path: Option<PathBuf>,
     /// `db-url`: where `fetch-advisories` gets it.
     pub db_url: String,
     /// `max-age`: older is a warning.
-    #[serde(serialize_with = "duration_text")]
+    #[serde(serialize_with = "duration_text", deserialize_with = "text_duration")]
     pub max_age: Duration,
     /// `unmaintained`.
     pub unmaintained: Level,
@@ -335,6 +337,17 @@ impl Default for AdvisorySettings {
     }
 }
 
+/// [`duration_text`] read back.
+fn text_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    let secs = match text.strip_suffix("days") {
+        Some(days) => days.parse::<u64>().map(|d| d * 86_400),
+        None => text.trim_end_matches('s').parse::<u64>(),
+    };
+    secs.map(Duration::from_secs)
+        .map_err(|_| serde::de::Error::custom(format!("not a duration: {text}")))
+}
+
 /// A duration as `gate.toml` writes it (`"90days"`, else seconds), for the policy digest.
 fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     let secs = d.as_secs();
@@ -347,7 +360,7 @@ fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::E
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawAdvisories {
+pub(crate) struct RawAdvisories {
     db_path: Option<Spanned<String>>,
     db_url: Option<Spanned<String>>,
     max_age: Option<Spanned<String>>,
@@ -358,15 +371,15 @@ struct RawAdvisories {
 }
 
 /// The `[advisories]` table.
-static ADVISORIES: Table<RawAdvisories> = Table {
+pub(crate) static ADVISORIES: Table<RawAdvisories, AdvisorySettings> = Table {
     name: "advisories",
     validate: validate_advisories,
 };
 
-fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Settings {
+fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> AdvisorySettings {
     let mut settings = AdvisorySettings::default();
     let Some(raw) = raw else {
-        return Settings::new(settings);
+        return settings;
     };
     if let Some(path) = raw.db_path {
         match crate::deps::advisories::path_problem(path.get_ref()) {
@@ -427,10 +440,133 @@ fn validate_advisories(raw: Option<RawAdvisories>, v: &mut Validator<'_>) -> Set
     level(raw.unsound, &mut settings.unsound);
     level(raw.notice, &mut settings.notice);
     level(raw.yanked, &mut settings.yanked);
-    Settings::new(settings)
+    settings
 }
 
 /// The `[advisories]` table (deps.advisories owns it; `cargo gate fetch-advisories` reads it).
 pub fn advisories_table() -> &'static dyn Section {
     &ADVISORIES
+}
+
+/// `[bench]` as written (the settings are `bench::BenchSettings`: `bench.regression` judges
+/// by them and `cargo gate bench` runs by them).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawBench {
+    baseline: Option<String>,
+    command: Option<Spanned<Vec<String>>>,
+    max_regression: Option<Spanned<f64>>,
+    no_benchmarks: Option<Spanned<RawDecision>>,
+}
+
+/// `{ owner = "…", reason = "…" }` as written.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDecision {
+    owner: String,
+    reason: String,
+}
+
+/// The `[bench]` table.
+pub(crate) static BENCH: Table<RawBench, BenchSettings> = Table {
+    name: "bench",
+    validate: validate_bench,
+};
+
+fn validate_bench(raw: Option<RawBench>, v: &mut Validator<'_>) -> BenchSettings {
+    let mut settings = BenchSettings::default();
+    let Some(raw) = raw else {
+        return settings;
+    };
+    if let Some(baseline) = raw.baseline {
+        settings.baseline = baseline;
+    }
+    let command_given = raw.command.is_some();
+    if let Some(command) = raw.command {
+        if command.get_ref().is_empty() {
+            v.error::<_, ()>(
+                &command,
+                "`[bench] command` is empty".to_owned(),
+                "give the command as a list, e.g. command = [\"cargo\", \"bench\", \"--locked\"]",
+            );
+        } else {
+            settings.command = command.into_inner();
+        }
+    }
+    if let Some(decision) = raw.no_benchmarks {
+        let RawDecision { owner, reason } = decision.get_ref();
+        if owner.trim().is_empty() || reason.trim().is_empty() {
+            v.error::<_, ()>(
+                &decision,
+                "`[bench] no-benchmarks` needs an owner and a reason".to_owned(),
+                "say who decided and why, e.g. no-benchmarks = { owner = \"platform-team\", \
+                 reason = \"a CLI whose speed is not a rollout risk\" }",
+            );
+        } else if command_given {
+            v.error::<_, ()>(
+                &decision,
+                "`[bench] no-benchmarks` beside a `[bench] command`".to_owned(),
+                "a workspace with no benchmarks has no command to run them: remove one of the \
+                 two",
+            );
+        } else {
+            settings.no_benchmarks = Some(Decision {
+                owner: owner.trim().to_owned(),
+                reason: reason.trim().to_owned(),
+            });
+        }
+    }
+    if let Some(max) = raw.max_regression {
+        let value = *max.get_ref();
+        if value > 0.0 && value <= 1.0 {
+            settings.max_regression = value;
+        } else {
+            v.error::<_, ()>(
+                &max,
+                format!("max-regression = {value} is outside (0, 1]"),
+                "give a fraction: 0.05 allows a 5 % slowdown",
+            );
+        }
+    }
+    settings
+}
+
+/// `[bench]`: how the benchmarks run and what they are held to. `bench.regression` owns the
+/// table (it parses and validates it); `cargo gate bench` reads the same settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BenchSettings {
+    /// `baseline`: the baseline file, relative to the workspace root.
+    pub baseline: String,
+    /// `command`: how to run the benchmarks (default `cargo bench --locked --workspace`);
+    /// criterion's estimates under the target dir, or the JSON file the command writes, are
+    /// read afterwards.
+    pub command: Vec<String>,
+    /// `max-regression`: the slowdown allowed, a fraction (0.05 = 5 %).
+    pub max_regression: f64,
+    /// `no-benchmarks`: the team's recorded decision that the workspace has no benchmarks,
+    /// with who decided and why. `bench.regression` passes on it while it is true (no bench
+    /// target, no baseline), and fails once benchmarks appear.
+    pub no_benchmarks: Option<Decision>,
+}
+
+/// A decision recorded in gate.toml: who made it, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Decision {
+    /// Who decided (a person or a team).
+    pub owner: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Default for BenchSettings {
+    fn default() -> BenchSettings {
+        BenchSettings {
+            baseline: "benches/baseline.json".to_owned(),
+            command: ["cargo", "bench", "--locked", "--workspace"]
+                .map(String::from)
+                .to_vec(),
+            max_regression: 0.05,
+            no_benchmarks: None,
+        }
+    }
 }

@@ -2,10 +2,9 @@
 //! unsafe and FFI boundaries ([`crate::scan`]): what `boundary.unsafe` judges and what
 //! `cargo gate init` reads to propose `[boundary] allow-unsafe`.
 //!
-//! A walk's problems are findings of `boundary.unsafe` (`walk-incomplete`, `non-utf8-path`):
-//! the check reports them, `init` ignores them.
+//! A walk's problems ([`WalkProblem`]) are findings of `boundary.unsafe` (`walk-incomplete`,
+//! `non-utf8-path`): the check reports them with its codes, `init` ignores them.
 
-use crate::check::{Finding, Location};
 use crate::scan::{self, BoundaryHit};
 use crate::workspace::{Member, Workspace};
 use std::collections::{HashMap, HashSet};
@@ -22,13 +21,27 @@ pub struct OwnedFile {
     pub krate: String,
 }
 
+/// What a walk could not do well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalkProblem {
+    /// Part of the tree could not be walked (so it was not scanned): the walker's error.
+    Incomplete(String),
+    /// A path that is not valid UTF-8 (it was scanned): where, and its package.
+    NonUtf8 {
+        /// Relative to the workspace root, shown lossily.
+        rel: String,
+        /// The owning package.
+        krate: String,
+    },
+}
+
 /// Every `.rs` file of every member, each exactly once, owned by the member whose directory
 /// is the deepest one containing it. Directories holding a Cargo.toml of their own belong to
 /// that package (another member, or a package outside the workspace such as a test
 /// fixture), so a walk never enters them; `.gitignore`d paths, hidden directories and the
 /// target directory are skipped; symbolic links are not followed, so a link loop cannot
 /// hang the walk. Non-UTF-8 paths are scanned and reported as warnings.
-pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<Finding>) {
+pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
     files_of(ws, &ws.members)
 }
 
@@ -43,7 +56,7 @@ pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<Finding>) {
 pub fn files_of<'a>(
     ws: &Workspace,
     packages: impl IntoIterator<Item = &'a Member>,
-) -> (Vec<OwnedFile>, Vec<Finding>) {
+) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
     let packages: Vec<&Member> = packages.into_iter().collect();
     let mut owners: HashMap<&Path, &Member> = HashMap::new();
     for package in &packages {
@@ -53,7 +66,7 @@ pub fn files_of<'a>(
         ws,
         owners: &owners,
         files: Vec::new(),
-        findings: Vec::new(),
+        problems: Vec::new(),
         reached: HashSet::new(),
     };
     if packages.iter().any(|p| p.dir.starts_with(&ws.root)) {
@@ -66,12 +79,12 @@ pub fn files_of<'a>(
     }
     let Walk {
         mut files,
-        findings,
+        problems,
         ..
     } = walk;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    (files, findings)
+    (files, problems)
 }
 
 /// The walks of one [`files_of`].
@@ -80,7 +93,7 @@ struct Walk<'w, 'a> {
     /// Each package by its directory.
     owners: &'w HashMap<&'a Path, &'a Member>,
     files: Vec<OwnedFile>,
-    findings: Vec<Finding>,
+    problems: Vec<WalkProblem>,
     /// The package directories a walk entered.
     reached: HashSet<PathBuf>,
 }
@@ -149,10 +162,7 @@ impl Walk<'_, '_> {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                self.findings.push(
-                    Finding::warning(format!("could not walk part of the tree: {err}"))
-                        .code("walk-incomplete"),
-                );
+                self.problems.push(WalkProblem::Incomplete(err.to_string()));
                 return;
             }
         };
@@ -177,15 +187,10 @@ impl Walk<'_, '_> {
             return;
         };
         if path.to_str().is_none() {
-            self.findings.push(
-                Finding::warning(
-                    "path is not valid UTF-8 (shown lossily); it was scanned, but rename it: \
-                     non-UTF-8 names do not survive every platform and tool",
-                )
-                .code("non-utf8-path")
-                .at(Location::file(self.ws.relative(path)))
-                .subject(owner.name.clone()),
-            );
+            self.problems.push(WalkProblem::NonUtf8 {
+                rel: self.ws.relative(path),
+                krate: owner.name.clone(),
+            });
         }
         self.files.push(OwnedFile {
             path: path.to_owned(),

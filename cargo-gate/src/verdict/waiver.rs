@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(own_text(semver), semver);
 
         let finding = Finding::error(advisory)
-            .code("vulnerability")
+            .code(crate::check::test_codes::TestCode::Vulnerability)
             .subject("RUSTSEC-2022-0013");
         for (pattern, covered) in [
             ("grep", false),
@@ -323,10 +323,11 @@ mod tests {
     fn a_waiver_can_name_a_findings_code() {
         let w = waiver("unsafe-outside-allowed", "2099-12-31");
         let coded = Finding::error("unsafe block in crate `app`")
-            .code("unsafe-outside-allowed")
+            .code(crate::check::test_codes::TestCode::UnsafeOutsideAllowed)
             .at(Location::at("app/src/lib.rs", 3, 5));
         assert!(covers(&w, &coded));
-        let other = Finding::error("unsafe block in crate `app`").code("non-utf8-path");
+        let other = Finding::error("unsafe block in crate `app`")
+            .code(crate::check::test_codes::TestCode::NonUtf8Path);
         assert!(!covers(&w, &other));
     }
 
@@ -486,7 +487,7 @@ mod tests {
         let finding = Finding::error(
             "RUSTSEC-2099-0001 (vulnerability): grow leaks — leaky-buf 1.2.0; patched: >=1.2.3",
         )
-        .code("vulnerability")
+        .code(crate::check::test_codes::TestCode::Vulnerability)
         .subject("RUSTSEC-2099-0001")
         .at(Location::at("Cargo.lock", 15, 1));
         let exact = Waiver {
@@ -506,7 +507,9 @@ mod tests {
         assert!(!covers(&exact, &other_version));
         let other_id = finding.clone().subject("RUSTSEC-2099-0009");
         assert!(!covers(&exact, &other_id));
-        let other_code = finding.clone().code("unsound");
+        let other_code = finding
+            .clone()
+            .code(crate::check::test_codes::TestCode::Unsound);
         assert!(!covers(&exact, &other_code));
         // A line narrows to that line.
         let at_line = Waiver {

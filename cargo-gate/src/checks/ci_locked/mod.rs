@@ -97,7 +97,7 @@ static META: CheckMeta = CheckMeta {
 
 crate::finding_codes! {
     /// The codes of this check's findings (their names are stable: never renamed).
-    pub enum FindingCode {
+    enum FindingCode {
         CargoWithoutLocked => Code {
             name: "cargo-without-locked",
             summary: "a CI cargo call that builds without --locked or --frozen",
