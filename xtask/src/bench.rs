@@ -37,9 +37,10 @@
 //!    pilot --only tests.pass` after a one-line change against plain `cargo test --locked
 //!    --workspace` after the same kind of change, alternated, medians of at least 5: on a
 //!    workspace we did not write after a change in a leaf crate (`--workspace DIR --leaf
-//!    FILE`; goal ≤ 0.5×), on this repository after a change in gate-build (goal ≤ 0.6×) and
-//!    in gate-support, which everything depends on (goal ≤ 1.05×); `--leaf FILE` alone picks
-//!    one of this repository's two cases.
+//!    FILE`; goal ≤ 0.5×), on this repository after a change in gate-build (goal ≤ 0.6×), in
+//!    gate-support, which everything depends on (goal ≤ 1.05×), and in two leaf crates of the
+//!    split, gate-record and gate-ci (goal ≤ 1.0×); `--leaf FILE` alone picks one of this
+//!    repository's four cases.
 //!
 //! 9. The nvcc witness (gate-witness, as the gate installs it: the release cargo-gate called
 //!    as `nvcc`): gate-kernels' sources compiled one at a time through it against raw nvcc,
@@ -624,6 +625,21 @@ fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
             "gate-support (every crate depends on it)",
             1.05,
         ),
+        // Two leaf crates of the split (issue 44): only cargo-gate depends on each, so the
+        // crates beside them (gate-build, gate-runtime, gate-kernels, gate-formats, the other
+        // leaves) keep their test binaries' results.
+        (
+            root.to_owned(),
+            PathBuf::from("gate-record/src/lib.rs"),
+            "gate-record (a leaf: only cargo-gate depends on it)",
+            1.0,
+        ),
+        (
+            root.to_owned(),
+            PathBuf::from("gate-ci/src/lib.rs"),
+            "gate-ci (a leaf: only cargo-gate depends on it)",
+            1.0,
+        ),
     ];
     let cases: Vec<(PathBuf, PathBuf, &str, f64)> = match (&opts.workspace, &opts.leaf) {
         (Some(ws), Some(leaf)) => vec![(ws.clone(), leaf.clone(), "a leaf crate", 0.5)],
@@ -632,7 +648,8 @@ fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
             if one.is_empty() {
                 bail!(
                     "--leaf {} without --workspace names none of this repository's cases \
-                     (gate-build/src/lib.rs, gate-support/src/lib.rs)",
+                     (gate-build/src/lib.rs, gate-support/src/lib.rs, gate-record/src/lib.rs, \
+                     gate-ci/src/lib.rs)",
                     leaf.display()
                 );
             }
