@@ -26,6 +26,18 @@
 //! explicit round-to-nearest intrinsic (`__fmaf_rn`, `__fadd_rn`, `__fdiv_rn`, ...) so that
 //! `-fmad` and `-prec-div` cannot change the results. Each module also documents and tests the
 //! error of its reference against exact arithmetic.
+//!
+//! The CPU references run anywhere, and refuse a call that breaks the kernel's contract the
+//! way the runtime does before a launch:
+//!
+//! ```
+//! let x = [1.0_f32, 2.0, 3.0];
+//! let mut y = [10.0_f32, 20.0, 30.0];
+//! gate_kernels::saxpy::cpu(2.0, &x, &mut y).unwrap();
+//! assert_eq!(y, [12.0, 24.0, 36.0]);
+//! // `x` and `y` must have the same length.
+//! assert!(gate_kernels::saxpy::cpu(2.0, &x, &mut [0.0; 2]).is_err());
+//! ```
 
 use std::fmt;
 
