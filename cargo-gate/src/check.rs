@@ -187,6 +187,8 @@ macro_rules! finding_codes {
     ) => {
         $(#[$attr])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        // The variants spell the stable kebab-case names (`lockfile-missing`, `lockfile-stale`).
+        #[allow(clippy::enum_variant_names)]
         $vis enum $name {
             $( $(#[$vattr])* $variant ),+
         }

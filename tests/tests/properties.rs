@@ -105,9 +105,9 @@ proptest! {
     #[test]
     fn an_accepted_config_has_sane_values(text in shaped(TOML_BITS)) {
         if let Ok(config) = cargo_gate::config::parse_gate_toml(&text, "gate.toml", &cargo_gate::registry::known()) {
-            let history: cargo_gate::checks::history_window::History = config.section();
+            let history = config.section(&cargo_gate::checks::history_window::HISTORY);
             prop_assert!((1..=1000).contains(&history.window));
-            let bench: cargo_gate::bench::BenchSettings = config.section();
+            let bench = config.section(&cargo_gate::shared::sections::BENCH);
             prop_assert!(bench.max_regression > 0.0 && bench.max_regression <= 1.0);
             prop_assert!(config.tests_timeout <= cargo_gate::config::MAX_TIMEOUT);
             for check in &config.custom_checks {

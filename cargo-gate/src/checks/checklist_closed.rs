@@ -53,12 +53,12 @@ impl Default for Checklist {
 /// `[checklist]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawChecklist {
+pub struct RawChecklist {
     path: Option<String>,
 }
 
 /// The `[checklist]` table.
-pub(crate) static CHECKLIST: Table<RawChecklist, Checklist> = Table {
+pub static CHECKLIST: Table<RawChecklist, Checklist> = Table {
     name: "checklist",
     validate: |raw, _| {
         let mut checklist = Checklist::default();

@@ -40,7 +40,7 @@ pub struct Bans {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawBans {
+pub struct RawBans {
     deny: Option<Spanned<Vec<RawBan>>>,
 }
 
@@ -62,7 +62,7 @@ struct RawBanTable {
     reason: Option<String>,
 }
 
-pub(crate) static BANS: Table<RawBans, Bans> = Table {
+pub static BANS: Table<RawBans, Bans> = Table {
     name: "bans",
     validate: validate_bans,
 };

@@ -60,7 +60,7 @@ pub struct Exception {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawLicenses {
+pub struct RawLicenses {
     allow: Option<Vec<Spanned<String>>>,
     exceptions: Option<Vec<RawException>>,
 }
@@ -73,7 +73,7 @@ struct RawException {
     allow: Spanned<Vec<Spanned<String>>>,
 }
 
-pub(crate) static LICENSES: Table<RawLicenses, Licenses> = Table {
+pub static LICENSES: Table<RawLicenses, Licenses> = Table {
     name: "licenses",
     validate: validate_licenses,
 };

@@ -110,12 +110,12 @@ impl Sources {
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawSources {
+pub struct RawSources {
     allow_registry: Option<Vec<toml::Spanned<String>>>,
     allow_git: Option<Vec<toml::Spanned<String>>>,
 }
 
-pub(crate) static SOURCES: crate::config::section::Table<RawSources, Sources> =
+pub static SOURCES: crate::config::section::Table<RawSources, Sources> =
     crate::config::section::Table {
         name: "sources",
         validate: validate_sources,

@@ -49,12 +49,12 @@ impl Default for History {
 /// `[history]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawHistory {
+pub struct RawHistory {
     window: Option<Spanned<i64>>,
 }
 
 /// The `[history]` table.
-pub(crate) static HISTORY: Table<RawHistory, History> = Table {
+pub static HISTORY: Table<RawHistory, History> = Table {
     name: "history",
     validate: validate_history,
 };

@@ -25,12 +25,12 @@ pub struct Boundary {
 /// `[boundary]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawBoundary {
+pub struct RawBoundary {
     allow_unsafe: Option<Vec<Spanned<String>>>,
 }
 
 /// The `[boundary]` table.
-pub(crate) static BOUNDARY: Table<RawBoundary, Boundary> = Table {
+pub static BOUNDARY: Table<RawBoundary, Boundary> = Table {
     name: "boundary",
     validate: validate_boundary,
 };
@@ -88,13 +88,13 @@ impl Default for Matrix {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 #[serde(rename_all = "kebab-case")]
-pub(crate) struct RawMatrix {
+pub struct RawMatrix {
     platforms: Option<Vec<Spanned<String>>>,
     accept_emulated: Option<bool>,
 }
 
 /// The `[matrix]` table.
-pub(crate) static MATRIX: Table<RawMatrix, Matrix> = Table {
+pub static MATRIX: Table<RawMatrix, Matrix> = Table {
     name: "matrix",
     validate: validate_matrix,
 };
@@ -139,11 +139,11 @@ pub struct GraphSettings {
 /// `[graph]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RawGraph {
+pub struct RawGraph {
     targets: Option<Vec<Spanned<String>>>,
 }
 
-pub(crate) static GRAPH: Table<RawGraph, GraphSettings> = Table {
+pub static GRAPH: Table<RawGraph, GraphSettings> = Table {
     name: "graph",
     validate: validate_graph,
 };
@@ -212,12 +212,12 @@ pub struct Cuda {
 /// `[cuda]` as written.
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawCuda {
+pub struct RawCuda {
     archs: Option<Vec<Spanned<String>>>,
     min_driver: Option<Spanned<String>>,
 }
 
-pub(crate) static CUDA: Table<RawCuda, Cuda> = Table {
+pub static CUDA: Table<RawCuda, Cuda> = Table {
     name: "cuda",
     validate: validate_cuda,
 };
@@ -360,7 +360,7 @@ fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::E
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawAdvisories {
+pub struct RawAdvisories {
     db_path: Option<Spanned<String>>,
     db_url: Option<Spanned<String>>,
     max_age: Option<Spanned<String>>,
@@ -371,7 +371,7 @@ pub(crate) struct RawAdvisories {
 }
 
 /// The `[advisories]` table.
-pub(crate) static ADVISORIES: Table<RawAdvisories, AdvisorySettings> = Table {
+pub static ADVISORIES: Table<RawAdvisories, AdvisorySettings> = Table {
     name: "advisories",
     validate: validate_advisories,
 };
@@ -452,7 +452,7 @@ pub fn advisories_table() -> &'static dyn Section {
 /// by them and `cargo gate bench` runs by them).
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub(crate) struct RawBench {
+pub struct RawBench {
     baseline: Option<String>,
     command: Option<Spanned<Vec<String>>>,
     max_regression: Option<Spanned<f64>>,
@@ -468,7 +468,7 @@ struct RawDecision {
 }
 
 /// The `[bench]` table.
-pub(crate) static BENCH: Table<RawBench, BenchSettings> = Table {
+pub static BENCH: Table<RawBench, BenchSettings> = Table {
     name: "bench",
     validate: validate_bench,
 };
