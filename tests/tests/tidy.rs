@@ -1248,7 +1248,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("gate-runtime/src/runtime.rs", "dispatch", GPU),
     ("gate-runtime/src/runtime/plans.rs", "execute_valid", GPU),
     ("gate-runtime/src/stats.rs", "to_prometheus", GPU),
-    ("xtask/src/bench.rs", "affected", BENCH),
     ("xtask/src/bench.rs", "bom", BENCH),
     ("xtask/src/bench.rs", "cache", BENCH),
     ("xtask/src/bench/kernels.rs", "gpu_rows", BENCH),

@@ -59,6 +59,7 @@
 //! writes that block alone and leaves the main table be),
 //! `--no-write` (print the table, leave the file alone).
 
+mod affected;
 mod gpu_summary;
 mod kernels;
 mod memory;
@@ -66,6 +67,7 @@ mod overhead;
 mod scanners;
 mod witness;
 
+use affected::affected;
 use kernels::{gpu, kernels, runtime};
 use memory::memory;
 use scanners::{scan, secrets};
@@ -601,146 +603,6 @@ fn cache(root: &Path, runs: usize) -> Result<Vec<Row>> {
             met: Some(change_ratio <= 1.10),
         },
     ])
-}
-
-/// Benchmark 8: after a one-line change, the gate's test run (only the binaries the change
-/// touches run) against plain `cargo test` after the same kind of change. Each side gets a
-/// change of its own (a comment line with a new number at the end of the file), alternated,
-/// so both have the same crate and its dependents to rebuild.
-fn affected(root: &Path, opts: &Options) -> Result<Vec<Row>> {
-    let runs = opts.runs.max(5);
-    let gate = release_gate_binary(root)?;
-    // With `--workspace DIR --leaf FILE`, that workspace's case alone; with `--leaf FILE`
-    // alone, the one of this repository's two cases that changes FILE; else both.
-    let ours = vec![
-        (
-            root.to_owned(),
-            PathBuf::from("gate-build/src/lib.rs"),
-            "gate-build",
-            0.6,
-        ),
-        (
-            root.to_owned(),
-            PathBuf::from("gate-support/src/lib.rs"),
-            "gate-support (every crate depends on it)",
-            1.05,
-        ),
-        // Two leaf crates of the split (issue 44): only cargo-gate depends on each, so the
-        // crates beside them (gate-build, gate-runtime, gate-kernels, gate-formats, the other
-        // leaves) keep their test binaries' results.
-        (
-            root.to_owned(),
-            PathBuf::from("gate-record/src/lib.rs"),
-            "gate-record (a leaf: only cargo-gate depends on it)",
-            1.0,
-        ),
-        (
-            root.to_owned(),
-            PathBuf::from("gate-ci/src/lib.rs"),
-            "gate-ci (a leaf: only cargo-gate depends on it)",
-            1.0,
-        ),
-    ];
-    let cases: Vec<(PathBuf, PathBuf, &str, f64)> = match (&opts.workspace, &opts.leaf) {
-        (Some(ws), Some(leaf)) => vec![(ws.clone(), leaf.clone(), "a leaf crate", 0.5)],
-        (None, Some(leaf)) => {
-            let one: Vec<_> = ours.into_iter().filter(|c| &c.1 == leaf).collect();
-            if one.is_empty() {
-                bail!(
-                    "--leaf {} without --workspace names none of this repository's cases \
-                     (gate-build/src/lib.rs, gate-support/src/lib.rs, gate-record/src/lib.rs, \
-                     gate-ci/src/lib.rs)",
-                    leaf.display()
-                );
-            }
-            one
-        }
-        _ => ours,
-    };
-    let mut rows = Vec::new();
-    for (ws, leaf, what, goal) in cases {
-        let out = tempfile_dir("affected-out")?;
-        let file = ws.join(&leaf);
-        let original = std::fs::read_to_string(&file)
-            .with_context(|| format!("failed to read {}", file.display()))?;
-        let name = ws
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        say(&format!(
-            "affected: {name}: warming (a first gated run and a plain one)"
-        ));
-        let gated_run = || {
-            let mut cmd = Command::new(&gate);
-            cmd.args(["gate", "pilot", "--only", "tests.pass", "--out"])
-                .arg(&out)
-                .current_dir(&ws);
-            cmd
-        };
-        let run_dir = tempfile_dir("affected-run-dir")?;
-        let plain_run = || {
-            plain_tests(
-                &ws,
-                &["--locked", "--workspace", "--no-fail-fast"],
-                &run_dir,
-            )
-        };
-        let result = (|| -> Result<(Duration, Duration, i32)> {
-            let (_, first) = time(gated_run())?;
-            time(plain_run())?;
-            let (mut gated, mut plain) = (Vec::new(), Vec::new());
-            let mut n = 0;
-            let mut last = first;
-            for i in 0..runs {
-                say(&format!(
-                    "affected: {name}: change in {}, run {}/{runs}",
-                    leaf.display(),
-                    i + 1
-                ));
-                let order = if i % 2 == 0 {
-                    [true, false]
-                } else {
-                    [false, true]
-                };
-                for is_gate in order {
-                    n += 1;
-                    std::fs::write(
-                        &file,
-                        format!("{original}// affected benchmark change {n}\n"),
-                    )?;
-                    if is_gate {
-                        let (t, code) = time(gated_run())?;
-                        last = code;
-                        gated.push(t);
-                    } else {
-                        plain.push(time(plain_run())?.0);
-                    }
-                }
-            }
-            Ok((median(gated), median(plain), last))
-        })();
-        std::fs::write(&file, &original)?;
-        let _ = std::fs::remove_dir_all(&out);
-        let _ = std::fs::remove_dir_all(&run_dir);
-        let (gated, plain, code) = result?;
-        let ratio = gated.as_secs_f64() / plain.as_secs_f64();
-        rows.push(Row {
-            what: format!(
-                "`cargo gate pilot --only tests.pass` on {name} after a one-line change in {what} \
-                 (`{}`), median of {runs} (gate exit {code})",
-                leaf.display()
-            ),
-            baseline: format!(
-                "`cargo test --locked --workspace --no-fail-fast` (`GATE_RUN_DIR` set) after the \
-                 same change: {:.2} s",
-                plain.as_secs_f64()
-            ),
-            measured: format!("{:.2} s", gated.as_secs_f64()),
-            ratio: format!("{ratio:.3}×"),
-            goal: format!("≤ {goal}×"),
-            met: Some(ratio <= goal),
-        });
-    }
-    Ok(rows)
 }
 
 /// Members of the generated workspace of the static benchmark.
