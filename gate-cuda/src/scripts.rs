@@ -37,6 +37,7 @@ mod guards;
 mod lexed;
 mod mentions;
 mod nvrtc;
+mod params;
 mod probes;
 
 use std::collections::HashSet;
@@ -138,6 +139,10 @@ pub struct Helper {
     pub at: String,
     /// What it builds; [`Call::line`] is the line of its definition.
     pub call: Call,
+    /// The positions of its parameters that it hands `cc` as files to compile
+    /// (`fn compile_cuda(file: &str)` … `.file(file)`): each call of the helper compiles what
+    /// it passes there, not whatever the package holds.
+    pub input_params: Vec<usize>,
 }
 
 /// Functions, anywhere in the workspace's crates, that return or configure a GPU build: a fn
@@ -245,11 +250,13 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
                 if let Some(mut call) = calls.into_iter().find(|c| !c.cmake_project) {
                     call.line = def.line;
+                    let input_params = params::input_params(lx, &def, &mut call);
                     known.insert((index, def.open));
                     found.list.push(Helper {
                         name: def.name.to_owned(),
                         at: format!("{}:{}", file.rel, def.line),
                         call,
+                        input_params,
                     });
                 }
             }
@@ -624,7 +631,11 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         BuilderKind::GateBuild => gate_build_methods(lx, &methods, helper.is_none(), &mut call),
         BuilderKind::Nvrtc => {}
     }
-    let flags: Vec<&str> = strs.iter().map(|&(_, s)| s).collect();
+    let flags: Vec<&str> = strs
+        .iter()
+        .filter(|&&(k, _)| !probes::probe_argument(lx, &ranges, k))
+        .map(|&(_, s)| s)
+        .collect();
     read_archs(&flags, &mut call);
     let feature = guards
         .at(anchor.path)
@@ -636,6 +647,7 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         (None, None) => None,
     };
     if let Some(h) = helper {
+        params::bind(lx, anchor.open, h, &mut call);
         merge_helper(&h.call, &mut call);
     }
     dedupe(&mut call.inputs);
@@ -946,9 +958,11 @@ fn arch_value(value: &str, call: &mut Call) {
         return;
     }
     if let Some(at) = value.find("code=") {
-        let targets = value[at + 5..].trim_matches(['[', ']', '"', '\'']);
+        // `code=\"compute_80,sm_80\"` as a Rust literal writes it (sppark): quotes escaped.
+        let targets = value[at + 5..].replace("\\\"", "\"");
+        let targets = targets.trim_matches(['[', ']', '"', '\'']);
         for t in targets.split(',') {
-            let t = t.trim_matches(['[', ']', ' ']);
+            let t = t.trim_matches(['[', ']', ' ', '"']);
             if is_arch_name(t) {
                 call.archs.push(t.to_owned());
             }

@@ -285,6 +285,46 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     assert_eq!(common.included_by.as_deref(), Some("jit/kernels/add.cu"));
 }
 
+/// A build-script helper handed the file to compile (grumpkin-msm's `compile_cuda`, found on
+/// a real repository): each call builds the file it passes, and a file no call names is built
+/// by nothing (it used to be "built" by every call).
+#[test]
+fn a_helper_builds_the_file_each_call_passes_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"fx\"]\n"),
+            (
+                "fx/Cargo.toml",
+                "[package]\nname = \"fx\"\nversion = \"0.1.0\"\n",
+            ),
+            ("fx/src/lib.rs", ""),
+            (
+                "fx/build.rs",
+                "fn main() {\n    compile_cuda(\"cuda/a.cu\", \"a\");\n    compile_cuda(\"cuda/b.cu\", \"b\");\n}\nfn compile_cuda(file_name: &str, out: &str) {\n    let mut nvcc = cc::Build::new();\n    nvcc.cuda(true);\n    nvcc.file(file_name).compile(out);\n}\n",
+            ),
+            ("fx/cuda/a.cu", "__global__ void a() {}\n"),
+            ("fx/cuda/b.cu", "__global__ void b() {}\n"),
+            ("fx/cuda/c.cu", "__global__ void c() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["fx"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let named = |path: &str| -> Vec<&str> {
+        let source = sources.iter().find(|s| s.path == path).unwrap();
+        source
+            .built_by
+            .iter()
+            .map(|&b| builders[b].at.as_str())
+            .collect()
+    };
+    assert_eq!(named("fx/cuda/a.cu"), ["fx/build.rs:2"]);
+    assert_eq!(named("fx/cuda/b.cu"), ["fx/build.rs:3"]);
+    assert!(named("fx/cuda/c.cu").is_empty(), "{sources:#?}");
+}
+
 /// A kernel no static builder accounts for (a crate the repository does not track compiles
 /// it) is accounted for by the compile the witness saw in that crate's build script; a failed
 /// compile, or one of a crate that does not carry it, accounts for nothing.

@@ -35,6 +35,8 @@ pub(super) struct Tok<'a> {
 pub(super) struct FnDef<'a> {
     pub(super) name: &'a str,
     pub(super) line: u32,
+    /// The `(` of its parameter list.
+    pub(super) params: usize,
     pub(super) open: usize,
     pub(super) close: usize,
 }
@@ -248,8 +250,13 @@ impl<'a> Lexed<'a> {
                 continue;
             };
             let mut depth = 0usize;
+            let mut params = None;
             for k in i + 2..self.toks.len() {
                 match self.toks[k].kind {
+                    TokenKind::Punct(b'(') if depth == 0 && params.is_none() => {
+                        params = Some(k);
+                        depth += 1;
+                    }
                     TokenKind::Punct(b'(' | b'[') => depth += 1,
                     TokenKind::Punct(b')' | b']') => depth = depth.saturating_sub(1),
                     TokenKind::Punct(b';') if depth == 0 => break,
@@ -257,6 +264,7 @@ impl<'a> Lexed<'a> {
                         out.push(FnDef {
                             name,
                             line: self.toks[i].line,
+                            params: params.unwrap_or(k),
                             open: k,
                             close: self.matching(k),
                         });

@@ -114,3 +114,38 @@ pub(super) fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
     }
     None
 }
+
+/// Whether the string at `k`, in a builder's `ranges`, is an argument of a plain function
+/// call there rather than of the builder's own methods: `is_flag_supported(&nvcc,
+/// "-arch=sm_100")` asks whether the toolkit knows an arch, and compiles for none (sppark).
+/// A method (`.flag(..)`), a macro (`format!(..)`) or a path call (`Command::new(..)`) is no
+/// such call.
+pub(super) fn probe_argument(lx: &Lexed<'_>, ranges: &[(usize, usize)], k: usize) -> bool {
+    let Some(&(start, _)) = ranges.iter().find(|&&(a, b)| a <= k && k < b) else {
+        return false;
+    };
+    // The `(` that encloses `k` most closely, within the statement.
+    let mut depth = 0usize;
+    let mut open = None;
+    for i in (start..k).rev() {
+        match lx.toks[i].kind {
+            TokenKind::Punct(b')' | b']' | b'}') => depth += 1,
+            TokenKind::Punct(b'[' | b'{') => depth = depth.saturating_sub(1),
+            TokenKind::Punct(b'(') if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            TokenKind::Punct(b'(') => depth -= 1,
+            _ => {}
+        }
+    }
+    let Some(open) = open.filter(|&o| o > 0) else {
+        return false;
+    };
+    lx.ident(open - 1).is_some()
+        && !matches!(
+            lx.ident(open - 1),
+            Some("if" | "while" | "match" | "return")
+        )
+        && !(open >= 2 && (lx.punct(open - 2, b'.') || lx.punct(open - 2, b':')))
+}

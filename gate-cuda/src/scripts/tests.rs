@@ -656,3 +656,51 @@ fn cc_inputs_named_through_a_const_are_read() {
     assert_eq!(computed.inputs, strings(&["b.cu"]));
     assert!(computed.computed_inputs, "{computed:#?}");
 }
+
+/// A helper handed the file to compile (grumpkin-msm's `compile_cuda(file_name, …)`): each
+/// call compiles what it passes, so a file no call names is compiled by nothing.
+#[test]
+fn a_helper_compiles_the_file_each_call_passes_it() {
+    let s = script(
+        "fn main() {\n    compile_cuda(\"cuda/a.cu\", \"a\");\n    compile_cuda(KERNEL_B, \"b\");\n}\nconst KERNEL_B: &str = \"cuda/b.cu\";\nfn compile_cuda(file_name: &str, out: &str) {\n    let mut nvcc = cc::Build::new();\n    nvcc.cuda(true);\n    nvcc.flag(\"-arch=sm_80\");\n    nvcc.file(file_name).compile(out);\n}\n",
+    );
+    assert_eq!(s.calls.len(), 2, "{s:#?}");
+    for (call, (line, input)) in s.calls.iter().zip([(2, "cuda/a.cu"), (3, "cuda/b.cu")]) {
+        assert_eq!(call.line, line);
+        assert_eq!(call.via.as_deref(), Some("app/build.rs:6"));
+        assert_eq!(call.inputs, strings(&[input]), "{call:#?}");
+        assert!(!call.computed_inputs, "{call:#?}");
+        assert_eq!(call.archs, strings(&["sm_80"]));
+    }
+}
+
+/// What a helper's call passes that is not a literal, or a helper that also computes a path
+/// of its own, keeps the call's inputs computed: nothing is guessed.
+#[test]
+fn a_helper_given_a_computed_path_stays_computed() {
+    let passed = script(
+        "fn main() {\n    for k in [\"a\", \"b\"] {\n        compile_cuda(&format!(\"cuda/{k}.cu\"));\n    }\n}\nfn compile_cuda(file: &str) {\n    cc::Build::new().cuda(true).file(file).compile(\"k\");\n}\n",
+    );
+    assert_eq!(passed.calls.len(), 1, "{passed:#?}");
+    assert!(passed.calls[0].computed_inputs && passed.calls[0].inputs.is_empty());
+    let own = script(
+        "fn main() {\n    compile_cuda(\"a\");\n}\nfn compile_cuda(stem: &str) {\n    cc::Build::new().cuda(true).file(stem).file(format!(\"cuda/{stem}.cu\")).compile(\"k\");\n}\n",
+    );
+    assert_eq!(own.calls.len(), 1, "{own:#?}");
+    assert!(own.calls[0].computed_inputs, "{own:#?}");
+}
+
+/// sppark's archs: a `code=` list in escaped quotes is read, and the arch a probe asks the
+/// toolkit about (`supported(&nvcc, "-arch=sm_100")`) is no target; what the probe's branch
+/// adds is.
+#[test]
+fn escaped_code_lists_are_read_and_a_probes_question_is_no_arch() {
+    let call = only_call(
+        "fn supported(nvcc: &cc::Build, flag: &str) -> bool {\n    nvcc.get_compiler().to_command().arg(flag).status().unwrap().success()\n}\nfn main() {\n    let mut nvcc = cc::Build::new();\n    nvcc.cuda(true);\n    nvcc.flag(\"-gencode\").flag(\"arch=compute_80,code=\\\"compute_80,sm_80\\\"\");\n    if supported(&nvcc, \"-arch=sm_100\") {\n        nvcc.flag(\"-gencode\").flag(\"arch=compute_100,code=compute_100\");\n    }\n    nvcc.file(\"cuda/a.cu\").compile(\"a\");\n}\n",
+    );
+    assert_eq!(
+        call.archs,
+        strings(&["compute_80", "sm_80", "compute_100"]),
+        "{call:#?}"
+    );
+}

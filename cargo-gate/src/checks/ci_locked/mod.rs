@@ -443,8 +443,11 @@ impl Judge {
             } else {
                 format!("found{elsewhere}")
             };
+            // What was found but not counted is said (sppark: every invocation ran after
+            // `cargo update`, and "none found" was false).
             return Outcome::warn(format!(
-                "no cargo build/test/run invocation {found} in {} CI file(s) ({}): nothing to judge",
+                "no cargo build/test/run invocation {found} in {} CI file(s) ({}){others}: \
+                 nothing to judge",
                 names.len(),
                 names.join(", ")
             ))

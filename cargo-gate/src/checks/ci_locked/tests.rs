@@ -646,6 +646,22 @@ fn a_workspace_below_the_root_is_judged_by_the_invocations_that_reach_it() {
     );
 }
 
+/// A job that runs every cargo call after `cargo update` (sppark's CI, found on a real
+/// repository) has nothing to judge, and says what it did not count: "none found" was false.
+#[test]
+fn invocations_after_cargo_update_are_said_when_nothing_else_is_judged() {
+    let outcome = run(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: |\n          cargo update\n          cargo test --release\n",
+    )]);
+    assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+    assert_eq!(
+        outcome.summary,
+        "no cargo build/test/run invocation found in 1 CI file(s) (.github/workflows/ci.yml); \
+         not counted: 1 after their job rewrote Cargo.lock or a manifest: nothing to judge"
+    );
+}
+
 /// The Dockerfiles CI builds and the scripts it runs are read, and their cargo calls judged
 /// at their own file:line like CI's: `docker build -f`, `docker/build-push-action`'s
 /// Dockerfile, a script run as `./bin/package` (and the script that one runs).
