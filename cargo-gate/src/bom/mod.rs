@@ -132,8 +132,12 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
                 }
             }
         }
-        Err(_) => Artifacts::Unread {
-            reason: "the workspace was not built (its lockfile does not resolve, or cargo could not run)".to_owned(),
+        // Why, in the words the blocked checks use ("there is no Cargo.lock", sppark).
+        Err(crate::facts::NotBuilt::Unresolved(resolve)) => Artifacts::Unread {
+            reason: format!("the workspace was not built: {}", resolve.why_unresolved()),
+        },
+        Err(crate::facts::NotBuilt::NoCargo(e)) => Artifacts::Unread {
+            reason: format!("the workspace was not built: {e}"),
         },
     };
     finish(bom, config);
