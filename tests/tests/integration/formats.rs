@@ -35,6 +35,14 @@ expires = "{}"
 #[test]
 fn every_format_of_a_mixed_report() {
     let fx = mixed();
+    // The evidence every format shows as reused, whatever the machine's speed: the build's
+    // artifacts are keyed by their stamps only once they are older than the cache's racy
+    // window (3 s), so a run after that stores their GPU code and every snapshot reuses it.
+    // Without the wait, which formats showed it depended on how fast the runs before them
+    // were (a format run 3 s after the build stored it; seen under load).
+    fx.gate(&["pilot"]);
+    std::thread::sleep(std::time::Duration::from_millis(3_500));
+    fx.gate(&["pilot"]);
     for format in ["text", "json", "markdown", "sarif", "junit", "html"] {
         let run = fx.gate(&["pilot", "--format", format]);
         assert_eq!(run.code, 1, "{format}: {}", run.transcript());
