@@ -13,6 +13,20 @@ fn write(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// Where each builder that builds the source at `path` is called.
+fn built_by<'b>(
+    sources: &[gate_formats::kernel_bom::SourceFile],
+    builders: &'b [gate_formats::kernel_bom::Builder],
+    path: &str,
+) -> Vec<&'b str> {
+    let source = sources.iter().find(|s| s.path == path).unwrap();
+    source
+        .built_by
+        .iter()
+        .map(|&b| builders[b].at.as_str())
+        .collect()
+}
+
 /// Real-world false verdicts, each reduced to its shape (docs/REAL-WORLD.md): a header
 /// reached only through a C header was "built" by the call (not included); a package that
 /// does not ship (an example crate) vanished from the inventory; a graph that could not be
@@ -265,14 +279,7 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     let ws = Workspace::for_tests(dir.path(), &["jit"]);
     let facts = Facts::gather(&ws, Vec::new());
     let (sources, builders) = sources(&facts);
-    let named = |path: &str| -> Vec<&str> {
-        let source = sources.iter().find(|s| s.path == path).unwrap();
-        source
-            .built_by
-            .iter()
-            .map(|&b| builders[b].at.as_str())
-            .collect()
-    };
+    let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("jit/src/own.cu"), ["jit/src/lib.rs:7"]);
     assert_eq!(
         named("jit/kernels/add.cu"),
@@ -312,14 +319,7 @@ fn a_helper_builds_the_file_each_call_passes_and_nothing_else() {
     let ws = Workspace::for_tests(dir.path(), &["fx"]);
     let facts = Facts::gather(&ws, Vec::new());
     let (sources, builders) = sources(&facts);
-    let named = |path: &str| -> Vec<&str> {
-        let source = sources.iter().find(|s| s.path == path).unwrap();
-        source
-            .built_by
-            .iter()
-            .map(|&b| builders[b].at.as_str())
-            .collect()
-    };
+    let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("fx/cuda/a.cu"), ["fx/build.rs:2"]);
     assert_eq!(named("fx/cuda/b.cu"), ["fx/build.rs:3"]);
     assert!(named("fx/cuda/c.cu").is_empty(), "{sources:#?}");
