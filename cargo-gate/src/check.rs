@@ -209,7 +209,7 @@ macro_rules! finding_codes {
 
         impl $crate::check::DeclaredCode for $name {
             fn name(self) -> &'static str {
-                $name::ALL[self as usize].name
+                $name::name(self)
             }
         }
     };

@@ -750,6 +750,12 @@ fn every_tables_settings_read_back_from_the_json_the_digest_covers() {
         config.section(&crate::checks::deps_bans::BANS).deny.len(),
         1
     );
+    // A duration below a second is kept whole (it was cut to whole seconds in the digest).
+    let fine = parse("[advisories]\nmax-age = \"1500ms\"\n").unwrap();
+    assert_eq!(
+        fine.section(&crate::shared::sections::ADVISORIES).max_age,
+        std::time::Duration::from_millis(1500)
+    );
     let defaults = parse("").unwrap();
     assert_eq!(
         defaults

@@ -340,18 +340,26 @@ impl Default for AdvisorySettings {
 /// [`duration_text`] read back.
 fn text_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = <String as serde::Deserialize>::deserialize(d)?;
-    let secs = match text.strip_suffix("days") {
-        Some(days) => days.parse::<u64>().map(|d| d * 86_400),
-        None => text.trim_end_matches('s').parse::<u64>(),
+    let number = |n: &str| n.parse::<u64>().ok();
+    let parsed = if let Some(days) = text.strip_suffix("days") {
+        number(days).map(|d| Duration::from_secs(d * 86_400))
+    } else if let Some(nanos) = text.strip_suffix("ns") {
+        number(nanos).map(Duration::from_nanos)
+    } else {
+        text.strip_suffix('s')
+            .and_then(number)
+            .map(Duration::from_secs)
     };
-    secs.map(Duration::from_secs)
-        .map_err(|_| serde::de::Error::custom(format!("not a duration: {text}")))
+    parsed.ok_or_else(|| serde::de::Error::custom(format!("not a duration: {text}")))
 }
 
 /// A duration as `gate.toml` writes it (`"90days"`, else seconds), for the policy digest.
 fn duration_text<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     let secs = d.as_secs();
-    if secs.is_multiple_of(86_400) {
+    if d.subsec_nanos() != 0 {
+        // `max-age = "1500ms"` is kept whole: the check reads back what the digest holds.
+        s.serialize_str(&format!("{}ns", d.as_nanos()))
+    } else if secs.is_multiple_of(86_400) {
         s.serialize_str(&format!("{}days", secs / 86_400))
     } else {
         s.serialize_str(&format!("{secs}s"))
