@@ -710,6 +710,33 @@ fn gate_configuration_in_a_members_manifest_is_refused_with_the_fix() {
     );
 }
 
+/// Hostile values of every kind a table holds read back as validated, never a panic at the
+/// check: the extremes of a duration, of a float, strings with quotes and newlines.
+#[test]
+fn hostile_settings_read_back_as_validated() {
+    let mut parsed = 0;
+    for age in [
+        "1ns",
+        "18446744073709551615s",
+        "213503982334days 23h",
+        "90days 1ns",
+    ] {
+        let text = format!("[advisories]\nmax-age = \"{age}\"\n");
+        let Ok(config) = parse(&text) else { continue };
+        parsed += 1;
+        let kept = config.section(&crate::shared::sections::ADVISORIES).max_age;
+        assert_eq!(Some(kept), humantime::parse_duration(age).ok(), "{age}");
+    }
+    assert!(parsed >= 3, "only {parsed} of the durations parsed");
+    let config = parse(
+        "[bench]\nmax-regression = 1e-300\ncommand = [\"a\\\"b\", \"c\\nd\"]\n\
+         [checklist]\npath = \"R\\u0000E.md\"\n",
+    );
+    let bench = config.unwrap().section(&crate::shared::sections::BENCH);
+    assert_eq!(bench.max_regression, 1e-300);
+    assert_eq!(bench.command, ["a\"b", "c\nd"]);
+}
+
 #[test]
 fn a_section_is_read_through_its_table_and_a_hand_built_config_has_the_tables_defaults() {
     use crate::checks::history_window::HISTORY;
