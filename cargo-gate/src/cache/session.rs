@@ -547,11 +547,16 @@ impl Session {
     }
 
     /// Why there was no entry for `inputs`: the components (and variables) that differ from
-    /// the most recently used entry of the fact.
+    /// the most recently used entry of the fact that an earlier run stored (one this run
+    /// stored for other inputs, such as another feature selection of the graph, is no
+    /// "change since" anything).
     fn missed(&self, store: &Store, inputs: &Inputs) -> String {
+        let this_run = self.settings.as_ref().map(|s| s.run_id.as_str());
         // Many entries of one fact in a run (test binaries) are told apart by their id.
-        let same_subject =
-            |entry: &store::Entry| entry.components.get("id") == inputs.components.get("id");
+        let same_subject = |entry: &store::Entry| {
+            entry.components.get("id") == inputs.components.get("id")
+                && Some(entry.run_id.as_str()) != this_run
+        };
         let Some(latest) = store.latest(inputs.fact.name(), same_subject) else {
             return NOTHING_CACHED.to_owned();
         };

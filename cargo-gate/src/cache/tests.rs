@@ -1242,3 +1242,51 @@ fn ambient_names_are_the_unkeyed_ones_and_suspects_differ_between_runs() {
     assert_eq!(super::set_in_one(&then, &now), ["DATABASE_URL", "RUN_SLOW"]);
     assert!(super::set_in_one(&now, &now).is_empty());
 }
+
+/// A fact this run gathers twice with other inputs (the graph for CI's feature selection,
+/// then for the default features) is not "changed since" this run: the second miss is told
+/// against what an earlier run stored, or as nothing cached.
+#[test]
+fn a_second_selection_in_one_run_is_not_a_change_since_that_run() {
+    let (_dir, ws, settings) = workspace();
+    let graph = |session: &Session, select: &str| {
+        let params = [
+            ("targets", "x86_64".to_owned()),
+            ("select", select.to_owned()),
+        ];
+        session.obtain(
+            Fact::Graph,
+            &params,
+            |_: &String| true,
+            || fresh(select, Keep::Passed),
+        )
+    };
+    let mut first = settings.clone();
+    first.run_id = "r1".into();
+    let session = Session::new(&ws, first);
+    graph(&session, "--all-features");
+    graph(&session, "--workspace");
+    let notes = session.notes();
+    assert!(
+        notes.iter().all(|n| !n.contains("since run r1")),
+        "{notes:?}"
+    );
+    drop(session);
+    let mut second = settings.clone();
+    second.run_id = "r2".into();
+    let session = Session::new(&ws, second);
+    assert_eq!(
+        graph(&session, "--workspace").reused.map(|r| r.run_id),
+        Some("r1".into())
+    );
+    graph(&session, "--features a");
+    graph(&session, "--features b");
+    let notes = session.notes();
+    assert_eq!(
+        notes,
+        [
+            "graph gathered afresh: select changed since run r1",
+            "graph gathered afresh: select changed since run r1"
+        ]
+    );
+}

@@ -150,7 +150,8 @@ pub struct Core {
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
-    lockfile: PathBuf,
+    /// `<root>/Cargo.lock` (it may not exist).
+    pub(super) lockfile: PathBuf,
     /// Cargo.lock lists every package of the graph: gate-build is in it exactly when some
     /// package (a registry crate with kernels, say) depends on it. Read once, as text, so no
     /// resolve (and no network) is needed to decide that nothing needs building.

@@ -149,7 +149,7 @@ impl Core {
                 ci.sets.iter().map(FeatureSet::shown).collect(),
                 unknown,
             ),
-            Err(why) if !select.is_empty() => {
+            Err(why) if !select.is_empty() && !self.graph_out_of_reach(cargo) => {
                 unknown.push(format!(
                     "CI builds with `{}`, which cargo cannot resolve here ({why})",
                     select.join(" ")
@@ -158,6 +158,22 @@ impl Core {
             }
             Err(why) => (Err(why), Vec::new(), unknown),
         }
+    }
+
+    /// Whether no feature selection can have a graph here: there is no Cargo.lock (`cargo tree
+    /// --locked` refuses to write one), or the lockfile's resolve failed for want of the
+    /// environment (a source out of reach, the toolchain missing). Then CI's selection is not
+    /// to blame and the default features' graph is not asked for: it fails the same way, after
+    /// the same network retries. Asked only once a selection's graph has failed.
+    fn graph_out_of_reach(&self, cargo: &Cargo) -> bool {
+        !self.lockfile.is_file()
+            || matches!(
+                self.resolve(cargo),
+                Ok(super::ran::Resolve::Failed {
+                    unavailable: Some(_),
+                    ..
+                })
+            )
     }
 
     /// The shipped graph for `targets` as cargo's resolver builds it (`cargo tree --locked

@@ -326,3 +326,49 @@ cargo:warning=1 error detected in the compilation of \"../csrc/ops.cu\".\n\n  \
         "k.cu(3): fatal error: x.cuh: No such file"
     ));
 }
+
+/// CI's feature selection is blamed, and the default features' graph asked instead, only
+/// where a selection could have had a graph: with no Cargo.lock (or a lockfile whose sources
+/// are out of reach) every selection fails alike, and asking again costs cargo's retries.
+#[test]
+fn ci_features_are_blamed_only_where_a_graph_was_possible() {
+    let graph = |lockfile: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = vec![
+            (
+                "Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("src/lib.rs", ""),
+            (
+                ".github/workflows/ci.yml",
+                "jobs:\n  a:\n    steps:\n      - run: cargo test --locked --features nope\n",
+            ),
+        ];
+        if lockfile {
+            files.push((
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n",
+            ));
+        }
+        write_files(dir.path(), &files);
+        let ws = workspace(dir.path(), &["app"]);
+        let facts = Facts::gather(&ws, Vec::new());
+        let cargo = crate::tools::cargo::Cargo::new(dir.path(), true);
+        let host = ["x86_64-unknown-linux-gnu"];
+        let (tree, _, unknown) = facts.built_tree(&cargo, &host);
+        (tree, unknown)
+    };
+    let (tree, unknown) = graph(true);
+    assert!(tree.is_ok(), "{tree:?}");
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(
+        unknown[0].starts_with(
+            "CI builds with `--workspace --features nope`, which cargo cannot resolve here"
+        ),
+        "{unknown:?}"
+    );
+    let (tree, unknown) = graph(false);
+    assert!(tree.is_err(), "{tree:?}");
+    assert!(unknown.is_empty(), "{unknown:?}");
+}
