@@ -8,7 +8,9 @@
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
 //! workspace — when their code can ship: test data, another package's sources, and sources
 //! that nothing compiles and only tests and doc examples use (the source or its PTX, cubin or
-//! fatbin) are notes ([`outside_gate_build`]).
+//! fatbin) are notes ([`outside_gate_build`]); and a build of the workspace's own that compiles
+//! CUDA files none of which is tracked here (a git submodule's, a generated or computed path),
+//! named at its call.
 
 use crate::check::{
     After, Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, Severity,
@@ -124,7 +126,7 @@ impl Check for CudaContracts {
         let facts = ctx.facts;
         // Every CUDA source outside gate-build, whether or not anything builds.
         let outside = outside_gate_build(facts, Severity::Error, FindingCode::CudaOutsideGateBuild);
-        if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() {
+        if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() && outside.is_empty() {
             return Outcome::pass(format!(
                 "no CUDA sources among {} {} file(s), no gate-build dependents",
                 facts.index.files.len(),
@@ -526,6 +528,26 @@ mod tests {
         // Named by nothing: nothing shows where its code goes, so it is judged as a kernel.
         let (status, _, message) = ptx_read_by("pub fn nothing() {}\n", "fn main() {}\n");
         assert_eq!(status, Status::Fail, "{message}");
+    }
+
+    #[test]
+    fn a_build_of_a_cuda_file_not_tracked_here_fails_the_contracts() {
+        let files = crate::checks::testing::UNTRACKED_BUILD;
+        let outcome = with_files_and_earlier(&files, &["sub"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                facts: &collected(ctx, json!([])),
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "1 kernel contract violation(s), 1 of them CUDA sources compiled outside gate-build"
+        );
+        assert_eq!(
+            outcome.findings[0].location.as_ref().unwrap().to_string(),
+            "sub/build.rs:4"
+        );
     }
 
     #[test]

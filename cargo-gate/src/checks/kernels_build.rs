@@ -6,8 +6,9 @@
 //! It applies only where it applies: with no package depending on gate-build (from the
 //! manifests, or the resolved graph), nothing is built — the check PASSes with the evidence
 //! when the repository has no CUDA file, and WARNs, naming every one, when CUDA sources are
-//! compiled some other way (raw nvcc, cudaforge, bindgen_cuda, cc): their kernels exist but
-//! nothing here checks them. A build that fails is reported once, by `tests.pass` (which
+//! compiled some other way (raw nvcc, cudaforge, bindgen_cuda, cc), or a build script compiles
+//! CUDA files the repository does not track (a submodule's): their kernels exist but nothing
+//! here checks them. A build that fails is reported once, by `tests.pass` (which
 //! owns building); this check then says it is blocked.
 
 use crate::check::{
@@ -15,7 +16,7 @@ use crate::check::{
 };
 pub use crate::facts::FoundManifest;
 use crate::facts::{Kernels, NotBuilt};
-use crate::shared::outcomes::{BUILD_LOG, outside_gate_build, unresolved};
+use crate::shared::outcomes::{BUILD_LOG, is_untracked_build, outside_gate_build, unresolved};
 use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::Outcome as Built;
@@ -69,7 +70,8 @@ pub const MANIFESTS: &str = "kernels/manifests.json";
 
 pub use crate::facts::package_name;
 
-/// "N CUDA source(s) in K package(s)" for the findings of [`outside_gate_build`] that count.
+/// "N CUDA source(s) in K package(s)" (and "M build(s) from sources not tracked here") for
+/// the findings of [`outside_gate_build`] that count.
 fn describe_outside(findings: &[Finding]) -> Option<String> {
     let counted: Vec<&Finding> = findings
         .iter()
@@ -84,9 +86,16 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
         .collect();
     packages.sort_unstable();
     packages.dedup();
+    let builds = counted.iter().filter(|f| is_untracked_build(f)).count();
+    let what = match (counted.len() - builds, builds) {
+        (sources, 0) => format!("{sources} CUDA source(s)"),
+        (0, builds) => format!("{builds} build(s) of CUDA sources not tracked here"),
+        (sources, builds) => format!(
+            "{sources} CUDA source(s) and {builds} build(s) of CUDA sources not tracked here"
+        ),
+    };
     Some(format!(
-        "{} CUDA source(s) in {} package(s) ({}) are compiled outside gate-build, so their kernels are not checked",
-        counted.len(),
+        "{what} in {} package(s) ({}) are compiled outside gate-build, so their kernels are not checked",
         packages.len(),
         packages.join(", ")
     ))
@@ -388,6 +397,35 @@ mod tests {
                     )
                 ),
             ]
+        );
+    }
+
+    /// A build script that compiles a CUDA file this repository does not track (a git
+    /// submodule's, as llm's ggml-sys does with llama.cpp's `ggml-cuda.cu`) is CUDA outside
+    /// gate-build, named at its call: never "no CUDA sources", never a PASS.
+    #[test]
+    fn a_build_of_a_cuda_file_not_tracked_here_is_named_at_its_call() {
+        let outcome = run(&crate::checks::testing::UNTRACKED_BUILD, &["sub"]);
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
+        assert_eq!(
+            outcome.summary,
+            "1 build(s) of CUDA sources not tracked here in 1 package(s) (sub) are compiled \
+             outside gate-build, so their kernels are not checked; no package depends on gate-build"
+        );
+        let [finding] = &outcome.findings[..] else {
+            panic!("{:?}", outcome.findings)
+        };
+        assert_eq!(finding.severity, Severity::Warning);
+        assert_eq!(
+            finding.location.as_ref().unwrap().to_string(),
+            "sub/build.rs:4"
+        );
+        assert!(
+            finding.message.starts_with(
+                "CUDA compiled outside gate-build by raw nvcc from no source tracked here"
+            ),
+            "{}",
+            finding.message
         );
     }
 

@@ -227,3 +227,18 @@ pub(crate) fn child_task() -> Option<String> {
 pub(crate) fn child_test(test: &str, task: &str) -> std::process::Command {
     gate_support::program::child_test(test, task)
 }
+
+/// `sub`, whose build script compiles `vendor/ggml-cuda.cu` (a git submodule's: not among the
+/// files) when its `cublas` feature is on, as llm's ggml-sys compiles llama.cpp's.
+pub(crate) const UNTRACKED_BUILD: [(&str, &str); 3] = [
+    (
+        "sub/Cargo.toml",
+        "[package]\nname = \"sub\"\nversion = \"0.1.0\"\n[features]\ncublas = []\n",
+    ),
+    (
+        "sub/build.rs",
+        "use std::process::Command;\nfn main() {\n    if cfg!(feature = \"cublas\") {\n        \
+         Command::new(\"nvcc\").arg(\"-c\").arg(\"vendor/ggml-cuda.cu\").status().unwrap();\n    }\n}\n",
+    ),
+    ("sub/src/lib.rs", ""),
+];

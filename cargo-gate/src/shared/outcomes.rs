@@ -1,7 +1,8 @@
 //! What more than one check derives from the same facts, in the same words: where the
 //! build's log is kept, what a check that needed the build says when the lockfile does not
 //! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
-//! covers (`kernels.build` warns about them, `cuda.contracts` fails on them; test data and
+//! covers, and the builds that compile CUDA from no source tracked here (`kernels.build` warns
+//! about them, `cuda.contracts` fails on them; test data and
 //! sources only tests and doc examples use are notes to both), and why a test
 //! run has no results (`tests.pass` reports it, `failure.paths` cites it), and a manifest
 //! that could not be read or parsed (`profile.cargo`, `semver.compat` and `toolchain.pinned`
@@ -84,7 +85,71 @@ pub fn outside_gate_build(
         };
         findings.push(how.finding(facts, source, severity).code(code));
     }
+    findings.extend(
+        untracked_builds(inventory, builders, severity)
+            .into_iter()
+            .map(|f| f.code(code)),
+    );
     findings
+}
+
+/// The group of [`untracked_builds`]' findings, after the package's name.
+const UNTRACKED_GROUP: &str = "CUDA compiled from sources not tracked here, not by gate-build";
+
+/// Whether `finding` is one of [`untracked_builds`]' (a build, not a source).
+pub fn is_untracked_build(finding: &Finding) -> bool {
+    finding
+        .group
+        .as_deref()
+        .is_some_and(|g| g.ends_with(UNTRACKED_GROUP))
+}
+
+/// The workspace's own builds that compile CUDA from no source tracked here: a git submodule
+/// (llama.cpp's `ggml-cuda.cu`, compiled by raw nvcc under a `cublas` feature), a generated
+/// file, or a path the build script computes. Their kernels ship as surely as a tracked
+/// source's, so each counts as CUDA outside gate-build, at the call that compiles it (the
+/// file itself the gate cannot name). NVRTC and cuda_builder compile no CUDA files, gate-build
+/// is judged by its manifests, and a dependency's builds are its own.
+fn untracked_builds(
+    inventory: &[gate_formats::kernel_bom::SourceFile],
+    builders: &[gate_formats::kernel_bom::Builder],
+    severity: Severity,
+) -> Vec<Finding> {
+    use gate_formats::kernel_bom::BuilderKind;
+    let compiles_files = |kind| {
+        !matches!(
+            kind,
+            BuilderKind::GateBuild | BuilderKind::Nvrtc | BuilderKind::CudaBuilder
+        )
+    };
+    builders
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| !b.dependency && b.ships && compiles_files(b.kind))
+        .filter(|(i, _)| !inventory.iter().any(|s| s.built_by.contains(i)))
+        .map(|(_, b)| {
+            let location = match b.at.rsplit_once(':') {
+                Some((file, line)) => Location {
+                    file: file.to_owned(),
+                    line: line.parse().ok(),
+                    column: None,
+                },
+                None => Location::file(b.at.clone()),
+            };
+            Finding::new(
+                severity,
+                format!(
+                    "CUDA compiled outside gate-build by {} from no source tracked here (a git \
+                     submodule, a generated file or a computed path): no manifest shows that \
+                     its kernels build, load or have CPU references",
+                    b.kind.describe()
+                ),
+            )
+            .at(location)
+            .group(format!("{}: {UNTRACKED_GROUP}", b.package))
+            .subject(b.package.clone())
+        })
+        .collect()
 }
 
 /// The notes among [`outside_gate_build`]'s findings, as the text report would group them
