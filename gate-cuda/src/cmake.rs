@@ -1,8 +1,12 @@
 //! Whether a CMake project compiles CUDA, read from its own files: a build script's
 //! `cmake::Config::new("dir")` that sets no CUDA option of its own still builds CUDA when
 //! `dir`'s CMake files switch the language on (`project(x LANGUAGES CXX CUDA)`,
-//! `enable_language(CUDA)`). The archs come from the same files: `CMAKE_CUDA_ARCHITECTURES`
-//! (set or defaulted) and `CUDA_ARCHITECTURES` target properties, `native` among them.
+//! `enable_language(CUDA)`) or compile with the legacy FindCUDA module (`cuda_add_library`,
+//! `cuda_add_executable`, `cuda_compile*`). The archs come from the same files:
+//! `CMAKE_CUDA_ARCHITECTURES` (set or defaulted), `CUDA_ARCHITECTURES` target properties,
+//! `native` among them, and nvcc's flags in FindCUDA's `OPTIONS` and `CUDA_NVCC_FLAGS`. The
+//! sources its targets name by path ([`named_sources`]) may lie beside the project's
+//! directory (`add_library(zk ../src/c_wrapper.cu)`).
 //!
 //! A pure function over the files it is handed (the caller picks the project's tracked
 //! `CMakeLists.txt` and `*.cmake` files). CMake is read as tokens: `#` comments (line and
@@ -31,6 +35,9 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
             let name = command.name.to_ascii_lowercase();
             let enables = match name.as_str() {
                 "project" | "enable_language" => command.args.iter().any(|a| a == "CUDA"),
+                // CMake's legacy FindCUDA module: `find_package(CUDA)` finds nvcc, these
+                // compile with it (grin-miner's plugins).
+                legacy if is_find_cuda_compile(legacy) => true,
                 _ => false,
             };
             if enables && project.is_none() {
@@ -40,6 +47,9 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
                 });
             }
             arch_values(&command, &mut archs, &mut native);
+            if is_find_cuda_compile(&name) || command.args.iter().any(|a| a == "CUDA_NVCC_FLAGS") {
+                nvcc_arch_flags(&command.args, &mut archs, &mut native);
+            }
         }
     }
     let mut project = project?;
@@ -48,6 +58,55 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
     project.archs = archs;
     project.native = native;
     Some(project)
+}
+
+/// The CUDA sources the project's targets name by path (`add_library(zk STATIC src/core.cu
+/// ../src/wrap.cu)`, `add_executable`, `target_sources`, FindCUDA's `cuda_add_library`), each
+/// joined to the directory of the file that names it: `/`-separated, `..` resolved, sorted.
+/// A name built from a variable (`${SRC}/k.cu`) or a generator expression is no path here,
+/// nor one that climbs above the files' root.
+pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        for command in commands(text) {
+            let name = command.name.to_ascii_lowercase();
+            let names_sources = matches!(
+                name.as_str(),
+                "add_library" | "add_executable" | "target_sources"
+            ) || is_find_cuda_compile(&name);
+            if !names_sources {
+                continue;
+            }
+            let named = command
+                .args
+                .iter()
+                .filter(|a| a.ends_with(".cu") && !a.contains('$'))
+                .filter_map(|a| joined(dir, a));
+            out.extend(named);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `rel` joined to `dir`, `..` resolved; `None` when absolute or above the root.
+fn joined(dir: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') || rel.get(1..2) == Some(":") {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in rel.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// The archs a command sets: `set(CMAKE_CUDA_ARCHITECTURES 80 86)`,
@@ -70,6 +129,57 @@ fn arch_values(command: &Command, archs: &mut Vec<String>, native: &mut bool) {
             break;
         }
     }
+}
+
+/// Whether a command (lower-cased) is one of FindCUDA's that compile `.cu` files with nvcc:
+/// `cuda_add_library`, `cuda_add_executable`, `cuda_compile`, `cuda_compile_ptx`, ….
+fn is_find_cuda_compile(name: &str) -> bool {
+    matches!(name, "cuda_add_library" | "cuda_add_executable") || name.starts_with("cuda_compile")
+}
+
+/// The archs of nvcc flags among a FindCUDA command's arguments (`OPTIONS -arch=sm_61`) or
+/// `CUDA_NVCC_FLAGS` (`-gencode arch=compute_70,code=sm_70`, `-arch sm_80`).
+fn nvcc_arch_flags(args: &[String], archs: &mut Vec<String>, native: &mut bool) {
+    let mut values = Vec::new();
+    let mut next_is_value = false;
+    for arg in args {
+        if next_is_value {
+            values.push(arg.as_str());
+            next_is_value = false;
+            continue;
+        }
+        let flag = ["-arch", "--gpu-architecture", "-gencode", "--generate-code"]
+            .iter()
+            .find(|f| arg.starts_with(*f));
+        match flag.map(|f| &arg[f.len()..]) {
+            Some("") => next_is_value = true,
+            Some(value) if value.starts_with('=') => values.push(&value[1..]),
+            _ if arg.starts_with("arch=") => values.push(arg),
+            _ => {}
+        }
+    }
+    for value in values {
+        let targets = match value.find("code=") {
+            Some(at) => &value[at + 5..],
+            None => value,
+        };
+        for target in targets.split(',').map(|t| t.trim_matches(['[', ']', '"'])) {
+            if target == "native" {
+                *native = true;
+            } else if is_nvcc_arch(target) {
+                archs.push(target.to_owned());
+            }
+        }
+    }
+}
+
+/// `sm_61`, `compute_90a`, `sm_100f`.
+fn is_nvcc_arch(name: &str) -> bool {
+    let Some((prefix, n)) = name.split_once('_') else {
+        return false;
+    };
+    let n = n.trim_end_matches(['a', 'f']);
+    matches!(prefix, "sm" | "compute") && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Whether `value` is a CMake CUDA arch: `80`, `86-real`, `90a-virtual`, `all`, `all-major`.
@@ -234,6 +344,58 @@ mod tests {
         assert_eq!(
             off, None,
             "archs set without the language switched on build nothing"
+        );
+    }
+
+    /// grin-miner's plugins: CMake's legacy FindCUDA, `cuda_add_library` compiling with the
+    /// archs of its `OPTIONS` and of `CUDA_NVCC_FLAGS`; `find_package(CUDA)` alone (or
+    /// `CUDAToolkit`, to link cudart) compiles nothing.
+    #[test]
+    fn legacy_find_cuda_compiles_with_the_archs_of_its_flags() {
+        let found = cuda_project(&files(&[(
+            "plugins/CMakeLists.txt",
+            "project(Plugins)\nif (BUILD_CUDA_PLUGINS)\n  find_package(CUDA 4)\n  \
+             list(APPEND CUDA_NVCC_FLAGS \"-gencode arch=compute_70,code=sm_70\")\n  \
+             if (CUDA_FOUND)\n    CUDA_ADD_LIBRARY(lean_cuda SHARED lean.cu OPTIONS \"-arch=sm_61\")\n  \
+             endif()\nendif()\n",
+        )]));
+        assert_eq!(
+            found,
+            Some(Project {
+                at: "plugins/CMakeLists.txt:6".to_owned(),
+                archs: vec!["sm_61".to_owned(), "sm_70".to_owned()],
+                native: false,
+            })
+        );
+        let finds_only = cuda_project(&files(&[(
+            "c/CMakeLists.txt",
+            "project(p CXX)\nfind_package(CUDA 10)\nfind_package(CUDAToolkit)\n\
+             target_link_libraries(p CUDA::cudart)\n",
+        )]));
+        assert_eq!(finds_only, None);
+    }
+
+    /// tfhe's zk-cuda-backend: a target names a source beside the project
+    /// (`../src/c_wrapper.cu`); names built from variables are no paths.
+    #[test]
+    fn the_sources_targets_name_are_joined_to_their_files_directory() {
+        let named = super::named_sources(&files(&[
+            (
+                "backends/zk/cuda/CMakeLists.txt",
+                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu ../src/c_wrapper.cu ${GEN}/g.cu)\n",
+            ),
+            (
+                "backends/zk/cuda/bench/CMakeLists.txt",
+                "add_executable(b ./b.cu)\ntarget_sources(b PRIVATE ../../../../../../up.cu x.cpp)\n",
+            ),
+        ]));
+        assert_eq!(
+            named,
+            [
+                "backends/zk/cuda/bench/b.cu",
+                "backends/zk/cuda/src/core.cu",
+                "backends/zk/src/c_wrapper.cu",
+            ]
         );
     }
 

@@ -32,6 +32,9 @@
 //! - A function of the build script itself that makes a GPU build and is called from it is
 //!   reported at its call, `via` its definition; its own constructor is not reported again.
 //! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
+//! - A computed file handed to nvcc or cc inside a function that walks a literal directory
+//!   (`WalkDir::new("dir")`, `read_dir`, `glob("k/*.cu")`) compiles what the walk finds: the
+//!   walk's root is its input ([`walks`]).
 
 mod guards;
 mod lexed;
@@ -39,6 +42,7 @@ mod mentions;
 mod nvrtc;
 mod params;
 mod probes;
+mod walks;
 
 use std::collections::HashSet;
 
@@ -631,6 +635,7 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         BuilderKind::GateBuild => gate_build_methods(lx, &methods, helper.is_none(), &mut call),
         BuilderKind::Nvrtc => {}
     }
+    walks::walked_inputs(lx, anchor.path, &mut call);
     let flags: Vec<&str> = strs
         .iter()
         .filter(|&&(k, _)| !probes::probe_argument(lx, &ranges, k))

@@ -382,3 +382,80 @@ fn a_kernel_no_static_builder_accounts_for_is_accounted_for_by_a_witnessed_compi
     );
     assert_eq!(witnessed_by(&kernel, None), None);
 }
+
+/// lambdaworks: `gpu`'s build script walks `math`'s shader directory and hands nvcc each
+/// `.cu`: those files (and the header they include) are built by that call, not "by
+/// nothing", and a `.cu` of `gpu`'s own the walk does not reach is not.
+#[test]
+fn a_walk_of_another_packages_directory_builds_what_it_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"gpu\", \"math\"]\n"),
+            (
+                "gpu/Cargo.toml",
+                "[package]\nname = \"gpu\"\nversion = \"0.1.0\"\n",
+            ),
+            ("gpu/src/lib.rs", ""),
+            ("gpu/src/own.cu", "__global__ void own() {}\n"),
+            (
+                "gpu/build.rs",
+                "fn main() {\n    compile_cuda_shaders();\n}\nfn compile_cuda_shaders() {\n    let source_dir = \"../math/src/shaders\";\n    for entry in walkdir::WalkDir::new(source_dir) {\n        let entry = entry.unwrap();\n        std::process::Command::new(\"nvcc\").arg(\"-ptx\").arg(entry.path()).status().unwrap();\n    }\n}\n",
+            ),
+            (
+                "math/Cargo.toml",
+                "[package]\nname = \"math\"\nversion = \"0.1.0\"\n",
+            ),
+            ("math/src/lib.rs", ""),
+            (
+                "math/src/shaders/field/k.cu",
+                "#include \"k.cuh\"\n__global__ void k() {}\n",
+            ),
+            ("math/src/shaders/field/k.cuh", "#pragma once\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["gpu", "math"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(named("math/src/shaders/field/k.cu"), ["gpu/build.rs:2"]);
+    assert_eq!(named("math/src/shaders/field/k.cuh"), ["gpu/build.rs:2"]);
+    assert!(named("gpu/src/own.cu").is_empty(), "{sources:#?}");
+}
+
+/// tfhe's zk-cuda-backend: the CMake project in `cuda/` names `../src/wrap.cu` in its
+/// `add_library`: the cmake call builds it, not "nothing".
+#[test]
+fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+            (
+                "zk/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("zk/src/lib.rs", ""),
+            ("zk/src/wrap.cu", "__global__ void w() {}\n"),
+            ("zk/src/unused.cu", "__global__ void u() {}\n"),
+            (
+                "zk/build.rs",
+                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
+            ),
+            (
+                "zk/cuda/CMakeLists.txt",
+                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu ../src/wrap.cu)\n",
+            ),
+            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(named("zk/cuda/src/core.cu"), ["zk/build.rs:2"]);
+    assert_eq!(named("zk/src/wrap.cu"), ["zk/build.rs:2"]);
+    assert!(named("zk/src/unused.cu").is_empty(), "{sources:#?}");
+}

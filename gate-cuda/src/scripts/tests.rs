@@ -704,3 +704,26 @@ fn escaped_code_lists_are_read_and_a_probes_question_is_no_arch() {
         "{call:#?}"
     );
 }
+
+/// lambdaworks: nvcc handed each `.cu` a walk of another package's directory finds; the
+/// walk's root (a literal, or a `let` bound to one) is the call's input. A walk of a
+/// computed directory leaves the call computed.
+#[test]
+fn a_file_handed_over_from_a_directory_walk_is_what_the_walk_finds() {
+    let walk = only_call(
+        "fn main() {\n    compile_cuda_shaders();\n}\nfn compile_cuda_shaders() {\n    let source_dir = \"../math/src/shaders\";\n    for entry in WalkDir::new(source_dir).into_iter().map(Result::unwrap) {\n        Command::new(\"nvcc\").arg(\"-ptx\").arg(entry.path()).status().unwrap();\n    }\n}\n",
+    );
+    assert_eq!(walk.inputs, strings(&["../math/src/shaders"]), "{walk:#?}");
+    assert!(!walk.computed_inputs);
+    let globbed = only_call(
+        "fn main() {\n    for path in glob::glob(\"kernels/*.cu\").unwrap() {\n        cc::Build::new().cuda(true).file(path.unwrap()).compile(\"k\");\n    }\n}\n",
+    );
+    assert_eq!(globbed.inputs, strings(&["kernels/*.cu"]), "{globbed:#?}");
+    let computed = only_call(
+        "fn main() {\n    let dir = std::env::var(\"KERNELS\").unwrap();\n    for e in std::fs::read_dir(&dir).unwrap() {\n        Command::new(\"nvcc\").arg(e.unwrap().path()).status().unwrap();\n    }\n}\n",
+    );
+    assert!(
+        computed.computed_inputs && computed.inputs.is_empty(),
+        "{computed:#?}"
+    );
+}

@@ -1,0 +1,95 @@
+//! The directories a build script walks to hand nvcc (or cc) its files one at a time:
+//! `for entry in WalkDir::new("../math/src/gpu/cuda/shaders")` (lambdaworks),
+//! `std::fs::read_dir(dir)`, `glob("kernels/**/*.cu")`. A call whose input is computed
+//! (`.arg(entry.path())`) compiles what the walks of its own function find; the walk's root,
+//! a literal or a name bound to one, becomes its input (a directory or a glob, relative to
+//! the package, as every input is).
+
+use super::lexed::{FnDef, Lexed};
+use super::{Call, literal_input};
+use gate_formats::kernel_bom::BuilderKind;
+
+/// A raw nvcc or cc call at token `at` whose file is computed, handed over one at a time from
+/// a walk of a directory (`.arg(entry.path())`): what the walk finds is what it compiles.
+pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
+    if !call.computed_inputs || !matches!(call.kind, BuilderKind::Nvcc | BuilderKind::Cc) {
+        return;
+    }
+    let walked = walked(lx, at);
+    if !walked.is_empty() {
+        call.inputs.extend(walked);
+        call.computed_inputs = false;
+    }
+}
+
+/// The functions that walk a directory, by the name called (`WalkDir::new`, `read_dir`,
+/// `glob`, and glob's `glob_with`).
+fn walks_at(lx: &Lexed<'_>, k: usize) -> Option<usize> {
+    let open = match lx.ident(k)? {
+        "WalkDir" if lx.path_sep(k + 1) && lx.is_ident(k + 3, "new") => k + 4,
+        "read_dir" | "glob" | "glob_with" if !lx.punct(k.wrapping_sub(1), b'.') => k + 1,
+        _ => return None,
+    };
+    lx.punct(open, b'(').then_some(open)
+}
+
+/// The literal roots of the walks in the innermost function around token `at` (none when it
+/// is in no function, or a walk's root is computed).
+fn walked(lx: &Lexed<'_>, at: usize) -> Vec<String> {
+    let fns = lx.fns();
+    let Some(def) = fns
+        .iter()
+        .filter(|f| f.open < at && at < f.close)
+        .min_by_key(|f| f.close - f.open)
+    else {
+        return Vec::new();
+    };
+    roots(lx, def)
+}
+
+fn roots(lx: &Lexed<'_>, def: &FnDef<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in def.open..def.close {
+        let Some(open) = walks_at(lx, k) else {
+            continue;
+        };
+        let close = lx.matching(open);
+        if let Some(root) = root(lx, open + 1, close) {
+            out.push(root.to_owned());
+        }
+    }
+    out
+}
+
+/// The one literal of a walk's first argument (`"dir"`, `Path::new("dir")`, `&dir` with `let
+/// dir = "dir"`), or `None`.
+fn root<'a>(lx: &Lexed<'a>, a: usize, b: usize) -> Option<&'a str> {
+    let end = (a..b).find(|&k| lx.punct(k, b',')).unwrap_or(b);
+    let single = |lits: Vec<(usize, &'a str)>| match lits.as_slice() {
+        [(_, s)] if literal_input(s) => Some(*s),
+        _ => None,
+    };
+    let direct = lx.strs(a, end);
+    if !direct.is_empty() {
+        return single(direct);
+    }
+    let mut k = a;
+    while lx.punct(k, b'&') {
+        k += 1;
+    }
+    let name = lx.ident(k).filter(|_| k + 1 == end)?;
+    bound_literal(lx, name).filter(|s| literal_input(s))
+}
+
+/// The literal the first `let`, `const` or `static` of the file that binds `name` binds it
+/// to, when the bound value is that literal alone (`let dir = "../k";`, not
+/// `let dir = env::var("DIR")`).
+fn bound_literal<'a>(lx: &Lexed<'a>, name: &str) -> Option<&'a str> {
+    let at = (0..lx.toks.len()).find(|&i| {
+        matches!(lx.ident(i), Some("const" | "static" | "let"))
+            && (lx.is_ident(i + 1, name) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
+    })?;
+    let end = lx.stmt_end(at);
+    let eq = (at..end).find(|&k| lx.punct(k, b'='))?;
+    (eq + 2 == end).then(|| lx.str_value(eq + 1)).flatten()
+}
