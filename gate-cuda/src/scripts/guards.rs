@@ -17,7 +17,7 @@ impl Guards {
     /// `CARGO_FEATURE_X` (or a variable bound to either), and `if !..  { return }` early exits.
     pub(super) fn new(lx: &Lexed<'_>) -> Guards {
         let mut ranges = Vec::new();
-        let mut vars: HashMap<&str, String> = HashMap::new();
+        let mut vars: HashMap<&str, String> = predicates(lx);
         for i in 0..lx.toks.len() {
             if lx.is_ident(i, "let") {
                 let name = if lx.is_ident(i + 1, "mut") {
@@ -59,6 +59,36 @@ impl Guards {
             .min_by_key(|(a, b, _)| b - a)
             .map(|(_, _, f)| f.as_str())
     }
+}
+
+/// The functions of the file that answer whether a feature is on (llm's `fn cfg_cublas() ->
+/// bool { !cfg!(target_os = "macos") && cfg!(feature = "cublas") }`): a body that tests one
+/// feature, not negated, with no `||`, in a function returning `bool`. An `if cfg_cublas()`
+/// is then guarded by that feature.
+fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
+    let mut out = HashMap::new();
+    for def in lx.fns() {
+        let returns_bool = (lx.matching(def.params)..def.open).any(|k| lx.is_ident(k, "bool"));
+        if !returns_bool {
+            continue;
+        }
+        let body = def.open..def.close;
+        let or = body
+            .clone()
+            .any(|k| lx.punct(k, b'|') && lx.punct(k + 1, b'|'));
+        let tests: Vec<(usize, &str)> = body
+            .filter(|&k| lx.is_ident(k, "cfg") && lx.punct(k + 1, b'!') && lx.punct(k + 2, b'('))
+            .filter(|&k| lx.is_ident(k + 3, "feature") && lx.punct(k + 4, b'='))
+            .filter_map(|k| lx.str_value(k + 5).map(|f| (k, f)))
+            .collect();
+        if let [(k, feature)] = tests[..]
+            && !or
+            && !lx.punct(k.wrapping_sub(1), b'!')
+        {
+            out.insert(def.name, format!("feature \"{feature}\""));
+        }
+    }
+    out
 }
 
 /// End of the item or statement starting at `start`: its `;`, or its first block's `}`.

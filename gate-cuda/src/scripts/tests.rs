@@ -727,3 +727,25 @@ fn a_file_handed_over_from_a_directory_walk_is_what_the_walk_finds() {
         "{computed:#?}"
     );
 }
+
+/// llm's ggml-sys: the build is switched on through a predicate function
+/// (`if cfg_cublas() { .. }`), which tests the feature; one that negates it, or ors it with
+/// something else, switches nothing.
+#[test]
+fn a_feature_tested_through_a_predicate_function_switches_the_build() {
+    let build = |predicate: &str| {
+        only_call(&format!(
+            "fn main() {{\n    if cfg_cublas() {{\n        enable_cublas();\n    }}\n}}\nfn cfg_cublas() -> bool {{\n    {predicate}\n}}\nfn enable_cublas() {{\n    std::process::Command::new(\"nvcc\").arg(\"-c\").arg(\"cuda/k.cu\").status().unwrap();\n}}\n"
+        ))
+        .switch
+    };
+    assert_eq!(
+        build("!cfg!(target_os = \"macos\") && cfg!(feature = \"cublas\")").as_deref(),
+        Some("feature \"cublas\"")
+    );
+    assert_eq!(build("!cfg!(feature = \"cublas\")"), None);
+    assert_eq!(
+        build("cfg!(feature = \"cublas\") || cfg!(feature = \"hipblas\")"),
+        None
+    );
+}
