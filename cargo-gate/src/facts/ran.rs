@@ -36,11 +36,17 @@ pub(super) const NO_LOCKFILE: &str = "there is no Cargo.lock";
 
 impl Resolve {
     /// Why the lockfile does not hold the dependency graph, in the words a blocked check
-    /// gives: there is none, or it does not resolve.
-    pub fn why_unresolved(&self) -> &'static str {
+    /// gives: there is none, the environment kept cargo from resolving it (the pinned
+    /// toolchain is not installed, a source is out of reach: what is missing and how to get
+    /// it), or it does not resolve.
+    pub fn why_unresolved(&self) -> String {
         match self {
-            Resolve::Failed { error, .. } if error == NO_LOCKFILE => NO_LOCKFILE,
-            _ => "Cargo.lock does not resolve",
+            Resolve::Failed { error, .. } if error == NO_LOCKFILE => NO_LOCKFILE.to_owned(),
+            Resolve::Failed {
+                unavailable: Some(unavailable),
+                ..
+            } => unavailable.reason(),
+            _ => "Cargo.lock does not resolve".to_owned(),
         }
     }
 

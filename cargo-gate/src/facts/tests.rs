@@ -372,3 +372,27 @@ fn ci_features_are_blamed_only_where_a_graph_was_possible() {
     assert!(tree.is_err(), "{tree:?}");
     assert!(unknown.is_empty(), "{unknown:?}");
 }
+
+/// tfhe-rs pins a toolchain this machine lacks: what kept the kernels and the tests from
+/// being built is that, not the lockfile (which resolves wherever the toolchain is there).
+#[test]
+fn an_unresolved_lockfile_says_what_the_environment_lacks() {
+    use crate::tools::cargo::Unavailable;
+    let failed = |unavailable: Option<Unavailable>, error: &str| Resolve::Failed {
+        unavailable,
+        error: error.to_owned(),
+        log: String::new(),
+    };
+    let missing = failed(
+        Some(Unavailable::ToolchainNotInstalled("1.91.1".to_owned())),
+        "toolchain '1.91.1' is not installed",
+    );
+    assert_eq!(
+        missing.why_unresolved(),
+        "the pinned toolchain `1.91.1` is not installed (run `rustup toolchain install 1.91.1`)"
+    );
+    let stale = failed(None, "the lock file needs to be updated");
+    assert_eq!(stale.why_unresolved(), "Cargo.lock does not resolve");
+    let none = failed(None, super::ran::NO_LOCKFILE);
+    assert_eq!(none.why_unresolved(), "there is no Cargo.lock");
+}
