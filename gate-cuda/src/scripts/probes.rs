@@ -112,7 +112,60 @@ pub(super) fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
             return Some((lx.toks[i].line, dest.to_owned()));
         }
     }
+    nvcc_output(lx)
+}
+
+/// nvcc's own `-o` writing a GPU artifact outside `OUT_DIR`: a literal path
+/// (`.arg("-o").arg("../k.ptx")`), or the source's own path with its extension changed
+/// (`out.set_extension("ptx")` on a path that is not under `OUT_DIR`: lambdaworks writes each
+/// shader's PTX beside it, into another package's source tree).
+fn nvcc_output(lx: &Lexed<'_>) -> Option<(u32, String)> {
+    for k in 0..lx.toks.len() {
+        if !matches!(lx.str_value(k), Some("-o" | "--output-file")) {
+            continue;
+        }
+        // The next argument: a literal, or a name (`&out_path`), within `).arg(`.
+        let Some(next) = (k + 1..(k + 8).min(lx.toks.len()))
+            .find(|&n| lx.str_value(n).is_some() || lx.ident(n).is_some_and(|w| w != "arg"))
+        else {
+            continue;
+        };
+        if let Some(path) = lx.str_value(next) {
+            if is_gpu_artifact(path) && !path.contains("OUT_DIR") {
+                return Some((lx.toks[k].line, path.to_owned()));
+            }
+            continue;
+        }
+        let Some(name) = lx.ident(next) else { continue };
+        if let Some(ext) = beside_the_source(lx, name) {
+            let what = format!("{name}: the source's path with .{ext}");
+            return Some((lx.toks[k].line, what));
+        }
+    }
     None
+}
+
+/// The artifact extension `name.set_extension(..)` gives a path whose binding names no
+/// `OUT_DIR` (`let mut out_path = entry.path().to_owned()`).
+fn beside_the_source<'a>(lx: &Lexed<'a>, name: &str) -> Option<&'a str> {
+    let set = (0..lx.toks.len()).find(|&i| {
+        lx.is_ident(i, name) && lx.punct(i + 1, b'.') && lx.is_ident(i + 2, "set_extension")
+    })?;
+    let ext = lx
+        .str_value(set + 4)
+        .filter(|e| is_gpu_artifact(&format!(".{e}")))?;
+    let binding = (0..set).rev().find(|&i| {
+        lx.is_ident(i, "let")
+            && (lx.is_ident(i + 1, name) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
+    })?;
+    let end = lx.stmt_end(binding);
+    let from_out_dir = (binding..end).any(|i| {
+        lx.str_value(i).is_some_and(|s| s.contains("OUT_DIR"))
+            || lx
+                .ident(i)
+                .is_some_and(|w| w.to_ascii_lowercase().contains("out_dir"))
+    });
+    (!from_out_dir).then_some(ext)
 }
 
 /// Whether the string at `k`, in a builder's `ranges`, is an argument of a plain function

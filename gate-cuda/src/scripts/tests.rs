@@ -749,3 +749,28 @@ fn a_feature_tested_through_a_predicate_function_switches_the_build() {
         None
     );
 }
+
+/// lambdaworks: nvcc's own `-o` writes each shader's PTX beside its source (another
+/// package's source tree), which that package embeds; a literal `-o` path outside `OUT_DIR`
+/// is said too, and one under `OUT_DIR` is not.
+#[test]
+fn nvccs_own_output_outside_out_dir_is_said() {
+    let beside = script(
+        "fn main() {\n    for entry in WalkDir::new(\"../math/src/shaders\") {\n        let entry = entry.unwrap();\n        let mut out_path = entry.path().to_owned();\n        out_path.set_extension(\"ptx\");\n        Command::new(\"nvcc\").arg(\"-ptx\").arg(entry.path()).arg(\"-o\").arg(&out_path).status().unwrap();\n    }\n}\n",
+    );
+    assert_eq!(
+        beside.outside_out_dir,
+        Some((6, "out_path: the source's path with .ptx".to_owned()))
+    );
+    let literal = script(
+        "fn main() {\n    Command::new(\"nvcc\").args([\"-ptx\", \"k.cu\", \"-o\", \"../math/k.ptx\"]).status().unwrap();\n}\n",
+    );
+    assert_eq!(
+        literal.outside_out_dir,
+        Some((2, "../math/k.ptx".to_owned()))
+    );
+    let inside = script(
+        "fn main() {\n    let out_dir = std::env::var(\"OUT_DIR\").unwrap();\n    let mut out = std::path::PathBuf::from(&out_dir).join(\"k\");\n    out.set_extension(\"ptx\");\n    Command::new(\"nvcc\").arg(\"-ptx\").arg(\"k.cu\").arg(\"-o\").arg(&out).status().unwrap();\n}\n",
+    );
+    assert_eq!(inside.outside_out_dir, None);
+}
