@@ -236,6 +236,10 @@ pub struct Builder {
     /// For NVRTC: the library it loads, as far as the artifacts or the crate providing
     /// NVRTC say (`libnvrtc.so.13`, `the CUDA 13.0 NVRTC through cudarc 0.19.10`).
     pub loads: Option<String>,
+    /// The CUDA files it names that the repository does not track (a git submodule's, a
+    /// generated file), as written: their kernels are compiled, but no source file lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untracked: Vec<String>,
 }
 
 impl Builder {
@@ -254,6 +258,7 @@ impl Builder {
             dependency: false,
             ships: true,
             loads: None,
+            untracked: Vec::new(),
         }
     }
 }

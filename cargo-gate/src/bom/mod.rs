@@ -211,6 +211,7 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
             indices.push(builders.len());
             builders.push(Builder {
                 ships: shipped(package),
+                untracked: untracked_inputs(call, &package.dir, facts),
                 ..script_builder(&package.name, &rel, call, &analysed, false)
             });
         }
@@ -406,6 +407,21 @@ fn cmake_files(project: &Path, facts: &Facts, root: &Path) -> Vec<(String, Strin
             let text = gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?;
             Some((gate_support::path::relative(root, p), text))
         })
+        .collect()
+}
+
+/// The CUDA files `call` names (literally, not a glob or a directory) that the repository does
+/// not track, as written: a git submodule's (`llama-cpp/ggml-cuda.cu`) or a generated file.
+fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) -> Vec<String> {
+    call.inputs
+        .iter()
+        .filter(|input| input.ends_with(".cu") || input.ends_with(".cuh"))
+        .filter(|input| !input.contains(['*', '?', '[']))
+        .filter(|input| {
+            let path = gate_support::path::normalize(&dir.join(input));
+            !facts.index.files.iter().any(|f| f.path == path)
+        })
+        .cloned()
         .collect()
 }
 

@@ -422,11 +422,34 @@ mod tests {
         );
         assert!(
             finding.message.starts_with(
-                "CUDA compiled outside gate-build by raw nvcc from no source tracked here"
+                "CUDA compiled outside gate-build by raw nvcc from `vendor/ggml-cuda.cu`, which \
+                 the repository does not track"
             ),
             "{}",
             finding.message
         );
+    }
+
+    /// sppark's `rust/`: nvcc (cc with `.cuda(true)`) compiles host code from a computed
+    /// path and names no CUDA file: no evidence of kernels, nothing said.
+    #[test]
+    fn a_build_of_computed_host_code_is_no_untracked_cuda() {
+        let outcome = run(
+            &[
+                (
+                    "host/Cargo.toml",
+                    "[package]\nname = \"host\"\nversion = \"0.1.0\"\n",
+                ),
+                (
+                    "host/build.rs",
+                    "fn main() {\n    let all_gpus = std::path::Path::new(&std::env::var(\"BASE\").unwrap()).join(\"util/all_gpus.cpp\");\n    let mut nvcc = cc::Build::new();\n    nvcc.cuda(true);\n    nvcc.file(&all_gpus).compile(\"x\");\n}\n",
+                ),
+                ("host/src/lib.rs", ""),
+            ],
+            &["host"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:?}");
+        assert!(outcome.findings.is_empty(), "{outcome:?}");
     }
 
     #[test]

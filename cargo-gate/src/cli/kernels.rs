@@ -113,6 +113,12 @@ pub(crate) fn text(bom: &Bom) -> String {
         if !b.archs.is_empty() {
             line.push_str(&format!("  archs {}", b.archs.join(" ")));
         }
+        if !b.untracked.is_empty() {
+            line.push_str(&format!(
+                "  compiles {} (not tracked)",
+                b.untracked.join(" ")
+            ));
+        }
         for (flag, on) in [
             ("-arch=native", b.native_arch),
             ("probes the GPU", b.gpu_probe.is_some()),

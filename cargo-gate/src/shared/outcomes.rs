@@ -104,28 +104,25 @@ pub fn is_untracked_build(finding: &Finding) -> bool {
         .is_some_and(|g| g.ends_with(UNTRACKED_GROUP))
 }
 
-/// The workspace's own builds that compile CUDA from no source tracked here: a git submodule
-/// (llama.cpp's `ggml-cuda.cu`, compiled by raw nvcc under a `cublas` feature), a generated
-/// file, or a path the build script computes. Their kernels ship as surely as a tracked
-/// source's, so each counts as CUDA outside gate-build, at the call that compiles it (the
-/// file itself the gate cannot name). NVRTC and cuda_builder compile no CUDA files, gate-build
-/// is judged by its manifests, and a dependency's builds are its own.
+/// The workspace's own builds that compile CUDA from no source tracked here: a CUDA file the
+/// repository does not track (a git submodule's: llama.cpp's `ggml-cuda.cu`, compiled by raw
+/// nvcc under a `cublas` feature; a generated file), or a CMake project switched to CUDA whose
+/// sources are none of the tracked files (grin-miner's plugins, in a submodule). Their kernels
+/// ship as surely as a tracked source's, so each counts as CUDA outside gate-build, at the call
+/// that compiles it. A call whose files are computed and name no CUDA file (sppark's nvcc on
+/// host `.cpp` files) is no evidence of kernels; NVRTC and cuda_builder compile no CUDA files,
+/// gate-build is judged by its manifests, and a dependency's builds are its own.
 fn untracked_builds(
     inventory: &[gate_formats::kernel_bom::SourceFile],
     builders: &[gate_formats::kernel_bom::Builder],
     severity: Severity,
 ) -> Vec<Finding> {
     use gate_formats::kernel_bom::BuilderKind;
-    let compiles_files = |kind| {
-        !matches!(
-            kind,
-            BuilderKind::GateBuild | BuilderKind::Nvrtc | BuilderKind::CudaBuilder
-        )
-    };
     builders
         .iter()
         .enumerate()
-        .filter(|(_, b)| !b.dependency && b.ships && compiles_files(b.kind))
+        .filter(|(_, b)| !b.dependency && b.ships)
+        .filter(|(_, b)| !b.untracked.is_empty() || b.kind == BuilderKind::Cmake)
         .filter(|(i, _)| !inventory.iter().any(|s| s.built_by.contains(i)))
         .map(|(_, b)| {
             let location = match b.at.rsplit_once(':') {
@@ -136,12 +133,19 @@ fn untracked_builds(
                 },
                 None => Location::file(b.at.clone()),
             };
+            let from = match b.untracked.as_slice() {
+                [] => "a CMake project whose CUDA sources the repository does not track".to_owned(),
+                files => format!(
+                    "`{}`, which the repository does not track",
+                    files.join("`, `")
+                ),
+            };
             Finding::new(
                 severity,
                 format!(
-                    "CUDA compiled outside gate-build by {} from no source tracked here (a git \
-                     submodule, a generated file or a computed path): no manifest shows that \
-                     its kernels build, load or have CPU references",
+                    "CUDA compiled outside gate-build by {} from {from} (a git submodule, a \
+                     generated file): no manifest shows that its kernels build, load or have CPU \
+                     references",
                     b.kind.describe()
                 ),
             )
