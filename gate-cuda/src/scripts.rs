@@ -252,7 +252,10 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 }
                 let calls = calls_in(lx, (def.open + 1, def.close), &visible, &[], &guards[index]);
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
-                if let Some(mut call) = calls.into_iter().find(|c| !c.cmake_project) {
+                // Builds in branches of one helper (llm's nvcc for Windows and for the rest)
+                // are one call of it: their inputs and archs together.
+                let mut builds = calls.into_iter().filter(|c| !c.cmake_project);
+                if let Some(mut call) = builds.next().map(|first| builds.fold(first, merged)) {
                     call.line = def.line;
                     let input_params = params::input_params(lx, &def, &mut call);
                     known.insert((index, def.open));
@@ -659,6 +662,19 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
     dedupe(&mut call.include_dirs);
     dedupe(&mut call.archs);
     Some(call)
+}
+
+/// `first` with what `other`, a build in another branch of the same helper, adds.
+fn merged(mut first: Call, other: Call) -> Call {
+    first.inputs.extend(other.inputs);
+    first.include_dirs.extend(other.include_dirs);
+    first.archs.extend(other.archs);
+    first.native_arch |= other.native_arch;
+    first.computed_inputs |= other.computed_inputs;
+    dedupe(&mut first.inputs);
+    dedupe(&mut first.include_dirs);
+    dedupe(&mut first.archs);
+    first
 }
 
 /// Adds what the helper itself sets up to a call that goes through it.

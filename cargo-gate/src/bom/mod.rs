@@ -411,18 +411,23 @@ fn cmake_files(project: &Path, facts: &Facts, root: &Path) -> Vec<(String, Strin
 }
 
 /// The CUDA files `call` names (literally, not a glob or a directory) that the repository does
-/// not track, as written: a git submodule's (`llama-cpp/ggml-cuda.cu`) or a generated file.
+/// not track, `/`-separated (a Windows branch's `r"llama-cpp\ggml-cuda.cu"` is the same file):
+/// a git submodule's (`llama-cpp/ggml-cuda.cu`) or a generated file.
 fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) -> Vec<String> {
-    call.inputs
+    let mut untracked: Vec<String> = call
+        .inputs
         .iter()
         .filter(|input| input.ends_with(".cu") || input.ends_with(".cuh"))
         .filter(|input| !input.contains(['*', '?', '[']))
+        .map(|input| input.replace('\\', "/"))
         .filter(|input| {
             let path = gate_support::path::normalize(&dir.join(input));
             !facts.index.files.iter().any(|f| f.path == path)
         })
-        .cloned()
-        .collect()
+        .collect();
+    untracked.sort();
+    untracked.dedup();
+    untracked
 }
 
 /// The most of one CMake file read (a generated one can be large; none that matters is).

@@ -107,7 +107,10 @@ fn item_end(lx: &Lexed<'_>, start: usize) -> usize {
     lx.toks.len()
 }
 
-/// The feature a condition in `a..b` tests, and whether it is negated.
+/// The feature a condition in `a..b` tests, and whether it is negated: by `not(feature ..)`,
+/// `is_err`/`is_none`, a `!` on a parenthesised group, or a `!` on the test itself. A `!` on
+/// another test beside it (`cfg_cublas() && !cfg!(target_os = "macos")`, llm) negates that
+/// one only.
 fn feature_in(
     lx: &Lexed<'_>,
     a: usize,
@@ -118,26 +121,35 @@ fn feature_in(
         (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
             || lx.is_ident(k, "is_err")
             || lx.is_ident(k, "is_none")
-            || (lx.punct(k, b'!') && lx.ident(k.wrapping_sub(1)).is_none_or(|w| w != "cfg"))
+            || (lx.punct(k, b'!') && lx.punct(k + 1, b'(') && lx.ident(k.wrapping_sub(1)).is_none())
     });
+    let not_before = |start: usize| start > a && lx.punct(start - 1, b'!');
     for k in a..b.min(lx.toks.len()) {
         if lx.is_ident(k, "feature")
             && lx.punct(k + 1, b'=')
             && let Some(f) = lx.str_value(k + 2)
         {
+            // The test starts at its `cfg` (`!cfg!(feature = "x")` negates it).
+            let cfg = (a..k).rev().find(|&c| lx.is_ident(c, "cfg"));
+            let negated = negated || cfg.is_some_and(not_before);
             return Some((format!("feature \"{f}\""), negated));
         }
         if let Some(rest) = lx
             .str_value(k)
             .and_then(|s| s.strip_prefix("CARGO_FEATURE_"))
         {
+            // `!env::var("CARGO_FEATURE_X").is_ok()`: any `!` but a macro's.
+            let negated = negated
+                || (a..b).any(|n| {
+                    lx.punct(n, b'!') && lx.ident(n.wrapping_sub(1)).is_none_or(|w| w != "cfg")
+                });
             return Some((
                 format!("feature \"{}\"", rest.to_ascii_lowercase()),
                 negated,
             ));
         }
         if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
-            return Some((f.clone(), negated));
+            return Some((f.clone(), negated || not_before(k)));
         }
     }
     None

@@ -743,6 +743,15 @@ fn a_feature_tested_through_a_predicate_function_switches_the_build() {
         build("!cfg!(target_os = \"macos\") && cfg!(feature = \"cublas\")").as_deref(),
         Some("feature \"cublas\"")
     );
+    // llm's own call site: the predicate beside a negated test of something else.
+    let call_site = only_call(
+        "fn main() {\n    if cfg_cublas() && !cfg!(target_os = \"macos\") {\n        enable_cublas();\n    }\n}\nfn cfg_cublas() -> bool {\n    cfg!(feature = \"cublas\")\n}\nfn enable_cublas() {\n    std::process::Command::new(\"nvcc\").arg(\"-c\").arg(\"cuda/k.cu\").status().unwrap();\n}\n",
+    );
+    assert_eq!(call_site.switch.as_deref(), Some("feature \"cublas\""));
+    let negated = only_call(
+        "fn main() {\n    if !cfg_cublas() {\n        return;\n    }\n    std::process::Command::new(\"nvcc\").arg(\"-c\").arg(\"cuda/k.cu\").status().unwrap();\n}\nfn cfg_cublas() -> bool {\n    cfg!(feature = \"cublas\")\n}\n",
+    );
+    assert_eq!(negated.switch.as_deref(), Some("feature \"cublas\""));
     assert_eq!(build("!cfg!(feature = \"cublas\")"), None);
     assert_eq!(
         build("cfg!(feature = \"cublas\") || cfg!(feature = \"hipblas\")"),
@@ -773,4 +782,19 @@ fn nvccs_own_output_outside_out_dir_is_said() {
         "fn main() {\n    let out_dir = std::env::var(\"OUT_DIR\").unwrap();\n    let mut out = std::path::PathBuf::from(&out_dir).join(\"k\");\n    out.set_extension(\"ptx\");\n    Command::new(\"nvcc\").arg(\"-ptx\").arg(\"k.cu\").arg(\"-o\").arg(&out).status().unwrap();\n}\n",
     );
     assert_eq!(inside.outside_out_dir, None);
+}
+
+/// llm's `enable_cublas`: one nvcc for Windows, one for the rest, in branches of one helper;
+/// a call of the helper compiles what either names.
+#[test]
+fn builds_in_branches_of_one_helper_are_one_call_of_it() {
+    let call = only_call(
+        "fn main() {\n    enable_cublas();\n}\nfn enable_cublas() {\n    if cfg!(target_os = \"windows\") {\n        std::process::Command::new(\"nvcc\").arg(\"-arch=sm_61\").arg(r\"cpp\\k.cu\").status().unwrap();\n    } else {\n        std::process::Command::new(\"nvcc\").arg(\"-arch=sm_75\").arg(\"cpp/k.cu\").status().unwrap();\n    }\n}\n",
+    );
+    assert_eq!(
+        call.inputs,
+        strings(&["cpp\\k.cu", "cpp/k.cu"]),
+        "{call:#?}"
+    );
+    assert_eq!(call.archs, strings(&["sm_61", "sm_75"]));
 }
