@@ -34,7 +34,7 @@
 //! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
 //! - A computed file handed to nvcc or cc inside a function that walks a literal directory
 //!   (`WalkDir::new("dir")`, `read_dir`, `glob("k/*.cu")`) compiles what the walk finds: the
-//!   walk's root is its input ([`walks`]).
+//!   walk's root is its input (`scripts/walks.rs`).
 
 mod guards;
 mod lexed;

@@ -96,7 +96,8 @@ pub fn outside_gate_build(
 /// The group of [`untracked_builds`]' findings, after the package's name.
 const UNTRACKED_GROUP: &str = "CUDA compiled from sources not tracked here, not by gate-build";
 
-/// Whether `finding` is one of [`untracked_builds`]' (a build, not a source).
+/// Whether `finding` is a build of CUDA sources not tracked here, one of [`outside_gate_build`]'s
+/// findings (a build, not a source).
 pub fn is_untracked_build(finding: &Finding) -> bool {
     finding
         .group
