@@ -69,8 +69,17 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (path, text) in files {
         let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        // `set(C_WRAPPER_SOURCES ../src/c_wrapper.cu)`, then `${C_WRAPPER_SOURCES}` (tfhe-rs):
+        // a variable set to literal paths in the same file, read once it is set.
+        let mut vars: std::collections::HashMap<String, Vec<String>> = Default::default();
         for command in commands(text) {
             let name = command.name.to_ascii_lowercase();
+            if name == "set"
+                && let Some((var, values)) = command.args.split_first()
+            {
+                vars.insert(format!("${{{var}}}"), values.to_vec());
+                continue;
+            }
             let names_sources = matches!(
                 name.as_str(),
                 "add_library" | "add_executable" | "target_sources"
@@ -81,6 +90,7 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
             let named = command
                 .args
                 .iter()
+                .flat_map(|a| vars.get(a).map_or(std::slice::from_ref(a), Vec::as_slice))
                 .filter(|a| a.ends_with(".cu") && !a.contains('$'))
                 .filter_map(|a| joined(dir, a));
             out.extend(named);
@@ -376,13 +386,14 @@ mod tests {
     }
 
     /// tfhe's zk-cuda-backend: a target names a source beside the project
-    /// (`../src/c_wrapper.cu`); names built from variables are no paths.
+    /// (`../src/c_wrapper.cu`) through a variable set to it; names built from other
+    /// variables are no paths.
     #[test]
     fn the_sources_targets_name_are_joined_to_their_files_directory() {
         let named = super::named_sources(&files(&[
             (
                 "backends/zk/cuda/CMakeLists.txt",
-                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu ../src/c_wrapper.cu ${GEN}/g.cu)\n",
+                "project(zk LANGUAGES CXX CUDA)\nset(WRAP ../src/c_wrapper.cu)\nadd_library(zk STATIC src/core.cu ${WRAP} ${GEN}/g.cu)\n",
             ),
             (
                 "backends/zk/cuda/bench/CMakeLists.txt",
