@@ -101,6 +101,69 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     out
 }
 
+/// The directories a project adds only under an option that is off by default
+/// (`option(TESTS "…" OFF)`, then `if(TESTS) add_subdirectory(tests) endif()`: tfhe-rs' tests
+/// and benchmarks), joined to the directory of the file that adds them, `..` resolved. An
+/// option `switched(name)` says the build script may switch on is not off; an `else` or
+/// `elseif` branch is taken to be on.
+pub fn off_subdirectories(
+    files: &[(String, String)],
+    switched: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let parsed: Vec<(&str, Vec<Command>)> = files
+        .iter()
+        .map(|(path, text)| {
+            (
+                path.rsplit_once('/').map_or("", |(dir, _)| dir),
+                commands(text),
+            )
+        })
+        .collect();
+    let off: std::collections::HashSet<&str> = parsed
+        .iter()
+        .flat_map(|(_, commands)| commands)
+        .filter(|c| c.name.eq_ignore_ascii_case("option"))
+        // `option(NAME "doc" [ON])`: the doc is split into words here, so the value is the
+        // last argument after the doc, when it is one; without one, the option is off.
+        .filter(|c| c.args.len() <= 2 || !is_on(&c.args[c.args.len() - 1]))
+        .filter_map(|c| c.args.first().map(String::as_str))
+        .filter(|name| !switched(name))
+        .collect();
+    let mut out = Vec::new();
+    for (dir, commands) in &parsed {
+        let mut branches: Vec<bool> = Vec::new();
+        for command in commands {
+            match command.name.to_ascii_lowercase().as_str() {
+                "if" => branches
+                    .push(matches!(&command.args[..], [name] if off.contains(name.as_str()))),
+                "elseif" | "else" => {
+                    if let Some(top) = branches.last_mut() {
+                        *top = false;
+                    }
+                }
+                "endif" => {
+                    branches.pop();
+                }
+                "add_subdirectory" if branches.contains(&true) => {
+                    out.extend(command.args.first().and_then(|d| joined(dir, d)));
+                }
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether a CMake value is true (`ON`, `TRUE`, `1`, `YES`, `Y`).
+fn is_on(value: &str) -> bool {
+    matches!(
+        value.to_ascii_uppercase().as_str(),
+        "ON" | "TRUE" | "1" | "YES" | "Y"
+    )
+}
+
 /// `rel` joined to `dir`, `..` resolved; `None` when absolute or above the root.
 fn joined(dir: &str, rel: &str) -> Option<String> {
     if rel.starts_with('/') || rel.get(1..2) == Some(":") {
@@ -407,6 +470,30 @@ mod tests {
                 "backends/zk/cuda/src/core.cu",
                 "backends/zk/src/c_wrapper.cu",
             ]
+        );
+    }
+
+    /// tfhe-rs: tests and benchmarks added only under options that are off; one the build
+    /// script names may be switched on, and an `else` branch is on.
+    #[test]
+    fn subdirectories_added_under_an_option_that_is_off_are_off() {
+        let files = files(&[(
+            "cuda/tests_and_benchmarks/CMakeLists.txt",
+            "option(BUILD_TESTS \"Build the test tool\" OFF)\noption(BUILD_BENCH \"b\" OFF)\n\
+             option(BUILD_MAIN \"m\" ON)\nif(BUILD_TESTS)\n  add_subdirectory(tests)\nendif()\n\
+             if(BUILD_BENCH)\n  add_subdirectory(benchmarks)\nelse()\n  add_subdirectory(lite)\nendif()\n\
+             if(BUILD_MAIN)\n  add_subdirectory(main)\nendif()\n",
+        )]);
+        assert_eq!(
+            super::off_subdirectories(&files, &|_| false),
+            [
+                "cuda/tests_and_benchmarks/benchmarks",
+                "cuda/tests_and_benchmarks/tests"
+            ]
+        );
+        assert_eq!(
+            super::off_subdirectories(&files, &|name| name == "BUILD_TESTS"),
+            ["cuda/tests_and_benchmarks/benchmarks"]
         );
     }
 

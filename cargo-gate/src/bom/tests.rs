@@ -459,3 +459,44 @@ fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
     assert_eq!(named("zk/src/wrap.cu"), ["zk/build.rs:2"]);
     assert!(named("zk/src/unused.cu").is_empty(), "{sources:#?}");
 }
+
+/// tfhe-rs: the tests a CMake project adds only under an option that is off (and that the
+/// build script never switches on) are not built by the cmake call.
+#[test]
+fn what_a_cmake_project_adds_under_an_option_that_is_off_is_not_built() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+            (
+                "zk/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("zk/src/lib.rs", ""),
+            (
+                "zk/build.rs",
+                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
+            ),
+            (
+                "zk/cuda/CMakeLists.txt",
+                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu)\noption(ZK_BUILD_TESTS \"Build the tests\" OFF)\nif(ZK_BUILD_TESTS)\n  add_subdirectory(tests)\nendif()\n",
+            ),
+            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
+            (
+                "zk/cuda/tests/CMakeLists.txt",
+                "add_executable(t test_core.cu)\n",
+            ),
+            ("zk/cuda/tests/test_core.cu", "__global__ void t() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(named("zk/cuda/src/core.cu"), ["zk/build.rs:2"]);
+    assert!(
+        named("zk/cuda/tests/test_core.cu").is_empty(),
+        "{sources:#?}"
+    );
+}
