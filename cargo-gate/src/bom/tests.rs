@@ -424,64 +424,69 @@ fn a_walk_of_another_packages_directory_builds_what_it_finds() {
     assert!(named("gpu/src/own.cu").is_empty(), "{sources:#?}");
 }
 
+/// Who builds each GPU file of a package `zk` whose build script configures the CMake project
+/// in `zk/cuda` with CUDA on, given the project's `CMakeLists.txt` and `more` files.
+fn built_by_zk_cmake(cmake_lists: &str, more: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![
+        ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+        (
+            "zk/Cargo.toml",
+            "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+        ),
+        ("zk/src/lib.rs", ""),
+        (
+            "zk/build.rs",
+            "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
+        ),
+        ("zk/cuda/CMakeLists.txt", cmake_lists),
+    ];
+    files.extend_from_slice(more);
+    write(dir.path(), &files);
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let mut built: Vec<(String, Vec<String>)> = sources
+        .iter()
+        .map(|s| {
+            let by = built_by(sources, builders, &s.path);
+            (s.path.clone(), by.into_iter().map(str::to_owned).collect())
+        })
+        .collect();
+    built.sort();
+    built
+}
+
 /// tfhe's zk-cuda-backend: the CMake project in `cuda/` names `../src/wrap.cu` in its
 /// `add_library`: the cmake call builds it, not "nothing".
 #[test]
 fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    let built = built_by_zk_cmake(
+        "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu ../src/wrap.cu)\n",
         &[
-            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
-            (
-                "zk/Cargo.toml",
-                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
-            ),
-            ("zk/src/lib.rs", ""),
             ("zk/src/wrap.cu", "__global__ void w() {}\n"),
             ("zk/src/unused.cu", "__global__ void u() {}\n"),
-            (
-                "zk/build.rs",
-                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
-            ),
-            (
-                "zk/cuda/CMakeLists.txt",
-                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu ../src/wrap.cu)\n",
-            ),
             ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
         ],
     );
-    let ws = Workspace::for_tests(dir.path(), &["zk"]);
-    let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
-    let named = |path: &str| built_by(sources, builders, path);
-    assert_eq!(named("zk/cuda/src/core.cu"), ["zk/build.rs:2"]);
-    assert_eq!(named("zk/src/wrap.cu"), ["zk/build.rs:2"]);
-    assert!(named("zk/src/unused.cu").is_empty(), "{sources:#?}");
+    let call = vec!["zk/build.rs:2".to_owned()];
+    assert_eq!(
+        built,
+        [
+            ("zk/cuda/src/core.cu".to_owned(), call.clone()),
+            ("zk/src/unused.cu".to_owned(), Vec::new()),
+            ("zk/src/wrap.cu".to_owned(), call),
+        ]
+    );
 }
 
 /// tfhe-rs: the tests a CMake project adds only under an option that is off (and that the
 /// build script never switches on) are not built by the cmake call.
 #[test]
 fn what_a_cmake_project_adds_under_an_option_that_is_off_is_not_built() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
+    let built = built_by_zk_cmake(
+        "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu)\noption(ZK_BUILD_TESTS \"Build the tests\" OFF)\nif(ZK_BUILD_TESTS)\n  add_subdirectory(tests)\nendif()\n",
         &[
-            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
-            (
-                "zk/Cargo.toml",
-                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
-            ),
-            ("zk/src/lib.rs", ""),
-            (
-                "zk/build.rs",
-                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
-            ),
-            (
-                "zk/cuda/CMakeLists.txt",
-                "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu)\noption(ZK_BUILD_TESTS \"Build the tests\" OFF)\nif(ZK_BUILD_TESTS)\n  add_subdirectory(tests)\nendif()\n",
-            ),
             ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
             (
                 "zk/cuda/tests/CMakeLists.txt",
@@ -490,13 +495,14 @@ fn what_a_cmake_project_adds_under_an_option_that_is_off_is_not_built() {
             ("zk/cuda/tests/test_core.cu", "__global__ void t() {}\n"),
         ],
     );
-    let ws = Workspace::for_tests(dir.path(), &["zk"]);
-    let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
-    let named = |path: &str| built_by(sources, builders, path);
-    assert_eq!(named("zk/cuda/src/core.cu"), ["zk/build.rs:2"]);
-    assert!(
-        named("zk/cuda/tests/test_core.cu").is_empty(),
-        "{sources:#?}"
+    assert_eq!(
+        built,
+        [
+            (
+                "zk/cuda/src/core.cu".to_owned(),
+                vec!["zk/build.rs:2".to_owned()]
+            ),
+            ("zk/cuda/tests/test_core.cu".to_owned(), Vec::new()),
+        ]
     );
 }
