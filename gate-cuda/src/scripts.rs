@@ -895,14 +895,17 @@ fn bound_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> Vec<(usize, 
 
 /// The string literals of the first `const`, `static` or `let` of this file that binds `name`.
 fn literals_bound_to<'a>(lx: &Lexed<'a>, name: &str) -> Vec<(usize, &'a str)> {
-    (0..lx.toks.len())
-        .find(|&i| {
-            matches!(lx.ident(i), Some("const" | "static" | "let"))
-                && (lx.is_ident(i + 1, name)
-                    || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
-        })
+    binding(lx, name)
         .map(|i| lx.strs(i, lx.stmt_end(i)))
         .unwrap_or_default()
+}
+
+/// The first `const`, `static` or `let` of this file that binds `name` (its keyword's token).
+fn binding(lx: &Lexed<'_>, name: &str) -> Option<usize> {
+    (0..lx.toks.len()).find(|&i| {
+        matches!(lx.ident(i), Some("const" | "static" | "let"))
+            && (lx.is_ident(i + 1, name) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
+    })
 }
 
 /// gate-build: `.dir`, `.file`, `.include`, `.archs`.

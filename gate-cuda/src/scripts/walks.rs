@@ -6,7 +6,7 @@
 //! the package, as every input is).
 
 use super::lexed::{FnDef, Lexed};
-use super::{Call, literal_input};
+use super::{Call, binding, literal_input};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// A raw nvcc or cc call at token `at` whose file is computed, handed over one at a time from
@@ -85,10 +85,7 @@ fn root<'a>(lx: &Lexed<'a>, a: usize, b: usize) -> Option<&'a str> {
 /// to, when the bound value is that literal alone (`let dir = "../k";`, not
 /// `let dir = env::var("DIR")`).
 fn bound_literal<'a>(lx: &Lexed<'a>, name: &str) -> Option<&'a str> {
-    let at = (0..lx.toks.len()).find(|&i| {
-        matches!(lx.ident(i), Some("const" | "static" | "let"))
-            && (lx.is_ident(i + 1, name) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, name)))
-    })?;
+    let at = binding(lx, name)?;
     let end = lx.stmt_end(at);
     let eq = (at..end).find(|&k| lx.punct(k, b'='))?;
     (eq + 2 == end).then(|| lx.str_value(eq + 1)).flatten()
