@@ -181,13 +181,18 @@ impl Core {
     /// (empty: `--workspace` with each member's default features; else
     /// [`CiFeatures::select`]): dev-dependencies and their features left out. Run once per target set
     /// and selection, through the evidence cache (keyed like the resolve, plus the triples
-    /// and the selection). `Err`: why cargo could not say.
+    /// and the selection). `Err`: why cargo could not say. Without a Cargo.lock cargo is not
+    /// asked: `--locked` refuses to write one, after resolving every dependency (the network's
+    /// retries, where a git source is out of reach).
     pub fn shipped_tree(
         &self,
         cargo: &Cargo,
         targets: &[&str],
         select: &[String],
     ) -> Result<String, String> {
+        if !self.lockfile.is_file() {
+            return Err(super::ran::NO_LOCKFILE.to_owned());
+        }
         let key = format!("{}|{}", targets.join(","), select.join(" "));
         let cell = match self.shipped_trees.lock() {
             Ok(mut trees) => trees.entry(key).or_default().clone(),
