@@ -13,6 +13,10 @@
 //! bracket) are dropped, command names are case-insensitive, arguments are split on
 //! whitespace and `;`, quotes removed.
 
+mod vars;
+
+use vars::Vars;
+
 /// What a CMake project says about CUDA.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Project {
@@ -70,35 +74,87 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     for (path, text) in files {
         let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
         // `set(C_WRAPPER_SOURCES ../src/c_wrapper.cu)`, then `${C_WRAPPER_SOURCES}` (tfhe-rs):
-        // a variable set to literal paths in the same file, read once it is set.
-        let mut vars: std::collections::HashMap<String, Vec<String>> = Default::default();
+        // a variable the same file sets, read once it is set.
+        let mut vars = Vars::of(path);
         for command in commands(text) {
             let name = command.name.to_ascii_lowercase();
-            if name == "set"
-                && let Some((var, values)) = command.args.split_first()
-            {
-                vars.insert(format!("${{{var}}}"), values.to_vec());
+            if vars.read(&name, &command.args) {
                 continue;
             }
             let names_sources = matches!(
                 name.as_str(),
                 "add_library" | "add_executable" | "target_sources"
             ) || is_find_cuda_compile(&name);
-            if !names_sources {
-                continue;
+            if names_sources {
+                out.extend(cuda_paths(dir, &vars, &command.args));
             }
-            let named = command
-                .args
-                .iter()
-                .flat_map(|a| vars.get(a).map_or(std::slice::from_ref(a), Vec::as_slice))
-                .filter(|a| a.ends_with(".cu") && !a.contains('$'))
-                .filter_map(|a| joined(dir, a));
-            out.extend(named);
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// A CUDA source a project compiles while it is configured, never into what it builds: a
+/// probe of the build machine (tfhe-rs compiles `check_cuda.cu` with
+/// `execute_process(COMMAND ${CMAKE_CUDA_COMPILER} … -o ${OUT})`, runs `${OUT}` and takes the
+/// archs from what it prints), `try_run` or `try_compile`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// The command that compiles it: `dir/CMakeLists.txt:27`.
+    pub at: String,
+    /// The source, as [`named_sources`] writes paths.
+    pub source: String,
+    /// Whether the project runs what it compiled (`try_run`, or an `execute_process` of the
+    /// compile's `-o`): it asks the build machine, GPU included.
+    pub runs: bool,
+}
+
+/// The CUDA sources the project compiles while it is configured ([`Probe`]), in file order.
+pub fn configure_probes(files: &[(String, String)]) -> Vec<Probe> {
+    let mut out: Vec<Probe> = Vec::new();
+    for (path, text) in files {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let mut vars = Vars::of(path);
+        // What each probe's compile writes (`-o ${OUT}`), expanded, with the probe's index.
+        let mut outputs: Vec<(String, usize)> = Vec::new();
+        for command in commands(text) {
+            let name = command.name.to_ascii_lowercase();
+            if vars.read(&name, &command.args)
+                || !matches!(name.as_str(), "execute_process" | "try_run" | "try_compile")
+            {
+                continue;
+            }
+            let expanded: Vec<String> = command.args.iter().flat_map(|a| vars.expand(a)).collect();
+            if name == "execute_process"
+                && let Some(program) = expanded.iter().skip_while(|a| *a != "COMMAND").nth(1)
+                && let Some(&(_, probe)) = outputs.iter().find(|(o, _)| o == program)
+            {
+                out[probe].runs = true;
+            }
+            for source in cuda_paths(dir, &vars, &command.args) {
+                if let Some(o) = expanded.iter().skip_while(|a| *a != "-o").nth(1) {
+                    outputs.push((o.clone(), out.len()));
+                }
+                out.push(Probe {
+                    at: format!("{path}:{}", command.line),
+                    source,
+                    runs: name == "try_run",
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The CUDA source paths among `args`, variables expanded, joined to `dir`: a name that
+/// still holds a variable or a generator expression is no path.
+fn cuda_paths(dir: &str, vars: &Vars, args: &[String]) -> Vec<String> {
+    args.iter()
+        .flat_map(|a| vars.expand(a))
+        .filter(|a| a.ends_with(".cu") && !a.contains('$'))
+        .filter_map(|a| joined(dir, &a))
+        .collect()
 }
 
 /// The directories a project adds only under an option that is off by default
@@ -469,6 +525,80 @@ mod tests {
                 "backends/zk/cuda/bench/b.cu",
                 "backends/zk/cuda/src/core.cu",
                 "backends/zk/src/c_wrapper.cu",
+            ]
+        );
+    }
+
+    /// tfhe-cuda-backend compiles tfhe-cuda-common's sources again, through a directory it
+    /// defaults beside its own (`${CMAKE_CURRENT_SOURCE_DIR}/../../common/cuda`).
+    #[test]
+    fn a_source_named_through_a_directory_variable_is_the_projects() {
+        let named = super::named_sources(&files(&[(
+            "backends/backend/cuda/CMakeLists.txt",
+            "if(NOT COMMON_DIR)
+  set(COMMON_DIR ${CMAKE_CURRENT_SOURCE_DIR}/../../common/cuda)
+endif()
+             add_library(common STATIC ${COMMON_DIR}/src/device.cu
+  ${COMMON_DIR}/src/profile.cu)
+",
+        )]));
+        assert_eq!(
+            named,
+            [
+                "backends/common/cuda/src/device.cu",
+                "backends/common/cuda/src/profile.cu"
+            ]
+        );
+    }
+
+    /// tfhe-cuda-common compiles `check_cuda.cu` while it is configured and runs it to pick
+    /// the archs: a probe of the build machine, not a kernel the build ships. A compile whose
+    /// output is never run probes nothing, and `try_run` runs what it compiles.
+    #[test]
+    fn a_source_compiled_while_configuring_is_a_probe() {
+        let probes = super::configure_probes(&files(&[
+            (
+                "common/cuda/CMakeLists.txt",
+                "project(c LANGUAGES CXX CUDA)
+set(OUTPUTFILE ${CMAKE_CURRENT_SOURCE_DIR}/cuda_script)
+                 set(CUDAFILE ${CMAKE_CURRENT_SOURCE_DIR}/check_cuda.cu)
+                 execute_process(COMMAND ${CMAKE_CUDA_COMPILER} -lcuda ${CUDAFILE} -o ${OUTPUTFILE})
+                 execute_process(
+  COMMAND ${OUTPUTFILE}
+  OUTPUT_VARIABLE ARCH)
+                 execute_process(COMMAND nvcc -c only_built.cu -o built.o)
+                 add_library(c STATIC src/device.cu)
+",
+            ),
+            (
+                "common/cuda/cmake/probe.cmake",
+                "try_run(RUN COMPILED ${CMAKE_BINARY_DIR} ${CMAKE_CURRENT_LIST_DIR}/cap.cu)
+",
+            ),
+        ]));
+        let probe = |at: &str, source: &str, runs| super::Probe {
+            at: at.to_owned(),
+            source: source.to_owned(),
+            runs,
+        };
+        assert_eq!(
+            probes,
+            [
+                probe(
+                    "common/cuda/CMakeLists.txt:4",
+                    "common/cuda/check_cuda.cu",
+                    true
+                ),
+                probe(
+                    "common/cuda/CMakeLists.txt:8",
+                    "common/cuda/only_built.cu",
+                    false
+                ),
+                probe(
+                    "common/cuda/cmake/probe.cmake:1",
+                    "common/cuda/cmake/cap.cu",
+                    true
+                ),
             ]
         );
     }

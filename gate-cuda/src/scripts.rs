@@ -93,6 +93,9 @@ pub struct Call {
     /// (the first of [`inputs`](Call::inputs)) switches the language on, which the caller
     /// reads from the project's files ([`crate::cmake`]).
     pub cmake_project: bool,
+    /// What the project it configures compiles only while configuring
+    /// ([`crate::cmake::Probe`]): no input of the build, each a probe.
+    pub probes: Vec<crate::cmake::Probe>,
 }
 
 impl Call {
@@ -111,6 +114,7 @@ impl Call {
             computed_inputs: false,
             excludes: Vec::new(),
             cmake_project: false,
+            probes: Vec::new(),
         }
     }
 

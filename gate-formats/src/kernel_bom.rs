@@ -164,6 +164,11 @@ pub struct SourceFile {
     /// [`Witnessed::compiles`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compiled_in: Vec<usize>,
+    /// Where its builder compiles it only while configuring (`dir/CMakeLists.txt:27`, a CMake
+    /// `execute_process`, `try_run` or `try_compile`): a probe of the build machine, no
+    /// kernel of the build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<String>,
 }
 
 /// How GPU code is compiled.

@@ -14,7 +14,8 @@ use std::path::Path;
 /// directory (`add_library(zk ../src/c_wrapper.cu)`): they become inputs of the call. The
 /// project's tracked `CMakeLists.txt` and `*.cmake` files are read (its top `CMakeLists.txt`
 /// when it lies outside the repository). The directories the project adds only under an
-/// option that is off, and that the build script (`script`) never names, are left out.
+/// option that is off, and that the build script (`script`) never names, are left out, and so
+/// are the sources it compiles only while it is configured ([`scripts::Call::probes`]).
 pub(super) fn confirm_cmake_projects(
     calls: &mut Vec<scripts::Call>,
     dir: &Path,
@@ -29,7 +30,11 @@ pub(super) fn confirm_cmake_projects(
             return !call.cmake_project;
         };
         let project = gate_support::path::normalize(&dir.join(input));
-        let files = cmake_files(&project, facts, root);
+        let mut files = cmake_files(&project, facts, root);
+        // What a directory added only under an option that is off says is not built.
+        let switched = |option: &str| script.contains(option);
+        let off = crate::cuda::cmake::off_subdirectories(&files, &switched);
+        files.retain(|(path, _)| !off.iter().any(|d| is_below(path, d)));
         if call.cmake_project {
             let Some(found) = crate::cuda::cmake::cuda_project(&files) else {
                 return false;
@@ -48,13 +53,23 @@ pub(super) fn confirm_cmake_projects(
                 call.inputs.push(gate_support::path::shown(dir, &path));
             }
         }
-        let switched = |option: &str| script.contains(option);
-        for off in crate::cuda::cmake::off_subdirectories(&files, &switched) {
+        for probe in crate::cuda::cmake::configure_probes(&files) {
+            let source = root.join(&probe.source);
+            call.excludes.push(gate_support::path::shown(dir, &source));
+            call.probes.push(probe);
+        }
+        for off in off {
             let below = gate_support::path::shown(dir, &root.join(off));
             call.excludes.push(format!("{below}/**"));
         }
         true
     });
+}
+
+/// Whether the `/`-separated `path` lies below the directory `dir`.
+fn is_below(path: &str, dir: &str) -> bool {
+    path.strip_prefix(dir)
+        .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// The CMake files of the project in `project` (`(workspace-relative path, text)`): its
@@ -87,3 +102,31 @@ fn cmake_files(project: &Path, facts: &Facts, root: &Path) -> Vec<(String, Strin
 
 /// The most of one CMake file read (a generated one can be large; none that matters is).
 const CMAKE_FILE_CAP: u64 = 1 << 20;
+
+/// Where `call`'s project probes the build machine while it is configured: the first of its
+/// probes that runs what it compiled.
+pub(super) fn configure_probe(call: &scripts::Call) -> Option<String> {
+    call.probes.iter().find(|p| p.runs).map(|p| {
+        let name = p.source.rsplit('/').next().unwrap_or(&p.source);
+        format!("{} (compiles and runs {name} while configuring)", p.at)
+    })
+}
+
+/// The builders (indices into the BOM's builders) whose projects compile `rel` only while
+/// they are configured, and where the first does: `calls` as `attribute` reads them
+/// (package, its calls, each call's builder). `None`: no project's probe.
+pub(super) fn probe_of(
+    rel: &str,
+    calls: &[(usize, Vec<scripts::Call>, Vec<usize>)],
+) -> Option<(Vec<usize>, String)> {
+    let probing: Vec<(usize, &str)> = calls
+        .iter()
+        .flat_map(|(_, calls, builders)| calls.iter().zip(builders))
+        .filter_map(|(call, &builder)| {
+            let probe = call.probes.iter().find(|p| p.source == rel)?;
+            Some((builder, probe.at.as_str()))
+        })
+        .collect();
+    let at = probing.first()?.1.to_owned();
+    Some((probing.into_iter().map(|(b, _)| b).collect(), at))
+}

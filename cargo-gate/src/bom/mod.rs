@@ -462,7 +462,8 @@ pub fn script_builder(
         gpu_probe: script
             .gpu_probe
             .as_ref()
-            .map(|(line, what)| format!("{rel}:{line} ({what})")),
+            .map(|(line, what)| format!("{rel}:{line} ({what})"))
+            .or_else(|| cmake::configure_probe(call)),
         outside_out_dir: script
             .outside_out_dir
             .as_ref()
@@ -528,6 +529,9 @@ fn attribute(
                 .iter()
                 .filter_map(|(p, c, _)| calls.get(*p).and_then(|(_, _, ix)| ix.get(*c)).copied())
                 .collect();
+            // A CMake project's configure-time probe is its call's, and no kernel of it.
+            let probe = cmake::probe_of(rel, calls);
+            built_by.extend(probe.iter().flat_map(|(builders, _)| builders));
             built_by.sort_unstable();
             built_by.dedup();
             let included_by = vias.iter().find_map(|(_, _, via)| match via {
@@ -546,6 +550,7 @@ fn attribute(
                 ships: owner.is_none_or(|o| shipped(&facts.packages[o])),
                 stale_against: None,
                 compiled_in: Vec::new(),
+                probe: probe.map(|(_, at)| at),
             }
         })
         .collect()

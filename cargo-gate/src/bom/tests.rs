@@ -506,3 +506,47 @@ fn what_a_cmake_project_adds_under_an_option_that_is_off_is_not_built() {
         ]
     );
 }
+
+/// tfhe-rs: a CMake project's configure-time probe (`check_cuda.cu`, compiled and run to pick
+/// the archs) is its call's, marked a probe, and the builder probes the GPU; a source a second
+/// project compiles through a directory variable lists both builders; what a directory added
+/// under an option that is off names is not built.
+#[test]
+fn a_configure_time_probe_is_marked_and_a_shared_source_lists_both_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"common\", \"backend\"]\n",
+    )];
+    files.extend(crate::checks::testing::CMAKE_PROBE_AND_SHARED_SOURCE);
+    write(dir.path(), &files);
+    let ws = Workspace::for_tests(dir.path(), &["common", "backend"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    assert_eq!(
+        built_by(sources, builders, "common/cuda/src/device.cu"),
+        ["backend/build.rs:2", "common/build.rs:2"]
+    );
+    assert_eq!(
+        built_by(sources, builders, "common/cuda/check_cuda.cu"),
+        ["common/build.rs:2"]
+    );
+    assert!(
+        built_by(sources, builders, "backend/src/test_only.cu").is_empty(),
+        "named only by a directory added under an option that is off"
+    );
+    let probe = |path: &str| {
+        let source = sources.iter().find(|s| s.path == path).unwrap();
+        source.probe.clone()
+    };
+    assert_eq!(
+        probe("common/cuda/check_cuda.cu").as_deref(),
+        Some("common/cuda/CMakeLists.txt:4")
+    );
+    assert_eq!(probe("common/cuda/src/device.cu"), None);
+    let common = builders.iter().find(|b| b.package == "common").unwrap();
+    assert_eq!(
+        common.gpu_probe.as_deref(),
+        Some("common/cuda/CMakeLists.txt:4 (compiles and runs check_cuda.cu while configuring)")
+    );
+}

@@ -550,6 +550,43 @@ mod tests {
         );
     }
 
+    /// tfhe-rs' `check_cuda.cu`, compiled only while its CMake project is configured, is a
+    /// note; the kernel the project builds is the violation.
+    #[test]
+    fn a_configure_time_probe_is_no_kernel_of_the_build() {
+        let files = crate::checks::testing::CMAKE_PROBE_AND_SHARED_SOURCE;
+        let outcome =
+            with_files_and_earlier(&files, &["common", "backend"], Config::default(), |ctx| {
+                CudaContracts.run(&crate::check::Context {
+                    facts: &collected(ctx, json!([])),
+                    ..*ctx
+                })
+            });
+        let judged: Vec<(&str, Severity)> = outcome
+            .findings
+            .iter()
+            .map(|f| (f.location.as_ref().unwrap().file.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            judged,
+            [
+                // Named only where an option that is off adds it: a tracked `.cu` of a
+                // package that ships, compiled by nothing the build shows.
+                ("backend/src/test_only.cu", Severity::Error),
+                ("common/cuda/check_cuda.cu", Severity::Note),
+                ("common/cuda/src/device.cu", Severity::Error)
+            ],
+            "{outcome:?}"
+        );
+        assert!(
+            outcome.findings[1]
+                .message
+                .contains("compiled only while configuring, at common/cuda/CMakeLists.txt:4"),
+            "{}",
+            outcome.findings[1].message
+        );
+    }
+
     #[test]
     fn no_kernels_passes_and_fallback_is_only_fallback_valid() {
         let none = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {

@@ -411,7 +411,7 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
             findings.push(located(
                 Finding::new(
                     unless_shipped(b.ships, Severity::Warning),
-                    format!("{who}: the build script probes the build machine's GPU at {probe}"),
+                    format!("{who}: the build probes the build machine's GPU at {probe}"),
                 )
                 .code(FindingCode::GpuProbe)
                 .subject(b.package.clone()),

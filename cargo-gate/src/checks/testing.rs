@@ -242,3 +242,50 @@ pub(crate) const UNTRACKED_BUILD: [(&str, &str); 3] = [
     ),
     ("sub/src/lib.rs", ""),
 ];
+
+/// tfhe-rs' shape: `common`'s CMake project compiles `check_cuda.cu` while it is configured
+/// and runs it to pick the archs (a probe), and builds `src/device.cu`; `backend`'s project
+/// compiles that `device.cu` again through a directory it defaults beside its own, and names
+/// `src/test_only.cu` only in a directory it adds under an option that is off.
+pub(crate) const CMAKE_PROBE_AND_SHARED_SOURCE: [(&str, &str); 12] = [
+    (
+        "common/Cargo.toml",
+        "[package]\nname = \"common\"\nversion = \"0.1.0\"\n",
+    ),
+    ("common/src/lib.rs", ""),
+    (
+        "common/build.rs",
+        "fn main() {\n    let _ = cmake::Config::new(\"cuda\").build();\n}\n",
+    ),
+    (
+        "common/cuda/CMakeLists.txt",
+        "project(common LANGUAGES CXX CUDA)\nset(OUT ${CMAKE_CURRENT_SOURCE_DIR}/probe)\n\
+         set(CUDAFILE ${CMAKE_CURRENT_SOURCE_DIR}/check_cuda.cu)\n\
+         execute_process(COMMAND ${CMAKE_CUDA_COMPILER} ${CUDAFILE} -o ${OUT})\n\
+         execute_process(COMMAND ${OUT} OUTPUT_VARIABLE ARCH)\n\
+         add_library(common STATIC src/device.cu)\n",
+    ),
+    ("common/cuda/check_cuda.cu", "int main() { return 0; }\n"),
+    ("common/cuda/src/device.cu", "__global__ void d() {}\n"),
+    (
+        "backend/Cargo.toml",
+        "[package]\nname = \"backend\"\nversion = \"0.1.0\"\n",
+    ),
+    ("backend/src/lib.rs", ""),
+    (
+        "backend/build.rs",
+        "fn main() {\n    let _ = cmake::Config::new(\"cuda\").build();\n}\n",
+    ),
+    (
+        "backend/cuda/CMakeLists.txt",
+        "project(backend LANGUAGES CXX CUDA)\nif(NOT COMMON_DIR)\n  \
+         set(COMMON_DIR ${CMAKE_CURRENT_SOURCE_DIR}/../../common/cuda)\nendif()\n\
+         add_library(shared STATIC ${COMMON_DIR}/src/device.cu)\n\
+         option(BACKEND_TESTS \"tests\" OFF)\nif(BACKEND_TESTS)\n  add_subdirectory(tests)\nendif()\n",
+    ),
+    (
+        "backend/cuda/tests/CMakeLists.txt",
+        "add_executable(t ../../src/test_only.cu)\n",
+    ),
+    ("backend/src/test_only.cu", "__global__ void t() {}\n"),
+];

@@ -77,7 +77,11 @@ pub fn outside_gate_build(
     }
     let mut findings = Vec::new();
     for (i, (source, built)) in outside.into_iter().zip(built).enumerate() {
+        let probe = by_path
+            .get(source.rel.as_str())
+            .and_then(|s| s.probe.clone());
         let how = match (built, uses[i].take()) {
+            _ if let Some(at) = probe => Outside::Probe(at),
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if is_test_data(facts, source, builders) => Outside::TestData,
             (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
@@ -124,7 +128,12 @@ fn untracked_builds(
         .enumerate()
         .filter(|(_, b)| !b.dependency && b.ships)
         .filter(|(_, b)| !b.untracked.is_empty() || b.kind == BuilderKind::Cmake)
-        .filter(|(i, _)| !inventory.iter().any(|s| s.built_by.contains(i)))
+        // A tracked source built only while configuring (a probe) is none of its kernels.
+        .filter(|(i, _)| {
+            !inventory
+                .iter()
+                .any(|s| s.built_by.contains(i) && s.probe.is_none())
+        })
         .map(|(_, b)| {
             let location = match b.at.rsplit_once(':') {
                 Some((file, line)) => Location {
@@ -199,6 +208,10 @@ enum Outside {
     TestOrDocOnly(crate::bom::reach::Uses),
     /// By nothing the evidence shows.
     NotCompiled,
+    /// Only while its CMake project is configured, at the command named
+    /// (`common/cuda/CMakeLists.txt:27`): a probe of the build machine (tfhe-rs'
+    /// `check_cuda.cu`), no kernel of this build.
+    Probe(String),
 }
 
 impl Outside {
@@ -212,6 +225,7 @@ impl Outside {
                                   package's build script or code"
                 .to_owned(),
             Outside::TestOrDocOnly(_) => "used only by tests and doc examples".to_owned(),
+            Outside::Probe(at) => format!("compiled only while configuring, at {at}"),
             Outside::NotCompiled if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()
             }
@@ -220,6 +234,10 @@ impl Outside {
         let message = match self {
             Outside::TestData => format!(
                 "CUDA file outside gate-build ({how}): not counted as a kernel of this build"
+            ),
+            Outside::Probe(_) => format!(
+                "CUDA source outside gate-build ({how}): a probe of the build machine, not \
+                 counted as a kernel of this build"
             ),
             Outside::TestOrDocOnly(uses) => format!(
                 "CUDA source outside gate-build, compiled by nothing and named only by {}: its \
@@ -231,7 +249,10 @@ impl Outside {
                  build, load or have CPU references"
             ),
         };
-        let kernel = !matches!(self, Outside::TestData | Outside::TestOrDocOnly(_));
+        let kernel = !matches!(
+            self,
+            Outside::TestData | Outside::TestOrDocOnly(_) | Outside::Probe(_)
+        );
         let severity = if owner.is_some_and(|p| p.role == Role::Other) || !kernel {
             Severity::Note
         } else {
