@@ -477,7 +477,7 @@ fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
         if rebinds {
             break;
         }
-        if (pos..end).any(|k| lx.is_ident(k, var) && !lx.punct(k.wrapping_sub(1), b'.')) {
+        if (pos..end).any(|k| names_variable(lx, k, var)) {
             ranges.push((pos, end));
         }
         if !lx.punct(end, b';') {
@@ -486,6 +486,15 @@ fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
         pos = end + 1;
     }
     ranges
+}
+
+/// Whether token `k` is the variable `var` itself: not a field or method (`x.cc`), and not a
+/// path segment (`cc::Build::new()` beside a variable named `cc`: pasta-msm).
+fn names_variable(lx: &Lexed<'_>, k: usize, var: &str) -> bool {
+    lx.is_ident(k, var)
+        && !lx.punct(k.wrapping_sub(1), b'.')
+        && !lx.path_sep(k + 1)
+        && !(k >= 2 && lx.path_sep(k - 2))
 }
 
 /// The variable a `let` binds the expression starting at `path` to.

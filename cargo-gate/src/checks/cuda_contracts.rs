@@ -587,6 +587,46 @@ mod tests {
         );
     }
 
+    /// risc0's `tools/cuda-smoke/cuda_smoke.cu`: in no package, compiled only by a CI script.
+    /// No crate ships it, unless code that ships names it (embedded from `../../tools`).
+    #[test]
+    fn a_source_in_no_package_that_no_shipped_code_names_is_no_kernel() {
+        let judged = |lib: &str| {
+            let files = [
+                (
+                    "app/Cargo.toml",
+                    "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+                ),
+                ("app/src/lib.rs", lib),
+                ("tools/smoke/smoke.cu", "__global__ void s() {}\n"),
+            ];
+            let outcome = with_files_and_earlier(&files, &["app"], Config::default(), |ctx| {
+                CudaContracts.run(&crate::check::Context {
+                    facts: &collected(ctx, json!([])),
+                    ..*ctx
+                })
+            });
+            let [finding] = outcome.findings.as_slice() else {
+                panic!("one finding: {outcome:?}");
+            };
+            (outcome.status, finding.severity, finding.message.clone())
+        };
+        let (status, severity, message) = judged("");
+        assert_eq!(
+            (status, severity),
+            (Status::Pass, Severity::Note),
+            "{message}"
+        );
+        assert!(message.contains("in no package"), "{message}");
+        let embedded = "pub static K: &str = include_str!(\"../../tools/smoke/smoke.cu\");\n";
+        let (status, severity, message) = judged(embedded);
+        assert_eq!(
+            (status, severity),
+            (Status::Fail, Severity::Error),
+            "{message}"
+        );
+    }
+
     #[test]
     fn no_kernels_passes_and_fallback_is_only_fallback_valid() {
         let none = with_files_and_earlier(&[], &["k"], Config::default(), |ctx| {

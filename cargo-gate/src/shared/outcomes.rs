@@ -85,6 +85,7 @@ pub fn outside_gate_build(
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if is_test_data(facts, source, builders) => Outside::TestData,
             (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
+            (None, Some(u)) if source.owner.is_none() && u.code.is_empty() => Outside::NoPackage,
             (None, _) => Outside::NotCompiled,
         };
         findings.push(how.finding(facts, source, severity).code(code));
@@ -206,6 +207,10 @@ enum Outside {
     /// examples and test, example or bench code: its code does not ship (RustaCUDA's
     /// `resources/add.cu`, whose `add.ptx` only doc examples and tests embed).
     TestOrDocOnly(crate::bom::reach::Uses),
+    /// By nothing the evidence shows, in no package, and named by no Rust code that ships: no
+    /// crate packages it (risc0's `tools/cuda-smoke/cuda_smoke.cu`, which only a CI script
+    /// compiles to check the runner's GPU).
+    NoPackage,
     /// By nothing the evidence shows.
     NotCompiled,
     /// Only while its CMake project is configured, at the command named
@@ -226,6 +231,9 @@ impl Outside {
                 .to_owned(),
             Outside::TestOrDocOnly(_) => "used only by tests and doc examples".to_owned(),
             Outside::Probe(at) => format!("compiled only while configuring, at {at}"),
+            Outside::NoPackage => {
+                "compiled by no build script and named by no code that ships".to_owned()
+            }
             Outside::NotCompiled if owner.is_some_and(|p| p.build_script.is_some()) => {
                 "not compiled by anything its build script shows".to_owned()
             }
@@ -234,6 +242,10 @@ impl Outside {
         let message = match self {
             Outside::TestData => format!(
                 "CUDA file outside gate-build ({how}): not counted as a kernel of this build"
+            ),
+            Outside::NoPackage => format!(
+                "CUDA source outside gate-build, in no package ({how}): no crate ships it, so \
+                 it is not counted as a kernel of this build"
             ),
             Outside::Probe(_) => format!(
                 "CUDA source outside gate-build ({how}): a probe of the build machine, not \
@@ -251,7 +263,7 @@ impl Outside {
         };
         let kernel = !matches!(
             self,
-            Outside::TestData | Outside::TestOrDocOnly(_) | Outside::Probe(_)
+            Outside::TestData | Outside::TestOrDocOnly(_) | Outside::Probe(_) | Outside::NoPackage
         );
         let severity = if owner.is_some_and(|p| p.role == Role::Other) || !kernel {
             Severity::Note

@@ -798,3 +798,16 @@ fn builds_in_branches_of_one_helper_are_one_call_of_it() {
     );
     assert_eq!(call.archs, strings(&["sm_61", "sm_75"]));
 }
+
+/// pasta-msm: the host build bound to a variable named like the crate; the later
+/// `cc::Build::new()` is a path, not a use of that variable, so the CUDA block is one call.
+#[test]
+fn a_variable_named_like_the_crate_does_not_take_the_crates_paths() {
+    let text = "fn main() {\n    let mut cc = cc::Build::new();\n    cc.cpp(true);\n    \
+                cc.file(\"src/host.cpp\").compile(\"host\");\n    if nvcc_found() {\n        \
+                let mut nvcc = cc::Build::new();\n        nvcc.cuda(true);\n        \
+                nvcc.flag(\"-arch=sm_80\");\n        nvcc.file(\"cuda/a.cu\").compile(\"a\");\n    }\n}\n";
+    let call = only_call(text);
+    assert_eq!((call.line, call.inputs), (7, strings(&["cuda/a.cu"])));
+    assert_eq!(call.archs, strings(&["sm_80"]));
+}
