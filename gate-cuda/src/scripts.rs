@@ -256,7 +256,15 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 if def.name == "main" || known.contains(&(index, def.open)) {
                     continue;
                 }
-                let calls = calls_in(lx, (def.open + 1, def.close), &visible, &[], &guards[index]);
+                let mut calls =
+                    calls_in(lx, (def.open + 1, def.close), &visible, &[], &guards[index]);
+                // A `cc::Build` it is handed and turns CUDA on in (llama_cpp-rs).
+                let guards = guards[index].get_or_init(|| Guards::new(lx));
+                calls.extend(
+                    params::builder_params(lx, &def)
+                        .iter()
+                        .filter_map(|anchor| describe(lx, anchor, guards)),
+                );
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
                 // Builds in branches of one helper (llm's nvcc for Windows and for the rest)
                 // are one call of it: their inputs and archs together.
@@ -318,12 +326,15 @@ enum Start<'h> {
 }
 
 /// A builder's start at token `i`: what it is, the first token of its path, and the index
-/// of the `(` opening its arguments.
+/// of the `(` opening its arguments. A builder handed in as a parameter
+/// ([`params::builder_params`]) has no constructor: its extent is the statements that name
+/// the parameter (`param`, its token), from `path` on.
 #[derive(Debug, Clone, Copy)]
 struct Anchor<'h> {
     start: Start<'h>,
     path: usize,
     open: usize,
+    param: Option<usize>,
 }
 
 /// A constructor (`T::new(` / `T::default(`) at `i` that starts a builder.
@@ -357,6 +368,7 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         start: Start::Builder(kind),
         path,
         open: i + 4,
+        param: None,
     })
 }
 
@@ -445,6 +457,7 @@ fn calls_in(
                 start: Start::Helper(h),
                 path: lx.path_start(i),
                 open,
+                param: None,
             })
         });
         if let Some(anchor) = anchor
@@ -461,12 +474,22 @@ fn calls_in(
 /// statements of its block that name the variable it is bound to.
 fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
     let first_end = lx.stmt_end(path);
-    let mut ranges = vec![(path, first_end)];
-    let Some(var) = bound_to(lx, path) else {
-        return ranges;
-    };
-    let mut pos = first_end + 1;
-    while lx.punct(first_end, b';') && pos < lx.toks.len() {
+    let ranges = vec![(path, first_end)];
+    match bound_to(lx, path) {
+        Some(var) if lx.punct(first_end, b';') => naming(lx, first_end + 1, var, ranges),
+        _ => ranges,
+    }
+}
+
+/// `ranges` and the statements from `pos` to the end of its block that name `var`, up to one
+/// that binds `var` anew.
+fn naming(
+    lx: &Lexed<'_>,
+    mut pos: usize,
+    var: &str,
+    mut ranges: Vec<(usize, usize)>,
+) -> Vec<(usize, usize)> {
+    while pos < lx.toks.len() {
         if matches!(lx.toks[pos].kind, TokenKind::Punct(b')' | b']' | b'}')) {
             break;
         }
@@ -561,7 +584,10 @@ fn literal_input(s: &str) -> bool {
 
 /// The builder started at `anchor`, when it compiles GPU code.
 fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call> {
-    let ranges = extent(lx, anchor.path);
+    let ranges = match anchor.param.and_then(|p| lx.ident(p)) {
+        Some(param) => naming(lx, anchor.path, param, Vec::new()),
+        None => extent(lx, anchor.path),
+    };
     let methods = methods(lx, &ranges);
     let strs: Vec<(usize, &str)> = ranges.iter().flat_map(|&(a, b)| lx.strs(a, b)).collect();
     let (kind, helper) = match anchor.start {

@@ -2,10 +2,59 @@
 //! &str)` whose body hands `file` to `cc`'s `.file(..)`. Each call of the helper compiles
 //! the literal it passes there (`compile_cuda("cuda/bn254.cu")`), not every CUDA file of the
 //! package: without this every call was taken to compile every file, and a file that no call
-//! names was reported as compiled (grumpkin-msm, sppark).
+//! names was reported as compiled (grumpkin-msm, sppark). And a helper's parameter that is a
+//! builder: `fn compile_cuda(featless: Build)` turns on CUDA in the `cc::Build` it is handed
+//! (llama_cpp-rs), so the function is a helper like one that makes its own.
 
 use super::lexed::{FnDef, Lexed};
-use super::{BuilderKind, Call, Helper, input_literals, literals_bound_to, methods};
+use super::{Anchor, BuilderKind, Call, Helper, Start, input_literals, literals_bound_to, methods};
+
+/// Where each `cc::Build` that `def` takes as a parameter (by value, `mut` or `&mut`; `cc::Build`
+/// or `Build` imported from `cc`) is used as a builder in its body: where the body binds it to
+/// a variable (`let mut nvcc = featless;`), or else from the body's start, following the
+/// parameter's own name.
+pub(super) fn builder_params<'h>(lx: &Lexed<'_>, def: &FnDef<'_>) -> Vec<Anchor<'h>> {
+    let mut out = Vec::new();
+    for (a, b) in args(lx, def.params) {
+        let Some(colon) = (a..b)
+            .find(|&k| lx.punct(k, b':') && !lx.path_sep(k) && !(k > 0 && lx.path_sep(k - 1)))
+        else {
+            continue;
+        };
+        let Some(name) = colon
+            .checked_sub(1)
+            .and_then(|k| lx.ident(k).map(|n| (k, n)))
+        else {
+            continue;
+        };
+        let mut ty = colon + 1;
+        while ty < b && (lx.punct(ty, b'&') || lx.is_ident(ty, "mut")) {
+            ty += 1;
+        }
+        let is_cc_build = match b - ty {
+            1 => lx.is_ident(ty, "Build") && lx.imports.get("Build") == Some(&"cc"),
+            4 => lx.is_ident(ty, "cc") && lx.path_sep(ty + 1) && lx.is_ident(ty + 3, "Build"),
+            _ => false,
+        };
+        if !is_cc_build {
+            continue;
+        }
+        let bound = (def.open + 1..def.close).find(|&k| {
+            lx.is_ident(k, name.1)
+                && lx.punct(k + 1, b';')
+                && k >= 3
+                && lx.punct(k - 1, b'=')
+                && (lx.is_ident(k - 3, "let") || lx.is_ident(k - 3, "mut"))
+        });
+        out.push(Anchor {
+            start: Start::Builder(BuilderKind::Cc),
+            path: bound.unwrap_or(def.open + 1),
+            open: bound.unwrap_or(def.open + 1),
+            param: bound.is_none().then_some(name.0),
+        });
+    }
+    out
+}
 
 /// The positions of `def`'s parameters that its body hands `cc` as files (`.file(p)`,
 /// `.files(&[p])`), when `call` (what the body builds) is a `cc` build. When they are all

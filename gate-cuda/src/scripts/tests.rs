@@ -811,3 +811,40 @@ fn a_variable_named_like_the_crate_does_not_take_the_crates_paths() {
     assert_eq!((call.line, call.inputs), (7, strings(&["cuda/a.cu"])));
     assert_eq!(call.archs, strings(&["sm_80"]));
 }
+
+/// llama_cpp-rs: the C++ build is handed to a function that turns CUDA on in it, by value or
+/// as `&mut`; each use of the function is a CUDA build, switched where it is called.
+#[test]
+fn a_cc_build_handed_to_a_function_that_turns_cuda_on_is_a_cuda_build() {
+    for (param, body) in [
+        (
+            "featless: Build",
+            "let mut nvcc = featless;\n    nvcc.cuda(true).flag(\"-arch=sm_80\");\n    \
+             nvcc.file(\"vendor/ggml-cuda.cu\").compile(\"ggml-cuda\");",
+        ),
+        (
+            "nvcc: &mut cc::Build",
+            "nvcc.cuda(true);\n    nvcc.flag(\"-arch=sm_80\");\n    \
+             nvcc.file(\"vendor/ggml-cuda.cu\").compile(\"ggml-cuda\");",
+        ),
+    ] {
+        let text = format!(
+            "use cc::Build;\n\nfn compile_cuda({param}) {{\n    {body}\n}}\n\nfn main() {{\n    \
+             let mut cxx = Build::new();\n    cxx.cpp(true);\n    if cfg!(feature = \"cuda\") {{\n        \
+             compile_cuda(cxx.clone());\n    }}\n    cxx.file(\"src/host.cpp\").compile(\"host\");\n}}\n"
+        );
+        let call = only_call(&text);
+        assert_eq!(
+            (call.kind, call.line, call.via.as_deref()),
+            (BuilderKind::Cc, 13, Some("app/build.rs:3")),
+            "{param}"
+        );
+        assert_eq!(call.inputs, strings(&["vendor/ggml-cuda.cu"]), "{param}");
+        assert_eq!(call.archs, strings(&["sm_80"]), "{param}");
+        assert_eq!(call.switch.as_deref(), Some("feature \"cuda\""), "{param}");
+    }
+    // A `cc::Build` parameter the function never turns CUDA on in is no CUDA build.
+    let host = "fn host(b: &mut cc::Build) {\n    b.cpp(true).file(\"a.cpp\");\n}\n\
+                fn main() {\n    let mut b = cc::Build::new();\n    host(&mut b);\n    b.compile(\"a\");\n}\n";
+    assert!(script(host).calls.is_empty(), "{:#?}", script(host));
+}
