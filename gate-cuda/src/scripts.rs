@@ -514,10 +514,8 @@ fn naming(
 /// Whether token `k` is the variable `var` itself: not a field or method (`x.cc`), and not a
 /// path segment (`cc::Build::new()` beside a variable named `cc`: pasta-msm).
 fn names_variable(lx: &Lexed<'_>, k: usize, var: &str) -> bool {
-    lx.is_ident(k, var)
-        && !lx.punct(k.wrapping_sub(1), b'.')
-        && !lx.path_sep(k + 1)
-        && !(k >= 2 && lx.path_sep(k - 2))
+    let after_path = k.checked_sub(2).is_some_and(|p| lx.path_sep(p));
+    lx.is_ident(k, var) && !lx.punct(k.wrapping_sub(1), b'.') && !lx.path_sep(k + 1) && !after_path
 }
 
 /// The variable a `let` binds the expression starting at `path` to.
