@@ -43,6 +43,7 @@ mod mentions;
 mod nvrtc;
 mod params;
 mod probes;
+mod types;
 mod walks;
 
 use std::collections::HashSet;
@@ -153,6 +154,12 @@ pub struct Helper {
     /// (`fn compile_cuda(file: &str)` … `.file(file)`): each call of the helper compiles what
     /// it passes there, not whatever the package holds.
     pub input_params: Vec<usize>,
+    /// The type whose method it is (`KernelBuild`), called through `self.` and started by
+    /// that type's constructor in a build script ([`types`]).
+    pub owner: Option<String>,
+    /// The enum variants its `match` sends to no GPU build while another arm builds one
+    /// (risc0's `KernelType::Cpp`, `Metal`): a constructor given one of them builds no GPU code.
+    pub other_variants: Vec<String>,
 }
 
 /// Functions, anywhere in the workspace's crates, that return or configure a GPU build: a fn
@@ -259,11 +266,11 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 let mut calls =
                     calls_in(lx, (def.open + 1, def.close), &visible, &[], &guards[index]);
                 // A `cc::Build` it is handed and turns CUDA on in (llama_cpp-rs).
-                let guards = guards[index].get_or_init(|| Guards::new(lx));
+                let file_guards = guards[index].get_or_init(|| Guards::new(lx));
                 calls.extend(
                     params::builder_params(lx, &def)
                         .iter()
-                        .filter_map(|anchor| describe(lx, anchor, guards)),
+                        .filter_map(|anchor| describe(lx, anchor, file_guards)),
                 );
                 // A bare `cmake::Config` is no GPU build until its project is read: no helper.
                 // Builds in branches of one helper (llm's nvcc for Windows and for the rest)
@@ -278,6 +285,10 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                         at: format!("{}:{}", file.rel, def.line),
                         call,
                         input_params,
+                        owner: types::impl_type(lx, &def).map(str::to_owned),
+                        other_variants: types::other_variants(lx, &def, &|range| {
+                            !calls_in(lx, range, &visible, &[], &guards[index]).is_empty()
+                        }),
                     });
                 }
             }
@@ -421,7 +432,13 @@ fn helper_use<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<(&'h
     }
     let name = lx.ident(i)?;
     let prev = i.checked_sub(1);
-    if prev.is_some_and(|p| lx.punct(p, b'.') || lx.is_ident(p, "fn")) {
+    // A method that builds is used through `self.` (from its type's other methods), and only so.
+    if prev.is_some_and(|p| lx.punct(p, b'.')) {
+        let helper = helpers.get(name, None)?;
+        let on_self = i >= 2 && lx.is_ident(i - 2, "self");
+        return (on_self && helper.owner.is_some()).then_some((helper, i + 1));
+    }
+    if prev.is_some_and(|p| lx.is_ident(p, "fn")) {
         return None;
     }
     let qualifier = if i >= 3 && lx.path_sep(i - 2) {
@@ -434,7 +451,10 @@ fn helper_use<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<(&'h
         // `use helper_crate::build::ccmd;` then `ccmd()`: the crate it came from.
         lx.imports.get(name).copied()
     };
-    helpers.get(name, qualifier).map(|h| (h, i + 1))
+    helpers
+        .get(name, qualifier)
+        .filter(|h| h.owner.is_none())
+        .map(|h| (h, i + 1))
 }
 
 /// Every GPU build started in `range` (token indices), skipping the `skip` ranges.
@@ -452,7 +472,8 @@ fn calls_in(
             i = end + 1;
             continue;
         }
-        let anchor = constructor_at(lx, i).or_else(|| {
+        let typed = types::type_builder_at(lx, i, helpers);
+        let anchor = constructor_at(lx, i).or(typed).or_else(|| {
             helper_use(lx, i, helpers).map(|(h, open)| Anchor {
                 start: Start::Helper(h),
                 path: lx.path_start(i),
@@ -463,7 +484,10 @@ fn calls_in(
         if let Some(anchor) = anchor
             && let Some(call) = describe(lx, &anchor, guards.get_or_init(|| Guards::new(lx)))
         {
-            calls.push(call);
+            match typed {
+                Some(_) => calls.extend(types::through_type(lx, &anchor, call)),
+                None => calls.push(call),
+            }
         }
         i += 1;
     }

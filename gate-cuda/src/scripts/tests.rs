@@ -848,3 +848,39 @@ fn a_cc_build_handed_to_a_function_that_turns_cuda_on_is_a_cuda_build() {
                 fn main() {\n    let mut b = cc::Build::new();\n    host(&mut b);\n    b.compile(\"a\");\n}\n";
     assert!(script(host).calls.is_empty(), "{:#?}", script(host));
 }
+
+/// risc0: a builder type of the workspace's own, whose `compile` runs `cc` with `.cuda(true)`
+/// through `self.compile_cuda(..)`; a build script's `KernelBuild::new(KernelType::Cuda)`
+/// chain is a call through it, with the chain's files; the same type's C++ build (literal
+/// `.cpp` files) and Metal build (a variant the `match` sends to no GPU build) are none.
+#[test]
+fn a_builder_type_of_the_workspace_builds_what_its_chain_names() {
+    let lib = "pub struct KernelBuild { kind: KernelType, files: Vec<String> }\n\
+               impl KernelBuild {\n    pub fn new(kind: KernelType) -> Self { todo() }\n    \
+               pub fn files(&mut self, f: &[&str]) -> &mut Self { self }\n    \
+               pub fn compile(&mut self, out: &str) {\n        match self.kind {\n            \
+               KernelType::Cpp => cc::Build::new().cpp(true).files(&self.files).compile(out),\n            \
+               KernelType::Cuda => self.compile_cuda(out),\n            \
+               KernelType::Metal => { self.compile_metal(out) }\n        }\n    }\n    \
+               fn compile_metal(&mut self, out: &str) { metal(&self.files, out) }\n    \
+               fn compile_cuda(&mut self, out: &str) {\n        let mut build = cc::Build::new();\n        \
+               build.files(&self.files).flag(\"-arch=native\");\n        build.cuda(true).compile(out);\n    }\n}\n";
+    let script = "use build_kernel::{KernelBuild, KernelType};\nfn main() {\n    \
+                  KernelBuild::new(KernelType::Cpp).files(&[\"cxx/a.cpp\"]).compile(\"a\");\n    \
+                  if std::env::var(\"CARGO_FEATURE_CUDA\").is_ok() {\n        \
+                  KernelBuild::new(KernelType::Cuda)\n            .files(&[\"kernels/a.cu\", \"kernels/b.cu\"])\n            \
+                  .compile(\"k\");\n    }\n    \
+                  let paths = METAL.iter().map(|m| format!(\"metal/{m}\"));\n    \
+                  KernelBuild::new(KernelType::Metal).files(paths).compile(\"m\");\n}\n";
+    let found = script_with(&[("build_kernel/src/lib.rs", lib)], script);
+    let [call] = found.calls.as_slice() else {
+        panic!("one call: {found:#?}")
+    };
+    assert_eq!(
+        (call.kind, call.line, call.via.as_deref()),
+        (BuilderKind::Cc, 5, Some("build_kernel/src/lib.rs:5"))
+    );
+    assert_eq!(call.inputs, strings(&["kernels/a.cu", "kernels/b.cu"]));
+    assert!(call.native_arch && !call.computed_inputs, "{call:#?}");
+    assert_eq!(call.switch.as_deref(), Some("feature \"cuda\""));
+}
