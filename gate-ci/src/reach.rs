@@ -20,13 +20,14 @@ pub(crate) type Dir = Option<PathBuf>;
 /// the runner's `$GITHUB_WORKSPACE`), `..` and `.` resolved; `None` for an expansion, a home
 /// directory or a path that leaves the repository.
 pub(crate) fn join(base: &Path, to: &str) -> Dir {
-    if to.contains('$') || to.starts_with('~') || to.is_empty() {
+    let to = ["${{ github.workspace }}", "${{github.workspace}}"]
+        .iter()
+        .find_map(|w| to.strip_prefix(w))
+        .map_or(to, |rest| rest.trim_start_matches('/'));
+    if to.contains('$') || to.starts_with('~') {
         return None;
     }
-    let to = to
-        .strip_prefix("${{ github.workspace }}")
-        .unwrap_or(to)
-        .trim_start_matches("./");
+    let to = to.trim_start_matches("./");
     let mut out = if Path::new(to).is_absolute() {
         return None;
     } else {
@@ -45,6 +46,62 @@ pub(crate) fn join(base: &Path, to: &str) -> Dir {
         }
     }
     Some(out)
+}
+
+/// `text` with each `${{ env.NAME }}` replaced by the value `env` gives it (a workflow's
+/// `RISC0_ETHEREUM_PATH: ${{ github.workspace }}/risc0-ethereum`, then
+/// `working-directory: ${{ env.RISC0_ETHEREUM_PATH }}`); a name `env` lacks stays as written.
+pub(crate) fn with_env(text: &str, env: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${{") {
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at..].find("}}") else {
+            break;
+        };
+        let whole = &rest[at..at + end + 2];
+        let name = whole[3..whole.len() - 2].trim().strip_prefix("env.");
+        match name.and_then(|n| env.iter().find(|(k, _)| k == n)) {
+            Some((_, value)) => out.push_str(value),
+            None => out.push_str(whole),
+        }
+        rest = &rest[at + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a `--manifest-path` lies outside the repository: under the runner's temporary or
+/// tool directories (`${{ runner.temp }}`, `$RUNNER_TEMP`), the home directory, or at an
+/// absolute path that is not the workspace's (`${{ github.workspace }}`, `$GITHUB_WORKSPACE`).
+pub(crate) fn outside_repository(manifest: &str) -> bool {
+    // An expression as the shell splitting saw it: its blanks made `_`
+    // ([`crate::shell::github_expressions_as_words`]).
+    let squeezed = match manifest
+        .strip_prefix("${{")
+        .and_then(|r| r.split_once("}}"))
+    {
+        Some((expr, rest)) => {
+            let expr = expr.trim_matches(|c: char| c.is_whitespace() || c == '_');
+            format!("${{{{{expr}}}}}{rest}")
+        }
+        None => manifest.to_owned(),
+    };
+    let runner = [
+        "${{runner.temp}}",
+        "${{runner.tool_cache}}",
+        "$RUNNER_TEMP",
+        "${RUNNER_TEMP}",
+    ];
+    let workspace = [
+        "${{github.workspace}}",
+        "$GITHUB_WORKSPACE",
+        "${GITHUB_WORKSPACE}",
+    ];
+    runner.iter().any(|r| squeezed.starts_with(r))
+        || squeezed.starts_with('~')
+        || squeezed.starts_with("$HOME")
+        || (Path::new(manifest).is_absolute() && !workspace.iter().any(|w| squeezed.starts_with(w)))
 }
 
 /// The directory each command of `line` starts in, from `start` (the directory the line
@@ -143,5 +200,39 @@ mod tests {
         assert!(inside(Path::new("crates/a/src"), Path::new("crates/a")));
         assert!(!inside(Path::new("crates/ab"), Path::new("crates/a")));
         assert!(!inside(Path::new(""), Path::new("crates/a")));
+    }
+
+    #[test]
+    fn env_expressions_and_paths_outside_the_repository() {
+        let env = [(
+            "OTHER".to_owned(),
+            "${{ github.workspace }}/other".to_owned(),
+        )];
+        assert_eq!(
+            with_env("${{ env.OTHER }}/sub", &env),
+            "${{ github.workspace }}/other/sub"
+        );
+        assert_eq!(
+            join(Path::new(""), &with_env("${{env.OTHER}}", &env)),
+            p("other")
+        );
+        assert_eq!(with_env("${{ env.NONE }}", &env), "${{ env.NONE }}");
+        assert_eq!(with_env("${{ unclosed", &env), "${{ unclosed");
+        for outside in [
+            "${{ runner.temp }}/t/Cargo.toml",
+            "${{_runner.temp_}}/t/Cargo.toml",
+            "$RUNNER_TEMP/t/Cargo.toml",
+            "/tmp/t/Cargo.toml",
+            "~/t/Cargo.toml",
+        ] {
+            assert!(outside_repository(outside), "{outside}");
+        }
+        for inside in [
+            "crates/a/Cargo.toml",
+            "${{ github.workspace }}/a/Cargo.toml",
+            "$GITHUB_WORKSPACE/Cargo.toml",
+        ] {
+            assert!(!outside_repository(inside), "{inside}");
+        }
     }
 }

@@ -108,6 +108,9 @@ pub enum Apart {
     /// It runs in a directory the walk cannot follow (an expansion in `cd` or
     /// `working-directory`), in a file above the workspace.
     Unplaced,
+    /// Its `--manifest-path` lies outside the repository (`${{ runner.temp }}/…`,
+    /// `$RUNNER_TEMP`, an absolute path): it builds a project CI made or fetched there.
+    Outside { manifest: String },
 }
 
 /// What the walk hands over, invocation by invocation. The same written command reached
@@ -279,7 +282,7 @@ impl<V: Visit> Walker<'_, '_, V> {
             let lines = logical_lines(&script.text);
             let spots = spots(text, script, &lines);
             let mut dir: reach::Dir = match &script.working_directory {
-                Some(written) => reach::join(Path::new(""), written),
+                Some(written) => reach::join(Path::new(""), &reach::with_env(written, &script.env)),
                 None => Some(PathBuf::new()),
             };
             for (line, spot) in lines.iter().zip(spots) {
@@ -435,6 +438,13 @@ impl<V: Visit> Walker<'_, '_, V> {
         invocation: &Invocation,
         context: &str,
     ) -> bool {
+        if let Some(manifest) = invocation.manifest_path.as_deref()
+            && reach::outside_repository(manifest)
+        {
+            let manifest = manifest.to_owned();
+            self.apart(at, invocation, context, Apart::Outside { manifest });
+            return false;
+        }
         let effective = reach::effective(runs_in, invocation.manifest_path.as_deref());
         // A directory below the workspace root that holds a workspace of its own (a `fuzz/`
         // workspace, a separately published crate) builds that workspace's lockfile.

@@ -192,6 +192,8 @@ struct Judge {
     other_repositories: std::collections::BTreeMap<String, usize>,
     /// Invocations of jobs that rewrote Cargo.lock on purpose first (`cargo update`).
     afresh: usize,
+    /// Invocations that build a manifest outside the repository (`${{ runner.temp }}/…`).
+    outside: usize,
     /// Invocations that run in a workspace of its own below this one, by its directory.
     other_workspaces: std::collections::BTreeMap<String, usize>,
 }
@@ -230,6 +232,13 @@ impl Visit for Judge {
                 format!(
                     "runs after `{by}` in its job, which rewrites the lockfile or a manifest on \
                      purpose: --locked cannot apply; not counted"
+                )
+            }
+            Apart::Outside { manifest } => {
+                self.outside += 1;
+                format!(
+                    "builds `{manifest}`, outside the repository (a project CI makes or fetches \
+                 there), not this workspace: not counted"
                 )
             }
             Apart::Unplaced => "runs in a directory the gate cannot follow (an expansion in \
@@ -401,6 +410,14 @@ impl Judge {
             format!(
                 "{others}; not counted: {} after their job rewrote Cargo.lock or a manifest",
                 self.afresh
+            )
+        };
+        let others = if self.outside == 0 {
+            others
+        } else {
+            format!(
+                "{others}; not counted: {} building a manifest outside the repository",
+                self.outside
             )
         };
         let checked = format!(

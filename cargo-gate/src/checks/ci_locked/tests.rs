@@ -964,3 +964,43 @@ fn invocations_in_a_workspace_of_their_own_are_counted_apart() {
         pass.summary
     );
 }
+
+/// risc0: a step that runs in another repository's checkout through `working-directory: ${{
+/// env.X }}` (the workflow's `env:` names the checkout's path), and one that builds a project
+/// CI generates under `${{ runner.temp }}`, build no lockfile of this workspace: notes. A
+/// `working-directory` that names this workspace through the same kind of variable is judged.
+#[test]
+fn a_directory_named_through_env_and_a_manifest_outside_the_repository() {
+    let workflow = "env:\n  OTHER_PATH: ${{ github.workspace }}/other\n  HERE: ${{ github.workspace }}\n\
+                    jobs:\n  test:\n    steps:\n      - uses: actions/checkout@v4\n      \
+                    - uses: actions/checkout@v4\n        with:\n          repository: example-org/downstream\n          \
+                    path: other\n      - run: cargo test --workspace\n        working-directory: ${{ env.OTHER_PATH }}\n      \
+                    - run: cargo build\n        working-directory: ${{ env.HERE }}\n      \
+                    - run: cargo run --release --manifest-path ${{ runner.temp }}/template-test/Cargo.toml\n";
+    let outcome = run(&[(".github/workflows/ci.yml", workflow)]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:12:14 Note `cargo test --workspace` (job `test`, step 3)",
+            ".github/workflows/ci.yml:14:14 Error `cargo build` (job `test`, step 4)",
+            ".github/workflows/ci.yml:16:14 Note `cargo run --release --manifest-path ${{ runner.temp }}/template-test/Cargo.toml` (job `test`, step 5)",
+        ]
+    );
+    assert!(
+        outcome.findings[2]
+            .message
+            .contains("outside the repository"),
+        "{}",
+        outcome.findings[2].message
+    );
+    let passing = "jobs:\n  a:\n    steps:\n      - run: cargo build --locked\n      \
+                   - run: cargo run --manifest-path $RUNNER_TEMP/t/Cargo.toml\n";
+    let outcome = run(&[(".github/workflows/ci.yml", passing)]);
+    assert!(
+        outcome
+            .summary
+            .contains("; not counted: 1 building a manifest outside the repository"),
+        "{}",
+        outcome.summary
+    );
+}
