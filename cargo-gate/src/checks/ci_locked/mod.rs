@@ -31,7 +31,11 @@
 //! A cargo alias of `.cargo/config.toml` (`xtask = "run --package xtask --"`) is judged as
 //! the words it stands for. A job that checks out another repository (`actions/checkout`
 //! with `repository:`, not this one's `origin`) builds that repository in the directory it
-//! checked out to: those invocations are notes, not counted. A job that rewrites Cargo.lock
+//! checked out to: those invocations are notes, not counted (a `working-directory` is read
+//! through the `env:` in force, `${{ env.X }}` and `${{ github.workspace }}/…`, so a step
+//! that names the checkout through a variable runs there too). An invocation whose
+//! `--manifest-path` lies outside the repository (`${{ runner.temp }}/…`, `$RUNNER_TEMP`, an
+//! absolute path) builds a project CI made or fetched there: a note, counted apart. A job that rewrites Cargo.lock
 //! on purpose (`cargo update`, `cargo generate-lockfile`) tests the newest versions: what it
 //! builds after that is a note too.
 //!
