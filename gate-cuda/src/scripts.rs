@@ -599,9 +599,13 @@ fn methods<'a>(lx: &Lexed<'a>, ranges: &[(usize, usize)]) -> Vec<Method<'a>> {
     out
 }
 
-/// A literal that may be compiled: not a `format!` template.
+/// A literal that may be compiled: not a `format!` template, and not a bare extension (a
+/// directory walk's `ends_with(".cu")`, bound with the files it keeps: llama_cpp-rs).
 fn literal_input(s: &str) -> bool {
-    !s.contains('{') && !s.is_empty()
+    let bare_extension = s
+        .strip_prefix('.')
+        .is_some_and(|ext| !ext.is_empty() && !ext.contains(['.', '/', '\\']));
+    !s.contains('{') && !s.is_empty() && !bare_extension
 }
 
 /// The builder started at `anchor`, when it compiles GPU code.

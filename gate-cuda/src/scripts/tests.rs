@@ -884,3 +884,16 @@ fn a_builder_type_of_the_workspace_builds_what_its_chain_names() {
     assert!(call.native_arch && !call.computed_inputs, "{call:#?}");
     assert_eq!(call.switch.as_deref(), Some("feature \"cuda\""));
 }
+
+/// llama_cpp-rs: the files a directory walk keeps by their extension are computed; the
+/// extension itself (`ends_with(".cu")`) is no file of the build.
+#[test]
+fn a_walks_extension_filter_is_no_input() {
+    let text = "fn main() {\n    let sources = std::fs::read_dir(dir()).unwrap()\n        \
+                .map(|f| f.unwrap().path())\n        \
+                .filter(|p| p.to_string_lossy().ends_with(\".cu\"));\n    \
+                let mut b = cc::Build::new();\n    b.cuda(true).files(sources).file(\"k/main.cu\").compile(\"k\");\n}\n";
+    let call = only_call(text);
+    assert_eq!(call.inputs, strings(&["k/main.cu"]));
+    assert!(call.computed_inputs, "{call:#?}");
+}
