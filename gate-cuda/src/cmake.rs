@@ -95,6 +95,46 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     out
 }
 
+/// The include directories the project's files name (`include_directories(..)`,
+/// `target_include_directories(t PUBLIC ..)`), variables the same file sets expanded, each
+/// joined to the directory of the file that names it, as [`named_sources`] writes paths: a
+/// header included from another project's directory (tfhe-rs' `helper_profile.cuh`, reached
+/// through `${TFHE_CUDA_COMMON_INCLUDE_DIR}`) is then found by the sources that include it.
+pub fn include_dirs(files: &[(String, String)]) -> Vec<String> {
+    const KEYWORDS: &[&str] = &[
+        "SYSTEM",
+        "BEFORE",
+        "AFTER",
+        "PUBLIC",
+        "PRIVATE",
+        "INTERFACE",
+    ];
+    let mut out = Vec::new();
+    for (path, text) in files {
+        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let mut vars = Vars::of(path);
+        for command in commands(text) {
+            let name = command.name.to_ascii_lowercase();
+            let args = match name.as_str() {
+                _ if vars.read(&name, &command.args) => continue,
+                "include_directories" => &command.args[..],
+                "target_include_directories" => command.args.get(1..).unwrap_or_default(),
+                _ => continue,
+            };
+            let dirs = args
+                .iter()
+                .filter(|a| !KEYWORDS.contains(&a.as_str()))
+                .flat_map(|a| vars.expand(a))
+                .filter(|a| !a.contains('$'))
+                .filter_map(|a| joined(dir, &a));
+            out.extend(dirs);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// A CUDA source a project compiles while it is configured, never into what it builds: a
 /// probe of the build machine (tfhe-rs compiles `check_cuda.cu` with
 /// `execute_process(COMMAND ${CMAKE_CUDA_COMPILER} … -o ${OUT})`, runs `${OUT}` and takes the
@@ -547,6 +587,25 @@ endif()
             [
                 "backends/common/cuda/src/device.cu",
                 "backends/common/cuda/src/profile.cu"
+            ]
+        );
+    }
+
+    #[test]
+    fn include_directories_are_joined_with_their_variables() {
+        let dirs = super::include_dirs(&files(&[(
+            "backend/cuda/CMakeLists.txt",
+            "set(COMMON_INC ${CMAKE_CURRENT_SOURCE_DIR}/../../common/cuda/include)
+             include_directories(include)
+             target_include_directories(backend PUBLIC ${COMMON_INC} PRIVATE src ${ELSEWHERE})
+",
+        )]));
+        assert_eq!(
+            dirs,
+            [
+                "backend/cuda/include",
+                "backend/cuda/src",
+                "common/cuda/include"
             ]
         );
     }

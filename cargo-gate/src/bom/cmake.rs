@@ -53,6 +53,13 @@ pub(super) fn confirm_cmake_projects(
                 call.inputs.push(gate_support::path::shown(dir, &path));
             }
         }
+        for include in crate::cuda::cmake::include_dirs(&files) {
+            let path = root.join(&include);
+            if !path.starts_with(&project) {
+                call.include_dirs
+                    .push(gate_support::path::shown(dir, &path));
+            }
+        }
         for probe in crate::cuda::cmake::configure_probes(&files) {
             let source = root.join(&probe.source);
             call.excludes.push(gate_support::path::shown(dir, &source));

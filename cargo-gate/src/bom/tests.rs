@@ -550,3 +550,52 @@ fn a_configure_time_probe_is_marked_and_a_shared_source_lists_both_projects() {
         Some("common/cuda/CMakeLists.txt:4 (compiles and runs check_cuda.cu while configuring)")
     );
 }
+
+/// tfhe-rs' `helper_profile.cuh`: a header in another project's include directory, which this
+/// project names through a variable in `target_include_directories`, is included by this
+/// project's sources too, so both projects build it.
+#[test]
+fn a_header_in_an_include_directory_a_project_names_is_built_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cmake = |name: &str, more: &str| {
+        format!(
+            "project({name} LANGUAGES CXX CUDA)\nadd_library({name} STATIC src/{name}.cu)\n{more}"
+        )
+    };
+    let backend = cmake(
+        "backend",
+        "set(INC ${CMAKE_CURRENT_SOURCE_DIR}/../../common/cuda/include)\n\
+         target_include_directories(backend PUBLIC ${INC})\n",
+    );
+    let script = "fn main() {\n    let _ = cmake::Config::new(\"cuda\").build();\n}\n";
+    let package = |name: &str| format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+    let (common_toml, backend_toml) = (package("common"), package("backend"));
+    let common = cmake("common", "include_directories(include)\n");
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"common\", \"backend\"]\n",
+            ),
+            ("common/Cargo.toml", &common_toml),
+            ("common/src/lib.rs", ""),
+            ("common/build.rs", script),
+            ("common/cuda/CMakeLists.txt", &common),
+            ("common/cuda/include/helper.cuh", "#pragma once\n"),
+            ("common/cuda/src/common.cu", "#include \"helper.cuh\"\n"),
+            ("backend/Cargo.toml", &backend_toml),
+            ("backend/src/lib.rs", ""),
+            ("backend/build.rs", script),
+            ("backend/cuda/CMakeLists.txt", &backend),
+            ("backend/cuda/src/backend.cu", "#include \"helper.cuh\"\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["common", "backend"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    assert_eq!(
+        built_by(sources, builders, "common/cuda/include/helper.cuh"),
+        ["backend/build.rs:2", "common/build.rs:2"]
+    );
+}
