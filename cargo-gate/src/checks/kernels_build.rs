@@ -29,7 +29,7 @@ static META: CheckMeta = CheckMeta {
     id: "kernels.build",
     stage: Stage::Pilot,
     summary: "every gate-build manifest in the workspace is native-valid or fallback-valid, with the reason",
-    fix: "read the manifest's violations and ptxas messages; rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time); build CUDA sources with gate-build so the gate can check them",
+    fix: "build each CUDA source with gate-build so the gate can check it; for a gate-build package, read its manifest's violations and ptxas messages and rebuild with a consistent CUDA toolkit (GATE_CUDA=require shows errors at build time)",
     codes: FindingCode::ALL,
     config: &[],
 };
