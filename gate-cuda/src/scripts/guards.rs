@@ -1,6 +1,7 @@
 //! The feature guards of a build script: which token ranges only compile, or only run, when
 //! a cargo feature is on (`#[cfg(feature = "x")]`, `if cfg!(feature = "x")`, an `if` on
-//! `CARGO_FEATURE_X`), so a builder can say what switches it on.
+//! `CARGO_FEATURE_X`), or when nvcc is found on the build machine (`which::which("nvcc")`),
+//! so a builder can say what switches it on.
 
 use super::lexed::Lexed;
 use gate_support::lexer::TokenKind;
@@ -152,7 +153,23 @@ fn feature_in(
             return Some((f.clone(), negated || not_before(k)));
         }
     }
-    None
+    finds_nvcc(lx, a, b).then(|| (NVCC_FOUND.to_owned(), negated))
+}
+
+/// What switches on a build that runs only where nvcc is found when the build script runs.
+const NVCC_FOUND: &str = "nvcc found at build time";
+
+/// Whether `a..b` looks for nvcc on the build machine (pasta-msm: `which::which("nvcc")`, or
+/// `Command::new("nvcc").arg("--version")`): a CUDA build it guards is skipped, silently,
+/// where there is none.
+fn finds_nvcc(lx: &Lexed<'_>, a: usize, b: usize) -> bool {
+    let range = a..b.min(lx.toks.len());
+    range
+        .clone()
+        .any(|k| lx.str_value(k).is_some_and(super::names_nvcc))
+        && range
+            .clone()
+            .any(|k| lx.is_ident(k, "which") || lx.str_value(k) == Some("--version"))
 }
 
 /// The range an `if` at `i` guards with a feature: its block, or for a negated test whose

@@ -897,3 +897,21 @@ fn a_walks_extension_filter_is_no_input() {
     assert_eq!(call.inputs, strings(&["k/main.cu"]));
     assert!(call.computed_inputs, "{call:#?}");
 }
+
+/// pasta-msm builds its CUDA only where `which` finds nvcc when the build script runs: that is
+/// the build's switch (a machine without nvcc ships the CPU build, silently).
+#[test]
+fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
+    let text = "fn main() {\n    let nvcc = match std::env::var(\"NVCC\") {\n        \
+                Ok(var) => which::which(var),\n        Err(_) => which::which(\"nvcc\"),\n    };\n    \
+                if nvcc.is_ok() {\n        let mut b = cc::Build::new();\n        \
+                b.cuda(true).file(\"cuda/k.cu\").compile(\"k\");\n    }\n}\n";
+    let call = only_call(text);
+    assert_eq!(call.switch.as_deref(), Some("nvcc found at build time"));
+    let early = "fn main() {\n    if which::which(\"nvcc\").is_err() {\n        return;\n    }\n    \
+                 cc::Build::new().cuda(true).file(\"cuda/k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(
+        only_call(early).switch.as_deref(),
+        Some("nvcc found at build time")
+    );
+}
