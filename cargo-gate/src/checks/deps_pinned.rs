@@ -182,14 +182,21 @@ impl Check for DepsPinned {
         let root = canonical(&ws.root);
         let sources = ctx.config.section(&crate::checks::deps_pinned::SOURCES);
         // The root manifest first, then each member's (the root package, when there is one,
-        // is the same file and is read once).
+        // is the same file and is read once), then the crates the members reach through path
+        // dependencies: they ship with the workspace (attention.rs' `src/kernels`, a package
+        // of its own that no `[workspace]` lists), so what they pull in is judged too.
         let mut manifests = vec![(ws.manifest_path.clone(), None)];
-        for member in &ws.members {
-            let path = member.dir.join("Cargo.toml");
+        let reached = ctx
+            .facts
+            .packages_of(crate::facts::Role::PathDependency)
+            .map(|p| (p.dir.clone(), p.name.clone()));
+        let packages = ws.members.iter().map(|m| (m.dir.clone(), m.name.clone()));
+        for (dir, name) in packages.chain(reached) {
+            let path = dir.join("Cargo.toml");
             if canonical(&path) == canonical(&ws.manifest_path) {
-                manifests[0].1 = Some(member.name.clone());
+                manifests[0].1 = Some(name);
             } else {
-                manifests.push((path, Some(member.name.clone())));
+                manifests.push((path, Some(name)));
             }
         }
         let mut tally = Tally::default();
@@ -751,7 +758,8 @@ mod tests {
         assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
         assert_eq!(
             outcome.summary,
-            "7 dependency declaration(s) in 2 manifest(s): 5 registry, 1 git, 1 path; every git \
+            // `lib`, reached through the path dependency, is the third manifest.
+            "7 dependency declaration(s) in 3 manifest(s): 5 registry, 1 git, 1 path; every git \
              dependency pinned by rev, every requirement bounded, every path inside the \
              workspace, every registry on the allow-list (crates-io)"
         );
@@ -868,5 +876,32 @@ serde = { git = \"https://g/serde\" }
             "{outcome:?}"
         );
         assert!(outcome.findings[0].message.contains("is not valid TOML"));
+    }
+
+    /// attention.rs: `src/kernels` is a crate of its own that no `[workspace]` lists, reached
+    /// through a path dependency: it ships, so its git dependency without `rev` is judged.
+    #[test]
+    fn a_crate_reached_through_a_path_dependency_is_judged() {
+        let outcome = run(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+            (
+                "app/Cargo.toml",
+                &format!("{APP_HEAD}[dependencies]\nkernels = {{ path = \"../kernels\" }}\n"),
+            ),
+            (
+                "kernels/Cargo.toml",
+                "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n\n\
+                 [build-dependencies]\nbindgen_cuda = { git = \"https://g/b\", version = \"0.1.6\" }\n",
+            ),
+        ]);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            listed(&outcome)[0].starts_with(
+                "kernels/Cargo.toml:6:24 `kernels` [build-dependencies] `bindgen_cuda`: git \
+                 dependency (https://g/b) on the default branch without `rev`"
+            ),
+            "{:?}",
+            listed(&outcome)
+        );
     }
 }

@@ -215,8 +215,9 @@ fn unloadable(
 
 /// The workspace read from the manifests, for when cargo cannot load it: the nearest
 /// `Cargo.toml` at or above `start`, the closest ancestor manifest with a `[workspace]` table
-/// as the root (or the package alone), members from the `members` globs minus `exclude`.
-/// `None` when there is no readable manifest at all.
+/// as the root (or the package alone), members from the `members` globs minus `exclude`, and,
+/// as cargo makes them, the path dependencies of members that lie under the root and are not
+/// excluded (TEI's `backends/grpc-metadata`). `None` when there is no readable manifest at all.
 pub fn from_manifests(start: &Path) -> Option<Workspace> {
     let first = if start.is_file() {
         start.to_owned()
@@ -250,16 +251,28 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
             .iter()
             .map(|e| gate_support::path::normalize(&root.join(e)))
             .collect();
+        let fits = |dir: &Path, dirs: &[PathBuf]| {
+            dir.join("Cargo.toml").is_file()
+                && !excluded.iter().any(|e| dir.starts_with(e))
+                && !dirs.iter().any(|d| d == dir)
+        };
         for pattern in list("members") {
             for dir in expand_glob(&root, &pattern) {
                 let dir = gate_support::path::normalize(&dir);
-                if dir.join("Cargo.toml").is_file()
-                    && !excluded.iter().any(|e| dir.starts_with(e))
-                    && !dirs.contains(&dir)
-                {
+                if fits(&dir, &dirs) {
                     dirs.push(dir);
                 }
             }
+        }
+        // Cargo's implicit members, transitively.
+        let mut next = 0;
+        while next < dirs.len() {
+            for dep in path_dependencies(&dirs[next], &root, ws) {
+                if dep.starts_with(&root) && fits(&dep, &dirs) {
+                    dirs.push(dep);
+                }
+            }
+            next += 1;
         }
     }
     let mut members: Vec<Member> = dirs
@@ -346,6 +359,48 @@ pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
         .ok()?
         .parse()
         .ok()
+}
+
+/// The directories of the path dependencies the manifest in `dir` declares (every dependency
+/// table, target tables included; `workspace = true` read from `[workspace.dependencies]`,
+/// relative to the workspace root), normalised.
+fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<PathBuf> {
+    let Some(doc) = read_toml(&dir.join("Cargo.toml")) else {
+        return Vec::new();
+    };
+    let inherited = workspace
+        .get("dependencies")
+        .and_then(toml::Value::as_table);
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
+    for kind in kinds {
+        tables.extend(doc.get(kind).and_then(toml::Value::as_table));
+    }
+    for target in doc
+        .get("target")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+    {
+        for kind in kinds {
+            tables.extend(target.1.get(kind).and_then(toml::Value::as_table));
+        }
+    }
+    let mut out = Vec::new();
+    for (name, spec) in tables.into_iter().flatten() {
+        let own = spec
+            .get("path")
+            .and_then(toml::Value::as_str)
+            .map(|p| dir.join(p));
+        let from_workspace = || {
+            let spec = inherited?.get(name)?;
+            Some(root.join(spec.get("path")?.as_str()?))
+        };
+        let is_inherited = spec.get("workspace").and_then(toml::Value::as_bool) == Some(true);
+        let path = own.or_else(|| is_inherited.then(from_workspace).flatten());
+        out.extend(path.map(|p| gate_support::path::normalize(&p)));
+    }
+    out
 }
 
 /// The directories a `members` entry names: `*` and `?` within one path component, `**`
@@ -514,5 +569,47 @@ mod tests {
         ] {
             assert_eq!(is_dirty(porcelain), dirty, "{porcelain:?}");
         }
+    }
+
+    /// TEI's `backends/grpc-metadata`: a path dependency of a member, under the root and not
+    /// excluded, is a member as cargo makes it (also through `workspace = true`), read from
+    /// the manifests when cargo cannot run; one outside the root or excluded is not.
+    #[test]
+    fn path_dependencies_under_the_root_are_members_when_the_manifests_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let package = |name: &str, deps: &str| {
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n[dependencies]\n{deps}")
+        };
+        let files = [
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\nexclude = [\"skipped\"]\n\
+                 [workspace.dependencies]\ninherited = { path = \"inherited\" }\n"
+                    .to_owned(),
+            ),
+            (
+                "app/Cargo.toml",
+                package(
+                    "app",
+                    "helper = { path = \"../helper\" }\nskipped = { path = \"../skipped\" }\n\
+                     inherited = { workspace = true }\n",
+                ),
+            ),
+            (
+                "helper/Cargo.toml",
+                package("helper", "deep = { path = \"../deep\" }\n"),
+            ),
+            ("deep/Cargo.toml", package("deep", "")),
+            ("inherited/Cargo.toml", package("inherited", "")),
+            ("skipped/Cargo.toml", package("skipped", "")),
+        ];
+        for (rel, text) in &files {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let ws = from_manifests(dir.path()).unwrap();
+        let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["app", "deep", "helper", "inherited"]);
     }
 }
