@@ -706,11 +706,13 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         BuilderKind::Nvrtc => {}
     }
     walks::walked_inputs(lx, anchor.path, &mut call);
-    let flags: Vec<&str> = strs
+    let mut flags: Vec<&str> = strs
         .iter()
         .filter(|&&(k, _)| !probes::probe_argument(lx, &ranges, k))
         .map(|&(_, s)| s)
         .collect();
+    flags.extend(archs::bound_flags(lx, &methods));
+    let flags: Vec<&str> = flags.iter().flat_map(|f| f.split_whitespace()).collect();
     read_archs(&flags, &mut call);
     let feature = guards
         .at(anchor.path)

@@ -2,7 +2,48 @@
 //! `--gpu-architecture=..`, `-gencode arch=..,code=..` (its `code=` targets are what ships),
 //! `native`, `all` and `all-major` as written.
 
-use super::Call;
+use super::lexed::Lexed;
+use super::{Call, Method, literals_bound_to};
+
+/// The literals a build's `.flag(x)`, `.flags(x)`, `.arg(x)` or `.args(x)` hands over through a
+/// name: a `let`, `const` or `static` bound to them, or the loop variable of `for x in
+/// FLAGS.split_whitespace()` (rust-llama.cpp's `-arch=native`), with the literals its
+/// iterated expression names.
+pub(super) fn bound_flags<'a>(lx: &Lexed<'a>, methods: &[Method<'a>]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let passing = ["flag", "flags", "arg", "args", "flag_if_supported"];
+    for m in methods.iter().filter(|m| passing.contains(&m.name)) {
+        for k in m.args.0..m.args.1 {
+            let Some(name) = lx.ident(k) else { continue };
+            if lx.punct(k + 1, b'(') || lx.punct(k + 1, b'.') || lx.path_sep(k + 1) {
+                continue;
+            }
+            out.extend(literals_bound_to(lx, name).into_iter().map(|(_, s)| s));
+            out.extend(loop_literals(lx, name));
+        }
+    }
+    out
+}
+
+/// The literals of the expression a `for name in …` loop of this file iterates, and of the
+/// names it holds bound to literals.
+fn loop_literals<'a>(lx: &Lexed<'a>, name: &str) -> Vec<&'a str> {
+    let Some(at) = (0..lx.toks.len())
+        .find(|&i| lx.is_ident(i, "for") && lx.is_ident(i + 1, name) && lx.is_ident(i + 2, "in"))
+    else {
+        return Vec::new();
+    };
+    let end = (at + 3..lx.toks.len())
+        .find(|&k| lx.punct(k, b'{'))
+        .unwrap_or(lx.toks.len());
+    let mut out: Vec<&str> = lx.strs(at + 3, end).into_iter().map(|(_, s)| s).collect();
+    for k in at + 3..end {
+        if let Some(bound) = lx.ident(k).filter(|_| !lx.punct(k + 1, b'(')) {
+            out.extend(literals_bound_to(lx, bound).into_iter().map(|(_, s)| s));
+        }
+    }
+    out
+}
 
 /// Whether `s` is `sm_NN` / `compute_NN` / `lto_NN` (with an optional `a`/`f` suffix).
 fn is_arch_name(s: &str) -> bool {

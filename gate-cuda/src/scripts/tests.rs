@@ -915,3 +915,17 @@ fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
         Some("nvcc found at build time")
     );
 }
+
+/// rust-llama.cpp: `-arch=native` reaches nvcc through a `let` split into words and a loop;
+/// a `const` handed to `.flag` is read too.
+#[test]
+fn archs_handed_over_through_a_name_are_read() {
+    let split = "fn main() {\n    let mut nvcc = cc::Build::new();\n    \
+                 let nvcc_flags = \"--forward-unknown-to-host-compiler -arch=native \";\n    \
+                 for nvcc_flag in nvcc_flags.split_whitespace() {\n        nvcc.flag(nvcc_flag);\n    }\n    \
+                 nvcc.cuda(true).file(\"k.cu\").compile(\"k\");\n}\n";
+    assert!(only_call(split).native_arch, "{:#?}", only_call(split));
+    let named = "const ARCH: &str = \"-arch=sm_80\";\nfn main() {\n    let mut nvcc = cc::Build::new();\n    \
+                 nvcc.flag(ARCH);\n    nvcc.cuda(true).file(\"k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(only_call(named).archs, strings(&["sm_80"]));
+}
