@@ -72,6 +72,9 @@ pub struct Calls {
     pub calls: Vec<Call>,
     /// CI files that are not valid YAML.
     pub malformed: Vec<Malformed>,
+    /// Dockerfiles CI builds whose names are expressions the walk cannot expand, as written,
+    /// with where: their cargo calls are not among [`Calls::calls`].
+    pub unresolved: Vec<(Site, String)>,
     pub tally: Tally,
 }
 
@@ -106,5 +109,9 @@ impl Visit for Calls {
 
     fn malformed(&mut self, error: Malformed) {
         self.malformed.push(error);
+    }
+
+    fn unresolved(&mut self, site: Site, _: &str, written: &str) {
+        self.unresolved.push((site, written.to_owned()));
     }
 }

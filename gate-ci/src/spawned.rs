@@ -5,8 +5,10 @@
 //!
 //! A Dockerfile's `RUN` instructions (shell form, `\` continuations, `--mount=…` options
 //! skipped; exec form `RUN ["cargo", …]` joined) are its commands; a script's lines are its
-//! commands, followed one script deeper. A file outside the repository, one that does not
-//! exist, or one named through an expansion is not read.
+//! commands, followed one script deeper. A file outside the repository, or one that does not
+//! exist, is not read. A Dockerfile named through an expression the walk cannot expand (a
+//! matrix computed at run time: `file: ${{ matrix.dockerfile }}` from `fromJson(..)`) is
+//! said ([`Started::Unresolved`]): its cargo calls go unjudged.
 
 use crate::reach::{self, Dir};
 use crate::recipes::Runner;
@@ -22,6 +24,9 @@ pub(crate) enum Started {
     Script,
     /// A Makefile or justfile whose recipes `make` or `just` runs.
     Recipes(Runner),
+    /// A Dockerfile named through an expression that is left after the job's `env:` and
+    /// written-out matrix were applied; `path` holds the name as written.
+    Unresolved,
 }
 
 /// A file a command of a CI line starts, relative to the repository root.
@@ -54,15 +59,21 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
             continue;
         };
         if let Some((path, build_args)) = dockerfile(&words) {
-            if let Some(path) = reach::join(&dir, &path) {
-                out.push(Spawn {
-                    kind: Started::Dockerfile,
-                    path,
-                    dir: Some(dir),
-                    vars: build_args,
-                    targets: Vec::new(),
-                });
-            }
+            let (kind, path) = match reach::join(&dir, &path) {
+                Some(path) => (Started::Dockerfile, path),
+                None if path.contains("${{") => {
+                    let written = path.replace("${{_", "${{ ").replace("_}}", " }}");
+                    (Started::Unresolved, PathBuf::from(written))
+                }
+                None => continue,
+            };
+            out.push(Spawn {
+                kind,
+                path,
+                dir: Some(dir),
+                vars: build_args,
+                targets: Vec::new(),
+            });
             continue;
         }
         if let Some(run) = task_runner(&words) {

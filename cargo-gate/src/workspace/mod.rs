@@ -234,48 +234,7 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         .unwrap_or(&first_dir)
         .to_owned();
     let root_doc = read_toml(&root.join("Cargo.toml"))?;
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if root_doc.contains_key("package") {
-        dirs.push(root.clone());
-    }
-    if let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) {
-        let list = |key: &str| -> Vec<String> {
-            ws.get(key)
-                .and_then(toml::Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        };
-        let excluded: Vec<PathBuf> = list("exclude")
-            .iter()
-            .map(|e| gate_support::path::normalize(&root.join(e)))
-            .collect();
-        let fits = |dir: &Path, dirs: &[PathBuf]| {
-            dir.join("Cargo.toml").is_file()
-                && !excluded.iter().any(|e| dir.starts_with(e))
-                && !dirs.iter().any(|d| d == dir)
-        };
-        for pattern in list("members") {
-            for dir in expand_glob(&root, &pattern) {
-                let dir = gate_support::path::normalize(&dir);
-                if fits(&dir, &dirs) {
-                    dirs.push(dir);
-                }
-            }
-        }
-        // Cargo's implicit members, transitively.
-        let mut next = 0;
-        while next < dirs.len() {
-            for dep in path_dependencies(&dirs[next], &root, ws) {
-                if dep.starts_with(&root) && fits(&dep, &dirs) {
-                    dirs.push(dep);
-                }
-            }
-            next += 1;
-        }
-    }
-    let mut members: Vec<Member> = dirs
+    let mut members: Vec<Member> = member_dirs(&root, &root_doc)
         .into_iter()
         .filter_map(|dir| {
             let doc = read_toml(&dir.join("Cargo.toml"))?;
@@ -298,6 +257,53 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         members,
         metadata_error: None,
     })
+}
+
+/// The members' directories of the workspace whose root manifest (at `root`) is `root_doc`:
+/// the root package, the `members` globs minus `exclude`, then cargo's implicit members.
+fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if root_doc.contains_key("package") {
+        dirs.push(root.to_owned());
+    }
+    if let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) {
+        let list = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        let excluded: Vec<PathBuf> = list("exclude")
+            .iter()
+            .map(|e| gate_support::path::normalize(&root.join(e)))
+            .collect();
+        let fits = |dir: &Path, dirs: &[PathBuf]| {
+            dir.join("Cargo.toml").is_file()
+                && !excluded.iter().any(|e| dir.starts_with(e))
+                && !dirs.iter().any(|d| d == dir)
+        };
+        for pattern in list("members") {
+            for dir in expand_glob(root, &pattern) {
+                let dir = gate_support::path::normalize(&dir);
+                if fits(&dir, &dirs) {
+                    dirs.push(dir);
+                }
+            }
+        }
+        // Cargo's implicit members, transitively.
+        let mut next = 0;
+        while next < dirs.len() {
+            for dep in path_dependencies(&dirs[next], root, ws) {
+                if dep.starts_with(root) && fits(&dep, &dirs) {
+                    dirs.push(dep);
+                }
+            }
+            next += 1;
+        }
+    }
+    dirs
 }
 
 /// The first file cargo or rustup would read for a workspace whose manifest is `start` that

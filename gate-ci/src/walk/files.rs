@@ -105,6 +105,8 @@ impl<V: Visit> Walker<'_, '_, V> {
                 };
                 self.shell_file(&file, spawn, scoped, &context, depth);
             }
+            // Said where the command is written (`Walker::file`), never read.
+            spawned::Started::Unresolved => {}
             spawned::Started::Recipes(runner) => {
                 let masked = recipes::mask(runner, &text, &spawn.targets, &spawn.vars);
                 if masked.ran.is_empty() {
@@ -216,7 +218,13 @@ impl<V: Visit> Walker<'_, '_, V> {
             }
             if depth == 0 {
                 for inner in spawned::started(&line.text, &starts, &dir) {
-                    self.spawned(&inner, scoped, &format!("`{}`", file.rel), &[], depth + 1);
+                    let by = format!("`{}`", file.rel);
+                    if inner.kind == spawned::Started::Unresolved {
+                        let written = inner.path.to_string_lossy();
+                        self.visit.unresolved(super::line_site(&at), &by, &written);
+                        continue;
+                    }
+                    self.spawned(&inner, scoped, &by, &[], depth + 1);
                 }
             }
             dir = next;

@@ -126,6 +126,45 @@ pub trait Visit {
     fn apart(&mut self, site: Site, context: &str, invocation: &Invocation, apart: Apart);
     /// A CI file that is not valid YAML.
     fn malformed(&mut self, error: Malformed);
+    /// A Dockerfile CI builds whose name is an expression the walk cannot expand (`written`,
+    /// as the CI file writes it): its cargo calls are not judged.
+    fn unresolved(&mut self, site: Site, context: &str, written: &str);
+}
+
+/// The files `line` starts ([`spawned::started`]). A Dockerfile the line names through
+/// `${{ matrix.… }}`, in a job whose matrix is written out, is named once per combination
+/// (each file once); one that no combination names stays unresolved.
+fn started_each(
+    line: &str,
+    starts: &[(usize, reach::Dir)],
+    dir: &reach::Dir,
+    combos: &[matrix::Combination],
+) -> Vec<spawned::Spawn> {
+    use spawned::Started;
+    let first = spawned::started(line, starts, dir);
+    if combos.is_empty() || !first.iter().any(|s| s.kind == Started::Unresolved) {
+        return first;
+    }
+    let (unresolved, mut out): (Vec<_>, Vec<_>) = first
+        .into_iter()
+        .partition(|s| s.kind == Started::Unresolved);
+    let mut named = false;
+    for combo in combos {
+        let line = matrix::substituted(line, combo);
+        for spawn in spawned::started(&line, starts, dir) {
+            let new = !out
+                .iter()
+                .any(|s| s.kind == spawn.kind && s.path == spawn.path);
+            if spawn.kind == Started::Dockerfile && new {
+                named = true;
+                out.push(spawn);
+            }
+        }
+    }
+    if !named {
+        out.extend(unresolved);
+    }
+    out
 }
 
 /// What the walk counted besides what it handed over.
@@ -342,13 +381,30 @@ impl<V: Visit> Walker<'_, '_, V> {
                         self.reached(&at, &context, invocation, &each);
                     }
                 }
-                for spawn in spawned::started(&line.text, &starts, &dir) {
-                    // A file of another repository's checkout is not this repository's file.
-                    if OtherCheckout::holding(&script.checkouts, spawn.dir.as_deref()).is_none() {
-                        self.spawned(&spawn, scoped, &script.context, &script.matrix, 0);
-                    }
-                }
+                let spawns = started_each(&line.text, &starts, &dir, &script.matrix);
+                self.spawns(&spawns, &at, script, scoped);
                 dir = next;
+            }
+        }
+    }
+
+    /// Walks the files a line of `script` starts (`spawns`): an unresolved Dockerfile is
+    /// said where the line is written; a file of another repository's checkout is not this
+    /// repository's file.
+    fn spawns(
+        &mut self,
+        spawns: &[spawned::Spawn],
+        at: &Written<'_, '_>,
+        script: &Script,
+        scoped: bool,
+    ) {
+        for spawn in spawns {
+            if spawn.kind == spawned::Started::Unresolved {
+                let written = spawn.path.to_string_lossy();
+                self.visit
+                    .unresolved(line_site(at), &script.context, &written);
+            } else if OtherCheckout::holding(&script.checkouts, spawn.dir.as_deref()).is_none() {
+                self.spawned(spawn, scoped, &script.context, &script.matrix, 0);
             }
         }
     }
@@ -554,6 +610,17 @@ impl<V: Visit> Walker<'_, '_, V> {
             rel: at.rel.to_owned(),
             at: Some((line_no, column)),
         })
+    }
+}
+
+/// Where a line is written: its file, and the line and column it starts at.
+fn line_site(at: &Written<'_, '_>) -> Site {
+    Site {
+        rel: at.rel.to_owned(),
+        at: at.spot.map(|spot| {
+            let (line_no, _) = gate_support::text::line_col(at.text, spot.offset);
+            (line_no, spot.column)
+        }),
     }
 }
 

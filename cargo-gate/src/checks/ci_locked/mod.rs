@@ -126,6 +126,10 @@ crate::finding_codes! {
             name: "invalid-yaml",
             summary: "a CI file is not valid YAML",
         },
+        FileUnexpandable => Code {
+            name: "file-unexpandable",
+            summary: "a Dockerfile CI builds, named through an expression the gate cannot expand",
+        },
     }
 }
 
@@ -198,6 +202,8 @@ struct Judge {
     afresh: usize,
     /// Invocations that build a manifest outside the repository (`${{ runner.temp }}/…`).
     outside: usize,
+    /// Dockerfiles CI builds whose names the gate cannot expand (their calls go unjudged).
+    unnamed: usize,
     /// Invocations that run in a workspace of its own below this one, by its directory.
     other_workspaces: std::collections::BTreeMap<String, usize>,
 }
@@ -252,6 +258,20 @@ impl Visit for Judge {
         };
         self.findings.push(
             Finding::note(format!("`{}` ({context}) {why}", invocation.command)).at(location(site)),
+        );
+    }
+
+    fn unresolved(&mut self, site: Site, context: &str, written: &str) {
+        self.unnamed += 1;
+        self.findings.push(
+            Finding::warning(format!(
+                "`{written}` ({context}) names the Dockerfile CI builds through an expression the \
+                 gate cannot expand (a matrix computed at run time): its cargo calls are not \
+                 judged (fix: write the matrix out, or check those Dockerfiles' cargo calls \
+                 pass --locked)"
+            ))
+            .code(FindingCode::FileUnexpandable)
+            .at(location(site)),
         );
     }
 
@@ -474,11 +494,23 @@ impl Judge {
             ))
             .with_findings(self.findings);
         }
-        if self.unjudgeable > 0 {
+        if self.unjudgeable > 0 || self.unnamed > 0 {
+            let mut unjudged = Vec::new();
+            if self.unjudgeable > 0 {
+                unjudged.push(format!(
+                    "{} cannot be judged (parts come from variables)",
+                    self.unjudgeable
+                ));
+            }
+            if self.unnamed > 0 {
+                unjudged.push(format!(
+                    "{} Dockerfile(s) CI builds cannot be named, so their cargo calls are not judged",
+                    self.unnamed
+                ));
+            }
             return Outcome::warn(format!(
-                "{checked}: {} cannot be judged (parts come from variables), the rest pass \
-                 --locked/--frozen",
-                self.unjudgeable
+                "{checked}: {}, the rest pass --locked/--frozen",
+                unjudged.join("; ")
             ))
             .with_findings(self.findings);
         }

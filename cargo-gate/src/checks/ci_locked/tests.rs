@@ -1004,3 +1004,43 @@ fn a_directory_named_through_env_and_a_manifest_outside_the_repository() {
         outcome.summary
     );
 }
+
+/// TEI: `docker/build-push-action` builds `file: ${{ matrix.dockerfile }}`. With the matrix
+/// written out, each Dockerfile it names is read and judged; computed at run time
+/// (`fromJson(..)`), the Dockerfile cannot be named: a warning, never a silent pass.
+#[test]
+fn a_dockerfile_named_by_the_matrix_is_read_or_said() {
+    let job = |matrix: &str| {
+        format!(
+            "jobs:\n  image:\n    strategy:\n      matrix: {matrix}\n    steps:\n      \
+             - uses: actions/checkout@v4\n      - uses: docker/build-push-action@v6\n        \
+             with:\n          file: ${{{{ matrix.dockerfile }}}}\n  test:\n    steps:\n      \
+             - run: cargo test --locked\n"
+        )
+    };
+    let dockerfile = ("Dockerfile-cuda", "FROM rust\nRUN cargo build --release\n");
+    let written = job("{ dockerfile: [Dockerfile-cuda] }");
+    let outcome = run(&[(".github/workflows/ci.yml", &written), dockerfile]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert!(
+        listed(&outcome)[0].starts_with("Dockerfile-cuda:2:5 Error `cargo build --release`"),
+        "{:?}",
+        listed(&outcome)
+    );
+    let computed = job("${{ fromJson(needs.matrix.outputs.matrix) }}");
+    let outcome = run(&[(".github/workflows/ci.yml", &computed), dockerfile]);
+    assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+    assert!(
+        outcome
+            .summary
+            .contains("1 Dockerfile(s) CI builds cannot be named"),
+        "{}",
+        outcome.summary
+    );
+    assert!(
+        listed(&outcome)[0]
+            .starts_with(".github/workflows/ci.yml:7:9 Warning `${{ matrix.dockerfile }}`"),
+        "{:?}",
+        listed(&outcome)
+    );
+}

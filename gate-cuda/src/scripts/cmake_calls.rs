@@ -1,0 +1,60 @@
+//! A `cmake::Config`'s CUDA options, as the build script writes them: `.define("GGML_CUDA",
+//! "ON")`, `-DGGML_CUDA=ON` literals, `CMAKE_CUDA_ARCHITECTURES`.
+
+use super::lexed::Lexed;
+use super::{Call, Method, literal_input};
+
+/// Whether a cmake option value leaves it off.
+fn is_off(value: &str) -> bool {
+    matches!(
+        value.to_ascii_uppercase().as_str(),
+        "OFF" | "0" | "FALSE" | "NO" | "N" | ""
+    )
+}
+
+/// cmake's CUDA options: `.define("GGML_CUDA", "ON")`, `-DGGML_CUDA=ON` literals,
+/// `CMAKE_CUDA_ARCHITECTURES`. The token that switches CUDA on, and the switch's text (not
+/// for `CMAKE_CUDA_*` settings, which only say how).
+pub(super) fn cmake_options(
+    lx: &Lexed<'_>,
+    methods: &[Method<'_>],
+    strs: &[(usize, &str)],
+    call: &mut Call,
+) -> (Option<usize>, Option<String>, bool) {
+    let mut options: Vec<(usize, String, String)> = Vec::new();
+    for m in methods.iter().filter(|m| m.name == "define") {
+        let lits = lx.strs(m.args.0, m.args.1);
+        if let Some(&(_, name)) = lits.first() {
+            let value = lits.get(1).map_or("", |&(_, v)| v);
+            options.push((m.at, name.to_owned(), value.to_owned()));
+        }
+    }
+    for &(k, s) in strs {
+        if let Some((name, value)) = s.strip_prefix("-D").and_then(|d| d.split_once('=')) {
+            options.push((k, name.to_owned(), value.to_owned()));
+        }
+    }
+    let mut enabling = None;
+    let mut switch = None;
+    let mut off = false;
+    for (at, name, value) in options {
+        if !name.contains("CUDA") || (is_off(&value) && !value.is_empty()) {
+            off |= name.contains("CUDA") && !name.starts_with("CMAKE_CUDA");
+            continue;
+        }
+        if name == "CMAKE_CUDA_ARCHITECTURES" {
+            if value == "native" {
+                call.native_arch = true;
+            } else if literal_input(&value) {
+                call.archs.push(value);
+            }
+        } else if is_off(&value) {
+            continue;
+        } else if switch.is_none() && !name.starts_with("CMAKE_CUDA") {
+            switch = Some(format!("{name}={value}"));
+            enabling = Some(at);
+        }
+        enabling.get_or_insert(at);
+    }
+    (enabling, switch, off)
+}
