@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 mod cmake;
 mod helpers;
+mod optional;
 mod outside;
 pub mod reach;
 
@@ -210,10 +211,12 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
         let mut indices = Vec::new();
         for call in &analysed.calls {
             indices.push(builders.len());
+            let builder = script_builder(&package.name, &rel, call, &analysed, false);
             builders.push(Builder {
                 ships: shipped(package),
                 untracked: untracked_inputs(call, &package.dir, facts),
-                ..script_builder(&package.name, &rel, call, &analysed, false)
+                switch: (builder.switch.clone()).or_else(|| optional::switch_of(facts, package)),
+                ..builder
             });
         }
         calls.push((p, analysed.calls, indices));

@@ -599,3 +599,35 @@ fn a_header_in_an_include_directory_a_project_names_is_built_by_it() {
         ["backend/build.rs:2", "common/build.rs:2"]
     );
 }
+
+/// attention.rs: `kernels` ships only through `attention-rs`'s optional path dependency, which
+/// its feature `cuda` turns on: the CUDA build's switch is that feature, not always on.
+#[test]
+fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n\
+               kernels = { path = \"../kernels\", optional = true }\n[features]\ncuda = [\"dep:kernels\"]\n";
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+            ("app/Cargo.toml", app),
+            ("app/src/lib.rs", ""),
+            (
+                "kernels/Cargo.toml",
+                "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n",
+            ),
+            ("kernels/src/lib.rs", ""),
+            (
+                "kernels/build.rs",
+                "fn main() {\n    cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");\n}\n",
+            ),
+            ("kernels/src/k.cu", "__global__ void k() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["app"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = sources(&facts);
+    let switches: Vec<Option<&str>> = builders.iter().map(|b| b.switch.as_deref()).collect();
+    assert_eq!(switches, [Some("feature \"cuda\" of app")]);
+}

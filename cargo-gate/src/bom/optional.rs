@@ -1,0 +1,95 @@
+//! What switches on the build of a package that ships only through other packages' optional
+//! path dependencies: attention.rs' `kernels` (`kernels = { path = "./src/kernels", optional =
+//! true }`, `cuda = [.., "dep:kernels"]`) is compiled only with `attention-rs`'s feature
+//! `cuda`, so its CUDA build is switched by that feature, not always on. Read from the
+//! dependents' manifests (dev-dependencies aside: they never ship it).
+
+use crate::facts::{Facts, Package, Role};
+use std::path::Path;
+
+/// The features of the packages that depend on `package` that turn it on, as `feature "cuda"
+/// of attention-rs` (several joined by ` or `); `None` when a dependent depends on it
+/// unconditionally (it is built by default), or when it is no path dependency.
+pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
+    if package.role != Role::PathDependency {
+        return None;
+    }
+    let dir = gate_support::path::normalize(&package.dir);
+    let mut switches = Vec::new();
+    for dependent in facts.packages.iter().filter(|p| p.path_deps.contains(&dir)) {
+        if dependent.dev_only.contains(&dir) {
+            continue;
+        }
+        let table = crate::workspace::read_toml(&dependent.dir.join("Cargo.toml"))?;
+        let (key, optional) = declared(&table, &dependent.dir, &dir)?;
+        if !optional {
+            return None;
+        }
+        let features = turning_on(&table, &key);
+        let named = if features.is_empty() {
+            vec![key]
+        } else {
+            features
+        };
+        switches.extend(
+            named
+                .into_iter()
+                .map(|f| format!("feature \"{f}\" of {}", dependent.name)),
+        );
+    }
+    (!switches.is_empty()).then(|| switches.join(" or "))
+}
+
+/// The key under which `table` (the manifest in `dir`) declares the path dependency on
+/// `target`, and whether every such declaration is optional (normal and build tables, target
+/// tables included).
+fn declared(table: &toml::Table, dir: &Path, target: &Path) -> Option<(String, bool)> {
+    let kinds = ["dependencies", "build-dependencies"];
+    let mut tables: Vec<&toml::Table> = kinds
+        .iter()
+        .filter_map(|k| table.get(*k)?.as_table())
+        .collect();
+    let targets = table.get("target").and_then(toml::Value::as_table);
+    for (_, target_table) in targets.into_iter().flatten() {
+        tables.extend(
+            kinds
+                .iter()
+                .filter_map(|k| target_table.get(*k)?.as_table()),
+        );
+    }
+    let mut found: Option<(String, bool)> = None;
+    for (key, spec) in tables.into_iter().flatten() {
+        let Some(path) = spec.get("path").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        if gate_support::path::normalize(&dir.join(path)) != target {
+            continue;
+        }
+        let optional = spec.get("optional").and_then(toml::Value::as_bool) == Some(true);
+        let all_optional = found.as_ref().is_none_or(|(_, o)| *o) && optional;
+        found = Some((key.clone(), all_optional));
+    }
+    found
+}
+
+/// The features of `table` that turn on the optional dependency `key` (`dep:key`, `key`,
+/// `key/feature`, `key?/feature` among their values).
+fn turning_on(table: &toml::Table, key: &str) -> Vec<String> {
+    let Some(features) = table.get("features").and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    features
+        .iter()
+        .filter(|(_, values)| {
+            values.as_array().into_iter().flatten().any(|v| {
+                v.as_str().is_some_and(|v| {
+                    v == format!("dep:{key}")
+                        || v == key
+                        || v.strip_prefix(key)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+            })
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
