@@ -71,25 +71,14 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
 /// nor one that climbs above the files' root.
 pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
-    for (path, text) in files {
-        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        // `set(C_WRAPPER_SOURCES ../src/c_wrapper.cu)`, then `${C_WRAPPER_SOURCES}` (tfhe-rs):
-        // a variable the same file sets, read once it is set.
-        let mut vars = Vars::of(path);
-        for command in commands(text) {
-            let name = command.name.to_ascii_lowercase();
-            if vars.read(&name, &command.args) {
-                continue;
-            }
-            let names_sources = matches!(
-                name.as_str(),
-                "add_library" | "add_executable" | "target_sources"
-            ) || is_find_cuda_compile(&name);
-            if names_sources {
-                out.extend(cuda_paths(dir, &vars, &command.args));
-            }
+    // `set(C_WRAPPER_SOURCES ../src/c_wrapper.cu)`, then `${C_WRAPPER_SOURCES}` (tfhe-rs).
+    each_command(files, |at, vars, name, command| {
+        let names_sources = matches!(name, "add_library" | "add_executable" | "target_sources")
+            || is_find_cuda_compile(name);
+        if names_sources {
+            out.extend(cuda_paths(at.dir, vars, &command.args));
         }
-    }
+    });
     out.sort();
     out.dedup();
     out
@@ -110,26 +99,20 @@ pub fn include_dirs(files: &[(String, String)]) -> Vec<String> {
         "INTERFACE",
     ];
     let mut out = Vec::new();
-    for (path, text) in files {
-        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let mut vars = Vars::of(path);
-        for command in commands(text) {
-            let name = command.name.to_ascii_lowercase();
-            let args = match name.as_str() {
-                _ if vars.read(&name, &command.args) => continue,
-                "include_directories" => &command.args[..],
-                "target_include_directories" => command.args.get(1..).unwrap_or_default(),
-                _ => continue,
-            };
-            let dirs = args
-                .iter()
-                .filter(|a| !KEYWORDS.contains(&a.as_str()))
-                .flat_map(|a| vars.expand(a))
-                .filter(|a| !a.contains('$'))
-                .filter_map(|a| joined(dir, &a));
-            out.extend(dirs);
-        }
-    }
+    each_command(files, |at, vars, name, command| {
+        let args = match name {
+            "include_directories" => &command.args[..],
+            "target_include_directories" => command.args.get(1..).unwrap_or_default(),
+            _ => return,
+        };
+        let dirs = args
+            .iter()
+            .filter(|a| !KEYWORDS.contains(&a.as_str()))
+            .flat_map(|a| vars.expand(a))
+            .filter(|a| !a.contains('$'))
+            .filter_map(|a| joined(at.dir, &a));
+        out.extend(dirs);
+    });
     out.sort();
     out.dedup();
     out
@@ -153,38 +136,60 @@ pub struct Probe {
 /// The CUDA sources the project compiles while it is configured ([`Probe`]), in file order.
 pub fn configure_probes(files: &[(String, String)]) -> Vec<Probe> {
     let mut out: Vec<Probe> = Vec::new();
+    // What each probe's compile writes (`-o ${OUT}`), expanded, with its file and the probe.
+    let mut outputs: Vec<(&str, String, usize)> = Vec::new();
+    each_command(files, |at, vars, name, command| {
+        if !matches!(name, "execute_process" | "try_run" | "try_compile") {
+            return;
+        }
+        let expanded: Vec<String> = command.args.iter().flat_map(|a| vars.expand(a)).collect();
+        if name == "execute_process"
+            && let Some(program) = expanded.iter().skip_while(|a| *a != "COMMAND").nth(1)
+            && let Some(&(_, _, probe)) =
+                (outputs.iter()).find(|(file, o, _)| *file == at.path && o == program)
+        {
+            out[probe].runs = true;
+        }
+        for source in cuda_paths(at.dir, vars, &command.args) {
+            if let Some(o) = expanded.iter().skip_while(|a| *a != "-o").nth(1) {
+                outputs.push((at.path, o.clone(), out.len()));
+            }
+            out.push(Probe {
+                at: format!("{}:{}", at.path, command.line),
+                source,
+                runs: name == "try_run",
+            });
+        }
+    });
+    out
+}
+
+/// Where a command is written: its file's path and directory.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    path: &'a str,
+    dir: &'a str,
+}
+
+/// Hands each command of `files` that sets no variable to `each`, with where it is written,
+/// the variables its file set before it (`set(..)` read on the way) and its name lower-cased.
+fn each_command<'f>(
+    files: &'f [(String, String)],
+    mut each: impl FnMut(At<'f>, &Vars, &str, &Command),
+) {
     for (path, text) in files {
-        let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let at = At {
+            path,
+            dir: path.rsplit_once('/').map_or("", |(dir, _)| dir),
+        };
         let mut vars = Vars::of(path);
-        // What each probe's compile writes (`-o ${OUT}`), expanded, with the probe's index.
-        let mut outputs: Vec<(String, usize)> = Vec::new();
         for command in commands(text) {
             let name = command.name.to_ascii_lowercase();
-            if vars.read(&name, &command.args)
-                || !matches!(name.as_str(), "execute_process" | "try_run" | "try_compile")
-            {
-                continue;
-            }
-            let expanded: Vec<String> = command.args.iter().flat_map(|a| vars.expand(a)).collect();
-            if name == "execute_process"
-                && let Some(program) = expanded.iter().skip_while(|a| *a != "COMMAND").nth(1)
-                && let Some(&(_, probe)) = outputs.iter().find(|(o, _)| o == program)
-            {
-                out[probe].runs = true;
-            }
-            for source in cuda_paths(dir, &vars, &command.args) {
-                if let Some(o) = expanded.iter().skip_while(|a| *a != "-o").nth(1) {
-                    outputs.push((o.clone(), out.len()));
-                }
-                out.push(Probe {
-                    at: format!("{path}:{}", command.line),
-                    source,
-                    runs: name == "try_run",
-                });
+            if !vars.read(&name, &command.args) {
+                each(at, &vars, &name, &command);
             }
         }
     }
-    out
 }
 
 /// The CUDA source paths among `args`, variables expanded, joined to `dir`: a name that

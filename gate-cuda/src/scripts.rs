@@ -157,7 +157,7 @@ pub struct Helper {
     /// it passes there, not whatever the package holds.
     pub input_params: Vec<usize>,
     /// The type whose method it is (`KernelBuild`), called through `self.` and started by
-    /// that type's constructor in a build script ([`types`]).
+    /// that type's constructor in a build script (`scripts/types.rs`).
     pub owner: Option<String>,
     /// The enum variants its `match` sends to no GPU build while another arm builds one
     /// (risc0's `KernelType::Cpp`, `Metal`): a constructor given one of them builds no GPU code.
