@@ -153,9 +153,10 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                     .filter(|arg| arg.contains('='))
                     .map(|arg| format!(" --build-arg '{}'", arg.replace('\'', "'\\''")))
                     .collect();
+                let target = input("target").map_or_else(String::new, |t| format!(" --target {t}"));
                 out.push(Script {
                     context: format!("job `{job}`, {step_name} (`{action}`)"),
-                    text: format!("docker build -f {file}{build_args} {context}"),
+                    text: format!("docker build -f {file}{build_args}{target} {context}"),
                     place: Place::Action {
                         uses: uses.to_owned(),
                     },

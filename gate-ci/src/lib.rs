@@ -41,6 +41,7 @@ mod reach;
 mod recipes;
 pub mod shell;
 mod spawned;
+mod stages;
 mod walk;
 pub mod yaml;
 

@@ -40,7 +40,8 @@ pub(crate) struct Spawn {
     /// A Dockerfile's build arguments (`--build-arg NAME=value`), or the variables a
     /// `make NAME=value` sets, values as written.
     pub(crate) vars: Vec<(String, String)>,
-    /// The targets or recipes (and a recipe's arguments) a `make` or `just` runs.
+    /// The targets or recipes (and a recipe's arguments) a `make` or `just` runs; the stage
+    /// a Dockerfile's build targets (`--target`), when it names one.
     pub(crate) targets: Vec<String>,
 }
 
@@ -58,7 +59,7 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
         let Some(dir) = reach::at(starts, first.offset, line_start) else {
             continue;
         };
-        if let Some((path, build_args)) = dockerfile(&words) {
+        if let Some((path, build_args, target)) = dockerfile(&words) {
             let (kind, path) = match reach::join(&dir, &path) {
                 Some(path) => (Started::Dockerfile, path),
                 None if path.contains("${{") => {
@@ -72,7 +73,7 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
                 path,
                 dir: Some(dir),
                 vars: build_args,
-                targets: Vec::new(),
+                targets: target.into_iter().collect(),
             });
             continue;
         }
@@ -201,11 +202,15 @@ fn task_runner(words: &[Word]) -> Option<TaskRun> {
     Some(run)
 }
 
+/// What a `docker build` command builds: the Dockerfile, its build arguments and the stage
+/// it targets.
+type DockerBuild = (String, Vec<(String, String)>, Option<String>);
+
 /// The Dockerfile a `docker build` (`docker buildx build`, `podman build`, `buildah bud`)
-/// command builds (its `-f`/`--file`, else `Dockerfile` in its context directory), and the
+/// command builds (its `-f`/`--file`, else `Dockerfile` in its context directory), the
 /// build arguments it passes with a value (`--build-arg NAME=value`; one without a value
-/// comes from the environment, and is left out).
-fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
+/// comes from the environment, and is left out), and its `--target` stage.
+fn dockerfile(words: &[Word]) -> Option<DockerBuild> {
     let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
     let rest = match texts.as_slice() {
         ["docker" | "podman", "build", rest @ ..] => rest,
@@ -216,9 +221,15 @@ fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
     let mut file = None;
     let mut context = None;
     let mut build_args = Vec::new();
+    let mut target = None;
     let mut i = 0;
     while i < rest.len() {
         let word = rest[i];
+        if word == "--target" {
+            target = rest.get(i + 1).map(|t| (*t).to_owned());
+        } else if let Some(t) = word.strip_prefix("--target=") {
+            target = Some(t.to_owned());
+        }
         let build_arg = match word {
             "--build-arg" => rest.get(i + 1).copied(),
             _ => word.strip_prefix("--build-arg="),
@@ -265,7 +276,7 @@ fn dockerfile(words: &[Word]) -> Option<(String, Vec<(String, String)>)> {
         Some(format!("{}/Dockerfile", context.trim_end_matches('/')))
     })
     .filter(|f| f != "-")
-    .map(|file| (file, build_args))
+    .map(|file| (file, build_args, target))
 }
 
 /// The variables a Dockerfile's instructions see, read in one pass as the file is walked

@@ -142,7 +142,17 @@ impl<V: Visit> Walker<'_, '_, V> {
         matrix: &[matrix::Combination],
     ) {
         let mut docker_vars = spawned::DockerVars::new(&spawn.vars);
+        // Only the stages the build reaches run (`crate::stages`).
+        let built = crate::stages::built(text, spawn.targets.first().map(String::as_str));
+        let runs = |at: usize| {
+            built
+                .as_ref()
+                .is_none_or(|b| b.iter().any(|r| r.contains(&at)))
+        };
         for (start, command) in spawned::dockerfile_runs(text) {
+            if !runs(start) {
+                continue;
+            }
             let env = docker_vars.advance(text, start);
             let exec = spawned::exec_form(command);
             let shell = exec.clone().unwrap_or_else(|| command.to_owned());

@@ -21,7 +21,7 @@
 //!
 //! What CI hands its builds to is read too (`spawned`): the Dockerfile a `docker build
 //! -f F` (`docker buildx build`, `podman build`, `docker/build-push-action`) builds, whose
-//! `RUN` instructions are its commands (with its `ARG`s, given by the build's `--build-arg`s
+//! `RUN` instructions in the stages its target needs (as BuildKit builds them) are its commands (with its `ARG`s, given by the build's `--build-arg`s
 //! or the action's `build-args:`, which may read the job's matrix, and its `ENV`s), a script
 //! a step runs (`./bin/package`, `bash scripts/release.sh`, followed one script deeper), and
 //! the recipes `make TARGET` or `just RECIPE` runs (`recipes`: with their prerequisites, the

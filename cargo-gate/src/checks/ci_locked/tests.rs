@@ -1044,3 +1044,37 @@ fn a_dockerfile_named_by_the_matrix_is_read_or_said() {
         listed(&outcome)
     );
 }
+
+/// TEI's `Dockerfile-intel`: a `RUN cargo …` in a stage the built target never needs
+/// (`grpc-builder`, built only for `--target grpc`) never runs, so it is not judged; built
+/// for that target, it is.
+#[test]
+fn a_dockerfile_stage_the_build_never_reaches_is_not_judged() {
+    let dockerfile = "FROM rust AS builder\nRUN cargo build --locked\n\
+                      FROM rust AS grpc-builder\nRUN cargo build --release\n\
+                      FROM debian AS grpc\nCOPY --from=grpc-builder /b /b\n\
+                      FROM debian\nCOPY --from=builder /a /a\n";
+    let workflow = |with: &str| {
+        format!(
+            "jobs:\n  image:\n    steps:\n      - uses: docker/build-push-action@v6\n        \
+             with:\n          file: Dockerfile\n{with}"
+        )
+    };
+    let last = workflow("");
+    let outcome = run(&[
+        (".github/workflows/ci.yml", &last),
+        ("Dockerfile", dockerfile),
+    ]);
+    assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
+    let grpc = workflow("          target: grpc\n");
+    let outcome = run(&[
+        (".github/workflows/ci.yml", &grpc),
+        ("Dockerfile", dockerfile),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            "Dockerfile:4:5 Error `cargo build --release` (Dockerfile built by job `image`, step 1 (`docker/build-push-action`)"
+        ]
+    );
+}
