@@ -41,7 +41,6 @@ mod reach;
 mod recipes;
 pub mod shell;
 mod spawned;
-mod stages;
 mod walk;
 pub mod yaml;
 

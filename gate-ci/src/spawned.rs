@@ -10,6 +10,8 @@
 //! matrix computed at run time: `file: ${{ matrix.dockerfile }}` from `fromJson(..)`) is
 //! said ([`Started::Unresolved`]): its cargo calls go unjudged.
 
+pub(crate) mod stages;
+
 use crate::reach::{self, Dir};
 use crate::recipes::Runner;
 use crate::shell::{Word, commands, github_expressions_as_words, unquote};

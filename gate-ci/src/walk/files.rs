@@ -142,8 +142,8 @@ impl<V: Visit> Walker<'_, '_, V> {
         matrix: &[matrix::Combination],
     ) {
         let mut docker_vars = spawned::DockerVars::new(&spawn.vars);
-        // Only the stages the build reaches run (`crate::stages`).
-        let built = crate::stages::built(text, spawn.targets.first().map(String::as_str));
+        // Only the stages the build reaches run (`spawned::stages`).
+        let built = spawned::stages::built(text, spawn.targets.first().map(String::as_str));
         let runs = |at: usize| {
             built
                 .as_ref()
