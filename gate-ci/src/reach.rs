@@ -98,10 +98,12 @@ pub(crate) fn outside_repository(manifest: &str) -> bool {
         "$GITHUB_WORKSPACE",
         "${GITHUB_WORKSPACE}",
     ];
+    // Absolute on the runner, whatever the host reading it: `/…`, `\…`, `C:…`.
+    let absolute = manifest.starts_with(['/', '\\']) || manifest.get(1..2) == Some(":");
     runner.iter().any(|r| squeezed.starts_with(r))
         || squeezed.starts_with('~')
         || squeezed.starts_with("$HOME")
-        || (Path::new(manifest).is_absolute() && !workspace.iter().any(|w| squeezed.starts_with(w)))
+        || (absolute && !workspace.iter().any(|w| squeezed.starts_with(w)))
 }
 
 /// The directory each command of `line` starts in, from `start` (the directory the line
@@ -224,6 +226,7 @@ mod tests {
             "$RUNNER_TEMP/t/Cargo.toml",
             "/tmp/t/Cargo.toml",
             "~/t/Cargo.toml",
+            "D:\\a\\_temp\\t\\Cargo.toml",
         ] {
             assert!(outside_repository(outside), "{outside}");
         }
