@@ -44,21 +44,10 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
 /// `target`, and whether every such declaration is optional (normal and build tables, target
 /// tables included).
 fn declared(table: &toml::Table, dir: &Path, target: &Path) -> Option<(String, bool)> {
-    let kinds = ["dependencies", "build-dependencies"];
-    let mut tables: Vec<&toml::Table> = kinds
-        .iter()
-        .filter_map(|k| table.get(*k)?.as_table())
-        .collect();
-    let targets = table.get("target").and_then(toml::Value::as_table);
-    for (_, target_table) in targets.into_iter().flatten() {
-        tables.extend(
-            kinds
-                .iter()
-                .filter_map(|k| target_table.get(*k)?.as_table()),
-        );
-    }
+    let tables = crate::workspace::dependency_tables(table);
+    let shipping = tables.into_iter().filter(|(dev, _)| !dev).map(|(_, t)| t);
     let mut found: Option<(String, bool)> = None;
-    for (key, spec) in tables.into_iter().flatten() {
+    for (key, spec) in shipping.flatten() {
         let Some(path) = spec.get("path").and_then(toml::Value::as_str) else {
             continue;
         };

@@ -636,34 +636,6 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 
 pub use gate_support::path::normalize;
 
-const DEPENDENCY_TABLES: &[&str] = &[
-    "dependencies",
-    "dev-dependencies",
-    "dev_dependencies",
-    "build-dependencies",
-    "build_dependencies",
-];
-
-/// The dependency tables of a manifest, target-specific ones included, each with whether it
-/// is a dev-dependency table.
-fn dependency_tables(doc: &toml::Table) -> Vec<(bool, &toml::Table)> {
-    let mut tables = tables_of(doc);
-    if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
-        for target in targets.values().filter_map(toml::Value::as_table) {
-            tables.extend(tables_of(target));
-        }
-    }
-    tables
-}
-
-/// The dependency tables directly in `at` (a manifest or a `[target.*]` table).
-fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
-    DEPENDENCY_TABLES
-        .iter()
-        .filter_map(|k| Some((k.starts_with("dev"), at.get(*k)?.as_table()?)))
-        .collect()
-}
-
 /// The root manifest's `[workspace.dependencies]` paths and `[workspace.package]
 /// rust-version`.
 #[derive(Debug, Default)]
@@ -764,7 +736,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
         let mut gate_build = false;
         let mut path_deps = Vec::new();
         let mut not_dev = Vec::new();
-        for (dev, table) in dependency_tables(&doc) {
+        for (dev, table) in crate::workspace::dependency_tables(&doc) {
             for (key, value) in table {
                 let renamed = value.get("package").and_then(toml::Value::as_str);
                 let inherits = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);

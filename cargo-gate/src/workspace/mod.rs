@@ -377,23 +377,8 @@ fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<Pa
     let inherited = workspace
         .get("dependencies")
         .and_then(toml::Value::as_table);
-    let mut tables: Vec<&toml::Table> = Vec::new();
-    let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
-    for kind in kinds {
-        tables.extend(doc.get(kind).and_then(toml::Value::as_table));
-    }
-    for target in doc
-        .get("target")
-        .and_then(toml::Value::as_table)
-        .into_iter()
-        .flatten()
-    {
-        for kind in kinds {
-            tables.extend(target.1.get(kind).and_then(toml::Value::as_table));
-        }
-    }
     let mut out = Vec::new();
-    for (name, spec) in tables.into_iter().flatten() {
+    for (name, spec) in dependency_tables(&doc).into_iter().flat_map(|(_, t)| t) {
         let own = spec
             .get("path")
             .and_then(toml::Value::as_str)
@@ -407,6 +392,34 @@ fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<Pa
         out.extend(path.map(|p| gate_support::path::normalize(&p)));
     }
     out
+}
+
+const DEPENDENCY_TABLES: &[&str] = &[
+    "dependencies",
+    "dev-dependencies",
+    "dev_dependencies",
+    "build-dependencies",
+    "build_dependencies",
+];
+
+/// The dependency tables of a manifest, target-specific ones included, each with whether it
+/// is a dev-dependency table.
+pub(crate) fn dependency_tables(doc: &toml::Table) -> Vec<(bool, &toml::Table)> {
+    let mut tables = tables_of(doc);
+    if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
+        for target in targets.values().filter_map(toml::Value::as_table) {
+            tables.extend(tables_of(target));
+        }
+    }
+    tables
+}
+
+/// The dependency tables directly in `at` (a manifest or a `[target.*]` table).
+fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
+    DEPENDENCY_TABLES
+        .iter()
+        .filter_map(|k| Some((k.starts_with("dev"), at.get(*k)?.as_table()?)))
+        .collect()
 }
 
 /// The directories a `members` entry names: `*` and `?` within one path component, `**`
