@@ -151,22 +151,10 @@ fn set(combo: &mut Combination, key: &str, to: &str) {
 /// `line` with each `${{ matrix.KEY }}` replaced by its value in `combo` (empty where the
 /// combination lacks the key, as GitHub substitutes it).
 pub(crate) fn substituted(line: &str, combo: &Combination) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find("${{") {
-        let Some(end) = rest[at..].find("}}") else {
-            break;
-        };
-        out.push_str(&rest[..at]);
-        let whole = &rest[at..at + end + 2];
-        match whole[3..whole.len() - 2].trim().strip_prefix("matrix.") {
-            Some(key) => out.push_str(value(combo, key).unwrap_or("")),
-            None => out.push_str(whole),
-        }
-        rest = &rest[at + end + 2..];
-    }
-    out.push_str(rest);
-    out
+    crate::shell::github_expressions_replaced(line, |expr| {
+        let key = expr.strip_prefix("matrix.")?;
+        Some(value(combo, key).unwrap_or(""))
+    })
 }
 
 /// A combination as `key=value, …`, for a finding.

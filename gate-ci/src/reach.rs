@@ -52,23 +52,10 @@ pub(crate) fn join(base: &Path, to: &str) -> Dir {
 /// `RISC0_ETHEREUM_PATH: ${{ github.workspace }}/risc0-ethereum`, then
 /// `working-directory: ${{ env.RISC0_ETHEREUM_PATH }}`); a name `env` lacks stays as written.
 pub(crate) fn with_env(text: &str, env: &[(String, String)]) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("${{") {
-        out.push_str(&rest[..at]);
-        let Some(end) = rest[at..].find("}}") else {
-            break;
-        };
-        let whole = &rest[at..at + end + 2];
-        let name = whole[3..whole.len() - 2].trim().strip_prefix("env.");
-        match name.and_then(|n| env.iter().find(|(k, _)| k == n)) {
-            Some((_, value)) => out.push_str(value),
-            None => out.push_str(whole),
-        }
-        rest = &rest[at + end + 2..];
-    }
-    out.push_str(rest);
-    out
+    crate::shell::github_expressions_replaced(text, |expr| {
+        let name = expr.strip_prefix("env.")?;
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    })
 }
 
 /// Whether a `--manifest-path` lies outside the repository: under the runner's temporary or

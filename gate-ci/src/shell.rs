@@ -178,6 +178,27 @@ fn split_commands(line: &str) -> Vec<Vec<Word>> {
     out
 }
 
+/// `text` with each `${{ expr }}` that `value` knows (given `expr` trimmed) replaced by its
+/// value; the others stay as written.
+pub(crate) fn github_expressions_replaced<'v>(
+    text: &str,
+    value: impl Fn(&str) -> Option<&'v str>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("${{") {
+        let Some(end) = rest[at..].find("}}") else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let whole = &rest[at..at + end + 2];
+        out.push_str(value(whole[3..whole.len() - 2].trim()).unwrap_or(whole));
+        rest = &rest[at + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `${{ expr }}` with its blanks, quotes and shell operators turned into `_`, so the shell
 /// splitting sees one word at the same offsets: GitHub substitutes the whole expression
 /// before the shell runs (`${{ a && '--locked' || '' }}` is one value, not three commands).
