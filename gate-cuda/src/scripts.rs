@@ -281,16 +281,22 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
                 if let Some(mut call) = builds.next().map(|first| builds.fold(first, merged)) {
                     call.line = def.line;
                     let input_params = params::input_params(lx, &def, &mut call);
+                    let owner = types::impl_type(lx, &def).map(str::to_owned);
+                    // Only a method's `match` can send its type's constructor elsewhere.
+                    let other_variants = match owner {
+                        Some(_) => types::other_variants(lx, &def, &|range| {
+                            !calls_in(lx, range, &visible, &[], &guards[index]).is_empty()
+                        }),
+                        None => Vec::new(),
+                    };
                     known.insert((index, def.open));
                     found.list.push(Helper {
                         name: def.name.to_owned(),
                         at: format!("{}:{}", file.rel, def.line),
                         call,
                         input_params,
-                        owner: types::impl_type(lx, &def).map(str::to_owned),
-                        other_variants: types::other_variants(lx, &def, &|range| {
-                            !calls_in(lx, range, &visible, &[], &guards[index]).is_empty()
-                        }),
+                        owner,
+                        other_variants,
                     });
                 }
             }
@@ -474,26 +480,35 @@ fn calls_in(
             i = end + 1;
             continue;
         }
-        let typed = types::type_builder_at(lx, i, helpers);
-        let anchor = constructor_at(lx, i).or(typed).or_else(|| {
-            helper_use(lx, i, helpers).map(|(h, open)| Anchor {
-                start: Start::Helper(h),
-                path: lx.path_start(i),
-                open,
-                param: None,
-            })
-        });
+        // A builder type's constructor is looked for only where no known builder starts.
+        let (anchor, typed) = match constructor_at(lx, i) {
+            Some(anchor) => (Some(anchor), false),
+            None => match types::type_builder_at(lx, i, helpers) {
+                Some(anchor) => (Some(anchor), true),
+                None => (helper_anchor(lx, i, helpers), false),
+            },
+        };
         if let Some(anchor) = anchor
             && let Some(call) = describe(lx, &anchor, guards.get_or_init(|| Guards::new(lx)))
         {
             match typed {
-                Some(_) => calls.extend(types::through_type(lx, &anchor, call)),
-                None => calls.push(call),
+                true => calls.extend(types::through_type(lx, &anchor, call)),
+                false => calls.push(call),
             }
         }
         i += 1;
     }
     calls
+}
+
+/// The anchor of a helper's use at `i`, when one is.
+fn helper_anchor<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<Anchor<'h>> {
+    helper_use(lx, i, helpers).map(|(h, open)| Anchor {
+        start: Start::Helper(h),
+        path: lx.path_start(i),
+        open,
+        param: None,
+    })
 }
 
 /// The extent of a builder whose path starts at `path`: its statement, and the later
