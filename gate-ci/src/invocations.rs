@@ -412,6 +412,39 @@ pub fn invocations(
     out
 }
 
+/// The commands of `line` that run cargo-make (`cargo make TASK`, `makers TASK`), as
+/// written: the tasks of `Makefile.toml` run cargo calls the gate does not read.
+pub(crate) fn cargo_make_commands(line: &str, env: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for words in commands(&github_expressions_as_words(line)) {
+        let words = expand(words, env, None);
+        let runs = match cargo_at(&words) {
+            Some(start) => words[start + 1..]
+                .iter()
+                .find(|w| !w.text.starts_with(['+', '-']))
+                .is_some_and(|w| w.text == "make"),
+            None => words.first().is_some_and(|w| {
+                let base = w.text.rsplit(['/', '\\']).next().unwrap_or(&w.text);
+                base == "makers"
+            }),
+        };
+        // `cargo make --version` (or `--help`, `--list-all-steps`) runs no task.
+        let asks = words.iter().any(|w| {
+            matches!(
+                w.text.as_str(),
+                "--version" | "-V" | "--help" | "-h" | "--list-all-steps" | "--print-steps"
+            )
+        });
+        if runs
+            && !asks
+            && let (Some(first), Some(last)) = (words.first(), words.last())
+        {
+            out.push(line[first.offset..last.end].trim().to_owned());
+        }
+    }
+    out
+}
+
 /// The first command of `line` that rewrites Cargo.lock or a manifest on purpose, as its
 /// byte offset and text: `cargo update` (but not `--workspace`/`-w`, which only renames the
 /// members, nor `--dry-run` or `--locked`), `cargo generate-lockfile`, the cargo-edit
@@ -488,6 +521,7 @@ fn expand(
                             Source::EnvNamedByMatrix => {
                                 lookup(env, crate::matrix::value(matrix?, v.name)?)?
                             }
+                            Source::Parameter => crate::matrix::value(matrix?, v.name)?,
                             Source::Other => return None,
                         };
                         Some((names_cargo(v.name), value))
@@ -598,6 +632,9 @@ enum Source {
     EnvNamedByMatrix,
     /// `${{ vars.NAME }}`, `${{ inputs.NAME }}`: named, never resolved.
     Other,
+    /// CircleCI's `<< parameters.NAME >>`: resolved from the parameter set the line is read
+    /// with (carried as its matrix), left as written where the set lacks it.
+    Parameter,
 }
 
 /// The variable a word expands, when the whole word is one: `$NAME`, `${NAME}`, or a GitHub
@@ -631,6 +668,13 @@ fn variable(word: &str) -> Option<Variable<'_>> {
             ("vars" | "inputs", name) => (name, Source::Other),
             _ => return None,
         }
+    } else if word.starts_with("$<") {
+        // CircleCI's `<< parameters.NAME >>`, as the shell splitting made it one word.
+        let name = crate::providers::circleci::masked_parameter_name(word)?;
+        return Some(Variable {
+            name,
+            source: Source::Parameter,
+        });
     } else if let Some(rest) = word.strip_prefix("${") {
         (rest.strip_suffix('}')?, Source::Env)
     } else {

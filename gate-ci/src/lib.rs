@@ -1,9 +1,10 @@
 //! gate-ci: the cargo invocations a repository's CI runs, read from its CI files rather than
 //! guessed. GitHub Actions workflows (`.github/workflows/*.yml`: every step's `run:`, cargo
-//! run through an action) and GitLab CI (`.gitlab-ci.yml`: every job's scripts, templates
-//! merged) are read as YAML with positions ([`yaml`]); each script is split into shell lines
-//! and commands ([`shell`]); variables that `env:` and a written-out `strategy.matrix` define
-//! are expanded; each command that runs cargo (`cargo`, `cross`, a path to cargo, a variable
+//! run through an action), GitLab CI (`.gitlab-ci.yml`: every job's scripts, templates
+//! merged) and CircleCI (`.circleci/config.yml`: jobs' and reusable commands' `run` steps,
+//! with each parameter set) are read as YAML with positions ([`yaml`]); each script is split
+//! into shell lines and commands ([`shell`]); variables that `env:` and a written-out
+//! `strategy.matrix` (or CircleCI's parameters) define are expanded; each command that runs cargo (`cargo`, `cross`, a path to cargo, a variable
 //! holding it, a cargo alias of `.cargo/config.toml`) is an [`Invocation`] with its flags,
 //! features and `--manifest-path`. The walk follows what CI hands its builds to (the
 //! Dockerfile a `docker build` builds, a script a step runs, the recipes of `make` and
@@ -31,11 +32,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-mod github;
-mod gitlab;
 pub mod invocations;
 mod matrix;
 mod model;
+mod providers;
 mod raw;
 mod reach;
 mod recipes;
@@ -44,11 +44,13 @@ mod spawned;
 mod walk;
 pub mod yaml;
 
-pub use github::GITHUB_DIR;
-pub use gitlab::GITLAB_FILE;
 pub use invocations::{Features, Invocation, Kind};
+pub use providers::circleci::CIRCLECI_FILE;
+pub use providers::github::GITHUB_DIR;
+pub use providers::gitlab::GITLAB_FILE;
 pub use walk::{
-    Apart, CiFile, MAX_CI_FILE, Malformed, Setup, Site, Tally, Unreadable, Visit, ci_files, walk,
+    Apart, CiFile, MAX_CI_FILE, Malformed, Setup, Site, Tally, Unread, Unreadable, Visit, ci_files,
+    unread_files, walk,
 };
 
 use std::path::Path;
@@ -75,6 +77,9 @@ pub struct Calls {
     /// Dockerfiles CI builds whose names are expressions the walk cannot expand, as written,
     /// with where: their cargo calls are not among [`Calls::calls`].
     pub unresolved: Vec<(Site, String)>,
+    /// What CI runs that the walk does not read (another CI system's configuration, an orb's
+    /// command), with where: their cargo calls are not among [`Calls::calls`].
+    pub unread: Vec<(Site, Unread)>,
     pub tally: Tally,
 }
 
@@ -113,5 +118,9 @@ impl Visit for Calls {
 
     fn unresolved(&mut self, site: Site, _: &str, written: &str) {
         self.unresolved.push((site, written.to_owned()));
+    }
+
+    fn unread(&mut self, site: Site, unread: Unread) {
+        self.unread.push((site, unread));
     }
 }

@@ -19,7 +19,8 @@ pub(crate) struct Script {
     /// the job's or workflow's `defaults.run`); `None` for the repository root.
     pub(crate) working_directory: Option<String>,
     /// The combinations of the job's `strategy.matrix` when it is written out literally
-    /// (empty otherwise, and for GitLab): `${{ matrix.NAME }}` is judged with each.
+    /// (empty otherwise, and for GitLab): `${{ matrix.NAME }}` is judged with each. For
+    /// CircleCI, the parameter sets the script runs with (`parameters`).
     pub(crate) matrix: Vec<crate::matrix::Combination>,
     /// Where the parser says it is written (the `run:` key, the step, the script item; inside
     /// the template for one merged in with `<<`): the search for its lines starts on that line.
@@ -29,6 +30,9 @@ pub(crate) struct Script {
     pub(crate) checkouts: Vec<OtherCheckout>,
     /// The job it belongs to (its key); `None` for GitLab's top-level and `default:` scripts.
     pub(crate) job: Option<String>,
+    /// `matrix` holds CircleCI's parameter sets (`<< parameters.NAME >>`), not a GitHub
+    /// matrix.
+    pub(crate) parameters: bool,
 }
 
 /// A checkout of another repository in a job: its `path:` (from the repository root; empty

@@ -220,6 +220,37 @@ pub(crate) fn github_expressions_as_words(line: &str) -> String {
         rest = &rest[start + len..];
     }
     out.push_str(rest);
+    circleci_parameters_as_words(out)
+}
+
+/// CircleCI's `<< parameters.NAME >>` (and `<< pipeline.parameters.NAME >>`) made one word of
+/// the same length, as CircleCI substitutes it before the shell runs: `$<_parameters.NAME_>>`
+/// (an expansion, which `cd` cannot follow and a flag check sees as one).
+fn circleci_parameters_as_words(line: String) -> String {
+    if !line.contains("<<") {
+        return line;
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line.as_str();
+    while let Some(start) = rest.find("<<") {
+        let Some(len) = rest[start..].find(">>").map(|end| end + 2) else {
+            break;
+        };
+        let whole = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        if crate::providers::circleci::parameter_name(whole).is_some() {
+            out.push('$');
+            out.extend(
+                whole[1..]
+                    .chars()
+                    .map(|c| if c.is_ascii_whitespace() { '_' } else { c }),
+            );
+        } else {
+            out.push_str(whole);
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
     out
 }
 

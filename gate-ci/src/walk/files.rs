@@ -163,7 +163,11 @@ impl<V: Visit> Walker<'_, '_, V> {
                     start + (line.first_physical.as_ptr() as usize - shell.as_ptr() as usize)
                 };
                 let spot = Some(spot_at(text, offset, exec.is_some()));
-                let vars = Vars { env, matrix };
+                let vars = Vars {
+                    env,
+                    matrix,
+                    parameters: false,
+                };
                 let at = Written {
                     rel,
                     text,
@@ -206,6 +210,7 @@ impl<V: Visit> Walker<'_, '_, V> {
             let vars = Vars {
                 env: file.env,
                 matrix: &[],
+                parameters: false,
             };
             let at = Written {
                 rel: file.rel,
@@ -213,6 +218,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                 line: &line,
                 spot,
             };
+            self.cargo_make(&at, file.env, context);
             for (mut invocation, context, each) in self.judged_line(&line.text, vars, context) {
                 // Shown as written in the file, not as the masked copy reads.
                 let end = invocation.offset + invocation.command.len();

@@ -5,10 +5,11 @@
 //! and whether it builds this workspace's lockfile ([`Visit::reached`]) or another one
 //! ([`Visit::apart`]).
 
-use crate::github::{GITHUB_DIR, action_step, github_scripts, run_spots};
-use crate::gitlab::{GITLAB_FILE, gitlab_scripts};
 use crate::invocations::{Invocation, Kind, invocations, rewrites_lockfile};
 use crate::model::{OtherCheckout, Place, Script};
+use crate::providers::circleci::{CIRCLECI_FILE, OrbStep, circleci_scripts};
+use crate::providers::github::{GITHUB_DIR, action_step, github_scripts, run_spots};
+use crate::providers::gitlab::{GITLAB_FILE, gitlab_scripts};
 use crate::raw::{Spot, count_chars, search_text, to_u32};
 use crate::shell::{LogicalLine, logical_lines};
 use crate::{matrix, reach, spawned};
@@ -129,6 +130,22 @@ pub trait Visit {
     /// A Dockerfile CI builds whose name is an expression the walk cannot expand (`written`,
     /// as the CI file writes it): its cargo calls are not judged.
     fn unresolved(&mut self, site: Site, context: &str, written: &str);
+    /// Something CI runs that the walk does not read, so its cargo calls go unjudged:
+    /// [`Unread`] says what.
+    fn unread(&mut self, site: Site, unread: Unread);
+}
+
+/// What CI runs that the walk does not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    /// The configuration of a CI system the walk does not read (`system`: its name).
+    System { system: &'static str },
+    /// A CircleCI step that runs an orb's command (`written`, as `rust/test`), whose orb's
+    /// name says it runs Rust: the command is defined outside the repository.
+    OrbStep { context: String, written: String },
+    /// A command that runs cargo-make (`cargo make ci`, as written): `Makefile.toml`'s tasks
+    /// are not read.
+    CargoMake { context: String, written: String },
 }
 
 /// The files `line` starts ([`spawned::started`]). A Dockerfile the line names through
@@ -178,8 +195,8 @@ pub struct Tally {
     pub spawned_files: BTreeSet<String>,
 }
 
-/// The CI file names (`.github/workflows/*.yml`, `*.yaml`, sorted; `.gitlab-ci.yml`) under
-/// `dir`.
+/// The CI file names (`.github/workflows/*.yml`, `*.yaml`, sorted; `.gitlab-ci.yml`;
+/// `.circleci/config.yml`) under `dir`.
 fn ci_names(dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir.join(GITHUB_DIR)) {
@@ -192,8 +209,10 @@ fn ci_names(dir: &Path) -> Vec<String> {
         }
     }
     names.sort();
-    if dir.join(GITLAB_FILE).is_file() {
-        names.push(GITLAB_FILE.to_owned());
+    for file in [GITLAB_FILE, CIRCLECI_FILE] {
+        if dir.join(file).is_file() {
+            names.push(file.to_owned());
+        }
     }
     names
 }
@@ -239,18 +258,63 @@ pub fn walk(setup: &Setup, files: &[CiFile], visit: &mut impl Visit) -> Tally {
         declares_workspace: HashMap::new(),
         tally: Tally::default(),
     };
+    for (rel, system) in unread_files(setup) {
+        let site = Site { rel, at: None };
+        walker.visit.unread(site, Unread::System { system });
+    }
     for CiFile { rel, text, scoped } in files {
         match parse(rel, text, setup.ours.as_deref()) {
-            Ok(scripts) => walker.file(rel, text, &scripts, *scoped),
+            Ok((scripts, orb_steps)) => {
+                walker.file(rel, text, &scripts, *scoped);
+                for OrbStep {
+                    at,
+                    context,
+                    written,
+                } in orb_steps
+                {
+                    let (line, column) = gate_support::text::line_col(text, at);
+                    let site = Site {
+                        rel: rel.clone(),
+                        at: Some((line, column)),
+                    };
+                    walker
+                        .visit
+                        .unread(site, Unread::OrbStep { context, written });
+                }
+            }
             Err(error) => walker.visit.malformed(error),
         }
     }
     walker.tally
 }
 
-/// Parses a CI file into its scripts, in document order; `ours`: this repository's
-/// `owner/name`, when known (a checkout of it is not another repository's).
-fn parse(rel: &str, text: &str, ours: Option<&str>) -> Result<Vec<Script>, Malformed> {
+/// The configurations of CI systems the walk does not read ([`crate::providers`]), at the
+/// workspace root and, for a workspace below it, at the repository's root, named from the
+/// workspace root, with the system's name.
+pub fn unread_files(setup: &Setup) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = crate::providers::unread_files(&setup.root)
+        .into_iter()
+        .map(|(name, system)| (name.to_owned(), system))
+        .collect();
+    if let Some((top, rel)) = &setup.below {
+        let up = "../".repeat(rel.components().count());
+        out.extend(
+            crate::providers::unread_files(top)
+                .into_iter()
+                .map(|(name, system)| (format!("{up}{name}"), system)),
+        );
+    }
+    out
+}
+
+/// Parses a CI file into its scripts, in document order, and the orb steps it runs unread;
+/// `ours`: this repository's `owner/name`, when known (a checkout of it is not another
+/// repository's).
+fn parse(
+    rel: &str,
+    text: &str,
+    ours: Option<&str>,
+) -> Result<(Vec<Script>, Vec<OrbStep>), Malformed> {
     let doc = crate::yaml::parse(text).map_err(|e| Malformed {
         rel: rel.to_owned(),
         message: e.to_string(),
@@ -258,12 +322,17 @@ fn parse(rel: &str, text: &str, ours: Option<&str>) -> Result<Vec<Script>, Malfo
         column: to_u32(e.column),
     })?;
     let mut scripts = Vec::new();
-    if !rel.contains(GITHUB_DIR) && rel.ends_with(GITLAB_FILE) {
+    if rel.contains(GITHUB_DIR) {
+        github_scripts(&doc, ours, &mut scripts);
+    } else if rel.ends_with(GITLAB_FILE) {
         gitlab_scripts(&doc, &mut scripts);
+    } else if rel.ends_with(CIRCLECI_FILE) {
+        let read = circleci_scripts(&doc);
+        return Ok((read.scripts, read.orb_steps));
     } else {
         github_scripts(&doc, ours, &mut scripts);
     }
-    Ok(scripts)
+    Ok((scripts, Vec::new()))
 }
 
 /// The walk in progress.
@@ -278,11 +347,13 @@ struct Walker<'s, 'v, V: Visit> {
 }
 
 /// The variables a line's expansions read: the `env:` in force (or a Dockerfile's `ARG`s
-/// and `ENV`s) and the job's written-out matrix (empty when there is none).
+/// and `ENV`s) and the job's written-out matrix (empty when there is none), or CircleCI's
+/// parameter sets (`parameters`).
 #[derive(Clone, Copy)]
 struct Vars<'a> {
     env: &'a [(String, String)],
     matrix: &'a [matrix::Combination],
+    parameters: bool,
 }
 
 /// Where a line is written: its file (from the workspace root) and text, the line, and
@@ -329,6 +400,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                 let env = Vars {
                     env: &script.env,
                     matrix: &script.matrix,
+                    parameters: script.parameters,
                 };
                 let job_updated = script
                     .job
@@ -381,10 +453,22 @@ impl<V: Visit> Walker<'_, '_, V> {
                         self.reached(&at, &context, invocation, &each);
                     }
                 }
+                self.cargo_make(&at, &script.env, &script.context);
                 let spawns = started_each(&line.text, &starts, &dir, &script.matrix);
                 self.spawns(&spawns, &at, script, scoped);
                 dir = next;
             }
+        }
+    }
+
+    /// Says each cargo-make command of a line: the tasks it runs are not read.
+    fn cargo_make(&mut self, at: &Written<'_, '_>, env: &[(String, String)], context: &str) {
+        for written in crate::invocations::cargo_make_commands(&at.line.text, env) {
+            let unread = Unread::CargoMake {
+                context: context.to_owned(),
+                written,
+            };
+            self.visit.unread(line_site(at), unread);
         }
     }
 
@@ -417,8 +501,8 @@ impl<V: Visit> Walker<'_, '_, V> {
     fn judged_line(&self, line: &str, vars: Vars<'_>, context: &str) -> Vec<Judged> {
         let setup = self.setup;
         let written = invocations(line, setup.lock_exists, vars.env, None, &setup.aliases);
-        let reads_matrix =
-            line.contains("matrix.") || vars.env.iter().any(|(_, v)| v.contains("matrix."));
+        let reads = if vars.parameters { "<<" } else { "matrix." };
+        let reads_matrix = line.contains(reads) || vars.env.iter().any(|(_, v)| v.contains(reads));
         let as_written = |written: Vec<Invocation>| {
             written
                 .into_iter()
@@ -472,7 +556,17 @@ impl<V: Visit> Walker<'_, '_, V> {
                     .expect("a written-out matrix has a combination");
                 invocation.kind = worst.kind.clone();
                 let context = if rank(&worst.kind) == 3 {
-                    format!("{context}, matrix {}", matrix::describe(combo))
+                    if vars.parameters {
+                        // Only the parameters the line reads.
+                        let read: matrix::Combination = combo
+                            .iter()
+                            .filter(|(k, _)| line.contains(k.as_str()))
+                            .cloned()
+                            .collect();
+                        format!("{context}, parameters {}", matrix::describe(&read))
+                    } else {
+                        format!("{context}, matrix {}", matrix::describe(combo))
+                    }
                 } else {
                     context.to_owned()
                 };

@@ -27,9 +27,9 @@ fn the_origin_remote_names_this_repository() {
     .unwrap();
     assert_eq!(origin_repository(dir.path()), None);
     let workflow = "jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: ACME/app\n      - run: cargo test\n";
-    let scripts = parse(".github/workflows/ci.yml", workflow, Some("acme/app")).unwrap();
+    let (scripts, _) = parse(".github/workflows/ci.yml", workflow, Some("acme/app")).unwrap();
     assert!(scripts[0].checkouts.is_empty());
-    let scripts = parse(".github/workflows/ci.yml", workflow, None).unwrap();
+    let (scripts, _) = parse(".github/workflows/ci.yml", workflow, None).unwrap();
     assert_eq!(scripts[0].checkouts[0].repository, "ACME/app");
 }
 

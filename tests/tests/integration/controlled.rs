@@ -43,6 +43,26 @@ fn each_controlled_check_fails_its_fixture_and_passes_the_clean_one() {
     }
 }
 
+/// CircleCI's jobs and commands are judged with their parameters; another CI system's file,
+/// a Rust orb's step and `cargo make` are said to be unread, never passed over.
+#[test]
+fn circleci_is_judged_and_what_is_not_read_is_said() {
+    let fx = fixture("controlled-clean");
+    fx.write(
+        ".circleci/config.yml",
+        "version: 2.1\norbs:\n  rust: circleci/rust@1.6.1\ncommands:\n  test:\n    \
+         parameters:\n      flags:\n        type: string\n        default: --locked\n    \
+         steps:\n      - run: cargo test << parameters.flags >>\njobs:\n  a:\n    steps:\n      \
+         - test\n      - test:\n          flags: --release\n      - rust/clippy\n      \
+         - run: cargo make ci\nworkflows:\n  main:\n    jobs:\n      - a\n",
+    )
+    .write(".travis.yml", "script: cargo test\n")
+    .commit();
+    let (code, text) = only(&fx, "ci.locked", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_snapshot!("controlled-ci.locked-circleci-and-unread", text);
+}
+
 #[test]
 fn deps_pinned_fails_on_unpinned_dependencies_and_passes_clean() {
     // The workspace sits beside a directory outside it, which one path dependency points at.

@@ -11,9 +11,19 @@
 //! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
 //!   (nested lists from anchors flattened; hidden `.template` jobs included, since jobs
 //!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.
+//! - CircleCI: `.circleci/config.yml`, the `run` steps of the jobs its workflows run and of
+//!   the reusable `commands:` their steps invoke, with `<< parameters.NAME >>` read in each
+//!   parameter set the step runs with (workflow arguments, `matrix.parameters`, defaults),
+//!   the worst of them counting, as for a written-out matrix. A step of an orb whose name
+//!   says it runs Rust (`rust/test`) is defined outside the repository: it warns.
+//!
+//! Another CI system's configuration (`.travis.yml`, `azure-pipelines.yml`, `.cirrus.yml`,
+//! `Jenkinsfile`, `.buildkite/`, …) is not read: it warns, so a check never passes on the
+//! files it read while CI runs others. So does `cargo make TASK`, whose `Makefile.toml`
+//! tasks are not read.
 //!
 //! A workspace below its repository's root (a monorepo's `crates/engine`) is also judged by
-//! the root's CI files, which are the ones GitHub and GitLab run, named from the workspace
+//! the root's CI files, which are the ones GitHub, GitLab and CircleCI run, named from the workspace
 //! (`../../.github/workflows/ci.yml`): only their invocations that reach it count, followed
 //! through `working-directory` (the step's, the job's or workflow's `defaults.run`), `cd` and
 //! `pushd` (carried from line to line) and `--manifest-path` (`reach`); the others are
@@ -82,7 +92,10 @@
 
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity};
 use crate::stage::Stage;
-use gate_ci::{Apart, GITHUB_DIR, GITLAB_FILE, Invocation, Kind, Malformed, Site, Tally, Visit};
+use gate_ci::{
+    Apart, CIRCLECI_FILE, GITHUB_DIR, GITLAB_FILE, Invocation, Kind, Malformed, Site, Tally,
+    Unread, Visit,
+};
 
 /// The `ci.locked` check.
 #[derive(Debug)]
@@ -93,8 +106,8 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "every cargo build/test/run/check/clippy/bench/install/doc/nextest call in CI \
               configs passes --locked or --frozen",
-    fix: "add --locked to each cargo command in .github/workflows/*.yml and .gitlab-ci.yml \
-          (`cargo gate init` writes a CI workflow that does)",
+    fix: "add --locked to each cargo command in .github/workflows/*.yml, .gitlab-ci.yml and \
+          .circleci/config.yml (`cargo gate init` writes a CI workflow that does)",
     codes: FindingCode::ALL,
     config: &[],
 };
@@ -130,6 +143,11 @@ crate::finding_codes! {
             name: "file-unexpandable",
             summary: "a Dockerfile CI builds, named through an expression the gate cannot expand",
         },
+        NotRead => Code {
+            name: "not-read",
+            summary: "CI the gate does not read (another CI system's configuration, a CircleCI \
+                      orb's command, cargo-make's tasks): its cargo calls are not judged",
+        },
     }
 }
 
@@ -155,14 +173,28 @@ impl Check for CiLocked {
             }
         };
         if files.is_empty() {
+            let unread = gate_ci::unread_files(&setup);
+            if !unread.is_empty() {
+                let mut judge = Judge::default();
+                for (rel, system) in unread {
+                    judge.unread(Site { rel, at: None }, Unread::System { system });
+                }
+                return Outcome::warn(format!(
+                    "no CI configuration the gate reads ({GITHUB_DIR}/*.yml, {GITLAB_FILE}, \
+                     {CIRCLECI_FILE}); {} it does not read: nothing shows that CI builds with \
+                     --locked",
+                    judge.unread
+                ))
+                .with_findings(judge.findings);
+            }
             let looked = if setup.below.is_some() {
                 " here or at the repository's root"
             } else {
                 ""
             };
             return Outcome::warn(format!(
-                "no CI configuration ({GITHUB_DIR}/*.yml or {GITLAB_FILE}){looked}: nothing shows \
-                 that CI builds with --locked"
+                "no CI configuration ({GITHUB_DIR}/*.yml, {GITLAB_FILE} or {CIRCLECI_FILE}){looked}: \
+                 nothing shows that CI builds with --locked"
             ))
             .with_finding(
                 Finding::warning(
@@ -204,6 +236,8 @@ struct Judge {
     outside: usize,
     /// Dockerfiles CI builds whose names the gate cannot expand (their calls go unjudged).
     unnamed: usize,
+    /// CI the gate does not read: other systems' files, orbs' steps (their calls go unjudged).
+    unread: usize,
     /// Invocations that run in a workspace of its own below this one, by its directory.
     other_workspaces: std::collections::BTreeMap<String, usize>,
 }
@@ -272,6 +306,33 @@ impl Visit for Judge {
             ))
             .code(FindingCode::FileUnexpandable)
             .at(location(site)),
+        );
+    }
+
+    fn unread(&mut self, site: Site, unread: Unread) {
+        self.unread += 1;
+        let message = match unread {
+            Unread::System { system } => format!(
+                "{} configures {system}, which the gate does not read: its cargo calls are not \
+                 judged (fix: check they pass --locked, or delete the file if {system} no longer \
+                 runs)",
+                site.rel
+            ),
+            Unread::CargoMake { context, written } => format!(
+                "`{written}` ({context}) runs cargo-make, whose `Makefile.toml` tasks the gate \
+                 does not read: their cargo calls are not judged (fix: check they pass --locked, \
+                 or run the cargo commands in CI)"
+            ),
+            Unread::OrbStep { context, written } => format!(
+                "`{written}` ({context}) runs an orb's command, defined outside the repository: \
+                 its cargo calls are not judged (fix: check the orb passes --locked, or write the \
+                 cargo command in a `run` step)"
+            ),
+        };
+        self.findings.push(
+            Finding::warning(message)
+                .code(FindingCode::NotRead)
+                .at(location(site)),
         );
     }
 
@@ -494,7 +555,7 @@ impl Judge {
             ))
             .with_findings(self.findings);
         }
-        if self.unjudgeable > 0 || self.unnamed > 0 {
+        if self.unjudgeable > 0 || self.unnamed > 0 || self.unread > 0 {
             let mut unjudged = Vec::new();
             if self.unjudgeable > 0 {
                 unjudged.push(format!(
@@ -506,6 +567,13 @@ impl Judge {
                 unjudged.push(format!(
                     "{} Dockerfile(s) CI builds cannot be named, so their cargo calls are not judged",
                     self.unnamed
+                ));
+            }
+            if self.unread > 0 {
+                unjudged.push(format!(
+                    "{} CI file(s) or command(s) the gate does not read, whose cargo calls are not \
+                     judged",
+                    self.unread
                 ));
             }
             return Outcome::warn(format!(

@@ -174,7 +174,7 @@ fn warnings_for_no_config_no_invocations_and_expansions() {
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[],
-            "no CI configuration (.github/workflows/*.yml or .gitlab-ci.yml)",
+            "no CI configuration (.github/workflows/*.yml, .gitlab-ci.yml or .circleci/config.yml)",
         ),
         (
             &[(
@@ -1076,5 +1076,65 @@ fn a_dockerfile_stage_the_build_never_reaches_is_not_judged() {
         [
             "Dockerfile:4:5 Error `cargo build --release` (Dockerfile built by job `image`, step 1 (`docker/build-push-action`)"
         ]
+    );
+}
+
+/// CircleCI is read: a GitHub workflow that passes --locked no longer hides a CircleCI job
+/// that does not (snarkVM runs its tests there). Another CI system's file, or cargo-make's
+/// tasks, are said to be unread, a warning, never a pass; alone, another system's file is
+/// not "no CI configuration".
+#[test]
+fn circleci_is_judged_and_other_systems_are_said_unread() {
+    let github = (
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n",
+    );
+    let circleci = (
+        ".circleci/config.yml",
+        "version: 2.1\njobs:\n  test:\n    steps:\n      - checkout\n      - run: cargo test --workspace\n",
+    );
+    let outcome = run(&[github, circleci]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [".circleci/config.yml:6:14 Error `cargo test --workspace` (job `test`, step 2)"]
+    );
+    let travis = (".travis.yml", "script: cargo test\n");
+    let outcome = run(&[github, travis]);
+    assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+    assert!(
+        outcome.summary.contains(
+            "1 CI file(s) or command(s) the gate does not read, whose cargo calls are not judged"
+        ),
+        "{}",
+        outcome.summary
+    );
+    assert_eq!(outcome.findings[0].code.as_deref(), Some("not-read"));
+    assert!(
+        outcome.findings[0]
+            .message
+            .starts_with(".travis.yml configures Travis CI, which the gate does not read"),
+        "{}",
+        outcome.findings[0].message
+    );
+    // ceno's shape: `cargo make TASK` runs Makefile.toml's tasks, unread: a warning.
+    let make = (
+        ".github/workflows/ci.yml",
+        "jobs:\n  a:\n    steps:\n      - run: cargo test --locked\n      - run: cargo make tests\n      - run: cargo make --version\n",
+    );
+    let outcome = run(&[make]);
+    assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [".github/workflows/ci.yml:5:14 Warning `cargo make tests` (job `a`, step 2)"]
+    );
+    let outcome = run(&[travis]);
+    assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+    assert!(
+        outcome
+            .summary
+            .starts_with("no CI configuration the gate reads"),
+        "{}",
+        outcome.summary
     );
 }

@@ -123,6 +123,7 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                     at: key.offset,
                     checkouts: checkouts.clone(),
                     job: Some(job.clone()),
+                    parameters: false,
                 });
                 continue;
             }
@@ -166,6 +167,7 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                     at: step.offset,
                     checkouts: checkouts.clone(),
                     job: Some(job.clone()),
+                    parameters: false,
                 });
                 continue;
             }
@@ -194,6 +196,7 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                 at: step.offset,
                 checkouts: checkouts.clone(),
                 job: Some(job.clone()),
+                parameters: false,
             });
         }
     }
