@@ -114,7 +114,7 @@ pub(super) static DETECTORS: &[Detector] = &[
         pii: false,
         anchors: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
         groups: &[],
-        validate: as_is,
+        validate: github_token,
     },
     Detector {
         kind: "gitlab-token",
@@ -260,6 +260,17 @@ pub(super) static DETECTORS: &[Detector] = &[
 
 pub(super) fn as_is(hit: &Hit<'_>) -> Option<Range<usize>> {
     Some(hit.in_buf())
+}
+
+pub(super) fn github_token(hit: &Hit<'_>) -> Option<Range<usize>> {
+    // A placeholder (`ghp_` and 36 `x`, in a `.env.example`) has the shape but not the
+    // randomness of a token.
+    let secret = hit.secret();
+    let body = secret
+        .iter()
+        .position(|&b| b == b'_')
+        .map_or(secret, |i| &secret[i + 1..]);
+    (!is_placeholder(body) && entropy(body) >= 3.0).then(|| hit.in_buf())
 }
 
 pub(super) fn aws_access_key_id(hit: &Hit<'_>) -> Option<Range<usize>> {
@@ -449,13 +460,21 @@ pub(super) fn is_word(part: &[u8]) -> bool {
 /// Whether `value` is words and numbers joined by separators: single-case words
 /// (`database_password_prod`, `GITHUB_TOKEN`), or two or more parts each of which is a word
 /// possibly followed by digits, or a number (`TOKEN_COUNT_186`, `Service-Account-Token-2024`,
-/// `PaymentGateway.Primary.v2`). Random credentials mix cases and digits within a part.
+/// `PaymentGateway.Primary.v2`), or one CamelCase name of words (`LlamaTokenizerFast`).
+/// Random credentials mix cases and digits within a part.
 pub(super) fn is_name_like(value: &[u8]) -> bool {
     let separator = |b: &u8| matches!(b, b'_' | b'-' | b'.' | b'/' | b' ' | b'(' | b')' | b':');
     let parts: Vec<&[u8]> = value.split(separator).filter(|p| !p.is_empty()).collect();
     let single_case = value.iter().all(|b| b.is_ascii_lowercase() || separator(b))
         || value.iter().all(|b| b.is_ascii_uppercase() || separator(b));
-    single_case || (parts.len() >= 2 && parts.iter().all(|p| is_word(p)))
+    // One CamelCase name of two or more words, letters only (`LlamaTokenizerFast`, a class
+    // name assigned to `tokenizer_class`): each capital is followed by lower-case letters.
+    let type_name = parts.len() == 1
+        && value.iter().all(u8::is_ascii_alphabetic)
+        && value.first().is_some_and(u8::is_ascii_uppercase)
+        && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
+        && is_word(value);
+    single_case || type_name || (parts.len() >= 2 && parts.iter().all(|p| is_word(p)))
 }
 
 /// Shannon entropy of `bytes`, in bits per byte.

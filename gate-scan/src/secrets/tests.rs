@@ -107,7 +107,7 @@ fn positives() -> Vec<(&'static str, String, String, Scope)> {
         aws,
         Scope::Source,
     );
-    let gh = format!("ghp_{}", "a".repeat(36));
+    let gh = format!("ghp_{}", noise(36, 11, ALNUM));
     add(
         "github-token",
         format!("GITHUB_TOKEN={gh}\n"),
@@ -480,6 +480,11 @@ fn decoys_never_match() {
         "TOKEN_VAR = \"GITHUB_TOKEN_FOR_RELEASES\"".to_owned(),
         r#"static TOKEN_COUNT_186_NAME: &str = "TOKEN_COUNT_186\t(v8)";"#.to_owned(),
         "api_token_name = \"Service-Account-Token-2024\"".to_owned(),
+        // A class name (text-generation-inference) and a token placeholder (ceno's
+        // `runner.env.example`).
+        "    tokenizer_class = \"LlamaTokenizerFast\"".to_owned(),
+        "  \"tokenizer_class\": \"BloomTokenizerFast\",".to_owned(),
+        format!("GITHUB_PAT=ghp_{}", "x".repeat(36)),
         "secret_label: \"PaymentGateway.Primary.2024\"".to_owned(),
         "token_path = \"config/secrets/token_2024.json\"".to_owned(),
         "auth_token_url = \"https://auth.internal/oauth2/token\"".to_owned(),
