@@ -188,17 +188,19 @@ fn reach(
 /// include), adding what they reach as [`Via::Included`].
 fn close_includes(sources: &mut Sources<'_, '_>, reached: &mut Reached, from: usize) {
     let files = sources.files;
-    // Headers reached by a directory, a glob or location, by file name: an include that
-    // resolves nowhere (its include directories computed: `-I` of every header's directory)
-    // is matched to one of them by name, to say that it is included, not compiled.
-    let headers: HashMap<&str, usize> = reached
+    // Headers reached by a directory, a glob or location: an include that resolves nowhere
+    // (its include directories computed: `-I` of every header's directory) is matched to the
+    // one whose path ends with the whole include path, to say that it is included, not
+    // compiled; where two end so (openvm's `main/columns.cuh` and `block_hasher/columns.cuh`
+    // for `columns.cuh`), neither is named.
+    let headers: Vec<usize> = reached
         .list
         .iter()
         .filter(|(f, via)| {
             files[*f].ends_with(".cuh")
                 && matches!(via, Via::Directory(_) | Via::Glob(_) | Via::Package)
         })
-        .map(|(f, _)| (files[*f].rsplit('/').next().unwrap_or(files[*f]), *f))
+        .map(|(f, _)| *f)
         .collect();
     let mut queue: VecDeque<usize> = reached.list[from..].iter().map(|(f, _)| *f).collect();
     while let Some(file) = queue.pop_front() {
@@ -217,13 +219,28 @@ fn close_includes(sources: &mut Sources<'_, '_>, reached: &mut Reached, from: us
                 if reached.add(found, Via::Included { by }) {
                     queue.push_back(found);
                 }
-            } else if let Some(&header) = headers.get(name.rsplit('/').next().unwrap_or(name))
+            } else if let Some(header) = ending_with(&headers, files, name)
                 && header != file
             {
                 reached.includer.entry(header).or_insert(by);
             }
         }
     }
+}
+
+/// The one header of `headers` whose path ends with the include path `name` (as a whole
+/// component: `main/columns.cuh` ends `kern/include/main/columns.cuh`, not
+/// `kern/include/domain/columns.cuh`); `None` when none or several do.
+fn ending_with(headers: &[usize], files: &[&str], name: &str) -> Option<usize> {
+    let name = name.trim_start_matches("./");
+    let mut matching = headers.iter().copied().filter(|&h| {
+        files[h] == name
+            || files[h]
+                .strip_suffix(name)
+                .is_some_and(|rest| rest.ends_with('/'))
+    });
+    let first = matching.next()?;
+    matching.next().is_none().then_some(first)
 }
 
 /// Whether a file a glob or a directory reached is one of the call's `excludes`: a pattern
@@ -659,6 +676,30 @@ mod tests {
             vec![(0, 0, by("app/src/ops/add.cu"))]
         );
         assert_eq!(located["app/src/ops/add.cu"], vec![(0, 0, Via::Package)]);
+        // openvm's shape: the whole include path picks the header (`main/columns.cuh` is not
+        // `block/columns.cuh`), and a bare name that two headers end with names neither.
+        let files = [
+            ("app/cuda/src/main.cu", "#include \"main/columns.cuh\"\n"),
+            ("app/cuda/src/hasher.cu", "#include \"block/columns.cuh\"\n"),
+            ("app/cuda/src/other.cu", "#include \"columns.cuh\"\n"),
+            ("app/cuda/include/main/columns.cuh", ""),
+            ("app/cuda/include/block/columns.cuh", ""),
+        ];
+        let located = attribute_one("app", &[computed_call()], &files);
+        assert_eq!(
+            located["app/cuda/include/main/columns.cuh"],
+            vec![(0, 0, by("app/cuda/src/main.cu"))]
+        );
+        assert_eq!(
+            located["app/cuda/include/block/columns.cuh"],
+            vec![(0, 0, by("app/cuda/src/hasher.cu"))]
+        );
+    }
+
+    fn computed_call() -> Call {
+        let mut computed = call(&[], &[]);
+        computed.computed_inputs = true;
+        computed
     }
 
     #[test]

@@ -403,6 +403,16 @@ const NVCC_QUERIES: &[&str] = &[
     "-code-ls",
 ];
 
+/// nvcc's modes that archive or link objects rather than compile sources.
+const NVCC_LINK_STEPS: &[&str] = &[
+    "--lib",
+    "-lib",
+    "--link",
+    "-link",
+    "--device-link",
+    "-dlink",
+];
+
 /// Whether a literal names nvcc: `nvcc`, `NVCC` (the variable), `…/bin/nvcc`, `nvcc.exe`.
 fn names_nvcc(s: &str) -> bool {
     let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
@@ -688,6 +698,12 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
                 .map(|(_, s)| s)
                 .collect();
             if !args.is_empty() && args.iter().all(|a| NVCC_QUERIES.contains(a)) {
+                return None;
+            }
+            // `nvcc --lib -o libk.a k.o` (candle-extensions) archives or links the objects an
+            // earlier call compiled: with no `.cu` named, it compiles nothing.
+            let links = args.iter().any(|a| NVCC_LINK_STEPS.contains(a));
+            if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) {
                 return None;
             }
             nvcc_args(&strs, &mut call);

@@ -54,6 +54,40 @@ fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
     assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
 }
 
+/// candle-extensions' shape: `nvcc --lib` archives what the first call compiled; it is no
+/// second builder of the kernel.
+#[test]
+fn nvcc_archiving_objects_compiles_nothing() {
+    let script = r#"fn main() {
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let obj = out_dir.join("k.o");
+    std::process::Command::new("nvcc")
+        .args(["-c", "-o", obj.to_str().unwrap()])
+        .arg("--gpu-architecture=sm_80")
+        .arg("kernels/k.cu")
+        .status()
+        .unwrap();
+    let lib = out_dir.join("libk.a");
+    std::process::Command::new("nvcc")
+        .arg("--lib")
+        .args(["-o", lib.to_str().unwrap()])
+        .arg(&obj)
+        .status()
+        .unwrap();
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(found.calls[0].inputs, ["kernels/k.cu"]);
+    assert_eq!(found.calls[0].archs, ["sm_80"]);
+}
+
 #[test]
 fn nvcc_asked_for_its_version_compiles_nothing() {
     let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
