@@ -13,6 +13,7 @@
 //! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
 //! | [`Cudaforge`](BuilderKind::Cudaforge) | any `cudaforge::T::new()` / `::default()` | always |
 //! | [`CudaBuilder`](BuilderKind::CudaBuilder) | `CudaBuilder::new("crate/dir")` | always |
+//! | [`CcWrapper`](BuilderKind::CcWrapper) | `CudaBuilder::new()`, or a `CudaBuilder` of a crate other than `cuda_builder` | always |
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
 //! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either | always |
 //! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
@@ -372,6 +373,11 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         lx.imports.get(ty).copied()
     };
     let kind = match (krate, ty) {
+        // Rust-CUDA's `cuda_builder::CudaBuilder::new("crate/dir")` takes the crate to compile;
+        // a `CudaBuilder` of another crate, or one made with no argument, is a wrapper of `cc`
+        // (openvm's `openvm_cuda_builder::CudaBuilder::new().file(..)`).
+        (Some(k), "CudaBuilder") if k != "cuda_builder" && k != "crate" => BuilderKind::CcWrapper,
+        (_, "CudaBuilder") if lx.punct(i + 5, b')') => BuilderKind::CcWrapper,
         (_, "CudaBuilder") => BuilderKind::CudaBuilder,
         (Some("cc"), "Build") => BuilderKind::Cc,
         (Some("cmake"), "Config") => BuilderKind::Cmake,
@@ -712,6 +718,8 @@ fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call
         BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {
             crate_builder_methods(lx, &methods, helper.is_none(), &mut call);
         }
+        // A wrapper of `cc` compiles what its methods name and nothing by default.
+        BuilderKind::CcWrapper => crate_builder_methods(lx, &methods, false, &mut call),
         BuilderKind::CudaBuilder => {
             match anchor_args.first() {
                 Some(first) => call.inputs.push(first.1.to_owned()),
@@ -881,8 +889,9 @@ fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
     call.computed_inputs = computed || call.inputs.is_empty();
 }
 
-/// bindgen_cuda and cudaforge: methods naming kernels, sources or watched paths give the
-/// inputs (default `src/**/*.cu`), methods naming includes the include directories.
+/// bindgen_cuda, cudaforge and a wrapper of `cc`: methods naming kernels, sources or files
+/// give the inputs (default `src/**/*.cu` where `own`), methods naming includes the include
+/// directories.
 fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call: &mut Call) {
     let mut any = false;
     for m in methods {
@@ -890,7 +899,8 @@ fn crate_builder_methods(lx: &Lexed<'_>, methods: &[Method<'_>], own: bool, call
         if m.name.contains("exclude") {
             call.excludes
                 .extend(lits.iter().map(|&(_, s)| s.to_owned()));
-        } else if m.name.contains("include") {
+        } else if m.name.contains("include") && !m.name.contains("dep") && !m.name.contains("env") {
+            // `.include_from_dep("DEP_X_INCLUDE")` names a variable, not a directory.
             call.include_dirs
                 .extend(lits.iter().map(|&(_, s)| s.to_owned()));
         } else if ["kernel", "source", "file", "glob"]

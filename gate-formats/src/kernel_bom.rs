@@ -188,6 +188,9 @@ pub enum BuilderKind {
     Cudaforge,
     /// `cuda_builder` (Rust compiled to PTX).
     CudaBuilder,
+    /// A builder crate that wraps `cc` with CUDA, named `CudaBuilder` too (openvm's
+    /// `CudaBuilder::new()`): its file, glob and include methods name what it compiles.
+    CcWrapper,
     /// `nvcc` started by the build script itself.
     Nvcc,
     /// CUDA C++ compiled at run time with NVRTC.
@@ -204,6 +207,7 @@ impl BuilderKind {
             BuilderKind::BindgenCuda => "bindgen_cuda",
             BuilderKind::Cudaforge => "cudaforge",
             BuilderKind::CudaBuilder => "cuda_builder",
+            BuilderKind::CcWrapper => "a cc wrapper",
             BuilderKind::Nvcc => "raw nvcc",
             BuilderKind::Nvrtc => "NVRTC at run time",
         }

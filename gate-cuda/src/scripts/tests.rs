@@ -54,6 +54,56 @@ fn an_arch_named_to_a_compute_cap_helper_is_no_gpu_probe() {
     assert_eq!(found.gpu_probe.map(|p| p.0), Some(2));
 }
 
+/// openvm's shape: its own `CudaBuilder::new()` wraps `cc`; the files and include
+/// directories its methods name (on the variable's later statements too) are what it builds.
+/// Rust-CUDA's `CudaBuilder::new("dir")` stays what it is.
+#[test]
+fn a_cudabuilder_of_another_crate_is_a_cc_wrapper() {
+    let script = r#"#[cfg(feature = "cuda")]
+use openvm_cuda_builder::{cuda_available, CudaBuilder};
+
+fn main() {
+    #[cfg(feature = "cuda")]
+    {
+        if !cuda_available() {
+            return;
+        }
+        let builder = CudaBuilder::new()
+            .include_from_dep("DEP_CUDA_COMMON_INCLUDE")
+            .include("cuda/include")
+            .watch("cuda");
+        builder
+            .clone()
+            .library_name("tracegen_gpu_system")
+            .files_from_glob("cuda/src/system/**/*.cu")
+            .build();
+    }
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    let call = &found.calls[0];
+    assert_eq!(call.kind, BuilderKind::CcWrapper);
+    assert_eq!(call.inputs, ["cuda/src/system/**/*.cu"]);
+    assert_eq!(call.include_dirs, ["cuda/include"]);
+    assert!(!call.computed_inputs);
+    let rust_cuda = "use cuda_builder::CudaBuilder;\nfn main() {\n    CudaBuilder::new(\"../kernels\").copy_to(\"k.ptx\").build().unwrap();\n}\n";
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: rust_cuda,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls[0].kind, BuilderKind::CudaBuilder);
+}
+
 /// candle-extensions' shape: `nvcc --lib` archives what the first call compiled; it is no
 /// second builder of the kernel.
 #[test]
