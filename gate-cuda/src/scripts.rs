@@ -20,7 +20,9 @@
 //!
 //! What a builder does is read from its *extent*: the statement of the constructor and, when
 //! it is bound with `let`, every later statement of the same block that names the variable
-//! (until it is bound again). Decisions:
+//! (until it is bound again); a later statement that runs a build (`.build()`, `.compile(..)`)
+//! under a guard the constructor is not under is a build of its own, switched by both
+//! (`scripts/apart.rs`). Decisions:
 //! - A build script that only reads `NVCC` is not raw nvcc: only a `Command::new` of it is.
 //! - `-arch=native` and `CMAKE_CUDA_ARCHITECTURES=native` set [`Call::native_arch`];
 //!   `all` / `all-major` do not (they depend on the toolkit, not on the build machine's GPU)
@@ -37,8 +39,10 @@
 //!   (`WalkDir::new("dir")`, `read_dir`, `glob("k/*.cu")`) compiles what the walk finds: the
 //!   walk's root is its input (`scripts/walks.rs`).
 
+mod apart;
 mod archs;
 mod cmake_calls;
+mod extent;
 mod guards;
 mod lexed;
 mod mentions;
@@ -48,6 +52,7 @@ mod probes;
 mod types;
 mod walks;
 
+use extent::{extent, ranges_of};
 use std::collections::HashSet;
 
 use archs::read_archs;
@@ -62,8 +67,6 @@ use std::cell::OnceCell;
 
 pub use mentions::{Mention, Reach, mentions};
 pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
-
-use gate_support::lexer::TokenKind;
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -504,12 +507,14 @@ fn calls_in(
                 None => (helper_anchor(lx, i, helpers), false),
             },
         };
-        if let Some(anchor) = anchor
-            && let Some(call) = describe(lx, &anchor, guards.get_or_init(|| Guards::new(lx)))
-        {
-            match typed {
-                true => calls.extend(types::through_type(lx, &anchor, call)),
-                false => calls.push(call),
+        if let Some(anchor) = anchor {
+            let guards = guards.get_or_init(|| Guards::new(lx));
+            if typed {
+                if let Some(call) = describe(lx, &anchor, guards) {
+                    calls.extend(types::through_type(lx, &anchor, call));
+                }
+            } else {
+                calls.extend(apart::described(lx, &anchor, guards));
             }
         }
         i += 1;
@@ -525,84 +530,6 @@ fn helper_anchor<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<A
         open,
         param: None,
     })
-}
-
-/// The extent of a builder whose path starts at `path`: its statement, and the later
-/// statements of its block that name the variable it is bound to.
-fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
-    let first_end = lx.stmt_end(path);
-    let ranges = vec![(path, first_end)];
-    match bound_to(lx, path) {
-        Some(var) if lx.punct(first_end, b';') => naming(lx, first_end + 1, var, ranges),
-        _ => ranges,
-    }
-}
-
-/// `ranges` and the statements from `pos` to the end of its block that name `var`, up to one
-/// that binds `var` anew.
-fn naming(
-    lx: &Lexed<'_>,
-    mut pos: usize,
-    var: &str,
-    mut ranges: Vec<(usize, usize)>,
-) -> Vec<(usize, usize)> {
-    while pos < lx.toks.len() {
-        if matches!(lx.toks[pos].kind, TokenKind::Punct(b')' | b']' | b'}')) {
-            break;
-        }
-        let end = lx.stmt_end(pos);
-        let rebinds = lx.is_ident(pos, "let")
-            && (lx.is_ident(pos + 1, var)
-                || (lx.is_ident(pos + 1, "mut") && lx.is_ident(pos + 2, var)));
-        if rebinds {
-            break;
-        }
-        if (pos..end).any(|k| names_variable(lx, k, var)) {
-            ranges.push((pos, end));
-        }
-        if !lx.punct(end, b';') {
-            break;
-        }
-        pos = end + 1;
-    }
-    ranges
-}
-
-/// Whether token `k` is the variable `var` itself: not a field or method (`x.cc`), and not a
-/// path segment (`cc::Build::new()` beside a variable named `cc`: pasta-msm).
-fn names_variable(lx: &Lexed<'_>, k: usize, var: &str) -> bool {
-    let after_path = k.checked_sub(2).is_some_and(|p| lx.path_sep(p));
-    lx.is_ident(k, var) && !lx.punct(k.wrapping_sub(1), b'.') && !lx.path_sep(k + 1) && !after_path
-}
-
-/// The variable a `let` binds the expression starting at `path` to.
-fn bound_to<'a>(lx: &Lexed<'a>, path: usize) -> Option<&'a str> {
-    let eq = path.checked_sub(1)?;
-    if !lx.punct(eq, b'=') || eq == 0 {
-        return None;
-    }
-    if matches!(
-        lx.toks[eq - 1].kind,
-        TokenKind::Punct(b'=' | b'!' | b'<' | b'>')
-    ) {
-        return None;
-    }
-    let mut k = eq;
-    for _ in 0..16 {
-        k = k.checked_sub(1)?;
-        if lx.is_ident(k, "let") {
-            let name = if lx.is_ident(k + 1, "mut") {
-                k + 2
-            } else {
-                k + 1
-            };
-            return lx.ident(name);
-        }
-        if lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}') {
-            return None;
-        }
-    }
-    None
 }
 
 /// One `.method(args)` in an extent: name, index of the name, arguments' token range.
@@ -643,10 +570,17 @@ fn literal_input(s: &str) -> bool {
 
 /// The builder started at `anchor`, when it compiles GPU code.
 fn describe(lx: &Lexed<'_>, anchor: &Anchor<'_>, guards: &Guards) -> Option<Call> {
-    let ranges = match anchor.param.and_then(|p| lx.ident(p)) {
-        Some(param) => naming(lx, anchor.path, param, Vec::new()),
-        None => extent(lx, anchor.path),
-    };
+    describe_in(lx, anchor, guards, &ranges_of(lx, anchor))
+}
+
+/// [`describe`] over the token `ranges` given.
+fn describe_in(
+    lx: &Lexed<'_>,
+    anchor: &Anchor<'_>,
+    guards: &Guards,
+    ranges: &[(usize, usize)],
+) -> Option<Call> {
+    let ranges = ranges.to_vec();
     let methods = methods(lx, &ranges);
     let strs: Vec<(usize, &str)> = ranges.iter().flat_map(|&(a, b)| lx.strs(a, b)).collect();
     let (kind, helper) = match anchor.start {

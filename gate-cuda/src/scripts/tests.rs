@@ -104,6 +104,69 @@ fn main() {
     assert_eq!(found.calls[0].kind, BuilderKind::CudaBuilder);
 }
 
+/// openvm's `crates/vm/build.rs`: a clone of the builder built under a guard of its own is
+/// a build of its own, switched by both features, at its own line.
+#[test]
+fn a_build_under_a_guard_of_its_own_is_switched_by_it() {
+    let script = r#"use openvm_cuda_builder::CudaBuilder;
+fn main() {
+    #[cfg(feature = "cuda")]
+    {
+        let builder = CudaBuilder::new().include("cuda/include");
+        builder.emit_link_directives();
+        builder
+            .clone()
+            .files_from_glob("cuda/src/system/**/*.cu")
+            .build();
+        #[cfg(any(test, feature = "test-utils"))]
+        {
+            builder
+                .clone()
+                .files_from_glob("cuda/src/testing/**/*.cu")
+                .build();
+        }
+    }
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    let calls: Vec<_> = found
+        .calls
+        .iter()
+        .map(|c| {
+            (
+                c.line,
+                c.inputs.clone(),
+                c.switch.clone(),
+                c.include_dirs.clone(),
+            )
+        })
+        .collect();
+    let switch = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        calls,
+        [
+            (
+                5,
+                vec!["cuda/src/system/**/*.cu".to_owned()],
+                switch("feature \"cuda\""),
+                vec!["cuda/include".to_owned()]
+            ),
+            (
+                13,
+                vec!["cuda/src/testing/**/*.cu".to_owned()],
+                switch("feature \"cuda\" and feature \"test-utils\""),
+                vec!["cuda/include".to_owned()]
+            ),
+        ]
+    );
+}
+
 /// candle-extensions' shape: `nvcc --lib` archives what the first call compiled; it is no
 /// second builder of the kernel.
 #[test]

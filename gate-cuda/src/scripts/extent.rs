@@ -1,0 +1,94 @@
+//! A builder's extent: the statement of its constructor and, when it is bound with `let`,
+//! every later statement of the same block that names the variable (until it is bound
+//! again); for a builder handed in as a parameter, the statements that name the parameter.
+
+use super::Anchor;
+use super::lexed::Lexed;
+use gate_support::lexer::TokenKind;
+
+/// The token ranges a builder's anchor reaches: its extent, or, for a builder handed in as a
+/// parameter, the statements that name the parameter.
+pub(super) fn ranges_of(lx: &Lexed<'_>, anchor: &Anchor<'_>) -> Vec<(usize, usize)> {
+    match anchor.param.and_then(|p| lx.ident(p)) {
+        Some(param) => naming(lx, anchor.path, param, Vec::new()),
+        None => extent(lx, anchor.path),
+    }
+}
+
+/// The extent of a builder whose path starts at `path`: its statement, and the later
+/// statements of its block that name the variable it is bound to.
+pub(super) fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
+    let first_end = lx.stmt_end(path);
+    let ranges = vec![(path, first_end)];
+    match bound_to(lx, path) {
+        Some(var) if lx.punct(first_end, b';') => naming(lx, first_end + 1, var, ranges),
+        _ => ranges,
+    }
+}
+
+/// `ranges` and the statements from `pos` to the end of its block that name `var`, up to one
+/// that binds `var` anew.
+fn naming(
+    lx: &Lexed<'_>,
+    mut pos: usize,
+    var: &str,
+    mut ranges: Vec<(usize, usize)>,
+) -> Vec<(usize, usize)> {
+    while pos < lx.toks.len() {
+        if matches!(lx.toks[pos].kind, TokenKind::Punct(b')' | b']' | b'}')) {
+            break;
+        }
+        let end = lx.stmt_end(pos);
+        let rebinds = lx.is_ident(pos, "let")
+            && (lx.is_ident(pos + 1, var)
+                || (lx.is_ident(pos + 1, "mut") && lx.is_ident(pos + 2, var)));
+        if rebinds {
+            break;
+        }
+        if (pos..end).any(|k| names_variable(lx, k, var)) {
+            ranges.push((pos, end));
+        }
+        if !lx.punct(end, b';') {
+            break;
+        }
+        pos = end + 1;
+    }
+    ranges
+}
+
+/// Whether token `k` is the variable `var` itself: not a field or method (`x.cc`), and not a
+/// path segment (`cc::Build::new()` beside a variable named `cc`: pasta-msm).
+fn names_variable(lx: &Lexed<'_>, k: usize, var: &str) -> bool {
+    let after_path = k.checked_sub(2).is_some_and(|p| lx.path_sep(p));
+    lx.is_ident(k, var) && !lx.punct(k.wrapping_sub(1), b'.') && !lx.path_sep(k + 1) && !after_path
+}
+
+/// The variable a `let` binds the expression starting at `path` to.
+fn bound_to<'a>(lx: &Lexed<'a>, path: usize) -> Option<&'a str> {
+    let eq = path.checked_sub(1)?;
+    if !lx.punct(eq, b'=') || eq == 0 {
+        return None;
+    }
+    if matches!(
+        lx.toks[eq - 1].kind,
+        TokenKind::Punct(b'=' | b'!' | b'<' | b'>')
+    ) {
+        return None;
+    }
+    let mut k = eq;
+    for _ in 0..16 {
+        k = k.checked_sub(1)?;
+        if lx.is_ident(k, "let") {
+            let name = if lx.is_ident(k + 1, "mut") {
+                k + 2
+            } else {
+                k + 1
+            };
+            return lx.ident(name);
+        }
+        if lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}') {
+            return None;
+        }
+    }
+    None
+}
