@@ -84,6 +84,33 @@ pub fn named_sources(files: &[(String, String)]) -> Vec<String> {
     out
 }
 
+/// Whether the project may compile sources its files do not name by path, so that its
+/// directory may hold what it compiles: a target source that stays an expansion (`${SRCS}`
+/// that no `set` of the same file gives, a generator expression), a `file(GLOB …)`, an
+/// `aux_source_directory`. Where none is, [`named_sources`] are the only `.cu` files it
+/// compiles (text-generation-inference's `cmake/utils/detect_cuda_arch.cu`, under its project
+/// but named by none of its files, is not built).
+pub fn names_unknown_sources(files: &[(String, String)]) -> bool {
+    let mut unknown = false;
+    each_command(files, |_, vars, name, command| match name {
+        "file" => {
+            unknown |= command.args.first().is_some_and(|a| a.starts_with("GLOB"));
+        }
+        "aux_source_directory" => unknown = true,
+        _ if matches!(name, "add_library" | "add_executable" | "target_sources")
+            || is_find_cuda_compile(name) =>
+        {
+            unknown |= command
+                .args
+                .iter()
+                .flat_map(|a| vars.expand(a))
+                .any(|a| a.contains('$'));
+        }
+        _ => {}
+    });
+    unknown
+}
+
 /// The include directories the project's files name (`include_directories(..)`,
 /// `target_include_directories(t PUBLIC ..)`), variables the same file sets expanded, each
 /// joined to the directory of the file that names it, as [`named_sources`] writes paths: a

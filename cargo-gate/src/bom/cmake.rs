@@ -11,7 +11,9 @@ use std::path::Path;
 /// Keeps the calls of a bare `cmake::Config` ([`scripts::Call::cmake_project`]) whose project
 /// switches CUDA on, with the line that does and the archs it names; drops the others. Every
 /// CMake call also compiles the CUDA sources its project's targets name beside the project's
-/// directory (`add_library(zk ../src/c_wrapper.cu)`): they become inputs of the call. The
+/// directory (`add_library(zk ../src/c_wrapper.cu)`): they become inputs of the call. Where
+/// its files name every source it may compile (no glob, no expansion left in a target's
+/// sources), they are the only `.cu` files it compiles: the directory reaches no other. The
 /// project's tracked `CMakeLists.txt` and `*.cmake` files are read (its top `CMakeLists.txt`
 /// when it lies outside the repository). The directories the project adds only under an
 /// option that is off, and that the build script (`script`) never names, are left out, and so
@@ -26,10 +28,10 @@ pub(super) fn confirm_cmake_projects(
         if call.kind != BuilderKind::Cmake {
             return true;
         }
-        let Some(input) = call.inputs.first() else {
+        let Some(input) = call.inputs.first().cloned() else {
             return !call.cmake_project;
         };
-        let project = gate_support::path::normalize(&dir.join(input));
+        let project = gate_support::path::normalize(&dir.join(&input));
         let mut files = cmake_files(&project, facts, root);
         // What a directory added only under an option that is off says is not built.
         let switched = |option: &str| script.contains(option);
@@ -47,9 +49,16 @@ pub(super) fn confirm_cmake_projects(
             call.archs.extend(found.archs);
             call.native_arch |= found.native;
         }
+        // Where the project names every source it may compile, those are the `.cu` files it
+        // compiles: its directory reaches no other (its headers stay reached, to be found
+        // included).
+        let named_only = !crate::cuda::cmake::names_unknown_sources(&files);
+        if named_only {
+            call.excludes.push("*.cu".to_owned());
+        }
         for named in crate::cuda::cmake::named_sources(&files) {
             let path = root.join(&named);
-            if !path.starts_with(&project) {
+            if named_only || !path.starts_with(&project) {
                 call.inputs.push(gate_support::path::shown(dir, &path));
             }
         }

@@ -480,6 +480,42 @@ fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
     );
 }
 
+/// text-generation-inference: a `.cu` under the project that none of its files names
+/// (`cmake/utils/detect_cuda_arch.cu`) is not built by the cmake call, where the project names
+/// every source it may compile; a `file(GLOB …)` keeps the directory's reach.
+#[test]
+fn a_cu_under_a_cmake_project_that_it_never_names_is_not_built() {
+    let more = [
+        ("zk/cuda/src/core.cu", "#include \"core.cuh\"\n"),
+        ("zk/cuda/src/core.cuh", "#pragma once\n"),
+        (
+            "zk/cuda/cmake/utils/detect_cuda_arch.cu",
+            "int main() { return 0; }\n",
+        ),
+    ];
+    let call = vec!["zk/build.rs:2".to_owned()];
+    let built = built_by_zk_cmake(
+        "project(zk LANGUAGES CXX CUDA)\nadd_library(zk STATIC src/core.cu)\n",
+        &more,
+    );
+    assert_eq!(
+        built,
+        [
+            (
+                "zk/cuda/cmake/utils/detect_cuda_arch.cu".to_owned(),
+                Vec::new()
+            ),
+            ("zk/cuda/src/core.cu".to_owned(), call.clone()),
+            ("zk/cuda/src/core.cuh".to_owned(), call.clone()),
+        ]
+    );
+    let built = built_by_zk_cmake(
+        "project(zk LANGUAGES CXX CUDA)\nfile(GLOB_RECURSE SRC *.cu)\nadd_library(zk STATIC ${SRC})\n",
+        &more,
+    );
+    assert!(built.iter().all(|(_, by)| *by == call), "{built:?}");
+}
+
 /// tfhe-rs: the tests a CMake project adds only under an option that is off (and that the
 /// build script never switches on) are not built by the cmake call.
 #[test]
