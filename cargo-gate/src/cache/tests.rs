@@ -1003,7 +1003,7 @@ fn a_root_cargo_config_git_ignores_is_an_input_and_declared_files_are_too() {
 #[test]
 fn nothing_secret_rests_in_the_cache() {
     let (_dir, ws, settings) = workspace();
-    let token = format!("ghp_{}", "Zq7".repeat(12));
+    let token = format!("ghp_{}{}", "Zq7Pw3Nd8Ks1Rv6Ht2", "Lm9Fb4Gc5Xj0Ya7Ue2");
     let printed = format!("test log: using token {token}\n");
     let session = Session::new(&ws, settings.clone());
     let got = session.obtain(

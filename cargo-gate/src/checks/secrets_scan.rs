@@ -301,7 +301,7 @@ mod tests {
 
     /// Fake, pattern-valid values assembled at run time, so this file holds none.
     fn github() -> String {
-        format!("ghp_{}", "Zx9".repeat(12))
+        format!("ghp_{}{}", "Zx9Qr4Tm8Lp2Wd6Kc1", "Hv5Bn3Ys7Jf0GaUe5M")
     }
 
     fn stripe() -> String {
