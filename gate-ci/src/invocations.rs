@@ -36,6 +36,14 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
             .map(|w| w.text.as_str())
     };
     let judged = |word: &str| JUDGED.iter().any(|(s, _)| *s == word);
+    // `cargo clippy --version`, `cargo build --help`: it prints, it builds nothing.
+    let asks = rest
+        .iter()
+        .take_while(|w| w.text != "--")
+        .any(|w| matches!(w.text.as_str(), "--version" | "-V" | "--help" | "-h"));
+    if asks {
+        return false;
+    }
     match sub {
         _ if judged(sub) => true,
         "nextest" => matches!(next(), Some("run" | "r")),

@@ -93,7 +93,12 @@ pub(crate) fn mask(
                 .find(|r| r.names.iter().any(|n| n == "default")),
             Runner::Make => None,
         }
-        .or_else(|| rules.first());
+        // make's default goal is its first rule that is not a pattern.
+        .or_else(|| {
+            rules
+                .iter()
+                .find(|r| !r.names.iter().any(|n| n.contains('%')))
+        });
         if let Some(rule) = default {
             wanted.push(rule.names[0].clone());
         }
@@ -105,7 +110,7 @@ pub(crate) fn mask(
         if ran.contains(&target) || depth > MAX_DEPTH {
             continue;
         }
-        let Some(index) = rules.iter().position(|r| r.names.contains(&target)) else {
+        let Some((index, stem)) = rule_for(&rules, &target) else {
             continue;
         };
         // Its parameters: the command's arguments for the recipe it names, else their
@@ -128,7 +133,12 @@ pub(crate) fn mask(
         ran.push(target);
         keep.insert(index);
         for prerequisite in rules[index].prerequisites.iter().rev() {
-            queue.push((prerequisite.clone(), depth + 1));
+            // A pattern rule's `%` stands for the stem its target matched.
+            let prerequisite = match &stem {
+                Some(stem) => prerequisite.replace('%', stem),
+                None => prerequisite.clone(),
+            };
+            queue.push((prerequisite, depth + 1));
         }
     }
     let mut masked: Vec<u8> = text
@@ -238,9 +248,27 @@ fn lines_with_ranges(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>
     })
 }
 
+/// The rule that makes `target`: the one that names it, else a pattern rule it matches
+/// (`$(APP_NAME)-%` for `$(APP_NAME)-universal`, alacritty's `dmg-universal`), with the stem.
+fn rule_for(rules: &[Rule], target: &str) -> Option<(usize, Option<String>)> {
+    if let Some(index) = rules
+        .iter()
+        .position(|r| r.names.iter().any(|n| n == target))
+    {
+        return Some((index, None));
+    }
+    rules.iter().enumerate().find_map(|(index, rule)| {
+        rule.names.iter().find_map(|name| {
+            let (before, after) = name.split_once('%')?;
+            let stem = target.strip_prefix(before)?.strip_suffix(after)?;
+            (!stem.is_empty()).then(|| (index, Some(stem.to_owned())))
+        })
+    })
+}
+
 /// A Makefile's rules (a `targets: prerequisites` line at column 0, then its tab-indented
 /// recipe lines, a `\` continuing one) and variable assignments. Special targets (`.PHONY`)
-/// and pattern rules are not targets a command names.
+/// are not targets a command names; a pattern rule (`%.o: %.c`) makes what it matches.
 fn make_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
     let mut rules: Vec<Rule> = Vec::new();
     let mut vars = Vec::new();
@@ -270,7 +298,7 @@ fn make_rules(text: &str) -> (Vec<Rule>, Vec<(String, String)>) {
         };
         let names: Vec<String> = names
             .split_whitespace()
-            .filter(|n| !n.starts_with('.') && !n.contains('%'))
+            .filter(|n| !n.starts_with('.'))
             .map(str::to_owned)
             .collect();
         if names.is_empty() {
@@ -427,6 +455,25 @@ mod tests {
         );
         assert_eq!(masked.ran, ["all", "build"]);
         assert_eq!(masked.vars.last().unwrap().1, "");
+    }
+
+    /// alacritty: `dmg-universal` needs `$(APP_NAME)-universal`, which a pattern rule makes
+    /// from `$(TARGET)-universal`, whose recipe builds; a pattern rule is no default goal.
+    #[test]
+    fn pattern_rules_make_what_they_match() {
+        let text = "TARGET = app\nAPP_NAME = App.app\n\n%.o: %.c\n\tcc -c $<\ndmg-universal: $(APP_NAME)-universal\n$(APP_NAME)-%: $(TARGET)-%\n\t@echo packing\n$(TARGET)-universal:\n\tcargo build --release\n";
+        let masked = mask(Runner::Make, text, &["dmg-universal".to_owned()], &[]);
+        assert_eq!(
+            masked.ran,
+            [
+                "dmg-universal",
+                "$(APP_NAME)-universal",
+                "$(TARGET)-universal"
+            ]
+        );
+        assert_eq!(kept(&masked), ["echo packing", "cargo build --release"]);
+        let masked = mask(Runner::Make, text, &[], &[]);
+        assert_eq!(masked.ran[0], "dmg-universal");
     }
 
     /// A hostile Makefile (the 1 MiB a CI file may be, every byte an interpolation or a

@@ -24,6 +24,21 @@ pub(crate) struct LogicalLine<'a> {
     pub(crate) first_physical: &'a str,
     /// Length of the first physical line's part in `text`.
     pub(crate) first_physical_len: usize,
+    /// The physical lines a continued line joins after the first (`\` at the end): where each
+    /// starts in `text`, and the line as written (trimmed), to place a command written on it.
+    pub(crate) continued: Vec<(usize, &'a str)>,
+}
+
+impl LogicalLine<'_> {
+    /// The physical line a byte of `text` was written on, after the first: its start in
+    /// `text` and the line as written; `None` on the first line.
+    pub(crate) fn continued_at(&self, offset: usize) -> Option<(usize, &str)> {
+        self.continued
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= offset)
+            .copied()
+    }
 }
 
 pub(crate) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
@@ -37,6 +52,7 @@ pub(crate) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
         let mut text = String::new();
         let mut current = first;
         let mut first_physical_len = None;
+        let mut continued = Vec::new();
         loop {
             match current.strip_suffix('\\') {
                 Some(head) => {
@@ -44,7 +60,10 @@ pub(crate) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
                     text.push(' ');
                     first_physical_len.get_or_insert(text.len());
                     match lines.next() {
-                        Some(next) => current = next.trim(),
+                        Some(next) => {
+                            current = next.trim();
+                            continued.push((text.len(), current));
+                        }
                         None => break,
                     }
                 }
@@ -59,6 +78,7 @@ pub(crate) fn logical_lines(script: &str) -> Vec<LogicalLine<'_>> {
             text,
             first_physical: first,
             first_physical_len: first_physical_len.unwrap_or(0),
+            continued,
         });
     }
     out

@@ -61,7 +61,11 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
         let Some(dir) = reach::at(starts, first.offset, line_start) else {
             continue;
         };
-        if let Some((path, build_args, target)) = dockerfile(&words) {
+        let words = without_prefix(&words);
+        let Some(first) = words.first() else {
+            continue;
+        };
+        if let Some((path, build_args, target)) = dockerfile(words) {
             let (kind, path) = match reach::join(&dir, &path) {
                 Some(path) => (Started::Dockerfile, path),
                 None if path.contains("${{") => {
@@ -79,7 +83,7 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
             });
             continue;
         }
-        if let Some(run) = task_runner(&words) {
+        if let Some(run) = task_runner(words) {
             // `make -C DIR` (`just -d DIR`) runs in DIR, and reads its file from there.
             let at = match &run.dir {
                 Some(to) => reach::join(&dir, to),
@@ -202,6 +206,19 @@ fn task_runner(words: &[Word]) -> Option<TaskRun> {
         i += 1;
     }
     Some(run)
+}
+
+/// A command's words without the words that only run it (`exec docker buildx build …` in
+/// influxdb's release script, `sudo`, `time`, `command`, `nice`).
+fn without_prefix(words: &[Word]) -> &[Word] {
+    let runs = |w: &Word| {
+        matches!(
+            w.text.as_str(),
+            "exec" | "sudo" | "time" | "command" | "nice"
+        )
+    };
+    let skip = words.iter().take_while(|w| runs(w)).count();
+    &words[skip..]
 }
 
 /// What a `docker build` command builds: the Dockerfile, its build arguments and the stage
@@ -489,6 +506,15 @@ mod tests {
             ]
         );
         assert!(started_by("docker run app; ./$SCRIPT; cargo build").is_empty());
+        // influxdb's release script: `exec` (or `sudo`) only runs the build.
+        assert_eq!(
+            started_by("exec docker buildx build --platform linux/amd64 -f Dockerfile ."),
+            [(Started::Dockerfile, "Dockerfile".to_owned())]
+        );
+        assert_eq!(
+            started_by("sudo ./bin/package"),
+            [(Started::Script, "bin/package".to_owned())]
+        );
     }
 
     #[test]

@@ -16,6 +16,11 @@
 //! With `workflows:`, only the jobs they name are read (CircleCI runs no other); a command
 //! that no read job invokes is not read either.
 //!
+//! Steps handed to a command as an argument (a `steps`-typed parameter, or a list of steps
+//! given to an orb's command) are read where the command is invoked, with its parameters.
+//! A `when`/`unless` branch runs with the parameter sets its condition holds for (a literal,
+//! a parameter, `equal`, `not`, `and`, `or`; all of them where it cannot be read).
+//!
 //! Not read: orbs' commands (their definitions are not in the repository: a step of an orb
 //! whose name says it runs Rust is reported as unread), dynamic configuration's continuation
 //! files, and a workflow job's `pre-steps`/`post-steps`.
@@ -373,6 +378,35 @@ fn name_inside(inner: &str) -> Option<&str> {
     simple(name).then_some(name)
 }
 
+/// Whether a `when`/`unless` condition holds with the parameter `set`: a literal or a
+/// parameter (false: `false`, empty, `0`, `null`), `equal`, `not`, `and`, `or`; `None` where
+/// it cannot be read (`matches`, a value the set does not give).
+fn condition(node: &Node, set: &Combination) -> Option<bool> {
+    let value = |node: &Node| -> Option<String> {
+        let text = substituted(&node.scalar_text()?, set);
+        (!text.contains("<<")).then_some(text)
+    };
+    match &node.kind {
+        YamlKind::Bool(b) => Some(*b),
+        YamlKind::Mapping(pairs) if pairs.len() == 1 => {
+            let (key, arg) = (&pairs[0].0, &pairs[0].1);
+            let each = || arg.as_sequence().unwrap_or_default().iter();
+            match key_name(key).as_str() {
+                "equal" => {
+                    let values: Option<Vec<String>> = each().map(value).collect();
+                    let values = values?;
+                    Some(values.windows(2).all(|w| w[0] == w[1]))
+                }
+                "not" => condition(arg, set).map(|holds| !holds),
+                "and" => each().try_fold(true, |all, c| Some(all && condition(c, set)?)),
+                "or" => each().try_fold(false, |any, c| Some(any || condition(c, set)?)),
+                _ => None,
+            }
+        }
+        _ => value(node).map(|v| !matches!(v.trim(), "false" | "" | "0" | "null")),
+    }
+}
+
 /// Where the steps being read run: the job, the command they belong to (if any), the
 /// parameter sets and the environment in force.
 struct Scope<'a> {
@@ -439,8 +473,27 @@ impl Reader<'_, '_> {
             match (name.as_str(), args) {
                 ("run" | "deploy", Some(run)) => self.run(run, index, scope),
                 ("when" | "unless", Some(branch)) => {
-                    if let Some(inner) = branch.get("steps") {
-                        self.steps(inner, scope, depth);
+                    // Only the parameter sets the branch runs with (all of them where the
+                    // condition cannot be read); none, and it never runs.
+                    let runs = name == "when";
+                    let sets: Vec<Combination> = scope
+                        .sets
+                        .iter()
+                        .filter(|set| {
+                            let holds = branch.get("condition").map(|c| condition(c, set));
+                            holds.flatten().is_none_or(|holds| holds == runs)
+                        })
+                        .cloned()
+                        .collect();
+                    if let Some(inner) = branch.get("steps")
+                        && !sets.is_empty()
+                    {
+                        let scope = Scope {
+                            sets,
+                            env: scope.env.clone(),
+                            ..*scope
+                        };
+                        self.steps(inner, &scope, depth);
                     }
                 }
                 (built_in, _) if BUILT_IN_STEPS.contains(&built_in) => {}
@@ -459,6 +512,21 @@ impl Reader<'_, '_> {
         scope: &Scope<'_>,
         depth: usize,
     ) {
+        if depth >= MAX_DEPTH {
+            return;
+        }
+        // Steps handed over as an argument (a `steps`-typed parameter, `- steps: <<
+        // parameters.x >>` in the command) run as written here, with this scope's parameters.
+        let body = self.config.commands.get(name).copied();
+        let steps_typed = |key: &str| {
+            body.and_then(|b| b.get("parameters")?.get(key)?.get("type")?.as_str())
+                .is_none_or(|t| t == "steps")
+        };
+        for (key, value) in args.and_then(Node::as_mapping).unwrap_or_default() {
+            if value.as_sequence().is_some() && steps_typed(&key_name(key)) {
+                self.steps(value, scope, depth + 1);
+            }
+        }
         if let Some((orb, _)) = name.split_once('/') {
             if self.config.rust_orbs.iter().any(|o| o == orb) {
                 self.read.orb_steps.push(OrbStep {
@@ -469,12 +537,9 @@ impl Reader<'_, '_> {
             }
             return;
         }
-        let Some(body) = self.config.commands.get(name).copied() else {
+        let Some(body) = body else {
             return;
         };
-        if depth >= MAX_DEPTH {
-            return;
-        }
         let own = defaults(body.get("parameters"));
         let given: Vec<(String, String)> = string_map(args);
         let sets: Vec<Combination> = scope

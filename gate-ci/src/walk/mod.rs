@@ -694,6 +694,19 @@ impl<V: Visit> Walker<'_, '_, V> {
         {
             return None;
         }
+        // On a continued line after the first, it is placed on its own physical line, found
+        // in the raw text after the first.
+        if !spot.step
+            && let Some((start, physical)) = at.line.continued_at(invocation.offset)
+            && let Some(found) = at.text.get(spot.offset..).and_then(|t| t.find(physical))
+            && let Some(into) = at.line.text.get(start..invocation.offset)
+        {
+            let raw = spot.offset + found + into.len();
+            return Some(Site {
+                rel: at.rel.to_owned(),
+                at: Some(gate_support::text::line_col(at.text, raw)),
+            });
+        }
         let column = if !spot.step && invocation.offset < at.line.first_physical_len {
             spot.column + count_chars(&at.line.text[..invocation.offset])
         } else {

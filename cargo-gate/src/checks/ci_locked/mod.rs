@@ -14,8 +14,10 @@
 //! - CircleCI: `.circleci/config.yml`, the `run` steps of the jobs its workflows run and of
 //!   the reusable `commands:` their steps invoke, with `<< parameters.NAME >>` read in each
 //!   parameter set the step runs with (workflow arguments, `matrix.parameters`, defaults),
-//!   the worst of them counting, as for a written-out matrix. A step of an orb whose name
-//!   says it runs Rust (`rust/test`) is defined outside the repository: it warns.
+//!   the worst of them counting, as for a written-out matrix; a `when`/`unless` branch only
+//!   with the sets its condition holds for (none: it never runs); steps handed to a command
+//!   as an argument where it is invoked. A step of an orb whose name says it runs Rust
+//!   (`rust/test`) is defined outside the repository: it warns.
 //!
 //! Another CI system's configuration (`.travis.yml`, `azure-pipelines.yml`, `.cirrus.yml`,
 //! `Jenkinsfile`, `.buildkite/`, …) is not read: it warns, so a check never passes on the
@@ -35,8 +37,10 @@
 //! or the action's `build-args:`, which may read the job's matrix, and its `ENV`s), a script
 //! a step runs (`./bin/package`, `bash scripts/release.sh`, followed one script deeper), and
 //! the recipes `make TARGET` or `just RECIPE` runs (`recipes`: with their prerequisites, the
-//! file's variables and the command line's); their invocations are judged at their own
-//! file:line. Only regular files inside the repository, of at most 1 MiB, are read.
+//! pattern rules that make them, the file's variables and the command line's); their
+//! invocations are judged at their own file:line (a command on a line continued with `\`,
+//! on its own physical line). `exec`, `sudo`, `time`, `nice` before such a command only run
+//! it. Only regular files inside the repository, of at most 1 MiB, are read.
 //!
 //! A cargo alias of `.cargo/config.toml` (`xtask = "run --package xtask --"`) is judged as
 //! the words it stands for. A job that checks out another repository (`actions/checkout`
@@ -73,6 +77,7 @@
 //! combination that leaves it unlocked); an axis of objects gives each object's leaves
 //! (`${{ matrix.target.options }}`), and `${{ env[matrix.KEY] }}` the `env:` entry the value
 //! names. `cargo xtask …` with no alias defined (commands the gate cannot see) is a note.
+//! A command that only asks (`--version`, `--help`) builds nothing and is not counted.
 //!
 //! The parser says where each script is written (a GitHub step's `run:` key, an action step,
 //! a GitLab script item — inside the template for one merged in with `<<`); its lines are

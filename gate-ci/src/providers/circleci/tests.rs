@@ -262,3 +262,146 @@ fn parameter_expressions_are_one_word_of_the_same_length() {
     );
     assert_eq!(super::parameter_name("<< pipeline.id >>"), None);
 }
+
+/// influxdb: `cargo clippy --version` prints, it builds nothing; a command on a continued
+/// line is placed where `cargo` is written, not at the start of the first line.
+#[test]
+fn a_version_query_is_no_build_and_a_continued_line_is_placed_at_cargo() {
+    let config = "\
+version: 2.1
+jobs:
+  lint:
+    steps:
+      - run: cargo clippy --version
+      - run: |
+          rustup component add clippy && \\
+            cargo clippy --workspace
+workflows:
+  main:
+    jobs:
+      - lint
+";
+    let found = calls(config);
+    let all: Vec<_> = found
+        .calls
+        .iter()
+        .map(|c| (c.invocation.command.as_str(), c.site.at))
+        .collect();
+    assert_eq!(all, [("cargo clippy --workspace", Some((8, 13)))]);
+}
+
+/// influxdb: a `when` branch runs only with the parameter sets its condition holds for, and
+/// `condition: false` never runs.
+#[test]
+fn when_branches_run_with_the_sets_their_condition_holds_for() {
+    let config = "\
+version: 2.1
+jobs:
+  build-dev:
+    parameters:
+      target:
+        type: string
+    steps:
+      - checkout
+      - when:
+          condition:
+            equal: [ << parameters.target >>, x86_64-pc-windows-gnu ]
+          steps:
+            - run: cargo check --target=<< parameters.target >>
+      - unless:
+          condition:
+            not:
+              equal: [ << parameters.target >>, aarch64-apple-darwin ]
+          steps:
+            - run: cargo test --locked --target << parameters.target >>
+      - when:
+          condition: false
+          steps:
+            - run: cargo build
+workflows:
+  ci:
+    jobs:
+      - build-dev:
+          matrix:
+            parameters:
+              target: [aarch64-apple-darwin, x86_64-pc-windows-gnu]
+";
+    let found = calls(config);
+    let all: Vec<_> = found
+        .calls
+        .iter()
+        .map(|c| {
+            (
+                c.invocation.command.as_str(),
+                c.context.as_str(),
+                c.each.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        all,
+        [
+            (
+                "cargo check --target=<< parameters.target >>",
+                "job `build-dev`, step 1, parameters target=x86_64-pc-windows-gnu",
+                1
+            ),
+            (
+                "cargo test --locked --target << parameters.target >>",
+                "job `build-dev`, step 1",
+                1
+            ),
+        ]
+    );
+}
+
+/// Steps handed to a command through a `steps`-typed parameter (or to an orb's command) are
+/// run where it is invoked, and judged there.
+#[test]
+fn steps_handed_over_as_an_argument_are_read() {
+    let config = "\
+version: 2.1
+orbs:
+  cache: acme/cache@1.0
+commands:
+  with_cache:
+    parameters:
+      steps:
+        type: steps
+    steps:
+      - restore_cache:
+          key: v1
+      - steps: << parameters.steps >>
+jobs:
+  build:
+    steps:
+      - checkout
+      - with_cache:
+          steps:
+            - run: cargo build --release
+      - cache/around:
+          steps:
+            - run: cargo test --locked
+workflows:
+  ci:
+    jobs:
+      - build
+";
+    let found = calls(config);
+    let all: Vec<_> = found
+        .calls
+        .iter()
+        .map(|c| (c.invocation.command.as_str(), c.site.at, c.context.as_str()))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            (
+                "cargo build --release",
+                Some((19, 20)),
+                "job `build`, step 1"
+            ),
+            ("cargo test --locked", Some((22, 20)), "job `build`, step 1"),
+        ]
+    );
+}
