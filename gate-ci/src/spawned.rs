@@ -55,14 +55,11 @@ const SHELLS: &[&str] = &["bash", "sh", "zsh", "dash"];
 pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> Vec<Spawn> {
     let mut out = Vec::new();
     for words in commands(&github_expressions_as_words(line)) {
+        let words = without_prefix(&words);
         let Some(first) = words.first() else {
             continue;
         };
         let Some(dir) = reach::at(starts, first.offset, line_start) else {
-            continue;
-        };
-        let words = without_prefix(&words);
-        let Some(first) = words.first() else {
             continue;
         };
         if let Some((path, build_args, target)) = dockerfile(words) {

@@ -1238,7 +1238,7 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("gate-ci/src/recipes.rs", "mask", SEAM),
     ("gate-ci/src/walk/files.rs", "spawned", SEAM),
     ("gate-cuda/src/cyclonedx.rs", "document", DOCUMENT),
-    ("gate-cuda/src/scripts.rs", "describe", SEAM),
+    ("gate-cuda/src/scripts.rs", "describe_in", SEAM),
     ("gate-kernels/examples/smoke.rs", "check", GPU),
     ("gate-runtime/examples/gpu_bench.rs", "kernel_figures", GPU),
     ("gate-runtime/examples/gpu_bench.rs", "sgemm_vs_cublas", GPU),

@@ -735,7 +735,7 @@ fn dockerfile_args_take_the_build_args_ci_passes() {
     assert_eq!(
         listed(&outcome),
         [
-            "Dockerfile:4:5 Error `cargo build --release -p app ${EXTRA_ARGS}` (Dockerfile built by job `build`, step 1 (`docker/build-push-action`)",
+            "Dockerfile:5:5 Error `cargo build --release -p app ${EXTRA_ARGS}` (Dockerfile built by job `build`, step 1 (`docker/build-push-action`)",
             "docker/Dockerfile:8:5 Warning `cargo doc $UNDECLARED` (Dockerfile built by job `build`, step 2)",
         ]
     );
