@@ -288,7 +288,7 @@ pub fn walk(setup: &Setup, files: &[CiFile], visit: &mut impl Visit) -> Tally {
     walker.tally
 }
 
-/// The configurations of CI systems the walk does not read ([`crate::providers`]), at the
+/// The configurations of CI systems the walk does not read (`providers`), at the
 /// workspace root and, for a workspace below it, at the repository's root, named from the
 /// workspace root, with the system's name.
 pub fn unread_files(setup: &Setup) -> Vec<(String, &'static str)> {
