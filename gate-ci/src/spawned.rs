@@ -24,6 +24,11 @@ pub(crate) enum Started {
     Dockerfile,
     /// A shell script that is run.
     Script,
+    /// A shell script run inside a container (`docker compose exec tests
+    /// /src/app/scripts/e2e.sh`): `path` is its path there, without the leading `/`; the
+    /// repository's file is the one whose path is its longest tail (the container mounts the
+    /// checkout somewhere).
+    ContainerScript,
     /// A Makefile or justfile whose recipes `make` or `just` runs.
     Recipes(Runner),
     /// A Dockerfile named through an expression that is left after the job's `env:` and
@@ -110,26 +115,89 @@ pub(crate) fn started(line: &str, starts: &[(usize, Dir)], line_start: &Dir) -> 
             }
             continue;
         }
-        let script = if SHELLS.contains(&first.text.as_str()) {
-            words[1..].iter().find(|w| !w.text.starts_with('-'))
-        } else if first.text.contains('/') {
-            Some(first)
-        } else {
-            None
-        };
-        if let Some(script) = script
-            && let Some(path) = reach::join(&dir, &script.text)
-        {
-            out.push(Spawn {
-                kind: Started::Script,
-                path,
-                dir: Some(dir),
-                vars: Vec::new(),
-                targets: Vec::new(),
-            });
-        }
+        out.extend(script_started(words, dir));
     }
     out
+}
+
+/// The script a command runs: inside a container (by its path there), through a shell
+/// (`bash -e x.sh`), or by its path (`./bin/package`), from directory `dir`.
+fn script_started(words: &[Word], dir: PathBuf) -> Option<Spawn> {
+    let first = words.first()?;
+    if let Some(inside) = container_command(words)
+        && inside.text.contains('/')
+    {
+        return Some(Spawn {
+            kind: Started::ContainerScript,
+            path: PathBuf::from(inside.text.trim_start_matches('/')),
+            dir: None,
+            vars: Vec::new(),
+            targets: Vec::new(),
+        });
+    }
+    let script = if SHELLS.contains(&first.text.as_str()) {
+        words[1..].iter().find(|w| !w.text.starts_with('-'))?
+    } else if first.text.contains('/') {
+        first
+    } else {
+        return None;
+    };
+    Some(Spawn {
+        kind: Started::Script,
+        path: reach::join(&dir, &script.text)?,
+        dir: Some(dir),
+        vars: Vec::new(),
+        targets: Vec::new(),
+    })
+}
+
+/// The command a container runs for `docker exec [OPTIONS] CONTAINER CMD…` or `docker
+/// compose [OPTIONS] exec|run [OPTIONS] SERVICE CMD…` (`podman`, `docker-compose` alike): its
+/// first word.
+fn container_command(words: &[Word]) -> Option<&Word> {
+    let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    // Options that take a separate value, before the subcommand and after it.
+    const VALUED: &[&str] = &[
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--profile",
+        "--env-file",
+        "-e",
+        "--env",
+        "-u",
+        "--user",
+        "-w",
+        "--workdir",
+        "--index",
+        "--name",
+        "--entrypoint",
+        "-v",
+        "--volume",
+    ];
+    let mut i = match texts.as_slice() {
+        ["docker" | "podman", "exec", ..] => 2,
+        ["docker" | "podman", "compose", ..] => 2,
+        ["docker-compose" | "podman-compose", ..] => 1,
+        _ => return None,
+    };
+    let compose = texts[i - 1] != "exec";
+    let skip_options = |mut i: usize| {
+        while let Some(t) = texts.get(i).filter(|t| t.starts_with('-')) {
+            i += if VALUED.contains(t) { 2 } else { 1 };
+        }
+        i
+    };
+    if compose {
+        i = skip_options(i);
+        if !matches!(texts.get(i), Some(&("exec" | "run"))) {
+            return None;
+        }
+        i += 1;
+    }
+    // The container or service, then the command.
+    words.get(skip_options(i) + 1)
 }
 
 /// A task runner's command, as [`task_runner`] reads it.
@@ -511,6 +579,20 @@ mod tests {
         assert_eq!(
             started_by("sudo ./bin/package"),
             [(Started::Script, "bin/package".to_owned())]
+        );
+        // iris-mpc: a script run inside a service's container, by its path there.
+        assert_eq!(
+            started_by(
+                "docker compose -f \"docker-compose.test.yaml\" exec -T \"tests\" \"/src/app/scripts/e2e.sh\""
+            ),
+            [(
+                Started::ContainerScript,
+                "src/app/scripts/e2e.sh".to_owned()
+            )]
+        );
+        assert_eq!(
+            started_by("docker exec -e X=1 app ./ci/check.sh; docker compose up -d"),
+            [(Started::ContainerScript, "./ci/check.sh".to_owned())]
         );
     }
 

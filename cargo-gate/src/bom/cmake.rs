@@ -37,8 +37,9 @@ pub(super) fn confirm_cmake_projects(
         let switched = |option: &str| script.contains(option);
         let off = crate::cuda::cmake::off_subdirectories(&files, &switched);
         files.retain(|(path, _)| !off.iter().any(|d| is_below(path, d)));
+        let found = crate::cuda::cmake::cuda_project(&files);
         if call.cmake_project {
-            let Some(found) = crate::cuda::cmake::cuda_project(&files) else {
+            let Some(found) = found else {
                 return false;
             };
             let enabled = format!("CUDA in {}", found.at);
@@ -46,6 +47,14 @@ pub(super) fn confirm_cmake_projects(
                 Some(feature) => format!("{enabled} if {feature}"),
                 None => enabled,
             });
+            call.archs.extend(found.archs);
+            call.native_arch |= found.native;
+        } else if let Some(found) = found
+            && call.archs.is_empty()
+            && !call.native_arch
+        {
+            // The build script switches CUDA on (`.define("CUDA_BACKEND", "local")`) and names
+            // no arch: the project's own are what it builds for (icicle's `native`).
             call.archs.extend(found.archs);
             call.native_arch |= found.native;
         }

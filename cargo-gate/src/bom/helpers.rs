@@ -84,7 +84,13 @@ pub(super) fn registry_texts_in(
         return Vec::new();
     }
     let mut texts = Vec::new();
-    for (name, version) in locked_registry_crates(root) {
+    let mut crates = locked_registry_crates(root);
+    if !root.join("Cargo.lock").is_file() {
+        // No lockfile (bellperson): the newest unpacked version of each crate a build script
+        // names by path, as cargo would pick it for the scratch resolve that unpacked it.
+        crates = newest_unpacked(unpacked, &scripts);
+    }
+    for (name, version) in crates {
         let ident = name.replace('-', "_");
         let path = format!("{ident}::");
         if BUILDER_CRATES.contains(&ident.as_str())
@@ -110,6 +116,56 @@ pub(super) fn registry_texts_in(
         }
     }
     texts
+}
+
+/// Whether `v` starts a version: `MAJOR.MINOR.PATCH`, then a pre-release or build (`-rc.1`).
+fn is_version(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or(v);
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The crates unpacked under `unpacked` (`INDEX/NAME-VERSION`) whose path (`name::`) one of
+/// the `scripts` names, each at its newest version.
+fn newest_unpacked(unpacked: &Path, scripts: &[String]) -> Vec<(String, String)> {
+    let mut newest: std::collections::BTreeMap<String, (Vec<u64>, String)> = Default::default();
+    for index in std::fs::read_dir(unpacked).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(index.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let dir = entry.file_name().to_string_lossy().into_owned();
+            // `ec-gpu-gen-0.7.1`, `md-5-0.10.6`: the version starts after the first `-` that
+            // a `MAJOR.MINOR.PATCH` follows.
+            let Some(split) = dir
+                .char_indices()
+                .find(|&(i, c)| c == '-' && is_version(&dir[i + 1..]))
+                .map(|(i, _)| i)
+            else {
+                continue;
+            };
+            let (name, version) = (&dir[..split], &dir[split + 1..]);
+            let path = format!("{}::", name.replace('-', "_"));
+            if !scripts.iter().any(|t| t.contains(&path)) {
+                continue;
+            }
+            let key: Vec<u64> = version
+                .split(['.', '-', '+'])
+                .map(|p| p.parse().unwrap_or(0))
+                .collect();
+            let slot = newest
+                .entry(name.to_owned())
+                .or_insert_with(|| (key.clone(), version.to_owned()));
+            if key > slot.0 {
+                *slot = (key, version.to_owned());
+            }
+        }
+    }
+    newest.into_iter().map(|(name, (_, v))| (name, v)).collect()
 }
 
 /// The registry packages Cargo.lock pins: name and version.

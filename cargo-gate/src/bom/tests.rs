@@ -183,7 +183,7 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
 }
 
 /// A build script whose `cc::Build` comes from a registry crate's helper: read from cargo's
-/// unpacked sources at the version Cargo.lock pins.
+/// unpacked sources at the version Cargo.lock pins, or without one, at the newest unpacked.
 #[test]
 fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     let dir = tempfile::tempdir().unwrap();
@@ -248,6 +248,11 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
             &["sm_90".to_owned()][..]
         )
     );
+    // bellperson's shape, without a Cargo.lock: the newest unpacked version is read.
+    std::fs::remove_file(root.join("Cargo.lock")).unwrap();
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"));
+    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
+    assert_eq!(rels, ["gpu-helper@0.3.1/src/build.rs"]);
 }
 
 /// CUDA C++ embedded with `include_str!` in a crate that compiles with NVRTC is compiled by
@@ -478,6 +483,38 @@ fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
             ("zk/src/wrap.cu".to_owned(), call),
         ]
     );
+}
+
+/// icicle: the build script switches CUDA on with a define and names no arch; the project's
+/// own `CMAKE_CUDA_ARCHITECTURES native` is what it builds for.
+#[test]
+fn a_cmake_call_that_names_no_arch_builds_for_the_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+            (
+                "zk/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("zk/src/lib.rs", ""),
+            (
+                "zk/build.rs",
+                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
+            ),
+            (
+                "zk/cuda/CMakeLists.txt",
+                "project(zk LANGUAGES CXX CUDA)\nset(CMAKE_CUDA_ARCHITECTURES native)\nadd_library(zk STATIC src/core.cu)\n",
+            ),
+            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = sources(&facts);
+    assert!(builders[0].native_arch, "{builders:?}");
+    assert_eq!(builders[0].switch.as_deref(), Some("ZK_CUDA=ON"));
 }
 
 /// text-generation-inference: a `.cu` under the project that none of its files names

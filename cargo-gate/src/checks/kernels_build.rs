@@ -452,6 +452,38 @@ mod tests {
         assert!(outcome.findings.is_empty(), "{outcome:?}");
     }
 
+    /// bellperson's shape: the build script writes the CUDA it generates and hands it to raw
+    /// nvcc; no tracked file, but kernels all the same: never "no CUDA sources", never a PASS.
+    #[test]
+    fn raw_nvcc_on_generated_cuda_is_named_at_its_call() {
+        let outcome = run(
+            &[
+                (
+                    "gen/Cargo.toml",
+                    "[package]\nname = \"gen\"\nversion = \"0.1.0\"\n",
+                ),
+                (
+                    "gen/build.rs",
+                    "fn main() {\n    let src = std::path::Path::new(&std::env::var(\"OUT_DIR\").unwrap()).join(\"kernel.cu\");\n    std::fs::write(&src, \"__global__ void k() {}\").unwrap();\n    std::process::Command::new(\"nvcc\").arg(\"-fatbin\").arg(&src).status().unwrap();\n}\n",
+                ),
+                ("gen/src/lib.rs", ""),
+            ],
+            &["gen"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
+        let [finding] = &outcome.findings[..] else {
+            panic!("{:?}", outcome.findings)
+        };
+        assert!(
+            finding.message.starts_with(
+                "CUDA compiled outside gate-build by raw nvcc from sources the build script \
+                 generates or finds at build time"
+            ),
+            "{}",
+            finding.message
+        );
+    }
+
     #[test]
     fn package_names_from_both_id_formats() {
         assert_eq!(

@@ -128,8 +128,18 @@ fn untracked_builds(
         .iter()
         .enumerate()
         .filter(|(_, b)| !b.dependency && b.ships)
-        .filter(|(_, b)| !b.untracked.is_empty() || b.kind == BuilderKind::Cmake)
-        // A tracked source built only while configuring (a probe) is none of its kernels.
+        // One that builds no tracked source, and compiles CUDA for all that: from untracked
+        // files, a CMake project's own, sources it generates for raw nvcc (bellperson's
+        // ec-gpu-gen), a Rust crate compiled to PTX. (`cc` with `.cuda(true)` on computed
+        // files may compile host code only: sppark.) A tracked source built only while
+        // configuring (a probe) is none of its kernels.
+        .filter(|(_, b)| {
+            !b.untracked.is_empty()
+                || matches!(
+                    b.kind,
+                    BuilderKind::Cmake | BuilderKind::Nvcc | BuilderKind::CudaBuilder
+                )
+        })
         .filter(|(i, _)| {
             !inventory
                 .iter()
@@ -145,7 +155,13 @@ fn untracked_builds(
                 None => Location::file(b.at.clone()),
             };
             let from = match b.untracked.as_slice() {
-                [] => "a CMake project whose CUDA sources the repository does not track".to_owned(),
+                [] if b.kind == BuilderKind::Cmake => {
+                    "a CMake project whose CUDA sources the repository does not track".to_owned()
+                }
+                [] if b.kind == BuilderKind::CudaBuilder => {
+                    "a Rust crate compiled to PTX".to_owned()
+                }
+                [] => "sources the build script generates or finds at build time".to_owned(),
                 files => format!(
                     "`{}`, which the repository does not track",
                     files.join("`, `")

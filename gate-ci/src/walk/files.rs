@@ -58,6 +58,13 @@ impl<V: Visit> Walker<'_, '_, V> {
                     .map(|name| spawn.path.join(name))
                     .collect()
             }
+            // Its path in the container: the repository's file with the longest such tail.
+            spawned::Started::ContainerScript => {
+                let parts: Vec<_> = spawn.path.components().collect();
+                (0..parts.len())
+                    .map(|k| parts[k..].iter().collect())
+                    .collect()
+            }
             _ => vec![spawn.path.clone()],
         };
         let Some((file, full)) = candidates
@@ -90,11 +97,16 @@ impl<V: Visit> Walker<'_, '_, V> {
                     matrix,
                 );
             }
-            spawned::Started::Script => {
+            spawned::Started::Script | spawned::Started::ContainerScript => {
                 if !spawned::is_shell_script(&spawn.path, &text) {
                     return;
                 }
-                let context = format!("script run by {by}");
+                let context = match spawn.kind {
+                    spawned::Started::ContainerScript => {
+                        format!("script run in a container by {by}")
+                    }
+                    _ => format!("script run by {by}"),
+                };
                 let file = ShellFile {
                     rel: &rel,
                     text: &text,

@@ -1138,3 +1138,24 @@ fn circleci_is_judged_and_other_systems_are_said_unread() {
         outcome.summary
     );
 }
+
+/// iris-mpc: a step runs a script inside a service's container, by its path there
+/// (`/src/app/scripts/…`); the repository's file with the longest such tail is read.
+#[test]
+fn a_script_run_in_a_container_is_read_by_its_path_there() {
+    let workflow = "jobs:\n  e2e:\n    steps:\n      - run: cargo build --locked\n      - run: docker compose -f compose.yaml exec -T tests /src/app/scripts/e2e.sh\n";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "scripts/e2e.sh",
+            "#!/bin/bash\nset -e\ncargo test --release\n",
+        ),
+    ]);
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        listed(&outcome),
+        [
+            "scripts/e2e.sh:3:1 Error `cargo test --release` (script run in a container by job `e2e`, step 2)"
+        ]
+    );
+}
