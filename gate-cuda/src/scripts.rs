@@ -48,6 +48,7 @@ mod lexed;
 mod mentions;
 mod nvrtc;
 mod params;
+mod paths;
 mod probes;
 mod types;
 mod walks;
@@ -612,7 +613,12 @@ fn describe_in(
             cc_methods(lx, &methods, &mut call);
         }
         BuilderKind::Cmake => {
-            if let Some(first) = anchor_args.first() {
+            // A directory computed from the package's own (`current_dir()` joined with a
+            // literal) is read as the literal would be.
+            let computed = paths::evaluated(lx, anchor.open + 1, lx.matching(anchor.open));
+            if let Some(dir) = computed {
+                call.inputs.push(dir);
+            } else if let Some(first) = anchor_args.first() {
                 call.inputs.push(first.1.to_owned());
             } else if helper.is_none() {
                 call.computed_inputs = true;

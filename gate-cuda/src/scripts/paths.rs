@@ -1,0 +1,170 @@
+//! A path a build script computes from its own directory (cargo runs it in the package's
+//! directory): `env::current_dir()`, `env!("CARGO_MANIFEST_DIR")` or
+//! `env::var("CARGO_MANIFEST_DIR")`, joined (`.join("x")`, `format!("{}/../x", d.display())`)
+//! and bound through `let`s. icicle-snark's `Config::new(format!("{}", dir.display()))`, with
+//! `dir` made of `current_dir()` and `../../icicle`, configures `../../icicle`.
+
+use super::lexed::Lexed;
+
+/// Bindings are followed this deep.
+const MAX_DEPTH: usize = 4;
+
+/// The path the expression in tokens `a..b` evaluates to, relative to the package's directory
+/// (`./../../icicle`), when it is made only of what this module reads.
+pub(super) fn evaluated(lx: &Lexed<'_>, a: usize, b: usize) -> Option<String> {
+    let path = value(lx, a, b, 0)?;
+    // Only a path computed from the package's directory: a bare literal is read elsewhere.
+    path.starts_with('.').then_some(path)
+}
+
+/// The value of `a..b`: a string literal, the package's directory (`.`), `format!` of
+/// values, `PathBuf::from`/`Path::new` of one, `X.join(Y)`, a `let`-bound name; a trailing
+/// `.display()`, `.to_str()`, `.unwrap()`, `.expect(..)`, `&` or `.clone()` change nothing.
+fn value(lx: &Lexed<'_>, mut a: usize, mut b: usize, depth: usize) -> Option<String> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    while lx.punct(a, b'&') {
+        a += 1;
+    }
+    // Strip the trailing calls that only convert or unwrap.
+    loop {
+        let close = b.checked_sub(1)?;
+        if !lx.punct(close, b')') {
+            break;
+        }
+        let open = (a..close)
+            .rev()
+            .find(|&k| lx.punct(k, b'(') && lx.matching(k) == close)?;
+        let method = open.checked_sub(1).and_then(|m| lx.ident(m));
+        let dotted = open >= 2 && lx.punct(open - 2, b'.');
+        match method {
+            Some(
+                "display" | "to_str" | "unwrap" | "expect" | "clone" | "to_string_lossy"
+                | "to_path_buf" | "to_owned" | "to_string",
+            ) if dotted => {
+                b = open - 2;
+            }
+            Some("join") if dotted => {
+                let base = value(lx, a, open - 2, depth)?;
+                let part = value(lx, open + 1, close, depth)?;
+                return Some(format!("{base}/{part}"));
+            }
+            _ => break,
+        }
+    }
+    if b == a + 1 {
+        if let Some(s) = lx.str_value(a) {
+            return Some(s.to_owned());
+        }
+        return lx.ident(a).and_then(|name| bound(lx, a, name, depth));
+    }
+    let called = |path: &[&str]| {
+        path.iter()
+            .enumerate()
+            .all(|(n, w)| lx.is_ident(a + 3 * n, w))
+            && (0..path.len() - 1).all(|n| lx.path_sep(a + 3 * n + 1))
+    };
+    let args = |open: usize| (open + 1, lx.matching(open));
+    if called(&["env", "current_dir"]) || called(&["std", "env", "current_dir"]) {
+        return Some(".".to_owned());
+    }
+    if lx.is_ident(a, "env") && lx.punct(a + 1, b'!') {
+        let (x, _) = args(a + 2);
+        return (lx.str_value(x) == Some("CARGO_MANIFEST_DIR")).then(|| ".".to_owned());
+    }
+    if called(&["env", "var"]) || called(&["std", "env", "var"]) {
+        let open = (a..b).find(|&k| lx.punct(k, b'('))?;
+        let (x, _) = args(open);
+        return (lx.str_value(x) == Some("CARGO_MANIFEST_DIR")).then(|| ".".to_owned());
+    }
+    if called(&["PathBuf", "from"]) || called(&["Path", "new"]) {
+        let (x, y) = args(a + 4);
+        return value(lx, x, y, depth);
+    }
+    if lx.is_ident(a, "format") && lx.punct(a + 1, b'!') {
+        let (x, y) = args(a + 2);
+        return formatted(lx, x, y, depth);
+    }
+    None
+}
+
+/// `format!`'s template (`x..y` its arguments) with each `{}` replaced by the next argument's
+/// value and `{name}` by the name's binding.
+fn formatted(lx: &Lexed<'_>, x: usize, y: usize, depth: usize) -> Option<String> {
+    let template = lx.str_value(x)?;
+    let mut args = Vec::new();
+    let mut start = x + 2;
+    let mut k = start;
+    while k < y {
+        if lx.punct(k, b'(') || lx.punct(k, b'[') || lx.punct(k, b'{') {
+            k = lx.matching(k) + 1;
+            continue;
+        }
+        if lx.punct(k, b',') {
+            args.push((start, k));
+            start = k + 1;
+        }
+        k += 1;
+    }
+    if start < y {
+        args.push((start, y));
+    }
+    let mut args = args.into_iter();
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}')? + open;
+        out.push_str(&rest[..open]);
+        let inner = &rest[open + 1..close];
+        let arg = if inner.is_empty() {
+            let (p, q) = args.next()?;
+            value(lx, p, q, depth + 1)?
+        } else {
+            bound(lx, x, inner, depth)?
+        };
+        out.push_str(&arg);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The value `name` is bound to by the nearest `let` before token `at`.
+fn bound(lx: &Lexed<'_>, at: usize, name: &str, depth: usize) -> Option<String> {
+    let start = (0..at).rev().find(|&k| {
+        lx.is_ident(k, "let")
+            && (lx.is_ident(k + 1, name) || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, name)))
+    })?;
+    let eq = (start..at).find(|&k| lx.punct(k, b'='))?;
+    let end = lx.stmt_end(eq);
+    value(lx, eq + 1, end, depth + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path_of(script: &str) -> Option<String> {
+        let lx = Lexed::new(script);
+        let at = (0..lx.toks.len()).find(|&k| lx.is_ident(k, "new"))? + 1;
+        evaluated(&lx, at + 1, lx.matching(at))
+    }
+
+    /// icicle-snark's build script, and the usual spellings of the package's directory.
+    #[test]
+    fn paths_computed_from_the_packages_directory_are_read() {
+        let icicle = "fn main() {\n    let main_dir = env::current_dir().expect(\"no dir\");\n    let src = PathBuf::from(format!(\"{}/../../icicle\", main_dir.display()));\n    let mut config = Config::new(format!(\"{}\", src.display()));\n}\n";
+        assert_eq!(path_of(icicle).as_deref(), Some("./../../icicle"));
+        let joined = "fn main() {\n    let dir = PathBuf::from(env::var(\"CARGO_MANIFEST_DIR\").unwrap()).join(\"cuda\");\n    Config::new(&dir);\n}\n";
+        assert_eq!(path_of(joined).as_deref(), Some("./cuda"));
+        let inline = "fn main() {\n    let root = env!(\"CARGO_MANIFEST_DIR\");\n    Config::new(format!(\"{root}/kernels\"));\n}\n";
+        assert_eq!(path_of(inline).as_deref(), Some("./kernels"));
+        // A literal is read as one elsewhere; another variable is no path here.
+        assert_eq!(path_of("fn main() { Config::new(\"cuda\"); }"), None);
+        assert_eq!(
+            path_of("fn main() { let d = env::var(\"OUT_DIR\").unwrap(); Config::new(d); }"),
+            None
+        );
+    }
+}
