@@ -357,7 +357,7 @@ pub(super) fn generic(hit: &Hit<'_>) -> Option<Range<usize>> {
         || value.starts_with(b"/")
         || value.starts_with(b"~/")
         || value.starts_with(b"./");
-    if path_like || has(b'\\') || is_name_like(value) {
+    if path_like || has(b'\\') || is_name_like(value) || is_type_name(hit) {
         return None;
     }
     // Unquoted values (group 2) also match ordinary YAML and INI values; a mix of letters and
@@ -460,21 +460,28 @@ pub(super) fn is_word(part: &[u8]) -> bool {
 /// Whether `value` is words and numbers joined by separators: single-case words
 /// (`database_password_prod`, `GITHUB_TOKEN`), or two or more parts each of which is a word
 /// possibly followed by digits, or a number (`TOKEN_COUNT_186`, `Service-Account-Token-2024`,
-/// `PaymentGateway.Primary.v2`), or one CamelCase name of words (`LlamaTokenizerFast`).
-/// Random credentials mix cases and digits within a part.
+/// `PaymentGateway.Primary.v2`). Random credentials mix cases and digits within a part.
 pub(super) fn is_name_like(value: &[u8]) -> bool {
     let separator = |b: &u8| matches!(b, b'_' | b'-' | b'.' | b'/' | b' ' | b'(' | b')' | b':');
     let parts: Vec<&[u8]> = value.split(separator).filter(|p| !p.is_empty()).collect();
     let single_case = value.iter().all(|b| b.is_ascii_lowercase() || separator(b))
         || value.iter().all(|b| b.is_ascii_uppercase() || separator(b));
-    // One CamelCase name of two or more words, letters only (`LlamaTokenizerFast`, a class
-    // name assigned to `tokenizer_class`): each capital is followed by lower-case letters.
-    let type_name = parts.len() == 1
+    single_case || (parts.len() >= 2 && parts.iter().all(|p| is_word(p)))
+}
+
+/// One CamelCase name of two or more words, letters only (`LlamaTokenizerFast`), assigned to
+/// a key that names a class, type or kind (`tokenizer_class`). Only there: a passphrase of
+/// capitalised words under a password key is still a secret.
+fn is_type_name(hit: &Hit<'_>) -> bool {
+    let value = hit.secret();
+    let key = hit.line[hit.whole.start..hit.secret.start].to_ascii_lowercase();
+    ["class", "type", "kind"]
+        .iter()
+        .any(|k| memchr::memmem::find(&key, k.as_bytes()).is_some())
         && value.iter().all(u8::is_ascii_alphabetic)
         && value.first().is_some_and(u8::is_ascii_uppercase)
         && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
-        && is_word(value);
-    single_case || type_name || (parts.len() >= 2 && parts.iter().all(|p| is_word(p)))
+        && is_word(value)
 }
 
 /// Shannon entropy of `bytes`, in bits per byte.

@@ -833,3 +833,13 @@ fn files_binary_are_skipped_and_oversized_are_streamed() {
     assert!(results[3].is_err());
     assert_eq!(MAX_FILE_BYTES, 2 * 1024 * 1024);
 }
+
+/// A CamelCase class name is a name only where the key names a class or type: a passphrase
+/// of capitalised words under a password key is still found.
+#[test]
+fn a_camel_case_passphrase_is_still_a_secret() {
+    // Assembled at run time, so this file holds none.
+    let line = format!("password = \"{}{}\"\n", "CorrectHorse", "BatteryStaple");
+    let found = scan_bytes(line.as_bytes(), Scope::Source);
+    assert_eq!(found.len(), 1, "{found:?}");
+}
