@@ -29,6 +29,9 @@ const JUDGED: &[(&str, &str)] = &[
 /// with a building subcommand among its words (`cargo hack --each-feature check`),
 /// `llvm-cov` (runs the tests unless it only reports, cleans or shows its environment) and
 /// `chef cook` (cargo-chef's dependency build).
+/// Flags with which a command only prints (its version, its help) and runs nothing.
+const ASKS: &[&str] = &["--version", "-V", "--help", "-h"];
+
 fn builds(sub: &str, rest: &[Word]) -> bool {
     let next = || {
         rest.iter()
@@ -40,7 +43,7 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
     let asks = rest
         .iter()
         .take_while(|w| w.text != "--")
-        .any(|w| matches!(w.text.as_str(), "--version" | "-V" | "--help" | "-h"));
+        .any(|w| ASKS.contains(&w.text.as_str()));
     if asks {
         return false;
     }
@@ -438,10 +441,8 @@ pub(crate) fn cargo_make_commands(line: &str, env: &[(String, String)]) -> Vec<S
         };
         // `cargo make --version` (or `--help`, `--list-all-steps`) runs no task.
         let asks = words.iter().any(|w| {
-            matches!(
-                w.text.as_str(),
-                "--version" | "-V" | "--help" | "-h" | "--list-all-steps" | "--print-steps"
-            )
+            let w = w.text.as_str();
+            ASKS.contains(&w) || matches!(w, "--list-all-steps" | "--print-steps")
         });
         if runs
             && !asks
