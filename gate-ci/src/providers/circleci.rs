@@ -21,17 +21,55 @@
 //! A `when`/`unless` branch runs with the parameter sets its condition holds for (a literal,
 //! a parameter, `equal`, `not`, `and`, `or`; all of them where it cannot be read).
 //!
+//! A workflow's `pre-steps` and `post-steps` for a job are read as the job's, with that use's
+//! parameters.
+//!
+//! A setup configuration's continuation files (the other YAML files of `.circleci/`) are read
+//! as configurations of their own ([`continuation_files`]).
+//!
 //! Not read: orbs' commands (their definitions are not in the repository: a step of an orb
-//! whose name says it runs Rust is reported as unread), dynamic configuration's continuation
-//! files, and a workflow job's `pre-steps`/`post-steps`.
+//! whose name says it runs Rust is reported as unread).
 
 use crate::matrix::Combination;
 use crate::model::{Script, key_name};
+use crate::walk::MAX_CI_FILE;
 use crate::yaml::{Kind as YamlKind, Node};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Where CircleCI's configuration lives.
 pub const CIRCLECI_FILE: &str = ".circleci/config.yml";
+
+/// A setup configuration (`setup: true`) hands the pipeline over to a continuation file,
+/// by convention beside it (`.circleci/continue_config.yml`, path-filtering's default): with
+/// one, every other YAML file of `.circleci/` is read as CircleCI configuration (a file that
+/// is none holds no jobs, and gives nothing).
+pub(crate) fn continuation_files(dir: &Path) -> Vec<String> {
+    let Ok(text) = gate_support::read::text_capped(&dir.join(CIRCLECI_FILE), MAX_CI_FILE) else {
+        return Vec::new();
+    };
+    if !text.lines().any(|line| line.trim_end() == "setup: true") {
+        return Vec::new();
+    }
+    let folder = Path::new(CIRCLECI_FILE).parent().unwrap_or(Path::new(""));
+    let mut names: Vec<String> = std::fs::read_dir(dir.join(folder))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".yml") || name.ends_with(".yaml"))
+        .map(|name| format!("{}/{name}", folder.display()))
+        .filter(|rel| rel != CIRCLECI_FILE)
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether the CI file at `rel` (from the workspace root) is CircleCI's.
+pub(crate) fn is_circleci(rel: &str) -> bool {
+    rel.ends_with(CIRCLECI_FILE) || rel.contains(".circleci/")
+}
 
 /// Keys of a workflow's job entry that are not the job's parameters.
 const WORKFLOW_JOB_KEYS: &[&str] = &[
@@ -108,11 +146,32 @@ pub(crate) fn circleci_scripts(doc: &Node) -> Read {
         let scope = Scope {
             job: &name,
             command: None,
+            part: None,
             sets,
             env,
         };
         if let Some(steps) = job.get("steps") {
             reader.steps(steps, &scope, 0);
+        }
+        // A workflow's `pre-steps` and `post-steps` run in the job, before and after its own
+        // steps, with the parameters of that use alone.
+        for args in config
+            .uses
+            .get(&name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            for part in ["pre-steps", "post-steps"] {
+                if let Some(steps) = args.get(part) {
+                    let scope = Scope {
+                        part: Some(part),
+                        sets: config.use_sets(args, &defaults(job.get("parameters"))),
+                        env: scope.env.clone(),
+                        ..scope
+                    };
+                    reader.steps(steps, &scope, 0);
+                }
+            }
         }
     }
     let Reader {
@@ -206,24 +265,33 @@ impl<'d> Config<'d> {
         let mut sets: Vec<Combination> = Vec::new();
         let uses = self.uses.get(name).map(Vec::as_slice).unwrap_or_default();
         for args in uses {
-            let given: Combination = args
-                .as_mapping()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (key_name(k), v))
-                .filter(|(k, _)| !WORKFLOW_JOB_KEYS.contains(&k.as_str()))
-                .filter_map(|(k, v)| Some((k, v.scalar_text()?)))
-                .collect();
-            for combination in matrix_sets(args.get("matrix")) {
-                let mut set = given.clone();
-                set.extend(combination);
-                sets.push(self.completed(set, &own));
-            }
+            sets.extend(self.use_sets(args, &own));
         }
         if sets.is_empty() {
             sets.push(self.completed(Vec::new(), &own));
         }
         unique(sets)
+    }
+
+    /// The parameter sets of one workflow use of a job (`args`: the use's mapping), one per
+    /// combination of its matrix, the job's defaults (`own`) filling the rest.
+    fn use_sets(&self, args: &Node, own: &Combination) -> Vec<Combination> {
+        let given: Combination = args
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (key_name(k), v))
+            .filter(|(k, _)| !WORKFLOW_JOB_KEYS.contains(&k.as_str()))
+            .filter_map(|(k, v)| Some((k, v.scalar_text()?)))
+            .collect();
+        let sets = matrix_sets(args.get("matrix"))
+            .into_iter()
+            .map(|combination| {
+                let mut set = given.clone();
+                set.extend(combination);
+                self.completed(set, own)
+            });
+        unique(sets.collect())
     }
 
     /// `given` with the defaults it lacks and the pipeline's parameters.
@@ -412,6 +480,8 @@ fn condition(node: &Node, set: &Combination) -> Option<bool> {
 struct Scope<'a> {
     job: &'a str,
     command: Option<&'a str>,
+    /// A workflow's `pre-steps` or `post-steps` of the job, when reading those.
+    part: Option<&'static str>,
     sets: Vec<Combination>,
     env: Vec<(String, String)>,
 }
@@ -555,10 +625,10 @@ impl Reader<'_, '_> {
             .collect();
         let sets = unique(sets);
         let inner = Scope {
-            job: scope.job,
             command: Some(name),
             sets,
             env: scope.env.clone(),
+            ..*scope
         };
         if let Some(steps) = body.get("steps") {
             self.steps(steps, &inner, depth + 1);
@@ -590,7 +660,7 @@ impl Reader<'_, '_> {
             .filter(|d| !d.starts_with('~') && !d.starts_with('/'));
         let Some(command_name) = scope.command else {
             self.read.scripts.push(Script {
-                context: format!("job `{}`, {step}", scope.job),
+                context: format!("{}, {step}", scope.describe()),
                 text: text.to_owned(),
                 at: command.offset,
                 env,
@@ -626,9 +696,13 @@ impl Reader<'_, '_> {
 
 impl Scope<'_> {
     fn describe(&self) -> String {
-        match self.command {
-            Some(command) => format!("job `{}`, command `{command}`", self.job),
+        let job = match self.part {
+            Some(part) => format!("job `{}`, its {part}", self.job),
             None => format!("job `{}`", self.job),
+        };
+        match self.command {
+            Some(command) => format!("{job}, command `{command}`"),
+            None => job,
         }
     }
 }

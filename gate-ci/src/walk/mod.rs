@@ -7,7 +7,9 @@
 
 use crate::invocations::{Invocation, Kind, invocations, rewrites_lockfile};
 use crate::model::{OtherCheckout, Place, Script};
-use crate::providers::circleci::{CIRCLECI_FILE, OrbStep, circleci_scripts};
+use crate::providers::circleci::{
+    CIRCLECI_FILE, OrbStep, circleci_scripts, continuation_files, is_circleci,
+};
 use crate::providers::github::{GITHUB_DIR, action_step, github_scripts, run_spots};
 use crate::providers::gitlab::{GITLAB_FILE, gitlab_scripts};
 use crate::raw::{Spot, count_chars, search_text, to_u32};
@@ -196,7 +198,8 @@ pub struct Tally {
 }
 
 /// The CI file names (`.github/workflows/*.yml`, `*.yaml`, sorted; `.gitlab-ci.yml`;
-/// `.circleci/config.yml`) under `dir`.
+/// `.circleci/config.yml` and, where it is a setup configuration, the continuation files
+/// beside it) under `dir`.
 fn ci_names(dir: &Path) -> Vec<String> {
     let mut names = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir.join(GITHUB_DIR)) {
@@ -214,6 +217,7 @@ fn ci_names(dir: &Path) -> Vec<String> {
             names.push(file.to_owned());
         }
     }
+    names.extend(continuation_files(dir));
     names
 }
 
@@ -326,7 +330,7 @@ fn parse(
         github_scripts(&doc, ours, &mut scripts);
     } else if rel.ends_with(GITLAB_FILE) {
         gitlab_scripts(&doc, &mut scripts);
-    } else if rel.ends_with(CIRCLECI_FILE) {
+    } else if is_circleci(rel) {
         let read = circleci_scripts(&doc);
         return Ok((read.scripts, read.orb_steps));
     } else {

@@ -16,8 +16,10 @@
 //!   parameter set the step runs with (workflow arguments, `matrix.parameters`, defaults),
 //!   the worst of them counting, as for a written-out matrix; a `when`/`unless` branch only
 //!   with the sets its condition holds for (none: it never runs); steps handed to a command
-//!   as an argument where it is invoked. A step of an orb whose name says it runs Rust
-//!   (`rust/test`) is defined outside the repository: it warns.
+//!   as an argument where it is invoked; a workflow's `pre-steps`/`post-steps` as the job's;
+//!   a setup configuration's continuation files (`.circleci/*.yml`) as configurations of
+//!   their own. A step of an orb whose name says it runs Rust (`rust/test`) is defined
+//!   outside the repository: it warns.
 //!
 //! Another CI system's configuration (`.travis.yml`, `azure-pipelines.yml`, `.cirrus.yml`,
 //! `Jenkinsfile`, `.buildkite/`, …) is not read: it warns, so a check never passes on the

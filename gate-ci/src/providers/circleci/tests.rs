@@ -405,3 +405,119 @@ workflows:
         ]
     );
 }
+
+/// A workflow's `pre-steps` and `post-steps` run in the job, with that use's parameters
+/// (not the job's other uses'): an unlocked build there is found, as one in the job's own
+/// steps would be (`cargo fetch` builds nothing).
+#[test]
+fn a_workflows_pre_and_post_steps_are_the_jobs() {
+    let config = "\
+version: 2.1
+jobs:
+  test:
+    parameters:
+      flags:
+        type: string
+        default: --locked
+    steps:
+      - run: cargo test << parameters.flags >>
+workflows:
+  main:
+    jobs:
+      - test:
+          flags: --locked
+          pre-steps:
+            - run: cargo fetch
+            - run: cargo build << parameters.flags >>
+          post-steps:
+            - run:
+                name: Docs
+                command: cargo doc --no-deps
+      - test:
+          name: test-loose
+          flags: \"\"
+";
+    let found = calls(config);
+    let all: Vec<_> = found.calls.iter().map(summary).collect();
+    let contexts: Vec<_> = all
+        .iter()
+        .map(|c| (c.0.as_str(), c.2, c.3.as_str()))
+        .collect();
+    assert_eq!(
+        contexts,
+        [
+            (
+                "cargo test << parameters.flags >>",
+                false,
+                "job `test`, step 1, parameters flags="
+            ),
+            (
+                "cargo build << parameters.flags >>",
+                true,
+                "job `test`, its pre-steps, step 2"
+            ),
+            (
+                "cargo doc --no-deps",
+                false,
+                "job `test`, its post-steps, step `Docs`"
+            ),
+        ],
+        "{all:#?}"
+    );
+}
+
+/// A setup configuration hands the pipeline to a continuation file beside it: its jobs run,
+/// and are read; without `setup: true` the other files of `.circleci/` are not CircleCI's.
+#[test]
+fn a_setup_configurations_continuation_files_are_read() {
+    let setup = "\
+version: 2.1
+setup: true
+orbs:
+  path-filtering: circleci/path-filtering@1.0.0
+workflows:
+  generate:
+    jobs:
+      - path-filtering/filter:
+          config-path: .circleci/continue_config.yml
+";
+    let continuation = "\
+version: 2.1
+jobs:
+  build:
+    steps:
+      - run: cargo build --release
+workflows:
+  main:
+    jobs: [build]
+";
+    for (setup_line, read) in [(true, true), (false, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let circleci = dir.path().join(".circleci");
+        std::fs::create_dir_all(&circleci).unwrap();
+        let config = if setup_line {
+            setup.to_owned()
+        } else {
+            setup.replace("setup: true\n", "")
+        };
+        std::fs::write(circleci.join("config.yml"), config).unwrap();
+        std::fs::write(circleci.join("continue_config.yml"), continuation).unwrap();
+        std::fs::write(circleci.join("notes.txt"), "cargo build").unwrap();
+        std::fs::write(dir.path().join("Cargo.lock"), "").unwrap();
+        let found = cargo_calls(dir.path(), None).unwrap();
+        let all: Vec<_> = found
+            .calls
+            .iter()
+            .map(|c| (c.site.rel.clone(), summary(c)))
+            .collect();
+        if read {
+            assert_eq!(all.len(), 1, "{all:#?}");
+            assert_eq!(all[0].0, ".circleci/continue_config.yml");
+            assert_eq!(all[0].1.0, "cargo build --release");
+            assert_eq!(all[0].1.1, (5, 14));
+            assert!(!all[0].1.2);
+        } else {
+            assert!(all.is_empty(), "{all:#?}");
+        }
+    }
+}
