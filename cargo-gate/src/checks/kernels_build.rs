@@ -70,8 +70,8 @@ pub const MANIFESTS: &str = "kernels/manifests.json";
 
 pub use crate::facts::package_name;
 
-/// "N CUDA source(s) in K package(s)" (and "M build(s) from sources not tracked here") for
-/// the findings of [`outside_gate_build`] that count.
+/// "N CUDA source(s) in K package(s)" (and "M build(s) from sources not tracked here", and
+/// how many are in no package) for the findings of [`outside_gate_build`] that count.
 fn describe_outside(findings: &[Finding]) -> Option<String> {
     let counted: Vec<&Finding> = findings
         .iter()
@@ -82,10 +82,12 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
     }
     let mut packages: Vec<&str> = counted
         .iter()
-        .map(|f| f.subject.as_deref().unwrap_or("no package"))
+        .filter_map(|f| f.subject.as_deref())
         .collect();
     packages.sort_unstable();
     packages.dedup();
+    // Files that no package owns are no package of their own.
+    let unowned = counted.iter().filter(|f| f.subject.is_none()).count();
     let builds = counted.iter().filter(|f| is_untracked_build(f)).count();
     let what = match (counted.len() - builds, builds) {
         (sources, 0) => format!("{sources} CUDA source(s)"),
@@ -94,10 +96,14 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
             "{sources} CUDA source(s) and {builds} build(s) of CUDA sources not tracked here"
         ),
     };
+    let within = format!("{} package(s) ({})", packages.len(), packages.join(", "));
+    let place = match (packages.is_empty(), unowned) {
+        (false, 0) => format!("in {within}"),
+        (true, _) => "in no package".to_owned(),
+        (false, n) => format!("in {within} and in no package ({n})"),
+    };
     Some(format!(
-        "{what} in {} package(s) ({}) are compiled outside gate-build, so their kernels are not checked",
-        packages.len(),
-        packages.join(", ")
+        "{what} {place} are compiled outside gate-build, so their kernels are not checked"
     ))
 }
 
@@ -307,6 +313,30 @@ mod tests {
             crate::config::Config::default(),
             |ctx| KernelsBuild.run(ctx),
         )
+    }
+
+    /// Files that no package owns are counted apart, not as a package named "no package".
+    #[test]
+    fn sources_in_no_package_are_no_package_of_their_own() {
+        let source = |package: Option<&str>| {
+            let f = Finding::warning("x.cu");
+            match package {
+                Some(p) => f.subject(p.to_owned()),
+                None => f,
+            }
+        };
+        let text = |findings: &[Finding]| describe_outside(findings).unwrap();
+        assert_eq!(
+            text(&[source(Some("a")), source(None), source(None)]),
+            "3 CUDA source(s) in 1 package(s) (a) and in no package (2) are compiled outside \
+             gate-build, so their kernels are not checked"
+        );
+        assert_eq!(
+            text(&[source(None)]),
+            "1 CUDA source(s) in no package are compiled outside gate-build, so their kernels \
+             are not checked"
+        );
+        assert_eq!(describe_outside(&[Finding::note("x.cu")]), None);
     }
 
     #[test]
