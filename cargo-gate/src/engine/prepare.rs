@@ -117,7 +117,12 @@ fn prepare_with(
     let seed = environment::seed(&run_id);
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
-    let (mut build_env, witness) = crate::facts::witness::setup(&ws.target_dir);
+    let static_run = opts.skip.iter().any(|s| names(s, "tests.pass"));
+    let (mut build_env, witness) = match static_run {
+        // Nothing compiles: no witness is installed in the target directory.
+        true => crate::facts::witness::none("a static run (--skip tests.pass) builds nothing"),
+        false => crate::facts::witness::setup(&ws.target_dir),
+    };
     build_env.extend([
         (
             "GATE_RUN_DIR".to_owned(),
@@ -131,9 +136,7 @@ fn prepare_with(
     let mut environment = environment::collect(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    let facts = facts
-        .with_cache(cache)
-        .with_build_skipped(opts.skip.iter().any(|s| names(s, "tests.pass")));
+    let facts = facts.with_cache(cache).with_build_skipped(static_run);
     Ok(Prepared {
         started,
         started_at,

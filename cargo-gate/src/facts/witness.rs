@@ -21,14 +21,7 @@ pub fn this_binary_acts_as_nvcc() {
 /// and `Installed::not_installed` says why.
 pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
     let since = Some(std::time::SystemTime::now());
-    let not = |why: String| {
-        let installed = Installed {
-            not_installed: Some(why),
-            since,
-            ..Installed::default()
-        };
-        (Vec::new(), installed)
-    };
+    let not = |why: String| none(&why);
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return not(format!("the gate's own executable could not be found: {e}")),
@@ -73,4 +66,14 @@ pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
             since,
         },
     )
+}
+
+/// No witness, for the reason `why`: no variables for the build.
+pub fn none(why: &str) -> (Vec<(String, String)>, Installed) {
+    let installed = Installed {
+        not_installed: Some(why.to_owned()),
+        since: Some(std::time::SystemTime::now()),
+        ..Installed::default()
+    };
+    (Vec::new(), installed)
 }

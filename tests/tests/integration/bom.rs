@@ -708,3 +708,28 @@ fn a_building_run_that_cannot_build_says_why_and_exits_2() {
     );
     assert!(run.stderr.contains("--no-build"), "{}", run.transcript());
 }
+
+/// A static run compiles nothing, so it installs no witness in the workspace's target
+/// directory; a run that builds does (`NVCC` names a compiler: any executable file will do,
+/// since nothing here compiles CUDA).
+#[cfg(unix)]
+#[test]
+fn a_static_run_installs_no_witness_and_a_build_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = fixture("clean");
+    let nvcc = fx.root.join("../fake-nvcc");
+    std::fs::write(&nvcc, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(&nvcc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let witness = fx.root.join("target/gate/witness");
+    let gate = |args: &[&str]| {
+        let mut cmd = fx.command(args);
+        cmd.env("NVCC", &nvcc);
+        run(cmd)
+    };
+    let static_run = gate(&["controlled", "--skip", "tests.pass"]);
+    assert!(static_run.code != 2, "{}", static_run.transcript());
+    assert!(!witness.exists(), "{}", static_run.transcript());
+    let build = gate(&["pilot", "--only", "tests.pass"]);
+    assert_eq!(build.code, 0, "{}", build.transcript());
+    assert!(witness.is_dir(), "{}", build.transcript());
+}
