@@ -56,6 +56,22 @@ pub fn counts_as_failure(status: Status, skip: Option<SkipKind>, stage: Stage, m
     }
 }
 
+/// "1 warned (a)", "2 waived (b, c)": `checks` grouped by status, in `words`' order, each
+/// status named by its word.
+fn by_status(checks: &[(Status, &str)], words: &[(Status, &str)]) -> Vec<String> {
+    words
+        .iter()
+        .filter_map(|&(status, word)| {
+            let ids: Vec<&str> = checks
+                .iter()
+                .filter(|(s, _)| *s == status)
+                .map(|(_, id)| *id)
+                .collect();
+            (!ids.is_empty()).then(|| format!("{} {word} ({})", ids.len(), ids.join(", ")))
+        })
+        .collect()
+}
+
 /// Judges the checks of a run. The exit code follows the worst known fact: any failure is
 /// NOT READY (exit 1) even when other checks could not be evaluated; COULD NOT EVALUATE
 /// (exit 2) only when nothing failed and something was not evaluated. A `partial` run
@@ -75,7 +91,18 @@ pub fn judge<'a>(
     let mut counted: Vec<(Status, &str)> = Vec::new();
     let mut unevaluated = Vec::new();
     let mut blocked = Vec::new();
+    // The checks that neither passed nor count as failing (a WARN, a waived failure): a
+    // partial run names them rather than saying every selected check passed.
+    let mut short_of_pass: Vec<(Status, &str)> = Vec::new();
     for check in checks {
+        if matches!(
+            check.status,
+            Status::Warn | Status::Waived | Status::Inconclusive
+        ) && check.skip.is_none()
+            && !fails(check.status, stage, mode)
+        {
+            short_of_pass.push((check.status, check.id));
+        }
         match check.skip {
             Some(SkipKind::Unavailable) => unevaluated.push(check.id.to_owned()),
             Some(SkipKind::Blocked) => blocked.push(Blocked {
@@ -100,21 +127,14 @@ pub fn judge<'a>(
     if !failed.is_empty() {
         parts.push(format!("{} failed ({})", failed.len(), failed.join(", ")));
     }
-    let groups: Vec<String> = [
-        (Status::Warn, "warned"),
-        (Status::Inconclusive, "inconclusive"),
-        (Status::Skip, "skipped"),
-    ]
-    .into_iter()
-    .filter_map(|(status, word)| {
-        let ids: Vec<&str> = counted
-            .iter()
-            .filter(|(s, _)| *s == status)
-            .map(|(_, id)| *id)
-            .collect();
-        (!ids.is_empty()).then(|| format!("{} {word} ({})", ids.len(), ids.join(", ")))
-    })
-    .collect();
+    let groups = by_status(
+        &counted,
+        &[
+            (Status::Warn, "warned"),
+            (Status::Inconclusive, "inconclusive"),
+            (Status::Skip, "skipped"),
+        ],
+    );
     if !groups.is_empty() {
         let by = if mode == Mode::Strict {
             "strict mode".to_owned()
@@ -154,8 +174,16 @@ pub fn judge<'a>(
         };
         let detail = if !failing.is_empty() {
             detail
-        } else if parts.is_empty() {
+        } else if parts.is_empty() && short_of_pass.is_empty() {
             "every selected check passed".to_owned()
+        } else if parts.is_empty() {
+            let words = [
+                (Status::Warn, "warned"),
+                (Status::Inconclusive, "inconclusive"),
+                (Status::Waived, "waived"),
+            ];
+            let not_passed = by_status(&short_of_pass, &words).join(", ");
+            format!("no selected check failed; {not_passed}")
         } else {
             let mut rest = vec!["0 failed".to_owned()];
             rest.extend(parts.iter().cloned());
@@ -351,15 +379,29 @@ mod tests {
             Stage::Pilot,
             Mode::Standard,
             true,
-            [
-                Judged::new("a.x", Pass, None),
-                Judged::new("a.y", Warn, None),
-            ],
+            [Judged::new("a.x", Pass, None)],
         );
         assert_eq!((all_pass.result, all_pass.exit_code), (Result::Partial, 0));
         assert_eq!(
             all_pass.line,
             "PARTIAL RUN (--only/--skip): every selected check passed — not a verdict for pilot"
+        );
+        // A WARN or a waived failure does not fail the selection, and is no pass either.
+        let warned = judge(
+            Stage::Pilot,
+            Mode::Standard,
+            true,
+            [
+                Judged::new("a.x", Pass, None),
+                Judged::new("a.y", Warn, None),
+                Judged::new("a.z", Waived, None),
+            ],
+        );
+        assert_eq!((warned.result, warned.exit_code), (Result::Partial, 0));
+        assert_eq!(
+            warned.line,
+            "PARTIAL RUN (--only/--skip): no selected check failed; 1 warned (a.y), 1 waived \
+             (a.z) — not a verdict for pilot"
         );
         let failed = judge(
             Stage::Pilot,
