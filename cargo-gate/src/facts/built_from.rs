@@ -201,10 +201,13 @@ fn uplifted_from(artifact: &Path) -> Option<PathBuf> {
 struct Sources {
     digests: HashMap<PathBuf, String>,
     homes: Vec<PathBuf>,
+    /// The workspace root: rustc runs there, so a dep-info's relative paths are from it
+    /// (never from the gate's own working directory, which may be anywhere).
+    root: PathBuf,
 }
 
 impl Sources {
-    fn new() -> Sources {
+    fn new(root: &Path) -> Sources {
         let homes = crate::tools::cargo::home()
             .into_iter()
             .chain(crate::cache::discover::rustup_home())
@@ -212,17 +215,19 @@ impl Sources {
         Sources {
             digests: HashMap::new(),
             homes,
+            root: root.to_path_buf(),
         }
     }
 
-    /// The files a unit's dep-info lists, but those under cargo's and rustup's homes;
-    /// `None` when the dep-info cannot be read.
+    /// The files a unit's dep-info lists, absolute, but those under cargo's and rustup's
+    /// homes; `None` when the dep-info cannot be read.
     fn of(&self, unit: &Unit) -> Option<Vec<PathBuf>> {
         let mut read = crate::cache::discover::Read::default();
         read.add_dep_info_checked(&unit.dep_info).ok()?;
         Some(
             read.files
                 .into_iter()
+                .map(|f| gate_support::path::normalize(&self.root.join(f)))
                 .filter(|f| !self.homes.iter().any(|h| f.starts_with(h)))
                 .collect(),
         )
@@ -249,9 +254,10 @@ fn sidecar(unit: &Unit) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The fresh units not proven built from the files they read now.
-pub(crate) fn unproven(units: &[Unit]) -> Vec<Unit> {
-    let mut sources = Sources::new();
+/// The fresh units not proven built from the files they read now (`root`: the workspace's,
+/// where rustc ran).
+pub(crate) fn unproven(units: &[Unit], root: &Path) -> Vec<Unit> {
+    let mut sources = Sources::new(root);
     units
         .iter()
         .filter(|unit| unit.fresh && !proven(unit, &mut sources))
@@ -263,6 +269,11 @@ fn proven(unit: &Unit, sources: &mut Sources) -> bool {
     let Some(files) = sources.of(unit) else {
         return false;
     };
+    // A source that is not there now proves nothing: its digest would match any other
+    // missing file's, and cargo's build of it is of a tree that is gone.
+    if !files.iter().all(|file| file.exists()) {
+        return false;
+    }
     let started = unit
         .fingerprint
         .as_ref()
@@ -318,8 +329,8 @@ pub(crate) fn forget(units: &[Unit]) -> Result<(), String> {
 }
 
 /// Keeps the digest of the sources of every unit cargo compiled in this build.
-pub(crate) fn record(units: &[Unit]) {
-    let mut sources = Sources::new();
+pub(crate) fn record(units: &[Unit], root: &Path) {
+    let mut sources = Sources::new(root);
     for unit in units.iter().filter(|u| !u.fresh) {
         if let Some(files) = sources.of(unit) {
             let digest = sources.digest(&files);
@@ -329,11 +340,12 @@ pub(crate) fn record(units: &[Unit]) {
     }
 }
 
-/// Runs `build` (a cargo build printing `--message-format=json` on stdout) and proves its
-/// fresh units; the unproven are rebuilt by running `build` once more. Returns the output
+/// Runs `build` (a cargo build printing `--message-format=json` on stdout, of the workspace
+/// at `root`) and proves its fresh units; the unproven are rebuilt by running `build` once more. Returns the output
 /// the evidence comes from and the names of the units rebuilt. `Err` when cargo could not
 /// be made to rebuild one: nothing it built is evidence.
 pub(crate) fn proven_build(
+    root: &Path,
     mut build: impl FnMut() -> Result<std::process::Output, String>,
 ) -> Result<(std::process::Output, Vec<String>), String> {
     let first = build()?;
@@ -341,9 +353,9 @@ pub(crate) fn proven_build(
         return Ok((first, Vec::new()));
     }
     let built = units(&String::from_utf8_lossy(&first.stdout));
-    let unproven = unproven(&built);
+    let unproven = unproven(&built, root);
     if unproven.is_empty() {
-        record(&built);
+        record(&built, root);
         return Ok((first, Vec::new()));
     }
     forget(&unproven)?;
@@ -358,7 +370,7 @@ pub(crate) fn proven_build(
             kept.join(", ")
         ));
     }
-    record(&rebuilt_units);
+    record(&rebuilt_units, root);
     Ok((second, unproven.into_iter().map(|u| u.name).collect()))
 }
 

@@ -212,7 +212,7 @@ pub(super) fn run_build(
     let command_line = cargo::describe(&command());
     // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
     let mut timed_out = None;
-    let (output, rebuilt) = super::built_from::proven_build(|| {
+    let (output, rebuilt) = super::built_from::proven_build(cargo.root(), || {
         let finished = crate::tools::process::run(
             command(),
             crate::tools::process::Streams::Separate,

@@ -91,3 +91,49 @@ fn a_unit_built_outside_the_gate_from_the_same_files_is_not_rebuilt() {
     let log = std::fs::read_to_string(latest_run(&f).join("logs/tests.log")).unwrap_or_default();
     assert!(!log.contains("cargo-gate: rebuilt"), "{log}");
 }
+
+/// The same from another directory, the workspace named by `--manifest-path`: rustc's
+/// dep-info lists the sources relative to the workspace root, where rustc ran, never to the
+/// gate's own directory (read from there, every source was missing, and missing files all
+/// digest alike: the stale binary passed).
+#[test]
+fn from_another_directory_a_test_edited_to_fail_behind_an_old_mtime_fails() {
+    let f = fixture("clean");
+    let elsewhere = f.root.parent().unwrap().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let manifest = f.root.join("Cargo.toml");
+    let status = |extra: &[&str]| {
+        let mut args = vec!["pilot", "--only", "tests.pass", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.extend(["--manifest-path", manifest.to_str().unwrap()]);
+        let mut cmd = f.command(&args);
+        cmd.current_dir(&elsewhere);
+        let run = crate::support::run(cmd);
+        let checks = run.json()["checks"].clone();
+        let check = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "tests.pass");
+        let status = check.map(|c| c["status"].as_str().unwrap_or("").to_owned());
+        (
+            run.code,
+            status.unwrap_or_else(|| panic!("{}", run.transcript())),
+        )
+    };
+    assert_eq!(status(&["--no-cache"]), (0, "PASS".to_owned()));
+    let lib = f.root.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    rewrite_keeping_mtime(&lib, &failing(&text));
+    f.commit();
+    assert_eq!(status(&["--no-cache"]), (1, "FAIL".to_owned()));
+    assert_eq!(
+        status(&[]),
+        (1, "FAIL".to_owned()),
+        "nor reused from the cache"
+    );
+    // The content back, behind the failing run's mtime: it passes again.
+    rewrite_keeping_mtime(&lib, &text);
+    f.commit();
+    assert_eq!(status(&["--no-cache"]), (0, "PASS".to_owned()));
+}

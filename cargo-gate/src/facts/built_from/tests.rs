@@ -52,11 +52,18 @@ fn a_source_changed_after_the_compile_is_unproven_until_its_content_is_recorded(
     let (_, message) = profile_with_unit(dir.path(), &src);
     let found = units(&message);
     if cfg!(unix) {
-        assert!(unproven(&found).is_empty(), "written before the compile");
+        assert!(
+            unproven(&found, dir.path()).is_empty(),
+            "written before the compile"
+        );
     }
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(&src, "pub fn f() { panic!() }\n").unwrap();
-    assert_eq!(unproven(&found), found, "changed after the compile");
+    assert_eq!(
+        unproven(&found, dir.path()),
+        found,
+        "changed after the compile"
+    );
     // Recorded as compiled now: the same content is proven, other content is not.
     let compiled: Vec<Unit> = found
         .iter()
@@ -65,10 +72,10 @@ fn a_source_changed_after_the_compile_is_unproven_until_its_content_is_recorded(
             ..u.clone()
         })
         .collect();
-    record(&compiled);
-    assert!(unproven(&found).is_empty());
+    record(&compiled, dir.path());
+    assert!(unproven(&found, dir.path()).is_empty());
     std::fs::write(&src, "pub fn f() { loop {} }\n").unwrap();
-    assert_eq!(unproven(&found), found);
+    assert_eq!(unproven(&found, dir.path()), found);
 }
 
 #[test]
@@ -166,4 +173,33 @@ fn a_cdylib_unit_is_found_by_its_sole_fingerprint() {
     std::fs::write(profile.join(".fingerprint/w-feed/lib-w"), "").unwrap();
     let found = units(&message);
     assert_eq!(found[0].fingerprint, None, "{found:?}");
+}
+
+/// A dep-info's relative paths are read from the workspace root, where rustc ran, whatever
+/// the gate's own directory; a source that is not there proves nothing, even where the
+/// recorded digest was taken of the same absence.
+#[test]
+fn relative_sources_are_the_roots_and_a_missing_one_is_unproven() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lib.rs"), "pub fn f() {}\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (_, message) = profile_with_unit(dir.path(), Path::new("lib.rs"));
+    let found = units(&message);
+    if cfg!(unix) {
+        assert!(
+            unproven(&found, dir.path()).is_empty(),
+            "read from the root"
+        );
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    let compiled: Vec<Unit> = found
+        .iter()
+        .map(|u| Unit {
+            fresh: false,
+            ..u.clone()
+        })
+        .collect();
+    // Recorded against a root where the source is missing: the record is of an absence.
+    record(&compiled, elsewhere.path());
+    assert_eq!(unproven(&found, elsewhere.path()), found);
 }
