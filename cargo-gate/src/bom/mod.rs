@@ -209,13 +209,19 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
         );
         cmake::confirm_cmake_projects(&mut analysed.calls, &package.dir, facts, (root, &text));
         let mut indices = Vec::new();
+        let manifest = crate::workspace::read_toml(&package.dir.join("Cargo.toml"));
         for call in &analysed.calls {
             indices.push(builders.len());
             let builder = script_builder(&package.name, &rel, call, &analysed, false);
+            let own = (builder.switch.as_deref()).map(|s| {
+                manifest
+                    .as_ref()
+                    .map_or(s.to_owned(), |t| optional::declared_features(s, t))
+            });
             builders.push(Builder {
                 ships: shipped(package),
                 untracked: untracked_inputs(call, &package.dir, facts),
-                switch: (builder.switch.clone()).or_else(|| optional::switch_of(facts, package)),
+                switch: own.or_else(|| optional::switch_of(facts, package)),
                 ..builder
             });
         }

@@ -82,3 +82,41 @@ fn turning_on(table: &toml::Table, key: &str) -> Vec<String> {
         .map(|(name, _)| name.clone())
         .collect()
 }
+
+/// `switch` with every `feature "x"` read from a `CARGO_FEATURE_X` variable named as the
+/// package declares it: cargo upper-cases a feature's name and turns `-` into `_` for the
+/// variable, so `cuda_kernels` is the feature `cuda-kernels` where the manifest (`table`)
+/// declares that one (in `[features]`, or as an optional dependency) and no `cuda_kernels`.
+pub(super) fn declared_features(switch: &str, table: &toml::Table) -> String {
+    let mut declared: Vec<&str> = table
+        .get("features")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flat_map(|features| features.keys().map(String::as_str))
+        .collect();
+    for (_, deps) in crate::workspace::dependency_tables(table) {
+        declared.extend(deps.iter().filter_map(|(key, spec)| {
+            let optional = spec.get("optional").and_then(toml::Value::as_bool) == Some(true);
+            optional.then_some(key.as_str())
+        }));
+    }
+    let mut out = String::new();
+    let mut rest = switch;
+    while let Some(at) = rest.find("feature \"") {
+        let (before, after) = rest.split_at(at + "feature \"".len());
+        out.push_str(before);
+        let Some(end) = after.find('"') else {
+            rest = after;
+            break;
+        };
+        let name = &after[..end];
+        let as_declared = declared
+            .iter()
+            .find(|d| **d == name)
+            .or_else(|| declared.iter().find(|d| d.replace('-', "_") == name));
+        out.push_str(as_declared.copied().unwrap_or(name));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -704,3 +704,26 @@ fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_featur
     let switches: Vec<Option<&str>> = builders.iter().map(|b| b.switch.as_deref()).collect();
     assert_eq!(switches, [Some("feature \"cuda\" of app")]);
 }
+
+/// vllm-rust's `CARGO_FEATURE_CUDA_KERNELS` is the feature `cuda-kernels` its manifest
+/// declares: a switch names features as the package declares them.
+#[test]
+fn a_feature_read_from_its_variable_is_named_as_declared() {
+    let table: toml::Table = "[features]\ncuda-kernels = []\nplain = []\n\
+                              [dependencies]\nflash-attn = { version = \"1\", optional = true }\n"
+        .parse()
+        .unwrap();
+    let switch = "feature \"cuda_kernels\" and feature \"plain\" or feature \"flash_attn\"";
+    assert_eq!(
+        super::optional::declared_features(switch, &table),
+        "feature \"cuda-kernels\" and feature \"plain\" or feature \"flash-attn\""
+    );
+    // A name the manifest declares as written is kept; one it does not declare too.
+    let table: toml::Table = "[features]\ncuda_kernels = []\ncuda-kernels = []\n"
+        .parse()
+        .unwrap();
+    assert_eq!(
+        super::optional::declared_features("feature \"cuda_kernels\" and feature \"x_y\"", &table),
+        "feature \"cuda_kernels\" and feature \"x_y\""
+    );
+}
