@@ -646,6 +646,15 @@ fn describe_in(
             if !args.is_empty() && args.iter().all(|a| NVCC_QUERIES.contains(a)) {
                 return None;
             }
+            // A helper that runs nvcc on what it is given, given only a query here
+            // (mahout's `query_nvcc_list("--list-gpu-code")`), compiles nothing either.
+            let given: Vec<&str> = anchor_args.iter().map(|&(_, s)| s).collect();
+            if helper.is_some_and(|h| h.call.inputs.is_empty())
+                && !given.is_empty()
+                && given.iter().all(|a| NVCC_QUERIES.contains(a))
+            {
+                return None;
+            }
             // `nvcc --lib -o libk.a k.o` (candle-extensions) archives or links the objects an
             // earlier call compiled: with no `.cu` named, it compiles nothing.
             let links = args.iter().any(|a| NVCC_LINK_STEPS.contains(a));

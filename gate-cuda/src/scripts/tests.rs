@@ -223,6 +223,47 @@ fn nvcc_asked_for_its_version_compiles_nothing() {
     assert_eq!(found.calls.len(), 1, "{found:#?}");
 }
 
+/// mahout's shape: a helper that runs nvcc on the flag it is given, used only to list the
+/// archs nvcc knows, from a function that adds flags to a `cc` build: nothing but the `cc`
+/// build compiles. The same helper given a source does compile.
+#[test]
+fn a_helper_that_runs_nvcc_on_a_query_it_is_given_compiles_nothing() {
+    let script = r#"use std::process::Command;
+fn query_nvcc_list(flag: &str) -> Vec<String> {
+    let Ok(output) = Command::new("nvcc").arg(flag).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+}
+fn apply_default_arch_targets(build: &mut cc::Build) {
+    let supported_sm = query_nvcc_list("--list-gpu-code");
+    let supported_compute = query_nvcc_list("--list-gpu-arch");
+    for arch in supported_sm.iter().chain(&supported_compute) {
+        build.flag(format!("-arch=sm_{arch}"));
+    }
+}
+fn main() {
+    let mut build = cc::Build::new();
+    build.cuda(true);
+    apply_default_arch_targets(&mut build);
+    build.file("src/amplitude.cu").compile("kernels");
+}
+"#;
+    let found = script_with(&[], script);
+    let kinds: Vec<BuilderKind> = found.calls.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [BuilderKind::Cc], "{found:#?}");
+    assert_eq!(found.calls[0].inputs, ["src/amplitude.cu"]);
+    let compiles = script.replace(
+        "query_nvcc_list(\"--list-gpu-arch\")",
+        "query_nvcc_list(\"src/k.cu\")",
+    );
+    let found = script_with(&[], &compiles);
+    assert!(
+        found.calls.iter().any(|c| c.kind == BuilderKind::Nvcc),
+        "{found:#?}"
+    );
+}
+
 #[test]
 fn cc_method_chain() {
     let call = only_call(
