@@ -27,8 +27,8 @@ const JUDGED: &[(&str, &str)] = &[
 /// Whether subcommand `sub`, followed by `rest`, builds: a [`JUDGED`] subcommand, or a
 /// plugin that runs one with cargo's flags: `nextest run`, `miri test|run|nextest`, `hack`
 /// with a building subcommand among its words (`cargo hack --each-feature check`),
-/// `llvm-cov` (runs the tests unless it only reports, cleans or shows its environment) and
-/// `chef cook` (cargo-chef's dependency build).
+/// `llvm-cov` (runs the tests unless it only reports, cleans or shows its environment),
+/// `chef cook` (cargo-chef's dependency build), `zigbuild` and `udeps`.
 /// Flags with which a command only prints (its version, its help) and runs nothing.
 const ASKS: &[&str] = &["--version", "-V", "--help", "-h"];
 
@@ -39,11 +39,16 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
             .map(|w| w.text.as_str())
     };
     let judged = |word: &str| JUDGED.iter().any(|(s, _)| *s == word);
-    // `cargo clippy --version`, `cargo build --help`: it prints, it builds nothing.
-    let asks = rest
-        .iter()
-        .take_while(|w| w.text != "--")
-        .any(|w| ASKS.contains(&w.text.as_str()));
+    // `cargo clippy --version`, `cargo build --help`: it prints, it builds nothing. But
+    // `cargo install cargo-wix --version 0.3.3` (and `--vers`) names the version it builds.
+    let words: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+    let words = &words[..words.iter().position(|w| *w == "--").unwrap_or(words.len())];
+    let asks = words.iter().enumerate().any(|(i, w)| {
+        let valued = sub == "install"
+            && *w == "--version"
+            && words.get(i + 1).is_some_and(|v| !v.starts_with('-'));
+        ASKS.contains(w) && !valued
+    });
     if asks {
         return false;
     }
@@ -54,8 +59,9 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
         "hack" => rest.iter().any(|w| judged(&w.text)),
         "llvm-cov" => !matches!(next(), Some("report" | "clean" | "show-env")),
         "chef" => next() == Some("cook"),
-        // cargo-zigbuild: `cargo build` linked with zig.
-        "zigbuild" => true,
+        // cargo-zigbuild: `cargo build` linked with zig; cargo-udeps: `cargo check` of the
+        // workspace (both take cargo's `--locked`).
+        "zigbuild" | "udeps" => true,
         _ => false,
     }
 }
@@ -863,6 +869,10 @@ mod tests {
                     "cargo zigbuild --target aarch64-unknown-linux-gnu",
                     Kind::judged(false),
                 )],
+            ),
+            (
+                "cargo +nightly udeps --all-targets",
+                &[("cargo +nightly udeps --all-targets", Kind::judged(false))],
             ),
             ("echo \"cargo build\"", &[]),
             ("echo cargo build; printf '%s' cargo test", &[]),

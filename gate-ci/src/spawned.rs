@@ -274,16 +274,28 @@ fn task_runner(words: &[Word]) -> Option<TaskRun> {
 }
 
 /// A command's words without the words that only run it (`exec docker buildx build …` in
-/// influxdb's release script, `sudo`, `time`, `command`, `nice`).
+/// influxdb's release script, `sudo`, `time`, `command`, `nice`) and the variables set for
+/// it (`FULL=1 make tests` in ion's GitLab CI, `CI=1 ./ci/test.sh`).
 fn without_prefix(words: &[Word]) -> &[Word] {
     let runs = |w: &Word| {
         matches!(
             w.text.as_str(),
             "exec" | "sudo" | "time" | "command" | "nice"
-        )
+        ) || is_assignment(&w.text)
     };
     let skip = words.iter().take_while(|w| runs(w)).count();
     &words[skip..]
+}
+
+/// Whether a shell word sets a variable for the command after it (`NAME=value`).
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        let mut chars = name.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 /// What a `docker build` command builds: the Dockerfile, its build arguments and the stage

@@ -27,6 +27,7 @@ const UNREAD: &[(&str, &str)] = &[
     (".buildkite", "Buildkite"),
     (".semaphore", "Semaphore"),
     (".builds", "sourcehut builds"),
+    (".github/buildomat", "Buildomat"),
 ];
 
 /// The files (or folders) under `dir` that configure a CI system the gate does not read,

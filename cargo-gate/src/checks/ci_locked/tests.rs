@@ -1159,3 +1159,26 @@ fn a_script_run_in_a_container_is_read_by_its_path_there() {
         ]
     );
 }
+
+/// ion's GitLab CI runs `FULL=1 make tests` and gitui's `cargo install cargo-wix --version
+/// 0.3.3`: a variable set for a command does not hide the recipes or the script it runs,
+/// and `cargo install`'s `--version` names what it builds (it asks for nothing).
+#[test]
+fn variables_before_a_command_and_an_installs_version_hide_no_build() {
+    let gitlab = "test:\n  script:\n    - cargo build --locked\n    - FULL=1 make tests\n    - CI=1 A_B=x ./ci/t.sh\n    - cargo install cargo-wix --version 0.3.3\n    - cargo install --version\n";
+    let outcome = run(&[
+        (".gitlab-ci.yml", gitlab),
+        ("Makefile", "tests:\n\tcargo test\n"),
+        ("ci/t.sh", "cargo build --release\n"),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            "Makefile:2:2 Error `cargo test` (`make tests` run by job `test`, `script`)",
+            "ci/t.sh:1:1 Error `cargo build --release` (script run by job `test`, `script`)",
+            ".gitlab-ci.yml:6:7 Error `cargo install cargo-wix --version 0.3.3` (job `test`, \
+             `script`)",
+        ]
+    );
+    assert_eq!(outcome.summary, "3 of 4 cargo invocation(s) lack --locked");
+}

@@ -217,6 +217,8 @@ fn other_systems_files_are_named_unread() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(".travis.yml"), "script: cargo test\n").unwrap();
     std::fs::create_dir_all(dir.path().join(".buildkite")).unwrap();
+    // nextest's Oxide jobs: scripts under `.github/buildomat/`, not GitHub workflows.
+    std::fs::create_dir_all(dir.path().join(".github/buildomat/jobs")).unwrap();
     let found = cargo_calls(dir.path(), None).unwrap();
     let unread: Vec<_> = found
         .unread
@@ -236,6 +238,12 @@ fn other_systems_files_are_named_unread() {
                 ".buildkite",
                 Unread::System {
                     system: "Buildkite"
+                }
+            ),
+            (
+                ".github/buildomat",
+                Unread::System {
+                    system: "Buildomat"
                 }
             ),
         ]
