@@ -32,7 +32,10 @@
 //!   never a hit. A *transcriber* (the right side) is code that every expansion pastes in: its
 //!   constructs count, located inside the macro. A definition inside a transcriber
 //!   (`macro_rules! $name { .. }` in a macro that defines macros) has patterns for matchers
-//!   too. Macro invocations (`m!(unsafe { .. })`) are code and count.
+//!   too. Macro invocations (`m!(unsafe { .. })`) are code and count; the bodies of the
+//!   quoting macros (`quote!`, `quote_spanned!`, `parse_quote!`) count too, but are said to
+//!   run elsewhere ([`Elsewhere::Emitted`]: a proc macro emits them into its users), as is
+//!   every site of a file with template tags (`{% .. %}`, [`Elsewhere::Template`]).
 //!
 //! Speed: a file without any of the words `unsafe`, `extern`, `asm`, `no_mangle`, `export_name`
 //! is rejected after a few `memmem` passes. Other files are not lexed token by token from start
@@ -45,6 +48,9 @@ use memchr::memmem;
 use serde::{Deserialize, Serialize};
 
 use gate_support::lexer::{Lexer, Token, TokenKind, is_ident_byte};
+
+mod elsewhere;
+pub use elsewhere::Elsewhere;
 
 /// The kind of unsafe or FFI boundary found by [`scan_source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -164,6 +170,10 @@ pub struct BoundaryHit {
     pub column: u32,
     /// The ABI for extern constructs (`"C"` when omitted in the source); `None` otherwise.
     pub abi: Option<String>,
+    /// Where the code runs when not in the crate whose file holds it (a proc macro's output,
+    /// a template's text); `None` for the crate's own code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<Elsewhere>,
 }
 
 /// Needle words, in the order [`Targets`] indexes them: the first three are what the skimming
@@ -217,6 +227,8 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
     } else {
         Vec::new()
     };
+    // Where each hit starts, to say afterwards which run elsewhere.
+    let mut starts = Vec::new();
     let mut targets = Targets::new(src);
     let mut cursor = LineCursor::default();
     let mut lexer = Lexer::new(src);
@@ -294,15 +306,35 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
                 .any(|&(start, end)| (start..end).contains(&tok.start))
         {
             let (line, column) = cursor.locate(src, tok.start);
+            starts.push(tok.start);
             hits.push(BoundaryHit {
                 kind,
                 line,
                 column,
                 abi,
+                elsewhere: None,
             });
         }
         prev2 = prev1;
         prev1 = Some(tok.kind);
+    }
+    // Only a file with sites is asked whether it is a template or quotes code: the many
+    // without cost nothing more.
+    if !hits.is_empty() {
+        let template = elsewhere::is_template(src);
+        let quoted = if template {
+            Vec::new()
+        } else {
+            elsewhere::quoted_ranges(src)
+        };
+        for (hit, start) in hits.iter_mut().zip(starts) {
+            let inside = quoted.iter().any(|&(a, b)| (a..b).contains(&start));
+            hit.elsewhere = match (template, inside) {
+                (true, _) => Some(Elsewhere::Template),
+                (false, true) => Some(Elsewhere::Emitted),
+                (false, false) => None,
+            };
+        }
     }
     hits
 }
@@ -638,6 +670,7 @@ mod tests {
                      line,
                      column,
                      abi,
+                     ..
                  }| (kind, line, column, abi),
             )
             .collect();
@@ -656,6 +689,29 @@ mod tests {
             .map(|h| h.kind)
             .collect();
         assert_eq!(got, expect, "scanning {src:?}");
+    }
+
+    /// uniffi: `unsafe` inside `quote!` is emitted into the macro's users; a `.rs` file with
+    /// askama's tags is a template. Both are found, and said to run elsewhere; the crate's
+    /// own code beside them is its own.
+    #[test]
+    fn quoted_and_templated_sites_run_elsewhere() {
+        let elsewhere = |src: &str| -> Vec<(u32, Option<super::Elsewhere>)> {
+            scan_source(src.as_bytes())
+                .into_iter()
+                .map(|h| (h.line, h.elsewhere))
+                .collect()
+        };
+        assert_eq!(
+            elsewhere(
+                "fn g(t: u8) {\n    let _ = quote! { unsafe impl Send for #t {} };\n    unsafe { h() }\n}\n"
+            ),
+            [(2, Some(super::Elsewhere::Emitted)), (3, None)]
+        );
+        assert_eq!(
+            elsewhere("{% if a %}\nunsafe fn f() {}\n{% endif %}\n"),
+            [(2, Some(super::Elsewhere::Template))]
+        );
     }
 
     #[test]
@@ -918,6 +974,7 @@ mod tests {
             line: 3,
             column: 7,
             abi: Some("C".into()),
+            elsewhere: None,
         };
         assert_eq!(
             serde_json::to_string(&hit).expect("serialize"),

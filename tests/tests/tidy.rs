@@ -1150,7 +1150,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
         "evaluate",
         CHECK,
     ),
-    ("cargo-gate/src/checks/boundary_unsafe.rs", "run", CHECK),
     (
         "cargo-gate/src/checks/checklist_closed.rs",
         "evaluate",

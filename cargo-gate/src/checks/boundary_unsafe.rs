@@ -3,14 +3,17 @@
 //! lexer ([`crate::scan`]), attributed to the member that owns the file, and judged against
 //! `[boundary] allow-unsafe` and the policy profile. A `macro_rules!` matcher is a pattern,
 //! not code: nothing in it is a site; a transcriber is code, and its sites sit inside the
-//! macro, where they are written.
+//! macro, where they are written. Sites whose code runs elsewhere (inside a proc macro's
+//! `quote!`, emitted into the crates that use it; in a template with a `.rs` name, which no
+//! crate compiles) are inventoried apart and said in a note, never judged as the crate's.
 
+use crate::check::Severity;
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::section::Section;
-use crate::policy::Allowance;
-use crate::scan::{BoundaryHit, BoundaryKind};
+use crate::policy::{Allowance, Rules};
+use crate::scan::{BoundaryHit, BoundaryKind, Elsewhere};
 pub use crate::shared::sections::Boundary;
-use crate::shared::sources::{WalkProblem, default_threads, files_of, scan_files};
+use crate::shared::sources::{OwnedFile, WalkProblem, default_threads, files_of, scan_files};
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
@@ -102,6 +105,115 @@ struct Inventory<'a> {
     files_scanned: usize,
     bytes_scanned: u64,
     sites: &'a [Site],
+    /// Sites in the files whose code runs elsewhere (a proc macro's `quote!`, a template),
+    /// not judged as their crate's.
+    #[serde(skip_serializing_if = "<[Site]>::is_empty")]
+    not_judged: &'a [Site],
+}
+
+/// What the scan found, file by file.
+#[derive(Default)]
+struct Tally {
+    sites: Vec<Site>,
+    not_judged: Vec<Site>,
+    bytes: u64,
+    findings: Vec<Finding>,
+}
+
+impl Tally {
+    /// Judges the `hits` of `file` (at `rel`) against the profile's `rules` and `[boundary]`.
+    fn judge(
+        &mut self,
+        file: &OwnedFile,
+        rel: &str,
+        hits: Vec<BoundaryHit>,
+        (boundary, rules): (&Boundary, Rules),
+    ) {
+        let crate_allowed = boundary.allow_unsafe.iter().any(|a| a == &file.krate);
+        let mut elsewhere: Vec<(Elsewhere, usize)> = Vec::new();
+        for hit in hits {
+            let allowance = match hit.kind {
+                BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm => {
+                    rules.inline_asm
+                }
+                _ => rules.unsafe_code,
+            };
+            let allowed = allowance.permits(crate_allowed);
+            let site = |hit| Site {
+                krate: file.krate.clone(),
+                file: rel.to_owned(),
+                hit,
+                allowed,
+            };
+            if let Some(runs) = hit.elsewhere {
+                match elsewhere.iter_mut().find(|(e, _)| *e == runs) {
+                    Some((_, n)) => *n += 1,
+                    None => elsewhere.push((runs, 1)),
+                }
+                self.not_judged.push(site(hit));
+                continue;
+            }
+            if !allowed {
+                self.findings
+                    .push(violation(&hit, &file.krate, rel, allowance));
+            }
+            self.sites.push(site(hit));
+        }
+        for (runs, n) in elsewhere {
+            self.findings.push(
+                Finding::note(format!(
+                    "{n} unsafe/FFI site(s) {}: not judged as code of crate `{}`",
+                    runs.describe(),
+                    file.krate
+                ))
+                .at(Location::file(rel))
+                .subject(file.krate.clone()),
+            );
+        }
+    }
+
+    /// The outcome: FAIL with the violations, else PASS (WARN when files need attention).
+    fn outcome(self, ctx: &Context<'_>, boundary: &Boundary, files: usize) -> Outcome {
+        let inventory = Inventory {
+            profile: ctx.config.profile.as_str(),
+            allow_unsafe: &boundary.allow_unsafe,
+            files_scanned: files,
+            bytes_scanned: self.bytes,
+            sites: &self.sites,
+            not_judged: &self.not_judged,
+        };
+        let inventory = serde_json::to_string_pretty(&inventory).expect("inventory serialises");
+        let violations = self.sites.iter().filter(|s| !s.allowed).count();
+        let allowed = self.sites.len() - violations;
+        let elsewhere = match self.not_judged.len() {
+            0 => String::new(),
+            n => format!("; {n} site(s) whose code runs elsewhere not judged"),
+        };
+        let attention = self
+            .findings
+            .iter()
+            .filter(|f| f.severity != Severity::Note)
+            .count();
+        let outcome = if violations > 0 {
+            Outcome::fail(format!(
+                "{violations} unsafe/FFI site(s) outside the crates the profile allows ({} scanned){elsewhere}",
+                files_scanned(files)
+            ))
+        } else {
+            let summary = format!(
+                "no unsafe/FFI outside allowed crates ({} scanned, {allowed} allowed site(s) inventoried){elsewhere}",
+                files_scanned(files)
+            );
+            if attention > 0 {
+                Outcome::warn(format!("{summary}; {attention} file(s) need attention"))
+            } else {
+                Outcome::pass(summary)
+            }
+        };
+        outcome
+            .with_findings(self.findings)
+            .with_artifact(INVENTORY, inventory)
+    }
 }
 
 impl Check for BoundaryUnsafe {
@@ -127,77 +239,27 @@ impl Check for BoundaryUnsafe {
             })
             .collect();
         let (files, problems) = files_of(ws, ws.members.iter().chain(&shipped));
-        let mut findings: Vec<Finding> = problems.into_iter().map(walk_finding).collect();
+        let mut tally = Tally {
+            findings: problems.into_iter().map(walk_finding).collect(),
+            ..Tally::default()
+        };
         let scanned = scan_files(&files, default_threads());
         let rules = ctx.config.profile.rules();
-        let mut sites = Vec::new();
-        let mut bytes = 0u64;
         for (file, result) in files.iter().zip(scanned) {
             let rel = ws.relative(&file.path);
-            let hits = match result {
+            match result {
                 Ok((len, hits)) => {
-                    bytes += len;
-                    hits
+                    tally.bytes += len;
+                    tally.judge(file, &rel, hits, (&boundary, rules));
                 }
-                Err(err) => {
-                    findings.push(
-                        Finding::warning(format!("could not read the file: {err}"))
-                            .code(FindingCode::UnreadableFile)
-                            .at(Location::file(rel)),
-                    );
-                    continue;
-                }
-            };
-            let crate_allowed = boundary.allow_unsafe.iter().any(|a| a == &file.krate);
-            for hit in hits {
-                let allowance = match hit.kind {
-                    BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm => {
-                        rules.inline_asm
-                    }
-                    _ => rules.unsafe_code,
-                };
-                let allowed = allowance.permits(crate_allowed);
-                if !allowed {
-                    findings.push(violation(&hit, &file.krate, &rel, allowance));
-                }
-                sites.push(Site {
-                    krate: file.krate.clone(),
-                    file: rel.clone(),
-                    hit,
-                    allowed,
-                });
+                Err(err) => tally.findings.push(
+                    Finding::warning(format!("could not read the file: {err}"))
+                        .code(FindingCode::UnreadableFile)
+                        .at(Location::file(rel)),
+                ),
             }
         }
-        let inventory = Inventory {
-            profile: ctx.config.profile.as_str(),
-            allow_unsafe: &boundary.allow_unsafe,
-            files_scanned: files.len(),
-            bytes_scanned: bytes,
-            sites: &sites,
-        };
-        let inventory = serde_json::to_string_pretty(&inventory).expect("inventory serialises");
-        let violations = sites.iter().filter(|s| !s.allowed).count();
-        let allowed = sites.len() - violations;
-        let outcome = if violations > 0 {
-            Outcome::fail(format!(
-                "{violations} unsafe/FFI site(s) outside the crates the profile allows ({} scanned)",
-                files_scanned(files.len())
-            ))
-        } else {
-            let warnings = findings.len();
-            let summary = format!(
-                "no unsafe/FFI outside allowed crates ({} scanned, {allowed} allowed site(s) inventoried)",
-                files_scanned(files.len())
-            );
-            if warnings > 0 {
-                Outcome::warn(format!("{summary}; {warnings} file(s) need attention"))
-            } else {
-                Outcome::pass(summary)
-            }
-        };
-        outcome
-            .with_findings(findings)
-            .with_artifact(INVENTORY, inventory)
+        tally.outcome(ctx, &boundary, files.len())
     }
 }
 
@@ -289,6 +351,44 @@ pub fn decoys() -> &'static str {
             .map(|f| f.location.clone())
             .collect();
         assert_eq!(at, [Some(Location::at("app/src/lib.rs", 5, 20))]);
+    }
+
+    /// uniffi: a proc macro's `quote!` emits its `unsafe` into the crates that use it, and
+    /// askama templates with a `.rs` name are no Rust: neither is judged as the crate's, each
+    /// is said once per file, and the crate's own unsafe beside them still fails.
+    #[test]
+    fn quoted_and_templated_sites_are_not_the_crates() {
+        let macros = "pub fn g(t: u8) -> u8 {\n    let _ = quote! { unsafe impl Send for #t {} };\n    t\n}\n";
+        let template =
+            "{%- let n = name %}\n#[no_mangle]\npub unsafe extern \"C\" fn {{ n }}() {}\n";
+        let outcome = run(
+            &[
+                ("app/src/lib.rs", macros),
+                ("app/src/templates/f.rs", template),
+            ],
+            Config::default(),
+        );
+        assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+        assert!(
+            outcome
+                .summary
+                .ends_with("; 3 site(s) whose code runs elsewhere not judged"),
+            "{}",
+            outcome.summary
+        );
+        let notes: Vec<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
+        assert_eq!(
+            notes,
+            [
+                "1 unsafe/FFI site(s) inside `quote!`: code the proc macro emits into the crates \
+                 that use it: not judged as code of crate `app`",
+                "2 unsafe/FFI site(s) in a template (`{% .. %}` tags), not Rust any crate \
+                 compiles: not judged as code of crate `app`",
+            ]
+        );
+        let own = format!("{macros}pub fn h() {{ unsafe {{}} }}\n");
+        let outcome = run(&[("app/src/lib.rs", own.as_str())], Config::default());
+        assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
     }
 
     #[test]

@@ -143,10 +143,13 @@ pub(super) fn unsafe_members(ws: &Workspace) -> UnsafeToday {
     for (file, result) in files.iter().zip(scan_files(&files, default_threads())) {
         let Ok((_, hits)) = result else { continue };
         for hit in hits {
+            // Inline assembly is the profile's; code that runs elsewhere (a proc macro's
+            // output, a template) is no crate's here (`boundary.unsafe` judges neither).
             if matches!(
                 hit.kind,
                 BoundaryKind::Asm | BoundaryKind::GlobalAsm | BoundaryKind::NakedAsm
-            ) {
+            ) || hit.elsewhere.is_some()
+            {
                 continue;
             }
             today.members.insert(file.krate.clone());

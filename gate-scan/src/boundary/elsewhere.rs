@@ -1,0 +1,131 @@
+//! Code a file holds that its crate does not run: the tokens a proc macro emits
+//! (`quote! { unsafe impl Send for #t {} }` runs in the crates that use the macro), and the
+//! text of a template with a `.rs` name (askama's `{% if .. %}`), which is no Rust at all.
+//! Both are found lexically, as everything in this scanner, and only in files that mention
+//! them.
+
+use gate_support::lexer::{Lexer, Token, TokenKind};
+use memchr::memmem;
+use serde::{Deserialize, Serialize};
+
+/// Where a site's code runs, when not in the crate whose file holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Elsewhere {
+    /// Inside `quote!`, `quote_spanned!`, `parse_quote!` or `parse_quote_spanned!`: tokens a
+    /// proc macro emits into the crates that use it.
+    Emitted,
+    /// In a template (`{% .. %}` tags: askama, tera, jinja): text a generator fills in, not
+    /// Rust that any crate compiles.
+    Template,
+}
+
+impl Elsewhere {
+    /// What it is, in a sentence's words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Elsewhere::Emitted => {
+                "inside `quote!`: code the proc macro emits into the crates that use it"
+            }
+            Elsewhere::Template => "in a template (`{% .. %}` tags), not Rust any crate compiles",
+        }
+    }
+}
+
+/// The macros whose body is code emitted elsewhere.
+const QUOTING: &[&[u8]] = &[
+    b"quote",
+    b"quote_spanned",
+    b"parse_quote",
+    b"parse_quote_spanned",
+];
+
+fn significant(src: &[u8]) -> Vec<Token> {
+    Lexer::new(src)
+        .filter(|t| t.kind != TokenKind::Comment)
+        .collect()
+}
+
+/// Whether `src` is a template: it has a `{%` and a `%}` tag, each two tokens written
+/// together, which no Rust program holds outside its strings and comments.
+pub(super) fn is_template(src: &[u8]) -> bool {
+    if memmem::find(src, b"{%").is_none() || memmem::find(src, b"%}").is_none() {
+        return false;
+    }
+    let tokens = significant(src);
+    let tag = |open: u8, close: u8| {
+        tokens.windows(2).any(|w| {
+            w[0].kind == TokenKind::Punct(open)
+                && w[1].kind == TokenKind::Punct(close)
+                && w[0].end == w[1].start
+        })
+    };
+    tag(b'{', b'%') && tag(b'%', b'}')
+}
+
+/// The byte ranges of the bodies of every quoting macro's invocation in `src`
+/// ([`QUOTING`], as `quote!` or `quote::quote!`), delimiters included.
+pub(super) fn quoted_ranges(src: &[u8]) -> Vec<(usize, usize)> {
+    if memmem::find(src, b"quote").is_none() {
+        return Vec::new();
+    }
+    let tokens = significant(src);
+    let is_open = |t: &Token| matches!(t.kind, TokenKind::Punct(b'(' | b'[' | b'{'));
+    let is_close = |t: &Token| matches!(t.kind, TokenKind::Punct(b')' | b']' | b'}'));
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i + 2 < tokens.len() {
+        let invokes = tokens[i].kind == TokenKind::Ident
+            && QUOTING.contains(&tokens[i].text(src))
+            && tokens[i + 1].kind == TokenKind::Punct(b'!')
+            && is_open(&tokens[i + 2]);
+        if !invokes {
+            i += 1;
+            continue;
+        }
+        let mut depth = 0u32;
+        let mut j = i + 2;
+        while j < tokens.len() {
+            if is_open(&tokens[j]) {
+                depth += 1;
+            } else if is_close(&tokens[j]) {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            j += 1;
+        }
+        let end = tokens.get(j).map_or(src.len(), |t| t.end);
+        ranges.push((tokens[i + 2].start, end));
+        // A quote inside this one is inside its range already.
+        i = j + 1;
+    }
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_have_both_tags_outside_strings() {
+        assert!(is_template(b"{%- let n = 1 %}\nunsafe fn f() {}\n"));
+        assert!(!is_template(b"fn f() { let s = \"{% x %}\"; }\n"));
+        assert!(!is_template(b"// {% x %}\nfn f() {}\n"));
+        assert!(!is_template(b"fn f() { a % b }\n"));
+    }
+
+    #[test]
+    fn quoted_bodies_are_found_with_their_delimiters() {
+        let src =
+            b"fn g() { let a = quote! { unsafe { x() } }; let b = quote::quote_spanned!(s=> y); }";
+        let ranges = quoted_ranges(src);
+        let bodies: Vec<&str> = ranges
+            .iter()
+            .map(|&(a, b)| std::str::from_utf8(&src[a..b]).unwrap())
+            .collect();
+        assert_eq!(bodies, ["{ unsafe { x() } }", "(s=> y)"]);
+        assert!(quoted_ranges(b"fn quote() {} fn f() { quote(); }").is_empty());
+    }
+}
