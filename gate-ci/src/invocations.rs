@@ -245,6 +245,9 @@ pub struct Invocation {
     pub alias: Option<(String, String)>,
     /// The features it asks cargo for (its variables expanded).
     pub features: Features,
+    /// `maturin build|develop|publish`: cargo run by maturin, which also takes `locked` and
+    /// `frozen` from `[tool.maturin]` of the `pyproject.toml` beside the crate.
+    pub maturin: bool,
 }
 
 /// The features a cargo invocation asks for, as cargo reads its flags: `--all-features`,
@@ -381,7 +384,10 @@ pub fn invocations(
                 "--offline" if offline_locks => locked = true,
                 _ => {}
             }
-            if previous.is_some_and(|p| p.text == "--manifest-path") {
+            let manifest_flag = |p: &Word| {
+                p.text == "--manifest-path" || (p.text == "-m" && is_maturin(&words[start].text))
+            };
+            if previous.is_some_and(manifest_flag) {
                 manifest_path = Some(word.text.clone());
             } else if let Some(path) = word.text.strip_prefix("--manifest-path=") {
                 manifest_path = Some(path.to_owned());
@@ -393,7 +399,16 @@ pub fn invocations(
             }
             previous = Some(word);
         }
-        let kind = if builds(&sub.text, &args[i + 1..]) {
+        let maturin = is_maturin(&words[start].text);
+        let kind = if maturin {
+            // maturin's own subcommands: those that compile the crate with cargo.
+            if !matches!(sub.text.as_str(), "build" | "develop" | "dev" | "publish")
+                || args.iter().any(|w| ASKS.contains(&w.text.as_str()))
+            {
+                continue;
+            }
+            Kind::Judged { locked, expansion }
+        } else if builds(&sub.text, &args[i + 1..]) {
             Kind::Judged { locked, expansion }
         } else if sub.text == "xtask" {
             Kind::Alias
@@ -420,10 +435,11 @@ pub fn invocations(
             offset: first.offset,
             command: line[first.offset..last].trim().to_owned(),
             kind,
-            install: sub.text == "install",
+            install: sub.text == "install" && !maturin,
             manifest_path,
             alias,
             features,
+            maturin,
         });
     }
     out
@@ -611,7 +627,15 @@ fn is_cargo(word: &Word) -> bool {
     matches!(
         base,
         "cargo" | "cargo.exe" | "cross" | "cross.exe" | "xx-cargo"
-    )
+    ) || is_maturin(&word.text)
+}
+
+/// Whether a command word is maturin (a path to it; `python -m maturin`, `uvx maturin` find
+/// it as a later word), which builds a Python extension's crate with cargo and passes its
+/// `--locked`/`--frozen` on.
+fn is_maturin(word: &str) -> bool {
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    matches!(base, "maturin" | "maturin.exe")
 }
 
 /// Whether a variable's name says it holds the cargo program (any case): `CARGO`, a name

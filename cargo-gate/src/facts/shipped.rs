@@ -24,7 +24,12 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
     };
     let mut unknown = Vec::new();
     for call in &calls.calls {
-        if !matches!(call.invocation.kind, Kind::Judged { .. }) || call.invocation.install {
+        // maturin's features are the one crate's it builds into a wheel: judged for
+        // `--locked` alone.
+        if !matches!(call.invocation.kind, Kind::Judged { .. })
+            || call.invocation.install
+            || call.invocation.maturin
+        {
             continue;
         }
         let site = match call.site.at {

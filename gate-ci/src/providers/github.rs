@@ -41,7 +41,8 @@ fn default_directory(value: &Node) -> Option<String> {
         .scalar_text()
 }
 
-/// Actions whose steps run cargo with `command:` and `args:` inputs.
+/// Actions whose steps run cargo with `command:` and `args:` inputs (and
+/// `PyO3/maturin-action`, which runs maturin so).
 const CARGO_ACTIONS: &[&str] = &[
     "actions-rs/cargo",
     "marcopolo/cargo",
@@ -171,14 +172,20 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                 });
                 continue;
             }
-            // Owners and repositories on GitHub are case-insensitive.
-            if !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+            // Owners and repositories on GitHub are case-insensitive. `PyO3/maturin-action`
+            // runs maturin (`command:`, `build` by default), which runs cargo.
+            let maturin = action.eq_ignore_ascii_case("PyO3/maturin-action");
+            if !maturin && !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 continue;
             }
-            let Some(command) = input("command") else {
-                continue;
+            let command = match input("command") {
+                Some(command) => command,
+                None if maturin => "build".to_owned(),
+                None => continue,
             };
-            let program = if input("use-cross").is_some_and(|v| v == "true") {
+            let program = if maturin {
+                "maturin"
+            } else if input("use-cross").is_some_and(|v| v == "true") {
                 "cross"
             } else {
                 "cargo"

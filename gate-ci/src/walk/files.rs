@@ -240,6 +240,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                     written.clone_into(&mut invocation.command);
                 }
                 let runs_in = reach::at(&starts, invocation.offset, &dir);
+                self.maturin_config(scope.is_some(), &runs_in, &mut invocation);
                 if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
                     self.reached(&at, &context, invocation, &each);
                 }

@@ -453,6 +453,8 @@ impl<V: Visit> Walker<'_, '_, V> {
                         self.apart(&at, &invocation, &context, apart);
                         continue;
                     }
+                    let mut invocation = invocation;
+                    self.maturin_config(scope.is_some(), &runs_in, &mut invocation);
                     if self.reaches(scope.as_deref(), &runs_in, &at, &invocation, &context) {
                         self.reached(&at, &context, invocation, &each);
                     }
@@ -493,6 +495,36 @@ impl<V: Visit> Walker<'_, '_, V> {
                     .unresolved(line_site(at), &script.context, &written);
             } else if OtherCheckout::holding(&script.checkouts, spawn.dir.as_deref()).is_none() {
                 self.spawned(spawn, scoped, &script.context, &script.matrix, 0);
+            }
+        }
+    }
+
+    /// A maturin build that passes no `--locked` is locked all the same where the
+    /// `pyproject.toml` of the directory it builds (`-m`'s, else the one it runs in; from the
+    /// repository's root for a file above the workspace, `above`) sets `locked` or `frozen`
+    /// in `[tool.maturin]`.
+    fn maturin_config(&self, above: bool, runs_in: &reach::Dir, invocation: &mut Invocation) {
+        if !invocation.maturin || !matches!(invocation.kind, Kind::Judged { locked: false, .. }) {
+            return;
+        }
+        let base = match (&self.setup.below, above) {
+            (Some((top, _)), true) => top,
+            _ => &self.setup.root,
+        };
+        let Some(dir) = reach::effective(runs_in, invocation.manifest_path.as_deref()) else {
+            return;
+        };
+        let Some(text) = read_small(&base.join(dir).join("pyproject.toml")) else {
+            return;
+        };
+        let table = text.parse::<toml::Table>().ok();
+        let maturin = table
+            .as_ref()
+            .and_then(|t| t.get("tool")?.get("maturin")?.as_table());
+        let set = |key: &str| maturin.and_then(|m| m.get(key)?.as_bool()) == Some(true);
+        if set("locked") || set("frozen") {
+            if let Kind::Judged { locked, .. } = &mut invocation.kind {
+                *locked = true;
             }
         }
     }

@@ -65,7 +65,10 @@
 //! `inputs`) and that `env:` does not define otherwise, with an optional `+toolchain`, is an
 //! invocation. Steps that run cargo through an action (`actions-rs/cargo` and its forks:
 //! `command:`, `args:`, `use-cross:`) are invocations located at their `command:` input (at
-//! their `uses:` when that input is not written on its own line). Without a committed
+//! their `uses:` when that input is not written on its own line). maturin runs cargo too:
+//! `maturin build|develop|publish` (and `PyO3/maturin-action`) is an invocation, locked by
+//! `--locked`/`--frozen` or by `locked`/`frozen` in `[tool.maturin]` of the `pyproject.toml`
+//! beside the crate it builds. Without a committed
 //! Cargo.lock, --locked cannot be added yet: such invocations are notes and the check is
 //! blocked by `lockfile.locked` (`cargo install` builds its crate's own lockfile and is judged
 //! regardless). Flags after a bare `--` belong to the program, not cargo, and do not count.

@@ -1182,3 +1182,42 @@ fn variables_before_a_command_and_an_installs_version_hide_no_build() {
     );
     assert_eq!(outcome.summary, "3 of 4 cargo invocation(s) lack --locked");
 }
+
+/// mahout publishes wheels built by maturin, which runs cargo: `maturin build` (and
+/// `develop`, `publish`, `python -m maturin …`, `PyO3/maturin-action`) is judged like a
+/// cargo build, locked by `--locked`/`--frozen` or by `locked`/`frozen` in `[tool.maturin]`
+/// of the `pyproject.toml` beside the crate it builds (`-m`'s directory); installing maturin
+/// builds nothing of ours.
+#[test]
+fn maturin_builds_are_judged_with_their_pyproject() {
+    let workflow = "\
+jobs:
+  wheels:
+    steps:
+      - run: pip install maturin
+      - run: maturin build --release
+      - run: python -m maturin develop --locked
+      - run: maturin build -m py/Cargo.toml
+      - run: maturin --version
+      - uses: PyO3/maturin-action@v1
+        with:
+          args: --release --out dist
+      - uses: PyO3/maturin-action@v1
+        with:
+          command: build
+          args: --release --locked
+";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        ("py/pyproject.toml", "[tool.maturin]\nlocked = true\n"),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:5:14 Error `maturin build --release` (job `wheels`, step 2)",
+            ".github/workflows/ci.yml:9:9 Error `maturin build --release --out dist` (job \
+             `wheels`, step 6 (`PyO3/maturin-action`)",
+        ]
+    );
+    assert_eq!(outcome.summary, "2 of 5 cargo invocation(s) lack --locked");
+}
