@@ -522,10 +522,10 @@ impl<V: Visit> Walker<'_, '_, V> {
             .as_ref()
             .and_then(|t| t.get("tool")?.get("maturin")?.as_table());
         let set = |key: &str| maturin.and_then(|m| m.get(key)?.as_bool()) == Some(true);
-        if set("locked") || set("frozen") {
-            if let Kind::Judged { locked, .. } = &mut invocation.kind {
-                *locked = true;
-            }
+        if (set("locked") || set("frozen"))
+            && let Kind::Judged { locked, .. } = &mut invocation.kind
+        {
+            *locked = true;
         }
     }
 
