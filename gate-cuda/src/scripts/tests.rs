@@ -264,6 +264,40 @@ fn main() {
     );
 }
 
+/// vllm-rust's shape: raw nvcc over a table the script writes out, each entry's source a
+/// field; the call compiles the files the table names (three tracked ones it does not name
+/// are nobody's), not every file of the package. With a walk in the script, a named file
+/// may be one the walk leaves out: the call stays computed.
+#[test]
+fn raw_nvcc_over_a_written_table_compiles_what_it_names() {
+    let script = r#"struct KernelDef { source: &'static str, output: &'static str }
+const KERNELS: &[KernelDef] = &[
+    KernelDef { source: "kernels/paged_attention.cu", output: "kernels/paged_attention.ptx" },
+    KernelDef { source: "kernels/fp8_gemm.cu", output: "kernels/fp8_gemm.ptx" },
+];
+fn main() {
+    println!("cargo:rerun-if-changed=kernels/paged_attention.cu");
+    for kernel in KERNELS {
+        let status = std::process::Command::new("nvcc")
+            .args(["--ptx", "-O3", "-o", kernel.output, kernel.source])
+            .status();
+        assert!(status.unwrap().success());
+    }
+}
+"#;
+    let call = only_call(script);
+    assert_eq!(call.kind, BuilderKind::Nvcc);
+    assert_eq!(
+        call.inputs,
+        strings(&["kernels/paged_attention.cu", "kernels/fp8_gemm.cu"])
+    );
+    assert!(!call.computed_inputs);
+    let walking =
+        format!("{script}fn listed() {{\n    let _ = std::fs::read_dir(\"kernels\");\n}}\n");
+    let call = only_call(&walking);
+    assert!(call.computed_inputs, "{call:#?}");
+}
+
 #[test]
 fn cc_method_chain() {
     let call = only_call(

@@ -19,7 +19,50 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
     if !walked.is_empty() {
         call.inputs.extend(walked);
         call.computed_inputs = false;
+        return;
     }
+    // No walk: a raw nvcc call handed its file from a table the script writes out
+    // (vllm-rust's `const KERNELS: &[KernelDef]` of `source: "kernels/a.cu"`, a `vec!` of
+    // tuples) compiles the CUDA files the script names, and no other.
+    if call.kind == BuilderKind::Nvcc && !walks_anywhere(lx) {
+        let named = named_sources(lx);
+        if !named.is_empty() {
+            call.inputs.extend(named);
+            call.computed_inputs = false;
+        }
+    }
+}
+
+/// Whether the script walks a directory anywhere (a file it names may then be one a walk
+/// leaves out, not one it compiles).
+fn walks_anywhere(lx: &Lexed<'_>) -> bool {
+    (0..lx.toks.len()).any(|k| walks_at(lx, k).is_some())
+}
+
+/// The CUDA sources the script writes out as data: literal paths (`"kernels/a.cu"`; not a
+/// template or a bare extension) in the value of a `const`, `static` or `let`, in order, once
+/// each. A literal handed to another builder's method (`.file("a.cu")` of a `cc` build) or
+/// printed (`cargo:rerun-if-changed=a.cu`) is none.
+fn named_sources(lx: &Lexed<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < lx.toks.len() {
+        let binds = ["const", "static", "let"].iter().any(|w| lx.is_ident(k, w))
+            && !lx.is_ident(k + 1, "fn");
+        if !binds {
+            k += 1;
+            continue;
+        }
+        let end = lx.stmt_end(k).max(k + 1);
+        for (_, s) in lx.strs(k, end) {
+            let path = s.ends_with(".cu") && !s.contains([':', '=', ' ']);
+            if path && literal_input(s) && !out.iter().any(|o| o == s) {
+                out.push(s.to_owned());
+            }
+        }
+        k = end;
+    }
+    out
 }
 
 /// The functions that walk a directory, by the name called (`WalkDir::new`, `read_dir`,
