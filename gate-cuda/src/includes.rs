@@ -142,13 +142,24 @@ fn reach(
         includer: HashMap::new(),
     };
     let excluded = excluder(dir, &call.excludes);
-    for input in &call.inputs {
-        for (file, via) in resolve_input(dir, input, files, index) {
-            if !matches!(via, Via::Named) && excluded(files[file]) {
-                continue;
-            }
-            reached.add(file, via);
+    let resolved: Vec<Vec<(usize, Via)>> = call
+        .inputs
+        .iter()
+        .map(|input| resolve_input(dir, input, files, index))
+        .collect();
+    // A table's paths that are not all files of the package are joined to something the
+    // script computes (candle-layer-norm's `kernels_dir.join("ln_api.cu")`): by location.
+    // (The PTX a table names is the call's product: one that is not tracked is no sign.)
+    let unresolved =
+        call.inputs.iter().zip(&resolved).any(|(input, found)| {
+            input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)])
+        });
+    let computed = call.computed_inputs || (call.tabled && unresolved);
+    for (file, via) in resolved.into_iter().flatten() {
+        if !matches!(via, Via::Named) && excluded(files[file]) {
+            continue;
         }
+        reached.add(file, via);
     }
     let mut sources = Sources {
         files,
@@ -162,7 +173,7 @@ fn reach(
             .collect(),
     };
     close_includes(&mut sources, &mut reached, 0);
-    if call.inputs.is_empty() || call.computed_inputs {
+    if call.inputs.is_empty() || computed {
         let before = reached.list.len();
         for (file, path) in files.iter().enumerate() {
             if is_gpu_file(path) && owner(packages, path) == Some(p) {
@@ -694,6 +705,31 @@ mod tests {
             located["app/cuda/include/block/columns.cuh"],
             vec![(0, 0, by("app/cuda/src/hasher.cu"))]
         );
+    }
+
+    /// A table's paths that are all files of the package are what the call compiles; one that
+    /// is not (`ln_api.cu` joined to a computed `kernels/`) makes the call computed.
+    #[test]
+    fn a_tables_paths_count_only_when_all_are_files_there() {
+        let files = ["k/kernels/a.cu", "k/kernels/b.cu", "k/kernels/unlisted.cu"];
+        let reached = |inputs: &[&str]| {
+            let calls = [Call {
+                tabled: true,
+                ..call(inputs, &[])
+            }];
+            let packages = [Package {
+                name: "k",
+                dir: "k",
+                calls: &calls,
+            }];
+            let out = attribute(&packages, &files, &|_: &str| None);
+            out.iter().map(|v| !v.is_empty()).collect::<Vec<bool>>()
+        };
+        assert_eq!(
+            reached(&["kernels/a.cu", "kernels/b.cu"]),
+            [true, true, false]
+        );
+        assert_eq!(reached(&["a.cu"]), [true, true, true]);
     }
 
     fn computed_call() -> Call {

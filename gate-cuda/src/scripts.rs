@@ -104,6 +104,10 @@ pub struct Call {
     /// What the project it configures compiles only while configuring
     /// ([`crate::cmake::Probe`]): no input of the build, each a probe.
     pub probes: Vec<crate::cmake::Probe>,
+    /// Whether [`inputs`](Call::inputs) were read from a table the script writes out (raw
+    /// nvcc handed each entry's file): paths relative to the package only if every one is a
+    /// file there, else the call is read as computed ([`crate::includes`]).
+    pub tabled: bool,
 }
 
 impl Call {
@@ -123,6 +127,7 @@ impl Call {
             excludes: Vec::new(),
             cmake_project: false,
             probes: Vec::new(),
+            tabled: false,
         }
     }
 

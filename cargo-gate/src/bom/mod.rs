@@ -371,6 +371,11 @@ fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) -> Vec<Stri
         .collect();
     untracked.sort();
     untracked.dedup();
+    // A table's paths that are not all tracked here are joined to a directory the script
+    // computes: not untracked files, but a call read by location (gate_cuda::includes).
+    if call.tabled && !untracked.is_empty() {
+        return Vec::new();
+    }
     untracked
 }
 

@@ -191,6 +191,11 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
                 "cargo"
             };
             let args = input("args").unwrap_or_default().replace('\n', " ");
+            // maturin-action builds in its `working-directory:` (from the repository's root).
+            let working_directory = match input("working-directory") {
+                Some(dir) if maturin => Some(dir),
+                _ => working_directory,
+            };
             out.push(Script {
                 context: format!("job `{job}`, {step_name} (`{action}`)"),
                 text: format!("{program} {command} {args}").trim_end().to_owned(),

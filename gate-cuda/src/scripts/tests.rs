@@ -289,7 +289,12 @@ fn main() {
     assert_eq!(call.kind, BuilderKind::Nvcc);
     assert_eq!(
         call.inputs,
-        strings(&["kernels/paged_attention.cu", "kernels/fp8_gemm.cu"])
+        strings(&[
+            "kernels/paged_attention.cu",
+            "kernels/paged_attention.ptx",
+            "kernels/fp8_gemm.cu",
+            "kernels/fp8_gemm.ptx"
+        ])
     );
     assert!(!call.computed_inputs);
     let walking =

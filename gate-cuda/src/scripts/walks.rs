@@ -3,7 +3,9 @@
 //! `std::fs::read_dir(dir)`, `glob("kernels/**/*.cu")`. A call whose input is computed
 //! (`.arg(entry.path())`) compiles what the walks of its own function find; the walk's root,
 //! a literal or a name bound to one, becomes its input (a directory or a glob, relative to
-//! the package, as every input is).
+//! the package, as every input is). Without a walk in the script, a raw nvcc call handed its
+//! file from a table the script writes out (`const`, `static` or `let`) compiles the `.cu`
+//! files that table names (and writes the PTX it names).
 
 use super::lexed::{FnDef, Lexed};
 use super::{Call, binding, literal_input};
@@ -29,6 +31,7 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
         if !named.is_empty() {
             call.inputs.extend(named);
             call.computed_inputs = false;
+            call.tabled = true;
         }
     }
 }
@@ -39,7 +42,8 @@ fn walks_anywhere(lx: &Lexed<'_>) -> bool {
     (0..lx.toks.len()).any(|k| walks_at(lx, k).is_some())
 }
 
-/// The CUDA sources the script writes out as data: literal paths (`"kernels/a.cu"`; not a
+/// The CUDA sources (and the GPU code written from them) the script writes out as data:
+/// literal paths (`"kernels/a.cu"`, `"kernels/a.ptx"`; not a
 /// template or a bare extension) in the value of a `const`, `static` or `let`, in order, once
 /// each. A literal handed to another builder's method (`.file("a.cu")` of a `cc` build) or
 /// printed (`cargo:rerun-if-changed=a.cu`) is none.
@@ -55,7 +59,12 @@ fn named_sources(lx: &Lexed<'_>) -> Vec<String> {
         }
         let end = lx.stmt_end(k).max(k + 1);
         for (_, s) in lx.strs(k, end) {
-            let path = s.ends_with(".cu") && !s.contains([':', '=', ' ']);
+            // The sources, and the PTX (cubin, fatbin) written where the table says: a
+            // tracked copy of it is this call's product.
+            let gpu = [".cu", ".ptx", ".cubin", ".fatbin"]
+                .iter()
+                .any(|ext| s.ends_with(ext));
+            let path = gpu && !s.contains([':', '=', ' ']);
             if path && literal_input(s) && !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
             }

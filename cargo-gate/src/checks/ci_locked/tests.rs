@@ -1206,6 +1206,10 @@ jobs:
         with:
           command: build
           args: --release --locked
+      - uses: PyO3/maturin-action@v1
+        with:
+          working-directory: py
+          args: --release
 ";
     let outcome = run(&[
         (".github/workflows/ci.yml", workflow),
@@ -1219,5 +1223,5 @@ jobs:
              `wheels`, step 6 (`PyO3/maturin-action`)",
         ]
     );
-    assert_eq!(outcome.summary, "2 of 5 cargo invocation(s) lack --locked");
+    assert_eq!(outcome.summary, "2 of 6 cargo invocation(s) lack --locked");
 }
