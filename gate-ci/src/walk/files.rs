@@ -185,6 +185,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                     text,
                     line: &line,
                     spot,
+                    masked: None,
                 };
                 for (invocation, context, each) in self.judged_line(&line.text, vars, context) {
                     self.reached(&at, &context, invocation, &each);
@@ -229,14 +230,26 @@ impl<V: Visit> Walker<'_, '_, V> {
                 text: file.text,
                 line: &line,
                 spot,
+                masked: Some(file.commands),
             };
             self.cargo_make(&at, file.env, context);
             for (mut invocation, context, each) in self.judged_line(&line.text, vars, context) {
                 // Shown as written in the file, not as the masked copy reads.
                 let end = invocation.offset + invocation.command.len();
-                if end <= line.first_physical_len
-                    && let Some(written) = file.text.get(offset + invocation.offset..offset + end)
-                {
+                let len = invocation.command.len();
+                // On a continued line after the first: where its physical line is in the copy,
+                // which is where it is in the file.
+                let raw = match line.continued_at(invocation.offset) {
+                    None => {
+                        Some(offset + invocation.offset).filter(|_| end <= line.first_physical_len)
+                    }
+                    Some((start, physical)) => {
+                        let into = invocation.offset - start;
+                        let at = physical.as_ptr() as usize - file.commands.as_ptr() as usize;
+                        Some(at + into).filter(|_| into + len <= physical.len())
+                    }
+                };
+                if let Some(written) = raw.and_then(|r| file.text.get(r..r + len)) {
                     written.clone_into(&mut invocation.command);
                 }
                 let runs_in = reach::at(&starts, invocation.offset, &dir);

@@ -368,6 +368,9 @@ struct Written<'a, 'l> {
     text: &'a str,
     line: &'a LogicalLine<'l>,
     spot: Option<Spot>,
+    /// The copy of `text` the line was split from, when it is not `text` itself: a recipe
+    /// file's, its variables masked, every byte where `text` has it.
+    masked: Option<&'a str>,
 }
 
 /// An invocation of a line with the context its findings name and, where the line reads a
@@ -422,6 +425,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                     text,
                     line,
                     spot,
+                    masked: None,
                 };
                 for (invocation, context, each) in
                     self.judged_line(&line.text, env, &script.context)
@@ -732,9 +736,10 @@ impl<V: Visit> Walker<'_, '_, V> {
         }
         // On a continued line after the first, it is placed on its own physical line, found
         // in the raw text after the first.
+        let searched = at.masked.unwrap_or(at.text);
         if !spot.step
             && let Some((start, physical)) = at.line.continued_at(invocation.offset)
-            && let Some(found) = at.text.get(spot.offset..).and_then(|t| t.find(physical))
+            && let Some(found) = searched.get(spot.offset..).and_then(|t| t.find(physical))
             && let Some(into) = at.line.text.get(start..invocation.offset)
         {
             let raw = spot.offset + found + into.len();

@@ -1225,3 +1225,25 @@ jobs:
     );
     assert_eq!(outcome.summary, "2 of 6 cargo invocation(s) lack --locked");
 }
+
+/// ion's Makefile: a recipe's shell loop continued with `\`; the cargo call is placed on its
+/// own physical line, as on a continued line of a CI script, and shown as written there
+/// (`$(ARG)`, not the masked copy's `${ARG}`).
+#[test]
+fn a_continued_recipe_line_is_placed_at_cargo() {
+    let outcome = run(&[
+        (".gitlab-ci.yml", "test:\n  script:\n    - make tests\n"),
+        (
+            "Makefile",
+            "ARG ?= +stable\ntests:\n\tfor crate in members/*; do \\\n\t\tcargo $(ARG) test --manifest-path $$crate/Cargo.toml; \\\n\tdone\n",
+        ),
+    ]);
+    assert_eq!(listed(&outcome), ["Makefile:4:3 Error `cargo $(ARG)"]);
+    assert!(
+        outcome.findings[0].message.starts_with(
+            "`cargo $(ARG) test --manifest-path $$crate/Cargo.toml` (`make tests` run by job"
+        ),
+        "shown as written: {}",
+        outcome.findings[0].message
+    );
+}
