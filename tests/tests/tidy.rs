@@ -1231,7 +1231,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("gate-build/src/compile.rs", "compile", SEAM),
     ("gate-build/src/stages.rs", "discover", SEAM),
     ("gate-build/src/toolkit.rs", "discover", SEAM),
-    ("gate-ci/src/providers/github.rs", "github_scripts", SEAM),
     ("gate-ci/src/invocations.rs", "invocations", SEAM),
     ("gate-ci/src/recipes.rs", "just_rules", SEAM),
     ("gate-ci/src/recipes.rs", "mask", SEAM),

@@ -140,70 +140,21 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
             if own_checkout_at_root(step, action) {
                 checkouts.retain(|c| !c.path.as_os_str().is_empty());
             }
-            let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
-            // An image built by `docker/build-push-action`: the Dockerfile it builds (its
-            // `file:`, else `Dockerfile` in its `context:`) is judged like `docker build -f`.
-            if action.eq_ignore_ascii_case("docker/build-push-action") {
-                let context = input("context").unwrap_or_else(|| ".".to_owned());
-                let file = input("file")
-                    .unwrap_or_else(|| format!("{}/Dockerfile", context.trim_end_matches('/')));
-                // Its `build-args:` (one `NAME=value` a line) give the Dockerfile's `ARG`s.
-                let build_args: String = input("build-args")
-                    .unwrap_or_default()
-                    .lines()
-                    .map(str::trim)
-                    .filter(|arg| arg.contains('='))
-                    .map(|arg| format!(" --build-arg '{}'", arg.replace('\'', "'\\''")))
-                    .collect();
-                let target = input("target").map_or_else(String::new, |t| format!(" --target {t}"));
-                out.push(Script {
-                    context: format!("job `{job}`, {step_name} (`{action}`)"),
-                    text: format!("docker build -f {file}{build_args}{target} {context}"),
-                    place: Place::Action {
-                        uses: uses.to_owned(),
-                    },
-                    env,
-                    working_directory: None,
-                    matrix: matrix.clone(),
-                    at: step.offset,
-                    checkouts: checkouts.clone(),
-                    job: Some(job.clone()),
-                    parameters: false,
-                });
+            let Some((text, dir)) = action_command(step, action) else {
                 continue;
-            }
-            // Owners and repositories on GitHub are case-insensitive. `PyO3/maturin-action`
-            // runs maturin (`command:`, `build` by default), which runs cargo.
-            let maturin = action.eq_ignore_ascii_case("PyO3/maturin-action");
-            if !maturin && !CARGO_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) {
-                continue;
-            }
-            let command = match input("command") {
-                Some(command) => command,
-                None if maturin => "build".to_owned(),
-                None => continue,
-            };
-            let program = if maturin {
-                "maturin"
-            } else if input("use-cross").is_some_and(|v| v == "true") {
-                "cross"
-            } else {
-                "cargo"
-            };
-            let args = input("args").unwrap_or_default().replace('\n', " ");
-            // maturin-action builds in its `working-directory:` (from the repository's root).
-            let working_directory = match input("working-directory") {
-                Some(dir) if maturin => Some(dir),
-                _ => working_directory,
             };
             out.push(Script {
                 context: format!("job `{job}`, {step_name} (`{action}`)"),
-                text: format!("{program} {command} {args}").trim_end().to_owned(),
+                text,
                 place: Place::Action {
                     uses: uses.to_owned(),
                 },
                 env,
-                working_directory,
+                working_directory: match dir {
+                    RunsIn::Step => working_directory,
+                    RunsIn::Root => None,
+                    RunsIn::Given(dir) => Some(dir),
+                },
                 matrix: matrix.clone(),
                 at: step.offset,
                 checkouts: checkouts.clone(),
@@ -212,6 +163,90 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
             });
         }
     }
+}
+
+/// Where an action runs what it runs.
+enum RunsIn {
+    /// The step's directory (its `working-directory:`, the job's default).
+    Step,
+    /// The repository's root (a `docker build` names its own context).
+    Root,
+    /// The directory its own input names.
+    Given(String),
+}
+
+/// What an action step runs that the walk reads, as a shell command, and where; `None` for
+/// an action that runs none of it.
+/// - `docker/build-push-action`: `docker build` of its `file:` (else `Dockerfile` in its
+///   `context:`), with its `build-args:` and `target:`, judged like `docker build -f`;
+/// - `taiki-e/upload-rust-binary-action`: `cargo build --release` (`build-tool: cross`:
+///   `cross build`), locked only with `locked: true` (its input since 1.24);
+/// - `PyO3/maturin-action`: `maturin COMMAND ARGS` (`build` by default) in its
+///   `working-directory:`;
+/// - [`CARGO_ACTIONS`]: `cargo COMMAND ARGS` (`use-cross: true`: `cross`).
+///
+/// Owners and repositories on GitHub are case-insensitive.
+fn action_command(step: &Node, action: &str) -> Option<(String, RunsIn)> {
+    let input = |name: &str| step.get("with").and_then(|w| w.get(name)).map(key_name);
+    let is = |name: &str| action.eq_ignore_ascii_case(name);
+    if is("docker/build-push-action") {
+        let context = input("context").unwrap_or_else(|| ".".to_owned());
+        let file = input("file")
+            .unwrap_or_else(|| format!("{}/Dockerfile", context.trim_end_matches('/')));
+        // Its `build-args:` (one `NAME=value` a line) give the Dockerfile's `ARG`s.
+        let build_args: String = input("build-args")
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|arg| arg.contains('='))
+            .map(|arg| format!(" --build-arg '{}'", arg.replace('\'', "'\\''")))
+            .collect();
+        let target = input("target").map_or_else(String::new, |t| format!(" --target {t}"));
+        let text = format!("docker build -f {file}{build_args}{target} {context}");
+        return Some((text, RunsIn::Root));
+    }
+    if is("taiki-e/upload-rust-binary-action") {
+        let program = match input("build-tool").as_deref() {
+            Some("cross") => "cross build",
+            Some("cargo-zigbuild") => "cargo zigbuild",
+            _ => "cargo build",
+        };
+        let locked = if input("locked").as_deref() == Some("true") {
+            " --locked"
+        } else {
+            ""
+        };
+        let manifest =
+            input("manifest-path").map_or_else(String::new, |m| format!(" --manifest-path {m}"));
+        return Some((
+            format!("{program} --release{locked}{manifest}"),
+            RunsIn::Step,
+        ));
+    }
+    let maturin = is("PyO3/maturin-action");
+    if !maturin && !CARGO_ACTIONS.iter().any(|a| is(a)) {
+        return None;
+    }
+    let command = match input("command") {
+        Some(command) => command,
+        None if maturin => "build".to_owned(),
+        None => return None,
+    };
+    let program = if maturin {
+        "maturin"
+    } else if input("use-cross").is_some_and(|v| v == "true") {
+        "cross"
+    } else {
+        "cargo"
+    };
+    let args = input("args").unwrap_or_default().replace('\n', " ");
+    let text = format!("{program} {command} {args}").trim_end().to_owned();
+    // maturin-action builds in its `working-directory:` (from the repository's root).
+    let dir = match input("working-directory") {
+        Some(dir) if maturin => RunsIn::Given(dir),
+        _ => RunsIn::Step,
+    };
+    Some((text, dir))
 }
 
 /// Where each of a `run:` step's lines is written, searched from `cursor` (the line of its

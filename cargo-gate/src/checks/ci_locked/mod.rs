@@ -65,7 +65,9 @@
 //! `inputs`) and that `env:` does not define otherwise, with an optional `+toolchain`, is an
 //! invocation. Steps that run cargo through an action (`actions-rs/cargo` and its forks:
 //! `command:`, `args:`, `use-cross:`) are invocations located at their `command:` input (at
-//! their `uses:` when that input is not written on its own line). maturin runs cargo too:
+//! their `uses:` when that input is not written on its own line); so is
+//! `taiki-e/upload-rust-binary-action`'s release build (`cargo build --release`, locked with
+//! `locked: true`). maturin runs cargo too:
 //! `maturin build|develop|publish` (and `PyO3/maturin-action`) is an invocation, locked by
 //! `--locked`/`--frozen` or by `locked`/`frozen` in `[tool.maturin]` of the `pyproject.toml`
 //! beside the crate it builds. Without a committed

@@ -1247,3 +1247,29 @@ fn a_continued_recipe_line_is_placed_at_cargo() {
         outcome.findings[0].message
     );
 }
+
+/// nextest's release uploads binaries built by `taiki-e/upload-rust-binary-action`: a
+/// `cargo build --release` of its own, locked only with `locked: true`.
+#[test]
+fn an_upload_rust_binary_step_is_a_release_build() {
+    let workflow = "\
+jobs:
+  upload:
+    steps:
+      - uses: taiki-e/upload-rust-binary-action@v1
+        with:
+          bin: app
+      - uses: taiki-e/upload-rust-binary-action@v1
+        with:
+          bin: app
+          locked: true
+";
+    let outcome = run(&[(".github/workflows/release.yml", workflow)]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/release.yml:4:9 Error `cargo build --release` (job `upload`, step 1 (`taiki-e/upload-rust-binary-action`)"
+        ]
+    );
+    assert_eq!(outcome.summary, "1 of 2 cargo invocation(s) lack --locked");
+}
