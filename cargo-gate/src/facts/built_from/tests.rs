@@ -25,6 +25,17 @@ fn profile_with_unit(dir: &Path, src: &Path) -> (PathBuf, String) {
     (dep_info, message.to_string())
 }
 
+/// `units` as cargo reports them when it compiled them (not fresh).
+fn as_compiled(units: &[Unit]) -> Vec<Unit> {
+    units
+        .iter()
+        .map(|u| Unit {
+            fresh: false,
+            ..u.clone()
+        })
+        .collect()
+}
+
 #[test]
 fn a_path_unit_is_read_with_its_dep_info_and_fingerprint() {
     let dir = tempfile::tempdir().unwrap();
@@ -65,13 +76,7 @@ fn a_source_changed_after_the_compile_is_unproven_until_its_content_is_recorded(
         "changed after the compile"
     );
     // Recorded as compiled now: the same content is proven, other content is not.
-    let compiled: Vec<Unit> = found
-        .iter()
-        .map(|u| Unit {
-            fresh: false,
-            ..u.clone()
-        })
-        .collect();
+    let compiled = as_compiled(&found);
     record(&compiled, dir.path());
     assert!(unproven(&found, dir.path()).is_empty());
     std::fs::write(&src, "pub fn f() { loop {} }\n").unwrap();
@@ -192,13 +197,7 @@ fn relative_sources_are_the_roots_and_a_missing_one_is_unproven() {
         );
     }
     let elsewhere = tempfile::tempdir().unwrap();
-    let compiled: Vec<Unit> = found
-        .iter()
-        .map(|u| Unit {
-            fresh: false,
-            ..u.clone()
-        })
-        .collect();
+    let compiled = as_compiled(&found);
     // Recorded against a root where the source is missing: the record is of an absence.
     record(&compiled, elsewhere.path());
     assert_eq!(unproven(&found, elsewhere.path()), found);
