@@ -16,7 +16,9 @@ use crate::check::{
 };
 pub use crate::facts::FoundManifest;
 use crate::facts::{Kernels, NotBuilt};
-use crate::shared::outcomes::{BUILD_LOG, is_untracked_build, outside_gate_build, unresolved};
+use crate::shared::outcomes::{
+    BUILD_LOG, is_compiled_by_nothing, is_untracked_build, outside_gate_build, unresolved,
+};
 use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved};
 use crate::stage::Stage;
 use gate_formats::kernel_manifest::Outcome as Built;
@@ -102,8 +104,16 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
         (true, _) => "in no package".to_owned(),
         (false, n) => format!("in {within} and in no package ({n})"),
     };
+    // Sources that nothing compiles lie outside gate-build without being compiled there.
+    let unbuilt = counted.iter().filter(|f| is_compiled_by_nothing(f)).count();
+    let verb = match unbuilt {
+        0 => "are compiled outside gate-build".to_owned(),
+        n => {
+            format!("are outside gate-build ({n} of them compiled by nothing a build script shows)")
+        }
+    };
     Some(format!(
-        "{what} {place} are compiled outside gate-build, so their kernels are not checked"
+        "{what} {place} {verb}, so their kernels are not checked"
     ))
 }
 
@@ -337,6 +347,15 @@ mod tests {
              are not checked"
         );
         assert_eq!(describe_outside(&[Finding::note("x.cu")]), None);
+        // One that nothing compiles is outside gate-build, not compiled there.
+        let unbuilt = Finding::warning("y.cu").subject("a".to_owned()).group(
+            "a: CUDA sources not compiled by anything its build script shows, not by gate-build",
+        );
+        assert_eq!(
+            text(&[source(Some("a")), unbuilt]),
+            "2 CUDA source(s) in 1 package(s) (a) are outside gate-build (1 of them compiled by \
+             nothing a build script shows), so their kernels are not checked"
+        );
     }
 
     #[test]

@@ -98,6 +98,19 @@ pub fn outside_gate_build(
     findings
 }
 
+/// How a source that nothing compiles is said, in its finding's message and group.
+const NOT_COMPILED: &str = "not compiled by anything its build script shows";
+const NO_BUILD_SCRIPT: &str = "with no build script";
+
+/// Whether `finding` is one of [`outside_gate_build`]'s for a source that nothing the
+/// evidence shows compiles (and that counts: a kernel of this build by its place).
+pub fn is_compiled_by_nothing(finding: &Finding) -> bool {
+    finding
+        .group
+        .as_deref()
+        .is_some_and(|g| g.contains(NOT_COMPILED) || g.contains(NO_BUILD_SCRIPT))
+}
+
 /// The group of [`untracked_builds`]' findings, after the package's name.
 const UNTRACKED_GROUP: &str = "CUDA compiled from sources not tracked here, not by gate-build";
 
@@ -251,9 +264,9 @@ impl Outside {
                 "compiled by no build script and named by no code that ships".to_owned()
             }
             Outside::NotCompiled if owner.is_some_and(|p| p.build_script.is_some()) => {
-                "not compiled by anything its build script shows".to_owned()
+                NOT_COMPILED.to_owned()
             }
-            Outside::NotCompiled => "with no build script".to_owned(),
+            Outside::NotCompiled => NO_BUILD_SCRIPT.to_owned(),
         };
         let message = match self {
             Outside::TestData => format!(
