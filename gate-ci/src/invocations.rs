@@ -526,6 +526,39 @@ pub fn rewrites_lockfile(line: &str) -> Option<(usize, String)> {
     })
 }
 
+/// The first command of `line` that takes the toolchain pin away, so that what is built after
+/// it runs on whatever toolchain the runner has (helix's release job: `rm rust-toolchain.toml`
+/// before `cargo build --release`): `rm`, `unlink`, `git rm` of `rust-toolchain.toml` or
+/// `rust-toolchain`, `mv` of one elsewhere, or `rustup override set`. Its byte offset and text.
+pub fn removes_toolchain_pin(line: &str) -> Option<(usize, String)> {
+    let words_line = github_expressions_as_words(line);
+    commands(&words_line).into_iter().find_map(|words| {
+        let start = usize::from(words.first().is_some_and(|w| w.text == "sudo"));
+        let texts: Vec<&str> = words[start..].iter().map(|w| w.text.as_str()).collect();
+        let pin = |w: &&str| {
+            let base = w.rsplit(['/', '\\']).next().unwrap_or(w);
+            matches!(base, "rust-toolchain.toml" | "rust-toolchain")
+        };
+        fn operands<'w>(rest: &[&'w str]) -> Vec<&'w str> {
+            rest.iter()
+                .copied()
+                .filter(|w| !w.starts_with('-'))
+                .collect()
+        }
+        let removes = match texts.as_slice() {
+            ["rm" | "unlink", rest @ ..] | ["git", "rm", rest @ ..] => {
+                operands(rest).iter().any(pin)
+            }
+            ["mv", rest @ ..] => operands(rest).first().is_some_and(pin),
+            ["rustup", "override", "set", ..] => true,
+            _ => false,
+        };
+        let first = words.get(start)?;
+        let end = words.last().map_or(first.end, |w| w.end);
+        removes.then(|| (first.offset, line[first.offset..end].trim().to_owned()))
+    })
+}
+
 /// The words of one command with every variable that `env:` defines replaced by the words
 /// of its value, as the shell splits an unquoted expansion (values naming further variables
 /// are followed a few levels deep), and each `${{ matrix.NAME }}` by its value in `matrix`,
@@ -773,6 +806,35 @@ mod tests {
         );
         let found = invocations("cargo ${CARGO_X} build --locked", true, &env, None, &[]);
         assert!(matches!(found[0].kind, Kind::Judged { locked: true, .. }));
+    }
+
+    #[test]
+    fn commands_that_take_the_toolchain_pin_away() {
+        let removes = |line: &str| removes_toolchain_pin(line).map(|(_, w)| w);
+        for (line, found) in [
+            ("rm rust-toolchain.toml", Some("rm rust-toolchain.toml")),
+            (
+                "cd x && sudo rm -f ./rust-toolchain",
+                Some("rm -f ./rust-toolchain"),
+            ),
+            (
+                "git rm -q rust-toolchain.toml",
+                Some("git rm -q rust-toolchain.toml"),
+            ),
+            (
+                "mv rust-toolchain.toml /tmp/",
+                Some("mv rust-toolchain.toml /tmp/"),
+            ),
+            (
+                "rustup override set stable",
+                Some("rustup override set stable"),
+            ),
+            ("mv pin.toml rust-toolchain.toml", None),
+            ("cat rust-toolchain.toml", None),
+            ("rm -rf target", None),
+        ] {
+            assert_eq!(removes(line).as_deref(), found, "{line}");
+        }
     }
 
     #[test]

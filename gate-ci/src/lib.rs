@@ -80,6 +80,9 @@ pub struct Calls {
     /// What CI runs that the walk does not read (another CI system's configuration, an orb's
     /// command), with where: their cargo calls are not among [`Calls::calls`].
     pub unread: Vec<(Site, Unread)>,
+    /// Where CI takes the toolchain pin away (`rm rust-toolchain.toml`), with the command as
+    /// written: what it builds after runs on the runner's toolchain.
+    pub unpinned: Vec<(Site, String)>,
     pub tally: Tally,
 }
 
@@ -122,5 +125,9 @@ impl Visit for Calls {
 
     fn unread(&mut self, site: Site, unread: Unread) {
         self.unread.push((site, unread));
+    }
+
+    fn unpinned(&mut self, site: Site, written: &str) {
+        self.unpinned.push((site, written.to_owned()));
     }
 }

@@ -1,7 +1,7 @@
 //! `toolchain.pinned`: the workspace names an exact toolchain, declares `rust-version` for
 //! every member, and the pinned toolchain is installed on this machine.
 //!
-//! Three facts, each reported on its own:
+//! Five facts, each reported on its own:
 //!
 //! 1. **The pin.** `rust-toolchain.toml` (`[toolchain] channel`) or the legacy
 //!    `rust-toolchain` file (a single line, or the same TOML) at the workspace root names an
@@ -26,6 +26,10 @@
 //!    to start cargo in the workspace), with the `rustup toolchain install` command. No rustup
 //!    on PATH, or a listing that fails, is a SKIP (unavailable: the run could not evaluate)
 //!    unless the first two facts already fail.
+//! 5. **Kept in CI.** A command CI runs that takes the pin away (`rm rust-toolchain.toml`,
+//!    `git rm`, `mv` of it elsewhere, `rustup override set`; read in the walk of CI that
+//!    `ci.locked` makes, scripts and recipes included) warns at the command
+//!    (`pin-removed-in-ci`): what that job builds is built on the runner's toolchain.
 
 use crate::check::{
     Check, CheckMeta, Code, Context, Finding, Location, Outcome, Severity, SkipKind,
@@ -105,6 +109,10 @@ crate::finding_codes! {
             name: "invalid-rust-version",
             summary: "a rust-version that is neither a string nor inherited",
         },
+        PinRemovedInCi => Code {
+            name: "pin-removed-in-ci",
+            summary: "CI takes the toolchain file away before it builds, so what it builds runs on the runner's toolchain",
+        },
         UnreadableManifest => crate::check::UNREADABLE_MANIFEST,
         InvalidManifest => crate::check::INVALID_MANIFEST,
     }
@@ -113,6 +121,30 @@ crate::finding_codes! {
 impl crate::shared::outcomes::ManifestCodes for FindingCode {
     const UNREADABLE: Self = FindingCode::UnreadableManifest;
     const INVALID: Self = FindingCode::InvalidManifest;
+}
+
+/// A warning for each command CI runs that takes the toolchain pin away (helix's release
+/// job removes `rust-toolchain.toml` before `cargo build --release`): what that job builds,
+/// and ships, is built on the runner's toolchain, whatever the pin says.
+fn removed_in_ci(ctx: &Context<'_>) -> Vec<Finding> {
+    ctx.facts
+        .ci_features()
+        .unpinned
+        .iter()
+        .map(|(site, written)| {
+            let location = match site.at {
+                Some((line, column)) => Location::at(site.rel.clone(), line, column),
+                None => Location::file(site.rel.clone()),
+            };
+            Finding::warning(format!(
+                "`{written}`: CI takes the toolchain pin away, so what it builds after runs on \
+                 the runner's toolchain, not the pinned one (fix: build with the pin, or install \
+                 the toolchain that job needs and name it there with `+TOOLCHAIN`)"
+            ))
+            .code(FindingCode::PinRemovedInCi)
+            .at(location)
+        })
+        .collect()
 }
 
 const TOML_FILE: &str = "rust-toolchain.toml";
@@ -234,6 +266,7 @@ fn evaluate(
         }
     }
 
+    findings.extend(removed_in_ci(ctx));
     let has_errors = findings.iter().any(|f| f.severity == Severity::Error);
     let mut installed = String::new();
     if let PinState::Exact(pin) | PinState::Loose(_, pin) = &pin {
@@ -825,6 +858,42 @@ mod tests {
         ));
         assert!(!names_pin("1.95.0-x86_64-unknown-linux-gnu", "1.95"));
         assert!(!names_pin("1.95.1-x86_64-unknown-linux-gnu", "1.95.0"));
+    }
+
+    /// helix's release job removes `rust-toolchain.toml` before `cargo build --release`: the
+    /// pin holds here, but not for what that job ships. A warning at the command; a job
+    /// that only lists the file, or moves another file onto it, takes nothing away.
+    #[test]
+    fn a_pin_that_ci_takes_away_warns_where_it_does() {
+        let workflow = "\
+jobs:
+  release:
+    steps:
+      - run: ls rust-toolchain.toml && mv pin.toml rust-toolchain.toml
+      - run: rm -f rust-toolchain.toml
+      - run: cargo build --release --locked
+";
+        let outcome = run(&[
+            ("rust-toolchain.toml", PIN),
+            ("Cargo.toml", WS_ROOT),
+            ("app/Cargo.toml", APP_INHERITS),
+            (".github/workflows/release.yml", workflow),
+        ]);
+        assert_eq!(outcome.status, Status::Warn, "{outcome:?}");
+        let warnings: Vec<String> = outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| format!("{} {}", f.location.as_ref().unwrap(), f.message))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with(
+                ".github/workflows/release.yml:5:14 `rm -f rust-toolchain.toml`: CI takes the \
+                 toolchain pin away"
+            ),
+            "{warnings:#?}"
+        );
     }
 
     #[test]

@@ -857,11 +857,15 @@ impl FeatureSet {
 }
 
 /// The feature sets CI builds the workspace with, and the CI calls whose features the gate
-/// cannot add (named, for a note).
+/// cannot add (named, for a note); read in the same walk of CI, where CI takes the toolchain
+/// pin away.
 #[derive(Debug, Clone, Default)]
 pub struct CiFeatures {
     pub sets: Vec<FeatureSet>,
     pub unknown: Vec<String>,
+    /// Each command that removes the toolchain pin (`rm rust-toolchain.toml`): where it is
+    /// written, and the command as written.
+    pub unpinned: Vec<(gate_ci::Site, String)>,
 }
 
 impl CiFeatures {

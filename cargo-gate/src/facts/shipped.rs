@@ -22,6 +22,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
     let Ok(calls) = gate_ci::cargo_calls(root, top) else {
         return out;
     };
+    out.unpinned.clone_from(&calls.unpinned);
     let mut unknown = Vec::new();
     for call in &calls.calls {
         // maturin's features are the one crate's it builds into a wheel: judged for

@@ -233,6 +233,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                 masked: Some(file.commands),
             };
             self.cargo_make(&at, file.env, context);
+            self.unpins(&at);
             for (mut invocation, context, each) in self.judged_line(&line.text, vars, context) {
                 // Shown as written in the file, not as the masked copy reads.
                 let end = invocation.offset + invocation.command.len();

@@ -135,6 +135,9 @@ pub trait Visit {
     /// Something CI runs that the walk does not read, so its cargo calls go unjudged:
     /// [`Unread`] says what.
     fn unread(&mut self, site: Site, unread: Unread);
+    /// A command that takes the toolchain pin away (`written`, as written:
+    /// [`crate::invocations::removes_toolchain_pin`]). Nothing by default.
+    fn unpinned(&mut self, _site: Site, _written: &str) {}
 }
 
 /// What CI runs that the walk does not read.
@@ -464,10 +467,18 @@ impl<V: Visit> Walker<'_, '_, V> {
                     }
                 }
                 self.cargo_make(&at, &script.env, &script.context);
+                self.unpins(&at);
                 let spawns = started_each(&line.text, &starts, &dir, &script.matrix);
                 self.spawns(&spawns, &at, script, scoped);
                 dir = next;
             }
+        }
+    }
+
+    /// Says a command of the line that takes the toolchain pin away.
+    fn unpins(&mut self, at: &Written<'_, '_>) {
+        if let Some((_, written)) = crate::invocations::removes_toolchain_pin(&at.line.text) {
+            self.visit.unpinned(line_site(at), &written);
         }
     }
 
