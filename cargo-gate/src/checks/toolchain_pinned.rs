@@ -27,8 +27,8 @@
 //!    on PATH, or a listing that fails, is a SKIP (unavailable: the run could not evaluate)
 //!    unless the first two facts already fail.
 //! 5. **Kept in CI.** A command CI runs that takes the pin away (`rm rust-toolchain.toml`,
-//!    `git rm`, `mv` of it elsewhere, `rustup override set`; read in the walk of CI that
-//!    `ci.locked` makes, scripts and recipes included) warns at the command
+//!    `git rm`, `mv` of it elsewhere, `rustup override set`; found in the walk of CI that
+//!    gives the CI feature sets, scripts and recipes included) warns at the command
 //!    (`pin-removed-in-ci`): what that job builds is built on the runner's toolchain.
 
 use crate::check::{
