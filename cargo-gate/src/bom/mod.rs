@@ -218,10 +218,15 @@ pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFil
                     .as_ref()
                     .map_or(s.to_owned(), |t| optional::declared_features(s, t))
             });
+            let outside_out_dir = builder
+                .outside_out_dir
+                .clone()
+                .or_else(|| tracked_table_output(call, &package.dir, facts, &rel));
             builders.push(Builder {
                 ships: shipped(package),
                 untracked: untracked_inputs(call, &package.dir, facts),
                 switch: own.or_else(|| optional::switch_of(facts, package)),
+                outside_out_dir,
                 ..builder
             });
         }
@@ -377,6 +382,31 @@ fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) -> Vec<Stri
         return Vec::new();
     }
     untracked
+}
+
+/// A raw nvcc call over a table ([`scripts::Call::tabled`]) whose PTX (cubin, fatbin) is a
+/// file tracked in the package: the build writes into the source tree, not `OUT_DIR`
+/// (vllm-rust's `output: "kernels/paged_attention.ptx"`), as `rel:line (the path)`.
+fn tracked_table_output(
+    call: &scripts::Call,
+    dir: &Path,
+    facts: &Facts,
+    rel: &str,
+) -> Option<String> {
+    if !call.tabled {
+        return None;
+    }
+    let written = call.inputs.iter().find(|input| {
+        let artifact = [".ptx", ".cubin", ".fatbin"]
+            .iter()
+            .any(|e| input.ends_with(e));
+        let path = gate_support::path::normalize(&dir.join(input));
+        artifact && facts.index.files.iter().any(|f| f.path == path)
+    })?;
+    Some(format!(
+        "{rel}:{} ({written}, a tracked file its table names beside the sources)",
+        call.line
+    ))
 }
 
 /// The builders of `source`, in words (`cc with .cuda(true) (k/build.rs:3), …`); `None` when

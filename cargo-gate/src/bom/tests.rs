@@ -727,3 +727,44 @@ fn a_feature_read_from_its_variable_is_named_as_declared() {
         "feature \"cuda_kernels\" and feature \"x_y\""
     );
 }
+
+/// vllm-rust's shape, whole: raw nvcc over a `const` table; the files it names are built by
+/// it (their tracked PTX too, which makes the build write into the source tree), the one it
+/// does not name by nothing.
+#[test]
+fn raw_nvcc_over_a_table_builds_what_it_names_and_writes_its_tracked_ptx() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"const KERNELS: &[(&str, &str)] = &[("kernels/a.cu", "kernels/a.ptx")];
+fn main() {
+    for (source, output) in KERNELS {
+        std::process::Command::new("nvcc").args(["--ptx", "-o", output, source]).status().unwrap();
+    }
+}
+"#;
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"core\"]\n"),
+            (
+                "core/Cargo.toml",
+                "[package]\nname = \"core\"\nversion = \"0.1.0\"\n",
+            ),
+            ("core/src/lib.rs", ""),
+            ("core/build.rs", script),
+            ("core/kernels/a.cu", "__global__ void a() {}\n"),
+            ("core/kernels/a.ptx", "// PTX\n"),
+            ("core/kernels/unlisted.cu", "__global__ void u() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["core"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(named("core/kernels/a.cu"), ["core/build.rs:4"]);
+    assert_eq!(named("core/kernels/a.ptx"), ["core/build.rs:4"]);
+    assert!(named("core/kernels/unlisted.cu").is_empty(), "{sources:#?}");
+    assert_eq!(
+        builders[0].outside_out_dir.as_deref(),
+        Some("core/build.rs:4 (kernels/a.ptx, a tracked file its table names beside the sources)")
+    );
+}
