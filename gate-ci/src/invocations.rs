@@ -636,7 +636,9 @@ fn conditional<'e>(word: &'e str, env: &'e [(String, String)]) -> Option<&'e str
         None => (false, rest),
     };
     let set = !colon || !value.is_empty();
-    match (rest.chars().next()?, &rest[1..]) {
+    // By characters: what follows the name may be any UTF-8 (`${NAMEé}`).
+    let mut chars = rest.chars();
+    match (chars.next()?, chars.as_str()) {
         ('+', alternative) => Some(if set { alternative } else { "" }),
         ('-', default) => Some(if set { value } else { default }),
         _ => None,
@@ -806,6 +808,15 @@ mod tests {
         );
         let found = invocations("cargo ${CARGO_X} build --locked", true, &env, None, &[]);
         assert!(matches!(found[0].kind, Kind::Judged { locked: true, .. }));
+    }
+
+    /// A hostile workflow's `${Aé}`, with `A` defined: no panic, and no expansion.
+    #[test]
+    fn a_conditional_expansion_may_hold_any_utf8() {
+        let env = [("A".to_owned(), "x".to_owned())];
+        assert_eq!(conditional("${Aé}", &env), None);
+        assert_eq!(conditional("${A:+é}", &env), Some("é"));
+        assert!(invocations("cargo build ${Aé}", true, &env, None, &[]).len() == 1);
     }
 
     #[test]

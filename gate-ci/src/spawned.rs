@@ -478,9 +478,10 @@ pub(crate) fn dockerfile_runs(text: &str) -> Vec<(usize, &str)> {
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         let end = instruction_end(text, pos);
+        // Bytes, not `str` slices: a line may open with any UTF-8 (`# ┌───`).
         let is_run = trimmed.len() > 3
-            && trimmed[..3].eq_ignore_ascii_case("RUN")
-            && trimmed[3..].starts_with([' ', '\t']);
+            && trimmed.as_bytes()[..3].eq_ignore_ascii_case(b"RUN")
+            && matches!(trimmed.as_bytes()[3], b' ' | b'\t');
         if is_run {
             let mut start = pos + indent + 3;
             // Options of RUN (`--mount=…`, `--network=…`) come before the command.

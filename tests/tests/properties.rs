@@ -1,12 +1,13 @@
-//! Property tests of everything that reads untrusted text: the configuration parser, the Rust
-//! lexer (behind `boundary.unsafe`), the PTX parser (gate-build and `cuda.contracts`) and the
-//! record readers (`history.jsonl` and run directories). Whatever the input: no panic, and
+//! Property tests of everything that reads untrusted text: the configuration parser, the CI
+//! walk (behind `ci.locked`), the Rust lexer (behind `boundary.unsafe`), the PTX parser
+//! (gate-build and `cuda.contracts`) and the record readers (`history.jsonl` and run
+//! directories). Whatever the input: no panic, and
 //! the invariants below.
 //!
 //! `cargo test -p gate-tests --test properties` runs 256 cases per property (proptest's
 //! default); `PROPTEST_CASES=100000 cargo test --release -p gate-tests --test properties`
 //! searches longer. A failure prints the smallest input proptest found and keeps it under
-//! `tests/proptest-regressions/` so it is tried first next time.
+//! `tests/tests/properties.proptest-regressions` so it is tried first next time.
 
 use proptest::prelude::*;
 
@@ -73,6 +74,38 @@ const RUST_BITS: &[&str] = &[
     "1e-3",
 ];
 
+/// Pieces of the files the CI walk reads (workflows, Dockerfiles, Makefiles, justfiles,
+/// scripts), the ones that once made it panic among them: a multi-byte character where a
+/// byte slice was taken (`# ┌─┐` at a Dockerfile line's start, `${Aé}`).
+const CI_BITS: &[&str] = &[
+    "jobs:\n  a:\n    steps:\n      - run: ",
+    "cargo build",
+    " --locked",
+    "docker build -f Dockerfile .",
+    "make all",
+    "just ci",
+    "./ci/t.sh",
+    "FULL=1 ",
+    "${A:+x}",
+    "${Aé}",
+    "${{ matrix.x }}",
+    "<< parameters.p >>",
+    "RUN ",
+    "# ┌─┐",
+    "é",
+    "\\\n",
+    "\n",
+    "\t",
+    "all:\n\t",
+    "$(CARGO) ",
+    "ci *args:\n    ",
+    "{{args}}",
+    "&& ",
+    "; ",
+    "'",
+    "\"",
+];
+
 const PTX_BITS: &[&str] = &[
     ".version ",
     "9.0",
@@ -95,6 +128,35 @@ const PTX_BITS: &[&str] = &[
 ];
 
 proptest! {
+    #[test]
+    fn the_ci_walk_never_panics(
+        workflow in shaped(CI_BITS),
+        dockerfile in shaped(CI_BITS),
+        recipes in shaped(CI_BITS),
+        script in shaped(CI_BITS),
+    ) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        // Every file is reached: the workflow starts each, then runs the generated line.
+        let workflow = format!(
+            "jobs:\n  a:\n    steps:\n      - run: docker build -f Dockerfile .\n      - run: \
+             make all\n      - run: just ci\n      - run: ./ci/t.sh\n      - run: {workflow}"
+        );
+        for (rel, text) in [
+            (".github/workflows/ci.yml", &workflow),
+            (".gitlab-ci.yml", &workflow),
+            ("Dockerfile", &dockerfile),
+            ("Makefile", &recipes),
+            ("justfile", &recipes),
+            ("ci/t.sh", &script),
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("a directory");
+            std::fs::write(path, text).expect("written");
+        }
+        let _ = gate_ci::cargo_calls(root, None);
+    }
+
     #[test]
     fn the_config_parser_never_panics(text in shaped(TOML_BITS)) {
         let _ = cargo_gate::config::parse_gate_toml(&text, "gate.toml", &cargo_gate::registry::known());

@@ -142,11 +142,27 @@ impl Display {
                     let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
                 }
             });
-            let result = body();
-            self.done.store(true, Ordering::Relaxed);
-            ticker.thread().unpark();
-            result
+            // Told to stop however `body` ends: a panic that unwinds past here would leave
+            // the ticker drawing forever, and the scope waiting on it (a hung run).
+            let _stop = Stop {
+                done: &self.done,
+                ticker: ticker.thread().clone(),
+            };
+            body()
         })
+    }
+}
+
+/// Stops the live line's thread when dropped: on return and on unwind alike.
+struct Stop<'a> {
+    done: &'a std::sync::atomic::AtomicBool,
+    ticker: std::thread::Thread,
+}
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        self.ticker.unpark();
     }
 }
 
@@ -211,5 +227,26 @@ impl Progress for Display {
         if show {
             self.say(&format!("gate: finished {id} in {}", self.seconds(elapsed)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// zksync-airbender: a panic in the run (a bug) left the live line's thread drawing
+    /// forever and the run hung. The panic now comes out, and promptly.
+    #[test]
+    fn a_panic_in_the_run_stops_the_live_line() {
+        let (sent, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let display = Display::new(Verbosity::Normal, "pilot", true, false);
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                display.around(|| panic!("a bug in the run"))
+            }));
+            let _ = sent.send(ran.is_err());
+        });
+        let panicked = received.recv_timeout(Duration::from_secs(20));
+        assert_eq!(panicked, Ok(true), "the run hung or did not panic");
     }
 }

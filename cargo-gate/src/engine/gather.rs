@@ -91,7 +91,15 @@ pub(super) fn gather(
         if prepared.plan.iter().any(|c| c.reads_graph()) {
             let targets = crate::shared::sections::targets(base.config);
             let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-            scope.spawn(move || base.facts.built_tree(base.cargo, &triples));
+            // Read ahead only: a panic here (a bug) is not the run's end. The checks that
+            // read the graph ask for it themselves, and the engine turns a panic in a check
+            // into that check's could-not-evaluate.
+            scope.spawn(move || {
+                let ahead = || {
+                    let _ = base.facts.built_tree(base.cargo, &triples);
+                };
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(ahead));
+            });
         }
         run_phases(&prepared.plan, &base, &waivers, progress)
     });

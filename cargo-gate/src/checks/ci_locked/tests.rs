@@ -1273,3 +1273,24 @@ jobs:
     );
     assert_eq!(outcome.summary, "1 of 2 cargo invocation(s) lack --locked");
 }
+
+/// zksync-airbender's Dockerfile opens with box-drawing characters (`# ┌───`): the reader
+/// sliced the line's first three bytes as a `str` and panicked (and the run hung). Any UTF-8
+/// at a line's start is read, and the `RUN` after it judged.
+#[test]
+fn a_dockerfile_line_may_open_with_any_utf8() {
+    let outcome = run(&[
+        (
+            ".github/workflows/d.yml",
+            "jobs:\n  d:\n    steps:\n      - run: docker build -f Dockerfile .\n",
+        ),
+        (
+            "Dockerfile",
+            "# ┌─┐ image\nFROM rust\nRUN cargo build --release\né\n",
+        ),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        ["Dockerfile:3:5 Error `cargo build --release` (Dockerfile built by job `d`, step 1)"]
+    );
+}
