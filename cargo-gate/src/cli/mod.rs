@@ -77,11 +77,24 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let mut redactor = Redactor::from_env();
     crate::tools::process::guard_secrets();
     crate::tools::process::install_interrupt_handler();
-    match dispatch(gate.command, &mut redactor) {
-        Ok(code) => code,
-        Err(err) => {
+    // A panic is a bug in the gate: it is said (the hook printed where), and the run is one
+    // that could not evaluate, never a verdict.
+    let dispatched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch(gate.command, &mut redactor)
+    }));
+    match dispatched {
+        Ok(Ok(code)) => code,
+        Ok(Err(err)) => {
             let _ = write!(std::io::stderr().lock(), "{}", redactor.text(&err.render()));
             err.exit_code()
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: cargo-gate failed inside (a bug in the gate, not in the workspace; the \
+                 message above says where): nothing was judged or recorded"
+            );
+            exit::COULD_NOT_EVALUATE
         }
     }
 }
