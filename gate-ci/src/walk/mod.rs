@@ -650,7 +650,12 @@ impl<V: Visit> Walker<'_, '_, V> {
         // A directory below the workspace root that holds a workspace of its own (a `fuzz/`
         // workspace, a separately published crate) builds that workspace's lockfile.
         let workspace = scope.unwrap_or(Path::new(""));
+        // `cargo install CRATE` builds the crate's own lockfile wherever it runs: only an
+        // install of a local path builds the workspace it sits in.
+        let local = |w: &str| w == "--path" || w.starts_with("--path=");
+        let anywhere = invocation.install && !invocation.command.split_whitespace().any(local);
         if let Some(d) = &effective
+            && !anywhere
             && reach::inside(d, workspace)
             && let Some(other) = self.nested_workspace(scope.is_some(), workspace, d)
         {

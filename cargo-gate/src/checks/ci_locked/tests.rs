@@ -1294,3 +1294,33 @@ fn a_dockerfile_line_may_open_with_any_utf8() {
         ["Dockerfile:3:5 Error `cargo build --release` (Dockerfile built by job `d`, step 1)"]
     );
 }
+
+/// zksync-airbender runs `cargo install cargo-binutils` with `working-directory:` a nested
+/// workspace: it builds cargo-binutils' own lockfile wherever it runs, so it is judged (a
+/// `cargo build` there builds the nested workspace's, and is not counted).
+#[test]
+fn an_install_in_a_nested_workspace_is_judged() {
+    let workflow = "\
+jobs:
+  tools:
+    steps:
+      - run: cargo build --locked
+      - run: cargo install cargo-binutils
+        working-directory: tools/sub
+      - run: cargo build
+        working-directory: tools/sub
+";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (
+            "tools/sub/Cargo.toml",
+            "[workspace]\n[package]\nname = \"sub\"\n",
+        ),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/workflows/ci.yml:5:14 Error `cargo install cargo-binutils` (job `tools`, step 2)"
+        ]
+    );
+}
