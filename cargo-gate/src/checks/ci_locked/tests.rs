@@ -1320,7 +1320,9 @@ jobs:
     assert_eq!(
         listed(&outcome),
         [
-            ".github/workflows/ci.yml:5:14 Error `cargo install cargo-binutils` (job `tools`, step 2)"
+            ".github/workflows/ci.yml:5:14 Error `cargo install cargo-binutils` (job `tools`, step 2)",
+            ".github/workflows/ci.yml:7:14 Note `cargo build` (job `tools`, step 3)",
         ]
     );
+    assert_eq!(outcome.status, crate::check::Status::Fail);
 }
