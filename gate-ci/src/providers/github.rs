@@ -95,43 +95,73 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
         let Some(steps) = body.get("steps").and_then(Node::as_sequence) else {
             continue;
         };
-        let mut job_env = workflow_env.clone();
-        job_env.extend(env_of(body));
-        let matrix = crate::matrix::combinations(body).unwrap_or_default();
-        let job_dir = default_directory(body).or_else(|| workflow_dir.clone());
-        let mut checkouts: Vec<OtherCheckout> = Vec::new();
-        for (index, step) in steps.iter().enumerate() {
-            let step_name = match step.get("name").and_then(Node::as_str) {
-                Some(name) => format!("step `{name}`"),
-                None => format!("step {}", index + 1),
-            };
-            let mut env = job_env.clone();
-            env.extend(env_of(step));
-            let working_directory = step
-                .get("working-directory")
-                .and_then(Node::scalar_text)
-                .or_else(|| job_dir.clone());
-            if let Some((key, run)) = step.entry("run")
-                && let Some(run) = run.as_str()
-            {
-                out.push(Script {
-                    context: format!("job `{job}`, {step_name}"),
-                    text: run.to_owned(),
-                    place: Place::Run,
-                    env,
-                    working_directory,
-                    matrix: matrix.clone(),
-                    at: key.offset,
-                    checkouts: checkouts.clone(),
-                    job: Some(job.clone()),
-                    parameters: false,
-                });
-                continue;
-            }
-            let Some(uses) = step.get("uses").and_then(Node::as_str) else {
-                continue;
-            };
-            let action = uses.split('@').next().unwrap_or(uses);
+        let mut env = workflow_env.clone();
+        env.extend(env_of(body));
+        let runs = Runs {
+            label: format!("job `{job}`"),
+            job: Some(job),
+            env,
+            matrix: crate::matrix::combinations(body).unwrap_or_default(),
+            dir: default_directory(body).or_else(|| workflow_dir.clone()),
+        };
+        steps_scripts(&runs, steps, ours, out);
+    }
+}
+
+/// A local composite action (`uses: ./.github/actions/x` in a workflow: its `action.yml` at
+/// `rel`): its `runs.steps` are read as a job's, named by the action. Its inputs are
+/// expressions (`${{ inputs.args }}`) the walk cannot expand.
+pub(crate) fn composite_scripts(doc: &Node, rel: &str, ours: Option<&str>, out: &mut Vec<Script>) {
+    let Some(runs) = doc.get("runs") else { return };
+    let composite = runs.get("using").and_then(Node::as_str) == Some("composite");
+    let Some(steps) = runs.get("steps").and_then(Node::as_sequence) else {
+        return;
+    };
+    if !composite {
+        return;
+    }
+    let action = rel.rsplit_once('/').map_or(rel, |(dir, _)| dir);
+    let runs = Runs {
+        label: format!("action `{action}`"),
+        job: None,
+        env: Vec::new(),
+        matrix: Vec::new(),
+        dir: None,
+    };
+    steps_scripts(&runs, steps, ours, out);
+}
+
+/// Where a list of steps runs: a workflow's job, or a composite action.
+struct Runs {
+    /// How its scripts' context begins (`` job `test` ``, `` action `.github/actions/x` ``).
+    label: String,
+    /// The job's name, for a workflow's job.
+    job: Option<String>,
+    env: Vec<(String, String)>,
+    matrix: Vec<crate::matrix::Combination>,
+    /// Its default working directory.
+    dir: Option<String>,
+}
+
+/// The scripts of `steps`, run where `runs` says: each `run:` step's, and what the actions
+/// the walk reads run ([`action_command`]).
+fn steps_scripts(runs: &Runs, steps: &[Node], ours: Option<&str>, out: &mut Vec<Script>) {
+    let mut checkouts: Vec<OtherCheckout> = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        let step_name = match step.get("name").and_then(Node::as_str) {
+            Some(name) => format!("step `{name}`"),
+            None => format!("step {}", index + 1),
+        };
+        let mut env = runs.env.clone();
+        env.extend(env_of(step));
+        let working_directory = step
+            .get("working-directory")
+            .and_then(Node::scalar_text)
+            .or_else(|| runs.dir.clone());
+        // A checkout changes where later steps' files are: before this step's script.
+        let uses = step.get("uses").and_then(Node::as_str);
+        let action = uses.map(|u| u.split('@').next().unwrap_or(u));
+        if let Some(action) = action {
             if let Some(other) = other_checkout(step, action, ours) {
                 checkouts.retain(|c| c.path != other.path);
                 checkouts.push(other);
@@ -140,28 +170,43 @@ pub(crate) fn github_scripts(doc: &Node, ours: Option<&str>, out: &mut Vec<Scrip
             if own_checkout_at_root(step, action) {
                 checkouts.retain(|c| !c.path.as_os_str().is_empty());
             }
-            let Some((text, dir)) = action_command(step, action) else {
-                continue;
-            };
-            out.push(Script {
-                context: format!("job `{job}`, {step_name} (`{action}`)"),
-                text,
-                place: Place::Action {
-                    uses: uses.to_owned(),
-                },
-                env,
-                working_directory: match dir {
-                    RunsIn::Step => working_directory,
-                    RunsIn::Root => None,
-                    RunsIn::Given(dir) => Some(dir),
-                },
-                matrix: matrix.clone(),
-                at: step.offset,
-                checkouts: checkouts.clone(),
-                job: Some(job.clone()),
-                parameters: false,
-            });
         }
+        let script = |context: String, text: String, place: Place, at: usize| Script {
+            context,
+            text,
+            place,
+            env: env.clone(),
+            working_directory: working_directory.clone(),
+            matrix: runs.matrix.clone(),
+            at,
+            checkouts: checkouts.clone(),
+            job: runs.job.clone(),
+            parameters: false,
+        };
+        if let Some((key, run)) = step.entry("run")
+            && let Some(run) = run.as_str()
+        {
+            let context = format!("{}, {step_name}", runs.label);
+            out.push(script(context, run.to_owned(), Place::Run, key.offset));
+            continue;
+        }
+        let (Some(uses), Some(action)) = (uses, action) else {
+            continue;
+        };
+        let Some((text, dir)) = action_command(step, action) else {
+            continue;
+        };
+        let context = format!("{}, {step_name} (`{action}`)", runs.label);
+        let place = Place::Action {
+            uses: uses.to_owned(),
+        };
+        let mut found = script(context, text, place, step.offset);
+        found.working_directory = match dir {
+            RunsIn::Step => found.working_directory,
+            RunsIn::Root => None,
+            RunsIn::Given(dir) => Some(dir),
+        };
+        out.push(found);
     }
 }
 

@@ -10,7 +10,9 @@ use crate::model::{OtherCheckout, Place, Script};
 use crate::providers::circleci::{
     CIRCLECI_FILE, OrbStep, circleci_scripts, continuation_files, is_circleci,
 };
-use crate::providers::github::{GITHUB_DIR, action_step, github_scripts, run_spots};
+use crate::providers::github::{
+    GITHUB_DIR, action_step, composite_scripts, github_scripts, run_spots,
+};
 use crate::providers::gitlab::{GITLAB_FILE, gitlab_scripts};
 use crate::raw::{Spot, count_chars, search_text, to_u32};
 use crate::shell::{LogicalLine, logical_lines};
@@ -215,6 +217,7 @@ fn ci_names(dir: &Path) -> Vec<String> {
         }
     }
     names.sort();
+    names.extend(local_actions(dir, &names));
     for file in [GITLAB_FILE, CIRCLECI_FILE] {
         if dir.join(file).is_file() {
             names.push(file.to_owned());
@@ -222,6 +225,51 @@ fn ci_names(dir: &Path) -> Vec<String> {
     }
     names.extend(continuation_files(dir));
     names
+}
+
+/// The local actions (`uses: ./.github/actions/x`) the workflows in `workflows` (names under
+/// `dir`) use, as their `action.yml` (or `action.yaml`) files, once each, in the order first
+/// used; and those that these actions use in turn. What a composite action runs is read as a
+/// job's steps ([`is_action_file`]).
+fn local_actions(dir: &Path, workflows: &[String]) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut queue: Vec<String> = workflows.to_vec();
+    let mut i = 0;
+    while i < queue.len() && found.len() < 64 {
+        let text = read_small(&dir.join(&queue[i])).unwrap_or_default();
+        i += 1;
+        for line in text.lines() {
+            let Some(value) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses:")
+            else {
+                continue;
+            };
+            let value = value.trim().trim_matches(['"', '\'']);
+            let Some(path) = value.strip_prefix("./") else {
+                continue;
+            };
+            let path = path.trim_end_matches('/');
+            if path.contains("..") {
+                continue;
+            }
+            for file in ["action.yml", "action.yaml"] {
+                let rel = format!("{path}/{file}");
+                if dir.join(&rel).is_file() && !found.contains(&rel) {
+                    found.push(rel.clone());
+                    queue.push(rel);
+                    break;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether the CI file at `rel` is a local action's (`…/action.yml`), not a workflow's.
+fn is_action_file(rel: &str) -> bool {
+    !rel.contains(GITHUB_DIR) && (rel.ends_with("/action.yml") || rel.ends_with("/action.yaml"))
 }
 
 /// The CI files of the workspace root and, for a workspace below its repository's root,
@@ -329,7 +377,10 @@ fn parse(
         column: to_u32(e.column),
     })?;
     let mut scripts = Vec::new();
-    if rel.contains(GITHUB_DIR) {
+    if is_action_file(rel) {
+        let action = rel.trim_start_matches("../");
+        composite_scripts(&doc, action, ours, &mut scripts);
+    } else if rel.contains(GITHUB_DIR) {
         github_scripts(&doc, ours, &mut scripts);
     } else if rel.ends_with(GITLAB_FILE) {
         gitlab_scripts(&doc, &mut scripts);

@@ -7,7 +7,9 @@
 //!
 //! Read as YAML with node positions (`gate_ci::yaml`, saphyr; merge keys applied):
 //!
-//! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`.
+//! - GitHub Actions: `.github/workflows/*.yml` and `*.yaml`, every `jobs.*.steps[*].run`,
+//!   and the steps of the local composite actions they use (`uses: ./.github/actions/x`:
+//!   its `action.yml`'s `runs.steps`, read as a job's).
 //! - GitLab CI: `.gitlab-ci.yml`, every job's `script`, `before_script` and `after_script`
 //!   (nested lists from anchors flattened; hidden `.template` jobs included, since jobs
 //!   `extends` them), and the top-level and `default:` `before_script`/`after_script`.

@@ -1326,3 +1326,35 @@ jobs:
     );
     assert_eq!(outcome.status, crate::check::Status::Fail);
 }
+
+/// pydantic-core builds its PGO wheels in a local composite action (`uses:
+/// ./.github/actions/build-pgo-wheel`): its steps are read as a job's, named by the action;
+/// an action no workflow uses is not.
+#[test]
+fn a_local_composite_actions_steps_are_read() {
+    let workflow = "jobs:\n  a:\n    steps:\n      - run: cargo build --locked\n      - uses: ./.github/actions/wheel\n        with:\n          args: --release\n";
+    let action = "\
+name: wheel
+runs:
+  using: composite
+  steps:
+    - uses: PyO3/maturin-action@v1
+      with:
+        args: --release --out dist
+    - run: cargo build --release
+      shell: bash
+";
+    let outcome = run(&[
+        (".github/workflows/ci.yml", workflow),
+        (".github/actions/wheel/action.yml", action),
+        (".github/actions/unused/action.yml", action),
+    ]);
+    assert_eq!(
+        listed(&outcome),
+        [
+            ".github/actions/wheel/action.yml:5:7 Error `maturin build --release --out dist` (action `.github/actions/wheel`, step 1 (`PyO3/maturin-action`)",
+            ".github/actions/wheel/action.yml:8:12 Error `cargo build --release` (action `.github/actions/wheel`, step 2)",
+        ]
+    );
+    assert_eq!(outcome.summary, "2 of 3 cargo invocation(s) lack --locked");
+}
