@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use gate_support::lexer::{Lexer, Token, TokenKind, is_ident_byte};
 
 mod elsewhere;
-pub use elsewhere::Elsewhere;
+pub use elsewhere::{Elsewhere, quoting_is_genuine};
 
 /// The kind of unsafe or FFI boundary found by [`scan_source`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -322,7 +322,8 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
     // without cost nothing more.
     if !hits.is_empty() {
         let template = elsewhere::is_template(src);
-        let quoted = if template {
+        // Someone else's macro named `quote` could paste its body in as code.
+        let quoted = if template || !quoting_is_genuine(src) {
             Vec::new()
         } else {
             elsewhere::quoted_ranges(src)

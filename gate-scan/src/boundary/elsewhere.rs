@@ -104,6 +104,59 @@ pub(super) fn quoted_ranges(src: &[u8]) -> Vec<(usize, usize)> {
     ranges
 }
 
+/// Whether every quoting macro `src` can name is the real one (the `quote` and `syn`
+/// crates'): `src` defines none of their names (`macro_rules! quote`), renames nothing to one
+/// (`use m as quote`), imports none from another crate (`use evil::quote`), and pulls no other
+/// crate's macros in whole (`#[macro_use] extern crate evil`). A quoting macro of someone
+/// else's could paste its body in as code: where this is false, nothing in `quote!` is taken
+/// to run elsewhere. A crate is judged over all its files (a macro defined in one reaches
+/// the others).
+#[must_use]
+pub fn quoting_is_genuine(src: &[u8]) -> bool {
+    if memmem::find(src, b"quote").is_none() {
+        return true;
+    }
+    let tokens = significant(src);
+    let text = |k: usize| tokens.get(k).map_or(&b""[..], |t| t.text(src));
+    let quoting = |k: usize| {
+        tokens.get(k).is_some_and(|t| t.kind == TokenKind::Ident) && QUOTING.contains(&text(k))
+    };
+    let mut k = 0;
+    while k < tokens.len() {
+        let word = text(k);
+        if word == b"macro_rules" && text(k + 1) == b"!" && quoting(k + 2) {
+            return false;
+        }
+        if word == b"as" && quoting(k + 1) {
+            return false;
+        }
+        if word == b"use" {
+            // The statement, to its `;`: a quoting name in it comes from its first segment.
+            let end = (k..tokens.len())
+                .find(|&e| tokens[e].kind == TokenKind::Punct(b';'))
+                .unwrap_or(tokens.len());
+            let first = (k + 1..end).find(|&e| tokens[e].kind == TokenKind::Ident);
+            let from_quote = first.is_some_and(|f| matches!(text(f), b"quote" | b"syn"));
+            if !from_quote && (k + 1..end).any(|e| quoting(e) && e != first.unwrap_or(end)) {
+                return false;
+            }
+            k = end;
+            continue;
+        }
+        if word == b"macro_use" {
+            // `#[macro_use] extern crate NAME;`
+            let crate_name = (k..tokens.len().min(k + 8))
+                .find(|&e| text(e) == b"crate")
+                .map(|e| text(e + 1));
+            if crate_name.is_some_and(|name| !matches!(name, b"quote" | b"syn")) {
+                return false;
+            }
+        }
+        k += 1;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +167,29 @@ mod tests {
         assert!(!is_template(b"fn f() { let s = \"{% x %}\"; }\n"));
         assert!(!is_template(b"// {% x %}\nfn f() {}\n"));
         assert!(!is_template(b"fn f() { a % b }\n"));
+    }
+
+    #[test]
+    fn only_the_real_quoting_macros_are_genuine() {
+        for genuine in [
+            "use quote::quote;\nfn g() { quote! { unsafe {} } }",
+            "use quote::{format_ident, quote, quote_spanned};",
+            "use syn::parse_quote;",
+            "#[macro_use] extern crate quote;",
+            "fn g() { quote::quote! { x } }",
+            "fn unrelated() {}",
+        ] {
+            assert!(quoting_is_genuine(genuine.as_bytes()), "{genuine}");
+        }
+        for forged in [
+            "macro_rules! quote { ($($t:tt)*) => { $($t)* } }",
+            "use crate::paste as quote;",
+            "use evil::quote;",
+            "use evil::{x, quote_spanned};",
+            "#[macro_use] extern crate evil;\nfn g() { quote! { unsafe {} } }",
+        ] {
+            assert!(!quoting_is_genuine(forged.as_bytes()), "{forged}");
+        }
     }
 
     #[test]
