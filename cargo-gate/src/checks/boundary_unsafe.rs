@@ -427,8 +427,8 @@ pub fn decoys() -> &'static str {
             [
                 "1 unsafe/FFI site(s) inside `quote!`: code the proc macro emits into the crates \
                  that use it: not judged as code of crate `app`",
-                "2 unsafe/FFI site(s) in a template (`{% .. %}` tags), not Rust any crate \
-                 compiles: not judged as code of crate `app`",
+                "2 unsafe/FFI site(s) in a template (`{% .. %}` tags): text a generator fills \
+                 in, not Rust of its own: not judged as code of crate `app`",
             ]
         );
         let own = format!("{macros}pub fn h() {{ unsafe {{}} }}\n");

@@ -27,7 +27,9 @@ impl Elsewhere {
             Elsewhere::Emitted => {
                 "inside `quote!`: code the proc macro emits into the crates that use it"
             }
-            Elsewhere::Template => "in a template (`{% .. %}` tags), not Rust any crate compiles",
+            Elsewhere::Template => {
+                "in a template (`{% .. %}` tags): text a generator fills in, not Rust of its own"
+            }
         }
     }
 }
@@ -46,21 +48,78 @@ fn significant(src: &[u8]) -> Vec<Token> {
         .collect()
 }
 
-/// Whether `src` is a template: it has a `{%` and a `%}` tag, each two tokens written
-/// together, which no Rust program holds outside its strings and comments.
+/// Whether `src` is a template, proven by the file itself: a `{%` tag (two tokens written
+/// together) outside every macro invocation's and attribute's delimiters, and a `%}` tag. No
+/// Rust holds `{` directly followed by `%` outside those (nothing begins with `%`), wherever
+/// the file is compiled (a module, an `include!`); inside them any tokens may stand
+/// (`ignore!{ {% %} }`), so a tag there proves nothing, and a file with real code that hid
+/// one there would be judged as ever.
 pub(super) fn is_template(src: &[u8]) -> bool {
     if memmem::find(src, b"{%").is_none() || memmem::find(src, b"%}").is_none() {
         return false;
     }
     let tokens = significant(src);
-    let tag = |open: u8, close: u8| {
-        tokens.windows(2).any(|w| {
-            w[0].kind == TokenKind::Punct(open)
-                && w[1].kind == TokenKind::Punct(close)
-                && w[0].end == w[1].start
-        })
+    let together = |w: &[Token], open: u8, close: u8| {
+        w[0].kind == TokenKind::Punct(open)
+            && w[1].kind == TokenKind::Punct(close)
+            && w[0].end == w[1].start
     };
-    tag(b'{', b'%') && tag(b'%', b'}')
+    let closes = tokens.windows(2).any(|w| together(w, b'%', b'}'));
+    let token_trees = token_tree_ranges(&tokens);
+    let opens_outside = tokens
+        .windows(2)
+        .any(|w| together(w, b'{', b'%') && !token_trees.iter().any(|r| r.contains(&w[0].start)));
+    closes && opens_outside
+}
+
+/// The byte ranges where Rust takes any tokens: the delimited bodies of macro invocations
+/// (`m!{..}`, `m!(..)`, `macro_rules! m {..}`) and of attributes (`#[..]`, `#![..]`).
+fn token_tree_ranges(tokens: &[Token]) -> Vec<std::ops::Range<usize>> {
+    let is_open = |t: &Token| matches!(t.kind, TokenKind::Punct(b'(' | b'[' | b'{'));
+    let is_close = |t: &Token| matches!(t.kind, TokenKind::Punct(b')' | b']' | b'}'));
+    let mut ranges = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let open = match token.kind {
+            // `m!{`, and `macro_rules! name {`
+            TokenKind::Punct(b'!') if tokens.get(i + 1).is_some_and(is_open) => i + 1,
+            TokenKind::Punct(b'!')
+                if tokens
+                    .get(i + 1)
+                    .is_some_and(|t| t.kind == TokenKind::Ident)
+                    && tokens.get(i + 2).is_some_and(is_open) =>
+            {
+                i + 2
+            }
+            TokenKind::Punct(b'#') => match tokens.get(i + 1).map(|t| t.kind) {
+                Some(TokenKind::Punct(b'[')) => i + 1,
+                Some(TokenKind::Punct(b'!'))
+                    if tokens
+                        .get(i + 2)
+                        .is_some_and(|t| t.kind == TokenKind::Punct(b'[')) =>
+                {
+                    i + 2
+                }
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let mut depth = 0u32;
+        let mut end = None;
+        for t in &tokens[open..] {
+            if is_open(t) {
+                depth += 1;
+            } else if is_close(t) {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    end = Some(t.end);
+                    break;
+                }
+            }
+        }
+        let end = end.unwrap_or(usize::MAX);
+        ranges.push(tokens[open].start..end);
+    }
+    ranges
 }
 
 /// The byte ranges of the bodies of every quoting macro's invocation in `src`
@@ -164,9 +223,27 @@ mod tests {
     #[test]
     fn templates_have_both_tags_outside_strings() {
         assert!(is_template(b"{%- let n = 1 %}\nunsafe fn f() {}\n"));
+        assert!(is_template(
+            b"fn {{ name }}() {\n{% if x %} unsafe {} {% endif %}\n}\n"
+        ));
         assert!(!is_template(b"fn f() { let s = \"{% x %}\"; }\n"));
         assert!(!is_template(b"// {% x %}\nfn f() {}\n"));
         assert!(!is_template(b"fn f() { a % b }\n"));
+    }
+
+    /// Rust takes any tokens inside a macro's or an attribute's delimiters: a tag there is no
+    /// proof (a hostile file could hide real unsafe code behind `ignore!{ {% %} }`).
+    #[test]
+    fn a_tag_inside_a_macro_or_an_attribute_proves_nothing() {
+        for rust in [
+            "macro_rules! ignore { ($($t:tt)*) => {} }\nignore! { {% %} }\nunsafe fn f() {}\n",
+            "ignore!({% %});\n",
+            "#[my_attr {% %}]\nfn f() {}\n",
+            "#![doc = x] #![allow {% %}]\n",
+            "fn f() { m![ {% %} ] }\n",
+        ] {
+            assert!(!is_template(rust.as_bytes()), "{rust}");
+        }
     }
 
     #[test]
