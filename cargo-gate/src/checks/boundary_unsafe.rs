@@ -361,6 +361,15 @@ pub fn decoys() -> &'static str {
 }
 "###;
 
+    /// Where each finding of `outcome` is.
+    fn located(outcome: &Outcome) -> Vec<Option<Location>> {
+        outcome
+            .findings
+            .iter()
+            .map(|f| f.location.clone())
+            .collect()
+    }
+
     fn run(files: &[(&str, &str)], config: Config) -> Outcome {
         with_files(files, &["app", "ffi"], config, |ctx| {
             BoundaryUnsafe.run(ctx)
@@ -390,12 +399,10 @@ pub fn decoys() -> &'static str {
         let lib = "macro_rules! wrap {\n    (unsafe { $e:expr }) => {\n        macro_rules! inner { (unsafe fn $n:ident) => {} }\n    };\n    ($e:expr) => { unsafe { $e } };\n}\n";
         let outcome = run(&[("app/src/lib.rs", lib)], Config::default());
         assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
-        let at: Vec<_> = outcome
-            .findings
-            .iter()
-            .map(|f| f.location.clone())
-            .collect();
-        assert_eq!(at, [Some(Location::at("app/src/lib.rs", 5, 20))]);
+        assert_eq!(
+            located(&outcome),
+            [Some(Location::at("app/src/lib.rs", 5, 20))]
+        );
     }
 
     /// uniffi: a proc macro's `quote!` emits its `unsafe` into the crates that use it, and
@@ -448,12 +455,10 @@ pub fn decoys() -> &'static str {
             Config::default(),
         );
         assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
-        let at: Vec<_> = outcome
-            .findings
-            .iter()
-            .map(|f| f.location.clone())
-            .collect();
-        assert_eq!(at, [Some(Location::at("app/src/lib.rs", 4, 14))]);
+        assert_eq!(
+            located(&outcome),
+            [Some(Location::at("app/src/lib.rs", 4, 14))]
+        );
         // The same `quote!` with the real macro is emitted code, not the crate's.
         let real = lib.replace("#[macro_use]\nmod defs;", "use quote::quote;");
         let outcome = run(&[("app/src/lib.rs", real.as_str())], Config::default());
