@@ -34,6 +34,14 @@ pub fn is_gpu_file(path: &str) -> bool {
         .is_some_and(|(stem, ext)| !stem.ends_with('/') && GPU_EXTENSIONS.contains(&ext))
 }
 
+/// Whether a path names compiled GPU code (PTX, a cubin, a fatbin), not a source.
+#[must_use]
+pub fn is_gpu_artifact(path: &str) -> bool {
+    [".ptx", ".cubin", ".fatbin"]
+        .iter()
+        .any(|e| path.ends_with(e))
+}
+
 /// `#include "x"` / `#include <x>` directives of a CUDA/C++ source, with 1-based lines
 /// (gate-witness's reading, which the witness uses on the compiles it records).
 pub fn includes(text: &str) -> Vec<(u32, String)> {

@@ -397,9 +397,7 @@ fn tracked_table_output(
         return None;
     }
     let written = call.inputs.iter().find(|input| {
-        let artifact = [".ptx", ".cubin", ".fatbin"]
-            .iter()
-            .any(|e| input.ends_with(e));
+        let artifact = gate_cuda::includes::is_gpu_artifact(input);
         let path = gate_support::path::normalize(&dir.join(input));
         artifact && facts.index.files.iter().any(|f| f.path == path)
     })?;

@@ -162,10 +162,7 @@ fn out_dir_files(out_dirs: &[(String, PathBuf)]) -> Vec<BuiltArtifact> {
                 let name = path.to_string_lossy();
                 let kind = if name.ends_with(".a") || name.ends_with(".lib") {
                     BinaryKind::StaticLib
-                } else if [".ptx", ".cubin", ".fatbin"]
-                    .iter()
-                    .any(|e| name.ends_with(e))
-                {
+                } else if gate_cuda::includes::is_gpu_artifact(&name) {
                     BinaryKind::GpuFile
                 } else {
                     continue;

@@ -3,6 +3,7 @@
 //! `OUT_DIR` (into the source tree, where a checked-in copy goes stale).
 
 use super::lexed::Lexed;
+use crate::includes::is_gpu_artifact;
 use gate_support::lexer::TokenKind;
 
 /// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)
@@ -73,13 +74,6 @@ fn leading_path<'a>(lx: &Lexed<'a>, mut a: usize) -> Option<&'a str> {
         return lx.str_value(a + 5);
     }
     None
-}
-
-/// Whether a written path is a compiled GPU artifact.
-fn is_gpu_artifact(path: &str) -> bool {
-    [".ptx", ".cubin", ".fatbin"]
-        .iter()
-        .any(|e| path.ends_with(e))
 }
 
 /// PTX written outside `OUT_DIR`: cuda_builder's `.copy_to("..")` with a literal path, or

@@ -61,9 +61,7 @@ fn named_sources(lx: &Lexed<'_>) -> Vec<String> {
         for (_, s) in lx.strs(k, end) {
             // The sources, and the PTX (cubin, fatbin) written where the table says: a
             // tracked copy of it is this call's product.
-            let gpu = [".cu", ".ptx", ".cubin", ".fatbin"]
-                .iter()
-                .any(|ext| s.ends_with(ext));
+            let gpu = s.ends_with(".cu") || crate::includes::is_gpu_artifact(s);
             let path = gpu && !s.contains([':', '=', ' ']);
             if path && literal_input(s) && !out.iter().any(|o| o == s) {
                 out.push(s.to_owned());
