@@ -29,9 +29,6 @@ const JUDGED: &[(&str, &str)] = &[
 /// with a building subcommand among its words (`cargo hack --each-feature check`),
 /// `llvm-cov` (runs the tests unless it only reports, cleans or shows its environment),
 /// `chef cook` (cargo-chef's dependency build), `zigbuild` and `udeps`.
-/// Flags with which a command only prints (its version, its help) and runs nothing.
-const ASKS: &[&str] = &["--version", "-V", "--help", "-h"];
-
 fn builds(sub: &str, rest: &[Word]) -> bool {
     let next = || {
         rest.iter()
@@ -39,17 +36,7 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
             .map(|w| w.text.as_str())
     };
     let judged = |word: &str| JUDGED.iter().any(|(s, _)| *s == word);
-    // `cargo clippy --version`, `cargo build --help`: it prints, it builds nothing. But
-    // `cargo install cargo-wix --version 0.3.3` (and `--vers`) names the version it builds.
-    let words: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
-    let words = &words[..words.iter().position(|w| *w == "--").unwrap_or(words.len())];
-    let asks = words.iter().enumerate().any(|(i, w)| {
-        let valued = sub == "install"
-            && *w == "--version"
-            && words.get(i + 1).is_some_and(|v| !v.starts_with('-'));
-        ASKS.contains(w) && !valued
-    });
-    if asks {
+    if only_asks(sub, rest) {
         return false;
     }
     match sub {
@@ -64,6 +51,28 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
         "zigbuild" | "udeps" => true,
         _ => false,
     }
+}
+
+/// Flags with which a command only prints (its version, its help) and runs nothing.
+const ASKS: &[&str] = &["--version", "-V", "--help", "-h"];
+
+/// Whether subcommand `sub` with `rest` only prints: `cargo clippy --version`, `cargo build
+/// --help`, `maturin build --help` (flags after a bare `--` are the program's). But `cargo
+/// install cargo-wix --version 0.3.3` names the version it builds.
+fn only_asks(sub: &str, rest: &[Word]) -> bool {
+    let words: Vec<&str> = rest.iter().map(|w| w.text.as_str()).collect();
+    let words = &words[..words.iter().position(|w| *w == "--").unwrap_or(words.len())];
+    words.iter().enumerate().any(|(i, w)| {
+        let valued = sub == "install"
+            && *w == "--version"
+            && words.get(i + 1).is_some_and(|v| !v.starts_with('-'));
+        ASKS.contains(w) && !valued
+    })
+}
+
+/// Whether maturin's subcommand `sub` with `rest` compiles the crate with cargo.
+fn maturin_builds(sub: &str, rest: &[Word]) -> bool {
+    matches!(sub, "build" | "develop" | "dev" | "publish") && !only_asks(sub, rest)
 }
 
 /// Global options that take a separate value (`cargo --config k=v build`).
@@ -338,6 +347,7 @@ pub fn invocations(
         let Some(start) = cargo_at(&words) else {
             continue;
         };
+        let maturin = is_maturin(&words[start].text);
         let mut args = words[start + 1..].to_vec();
         // `cargo +nightly …`, `cargo $(CARGO_X) …` with `CARGO_X := +$(NIGHTLY)`: a toolchain
         // selector, whatever variables it names, is no flag of the command.
@@ -384,9 +394,8 @@ pub fn invocations(
                 "--offline" if offline_locks => locked = true,
                 _ => {}
             }
-            let manifest_flag = |p: &Word| {
-                p.text == "--manifest-path" || (p.text == "-m" && is_maturin(&words[start].text))
-            };
+            let manifest_flag =
+                |p: &Word| p.text == "--manifest-path" || (maturin && p.text == "-m");
             if previous.is_some_and(manifest_flag) {
                 manifest_path = Some(word.text.clone());
             } else if let Some(path) = word.text.strip_prefix("--manifest-path=") {
@@ -399,12 +408,8 @@ pub fn invocations(
             }
             previous = Some(word);
         }
-        let maturin = is_maturin(&words[start].text);
         let kind = if maturin {
-            // maturin's own subcommands: those that compile the crate with cargo.
-            if !matches!(sub.text.as_str(), "build" | "develop" | "dev" | "publish")
-                || args.iter().any(|w| ASKS.contains(&w.text.as_str()))
-            {
+            if !maturin_builds(&sub.text, &args[i + 1..]) {
                 continue;
             }
             Kind::Judged { locked, expansion }
