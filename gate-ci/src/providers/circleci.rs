@@ -68,7 +68,7 @@ pub(crate) fn continuation_files(dir: &Path) -> Vec<String> {
 
 /// Whether the CI file at `rel` (from the workspace root) is CircleCI's.
 pub(crate) fn is_circleci(rel: &str) -> bool {
-    rel.ends_with(CIRCLECI_FILE) || rel.contains(".circleci/")
+    rel.contains(".circleci/")
 }
 
 /// Keys of a workflow's job entry that are not the job's parameters.
@@ -155,6 +155,7 @@ pub(crate) fn circleci_scripts(doc: &Node) -> Read {
         }
         // A workflow's `pre-steps` and `post-steps` run in the job, before and after its own
         // steps, with the parameters of that use alone.
+        let own = defaults(job.get("parameters"));
         for args in config
             .uses
             .get(&name)
@@ -165,7 +166,7 @@ pub(crate) fn circleci_scripts(doc: &Node) -> Read {
                 if let Some(steps) = args.get(part) {
                     let scope = Scope {
                         part: Some(part),
-                        sets: config.use_sets(args, &defaults(job.get("parameters"))),
+                        sets: config.use_sets(args, &own),
                         env: scope.env.clone(),
                         ..scope
                     };
