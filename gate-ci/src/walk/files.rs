@@ -246,8 +246,10 @@ impl<V: Visit> Walker<'_, '_, V> {
                     }
                     Some((start, physical)) => {
                         let into = invocation.offset - start;
-                        let at = physical.as_ptr() as usize - file.commands.as_ptr() as usize;
-                        Some(at + into).filter(|_| into + len <= physical.len())
+                        let found = at.physical_start(physical, offset);
+                        found
+                            .map(|f| f + into)
+                            .filter(|_| into + len <= physical.len())
                     }
                 };
                 if let Some(written) = raw.and_then(|r| file.text.get(r..r + len)) {

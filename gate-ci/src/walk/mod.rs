@@ -427,6 +427,22 @@ struct Written<'a, 'l> {
     masked: Option<&'a str>,
 }
 
+impl Written<'_, '_> {
+    /// Where `physical`, a physical line of this logical line after its first, starts in the
+    /// file: exactly, where the line was split from the masked copy (every byte where the file
+    /// has it); else found in the raw text from `from` on.
+    fn physical_start(&self, physical: &str, from: usize) -> Option<usize> {
+        if let Some(masked) = self.masked {
+            let at = (physical.as_ptr() as usize).checked_sub(masked.as_ptr() as usize)?;
+            return (at + physical.len() <= masked.len()).then_some(at);
+        }
+        self.text
+            .get(from..)?
+            .find(physical)
+            .map(|found| from + found)
+    }
+}
+
 /// An invocation of a line with the context its findings name and, where the line reads a
 /// written-out matrix, every combination's invocation.
 type Judged = (Invocation, String, Vec<Invocation>);
@@ -803,13 +819,12 @@ impl<V: Visit> Walker<'_, '_, V> {
         }
         // On a continued line after the first, it is placed on its own physical line, found
         // in the raw text after the first.
-        let searched = at.masked.unwrap_or(at.text);
         if !spot.step
             && let Some((start, physical)) = at.line.continued_at(invocation.offset)
-            && let Some(found) = searched.get(spot.offset..).and_then(|t| t.find(physical))
+            && let Some(found) = at.physical_start(physical, spot.offset)
             && let Some(into) = at.line.text.get(start..invocation.offset)
         {
-            let raw = spot.offset + found + into.len();
+            let raw = found + into.len();
             return Some(Site {
                 rel: at.rel.to_owned(),
                 at: Some(gate_support::text::line_col(at.text, raw)),
