@@ -322,8 +322,7 @@ fn scan(src: &[u8], lex_all: bool) -> Vec<BoundaryHit> {
     // without cost nothing more.
     if !hits.is_empty() {
         let template = elsewhere::is_template(src);
-        // Someone else's macro named `quote` could paste its body in as code.
-        let quoted = if template || !quoting_is_genuine(src) {
+        let quoted = if template {
             Vec::new()
         } else {
             elsewhere::quoted_ranges(src)

@@ -129,6 +129,10 @@ pub(super) fn quoted_ranges(src: &[u8]) -> Vec<(usize, usize)> {
         return Vec::new();
     }
     let tokens = significant(src);
+    // Someone else's macro named `quote` could paste its body in as code.
+    if !genuine(&tokens, src) {
+        return Vec::new();
+    }
     let is_open = |t: &Token| matches!(t.kind, TokenKind::Punct(b'(' | b'[' | b'{'));
     let is_close = |t: &Token| matches!(t.kind, TokenKind::Punct(b')' | b']' | b'}'));
     let mut ranges = Vec::new();
@@ -172,10 +176,11 @@ pub(super) fn quoted_ranges(src: &[u8]) -> Vec<(usize, usize)> {
 /// the others).
 #[must_use]
 pub fn quoting_is_genuine(src: &[u8]) -> bool {
-    if memmem::find(src, b"quote").is_none() {
-        return true;
-    }
-    let tokens = significant(src);
+    memmem::find(src, b"quote").is_none() || genuine(&significant(src), src)
+}
+
+/// [`quoting_is_genuine`] over the file's significant `tokens`.
+fn genuine(tokens: &[Token], src: &[u8]) -> bool {
     let text = |k: usize| tokens.get(k).map_or(&b""[..], |t| t.text(src));
     let quoting = |k: usize| {
         tokens.get(k).is_some_and(|t| t.kind == TokenKind::Ident) && QUOTING.contains(&text(k))
