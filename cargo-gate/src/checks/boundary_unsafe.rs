@@ -13,9 +13,7 @@ use crate::config::section::Section;
 use crate::policy::{Allowance, Rules};
 use crate::scan::{BoundaryHit, BoundaryKind, Elsewhere};
 pub use crate::shared::sections::Boundary;
-use crate::shared::sources::{
-    OwnedFile, ScanResult, WalkProblem, default_threads, files_of, scan_files,
-};
+use crate::shared::sources::{OwnedFile, WalkProblem, default_threads, files_of, scan_files};
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
@@ -245,8 +243,7 @@ impl Check for BoundaryUnsafe {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
         };
-        let mut scanned = scan_files(&files, default_threads());
-        forged_quotes_are_code(&files, &mut scanned);
+        let scanned = scan_files(&files, default_threads());
         let rules = ctx.config.profile.rules();
         for (file, result) in files.iter().zip(scanned) {
             let rel = ws.relative(&file.path);
@@ -263,48 +260,6 @@ impl Check for BoundaryUnsafe {
             }
         }
         tally.outcome(ctx, &boundary, files.len())
-    }
-}
-
-/// A crate any of whose files could make `quote!` someone else's macro (defining one of the
-/// quoting names, renaming to one, importing one from another crate:
-/// [`crate::scan::quoting_is_genuine`]) has its quoted sites judged as its own code: a macro
-/// defined in one file reaches the others, so one forged file is enough to take every
-/// `quote!` of the crate for code. Only crates with quoted sites have their files read again.
-fn forged_quotes_are_code(files: &[OwnedFile], scanned: &mut [ScanResult]) {
-    let emitted = |result: &ScanResult| {
-        result
-            .as_ref()
-            .is_ok_and(|(_, hits)| hits.iter().any(|h| h.elsewhere == Some(Elsewhere::Emitted)))
-    };
-    let mut crates: Vec<&str> = files
-        .iter()
-        .zip(scanned.iter())
-        .filter(|(_, result)| emitted(result))
-        .map(|(file, _)| file.krate.as_str())
-        .collect();
-    crates.sort_unstable();
-    crates.dedup();
-    let forged: Vec<&str> = crates
-        .into_iter()
-        .filter(|krate| {
-            files.iter().filter(|f| f.krate == *krate).any(|f| {
-                // An unreadable file is said by the scan itself; here it counts as forged.
-                std::fs::read(&f.path).map_or(true, |text| !crate::scan::quoting_is_genuine(&text))
-            })
-        })
-        .collect();
-    for (file, result) in files.iter().zip(scanned.iter_mut()) {
-        if !forged.contains(&file.krate.as_str()) {
-            continue;
-        }
-        if let Ok((_, hits)) = result {
-            for hit in hits.iter_mut() {
-                if hit.elsewhere == Some(Elsewhere::Emitted) {
-                    hit.elsewhere = None;
-                }
-            }
-        }
     }
 }
 

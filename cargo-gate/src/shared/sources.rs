@@ -5,7 +5,7 @@
 //! A walk's problems ([`WalkProblem`]) are findings of `boundary.unsafe` (`walk-incomplete`,
 //! `non-utf8-path`): the check reports them with its codes, `init` ignores them.
 
-use crate::scan::{self, BoundaryHit};
+use crate::scan::{self, BoundaryHit, Elsewhere};
 use crate::workspace::{Member, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -209,16 +209,61 @@ pub type ScanResult = std::io::Result<(u64, Vec<BoundaryHit>)>;
 
 /// Reads and scans `files` on `threads` threads; results are in the order of `files`, each
 /// the file's size and its hits. Each file is read, scanned and dropped, so memory stays
-/// bounded by the largest file per thread.
+/// bounded by the largest file per thread. A site inside `quote!` runs elsewhere only where
+/// the crate's `quote!` is the real one ([`forged_quotes_are_code`]).
 pub fn scan_files(files: &[OwnedFile], threads: usize) -> Vec<ScanResult> {
-    scan_paths(
+    let mut scanned = scan_paths(
         files
             .iter()
             .map(|f| f.path.as_path())
             .collect::<Vec<_>>()
             .as_slice(),
         threads,
-    )
+    );
+    forged_quotes_are_code(files, &mut scanned);
+    scanned
+}
+
+/// A crate any of whose files could make `quote!` someone else's macro (defining one of the
+/// quoting names, renaming to one, importing one from another crate:
+/// [`crate::scan::quoting_is_genuine`]) has its quoted sites judged as its own code: a macro
+/// defined in one file reaches the others, so one forged file is enough to take every
+/// `quote!` of the crate for code. Only crates with quoted sites have their files read again.
+fn forged_quotes_are_code(files: &[OwnedFile], scanned: &mut [ScanResult]) {
+    let emitted = |result: &ScanResult| {
+        result
+            .as_ref()
+            .is_ok_and(|(_, hits)| hits.iter().any(|h| h.elsewhere == Some(Elsewhere::Emitted)))
+    };
+    let mut crates: Vec<&str> = files
+        .iter()
+        .zip(scanned.iter())
+        .filter(|(_, result)| emitted(result))
+        .map(|(file, _)| file.krate.as_str())
+        .collect();
+    crates.sort_unstable();
+    crates.dedup();
+    let forged: Vec<&str> = crates
+        .into_iter()
+        .filter(|krate| {
+            files.iter().filter(|f| f.krate == *krate).any(|f| {
+                // An unreadable file is said by the scan itself; here it counts as forged.
+                std::fs::read(&f.path).map_or(true, |text| !crate::scan::quoting_is_genuine(&text))
+            })
+        })
+        .collect();
+    for (file, result) in files.iter().zip(scanned.iter_mut()) {
+        if !forged.contains(&file.krate.as_str()) {
+            continue;
+        }
+        if let Ok((_, hits)) = result {
+            for hit in hits.iter_mut() {
+                if hit.elsewhere == Some(Elsewhere::Emitted) {
+                    hit.elsewhere = None;
+                }
+            }
+        }
+    }
 }
 
 /// [`scan_files`] over bare paths: threads claim files by index; each thread reads into one
