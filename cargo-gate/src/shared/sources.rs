@@ -210,7 +210,7 @@ pub type ScanResult = std::io::Result<(u64, Vec<BoundaryHit>)>;
 /// Reads and scans `files` on `threads` threads; results are in the order of `files`, each
 /// the file's size and its hits. Each file is read, scanned and dropped, so memory stays
 /// bounded by the largest file per thread. A site inside `quote!` runs elsewhere only where
-/// the crate's `quote!` is the real one ([`forged_quotes_are_code`]).
+/// the crate's `quote!` is the real one (`forged_quotes_are_code`).
 pub fn scan_files(files: &[OwnedFile], threads: usize) -> Vec<ScanResult> {
     let mut scanned = scan_paths(
         files
