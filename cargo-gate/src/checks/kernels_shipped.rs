@@ -91,7 +91,7 @@ crate::finding_codes! {
         },
         DependencyGpuCode => Code {
             name: "dependency-gpu-code",
-            summary: "a dependency compiles GPU code",
+            summary: "a dependency compiles GPU code or provides NVRTC to code that does",
         },
         NoFleet => Code {
             name: "no-fleet",
@@ -304,11 +304,21 @@ fn summarize(bom: &Bom) -> String {
     )];
     if let Some(why) = &bom.graph_unread {
         parts.push(format!("dependencies not read ({why})"));
-    } else if !bom.dependencies.is_empty() {
-        parts.push(format!(
-            "{} dependenc(ies) compile GPU code",
-            bom.dependencies.len()
-        ));
+    } else {
+        // A dependency that only provides NVRTC's bindings compiles nothing itself: its
+        // dependents do, and they are counted where they are (a builder of theirs).
+        let compiling = bom
+            .dependencies
+            .iter()
+            .filter(|d| !d.builders.is_empty())
+            .count();
+        let providing = bom.dependencies.len() - compiling;
+        if compiling > 0 {
+            parts.push(format!("{compiling} dependenc(ies) compile GPU code"));
+        }
+        if providing > 0 {
+            parts.push(format!("{providing} dependenc(ies) provide NVRTC"));
+        }
     }
     if bom.graph_resolved.is_some() {
         parts.push("the graph resolved without a lockfile".to_owned());
@@ -633,6 +643,45 @@ mod tests {
             .filter(|f| f.code.as_deref() == Some(FindingCode::GpuProbe.name()))
             .count();
         assert_eq!(probes, 1);
+    }
+
+    /// cudarc with its `nvrtc` feature compiles nothing: the summary counted it among the
+    /// dependencies that compile GPU code (found on vllm-rust and tract, which compile at
+    /// run time through it).
+    #[test]
+    fn a_dependency_that_only_provides_nvrtc_is_not_said_to_compile() {
+        use gate_formats::kernel_bom::Dependency;
+        let dependency = |name: &str, builders: Vec<usize>, nvrtc: Option<&str>| Dependency {
+            name: name.into(),
+            version: "1.0.0".into(),
+            builders,
+            provides_nvrtc: nvrtc.map(str::to_owned),
+            path: vec!["app".into(), name.into()],
+        };
+        let mut bom = Bom {
+            builders: vec![Builder {
+                dependency: true,
+                ..Builder::new("kernels", BuilderKind::Nvcc, "kernels@1.0.0/build.rs:4")
+            }],
+            dependencies: vec![dependency(
+                "cudarc",
+                Vec::new(),
+                Some("the CUDA 13.0 NVRTC"),
+            )],
+            ..Bom::default()
+        };
+        let summary = judge(&bom).summary;
+        assert!(
+            summary.contains("1 dependenc(ies) provide NVRTC"),
+            "{summary}"
+        );
+        assert!(!summary.contains("compile GPU code"), "{summary}");
+        bom.dependencies.push(dependency("kernels", vec![0], None));
+        let summary = judge(&bom).summary;
+        assert!(
+            summary.contains("1 dependenc(ies) compile GPU code; 1 dependenc(ies) provide NVRTC"),
+            "{summary}"
+        );
     }
 
     fn bom_with_module(
