@@ -30,6 +30,13 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
         .tempdir()
         .map_err(|e| format!("could not make a scratch directory: {e}"))?;
     let root = scratch.path();
+    if !facts.index.files.iter().any(|f| f.rel == "Cargo.toml") {
+        return Err(
+            "its Cargo.toml is not tracked by git (the gate judges what is committed: \
+                    `git add Cargo.toml`)"
+                .to_owned(),
+        );
+    }
     for file in facts.index.files.iter().filter(|f| needed(&f.rel)) {
         copy(&file.path, &root.join(&file.rel));
     }
@@ -39,13 +46,32 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
         .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(format!(
-            "`cargo metadata` fails there: {}",
-            crate::tools::cargo::first_error(&stderr)
-        ));
+        return Err(failure(&stderr, root, facts.root(), cargo.offline()));
     }
     serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("`cargo metadata` printed no graph: {e}"))
+}
+
+/// Cargo's error in the scratch copy, said of the workspace: the copy's path is the
+/// workspace's, and cargo's reminder about offline mode becomes the fix.
+fn failure(stderr: &str, scratch: &Path, workspace: &Path, offline: bool) -> String {
+    let stderr = stderr.replace(
+        &scratch.display().to_string(),
+        &workspace.display().to_string(),
+    );
+    let error = crate::tools::cargo::first_error(&stderr);
+    let lines: Vec<&str> = error
+        .lines()
+        .filter(|l| !l.starts_with("As a reminder, you're using offline mode"))
+        .collect();
+    let mut said = format!("`cargo metadata` fails: {}", lines.join("\n"));
+    if offline {
+        said.push_str(
+            "\n  (with --offline cargo resolves from the crates it has already downloaded: \
+             run without --offline to let it read the index)",
+        );
+    }
+    said
 }
 
 /// Copies a regular file, bounded; what cannot be copied is left out.
@@ -57,4 +83,36 @@ fn copy(from: &Path, to: &Path) {
         let _ = std::fs::create_dir_all(parent);
     }
     let _ = std::fs::write(to, text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure;
+    use std::path::Path;
+
+    /// Found on a workspace without a lockfile run with `--offline`: the report named the
+    /// scratch directory and repeated cargo's reminder instead of the fix.
+    #[test]
+    fn cargo_s_error_names_the_workspace_and_the_fix() {
+        let stderr = "error: no matching package named `zzz` found\n\
+                      location searched: the index\n\
+                      required by package `off1 v0.1.0 (/tmp/cargo-gate-unlocked-Ab12)`\n\
+                      As a reminder, you're using offline mode (--offline) which can sometimes \
+                      cause surprising resolution failures.\n";
+        let said = failure(
+            stderr,
+            Path::new("/tmp/cargo-gate-unlocked-Ab12"),
+            Path::new("/w/off1"),
+            true,
+        );
+        assert!(said.contains("`off1 v0.1.0 (/w/off1)`"), "{said}");
+        assert!(!said.contains("cargo-gate-unlocked"), "{said}");
+        assert!(!said.contains("As a reminder"), "{said}");
+        assert!(
+            said.ends_with("run without --offline to let it read the index)"),
+            "{said}"
+        );
+        let online = failure(stderr, Path::new("/s"), Path::new("/w"), false);
+        assert!(!online.contains("--offline cargo"), "{online}");
+    }
 }
