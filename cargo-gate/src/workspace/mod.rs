@@ -219,6 +219,9 @@ fn unloadable(
 /// as cargo makes them, the path dependencies of members that lie under the root and are not
 /// excluded (TEI's `backends/grpc-metadata`). `None` when there is no readable manifest at all.
 pub fn from_manifests(start: &Path) -> Option<Workspace> {
+    // A relative start (`--manifest-path Cargo.toml`) would give a relative root, the empty
+    // path for a manifest in the current directory: a root under which nothing is listed.
+    let start = &std::path::absolute(start).ok()?;
     let first = if start.is_file() {
         start.to_owned()
     } else {

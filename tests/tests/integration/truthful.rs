@@ -393,6 +393,48 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
     );
 }
 
+/// `--manifest-path Cargo.toml` (relative, in the current directory) where cargo cannot load
+/// the workspace (a pin that is not installed): the workspace read from the manifests had the
+/// empty path as its root, under which nothing was listed, and kernels.build, cuda.contracts
+/// and secrets.scan passed over 0 files (found on filecoin-project/neptune).
+#[test]
+#[expect(clippy::print_stdout, reason = "a skipped test says why")]
+fn a_relative_manifest_path_where_cargo_cannot_load_judges_every_file() {
+    let rustup = std::process::Command::new("rustup")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !rustup {
+        println!("skipped: no rustup, so no pin can be refused");
+        return;
+    }
+    let fx = fixture("clean");
+    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80.0\"\n")
+        .write("src/k.cu", "__global__ void k() {}\n")
+        .commit();
+    let mut cmd = fx.command(&[
+        "controlled",
+        "--offline",
+        "--skip",
+        "tests.pass",
+        "--format",
+        "json",
+        "--manifest-path",
+        "Cargo.toml",
+    ]);
+    cmd.env_remove("RUSTUP_TOOLCHAIN");
+    let run = crate::support::run(cmd);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report = run.json();
+    let contracts = check(&report, "cuda.contracts");
+    assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+    let secrets = check(&report, "secrets.scan");
+    let summary = secrets["summary"].as_str().unwrap();
+    assert!(!summary.contains(" 0 file(s)"), "{secrets:#}");
+    let env = check(&report, "repro.environment");
+    assert!(!env.to_string().contains("not a git work tree"), "{env:#}");
+}
+
 /// A workspace in a subdirectory of its repository is judged by the repository root's CI
 /// (which is what GitHub runs), by the invocations that reach it; before, it was told there
 /// was no CI configuration at all.
