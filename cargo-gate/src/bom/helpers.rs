@@ -59,21 +59,50 @@ const BUILDER_CRATES: &[&str] = &[
 /// The Rust files, with a builder word, of the registry crates (at the versions Cargo.lock
 /// pins) that the workspace's build scripts name by path (`helper_crate::build::ccmd()`), read
 /// from cargo's unpacked sources (`$CARGO_HOME/registry/src/*/NAME-VERSION/src`) and shown as
-/// `NAME@VERSION/src/…`. A crate cargo has not unpacked yet is not read (a building run sees
-/// what it compiles).
-pub(super) fn registry_texts(facts: &Facts, root: &Path) -> Vec<(String, String)> {
-    match crate::tools::cargo::home() {
-        Some(home) => registry_texts_in(facts, root, &home.join("registry").join("src")),
-        None => Vec::new(),
-    }
+/// `NAME@VERSION/src/…`. A pinned crate cargo has not unpacked yet is unpacked by resolving
+/// the workspace with `cargo` first (`cargo metadata` unpacks every package it resolves): what
+/// a static run sees must not depend on what an earlier command happened to download. One
+/// still missing (offline, never downloaded) is not read, and the resolve's failure is what
+/// the run reports.
+pub(super) fn registry_texts(
+    facts: &Facts,
+    root: &Path,
+    cargo: Option<&crate::tools::cargo::Cargo>,
+) -> Vec<(String, String)> {
+    let Some(home) = crate::tools::cargo::home() else {
+        return Vec::new();
+    };
+    let unpack = || {
+        if let Some(cargo) = cargo {
+            let _ = facts.resolve(cargo);
+        }
+    };
+    registry_texts_in(facts, root, &home.join("registry").join("src"), unpack)
 }
 
-/// [`registry_texts`] with cargo's unpacked sources in `unpacked`.
+/// [`registry_texts`] with cargo's unpacked sources in `unpacked`; `unpack` is asked to
+/// unpack the pinned crates when one a build script names is not there.
 pub(super) fn registry_texts_in(
     facts: &Facts,
     root: &Path,
     unpacked: &Path,
+    unpack: impl FnOnce(),
 ) -> Vec<(String, String)> {
+    let named = named_registry_crates(facts, root, unpacked);
+    if named.iter().any(|(_, _, dir)| dir.is_none()) && root.join("Cargo.lock").is_file() {
+        unpack();
+        return read_crates(&named_registry_crates(facts, root, unpacked));
+    }
+    read_crates(&named)
+}
+
+/// The registry crates the build scripts name by path (`name::`), each with where cargo
+/// unpacked it (`None`: not unpacked).
+fn named_registry_crates(
+    facts: &Facts,
+    root: &Path,
+    unpacked: &Path,
+) -> Vec<(String, String, Option<PathBuf>)> {
     let scripts: Vec<String> = facts
         .packages
         .iter()
@@ -83,34 +112,43 @@ pub(super) fn registry_texts_in(
     if scripts.is_empty() {
         return Vec::new();
     }
-    let mut texts = Vec::new();
     let mut crates = locked_registry_crates(root);
     if !root.join("Cargo.lock").is_file() {
         // No lockfile (bellperson): the newest unpacked version of each crate a build script
         // names by path, as cargo would pick it for the scratch resolve that unpacked it.
         crates = newest_unpacked(unpacked, &scripts);
     }
-    for (name, version) in crates {
-        let ident = name.replace('-', "_");
-        let path = format!("{ident}::");
-        if BUILDER_CRATES.contains(&ident.as_str())
-            || !scripts
+    let indexes: Vec<PathBuf> = std::fs::read_dir(unpacked)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    crates
+        .into_iter()
+        .filter(|(name, _)| {
+            let ident = name.replace('-', "_");
+            let path = format!("{ident}::");
+            !BUILDER_CRATES.contains(&ident.as_str())
+                && scripts
+                    .iter()
+                    .any(|t| memchr::memmem::find(t.as_bytes(), path.as_bytes()).is_some())
+        })
+        .map(|(name, version)| {
+            let dir = indexes
                 .iter()
-                .any(|t| memchr::memmem::find(t.as_bytes(), path.as_bytes()).is_some())
-        {
-            continue;
-        }
-        let Ok(indexes) = std::fs::read_dir(unpacked) else {
-            return texts;
-        };
-        let dir = indexes
-            .flatten()
-            .map(|index| index.path().join(format!("{name}-{version}")))
-            .find(|d| d.is_dir());
+                .map(|index| index.join(format!("{name}-{version}")))
+                .find(|d| d.is_dir());
+            (name, version, dir)
+        })
+        .collect()
+}
+
+/// The Rust files with a builder word of each unpacked crate, as `NAME@VERSION/src/…`.
+fn read_crates(crates: &[(String, String, Option<PathBuf>)]) -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    for (name, version, dir) in crates {
         let Some(dir) = dir else { continue };
         for file in rust_files_below(&dir.join("src")) {
             if let Some(text) = with_build_word(&file) {
-                let below = gate_support::path::relative(&dir, &file);
+                let below = gate_support::path::relative(dir, &file);
                 texts.push((format!("{name}@{version}/{below}"), text));
             }
         }

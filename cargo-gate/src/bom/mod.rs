@@ -63,7 +63,7 @@ pub fn gather(facts: &Facts, cargo: &Cargo, config: &Config, depth: Depth) -> Bo
 /// The sources and the graph (the artifacts unread, with `reason`), judged against the
 /// fleet as far as that goes.
 pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) -> Bom {
-    let (sources, mut builders) = self::sources(facts).clone();
+    let (sources, mut builders) = self::sources(facts, cargo).clone();
     let mut graph_unread = None;
     let mut graph_resolved = None;
     let targets = crate::shared::sections::targets(config);
@@ -176,17 +176,24 @@ fn finish(bom: &mut Bom, config: &Config) {
 /// reading finds them: read once per run and kept with the facts. The one inventory
 /// `kernels.build`, `cuda.contracts`, `kernels.shipped` and `cargo gate kernels` name
 /// builders from, so they cannot disagree.
-pub fn sources(facts: &Facts) -> &crate::facts::GpuSources {
-    facts.gpu_sources_or_init(|| sources_and_builders(facts, facts.root()))
+///
+/// `cargo` resolves the workspace first when a build script names a helper crate cargo has not
+/// unpacked yet (see `helpers::registry_texts`).
+pub fn sources<'f>(facts: &'f Facts, cargo: &Cargo) -> &'f crate::facts::GpuSources {
+    facts.gpu_sources_or_init(|| sources_and_builders(facts, facts.root(), Some(cargo)))
 }
 
 /// The tracked GPU files and the workspace's builders, each file attributed (see [`sources`]).
-pub(crate) fn sources_and_builders(facts: &Facts, root: &Path) -> (Vec<SourceFile>, Vec<Builder>) {
+pub(crate) fn sources_and_builders(
+    facts: &Facts,
+    root: &Path,
+    cargo: Option<&Cargo>,
+) -> (Vec<SourceFile>, Vec<Builder>) {
     let mut builders = Vec::new();
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
     let mut texts = read_rust_files(facts, &mut builders, &mut calls);
     texts.extend(helpers::outside_texts(facts, root));
-    texts.extend(helpers::registry_texts(facts, root));
+    texts.extend(helpers::registry_texts(facts, root, cargo));
     let rust: Vec<scripts::RustFile<'_>> = texts
         .iter()
         .map(|(rel, text)| scripts::RustFile { rel, text })

@@ -154,7 +154,7 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
     );
     let ws = Workspace::for_tests(&root, &["k"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let x = sources.iter().find(|s| s.path == "k/cuda/x.cu").unwrap();
     let named: Vec<&Builder> = x.built_by.iter().map(|&b| &builders[b]).collect();
     assert_eq!(named.len(), 1, "{sources:#?} {builders:#?}");
@@ -218,7 +218,7 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     );
     let ws = Workspace::for_tests(&root, &["k"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"));
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {});
     let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
     assert_eq!(
         rels,
@@ -248,9 +248,28 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
             &["sm_90".to_owned()][..]
         )
     );
+    // Not unpacked yet (a fresh cargo home): the workspace is resolved, which unpacks it,
+    // and the helper is read; the builder no longer depends on what an earlier command
+    // downloaded (found on lurk-lab/neptune with ec-gpu-gen). Unpacked, nothing is asked.
+    let locked = dir.path().join("registry/src/index-1/gpu-helper-0.3.1");
+    let moved = dir.path().join("not-unpacked");
+    std::fs::rename(&locked, &moved).unwrap();
+    let asked = std::cell::Cell::new(0);
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
+        asked.set(asked.get() + 1);
+        std::fs::rename(&moved, &locked).unwrap();
+    });
+    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
+    assert_eq!(
+        (rels, asked.get()),
+        (vec!["gpu-helper@0.3.1/src/build.rs"], 1)
+    );
+    helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
+        panic!("an unpacked helper needs no resolve")
+    });
     // bellperson's shape, without a Cargo.lock: the newest unpacked version is read.
     std::fs::remove_file(root.join("Cargo.lock")).unwrap();
-    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"));
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {});
     let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
     assert_eq!(rels, ["gpu-helper@0.3.1/src/build.rs"]);
 }
@@ -283,7 +302,7 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     );
     let ws = Workspace::for_tests(dir.path(), &["jit"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("jit/src/own.cu"), ["jit/src/lib.rs:7"]);
     assert_eq!(
@@ -323,7 +342,7 @@ fn a_helper_builds_the_file_each_call_passes_and_nothing_else() {
     );
     let ws = Workspace::for_tests(dir.path(), &["fx"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("fx/cuda/a.cu"), ["fx/build.rs:2"]);
     assert_eq!(named("fx/cuda/b.cu"), ["fx/build.rs:3"]);
@@ -422,7 +441,7 @@ fn a_walk_of_another_packages_directory_builds_what_it_finds() {
     );
     let ws = Workspace::for_tests(dir.path(), &["gpu", "math"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("math/src/shaders/field/k.cu"), ["gpu/build.rs:2"]);
     assert_eq!(named("math/src/shaders/field/k.cuh"), ["gpu/build.rs:2"]);
@@ -450,7 +469,7 @@ fn built_by_zk_cmake(cmake_lists: &str, more: &[(&str, &str)]) -> Vec<(String, V
     write(dir.path(), &files);
     let ws = Workspace::for_tests(dir.path(), &["zk"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let mut built: Vec<(String, Vec<String>)> = sources
         .iter()
         .map(|s| {
@@ -512,7 +531,7 @@ fn a_cmake_call_that_names_no_arch_builds_for_the_projects() {
     );
     let ws = Workspace::for_tests(dir.path(), &["zk"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (_, builders) = sources(&facts);
+    let (_, builders) = offline_sources(&facts);
     assert!(builders[0].native_arch, "{builders:?}");
     assert_eq!(builders[0].switch.as_deref(), Some("ZK_CUDA=ON"));
 }
@@ -595,7 +614,7 @@ fn a_configure_time_probe_is_marked_and_a_shared_source_lists_both_projects() {
     write(dir.path(), &files);
     let ws = Workspace::for_tests(dir.path(), &["common", "backend"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     assert_eq!(
         built_by(sources, builders, "common/cuda/src/device.cu"),
         ["backend/build.rs:2", "common/build.rs:2"]
@@ -666,7 +685,7 @@ fn a_header_in_an_include_directory_a_project_names_is_built_by_it() {
     );
     let ws = Workspace::for_tests(dir.path(), &["common", "backend"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     assert_eq!(
         built_by(sources, builders, "common/cuda/include/helper.cuh"),
         ["backend/build.rs:2", "common/build.rs:2"]
@@ -700,7 +719,7 @@ fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_featur
     );
     let ws = Workspace::for_tests(dir.path(), &["app"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (_, builders) = sources(&facts);
+    let (_, builders) = offline_sources(&facts);
     let switches: Vec<Option<&str>> = builders.iter().map(|b| b.switch.as_deref()).collect();
     assert_eq!(switches, [Some("feature \"cuda\" of app")]);
 }
@@ -758,7 +777,7 @@ fn main() {
     );
     let ws = Workspace::for_tests(dir.path(), &["core"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = sources(&facts);
+    let (sources, builders) = offline_sources(&facts);
     let named = |path: &str| built_by(sources, builders, path);
     assert_eq!(named("core/kernels/a.cu"), ["core/build.rs:4"]);
     assert_eq!(named("core/kernels/a.ptx"), ["core/build.rs:4"]);
@@ -767,4 +786,9 @@ fn main() {
         builders[0].outside_out_dir.as_deref(),
         Some("core/build.rs:4 (kernels/a.ptx, a tracked file its table names beside the sources)")
     );
+}
+
+/// [`sources`] with an offline cargo (the fixtures pin no registry crate cargo could unpack).
+fn offline_sources(facts: &Facts) -> &crate::facts::GpuSources {
+    sources(facts, &crate::tools::cargo::Cargo::new(facts.root(), true))
 }

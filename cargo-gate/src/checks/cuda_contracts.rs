@@ -125,7 +125,12 @@ impl Check for CudaContracts {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let facts = ctx.facts;
         // Every CUDA source outside gate-build, whether or not anything builds.
-        let outside = outside_gate_build(facts, Severity::Error, FindingCode::CudaOutsideGateBuild);
+        let outside = outside_gate_build(
+            facts,
+            ctx.cargo,
+            Severity::Error,
+            FindingCode::CudaOutsideGateBuild,
+        );
         if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() && outside.is_empty() {
             return Outcome::pass(format!(
                 "no CUDA sources among {} {} file(s), no gate-build dependents",

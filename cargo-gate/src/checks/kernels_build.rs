@@ -187,7 +187,12 @@ impl Check for KernelsBuild {
 
 fn judge_build(ctx: &Context<'_>) -> Outcome {
     let facts = ctx.facts;
-    let outside = outside_gate_build(facts, Severity::Warning, FindingCode::CudaOutsideGateBuild);
+    let outside = outside_gate_build(
+        facts,
+        ctx.cargo,
+        Severity::Warning,
+        FindingCode::CudaOutsideGateBuild,
+    );
     let outside_summary = describe_outside(&outside);
     let kernels = facts.kernels(ctx.cargo);
     if let Kernels::NothingToBuild = kernels {

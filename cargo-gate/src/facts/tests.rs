@@ -122,7 +122,8 @@ fn gate_build_dependents_are_read_from_every_table() {
     let ws = workspace(dir.path(), &["a", "b", "c"]);
     let facts = Facts::gather(&ws, Vec::new());
     assert_eq!(facts.gate_build_dependents(), ["a", "b"]);
-    let (sources, builders) = crate::bom::sources(&facts);
+    let cargo = crate::tools::cargo::Cargo::new(dir.path(), true);
+    let (sources, builders) = crate::bom::sources(&facts, &cargo);
     let k = sources.iter().find(|s| s.path == "a/src/k.cu").unwrap();
     assert_eq!(
         k.built_by

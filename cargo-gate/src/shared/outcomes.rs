@@ -40,10 +40,11 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// compiles and only tests and doc examples use ([`crate::bom::reach`]) are notes.
 pub fn outside_gate_build(
     facts: &Facts,
+    cargo: &crate::tools::cargo::Cargo,
     severity: Severity,
     code: impl DeclaredCode,
 ) -> Vec<Finding> {
-    let (inventory, builders) = crate::bom::sources(facts);
+    let (inventory, builders) = crate::bom::sources(facts, cargo);
     let by_path: std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile> =
         inventory.iter().map(|s| (s.path.as_str(), s)).collect();
     let outside: Vec<&CudaSource> = facts
