@@ -76,7 +76,11 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
             continue;
         }
         let label = format!("{}@{}", package.name, package.version);
-        let builders = script_builders(package, &label, readers);
+        let on = features.get(node.id.as_str()).copied().unwrap_or_default();
+        let mut builders = script_builders(package, &label, readers);
+        // A builder behind a feature the resolve leaves off compiles nothing (neptune takes
+        // neptune-triton with `opencl` only: its `cuda` build never runs).
+        builders.retain(|b| b.switch.as_deref().is_none_or(|s| switched_on(s, on)));
         let nvrtc = if reaches_nvrtc(package, &packages, &features) {
             nvrtc_uses(package, &label, readers)
         } else {
@@ -102,6 +106,27 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         });
     }
     found
+}
+
+/// Whether a build script's switch (`feature "cuda"`, `GGML_CUDA=ON if feature "cuda"`,
+/// `feature "a" or feature "b"`) can be on with the features `on`: a switch that names no
+/// feature is (it depends on the build machine, which the graph cannot say).
+fn switched_on(switch: &str, on: &[cargo_metadata::FeatureName]) -> bool {
+    let named: Vec<&str> = switch
+        .split("feature \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    // `CARGO_FEATURE_CUDA_KERNELS` is read as `cuda_kernels`: `-` and `_` are one.
+    let same = |a: &str, b: &str| a.replace('-', "_") == b.replace('-', "_");
+    let is_on = |f: &&str| on.iter().any(|o| same(o.as_str(), f));
+    if named.is_empty() {
+        true
+    } else if switch.contains(" or ") {
+        named.iter().any(is_on)
+    } else {
+        named.iter().all(is_on)
+    }
 }
 
 /// The GPU builders of `package`'s build script, located as `name@version/build.rs:LINE`.
@@ -164,18 +189,35 @@ pub fn provided_nvrtc(features: &[cargo_metadata::FeatureName]) -> Option<String
     if !features.iter().any(|f| f.as_str() == "nvrtc") {
         return None;
     }
-    let release = features.iter().find_map(|f| {
-        let digits = f.as_str().strip_prefix("cuda-")?;
-        let number: u32 = digits.parse().ok()?;
-        (digits.len() == 5).then_some((number / 1000, number % 1000 / 10))
-    });
-    Some(match release {
-        Some((major, minor)) => {
+    let mut releases: Vec<(u32, u32)> = features
+        .iter()
+        .filter_map(|f| {
+            let digits = f.as_str().strip_prefix("cuda-")?;
+            let number: u32 = digits.parse().ok()?;
+            (digits.len() == 5).then_some((number / 1000, number % 1000 / 10))
+        })
+        .collect();
+    releases.sort_unstable();
+    releases.dedup();
+    Some(match releases[..] {
+        [] => "NVRTC, loaded at run time".to_owned(),
+        [(major, minor)] => format!(
+            "the CUDA {major}.{minor} NVRTC (libnvrtc.so.{major} on Linux), loaded by name at run time"
+        ),
+        // The resolve has every feature of the workspace on (tract: a non-default feature
+        // asks for `cuda-12000` beside the default `cuda-13000`): which one a build binds
+        // depends on the features it is built with, so none is named as the one.
+        _ => {
+            let said: Vec<String> = releases
+                .iter()
+                .map(|(major, minor)| format!("{major}.{minor}"))
+                .collect();
             format!(
-                "the CUDA {major}.{minor} NVRTC (libnvrtc.so.{major} on Linux), loaded by name at run time"
+                "NVRTC of CUDA {} (one version feature each, as the workspace's features turn \
+                 them on), loaded by name at run time",
+                said.join(" or ")
             )
         }
-        None => "NVRTC, loaded at run time".to_owned(),
     })
 }
 
@@ -290,6 +332,43 @@ pub fn switching_feature(
 
 #[cfg(test)]
 mod tests {
+    /// Found on neptune (its `cuda` feature of neptune-triton never on) and tract (two CUDA
+    /// versions of cudarc on in the resolve with every feature).
+    #[test]
+    fn what_the_resolve_leaves_off_is_not_said_to_compile_or_load() {
+        let on = |fs: &[&str]| -> Vec<cargo_metadata::FeatureName> {
+            fs.iter()
+                .map(|f| cargo_metadata::FeatureName::new((*f).to_owned()))
+                .collect()
+        };
+        assert!(!super::switched_on("feature \"cuda\"", &on(&["opencl"])));
+        assert!(super::switched_on("feature \"cuda\"", &on(&["cuda"])));
+        assert!(super::switched_on("nvcc found at build time", &on(&[])));
+        assert!(super::switched_on(
+            "feature \"cuda_kernels\"",
+            &on(&["cuda-kernels"])
+        ));
+        assert!(!super::switched_on(
+            "GGML_CUDA=ON if feature \"cuda\"",
+            &on(&[])
+        ));
+        assert!(super::switched_on(
+            "feature \"a\" or feature \"b\"",
+            &on(&["b"])
+        ));
+        assert!(!super::switched_on(
+            "feature \"a\" and feature \"b\"",
+            &on(&["b"])
+        ));
+        let one = super::provided_nvrtc(&on(&["nvrtc", "cuda-13000"])).unwrap();
+        assert!(
+            one.starts_with("the CUDA 13.0 NVRTC (libnvrtc.so.13"),
+            "{one}"
+        );
+        let two = super::provided_nvrtc(&on(&["nvrtc", "cuda-13000", "cuda-12000"])).unwrap();
+        assert!(two.starts_with("NVRTC of CUDA 12.0 or 13.0"), "{two}");
+    }
+
     use super::*;
 
     fn package(json: serde_json::Value) -> Package {
