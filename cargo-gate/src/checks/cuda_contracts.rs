@@ -329,9 +329,16 @@ impl Contracts {
 
     /// The outcome over `packages` manifests, with the sources compiled outside gate-build.
     fn conclude(mut self, packages: usize, outside: Vec<Finding>) -> Outcome {
-        let counted_outside = outside
+        let counted: Vec<&Finding> = outside
             .iter()
             .filter(|f| f.severity != Severity::Note)
+            .collect();
+        let counted_outside = counted.len();
+        // Of those, the sources nothing compiles lie outside gate-build without being
+        // compiled there (sppark's msm-cuda: `pippenger.cu` beside the one it builds).
+        let unbuilt = counted
+            .iter()
+            .filter(|f| crate::shared::outcomes::is_compiled_by_nothing(f))
             .count();
         self.uncovered += counted_outside;
         self.findings.extend(outside);
@@ -366,7 +373,13 @@ impl Contracts {
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .count();
-            let summary = if counted_outside > 0 {
+            let summary = if counted_outside > 0 && unbuilt > 0 {
+                format!(
+                    "{errors} kernel contract violation(s), {counted_outside} of them CUDA sources \
+                     outside gate-build ({unbuilt} of those compiled by nothing a build script \
+                     shows)"
+                )
+            } else if counted_outside > 0 {
                 format!(
                     "{errors} kernel contract violation(s), {counted_outside} of them CUDA sources compiled outside gate-build"
                 )
