@@ -185,6 +185,10 @@ fn a_helper_in_a_path_dependency_outside_the_root_is_followed() {
 /// A build script whose `cc::Build` comes from a registry crate's helper: read from cargo's
 /// unpacked sources at the version Cargo.lock pins, or without one, at the newest unpacked.
 #[test]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a crate directory moved out of and back into cargo's unpacked sources"
+)]
 fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("ws");
