@@ -323,23 +323,32 @@ fn a_rust_version_newer_than_the_running_rustc_names_both() {
     assert!(found.contains("is not supported"), "{found}");
 }
 
-/// A pinned toolchain that is not installed (rustup refuses to start cargo and rustc in the
-/// workspace): toolchain.pinned fails naming the pin and that nothing runs, what needs rustc
-/// says it is blocked by that, and no check blames PATH.
-#[test]
+/// The clean fixture pinned to a toolchain that is not installed (1.80.0), or `None`, said,
+/// where there is no rustup to refuse it.
 #[expect(clippy::print_stdout, reason = "a skipped test says why")]
-fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
+fn pinned_to_a_toolchain_not_installed() -> Option<crate::support::Fixture> {
     let rustup = std::process::Command::new("rustup")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !rustup {
         println!("skipped: no rustup, so no pin can be refused");
-        return;
+        return None;
     }
     let fx = fixture("clean");
-    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80.0\"\n")
-        .commit();
+    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80.0\"\n");
+    Some(fx)
+}
+
+/// A pinned toolchain that is not installed (rustup refuses to start cargo and rustc in the
+/// workspace): toolchain.pinned fails naming the pin and that nothing runs, what needs rustc
+/// says it is blocked by that, and no check blames PATH.
+#[test]
+fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
+    let Some(fx) = pinned_to_a_toolchain_not_installed() else {
+        return;
+    };
+    fx.commit();
     let mut cmd = fx.command(&["controlled", "--format", "json"]);
     // As run directly, not through `cargo +toolchain`: rustup reads the pin.
     cmd.env_remove("RUSTUP_TOOLCHAIN");
@@ -398,20 +407,11 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
 /// empty path as its root, under which nothing was listed, and kernels.build, cuda.contracts
 /// and secrets.scan passed over 0 files (found on filecoin-project/neptune).
 #[test]
-#[expect(clippy::print_stdout, reason = "a skipped test says why")]
 fn a_relative_manifest_path_where_cargo_cannot_load_judges_every_file() {
-    let rustup = std::process::Command::new("rustup")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !rustup {
-        println!("skipped: no rustup, so no pin can be refused");
+    let Some(fx) = pinned_to_a_toolchain_not_installed() else {
         return;
-    }
-    let fx = fixture("clean");
-    fx.write("rust-toolchain.toml", "[toolchain]\nchannel = \"1.80.0\"\n")
-        .write("src/k.cu", "__global__ void k() {}\n")
-        .commit();
+    };
+    fx.write("src/k.cu", "__global__ void k() {}\n").commit();
     let mut cmd = fx.command(&[
         "controlled",
         "--offline",
