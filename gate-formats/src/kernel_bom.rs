@@ -91,6 +91,10 @@ pub struct Compile {
     pub ok: bool,
     /// Whether an input lies in the build script's `OUT_DIR` (a source it generated).
     pub generated: bool,
+    /// The GPU code it wrote outside the build script's `OUT_DIR` (a PTX, cubin or fatbin in
+    /// the source tree or another crate's), written as `inputs` are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_outside_out_dir: Option<String>,
 }
 
 /// A build script the witness did not see run.

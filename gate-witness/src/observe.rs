@@ -142,7 +142,20 @@ fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) 
         archs: invocation.archs.clone(),
         ok: invocation.succeeded(),
         generated: invocation.inputs.iter().any(|p| p.starts_with(out_dir)),
+        output_outside_out_dir: invocation
+            .output
+            .as_ref()
+            .filter(|_| writes_gpu_code(invocation.mode))
+            .filter(|output| !output.starts_with(out_dir))
+            .map(shown),
     }
+}
+
+/// Whether a compile in `mode` writes GPU code a crate then embeds or loads (a PTX, cubin or
+/// fatbin), rather than an object or a library the build links from `OUT_DIR`.
+fn writes_gpu_code(mode: crate::args::Mode) -> bool {
+    use crate::args::Mode;
+    matches!(mode, Mode::Ptx | Mode::Cubin | Mode::Fatbin | Mode::Device)
 }
 
 /// Links each compile to the tracked files it read and to its package's static builder.
@@ -170,6 +183,15 @@ fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
                 .any(|s| compile.inputs.contains(&s.path) && s.built_by.contains(&b))
         });
         compile.builder = by_source.or_else(|| of_package.first().copied());
+        // What the build did, where reading the script could not say it (a helper handing
+        // nvcc an `-o` relative to the build script's working directory: cuda_setup).
+        if let (Some(b), Some(output), true) =
+            (compile.builder, &compile.output_outside_out_dir, compile.ok)
+            && let Some(builder) = bom.builders.get_mut(b)
+            && builder.outside_out_dir.is_none()
+        {
+            builder.outside_out_dir = Some(format!("{output} (witnessed)"));
+        }
     }
 }
 
@@ -223,5 +245,80 @@ fn archs_text(archs: &[String]) -> String {
         "nvcc's default arch".to_owned()
     } else {
         archs.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gate_formats::kernel_bom::{Builder, SourceFile};
+
+    fn ptx_to(output: &Path, root: &Path) -> Invocation {
+        Invocation {
+            schema: record::SCHEMA_VERSION,
+            args: Vec::new(),
+            cwd: root.to_owned(),
+            package: Some("dynamics".into()),
+            manifest_dir: Some(root.to_owned()),
+            mode: crate::args::Mode::Ptx,
+            inputs: vec![root.join("src/cuda/cuda.cu")],
+            includes: Vec::new(),
+            includes_unread: None,
+            archs: vec!["compute_86".into()],
+            output: Some(output.to_owned()),
+            exit_code: Some(0),
+            compiler: PathBuf::from("/opt/cuda/bin/nvcc"),
+            started: 0,
+        }
+    }
+
+    /// cuda_setup hands nvcc `-o dynamics.ptx` in the build script's working directory, the
+    /// package root: static reading of the helper cannot place it, the witnessed compile does
+    /// (found on David-OConnor/dynamics).
+    #[test]
+    fn gpu_code_written_outside_out_dir_is_the_builder_s() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/dynamics-1/out");
+        let mut bom = Bom {
+            builders: vec![Builder::new("dynamics", BuilderKind::Nvcc, "build.rs:8")],
+            sources: vec![SourceFile {
+                path: "src/cuda/cuda.cu".into(),
+                kind: FileKind::Source,
+                package: Some("dynamics".into()),
+                built_by: vec![0],
+                included_by: None,
+                ships: true,
+                stale_against: None,
+                compiled_in: Vec::new(),
+                probe: None,
+            }],
+            ..Bom::default()
+        };
+        let inside = compile(
+            &ptx_to(&out_dir.join("k.ptx"), root),
+            "dynamics",
+            out_dir,
+            root,
+        );
+        assert_eq!(inside.output_outside_out_dir, None);
+        let outside = compile(
+            &ptx_to(&root.join("dynamics.ptx"), root),
+            "dynamics",
+            out_dir,
+            root,
+        );
+        assert_eq!(
+            outside.output_outside_out_dir.as_deref(),
+            Some("dynamics.ptx")
+        );
+        let mut seen = Witnessed {
+            compiles: vec![outside],
+            ..Witnessed::default()
+        };
+        attribute(&mut bom, &mut seen);
+        assert_eq!(
+            bom.builders[0].outside_out_dir.as_deref(),
+            Some("dynamics.ptx (witnessed)")
+        );
     }
 }

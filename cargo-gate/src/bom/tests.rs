@@ -382,6 +382,7 @@ fn a_kernel_no_static_builder_accounts_for_is_accounted_for_by_a_witnessed_compi
         archs: vec!["sm_80".to_owned()],
         ok,
         generated: false,
+        output_outside_out_dir: None,
     };
     let witness = |compiles| Witnessed {
         compiles,
