@@ -237,6 +237,42 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
             ));
         }
     }
+    notes.extend(arch_notes(bom, seen));
+    notes
+}
+
+/// Builders whose archs, as static reading found them, are not what the witnessed build asked
+/// nvcc for (sppark's helper: the archs of the `else` of a `cfg!(feature = ..)` test its
+/// callers turn on; the build asked for `native` only), once per builder.
+fn arch_notes(bom: &Bom, seen: &Witnessed) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (b, builder) in bom.builders.iter().enumerate() {
+        let mut read: Vec<String> = builder.archs.clone();
+        if builder.native_arch {
+            read.push("native".to_owned());
+        }
+        let mut asked: Vec<String> = seen
+            .compiles
+            .iter()
+            .filter(|c| c.builder == Some(b) && c.ok)
+            .flat_map(|c| c.archs.iter().cloned())
+            .collect();
+        read.sort();
+        read.dedup();
+        asked.sort();
+        asked.dedup();
+        if read.is_empty() || asked.is_empty() || read == asked {
+            continue;
+        }
+        notes.push(format!(
+            "{} at {}: static reading found the archs {}, the witnessed build asked nvcc for {} \
+             (the build is the evidence)",
+            builder.package,
+            builder.at,
+            read.join(" "),
+            asked.join(" ")
+        ));
+    }
     notes
 }
 
@@ -276,7 +312,7 @@ mod tests {
     /// package root: static reading of the helper cannot place it, the witnessed compile does
     /// (found on David-OConnor/dynamics).
     #[test]
-    fn gpu_code_written_outside_out_dir_is_the_builder_s() {
+    fn the_witnessed_build_places_outputs_and_archs_that_reading_could_not() {
         let root = Path::new("/w");
         let out_dir = Path::new("/w/target/debug/build/dynamics-1/out");
         let mut bom = Bom {
@@ -319,6 +355,17 @@ mod tests {
         assert_eq!(
             bom.builders[0].outside_out_dir.as_deref(),
             Some("dynamics.ptx (witnessed)")
+        );
+        // The archs read agree with the build: no note; read others: said.
+        assert!(arch_notes(&bom, &seen).is_empty());
+        bom.builders[0].archs = vec!["sm_80".into(), "compute_80".into()];
+        bom.builders[0].native_arch = true;
+        assert_eq!(
+            arch_notes(&bom, &seen),
+            [
+                "dynamics at build.rs:8: static reading found the archs compute_80 native sm_80, \
+              the witnessed build asked nvcc for compute_86 (the build is the evidence)"
+            ]
         );
     }
 }
