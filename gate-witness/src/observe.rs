@@ -251,17 +251,13 @@ fn arch_notes(bom: &Bom, seen: &Witnessed) -> Vec<String> {
         if builder.native_arch {
             read.push("native".to_owned());
         }
-        let mut asked: Vec<String> = seen
+        let asked: Vec<String> = seen
             .compiles
             .iter()
             .filter(|c| c.builder == Some(b) && c.ok)
             .flat_map(|c| c.archs.iter().cloned())
             .collect();
-        read.sort();
-        read.dedup();
-        asked.sort();
-        asked.dedup();
-        if read.is_empty() || asked.is_empty() || read == asked {
+        if read.is_empty() || asked.is_empty() || arch_numbers(&read) == arch_numbers(&asked) {
             continue;
         }
         notes.push(format!(
@@ -269,11 +265,40 @@ fn arch_notes(bom: &Bom, seen: &Witnessed) -> Vec<String> {
              (the build is the evidence)",
             builder.package,
             builder.at,
-            read.join(" "),
-            asked.join(" ")
+            shown(read),
+            shown(asked)
         ));
     }
     notes
+}
+
+/// Archs as written, each once, in order.
+fn shown(mut archs: Vec<String>) -> String {
+    archs.sort();
+    archs.dedup();
+    archs.join(" ")
+}
+
+/// The GPU generations archs name, whatever their spelling: CMake's `80`, nvcc's `sm_80` and
+/// `compute_80` are one (`sm_90a` is `90a`); `native` and `all-major` stay words.
+fn arch_numbers(archs: &[String]) -> Vec<String> {
+    let mut numbers: Vec<String> = archs
+        .iter()
+        .map(|a| {
+            let a = a.trim();
+            let bare = ["sm_", "compute_", "lto_"]
+                .iter()
+                .find_map(|p| a.strip_prefix(p))
+                .unwrap_or(a);
+            bare.strip_suffix("-real")
+                .or_else(|| bare.strip_suffix("-virtual"))
+                .unwrap_or(bare)
+                .to_owned()
+        })
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    numbers
 }
 
 fn archs_text(archs: &[String]) -> String {
@@ -356,7 +381,10 @@ mod tests {
             bom.builders[0].outside_out_dir.as_deref(),
             Some("dynamics.ptx (witnessed)")
         );
-        // The archs read agree with the build: no note; read others: said.
+        // The archs read agree with the build: no note; read others: said. CMake's `80` is
+        // nvcc's `compute_80` and `sm_80`.
+        assert!(arch_notes(&bom, &seen).is_empty());
+        bom.builders[0].archs = vec!["86".into()];
         assert!(arch_notes(&bom, &seen).is_empty());
         bom.builders[0].archs = vec!["sm_80".into(), "compute_80".into()];
         bom.builders[0].native_arch = true;

@@ -29,7 +29,6 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
         .prefix("cargo-gate-unlocked-")
         .tempdir()
         .map_err(|e| format!("could not make a scratch directory: {e}"))?;
-    let root = scratch.path();
     if !facts.index.files.iter().any(|f| f.rel == "Cargo.toml") {
         return Err(
             "its Cargo.toml is not tracked by git (the gate judges what is committed: \
@@ -37,19 +36,104 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
                 .to_owned(),
         );
     }
+    // Path dependencies outside the workspace (sppark's `poc/msm-cuda` on `../../rust`) are
+    // copied where the same relative paths reach them: the copy mirrors the directory above
+    // the workspace and all of them.
+    let outside = outside_path_dependencies(facts);
+    let anchor = facts
+        .root()
+        .ancestors()
+        .find(|a| outside.iter().all(|d| d.starts_with(a)))
+        .unwrap_or(facts.root());
+    let mirrored = |path: &Path| {
+        scratch
+            .path()
+            .join(path.strip_prefix(anchor).unwrap_or(path))
+    };
+    let root = mirrored(facts.root());
     for file in facts.index.files.iter().filter(|f| needed(&f.rel)) {
         copy(&file.path, &root.join(&file.rel));
     }
-    let scratch_cargo = Cargo::new(root, cargo.offline()).with_timeout(cargo.timeout());
+    for dir in &outside {
+        for file in needed_below(dir) {
+            copy(&file, &mirrored(&file));
+        }
+    }
+    let scratch_cargo = Cargo::new(&root, cargo.offline()).with_timeout(cargo.timeout());
     let cmd = scratch_cargo.command("metadata", &["--format-version", "1"]);
     let out = crate::tools::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(failure(&stderr, root, facts.root(), cargo.offline()));
+        return Err(failure(&stderr, scratch.path(), anchor, cargo.offline()));
     }
     serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("`cargo metadata` printed no graph: {e}"))
+}
+
+/// The most path-dependency directories outside the workspace followed.
+const MOST_OUTSIDE: usize = 64;
+
+/// The directories of the path dependencies outside the workspace root, followed through
+/// their own manifests' path dependencies (normal, build and dev tables: cargo reads them all
+/// to resolve), at most [`MOST_OUTSIDE`].
+fn outside_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
+    let root = facts.root();
+    let mut todo: Vec<std::path::PathBuf> = facts
+        .packages
+        .iter()
+        .flat_map(|p| p.path_deps.iter().cloned())
+        .filter(|d| !d.starts_with(root))
+        .collect();
+    let mut found: Vec<std::path::PathBuf> = Vec::new();
+    while let Some(dir) = todo.pop() {
+        let dir = gate_support::path::normalize(&dir);
+        if found.contains(&dir) || found.len() >= MOST_OUTSIDE {
+            continue;
+        }
+        if let Some(doc) = crate::workspace::read_toml(&dir.join("Cargo.toml")) {
+            for (_, table) in crate::workspace::dependency_tables(&doc) {
+                let paths = table
+                    .values()
+                    .filter_map(|spec| spec.get("path").and_then(toml::Value::as_str));
+                todo.extend(
+                    paths
+                        .map(|p| gate_support::path::normalize(&dir.join(p)))
+                        .filter(|d| !d.starts_with(root)),
+                );
+            }
+        }
+        found.push(dir);
+    }
+    found
+}
+
+/// The files cargo reads to resolve below a path dependency's directory (its `target/` and
+/// hidden directories left out), at most a few thousand.
+fn needed_below(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(at) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() && name != "target" && !name.starts_with('.') => {
+                    todo.push(path);
+                }
+                Ok(t) if t.is_file() && needed(&name) => found.push(path),
+                _ => {}
+            }
+            if found.len() >= 4096 {
+                return found;
+            }
+        }
+    }
+    found
 }
 
 /// Cargo's error in the scratch copy, said of the workspace: the copy's path is the

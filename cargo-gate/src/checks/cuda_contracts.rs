@@ -568,6 +568,68 @@ mod tests {
         );
     }
 
+    /// tract's `common.cuh`, handed to the compiler beside the sources that include it, is
+    /// part of them: a note, not a twelfth violation. A package of headers alone keeps them
+    /// judged.
+    #[test]
+    fn a_header_beside_the_sources_that_include_it_is_no_kernel_of_its_own() {
+        let files = [
+            (
+                "k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n[build-dependencies]\ncc = \"1\"\n",
+            ),
+            (
+                "k/build.rs",
+                "fn main() {\n    cc::Build::new().cuda(true).file(\"src/a.cu\").compile(\"a\");\n}\n",
+            ),
+            ("k/src/lib.rs", ""),
+            (
+                "k/src/a.cu",
+                "#include \"common.cuh\"\n__global__ void a() {}\n",
+            ),
+            ("k/src/common.cuh", "#pragma once\n"),
+            (
+                "h/Cargo.toml",
+                "[package]\nname = \"h\"\nversion = \"0.1.0\"\n",
+            ),
+            ("h/src/lib.rs", ""),
+            ("h/include/only.cuh", "__global__ void only() {}\n"),
+        ];
+        let outcome = with_files_and_earlier(&files, &["k", "h"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                facts: &collected(ctx, json!([])),
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            outcome
+                .summary
+                .starts_with("2 kernel contract violation(s), 2 of them"),
+            "{outcome:?}"
+        );
+        let header = outcome
+            .findings
+            .iter()
+            .find(|f| {
+                f.location
+                    .as_ref()
+                    .is_some_and(|l| l.file == "k/src/common.cuh")
+            })
+            .expect("the header is said");
+        assert_eq!(header.severity, Severity::Note, "{header:?}");
+        let alone = outcome
+            .findings
+            .iter()
+            .find(|f| {
+                f.location
+                    .as_ref()
+                    .is_some_and(|l| l.file == "h/include/only.cuh")
+            })
+            .expect("a package of headers alone");
+        assert_eq!(alone.severity, Severity::Error, "{alone:?}");
+    }
+
     /// tfhe-rs' `check_cuda.cu`, compiled only while its CMake project is configured, is a
     /// note; the kernel the project builds is the violation.
     #[test]

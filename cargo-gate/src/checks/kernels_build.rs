@@ -410,7 +410,7 @@ mod tests {
         assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
         assert!(
             outcome.summary.starts_with(
-                "3 CUDA source(s) in 1 package(s) (app) are compiled outside gate-build"
+                "2 CUDA source(s) in 1 package(s) (app) are compiled outside gate-build"
             ),
             "{}",
             outcome.summary
@@ -437,10 +437,14 @@ mod tests {
                     "app/kernels/a.cu".to_owned(),
                     group.clone()
                 ),
+                // A part of the sources that include it, not a kernel of its own.
                 (
-                    Severity::Warning,
+                    Severity::Note,
                     "app/kernels/common.cuh".to_owned(),
-                    group.clone()
+                    Some(
+                        "app: CUDA headers, compiled as part of the sources that include them"
+                            .to_owned()
+                    )
                 ),
                 (Severity::Warning, "app/kernels/sub/b.cu".to_owned(), group),
                 (

@@ -76,6 +76,12 @@ pub fn outside_gate_build(
     {
         uses[i] = Some(found);
     }
+    // The packages (or no package) with a `.cu` among them: their headers are parts of it.
+    let with_sources: Vec<Option<usize>> = outside
+        .iter()
+        .filter(|s| s.rel.ends_with(".cu"))
+        .map(|s| s.owner)
+        .collect();
     let mut findings = Vec::new();
     for (i, (source, built)) in outside.into_iter().zip(built).enumerate() {
         let probe = by_path
@@ -83,6 +89,9 @@ pub fn outside_gate_build(
             .and_then(|s| s.probe.clone());
         let how = match (built, uses[i].take()) {
             _ if let Some(at) = probe => Outside::Probe(at),
+            _ if source.rel.ends_with(".cuh") && with_sources.contains(&source.owner) => {
+                Outside::Header
+            }
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if is_test_data(facts, source, builders) => Outside::TestData,
             (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
@@ -228,6 +237,10 @@ pub fn noted_sources(findings: &[Finding]) -> String {
 enum Outside {
     /// By the builders named (`raw nvcc (k/build.rs:6)`).
     Compiled(String),
+    /// A header (`.cuh`) of a package whose `.cu` sources are judged: never compiled alone,
+    /// its code is judged as part of the sources that include it (tract's `common.cuh`,
+    /// handed to NVRTC beside 11 sources, was counted as a twelfth).
+    Header,
     /// Test data: in the package's `tests/` directory (cargo's integration tests, and the
     /// inputs they read), in a package with no CUDA compile anywhere in its build script or
     /// code (no nvcc, cc, CMake, NVRTC, bindgen_cuda, cudaforge or cuda_builder call),
@@ -256,6 +269,9 @@ impl Outside {
         let package = owner.map_or("no package", |p| p.name.as_str());
         let how = match self {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
+            Outside::Header => {
+                "headers, compiled as part of the sources that include them".to_owned()
+            }
             Outside::TestData => "test data: under tests/, and no CUDA compile in the \
                                   package's build script or code"
                 .to_owned(),
@@ -270,6 +286,10 @@ impl Outside {
             Outside::NotCompiled => NO_BUILD_SCRIPT.to_owned(),
         };
         let message = match self {
+            Outside::Header => "CUDA header outside gate-build: compiled only as part of the \
+                                sources that include it, which are judged; not counted as a \
+                                kernel of its own"
+                .to_owned(),
             Outside::TestData => format!(
                 "CUDA file outside gate-build ({how}): not counted as a kernel of this build"
             ),
@@ -293,7 +313,11 @@ impl Outside {
         };
         let kernel = !matches!(
             self,
-            Outside::TestData | Outside::TestOrDocOnly(_) | Outside::Probe(_) | Outside::NoPackage
+            Outside::TestData
+                | Outside::TestOrDocOnly(_)
+                | Outside::Probe(_)
+                | Outside::NoPackage
+                | Outside::Header
         );
         let severity = if owner.is_some_and(|p| p.role == Role::Other) || !kernel {
             Severity::Note
@@ -302,7 +326,10 @@ impl Outside {
         };
         let mut finding = Finding::new(severity, message)
             .at(Location::file(source.rel.clone()))
-            .group(format!("{package}: CUDA sources {how}, not by gate-build"));
+            .group(match self {
+                Outside::Header => format!("{package}: CUDA {how}"),
+                _ => format!("{package}: CUDA sources {how}, not by gate-build"),
+            });
         if let Some(p) = owner {
             finding = finding.subject(p.name.clone());
         }

@@ -647,6 +647,45 @@ fn nvrtc_at_run_time_is_a_warning_naming_the_library_loaded() {
     assert!(artifacts(&bom).1.is_empty(), "{:#?}", artifacts(&bom).1);
 }
 
+/// Without a Cargo.lock, a path dependency outside the workspace (sppark's `poc/msm-cuda` on
+/// `../../rust`) is copied beside the scratch copy the graph is resolved in: cargo failed
+/// there, and the gate said "`cargo metadata` fails" of a workspace that resolves.
+#[test]
+fn a_path_dependency_outside_the_workspace_resolves_in_the_scratch_copy() {
+    let fx = fixture("bom-unlocked");
+    fx.write(
+        "helper/Cargo.toml",
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("helper/src/lib.rs", "")
+    .write(
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nhelper = { path = \"../helper\" }\n\n[workspace]\n",
+    )
+    .write("app/src/lib.rs", "")
+    .commit();
+    let manifest = fx.root.join("app/Cargo.toml");
+    let run = run(fx.command(&[
+        "kernels",
+        "--no-build",
+        "--offline",
+        "--format",
+        "json",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+    ]));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(bom.graph_unread, None, "{bom:#?}");
+    assert!(bom.graph_resolved.is_some(), "{bom:#?}");
+    assert!(
+        !fx.root.join("app/Cargo.lock").exists(),
+        "a lockfile was left"
+    );
+}
+
 /// A library workspace without Cargo.lock, compiling CUDA at run time through cudarc's
 /// lower-level NVRTC API (`result::compile_program`): the graph is resolved in a scratch copy
 /// (and said so), cudarc is named as the NVRTC provider, the call is an NVRTC use, and the
