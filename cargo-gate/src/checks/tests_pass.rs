@@ -66,6 +66,10 @@ crate::finding_codes! {
             name: "test-binary-exited-early",
             summary: "a test binary exited before printing its result",
         },
+        TestRunTampered => Code {
+            name: "test-run-tampered",
+            summary: "what the test runner reported contradicts what the run printed",
+        },
         LockfileRefused => Code {
             name: "lockfile-refused",
             summary: "the test runner refused Cargo.lock (missing or out of date)",
@@ -144,6 +148,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         over_limit,
         binaries,
         whole,
+        tampered,
     } = &ran.run;
     let mut outcome = evaluate(
         captured,
@@ -154,6 +159,22 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
     outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
+    if !tampered.is_empty() {
+        // Its reports and its output cannot both be true: the run is no evidence of a pass
+        // (and nothing of it was kept). Its log stays in the record.
+        let mut failed = Outcome::fail(format!(
+            "the test run was tampered with while it ran: {} report(s) of the test runner \
+             contradict what the run printed",
+            tampered.len()
+        ))
+        .with_findings(
+            tampered
+                .iter()
+                .map(|why| Finding::error(why.clone()).code(FindingCode::TestRunTampered)),
+        );
+        failed.artifacts = std::mem::take(&mut outcome.artifacts);
+        return failed;
+    }
     if let Some(shard) = &ctx.environment.test_shard {
         // One shard proves its bucket only: `cargo gate merge` says whether every shard ran.
         outcome.summary = format!(

@@ -13,6 +13,7 @@ mod nextest_binaries;
 mod parse;
 mod replay;
 mod run;
+mod tamper;
 
 pub use clock::TestClock;
 pub use doc_tests::{DOC_TESTS, is_rustdoc_shim, rustdoc_main};

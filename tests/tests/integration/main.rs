@@ -15,6 +15,7 @@ mod cache;
 mod cannot_hang;
 mod controlled;
 mod errors;
+mod forged;
 mod formats;
 mod fresh_by_content;
 mod hostile;

@@ -225,7 +225,7 @@ pub(super) fn run(
     );
     // The doc tests run beside the binaries (they read nothing the binaries' run writes but
     // the run directory, as tests running in parallel do).
-    let (fresh, docs) = with_doc_tests_beside(
+    let (mut fresh, docs) = with_doc_tests_beside(
         (facts, setup, build),
         (&keys, &limit),
         (dir.path(), &exe),
@@ -237,16 +237,32 @@ pub(super) fn run(
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
     let stopped = run.is_none_or(|r| r.captured.stopped.is_some() || r.over_limit.is_some());
-    // The tree is keyed by the whole run's key (a binary's key holds only its share of it).
-    let unmoved = cache.unmoved(whole);
+    let reports: Vec<Option<Reported>> = looked
+        .iter()
+        .map(|l| {
+            std::fs::read(plan.result_path(l.id))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        })
+        .collect();
+    let tampered = super::tamper::tampered(
+        run.map_or("", |r| r.captured.log.as_str()),
+        &held(&looked, &reports),
+    );
+    // The tree is keyed by the whole run's key (a binary's key holds only its share of it);
+    // nothing of a run that was tampered with is kept.
+    let unmoved = cache.unmoved(whole) && tampered.is_empty();
+    if !tampered.is_empty() {
+        fresh.keep = crate::cache::Keep::Not;
+        if let Ok(run) = &mut fresh.value {
+            run.tampered = tampered;
+        }
+    }
     let mut evidence = Vec::new();
     let mut failed_before = None;
     // The doc tests ran beside the binaries when a member built a library.
     let beside = has_library(facts, build);
-    for l in looked {
-        let reported: Option<Reported> = std::fs::read(plan.result_path(l.id))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    for (l, reported) in looked.into_iter().zip(reports) {
         let reported = super::replay::alone(reported, beside);
         let settled = settle(cache, l.id.to_owned(), l.found, reported, stopped, unmoved);
         evidence.push(take_failed_before(settled, &mut failed_before));
@@ -258,6 +274,35 @@ pub(super) fn run(
         docs,
         (stopped, unmoved),
     ))
+}
+
+/// Each binary as planned and as reported, for [`super::tamper::tampered`].
+fn held<'a>(
+    looked: &'a [Looked<'_>],
+    reports: &'a [Option<Reported>],
+) -> Vec<super::tamper::Held<'a>> {
+    looked
+        .iter()
+        .zip(reports)
+        .map(|(l, reported)| {
+            let hit = match &l.found {
+                Some(Ok(hit)) => Some(hit),
+                _ => None,
+            };
+            let failed = match reported {
+                Some(r) if !r.replayed => r.run.as_ref().map(|run| run.code != Some(0)),
+                Some(_) => hit.map(|hit| hit.value.code != Some(0)),
+                None => None,
+            };
+            super::tamper::Held {
+                id: l.id,
+                path: l.path,
+                planned_replay: hit.is_some(),
+                failed,
+                reported: reported.as_ref(),
+            }
+        })
+        .collect()
 }
 
 /// The run with every binary's and crate's evidence, sorted by id (the doc tests settled

@@ -52,6 +52,10 @@ pub struct TestRun {
     /// Why the run was kept whole (one key for every binary), when it was.
     #[serde(default)]
     pub whole: Option<String>,
+    /// How the runner's reports contradict the run's output (a result file rewritten, a
+    /// replay the gate did not plan): the run was tampered with, and fails.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tampered: Vec<String>,
 }
 
 impl TestRun {
@@ -62,6 +66,7 @@ impl TestRun {
             over_limit,
             binaries: Vec::new(),
             whole: None,
+            tampered: Vec::new(),
         }
     }
 }

@@ -1,0 +1,188 @@
+//! What the run printed, held against what the runner reported for each binary: the reports
+//! are files in a directory a test (running as the same user) can find and rewrite, and the
+//! plan the runner reads is one too. The gate reads the run's output live, through a pipe no
+//! test can reach back into; a report that contradicts it, a replay the gate never planned, or
+//! a binary that printed twice means the run was tampered with. Such a run is judged a failure
+//! and nothing of it is kept: a forged pass must not outlive the commit that forged it.
+
+use super::replay::Reported;
+use std::path::Path;
+
+/// What one binary's section of the run's output says: its file (the path cargo prints in
+/// `Running tests/x.rs (target/debug/deps/x-1234)`, by file name) and whether its last
+/// `test result:` line says FAILED (`None`: no result line, a `harness = false` target or an
+/// early exit, which the counts judge).
+fn sections(log: &str) -> Vec<(String, Option<bool>)> {
+    let mut found: Vec<(String, Option<bool>)> = Vec::new();
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("Running ") {
+            let file = rest
+                .rsplit_once(" (")
+                .and_then(|(_, p)| p.strip_suffix(')'))
+                .map(|p| file_name(p).to_owned());
+            if let Some(file) = file {
+                found.push((file, None));
+            }
+        } else if trimmed.starts_with("Doc-tests ") {
+            found.push((String::new(), None));
+        } else if let Some(result) = trimmed.strip_prefix("test result: ")
+            && let Some((_, failed)) = found.last_mut()
+        {
+            *failed = Some(result.starts_with("FAILED"));
+        }
+    }
+    found.retain(|(file, _)| !file.is_empty());
+    found
+}
+
+/// The last part of a path as cargo prints it (`/` or `\`).
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// One binary as the gate planned it and as the runner reported it.
+pub(super) struct Held<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its executable.
+    pub path: &'a Path,
+    /// Whether the gate planned to replay it (it had a result for its inputs).
+    pub planned_replay: bool,
+    /// Whether that replayed result, or the run reported, failed (`None`: neither is known).
+    pub failed: Option<bool>,
+    /// What the runner reported.
+    pub reported: Option<&'a Reported>,
+}
+
+/// Why the run was tampered with, one line each; empty when its reports agree with it.
+pub(super) fn tampered(log: &str, held: &[Held<'_>]) -> Vec<String> {
+    let sections = sections(log);
+    let mut why = Vec::new();
+    for h in held {
+        let file = h
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let printed: Vec<Option<bool>> = sections
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .map(|(_, failed)| *failed)
+            .collect();
+        if printed.len() > 1 {
+            why.push(format!(
+                "{} is announced {} times in the run's output; cargo runs each test binary once",
+                h.id,
+                printed.len()
+            ));
+        }
+        let Some(reported) = h.reported else {
+            continue;
+        };
+        if reported.id != h.id {
+            why.push(format!(
+                "the result file of {} reports {}",
+                h.id, reported.id
+            ));
+        }
+        if reported.replayed && !h.planned_replay {
+            why.push(format!(
+                "{} was replayed, though the gate had planned to run it (the plan the runner \
+                 reads was rewritten)",
+                h.id
+            ));
+        }
+        // A pass reported of a binary whose output shows it failed. (The other way round is
+        // no forgery: a binary can print `test result: ok` and then exit with an error.)
+        if let (Some(false), [Some(true)]) = (h.failed, printed.as_slice()) {
+            why.push(format!(
+                "the result of {} says it passed, but its output in this run shows it failed \
+                 (the result file was rewritten)",
+                h.id
+            ));
+        }
+    }
+    why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::test_run::replay::BinaryRun;
+
+    const LOG: &str = "\
+     Running tests/a.rs (target/debug/deps/a-11)
+
+running 1 test
+test answer ... FAILED
+
+test result: FAILED. 0 passed; 1 failed; 0 ignored
+     Running tests/q.rs (target/debug/deps/q-22)
+
+running 1 test
+test zz_target ... FAILED
+
+test result: FAILED. 0 passed; 1 failed; 0 ignored
+   Doc-tests a
+
+running 0 tests
+test result: ok. 0 passed; 0 failed
+";
+
+    fn reported(id: &str, replayed: bool, code: i32) -> Reported {
+        Reported {
+            id: id.to_owned(),
+            replayed,
+            run: (!replayed).then(|| BinaryRun {
+                output: String::new(),
+                code: Some(code),
+                signal: None,
+            }),
+            files: Vec::new(),
+            unkept: None,
+        }
+    }
+
+    /// The hostile trial's shapes: a forged pass written over `q`'s result (it outlived the
+    /// commit that forged it, through the cache), a replay the gate never planned (the plan
+    /// rewritten), a binary announced twice.
+    /// `a` (failed, run) and `q` as `q` reports it, planned and judged as given.
+    fn both<'a>(a: &'a Reported, q: &'a Reported, planned: bool, failed: bool) -> Vec<Held<'a>> {
+        vec![
+            Held {
+                id: "a::a",
+                path: Path::new("/t/deps/a-11"),
+                planned_replay: false,
+                failed: Some(true),
+                reported: Some(a),
+            },
+            Held {
+                id: "q::q",
+                path: Path::new("/t/deps/q-22"),
+                planned_replay: planned,
+                failed: Some(failed),
+                reported: Some(q),
+            },
+        ]
+    }
+
+    #[test]
+    fn reports_that_contradict_the_output_are_tampering() {
+        let a = reported("a::a", false, 101);
+        let q_forged = reported("q::q", false, 0);
+        let honest = reported("q::q", false, 101);
+        assert!(tampered(LOG, &both(&a, &honest, false, true)).is_empty());
+        let why = tampered(LOG, &both(&a, &q_forged, false, false));
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("says it passed, but its output"), "{why:?}");
+        let replayed = reported("q::q", true, 0);
+        let why = tampered(LOG, &both(&a, &replayed, false, true));
+        assert!(why[0].contains("planned to run it"), "{why:?}");
+        let twice = format!(
+            "{LOG}     Running tests/q.rs (target/debug/deps/q-22)\ntest result: ok. 1 passed\n"
+        );
+        let why = tampered(&twice, &both(&a, &honest, false, true));
+        assert!(why[0].contains("announced 2 times"), "{why:?}");
+    }
+}
