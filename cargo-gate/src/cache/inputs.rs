@@ -299,14 +299,40 @@ pub(super) fn file_digest(path: &Path) -> String {
 }
 
 /// cargo's configuration wherever cargo reads it: `.cargo/config{,.toml}` in the root and
-/// every directory above it (the root's own whether git tracks or ignores it), and in
-/// `CARGO_HOME` (or `~/.cargo`).
+/// every directory above it (the root's own whether git tracks or ignores it), in
+/// `CARGO_HOME` (or `~/.cargo`), and every file one of them `include`s (a git-ignored
+/// `local.toml` replayed a stale pass when it changed).
 pub(super) fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
-    for path in crate::tools::cargo::config_files(root) {
+    for path in crate::tools::cargo::config_files_included(root) {
         if let Ok(bytes) = std::fs::read(&path) {
             key.part(&path.to_string_lossy(), &bytes);
         }
     }
     key.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    /// A tracked `.cargo/config.toml` that `include`s a git-ignored `local.toml`: changing
+    /// only the included file (an `[env]` a test reads) changes the key (the hostile trial
+    /// replayed a stale pass on tealdeer when it did not).
+    #[test]
+    fn an_included_cargo_configuration_is_part_of_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        std::fs::create_dir_all(root.join(".cargo")).unwrap();
+        std::fs::write(
+            root.join(".cargo/config.toml"),
+            "include = [\"local.toml\"]\n",
+        )
+        .unwrap();
+        let local = root.join(".cargo/local.toml");
+        std::fs::write(&local, "[env]\nANSWER = \"42\"\n").unwrap();
+        let before = super::cargo_config_digest(&root);
+        std::fs::write(&local, "[env]\nANSWER = \"41\"\n").unwrap();
+        assert_ne!(super::cargo_config_digest(&root), before);
+        std::fs::remove_file(&local).unwrap();
+        assert_ne!(super::cargo_config_digest(&root), before);
+    }
 }

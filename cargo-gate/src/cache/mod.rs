@@ -12,7 +12,7 @@
 //! | `env`       | the variables that reach the build ([`ENV_PREFIXES`], [`ENV_NAMES`], `[cache] env`) | ✓ | ✓ | ✓ |
 //! | `flags`     | `--offline`                                               | ✓       | ✓     | ✓     |
 //! | `lockfile`  | Cargo.lock (tracked or not)                               | ✓       | ✓     | ✓     |
-//! | `cargo-config` | `.cargo/config{,.toml}` above the root and in `CARGO_HOME` | ✓    | ✓     | ✓     |
+//! | `cargo-config` | `.cargo/config{,.toml}` above the root and in `CARGO_HOME`, and what they `include` | ✓    | ✓     | ✓     |
 //! | `manifests` | every Cargo.toml, `.cargo/config*` and toolchain file of the tree | ✓ | | |
 //!
 //! The `graph` fact (`cargo tree` of the shipped graph) has the resolve's components, the

@@ -364,6 +364,52 @@ pub fn config_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// [`config_files`], and every file one of them `include`s (a chain of includes followed 64
+/// files deep at most: cargo refuses a cycle). An included file changes what cargo does as
+/// much as the file that includes it (an `[env]` a test reads, `rustflags`).
+pub fn config_files_included(root: &Path) -> Vec<PathBuf> {
+    let mut files = config_files(root);
+    let mut at = 0;
+    while at < files.len() && at < 64 {
+        let path = files[at].clone();
+        at += 1;
+        let Some(doc) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        else {
+            continue;
+        };
+        for file in included(&path, &doc) {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    files
+}
+
+/// The files a cargo configuration `include`s (a path, a list of paths, or of tables with a
+/// `path`), taken beside the file and beside its `.cargo` directory: either may be where
+/// cargo looks, and seeing more errs on the safe side (for a guard, and for a key).
+fn included(config: &Path, doc: &toml::Table) -> Vec<PathBuf> {
+    let paths: Vec<&str> = match doc.get("include") {
+        Some(toml::Value::String(one)) => vec![one],
+        Some(toml::Value::Array(many)) => many
+            .iter()
+            .filter_map(|item| {
+                item.as_str()
+                    .or_else(|| item.as_table()?.get("path")?.as_str())
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let dirs: Vec<&Path> = config.ancestors().skip(1).take(2).collect();
+    paths
+        .iter()
+        .flat_map(|rel| dirs.iter().map(move |dir| dir.join(rel)))
+        .collect()
+}
+
 pub fn home() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("CARGO_HOME").filter(|h| !h.is_empty()) {
         return Some(PathBuf::from(home));

@@ -82,47 +82,15 @@ pub(super) fn keyable(
 /// The first cargo configuration file (where cargo reads them: the root and every directory
 /// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
 fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
-    let mut files = crate::tools::cargo::config_files(root);
-    let mut at = 0;
-    // A chain of includes is followed 64 files deep at most (cargo refuses a cycle).
-    while at < files.len() && at < 64 {
-        let path = files[at].clone();
-        at += 1;
-        // A file cargo could not read either: cargo says so when it runs.
-        let Some(doc) = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-        else {
-            continue;
-        };
-        if sets(&doc) {
-            return Some(path);
-        }
-        files.extend(included(&path, &doc));
-    }
-    None
-}
-
-/// The files a cargo configuration `include`s (a path, a list of paths, or of tables with a
-/// `path`), taken beside the file and beside its `.cargo` directory: either may be where
-/// cargo looks, and a guard errs towards seeing more.
-fn included(config: &Path, doc: &toml::Table) -> Vec<PathBuf> {
-    let paths: Vec<&str> = match doc.get("include") {
-        Some(toml::Value::String(one)) => vec![one],
-        Some(toml::Value::Array(many)) => many
-            .iter()
-            .filter_map(|item| {
-                item.as_str()
-                    .or_else(|| item.as_table()?.get("path")?.as_str())
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let dirs: Vec<&Path> = config.ancestors().skip(1).take(2).collect();
-    paths
-        .iter()
-        .flat_map(|rel| dirs.iter().map(move |dir| dir.join(rel)))
-        .collect()
+    crate::tools::cargo::config_files_included(root)
+        .into_iter()
+        .find(|path| {
+            // A file cargo could not read either: cargo says so when it runs.
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+                .is_some_and(|doc| sets(&doc))
+        })
 }
 
 /// A key looked up: the proven entry, or what storing a fresh result needs.
