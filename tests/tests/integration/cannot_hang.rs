@@ -28,6 +28,39 @@ run = ["sh", "-c", "trap '' TERM; sleep 60"]
 timeout = "2s"
 "#;
 
+/// A passing test that leaves a process holding its output open (a server it started)
+/// kept the runner reading until the whole run's limit, which then failed a suite that had
+/// passed (bootandy/dust, in the hostile trial: 61 s against plain `cargo test`'s 1 s). The
+/// output is read while it flows and stops a moment after the binary exits.
+#[cfg(unix)]
+#[test]
+fn a_test_that_leaves_its_output_held_open_does_not_hold_the_run() {
+    let fx = fixture("clean");
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    fx.write(
+        "src/lib.rs",
+        &format!(
+            "{lib}\n#[test]\nfn leaves_a_process_behind() {{\n    \
+             std::process::Command::new(\"sh\").args([\"-c\", \"sleep 60\"]).spawn().unwrap();\n}}\n"
+        ),
+    )
+    .write("gate.toml", "[tests]\ntimeout = \"40s\"\n")
+    .commit();
+    let started = Instant::now();
+    let run = fx.gate(&["pilot", "--only", "tests.pass", "--no-cache"]);
+    let took = started.elapsed();
+    assert!(
+        run.stdout.contains("PASS    tests.pass"),
+        "{}",
+        run.transcript()
+    );
+    assert!(
+        took < Duration::from_secs(30),
+        "{took:?}: {}",
+        run.transcript()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn team_checks_end_at_their_limit_with_their_children() {

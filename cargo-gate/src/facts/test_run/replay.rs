@@ -269,16 +269,20 @@ pub(super) fn exec(mut cmd: std::process::Command) -> i32 {
 /// Runs `cmd` with stdout and stderr on one pipe, passing what it writes on as it is
 /// written and keeping a copy; what it leaves in `GATE_RUN_DIR` (new or changed files) is
 /// kept with it.
-fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
-    let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
-    let before = run_dir.as_deref().map(listing).unwrap_or_default();
-    let (mut reader, writer) = std::io::pipe()?;
-    cmd.stdout(writer.try_clone()?).stderr(writer);
-    let mut child = cmd.spawn()?;
-    // The pipe's write ends live in `cmd` until it is dropped: the read below ends when
-    // the binary (and whatever it started that kept them) has exited.
-    drop(cmd);
-    let mut kept = Vec::new();
+/// How long the output of a binary that exited is still read: what a process it left behind
+/// prints after that is not its.
+const AFTER_EXIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What the tee has read: the first [`MAX_OUTPUT`] bytes, and how many in all.
+#[derive(Default)]
+struct Tee {
+    kept: std::sync::Mutex<Vec<u8>>,
+    read: std::sync::atomic::AtomicU64,
+}
+
+/// Copies `reader` to stdout as it comes, keeping up to [`MAX_OUTPUT`] of it in `tee`; says
+/// `done` at its end.
+fn tee_into(mut reader: std::io::PipeReader, tee: &Tee, done: &std::sync::mpsc::Sender<()>) {
     let mut buf = vec![0u8; 64 << 10];
     let mut out = std::io::stdout();
     loop {
@@ -290,11 +294,68 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
         };
         let _ = out.write_all(&buf[..n]);
         let _ = out.flush();
-        if kept.len() <= MAX_OUTPUT {
+        tee.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut kept) = tee.kept.lock()
+            && kept.len() <= MAX_OUTPUT
+        {
             kept.extend_from_slice(&buf[..n]);
         }
     }
+    let _ = done.send(());
+}
+
+/// The last part of a program's path, for a message.
+fn program_name(program: &Path) -> String {
+    program.file_name().map_or_else(
+        || program.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
+    let child_program = PathBuf::from(cmd.get_program());
+    let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
+    let before = run_dir.as_deref().map(listing).unwrap_or_default();
+    let (reader, writer) = std::io::pipe()?;
+    cmd.stdout(writer.try_clone()?).stderr(writer);
+    let mut child = cmd.spawn()?;
+    // The pipe's write ends live in `cmd` until it is dropped: the read ends when the binary
+    // (and whatever it started that kept them) has exited.
+    drop(cmd);
+    let kept = std::sync::Arc::new(Tee::default());
+    let (done, drained) = std::sync::mpsc::channel::<()>();
+    let tee = {
+        let kept = std::sync::Arc::clone(&kept);
+        move || tee_into(reader, &kept, &done)
+    };
+    std::thread::spawn(tee);
     let status = child.wait()?;
+    // A process the binary started that keeps its output open (a server a test left
+    // behind) would hold the read open past the binary's exit, and the run past its limit:
+    // the output is read while it still flows, and no longer than [`AFTER_EXIT`] after it
+    // stops.
+    let mut seen = kept.read.load(std::sync::atomic::Ordering::Relaxed);
+    let stopped = loop {
+        match drained.recv_timeout(AFTER_EXIT) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break false,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let now = kept.read.load(std::sync::atomic::Ordering::Relaxed);
+                if now == seen {
+                    break true;
+                }
+                seen = now;
+            }
+        }
+    };
+    if stopped {
+        say(format!(
+            "cargo-gate: {} exited, but a process it started still holds its output open; \
+             its output is read no further",
+            program_name(&child_program)
+        ));
+    }
+    let kept = kept.kept.lock().map(|k| k.clone()).unwrap_or_default();
     #[cfg(unix)]
     let signal = std::os::unix::process::ExitStatusExt::signal(&status);
     #[cfg(not(unix))]
