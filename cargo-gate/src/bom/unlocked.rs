@@ -143,11 +143,19 @@ fn failure(stderr: &str, scratch: &Path, workspace: &Path, offline: bool) -> Str
         &scratch.display().to_string(),
         &workspace.display().to_string(),
     );
-    let error = crate::tools::cargo::first_error(&stderr);
-    let lines: Vec<&str> = error
+    // cargo's error with its chain of causes, to the last (`Caused by:` each), at most a
+    // dozen lines.
+    let lines: Vec<&str> = stderr
         .lines()
-        .filter(|l| !l.starts_with("As a reminder, you're using offline mode"))
+        .skip_while(|l| !l.trim_start().starts_with("error"))
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with("As a reminder, you're using offline mode"))
+        .take(12)
         .collect();
+    let mut lines = lines;
+    if let Some(first) = lines.first_mut() {
+        *first = first.trim_start_matches("error: ");
+    }
     let mut said = format!("`cargo metadata` fails: {}", lines.join("\n"));
     if offline {
         said.push_str(
