@@ -9,6 +9,7 @@
 //! | Builder | Constructor | GPU when |
 //! |---|---|---|
 //! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`) | `.cuda(x)`, `x` not `false`, on the chain or its variable |
+//! | [`Hip`](BuilderKind::Hip) | `cc::Build::new()` | no `.cuda(..)`, and a `.compiler(..)` whose literals name `hipcc` |
 //! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
 //! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
 //! | [`Cudaforge`](BuilderKind::Cudaforge) | any `cudaforge::T::new()` / `::default()` | always |
@@ -612,7 +613,19 @@ fn describe_in(
                     call.line = lx.toks[m.at].line;
                     enabling = Some(m.at);
                 }
-                (None, None) => return None,
+                // The HIP compiler handed to cc compiles `.cu` for AMD GPUs: a GPU build too.
+                (None, None) => {
+                    let hip = methods.iter().find(|m| {
+                        m.name == "compiler"
+                            && lx
+                                .strs(m.args.0, m.args.1)
+                                .iter()
+                                .any(|(_, s)| s.to_ascii_lowercase().contains("hipcc"))
+                    })?;
+                    call.kind = BuilderKind::Hip;
+                    call.line = lx.toks[hip.at].line;
+                    enabling = Some(hip.at);
+                }
                 _ => {}
             }
             cc_methods(lx, &methods, &mut call);
@@ -698,7 +711,8 @@ fn describe_in(
             }
         }
         BuilderKind::GateBuild => gate_build_methods(lx, &methods, helper.is_none(), &mut call),
-        BuilderKind::Nvrtc => {}
+        // Found as a `cc` chain (above); never an anchor of its own.
+        BuilderKind::Nvrtc | BuilderKind::Hip => {}
     }
     walks::walked_inputs(lx, anchor.path, &mut call);
     let mut flags: Vec<&str> = strs

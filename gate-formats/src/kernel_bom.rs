@@ -199,6 +199,9 @@ pub enum BuilderKind {
     Nvcc,
     /// CUDA C++ compiled at run time with NVRTC.
     Nvrtc,
+    /// The `cc` crate with `.compiler("hipcc")`: CUDA C++ compiled for AMD GPUs with ROCm's
+    /// HIP compiler (subspace's `rocm` feature).
+    Hip,
 }
 
 impl BuilderKind {
@@ -214,6 +217,7 @@ impl BuilderKind {
             BuilderKind::CcWrapper => "a cc wrapper",
             BuilderKind::Nvcc => "raw nvcc",
             BuilderKind::Nvrtc => "NVRTC at run time",
+            BuilderKind::Hip => "cc with hipcc (ROCm)",
         }
     }
 }

@@ -224,8 +224,12 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
             && source.compiled_in.is_empty()
             && source.ships
             && package_witnessed
-            && let Some(&b) = source.built_by.first()
-            && let Some(builder) = bom.builders.get(b)
+            && let Some(builder) = source
+                .built_by
+                .iter()
+                .filter_map(|&b| bom.builders.get(b))
+                // hipcc is no nvcc: the witness never sees it compile.
+                .find(|b| b.kind != BuilderKind::Hip)
         {
             notes.push(format!(
                 "{}: static reading says {} at {} compiles it, but the witnessed build of {} \

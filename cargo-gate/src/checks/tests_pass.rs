@@ -160,37 +160,10 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.build_reuse.as_ref());
     outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
     if !tampered.is_empty() {
-        // Its reports and its output cannot both be true: the run is no evidence of a pass
-        // (and nothing of it was kept). Its log stays in the record.
-        let mut failed = Outcome::fail(format!(
-            "the test run was tampered with while it ran: {} report(s) of the test runner \
-             contradict what the run printed",
-            tampered.len()
-        ))
-        .with_findings(
-            tampered
-                .iter()
-                .map(|why| Finding::error(why.clone()).code(FindingCode::TestRunTampered)),
-        );
-        failed.artifacts = std::mem::take(&mut outcome.artifacts);
-        return failed;
+        return tampered_with(tampered, outcome);
     }
     if let Some(shard) = &ctx.environment.test_shard {
-        // One shard proves its bucket only: `cargo gate merge` says whether every shard ran.
-        outcome.summary = format!(
-            "{}; shard {} of {} (nextest --partition hash:{}{}): the other shards' jobs run \
-             the rest (nextest counts their tests as skipped, so `ignored` includes them), and \
-             `cargo gate merge` joins them",
-            outcome.summary,
-            shard.index,
-            shard.count,
-            shard.label(),
-            if shard.archive_sha256.is_some() {
-                ", from --test-archive"
-            } else {
-                ""
-            }
-        );
+        outcome.summary = of_shard(&outcome.summary, shard);
     }
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
@@ -205,6 +178,42 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         return Outcome::blocked("lockfile.locked", why, outcome);
     }
     outcome
+}
+
+/// `summary` of one shard's run: it proves its bucket only, and `cargo gate merge` says
+/// whether every shard ran.
+fn of_shard(summary: &str, shard: &crate::tools::environment::TestShard) -> String {
+    format!(
+        "{summary}; shard {} of {} (nextest --partition hash:{}{}): the other shards' jobs run \
+         the rest (nextest counts their tests as skipped, so `ignored` includes them), and \
+         `cargo gate merge` joins them",
+        shard.index,
+        shard.count,
+        shard.label(),
+        if shard.archive_sha256.is_some() {
+            ", from --test-archive"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A run whose runner reports contradict its output (`facts::test_run::tamper`): they cannot
+/// both be true, so the run is no evidence of a pass (and nothing of it was kept). Its log
+/// stays in the record.
+fn tampered_with(tampered: &[String], mut judged: Outcome) -> Outcome {
+    let mut failed = Outcome::fail(format!(
+        "the test run was tampered with while it ran: {} report(s) of the test runner \
+         contradict what the run printed",
+        tampered.len()
+    ))
+    .with_findings(
+        tampered
+            .iter()
+            .map(|why| Finding::error(why.clone()).code(FindingCode::TestRunTampered)),
+    );
+    failed.artifacts = std::mem::take(&mut judged.artifacts);
+    failed
 }
 
 /// Where the record keeps each test binary of a run kept per binary: reused or run, and why.

@@ -113,6 +113,11 @@ pub(crate) fn text(bom: &Bom) -> String {
         if !b.archs.is_empty() {
             line.push_str(&format!("  archs {}", b.archs.join(" ")));
         }
+        // Built only when something switches it on (vanity's `gpu` feature): a default build
+        // compiles none of it.
+        if let Some(switch) = &b.switch {
+            line.push_str(&format!("  only with {switch}"));
+        }
         if !b.untracked.is_empty() {
             line.push_str(&format!(
                 "  compiles {} (not tracked)",

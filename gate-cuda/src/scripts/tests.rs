@@ -1156,3 +1156,35 @@ fn archs_handed_over_through_a_name_are_read() {
                  nvcc.flag(ARCH);\n    nvcc.cuda(true).file(\"k.cu\").compile(\"k\");\n}\n";
     assert_eq!(only_call(named).archs, strings(&["sm_80"]));
 }
+
+/// subspace's `rocm` feature: `cc` handed ROCm's HIP compiler compiles the same `.cu` for AMD
+/// GPUs; it was said to be built by nothing where it was the only build.
+#[test]
+fn cc_handed_hipcc_is_a_gpu_build() {
+    let script = r#"fn main() {
+    if cfg!(feature = "rocm") {
+        let mut hipcc = cc::Build::new();
+        hipcc.compiler(std::env::var("HIPCC").unwrap_or("hipcc".to_string()));
+        hipcc.cpp(true);
+        hipcc.file("src/api.cu").compile("api_rocm");
+    }
+    let mut plain = cc::Build::new();
+    plain.compiler("clang");
+    plain.file("src/host.c").compile("host");
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    let call = &found.calls[0];
+    assert_eq!(
+        (call.kind, call.line, call.inputs.as_slice()),
+        (BuilderKind::Hip, 4, &["src/api.cu".to_owned()][..])
+    );
+    assert_eq!(call.switch.as_deref(), Some("feature \"rocm\""));
+}
