@@ -22,9 +22,16 @@ pub struct Installed {
 pub type Script = (String, PathBuf);
 
 /// Adds what the witness saw of the build whose scripts are `scripts` to `bom` (`root`: the
-/// workspace root); for a build that succeeded. Build scripts that ran since `installed.since` and compiled nothing are
-/// marked as witnessed, so a later, reused build knows it.
-pub fn observe(bom: &mut Bom, root: &Path, scripts: &[Script], installed: &Installed) {
+/// workspace root). Build scripts that ran since `installed.since` and compiled nothing are
+/// marked as witnessed, so a later, reused build knows it. In a build that `succeeded`, a
+/// compile that failed was a probe the script tolerated (cc's `flag_check.cu`): counted in
+/// `tolerated_failures`, not listed; in one that failed, it says which source broke it.
+pub fn observe(
+    bom: &mut Bom,
+    root: &Path,
+    scripts: &[Script],
+    (installed, succeeded): (&Installed, bool),
+) {
     let mut seen = Witnessed {
         routes: installed.routes.clone(),
         not_installed: installed.not_installed.clone(),
@@ -65,11 +72,22 @@ pub fn observe(bom: &mut Bom, root: &Path, scripts: &[Script], installed: &Insta
                 .push(compile(invocation, package, out_dir, root));
         }
     }
+    if succeeded {
+        tolerate(&mut seen);
+    }
     seen.unwitnessed.sort_by(|a, b| a.package.cmp(&b.package));
     seen.unwitnessed.dedup();
     attribute(bom, &mut seen);
     seen.notes = notes(bom, &seen, &witnessed_packages);
     bom.witness = Some(seen);
+}
+
+/// The failed compiles of a build that succeeded, counted and left out: probes its scripts
+/// tolerated (cc's `flag_check.cu`).
+fn tolerate(seen: &mut Witnessed) {
+    let all = seen.compiles.len();
+    seen.compiles.retain(|c| c.ok);
+    seen.tolerated_failures = u32::try_from(all - seen.compiles.len()).unwrap_or(u32::MAX);
 }
 
 /// When the build script last started (Cargo's `invoked.timestamp` beside `OUT_DIR`).
@@ -231,9 +249,15 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
                 // hipcc is no nvcc: the witness never sees it compile.
                 .find(|b| b.kind != BuilderKind::Hip)
         {
+            let why = match &builder.switch {
+                Some(switch) => format!("it builds only with {switch}"),
+                None => {
+                    "a feature or platform this build did not enable, or a misreading".to_owned()
+                }
+            };
             notes.push(format!(
                 "{}: static reading says {} at {} compiles it, but the witnessed build of {} \
-                 did not (a feature or platform this build did not enable, or a misreading)",
+                 did not ({why})",
                 source.path,
                 builder.kind.describe(),
                 builder.at,
@@ -376,10 +400,20 @@ mod tests {
             outside.output_outside_out_dir.as_deref(),
             Some("dynamics.ptx")
         );
+        let mut probe = compile(
+            &ptx_to(&out_dir.join("f.ptx"), root),
+            "dynamics",
+            out_dir,
+            root,
+        );
+        probe.ok = false;
         let mut seen = Witnessed {
-            compiles: vec![outside],
+            compiles: vec![probe, outside],
             ..Witnessed::default()
         };
+        // cc's flag probe failed in a build that succeeded: counted, not listed.
+        tolerate(&mut seen);
+        assert_eq!((seen.compiles.len(), seen.tolerated_failures), (1, 1));
         attribute(&mut bom, &mut seen);
         assert_eq!(
             bom.builders[0].outside_out_dir.as_deref(),

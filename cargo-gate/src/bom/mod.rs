@@ -125,7 +125,8 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
         Ok(build) => {
             // What the build compiled before it stopped is evidence too (a failed compile
             // among the records says which source broke it).
-            gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, facts.witness());
+            let witnessed = (facts.witness(), build.ok);
+            gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, witnessed);
             if build.ok {
                 read_artifacts(build, facts.built_gpu(build), facts.root(), bom)
             } else {

@@ -209,8 +209,12 @@ fn witness_text(bom: &Bom, out: &mut String) {
     if let Some(why) = &witness.not_installed {
         out.push_str(&format!("witnessed compiles: no witness ({why})\n"));
     } else {
+        let tolerated = match witness.tolerated_failures {
+            0 => String::new(),
+            n => format!("; {n} failed probe(s) the build tolerated, not listed"),
+        };
         out.push_str(&format!(
-            "witnessed compiles ({}; witness on {})\n",
+            "witnessed compiles ({}; witness on {}{tolerated})\n",
             witness.compiles.len(),
             witness.routes.join(", ")
         ));
