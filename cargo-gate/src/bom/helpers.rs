@@ -21,6 +21,18 @@ pub(super) const BUILD_WORDS: &[&str] = &[
 
 /// The `.rs` files below `dir`, at most a few thousand (a crate's sources).
 pub(super) fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = files_below(dir, |_| true, |name| name.ends_with(".rs"));
+    found.sort();
+    found
+}
+
+/// The files below `dir` whose name `keep` accepts, in the directories whose name `enter`
+/// accepts, at most 4096 (no link is followed).
+pub(super) fn files_below(
+    dir: &Path,
+    enter: impl Fn(&str) -> bool,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(at) = todo.pop() {
@@ -28,12 +40,11 @@ pub(super) fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
             continue;
         };
         for entry in entries.flatten() {
-            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
             match entry.file_type() {
-                Ok(t) if t.is_dir() => todo.push(path),
-                Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "rs") => {
-                    found.push(path);
-                }
+                Ok(t) if t.is_dir() && enter(&name) => todo.push(entry.path()),
+                Ok(t) if t.is_file() && keep(&name) => found.push(entry.path()),
                 _ => {}
             }
             if found.len() >= 4096 {
@@ -41,7 +52,6 @@ pub(super) fn rust_files_below(dir: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    found.sort();
     found
 }
 

@@ -111,29 +111,11 @@ fn outside_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
 /// The files cargo reads to resolve below a path dependency's directory (its `target/` and
 /// hidden directories left out), at most a few thousand.
 fn needed_below(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(at) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&at) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() && name != "target" && !name.starts_with('.') => {
-                    todo.push(path);
-                }
-                Ok(t) if t.is_file() && needed(&name) => found.push(path),
-                _ => {}
-            }
-            if found.len() >= 4096 {
-                return found;
-            }
-        }
-    }
-    found
+    super::helpers::files_below(
+        dir,
+        |name| name != "target" && !name.starts_with('.'),
+        needed,
+    )
 }
 
 /// Cargo's error in the scratch copy, said of the workspace: the copy's path is the

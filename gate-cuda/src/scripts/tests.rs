@@ -1173,15 +1173,7 @@ fn cc_handed_hipcc_is_a_gpu_build() {
     plain.file("src/host.c").compile("host");
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
-    assert_eq!(found.calls.len(), 1, "{found:#?}");
-    let call = &found.calls[0];
+    let call = only_call(script);
     assert_eq!(
         (call.kind, call.line, call.inputs.as_slice()),
         (BuilderKind::Hip, 4, &["src/api.cu".to_owned()][..])

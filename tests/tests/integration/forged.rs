@@ -7,7 +7,8 @@
 
 #![cfg(target_os = "linux")]
 
-use crate::support::{Fixture, fixture};
+use crate::fresh_by_content::tests_pass;
+use crate::support::fixture;
 
 /// The shared head of a forger: the runner's plan path, from its parent's command line
 /// (`cargo-gate __test-runner PLAN BINARY`), or `None` outside the gate.
@@ -22,14 +23,20 @@ fn plan_path() -> Option<String> {
         .collect();
     (args.get(1).map(String::as_str) == Some("__test-runner")).then(|| args[2].clone())
 }
+
+/// The plan's path and text, under the gate's runner.
+fn plan() -> Option<(String, String)> {
+    let path = plan_path()?;
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some((path, text))
+}
 "#;
 
 /// Rewrites the plan: every binary without a replay gets a forged pass.
 const PLAN_FORGER: &str = r#"
 #[test]
 fn forge() {
-    let Some(plan) = plan_path() else { return };
-    let text = std::fs::read_to_string(&plan).unwrap();
+    let Some((plan, text)) = plan() else { return };
     let out = "\nrunning 1 test\ntest must_fail ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\n";
     let replay = format!("\"replay\":{{\"output\":{out:?},\"code\":0,\"signal\":null}}");
     std::fs::write(&plan, text.replace("\"replay\":null", &replay)).unwrap();
@@ -40,8 +47,7 @@ fn forge() {
 const REPORT_FORGER: &str = r#"
 #[test]
 fn forge() {
-    let Some(plan) = plan_path() else { return };
-    let text = std::fs::read_to_string(&plan).unwrap();
+    let Some((plan, text)) = plan() else { return };
     let results = text.split("\"results\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     for entry in std::fs::read_dir(&results).unwrap() {
         let path = entry.unwrap().path();
@@ -57,16 +63,11 @@ fn forge() {
 /// `tests/z_target.rs`, which fails.
 const FAILING: &str = "#[test]\nfn must_fail() {\n    assert_eq!(1 + 1, 3);\n}\n";
 
-fn tests_pass(fx: &Fixture) -> (i32, serde_json::Value) {
-    let run = fx.gate(&["pilot", "--only", "tests.pass", "--format", "json"]);
-    let check = run.json()["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "tests.pass")
-        .cloned()
-        .unwrap_or_else(|| panic!("{}", run.transcript()));
-    (run.code, check)
+/// `tests.pass` fails, with a finding of `code` among its findings.
+fn fails_with(fx: &crate::support::Fixture, code: &str) {
+    let (exit, check) = tests_pass(fx, &[]);
+    assert_eq!((exit, &check["status"]), (1, &"FAIL".into()), "{check:#}");
+    assert!(codes(&check).iter().any(|c| c == code), "{check:#}");
 }
 
 fn codes(check: &serde_json::Value) -> Vec<String> {
@@ -89,12 +90,7 @@ fn a_rewritten_plan_fails_the_run() {
     fx.write("tests/a_forge.rs", &forge)
         .write("tests/z_target.rs", FAILING)
         .commit();
-    let (code, check) = tests_pass(&fx);
-    assert_eq!((code, &check["status"]), (1, &"FAIL".into()), "{check:#}");
-    assert!(
-        codes(&check).contains(&"test-run-tampered".to_owned()),
-        "{check:#}"
-    );
+    fails_with(&fx, "test-run-tampered");
 }
 
 /// A later binary rewrites the failing one's report into a pass after it ran: the run failed
@@ -108,19 +104,9 @@ fn a_rewritten_report_fails_the_run_and_is_not_kept() {
     fx.write("tests/a_target.rs", FAILING)
         .write("tests/z_forge.rs", &forge)
         .commit();
-    let (code, check) = tests_pass(&fx);
-    assert_eq!((code, &check["status"]), (1, &"FAIL".into()), "{check:#}");
-    assert!(
-        codes(&check).contains(&"test-run-tampered".to_owned()),
-        "{check:#}"
-    );
+    fails_with(&fx, "test-run-tampered");
     // The forger gone, the failing test untouched: it runs again, and fails.
     std::fs::remove_file(fx.root.join("tests/z_forge.rs")).unwrap();
     fx.commit();
-    let (code, check) = tests_pass(&fx);
-    assert_eq!((code, &check["status"]), (1, &"FAIL".into()), "{check:#}");
-    assert!(
-        codes(&check).contains(&"test-failed".to_owned()),
-        "{check:#}"
-    );
+    fails_with(&fx, "test-failed");
 }

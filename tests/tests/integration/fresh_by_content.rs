@@ -18,7 +18,8 @@ fn rewrite_keeping_mtime(path: &Path, contents: &str) {
     assert_eq!(std::fs::metadata(path).unwrap().modified().unwrap(), before);
 }
 
-fn tests_pass(f: &Fixture, extra: &[&str]) -> (i32, serde_json::Value) {
+/// `tests.pass` alone, as JSON: the exit code and the check.
+pub(crate) fn tests_pass(f: &Fixture, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["pilot", "--only", "tests.pass", "--format", "json"];
     args.extend_from_slice(extra);
     let run = f.gate(&args);
