@@ -282,8 +282,13 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                     binary.package,
                     images.join(", ")
                 );
+                // Named in the binary: whether a run ever calls NVRTC the binary cannot show
+                // (dynamics links cudarc's loader and only loads prebuilt PTX).
                 if !binary.nvrtc.is_empty() {
-                    line.push_str(&format!("  [loads {}]", binary.nvrtc.join(", ")));
+                    line.push_str(&format!(
+                        "  [can load at run time: {}]",
+                        binary.nvrtc.join(", ")
+                    ));
                 }
                 out.push_str(&line);
                 out.push('\n');
