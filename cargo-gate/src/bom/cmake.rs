@@ -125,6 +125,28 @@ fn cmake_files(project: &Path, facts: &Facts, root: &Path) -> Vec<(String, Strin
         .collect()
 }
 
+/// Whether the CMake project a dependency's build script configures (`call`'s first input,
+/// below the dependency's directory `dir`, read from disk: a registry crate has no tracked
+/// files) switches CUDA on itself.
+pub(super) fn project_enables_cuda(call: &scripts::Call, dir: &Path) -> bool {
+    let Some(input) = call.inputs.first() else {
+        return true;
+    };
+    let project = gate_support::path::normalize(&dir.join(input));
+    let files: Vec<(String, String)> = super::helpers::files_below(
+        &project,
+        |name| !name.starts_with('.'),
+        |name| name == "CMakeLists.txt" || name.ends_with(".cmake"),
+    )
+    .iter()
+    .filter_map(|p| {
+        let text = gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?;
+        Some((gate_support::path::relative(dir, p), text))
+    })
+    .collect();
+    crate::cuda::cmake::cuda_project(&files).is_some()
+}
+
 /// The most of one CMake file read (a generated one can be large; none that matters is).
 const CMAKE_FILE_CAP: u64 = 1 << 20;
 

@@ -614,8 +614,14 @@ fn dependencies(
     builders: &mut Vec<Builder>,
 ) -> Vec<Dependency> {
     let read = |path: &Path| std::fs::read_to_string(path).ok();
-    let script = |rel: &str, text: &str| {
-        let analysed = scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&[]));
+    let script = |rel: &str, text: &str, dir: &Path| {
+        let mut analysed =
+            scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&[]));
+        // A CMake project the script names without a CUDA option builds CUDA only if its own
+        // CMake files switch it on (sentencepiece-sys' `Config::new("source")` does not).
+        analysed
+            .calls
+            .retain(|call| !call.cmake_project || cmake::project_enables_cuda(call, dir));
         analysed
             .calls
             .iter()

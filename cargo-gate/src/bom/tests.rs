@@ -797,3 +797,44 @@ fn main() {
 fn offline_sources(facts: &Facts) -> &crate::facts::GpuSources {
     sources(facts, &crate::tools::cargo::Cargo::new(facts.root(), true))
 }
+
+/// A dependency's build script that configures a CMake project with no CUDA option builds CUDA
+/// only if the project's own CMake files switch it on (sentencepiece-sys, on moshi, was said to
+/// build "cmake with CUDA").
+#[test]
+fn a_dependency_s_cmake_project_is_cuda_only_if_its_files_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "plain/source/CMakeLists.txt",
+                "project(spm LANGUAGES CXX)\n",
+            ),
+            (
+                "gpu/source/CMakeLists.txt",
+                "project(k LANGUAGES CXX CUDA)\nadd_library(k k.cu)\n",
+            ),
+        ],
+    );
+    let text = "fn main() {\n    let _ = cmake::Config::new(\"source\").build();\n}\n";
+    let analysed = scripts::analyse(
+        &scripts::RustFile {
+            rel: "build.rs",
+            text,
+        },
+        &scripts::helpers(&[]),
+    );
+    let [call] = &analysed.calls[..] else {
+        panic!("{analysed:#?}")
+    };
+    assert!(call.cmake_project, "{call:#?}");
+    assert!(!super::cmake::project_enables_cuda(
+        call,
+        &dir.path().join("plain")
+    ));
+    assert!(super::cmake::project_enables_cuda(
+        call,
+        &dir.path().join("gpu")
+    ));
+}

@@ -37,8 +37,8 @@ pub type NvrtcUses = dyn Fn(&str, &str) -> Vec<(u32, String)>;
 pub struct Readers<'a> {
     /// A file's text.
     pub read: &'a dyn Fn(&Path) -> Option<String>,
-    /// The GPU builders of a build script: `(label for file:line, text)`.
-    pub script: &'a dyn Fn(&str, &str) -> Vec<gate_formats::kernel_bom::Builder>,
+    /// The GPU builders of a build script: `(label for file:line, text, package directory)`.
+    pub script: &'a dyn Fn(&str, &str, &Path) -> Vec<gate_formats::kernel_bom::Builder>,
     /// The run-time compilations (line, text) in a Rust file.
     pub nvrtc: &'a NvrtcUses,
     /// The Rust files below a directory (bounded by the caller).
@@ -65,6 +65,13 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         .map(|n| (n.id.repr.as_str(), n.features.as_slice()))
         .collect();
     let members: BTreeSet<&PackageId> = metadata.workspace_members.iter().collect();
+    // What the shipped graph reaches: a crate's NVRTC calls compile only where the crate
+    // that provides NVRTC is built with it (candle-core's are behind its `cuda` feature,
+    // which pulls cudarc in).
+    let reached: BTreeSet<&str> = graph
+        .reached_nodes()
+        .map(|(_, n)| n.name.as_str())
+        .collect();
     let mut found = Vec::new();
     for (i, node) in graph.reached_nodes() {
         let Some(package) = packages.get(node.id.as_str()) else {
@@ -81,7 +88,7 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         // A builder behind a feature the resolve leaves off compiles nothing (neptune takes
         // neptune-triton with `opencl` only: its `cuda` build never runs).
         builders.retain(|b| b.switch.as_deref().is_none_or(|s| switched_on(s, on)));
-        let nvrtc = if reaches_nvrtc(package, &packages, &features) {
+        let nvrtc = if reaches_nvrtc(package, (&packages, &reached), &features) {
             nvrtc_uses(package, &label, readers)
         } else {
             Vec::new()
@@ -150,7 +157,11 @@ fn script_builders(
         .parent()
         .and_then(|dir| script.src_path.strip_prefix(dir).ok())
         .map_or_else(|| "build.rs".to_owned(), |p| p.as_str().replace('\\', "/"));
-    let mut builders = (readers.script)(&format!("{label}/{rel}"), &text);
+    let dir = package
+        .manifest_path
+        .parent()
+        .map_or_else(|| Path::new(""), |d| d.as_std_path());
+    let mut builders = (readers.script)(&format!("{label}/{rel}"), &text, dir);
     for b in &mut builders {
         b.package = package.name.to_string();
         b.dependency = true;
@@ -163,7 +174,7 @@ fn script_builders(
 /// with its own `nvrtc` feature) is not itself a user: its own calls are its API and tests.
 fn reaches_nvrtc(
     package: &Package,
-    packages: &HashMap<&str, &Package>,
+    (packages, reached): (&HashMap<&str, &Package>, &BTreeSet<&str>),
     features: &HashMap<&str, &[cargo_metadata::FeatureName]>,
 ) -> bool {
     let has_nvrtc_feature = |id: &str| {
@@ -175,6 +186,7 @@ fn reaches_nvrtc(
         .dependencies
         .iter()
         .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+        .filter(|d| reached.contains(d.name.as_str()))
         .collect();
     shipped_deps.iter().any(|d| d.name.contains("nvrtc"))
         || packages.values().any(|p| {
@@ -422,6 +434,27 @@ mod tests {
         })
     }
 
+    /// candle-core's NVRTC calls are behind its `cuda` feature, which also pulls cudarc in:
+    /// in a graph that does not reach cudarc they compile nothing (moshi's default build).
+    #[test]
+    fn nvrtc_is_reached_only_through_a_provider_the_graph_reaches() {
+        let user = package(listed("user", Some("registry+x"), &["cudarc"]));
+        let cudarc = package(listed("cudarc", Some("registry+x"), &[]));
+        let packages: HashMap<&str, &Package> = [
+            (user.id.repr.as_str(), &user),
+            (cudarc.id.repr.as_str(), &cudarc),
+        ]
+        .into();
+        let nvrtc: Vec<cargo_metadata::FeatureName> =
+            serde_json::from_value(serde_json::json!(["nvrtc"])).expect("features");
+        let features: HashMap<&str, &[cargo_metadata::FeatureName]> =
+            [(cudarc.id.repr.as_str(), nvrtc.as_slice())].into();
+        let without: BTreeSet<&str> = ["user"].into();
+        let with: BTreeSet<&str> = ["user", "cudarc"].into();
+        assert!(!reaches_nvrtc(&user, (&packages, &without), &features));
+        assert!(reaches_nvrtc(&user, (&packages, &with), &features));
+    }
+
     #[test]
     fn registry_crates_with_gpu_build_scripts_are_found_and_path_ones_left_to_the_sources() {
         let node = |name: &str, deps: &[&str]| {
@@ -450,7 +483,7 @@ mod tests {
         .expect("metadata json");
         let graph = Graph::shipped(&metadata, &[]);
         let read = |_: &Path| Some("fn main() {}".to_owned());
-        let script = |label: &str, _: &str| {
+        let script = |label: &str, _: &str, _: &Path| {
             vec![gate_formats::kernel_bom::Builder::new(
                 "",
                 gate_formats::kernel_bom::BuilderKind::Cc,

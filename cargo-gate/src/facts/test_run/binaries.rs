@@ -264,7 +264,37 @@ fn held<'a>(
             };
             super::tamper::Held {
                 id: l.id,
-                path: l.path,
+                section: super::tamper::binary_section(l.path),
+                planned_replay: hit.is_some(),
+                failed,
+                reported: reported.as_ref(),
+            }
+        })
+        .collect()
+}
+
+/// Each crate's doc tests as planned and as reported, for [`super::tamper::tampered`].
+fn held_docs<'a>(
+    looked: &'a [LookedDoc],
+    reports: &'a [Option<Reported>],
+) -> Vec<super::tamper::Held<'a>> {
+    looked
+        .iter()
+        .zip(reports)
+        .map(|(doc, reported)| {
+            let hit = match &doc.found {
+                Some(Ok(hit)) => Some(hit),
+                _ => None,
+            };
+            let failed = match reported {
+                Some(r) if !r.replayed => r.run.as_ref().map(|run| run.code != Some(0)),
+                Some(_) => hit.map(|hit| hit.value.code != Some(0)),
+                None => None,
+            };
+            let name = doc.id.strip_suffix(doc_tests::DOC_TESTS).unwrap_or(&doc.id);
+            super::tamper::Held {
+                id: &doc.id,
+                section: super::tamper::doc_section(name),
                 planned_replay: hit.is_some(),
                 failed,
                 reported: reported.as_ref(),
@@ -280,8 +310,24 @@ pub(super) fn finish(
     mut fresh: Fresh<Result<TestRun, String>>,
     (mut evidence, mut failed_before): (Vec<BinaryEvidence>, Option<(String, Vec<String>)>),
     docs: Option<DocsLooked>,
-    flags: (bool, bool),
+    (stopped, unmoved): (bool, bool),
 ) -> PerBinary {
+    // A crate's doc-test report, held against the output as a binary's is.
+    let tampered = docs.as_ref().map_or_else(Vec::new, |(plan, looked)| {
+        let reports: Vec<Option<Reported>> = looked
+            .iter()
+            .map(|doc| doc_tests::reported(plan, &doc.id))
+            .collect();
+        let log = fresh.value.as_ref().map_or("", |r| r.captured.log.as_str());
+        super::tamper::tampered(log, &held_docs(looked, &reports))
+    });
+    if !tampered.is_empty() {
+        fresh.keep = crate::cache::Keep::Not;
+        if let Ok(run) = &mut fresh.value {
+            run.tampered.extend(tampered.iter().cloned());
+        }
+    }
+    let flags = (stopped, unmoved && tampered.is_empty());
     settle_docs(cache, docs, flags, &mut evidence, &mut failed_before);
     evidence.sort_by(|a, b| a.id.cmp(&b.id));
     if let Ok(run) = &mut fresh.value {
