@@ -194,5 +194,21 @@ test result: ok. 0 passed; 0 failed
         );
         let why = tampered(&twice, &both(&a, &honest, false, true));
         assert!(why[0].contains("announced 2 times"), "{why:?}");
+        // A crate's doc tests, announced by name: a pass reported over doc tests that failed.
+        let docs = LOG.replace(
+            "running 0 tests\ntest result: ok. 0 passed; 0 failed",
+            "running 1 test\ntest result: FAILED. 0 passed; 1 failed",
+        );
+        let forged_docs = reported("a (doc tests)", false, 0);
+        let held = [Held {
+            id: "a (doc tests)",
+            section: doc_section("a"),
+            planned_replay: false,
+            failed: Some(false),
+            reported: Some(&forged_docs),
+        }];
+        assert!(tampered(LOG, &held).is_empty());
+        let why = tampered(&docs, &held);
+        assert!(why[0].contains("says it passed"), "{why:?}");
     }
 }
