@@ -442,7 +442,7 @@ mod tests {
                     Severity::Note,
                     "app/kernels/common.cuh".to_owned(),
                     Some(
-                        "app: CUDA headers, compiled as part of the sources that include them"
+                        "app: CUDA headers, built only within the sources that include them"
                             .to_owned()
                     )
                 ),

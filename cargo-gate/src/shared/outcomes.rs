@@ -270,7 +270,7 @@ impl Outside {
         let how = match self {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
             Outside::Header => {
-                "headers, compiled as part of the sources that include them".to_owned()
+                "headers, built only within the sources that include them".to_owned()
             }
             Outside::TestData => "test data: under tests/, and no CUDA compile in the \
                                   package's build script or code"
@@ -286,9 +286,9 @@ impl Outside {
             Outside::NotCompiled => NO_BUILD_SCRIPT.to_owned(),
         };
         let message = match self {
-            Outside::Header => "CUDA header outside gate-build: compiled only as part of the \
-                                sources that include it, which are judged; not counted as a \
-                                kernel of its own"
+            Outside::Header => "CUDA header outside gate-build, beside the package's `.cu` \
+                                sources: built only within those that include it, which \
+                                are judged; not counted as a kernel of its own"
                 .to_owned(),
             Outside::TestData => format!(
                 "CUDA file outside gate-build ({how}): not counted as a kernel of this build"
