@@ -63,6 +63,13 @@ pub const GROUP_PATHS_SHOWN: usize = 3;
 /// places of all its findings.
 type Line<'a> = (&'a Finding, Option<(&'a str, Vec<String>)>);
 
+/// Whether a place is `file:line` (or `file:line:column`), not a file alone.
+fn has_line(place: &str) -> bool {
+    place.rsplit_once(':').is_some_and(|(head, tail)| {
+        !head.is_empty() && !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 /// Findings in report order, each group folded into one line where its first finding stood.
 fn group_lines<'a>(findings: &[&'a Finding]) -> Vec<Line<'a>> {
     let mut lines: Vec<Line<'a>> = Vec::new();
@@ -235,9 +242,15 @@ fn check_lines(out: &mut String, report: &Report, check: &CheckReport, columns: 
             } else {
                 ""
             };
+            // A place with a line is a site in a file (a build script's call), not a file.
+            let what = if places.iter().any(|p| has_line(p)) {
+                "place(s)"
+            } else {
+                "file(s)"
+            };
             let _ = writeln!(
                 out,
-                "{indent}{severity}: {} — {} file(s): {}{more}",
+                "{indent}{severity}: {} — {} {what}: {}{more}",
                 visible(group),
                 places.len(),
                 first.join(", ")
@@ -297,6 +310,14 @@ fn footer(out: &mut String, report: &Report, columns: &Columns, record_dir: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_place_with_a_line_is_no_file() {
+        assert!(super::has_line("build.rs:9"));
+        assert!(super::has_line("src/a.rs:3:7"));
+        assert!(!super::has_line("kernels/stray.cu"));
+        assert!(!super::has_line(r"C:\w\k.cu"));
+    }
 
     #[test]
     fn hidden_characters_are_shown_as_escapes() {
