@@ -253,22 +253,8 @@ fn held<'a>(
         .iter()
         .zip(reports)
         .map(|(l, reported)| {
-            let hit = match &l.found {
-                Some(Ok(hit)) => Some(hit),
-                _ => None,
-            };
-            let failed = match reported {
-                Some(r) if !r.replayed => r.run.as_ref().map(|run| run.code != Some(0)),
-                Some(_) => hit.map(|hit| hit.value.code != Some(0)),
-                None => None,
-            };
-            super::tamper::Held {
-                id: l.id,
-                section: super::tamper::binary_section(l.path),
-                planned_replay: hit.is_some(),
-                failed,
-                reported: reported.as_ref(),
-            }
+            let section = super::tamper::binary_section(l.path);
+            held_one(l.id, section, l.found.as_ref(), reported.as_ref())
         })
         .collect()
 }
@@ -282,25 +268,37 @@ fn held_docs<'a>(
         .iter()
         .zip(reports)
         .map(|(doc, reported)| {
-            let hit = match &doc.found {
-                Some(Ok(hit)) => Some(hit),
-                _ => None,
-            };
-            let failed = match reported {
-                Some(r) if !r.replayed => r.run.as_ref().map(|run| run.code != Some(0)),
-                Some(_) => hit.map(|hit| hit.value.code != Some(0)),
-                None => None,
-            };
             let name = doc.id.strip_suffix(doc_tests::DOC_TESTS).unwrap_or(&doc.id);
-            super::tamper::Held {
-                id: &doc.id,
-                section: super::tamper::doc_section(name),
-                planned_replay: hit.is_some(),
-                failed,
-                reported: reported.as_ref(),
-            }
+            let section = super::tamper::doc_section(name);
+            held_one(&doc.id, section, doc.found.as_ref(), reported.as_ref())
         })
         .collect()
+}
+
+/// One binary (or crate's doc tests): whether the gate planned a replay, and whether what
+/// was reported failed (the run's code, or the replayed result's).
+fn held_one<'a>(
+    id: &'a str,
+    section: String,
+    found: Option<&'a Found>,
+    reported: Option<&'a Reported>,
+) -> super::tamper::Held<'a> {
+    let hit = match found {
+        Some(Ok(hit)) => Some(hit),
+        _ => None,
+    };
+    let failed = match reported {
+        Some(r) if !r.replayed => r.run.as_ref().map(|run| run.code != Some(0)),
+        Some(_) => hit.map(|hit| hit.value.code != Some(0)),
+        None => None,
+    };
+    super::tamper::Held {
+        id,
+        section,
+        planned_replay: hit.is_some(),
+        failed,
+        reported,
+    }
 }
 
 /// The run with every binary's and crate's evidence, sorted by id (the doc tests settled
