@@ -278,6 +278,9 @@ const AFTER_EXIT: std::time::Duration = std::time::Duration::from_secs(2);
 struct Tee {
     kept: std::sync::Mutex<Vec<u8>>,
     read: std::sync::atomic::AtomicU64,
+    /// Whether it is passing bytes on (a slow reader of the run's output holds it there:
+    /// back-pressure, not a pipe held open).
+    writing: std::sync::atomic::AtomicBool,
 }
 
 /// Copies `reader` to stdout as it comes, keeping up to [`MAX_OUTPUT`] of it in `tee`; says
@@ -292,8 +295,12 @@ fn tee_into(mut reader: std::io::PipeReader, tee: &Tee, done: &std::sync::mpsc::
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
+        tee.writing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = out.write_all(&buf[..n]);
         let _ = out.flush();
+        tee.writing
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         tee.read
             .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
         if let Ok(mut kept) = tee.kept.lock()
@@ -341,7 +348,8 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
             Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break false,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 let now = kept.read.load(std::sync::atomic::Ordering::Relaxed);
-                if now == seen {
+                let writing = kept.writing.load(std::sync::atomic::Ordering::Relaxed);
+                if now == seen && !writing {
                     break true;
                 }
                 seen = now;
