@@ -293,15 +293,15 @@ fn arch_notes(bom: &Bom, seen: &Witnessed) -> Vec<String> {
              (the build is the evidence)",
             builder.package,
             builder.at,
-            shown(read),
-            shown(asked)
+            archs_written(read),
+            archs_written(asked)
         ));
     }
     notes
 }
 
 /// Archs as written, each once, in order.
-fn shown(mut archs: Vec<String>) -> String {
+fn archs_written(mut archs: Vec<String>) -> String {
     archs.sort();
     archs.dedup();
     archs.join(" ")

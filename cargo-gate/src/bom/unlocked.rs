@@ -86,23 +86,19 @@ fn outside_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
         .filter(|d| !d.starts_with(root))
         .collect();
     let mut found: Vec<std::path::PathBuf> = Vec::new();
+    // Their own path dependencies, as their manifests declare them (a package outside the
+    // workspace inherits nothing from it).
+    let no_workspace = toml::Table::new();
     while let Some(dir) = todo.pop() {
         let dir = gate_support::path::normalize(&dir);
         if found.contains(&dir) || found.len() >= MOST_OUTSIDE {
             continue;
         }
-        if let Some(doc) = crate::workspace::read_toml(&dir.join("Cargo.toml")) {
-            for (_, table) in crate::workspace::dependency_tables(&doc) {
-                let paths = table
-                    .values()
-                    .filter_map(|spec| spec.get("path").and_then(toml::Value::as_str));
-                todo.extend(
-                    paths
-                        .map(|p| gate_support::path::normalize(&dir.join(p)))
-                        .filter(|d| !d.starts_with(root)),
-                );
-            }
-        }
+        todo.extend(
+            crate::workspace::path_dependencies(&dir, &dir, &no_workspace)
+                .into_iter()
+                .filter(|d| !d.starts_with(root)),
+        );
         found.push(dir);
     }
     found
@@ -125,19 +121,13 @@ fn failure(stderr: &str, scratch: &Path, workspace: &Path, offline: bool) -> Str
         &scratch.display().to_string(),
         &workspace.display().to_string(),
     );
-    // cargo's error with its chain of causes, to the last (`Caused by:` each), at most a
-    // dozen lines.
-    let lines: Vec<&str> = stderr
+    // cargo's error with its chain of causes, to the last (`Caused by:` each); its reminder
+    // about offline mode is said as the fix below.
+    let error = crate::tools::cargo::error_lines(&stderr, 12);
+    let lines: Vec<&str> = error
         .lines()
-        .skip_while(|l| !l.trim_start().starts_with("error"))
-        .map(str::trim_end)
-        .filter(|l| !l.is_empty() && !l.starts_with("As a reminder, you're using offline mode"))
-        .take(12)
+        .filter(|l| !l.starts_with("As a reminder, you're using offline mode"))
         .collect();
-    let mut lines = lines;
-    if let Some(first) = lines.first_mut() {
-        *first = first.trim_start_matches("error: ");
-    }
     let mut said = format!("`cargo metadata` fails: {}", lines.join("\n"));
     if offline {
         said.push_str(

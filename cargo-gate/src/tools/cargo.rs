@@ -296,6 +296,12 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
 /// The first lines that start with `error` in a cargo log, joined, for messages: at most
 /// six, and never a backtrace (rustup prints one under `RUST_BACKTRACE=1`).
 pub fn first_error(log: &str) -> String {
+    error_lines(log, 6)
+}
+
+/// cargo's first error and what follows it (its `Caused by:` chain), at most `most` lines, the
+/// blank ones and any stack backtrace left out; the whole log, trimmed, when it says no error.
+pub fn error_lines(log: &str, most: usize) -> String {
     let mut lines = log
         .lines()
         .skip_while(|l| !l.trim_start().starts_with("error"))
@@ -304,7 +310,7 @@ pub fn first_error(log: &str) -> String {
                 .to_ascii_lowercase()
                 .starts_with("stack backtrace")
         })
-        .take(6)
+        .take(most)
         .map(str::trim_end)
         .filter(|l| !l.is_empty());
     let mut out = String::new();

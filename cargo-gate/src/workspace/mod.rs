@@ -373,7 +373,7 @@ pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
 /// The directories of the path dependencies the manifest in `dir` declares (every dependency
 /// table, target tables included; `workspace = true` read from `[workspace.dependencies]`,
 /// relative to the workspace root), normalised.
-fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<PathBuf> {
+pub(crate) fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<PathBuf> {
     let Some(doc) = read_toml(&dir.join("Cargo.toml")) else {
         return Vec::new();
     };

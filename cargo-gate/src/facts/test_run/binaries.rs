@@ -205,27 +205,14 @@ pub(super) fn run(
     // A binary's result is stored only when the run was not stopped under it and the tree
     // is what its key says.
     let stopped = run.is_none_or(|r| r.captured.stopped.is_some() || r.over_limit.is_some());
-    let reports: Vec<Option<Reported>> = looked
-        .iter()
-        .map(|l| {
-            std::fs::read(plan.result_path(l.id))
-                .ok()
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        })
-        .collect();
+    let reports: Vec<Option<Reported>> = looked.iter().map(|l| plan.reported(l.id)).collect();
     let tampered = super::tamper::tampered(
         run.map_or("", |r| r.captured.log.as_str()),
         &held(&looked, &reports),
     );
     // The tree is keyed by the whole run's key (a binary's key holds only its share of it);
     // nothing of a run that was tampered with is kept.
-    let unmoved = cache.unmoved(whole) && tampered.is_empty();
-    if !tampered.is_empty() {
-        fresh.keep = crate::cache::Keep::Not;
-        if let Ok(run) = &mut fresh.value {
-            run.tampered = tampered;
-        }
-    }
+    let unmoved = super::tamper::taint(&mut fresh, tampered) && cache.unmoved(whole);
     let mut evidence = Vec::new();
     let mut failed_before = None;
     // The doc tests ran beside the binaries when a member built a library.
@@ -319,13 +306,10 @@ pub(super) fn finish(
         let log = fresh.value.as_ref().map_or("", |r| r.captured.log.as_str());
         super::tamper::tampered(log, &held_docs(looked, &reports))
     });
-    if !tampered.is_empty() {
-        fresh.keep = crate::cache::Keep::Not;
-        if let Ok(run) = &mut fresh.value {
-            run.tampered.extend(tampered.iter().cloned());
-        }
-    }
-    let flags = (stopped, unmoved && tampered.is_empty());
+    let flags = (
+        stopped,
+        super::tamper::taint(&mut fresh, tampered) && unmoved,
+    );
     settle_docs(cache, docs, flags, &mut evidence, &mut failed_before);
     evidence.sort_by(|a, b| a.id.cmp(&b.id));
     if let Ok(run) = &mut fresh.value {

@@ -88,6 +88,13 @@ impl Plan {
     pub(super) fn result_path(&self, id: &str) -> PathBuf {
         result_path(&self.results, id)
     }
+
+    /// What the runner reported of binary `id`, when it reported.
+    pub(super) fn reported(&self, id: &str) -> Option<Reported> {
+        std::fs::read(self.result_path(id))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    }
 }
 
 /// The runner's `main`: `args` are what follows [`RUNNER_ARG`] (the plan, the binary, its
@@ -330,11 +337,11 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
     // The pipe's write ends live in `cmd` until it is dropped: the read ends when the binary
     // (and whatever it started that kept them) has exited.
     drop(cmd);
-    let kept = std::sync::Arc::new(Tee::default());
+    let teed = std::sync::Arc::new(Tee::default());
     let (done, drained) = std::sync::mpsc::channel::<()>();
     let tee = {
-        let kept = std::sync::Arc::clone(&kept);
-        move || tee_into(reader, &kept, &done)
+        let teed = std::sync::Arc::clone(&teed);
+        move || tee_into(reader, &teed, &done)
     };
     std::thread::spawn(tee);
     let status = child.wait()?;
@@ -342,13 +349,13 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
     // behind) would hold the read open past the binary's exit, and the run past its limit:
     // the output is read while it still flows, and no longer than [`AFTER_EXIT`] after it
     // stops.
-    let mut seen = kept.read.load(std::sync::atomic::Ordering::Relaxed);
+    let mut seen = teed.read.load(std::sync::atomic::Ordering::Relaxed);
     let stopped = loop {
         match drained.recv_timeout(AFTER_EXIT) {
             Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break false,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                let now = kept.read.load(std::sync::atomic::Ordering::Relaxed);
-                let writing = kept.writing.load(std::sync::atomic::Ordering::Relaxed);
+                let now = teed.read.load(std::sync::atomic::Ordering::Relaxed);
+                let writing = teed.writing.load(std::sync::atomic::Ordering::Relaxed);
                 if now == seen && !writing {
                     break true;
                 }
@@ -363,7 +370,7 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
             program_name(&child_program)
         ));
     }
-    let kept = kept.kept.lock().map(|k| k.clone()).unwrap_or_default();
+    let kept = teed.kept.lock().map(|k| k.clone()).unwrap_or_default();
     #[cfg(unix)]
     let signal = std::os::unix::process::ExitStatusExt::signal(&status);
     #[cfg(not(unix))]

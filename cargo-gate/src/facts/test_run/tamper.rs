@@ -116,6 +116,22 @@ pub(super) fn tampered(log: &str, held: &[Held<'_>]) -> Vec<String> {
     why
 }
 
+/// Marks the run tampered with for each of `why`: kept by nothing, and failed by `tests.pass`.
+/// Whether it was left untouched (nothing to mark).
+pub(super) fn taint(
+    fresh: &mut crate::cache::Fresh<Result<super::model::TestRun, String>>,
+    why: Vec<String>,
+) -> bool {
+    if why.is_empty() {
+        return true;
+    }
+    fresh.keep = crate::cache::Keep::Not;
+    if let Ok(run) = &mut fresh.value {
+        run.tampered.extend(why);
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
