@@ -404,7 +404,7 @@ pub fn measure_with_timeout(
 }
 
 fn command_failure(captured: &Captured, command: &str, offline: bool) -> BenchError {
-    if let Some(unavailable) = cargo::classify_unavailable(&captured.log, offline) {
+    if let Some(unavailable) = cargo::classify_unavailable_before_tests(&captured.log, offline) {
         return BenchError::Unavailable {
             reason: unavailable.reason(),
         };

@@ -333,7 +333,7 @@ pub fn evaluate(
     };
     if !captured.success()
         && !counts.saw_summary
-        && let Some(unavailable) = cargo::classify_unavailable(&captured.log, offline)
+        && let Some(unavailable) = cargo::classify_unavailable_before_tests(&captured.log, offline)
     {
         return Outcome::skip(SkipKind::Unavailable, tests_not_run(&unavailable))
             .with_artifact(LOG, log);

@@ -293,6 +293,23 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
     None
 }
 
+/// [`classify_unavailable`] over what cargo printed before it started the first test binary
+/// (cargo's `Running …`, nextest's `Starting …`): a fetch fails before anything runs, and
+/// what a test prints (`error: failed to download …`, then `exit(1)`) is no missing network.
+pub fn classify_unavailable_before_tests(log: &str, offline: bool) -> Option<Unavailable> {
+    let mut end = log.len();
+    let mut at = 0;
+    for line in log.split_inclusive('\n') {
+        let status = line.trim_start();
+        if status.starts_with("Running ") || status.starts_with("Starting ") {
+            end = at;
+            break;
+        }
+        at += line.len();
+    }
+    classify_unavailable(&log[..end], offline)
+}
+
 /// The first lines that start with `error` in a cargo log, joined, for messages: at most
 /// six, and never a backtrace (rustup prints one under `RUST_BACKTRACE=1`).
 pub fn first_error(log: &str) -> String {
@@ -482,6 +499,16 @@ mod tests {
                 "1.70.0-x86_64-unknown-linux-gnu".into()
             ))
         );
+    }
+
+    /// The hostile trial's bin-only crate: a test prints cargo's words and exits 1 before
+    /// its summary; that is a failing test, not a network that could not be reached.
+    #[test]
+    fn what_a_test_prints_is_no_fetch_failure() {
+        let log = "   Compiling unavail v0.1.0 (/w)\n    Finished `test` profile\n     Running unittests src/main.rs (target/debug/deps/unavail-1)\n\nrunning 1 test\nerror: failed to download `serde v1.0.0`\n";
+        assert_eq!(classify_unavailable_before_tests(log, false), None);
+        let fetch = "    Updating crates.io index\nerror: failed to download `serde v1.0.0`\n";
+        assert!(classify_unavailable_before_tests(fetch, false).is_some());
     }
 
     #[test]

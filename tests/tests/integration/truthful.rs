@@ -628,3 +628,30 @@ fn what_ci_hands_its_builds_to_is_judged_where_written() {
         assert!(text.contains(expected), "{expected}\n{ci:#}");
     }
 }
+
+/// A test that prints cargo's own words for a fetch that failed, then exits 1 before its
+/// summary (the hostile trial of the twelfth session): a failing test, not a network that
+/// could not be reached. Before, the run "could not be evaluated" (exit 2), for a false reason.
+#[test]
+fn a_test_that_prints_a_fetch_failure_is_a_failing_test() {
+    // A binary crate with one test binary, so that no summary was printed at all.
+    let fx = fixture("clean");
+    std::fs::remove_file(fx.root.join("src/lib.rs")).unwrap();
+    fx.write(
+        "src/main.rs",
+        "fn main() {}\n\n#[test]\nfn fails_saying_the_network_is_down() {\n    \
+         use std::io::Write;\n    \
+         // Past libtest's capture, which `exit` would drop.\n    \
+         let mut out = std::io::stdout().lock();\n    \
+         out.write_all(b\"error: failed to download `serde v1.0.0`\\n\").unwrap();\n    \
+         out.flush().unwrap();\n    \
+         std::process::exit(1);\n}\n",
+    )
+    .commit();
+    let (exit, check) = crate::fresh_by_content::tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (1, &"FAIL".into()), "{check:#}");
+    assert!(
+        !messages(&check).contains("could not be fetched"),
+        "{check:#}"
+    );
+}

@@ -190,7 +190,7 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let counts = TestCounts::parse(&run.captured.log, runner);
     let failed = !run.captured.success();
     let unavailable = (failed && !counts.saw_summary)
-        .then(|| cargo::classify_unavailable(&run.captured.log, cargo.offline()))
+        .then(|| cargo::classify_unavailable_before_tests(&run.captured.log, cargo.offline()))
         .flatten();
     let lockfile_unresolved = failed && matches!(facts.resolve(cargo), Ok(Resolve::Failed { .. }));
     TestRunFact::Ran(Box::new(Ran {
@@ -326,7 +326,7 @@ impl TestRun {
         let failed = !captured.success();
         if failed
             && !counts.saw_summary
-            && cargo::classify_unavailable(&captured.log, offline).is_some()
+            && cargo::classify_unavailable_before_tests(&captured.log, offline).is_some()
         {
             return Keep::Not;
         }
