@@ -17,6 +17,8 @@
 //! | [`CcWrapper`](BuilderKind::CcWrapper) | `CudaBuilder::new()`, or a `CudaBuilder` of a crate other than `cuda_builder` | always |
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
 //! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either | always |
+//! | [`RustNvptx`](BuilderKind::RustNvptx) | any other `Command::new(x)` (rustc, cargo) | its arguments name `nvptx64-nvidia-cuda` |
+//! | [`RustNvptx`](BuilderKind::RustNvptx) | ptx-builder's `Builder::new("kernel/crate")` | always |
 //! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
 //!
 //! What a builder does is read from its *extent*: the statement of the constructor and, when
@@ -51,6 +53,7 @@ mod nvrtc;
 mod params;
 mod paths;
 mod probes;
+mod rust_kernels;
 mod types;
 mod walks;
 
@@ -68,7 +71,7 @@ use probes::{gpu_probe, outside_out_dir};
 use std::cell::OnceCell;
 
 pub use mentions::{Mention, Reach, mentions};
-pub use nvrtc::{Embedded, embedded_sources, nvrtc_uses};
+pub use nvrtc::{Embedded, embedded_sources, gated_modules, nvrtc_uses, nvrtc_uses_switched};
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -248,7 +251,16 @@ fn is_build_script(at: &str) -> bool {
 
 /// Words one of which a file must contain to define a helper; checked with `memmem` before
 /// anything is lexed.
-const HELPER_WORDS: &[&str] = &["cuda", "cmake", "nvcc", "NVCC", "CudaBuilder", "gate_build"];
+const HELPER_WORDS: &[&str] = &[
+    "cuda",
+    "cmake",
+    "nvcc",
+    "NVCC",
+    "CudaBuilder",
+    "gate_build",
+    "nvptx",
+    "ptx_builder",
+];
 
 /// Finds the [`Helpers`] among `files` (called on every tracked `.rs` file: files without any
 /// of the builder words are skipped after a `memmem` pass). Helpers that only call other
@@ -396,6 +408,13 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         (Some("gate_build"), "Kernels") => BuilderKind::GateBuild,
         (_, "Command") if lx.is_ident(i + 3, "new") && command_is_nvcc(lx, i + 4) => {
             BuilderKind::Nvcc
+        }
+        // Any other command builds GPU code only when it compiles Rust for nvptx64: its
+        // extent names that target ([`describe_in`] drops it otherwise).
+        (_, "Command") if lx.is_ident(i + 3, "new") => BuilderKind::RustNvptx,
+        (Some("ptx_builder"), "Builder") => BuilderKind::RustNvptx,
+        (None, "Builder") if lx.imports.values().any(|&root| root == "ptx_builder") => {
+            BuilderKind::RustNvptx
         }
         _ => return None,
     };
@@ -711,6 +730,13 @@ fn describe_in(
             }
         }
         BuilderKind::GateBuild => gate_build_methods(lx, &methods, helper.is_none(), &mut call),
+        BuilderKind::RustNvptx => {
+            if helper.is_none()
+                && !rust_kernels::rust_nvptx(lx, (anchor, &methods), &strs, &mut call)
+            {
+                return None;
+            }
+        }
         // Found as a `cc` chain (above); never an anchor of its own.
         BuilderKind::Nvrtc | BuilderKind::Hip => {}
     }

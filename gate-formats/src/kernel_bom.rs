@@ -202,6 +202,9 @@ pub enum BuilderKind {
     /// The `cc` crate with `.compiler("hipcc")`: CUDA C++ compiled for AMD GPUs with ROCm's
     /// HIP compiler (subspace's `rocm` feature).
     Hip,
+    /// Rust compiled for `nvptx64-nvidia-cuda` from the build script: rustc or cargo started
+    /// with that target, or ptx-builder's `Builder` (the PTX of a Rust kernel crate).
+    RustNvptx,
 }
 
 impl BuilderKind {
@@ -218,6 +221,7 @@ impl BuilderKind {
             BuilderKind::Nvcc => "raw nvcc",
             BuilderKind::Nvrtc => "NVRTC at run time",
             BuilderKind::Hip => "cc with hipcc (ROCm)",
+            BuilderKind::RustNvptx => "Rust compiled for nvptx64",
         }
     }
 }

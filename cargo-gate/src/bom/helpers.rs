@@ -17,6 +17,8 @@ pub(super) const BUILD_WORDS: &[&str] = &[
     "cudaforge",
     "bindgen_cuda",
     "gate_build",
+    "nvptx",
+    "ptx_builder",
 ];
 
 /// The `.rs` files below `dir`, at most a few thousand (a crate's sources).
@@ -64,6 +66,7 @@ const BUILDER_CRATES: &[&str] = &[
     "cudaforge",
     "cuda_builder",
     "gate_build",
+    "ptx_builder",
 ];
 
 /// The Rust files, with a builder word, of the registry crates (at the versions Cargo.lock

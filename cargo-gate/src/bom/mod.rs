@@ -15,7 +15,7 @@
 
 use crate::config::Config;
 use crate::cuda::{binary, graph, includes, scripts};
-use crate::facts::{Build, Facts, Resolve, Role};
+use crate::facts::{Build, Facts, Resolve};
 use crate::shared::sections::Cuda;
 use crate::tools::cargo::Cargo;
 use gate_formats::kernel_bom::{
@@ -23,16 +23,18 @@ use gate_formats::kernel_bom::{
     Fleet, Kernel, KernelForm, Module, SCHEMA_VERSION, SourceFile,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod cmake;
 mod helpers;
 mod optional;
 mod outside;
 pub mod reach;
+mod rust_files;
 
-use helpers::{BUILD_WORDS, rust_files_below};
+use helpers::rust_files_below;
 use outside::is_c_family;
+use rust_files::shipped;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -76,14 +78,14 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
                 Ok(tree) => crate::deps::Graph::from_tree(metadata, &tree),
                 Err(_) => crate::deps::Graph::shipped(metadata, &targets),
             };
-            dependencies(metadata, &shipped, &mut builders)
+            dependencies(facts, metadata, &shipped, &mut builders)
         }
         Ok(Resolve::Failed { .. }) if !facts.root().join("Cargo.lock").exists() => {
             match unlocked::resolve(facts, cargo) {
                 Ok(metadata) => {
                     graph_resolved = Some(UNLOCKED.to_owned());
                     let shipped = crate::deps::Graph::shipped(&metadata, &targets);
-                    dependencies(&metadata, &shipped, &mut builders)
+                    dependencies(facts, &metadata, &shipped, &mut builders)
                 }
                 Err(e) => {
                     graph_unread = Some(format!("there is no Cargo.lock, and {e}"));
@@ -192,7 +194,7 @@ pub(crate) fn sources_and_builders(
 ) -> (Vec<SourceFile>, Vec<Builder>) {
     let mut builders = Vec::new();
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
-    let mut texts = read_rust_files(facts, &mut builders, &mut calls);
+    let mut texts = rust_files::read(facts, &mut builders, &mut calls);
     texts.extend(helpers::outside_texts(facts, root));
     texts.extend(helpers::registry_texts(facts, root, cargo));
     let rust: Vec<scripts::RustFile<'_>> = texts
@@ -242,128 +244,29 @@ pub(crate) fn sources_and_builders(
     }
     let mut sources = attribute(facts, root, &calls);
     mark_stale(root, &mut sources);
+    unship_test_data(facts, &mut sources);
     (sources, builders)
 }
 
-/// Reads the tracked Rust files once: each NVRTC use of library code becomes a builder (and
-/// the CUDA sources its package embeds with `include_str!`, calls of it, in `calls`); the
-/// texts that may define build helpers are returned.
-fn read_rust_files(
-    facts: &Facts,
-    builders: &mut Vec<Builder>,
-    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
-) -> Vec<(String, String)> {
-    let mut texts: Vec<(String, String)> = Vec::new();
-    // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
-    let mut nvrtc: BTreeMap<usize, Vec<(String, u32, usize)>> = BTreeMap::new();
-    let mut embedded: Vec<Embedding> = Vec::new();
-    for file in &facts.index.files {
-        if !file.rel.ends_with(".rs") {
-            continue;
-        }
-        let in_package = package_relative(facts, file);
-        // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
-        // all the same: a build script may call one defined anywhere).
-        let library_code = !outside_library_code(in_package);
-        let Ok(text) = gate_support::read::text_capped(&file.path, helpers::RUST_FILE_CAP) else {
-            continue;
-        };
-        let rust = scripts::RustFile {
-            rel: &file.rel,
-            text: &text,
-        };
-        if library_code {
-            let owner = file.owner.map(|o| &facts.packages[o]);
-            for (line, _) in scripts::nvrtc_uses(&rust) {
-                if let Some(o) = file.owner {
-                    let at = (file.rel.clone(), line, builders.len());
-                    nvrtc.entry(o).or_default().push(at);
-                }
-                builders.push(Builder {
-                    ships: owner.is_none_or(shipped),
-                    ..Builder::new(
-                        owner.map_or("", |p| p.name.as_str()),
-                        BuilderKind::Nvrtc,
-                        format!("{}:{line}", file.rel),
-                    )
-                });
-            }
-            if let Some(o) = file.owner {
-                let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
-                for e in scripts::embedded_sources(&rust) {
-                    embedded.push((o, file.rel.clone(), dir.clone(), e));
-                }
-            }
-        }
-        let bytes = text.as_bytes();
-        if BUILD_WORDS
-            .iter()
-            .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
+/// Checked-in GPU code that nothing builds and that only the tests or doc examples of its
+/// package name (accel's `tests/data/add.ptx`, read by path from `#[cfg(test)]` code, beside
+/// the `.cu` a Makefile compiles it from) ships in no crate: inventoried, not judged.
+fn unship_test_data(facts: &Facts, sources: &mut [SourceFile]) {
+    let unbuilt: Vec<&crate::facts::CudaSource> = facts
+        .cuda
+        .iter()
+        .filter(|c| {
+            sources
+                .iter()
+                .any(|s| s.path == c.rel && s.kind.is_binary() && s.built_by.is_empty() && s.ships)
+        })
+        .collect();
+    for (c, uses) in unbuilt.iter().zip(reach::uses(facts, &unbuilt)) {
+        if uses.test_or_doc_only()
+            && let Some(source) = sources.iter_mut().find(|s| s.path == c.rel)
         {
-            texts.push((file.rel.clone(), text));
+            source.ships = false;
         }
-    }
-    embedded_calls(&nvrtc, embedded, calls);
-    texts
-}
-
-/// A tracked file's path below the package that owns it (its absolute path when none does).
-fn package_relative<'f>(facts: &Facts, file: &'f crate::facts::IndexedFile) -> &'f Path {
-    file.owner.map_or(file.path.as_path(), |o| {
-        file.path
-            .strip_prefix(&facts.packages[o].dir)
-            .unwrap_or(&file.path)
-    })
-}
-
-/// Whether a path below its package lies in the package's tests, examples or benchmarks,
-/// which do not ship.
-fn outside_library_code(in_package: &Path) -> bool {
-    matches!(
-        in_package
-            .components()
-            .next()
-            .and_then(|c| c.as_os_str().to_str()),
-        Some("tests" | "examples" | "benches")
-    )
-}
-
-/// A CUDA source embedded in Rust code: the package (index), the embedding file, its
-/// directory below the package, and what it embeds.
-type Embedding = (usize, String, PathBuf, scripts::Embedded);
-
-/// The CUDA sources a package embeds (`include_str!("k.cu")`), each a call of the package's
-/// NVRTC builders (the one on the same line, else those of the same file, else all of them):
-/// NVRTC compiles them at run time.
-/// Embedding in a package that compiles nothing at run time names no builder.
-fn embedded_calls(
-    nvrtc: &BTreeMap<usize, Vec<(String, u32, usize)>>,
-    embedded: Vec<Embedding>,
-    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
-) {
-    for (package, file, dir, e) in embedded {
-        let Some(builders) = nvrtc.get(&package) else {
-            continue;
-        };
-        let input = if e.from_manifest_dir {
-            e.path.clone()
-        } else {
-            dir.join(&e.path).to_string_lossy().replace('\\', "/")
-        };
-        // The NVRTC call on the embedding line, else those of the embedding file, else every
-        // NVRTC call of the package (which of them compiles it, only the code's calls say).
-        let pick = |keep: &dyn Fn(&(String, u32, usize)) -> bool| -> Vec<usize> {
-            builders.iter().filter(|b| keep(b)).map(|b| b.2).collect()
-        };
-        let mut chosen = pick(&|(rel, line, _)| *rel == file && *line == e.line);
-        if chosen.is_empty() {
-            chosen = pick(&|(rel, _, _)| *rel == file);
-        }
-        if chosen.is_empty() {
-            chosen = pick(&|_| true);
-        }
-        let call = scripts::Call::embedded(e.line, input);
-        calls.push((package, vec![call; chosen.len()], chosen));
     }
 }
 
@@ -422,7 +325,10 @@ pub fn builders_text(source: &SourceFile, builders: &[Builder]) -> Option<String
         .built_by
         .iter()
         .filter_map(|&b| builders.get(b))
-        .map(|b| format!("{} ({})", b.kind.describe(), b.at))
+        .map(|b| match &b.switch {
+            Some(switch) => format!("{} ({}, only with {switch})", b.kind.describe(), b.at),
+            None => format!("{} ({})", b.kind.describe(), b.at),
+        })
         .collect();
     (!named.is_empty()).then(|| named.join(", "))
 }
@@ -487,12 +393,6 @@ fn name_nvrtc_libraries(builders: &mut [Builder], artifacts: &Artifacts, provide
             None
         };
     }
-}
-
-/// Whether a package's files ship: a member's, or a path dependency's (a nested workspace,
-/// an example or a fixture crate does not ship with this one).
-fn shipped(package: &crate::facts::Package) -> bool {
-    matches!(package.role, Role::Member | Role::PathDependency)
 }
 
 /// A builder of the BOM from one call of a build script (`rel` names the script, or a
@@ -609,6 +509,7 @@ fn attribute(
 /// The crates of the shipped graph that compile GPU code; their builders are appended to
 /// `builders`.
 fn dependencies(
+    facts: &Facts,
     metadata: &cargo_metadata::Metadata,
     shipped: &crate::deps::Graph,
     builders: &mut Vec<Builder>,
@@ -630,11 +531,21 @@ fn dependencies(
     };
     let nvrtc = |rel: &str, text: &str| scripts::nvrtc_uses(&scripts::RustFile { rel, text });
     let rust_files = |dir: &Path| rust_files_below(dir);
+    // The resolve may be a scratch copy's (no Cargo.lock): a package is the repository's own
+    // where its place below the resolve's root is a known package's below ours.
+    let resolved_root = metadata.workspace_root.as_std_path();
+    let own = |dir: &Path| {
+        dir.strip_prefix(resolved_root).is_ok_and(|rel| {
+            let dir = gate_support::path::normalize(&facts.root().join(rel));
+            facts.packages.iter().any(|p| p.dir == dir)
+        })
+    };
     let readers = graph::Readers {
         read: &read,
         script: &script,
         nvrtc: &nvrtc,
         rust_files: &rust_files,
+        own: &own,
     };
     let mut found = Vec::new();
     for krate in graph::gpu_crates(metadata, shipped, &readers) {

@@ -10,7 +10,8 @@
 //! `add.ptx` says nothing of this one); code that ships counts wherever it lies. A source
 //! that no Rust code names is not test- or doc-only: nothing shows where its code goes.
 
-use super::{helpers, outside_library_code, package_relative, shipped};
+use super::helpers;
+use super::rust_files::{outside_library_code, package_relative, shipped};
 use crate::cuda::scripts::{self, Reach};
 use crate::facts::{CudaSource, Facts};
 

@@ -320,6 +320,52 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     assert_eq!(common.included_by.as_deref(), Some("jit/kernels/add.cu"));
 }
 
+/// The thirteenth session's trials: NVRTC behind a feature (luminal's item, stwo-ml's module)
+/// says so, and checked-in PTX that only `#[cfg(test)]` code reads by path (accel's
+/// `tests/data/add.ptx`) ships in no crate.
+#[test]
+fn nvrtc_behind_a_feature_is_switched_and_test_data_ptx_does_not_ship() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"jit\"]\n"),
+            (
+                "jit/Cargo.toml",
+                "[package]\nname = \"jit\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "jit/src/lib.rs",
+                "#[cfg(feature = \"cuda-runtime\")]\npub mod gpu;\n#[cfg(feature = \"cuda\")]\npub fn item(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n#[cfg(test)]\nmod t {\n    #[test]\n    fn reads() {\n        let _ = std::fs::read_to_string(\"tests/data/add.ptx\");\n    }\n}\n",
+            ),
+            (
+                "jit/src/gpu/mod.rs",
+                "pub fn module(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n",
+            ),
+            ("jit/tests/data/add.ptx", ".version 6.5\n.target sm_30\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["jit"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    let switches: Vec<(&str, Option<&str>)> = builders
+        .iter()
+        .map(|b| (b.at.as_str(), b.switch.as_deref()))
+        .collect();
+    assert_eq!(
+        switches,
+        [
+            ("jit/src/gpu/mod.rs:2", Some("feature \"cuda-runtime\"")),
+            ("jit/src/lib.rs:5", Some("feature \"cuda\"")),
+        ]
+    );
+    let ptx = sources
+        .iter()
+        .find(|s| s.path == "jit/tests/data/add.ptx")
+        .unwrap();
+    assert!(!ptx.ships, "{ptx:?}");
+}
+
 /// A build-script helper handed the file to compile (grumpkin-msm's `compile_cuda`, found on
 /// a real repository): each call builds the file it passes, and a file no call names is built
 /// by nothing (it used to be "built" by every call).

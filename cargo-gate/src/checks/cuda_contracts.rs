@@ -340,6 +340,11 @@ impl Contracts {
             .iter()
             .filter(|f| crate::shared::outcomes::is_compiled_by_nothing(f))
             .count();
+        // And the builds of GPU code from no tracked source (a submodule's, a Rust kernel).
+        let builds = counted
+            .iter()
+            .filter(|f| crate::shared::outcomes::is_untracked_build(f))
+            .count();
         self.uncovered += counted_outside;
         self.findings.extend(outside);
         let gpu = if self.any_native {
@@ -378,6 +383,11 @@ impl Contracts {
                     "{errors} kernel contract violation(s), {counted_outside} of them CUDA sources \
                      outside gate-build ({unbuilt} of those compiled by nothing a build script \
                      shows)"
+                )
+            } else if builds > 0 {
+                format!(
+                    "{errors} kernel contract violation(s), {counted_outside} of them GPU code \
+                     compiled outside gate-build ({builds} from no tracked CUDA source)"
                 )
             } else if counted_outside > 0 {
                 format!(
@@ -560,7 +570,8 @@ mod tests {
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(
             outcome.summary,
-            "1 kernel contract violation(s), 1 of them CUDA sources compiled outside gate-build"
+            "1 kernel contract violation(s), 1 of them GPU code compiled outside gate-build (1 \
+             from no tracked CUDA source)"
         );
         assert_eq!(
             outcome.findings[0].location.as_ref().unwrap().to_string(),

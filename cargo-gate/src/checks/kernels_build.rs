@@ -72,7 +72,8 @@ pub const MANIFESTS: &str = "kernels/manifests.json";
 
 pub use crate::facts::package_name;
 
-/// "N CUDA source(s) in K package(s)" (and "M build(s) from sources not tracked here", and
+/// "N CUDA source(s) in K package(s)" (and "M build(s) of GPU code from no tracked CUDA
+/// source": a submodule's, a generated file's, a Rust kernel's; and
 /// how many are in no package) for the findings of [`outside_gate_build`] that count.
 fn describe_outside(findings: &[Finding]) -> Option<String> {
     let counted: Vec<&Finding> = findings
@@ -93,9 +94,9 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
     let builds = counted.iter().filter(|f| is_untracked_build(f)).count();
     let what = match (counted.len() - builds, builds) {
         (sources, 0) => format!("{sources} CUDA source(s)"),
-        (0, builds) => format!("{builds} build(s) of CUDA sources not tracked here"),
+        (0, builds) => format!("{builds} build(s) of GPU code from no tracked CUDA source"),
         (sources, builds) => format!(
-            "{sources} CUDA source(s) and {builds} build(s) of CUDA sources not tracked here"
+            "{sources} CUDA source(s) and {builds} build(s) of GPU code from no tracked CUDA source"
         ),
     };
     let within = format!("{} package(s) ({})", packages.len(), packages.join(", "));
@@ -467,8 +468,8 @@ mod tests {
         assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
         assert_eq!(
             outcome.summary,
-            "1 build(s) of CUDA sources not tracked here in 1 package(s) (sub) are compiled \
-             outside gate-build, so their kernels are not checked; no package depends on gate-build"
+            "1 build(s) of GPU code from no tracked CUDA source in 1 package(s) (sub) are \
+             compiled outside gate-build, so their kernels are not checked; no package depends on gate-build"
         );
         let [finding] = &outcome.findings[..] else {
             panic!("{:?}", outcome.findings)
@@ -480,8 +481,8 @@ mod tests {
         );
         assert!(
             finding.message.starts_with(
-                "CUDA compiled outside gate-build by raw nvcc from `vendor/ggml-cuda.cu`, which \
-                 the repository does not track"
+                "CUDA compiled outside gate-build by raw nvcc (only with feature \"cublas\") \
+                 from `vendor/ggml-cuda.cu`, which the repository does not track"
             ),
             "{}",
             finding.message
@@ -539,6 +540,43 @@ mod tests {
             ),
             "{}",
             finding.message
+        );
+    }
+
+    /// A Rust kernel crate compiled for nvptx64 by the build script (rust-cuda's and
+    /// ptx-builder's shape): "no CUDA sources … nothing to build" before.
+    #[test]
+    fn a_rust_kernel_compiled_for_nvptx_is_gpu_code_outside_gate_build() {
+        let outcome = run(
+            &[
+                (
+                    "host/Cargo.toml",
+                    "[package]\nname = \"host\"\nversion = \"0.1.0\"\n",
+                ),
+                (
+                    "host/build.rs",
+                    "fn main() {\n    std::process::Command::new(\"rustc\").args([\"--target\", \"nvptx64-nvidia-cuda\", \"--emit=asm\", \"kernel/k.rs\"]).status().unwrap();\n}\n",
+                ),
+                ("host/src/lib.rs", ""),
+            ],
+            &["host"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
+        let [finding] = &outcome.findings[..] else {
+            panic!("{:?}", outcome.findings)
+        };
+        assert!(
+            finding.message.starts_with(
+                "GPU code compiled outside gate-build by Rust compiled for nvptx64 from a Rust \
+                 crate compiled to PTX: no manifest"
+            ),
+            "{}",
+            finding.message
+        );
+        assert!(
+            outcome
+                .summary
+                .starts_with("1 build(s) of GPU code from no tracked CUDA source")
         );
     }
 

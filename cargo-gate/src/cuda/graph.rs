@@ -43,6 +43,10 @@ pub struct Readers<'a> {
     pub nvrtc: &'a NvrtcUses,
     /// The Rust files below a directory (bounded by the caller).
     pub rust_files: &'a dyn Fn(&Path) -> Vec<std::path::PathBuf>,
+    /// Whether a path package's directory is one of the repository's own packages, read as
+    /// sources (`crate::bom`); one that is not (beside the repository, in a git submodule) is
+    /// read here, as a dependency.
+    pub own: &'a dyn Fn(&Path) -> bool,
 }
 
 impl std::fmt::Debug for Readers<'_> {
@@ -77,9 +81,13 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         let Some(package) = packages.get(node.id.as_str()) else {
             continue;
         };
-        // The workspace's own packages and its path dependencies are read as sources
-        // (`crate::bom`): the graph adds only what comes from a registry or git.
-        if members.contains(&package.id) || package.source.is_none() {
+        // The workspace's own packages and its path dependencies among the repository's
+        // files are read as sources (`crate::bom`): the graph adds what comes from a
+        // registry or git, and path dependencies the repository does not track (a sibling
+        // directory, a git submodule's crate: GEM's `ulib`, whose build script compiles CUDA).
+        let dir = package.manifest_path.parent().map(|d| d.as_std_path());
+        let own = package.source.is_none() && dir.is_some_and(|d| (readers.own)(d));
+        if members.contains(&package.id) || own {
             continue;
         }
         let label = format!("{}@{}", package.name, package.version);
@@ -456,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn registry_crates_with_gpu_build_scripts_are_found_and_path_ones_left_to_the_sources() {
+    fn registry_crates_and_untracked_path_ones_are_found_and_the_repositorys_left_to_the_sources() {
         let node = |name: &str, deps: &[&str]| {
             let deps: Vec<serde_json::Value> = deps
                 .iter()
@@ -471,13 +479,14 @@ mod tests {
         let registry = "registry+https://example.invalid/index";
         let metadata: Metadata = serde_json::from_value(serde_json::json!({
             "packages": [
-                listed("app", None, &["local", "remote"]),
+                listed("app", None, &["local", "remote", "beside"]),
                 listed("local", None, &[]),
                 listed("remote", Some(registry), &[]),
+                listed("beside", None, &[]),
             ],
             "workspace_members": ["app 0.1.0"],
             "workspace_default_members": ["app 0.1.0"],
-            "resolve": {"nodes": [node("app", &["local", "remote"]), node("local", &[]), node("remote", &[])], "root": null},
+            "resolve": {"nodes": [node("app", &["local", "remote", "beside"]), node("local", &[]), node("remote", &[]), node("beside", &[])], "root": null},
             "target_directory": "/t", "version": 1, "workspace_root": "/w", "metadata": null
         }))
         .expect("metadata json");
@@ -492,6 +501,9 @@ mod tests {
         };
         let nvrtc = |_: &str, _: &str| Vec::new();
         let rust_files = |_: &Path| Vec::new();
+        // `beside` is a path package the repository does not hold (a sibling directory, a
+        // submodule's crate): read here, like a registry crate.
+        let own = |dir: &Path| dir == Path::new("/src/local");
         let found = gpu_crates(
             &metadata,
             &graph,
@@ -500,13 +512,16 @@ mod tests {
                 script: &script,
                 nvrtc: &nvrtc,
                 rust_files: &rust_files,
+                own: &own,
             },
         );
-        let names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["remote"], "{found:#?}");
-        assert_eq!(found[0].builders[0].at, "remote@0.1.0/build.rs:1");
-        assert!(found[0].builders[0].dependency);
-        assert_eq!(found[0].path, ["app", "remote"]);
+        let mut names: Vec<&str> = found.iter().map(|c| c.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["beside", "remote"], "{found:#?}");
+        let remote = found.iter().find(|c| c.name == "remote").unwrap();
+        assert_eq!(remote.builders[0].at, "remote@0.1.0/build.rs:1");
+        assert!(remote.builders[0].dependency);
+        assert_eq!(remote.path, ["app", "remote"]);
     }
 
     #[test]

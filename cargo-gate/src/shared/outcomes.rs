@@ -122,9 +122,9 @@ pub fn is_compiled_by_nothing(finding: &Finding) -> bool {
 }
 
 /// The group of [`untracked_builds`]' findings, after the package's name.
-const UNTRACKED_GROUP: &str = "CUDA compiled from sources not tracked here, not by gate-build";
+const UNTRACKED_GROUP: &str = "GPU code compiled from no tracked CUDA source, not by gate-build";
 
-/// Whether `finding` is a build of CUDA sources not tracked here, one of [`outside_gate_build`]'s
+/// Whether `finding` is a build of GPU code from no tracked CUDA source, one of [`outside_gate_build`]'s
 /// findings (a build, not a source).
 pub fn is_untracked_build(finding: &Finding) -> bool {
     finding
@@ -138,9 +138,12 @@ pub fn is_untracked_build(finding: &Finding) -> bool {
 /// nvcc under a `cublas` feature; a generated file), or a CMake project switched to CUDA whose
 /// sources are none of the tracked files (grin-miner's plugins, in a submodule). Their kernels
 /// ship as surely as a tracked source's, so each counts as CUDA outside gate-build, at the call
-/// that compiles it. A call whose files are computed and name no CUDA file (sppark's nvcc on
-/// host `.cpp` files) is no evidence of kernels; NVRTC and cuda_builder compile no CUDA files,
-/// gate-build is judged by its manifests, and a dependency's builds are its own.
+/// that compiles it. So do a Rust kernel crate compiled to PTX (cuda_builder, rustc for
+/// nvptx64) and an NVRTC call of the workspace's code that compiles no tracked `.cu`: its
+/// source is text in the code (luminal, stwo-gpu), and the same kernel kept in a `.cu` would
+/// be judged. A call whose files are computed and name no CUDA file (sppark's nvcc on host
+/// `.cpp` files) is no evidence of kernels; gate-build is judged by its manifests, and a
+/// dependency's builds are its own. Each says what switches it on, when something does.
 fn untracked_builds(
     inventory: &[gate_formats::kernel_bom::SourceFile],
     builders: &[gate_formats::kernel_bom::Builder],
@@ -153,14 +156,18 @@ fn untracked_builds(
         .filter(|(_, b)| !b.dependency && b.ships)
         // One that builds no tracked source, and compiles CUDA for all that: from untracked
         // files, a CMake project's own, sources it generates for raw nvcc (bellperson's
-        // ec-gpu-gen), a Rust crate compiled to PTX. (`cc` with `.cuda(true)` on computed
-        // files may compile host code only: sppark.) A tracked source built only while
-        // configuring (a probe) is none of its kernels.
+        // ec-gpu-gen), a Rust crate compiled to PTX, source text handed to NVRTC. (`cc` with
+        // `.cuda(true)` on computed files may compile host code only: sppark.) A tracked
+        // source built only while configuring (a probe) is none of its kernels.
         .filter(|(_, b)| {
             !b.untracked.is_empty()
                 || matches!(
                     b.kind,
-                    BuilderKind::Cmake | BuilderKind::Nvcc | BuilderKind::CudaBuilder
+                    BuilderKind::Cmake
+                        | BuilderKind::Nvcc
+                        | BuilderKind::CudaBuilder
+                        | BuilderKind::RustNvptx
+                        | BuilderKind::Nvrtc
                 )
         })
         .filter(|(i, _)| {
@@ -168,42 +175,62 @@ fn untracked_builds(
                 .iter()
                 .any(|s| s.built_by.contains(i) && s.probe.is_none())
         })
-        .map(|(_, b)| {
-            let location = match b.at.rsplit_once(':') {
-                Some((file, line)) => Location {
-                    file: file.to_owned(),
-                    line: line.parse().ok(),
-                    column: None,
-                },
-                None => Location::file(b.at.clone()),
-            };
-            let from = match b.untracked.as_slice() {
-                [] if b.kind == BuilderKind::Cmake => {
-                    "a CMake project whose CUDA sources the repository does not track".to_owned()
-                }
-                [] if b.kind == BuilderKind::CudaBuilder => {
-                    "a Rust crate compiled to PTX".to_owned()
-                }
-                [] => "sources the build script generates or finds at build time".to_owned(),
-                files => format!(
-                    "`{}`, which the repository does not track",
-                    files.join("`, `")
-                ),
-            };
-            Finding::new(
-                severity,
-                format!(
-                    "CUDA compiled outside gate-build by {} from {from} (a git submodule, a \
-                     generated file): no manifest shows that its kernels build, load or have CPU \
-                     references",
-                    b.kind.describe()
-                ),
-            )
-            .at(location)
-            .group(format!("{}: {UNTRACKED_GROUP}", b.package))
-            .subject(b.package.clone())
-        })
+        .map(|(_, b)| untracked_build(b, severity))
         .collect()
+}
+
+/// The finding for one of [`untracked_builds`]: at its call, with what it compiles from and
+/// what switches it on.
+fn untracked_build(b: &gate_formats::kernel_bom::Builder, severity: Severity) -> Finding {
+    use gate_formats::kernel_bom::BuilderKind;
+    let location = match b.at.rsplit_once(':') {
+        Some((file, line)) => Location {
+            file: file.to_owned(),
+            line: line.parse().ok(),
+            column: None,
+        },
+        None => Location::file(b.at.clone()),
+    };
+    let from = match b.untracked.as_slice() {
+        [] if b.kind == BuilderKind::Cmake => {
+            "a CMake project whose CUDA sources the repository does not track (a git \
+                 submodule, a generated file)"
+                .to_owned()
+        }
+        [] if matches!(b.kind, BuilderKind::CudaBuilder | BuilderKind::RustNvptx) => {
+            "a Rust crate compiled to PTX".to_owned()
+        }
+        [] if b.kind == BuilderKind::Nvrtc => {
+            "CUDA source text in its code, not a tracked file".to_owned()
+        }
+        [] => "sources the build script generates or finds at build time (a git \
+                   submodule, a generated file)"
+            .to_owned(),
+        files => format!(
+            "`{}`, which the repository does not track (a git submodule, a generated \
+                 file)",
+            files.join("`, `")
+        ),
+    };
+    let what = match b.kind {
+        BuilderKind::CudaBuilder | BuilderKind::RustNvptx => "GPU code",
+        _ => "CUDA",
+    };
+    let only = b
+        .switch
+        .as_deref()
+        .map_or_else(String::new, |s| format!(" (only with {s})"));
+    Finding::new(
+        severity,
+        format!(
+            "{what} compiled outside gate-build by {}{only} from {from}: no manifest \
+                 shows that its kernels build, load or have CPU references",
+            b.kind.describe()
+        ),
+    )
+    .at(location)
+    .group(format!("{}: {UNTRACKED_GROUP}", b.package))
+    .subject(b.package.clone())
 }
 
 /// The notes among [`outside_gate_build`]'s findings, as the text report would group them

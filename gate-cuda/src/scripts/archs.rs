@@ -1,6 +1,6 @@
 //! The archs a build asks nvcc for, from its flag literals: `-arch=sm_80`, `-arch sm_80`,
 //! `--gpu-architecture=..`, `-gencode arch=..,code=..` (its `code=` targets are what ships),
-//! `native`, `all` and `all-major` as written.
+//! `native`, `all` and `all-major` as written; rustc's `-C target-cpu=sm_70` for a Rust kernel.
 
 use super::lexed::Lexed;
 use super::{Call, Method, literals_bound_to};
@@ -83,7 +83,11 @@ pub(super) fn read_archs(flags: &[&str], call: &mut Call) {
             .find_map(|p| s.strip_prefix(p))
             {
                 Some(v) => v,
-                None => continue,
+                // rustc's `-C target-cpu=sm_70` (a Rust kernel compiled for nvptx64).
+                None => match s.split_once("target-cpu=") {
+                    Some((_, v)) => v,
+                    None => continue,
+                },
             },
         };
         arch_value(value.trim(), call);

@@ -16,32 +16,61 @@
 
 use std::collections::HashMap;
 
+use super::guards::Guards;
 use super::lexed::{Lexed, RustFile, contains_any};
 
 /// Places where code compiles CUDA at run time with NVRTC (see the module's text): 1-based line
 /// and the path as written (`cudarc::nvrtc::compile_ptx`); one per line.
 pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
+    nvrtc_uses_switched(file)
+        .into_iter()
+        .map(|(line, path, _)| (line, path))
+        .collect()
+}
+
+/// [`nvrtc_uses`], each with the feature that switches it on in this file, when one does: the
+/// `#[cfg(feature = "cuda")]` on the item around it (luminal's `fn compile_kernels`), or an
+/// `if cfg!(feature = "cuda")` block. A module the crate declares under a feature is
+/// [`gated_modules`]'s.
+pub fn nvrtc_uses_switched(file: &RustFile<'_>) -> Vec<(u32, String, Option<String>)> {
     if !contains_any(file.text, &["nvrtc", "compile_ptx"]) {
         return Vec::new();
     }
     let lx = Lexed::new(file.text);
+    let guards = Guards::new(&lx);
     let mut skip = lx.use_ranges();
     let into_nvrtc = names_into_nvrtc(&lx, &skip);
     // Code under `#[cfg(test)]` does not ship.
     skip.extend(lx.test_ranges());
-    let mut out: Vec<(u32, String)> = Vec::new();
+    let mut out: Vec<(u32, String, Option<String>)> = Vec::new();
     for i in 0..lx.toks.len() {
         let Some(word) = lx.ident(i) else { continue };
         if !is_use(&lx, i, word, &into_nvrtc) || skip.iter().any(|&(a, b)| a <= i && i < b) {
             continue;
         }
         let line = lx.toks[i].line;
-        if out.last().is_some_and(|(l, _)| *l == line) {
+        if out.last().is_some_and(|(l, _, _)| *l == line) {
             continue;
         }
-        out.push((line, lx.path_text(lx.path_start(i), i)));
+        let switch = guards.at(i).map(str::to_owned);
+        out.push((line, lx.path_text(lx.path_start(i), i), switch));
     }
     out
+}
+
+/// The modules a file declares under a feature (`#[cfg(feature = "cuda-runtime")] pub mod
+/// gpu_sumcheck;`, stwo-ml's): each module's name and `feature "x"`. Every file of such a
+/// module compiles only with that feature.
+pub fn gated_modules(file: &RustFile<'_>) -> Vec<(String, String)> {
+    if !contains_any(file.text, &["feature"]) {
+        return Vec::new();
+    }
+    let lx = Lexed::new(file.text);
+    let guards = Guards::new(&lx);
+    (0..lx.toks.len())
+        .filter(|&i| lx.is_ident(i, "mod") && lx.punct(i + 2, b';'))
+        .filter_map(|i| Some((lx.ident(i + 1)?.to_owned(), guards.at(i)?.to_owned())))
+        .collect()
 }
 
 /// Whether the identifier `word` at `i` is an NVRTC use.

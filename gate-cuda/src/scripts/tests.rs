@@ -1180,3 +1180,62 @@ fn cc_handed_hipcc_is_a_gpu_build() {
     );
     assert_eq!(call.switch.as_deref(), Some("feature \"rocm\""));
 }
+
+/// A Rust kernel compiled for nvptx64 from the build script (the thirteenth session's trial:
+/// rust-cuda, accel, ptx-builder; kernels.build and cuda.contracts passed "nothing to build"):
+/// rustc or cargo with the target, literal or bound to a name, and ptx-builder's `Builder`.
+/// A command with another target, or none, builds no GPU code.
+#[test]
+fn rust_compiled_for_nvptx_is_a_gpu_build() {
+    let rustc = "use std::process::Command;\nfn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    Command::new(\"rustc\")\n        .args([\"--target\", \"nvptx64-nvidia-cuda\", \"-C\", \"target-cpu=sm_70\", \"kernel/k.rs\"])\n        .arg(format!(\"-o{out}/k.ptx\"))\n        .status()\n        .unwrap();\n}\n";
+    let call = only_call(rustc);
+    assert_eq!((call.kind, call.line), (BuilderKind::RustNvptx, 4));
+    assert_eq!(
+        (call.inputs, call.archs),
+        (strings(&["kernel/k.rs"]), strings(&["sm_70"]))
+    );
+    let cargo = "const TARGET: &str = \"nvptx64-nvidia-cuda\";\nfn main() {\n    let status = std::process::Command::new(env!(\"CARGO\"))\n        .args([\"build\", \"--manifest-path\", \"kernels/Cargo.toml\", \"--target\"])\n        .arg(TARGET)\n        .status();\n}\n";
+    let call = only_call(cargo);
+    assert_eq!(
+        (call.kind, call.inputs),
+        (BuilderKind::RustNvptx, strings(&["kernels"]))
+    );
+    let ptx_builder = "use ptx_builder::prelude::*;\nfn main() -> ptx_builder::error::Result<()> {\n    let builder = Builder::new(\"../kernel\")?;\n    CargoAdapter::with_env_var(\"KERNEL_PTX_PATH\").build(builder);\n}\n";
+    let call = only_call(ptx_builder);
+    assert_eq!(
+        (call.kind, call.line, call.inputs),
+        (BuilderKind::RustNvptx, 3, strings(&["../kernel"]))
+    );
+    let host = "fn main() {\n    std::process::Command::new(\"rustc\").args([\"--target\", \"wasm32-unknown-unknown\", \"x.rs\"]).status().unwrap();\n    std::process::Command::new(\"git\").arg(\"describe\").status().unwrap();\n}\n";
+    assert!(script(host).calls.is_empty(), "{:#?}", script(host));
+}
+
+/// NVRTC calls behind a feature say so (luminal's `#[cfg(feature = "cuda")] fn
+/// compile_kernels`), and so do the modules a crate declares under one (stwo-ml's
+/// `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;`): "NVRTC at run time" with no
+/// switch said the default build compiled CUDA.
+#[test]
+fn nvrtc_behind_a_feature_names_it() {
+    let code = "#[cfg(feature = \"cuda\")]\nfn compile_kernels(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\nfn always(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n";
+    let uses = super::nvrtc_uses_switched(&RustFile {
+        rel: "src/run.rs",
+        text: code,
+    });
+    let switches: Vec<(u32, Option<&str>)> = uses
+        .iter()
+        .map(|(line, _, switch)| (*line, switch.as_deref()))
+        .collect();
+    assert_eq!(switches, [(3, Some("feature \"cuda\"")), (6, None)]);
+    let lib = "pub mod always;\n#[cfg(feature = \"cuda-runtime\")]\npub mod gpu_sumcheck;\n#[cfg(test)]\nmod tests;\n";
+    let gated = super::gated_modules(&RustFile {
+        rel: "src/lib.rs",
+        text: lib,
+    });
+    assert_eq!(
+        gated,
+        [(
+            "gpu_sumcheck".to_owned(),
+            "feature \"cuda-runtime\"".to_owned()
+        )]
+    );
+}

@@ -69,7 +69,9 @@ fn kernels_outside_gate_build_are_each_seen_whether_or_not_anything_builds() {
     ];
     assert_eq!(files(kernels), expected);
     assert!(
-        messages(kernels).contains("compiled by raw nvcc (crates/fast-kernels/build.rs:6)"),
+        messages(kernels).contains(
+            "compiled by raw nvcc (crates/fast-kernels/build.rs:6, only with feature \"cuda\" of app)"
+        ),
         "{kernels:#}"
     );
     let contracts = check(&report, "cuda.contracts");

@@ -1,0 +1,239 @@
+//! The workspace's own Rust files, read once: each NVRTC use of library code is a builder,
+//! switched by the feature around it or by the gated module it lies in
+//! ([`scripts::gated_modules`]); the CUDA sources a package embeds for NVRTC; and the texts
+//! that may define build helpers.
+
+use super::helpers::{self, BUILD_WORDS};
+use super::optional;
+use crate::cuda::scripts;
+use crate::facts::{Facts, Role};
+use gate_formats::kernel_bom::{Builder, BuilderKind};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Reads the tracked Rust files once: each NVRTC use of library code becomes a builder (and
+/// the CUDA sources its package embeds with `include_str!`, calls of it, in `calls`); the
+/// texts that may define build helpers are returned.
+pub(super) fn read(
+    facts: &Facts,
+    builders: &mut Vec<Builder>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) -> Vec<(String, String)> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
+    let mut nvrtc: BTreeMap<usize, Vec<(String, u32, usize)>> = BTreeMap::new();
+    let mut embedded: Vec<Embedding> = Vec::new();
+    let mut gated = GatedModules::default();
+    // The NVRTC builders whose switch is known once every file is read: (index, file, owner).
+    let mut unswitched: Vec<(usize, String, Option<usize>)> = Vec::new();
+    for file in &facts.index.files {
+        if !file.rel.ends_with(".rs") {
+            continue;
+        }
+        let in_package = package_relative(facts, file);
+        // Tests, examples and benchmarks do not ship (their build scripts' helpers are read
+        // all the same: a build script may call one defined anywhere).
+        let library_code = !outside_library_code(in_package);
+        let Ok(text) = gate_support::read::text_capped(&file.path, helpers::RUST_FILE_CAP) else {
+            continue;
+        };
+        let rust = scripts::RustFile {
+            rel: &file.rel,
+            text: &text,
+        };
+        gated.read(&file.rel, &text);
+        if library_code {
+            let owner = file.owner.map(|o| &facts.packages[o]);
+            for (line, _, switch) in scripts::nvrtc_uses_switched(&rust) {
+                if switch.is_none() {
+                    unswitched.push((builders.len(), file.rel.clone(), file.owner));
+                }
+                if let Some(o) = file.owner {
+                    let at = (file.rel.clone(), line, builders.len());
+                    nvrtc.entry(o).or_default().push(at);
+                }
+                builders.push(Builder {
+                    ships: owner.is_none_or(shipped),
+                    switch,
+                    ..Builder::new(
+                        owner.map_or("", |p| p.name.as_str()),
+                        BuilderKind::Nvrtc,
+                        format!("{}:{line}", file.rel),
+                    )
+                });
+            }
+            if let Some(o) = file.owner {
+                let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
+                for e in scripts::embedded_sources(&rust) {
+                    embedded.push((o, file.rel.clone(), dir.clone(), e));
+                }
+            }
+        }
+        let bytes = text.as_bytes();
+        if BUILD_WORDS
+            .iter()
+            .any(|w| memchr::memmem::find(bytes, w.as_bytes()).is_some())
+        {
+            texts.push((file.rel.clone(), text));
+        }
+    }
+    embedded_calls(&nvrtc, embedded, calls);
+    for (b, rel, package) in unswitched {
+        builders[b].switch = gated
+            .switch_of(&rel)
+            .map(str::to_owned)
+            .or_else(|| package.and_then(|o| optional::switch_of(facts, &facts.packages[o])));
+    }
+    texts
+}
+
+/// Whether a package's files ship: a member's, or a path dependency's (a nested workspace,
+/// an example or a fixture crate does not ship with this one).
+pub(super) fn shipped(package: &crate::facts::Package) -> bool {
+    matches!(package.role, Role::Member | Role::PathDependency)
+}
+
+/// The modules the workspace's files declare under a feature, by the path stem of the
+/// module (`src/gpu_sumcheck` for `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;` in
+/// `src/lib.rs`): its file (`src/gpu_sumcheck.rs`, `src/gpu_sumcheck/mod.rs`) and every file
+/// below `src/gpu_sumcheck/` compile only with that feature. (`#[path]` is not followed.)
+#[derive(Debug, Default)]
+struct GatedModules {
+    stems: Vec<(String, String)>,
+}
+
+impl GatedModules {
+    /// Records the modules the file `rel` declares under a feature.
+    fn read(&mut self, rel: &str, text: &str) {
+        let declared = scripts::gated_modules(&scripts::RustFile { rel, text });
+        if declared.is_empty() {
+            return;
+        }
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        // A crate root's or `mod.rs`'s modules lie beside it; another file's below its stem.
+        let base = match name {
+            "lib.rs" | "main.rs" | "mod.rs" => dir.to_owned(),
+            _ => rel.trim_end_matches(".rs").to_owned(),
+        };
+        for (module, switch) in declared {
+            let stem = if base.is_empty() {
+                module
+            } else {
+                format!("{base}/{module}")
+            };
+            self.stems.push((stem, switch));
+        }
+    }
+
+    /// The switch of the file `rel`: that of the innermost gated module it is or lies in.
+    fn switch_of(&self, rel: &str) -> Option<&str> {
+        let stem = rel
+            .strip_suffix("/mod.rs")
+            .or_else(|| rel.strip_suffix(".rs"))?;
+        self.stems
+            .iter()
+            .filter(|(s, _)| {
+                stem == s
+                    || stem
+                        .strip_prefix(s.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
+            .max_by_key(|(s, _)| s.len())
+            .map(|(_, f)| f.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GatedModules;
+
+    /// stwo-ml's `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;` switches the module's
+    /// file and what lies below it; a module inside a gated one keeps the innermost switch.
+    #[test]
+    fn a_module_declared_under_a_feature_switches_its_files() {
+        let mut gated = GatedModules::default();
+        gated.read(
+            "engine/src/lib.rs",
+            "#[cfg(feature = \"cuda-runtime\")]\npub mod gpu_sumcheck;\npub mod crypto;\n",
+        );
+        gated.read(
+            "engine/src/crypto/mod.rs",
+            "#[cfg(feature = \"gpu\")]\nmod gpu_poseidon;\n",
+        );
+        let switch = |rel: &str| gated.switch_of(rel);
+        assert_eq!(
+            switch("engine/src/gpu_sumcheck.rs"),
+            Some("feature \"cuda-runtime\"")
+        );
+        assert_eq!(
+            switch("engine/src/gpu_sumcheck/kernels.rs"),
+            Some("feature \"cuda-runtime\"")
+        );
+        assert_eq!(
+            switch("engine/src/crypto/gpu_poseidon.rs"),
+            Some("feature \"gpu\"")
+        );
+        assert_eq!(switch("engine/src/crypto/mod.rs"), None);
+        assert_eq!(switch("engine/src/gpu_sumcheck_cpu.rs"), None);
+    }
+}
+
+/// A tracked file's path below the package that owns it (its absolute path when none does).
+pub(super) fn package_relative<'f>(facts: &Facts, file: &'f crate::facts::IndexedFile) -> &'f Path {
+    file.owner.map_or(file.path.as_path(), |o| {
+        file.path
+            .strip_prefix(&facts.packages[o].dir)
+            .unwrap_or(&file.path)
+    })
+}
+
+/// Whether a path below its package lies in the package's tests, examples or benchmarks,
+/// which do not ship.
+pub(super) fn outside_library_code(in_package: &Path) -> bool {
+    matches!(
+        in_package
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str()),
+        Some("tests" | "examples" | "benches")
+    )
+}
+
+/// A CUDA source embedded in Rust code: the package (index), the embedding file, its
+/// directory below the package, and what it embeds.
+type Embedding = (usize, String, PathBuf, scripts::Embedded);
+
+/// The CUDA sources a package embeds (`include_str!("k.cu")`), each a call of the package's
+/// NVRTC builders (the one on the same line, else those of the same file, else all of them):
+/// NVRTC compiles them at run time.
+/// Embedding in a package that compiles nothing at run time names no builder.
+fn embedded_calls(
+    nvrtc: &BTreeMap<usize, Vec<(String, u32, usize)>>,
+    embedded: Vec<Embedding>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) {
+    for (package, file, dir, e) in embedded {
+        let Some(builders) = nvrtc.get(&package) else {
+            continue;
+        };
+        let input = if e.from_manifest_dir {
+            e.path.clone()
+        } else {
+            dir.join(&e.path).to_string_lossy().replace('\\', "/")
+        };
+        // The NVRTC call on the embedding line, else those of the embedding file, else every
+        // NVRTC call of the package (which of them compiles it, only the code's calls say).
+        let pick = |keep: &dyn Fn(&(String, u32, usize)) -> bool| -> Vec<usize> {
+            builders.iter().filter(|b| keep(b)).map(|b| b.2).collect()
+        };
+        let mut chosen = pick(&|(rel, line, _)| *rel == file && *line == e.line);
+        if chosen.is_empty() {
+            chosen = pick(&|(rel, _, _)| *rel == file);
+        }
+        if chosen.is_empty() {
+            chosen = pick(&|_| true);
+        }
+        let call = scripts::Call::embedded(e.line, input);
+        calls.push((package, vec![call; chosen.len()], chosen));
+    }
+}
