@@ -36,10 +36,11 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
                 .to_owned(),
         );
     }
-    // Path dependencies outside the workspace (sppark's `poc/msm-cuda` on `../../rust`) are
-    // copied where the same relative paths reach them: the copy mirrors the directory above
-    // the workspace and all of them.
-    let outside = outside_path_dependencies(facts);
+    // Path dependencies outside the workspace (sppark's `poc/msm-cuda` on `../../rust`), or
+    // inside it but not tracked (a checked-out git submodule's crates: GEM's `eda-infra-rs`),
+    // are copied where the same relative paths reach them: the copy mirrors the directory
+    // above the workspace and all of them.
+    let outside = untracked_path_dependencies(facts);
     let anchor = facts
         .root()
         .ancestors()
@@ -74,16 +75,21 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
 /// The most path-dependency directories outside the workspace followed.
 const MOST_OUTSIDE: usize = 64;
 
-/// The directories of the path dependencies outside the workspace root, followed through
-/// their own manifests' path dependencies (normal, build and dev tables: cargo reads them all
-/// to resolve), at most [`MOST_OUTSIDE`].
-fn outside_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
+/// The directories of the path dependencies that no tracked file of the workspace holds
+/// (outside its root, or in a git submodule), followed through their own manifests' path
+/// dependencies (normal, build and dev tables: cargo reads them all to resolve), at most
+/// [`MOST_OUTSIDE`].
+fn untracked_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
     let root = facts.root();
+    let untracked = |d: &Path| {
+        let manifest = gate_support::path::normalize(&d.join("Cargo.toml"));
+        !d.starts_with(root) || !facts.index.files.iter().any(|f| f.path == manifest)
+    };
     let mut todo: Vec<std::path::PathBuf> = facts
         .packages
         .iter()
         .flat_map(|p| p.path_deps.iter().cloned())
-        .filter(|d| !d.starts_with(root))
+        .filter(|d| untracked(d))
         .collect();
     let mut found: Vec<std::path::PathBuf> = Vec::new();
     // Their own path dependencies, as their manifests declare them (a package outside the
@@ -97,7 +103,7 @@ fn outside_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
         todo.extend(
             crate::workspace::path_dependencies(&dir, &dir, &no_workspace)
                 .into_iter()
-                .filter(|d| !d.starts_with(root)),
+                .filter(|d| untracked(d)),
         );
         found.push(dir);
     }

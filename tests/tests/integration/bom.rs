@@ -686,6 +686,45 @@ fn a_path_dependency_outside_the_workspace_resolves_in_the_scratch_copy() {
     );
 }
 
+/// A path dependency inside the workspace that git does not track (a checked-out submodule's
+/// crate: GEM's `eda-infra-rs/ulib`), whose build script compiles CUDA: the scratch copy
+/// carries it (before, cargo "failed to read" its manifest, which exists), and its build is
+/// read once (`cuda::graph::tests` has the submodule's shape, which the graph reads).
+#[test]
+fn an_untracked_path_dependency_with_a_cuda_build_is_resolved_and_read() {
+    let fx = fixture("bom-unlocked");
+    fx.write(
+        "vendor/gpulib/Cargo.toml",
+        "[package]\nname = \"gpulib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write("vendor/gpulib/src/lib.rs", "")
+    .write(
+        "vendor/gpulib/build.rs",
+        "fn main() {\n    cc::Build::new().cuda(true).file(\"csrc/fill.cu\").compile(\"fill\");\n}\n",
+    )
+    .write(".gitignore", "/target\n/vendor\n")
+    .write(
+        "jit/Cargo.toml",
+        "[package]\nname = \"jit\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\ngpulib = { path = \"../vendor/gpulib\" }\n",
+    )
+    .commit();
+    let run = run(fx.command(&["kernels", "--no-build", "--offline", "--format", "json"]));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(bom.graph_unread, None, "{bom:#?}");
+    // Read once: as the workspace's path dependency where its manifest is found, else (a
+    // submodule's gitlink) by the graph.
+    let builders: Vec<&str> = bom
+        .builders
+        .iter()
+        .filter(|b| b.package == "gpulib")
+        .map(|b| b.at.as_str())
+        .collect();
+    assert_eq!(builders, ["vendor/gpulib/build.rs:2"], "{bom:#?}");
+}
+
 /// A library workspace without Cargo.lock, compiling CUDA at run time through cudarc's
 /// lower-level NVRTC API (`result::compile_program`): the graph is resolved in a scratch copy
 /// (and said so), cudarc is named as the NVRTC provider, the call is an NVRTC use, and the
