@@ -123,32 +123,38 @@ impl Check for CudaContracts {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
-        let facts = ctx.facts;
-        // Every CUDA source outside gate-build, whether or not anything builds.
-        let outside = outside_gate_build(
-            facts,
-            ctx.cargo,
-            Severity::Error,
-            FindingCode::CudaOutsideGateBuild,
-        );
-        if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() && outside.is_empty() {
-            return Outcome::pass(format!(
-                "no CUDA sources among {} {} file(s), no gate-build dependents",
-                facts.index.files.len(),
-                facts.index.source.describe()
-            ));
-        }
-        let found = match collected(ctx) {
-            Ok(found) => found,
-            Err(outcome) => return outcome.with_findings(outside),
-        };
-        let mut contracts = Contracts::default();
-        for manifest in found {
-            contracts.judge(ctx, manifest);
-        }
-        contracts.uncovered_sources(facts);
-        contracts.conclude(found.len(), outside)
+        crate::shared::submodules::unless_unread(ctx.facts, judge_contracts(ctx))
     }
+}
+
+/// The verdict over what the checkout holds ([`CudaContracts::run`] holds a pass back where a
+/// submodule the build reads is not checked out).
+fn judge_contracts(ctx: &Context<'_>) -> Outcome {
+    let facts = ctx.facts;
+    // Every CUDA source outside gate-build, whether or not anything builds.
+    let outside = outside_gate_build(
+        facts,
+        ctx.cargo,
+        Severity::Error,
+        FindingCode::CudaOutsideGateBuild,
+    );
+    if facts.gate_build_dependents().is_empty() && facts.cuda.is_empty() && outside.is_empty() {
+        return Outcome::pass(format!(
+            "no CUDA sources among {} {} file(s), no gate-build dependents",
+            facts.index.files.len(),
+            facts.index.source.describe()
+        ));
+    }
+    let found = match collected(ctx) {
+        Ok(found) => found,
+        Err(outcome) => return outcome.with_findings(outside),
+    };
+    let mut contracts = Contracts::default();
+    for manifest in found {
+        contracts.judge(ctx, manifest);
+    }
+    contracts.uncovered_sources(facts);
+    contracts.conclude(found.len(), outside)
 }
 
 /// The kernel manifests `kernels.build` collected, or what this check reports without them.

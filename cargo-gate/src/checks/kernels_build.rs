@@ -181,7 +181,7 @@ impl Check for KernelsBuild {
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         // Judged afresh every run; the build it read may have come from the cache.
-        let outcome = judge_build(ctx);
+        let outcome = crate::shared::submodules::unless_unread(ctx.facts, judge_build(ctx));
         outcome.with_reuse(ctx.facts.build_reuse())
     }
 }

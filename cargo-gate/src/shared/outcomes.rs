@@ -201,7 +201,7 @@ fn untracked_build(b: &gate_formats::kernel_bom::Builder, severity: Severity) ->
             "a Rust crate compiled to PTX".to_owned()
         }
         [] if b.kind == BuilderKind::Nvrtc => {
-            "CUDA source text in its code, not a tracked file".to_owned()
+            "CUDA source its code holds or generates, not a tracked file".to_owned()
         }
         [] => "sources the build script generates or finds at build time (a git \
                    submodule, a generated file)"

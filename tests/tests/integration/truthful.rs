@@ -657,3 +657,46 @@ fn a_test_that_prints_a_fetch_failure_is_a_failing_test() {
         "{check:#}"
     );
 }
+
+/// faiss-rs on a plain clone (the thirteenth session's trial): its build script runs CMake on
+/// `faiss`, a git submodule that is not checked out, and `kernels.build` and `cuda.contracts`
+/// passed over what it builds ("no CUDA sources"), where the checked-out tree fails them. Now
+/// they could not judge (exit 2) and say which submodule and the fix; checked out, they judge.
+#[test]
+fn a_submodule_the_build_reads_that_is_not_checked_out_is_no_pass() {
+    let fx = fixture("clean");
+    fx.write(
+        ".gitmodules",
+        "[submodule \"vendor/lib\"]\n\tpath = vendor/lib\n\turl = https://example.invalid/lib.git\n",
+    )
+    .write(
+        "build.rs",
+        "fn main() {\n    let _ = cmake::Config::new(\"vendor/lib\").build();\n}\n",
+    )
+    .commit();
+    let run = fx.gate(&[
+        "controlled",
+        "--only",
+        "kernels.build",
+        "--only",
+        "cuda.contracts",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let report = run.json();
+    for id in ["kernels.build", "cuda.contracts"] {
+        let check = check(&report, id);
+        assert_eq!(check["status"], "SKIP", "{check:#}");
+        let summary = check["summary"].as_str().unwrap_or_default();
+        assert!(
+            summary.contains("vendor/lib (named by build.rs)")
+                && summary.contains("git submodule update --init"),
+            "{check:#}"
+        );
+    }
+    // Checked out (here: a CMake project without CUDA), the checks judge what it holds.
+    fx.write("vendor/lib/CMakeLists.txt", "project(lib LANGUAGES CXX)\n");
+    let run = fx.gate(&["controlled", "--only", "kernels.build", "--format", "json"]);
+    assert_eq!(check(&run.json(), "kernels.build")["status"], "PASS");
+}
