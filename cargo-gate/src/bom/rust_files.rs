@@ -143,41 +143,6 @@ impl GatedModules {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::GatedModules;
-
-    /// stwo-ml's `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;` switches the module's
-    /// file and what lies below it; a module inside a gated one keeps the innermost switch.
-    #[test]
-    fn a_module_declared_under_a_feature_switches_its_files() {
-        let mut gated = GatedModules::default();
-        gated.read(
-            "engine/src/lib.rs",
-            "#[cfg(feature = \"cuda-runtime\")]\npub mod gpu_sumcheck;\npub mod crypto;\n",
-        );
-        gated.read(
-            "engine/src/crypto/mod.rs",
-            "#[cfg(feature = \"gpu\")]\nmod gpu_poseidon;\n",
-        );
-        let switch = |rel: &str| gated.switch_of(rel);
-        assert_eq!(
-            switch("engine/src/gpu_sumcheck.rs"),
-            Some("feature \"cuda-runtime\"")
-        );
-        assert_eq!(
-            switch("engine/src/gpu_sumcheck/kernels.rs"),
-            Some("feature \"cuda-runtime\"")
-        );
-        assert_eq!(
-            switch("engine/src/crypto/gpu_poseidon.rs"),
-            Some("feature \"gpu\"")
-        );
-        assert_eq!(switch("engine/src/crypto/mod.rs"), None);
-        assert_eq!(switch("engine/src/gpu_sumcheck_cpu.rs"), None);
-    }
-}
-
 /// A tracked file's path below the package that owns it (its absolute path when none does).
 pub(super) fn package_relative<'f>(facts: &Facts, file: &'f crate::facts::IndexedFile) -> &'f Path {
     file.owner.map_or(file.path.as_path(), |o| {
@@ -235,5 +200,40 @@ fn embedded_calls(
         }
         let call = scripts::Call::embedded(e.line, input);
         calls.push((package, vec![call; chosen.len()], chosen));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GatedModules;
+
+    /// stwo-ml's `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;` switches the module's
+    /// file and what lies below it; a module inside a gated one keeps the innermost switch.
+    #[test]
+    fn a_module_declared_under_a_feature_switches_its_files() {
+        let mut gated = GatedModules::default();
+        gated.read(
+            "engine/src/lib.rs",
+            "#[cfg(feature = \"cuda-runtime\")]\npub mod gpu_sumcheck;\npub mod crypto;\n",
+        );
+        gated.read(
+            "engine/src/crypto/mod.rs",
+            "#[cfg(feature = \"gpu\")]\nmod gpu_poseidon;\n",
+        );
+        let switch = |rel: &str| gated.switch_of(rel);
+        assert_eq!(
+            switch("engine/src/gpu_sumcheck.rs"),
+            Some("feature \"cuda-runtime\"")
+        );
+        assert_eq!(
+            switch("engine/src/gpu_sumcheck/kernels.rs"),
+            Some("feature \"cuda-runtime\"")
+        );
+        assert_eq!(
+            switch("engine/src/crypto/gpu_poseidon.rs"),
+            Some("feature \"gpu\"")
+        );
+        assert_eq!(switch("engine/src/crypto/mod.rs"), None);
+        assert_eq!(switch("engine/src/gpu_sumcheck_cpu.rs"), None);
     }
 }

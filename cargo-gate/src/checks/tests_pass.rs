@@ -86,6 +86,14 @@ crate::finding_codes! {
             name: "test-timeout",
             summary: "a test ran past `[tests] test-timeout` and was stopped",
         },
+        OwnRunner => Code {
+            name: "own-test-runner",
+            summary: "the tests ran through a runner the workspace configures",
+        },
+        FilteredOut => Code {
+            name: "tests-filtered-out",
+            summary: "nextest's default-filter leaves tests of the workspace out of the run",
+        },
     }
 }
 
@@ -159,6 +167,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
     outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
+    outcome = own_runner(outcome, whole.as_deref());
     if !tampered.is_empty() {
         return tampered_with(tampered, outcome);
     }
@@ -167,6 +176,9 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     }
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
+    }
+    if ran.runner == Runner::Nextest {
+        outcome = filtered(outcome, ctx.facts.root());
     }
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
@@ -440,8 +452,96 @@ pub fn evaluate(
         }
         Outcome::pass(summary)
     };
+    let outcome = retried(outcome, &counts.flaky);
     let json = serde_json::to_vec_pretty(&counts.results()).expect("json");
     outcome.with_artifact(LOG, log).with_artifact(RESULTS, json)
+}
+
+/// A pass under a nextest `default-filter` (in .config/nextest.toml's default profile) that
+/// leaves tests out: a warning naming it, since the tests it hides are counted only as
+/// skipped (the thirteenth session's hostile trial hid a failing test so). `cargo test` would
+/// run them; a team that keeps them out on purpose reads why here.
+fn filtered(outcome: Outcome, root: &std::path::Path) -> Outcome {
+    if outcome.status != Status::Pass {
+        return outcome;
+    }
+    let config = root.join(".config/nextest.toml");
+    let Some(filter) = gate_support::read::text_capped(&config, 1 << 20)
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .and_then(|doc| {
+            let filter = doc.get("profile")?.get("default")?.get("default-filter")?;
+            filter.as_str().map(str::to_owned)
+        })
+        .filter(|f| f.trim() != "all()")
+    else {
+        return outcome;
+    };
+    let mut outcome = outcome;
+    outcome.status = Status::Warn;
+    outcome.summary = format!(
+        "{}; nextest's default-filter left tests out",
+        outcome.summary
+    );
+    outcome.with_finding(
+        Finding::warning(format!(
+            "nextest's default-filter `{filter}` (.config/nextest.toml) leaves the tests it \
+             does not match out of this run, counted only as skipped: `cargo test` would run \
+             them"
+        ))
+        .code(FindingCode::FilteredOut)
+        .at(Location::file(".config/nextest.toml")),
+    )
+}
+
+/// A pass of tests run through a runner the workspace configures (`target.<triple>.runner`
+/// in a cargo configuration, or `CARGO_TARGET_<TRIPLE>_RUNNER`): what the gate judges is what
+/// that runner printed (the hostile trial's runner piped each binary through `sed` into
+/// `test result: ok.` and exited 0). An emulator or a wrapper is legitimate; the warning says
+/// whose output the verdict rests on.
+fn own_runner(mut outcome: Outcome, whole: Option<&str>) -> Outcome {
+    let Some(why) = whole.filter(|w| w.contains("runner")) else {
+        return outcome;
+    };
+    if outcome.status != Status::Pass {
+        return outcome;
+    }
+    outcome.status = Status::Warn;
+    outcome.summary = format!(
+        "{}; through a runner of the workspace's own",
+        outcome.summary
+    );
+    outcome.with_finding(
+        Finding::warning(format!(
+            "the tests ran through a runner the workspace configures ({why}): the verdict rests \
+             on what that runner printed and the code it exited with"
+        ))
+        .code(FindingCode::OwnRunner),
+    )
+}
+
+/// A pass with tests that failed and passed only when nextest retried them (`retries` in
+/// .config/nextest.toml: the thirteenth session's hostile trial hid a failing first attempt
+/// so): inconclusive, as any flaky pass is, with each named.
+fn retried(mut outcome: Outcome, flaky: &[String]) -> Outcome {
+    if outcome.status != Status::Pass || flaky.is_empty() {
+        return outcome;
+    }
+    outcome.status = Status::Inconclusive;
+    outcome.summary = format!(
+        "{}; but {} test(s) passed only when nextest retried them",
+        outcome.summary,
+        flaky.len()
+    );
+    let findings = flaky.iter().map(|name| {
+        Finding::warning(format!(
+            "test `{name}` failed and then passed when nextest retried it (`retries` in \
+             .config/nextest.toml): a flaky test, whose pass shows nothing"
+        ))
+        .code(FindingCode::Flaky)
+        .subject(name.clone())
+    });
+    outcome.with_findings(findings)
 }
 
 fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
@@ -747,6 +847,19 @@ error: 1 target failed:
         let counts = parse_nextest(log);
         assert_eq!((counts.passed, counts.failed, counts.ignored), (2, 1, 1));
         assert_eq!(counts.failures, ["app tests::breaks"]);
+    }
+
+    /// `retries` in .config/nextest.toml (the hostile trial): a test that failed its first
+    /// attempt and passed its second is no pass to stand on.
+    #[test]
+    fn a_test_that_passed_only_on_a_retry_is_inconclusive() {
+        let log = "  TRY 1 FAIL [   0.093s] (─────) cli cli::first_try\n  TRY 2 PASS [   0.006s] (1/2) cli cli::first_try\n   FLAKY 2/3 [   0.006s] (1/2) cli cli::first_try\n        PASS [   0.003s] (2/2) cli cli::steady\n────────────\n     Summary [   0.100s] 2 tests run: 2 passed (1 flaky), 0 skipped\n   FLAKY 2/3 [   0.006s] (1/2) cli cli::first_try\n";
+        let counts = parse_nextest(log);
+        assert_eq!(counts.flaky, ["cli cli::first_try"]);
+        assert_eq!(counts.failed, 0);
+        let outcome = evaluate(&captured(0, log), None, Runner::Nextest, false);
+        assert_eq!(outcome.status, Status::Inconclusive, "{outcome:?}");
+        assert_eq!(outcome.findings[0].code.as_deref(), Some("flaky"));
     }
 
     /// nextest's own per-test limit (set from `[tests] test-timeout`): its `TIMEOUT` lines

@@ -4,5 +4,7 @@
 //! `environment`, the toolchain probes and `environment.json`.
 
 pub mod cargo;
+#[cfg(unix)]
+pub mod drain;
 pub mod environment;
 pub mod process;

@@ -259,10 +259,16 @@ pub fn run_watched(
     // The cache's key is the gate's secret: no command it starts (cargo, a team check,
     // cargo-semver-checks, git) ever sees it.
     cmd.env_remove(CACHE_KEY_ENV);
-    cmd.stdin(Stdio::null())
-        .stdout(stdout.try_clone()?)
-        .stderr(stderr.try_clone()?);
+    cmd.stdin(Stdio::null());
+    // On Unix the command writes into pipes the gate drains into its files (a file handed to
+    // it, a test could rewrite through /proc: `super::drain`); elsewhere into the files.
+    #[cfg(unix)]
+    let drains = drained(&mut cmd, (&stdout, &stderr), streams)?;
+    #[cfg(not(unix))]
+    cmd.stdout(stdout.try_clone()?).stderr(stderr.try_clone()?);
     let mut tree = Tree::spawn(&mut cmd)?;
+    // The pipes' write ends live in `cmd` too: dropped, the pipes close when the command
+    // (and whatever it started that kept them) has exited.
     drop(cmd);
     // A deadline that does not fit in an Instant is no deadline.
     let deadline = Instant::now().checked_add(timeout);
@@ -292,6 +298,10 @@ pub fn run_watched(
         }
         std::thread::sleep(nap(started.elapsed()));
     };
+    #[cfg(unix)]
+    for drain in drains {
+        drain.finish(deadline);
+    }
     let stdout_text = read_capped(stdout)?;
     let stderr_text = match streams {
         Streams::Combined => String::new(),
@@ -302,6 +312,28 @@ pub fn run_watched(
         ended,
         stdout: stdout_text,
         stderr: stderr_text,
+    })
+}
+
+/// `cmd`'s stdout and stderr as pipes drained into `files` (one pipe for both with
+/// [`Streams::Combined`], so their order is kept).
+#[cfg(unix)]
+fn drained(
+    cmd: &mut Command,
+    (stdout, stderr): (&File, &File),
+    streams: Streams,
+) -> std::io::Result<Vec<super::drain::Drain>> {
+    let (out, out_drain) = super::drain::Drain::start(stdout)?;
+    Ok(match streams {
+        Streams::Combined => {
+            cmd.stderr(out.try_clone()?).stdout(out);
+            vec![out_drain]
+        }
+        Streams::Separate => {
+            let (err, err_drain) = super::drain::Drain::start(stderr)?;
+            cmd.stdout(out).stderr(err);
+            vec![out_drain, err_drain]
+        }
     })
 }
 

@@ -60,6 +60,54 @@ fn forge() {
 }
 "#;
 
+/// Rewrites every failed report into a pass, as [`REPORT_FORGER`], and then the run's output
+/// where the gate reads it, through its parent's stdout (`/proc/<runner>/fd/1`): each
+/// `test result: FAILED.` made `ok.` in place (the thirteenth session's hostile trial; the
+/// output was a file then, and the forged pass matched it). Positioned reads and writes: a
+/// pipe refuses both, and nothing blocks.
+const LOG_FORGER: &str = r#"
+#[test]
+fn forge_the_log() {
+    use std::os::unix::fs::FileExt;
+    let Some((plan, text)) = plan() else { return };
+    let results = text.split("\"results\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let path = entry.unwrap().path();
+        let report = std::fs::read_to_string(&path).unwrap();
+        if report.contains("\"code\":101") {
+            let forged = report.replace("\"code\":101", "\"code\":0").replace("FAILED", "ok");
+            std::fs::write(&path, forged).unwrap();
+        }
+    }
+    let _ = plan;
+    let ppid = std::os::unix::process::parent_id();
+    let Ok(log) = std::fs::OpenOptions::new().read(true).write(true).open(format!("/proc/{ppid}/fd/1")) else { return };
+    let mut bytes = vec![0u8; 1 << 20];
+    let Ok(n) = log.read_at(&mut bytes, 0) else { return };
+    let needle = b"test result: FAILED.";
+    let mut at = 0;
+    while let Some(pos) = bytes[at..n].windows(needle.len()).position(|w| w == needle) {
+        let _ = log.write_all_at(b"test result: ok.    ", (at + pos) as u64);
+        at += pos + needle.len();
+    }
+}
+"#;
+
+/// Swaps every result file for a FIFO: a read of one blocked the gate past every limit.
+const FIFO_FORGER: &str = r#"
+#[test]
+fn fifos() {
+    let Some((_, text)) = plan() else { return };
+    let results = text.split("\"results\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::remove_file(&path).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+    }
+}
+"#;
+
 /// `tests/z_target.rs`, which fails.
 const FAILING: &str = "#[test]\nfn must_fail() {\n    assert_eq!(1 + 1, 3);\n}\n";
 
@@ -109,4 +157,54 @@ fn a_rewritten_report_fails_the_run_and_is_not_kept() {
     std::fs::remove_file(fx.root.join("tests/z_forge.rs")).unwrap();
     fx.commit();
     fails_with(&fx, "test-failed");
+}
+
+/// A later binary rewrites the failing one's report and, in place, the run's output the gate
+/// reads (the output was a file a test could reach through `/proc/<runner>/fd/1`): the
+/// output now reaches the gate through a pipe, which cannot be rewritten, so the forged pass
+/// contradicts it; and on the next commit, the forger gone, the failing test runs and fails
+/// (READY before, from the forged pass kept).
+#[test]
+fn a_rewritten_log_fails_the_run_and_is_not_kept() {
+    // The forger in a package of its own, which the failing binary's key does not read: its
+    // removal alone leaves that key as it was.
+    let fx = fixture("clean");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    let forge = format!("{FIND_PLAN}{LOG_FORGER}");
+    fx.write(
+        "Cargo.toml",
+        &manifest.replace("[workspace]", "[workspace]\nmembers = [\"zforger\"]"),
+    )
+    .write(
+        "zforger/Cargo.toml",
+        "[package]\nname = \"zforger\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .write("zforger/src/lib.rs", "")
+    .write("zforger/tests/zz.rs", &forge)
+    .write("tests/a_target.rs", FAILING);
+    let locked = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    fx.commit();
+    let (exit, check) = tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (1, &"FAIL".into()), "{check:#}");
+    std::fs::remove_file(fx.root.join("zforger/tests/zz.rs")).unwrap();
+    fx.commit();
+    fails_with(&fx, "test-failed");
+}
+
+/// A test that swaps the runner's result files for FIFOs: the gate reads no FIFO (it blocked
+/// in `open` past every limit), and a binary that ran and left no readable report is
+/// tampering.
+#[test]
+fn result_files_swapped_for_fifos_neither_hang_nor_pass() {
+    let fx = fixture("clean");
+    let forge = format!("{FIND_PLAN}{FIFO_FORGER}");
+    fx.write("tests/z_fifos.rs", &forge).commit();
+    let started = std::time::Instant::now();
+    fails_with(&fx, "test-run-tampered");
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
 }

@@ -49,9 +49,6 @@ pub(super) fn keyable(
     if runner == Runner::Nextest && setup.environment.test_shard.is_some() {
         return Err("a shard is one of nextest's hash buckets: the run is kept whole".to_owned());
     }
-    if !facts.cache().enabled() {
-        return Err("the evidence cache is off".to_owned());
-    }
     let host = setup
         .environment
         .rustc
@@ -73,7 +70,13 @@ pub(super) fn keyable(
                     .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
             })
     }) {
-        return Err(format!("{} sets a target runner", file.display()));
+        return Err(format!(
+            "{} sets a target runner",
+            gate_support::path::relative(facts.root(), &file)
+        ));
+    }
+    if !facts.cache().enabled() {
+        return Err("the evidence cache is off".to_owned());
     }
     std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
     Ok(host)
@@ -86,7 +89,7 @@ fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathB
         .into_iter()
         .find(|path| {
             // A file cargo could not read either: cargo says so when it runs.
-            std::fs::read_to_string(path)
+            gate_support::read::text_capped(path, 1 << 20)
                 .ok()
                 .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
                 .is_some_and(|doc| sets(&doc))
@@ -209,6 +212,7 @@ pub(super) fn run(
     let tampered = super::tamper::tampered(
         run.map_or("", |r| r.captured.log.as_str()),
         &held(&looked, &reports),
+        !stopped && run.is_some_and(|r| r.captured.code.is_some()),
     );
     // The tree is keyed by the whole run's key (a binary's key holds only its share of it);
     // nothing of a run that was tampered with is kept.
@@ -304,7 +308,7 @@ pub(super) fn finish(
             .map(|doc| doc_tests::reported(plan, &doc.id))
             .collect();
         let log = fresh.value.as_ref().map_or("", |r| r.captured.log.as_str());
-        super::tamper::tampered(log, &held_docs(looked, &reports))
+        super::tamper::tampered(log, &held_docs(looked, &reports), true)
     });
     let flags = (
         stopped,

@@ -95,7 +95,9 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
         return exec(real);
     };
     let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
-        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|path| {
+            gate_support::read::bytes_capped(Path::new(&path), super::replay::REPORT_CAP).ok()
+        })
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let planned = plan.as_ref().and_then(|plan| {
         plan.crates
@@ -231,7 +233,7 @@ fn invocation(args: &[OsString]) -> Option<String> {
 
 /// The result the stand-in left for `id`.
 pub(super) fn reported(plan: &DocPlan, id: &str) -> Option<Reported> {
-    std::fs::read(result_path(&plan.results, id))
+    gate_support::read::bytes_capped(&result_path(&plan.results, id), super::replay::REPORT_CAP)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
 }

@@ -263,9 +263,9 @@ impl Share {
 /// lines under them up to the run's summary. Every status line counts, wherever it is: a
 /// test can print lines that look like nextest's (a `Summary`, a status), and such a line may
 /// add to a share or end the lines kept under one, never hide a status line nextest printed
-/// (a failure is never missed). Each test counts once by its worst status: FAIL, TIMEOUT or a
-/// signal as failed, SKIP as skipped, PASS, FLAKY and LEAK as passed (SLOW, START and RETRY
-/// say nothing yet).
+/// (a failure is never missed). Each test counts once by its worst status: FAIL, TIMEOUT, a
+/// signal or FLAKY (it failed before a retry passed) as failed, SKIP as skipped, PASS and LEAK
+/// as passed (SLOW, START, RETRY and TRY say nothing yet).
 fn shares(log: &str) -> BTreeMap<String, Share> {
     let mut shares: BTreeMap<String, Share> = BTreeMap::new();
     let mut tests: BTreeMap<String, BTreeMap<String, Verdict>> = BTreeMap::new();
@@ -276,7 +276,9 @@ fn shares(log: &str) -> BTreeMap<String, Share> {
         if let Some((status, _, name)) = nextest_status(trimmed) {
             let binary = name.split_whitespace().next().unwrap_or(name).to_owned();
             let verdict = match status {
-                "PASS" | "FLAKY" | "LEAK" => Some(Verdict::Passed),
+                "PASS" | "LEAK" => Some(Verdict::Passed),
+                // Passed only on a retry: never stored as a pass to replay.
+                "FLAKY" => Some(Verdict::Failed),
                 "SKIP" => Some(Verdict::Skipped),
                 "SLOW" | "START" | "RETRY" => None,
                 _ => Some(Verdict::Failed),

@@ -25,6 +25,9 @@ pub struct TestCounts {
     pub silent: Vec<String>,
     /// Tests the runner itself ended at their time limit (nextest's `TIMEOUT`).
     pub timed_out: Vec<String>,
+    /// Tests that failed and then passed when nextest retried them (`FLAKY`: `retries` in
+    /// .config/nextest.toml), counted as passed.
+    pub flaky: Vec<String>,
 }
 
 impl TestCounts {
@@ -50,6 +53,7 @@ impl TestCounts {
         self.passes.extend(docs.passes);
         self.silent.extend(docs.silent);
         self.timed_out.extend(docs.timed_out);
+        self.flaky.extend(docs.flaky);
         self
     }
 
@@ -149,7 +153,13 @@ pub(super) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
     if status.is_empty() || !status.chars().all(|c| c.is_ascii_uppercase()) {
         return None;
     }
-    let (bracket, name) = rest.trim_start().strip_prefix('[')?.split_once("] ")?;
+    let rest = rest.trim_start();
+    // `FLAKY 2/3 [ 0.006s] …`: the attempt that passed, of how many, before the bracket.
+    let rest = match (status, rest.split_once(' ')) {
+        ("FLAKY", Some((attempt, after))) if attempt.contains('/') => after.trim_start(),
+        _ => rest,
+    };
+    let (bracket, name) = rest.strip_prefix('[')?.split_once("] ")?;
     let name = name.trim();
     let name = match name.strip_prefix('(') {
         Some(counted) => counted.split_once(") ").map_or(name, |(_, n)| n.trim()),
@@ -193,6 +203,7 @@ pub fn parse_nextest(log: &str) -> TestCounts {
         };
         match status {
             "PASS" => counts.passes.push(name.to_owned()),
+            "FLAKY" => named(&mut counts.flaky),
             "FAIL" => named(&mut counts.failures),
             "TIMEOUT" => named(&mut counts.timed_out),
             _ => {}

@@ -25,6 +25,14 @@ pub const RUNNER_ARG: &str = "__test-runner";
 /// but its result is not kept (it runs again next time).
 const MAX_OUTPUT: usize = 16 << 20;
 
+/// The most of one file a test leaves in the run directory that is kept (read whole, it was
+/// unbounded: a sparse 1 GiB file cost the gate 3 GiB of memory and the cache 1 GiB of disk).
+const RUN_FILE_CAP: u64 = 16 << 20;
+
+/// The most of a runner's report or plan read back: past it (or not a regular file: a FIFO a
+/// test swapped in blocked the gate past every limit) it is not read.
+pub(super) const REPORT_CAP: u64 = 256 << 20;
+
 /// What the runner is told, written by the gate before `cargo test` starts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Plan {
@@ -91,7 +99,7 @@ impl Plan {
 
     /// What the runner reported of binary `id`, when it reported.
     pub(super) fn reported(&self, id: &str) -> Option<Reported> {
-        std::fs::read(self.result_path(id))
+        gate_support::read::bytes_capped(&self.result_path(id), REPORT_CAP)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
     }
@@ -107,7 +115,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
         return 2;
     };
     let binary = PathBuf::from(binary);
-    let plan: Option<Plan> = std::fs::read(plan_path)
+    let plan: Option<Plan> = gate_support::read::bytes_capped(Path::new(plan_path), REPORT_CAP)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let planned = plan.as_ref().and_then(|plan| {
@@ -160,7 +168,7 @@ pub(super) fn run_and_keep(
     unkept: Option<&str>,
 ) -> i32 {
     let program = PathBuf::from(cmd.get_program());
-    let (run, files) = match run_teed(cmd) {
+    let (run, files, too_large) = match run_teed(cmd) {
         Ok(ran) => ran,
         Err(e) => {
             say(format!(
@@ -171,8 +179,17 @@ pub(super) fn run_and_keep(
         }
     };
     let code = exit_code(&run);
-    let unkept = unkept.or_else(|| {
-        (run.output.len() > MAX_OUTPUT).then_some("it printed more than a result keeps")
+    let unkept = unkept.map(str::to_owned).or_else(|| {
+        if run.output.len() > MAX_OUTPUT {
+            Some("it printed more than a result keeps".to_owned())
+        } else {
+            too_large.map(|rel| {
+                format!(
+                    "it left {rel} in the run directory, larger than the {} MiB a result keeps",
+                    RUN_FILE_CAP >> 20
+                )
+            })
+        }
     });
     report_in(
         results,
@@ -181,7 +198,7 @@ pub(super) fn run_and_keep(
             replayed: false,
             run: unkept.is_none().then_some(run),
             files,
-            unkept: unkept.map(str::to_owned),
+            unkept,
         },
     );
     code
@@ -327,7 +344,11 @@ fn program_name(program: &Path) -> String {
     )
 }
 
-fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<RunFile>)> {
+/// What a binary's run left: its run, the files it left in the run directory, and the first
+/// of those too large to keep.
+type Teed = (BinaryRun, Vec<RunFile>, Option<String>);
+
+fn run_teed(mut cmd: std::process::Command) -> std::io::Result<Teed> {
     let child_program = PathBuf::from(cmd.get_program());
     let run_dir = std::env::var_os("GATE_RUN_DIR").map(PathBuf::from);
     let before = run_dir.as_deref().map(listing).unwrap_or_default();
@@ -375,16 +396,16 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<(BinaryRun, Vec<R
     let signal = std::os::unix::process::ExitStatusExt::signal(&status);
     #[cfg(not(unix))]
     let signal = None;
-    let files = match &run_dir {
+    let (files, too_large) = match &run_dir {
         Some(dir) => left_behind(dir, &before),
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
     let run = BinaryRun {
         output: String::from_utf8_lossy(&kept).into_owned(),
         code: status.code(),
         signal,
     };
-    Ok((run, files))
+    Ok((run, files, too_large))
 }
 
 type Listing = std::collections::BTreeMap<PathBuf, (u64, Option<u128>)>;
@@ -408,7 +429,7 @@ fn run_dir_files(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> + '_ {
 /// the tools under test left there.
 pub(super) fn run_files(run_dir: &Path) -> Vec<RunFile> {
     let mut files: Vec<RunFile> = run_dir_files(run_dir)
-        .filter_map(|(rel, path)| Some((rel, std::fs::read(path).ok()?)))
+        .filter_map(|(rel, path)| Some((rel, run_file(&path).ok()?)))
         .collect();
     files.sort();
     files
@@ -421,12 +442,28 @@ fn listing(dir: &Path) -> Listing {
         .collect()
 }
 
-/// The files under `dir` that are new or changed since `before`, relative (`/`-separated).
-fn left_behind(dir: &Path, before: &Listing) -> Vec<RunFile> {
-    run_dir_files(dir)
+/// The files under `dir` that are new or changed since `before`, relative (`/`-separated),
+/// and the first one too large to keep, when one is.
+fn left_behind(dir: &Path, before: &Listing) -> (Vec<RunFile>, Option<String>) {
+    let mut too_large = None;
+    let files = run_dir_files(dir)
         .filter(|(_, path)| file_stamp(path).is_none_or(|now| before.get(path) != Some(&now)))
-        .filter_map(|(rel, path)| Some((rel, std::fs::read(path).ok()?)))
-        .collect()
+        .filter_map(|(rel, path)| match run_file(&path) {
+            Ok(bytes) => Some((rel, bytes)),
+            Err(e) => {
+                if e.kind() == std::io::ErrorKind::FileTooLarge {
+                    too_large.get_or_insert(rel);
+                }
+                None
+            }
+        })
+        .collect();
+    (files, too_large)
+}
+
+/// A file of the run directory, if it is a regular one of at most [`RUN_FILE_CAP`] bytes.
+fn run_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    gate_support::read::bytes_capped(path, RUN_FILE_CAP)
 }
 
 /// Puts back what a reused test run (or test binary) left in its run directory (decision

@@ -342,9 +342,10 @@ impl TestRun {
 /// repository's nextest configuration (its profiles, filters and retries decide what a run
 /// concludes).
 fn nextest_key(facts: &Core, version: &str) -> Vec<(&'static str, String)> {
-    let config = std::fs::read(facts.root.join(".config/nextest.toml"))
-        .map(|bytes| gate_support::digest::sha256_hex(&bytes))
-        .unwrap_or_default();
+    let config =
+        gate_support::read::bytes_capped(&facts.root.join(".config/nextest.toml"), 1 << 20)
+            .map(|bytes| gate_support::digest::sha256_hex(&bytes))
+            .unwrap_or_default();
     vec![("nextest", version.to_owned()), ("nextest-config", config)]
 }
 

@@ -1,8 +1,9 @@
 //! What the run printed, held against what the runner reported for each binary: the reports
 //! are files in a directory a test (running as the same user) can find and rewrite, and the
-//! plan the runner reads is one too. The gate reads the run's output live, through a pipe no
-//! test can reach back into; a report that contradicts it, a replay the gate never planned, or
-//! a binary that printed twice means the run was tampered with. Such a run is judged a failure
+//! plan the runner reads is one too. The gate reads the run's output live, through a pipe it
+//! drains into a file no test can reach (`tools::drain`); a report that contradicts it, a
+//! replay the gate never planned, a binary that printed twice, or one that printed and left no
+//! report means the run was tampered with. Such a run is judged a failure
 //! and nothing of it is kept: a forged pass must not outlive the commit that forged it.
 
 use super::replay::Reported;
@@ -69,7 +70,8 @@ pub(super) struct Held<'a> {
 }
 
 /// Why the run was tampered with, one line each; empty when its reports agree with it.
-pub(super) fn tampered(log: &str, held: &[Held<'_>]) -> Vec<String> {
+/// `finished`: the run ended on its own (a run stopped under a binary leaves it no report).
+pub(super) fn tampered(log: &str, held: &[Held<'_>], finished: bool) -> Vec<String> {
     let sections = sections(log);
     let mut why = Vec::new();
     for h in held {
@@ -87,7 +89,18 @@ pub(super) fn tampered(log: &str, held: &[Held<'_>]) -> Vec<String> {
                 printed.len()
             ));
         }
+        // Announced in the output, so the runner started it (cargo starts every test binary
+        // through the runner the gate names), yet no result: removed after it was written
+        // (the thirteenth session's trial deleted a failing binary's report once its forged
+        // replay had run, and the binary read as "not started through the gate").
         let Some(reported) = h.reported else {
+            if finished && !printed.is_empty() && !h.section.starts_with("doc:") {
+                why.push(format!(
+                    "{} ran in this run, but left no result file (it was removed, or its \
+                     runner did not finish)",
+                    h.id
+                ));
+            }
             continue;
         };
         if reported.id != h.id {
@@ -194,21 +207,33 @@ test result: ok. 0 passed; 0 failed
     }
 
     #[test]
+    fn a_binary_that_ran_and_left_no_report_is_tampering() {
+        let a = reported("a::a", false, 101);
+        let mut held = both(&a, &a, false, true);
+        held[1].reported = None;
+        let why = tampered(LOG, &held, true);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("left no result file"), "{why:?}");
+        // A run stopped under a binary leaves it no report: no tampering.
+        assert!(tampered(LOG, &held, false).is_empty());
+    }
+
+    #[test]
     fn reports_that_contradict_the_output_are_tampering() {
         let a = reported("a::a", false, 101);
         let q_forged = reported("q::q", false, 0);
         let honest = reported("q::q", false, 101);
-        assert!(tampered(LOG, &both(&a, &honest, false, true)).is_empty());
-        let why = tampered(LOG, &both(&a, &q_forged, false, false));
+        assert!(tampered(LOG, &both(&a, &honest, false, true), true).is_empty());
+        let why = tampered(LOG, &both(&a, &q_forged, false, false), true);
         assert_eq!(why.len(), 1, "{why:?}");
         assert!(why[0].contains("says it passed, but its output"), "{why:?}");
         let replayed = reported("q::q", true, 0);
-        let why = tampered(LOG, &both(&a, &replayed, false, true));
+        let why = tampered(LOG, &both(&a, &replayed, false, true), true);
         assert!(why[0].contains("planned to run it"), "{why:?}");
         let twice = format!(
             "{LOG}     Running tests/q.rs (target/debug/deps/q-22)\ntest result: ok. 1 passed\n"
         );
-        let why = tampered(&twice, &both(&a, &honest, false, true));
+        let why = tampered(&twice, &both(&a, &honest, false, true), true);
         assert!(why[0].contains("announced 2 times"), "{why:?}");
         // A crate's doc tests, announced by name: a pass reported over doc tests that failed.
         let docs = LOG.replace(
@@ -223,8 +248,8 @@ test result: ok. 0 passed; 0 failed
             failed: Some(false),
             reported: Some(&forged_docs),
         }];
-        assert!(tampered(LOG, &held).is_empty());
-        let why = tampered(&docs, &held);
+        assert!(tampered(LOG, &held, true).is_empty());
+        let why = tampered(&docs, &held, true);
         assert!(why[0].contains("says it passed"), "{why:?}");
     }
 }
