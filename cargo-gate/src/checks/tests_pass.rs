@@ -477,21 +477,28 @@ fn filtered(outcome: Outcome, root: &std::path::Path) -> Outcome {
     else {
         return outcome;
     };
-    let mut outcome = outcome;
-    outcome.status = Status::Warn;
-    outcome.summary = format!(
-        "{}; nextest's default-filter left tests out",
-        outcome.summary
-    );
-    outcome.with_finding(
-        Finding::warning(format!(
-            "nextest's default-filter `{filter}` (.config/nextest.toml) leaves the tests it \
-             does not match out of this run, counted only as skipped: `cargo test` would run \
-             them"
-        ))
-        .code(FindingCode::FilteredOut)
-        .at(Location::file(".config/nextest.toml")),
+    let finding = Finding::warning(format!(
+        "nextest's default-filter `{filter}` (.config/nextest.toml) leaves the tests it does not \
+         match out of this run, counted only as skipped: `cargo test` would run them"
+    ))
+    .code(FindingCode::FilteredOut)
+    .at(Location::file(".config/nextest.toml"));
+    qualified(
+        outcome,
+        (Status::Warn, "nextest's default-filter left tests out"),
+        vec![finding],
     )
+}
+
+/// A pass qualified: `status` instead, the summary followed by `said`, and `findings` added.
+fn qualified(
+    mut outcome: Outcome,
+    (status, said): (Status, &str),
+    findings: Vec<Finding>,
+) -> Outcome {
+    outcome.status = status;
+    outcome.summary = format!("{}; {said}", outcome.summary);
+    outcome.with_findings(findings)
 }
 
 /// A pass of tests run through a runner the workspace configures (`target.<triple>.runner`
@@ -499,40 +506,32 @@ fn filtered(outcome: Outcome, root: &std::path::Path) -> Outcome {
 /// that runner printed (the hostile trial's runner piped each binary through `sed` into
 /// `test result: ok.` and exited 0). An emulator or a wrapper is legitimate; the warning says
 /// whose output the verdict rests on.
-fn own_runner(mut outcome: Outcome, whole: Option<&str>) -> Outcome {
+fn own_runner(outcome: Outcome, whole: Option<&str>) -> Outcome {
     let Some(why) = whole.filter(|w| w.contains("runner")) else {
         return outcome;
     };
     if outcome.status != Status::Pass {
         return outcome;
     }
-    outcome.status = Status::Warn;
-    outcome.summary = format!(
-        "{}; through a runner of the workspace's own",
-        outcome.summary
-    );
-    outcome.with_finding(
-        Finding::warning(format!(
-            "the tests ran through a runner the workspace configures ({why}): the verdict rests \
-             on what that runner printed and the code it exited with"
-        ))
-        .code(FindingCode::OwnRunner),
+    let finding = Finding::warning(format!(
+        "the tests ran through a runner the workspace configures ({why}): the verdict rests on \
+         what that runner printed and the code it exited with"
+    ))
+    .code(FindingCode::OwnRunner);
+    qualified(
+        outcome,
+        (Status::Warn, "through a runner of the workspace's own"),
+        vec![finding],
     )
 }
 
 /// A pass with tests that failed and passed only when nextest retried them (`retries` in
 /// .config/nextest.toml: the thirteenth session's hostile trial hid a failing first attempt
 /// so): inconclusive, as any flaky pass is, with each named.
-fn retried(mut outcome: Outcome, flaky: &[String]) -> Outcome {
+fn retried(outcome: Outcome, flaky: &[String]) -> Outcome {
     if outcome.status != Status::Pass || flaky.is_empty() {
         return outcome;
     }
-    outcome.status = Status::Inconclusive;
-    outcome.summary = format!(
-        "{}; but {} test(s) passed only when nextest retried them",
-        outcome.summary,
-        flaky.len()
-    );
     let findings = flaky.iter().map(|name| {
         Finding::warning(format!(
             "test `{name}` failed and then passed when nextest retried it (`retries` in \
@@ -541,7 +540,11 @@ fn retried(mut outcome: Outcome, flaky: &[String]) -> Outcome {
         .code(FindingCode::Flaky)
         .subject(name.clone())
     });
-    outcome.with_findings(findings)
+    let said = format!(
+        "but {} test(s) passed only when nextest retried them",
+        flaky.len()
+    );
+    qualified(outcome, (Status::Inconclusive, &said), findings.collect())
 }
 
 fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {

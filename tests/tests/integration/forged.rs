@@ -45,9 +45,7 @@ fn forge() {
 
 /// Rewrites every failed report in the plan's results directory into a pass.
 const REPORT_FORGER: &str = r#"
-#[test]
-fn forge() {
-    let Some((plan, text)) = plan() else { return };
+fn forge_reports(text: &str) {
     let results = text.split("\"results\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     for entry in std::fs::read_dir(&results).unwrap() {
         let path = entry.unwrap().path();
@@ -58,10 +56,16 @@ fn forge() {
         }
     }
 }
+
+#[test]
+fn forge() {
+    let Some((_, text)) = plan() else { return };
+    forge_reports(&text);
+}
 "#;
 
-/// Rewrites every failed report into a pass, as [`REPORT_FORGER`], and then the run's output
-/// where the gate reads it, through its parent's stdout (`/proc/<runner>/fd/1`): each
+/// After [`REPORT_FORGER`] (which it follows in the forger's file), the run's output where
+/// the gate reads it, through its parent's stdout (`/proc/<runner>/fd/1`): each
 /// `test result: FAILED.` made `ok.` in place (the thirteenth session's hostile trial; the
 /// output was a file then, and the forged pass matched it). Positioned reads and writes: a
 /// pipe refuses both, and nothing blocks.
@@ -69,17 +73,8 @@ const LOG_FORGER: &str = r#"
 #[test]
 fn forge_the_log() {
     use std::os::unix::fs::FileExt;
-    let Some((plan, text)) = plan() else { return };
-    let results = text.split("\"results\":\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    for entry in std::fs::read_dir(&results).unwrap() {
-        let path = entry.unwrap().path();
-        let report = std::fs::read_to_string(&path).unwrap();
-        if report.contains("\"code\":101") {
-            let forged = report.replace("\"code\":101", "\"code\":0").replace("FAILED", "ok");
-            std::fs::write(&path, forged).unwrap();
-        }
-    }
-    let _ = plan;
+    let Some((_, text)) = plan() else { return };
+    forge_reports(&text);
     let ppid = std::os::unix::process::parent_id();
     let Ok(log) = std::fs::OpenOptions::new().read(true).write(true).open(format!("/proc/{ppid}/fd/1")) else { return };
     let mut bytes = vec![0u8; 1 << 20];
@@ -170,7 +165,7 @@ fn a_rewritten_log_fails_the_run_and_is_not_kept() {
     // removal alone leaves that key as it was.
     let fx = fixture("clean");
     let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
-    let forge = format!("{FIND_PLAN}{LOG_FORGER}");
+    let forge = format!("{FIND_PLAN}{REPORT_FORGER}{LOG_FORGER}");
     fx.write(
         "Cargo.toml",
         &manifest.replace("[workspace]", "[workspace]\nmembers = [\"zforger\"]"),
