@@ -242,7 +242,7 @@ fn locked_registry_crates(root: &Path) -> Vec<(String, String)> {
 }
 
 /// The text of a Rust file that holds a builder word, bounded.
-fn with_build_word(path: &Path) -> Option<String> {
+pub(super) fn with_build_word(path: &Path) -> Option<String> {
     let text = gate_support::read::text_capped(path, RUST_FILE_CAP).ok()?;
     BUILD_WORDS
         .iter()

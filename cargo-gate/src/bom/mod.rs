@@ -31,10 +31,13 @@ mod optional;
 mod outside;
 pub mod reach;
 mod rust_files;
+mod script;
+mod vendored;
 
 use helpers::rust_files_below;
 use outside::is_c_family;
 use rust_files::shipped;
+pub use script::script_builder;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -242,6 +245,7 @@ pub(crate) fn sources_and_builders(
         }
         calls.push((p, analysed.calls, indices));
     }
+    builders.extend(vendored::builders(facts, &texts));
     let mut sources = attribute(facts, root, &calls);
     mark_stale(root, &mut sources);
     unship_test_data(facts, &mut sources);
@@ -250,19 +254,35 @@ pub(crate) fn sources_and_builders(
 
 /// Checked-in GPU code that nothing builds and that only the tests or doc examples of its
 /// package name (accel's `tests/data/add.ptx`, read by path from `#[cfg(test)]` code, beside
-/// the `.cu` a Makefile compiles it from) ships in no crate: inventoried, not judged.
+/// the `.cu` a Makefile compiles it from), or that lies in its package's `tests/` and no
+/// shipped code names, ships in no crate: inventoried, not judged.
 fn unship_test_data(facts: &Facts, sources: &mut [SourceFile]) {
-    let unbuilt: Vec<&crate::facts::CudaSource> = facts
-        .cuda
+    // PTX, cubin and fatbin files (the file index has them all; `facts.cuda` no cubin).
+    let unbuilt: Vec<crate::facts::CudaSource> = facts
+        .index
+        .files
         .iter()
-        .filter(|c| {
+        .enumerate()
+        .filter(|(_, f)| {
             sources
                 .iter()
-                .any(|s| s.path == c.rel && s.kind.is_binary() && s.built_by.is_empty() && s.ships)
+                .any(|s| s.path == f.rel && s.kind.is_binary() && s.built_by.is_empty() && s.ships)
+        })
+        .map(|(file, f)| crate::facts::CudaSource {
+            file,
+            rel: f.rel.clone(),
+            owner: f.owner,
         })
         .collect();
+    let unbuilt: Vec<&crate::facts::CudaSource> = unbuilt.iter().collect();
     for (c, uses) in unbuilt.iter().zip(reach::uses(facts, &unbuilt)) {
-        if uses.test_or_doc_only()
+        // Or named by no code that ships and kept in the package's `tests/` (accel's
+        // `sub.cubin`, which no test names yet).
+        let in_tests = || {
+            let file = &facts.index.files[c.file];
+            uses.code.is_empty() && rust_files::package_relative(facts, file).starts_with("tests")
+        };
+        if (uses.test_or_doc_only() || in_tests())
             && let Some(source) = sources.iter_mut().find(|s| s.path == c.rel)
         {
             source.ships = false;
@@ -395,34 +415,6 @@ fn name_nvrtc_libraries(builders: &mut [Builder], artifacts: &Artifacts, provide
     }
 }
 
-/// A builder of the BOM from one call of a build script (`rel` names the script, or a
-/// dependency's `name@version/build.rs`).
-pub fn script_builder(
-    package: &str,
-    rel: &str,
-    call: &scripts::Call,
-    script: &scripts::Script,
-    dependency: bool,
-) -> Builder {
-    Builder {
-        via: call.via.clone(),
-        switch: call.switch.clone(),
-        archs: call.archs.clone(),
-        native_arch: call.native_arch,
-        gpu_probe: script
-            .gpu_probe
-            .as_ref()
-            .map(|(line, what)| format!("{rel}:{line} ({what})"))
-            .or_else(|| cmake::configure_probe(call)),
-        outside_out_dir: script
-            .outside_out_dir
-            .as_ref()
-            .map(|(line, what)| format!("{rel}:{line} ({what})")),
-        dependency,
-        ..Builder::new(package, call.kind, format!("{rel}:{}", call.line))
-    }
-}
-
 /// Every tracked GPU file with the builders that compile it (and the GPU files beside the
 /// workspace that a call reaches).
 fn attribute(
@@ -515,9 +507,17 @@ fn dependencies(
     builders: &mut Vec<Builder>,
 ) -> Vec<Dependency> {
     let read = |path: &Path| std::fs::read_to_string(path).ok();
+    let root = facts.root();
     let script = |rel: &str, text: &str, dir: &Path| {
+        // Read with the helpers its own path dependencies define (a crate beside the
+        // repository calling a helper crate beside it).
+        let texts = vendored::path_dependency_texts(dir, root);
+        let files: Vec<scripts::RustFile<'_>> = texts
+            .iter()
+            .map(|(rel, text)| scripts::RustFile { rel, text })
+            .collect();
         let mut analysed =
-            scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&[]));
+            scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&files));
         // A CMake project the script names without a CUDA option builds CUDA only if its own
         // CMake files switch it on (sentencepiece-sys' `Config::new("source")` does not).
         analysed
@@ -531,15 +531,11 @@ fn dependencies(
     };
     let nvrtc = |rel: &str, text: &str| scripts::nvrtc_uses(&scripts::RustFile { rel, text });
     let rust_files = |dir: &Path| rust_files_below(dir);
-    // The resolve may be a scratch copy's (no Cargo.lock): a package is the repository's own
-    // where its place below the resolve's root is a known package's below ours.
+    // A path package below the resolve's root is read as a source (`vendored` reads those
+    // git does not track); the graph adds what lies beside the repository or comes from a
+    // registry or git.
     let resolved_root = metadata.workspace_root.as_std_path();
-    let own = |dir: &Path| {
-        dir.strip_prefix(resolved_root).is_ok_and(|rel| {
-            let dir = gate_support::path::normalize(&facts.root().join(rel));
-            facts.packages.iter().any(|p| p.dir == dir)
-        })
-    };
+    let own = |dir: &Path| dir.starts_with(resolved_root);
     let readers = graph::Readers {
         read: &read,
         script: &script,

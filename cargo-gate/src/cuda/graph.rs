@@ -171,8 +171,8 @@ fn script_builders(
         .map_or_else(|| Path::new(""), |d| d.as_std_path());
     let mut builders = (readers.script)(&format!("{label}/{rel}"), &text, dir);
     for b in &mut builders {
+        // Whether it is a dependency's the reader said (a vendored crate's is the workspace's).
         b.package = package.name.to_string();
-        b.dependency = true;
     }
     builders
 }
@@ -493,11 +493,14 @@ mod tests {
         let graph = Graph::shipped(&metadata, &[]);
         let read = |_: &Path| Some("fn main() {}".to_owned());
         let script = |label: &str, _: &str, _: &Path| {
-            vec![gate_formats::kernel_bom::Builder::new(
-                "",
-                gate_formats::kernel_bom::BuilderKind::Cc,
-                format!("{label}:1"),
-            )]
+            vec![gate_formats::kernel_bom::Builder {
+                dependency: true,
+                ..gate_formats::kernel_bom::Builder::new(
+                    "",
+                    gate_formats::kernel_bom::BuilderKind::Cc,
+                    format!("{label}:1"),
+                )
+            }]
         };
         let nvrtc = |_: &str, _: &str| Vec::new();
         let rust_files = |_: &Path| Vec::new();

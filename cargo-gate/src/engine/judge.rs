@@ -255,8 +255,11 @@ fn redact_secrets(
     results
 }
 
+/// The most of one file left in the run directory that the record keeps.
+const RUN_DIR_FILE_CAP: u64 = 16 << 20;
+
 /// Every file tools left in the run directory, redacted in place, with its path in the
-/// record.
+/// record; one over [`RUN_DIR_FILE_CAP`] leaves it, and a note beside it names it.
 fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
     use crate::secrets;
     let mut written = Vec::new();
@@ -266,19 +269,37 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
     {
-        let Ok(bytes) = std::fs::read(entry.path()) else {
-            continue;
-        };
-        let bytes = match secrets::redact_bytes(&bytes) {
-            Some(redacted) if std::fs::write(entry.path(), &redacted).is_ok() => redacted,
-            _ => bytes,
-        };
         let rel = entry
             .path()
             .strip_prefix(run_dir.parent().unwrap_or(run_dir))
             .unwrap_or(entry.path())
             .to_string_lossy()
             .replace('\\', "/");
+        // Bounded: a test left a sparse 4 GiB file here, read whole into memory and the record.
+        let bytes = match gate_support::read::bytes_capped(entry.path(), RUN_DIR_FILE_CAP) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                // The run directory is the record's: the file leaves it, and a note says so.
+                let note = format!(
+                    "cargo-gate: {rel} was larger than the {} MiB the record keeps of a file the \
+                     tools under test leave; left out\n",
+                    RUN_DIR_FILE_CAP >> 20
+                );
+                let mut noted = entry.path().as_os_str().to_owned();
+                noted.push(".left-out.txt");
+                if std::fs::remove_file(entry.path()).is_ok()
+                    && gate_support::atomic::write(Path::new(&noted), note.as_bytes()).is_ok()
+                {
+                    written.push((format!("{rel}.left-out.txt"), note.into_bytes()));
+                }
+                continue;
+            }
+            Err(_) => continue,
+        };
+        let bytes = match secrets::redact_bytes(&bytes) {
+            Some(redacted) if std::fs::write(entry.path(), &redacted).is_ok() => redacted,
+            _ => bytes,
+        };
         written.push((rel, bytes));
     }
     written

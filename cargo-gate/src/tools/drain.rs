@@ -7,7 +7,7 @@
 //! only add to the stream, never change what was printed; a thread of the gate drains it into
 //! the file, whose handle no child inherits.
 //!
-//! What a command prints is kept whole up to [`DISK_CAP`]; past it only the last [`KEPT`]
+//! What a command prints is kept whole up to [`DISK_CAP`]; past it only the last `KEPT`
 //! bytes are kept in memory and written at the end, after a line that says how much was cut
 //! (a test printing gigabytes filled the disk before).
 
@@ -61,7 +61,7 @@ impl Drain {
     }
 
     /// Waits, once the command has ended, for its output to be in the file: until the pipe
-    /// closes, or nothing has arrived for [`IDLE`], or `deadline` (the command's own limit).
+    /// closes, or nothing has arrived for `IDLE`, or `deadline` (the command's own limit).
     /// A thread still blocked on a pipe a leftover process holds is left to it.
     pub fn finish(self, deadline: Option<Instant>) {
         let mut seen = self.progress.read.load(Ordering::Relaxed);
@@ -83,7 +83,7 @@ impl Drain {
 }
 
 /// Copies `reader` into `sink` until the pipe closes: the first [`DISK_CAP`] bytes as they
-/// come, then the last [`KEPT`] kept in memory and written at the end.
+/// come, then the last `KEPT` kept in memory and written at the end.
 fn copy(mut reader: std::io::PipeReader, mut sink: File, progress: &Progress) {
     let mut buf = vec![0u8; 64 * 1024];
     let mut written = 0u64;

@@ -811,3 +811,73 @@ fn a_static_run_installs_no_witness_and_a_build_does() {
     assert_eq!(build.code, 0, "{}", build.transcript());
     assert!(witness.is_dir(), "{}", build.transcript());
 }
+
+/// A crate inside the repository that git does not track (a checked-out submodule's: GEM's
+/// `eda-infra-rs/ulib`), a path dependency of a package outside any workspace (so no member),
+/// whose build script compiles CUDA through a helper crate beside it: the workspace's own GPU
+/// code outside gate-build, named at its call in the repository. Before, the static layer
+/// skipped it, the graph took it for another's crate, and `cuda.contracts` passed.
+#[test]
+fn a_vendored_crate_s_cuda_build_is_the_workspace_s_own() {
+    let fx = fixture("clean");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "[workspace]\n",
+            "[dependencies]\ngpulib = { path = \"vendor/gpulib\" }\n",
+        ),
+    )
+    .write(".gitignore", "/target\n/vendor\n")
+    .write(
+        "vendor/gpulib/Cargo.toml",
+        "[package]\nname = \"gpulib\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [build-dependencies]\ncudahelp = { path = \"../cudahelp\" }\n",
+    )
+    .write("vendor/gpulib/src/lib.rs", "")
+    .write(
+        "vendor/gpulib/build.rs",
+        "fn main() {\n    let mut b = cudahelp::cl_cuda();\n    b.file(\"csrc/fill.cu\");\n    b.compile(\"fill\");\n}\n",
+    )
+    .write(
+        "vendor/cudahelp/Cargo.toml",
+        "[package]\nname = \"cudahelp\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .write(
+        "vendor/cudahelp/src/lib.rs",
+        "pub fn cl_cuda() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true);\n    b\n}\n",
+    );
+    let locked = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    fx.commit();
+    let run = run(fx.command(&["kernels", "--no-build", "--offline", "--format", "json"]));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let gpulib: Vec<(&str, bool, Option<&str>)> = bom
+        .builders
+        .iter()
+        .filter(|b| b.package == "gpulib")
+        .map(|b| (b.at.as_str(), b.dependency, b.via.as_deref()))
+        .collect();
+    assert_eq!(
+        gpulib,
+        [(
+            "vendor/gpulib/build.rs:2",
+            false,
+            Some("vendor/cudahelp/src/lib.rs:1")
+        )],
+        "{bom:#?}"
+    );
+    let contracts = fx.gate(&["controlled", "--only", "cuda.contracts", "--offline"]);
+    assert_eq!(contracts.code, 1, "{}", contracts.transcript());
+    assert!(
+        contracts.stdout.contains("vendor/gpulib/build.rs:2"),
+        "{}",
+        contracts.transcript()
+    );
+}

@@ -203,3 +203,31 @@ fn result_files_swapped_for_fifos_neither_hang_nor_pass() {
     fails_with(&fx, "test-run-tampered");
     assert!(started.elapsed() < std::time::Duration::from_secs(120));
 }
+
+/// A test that leaves a sparse 1 GiB file where the gate asks tools to leave their logs
+/// (`GATE_RUN_DIR`, the record's `observability/`): read whole it cost the gate gigabytes of
+/// memory and the cache as much disk. It leaves the record, and a note says so; the run's
+/// verdict is its tests'.
+#[test]
+fn a_huge_file_left_in_the_run_directory_is_left_out_and_said() {
+    let fx = fixture("clean");
+    fx.write(
+        "tests/sparse.rs",
+        "#[test]\nfn leaves_a_hole() {\n    if let Some(dir) = std::env::var_os(\"GATE_RUN_DIR\") {\n        \
+         let f = std::fs::File::create(std::path::Path::new(&dir).join(\"decision.log\")).unwrap();\n        \
+         f.set_len(1 << 30).unwrap();\n    }\n}\n",
+    )
+    .commit();
+    let (exit, check) = tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
+    let run = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .max()
+        .unwrap();
+    let observed = run.join("observability");
+    assert!(!observed.join("decision.log").exists());
+    let note = std::fs::read_to_string(observed.join("decision.log.left-out.txt")).unwrap();
+    assert!(note.contains("left out"), "{note}");
+}
