@@ -847,12 +847,7 @@ fn a_vendored_crate_s_cuda_build_is_the_workspace_s_own() {
         "vendor/cudahelp/src/lib.rs",
         "pub fn cl_cuda() -> cc::Build {\n    let mut b = cc::Build::new();\n    b.cuda(true);\n    b\n}\n",
     );
-    let locked = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(locked.success());
+    fx.relock();
     fx.commit();
     let run = run(fx.command(&["kernels", "--no-build", "--offline", "--format", "json"]));
     assert_eq!(run.code, 0, "{}", run.transcript());

@@ -177,12 +177,7 @@ fn a_rewritten_log_fails_the_run_and_is_not_kept() {
     .write("zforger/src/lib.rs", "")
     .write("zforger/tests/zz.rs", &forge)
     .write("tests/a_target.rs", FAILING);
-    let locked = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(locked.success());
+    fx.relock();
     fx.commit();
     let (exit, check) = tests_pass(&fx, &[]);
     assert_eq!((exit, &check["status"]), (1, &"FAIL".into()), "{check:#}");

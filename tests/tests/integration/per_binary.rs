@@ -436,12 +436,7 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
         "src/main.rs",
         "fn main() {\n    helper::help();\n}\n\n#[test]\nfn runs() {}\n",
     );
-    let locked = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(&bins.root)
-        .status()
-        .unwrap();
-    assert!(locked.success());
+    bins.relock();
     bins.commit();
     let (run, log) = bins.cargo_calls(&args);
     assert_eq!(run.code, 0, "{}", run.transcript());

@@ -160,6 +160,18 @@ impl Fixture {
         self
     }
 
+    /// Writes Cargo.lock afresh (`cargo generate-lockfile --offline`): after a manifest edit
+    /// that adds a member or a path dependency, so `--locked` accepts the tree.
+    pub(crate) fn relock(&self) -> &Fixture {
+        let locked = std::process::Command::new("cargo")
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(&self.root)
+            .status()
+            .unwrap();
+        assert!(locked.success());
+        self
+    }
+
     /// Commits everything.
     pub(crate) fn commit(&self) -> &Fixture {
         git(&self.root, &["add", "-A"]);
