@@ -23,7 +23,6 @@ pub(super) fn read(
     // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
     let mut nvrtc: BTreeMap<usize, Vec<(String, u32, usize)>> = BTreeMap::new();
     let mut embedded: Vec<Embedding> = Vec::new();
-    let mut gated = GatedModules::default();
     // The NVRTC builders whose switch is known once every file is read: (index, file, owner).
     let mut unswitched: Vec<(usize, String, Option<usize>)> = Vec::new();
     for file in &facts.index.files {
@@ -41,7 +40,6 @@ pub(super) fn read(
             rel: &file.rel,
             text: &text,
         };
-        gated.read(&file.rel, &text);
         if library_code {
             let owner = file.owner.map(|o| &facts.packages[o]);
             for (line, _, switch) in scripts::nvrtc_uses_switched(&rust) {
@@ -78,6 +76,9 @@ pub(super) fn read(
         }
     }
     embedded_calls(&nvrtc, embedded, calls);
+    // The gated modules, read only from the files that can declare the modules those calls
+    // lie in (lexing every file that mentions a feature cost every static run).
+    let gated = GatedModules::declaring(facts, unswitched.iter().map(|(_, rel, _)| rel.as_str()));
     for (b, rel, package) in unswitched {
         builders[b].switch = gated
             .switch_of(&rel)
@@ -103,6 +104,38 @@ struct GatedModules {
 }
 
 impl GatedModules {
+    /// The gated modules declared by the tracked files that can declare a module holding one
+    /// of `files`: in each directory above it, `mod.rs`, `lib.rs`, `main.rs`, and the file
+    /// named for the directory (`src/gpu.rs` for `src/gpu/`).
+    fn declaring<'a>(facts: &Facts, files: impl Iterator<Item = &'a str>) -> GatedModules {
+        let mut candidates: Vec<String> = Vec::new();
+        for rel in files {
+            let mut dir = rel;
+            while let Some((parent, _)) = dir.rsplit_once('/') {
+                for name in ["mod.rs", "lib.rs", "main.rs"] {
+                    candidates.push(format!("{parent}/{name}"));
+                }
+                candidates.push(format!("{parent}.rs"));
+                dir = parent;
+            }
+            candidates.extend(["lib.rs", "main.rs", "mod.rs"].map(str::to_owned));
+        }
+        candidates.sort();
+        candidates.dedup();
+        let mut gated = GatedModules::default();
+        for file in facts
+            .index
+            .files
+            .iter()
+            .filter(|f| candidates.binary_search(&f.rel).is_ok())
+        {
+            if let Ok(text) = gate_support::read::text_capped(&file.path, helpers::RUST_FILE_CAP) {
+                gated.read(&file.rel, &text);
+            }
+        }
+        gated
+    }
+
     /// Records the modules the file `rel` declares under a feature.
     fn read(&mut self, rel: &str, text: &str) {
         let declared = scripts::gated_modules(&scripts::RustFile { rel, text });
