@@ -280,3 +280,41 @@ pub(super) fn outside_texts(facts: &Facts, root: &Path) -> Vec<(String, String)>
 
 /// The most of one Rust file of a dependency read for helpers.
 pub(super) const RUST_FILE_CAP: u64 = 4 << 20;
+
+/// The most path-dependency directories that git does not track followed.
+const MOST_UNTRACKED: usize = 64;
+
+/// The directories of the path dependencies that no tracked file of the workspace holds
+/// (outside its root, or in a git submodule), followed through their own manifests' path
+/// dependencies (normal, build and dev tables: cargo reads them all to resolve), at most
+/// [`MOST_UNTRACKED`].
+pub(super) fn untracked_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
+    let root = facts.root();
+    let untracked = |d: &Path| {
+        let manifest = gate_support::path::normalize(&d.join("Cargo.toml"));
+        !d.starts_with(root) || !facts.index.files.iter().any(|f| f.path == manifest)
+    };
+    let mut todo: Vec<std::path::PathBuf> = facts
+        .packages
+        .iter()
+        .flat_map(|p| p.path_deps.iter().cloned())
+        .filter(|d| untracked(d))
+        .collect();
+    let mut found: Vec<std::path::PathBuf> = Vec::new();
+    // Their own path dependencies, as their manifests declare them (a package outside the
+    // workspace inherits nothing from it).
+    let no_workspace = toml::Table::new();
+    while let Some(dir) = todo.pop() {
+        let dir = gate_support::path::normalize(&dir);
+        if found.contains(&dir) || found.len() >= MOST_UNTRACKED {
+            continue;
+        }
+        todo.extend(
+            crate::workspace::path_dependencies(&dir, &dir, &no_workspace)
+                .into_iter()
+                .filter(|d| untracked(d)),
+        );
+        found.push(dir);
+    }
+    found
+}

@@ -38,6 +38,7 @@ use helpers::rust_files_below;
 use outside::is_c_family;
 use rust_files::shipped;
 pub use script::script_builder;
+use script::untracked_inputs;
 mod unlocked;
 
 /// What the inventory says of a graph resolved without a lockfile.
@@ -290,31 +291,6 @@ fn unship_test_data(facts: &Facts, sources: &mut [SourceFile]) {
     }
 }
 
-/// The CUDA files `call` names (literally, not a glob or a directory) that the repository does
-/// not track, `/`-separated (a Windows branch's `r"llama-cpp\ggml-cuda.cu"` is the same file):
-/// a git submodule's (`llama-cpp/ggml-cuda.cu`) or a generated file.
-fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) -> Vec<String> {
-    let mut untracked: Vec<String> = call
-        .inputs
-        .iter()
-        .filter(|input| input.ends_with(".cu") || input.ends_with(".cuh"))
-        .filter(|input| !input.contains(['*', '?', '[']))
-        .map(|input| input.replace('\\', "/"))
-        .filter(|input| {
-            let path = gate_support::path::normalize(&dir.join(input));
-            !facts.index.files.iter().any(|f| f.path == path)
-        })
-        .collect();
-    untracked.sort();
-    untracked.dedup();
-    // A table's paths that are not all tracked here are joined to a directory the script
-    // computes: not untracked files, but a call read by location (gate_cuda::includes).
-    if call.tabled && !untracked.is_empty() {
-        return Vec::new();
-    }
-    untracked
-}
-
 /// A raw nvcc call over a table ([`scripts::Call::tabled`]) whose PTX (cubin, fatbin) is a
 /// file tracked in the package: the build writes into the source tree, not `OUT_DIR`
 /// (vllm-rust's `output: "kernels/paged_attention.ptx"`), as `rel:line (the path)`.
@@ -512,17 +488,7 @@ fn dependencies(
         // Read with the helpers its own path dependencies define (a crate beside the
         // repository calling a helper crate beside it).
         let texts = vendored::path_dependency_texts(dir, root);
-        let files: Vec<scripts::RustFile<'_>> = texts
-            .iter()
-            .map(|(rel, text)| scripts::RustFile { rel, text })
-            .collect();
-        let mut analysed =
-            scripts::analyse(&scripts::RustFile { rel, text }, &scripts::helpers(&files));
-        // A CMake project the script names without a CUDA option builds CUDA only if its own
-        // CMake files switch it on (sentencepiece-sys' `Config::new("source")` does not).
-        analysed
-            .calls
-            .retain(|call| !call.cmake_project || cmake::project_enables_cuda(call, dir));
+        let analysed = script::analysed((rel, text), dir, &[&texts]);
         analysed
             .calls
             .iter()

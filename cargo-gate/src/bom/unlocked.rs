@@ -40,7 +40,7 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
     // inside it but not tracked (a checked-out git submodule's crates: GEM's `eda-infra-rs`),
     // are copied where the same relative paths reach them: the copy mirrors the directory
     // above the workspace and all of them.
-    let outside = untracked_path_dependencies(facts);
+    let outside = super::helpers::untracked_path_dependencies(facts);
     let anchor = facts
         .root()
         .ancestors()
@@ -70,44 +70,6 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
     }
     serde_json::from_slice(&out.stdout)
         .map_err(|e| format!("`cargo metadata` printed no graph: {e}"))
-}
-
-/// The most path-dependency directories outside the workspace followed.
-const MOST_OUTSIDE: usize = 64;
-
-/// The directories of the path dependencies that no tracked file of the workspace holds
-/// (outside its root, or in a git submodule), followed through their own manifests' path
-/// dependencies (normal, build and dev tables: cargo reads them all to resolve), at most
-/// [`MOST_OUTSIDE`].
-fn untracked_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
-    let root = facts.root();
-    let untracked = |d: &Path| {
-        let manifest = gate_support::path::normalize(&d.join("Cargo.toml"));
-        !d.starts_with(root) || !facts.index.files.iter().any(|f| f.path == manifest)
-    };
-    let mut todo: Vec<std::path::PathBuf> = facts
-        .packages
-        .iter()
-        .flat_map(|p| p.path_deps.iter().cloned())
-        .filter(|d| untracked(d))
-        .collect();
-    let mut found: Vec<std::path::PathBuf> = Vec::new();
-    // Their own path dependencies, as their manifests declare them (a package outside the
-    // workspace inherits nothing from it).
-    let no_workspace = toml::Table::new();
-    while let Some(dir) = todo.pop() {
-        let dir = gate_support::path::normalize(&dir);
-        if found.contains(&dir) || found.len() >= MOST_OUTSIDE {
-            continue;
-        }
-        todo.extend(
-            crate::workspace::path_dependencies(&dir, &dir, &no_workspace)
-                .into_iter()
-                .filter(|d| untracked(d)),
-        );
-        found.push(dir);
-    }
-    found
 }
 
 /// The files cargo reads to resolve below a path dependency's directory (its `target/` and

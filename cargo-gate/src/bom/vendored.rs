@@ -7,49 +7,20 @@
 //! the static layer skipped them and the graph took them for another's crates: all three CUDA
 //! checks passed. A dependency beside the repository is the graph's, a dependency's.
 
-use super::cmake;
 use super::helpers::{self, rust_files_below};
-use super::script::script_builder;
-use crate::cuda::scripts;
+use super::script::{analysed, script_builder, untracked_inputs};
 use crate::facts::Facts;
 use gate_formats::kernel_bom::Builder;
 use std::path::{Path, PathBuf};
 
-/// The most vendored crates followed.
-const MOST: usize = 64;
-
-/// The vendored crates' directories: path dependencies below the root, transitively, that
-/// are none of the workspace's packages and whose manifest git does not track.
+/// The vendored crates' directories: the path dependencies git does not track that lie
+/// below the root and are none of the workspace's packages.
 fn crates(facts: &Facts) -> Vec<PathBuf> {
     let root = facts.root();
-    let vendored = |d: &Path| {
-        d.starts_with(root)
-            && !facts.packages.iter().any(|p| p.dir == d)
-            && !facts
-                .index
-                .files
-                .iter()
-                .any(|f| f.path == d.join("Cargo.toml"))
-    };
-    let mut todo: Vec<PathBuf> = facts
-        .packages
-        .iter()
-        .flat_map(|p| p.path_deps.iter().cloned())
+    let mut found: Vec<PathBuf> = helpers::untracked_path_dependencies(facts)
+        .into_iter()
+        .filter(|d| d.starts_with(root) && !facts.packages.iter().any(|p| &p.dir == d))
         .collect();
-    let mut found: Vec<PathBuf> = Vec::new();
-    let no_workspace = toml::Table::new();
-    while let Some(dir) = todo.pop() {
-        let dir = gate_support::path::normalize(&dir);
-        if !vendored(&dir) || found.contains(&dir) || found.len() >= MOST {
-            continue;
-        }
-        todo.extend(crate::workspace::path_dependencies(
-            &dir,
-            &dir,
-            &no_workspace,
-        ));
-        found.push(dir);
-    }
     found.sort();
     found
 }
@@ -75,29 +46,10 @@ pub(super) fn builders(facts: &Facts, helper_texts: &[(String, String)]) -> Vec<
         };
         let rel = gate_support::path::relative(root, &script);
         let own = path_dependency_texts(&dir, root);
-        let files: Vec<scripts::RustFile<'_>> = own
-            .iter()
-            .chain(helper_texts)
-            .map(|(rel, text)| scripts::RustFile { rel, text })
-            .collect();
-        let mut analysed = scripts::analyse(
-            &scripts::RustFile {
-                rel: &rel,
-                text: &text,
-            },
-            &scripts::helpers(&files),
-        );
-        analysed
-            .calls
-            .retain(|call| !call.cmake_project || cmake::project_enables_cuda(call, &dir));
+        let analysed = analysed((&rel, &text), &dir, &[&own, helper_texts]);
         for call in &analysed.calls {
             found.push(Builder {
-                untracked: call
-                    .inputs
-                    .iter()
-                    .filter(|i| (i.ends_with(".cu") || i.ends_with(".cuh")) && !i.contains('*'))
-                    .cloned()
-                    .collect(),
+                untracked: untracked_inputs(call, &dir, facts),
                 ..script_builder(&name, &rel, call, &analysed, false)
             });
         }

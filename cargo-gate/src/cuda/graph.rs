@@ -43,9 +43,9 @@ pub struct Readers<'a> {
     pub nvrtc: &'a NvrtcUses,
     /// The Rust files below a directory (bounded by the caller).
     pub rust_files: &'a dyn Fn(&Path) -> Vec<std::path::PathBuf>,
-    /// Whether a path package's directory is one of the repository's own packages, read as
-    /// sources (`crate::bom`); one that is not (beside the repository, in a git submodule) is
-    /// read here, as a dependency.
+    /// Whether a path package's directory is the repository's, read as sources
+    /// (`crate::bom`: its packages, and the crates git does not track below its root, a
+    /// submodule's); one beside the repository is read here, as a dependency.
     pub own: &'a dyn Fn(&Path) -> bool,
 }
 
@@ -81,10 +81,9 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
         let Some(package) = packages.get(node.id.as_str()) else {
             continue;
         };
-        // The workspace's own packages and its path dependencies among the repository's
-        // files are read as sources (`crate::bom`): the graph adds what comes from a
-        // registry or git, and path dependencies the repository does not track (a sibling
-        // directory, a git submodule's crate: GEM's `ulib`, whose build script compiles CUDA).
+        // The workspace's own packages and the path dependencies in the repository (tracked
+        // or a submodule's) are read as sources (`crate::bom`): the graph adds what comes
+        // from a registry or git, and path dependencies beside the repository.
         let dir = package.manifest_path.parent().map(|d| d.as_std_path());
         let own = package.source.is_none() && dir.is_some_and(|d| (readers.own)(d));
         if members.contains(&package.id) || own {
@@ -171,7 +170,6 @@ fn script_builders(
         .map_or_else(|| Path::new(""), |d| d.as_std_path());
     let mut builders = (readers.script)(&format!("{label}/{rel}"), &text, dir);
     for b in &mut builders {
-        // Whether it is a dependency's the reader said (a vendored crate's is the workspace's).
         b.package = package.name.to_string();
     }
     builders
