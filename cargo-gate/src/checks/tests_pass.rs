@@ -507,7 +507,7 @@ fn qualified(
 /// `test result: ok.` and exited 0). An emulator or a wrapper is legitimate; the warning says
 /// whose output the verdict rests on.
 fn own_runner(outcome: Outcome, whole: Option<&str>) -> Outcome {
-    let Some(why) = whole.filter(|w| w.contains("runner")) else {
+    let Some(why) = whole.filter(|w| crate::facts::own_runner(w)) else {
         return outcome;
     };
     // A pass, or the warning of a run that ran no test (a runner that hid them all).

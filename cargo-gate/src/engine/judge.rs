@@ -255,11 +255,8 @@ fn redact_secrets(
     results
 }
 
-/// The most of one file left in the run directory that the record keeps.
-const RUN_DIR_FILE_CAP: u64 = 16 << 20;
-
 /// Every file tools left in the run directory, redacted in place, with its path in the
-/// record; one over [`RUN_DIR_FILE_CAP`] leaves it, and a note beside it names it.
+/// record; one over [`crate::facts::RUN_FILE_CAP`] leaves it, and a note beside it names it.
 fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
     use crate::secrets;
     let mut written = Vec::new();
@@ -276,14 +273,15 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
             .to_string_lossy()
             .replace('\\', "/");
         // Bounded: a test left a sparse 4 GiB file here, read whole into memory and the record.
-        let bytes = match gate_support::read::bytes_capped(entry.path(), RUN_DIR_FILE_CAP) {
+        let bytes = match gate_support::read::bytes_capped(entry.path(), crate::facts::RUN_FILE_CAP)
+        {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                 // The run directory is the record's: the file leaves it, and a note says so.
                 let note = format!(
                     "cargo-gate: {rel} was larger than the {} MiB the record keeps of a file the \
                      tools under test leave; left out\n",
-                    RUN_DIR_FILE_CAP >> 20
+                    crate::facts::RUN_FILE_CAP >> 20
                 );
                 let mut noted = entry.path().as_os_str().to_owned();
                 noted.push(".left-out.txt");

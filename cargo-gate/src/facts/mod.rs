@@ -50,13 +50,13 @@ pub use self::core::*;
 pub use artifacts::{Build, BuiltArtifact, TestBinary, test_binary_id};
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
-pub(crate) use test_run::other_toolchain;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
-    RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun, TestRunFact, TestSetup,
-    TestTally, is_rustdoc_shim, parse_libtest, parse_nextest, ran_doc_tests_after, runner_main,
-    rustdoc_main,
+    RUN_FILE_CAP, RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun,
+    TestRunFact, TestSetup, TestTally, is_rustdoc_shim, parse_libtest, parse_nextest,
+    ran_doc_tests_after, runner_main, rustdoc_main,
 };
+pub(crate) use test_run::{other_toolchain, own_runner};
 
 use crate::cache::Session;
 use crate::workspace::Workspace;

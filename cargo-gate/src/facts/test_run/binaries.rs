@@ -40,6 +40,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
+/// How [`keyable`] ends the reason it gives when the workspace's environment or cargo
+/// configuration names a test runner of its own.
+const OWN_RUNNER_VAR: &str = " sets a runner of its own";
+const OWN_RUNNER_CONFIG: &str = " sets a target runner";
+
+/// Whether `why`, the reason a run was kept whole, is a runner the workspace configures (its
+/// output is then what `tests.pass` judges).
+pub(crate) fn own_runner(why: &str) -> bool {
+    why.ends_with(OWN_RUNNER_VAR) || why.ends_with(OWN_RUNNER_CONFIG)
+}
+
 /// The host triple the gate can stand in as the runner for, or why the run is kept whole.
 pub(super) fn keyable(
     facts: &Core,
@@ -59,7 +70,7 @@ pub(super) fn keyable(
         .filter_map(|(name, _)| name.into_string().ok())
         .find(|name| name.starts_with("CARGO_TARGET_") && name.ends_with("_RUNNER"))
     {
-        return Err(format!("{var} sets a runner of its own"));
+        return Err(format!("{var}{OWN_RUNNER_VAR}"));
     }
     if let Some(file) = config_sets(facts.root(), |doc| {
         doc.get("target")
@@ -71,7 +82,7 @@ pub(super) fn keyable(
             })
     }) {
         return Err(format!(
-            "{} sets a target runner",
+            "{}{OWN_RUNNER_CONFIG}",
             gate_support::path::relative(facts.root(), &file)
         ));
     }

@@ -25,9 +25,10 @@ pub const RUNNER_ARG: &str = "__test-runner";
 /// but its result is not kept (it runs again next time).
 const MAX_OUTPUT: usize = 16 << 20;
 
-/// The most of one file a test leaves in the run directory that is kept (read whole, it was
-/// unbounded: a sparse 1 GiB file cost the gate 3 GiB of memory and the cache 1 GiB of disk).
-const RUN_FILE_CAP: u64 = 16 << 20;
+/// The most of one file a test leaves in the run directory that is kept, by a result and by
+/// the record (read whole, it was unbounded: a sparse 1 GiB file cost the gate 3 GiB of
+/// memory and the cache 1 GiB of disk).
+pub const RUN_FILE_CAP: u64 = 16 << 20;
 
 /// The most of a runner's report or plan read back: past it (or not a regular file: a FIFO a
 /// test swapped in blocked the gate past every limit) it is not read.
