@@ -290,9 +290,17 @@ const MOST_UNTRACKED: usize = 64;
 /// [`MOST_UNTRACKED`].
 pub(super) fn untracked_path_dependencies(facts: &Facts) -> Vec<std::path::PathBuf> {
     let root = facts.root();
+    // Every run asks (the vendored crates): one set, not a scan of the index per dependency.
+    let manifests: std::collections::HashSet<&Path> = facts
+        .index
+        .files
+        .iter()
+        .filter(|f| f.rel == "Cargo.toml" || f.rel.ends_with("/Cargo.toml"))
+        .map(|f| f.path.as_path())
+        .collect();
     let untracked = |d: &Path| {
         let manifest = gate_support::path::normalize(&d.join("Cargo.toml"));
-        !d.starts_with(root) || !facts.index.files.iter().any(|f| f.path == manifest)
+        !d.starts_with(root) || !manifests.contains(manifest.as_path())
     };
     let mut todo: Vec<std::path::PathBuf> = facts
         .packages
