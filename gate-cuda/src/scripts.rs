@@ -72,6 +72,7 @@ use std::cell::OnceCell;
 
 pub use mentions::{Mention, Reach, mentions};
 pub use nvrtc::{Embedded, embedded_sources, gated_modules, nvrtc_uses, nvrtc_uses_switched};
+pub use rust_kernels::rust_nvptx_runs;
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -412,6 +413,10 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         // Any other command builds GPU code only when it compiles Rust for nvptx64: its
         // extent names that target ([`describe_in`] drops it otherwise).
         (_, "Command") if lx.is_ident(i + 3, "new") => BuilderKind::RustNvptx,
+        // cargo's own process builder (rust-cuda's `#[kernel]` runs cargo through it).
+        (Some("cargo_util") | None, "ProcessBuilder") if lx.is_ident(i + 3, "new") => {
+            BuilderKind::RustNvptx
+        }
         (Some("ptx_builder"), "Builder") => BuilderKind::RustNvptx,
         (None, "Builder") if lx.imports.values().any(|&root| root == "ptx_builder") => {
             BuilderKind::RustNvptx

@@ -60,6 +60,9 @@ pub(super) fn read(
                     )
                 });
             }
+            if !is_build_script(file, owner, in_package) {
+                rust_nvptx_runs(&rust, owner, builders, &mut unswitched, file.owner);
+            }
             if let Some(o) = file.owner {
                 let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
                 for e in scripts::embedded_sources(&rust) {
@@ -86,6 +89,60 @@ pub(super) fn read(
             .or_else(|| package.and_then(|o| optional::switch_of(facts, &facts.packages[o])));
     }
     texts
+}
+
+/// The Rust builds for nvptx64 that a proc macro's code runs ([`scripts::rust_nvptx_runs`]):
+/// it compiles the kernels of the crates that use it while they compile (accel's and
+/// rust-cuda's `#[kernel]`), each a builder of the proc macro's package; one with no switch
+/// around it waits for the gated modules, as NVRTC does. A library's (ptx-builder's,
+/// cuda_builder's own code) builds only what the build scripts that call it name, and those
+/// are builders already.
+fn rust_nvptx_runs(
+    rust: &scripts::RustFile<'_>,
+    package: Option<&crate::facts::Package>,
+    builders: &mut Vec<Builder>,
+    unswitched: &mut Vec<(usize, String, Option<usize>)>,
+    owner: Option<usize>,
+) {
+    let calls = scripts::rust_nvptx_runs(rust);
+    if calls.is_empty() || !package.is_some_and(proc_macro) {
+        return;
+    }
+    for call in calls {
+        if call.switch.is_none() {
+            unswitched.push((builders.len(), rust.rel.to_owned(), owner));
+        }
+        builders.push(Builder {
+            ships: package.is_none_or(shipped),
+            switch: call.switch,
+            archs: call.archs,
+            ..Builder::new(
+                package.map_or("", |p| p.name.as_str()),
+                BuilderKind::RustNvptx,
+                format!("{}:{}", rust.rel, call.line),
+            )
+        });
+    }
+}
+
+/// Whether `package` is a proc macro (`[lib] proc-macro = true`).
+fn proc_macro(package: &crate::facts::Package) -> bool {
+    crate::workspace::read_toml(&package.dir.join("Cargo.toml")).is_some_and(|t| {
+        t.get("lib")
+            .and_then(|lib| lib.get("proc-macro"))
+            .and_then(toml::Value::as_bool)
+            == Some(true)
+    })
+}
+
+/// Whether `file` is its package's build script (read as one, by [`super::script`]).
+fn is_build_script(
+    file: &crate::facts::IndexedFile,
+    package: Option<&crate::facts::Package>,
+    in_package: &Path,
+) -> bool {
+    in_package == Path::new("build.rs")
+        || package.is_some_and(|p| p.build_script.as_deref() == Some(file.path.as_path()))
 }
 
 /// Whether a package's files ship: a member's, or a path dependency's (a nested workspace,

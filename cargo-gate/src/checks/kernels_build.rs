@@ -580,6 +580,55 @@ mod tests {
         );
     }
 
+    /// A proc macro that compiles the code it expands for nvptx64 (accel's and rust-cuda's
+    /// `#[kernel]`) builds GPU code from library code, not from a build script: it passed "no
+    /// CUDA sources" before.
+    #[test]
+    fn a_proc_macro_compiling_rust_for_nvptx_is_gpu_code_outside_gate_build() {
+        let outcome = run(
+            &[
+                (
+                    "derive/Cargo.toml",
+                    "[package]\nname = \"derive\"\nversion = \"0.1.0\"\n[lib]\nproc-macro = true\n",
+                ),
+                (
+                    "derive/src/lib.rs",
+                    "const TARGET: &str = \"nvptx64-nvidia-cuda\";\npub fn ptx(dir: &std::path::Path) {\n    std::process::Command::new(\"cargo\").args([\"build\", \"--target\", TARGET]).current_dir(dir).status().unwrap();\n}\n",
+                ),
+            ],
+            &["derive"],
+        );
+        assert_eq!(outcome.status, crate::check::Status::Warn, "{outcome:?}");
+        let [finding] = &outcome.findings[..] else {
+            panic!("{:?}", outcome.findings)
+        };
+        assert!(
+            finding
+                .message
+                .starts_with("GPU code compiled outside gate-build by Rust compiled for nvptx64"),
+            "{}",
+            finding.message
+        );
+        let at = finding.location.as_ref().map(|l| (l.file.as_str(), l.line));
+        assert_eq!(at, Some(("derive/src/lib.rs", Some(3))));
+        // The same code in a library (a builder crate's, which build scripts call) builds
+        // only what its callers name.
+        let library = run(
+            &[
+                (
+                    "builder/Cargo.toml",
+                    "[package]\nname = \"builder\"\nversion = \"0.1.0\"\n",
+                ),
+                (
+                    "builder/src/lib.rs",
+                    "const TARGET: &str = \"nvptx64-nvidia-cuda\";\npub fn ptx(dir: &std::path::Path) {\n    std::process::Command::new(\"cargo\").args([\"build\", \"--target\", TARGET]).current_dir(dir).status().unwrap();\n}\n",
+                ),
+            ],
+            &["builder"],
+        );
+        assert_eq!(library.status, crate::check::Status::Pass, "{library:?}");
+    }
+
     #[test]
     fn package_names_from_both_id_formats() {
         assert_eq!(

@@ -1,9 +1,12 @@
 //! Rust kernels compiled for nvptx64 from a build script (rust-cuda, accel and ptx-builder
 //! shapes; the thirteenth session's trial): a command that names the target, or
-//! ptx-builder's `Builder`. Their PTX is GPU code no CUDA source accounts for.
+//! ptx-builder's `Builder`; and the same command in library code, a proc macro's most often
+//! (accel's and rust-cuda's `#[kernel]` run cargo for nvptx64 while the crate using them
+//! compiles). Their PTX is GPU code no CUDA source accounts for.
 
-use super::lexed::Lexed;
-use super::{Anchor, Call, Method, archs};
+use super::lexed::{Lexed, RustFile, contains_any};
+use super::{Anchor, Call, Helpers, Method, analyse, archs};
+use gate_formats::kernel_bom::BuilderKind;
 
 /// The target a Rust kernel is compiled for.
 const NVPTX_TARGET: &str = "nvptx64-nvidia-cuda";
@@ -19,7 +22,9 @@ pub(super) fn rust_nvptx(
     call: &mut Call,
 ) -> bool {
     let args = lx.strs(anchor.open + 1, lx.matching(anchor.open));
-    if !(anchor.path..anchor.open).any(|k| lx.is_ident(k, "Command")) {
+    if !(anchor.path..anchor.open)
+        .any(|k| lx.is_ident(k, "Command") || lx.is_ident(k, "ProcessBuilder"))
+    {
         match args.first() {
             Some(&(_, crate_dir)) => call.inputs.push(crate_dir.to_owned()),
             None => call.computed_inputs = true,
@@ -40,4 +45,29 @@ pub(super) fn rust_nvptx(
     }
     call.computed_inputs = call.inputs.is_empty();
     true
+}
+
+/// The Rust builds for nvptx64 that the library code of `file` runs (not a build script's:
+/// [`analyse`] reads those): a proc macro that compiles the code it expands for the GPU while
+/// the crates using it compile (accel's `Command::new("cargo")` with `--target
+/// nvptx64-nvidia-cuda`, rust-cuda's `cargo_util::ProcessBuilder` with the target in a
+/// `const`), or a program that does at run time. Each call carries its line, its archs and the
+/// feature around it; code under `#[cfg(test)]` builds nothing that ships.
+pub fn rust_nvptx_runs(file: &RustFile<'_>) -> Vec<Call> {
+    if !contains_any(file.text, &[NVPTX_TARGET, "ptx_builder"]) {
+        return Vec::new();
+    }
+    // The lines of `#[cfg(test)]` code: a call there builds nothing that ships.
+    let lx = Lexed::new(file.text);
+    let tests: Vec<(u32, u32)> = lx
+        .test_ranges()
+        .into_iter()
+        .filter_map(|(a, b)| Some((lx.toks.get(a)?.line, lx.toks.get(b.saturating_sub(1))?.line)))
+        .collect();
+    analyse(file, &Helpers::default())
+        .calls
+        .into_iter()
+        .filter(|c| c.kind == BuilderKind::RustNvptx)
+        .filter(|c| !tests.iter().any(|&(a, b)| a <= c.line && c.line <= b))
+        .collect()
 }

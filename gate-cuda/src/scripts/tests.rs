@@ -1239,3 +1239,37 @@ fn nvrtc_behind_a_feature_names_it() {
         )]
     );
 }
+
+/// A proc macro that compiles the code it expands for nvptx64 while the crates using it
+/// compile runs a Rust build for the GPU from library code, not a build script: accel's
+/// `Command::new("cargo")` with the target as a literal, rust-cuda's cargo_util
+/// `ProcessBuilder` with the target in a `const` (the thirteenth session's trial left both
+/// "no CUDA sources"). A command for another target, and one under `#[cfg(test)]`, build no
+/// GPU code that ships.
+#[test]
+fn a_proc_macro_compiling_rust_for_nvptx_is_a_gpu_build() {
+    let runs = |text: &str| {
+        super::rust_nvptx_runs(&RustFile {
+            rel: "derive/src/builder.rs",
+            text,
+        })
+    };
+    let accel = "use std::process::Command;\npub fn compile(dir: &Path) {\n    Command::new(\"cargo\")\n        .args(&[\"+nightly\", \"build\", \"--release\", \"--target\", \"nvptx64-nvidia-cuda\"])\n        .current_dir(&dir)\n        .status()\n        .unwrap();\n}\n";
+    let found: Vec<(BuilderKind, u32)> = runs(accel).iter().map(|c| (c.kind, c.line)).collect();
+    assert_eq!(found, [(BuilderKind::RustNvptx, 3)]);
+    let rust_cuda = "use cargo_util::ProcessBuilder;\nconst TARGET_NAME: &str = \"nvptx64-nvidia-cuda\";\n#[cfg(feature = \"kernel\")]\nfn build(path: &Path) {\n    let mut cargo = ProcessBuilder::new(env!(\"CARGO\"));\n    cargo.arg(\"build\");\n    cargo.arg(\"--target\");\n    cargo.arg(TARGET_NAME);\n    cargo.exec().unwrap();\n}\n";
+    let found: Vec<(BuilderKind, u32, Option<String>)> = runs(rust_cuda)
+        .into_iter()
+        .map(|c| (c.kind, c.line, c.switch))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            BuilderKind::RustNvptx,
+            5,
+            Some("feature \"kernel\"".to_owned())
+        )]
+    );
+    let host = "const T: &str = \"nvptx64-nvidia-cuda\";\npub fn run() {\n    std::process::Command::new(\"cargo\").args([\"build\", \"--target\", \"wasm32-unknown-unknown\"]).status().unwrap();\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn builds() {\n        std::process::Command::new(\"cargo\").args([\"build\", \"--target\", \"nvptx64-nvidia-cuda\"]).status().unwrap();\n    }\n}\n";
+    assert_eq!(runs(host), Vec::<Call>::new());
+}
