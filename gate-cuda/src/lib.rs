@@ -12,6 +12,8 @@
 //!   sections, cubins, PTX text, archives) and the NVRTC libraries they name;
 //! - [`fleet`] judges shipped kernels against declared GPUs and a minimum driver (NVIDIA's
 //!   compatibility rules: SASS within its major version, PTX JIT upward, `a`/`f` targets);
+//! - [`signatures`] reads the kernels a CUDA source declares and the names PTX entries were
+//!   compiled from, to tell a checked-in PTX compiled from an older source;
 //! - [`cyclonedx`] exports an inventory as a CycloneDX 1.6 document.
 //!
 //! cargo-gate gathers them, with gate-witness's record of what the build really compiled,
@@ -35,3 +37,4 @@ pub mod cyclonedx;
 pub mod fleet;
 pub mod includes;
 pub mod scripts;
+pub mod signatures;

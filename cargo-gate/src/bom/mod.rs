@@ -32,6 +32,7 @@ mod outside;
 pub mod reach;
 mod rust_files;
 mod script;
+mod stale;
 mod vendored;
 
 use helpers::rust_files_below;
@@ -248,7 +249,8 @@ pub(crate) fn sources_and_builders(
     }
     builders.extend(vendored::builders(facts, &texts));
     let mut sources = attribute(facts, root, &calls);
-    mark_stale(root, &mut sources);
+    stale::mark_stale(root, &mut sources);
+    stale::mark_stale_by_entries(root, &mut sources);
     unship_test_data(facts, &mut sources);
     (sources, builders)
 }
@@ -788,72 +790,6 @@ pub fn module_codes(module: &Module, kernels: &[Kernel]) -> Vec<crate::cuda::fle
             })
         })
         .collect()
-}
-
-/// Marks each checked-in PTX/cubin/fatbin whose source (the tracked `.cu` of the same name,
-/// in its directory or, failing that, anywhere in its package) was committed after it.
-fn mark_stale(root: &Path, sources: &mut [SourceFile]) {
-    let stem = |path: &str| {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        name.split('.').next().unwrap_or(name).to_owned()
-    };
-    let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-    let pairs: Vec<(usize, String)> = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind.is_binary())
-        .filter_map(|(i, binary)| {
-            let candidates: Vec<&SourceFile> = sources
-                .iter()
-                .filter(|s| s.kind == FileKind::Source && stem(&s.path) == stem(&binary.path))
-                .filter(|s| s.package == binary.package)
-                .collect();
-            let source = candidates
-                .iter()
-                .find(|s| dir(&s.path) == dir(&binary.path))
-                .or_else(|| candidates.first())?;
-            Some((i, source.path.clone()))
-        })
-        .collect();
-    for (i, source) in pairs {
-        let (Some(binary_time), Some(source_time)) = (
-            last_commit(root, &sources[i].path),
-            last_commit(root, &source),
-        ) else {
-            continue;
-        };
-        if source_time.0 != binary_time.0 && is_ancestor(root, &binary_time.0, &source_time.0) {
-            sources[i].stale_against = Some(format!(
-                "{source} (changed in {}, after {} last changed in {})",
-                short(&source_time.0),
-                sources[i].path,
-                short(&binary_time.0)
-            ));
-        }
-    }
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..7).unwrap_or(commit)
-}
-
-/// Whether `older` is an ancestor of `newer` (so `newer` came after it).
-fn is_ancestor(root: &Path, older: &str, newer: &str) -> bool {
-    let mut cmd = std::process::Command::new("git");
-    cmd.args(["merge-base", "--is-ancestor", older, newer])
-        .current_dir(root);
-    crate::tools::process::output(cmd).is_ok_and(|o| o.status.success())
-}
-
-/// The last commit that changed `rel`, and its commit time.
-fn last_commit(root: &Path, rel: &str) -> Option<(String, i64)> {
-    let mut cmd = std::process::Command::new("git");
-    cmd.args(["log", "-1", "--format=%H %ct", "--", rel])
-        .current_dir(root);
-    let output = crate::tools::process::output(cmd).ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let (commit, time) = text.trim().split_once(' ')?;
-    Some((commit.to_owned(), time.parse().ok()?))
 }
 
 #[cfg(test)]

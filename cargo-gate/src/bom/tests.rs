@@ -884,3 +884,66 @@ fn a_dependency_s_cmake_project_is_cuda_only_if_its_files_say_so() {
         &dir.path().join("gpu")
     ));
 }
+
+/// Checked-in PTX compiled from an older source, committed with it (karlsen-miner's sm20 and
+/// sm30 PTX: `heavy_hash` with 6 parameters where the source's has 8), is stale by its entry's
+/// signature, whatever the commit order says; one whose entries match is not, nor is a kernel
+/// of another package's source with the same name.
+#[test]
+fn checked_in_ptx_whose_entry_takes_other_parameters_than_its_kernel_is_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let ptx = |params: &str| {
+        format!(
+            ".version 6.5\n.target sm_30\n.address_size 64\n.visible .entry heavy_hash(\n{params}\n)\n{{\n\tret;\n}}\n"
+        )
+    };
+    let two = ".param .u64 heavy_hash_param_0,\n.param .u64 heavy_hash_param_1";
+    let three = format!("{two},\n.param .u64 heavy_hash_param_2");
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"miner\", \"other\"]\n",
+            ),
+            (
+                "miner/Cargo.toml",
+                "[package]\nname = \"miner\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "miner/src/lib.rs",
+                "pub const OLD: &str = include_str!(\"../resources/old.ptx\");\npub const NEW: &str = include_str!(\"../resources/new.ptx\");\n",
+            ),
+            (
+                "miner/native/kernel.cu",
+                "extern \"C\" __global__ void heavy_hash(const uint64_t a, const uint64_t b,\n    uint64_t* out) {}\n",
+            ),
+            ("miner/resources/old.ptx", &ptx(two)),
+            ("miner/resources/new.ptx", &ptx(&three)),
+            (
+                "other/Cargo.toml",
+                "[package]\nname = \"other\"\nversion = \"0.1.0\"\n",
+            ),
+            ("other/src/lib.rs", ""),
+            (
+                "other/k.cu",
+                "__global__ void heavy_hash(int a, int b) {}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["miner", "other"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, _) = offline_sources(&facts);
+    let stale = |path: &str| {
+        let source = sources.iter().find(|s| s.path == path).unwrap();
+        source.stale_against.clone()
+    };
+    assert_eq!(
+        stale("miner/resources/old.ptx").as_deref(),
+        Some(
+            "miner/native/kernel.cu (its kernel `heavy_hash` takes 3 parameter(s); this file's \
+             entry 2, compiled from an older version of it)"
+        )
+    );
+    assert_eq!(stale("miner/resources/new.ptx"), None);
+}
