@@ -9,6 +9,68 @@ const MAX_BLOCK_LINES: usize = 16;
 /// At most this many lines in all.
 const MAX_ERROR_LINES: usize = 60;
 
+/// The `OUT_DIR`s of the build scripts that failed, by package name: cargo says no
+/// `build-script-executed` for them, so the witness's record of the compile that broke the
+/// script (in its `OUT_DIR`) went unread. From cargo's "failed to run custom build command
+/// for `name v…`" and the script it ran (`…/build/name-HASH/build-script-build`): the
+/// `name-*/out` beside it whose run cargo started last (`invoked.timestamp`).
+pub(super) fn failed_script_out_dirs(log: &str) -> Vec<(String, std::path::PathBuf)> {
+    let mut found = Vec::new();
+    let mut failing: Option<&str> = None;
+    for line in log.lines() {
+        if let Some(rest) = line.strip_prefix("error: failed to run custom build command for `") {
+            failing = rest.split_once(' ').map(|(name, _)| name);
+            continue;
+        }
+        let Some(name) = failing else { continue };
+        let Some(script) = line
+            .strip_prefix("  process didn't exit successfully: `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(path, _)| std::path::Path::new(path))
+        else {
+            continue;
+        };
+        failing = None;
+        let Some(build) = script
+            .parent()
+            .filter(|dir| {
+                dir.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.strip_prefix(name).is_some_and(|h| h.starts_with('-')))
+            })
+            .and_then(std::path::Path::parent)
+        else {
+            continue;
+        };
+        if let Some(out) = last_invoked(build, name) {
+            found.push((name.to_owned(), out));
+        }
+    }
+    found
+}
+
+/// The `out` directory of the `name-HASH` directory in `build` whose run cargo started last.
+fn last_invoked(build: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    let prefix = format!("{name}-");
+    std::fs::read_dir(build)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .filter_map(|e| {
+            let invoked = std::fs::metadata(e.path().join("invoked.timestamp"))
+                .and_then(|m| m.modified())
+                .ok()?;
+            let out = e.path().join("out");
+            out.is_dir().then_some((invoked, out))
+        })
+        .max_by_key(|(invoked, _)| *invoked)
+        .map(|(_, out)| out)
+}
+
 /// The errors of a failed build, as cargo and the compiler wrote them: each `error` line with
 /// the indented lines that follow it (`--> src/lib.rs:3:5`, `foo@0.1 requires rustc 1.96`,
 /// `Caused by:`), and for a build script that failed, the last lines of what it printed (the

@@ -230,7 +230,11 @@ pub(super) fn run_build(
     })?;
     let messages = String::from_utf8_lossy(&output.stdout);
     let read = crate::cache::discover::Read::from_cargo_messages(&messages, cargo.root());
-    let (out_dirs, artifacts) = outputs_of(&messages);
+    let (mut out_dirs, artifacts) = outputs_of(&messages);
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        out_dirs.extend(super::build_errors::failed_script_out_dirs(&stderr));
+    }
     let artifacts = if output.status.success() && scan == Scan::Artifacts {
         super::artifacts::stamp_artifacts(artifacts, &out_dirs)
     } else {

@@ -876,3 +876,40 @@ fn a_vendored_crate_s_cuda_build_is_the_workspace_s_own() {
         contracts.transcript()
     );
 }
+
+/// A build script that fails because nvcc failed: cargo says no `build-script-executed` for
+/// it, so the witness's record of the compile that broke it went unread ("witnessed
+/// compiles" was empty on GEM's failed build, and on this). Now the failed script's
+/// `OUT_DIR` is found from cargo's error, and the failed compile is listed with its source;
+/// the script's panic message, which ends in `.cu`, is no untracked input.
+#[test]
+fn a_failed_build_script_s_failed_compile_is_witnessed() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("clean");
+    fx.write(
+        "kernels/broken.cu",
+        "__global__ void k(float* x) { x[0] = 1.0f }\n",
+    )
+    .write(
+        "build.rs",
+        "fn main() {\n    let nvcc = std::env::var(\"NVCC\").unwrap_or_else(|_| \"nvcc\".to_owned());\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    let ok = std::process::Command::new(nvcc)\n        .args([\"-ptx\", \"kernels/broken.cu\", \"-o\"])\n        .arg(format!(\"{out}/broken.ptx\"))\n        .status()\n        .unwrap()\n        .success();\n    assert!(ok, \"nvcc failed on kernels/broken.cu\");\n}\n",
+    );
+    fx.commit();
+    let run = gate(&fx, &nvcc, &["kernels", "--format", "json"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    let bom: Bom =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    let witness = bom.witness.as_ref().expect("a building run has a witness");
+    let compiles: Vec<(&[String], bool)> = witness
+        .compiles
+        .iter()
+        .map(|c| (c.inputs.as_slice(), c.ok))
+        .collect();
+    assert_eq!(
+        compiles,
+        [(&["kernels/broken.cu".to_owned()][..], false)],
+        "{witness:#?}"
+    );
+    let untracked: Vec<&String> = bom.builders.iter().flat_map(|b| &b.untracked).collect();
+    assert!(untracked.is_empty(), "{:#?}", bom.builders);
+}
