@@ -26,6 +26,10 @@ pub struct Project {
     pub archs: Vec<String>,
     /// Whether it builds for the build machine's GPU (`native`).
     pub native: bool,
+    /// The options of the project's own (`option(FAISS_ENABLE_GPU "…" ON)`) that every place
+    /// switching CUDA on lies under (`if(FAISS_ENABLE_GPU) enable_language(CUDA) endif()`),
+    /// each with whether it is on by default: CUDA is compiled only with all of them on.
+    pub options: Vec<(String, bool)>,
 }
 
 /// The CUDA project among `files` (`(path, text)`, the path as it is to be shown), or `None`
@@ -34,9 +38,39 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
     let mut project: Option<Project> = None;
     let mut archs = Vec::new();
     let mut native = false;
+    // The single names every switching place lies under (`if(NAME)`), so far.
+    let mut guards: Option<Vec<String>> = None;
+    let mut declared: Vec<(String, bool)> = Vec::new();
     for (path, text) in files {
+        let mut branches: Vec<Option<String>> = Vec::new();
         for command in commands(text) {
             let name = command.name.to_ascii_lowercase();
+            match name.as_str() {
+                "if" => branches.push(match &command.args[..] {
+                    [single] => Some(
+                        single
+                            .trim_start_matches("${")
+                            .trim_end_matches('}')
+                            .to_owned(),
+                    ),
+                    _ => None,
+                }),
+                "elseif" | "else" => {
+                    if let Some(top) = branches.last_mut() {
+                        *top = None;
+                    }
+                }
+                "endif" => {
+                    branches.pop();
+                }
+                "option" => declared.extend(command.args.first().map(|o| {
+                    (
+                        o.clone(),
+                        command.args.len() > 2 && is_on(&command.args[command.args.len() - 1]),
+                    )
+                })),
+                _ => {}
+            }
             let enables = match name.as_str() {
                 "project" | "enable_language" => command.args.iter().any(|a| a == "CUDA"),
                 // CMake's legacy FindCUDA module: `find_package(CUDA)` finds nvcc, these
@@ -44,6 +78,13 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
                 legacy if is_find_cuda_compile(legacy) => true,
                 _ => false,
             };
+            if enables {
+                let here: Vec<String> = branches.iter().flatten().cloned().collect();
+                guards = Some(match guards.take() {
+                    None => here,
+                    Some(before) => before.into_iter().filter(|g| here.contains(g)).collect(),
+                });
+            }
             if enables && project.is_none() {
                 project = Some(Project {
                     at: format!("{path}:{}", command.line),
@@ -61,6 +102,11 @@ pub fn cuda_project(files: &[(String, String)]) -> Option<Project> {
     archs.dedup();
     project.archs = archs;
     project.native = native;
+    project.options = guards
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|g| declared.iter().find(|(o, _)| *o == g).cloned())
+        .collect();
     Some(project)
 }
 
@@ -527,6 +573,7 @@ mod tests {
                 at: "cuda/CMakeLists.txt:3".to_owned(),
                 archs: vec!["80".to_owned(), "86-real".to_owned()],
                 native: true,
+                options: Vec::new(),
             })
         );
     }
@@ -548,6 +595,28 @@ mod tests {
         );
     }
 
+    /// faiss: CUDA is switched on only under an option of its own (`FAISS_ENABLE_GPU`, on by
+    /// default), in two places; a build script that sets it off builds no CUDA. An option
+    /// that guards only one of the places switches nothing alone.
+    #[test]
+    fn the_options_every_cuda_switch_lies_under_are_named_with_their_defaults() {
+        let faiss = "set(FAISS_LANGUAGES CXX)\nif(FAISS_ENABLE_GPU)\n  list(APPEND FAISS_LANGUAGES CUDA)\nendif()\nproject(faiss LANGUAGES ${FAISS_LANGUAGES})\noption(FAISS_ENABLE_GPU \"Enable support for GPU indexes.\" ON)\noption(FAISS_ENABLE_RAFT \"Enable RAFT.\" OFF)\nif(FAISS_ENABLE_GPU)\n  if(FAISS_ENABLE_RAFT)\n    enable_language(CUDA)\n  endif()\n  enable_language(CUDA)\nendif()\n";
+        let found = cuda_project(&files(&[("faiss/CMakeLists.txt", faiss)])).unwrap();
+        assert_eq!(
+            (found.at.as_str(), found.options),
+            (
+                "faiss/CMakeLists.txt:10",
+                vec![("FAISS_ENABLE_GPU".to_owned(), true)]
+            )
+        );
+        let unguarded = "option(GPU \"x\" OFF)\nif(GPU)\n  enable_language(CUDA)\nelse()\n  enable_language(CUDA)\nendif()\n";
+        let found = cuda_project(&files(&[("p/CMakeLists.txt", unguarded)])).unwrap();
+        assert_eq!(found.options, Vec::new());
+        let off = "option(WITH_CUDA \"x\")\nif(${WITH_CUDA})\n  enable_language(CUDA)\nendif()\n";
+        let found = cuda_project(&files(&[("p/CMakeLists.txt", off)])).unwrap();
+        assert_eq!(found.options, vec![("WITH_CUDA".to_owned(), false)]);
+    }
+
     /// grin-miner's plugins: CMake's legacy FindCUDA, `cuda_add_library` compiling with the
     /// archs of its `OPTIONS` and of `CUDA_NVCC_FLAGS`; `find_package(CUDA)` alone (or
     /// `CUDAToolkit`, to link cudart) compiles nothing.
@@ -566,6 +635,7 @@ mod tests {
                 at: "plugins/CMakeLists.txt:6".to_owned(),
                 archs: vec!["sm_61".to_owned(), "sm_70".to_owned()],
                 native: false,
+                options: Vec::new(),
             })
         );
         let finds_only = cuda_project(&files(&[(

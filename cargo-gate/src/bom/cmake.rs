@@ -42,6 +42,22 @@ pub(super) fn confirm_cmake_projects(
             let Some(found) = found else {
                 return false;
             };
+            // The project's own options that CUDA lies under, as the build script sets them.
+            let mut conditions: Vec<String> = call.switch.take().into_iter().collect();
+            for (option, on_by_default) in &found.options {
+                match option_value(script, option) {
+                    Some(OptionValue::Off) => return false,
+                    None if !on_by_default => return false,
+                    Some(OptionValue::Feature(feature)) => {
+                        conditions.push(format!("feature \"{feature}\""));
+                    }
+                    Some(OptionValue::Computed) => conditions.push(format!("{option} on")),
+                    Some(OptionValue::On) | None => {}
+                }
+            }
+            if !conditions.is_empty() {
+                call.switch = Some(conditions.join(" and "));
+            }
             let enabled = format!("CUDA in {}", found.at);
             call.switch = Some(match call.switch.take() {
                 Some(feature) => format!("{enabled} if {feature}"),
@@ -89,6 +105,55 @@ pub(super) fn confirm_cmake_projects(
         }
         true
     });
+}
+
+/// How a build script sets a CMake option (`.define("FAISS_ENABLE_GPU", …)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum OptionValue {
+    On,
+    Off,
+    /// On with a feature: `if cfg!(feature = "gpu") { "ON" } else { "OFF" }`.
+    Feature(String),
+    /// A value computed otherwise (an environment variable, a function).
+    Computed,
+}
+
+/// How the build script `script` sets the CMake option `name`, read from the value that
+/// follows `"name"` up to the end of the call; `None` where it names the option nowhere.
+fn option_value(script: &str, name: &str) -> Option<OptionValue> {
+    let quoted = format!("\"{name}\"");
+    let at = script.find(&quoted)? + quoted.len();
+    let mut depth = 1usize;
+    let end = script[at..]
+        .char_indices()
+        .find(|&(_, c)| {
+            match c {
+                '(' | '{' | '[' => depth += 1,
+                ')' | '}' | ']' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })
+        .map_or(script.len(), |(i, _)| at + i);
+    let value = &script[at..end];
+    let literals: Vec<&str> = value.split('"').skip(1).step_by(2).collect();
+    let on = |v: &str| matches!(v.to_ascii_uppercase().as_str(), "ON" | "TRUE" | "1" | "YES");
+    let feature = value.split_once("cfg!(feature").and_then(|(_, rest)| {
+        let rest = rest
+            .trim_start()
+            .strip_prefix('=')?
+            .trim_start()
+            .strip_prefix('"')?;
+        Some(rest.split_once('"')?.0.to_owned())
+    });
+    Some(match (feature, literals.as_slice()) {
+        // The feature's own name is the first literal after `cfg!(feature = `.
+        (Some(f), [_, first, ..]) if on(first) => OptionValue::Feature(f),
+        (Some(_), _) => OptionValue::Computed,
+        (None, [only]) if on(only) => OptionValue::On,
+        (None, [_]) => OptionValue::Off,
+        (None, _) => OptionValue::Computed,
+    })
 }
 
 /// Whether the `/`-separated `path` lies below the directory `dir`.

@@ -947,3 +947,51 @@ fn checked_in_ptx_whose_entry_takes_other_parameters_than_its_kernel_is_stale() 
     );
     assert_eq!(stale("miner/resources/new.ptx"), None);
 }
+
+/// faiss-sys: its CMake project switches CUDA on only under `option(FAISS_ENABLE_GPU … ON)`,
+/// and the build script sets the option from the `gpu` feature: the builder is switched by
+/// that feature too (it said `feature "static"` alone); set `"OFF"` literally, the project
+/// builds no CUDA at all, and its `.cu` is built by nothing.
+#[test]
+fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
+    let builders_with = |value: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!(
+            "fn main() {{\n    #[cfg(feature = \"static\")]\n    cmake::Config::new(\"faiss\").define(\"FAISS_ENABLE_GPU\", {value}).build();\n}}\n"
+        );
+        write(
+            dir.path(),
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"sys\"]\n"),
+                (
+                    "sys/Cargo.toml",
+                    "[package]\nname = \"sys\"\nversion = \"0.1.0\"\n[features]\nstatic = []\ngpu = []\n",
+                ),
+                ("sys/src/lib.rs", ""),
+                ("sys/build.rs", &script),
+                (
+                    "sys/faiss/CMakeLists.txt",
+                    "project(faiss LANGUAGES CXX)\noption(FAISS_ENABLE_GPU \"GPU indexes\" ON)\nif(FAISS_ENABLE_GPU)\n  enable_language(CUDA)\n  add_subdirectory(gpu)\nendif()\n",
+                ),
+                ("sys/faiss/gpu/CMakeLists.txt", "add_library(g k.cu)\n"),
+                ("sys/faiss/gpu/k.cu", "__global__ void k() {}\n"),
+            ],
+        );
+        let ws = Workspace::for_tests(dir.path(), &["sys"]);
+        let facts = Facts::gather(&ws, Vec::new());
+        let (_, builders) = offline_sources(&facts);
+        builders
+            .iter()
+            .map(|b| b.switch.clone().unwrap_or_default())
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(
+        builders_with("if cfg!(feature = \"gpu\") { \"ON\" } else { \"OFF\" }"),
+        ["CUDA in sys/faiss/CMakeLists.txt:4 if feature \"static\" and feature \"gpu\""]
+    );
+    assert_eq!(builders_with("\"OFF\""), Vec::<String>::new());
+    assert_eq!(
+        builders_with("\"ON\""),
+        ["CUDA in sys/faiss/CMakeLists.txt:4 if feature \"static\""]
+    );
+}
