@@ -17,6 +17,8 @@
 //! | [`CcWrapper`](BuilderKind::CcWrapper) | `CudaBuilder::new()`, or a `CudaBuilder` of a crate other than `cuda_builder` | always |
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
 //! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either | always |
+//! | [`Cmake`](BuilderKind::Cmake) | `Command::new("cmake")` configuring `-S dir` | a `-D..CUDA..=` literal, or the project's own files (a `--build` step is none) |
+//! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)` | the Makefiles there run nvcc (the caller reads them) |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | any other `Command::new(x)` (rustc, cargo) | its arguments name `nvptx64-nvidia-cuda` |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | ptx-builder's `Builder::new("kernel/crate")` | always |
 //! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
@@ -45,6 +47,7 @@
 mod apart;
 mod archs;
 mod cmake_calls;
+mod commands;
 mod extent;
 mod guards;
 mod lexed;
@@ -62,6 +65,7 @@ use std::collections::HashSet;
 
 use archs::read_archs;
 use cmake_calls::cmake_options;
+use commands::{command_is_nvcc, tool_started};
 use gate_formats::kernel_bom::BuilderKind;
 use guards::Guards;
 use lexed::Lexed;
@@ -410,6 +414,10 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         (_, "Command") if lx.is_ident(i + 3, "new") && command_is_nvcc(lx, i + 4) => {
             BuilderKind::Nvcc
         }
+        // make or cmake started by hand: a build of what their files say (the caller reads them).
+        (_, "Command") if lx.is_ident(i + 3, "new") && tool_started(lx, i + 4).is_some() => {
+            tool_started(lx, i + 4)?
+        }
         // Any other command builds GPU code only when it compiles Rust for nvptx64: its
         // extent names that target ([`describe_in`] drops it otherwise).
         (_, "Command") if lx.is_ident(i + 3, "new") => BuilderKind::RustNvptx,
@@ -452,35 +460,6 @@ const NVCC_LINK_STEPS: &[&str] = &[
     "--device-link",
     "-dlink",
 ];
-
-/// Whether a literal names nvcc: `nvcc`, `NVCC` (the variable), `…/bin/nvcc`, `nvcc.exe`.
-fn names_nvcc(s: &str) -> bool {
-    let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
-    let base = base.strip_suffix(".exe").unwrap_or(base);
-    base.eq_ignore_ascii_case("nvcc")
-}
-
-/// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, or a
-/// variable whose `let` in this file is initialised from one.
-fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
-    let close = lx.matching(open);
-    if lx.strs(open, close).iter().any(|(_, s)| names_nvcc(s)) {
-        return true;
-    }
-    let mut k = open + 1;
-    while lx.punct(k, b'&') || lx.punct(k, b'*') {
-        k += 1;
-    }
-    let Some(var) = lx.ident(k) else { return false };
-    (0..lx.toks.len()).any(|i| {
-        lx.is_ident(i, "let")
-            && (lx.is_ident(i + 1, var) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, var)))
-            && lx
-                .strs(i, lx.stmt_end(i))
-                .iter()
-                .any(|(_, s)| names_nvcc(s))
-    })
-}
 
 /// A call of a helper at `i` (not a method, not its definition; a qualifier must be a
 /// module: lowercase), with the helper and the `(`.
@@ -654,6 +633,10 @@ fn describe_in(
             }
             cc_methods(lx, &methods, &mut call);
         }
+        BuilderKind::Cmake if commands::started(lx, anchor.path, anchor.open) => {
+            (enabling, define_switch) = commands::cmake(lx, &methods, &strs, &mut call)?;
+        }
+        BuilderKind::Make => commands::make(lx, &methods, &mut call),
         BuilderKind::Cmake => {
             // A directory computed from the package's own (`current_dir()` joined with a
             // literal) is read as the literal would be.

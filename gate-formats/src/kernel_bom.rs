@@ -205,6 +205,8 @@ pub enum BuilderKind {
     /// Rust compiled for `nvptx64-nvidia-cuda` from the build script: rustc or cargo started
     /// with that target, or ptx-builder's `Builder` (the PTX of a Rust kernel crate).
     RustNvptx,
+    /// `make` started by the build script in a directory whose Makefiles run nvcc.
+    Make,
 }
 
 impl BuilderKind {
@@ -222,6 +224,7 @@ impl BuilderKind {
             BuilderKind::Nvrtc => "NVRTC at run time",
             BuilderKind::Hip => "cc with hipcc (ROCm)",
             BuilderKind::RustNvptx => "Rust compiled for nvptx64",
+            BuilderKind::Make => "make running nvcc",
         }
     }
 }

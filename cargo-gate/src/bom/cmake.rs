@@ -25,6 +25,9 @@ pub(super) fn confirm_cmake_projects(
     (root, script): (&Path, &str),
 ) {
     calls.retain_mut(|call| {
+        if call.kind == BuilderKind::Make {
+            return make_runs_nvcc(call, dir, facts);
+        }
         if call.kind != BuilderKind::Cmake {
             return true;
         }
@@ -105,6 +108,52 @@ pub(super) fn confirm_cmake_projects(
         }
         true
     });
+}
+
+/// Whether `make`, started by the build script in its call's directory (below the package's
+/// `dir`), compiles with nvcc: one of the tracked Makefiles there (`Makefile`, `makefile`,
+/// `GNUmakefile`, `*.mk`, below it too) names nvcc. The `.cu` files they name are the call's
+/// inputs; where they name none, the directory is (its files reached as a CMake project's
+/// are). A directory the script computes otherwise cannot be read: no builder.
+fn make_runs_nvcc(call: &mut scripts::Call, dir: &Path, facts: &Facts) -> bool {
+    let Some(input) = call.inputs.first().cloned() else {
+        return false;
+    };
+    let make_dir = gate_support::path::normalize(&dir.join(&input));
+    let makefiles: Vec<(&Path, String)> = facts
+        .index
+        .files
+        .iter()
+        .map(|f| f.path.as_path())
+        .filter(|p| p.starts_with(&make_dir))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                matches!(n, "Makefile" | "makefile" | "GNUmakefile") || n.ends_with(".mk")
+            })
+        })
+        .filter_map(|p| Some((p, gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?)))
+        .collect();
+    let runs_nvcc = makefiles.iter().any(|(_, text)| {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word.eq_ignore_ascii_case("nvcc"))
+    });
+    if !runs_nvcc {
+        return false;
+    }
+    let named: Vec<String> = makefiles
+        .iter()
+        .flat_map(|(path, text)| {
+            let here = path.parent().unwrap_or(Path::new(""));
+            text.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '\\'))
+                .filter(|w| w.ends_with(".cu") && !w.contains(['$', '%', '*']))
+                .map(|w| gate_support::path::shown(dir, &here.join(w)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !named.is_empty() {
+        call.inputs = named;
+    }
+    true
 }
 
 /// How a build script sets a CMake option (`.define("FAISS_ENABLE_GPU", …)`).

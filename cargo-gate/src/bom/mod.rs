@@ -191,6 +191,42 @@ pub fn sources<'f>(facts: &'f Facts, cargo: &Cargo) -> &'f crate::facts::GpuSour
     facts.gpu_sources_or_init(|| sources_and_builders(facts, facts.root(), Some(cargo)))
 }
 
+/// The sources this run's build compiled as the witness saw it, each with the package whose
+/// build script compiled it (a compile that failed counts: the script tried): the build is
+/// gathered (built, or waited for) when the run may build, else there is nothing. What static
+/// reading names no builder for is still compiled outside gate-build (a Makefile a script
+/// runs through `sh -c`).
+pub fn witnessed_sources(facts: &Facts, cargo: &Cargo) -> HashMap<String, String> {
+    if !facts.may_build() {
+        return HashMap::new();
+    }
+    let Ok(build) = facts.build(cargo) else {
+        return HashMap::new();
+    };
+    let (sources, builders) = sources(facts, cargo);
+    let mut bom = Bom {
+        schema: SCHEMA_VERSION,
+        sources: sources.clone(),
+        builders: builders.clone(),
+        dependencies: Vec::new(),
+        graph_unread: None,
+        graph_resolved: None,
+        artifacts: Artifacts::Unread {
+            reason: String::new(),
+        },
+        fleet: None,
+        witness: None,
+    };
+    let witnessed = (facts.witness(), build.ok);
+    gate_witness::observe::observe(&mut bom, facts.root(), &build.out_dirs, witnessed);
+    bom.witness
+        .into_iter()
+        .flat_map(|w| w.compiles)
+        .filter(|c| c.package != "?")
+        .flat_map(|c| c.inputs.into_iter().map(move |i| (i, c.package.clone())))
+        .collect()
+}
+
 /// The tracked GPU files and the workspace's builders, each file attributed (see [`sources`]).
 pub(crate) fn sources_and_builders(
     facts: &Facts,

@@ -995,3 +995,53 @@ fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
         ["CUDA in sys/faiss/CMakeLists.txt:4 if feature \"static\""]
     );
 }
+
+/// `make` started by a build script in a directory whose Makefile runs nvcc (pil2-proofman's
+/// `make -C ../../pil2-stark starks_lib_gpu`) compiles the `.cu` files the Makefile names;
+/// one whose Makefiles never run nvcc builds no GPU code.
+#[test]
+fn make_run_by_a_build_script_builds_what_its_makefile_compiles_with_nvcc() {
+    let built_with = |makefile: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"sys\"]\n"),
+                (
+                    "sys/Cargo.toml",
+                    "[package]\nname = \"sys\"\nversion = \"0.1.0\"\n",
+                ),
+                ("sys/src/lib.rs", ""),
+                (
+                    "sys/build.rs",
+                    "use std::path::Path;\nfn main() {\n    let native = Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(\"../native\");\n    std::process::Command::new(\"make\").arg(\"-C\").arg(&native).status().unwrap();\n}\n",
+                ),
+                ("native/Makefile", makefile),
+                ("native/kernel.cu", "__global__ void k() {}\n"),
+                ("native/unused.cu", "__global__ void u() {}\n"),
+            ],
+        );
+        let ws = Workspace::for_tests(dir.path(), &["sys"]);
+        let facts = Facts::gather(&ws, Vec::new());
+        let (sources, builders) = offline_sources(&facts);
+        let kinds: Vec<(BuilderKind, String)> =
+            builders.iter().map(|b| (b.kind, b.at.clone())).collect();
+        let built: Vec<(String, usize)> = sources
+            .iter()
+            .map(|s| (s.path.clone(), s.built_by.len()))
+            .collect();
+        (kinds, built)
+    };
+    let (kinds, built) =
+        built_with("libkern.a: kernel.cu\n\tnvcc -arch=sm_80 -c kernel.cu -o kernel.o\n");
+    assert_eq!(kinds, [(BuilderKind::Make, "sys/build.rs:4".to_owned())]);
+    assert_eq!(
+        built,
+        [
+            ("native/kernel.cu".to_owned(), 1),
+            ("native/unused.cu".to_owned(), 0)
+        ]
+    );
+    let (kinds, _) = built_with("all:\n\tcc -c host.c\n");
+    assert_eq!(kinds, []);
+}

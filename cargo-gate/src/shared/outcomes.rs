@@ -82,6 +82,13 @@ pub fn outside_gate_build(
         .filter(|s| s.rel.ends_with(".cu"))
         .map(|s| s.owner)
         .collect();
+    // What the run's build compiled that static reading names no builder for: read only
+    // where such a source would count (the build is waited for; the run builds anyway).
+    let witnessed = if uses.iter().any(Option::is_some) {
+        crate::bom::witnessed_sources(facts, cargo)
+    } else {
+        std::collections::HashMap::new()
+    };
     let mut findings = Vec::new();
     for (i, (source, built)) in outside.into_iter().zip(built).enumerate() {
         let probe = by_path
@@ -93,6 +100,9 @@ pub fn outside_gate_build(
                 Outside::Header
             }
             (Some(builders), _) => Outside::Compiled(builders),
+            (None, _) if let Some(package) = witnessed.get(&source.rel) => {
+                Outside::Witnessed(package.clone())
+            }
             (None, _) if is_test_data(facts, source, builders) => Outside::TestData,
             (None, Some(u)) if u.test_or_doc_only() => Outside::TestOrDocOnly(u),
             (None, Some(u)) if source.owner.is_none() && u.code.is_empty() => Outside::NoPackage,
@@ -164,6 +174,7 @@ fn untracked_builds(
                 || matches!(
                     b.kind,
                     BuilderKind::Cmake
+                        | BuilderKind::Make
                         | BuilderKind::Nvcc
                         | BuilderKind::CudaBuilder
                         | BuilderKind::RustNvptx
@@ -281,6 +292,10 @@ enum Outside {
     /// crate packages it (risc0's `tools/cuda-smoke/cuda_smoke.cu`, which only a CI script
     /// compiles to check the runner's GPU).
     NoPackage,
+    /// By the build script of the package named, as this run's build showed (the witness saw
+    /// nvcc compile it), where static reading names no builder (a Makefile run through
+    /// `sh -c`): compiled, and so a kernel of this build.
+    Witnessed(String),
     /// By nothing the evidence shows.
     NotCompiled,
     /// Only while its CMake project is configured, at the command named
@@ -296,6 +311,10 @@ impl Outside {
         let package = owner.map_or("no package", |p| p.name.as_str());
         let how = match self {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
+            Outside::Witnessed(by) => format!(
+                "compiled by {by}'s build script, as the build's witness saw (static reading \
+                 names no builder)"
+            ),
             Outside::Header => {
                 "headers, built only within the sources that include them".to_owned()
             }

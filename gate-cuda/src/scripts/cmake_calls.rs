@@ -31,6 +31,8 @@ pub(super) fn cmake_options(
     }
     for &(k, s) in strs {
         if let Some((name, value)) = s.strip_prefix("-D").and_then(|d| d.split_once('=')) {
+            // `-DNAME:BOOL=ON`: the type is no part of the name.
+            let name = name.split_once(':').map_or(name, |(n, _)| n);
             options.push((k, name.to_owned(), value.to_owned()));
         }
     }

@@ -166,7 +166,7 @@ fn finds_nvcc(lx: &Lexed<'_>, a: usize, b: usize) -> bool {
     let range = a..b.min(lx.toks.len());
     range
         .clone()
-        .any(|k| lx.str_value(k).is_some_and(super::names_nvcc))
+        .any(|k| lx.str_value(k).is_some_and(super::commands::names_nvcc))
         && range
             .clone()
             .any(|k| lx.is_ident(k, "which") || lx.str_value(k) == Some("--version"))

@@ -1273,3 +1273,40 @@ fn a_proc_macro_compiling_rust_for_nvptx_is_a_gpu_build() {
     let host = "const T: &str = \"nvptx64-nvidia-cuda\";\npub fn run() {\n    std::process::Command::new(\"cargo\").args([\"build\", \"--target\", \"wasm32-unknown-unknown\"]).status().unwrap();\n}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn builds() {\n        std::process::Command::new(\"cargo\").args([\"build\", \"--target\", \"nvptx64-nvidia-cuda\"]).status().unwrap();\n    }\n}\n";
     assert_eq!(runs(host), Vec::<Call>::new());
 }
+
+/// Build tools a build script starts by hand (pil2-proofman's `make`, arrayfire-rust's raw
+/// `cmake`; the fourteenth session's trial passed both "no CUDA sources"): make in the
+/// directory it is handed is a call the caller confirms from the Makefiles there; cmake's
+/// configure step is the builder, with its `-S` directory and its `-D` options (the type of
+/// `-DNAME:BOOL=ON` is no part of the name), and its `--build` step is none.
+#[test]
+fn make_and_cmake_started_by_hand_are_builds() {
+    let make = "use std::process::Command;\nuse std::path::Path;\nfn main() {\n    let native = Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(\"../native\");\n    Command::new(\"make\").arg(\"-C\").arg(&native).arg(\"libkern.a\").status().unwrap();\n}\n";
+    let call = only_call(make);
+    assert_eq!(
+        (call.kind, call.line, call.inputs),
+        (BuilderKind::Make, 5, strings(&["./../native"]))
+    );
+    let here = "fn main() {\n    std::process::Command::new(\"make\").args([\"-j\", \"starks_lib_gpu\"]).status().unwrap();\n}\n";
+    assert_eq!(only_call(here).inputs, strings(&["."]));
+    let cmake = "use std::process::Command;\nfn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    Command::new(\"cmake\").arg(\"-S\").arg(\"vendor\").arg(\"-B\").arg(&out).arg(\"-DVENDOR_BUILD_CUDA:BOOL=ON\").status().unwrap();\n    Command::new(\"cmake\").arg(\"--build\").arg(&out).status().unwrap();\n}\n";
+    let call = only_call(cmake);
+    assert_eq!(
+        (call.kind, call.line, call.inputs, call.switch),
+        (
+            BuilderKind::Cmake,
+            4,
+            strings(&["vendor"]),
+            Some("VENDOR_BUILD_CUDA=ON".to_owned())
+        )
+    );
+    assert!(!call.cmake_project);
+    let bare = "fn main() {\n    std::process::Command::new(\"cmake\").args([\"-S\", \"cpp\", \"-B\", \"build\"]).status().unwrap();\n}\n";
+    let call = only_call(bare);
+    assert!(
+        call.cmake_project && call.inputs == strings(&["cpp"]),
+        "{call:?}"
+    );
+    let off = "fn main() {\n    std::process::Command::new(\"cmake\").args([\"-S\", \"cpp\", \"-DUSE_CUDA=OFF\"]).status().unwrap();\n}\n";
+    assert!(script(off).calls.is_empty(), "{:#?}", script(off));
+}

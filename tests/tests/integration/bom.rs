@@ -913,3 +913,53 @@ fn a_failed_build_script_s_failed_compile_is_witnessed() {
     let untracked: Vec<&String> = bom.builders.iter().flat_map(|b| &b.untracked).collect();
     assert!(untracked.is_empty(), "{:#?}", bom.builders);
 }
+
+/// A build script that compiles CUDA in a way static reading does not follow (a shell line
+/// running `$NVCC`, as a Makefile run through `sh -c` would): the building run's witness saw
+/// the compile, so the source is compiled outside gate-build, by that package's build script.
+/// `kernels.build` and `cuda.contracts` said "compiled by no build script" and passed, while
+/// `cargo gate kernels` of the same build listed the compile.
+#[cfg(unix)]
+#[test]
+fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("clean");
+    fx.write("native/k.cu", "__global__ void k(float* x) { x[0] = 1.0f; }\n")
+        .write(
+            "build.rs",
+            "fn main() {\n    let status = std::process::Command::new(\"sh\")\n        .arg(\"-c\")\n        .arg(\"exec $0 -ptx native/k.cu -o $OUT_DIR/k.ptx\")\n        .arg(std::env::var(\"NVCC\").unwrap())\n        .status()\n        .unwrap();\n    assert!(status.success());\n}\n",
+        );
+    fx.commit();
+    let run = gate(
+        &fx,
+        &nvcc,
+        &[
+            "controlled",
+            "--only",
+            "tests.pass",
+            "--only",
+            "cuda.contracts",
+            "--only",
+            "kernels.build",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let contracts = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cuda.contracts")
+        .unwrap();
+    assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+    let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("compiled by clean's build script, as the build's witness saw"),
+        "{finding:#}"
+    );
+}

@@ -1,0 +1,175 @@
+//! The commands a build script starts by hand that compile GPU code: nvcc itself, and the
+//! build tools that run it from their own files — `make` (`-C dir`, `.current_dir(dir)`; the
+//! caller reads the Makefiles for nvcc) and `cmake` configuring a project (`-S dir` or the
+//! source directory; its `-D` options, or the project's own files, switch CUDA on). A
+//! `cmake --build` or `--install` step builds what the configure step set up: that step is
+//! the builder.
+
+use super::lexed::Lexed;
+use super::{Call, Method, cmake_options, paths};
+use gate_formats::kernel_bom::BuilderKind;
+
+/// The build tool `Command::new(` starts, its `(` at `open`: a literal naming make or cmake.
+pub(super) fn tool_started(lx: &Lexed<'_>, open: usize) -> Option<BuilderKind> {
+    let close = lx.matching(open);
+    let &(_, program) = lx.strs(open, close).first()?;
+    let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    match base {
+        "make" | "gmake" | "mingw32-make" => Some(BuilderKind::Make),
+        "cmake" => Some(BuilderKind::Cmake),
+        _ => None,
+    }
+}
+
+/// Whether the builder whose path starts at `path` and whose arguments open at `open` is a
+/// `Command` (cmake started by hand, not the `cmake` crate's `Config`).
+pub(super) fn started(lx: &Lexed<'_>, path: usize, open: usize) -> bool {
+    (path..open).any(|k| lx.is_ident(k, "Command"))
+}
+
+/// `cmake` started by hand: `None` for a step that configures nothing (`--build`,
+/// `--install`, `-E`, `--version`); else the project directory (`-S dir`, `-Sdir`, or the one
+/// argument that is no option) as the call's input, its `-D` CUDA options, and, with none,
+/// CUDA exactly when the project switches it on ([`Call::cmake_project`]). Returns the
+/// token that switches CUDA on and the switch's text, as the `cmake` crate's do.
+pub(super) fn cmake(
+    lx: &Lexed<'_>,
+    methods: &[Method<'_>],
+    strs: &[(usize, &str)],
+    call: &mut Call,
+) -> Option<(Option<usize>, Option<String>)> {
+    let args = arguments(lx, methods);
+    if args.iter().any(|(a, _)| {
+        matches!(
+            a.as_deref(),
+            Some("--build" | "--install" | "-E" | "--version" | "-P")
+        )
+    }) {
+        return None;
+    }
+    let source = args
+        .iter()
+        .position(|(a, _)| a.as_deref() == Some("-S"))
+        .and_then(|k| args.get(k + 1))
+        .and_then(|(a, _)| a.clone())
+        .or_else(|| {
+            args.iter().find_map(|(a, _)| {
+                a.as_deref()?
+                    .strip_prefix("-S")
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned)
+            })
+        })
+        .or_else(|| {
+            // The one argument that is no option and does not follow `-B`.
+            let positional: Vec<&String> = args
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k == 0 || args[k - 1].0.as_deref() != Some("-B"))
+                .filter_map(|(_, (a, _))| a.as_ref())
+                .filter(|a| !a.starts_with('-'))
+                .collect();
+            match positional.as_slice() {
+                [one] if !one.starts_with("..") => Some((*one).clone()),
+                _ => None,
+            }
+        });
+    match source {
+        Some(dir) => call.inputs.push(dir),
+        None => call.computed_inputs = true,
+    }
+    let (at, switch, off) = cmake_options(lx, methods, strs, call);
+    if at.is_none() {
+        if call.inputs.is_empty() || off {
+            return None;
+        }
+        call.cmake_project = true;
+    }
+    Some((at, switch))
+}
+
+/// `make` started by hand: the directory it runs in (`-C dir`, `--directory=dir`,
+/// `.current_dir(dir)`; the package's own otherwise) is its input; whether its Makefiles
+/// compile with nvcc is the caller's to read.
+pub(super) fn make(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
+    let args = arguments(lx, methods);
+    let dir = args
+        .iter()
+        .position(|(a, _)| a.as_deref() == Some("-C"))
+        .and_then(|k| args.get(k + 1))
+        .map(|(a, _)| a.clone())
+        .or_else(|| {
+            args.iter()
+                .find_map(|(a, _)| a.as_deref()?.strip_prefix("--directory="))
+                .map(|d| Some(d.to_owned()))
+        })
+        .or_else(|| {
+            let m = methods.iter().find(|m| m.name == "current_dir")?;
+            Some(value_of(lx, m.args))
+        });
+    match dir {
+        Some(Some(dir)) => call.inputs.push(dir),
+        Some(None) => call.computed_inputs = true,
+        None => call.inputs.push(".".to_owned()),
+    }
+}
+
+/// The arguments `.arg(x)` and `.args([..])` hand over, in order: each literal or path the
+/// build script computes from its package's directory (`None`: computed otherwise), with the
+/// token where it is.
+fn arguments(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<(Option<String>, usize)> {
+    let mut out = Vec::new();
+    for m in methods {
+        match m.name {
+            "arg" => out.push((value_of(lx, m.args), m.at)),
+            "args" => out.extend(
+                lx.strs(m.args.0, m.args.1)
+                    .into_iter()
+                    .map(|(k, s)| (Some(s.to_owned()), k)),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The value of the argument tokens `(a, b)`: a literal, or a path computed from the
+/// package's directory.
+fn value_of(lx: &Lexed<'_>, (a, b): (usize, usize)) -> Option<String> {
+    if b == a + 1
+        && let Some(s) = lx.str_value(a)
+    {
+        return Some(s.to_owned());
+    }
+    paths::evaluated(lx, a, b)
+}
+
+/// Whether a literal names nvcc: `nvcc`, `NVCC` (the variable), `…/bin/nvcc`, `nvcc.exe`.
+pub(super) fn names_nvcc(s: &str) -> bool {
+    let base = s.rsplit(['/', '\\']).next().unwrap_or(s);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    base.eq_ignore_ascii_case("nvcc")
+}
+
+/// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, or a
+/// variable whose `let` in this file is initialised from one.
+pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
+    let close = lx.matching(open);
+    if lx.strs(open, close).iter().any(|(_, s)| names_nvcc(s)) {
+        return true;
+    }
+    let mut k = open + 1;
+    while lx.punct(k, b'&') || lx.punct(k, b'*') {
+        k += 1;
+    }
+    let Some(var) = lx.ident(k) else { return false };
+    (0..lx.toks.len()).any(|i| {
+        lx.is_ident(i, "let")
+            && (lx.is_ident(i + 1, var) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, var)))
+            && lx
+                .strs(i, lx.stmt_end(i))
+                .iter()
+                .any(|(_, s)| names_nvcc(s))
+    })
+}
