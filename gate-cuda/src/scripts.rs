@@ -75,7 +75,9 @@ use probes::{gpu_probe, outside_out_dir};
 use std::cell::OnceCell;
 
 pub use mentions::{Mention, Reach, mentions};
-pub use nvrtc::{Embedded, embedded_sources, gated_modules, nvrtc_uses, nvrtc_uses_switched};
+pub use nvrtc::{
+    Embedded, embedded_sources, gated_modules, nvrtc_uses, nvrtc_uses_switched, test_modules,
+};
 pub use rust_kernels::rust_nvptx_runs;
 
 /// One place a build script compiles GPU code.

@@ -4,7 +4,8 @@
 //! and tests embed), read with [`scripts::mentions`], and whether that code ships.
 //!
 //! A mention is code that ships unless it lies in a doc comment, in an item under
-//! `#[cfg(test)]`, or in a file below its package's `tests/`, `examples/` or `benches/`. The
+//! `#[cfg(test)]` (a module declared out of line under it included: every file of it), or in
+//! a file below its package's `tests/`, `examples/` or `benches/`. The
 //! files of packages that do not ship (a fixture, a nested workspace) are not read. Tests and
 //! doc examples count only in the source's own package (another package's test naming an
 //! `add.ptx` says nothing of this one); code that ships counts wherever it lies. A source
@@ -51,6 +52,32 @@ impl Uses {
     }
 }
 
+/// The path stem of module `module` declared in the file `rel` (`src/test` for `mod test;` in
+/// `src/lib.rs` or `src/main.rs` or `src/mod.rs`, `src/foo/test` in `src/foo.rs`): its file is
+/// `stem.rs` or `stem/mod.rs`, and every file below `stem/` is part of it.
+fn module_stem(rel: &str, module: &str) -> String {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let join = |dir: &str| {
+        if dir.is_empty() {
+            module.to_owned()
+        } else {
+            format!("{dir}/{module}")
+        }
+    };
+    match name {
+        "lib.rs" | "main.rs" | "mod.rs" => join(dir),
+        other => join(&format!(
+            "{}{}",
+            if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{dir}/")
+            },
+            other.trim_end_matches(".rs")
+        )),
+    }
+}
+
 /// The names Rust code may use for `source`: its file name, and for a `.cu` what nvcc makes
 /// of it beside it (`add.ptx`, `add.cubin`, `add.fatbin`).
 fn names(source: &str) -> Vec<String> {
@@ -73,6 +100,9 @@ pub fn uses(facts: &Facts, sources: &[&CudaSource]) -> Vec<Uses> {
     let mut all: Vec<&str> = per_source.iter().flatten().map(String::as_str).collect();
     all.sort_unstable();
     all.dedup();
+    // The mentions, each with its file, judged once every file's test modules are known.
+    let mut mentioned: Vec<(&crate::facts::IndexedFile, bool, Vec<scripts::Mention>)> = Vec::new();
+    let mut test_stems: Vec<String> = Vec::new();
     for file in facts.index.files.iter().filter(|f| f.rel.ends_with(".rs")) {
         let owner = file.owner.map(|o| &facts.packages[o]);
         if owner.is_some_and(|p| !shipped(p)) {
@@ -86,7 +116,23 @@ pub fn uses(facts: &Facts, sources: &[&CudaSource]) -> Vec<Uses> {
             text: &text,
         };
         let mentions = scripts::mentions(&rust, &all);
-        let test_file = outside_library_code(package_relative(facts, file));
+        test_stems.extend(
+            scripts::test_modules(&rust)
+                .into_iter()
+                .map(|module| module_stem(&file.rel, &module)),
+        );
+        if !mentions.is_empty() {
+            let test_file = outside_library_code(package_relative(facts, file));
+            mentioned.push((file, test_file, mentions));
+        }
+    }
+    for (file, test_file, mentions) in mentioned {
+        let test_file = test_file
+            || test_stems.iter().any(|stem| {
+                file.rel
+                    .strip_prefix(stem.as_str())
+                    .is_some_and(|rest| rest == ".rs" || rest.starts_with('/'))
+            });
         for mention in mentions {
             let at = format!("{}:{}", file.rel, mention.line);
             for (s, source) in sources.iter().enumerate() {

@@ -1045,3 +1045,43 @@ fn make_run_by_a_build_script_builds_what_its_makefile_compiles_with_nvcc() {
     let (kinds, _) = built_with("all:\n\tcc -c host.c\n");
     assert_eq!(kinds, []);
 }
+
+/// Checked-in PTX that only an out-of-line test module reads (ZLUDA's `#[cfg(test)] mod
+/// test;` with `src/test/mod.rs` embedding its inputs: 227 files "shipped", each warned) ships
+/// in no crate, as it does when the module is written inline; one that shipped code reads
+/// still ships.
+#[test]
+fn ptx_only_an_out_of_line_test_module_reads_does_not_ship() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"tr\"]\n"),
+            (
+                "tr/Cargo.toml",
+                "[package]\nname = \"tr\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "tr/src/lib.rs",
+                "pub const K: &str = include_str!(\"kernels/used.ptx\");\n#[cfg(test)]\nmod test;\n",
+            ),
+            (
+                "tr/src/test/mod.rs",
+                "#[test]\nfn add() {\n    let _ = include_str!(\"vectorAdd.ptx\");\n}\n",
+            ),
+            ("tr/src/test/vectorAdd.ptx", ".version 6.5\n.target sm_30\n"),
+            ("tr/src/kernels/used.ptx", ".version 6.5\n.target sm_30\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["tr"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, _) = offline_sources(&facts);
+    let ships: Vec<(&str, bool)> = sources.iter().map(|s| (s.path.as_str(), s.ships)).collect();
+    assert_eq!(
+        ships,
+        [
+            ("tr/src/kernels/used.ptx", true),
+            ("tr/src/test/vectorAdd.ptx", false)
+        ]
+    );
+}

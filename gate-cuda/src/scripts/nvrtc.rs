@@ -73,6 +73,57 @@ pub fn gated_modules(file: &RustFile<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The modules a file declares out of line under `#[cfg(test)]` (`#[cfg(test)] mod test;`,
+/// ZLUDA's): every file of such a module is test code, as an inline `mod tests { .. }` is.
+pub fn test_modules(file: &RustFile<'_>) -> Vec<String> {
+    if !contains_any(file.text, &["cfg(test)"]) {
+        return Vec::new();
+    }
+    let lx = Lexed::new(file.text);
+    (0..lx.toks.len())
+        .filter(|&i| lx.is_ident(i, "mod") && lx.punct(i + 2, b';'))
+        .filter(|&i| under_cfg_test(&lx, i))
+        .filter_map(|i| Some(lx.ident(i + 1)?.to_owned()))
+        .collect()
+}
+
+/// Whether the item whose keyword is at `i` carries `#[cfg(test)]` among the attributes and
+/// visibility before it.
+fn under_cfg_test(lx: &Lexed<'_>, mut i: usize) -> bool {
+    while i > 0 {
+        let k = i - 1;
+        if lx.is_ident(k, "pub") {
+            i = k;
+        } else if lx.punct(k, b')') && lx.is_ident(lx_open(lx, k).wrapping_sub(1), "pub") {
+            i = lx_open(lx, k) - 1;
+        } else if lx.punct(k, b']') {
+            let open = lx_open(lx, k);
+            if open == 0 || !lx.punct(open - 1, b'#') {
+                return false;
+            }
+            if lx.is_ident(open + 1, "cfg")
+                && lx.punct(open + 2, b'(')
+                && lx.is_ident(open + 3, "test")
+                && lx.punct(open + 4, b')')
+            {
+                return true;
+            }
+            i = open - 1;
+        } else {
+            return false;
+        }
+    }
+    false
+}
+
+/// The index of the bracket that the closing one at `close` matches.
+fn lx_open(lx: &Lexed<'_>, close: usize) -> usize {
+    (0..close)
+        .rev()
+        .find(|&k| (lx.punct(k, b'[') || lx.punct(k, b'(')) && lx.matching(k) == close)
+        .unwrap_or(close)
+}
+
 /// Whether the identifier `word` at `i` is an NVRTC use.
 fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>) -> bool {
     let called = lx.punct(i + 1, b'(') || lx.path_sep(i + 1);

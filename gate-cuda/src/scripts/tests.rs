@@ -1310,3 +1310,15 @@ fn make_and_cmake_started_by_hand_are_builds() {
     let off = "fn main() {\n    std::process::Command::new(\"cmake\").args([\"-S\", \"cpp\", \"-DUSE_CUDA=OFF\"]).status().unwrap();\n}\n";
     assert!(script(off).calls.is_empty(), "{:#?}", script(off));
 }
+
+/// A module declared out of line under `#[cfg(test)]` (ZLUDA's `#[cfg(test)] mod test;`) is
+/// test code; one under another attribute, or none, is not.
+#[test]
+fn modules_declared_under_cfg_test_are_named() {
+    let lib = "#[cfg(test)]\nmod test;\n#[cfg(test)]\n#[allow(dead_code)]\npub(crate) mod helpers;\n#[test]\nfn t() {}\nmod real;\n#[cfg(feature = \"x\")]\nmod gated;\n#[cfg(test)]\nmod inline {}\n";
+    let found = super::test_modules(&RustFile {
+        rel: "src/lib.rs",
+        text: lib,
+    });
+    assert_eq!(found, strings(&["test", "helpers"]));
+}
