@@ -739,13 +739,18 @@ fn describe_in(
     flags.extend(archs::bound_flags(lx, &methods));
     let flags: Vec<&str> = flags.iter().flat_map(|f| f.split_whitespace()).collect();
     read_archs(&flags, &mut call);
-    let feature = guards
-        .at(anchor.path)
-        .or_else(|| enabling.and_then(|e| guards.at(e)));
+    // Every guard around the constructor, and those around what switches CUDA on besides.
+    let mut features = guards.all_at(anchor.path);
+    for f in enabling.map(|e| guards.all_at(e)).unwrap_or_default() {
+        if !features.contains(&f) {
+            features.push(f);
+        }
+    }
+    let feature = (!features.is_empty()).then(|| features.join(" and "));
     call.switch = match (define_switch, feature) {
         (Some(d), Some(f)) => Some(format!("{d} if {f}")),
         (Some(d), None) => Some(d),
-        (None, Some(f)) => Some(f.to_owned()),
+        (None, Some(f)) => Some(f),
         (None, None) => None,
     };
     if let Some(h) = helper {

@@ -15,13 +15,19 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
         return None;
     }
     let dir = gate_support::path::normalize(&package.dir);
+    // `{ workspace = true, optional = true }` takes its path from the root's table.
+    let root = crate::workspace::read_toml(&facts.root().join("Cargo.toml"));
+    let inherited = root
+        .as_ref()
+        .and_then(|t| t.get("workspace")?.get("dependencies")?.as_table())
+        .map(|deps| (deps, facts.root()));
     let mut switches = Vec::new();
     for dependent in facts.packages.iter().filter(|p| p.path_deps.contains(&dir)) {
         if dependent.dev_only.contains(&dir) {
             continue;
         }
         let table = crate::workspace::read_toml(&dependent.dir.join("Cargo.toml"))?;
-        let (key, optional) = declared(&table, &dependent.dir, &dir)?;
+        let (key, optional) = declared(&table, &dependent.dir, &dir, inherited)?;
         if !optional {
             return None;
         }
@@ -42,16 +48,32 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
 
 /// The key under which `table` (the manifest in `dir`) declares the path dependency on
 /// `target`, and whether every such declaration is optional (normal and build tables, target
-/// tables included).
-fn declared(table: &toml::Table, dir: &Path, target: &Path) -> Option<(String, bool)> {
+/// tables included). A declaration `{ workspace = true }` has the path `inherited` (the
+/// root's `[workspace.dependencies]` and the root) gives it.
+fn declared(
+    table: &toml::Table,
+    dir: &Path,
+    target: &Path,
+    inherited: Option<(&toml::Table, &Path)>,
+) -> Option<(String, bool)> {
     let tables = crate::workspace::dependency_tables(table);
     let shipping = tables.into_iter().filter(|(dev, _)| !dev).map(|(_, t)| t);
     let mut found: Option<(String, bool)> = None;
     for (key, spec) in shipping.flatten() {
-        let Some(path) = spec.get("path").and_then(toml::Value::as_str) else {
-            continue;
+        let path = match spec.get("path").and_then(toml::Value::as_str) {
+            Some(path) => dir.join(path),
+            None if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
+                let Some((deps, root)) = inherited else {
+                    continue;
+                };
+                let Some(path) = deps.get(key).and_then(|d| d.get("path")?.as_str()) else {
+                    continue;
+                };
+                root.join(path)
+            }
+            None => continue,
         };
-        if gate_support::path::normalize(&dir.join(path)) != target {
+        if gate_support::path::normalize(&path) != target {
             continue;
         }
         let optional = spec.get("optional").and_then(toml::Value::as_bool) == Some(true);

@@ -25,6 +25,8 @@ pub(super) fn read(
     let mut embedded: Vec<Embedding> = Vec::new();
     // The NVRTC builders whose switch is known once every file is read: (index, file, owner).
     let mut unswitched: Vec<(usize, String, Option<usize>)> = Vec::new();
+    // Those switched in their own file, whose module may add a feature: (index, file).
+    let mut switched: Vec<(usize, String)> = Vec::new();
     for file in &facts.index.files {
         if !file.rel.ends_with(".rs") {
             continue;
@@ -45,6 +47,8 @@ pub(super) fn read(
             for (line, _, switch) in scripts::nvrtc_uses_switched(&rust) {
                 if switch.is_none() {
                     unswitched.push((builders.len(), file.rel.clone(), file.owner));
+                } else {
+                    switched.push((builders.len(), file.rel.clone()));
                 }
                 if let Some(o) = file.owner {
                     let at = (file.rel.clone(), line, builders.len());
@@ -81,12 +85,25 @@ pub(super) fn read(
     embedded_calls(&nvrtc, embedded, calls);
     // The gated modules, read only from the files that can declare the modules those calls
     // lie in (lexing every file that mentions a feature cost every static run).
-    let gated = GatedModules::declaring(facts, unswitched.iter().map(|(_, rel, _)| rel.as_str()));
+    let gated = GatedModules::declaring(
+        facts,
+        (unswitched.iter().map(|(_, rel, _)| rel.as_str()))
+            .chain(switched.iter().map(|(_, rel)| rel.as_str())),
+    );
     for (b, rel, package) in unswitched {
         builders[b].switch = gated
             .switch_of(&rel)
             .map(str::to_owned)
             .or_else(|| package.and_then(|o| optional::switch_of(facts, &facts.packages[o])));
+    }
+    // A call switched in its own file within a module declared under a feature needs both
+    // (candle-core's `ug` inside its `cuda` module).
+    for (b, rel) in switched {
+        if let (Some(module), Some(own)) = (gated.switch_of(&rel), builders[b].switch.as_mut())
+            && !own.contains(module)
+        {
+            *own = format!("{module} and {own}");
+        }
     }
     texts
 }

@@ -340,7 +340,7 @@ fn nvrtc_behind_a_feature_is_switched_and_test_data_ptx_does_not_ship() {
             ),
             (
                 "jit/src/gpu/mod.rs",
-                "pub fn module(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n",
+                "pub fn module(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n#[cfg(feature = \"ug\")]\npub fn nested(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n",
             ),
             ("jit/tests/data/add.ptx", ".version 6.5\n.target sm_30\n"),
         ],
@@ -356,6 +356,10 @@ fn nvrtc_behind_a_feature_is_switched_and_test_data_ptx_does_not_ship() {
         switches,
         [
             ("jit/src/gpu/mod.rs:2", Some("feature \"cuda-runtime\"")),
+            (
+                "jit/src/gpu/mod.rs:6",
+                Some("feature \"cuda-runtime\" and feature \"ug\"")
+            ),
             ("jit/src/lib.rs:5", Some("feature \"cuda\"")),
         ]
     );
@@ -747,14 +751,36 @@ fn a_header_in_an_include_directory_a_project_names_is_built_by_it() {
 /// its feature `cuda` turns on: the CUDA build's switch is that feature, not always on.
 #[test]
 fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_feature() {
+    // Declared in the member, and inherited from `[workspace.dependencies]` (candle's
+    // `candle-kernels = { workspace = true, optional = true }`: it had no switch).
+    let direct = "kernels = { path = \"../kernels\", optional = true }";
+    let inherited = "kernels = { workspace = true, optional = true }";
+    for declaration in [direct, inherited] {
+        assert_eq!(
+            switches_of_an_optional_path_dependency(declaration),
+            [Some("feature \"cuda\" of app".to_owned())],
+            "{declaration}"
+        );
+    }
+}
+
+/// The switches of the builders of a workspace whose `app` declares its dependency on
+/// `kernels` (a `cc` CUDA build) as `declaration`.
+fn switches_of_an_optional_path_dependency(declaration: &str) -> Vec<Option<String>> {
     let dir = tempfile::tempdir().unwrap();
-    let app = "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n\
-               kernels = { path = \"../kernels\", optional = true }\n[features]\ncuda = [\"dep:kernels\"]\n";
+    let app = format!(
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n{declaration}\n\
+         [features]\ncuda = [\"dep:kernels\"]\n"
+    );
     write(
         dir.path(),
         &[
-            ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
-            ("app/Cargo.toml", app),
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"app\"]\n[workspace.dependencies]\n\
+                 kernels = { path = \"kernels\" }\n",
+            ),
+            ("app/Cargo.toml", &app),
             ("app/src/lib.rs", ""),
             (
                 "kernels/Cargo.toml",
@@ -771,8 +797,7 @@ fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_featur
     let ws = Workspace::for_tests(dir.path(), &["app"]);
     let facts = Facts::gather(&ws, Vec::new());
     let (_, builders) = offline_sources(&facts);
-    let switches: Vec<Option<&str>> = builders.iter().map(|b| b.switch.as_deref()).collect();
-    assert_eq!(switches, [Some("feature \"cuda\" of app")]);
+    builders.iter().map(|b| b.switch.clone()).collect()
 }
 
 /// vllm-rust's `CARGO_FEATURE_CUDA_KERNELS` is the feature `cuda-kernels` its manifest

@@ -52,6 +52,24 @@ impl Guards {
         Guards { ranges }
     }
 
+    /// Every guard around token `i`, outermost first, each once: `feature "binary"` from an
+    /// early return, then `feature "cuda"` from the `if cfg!` around a define (tabby's).
+    pub(super) fn all_at(&self, i: usize) -> Vec<&str> {
+        let mut around: Vec<&(usize, usize, String)> = self
+            .ranges
+            .iter()
+            .filter(|(a, b, _)| *a <= i && i <= *b)
+            .collect();
+        around.sort_by_key(|(a, b, _)| std::cmp::Reverse(b - a));
+        let mut out: Vec<&str> = Vec::new();
+        for (_, _, f) in around {
+            if !out.contains(&f.as_str()) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
     /// The innermost guard around token `i`, as `feature "x"`.
     pub(super) fn at(&self, i: usize) -> Option<&str> {
         self.ranges

@@ -52,7 +52,8 @@ pub fn nvrtc_uses_switched(file: &RustFile<'_>) -> Vec<(u32, String, Option<Stri
         if out.last().is_some_and(|(l, _, _)| *l == line) {
             continue;
         }
-        let switch = guards.at(i).map(str::to_owned);
+        let around = guards.all_at(i);
+        let switch = (!around.is_empty()).then(|| around.join(" and "));
         out.push((line, lx.path_text(lx.path_start(i), i), switch));
     }
     out

@@ -1322,3 +1322,14 @@ fn modules_declared_under_cfg_test_are_named() {
     });
     assert_eq!(found, strings(&["test", "helpers"]));
 }
+
+/// Every guard counts: tabby's build script returns early without `binary` and defines
+/// `GGML_CUDA` only with `cuda` (it said `if feature "binary"` alone).
+#[test]
+fn a_define_under_a_guard_of_its_own_is_switched_by_every_guard() {
+    let tabby = "use cmake::Config;\nfn main() {\n    if !cfg!(feature = \"binary\") {\n        return;\n    }\n    let mut config = Config::new(\"./proj\");\n    config.define(\"BUILD_SHARED_LIBS\", \"OFF\");\n    if cfg!(feature = \"cuda\") {\n        config.define(\"GGML_CUDA\", \"ON\");\n    }\n    config.build();\n}\n";
+    assert_eq!(
+        only_call(tabby).switch.as_deref(),
+        Some("GGML_CUDA=ON if feature \"binary\" and feature \"cuda\"")
+    );
+}
