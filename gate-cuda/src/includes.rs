@@ -163,8 +163,10 @@ fn reach(
             input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)])
         });
     let computed = call.computed_inputs || (call.tabled && unresolved);
+    let mut left_out: Vec<usize> = Vec::new();
     for (file, via) in resolved.into_iter().flatten() {
         if !matches!(via, Via::Named) && excluded(files[file]) {
+            left_out.push(file);
             continue;
         }
         reached.add(file, via);
@@ -200,7 +202,39 @@ fn reach(
             *via = Via::Included { by: by.clone() };
         }
     }
+    // A header reached that way that only the files the call leaves out include is none of
+    // its (candle's `moe_utils.cuh`, beside the `moe_*.cu` one call excludes and another
+    // compiles).
+    let only_left_out = included_by_left_out(&mut sources, &left_out);
+    reached.list.retain(|(file, via)| {
+        !(matches!(via, Via::Directory(_) | Via::Glob(_) | Via::Package)
+            && files[*file].ends_with(".cuh")
+            && only_left_out.contains(file))
+    });
     reached.list
+}
+
+/// The files that the sources `left_out` include (directly), resolved as the call's own are.
+fn included_by_left_out(sources: &mut Sources<'_, '_>, left_out: &[usize]) -> Vec<usize> {
+    let files = sources.files;
+    let mut out = Vec::new();
+    for &file in left_out {
+        let read = sources.read;
+        let names = sources.directives.entry(file).or_insert_with(|| {
+            read(files[file])
+                .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
+                .unwrap_or_default()
+        });
+        for name in names.iter() {
+            out.extend(resolve_include(
+                files[file],
+                name,
+                &sources.include_dirs,
+                sources.index,
+            ));
+        }
+    }
+    out
 }
 
 /// Follows the `#include`s of the files reached from position `from` on (and of what they
@@ -468,6 +502,32 @@ mod tests {
             [(0, 0, Via::Named)],
             "a file named outright is compiled"
         );
+    }
+
+    /// candle-kernels: a directory call that leaves `moe_*.cu` out does not compile the
+    /// header only those include; the call that names them does.
+    #[test]
+    fn a_header_only_left_out_sources_include_is_not_the_calls() {
+        let calls = [
+            Call {
+                excludes: vec!["moe_*.cu".into()],
+                ..call(&["src"], &[])
+            },
+            call(&["src/moe/moe_a.cu"], &[]),
+        ];
+        let out = attribute_one(
+            "k",
+            &calls,
+            &[
+                ("k/src/affine.cu", ""),
+                ("k/src/moe/moe_a.cu", "#include \"moe_utils.cuh\"\n"),
+                ("k/src/moe/moe_utils.cuh", ""),
+            ],
+        );
+        let calls_of =
+            |path: &str| -> Vec<usize> { out[path].iter().map(|(_, c, _)| *c).collect() };
+        assert_eq!(calls_of("k/src/affine.cu"), [0]);
+        assert_eq!(calls_of("k/src/moe/moe_utils.cuh"), [1]);
     }
 
     /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
