@@ -357,7 +357,7 @@ pub(super) fn generic(hit: &Hit<'_>) -> Option<Range<usize>> {
         || value.starts_with(b"/")
         || value.starts_with(b"~/")
         || value.starts_with(b"./");
-    if path_like || has(b'\\') || is_name_like(value) || is_type_name(hit) {
+    if path_like || has(b'\\') || is_name_like(value) || is_type_name(hit) || is_lexer_table(hit) {
         return None;
     }
     // Unquoted values (group 2) also match ordinary YAML and INI values; a mix of letters and
@@ -482,6 +482,25 @@ fn is_type_name(hit: &Hit<'_>) -> bool {
         && value.first().is_some_and(u8::is_ascii_uppercase)
         && value.iter().filter(|b| b.is_ascii_uppercase()).count() >= 2
         && is_word(value)
+}
+
+/// A parser generator's encoded tables under a key that names tokens, not a token (Lezer's
+/// `tokenData:"*V~RrOX#]…"` and `tokenPrec` in minified JavaScript: tabby's bundled
+/// CodeMirror parsers, seven false findings).
+fn is_lexer_table(hit: &Hit<'_>) -> bool {
+    let key = hit.line[hit.whole.start..hit.secret.start].to_ascii_lowercase();
+    const TABLES: &[&[u8]] = &[
+        b"tokendata",
+        b"tokenprec",
+        b"tokentable",
+        b"tokentypes",
+        b"tokenizer",
+        b"token_data",
+        b"token_table",
+    ];
+    TABLES
+        .iter()
+        .any(|t| memchr::memmem::find(&key, t).is_some())
 }
 
 /// Shannon entropy of `bytes`, in bits per byte.

@@ -524,6 +524,8 @@ fn decoys_never_match() {
             "jwt = \"eyJ{}.{}.{}\"",
             "notjsonatall", "abcdefghij", "abcdefghij"
         ),
+        // A Lezer parser's tables in a minified bundle (tabby's `ui/`).
+        r#"var p=LRParser.deserialize({version:14,tokenData:"*V~RrOX#]X^#t^p#]pq#tqr#]rs%gsu#]uv%lv!Q#]",tokenPrec:0});"#.to_owned(),
         "git@github.com:owner/repo.git".to_owned(),
         "serde@1.0.219 and tokio@1.x".to_owned(),
         "2026-04-14T10:00:00+00:00 [unoptimized + debuginfo] 1 + 2 = 3".to_owned(),
