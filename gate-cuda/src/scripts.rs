@@ -76,7 +76,8 @@ use std::cell::OnceCell;
 
 pub use mentions::{Mention, Reach, mentions};
 pub use nvrtc::{
-    Embedded, embedded_sources, gated_modules, nvrtc_uses, nvrtc_uses_switched, test_modules,
+    Embedded, NvrtcUse, embedded_sources, gated_modules, nvrtc_use_sites, nvrtc_uses,
+    nvrtc_uses_switched, test_modules,
 };
 pub use rust_kernels::rust_nvptx_runs;
 

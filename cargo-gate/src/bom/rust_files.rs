@@ -21,7 +21,7 @@ pub(super) fn read(
 ) -> Vec<(String, String)> {
     let mut texts: Vec<(String, String)> = Vec::new();
     // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
-    let mut nvrtc: BTreeMap<usize, Vec<(String, u32, usize)>> = BTreeMap::new();
+    let mut nvrtc: BTreeMap<usize, Vec<NvrtcAt>> = BTreeMap::new();
     let mut embedded: Vec<Embedding> = Vec::new();
     // The NVRTC builders whose switch is known once every file is read: (index, file, owner).
     let mut unswitched: Vec<(usize, String, Option<usize>)> = Vec::new();
@@ -44,14 +44,20 @@ pub(super) fn read(
         };
         if library_code {
             let owner = file.owner.map(|o| &facts.packages[o]);
-            for (line, _, switch) in scripts::nvrtc_uses_switched(&rust) {
+            for scripts::NvrtcUse {
+                line,
+                switch,
+                names,
+                ..
+            } in scripts::nvrtc_use_sites(&rust)
+            {
                 if switch.is_none() {
                     unswitched.push((builders.len(), file.rel.clone(), file.owner));
                 } else {
                     switched.push((builders.len(), file.rel.clone()));
                 }
                 if let Some(o) = file.owner {
-                    let at = (file.rel.clone(), line, builders.len());
+                    let at = (file.rel.clone(), line, builders.len(), names);
                     nvrtc.entry(o).or_default().push(at);
                 }
                 builders.push(Builder {
@@ -280,7 +286,7 @@ type Embedding = (usize, String, PathBuf, scripts::Embedded);
 /// NVRTC compiles them at run time.
 /// Embedding in a package that compiles nothing at run time names no builder.
 fn embedded_calls(
-    nvrtc: &BTreeMap<usize, Vec<(String, u32, usize)>>,
+    nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>,
     embedded: Vec<Embedding>,
     calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
 ) {
@@ -293,22 +299,53 @@ fn embedded_calls(
         } else {
             dir.join(&e.path).to_string_lossy().replace('\\', "/")
         };
-        // The NVRTC call on the embedding line, else those of the embedding file, else every
-        // NVRTC call of the package (which of them compiles it, only the code's calls say).
-        let pick = |keep: &dyn Fn(&(String, u32, usize)) -> bool| -> Vec<usize> {
-            builders.iter().filter(|b| keep(b)).map(|b| b.2).collect()
-        };
-        let mut chosen = pick(&|(rel, line, _)| *rel == file && *line == e.line);
-        if chosen.is_empty() {
-            chosen = pick(&|(rel, _, _)| *rel == file);
-        }
-        if chosen.is_empty() {
-            chosen = pick(&|_| true);
-        }
+        let chosen = compiling(builders, &file, &e);
         let call = scripts::Call::embedded(e.line, input);
         calls.push((package, vec![call; chosen.len()], chosen));
     }
 }
+
+/// The NVRTC calls of a package (`builders`) that compile the source embedded at `e` in
+/// `file`: the one on the embedding line; else, where it is bound to a name, those whose
+/// arguments name it (stwo-ml's `let kernel_src = include_str!(..)` and
+/// `compile_ptx(kernel_src)`); else those of the embedding file, else every call of the
+/// package (which of them compiles it, only the code's calls say) — leaving out, for a bound
+/// source, the calls that compile other consts (the five `compile_ptx(SUMCHECK_KERNEL)`-like
+/// calls beside stwo-ml's `const POSEIDON_CUDA_KERNEL`; a const holds no other's text).
+fn compiling(builders: &[NvrtcAt], file: &str, e: &scripts::Embedded) -> Vec<usize> {
+    let pick = |keep: &dyn Fn(&NvrtcAt) -> bool| -> Vec<usize> {
+        builders.iter().filter(|b| keep(b)).map(|b| b.2).collect()
+    };
+    let on_line = pick(&|(rel, line, _, _)| rel == file && *line == e.line);
+    if !on_line.is_empty() {
+        return on_line;
+    }
+    if let Some(name) = &e.bound {
+        let naming = pick(&|(_, _, _, names)| names.contains(name));
+        if !naming.is_empty() {
+            return naming;
+        }
+    }
+    let other_const = |names: &[String]| {
+        e.bound.is_some() && !names.is_empty() && names.iter().all(|n| is_const_name(n))
+    };
+    if builders.iter().any(|(rel, _, _, _)| rel == file) {
+        return pick(&|(rel, _, _, names)| rel == file && !other_const(names));
+    }
+    pick(&|(_, _, _, names)| !other_const(names))
+}
+
+/// Whether `name` is written as a const is (`SUMCHECK_CUDA_KERNEL`).
+fn is_const_name(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// An NVRTC call of a package: its file, line, builder index and the names its arguments
+/// hold.
+type NvrtcAt = (String, u32, usize, Vec<String>);
 
 #[cfg(test)]
 mod tests {

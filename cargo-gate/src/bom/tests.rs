@@ -1110,3 +1110,41 @@ fn ptx_only_an_out_of_line_test_module_reads_does_not_ship() {
         ]
     );
 }
+
+/// stwo-ml: a source embedded in a `const` beside five NVRTC calls that compile other consts
+/// is compiled by none of them, and one bound to a `let` is compiled by the call that names
+/// it (it was "built by" all six: the same-file fallback).
+#[test]
+fn an_embedded_source_is_compiled_by_the_calls_that_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"eng\"]\n"),
+            (
+                "eng/Cargo.toml",
+                "[package]\nname = \"eng\"\nversion = \"0.1.0\"\n",
+            ),
+            ("eng/src/lib.rs", "pub mod sum;\npub mod hash;\n"),
+            (
+                "eng/src/sum.rs",
+                "const POSEIDON: &str = include_str!(\"cuda/poseidon.cu\");\nconst SUM: &str = \"extern \\\"C\\\" __global__ void s() {}\";\npub fn a() {\n    let _ = cudarc::nvrtc::compile_ptx(SUM);\n}\n",
+            ),
+            (
+                "eng/src/hash.rs",
+                "pub fn h() {\n    let kernel_src = include_str!(\"cuda/poseidon.cu\");\n    let other = \"x\";\n    let _ = cudarc::nvrtc::compile_ptx(other);\n    let _ = cudarc::nvrtc::compile_ptx(kernel_src);\n}\n",
+            ),
+            (
+                "eng/src/cuda/poseidon.cu",
+                "extern \"C\" __global__ void p() {}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["eng"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    assert_eq!(
+        built_by(&sources, &builders, "eng/src/cuda/poseidon.cu"),
+        ["eng/src/hash.rs:5"]
+    );
+}

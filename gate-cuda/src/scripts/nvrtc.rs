@@ -33,6 +33,28 @@ pub fn nvrtc_uses(file: &RustFile<'_>) -> Vec<(u32, String)> {
 /// `if cfg!(feature = "cuda")` block. A module the crate declares under a feature is
 /// [`gated_modules`]'s.
 pub fn nvrtc_uses_switched(file: &RustFile<'_>) -> Vec<(u32, String, Option<String>)> {
+    nvrtc_use_sites(file)
+        .into_iter()
+        .map(|u| (u.line, u.path, u.switch))
+        .collect()
+}
+
+/// One NVRTC use of [`nvrtc_use_sites`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NvrtcUse {
+    /// 1-based line.
+    pub line: u32,
+    /// The path as written (`cudarc::nvrtc::compile_ptx`).
+    pub path: String,
+    /// The features around it in this file, joined by ` and `.
+    pub switch: Option<String>,
+    /// The names its arguments hold (`compile_ptx(kernel_src)`: `kernel_src`): which
+    /// embedded source it compiles, where one is bound to a name.
+    pub names: Vec<String>,
+}
+
+/// [`nvrtc_uses_switched`] with the names each call's arguments hold.
+pub fn nvrtc_use_sites(file: &RustFile<'_>) -> Vec<NvrtcUse> {
     if !contains_any(file.text, &["nvrtc", "compile_ptx"]) {
         return Vec::new();
     }
@@ -42,19 +64,33 @@ pub fn nvrtc_uses_switched(file: &RustFile<'_>) -> Vec<(u32, String, Option<Stri
     let into_nvrtc = names_into_nvrtc(&lx, &skip);
     // Code under `#[cfg(test)]` does not ship.
     skip.extend(lx.test_ranges());
-    let mut out: Vec<(u32, String, Option<String>)> = Vec::new();
+    let mut out: Vec<NvrtcUse> = Vec::new();
     for i in 0..lx.toks.len() {
         let Some(word) = lx.ident(i) else { continue };
         if !is_use(&lx, i, word, &into_nvrtc) || skip.iter().any(|&(a, b)| a <= i && i < b) {
             continue;
         }
         let line = lx.toks[i].line;
-        if out.last().is_some_and(|(l, _, _)| *l == line) {
+        if out.last().is_some_and(|u| u.line == line) {
             continue;
         }
         let around = guards.all_at(i);
-        let switch = (!around.is_empty()).then(|| around.join(" and "));
-        out.push((line, lx.path_text(lx.path_start(i), i), switch));
+        // The argument list: `(` right after the name, or after a turbofish.
+        let open = (i + 1..lx.toks.len().min(i + 8)).find(|&k| lx.punct(k, b'('));
+        let names = open
+            .map(|o| {
+                (o + 1..lx.matching(o))
+                    .filter_map(|k| lx.ident(k))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(NvrtcUse {
+            line,
+            path: lx.path_text(lx.path_start(i), i),
+            switch: (!around.is_empty()).then(|| around.join(" and ")),
+            names,
+        });
     }
     out
 }
@@ -72,6 +108,25 @@ pub fn gated_modules(file: &RustFile<'_>) -> Vec<(String, String)> {
         .filter(|&i| lx.is_ident(i, "mod") && lx.punct(i + 2, b';'))
         .filter_map(|i| Some((lx.ident(i + 1)?.to_owned(), guards.at(i)?.to_owned())))
         .collect()
+}
+
+/// The name the statement holding token `i` binds (`const NAME`, `static NAME`, `let [mut]
+/// NAME`), when `i` lies in its initialiser.
+fn bound_to(lx: &Lexed<'_>, i: usize) -> Option<String> {
+    let start = (0..i)
+        .rev()
+        .find(|&k| lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}'))
+        .map_or(0, |k| k + 1);
+    let keyword = (start..i).find(|&k| matches!(lx.ident(k), Some("const" | "static" | "let")))?;
+    let name = if lx.is_ident(keyword + 1, "mut") {
+        keyword + 2
+    } else {
+        keyword + 1
+    };
+    let assigned = (name..i).any(|k| lx.punct(k, b'=') && !lx.punct(k + 1, b'='));
+    assigned
+        .then(|| lx.ident(name).map(str::to_owned))
+        .flatten()
 }
 
 /// The modules a file declares out of line under `#[cfg(test)]` (`#[cfg(test)] mod test;`,
@@ -216,6 +271,8 @@ pub struct Embedded {
     /// Whether it is relative to the package directory (`concat!(env!("CARGO_MANIFEST_DIR"),
     /// "/kernels/a.cu")`); else to the directory of the file that embeds it.
     pub from_manifest_dir: bool,
+    /// The name it is bound to (`const POSEIDON: &str = include_str!(..)`, `let src = ..`).
+    pub bound: Option<String>,
 }
 
 /// The CUDA C++ sources `file` embeds (`include_str!("k.cu")`): what NVRTC compiles when the
@@ -246,6 +303,7 @@ pub fn embedded_sources(file: &RustFile<'_>) -> Vec<Embedded> {
                 line: lx.toks[i].line,
                 path: path.trim_start_matches('/').to_owned(),
                 from_manifest_dir,
+                bound: bound_to(&lx, i),
             });
         }
     }
