@@ -1144,7 +1144,7 @@ fn an_embedded_source_is_compiled_by_the_calls_that_name_it() {
     let facts = Facts::gather(&ws, Vec::new());
     let (sources, builders) = offline_sources(&facts);
     assert_eq!(
-        built_by(&sources, &builders, "eng/src/cuda/poseidon.cu"),
+        built_by(sources, builders, "eng/src/cuda/poseidon.cu"),
         ["eng/src/hash.rs:5"]
     );
 }
