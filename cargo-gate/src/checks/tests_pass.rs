@@ -9,9 +9,7 @@
 //! failed before (flaky).
 
 use crate::check::Status;
-use crate::check::{
-    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind,
-};
+use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome, SkipKind};
 use crate::facts::{NotBuilt, OverLimit, Runner, TestCounts, TestRun, TestRunFact, TestSetup};
 use crate::shared::outcomes::{
     OTHER_TOOLCHAIN, build_failed, tests_not_run, tests_unresolved, unresolved,
@@ -47,57 +45,12 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-crate::finding_codes! {
-    /// The codes of this check's findings (their names are stable: never renamed).
-    enum FindingCode {
-        TestFailed => Code {
-            name: "test-failed",
-            summary: "a test failed",
-        },
-        CompileError => Code {
-            name: "compile-error",
-            summary: "a compile error, with its location",
-        },
-        BuildFailed => Code {
-            name: "build-failed",
-            summary: "the workspace does not build",
-        },
-        TestBinaryExitedEarly => Code {
-            name: "test-binary-exited-early",
-            summary: "a test binary exited before printing its result",
-        },
-        TestRunTampered => Code {
-            name: "test-run-tampered",
-            summary: "what the test runner reported contradicts what the run printed",
-        },
-        LockfileRefused => Code {
-            name: "lockfile-refused",
-            summary: "the test runner refused Cargo.lock (missing or out of date)",
-        },
-        TestsFailedToRun => Code {
-            name: "tests-failed-to-run",
-            summary: "the test command failed without a failing test",
-        },
-        Flaky => Code {
-            name: "flaky",
-            summary: "the tests passed on inputs that failed in an earlier run",
-        },
-        TestTimeout => Code {
-            name: "test-timeout",
-            summary: "a test ran past `[tests] test-timeout` and was stopped",
-        },
-        OwnRunner => Code {
-            name: "own-test-runner",
-            summary: "the tests ran through a runner the workspace configures",
-        },
-        FilteredOut => Code {
-            name: "tests-filtered-out",
-            summary: "nextest's default-filter leaves tests of the workspace out of the run",
-        },
-    }
-}
+pub use codes::FindingCode;
 
 const LOG: &str = "logs/tests.log";
+
+mod codes;
+mod configured;
 
 impl Check for TestsPass {
     fn meta(&self) -> &'static CheckMeta {
@@ -177,9 +130,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
     }
-    if ran.runner == Runner::Nextest {
-        outcome = filtered(outcome, ctx.facts.root());
-    }
+    outcome = configured_by_workspace(outcome, ctx.facts.root(), ran.runner);
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
     if ran.lockfile_unresolved {
@@ -457,37 +408,57 @@ pub fn evaluate(
     outcome.with_artifact(LOG, log).with_artifact(RESULTS, json)
 }
 
-/// A pass under a nextest `default-filter` (in .config/nextest.toml's default profile) that
-/// leaves tests out: a warning naming it, since the tests it hides are counted only as
-/// skipped (the thirteenth session's hostile trial hid a failing test so). `cargo test` would
-/// run them; a team that keeps them out on purpose reads why here.
-fn filtered(outcome: Outcome, root: &std::path::Path) -> Outcome {
-    if outcome.status != Status::Pass {
-        return outcome;
+/// What the workspace's own configuration decides about the run ([`configured`]), said: an
+/// alias that replaces the test command fails the run (no test it judges ran); tests left out
+/// (nextest filters, arguments that skip) and a tool of the repository's own qualify a pass
+/// as a warning, naming it.
+fn configured_by_workspace(outcome: Outcome, root: &std::path::Path, runner: Runner) -> Outcome {
+    use configured::Configured;
+    let mut outcome = outcome;
+    for found in configured::configured(root, runner) {
+        outcome = match found {
+            Configured::Replaced { said, file } => {
+                let finding = Finding::error(said)
+                    .code(FindingCode::TestCommandReplaced)
+                    .at(Location::file(file));
+                qualified(
+                    outcome,
+                    (
+                        Status::Fail,
+                        "but the command that ran them is not the one judged",
+                    ),
+                    vec![finding],
+                )
+            }
+            Configured::LeftOut { said, file }
+                if matches!(outcome.status, Status::Pass | Status::Warn) =>
+            {
+                let finding = Finding::warning(said)
+                    .code(FindingCode::FilteredOut)
+                    .at(Location::file(file));
+                qualified(
+                    outcome,
+                    (Status::Warn, "tests were left out"),
+                    vec![finding],
+                )
+            }
+            Configured::OwnTool { said, file }
+                if matches!(outcome.status, Status::Pass | Status::Warn) =>
+            {
+                let finding =
+                    Finding::warning(format!("{said}: the verdict rests on what it does"))
+                        .code(FindingCode::OwnRunner)
+                        .at(Location::file(file));
+                qualified(
+                    outcome,
+                    (Status::Warn, "through a tool of the repository's own"),
+                    vec![finding],
+                )
+            }
+            _ => outcome,
+        };
     }
-    let config = root.join(".config/nextest.toml");
-    let Some(filter) = gate_support::read::text_capped(&config, 1 << 20)
-        .ok()
-        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-        .and_then(|doc| {
-            let filter = doc.get("profile")?.get("default")?.get("default-filter")?;
-            filter.as_str().map(str::to_owned)
-        })
-        .filter(|f| f.trim() != "all()")
-    else {
-        return outcome;
-    };
-    let finding = Finding::warning(format!(
-        "nextest's default-filter `{filter}` (.config/nextest.toml) leaves the tests it does not \
-         match out of this run, counted only as skipped: `cargo test` would run them"
-    ))
-    .code(FindingCode::FilteredOut)
-    .at(Location::file(".config/nextest.toml"));
-    qualified(
-        outcome,
-        (Status::Warn, "nextest's default-filter left tests out"),
-        vec![finding],
-    )
+    outcome
 }
 
 /// A pass qualified: `status` instead, the summary followed by `said`, and `findings` added.

@@ -101,6 +101,20 @@ pub(super) fn tampered(log: &str, held: &[Held<'_>], finished: bool) -> Vec<Stri
                     h.id
                 ));
             }
+            // Built as a test binary of this run, and never started by a run that started
+            // others: cargo test --no-fail-fast starts every one (the fourteenth session's
+            // trial left the failing crate out through a toolchain's cargo of its own).
+            if finished
+                && printed.is_empty()
+                && !sections.is_empty()
+                && !h.section.starts_with("doc:")
+            {
+                why.push(format!(
+                    "{} was built as a test binary of this run, but the run never started it \
+                     (the command that ran the tests left it out)",
+                    h.id
+                ));
+            }
             continue;
         };
         if reported.id != h.id {
@@ -216,6 +230,22 @@ test result: ok. 0 passed; 0 failed
         assert!(why[0].contains("left no result file"), "{why:?}");
         // A run stopped under a binary leaves it no report: no tampering.
         assert!(tampered(LOG, &held, false).is_empty());
+    }
+
+    /// A test binary the build listed that a finished run never started, while it started
+    /// others: left out by the command that ran the tests. One announced is not.
+    #[test]
+    fn a_listed_binary_the_run_never_started_is_tampering() {
+        let a = reported("a::a", false, 101);
+        let mut held = both(&a, &a, false, true);
+        held[1].section = binary_section(Path::new("/t/deps/victim-33"));
+        held[1].reported = None;
+        let why = tampered(LOG, &held, true);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert!(why[0].contains("never started it"), "{why:?}");
+        assert!(tampered(LOG, &held, false).is_empty());
+        // A run that started nothing at all is the counts' to judge ("ran no test").
+        assert!(tampered("", &held, true).is_empty());
     }
 
     #[test]
