@@ -20,7 +20,8 @@
 //!   fresh after that is refused: the build is not evidence (the test run says why).
 //!
 //! Registry and git packages are not checked: their sources are pinned by the lockfile's
-//! checksums and never edited in place. Files under cargo's and rustup's homes are left out
+//! checksums and never edited in place — unless they lie in the repository (a `cargo vendor`
+//! directory: tracked files a commit edits, which cargo fingerprints by version alone). Files under cargo's and rustup's homes are left out
 //! for the same reason. Left alone, and said in docs/SECURITY.md: a build script's
 //! `rerun-if-changed` input whose content changed with its old mtime (the script is not run
 //! again; its output is what cargo kept).
@@ -42,8 +43,12 @@ pub(crate) struct Unit {
     fresh: bool,
 }
 
-/// The units of path packages in cargo's `--message-format=json` lines.
-pub(crate) fn units(messages: &str) -> Vec<Unit> {
+/// The units of path packages in cargo's `--message-format=json` lines, and of packages whose
+/// sources lie in the repository at `root` whatever their source says (a `cargo vendor`
+/// directory replacing crates.io: cargo fingerprints those by version alone, and a tracked
+/// edit of one left the old library in place; the fourteenth session's hostile trial got
+/// READY with a failing test so).
+pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
     let mut units = Vec::new();
     for line in messages.lines() {
         if !line.starts_with('{') || !line.contains("\"compiler-artifact\"") {
@@ -55,7 +60,12 @@ pub(crate) fn units(messages: &str) -> Vec<Unit> {
         let Some(id) = message["package_id"].as_str() else {
             continue;
         };
-        if crate::cache::discover::path_package_dir(id).is_none() {
+        let in_repository = || {
+            message["manifest_path"].as_str().is_some_and(|m| {
+                Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
+            })
+        };
+        if crate::cache::discover::path_package_dir(id).is_none() && !in_repository() {
             continue;
         }
         let package = crate::tools::cargo::package_name(id);
@@ -352,7 +362,7 @@ pub(crate) fn proven_build(
     if !first.status.success() {
         return Ok((first, Vec::new()));
     }
-    let built = units(&String::from_utf8_lossy(&first.stdout));
+    let built = units(&String::from_utf8_lossy(&first.stdout), root);
     let unproven = unproven(&built, root);
     if unproven.is_empty() {
         record(&built, root);
@@ -360,7 +370,7 @@ pub(crate) fn proven_build(
     }
     forget(&unproven)?;
     let second = build()?;
-    let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout));
+    let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout), root);
     let kept = still_fresh(&unproven, &rebuilt_units);
     if !kept.is_empty() {
         return Err(format!(

@@ -43,7 +43,10 @@ fn a_path_unit_is_read_with_its_dep_info_and_fingerprint() {
     std::fs::write(&src, "pub fn f() {}\n").unwrap();
     let (dep_info, message) = profile_with_unit(dir.path(), &src);
     let registry = r#"{"reason":"compiler-artifact","package_id":"registry+https://example.invalid#serde@1.0.0","target":{"name":"serde","kind":["lib"]},"filenames":[],"fresh":true}"#;
-    let found = units(&format!("{message}\n{registry}\nnot json\n"));
+    let found = units(
+        &format!("{message}\n{registry}\nnot json\n"),
+        Path::new("/nowhere"),
+    );
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].name, "p::lib/p");
     assert_eq!(found[0].dep_info, dep_info);
@@ -61,7 +64,7 @@ fn a_source_changed_after_the_compile_is_unproven_until_its_content_is_recorded(
     std::fs::write(&src, "pub fn f() {}\n").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let (_, message) = profile_with_unit(dir.path(), &src);
-    let found = units(&message);
+    let found = units(&message, Path::new("/nowhere"));
     if cfg!(unix) {
         assert!(
             unproven(&found, dir.path()).is_empty(),
@@ -89,7 +92,7 @@ fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
     let src = dir.path().join("lib.rs");
     std::fs::write(&src, "").unwrap();
     let (_, message) = profile_with_unit(dir.path(), &src);
-    let found = units(&message);
+    let found = units(&message, Path::new("/nowhere"));
     forget(&found).unwrap();
     assert!(!dir.path().join("target/debug/.fingerprint/p-abc").exists());
     assert_eq!(still_fresh(&found, &found), ["p::lib/p"]);
@@ -134,7 +137,7 @@ fn an_uplifted_example_is_the_unit_it_was_copied_from() {
         "filenames": [examples.join("demo")],
         "fresh": true,
     });
-    let found = units(&message.to_string());
+    let found = units(&message.to_string(), Path::new("/nowhere"));
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].dep_info, examples.join("demo-0123abcd.d"));
     assert_eq!(
@@ -169,14 +172,14 @@ fn a_cdylib_unit_is_found_by_its_sole_fingerprint() {
         "fresh": true,
     })
     .to_string();
-    let found = units(&message);
+    let found = units(&message, Path::new("/nowhere"));
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].fingerprint.as_deref(), Some(fingerprint.as_path()));
 
     // Built with other features too: two candidates, neither trusted.
     std::fs::create_dir_all(profile.join(".fingerprint/w-feed")).unwrap();
     std::fs::write(profile.join(".fingerprint/w-feed/lib-w"), "").unwrap();
-    let found = units(&message);
+    let found = units(&message, Path::new("/nowhere"));
     assert_eq!(found[0].fingerprint, None, "{found:?}");
 }
 
@@ -189,7 +192,7 @@ fn relative_sources_are_the_roots_and_a_missing_one_is_unproven() {
     std::fs::write(dir.path().join("lib.rs"), "pub fn f() {}\n").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     let (_, message) = profile_with_unit(dir.path(), Path::new("lib.rs"));
-    let found = units(&message);
+    let found = units(&message, Path::new("/nowhere"));
     if cfg!(unix) {
         assert!(
             unproven(&found, dir.path()).is_empty(),
@@ -201,4 +204,30 @@ fn relative_sources_are_the_roots_and_a_missing_one_is_unproven() {
     // Recorded against a root where the source is missing: the record is of an absence.
     record(&compiled, elsewhere.path());
     assert_eq!(unproven(&found, elsewhere.path()), found);
+}
+
+/// A crates.io package whose sources lie in the repository (a `cargo vendor` directory) is
+/// proven as a path package is: cargo fingerprints it by version, and an edit left the old
+/// library in place. One outside the repository is not read.
+#[test]
+fn a_vendored_registry_unit_in_the_repository_is_proven() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("vendor/p/src/lib.rs");
+    std::fs::create_dir_all(src.parent().unwrap()).unwrap();
+    std::fs::write(&src, "pub fn f() {}\n").unwrap();
+    let (_, message) = profile_with_unit(dir.path(), &src);
+    let vendored = message
+        .replace(
+            &format!("path+file://{}#p@0.1.0", dir.path().display()),
+            "registry+https://github.com/rust-lang/crates.io-index#p@0.1.0",
+        )
+        .replace(
+            "\"fresh\":true",
+            &format!(
+                "\"fresh\":true,\"manifest_path\":\"{}\"",
+                dir.path().join("vendor/p/Cargo.toml").display()
+            ),
+        );
+    assert_eq!(units(&vendored, dir.path()).len(), 1, "{vendored}");
+    assert!(units(&vendored, Path::new("/elsewhere")).is_empty());
 }
