@@ -260,6 +260,7 @@ fn redact_secrets(
 fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
     use crate::secrets;
     let mut written = Vec::new();
+    let mut total = 0u64;
     for entry in ignore::WalkBuilder::new(run_dir)
         .standard_filters(false)
         .build()
@@ -272,17 +273,28 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
             .unwrap_or(entry.path())
             .to_string_lossy()
             .replace('\\', "/");
-        // Bounded: a test left a sparse 4 GiB file here, read whole into memory and the record.
-        let bytes = match gate_support::read::bytes_capped(entry.path(), crate::facts::RUN_FILE_CAP)
-        {
+        // Bounded: a test left a sparse 4 GiB file here, read whole into memory and the record;
+        // and all of them together (128 files just under the cap of one were 2 GiB).
+        let left = crate::facts::RUN_FILES_CAP.saturating_sub(total);
+        let read =
+            gate_support::read::bytes_capped(entry.path(), crate::facts::RUN_FILE_CAP.min(left));
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                 // The run directory is the record's: the file leaves it, and a note says so.
-                let note = format!(
-                    "cargo-gate: {rel} was larger than the {} MiB the record keeps of a file the \
-                     tools under test leave; left out\n",
-                    crate::facts::RUN_FILE_CAP >> 20
-                );
+                let note = if left < crate::facts::RUN_FILE_CAP {
+                    format!(
+                        "cargo-gate: {rel} passed the {} MiB the record keeps of all the files \
+                         the tools under test leave; left out\n",
+                        crate::facts::RUN_FILES_CAP >> 20
+                    )
+                } else {
+                    format!(
+                        "cargo-gate: {rel} was larger than the {} MiB the record keeps of a file \
+                         the tools under test leave; left out\n",
+                        crate::facts::RUN_FILE_CAP >> 20
+                    )
+                };
                 let mut noted = entry.path().as_os_str().to_owned();
                 noted.push(".left-out.txt");
                 if std::fs::remove_file(entry.path()).is_ok()
@@ -298,6 +310,7 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
             Some(redacted) if std::fs::write(entry.path(), &redacted).is_ok() => redacted,
             _ => bytes,
         };
+        total += bytes.len() as u64;
         written.push((rel, bytes));
     }
     written

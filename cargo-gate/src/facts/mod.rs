@@ -52,8 +52,8 @@ pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
-    RUN_FILE_CAP, RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults, TestRun,
-    TestRunFact, TestSetup, TestTally, is_rustdoc_shim, parse_libtest, parse_nextest,
+    RUN_FILE_CAP, RUN_FILES_CAP, RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults,
+    TestRun, TestRunFact, TestSetup, TestTally, is_rustdoc_shim, parse_libtest, parse_nextest,
     ran_doc_tests_after, runner_main, rustdoc_main,
 };
 pub(crate) use test_run::{other_toolchain, own_runner};

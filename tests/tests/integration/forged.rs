@@ -226,3 +226,34 @@ fn a_huge_file_left_in_the_run_directory_is_left_out_and_said() {
     let note = std::fs::read_to_string(observed.join("decision.log.left-out.txt")).unwrap();
     assert!(note.contains("left out"), "{note}");
 }
+
+/// Many files each under the cap of one (the fourteenth session's trial left 128 sparse ones
+/// of 16 MiB − 1 byte: 6 GB of the gate's memory): all of them together are capped too. The
+/// run's verdict is its tests'; what passes the cap leaves the record, said.
+#[test]
+fn many_files_left_in_the_run_directory_are_capped_together() {
+    let fx = fixture("clean");
+    fx.write(
+        "tests/sparse.rs",
+        "#[test]\nfn leaves_holes() {\n    if let Some(dir) = std::env::var_os(\"GATE_RUN_DIR\") {\n        \
+         for i in 0..8 {\n            \
+         let f = std::fs::File::create(std::path::Path::new(&dir).join(format!(\"stats-{i}.log\"))).unwrap();\n            \
+         f.set_len((16 << 20) - 1).unwrap();\n        }\n    }\n}\n",
+    )
+    .commit();
+    let (exit, check) = tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
+    let run = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .max()
+        .unwrap();
+    let observed = run.join("observability");
+    let left_out = std::fs::read_dir(&observed)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".left-out.txt"))
+        .count();
+    assert_eq!(left_out, 4, "8 files of 16 MiB: the first 4 fit in 64 MiB");
+}

@@ -430,7 +430,7 @@ pub(super) fn with_doc_tests_beside(
         run.captured.command_line = format!("{binaries} & {docs}");
     }
     // What the run directory holds now both runs ended (either may have ended last).
-    fresh.files = super::replay::run_files(setup.run_dir);
+    super::replay::keep_run_files(&mut fresh, setup.run_dir);
     (fresh, docs)
 }
 

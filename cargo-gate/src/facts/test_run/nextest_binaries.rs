@@ -72,7 +72,7 @@ pub(super) fn run(
     let exe = std::env::current_exe().map_err(|e| format!("cargo-gate's own path: {e}"))?;
     // nextest's run, its binaries' shares and why none is kept; `None`: nextest did not run.
     let mut ran: Option<Result<NextestRan, String>> = None;
-    let files_before = run_files(setup.run_dir);
+    let files_before = run_files(setup.run_dir).unwrap_or_default();
     // The doc tests run beside nextest's run (nextest runs none).
     let (fresh, docs) = with_doc_tests_beside(
         (facts, setup, build),

@@ -30,6 +30,10 @@ const MAX_OUTPUT: usize = 16 << 20;
 /// memory and the cache 1 GiB of disk).
 pub const RUN_FILE_CAP: u64 = 16 << 20;
 
+/// The most bytes of all the files one run leaves in the run directory that a result keeps
+/// (and that the gate reads).
+pub const RUN_FILES_CAP: u64 = 64 << 20;
+
 /// The most of a runner's report or plan read back: past it (or not a regular file: a FIFO a
 /// test swapped in blocked the gate past every limit) it is not read.
 pub(super) const REPORT_CAP: u64 = 256 << 20;
@@ -184,12 +188,7 @@ pub(super) fn run_and_keep(
         if run.output.len() > MAX_OUTPUT {
             Some("it printed more than a result keeps".to_owned())
         } else {
-            too_large.map(|rel| {
-                format!(
-                    "it left {rel} in the run directory, larger than the {} MiB a result keeps",
-                    RUN_FILE_CAP >> 20
-                )
-            })
+            too_large
         }
     });
     report_in(
@@ -427,13 +426,43 @@ fn run_dir_files(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> + '_ {
 }
 
 /// Every file under the run directory, path relative to it and bytes, in path order: what
-/// the tools under test left there.
-pub(super) fn run_files(run_dir: &Path) -> Vec<RunFile> {
-    let mut files: Vec<RunFile> = run_dir_files(run_dir)
-        .filter_map(|(rel, path)| Some((rel, run_file(&path).ok()?)))
-        .collect();
+/// the tools under test left there. `Err` (why) once they pass [`RUN_FILES_CAP`] in all: a
+/// result is not kept with some of its files, and reading stops there (a test left 128
+/// sparse files just under the cap of one, and the gate read 6 GB into memory).
+pub(super) fn run_files(run_dir: &Path) -> Result<Vec<RunFile>, String> {
+    let mut total = 0u64;
+    let mut files: Vec<RunFile> = Vec::new();
+    for (rel, path) in run_dir_files(run_dir) {
+        let Ok(bytes) = run_file(&path) else { continue };
+        total += bytes.len() as u64;
+        if total > RUN_FILES_CAP {
+            return Err(over_all(&rel));
+        }
+        files.push((rel, bytes));
+    }
     files.sort();
-    files
+    Ok(files)
+}
+
+/// The files of the run directory for `fresh`, or none and `fresh` not kept when they pass
+/// [`RUN_FILES_CAP`].
+pub(super) fn keep_run_files<T>(fresh: &mut crate::cache::Fresh<T>, run_dir: &Path) {
+    match run_files(run_dir) {
+        Ok(files) => fresh.files = files,
+        Err(_) => {
+            fresh.files = Vec::new();
+            fresh.keep = crate::cache::Keep::Not;
+        }
+    }
+}
+
+/// Why a result is not kept when the files left pass [`RUN_FILES_CAP`] at `rel`.
+fn over_all(rel: &str) -> String {
+    format!(
+        "the files it left in the run directory pass the {} MiB a result keeps in all (at \
+         {rel})",
+        RUN_FILES_CAP >> 20
+    )
 }
 
 /// Every file under `dir` with its size and modification time.
@@ -444,22 +473,33 @@ fn listing(dir: &Path) -> Listing {
 }
 
 /// The files under `dir` that are new or changed since `before`, relative (`/`-separated),
-/// and the first one too large to keep, when one is.
+/// and why the result is not kept when one is too large, or all of them together are
+/// (reading stops there).
 fn left_behind(dir: &Path, before: &Listing) -> (Vec<RunFile>, Option<String>) {
-    let mut too_large = None;
-    let files = run_dir_files(dir)
-        .filter(|(_, path)| file_stamp(path).is_none_or(|now| before.get(path) != Some(&now)))
-        .filter_map(|(rel, path)| match run_file(&path) {
-            Ok(bytes) => Some((rel, bytes)),
-            Err(e) => {
-                if e.kind() == std::io::ErrorKind::FileTooLarge {
-                    too_large.get_or_insert(rel);
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    let changed = run_dir_files(dir)
+        .filter(|(_, path)| file_stamp(path).is_none_or(|now| before.get(path) != Some(&now)));
+    for (rel, path) in changed {
+        match run_file(&path) {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                if total > RUN_FILES_CAP {
+                    return (files, Some(over_all(&rel)));
                 }
-                None
+                files.push((rel, bytes));
             }
-        })
-        .collect();
-    (files, too_large)
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                let why = format!(
+                    "it left {rel} in the run directory, larger than the {} MiB a result keeps",
+                    RUN_FILE_CAP >> 20
+                );
+                return (files, Some(why));
+            }
+            Err(_) => {}
+        }
+    }
+    (files, None)
 }
 
 /// A file of the run directory, if it is a regular one of at most [`RUN_FILE_CAP`] bytes.

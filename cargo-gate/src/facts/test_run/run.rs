@@ -10,7 +10,7 @@ use super::clock::TestClock;
 use super::model::{Ran, Runner, TestRun, TestRunFact, TestSetup};
 use super::nextest_binaries;
 use super::parse::TestCounts;
-use super::replay::{restore_run_files, run_files};
+use super::replay::restore_run_files;
 use crate::cache::{Fact, Fresh, Keep};
 use crate::facts::core::{Core, Resolve};
 use crate::tools::cargo::{self, Cargo};
@@ -300,11 +300,12 @@ fn run_tests(
     } else {
         built.read
     };
-    Fresh {
-        files: run_files(setup.run_dir),
+    let mut fresh = Fresh {
         read,
         ..Fresh::of(run, keep)
-    }
+    };
+    super::replay::keep_run_files(&mut fresh, setup.run_dir);
+    fresh
 }
 
 impl TestRun {
