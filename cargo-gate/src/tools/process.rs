@@ -35,6 +35,12 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+/// The longest the gate reads after the command ended, even while bytes still arrive: what is
+/// left in the pipe when it ends is read at once, and a process it left behind writing a line
+/// a second held the gate to the command's own deadline (the fourteenth session's trial: past
+/// `[tests] timeout`, an hour by default, for a suite that takes a second).
+pub const AFTER_END: Duration = Duration::from_secs(10);
+
 /// How long a command has after SIGTERM before SIGKILL.
 pub const GRACE: Duration = Duration::from_millis(500);
 

@@ -257,3 +257,28 @@ fn many_files_left_in_the_run_directory_are_capped_together() {
         .count();
     assert_eq!(left_out, 4, "8 files of 16 MiB: the first 4 fit in 64 MiB");
 }
+
+/// A passing test leaves a process behind that keeps the run's output open and prints a line
+/// every 300 ms (a server it started): plain `cargo test` ends at once, but the gate read on
+/// while bytes flowed, to the whole-run limit, and failed the run as stopped there (the
+/// fourteenth session's trial; with the default limit, half an hour). Now it reads at most
+/// `process::AFTER_END` past a command's end: the run passes within the limit.
+#[test]
+fn a_process_left_printing_does_not_hold_the_run_to_its_limit() {
+    let fx = fixture("clean");
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n[tests]\ntimeout = \"50s\"\n",
+    )
+    .write(
+        "tests/server.rs",
+        "#[test]\nfn starts_a_chatty_server() {\n    std::process::Command::new(\"sh\")\n        \
+         .args([\"-c\", \"for i in $(seq 1 250); do echo tick; sleep 0.3; done\"])\n        \
+         .spawn()\n        .unwrap();\n}\n",
+    )
+    .commit();
+    let started = std::time::Instant::now();
+    let (exit, check) = tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(45));
+}

@@ -370,6 +370,9 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<Teed> {
     // behind) would hold the read open past the binary's exit, and the run past its limit:
     // the output is read while it still flows, and no longer than [`AFTER_EXIT`] after it
     // stops.
+    // (and never longer than the drain's bound, however it flows: a process left behind
+    // writing a line a second held it to no deadline at all).
+    let exited = std::time::Instant::now();
     let mut seen = teed.read.load(std::sync::atomic::Ordering::Relaxed);
     let stopped = loop {
         match drained.recv_timeout(AFTER_EXIT) {
@@ -377,7 +380,8 @@ fn run_teed(mut cmd: std::process::Command) -> std::io::Result<Teed> {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 let now = teed.read.load(std::sync::atomic::Ordering::Relaxed);
                 let writing = teed.writing.load(std::sync::atomic::Ordering::Relaxed);
-                if now == seen && !writing {
+                if (now == seen && !writing) || exited.elapsed() >= crate::tools::process::AFTER_END
+                {
                     break true;
                 }
                 seen = now;
