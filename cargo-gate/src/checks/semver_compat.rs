@@ -164,6 +164,19 @@ struct Declared {
     inherited: bool,
 }
 
+/// Not evaluated where an alias `semver-checks` in the cargo configuration would run instead
+/// of the tool (cargo lets a user alias shadow an external subcommand).
+fn aliased_away(root: &Path) -> Option<Outcome> {
+    let at = crate::tools::cargo::aliased(root, "semver-checks")?;
+    Some(Outcome::skip(
+        SkipKind::Unavailable,
+        format!(
+            "the public API diff was not evaluated: an alias `semver-checks` ({at}) replaces \
+             cargo-semver-checks, so `cargo semver-checks` would run what it says"
+        ),
+    ))
+}
+
 fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
     let root = &ctx.workspace.root;
     let mut findings = Vec::new();
@@ -247,6 +260,9 @@ fn evaluate(ctx: &Context<'_>, diff: &dyn ApiDiff) -> Outcome {
         );
     }
 
+    if let Some(replaced) = aliased_away(root) {
+        return replaced.with_findings(findings);
+    }
     if !diff.installed(root) {
         let summary = match &unreleased {
             Some(what) => format!("{what}; {NOT_INSTALLED}"),
@@ -948,6 +964,30 @@ mod tests {
                 "{repo:?}: {outcome:?}"
             );
         }
+    }
+
+    /// An alias `semver-checks` in the workspace's cargo configuration would run instead of
+    /// the tool (cargo lets it shadow an external subcommand): not evaluated, never a pass.
+    #[test]
+    fn an_alias_of_the_tool_is_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(aliased_away(dir.path()).is_none());
+        std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+        std::fs::write(
+            dir.path().join(".cargo/config.toml"),
+            "[alias]\nsemver-checks = [\"build\"]\n",
+        )
+        .unwrap();
+        let outcome = aliased_away(dir.path()).unwrap();
+        assert_eq!(
+            (outcome.status, outcome.skip),
+            (Status::Skip, Some(SkipKind::Unavailable))
+        );
+        assert!(
+            outcome.summary.contains(".cargo/config.toml"),
+            "{}",
+            outcome.summary
+        );
     }
 
     #[test]

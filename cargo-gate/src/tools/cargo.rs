@@ -387,6 +387,29 @@ pub fn config_files(root: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Where `subcommand` (an external one: `nextest`, `semver-checks`) is aliased, when it is:
+/// cargo lets a user alias shadow an external subcommand with only a warning, so `cargo
+/// nextest run` then runs what the alias says (the fourteenth session's hostile trial:
+/// `[alias] nextest = ["test", "--no-run", "--"]`, READY with no test run). The
+/// `CARGO_ALIAS_<NAME>` variable, or the configuration file (shown relative to `root`).
+pub fn aliased(root: &Path, subcommand: &str) -> Option<String> {
+    let var = format!(
+        "CARGO_ALIAS_{}",
+        subcommand.to_ascii_uppercase().replace('-', "_")
+    );
+    if std::env::var_os(&var).is_some() {
+        return Some(var);
+    }
+    config_files_included(root).into_iter().find_map(|file| {
+        let text = gate_support::read::text_capped(&file, 1 << 20).ok()?;
+        let doc = toml::from_str::<toml::Table>(&text).ok()?;
+        doc.get("alias")?
+            .as_table()?
+            .contains_key(subcommand)
+            .then(|| gate_support::path::relative(root, &file))
+    })
+}
+
 /// [`config_files`], and every file one of them `include`s (a chain of includes followed 64
 /// files deep at most: cargo refuses a cycle). An included file changes what cargo does as
 /// much as the file that includes it (an `[env]` a test reads, `rustflags`).

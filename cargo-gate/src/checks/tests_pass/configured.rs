@@ -110,19 +110,20 @@ fn skips_tests(args: &[&str]) -> bool {
 /// The cargo configuration: an alias of the external subcommand the run goes through, and a
 /// compiler, compiler wrapper, rustdoc or linker that lies in the repository.
 fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
+    if runner == Runner::Nextest
+        && let Some(shown) = crate::tools::cargo::aliased(root, "nextest")
+    {
+        found.push(Configured::Replaced {
+            said: format!(
+                "an alias `nextest` ({shown}) replaces cargo-nextest: `cargo nextest run` runs \
+                 what the alias says, not the tests"
+            ),
+            file: shown,
+        });
+    }
     for file in crate::tools::cargo::config_files_included(root) {
         let Some(doc) = toml_at(&file) else { continue };
         let shown = gate_support::path::relative(root, &file);
-        let aliases = doc.get("alias").and_then(toml::Value::as_table);
-        if runner == Runner::Nextest && aliases.is_some_and(|a| a.contains_key("nextest")) {
-            found.push(Configured::Replaced {
-                said: format!(
-                    "`[alias] nextest` in {shown} replaces cargo-nextest: `cargo nextest run` \
-                     runs what the alias says, not the tests"
-                ),
-                file: shown.clone(),
-            });
-        }
         let build = doc.get("build").and_then(toml::Value::as_table);
         for key in [
             "rustc-wrapper",
