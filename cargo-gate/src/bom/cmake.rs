@@ -45,21 +45,8 @@ pub(super) fn confirm_cmake_projects(
             let Some(found) = found else {
                 return false;
             };
-            // The project's own options that CUDA lies under, as the build script sets them.
-            let mut conditions: Vec<String> = call.switch.take().into_iter().collect();
-            for (option, on_by_default) in &found.options {
-                match option_value(script, option) {
-                    Some(OptionValue::Off) => return false,
-                    None if !on_by_default => return false,
-                    Some(OptionValue::Feature(feature)) => {
-                        conditions.push(format!("feature \"{feature}\""));
-                    }
-                    Some(OptionValue::Computed) => conditions.push(format!("{option} on")),
-                    Some(OptionValue::On) | None => {}
-                }
-            }
-            if !conditions.is_empty() {
-                call.switch = Some(conditions.join(" and "));
+            if !switched_by_options(call, &found.options, script) {
+                return false;
             }
             let enabled = format!("CUDA in {}", found.at);
             call.switch = Some(match call.switch.take() {
@@ -152,6 +139,28 @@ fn make_runs_nvcc(call: &mut scripts::Call, dir: &Path, facts: &Facts) -> bool {
         .collect();
     if !named.is_empty() {
         call.inputs = named;
+    }
+    true
+}
+
+/// Adds to `call`'s switch the project's own options that CUDA lies under, as the build
+/// script `script` sets them (a feature, or `OPTION on` where it computes the value);
+/// `false` where one is off (set `OFF`, or unset and off by default): no CUDA is built.
+fn switched_by_options(call: &mut scripts::Call, options: &[(String, bool)], script: &str) -> bool {
+    let mut conditions: Vec<String> = call.switch.take().into_iter().collect();
+    for (option, on_by_default) in options {
+        match option_value(script, option) {
+            Some(OptionValue::Off) => return false,
+            None if !on_by_default => return false,
+            Some(OptionValue::Feature(feature)) => {
+                conditions.push(format!("feature \"{feature}\""));
+            }
+            Some(OptionValue::Computed) => conditions.push(format!("{option} on")),
+            Some(OptionValue::On) | None => {}
+        }
+    }
+    if !conditions.is_empty() {
+        call.switch = Some(conditions.join(" and "));
     }
     true
 }

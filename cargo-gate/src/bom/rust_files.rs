@@ -23,10 +23,7 @@ pub(super) fn read(
     // Per package: its NVRTC builders (file, index) and the sources it embeds (file, what).
     let mut nvrtc: BTreeMap<usize, Vec<NvrtcAt>> = BTreeMap::new();
     let mut embedded: Vec<Embedding> = Vec::new();
-    // The NVRTC builders whose switch is known once every file is read: (index, file, owner).
-    let mut unswitched: Vec<(usize, String, Option<usize>)> = Vec::new();
-    // Those switched in their own file, whose module may add a feature: (index, file).
-    let mut switched: Vec<(usize, String)> = Vec::new();
+    let mut pending = Switches::default();
     for file in &facts.index.files {
         if !file.rel.ends_with(".rs") {
             continue;
@@ -52,9 +49,11 @@ pub(super) fn read(
             } in scripts::nvrtc_use_sites(&rust)
             {
                 if switch.is_none() {
-                    unswitched.push((builders.len(), file.rel.clone(), file.owner));
+                    pending
+                        .unswitched
+                        .push((builders.len(), file.rel.clone(), file.owner));
                 } else {
-                    switched.push((builders.len(), file.rel.clone()));
+                    pending.switched.push((builders.len(), file.rel.clone()));
                 }
                 if let Some(o) = file.owner {
                     let at = (file.rel.clone(), line, builders.len(), names);
@@ -71,7 +70,7 @@ pub(super) fn read(
                 });
             }
             if !is_build_script(file, owner, in_package) {
-                rust_nvptx_runs(&rust, owner, builders, &mut unswitched, file.owner);
+                rust_nvptx_runs(&rust, owner, builders, &mut pending.unswitched, file.owner);
             }
             if let Some(o) = file.owner {
                 let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -89,29 +88,46 @@ pub(super) fn read(
         }
     }
     embedded_calls(&nvrtc, embedded, calls);
-    // The gated modules, read only from the files that can declare the modules those calls
-    // lie in (lexing every file that mentions a feature cost every static run).
-    let gated = GatedModules::declaring(
-        facts,
-        (unswitched.iter().map(|(_, rel, _)| rel.as_str()))
-            .chain(switched.iter().map(|(_, rel)| rel.as_str())),
-    );
-    for (b, rel, package) in unswitched {
-        builders[b].switch = gated
-            .switch_of(&rel)
-            .map(str::to_owned)
-            .or_else(|| package.and_then(|o| optional::switch_of(facts, &facts.packages[o])));
-    }
-    // A call switched in its own file within a module declared under a feature needs both
-    // (candle-core's `ug` inside its `cuda` module).
-    for (b, rel) in switched {
-        if let (Some(module), Some(own)) = (gated.switch_of(&rel), builders[b].switch.as_mut())
-            && !own.contains(module)
-        {
-            *own = format!("{module} and {own}");
+    pending.resolve(facts, builders);
+    texts
+}
+
+/// The builders whose switch depends on the module they lie in, known once every file is
+/// read.
+#[derive(Debug, Default)]
+struct Switches {
+    /// With no switch in their own file: (builder index, file, owner).
+    unswitched: Vec<(usize, String, Option<usize>)>,
+    /// Switched in their own file, whose module may add a feature: (builder index, file).
+    switched: Vec<(usize, String)>,
+}
+
+impl Switches {
+    /// Each builder's switch: an unswitched one takes its gated module's, else its package's
+    /// optional path dependency's; one switched in its file within a module declared under a
+    /// feature needs both (candle-core's `ug` inside its `cuda` module).
+    fn resolve(self, facts: &Facts, builders: &mut [Builder]) {
+        // The gated modules, read only from the files that can declare the modules those
+        // calls lie in (lexing every file that mentions a feature cost every static run).
+        let gated = GatedModules::declaring(
+            facts,
+            (self.unswitched.iter().map(|(_, rel, _)| rel.as_str()))
+                .chain(self.switched.iter().map(|(_, rel)| rel.as_str())),
+        );
+        for (b, rel, package) in self.unswitched {
+            builders[b].switch = gated
+                .switch_of(&rel)
+                .map(str::to_owned)
+                .or_else(|| package.and_then(|o| optional::switch_of(facts, &facts.packages[o])));
+        }
+        for (b, rel) in self.switched {
+            if let (Some(module), Some(own)) = (gated.switch_of(&rel), builders[b].switch.as_mut())
+                && !own.contains(module)
+            {
+                *own = format!("{module} and {own}");
+            }
         }
     }
-    texts
 }
 
 /// The Rust builds for nvptx64 that a proc macro's code runs ([`scripts::rust_nvptx_runs`]):

@@ -8,8 +8,9 @@
 //! the failing tests, the compile errors, a test stopped at its limit, a pass on inputs that
 //! failed before (flaky).
 
-use crate::check::Status;
-use crate::check::{Check, CheckMeta, ConfigKey, Context, Finding, Location, Outcome, SkipKind};
+use crate::check::{
+    Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome, SkipKind, Status,
+};
 use crate::facts::{NotBuilt, OverLimit, Runner, TestCounts, TestRun, TestRunFact, TestSetup};
 use crate::shared::outcomes::{
     OTHER_TOOLCHAIN, build_failed, tests_not_run, tests_unresolved, unresolved,
@@ -45,12 +46,65 @@ static META: CheckMeta = CheckMeta {
     ],
 };
 
-pub use codes::FindingCode;
+crate::finding_codes! {
+    /// The codes of this check's findings (their names are stable: never renamed).
+    enum FindingCode {
+        TestFailed => Code {
+            name: "test-failed",
+            summary: "a test failed",
+        },
+        CompileError => Code {
+            name: "compile-error",
+            summary: "a compile error, with its location",
+        },
+        BuildFailed => Code {
+            name: "build-failed",
+            summary: "the workspace does not build",
+        },
+        TestBinaryExitedEarly => Code {
+            name: "test-binary-exited-early",
+            summary: "a test binary exited before printing its result",
+        },
+        TestRunTampered => Code {
+            name: "test-run-tampered",
+            summary: "what the test runner reported contradicts what the run printed",
+        },
+        LockfileRefused => Code {
+            name: "lockfile-refused",
+            summary: "the test runner refused Cargo.lock (missing or out of date)",
+        },
+        TestsFailedToRun => Code {
+            name: "tests-failed-to-run",
+            summary: "the test command failed without a failing test",
+        },
+        Flaky => Code {
+            name: "flaky",
+            summary: "the tests passed on inputs that failed in an earlier run",
+        },
+        TestTimeout => Code {
+            name: "test-timeout",
+            summary: "a test ran past `[tests] test-timeout` and was stopped",
+        },
+        OwnRunner => Code {
+            name: "own-test-runner",
+            summary: "the tests ran through a runner the workspace configures",
+        },
+        FilteredOut => Code {
+            name: "tests-filtered-out",
+            summary: "nextest's configuration leaves tests of the workspace out of the run",
+        },
+        TestCommandReplaced => Code {
+            name: "test-command-replaced",
+            summary: "a cargo alias replaces the command that runs the tests",
+        },
+    }
+}
 
 const LOG: &str = "logs/tests.log";
 
-mod codes;
 mod configured;
+
+use configured::qualified;
 
 impl Check for TestsPass {
     fn meta(&self) -> &'static CheckMeta {
@@ -120,7 +174,6 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     .with_reuse(ran.reused.as_ref())
     .with_reuse(ran.build_reuse.as_ref());
     outcome = per_binary(outcome, binaries, whole.as_deref(), ran.reused.is_some());
-    outcome = own_runner(outcome, whole.as_deref());
     if !tampered.is_empty() {
         return tampered_with(tampered, outcome);
     }
@@ -130,7 +183,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
     }
-    outcome = configured_by_workspace(outcome, ctx.facts.root(), ran.runner);
+    outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
     if ran.lockfile_unresolved {
@@ -412,10 +465,14 @@ pub fn evaluate(
 /// alias that replaces the test command fails the run (no test it judges ran); tests left out
 /// (nextest filters, arguments that skip) and a tool of the repository's own qualify a pass
 /// as a warning, naming it.
-fn configured_by_workspace(outcome: Outcome, root: &std::path::Path, runner: Runner) -> Outcome {
+fn configured_by_workspace(
+    outcome: Outcome,
+    root: &std::path::Path,
+    (runner, whole): (Runner, Option<&str>),
+) -> Outcome {
     use configured::Configured;
     let mut outcome = outcome;
-    for found in configured::configured(root, runner) {
+    for found in configured::configured(root, runner, whole) {
         outcome = match found {
             Configured::Replaced { said, file } => {
                 let finding = Finding::error(said)
@@ -445,10 +502,12 @@ fn configured_by_workspace(outcome: Outcome, root: &std::path::Path, runner: Run
             Configured::OwnTool { said, file }
                 if matches!(outcome.status, Status::Pass | Status::Warn) =>
             {
-                let finding =
+                let mut finding =
                     Finding::warning(format!("{said}: the verdict rests on what it does"))
-                        .code(FindingCode::OwnRunner)
-                        .at(Location::file(file));
+                        .code(FindingCode::OwnRunner);
+                if let Some(file) = file {
+                    finding = finding.at(Location::file(file));
+                }
                 qualified(
                     outcome,
                     (Status::Warn, "through a tool of the repository's own"),
@@ -459,42 +518,6 @@ fn configured_by_workspace(outcome: Outcome, root: &std::path::Path, runner: Run
         };
     }
     outcome
-}
-
-/// A pass qualified: `status` instead, the summary followed by `said`, and `findings` added.
-fn qualified(
-    mut outcome: Outcome,
-    (status, said): (Status, &str),
-    findings: Vec<Finding>,
-) -> Outcome {
-    outcome.status = status;
-    outcome.summary = format!("{}; {said}", outcome.summary);
-    outcome.with_findings(findings)
-}
-
-/// A pass of tests run through a runner the workspace configures (`target.<triple>.runner`
-/// in a cargo configuration, or `CARGO_TARGET_<TRIPLE>_RUNNER`): what the gate judges is what
-/// that runner printed (the hostile trial's runner piped each binary through `sed` into
-/// `test result: ok.` and exited 0). An emulator or a wrapper is legitimate; the warning says
-/// whose output the verdict rests on.
-fn own_runner(outcome: Outcome, whole: Option<&str>) -> Outcome {
-    let Some(why) = whole.filter(|w| crate::facts::own_runner(w)) else {
-        return outcome;
-    };
-    // A pass, or the warning of a run that ran no test (a runner that hid them all).
-    if !matches!(outcome.status, Status::Pass | Status::Warn) {
-        return outcome;
-    }
-    let finding = Finding::warning(format!(
-        "the tests ran through a runner the workspace configures ({why}): the verdict rests on \
-         what that runner printed and the code it exited with"
-    ))
-    .code(FindingCode::OwnRunner);
-    qualified(
-        outcome,
-        (Status::Warn, "through a runner of the workspace's own"),
-        vec![finding],
-    )
 }
 
 /// A pass with tests that failed and passed only when nextest retried them (`retries` in

@@ -11,7 +11,6 @@
 //! bytes are kept in memory and written at the end, after a line that says how much was cut
 //! (a test printing gigabytes filled the disk before).
 
-use super::process::AFTER_END;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -62,11 +61,11 @@ impl Drain {
     }
 
     /// Waits, once the command has ended, for its output to be in the file: until the pipe
-    /// closes, or nothing has arrived for `IDLE`, or `AFTER_END` has passed, or `deadline`
+    /// closes, or nothing has arrived for `IDLE`, or `after_end` has passed, or `deadline`
     /// (the command's own limit). A thread still blocked on a pipe a leftover process holds
     /// is left to it.
-    pub fn finish(self, deadline: Option<Instant>) {
-        let end = Instant::now() + AFTER_END;
+    pub fn finish(self, deadline: Option<Instant>, after_end: Duration) {
+        let end = Instant::now() + after_end;
         let deadline = Some(deadline.map_or(end, |d| d.min(end)));
         let mut seen = self.progress.read.load(Ordering::Relaxed);
         loop {

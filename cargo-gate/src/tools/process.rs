@@ -306,7 +306,7 @@ pub fn run_watched(
     };
     #[cfg(unix)]
     for drain in drains {
-        drain.finish(deadline);
+        drain.finish(deadline, AFTER_END);
     }
     let stdout_text = read_capped(stdout)?;
     let stderr_text = match streams {

@@ -3,10 +3,22 @@
 //! out, a tool of the repository's own that the build or the run goes through, and an alias
 //! that replaces the command running the tests (the fourteenth session's hostile trial got
 //! READY with a failing test through each). The check says each beside its verdict; this
-//! module only finds them.
+//! module finds them, and qualifies a pass with what it says.
 
+use crate::check::{Finding, Outcome, Status};
 use crate::facts::Runner;
 use std::path::Path;
+
+/// A pass qualified: `status` instead, the summary followed by `said`, and `findings` added.
+pub(super) fn qualified(
+    mut outcome: Outcome,
+    (status, said): (Status, &str),
+    findings: Vec<Finding>,
+) -> Outcome {
+    outcome.status = status;
+    outcome.summary = format!("{}; {said}", outcome.summary);
+    outcome.with_findings(findings)
+}
 
 /// The most of a configuration file read.
 const CONFIG_CAP: u64 = 1 << 20;
@@ -20,15 +32,24 @@ pub(super) enum Configured {
     /// A tool of the repository's own that the build or the run goes through (a compiler
     /// wrapper, a rustdoc, a nextest wrapper script, a toolchain at a path): the verdict rests
     /// on what it does.
-    OwnTool { said: String, file: String },
+    OwnTool { said: String, file: Option<String> },
     /// The command that runs the tests replaced: cargo lets a user alias shadow an external
     /// subcommand (`[alias] nextest = ["test", "--no-run"]` runs no test at all).
     Replaced { said: String, file: String },
 }
 
-/// What the workspace at `root` configures about a run through `runner`.
-pub(super) fn configured(root: &Path, runner: Runner) -> Vec<Configured> {
+/// What the workspace at `root` configures about a run through `runner`, kept whole for
+/// `whole` (a target runner of its own: `target.<triple>.runner` in a cargo configuration, or
+/// `CARGO_TARGET_<TRIPLE>_RUNNER`, whose output is what the gate judges; the thirteenth
+/// session's runner piped each binary through `sed` into `test result: ok.`).
+pub(super) fn configured(root: &Path, runner: Runner, whole: Option<&str>) -> Vec<Configured> {
     let mut found = Vec::new();
+    if let Some(why) = whole.filter(|w| crate::facts::own_runner(w)) {
+        found.push(Configured::OwnTool {
+            said: format!("the tests ran through a runner the workspace configures ({why})"),
+            file: None,
+        });
+    }
     if runner == Runner::Nextest {
         nextest(root, &mut found);
     }
@@ -92,7 +113,7 @@ fn nextest(root: &Path, found: &mut Vec<Configured>) {
     {
         found.push(Configured::OwnTool {
             said: format!("nextest's wrapper script `{wrapper}` ({FILE}) runs the test binaries"),
-            file: FILE.to_owned(),
+            file: Some(FILE.to_owned()),
         });
     }
 }
@@ -140,7 +161,7 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
                         "`[build] {key} = \"{tool}\"` in {shown}: the tests are built (or, for \
                          rustdoc, the doc tests run) by a program the repository holds"
                     ),
-                    file: shown.clone(),
+                    file: Some(shown.clone()),
                 });
             }
         }
@@ -154,7 +175,7 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
                         "`[target.{triple}] linker = \"{linker}\"` in {shown}: the test \
                          binaries are linked by a program the repository holds"
                     ),
-                    file: shown.clone(),
+                    file: Some(shown.clone()),
                 });
             }
         }
@@ -195,7 +216,7 @@ fn toolchain(root: &Path, found: &mut Vec<Configured>) {
                     "{name} names the toolchain by path (`{path}`): cargo and rustc are \
                      whatever that path holds"
                 ),
-                file: name.to_owned(),
+                file: Some(name.to_owned()),
             });
         }
         return;
@@ -244,7 +265,7 @@ mod tests {
             "rust-toolchain.toml",
             "[toolchain]\npath = \"/home/runner/work/r/r/tc\"\n",
         );
-        let kinds: Vec<&str> = configured(root, Runner::Nextest)
+        let kinds: Vec<&str> = configured(root, Runner::Nextest, None)
             .iter()
             .map(|c| match c {
                 Configured::LeftOut { .. } => "left out",
@@ -259,6 +280,6 @@ mod tests {
             ]
         );
         // Under `cargo test`, nextest's file and alias decide nothing.
-        assert_eq!(configured(root, Runner::CargoTest).len(), 2);
+        assert_eq!(configured(root, Runner::CargoTest, None).len(), 2);
     }
 }
