@@ -133,6 +133,21 @@ struct Sources<'s, 'f> {
     include_dirs: Vec<String>,
 }
 
+impl Sources<'_, '_> {
+    /// The names file `file` `#include`s, read once.
+    fn directives_of(&mut self, file: usize) -> Vec<String> {
+        let (files, read) = (self.files, self.read);
+        self.directives
+            .entry(file)
+            .or_insert_with(|| {
+                read(files[file])
+                    .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
+                    .unwrap_or_default()
+            })
+            .clone()
+    }
+}
+
 /// Every file one call reaches, in the order of the rules, each once.
 fn reach(
     packages: &[Package<'_>],
@@ -219,13 +234,7 @@ fn included_by_left_out(sources: &mut Sources<'_, '_>, left_out: &[usize]) -> Ve
     let files = sources.files;
     let mut out = Vec::new();
     for &file in left_out {
-        let read = sources.read;
-        let names = sources.directives.entry(file).or_insert_with(|| {
-            read(files[file])
-                .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
-                .unwrap_or_default()
-        });
-        for name in names.iter() {
+        for name in &sources.directives_of(file) {
             out.extend(resolve_include(
                 files[file],
                 name,
@@ -257,13 +266,7 @@ fn close_includes(sources: &mut Sources<'_, '_>, reached: &mut Reached, from: us
         .collect();
     let mut queue: VecDeque<usize> = reached.list[from..].iter().map(|(f, _)| *f).collect();
     while let Some(file) = queue.pop_front() {
-        let read = sources.read;
-        let names = sources.directives.entry(file).or_insert_with(|| {
-            read(files[file])
-                .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
-                .unwrap_or_default()
-        });
-        for name in names.iter() {
+        for name in &sources.directives_of(file) {
             let by = files[file].to_owned();
             if let Some(found) =
                 resolve_include(files[file], name, &sources.include_dirs, sources.index)

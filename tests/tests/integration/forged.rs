@@ -215,13 +215,7 @@ fn a_huge_file_left_in_the_run_directory_is_left_out_and_said() {
     .commit();
     let (exit, check) = tests_pass(&fx, &[]);
     assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
-    let run = std::fs::read_dir(fx.out().join("runs"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .max()
-        .unwrap();
-    let observed = run.join("observability");
+    let observed = latest_observability(&fx);
     assert!(!observed.join("decision.log").exists());
     let note = std::fs::read_to_string(observed.join("decision.log.left-out.txt")).unwrap();
     assert!(note.contains("left out"), "{note}");
@@ -243,13 +237,7 @@ fn many_files_left_in_the_run_directory_are_capped_together() {
     .commit();
     let (exit, check) = tests_pass(&fx, &[]);
     assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
-    let run = std::fs::read_dir(fx.out().join("runs"))
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .max()
-        .unwrap();
-    let observed = run.join("observability");
+    let observed = latest_observability(&fx);
     let left_out = std::fs::read_dir(&observed)
         .unwrap()
         .filter_map(Result::ok)
@@ -281,4 +269,15 @@ fn a_process_left_printing_does_not_hold_the_run_to_its_limit() {
     let (exit, check) = tests_pass(&fx, &[]);
     assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
     assert!(started.elapsed() < std::time::Duration::from_secs(45));
+}
+
+/// The `observability/` directory of the latest run's record.
+fn latest_observability(fx: &crate::support::Fixture) -> std::path::PathBuf {
+    let run = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .max()
+        .unwrap();
+    run.join("observability")
 }
