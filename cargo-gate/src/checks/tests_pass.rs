@@ -482,7 +482,7 @@ fn configured_by_workspace(
                     outcome,
                     (
                         Status::Fail,
-                        "but the command that ran them is not the one judged",
+                        "but an alias replaced the command that runs the tests",
                     ),
                     vec![finding],
                 )

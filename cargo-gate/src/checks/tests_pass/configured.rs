@@ -58,74 +58,111 @@ pub(super) fn configured(root: &Path, runner: Runner, whole: Option<&str>) -> Ve
     found
 }
 
-/// `.config/nextest.toml`: the default profile's `default-filter`, an override's
-/// `default-filter` or `run-extra-args` that skip tests, and wrapper scripts.
+/// `.config/nextest.toml`, in the profile the run uses (`NEXTEST_PROFILE`, else `default`;
+/// a custom profile inherits the default's settings): a `default-filter`, an override's, any
+/// `run-extra-args` (the profile's or an override's) but the harmless ones, and scripts
+/// (a wrapper that runs the binaries, a setup script that runs before them).
 fn nextest(root: &Path, found: &mut Vec<Configured>) {
     const FILE: &str = ".config/nextest.toml";
     let Some(doc) = toml_at(&root.join(FILE)) else {
         return;
     };
-    let Some(profile) = doc.get("profile").and_then(|p| p.get("default")) else {
-        return;
-    };
+    let chosen = std::env::var("NEXTEST_PROFILE").unwrap_or_else(|_| "default".to_owned());
+    let profiles: Vec<(&str, &toml::Value)> = ["default", chosen.as_str()]
+        .into_iter()
+        .enumerate()
+        .filter(|&(i, name)| i == 0 || name != "default")
+        .filter_map(|(_, name)| Some((name, doc.get("profile")?.get(name)?)))
+        .collect();
     let left_out = |said: String| Configured::LeftOut {
         said,
         file: FILE.to_owned(),
     };
-    if let Some(filter) = profile.get("default-filter").and_then(toml::Value::as_str)
-        && filter.trim() != "all()"
-    {
-        found.push(left_out(format!(
-            "nextest's default-filter `{filter}` ({FILE}) leaves the tests it does not match \
-             out of this run, counted only as skipped: `cargo test` would run them"
-        )));
-    }
-    let overrides = profile.get("overrides").and_then(toml::Value::as_array);
-    for over in overrides.into_iter().flatten() {
-        if let Some(filter) = over.get("default-filter").and_then(toml::Value::as_str)
-            && filter.trim() != "all()"
-        {
-            found.push(left_out(format!(
-                "an override of nextest's default profile sets default-filter `{filter}` \
-                 ({FILE}): the tests it does not match are left out of this run"
-            )));
+    for (name, profile) in profiles {
+        let settings = std::iter::once((format!("profile `{name}`"), profile)).chain(
+            profile
+                .get("overrides")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|o| (format!("an override of profile `{name}`"), o)),
+        );
+        for (whose, table) in settings {
+            if let Some(filter) = table.get("default-filter").and_then(toml::Value::as_str)
+                && filter.trim() != "all()"
+            {
+                found.push(left_out(format!(
+                    "nextest's default-filter `{filter}` ({whose}) leaves the tests it does not \
+                     match out of this run, counted only as skipped: `cargo test` would run them"
+                )));
+            }
+            let args: Vec<&str> = table
+                .get("run-extra-args")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(toml::Value::as_str)
+                .collect();
+            if !harmless(&args) {
+                found.push(left_out(format!(
+                    "nextest hands the test binaries `{}` (run-extra-args, {whose}): arguments \
+                     that decide which tests run, and what a binary prints, are the verdict's",
+                    args.join(" ")
+                )));
+            }
         }
-        let args: Vec<&str> = over
-            .get("run-extra-args")
-            .and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(toml::Value::as_str)
-            .collect();
-        if skips_tests(&args) {
-            found.push(left_out(format!(
-                "an override of nextest's default profile hands the test binaries `{}` \
-                 (run-extra-args, {FILE}): tests it skips count as passed",
-                args.join(" ")
-            )));
-        }
-    }
-    let scripts = profile.get("scripts").and_then(toml::Value::as_array);
-    if let Some(wrapper) = scripts
-        .into_iter()
-        .flatten()
-        .find_map(|s| s.get("run-wrapper").and_then(toml::Value::as_str))
-    {
-        found.push(Configured::OwnTool {
-            said: format!("nextest's wrapper script `{wrapper}` ({FILE}) runs the test binaries"),
-            file: Some(FILE.to_owned()),
-        });
+        scripts(profile, name, found);
     }
 }
 
-/// Whether arguments handed to libtest leave tests out: `--skip`, `--exact`, `--ignored`,
-/// or a name filter (a word that is no option's value).
-fn skips_tests(args: &[&str]) -> bool {
-    args.iter().enumerate().any(|(i, arg)| {
-        matches!(*arg, "--skip" | "--exact" | "--ignored")
-            || arg.starts_with("--skip=")
-            || (!arg.starts_with('-') && (i == 0 || !args[i - 1].starts_with("--")))
-    })
+/// The scripts a nextest profile runs: a wrapper around the test binaries, or a setup script
+/// before them (which can replace the binaries it is about to run).
+fn scripts(profile: &toml::Value, name: &str, found: &mut Vec<Configured>) {
+    let scripts = profile.get("scripts").and_then(toml::Value::as_array);
+    for (key, what) in [
+        (
+            "run-wrapper",
+            "a wrapper script that runs the test binaries",
+        ),
+        ("setup", "a setup script that runs before the tests"),
+    ] {
+        let named = scripts.into_iter().flatten().find_map(|s| {
+            let value = s.get(key)?;
+            value.as_str().map(str::to_owned).or_else(|| {
+                let list: Vec<&str> = value
+                    .as_array()?
+                    .iter()
+                    .filter_map(toml::Value::as_str)
+                    .collect();
+                Some(list.join(", "))
+            })
+        });
+        if let Some(script) = named {
+            found.push(Configured::OwnTool {
+                said: format!("nextest's profile `{name}` has {what}, `{script}`"),
+                file: Some(".config/nextest.toml".to_owned()),
+            });
+        }
+    }
+}
+
+/// Whether arguments handed to every test binary leave what runs and what it prints alone:
+/// only the thread count, output capture and colour, and running the ignored tests too.
+/// Anything else may skip tests (`--skip`, a name filter) or run none (`--list`, `--help`).
+fn harmless(args: &[&str]) -> bool {
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i];
+        let (flag, inline) = arg.split_once('=').map_or((arg, false), |(f, _)| (f, true));
+        match flag {
+            "--nocapture" | "--show-output" | "--include-ignored" => {}
+            "--test-threads" | "--color" if inline => {}
+            "--test-threads" | "--color" => i += 1,
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The cargo configuration: an alias of the external subcommand the run goes through, and a
@@ -135,10 +172,9 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
         && let Some(shown) = crate::tools::cargo::aliased(root, "nextest")
     {
         found.push(Configured::Replaced {
-            said: format!(
-                "an alias `nextest` ({shown}) replaces cargo-nextest: `cargo nextest run` runs \
-                 what the alias says, not the tests"
-            ),
+            said: "an alias `nextest` replaces cargo-nextest: `cargo nextest run` runs what the \
+                   alias says, not the workspace's tests"
+                .to_owned(),
             file: shown,
         });
     }
@@ -158,8 +194,8 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
             if in_repository(root, &file, tool) {
                 found.push(Configured::OwnTool {
                     said: format!(
-                        "`[build] {key} = \"{tool}\"` in {shown}: the tests are built (or, for \
-                         rustdoc, the doc tests run) by a program the repository holds"
+                        "`[build] {key} = \"{tool}\"`: the tests are built (or, for rustdoc, the \
+                         doc tests run) by a program the repository holds"
                     ),
                     file: Some(shown.clone()),
                 });
@@ -172,8 +208,8 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
             {
                 found.push(Configured::OwnTool {
                     said: format!(
-                        "`[target.{triple}] linker = \"{linker}\"` in {shown}: the test \
-                         binaries are linked by a program the repository holds"
+                        "`[target.{triple}] linker = \"{linker}\"`: the test binaries are \
+                         linked by a program the repository holds"
                     ),
                     file: Some(shown.clone()),
                 });
@@ -213,8 +249,8 @@ fn toolchain(root: &Path, found: &mut Vec<Configured>) {
         {
             found.push(Configured::OwnTool {
                 said: format!(
-                    "{name} names the toolchain by path (`{path}`): cargo and rustc are \
-                     whatever that path holds"
+                    "the toolchain is named by path (`{path}`): cargo and rustc are whatever \
+                     that path holds"
                 ),
                 file: Some(name.to_owned()),
             });
@@ -235,12 +271,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arguments_that_skip_tests_are_told_from_ones_that_do_not() {
-        assert!(skips_tests(&["--skip", "tests::really_fails"]));
-        assert!(skips_tests(&["really_fails"]));
-        assert!(skips_tests(&["--exact", "a"]));
-        assert!(!skips_tests(&["--test-threads", "1"]));
-        assert!(!skips_tests(&["--test-threads=1", "--nocapture"]));
+    fn only_harmless_arguments_are_trusted() {
+        assert!(!harmless(&["--skip", "tests::really_fails"]));
+        assert!(!harmless(&["--skip=x"]));
+        assert!(!harmless(&["really_fails"]));
+        assert!(!harmless(&["--list"]));
+        assert!(!harmless(&["--help"]));
+        assert!(harmless(&["--test-threads", "1", "--nocapture"]));
+        assert!(harmless(&[
+            "--test-threads=1",
+            "--color=never",
+            "--include-ignored"
+        ]));
+        assert!(harmless(&[]));
     }
 
     /// The hostile trial's configurations, each found; a wrapper on `PATH` (sccache) is none.
@@ -255,7 +298,7 @@ mod tests {
         };
         write(
             ".config/nextest.toml",
-            "[[profile.default.overrides]]\nplatform = \"cfg(all())\"\ndefault-filter = \"not test(x)\"\n[[profile.default.overrides]]\nfilter = \"all()\"\nrun-extra-args = [\"--skip\", \"x\"]\n[[profile.default.scripts]]\nfilter = \"all()\"\nrun-wrapper = \"quiet\"\n",
+            "[profile.default]\nrun-extra-args = [\"--list\"]\n[[profile.default.overrides]]\nplatform = \"cfg(all())\"\ndefault-filter = \"not test(x)\"\n[[profile.default.overrides]]\nfilter = \"all()\"\nrun-extra-args = [\"--skip\", \"x\"]\n[[profile.default.scripts]]\nfilter = \"all()\"\nrun-wrapper = \"quiet\"\n[[profile.default.scripts]]\nfilter = \"all()\"\nsetup = \"prep\"\n",
         );
         write(
             ".cargo/config.toml",
@@ -276,7 +319,8 @@ mod tests {
         assert_eq!(
             kinds,
             [
-                "left out", "left out", "own tool", "replaced", "own tool", "own tool"
+                "left out", "left out", "left out", "own tool", "own tool", "replaced", "own tool",
+                "own tool"
             ]
         );
         // Under `cargo test`, nextest's file and alias decide nothing.
