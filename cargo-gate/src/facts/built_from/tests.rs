@@ -216,18 +216,15 @@ fn a_vendored_registry_unit_in_the_repository_is_proven() {
     std::fs::create_dir_all(src.parent().unwrap()).unwrap();
     std::fs::write(&src, "pub fn f() {}\n").unwrap();
     let (_, message) = profile_with_unit(dir.path(), &src);
-    let vendored = message
-        .replace(
-            &format!("path+file://{}#p@0.1.0", dir.path().display()),
-            "registry+https://github.com/rust-lang/crates.io-index#p@0.1.0",
-        )
-        .replace(
-            "\"fresh\":true",
-            &format!(
-                "\"fresh\":true,\"manifest_path\":\"{}\"",
-                dir.path().join("vendor/p/Cargo.toml").display()
-            ),
-        );
+    let mut vendored: serde_json::Value = serde_json::from_str(&message).unwrap();
+    vendored["package_id"] = "registry+https://github.com/rust-lang/crates.io-index#p@0.1.0".into();
+    vendored["manifest_path"] = dir
+        .path()
+        .join("vendor/p/Cargo.toml")
+        .to_string_lossy()
+        .into_owned()
+        .into();
+    let vendored = vendored.to_string();
     assert_eq!(units(&vendored, dir.path()).len(), 1, "{vendored}");
     assert!(units(&vendored, Path::new("/elsewhere")).is_empty());
 }
