@@ -400,13 +400,23 @@ pub fn aliased(root: &Path, subcommand: &str) -> Option<String> {
     if std::env::var_os(&var).is_some() {
         return Some(var);
     }
-    config_files_included(root).into_iter().find_map(|file| {
-        let text = gate_support::read::text_capped(&file, 1 << 20).ok()?;
-        let doc = toml::from_str::<toml::Table>(&text).ok()?;
-        doc.get("alias")?
-            .as_table()?
-            .contains_key(subcommand)
-            .then(|| gate_support::path::relative(root, &file))
+    let file = config_setting(root, |doc| {
+        doc.get("alias")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|aliases| aliases.contains_key(subcommand))
+    })?;
+    Some(gate_support::path::relative(root, &file))
+}
+
+/// The first cargo configuration file (where cargo reads them: the root and every directory
+/// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
+pub fn config_setting(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
+    config_files_included(root).into_iter().find(|path| {
+        // A file cargo could not read either: cargo says so when it runs.
+        gate_support::read::text_capped(path, 1 << 20)
+            .ok()
+            .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+            .is_some_and(|doc| sets(&doc))
     })
 }
 

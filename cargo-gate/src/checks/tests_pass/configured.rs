@@ -20,9 +20,6 @@ pub(super) fn qualified(
     outcome.with_findings(findings)
 }
 
-/// The most of a configuration file read.
-const CONFIG_CAP: u64 = 1 << 20;
-
 /// One thing the workspace configures about its test run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Configured {
@@ -64,7 +61,7 @@ pub(super) fn configured(root: &Path, runner: Runner, whole: Option<&str>) -> Ve
 /// (a wrapper that runs the binaries, a setup script that runs before them).
 fn nextest(root: &Path, found: &mut Vec<Configured>) {
     const FILE: &str = ".config/nextest.toml";
-    let Some(doc) = toml_at(&root.join(FILE)) else {
+    let Some(doc) = crate::workspace::read_toml(&root.join(FILE)) else {
         return;
     };
     let chosen = std::env::var("NEXTEST_PROFILE").unwrap_or_else(|_| "default".to_owned());
@@ -179,7 +176,9 @@ fn cargo_config(root: &Path, runner: Runner, found: &mut Vec<Configured>) {
         });
     }
     for file in crate::tools::cargo::config_files_included(root) {
-        let Some(doc) = toml_at(&file) else { continue };
+        let Some(doc) = crate::workspace::read_toml(&file) else {
+            continue;
+        };
         let shown = gate_support::path::relative(root, &file);
         let build = doc.get("build").and_then(toml::Value::as_table);
         for key in [
@@ -239,7 +238,7 @@ fn in_repository(root: &Path, config: &Path, tool: &str) -> bool {
 /// rustc the run goes through are those at that path, whatever it holds.
 fn toolchain(root: &Path, found: &mut Vec<Configured>) {
     for name in ["rust-toolchain.toml", "rust-toolchain"] {
-        let Some(doc) = toml_at(&root.join(name)) else {
+        let Some(doc) = crate::workspace::read_toml(&root.join(name)) else {
             continue;
         };
         if let Some(path) = doc
@@ -257,13 +256,6 @@ fn toolchain(root: &Path, found: &mut Vec<Configured>) {
         }
         return;
     }
-}
-
-/// The TOML document at `path`, read as a capped regular file; `None` when it is not there or
-/// does not parse.
-fn toml_at(path: &Path) -> Option<toml::Table> {
-    let text = gate_support::read::text_capped(path, CONFIG_CAP).ok()?;
-    toml::from_str(&text).ok()
 }
 
 #[cfg(test)]

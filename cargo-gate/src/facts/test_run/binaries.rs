@@ -72,7 +72,7 @@ pub(super) fn keyable(
     {
         return Err(format!("{var}{OWN_RUNNER_VAR}"));
     }
-    if let Some(file) = config_sets(facts.root(), |doc| {
+    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
         doc.get("target")
             .and_then(toml::Value::as_table)
             .is_some_and(|targets| {
@@ -91,20 +91,6 @@ pub(super) fn keyable(
     }
     std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
     Ok(host)
-}
-
-/// The first cargo configuration file (where cargo reads them: the root and every directory
-/// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
-fn config_sets(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
-    crate::tools::cargo::config_files_included(root)
-        .into_iter()
-        .find(|path| {
-            // A file cargo could not read either: cargo says so when it runs.
-            gate_support::read::text_capped(path, 1 << 20)
-                .ok()
-                .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-                .is_some_and(|doc| sets(&doc))
-        })
 }
 
 /// A key looked up: the proven entry, or what storing a fresh result needs.
@@ -584,7 +570,7 @@ fn per_crate(
     if std::env::var_os("RUSTDOC").is_some() {
         return Err("RUSTDOC names a rustdoc of its own".to_owned());
     }
-    if let Some(file) = config_sets(facts.root(), |doc| {
+    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
         doc.get("build")
             .and_then(toml::Value::as_table)
             .is_some_and(|build| build.contains_key("rustdoc"))
@@ -593,7 +579,7 @@ fn per_crate(
     }
     // cargo hands `[env]` to rustdoc, over the gate's own values where it says `force`: a
     // plan or a lane of the workspace's choosing could replay or skip a crate's doc tests.
-    if let Some(file) = config_sets(facts.root(), |doc| {
+    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
         doc.get("env")
             .and_then(toml::Value::as_table)
             .is_some_and(|env| env.keys().any(|k| k.starts_with(doc_tests::OURS)))
