@@ -434,18 +434,39 @@ fn run_dir_files(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> + '_ {
 /// result is not kept with some of its files, and reading stops there (a test left 128
 /// sparse files just under the cap of one, and the gate read 6 GB into memory).
 pub(super) fn run_files(run_dir: &Path) -> Result<Vec<RunFile>, String> {
-    let mut total = 0u64;
-    let mut files: Vec<RunFile> = Vec::new();
-    for (rel, path) in run_dir_files(run_dir) {
-        let Ok(bytes) = run_file(&path) else { continue };
-        total += bytes.len() as u64;
-        if total > RUN_FILES_CAP {
-            return Err(over_all(&rel));
-        }
-        files.push((rel, bytes));
-    }
+    // A file too large for a result is left to the record (which says so), not kept.
+    let (mut files, over) = read_capped(run_dir_files(run_dir), |_| None);
     files.sort();
-    Ok(files)
+    over.map_or(Ok(files), Err)
+}
+
+/// The files `found` names, in its order, each at most [`RUN_FILE_CAP`] and all of them at
+/// most [`RUN_FILES_CAP`]: reading stops past the second, with why; a file past the first is
+/// skipped, or stops the reading where `too_large` says why.
+fn read_capped(
+    found: impl Iterator<Item = (String, PathBuf)>,
+    too_large: impl Fn(&str) -> Option<String>,
+) -> (Vec<RunFile>, Option<String>) {
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    for (rel, path) in found {
+        match run_file(&path) {
+            Ok(bytes) => {
+                total += bytes.len() as u64;
+                if total > RUN_FILES_CAP {
+                    return (files, Some(over_all(&rel)));
+                }
+                files.push((rel, bytes));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                if let Some(why) = too_large(&rel) {
+                    return (files, Some(why));
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    (files, None)
 }
 
 /// The files of the run directory for `fresh`, or none and `fresh` not kept when they pass
@@ -480,30 +501,14 @@ fn listing(dir: &Path) -> Listing {
 /// and why the result is not kept when one is too large, or all of them together are
 /// (reading stops there).
 fn left_behind(dir: &Path, before: &Listing) -> (Vec<RunFile>, Option<String>) {
-    let mut files = Vec::new();
-    let mut total = 0u64;
     let changed = run_dir_files(dir)
         .filter(|(_, path)| file_stamp(path).is_none_or(|now| before.get(path) != Some(&now)));
-    for (rel, path) in changed {
-        match run_file(&path) {
-            Ok(bytes) => {
-                total += bytes.len() as u64;
-                if total > RUN_FILES_CAP {
-                    return (files, Some(over_all(&rel)));
-                }
-                files.push((rel, bytes));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
-                let why = format!(
-                    "it left {rel} in the run directory, larger than the {} MiB a result keeps",
-                    RUN_FILE_CAP >> 20
-                );
-                return (files, Some(why));
-            }
-            Err(_) => {}
-        }
-    }
-    (files, None)
+    read_capped(changed, |rel| {
+        Some(format!(
+            "it left {rel} in the run directory, larger than the {} MiB a result keeps",
+            RUN_FILE_CAP >> 20
+        ))
+    })
 }
 
 /// A file of the run directory, if it is a regular one of at most [`RUN_FILE_CAP`] bytes.
