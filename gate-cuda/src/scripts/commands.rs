@@ -40,41 +40,24 @@ pub(super) fn cmake(
     call: &mut Call,
 ) -> Option<(Option<usize>, Option<String>)> {
     let args = arguments(lx, methods);
-    if args.iter().any(|(a, _)| {
-        matches!(
-            a.as_deref(),
-            Some("--build" | "--install" | "-E" | "--version" | "-P")
-        )
-    }) {
+    let steps = ["--build", "--install", "-E", "--version", "-P"];
+    if args.iter().flatten().any(|a| steps.contains(&a.as_str())) {
         return None;
     }
-    let source = args
-        .iter()
-        .position(|(a, _)| a.as_deref() == Some("-S"))
-        .and_then(|k| args.get(k + 1))
-        .and_then(|(a, _)| a.clone())
-        .or_else(|| {
-            args.iter().find_map(|(a, _)| {
-                a.as_deref()?
-                    .strip_prefix("-S")
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_owned)
-            })
-        })
-        .or_else(|| {
-            // The one argument that is no option and does not follow `-B`.
-            let positional: Vec<&String> = args
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| *k == 0 || args[k - 1].0.as_deref() != Some("-B"))
-                .filter_map(|(_, (a, _))| a.as_ref())
-                .filter(|a| !a.starts_with('-'))
-                .collect();
-            match positional.as_slice() {
-                [one] if !one.starts_with("..") => Some((*one).clone()),
-                _ => None,
-            }
-        });
+    let source = flag_value(&args, "-S", "-S").flatten().or_else(|| {
+        // The one argument that is no option and does not follow `-B`.
+        let positional: Vec<&String> = args
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k == 0 || args[k - 1].as_deref() != Some("-B"))
+            .filter_map(|(_, a)| a.as_ref())
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        match positional.as_slice() {
+            [one] if !one.starts_with("..") => Some((*one).clone()),
+            _ => None,
+        }
+    });
     match source {
         Some(dir) => call.inputs.push(dir),
         None => call.computed_inputs = true,
@@ -94,20 +77,10 @@ pub(super) fn cmake(
 /// compile with nvcc is the caller's to read.
 pub(super) fn make(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
     let args = arguments(lx, methods);
-    let dir = args
-        .iter()
-        .position(|(a, _)| a.as_deref() == Some("-C"))
-        .and_then(|k| args.get(k + 1))
-        .map(|(a, _)| a.clone())
-        .or_else(|| {
-            args.iter()
-                .find_map(|(a, _)| a.as_deref()?.strip_prefix("--directory="))
-                .map(|d| Some(d.to_owned()))
-        })
-        .or_else(|| {
-            let m = methods.iter().find(|m| m.name == "current_dir")?;
-            Some(value_of(lx, m.args))
-        });
+    let dir = flag_value(&args, "-C", "--directory=").or_else(|| {
+        let m = methods.iter().find(|m| m.name == "current_dir")?;
+        Some(value_of(lx, m.args))
+    });
     match dir {
         Some(Some(dir)) => call.inputs.push(dir),
         Some(None) => call.computed_inputs = true,
@@ -116,22 +89,34 @@ pub(super) fn make(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
 }
 
 /// The arguments `.arg(x)` and `.args([..])` hand over, in order: each literal or path the
-/// build script computes from its package's directory (`None`: computed otherwise), with the
-/// token where it is.
-fn arguments(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<(Option<String>, usize)> {
+/// build script computes from its package's directory (`None`: computed otherwise).
+fn arguments(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<Option<String>> {
     let mut out = Vec::new();
     for m in methods {
         match m.name {
-            "arg" => out.push((value_of(lx, m.args), m.at)),
+            "arg" => out.push(value_of(lx, m.args)),
             "args" => out.extend(
                 lx.strs(m.args.0, m.args.1)
                     .into_iter()
-                    .map(|(k, s)| (Some(s.to_owned()), k)),
+                    .map(|(_, s)| Some(s.to_owned())),
             ),
             _ => {}
         }
     }
     out
+}
+
+/// The value `flag` is given among `args`: the argument after it (`-S dir`; `Some(None)`
+/// when that is computed), or the rest of one that starts with `joined` (`-Sdir`,
+/// `--directory=dir`).
+fn flag_value(args: &[Option<String>], flag: &str, joined: &str) -> Option<Option<String>> {
+    if let Some(k) = args.iter().position(|a| a.as_deref() == Some(flag)) {
+        return args.get(k + 1).cloned();
+    }
+    args.iter().find_map(|a| {
+        let rest = a.as_deref()?.strip_prefix(joined)?;
+        (!rest.is_empty()).then(|| Some(rest.to_owned()))
+    })
 }
 
 /// The value of the argument tokens `(a, b)`: a literal, or a path computed from the
