@@ -859,7 +859,8 @@ fn input_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> (Vec<&'a str
 fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
     let mut computed = false;
     for (n, &(_, s)) in strs.iter().enumerate() {
-        if s.ends_with(".cu") {
+        // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).
+        if s.ends_with(".cu") && !s.contains(char::is_whitespace) {
             if literal_input(s) {
                 call.inputs.push(s.to_owned());
             } else {

@@ -46,8 +46,6 @@ pub(super) fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) 
         .iter()
         .filter(|input| input.ends_with(".cu") || input.ends_with(".cuh"))
         .filter(|input| !input.contains(['*', '?', '[']))
-        // A message is no path (`assert!(ok, "nvcc failed on kernels/k.cu")`).
-        .filter(|input| !input.contains(char::is_whitespace))
         .map(|input| input.replace('\\', "/"))
         .filter(|input| {
             let path = gate_support::path::normalize(&dir.join(input));
