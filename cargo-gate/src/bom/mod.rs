@@ -196,7 +196,12 @@ pub fn sources<'f>(facts: &'f Facts, cargo: &Cargo) -> &'f crate::facts::GpuSour
 /// gathered (built, or waited for) when the run may build, else there is nothing. What static
 /// reading names no builder for is still compiled outside gate-build (a Makefile a script
 /// runs through `sh -c`).
-pub fn witnessed_sources(facts: &Facts, cargo: &Cargo) -> HashMap<String, String> {
+pub fn witnessed_sources<'f>(facts: &'f Facts, cargo: &Cargo) -> &'f HashMap<String, String> {
+    facts.witnessed_or_init(|| witnessed_by_the_build(facts, cargo))
+}
+
+/// [`witnessed_sources`], read.
+fn witnessed_by_the_build(facts: &Facts, cargo: &Cargo) -> HashMap<String, String> {
     if !facts.may_build() {
         return HashMap::new();
     }

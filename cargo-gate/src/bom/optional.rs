@@ -16,7 +16,9 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
     }
     let dir = gate_support::path::normalize(&package.dir);
     // `{ workspace = true, optional = true }` takes its path from the root's table.
-    let root = crate::workspace::read_toml(&facts.root().join("Cargo.toml"));
+    let root = facts
+        .manifest(&facts.root().join("Cargo.toml"))
+        .and_then(crate::facts::Manifest::table);
     let inherited = root
         .as_ref()
         .and_then(|t| t.get("workspace")?.get("dependencies")?.as_table())

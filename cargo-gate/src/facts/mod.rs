@@ -75,6 +75,9 @@ pub struct Facts {
     kernels_asked: AtomicBool,
     /// The tracked GPU files and the builders static reading finds (see [`Facts::gpu_sources`]).
     gpu_sources: OnceLock<GpuSources>,
+    /// The sources the run's build compiled as its witness saw them, by path, each with the
+    /// package whose build script did (see [`Facts::witnessed_or_init`]).
+    witnessed: OnceLock<std::collections::HashMap<String, String>>,
     /// The test run (see [`Facts::test_run`]).
     test_run: OnceLock<TestRunFact>,
     /// Whether the user skipped the test run (`--skip tests.pass`): a static run, in which no
@@ -102,6 +105,7 @@ impl Facts {
             kernels: OnceLock::new(),
             kernels_asked: AtomicBool::new(false),
             gpu_sources: OnceLock::new(),
+            witnessed: OnceLock::new(),
             test_run: OnceLock::new(),
             build_skipped: false,
         }
@@ -113,6 +117,16 @@ impl Facts {
     /// inventory every check and `cargo gate kernels` name builders from.
     pub fn gpu_sources_or_init(&self, init: impl FnOnce() -> GpuSources) -> &GpuSources {
         self.gpu_sources.get_or_init(init)
+    }
+
+    /// The sources the run's build compiled as its witness saw them, read once by `init`
+    /// (`crate::bom::witnessed_sources` is the one caller): `kernels.build` and
+    /// `cuda.contracts` each judge them.
+    pub fn witnessed_or_init(
+        &self,
+        init: impl FnOnce() -> std::collections::HashMap<String, String>,
+    ) -> &std::collections::HashMap<String, String> {
+        self.witnessed.get_or_init(init)
     }
 
     /// These facts for a run whose user skipped the test run (`--skip tests.pass`): a

@@ -84,10 +84,11 @@ pub fn outside_gate_build(
         .collect();
     // What the run's build compiled that static reading names no builder for: read only
     // where such a source would count (the build is waited for; the run builds anyway).
+    let none = std::collections::HashMap::new();
     let witnessed = if uses.iter().any(Option::is_some) {
         crate::bom::witnessed_sources(facts, cargo)
     } else {
-        std::collections::HashMap::new()
+        &none
     };
     let mut findings = Vec::new();
     for (i, (source, built)) in outside.into_iter().zip(built).enumerate() {
