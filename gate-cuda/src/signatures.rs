@@ -10,7 +10,7 @@
 /// skipped; a declaration counts as well as a definition.
 #[must_use]
 pub fn kernels(text: &str) -> Vec<(String, usize)> {
-    let code = without_comments(text);
+    let code = gate_support::text::without_c_comments(text, gate_support::text::Literals::Blanked);
     let mut out = Vec::new();
     let mut rest = code.as_str();
     while let Some(at) = find_word(rest, "__global__") {
@@ -170,41 +170,6 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
         from = end;
     }
     None
-}
-
-/// `text` with comments, string and character literals blanked (newlines kept).
-fn without_comments(text: &str) -> String {
-    let b = text.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                if b[i] == b'\n' {
-                    out.push(b'\n');
-                }
-                i += 1;
-            }
-            i += 2;
-        } else if b[i] == b'"' || b[i] == b'\'' {
-            let quote = b[i];
-            i += 1;
-            while i < b.len() && b[i] != quote && b[i] != b'\n' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
-            }
-            i += 1;
-            out.push(b' ');
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ pub enum PtxError {
 
 /// Parses the facts out of PTX text. Comments (`//`, `/* */`) are ignored.
 pub fn parse(ptx: &str) -> Result<PtxFacts, PtxError> {
-    let text = strip_comments(ptx);
+    let text = gate_support::text::without_c_comments(ptx, gate_support::text::Literals::Kept);
     let mut version = None;
     let mut target = None;
     let mut address_size = None;
@@ -135,45 +135,6 @@ pub fn parse(ptx: &str) -> Result<PtxFacts, PtxError> {
         entries,
         min_driver: min_driver(version),
     })
-}
-
-/// The text with `//` and `/* */` comments removed (a block comment becomes one space), in
-/// one forward pass: every byte is looked at a bounded number of times, so the cost is linear
-/// in the size of the PTX (real modules reach 8 MB with a comment on most lines). Quoted
-/// strings (`.file 1 "a//b.cu"`) are copied as they are.
-fn strip_comments(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    // `text[copied..i]` is code not yet copied to `out`; `i` only moves forward.
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], bytes.get(i + 1)) {
-            (b'"', _) => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            (b'/', Some(b'/')) => {
-                out.push_str(&text[copied..i]);
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                copied = i;
-            }
-            (b'/', Some(b'*')) => {
-                out.push_str(&text[copied..i]);
-                out.push(' ');
-                i = text[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-                copied = i;
-            }
-            _ => i += 1,
-        }
-    }
-    out.push_str(&text[copied.min(bytes.len())..]);
-    out
 }
 
 #[cfg(test)]
@@ -305,27 +266,6 @@ mod tests {
     fn table_is_sorted_both_ways() {
         for pair in ISA_TABLE.windows(2) {
             assert!(pair[0].0 < pair[1].0 && pair[0].1 < pair[1].1, "{pair:?}");
-        }
-    }
-
-    #[test]
-    fn comments_strip_in_one_pass_and_strings_stay() {
-        let cases: &[(&str, &str)] = &[
-            ("a // c\nb", "a \nb"),
-            ("a /* c */ b", "a   b"),
-            ("a /* c // d */ b // e /* f\ng", "a   b \ng"),
-            (".file 1 \"/x//y.cu\" // c\n", ".file 1 \"/x//y.cu\" \n"),
-            ("a /* unterminated", "a  "),
-            ("a // no newline", "a "),
-            (
-                "\"unterminated // string\nb // c",
-                "\"unterminated // string\nb ",
-            ),
-            ("/", "/"),
-            ("é // ü\nß", "é \nß"),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(strip_comments(text), *expected, "{text:?}");
         }
     }
 

@@ -63,9 +63,8 @@ pub fn closure(sources: &[PathBuf], include_dirs: &[PathBuf]) -> Vec<PathBuf> {
 /// (after whitespace), as the preprocessor requires.
 pub fn directives(text: &str) -> Vec<(u32, String)> {
     let mut out = Vec::new();
-    let mut in_block = false;
-    for (n, raw) in text.lines().enumerate() {
-        let code = strip_comments(raw, &mut in_block);
+    let code = gate_support::text::without_c_comments(text, gate_support::text::Literals::Kept);
+    for (n, code) in code.lines().enumerate() {
         let Some(rest) = code.trim_start().strip_prefix('#') else {
             continue;
         };
@@ -90,48 +89,6 @@ pub fn directives(text: &str) -> Vec<(u32, String)> {
                 out.push((line, marked));
             }
         }
-    }
-    out
-}
-
-/// A line without its comments (strings kept, so `"//"` in a string stays); `in_block` carries
-/// an open `/* */` from line to line.
-fn strip_comments(line: &str, in_block: &mut bool) -> String {
-    let bytes = line.as_bytes();
-    let mut out = String::with_capacity(line.len());
-    let mut i = 0;
-    let mut in_string = false;
-    let mut start = 0;
-    while i < bytes.len() {
-        if *in_block {
-            if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                *in_block = false;
-                i += 2;
-                start = i;
-            } else {
-                i += 1;
-            }
-            continue;
-        }
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => {
-                out.push_str(&line[start..i]);
-                return out;
-            }
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'*') => {
-                out.push_str(&line[start..i]);
-                out.push(' ');
-                *in_block = true;
-                i += 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    if !*in_block {
-        out.push_str(line.get(start..).unwrap_or(""));
     }
     out
 }
