@@ -341,9 +341,13 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
 
 /// What the build script `script` does with GPU code, following `helpers`.
 pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
+    analyse_lexed(script, &Lexed::new(script.text), helpers)
+}
+
+/// [`analyse`] of a script already lexed (`lx` is `script.text`'s tokens).
+fn analyse_lexed(script: &RustFile<'_>, lx: &Lexed<'_>, helpers: &Helpers) -> Script {
     let visible = helpers.visible_from(script.rel);
     let helpers = &visible;
-    let lx = Lexed::new(script.text);
     let fns = lx.fns();
     // The script's own helpers that it calls are reported at their calls, not inside.
     let prefix = format!("{}:", script.rel);
@@ -353,7 +357,7 @@ pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
         .map(|h| h.name.as_str())
         .collect();
     let used_local: HashSet<&str> = (0..lx.toks.len())
-        .filter_map(|i| helper_use(&lx, i, helpers).map(|(h, _)| h.name.as_str()))
+        .filter_map(|i| helper_use(lx, i, helpers).map(|(h, _)| h.name.as_str()))
         .filter(|name| local.contains(name))
         .collect();
     let skip: Vec<(usize, usize)> = fns
@@ -362,9 +366,9 @@ pub fn analyse(script: &RustFile<'_>, helpers: &Helpers) -> Script {
         .map(|f| (f.open, f.close))
         .collect();
     Script {
-        calls: calls_in(&lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new()),
-        gpu_probe: gpu_probe(&lx),
-        outside_out_dir: outside_out_dir(&lx),
+        calls: calls_in(lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new()),
+        gpu_probe: gpu_probe(lx),
+        outside_out_dir: outside_out_dir(lx),
     }
 }
 

@@ -5,7 +5,7 @@
 //! compiles). Their PTX is GPU code no CUDA source accounts for.
 
 use super::lexed::{Lexed, RustFile, contains_any};
-use super::{Anchor, Call, Helpers, Method, analyse, archs};
+use super::{Anchor, Call, Helpers, Method, analyse_lexed, archs};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// The target a Rust kernel is compiled for.
@@ -64,7 +64,7 @@ pub fn rust_nvptx_runs(file: &RustFile<'_>) -> Vec<Call> {
         .into_iter()
         .filter_map(|(a, b)| Some((lx.toks.get(a)?.line, lx.toks.get(b.saturating_sub(1))?.line)))
         .collect();
-    analyse(file, &Helpers::default())
+    analyse_lexed(file, &lx, &Helpers::default())
         .calls
         .into_iter()
         .filter(|c| c.kind == BuilderKind::RustNvptx)
