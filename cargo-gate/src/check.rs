@@ -433,6 +433,9 @@ pub struct Outcome {
     /// The cached facts this outcome was judged from (see `crate::cache`): every format of
     /// the report says so, naming the run that gathered each.
     pub reused: Vec<crate::report::Reuse>,
+    /// What to do about this outcome, where the check's own [`CheckMeta::fix`] does not fit
+    /// it (a test run stopped at its time limit has no failing test to fix).
+    pub fix: Option<String>,
 }
 
 impl Outcome {
@@ -446,6 +449,7 @@ impl Outcome {
             blocked_by: None,
             unblocked: None,
             reused: Vec::new(),
+            fix: None,
         }
     }
 
@@ -486,6 +490,12 @@ impl Outcome {
         outcome.blocked_by = Some(by.into());
         outcome.unblocked = Some(Box::new(alone));
         outcome
+    }
+
+    /// Says what to do about this outcome in place of the check's own fix.
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Outcome {
+        self.fix = Some(fix.into());
+        self
     }
 
     /// Adds findings.

@@ -465,7 +465,8 @@ pub struct CheckReport {
     /// For a blocked SKIP: the check whose failure kept this one from judging.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_by: Option<String>,
-    /// The fix hint, for anything but PASS.
+    /// The fix hint, for anything but PASS: the check's own, or what fits this outcome where
+    /// that does not (a test run stopped at its limit has no failing test to fix).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     /// Wall time of the check.

@@ -104,8 +104,6 @@ const LOG: &str = "logs/tests.log";
 
 mod configured;
 
-use configured::qualified;
-
 impl Check for TestsPass {
     fn meta(&self) -> &'static CheckMeta {
         &META
@@ -227,6 +225,10 @@ fn tampered_with(tampered: &[String], mut judged: Outcome) -> Outcome {
         tampered
             .iter()
             .map(|why| Finding::error(why.clone()).code(FindingCode::TestRunTampered)),
+    )
+    .with_fix(
+        "find what rewrote the test binaries or their output while they ran (the findings \
+         name each contradiction) and run the gate again on a clean checkout",
     );
     failed.artifacts = std::mem::take(&mut judged.artifacts);
     failed
@@ -298,6 +300,11 @@ fn flaky(mut outcome: Outcome, run: &str, suspects: &[String]) -> Outcome {
         return outcome;
     }
     outcome.status = Status::Inconclusive;
+    outcome.fix = Some(
+        "make the flaky test deterministic, or declare what the tests read at run time with \
+         `[cache] env` or `[cache] files` in gate.toml"
+            .to_owned(),
+    );
     outcome.summary = format!(
         "{}; but the same inputs failed in run {run}: a flaky test, or an input no build records",
         outcome.summary
@@ -371,11 +378,19 @@ pub fn evaluate(
             over.limit
         ))
         .with_findings(over_limit_findings(over))
+        .with_fix(
+            "make the named tests finish within the limit, or raise `[tests] test-timeout` in \
+             gate.toml if they need longer",
+        )
     } else if let Some(why) = &captured.stopped {
         Outcome::fail(format!(
             "{runner_name} {why} ({tally} before it was stopped); if the suite needs longer, \
              raise `[tests] timeout` in gate.toml"
         ))
+        .with_fix(
+            "find what keeps the run going (logs/tests.log in the run record ends where it was \
+             stopped), or raise `[tests] timeout` in gate.toml if the suite needs longer",
+        )
     } else if !counts.silent.is_empty() {
         let findings = counts.silent.iter().map(|binary| {
             Finding::error(format!(
@@ -391,6 +406,10 @@ pub fn evaluate(
             counts.silent.len()
         ))
         .with_findings(findings)
+        .with_fix(
+            "find what ends the named test binaries early (std::process::exit, an abort): every \
+             test must report its result",
+        )
     } else if !captured.success()
         && !counts.saw_summary
         && captured.log.contains("--locked was passed")
@@ -399,6 +418,7 @@ pub fn evaluate(
             "{runner_name} refused to run: Cargo.lock is missing or out of date (see lockfile.locked)"
         ))
         .with_finding(Finding::error(cargo::first_error(&captured.log)).code(FindingCode::LockfileRefused))
+        .with_fix("bring Cargo.lock up to date (`cargo update --workspace`) and commit it")
     } else if counts.failed > 0 {
         let timed_out = counts.timed_out.iter().map(|name| {
             Finding::error(format!(
@@ -429,7 +449,10 @@ pub fn evaluate(
         } else {
             format!("{runner_name}: the tests did not build")
         };
-        let mut outcome = Outcome::fail(format!("{what} ({tally})"));
+        let mut outcome = Outcome::fail(format!("{what} ({tally})")).with_fix(
+            "fix the build of the tests (the findings name its errors); the full log is \
+             logs/tests.log in the run record",
+        );
         if compile_errors.is_empty() {
             // Not the compiler: cargo's own error (a build script that failed, a rust-version
             // the running rustc cannot build), with the cause that follows it.
@@ -448,6 +471,7 @@ pub fn evaluate(
         Outcome::warn(format!(
             "{runner_name} ran no test ({tally}): nothing shows the code works"
         ))
+        .with_fix("add tests that exercise the code")
     } else {
         let mut summary = format!("{runner_name}: {tally}");
         // The doc tests run after nextest, but not in a shard (one bucket of nextest's).
@@ -483,6 +507,8 @@ fn configured_by_workspace(
                     (
                         Status::Fail,
                         "but an alias replaced the command that runs the tests",
+                        "remove or rename the alias the finding names: the gate runs the test \
+                         command as cargo resolves it",
                     ),
                     vec![finding],
                 )
@@ -495,7 +521,12 @@ fn configured_by_workspace(
                     .at(Location::file(file));
                 qualified(
                     outcome,
-                    (Status::Warn, "tests were left out"),
+                    (
+                        Status::Warn,
+                        "tests were left out",
+                        "run every test (drop the filter or the arguments the finding names), \
+                         or waive the finding with the reason those tests stay out",
+                    ),
                     vec![finding],
                 )
             }
@@ -510,7 +541,12 @@ fn configured_by_workspace(
                 }
                 qualified(
                     outcome,
-                    (Status::Warn, "through a tool of the repository's own"),
+                    (
+                        Status::Warn,
+                        "through a tool of the repository's own",
+                        "check that the named tool runs and reports the tests faithfully, then \
+                         waive the finding with that reason, or run without it",
+                    ),
                     vec![finding],
                 )
             }
@@ -518,6 +554,22 @@ fn configured_by_workspace(
         };
     }
     outcome
+}
+
+/// A pass qualified: `status` instead, the summary followed by `said`, `findings` added, and
+/// `fix` what to do (after what was to be done before, where the outcome was no pass).
+fn qualified(
+    mut outcome: Outcome,
+    (status, said, fix): (Status, &str, &str),
+    findings: Vec<Finding>,
+) -> Outcome {
+    outcome.fix = Some(match (outcome.status, outcome.fix.take()) {
+        (Status::Pass, _) => fix.to_owned(),
+        (_, before) => format!("{}; and {fix}", before.as_deref().unwrap_or(META.fix)),
+    });
+    outcome.status = status;
+    outcome.summary = format!("{}; {said}", outcome.summary);
+    outcome.with_findings(findings)
 }
 
 /// A pass with tests that failed and passed only when nextest retried them (`retries` in
@@ -539,7 +591,13 @@ fn retried(outcome: Outcome, flaky: &[String]) -> Outcome {
         "but {} test(s) passed only when nextest retried them",
         flaky.len()
     );
-    qualified(outcome, (Status::Inconclusive, &said), findings.collect())
+    let fix = "make the named tests pass on their first attempt, or drop `retries` from \
+               .config/nextest.toml: a pass on a retry shows nothing";
+    qualified(
+        outcome,
+        (Status::Inconclusive, &said, fix),
+        findings.collect(),
+    )
 }
 
 fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
@@ -645,6 +703,54 @@ mod tests {
         );
     }
     use crate::check::Status;
+
+    /// What to do follows what was found: an alias that replaced the test command is no
+    /// failing test to fix, and a failing test's fix comes first where both are.
+    #[test]
+    fn the_fix_says_what_to_do_about_what_the_workspace_configures() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".config")).unwrap();
+        std::fs::write(
+            dir.path().join(".config/nextest.toml"),
+            "[profile.default]\ndefault-filter = \"not test(slow)\"\n",
+        )
+        .unwrap();
+        let pass = Outcome::pass("cargo nextest: 3 passed, 0 failed, 0 ignored");
+        let filtered = configured_by_workspace(pass.clone(), dir.path(), (Runner::Nextest, None));
+        assert_eq!(filtered.status, Status::Warn);
+        assert!(
+            filtered
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.starts_with("run every test (drop the filter")),
+            "{:?}",
+            filtered.fix
+        );
+        std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+        std::fs::write(
+            dir.path().join(".cargo/config.toml"),
+            "[alias]\nnextest = [\"test\", \"--no-run\"]\n",
+        )
+        .unwrap();
+        std::fs::remove_file(dir.path().join(".config/nextest.toml")).unwrap();
+        let replaced = configured_by_workspace(pass, dir.path(), (Runner::Nextest, None));
+        assert_eq!(replaced.status, Status::Fail);
+        assert!(
+            replaced
+                .fix
+                .as_deref()
+                .is_some_and(|f| f.starts_with("remove or rename the alias")),
+            "{:?}",
+            replaced.fix
+        );
+        let failed = Outcome::fail("cargo nextest: 2 passed, 1 failed, 0 ignored");
+        let both = configured_by_workspace(failed, dir.path(), (Runner::Nextest, None));
+        let fix = both.fix.expect("a fix");
+        assert!(
+            fix.starts_with(META.fix) && fix.contains("; and remove or rename the alias"),
+            "{fix}"
+        );
+    }
 
     #[test]
     fn a_pass_on_inputs_that_failed_before_is_flaky_and_keeps_its_evidence() {

@@ -84,8 +84,12 @@ fn check_report(
         blocked_by: outcome.blocked_by.as_deref().map(str::to_owned),
         summary: redactor.text(&outcome.summary),
         skip: outcome.skip,
-        fix: matches!(status, Status::Fail | Status::Warn | Status::Inconclusive)
-            .then(|| meta.fix.to_owned()),
+        fix: matches!(status, Status::Fail | Status::Warn | Status::Inconclusive).then(|| {
+            outcome
+                .fix
+                .as_deref()
+                .map_or_else(|| meta.fix.to_owned(), |f| redactor.text(f))
+        }),
         duration_ms: redactor.millis(u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)),
         evidence,
         reused: outcome

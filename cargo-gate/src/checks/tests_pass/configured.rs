@@ -3,22 +3,10 @@
 //! out, a tool of the repository's own that the build or the run goes through, and an alias
 //! that replaces the command running the tests (the fourteenth session's hostile trial got
 //! READY with a failing test through each). The check says each beside its verdict; this
-//! module finds them, and qualifies a pass with what it says.
+//! module finds them; the check qualifies its verdict with what it says.
 
-use crate::check::{Finding, Outcome, Status};
 use crate::facts::Runner;
 use std::path::Path;
-
-/// A pass qualified: `status` instead, the summary followed by `said`, and `findings` added.
-pub(super) fn qualified(
-    mut outcome: Outcome,
-    (status, said): (Status, &str),
-    findings: Vec<Finding>,
-) -> Outcome {
-    outcome.status = status;
-    outcome.summary = format!("{}; {said}", outcome.summary);
-    outcome.with_findings(findings)
-}
 
 /// One thing the workspace configures about its test run.
 #[derive(Debug, Clone, PartialEq, Eq)]
