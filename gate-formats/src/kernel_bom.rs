@@ -95,6 +95,11 @@ pub struct Compile {
     /// the source tree or another crate's), written as `inputs` are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_outside_out_dir: Option<String>,
+    /// Whether it ran in an earlier run of the build script, whose last run found its output
+    /// up to date and compiled nothing in its place: the output and every file the compile
+    /// read are unchanged since, by content.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub earlier_run: bool,
 }
 
 /// A build script the witness did not see run.

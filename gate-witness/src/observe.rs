@@ -46,6 +46,7 @@ pub fn observe(
             .iter()
             .filter(|i| script_ran.is_none_or(|ran| i.started_at() >= ran))
             .collect();
+        let earlier = script_ran.map_or_else(Vec::new, |ran| still_standing(&read, &current, ran));
         let ran_under_witness = installed.not_installed.is_none()
             && installed
                 .since
@@ -71,6 +72,12 @@ pub fn observe(
             seen.compiles
                 .push(compile(invocation, package, out_dir, root));
         }
+        for invocation in earlier {
+            seen.compiles.push(Compile {
+                earlier_run: true,
+                ..compile(invocation, package, out_dir, root)
+            });
+        }
     }
     if succeeded {
         tolerate(&mut seen);
@@ -88,6 +95,34 @@ fn tolerate(seen: &mut Witnessed) {
     let all = seen.compiles.len();
     seen.compiles.retain(|c| c.ok);
     seen.tolerated_failures = u32::try_from(all - seen.compiles.len()).unwrap_or(u32::MAX);
+}
+
+/// The compiles of earlier runs of a build script whose last run (started at `ran`) compiled
+/// nothing in their place: the script found their outputs up to date (make, CMake and
+/// bindgen_cuda skip nvcc so), and each output and every file its compile read is unchanged by
+/// content ([`Invocation::still_holds`]). The newest record of each output; none whose output
+/// a `current` compile wrote again.
+fn still_standing<'r>(
+    read: &'r record::OutDir,
+    current: &[&Invocation],
+    ran: SystemTime,
+) -> Vec<&'r Invocation> {
+    let mut standing: Vec<&Invocation> = Vec::new();
+    for invocation in read.invocations.iter().rev() {
+        let Some(output) = &invocation.output else {
+            continue;
+        };
+        let taken = |i: &&Invocation| i.output.as_ref() == Some(output);
+        if invocation.started_at() >= ran || current.iter().any(taken) || standing.iter().any(taken)
+        {
+            continue;
+        }
+        if invocation.still_holds() {
+            standing.push(invocation);
+        }
+    }
+    standing.reverse();
+    standing
 }
 
 /// When the build script last started (Cargo's `invoked.timestamp` beside `OUT_DIR`).
@@ -166,6 +201,7 @@ fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) 
             .filter(|_| writes_gpu_code(invocation.mode))
             .filter(|output| !output.starts_with(out_dir))
             .map(shown),
+        earlier_run: false,
     }
 }
 
@@ -341,6 +377,7 @@ fn archs_text(archs: &[String]) -> String {
 mod tests {
     use super::*;
     use gate_formats::kernel_bom::{Builder, SourceFile};
+    use std::time::UNIX_EPOCH;
 
     fn ptx_to(output: &Path, root: &Path) -> Invocation {
         Invocation {
@@ -358,11 +395,57 @@ mod tests {
             exit_code: Some(0),
             compiler: PathBuf::from("/opt/cuda/bin/nvcc"),
             started: 0,
+            digests: Vec::new(),
         }
     }
 
     /// cuda_setup hands nvcc `-o dynamics.ptx` in the build script's working directory, the
     /// package root: static reading of the helper cannot place it, the witnessed compile does
+    /// A build script that finds its PTX up to date compiles nothing (bindgen_cuda, make,
+    /// CMake): the compile of its earlier run is shown again while the PTX and the source are
+    /// unchanged by content, and not once either changed or the last run wrote the PTX itself
+    /// (fish-speech.rs' candle-gqa-kernels: a comment in lib.rs made kernels.shipped FAIL).
+    #[test]
+    fn a_compile_an_up_to_date_rerun_skipped_stands_while_its_files_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let out_dir = root.join("target/debug/build/k-1/out");
+        std::fs::create_dir_all(root.join("src/cuda")).unwrap();
+        std::fs::create_dir_all(&out_dir).unwrap();
+        std::fs::write(root.join("src/cuda/cuda.cu"), "__global__ void k() {}\n").unwrap();
+        let ptx = out_dir.join("k.ptx");
+        std::fs::write(&ptx, ".version 9.0\n").unwrap();
+        let earlier = ptx_to(&ptx, root).digested();
+        assert_eq!(earlier.digests.len(), 2, "{:?}", earlier.digests);
+        let read = record::OutDir {
+            invocations: vec![earlier.clone()],
+            witnessed: true,
+            skipped: Vec::new(),
+        };
+        let ran = UNIX_EPOCH + std::time::Duration::from_secs(1);
+        assert_eq!(still_standing(&read, &[], ran), [&earlier]);
+        // The last run compiled the same output again: that compile stands, not this one.
+        let again = Invocation {
+            started: 2_000_000_000,
+            ..earlier.clone()
+        };
+        assert!(still_standing(&read, &[&again], ran).is_empty());
+        // A source edited since, or an output rewritten by something else: no longer.
+        std::fs::write(root.join("src/cuda/cuda.cu"), "__global__ void k(int) {}\n").unwrap();
+        assert!(still_standing(&read, &[], ran).is_empty());
+        std::fs::write(root.join("src/cuda/cuda.cu"), "__global__ void k() {}\n").unwrap();
+        assert_eq!(still_standing(&read, &[], ran).len(), 1);
+        std::fs::write(&ptx, ".version 9.1\n").unwrap();
+        assert!(still_standing(&read, &[], ran).is_empty());
+        // A record without digests (an older witness's, a failed compile's) never stands.
+        std::fs::write(&ptx, ".version 9.0\n").unwrap();
+        let undigested = record::OutDir {
+            invocations: vec![ptx_to(&ptx, root)],
+            ..read
+        };
+        assert!(still_standing(&undigested, &[], ran).is_empty());
+    }
+
     /// (found on David-OConnor/dynamics).
     #[test]
     fn the_witnessed_build_places_outputs_and_archs_that_reading_could_not() {

@@ -52,6 +52,12 @@ pub struct Invocation {
     /// When the witness started, in nanoseconds since the Unix epoch (a record older than its
     /// build script's last run is left over from an earlier run of it).
     pub started: u64,
+    /// The SHA-256 of every file the compile read (`inputs`, then `includes`) and of the
+    /// output file it wrote, taken when it succeeded: a later run of the build script that
+    /// finds the output up to date and compiles nothing is shown this compile again while every
+    /// one of them still holds ([`Invocation::still_holds`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub digests: Vec<(PathBuf, String)>,
 }
 
 impl Invocation {
@@ -63,6 +69,38 @@ impl Invocation {
     /// Whether the compile succeeded.
     pub fn succeeded(&self) -> bool {
         self.exit_code == Some(0)
+    }
+
+    /// Whether what this compile wrote is still what it wrote, from the same files: it
+    /// succeeded, its output file and every file it read have the digests it recorded. Content,
+    /// not times: a source edited back and forth holds, one edited since does not.
+    pub fn still_holds(&self) -> bool {
+        let output_digested = self
+            .output
+            .as_ref()
+            .is_some_and(|out| self.digests.iter().any(|(p, _)| p == out));
+        self.succeeded()
+            && output_digested
+            && self.digests.iter().all(|(path, digest)| {
+                gate_support::digest::sha256_file(path).is_ok_and(|(now, _)| now == *digest)
+            })
+    }
+
+    /// This record with the [`Invocation::digests`] of a compile that succeeded (none of one
+    /// that failed, or whose output is not a file: nothing of it is shown again).
+    pub(crate) fn digested(mut self) -> Invocation {
+        let Some(output) = self.output.clone().filter(|o| o.is_file()) else {
+            return self;
+        };
+        if !self.succeeded() {
+            return self;
+        }
+        let read = self.inputs.iter().chain(&self.includes).chain([&output]);
+        let digests: Option<Vec<(PathBuf, String)>> = read
+            .map(|p| Some((p.clone(), gate_support::digest::sha256_file(p).ok()?.0)))
+            .collect();
+        self.digests = digests.unwrap_or_default();
+        self
     }
 
     /// Writes the record into `dir` (created when missing) under a name no other invocation

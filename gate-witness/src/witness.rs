@@ -143,7 +143,9 @@ fn invocation(
         manifest_dir: std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
         args,
         started: 0,
+        digests: Vec::new(),
     })
+    .map(Invocation::digested)
 }
 
 /// Every file the compile read beyond its sources: nvcc's own dependency file when the

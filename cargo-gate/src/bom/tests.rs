@@ -433,6 +433,7 @@ fn a_kernel_no_static_builder_accounts_for_is_accounted_for_by_a_witnessed_compi
         ok,
         generated: false,
         output_outside_out_dir: None,
+        earlier_run: false,
     };
     let witness = |compiles| Witnessed {
         compiles,

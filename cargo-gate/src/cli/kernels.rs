@@ -238,6 +238,9 @@ fn witness_text(bom: &Bom, out: &mut String) {
         if !c.ok {
             line.push_str("  [failed]");
         }
+        if c.earlier_run {
+            line.push_str("  [in an earlier run of the build script; unchanged since]");
+        }
         out.push_str(&line);
         out.push('\n');
         if !c.includes.is_empty() {

@@ -963,3 +963,37 @@ fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
         "{finding:#}"
     );
 }
+
+/// A build script that runs nvcc only when its PTX is missing (make, CMake and bindgen_cuda
+/// decide so): after an edit that touches no GPU code, cargo runs it again and it compiles
+/// nothing. The compile of its earlier run still stands while the PTX and the source are
+/// unchanged by content (fish-speech.rs: kernels.shipped failed on a comment in lib.rs), and
+/// no longer once the source changed under an up-to-date PTX.
+#[cfg(unix)]
+#[test]
+fn a_compile_an_up_to_date_rerun_skipped_stands_while_its_files_do() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("clean");
+    fx.write("native/k.cu", "__global__ void k(float* x) { x[0] = 1.0f; }\n")
+        .write(
+            "build.rs",
+            "fn main() {\n    let status = std::process::Command::new(\"sh\")\n        .arg(\"-c\")\n        .arg(\"test -f $OUT_DIR/k.ptx || exec $0 -ptx native/k.cu -o $OUT_DIR/k.ptx\")\n        .arg(std::env::var(\"NVCC\").unwrap())\n        .status()\n        .unwrap();\n    assert!(status.success());\n}\n",
+        );
+    fx.commit();
+    let first = bom_of(&fx, &nvcc).witness.expect("witnessed");
+    assert_eq!(first.compiles.len(), 1, "{first:#?}");
+    assert!(!first.compiles[0].earlier_run);
+    fx.write("src/extra.rs", "// no GPU code\n");
+    fx.commit();
+    let again = bom_of(&fx, &nvcc).witness.expect("witnessed");
+    assert_eq!(again.compiles.len(), 1, "{again:#?}");
+    assert!(again.compiles[0].earlier_run, "{again:#?}");
+    assert_eq!(again.compiles[0].inputs, ["native/k.cu"]);
+    fx.write(
+        "native/k.cu",
+        "__global__ void k(float* x) { x[0] = 2.0f; }\n",
+    );
+    fx.commit();
+    let stale = bom_of(&fx, &nvcc).witness.expect("witnessed");
+    assert!(stale.compiles.is_empty(), "{stale:#?}");
+}
