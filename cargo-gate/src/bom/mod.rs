@@ -291,7 +291,6 @@ pub(crate) fn sources_and_builders(
     builders.extend(vendored::builders(facts, &texts));
     let mut sources = attribute(facts, root, &calls);
     stale::mark_stale(root, &mut sources);
-    stale::mark_stale_by_entries(root, &mut sources);
     unship_test_data(facts, &mut sources);
     (sources, builders)
 }

@@ -5,47 +5,127 @@
 use gate_formats::kernel_bom::{FileKind, SourceFile};
 use std::path::Path;
 
+/// What both tests read, each file once and only when asked: every CUDA source's and header's
+/// kernels, and each checked-in PTX's entries.
+struct Read<'r> {
+    root: &'r Path,
+    declared: Option<Vec<Declared>>,
+    entries: std::collections::HashMap<usize, Option<Vec<gate_formats::ptx::Entry>>>,
+}
+
+impl<'r> Read<'r> {
+    fn new(root: &'r Path) -> Read<'r> {
+        Read {
+            root,
+            declared: None,
+            entries: std::collections::HashMap::new(),
+        }
+    }
+
+    fn text(&self, rel: &str) -> Option<String> {
+        gate_support::read::text_capped(&self.root.join(rel), PTX_CAP).ok()
+    }
+
+    /// The kernels of every CUDA source and header.
+    fn declared(&mut self, sources: &[SourceFile]) -> &[Declared] {
+        if self.declared.is_none() {
+            let declared = sources
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| matches!(s.kind, FileKind::Source | FileKind::Header))
+                .filter_map(|(j, s)| {
+                    Some((j, gate_cuda::signatures::kernels(&self.text(&s.path)?)))
+                })
+                .collect();
+            self.declared = Some(declared);
+        }
+        self.declared.as_deref().unwrap_or_default()
+    }
+
+    /// The entries of the PTX `sources[i]` (none when it does not parse).
+    fn entries(&mut self, sources: &[SourceFile], i: usize) -> Option<&[gate_formats::ptx::Entry]> {
+        if !self.entries.contains_key(&i) {
+            let parsed = (sources[i].kind == FileKind::Ptx)
+                .then(|| self.text(&sources[i].path))
+                .flatten()
+                .and_then(|t| gate_formats::ptx::parse(&t).ok())
+                .map(|f| f.entries);
+            self.entries.insert(i, parsed);
+        }
+        self.entries.get(&i).and_then(Option::as_deref)
+    }
+
+    /// The kernels of `sources[i]`'s package named `name`: each declaring file (its index) and
+    /// the kernel's parameter count.
+    fn named(&mut self, sources: &[SourceFile], i: usize, name: &str) -> Vec<(usize, usize)> {
+        self.declared(sources)
+            .iter()
+            .filter(|(j, _)| sources[*j].package == sources[i].package)
+            .flat_map(|(j, ks)| {
+                ks.iter()
+                    .filter(|(n, _)| n == name)
+                    .map(move |(_, params)| (*j, *params))
+            })
+            .collect()
+    }
+
+    /// The CUDA source of `sources[i]`'s package that declares its entries, for a checked-in
+    /// PTX named after no source (pyrin-miner's `pyrin-cuda-sm86.ptx`, from `pyrin-cuda.cu`):
+    /// the one declaring most of them, in the PTX's directory first.
+    fn declaring(&mut self, sources: &[SourceFile], i: usize) -> Option<usize> {
+        let names: Vec<String> = self
+            .entries(sources, i)?
+            .iter()
+            .filter_map(|e| gate_cuda::signatures::entry_name(&e.name).map(str::to_owned))
+            .collect();
+        let mut counts: Vec<(usize, usize)> = Vec::new();
+        for name in &names {
+            for (j, _) in self.named(sources, i, name) {
+                match counts.iter_mut().find(|(k, _)| *k == j) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((j, 1)),
+                }
+            }
+        }
+        let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+        counts
+            .into_iter()
+            .filter(|&(j, _)| sources[j].kind == FileKind::Source)
+            .max_by_key(|&(j, n)| {
+                (
+                    n,
+                    dir(&sources[j].path) == dir(&sources[i].path),
+                    std::cmp::Reverse(j),
+                )
+            })
+            .map(|(j, _)| j)
+    }
+}
+
+/// Marks each checked-in GPU file compiled from an older source: by commit order
+/// ([`by_commit_order`]), then a PTX by its entries' parameters ([`by_entries`]).
+pub(super) fn mark_stale(root: &Path, sources: &mut [SourceFile]) {
+    let mut read = Read::new(root);
+    by_commit_order(&mut read, sources);
+    by_entries(&mut read, sources);
+}
+
 /// Marks each checked-in PTX whose entries are kernels a CUDA source of its package declares
 /// ([`gate_cuda::signatures`]) with another number of parameters: karlsen-miner's sm20/sm30
 /// PTX take 6 where `heavy_hash` in the source takes 8, committed together, so the commit
 /// order said nothing. A kernel the package declares more than once (overloads, a template's
 /// specialisations) matches any of them; an entry whose name is not read matches nothing.
-pub(super) fn mark_stale_by_entries(root: &Path, sources: &mut [SourceFile]) {
-    let read = |rel: &str| {
-        let path = root.join(rel);
-        gate_support::read::text_capped(&path, PTX_CAP).ok()
-    };
-    let mut declared: Option<Vec<Declared>> = None;
+fn by_entries(read: &mut Read<'_>, sources: &mut [SourceFile]) {
     for i in 0..sources.len() {
         if sources[i].kind != FileKind::Ptx || sources[i].stale_against.is_some() {
             continue;
         }
-        let Some(entries) = read(&sources[i].path)
-            .and_then(|t| gate_formats::ptx::parse(&t).ok())
-            .map(|f| f.entries)
-        else {
+        let Some(entries) = read.entries(sources, i).map(<[_]>::to_vec) else {
             continue;
         };
-        // The kernels of every CUDA source and header, read once, when a PTX needs them.
-        let kernels = declared.get_or_insert_with(|| {
-            sources
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| matches!(s.kind, FileKind::Source | FileKind::Header))
-                .filter_map(|(j, s)| Some((j, gate_cuda::signatures::kernels(&read(&s.path)?))))
-                .collect()
-        });
         let mismatch = entries.iter().find_map(|entry| {
             let name = gate_cuda::signatures::entry_name(&entry.name)?;
-            let same: Vec<(usize, usize)> = kernels
-                .iter()
-                .filter(|(j, _)| sources[*j].package == sources[i].package)
-                .flat_map(|(j, ks)| {
-                    ks.iter()
-                        .filter(|(n, _)| n == name)
-                        .map(move |(_, params)| (*j, *params))
-                })
-                .collect();
+            let same = read.named(sources, i, name);
             let (j, params) = *same.first()?;
             (!same.iter().any(|&(_, p)| p == entry.params)).then(|| {
                 format!(
@@ -66,31 +146,39 @@ type Declared = (usize, Vec<(String, usize)>);
 /// The most of a PTX file or CUDA source read for its kernels.
 const PTX_CAP: u64 = 64 << 20;
 
-/// Marks each checked-in PTX/cubin/fatbin whose source (the tracked `.cu` of the same name,
-/// in its directory or, failing that, anywhere in its package) was committed after it.
-pub(super) fn mark_stale(root: &Path, sources: &mut [SourceFile]) {
+/// Marks each checked-in PTX/cubin/fatbin whose source was committed after it: the tracked
+/// `.cu` of the same name, in its directory or, failing that, anywhere in its package; for a
+/// PTX named after none, the source of its package that declares its entries
+/// ([`Read::declaring`]: pyrin-miner regenerated one of three PTX with the source's change,
+/// and the other two, same signature, still ran the old hash on every sm_86 GPU).
+fn by_commit_order(read: &mut Read<'_>, sources: &mut [SourceFile]) {
     let stem = |path: &str| {
         let name = path.rsplit('/').next().unwrap_or(path);
         name.split('.').next().unwrap_or(name).to_owned()
     };
     let dir = |path: &str| path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-    let pairs: Vec<(usize, String)> = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind.is_binary())
-        .filter_map(|(i, binary)| {
-            let candidates: Vec<&SourceFile> = sources
-                .iter()
-                .filter(|s| s.kind == FileKind::Source && stem(&s.path) == stem(&binary.path))
-                .filter(|s| s.package == binary.package)
-                .collect();
-            let source = candidates
-                .iter()
-                .find(|s| dir(&s.path) == dir(&binary.path))
-                .or_else(|| candidates.first())?;
-            Some((i, source.path.clone()))
-        })
-        .collect();
+    let mut pairs: Vec<(usize, String)> = Vec::new();
+    for (i, binary) in sources.iter().enumerate() {
+        if !binary.kind.is_binary() {
+            continue;
+        }
+        let candidates: Vec<&SourceFile> = sources
+            .iter()
+            .filter(|s| s.kind == FileKind::Source && stem(&s.path) == stem(&binary.path))
+            .filter(|s| s.package == binary.package)
+            .collect();
+        let named = candidates
+            .iter()
+            .find(|s| dir(&s.path) == dir(&binary.path))
+            .or_else(|| candidates.first())
+            .map(|s| s.path.clone());
+        if let Some(source) =
+            named.or_else(|| Some(sources[read.declaring(sources, i)?].path.clone()))
+        {
+            pairs.push((i, source));
+        }
+    }
+    let root = read.root;
     for (i, source) in pairs {
         let (Some(binary_time), Some(source_time)) = (
             last_commit(root, &sources[i].path),

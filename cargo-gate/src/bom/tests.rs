@@ -1149,3 +1149,90 @@ fn an_embedded_source_is_compiled_by_the_calls_that_name_it() {
         ["eng/src/hash.rs:5"]
     );
 }
+
+/// A checked-in PTX named after no source (pyrin-miner's `pyrin-cuda-sm86.ptx`, one per arch,
+/// from `pyrin-cuda.cu` by a script run by hand) is paired with the source of its package that
+/// declares its entry: the source changed after it, same signature, so it is stale; the PTX
+/// regenerated in that commit is not.
+#[test]
+fn a_ptx_named_after_no_source_is_stale_against_the_source_declaring_its_entry() {
+    if !crate::checks::testing::runs("git") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ptx = |body: &str| {
+        format!(
+            ".version 8.0\n.target sm_86\n.address_size 64\n.visible .entry heavy_hash(\n.param .u64 heavy_hash_param_0\n)\n{{\n\t{body}\n\tret;\n}}\n"
+        )
+    };
+    let cu = |body: &str| {
+        format!("extern \"C\" __global__ void heavy_hash(uint64_t* out) {{ {body} }}\n")
+    };
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"miner\"]\n"),
+            (
+                "miner/Cargo.toml",
+                "[package]\nname = \"miner\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "miner/src/lib.rs",
+                "pub const SM86: &str = include_str!(\"../resources/hash-sm86.ptx\");\npub const SM75: &str = include_str!(\"../resources/hash-sm75.ptx\");\n",
+            ),
+            ("miner/native/hash.cu", &cu("out[0] >>= 6;")),
+            (
+                "miner/resources/hash-sm86.ptx",
+                &ptx("shr.u64 %rd1, %rd1, 6;"),
+            ),
+            (
+                "miner/resources/hash-sm75.ptx",
+                &ptx("shr.u64 %rd1, %rd1, 6;"),
+            ),
+        ],
+    );
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{status:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "v1"]);
+    write(
+        dir.path(),
+        &[
+            ("miner/native/hash.cu", &cu("out[0] >>= 3;")),
+            (
+                "miner/resources/hash-sm75.ptx",
+                &ptx("shr.u64 %rd1, %rd1, 3;"),
+            ),
+        ],
+    );
+    git(&["commit", "-qam", "the new hash, one PTX regenerated"]);
+    let ws = Workspace::for_tests(dir.path(), &["miner"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, _) = offline_sources(&facts);
+    let stale = |path: &str| {
+        let source = sources.iter().find(|s| s.path == path).unwrap();
+        source.stale_against.clone()
+    };
+    let said = stale("miner/resources/hash-sm86.ptx").expect("stale");
+    assert!(
+        said.starts_with("miner/native/hash.cu (changed in ")
+            && said.contains(", after miner/resources/hash-sm86.ptx last changed in "),
+        "{said}"
+    );
+    assert_eq!(stale("miner/resources/hash-sm75.ptx"), None);
+}
