@@ -137,12 +137,34 @@ pub(super) fn names_nvcc(s: &str) -> bool {
     base.eq_ignore_ascii_case("nvcc")
 }
 
-/// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, or a
-/// variable whose `let` in this file is initialised from one.
+/// Compiler launchers: each runs the command its arguments name (`ccache nvcc -c k.cu`).
+const LAUNCHERS: &[&str] = &["ccache", "sccache", "buildcache"];
+
+/// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, a
+/// variable whose `let` in this file is initialised from one, or a compiler launcher whose
+/// first argument names it (aici's `Command::new("ccache").arg("nvcc")`).
 pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
     let close = lx.matching(open);
-    if lx.strs(open, close).iter().any(|(_, s)| names_nvcc(s)) {
+    let strs = lx.strs(open, close);
+    if strs.iter().any(|(_, s)| names_nvcc(s)) {
         return true;
+    }
+    if let [(_, program)] = strs.as_slice() {
+        let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+        let base = base.strip_suffix(".exe").unwrap_or(base);
+        if LAUNCHERS.contains(&base) {
+            // `.arg("nvcc")`, or `.args(["nvcc", …])` / `.args(&["nvcc", …])`.
+            let first = if lx.is_ident(close + 2, "arg") {
+                close + 4
+            } else if lx.is_ident(close + 2, "args") {
+                close + 4 + usize::from(lx.punct(close + 4, b'&')) + 1
+            } else {
+                return false;
+            };
+            return lx.punct(close + 1, b'.')
+                && lx.punct(close + 3, b'(')
+                && lx.str_value(first).is_some_and(names_nvcc);
+        }
     }
     let mut k = open + 1;
     while lx.punct(k, b'&') || lx.punct(k, b'*') {

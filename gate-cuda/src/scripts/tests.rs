@@ -447,6 +447,33 @@ fn raw_nvcc_commands() {
         "fn main() {\n    let cc = \"gcc\";\n    std::process::Command::new(&cc).arg(\"x.c\").status();\n    std::process::Command::new(\"nvidia-smi\").status();\n}\n",
     );
     assert!(gcc.calls.is_empty(), "{gcc:#?}");
+
+    // nvcc through a compiler launcher (aici's tch-cuda: `Command::new("ccache").arg("nvcc")`).
+    for launched in [
+        ".arg(\"nvcc\")",
+        ".args([\"nvcc\", \"-O3\"])",
+        ".args(&[\"nvcc\"])",
+    ] {
+        let call = only_call(&format!(
+            "fn main() {{\n    std::process::Command::new(\"ccache\")\n        {launched}\n        .arg(\"--gpu-architecture=sm_80\")\n        .args([\"-c\", \"kernels/add.cu\"])\n        .status();\n}}\n"
+        ));
+        assert_eq!((call.kind, call.line), (BuilderKind::Nvcc, 2), "{launched}");
+        assert_eq!(call.inputs, strings(&["kernels/add.cu"]), "{launched}");
+        assert_eq!(call.archs, strings(&["sm_80"]), "{launched}");
+    }
+    // aici's table: names joined to the directory they lie in where the call takes them.
+    let tabled = only_call(
+        "const KERNEL_FILES: [&str; 2] = [\"add.cu\", \"kernels/mul.cu\"];\nfn main() {\n    for f in KERNEL_FILES {\n        std::process::Command::new(\"ccache\")\n            .arg(\"nvcc\")\n            .arg(\"-c\")\n            .arg(std::path::PathBuf::from(\"kernels\").join(f))\n            .status();\n    }\n}\n",
+    );
+    assert_eq!(
+        tabled.inputs,
+        strings(&["kernels/add.cu", "kernels/mul.cu"])
+    );
+    assert!(tabled.tabled && !tabled.computed_inputs);
+    let cached_gcc = script(
+        "fn main() {\n    std::process::Command::new(\"sccache\").arg(\"gcc\").arg(\"x.c\").status();\n}\n",
+    );
+    assert!(cached_gcc.calls.is_empty(), "{cached_gcc:#?}");
 }
 
 #[test]

@@ -29,11 +29,28 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
     if call.kind == BuilderKind::Nvcc && !walks_anywhere(lx) {
         let named = named_sources(lx);
         if !named.is_empty() {
-            call.inputs.extend(named);
+            // Entries joined to a directory where the call takes them
+            // (`.arg(PathBuf::from("kernels").join(f))`: aici's tch-cuda) lie in it.
+            let dir = joined_dir(lx, at);
+            call.inputs.extend(named.into_iter().map(|entry| match dir {
+                Some(dir) if !entry.starts_with(&format!("{dir}/")) => format!("{dir}/{entry}"),
+                _ => entry,
+            }));
             call.computed_inputs = false;
             call.tabled = true;
         }
     }
+}
+
+/// The directory the statement at `at` joins a computed name to: the literal of
+/// `PathBuf::from("dir").join(…)` or `Path::new("dir").join(…)`.
+fn joined_dir<'a>(lx: &Lexed<'a>, at: usize) -> Option<&'a str> {
+    let end = lx.stmt_end(at);
+    (at..end).find_map(|k| {
+        let joined = lx.punct(k + 1, b')') && lx.punct(k + 2, b'.') && lx.is_ident(k + 3, "join");
+        let dir = lx.str_value(k).filter(|_| joined)?;
+        (literal_input(dir) && !dir.ends_with(".cu")).then(|| dir.trim_end_matches('/'))
+    })
 }
 
 /// Whether the script walks a directory anywhere (a file it names may then be one a walk
