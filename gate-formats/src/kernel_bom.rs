@@ -365,8 +365,8 @@ pub struct Binary {
     pub package: String,
     /// What it is.
     pub kind: BinaryKind,
-    /// Whether it is a test build (a test harness, which does not ship): GPU code found only
-    /// in test builds (a test's PTX data) is listed, not judged.
+    /// Whether it is a test build, an example or a bench (none of which ships): GPU code found
+    /// only in them (a test's PTX data, an example's fatbin) is listed, not judged.
     pub test: bool,
     /// Its size in bytes.
     pub size: u64,

@@ -42,7 +42,8 @@ pub struct BuiltArtifact {
     pub kind: gate_formats::kernel_bom::BinaryKind,
     /// Where it is.
     pub path: PathBuf,
-    /// Whether it is a test build (a test harness: it does not ship).
+    /// Whether it is a test build, an example or a bench (a test harness, or a target no
+    /// release carries: it does not ship).
     #[serde(default)]
     pub test: bool,
     /// Its size and modification time when the build was gathered (a reused build stands
@@ -359,6 +360,9 @@ pub(super) fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
         }),
         _ => None,
     };
+    // An example ships no more than a test does (`cargo install` and `cargo publish` carry
+    // none): rust-gpu-tools' example embeds a fatbin its library never loads.
+    let test = test || kinds.iter().any(|k| matches!(*k, "example" | "bench"));
     let mut found = Vec::new();
     for file in message["filenames"].as_array().into_iter().flatten() {
         let Some(file) = file.as_str() else { continue };
@@ -410,6 +414,31 @@ mod tests {
             size: 0,
             modified: None,
         }
+    }
+
+    /// An example's executable, built as a plain one by `cargo test --no-run`, ships no more
+    /// than a test does (rust-gpu-tools: kernels.shipped judged its fatbin against the fleet);
+    /// the binary's own executable ships.
+    #[test]
+    fn an_example_does_not_ship_and_is_no_test_binary() {
+        let message = |kind: &str| {
+            serde_json::json!({
+                "package_id": "path+file:///w#gputools@0.1.0",
+                "manifest_path": "/w/Cargo.toml",
+                "target": {"name": "add", "kind": [kind]},
+                "profile": {"test": false},
+                "filenames": ["/w/target/debug/examples/add"],
+                "executable": "/w/target/debug/examples/add",
+            })
+        };
+        let example = artifacts_of(&message("example"));
+        assert_eq!(example.len(), 1);
+        assert!(
+            example[0].test && example[0].test_binary.is_none(),
+            "{example:?}"
+        );
+        let bin = artifacts_of(&message("bin"));
+        assert!(!bin[0].test && bin[0].test_binary.is_none(), "{bin:?}");
     }
 
     /// The build digests its test binaries and only stamps the rest; the GPU code is read
