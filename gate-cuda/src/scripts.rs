@@ -18,7 +18,7 @@
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
 //! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either; `ccache`/`sccache` whose first argument is one | always |
 //! | [`Cmake`](BuilderKind::Cmake) | `Command::new("cmake")` configuring `-S dir` | a `-D..CUDA..=` literal, or the project's own files (a `--build` step is none) |
-//! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)` | the Makefiles there run nvcc (the caller reads them) |
+//! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)`; a shell script (`./build.sh`), until the caller reads which build it starts | the Makefiles there run nvcc (the caller reads them) |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | any other `Command::new(x)` (rustc, cargo) | its arguments name `nvptx64-nvidia-cuda` |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | ptx-builder's `Builder::new("kernel/crate")` | always |
 //! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
@@ -57,6 +57,7 @@ mod params;
 mod paths;
 mod probes;
 mod rust_kernels;
+mod shell;
 mod types;
 mod walks;
 
@@ -80,6 +81,7 @@ pub use nvrtc::{
     nvrtc_uses_switched, test_modules,
 };
 pub use rust_kernels::rust_nvptx_runs;
+pub use shell::shell_script_build;
 
 /// One place a build script compiles GPU code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +122,9 @@ pub struct Call {
     /// nvcc handed each entry's file): paths relative to the package only if every one is a
     /// file there, else the call is read as computed ([`crate::includes`]).
     pub tabled: bool,
+    /// The shell script it runs (`./build-release.sh`), as written: the build it starts,
+    /// which the caller reads ([`shell_script_build`]), is this call's.
+    pub script: Option<String>,
 }
 
 impl Call {
@@ -140,6 +145,7 @@ impl Call {
             cmake_project: false,
             probes: Vec::new(),
             tabled: false,
+            script: None,
         }
     }
 
@@ -643,7 +649,7 @@ fn describe_in(
         BuilderKind::Cmake if commands::started(lx, anchor.path, anchor.open) => {
             (enabling, define_switch) = commands::cmake(lx, &methods, &strs, &mut call)?;
         }
-        BuilderKind::Make => commands::make(lx, &methods, &mut call),
+        BuilderKind::Make => commands::make(lx, anchor.open, &methods, &mut call),
         BuilderKind::Cmake => {
             // A directory computed from the package's own (`current_dir()` joined with a
             // literal) is read as the literal would be.

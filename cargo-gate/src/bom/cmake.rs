@@ -25,6 +25,11 @@ pub(super) fn confirm_cmake_projects(
     (root, script): (&Path, &str),
 ) {
     calls.retain_mut(|call| {
+        if let Some(run) = call.script.clone()
+            && !from_script(call, &run, dir, facts)
+        {
+            return false;
+        }
         if call.kind == BuilderKind::Make {
             return make_runs_nvcc(call, dir, facts);
         }
@@ -95,6 +100,55 @@ pub(super) fn confirm_cmake_projects(
         }
         true
     });
+}
+
+/// Makes `call`, which runs the shell script `run`, the build the script starts
+/// ([`scripts::shell_script_build`]), with its inputs relative to the package at `dir`. The
+/// script is the tracked file where the call runs it (its `current_dir`, else the package's
+/// directory), or else the one tracked file of its name (okx/zeknox runs
+/// `./build-release-gl64.sh` after `set_current_dir` to a directory it computes), run from
+/// where its path as written reaches it. `false` when no such script is tracked or it starts
+/// no build.
+fn from_script(call: &mut scripts::Call, run: &str, dir: &Path, facts: &Facts) -> bool {
+    let runs_in = dir.join(call.inputs.first().map_or(".", String::as_str));
+    let here = gate_support::path::normalize(&runs_in.join(run));
+    let tracked = || facts.index.files.iter().map(|f| f.path.as_path());
+    let named = || {
+        let name = Path::new(run).file_name();
+        let mut same = tracked().filter(|p| p.file_name() == name);
+        let one = same.next()?;
+        same.next().is_none().then_some(one)
+    };
+    let Some(path) = tracked().find(|p| *p == here).or_else(named) else {
+        return false;
+    };
+    let Ok(text) = gate_support::read::text_capped(path, CMAKE_FILE_CAP) else {
+        return false;
+    };
+    call.inputs.clear();
+    if !scripts::shell_script_build(&text, call) {
+        return false;
+    }
+    // The script runs where `run` reaches it from: `sh scripts/ptx.sh` in the directory
+    // above `scripts/`, `./build.sh` in the script's own.
+    let written = Path::new(run).components();
+    let cwd = if written
+        .clone()
+        .any(|c| c == std::path::Component::ParentDir)
+    {
+        path.parent()
+    } else {
+        let depth = written
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .count();
+        path.ancestors().nth(depth)
+    };
+    let cwd = cwd.unwrap_or(Path::new(""));
+    for input in call.inputs.iter_mut().chain(&mut call.include_dirs) {
+        let path = gate_support::path::normalize(&cwd.join(&*input));
+        *input = gate_support::path::shown(dir, &path);
+    }
+    true
 }
 
 /// Whether `make`, started by the build script in its call's directory (below the package's

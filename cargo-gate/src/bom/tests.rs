@@ -1236,3 +1236,60 @@ fn a_ptx_named_after_no_source_is_stale_against_the_source_declaring_its_entry()
     );
     assert_eq!(stale("miner/resources/hash-sm75.ptx"), None);
 }
+
+/// A shell script a build script runs is read for the build it starts (okx/zeknox: `build.rs`
+/// runs `./build-release.sh` after `set_current_dir`, and the script runs `cmake -B build` on
+/// the CUDA project beside it; another script runs nvcc on one kernel, from the package's
+/// directory): each builds what its build names, and nothing else of the package.
+#[test]
+fn a_shell_script_the_build_script_runs_builds_what_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = "fn main() {\n    let src = std::path::PathBuf::from(std::env::var(\"CARGO_MANIFEST_DIR\").unwrap()).join(\"native\");\n    std::env::set_current_dir(&src).unwrap();\n    std::process::Command::new(\"./build-release.sh\").status().unwrap();\n    std::process::Command::new(\"sh\").arg(\"scripts/ptx.sh\").status().unwrap();\n}\n";
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+            (
+                "zk/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("zk/src/lib.rs", ""),
+            ("zk/build.rs", build),
+            (
+                "zk/native/build-release.sh",
+                "#!/bin/sh\nrm -rf build\ncmake -B build -DCUDA_ARCH=\"86;89\"\ncmake --build build -j\n",
+            ),
+            (
+                "zk/native/CMakeLists.txt",
+                "cmake_minimum_required(VERSION 3.18)\nproject(zk LANGUAGES CUDA CXX)\nadd_library(zk STATIC lib.cu)\n",
+            ),
+            ("zk/native/lib.cu", "__global__ void k() {}\n"),
+            ("zk/native/msm.cu", "__global__ void m() {}\n"),
+            (
+                "zk/native/scripts/ptx.sh",
+                "set -e\nnvcc -ptx -arch=sm_80 kernels/a.cu -o kernels/a.ptx\n",
+            ),
+            ("zk/native/kernels/a.cu", "__global__ void a() {}\n"),
+            ("zk/native/kernels/b.cu", "__global__ void b() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(
+        named("zk/native/lib.cu"),
+        ["zk/build.rs:4"],
+        "{builders:#?}"
+    );
+    assert!(named("zk/native/msm.cu").is_empty(), "{sources:#?}");
+    assert_eq!(
+        named("zk/native/kernels/a.cu"),
+        ["zk/build.rs:5"],
+        "{builders:#?}"
+    );
+    assert!(named("zk/native/kernels/b.cu").is_empty(), "{sources:#?}");
+    let kinds: Vec<BuilderKind> = builders.iter().map(|b| b.kind).collect();
+    assert_eq!(kinds, [BuilderKind::Cmake, BuilderKind::Nvcc]);
+    assert_eq!(builders[1].archs, ["sm_80"]);
+}

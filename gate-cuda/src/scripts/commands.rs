@@ -6,7 +6,7 @@
 //! the builder.
 
 use super::lexed::Lexed;
-use super::{Call, Method, cmake_options, paths};
+use super::{Call, Method, cmake_options, paths, shell};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// The build tool `Command::new(` starts, its `(` at `open`: a literal naming make or cmake.
@@ -18,8 +18,28 @@ pub(super) fn tool_started(lx: &Lexed<'_>, open: usize) -> Option<BuilderKind> {
     match base {
         "make" | "gmake" | "mingw32-make" => Some(BuilderKind::Make),
         "cmake" => Some(BuilderKind::Cmake),
+        // A shell script: read for the build it starts, as a Makefile is.
+        _ if shell::script_run(program, first_chained_arg(lx, close)).is_some() => {
+            Some(BuilderKind::Make)
+        }
         _ => None,
     }
+}
+
+/// The literal of the first `.arg("x")`, `.args(["x", …])` or `.args(&["x", …])` chained
+/// right after the `)` at `close` of a `Command::new(…)`.
+fn first_chained_arg<'a>(lx: &Lexed<'a>, close: usize) -> Option<&'a str> {
+    if !lx.punct(close + 1, b'.') || !lx.punct(close + 3, b'(') {
+        return None;
+    }
+    let first = if lx.is_ident(close + 2, "arg") {
+        close + 4
+    } else if lx.is_ident(close + 2, "args") {
+        close + 5 + usize::from(lx.punct(close + 4, b'&'))
+    } else {
+        return None;
+    };
+    lx.str_value(first)
 }
 
 /// Whether the builder whose path starts at `path` and whose arguments open at `open` is a
@@ -75,7 +95,12 @@ pub(super) fn cmake(
 /// `make` started by hand: the directory it runs in (`-C dir`, `--directory=dir`,
 /// `.current_dir(dir)`; the package's own otherwise) is its input; whether its Makefiles
 /// compile with nvcc is the caller's to read.
-pub(super) fn make(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
+pub(super) fn make(lx: &Lexed<'_>, open: usize, methods: &[Method<'_>], call: &mut Call) {
+    let close = lx.matching(open);
+    let program = lx.strs(open, close).first().map(|&(_, p)| p);
+    call.script = program
+        .and_then(|p| shell::script_run(p, first_chained_arg(lx, close)))
+        .map(str::to_owned);
     let args = arguments(lx, methods);
     let dir = flag_value(&args, "-C", "--directory=").or_else(|| {
         let m = methods.iter().find(|m| m.name == "current_dir")?;
@@ -153,17 +178,7 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
         let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
         let base = base.strip_suffix(".exe").unwrap_or(base);
         if LAUNCHERS.contains(&base) {
-            // `.arg("nvcc")`, or `.args(["nvcc", …])` / `.args(&["nvcc", …])`.
-            let first = if lx.is_ident(close + 2, "arg") {
-                close + 4
-            } else if lx.is_ident(close + 2, "args") {
-                close + 4 + usize::from(lx.punct(close + 4, b'&')) + 1
-            } else {
-                return false;
-            };
-            return lx.punct(close + 1, b'.')
-                && lx.punct(close + 3, b'(')
-                && lx.str_value(first).is_some_and(names_nvcc);
+            return first_chained_arg(lx, close).is_some_and(names_nvcc);
         }
     }
     let mut k = open + 1;
