@@ -77,13 +77,13 @@ pub(super) fn confirm_cmake_projects(
             call.excludes.push("*.cu".to_owned());
         }
         for named in crate::cuda::cmake::named_sources(&files) {
-            let path = root.join(&named);
+            let path = gate_support::path::normalize(&root.join(&named));
             if named_only || !path.starts_with(&project) {
                 call.inputs.push(gate_support::path::shown(dir, &path));
             }
         }
         for include in crate::cuda::cmake::include_dirs(&files) {
-            let path = root.join(&include);
+            let path = gate_support::path::normalize(&root.join(&include));
             if !path.starts_with(&project) {
                 call.include_dirs
                     .push(gate_support::path::shown(dir, &path));
@@ -119,7 +119,13 @@ fn from_script(call: &mut scripts::Call, run: &str, dir: &Path, facts: &Facts) -
         let one = same.next()?;
         same.next().is_none().then_some(one)
     };
-    let Some(path) = tracked().find(|p| *p == here).or_else(named) else {
+    // Outside the workspace root nothing is tracked here: the script where the call runs it.
+    let beside = || (!here.starts_with(facts.root()) && here.is_file()).then_some(here.as_path());
+    let Some(path) = tracked()
+        .find(|p| *p == here)
+        .or_else(named)
+        .or_else(beside)
+    else {
         return false;
     };
     let Ok(text) = gate_support::read::text_capped(path, CMAKE_FILE_CAP) else {
@@ -297,7 +303,9 @@ fn cmake_files(project: &Path, facts: &Facts, root: &Path) -> Vec<(String, Strin
         .iter()
         .filter_map(|p| {
             let text = gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?;
-            Some((gate_support::path::relative(root, p), text))
+            // Beside the root (zeknox's `native/` above `wrappers/rust`), with its `..`: the
+            // sources named from it join to the same paths as the workspace's own.
+            Some((gate_support::path::shown(root, p), text))
         })
         .collect()
 }

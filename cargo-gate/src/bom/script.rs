@@ -48,8 +48,10 @@ pub(super) fn untracked_inputs(call: &scripts::Call, dir: &Path, facts: &Facts) 
         .filter(|input| !input.contains(['*', '?', '[']))
         .map(|input| input.replace('\\', "/"))
         .filter(|input| {
+            // Only the workspace's files are listed: one beside it (zeknox's `../../native`,
+            // tracked in the repository above) is not known untracked.
             let path = gate_support::path::normalize(&dir.join(input));
-            !facts.index.files.iter().any(|f| f.path == path)
+            path.starts_with(facts.root()) && !facts.index.files.iter().any(|f| f.path == path)
         })
         .collect();
     untracked.sort();

@@ -1293,3 +1293,62 @@ fn a_shell_script_the_build_script_runs_builds_what_it_starts() {
     assert_eq!(kinds, [BuilderKind::Cmake, BuilderKind::Nvcc]);
     assert_eq!(builders[1].archs, ["sm_80"]);
 }
+
+/// okx/zeknox's layout: the workspace is `wrappers/rust`, its build script runs a script two
+/// directories up that configures the CUDA project there. The project's sources are listed
+/// beside the root (with their `..`), built by the call, never called untracked (only the
+/// workspace's files are listed here), and each is CUDA outside gate-build like a source of
+/// the workspace's own: `kernels.build` and `cuda.contracts` passed "no CUDA sources".
+#[test]
+fn cuda_beside_the_root_that_the_build_compiles_is_outside_gate_build() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "wrappers/rust/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("wrappers/rust/src/lib.rs", ""),
+            (
+                "wrappers/rust/build.rs",
+                "fn main() {\n    std::process::Command::new(\"sh\").arg(\"../../native/build.sh\").status().unwrap();\n}\n",
+            ),
+            (
+                "native/build.sh",
+                "cd \"$(dirname \"$0\")\"\ncmake -B build\n",
+            ),
+            (
+                "native/CMakeLists.txt",
+                "project(zk LANGUAGES CUDA)\nadd_library(zk STATIC lib.cu)\n",
+            ),
+            ("native/lib.cu", "__global__ void k() {}\n"),
+        ],
+    );
+    let root = dir.path().join("wrappers/rust");
+    let ws = Workspace::for_tests(&root, &[""]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    assert_eq!(
+        built_by(sources, builders, "../../native/lib.cu"),
+        ["build.rs:2"]
+    );
+    assert!(builders[0].untracked.is_empty(), "{builders:#?}");
+    let cargo = crate::tools::cargo::Cargo::new(facts.root(), true);
+    let outside = crate::shared::outcomes::outside_gate_build(
+        &facts,
+        &cargo,
+        crate::check::Severity::Warning,
+        crate::check::test_codes::TestCode::Unsound,
+    );
+    assert_eq!(outside.len(), 1, "{outside:#?}");
+    let at = outside[0].location.as_ref().map(|l| l.file.as_str());
+    assert_eq!(at, Some("../../native/lib.cu"), "{outside:#?}");
+    assert!(
+        outside[0]
+            .message
+            .contains("compiled by cmake with CUDA (build.rs:2"),
+        "{}",
+        outside[0].message
+    );
+}

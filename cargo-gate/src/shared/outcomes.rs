@@ -111,12 +111,51 @@ pub fn outside_gate_build(
         };
         findings.push(how.finding(facts, source, severity).code(code));
     }
+    for (source, built) in beside_the_root(facts, inventory, builders) {
+        findings.push(
+            Outside::Compiled(built)
+                .finding(facts, &source, severity)
+                .code(code),
+        );
+    }
     findings.extend(
         untracked_builds(inventory, builders, severity)
             .into_iter()
             .map(|f| f.code(code)),
     );
     findings
+}
+
+/// The CUDA sources beside the workspace root that its own shipping builds compile (okx/zeknox:
+/// the package is `wrappers/rust`, its build compiles `../../native`, tracked in the repository
+/// above): none is among the workspace's files, and each is as much CUDA outside gate-build as
+/// one of them. Each with its builders in words, owned by the first such builder's package.
+fn beside_the_root(
+    facts: &Facts,
+    inventory: &[gate_formats::kernel_bom::SourceFile],
+    builders: &[gate_formats::kernel_bom::Builder],
+) -> Vec<(CudaSource, String)> {
+    inventory
+        .iter()
+        .filter(|s| s.path.starts_with("../") && s.path.ends_with(".cu") && s.probe.is_none())
+        .filter_map(|s| {
+            let builder = s
+                .built_by
+                .iter()
+                .filter_map(|&b| builders.get(b))
+                .find(|b| !b.dependency && b.ships)?;
+            let owner = facts
+                .packages
+                .iter()
+                .position(|p| p.name == builder.package);
+            let source = CudaSource {
+                file: usize::MAX,
+                rel: s.path.clone(),
+                owner,
+            };
+            Some((source, crate::bom::builders_text(s, builders)?))
+        })
+        .collect()
 }
 
 /// How a source that nothing compiles is said, in its finding's message and group.
