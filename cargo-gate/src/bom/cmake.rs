@@ -216,7 +216,10 @@ fn switched_by_options(call: &mut scripts::Call, options: &[(String, bool)], scr
                 conditions.push(format!("feature \"{feature}\""));
             }
             Some(OptionValue::Computed) => conditions.push(format!("{option} on")),
-            Some(OptionValue::On) | None => {}
+            Some(OptionValue::Guarded(guards)) if !conditions.contains(&guards) => {
+                conditions.push(guards);
+            }
+            Some(OptionValue::On | OptionValue::Guarded(_)) | None => {}
         }
     }
     if !conditions.is_empty() {
@@ -234,26 +237,34 @@ enum OptionValue {
     Feature(String),
     /// A value computed otherwise (an environment variable, a function).
     Computed,
+    /// On, where the code that sets it runs under these guards (`feature "cuda"`).
+    Guarded(String),
 }
 
-/// How the build script `script` sets the CMake option `name`, read from the value that
-/// follows `"name"` up to the end of the call; `None` where it names the option nowhere.
+/// How the build script `script` sets the CMake option `name`: `.define("NAME", value)`, read
+/// from the value that follows up to the end of the call, or `-DNAME=VALUE` (`-DNAME:BOOL=ON`)
+/// handed to `configure_arg`; `None` where it names the option nowhere. An `ON` set inside an
+/// `if` on a feature is that feature's (aici's `if cuda == "1" { cmake.configure_arg(
+/// "-DLLAMA_CUBLAS=ON") }`, `cuda` bound to `CARGO_FEATURE_CUDA`).
 fn option_value(script: &str, name: &str) -> Option<OptionValue> {
-    let quoted = format!("\"{name}\"");
-    let at = script.find(&quoted)? + quoted.len();
-    let mut depth = 1usize;
-    let end = script[at..]
-        .char_indices()
-        .find(|&(_, c)| {
-            match c {
-                '(' | '{' | '[' => depth += 1,
-                ')' | '}' | ']' => depth -= 1,
-                _ => {}
-            }
-            depth == 0
-        })
-        .map_or(script.len(), |(i, _)| at + i);
-    let value = &script[at..end];
+    let value = match defined_at(script, name) {
+        Some((at, literal)) => {
+            let on =
+                |v: &str| matches!(v.to_ascii_uppercase().as_str(), "ON" | "TRUE" | "1" | "YES");
+            return Some(
+                match (
+                    on(literal),
+                    crate::cuda::scripts::feature_around(script, at),
+                ) {
+                    (true, Some(guards)) => OptionValue::Guarded(guards),
+                    (true, None) => OptionValue::On,
+                    (false, _) => OptionValue::Off,
+                },
+            );
+        }
+        None => defined_by_call(script, name)?,
+    };
+    let (at, value) = value;
     let literals: Vec<&str> = value.split('"').skip(1).step_by(2).collect();
     let on = |v: &str| matches!(v.to_ascii_uppercase().as_str(), "ON" | "TRUE" | "1" | "YES");
     let feature = value.split_once("cfg!(feature").and_then(|(_, rest)| {
@@ -268,10 +279,53 @@ fn option_value(script: &str, name: &str) -> Option<OptionValue> {
         // The feature's own name is the first literal after `cfg!(feature = `.
         (Some(f), [_, first, ..]) if on(first) => OptionValue::Feature(f),
         (Some(_), _) => OptionValue::Computed,
-        (None, [only]) if on(only) => OptionValue::On,
+        (None, [only]) if on(only) => match crate::cuda::scripts::feature_around(script, at) {
+            Some(guards) => OptionValue::Guarded(guards),
+            None => OptionValue::On,
+        },
         (None, [_]) => OptionValue::Off,
         (None, _) => OptionValue::Computed,
     })
+}
+
+/// Where `-DNAME=VALUE` (or `-DNAME:TYPE=VALUE`) is written in `script`, and its value.
+fn defined_at<'s>(script: &'s str, name: &str) -> Option<(usize, &'s str)> {
+    let flag = format!("\"-D{name}");
+    let mut from = 0;
+    while let Some(found) = script[from..].find(&flag) {
+        let at = from + found;
+        let rest = &script[at + flag.len()..];
+        let rest = match rest.strip_prefix(':') {
+            Some(typed) => &typed[typed.find('=').unwrap_or(typed.len())..],
+            None => rest,
+        };
+        if let Some(value) = rest.strip_prefix('=')
+            && let Some(end) = value.find('"')
+        {
+            return Some((at, &value[..end]));
+        }
+        from = at + flag.len();
+    }
+    None
+}
+
+/// The value `.define("NAME", …)` gives, as text up to the end of the call, and where.
+fn defined_by_call<'s>(script: &'s str, name: &str) -> Option<(usize, &'s str)> {
+    let quoted = format!("\"{name}\"");
+    let at = script.find(&quoted)? + quoted.len();
+    let mut depth = 1usize;
+    let end = script[at..]
+        .char_indices()
+        .find(|&(_, c)| {
+            match c {
+                '(' | '{' | '[' => depth += 1,
+                ')' | '}' | ']' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })
+        .map_or(script.len(), |(i, _)| at + i);
+    Some((at, &script[at..end]))
 }
 
 /// Whether the `/`-separated `path` lies below the directory `dir`.

@@ -1022,6 +1022,60 @@ fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
     );
 }
 
+/// aici's llama-cpp-low: the project enables CUDA only under its own option, which the build
+/// script sets with `configure_arg("-DVEND_CUBLAS=ON")` inside an `if` on the `cuda` feature
+/// (as `CARGO_FEATURE_CUDA`, or `cfg!`), and passes `-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache`
+/// to every build. The launcher switches nothing on (it read as CUDA always on); the option's
+/// guard is the builder's switch (there was none, or no builder at all).
+#[test]
+fn a_cmake_option_set_under_a_feature_switches_cuda_with_it() {
+    let switches_with = |body: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let script = format!(
+            "fn main() {{\n    let cuda = std::env::var(\"CARGO_FEATURE_CUDA\").unwrap_or_default();\n    let mut cmake = cmake::Config::new(\"vendor\");\n    cmake.configure_arg(\"-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache\");\n{body}\n    cmake.build();\n}}\n"
+        );
+        write(
+            dir.path(),
+            &[
+                ("Cargo.toml", "[workspace]\nmembers = [\"low\"]\n"),
+                (
+                    "low/Cargo.toml",
+                    "[package]\nname = \"low\"\nversion = \"0.1.0\"\n[features]\ncuda = []\n",
+                ),
+                ("low/src/lib.rs", ""),
+                ("low/build.rs", &script),
+                (
+                    "low/vendor/CMakeLists.txt",
+                    "project(vend C)\noption(VEND_CUBLAS \"use CUDA\" OFF)\nadd_library(vend STATIC vend.c)\nif (VEND_CUBLAS)\n  enable_language(CUDA)\n  target_sources(vend PRIVATE vend.cu)\nendif()\n",
+                ),
+                ("low/vendor/vend.c", ""),
+                ("low/vendor/vend.cu", "__global__ void k() {}\n"),
+            ],
+        );
+        let ws = Workspace::for_tests(dir.path(), &["low"]);
+        let facts = Facts::gather(&ws, Vec::new());
+        let (_, builders) = offline_sources(&facts);
+        builders
+            .iter()
+            .map(|b| b.switch.clone().unwrap_or_default())
+            .collect::<Vec<String>>()
+    };
+    let switched = ["CUDA in low/vendor/CMakeLists.txt:5 if feature \"cuda\""];
+    for body in [
+        "    if cuda == \"1\" {\n        cmake.configure_arg(\"-DVEND_CUBLAS=ON\");\n    }",
+        "    if cfg!(feature = \"cuda\") {\n        cmake.define(\"VEND_CUBLAS\", \"ON\");\n    }",
+        "    if cfg!(feature = \"cuda\") {\n        cmake.configure_arg(\"-DVEND_CUBLAS:BOOL=ON\");\n    }",
+    ] {
+        assert_eq!(switches_with(body), switched, "{body}");
+    }
+    // The launcher alone builds no CUDA: the option stays off.
+    assert_eq!(switches_with(""), Vec::<String>::new());
+    assert_eq!(
+        switches_with("    cmake.configure_arg(\"-DVEND_CUBLAS=ON\");"),
+        ["CUDA in low/vendor/CMakeLists.txt:5"]
+    );
+}
+
 /// `make` started by a build script in a directory whose Makefile runs nvcc (pil2-proofman's
 /// `make -C ../../pil2-stark starks_lib_gpu`) compiles the `.cu` files the Makefile names;
 /// one whose Makefiles never run nvcc builds no GPU code.

@@ -56,7 +56,12 @@ pub(super) fn cmake_options(
             switch = Some(format!("{name}={value}"));
             enabling = Some(at);
         }
-        enabling.get_or_insert(at);
+        // CMake's own `CMAKE_CUDA_*` (the compiler, its launcher, flags, archs) configure CUDA
+        // for a project that enables it, and switch nothing on: aici passes
+        // `-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache` to every build, CUDA or not.
+        if !name.starts_with("CMAKE_CUDA") {
+            enabling.get_or_insert(at);
+        }
     }
     (enabling, switch, off)
 }

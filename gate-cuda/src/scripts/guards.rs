@@ -7,6 +7,18 @@ use super::lexed::Lexed;
 use gate_support::lexer::TokenKind;
 use std::collections::HashMap;
 
+/// What the code at byte `at` of the Rust file `text` runs under: every guard around it
+/// ([`Guards::all_at`]), joined with ` and ` (aici's `if cuda == "1" { cmake.configure_arg(
+/// "-DLLAMA_CUBLAS=ON") }`, `cuda` bound to `CARGO_FEATURE_CUDA`: `feature "cuda"`).
+#[must_use]
+pub fn feature_around(text: &str, at: usize) -> Option<String> {
+    let lx = Lexed::new(text);
+    let i = lx.toks.iter().rposition(|t| t.start <= at)?;
+    let guards = Guards::new(&lx);
+    let all = guards.all_at(i);
+    (!all.is_empty()).then(|| all.join(" and "))
+}
+
 /// The feature guards of a file: token ranges and the `feature "x"` that switches them on.
 #[derive(Debug, Default)]
 pub(super) struct Guards {

@@ -28,6 +28,8 @@ pub(super) struct Tok<'a> {
     pub(super) kind: TokenKind,
     pub(super) text: &'a str,
     pub(super) line: u32,
+    /// Its first byte in the file.
+    pub(super) start: usize,
 }
 
 /// A function definition: name, line of `fn`, and its body's braces (token indices).
@@ -65,6 +67,7 @@ impl<'a> Lexed<'a> {
                 kind: t.kind,
                 text: text.get(t.start..t.end).unwrap_or(""),
                 line,
+                start: t.start,
             };
             if t.kind == TokenKind::Comment {
                 comments.push(tok);
