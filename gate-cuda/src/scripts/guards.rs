@@ -95,7 +95,8 @@ impl Guards {
 /// The functions of the file that answer whether a feature is on (llm's `fn cfg_cublas() ->
 /// bool { !cfg!(target_os = "macos") && cfg!(feature = "cublas") }`): a body that tests one
 /// feature, not negated, with no `||`, in a function returning `bool`. An `if cfg_cublas()`
-/// is then guarded by that feature.
+/// is then guarded by that feature. So is one that looks for nvcc (`fn nvcc_works() -> bool
+/// { Command::new("nvcc").arg("--version")… }`, powdr's shape in the build script itself).
 fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
     let mut out = HashMap::new();
     for def in lx.fns() {
@@ -104,6 +105,10 @@ fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
             continue;
         }
         let body = def.open..def.close;
+        if finds_nvcc(lx, def.open, def.close) {
+            out.insert(def.name, NVCC_FOUND.to_owned());
+            continue;
+        }
         let or = body
             .clone()
             .any(|k| lx.punct(k, b'|') && lx.punct(k + 1, b'|'));

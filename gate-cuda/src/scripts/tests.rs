@@ -1168,6 +1168,12 @@ fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
         only_call(early).switch.as_deref(),
         Some("nvcc found at build time")
     );
+    // The probe in a function of the build script (powdr's `if !cuda_available() { return; }`).
+    let in_fn = "fn nvcc_works() -> bool {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").status().is_ok_and(|s| s.success())\n}\nfn main() {\n    if !nvcc_works() {\n        return;\n    }\n    cc::Build::new().cuda(true).file(\"cuda/k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(
+        only_call(in_fn).switch.as_deref(),
+        Some("nvcc found at build time")
+    );
 }
 
 /// rust-llama.cpp: `-arch=native` reaches nvcc through a `let` split into words and a loop;
