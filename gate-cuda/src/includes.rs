@@ -165,19 +165,30 @@ fn reach(
         includer: HashMap::new(),
     };
     let excluded = excluder(dir, &call.excludes);
-    let resolved: Vec<Vec<(usize, Via)>> = call
-        .inputs
-        .iter()
-        .map(|input| resolve_input(dir, input, files, index))
-        .collect();
+    let resolve = |base: &str| -> Vec<Vec<(usize, Via)>> {
+        call.inputs
+            .iter()
+            .map(|input| resolve_input(base, input, files, index))
+            .collect()
+    };
+    let unresolved = |resolved: &[Vec<(usize, Via)>]| {
+        call.inputs
+            .iter()
+            .zip(resolved)
+            .any(|(input, found)| input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)]))
+    };
+    let mut resolved = resolve(dir);
     // A table's paths that are not all files of the package are joined to something the
-    // script computes (candle-layer-norm's `kernels_dir.join("ln_api.cu")`): by location.
-    // (The PTX a table names is the call's product: one that is not tracked is no sign.)
-    let unresolved =
-        call.inputs.iter().zip(&resolved).any(|(input, found)| {
-            input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)])
-        });
-    let computed = call.computed_inputs || (call.tabled && unresolved);
+    // script computes (candle-layer-norm's `kernels_dir.join("ln_api.cu")`): below the one
+    // directory of the package that holds every one of them (aici's `kernels`), else by
+    // location. (The PTX a table names is the call's product: one not tracked is no sign.)
+    if call.tabled
+        && unresolved(&resolved)
+        && let Some(below) = table_dir(dir, &call.inputs, files)
+    {
+        resolved = resolve(&below);
+    }
+    let computed = call.computed_inputs || (call.tabled && unresolved(&resolved));
     let mut left_out: Vec<usize> = Vec::new();
     for (file, via) in resolved.into_iter().flatten() {
         if !matches!(via, Via::Named) && excluded(files[file]) {
@@ -345,6 +356,32 @@ fn below(path: &str, dir: &str) -> bool {
         || path
             .strip_prefix(dir)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The one directory below the package at `dir` under which every CUDA file `inputs` names
+/// is a tracked file, read from the files (`None` where no directory or several do).
+fn table_dir(dir: &str, inputs: &[String], files: &[&str]) -> Option<String> {
+    let cu: Vec<&String> = inputs.iter().filter(|i| i.ends_with(".cu")).collect();
+    let first = format!("/{}", cu.first()?);
+    let package = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let mut found: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.strip_suffix(first.as_str()))
+        .filter(|d| d.starts_with(&package) || package.is_empty())
+        .filter(|d| {
+            cu.iter()
+                .all(|i| files.contains(&format!("{d}/{i}").as_str()))
+        })
+        .collect();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some((*one).to_owned()),
+        _ => None,
+    }
 }
 
 fn join(dir: &str, rel: &str) -> String {
@@ -778,8 +815,9 @@ mod tests {
         );
     }
 
-    /// A table's paths that are all files of the package are what the call compiles; one that
-    /// is not (`ln_api.cu` joined to a computed `kernels/`) makes the call computed.
+    /// A table's paths that are all files of the package are what the call compiles; ones that
+    /// are not (`ln_api.cu` joined to a computed `kernels/`) are read below the one directory
+    /// that holds them all (aici's tch-cuda), else the call is computed.
     #[test]
     fn a_tables_paths_count_only_when_all_are_files_there() {
         let files = ["k/kernels/a.cu", "k/kernels/b.cu", "k/kernels/unlisted.cu"];
@@ -800,7 +838,8 @@ mod tests {
             reached(&["kernels/a.cu", "kernels/b.cu"]),
             [true, true, false]
         );
-        assert_eq!(reached(&["a.cu"]), [true, true, true]);
+        assert_eq!(reached(&["a.cu"]), [true, false, false]);
+        assert_eq!(reached(&["a.cu", "missing.cu"]), [true, true, true]);
     }
 
     fn computed_call() -> Call {

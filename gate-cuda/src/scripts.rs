@@ -66,7 +66,7 @@ use std::collections::HashSet;
 
 use archs::read_archs;
 use cmake_calls::cmake_options;
-use commands::{command_is_nvcc, tool_started};
+use commands::{command_is_nvcc, nvcc_args, tool_started};
 use gate_formats::kernel_bom::BuilderKind;
 use guards::Guards;
 use lexed::Lexed;
@@ -123,6 +123,10 @@ pub struct Call {
     /// nvcc handed each entry's file): paths relative to the package only if every one is a
     /// file there, else the call is read as computed ([`crate::includes`]).
     pub tabled: bool,
+    /// Whether it sets CMake's own `CMAKE_CUDA_*` (the CUDA compiler, its launcher, archs,
+    /// flags): CUDA configured for a project that enables it, which switches none on. Where
+    /// the project's files cannot be read (a submodule not checked out), read as CUDA.
+    pub cuda_configured: bool,
     /// The shell script it runs (`./build-release.sh`), as written: the build it starts,
     /// which the caller reads ([`shell_script_build`]), is this call's.
     pub script: Option<String>,
@@ -146,6 +150,7 @@ impl Call {
             cmake_project: false,
             probes: Vec::new(),
             tabled: false,
+            cuda_configured: false,
             script: None,
         }
     }
@@ -665,8 +670,9 @@ fn describe_in(
             let (at, switch, off) = cmake_options(lx, &methods, &strs, &mut call);
             if at.is_none() && helper.is_none() {
                 // No CUDA option: CUDA only if the project itself switches it on (and the
-                // script does not switch a CUDA option off).
-                if call.inputs.is_empty() || off {
+                // script does not switch a CUDA option off); with its directory computed, only
+                // if the script configures CUDA for it.
+                if (call.inputs.is_empty() && !call.cuda_configured) || off {
                     return None;
                 }
                 call.cmake_project = true;
@@ -864,31 +870,6 @@ fn input_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> (Vec<&'a str
         }
     }
     (found, computed)
-}
-
-/// nvcc's arguments: every literal `.cu` file, `-I` directories.
-fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
-    let mut computed = false;
-    for (n, &(_, s)) in strs.iter().enumerate() {
-        // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).
-        if s.ends_with(".cu") && !s.contains(char::is_whitespace) {
-            if literal_input(s) {
-                call.inputs.push(s.to_owned());
-            } else {
-                computed = true;
-            }
-        }
-        let dir = match s {
-            "-I" | "--include-path" => strs.get(n + 1).map(|&(_, d)| d),
-            _ => s
-                .strip_prefix("--include-path=")
-                .or_else(|| s.strip_prefix("-I")),
-        };
-        if let Some(dir) = dir.filter(|d| literal_input(d)) {
-            call.include_dirs.push(dir.to_owned());
-        }
-    }
-    call.computed_inputs = computed || call.inputs.is_empty();
 }
 
 /// bindgen_cuda, cudaforge and a wrapper of `cc`: methods naming kernels, sources or files

@@ -37,7 +37,7 @@ pub(super) fn confirm_cmake_projects(
             return true;
         }
         let Some(input) = call.inputs.first().cloned() else {
-            return !call.cmake_project;
+            return !call.cmake_project || call.cuda_configured;
         };
         let project = gate_support::path::normalize(&dir.join(&input));
         let mut files = cmake_files(&project, facts, root);
@@ -48,7 +48,10 @@ pub(super) fn confirm_cmake_projects(
         let found = crate::cuda::cmake::cuda_project(&files);
         if call.cmake_project {
             let Some(found) = found else {
-                return false;
+                // A project whose files are not here (a submodule not checked out) that the
+                // script configures CUDA for (aici's llama.cpp) may well build it: kept, as a
+                // CMake project whose CUDA sources the repository does not track.
+                return files.is_empty() && call.cuda_configured;
             };
             if !switched_by_options(call, &found.options, script) {
                 return false;

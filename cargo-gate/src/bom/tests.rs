@@ -1074,6 +1074,29 @@ fn a_cmake_option_set_under_a_feature_switches_cuda_with_it() {
         switches_with("    cmake.configure_arg(\"-DVEND_CUBLAS=ON\");"),
         ["CUDA in low/vendor/CMakeLists.txt:5"]
     );
+    // A project that is not here (aici's llama.cpp submodule, not checked out) that the script
+    // configures CUDA for may build it: still a CMake build of CUDA, as before.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"low\"]\n"),
+            (
+                "low/Cargo.toml",
+                "[package]\nname = \"low\"\nversion = \"0.1.0\"\n",
+            ),
+            ("low/src/lib.rs", ""),
+            (
+                "low/build.rs",
+                "const SUB: &str = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/llama.cpp\");\nfn main() {\n    let mut cmake = cmake::Config::new(SUB);\n    cmake.configure_arg(\"-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache\");\n    cmake.build();\n}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["low"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    assert_eq!(builders.len(), 1, "{builders:#?}");
+    assert_eq!(builders[0].kind, BuilderKind::Cmake);
 }
 
 /// `make` started by a build script in a directory whose Makefile runs nvcc (pil2-proofman's

@@ -59,7 +59,9 @@ pub(super) fn cmake_options(
         // CMake's own `CMAKE_CUDA_*` (the compiler, its launcher, flags, archs) configure CUDA
         // for a project that enables it, and switch nothing on: aici passes
         // `-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache` to every build, CUDA or not.
-        if !name.starts_with("CMAKE_CUDA") {
+        if name.starts_with("CMAKE_CUDA") {
+            call.cuda_configured = true;
+        } else {
             enabling.get_or_insert(at);
         }
     }

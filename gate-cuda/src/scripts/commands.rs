@@ -6,8 +6,9 @@
 //! the builder.
 
 use super::lexed::Lexed;
-use super::{Call, Method, cmake_options, paths, shell};
+use super::{Call, Method, cmake_options, literal_input, paths, shell};
 use gate_formats::kernel_bom::BuilderKind;
+use gate_support::lexer::TokenKind;
 
 /// The build tool `Command::new(` starts, its `(` at `open`: a literal naming make or cmake.
 pub(super) fn tool_started(lx: &Lexed<'_>, open: usize) -> Option<BuilderKind> {
@@ -24,6 +25,25 @@ pub(super) fn tool_started(lx: &Lexed<'_>, open: usize) -> Option<BuilderKind> {
         }
         _ => None,
     }
+}
+
+/// The literal of the first `.arg("x")` or `.args(["x", …])` after token `close`, in its
+/// block: what a launcher runs (aici's `let mut command = Command::new("ccache"); command
+/// .env("LANG", …).arg("nvcc")`).
+fn first_argument<'a>(lx: &Lexed<'a>, close: usize) -> Option<&'a str> {
+    let mut depth = 0usize;
+    for k in close + 1..lx.toks.len() {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'{') => depth += 1,
+            TokenKind::Punct(b'}') if depth == 0 => return None,
+            TokenKind::Punct(b'}') => depth -= 1,
+            _ if lx.punct(k, b'.') && (lx.is_ident(k + 1, "arg") || lx.is_ident(k + 1, "args")) => {
+                return first_chained_arg(lx, k - 1);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The literal of the first `.arg("x")`, `.args(["x", …])` or `.args(&["x", …])` chained
@@ -178,7 +198,7 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
         let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
         let base = base.strip_suffix(".exe").unwrap_or(base);
         if LAUNCHERS.contains(&base) {
-            return first_chained_arg(lx, close).is_some_and(names_nvcc);
+            return first_argument(lx, close).is_some_and(names_nvcc);
         }
     }
     let mut k = open + 1;
@@ -194,4 +214,29 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
                 .iter()
                 .any(|(_, s)| names_nvcc(s))
     })
+}
+
+/// nvcc's arguments: every literal `.cu` file, `-I` directories.
+pub(super) fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
+    let mut computed = false;
+    for (n, &(_, s)) in strs.iter().enumerate() {
+        // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).
+        if s.ends_with(".cu") && !s.contains(char::is_whitespace) {
+            if literal_input(s) {
+                call.inputs.push(s.to_owned());
+            } else {
+                computed = true;
+            }
+        }
+        let dir = match s {
+            "-I" | "--include-path" => strs.get(n + 1).map(|&(_, d)| d),
+            _ => s
+                .strip_prefix("--include-path=")
+                .or_else(|| s.strip_prefix("-I")),
+        };
+        if let Some(dir) = dir.filter(|d| literal_input(d)) {
+            call.include_dirs.push(dir.to_owned());
+        }
+    }
+    call.computed_inputs = computed || call.inputs.is_empty();
 }

@@ -4,8 +4,8 @@
 //! reading saw no builder at all, and all three CUDA checks passed.
 
 use super::archs::read_archs;
-use super::commands::names_nvcc;
-use super::{Call, literal_input, nvcc_args};
+use super::commands::{names_nvcc, nvcc_args};
+use super::{Call, literal_input};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// The shell script a `Command::new(` starts, given its program literal and the first

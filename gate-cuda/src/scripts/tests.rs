@@ -470,6 +470,11 @@ fn raw_nvcc_commands() {
         strings(&["kernels/add.cu", "kernels/mul.cu"])
     );
     assert!(tabled.tabled && !tabled.computed_inputs);
+    // aici's own: the launcher bound first, its arguments handed on in the next statement.
+    let bound = only_call(
+        "fn main() {\n    let mut command = std::process::Command::new(\"ccache\");\n    command\n        .env(\"LANG\", \"en_US.UTF-8\")\n        .arg(\"nvcc\")\n        .arg(\"--gpu-architecture=sm_80\")\n        .arg(\"kernels/k.cu\");\n    command.status();\n}\n",
+    );
+    assert_eq!((bound.kind, bound.line), (BuilderKind::Nvcc, 2));
     let cached_gcc = script(
         "fn main() {\n    std::process::Command::new(\"sccache\").arg(\"gcc\").arg(\"x.c\").status();\n}\n",
     );
