@@ -865,6 +865,20 @@ fn main() {
     );
 }
 
+/// The switches of the builders static reading finds in a workspace of `files` whose one
+/// member is `member` (none where a builder has none: an empty string).
+fn switches_in(files: &[(&str, &str)], member: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), files);
+    let ws = Workspace::for_tests(dir.path(), &[member]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    builders
+        .iter()
+        .map(|b| b.switch.clone().unwrap_or_default())
+        .collect()
+}
+
 /// [`sources`] with an offline cargo (the fixtures pin no registry crate cargo could unpack).
 fn offline_sources(facts: &Facts) -> &crate::facts::GpuSources {
     sources(facts, &crate::tools::cargo::Cargo::new(facts.root(), true))
@@ -981,12 +995,10 @@ fn checked_in_ptx_whose_entry_takes_other_parameters_than_its_kernel_is_stale() 
 #[test]
 fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
     let builders_with = |value: &str| {
-        let dir = tempfile::tempdir().unwrap();
         let script = format!(
             "fn main() {{\n    #[cfg(feature = \"static\")]\n    cmake::Config::new(\"faiss\").define(\"FAISS_ENABLE_GPU\", {value}).build();\n}}\n"
         );
-        write(
-            dir.path(),
+        switches_in(
             &[
                 ("Cargo.toml", "[workspace]\nmembers = [\"sys\"]\n"),
                 (
@@ -1002,14 +1014,8 @@ fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
                 ("sys/faiss/gpu/CMakeLists.txt", "add_library(g k.cu)\n"),
                 ("sys/faiss/gpu/k.cu", "__global__ void k() {}\n"),
             ],
-        );
-        let ws = Workspace::for_tests(dir.path(), &["sys"]);
-        let facts = Facts::gather(&ws, Vec::new());
-        let (_, builders) = offline_sources(&facts);
-        builders
-            .iter()
-            .map(|b| b.switch.clone().unwrap_or_default())
-            .collect::<Vec<String>>()
+            "sys",
+        )
     };
     assert_eq!(
         builders_with("if cfg!(feature = \"gpu\") { \"ON\" } else { \"OFF\" }"),
@@ -1030,12 +1036,10 @@ fn a_cmake_option_that_guards_cuda_is_read_from_the_build_script() {
 #[test]
 fn a_cmake_option_set_under_a_feature_switches_cuda_with_it() {
     let switches_with = |body: &str| {
-        let dir = tempfile::tempdir().unwrap();
         let script = format!(
             "fn main() {{\n    let cuda = std::env::var(\"CARGO_FEATURE_CUDA\").unwrap_or_default();\n    let mut cmake = cmake::Config::new(\"vendor\");\n    cmake.configure_arg(\"-DCMAKE_CUDA_COMPILER_LAUNCHER=ccache\");\n{body}\n    cmake.build();\n}}\n"
         );
-        write(
-            dir.path(),
+        switches_in(
             &[
                 ("Cargo.toml", "[workspace]\nmembers = [\"low\"]\n"),
                 (
@@ -1051,14 +1055,8 @@ fn a_cmake_option_set_under_a_feature_switches_cuda_with_it() {
                 ("low/vendor/vend.c", ""),
                 ("low/vendor/vend.cu", "__global__ void k() {}\n"),
             ],
-        );
-        let ws = Workspace::for_tests(dir.path(), &["low"]);
-        let facts = Facts::gather(&ws, Vec::new());
-        let (_, builders) = offline_sources(&facts);
-        builders
-            .iter()
-            .map(|b| b.switch.clone().unwrap_or_default())
-            .collect::<Vec<String>>()
+            "low",
+        )
     };
     let switched = ["CUDA in low/vendor/CMakeLists.txt:5 if feature \"cuda\""];
     for body in [
