@@ -206,6 +206,9 @@ pub struct Helper {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Helpers {
     list: Vec<Helper>,
+    /// The functions of those crates that answer whether nvcc is found (openvm's
+    /// `cuda_available()`): a build behind one is switched by it.
+    probes: Vec<String>,
 }
 
 impl Helpers {
@@ -239,6 +242,7 @@ impl Helpers {
                 .filter(|h| own(&h.at) || !is_build_script(&h.at))
                 .cloned()
                 .collect(),
+            probes: self.probes.clone(),
         }
     }
 
@@ -291,7 +295,14 @@ pub fn helpers(files: &[RustFile<'_>]) -> Helpers {
         .iter()
         .map(|f| contains_any(f.text, HELPER_WORDS).then(|| Lexed::new(f.text)))
         .collect();
-    let mut found = Helpers::default();
+    let mut found = Helpers {
+        probes: files
+            .iter()
+            .filter(|f| !is_build_script(f.rel) && f.text.contains("nvcc"))
+            .flat_map(|f| guards::nvcc_probes(&Lexed::new(f.text)))
+            .collect(),
+        ..Helpers::default()
+    };
     let mut known: HashSet<(usize, usize)> = HashSet::new();
     for _round in 0..4 {
         let before = found.len();
@@ -537,7 +548,7 @@ fn calls_in(
             },
         };
         if let Some(anchor) = anchor {
-            let guards = guards.get_or_init(|| Guards::new(lx));
+            let guards = guards.get_or_init(|| Guards::with_probes(lx, &helpers.probes));
             if typed {
                 if let Some(call) = describe(lx, &anchor, guards) {
                     calls.extend(types::through_type(lx, &anchor, call));

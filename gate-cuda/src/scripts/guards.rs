@@ -29,8 +29,18 @@ impl Guards {
     /// `#[cfg(feature = "x")]` items and statements, `if cfg!(feature = "x") { .. }`, `if`s on
     /// `CARGO_FEATURE_X` (or a variable bound to either), and `if !..  { return }` early exits.
     pub(super) fn new(lx: &Lexed<'_>) -> Guards {
+        Guards::with_probes(lx, &[])
+    }
+
+    /// [`Guards::new`], where a call of one of `probes` (functions of other crates that look
+    /// for nvcc: openvm's `cuda_available()`) answers whether nvcc is found.
+    pub(super) fn with_probes(lx: &Lexed<'_>, probes: &[String]) -> Guards {
         let mut ranges = Vec::new();
         let mut vars: HashMap<&str, String> = predicates(lx);
+        for probe in probes {
+            vars.entry(probe.as_str())
+                .or_insert_with(|| NVCC_FOUND.to_owned());
+        }
         for i in 0..lx.toks.len() {
             if lx.is_ident(i, "let") {
                 let name = if lx.is_ident(i + 1, "mut") {
@@ -127,6 +137,18 @@ fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
     out
 }
 
+/// The functions of a file that answer whether nvcc is found on the build machine: each
+/// returns `bool` and looks for nvcc ([`finds_nvcc`]).
+pub(super) fn nvcc_probes(lx: &Lexed<'_>) -> Vec<String> {
+    let mut names: Vec<String> = predicates(lx)
+        .into_iter()
+        .filter(|(_, guard)| guard == NVCC_FOUND)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// End of the item or statement starting at `start`: its `;`, or its first block's `}`.
 fn item_end(lx: &Lexed<'_>, start: usize) -> usize {
     let mut depth = 0usize;
@@ -185,7 +207,12 @@ fn feature_in(
             ));
         }
         if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
-            return Some((f.clone(), negated || not_before(k)));
+            // `!helper::cuda_available()`: the `!` stands before the path.
+            let mut start = k;
+            while start >= a + 3 && lx.path_sep(start - 2) && lx.ident(start - 3).is_some() {
+                start -= 3;
+            }
+            return Some((f.clone(), negated || not_before(start)));
         }
     }
     finds_nvcc(lx, a, b).then(|| (NVCC_FOUND.to_owned(), negated))

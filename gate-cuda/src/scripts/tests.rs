@@ -1179,6 +1179,20 @@ fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
         only_call(in_fn).switch.as_deref(),
         Some("nvcc found at build time")
     );
+    // In a helper crate (openvm's `cuda_available()`, powdr's build script), behind a feature.
+    let helper = (
+        "helper/src/lib.rs",
+        "pub fn cuda_available() -> bool {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").output().is_ok()\n}\n",
+    );
+    let behind = script_with(
+        &[helper],
+        "fn main() {\n    #[cfg(feature = \"cuda\")]\n    {\n        if !gpu_helper::cuda_available() {\n            return;\n        }\n        cc::Build::new().cuda(true).file(\"cuda/k.cu\").compile(\"k\");\n    }\n}\n",
+    );
+    assert_eq!(behind.calls.len(), 1, "{behind:#?}");
+    assert_eq!(
+        behind.calls[0].switch.as_deref(),
+        Some("feature \"cuda\" and nvcc found at build time")
+    );
 }
 
 /// rust-llama.cpp: `-arch=native` reaches nvcc through a `let` split into words and a loop;
