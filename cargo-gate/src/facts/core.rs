@@ -642,28 +642,46 @@ pub use gate_support::path::normalize;
 struct Inherited {
     dependency_paths: BTreeMap<String, PathBuf>,
     rust_version: Option<String>,
+    /// The root's `[patch.*]` entries that are paths, by package name.
+    patched: BTreeMap<String, PathBuf>,
 }
 
 fn inherited(root: &Path, doc: Option<&toml::Table>) -> Inherited {
-    let Some(ws) = doc
+    let ws = doc
         .and_then(|d| d.get("workspace"))
-        .and_then(toml::Value::as_table)
-    else {
-        return Inherited::default();
-    };
+        .and_then(toml::Value::as_table);
     let mut out = Inherited {
         rust_version: ws
-            .get("package")
+            .and_then(|ws| ws.get("package"))
             .and_then(|p| p.get("rust-version"))
             .and_then(toml::Value::as_str)
             .map(str::to_owned),
         ..Inherited::default()
     };
-    if let Some(deps) = ws.get("dependencies").and_then(toml::Value::as_table) {
+    if let Some(deps) = ws
+        .and_then(|ws| ws.get("dependencies"))
+        .and_then(toml::Value::as_table)
+    {
         for (name, value) in deps {
             if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
                 out.dependency_paths
                     .insert(name.clone(), normalize(&root.join(path)));
+            }
+        }
+    }
+    // `[patch.crates-io] x = { path = "x" }`: every dependency on `x` is that directory
+    // (the hostile trial's `attacker = "0.1"`, patched to a path, read nothing of it before).
+    let patches = doc
+        .and_then(|d| d.get("patch"))
+        .and_then(toml::Value::as_table);
+    for source in patches.into_iter().flat_map(|p| p.values()) {
+        for (name, value) in source.as_table().into_iter().flatten() {
+            let renamed = value.get("package").and_then(toml::Value::as_str);
+            if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
+                out.patched.insert(
+                    renamed.unwrap_or(name).to_owned(),
+                    normalize(&root.join(path)),
+                );
             }
         }
     }
@@ -750,6 +768,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
                     None if inherits => inherit.dependency_paths.get(key).cloned(),
                     None => None,
                 };
+                let path = path.or_else(|| inherit.patched.get(renamed.unwrap_or(key)).cloned());
                 if let Some(path) = path {
                     if !dev {
                         not_dev.push(path.clone());

@@ -18,7 +18,7 @@ fn package(name: &str) -> String {
 fn roles_follow_membership_and_path_dependencies() {
     let dir = tempfile::tempdir().unwrap();
     let app = format!(
-        "{}[dependencies]\nfast = {{ path = \"../crates/fast\", optional = true }}\nshared.workspace = true\n",
+        "{}[dependencies]\nfast = {{ path = \"../crates/fast\", optional = true }}\nshared.workspace = true\n[dev-dependencies]\npatched = \"0.1\"\n",
         package("app")
     );
     write_files(
@@ -28,8 +28,10 @@ fn roles_follow_membership_and_path_dependencies() {
                 "Cargo.toml",
                 "[workspace]\nmembers = [\"app\"]\nexclude = [\"crates/fast\"]\n\
                  [workspace.dependencies]\nshared = { path = \"crates/shared\" }\n\
-                 [workspace.package]\nrust-version = \"1.80\"\n",
+                 [workspace.package]\nrust-version = \"1.80\"\n\
+                 [patch.crates-io]\npatched = { path = \"crates/patched\" }\n",
             ),
+            ("crates/patched/Cargo.toml", &package("patched")),
             ("app/Cargo.toml", &app),
             ("app/src/main.rs", ""),
             ("crates/fast/Cargo.toml", &package("fast")),
@@ -56,9 +58,18 @@ fn roles_follow_membership_and_path_dependencies() {
         [
             ("app", Role::Member),
             ("fast", Role::PathDependency),
+            ("patched", Role::PathDependency),
             ("shared", Role::PathDependency),
             ("fixture", Role::Other),
         ]
+    );
+    // A registry dependency the root patches to a path is that path (`[patch.crates-io]`):
+    // a test binary of `app` reads its files.
+    let app = facts.packages.iter().find(|p| p.name == "app").unwrap();
+    assert!(
+        app.path_deps.iter().any(|d| d.ends_with("crates/patched")),
+        "{:?}",
+        app.path_deps
     );
     let shared = facts.packages.iter().find(|p| p.name == "shared").unwrap();
     assert_eq!(shared.rust_version.as_deref(), Some("1.80"));
