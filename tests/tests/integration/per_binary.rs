@@ -581,3 +581,41 @@ fn a_build_script_that_moves_its_crate_out_of_every_lane_fails_the_run() {
         );
     }
 }
+
+/// What a build script tells cargo is part of its package's binaries' key: a
+/// `cargo:rustc-env` value read from another package's file (declared with
+/// `rerun-if-changed`), which cargo also sets when it runs the test, read there with
+/// `std::env::var` — the test binary's bytes stay the same while the value changes (the
+/// hostile trial replayed a PASS over it).
+#[test]
+fn what_a_build_script_tells_cargo_joins_the_binarys_key() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "d/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+         println!(\"cargo:rerun-if-changed=../a/mode.txt\");\n    \
+         let mode = std::fs::read_to_string(\"../a/mode.txt\").unwrap();\n    \
+         println!(\"cargo:rustc-env=GREETING=hi\");\n    \
+         println!(\"cargo:rustc-env=MODE={}\", mode.trim());\n}\n",
+    );
+    fx.write("a/mode.txt", "ok\n");
+    fx.write(
+        "d/tests/mode.rs",
+        "#[test]\nfn mode_is_ok() {\n    assert_eq!(std::env::var(\"MODE\").unwrap(), \"ok\");\n}\n",
+    );
+    fx.commit();
+    let first = gate(&fx);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    fx.write("a/mode.txt", "bad\n");
+    fx.commit();
+    let second = gate(&fx);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    let listing = binaries(&fx);
+    let mode = listing["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == "d::mode")
+        .unwrap_or_else(|| panic!("{listing:#}"));
+    assert_ne!(mode["status"], "reused", "{listing:#}");
+}

@@ -894,6 +894,14 @@ impl<'a> Keys<'a> {
                         name,
                         crate::cache::discover::path_digest(out_dir).as_bytes(),
                     );
+                    // What the build script told cargo (`cargo:rustc-env=…`, which cargo sets
+                    // when it runs the test too, read with `std::env::var`: the binary's bytes
+                    // stay the same while the value changes; `rustc-cfg`, link flags).
+                    let told = out_dir.with_file_name("output");
+                    out.part(
+                        &format!("{name} output"),
+                        crate::cache::discover::path_digest(&told).as_bytes(),
+                    );
                 }
             }
             Some((files, out.finish()))
