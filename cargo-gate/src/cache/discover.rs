@@ -285,16 +285,29 @@ pub fn digest(input: &str, env: &[(String, String)]) -> String {
     path_digest(Path::new(input.strip_prefix("file:").unwrap_or(input)))
 }
 
-/// A file by content (through symlinks: what a build reads), a directory by its files.
+/// A file by content (through symlinks: what a build reads), a directory by its files. A
+/// file is read no further than the length it has: one that gives more (a kernel's pseudo-file,
+/// `/proc/self/pagemap` says 0 bytes and yields 256 GiB; a file still being written) has no
+/// content to key by, and its digest is new every time, so nothing keyed by it is reused.
 pub fn path_digest(path: &Path) -> String {
     match std::fs::metadata(path) {
         Err(_) => "absent".to_owned(),
         Ok(meta) if meta.is_dir() => dir_digest(path, false),
         // A FIFO or a device is never opened.
         Ok(meta) if !meta.is_file() => "not-a-file".to_owned(),
-        Ok(_) => std::fs::File::open(path)
-            .and_then(|f| gate_support::digest::sha256_read(f, &mut [0u8; 64 * 1024]))
-            .map_or_else(|e| format!("unreadable:{}", e.kind()), |(d, _)| d),
+        Ok(meta) => {
+            let read = std::fs::File::open(path).and_then(|f| {
+                let bounded = std::io::Read::take(f, meta.len().saturating_add(1));
+                gate_support::digest::sha256_read(bounded, &mut [0u8; 64 * 1024])
+            });
+            match read {
+                Ok((_, n)) if n > meta.len() => {
+                    format!("volatile:{}:{}", std::process::id(), now_nanos())
+                }
+                Ok((digest, _)) => digest,
+                Err(e) => format!("unreadable:{}", e.kind()),
+            }
+        }
     }
 }
 
@@ -399,6 +412,30 @@ mod tests {
 
     fn shown(paths: &[&str]) -> Vec<String> {
         paths.iter().map(|p| abs(p).display().to_string()).collect()
+    }
+
+    /// A kernel pseudo-file says it is empty and gives without end (`/proc/self/pagemap`:
+    /// 256 GiB, which a build script named in `rerun-if-changed` to hold the gate for minutes):
+    /// read no further than its length, it keys nothing, at once; a file keys by content.
+    #[test]
+    fn a_file_is_read_no_further_than_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f");
+        std::fs::write(&file, "x").unwrap();
+        assert_eq!(path_digest(&file), path_digest(&file));
+        assert!(!path_digest(&file).starts_with("volatile:"));
+        let status = Path::new("/proc/self/status");
+        if status.is_file() {
+            assert!(path_digest(status).starts_with("volatile:"));
+            // pagemap refuses reads shorter than 8 bytes: unreadable, and at once.
+            let started = std::time::Instant::now();
+            let pagemap = path_digest(Path::new("/proc/self/pagemap"));
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{pagemap}"
+            );
+            assert!(pagemap.starts_with("unreadable:"), "{pagemap}");
+        }
     }
 
     #[test]
