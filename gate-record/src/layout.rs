@@ -14,15 +14,46 @@ pub(crate) struct OutLock {
     _file: File,
 }
 
+/// The longest a writer waits for the output lock. Another run holds it only while it
+/// finishes its record (milliseconds); past this, a process holds it that will not let go (a
+/// test's leftover in a session of its own held it for as long as it lived).
+pub(crate) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl OutLock {
     pub(crate) fn acquire(out: &Path) -> std::io::Result<OutLock> {
+        Self::acquire_within(out, LOCK_WAIT)
+    }
+
+    pub(crate) fn acquire_within(
+        out: &Path,
+        wait: std::time::Duration,
+    ) -> std::io::Result<OutLock> {
         // Never waits on a FIFO put in its place: refused, named.
         let file = gate_support::read::open_regular_with(
             &out.join(".lock"),
             OpenOptions::new().create(true).append(true),
         )?;
-        file.lock()?;
-        Ok(OutLock { _file: file })
+        let started = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(OutLock { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < wait => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::WouldBlock,
+                        format!(
+                            "another process has held the output lock for {} s (another `cargo \
+                             gate` run writing here, or a process a run left behind: `fuser` \
+                             names it); end it, or give this run another --out",
+                            wait.as_secs()
+                        ),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
     }
 }
 

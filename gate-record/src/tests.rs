@@ -708,3 +708,25 @@ fn a_process_killed_while_writing_leaves_a_record_that_verifies() {
     assert!(report.intact(), "{report:?}");
     assert_eq!(report.runs_checked.len(), 3);
 }
+
+/// A process that holds the output lock and will not let go (a test's leftover in a session
+/// of its own held it as long as it lived) stops a writer after the wait, named; once it is
+/// gone, the lock is taken at once.
+#[test]
+fn a_held_output_lock_is_waited_for_no_longer_than_the_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join(".lock"))
+        .unwrap();
+    holder.lock().unwrap();
+    let started = std::time::Instant::now();
+    let err = layout::OutLock::acquire_within(dir.path(), std::time::Duration::from_millis(200))
+        .unwrap_err();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(200));
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    assert!(err.to_string().contains("held the output lock"), "{err}");
+    drop(holder);
+    assert!(layout::OutLock::acquire_within(dir.path(), std::time::Duration::ZERO).is_ok());
+}
