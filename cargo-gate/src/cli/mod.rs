@@ -58,7 +58,12 @@ pub fn main() -> i32 {
     if crate::facts::is_rustdoc_shim() && args.get(1).is_none_or(|a| a != "gate") {
         return crate::facts::rustdoc_main(&args[1..]);
     }
-    main_with(args)
+    // What the gate's commands leave running becomes the gate's, and is ended with them.
+    #[cfg(target_os = "linux")]
+    crate::tools::orphans::adopt();
+    let code = main_with(args);
+    crate::tools::process::end_everything_left();
+    code
 }
 
 /// [`main`] with explicit arguments (`argv[0]` first).

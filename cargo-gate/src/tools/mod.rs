@@ -7,4 +7,6 @@ pub mod cargo;
 #[cfg(unix)]
 pub mod drain;
 pub mod environment;
+#[cfg(target_os = "linux")]
+pub mod orphans;
 pub mod process;

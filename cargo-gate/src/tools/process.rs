@@ -81,9 +81,23 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// Ends every process the gate's commands left behind (Linux, the gate's binary:
+/// `tools::orphans`); nothing elsewhere, or while a command runs.
+pub fn end_orphans() {
+    #[cfg(target_os = "linux")]
+    super::orphans::end(watchdog::pid(), false);
+}
+
+/// [`end_orphans`] as the gate exits: whatever still runs below it is ended.
+pub fn end_everything_left() {
+    #[cfg(target_os = "linux")]
+    super::orphans::end(watchdog::pid(), true);
+}
+
 /// Ends the process after an interrupt, saying so on stderr.
 fn end_interrupted(why: &str) -> ! {
     use std::io::Write;
+    end_everything_left();
     let _ = writeln!(
         std::io::stderr().lock(),
         "error: interrupted: {why}; the run ends here and records nothing"
@@ -513,6 +527,8 @@ impl Tree {
         cmd.process_group(0);
         let child = cmd.spawn()?;
         watchdog::guard(child.id());
+        #[cfg(target_os = "linux")]
+        super::orphans::started(child.id());
         Ok(Tree {
             child,
             status: None,
@@ -566,14 +582,17 @@ impl Tree {
     fn finish(&mut self) -> std::io::Result<ExitStatus> {
         self.kill();
         watchdog::release(self.child.id());
-        match self.status {
-            Some(status) => Ok(status),
-            None => {
-                let status = self.child.wait()?;
-                self.status = Some(status);
-                Ok(status)
-            }
+        let status = match self.status {
+            Some(status) => status,
+            None => self.child.wait()?,
+        };
+        self.status = Some(status);
+        // The last command running ended: what the ended ones left is ended too.
+        #[cfg(target_os = "linux")]
+        if super::orphans::finished(self.child.id()) {
+            end_orphans();
         }
+        Ok(status)
     }
 
     /// SIGTERM to the group, [`GRACE`] to go, then SIGKILL; the leader reaped.
@@ -678,6 +697,11 @@ for id in $groups; do kill -s KILL -- "-$id" 2>/dev/null; done
         {
             *slot = None;
         }
+    }
+
+    /// The running watchdog's pid, if one runs.
+    pub fn pid() -> Option<u32> {
+        WATCHDOG.lock().ok()?.as_ref().map(|dog| dog.child.id())
     }
 
     /// Lists the group `pgid` (just started).

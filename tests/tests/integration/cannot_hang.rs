@@ -61,6 +61,55 @@ fn a_test_that_leaves_its_output_held_open_does_not_hold_the_run() {
     );
 }
 
+/// A passing test that leaves a process in a session of its own, deaf to SIGTERM (the
+/// fifteenth session's hostile trial: it held the gate's output lock, and under nextest the
+/// gate's stdout, for as long as it lived): out of every process group the gate kills, it
+/// still ends with the run, because its orphans become the gate's (Linux).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_process_a_test_detaches_ends_with_the_run() {
+    if std::process::Command::new("setsid")
+        .arg("true")
+        .status()
+        .is_err()
+    {
+        eprintln!("skipped: no setsid here");
+        return;
+    }
+    let pids = tempfile::tempdir().unwrap();
+    let pidfile = pids.path().join("detached");
+    let fx = fixture("clean");
+    let lib = std::fs::read_to_string(fx.root.join("src/lib.rs")).unwrap();
+    fx.write(
+        "src/lib.rs",
+        &format!(
+            "{lib}\n#[test]\nfn detaches_a_process() {{\n    \
+             std::process::Command::new(\"setsid\").args([\"sh\", \"-c\", \"echo $$ > {}; trap '' TERM; exec sleep 300\"])\
+             .stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null())\
+             .spawn().unwrap();\n    \
+             std::thread::sleep(std::time::Duration::from_millis(200));\n}}\n",
+            pidfile.display()
+        ),
+    )
+    .commit();
+    let run = fx.gate(&["pilot", "--only", "tests.pass", "--no-cache"]);
+    assert!(
+        run.stdout.contains("PASS    tests.pass"),
+        "{}",
+        run.transcript()
+    );
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let alive = || {
+        std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
+            && state_and_group(pid.trim()).is_some_and(|(state, _)| state != "Z")
+    };
+    assert!(
+        within(Duration::from_secs(5), || !alive()),
+        "the detached process {} outlived the run",
+        pid.trim()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn team_checks_end_at_their_limit_with_their_children() {
