@@ -29,7 +29,17 @@ pub struct Read {
     pub dirs: BTreeSet<PathBuf>,
     /// Variables read at compile time.
     pub vars: BTreeSet<String>,
+    /// Whether more was named than [`MAX_INPUTS`]: the rest was not read, and nothing keyed
+    /// by this reading is reused (a build script printing a million `rerun-if-changed` lines
+    /// held the gate at 1 GB and wrote 58 MB cache entries no run could read back).
+    pub overflowed: bool,
 }
+
+/// The most inputs one gathering is found to read (real workspaces name a few thousand).
+pub const MAX_INPUTS: usize = 100_000;
+
+/// The most of one build script's `output` read for its directives.
+const MAX_OUTPUT_BYTES: u64 = 16 << 20;
 
 /// Variables cargo sets for every compilation (`CARGO_*`, `OUT_DIR`): never from the user's
 /// environment, so never an input of their own. (`TARGET`, `PROFILE` and the like are set
@@ -111,10 +121,19 @@ impl Read {
     /// A build script's `output`: `rerun-if-changed` (relative to `package`) and
     /// `rerun-if-env-changed`.
     fn add_script_output(&mut self, output: &Path, package: &Path) {
-        let Ok(text) = std::fs::read_to_string(output) else {
-            return;
+        let text = match gate_support::read::text_capped(output, MAX_OUTPUT_BYTES) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                self.overflowed = true;
+                return;
+            }
+            Err(_) => return,
         };
         for line in text.lines() {
+            if self.files.len() + self.vars.len() >= MAX_INPUTS {
+                self.overflowed = true;
+                return;
+            }
             let directive = line
                 .strip_prefix("cargo::")
                 .or_else(|| line.strip_prefix("cargo:"));
@@ -173,6 +192,11 @@ impl Read {
             if !set_by_cargo(var) && !env_covered(var) {
                 inputs.insert(format!("env:{var}"));
             }
+        }
+        if self.overflowed {
+            // One input in place of what was not read, new every time: nothing keyed by
+            // this reading is reused.
+            return BTreeSet::from([format!("{OVERFLOWED}{MAX_INPUTS}")]);
         }
         inputs
     }
@@ -267,9 +291,15 @@ pub(crate) fn rustup_home() -> Option<PathBuf> {
         .or_else(|| std::env::home_dir().map(|h| h.join(".rustup")))
 }
 
+/// The input that stands for a reading past [`MAX_INPUTS`].
+const OVERFLOWED: &str = "more-than:";
+
 /// The digest an input has now: a file's content (streamed), a directory's files (a walk),
 /// a variable's value in `env` (`unset` when absent). Never the value itself.
 pub fn digest(input: &str, env: &[(String, String)]) -> String {
+    if input.starts_with(OVERFLOWED) {
+        return format!("new:{}:{}", std::process::id(), now_nanos());
+    }
     if let Some(name) = input.strip_prefix("env:") {
         return env.iter().find(|(k, _)| k == name).map_or_else(
             || "unset".to_owned(),
@@ -376,6 +406,7 @@ pub fn describe(input: &str) -> String {
         Some(("env", name)) => format!("the variable {name}"),
         Some(("dir", path)) => format!("the directory {path}"),
         Some(("package", path)) => format!("the package directory {path}"),
+        Some(("more-than", count)) => format!("more than {count} inputs named by the build"),
         Some((_, path)) => format!("the file {path}"),
         None => input.to_owned(),
     }
@@ -412,6 +443,31 @@ mod tests {
 
     fn shown(paths: &[&str]) -> Vec<String> {
         paths.iter().map(|p| abs(p).display().to_string()).collect()
+    }
+
+    /// A build script that names more inputs than any workspace does (a million
+    /// `rerun-if-changed` lines held the gate at 1 GB, and wrote cache entries too large to
+    /// read back): read up to the bound, and what it keys is never reused.
+    #[test]
+    fn a_build_naming_more_inputs_than_the_bound_keys_nothing_reusable() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("output");
+        let lines: String = (0..MAX_INPUTS + 5)
+            .map(|i| format!("cargo:rerun-if-changed=f{i}\n"))
+            .collect();
+        std::fs::write(&output, lines).unwrap();
+        let mut read = Read::default();
+        read.add_script_output(&output, dir.path());
+        assert!(read.overflowed);
+        assert_eq!(read.files.len(), MAX_INPUTS);
+        let inputs = read.inputs(dir.path(), &[], |_| false, |_| false);
+        assert_eq!(inputs.len(), 1, "{inputs:?}");
+        let only = inputs.first().unwrap();
+        assert_ne!(digest(only, &[]), digest(only, &[]));
+        assert_eq!(
+            describe(only),
+            format!("more than {MAX_INPUTS} inputs named by the build")
+        );
     }
 
     /// A kernel pseudo-file says it is empty and gives without end (`/proc/self/pagemap`:
