@@ -382,6 +382,19 @@ pub fn evaluate(
             "make the named tests finish within the limit, or raise `[tests] test-timeout` in \
              gate.toml if they need longer",
         )
+    } else if let Some(why) = &captured.stopped
+        && let Some(lock) = waiting_for_a_lock(&captured.log)
+    {
+        // cargo never started: another process held its lock the whole time (no longer
+        // limit would have helped).
+        Outcome::fail(format!(
+            "{runner_name} {why} while cargo waited for a lock another process held ({lock})"
+        ))
+        .with_fix(
+            "end the process that holds cargo's lock (another cargo on the same target \
+             directory, or one a test left behind), or give the gate a target directory of its \
+             own (CARGO_TARGET_DIR)",
+        )
     } else if let Some(why) = &captured.stopped {
         Outcome::fail(format!(
             "{runner_name} {why} ({tally} before it was stopped); if the suite needs longer, \
@@ -483,6 +496,19 @@ pub fn evaluate(
     let outcome = retried(outcome, &counts.flaky);
     let json = serde_json::to_vec_pretty(&counts.results()).expect("json");
     outcome.with_artifact(LOG, log).with_artifact(RESULTS, json)
+}
+
+/// cargo's line saying it waits for a lock, where nothing it printed after it shows the wait
+/// ended (no compile, no test): `Blocking waiting for file lock on build directory`.
+fn waiting_for_a_lock(log: &str) -> Option<&str> {
+    let (before, after) = log.rsplit_once("Blocking waiting for file lock")?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let moved_on = after
+        .lines()
+        .skip(1)
+        .any(|l| l.contains("Compiling") || l.contains("Running") || l.starts_with("test "));
+    let line = log[line_start..].lines().next()?.trim();
+    (!moved_on).then_some(line)
 }
 
 /// What the workspace's own configuration decides about the run ([`configured`]), said: an
@@ -703,6 +729,20 @@ mod tests {
         );
     }
     use crate::check::Status;
+
+    /// A run stopped while cargo waited for a lock says so (the hostile trial's held build
+    /// directory read as a suite that needed a longer limit); a wait that ended is no cause.
+    #[test]
+    fn a_run_stopped_waiting_for_a_lock_says_so() {
+        let held = "    Blocking waiting for file lock on build directory\n";
+        assert_eq!(
+            waiting_for_a_lock(held),
+            Some("Blocking waiting for file lock on build directory")
+        );
+        let passed = format!("{held}   Compiling victim v0.1.0\n");
+        assert_eq!(waiting_for_a_lock(&passed), None);
+        assert_eq!(waiting_for_a_lock("   Compiling victim v0.1.0\n"), None);
+    }
 
     /// What to do follows what was found: an alias that replaced the test command is no
     /// failing test to fix, and a failing test's fix comes first where both are.
