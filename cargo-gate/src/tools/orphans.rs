@@ -7,13 +7,13 @@
 //!
 //! The gate makes itself the *child subreaper* of everything it starts
 //! (`PR_SET_CHILD_SUBREAPER`): an orphan among its descendants becomes its child, not init's.
-//! Whenever no command of the gate's is running, every process below the gate but the
-//! watchdog is left from a command that has ended (an orphan, or a grandchild about to be
-//! one): it is killed (with its group, where it leads one), and the gate's own reaped, until
-//! none is left. While any command
-//! runs, nothing is touched: a test's own server, started with a double fork, lives as long as
-//! the run it serves. Only the gate's binary adopts (`adopt`, from `cli::main`): a library
-//! user's or a test harness's children are never its to end.
+//! Whenever none of its commands runs, its children in a process group that is neither its
+//! own (what it starts itself, `git` among them, stays there and is its caller's to wait
+//! for) nor a command's are such orphans, of commands that ended: each is killed, with its
+//! group where it leads one, and reaped. As the gate exits, everything below it but the
+//! watchdog is. While a command runs nothing is touched, so a server a test starts with a
+//! double fork lives as long as the run it serves. Only the gate's binary adopts (`adopt`,
+//! from `cli::main`): a library user's or a test harness's children are never its to end.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,14 +21,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Whether this process adopted its descendants' orphans.
 static ADOPTED: AtomicBool = AtomicBool::new(false);
 
-/// The leaders of the commands running now.
+/// The leaders of the commands running now (each leads its own process group).
 static LIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Held while a command is spawned and listed, and while orphans are looked for: a command
+/// just started is never taken for one.
+static SPAWNING: Mutex<()> = Mutex::new(());
 
 /// Makes this process the subreaper of its descendants (the gate's binary, once at start).
 pub fn adopt() {
     if nix::sys::prctl::set_child_subreaper(true).is_ok() {
         ADOPTED.store(true, Ordering::SeqCst);
     }
+}
+
+/// Holds the spawn lock: what is started under it and listed with [`started`] before it is
+/// released is never taken for an orphan.
+pub(super) fn spawning() -> std::sync::MutexGuard<'static, ()> {
+    SPAWNING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A command's leader started.
@@ -47,31 +59,54 @@ pub(super) fn finished(pid: u32) -> bool {
     live.is_empty()
 }
 
-/// Ends every process below the gate, when it adopted and no command runs (or, `exiting`,
-/// whatever runs: the gate is about to exit): `keep` is spared (the watchdog, and what it
-/// runs). Rounds until none is left (a process killed leaves its zombies to the gate to
-/// reap), at most a second.
+/// Ends what the gate's commands left, when it adopted (`keep`, the watchdog, is spared, with
+/// what it runs). While the gate works (`exiting` false), and only when no command runs: its
+/// children in a process group neither its own (what it starts itself, `git` among them, stays
+/// in its group, and is its caller's to wait for) nor a command's — orphans it adopted. As it
+/// exits: every process below it. Rounds until none is left (a process killed leaves its
+/// zombies to the gate to reap), at most a second.
 pub fn end(keep: Option<u32>, exiting: bool) {
     if !ADOPTED.load(Ordering::SeqCst) {
         return;
     }
+    let own_group = nix::unistd::getpgrp();
     let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
+        let _spawning = spawning();
         if !exiting && LIVE.lock().map_or(true, |live| !live.is_empty()) {
             return;
         }
-        let orphans: Vec<u32> = descendants()
+        let found = if exiting { descendants() } else { children() };
+        let left: Vec<u32> = found
             .into_iter()
             .filter(|&p| Some(p) != keep && parent_of(p) != keep)
+            .filter(|&p| exiting || group_of(p).is_some_and(|g| g != own_group))
             .collect();
-        if orphans.is_empty() || std::time::Instant::now() > until {
+        if left.is_empty() || std::time::Instant::now() > until {
             return;
         }
-        for pid in orphans {
+        for pid in left {
             end_one(pid);
         }
+        drop(_spawning);
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+}
+
+/// The process group of `pid`.
+fn group_of(pid: u32) -> Option<nix::unistd::Pid> {
+    let raw = i32::try_from(pid).ok()?;
+    nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(raw))).ok()
+}
+
+/// The gate's children (adopted orphans among them).
+fn children() -> Vec<u32> {
+    let me = std::process::id();
+    all_parents()
+        .into_iter()
+        .filter(|&(_, parent)| parent == me)
+        .map(|(pid, _)| pid)
+        .collect()
 }
 
 /// Kills `pid` (its group too, where it leads one) and reaps it, where it is the gate's child.
@@ -87,17 +122,11 @@ fn end_one(pid: u32) {
     let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
 }
 
-/// Every descendant of this process, from `/proc/PID/stat`: once no command runs, a process
-/// below the gate is left from one that ended (a grandchild whose parent has not yet died,
-/// and so not yet the gate's, too).
+/// Every descendant of this process: once it exits, a process below the gate is left from a
+/// command that ended (a grandchild whose parent has not yet died, and so is not yet the
+/// gate's, too).
 fn descendants() -> Vec<u32> {
-    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| Some((pid, parent_of(pid)?)))
-        .collect();
+    let parents = all_parents();
     let mut found = vec![std::process::id()];
     let mut at = 0;
     while at < found.len() {
@@ -112,6 +141,17 @@ fn descendants() -> Vec<u32> {
     }
     found.remove(0);
     found
+}
+
+/// Every process in `/proc` with its parent.
+fn all_parents() -> Vec<(u32, u32)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect()
 }
 
 /// The parent of `pid`, from `/proc/PID/stat` (the field after the state, which follows the

@@ -525,6 +525,8 @@ impl Tree {
     fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        #[cfg(target_os = "linux")]
+        let _spawning = super::orphans::spawning();
         let child = cmd.spawn()?;
         watchdog::guard(child.id());
         #[cfg(target_os = "linux")]
