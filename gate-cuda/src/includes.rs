@@ -165,30 +165,7 @@ fn reach(
         includer: HashMap::new(),
     };
     let excluded = excluder(dir, &call.excludes);
-    let resolve = |base: &str| -> Vec<Vec<(usize, Via)>> {
-        call.inputs
-            .iter()
-            .map(|input| resolve_input(base, input, files, index))
-            .collect()
-    };
-    let unresolved = |resolved: &[Vec<(usize, Via)>]| {
-        call.inputs
-            .iter()
-            .zip(resolved)
-            .any(|(input, found)| input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)]))
-    };
-    let mut resolved = resolve(dir);
-    // A table's paths that are not all files of the package are joined to something the
-    // script computes (candle-layer-norm's `kernels_dir.join("ln_api.cu")`): below the one
-    // directory of the package that holds every one of them (aici's `kernels`), else by
-    // location. (The PTX a table names is the call's product: one not tracked is no sign.)
-    if call.tabled
-        && unresolved(&resolved)
-        && let Some(below) = table_dir(dir, &call.inputs, files)
-    {
-        resolved = resolve(&below);
-    }
-    let computed = call.computed_inputs || (call.tabled && unresolved(&resolved));
+    let (resolved, computed) = resolved_inputs(dir, call, files, index);
     let mut left_out: Vec<usize> = Vec::new();
     for (file, via) in resolved.into_iter().flatten() {
         if !matches!(via, Via::Named) && excluded(files[file]) {
@@ -356,6 +333,41 @@ fn below(path: &str, dir: &str) -> bool {
         || path
             .strip_prefix(dir)
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The files each of `call`'s inputs names, relative to the package at `dir`, and whether
+/// what it compiles is computed rather than named. A table's paths that are not all files of
+/// the package are joined to something the script computes (candle-layer-norm's
+/// `kernels_dir.join("ln_api.cu")`): below the one directory of the package that holds every
+/// one of them (aici's `kernels`), else by location. (The PTX a table names is the call's
+/// product: one not tracked is no sign.)
+fn resolved_inputs(
+    dir: &str,
+    call: &Call,
+    files: &[&str],
+    index: &HashMap<&str, usize>,
+) -> (Vec<Vec<(usize, Via)>>, bool) {
+    let resolve = |base: &str| -> Vec<Vec<(usize, Via)>> {
+        call.inputs
+            .iter()
+            .map(|input| resolve_input(base, input, files, index))
+            .collect()
+    };
+    let unresolved = |resolved: &[Vec<(usize, Via)>]| {
+        call.inputs
+            .iter()
+            .zip(resolved)
+            .any(|(input, found)| input.ends_with(".cu") && !matches!(found[..], [(_, Via::Named)]))
+    };
+    let mut resolved = resolve(dir);
+    if call.tabled
+        && unresolved(&resolved)
+        && let Some(below) = table_dir(dir, &call.inputs, files)
+    {
+        resolved = resolve(&below);
+    }
+    let computed = call.computed_inputs || (call.tabled && unresolved(&resolved));
+    (resolved, computed)
 }
 
 /// The one directory below the package at `dir` under which every CUDA file `inputs` names

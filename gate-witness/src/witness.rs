@@ -124,7 +124,7 @@ fn invocation(
         .into_iter()
         .filter(|f| !inputs.contains(f))
         .collect();
-    Some(Invocation {
+    let invocation = Invocation {
         schema: SCHEMA_VERSION,
         mode: parsed.mode(),
         inputs,
@@ -144,8 +144,8 @@ fn invocation(
         args,
         started: 0,
         digests: Vec::new(),
-    })
-    .map(Invocation::digested)
+    };
+    Some(invocation.digested())
 }
 
 /// Every file the compile read beyond its sources: nvcc's own dependency file when the

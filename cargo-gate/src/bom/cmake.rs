@@ -36,73 +36,83 @@ pub(super) fn confirm_cmake_projects(
         if call.kind != BuilderKind::Cmake {
             return true;
         }
-        let Some(input) = call.inputs.first().cloned() else {
-            return !call.cmake_project || call.cuda_configured;
-        };
-        let project = gate_support::path::normalize(&dir.join(&input));
-        let mut files = cmake_files(&project, facts, root);
-        // What a directory added only under an option that is off says is not built.
-        let switched = |option: &str| script.contains(option);
-        let off = crate::cuda::cmake::off_subdirectories(&files, &switched);
-        files.retain(|(path, _)| !off.iter().any(|d| is_below(path, d)));
-        let found = crate::cuda::cmake::cuda_project(&files);
-        if call.cmake_project {
-            let Some(found) = found else {
-                // A project whose files are not here (a submodule not checked out) that the
-                // script configures CUDA for (aici's llama.cpp) may well build it: kept, as a
-                // CMake project whose CUDA sources the repository does not track.
-                return files.is_empty() && call.cuda_configured;
-            };
-            if !switched_by_options(call, &found.options, script) {
-                return false;
-            }
-            let enabled = format!("CUDA in {}", found.at);
-            call.switch = Some(match call.switch.take() {
-                Some(feature) => format!("{enabled} if {feature}"),
-                None => enabled,
-            });
-            call.archs.extend(found.archs);
-            call.native_arch |= found.native;
-        } else if let Some(found) = found
-            && call.archs.is_empty()
-            && !call.native_arch
-        {
-            // The build script switches CUDA on (`.define("CUDA_BACKEND", "local")`) and names
-            // no arch: the project's own are what it builds for (icicle's `native`).
-            call.archs.extend(found.archs);
-            call.native_arch |= found.native;
-        }
-        // Where the project names every source it may compile, those are the `.cu` files it
-        // compiles: its directory reaches no other (its headers stay reached, to be found
-        // included).
-        let named_only = !crate::cuda::cmake::names_unknown_sources(&files);
-        if named_only {
-            call.excludes.push("*.cu".to_owned());
-        }
-        for named in crate::cuda::cmake::named_sources(&files) {
-            let path = gate_support::path::normalize(&root.join(&named));
-            if named_only || !path.starts_with(&project) {
-                call.inputs.push(gate_support::path::shown(dir, &path));
-            }
-        }
-        for include in crate::cuda::cmake::include_dirs(&files) {
-            let path = gate_support::path::normalize(&root.join(&include));
-            if !path.starts_with(&project) {
-                call.include_dirs
-                    .push(gate_support::path::shown(dir, &path));
-            }
-        }
-        for probe in crate::cuda::cmake::configure_probes(&files) {
-            let source = root.join(&probe.source);
-            call.excludes.push(gate_support::path::shown(dir, &source));
-            call.probes.push(probe);
-        }
-        for off in off {
-            let below = gate_support::path::shown(dir, &root.join(off));
-            call.excludes.push(format!("{below}/**"));
-        }
-        true
+        confirm_cmake(call, dir, facts, (root, script))
     });
+}
+
+/// [`confirm_cmake_projects`] for one CMake call: `false` where it builds no CUDA.
+fn confirm_cmake(
+    call: &mut scripts::Call,
+    dir: &Path,
+    facts: &Facts,
+    (root, script): (&Path, &str),
+) -> bool {
+    let Some(input) = call.inputs.first().cloned() else {
+        return !call.cmake_project || call.cuda_configured;
+    };
+    let project = gate_support::path::normalize(&dir.join(&input));
+    let mut files = cmake_files(&project, facts, root);
+    // What a directory added only under an option that is off says is not built.
+    let switched = |option: &str| script.contains(option);
+    let off = crate::cuda::cmake::off_subdirectories(&files, &switched);
+    files.retain(|(path, _)| !off.iter().any(|d| is_below(path, d)));
+    let found = crate::cuda::cmake::cuda_project(&files);
+    if call.cmake_project {
+        let Some(found) = found else {
+            // A project whose files are not here (a submodule not checked out) that the
+            // script configures CUDA for (aici's llama.cpp) may well build it: kept, as a
+            // CMake project whose CUDA sources the repository does not track.
+            return files.is_empty() && call.cuda_configured;
+        };
+        if !switched_by_options(call, &found.options, script) {
+            return false;
+        }
+        let enabled = format!("CUDA in {}", found.at);
+        call.switch = Some(match call.switch.take() {
+            Some(feature) => format!("{enabled} if {feature}"),
+            None => enabled,
+        });
+        call.archs.extend(found.archs);
+        call.native_arch |= found.native;
+    } else if let Some(found) = found
+        && call.archs.is_empty()
+        && !call.native_arch
+    {
+        // The build script switches CUDA on (`.define("CUDA_BACKEND", "local")`) and names
+        // no arch: the project's own are what it builds for (icicle's `native`).
+        call.archs.extend(found.archs);
+        call.native_arch |= found.native;
+    }
+    // Where the project names every source it may compile, those are the `.cu` files it
+    // compiles: its directory reaches no other (its headers stay reached, to be found
+    // included).
+    let named_only = !crate::cuda::cmake::names_unknown_sources(&files);
+    if named_only {
+        call.excludes.push("*.cu".to_owned());
+    }
+    for named in crate::cuda::cmake::named_sources(&files) {
+        let path = gate_support::path::normalize(&root.join(&named));
+        if named_only || !path.starts_with(&project) {
+            call.inputs.push(gate_support::path::shown(dir, &path));
+        }
+    }
+    for include in crate::cuda::cmake::include_dirs(&files) {
+        let path = gate_support::path::normalize(&root.join(&include));
+        if !path.starts_with(&project) {
+            call.include_dirs
+                .push(gate_support::path::shown(dir, &path));
+        }
+    }
+    for probe in crate::cuda::cmake::configure_probes(&files) {
+        let source = root.join(&probe.source);
+        call.excludes.push(gate_support::path::shown(dir, &source));
+        call.probes.push(probe);
+    }
+    for off in off {
+        let below = gate_support::path::shown(dir, &root.join(off));
+        call.excludes.push(format!("{below}/**"));
+    }
+    true
 }
 
 /// Makes `call`, which runs the shell script `run`, the build the script starts

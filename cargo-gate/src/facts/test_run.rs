@@ -8,6 +8,7 @@ mod binaries;
 mod clock;
 mod doc_lanes;
 mod doc_tests;
+mod keys;
 mod model;
 mod nextest_binaries;
 mod parse;

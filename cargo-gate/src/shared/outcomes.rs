@@ -111,19 +111,30 @@ pub fn outside_gate_build(
         };
         findings.push(how.finding(facts, source, severity).code(code));
     }
-    for (source, built) in beside_the_root(facts, inventory, builders) {
-        findings.push(
-            Outside::Compiled(built)
-                .finding(facts, &source, severity)
-                .code(code),
-        );
-    }
     findings.extend(
-        untracked_builds(inventory, builders, severity)
+        beyond_the_tracked_sources(facts, (inventory, builders), severity)
             .into_iter()
             .map(|f| f.code(code)),
     );
     findings
+}
+
+/// The workspace's builds of CUDA that no source among its files stands for: the sources
+/// beside its root that it compiles ([`beside_the_root`]), and builds from untracked or no
+/// CUDA files ([`untracked_builds`]).
+fn beyond_the_tracked_sources(
+    facts: &Facts,
+    (inventory, builders): (
+        &[gate_formats::kernel_bom::SourceFile],
+        &[gate_formats::kernel_bom::Builder],
+    ),
+    severity: Severity,
+) -> Vec<Finding> {
+    beside_the_root(facts, inventory, builders)
+        .into_iter()
+        .map(|(source, built)| Outside::Compiled(built).finding(facts, &source, severity))
+        .chain(untracked_builds(inventory, builders, severity))
+        .collect()
 }
 
 /// The CUDA sources beside the workspace root that its own shipping builds compile (okx/zeknox:

@@ -29,16 +29,15 @@
 
 use super::doc_lanes::with_doc_tests;
 use super::doc_tests::{self, DocPlan, PlannedDoc};
+pub(super) use super::keys::Keys;
 use super::model::{BinaryEvidence, BinaryStatus, Runner, TestRun, TestSetup};
 use super::replay::{BinaryRun, Plan, Planned, RUNNER_ARG, Reported};
 use crate::cache::{Fact, Fresh, Hit, Keep, Obtained, Pending};
 use crate::facts::artifacts::Build;
 use crate::facts::core::{Core, Package, Role};
 use gate_formats::kernel_bom::BinaryKind;
-use gate_support::digest::{KeyHasher, sha256_hex};
-use std::collections::BTreeMap;
+use gate_support::digest::sha256_hex;
 use std::path::{Path, PathBuf};
-use std::sync::PoisonError;
 
 /// How [`keyable`] ends the reason it gives when the workspace's environment or cargo
 /// configuration names a test runner of its own.
@@ -819,122 +818,6 @@ pub(super) fn settle(
             };
             (item, Some(obtained))
         }
-    }
-}
-
-/// The files a test binary reads, by package: digests taken once per package.
-pub(super) struct Keys<'a> {
-    facts: &'a Core,
-    /// The workspace's packages (members and the path dependencies they reach), deepest
-    /// directory first: a file belongs to the first whose directory holds it.
-    packages: Vec<&'a Package>,
-    /// `OUT_DIR`s by package name.
-    out_dirs: &'a [(String, PathBuf)],
-    memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
-}
-
-impl<'a> Keys<'a> {
-    pub(super) fn new(facts: &'a Core, build: &'a Build) -> Keys<'a> {
-        let mut packages: Vec<&Package> = facts
-            .packages
-            .iter()
-            .filter(|p| p.role != Role::Other)
-            .collect();
-        packages.sort_by_key(|p| std::cmp::Reverse(p.dir.components().count()));
-        Keys {
-            facts,
-            packages,
-            out_dirs: &build.out_dirs,
-            memo: std::sync::Mutex::default(),
-        }
-    }
-
-    /// The package whose directory is `dir` (as cargo wrote it).
-    fn package(&self, dir: &Path) -> Option<&'a Package> {
-        let canonical = std::fs::canonicalize(dir).ok();
-        self.packages.iter().copied().find(|p| {
-            p.dir == dir || canonical.is_some() && std::fs::canonicalize(&p.dir).ok() == canonical
-        })
-    }
-
-    /// The digests of what a binary of the package at `dir` reads: its files (with its
-    /// workspace dependencies' and the shared ones), and its build scripts' `OUT_DIR`s.
-    /// `None` when the package is not one of the workspace's.
-    fn reads(&self, dir: &Path) -> Option<(String, String)> {
-        if let Some(known) = self
-            .memo
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(dir)
-        {
-            return known.clone();
-        }
-        let found = self.package(dir).and_then(|package| {
-            let closure = self.closure(package);
-            let root = self.facts.root();
-            let files = self
-                .facts
-                .cache()
-                .files_digest(|rel| {
-                    // Versions reach a binary through its digest: the lockfile is no read.
-                    if rel == "Cargo.lock" {
-                        return false;
-                    }
-                    let path = root.join(rel);
-                    match self.packages.iter().find(|p| path.starts_with(&p.dir)) {
-                        Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
-                        None => true,
-                    }
-                })
-                .ok()?;
-            let mut out = KeyHasher::default();
-            for (name, out_dir) in self.out_dirs {
-                if closure.iter().any(|p| &p.name == name) {
-                    out.part(
-                        name,
-                        crate::cache::discover::path_digest(out_dir).as_bytes(),
-                    );
-                    // What the build script told cargo (`cargo:rustc-env=…`, which cargo sets
-                    // when it runs the test too, read with `std::env::var`: the binary's bytes
-                    // stay the same while the value changes; `rustc-cfg`, link flags).
-                    let told = out_dir.with_file_name("output");
-                    out.part(
-                        &format!("{name} output"),
-                        crate::cache::discover::path_digest(&told).as_bytes(),
-                    );
-                }
-            }
-            Some((files, out.finish()))
-        });
-        self.memo
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(dir.to_owned(), found.clone());
-        found
-    }
-
-    /// The package and every workspace package it reaches through path dependencies: its own
-    /// of every kind, and from there normal and build dependencies only (a dependency's
-    /// dev-dependencies build none of its dependents, and no test of theirs reads them).
-    fn closure(&self, package: &'a Package) -> Vec<&'a Package> {
-        let mut found = vec![package];
-        let mut at = 0;
-        while at < found.len() {
-            let from = found[at];
-            let deps = from
-                .path_deps
-                .iter()
-                .filter(|dep| at == 0 || !from.dev_only.contains(dep));
-            for dep in deps {
-                if let Some(p) = self.packages.iter().find(|p| &p.dir == dep)
-                    && !found.iter().any(|f| f.dir == p.dir)
-                {
-                    found.push(p);
-                }
-            }
-            at += 1;
-        }
-        found
     }
 }
 
