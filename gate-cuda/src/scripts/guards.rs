@@ -7,9 +7,10 @@ use super::lexed::Lexed;
 use gate_support::lexer::TokenKind;
 use std::collections::HashMap;
 
-/// What the code at byte `at` of the Rust file `text` runs under: every guard around it
-/// ([`Guards::all_at`]), joined with ` and ` (aici's `if cuda == "1" { cmake.configure_arg(
-/// "-DLLAMA_CUBLAS=ON") }`, `cuda` bound to `CARGO_FEATURE_CUDA`: `feature "cuda"`).
+/// What the code at byte `at` of the Rust file `text` runs under: every guard around it (as
+/// `Guards::all_at` gathers them), joined with ` and ` (aici's `if cuda == "1" {
+/// cmake.configure_arg("-DLLAMA_CUBLAS=ON") }`, `cuda` bound to `CARGO_FEATURE_CUDA`:
+/// `feature "cuda"`).
 #[must_use]
 pub fn feature_around(text: &str, at: usize) -> Option<String> {
     let lx = Lexed::new(text);

@@ -48,8 +48,8 @@ pub(super) fn rust_nvptx(
 }
 
 /// The Rust builds for nvptx64 that the library code of `file` runs (not a build script's:
-/// [`analyse`] reads those): a proc macro that compiles the code it expands for the GPU while
-/// the crates using it compile (accel's `Command::new("cargo")` with `--target
+/// [`super::analyse`] reads those): a proc macro that compiles the code it expands for the GPU
+/// while the crates using it compile (accel's `Command::new("cargo")` with `--target
 /// nvptx64-nvidia-cuda`, rust-cuda's `cargo_util::ProcessBuilder` with the target in a
 /// `const`), or a program that does at run time. Each call carries its line, its archs and the
 /// feature around it; code under `#[cfg(test)]` builds nothing that ships.
