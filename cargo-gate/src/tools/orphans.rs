@@ -72,23 +72,25 @@ pub fn end(keep: Option<u32>, exiting: bool) {
     let own_group = nix::unistd::getpgrp();
     let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
-        let _spawning = spawning();
-        if !exiting && LIVE.lock().map_or(true, |live| !live.is_empty()) {
-            return;
+        {
+            let _spawning = spawning();
+            if !exiting && LIVE.lock().map_or(true, |live| !live.is_empty()) {
+                return;
+            }
+            let found = if exiting { descendants() } else { children() };
+            let left: Vec<u32> = found
+                .into_iter()
+                .filter(|&p| Some(p) != keep && parent_of(p) != keep)
+                .filter(|&p| exiting || group_of(p).is_some_and(|g| g != own_group))
+                .collect();
+            if left.is_empty() || std::time::Instant::now() > until {
+                return;
+            }
+            for pid in left {
+                end_one(pid);
+            }
         }
-        let found = if exiting { descendants() } else { children() };
-        let left: Vec<u32> = found
-            .into_iter()
-            .filter(|&p| Some(p) != keep && parent_of(p) != keep)
-            .filter(|&p| exiting || group_of(p).is_some_and(|g| g != own_group))
-            .collect();
-        if left.is_empty() || std::time::Instant::now() > until {
-            return;
-        }
-        for pid in left {
-            end_one(pid);
-        }
-        drop(_spawning);
+        // Outside the lock: what was killed dies, and a command may start meanwhile.
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
