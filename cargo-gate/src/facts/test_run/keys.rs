@@ -48,6 +48,15 @@ impl<'a> Keys<'a> {
         }
     }
 
+    /// The package a file belongs to: the deepest whose directory holds it (a nested
+    /// package's files are its own, not its parent directory's package's).
+    fn owner(&self, path: &Path) -> Option<&'a Package> {
+        self.packages
+            .iter()
+            .copied()
+            .find(|p| path.starts_with(&p.dir))
+    }
+
     /// The package whose directory is `dir` (as cargo wrote it).
     fn package(&self, dir: &Path) -> Option<&'a Package> {
         let canonical = std::fs::canonicalize(dir).ok();
@@ -80,7 +89,7 @@ impl<'a> Keys<'a> {
                         return false;
                     }
                     let path = root.join(rel);
-                    match self.packages.iter().find(|p| path.starts_with(&p.dir)) {
+                    match self.owner(&path) {
                         Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
                         None => true,
                     }
@@ -142,7 +151,8 @@ impl<'a> Keys<'a> {
             .index
             .files
             .iter()
-            .filter(|f| f.path.starts_with(&package.dir) && f.rel.ends_with(".rs"))
+            .filter(|f| f.rel.ends_with(".rs"))
+            .filter(|f| self.owner(&f.path).is_some_and(|o| o.dir == package.dir))
             .filter_map(|f| gate_support::read::text_capped(&f.path, 1 << 20).ok())
             .collect();
         others
