@@ -749,43 +749,34 @@ mod tests {
     #[test]
     fn the_fix_says_what_to_do_about_what_the_workspace_configures() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join(".config")).unwrap();
-        std::fs::write(
-            dir.path().join(".config/nextest.toml"),
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let fix_of = |outcome: Outcome| {
+            let judged = configured_by_workspace(outcome, dir.path(), (Runner::Nextest, None));
+            (judged.status, judged.fix.unwrap_or_default())
+        };
+        write(
+            ".config/nextest.toml",
             "[profile.default]\ndefault-filter = \"not test(slow)\"\n",
-        )
-        .unwrap();
+        );
         let pass = Outcome::pass("cargo nextest: 3 passed, 0 failed, 0 ignored");
-        let filtered = configured_by_workspace(pass.clone(), dir.path(), (Runner::Nextest, None));
-        assert_eq!(filtered.status, Status::Warn);
-        assert!(
-            filtered
-                .fix
-                .as_deref()
-                .is_some_and(|f| f.starts_with("run every test (drop the filter")),
-            "{:?}",
-            filtered.fix
-        );
-        std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
-        std::fs::write(
-            dir.path().join(".cargo/config.toml"),
+        let (status, fix) = fix_of(pass.clone());
+        assert_eq!(status, Status::Warn);
+        assert!(fix.starts_with("run every test (drop the filter"), "{fix}");
+        write(
+            ".cargo/config.toml",
             "[alias]\nnextest = [\"test\", \"--no-run\"]\n",
-        )
-        .unwrap();
-        std::fs::remove_file(dir.path().join(".config/nextest.toml")).unwrap();
-        let replaced = configured_by_workspace(pass, dir.path(), (Runner::Nextest, None));
-        assert_eq!(replaced.status, Status::Fail);
-        assert!(
-            replaced
-                .fix
-                .as_deref()
-                .is_some_and(|f| f.starts_with("remove or rename the alias")),
-            "{:?}",
-            replaced.fix
         );
-        let failed = Outcome::fail("cargo nextest: 2 passed, 1 failed, 0 ignored");
-        let both = configured_by_workspace(failed, dir.path(), (Runner::Nextest, None));
-        let fix = both.fix.expect("a fix");
+        std::fs::remove_file(dir.path().join(".config/nextest.toml")).unwrap();
+        let (status, fix) = fix_of(pass);
+        assert_eq!(status, Status::Fail);
+        assert!(fix.starts_with("remove or rename the alias"), "{fix}");
+        let (_, fix) = fix_of(Outcome::fail(
+            "cargo nextest: 2 passed, 1 failed, 0 ignored",
+        ));
         assert!(
             fix.starts_with(META.fix) && fix.contains("; and remove or rename the alias"),
             "{fix}"
