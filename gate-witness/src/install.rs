@@ -151,17 +151,30 @@ fn place_witness(witness: &Path, at: &Path) -> io::Result<()> {
 }
 
 /// How a build can find an nvcc: the routes of cc, CMake, bindgen_cuda, cudaforge,
-/// gate-build and `Command::new("nvcc")`.
+/// gate-build, find_cuda_helper (cust, `CUDA_PATH`, `CUDA_ROOT`, `CUDA_TOOLKIT_ROOT_DIR`) and
+/// `Command::new("nvcc")`. A fixed toolkit path a build script tries on its own
+/// (`/usr/local/cuda`, `/opt/cuda`) is no route: nothing the gate hands the build rewrites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     /// A variable naming the compiler (`NVCC`: cc, cudaforge, gate-build; `CUDACXX` and
     /// `CMAKE_CUDA_COMPILER`: CMake and scripts that hand it on).
     Var(&'static str),
-    /// A variable naming the toolkit root (`CUDA_HOME`, `CUDA_PATH`): `<root>/bin/nvcc`.
+    /// A variable naming the toolkit root (`CUDA_HOME`, `CUDA_PATH`, `CUDA_ROOT`,
+    /// `CUDA_TOOLKIT_ROOT_DIR`): `<root>/bin/nvcc`.
     Root(&'static str),
     /// The first `nvcc` on `PATH` (cc's and bindgen_cuda's default, CMake's search,
     /// `Command::new("nvcc")`).
     Path,
+}
+
+impl Route {
+    /// The variable the route reads (`PATH` for the search of `PATH`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Var(var) | Route::Root(var) => var,
+            Route::Path => "PATH",
+        }
+    }
 }
 
 /// Every route, in the order the environment is rewritten.
@@ -171,6 +184,8 @@ pub const ROUTES: &[Route] = &[
     Route::Var("CMAKE_CUDA_COMPILER"),
     Route::Root("CUDA_HOME"),
     Route::Root("CUDA_PATH"),
+    Route::Root("CUDA_ROOT"),
+    Route::Root("CUDA_TOOLKIT_ROOT_DIR"),
     Route::Path,
 ];
 

@@ -6,7 +6,8 @@
 //! runs unchanged (same arguments, streams and exit code).
 //!
 //! - [`install::environment`] installs a witness for each route a build could take to an nvcc
-//!   (`NVCC`, `CUDACXX`, `CMAKE_CUDA_COMPILER`, `CUDA_HOME`, `CUDA_PATH`, `PATH`) and returns
+//!   (`NVCC`, `CUDACXX`, `CMAKE_CUDA_COMPILER`, `CUDA_HOME`, `CUDA_PATH`, `CUDA_ROOT`,
+//!   `CUDA_TOOLKIT_ROOT_DIR`, `PATH`) and returns
 //!   the variables to build with; where no route leads to an nvcc it returns none.
 //! - [`witness::main`] is the witness: the process an executable runs when it is called as
 //!   `nvcc` (this crate's `gate-witness` binary, or cargo-gate).

@@ -265,3 +265,36 @@ fn only_the_routes_a_build_already_has_lead_to_the_witness() {
         std::fs::canonicalize(&real).unwrap()
     );
 }
+
+#[test]
+fn every_toolkit_root_variable_a_build_has_leads_to_the_witness() {
+    // find_cuda_helper (cust, Sunscreen) looks at CUDA_PATH, CUDA_ROOT, CUDA_TOOLKIT_ROOT_DIR
+    // and runs `<root>/bin/nvcc`: each one set is a route, and only the ones set are.
+    let Some(real) = nvcc() else { return };
+    let dir = tree();
+    let base = dir.path().join("witness");
+    let exe = Path::new(env!("CARGO_BIN_EXE_gate-witness"));
+    let root: OsString = real.parent().unwrap().parent().unwrap().into();
+    for var in ["CUDA_ROOT", "CUDA_TOOLKIT_ROOT_DIR"] {
+        let get = |k: &str| (k == var).then(|| root.clone());
+        let env = install::environment(&base, exe, &get).unwrap();
+        assert_eq!(
+            env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            [var],
+            "{env:?}"
+        );
+        let rewritten = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let witness = install::resolve(Route::Root(var), &rewritten).unwrap();
+        assert_eq!(
+            install::behind(&witness),
+            std::fs::canonicalize(&real).unwrap(),
+            "{var}"
+        );
+        // The mirrored root still has what find_cuda_helper checks for (`include/`).
+        let home = PathBuf::from(&env[0].1);
+        assert_eq!(
+            home.join("include").exists(),
+            Path::new(&root).join("include").exists()
+        );
+    }
+}

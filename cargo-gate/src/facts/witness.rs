@@ -45,7 +45,14 @@ pub fn setup(target_dir: &Path) -> (Vec<(String, String)>, Installed) {
         }
     };
     if env.is_empty() {
-        return not("no nvcc on any route a build takes (NVCC, CUDACXX, CMAKE_CUDA_COMPILER, CUDA_HOME, CUDA_PATH, PATH)".to_owned());
+        let routes: Vec<&str> = gate_witness::install::ROUTES
+            .iter()
+            .map(|r| r.name())
+            .collect();
+        return not(format!(
+            "no nvcc on any route a build takes ({})",
+            routes.join(", ")
+        ));
     }
     let mut vars = Vec::new();
     let mut routes = Vec::new();
