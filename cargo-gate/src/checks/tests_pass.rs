@@ -81,6 +81,10 @@ crate::finding_codes! {
             name: "flaky",
             summary: "the tests passed on inputs that failed in an earlier run",
         },
+        TimeoutCountedAsPass => Code {
+            name: "timeout-counted-as-pass",
+            summary: "nextest ended a test at its time limit and counted it as passed",
+        },
         TestTimeout => Code {
             name: "test-timeout",
             summary: "a test ran past `[tests] test-timeout` and was stopped",
@@ -494,6 +498,7 @@ pub fn evaluate(
         Outcome::pass(summary)
     };
     let outcome = retried(outcome, &counts.flaky);
+    let outcome = ended_as_passes(outcome, &counts.timed_out_passed);
     let json = serde_json::to_vec_pretty(&counts.results()).expect("json");
     outcome.with_artifact(LOG, log).with_artifact(RESULTS, json)
 }
@@ -622,6 +627,37 @@ fn retried(outcome: Outcome, flaky: &[String]) -> Outcome {
     qualified(
         outcome,
         (Status::Inconclusive, &said, fix),
+        findings.collect(),
+    )
+}
+
+/// A pass with tests that nextest ended at their time limit and counted as passed (a
+/// slow-timeout's `on-timeout = "pass"` in .config/nextest.toml: the sixteenth session's
+/// hostile trial passed a test that slept, then failed, so): they never finished, and a test
+/// that did not finish did not pass (a test nextest ends at the gate's limit fails), so the
+/// run fails, each named.
+fn ended_as_passes(outcome: Outcome, ended: &[String]) -> Outcome {
+    if outcome.status != Status::Pass || ended.is_empty() {
+        return outcome;
+    }
+    let findings = ended.iter().map(|name| {
+        Finding::error(format!(
+            "test `{name}` was ended at its time limit and counted as passed \
+             (`on-timeout = \"pass\"` in .config/nextest.toml): it never finished"
+        ))
+        .code(FindingCode::TimeoutCountedAsPass)
+        .subject(name.clone())
+    });
+    let said = format!(
+        "but {} test(s) passed only by running out of time",
+        ended.len()
+    );
+    let fix = "make the named tests finish within their limit, or drop `on-timeout = \"pass\"` \
+               from .config/nextest.toml; a test meant to run until its time is up is no \
+               test the gate can judge: `#[ignore = \"why\"]` it and run it in a job of its own";
+    qualified(
+        outcome,
+        (Status::Fail, &said, fix),
         findings.collect(),
     )
 }
@@ -995,6 +1031,23 @@ error: 1 target failed:
         let outcome = evaluate(&captured(0, log), None, Runner::Nextest, false);
         assert_eq!(outcome.status, Status::Inconclusive, "{outcome:?}");
         assert_eq!(outcome.findings[0].code.as_deref(), Some("flaky"));
+    }
+
+    /// `on-timeout = "pass"` in .config/nextest.toml (the sixteenth session's hostile trial):
+    /// nextest counts a test it ended at its limit as passed, in its summary too; the gate
+    /// names it and fails the run, as it does a test nextest ends at the gate's own limit.
+    #[test]
+    fn a_test_ended_at_its_limit_and_counted_as_passed_fails() {
+        let log = "        PASS [   0.008s] (1/2) victim tests::ok\n TERMINATING [>  1.000s] (───) victim slow::converges\nTIMEOUT-PASS [   1.003s] (2/2) victim slow::converges\n────────────\n     Summary [   1.003s] 2 tests run: 2 passed, 0 skipped\n";
+        let counts = parse_nextest(log);
+        assert_eq!(counts.timed_out_passed, ["victim slow::converges"]);
+        assert_eq!(counts.passes, ["victim tests::ok"]);
+        let outcome = evaluate(&captured(0, log), None, Runner::Nextest, false);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert_eq!(
+            outcome.findings[0].code.as_deref(),
+            Some("timeout-counted-as-pass")
+        );
     }
 
     /// nextest's own per-test limit (set from `[tests] test-timeout`): its `TIMEOUT` lines

@@ -264,7 +264,7 @@ impl Share {
 /// test can print lines that look like nextest's (a `Summary`, a status), and such a line may
 /// add to a share or end the lines kept under one, never hide a status line nextest printed
 /// (a failure is never missed). Each test counts once by its worst status: FAIL, TIMEOUT, a
-/// signal or FLAKY (it failed before a retry passed) as failed, SKIP as skipped, PASS and LEAK
+/// signal, FLAKY (it failed before a retry passed) or TIMEOUT-PASS as failed, SKIP as skipped, PASS and LEAK
 /// as passed (SLOW, START, RETRY and TRY say nothing yet).
 fn shares(log: &str) -> BTreeMap<String, Share> {
     let mut shares: BTreeMap<String, Share> = BTreeMap::new();
@@ -277,8 +277,9 @@ fn shares(log: &str) -> BTreeMap<String, Share> {
             let binary = name.split_whitespace().next().unwrap_or(name).to_owned();
             let verdict = match status {
                 "PASS" | "LEAK" => Some(Verdict::Passed),
-                // Passed only on a retry: never stored as a pass to replay.
-                "FLAKY" => Some(Verdict::Failed),
+                // Passed only on a retry, or ended at its time limit and counted as passed
+                // (`on-timeout = "pass"`): never stored as a pass to replay.
+                "FLAKY" | "TIMEOUT-PASS" => Some(Verdict::Failed),
                 "SKIP" => Some(Verdict::Skipped),
                 "SLOW" | "START" | "RETRY" => None,
                 _ => Some(Verdict::Failed),
@@ -403,6 +404,20 @@ error: test run failed
             1,
             "{shares:#?}"
         );
+    }
+
+    /// A test nextest ended at its limit and counted as passed (`on-timeout = "pass"`) is
+    /// no pass a later run may replay.
+    #[test]
+    fn a_test_counted_as_passed_at_its_time_limit_is_not_a_pass_to_keep() {
+        let log = "        PASS [   0.008s] (1/2) victim tests::ok\nTIMEOUT-PASS [   1.003s] (2/2) victim slow::converges\n────────────\n     Summary [   1.003s] 2 tests run: 2 passed, 0 skipped\n";
+        let shares = shares(log);
+        assert_eq!(
+            (shares["victim"].passed, shares["victim"].failed),
+            (1, 1),
+            "{shares:#?}"
+        );
+        assert_eq!(shares["victim"].clone().run().code, Some(TEST_FAILED));
     }
 
     /// A replayed share counts as nextest's summary would have counted it.

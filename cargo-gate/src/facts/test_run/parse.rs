@@ -28,6 +28,9 @@ pub struct TestCounts {
     /// Tests that failed and then passed when nextest retried them (`FLAKY`: `retries` in
     /// .config/nextest.toml), counted as passed.
     pub flaky: Vec<String>,
+    /// Tests nextest ended at their time limit and counted as passed (`TIMEOUT-PASS`: a
+    /// slow-timeout's `on-timeout = "pass"` in .config/nextest.toml): they never finished.
+    pub timed_out_passed: Vec<String>,
 }
 
 impl TestCounts {
@@ -54,6 +57,7 @@ impl TestCounts {
         self.silent.extend(docs.silent);
         self.timed_out.extend(docs.timed_out);
         self.flaky.extend(docs.flaky);
+        self.timed_out_passed.extend(docs.timed_out_passed);
         self
     }
 
@@ -145,12 +149,13 @@ pub fn parse_libtest(log: &str) -> TestCounts {
     counts
 }
 
-/// A nextest status line, `STATUS [ TIME] (COUNTER) BINARY TEST`: the status, what the
-/// brackets hold, and the test (binary and name; the `(1/3)` counter newer nextest prints
-/// dropped).
+/// A nextest status line, `STATUS [ TIME] (COUNTER) BINARY TEST`: the status (capitals, and
+/// a hyphen in `TIMEOUT-PASS` and `LEAK-FAIL`), what the brackets hold, and the test (binary
+/// and name; the `(1/3)` counter newer nextest prints dropped).
 pub(super) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
     let (status, rest) = line.split_once(' ')?;
-    if status.is_empty() || !status.chars().all(|c| c.is_ascii_uppercase()) {
+    let capitals = |c: char| c.is_ascii_uppercase() || c == '-';
+    if !status.starts_with(|c: char| c.is_ascii_uppercase()) || !status.chars().all(capitals) {
         return None;
     }
     let rest = rest.trim_start();
@@ -204,6 +209,7 @@ pub fn parse_nextest(log: &str) -> TestCounts {
         match status {
             "PASS" => counts.passes.push(name.to_owned()),
             "FLAKY" => named(&mut counts.flaky),
+            "TIMEOUT-PASS" => named(&mut counts.timed_out_passed),
             "FAIL" => named(&mut counts.failures),
             "TIMEOUT" => named(&mut counts.timed_out),
             _ => {}
