@@ -247,6 +247,39 @@ fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
             builder.outside_out_dir = Some(format!("{output} (witnessed)"));
         }
     }
+    headers_included(bom, seen);
+}
+
+/// A header static reading left built by nothing (an `#include <msm/pippenger.cuh>` through
+/// an include directory a build script computes: rust-kzg's `DEP_SPPARK_BAL_ROOT`) that a
+/// witnessed compile read as an include is built by that compile's builder, included by the
+/// first source it compiled, as static reading says of the includes it can follow.
+fn headers_included(bom: &mut Bom, seen: &Witnessed) {
+    let unbuilt = bom
+        .sources
+        .iter_mut()
+        .filter(|s| s.kind == FileKind::Header && s.built_by.is_empty());
+    for source in unbuilt {
+        for compile in source
+            .compiled_in
+            .iter()
+            .filter_map(|&i| seen.compiles.get(i))
+        {
+            let Some(builder) = compile.builder else {
+                continue;
+            };
+            if !compile.includes.contains(&source.path) {
+                continue;
+            }
+            if !source.built_by.contains(&builder) {
+                source.built_by.push(builder);
+            }
+            if source.included_by.is_none() {
+                source.included_by = compile.inputs.first().cloned();
+            }
+        }
+        source.built_by.sort_unstable();
+    }
 }
 
 /// Where static reading and the witnessed build disagree.
@@ -516,5 +549,61 @@ mod tests {
               the witnessed build asked nvcc for compute_86 (the build is the evidence)"
             ]
         );
+    }
+
+    fn file(path: &str, kind: FileKind, built_by: Vec<usize>) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            kind,
+            package: Some("k".into()),
+            built_by,
+            included_by: None,
+            ships: true,
+            stale_against: None,
+            compiled_in: Vec::new(),
+            probe: None,
+        }
+    }
+
+    /// rust-kzg's arkworks3-sppark-wlc: `pippenger_inf.cu` includes `<msm/pippenger.cuh>`
+    /// through `DEP_SPPARK_BAL_ROOT`, which static reading cannot follow; the witnessed
+    /// compile read the header, so it is built by that compile's builder, not by nothing. A
+    /// header the build did not read stays built by nothing.
+    #[test]
+    fn a_header_the_witness_saw_included_is_built_by_its_compile() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/k-1/out");
+        let mut bom = Bom {
+            builders: vec![Builder::new("k", BuilderKind::Cc, "k/build.rs:5")],
+            sources: vec![
+                file("k/cuda/pippenger_inf.cu", FileKind::Source, vec![0]),
+                file("k/sppark/msm/pippenger.cuh", FileKind::Header, Vec::new()),
+                file("k/sppark/msm/unused.cuh", FileKind::Header, Vec::new()),
+            ],
+            ..Bom::default()
+        };
+        let invocation = Invocation {
+            package: Some("k".into()),
+            inputs: vec![root.join("k/cuda/pippenger_inf.cu")],
+            includes: vec![root.join("k/sppark/msm/pippenger.cuh")],
+            ..ptx_to(&out_dir.join("pippenger_inf.o"), root)
+        };
+        let mut seen = Witnessed {
+            compiles: vec![compile(&invocation, "k", out_dir, root)],
+            ..Witnessed::default()
+        };
+        attribute(&mut bom, &mut seen);
+        let header = &bom.sources[1];
+        assert_eq!(header.built_by, [0]);
+        assert_eq!(
+            header.included_by.as_deref(),
+            Some("k/cuda/pippenger_inf.cu")
+        );
+        assert_eq!(header.compiled_in, [0]);
+        assert!(bom.sources[2].built_by.is_empty());
+        assert_eq!(bom.sources[2].included_by, None);
+        // The source keeps what static reading said of it.
+        assert_eq!(bom.sources[0].built_by, [0]);
+        assert_eq!(bom.sources[0].included_by, None);
     }
 }
