@@ -2,7 +2,8 @@
 //! path dependencies: attention.rs' `kernels` (`kernels = { path = "./src/kernels", optional =
 //! true }`, `cuda = [.., "dep:kernels"]`) is compiled only with `attention-rs`'s feature
 //! `cuda`, so its CUDA build is switched by that feature, not always on. Read from the
-//! dependents' manifests (dev-dependencies aside: they never ship it).
+//! dependents' manifests (dev-dependencies aside: they never ship it), of the dependents
+//! cargo builds with the workspace only (an excluded package switches nothing).
 
 use crate::facts::{Facts, Package, Role};
 use std::path::Path;
@@ -24,7 +25,14 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
         .and_then(|t| t.get("workspace")?.get("dependencies")?.as_table())
         .map(|deps| (deps, facts.root()));
     let mut switches = Vec::new();
-    for dependent in facts.packages.iter().filter(|p| p.path_deps.contains(&dir)) {
+    // Only packages cargo builds with the workspace (members and what they reach) turn a
+    // dependency on: one the root manifest excludes, or any other package that is neither
+    // (luminal's `examples/yolo_v8`), is never built with it.
+    let dependents = facts
+        .packages
+        .iter()
+        .filter(|p| p.role != Role::Other && p.path_deps.contains(&dir));
+    for dependent in dependents {
         if dependent.dev_only.contains(&dir) {
             continue;
         }

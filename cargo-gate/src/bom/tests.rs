@@ -801,6 +801,59 @@ fn switches_of_an_optional_path_dependency(declaration: &str) -> Vec<Option<Stri
     builders.iter().map(|b| b.switch.clone()).collect()
 }
 
+/// luminal: `luminal_cuda` is an optional path dependency of members and of packages the root
+/// manifest excludes (`examples/yolo_v8`, `crates/luminal_2`). No build of the workspace
+/// turns on an excluded package's feature, nor builds its unconditional dependencies: the
+/// switch names the member's feature alone.
+#[test]
+fn a_package_excluded_from_the_workspace_switches_no_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let dependent = |name: &str, optional: bool| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n[dependencies]\n\
+             kernels = {{ path = \"../../kernels\", optional = {optional} }}\n\
+             [features]\ncuda = [{}]\n",
+            if optional { "\"dep:kernels\"" } else { "" }
+        )
+    };
+    let (app, yolo, always) = (
+        dependent("app", true),
+        dependent("yolo", true),
+        dependent("always", false),
+    );
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"examples/*\"]\n\
+                 exclude = [\"examples/yolo\", \"examples/always\", \"kernels\"]\n",
+            ),
+            ("examples/app/Cargo.toml", &app),
+            ("examples/app/src/lib.rs", ""),
+            ("examples/yolo/Cargo.toml", &yolo),
+            ("examples/yolo/src/lib.rs", ""),
+            ("examples/always/Cargo.toml", &always),
+            ("examples/always/src/lib.rs", ""),
+            (
+                "kernels/Cargo.toml",
+                "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n",
+            ),
+            ("kernels/src/lib.rs", ""),
+            (
+                "kernels/build.rs",
+                "fn main() {\n    cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");\n}\n",
+            ),
+            ("kernels/src/k.cu", "__global__ void k() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["examples/app"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    let switches: Vec<Option<&str>> = builders.iter().map(|b| b.switch.as_deref()).collect();
+    assert_eq!(switches, [Some("feature \"cuda\" of app")]);
+}
+
 /// vllm-rust's `CARGO_FEATURE_CUDA_KERNELS` is the feature `cuda-kernels` its manifest
 /// declares: a switch names features as the package declares them.
 #[test]
