@@ -1,7 +1,8 @@
 //! The feature guards of a build script: which token ranges only compile, or only run, when
 //! a cargo feature is on (`#[cfg(feature = "x")]`, `if cfg!(feature = "x")`, an `if` on
 //! `CARGO_FEATURE_X`), or when nvcc is found on the build machine (`which::which("nvcc")`),
-//! so a builder can say what switches it on.
+//! so a builder can say what switches it on. A probe for nvcc whose `else` fails the build
+//! (`panic!`, `process::exit`) switches nothing: no machine builds the crate without it.
 
 use super::lexed::Lexed;
 use gate_support::lexer::TokenKind;
@@ -260,6 +261,13 @@ fn if_guard(
     let (feature, negated) = feature_in(lx, i + 1, open, vars)?;
     let close = lx.matching(open);
     if !negated {
+        // `if nvcc.is_ok() { .. } else { panic!("nvcc must be in the path") }` (rust-kzg): a
+        // machine without nvcc fails the build, none builds the crate without its kernels.
+        let fails_otherwise =
+            lx.is_ident(close + 1, "else") && lx.punct(close + 2, b'{') && diverges(lx, close + 2);
+        if feature == NVCC_FOUND && fails_otherwise {
+            return None;
+        }
         return Some((open, close, feature));
     }
     if !(open..close).any(|k| lx.is_ident(k, "return")) {
@@ -276,4 +284,38 @@ fn if_guard(
         e
     };
     Some((close, rest_end, feature))
+}
+
+/// Whether the block opening at `open` ends the build script: a statement of its own (not
+/// one in a closure or a nested block) that is `panic!`, `unreachable!`, `todo!`,
+/// `unimplemented!`, or `process::exit(..)`.
+fn diverges(lx: &Lexed<'_>, open: usize) -> bool {
+    let close = lx.matching(open);
+    let starts_statement =
+        |j: usize| j == open + 1 || lx.punct(j - 1, b';') || lx.punct(j - 1, b'}');
+    let mut k = open + 1;
+    while k < close {
+        if lx.punct(k, b'{') || lx.punct(k, b'(') || lx.punct(k, b'[') {
+            k = lx.matching(k) + 1;
+            continue;
+        }
+        let Some(word) = lx.ident(k) else {
+            k += 1;
+            continue;
+        };
+        let aborts = matches!(word, "panic" | "unreachable" | "todo" | "unimplemented")
+            && lx.punct(k + 1, b'!')
+            && starts_statement(k);
+        let exits = word == "exit"
+            && lx.punct(k + 1, b'(')
+            && k >= 3
+            && lx.path_sep(k - 2)
+            && lx.is_ident(k - 3, "process")
+            && starts_statement(lx.path_start(k));
+        if aborts || exits {
+            return true;
+        }
+        k += 1;
+    }
+    false
 }

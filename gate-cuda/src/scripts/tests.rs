@@ -1195,6 +1195,40 @@ fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
     );
 }
 
+/// rust-kzg's arkworks3-sppark-wlc: the probe for nvcc has an `else` that panics ("nvcc must
+/// be in the path"), so a machine without nvcc fails the build rather than building the crate
+/// without its kernels: no switch. An `else` that only warns, or a `panic!` inside a closure
+/// of the `else`, still leaves the switch.
+#[test]
+fn a_build_that_fails_without_nvcc_is_not_switched_by_it() {
+    let script = |otherwise: &str| {
+        format!(
+            "fn main() {{\n    let nvcc = match std::env::var(\"NVCC\") {{\n        \
+             Ok(var) => which::which(var),\n        Err(_) => which::which(\"nvcc\"),\n    }};\n    \
+             if nvcc.is_ok() {{\n        let mut b = cc::Build::new();\n        \
+             b.cuda(true).file(\"cuda/k.cu\").compile(\"k\");\n    }} else {{\n        \
+             {otherwise}\n    }}\n}}\n"
+        )
+    };
+    for fails in [
+        "panic!(\"nvcc must be in the path. Consider adding /usr/local/cuda/bin.\")",
+        "println!(\"cargo:warning=no nvcc\");\n        std::process::exit(1);",
+        "unreachable!()",
+    ] {
+        assert_eq!(only_call(&script(fails)).switch, None, "{fails}");
+    }
+    for builds_without in [
+        "println!(\"cargo:warning=nvcc not found, building without CUDA\");",
+        "let _ = || panic!(\"later\");",
+    ] {
+        assert_eq!(
+            only_call(&script(builds_without)).switch.as_deref(),
+            Some("nvcc found at build time"),
+            "{builds_without}"
+        );
+    }
+}
+
 /// rust-llama.cpp: `-arch=native` reaches nvcc through a `let` split into words and a loop;
 /// a `const` handed to `.flag` is read too.
 #[test]
