@@ -118,6 +118,15 @@ impl Read {
         Ok(())
     }
 
+    /// What one build script declared it reads, from its `output` beside `out_dir`: the
+    /// files of its `rerun-if-changed` lines (relative to `package`) and the variables of its
+    /// `rerun-if-env-changed` ones, bounded as any reading is.
+    pub(crate) fn of_script(out_dir: &Path, package: &Path) -> Read {
+        let mut read = Read::default();
+        read.add_script_output(&out_dir.with_file_name("output"), package);
+        read
+    }
+
     /// A build script's `output`: `rerun-if-changed` (relative to `package`) and
     /// `rerun-if-env-changed`.
     fn add_script_output(&mut self, output: &Path, package: &Path) {

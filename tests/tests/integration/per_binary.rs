@@ -619,3 +619,109 @@ fn what_a_build_script_tells_cargo_joins_the_binarys_key() {
         .unwrap_or_else(|| panic!("{listing:#}"));
     assert_ne!(mode["status"], "reused", "{listing:#}");
 }
+
+/// What a test reaches beyond its package and its dependencies joins its binary's key (the
+/// sixteenth session's hostile trial replayed a PASS over each): a program of another member
+/// that a dependency of the test names (the test runs it with `cargo run -p`, so the build
+/// never made its executable), a fixture at the root of a workspace whose root is a package
+/// (the root's package owns only its code), and another package's file that a build script
+/// declares and derives a git-ignored file from. Each change fails exactly the test it breaks;
+/// the others replay.
+#[test]
+fn what_a_test_reaches_beyond_its_package_joins_its_key() {
+    let fx = fixture("per-binary");
+    reaching_beyond(&fx);
+    let first = gate(&fx);
+    let (ran, _) = ran_and_reused(&fx, &first);
+    for id in ["b::tool", "c::shared", "d::derived"] {
+        assert!(ran.contains(&id.to_owned()), "{id}: {ran:?}");
+    }
+    let bye = "fn main() {\n    println!(\"bye\");\n}\n";
+    let edits = [
+        ("d/src/bin/greeter.rs", GREETER, bye, "the_tool_greets"),
+        (
+            "fixtures/expected.txt",
+            "hello\n",
+            "bye\n",
+            "the_shared_fixture_greets",
+        ),
+        ("a/mode.txt", "hello\n", "bye\n", "the_derived_file_greets"),
+    ];
+    for (path, before, after, breaks) in edits {
+        fx.write(path, after);
+        fx.commit();
+        let broken = gate(&fx);
+        assert_eq!(broken.code, 1, "{path}: {}", broken.transcript());
+        let findings = broken.json()["checks"][0]["findings"].to_string();
+        for (_, _, _, test) in edits {
+            assert_eq!(
+                findings.contains(test),
+                test == breaks,
+                "{path}: {findings}"
+            );
+        }
+        fx.write(path, before);
+    }
+}
+
+const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
+
+/// The per-binary fixture with a package at its root and the three reaches of
+/// [`what_a_test_reaches_beyond_its_package_joins_its_key`], committed.
+fn reaching_beyond(fx: &Fixture) {
+    let lock = std::fs::read_to_string(fx.root.join("Cargo.lock")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\"]\nresolver = \"2\"\n",
+    )
+    .write("src/lib.rs", "//! The root's own package.\n")
+    .write(
+        "Cargo.lock",
+        &format!("{lock}\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\n"),
+    )
+    .write(".gitignore", "/target\n/d/derived/\n")
+    // b's test runs d's program by the names its dependency `a` holds.
+    .write("d/src/bin/greeter.rs", GREETER)
+    .write(
+        "a/src/lib.rs",
+        &(std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap()
+            + "\n/// The program a test of a dependent runs, and its package.\npub const TOOL: (&str, &str) = (\"d\", \"greeter\");\n"),
+    )
+    .write(
+        "b/tests/tool.rs",
+        "#[test]\nfn the_tool_greets() {\n    let (package, bin) = a::TOOL;\n    \
+         let target = std::env::temp_dir().join(format!(\"reach-{}\", std::process::id()));\n    \
+         let out = std::process::Command::new(env!(\"CARGO\"))\n        \
+         .args([\"run\", \"-q\", \"--offline\", \"-p\", package, \"--bin\", bin, \"--target-dir\"])\n        \
+         .arg(&target)\n        .current_dir(\"..\")\n        .output()\n        .unwrap();\n    \
+         let _ = std::fs::remove_dir_all(&target);\n    \
+         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), \"hello\");\n}\n",
+    )
+    // c's test reads a fixture at the root.
+    .write("fixtures/expected.txt", "hello\n")
+    .write(
+        "c/tests/shared.rs",
+        "#[test]\nfn the_shared_fixture_greets() {\n    \
+         let text = std::fs::read_to_string(\"../fixtures/expected.txt\").unwrap();\n    \
+         assert_eq!(text.trim(), \"hello\");\n}\n",
+    )
+    // d's build script derives a git-ignored file from a's.
+    .write("a/mode.txt", "hello\n")
+    .write(
+        "d/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+         println!(\"cargo:rerun-if-changed=../a/mode.txt\");\n    \
+         println!(\"cargo:rustc-env=GREETING=hi\");\n    \
+         let mode = std::fs::read_to_string(\"../a/mode.txt\").unwrap();\n    \
+         std::fs::create_dir_all(\"derived\").unwrap();\n    \
+         std::fs::write(\"derived/mode.txt\", mode).unwrap();\n}\n",
+    )
+    .write(
+        "d/tests/derived.rs",
+        "#[test]\nfn the_derived_file_greets() {\n    \
+         let text = std::fs::read_to_string(\"derived/mode.txt\").unwrap();\n    \
+         assert_eq!(text.trim(), \"hello\");\n}\n",
+    );
+    fx.commit();
+}

@@ -1,8 +1,9 @@
 //! What a test binary's result is keyed by beyond its own bytes, by package: the files of its
-//! package and of the workspace packages it reaches through path dependencies, its build
-//! scripts' `OUT_DIR`s and what they told cargo, and the other members' executables its code
-//! names (docs/CACHE.md, "Per test binary").
+//! package and of the workspace packages it reaches through path dependencies, the files their
+//! build scripts declare, their `OUT_DIR`s and what they told cargo, and the other members
+//! whose programs its code names (docs/CACHE.md, "Per test binary").
 
+use crate::cache::discover::{self, Read};
 use crate::facts::artifacts::Build;
 use crate::facts::core::{Core, Package, Role};
 use gate_formats::kernel_bom::BinaryKind;
@@ -11,18 +12,36 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
 
+/// The most files outside the tracked tree one package's build scripts may declare and still
+/// be keyed file by file; past it the package's binaries are not reused.
+const MAX_DECLARED_OUTSIDE: usize = 4096;
+
 /// The files a test binary reads, by package: digests taken once per package.
 pub(super) struct Keys<'a> {
     facts: &'a Core,
     /// The workspace's packages (members and the path dependencies they reach), deepest
     /// directory first: a file belongs to the first whose directory holds it.
     packages: Vec<&'a Package>,
+    /// The package at the workspace root, when the root is one: it owns only its code (see
+    /// [`Keys::owner`]).
+    root_package: Option<&'a Package>,
     /// `OUT_DIR`s by package name.
     out_dirs: &'a [(String, PathBuf)],
-    /// The executables the build made that ship (no test's), with their package: a test may
-    /// run another member's from `target/` (assert_cmd's pattern).
-    executables: Vec<(&'a str, &'a Path)>,
+    /// What a test may run of another package: assert_cmd's `cargo_bin("NAME")` or
+    /// `target/debug/NAME` (an executable the build made), or `cargo run -p NAME` (a package
+    /// with a binary target, built or not).
+    runnable: Vec<Runnable<'a>>,
     memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
+}
+
+/// A program of the build a test may run, by the name a test would use.
+struct Runnable<'a> {
+    /// Its package.
+    package: &'a str,
+    /// The name: a binary target's, or the package's.
+    name: String,
+    /// The executable the build made for it, when it made one.
+    executable: Option<&'a Path>,
 }
 
 impl<'a> Keys<'a> {
@@ -33,28 +52,38 @@ impl<'a> Keys<'a> {
             .filter(|p| p.role != Role::Other)
             .collect();
         packages.sort_by_key(|p| std::cmp::Reverse(p.dir.components().count()));
-        let executables = build
-            .artifacts
+        let root = facts.root();
+        let root_package = packages
             .iter()
-            .filter(|a| a.kind == BinaryKind::Executable && !a.test)
-            .map(|a| (a.package.as_str(), a.path.as_path()))
-            .collect();
+            .copied()
+            .find(|p| p.dir == root || std::fs::canonicalize(&p.dir).is_ok_and(|dir| dir == root));
         Keys {
             facts,
             packages,
+            root_package,
             out_dirs: &build.out_dirs,
-            executables,
+            runnable: runnable(build),
             memo: std::sync::Mutex::default(),
         }
     }
 
     /// The package a file belongs to: the deepest whose directory holds it (a nested
-    /// package's files are its own, not its parent directory's package's).
+    /// package's files are its own, not its parent directory's package's). The root's
+    /// package owns only its code (its manifest, build script, `src/`, `tests/`, `benches/`,
+    /// `examples/`): the rest of the root (fixtures, data, docs) is every member's, as it is
+    /// in a virtual workspace (the sixteenth session's hostile trial replayed another member's
+    /// PASS over a root fixture it read).
     fn owner(&self, path: &Path) -> Option<&'a Package> {
-        self.packages
+        let owner = self
+            .packages
             .iter()
             .copied()
-            .find(|p| path.starts_with(&p.dir))
+            .find(|p| path.starts_with(&p.dir))?;
+        let root = self.root_package.filter(|r| r.dir == owner.dir);
+        match root {
+            Some(root) if !is_code(root, path) => None,
+            _ => Some(owner),
+        }
     }
 
     /// The package whose directory is `dir` (as cargo wrote it).
@@ -66,8 +95,9 @@ impl<'a> Keys<'a> {
     }
 
     /// The digests of what a binary of the package at `dir` reads: its files (with its
-    /// workspace dependencies' and the shared ones), and its build scripts' `OUT_DIR`s.
-    /// `None` when the package is not one of the workspace's.
+    /// workspace dependencies', the other members' whose programs it names, and the shared
+    /// ones), the files their build scripts declare, and their `OUT_DIR`s. `None` when the
+    /// package is not one of the workspace's, or its scripts declare too much to key.
     pub(super) fn reads(&self, dir: &Path) -> Option<(String, String)> {
         if let Some(known) = self
             .memo
@@ -77,49 +107,7 @@ impl<'a> Keys<'a> {
         {
             return known.clone();
         }
-        let found = self.package(dir).and_then(|package| {
-            let closure = self.closure(package);
-            let root = self.facts.root();
-            let files = self
-                .facts
-                .cache()
-                .files_digest(|rel| {
-                    // Versions reach a binary through its digest: the lockfile is no read.
-                    if rel == "Cargo.lock" {
-                        return false;
-                    }
-                    let path = root.join(rel);
-                    match self.owner(&path) {
-                        Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
-                        None => true,
-                    }
-                })
-                .ok()?;
-            let mut out = KeyHasher::default();
-            for (name, out_dir) in self.out_dirs {
-                if closure.iter().any(|p| &p.name == name) {
-                    out.part(
-                        name,
-                        crate::cache::discover::path_digest(out_dir).as_bytes(),
-                    );
-                    // What the build script told cargo (`cargo:rustc-env=…`, which cargo sets
-                    // when it runs the test too, read with `std::env::var`: the binary's bytes
-                    // stay the same while the value changes; `rustc-cfg`, link flags).
-                    let told = out_dir.with_file_name("output");
-                    out.part(
-                        &format!("{name} output"),
-                        crate::cache::discover::path_digest(&told).as_bytes(),
-                    );
-                }
-            }
-            for (name, path) in self.named_executables(package, &closure) {
-                out.part(
-                    &format!("executable {name}"),
-                    crate::cache::discover::path_digest(path).as_bytes(),
-                );
-            }
-            Some((files, out.finish()))
-        });
+        let found = self.package(dir).and_then(|package| self.key(package));
         self.memo
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -127,21 +115,118 @@ impl<'a> Keys<'a> {
         found
     }
 
-    /// The executables of other packages of the build whose name a Rust file of `package`
-    /// holds as a word (`Command::new("target/debug/attacker")`, `cargo_bin("attacker")`): a
-    /// test that runs one from `target/` reads it (the hostile trial replayed a PASS over a
+    /// [`Keys::reads`] for one package: the files digest, and the rest.
+    fn key(&self, package: &'a Package) -> Option<(String, String)> {
+        let mut closure = self.closure(package);
+        let named = self.named(&closure);
+        for run in &named {
+            let Some(other) = self.packages.iter().find(|p| p.name == run.package) else {
+                continue;
+            };
+            for reached in self.closure(other) {
+                if !closure.iter().any(|p| p.dir == reached.dir) {
+                    closure.push(reached);
+                }
+            }
+        }
+        let declared = self.declared(&closure)?;
+        let root = self.facts.root();
+        let files = self
+            .facts
+            .cache()
+            .files_digest(|rel| {
+                // Versions reach a binary through its digest: the lockfile is no read.
+                if rel == "Cargo.lock" {
+                    return false;
+                }
+                let path = root.join(rel);
+                declared.iter().any(|d| path.starts_with(d))
+                    || match self.owner(&path) {
+                        Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
+                        None => true,
+                    }
+            })
+            .ok()?;
+        let mut out = KeyHasher::default();
+        self.out_dirs_into(&closure, &mut out);
+        for path in declared.iter().filter(|d| !self.tracked(d)) {
+            out.part(
+                &format!("declared {}", path.display()),
+                discover::path_digest(path).as_bytes(),
+            );
+        }
+        for run in named {
+            if let Some(path) = run.executable {
+                out.part(
+                    &format!("executable {}", run.name),
+                    discover::path_digest(path).as_bytes(),
+                );
+            }
+        }
+        Some((files, out.finish()))
+    }
+
+    /// What the build scripts of `closure` left in their `OUT_DIR`s and told cargo (their
+    /// `output`: a `cargo:rustc-env` value cargo also sets when it runs the test, read with
+    /// `std::env::var`, changes while the binary's bytes stay the same; `rustc-cfg`, link
+    /// flags).
+    fn out_dirs_into(&self, closure: &[&Package], out: &mut KeyHasher) {
+        for (name, out_dir) in self.out_dirs {
+            if closure.iter().any(|p| &p.name == name) {
+                out.part(name, discover::path_digest(out_dir).as_bytes());
+                let told = out_dir.with_file_name("output");
+                out.part(
+                    &format!("{name} output"),
+                    discover::path_digest(&told).as_bytes(),
+                );
+            }
+        }
+    }
+
+    /// The paths the build scripts of `closure` declare with `rerun-if-changed`: cargo reruns
+    /// a script when one changes, and what it derives may reach a test by a way no key sees
+    /// (a git-ignored file it writes beside the sources: the sixteenth session's hostile
+    /// trial replayed a PASS over another package's changed file so). `None` when there are
+    /// more than can be keyed one by one.
+    fn declared(&self, closure: &[&Package]) -> Option<Vec<PathBuf>> {
+        let mut declared = Vec::new();
+        for (name, out_dir) in self.out_dirs {
+            let Some(package) = closure.iter().find(|p| &p.name == name) else {
+                continue;
+            };
+            let read = Read::of_script(out_dir, &package.dir);
+            if read.overflowed {
+                return None;
+            }
+            declared.extend(
+                read.files
+                    .iter()
+                    .map(|f| gate_support::path::normalize(&package.dir.join(f))),
+            );
+        }
+        let outside = declared.iter().filter(|d| !self.tracked(d)).count();
+        (outside <= MAX_DECLARED_OUTSIDE).then_some(declared)
+    }
+
+    /// Whether `path` is a file of the index (so the files digest holds its content).
+    fn tracked(&self, path: &Path) -> bool {
+        let files = &self.facts.index.files;
+        files
+            .binary_search_by(|f| f.path.as_path().cmp(path))
+            .is_ok()
+    }
+
+    /// The programs of packages outside `closure` whose name a Rust file of `closure` holds
+    /// as a word (`Command::new("target/debug/attacker")`, `cargo_bin("attacker")`, `cargo
+    /// run -p attacker`, in a test or in a test-support crate it depends on): a test that
+    /// runs one reads it and what it is built from (the hostile trials replayed a PASS over a
     /// changed member binary). A name that also means something else costs a run, never a
     /// false reuse.
-    fn named_executables(
-        &self,
-        package: &Package,
-        closure: &[&Package],
-    ) -> Vec<(&'a str, &'a Path)> {
-        let others: Vec<(&'a str, &'a Path)> = self
-            .executables
+    fn named(&self, closure: &[&Package]) -> Vec<&Runnable<'a>> {
+        let others: Vec<&Runnable<'a>> = self
+            .runnable
             .iter()
-            .filter(|(owner, _)| !closure.iter().any(|p| p.name == *owner))
-            .copied()
+            .filter(|run| !closure.iter().any(|p| p.name == run.package))
             .collect();
         if others.is_empty() {
             return Vec::new();
@@ -152,18 +237,15 @@ impl<'a> Keys<'a> {
             .files
             .iter()
             .filter(|f| f.rel.ends_with(".rs"))
-            .filter(|f| self.owner(&f.path).is_some_and(|o| o.dir == package.dir))
+            .filter(|f| {
+                self.owner(&f.path)
+                    .is_some_and(|o| closure.iter().any(|p| p.dir == o.dir))
+            })
             .filter_map(|f| gate_support::read::text_capped(&f.path, 1 << 20).ok())
             .collect();
         others
             .into_iter()
-            .filter_map(|(_, path)| {
-                let name = path.file_stem()?.to_str()?;
-                texts
-                    .iter()
-                    .any(|t| holds_word(t, name))
-                    .then_some((name, path))
-            })
+            .filter(|run| texts.iter().any(|t| holds_word(t, &run.name)))
             .collect()
     }
 
@@ -190,6 +272,61 @@ impl<'a> Keys<'a> {
         }
         found
     }
+}
+
+/// The programs of the build a test may run: each executable the build made that ships (no
+/// test's), each binary target by its unit tests' id (`PACKAGE::bin/NAME`, built as a program
+/// or not), and each package with a binary target by its own name (`cargo run -p NAME`).
+fn runnable<'a>(build: &'a Build) -> Vec<Runnable<'a>> {
+    let mut found: Vec<Runnable<'a>> = Vec::new();
+    for artifact in &build.artifacts {
+        if artifact.kind != BinaryKind::Executable {
+            continue;
+        }
+        let (name, executable) = if artifact.test {
+            let bin = artifact.test_binary.as_ref().and_then(|t| {
+                let (_, name) = t.id.split_once("::bin/")?;
+                Some(name)
+            });
+            let Some(bin) = bin else { continue };
+            (bin, None)
+        } else {
+            let Some(stem) = artifact.path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            (stem, Some(artifact.path.as_path()))
+        };
+        let package = artifact.package.as_str();
+        let mut add = |name: &str, executable: Option<&'a Path>| match found
+            .iter_mut()
+            .find(|r| r.package == package && r.name == name)
+        {
+            Some(known) => known.executable = known.executable.or(executable),
+            None => found.push(Runnable {
+                package,
+                name: name.to_owned(),
+                executable,
+            }),
+        };
+        add(name, executable);
+        if name != package {
+            add(package, None);
+        }
+    }
+    found
+}
+
+/// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
+/// file under `src/`, `tests/`, `benches/` or `examples/`.
+fn is_code(package: &Package, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(&package.dir) else {
+        return false;
+    };
+    let first = rel.components().next().and_then(|c| c.as_os_str().to_str());
+    matches!(
+        first,
+        Some("src" | "tests" | "benches" | "examples" | "Cargo.toml")
+    ) || package.build_script.as_deref() == Some(path)
 }
 
 /// Whether `text` holds `word` with no identifier character (or `-`) on either side.
