@@ -251,10 +251,13 @@ pub(super) fn list_artifacts(dir: &Path) -> std::io::Result<Vec<ArtifactDigest>>
     let mut out = Vec::new();
     for (rel, kind) in list_files(dir)? {
         if let FileKind::Other(what) = kind {
-            return Err(std::io::Error::other(format!(
-                "{rel} in the run directory is a {what}, not a regular file: a run record holds \
-                 regular files only (remove what a check or test left there)"
-            )));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{rel} in the run directory is a {what}, not a regular file: a run record \
+                     holds regular files only (remove what a check or test left there)"
+                ),
+            ));
         }
         if rel == "manifest.json" {
             continue;

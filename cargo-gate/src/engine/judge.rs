@@ -261,6 +261,9 @@ fn redact_secrets(
 
 /// Every file tools left in the run directory, redacted in place, with its path in the
 /// record; one over [`crate::facts::RUN_FILE_CAP`] leaves it, and a note beside it names it.
+/// So does what a record cannot hold (the sixteenth session's hostile trial failed every run
+/// with a passing test that left one): a symbolic link, a FIFO, a socket or a device, and a
+/// directory whose path passes [`RUN_DIR_PATH_CAP`] bytes, with all below it.
 fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
     use crate::secrets;
     let mut written = Vec::new();
@@ -269,7 +272,6 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
         .standard_filters(false)
         .build()
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
     {
         let rel = entry
             .path()
@@ -277,6 +279,32 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
             .unwrap_or(entry.path())
             .to_string_lossy()
             .replace('\\', "/");
+        let Some(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if rel.len() > RUN_DIR_PATH_CAP {
+                let why = format!(
+                    "was a directory deeper than the {RUN_DIR_PATH_CAP} bytes of path the record keeps"
+                );
+                written.extend(left_out(entry.path(), &rel, &why, |p| {
+                    std::fs::remove_dir_all(p)
+                }));
+            }
+            continue;
+        }
+        if !kind.is_file() {
+            let what = if kind.is_symlink() {
+                "a symbolic link"
+            } else {
+                "a FIFO, socket or device"
+            };
+            let why = format!("was {what}, not a regular file: a record holds regular files only");
+            written.extend(left_out(entry.path(), &rel, &why, |p| {
+                std::fs::remove_file(p)
+            }));
+            continue;
+        }
         // Bounded: a test left a sparse 4 GiB file here, read whole into memory and the record;
         // and all of them together (128 files just under the cap of one were 2 GiB).
         let left = crate::facts::RUN_FILES_CAP.saturating_sub(total);
@@ -286,26 +314,22 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
                 // The run directory is the record's: the file leaves it, and a note says so.
-                let note = if left < crate::facts::RUN_FILE_CAP {
+                let why = if left < crate::facts::RUN_FILE_CAP {
                     format!(
-                        "cargo-gate: {rel} passed the {} MiB the record keeps of all the files \
-                         the tools under test leave; left out\n",
+                        "passed the {} MiB the record keeps of all the files the tools under \
+                         test leave",
                         crate::facts::RUN_FILES_CAP >> 20
                     )
                 } else {
                     format!(
-                        "cargo-gate: {rel} was larger than the {} MiB the record keeps of a file \
-                         the tools under test leave; left out\n",
+                        "was larger than the {} MiB the record keeps of a file the tools under \
+                         test leave",
                         crate::facts::RUN_FILE_CAP >> 20
                     )
                 };
-                let mut noted = entry.path().as_os_str().to_owned();
-                noted.push(".left-out.txt");
-                if std::fs::remove_file(entry.path()).is_ok()
-                    && gate_support::atomic::write(Path::new(&noted), note.as_bytes()).is_ok()
-                {
-                    written.push((format!("{rel}.left-out.txt"), note.into_bytes()));
-                }
+                written.extend(left_out(entry.path(), &rel, &why, |p| {
+                    std::fs::remove_file(p)
+                }));
                 continue;
             }
             Err(_) => continue,
@@ -318,4 +342,25 @@ fn run_dir_files(run_dir: &Path) -> Vec<(String, Vec<u8>)> {
         written.push((rel, bytes));
     }
     written
+}
+
+/// The longest path of a directory in the run directory the record keeps, in bytes from the
+/// run directory's parent: far below what a file system takes (4,096 on Linux) with the
+/// record's own directories in front of it.
+const RUN_DIR_PATH_CAP: usize = 1024;
+
+/// Takes `path` (at `rel`) out of the run directory with `remove` and leaves a note beside it
+/// saying `why`: the note, for the record, when both were done.
+fn left_out(
+    path: &Path,
+    rel: &str,
+    why: &str,
+    remove: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Option<(String, Vec<u8>)> {
+    let note = format!("cargo-gate: {rel} {why}; left out\n");
+    let mut noted = path.as_os_str().to_owned();
+    noted.push(".left-out.txt");
+    (remove(path).is_ok()
+        && gate_support::atomic::write(Path::new(&noted), note.as_bytes()).is_ok())
+    .then(|| (format!("{rel}.left-out.txt"), note.into_bytes()))
 }

@@ -246,6 +246,58 @@ fn many_files_left_in_the_run_directory_are_capped_together() {
     assert_eq!(left_out, 4, "8 files of 16 MiB: the first 4 fit in 64 MiB");
 }
 
+/// A passing test leaves in the run directory what a record cannot hold: a symbolic link out
+/// of it, a FIFO, and a directory chain too deep for a path (the sixteenth session's hostile
+/// trial: every run could not evaluate, "fix the permissions"). Each leaves the record with a
+/// note beside it; the run passes and its record verifies.
+#[cfg(unix)]
+#[test]
+fn what_a_record_cannot_hold_leaves_the_run_directory_noted() {
+    let fx = fixture("clean");
+    fx.write(
+        "tests/leaves.rs",
+        "#[test]\nfn leaves_oddities() {\n    let Some(dir) = std::env::var_os(\"GATE_RUN_DIR\") else { return };\n    \
+         let dir = std::path::PathBuf::from(dir);\n    \
+         std::os::unix::fs::symlink(\"/etc/hostname\", dir.join(\"out.log\")).unwrap();\n    \
+         assert!(std::process::Command::new(\"mkfifo\").arg(dir.join(\"pipe.log\")).status().unwrap().success());\n    \
+         std::fs::create_dir(dir.join(\"deep\")).unwrap();\n    \
+         std::env::set_current_dir(dir.join(\"deep\")).unwrap();\n    \
+         for _ in 0..600 {\n        std::fs::create_dir(\"abcdefghij\").unwrap();\n        \
+         std::env::set_current_dir(\"abcdefghij\").unwrap();\n    }\n    \
+         std::fs::write(\"leaf.log\", \"x\").unwrap();\n}\n",
+    )
+    .commit();
+    let (exit, check) = tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (0, &"PASS".into()), "{check:#}");
+    let observed = latest_observability(&fx);
+    for name in ["out.log", "pipe.log"] {
+        let note = std::fs::read_to_string(observed.join(format!("{name}.left-out.txt")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(note.contains("not a regular file"), "{note}");
+        assert!(
+            std::fs::symlink_metadata(observed.join(name)).is_err(),
+            "{name} stayed"
+        );
+    }
+    let (mut dirs, mut deep_notes) = (vec![observed.join("deep")], 0);
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            if entry.file_type().unwrap().is_dir() {
+                dirs.push(entry.path());
+            } else if entry
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".left-out.txt")
+            {
+                deep_notes += 1;
+            }
+        }
+    }
+    assert_eq!(deep_notes, 1);
+    let verify = fx.gate(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+}
+
 /// A passing test leaves a process behind that keeps the run's output open and prints a line
 /// every 300 ms (a server it started): plain `cargo test` ends at once, but the gate read on
 /// while bytes flowed, to the whole-run limit, and failed the run as stopped there (the
