@@ -37,6 +37,7 @@ mod vendored;
 
 use helpers::rust_files_below;
 use outside::is_c_family;
+pub(crate) use outside::tracked;
 use rust_files::shipped;
 pub use script::script_builder;
 use script::untracked_inputs;
@@ -134,6 +135,7 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
             // among the records says which source broke it).
             let witnessed = (facts.witness(), build.ok);
             gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, witnessed);
+            outside::witnessed(bom, facts.root());
             if build.ok {
                 read_artifacts(build, facts.built_gpu(build), facts.root(), bom)
             } else {

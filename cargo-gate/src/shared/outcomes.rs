@@ -112,7 +112,7 @@ pub fn outside_gate_build(
         findings.push(how.finding(facts, source, severity).code(code));
     }
     findings.extend(
-        beyond_the_tracked_sources(facts, (inventory, builders), severity)
+        beyond_the_tracked_sources(facts, cargo, (inventory, builders), severity)
             .into_iter()
             .map(|f| f.code(code)),
     );
@@ -120,20 +120,81 @@ pub fn outside_gate_build(
 }
 
 /// The workspace's builds of CUDA that no source among its files stands for: the sources
-/// beside its root that it compiles ([`beside_the_root`]), and builds from untracked or no
-/// CUDA files ([`untracked_builds`]).
+/// beside its root that it compiles ([`beside_the_root`]; those only the witness saw it
+/// compile, [`witnessed_beside_the_root`]), and builds from untracked or no CUDA files
+/// ([`untracked_builds`]), but those a source the witness saw beside the root stands for.
 fn beyond_the_tracked_sources(
     facts: &Facts,
+    cargo: &crate::tools::cargo::Cargo,
     (inventory, builders): (
         &[gate_formats::kernel_bom::SourceFile],
         &[gate_formats::kernel_bom::Builder],
     ),
     severity: Severity,
 ) -> Vec<Finding> {
+    use gate_formats::kernel_bom::BuilderKind;
+    let untracked = untracked_builds(inventory, builders);
+    // Read only where a build would otherwise be said to compile no tracked source.
+    let witnessed = if untracked.is_empty() {
+        Vec::new()
+    } else {
+        witnessed_beside_the_root(facts, cargo, inventory)
+    };
+    // A build the witness saw compile a tracked source beside the root compiles from that
+    // source (an nvcc, make or CMake build; NVRTC and Rust compiled to PTX are no nvcc's).
+    let stands_for = |b: &gate_formats::kernel_bom::Builder| {
+        b.untracked.is_empty()
+            && !matches!(
+                b.kind,
+                BuilderKind::Nvrtc | BuilderKind::CudaBuilder | BuilderKind::RustNvptx
+            )
+            && witnessed.iter().any(|(_, package)| *package == b.package)
+    };
     beside_the_root(facts, inventory, builders)
         .into_iter()
         .map(|(source, built)| Outside::Compiled(built).finding(facts, &source, severity))
-        .chain(untracked_builds(inventory, builders, severity))
+        .chain(witnessed.iter().map(|(source, package)| {
+            Outside::Witnessed(package.clone()).finding(facts, source, severity)
+        }))
+        .chain(
+            untracked
+                .into_iter()
+                .filter_map(|b| builders.get(b))
+                .filter(|b| !stands_for(b))
+                .map(|b| untracked_build(b, severity)),
+        )
+        .collect()
+}
+
+/// The CUDA sources beside the workspace root that the run's build compiled, as its witness
+/// saw, where static reading placed none of them (pyxis: raw nvcc over a directory the build
+/// script computes, `../cuda/src`), that git tracks: each with the package whose build
+/// script compiled it, and owned by that package.
+fn witnessed_beside_the_root(
+    facts: &Facts,
+    cargo: &crate::tools::cargo::Cargo,
+    inventory: &[gate_formats::kernel_bom::SourceFile],
+) -> Vec<(CudaSource, String)> {
+    let witnessed = crate::bom::witnessed_sources(facts, cargo);
+    let mut beside: Vec<String> = witnessed
+        .keys()
+        .filter(|rel| rel.starts_with("../") && rel.ends_with(".cu"))
+        .filter(|rel| !inventory.iter().any(|s| s.path == **rel))
+        .cloned()
+        .collect();
+    beside.sort();
+    crate::bom::tracked(facts.root(), &beside)
+        .into_iter()
+        .filter_map(|rel| {
+            let package = witnessed.get(&rel)?.clone();
+            let owner = facts.packages.iter().position(|p| p.name == package);
+            let source = CudaSource {
+                file: usize::MAX,
+                rel,
+                owner,
+            };
+            Some((source, package))
+        })
         .collect()
 }
 
@@ -194,7 +255,8 @@ pub fn is_untracked_build(finding: &Finding) -> bool {
         .is_some_and(|g| g.ends_with(UNTRACKED_GROUP))
 }
 
-/// The workspace's own builds that compile CUDA from no source tracked here: a CUDA file the
+/// The workspace's own builds (indices into `builders`) that compile CUDA from no source
+/// tracked here: a CUDA file the
 /// repository does not track (a git submodule's: llama.cpp's `ggml-cuda.cu`, compiled by raw
 /// nvcc under a `cublas` feature; a generated file), or a CMake project switched to CUDA whose
 /// sources are none of the tracked files (grin-miner's plugins, in a submodule). Their kernels
@@ -208,8 +270,7 @@ pub fn is_untracked_build(finding: &Finding) -> bool {
 fn untracked_builds(
     inventory: &[gate_formats::kernel_bom::SourceFile],
     builders: &[gate_formats::kernel_bom::Builder],
-    severity: Severity,
-) -> Vec<Finding> {
+) -> Vec<usize> {
     use gate_formats::kernel_bom::BuilderKind;
     builders
         .iter()
@@ -237,7 +298,7 @@ fn untracked_builds(
                 .iter()
                 .any(|s| s.built_by.contains(i) && s.probe.is_none())
         })
-        .map(|(_, b)| untracked_build(b, severity))
+        .map(|(i, _)| i)
         .collect()
 }
 

@@ -964,6 +964,75 @@ fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
     );
 }
 
+/// pyxis: the workspace is `rust-cuda/`, its build script runs raw nvcc on the `.cu` files of
+/// `../cuda/src`, a directory it computes (`canonicalize(".").parent()`), tracked in the same
+/// repository. Static reading finds the call but not the source; the witness saw the compile.
+/// The inventory lists the source beside the root, built by that call, and the checks judge it
+/// as CUDA outside gate-build, not as "GPU code compiled from no tracked CUDA source" with
+/// "GPU files (0 tracked)".
+#[cfg(unix)]
+#[test]
+fn tracked_cuda_beside_the_root_that_the_witness_saw_compiled_is_inventoried() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture_in("bom-cuda-beside-root", "rust-cuda");
+    // The build script runs `nvcc` from PATH, as pyxis' does.
+    let path = std::env::join_paths(
+        std::iter::once(nvcc.parent().unwrap().to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let with_nvcc = |args: &[&str]| {
+        let mut cmd = fx.command(args);
+        cmd.env("NVCC", &nvcc).env("PATH", &path);
+        run(cmd)
+    };
+    let kernels = with_nvcc(&["kernels", "--format", "json"]);
+    assert_eq!(kernels.code, 0, "{}", kernels.transcript());
+    let bom: Bom = serde_json::from_str(&kernels.stdout).unwrap();
+    let source = bom
+        .sources
+        .iter()
+        .find(|s| s.path == "../cuda/src/k.cu")
+        .unwrap_or_else(|| panic!("{:#?}", bom.sources));
+    let at: Vec<&str> = source
+        .built_by
+        .iter()
+        .map(|&b| bom.builders[b].at.as_str())
+        .collect();
+    assert_eq!(at, ["build.rs:17"], "{bom:#?}");
+    assert_eq!(source.compiled_in.len(), 1, "{bom:#?}");
+    let run = with_nvcc(&[
+        "controlled",
+        "--only",
+        "tests.pass",
+        "--only",
+        "cuda.contracts",
+        "--format",
+        "json",
+    ]);
+    let report = run.json();
+    let contracts = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cuda.contracts")
+        .unwrap_or_else(|| panic!("{}", run.transcript()));
+    assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+    // One finding, for the source: none saying the build compiles from no tracked source.
+    let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
+    assert_eq!(
+        finding["location"]["file"], "../cuda/src/k.cu",
+        "{finding:#}"
+    );
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("compiled by beside's build script, as the build's witness saw"),
+        "{finding:#}"
+    );
+}
+
 /// A build script that runs nvcc only when its PTX is missing (make, CMake and bindgen_cuda
 /// decide so): after an edit that touches no GPU code, cargo runs it again and it compiles
 /// nothing. The compile of its earlier run still stands while the PTX and the source are
