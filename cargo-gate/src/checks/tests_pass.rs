@@ -655,11 +655,7 @@ fn ended_as_passes(outcome: Outcome, ended: &[String]) -> Outcome {
     let fix = "make the named tests finish within their limit, or drop `on-timeout = \"pass\"` \
                from .config/nextest.toml; a test meant to run until its time is up is no \
                test the gate can judge: `#[ignore = \"why\"]` it and run it in a job of its own";
-    qualified(
-        outcome,
-        (Status::Fail, &said, fix),
-        findings.collect(),
-    )
+    qualified(outcome, (Status::Fail, &said, fix), findings.collect())
 }
 
 fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
