@@ -783,23 +783,31 @@ fn switches_of_an_optional_path_dependency(declaration: &str) -> Vec<Option<Stri
             ),
             ("app/Cargo.toml", &app),
             ("app/src/lib.rs", ""),
-            (
-                "kernels/Cargo.toml",
-                "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n",
-            ),
-            ("kernels/src/lib.rs", ""),
-            (
-                "kernels/build.rs",
-                "fn main() {\n    cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");\n}\n",
-            ),
-            ("kernels/src/k.cu", "__global__ void k() {}\n"),
-        ],
+        ]
+        .iter()
+        .chain(&CC_KERNELS)
+        .copied()
+        .collect::<Vec<_>>(),
     );
     let ws = Workspace::for_tests(dir.path(), &["app"]);
     let facts = Facts::gather(&ws, Vec::new());
     let (_, builders) = offline_sources(&facts);
     builders.iter().map(|b| b.switch.clone()).collect()
 }
+
+/// A package `kernels` whose build script compiles `src/k.cu` with cc's `.cuda(true)`.
+const CC_KERNELS: [(&str, &str); 4] = [
+    (
+        "kernels/Cargo.toml",
+        "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n",
+    ),
+    ("kernels/src/lib.rs", ""),
+    (
+        "kernels/build.rs",
+        "fn main() {\n    cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");\n}\n",
+    ),
+    ("kernels/src/k.cu", "__global__ void k() {}\n"),
+];
 
 /// luminal: `luminal_cuda` is an optional path dependency of members and of packages the root
 /// manifest excludes (`examples/yolo_v8`, `crates/luminal_2`). No build of the workspace
@@ -835,17 +843,11 @@ fn a_package_excluded_from_the_workspace_switches_no_feature() {
             ("examples/yolo/src/lib.rs", ""),
             ("examples/always/Cargo.toml", &always),
             ("examples/always/src/lib.rs", ""),
-            (
-                "kernels/Cargo.toml",
-                "[package]\nname = \"kernels\"\nversion = \"0.1.0\"\n",
-            ),
-            ("kernels/src/lib.rs", ""),
-            (
-                "kernels/build.rs",
-                "fn main() {\n    cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");\n}\n",
-            ),
-            ("kernels/src/k.cu", "__global__ void k() {}\n"),
-        ],
+        ]
+        .iter()
+        .chain(&CC_KERNELS)
+        .copied()
+        .collect::<Vec<_>>(),
     );
     let ws = Workspace::for_tests(dir.path(), &["examples/app"]);
     let facts = Facts::gather(&ws, Vec::new());
