@@ -8,7 +8,7 @@
 //!
 //! | Builder | Constructor | GPU when |
 //! |---|---|---|
-//! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`) | `.cuda(x)`, `x` not `false`, on the chain or its variable |
+//! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`; the old `gcc::Config`) | `.cuda(x)`, `x` not `false`, on the chain or its variable; or no `.cuda(..)` and a `.compiler(..)` whose literals name nvcc (a file name ending in `nvcc`) |
 //! | [`Hip`](BuilderKind::Hip) | `cc::Build::new()` | no `.cuda(..)`, and a `.compiler(..)` whose literals name `hipcc` |
 //! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
 //! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
@@ -46,6 +46,7 @@
 
 mod apart;
 mod archs;
+mod cc_chain;
 mod cmake_calls;
 mod commands;
 mod extent;
@@ -436,7 +437,8 @@ fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
         (Some(k), "CudaBuilder") if k != "cuda_builder" && k != "crate" => BuilderKind::CcWrapper,
         (_, "CudaBuilder") if lx.punct(i + 5, b')') => BuilderKind::CcWrapper,
         (_, "CudaBuilder") => BuilderKind::CudaBuilder,
-        (Some("cc"), "Build") => BuilderKind::Cc,
+        // The `gcc` crate, `cc` before its rename (`gcc::Config`, later `gcc::Build`).
+        (Some("cc"), "Build") | (Some("gcc"), "Config" | "Build") => BuilderKind::Cc,
         (Some("cmake"), "Config") => BuilderKind::Cmake,
         (Some("bindgen_cuda"), "Builder") => BuilderKind::BindgenCuda,
         (Some("cudaforge"), _) => BuilderKind::Cudaforge,
@@ -646,22 +648,19 @@ fn describe_in(
                     call.line = lx.toks[m.at].line;
                     enabling = Some(m.at);
                 }
-                // The HIP compiler handed to cc compiles `.cu` for AMD GPUs: a GPU build too.
+                // nvcc handed to cc as its compiler compiles `.cu` as `.cuda(true)` would; the
+                // HIP compiler compiles them for AMD GPUs: GPU builds too.
                 (None, None) => {
-                    let hip = methods.iter().find(|m| {
-                        m.name == "compiler"
-                            && lx
-                                .strs(m.args.0, m.args.1)
-                                .iter()
-                                .any(|(_, s)| s.to_ascii_lowercase().contains("hipcc"))
-                    })?;
-                    call.kind = BuilderKind::Hip;
-                    call.line = lx.toks[hip.at].line;
-                    enabling = Some(hip.at);
+                    let (at, hip) = cc_chain::gpu_compiler(lx, &methods)?;
+                    if hip {
+                        call.kind = BuilderKind::Hip;
+                    }
+                    call.line = lx.toks[at].line;
+                    enabling = Some(at);
                 }
                 _ => {}
             }
-            cc_methods(lx, &methods, &mut call);
+            cc_chain::cc_methods(lx, &methods, &mut call);
         }
         BuilderKind::Cmake if commands::started(lx, anchor.path, anchor.open) => {
             (enabling, define_switch) = commands::cmake(lx, &methods, &strs, &mut call)?;
@@ -823,25 +822,6 @@ fn merge_helper(helper: &Call, call: &mut Call) {
 fn dedupe(list: &mut Vec<String>) {
     let mut seen = HashSet::new();
     list.retain(|s| seen.insert(s.clone()));
-}
-
-/// `cc`: `.file`, `.files`, `.include`, `.includes`.
-fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
-    for m in methods {
-        match m.name {
-            "file" | "files" => {
-                let (inputs, computed) = input_literals(lx, m.args.0, m.args.1);
-                call.computed_inputs |= computed || inputs.is_empty();
-                call.inputs.extend(inputs.into_iter().map(str::to_owned));
-            }
-            "include" | "includes" => {
-                let (dirs, _) = input_literals(lx, m.args.0, m.args.1);
-                call.include_dirs
-                    .extend(dirs.into_iter().map(str::to_owned));
-            }
-            _ => {}
-        }
-    }
 }
 
 /// The literal paths among the arguments `open..close` of a method, with the `const`,

@@ -1267,6 +1267,54 @@ fn cc_handed_hipcc_is_a_gpu_build() {
     assert_eq!(call.switch.as_deref(), Some("feature \"rocm\""));
 }
 
+/// peterhj/rembrandt_kernels: `gcc::Config` (cc before its rename) handed nvcc as its
+/// compiler, without `.cuda(true)`, compiles every `.file` with nvcc; it was "built by
+/// nothing", "builders (0)". So does `cc::Build` with `.compiler("nvcc")`; a compiler that is
+/// not nvcc (`nvcc-wrapper.sh` does not end in it, clang) builds no GPU code.
+#[test]
+fn cc_or_gcc_handed_nvcc_as_its_compiler_is_a_cuda_build() {
+    let gcc = r#"extern crate gcc;
+fn main() {
+    gcc::Config::new().compiler("/usr/local/cuda/bin/nvcc").opt_level(3).flag("-arch=sm_37")
+        .pic(true).include("src/cu")
+        .file("src/cu/batch_map_kernels.cu")
+        .file("src/cu/image_kernels.cu")
+        .compile("librembrandt_kernels_cuda.a");
+}
+"#;
+    let call = only_call(gcc);
+    assert_eq!((call.kind, call.line), (BuilderKind::Cc, 3));
+    assert_eq!(
+        (call.inputs, call.include_dirs, call.archs),
+        (
+            strings(&["src/cu/batch_map_kernels.cu", "src/cu/image_kernels.cu"]),
+            strings(&["src/cu"]),
+            strings(&["sm_37"])
+        )
+    );
+    let cc = "fn main() {\n    let mut b = cc::Build::new();\n    b.compiler(\"nvcc\").no_default_flags(true);\n    b.flag(\"-arch=sm_80\").file(\"cu/k.cu\").compile(\"libk.a\");\n}\n";
+    let call = only_call(cc);
+    assert_eq!(
+        (call.kind, call.line, call.inputs, call.archs),
+        (
+            BuilderKind::Cc,
+            3,
+            strings(&["cu/k.cu"]),
+            strings(&["sm_80"])
+        )
+    );
+    for other in ["nvcc-wrapper.sh", "clang"] {
+        let text = format!(
+            "fn main() {{ cc::Build::new().compiler(\"{other}\").file(\"k.c\").compile(\"k\"); }}"
+        );
+        assert!(
+            script(&text).calls.is_empty(),
+            "{other}: {:#?}",
+            script(&text)
+        );
+    }
+}
+
 /// A Rust kernel compiled for nvptx64 from the build script (the thirteenth session's trial:
 /// rust-cuda, accel, ptx-builder; kernels.build and cuda.contracts passed "nothing to build"):
 /// rustc or cargo with the target, literal or bound to a name, and ptx-builder's `Builder`.

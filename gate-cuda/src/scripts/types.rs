@@ -6,8 +6,9 @@
 //! that method, with what the chain names (`.files([..])`, `.flag(..)`, `.include(..)`, read as
 //! `cc`'s are); what the method reads from `self` is what the chain set, not a computed input.
 
+use super::cc_chain::cc_methods;
 use super::lexed::{FnDef, Lexed};
-use super::{Anchor, BuilderKind, Call, Helpers, Start, cc_methods, extent, methods};
+use super::{Anchor, BuilderKind, Call, Helpers, Start, extent, methods};
 use gate_support::lexer::TokenKind;
 
 /// The type of the `impl` block `def` lies in (`impl KernelBuild {`, `impl<T> Trait for

@@ -1,0 +1,46 @@
+//! A `cc` chain (`cc::Build`, the old `gcc::Config`): what it compiles and includes, and the
+//! `.compiler(..)` that makes it a GPU build without `.cuda(true)`.
+
+use super::lexed::Lexed;
+use super::{Call, Method, input_literals};
+
+/// `cc`: `.file`, `.files`, `.include`, `.includes`.
+pub(super) fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {
+    for m in methods {
+        match m.name {
+            "file" | "files" => {
+                let (inputs, computed) = input_literals(lx, m.args.0, m.args.1);
+                call.computed_inputs |= computed || inputs.is_empty();
+                call.inputs.extend(inputs.into_iter().map(str::to_owned));
+            }
+            "include" | "includes" => {
+                let (dirs, _) = input_literals(lx, m.args.0, m.args.1);
+                call.include_dirs
+                    .extend(dirs.into_iter().map(str::to_owned));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The `.compiler(..)` of a cc chain that compiles GPU code, and whether it is HIP's: one
+/// whose literals name `hipcc`, or name nvcc (`"nvcc"`, `"/usr/local/cuda/bin/nvcc"`,
+/// `"NVCC"`: a file name ending in `nvcc`, rembrandt_kernels' `gcc::Config`).
+pub(super) fn gpu_compiler(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Option<(usize, bool)> {
+    methods
+        .iter()
+        .filter(|m| m.name == "compiler")
+        .find_map(|m| {
+            let names: Vec<String> = lx
+                .strs(m.args.0, m.args.1)
+                .iter()
+                .map(|(_, s)| s.to_ascii_lowercase())
+                .collect();
+            let nvcc = names.iter().any(|s| {
+                let file = s.rsplit(['/', '\\']).next().unwrap_or(s);
+                file.strip_suffix(".exe").unwrap_or(file).ends_with("nvcc")
+            });
+            let hip = names.iter().any(|s| s.contains("hipcc"));
+            (nvcc || hip).then_some((m.at, hip))
+        })
+}
