@@ -765,7 +765,7 @@ fn describe_in(
         .map(|&(_, s)| s)
         .collect();
     flags.extend(archs::bound_flags(lx, &methods));
-    let flags: Vec<&str> = flags.iter().flat_map(|f| f.split_whitespace()).collect();
+    let flags: Vec<&str> = flags.iter().flat_map(|f| archs::flag_words(f)).collect();
     read_archs(&flags, &mut call);
     // Every guard around the constructor, and those around what switches CUDA on besides.
     let mut features = guards.all_at(anchor.path);

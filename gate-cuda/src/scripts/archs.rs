@@ -45,6 +45,25 @@ fn loop_literals<'a>(lx: &Lexed<'a>, name: &str) -> Vec<&'a str> {
     out
 }
 
+/// The words of a flag literal (`"-O3 -arch=sm_80"`), with a `-gencode` value that nvcc
+/// accepts spaced kept whole: a word after one ending in `,` or `[` continues it unless it is
+/// a flag of its own (`"arch=compute_75, code=sm_80"`, rustypfb; `code=[sm_80, compute_80]`).
+pub(super) fn flag_words(flag: &str) -> Vec<&str> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut rest = 0;
+    for w in flag.split_whitespace() {
+        let at = rest + flag[rest..].find(w).unwrap_or(0);
+        rest = at + w.len();
+        match spans.last_mut() {
+            Some((_, end)) if flag[..*end].ends_with([',', '[']) && !w.starts_with('-') => {
+                *end = rest;
+            }
+            _ => spans.push((at, rest)),
+        }
+    }
+    spans.into_iter().map(|(a, b)| &flag[a..b]).collect()
+}
+
 /// Whether `s` is `sm_NN` / `compute_NN` / `lto_NN` (with an optional `a`/`f` suffix).
 fn is_arch_name(s: &str) -> bool {
     let Some((prefix, n)) = s.split_once('_') else {

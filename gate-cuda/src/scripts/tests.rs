@@ -632,6 +632,23 @@ fn arch_spellings() {
     );
 }
 
+/// ucsdwcsng/rustypfb's offlinepfb-sys: `.flag("-gencode").flag("arch=compute_75, code=sm_80")`,
+/// a space after the comma that nvcc accepts, lost its archs (`"archs": []`); spaced inside
+/// one literal or inside `code=[..]` it ships the same `code=` targets. A flag after a comma
+/// stays a flag of its own.
+#[test]
+fn a_gencode_value_spaced_after_its_comma_keeps_its_archs() {
+    let spaced = "fn main() {\n    cc::Build::new().cpp(true).cuda(true)\n        .file(\"cu/k.cu\")\n        .flag(\"-gencode\")\n        .flag(\"arch=compute_75, code=sm_80\")\n        .compile(\"libgpu.a\");\n}\n";
+    assert_eq!(only_call(spaced).archs, strings(&["sm_80"]));
+    let one_literal = "fn main() {\n    cc::Build::new().cuda(true).file(\"k.cu\")\n        .flag(\"-O3 -gencode arch=compute_80,  code=[sm_80, compute_80] -lineinfo\")\n        .compile(\"k\");\n}\n";
+    assert_eq!(
+        only_call(one_literal).archs,
+        strings(&["sm_80", "compute_80"])
+    );
+    let flag_after_comma = "fn main() {\n    cc::Build::new().cuda(true).file(\"k.cu\")\n        .flag(\"-Xcompiler -fPIC, -arch=sm_90\")\n        .compile(\"k\");\n}\n";
+    assert_eq!(only_call(flag_after_comma).archs, strings(&["sm_90"]));
+}
+
 #[test]
 fn real_world_shapes() {
     // cudaforge imported by name, two builders, reassigned variables, a build-time probe.
