@@ -87,7 +87,7 @@ pub(super) fn read(
             texts.push((file.rel.clone(), text));
         }
     }
-    embedded_calls(&nvrtc, embedded, calls);
+    embedded_calls(facts, &nvrtc, embedded, calls);
     pending.resolve(facts, builders);
     texts
 }
@@ -299,26 +299,48 @@ type Embedding = (usize, String, PathBuf, scripts::Embedded);
 
 /// The CUDA sources a package embeds (`include_str!("k.cu")`), each a call of the package's
 /// NVRTC builders (the one on the same line, else those of the same file, else all of them):
-/// NVRTC compiles them at run time.
-/// Embedding in a package that compiles nothing at run time names no builder.
+/// NVRTC compiles them at run time. A package with no NVRTC call of its own hands them to the
+/// NVRTC of the workspace's packages it depends on ([`wrapping`]). Embedding in a package
+/// that reaches no run-time compile names no builder.
 fn embedded_calls(
+    facts: &Facts,
     nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>,
     embedded: Vec<Embedding>,
     calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
 ) {
     for (package, file, dir, e) in embedded {
-        let Some(builders) = nvrtc.get(&package) else {
-            continue;
+        let chosen = match nvrtc.get(&package) {
+            Some(builders) => compiling(builders, &file, &e),
+            None => wrapping(facts, nvrtc, package),
         };
+        if chosen.is_empty() {
+            continue;
+        }
         let input = if e.from_manifest_dir {
             e.path.clone()
         } else {
             dir.join(&e.path).to_string_lossy().replace('\\', "/")
         };
-        let chosen = compiling(builders, &file, &e);
         let call = scripts::Call::embedded(e.line, input);
         calls.push((package, vec![call; chosen.len()], chosen));
     }
+}
+
+/// The NVRTC calls of the workspace's packages that `package` depends on (a path dependency
+/// its dev-dependency tables alone do not name): a package that embeds CUDA source and
+/// compiles nothing at run time itself hands the text to the crate that wraps NVRTC for it
+/// (operators-rs' `.cuh` files, compiled through the `cuda` crate's `Ptx::compile`, reached
+/// through its own helpers in other files, so no file-level naming is asked for).
+fn wrapping(facts: &Facts, nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>, package: usize) -> Vec<usize> {
+    let p = &facts.packages[package];
+    nvrtc
+        .iter()
+        .filter(|&(&q, _)| {
+            let dir = &facts.packages[q].dir;
+            q != package && p.path_deps.contains(dir) && !p.dev_only.contains(dir)
+        })
+        .flat_map(|(_, builders)| builders.iter().map(|b| b.2))
+        .collect()
 }
 
 /// The NVRTC calls of a package (`builders`) that compile the source embedded at `e` in

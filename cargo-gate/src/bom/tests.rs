@@ -320,6 +320,64 @@ fn sources_embedded_for_nvrtc_are_built_by_it() {
     assert_eq!(common.included_by.as_deref(), Some("jit/kernels/add.cu"));
 }
 
+/// YdrMaster/operators-rs: each `.cuh` embedded with `include_str!` is handed to NVRTC by
+/// another package's function (`cuda::Ptx::compile`); with that wrapper a workspace member,
+/// the source was "built by nothing" and the wrapper's NVRTC call "GPU code compiled from no
+/// tracked CUDA source". A package that depends on the wrapper is compiled by its NVRTC; one
+/// that takes it as a dev-dependency only, or does not depend on it, is not.
+#[test]
+fn a_source_embedded_for_a_member_that_wraps_nvrtc_is_built_by_its_nvrtc() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{deps}")
+    };
+    let operators = package(
+        "operators",
+        "[dependencies]\ncuda = { path = \"../cuda\" }\n",
+    );
+    let tester = package(
+        "tester",
+        "[dev-dependencies]\ncuda = { path = \"../cuda\" }\n",
+    );
+    let lone = package("lone", "");
+    let wrapper = package("cuda", "");
+    let embeds = "const CODE: &str = include_str!(\"add.cuh\");\npub fn code() -> &'static str {\n    CODE\n}\n";
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"operators\", \"cuda\", \"tester\", \"lone\"]\n",
+            ),
+            ("operators/Cargo.toml", &operators),
+            ("operators/src/lib.rs", "pub mod add;\n"),
+            (
+                "operators/src/add/mod.rs",
+                "use cuda::Ptx;\nconst CODE: &str = include_str!(\"add.cuh\");\npub fn compile() -> bool {\n    Ptx::compile(CODE).is_ok()\n}\n",
+            ),
+            ("operators/src/add/add.cuh", "__device__ void add() {}\n"),
+            ("cuda/Cargo.toml", &wrapper),
+            (
+                "cuda/src/lib.rs",
+                "pub struct Ptx;\nimpl Ptx {\n    pub fn compile(code: &str) -> Result<Ptx, i32> {\n        let r = unsafe { nvrtcCompileProgram(code) };\n        if r == 0 { Ok(Ptx) } else { Err(r) }\n    }\n}\n",
+            ),
+            ("tester/Cargo.toml", &tester),
+            ("tester/src/lib.rs", embeds),
+            ("tester/src/add.cuh", ""),
+            ("lone/Cargo.toml", &lone),
+            ("lone/src/lib.rs", embeds),
+            ("lone/src/add.cuh", ""),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["operators", "cuda", "tester", "lone"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    let named = |path: &str| built_by(sources, builders, path);
+    assert_eq!(named("operators/src/add/add.cuh"), ["cuda/src/lib.rs:4"]);
+    assert!(named("tester/src/add.cuh").is_empty());
+    assert!(named("lone/src/add.cuh").is_empty());
+}
+
 /// The thirteenth session's trials: NVRTC behind a feature (luminal's item, stwo-ml's module)
 /// says so, and checked-in PTX that only `#[cfg(test)]` code reads by path (accel's
 /// `tests/data/add.ptx`) ships in no crate.
