@@ -253,8 +253,10 @@ fn declared_reads_join_the_binarys_key() {
         "a/src/lib.rs",
         "//! Changed.\n\npub fn one() -> u32 {\n    1\n}\n",
     );
+    // The test names `a` in the path it reads, so all of `c` is keyed by `a`'s files too
+    // (the name rule, at the package's grain); the declaration alone keys `c::fixture`.
     let (ran, _) = ran_and_reused(&fx, &gate(&fx));
-    assert_eq!(ran, with_docs(&["a", "b", "c::fixture"]));
+    assert_eq!(ran, with_docs(&["a", "b", "c", "c::fixture"]));
 }
 
 /// A flaky binary is still labelled flaky when only its own result is kept: it failed on
@@ -621,12 +623,12 @@ fn what_a_build_script_tells_cargo_joins_the_binarys_key() {
 }
 
 /// What a test reaches beyond its package and its dependencies joins its binary's key (the
-/// sixteenth session's hostile trial replayed a PASS over each): a program of another member
-/// that a dependency of the test names (the test runs it with `cargo run -p`, so the build
-/// never made its executable), a fixture at the root of a workspace whose root is a package
-/// (the root's package owns only its code), and another package's file that a build script
-/// declares and derives a git-ignored file from. Each change fails exactly the test it breaks;
-/// the others replay.
+/// sixteenth session's hostile trials replayed a PASS over each): a package whose name a
+/// dependency of the test holds in a file that is no Rust (the test runs `cargo run -p` on
+/// it, whose one binary says `test = false`, so the build never made it), a fixture under the
+/// `tests/data/` of a workspace whose root is a package (the root's package owns only its
+/// Rust code), and another package's file that a build script declares and derives a
+/// git-ignored file from. Each change fails exactly the test it breaks; the others replay.
 #[test]
 fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     let fx = fixture("per-binary");
@@ -640,7 +642,7 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     let edits = [
         ("d/src/bin/greeter.rs", GREETER, bye, "the_tool_greets"),
         (
-            "fixtures/expected.txt",
+            "tests/data/expected.txt",
             "hello\n",
             "bye\n",
             "the_shared_fixture_greets",
@@ -681,29 +683,31 @@ fn reaching_beyond(fx: &Fixture) {
         &format!("{lock}\n[[package]]\nname = \"root\"\nversion = \"0.1.0\"\n"),
     )
     .write(".gitignore", "/target\n/d/derived/\n")
-    // b's test runs d's program by the names its dependency `a` holds.
+    // b's test runs d's program by the package name its dependency `a` holds in a text file.
     .write("d/src/bin/greeter.rs", GREETER)
     .write(
-        "a/src/lib.rs",
-        &(std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap()
-            + "\n/// The program a test of a dependent runs, and its package.\npub const TOOL: (&str, &str) = (\"d\", \"greeter\");\n"),
+        "d/Cargo.toml",
+        &(std::fs::read_to_string(fx.root.join("d/Cargo.toml")).unwrap()
+            + "\n[[bin]]\nname = \"greeter\"\npath = \"src/bin/greeter.rs\"\ntest = false\n"),
     )
+    .write("a/tool.txt", "d\n")
     .write(
         "b/tests/tool.rs",
-        "#[test]\nfn the_tool_greets() {\n    let (package, bin) = a::TOOL;\n    \
+        "#[test]\nfn the_tool_greets() {\n    \
+         let package = std::fs::read_to_string(\"../a/tool.txt\").unwrap();\n    \
          let target = std::env::temp_dir().join(format!(\"reach-{}\", std::process::id()));\n    \
          let out = std::process::Command::new(env!(\"CARGO\"))\n        \
-         .args([\"run\", \"-q\", \"--offline\", \"-p\", package, \"--bin\", bin, \"--target-dir\"])\n        \
+         .args([\"run\", \"-q\", \"--offline\", \"-p\", package.trim(), \"--target-dir\"])\n        \
          .arg(&target)\n        .current_dir(\"..\")\n        .output()\n        .unwrap();\n    \
          let _ = std::fs::remove_dir_all(&target);\n    \
          assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), \"hello\");\n}\n",
     )
-    // c's test reads a fixture at the root.
-    .write("fixtures/expected.txt", "hello\n")
+    // c's test reads a fixture under the root's tests/data/.
+    .write("tests/data/expected.txt", "hello\n")
     .write(
         "c/tests/shared.rs",
         "#[test]\nfn the_shared_fixture_greets() {\n    \
-         let text = std::fs::read_to_string(\"../fixtures/expected.txt\").unwrap();\n    \
+         let text = std::fs::read_to_string(\"../tests/data/expected.txt\").unwrap();\n    \
          assert_eq!(text.trim(), \"hello\");\n}\n",
     )
     // d's build script derives a git-ignored file from a's.

@@ -16,6 +16,10 @@ use std::sync::PoisonError;
 /// be keyed file by file; past it the package's binaries are not reused.
 const MAX_DECLARED_OUTSIDE: usize = 4096;
 
+/// The most of one file read for the names of programs a test may run; a larger file may
+/// name any.
+const MAX_NAMED_FILE: u64 = 64 << 20;
+
 /// The files a test binary reads, by package: digests taken once per package.
 pub(super) struct Keys<'a> {
     facts: &'a Core,
@@ -32,6 +36,11 @@ pub(super) struct Keys<'a> {
     /// with a binary target, built or not).
     runnable: Vec<Runnable<'a>>,
     memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
+    /// The indices into `runnable` by name.
+    by_name: BTreeMap<String, Vec<usize>>,
+    /// What each file read for names names: indices into `runnable`, `None` for a file too
+    /// large or unreadable to read (it may name anything).
+    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Vec<usize>>>>,
 }
 
 /// A program of the build a test may run, by the name a test would use.
@@ -57,22 +66,29 @@ impl<'a> Keys<'a> {
             .iter()
             .copied()
             .find(|p| p.dir == root || std::fs::canonicalize(&p.dir).is_ok_and(|dir| dir == root));
+        let runnable = runnable(build, &packages);
+        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, run) in runnable.iter().enumerate() {
+            by_name.entry(run.name.clone()).or_default().push(i);
+        }
         Keys {
             facts,
+            runnable,
+            by_name,
             packages,
             root_package,
             out_dirs: &build.out_dirs,
-            runnable: runnable(build),
             memo: std::sync::Mutex::default(),
+            names_in: std::sync::Mutex::default(),
         }
     }
 
     /// The package a file belongs to: the deepest whose directory holds it (a nested
     /// package's files are its own, not its parent directory's package's). The root's
-    /// package owns only its code (its manifest, build script, `src/`, `tests/`, `benches/`,
-    /// `examples/`): the rest of the root (fixtures, data, docs) is every member's, as it is
-    /// in a virtual workspace (the sixteenth session's hostile trial replayed another member's
-    /// PASS over a root fixture it read).
+    /// package owns only its code (its manifest, its build script, the Rust files under
+    /// `src/`, `tests/`, `benches/`, `examples/`): the rest of the root (fixtures, data,
+    /// `tests/data/`, docs) is every member's, as it is in a virtual workspace (the sixteenth
+    /// session's hostile trials replayed another member's PASS over a root fixture it read).
     fn owner(&self, path: &Path) -> Option<&'a Package> {
         let owner = self
             .packages
@@ -216,37 +232,93 @@ impl<'a> Keys<'a> {
             .is_ok()
     }
 
-    /// The programs of packages outside `closure` whose name a Rust file of `closure` holds
-    /// as a word (`Command::new("target/debug/attacker")`, `cargo_bin("attacker")`, `cargo
-    /// run -p attacker`, in a test or in a test-support crate it depends on): a test that
-    /// runs one reads it and what it is built from (the hostile trials replayed a PASS over a
-    /// changed member binary). A name that also means something else costs a run, never a
-    /// false reuse.
+    /// The programs and packages outside `closure` whose name a file of `closure` holds as a
+    /// word (`Command::new("target/debug/attacker")`, `cargo_bin("attacker")`, `cargo run -p
+    /// attacker`, `cargo build -p plugin` before loading its library; in a test, a script it
+    /// runs, or a test-support crate it depends on): a test that runs or builds one reads it
+    /// and what it is built from (the hostile trials replayed a PASS over each). A file too
+    /// large to read for names may name any. A name that also means something else costs a
+    /// run, never a false reuse.
     fn named(&self, closure: &[&Package]) -> Vec<&Runnable<'a>> {
-        let others: Vec<&Runnable<'a>> = self
-            .runnable
-            .iter()
-            .filter(|run| !closure.iter().any(|p| p.name == run.package))
+        let others: Vec<usize> = (0..self.runnable.len())
+            .filter(|&i| !closure.iter().any(|p| p.name == self.runnable[i].package))
             .collect();
         if others.is_empty() {
             return Vec::new();
         }
-        let texts: Vec<String> = self
-            .facts
-            .index
-            .files
-            .iter()
-            .filter(|f| f.rel.ends_with(".rs"))
-            .filter(|f| {
-                self.owner(&f.path)
-                    .is_some_and(|o| closure.iter().any(|p| p.dir == o.dir))
-            })
-            .filter_map(|f| gate_support::read::text_capped(&f.path, 1 << 20).ok())
-            .collect();
-        others
-            .into_iter()
-            .filter(|run| texts.iter().any(|t| holds_word(t, &run.name)))
-            .collect()
+        let mut named = std::collections::BTreeSet::new();
+        for (at, member) in closure.iter().enumerate() {
+            // A dependency's own dev-dependencies are what its tests use, by name: they build
+            // nothing of this package's tests (the closure leaves them out for that reason).
+            let own_tests = |i: &usize| {
+                at > 0
+                    && member.dev_only.iter().any(|dir| {
+                        self.packages
+                            .iter()
+                            .any(|p| &p.dir == dir && p.name == self.runnable[*i].package)
+                    })
+            };
+            let reach: Vec<usize> = others.iter().copied().filter(|i| !own_tests(i)).collect();
+            // A manifest runs nothing: the names in it are its dependencies and features.
+            let files = self.facts.index.files.iter().filter(|f| {
+                !f.rel.ends_with("Cargo.toml")
+                    && !f.rel.ends_with("Cargo.lock")
+                    && self.owner(&f.path).is_some_and(|o| o.dir == member.dir)
+            });
+            for file in files {
+                match self.names_in(&file.path) {
+                    Some(found) => named.extend(found.into_iter().filter(|i| reach.contains(i))),
+                    None => named.extend(reach.iter().copied()),
+                }
+            }
+        }
+        named.into_iter().map(|i| &self.runnable[i]).collect()
+    }
+
+    /// What the file at `path` names of [`Keys::runnable`], read once per run in windows of
+    /// 1 MiB that overlap by the longest name; `None` when it holds more than
+    /// [`MAX_NAMED_FILE`] bytes or cannot be read.
+    fn names_in(&self, path: &Path) -> Option<Vec<usize>> {
+        let memo = || self.names_in.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = memo().get(path) {
+            return known.clone();
+        }
+        let found = self.read_names(path);
+        memo().insert(path.to_owned(), found.clone());
+        found
+    }
+
+    /// [`Keys::names_in`], read.
+    fn read_names(&self, path: &Path) -> Option<Vec<usize>> {
+        use std::io::Read as _;
+        let file = gate_support::read::open_regular(path).ok()?;
+        let overlap = self.runnable.iter().map(|r| r.name.len() + 1).max()?;
+        let mut reader = file.take(MAX_NAMED_FILE + 1);
+        let mut window: Vec<u8> = Vec::with_capacity(1 << 20);
+        let (mut named, mut total) = (Vec::new(), 0u64);
+        loop {
+            let kept = window.len();
+            window.resize(kept + (1 << 20), 0);
+            let read = reader.read(&mut window[kept..]).ok()?;
+            window.truncate(kept + read);
+            total += read as u64;
+            if total > MAX_NAMED_FILE {
+                return None;
+            }
+            let text = String::from_utf8_lossy(&window);
+            for word in text.split(|c: char| !is_word_char(c)) {
+                for &i in self.by_name.get(word).into_iter().flatten() {
+                    if !named.contains(&i) {
+                        named.push(i);
+                    }
+                }
+            }
+            if read == 0 {
+                return Some(named);
+            }
+            let from = window.len().saturating_sub(overlap);
+            window.drain(..from);
+        }
     }
 
     /// The package and every workspace package it reaches through path dependencies: its own
@@ -274,68 +346,78 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// The programs of the build a test may run: each executable the build made that ships (no
-/// test's), each binary target by its unit tests' id (`PACKAGE::bin/NAME`, built as a program
-/// or not), and each package with a binary target by its own name (`cargo run -p NAME`).
-fn runnable<'a>(build: &'a Build) -> Vec<Runnable<'a>> {
+/// The programs and packages of the build a test may run or build: each executable the build
+/// made that ships (no test's), each binary target by its unit tests' id
+/// (`PACKAGE::bin/NAME`) or its manifest's `[[bin]] name` (built or not: `test = false`
+/// makes neither), and each workspace package by its own name (`cargo run -p NAME`, `cargo
+/// build -p NAME` of a library a test then loads).
+fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>> {
     let mut found: Vec<Runnable<'a>> = Vec::new();
+    let mut add = |package: &'a str, name: &str, executable: Option<&'a Path>| match found
+        .iter_mut()
+        .find(|r| r.package == package && r.name == name)
+    {
+        Some(known) => known.executable = known.executable.or(executable),
+        None => found.push(Runnable {
+            package,
+            name: name.to_owned(),
+            executable,
+        }),
+    };
+    for package in packages {
+        add(&package.name, &package.name, None);
+        let manifest = crate::workspace::read_toml(&package.dir.join("Cargo.toml"));
+        let bins = manifest
+            .as_ref()
+            .and_then(|m| m.get("bin")?.as_array().cloned());
+        for bin in bins.into_iter().flatten() {
+            if let Some(name) = bin.get("name").and_then(toml::Value::as_str) {
+                add(&package.name, name, None);
+            }
+        }
+    }
     for artifact in &build.artifacts {
         if artifact.kind != BinaryKind::Executable {
             continue;
         }
-        let (name, executable) = if artifact.test {
+        let package = artifact.package.as_str();
+        if artifact.test {
             let bin = artifact.test_binary.as_ref().and_then(|t| {
                 let (_, name) = t.id.split_once("::bin/")?;
                 Some(name)
             });
-            let Some(bin) = bin else { continue };
-            (bin, None)
-        } else {
-            let Some(stem) = artifact.path.file_stem().and_then(|s| s.to_str()) else {
-                continue;
-            };
-            (stem, Some(artifact.path.as_path()))
-        };
-        let package = artifact.package.as_str();
-        let mut add = |name: &str, executable: Option<&'a Path>| match found
-            .iter_mut()
-            .find(|r| r.package == package && r.name == name)
-        {
-            Some(known) => known.executable = known.executable.or(executable),
-            None => found.push(Runnable {
-                package,
-                name: name.to_owned(),
-                executable,
-            }),
-        };
-        add(name, executable);
-        if name != package {
-            add(package, None);
+            if let Some(bin) = bin {
+                add(package, bin, None);
+            }
+        } else if let Some(stem) = artifact.path.file_stem().and_then(|s| s.to_str()) {
+            add(package, stem, Some(artifact.path.as_path()));
         }
     }
     found
 }
 
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
-/// file under `src/`, `tests/`, `benches/` or `examples/`.
+/// Rust file under `src/`, `tests/`, `benches/` or `examples/`.
 fn is_code(package: &Package, path: &Path) -> bool {
     let Ok(rel) = path.strip_prefix(&package.dir) else {
         return false;
     };
     let first = rel.components().next().and_then(|c| c.as_os_str().to_str());
-    matches!(
-        first,
-        Some("src" | "tests" | "benches" | "examples" | "Cargo.toml")
-    ) || package.build_script.as_deref() == Some(path)
+    let rust = path.extension().is_some_and(|e| e == "rs");
+    rel == Path::new("Cargo.toml")
+        || package.build_script.as_deref() == Some(path)
+        || rust && matches!(first, Some("src" | "tests" | "benches" | "examples"))
+}
+
+/// Whether `c` is part of a word a name may be: an identifier character or `-`.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
 }
 
 /// Whether `text` holds `word` with no identifier character (or `-`) on either side.
+#[cfg(test)]
 fn holds_word(text: &str, word: &str) -> bool {
-    let part = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-    text.match_indices(word).any(|(at, _)| {
-        !text[..at].chars().next_back().is_some_and(part)
-            && !text[at + word.len()..].chars().next().is_some_and(part)
-    })
+    text.split(|c: char| !is_word_char(c)).any(|w| w == word)
 }
 
 #[cfg(test)]
