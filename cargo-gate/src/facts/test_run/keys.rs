@@ -134,18 +134,26 @@ impl<'a> Keys<'a> {
     /// [`Keys::reads`] for one package: the files digest, and the rest.
     fn key(&self, package: &'a Package) -> Option<(String, String)> {
         let mut closure = self.closure(package);
-        let named = self.named(&closure);
-        for run in &named {
-            let Some(other) = self.packages.iter().find(|p| p.name == run.package) else {
-                continue;
-            };
-            for reached in self.closure(other) {
-                if !closure.iter().any(|p| p.dir == reached.dir) {
-                    closure.push(reached);
+        // What a named package names is reached too (a program that runs another).
+        let named = loop {
+            let named = self.named(&closure);
+            let before = closure.len();
+            for run in &named {
+                let Some(other) = self.packages.iter().find(|p| p.name == run.package) else {
+                    continue;
+                };
+                for reached in self.closure(other) {
+                    if !closure.iter().any(|p| p.dir == reached.dir) {
+                        closure.push(reached);
+                    }
                 }
             }
-        }
-        let declared = self.declared(&closure)?;
+            if closure.len() == before {
+                break named;
+            }
+        };
+        let declared: std::collections::BTreeSet<PathBuf> =
+            self.declared(&closure)?.into_iter().collect();
         let root = self.facts.root();
         let files = self
             .facts
@@ -156,7 +164,7 @@ impl<'a> Keys<'a> {
                     return false;
                 }
                 let path = root.join(rel);
-                declared.iter().any(|d| path.starts_with(d))
+                path.ancestors().any(|a| declared.contains(a))
                     || match self.owner(&path) {
                         Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
                         None => true,
