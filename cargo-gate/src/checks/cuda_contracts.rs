@@ -585,6 +585,49 @@ mod tests {
         );
     }
 
+    /// samyak-jain/image-transitions: cuda_builder compiles the Rust kernel crate `gpu` and
+    /// copies its PTX into the source tree (`copy_to("ptx/k.ptx")`, a tracked file the library
+    /// embeds). That PTX is what the call writes, not what it compiles from: the build is GPU
+    /// code from no tracked CUDA source as surely as the same call writing into `OUT_DIR`.
+    #[test]
+    fn a_rust_kernel_crate_whose_ptx_is_copied_into_the_tree_fails_the_contracts_as_into_out_dir() {
+        let files = [
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[build-dependencies]\ncuda_builder = \"0.3\"\n",
+            ),
+            (
+                "app/build.rs",
+                "fn main() {\n    cuda_builder::CudaBuilder::new(\"../gpu\").copy_to(\"ptx/k.ptx\").build().unwrap();\n}\n",
+            ),
+            (
+                "app/src/lib.rs",
+                "pub static PTX: &str = include_str!(\"../ptx/k.ptx\");\n",
+            ),
+            ("app/ptx/k.ptx", ".version 7.0\n.target sm_80\n"),
+            (
+                "gpu/Cargo.toml",
+                "[package]\nname = \"gpu\"\nversion = \"0.1.0\"\n",
+            ),
+            ("gpu/src/lib.rs", ""),
+        ];
+        let outcome = with_files_and_earlier(&files, &["app", "gpu"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                facts: &collected(ctx, json!([])),
+                ..*ctx
+            })
+        });
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+        assert!(
+            outcome.summary.contains("(1 from no tracked CUDA source)"),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            outcome.findings[0].location.as_ref().unwrap().to_string(),
+            "app/build.rs:2"
+        );
+    }
+
     /// tract's `common.cuh`, handed to the compiler beside the sources that include it, is
     /// part of them: a note, not a twelfth violation. A package of headers alone keeps them
     /// judged.

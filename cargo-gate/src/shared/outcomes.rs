@@ -293,13 +293,24 @@ fn untracked_builds(
                         | BuilderKind::Nvrtc
                 )
         })
-        .filter(|(i, _)| {
-            !inventory
-                .iter()
-                .any(|s| s.built_by.contains(i) && s.probe.is_none())
+        // A tracked PTX a Rust kernel crate's build writes (cuda_builder's
+        // `copy_to("ptx/k.ptx")`) is its output, not its source: it stands for no CUDA source.
+        .filter(|(i, b)| {
+            !inventory.iter().any(|s| {
+                s.built_by.contains(i)
+                    && s.probe.is_none()
+                    && !(s.kind.is_binary() && compiles_rust(b))
+            })
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// Whether `b` compiles a Rust kernel crate to PTX: a GPU file it is said to build is what
+/// it writes.
+fn compiles_rust(b: &gate_formats::kernel_bom::Builder) -> bool {
+    use gate_formats::kernel_bom::BuilderKind;
+    matches!(b.kind, BuilderKind::CudaBuilder | BuilderKind::RustNvptx)
 }
 
 /// The finding for one of [`untracked_builds`]: at its call, with what it compiles from and
