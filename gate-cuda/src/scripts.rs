@@ -711,9 +711,13 @@ fn describe_in(
                 return None;
             }
             // `nvcc --lib -o libk.a k.o` (candle-extensions) archives or links the objects an
-            // earlier call compiled: with no `.cu` named, it compiles nothing.
+            // earlier call compiled: with no `.cu` named, nor files handed over from a walk
+            // of a directory (del-cudarc-sys' `nvcc --lib` over `cuda/`), it compiles nothing.
             let links = args.iter().any(|a| NVCC_LINK_STEPS.contains(a));
-            if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) {
+            if links
+                && !strs.iter().any(|(_, s)| s.ends_with(".cu"))
+                && !walks::walks_for(lx, anchor.path)
+            {
                 return None;
             }
             nvcc_args(&strs, &mut call);

@@ -201,6 +201,35 @@ fn nvcc_archiving_objects_compiles_nothing() {
     assert_eq!(found.calls[0].archs, ["sm_80"]);
 }
 
+/// nobuyuki83/del-cudarc's del-cudarc-sys: one `nvcc --lib` handed every `.cu` of a walked
+/// directory (`cmd.arg(e.path())` in the loop) compiles them into the archive; it is no
+/// link step of objects an earlier call compiled.
+#[test]
+fn nvcc_lib_over_the_files_of_a_walk_compiles_them() {
+    let script = r#"fn main() {
+    let mut cmd = std::process::Command::new("nvcc");
+    cmd.arg("--lib");
+    for e in walkdir::WalkDir::new("cuda") {
+        let e = e.unwrap();
+        if e.path().extension().map_or(false, |x| x == "cu") { cmd.arg(e.path()); }
+    }
+    cmd.args(["-o", "libk.a"]);
+    assert!(cmd.status().unwrap().success());
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(found.calls[0].kind, BuilderKind::Nvcc);
+    assert_eq!(found.calls[0].line, 2);
+    assert_eq!(found.calls[0].inputs, ["cuda"]);
+}
+
 #[test]
 fn nvcc_asked_for_its_version_compiles_nothing() {
     let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";

@@ -100,6 +100,12 @@ fn walks_at(lx: &Lexed<'_>, k: usize) -> Option<usize> {
     lx.punct(open, b'(').then_some(open)
 }
 
+/// Whether the innermost function around token `at` walks a literal directory (a call there
+/// handed a computed file may be handed what the walk finds).
+pub(super) fn walks_for(lx: &Lexed<'_>, at: usize) -> bool {
+    !walked(lx, at).is_empty()
+}
+
 /// The literal roots of the walks in the innermost function around token `at` (none when it
 /// is in no function, or a walk's root is computed).
 fn walked(lx: &Lexed<'_>, at: usize) -> Vec<String> {
