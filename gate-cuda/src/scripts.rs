@@ -16,7 +16,7 @@
 //! | [`CudaBuilder`](BuilderKind::CudaBuilder) | `CudaBuilder::new("crate/dir")` | always |
 //! | [`CcWrapper`](BuilderKind::CcWrapper) | `CudaBuilder::new()`, or a `CudaBuilder` of a crate other than `cuda_builder` | always |
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
-//! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, or a variable bound to either; `ccache`/`sccache` whose first argument is one | always |
+//! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, a variable (`const`, `static`) bound to either, or a call of a function of the script that names it; `ccache`/`sccache` whose first argument is one | always |
 //! | [`Cmake`](BuilderKind::Cmake) | `Command::new("cmake")` configuring `-S dir` | a `-D..CUDA..=` literal, or the project's own files (a `--build` step is none) |
 //! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)`; a shell script (`./build.sh`), until the caller reads which build it starts | the Makefiles there run nvcc (the caller reads them) |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | any other `Command::new(x)` (rustc, cargo) | its arguments name `nvptx64-nvidia-cuda` |

@@ -186,7 +186,8 @@ pub(super) fn names_nvcc(s: &str) -> bool {
 const LAUNCHERS: &[&str] = &["ccache", "sccache", "buildcache"];
 
 /// Whether the `Command::new(` whose `(` is at `open` starts nvcc: a literal naming it, a
-/// variable whose `let` in this file is initialised from one, or a compiler launcher whose
+/// variable whose `let` (a `const` or `static`) in this file is initialised from one, a call
+/// of a function of this file whose body names it, or a compiler launcher whose
 /// first argument names it (aici's `Command::new("ccache").arg("nvcc")`).
 pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
     let close = lx.matching(open);
@@ -206,13 +207,23 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
         k += 1;
     }
     let Some(var) = lx.ident(k) else { return false };
+    let names = |a: usize, b: usize| lx.strs(a, b).iter().any(|(_, s)| names_nvcc(s));
+    // A function of the file that names it (del-cudarc-kernels' `fn nvcc() -> String`,
+    // `"nvcc".to_string()` or `$CUDA_PATH\bin\nvcc.exe`), called for the program.
+    if lx.punct(k + 1, b'(') {
+        return lx
+            .fns()
+            .iter()
+            .any(|f| f.name == var && names(f.open, f.close));
+    }
     (0..lx.toks.len()).any(|i| {
-        lx.is_ident(i, "let")
-            && (lx.is_ident(i + 1, var) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, var)))
-            && lx
-                .strs(i, lx.stmt_end(i))
-                .iter()
-                .any(|(_, s)| names_nvcc(s))
+        let binds = if lx.is_ident(i, "let") {
+            lx.is_ident(i + 1, var) || (lx.is_ident(i + 1, "mut") && lx.is_ident(i + 2, var))
+        } else {
+            // `const NVCC: &str = "nvcc";`, a `static` alike.
+            (lx.is_ident(i, "const") || lx.is_ident(i, "static")) && lx.is_ident(i + 1, var)
+        };
+        binds && names(i, lx.stmt_end(i))
     })
 }
 

@@ -230,6 +230,45 @@ fn nvcc_lib_over_the_files_of_a_walk_compiles_them() {
     assert_eq!(found.calls[0].inputs, ["cuda"]);
 }
 
+/// nobuyuki83/del-cudarc's del-cudarc-kernels: the program is a function of the build script
+/// (`fn nvcc() -> String`, `$CUDA_PATH\\bin\\nvcc.exe` or `"nvcc".to_string()`); a `const NVCC:
+/// &str = "nvcc"` names it as well. Each is raw nvcc, as the literal is.
+#[test]
+fn nvcc_named_through_a_const_or_a_function_of_the_script_is_raw_nvcc() {
+    let tail = r#"
+fn main() {
+    std::process::Command::new(PROGRAM).args(["-fatbin", "cuda/a.cu", "-o"]).arg("a.fatbin").status().unwrap();
+}
+"#;
+    let programs = [
+        ("NVCC", "const NVCC: &str = \"nvcc\";"),
+        (
+            "nvcc()",
+            "fn nvcc() -> String {\n    if let Ok(v) = std::env::var(\"CUDA_PATH\") { v + \"\\\\bin\\\\nvcc.exe\" } else { \"nvcc\".to_string() }\n}",
+        ),
+        ("cc()", "fn cc() -> String {\n    \"c++\".to_string()\n}"),
+    ];
+    let found: Vec<Vec<String>> = programs
+        .iter()
+        .map(|(program, def)| {
+            let script = format!("{def}{}", tail.replace("PROGRAM", program));
+            analyse(
+                &RustFile {
+                    rel: "build.rs",
+                    text: &script,
+                },
+                &helpers(&[]),
+            )
+            .calls
+            .into_iter()
+            .filter(|c| c.kind == BuilderKind::Nvcc)
+            .flat_map(|c| c.inputs)
+            .collect()
+        })
+        .collect();
+    assert_eq!(found, [vec!["cuda/a.cu"], vec!["cuda/a.cu"], vec![]]);
+}
+
 #[test]
 fn nvcc_asked_for_its_version_compiles_nothing() {
     let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
