@@ -194,7 +194,8 @@ fn make_runs_nvcc(call: &mut scripts::Call, dir: &Path, facts: &Facts) -> bool {
         .filter_map(|p| Some((p, gate_support::read::text_capped(p, CMAKE_FILE_CAP).ok()?)))
         .collect();
     let runs_nvcc = makefiles.iter().any(|(_, text)| {
-        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        makefile_code(text)
+            .flat_map(|line| line.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
             .any(|word| word.eq_ignore_ascii_case("nvcc"))
     });
     if !runs_nvcc {
@@ -204,8 +205,13 @@ fn make_runs_nvcc(call: &mut scripts::Call, dir: &Path, facts: &Facts) -> bool {
         .iter()
         .flat_map(|(path, text)| {
             let here = path.parent().unwrap_or(Path::new(""));
-            text.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '\\'))
-                .filter(|w| w.ends_with(".cu") && !w.contains(['$', '%', '*']))
+            makefile_code(text)
+                .flat_map(|line| {
+                    line.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '\\'))
+                })
+                .map(|w| w.trim_matches(['\'', '"']))
+                .filter(|w| w.ends_with(".cu") && w.len() > ".cu".len() && !w.ends_with("/.cu"))
+                .filter(|w| !w.contains(['$', '%', '*']))
                 .map(|w| gate_support::path::shown(dir, &here.join(w)))
                 .collect::<Vec<_>>()
         })
@@ -214,6 +220,27 @@ fn make_runs_nvcc(call: &mut scripts::Call, dir: &Path, facts: &Facts) -> bool {
         call.inputs = named;
     }
     true
+}
+
+/// The parts of a Makefile's lines that can name what it compiles: its comments left out, and
+/// of a recipe line the commands that only print (`@echo the .cu files`, `printf`; the words
+/// said are no files: rust-cpp-link's `cpp/.cu`).
+fn makefile_code(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().flat_map(|line| {
+        let code = line.split('#').next().unwrap_or("");
+        let commands: Vec<&str> = if line.starts_with('\t') {
+            code.split([';', '&', '|'])
+                .filter(|command| {
+                    let word = command.trim_start().trim_start_matches(['@', '-', '+']);
+                    let word = word.split_whitespace().next().unwrap_or("");
+                    !matches!(word, "echo" | "printf" | "$(info" | "$(warning")
+                })
+                .collect()
+        } else {
+            vec![code]
+        };
+        commands
+    })
 }
 
 /// Adds to `call`'s switch the project's own options that CUDA lies under, as the build

@@ -1258,6 +1258,49 @@ fn make_run_by_a_build_script_builds_what_its_makefile_compiles_with_nvcc() {
     );
     let (kinds, _) = built_with("all:\n\tcc -c host.c\n");
     assert_eq!(kinds, []);
+    // nvcc said in a comment or an echo is not run.
+    let (kinds, _) =
+        built_with("# no nvcc here\nall:\n\t@echo nvcc is not needed\n\tcc -c host.c\n");
+    assert_eq!(kinds, []);
+}
+
+/// unegare/rust-cpp-link's ex_003: the pattern rule that compiles `src/a.cu` (`%.o: %.cu`)
+/// says `@echo the .cu files` before its nvcc line. An echo's words are no file: there is no
+/// `cpp/.cu`, and `src/a.cu` is built by make.
+#[test]
+fn the_words_an_echo_of_a_makefile_says_are_no_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
+            (
+                "k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n",
+            ),
+            ("k/src/lib.rs", ""),
+            (
+                "k/build.rs",
+                "fn main() {\n    std::process::Command::new(\"make\").current_dir(\"./cpp\").status().unwrap();\n}\n",
+            ),
+            (
+                "k/cpp/Makefile",
+                "# the .cu files are compiled separately\nlibk.so: src/a.o\n\tnvcc -shared $^ -o libk.so\n%.o: %.cu\n\t@echo the .cu files\n\t@printf 'x.cu\\n' && nvcc -c $< -o $@\n",
+            ),
+            ("k/cpp/src/a.cu", "__global__ void a() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["k"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    assert_eq!(builders.len(), 1, "{builders:#?}");
+    assert_eq!(builders[0].kind, BuilderKind::Make);
+    assert_eq!(builders[0].untracked, Vec::<String>::new());
+    let built: Vec<(String, usize)> = sources
+        .iter()
+        .map(|s| (s.path.clone(), s.built_by.len()))
+        .collect();
+    assert_eq!(built, [("k/cpp/src/a.cu".to_owned(), 1)]);
 }
 
 /// Checked-in PTX that only an out-of-line test module reads (ZLUDA's `#[cfg(test)] mod
