@@ -96,6 +96,9 @@ pub struct FileIndex {
     /// device), with what they are: never opened, so a scan cannot hang on one; the scans
     /// name them instead of passing over them.
     pub special: Vec<(PathBuf, &'static str)>,
+    /// Tracked symbolic links (no files of the tree: what they point at may be a package's
+    /// file a test reads through them), sorted.
+    pub links: Vec<PathBuf>,
 }
 
 /// What a package's build script compiles its CUDA sources with (the bill of materials'
@@ -185,7 +188,7 @@ impl Core {
     /// Gathers the eager facts of `ws`. `build_env` is passed to the build and to the tests.
     pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Core {
         let index_files = list_files(ws);
-        let (source, paths, git_error, special) = index_files;
+        let (source, paths, git_error, special, links) = index_files;
         let manifests = read_cargo_tomls(ws, &paths);
         let packages = read_packages(ws, &manifests);
         let mut by_dir: HashMap<&Path, usize> = HashMap::new();
@@ -224,6 +227,7 @@ impl Core {
             manifests,
             index: FileIndex {
                 special,
+                links,
                 source,
                 files,
                 git_error,
@@ -533,6 +537,7 @@ type Listed = (
     Vec<PathBuf>,
     Option<String>,
     Vec<(PathBuf, &'static str)>,
+    Vec<PathBuf>,
 );
 
 fn list_files(ws: &Workspace) -> Listed {
@@ -542,12 +547,14 @@ fn list_files(ws: &Workspace) -> Listed {
             Ok(tracked) => {
                 let mut files = Vec::new();
                 let mut special = Vec::new();
+                let mut links = Vec::new();
                 for path in tracked.into_iter().map(|rel| ws.root.join(rel)) {
                     if path.starts_with(&ws.target_dir) {
                         continue;
                     }
                     match std::fs::symlink_metadata(&path) {
                         Ok(meta) if meta.is_file() => files.push(path),
+                        Ok(meta) if meta.is_symlink() => links.push(path),
                         Ok(meta) => {
                             if let Some(kind) = special_kind(&meta.file_type()) {
                                 special.push((path, kind));
@@ -558,7 +565,8 @@ fn list_files(ws: &Workspace) -> Listed {
                 }
                 files.sort();
                 special.sort();
-                return (IndexSource::Git, files, None, special);
+                links.sort();
+                return (IndexSource::Git, files, None, special, links);
             }
             Err(e) => git_error = Some(e),
         }
@@ -573,13 +581,17 @@ fn list_files(ws: &Workspace) -> Listed {
             !(is_dir && (entry.file_name() == ".git" || entry.path().starts_with(&target)))
         })
         .build();
-    let mut files: Vec<PathBuf> = walker
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .map(ignore::DirEntry::into_path)
-        .collect();
+    let (mut files, mut links) = (Vec::new(), Vec::new());
+    for entry in walker.filter_map(Result::ok) {
+        match entry.file_type() {
+            Some(t) if t.is_file() => files.push(entry.into_path()),
+            Some(t) if t.is_symlink() => links.push(entry.into_path()),
+            _ => {}
+        }
+    }
     files.sort();
-    (IndexSource::Walk, files, git_error, Vec::new())
+    links.sort();
+    (IndexSource::Walk, files, git_error, Vec::new(), links)
 }
 
 /// What a path that is neither a file, a directory nor a symlink is (`None` for those).

@@ -628,7 +628,9 @@ fn what_a_build_script_tells_cargo_joins_the_binarys_key() {
 /// it, whose one binary says `test = false`, so the build never made it), a fixture under the
 /// `tests/data/` of a workspace whose root is a package (the root's package owns only its
 /// Rust code), and another package's file that a build script declares and derives a
-/// git-ignored file from. Each change fails exactly the test it breaks; the others replay.
+/// git-ignored file from; and another package's file reached through a tracked symbolic
+/// link. Each change fails exactly the test it breaks; the others replay.
+#[cfg(unix)]
 #[test]
 fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     let fx = fixture("per-binary");
@@ -648,6 +650,7 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
             "the_shared_fixture_greets",
         ),
         ("a/mode.txt", "hello\n", "bye\n", "the_derived_file_greets"),
+        ("a/linked.txt", "hello\n", "bye\n", "the_linked_file_greets"),
     ];
     for (path, before, after, breaks) in edits {
         fx.write(path, after);
@@ -668,9 +671,18 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
 
 const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
 
-/// The per-binary fixture with a package at its root and the three reaches of
+/// The per-binary fixture with a package at its root and the four reaches of
 /// [`what_a_test_reaches_beyond_its_package_joins_its_key`], committed.
+#[cfg(unix)]
 fn reaching_beyond(fx: &Fixture) {
+    // c's test reads a's file through a tracked link.
+    fx.write("a/linked.txt", "hello\n").write(
+        "c/tests/linked.rs",
+        "#[test]\nfn the_linked_file_greets() {\n    \
+         let text = std::fs::read_to_string(\"tests/linked.txt\").unwrap();\n    \
+         assert_eq!(text.trim(), \"hello\");\n}\n",
+    );
+    std::os::unix::fs::symlink("../../a/linked.txt", fx.root.join("c/tests/linked.txt")).unwrap();
     let lock = std::fs::read_to_string(fx.root.join("Cargo.lock")).unwrap();
     fx.write(
         "Cargo.toml",

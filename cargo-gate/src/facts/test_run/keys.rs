@@ -36,6 +36,9 @@ pub(super) struct Keys<'a> {
     /// with a binary target, built or not).
     runnable: Vec<Runnable<'a>>,
     memo: std::sync::Mutex<BTreeMap<PathBuf, Option<(String, String)>>>,
+    /// The paths the cargo configuration's `[env]` hands every test (`FIXTURES = { value =
+    /// "data", relative = true }`): read through the variable, they are every binary's.
+    env_paths: Vec<PathBuf>,
     /// The indices into `runnable` by name.
     by_name: BTreeMap<String, Vec<usize>>,
     /// What each file read for names names: indices into `runnable`, `None` for a file too
@@ -72,6 +75,7 @@ impl<'a> Keys<'a> {
             by_name.entry(run.name.clone()).or_default().push(i);
         }
         Keys {
+            env_paths: env_paths(root),
             facts,
             runnable,
             by_name,
@@ -152,8 +156,9 @@ impl<'a> Keys<'a> {
                 break named;
             }
         };
-        let declared: std::collections::BTreeSet<PathBuf> =
+        let mut declared: std::collections::BTreeSet<PathBuf> =
             self.declared(&closure)?.into_iter().collect();
+        declared.extend(self.env_paths.iter().cloned());
         let root = self.facts.root();
         let files = self
             .facts
@@ -279,6 +284,24 @@ impl<'a> Keys<'a> {
                     None => named.extend(reach.iter().copied()),
                 }
             }
+            // A tracked link into another package names that package: its file is what the
+            // test reads through it, and the link's own text never changes when it does.
+            let links = self.facts.index.links.iter();
+            for link in links.filter(|l| self.owner(l).is_some_and(|o| o.dir == member.dir)) {
+                let Ok(target) = std::fs::canonicalize(link) else {
+                    continue;
+                };
+                let owner = self.packages.iter().find(|p| {
+                    target.starts_with(&p.dir)
+                        || std::fs::canonicalize(&p.dir).is_ok_and(|dir| target.starts_with(dir))
+                });
+                named.extend(
+                    reach
+                        .iter()
+                        .copied()
+                        .filter(|&i| owner.is_some_and(|o| self.runnable[i].package == o.name)),
+                );
+            }
         }
         named.into_iter().map(|i| &self.runnable[i]).collect()
     }
@@ -314,7 +337,10 @@ impl<'a> Keys<'a> {
                 return None;
             }
             let text = String::from_utf8_lossy(&window);
-            for word in text.split(|c: char| !is_word_char(c)) {
+            let words = text.split(|c: char| !is_word_char(c));
+            // `-pNAME`: cargo's short flag with its value attached.
+            let words = words.flat_map(|w| [Some(w), w.strip_prefix("-p")].into_iter().flatten());
+            for word in words {
                 for &i in self.by_name.get(word).into_iter().flatten() {
                     if !named.contains(&i) {
                         named.push(i);
@@ -355,10 +381,12 @@ impl<'a> Keys<'a> {
 }
 
 /// The programs and packages of the build a test may run or build: each executable the build
-/// made that ships (no test's), each binary target by its unit tests' id
-/// (`PACKAGE::bin/NAME`) or its manifest's `[[bin]] name` (built or not: `test = false`
-/// makes neither), and each workspace package by its own name (`cargo run -p NAME`, `cargo
-/// build -p NAME` of a library a test then loads).
+/// made that ships (no test's), each binary or example target by its unit tests' id
+/// (`PACKAGE::bin/NAME`, `PACKAGE::example/NAME`), its manifest's `[[bin]]` or `[[example]]`
+/// name or its file under `examples/` (built or not: `test = false` makes neither), and each
+/// workspace package by its own name and its directory's (`cargo run -p NAME`, `cargo build
+/// -p NAME` of a library a test then loads, `--manifest-path ../DIR/Cargo.toml`, a file read
+/// as `../DIR/data.txt`).
 fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>> {
     let mut found: Vec<Runnable<'a>> = Vec::new();
     let mut add = |package: &'a str, name: &str, executable: Option<&'a Path>| match found
@@ -374,13 +402,29 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
     };
     for package in packages {
         add(&package.name, &package.name, None);
+        // `--manifest-path ../tool/Cargo.toml`, `../tool/data.txt`: the directory's name.
+        if let Some(dir) = package.dir.file_name().and_then(|d| d.to_str()) {
+            add(&package.name, dir, None);
+        }
         let manifest = crate::workspace::read_toml(&package.dir.join("Cargo.toml"));
-        let bins = manifest
-            .as_ref()
-            .and_then(|m| m.get("bin")?.as_array().cloned());
-        for bin in bins.into_iter().flatten() {
-            if let Some(name) = bin.get("name").and_then(toml::Value::as_str) {
-                add(&package.name, name, None);
+        for table in ["bin", "example"] {
+            let targets = manifest
+                .as_ref()
+                .and_then(|m| m.get(table)?.as_array().cloned());
+            for target in targets.into_iter().flatten() {
+                if let Some(name) = target.get("name").and_then(toml::Value::as_str) {
+                    add(&package.name, name, None);
+                }
+            }
+        }
+        // `cargo run --example NAME` of an example found by its file (`examples/NAME.rs`).
+        let examples = std::fs::read_dir(package.dir.join("examples"))
+            .into_iter()
+            .flatten();
+        for entry in examples.flatten() {
+            let name = entry.path();
+            if let Some(stem) = name.file_stem().and_then(|s| s.to_str()) {
+                add(&package.name, stem, None);
             }
         }
     }
@@ -391,7 +435,9 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
         let package = artifact.package.as_str();
         if artifact.test {
             let bin = artifact.test_binary.as_ref().and_then(|t| {
-                let (_, name) = t.id.split_once("::bin/")?;
+                let (_, name) =
+                    t.id.split_once("::bin/")
+                        .or(t.id.split_once("::example/"))?;
                 Some(name)
             });
             if let Some(bin) = bin {
@@ -402,6 +448,37 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
         }
     }
     found
+}
+
+/// The paths the cargo configuration files of the workspace at `root` set in `[env]`: a
+/// value marked `relative = true` (from the directory holding `.cargo/`), or an absolute path
+/// inside the root.
+fn env_paths(root: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for file in crate::tools::cargo::config_files_included(root) {
+        let Some(doc) = crate::workspace::read_toml(&file) else {
+            continue;
+        };
+        let base = file.parent().and_then(Path::parent).unwrap_or(root);
+        let env = doc.get("env").and_then(toml::Value::as_table);
+        for value in env.into_iter().flatten().map(|(_, v)| v) {
+            let (text, relative) = match value {
+                toml::Value::String(text) => (text.as_str(), false),
+                toml::Value::Table(t) => (
+                    t.get("value").and_then(toml::Value::as_str).unwrap_or(""),
+                    t.get("relative").and_then(toml::Value::as_bool) == Some(true),
+                ),
+                _ => continue,
+            };
+            let path = Path::new(text);
+            if relative && !text.is_empty() {
+                paths.push(gate_support::path::normalize(&base.join(path)));
+            } else if path.is_absolute() && path.starts_with(root) {
+                paths.push(gate_support::path::normalize(path));
+            }
+        }
+    }
+    paths
 }
 
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
