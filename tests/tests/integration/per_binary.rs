@@ -669,6 +669,7 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     }
 }
 
+#[cfg(unix)]
 const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
 
 /// The per-binary fixture with a package at its root and the four reaches of
