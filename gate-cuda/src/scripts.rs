@@ -710,14 +710,13 @@ fn describe_in(
             {
                 return None;
             }
-            // `nvcc --lib -o libk.a k.o` (candle-extensions) archives or links the objects an
-            // earlier call compiled: with no `.cu` named, nor files handed over from a walk
-            // of a directory (del-cudarc-sys' `nvcc --lib` over `cuda/`), it compiles nothing.
+            // `nvcc --lib -o libk.a k.o` (candle-extensions, aici) archives or links the
+            // objects an earlier call compiled: with no `.cu` named, nor files handed to it in
+            // a loop of a function that walks a directory (del-cudarc-sys' `nvcc --lib` over
+            // `cuda/`), it compiles nothing.
             let links = args.iter().any(|a| NVCC_LINK_STEPS.contains(a));
-            if links
-                && !strs.iter().any(|(_, s)| s.ends_with(".cu"))
-                && !walks::walks_for(lx, anchor.path)
-            {
+            let walked = walks::walks_for(lx, anchor.path) && walks::fed_in_a_loop(lx, anchor.path);
+            if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) && !walked {
                 return None;
             }
             nvcc_args(&strs, &mut call);

@@ -269,6 +269,39 @@ fn main() {
     assert_eq!(found, [vec!["cuda/a.cu"], vec!["cuda/a.cu"], vec![]]);
 }
 
+/// microsoft/aici's tch-cuda: the function globs `kernels/**`, compiles each file with one
+/// nvcc, then archives the objects with `nvcc --lib` handed the list it made: the archive
+/// step compiles nothing, so the sources have one builder, not two.
+#[test]
+fn nvcc_lib_over_the_objects_of_a_walk_compiles_nothing() {
+    let script = r#"fn main() {
+    let mut cu_files = vec![];
+    for entry in glob::glob("kernels/**/*.cu").unwrap() {
+        let p = entry.unwrap();
+        cu_files.push((p.clone(), p.with_extension("o")));
+    }
+    for (cu, obj) in &cu_files {
+        let mut command = std::process::Command::new("nvcc");
+        command.arg("-c").args(["-o", obj.to_str().unwrap()]).arg(cu);
+        command.status().unwrap();
+    }
+    let obj_files = cu_files.iter().map(|c| c.1.clone()).collect::<Vec<_>>();
+    let mut command = std::process::Command::new("nvcc");
+    command.arg("--lib").args(["-o", "libk.a"]).args(obj_files);
+    command.status().unwrap();
+}
+"#;
+    let found = analyse(
+        &RustFile {
+            rel: "build.rs",
+            text: script,
+        },
+        &helpers(&[]),
+    );
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(found.calls[0].line, 8);
+}
+
 #[test]
 fn nvcc_asked_for_its_version_compiles_nothing() {
     let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";

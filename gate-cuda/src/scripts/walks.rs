@@ -106,6 +106,58 @@ pub(super) fn walks_for(lx: &Lexed<'_>, at: usize) -> bool {
     !walked(lx, at).is_empty()
 }
 
+/// Whether the command bound at token `at` (`let mut cmd = Command::new("nvcc")`) is handed
+/// something inside a `for` loop of its function (`for e in WalkDir::new("cuda") {
+/// cmd.arg(e.path()); }`, del-cudarc-sys): what a walk finds may reach it one file at a time.
+/// A command handed only a list made beforehand (aici's `nvcc --lib` over the objects an
+/// earlier nvcc of the same function compiled, both bound to `command`) is not.
+pub(super) fn fed_in_a_loop(lx: &Lexed<'_>, at: usize) -> bool {
+    let Some(name) = at
+        .checked_sub(2)
+        .filter(|_| lx.punct(at - 1, b'='))
+        .and_then(|n| lx.ident(n))
+    else {
+        return false;
+    };
+    let fns = lx.fns();
+    let Some(def) = fns
+        .iter()
+        .filter(|f| f.open < at && at < f.close)
+        .min_by_key(|f| f.close - f.open)
+    else {
+        return false;
+    };
+    let fed = |j: usize| {
+        lx.is_ident(j, name)
+            && lx.punct(j + 1, b'.')
+            && matches!(lx.ident(j + 2), Some("arg" | "args"))
+    };
+    // A loop after the binding that does not bind the name again (a command of its own).
+    let binds =
+        |j: usize| lx.is_ident(j, "let") && (lx.is_ident(j + 1, name) || lx.is_ident(j + 2, name));
+    (at..def.close)
+        .filter(|&k| lx.is_ident(k, "for"))
+        .filter_map(|k| loop_body(lx, k, def.close))
+        .any(|(open, close)| (open..close).any(fed) && !(open..close).any(binds))
+}
+
+/// The braces of the body of the `for` loop at token `k`: the first `{` after it outside the
+/// parentheses and brackets of its header (a closure there has its own).
+fn loop_body(lx: &Lexed<'_>, k: usize, end: usize) -> Option<(usize, usize)> {
+    let mut j = k + 1;
+    while j < end {
+        if lx.punct(j, b'(') || lx.punct(j, b'[') {
+            j = lx.matching(j) + 1;
+            continue;
+        }
+        if lx.punct(j, b'{') {
+            return Some((j, lx.matching(j)));
+        }
+        j += 1;
+    }
+    None
+}
+
 /// The literal roots of the walks in the innermost function around token `at` (none when it
 /// is in no function, or a walk's root is computed).
 fn walked(lx: &Lexed<'_>, at: usize) -> Vec<String> {
