@@ -44,6 +44,19 @@ pub(super) struct Keys<'a> {
     /// What each file read for names names: indices into `runnable`, `None` for a file too
     /// large or unreadable to read (it may name anything).
     names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Vec<usize>>>>,
+    /// Who owns each file and link of the index, taken once ([`Keys::owned`]).
+    owned: std::sync::OnceLock<Owned<'a>>,
+}
+
+/// The owner ([`Keys::owner`]) of each file and tracked link of the index.
+struct Owned<'a> {
+    /// By a file's path relative to the root: its owner's directory, `None` for a file every
+    /// package shares.
+    by_rel: std::collections::HashMap<&'a str, Option<&'a Path>>,
+    /// The files each package owns, by its directory.
+    files: BTreeMap<&'a Path, Vec<&'a Path>>,
+    /// The tracked links each package owns, by its directory.
+    links: BTreeMap<&'a Path, Vec<&'a Path>>,
 }
 
 /// A program of the build a test may run, by the name a test would use.
@@ -84,7 +97,34 @@ impl<'a> Keys<'a> {
             out_dirs: &build.out_dirs,
             memo: std::sync::Mutex::default(),
             names_in: std::sync::Mutex::default(),
+            owned: std::sync::OnceLock::new(),
         }
+    }
+
+    /// [`Keys::owner`] of every file and link of the index, computed on first use: a key asks
+    /// it for every file of the tree, and a package after package.
+    fn owned(&self) -> &Owned<'a> {
+        self.owned.get_or_init(|| {
+            let index = &self.facts.index;
+            let mut owned = Owned {
+                by_rel: std::collections::HashMap::with_capacity(index.files.len()),
+                files: BTreeMap::new(),
+                links: BTreeMap::new(),
+            };
+            for file in &index.files {
+                let owner = self.owner(&file.path).map(|o| o.dir.as_path());
+                owned.by_rel.insert(file.rel.as_str(), owner);
+                if let Some(dir) = owner {
+                    owned.files.entry(dir).or_default().push(&file.path);
+                }
+            }
+            for link in &index.links {
+                if let Some(owner) = self.owner(link) {
+                    owned.links.entry(&owner.dir).or_default().push(link);
+                }
+            }
+            owned
+        })
     }
 
     /// The package a file belongs to: the deepest whose directory holds it (a nested
@@ -160,6 +200,7 @@ impl<'a> Keys<'a> {
             self.declared(&closure)?.into_iter().collect();
         declared.extend(self.env_paths.iter().cloned());
         let root = self.facts.root();
+        let owned = self.owned();
         let files = self
             .facts
             .cache()
@@ -169,11 +210,12 @@ impl<'a> Keys<'a> {
                     return false;
                 }
                 let path = root.join(rel);
+                let owner = match owned.by_rel.get(rel) {
+                    Some(owner) => *owner,
+                    None => self.owner(&path).map(|o| o.dir.as_path()),
+                };
                 path.ancestors().any(|a| declared.contains(a))
-                    || match self.owner(&path) {
-                        Some(owner) => closure.iter().any(|p| p.dir == owner.dir),
-                        None => true,
-                    }
+                    || owner.is_none_or(|dir| closure.iter().any(|p| p.dir == dir))
             })
             .ok()?;
         let mut out = KeyHasher::default();
@@ -273,21 +315,21 @@ impl<'a> Keys<'a> {
             };
             let reach: Vec<usize> = others.iter().copied().filter(|i| !own_tests(i)).collect();
             // A manifest runs nothing: the names in it are its dependencies and features.
-            let files = self.facts.index.files.iter().filter(|f| {
-                !f.rel.ends_with("Cargo.toml")
-                    && !f.rel.ends_with("Cargo.lock")
-                    && self.owner(&f.path).is_some_and(|o| o.dir == member.dir)
+            let owned = self.owned();
+            let files = owned.files.get(member.dir.as_path()).into_iter().flatten();
+            let files = files.filter(|f| {
+                !f.file_name()
+                    .is_some_and(|n| n == "Cargo.toml" || n == "Cargo.lock")
             });
             for file in files {
-                match self.names_in(&file.path) {
+                match self.names_in(file) {
                     Some(found) => named.extend(found.into_iter().filter(|i| reach.contains(i))),
                     None => named.extend(reach.iter().copied()),
                 }
             }
             // A tracked link into another package names that package: its file is what the
             // test reads through it, and the link's own text never changes when it does.
-            let links = self.facts.index.links.iter();
-            for link in links.filter(|l| self.owner(l).is_some_and(|o| o.dir == member.dir)) {
+            for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
                 let Ok(target) = std::fs::canonicalize(link) else {
                     continue;
                 };
