@@ -120,11 +120,7 @@ pub(super) fn fed_in_a_loop(lx: &Lexed<'_>, at: usize) -> bool {
         return false;
     };
     let fns = lx.fns();
-    let Some(def) = fns
-        .iter()
-        .filter(|f| f.open < at && at < f.close)
-        .min_by_key(|f| f.close - f.open)
-    else {
+    let Some(def) = innermost(&fns, at) else {
         return false;
     };
     let fed = |j: usize| {
@@ -162,14 +158,14 @@ fn loop_body(lx: &Lexed<'_>, k: usize, end: usize) -> Option<(usize, usize)> {
 /// is in no function, or a walk's root is computed).
 fn walked(lx: &Lexed<'_>, at: usize) -> Vec<String> {
     let fns = lx.fns();
-    let Some(def) = fns
-        .iter()
+    innermost(&fns, at).map_or_else(Vec::new, |def| roots(lx, def))
+}
+
+/// The innermost of `fns` whose body holds token `at`.
+fn innermost<'f, 'a>(fns: &'f [FnDef<'a>], at: usize) -> Option<&'f FnDef<'a>> {
+    fns.iter()
         .filter(|f| f.open < at && at < f.close)
         .min_by_key(|f| f.close - f.open)
-    else {
-        return Vec::new();
-    };
-    roots(lx, def)
 }
 
 fn roots(lx: &Lexed<'_>, def: &FnDef<'_>) -> Vec<String> {
