@@ -17,6 +17,17 @@ fn script_with(others: &[(&str, &str)], text: &str) -> Script {
     analyse(&me, &helpers(&files))
 }
 
+/// Analyses `text` as a root package's `build.rs`, with no helpers of other files.
+fn alone(text: &str) -> Script {
+    analyse(
+        &RustFile {
+            rel: "build.rs",
+            text,
+        },
+        &helpers(&[]),
+    )
+}
+
 fn script(text: &str) -> Script {
     script_with(&[], text)
 }
@@ -80,13 +91,7 @@ fn main() {
     }
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     assert_eq!(found.calls.len(), 1, "{found:#?}");
     let call = &found.calls[0];
     assert_eq!(call.kind, BuilderKind::CcWrapper);
@@ -128,13 +133,7 @@ fn main() {
     }
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     let calls: Vec<_> = found
         .calls
         .iter()
@@ -189,13 +188,7 @@ fn nvcc_archiving_objects_compiles_nothing() {
         .unwrap();
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     assert_eq!(found.calls.len(), 1, "{found:#?}");
     assert_eq!(found.calls[0].inputs, ["kernels/k.cu"]);
     assert_eq!(found.calls[0].archs, ["sm_80"]);
@@ -217,13 +210,7 @@ fn nvcc_lib_over_the_files_of_a_walk_compiles_them() {
     assert!(cmd.status().unwrap().success());
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     assert_eq!(found.calls.len(), 1, "{found:#?}");
     assert_eq!(found.calls[0].kind, BuilderKind::Nvcc);
     assert_eq!(found.calls[0].line, 2);
@@ -291,13 +278,7 @@ fn nvcc_lib_over_the_objects_of_a_walk_compiles_nothing() {
     command.status().unwrap();
 }
 "#;
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     assert_eq!(found.calls.len(), 1, "{found:#?}");
     assert_eq!(found.calls[0].line, 8);
 }
@@ -305,13 +286,7 @@ fn nvcc_lib_over_the_objects_of_a_walk_compiles_nothing() {
 #[test]
 fn nvcc_asked_for_its_version_compiles_nothing() {
     let script = "fn main() {\n    let out = match std::process::Command::new(\"nvcc\").arg(\"--version\").output() {\n        Ok(o) => o,\n        Err(e) => panic!(\"`nvcc --version` failed: {e}\"),\n    };\n}\n";
-    let found = analyse(
-        &RustFile {
-            rel: "build.rs",
-            text: script,
-        },
-        &helpers(&[]),
-    );
+    let found = alone(script);
     assert!(found.calls.is_empty(), "{found:#?}");
     let compiles = "fn main() {\n    std::process::Command::new(\"nvcc\").arg(\"--version\").arg(\"k.cu\").status();\n}\n";
     let found = analyse(
