@@ -18,12 +18,30 @@ pub(super) fn ranges_of(lx: &Lexed<'_>, anchor: &Anchor<'_>) -> Vec<(usize, usiz
 /// The extent of a builder whose path starts at `path`: its statement, and the later
 /// statements of its block that name the variable it is bound to.
 pub(super) fn extent(lx: &Lexed<'_>, path: usize) -> Vec<(usize, usize)> {
-    let first_end = lx.stmt_end(path);
+    let first_end = expr_end(lx, path);
     let ranges = vec![(path, first_end)];
     match bound_to(lx, path) {
         Some(var) if lx.punct(first_end, b';') => naming(lx, first_end + 1, var, ranges),
         _ => ranges,
     }
+}
+
+/// Where the expression starting at `path` ends: its statement's end, or a `{` at its own
+/// depth before that, which opens the arms of the `match` or the block of the `if`, `while`
+/// or `for` it is the head of (HVM's `match cc::Build::new()…try_compile("hvm-c") { … }`,
+/// whose statement runs on over the rest of `main`).
+fn expr_end(lx: &Lexed<'_>, path: usize) -> usize {
+    let end = lx.stmt_end(path);
+    let mut depth = 0usize;
+    for k in path..end {
+        match lx.toks[k].kind {
+            TokenKind::Punct(b'{') if depth == 0 => return k,
+            TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+            TokenKind::Punct(b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    end
 }
 
 /// `ranges` and the statements from `pos` to the end of its block that name `var`, up to one

@@ -1560,3 +1560,21 @@ fn a_define_under_a_guard_of_its_own_is_switched_by_every_guard() {
         Some("GGML_CUDA=ON if feature \"binary\" and feature \"cuda\"")
     );
 }
+
+/// A builder in a `match`'s scrutinee ends at the `{` of its arms: HVM's
+/// `match cc::Build::new().file("src/run.c").try_compile("hvm-c") { … }` then a
+/// `cc::Build::new().cuda(true)` under `if` was read as a second `.cuda(true)` builder at the
+/// later one's line (the C build's statement ran to the end of `main`).
+#[test]
+fn a_builder_in_a_match_scrutinee_ends_at_its_arms() {
+    let hvm = "fn main() {\n    match cc::Build::new().file(\"src/run.c\").try_compile(\"c\") {\n        Ok(_) => println!(\"c\"),\n        Err(e) => println!(\"{e}\"),\n    }\n    if nvcc_found() {\n        cc::Build::new()\n            .cuda(true)\n            .file(\"src/run.cu\")\n            .compile(\"cu\");\n    }\n}\n";
+    let found = alone(hvm);
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found.calls[0].line, found.calls[0].inputs.clone()),
+        (8, strings(&["src/run.cu"]))
+    );
+    let gpu_first = "fn main() {\n    if cc::Build::new().cuda(true).file(\"k.cu\").try_compile(\"k\").is_ok() {\n        cc::Build::new().file(\"a.c\").compile(\"a\");\n    }\n}\n";
+    let call = only_call(gpu_first);
+    assert_eq!(call.inputs, strings(&["k.cu"]), "{call:?}");
+}
