@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`; the old `gcc::Config`) | `.cuda(x)`, `x` not `false`, on the chain or its variable; or no `.cuda(..)` and a `.compiler(..)` whose literals name nvcc (a file name ending in `nvcc`) |
 //! | [`Hip`](BuilderKind::Hip) | `cc::Build::new()` | no `.cuda(..)`, and a `.compiler(..)` whose literals name `hipcc` |
-//! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
+//! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")`, or `cmake::build("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
 //! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
 //! | [`Cudaforge`](BuilderKind::Cudaforge) | any `cudaforge::T::new()` / `::default()` | always |
 //! | [`CudaBuilder`](BuilderKind::CudaBuilder) | `CudaBuilder::new("crate/dir")` | always |
@@ -417,6 +417,15 @@ struct Anchor<'h> {
 
 /// A constructor (`T::new(` / `T::default(`) at `i` that starts a builder.
 fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
+    if let Some(open) = cmake_calls::build_fn_at(lx, i) {
+        let (start, path) = (Start::Builder(BuilderKind::Cmake), lx.path_start(i));
+        return Some(Anchor {
+            start,
+            path,
+            open,
+            param: None,
+        });
+    }
     let ty = lx.ident(i)?;
     if !lx.path_sep(i + 1)
         || !matches!(lx.ident(i + 3), Some("new" | "default"))

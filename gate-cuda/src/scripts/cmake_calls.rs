@@ -1,8 +1,29 @@
 //! A `cmake::Config`'s CUDA options, as the build script writes them: `.define("GGML_CUDA",
-//! "ON")`, `-DGGML_CUDA=ON` literals, `CMAKE_CUDA_ARCHITECTURES`.
+//! "ON")`, `-DGGML_CUDA=ON` literals, `CMAKE_CUDA_ARCHITECTURES`; and the crate's
+//! `cmake::build("dir")`, a `Config` built at once.
 
 use super::lexed::Lexed;
 use super::{Call, Method, literal_input};
+
+/// The cmake crate's `cmake::build("dir")` at `i` (or `build("dir")` after `use
+/// cmake::build;`), which is `Config::new("dir").build()` (stwo-gpu's
+/// `cmake::build("../cuda/")`): the index of the `(` opening its arguments.
+pub(super) fn build_fn_at(lx: &Lexed<'_>, i: usize) -> Option<usize> {
+    // Not a method (`b.build(..)`), another path's (`builder::build(..)`) nor a definition.
+    let qualified =
+        i >= 2 && (lx.punct(i - 1, b'.') || lx.path_sep(i - 2) || lx.is_ident(i - 1, "fn"));
+    match lx.ident(i)? {
+        "cmake" if lx.path_sep(i + 1) && lx.is_ident(i + 3, "build") && lx.punct(i + 4, b'(') => {
+            Some(i + 4)
+        }
+        "build"
+            if lx.punct(i + 1, b'(') && lx.imports.get("build") == Some(&"cmake") && !qualified =>
+        {
+            Some(i + 1)
+        }
+        _ => None,
+    }
+}
 
 /// Whether a cmake option value leaves it off.
 fn is_off(value: &str) -> bool {

@@ -1578,3 +1578,24 @@ fn a_builder_in_a_match_scrutinee_ends_at_its_arms() {
     let call = only_call(gpu_first);
     assert_eq!(call.inputs, strings(&["k.cu"]), "{call:?}");
 }
+
+/// The cmake crate's `cmake::build("dir")` is `Config::new("dir").build()` (stwo-gpu's
+/// `cmake::build("../cuda/")`): a CMake build of its project, read like the `Config`.
+#[test]
+fn the_cmake_crates_build_function_is_a_cmake_builder() {
+    let stwo = "fn main() {\n    println!(\"cargo:rerun-if-changed=../cuda/src\");\n    let destination = cmake::build(\"../cuda/\");\n    println!(\"cargo:rustc-link-search={}/lib/\", destination.display());\n}\n";
+    let call = only_call(stwo);
+    assert_eq!(
+        (
+            call.kind,
+            call.line,
+            call.inputs.clone(),
+            call.cmake_project
+        ),
+        (BuilderKind::Cmake, 3, strings(&["../cuda/"]), true)
+    );
+    let imported = "use cmake::build;\nfn main() {\n    build(\"cuda\");\n}\n";
+    assert_eq!(only_call(imported).inputs, strings(&["cuda"]));
+    let other = "fn main() {\n    builder::build(\"cuda\");\n    let b = Build::new();\n    b.build(\"x\");\n}\n";
+    assert!(script(other).calls.is_empty(), "{:#?}", script(other));
+}
