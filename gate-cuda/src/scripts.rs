@@ -8,7 +8,7 @@
 //!
 //! | Builder | Constructor | GPU when |
 //! |---|---|---|
-//! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`; the old `gcc::Config`) | `.cuda(x)`, `x` not `false`, on the chain or its variable; or no `.cuda(..)` and a `.compiler(..)` whose literals name nvcc (a file name ending in `nvcc`) |
+//! | [`Cc`](BuilderKind::Cc) | `cc::Build::new()` (`Build::new()` with `use cc::Build`; the old `gcc::Config`; cxx's `cxx_build::bridge(..)`) | `.cuda(x)`, `x` not `false`, on the chain or its variable; or no `.cuda(..)` and a `.compiler(..)` whose literals name nvcc (a file name ending in `nvcc`) |
 //! | [`Hip`](BuilderKind::Hip) | `cc::Build::new()` | no `.cuda(..)`, and a `.compiler(..)` whose literals name `hipcc` |
 //! | [`Cmake`](BuilderKind::Cmake) | `cmake::Config::new("dir")`, or `cmake::build("dir")` | a `.define` of a name containing `CUDA` (not `OFF`), or a `-D..CUDA..=` literal |
 //! | [`BindgenCuda`](BuilderKind::BindgenCuda) | `bindgen_cuda::Builder::default()` | always |
@@ -417,8 +417,11 @@ struct Anchor<'h> {
 
 /// A constructor (`T::new(` / `T::default(`) at `i` that starts a builder.
 fn constructor_at<'h>(lx: &Lexed<'_>, i: usize) -> Option<Anchor<'h>> {
-    if let Some(open) = cmake_calls::build_fn_at(lx, i) {
-        let (start, path) = (Start::Builder(BuilderKind::Cmake), lx.path_start(i));
+    // Functions that return a builder: the cmake crate's `build(dir)`, cxx's `bridge(..)`.
+    let function = (cmake_calls::build_fn_at(lx, i).map(|open| (BuilderKind::Cmake, open)))
+        .or_else(|| cc_chain::cxx_bridge_at(lx, i).map(|open| (BuilderKind::Cc, open)));
+    if let Some((kind, open)) = function {
+        let (start, path) = (Start::Builder(kind), lx.path_start(i));
         return Some(Anchor {
             start,
             path,

@@ -1,8 +1,18 @@
 //! A `cc` chain (`cc::Build`, the old `gcc::Config`): what it compiles and includes, and the
-//! `.compiler(..)` that makes it a GPU build without `.cuda(true)`.
+//! `.compiler(..)` that makes it a GPU build without `.cuda(true)`; and cxx's
+//! `cxx_build::bridge(..)`, which returns one.
 
 use super::lexed::Lexed;
 use super::{Call, Method, input_literals};
+
+/// cxx's `cxx_build::bridge("src/main.rs")` (or `bridges([..])`) at `i`, which returns the
+/// `cc::Build` compiling the bridge, read as `cc::Build::new()` (`.cuda(true)` and
+/// `.file("src/k.cu")` on it compile the `.cu`): the index of the `(` opening its arguments.
+pub(super) fn cxx_bridge_at(lx: &Lexed<'_>, i: usize) -> Option<usize> {
+    let bridge = matches!(lx.ident(i + 3), Some("bridge" | "bridges"));
+    (lx.is_ident(i, "cxx_build") && lx.path_sep(i + 1) && bridge && lx.punct(i + 4, b'('))
+        .then_some(i + 4)
+}
 
 /// `cc`: `.file`, `.files`, `.include`, `.includes`.
 pub(super) fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call) {

@@ -1599,3 +1599,20 @@ fn the_cmake_crates_build_function_is_a_cmake_builder() {
     let other = "fn main() {\n    builder::build(\"cuda\");\n    let b = Build::new();\n    b.build(\"x\");\n}\n";
     assert!(script(other).calls.is_empty(), "{:#?}", script(other));
 }
+
+/// cxx's `cxx_build::bridge("src/main.rs")` returns the `cc::Build` that compiles the bridge:
+/// with `.cuda(true)` and `.file("src/k.cu")` on it (a shape of several public build scripts)
+/// it is cc compiling the `.cu`, not "built by nothing".
+#[test]
+fn a_cxx_bridge_with_cuda_is_a_cc_builder() {
+    let chained = "fn main() {\n    cxx_build::bridge(\"src/main.rs\")\n        .cuda(true)\n        .file(\"src/cuda_rt.cu\")\n        .compile(\"cuda_rt\");\n}\n";
+    let call = only_call(chained);
+    assert_eq!(
+        (call.kind, call.line, call.inputs.clone()),
+        (BuilderKind::Cc, 3, strings(&["src/cuda_rt.cu"]))
+    );
+    let bound = "fn main() {\n    let mut cc = cxx_build::bridges([\"src/a.rs\"]);\n    cc.cuda(true).file(\"src/k.cu\");\n    cc.compile(\"k\");\n}\n";
+    assert_eq!(only_call(bound).inputs, strings(&["src/k.cu"]));
+    let host = "fn main() {\n    cxx_build::bridge(\"src/main.rs\").file(\"src/a.cc\").compile(\"a\");\n}\n";
+    assert!(script(host).calls.is_empty(), "{:#?}", script(host));
+}
