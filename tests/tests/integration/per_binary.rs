@@ -628,8 +628,10 @@ fn what_a_build_script_tells_cargo_joins_the_binarys_key() {
 /// it, whose one binary says `test = false`, so the build never made it), a fixture under the
 /// `tests/data/` of a workspace whose root is a package (the root's package owns only its
 /// Rust code), and another package's file that a build script declares and derives a
-/// git-ignored file from; and another package's file reached through a tracked symbolic
-/// link. Each change fails exactly the test it breaks; the others replay.
+/// git-ignored file from; another package's file reached through a tracked symbolic link;
+/// and a program run by a script at the root that no package owns (`scripts/wave.sh`, named
+/// by the test that runs it). Each change fails exactly the test it breaks; the others
+/// replay.
 #[cfg(unix)]
 #[test]
 fn what_a_test_reaches_beyond_its_package_joins_its_key() {
@@ -637,11 +639,14 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     reaching_beyond(&fx);
     let first = gate(&fx);
     let (ran, _) = ran_and_reused(&fx, &first);
-    for id in ["b::tool", "c::shared", "d::derived"] {
+    for id in ["b::tool", "c::shared", "d::derived", "root::wave"] {
         assert!(ran.contains(&id.to_owned()), "{id}: {ran:?}");
     }
     let bye = "fn main() {\n    println!(\"bye\");\n}\n";
+    // Each edit is undone in the next one's commit: the first is the one whose test the
+    // others' undoing could not run again by chance.
     let edits = [
+        ("d/examples/waver.rs", WAVER, bye, "the_root_script_waves"),
         ("d/src/bin/greeter.rs", GREETER, bye, "the_tool_greets"),
         (
             "tests/data/expected.txt",
@@ -672,7 +677,10 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
 #[cfg(unix)]
 const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
 
-/// The per-binary fixture with a package at its root and the four reaches of
+#[cfg(unix)]
+const WAVER: &str = "fn main() {\n    println!(\"wave\");\n}\n";
+
+/// The per-binary fixture with a package at its root and the five reaches of
 /// [`what_a_test_reaches_beyond_its_package_joins_its_key`], committed.
 #[cfg(unix)]
 fn reaching_beyond(fx: &Fixture) {
@@ -698,10 +706,28 @@ fn reaching_beyond(fx: &Fixture) {
     .write(".gitignore", "/target\n/d/derived/\n")
     // b's test runs d's program by the package name its dependency `a` holds in a text file.
     .write("d/src/bin/greeter.rs", GREETER)
+    .write("d/examples/waver.rs", WAVER)
     .write(
         "d/Cargo.toml",
         &(std::fs::read_to_string(fx.root.join("d/Cargo.toml")).unwrap()
             + "\n[[bin]]\nname = \"greeter\"\npath = \"src/bin/greeter.rs\"\ntest = false\n"),
+    )
+    // The root package's test (which reaches nothing of d otherwise) runs a script of no
+    // package, which runs d's example.
+    .write(
+        "scripts/wave.sh",
+        "#!/bin/sh\ncd \"$(dirname \"$0\")/..\" && \\\n  \
+         exec \"$CARGO\" run -q --offline -p d --example waver --target-dir \"$1\"\n",
+    )
+    .write(
+        "tests/wave.rs",
+        "#[test]\nfn the_root_script_waves() {\n    \
+         let target = std::env::temp_dir().join(format!(\"wave-{}\", std::process::id()));\n    \
+         let out = std::process::Command::new(\"sh\")\n        \
+         .arg(\"scripts/wave.sh\")\n        .arg(&target)\n        \
+         .env(\"CARGO\", env!(\"CARGO\"))\n        .output()\n        .unwrap();\n    \
+         let _ = std::fs::remove_dir_all(&target);\n    \
+         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), \"wave\");\n}\n",
     )
     .write("a/tool.txt", "d\n")
     .write(

@@ -41,9 +41,9 @@ pub(super) struct Keys<'a> {
     env_paths: Vec<PathBuf>,
     /// The indices into `runnable` by name.
     by_name: BTreeMap<String, Vec<usize>>,
-    /// What each file read for names names: indices into `runnable`, `None` for a file too
-    /// large or unreadable to read (it may name anything).
-    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Vec<usize>>>>,
+    /// What each file read for names names, `None` for a file too large or unreadable to
+    /// read (it may name anything).
+    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Names<'a>>>>,
     /// Who owns each file and link of the index, taken once ([`Keys::owned`]).
     owned: std::sync::OnceLock<Owned<'a>>,
 }
@@ -57,6 +57,18 @@ struct Owned<'a> {
     files: BTreeMap<&'a Path, Vec<&'a Path>>,
     /// The tracked links each package owns, by its directory.
     links: BTreeMap<&'a Path, Vec<&'a Path>>,
+    /// The files no package owns (a root script, a shared fixture) by their file name,
+    /// manifests aside.
+    shared: BTreeMap<&'a str, Vec<&'a Path>>,
+}
+
+/// What one file names: programs and packages of the build, and files no package owns.
+#[derive(Clone, Default)]
+struct Names<'a> {
+    /// Indices into [`Keys::runnable`].
+    runnable: Vec<usize>,
+    /// Files of [`Owned::shared`].
+    shared: Vec<&'a Path>,
 }
 
 /// A program of the build a test may run, by the name a test would use.
@@ -110,12 +122,15 @@ impl<'a> Keys<'a> {
                 by_rel: std::collections::HashMap::with_capacity(index.files.len()),
                 files: BTreeMap::new(),
                 links: BTreeMap::new(),
+                shared: BTreeMap::new(),
             };
             for file in &index.files {
                 let owner = self.owner(&file.path).map(|o| o.dir.as_path());
                 owned.by_rel.insert(file.rel.as_str(), owner);
                 if let Some(dir) = owner {
                     owned.files.entry(dir).or_default().push(&file.path);
+                } else if let Some(name) = shared_name(&file.path) {
+                    owned.shared.entry(name).or_default().push(&file.path);
                 }
             }
             for link in &index.links {
@@ -301,7 +316,7 @@ impl<'a> Keys<'a> {
         if others.is_empty() {
             return Vec::new();
         }
-        let mut named = std::collections::BTreeSet::new();
+        let (mut named, mut shared) = (std::collections::BTreeSet::new(), Vec::new());
         for (at, member) in closure.iter().enumerate() {
             // A dependency's own dev-dependencies are what its tests use, by name: they build
             // nothing of this package's tests (the closure leaves them out for that reason).
@@ -322,10 +337,7 @@ impl<'a> Keys<'a> {
                     .is_some_and(|n| n == "Cargo.toml" || n == "Cargo.lock")
             });
             for file in files {
-                match self.names_in(file) {
-                    Some(found) => named.extend(found.into_iter().filter(|i| reach.contains(i))),
-                    None => named.extend(reach.iter().copied()),
-                }
+                self.name_from(file, &reach, &mut named, &mut shared);
             }
             // A tracked link into another package names that package: its file is what the
             // test reads through it, and the link's own text never changes when it does.
@@ -345,13 +357,42 @@ impl<'a> Keys<'a> {
                 );
             }
         }
+        // A file no package owns that one of these names (a root script a test runs) is
+        // read for names too, and so is what it names in turn: the sixteenth session's
+        // repro ran `cargo run -p attacker` from `scripts/tool.sh`, keyed by its text alone.
+        let mut at = 0;
+        while let Some(&file) = shared.get(at) {
+            self.name_from(file, &others, &mut named, &mut shared);
+            at += 1;
+        }
         named.into_iter().map(|i| &self.runnable[i]).collect()
+    }
+
+    /// Adds what `file` names of `reach` to `named` (all of it when the file cannot be read
+    /// for names), and the files no package owns it names to `shared`.
+    fn name_from(
+        &self,
+        file: &Path,
+        reach: &[usize],
+        named: &mut std::collections::BTreeSet<usize>,
+        shared: &mut Vec<&'a Path>,
+    ) {
+        let Some(found) = self.names_in(file) else {
+            named.extend(reach.iter().copied());
+            return;
+        };
+        named.extend(found.runnable.into_iter().filter(|i| reach.contains(i)));
+        for file in found.shared {
+            if !shared.contains(&file) {
+                shared.push(file);
+            }
+        }
     }
 
     /// What the file at `path` names of [`Keys::runnable`], read once per run in windows of
     /// 1 MiB that overlap by the longest name; `None` when it holds more than
     /// [`MAX_NAMED_FILE`] bytes or cannot be read.
-    fn names_in(&self, path: &Path) -> Option<Vec<usize>> {
+    fn names_in(&self, path: &Path) -> Option<Names<'a>> {
         let memo = || self.names_in.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = memo().get(path) {
             return known.clone();
@@ -362,13 +403,16 @@ impl<'a> Keys<'a> {
     }
 
     /// [`Keys::names_in`], read.
-    fn read_names(&self, path: &Path) -> Option<Vec<usize>> {
+    fn read_names(&self, path: &Path) -> Option<Names<'a>> {
         use std::io::Read as _;
         let file = gate_support::read::open_regular(path).ok()?;
-        let overlap = self.runnable.iter().map(|r| r.name.len() + 1).max()?;
+        let shared = &self.owned().shared;
+        // A path is cut at a window's end no shorter than this.
+        let overlap = self.runnable.iter().map(|r| r.name.len()).max()? + 4096;
         let mut reader = file.take(MAX_NAMED_FILE + 1);
         let mut window: Vec<u8> = Vec::with_capacity(1 << 20);
-        let (mut named, mut total) = (Vec::new(), 0u64);
+        let (mut named, mut total) = (Names::default(), 0u64);
+        let mut paths: Vec<String> = Vec::new();
         loop {
             let kept = window.len();
             window.resize(kept + (1 << 20), 0);
@@ -384,17 +428,50 @@ impl<'a> Keys<'a> {
             let words = words.flat_map(|w| [Some(w), w.strip_prefix("-p")].into_iter().flatten());
             for word in words {
                 for &i in self.by_name.get(word).into_iter().flatten() {
-                    if !named.contains(&i) {
-                        named.push(i);
+                    if !named.runnable.contains(&i) {
+                        named.runnable.push(i);
                     }
                 }
             }
+            if !shared.is_empty() && !is_document(path) {
+                shared_paths_in(&text, shared, &mut paths);
+            }
             if read == 0 {
+                named.shared = self.resolve_shared(path, &paths);
                 return Some(named);
             }
             let from = window.len().saturating_sub(overlap);
             window.drain(..from);
         }
+    }
+
+    /// The files no package owns that `paths`, written in the file at `path`, lead to: from
+    /// the directory of the package that owns it (a test's, a build script's working
+    /// directory), from its own directory (a script's neighbour), and, in a file no package
+    /// owns, from the root (a root script run from there). A test names a root script so
+    /// (`../scripts/tool.sh`); a root README that names every package is read only when a
+    /// path leads to it.
+    fn resolve_shared(&self, path: &Path, paths: &[String]) -> Vec<&'a Path> {
+        let shared = &self.owned().shared;
+        let owner = self.owner(path).map(|p| p.dir.as_path());
+        let bases = [
+            owner.unwrap_or(self.facts.root()),
+            path.parent().unwrap_or(path),
+        ];
+        let mut found: Vec<&'a Path> = Vec::new();
+        for written in paths {
+            let rel = written.trim_start_matches('/');
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            for &file in shared.get(name).into_iter().flatten() {
+                let leads = bases
+                    .iter()
+                    .any(|base| gate_support::path::normalize(&base.join(rel)) == file);
+                if leads && file != path && !found.contains(&file) {
+                    found.push(file);
+                }
+            }
+        }
+        found
     }
 
     /// The package and every workspace package it reaches through path dependencies: its own
@@ -536,6 +613,36 @@ fn is_code(package: &Package, path: &Path) -> bool {
         || rust && matches!(first, Some("src" | "tests" | "benches" | "examples"))
 }
 
+/// The name a file no package owns is looked for by: its file name; none for a manifest,
+/// whose names are dependencies.
+fn shared_name(path: &Path) -> Option<&str> {
+    let name = path.file_name()?.to_str()?;
+    (name != "Cargo.toml" && name != "Cargo.lock").then_some(name)
+}
+
+/// Whether the file at `path` is a document (Markdown, reStructuredText, AsciiDoc, HTML):
+/// the paths it holds are links a reader follows, not files a test runs. Each of our crates'
+/// READMEs links the root's ARCHITECTURE.md, which names every package: read as a run, every
+/// package would be in every key.
+fn is_document(path: &Path) -> bool {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    ["md", "markdown", "rst", "adoc", "html", "htm"]
+        .iter()
+        .any(|e| extension.eq_ignore_ascii_case(e))
+}
+
+/// Adds to `paths` each path written in `text` (a run of word characters, `.` and `/`)
+/// whose last part is the file name of a file of `shared`.
+fn shared_paths_in(text: &str, shared: &BTreeMap<&str, Vec<&Path>>, paths: &mut Vec<String>) {
+    let written = text.split(|c: char| !(is_word_char(c) || c == '.' || c == '/'));
+    for path in written {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if shared.contains_key(name) && !paths.iter().any(|p| p == path) {
+            paths.push(path.to_owned());
+        }
+    }
+}
+
 /// Whether `c` is part of a word a name may be: an identifier character or `-`.
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '-'
@@ -549,7 +656,24 @@ fn holds_word(text: &str, word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::holds_word;
+    use super::{holds_word, shared_paths_in};
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// A path is found by its file name, whole: `../scripts/tool.sh` in a string, with the
+    /// manifest directory's `/` before it; not `tool.sh.bak` nor `mytool.sh`.
+    #[test]
+    fn a_path_written_is_found_by_its_file_name() {
+        let shared = BTreeMap::from([("tool.sh", vec![Path::new("/w/scripts/tool.sh")])]);
+        let mut paths = Vec::new();
+        let text = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../scripts/tool.sh\");\n\
+                    sh tool.sh; cp tool.sh.bak mytool.sh; sh ../scripts/tool.sh";
+        shared_paths_in(text, &shared, &mut paths);
+        assert_eq!(
+            paths,
+            ["/../scripts/tool.sh", "tool.sh", "../scripts/tool.sh"]
+        );
+    }
 
     /// An executable is named as a word: `target/debug/attacker`, `cargo_bin("attacker")`;
     /// not inside another name (`attacker_two`, `my-attacker`).
