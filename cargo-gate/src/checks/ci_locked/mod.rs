@@ -120,8 +120,9 @@ static META: CheckMeta = CheckMeta {
     stage: Stage::Controlled,
     summary: "every cargo build/test/run/check/clippy/bench/install/doc/nextest call in CI \
               configs passes --locked or --frozen",
-    fix: "add --locked to each cargo command in .github/workflows/*.yml, .gitlab-ci.yml and \
-          .circleci/config.yml (`cargo gate init` writes a CI workflow that does)",
+    fix: "add --locked to each cargo command at the place each finding names: a CI \
+          configuration, or the Makefile, justfile, Dockerfile or script it runs (`cargo gate \
+          init` writes a CI workflow that does)",
     codes: FindingCode::ALL,
     config: &[],
 };
