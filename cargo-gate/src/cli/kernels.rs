@@ -95,11 +95,17 @@ pub(crate) fn text(bom: &Bom) -> String {
     out.push_str(&format!("GPU files ({} tracked)\n", bom.sources.len()));
     for source in &bom.sources {
         let how = crate::bom::how_built(source, &bom.builders);
-        out.push_str(&format!(
-            "  {}  {how}{}\n",
-            source.path,
-            compiled_text(bom, source)
-        ));
+        let witnessed = witnessed_text(bom, source);
+        // What the build compiled names its builder where static reading names none: the
+        // evidence first, and "built by nothing" only where there is none.
+        let line = match witnessed {
+            Some(by) if source.built_by.is_empty() && source.included_by.is_none() => {
+                format!("witnessed: {by}; static reading names no builder")
+            }
+            Some(by) => format!("{how}; witnessed: {by}"),
+            None => how,
+        };
+        out.push_str(&format!("  {}  {line}\n", source.path));
         if let Some(stale) = &source.stale_against {
             out.push_str(&format!("    stale: its source {stale}\n"));
         }
@@ -166,11 +172,9 @@ pub(crate) fn text(bom: &Bom) -> String {
     out
 }
 
-/// `; compiled by kernels-sys (sm_80)` for a file the witnessed build read.
-fn compiled_text(bom: &Bom, source: &gate_formats::kernel_bom::SourceFile) -> String {
-    let Some(witness) = &bom.witness else {
-        return String::new();
-    };
+/// `compiled by kernels-sys (sm_80)` for a file the witnessed build read.
+fn witnessed_text(bom: &Bom, source: &gate_formats::kernel_bom::SourceFile) -> Option<String> {
+    let witness = bom.witness.as_ref()?;
     let mut by: Vec<String> = source
         .compiled_in
         .iter()
@@ -185,11 +189,7 @@ fn compiled_text(bom: &Bom, source: &gate_formats::kernel_bom::SourceFile) -> St
         })
         .collect();
     by.dedup();
-    if by.is_empty() {
-        String::new()
-    } else {
-        format!("; witnessed: {}", by.join(", "))
-    }
+    (!by.is_empty()).then(|| by.join(", "))
 }
 
 fn archs_or_default(archs: &[String]) -> String {

@@ -918,7 +918,8 @@ fn a_failed_build_script_s_failed_compile_is_witnessed() {
 /// running `$NVCC`, as a Makefile run through `sh -c` would): the building run's witness saw
 /// the compile, so the source is compiled outside gate-build, by that package's build script.
 /// `kernels.build` and `cuda.contracts` said "compiled by no build script" and passed, while
-/// `cargo gate kernels` of the same build listed the compile.
+/// `cargo gate kernels` of the same build listed the compile (and called the source "built by
+/// nothing" before it).
 #[cfg(unix)]
 #[test]
 fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
@@ -961,6 +962,16 @@ fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
             .unwrap()
             .contains("compiled by clean's build script, as the build's witness saw"),
         "{finding:#}"
+    );
+    // The inventory names the compile the evidence shows first, not "built by nothing".
+    let kernels = gate(&fx, &nvcc, &["kernels"]);
+    assert!(
+        kernels.stdout.contains(
+            "  native/k.cu  witnessed: compiled by clean (nvcc's default arch); static reading \
+             names no builder\n"
+        ),
+        "{}",
+        kernels.transcript()
     );
 }
 
