@@ -305,8 +305,11 @@ pub(super) fn file_digest(path: &Path) -> String {
 pub(super) fn cargo_config_digest(root: &Path) -> String {
     let mut key = KeyHasher::default();
     for path in crate::tools::cargo::config_files_included(root) {
-        if let Ok(bytes) = std::fs::read(&path) {
-            key.part(&path.to_string_lossy(), &bytes);
+        match gate_support::read::bytes_capped(&path, crate::workspace::MANIFEST_CAP) {
+            Ok(bytes) => key.part(&path.to_string_lossy(), &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            // Unreadable, not a regular file or too large: keyed as such, never read.
+            Err(e) => key.part(&path.to_string_lossy(), e.to_string().as_bytes()),
         }
     }
     key.finish()

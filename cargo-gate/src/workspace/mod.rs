@@ -312,7 +312,8 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<PathBuf> {
 /// The first file cargo or rustup would read for a workspace whose manifest is `start` that
 /// it could never finish reading: a FIFO, a socket or a device (through a link too) as the
 /// manifest, or, in its directory or any above it, as `Cargo.lock`, a toolchain file or
-/// cargo's configuration; a manifest or lockfile beyond the gate's cap. With why.
+/// cargo's configuration and every file it `include`s; a manifest or lockfile beyond the
+/// gate's cap. With why.
 fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
     const NAMES: [&str; 5] = [
         "Cargo.lock",
@@ -322,8 +323,14 @@ fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
         ".cargo/config.toml",
     ];
     let dirs = start.parent().into_iter().flat_map(Path::ancestors);
+    // And what cargo's configuration `include`s (a committed link to `/dev/zero`).
+    let included = start
+        .parent()
+        .map(crate::tools::cargo::config_files_included)
+        .unwrap_or_default();
     let files = std::iter::once(start.to_owned())
-        .chain(dirs.flat_map(|dir| NAMES.iter().map(move |name| dir.join(name))));
+        .chain(dirs.flat_map(|dir| NAMES.iter().map(move |name| dir.join(name))))
+        .chain(included);
     for file in files {
         let Ok(meta) = std::fs::metadata(&file) else {
             continue;

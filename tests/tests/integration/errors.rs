@@ -239,6 +239,19 @@ fn an_expected_head_that_is_no_digest_is_a_usage_error_shown_short() {
     assert!(out.stderr.len() < 400, "{}", out.stderr.len());
 }
 
+/// A file cargo's configuration `include`s, committed as a link to `/dev/zero` (the
+/// seventeenth session's hostile trial: the gate read it to 4 GB and met its time limit, and
+/// cargo reads it until it runs out of memory): refused before cargo starts, named.
+#[cfg(unix)]
+#[test]
+fn a_cargo_configuration_include_that_never_ends_is_refused_at_once() {
+    let fx = fixture("clean");
+    fx.write(".cargo/config.toml", "include = [\"local.toml\"]\n");
+    std::os::unix::fs::symlink("/dev/zero", fx.root.join(".cargo/local.toml")).unwrap();
+    fx.commit();
+    check("error-cargo-config-include-dev-zero", &fx, &["pilot"]);
+}
+
 #[cfg(unix)]
 #[test]
 fn a_gate_toml_that_is_a_fifo_or_a_link_out_is_refused_at_once() {
