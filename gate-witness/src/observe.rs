@@ -3,7 +3,9 @@
 //! disagree. A pure function of the records on disk and the inventory it is handed.
 
 use crate::record::{self, Invocation};
-use gate_formats::kernel_bom::{Bom, BuilderKind, Compile, FileKind, Unwitnessed, Witnessed};
+use gate_formats::kernel_bom::{
+    Bom, Builder, BuilderKind, Compile, FileKind, Unwitnessed, Witnessed,
+};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -311,19 +313,14 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
             && source.compiled_in.is_empty()
             && source.ships
             && package_witnessed
-            && let Some(builder) = source
+            && let Some((b, builder)) = source
                 .built_by
                 .iter()
-                .filter_map(|&b| bom.builders.get(b))
+                .filter_map(|&b| bom.builders.get(b).map(|builder| (b, builder)))
                 // hipcc is no nvcc: the witness never sees it compile.
-                .find(|b| b.kind != BuilderKind::Hip)
+                .find(|(_, builder)| builder.kind != BuilderKind::Hip)
         {
-            let why = match &builder.switch {
-                Some(switch) => format!("it builds only with {switch}"),
-                None => {
-                    "a feature or platform this build did not enable, or a misreading".to_owned()
-                }
-            };
+            let why = why_not_compiled(seen, b, builder);
             notes.push(format!(
                 "{}: static reading says {} at {} compiles it, but the witnessed build of {} \
                  did not ({why})",
@@ -336,6 +333,31 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
     }
     notes.extend(arch_notes(bom, seen));
     notes
+}
+
+/// Why a source its builder names was not compiled in the witnessed build: a compile of the
+/// same builder that failed stopped it there (tinrab/rust-cuda-demo: cc compiles
+/// `cuda/lib.cu`, `lib_math.cu`, `lib_cublas.cu` in turn and nvcc failed on the first, so
+/// the other two were never reached), else the switch static reading found, else a feature
+/// or platform the build did not enable, or a misreading. A failed compile of a file the build
+/// script generated (cc's flag probe) stops nothing.
+fn why_not_compiled(seen: &Witnessed, b: usize, builder: &Builder) -> String {
+    // Not cc's flag probe (`flag_check.cu` in `OUT_DIR`): it fails in builds that go on.
+    let failed = seen
+        .compiles
+        .iter()
+        .find(|c| c.builder == Some(b) && !c.ok && !c.generated);
+    if let Some(failed) = failed {
+        let what = failed
+            .inputs
+            .first()
+            .map_or_else(|| "a source".to_owned(), |input| input.clone());
+        return format!("its compile of {what} failed first and the build stopped there");
+    }
+    match &builder.switch {
+        Some(switch) => format!("it builds only with {switch}"),
+        None => "a feature or platform this build did not enable, or a misreading".to_owned(),
+    }
 }
 
 /// Builders whose archs, as static reading found them, are not what the witnessed build asked
@@ -605,5 +627,61 @@ mod tests {
         // The source keeps what static reading said of it.
         assert_eq!(bom.sources[0].built_by, [0]);
         assert_eq!(bom.sources[0].included_by, None);
+    }
+    /// tinrab/rust-cuda-demo: cc compiles `cuda/lib.cu`, `lib_math.cu` and `lib_cublas.cu` in
+    /// turn; nvcc failed on the first (a host compiler the machine lacks), so the build never
+    /// reached the other two. The note on those says so, not "a feature or platform this
+    /// build did not enable, or a misreading".
+    #[test]
+    fn a_source_after_a_failed_compile_of_its_builder_was_not_reached() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/demo-1/out");
+        let mut bom = Bom {
+            builders: vec![Builder::new("k", BuilderKind::Cc, "build.rs:8")],
+            sources: vec![
+                file("cuda/lib.cu", FileKind::Source, vec![0]),
+                file("cuda/lib_math.cu", FileKind::Source, vec![0]),
+            ],
+            ..Bom::default()
+        };
+        let invocation = Invocation {
+            package: Some("k".into()),
+            inputs: vec![root.join("cuda/lib.cu")],
+            exit_code: Some(1),
+            ..ptx_to(&out_dir.join("lib.o"), root)
+        };
+        // cc's flag probe, failed before it: not what stopped the build.
+        let probe = Invocation {
+            package: Some("k".into()),
+            inputs: vec![out_dir.join("flag_check.cu")],
+            exit_code: Some(1),
+            ..ptx_to(&out_dir.join("flag_check.o"), root)
+        };
+        let mut seen = Witnessed {
+            compiles: vec![
+                compile(&probe, "k", out_dir, root),
+                compile(&invocation, "k", out_dir, root),
+            ],
+            ..Witnessed::default()
+        };
+        attribute(&mut bom, &mut seen);
+        assert_eq!(
+            notes(&bom, &seen, &["k"]),
+            [
+                "cuda/lib_math.cu: static reading says cc with .cuda(true) at build.rs:8 compiles \
+                 it, but the witnessed build of k did not (its compile of cuda/lib.cu failed first \
+                 and the build stopped there)"
+            ]
+        );
+        // With no failed compile of its builder, the reasons static reading can give.
+        seen.compiles[1].ok = true;
+        assert_eq!(
+            notes(&bom, &seen, &["k"]),
+            [
+                "cuda/lib_math.cu: static reading says cc with .cuda(true) at build.rs:8 compiles \
+                 it, but the witnessed build of k did not (a feature or platform this build did \
+                 not enable, or a misreading)"
+            ]
+        );
     }
 }
