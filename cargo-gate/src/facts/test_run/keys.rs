@@ -100,7 +100,7 @@ impl<'a> Keys<'a> {
             by_name.entry(run.name.clone()).or_default().push(i);
         }
         Keys {
-            env_paths: env_paths(root),
+            env_paths: env_paths(root, &packages),
             facts,
             runnable,
             by_name,
@@ -570,9 +570,13 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
 }
 
 /// The paths the cargo configuration files of the workspace at `root` set in `[env]`: a
-/// value marked `relative = true` (from the directory holding `.cargo/`), or an absolute path
-/// inside the root.
-fn env_paths(root: &Path) -> Vec<PathBuf> {
+/// value marked `relative = true` (from the directory holding `.cargo/`), an absolute path
+/// inside the root, or a relative one as it is (cargo hands it over unchanged, and a test
+/// reads it from its package's directory: `FIXTURE = "../attacker/data.txt"`, the seventeenth
+/// session's hostile trial), from the directory of each of `packages` and the root, where it
+/// is written as a path (with a `/` or an extension: `debug` or `1` is a word) and leads to
+/// something inside the root that holds no package (`.` would be every file of it).
+fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     for file in crate::tools::cargo::config_files_included(root) {
         let Some(doc) = crate::workspace::read_toml(&file) else {
@@ -594,6 +598,16 @@ fn env_paths(root: &Path) -> Vec<PathBuf> {
                 paths.push(gate_support::path::normalize(&base.join(path)));
             } else if path.is_absolute() && path.starts_with(root) {
                 paths.push(gate_support::path::normalize(path));
+            } else if path.is_relative() && (text.contains('/') || path.extension().is_some()) {
+                let dirs = packages.iter().map(|p| p.dir.as_path());
+                for dir in dirs.chain([root]) {
+                    let at = gate_support::path::normalize(&dir.join(path));
+                    let holds_package = packages.iter().any(|p| p.dir.starts_with(&at));
+                    if at.starts_with(root) && !holds_package && at.exists() && !paths.contains(&at)
+                    {
+                        paths.push(at);
+                    }
+                }
             }
         }
     }
@@ -673,6 +687,47 @@ mod tests {
             paths,
             ["/../scripts/tool.sh", "tool.sh", "../scripts/tool.sh"]
         );
+    }
+
+    /// A path the cargo configuration's `[env]` hands a test as it is (no `relative = true`)
+    /// is read from the test's package directory: `../b/data.txt` from `a` is `b`'s file, and
+    /// joins the keys (the seventeenth session's hostile trial replayed a PASS over it). A word
+    /// (`debug`) is no path, and `.` or `..` would be every file of a package: neither is.
+    #[test]
+    fn a_path_the_configuration_hands_over_as_it_is_is_read_from_each_package() {
+        use crate::facts::core::{Package, Role};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for sub in ["a", "b", ".cargo", "debug"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::fs::write(root.join("b/data.txt"), "1\n").unwrap();
+        std::fs::write(
+            root.join(".cargo/config.toml"),
+            "[env]\nFIXTURE = \"../b/data.txt\"\nLEVEL = \"debug\"\nHERE = \".\"\nUP = \"../\"\n",
+        )
+        .unwrap();
+        let package = |name: &str| Package {
+            name: name.to_owned(),
+            dir: root.join(name),
+            role: Role::Member,
+            gate_build: false,
+            build_script: None,
+            rust_version: None,
+            path_deps: Vec::new(),
+            dev_only: Vec::new(),
+        };
+        let (a, b) = (package("a"), package("b"));
+        let paths = super::env_paths(&root, &[&a, &b]);
+        assert!(paths.contains(&root.join("b/data.txt")), "{paths:?}");
+        for not in [
+            root.clone(),
+            root.join("a"),
+            root.join("b"),
+            root.join("debug"),
+        ] {
+            assert!(!paths.contains(&not), "{not:?} in {paths:?}");
+        }
     }
 
     /// An executable is named as a word: `target/debug/attacker`, `cargo_bin("attacker")`;
