@@ -454,6 +454,27 @@ pub fn evaluate(
         Outcome::fail(format!("{runner_name}: {tally}"))
             .with_findings(timed_out)
             .with_findings(findings)
+    } else if !captured.success()
+        && let failed = failed_targets(&captured.log)
+        && !failed.is_empty()
+        && compile_errors(&captured.log).is_empty()
+    {
+        // A target failed with no test of it failing: a custom harness (`harness = false`)
+        // fails by its exit status alone (the hostile trial's was said "did not build").
+        let findings = failed.iter().map(|target| {
+            Finding::error(format!(
+                "test target {target} failed: its binary exited with an error and no test of \
+                 it reported failing (a custom harness, `harness = false`, fails by its exit \
+                 status)"
+            ))
+            .code(FindingCode::TestFailed)
+            .subject(target.clone())
+        });
+        Outcome::fail(format!(
+            "{runner_name}: {} test target(s) failed ({tally})",
+            failed.len()
+        ))
+        .with_findings(findings)
     } else if !captured.success() {
         let compile_errors = compile_errors(&captured.log);
         let what = if compile_errors.is_empty() {
@@ -686,6 +707,43 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
 }
 
 /// rustc errors in a build log, with their `--> file:line:col` locations.
+/// The test targets cargo says failed, as it names them (`` `-p victim --test cases` ``): from
+/// `error: test failed, to rerun pass …`, and the lines under `error: N target(s) failed:`.
+fn failed_targets(log: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut listing = false;
+    for line in log.lines() {
+        let named = if let Some(target) = failed_target_line(line) {
+            Some(target)
+        } else if listing && line.starts_with(char::is_whitespace) {
+            Some(line.trim())
+        } else {
+            None
+        };
+        listing = is_failed_targets_head(line) || listing && named.is_some();
+        if let Some(target) = named.filter(|t| !t.is_empty())
+            && !found.iter().any(|f| f == target)
+        {
+            found.push(target.to_owned());
+        }
+    }
+    found
+}
+
+/// The target of cargo's `error: test failed, to rerun pass `X``.
+fn failed_target_line(line: &str) -> Option<&str> {
+    line.strip_prefix("error: test failed, to rerun pass ")
+}
+
+/// Whether `line` is cargo's `error: 2 targets failed:` (with `--no-fail-fast`).
+fn is_failed_targets_head(line: &str) -> bool {
+    line.strip_prefix("error: ")
+        .and_then(|rest| rest.split_once(' '))
+        .is_some_and(|(n, rest)| {
+            n.parse::<u32>().is_ok() && matches!(rest, "target failed:" | "targets failed:")
+        })
+}
+
 fn compile_errors(log: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     // cargo's own errors (a failed build script, an MSRV refusal) carry their cause on the
@@ -693,8 +751,12 @@ fn compile_errors(log: &str) -> Vec<Finding> {
     let blocks = crate::facts::build_errors(log);
     let mut lines = log.lines().peekable();
     while let Some(line) = lines.next() {
+        // cargo's word that a test target failed is no compile error.
         let is_rustc_error = line.starts_with("error[")
-            || (line.starts_with("error: ") && !line.contains("could not compile"));
+            || (line.starts_with("error: ")
+                && !line.contains("could not compile")
+                && failed_target_line(line).is_none()
+                && !is_failed_targets_head(line));
         if !is_rustc_error {
             continue;
         }
@@ -996,6 +1058,29 @@ error: 1 target failed:
         assert_eq!(
             outcome.findings[0].location,
             Some(Location::at("src/lib.rs", 2, 5))
+        );
+    }
+
+    /// A custom harness (`harness = false`) that fails by its exit status: cargo's word
+    /// that the target failed names it; it built (the hostile trial's was "did not build").
+    #[test]
+    fn a_target_that_failed_with_no_failing_test_is_named() {
+        let log = "running 1 test\ntest t ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 \
+                   ignored; 0 measured; 0 filtered out; finished in 0.00s\n\ncase two ... \
+                   FAILED\nerror: test failed, to rerun pass `-p victim --test cases`\n\n\
+                   Caused by:\n  process didn't exit successfully: `cases` (exit status: 1)\n\
+                   error: 1 target failed:\n    `-p victim --test cases`\n$ cargo test --doc\n";
+        let outcome = evaluate(&captured(101, log), None, Runner::CargoTest, false);
+        assert_eq!(outcome.status, Status::Fail);
+        assert!(
+            outcome.summary.contains("1 test target(s) failed"),
+            "{}",
+            outcome.summary
+        );
+        assert_eq!(outcome.findings.len(), 1, "{:#?}", outcome.findings);
+        assert_eq!(
+            outcome.findings[0].subject.as_deref(),
+            Some("`-p victim --test cases`")
         );
     }
 
