@@ -21,9 +21,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Lowercase hex SHA-256 and size of the file at `path`, streamed.
+/// Lowercase hex SHA-256 and size of the regular file at `path`, streamed: a FIFO, a device
+/// or a link to one is refused, never opened to block or read without end (a build script
+/// made its `gate-manifest.json` a link to `/dev/zero`: the gate hashed zeros past its time
+/// limit), and the file is read no further than the length it had when opened.
+///
+/// # Errors
+/// As [`crate::read::open_regular`]; the file yields more than its length (a kernel's
+/// pseudo-file, a file still being written).
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    sha256_read(std::fs::File::open(path)?, &mut [0u8; 64 * 1024])
+    let file = crate::read::open_regular(path)?;
+    let len = file.metadata()?.len();
+    let (digest, size) = sha256_read(file.take(len.saturating_add(1)), &mut [0u8; 64 * 1024])?;
+    if size > len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{} yields more than its length of {len} bytes",
+                path.display()
+            ),
+        ));
+    }
+    Ok((digest, size))
 }
 
 /// Lowercase hex SHA-256 and size of everything `reader` yields, streamed through `buf`:
@@ -52,7 +71,7 @@ pub fn sha256_read(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(St
 /// # Errors
 /// The file cannot be opened or read.
 pub fn sha256_file_sparse(path: &Path, buf: &mut [u8]) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
+    let file = crate::read::open_regular(path)?;
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::MetadataExt;
@@ -155,6 +174,23 @@ impl KeyHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A device, or a link to one, is refused at once, never read without end (a build
+    /// script's `gate-manifest.json` linked to `/dev/zero` held the gate past its limit); a
+    /// regular file is digested whole.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_never_ends_is_refused_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("gate-manifest.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        let refused = sha256_file(&link).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput, "{refused}");
+        assert!(sha256_file_sparse(&link, &mut [0u8; 1024]).is_err());
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"abc").unwrap();
+        assert_eq!(sha256_file(&file).unwrap(), (sha256_hex(b"abc"), 3));
+    }
 
     #[test]
     fn a_sparse_file_is_digested_from_its_data_and_a_dense_one_by_its_bytes() {

@@ -126,7 +126,13 @@ impl Check for ProfileCargo {
         // cargo prefers `config.toml` and reads the extension-less legacy name otherwise.
         let config = [".cargo/config.toml", ".cargo/config"]
             .into_iter()
-            .find_map(|name| Some((name, std::fs::read_to_string(root.join(name)).ok()?)));
+            .find_map(|name| {
+                let text = gate_support::read::text_capped(
+                    &root.join(name),
+                    crate::workspace::MANIFEST_CAP,
+                );
+                Some((name, text.ok()?))
+            });
         let config_doc = match &config {
             Some((rel, text)) => match DeTable::parse(text) {
                 Ok(doc) => Some((*rel, text.as_str(), doc.into_inner())),

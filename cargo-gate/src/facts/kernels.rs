@@ -79,13 +79,26 @@ impl<'a> Kernels<'a> {
     }
 }
 
+/// The most of one `gate-manifest.json` read.
+const MANIFEST_CAP: u64 = 16 << 20;
+
 /// Every `gate-manifest.json` the build's scripts wrote, one per package.
 fn read_manifests(out_dirs: &[(String, PathBuf)]) -> Inventory {
     let mut found = Vec::new();
     for (package, out_dir) in out_dirs {
         let path = out_dir.join(kernel_manifest::FILE_NAME);
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
+        // A build script writes it: a FIFO or a link to `/dev/zero` there is refused, and a
+        // manifest is read no further than a cap (the largest real ones are kilobytes).
+        let bytes = match gate_support::read::bytes_capped(&path, MANIFEST_CAP) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(Unparsable {
+                    package: package.clone(),
+                    path,
+                    error: e.to_string(),
+                });
+            }
         };
         match serde_json::from_slice::<Manifest>(&bytes) {
             Ok(manifest) => found.push(FoundManifest {
