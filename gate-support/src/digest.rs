@@ -185,7 +185,11 @@ mod tests {
         let link = dir.path().join("gate-manifest.json");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
         let refused = sha256_file(&link).unwrap_err();
-        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput, "{refused}");
+        assert_eq!(
+            refused.kind(),
+            std::io::ErrorKind::InvalidInput,
+            "{refused}"
+        );
         assert!(sha256_file_sparse(&link, &mut [0u8; 1024]).is_err());
         let file = dir.path().join("f");
         std::fs::write(&file, b"abc").unwrap();
