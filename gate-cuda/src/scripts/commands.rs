@@ -207,6 +207,9 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
         k += 1;
     }
     let Some(var) = lx.ident(k) else { return false };
+    if named_for_nvcc(lx, k, close) {
+        return true;
+    }
     let names = |a: usize, b: usize| lx.strs(a, b).iter().any(|(_, s)| names_nvcc(s));
     // A function of the file that names it (del-cudarc-kernels' `fn nvcc() -> String`,
     // `"nvcc".to_string()` or `$CUDA_PATH\bin\nvcc.exe`), called for the program.
@@ -225,6 +228,25 @@ pub(super) fn command_is_nvcc(lx: &Lexed<'_>, open: usize) -> bool {
         };
         binds && names(i, lx.stmt_end(i))
     })
+}
+
+/// Whether the program `k..close` is a variable or a field named for nvcc (`nvcc`,
+/// `nvcc_path`, `&toolkit.nvcc_path`: one of its `_`-separated words is `nvcc`), wherever
+/// its value comes from: baracuda-forge's `Command::new(&toolkit.nvcc_path)`, the path a
+/// detected toolkit holds.
+fn named_for_nvcc(lx: &Lexed<'_>, k: usize, close: usize) -> bool {
+    let mut last = None;
+    let mut at = k;
+    while at < close {
+        match lx.ident(at) {
+            Some(name) => last = Some(name),
+            None if lx.punct(at, b'.') => {}
+            None if lx.path_sep(at) => at += 1,
+            None => return false,
+        }
+        at += 1;
+    }
+    last.is_some_and(|name| name.split('_').any(|w| w.eq_ignore_ascii_case("nvcc")))
 }
 
 /// nvcc's arguments: every literal `.cu` file, `-I` directories.

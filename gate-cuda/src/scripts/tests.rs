@@ -1237,6 +1237,41 @@ fn a_builder_type_of_the_workspace_builds_what_its_chain_names() {
     assert_eq!(call.switch.as_deref(), Some("feature \"cuda\""));
 }
 
+/// ciresnave/baracuda: a build helper crate of the workspace (baracuda-forge, a fork of
+/// cudaforge under its own name) whose `KernelBuilder` runs nvcc as
+/// `Command::new(&toolkit.nvcc_path)`, the toolkit detected at build time: a field named for
+/// nvcc is nvcc, and the build script's chain is a call through the builder type, with the
+/// files it names.
+#[test]
+fn nvcc_held_by_a_field_named_for_it_is_nvcc() {
+    let lib = "pub struct Toolkit { pub nvcc_path: PathBuf }\n\
+               pub struct KernelBuilder { files: Vec<PathBuf> }\n\
+               impl KernelBuilder {\n    pub fn new() -> Self { todo!() }\n    \
+               pub fn source_files(mut self, f: &[&str]) -> Self { self }\n    \
+               pub fn build_lib(&self, out: &str) {\n        \
+               let toolkit = match &self.toolkit { Some(t) => t.clone(), None => detect() };\n        \
+               for f in &self.files {\n            \
+               Command::new(&toolkit.nvcc_path).arg(\"-c\").arg(f).status();\n        }\n    }\n}\n";
+    let build = "fn main() {\n    use forge::KernelBuilder;\n    \
+                  KernelBuilder::new().source_files([\"kernels/add.cu\"]).build_lib(\"k\");\n}\n";
+    let found = script_with(&[("forge/src/lib.rs", lib)], build);
+    let [call] = found.calls.as_slice() else {
+        panic!("one call: {found:#?}")
+    };
+    assert_eq!(
+        (call.kind, call.via.as_deref()),
+        (BuilderKind::Nvcc, Some("forge/src/lib.rs:6"))
+    );
+    assert_eq!(call.inputs, strings(&["kernels/add.cu"]));
+    let named = "fn main() {\n    let nvcc_path = find();\n    \
+                 std::process::Command::new(nvcc_path).arg(\"k.cu\").status();\n}\n";
+    assert_eq!(only_call(named).kind, BuilderKind::Nvcc);
+    // A variable named for something else is no nvcc.
+    let other = "fn main() {\n    let compiler = find();\n    \
+                 std::process::Command::new(&compiler).arg(\"k.cu\").status();\n}\n";
+    assert!(script(other).calls.is_empty(), "{:#?}", script(other));
+}
+
 /// llama_cpp-rs: the files a directory walk keeps by their extension are computed; the
 /// extension itself (`ends_with(".cu")`) is no file of the build.
 #[test]
