@@ -674,6 +674,40 @@ fn what_a_test_reaches_beyond_its_package_joins_its_key() {
     }
 }
 
+/// A path in a package's manifest that its test reads (`[package.metadata]`, or `readme`
+/// through `CARGO_PKG_README`) names the package it leads into: the seventeenth session's
+/// hostile trial replayed a PASS over another package's fixture named only there.
+#[test]
+fn a_path_in_the_manifest_names_the_package_it_leads_into() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "c/Cargo.toml",
+        &(std::fs::read_to_string(fx.root.join("c/Cargo.toml")).unwrap()
+            + "\n[package.metadata.fixtures]\ndata = \"../d/meta.txt\"\n"),
+    )
+    .write("d/meta.txt", "hello\n")
+    .write(
+        "c/tests/meta.rs",
+        "#[test]\nfn the_manifests_fixture_greets() {\n    \
+         let manifest = include_str!(\"../Cargo.toml\");\n    \
+         let line = manifest.lines().find(|l| l.starts_with(\"data = \")).unwrap();\n    \
+         let path = line.split('\"').nth(1).unwrap();\n    \
+         assert_eq!(std::fs::read_to_string(path).unwrap().trim(), \"hello\");\n}\n",
+    );
+    fx.commit();
+    let first = gate(&fx);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    fx.write("d/meta.txt", "bye\n");
+    fx.commit();
+    let second = gate(&fx);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    let findings = second.json()["checks"][0]["findings"].to_string();
+    assert!(
+        findings.contains("the_manifests_fixture_greets"),
+        "{findings}"
+    );
+}
+
 #[cfg(unix)]
 const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
 

@@ -339,6 +339,8 @@ impl<'a> Keys<'a> {
             for file in files {
                 self.name_from(file, &reach, &mut named, &mut shared);
             }
+            let in_manifest = self.manifest_names(&member.dir);
+            named.extend(in_manifest.into_iter().filter(|i| reach.contains(i)));
             // A tracked link into another package names that package: its file is what the
             // test reads through it, and the link's own text never changes when it does.
             for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
@@ -423,16 +425,7 @@ impl<'a> Keys<'a> {
                 return None;
             }
             let text = String::from_utf8_lossy(&window);
-            let words = text.split(|c: char| !is_word_char(c));
-            // `-pNAME`: cargo's short flag with its value attached.
-            let words = words.flat_map(|w| [Some(w), w.strip_prefix("-p")].into_iter().flatten());
-            for word in words {
-                for &i in self.by_name.get(word).into_iter().flatten() {
-                    if !named.runnable.contains(&i) {
-                        named.runnable.push(i);
-                    }
-                }
-            }
+            self.words_named(&text, &mut named.runnable);
             if !shared.is_empty() && !is_document(path) {
                 shared_paths_in(&text, shared, &mut paths);
             }
@@ -472,6 +465,34 @@ impl<'a> Keys<'a> {
             }
         }
         found
+    }
+
+    /// Adds to `named` each of [`Keys::runnable`] that `text` holds as a word (or as the value
+    /// of cargo's short flag, `-pNAME`).
+    fn words_named(&self, text: &str, named: &mut Vec<usize>) {
+        let words = text.split(|c: char| !is_word_char(c));
+        let words = words.flat_map(|w| [Some(w), w.strip_prefix("-p")].into_iter().flatten());
+        for word in words {
+            for &i in self.by_name.get(word).into_iter().flatten() {
+                if !named.contains(&i) {
+                    named.push(i);
+                }
+            }
+        }
+    }
+
+    /// What the `[package]` table of the manifest in `dir` names: a path in its metadata or
+    /// its `readme` (`CARGO_PKG_README`) that a test reads (`[package.metadata.fixtures] data
+    /// = "../attacker/data.txt"`, the seventeenth session's hostile trial). The rest of a
+    /// manifest names its dependencies and features, which run nothing.
+    fn manifest_names(&self, dir: &Path) -> Vec<usize> {
+        let manifest = crate::workspace::read_toml(&dir.join("Cargo.toml"));
+        let package = manifest.as_ref().and_then(|m| m.get("package"));
+        let mut named = Vec::new();
+        if let Some(text) = package.and_then(|p| toml::to_string(p).ok()) {
+            self.words_named(&text, &mut named);
+        }
+        named
     }
 
     /// The package and every workspace package it reaches through path dependencies: its own
