@@ -736,6 +736,7 @@ fn describe_in(
         }
         BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {
             crate_builder_methods(lx, &methods, helper.is_none(), &mut call);
+            archs::compute_caps(lx, &methods, kind == BuilderKind::Cudaforge, &mut call);
         }
         // A wrapper of `cc` compiles what its methods name and nothing by default.
         BuilderKind::CcWrapper => crate_builder_methods(lx, &methods, false, &mut call),

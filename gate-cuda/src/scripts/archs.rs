@@ -5,6 +5,37 @@
 use super::lexed::Lexed;
 use super::{Call, Method, literals_bound_to};
 
+/// The archs bindgen_cuda's and cudaforge's `.compute_cap(80)` (`sm_80`; cudaforge adds the
+/// suffix its `GpuArch::auto_suffix` does: 90 → `sm_90a`, 120 → `sm_120f`) and cudaforge's
+/// `.compute_cap_arch("90a")` name (ciresnave/baracuda's `builder.compute_cap(80)`). Without
+/// either the builder asks the build machine's GPU (a probe, read elsewhere).
+pub(super) fn compute_caps(lx: &Lexed<'_>, methods: &[Method<'_>], forge: bool, call: &mut Call) {
+    for m in methods {
+        let value = match m.name {
+            "compute_cap" if m.args.1 == m.args.0 + 1 => lx.toks[m.args.0].text,
+            "compute_cap_arch" => match lx.strs(m.args.0, m.args.1).as_slice() {
+                [(_, s)] => s,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let digits = value.trim_start_matches("sm_");
+        let number = digits.trim_end_matches(['a', 'f']);
+        let Ok(base) = number.trim_end_matches("usize").parse::<u32>() else {
+            continue;
+        };
+        let suffix = match &digits[number.len()..] {
+            "" if forge && base >= 120 => "f",
+            "" if forge && base >= 90 => "a",
+            written => written,
+        };
+        let arch = format!("sm_{base}{suffix}");
+        if !call.archs.contains(&arch) {
+            call.archs.push(arch);
+        }
+    }
+}
+
 /// The literals a build's `.flag(x)`, `.flags(x)`, `.arg(x)` or `.args(x)` hands over through a
 /// name: a `let`, `const` or `static` bound to them, or the loop variable of `for x in
 /// FLAGS.split_whitespace()` (rust-llama.cpp's `-arch=native`), with the literals its

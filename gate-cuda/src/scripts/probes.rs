@@ -32,8 +32,10 @@ pub(super) fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
             } else if w.contains("compute_cap")
                 && lx.punct(i + 1, b'(')
                 && !lx.is_ident(i.wrapping_sub(1), "fn")
-                // `compute_cap_arch("90a")`: an arch named in the script, not asked of a GPU.
+                // `compute_cap_arch("90a")`, `.compute_cap(80)`: an arch named in the script,
+                // not asked of a GPU.
                 && lx.strs(i + 1, lx.matching(i + 1)).is_empty()
+                && !(i + 2..lx.matching(i + 1)).any(|k| lx.toks[k].kind == TokenKind::Literal)
             {
                 Some(format!("detects the compute capability (`{w}()`)"))
             } else if matches!(

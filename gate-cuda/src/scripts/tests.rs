@@ -1272,6 +1272,27 @@ fn nvcc_held_by_a_field_named_for_it_is_nvcc() {
     assert!(script(other).calls.is_empty(), "{:#?}", script(other));
 }
 
+/// ciresnave/baracuda: cudaforge's `.compute_cap(80)` is the arch it compiles for (`sm_80`;
+/// 90 is `sm_90a`, cudaforge's auto-suffix), `.compute_cap_arch("100a")` too, and
+/// bindgen_cuda's `.compute_cap(75)` is `sm_75`; a number handed to it asks nothing of the
+/// build machine's GPU.
+#[test]
+fn a_compute_cap_handed_to_the_builder_is_its_arch_and_no_probe() {
+    let forge = "fn main() {\n    let mut b = cudaforge::KernelBuilder::new().source_files(vec![\"src/k.cu\"]);\n    \
+                 if cfg!(feature = \"hopper\") {\n        b = b.compute_cap(90);\n    } else {\n        \
+                 b = b.compute_cap(80).compute_cap_arch(\"100a\");\n    }\n    b.build_ptx().unwrap();\n}\n";
+    let found = script(forge);
+    let [call] = found.calls.as_slice() else {
+        panic!("one call: {found:#?}")
+    };
+    assert_eq!(call.archs, strings(&["sm_90a", "sm_80", "sm_100a"]));
+    assert!(found.gpu_probe.is_none(), "{found:#?}");
+    let bindgen = "fn main() {\n    bindgen_cuda::Builder::default().kernel_paths(vec![\"src/k.cu\"])\n        \
+                   .compute_cap(75).build_ptx().unwrap();\n}\n";
+    assert_eq!(only_call(bindgen).archs, strings(&["sm_75"]));
+    assert!(script(bindgen).gpu_probe.is_none());
+}
+
 /// llama_cpp-rs: the files a directory walk keeps by their extension are computed; the
 /// extension itself (`ends_with(".cu")`) is no file of the build.
 #[test]
