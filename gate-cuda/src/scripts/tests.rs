@@ -1293,6 +1293,31 @@ fn a_compute_cap_handed_to_the_builder_is_its_arch_and_no_probe() {
     assert!(script(bindgen).gpu_probe.is_none());
 }
 
+/// ciresnave/baracuda's baracuda-cutlass-kernels-sys: the chain of a builder type of the
+/// workspace names its sources in cudaforge's words, computed
+/// (`.source_files(kernels.iter().map(|k| format!("kernels/{k}")))`), and is built in the head
+/// of a `match`: a call through the type whose inputs are computed, with its include path.
+#[test]
+fn a_builder_types_computed_source_files_are_a_computed_call() {
+    let lib = "pub struct KernelBuilder { files: Vec<PathBuf> }\n\
+               impl KernelBuilder {\n    pub fn new() -> Self { todo!() }\n    \
+               pub fn build_lib(&self, out: &str) -> Result<()> {\n        \
+               let toolkit = CudaToolkit::detect()?;\n        \
+               Command::new(&toolkit.nvcc_path).arg(\"-c\").args(&self.files).status();\n        Ok(())\n    }\n}\n";
+    let build = "fn main() {\n    let kernels = collect_kernel_files();\n    \
+                 use forge::KernelBuilder;\n    let builder = KernelBuilder::new()\n        \
+                 .source_files(kernels.iter().map(|k| format!(\"kernels/{k}\")))\n        \
+                 .include_path(\"kernels/include\");\n    \
+                 match builder.build_lib(\"k\") {\n        Ok(()) => {}\n        Err(e) => panic!(\"{e}\"),\n    }\n}\n";
+    let found = script_with(&[("forge/src/lib.rs", lib)], build);
+    let [call] = found.calls.as_slice() else {
+        panic!("one call: {found:#?}")
+    };
+    assert_eq!(call.kind, BuilderKind::Nvcc);
+    assert!(call.computed_inputs && call.inputs.is_empty(), "{call:#?}");
+    assert_eq!(call.include_dirs, strings(&["kernels/include"]));
+}
+
 /// llama_cpp-rs: the files a directory walk keeps by their extension are computed; the
 /// extension itself (`ends_with(".cu")`) is no file of the build.
 #[test]

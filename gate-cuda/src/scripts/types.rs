@@ -4,11 +4,12 @@
 //! ([`super::Helper::owner`] names the type); `T::new(..)` in a build script then starts a
 //! build when its chain or variable calls one of `T`'s helper methods. The call goes through
 //! that method, with what the chain names (`.files([..])`, `.flag(..)`, `.include(..)`, read as
-//! `cc`'s are); what the method reads from `self` is what the chain set, not a computed input.
+//! `cc`'s are, and `.source_files(..)`, `.include_path(..)` as cudaforge's are: baracuda-forge,
+//! a fork of it); what the method reads from `self` is what the chain set, not a computed input.
 
 use super::cc_chain::cc_methods;
 use super::lexed::{FnDef, Lexed};
-use super::{Anchor, BuilderKind, Call, Helpers, Start, extent, methods};
+use super::{Anchor, BuilderKind, Call, Helpers, Start, crate_builder_methods, extent, methods};
 use gate_support::lexer::TokenKind;
 
 /// The type of the `impl` block `def` lies in (`impl KernelBuild {`, `impl<T> Trait for
@@ -88,8 +89,22 @@ pub(super) fn through_type(lx: &Lexed<'_>, anchor: &Anchor<'_>, mut call: Call) 
         return None;
     }
     let mut own = Call::new(BuilderKind::Cc, call.line);
-    cc_methods(lx, &methods(lx, &extent(lx, anchor.path)), &mut own);
+    let chain = methods(lx, &extent(lx, anchor.path));
+    cc_methods(lx, &chain, &mut own);
+    // A chain in cudaforge's words (baracuda-forge's `.source_files(kernels.iter().map(..))`,
+    // `.include_path("kernels/include")`): what it names is compiled, computed or not.
+    crate_builder_methods(lx, &chain, false, &mut own);
     call.computed_inputs = own.computed_inputs;
+    for (from, to) in [
+        (own.inputs, &mut call.inputs),
+        (own.include_dirs, &mut call.include_dirs),
+    ] {
+        for item in from {
+            if !to.contains(&item) {
+                to.push(item);
+            }
+        }
+    }
     let gpu = |input: &String| {
         [".cu", ".cuh", ".ptx", ".cubin", ".fatbin"]
             .iter()
