@@ -6,7 +6,10 @@ use super::discover;
 use super::model::*;
 use super::session::Session;
 use super::store::Store;
-use super::tree::{Tree, digests_of, tree_digests, tree_files, tree_still};
+use super::tree::{
+    Tree, above_root, digests_of, repository_prefix, tree_digests, tree_files, tree_still,
+    with_above,
+};
 use gate_support::digest::{KeyHasher, sha256_hex};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -57,14 +60,16 @@ impl Session {
             // hashed again.
             "tree" => {
                 let rels = tree_files(&self.root, self.git, &self.exclude).ok()?;
+                let above = above_root(&self.root, self.prefix()).ok()?;
                 match self.tree.get() {
                     Some(Ok(tree))
                         if inputs.components.get("tree") == Some(&tree.all)
-                            && tree_still(&self.root, tree, &rels) =>
+                            && tree_still(&self.root, tree, &rels)
+                            && tree.above == above =>
                     {
                         Some(tree.all.clone())
                     }
-                    _ => Some(digests_of(&self.root, rels).all),
+                    _ => Some(with_above(digests_of(&self.root, rels), above).all),
                 }
             }
             "lockfile" => Some(file_digest(&self.root.join("Cargo.lock"))),
@@ -225,9 +230,15 @@ impl Session {
             .clone()
     }
 
+    /// [`repository_prefix`], asked once.
+    fn prefix(&self) -> &str {
+        self.prefix
+            .get_or_init(|| repository_prefix(&self.root, self.git))
+    }
+
     pub(super) fn tree(&self) -> Result<&Tree, String> {
         self.tree
-            .get_or_init(|| tree_digests(&self.root, self.git, &self.exclude))
+            .get_or_init(|| tree_digests(&self.root, (self.git, self.prefix()), &self.exclude))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -19,6 +19,9 @@ pub struct Session {
     pub(super) git: bool,
     pub(super) exclude: Vec<PathBuf>,
     pub(super) tree: OnceLock<Result<Tree, String>>,
+    /// The workspace root's path inside its git repository (`rust/`; empty at the top, and
+    /// without git), asked once ([`super::tree::above_root`]).
+    pub(super) prefix: OnceLock<String>,
     pub(super) tool: OnceLock<String>,
     pub(super) used: Mutex<Vec<Used>>,
     pub(super) notes: Mutex<Vec<String>>,
@@ -45,6 +48,7 @@ impl Session {
             git: false,
             exclude: Vec::new(),
             tree: OnceLock::new(),
+            prefix: OnceLock::new(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
@@ -86,6 +90,7 @@ impl Session {
             root: ws.root.clone(),
             git: ws.git.is_some(),
             tree: OnceLock::new(),
+            prefix: OnceLock::new(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(notes),

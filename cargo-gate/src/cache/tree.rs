@@ -19,6 +19,9 @@ pub(super) struct Tree {
     /// The files' stamps, taken just before their digests: a later check that nothing moved
     /// reads them instead of every file (`cache/stamps.rs`).
     pub(super) stamped: stamps::Stamped,
+    /// The files outside the workspace that the repository tracks ([`above_root`]), also
+    /// among `entries`.
+    pub(super) above: Vec<(String, String)>,
 }
 
 /// Whether a file of the tree reaches the resolve as well as the build.
@@ -85,8 +88,79 @@ pub(super) fn tree_files(
     Ok(rels)
 }
 
-pub(super) fn tree_digests(root: &Path, git: bool, exclude: &[PathBuf]) -> Result<Tree, String> {
-    Ok(digests_of(root, tree_files(root, git, exclude)?))
+pub(super) fn tree_digests(
+    root: &Path,
+    (git, prefix): (bool, &str),
+    exclude: &[PathBuf],
+) -> Result<Tree, String> {
+    Ok(with_above(
+        digests_of(root, tree_files(root, git, exclude)?),
+        above_root(root, prefix)?,
+    ))
+}
+
+/// The root's path inside its git repository (`rust/`), empty at the top or without git.
+pub(super) fn repository_prefix(root: &Path, git: bool) -> String {
+    let asked = git.then(|| git_list(root, &["rev-parse", "--show-prefix"]).ok());
+    let prefix = asked.flatten().and_then(|lines| lines.into_iter().next());
+    prefix.map(|p| p.trim().to_owned()).unwrap_or_default()
+}
+
+/// The files git tracks in the repository outside the workspace, where the workspace is a
+/// directory of it (`repo/rust/`): `../fixtures/data.txt` and its digest, in path order. A
+/// test reads them as it reads a shared file of the root (the seventeenth session's hostile
+/// trial replayed a whole run over a changed `repo/fixtures/data.txt`). Taken from git's
+/// index by the blob it holds (a monorepo's thousands of files are not read), and by content
+/// where the working tree changed one (`ls-files -m -d`). Empty at the repository's top
+/// (`prefix`, [`repository_prefix`], empty) or without git.
+pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, String)>, String> {
+    if prefix.is_empty() {
+        return Ok(Vec::new());
+    }
+    let exclude = format!(":(top,exclude){prefix}");
+    let pathspec = [":(top)", exclude.as_str()];
+    let staged = git_list(
+        root,
+        &[&["ls-files", "-z", "-s", "-c"][..], &pathspec].concat(),
+    )?;
+    let changed = git_list(
+        root,
+        &[&["ls-files", "-z", "-m", "-d"][..], &pathspec].concat(),
+    )?;
+    let mut buf = Vec::new();
+    let mut found: Vec<(String, String)> = staged
+        .iter()
+        .filter_map(|line| {
+            let (meta, rel) = line.split_once('\t')?;
+            let digest = if changed.iter().any(|c| c == rel) {
+                file_entry(&root.join(rel), &mut buf)
+            } else {
+                format!("git:{}", meta.replace(' ', ":"))
+            };
+            Some((rel.to_owned(), digest))
+        })
+        .collect();
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    Ok(found)
+}
+
+/// `tree` with the files outside the workspace ([`above_root`]) in its entries and its
+/// digest (unchanged where there are none).
+pub(super) fn with_above(mut tree: Tree, above: Vec<(String, String)>) -> Tree {
+    if above.is_empty() {
+        return tree;
+    }
+    let mut key = KeyHasher::default();
+    key.part("tree", tree.all.as_bytes());
+    for (rel, digest) in &above {
+        key.part(rel, digest.as_bytes());
+    }
+    tree.all = key.finish();
+    tree.above = above.clone();
+    tree.entries.extend(above);
+    tree.entries.sort();
+    tree
 }
 
 /// The tree of `rels` (a [`tree_files`] listing) under `root`: stamped, then digested.
@@ -119,6 +193,7 @@ pub(super) fn digests_of(root: &Path, rels: Vec<String>) -> Tree {
         files,
         entries,
         stamped,
+        above: Vec::new(),
     }
 }
 
@@ -196,4 +271,53 @@ pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workspace in a directory of its repository (`repo/rust/`): the files the repository
+    /// tracks outside it are listed by git's blob, and by content once the working tree
+    /// changes one, so a fixture a test reads there moves the key (the seventeenth session's
+    /// hostile trial replayed a whole run over it). At the repository's top there are none.
+    #[test]
+    fn the_repositorys_files_outside_the_workspace_are_keyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(repo)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "{args:?}");
+        };
+        std::fs::create_dir_all(repo.join("fixtures")).unwrap();
+        std::fs::create_dir_all(repo.join("rust/src")).unwrap();
+        std::fs::write(repo.join("fixtures/data.txt"), "1\n").unwrap();
+        std::fs::write(repo.join("rust/src/lib.rs"), "\n").unwrap();
+        git(&["init", "-q"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "i"]);
+        let root = repo.join("rust");
+        let prefix = repository_prefix(&root, true);
+        assert_eq!(prefix, "rust/");
+        assert!(repository_prefix(repo, true).is_empty());
+        let before = above_root(&root, &prefix).unwrap();
+        let rels: Vec<&str> = before.iter().map(|(rel, _)| rel.as_str()).collect();
+        assert_eq!(rels, ["../fixtures/data.txt"]);
+        assert!(before[0].1.starts_with("git:"), "{before:?}");
+        std::fs::write(repo.join("fixtures/data.txt"), "2\n").unwrap();
+        let edited = above_root(&root, &prefix).unwrap();
+        assert_ne!(edited, before);
+        git(&["commit", "-qam", "e"]);
+        let committed = above_root(&root, &prefix).unwrap();
+        assert!(committed[0].1.starts_with("git:") && committed != before);
+        let tree = with_above(digests_of(&root, vec!["src/lib.rs".to_owned()]), committed);
+        let plain = digests_of(&root, vec!["src/lib.rs".to_owned()]);
+        assert_ne!(tree.all, plain.all);
+        assert_eq!(tree.entries.len(), 2);
+    }
 }
