@@ -185,7 +185,10 @@ fn witnessed_text(bom: &Bom, source: &gate_formats::kernel_bom::SourceFile) -> O
             } else {
                 "included"
             };
-            format!("{how} by {} ({})", c.package, archs_or_default(&c.archs))
+            // A compile nvcc refused is witnessed too: said, not taken for a kernel built.
+            let failed = if c.ok { "" } else { ", and it failed" };
+            let archs = archs_or_default(&c.archs);
+            format!("{how} by {} ({archs}{failed})", c.package)
         })
         .collect();
     by.dedup();

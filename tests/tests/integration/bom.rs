@@ -912,6 +912,14 @@ fn a_failed_build_script_s_failed_compile_is_witnessed() {
     );
     let untracked: Vec<&String> = bom.builders.iter().flat_map(|b| &b.untracked).collect();
     assert!(untracked.is_empty(), "{:#?}", bom.builders);
+    // The inventory says the compile failed, not that it compiled.
+    let text = gate(&fx, &nvcc, &["kernels"]);
+    assert!(
+        text.stdout
+            .contains("witnessed: compiled by clean (nvcc's default arch, and it failed)"),
+        "{}",
+        text.transcript()
+    );
 }
 
 /// A build script that compiles CUDA in a way static reading does not follow (a shell line
