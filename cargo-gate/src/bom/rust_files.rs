@@ -300,8 +300,9 @@ type Embedding = (usize, String, PathBuf, scripts::Embedded);
 /// The CUDA sources a package embeds (`include_str!("k.cu")`), each a call of the package's
 /// NVRTC builders (the one on the same line, else those of the same file, else all of them):
 /// NVRTC compiles them at run time. A package with no NVRTC call of its own hands them to the
-/// NVRTC of the workspace's packages it depends on ([`wrapping`]). Embedding in a package
-/// that reaches no run-time compile names no builder.
+/// NVRTC of the workspace's packages it depends on ([`wrapping`]), or exports it to the
+/// packages that depend on it and compile it by its name ([`exporting`]). Embedding in a
+/// package that reaches no run-time compile names no builder.
 fn embedded_calls(
     facts: &Facts,
     nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>,
@@ -311,7 +312,14 @@ fn embedded_calls(
     for (package, file, dir, e) in embedded {
         let chosen = match nvrtc.get(&package) {
             Some(builders) => compiling(builders, &file, &e),
-            None => wrapping(facts, nvrtc, package),
+            None => {
+                let wrapped = wrapping(facts, nvrtc, package);
+                if wrapped.is_empty() {
+                    exporting(facts, nvrtc, package, &e)
+                } else {
+                    wrapped
+                }
+            }
         };
         if chosen.is_empty() {
             continue;
@@ -340,6 +348,33 @@ fn wrapping(facts: &Facts, nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>, package: usize
             q != package && p.path_deps.contains(dir) && !p.dev_only.contains(dir)
         })
         .flat_map(|(_, builders)| builders.iter().map(|b| b.2))
+        .collect()
+}
+
+/// The NVRTC calls of the workspace's packages that depend on `package` (not as a
+/// dev-dependency alone) whose arguments name the const the source is bound to: a kernel
+/// crate that exports its source (`pub const KERNELS_SRC: &str = concat!(include_str!(..),
+/// ..)`) for another to compile (warp-md's traj-gpu, `compile_ptx(KERNELS_SRC)`: its six
+/// `.cu` parts were "built by nothing"). An unbound source names no such call.
+fn exporting(
+    facts: &Facts,
+    nvrtc: &BTreeMap<usize, Vec<NvrtcAt>>,
+    package: usize,
+    e: &scripts::Embedded,
+) -> Vec<usize> {
+    let Some(name) = &e.bound else {
+        return Vec::new();
+    };
+    let dir = &facts.packages[package].dir;
+    nvrtc
+        .iter()
+        .filter(|&(&q, _)| {
+            let q = &facts.packages[q];
+            q.dir != *dir && q.path_deps.contains(dir) && !q.dev_only.contains(dir)
+        })
+        .flat_map(|(_, builders)| builders.iter())
+        .filter(|(_, _, _, names)| names.contains(name))
+        .map(|b| b.2)
         .collect()
 }
 

@@ -378,6 +378,67 @@ fn a_source_embedded_for_a_member_that_wraps_nvrtc_is_built_by_its_nvrtc() {
     assert!(named("lone/src/add.cuh").is_empty());
 }
 
+/// Haayhur/warp-md: a kernel crate exports its source (`pub const KERNELS_SRC: &str =
+/// concat!(include_str!(..), ..)`) and the crate that depends on it compiles it by that name
+/// with NVRTC: its parts were "built by nothing". A dependent whose NVRTC call names another
+/// const, or one that takes it as a dev-dependency only, compiles none of them.
+#[test]
+fn a_source_a_kernel_crate_exports_is_built_by_the_nvrtc_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = |name: &str, deps: &str| {
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n{deps}")
+    };
+    let gpu = package(
+        "gpu",
+        "[dependencies]\nkernels = { path = \"../kernels\" }\n",
+    );
+    let other = package(
+        "other",
+        "[dependencies]\nkernels = { path = \"../kernels\" }\n",
+    );
+    let tester = package(
+        "tester",
+        "[dev-dependencies]\nkernels = { path = \"../kernels\" }\n",
+    );
+    let compiles = |name: &str| {
+        format!(
+            "use kernels::{name};\npub fn jit() {{\n    let _ = cudarc::nvrtc::compile_ptx({name});\n}}\n"
+        )
+    };
+    write(
+        dir.path(),
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"kernels\", \"gpu\", \"other\", \"tester\"]\n",
+            ),
+            ("kernels/Cargo.toml", &package("kernels", "")),
+            (
+                "kernels/src/lib.rs",
+                "pub const KERNELS_SRC: &str = concat!(include_str!(\"part1.cu\"), include_str!(\"part2.cu\"));\npub const OTHER: &str = \"\";\n",
+            ),
+            ("kernels/src/part1.cu", "__global__ void a() {}\n"),
+            ("kernels/src/part2.cu", "__global__ void b() {}\n"),
+            ("gpu/Cargo.toml", &gpu),
+            ("gpu/src/lib.rs", &compiles("KERNELS_SRC")),
+            ("other/Cargo.toml", &other),
+            ("other/src/lib.rs", &compiles("OTHER")),
+            ("tester/Cargo.toml", &tester),
+            ("tester/src/lib.rs", &compiles("KERNELS_SRC")),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["kernels", "gpu", "other", "tester"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    for part in ["kernels/src/part1.cu", "kernels/src/part2.cu"] {
+        assert_eq!(
+            built_by(sources, builders, part),
+            ["gpu/src/lib.rs:3"],
+            "{part}"
+        );
+    }
+}
+
 /// The thirteenth session's trials: NVRTC behind a feature (luminal's item, stwo-ml's module)
 /// says so, and checked-in PTX that only `#[cfg(test)]` code reads by path (accel's
 /// `tests/data/add.ptx`) ships in no crate.
