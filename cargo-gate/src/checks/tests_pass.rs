@@ -102,6 +102,10 @@ crate::finding_codes! {
             name: "test-command-replaced",
             summary: "a cargo alias replaces the command that runs the tests",
         },
+        HarnessNeverRun => Code {
+            name: "harness-never-run",
+            summary: "a custom test harness listed no test to nextest, so nextest never ran it",
+        },
     }
 }
 
@@ -187,6 +191,9 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         outcome = flaky(outcome, run, &ran.suspects);
     }
     outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
+    if ran.runner == Runner::Nextest && ctx.environment.test_shard.is_none() {
+        outcome = harnesses_never_run(outcome, ctx.facts, &captured.log);
+    }
     // cargo failed and the lockfile does not resolve either (cargo test --locked cannot
     // have run a test then): that is the one cause, and lockfile.locked reports it.
     if ran.lockfile_unresolved {
@@ -197,6 +204,41 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         return Outcome::blocked("lockfile.locked", why, outcome);
     }
     outcome
+}
+
+/// A run through nextest that never ran a custom harness of the workspace
+/// ([`configured::harnesses_never_run`]) fails: `cargo test` runs it, and nothing shows it
+/// passes. (In a shard, its tests may be another shard's: not asked.)
+fn harnesses_never_run(outcome: Outcome, facts: &crate::facts::Facts, log: &str) -> Outcome {
+    let members = facts
+        .packages
+        .iter()
+        .filter(|p| p.role == crate::facts::Role::Member)
+        .map(|p| (p.name.as_str(), p.dir.as_path()));
+    let never = configured::harnesses_never_run(members, facts.root(), log);
+    if never.is_empty() || !matches!(outcome.status, Status::Pass | Status::Warn) {
+        return outcome;
+    }
+    let findings = never.into_iter().map(|(id, manifest)| {
+        Finding::error(format!(
+            "test target {id} is a custom harness (`harness = false`) that listed no test to \
+             nextest (`--list --format terse`), so nextest never ran it; `cargo test` runs it"
+        ))
+        .code(FindingCode::HarnessNeverRun)
+        .subject(id)
+        .at(Location::file(manifest))
+    });
+    qualified(
+        outcome,
+        (
+            Status::Fail,
+            "but nextest never ran a custom harness of the workspace",
+            "make the harness answer nextest's `--list --format terse` with its tests and run \
+             the ones it is handed (libtest-mimic does), or run the tests with `cargo test` \
+             (no .config/nextest.toml)",
+        ),
+        findings.collect(),
+    )
 }
 
 /// `summary` of one shard's run: it proves its bucket only, and `cargo gate merge` says

@@ -56,7 +56,7 @@ pub use test_run::{
     TestRun, TestRunFact, TestSetup, TestTally, is_rustdoc_shim, parse_libtest, parse_nextest,
     ran_doc_tests_after, runner_main, rustdoc_main,
 };
-pub(crate) use test_run::{other_toolchain, own_runner};
+pub(crate) use test_run::{nextest_status, other_toolchain, own_runner};
 
 use crate::cache::Session;
 use crate::workspace::Workspace;

@@ -20,6 +20,7 @@ pub(crate) use binaries::own_runner;
 pub use clock::TestClock;
 pub use doc_tests::{DOC_TESTS, is_rustdoc_shim, rustdoc_main};
 pub use model::*;
+pub(crate) use parse::nextest_status;
 pub use parse::{TestCounts, parse_libtest, parse_nextest, ran_doc_tests_after};
 pub use replay::{RUN_FILE_CAP, RUN_FILES_CAP, RUNNER_ARG, runner_main};
 pub(super) use run::gather;

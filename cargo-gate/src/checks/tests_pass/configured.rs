@@ -43,6 +43,44 @@ pub(super) fn configured(root: &Path, runner: Runner, whole: Option<&str>) -> Ve
     found
 }
 
+/// The custom harnesses (`[[test]] harness = false`) of the workspace's members, by the id
+/// nextest gives their binary (`PACKAGE::NAME`) and the manifest that declares each, that a
+/// run through nextest (`log`) printed no test of: nextest runs only the tests a binary lists
+/// for `--list --format terse`, and a harness that lists none (one that takes `--list` for a
+/// name filter) is never run, where `cargo test` runs it and sees it fail (the seventeenth
+/// session's hostile trial: READY under nextest, a failing harness on a fresh clone).
+pub(super) fn harnesses_never_run<'p>(
+    members: impl Iterator<Item = (&'p str, &'p Path)>,
+    root: &Path,
+    log: &str,
+) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (package, dir) in members {
+        let manifest = dir.join("Cargo.toml");
+        let Some(doc) = crate::workspace::read_toml(&manifest) else {
+            continue;
+        };
+        let tests = doc.get("test").and_then(toml::Value::as_array);
+        for test in tests.into_iter().flatten() {
+            let custom = test.get("harness").and_then(toml::Value::as_bool) == Some(false);
+            let Some(name) = test.get("name").and_then(toml::Value::as_str) else {
+                continue;
+            };
+            let id = format!("{package}::{name}");
+            let named = |line: &str| {
+                crate::facts::nextest_status(line.trim()).is_some_and(|(_, _, test)| {
+                    test.strip_prefix(id.as_str())
+                        .is_some_and(|r| r.starts_with(' '))
+                })
+            };
+            if custom && !log.lines().any(named) {
+                found.push((id, gate_support::path::relative(root, &manifest)));
+            }
+        }
+    }
+    found
+}
+
 /// `.config/nextest.toml`, in the profile the run uses (`NEXTEST_PROFILE`, else `default`;
 /// a custom profile inherits the default's settings): a `default-filter`, an override's, any
 /// `run-extra-args` (the profile's or an override's) but the harmless ones, and scripts
@@ -249,6 +287,29 @@ fn toolchain(root: &Path, found: &mut Vec<Configured>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A custom harness nextest printed no test of was never run; one it ran tests of
+    /// (`victim::listed one`), or a libtest target, is none of these.
+    #[test]
+    fn a_custom_harness_nextest_printed_no_test_of_was_never_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir_all(&victim).unwrap();
+        std::fs::write(
+            victim.join("Cargo.toml"),
+            "[package]\nname = \"victim\"\n\n[[test]]\nname = \"cases\"\nharness = false\n\n\
+             [[test]]\nname = \"listed\"\nharness = false\n\n[[test]]\nname = \"plain\"\n",
+        )
+        .unwrap();
+        let log = "        PASS [   0.004s] (1/2) victim::listed one\n        PASS [   0.003s] \
+                   (2/2) victim tests::ok\n";
+        let members = [("victim", victim.as_path())];
+        let never = harnesses_never_run(members.into_iter(), dir.path(), log);
+        assert_eq!(
+            never,
+            [("victim::cases".to_owned(), "victim/Cargo.toml".to_owned())]
+        );
+    }
 
     #[test]
     fn only_harmless_arguments_are_trusted() {

@@ -152,7 +152,7 @@ pub fn parse_libtest(log: &str) -> TestCounts {
 /// A nextest status line, `STATUS [ TIME] (COUNTER) BINARY TEST`: the status (capitals, and
 /// a hyphen in `TIMEOUT-PASS` and `LEAK-FAIL`), what the brackets hold, and the test (binary
 /// and name; the `(1/3)` counter newer nextest prints dropped).
-pub(super) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
+pub(crate) fn nextest_status(line: &str) -> Option<(&str, &str, &str)> {
     let (status, rest) = line.split_once(' ')?;
     let capitals = |c: char| c.is_ascii_uppercase() || c == '-';
     if !status.starts_with(|c: char| c.is_ascii_uppercase()) || !status.chars().all(capitals) {
