@@ -33,6 +33,12 @@ fn is_off(value: &str) -> bool {
     )
 }
 
+/// Whether a cmake option value is a place (a path, or a `format!` template that makes one:
+/// `{}/include`), not a value that switches something on.
+fn is_location(value: &str) -> bool {
+    value.contains(['/', '\\', '{'])
+}
+
 /// cmake's CUDA options: `.define("GGML_CUDA", "ON")`, `-DGGML_CUDA=ON` literals,
 /// `CMAKE_CUDA_ARCHITECTURES`. The token that switches CUDA on, and the switch's text (not
 /// for `CMAKE_CUDA_*` settings, which only say how).
@@ -72,6 +78,12 @@ pub(super) fn cmake_options(
                 call.archs.push(value);
             }
         } else if is_off(&value) {
+            continue;
+        } else if is_location(&value) && !name.starts_with("CMAKE_CUDA") {
+            // Where CUDA's headers or toolkit are (optix-rs' `.define("INC_CUDA",
+            // &format!("{}/include", root))` for a C-only project) configures, as
+            // `CMAKE_CUDA_*` does, and switches nothing on.
+            call.cuda_configured = true;
             continue;
         } else if switch.is_none() && !name.starts_with("CMAKE_CUDA") {
             switch = Some(format!("{name}={value}"));

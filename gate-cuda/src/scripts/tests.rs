@@ -1697,3 +1697,26 @@ fn a_cxx_bridge_with_cuda_is_a_cc_builder() {
     let host = "fn main() {\n    cxx_build::bridge(\"src/main.rs\").file(\"src/a.cc\").compile(\"a\");\n}\n";
     assert!(script(host).calls.is_empty(), "{:#?}", script(host));
 }
+
+/// A cmake option naming CUDA whose value is a place (optix-rs' optix-sys: `.define("INC_CUDA",
+/// &format!("{}/include", cuda_root))` for a project of one C file) switches nothing on: the
+/// project is CUDA only if its own files say so, as with `CMAKE_CUDA_*` settings. It was
+/// "cmake with CUDA, only with INC_CUDA={}/include".
+#[test]
+fn a_cmake_option_that_says_where_cuda_is_switches_nothing_on() {
+    let optix = "fn main() {\n    let root = std::env::var(\"CUDA_ROOT\").unwrap();\n    cmake::Config::new(\"optix_stubs-capi\")\n        .define(\"INC_CUDA\", &format!(\"{}/include\", root))\n        .build();\n}\n";
+    let call = only_call(optix);
+    assert_eq!(
+        (
+            call.switch.clone(),
+            call.cmake_project,
+            call.cuda_configured
+        ),
+        (None, true, true),
+        "{call:#?}"
+    );
+    let toolkit = "fn main() {\n    cmake::Config::new(\"cpp\").define(\"CUDA_TOOLKIT_ROOT_DIR\", \"/usr/local/cuda\").build();\n}\n";
+    assert_eq!(only_call(toolkit).switch, None);
+    let on = "fn main() {\n    cmake::Config::new(\"cpp\").define(\"INC_CUDA\", \"/opt/cuda/include\").define(\"USE_CUDA\", \"ON\").build();\n}\n";
+    assert_eq!(only_call(on).switch.as_deref(), Some("USE_CUDA=ON"));
+}
