@@ -9,7 +9,8 @@
 //!   name a `use` brought in from one (`use cudarc::nvrtc::result;` then
 //!   `result::compile_program(..)`; `use nvrtc::result::compile_program;` then
 //!   `compile_program(..)`);
-//! - a mention of `nvrtc::Program` (the safe wrapper's type).
+//! - a mention of `nvrtc::Program` (the safe wrapper's type), or of `Program::` where a `use`
+//!   brought it in from an `nvrtc` module.
 //!
 //! `Ptx::from_src` is no NVRTC use (it loads PTX text already compiled). Code in `use`
 //! declarations, `fn` definitions and `#[cfg(test)]` items is skipped.
@@ -191,7 +192,12 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
     match original {
         "nvrtcCompileProgram" => called && !defined,
         "compile_ptx" | "compile_ptx_with_opts" => called && !defined && !method,
-        "Program" => i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"),
+        // `nvrtc::Program`, or `Program::new(..)` after `use cuda::nvrtc::Program;` (optix-rs'
+        // examples).
+        "Program" => {
+            (i >= 3 && lx.path_sep(i - 2) && lx.is_ident(i - 3, "nvrtc"))
+                || (into_nvrtc.contains_key(word) && lx.path_sep(i + 1) && !defined)
+        }
         _ if compiles(original) => {
             if !called_with_args(lx, i) || defined || method {
                 return false;

@@ -1720,3 +1720,27 @@ fn a_cmake_option_that_says_where_cuda_is_switches_nothing_on() {
     let on = "fn main() {\n    cmake::Config::new(\"cpp\").define(\"INC_CUDA\", \"/opt/cuda/include\").define(\"USE_CUDA\", \"ON\").build();\n}\n";
     assert_eq!(only_call(on).switch.as_deref(), Some("USE_CUDA=ON"));
 }
+
+/// `use cuda::nvrtc::Program;` inside a function, then `Program::new(src, ..)` and
+/// `prg.compile_program(&options)` (optix-rs' examples, each compiling its `include_str!`-ed
+/// `devicePrograms.cu`): an NVRTC use, as `nvrtc::Program` written out is. A `Program` of no
+/// NVRTC module is none.
+#[test]
+fn a_program_type_brought_in_from_an_nvrtc_module_is_nvrtc() {
+    let optix = "fn compile_to_ptx(src: &str) -> String {\n    use cuda::nvrtc::Program;\n    let mut prg = Program::new(src, \"devicePrograms\", &Vec::new()).unwrap();\n    prg.compile_program(&options).unwrap();\n    prg.get_ptx().unwrap()\n}\n";
+    let uses = nvrtc_uses(&RustFile {
+        rel: "examples/02/sample_renderer.rs",
+        text: optix,
+    });
+    assert_eq!(
+        uses.iter().map(|u| u.0).collect::<Vec<_>>(),
+        vec![3],
+        "{uses:?}"
+    );
+    let other = "use glsl::Program;\nfn f() {\n    let p = Program::new(\"x\");\n}\n";
+    let none = nvrtc_uses(&RustFile {
+        rel: "src/lib.rs",
+        text: other,
+    });
+    assert!(none.is_empty(), "{none:?}");
+}
