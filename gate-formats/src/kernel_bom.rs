@@ -100,6 +100,12 @@ pub struct Compile {
     /// read are unchanged since, by content.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub earlier_run: bool,
+    /// The programs between the build script and nvcc, outermost first (`make`, `sh`;
+    /// `cmake`, `gmake`; `python3`): what ran the compile, as the witness saw its parents.
+    /// Empty where the build script ran nvcc itself, or where it could not be seen (off
+    /// Linux).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub through: Vec<String>,
 }
 
 /// A build script the witness did not see run.

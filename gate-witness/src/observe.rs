@@ -204,6 +204,7 @@ fn compile(invocation: &Invocation, package: &str, out_dir: &Path, root: &Path) 
             .filter(|output| !output.starts_with(out_dir))
             .map(shown),
         earlier_run: false,
+        through: invocation.through.clone(),
     }
 }
 
@@ -297,11 +298,13 @@ fn notes(bom: &Bom, seen: &Witnessed, witnessed: &[&str]) -> Vec<String> {
         if let Some(first) = as_input.first()
             && source.built_by.is_empty()
         {
+            let through = first.through.iter().map(|p| format!(" → {p}"));
             notes.push(format!(
-                "{}: compiled by {}'s build script (nvcc, {}) but static reading names no \
+                "{}: compiled by {}'s build script{} → nvcc ({}) but static reading names no \
                  builder for it",
                 source.path,
                 first.package,
+                through.collect::<String>(),
                 archs_text(&first.archs)
             ));
         }
@@ -451,6 +454,7 @@ mod tests {
             compiler: PathBuf::from("/opt/cuda/bin/nvcc"),
             started: 0,
             digests: Vec::new(),
+            through: Vec::new(),
         }
     }
 

@@ -58,6 +58,13 @@ pub struct Invocation {
     /// one of them still holds ([`Invocation::still_holds`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub digests: Vec<(PathBuf, String)>,
+    /// The programs between the build script and this nvcc, outermost first (`make`, `sh`:
+    /// a Makefile's recipe; `cmake`, `gmake`; `python3`), each by its name: empty where the
+    /// build script started nvcc itself (`cc`, a `Command`), and where no build script was
+    /// found among its parents (off Linux, or nvcc run by hand) —
+    /// [`crate::witness::started_through`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub through: Vec<String>,
 }
 
 impl Invocation {

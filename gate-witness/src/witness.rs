@@ -63,6 +63,55 @@ pub fn main() -> i32 {
     code.unwrap_or(1)
 }
 
+/// The most parents looked through for the build script.
+const MAX_PARENTS: usize = 16;
+
+/// What started this nvcc below the build script ([`Invocation::through`]): the names of
+/// the programs its parents ran, read from `/proc` up to the build script
+/// (`build-script-build`), outermost first. Empty when the build script is its parent, and
+/// when none is found within [`MAX_PARENTS`] (then nothing is said of the way).
+pub fn started_through() -> Vec<String> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut chain = Vec::new();
+        let mut pid = std::os::unix::process::parent_id();
+        for _ in 0..MAX_PARENTS {
+            let Some(name) = program_of(pid).filter(|_| pid > 1) else {
+                break;
+            };
+            if name.starts_with("build-script-") || name.starts_with("build_script_") {
+                chain.reverse();
+                return chain;
+            }
+            chain.push(name);
+            let Some(parent) = parent_of(pid) else { break };
+            pid = parent;
+        }
+        Vec::new()
+    }
+    #[cfg(not(target_os = "linux"))]
+    Vec::new()
+}
+
+/// The file name of the program the process `pid` runs, as its first argument says.
+#[cfg(target_os = "linux")]
+fn program_of(pid: u32) -> Option<String> {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let first = cmdline.split(|&b| b == 0).next()?;
+    let first = String::from_utf8_lossy(first);
+    let name = first.rsplit('/').next()?.trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// The parent of the process `pid` (the field after its state in `/proc/PID/stat`; the
+/// program's name before it, in parentheses, may hold anything).
+#[cfg(target_os = "linux")]
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 1..];
+    after.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The exit code a caller sees: the compiler's, or 128 + the signal that ended it.
 fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
     #[cfg(unix)]
@@ -144,6 +193,7 @@ fn invocation(
         args,
         started: 0,
         digests: Vec::new(),
+        through: started_through(),
     };
     Some(invocation.digested())
 }

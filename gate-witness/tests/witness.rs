@@ -298,3 +298,36 @@ fn every_toolkit_root_variable_a_build_has_leads_to_the_witness() {
         );
     }
 }
+
+/// What ran nvcc below the build script, from the parents the witness finds up to it (a
+/// program named `build-script-build`, as cargo names each): nothing where the script ran
+/// nvcc itself, `sh` where a shell line did (a Makefile's recipe, `sh -c`). Linux only:
+/// elsewhere nothing is said of the way.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_programs_between_the_build_script_and_nvcc_are_recorded() {
+    let Some(real) = nvcc() else { return };
+    let dir = tree();
+    let home = witness(dir.path(), &real);
+    let script = dir.path().join("build-script-build");
+    std::fs::copy("/bin/sh", &script).unwrap();
+    let through = |line: String| {
+        let out = dir.path().join(format!("out-{}", line.len()));
+        std::fs::create_dir_all(&out).unwrap();
+        let ran = Command::new(&script)
+            .args(["-c", &line])
+            .current_dir(dir.path())
+            .env("OUT_DIR", &out)
+            .env("CARGO_PKG_NAME", "kernels-pkg")
+            .status()
+            .unwrap();
+        assert!(ran.success(), "{line}");
+        let read = record::read_out_dir(&out);
+        assert_eq!(read.invocations.len(), 1, "{read:?}");
+        read.invocations[0].through.clone()
+    };
+    let nvcc = home.nvcc().display().to_string();
+    let compile = format!("'{nvcc}' -ptx k/add.cu -o add.ptx");
+    assert!(through(format!("{compile}; true")).is_empty());
+    assert_eq!(through(format!("sh -c \"{compile}; true\"; true")), ["sh"]);
+}

@@ -553,6 +553,7 @@ fn a_kernel_no_static_builder_accounts_for_is_accounted_for_by_a_witnessed_compi
         generated: false,
         output_outside_out_dir: None,
         earlier_run: false,
+        through: Vec::new(),
     };
     let witness = |compiles| Witnessed {
         compiles,
