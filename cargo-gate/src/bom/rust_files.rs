@@ -78,6 +78,8 @@ pub(super) fn read(
                     embedded.push((o, file.rel.clone(), dir.clone(), e));
                 }
             }
+        } else if let Some(o) = file.owner {
+            own_file_nvrtc(facts, (o, in_package), &rust, builders, calls);
         }
         let bytes = text.as_bytes();
         if BUILD_WORDS
@@ -376,6 +378,56 @@ fn exporting(
         .filter(|(_, _, _, names)| names.contains(name))
         .map(|b| b.2)
         .collect()
+}
+
+/// An example, test or benchmark that compiles with NVRTC the CUDA it embeds in the same
+/// file (optix-rs' examples: `include_str!("devicePrograms.cu")` handed to `Program::new`;
+/// the nine sources were "built by nothing"): NVRTC builders that ship nothing, each
+/// compiling the sources of its own file only (a test's NVRTC reaches no library's source).
+fn own_file_nvrtc(
+    facts: &Facts,
+    (package, in_package): (usize, &Path),
+    rust: &scripts::RustFile<'_>,
+    builders: &mut Vec<Builder>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) {
+    let embeds = scripts::embedded_sources(rust);
+    if embeds.is_empty() {
+        return;
+    }
+    let mut own: Vec<NvrtcAt> = Vec::new();
+    for scripts::NvrtcUse {
+        line,
+        switch,
+        names,
+        ..
+    } in scripts::nvrtc_use_sites(rust)
+    {
+        own.push((rust.rel.to_owned(), line, builders.len(), names));
+        builders.push(Builder {
+            ships: false,
+            switch,
+            ..Builder::new(
+                facts.packages[package].name.as_str(),
+                BuilderKind::Nvrtc,
+                format!("{}:{line}", rust.rel),
+            )
+        });
+    }
+    let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
+    for e in embeds {
+        let chosen = compiling(&own, rust.rel, &e);
+        if chosen.is_empty() {
+            continue;
+        }
+        let input = if e.from_manifest_dir {
+            e.path.clone()
+        } else {
+            dir.join(&e.path).to_string_lossy().replace('\\', "/")
+        };
+        let call = scripts::Call::embedded(e.line, input);
+        calls.push((package, vec![call; chosen.len()], chosen));
+    }
 }
 
 /// The NVRTC calls of a package (`builders`) that compile the source embedded at `e` in

@@ -439,6 +439,51 @@ fn a_source_a_kernel_crate_exports_is_built_by_the_nvrtc_that_names_it() {
     }
 }
 
+/// anderslanglands/optix-rs: an example embeds its device program and compiles it with NVRTC
+/// in the same file (`include_str!("devicePrograms.cu")`, `Program::new(src, ..)`): built by
+/// that NVRTC, which ships nothing; an example's NVRTC compiles no other file's source.
+#[test]
+fn an_example_that_compiles_its_own_source_with_nvrtc_builds_it_and_ships_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "app/src/lib.rs",
+                "pub const LIB: &str = include_str!(\"lib.cu\");\n",
+            ),
+            ("app/src/lib.cu", "__global__ void l() {}\n"),
+            (
+                "app/examples/render/main.rs",
+                "fn main() {\n    let src = include_str!(\"devicePrograms.cu\");\n    \
+                 let _ = cudarc::nvrtc::compile_ptx(src);\n}\n",
+            ),
+            (
+                "app/examples/render/devicePrograms.cu",
+                "__global__ void k() {}\n",
+            ),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["app"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    assert_eq!(
+        built_by(sources, builders, "app/examples/render/devicePrograms.cu"),
+        ["app/examples/render/main.rs:3"]
+    );
+    assert!(built_by(sources, builders, "app/src/lib.cu").is_empty());
+    let example = builders
+        .iter()
+        .find(|b| b.at.starts_with("app/examples"))
+        .unwrap();
+    assert!(!example.ships, "{example:?}");
+}
+
 /// The thirteenth session's trials: NVRTC behind a feature (luminal's item, stwo-ml's module)
 /// says so, and checked-in PTX that only `#[cfg(test)]` code reads by path (accel's
 /// `tests/data/add.ptx`) ships in no crate.

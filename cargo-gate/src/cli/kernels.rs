@@ -134,6 +134,7 @@ pub(crate) fn text(bom: &Bom) -> String {
             ("-arch=native", b.native_arch),
             ("probes the GPU", b.gpu_probe.is_some()),
             ("writes outside OUT_DIR", b.outside_out_dir.is_some()),
+            ("ships nothing", !b.ships && !b.dependency),
         ] {
             if on {
                 line.push_str(&format!("  [{flag}]"));

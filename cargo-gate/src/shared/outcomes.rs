@@ -62,6 +62,18 @@ pub fn outside_gate_build(
                 .and_then(|s| crate::bom::builders_text(s, builders))
         })
         .collect();
+    // Built only by builders that ship nothing (an example's NVRTC, optix-rs').
+    let for_no_ship: Vec<bool> = outside
+        .iter()
+        .map(|s| {
+            by_path.get(s.rel.as_str()).is_some_and(|s| {
+                !s.built_by.is_empty()
+                    && s.built_by
+                        .iter()
+                        .all(|&b| builders.get(b).is_some_and(|b| !b.ships))
+            })
+        })
+        .collect();
     // Where the Rust code uses what nothing compiles, read only for the files that would
     // count as kernels of this build.
     let unbuilt: Vec<usize> = (0..outside.len())
@@ -100,6 +112,7 @@ pub fn outside_gate_build(
             _ if source.rel.ends_with(".cuh") && with_sources.contains(&source.owner) => {
                 Outside::Header
             }
+            (Some(builders), _) if for_no_ship[i] => Outside::ForNoShip(builders),
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if let Some(package) = witnessed.get(&source.rel) => {
                 Outside::Witnessed(package.clone())
@@ -398,6 +411,10 @@ pub fn noted_sources(findings: &[Finding]) -> String {
 enum Outside {
     /// By the builders named (`raw nvcc (k/build.rs:6)`).
     Compiled(String),
+    /// By the builders named, none of which ships (an example's, a test's or a benchmark's
+    /// NVRTC: optix-rs' examples compile their own device programs): not a kernel of this
+    /// build.
+    ForNoShip(String),
     /// A header (`.cuh`) of a package whose `.cu` sources are judged: never compiled alone,
     /// its code is judged as part of the sources that include it (tract's `common.cuh`,
     /// handed to NVRTC beside 11 sources, was counted as a twelfth).
@@ -434,6 +451,9 @@ impl Outside {
         let package = owner.map_or("no package", |p| p.name.as_str());
         let how = match self {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
+            Outside::ForNoShip(builders) => {
+                format!("compiled by {builders}, in code that ships nothing")
+            }
             Outside::Witnessed(by) => format!(
                 "compiled by {by}'s build script, as the build's witness saw (static reading \
                  names no builder)"
@@ -470,6 +490,10 @@ impl Outside {
                 "CUDA source outside gate-build ({how}): a probe of the build machine, not \
                  counted as a kernel of this build"
             ),
+            Outside::ForNoShip(_) => format!(
+                "CUDA source outside gate-build ({how}: an example, a test or a benchmark): \
+                 not counted as a kernel of this build"
+            ),
             Outside::TestOrDocOnly(uses) => format!(
                 "CUDA source outside gate-build, compiled by nothing and named only by {}: its \
                  code does not ship, so it is not counted as a kernel of this build",
@@ -484,6 +508,7 @@ impl Outside {
             self,
             Outside::TestData
                 | Outside::TestOrDocOnly(_)
+                | Outside::ForNoShip(_)
                 | Outside::Probe(_)
                 | Outside::NoPackage
                 | Outside::Header
