@@ -323,17 +323,28 @@ fn embedded_calls(
                 }
             }
         };
-        if chosen.is_empty() {
-            continue;
-        }
-        let input = if e.from_manifest_dir {
-            e.path.clone()
-        } else {
-            dir.join(&e.path).to_string_lossy().replace('\\', "/")
-        };
-        let call = scripts::Call::embedded(e.line, input);
-        calls.push((package, vec![call; chosen.len()], chosen));
+        compiled_by(package, (&dir, &e), chosen, calls);
     }
+}
+
+/// The source embedded at `e` in a file of `package` (in `dir` below it), a call of each
+/// NVRTC builder `chosen` (none: nothing is said).
+fn compiled_by(
+    package: usize,
+    (dir, e): (&Path, &scripts::Embedded),
+    chosen: Vec<usize>,
+    calls: &mut Vec<(usize, Vec<scripts::Call>, Vec<usize>)>,
+) {
+    if chosen.is_empty() {
+        return;
+    }
+    let input = if e.from_manifest_dir {
+        e.path.clone()
+    } else {
+        dir.join(&e.path).to_string_lossy().replace('\\', "/")
+    };
+    let call = scripts::Call::embedded(e.line, input);
+    calls.push((package, vec![call; chosen.len()], chosen));
 }
 
 /// The NVRTC calls of the workspace's packages that `package` depends on (a path dependency
@@ -417,16 +428,7 @@ fn own_file_nvrtc(
     let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
     for e in embeds {
         let chosen = compiling(&own, rust.rel, &e);
-        if chosen.is_empty() {
-            continue;
-        }
-        let input = if e.from_manifest_dir {
-            e.path.clone()
-        } else {
-            dir.join(&e.path).to_string_lossy().replace('\\', "/")
-        };
-        let call = scripts::Call::embedded(e.line, input);
-        calls.push((package, vec![call; chosen.len()], chosen));
+        compiled_by(package, (&dir, &e), chosen, calls);
     }
 }
 
