@@ -1155,6 +1155,21 @@ error: 1 target failed:
         assert_eq!(outcome.findings[0].code.as_deref(), Some("flaky"));
     }
 
+    /// `final-status-level = "none"` beside `retries` (the seventeenth session's second
+    /// hostile pass): nextest prints the failed attempt but no `FLAKY` line, and the summary
+    /// says `2 passed (1 flaky)`; the attempt names the test, and the run fails.
+    #[test]
+    fn a_failed_attempt_is_read_where_nextest_prints_no_flaky_line() {
+        let log = "  TRY 1 FAIL [   0.093s] (─────) cli cli::first_try\n  TRY 2 PASS [   \
+                   0.006s] (1/2) cli cli::first_try\n        PASS [   0.003s] (2/2) cli \
+                   cli::steady\n────────────\n     Summary [   0.100s] 2 tests run: 2 passed \
+                   (1 flaky), 0 skipped\n";
+        let counts = parse_nextest(log);
+        assert_eq!(counts.flaky, ["cli cli::first_try"]);
+        let outcome = evaluate(&captured(0, log), None, Runner::Nextest, false);
+        assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    }
+
     /// `on-timeout = "pass"` in .config/nextest.toml (the sixteenth session's hostile trial):
     /// nextest counts a test it ended at its limit as passed, in its summary too; the gate
     /// names it and fails the run, as it does a test nextest ends at the gate's own limit.

@@ -46,6 +46,8 @@ pub(super) struct Keys<'a> {
     names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Names<'a>>>>,
     /// Who owns each file and link of the index, taken once ([`Keys::owned`]).
     owned: std::sync::OnceLock<Owned<'a>>,
+    /// The root manifest's `[workspace.package]` and `[workspace.metadata]`, as text.
+    root_manifest: std::sync::OnceLock<String>,
 }
 
 /// The owner ([`Keys::owner`]) of each file and tracked link of the index.
@@ -110,6 +112,7 @@ impl<'a> Keys<'a> {
             memo: std::sync::Mutex::default(),
             names_in: std::sync::Mutex::default(),
             owned: std::sync::OnceLock::new(),
+            root_manifest: std::sync::OnceLock::new(),
         }
     }
 
@@ -235,7 +238,13 @@ impl<'a> Keys<'a> {
             .ok()?;
         let mut out = KeyHasher::default();
         self.out_dirs_into(&closure, &mut out);
-        for path in declared.iter().filter(|d| !self.tracked(d)) {
+        // A directory that holds packages (`[env] FIXTURES = ".."`) is keyed by its tracked
+        // files above, not walked whole (the root's would be `target/` too).
+        let holds_package = |d: &PathBuf| self.packages.iter().any(|p| p.dir.starts_with(d));
+        for path in declared
+            .iter()
+            .filter(|d| !self.tracked(d) && !holds_package(d))
+        {
             out.part(
                 &format!("declared {}", path.display()),
                 discover::path_digest(path).as_bytes(),
@@ -414,7 +423,7 @@ impl<'a> Keys<'a> {
         let mut reader = file.take(MAX_NAMED_FILE + 1);
         let mut window: Vec<u8> = Vec::with_capacity(1 << 20);
         let (mut named, mut total) = (Names::default(), 0u64);
-        let mut paths: Vec<String> = Vec::new();
+        let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         loop {
             let kept = window.len();
             window.resize(kept + (1 << 20), 0);
@@ -444,13 +453,22 @@ impl<'a> Keys<'a> {
     /// owns, from the root (a root script run from there). A test names a root script so
     /// (`../scripts/tool.sh`); a root README that names every package is read only when a
     /// path leads to it.
-    fn resolve_shared(&self, path: &Path, paths: &[String]) -> Vec<&'a Path> {
+    fn resolve_shared(
+        &self,
+        path: &Path,
+        paths: &std::collections::BTreeSet<String>,
+    ) -> Vec<&'a Path> {
         let shared = &self.owned().shared;
-        let owner = self.owner(path).map(|p| p.dir.as_path());
-        let bases = [
-            owner.unwrap_or(self.facts.root()),
-            path.parent().unwrap_or(path),
-        ];
+        let root = self.facts.root();
+        // From the directory a test or build script runs in, the file's own, and the root
+        // (a member's test that runs `scripts/tool.sh` from there); a file of no package is
+        // run from anywhere: from every package's directory too (a root script sourcing
+        // `../scripts/lib.sh` as the test's working directory sees it).
+        let mut bases = vec![root, path.parent().unwrap_or(path)];
+        match self.owner(path) {
+            Some(owner) => bases.push(owner.dir.as_path()),
+            None => bases.extend(self.packages.iter().map(|p| p.dir.as_path())),
+        }
         let mut found: Vec<&'a Path> = Vec::new();
         for written in paths {
             let rel = written.trim_start_matches('/');
@@ -471,7 +489,7 @@ impl<'a> Keys<'a> {
     /// of cargo's short flag, `-pNAME`).
     fn words_named(&self, text: &str, named: &mut Vec<usize>) {
         let words = text.split(|c: char| !is_word_char(c));
-        let words = words.flat_map(|w| [Some(w), w.strip_prefix("-p")].into_iter().flatten());
+        let words = words.flat_map(|w| std::iter::once(w).chain(short_p_value(w)));
         for word in words {
             for &i in self.by_name.get(word).into_iter().flatten() {
                 if !named.contains(&i) {
@@ -489,9 +507,20 @@ impl<'a> Keys<'a> {
         let manifest = crate::workspace::read_toml(&dir.join("Cargo.toml"));
         let package = manifest.as_ref().and_then(|m| m.get("package"));
         let mut named = Vec::new();
-        if let Some(text) = package.and_then(|p| toml::to_string(p).ok()) {
+        if let Some(text) = package.and_then(readable_fields) {
             self.words_named(&text, &mut named);
         }
+        // What a member inherits (`readme.workspace = true`) or reads from the root's
+        // manifest: its `[workspace.package]` and `[workspace.metadata]`, not its members.
+        let root = self.root_manifest.get_or_init(|| {
+            let doc = crate::workspace::read_toml(&self.facts.root().join("Cargo.toml"));
+            let workspace = doc.as_ref().and_then(|d| d.get("workspace"));
+            ["package", "metadata"]
+                .iter()
+                .filter_map(|t| readable_fields(workspace?.get(*t)?))
+                .collect()
+        });
+        self.words_named(root, &mut named);
         named
     }
 
@@ -595,8 +624,8 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
 /// inside the root, or a relative one as it is (cargo hands it over unchanged, and a test
 /// reads it from its package's directory: `FIXTURE = "../attacker/data.txt"`, the seventeenth
 /// session's hostile trial), from the directory of each of `packages` and the root, where it
-/// is written as a path (with a `/` or an extension: `debug` or `1` is a word) and leads to
-/// something inside the root that holds no package (`.` would be every file of it).
+/// is written as a path ([`looks_like_a_path`]) and leads to something inside the root: a
+/// directory that holds packages (`../attacker`, `..`, the second pass's) keys their files.
 fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     for file in crate::tools::cargo::config_files_included(root) {
@@ -619,13 +648,11 @@ fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
                 paths.push(gate_support::path::normalize(&base.join(path)));
             } else if path.is_absolute() && path.starts_with(root) {
                 paths.push(gate_support::path::normalize(path));
-            } else if path.is_relative() && (text.contains('/') || path.extension().is_some()) {
+            } else if path.is_relative() && looks_like_a_path(text) {
                 let dirs = packages.iter().map(|p| p.dir.as_path());
                 for dir in dirs.chain([root]) {
                     let at = gate_support::path::normalize(&dir.join(path));
-                    let holds_package = packages.iter().any(|p| p.dir.starts_with(&at));
-                    if at.starts_with(root) && !holds_package && at.exists() && !paths.contains(&at)
-                    {
+                    if at.starts_with(root) && at.exists() && !paths.contains(&at) {
                         paths.push(at);
                     }
                 }
@@ -633,6 +660,12 @@ fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
         }
     }
     paths
+}
+
+/// Whether an `[env]` value is written as a path: with a `/`, an extension, or `.` / `..`
+/// (`debug` or `1` is a word).
+fn looks_like_a_path(text: &str) -> bool {
+    text.contains('/') || matches!(text, "." | "..") || Path::new(text).extension().is_some()
 }
 
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
@@ -668,14 +701,56 @@ fn is_document(path: &Path) -> bool {
 
 /// Adds to `paths` each path written in `text` (a run of word characters, `.` and `/`)
 /// whose last part is the file name of a file of `shared`.
-fn shared_paths_in(text: &str, shared: &BTreeMap<&str, Vec<&Path>>, paths: &mut Vec<String>) {
-    let written = text.split(|c: char| !(is_word_char(c) || c == '.' || c == '/'));
+fn shared_paths_in(
+    text: &str,
+    shared: &BTreeMap<&str, Vec<&Path>>,
+    paths: &mut std::collections::BTreeSet<String>,
+) {
+    let written = text.split(|c: char| !(is_word_char(c) || matches!(c, '.' | '/' | '+')));
     for path in written {
         let name = path.rsplit('/').next().unwrap_or(path);
-        if shared.contains_key(name) && !paths.iter().any(|p| p == path) {
-            paths.push(path.to_owned());
+        if shared.contains_key(name) && !paths.contains(path) {
+            paths.insert(path.to_owned());
         }
     }
+}
+
+/// A manifest table as text for names, without the fields that describe the package (its
+/// name, version, authors, description, links to its repository and documentation:
+/// `repository = "…/cargo-gate/cargo-gate"` would name the main package from every member):
+/// what is left (`readme`, `metadata`, `build`, `include`) may be a path a test reads.
+fn readable_fields(table: &toml::Value) -> Option<String> {
+    const DESCRIBING: [&str; 14] = [
+        "name",
+        "version",
+        "edition",
+        "rust-version",
+        "authors",
+        "description",
+        "documentation",
+        "homepage",
+        "repository",
+        "license",
+        "keywords",
+        "categories",
+        "publish",
+        "resolver",
+    ];
+    let mut table = table.as_table()?.clone();
+    table.retain(|key, _| !DESCRIBING.contains(&key));
+    toml::to_string(&table).ok()
+}
+
+/// The value of cargo's `-p` in a word of short flags run together: `-pNAME`, `-qpNAME`
+/// (the seventeenth session's second hostile pass hid a package so).
+fn short_p_value(word: &str) -> Option<&str> {
+    let flags = word.strip_prefix('-').filter(|f| !f.starts_with('-'))?;
+    let at = flags.find('p')?;
+    flags[..at]
+        .bytes()
+        .all(|b| b.is_ascii_alphabetic())
+        .then(|| &flags[at + 1..])
+        .filter(|name| !name.is_empty())
 }
 
 /// Whether `c` is part of a word a name may be: an identifier character or `-`.
@@ -691,7 +766,18 @@ fn holds_word(text: &str, word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{holds_word, shared_paths_in};
+    use super::{holds_word, shared_paths_in, short_p_value};
+
+    /// cargo's `-p` with its value attached, alone or after other short flags.
+    #[test]
+    fn a_package_after_short_flags_run_together_is_read() {
+        assert_eq!(short_p_value("-pattacker"), Some("attacker"));
+        assert_eq!(short_p_value("-qpattacker"), Some("attacker"));
+        assert_eq!(short_p_value("-vvpattacker"), Some("attacker"));
+        assert_eq!(short_p_value("--package"), None);
+        assert_eq!(short_p_value("-p"), None);
+        assert_eq!(short_p_value("attacker"), None);
+    }
     use std::collections::BTreeMap;
     use std::path::Path;
 
@@ -699,21 +785,31 @@ mod tests {
     /// manifest directory's `/` before it; not `tool.sh.bak` nor `mytool.sh`.
     #[test]
     fn a_path_written_is_found_by_its_file_name() {
-        let shared = BTreeMap::from([("tool.sh", vec![Path::new("/w/scripts/tool.sh")])]);
-        let mut paths = Vec::new();
+        let shared = BTreeMap::from([
+            ("tool.sh", vec![Path::new("/w/scripts/tool.sh")]),
+            ("run+tool.sh", vec![Path::new("/w/scripts/run+tool.sh")]),
+        ]);
+        let mut paths = std::collections::BTreeSet::new();
         let text = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../scripts/tool.sh\");\n\
-                    sh tool.sh; cp tool.sh.bak mytool.sh; sh ../scripts/tool.sh";
+                    sh tool.sh; cp tool.sh.bak mytool.sh; sh ../scripts/tool.sh; \
+                    sh scripts/run+tool.sh";
         shared_paths_in(text, &shared, &mut paths);
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
         assert_eq!(
             paths,
-            ["/../scripts/tool.sh", "tool.sh", "../scripts/tool.sh"]
+            [
+                "../scripts/tool.sh",
+                "/../scripts/tool.sh",
+                "scripts/run+tool.sh",
+                "tool.sh"
+            ]
         );
     }
 
     /// A path the cargo configuration's `[env]` hands a test as it is (no `relative = true`)
     /// is read from the test's package directory: `../b/data.txt` from `a` is `b`'s file, and
-    /// joins the keys (the seventeenth session's hostile trial replayed a PASS over it). A word
-    /// (`debug`) is no path, and `.` or `..` would be every file of a package: neither is.
+    /// joins the keys (the seventeenth session's hostile trial replayed a PASS over it), and so
+    /// does a directory (`../b`, the second pass's). A word (`debug`) is no path.
     #[test]
     fn a_path_the_configuration_hands_over_as_it_is_is_read_from_each_package() {
         use crate::facts::core::{Package, Role};
@@ -725,7 +821,7 @@ mod tests {
         std::fs::write(root.join("b/data.txt"), "1\n").unwrap();
         std::fs::write(
             root.join(".cargo/config.toml"),
-            "[env]\nFIXTURE = \"../b/data.txt\"\nLEVEL = \"debug\"\nHERE = \".\"\nUP = \"../\"\n",
+            "[env]\nFIXTURE = \"../b/data.txt\"\nLEVEL = \"debug\"\nDIR = \"../b\"\n",
         )
         .unwrap();
         let package = |name: &str| Package {
@@ -741,12 +837,8 @@ mod tests {
         let (a, b) = (package("a"), package("b"));
         let paths = super::env_paths(&root, &[&a, &b]);
         assert!(paths.contains(&root.join("b/data.txt")), "{paths:?}");
-        for not in [
-            root.clone(),
-            root.join("a"),
-            root.join("b"),
-            root.join("debug"),
-        ] {
+        assert!(paths.contains(&root.join("b")), "{paths:?}");
+        for not in [root.clone(), root.join("a"), root.join("debug")] {
             assert!(!paths.contains(&not), "{not:?} in {paths:?}");
         }
     }

@@ -180,8 +180,24 @@ pub(super) const REPLAYED: &str = "Replayed ";
 /// Parses cargo-nextest's output.
 pub fn parse_nextest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
+    // Tests an attempt of which failed before a retry (`TRY 1 FAIL [ 0.09s] bin test`):
+    // nextest prints no `FLAKY` line under `final-status-level = "none"` (the seventeenth
+    // session's second hostile pass), so the attempts themselves say it.
+    let mut tried: Vec<String> = Vec::new();
     for line in log.lines() {
         let trimmed = line.trim();
+        if let Some((_, attempt)) = trimmed
+            .strip_prefix("TRY ")
+            .and_then(|rest| rest.split_once(' '))
+        {
+            if let Some((status, _, name)) = nextest_status(attempt.trim_start())
+                && status != "PASS"
+                && !tried.iter().any(|t| t == name)
+            {
+                tried.push(name.to_owned());
+            }
+            continue;
+        }
         if let Some(rest) = trimmed.strip_prefix("Summary [") {
             // "Summary [   0.010s] 3 tests run: 2 passed, 1 failed, 1 skipped"
             counts.saw_summary = true;
@@ -213,6 +229,11 @@ pub fn parse_nextest(log: &str) -> TestCounts {
             "FAIL" => named(&mut counts.failures),
             "TIMEOUT" => named(&mut counts.timed_out),
             _ => {}
+        }
+    }
+    for name in tried {
+        if !counts.failures.contains(&name) && !counts.flaky.contains(&name) {
+            counts.flaky.push(name);
         }
     }
     counts

@@ -62,7 +62,18 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let cmd = match &tool {
         Some(tool) => {
             let partition = shard.map(|s| format!("hash:{}/{}", s.index, s.count));
-            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", tool];
+            // The attempts and the flaky tests are printed whatever the workspace's profile
+            // says: a retried failure is read from them (`parse_nextest`).
+            let mut run = vec![
+                "run",
+                "--no-fail-fast",
+                "--tool-config-file",
+                tool,
+                "--status-level",
+                "pass",
+                "--final-status-level",
+                "flaky",
+            ];
             if let Some(partition) = &partition {
                 run.extend(["--partition", partition]);
             }
