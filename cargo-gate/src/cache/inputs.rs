@@ -197,6 +197,15 @@ impl Session {
         self.settings.is_some()
     }
 
+    /// The files the repository tracks outside the workspace (`../fixtures/data.txt`,
+    /// relative to the root), where the workspace is a directory of it; none without the
+    /// cache's tree.
+    pub fn above_root(&self) -> Vec<&str> {
+        self.tree()
+            .map(|tree| tree.above.iter().map(|(rel, _)| rel.as_str()).collect())
+            .unwrap_or_default()
+    }
+
     /// The digest of the tree's files that `keep` accepts (relative, `/`-separated paths),
     /// by path and content as the tree digest takes them: the files a test binary reads.
     pub fn files_digest(&self, keep: impl Fn(&str) -> bool) -> Result<String, String> {

@@ -708,6 +708,32 @@ fn a_path_in_the_manifest_names_the_package_it_leads_into() {
     );
 }
 
+/// A tracked link that no package owns, at the root, into another package's file
+/// (`fixtures/greeting.txt -> ../d/greeting.txt`), read by a test through its path: it
+/// names the package it points into (the second hostile pass replayed a PASS over it).
+#[cfg(unix)]
+#[test]
+fn a_link_of_no_package_names_the_package_it_points_into() {
+    let fx = fixture("per-binary");
+    fx.write("d/greeting.txt", "hello\n").write(
+        "c/tests/linked_root.rs",
+        "#[test]\nfn the_root_link_greets() {\n    \
+         let text = std::fs::read_to_string(\"../fixtures/greeting.txt\").unwrap();\n    \
+         assert_eq!(text.trim(), \"hello\");\n}\n",
+    );
+    std::fs::create_dir_all(fx.root.join("fixtures")).unwrap();
+    std::os::unix::fs::symlink("../d/greeting.txt", fx.root.join("fixtures/greeting.txt")).unwrap();
+    fx.commit();
+    let first = gate(&fx);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    fx.write("d/greeting.txt", "bye\n");
+    fx.commit();
+    let second = gate(&fx);
+    assert_eq!(second.code, 1, "{}", second.transcript());
+    let findings = second.json()["checks"][0]["findings"].to_string();
+    assert!(findings.contains("the_root_link_greets"), "{findings}");
+}
+
 #[cfg(unix)]
 const GREETER: &str = "fn main() {\n    println!(\"hello\");\n}\n";
 

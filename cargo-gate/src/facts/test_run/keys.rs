@@ -43,7 +43,7 @@ pub(super) struct Keys<'a> {
     by_name: BTreeMap<String, Vec<usize>>,
     /// What each file read for names names, `None` for a file too large or unreadable to
     /// read (it may name anything).
-    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Names<'a>>>>,
+    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Names>>>,
     /// Who owns each file and link of the index, taken once ([`Keys::owned`]).
     owned: std::sync::OnceLock<Owned<'a>>,
     /// The root manifest's `[workspace.package]` and `[workspace.metadata]`, as text.
@@ -59,18 +59,20 @@ struct Owned<'a> {
     files: BTreeMap<&'a Path, Vec<&'a Path>>,
     /// The tracked links each package owns, by its directory.
     links: BTreeMap<&'a Path, Vec<&'a Path>>,
-    /// The files no package owns (a root script, a shared fixture) by their file name,
-    /// manifests aside.
-    shared: BTreeMap<&'a str, Vec<&'a Path>>,
+    /// The files no package owns (a root script, a shared fixture; a tracked link; a file the
+    /// repository tracks above the workspace) by their file name, manifests aside.
+    shared: BTreeMap<String, Vec<PathBuf>>,
+    /// The tracked links no package owns (and those above the workspace).
+    shared_links: std::collections::BTreeSet<PathBuf>,
 }
 
 /// What one file names: programs and packages of the build, and files no package owns.
 #[derive(Clone, Default)]
-struct Names<'a> {
+struct Names {
     /// Indices into [`Keys::runnable`].
     runnable: Vec<usize>,
     /// Files of [`Owned::shared`].
-    shared: Vec<&'a Path>,
+    shared: Vec<PathBuf>,
 }
 
 /// A program of the build a test may run, by the name a test would use.
@@ -126,20 +128,46 @@ impl<'a> Keys<'a> {
                 files: BTreeMap::new(),
                 links: BTreeMap::new(),
                 shared: BTreeMap::new(),
+                shared_links: std::collections::BTreeSet::new(),
+            };
+            let mut share = |path: &Path| {
+                if let Some(name) = shared_name(path) {
+                    owned
+                        .shared
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(path.to_owned());
+                }
             };
             for file in &index.files {
                 let owner = self.owner(&file.path).map(|o| o.dir.as_path());
                 owned.by_rel.insert(file.rel.as_str(), owner);
-                if let Some(dir) = owner {
-                    owned.files.entry(dir).or_default().push(&file.path);
-                } else if let Some(name) = shared_name(&file.path) {
-                    owned.shared.entry(name).or_default().push(&file.path);
+                match owner {
+                    Some(dir) => owned.files.entry(dir).or_default().push(&file.path),
+                    None => share(&file.path),
                 }
             }
+            // A link of no package leads somewhere as a file of no package does (the second
+            // hostile pass's `fixtures/data.txt -> ../attacker/data.txt`), and so does what
+            // the repository tracks above the workspace (its scripts, its links).
+            let mut links = Vec::new();
             for link in &index.links {
-                if let Some(owner) = self.owner(link) {
-                    owned.links.entry(&owner.dir).or_default().push(link);
+                match self.owner(link) {
+                    Some(owner) => owned.links.entry(&owner.dir).or_default().push(link),
+                    None => links.push(link.clone()),
                 }
+            }
+            let root = self.facts.root();
+            for rel in self.facts.cache().above_root() {
+                let path = gate_support::path::normalize(&root.join(rel));
+                match std::fs::symlink_metadata(&path) {
+                    Ok(meta) if meta.file_type().is_symlink() => links.push(path),
+                    _ => share(&path),
+                }
+            }
+            for link in links {
+                share(&link);
+                owned.shared_links.insert(link);
             }
             owned
         })
@@ -350,33 +378,51 @@ impl<'a> Keys<'a> {
             }
             let in_manifest = self.manifest_names(&member.dir);
             named.extend(in_manifest.into_iter().filter(|i| reach.contains(i)));
-            // A tracked link into another package names that package: its file is what the
-            // test reads through it, and the link's own text never changes when it does.
             for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
-                let Ok(target) = std::fs::canonicalize(link) else {
-                    continue;
-                };
-                let owner = self.packages.iter().find(|p| {
-                    target.starts_with(&p.dir)
-                        || std::fs::canonicalize(&p.dir).is_ok_and(|dir| target.starts_with(dir))
-                });
-                named.extend(
-                    reach
-                        .iter()
-                        .copied()
-                        .filter(|&i| owner.is_some_and(|o| self.runnable[i].package == o.name)),
-                );
+                self.link_names(link, &reach, &mut named, &mut shared);
             }
         }
         // A file no package owns that one of these names (a root script a test runs) is
         // read for names too, and so is what it names in turn: the sixteenth session's
         // repro ran `cargo run -p attacker` from `scripts/tool.sh`, keyed by its text alone.
         let mut at = 0;
-        while let Some(&file) = shared.get(at) {
-            self.name_from(file, &others, &mut named, &mut shared);
+        while let Some(file) = shared.get(at).cloned() {
+            if self.owned().shared_links.contains(&file) {
+                self.link_names(&file, &others, &mut named, &mut shared);
+            }
+            self.name_from(&file, &others, &mut named, &mut shared);
             at += 1;
         }
         named.into_iter().map(|i| &self.runnable[i]).collect()
+    }
+
+    /// What a tracked link names: the package it points into (its file is what the test reads
+    /// through it, and the link's own text never changes when it does), or, pointing at a file
+    /// of no package, that file, to read in turn (a package's `run.sh -> ../scripts/tool.sh`).
+    fn link_names(
+        &self,
+        link: &Path,
+        reach: &[usize],
+        named: &mut std::collections::BTreeSet<usize>,
+        shared: &mut Vec<PathBuf>,
+    ) {
+        let Ok(target) = std::fs::canonicalize(link) else {
+            return;
+        };
+        let owner = self.packages.iter().find(|p| {
+            target.starts_with(&p.dir)
+                || std::fs::canonicalize(&p.dir).is_ok_and(|dir| target.starts_with(dir))
+        });
+        match owner {
+            Some(owner) => named.extend(
+                reach
+                    .iter()
+                    .copied()
+                    .filter(|&i| self.runnable[i].package == owner.name),
+            ),
+            None if !shared.contains(&target) => shared.push(target),
+            None => {}
+        }
     }
 
     /// Adds what `file` names of `reach` to `named` (all of it when the file cannot be read
@@ -386,7 +432,7 @@ impl<'a> Keys<'a> {
         file: &Path,
         reach: &[usize],
         named: &mut std::collections::BTreeSet<usize>,
-        shared: &mut Vec<&'a Path>,
+        shared: &mut Vec<PathBuf>,
     ) {
         let Some(found) = self.names_in(file) else {
             named.extend(reach.iter().copied());
@@ -403,7 +449,7 @@ impl<'a> Keys<'a> {
     /// What the file at `path` names of [`Keys::runnable`], read once per run in windows of
     /// 1 MiB that overlap by the longest name; `None` when it holds more than
     /// [`MAX_NAMED_FILE`] bytes or cannot be read.
-    fn names_in(&self, path: &Path) -> Option<Names<'a>> {
+    fn names_in(&self, path: &Path) -> Option<Names> {
         let memo = || self.names_in.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = memo().get(path) {
             return known.clone();
@@ -414,7 +460,7 @@ impl<'a> Keys<'a> {
     }
 
     /// [`Keys::names_in`], read.
-    fn read_names(&self, path: &Path) -> Option<Names<'a>> {
+    fn read_names(&self, path: &Path) -> Option<Names> {
         use std::io::Read as _;
         let file = gate_support::read::open_regular(path).ok()?;
         let shared = &self.owned().shared;
@@ -457,7 +503,7 @@ impl<'a> Keys<'a> {
         &self,
         path: &Path,
         paths: &std::collections::BTreeSet<String>,
-    ) -> Vec<&'a Path> {
+    ) -> Vec<PathBuf> {
         let shared = &self.owned().shared;
         let root = self.facts.root();
         // From the directory a test or build script runs in, the file's own, and the root
@@ -469,16 +515,30 @@ impl<'a> Keys<'a> {
             Some(owner) => bases.push(owner.dir.as_path()),
             None => bases.extend(self.packages.iter().map(|p| p.dir.as_path())),
         }
-        let mut found: Vec<&'a Path> = Vec::new();
+        let mut found: Vec<PathBuf> = Vec::new();
         for written in paths {
             let rel = written.trim_start_matches('/');
             let name = rel.rsplit('/').next().unwrap_or(rel);
-            for &file in shared.get(name).into_iter().flatten() {
+            if name.contains('*') {
+                let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
+                let dirs: Vec<PathBuf> = bases
+                    .iter()
+                    .map(|base| gate_support::path::normalize(&base.join(dir)))
+                    .collect();
+                let under = shared.values().flatten();
+                for file in under.filter(|f| dirs.iter().any(|d| f.parent() == Some(d))) {
+                    if file != path && !found.contains(file) {
+                        found.push(file.clone());
+                    }
+                }
+                continue;
+            }
+            for file in shared.get(name).into_iter().flatten() {
                 let leads = bases
                     .iter()
-                    .any(|base| gate_support::path::normalize(&base.join(rel)) == file);
-                if leads && file != path && !found.contains(&file) {
-                    found.push(file);
+                    .any(|base| gate_support::path::normalize(&base.join(rel)) == *file);
+                if leads && file != path && !found.contains(file) {
+                    found.push(file.clone());
                 }
             }
         }
@@ -699,17 +759,19 @@ fn is_document(path: &Path) -> bool {
         .any(|e| extension.eq_ignore_ascii_case(e))
 }
 
-/// Adds to `paths` each path written in `text` (a run of word characters, `.` and `/`)
-/// whose last part is the file name of a file of `shared`.
+/// Adds to `paths` each path written in `text` (a run of word characters, `.`, `/`, `+` and
+/// `*`) whose last part is the file name of a file of `shared`, or a glob.
 fn shared_paths_in(
     text: &str,
-    shared: &BTreeMap<&str, Vec<&Path>>,
+    shared: &BTreeMap<String, Vec<PathBuf>>,
     paths: &mut std::collections::BTreeSet<String>,
 ) {
-    let written = text.split(|c: char| !(is_word_char(c) || matches!(c, '.' | '/' | '+')));
+    let written = text.split(|c: char| !(is_word_char(c) || matches!(c, '.' | '/' | '+' | '*')));
     for path in written {
         let name = path.rsplit('/').next().unwrap_or(path);
-        if shared.contains_key(name) && !paths.contains(path) {
+        // A glob (`../hooks/*.sh`) leads to every file of its directory.
+        let globbed = name.contains('*') && path.contains('/');
+        if (globbed || shared.contains_key(name)) && !paths.contains(path) {
             paths.insert(path.to_owned());
         }
     }
@@ -779,25 +841,32 @@ mod tests {
         assert_eq!(short_p_value("attacker"), None);
     }
     use std::collections::BTreeMap;
-    use std::path::Path;
+    use std::path::PathBuf;
 
     /// A path is found by its file name, whole: `../scripts/tool.sh` in a string, with the
     /// manifest directory's `/` before it; not `tool.sh.bak` nor `mytool.sh`.
     #[test]
     fn a_path_written_is_found_by_its_file_name() {
         let shared = BTreeMap::from([
-            ("tool.sh", vec![Path::new("/w/scripts/tool.sh")]),
-            ("run+tool.sh", vec![Path::new("/w/scripts/run+tool.sh")]),
+            (
+                "tool.sh".to_owned(),
+                vec![PathBuf::from("/w/scripts/tool.sh")],
+            ),
+            (
+                "run+tool.sh".to_owned(),
+                vec![PathBuf::from("/w/scripts/run+tool.sh")],
+            ),
         ]);
         let mut paths = std::collections::BTreeSet::new();
         let text = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../scripts/tool.sh\");\n\
                     sh tool.sh; cp tool.sh.bak mytool.sh; sh ../scripts/tool.sh; \
-                    sh scripts/run+tool.sh";
+                    sh scripts/run+tool.sh; for f in ../hooks/*.sh; do sh $f; done";
         shared_paths_in(text, &shared, &mut paths);
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
         assert_eq!(
             paths,
             [
+                "../hooks/*.sh",
                 "../scripts/tool.sh",
                 "/../scripts/tool.sh",
                 "scripts/run+tool.sh",
