@@ -112,35 +112,7 @@ pub(crate) fn text(bom: &Bom) -> String {
     }
     out.push_str(&format!("builders ({})\n", bom.builders.len()));
     for b in &bom.builders {
-        let mut line = format!("  {}  {}  {}", b.package, b.kind.describe(), b.at);
-        if let Some(via) = &b.via {
-            line.push_str(&format!(" via {via}"));
-        }
-        if !b.archs.is_empty() {
-            line.push_str(&format!("  archs {}", b.archs.join(" ")));
-        }
-        // Built only when something switches it on (vanity's `gpu` feature): a default build
-        // compiles none of it.
-        if let Some(switch) = &b.switch {
-            line.push_str(&format!("  only with {switch}"));
-        }
-        if !b.untracked.is_empty() {
-            line.push_str(&format!(
-                "  compiles {} (not tracked)",
-                b.untracked.join(" ")
-            ));
-        }
-        for (flag, on) in [
-            ("-arch=native", b.native_arch),
-            ("probes the GPU", b.gpu_probe.is_some()),
-            ("writes outside OUT_DIR", b.outside_out_dir.is_some()),
-            ("ships nothing", !b.ships && !b.dependency),
-        ] {
-            if on {
-                line.push_str(&format!("  [{flag}]"));
-            }
-        }
-        out.push_str(&line);
+        out.push_str(&builder_line(b));
         out.push('\n');
     }
     if !bom.dependencies.is_empty() {
@@ -171,6 +143,39 @@ pub(crate) fn text(bom: &Bom) -> String {
     witness_text(bom, &mut out);
     artifacts_text(bom, &mut out);
     out
+}
+
+/// One builder of the inventory, for people.
+fn builder_line(b: &gate_formats::kernel_bom::Builder) -> String {
+    let mut line = format!("  {}  {}  {}", b.package, b.kind.describe(), b.at);
+    if let Some(via) = &b.via {
+        line.push_str(&format!(" via {via}"));
+    }
+    if !b.archs.is_empty() {
+        line.push_str(&format!("  archs {}", b.archs.join(" ")));
+    }
+    // Built only when something switches it on (vanity's `gpu` feature): a default build
+    // compiles none of it.
+    if let Some(switch) = &b.switch {
+        line.push_str(&format!("  only with {switch}"));
+    }
+    if !b.untracked.is_empty() {
+        line.push_str(&format!(
+            "  compiles {} (not tracked)",
+            b.untracked.join(" ")
+        ));
+    }
+    for (flag, on) in [
+        ("-arch=native", b.native_arch),
+        ("probes the GPU", b.gpu_probe.is_some()),
+        ("writes outside OUT_DIR", b.outside_out_dir.is_some()),
+        ("ships nothing", !b.ships && !b.dependency),
+    ] {
+        if on {
+            line.push_str(&format!("  [{flag}]"));
+        }
+    }
+    line
 }
 
 /// `compiled by kernels-sys (sm_80)` for a file the witnessed build read.

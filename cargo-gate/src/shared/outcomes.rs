@@ -53,27 +53,7 @@ pub fn outside_gate_build(
         .filter(|s| s.is_source())
         .filter(|s| !s.owner.is_some_and(|o| facts.packages[o].gate_build))
         .collect();
-    // Named from the one inventory `kernels.shipped` and `cargo gate kernels` read.
-    let built: Vec<Option<String>> = outside
-        .iter()
-        .map(|s| {
-            by_path
-                .get(s.rel.as_str())
-                .and_then(|s| crate::bom::builders_text(s, builders))
-        })
-        .collect();
-    // Built only by builders that ship nothing (an example's NVRTC, optix-rs').
-    let for_no_ship: Vec<bool> = outside
-        .iter()
-        .map(|s| {
-            by_path.get(s.rel.as_str()).is_some_and(|s| {
-                !s.built_by.is_empty()
-                    && s.built_by
-                        .iter()
-                        .all(|&b| builders.get(b).is_some_and(|b| !b.ships))
-            })
-        })
-        .collect();
+    let (built, for_no_ship) = named_builders(&outside, &by_path, builders);
     // Where the Rust code uses what nothing compiles, read only for the files that would
     // count as kernels of this build.
     let unbuilt: Vec<usize> = (0..outside.len())
@@ -130,6 +110,30 @@ pub fn outside_gate_build(
             .map(|f| f.code(code)),
     );
     findings
+}
+
+/// The builders of each of `outside`, in words, named from the one inventory
+/// `kernels.shipped` and `cargo gate kernels` read; and whether each is built only by
+/// builders that ship nothing (an example's NVRTC, optix-rs').
+fn named_builders(
+    outside: &[&CudaSource],
+    by_path: &std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile>,
+    builders: &[gate_formats::kernel_bom::Builder],
+) -> (Vec<Option<String>>, Vec<bool>) {
+    outside
+        .iter()
+        .map(|s| {
+            let Some(source) = by_path.get(s.rel.as_str()) else {
+                return (None, false);
+            };
+            let for_no_ship = !source.built_by.is_empty()
+                && source
+                    .built_by
+                    .iter()
+                    .all(|&b| builders.get(b).is_some_and(|b| !b.ships));
+            (crate::bom::builders_text(source, builders), for_no_ship)
+        })
+        .unzip()
 }
 
 /// The workspace's builds of CUDA that no source among its files stands for: the sources
@@ -445,11 +449,9 @@ enum Outside {
 }
 
 impl Outside {
-    /// The finding for `source`: `severity` for a kernel of this build, else a note.
-    fn finding(&self, facts: &Facts, source: &CudaSource, severity: Severity) -> Finding {
-        let owner = source.owner.map(|o| &facts.packages[o]);
-        let package = owner.map_or("no package", |p| p.name.as_str());
-        let how = match self {
+    /// How the source is built, in words, for the package `owner` it lies in.
+    fn how(&self, owner: Option<&crate::facts::Package>) -> String {
+        match self {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
             Outside::ForNoShip(builders) => {
                 format!("compiled by {builders}, in code that ships nothing")
@@ -473,7 +475,14 @@ impl Outside {
                 NOT_COMPILED.to_owned()
             }
             Outside::NotCompiled => NO_BUILD_SCRIPT.to_owned(),
-        };
+        }
+    }
+
+    /// The finding for `source`: `severity` for a kernel of this build, else a note.
+    fn finding(&self, facts: &Facts, source: &CudaSource, severity: Severity) -> Finding {
+        let owner = source.owner.map(|o| &facts.packages[o]);
+        let package = owner.map_or("no package", |p| p.name.as_str());
+        let how = self.how(owner);
         let message = match self {
             Outside::Header => "CUDA header outside gate-build, beside the package's `.cu` \
                                 sources: built only within those that include it, which \

@@ -420,6 +420,9 @@ pub fn config_setting(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Optio
     })
 }
 
+/// The most of one cargo configuration file read (the largest real ones are kilobytes).
+const CONFIG_CAP: u64 = 4 << 20;
+
 /// [`config_files`], and every file one of them `include`s (a chain of includes followed 64
 /// files deep at most: cargo refuses a cycle). An included file changes what cargo does as
 /// much as the file that includes it (an `[env]` a test reads, `rustflags`).
@@ -431,7 +434,8 @@ pub fn config_files_included(root: &Path) -> Vec<PathBuf> {
         at += 1;
         // Bounded, and only a regular file: an include may be a committed link to
         // `/dev/zero` (the seventeenth session's hostile trial: 4 GB, then the time limit).
-        let Some(doc) = crate::workspace::read_toml(&path) else {
+        let text = gate_support::read::text_capped(&path, CONFIG_CAP);
+        let Some(doc) = text.ok().and_then(|t| t.parse::<toml::Table>().ok()) else {
             continue;
         };
         for file in included(&path, &doc) {
