@@ -92,7 +92,10 @@ pub fn outside_gate_build(
             _ if source.rel.ends_with(".cuh") && with_sources.contains(&source.owner) => {
                 Outside::Header
             }
-            (Some(builders), _) if for_no_ship[i] => Outside::ForNoShip(builders),
+            // In a package that ships: a nested workspace's builders ship nothing either.
+            (Some(builders), _) if for_no_ship[i] && ships(facts, source) => {
+                Outside::ForNoShip(builders)
+            }
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if let Some(package) = witnessed.get(&source.rel) => {
                 Outside::Witnessed(package.clone())
