@@ -64,12 +64,13 @@ pub fn main() -> i32 {
 }
 
 /// The most parents looked through for the build script.
+#[cfg(target_os = "linux")]
 const MAX_PARENTS: usize = 16;
 
 /// What started this nvcc below the build script ([`Invocation::through`]): the names of
 /// the programs its parents ran, read from `/proc` up to the build script
 /// (`build-script-build`), outermost first. Empty when the build script is its parent, and
-/// when none is found within [`MAX_PARENTS`] (then nothing is said of the way).
+/// when none is found within 16 parents (then nothing is said of the way).
 pub fn started_through() -> Vec<String> {
     #[cfg(target_os = "linux")]
     {
