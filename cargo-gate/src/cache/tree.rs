@@ -273,7 +273,7 @@ pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
@@ -281,6 +281,7 @@ mod tests {
     /// tracks outside it are listed by git's blob, and by content once the working tree
     /// changes one, so a fixture a test reads there moves the key (the seventeenth session's
     /// hostile trial replayed a whole run over it). At the repository's top there are none.
+    /// (Unix: it drives git, which the Windows tests under Wine do not have.)
     #[test]
     fn the_repositorys_files_outside_the_workspace_are_keyed() {
         let dir = tempfile::tempdir().unwrap();

@@ -159,7 +159,7 @@ impl<'a> Keys<'a> {
             }
             let root = self.facts.root();
             for rel in self.facts.cache().above_root() {
-                let path = gate_support::path::normalize(&root.join(rel));
+                let path = joined(root, rel);
                 match std::fs::symlink_metadata(&path) {
                     Ok(meta) if meta.file_type().is_symlink() => links.push(path),
                     _ => share(&path),
@@ -521,10 +521,7 @@ impl<'a> Keys<'a> {
             let name = rel.rsplit('/').next().unwrap_or(rel);
             if name.contains('*') {
                 let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
-                let dirs: Vec<PathBuf> = bases
-                    .iter()
-                    .map(|base| gate_support::path::normalize(&base.join(dir)))
-                    .collect();
+                let dirs: Vec<PathBuf> = bases.iter().map(|base| joined(base, dir)).collect();
                 let under = shared.values().flatten();
                 for file in under.filter(|f| dirs.iter().any(|d| f.parent() == Some(d))) {
                     if file != path && !found.contains(file) {
@@ -534,9 +531,7 @@ impl<'a> Keys<'a> {
                 continue;
             }
             for file in shared.get(name).into_iter().flatten() {
-                let leads = bases
-                    .iter()
-                    .any(|base| gate_support::path::normalize(&base.join(rel)) == *file);
+                let leads = bases.iter().any(|base| joined(base, rel) == *file);
                 if leads && file != path && !found.contains(file) {
                     found.push(file.clone());
                 }
@@ -705,13 +700,13 @@ fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
             };
             let path = Path::new(text);
             if relative && !text.is_empty() {
-                paths.push(gate_support::path::normalize(&base.join(path)));
+                paths.push(joined(base, text));
             } else if path.is_absolute() && path.starts_with(root) {
                 paths.push(gate_support::path::normalize(path));
             } else if path.is_relative() && looks_like_a_path(text) {
                 let dirs = packages.iter().map(|p| p.dir.as_path());
                 for dir in dirs.chain([root]) {
-                    let at = gate_support::path::normalize(&dir.join(path));
+                    let at = joined(dir, text);
                     if at.starts_with(root) && at.exists() && !paths.contains(&at) {
                         paths.push(at);
                     }
@@ -720,6 +715,14 @@ fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
         }
     }
     paths
+}
+
+/// `rel` (written with `/`) from `base`, normalised: part by part, so a `/` is a separator
+/// on Windows too, where a canonical root (`\\?\C:\…`) takes a joined `/` for a name.
+fn joined(base: &Path, rel: &str) -> PathBuf {
+    let mut path = base.to_path_buf();
+    path.extend(Path::new(rel).components());
+    gate_support::path::normalize(&path)
 }
 
 /// Whether an `[env]` value is written as a path: with a `/`, an extension, or `.` / `..`
