@@ -1170,6 +1170,18 @@ error: 1 target failed:
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
     }
 
+    /// A retried test that fails every attempt ends on `TRY 3 FAIL`, not `FAIL`: it is a
+    /// failure, named, not a flaky pass (the review of the second pass's fix).
+    #[test]
+    fn a_test_that_fails_every_attempt_is_a_failure() {
+        let log = "  TRY 1 FAIL [   0.093s] (─────) cli cli::always\n  TRY 2 FAIL [   \
+                   0.006s] (1/1) cli cli::always\n────────────\n     Summary [   0.100s] 1 \
+                   test run: 0 passed, 1 failed, 0 skipped\n";
+        let counts = parse_nextest(log);
+        assert_eq!(counts.failures, ["cli cli::always"]);
+        assert!(counts.flaky.is_empty(), "{:?}", counts.flaky);
+    }
+
     /// `on-timeout = "pass"` in .config/nextest.toml (the sixteenth session's hostile trial):
     /// nextest counts a test it ended at its limit as passed, in its summary too; the gate
     /// names it and fails the run, as it does a test nextest ends at the gate's own limit.

@@ -24,7 +24,7 @@ use super::binaries::{
 };
 use super::model::BinaryEvidence;
 use super::model::{Runner, TestRun, TestSetup};
-use super::parse::{REPLAYED, nextest_status};
+use super::parse::{REPLAYED, nextest_attempt, nextest_status};
 use super::replay::{BinaryRun, Reported, run_files};
 use crate::cache::{Fresh, Pending};
 use crate::facts::artifacts::Build;
@@ -135,7 +135,17 @@ fn judged_run(
         ));
     }
     let shares = shares(&run.captured.log);
-    let unkept = why_unkept(stopped, files_left, code, &shares);
+    let mut unkept = why_unkept(stopped, files_left, code, &shares);
+    // Every failure nextest counts must be one a share names, or a failing binary could be
+    // stored as a pass (a line the gate does not read).
+    let counted = super::parse::parse_nextest(&run.captured.log).failed;
+    let named: u64 = shares.values().map(|s| s.failed).sum();
+    if unkept.is_none() && named < counted {
+        unkept = Some(format!(
+            "nextest counted {counted} failed test(s) but its lines name {named}: no binary's \
+             result is kept"
+        ));
+    }
     replay_into(run, replayed);
     Ok((shares, unkept))
 }
@@ -281,16 +291,24 @@ fn shares(log: &str) -> BTreeMap<String, Share> {
     let mut summary = false;
     for line in log.lines() {
         let trimmed = line.trim();
-        if let Some((status, _, name)) = nextest_status(trimmed) {
+        // An attempt of a retried test (`TRY 2 FAIL …`) is its binary's as a status line is:
+        // a failed one fails the test, whatever a later attempt says.
+        if let Some((status, _, name)) =
+            nextest_status(trimmed).or_else(|| nextest_attempt(trimmed))
+        {
             let binary = name.split_whitespace().next().unwrap_or(name).to_owned();
             let verdict = match status {
-                "PASS" | "LEAK" => Some(Verdict::Passed),
                 // Passed only on a retry, or ended at its time limit and counted as passed
                 // (`on-timeout = "pass"`): never stored as a pass to replay.
                 "FLAKY" | "TIMEOUT-PASS" => Some(Verdict::Failed),
                 "SKIP" => Some(Verdict::Skipped),
-                "SLOW" | "START" | "RETRY" => None,
-                _ => Some(Verdict::Failed),
+                _ => super::parse::attempt_failed(status).map(|failed| {
+                    if failed {
+                        Verdict::Failed
+                    } else {
+                        Verdict::Passed
+                    }
+                }),
             };
             let share = shares.entry(binary.clone()).or_default();
             if let Some(verdict) = verdict {
@@ -379,6 +397,18 @@ error: test run failed
         assert_eq!(failed.output.matches("FAIL [").count(), 1, "{failed:?}");
         assert_eq!(failed.clone().run().code, Some(TEST_FAILED));
         assert_eq!(shares["lib000"].clone().run().code, Some(PASSED));
+    }
+
+    /// A retried test's failed attempts (`TRY 2 FAIL`) are its binary's failure, whatever
+    /// another binary's line after them: the binary is never stored as a pass.
+    #[test]
+    fn a_failed_attempt_fails_its_own_binary() {
+        let log = "        PASS [   0.004s] (1/2) lib000 tests::ok\n  TRY 1 FAIL [   0.093s] \
+                   (─────) cli cli::always\n  TRY 2 FAIL [   0.006s] (2/2) cli cli::always\n";
+        let shares = shares(log);
+        assert_eq!((shares["cli"].passed, shares["cli"].failed), (0, 1));
+        assert_eq!((shares["lib000"].passed, shares["lib000"].failed), (1, 0));
+        assert!(!shares["lib000"].output.contains("TRY"), "{shares:#?}");
     }
 
     /// A test that prints a line like nextest's summary cannot hide a failure that nextest

@@ -2,6 +2,7 @@
 //! failing and passing tests named, the binaries that exited before their result found.
 
 use super::model::{Runner, TestResults, TestTally};
+use std::collections::BTreeMap;
 
 /// Test counts parsed from a test runner's output.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -180,21 +181,15 @@ pub(super) const REPLAYED: &str = "Replayed ";
 /// Parses cargo-nextest's output.
 pub fn parse_nextest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
-    // Tests an attempt of which failed before a retry (`TRY 1 FAIL [ 0.09s] bin test`):
-    // nextest prints no `FLAKY` line under `final-status-level = "none"` (the seventeenth
-    // session's second hostile pass), so the attempts themselves say it.
-    let mut tried: Vec<String> = Vec::new();
+    // Each retried test's attempts, in order (`TRY 1 FAIL [ 0.09s] bin test`): nextest
+    // prints no `FLAKY` line under `final-status-level = "none"` (the seventeenth session's
+    // second hostile pass), and a test that fails every attempt ends on a `TRY 3 FAIL`.
+    let mut tried: BTreeMap<String, Vec<bool>> = BTreeMap::new();
     for line in log.lines() {
         let trimmed = line.trim();
-        if let Some((_, attempt)) = trimmed
-            .strip_prefix("TRY ")
-            .and_then(|rest| rest.split_once(' '))
-        {
-            if let Some((status, _, name)) = nextest_status(attempt.trim_start())
-                && status != "PASS"
-                && !tried.iter().any(|t| t == name)
-            {
-                tried.push(name.to_owned());
+        if let Some((status, _, name)) = nextest_attempt(trimmed) {
+            if let Some(failed) = attempt_failed(status) {
+                tried.entry(name.to_owned()).or_default().push(failed);
             }
             continue;
         }
@@ -231,12 +226,37 @@ pub fn parse_nextest(log: &str) -> TestCounts {
             _ => {}
         }
     }
-    for name in tried {
-        if !counts.failures.contains(&name) && !counts.flaky.contains(&name) {
-            counts.flaky.push(name);
+    // A retried test that failed its last attempt failed; one that failed before it passed
+    // is flaky.
+    for (name, attempts) in tried {
+        let list = match attempts.last() {
+            Some(true) => &mut counts.failures,
+            _ if attempts.contains(&true) => &mut counts.flaky,
+            _ => continue,
+        };
+        if !list.contains(&name) {
+            list.push(name);
         }
     }
     counts
+}
+
+/// A nextest attempt line, `TRY N STATUS [ TIME] (COUNTER) BINARY TEST` (a test nextest
+/// retries): as [`nextest_status`] reads the line after `TRY N`.
+pub(crate) fn nextest_attempt(line: &str) -> Option<(&str, &str, &str)> {
+    let (_, rest) = line.strip_prefix("TRY ")?.split_once(' ')?;
+    nextest_status(rest.trim_start())
+}
+
+/// Whether an attempt (or a test) with nextest's `status` failed; `None` for a status that
+/// says nothing of it (`SLOW`, `START`, `RETRY`). A status not known here is a failure: an
+/// unread word never passes a test.
+pub(crate) fn attempt_failed(status: &str) -> Option<bool> {
+    match status {
+        "PASS" | "LEAK" => Some(false),
+        "SLOW" | "START" | "RETRY" => None,
+        _ => Some(true),
+    }
 }
 
 /// Adds what `N passed, N failed, N skipped` (nextest's summary after `run:`, or a replayed
