@@ -34,16 +34,17 @@ pub(super) fn is_manifest(rel: &str) -> bool {
         || rel.contains(".cargo/config")
 }
 
-/// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
-/// git), by content (a symlink by its target) and executable bit.
 /// Whether the tree listed now as `rels` is provably the one `tree` was taken of, from the
 /// listing and its files' stamps alone (`cache/stamps.rs`); `false`: not proven, hash it again.
 pub(super) fn tree_still(root: &Path, tree: &Tree, rels: &[String]) -> bool {
-    let same_list = rels.len() == tree.entries.len()
-        && rels
-            .iter()
-            .zip(&tree.entries)
-            .all(|(now, (then, _))| now == then);
+    // The files above the root are among the entries, compared apart (`tree.above`).
+    let inside: Vec<&String> = tree
+        .entries
+        .iter()
+        .map(|(rel, _)| rel)
+        .filter(|rel| !rel.starts_with("../"))
+        .collect();
+    let same_list = rels.len() == inside.len() && rels.iter().zip(inside).all(|(a, b)| a == b);
     let paths: Vec<PathBuf> = rels.iter().map(|r| root.join(r)).collect();
     let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     same_list && tree.stamped.still(&borrowed)
@@ -88,6 +89,9 @@ pub(super) fn tree_files(
     Ok(rels)
 }
 
+/// The digests of every file git tracks or would track (a `.gitignore`-aware walk without
+/// git), by content (a symlink by its target) and executable bit, with the files the
+/// repository tracks above the workspace ([`above_root`]; `prefix`, the root's place in it).
 pub(super) fn tree_digests(
     root: &Path,
     (git, prefix): (bool, &str),
@@ -111,7 +115,8 @@ pub(super) fn repository_prefix(root: &Path, git: bool) -> String {
 /// test reads them as it reads a shared file of the root (the seventeenth session's hostile
 /// trial replayed a whole run over a changed `repo/fixtures/data.txt`). Taken from git's
 /// index by the blob it holds (a monorepo's thousands of files are not read), and by content
-/// where the working tree changed one (`ls-files -m -d`). Empty at the repository's top
+/// where the working tree changed one (`ls-files -m -d`), and the untracked files git does
+/// not ignore there by content, as inside the root. Empty at the repository's top
 /// (`prefix`, [`repository_prefix`], empty) or without git.
 pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, String)>, String> {
     if prefix.is_empty() {
@@ -127,12 +132,22 @@ pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, Strin
         root,
         &[&["ls-files", "-z", "-m", "-d"][..], &pathspec].concat(),
     )?;
+    let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
+    // Untracked, not ignored: keyed as inside the root (a new fixture before its commit).
+    let untracked = git_list(
+        root,
+        &[
+            &["ls-files", "-z", "-o", "--exclude-standard"][..],
+            &pathspec,
+        ]
+        .concat(),
+    )?;
     let mut buf = Vec::new();
     let mut found: Vec<(String, String)> = staged
         .iter()
         .filter_map(|line| {
             let (meta, rel) = line.split_once('\t')?;
-            let digest = if changed.iter().any(|c| c == rel) {
+            let digest = if changed.contains(rel) {
                 file_entry(&root.join(rel), &mut buf)
             } else {
                 format!("git:{}", meta.replace(' ', ":"))
@@ -140,6 +155,10 @@ pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, Strin
             Some((rel.to_owned(), digest))
         })
         .collect();
+    for rel in untracked {
+        let digest = file_entry(&root.join(&rel), &mut buf);
+        found.push((rel, digest));
+    }
     found.sort();
     found.dedup_by(|a, b| a.0 == b.0);
     Ok(found)

@@ -747,7 +747,6 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
         .collect()
 }
 
-/// rustc errors in a build log, with their `--> file:line:col` locations.
 /// The test targets cargo says failed, as it names them (`` `-p victim --test cases` ``): from
 /// `error: test failed, to rerun pass …`, and the lines under `error: N target(s) failed:`.
 fn failed_targets(log: &str) -> Vec<String> {
@@ -785,6 +784,7 @@ fn is_failed_targets_head(line: &str) -> bool {
         })
 }
 
+/// rustc errors in a build log, with their `--> file:line:col` locations.
 fn compile_errors(log: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     // cargo's own errors (a failed build script, an MSRV refusal) carry their cause on the

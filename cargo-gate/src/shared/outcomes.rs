@@ -56,8 +56,10 @@ pub fn outside_gate_build(
     let (built, for_no_ship) = named_builders(&outside, &by_path, builders);
     // Where the Rust code uses what nothing compiles, read only for the files that would
     // count as kernels of this build.
+    // (And for the sources only code that ships nothing compiles: does shipping code use
+    // them too?)
     let unbuilt: Vec<usize> = (0..outside.len())
-        .filter(|&i| built[i].is_none())
+        .filter(|&i| built[i].is_none() || for_no_ship[i])
         .filter(|&i| !is_test_data(facts, outside[i], builders) && ships(facts, outside[i]))
         .collect();
     let unbuilt_sources: Vec<&CudaSource> = unbuilt.iter().map(|&i| outside[i]).collect();
@@ -92,8 +94,11 @@ pub fn outside_gate_build(
             _ if source.rel.ends_with(".cuh") && with_sources.contains(&source.owner) => {
                 Outside::Header
             }
-            // In a package that ships: a nested workspace's builders ship nothing either.
-            (Some(builders), _) if for_no_ship[i] && ships(facts, source) => {
+            // In a package that ships (a nested workspace's builders ship nothing either), and
+            // used by no code that ships.
+            (Some(builders), Some(u))
+                if for_no_ship[i] && ships(facts, source) && u.test_or_doc_only() =>
+            {
                 Outside::ForNoShip(builders)
             }
             (Some(builders), _) => Outside::Compiled(builders),

@@ -34,9 +34,9 @@ fn is_off(value: &str) -> bool {
 }
 
 /// Whether a cmake option value is a place (a path, or a `format!` template that makes one:
-/// `{}/include`), not a value that switches something on.
+/// `{}/include`), not a value that switches something on (`format!("{}", on)` may).
 fn is_location(value: &str) -> bool {
-    value.contains(['/', '\\', '{'])
+    value.contains(['/', '\\'])
 }
 
 /// cmake's CUDA options: `.define("GGML_CUDA", "ON")`, `-DGGML_CUDA=ON` literals,

@@ -62,7 +62,14 @@ pub(super) fn harnesses_never_run<'p>(
         };
         let tests = doc.get("test").and_then(toml::Value::as_array);
         for test in tests.into_iter().flatten() {
-            let custom = test.get("harness").and_then(toml::Value::as_bool) == Some(false);
+            // Neither `cargo test` nor nextest builds a target with `test = false`, or one
+            // whose required features the run does not turn on: not asked of them.
+            let built = test.get("test").and_then(toml::Value::as_bool) != Some(false)
+                && test
+                    .get("required-features")
+                    .and_then(toml::Value::as_array)
+                    .is_none_or(Vec::is_empty);
+            let custom = built && test.get("harness").and_then(toml::Value::as_bool) == Some(false);
             let Some(name) = test.get("name").and_then(toml::Value::as_str) else {
                 continue;
             };
@@ -298,7 +305,9 @@ mod tests {
         std::fs::write(
             victim.join("Cargo.toml"),
             "[package]\nname = \"victim\"\n\n[[test]]\nname = \"cases\"\nharness = false\n\n\
-             [[test]]\nname = \"listed\"\nharness = false\n\n[[test]]\nname = \"plain\"\n",
+             [[test]]\nname = \"listed\"\nharness = false\n\n[[test]]\nname = \"plain\"\n\n\
+             [[test]]\nname = \"gated\"\nharness = false\nrequired-features = [\"x\"]\n\n\
+             [[test]]\nname = \"off\"\nharness = false\ntest = false\n",
         )
         .unwrap();
         let log = "        PASS [   0.004s] (1/2) victim::listed one\n        PASS [   0.003s] \

@@ -48,6 +48,10 @@ pub(super) struct Keys<'a> {
     owned: std::sync::OnceLock<Owned<'a>>,
     /// The root manifest's `[workspace.package]` and `[workspace.metadata]`, as text.
     root_manifest: std::sync::OnceLock<String>,
+    /// The root, resolved (a link's target is resolved too).
+    real_root: Option<PathBuf>,
+    /// What each package's manifest names ([`Keys::manifest_names`]), by its directory.
+    manifest_names: std::sync::Mutex<BTreeMap<PathBuf, Names>>,
 }
 
 /// The owner ([`Keys::owner`]) of each file and tracked link of the index.
@@ -115,6 +119,8 @@ impl<'a> Keys<'a> {
             names_in: std::sync::Mutex::default(),
             owned: std::sync::OnceLock::new(),
             root_manifest: std::sync::OnceLock::new(),
+            real_root: std::fs::canonicalize(root).ok(),
+            manifest_names: std::sync::Mutex::default(),
         }
     }
 
@@ -242,8 +248,9 @@ impl<'a> Keys<'a> {
                 break named;
             }
         };
-        let mut declared: std::collections::BTreeSet<PathBuf> =
+        let by_scripts: std::collections::BTreeSet<PathBuf> =
             self.declared(&closure)?.into_iter().collect();
+        let mut declared = by_scripts.clone();
         declared.extend(self.env_paths.iter().cloned());
         let root = self.facts.root();
         let owned = self.owned();
@@ -266,13 +273,12 @@ impl<'a> Keys<'a> {
             .ok()?;
         let mut out = KeyHasher::default();
         self.out_dirs_into(&closure, &mut out);
-        // A directory that holds packages (`[env] FIXTURES = ".."`) is keyed by its tracked
-        // files above, not walked whole (the root's would be `target/` too).
+        // An `[env]` directory that holds packages (`FIXTURES = ".."`) is keyed by its
+        // tracked files above, not walked whole (the root's would be `target/` too); what a
+        // build script declares is walked as cargo scans it, git-ignored files included.
         let holds_package = |d: &PathBuf| self.packages.iter().any(|p| p.dir.starts_with(d));
-        for path in declared
-            .iter()
-            .filter(|d| !self.tracked(d) && !holds_package(d))
-        {
+        let walked = |d: &&PathBuf| by_scripts.contains(*d) || !holds_package(d);
+        for path in declared.iter().filter(|d| !self.tracked(d)).filter(walked) {
             out.part(
                 &format!("declared {}", path.display()),
                 discover::path_digest(path).as_bytes(),
@@ -377,7 +383,17 @@ impl<'a> Keys<'a> {
                 self.name_from(file, &reach, &mut named, &mut shared);
             }
             let in_manifest = self.manifest_names(&member.dir);
-            named.extend(in_manifest.into_iter().filter(|i| reach.contains(i)));
+            named.extend(
+                in_manifest
+                    .runnable
+                    .into_iter()
+                    .filter(|i| reach.contains(i)),
+            );
+            for file in in_manifest.shared {
+                if !shared.contains(&file) {
+                    shared.push(file);
+                }
+            }
             for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
                 self.link_names(link, &reach, &mut named, &mut shared);
             }
@@ -409,11 +425,18 @@ impl<'a> Keys<'a> {
         let Ok(target) = std::fs::canonicalize(link) else {
             return;
         };
-        let owner = self.packages.iter().find(|p| {
-            target.starts_with(&p.dir)
-                || std::fs::canonicalize(&p.dir).is_ok_and(|dir| target.starts_with(dir))
-        });
-        match owner {
+        // The target as the tree names it (the root may be reached through a link), so the
+        // root package's rule holds: it owns its code, not a script beside it.
+        let root = self.facts.root();
+        let target = match self
+            .real_root
+            .as_deref()
+            .map(|real| target.strip_prefix(real))
+        {
+            Some(Ok(rel)) => root.join(rel),
+            _ => target,
+        };
+        match self.owner(&target) {
             Some(owner) => named.extend(
                 reach
                     .iter()
@@ -446,9 +469,10 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// What the file at `path` names of [`Keys::runnable`], read once per run in windows of
-    /// 1 MiB that overlap by the longest name; `None` when it holds more than
-    /// [`MAX_NAMED_FILE`] bytes or cannot be read.
+    /// What the file at `path` names of [`Keys::runnable`], and the files of no package its
+    /// paths lead to, read once per run in windows of 1 MiB that overlap by the longest name
+    /// and 4 KiB (a path); `None` when it holds more than [`MAX_NAMED_FILE`] bytes or cannot
+    /// be read.
     fn names_in(&self, path: &Path) -> Option<Names> {
         let memo = || self.names_in.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = memo().get(path) {
@@ -494,11 +518,11 @@ impl<'a> Keys<'a> {
     }
 
     /// The files no package owns that `paths`, written in the file at `path`, lead to: from
-    /// the directory of the package that owns it (a test's, a build script's working
-    /// directory), from its own directory (a script's neighbour), and, in a file no package
-    /// owns, from the root (a root script run from there). A test names a root script so
-    /// (`../scripts/tool.sh`); a root README that names every package is read only when a
-    /// path leads to it.
+    /// the root, from the file's own directory (a script's neighbour), and from the
+    /// directory of the package that owns it (a test's, a build script's working
+    /// directory), or, for a file no package owns, from every package's (it is run from
+    /// anywhere). A test names a root script so (`../scripts/tool.sh`); a root README that
+    /// names every package is read only when a path leads to it.
     fn resolve_shared(
         &self,
         path: &Path,
@@ -558,12 +582,33 @@ impl<'a> Keys<'a> {
     /// its `readme` (`CARGO_PKG_README`) that a test reads (`[package.metadata.fixtures] data
     /// = "../attacker/data.txt"`, the seventeenth session's hostile trial). The rest of a
     /// manifest names its dependencies and features, which run nothing.
-    fn manifest_names(&self, dir: &Path) -> Vec<usize> {
-        let manifest = crate::workspace::read_toml(&dir.join("Cargo.toml"));
+    fn manifest_names(&self, dir: &Path) -> Names {
+        let memo = || {
+            self.manifest_names
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(known) = memo().get(dir) {
+            return known.clone();
+        }
+        let found = self.read_manifest_names(dir);
+        memo().insert(dir.to_owned(), found.clone());
+        found
+    }
+
+    /// [`Keys::manifest_names`], read.
+    fn read_manifest_names(&self, dir: &Path) -> Names {
+        let path = dir.join("Cargo.toml");
+        let manifest = crate::workspace::read_toml(&path);
         let package = manifest.as_ref().and_then(|m| m.get("package"));
-        let mut named = Vec::new();
+        let mut named = Names::default();
         if let Some(text) = package.and_then(readable_fields) {
-            self.words_named(&text, &mut named);
+            self.words_named(&text, &mut named.runnable);
+            // A path there to a file of no package leads to it (`[package.metadata] tool =
+            // "../scripts/tool.sh"`), as in any file of the package.
+            let mut paths = std::collections::BTreeSet::new();
+            shared_paths_in(&text, &self.owned().shared, &mut paths);
+            named.shared = self.resolve_shared(&path, &paths);
         }
         // What a member inherits (`readme.workspace = true`) or reads from the root's
         // manifest: its `[workspace.package]` and `[workspace.metadata]`, not its members.
@@ -575,7 +620,7 @@ impl<'a> Keys<'a> {
                 .filter_map(|t| readable_fields(workspace?.get(*t)?))
                 .collect()
         });
-        self.words_named(root, &mut named);
+        self.words_named(root, &mut named.runnable);
         named
     }
 
@@ -772,8 +817,12 @@ fn shared_paths_in(
     let written = text.split(|c: char| !(is_word_char(c) || matches!(c, '.' | '/' | '+' | '*')));
     for path in written {
         let name = path.rsplit('/').next().unwrap_or(path);
-        // A glob (`../hooks/*.sh`) leads to every file of its directory.
-        let globbed = name.contains('*') && path.contains('/');
+        // A glob (`../hooks/*.sh`) leads to every file of its directory, one with a name:
+        // `/*` opens a comment, and would lead to the root's README.
+        let named_dir = path
+            .rsplit_once('/')
+            .is_some_and(|(dir, _)| dir.chars().any(char::is_alphanumeric));
+        let globbed = name.contains('*') && named_dir;
         if (globbed || shared.contains_key(name)) && !paths.contains(path) {
             paths.insert(path.to_owned());
         }
@@ -863,7 +912,8 @@ mod tests {
         let mut paths = std::collections::BTreeSet::new();
         let text = "concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../scripts/tool.sh\");\n\
                     sh tool.sh; cp tool.sh.bak mytool.sh; sh ../scripts/tool.sh; \
-                    sh scripts/run+tool.sh; for f in ../hooks/*.sh; do sh $f; done";
+                    sh scripts/run+tool.sh; for f in ../hooks/*.sh; do sh $f; done \
+                    /* a comment */ /** a doc */";
         shared_paths_in(text, &shared, &mut paths);
         let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
         assert_eq!(
