@@ -54,10 +54,8 @@ pub fn outside_gate_build(
         .filter(|s| !s.owner.is_some_and(|o| facts.packages[o].gate_build))
         .collect();
     let (built, for_no_ship) = named_builders(&outside, &by_path, builders);
-    // Where the Rust code uses what nothing compiles, read only for the files that would
-    // count as kernels of this build.
-    // (And for the sources only code that ships nothing compiles: does shipping code use
-    // them too?)
+    // Where the Rust code uses what nothing compiles (or only code that ships nothing),
+    // read only for the files that would count as kernels of this build.
     let unbuilt: Vec<usize> = (0..outside.len())
         .filter(|&i| built[i].is_none() || for_no_ship[i])
         .filter(|&i| !is_test_data(facts, outside[i], builders) && ships(facts, outside[i]))
