@@ -497,57 +497,8 @@ pub fn evaluate(
         Outcome::fail(format!("{runner_name}: {tally}"))
             .with_findings(timed_out)
             .with_findings(findings)
-    } else if !captured.success()
-        && let failed = failed_targets(&captured.log)
-        && !failed.is_empty()
-        && compile_errors(&captured.log).is_empty()
-    {
-        // A target failed with no test of it failing: a custom harness (`harness = false`)
-        // fails by its exit status alone (the hostile trial's was said "did not build").
-        let findings = failed.iter().map(|target| {
-            Finding::error(format!(
-                "test target {target} failed: its binary exited with an error and no test of \
-                 it reported failing (a custom harness, `harness = false`, fails by its exit \
-                 status)"
-            ))
-            .code(FindingCode::TestFailed)
-            .subject(target.clone())
-        });
-        Outcome::fail(format!(
-            "{runner_name}: {} test target(s) failed ({tally})",
-            failed.len()
-        ))
-        .with_findings(findings)
     } else if !captured.success() {
-        let compile_errors = compile_errors(&captured.log);
-        let what = if compile_errors.is_empty() {
-            format!(
-                "{runner_name} exited with status {}",
-                captured
-                    .code
-                    .map_or_else(|| "signal".to_owned(), |c| c.to_string())
-            )
-        } else {
-            format!("{runner_name}: the tests did not build")
-        };
-        let mut outcome = Outcome::fail(format!("{what} ({tally})")).with_fix(
-            "fix the build of the tests (the findings name its errors); the full log is \
-             logs/tests.log in the run record",
-        );
-        if compile_errors.is_empty() {
-            // Not the compiler: cargo's own error (a build script that failed, a rust-version
-            // the running rustc cannot build), with the cause that follows it.
-            let errors = crate::facts::build_errors(&captured.log);
-            if errors.is_empty() {
-                outcome = outcome.with_finding(
-                    Finding::error(cargo::first_error(&captured.log))
-                        .code(FindingCode::TestsFailedToRun),
-                );
-            } else {
-                outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
-            }
-        }
-        outcome.with_findings(compile_errors)
+        unsuccessful(captured, runner_name, &tally)
     } else if counts.passed == 0 {
         Outcome::warn(format!(
             "{runner_name} ran no test ({tally}): nothing shows the code works"
@@ -745,6 +696,61 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
                 .subject(name.clone())
         })
         .collect()
+}
+
+/// The outcome of a run that did not succeed where no test failed: a target that failed by
+/// its exit status alone (a custom harness), a build that failed (the compiler's errors), or
+/// cargo's own error.
+fn unsuccessful(captured: &Captured, runner_name: &str, tally: &str) -> Outcome {
+    let failed = failed_targets(&captured.log);
+    if !failed.is_empty() && compile_errors(&captured.log).is_empty() {
+        // A target failed with no test of it failing: a custom harness (`harness = false`)
+        // fails by its exit status alone (the hostile trial's was said "did not build").
+        let findings = failed.iter().map(|target| {
+            Finding::error(format!(
+                "test target {target} failed: its binary exited with an error and no test of \
+                 it reported failing (a custom harness, `harness = false`, fails by its exit \
+                 status)"
+            ))
+            .code(FindingCode::TestFailed)
+            .subject(target.clone())
+        });
+        Outcome::fail(format!(
+            "{runner_name}: {} test target(s) failed ({tally})",
+            failed.len()
+        ))
+        .with_findings(findings)
+    } else {
+        let compile_errors = compile_errors(&captured.log);
+        let what = if compile_errors.is_empty() {
+            format!(
+                "{runner_name} exited with status {}",
+                captured
+                    .code
+                    .map_or_else(|| "signal".to_owned(), |c| c.to_string())
+            )
+        } else {
+            format!("{runner_name}: the tests did not build")
+        };
+        let mut outcome = Outcome::fail(format!("{what} ({tally})")).with_fix(
+            "fix the build of the tests (the findings name its errors); the full log is \
+             logs/tests.log in the run record",
+        );
+        if compile_errors.is_empty() {
+            // Not the compiler: cargo's own error (a build script that failed, a rust-version
+            // the running rustc cannot build), with the cause that follows it.
+            let errors = crate::facts::build_errors(&captured.log);
+            if errors.is_empty() {
+                outcome = outcome.with_finding(
+                    Finding::error(cargo::first_error(&captured.log))
+                        .code(FindingCode::TestsFailedToRun),
+                );
+            } else {
+                outcome = outcome.with_findings(errors.into_iter().map(Finding::error));
+            }
+        }
+        outcome.with_findings(compile_errors)
+    }
 }
 
 /// The test targets cargo says failed, as it names them (`` `-p victim --test cases` ``): from
