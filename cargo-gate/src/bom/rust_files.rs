@@ -59,15 +59,9 @@ pub(super) fn read(
                     let at = (file.rel.clone(), line, builders.len(), names);
                     nvrtc.entry(o).or_default().push(at);
                 }
-                builders.push(Builder {
-                    ships: owner.is_none_or(shipped),
-                    switch,
-                    ..Builder::new(
-                        owner.map_or("", |p| p.name.as_str()),
-                        BuilderKind::Nvrtc,
-                        format!("{}:{line}", file.rel),
-                    )
-                });
+                let package = owner.map_or("", |p| p.name.as_str());
+                let ships = owner.is_none_or(shipped);
+                builders.push(nvrtc_builder(package, (&file.rel, line), switch, ships));
             }
             if !is_build_script(file, owner, in_package) {
                 rust_nvptx_runs(&rust, owner, builders, &mut pending.unswitched, file.owner);
@@ -391,6 +385,20 @@ fn exporting(
         .collect()
 }
 
+/// The NVRTC builder of `package` at `rel:line`.
+fn nvrtc_builder(
+    package: &str,
+    (rel, line): (&str, u32),
+    switch: Option<String>,
+    ships: bool,
+) -> Builder {
+    Builder {
+        ships,
+        switch,
+        ..Builder::new(package, BuilderKind::Nvrtc, format!("{rel}:{line}"))
+    }
+}
+
 /// An example, test or benchmark that compiles with NVRTC the CUDA it embeds in the same
 /// file (optix-rs' examples: `include_str!("devicePrograms.cu")` handed to `Program::new`;
 /// the nine sources were "built by nothing"): NVRTC builders that ship nothing, each
@@ -415,15 +423,8 @@ fn own_file_nvrtc(
     } in scripts::nvrtc_use_sites(rust)
     {
         own.push((rust.rel.to_owned(), line, builders.len(), names));
-        builders.push(Builder {
-            ships: false,
-            switch,
-            ..Builder::new(
-                facts.packages[package].name.as_str(),
-                BuilderKind::Nvrtc,
-                format!("{}:{line}", rust.rel),
-            )
-        });
+        let name = facts.packages[package].name.as_str();
+        builders.push(nvrtc_builder(name, (rust.rel, line), switch, false));
     }
     let dir = in_package.parent().unwrap_or(Path::new("")).to_path_buf();
     for e in embeds {
