@@ -334,19 +334,15 @@ pub fn path_digest(path: &Path) -> String {
         Ok(meta) if meta.is_dir() => dir_digest(path, false),
         // A FIFO or a device is never opened.
         Ok(meta) if !meta.is_file() => "not-a-file".to_owned(),
-        Ok(meta) => {
-            let read = std::fs::File::open(path).and_then(|f| {
-                let bounded = std::io::Read::take(f, meta.len().saturating_add(1));
-                gate_support::digest::sha256_read(bounded, &mut [0u8; 64 * 1024])
-            });
-            match read {
-                Ok((_, n)) if n > meta.len() => {
-                    format!("volatile:{}:{}", std::process::id(), now_nanos())
-                }
-                Ok((digest, _)) => digest,
-                Err(e) => format!("unreadable:{}", e.kind()),
+        // Opened only if regular (a FIFO swapped in after the look above never blocks), read
+        // no further than its length (`sha256_file`).
+        Ok(_) => match gate_support::digest::sha256_file(path) {
+            Ok((digest, _)) => digest,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                format!("volatile:{}:{}", std::process::id(), now_nanos())
             }
-        }
+            Err(e) => format!("unreadable:{}", e.kind()),
+        },
     }
 }
 
