@@ -61,15 +61,8 @@ pub(super) fn run(
     let filter = exclusion(replayed.iter().map(|l| l.id));
     let filter = filter.as_deref().map_or(Vec::new(), |f| vec!["-E", f]);
     let args = [
-        [
-            "--status-level",
-            "pass",
-            "--final-status-level",
-            "flaky",
-            "--no-tests",
-            "pass",
-        ]
-        .as_slice(),
+        super::parse::NEXTEST_REPORTING.as_slice(),
+        &["--no-tests", "pass"],
         &filter,
     ]
     .concat();

@@ -241,6 +241,12 @@ pub fn parse_nextest(log: &str) -> TestCounts {
     counts
 }
 
+/// What the gate asks nextest to print whatever the workspace's profile says: every status
+/// line, the attempts of a retried test and the flaky ones ([`parse_nextest`] reads a
+/// retried failure from them; `final-status-level = "none"` once hid it).
+pub(super) const NEXTEST_REPORTING: [&str; 4] =
+    ["--status-level", "pass", "--final-status-level", "flaky"];
+
 /// A nextest attempt line, `TRY N STATUS [ TIME] (COUNTER) BINARY TEST` (a test nextest
 /// retries): as [`nextest_status`] reads the line after `TRY N`.
 pub(crate) fn nextest_attempt(line: &str) -> Option<(&str, &str, &str)> {

@@ -62,18 +62,8 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let cmd = match &tool {
         Some(tool) => {
             let partition = shard.map(|s| format!("hash:{}/{}", s.index, s.count));
-            // The attempts and the flaky tests are printed whatever the workspace's profile
-            // says: a retried failure is read from them (`parse_nextest`).
-            let mut run = vec![
-                "run",
-                "--no-fail-fast",
-                "--tool-config-file",
-                tool,
-                "--status-level",
-                "pass",
-                "--final-status-level",
-                "flaky",
-            ];
+            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", tool];
+            run.extend(super::parse::NEXTEST_REPORTING);
             if let Some(partition) = &partition {
                 run.extend(["--partition", partition]);
             }
