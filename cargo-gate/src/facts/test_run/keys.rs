@@ -389,11 +389,10 @@ impl<'a> Keys<'a> {
                     .into_iter()
                     .filter(|i| reach.contains(i)),
             );
-            for file in in_manifest.shared {
-                if !shared.contains(&file) {
-                    shared.push(file);
-                }
-            }
+            in_manifest
+                .shared
+                .into_iter()
+                .for_each(|f| queue(&mut shared, f));
             for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
                 self.link_names(link, &reach, &mut named, &mut shared);
             }
@@ -443,8 +442,7 @@ impl<'a> Keys<'a> {
                     .copied()
                     .filter(|&i| self.runnable[i].package == owner.name),
             ),
-            None if !shared.contains(&target) => shared.push(target),
-            None => {}
+            None => queue(shared, target),
         }
     }
 
@@ -462,11 +460,7 @@ impl<'a> Keys<'a> {
             return;
         };
         named.extend(found.runnable.into_iter().filter(|i| reach.contains(i)));
-        for file in found.shared {
-            if !shared.contains(&file) {
-                shared.push(file);
-            }
-        }
+        found.shared.into_iter().for_each(|f| queue(shared, f));
     }
 
     /// What the file at `path` names of [`Keys::runnable`], and the files of no package its
@@ -787,6 +781,13 @@ fn is_code(package: &Package, path: &Path) -> bool {
     rel == Path::new("Cargo.toml")
         || package.build_script.as_deref() == Some(path)
         || rust && matches!(first, Some("src" | "tests" | "benches" | "examples"))
+}
+
+/// Adds `file` to the files of no package still to read for names, once.
+fn queue(shared: &mut Vec<PathBuf>, file: PathBuf) {
+    if !shared.contains(&file) {
+        shared.push(file);
+    }
 }
 
 /// The name a file no package owns is looked for by: its file name; none for a manifest,
