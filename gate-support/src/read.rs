@@ -46,6 +46,10 @@ pub fn open_regular_with(path: &Path, options: &mut std::fs::OpenOptions) -> std
     ))
 }
 
+/// The most a TOML file the gate reads (a manifest, a toolchain file, a cargo configuration
+/// and what it includes) may hold: the largest real ones are tens of KiB.
+pub const TOML_CAP: u64 = 4 << 20;
+
 /// The bytes of the regular file at `path`, if it holds at most `cap` of them.
 ///
 /// # Errors

@@ -412,16 +412,14 @@ pub fn aliased(root: &Path, subcommand: &str) -> Option<String> {
 /// above it, then `CARGO_HOME`, and every file one of them `include`s) that `sets` something.
 pub fn config_setting(root: &Path, sets: impl Fn(&toml::Table) -> bool) -> Option<PathBuf> {
     config_files_included(root).into_iter().find(|path| {
-        // A file cargo could not read either: cargo says so when it runs.
-        gate_support::read::text_capped(path, 1 << 20)
+        // A file cargo could not read either: cargo says so when it runs. The cap is the one
+        // every configuration file is read with, so no file is followed and then unread.
+        gate_support::read::text_capped(path, gate_support::read::TOML_CAP)
             .ok()
             .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
             .is_some_and(|doc| sets(&doc))
     })
 }
-
-/// The most of one cargo configuration file read (the largest real ones are kilobytes).
-const CONFIG_CAP: u64 = 4 << 20;
 
 /// [`config_files`], and every file one of them `include`s (a chain of includes followed 64
 /// files deep at most: cargo refuses a cycle). An included file changes what cargo does as
@@ -434,7 +432,7 @@ pub fn config_files_included(root: &Path) -> Vec<PathBuf> {
         at += 1;
         // Bounded, and only a regular file: an include may be a committed link to
         // `/dev/zero` (the seventeenth session's hostile trial: 4 GB, then the time limit).
-        let text = gate_support::read::text_capped(&path, CONFIG_CAP);
+        let text = gate_support::read::text_capped(&path, gate_support::read::TOML_CAP);
         let Some(doc) = text.ok().and_then(|t| t.parse::<toml::Table>().ok()) else {
             continue;
         };
