@@ -32,7 +32,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
     let file = crate::read::open_regular(path)?;
     let len = file.metadata()?.len();
-    let (digest, size) = sha256_read(file.take(len.saturating_add(1)), &mut [0u8; 64 * 1024])?;
+    sha256_within(file, len, path, &mut [0u8; 64 * 1024])
+}
+
+/// [`sha256_read`] of `file`, which is `len` bytes long, read no further than one byte past
+/// its length: a file that yields more (one still being written) is an error, not a read
+/// without end.
+fn sha256_within(
+    file: std::fs::File,
+    len: u64,
+    path: &Path,
+    buf: &mut [u8],
+) -> std::io::Result<(String, u64)> {
+    let (digest, size) = sha256_read(file.take(len.saturating_add(1)), buf)?;
     if size > len {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -64,7 +76,8 @@ pub fn sha256_read(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(St
 /// The digest of a file's content, reading only what it holds: a sparse file (fewer blocks
 /// on disk than its length says: a 2 GB file created with `truncate`) is digested from its
 /// data regions and their offsets (`lseek` with `SEEK_DATA`/`SEEK_HOLE`, Linux, through nix), so its holes
-/// cost nothing; any other file is [`sha256_read`] of its bytes. The digest of a sparse file
+/// cost nothing; any other file is the SHA-256 of its bytes, read no further than its length
+/// (one that yields more, still being written, is an error). The digest of a sparse file
 /// is not the SHA-256 of its bytes (it is tagged `sparse:`): equal content laid out
 /// differently on disk may digest differently, never the other way round.
 ///
@@ -72,15 +85,15 @@ pub fn sha256_read(mut reader: impl Read, buf: &mut [u8]) -> std::io::Result<(St
 /// The file cannot be opened or read.
 pub fn sha256_file_sparse(path: &Path, buf: &mut [u8]) -> std::io::Result<String> {
     let file = crate::read::open_regular(path)?;
+    let meta = file.metadata()?;
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::MetadataExt;
-        let meta = file.metadata()?;
-        if meta.is_file() && meta.blocks().saturating_mul(512) < meta.len() {
+        if meta.blocks().saturating_mul(512) < meta.len() {
             return sparse_digest(file, meta.len(), buf);
         }
     }
-    sha256_read(file, buf).map(|(digest, _)| digest)
+    sha256_within(file, meta.len(), path, buf).map(|(digest, _)| digest)
 }
 
 #[cfg(target_os = "linux")]
@@ -194,6 +207,28 @@ mod tests {
         let file = dir.path().join("f");
         std::fs::write(&file, b"abc").unwrap();
         assert_eq!(sha256_file(&file).unwrap(), (sha256_hex(b"abc"), 3));
+        assert_eq!(
+            sha256_file_sparse(&file, &mut [0u8; 1024]).unwrap(),
+            sha256_hex(b"abc")
+        );
+    }
+
+    /// A regular file that yields more than its length (a kernel's pseudo-file says 0 bytes
+    /// and yields its text; a file still being written grows): both digests refuse it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_that_yields_more_than_its_length_is_refused() {
+        let proc_file = Path::new("/proc/self/status");
+        for refused in [
+            sha256_file(proc_file).unwrap_err(),
+            sha256_file_sparse(proc_file, &mut [0u8; 1024]).unwrap_err(),
+        ] {
+            assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData, "{refused}");
+            assert!(
+                refused.to_string().contains("more than its length"),
+                "{refused}"
+            );
+        }
     }
 
     #[test]
