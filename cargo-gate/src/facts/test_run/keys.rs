@@ -43,7 +43,7 @@ pub(super) struct Keys<'a> {
     by_name: BTreeMap<String, Vec<usize>>,
     /// What each file read for names names, `None` for a file too large or unreadable to
     /// read (it may name anything).
-    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<Names>>>,
+    names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<std::sync::Arc<Names>>>>,
     /// Who owns each file and link of the index, taken once ([`Keys::owned`]).
     owned: std::sync::OnceLock<Owned<'a>>,
     /// The root manifest's `[workspace.package]` and `[workspace.metadata]`, as text.
@@ -459,56 +459,40 @@ impl<'a> Keys<'a> {
             named.extend(reach.iter().copied());
             return;
         };
-        named.extend(found.runnable.into_iter().filter(|i| reach.contains(i)));
-        found.shared.into_iter().for_each(|f| queue(shared, f));
+        named.extend(found.runnable.iter().filter(|i| reach.contains(i)));
+        found.shared.iter().for_each(|f| queue(shared, f.clone()));
     }
 
     /// What the file at `path` names of [`Keys::runnable`], and the files of no package its
     /// paths lead to, read once per run in windows of 1 MiB that overlap by the longest name
     /// and 4 KiB (a path); `None` when it holds more than [`MAX_NAMED_FILE`] bytes or cannot
     /// be read.
-    fn names_in(&self, path: &Path) -> Option<Names> {
+    fn names_in(&self, path: &Path) -> Option<std::sync::Arc<Names>> {
         let memo = || self.names_in.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = memo().get(path) {
             return known.clone();
         }
-        let found = self.read_names(path);
+        let found = self.read_names(path).map(std::sync::Arc::new);
         memo().insert(path.to_owned(), found.clone());
         found
     }
 
     /// [`Keys::names_in`], read.
     fn read_names(&self, path: &Path) -> Option<Names> {
-        use std::io::Read as _;
         let file = gate_support::read::open_regular(path).ok()?;
         let shared = &self.owned().shared;
         // A path is cut at a window's end no shorter than this.
         let overlap = self.runnable.iter().map(|r| r.name.len()).max()? + 4096;
-        let mut reader = file.take(MAX_NAMED_FILE + 1);
-        let mut window: Vec<u8> = Vec::with_capacity(1 << 20);
-        let (mut named, mut total) = (Names::default(), 0u64);
+        let mut named = Names::default();
         let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        loop {
-            let kept = window.len();
-            window.resize(kept + (1 << 20), 0);
-            let read = reader.read(&mut window[kept..]).ok()?;
-            window.truncate(kept + read);
-            total += read as u64;
-            if total > MAX_NAMED_FILE {
-                return None;
-            }
-            let text = String::from_utf8_lossy(&window);
-            self.words_named(&text, &mut named.runnable);
+        in_windows(file, 1 << 20, overlap, MAX_NAMED_FILE, |text| {
+            self.words_named(text, &mut named.runnable);
             if !shared.is_empty() && !is_document(path) {
-                shared_paths_in(&text, shared, &mut paths);
+                shared_paths_in(text, shared, &mut paths);
             }
-            if read == 0 {
-                named.shared = self.resolve_shared(path, &paths);
-                return Some(named);
-            }
-            let from = window.len().saturating_sub(overlap);
-            window.drain(..from);
-        }
+        })?;
+        named.shared = self.resolve_shared(path, &paths);
+        Some(named)
     }
 
     /// The files no package owns that `paths`, written in the file at `path`, lead to: from
@@ -868,6 +852,39 @@ fn short_p_value(word: &str) -> Option<&str> {
         .filter(|name| !name.is_empty())
 }
 
+/// Hands `each` the text of `file` in windows of `window` bytes, each beginning with the last
+/// `overlap` bytes of the one before (so a word or path cut at a window's end is whole in the
+/// next), every byte in one window at least and a file that fits one window in exactly one;
+/// `None` when the file holds more than `max` bytes or cannot be read.
+fn in_windows(
+    file: std::fs::File,
+    window: u64,
+    overlap: usize,
+    max: u64,
+    mut each: impl FnMut(&str),
+) -> Option<()> {
+    use std::io::Read as _;
+    // Sized to the file, which is mostly far smaller than a window.
+    let len = file.metadata().ok()?.len();
+    let mut held: Vec<u8> = Vec::with_capacity(usize::try_from(len.min(window)).ok()?);
+    let mut reader = file.take(max.saturating_add(1));
+    let mut total = 0u64;
+    loop {
+        let read = (&mut reader).take(window).read_to_end(&mut held).ok()?;
+        total += read as u64;
+        if total > max {
+            return None;
+        }
+        // The end: what is still held was in the window before.
+        if read == 0 {
+            return Some(());
+        }
+        each(&String::from_utf8_lossy(&held));
+        let from = held.len().saturating_sub(overlap);
+        held.drain(..from);
+    }
+}
+
 /// Whether `c` is part of a word a name may be: an identifier character or `-`.
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '-'
@@ -964,6 +981,29 @@ mod tests {
         for not in [root.clone(), root.join("a"), root.join("debug")] {
             assert!(!paths.contains(&not), "{not:?} in {paths:?}");
         }
+    }
+
+    /// A file is read in overlapping windows: a name cut at a window's end is whole in the
+    /// next, a file that fits one window is read once, and one over the bound not at all.
+    #[test]
+    fn a_file_is_read_in_windows_that_overlap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.rs");
+        let mut text = "x".repeat(60);
+        text.push_str(" attacker ");
+        text.push_str(&"y".repeat(50));
+        std::fs::write(&path, &text).unwrap();
+        let open = || std::fs::File::open(&path).unwrap();
+        let mut windows = Vec::new();
+        let seen = super::in_windows(open(), 64, 16, 1 << 20, |w| windows.push(w.to_owned()));
+        assert_eq!(seen, Some(()));
+        assert_eq!(windows.len(), 2, "{windows:?}");
+        assert!(!holds_word(&windows[0], "attacker"), "{:?}", windows[0]);
+        assert!(holds_word(&windows[1], "attacker"), "{:?}", windows[1]);
+        let mut once = 0;
+        super::in_windows(open(), 1 << 10, 16, 1 << 20, |_| once += 1).unwrap();
+        assert_eq!(once, 1);
+        assert_eq!(super::in_windows(open(), 64, 16, 100, |_| ()), None);
     }
 
     /// An executable is named as a word: `target/debug/attacker`, `cargo_bin("attacker")`;
