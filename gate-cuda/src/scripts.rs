@@ -18,7 +18,7 @@
 //! | [`GateBuild`](BuilderKind::GateBuild) | `gate_build::Kernels::new()` | always |
 //! | [`Nvcc`](BuilderKind::Nvcc) | `Command::new(x)`, `x` a `"nvcc"` literal, `NVCC`, a variable (`const`, `static`) bound to either, or a call of a function of the script that names it; `ccache`/`sccache` whose first argument is one | always |
 //! | [`Cmake`](BuilderKind::Cmake) | `Command::new("cmake")` configuring `-S dir` | a `-D..CUDA..=` literal, or the project's own files (a `--build` step is none) |
-//! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)`; a shell script (`./build.sh`), until the caller reads which build it starts | the Makefiles there run nvcc (the caller reads them) |
+//! | [`Make`](BuilderKind::Make) | `Command::new("make")` in `-C dir` / `.current_dir(dir)` (a directory the script computes from no literal is none); a shell script (`./build.sh`), until the caller reads which build it starts | the Makefiles there run nvcc (the caller reads them) |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | any other `Command::new(x)` (rustc, cargo) | its arguments name `nvptx64-nvidia-cuda` |
 //! | [`RustNvptx`](BuilderKind::RustNvptx) | ptx-builder's `Builder::new("kernel/crate")` | always |
 //! | a helper | a call of a function [`helpers`] found (`helpers::ccmd()`) | always |
@@ -677,7 +677,9 @@ fn describe_in(
         BuilderKind::Cmake if commands::started(lx, anchor.path, anchor.open) => {
             (enabling, define_switch) = commands::cmake(lx, &methods, &strs, &mut call)?;
         }
-        BuilderKind::Make => commands::make(lx, anchor.open, &methods, &mut call),
+        BuilderKind::Make => {
+            commands::make(lx, anchor.open, &methods, &mut call, helper.is_none())?
+        }
         BuilderKind::Cmake => {
             // A directory computed from the package's own (`current_dir()` joined with a
             // literal) is read as the literal would be.

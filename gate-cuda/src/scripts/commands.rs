@@ -114,8 +114,18 @@ pub(super) fn cmake(
 
 /// `make` started by hand: the directory it runs in (`-C dir`, `--directory=dir`,
 /// `.current_dir(dir)`; the package's own otherwise) is its input; whether its Makefiles
-/// compile with nvcc is the caller's to read.
-pub(super) fn make(lx: &Lexed<'_>, open: usize, methods: &[Method<'_>], call: &mut Call) {
+/// compile with nvcc is the caller's to read. `None` where `own` (the build script's own
+/// `Command`, not a helper's call) runs make in a directory the script computes otherwise
+/// (openblas-src's `make all` in the OpenBLAS source it downloads into `OUT_DIR`): no
+/// Makefile there can be read, so nothing shows nvcc, as with cmake on a computed directory
+/// that the script configures no CUDA for. A shell script run so is kept: the caller reads it.
+pub(super) fn make(
+    lx: &Lexed<'_>,
+    open: usize,
+    methods: &[Method<'_>],
+    call: &mut Call,
+    own: bool,
+) -> Option<()> {
     let close = lx.matching(open);
     let program = lx.strs(open, close).first().map(|&(_, p)| p);
     call.script = program
@@ -128,9 +138,11 @@ pub(super) fn make(lx: &Lexed<'_>, open: usize, methods: &[Method<'_>], call: &m
     });
     match dir {
         Some(Some(dir)) => call.inputs.push(dir),
+        Some(None) if own && call.script.is_none() => return None,
         Some(None) => call.computed_inputs = true,
         None => call.inputs.push(".".to_owned()),
     }
+    Some(())
 }
 
 /// The arguments `.arg(x)` and `.args([..])` hand over, in order: each literal or path the

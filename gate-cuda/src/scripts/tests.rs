@@ -1619,6 +1619,28 @@ fn make_and_cmake_started_by_hand_are_builds() {
     assert!(script(off).calls.is_empty(), "{:#?}", script(off));
 }
 
+/// make run in a directory the build script computes from no literal (openblas-src, a
+/// dependency of ndarray-linalg: `make all`, then `make install`, in the OpenBLAS source it
+/// downloads into `OUT_DIR`) has no Makefile anyone can read for nvcc: no build of GPU code.
+/// The eighteenth session's trial of ndarray-cuda-matmul listed openblas-src twice as "make running
+/// nvcc" among its dependencies. A shell script run in such a directory is still the
+/// caller's to read, and make in the package's own directory joined with a literal is a call.
+#[test]
+fn make_in_a_directory_the_script_computes_builds_no_gpu_code() {
+    let openblas = "use std::process::Command;\nfn main() {\n    let output = PathBuf::from(env::var(\"OUT_DIR\").unwrap());\n    let source = output.join(format!(\"source_{}\", target));\n    let mut make = Command::new(\"make\");\n    make.args(&[\"all\"]).arg(format!(\"BINARY={}\", binary()));\n    run(&mut make.current_dir(&source));\n    run(Command::new(\"make\")\n        .arg(\"install\")\n        .arg(format!(\"DESTDIR={}\", output.display()))\n        .current_dir(&source));\n}\n";
+    assert!(script(openblas).calls.is_empty(), "{:#?}", script(openblas));
+    let dir_flag = "fn main() {\n    let src = std::env::var(\"OUT_DIR\").unwrap();\n    std::process::Command::new(\"make\").arg(\"-C\").arg(&src).status().unwrap();\n}\n";
+    assert!(script(dir_flag).calls.is_empty(), "{:#?}", script(dir_flag));
+    let script_run = "fn main() {\n    let dir = std::env::var(\"OUT_DIR\").unwrap();\n    std::process::Command::new(\"sh\").arg(\"./build.sh\").current_dir(&dir).status().unwrap();\n}\n";
+    let call = only_call(script_run);
+    assert_eq!(
+        (call.kind, call.script.as_deref()),
+        (BuilderKind::Make, Some("./build.sh"))
+    );
+    let joined = "use std::path::Path;\nfn main() {\n    let dir = Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(\"gpu\");\n    std::process::Command::new(\"make\").current_dir(&dir).status().unwrap();\n}\n";
+    assert_eq!(only_call(joined).inputs, strings(&["./gpu"]));
+}
+
 /// A module declared out of line under `#[cfg(test)]` (ZLUDA's `#[cfg(test)] mod test;`) is
 /// test code; one under another attribute, or none, is not.
 #[test]
