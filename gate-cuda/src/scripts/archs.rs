@@ -39,10 +39,11 @@ pub(super) fn compute_caps(lx: &Lexed<'_>, methods: &[Method<'_>], forge: bool, 
 /// The literals a build's `.flag(x)`, `.flags(x)`, `.arg(x)` or `.args(x)` hands over through a
 /// name: a `let`, `const` or `static` bound to them, or the loop variable of `for x in
 /// FLAGS.split_whitespace()` (rust-llama.cpp's `-arch=native`), with the literals its
-/// iterated expression names.
+/// iterated expression names; and a command's `.env(k, x)` (a Rust kernel's `.env("RUSTFLAGS",
+/// RUSTFLAGS)`, the flags a `const` of `concat!` holds: `-Ctarget-cpu=sm_52`).
 pub(super) fn bound_flags<'a>(lx: &Lexed<'a>, methods: &[Method<'a>]) -> Vec<&'a str> {
     let mut out = Vec::new();
-    let passing = ["flag", "flags", "arg", "args", "flag_if_supported"];
+    let passing = ["flag", "flags", "arg", "args", "flag_if_supported", "env"];
     for m in methods.iter().filter(|m| passing.contains(&m.name)) {
         for k in m.args.0..m.args.1 {
             let Some(name) = lx.ident(k) else { continue };

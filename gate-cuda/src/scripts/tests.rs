@@ -1518,6 +1518,27 @@ fn rust_compiled_for_nvptx_is_a_gpu_build() {
     assert!(script(host).calls.is_empty(), "{:#?}", script(host));
 }
 
+/// A Rust kernel's arch handed to cargo through the environment, from a `const` of
+/// `concat!`-joined flags (a public build script the code index found: `.env("RUSTFLAGS",
+/// RUSTFLAGS)` with `-Ctarget-cpu=sm_52`, under `CARGO_FEATURE_CUDA`): the arch is the one
+/// the literal names, as when it is handed inline; an environment variable naming no arch
+/// flag adds none.
+#[test]
+fn a_rust_kernels_arch_handed_through_the_environment_is_read() {
+    let text = "use std::env::var_os;\nuse std::process::Command;\nconst RUSTFLAGS: &str = concat!(\"-Ccodegen-units=1 \", \"-Ctarget-cpu=sm_52 \", \"-Ctarget-feature=+ptx60 \");\nfn main() {\n    if var_os(\"CARGO_FEATURE_CUDA\").is_some() {\n        let cargo = var_os(\"CARGO\").unwrap();\n        Command::new(cargo)\n            .arg(\"rustc\")\n            .arg(\"--target\")\n            .arg(\"nvptx64-nvidia-cuda\")\n            .env(\"RUSTFLAGS\", RUSTFLAGS)\n            .status()\n            .unwrap();\n    }\n}\n";
+    let call = only_call(text);
+    assert_eq!(
+        (call.kind, call.archs.clone(), call.switch.as_deref()),
+        (
+            BuilderKind::RustNvptx,
+            strings(&["sm_52"]),
+            Some("feature \"cuda\"")
+        )
+    );
+    let quiet = text.replace("-Ctarget-cpu=sm_52 ", "");
+    assert_eq!(only_call(&quiet).archs, Vec::<String>::new());
+}
+
 /// NVRTC calls behind a feature say so (luminal's `#[cfg(feature = "cuda")] fn
 /// compile_kernels`), and so do the modules a crate declares under one (stwo-ml's
 /// `#[cfg(feature = "cuda-runtime")] pub mod gpu_sumcheck;`): "NVRTC at run time" with no
