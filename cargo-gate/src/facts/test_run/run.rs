@@ -26,22 +26,9 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         return TestRunFact::OtherToolchain(other);
     }
     let shard = setup.environment.test_shard.as_ref();
-    let (runner, nextest_version) = if shard.is_some() {
-        // A shard is nextest's hash bucket: no other runner can run one.
-        let Some(version) = nextest_version(cargo) else {
-            return TestRunFact::CouldNotRun(
-                "--test-shard runs the tests with cargo-nextest (`--partition hash:K/N`), \
-                 which is not installed: `cargo install cargo-nextest --locked`"
-                    .to_owned(),
-            );
-        };
-        (Runner::Nextest, version)
-    } else if facts.root.join(".config/nextest.toml").is_file()
-        && let Some(version) = nextest_version(cargo)
-    {
-        (Runner::Nextest, version)
-    } else {
-        (Runner::CargoTest, String::new())
+    let (runner, nextest_version) = match choose_runner(facts, cargo, shard) {
+        Ok(chosen) => chosen,
+        Err(why) => return TestRunFact::CouldNotRun(why),
     };
     let limit = setup.test_timeout;
     // Kept until the run ends: nextest reads it when it starts.
@@ -59,32 +46,6 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     let tool = nextest_config
         .as_ref()
         .map(|file| format!("cargo-gate:{}", file.path().display()));
-    let cmd = match &tool {
-        Some(tool) => {
-            let partition = shard.map(|s| format!("hash:{}/{}", s.index, s.count));
-            let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", tool];
-            run.extend(super::parse::NEXTEST_REPORTING);
-            if let Some(partition) = &partition {
-                run.extend(["--partition", partition]);
-            }
-            match shard.and_then(|s| s.archive.as_deref()) {
-                // The archive holds the build: nextest takes no cargo options with it.
-                Some(archive) => {
-                    let mut cmd = cargo.command_without_build("nextest", &run);
-                    cmd.arg("--archive-file")
-                        .arg(archive)
-                        .arg("--workspace-remap")
-                        .arg(&facts.root);
-                    cmd
-                }
-                None => {
-                    run.extend(["--locked", "--workspace"]);
-                    cargo.command("nextest", &run)
-                }
-            }
-        }
-        None => cargo.command("test", &["--locked", "--workspace", "--no-fail-fast"]),
-    };
     // The build is a fact of the run. When kernels.build needs it too (a package uses
     // gate-build), or the run is kept per test binary (the build lists the binaries and their
     // digests), it is compiled once, up front, and shared; otherwise `cargo test` compiles
@@ -94,85 +55,53 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
     if shared_build && !facts.build(cargo).is_ok_and(|build| build.ok) {
         return TestRunFact::NotBuilt;
     }
-    let runner_name = match runner {
-        Runner::CargoTest => "cargo test",
-        Runner::Nextest => "cargo nextest",
+    let plan = Plan {
+        runner,
+        tool: tool.as_deref(),
+        nextest_version: &nextest_version,
+        shard,
     };
-    // The per-test limit decides what a run that hangs concludes: it is part of the key.
     let cache = facts.cache();
-    let looked = cache.lookup(
+    let (obtained, binary_failed_before, on_build) = match cache.lookup(
         Fact::Tests,
         None,
-        &[
-            ("runner", runner_name.to_owned()),
-            ("test-timeout", limit.as_millis().to_string()),
-            // A shard's result is its bucket's, of the binaries in its archive.
-            ("shard", shard.map(TestShard::label).unwrap_or_default()),
-            (
-                "archive",
-                shard
-                    .and_then(|s| s.archive_sha256.clone())
-                    .unwrap_or_default(),
-            ),
-        ],
+        &plan.key(limit),
         |_: &Result<TestRun, String>| true,
-    );
-    let mut binary_failed_before = None;
-    // Whether this run's tests ran on the build fact (its reuse is then named with theirs).
-    let mut on_build = shared_build;
-    let obtained = match looked {
-        Ok(hit) => cache.confirm(hit),
-        Err(pending) => {
-            let whole = |why: Option<String>| {
-                let mut fresh = run_tests(facts, setup, cmd, runner);
-                // A shard is one bucket of nextest's: the doc tests are no shard's.
-                if runner == Runner::Nextest && shard.is_none() {
-                    fresh = with_doc_tests(facts, setup, fresh);
-                }
-                if let Ok(run) = &mut fresh.value {
-                    run.whole = why;
-                }
-                fresh
-            };
-            // Asked only now: an unchanged tree (the whole run reused) needs no plan.
-            let fresh = match binaries::keyable(facts, setup, runner) {
-                Ok(host) => {
-                    let Ok(build) = facts.build(cargo) else {
-                        return TestRunFact::NotBuilt;
-                    };
-                    if !build.ok {
-                        return TestRunFact::NotBuilt;
-                    }
-                    on_build = true;
-                    let tests = |cmd| run_tests(facts, setup, cmd, runner);
-                    let per = match &tool {
-                        Some(tool) => {
-                            let nextest = |extra: &[&str]| {
-                                let mut run = vec!["run", "--no-fail-fast", "--tool-config-file"];
-                                run.extend([tool.as_str(), "--locked", "--workspace"]);
-                                run.extend(extra);
-                                cargo.command("nextest", &run)
-                            };
-                            let key = nextest_key(facts, &nextest_version);
-                            let with = (nextest, key.as_slice());
-                            nextest_binaries::run(facts, setup, build, &pending, with, tests)
-                        }
-                        None => binaries::run(facts, setup, build, &host, &pending, tests),
-                    };
-                    match per {
-                        Ok(per) => {
-                            binary_failed_before = per.failed_before;
-                            per.fresh
-                        }
-                        Err(why) => whole(Some(why)),
-                    }
-                }
-                Err(why) => whole(Some(why)),
-            };
-            cache.complete(*pending, fresh)
-        }
+    ) {
+        Ok(hit) => (cache.confirm(hit), None, shared_build),
+        Err(pending) => match fresh(facts, setup, &plan, &pending) {
+            Ok((fresh, failed_before, on_build)) => (
+                cache.complete(*pending, fresh),
+                failed_before,
+                shared_build || on_build,
+            ),
+            Err(not_run) => return not_run,
+        },
     };
     drop(nextest_config);
+    concluded(
+        facts,
+        setup,
+        runner,
+        obtained,
+        binary_failed_before,
+        on_build,
+    )
+}
+
+/// The test-run fact from the run obtained (kept or afresh): what it left in the run
+/// directory put back when it was kept, its results, a binary or run that failed before on
+/// the same inputs, why no test could run, and the build's reuse when the tests ran on it.
+fn concluded(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    runner: Runner,
+    obtained: crate::cache::Obtained<Result<TestRun, String>>,
+    binary_failed_before: Option<(String, Vec<String>)>,
+    on_build: bool,
+) -> TestRunFact {
+    let cargo = setup.cargo;
+    // Whether this run's tests ran on the build fact (its reuse is then named with theirs).
     let build_reuse = on_build.then(|| facts.build_reuse().cloned()).flatten();
     let run = match obtained.value {
         Ok(run) => run,
@@ -206,6 +135,154 @@ pub(crate) fn gather(facts: &Core, setup: &TestSetup<'_>) -> TestRunFact {
         lockfile_unresolved,
     }))
 }
+
+/// How the tests run: the runner, nextest's time-limit file as its `--tool-config-file`
+/// argument, its version, and the shard (nextest's hash bucket) when there is one.
+struct Plan<'a> {
+    runner: Runner,
+    tool: Option<&'a str>,
+    nextest_version: &'a str,
+    shard: Option<&'a TestShard>,
+}
+
+impl Plan<'_> {
+    /// The run's key beside the tree: the runner and the per-test limit (which decides what a
+    /// run that hangs concludes), and a shard's bucket and archive (its result is its
+    /// bucket's, of the binaries in its archive).
+    fn key(&self, limit: Duration) -> Vec<(&'static str, String)> {
+        let runner = match self.runner {
+            Runner::CargoTest => "cargo test",
+            Runner::Nextest => "cargo nextest",
+        };
+        vec![
+            ("runner", runner.to_owned()),
+            ("test-timeout", limit.as_millis().to_string()),
+            (
+                "shard",
+                self.shard.map(TestShard::label).unwrap_or_default(),
+            ),
+            (
+                "archive",
+                self.shard
+                    .and_then(|s| s.archive_sha256.clone())
+                    .unwrap_or_default(),
+            ),
+        ]
+    }
+
+    /// The command that runs every test at once: `cargo test`, or nextest over the workspace
+    /// or over a shard's archive (which holds the build: nextest takes no cargo options
+    /// with it).
+    fn whole_command(&self, cargo: &Cargo, root: &Path) -> std::process::Command {
+        let Some(tool) = self.tool else {
+            return cargo.command("test", &["--locked", "--workspace", "--no-fail-fast"]);
+        };
+        let partition = self.shard.map(|s| format!("hash:{}/{}", s.index, s.count));
+        let mut run = vec!["run", "--no-fail-fast", "--tool-config-file", tool];
+        run.extend(super::parse::NEXTEST_REPORTING);
+        if let Some(partition) = &partition {
+            run.extend(["--partition", partition]);
+        }
+        if let Some(archive) = self.shard.and_then(|s| s.archive.as_deref()) {
+            let mut cmd = cargo.command_without_build("nextest", &run);
+            cmd.arg("--archive-file")
+                .arg(archive)
+                .arg("--workspace-remap")
+                .arg(root);
+            return cmd;
+        }
+        run.extend(["--locked", "--workspace"]);
+        cargo.command("nextest", &run)
+    }
+}
+
+/// The runner: nextest for a shard (its hash bucket, which no other runner can run; an error
+/// when nextest is not installed) or where `.config/nextest.toml` asks for it and nextest is
+/// installed, with its version; `cargo test` otherwise.
+fn choose_runner(
+    facts: &Core,
+    cargo: &Cargo,
+    shard: Option<&TestShard>,
+) -> Result<(Runner, String), String> {
+    if shard.is_some() {
+        return match nextest_version(cargo) {
+            Some(version) => Ok((Runner::Nextest, version)),
+            None => Err(
+                "--test-shard runs the tests with cargo-nextest (`--partition \
+                         hash:K/N`), which is not installed: `cargo install cargo-nextest \
+                         --locked`"
+                    .to_owned(),
+            ),
+        };
+    }
+    if facts.root.join(".config/nextest.toml").is_file()
+        && let Some(version) = nextest_version(cargo)
+    {
+        return Ok((Runner::Nextest, version));
+    }
+    Ok((Runner::CargoTest, String::new()))
+}
+
+/// The run gathered afresh (nothing kept matched): per test binary where the build can key
+/// them, whole otherwise (and then, under nextest, with the doc tests after it), with a
+/// binary that failed before on the same inputs and whether the tests ran on the build
+/// fact; a build that failed is [`TestRunFact::NotBuilt`].
+fn fresh(
+    facts: &Core,
+    setup: &TestSetup<'_>,
+    plan: &Plan<'_>,
+    pending: &crate::cache::Pending,
+) -> Result<FreshRun, TestRunFact> {
+    let (cargo, runner) = (setup.cargo, plan.runner);
+    let whole = |why: String| {
+        let mut fresh = run_tests(facts, setup, plan.whole_command(cargo, &facts.root), runner);
+        // A shard is one bucket of nextest's: the doc tests are no shard's.
+        if runner == Runner::Nextest && plan.shard.is_none() {
+            fresh = with_doc_tests(facts, setup, fresh);
+        }
+        if let Ok(run) = &mut fresh.value {
+            run.whole = Some(why);
+        }
+        fresh
+    };
+    // Asked only now: an unchanged tree (the whole run reused) needs no plan.
+    let host = match binaries::keyable(facts, setup, runner) {
+        Ok(host) => host,
+        Err(why) => return Ok((whole(why), None, false)),
+    };
+    let build = match facts.build(cargo) {
+        Ok(build) if build.ok => build,
+        _ => return Err(TestRunFact::NotBuilt),
+    };
+    let tests = |cmd| run_tests(facts, setup, cmd, runner);
+    let per = match plan.tool {
+        Some(tool) => {
+            let nextest = |extra: &[&str]| {
+                let mut run = vec!["run", "--no-fail-fast", "--tool-config-file"];
+                run.extend([tool, "--locked", "--workspace"]);
+                run.extend(extra);
+                cargo.command("nextest", &run)
+            };
+            let key = nextest_key(facts, plan.nextest_version);
+            let with = (nextest, key.as_slice());
+            nextest_binaries::run(facts, setup, build, pending, with, tests)
+        }
+        None => binaries::run(facts, setup, build, &host, pending, tests),
+    };
+    Ok(match per {
+        Ok(per) => (per.fresh, per.failed_before, true),
+        // Run whole after all, on the build already made.
+        Err(why) => (whole(why), None, true),
+    })
+}
+
+/// What [`fresh`] gathered: the run, a binary that failed before on the same inputs (with
+/// the variables set in one run only), and whether the tests ran on the build fact.
+type FreshRun = (
+    Fresh<Result<TestRun, String>>,
+    Option<(String, Vec<String>)>,
+    bool,
+);
 
 /// Why the tests would be evidence about another toolchain: the workspace pins a numbered
 /// toolchain and the rustc that cargo runs (environment.json's `rustc -vV`) is another, as
