@@ -444,12 +444,11 @@ impl<'a> Rules<'a> {
         mix: &mut BTreeMap<String, usize>,
     ) -> (&'static str, Option<Finding>) {
         let About {
-            name,
             label,
             path,
             member,
+            ..
         } = *about;
-        let (policy, allow, exceptions) = (self.policy, &self.allow, &self.exceptions);
         let problem = |message: String| self.problem(message);
         let mut verdict = "allowed";
         let read = files
@@ -511,61 +510,77 @@ impl<'a> Rules<'a> {
                     verdict = "read from license file";
                 }
                 *mix.entry(text.clone()).or_default() += 1;
-                match spdx::Expression::parse_mode(text, spdx::ParseMode::LAX) {
-                    Err(e) => {
-                        verdict = "invalid";
-                        Some(
-                            problem(format!(
-                                "`{label}` {declared}, which is not a valid SPDX expression ({}; \
-                                 from {path})",
-                                e.reason
-                            ))
-                            .code(FindingCode::InvalidLicenseExpression),
-                        )
-                    }
-                    Ok(expr) if policy.is_some() => {
-                        let extra = exceptions.get(name);
-                        let ok = |req: &spdx::LicenseReq| {
-                            let mut used = self.used.borrow_mut();
-                            if let Some(i) = allow.iter().position(|l| l.satisfies(req)) {
-                                used.0[i] = true;
-                                return true;
-                            }
-                            let by_exception =
-                                extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)));
-                            if by_exception {
-                                used.1.insert(name.to_owned());
-                            }
-                            by_exception
-                        };
-                        match expr.evaluate_with_failures(ok) {
-                            Ok(()) => None,
-                            Err(failed) => {
-                                verdict = "not allowed";
-                                let failed: Vec<String> =
-                                    failed.iter().map(|r| r.req.to_string()).collect();
-                                Some(
-                                    Finding::error(format!(
-                                        "`{label}` {declared}, and {} not allowed by \
-                                         [licenses] allow (from {path})",
-                                        match failed.as_slice() {
-                                            [one] => format!("{one} is"),
-                                            many => format!("{} are", many.join(", ")),
-                                        }
-                                    ))
-                                    .code(FindingCode::LicenseNotAllowed),
-                                )
-                            }
-                        }
-                    }
-                    Ok(_) => {
-                        verdict = "no policy";
-                        None
-                    }
-                }
+                self.judge_expression(about, text, &declared, &mut verdict)
             }
         };
         (verdict, finding)
+    }
+
+    /// The verdict on a license expression (`text`, as `declared` says where it came from):
+    /// not SPDX, or not allowed by the policy (the allow list, then the crate's exceptions,
+    /// each use marked), as a finding; `verdict` says which.
+    fn judge_expression(
+        &self,
+        about: &About<'_>,
+        text: &str,
+        declared: &str,
+        verdict: &mut &'static str,
+    ) -> Option<Finding> {
+        let About {
+            name, label, path, ..
+        } = *about;
+        let (allow, exceptions) = (&self.allow, &self.exceptions);
+        match spdx::Expression::parse_mode(text, spdx::ParseMode::LAX) {
+            Err(e) => {
+                *verdict = "invalid";
+                Some(
+                    self.problem(format!(
+                        "`{label}` {declared}, which is not a valid SPDX expression ({}; \
+                         from {path})",
+                        e.reason
+                    ))
+                    .code(FindingCode::InvalidLicenseExpression),
+                )
+            }
+            Ok(expr) if self.policy.is_some() => {
+                let extra = exceptions.get(name);
+                let ok = |req: &spdx::LicenseReq| {
+                    let mut used = self.used.borrow_mut();
+                    if let Some(i) = allow.iter().position(|l| l.satisfies(req)) {
+                        used.0[i] = true;
+                        return true;
+                    }
+                    let by_exception = extra.is_some_and(|e| e.iter().any(|l| l.satisfies(req)));
+                    if by_exception {
+                        used.1.insert(name.to_owned());
+                    }
+                    by_exception
+                };
+                match expr.evaluate_with_failures(ok) {
+                    Ok(()) => None,
+                    Err(failed) => {
+                        *verdict = "not allowed";
+                        let failed: Vec<String> =
+                            failed.iter().map(|r| r.req.to_string()).collect();
+                        Some(
+                            Finding::error(format!(
+                                "`{label}` {declared}, and {} not allowed by \
+                                 [licenses] allow (from {path})",
+                                match failed.as_slice() {
+                                    [one] => format!("{one} is"),
+                                    many => format!("{} are", many.join(", ")),
+                                }
+                            ))
+                            .code(FindingCode::LicenseNotAllowed),
+                        )
+                    }
+                }
+            }
+            Ok(_) => {
+                *verdict = "no policy";
+                None
+            }
+        }
     }
 }
 

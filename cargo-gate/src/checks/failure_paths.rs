@@ -57,21 +57,7 @@ impl Check for FailurePaths {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let paths = &ctx.config.failure_paths;
         if paths.is_empty() {
-            return Outcome::warn(
-                "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
-            )
-            .with_finding({
-                let finding = Finding::warning(
-                    "declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }",
-                )
-                .code(FindingCode::NoFailurePaths);
-                // At the configuration file, when there is one (never at one that does not
-                // exist).
-                match ctx.config.source.file() {
-                    Some(file) => finding.at(Location::file(file)),
-                    None => finding,
-                }
-            });
+            return undeclared(ctx);
         }
         let Some(run) = ctx.facts.test_run_gathered() else {
             return Outcome::skip(
@@ -135,6 +121,26 @@ impl Check for FailurePaths {
             .with_findings(findings)
         }
     }
+}
+
+/// No failure path declared: a warning that asks for them, at the configuration file when
+/// there is one (never at one that does not exist).
+fn undeclared(ctx: &Context<'_>) -> Outcome {
+    Outcome::warn(
+        "no failure paths declared: nothing shows the io/process/net/thread failure handling is tested",
+    )
+    .with_finding({
+        let finding = Finding::warning(
+            "declare them: [tests] failure-paths = { io = \"io_\", process = \"process_\" }",
+        )
+        .code(FindingCode::NoFailurePaths);
+        // At the configuration file, when there is one (never at one that does not
+        // exist).
+        match ctx.config.source.file() {
+            Some(file) => finding.at(Location::file(file)),
+            None => finding,
+        }
+    })
 }
 
 #[cfg(test)]

@@ -102,7 +102,6 @@ fn waiver_selectors(
     header: &std::ops::Range<usize>,
     waiver: &raw::RawWaiver,
 ) {
-    use super::rules as waiver_rules;
     let check = waiver.check.get_ref();
     // Each selector, when written, must select something.
     for (key, value) in [
@@ -150,24 +149,7 @@ fn waiver_selectors(
         });
     }
     if let Some(pattern) = &waiver.pattern {
-        let text = pattern.get_ref();
-        if !text.trim().is_empty() && waiver_rules::is_glob(text) {
-            if let Err(e) = waiver_rules::glob(text) {
-                v.error::<_, ()>(
-                    pattern,
-                    format!("match `{text}` is not a valid glob: {}", glob_reason(&e)),
-                    "fix the glob (e.g. \"src/gen/*.rs\"); to match text of the finding's \
-                     message that holds glob characters, write it as text = \"…\" instead",
-                );
-            } else if waiver_rules::matches_every_file(text) {
-                v.error::<_, ()>(
-                    pattern,
-                    format!("match `{text}` matches every file: it would waive every finding of `{check}`"),
-                    "name the files (e.g. \"ffi/**\"), or, to accept every finding of one kind, \
-                     its code: code = \"CODE\" (`cargo gate explain CHECK` lists them)",
-                );
-            }
-        }
+        waiver_glob(v, check, pattern);
     }
     if let Some(code) = &waiver.code
         && !code.get_ref().trim().is_empty()
@@ -179,6 +161,32 @@ fn waiver_selectors(
             "codes are kebab-case, e.g. code = \"unsafe-outside-allowed\" (`cargo gate explain \
              CHECK` lists a check's codes)",
         );
+    }
+}
+
+/// A waiver's `match` written as a glob: one that parses, and not one that matches every file
+/// (it would waive every finding of the check).
+fn waiver_glob(v: &mut Validator<'_>, check: &str, pattern: &toml::Spanned<String>) {
+    use super::rules as waiver_rules;
+    let text = pattern.get_ref();
+    if !text.trim().is_empty() && waiver_rules::is_glob(text) {
+        if let Err(e) = waiver_rules::glob(text) {
+            v.error::<_, ()>(
+                pattern,
+                format!("match `{text}` is not a valid glob: {}", glob_reason(&e)),
+                "fix the glob (e.g. \"src/gen/*.rs\"); to match text of the finding's \
+                 message that holds glob characters, write it as text = \"…\" instead",
+            );
+        } else if waiver_rules::matches_every_file(text) {
+            v.error::<_, ()>(
+                pattern,
+                format!(
+                    "match `{text}` matches every file: it would waive every finding of `{check}`"
+                ),
+                "name the files (e.g. \"ffi/**\"), or, to accept every finding of one kind, \
+                 its code: code = \"CODE\" (`cargo gate explain CHECK` lists them)",
+            );
+        }
     }
 }
 
