@@ -3,6 +3,8 @@
 //! build scripts declare, their `OUT_DIR`s and what they told cargo, and the other members
 //! whose programs its code names (docs/CACHE.md, "Per test binary").
 
+mod text;
+
 use crate::cache::discover::{self, Read};
 use crate::facts::artifacts::Build;
 use crate::facts::core::{Core, Package, Role};
@@ -11,6 +13,12 @@ use gate_support::digest::KeyHasher;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::PoisonError;
+#[cfg(test)]
+use text::holds_word;
+use text::{
+    MAX_PATHS_IN_FILE, Queue, env_entries, env_paths, in_windows, is_document, is_word_char,
+    joined, readable_fields, shared_name, shared_paths_in, short_p_value,
+};
 
 /// The most files outside the tracked tree one package's build scripts may declare and still
 /// be keyed file by file; past it the package's binaries are not reused.
@@ -39,6 +47,9 @@ pub(super) struct Keys<'a> {
     /// The paths the cargo configuration's `[env]` hands every test (`FIXTURES = { value =
     /// "data", relative = true }`): read through the variable, they are every binary's.
     env_paths: Vec<PathBuf>,
+    /// What the cargo configuration's `[env]` values name of [`Keys::runnable`] as words
+    /// (`FIXTURE_PKG = "attacker"`, joined to a path by the test): every binary's.
+    env_named: Vec<usize>,
     /// The indices into `runnable` by name.
     by_name: BTreeMap<String, Vec<usize>>,
     /// What each file read for names names, `None` for a file too large or unreadable to
@@ -52,6 +63,11 @@ pub(super) struct Keys<'a> {
     real_root: Option<PathBuf>,
     /// What each package's manifest names ([`Keys::manifest_names`]), by its directory.
     manifest_names: std::sync::Mutex<BTreeMap<PathBuf, Names>>,
+    /// What the build produced, with the dep-info beside each artifact.
+    artifacts: &'a [crate::facts::artifacts::BuiltArtifact],
+    /// The tracked sources each package's artifacts were compiled from outside its directory
+    /// ([`Keys::compiled_elsewhere`]), by its name.
+    compiled_elsewhere: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
 }
 
 /// The owner ([`Keys::owner`]) of each file and tracked link of the index.
@@ -66,6 +82,8 @@ struct Owned<'a> {
     /// The files no package owns (a root script, a shared fixture; a tracked link; a file the
     /// repository tracks above the workspace) by their file name, manifests aside.
     shared: BTreeMap<String, Vec<PathBuf>>,
+    /// The same files by their directory, for a glob (`../data/*.txt`) to find its own.
+    shared_by_dir: std::collections::HashMap<PathBuf, Vec<PathBuf>>,
     /// The tracked links no package owns (and those above the workspace).
     shared_links: std::collections::BTreeSet<PathBuf>,
 }
@@ -107,8 +125,10 @@ impl<'a> Keys<'a> {
         for (i, run) in runnable.iter().enumerate() {
             by_name.entry(run.name.clone()).or_default().push(i);
         }
-        Keys {
-            env_paths: env_paths(root, &packages),
+        let env = env_entries(root);
+        let mut keys = Keys {
+            env_paths: env_paths(root, &packages, &env),
+            env_named: Vec::new(),
             facts,
             runnable,
             by_name,
@@ -121,7 +141,14 @@ impl<'a> Keys<'a> {
             root_manifest: std::sync::OnceLock::new(),
             real_root: std::fs::canonicalize(root).ok(),
             manifest_names: std::sync::Mutex::default(),
-        }
+            artifacts: &build.artifacts,
+            compiled_elsewhere: std::sync::Mutex::default(),
+        };
+        let mut env_named = Vec::new();
+        let values: Vec<&str> = env.iter().map(|(_, text, _)| text.as_str()).collect();
+        keys.words_named(&values.join("\n"), &mut env_named);
+        keys.env_named = env_named;
+        keys
     }
 
     /// [`Keys::owner`] of every file and link of the index, computed on first use: a key asks
@@ -134,6 +161,7 @@ impl<'a> Keys<'a> {
                 files: BTreeMap::new(),
                 links: BTreeMap::new(),
                 shared: BTreeMap::new(),
+                shared_by_dir: std::collections::HashMap::new(),
                 shared_links: std::collections::BTreeSet::new(),
             };
             let mut share = |path: &Path| {
@@ -141,6 +169,12 @@ impl<'a> Keys<'a> {
                     owned
                         .shared
                         .entry(name.to_owned())
+                        .or_default()
+                        .push(path.to_owned());
+                    let dir = path.parent().unwrap_or(path).to_owned();
+                    owned
+                        .shared_by_dir
+                        .entry(dir)
                         .or_default()
                         .push(path.to_owned());
                 }
@@ -359,7 +393,7 @@ impl<'a> Keys<'a> {
         if others.is_empty() {
             return Vec::new();
         }
-        let (mut named, mut shared) = (std::collections::BTreeSet::new(), Vec::new());
+        let (mut named, mut shared) = (std::collections::BTreeSet::new(), Queue::default());
         for (at, member) in closure.iter().enumerate() {
             // A dependency's own dev-dependencies are what its tests use, by name: they build
             // nothing of this package's tests (the closure leaves them out for that reason).
@@ -389,19 +423,24 @@ impl<'a> Keys<'a> {
                     .into_iter()
                     .filter(|i| reach.contains(i)),
             );
-            in_manifest
-                .shared
-                .into_iter()
-                .for_each(|f| queue(&mut shared, f));
+            in_manifest.shared.into_iter().for_each(|f| shared.push(f));
             for link in owned.links.get(member.dir.as_path()).into_iter().flatten() {
                 self.link_names(link, &reach, &mut named, &mut shared);
             }
+            // A target whose source lies outside the package (`[[test]] path =
+            // "../checks/t.rs"`, the eighteenth session's hostile pass) is read as its own.
+            for file in self.compiled_elsewhere(member).iter() {
+                self.name_from(file, &reach, &mut named, &mut shared);
+            }
         }
+        // A name the configuration hands every test (the eighteenth session's hostile pass
+        // joined `[env] FIXTURE_PKG = "attacker"` to a path).
+        named.extend(self.env_named.iter().filter(|i| others.contains(i)));
         // A file no package owns that one of these names (a root script a test runs) is
         // read for names too, and so is what it names in turn: the sixteenth session's
         // repro ran `cargo run -p attacker` from `scripts/tool.sh`, keyed by its text alone.
         let mut at = 0;
-        while let Some(file) = shared.get(at).cloned() {
+        while let Some(file) = shared.order.get(at).cloned() {
             if self.owned().shared_links.contains(&file) {
                 self.link_names(&file, &others, &mut named, &mut shared);
             }
@@ -419,7 +458,7 @@ impl<'a> Keys<'a> {
         link: &Path,
         reach: &[usize],
         named: &mut std::collections::BTreeSet<usize>,
-        shared: &mut Vec<PathBuf>,
+        shared: &mut Queue,
     ) {
         let Ok(target) = std::fs::canonicalize(link) else {
             return;
@@ -442,7 +481,7 @@ impl<'a> Keys<'a> {
                     .copied()
                     .filter(|&i| self.runnable[i].package == owner.name),
             ),
-            None => queue(shared, target),
+            None => shared.push(target),
         }
     }
 
@@ -453,14 +492,14 @@ impl<'a> Keys<'a> {
         file: &Path,
         reach: &[usize],
         named: &mut std::collections::BTreeSet<usize>,
-        shared: &mut Vec<PathBuf>,
+        shared: &mut Queue,
     ) {
         let Some(found) = self.names_in(file) else {
             named.extend(reach.iter().copied());
             return;
         };
         named.extend(found.runnable.iter().filter(|i| reach.contains(i)));
-        found.shared.iter().for_each(|f| queue(shared, f.clone()));
+        found.shared.iter().for_each(|f| shared.push(f.clone()));
     }
 
     /// What the file at `path` names of [`Keys::runnable`], and the files of no package its
@@ -517,16 +556,24 @@ impl<'a> Keys<'a> {
             Some(owner) => bases.push(owner.dir.as_path()),
             None => bases.extend(self.packages.iter().map(|p| p.dir.as_path())),
         }
-        let mut found: Vec<PathBuf> = Vec::new();
+        let mut found = Queue::default();
+        // More paths than can be followed one by one: the file may lead to any.
+        if paths.len() > MAX_PATHS_IN_FILE {
+            shared
+                .values()
+                .flatten()
+                .filter(|f| *f != path)
+                .for_each(|f| found.push(f.clone()));
+            return found.order;
+        }
         for written in paths {
             let rel = written.trim_start_matches('/');
             let name = rel.rsplit('/').next().unwrap_or(rel);
             if name.contains('*') {
                 let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
-                let dirs: Vec<PathBuf> = bases.iter().map(|base| joined(base, dir)).collect();
-                let under = shared.values().flatten();
-                for file in under.filter(|f| dirs.iter().any(|d| f.parent() == Some(d))) {
-                    if file != path && !found.contains(file) {
+                for base in &bases {
+                    let under = self.owned().shared_by_dir.get(&joined(base, dir));
+                    for file in under.into_iter().flatten().filter(|f| *f != path) {
                         found.push(file.clone());
                     }
                 }
@@ -534,12 +581,12 @@ impl<'a> Keys<'a> {
             }
             for file in shared.get(name).into_iter().flatten() {
                 let leads = bases.iter().any(|base| joined(base, rel) == *file);
-                if leads && file != path && !found.contains(file) {
+                if leads && file != path {
                     found.push(file.clone());
                 }
             }
         }
-        found
+        found.order
     }
 
     /// Adds to `named` each of [`Keys::runnable`] that `text` holds as a word (or as the value
@@ -554,6 +601,47 @@ impl<'a> Keys<'a> {
                 }
             }
         }
+    }
+
+    /// The tracked files the dep-info of `package`'s artifacts lists outside its directory:
+    /// the sources of a target whose `path` leads out of the package, and the modules and
+    /// `include!`s they reach, read once per package.
+    fn compiled_elsewhere(&self, package: &Package) -> std::sync::Arc<Vec<PathBuf>> {
+        let memo = || {
+            self.compiled_elsewhere
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(known) = memo().get(&package.name) {
+            return known.clone();
+        }
+        let mut read = Read::default();
+        let artifacts = self.artifacts.iter().filter(|a| a.package == package.name);
+        for depinfo in artifacts.filter_map(|a| discover::dep_info_of(&a.path)) {
+            // One rustc did not write reads as nothing: the key is then the package's own.
+            let _ = read.add_dep_info_checked(&depinfo);
+        }
+        let root = self.facts.root();
+        let as_tree = |path: PathBuf| match self
+            .real_root
+            .as_deref()
+            .and_then(|real| path.strip_prefix(real).ok())
+        {
+            Some(rel) => root.join(rel),
+            None => path,
+        };
+        // rustc ran at the root: a source is written from there, `..` and all
+        // (`victim/../checks/t.rs`).
+        let found: Vec<PathBuf> = read
+            .files
+            .into_iter()
+            .map(|f| gate_support::path::normalize(&root.join(f)))
+            .map(as_tree)
+            .filter(|f| !f.starts_with(&package.dir) && self.tracked(f))
+            .collect();
+        let found = std::sync::Arc::new(found);
+        memo().insert(package.name.clone(), found.clone());
+        found
     }
 
     /// What the `[package]` table of the manifest in `dir` names: a path in its metadata or
@@ -697,63 +785,6 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
     found
 }
 
-/// The paths the cargo configuration files of the workspace at `root` set in `[env]`: a
-/// value marked `relative = true` (from the directory holding `.cargo/`), an absolute path
-/// inside the root, or a relative one as it is (cargo hands it over unchanged, and a test
-/// reads it from its package's directory: `FIXTURE = "../attacker/data.txt"`, the seventeenth
-/// session's hostile trial), from the directory of each of `packages` and the root, where it
-/// is written as a path ([`looks_like_a_path`]) and leads to something inside the root: a
-/// directory that holds packages (`../attacker`, `..`, the second pass's) keys their files.
-fn env_paths(root: &Path, packages: &[&Package]) -> Vec<PathBuf> {
-    let mut paths = Vec::new();
-    for file in crate::tools::cargo::config_files_included(root) {
-        let Some(doc) = crate::workspace::read_toml(&file) else {
-            continue;
-        };
-        let base = file.parent().and_then(Path::parent).unwrap_or(root);
-        let env = doc.get("env").and_then(toml::Value::as_table);
-        for value in env.into_iter().flatten().map(|(_, v)| v) {
-            let (text, relative) = match value {
-                toml::Value::String(text) => (text.as_str(), false),
-                toml::Value::Table(t) => (
-                    t.get("value").and_then(toml::Value::as_str).unwrap_or(""),
-                    t.get("relative").and_then(toml::Value::as_bool) == Some(true),
-                ),
-                _ => continue,
-            };
-            let path = Path::new(text);
-            if relative && !text.is_empty() {
-                paths.push(joined(base, text));
-            } else if path.is_absolute() && path.starts_with(root) {
-                paths.push(gate_support::path::normalize(path));
-            } else if path.is_relative() && looks_like_a_path(text) {
-                let dirs = packages.iter().map(|p| p.dir.as_path());
-                for dir in dirs.chain([root]) {
-                    let at = joined(dir, text);
-                    if at.starts_with(root) && at.exists() && !paths.contains(&at) {
-                        paths.push(at);
-                    }
-                }
-            }
-        }
-    }
-    paths
-}
-
-/// `rel` (written with `/`) from `base`, normalised: part by part, so a `/` is a separator
-/// on Windows too, where a canonical root (`\\?\C:\…`) takes a joined `/` for a name.
-fn joined(base: &Path, rel: &str) -> PathBuf {
-    let mut path = base.to_path_buf();
-    path.extend(Path::new(rel).components());
-    gate_support::path::normalize(&path)
-}
-
-/// Whether an `[env]` value is written as a path: with a `/`, an extension, or `.` / `..`
-/// (`debug` or `1` is a word).
-fn looks_like_a_path(text: &str) -> bool {
-    text.contains('/') || matches!(text, "." | "..") || Path::new(text).extension().is_some()
-}
-
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
 /// Rust file under `src/`, `tests/`, `benches/` or `examples/`.
 fn is_code(package: &Package, path: &Path) -> bool {
@@ -765,135 +796,6 @@ fn is_code(package: &Package, path: &Path) -> bool {
     rel == Path::new("Cargo.toml")
         || package.build_script.as_deref() == Some(path)
         || rust && matches!(first, Some("src" | "tests" | "benches" | "examples"))
-}
-
-/// Adds `file` to the files of no package still to read for names, once.
-fn queue(shared: &mut Vec<PathBuf>, file: PathBuf) {
-    if !shared.contains(&file) {
-        shared.push(file);
-    }
-}
-
-/// The name a file no package owns is looked for by: its file name; none for a manifest,
-/// whose names are dependencies.
-fn shared_name(path: &Path) -> Option<&str> {
-    let name = path.file_name()?.to_str()?;
-    (name != "Cargo.toml" && name != "Cargo.lock").then_some(name)
-}
-
-/// Whether the file at `path` is a document (Markdown, reStructuredText, AsciiDoc, HTML):
-/// the paths it holds are links a reader follows, not files a test runs. Each of our crates'
-/// READMEs links the root's ARCHITECTURE.md, which names every package: read as a run, every
-/// package would be in every key.
-fn is_document(path: &Path) -> bool {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    ["md", "markdown", "rst", "adoc", "html", "htm"]
-        .iter()
-        .any(|e| extension.eq_ignore_ascii_case(e))
-}
-
-/// Adds to `paths` each path written in `text` (a run of word characters, `.`, `/`, `+` and
-/// `*`) whose last part is the file name of a file of `shared`, or a glob.
-fn shared_paths_in(
-    text: &str,
-    shared: &BTreeMap<String, Vec<PathBuf>>,
-    paths: &mut std::collections::BTreeSet<String>,
-) {
-    let written = text.split(|c: char| !(is_word_char(c) || matches!(c, '.' | '/' | '+' | '*')));
-    for path in written {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        // A glob (`../hooks/*.sh`) leads to every file of its directory, one with a name:
-        // `/*` opens a comment, and would lead to the root's README.
-        let named_dir = path
-            .rsplit_once('/')
-            .is_some_and(|(dir, _)| dir.chars().any(char::is_alphanumeric));
-        let globbed = name.contains('*') && named_dir;
-        if (globbed || shared.contains_key(name)) && !paths.contains(path) {
-            paths.insert(path.to_owned());
-        }
-    }
-}
-
-/// A manifest table as text for names, without the fields that describe the package (its
-/// name, version, authors, description, links to its repository and documentation:
-/// `repository = "…/cargo-gate/cargo-gate"` would name the main package from every member):
-/// what is left (`readme`, `metadata`, `build`, `include`) may be a path a test reads.
-fn readable_fields(table: &toml::Value) -> Option<String> {
-    const DESCRIBING: [&str; 14] = [
-        "name",
-        "version",
-        "edition",
-        "rust-version",
-        "authors",
-        "description",
-        "documentation",
-        "homepage",
-        "repository",
-        "license",
-        "keywords",
-        "categories",
-        "publish",
-        "resolver",
-    ];
-    let mut table = table.as_table()?.clone();
-    table.retain(|key, _| !DESCRIBING.contains(&key));
-    toml::to_string(&table).ok()
-}
-
-/// The value of cargo's `-p` in a word of short flags run together: `-pNAME`, `-qpNAME`
-/// (the seventeenth session's second hostile pass hid a package so).
-fn short_p_value(word: &str) -> Option<&str> {
-    let flags = word.strip_prefix('-').filter(|f| !f.starts_with('-'))?;
-    let at = flags.find('p')?;
-    flags[..at]
-        .bytes()
-        .all(|b| b.is_ascii_alphabetic())
-        .then(|| &flags[at + 1..])
-        .filter(|name| !name.is_empty())
-}
-
-/// Hands `each` the text of `file` in windows of `window` bytes, each beginning with the last
-/// `overlap` bytes of the one before (so a word or path cut at a window's end is whole in the
-/// next), every byte in one window at least and a file that fits one window in exactly one;
-/// `None` when the file holds more than `max` bytes or cannot be read.
-fn in_windows(
-    file: std::fs::File,
-    window: u64,
-    overlap: usize,
-    max: u64,
-    mut each: impl FnMut(&str),
-) -> Option<()> {
-    use std::io::Read as _;
-    // Sized to the file, which is mostly far smaller than a window.
-    let len = file.metadata().ok()?.len();
-    let mut held: Vec<u8> = Vec::with_capacity(usize::try_from(len.min(window)).ok()?);
-    let mut reader = file.take(max.saturating_add(1));
-    let mut total = 0u64;
-    loop {
-        let read = (&mut reader).take(window).read_to_end(&mut held).ok()?;
-        total += read as u64;
-        if total > max {
-            return None;
-        }
-        // The end: what is still held was in the window before.
-        if read == 0 {
-            return Some(());
-        }
-        each(&String::from_utf8_lossy(&held));
-        let from = held.len().saturating_sub(overlap);
-        held.drain(..from);
-    }
-}
-
-/// Whether `c` is part of a word a name may be: an identifier character or `-`.
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '-'
-}
-
-/// Whether `text` holds `word` with no identifier character (or `-`) on either side.
-#[cfg(test)]
-fn holds_word(text: &str, word: &str) -> bool {
-    text.split(|c: char| !is_word_char(c)).any(|w| w == word)
 }
 
 #[cfg(test)]
@@ -975,7 +877,7 @@ mod tests {
             dev_only: Vec::new(),
         };
         let (a, b) = (package("a"), package("b"));
-        let paths = super::env_paths(&root, &[&a, &b]);
+        let paths = super::env_paths(&root, &[&a, &b], &super::env_entries(&root));
         assert!(paths.contains(&root.join("b/data.txt")), "{paths:?}");
         assert!(paths.contains(&root.join("b")), "{paths:?}");
         for not in [root.clone(), root.join("a"), root.join("debug")] {
