@@ -67,8 +67,8 @@ pub(super) fn tree_files(
         // Two process starts, asked at once.
         let (tracked, untracked) = std::thread::scope(|scope| {
             let untracked =
-                scope.spawn(|| git_list(root, &["ls-files", "-z", "-o", "--exclude-standard"]));
-            let tracked = git_list(root, &["ls-files", "-z", "-c", "--recurse-submodules"]);
+                scope.spawn(|| git_names(root, &["ls-files", "-z", "-o", "--exclude-standard"]));
+            let tracked = git_names(root, &["ls-files", "-z", "-c", "--recurse-submodules"]);
             let untracked = untracked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -80,7 +80,7 @@ pub(super) fn tree_files(
         rels.extend(untracked);
         rels
     } else {
-        let mut rels = walk(root, exclude);
+        let mut rels = walk(root, exclude)?;
         rels.retain(outside);
         rels
     };
@@ -124,17 +124,17 @@ pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, Strin
     }
     let exclude = format!(":(top,exclude){prefix}");
     let pathspec = [":(top)", exclude.as_str()];
-    let staged = git_list(
+    let staged = git_names(
         root,
         &[&["ls-files", "-z", "-s", "-c"][..], &pathspec].concat(),
     )?;
-    let changed = git_list(
+    let changed = git_names(
         root,
         &[&["ls-files", "-z", "-m", "-d"][..], &pathspec].concat(),
     )?;
     let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
     // Untracked, not ignored: keyed as inside the root (a new fixture before its commit).
-    let untracked = git_list(
+    let untracked = git_names(
         root,
         &[
             &["ls-files", "-z", "-o", "--exclude-standard"][..],
@@ -251,7 +251,34 @@ pub(super) fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
     }
 }
 
-pub(super) fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+/// [`git_list`] of file names (each the last field of its line), each leading to its file:
+/// a name that is not UTF-8 is read as a lossy copy (`\u{fffd}` for each byte that is not)
+/// that leads to no file, so whatever the file holds its digest would stay the same (the
+/// eighteenth session's hostile pass changed `fixtures/\xff.txt` under a reused run): the
+/// listing fails, naming it, and nothing is reused.
+pub(super) fn git_names(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+    let lines = git_list(root, args)?;
+    for line in &lines {
+        let name = line
+            .rsplit_once('\t')
+            .map_or(line.as_str(), |(_, name)| name);
+        if name.contains('\u{fffd}') && std::fs::symlink_metadata(root.join(name)).is_err() {
+            return Err(not_utf8(name));
+        }
+    }
+    Ok(lines)
+}
+
+/// Why a tree with a file named `lossy` (as far as it reads) is not keyed.
+fn not_utf8(lossy: &str) -> String {
+    format!(
+        "the file name `{lossy}` is not UTF-8: the evidence cache keys files by name and \
+         cannot key it, so nothing is reused; rename it"
+    )
+}
+
+/// What `git ARGS` printed, in `root`; an error saying why when it could not run or failed.
+fn git_output(root: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
     let mut cmd = std::process::Command::new("git");
     cmd.args(args).current_dir(root);
     let output =
@@ -263,15 +290,20 @@ pub(super) fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    Ok(output
-        .stdout
+    Ok(output.stdout)
+}
+
+/// The NUL-separated lines `git ARGS` printed in `root` (a name that is not UTF-8 as far as
+/// it reads: for what is no file name).
+pub(super) fn git_list(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+    Ok(git_output(root, args)?
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect())
 }
 
-pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
+pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Result<Vec<String>, String> {
     let exclude = exclude.to_vec();
     ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -283,11 +315,10 @@ pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Vec<String> {
         .build()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_some_and(|t| !t.is_dir()))
-        .filter_map(|e| {
-            e.path()
-                .strip_prefix(root)
-                .ok()
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_owned))
+        .map(|p| match p.to_str() {
+            Some(rel) => Ok(rel.replace('\\', "/")),
+            None => Err(not_utf8(&p.to_string_lossy())),
         })
         .collect()
 }
@@ -339,5 +370,46 @@ mod tests {
         let plain = digests_of(&root, vec!["src/lib.rs".to_owned()]);
         assert_ne!(tree.all, plain.all);
         assert_eq!(tree.entries.len(), 2);
+    }
+
+    /// A file whose name is not UTF-8 is no key's (a lossy copy of its name leads to no
+    /// file): tracked, untracked, or without git, the listing fails and names it (the
+    /// eighteenth session's hostile pass reused a whole run over `fixtures/\xff.txt`).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_name_that_is_not_utf8_is_refused_by_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("fixtures")).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"fixtures/\xff.txt");
+        std::fs::write(root.join(name), "good\n").unwrap();
+        let refused = tree_files(root, false, &[]).unwrap_err();
+        assert!(
+            refused.contains("fixtures/\u{fffd}.txt` is not UTF-8"),
+            "{refused}"
+        );
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(root)
+                .status()
+                .unwrap();
+            assert!(ok.success(), "{args:?}");
+        };
+        git(&["init", "-q"]);
+        assert!(
+            tree_files(root, true, &[])
+                .unwrap_err()
+                .contains("not UTF-8")
+        );
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "i"]);
+        assert!(
+            tree_files(root, true, &[])
+                .unwrap_err()
+                .contains("not UTF-8")
+        );
     }
 }
