@@ -150,6 +150,8 @@ pub struct Core {
     pub metadata_error: Option<String>,
     /// The workspace root.
     pub(super) root: PathBuf,
+    /// cargo's target directory.
+    target_dir: PathBuf,
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
@@ -236,6 +238,7 @@ impl Core {
             metadata_error: ws.metadata_error.clone(),
             build_env,
             root: ws.root.clone(),
+            target_dir: ws.target_dir.clone(),
             lockfile: ws.root.join("Cargo.lock"),
             gate_build_in_lockfile: gate_support::read::text_capped(
                 &ws.root.join("Cargo.lock"),
@@ -481,7 +484,12 @@ impl Core {
         let mut built_here = false;
         let built = self.tests_built.get_or_init(|| {
             built_here = true;
-            self.build_tests_once(cargo)
+            // Emptied once, after the build and before any test runs.
+            self.build_tests_once(cargo).map(|mut built| {
+                let not_emptied = super::target_tmp::empty(&self.target_dir, &self.root);
+                built.rebuilt.push_str(&not_emptied.unwrap_or_default());
+                built
+            })
         });
         built.clone().map(|built| BuiltForTests {
             rebuilt: if built_here {

@@ -43,6 +43,7 @@ mod kernels;
 mod manifests;
 mod ran;
 mod shipped;
+mod target_tmp;
 mod test_run;
 pub mod witness;
 
