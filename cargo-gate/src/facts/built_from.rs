@@ -19,6 +19,10 @@
 //!   cargo builds it again, and the gate records the new digest. A unit cargo still calls
 //!   fresh after that is refused: the build is not evidence (the test run says why).
 //!
+//! - **What an earlier run left is no input**: a file a unit read from a build script's
+//!   `OUT_DIR` that the script's last run did not write (older than its `invoked.timestamp`)
+//!   is removed with the run's fingerprint, and the build runs again ([`Leftover`]).
+//!
 //! Registry and git packages are not checked: their sources are pinned by the lockfile's
 //! checksums and never edited in place — unless they lie in the repository (a `cargo vendor`
 //! directory: tracked files a commit edits, which cargo fingerprints by version alone). Files under cargo's and rustup's homes are left out
@@ -350,25 +354,119 @@ pub(crate) fn record(units: &[Unit], root: &Path) {
     }
 }
 
+/// A file a unit read from a build script's `OUT_DIR` that the script's last run did not
+/// write: cargo never empties an `OUT_DIR` before it runs the script again, so a file an
+/// earlier tree's run wrote stays there and is compiled in (the eighteenth session's hostile
+/// pass stopped writing `gen.rs`, still `include!`d: the gate built and passed, a fresh clone
+/// fails to compile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Leftover {
+    /// The file.
+    pub file: PathBuf,
+    /// The script run's directory (`<profile>/build/<package>-<hash>`, holding `out/`).
+    pub run: PathBuf,
+}
+
+/// The [`Leftover`]s the dep-info of `units` lists: files under a build script's `out/`
+/// last modified before the script's last run began (cargo's `invoked.timestamp` beside it).
+pub(crate) fn leftovers(units: &[Unit], root: &Path) -> Vec<Leftover> {
+    let sources = Sources::new(root);
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut found: Vec<Leftover> = Vec::new();
+    for files in units.iter().filter_map(|unit| sources.of(unit)) {
+        for file in files {
+            let Some(run) = out_dir_run(&file) else {
+                continue;
+            };
+            let invoked = modified(&run.join("invoked.timestamp"));
+            let earlier = modified(&file).zip(invoked).is_some_and(|(w, i)| w < i);
+            if earlier && !found.iter().any(|f| f.file == file) {
+                found.push(Leftover { file, run });
+            }
+        }
+    }
+    found
+}
+
+/// The build script run whose `OUT_DIR` holds `file`: `<profile>/build/<package>-<hash>`
+/// above its `out/`.
+fn out_dir_run(file: &Path) -> Option<PathBuf> {
+    let out = file.ancestors().skip(1).find(|a| {
+        a.file_name().is_some_and(|n| n == "out")
+            && a.parent()
+                .and_then(Path::parent)
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "build")
+    })?;
+    out.parent().map(Path::to_owned)
+}
+
+/// Removes the leftovers and the fingerprints of the runs that left them, so cargo runs those
+/// build scripts again and compiles what reads their output from what they write now (a
+/// script that writes a file only when its content changed writes it again); returns, for
+/// each run, what was left.
+fn clear(leftovers: &[Leftover]) -> Result<Vec<String>, String> {
+    let mut said: Vec<String> = Vec::new();
+    for left in leftovers {
+        std::fs::remove_file(&left.file)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            })
+            .map_err(|e| format!("could not remove {}: {e}", left.file.display()))?;
+        let name = left
+            .run
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        let profile = left.run.parent().and_then(Path::parent);
+        if let Some(fingerprint) = profile.map(|p| p.join(".fingerprint").join(&name))
+            && fingerprint.is_dir()
+        {
+            std::fs::remove_dir_all(&fingerprint)
+                .map_err(|e| format!("could not remove {}: {e}", fingerprint.display()))?;
+        }
+        let package = name.rsplit_once('-').map_or(name.as_str(), |(p, _)| p);
+        let file = left.file.strip_prefix(&left.run).unwrap_or(&left.file);
+        said.push(format!("{package}'s {}", file.display()));
+    }
+    said.sort();
+    said.dedup();
+    Ok(said)
+}
+
+/// What [`proven_build`] built again: the units not proven built from the tree, and the
+/// `OUT_DIR` files an earlier run of their build script left (each run again).
+#[derive(Debug, Default)]
+pub(crate) struct Rebuilt {
+    /// The units, by name.
+    pub units: Vec<String>,
+    /// `PACKAGE's out/FILE`, each removed before the script ran again.
+    pub left: Vec<String>,
+}
+
 /// Runs `build` (a cargo build printing `--message-format=json` on stdout, of the workspace
-/// at `root`) and proves its fresh units; the unproven are rebuilt by running `build` once more. Returns the output
-/// the evidence comes from and the names of the units rebuilt. `Err` when cargo could not
-/// be made to rebuild one: nothing it built is evidence.
+/// at `root`) and proves its fresh units; the unproven, and what reads a build script's
+/// [`Leftover`], are rebuilt by running `build` once more. Returns the output the evidence
+/// comes from and what was rebuilt. `Err` when cargo could not be made to rebuild one:
+/// nothing it built is evidence.
 pub(crate) fn proven_build(
     root: &Path,
     mut build: impl FnMut() -> Result<std::process::Output, String>,
-) -> Result<(std::process::Output, Vec<String>), String> {
+) -> Result<(std::process::Output, Rebuilt), String> {
     let first = build()?;
     if !first.status.success() {
-        return Ok((first, Vec::new()));
+        return Ok((first, Rebuilt::default()));
     }
     let built = units(&String::from_utf8_lossy(&first.stdout), root);
     let unproven = unproven(&built, root);
-    if unproven.is_empty() {
+    let left = leftovers(&built, root);
+    if unproven.is_empty() && left.is_empty() {
         record(&built, root);
-        return Ok((first, Vec::new()));
+        return Ok((first, Rebuilt::default()));
     }
     forget(&unproven)?;
+    let left = clear(&left)?;
     let second = build()?;
     let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout), root);
     let kept = still_fresh(&unproven, &rebuilt_units);
@@ -381,23 +479,33 @@ pub(crate) fn proven_build(
         ));
     }
     record(&rebuilt_units, root);
-    Ok((second, unproven.into_iter().map(|u| u.name).collect()))
+    let units = unproven.into_iter().map(|u| u.name).collect();
+    Ok((second, Rebuilt { units, left }))
 }
 
 /// How the line [`said`] writes begins.
 pub(crate) const SAID: &str = "cargo-gate: rebuilt ";
 
-/// The line the build's log opens with when units were rebuilt (empty when none was).
-pub(crate) fn said(rebuilt: &[String]) -> String {
-    if rebuilt.is_empty() {
-        return String::new();
+/// The lines the build's log opens with when something was rebuilt (empty when nothing was).
+pub(crate) fn said(rebuilt: &Rebuilt) -> String {
+    let mut lines = String::new();
+    if !rebuilt.units.is_empty() {
+        lines.push_str(&format!(
+            "{SAID}{} unit(s) whose sources changed after cargo built them, though \
+             their modification times do not show it (content decides freshness): {}\n",
+            rebuilt.units.len(),
+            rebuilt.units.join(", ")
+        ));
     }
-    format!(
-        "{SAID}{} unit(s) whose sources changed after cargo built them, though \
-         their modification times do not show it (content decides freshness): {}\n",
-        rebuilt.len(),
-        rebuilt.join(", ")
-    )
+    if !rebuilt.left.is_empty() {
+        lines.push_str(&format!(
+            "{SAID}what reads the output of build scripts run again without what an earlier \
+             run of theirs left and this one did not write (cargo never empties an OUT_DIR): \
+             {}\n",
+            rebuilt.left.join(", ")
+        ));
+    }
+    lines
 }
 
 /// What the build after [`forget`] says of the units it was asked to rebuild: the names of

@@ -109,8 +109,12 @@ fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
         ..found[0].clone()
     };
     assert!(forget(&[lost]).unwrap_err().contains("fingerprint"));
-    assert_eq!(said(&[]), "");
-    assert!(said(&["p::lib/p".to_owned()]).starts_with(SAID));
+    assert_eq!(said(&Rebuilt::default()), "");
+    let rebuilt = Rebuilt {
+        units: vec!["p::lib/p".to_owned()],
+        ..Rebuilt::default()
+    };
+    assert!(said(&rebuilt).starts_with(SAID));
 }
 
 /// An example (or a binary) is named in cargo's messages by its uplifted copy, whose dep-info
@@ -227,4 +231,62 @@ fn a_vendored_registry_unit_in_the_repository_is_proven() {
     let vendored = vendored.to_string();
     assert_eq!(units(&vendored, dir.path()).len(), 1, "{vendored}");
     assert!(units(&vendored, Path::new("/elsewhere")).is_empty());
+}
+
+/// A file a unit read from a build script's `OUT_DIR` that the script's last run did not
+/// write is a leftover; clearing it removes the file and the run's fingerprint, so cargo
+/// runs the script again. A file the run wrote is no leftover.
+#[test]
+fn a_file_an_earlier_run_left_in_out_dir_is_cleared_with_the_runs_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("target/debug");
+    let run = profile.join("build/victim-123");
+    std::fs::create_dir_all(run.join("out")).unwrap();
+    std::fs::create_dir_all(profile.join(".fingerprint/victim-123")).unwrap();
+    let (old, new) = (run.join("out/gen.rs"), run.join("out/data.bin"));
+    std::fs::write(&old, "pub const X: u8 = 1;\n").unwrap();
+    let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    std::fs::write(run.join("invoked.timestamp"), "").unwrap();
+    std::fs::write(&new, "1").unwrap();
+    let src = dir.path().join("lib.rs");
+    std::fs::write(&src, "include!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n").unwrap();
+    let (dep_info, message) = profile_with_unit(dir.path(), &src);
+    std::fs::write(
+        &dep_info,
+        format!(
+            "{}: {} {} {}\n",
+            dep_info.display(),
+            src.display(),
+            old.display(),
+            new.display()
+        ),
+    )
+    .unwrap();
+    let built = units(&message, dir.path());
+    let left = leftovers(&built, dir.path());
+    assert_eq!(
+        left,
+        [Leftover {
+            file: old.clone(),
+            run: run.clone()
+        }]
+    );
+    assert_eq!(clear(&left).unwrap(), ["victim's out/gen.rs"]);
+    assert!(!old.exists() && new.exists());
+    assert!(!profile.join(".fingerprint/victim-123").exists());
+    let rebuilt = Rebuilt {
+        left: vec!["victim's out/gen.rs".to_owned()],
+        ..Rebuilt::default()
+    };
+    assert!(
+        said(&rebuilt).contains("victim's out/gen.rs"),
+        "{}",
+        said(&rebuilt)
+    );
 }
