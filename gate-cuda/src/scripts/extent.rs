@@ -45,7 +45,9 @@ fn expr_end(lx: &Lexed<'_>, path: usize) -> usize {
 }
 
 /// `ranges` and the statements from `pos` to the end of its block that name `var`, up to one
-/// that binds `var` anew.
+/// that binds `var` anew to something else: a binding that goes on from the builder itself
+/// (`let cc = cc.cuda(true).std("c++17");`, then `cc.file("k.cu").compile(..)`, a shape of
+/// public build scripts around `cxx_build::bridge(..)`; `let mut cc = cc;`) keeps it.
 fn naming(
     lx: &Lexed<'_>,
     mut pos: usize,
@@ -60,7 +62,7 @@ fn naming(
         let rebinds = lx.is_ident(pos, "let")
             && (lx.is_ident(pos + 1, var)
                 || (lx.is_ident(pos + 1, "mut") && lx.is_ident(pos + 2, var)));
-        if rebinds {
+        if rebinds && !goes_on(lx, pos, end, var) {
             break;
         }
         if (pos..end).any(|k| names_variable(lx, k, var)) {
@@ -72,6 +74,15 @@ fn naming(
         pos = end + 1;
     }
     ranges
+}
+
+/// Whether the `let` at `pos` (its statement ending at `end`) binds `var` to the builder `var`
+/// already is: its value starts with the variable, then a method call or nothing more.
+fn goes_on(lx: &Lexed<'_>, pos: usize, end: usize, var: &str) -> bool {
+    let Some(eq) = (pos..end).find(|&k| lx.punct(k, b'=')) else {
+        return false;
+    };
+    lx.is_ident(eq + 1, var) && (lx.punct(eq + 2, b'.') || eq + 2 == end)
 }
 
 /// Whether token `k` is the variable `var` itself: not a field or method (`x.cc`), and not a

@@ -1741,6 +1741,40 @@ fn a_cxx_bridge_with_cuda_is_a_cc_builder() {
     assert!(script(host).calls.is_empty(), "{:#?}", script(host));
 }
 
+/// A builder bound anew to a chain on itself stays the builder: `let cc = cc.cuda(true)…;`
+/// then `cc.file("src/kernels.cu").compile(..)` (a public build script around
+/// `cxx_build::bridge(..)`, its archs in a `format!` of consts) was "built by nothing"; a
+/// binding of the name to something else still ends the builder.
+#[test]
+fn a_builder_bound_anew_to_a_chain_on_itself_goes_on() {
+    let cxx = "fn main() {\n    let mut cc = cxx_build::bridge(\"src/main.rs\");\n    let cc = cc.cuda(true).std(\"c++17\").flag(\"-arch=sm_86\");\n    cc.file(\"src/kernels.cu\").compile(\"k\");\n}\n";
+    let call = only_call(cxx);
+    assert_eq!(
+        (
+            call.kind,
+            call.line,
+            call.inputs.clone(),
+            call.archs.clone()
+        ),
+        (
+            BuilderKind::Cc,
+            3,
+            strings(&["src/kernels.cu"]),
+            strings(&["sm_86"])
+        )
+    );
+    let moved = "fn main() {\n    let mut b = cc::Build::new();\n    b.cuda(true);\n    let mut b = b;\n    b.file(\"k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(only_call(moved).inputs, strings(&["k.cu"]));
+    let other = "fn main() {\n    let mut b = cc::Build::new();\n    b.cuda(true).file(\"a.cu\");\n    let b = vec![1];\n    b.file(\"host.c\");\n    let mut c = cc::Build::new();\n    c.cuda(true).compile(\"a\");\n}\n";
+    let calls = script(other).calls;
+    assert!(
+        calls
+            .iter()
+            .all(|c| !c.inputs.iter().any(|i| i == "host.c")),
+        "{calls:#?}"
+    );
+}
+
 /// A cmake option naming CUDA whose value is a place (optix-rs' optix-sys: `.define("INC_CUDA",
 /// &format!("{}/include", cuda_root))` for a project of one C file) switches nothing on: the
 /// project is CUDA only if its own files say so, as with `CMAKE_CUDA_*` settings. It was
