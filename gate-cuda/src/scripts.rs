@@ -25,7 +25,8 @@
 //!
 //! What a builder does is read from its *extent*: the statement of the constructor and, when
 //! it is bound with `let`, every later statement of the same block that names the variable
-//! (until it is bound again); a later statement that runs a build (`.build()`, `.compile(..)`)
+//! (until it is bound again to something else than a chain on itself: `let cc = cc.cuda(true);`
+//! goes on); a later statement that runs a build (`.build()`, `.compile(..)`)
 //! under a guard the constructor is not under is a build of its own, switched by both
 //! (`scripts/apart.rs`). Decisions:
 //! - A build script that only reads `NVCC` is not raw nvcc: only a `Command::new` of it is.
