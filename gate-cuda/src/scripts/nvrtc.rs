@@ -3,7 +3,8 @@
 //! Recognised by what the code calls, not by one crate's spelling:
 //! - the NVRTC C API's compile (`nvrtcCompileProgram`, through any path or handle:
 //!   `sys::nvrtcCompileProgram(..)`, `lib().nvrtcCompileProgram(..)`);
-//! - cudarc's convenience functions `compile_ptx` / `compile_ptx_with_opts`, however imported;
+//! - cudarc's convenience functions `compile_ptx` / `compile_ptx_with_opts`, however imported
+//!   (a function of the file's own by that name, called unqualified, is not one);
 //! - any function whose name says it compiles (`compile_program`, `compile`) called through a
 //!   path into an `nvrtc` module (`cudarc::nvrtc::result::compile_program(..)`), or through a
 //!   name a `use` brought in from one (`use cudarc::nvrtc::result;` then
@@ -191,7 +192,9 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
     let original = into_nvrtc.get(word).copied().unwrap_or(word);
     match original {
         "nvrtcCompileProgram" => called && !defined,
-        "compile_ptx" | "compile_ptx_with_opts" => called && !defined && !method,
+        "compile_ptx" | "compile_ptx_with_opts" => {
+            called && !defined && !method && !own_function(lx, i, word, into_nvrtc)
+        }
         // `nvrtc::Program`, or `Program::new(..)` after `use cuda::nvrtc::Program;` (optix-rs'
         // examples).
         "Program" => {
@@ -211,6 +214,15 @@ fn is_use(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>
         }
         _ => false,
     }
+}
+
+/// Whether the unqualified `word` called at `i` is a function of the file's own that no `use`
+/// of an NVRTC module names: a build script's `fn compile_ptx(src: &str, out: &str)` running
+/// nvcc, which shadows a glob import, is no NVRTC.
+fn own_function(lx: &Lexed<'_>, i: usize, word: &str, into_nvrtc: &HashMap<&str, &str>) -> bool {
+    lx.path_start(i) == i
+        && !into_nvrtc.contains_key(word)
+        && (1..lx.toks.len()).any(|k| lx.is_ident(k, word) && lx.is_ident(k - 1, "fn"))
 }
 
 /// Whether the name at `i` is called: `(` follows, or a turbofish and then `(`

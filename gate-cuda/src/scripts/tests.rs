@@ -951,6 +951,36 @@ fn compile_program() {}
     );
 }
 
+/// A build script's own `fn compile_ptx(src: &str, out: &str)` that runs nvcc, called for
+/// each kernel of a literal list (a public build script's shape), was an "NVRTC at run time"
+/// builder beside its raw nvcc; cudarc's `compile_ptx`, imported by name, by a glob with no
+/// function of the file's own, or called through a path, is still NVRTC.
+#[test]
+fn a_function_of_the_files_own_named_compile_ptx_is_no_nvrtc() {
+    let own = "use std::process::Command;\nfn compile_ptx(src: &str, out: &str) {\n    Command::new(\"nvcc\").args([\"-ptx\", src, \"-o\", out]).status().unwrap();\n}\nfn main() {\n    compile_ptx(\"kernels/a.cu\", \"a.ptx\");\n}\n";
+    let rel = "build.rs";
+    assert!(nvrtc_uses(&RustFile { rel, text: own }).is_empty());
+    let cudarc = "use cudarc::nvrtc::compile_ptx;\nuse cudarc::nvrtc::*;\nfn compile_ptx_all() {}\nfn jit(src: &str) {\n    compile_ptx(src).unwrap();\n    compile_ptx_with_opts(src, opts).unwrap();\n    cudarc::nvrtc::compile_ptx(src).unwrap();\n}\n";
+    let lines: Vec<u32> = nvrtc_uses(&RustFile { rel, text: cudarc })
+        .into_iter()
+        .map(|(line, _)| line)
+        .collect();
+    assert_eq!(lines, vec![5, 6, 7]);
+    let shadowed = "use cudarc::nvrtc::*;\nfn compile_ptx(s: &str) {}\nfn main() {\n    compile_ptx(\"x\");\n    nvrtc::compile_ptx(\"y\").unwrap();\n}\n";
+    let lines: Vec<u32> = nvrtc_uses(&RustFile {
+        rel,
+        text: shadowed,
+    })
+    .into_iter()
+    .map(|(line, _)| line)
+    .collect();
+    assert_eq!(
+        lines,
+        vec![5],
+        "the file's own function shadows the glob import"
+    );
+}
+
 /// Another crate's build script defines a function of the same name: that one is not the
 /// helper (a build script's functions are its own), and an imported helper is taken from the
 /// crate it is imported from.
