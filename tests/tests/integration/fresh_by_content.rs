@@ -138,3 +138,70 @@ fn from_another_directory_a_test_edited_to_fail_behind_an_old_mtime_fails() {
     f.commit();
     assert_eq!(status(&["--no-cache"]), (0, "PASS".to_owned()));
 }
+
+/// What an earlier run left in `target/` is no evidence (the eighteenth session's hostile
+/// pass): a build script that stops writing the `gen.rs` its crate `include!`s fails to
+/// compile, as on a fresh clone, though the clean commit's `gen.rs` is still in `OUT_DIR`
+/// (cargo never empties it); and a fixture a test caches in `CARGO_TARGET_TMPDIR` is made
+/// again by this tree's code. With the cache and without.
+#[test]
+fn what_an_earlier_run_left_in_the_target_directory_is_no_evidence() {
+    let writes = "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    \
+                  std::fs::write(format!(\"{out}/gen.rs\"), \"pub fn generated() -> u32 { 1 }\").unwrap();\n    \
+                  println!(\"cargo:rerun-if-changed=build.rs\");\n}\n";
+    let cached = "#[test]\nfn fixture_is_good() {\n    \
+                  let p = std::path::Path::new(env!(\"CARGO_TARGET_TMPDIR\")).join(\"fixture.bin\");\n    \
+                  if !p.exists() { std::fs::write(&p, clean::fixture()).unwrap(); }\n    \
+                  assert_eq!(std::fs::read(&p).unwrap(), b\"good\");\n}\n";
+    for extra in [&[][..], &["--no-cache"][..]] {
+        let f = fixture("clean");
+        let lib = std::fs::read_to_string(f.root.join("src/lib.rs")).unwrap();
+        f.write("build.rs", writes)
+            .write(
+                "src/lib.rs",
+                &format!(
+                    "{lib}\ninclude!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n\
+                     pub fn fixture() -> Vec<u8> {{ b\"good\".to_vec() }}\n"
+                ),
+            )
+            .write("tests/cached.rs", cached)
+            .commit();
+        let (code, check) = tests_pass(&f, extra);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (0, Some("PASS")),
+            "{check}"
+        );
+        // The generator moved away; only the build script changes.
+        f.write(
+            "build.rs",
+            "fn main() { println!(\"cargo:rerun-if-changed=build.rs\"); }\n",
+        )
+        .commit();
+        let (code, check) = tests_pass(&f, extra);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (1, Some("FAIL")),
+            "{check}"
+        );
+        assert!(check.to_string().contains("gen.rs"), "{extra:?}: {check}");
+        // The generator back, and the fixture's maker broken.
+        let lib = std::fs::read_to_string(f.root.join("src/lib.rs")).unwrap();
+        f.write("build.rs", writes)
+            .write(
+                "src/lib.rs",
+                &lib.replace("b\"good\".to_vec()", "b\"bad\".to_vec()"),
+            )
+            .commit();
+        let (code, check) = tests_pass(&f, extra);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (1, Some("FAIL")),
+            "{check}"
+        );
+        assert!(
+            check.to_string().contains("fixture_is_good"),
+            "{extra:?}: {check}"
+        );
+    }
+}
