@@ -1181,8 +1181,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
         CHECK,
     ),
     ("cargo-gate/src/checks/platform_matrix.rs", "run", CHECK),
-    ("cargo-gate/src/checks/profile_cargo.rs", "run", CHECK),
-    ("cargo-gate/src/checks/repro_environment.rs", "run", CHECK),
     ("cargo-gate/src/checks/secrets_scan.rs", "evaluate", CHECK),
     ("cargo-gate/src/checks/semver_compat.rs", "evaluate", CHECK),
     (

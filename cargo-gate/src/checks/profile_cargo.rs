@@ -179,32 +179,37 @@ impl Check for ProfileCargo {
         for name in judge.release_like() {
             verdicts.push(judge.profile(&name, &mut findings));
         }
-        let policy = ctx.config.profile.as_str();
-        let failed: Vec<&String> = verdicts.iter().filter(|v| !v.is_empty()).collect();
-        let summary_for = |parts: Vec<&String>| {
-            parts
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        judge.concluded(&verdicts, findings)
+    }
+}
+
+impl Judge<'_> {
+    /// The outcome over the release-like profiles' `verdicts` (an empty one met the policy)
+    /// and their findings.
+    fn concluded(&self, verdicts: &[String], findings: Vec<Finding>) -> Outcome {
+        let failed: Vec<&str> = verdicts
+            .iter()
+            .filter(|v| !v.is_empty())
+            .map(String::as_str)
+            .collect();
         if findings.iter().any(|f| f.severity == Severity::Error) {
-            Outcome::fail(summary_for(failed)).with_findings(findings)
-        } else if findings.iter().any(|f| f.severity == Severity::Warning) {
-            Outcome::warn(summary_for(failed)).with_findings(findings)
-        } else {
-            let release = judge.effective_line("release");
-            let others = verdicts.len() - 1;
-            let custom = if others > 0 {
-                format!("; {others} custom profile(s) inheriting from release meet it too")
-            } else {
-                String::new()
-            };
-            Outcome::pass(format!(
-                "profile release meets the {policy} policy ({release}){custom}"
-            ))
-            .with_findings(findings)
+            return Outcome::fail(failed.join("; ")).with_findings(findings);
         }
+        if findings.iter().any(|f| f.severity == Severity::Warning) {
+            return Outcome::warn(failed.join("; ")).with_findings(findings);
+        }
+        let release = self.effective_line("release");
+        let others = verdicts.len() - 1;
+        let custom = if others > 0 {
+            format!("; {others} custom profile(s) inheriting from release meet it too")
+        } else {
+            String::new()
+        };
+        Outcome::pass(format!(
+            "profile release meets the {} policy ({release}){custom}",
+            self.policy.as_str()
+        ))
+        .with_findings(findings)
     }
 }
 

@@ -39,24 +39,7 @@ impl Check for ReproEnvironment {
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let env = ctx.environment;
-        let mut missing = Vec::new();
-        let mut check = |present: bool, what: &str| {
-            if !present {
-                missing.push(what.to_owned());
-            }
-        };
-        check(
-            env.rustc.contains_key("release"),
-            "rustc version (rustc -vV)",
-        );
-        check(env.host.is_some(), "host triple");
-        check(env.cargo.is_some(), "cargo version");
-        check(env.lockfile_sha256.is_some(), "Cargo.lock digest");
-        check(
-            env.git_commit.is_some(),
-            "git commit (not a git work tree, or no commit yet)",
-        );
-        check(env.git_dirty.is_some(), "git dirty flag");
+        let mut missing = missing_items(env);
         // The pinned toolchain is not installed: rustup refuses to start rustc here (the
         // toolchain items are missing), or `cargo +stable gate` / RUSTUP_TOOLCHAIN started
         // another one, whose versions say nothing about the pin. The same answer either way:
@@ -81,43 +64,20 @@ impl Check for ReproEnvironment {
                 );
             }
         }
-        let mut findings: Vec<Finding> = missing
-            .iter()
-            .map(|m| {
-                Finding::error(format!("environment.json lacks the {m}"))
-                    .code(FindingCode::EnvironmentIncomplete)
-            })
-            .collect();
+        if !missing.is_empty() {
+            return incomplete(ctx, &missing);
+        }
         let described = format!(
             "rustc {}, {}, seed {}",
             env.rustc.get("release").map_or("?", String::as_str),
             env.host.as_deref().unwrap_or("?"),
             env.seed
         );
-        if !findings.is_empty() {
-            let outcome = Outcome::fail(format!(
-                "environment.json is incomplete ({} missing)",
-                findings.len()
-            ))
-            .with_findings(findings);
-            // A missing Cargo.lock is lockfile.locked's failure: the digest is missing for
-            // the same one cause, so this check says it is blocked rather than failing twice.
-            let lockfile_only = missing.len() == 1 && env.lockfile_sha256.is_none();
-            if lockfile_only && !ctx.workspace.root.join("Cargo.lock").is_file() {
-                return Outcome::blocked(
-                    "lockfile.locked",
-                    "environment.json has no Cargo.lock digest: there is no Cargo.lock",
-                    outcome,
-                );
-            }
-            return outcome;
-        }
         if env.git_dirty == Some(true) {
             let message = "the work tree has uncommitted changes: this run cannot be reproduced from its commit";
             if ctx.stage >= Stage::Broad {
-                findings.push(Finding::error(message).code(FindingCode::DirtyWorkTree));
                 return Outcome::fail(format!("dirty work tree ({described})"))
-                    .with_findings(findings);
+                    .with_finding(Finding::error(message).code(FindingCode::DirtyWorkTree));
             }
             return Outcome::warn(format!("dirty work tree ({described})"))
                 .with_finding(Finding::warning(message).code(FindingCode::DirtyWorkTree));
@@ -126,6 +86,55 @@ impl Check for ReproEnvironment {
             "environment.json complete: {described}, clean commit"
         ))
     }
+}
+
+/// What `environment.json` lacks of what a run is reproduced from.
+fn missing_items(env: &crate::tools::environment::Environment) -> Vec<String> {
+    [
+        (
+            env.rustc.contains_key("release"),
+            "rustc version (rustc -vV)",
+        ),
+        (env.host.is_some(), "host triple"),
+        (env.cargo.is_some(), "cargo version"),
+        (env.lockfile_sha256.is_some(), "Cargo.lock digest"),
+        (
+            env.git_commit.is_some(),
+            "git commit (not a git work tree, or no commit yet)",
+        ),
+        (env.git_dirty.is_some(), "git dirty flag"),
+    ]
+    .into_iter()
+    .filter(|(present, _)| !present)
+    .map(|(_, what)| what.to_owned())
+    .collect()
+}
+
+/// The outcome of an `environment.json` that lacks `missing`: a failure naming each, or,
+/// where only the Cargo.lock digest is missing for want of a Cargo.lock, blocked on
+/// lockfile.locked (the same one cause, not failed twice).
+fn incomplete(ctx: &Context<'_>, missing: &[String]) -> Outcome {
+    let findings: Vec<Finding> = missing
+        .iter()
+        .map(|m| {
+            Finding::error(format!("environment.json lacks the {m}"))
+                .code(FindingCode::EnvironmentIncomplete)
+        })
+        .collect();
+    let outcome = Outcome::fail(format!(
+        "environment.json is incomplete ({} missing)",
+        findings.len()
+    ))
+    .with_findings(findings);
+    let lockfile_only = missing.len() == 1 && ctx.environment.lockfile_sha256.is_none();
+    if lockfile_only && !ctx.workspace.root.join("Cargo.lock").is_file() {
+        return Outcome::blocked(
+            "lockfile.locked",
+            "environment.json has no Cargo.lock digest: there is no Cargo.lock",
+            outcome,
+        );
+    }
+    outcome
 }
 
 #[cfg(test)]
