@@ -40,7 +40,8 @@
 //!   to the package's directory like any other computed call.
 //! - A function of the build script itself that makes a GPU build and is called from it is
 //!   reported at its call, `via` its definition; its own constructor is not reported again.
-//! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs.
+//! - Strings that contain `{` (`format!` templates) are computed, never inputs or archs, unless
+//!   each placeholder is a name bound to one literal: the string built is then read for archs.
 //! - A computed file handed to nvcc or cc inside a function that walks a literal directory
 //!   (`WalkDir::new("dir")`, `read_dir`, `glob("k/*.cu")`) compiles what the walk finds: the
 //!   walk's root is its input (`scripts/walks.rs`).
@@ -778,10 +779,11 @@ fn describe_in(
         BuilderKind::Nvrtc | BuilderKind::Hip => {}
     }
     walks::walked_inputs(lx, anchor.path, &mut call);
-    let mut flags: Vec<&str> = strs
+    let texts = archs::with_formats(lx, &strs);
+    let mut flags: Vec<&str> = texts
         .iter()
         .filter(|&&(k, _)| !probes::probe_argument(lx, &ranges, k))
-        .map(|&(_, s)| s)
+        .map(|(_, s)| s.as_str())
         .collect();
     flags.extend(archs::bound_flags(lx, &methods));
     let flags: Vec<&str> = flags.iter().flat_map(|f| archs::flag_words(f)).collect();

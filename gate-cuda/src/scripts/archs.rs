@@ -57,6 +57,73 @@ pub(super) fn bound_flags<'a>(lx: &Lexed<'a>, methods: &[Method<'a>]) -> Vec<&'a
     out
 }
 
+/// The flag texts of `strs`, where a literal is the template of a `format!` whose
+/// placeholders are all names bound to one literal each ([`formatted`]), the string it builds.
+pub(super) fn with_formats(lx: &Lexed<'_>, strs: &[(usize, &str)]) -> Vec<(usize, String)> {
+    strs.iter()
+        .map(|&(k, s)| (k, formatted(lx, k).unwrap_or_else(|| s.to_owned())))
+        .collect()
+}
+
+/// The string a `format!` whose template is the literal at `k` builds, when each placeholder
+/// (`{}`, `{0}`, `{arch}`) is a name a `const`, `static` or `let` binds to one literal: `const
+/// ARCH: &str = "compute_86"` and `format!("arch={},code={}", ARCH, CODE)`, or `let sm_ver =
+/// "61"` and `format!("arch=compute_{},code=sm_{}", sm_ver, sm_ver)` (public build scripts).
+/// A placeholder of anything else (a call, a loop variable, a format spec) builds nothing known.
+fn formatted(lx: &Lexed<'_>, k: usize) -> Option<String> {
+    let template = lx.str_value(k)?;
+    let is_format =
+        k >= 3 && lx.is_ident(k - 3, "format") && lx.punct(k - 2, b'!') && lx.punct(k - 1, b'(');
+    if !is_format || !template.contains('{') {
+        return None;
+    }
+    let close = lx.matching(k - 1);
+    let mut names = Vec::new();
+    let mut j = k + 1;
+    while j < close {
+        if !lx.punct(j, b',') {
+            return None;
+        }
+        j += 1;
+        while lx.punct(j, b'&') {
+            j += 1;
+        }
+        if j < close {
+            names.push(lx.ident(j)?);
+            j += 1;
+        }
+    }
+    let value = |name: &str| match literals_bound_to(lx, name).as_slice() {
+        [(_, s)] => Some(*s),
+        _ => None,
+    };
+    let (mut out, mut rest, mut next) = (String::new(), template, 0);
+    while let Some(open) = rest.find('{') {
+        let end = open + rest[open..].find('}')?;
+        let inner = &rest[open + 1..end];
+        let name = match inner.parse::<usize>() {
+            _ if inner.is_empty() => {
+                next += 1;
+                *names.get(next - 1)?
+            }
+            Ok(i) => *names.get(i)?,
+            Err(_)
+                if inner
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                inner
+            }
+            Err(_) => return None,
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(value(name)?);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// The literals of the expression a `for name in …` loop of this file iterates, and of the
 /// names it holds bound to literals.
 fn loop_literals<'a>(lx: &Lexed<'a>, name: &str) -> Vec<&'a str> {

@@ -1805,6 +1805,22 @@ fn a_builder_bound_anew_to_a_chain_on_itself_goes_on() {
     );
 }
 
+/// Archs a `format!` builds from names bound to one literal each: `const ARCH`/`const CODE`
+/// handed to `format!("arch={},code={}", ..)` after `-gencode` (a cxx bridge's build script),
+/// and raw nvcc's `format!("arch=compute_{},code=sm_{}", sm_ver, sm_ver)` with `let sm_ver =
+/// "61"` had no archs; a placeholder of a loop variable or of the environment is still unknown.
+#[test]
+fn archs_a_format_builds_from_literal_bound_names_are_read() {
+    let consts = "const ARCH: &str = \"compute_86\";\nconst CODE: &str = \"sm_86\";\nfn main() {\n    let mut b = cc::Build::new();\n    b.cuda(true).flag(\"-gencode\").flag(format!(\"arch={},code={}\", ARCH, CODE));\n    b.file(\"k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(only_call(consts).archs, strings(&["sm_86"]));
+    let nvcc = "fn main() {\n    let sm_ver = \"61\";\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    std::process::Command::new(\"nvcc\")\n        .arg(\"-fatbin\")\n        .arg(\"-gencode\")\n        .arg(format!(\"arch=compute_{},code=sm_{}\", sm_ver, sm_ver))\n        .arg(\"kernels/k.cu\")\n        .arg(format!(\"{out}/k.fatbin\"))\n        .status()\n        .unwrap();\n}\n";
+    assert_eq!(only_call(nvcc).archs, strings(&["sm_61"]));
+    let inline = "fn main() {\n    let cap = \"90\";\n    cc::Build::new().cuda(true).flag(format!(\"-arch=sm_{cap}\")).file(\"k.cu\").compile(\"k\");\n}\n";
+    assert_eq!(only_call(inline).archs, strings(&["sm_90"]));
+    let unknown = "fn main() {\n    let mut b = cc::Build::new();\n    b.cuda(true).file(\"k.cu\");\n    for arch in [\"70\", \"80\"] {\n        b.flag(format!(\"-gencode=arch=compute_{arch},code=sm_{arch}\"));\n    }\n    let cap = std::env::var(\"CAP\").unwrap_or(\"75\".into());\n    b.flag(format!(\"-arch=sm_{}\", cap));\n    b.compile(\"k\");\n}\n";
+    assert!(only_call(unknown).archs.is_empty());
+}
+
 /// A cmake option naming CUDA whose value is a place (optix-rs' optix-sys: `.define("INC_CUDA",
 /// &format!("{}/include", cuda_root))` for a project of one C file) switches nothing on: the
 /// project is CUDA only if its own files say so, as with `CMAKE_CUDA_*` settings. It was
