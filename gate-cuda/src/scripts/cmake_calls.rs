@@ -3,7 +3,7 @@
 //! `cmake::build("dir")`, a `Config` built at once.
 
 use super::lexed::Lexed;
-use super::{Call, Method, literal_input};
+use super::{Call, Method, literal_input, literals_bound_to};
 
 /// The cmake crate's `cmake::build("dir")` at `i` (or `build("dir")` after `use
 /// cmake::build;`), which is `Config::new("dir").build()` (stwo-gpu's
@@ -23,6 +23,27 @@ pub(super) fn build_fn_at(lx: &Lexed<'_>, i: usize) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// The archs a name handed to `.define("CMAKE_CUDA_ARCHITECTURES", &sm)` holds when the build
+/// machine's environment does not say: the last arch list among the literals its `let` binds
+/// (`env::var("CUDA_ARCH").ok().or_else(..).unwrap_or_else(|| "120".to_string())`, a public
+/// build script: `120`), as raw nvcc's `-arch` from `CUDA_ARCH` with its default is read.
+fn bound_archs<'a>(lx: &Lexed<'a>, m: &Method<'_>) -> Option<&'a str> {
+    let comma = (m.args.0..m.args.1).find(|&k| lx.punct(k, b','))?;
+    let at = (comma + 1..m.args.1).find(|&k| !lx.punct(k, b'&'))?;
+    let name = lx.ident(at).filter(|_| at + 1 == m.args.1)?;
+    let arch_list = |s: &str| {
+        matches!(s, "native" | "all" | "all-major")
+            || s.split(';').all(|a| {
+                let n = a.trim_end_matches("-real").trim_end_matches("-virtual");
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            })
+    };
+    literals_bound_to(lx, name)
+        .into_iter()
+        .map(|(_, s)| s)
+        .rfind(|s| arch_list(s))
 }
 
 /// Whether a cmake option value leaves it off.
@@ -52,7 +73,11 @@ pub(super) fn cmake_options(
     for m in methods.iter().filter(|m| m.name == "define") {
         let lits = lx.strs(m.args.0, m.args.1);
         if let Some(&(_, name)) = lits.first() {
-            let value = lits.get(1).map_or("", |&(_, v)| v);
+            let value = match lits.get(1) {
+                Some(&(_, v)) => v,
+                None if name == "CMAKE_CUDA_ARCHITECTURES" => bound_archs(lx, m).unwrap_or(""),
+                None => "",
+            };
             options.push((m.at, name.to_owned(), value.to_owned()));
         }
     }

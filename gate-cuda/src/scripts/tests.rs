@@ -590,6 +590,19 @@ fn cmake_with_and_without_cuda() {
     assert_eq!((project.switch, project.line), (None, 2));
 }
 
+/// `CMAKE_CUDA_ARCHITECTURES` handed a name bound to the environment's value or a default
+/// (`let sm = env::var("CUDA_ARCH").ok().or_else(|| env::var("CMAKE_CUDA_ARCHITECTURES").ok())
+/// .unwrap_or_else(|| "120".to_string());`, a public build script) asks for the default; a
+/// name bound to no arch list asks for nothing known.
+#[test]
+fn cmake_archs_through_a_name_with_a_default_are_the_default() {
+    let env = "use std::env;\nfn main() {\n    let sm = env::var(\"CUDA_ARCH\")\n        .ok()\n        .or_else(|| env::var(\"CMAKE_CUDA_ARCHITECTURES\").ok())\n        .unwrap_or_else(|| \"120\".to_string());\n    cmake::Config::new(\"cuda\").define(\"CMAKE_CUDA_ARCHITECTURES\", &sm).build();\n}\n";
+    assert_eq!(only_call(env).archs, strings(&["120"]));
+    let none = "fn main() {\n    let sm = std::env::var(\"SM\").unwrap();\n    cmake::Config::new(\"cuda\").define(\"CMAKE_CUDA_ARCHITECTURES\", sm).build();\n}\n";
+    let call = only_call(none);
+    assert!(call.archs.is_empty() && !call.native_arch, "{call:#?}");
+}
+
 #[test]
 fn bindgen_cuda_and_cudaforge() {
     let default = only_call(
