@@ -19,9 +19,8 @@
 //!   cargo builds it again, and the gate records the new digest. A unit cargo still calls
 //!   fresh after that is refused: the build is not evidence (the test run says why).
 //!
-//! - **What an earlier run left is no input**: a file a unit read from a build script's
-//!   `OUT_DIR` that the script's last run did not write (older than its `invoked.timestamp`)
-//!   is removed with the run's fingerprint, and the build runs again ([`Leftover`]).
+//! - **What an earlier run left is no input**: a build script of a path package whose last run
+//!   did not begin in an empty `OUT_DIR` runs again in one (`facts/script_runs.rs`).
 //!
 //! Registry and git packages are not checked: their sources are pinned by the lockfile's
 //! checksums and never edited in place — unless they lie in the repository (a `cargo vendor`
@@ -354,120 +353,50 @@ pub(crate) fn record(units: &[Unit], root: &Path) {
     }
 }
 
-/// A file a unit read from a build script's `OUT_DIR` that the script's last run did not
-/// write: cargo never empties an `OUT_DIR` before it runs the script again, so a file an
-/// earlier tree's run wrote stays there and is compiled in (the eighteenth session's hostile
-/// pass stopped writing `gen.rs`, still `include!`d: the gate built and passed, a fresh clone
-/// fails to compile).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Leftover {
-    /// The file.
-    pub file: PathBuf,
-    /// The script run's directory (`<profile>/build/<package>-<hash>`, holding `out/`).
-    pub run: PathBuf,
-}
-
-/// The [`Leftover`]s the dep-info of `units` lists: files under a build script's `out/`
-/// last modified before the script's last run began (cargo's `invoked.timestamp` beside it).
-pub(crate) fn leftovers(units: &[Unit], root: &Path) -> Vec<Leftover> {
-    let sources = Sources::new(root);
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let mut found: Vec<Leftover> = Vec::new();
-    for files in units.iter().filter_map(|unit| sources.of(unit)) {
-        for file in files {
-            let Some(run) = out_dir_run(&file) else {
-                continue;
-            };
-            let invoked = modified(&run.join("invoked.timestamp"));
-            let earlier = modified(&file).zip(invoked).is_some_and(|(w, i)| w < i);
-            if earlier && !found.iter().any(|f| f.file == file) {
-                found.push(Leftover { file, run });
-            }
-        }
-    }
-    found
-}
-
-/// The build script run whose `OUT_DIR` holds `file`: `<profile>/build/<package>-<hash>`
-/// above its `out/`.
-fn out_dir_run(file: &Path) -> Option<PathBuf> {
-    let out = file.ancestors().skip(1).find(|a| {
-        a.file_name().is_some_and(|n| n == "out")
-            && a.parent()
-                .and_then(Path::parent)
-                .and_then(Path::file_name)
-                .is_some_and(|n| n == "build")
-    })?;
-    out.parent().map(Path::to_owned)
-}
-
-/// Removes the leftovers and the fingerprints of the runs that left them, so cargo runs those
-/// build scripts again and compiles what reads their output from what they write now (a
-/// script that writes a file only when its content changed writes it again); returns, for
-/// each run, what was left.
-fn clear(leftovers: &[Leftover]) -> Result<Vec<String>, String> {
-    let mut said: Vec<String> = Vec::new();
-    for left in leftovers {
-        std::fs::remove_file(&left.file)
-            .or_else(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Ok(()),
-                _ => Err(e),
-            })
-            .map_err(|e| format!("could not remove {}: {e}", left.file.display()))?;
-        let name = left
-            .run
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned());
-        let name = name.unwrap_or_default();
-        let profile = left.run.parent().and_then(Path::parent);
-        if let Some(fingerprint) = profile.map(|p| p.join(".fingerprint").join(&name))
-            && fingerprint.is_dir()
-        {
-            std::fs::remove_dir_all(&fingerprint)
-                .map_err(|e| format!("could not remove {}: {e}", fingerprint.display()))?;
-        }
-        let package = name.rsplit_once('-').map_or(name.as_str(), |(p, _)| p);
-        let file = left.file.strip_prefix(&left.run).unwrap_or(&left.file);
-        said.push(format!("{package}'s {}", file.display()));
-    }
-    said.sort();
-    said.dedup();
-    Ok(said)
-}
-
 /// What [`proven_build`] built again: the units not proven built from the tree, and the
-/// `OUT_DIR` files an earlier run of their build script left (each run again).
+/// packages whose build script was run again in an empty `OUT_DIR` (`facts/script_runs.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct Rebuilt {
     /// The units, by name.
     pub units: Vec<String>,
-    /// `PACKAGE's out/FILE`, each removed before the script ran again.
-    pub left: Vec<String>,
+    /// The packages whose build script ran again.
+    pub scripts: Vec<String>,
 }
 
 /// Runs `build` (a cargo build printing `--message-format=json` on stdout, of the workspace
-/// at `root`) and proves its fresh units; the unproven, and what reads a build script's
-/// [`Leftover`], are rebuilt by running `build` once more. Returns the output the evidence
-/// comes from and what was rebuilt. `Err` when cargo could not be made to rebuild one:
+/// at `root`) and proves its fresh units; the unproven are rebuilt, and the build scripts of
+/// path packages whose last run did not begin in an empty `OUT_DIR` run again in one, by
+/// running `build` once more. Returns the output the evidence comes from and what was
+/// rebuilt. `Err` when cargo could not be made to rebuild one:
 /// nothing it built is evidence.
 pub(crate) fn proven_build(
     root: &Path,
     mut build: impl FnMut() -> Result<std::process::Output, String>,
 ) -> Result<(std::process::Output, Rebuilt), String> {
+    use super::script_runs;
+    let started = SystemTime::now();
     let first = build()?;
     if !first.status.success() {
         return Ok((first, Rebuilt::default()));
     }
-    let built = units(&String::from_utf8_lossy(&first.stdout), root);
+    let messages = String::from_utf8_lossy(&first.stdout);
+    let built = units(&messages, root);
     let unproven = unproven(&built, root);
-    let left = leftovers(&built, root);
-    if unproven.is_empty() && left.is_empty() {
+    let scripts = script_runs::runs(&messages);
+    let unclean = script_runs::unclean(&scripts, started);
+    script_runs::mark(&scripts, started);
+    if unproven.is_empty() && unclean.is_empty() {
         record(&built, root);
         return Ok((first, Rebuilt::default()));
     }
     forget(&unproven)?;
-    let left = clear(&left)?;
+    script_runs::forget(&unclean)?;
+    let started = SystemTime::now();
     let second = build()?;
+    script_runs::mark(
+        &script_runs::runs(&String::from_utf8_lossy(&second.stdout)),
+        started,
+    );
     let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout), root);
     let kept = still_fresh(&unproven, &rebuilt_units);
     if !kept.is_empty() {
@@ -480,7 +409,8 @@ pub(crate) fn proven_build(
     }
     record(&rebuilt_units, root);
     let units = unproven.into_iter().map(|u| u.name).collect();
-    Ok((second, Rebuilt { units, left }))
+    let scripts = unclean.into_iter().map(|r| r.package).collect();
+    Ok((second, Rebuilt { units, scripts }))
 }
 
 /// How the line [`said`] writes begins.
@@ -497,12 +427,12 @@ pub(crate) fn said(rebuilt: &Rebuilt) -> String {
             rebuilt.units.join(", ")
         ));
     }
-    if !rebuilt.left.is_empty() {
+    if !rebuilt.scripts.is_empty() {
         lines.push_str(&format!(
-            "{SAID}what reads the output of build scripts run again without what an earlier \
-             run of theirs left and this one did not write (cargo never empties an OUT_DIR): \
-             {}\n",
-            rebuilt.left.join(", ")
+            "{SAID}what reads the output of {} build script(s) whose last run did not begin \
+             in an empty OUT_DIR, run again in one (cargo never empties an OUT_DIR): {}\n",
+            rebuilt.scripts.len(),
+            rebuilt.scripts.join(", ")
         ));
     }
     lines

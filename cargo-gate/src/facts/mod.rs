@@ -42,6 +42,7 @@ mod core;
 mod kernels;
 mod manifests;
 mod ran;
+mod script_runs;
 mod shipped;
 mod target_tmp;
 mod test_run;
