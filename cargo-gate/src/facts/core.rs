@@ -486,7 +486,11 @@ impl Core {
             built_here = true;
             // Emptied once, after the build and before any test runs.
             self.build_tests_once(cargo).map(|mut built| {
-                let not_emptied = super::target_tmp::empty(&self.target_dir, &self.root);
+                let not_emptied = super::target_tmp::empty(
+                    &self.target_dir,
+                    &self.root,
+                    self.top.as_deref().unwrap_or(&self.root),
+                );
                 built.rebuilt.push_str(&not_emptied.unwrap_or_default());
                 built
             })

@@ -8,65 +8,91 @@
 use std::path::Path;
 
 /// Empties `<target_dir>/tmp` (and makes it again, as cargo made it for the tests), only where
-/// it is the workspace's own: the target directory lies inside the workspace at `root` (both
-/// resolved, so a tracked `target -> /` leads nowhere) or is the one the environment names
+/// it is the workspace's own: the target directory lies inside the repository at `top` (the
+/// workspace's root without git), both resolved so a tracked `target -> /` leads nowhere, and
+/// holds no part of the workspace at `root`; or it is the one the environment names
 /// (`CARGO_TARGET_DIR`: the user's, never the repository's configuration, which could name
-/// `/`), and `tmp` is a directory of its own, not a link. Returns what it could not do, for
-/// the run's log.
-pub(super) fn empty(target_dir: &Path, root: &Path) -> Option<String> {
+/// `/`). `tmp` must be a directory of its own, not a link. Returns what it could not do, or
+/// would not, for the run's log: a test may read what an earlier run left there.
+pub(super) fn empty(target_dir: &Path, root: &Path, top: &Path) -> Option<String> {
     let resolved = std::fs::canonicalize(target_dir).ok()?;
-    let inside = std::fs::canonicalize(root)
-        .is_ok_and(|root| resolved.starts_with(&root) && resolved != root);
+    let tmp = resolved.join("tmp");
+    if !std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_dir()) {
+        return None;
+    }
+    let inside = std::fs::canonicalize(top).is_ok_and(|top| resolved.starts_with(&top))
+        && std::fs::canonicalize(root).is_ok_and(|root| !root.starts_with(&resolved));
     let named = std::env::var_os("CARGO_TARGET_DIR")
         .and_then(|dir| std::fs::canonicalize(dir).ok())
         .is_some_and(|dir| dir == resolved);
-    let tmp = resolved.join("tmp");
-    let is_dir = std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_dir());
-    if !(inside || named) || !is_dir {
-        return None;
-    }
-    let emptied = std::fs::remove_dir_all(&tmp).and_then(|()| std::fs::create_dir(&tmp));
-    emptied.err().map(|e| {
-        format!(
-            "cargo-gate: could not empty {} before the tests ({e}): a test may read what an \
+    let left = |why: &str| {
+        Some(format!(
+            "cargo-gate: {} was not emptied before the tests ({why}): a test may read what an \
              earlier run left there\n",
             tmp.display()
-        )
-    })
+        ))
+    };
+    if !(inside || named) {
+        return left(
+            "the target directory is not the workspace's own: outside its repository, or \
+             holding it, and not CARGO_TARGET_DIR",
+        );
+    }
+    match std::fs::remove_dir_all(&tmp).and_then(|()| std::fs::create_dir(&tmp)) {
+        Ok(()) => None,
+        Err(e) => left(&e.to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    /// Emptied in the workspace's own target directory; left alone in one outside it (a
-    /// configuration's `target-dir = "/"` would name `/tmp`), and where `tmp` is a link.
+    /// Emptied in the workspace's own target directory, and in one beside a workspace in a
+    /// directory of its repository; left alone, and said, in one outside the repository (a
+    /// configuration's `target-dir = "/"` would name `/tmp`), in the root itself, through a
+    /// link, and where `tmp` is a link.
     #[test]
     fn only_the_workspaces_own_tmp_is_emptied() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("ws");
+        let repo = dir.path().join("repo");
+        let root = repo.join("ws");
         let target = root.join("target");
-        std::fs::create_dir_all(target.join("tmp/cache")).unwrap();
-        std::fs::write(target.join("tmp/cache/fixture.bin"), "old").unwrap();
+        let fixture = target.join("tmp/cache/fixture.bin");
+        std::fs::create_dir_all(fixture.parent().unwrap()).unwrap();
+        std::fs::write(&fixture, "old").unwrap();
         let outside = dir.path().join("outside");
         std::fs::create_dir_all(outside.join("tmp")).unwrap();
         std::fs::write(outside.join("tmp/keep"), "1").unwrap();
-        assert_eq!(super::empty(&outside, &root), None);
+        let said = super::empty(&outside, &root, &repo).unwrap();
+        assert!(said.contains("not the workspace's own"), "{said}");
+        assert!(outside.join("tmp/keep").exists());
+        std::fs::create_dir_all(root.join("tmp")).unwrap();
+        std::fs::write(root.join("tmp/data.txt"), "1").unwrap();
+        assert!(super::empty(&root, &root, &repo).is_some());
         assert!(
-            outside.join("tmp/keep").exists(),
-            "outside the workspace: kept"
+            root.join("tmp/data.txt").exists(),
+            "the root is no target directory"
         );
-        assert_eq!(super::empty(&root, &root), None);
-        assert_eq!(super::empty(&target, &root), None);
-        assert!(target.join("tmp").is_dir());
-        assert_eq!(std::fs::read_dir(target.join("tmp")).unwrap().count(), 0);
+        assert_eq!(super::empty(&target, &root, &root), None);
+        assert!(target.join("tmp").is_dir() && !fixture.exists());
+        // A workspace in `repo/ws/sub`, its target directory beside it in `repo/ws/target`.
+        let sub = root.join("sub");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(target.join("tmp/again"), "1").unwrap();
+        assert!(
+            super::empty(&target, &sub, &sub).is_some(),
+            "outside sub alone"
+        );
+        assert_eq!(super::empty(&target, &sub, &repo), None);
+        assert!(!target.join("tmp/again").exists());
         #[cfg(unix)]
         {
             std::fs::remove_dir(target.join("tmp")).unwrap();
             std::os::unix::fs::symlink(outside.join("tmp"), target.join("tmp")).unwrap();
-            assert_eq!(super::empty(&target, &root), None);
+            assert_eq!(super::empty(&target, &root, &repo), None);
             assert!(outside.join("tmp/keep").exists(), "a link is not followed");
             let linked = root.join("linked");
             std::os::unix::fs::symlink(&outside, &linked).unwrap();
-            assert_eq!(super::empty(&linked, &root), None);
+            assert!(super::empty(&linked, &root, &repo).is_some());
             assert!(
                 outside.join("tmp/keep").exists(),
                 "a linked target dir is outside"
