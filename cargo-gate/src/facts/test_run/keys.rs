@@ -16,8 +16,8 @@ use std::sync::PoisonError;
 #[cfg(test)]
 use text::holds_word;
 use text::{
-    MAX_PATHS_IN_FILE, Queue, env_entries, env_paths, in_windows, is_document, is_word_char,
-    joined, readable_fields, shared_name, shared_paths_in, short_p_value,
+    MAX_PATHS_FOLLOWED, MAX_PATHS_IN_FILE, Queue, env_entries, env_paths, in_windows, is_document,
+    is_word_char, joined, readable_fields, shared_name, shared_paths_in, short_p_value,
 };
 
 /// The most files outside the tracked tree one package's build scripts may declare and still
@@ -84,6 +84,8 @@ struct Owned<'a> {
     shared: BTreeMap<String, Vec<PathBuf>>,
     /// The same files by their directory, for a glob (`../data/*.txt`) to find its own.
     shared_by_dir: std::collections::HashMap<PathBuf, Vec<PathBuf>>,
+    /// The same files, for a path written whole to be looked up.
+    shared_set: std::collections::HashSet<PathBuf>,
     /// The tracked links no package owns (and those above the workspace).
     shared_links: std::collections::BTreeSet<PathBuf>,
 }
@@ -162,6 +164,7 @@ impl<'a> Keys<'a> {
                 links: BTreeMap::new(),
                 shared: BTreeMap::new(),
                 shared_by_dir: std::collections::HashMap::new(),
+                shared_set: std::collections::HashSet::new(),
                 shared_links: std::collections::BTreeSet::new(),
             };
             let mut share = |path: &Path| {
@@ -177,6 +180,7 @@ impl<'a> Keys<'a> {
                         .entry(dir)
                         .or_default()
                         .push(path.to_owned());
+                    owned.shared_set.insert(path.to_owned());
                 }
             };
             for file in &index.files {
@@ -557,8 +561,11 @@ impl<'a> Keys<'a> {
             None => bases.extend(self.packages.iter().map(|p| p.dir.as_path())),
         }
         let mut found = Queue::default();
-        // More paths than can be followed one by one: the file may lead to any.
-        if paths.len() > MAX_PATHS_IN_FILE {
+        // More paths than can be followed one by one (each from every base): the file may
+        // lead to any.
+        if paths.len() > MAX_PATHS_IN_FILE
+            || paths.len().saturating_mul(bases.len()) > MAX_PATHS_FOLLOWED
+        {
             shared
                 .values()
                 .flatten()
@@ -566,23 +573,31 @@ impl<'a> Keys<'a> {
                 .for_each(|f| found.push(f.clone()));
             return found.order;
         }
+        let owned = self.owned();
+        // Each directory a glob leads to, once, however many globs lead there.
+        let mut globbed = std::collections::HashSet::new();
         for written in paths {
             let rel = written.trim_start_matches('/');
             let name = rel.rsplit('/').next().unwrap_or(rel);
             if name.contains('*') {
                 let dir = rel.rsplit_once('/').map_or("", |(dir, _)| dir);
                 for base in &bases {
-                    let under = self.owned().shared_by_dir.get(&joined(base, dir));
-                    for file in under.into_iter().flatten().filter(|f| *f != path) {
-                        found.push(file.clone());
+                    let at = joined(base, dir);
+                    if let Some(under) = owned.shared_by_dir.get(&at)
+                        && globbed.insert(at)
+                    {
+                        under
+                            .iter()
+                            .filter(|f| *f != path)
+                            .for_each(|f| found.push(f.clone()));
                     }
                 }
                 continue;
             }
-            for file in shared.get(name).into_iter().flatten() {
-                let leads = bases.iter().any(|base| joined(base, rel) == *file);
-                if leads && file != path {
-                    found.push(file.clone());
+            for base in &bases {
+                let at = joined(base, rel);
+                if at != path && owned.shared_set.contains(&at) {
+                    found.push(at);
                 }
             }
         }

@@ -11,6 +11,12 @@ use std::path::{Path, PathBuf};
 /// held the gate 35 s: the eighteenth session's hostile pass).
 pub(super) const MAX_PATHS_IN_FILE: usize = 1 << 16;
 
+/// The most look-ups of one file's paths (each path from each directory it may be written
+/// from: a file of no package is run from every package's); past it the file leads to every
+/// file of no package (65,536 paths named `x.txt`, each held against 1,000 files of that
+/// name, held the gate 85 s: the eighteenth session's second hostile pass).
+pub(super) const MAX_PATHS_FOLLOWED: usize = 1 << 20;
+
 /// The paths the cargo configuration files of the workspace at `root` set in `[env]` (`env`,
 /// as [`env_entries`] reads them): a
 /// value marked `relative = true` (from the directory holding `.cargo/`), an absolute path
