@@ -13,7 +13,8 @@
 //! one: its run directory and its fingerprint are removed and the build runs once more. A run
 //! the gate saw begin so is marked (`gate-clean-run` beside `invoked.timestamp`, holding that
 //! file's time), and is not run again until cargo runs the script again for its own reasons
-//! (its inputs changed): then, once more, twice. A target directory cargo filled without the
+//! (its inputs changed): then, once more, twice. A run in the build at hand is judged by its
+//! directory's birth alone, never by a mark (the script could write one). A target directory cargo filled without the
 //! gate runs every workspace script once more, the first time.
 
 use std::path::{Path, PathBuf};
@@ -90,26 +91,25 @@ fn invoked(dir: &Path) -> Option<u128> {
     )
 }
 
-/// Whether the run's last run began in an empty directory: marked so by the gate, or made
-/// by cargo during the build that began at `started` (a run directory born then, the run
-/// begun then).
+/// Whether the run's last run began in an empty directory. A run in the build that began at
+/// `started` did if cargo made its directory then; one before it did if the gate marked it so
+/// (a run in this build is never taken on a mark: the script could write one).
 fn began_clean(run: &ScriptRun, started: SystemTime) -> bool {
     let Some(invoked) = invoked(&run.dir) else {
         return false;
     };
-    let marked = gate_support::read::text_capped(&run.dir.join(MARKER), 64)
-        .is_ok_and(|text| text.trim() == invoked.to_string());
-    // Exact: a file system that keeps coarser times than the clock's makes a directory born
-    // during the build look older, and the script only runs again (never the other way: two
-    // builds within one second would take the first one's directory for the second's).
-    let nanos = |t: SystemTime| {
-        t.duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    };
-    let born = std::fs::metadata(&run.dir)
-        .and_then(|m| m.created())
-        .is_ok_and(|created| created >= started);
-    marked || born && invoked >= nanos(started)
+    let started_ns = started
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    if invoked >= started_ns {
+        // Exact: a file system that keeps coarser times than the clock's makes a directory
+        // born during the build look older, and the script only runs again.
+        return std::fs::metadata(&run.dir)
+            .and_then(|m| m.created())
+            .is_ok_and(|created| created >= started);
+    }
+    gate_support::read::text_capped(&run.dir.join(MARKER), 64)
+        .is_ok_and(|text| text.trim() == invoked.to_string())
 }
 
 /// The runs of `runs` whose last run did not begin clean (the build began at `started`).
@@ -202,6 +202,14 @@ mod tests {
             unclean(&found, after),
             found,
             "run again by cargo: unmarked"
+        );
+        // The script itself writes the mark its run would get: a run in this build is
+        // judged by its directory's birth alone.
+        std::fs::write(run.join(MARKER), invoked(&run).unwrap().to_string()).unwrap();
+        assert_eq!(
+            unclean(&found, after),
+            found,
+            "a mark written in this build"
         );
         forget(&found).unwrap();
         assert!(!run.exists());
