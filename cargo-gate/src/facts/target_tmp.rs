@@ -38,10 +38,27 @@ pub(super) fn empty(target_dir: &Path, root: &Path, top: &Path) -> Option<String
              holding it, and not CARGO_TARGET_DIR",
         );
     }
+    if tracks_any(top, &tmp) {
+        return left("it holds files git tracks");
+    }
     match std::fs::remove_dir_all(&tmp).and_then(|()| std::fs::create_dir(&tmp)) {
         Ok(()) => None,
         Err(e) => left(&e.to_string()),
     }
+}
+
+/// Whether git tracks a file under `dir` in the repository at `top` (`target-dir = "out"`
+/// over a tracked `out/tmp/golden.txt`: emptying it would change the tree being judged).
+/// Without git, nothing is tracked.
+fn tracks_any(top: &Path, dir: &Path) -> bool {
+    let mut cmd = std::process::Command::new("git");
+    cmd.arg("ls-files")
+        .arg("-z")
+        .arg("--")
+        .arg(dir)
+        .current_dir(top);
+    crate::tools::process::output(cmd)
+        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
 }
 
 #[cfg(test)]
@@ -86,6 +103,24 @@ mod tests {
         assert!(!target.join("tmp/again").exists());
         #[cfg(unix)]
         {
+            // A tracked file under it: the tree being judged is not changed.
+            let git = |args: &[&str]| {
+                let ok = std::process::Command::new("git")
+                    .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                    .args(args)
+                    .current_dir(&repo)
+                    .status()
+                    .unwrap();
+                assert!(ok.success(), "{args:?}");
+            };
+            std::fs::write(target.join("tmp/golden.txt"), "1").unwrap();
+            git(&["init", "-q"]);
+            git(&["add", "-f", "ws/target/tmp/golden.txt"]);
+            let said = super::empty(&target, &root, &repo).unwrap();
+            assert!(said.contains("git tracks"), "{said}");
+            assert!(target.join("tmp/golden.txt").exists());
+            std::fs::remove_dir_all(repo.join(".git")).unwrap();
+            std::fs::remove_file(target.join("tmp/golden.txt")).unwrap();
             std::fs::remove_dir(target.join("tmp")).unwrap();
             std::os::unix::fs::symlink(outside.join("tmp"), target.join("tmp")).unwrap();
             assert_eq!(super::empty(&target, &root, &repo), None);

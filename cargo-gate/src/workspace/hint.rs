@@ -16,6 +16,9 @@ struct Kept {
     root: PathBuf,
     manifest_path: PathBuf,
     target_dir: PathBuf,
+    /// Absent in a hint an older gate kept: the target directory.
+    #[serde(default)]
+    build_dir: Option<PathBuf>,
     members: Vec<(String, PathBuf)>,
 }
 
@@ -52,6 +55,7 @@ impl Workspace {
                 .collect(),
             root: kept.root,
             manifest_path: kept.manifest_path,
+            build_dir: kept.build_dir.unwrap_or_else(|| kept.target_dir.clone()),
             target_dir: kept.target_dir,
             git: None,
             metadata_error: None,
@@ -70,6 +74,7 @@ impl Workspace {
             root: self.root.clone(),
             manifest_path: self.manifest_path.clone(),
             target_dir: self.target_dir.clone(),
+            build_dir: Some(self.build_dir.clone()),
             members: self
                 .members
                 .iter()
@@ -93,6 +98,7 @@ impl Workspace {
         self.root == other.root
             && self.manifest_path == other.manifest_path
             && self.target_dir == other.target_dir
+            && self.build_dir == other.build_dir
             && self.members == other.members
             && self.metadata_error == other.metadata_error
     }

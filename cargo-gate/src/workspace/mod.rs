@@ -45,6 +45,9 @@ pub struct Workspace {
     pub manifest_path: PathBuf,
     /// cargo's target directory.
     pub target_dir: PathBuf,
+    /// cargo's build directory (`[build] build-dir`: intermediate artifacts, build scripts'
+    /// runs, the tests' scratch directory), the target directory unless configured.
+    pub build_dir: PathBuf,
     /// Members, sorted by name.
     pub members: Vec<Member>,
     /// Git state, when the root is inside a git work tree and git is installed.
@@ -99,6 +102,10 @@ impl Workspace {
         let git = git_at(&root, guess, early_git);
         Workspace {
             manifest_path: root.join("Cargo.toml"),
+            build_dir: metadata
+                .build_directory
+                .unwrap_or_else(|| metadata.target_directory.clone())
+                .into(),
             target_dir: metadata.target_directory.into(),
             root,
             members,
@@ -115,6 +122,7 @@ impl Workspace {
             root: root.to_owned(),
             manifest_path: root.join("Cargo.toml"),
             target_dir: root.join("target"),
+            build_dir: root.join("target"),
             members: members
                 .iter()
                 .map(|name| Member {
@@ -254,6 +262,7 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         );
     Some(Workspace {
         manifest_path: root.join("Cargo.toml"),
+        build_dir: target_dir.clone(),
         target_dir,
         git: git_info(&root),
         root,
