@@ -63,12 +63,8 @@ pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
         let Some(id) = message["package_id"].as_str() else {
             continue;
         };
-        let in_repository = || {
-            message["manifest_path"].as_str().is_some_and(|m| {
-                Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
-            })
-        };
-        if crate::cache::discover::path_package_dir(id).is_none() && !in_repository() {
+        if crate::cache::discover::path_package_dir(id).is_none() && !in_repository(&message, root)
+        {
             continue;
         }
         let package = crate::tools::cargo::package_name(id);
@@ -88,7 +84,14 @@ pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
             .filter_map(serde_json::Value::as_str)
             .find_map(|f| {
                 let f = Path::new(f);
-                let dep_info = crate::cache::discover::dep_info_of(f)?;
+                // A build script's program (`build/<package>-<hash>/build-script-build`) is
+                // the copy of `build_script_build-<hash>`, whose dep-info carries the hash.
+                let Some(dep_info) = crate::cache::discover::dep_info_of(f) else {
+                    let hashed =
+                        uplifted_from(f).and_then(|o| crate::cache::discover::dep_info_of(&o))?;
+                    let dir = fingerprint_dir(&hashed, &package);
+                    return Some((hashed, dir));
+                };
                 match fingerprint_dir(&dep_info, &package) {
                     Some(dir) => Some((dep_info, Some(dir))),
                     None => {
@@ -122,6 +125,14 @@ pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
     units.sort_by(|a, b| a.dep_info.cmp(&b.dep_info));
     units.dedup_by(|a, b| a.dep_info == b.dep_info);
     units
+}
+
+/// Whether a `compiler-artifact` message is of a package whose manifest lies in the
+/// repository at `root` (outside its `target/`), whatever its source says.
+pub(crate) fn in_repository(message: &serde_json::Value, root: &Path) -> bool {
+    message["manifest_path"].as_str().is_some_and(|m| {
+        Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
+    })
 }
 
 /// `<profile>/.fingerprint/<package>-<hash>` for a dep-info named `<stem>-<hash>.d` in
@@ -325,14 +336,19 @@ fn unchanged_since(_file: &Path, _time: SystemTime) -> bool {
     false
 }
 
-/// Makes cargo rebuild `units`: their fingerprints are removed.
-pub(crate) fn forget(units: &[Unit]) -> Result<(), String> {
+/// Makes cargo rebuild `units`: their fingerprints are removed, each only under the build
+/// directory `build_dir` (a message printed by anything but cargo names nothing removed).
+pub(crate) fn forget(units: &[Unit], build_dir: &Path) -> Result<(), String> {
+    let build_dir = std::fs::canonicalize(build_dir).unwrap_or_else(|_| build_dir.to_owned());
     for unit in units {
-        let Some(dir) = &unit.fingerprint else {
+        let inside =
+            |dir: &PathBuf| std::fs::canonicalize(dir).is_ok_and(|dir| dir.starts_with(&build_dir));
+        let Some(dir) = unit.fingerprint.as_ref().filter(|dir| inside(dir)) else {
             return Err(format!(
-                "{}: cargo's fingerprint for it was not found beside {}",
+                "{}: cargo's fingerprint for it was not found beside {} in {}",
                 unit.name,
-                unit.dep_info.display()
+                unit.dep_info.display(),
+                build_dir.display()
             ));
         };
         std::fs::remove_dir_all(dir)
@@ -364,17 +380,18 @@ pub(crate) struct Rebuilt {
 }
 
 /// Runs `build` (a cargo build printing `--message-format=json` on stdout, of the workspace
-/// at `root`) and proves its fresh units; the unproven are rebuilt, and the build scripts of
+/// at `root`, building in `build_dir`) and proves its fresh units; the unproven are rebuilt, and the build scripts of
 /// path packages whose last run did not begin in an empty `OUT_DIR` run again in one, by
 /// running `build` once more. Returns the output the evidence comes from and what was
 /// rebuilt. `Err` when cargo could not be made to rebuild one:
 /// nothing it built is evidence.
 pub(crate) fn proven_build(
     root: &Path,
+    build_dir: &Path,
     mut build: impl FnMut() -> Result<std::process::Output, String>,
 ) -> Result<(std::process::Output, Rebuilt), String> {
     use super::script_runs;
-    let started = SystemTime::now();
+    let (before, started) = (script_runs::existing(build_dir), SystemTime::now());
     let first = build()?;
     if !first.status.success() {
         return Ok((first, Rebuilt::default()));
@@ -382,22 +399,37 @@ pub(crate) fn proven_build(
     let messages = String::from_utf8_lossy(&first.stdout);
     let built = units(&messages, root);
     let unproven = unproven(&built, root);
-    let scripts = script_runs::runs(&messages);
-    let unclean = script_runs::unclean(&scripts, started);
-    script_runs::mark(&scripts, started);
+    let scripts = script_runs::runs(&messages, root, build_dir);
+    let mut unclean = script_runs::unclean(&scripts, started, &before);
+    script_runs::mark(&scripts, started, &before);
+    // A build script rebuilt (its sources changed behind old times) runs again: in an empty
+    // directory, as any run the gate did not see begin clean.
+    let recompiled = |run: &&script_runs::ScriptRun| {
+        unproven.iter().any(|u| {
+            u.name
+                .starts_with(&format!("{}::custom-build/", run.package))
+        })
+    };
+    for run in scripts.iter().filter(recompiled) {
+        if !unclean.contains(run) {
+            unclean.push(run.clone());
+        }
+    }
     if unproven.is_empty() && unclean.is_empty() {
         record(&built, root);
         return Ok((first, Rebuilt::default()));
     }
-    forget(&unproven)?;
+    forget(&unproven, build_dir)?;
     script_runs::forget(&unclean)?;
-    let started = SystemTime::now();
+    let (before, started) = (script_runs::existing(build_dir), SystemTime::now());
     let second = build()?;
+    let messages = String::from_utf8_lossy(&second.stdout);
     script_runs::mark(
-        &script_runs::runs(&String::from_utf8_lossy(&second.stdout)),
+        &script_runs::runs(&messages, root, build_dir),
         started,
+        &before,
     );
-    let rebuilt_units = units(&String::from_utf8_lossy(&second.stdout), root);
+    let rebuilt_units = units(&messages, root);
     let kept = still_fresh(&unproven, &rebuilt_units);
     if !kept.is_empty() {
         return Err(format!(

@@ -150,8 +150,8 @@ pub struct Core {
     pub metadata_error: Option<String>,
     /// The workspace root.
     pub(super) root: PathBuf,
-    /// cargo's target directory.
-    target_dir: PathBuf,
+    /// cargo's build directory (the target directory unless `[build] build-dir` says).
+    build_dir: PathBuf,
     /// Environment for the build and the test run (the run directory, the seed), so both
     /// see the same and the second compiles nothing.
     build_env: Vec<(String, String)>,
@@ -238,7 +238,7 @@ impl Core {
             metadata_error: ws.metadata_error.clone(),
             build_env,
             root: ws.root.clone(),
-            target_dir: ws.target_dir.clone(),
+            build_dir: ws.build_dir.clone(),
             lockfile: ws.root.join("Cargo.lock"),
             gate_build_in_lockfile: gate_support::read::text_capped(
                 &ws.root.join("Cargo.lock"),
@@ -437,7 +437,8 @@ impl Core {
                         built.as_ref().is_ok_and(BuiltRaw::manifests_unchanged)
                     },
                     || {
-                        let raw = run_build(cargo, &self.build_env, Scan::Artifacts);
+                        let raw =
+                            run_build(cargo, (&self.build_env, &self.build_dir), Scan::Artifacts);
                         let keep = keep_of(raw.as_ref().ok().map(|b| &b.output), cargo.offline());
                         let read = raw.as_ref().map(|b| b.read.clone()).unwrap_or_default();
                         Fresh {
@@ -487,7 +488,7 @@ impl Core {
             // Emptied once, after the build and before any test runs.
             self.build_tests_once(cargo).map(|mut built| {
                 let not_emptied = super::target_tmp::empty(
-                    &self.target_dir,
+                    &self.build_dir,
                     &self.root,
                     self.top.as_deref().unwrap_or(&self.root),
                 );
@@ -516,7 +517,11 @@ impl Core {
                 ..BuiltForTests::default()
             });
         }
-        let built = run_build(cargo, &self.build_env, Scan::MessagesOnly)?;
+        let built = run_build(
+            cargo,
+            (&self.build_env, &self.build_dir),
+            Scan::MessagesOnly,
+        )?;
         // Stopped at the time limit: the tests would be too, with no better cause to give.
         if let Some(limit) = built.timed_out {
             return Err(Unavailable::TimedOut(limit).reason());

@@ -6,7 +6,7 @@ use super::artifacts::{Build, BuiltArtifact};
 use super::build_errors::build_errors;
 use crate::cache::Keep;
 use crate::tools::cargo::{self, Cargo, Unavailable, package_name};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The lockfile resolved: `cargo metadata --locked`.
@@ -193,7 +193,7 @@ pub(super) enum Scan {
 
 pub(super) fn run_build(
     cargo: &Cargo,
-    env: &[(String, String)],
+    (env, build_dir): (&[(String, String)], &Path),
     scan: Scan,
 ) -> Result<BuiltRaw, String> {
     let command = || {
@@ -212,7 +212,7 @@ pub(super) fn run_build(
     let command_line = cargo::describe(&command());
     // Content decides freshness: a unit cargo kept by mtime is rebuilt unless proven.
     let mut timed_out = None;
-    let (output, rebuilt) = super::built_from::proven_build(cargo.root(), || {
+    let (output, rebuilt) = super::built_from::proven_build(cargo.root(), build_dir, || {
         let finished = crate::tools::process::run(
             command(),
             crate::tools::process::Streams::Separate,

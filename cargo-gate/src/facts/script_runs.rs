@@ -17,6 +17,7 @@
 //! directory's birth alone, never by a mark (the script could write one). A target directory cargo filled without the
 //! gate runs every workspace script once more, the first time.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -33,31 +34,69 @@ pub(crate) struct ScriptRun {
     pub dir: PathBuf,
 }
 
-/// The build script runs of path packages in cargo's `--message-format=json` lines, each
-/// where cargo's own layout puts it (a `build/` directory beside the profile's
-/// `.fingerprint/`): the gate removes nothing a message did not name.
-pub(crate) fn runs(messages: &str) -> Vec<ScriptRun> {
-    let mut found: Vec<ScriptRun> = Vec::new();
-    for line in messages.lines() {
-        if !line.starts_with('{') || !line.contains("\"build-script-executed\"") {
-            continue;
+/// The run directories under the build directory `build_dir` (`<profile>/build/*` and
+/// `<triple>/<profile>/build/*`) before a build: one not among them afterwards was made by
+/// cargo in that build (a file system's birth times are not needed, nor trusted).
+pub(crate) fn existing(build_dir: &Path) -> HashSet<PathBuf> {
+    let dirs = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .collect()
+    };
+    let mut found = HashSet::new();
+    for profile in dirs(build_dir) {
+        for at in std::iter::once(profile.clone()).chain(dirs(&profile)) {
+            found.extend(dirs(&at.join("build")));
         }
-        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
-            continue;
-        };
+    }
+    found
+}
+
+/// The build script runs of the workspace's packages (path packages, and packages whose
+/// manifest lies in the repository at `root`: a vendored crate's script is edited by a
+/// commit as much as a member's) in cargo's `--message-format=json` lines, each where
+/// cargo's own layout puts it under the build directory `build_dir` and said so in its
+/// `root-output`: a line printed by anything else (a proc macro's) names nothing removed.
+pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptRun> {
+    let Ok(build_dir) = std::fs::canonicalize(build_dir) else {
+        return Vec::new();
+    };
+    let parsed: Vec<serde_json::Value> = messages
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let in_repository: HashSet<&str> = parsed
+        .iter()
+        .filter(|m| super::built_from::in_repository(m, root))
+        .filter_map(|m| m["package_id"].as_str())
+        .collect();
+    let mut found: Vec<ScriptRun> = Vec::new();
+    for message in parsed
+        .iter()
+        .filter(|m| m["reason"] == "build-script-executed")
+    {
         let Some(id) = message["package_id"].as_str() else {
             continue;
         };
-        if crate::cache::discover::path_package_dir(id).is_none() {
-            continue;
-        }
-        let Some(dir) = message["out_dir"]
-            .as_str()
-            .and_then(|o| Path::new(o).parent())
-        else {
+        let ours = crate::cache::discover::path_package_dir(id)
+            .is_some_and(|d| d.starts_with(root))
+            || in_repository.contains(id);
+        let Some(out_dir) = message["out_dir"].as_str().map(Path::new) else {
             continue;
         };
-        if fingerprint(dir).is_some() && !found.iter().any(|r| r.dir == dir) {
+        let Some(dir) = out_dir.parent().filter(|_| ours) else {
+            continue;
+        };
+        let cargos = std::fs::canonicalize(dir).is_ok_and(|d| d.starts_with(&build_dir))
+            && fingerprint(dir).is_some()
+            && gate_support::read::text_capped(&dir.join("root-output"), 4096)
+                .is_ok_and(|said| Path::new(said.trim()) == out_dir);
+        if cargos && !found.iter().any(|r| r.dir == dir) {
             found.push(ScriptRun {
                 package: crate::tools::cargo::package_name(id),
                 dir: dir.to_owned(),
@@ -92,30 +131,32 @@ fn invoked(dir: &Path) -> Option<u128> {
 }
 
 /// Whether the run's last run began in an empty directory. A run in the build that began at
-/// `started` did if cargo made its directory then; one before it did if the gate marked it so
-/// (a run in this build is never taken on a mark: the script could write one).
-fn began_clean(run: &ScriptRun, started: SystemTime) -> bool {
+/// `started` did if cargo made its directory then (it was not among those `before` it); one
+/// before it did if the gate marked it so (a run in this build is never taken on a mark: the
+/// script could write one).
+fn began_clean(run: &ScriptRun, started: SystemTime, before: &HashSet<PathBuf>) -> bool {
     let Some(invoked) = invoked(&run.dir) else {
         return false;
     };
-    let started_ns = started
+    let started = started
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    if invoked >= started_ns {
-        // Exact: a file system that keeps coarser times than the clock's makes a directory
-        // born during the build look older, and the script only runs again.
-        return std::fs::metadata(&run.dir)
-            .and_then(|m| m.created())
-            .is_ok_and(|created| created >= started);
+    if invoked >= started {
+        return !before.contains(&run.dir);
     }
     gate_support::read::text_capped(&run.dir.join(MARKER), 64)
         .is_ok_and(|text| text.trim() == invoked.to_string())
 }
 
-/// The runs of `runs` whose last run did not begin clean (the build began at `started`).
-pub(crate) fn unclean(runs: &[ScriptRun], started: SystemTime) -> Vec<ScriptRun> {
+/// The runs of `runs` whose last run did not begin clean (the build began at `started`, with
+/// the run directories `before`).
+pub(crate) fn unclean(
+    runs: &[ScriptRun],
+    started: SystemTime,
+    before: &HashSet<PathBuf>,
+) -> Vec<ScriptRun> {
     runs.iter()
-        .filter(|run| !began_clean(run, started))
+        .filter(|run| !began_clean(run, started, before))
         .cloned()
         .collect()
 }
@@ -124,7 +165,7 @@ pub(crate) fn unclean(runs: &[ScriptRun], started: SystemTime) -> Vec<ScriptRun>
 /// one and compiles what reads its output again.
 pub(crate) fn forget(runs: &[ScriptRun]) -> Result<(), String> {
     for run in runs {
-        for dir in [Some(run.dir.clone()), fingerprint(&run.dir)]
+        for dir in [fingerprint(&run.dir), Some(run.dir.clone())]
             .into_iter()
             .flatten()
         {
@@ -138,11 +179,11 @@ pub(crate) fn forget(runs: &[ScriptRun]) -> Result<(), String> {
     Ok(())
 }
 
-/// Marks every run of `runs` that began clean in the build that began at `started`, so the
-/// next build does not run it again.
-pub(crate) fn mark(runs: &[ScriptRun], started: SystemTime) {
+/// Marks every run of `runs` that began clean in the build that began at `started` (with the
+/// run directories `before`), so the next build does not run it again.
+pub(crate) fn mark(runs: &[ScriptRun], started: SystemTime, before: &HashSet<PathBuf>) {
     for run in runs {
-        if began_clean(run, started)
+        if began_clean(run, started, before)
             && let Some(invoked) = invoked(&run.dir)
         {
             // Best effort: an unmarked run is run again, never trusted.
@@ -156,13 +197,15 @@ pub(crate) fn mark(runs: &[ScriptRun], started: SystemTime) {
 mod tests {
     use super::*;
 
-    /// A profile with a run directory for package `p`, its fingerprint and `invoked.timestamp`.
+    /// A profile with a run directory for package `p`, its fingerprint, `invoked.timestamp`
+    /// and `root-output`, and the message cargo prints of it.
     fn profile_with_run(dir: &Path) -> (String, PathBuf) {
         let profile = dir.join("target/debug");
         let run = profile.join("build/p-abc");
         std::fs::create_dir_all(run.join("out")).unwrap();
         std::fs::create_dir_all(profile.join(".fingerprint/p-abc")).unwrap();
         std::fs::write(run.join("invoked.timestamp"), "").unwrap();
+        std::fs::write(run.join("root-output"), run.join("out").to_str().unwrap()).unwrap();
         let message = serde_json::json!({
             "reason": "build-script-executed",
             "package_id": format!("path+file://{}#p@0.1.0", dir.display()),
@@ -173,25 +216,39 @@ mod tests {
 
     /// A run cargo began in a directory it made during this build is clean; one in a
     /// directory from before is run again (its directory and fingerprint removed), and once
-    /// marked is clean until cargo runs it again. A registry package's run, and a directory
-    /// no message named, are never touched.
-    /// (Linux: it asks the run directory's birth time, which Wine's file system fakes.)
-    #[cfg(target_os = "linux")]
+    /// marked is clean until cargo runs it again, whatever mark the script writes. A registry
+    /// package's run, a run outside the build directory (a line a proc macro printed), and a
+    /// directory whose `root-output` says otherwise are never touched. (Unix: a package id's
+    /// path is a URL, which Wine's `\\?\` paths do not make.)
+    #[cfg(unix)]
     #[test]
     fn a_script_whose_last_run_did_not_begin_clean_is_run_again() {
         let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let build_dir = root.join("target");
         let before = SystemTime::now() - std::time::Duration::from_secs(5);
-        let (message, run) = profile_with_run(dir.path());
+        let (message, run) = profile_with_run(&root);
         let registry = r#"{"reason":"build-script-executed","package_id":"registry+https://example.invalid#serde@1.0.0","out_dir":"/nowhere/build/serde-1/out"}"#;
-        let found = runs(&format!("{message}\n{registry}\n"));
+        let found = runs(&format!("{message}\n{registry}\n"), &root, &build_dir);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!((found[0].package.as_str(), &found[0].dir), ("p", &run));
-        assert!(unclean(&found, before).is_empty(), "born during the build");
+        assert!(runs(&message, &root, &root.join("elsewhere")).is_empty());
+        let none = HashSet::new();
+        assert!(
+            unclean(&found, before, &none).is_empty(),
+            "made during the build"
+        );
+        let existed = existing(&build_dir);
+        assert!(existed.contains(&run), "{existed:?}");
+        assert_eq!(
+            unclean(&found, before, &existed),
+            found,
+            "there before the build"
+        );
         let after = SystemTime::now() + std::time::Duration::from_secs(5);
-        assert_eq!(unclean(&found, after), found, "from before the build");
-        mark(&found, before);
-        assert!(unclean(&found, after).is_empty(), "marked");
-        std::fs::write(run.join("invoked.timestamp"), "").unwrap();
+        assert_eq!(unclean(&found, after, &existed), found, "unmarked");
+        mark(&found, before, &none);
+        assert!(unclean(&found, after, &existed).is_empty(), "marked");
         let file = std::fs::File::options()
             .write(true)
             .open(run.join("invoked.timestamp"))
@@ -199,24 +256,29 @@ mod tests {
         file.set_modified(SystemTime::now() + std::time::Duration::from_secs(60))
             .unwrap();
         assert_eq!(
-            unclean(&found, after),
+            unclean(&found, after, &existed),
             found,
-            "run again by cargo: unmarked"
+            "run again by cargo"
         );
-        // The script itself writes the mark its run would get: a run in this build is
-        // judged by its directory's birth alone.
+        // The script itself writes the mark its run would get.
         std::fs::write(run.join(MARKER), invoked(&run).unwrap().to_string()).unwrap();
         assert_eq!(
-            unclean(&found, after),
+            unclean(&found, after, &existed),
             found,
             "a mark written in this build"
         );
+        std::fs::write(run.join("root-output"), "/elsewhere/out").unwrap();
+        assert!(
+            runs(&message, &root, &build_dir).is_empty(),
+            "root-output disagrees"
+        );
+        std::fs::write(run.join("root-output"), run.join("out").to_str().unwrap()).unwrap();
         forget(&found).unwrap();
         assert!(!run.exists());
-        assert!(!dir.path().join("target/debug/.fingerprint/p-abc").exists());
+        assert!(!root.join("target/debug/.fingerprint/p-abc").exists());
         assert!(
-            runs(&message).is_empty(),
-            "no fingerprint: not cargo's layout"
+            runs(&message, &root, &build_dir).is_empty(),
+            "not cargo's layout"
         );
     }
 }

@@ -93,7 +93,7 @@ fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
     std::fs::write(&src, "").unwrap();
     let (_, message) = profile_with_unit(dir.path(), &src);
     let found = units(&message, Path::new("/nowhere"));
-    forget(&found).unwrap();
+    forget(&found, dir.path()).unwrap();
     assert!(!dir.path().join("target/debug/.fingerprint/p-abc").exists());
     assert_eq!(still_fresh(&found, &found), ["p::lib/p"]);
     let rebuilt: Vec<Unit> = found
@@ -108,7 +108,11 @@ fn forgetting_removes_the_fingerprint_and_a_unit_kept_fresh_is_named() {
         fingerprint: None,
         ..found[0].clone()
     };
-    assert!(forget(&[lost]).unwrap_err().contains("fingerprint"));
+    assert!(
+        forget(&[lost], dir.path())
+            .unwrap_err()
+            .contains("fingerprint")
+    );
     assert_eq!(said(&Rebuilt::default()), "");
     let rebuilt = Rebuilt {
         units: vec!["p::lib/p".to_owned()],
