@@ -327,6 +327,17 @@ pub(super) fn walk(root: &Path, exclude: &[PathBuf]) -> Result<Vec<String>, Stri
 mod tests {
     use super::*;
 
+    /// Runs git in `dir`, as a committer named `t`.
+    fn git(dir: &Path, args: &[&str]) {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "{args:?}");
+    }
+
     /// A workspace in a directory of its repository (`repo/rust/`): the files the repository
     /// tracks outside it are listed by git's blob, and by content once the working tree
     /// changes one, so a fixture a test reads there moves the key (the seventeenth session's
@@ -336,15 +347,7 @@ mod tests {
     fn the_repositorys_files_outside_the_workspace_are_keyed() {
         let dir = tempfile::tempdir().unwrap();
         let repo = dir.path();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-                .args(args)
-                .current_dir(repo)
-                .status()
-                .unwrap();
-            assert!(ok.success(), "{args:?}");
-        };
+        let git = |args: &[&str]| git(repo, args);
         std::fs::create_dir_all(repo.join("fixtures")).unwrap();
         std::fs::create_dir_all(repo.join("rust/src")).unwrap();
         std::fs::write(repo.join("fixtures/data.txt"), "1\n").unwrap();
@@ -389,15 +392,7 @@ mod tests {
             refused.contains("fixtures/\u{fffd}.txt` is not UTF-8"),
             "{refused}"
         );
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-                .args(args)
-                .current_dir(root)
-                .status()
-                .unwrap();
-            assert!(ok.success(), "{args:?}");
-        };
+        let git = |args: &[&str]| git(root, args);
         git(&["init", "-q"]);
         assert!(
             tree_files(root, true, &[])

@@ -146,6 +146,15 @@ fn from_another_directory_a_test_edited_to_fail_behind_an_old_mtime_fails() {
 /// again by this tree's code. With the cache and without.
 #[test]
 fn what_an_earlier_run_left_in_the_target_directory_is_no_evidence() {
+    let expect = |f: &Fixture, extra: &[&str], (code, status): (i32, &str), names: &str| {
+        let (got, check) = tests_pass(f, extra);
+        assert_eq!(
+            (got, check["status"].as_str()),
+            (code, Some(status)),
+            "{check}"
+        );
+        assert!(check.to_string().contains(names), "{extra:?}: {check}");
+    };
     let writes = "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    \
                   std::fs::write(format!(\"{out}/gen.rs\"), \"pub fn generated() -> u32 { 1 }\").unwrap();\n    \
                   println!(\"cargo:rerun-if-changed=build.rs\");\n}\n";
@@ -166,25 +175,14 @@ fn what_an_earlier_run_left_in_the_target_directory_is_no_evidence() {
             )
             .write("tests/cached.rs", cached)
             .commit();
-        let (code, check) = tests_pass(&f, extra);
-        assert_eq!(
-            (code, check["status"].as_str()),
-            (0, Some("PASS")),
-            "{check}"
-        );
+        expect(&f, extra, (0, "PASS"), "");
         // The generator moved away; only the build script changes.
         f.write(
             "build.rs",
             "fn main() { println!(\"cargo:rerun-if-changed=build.rs\"); }\n",
         )
         .commit();
-        let (code, check) = tests_pass(&f, extra);
-        assert_eq!(
-            (code, check["status"].as_str()),
-            (1, Some("FAIL")),
-            "{check}"
-        );
-        assert!(check.to_string().contains("gen.rs"), "{extra:?}: {check}");
+        expect(&f, extra, (1, "FAIL"), "gen.rs");
         // The generator back, and the fixture's maker broken.
         let lib = std::fs::read_to_string(f.root.join("src/lib.rs")).unwrap();
         f.write("build.rs", writes)
@@ -193,15 +191,6 @@ fn what_an_earlier_run_left_in_the_target_directory_is_no_evidence() {
                 &lib.replace("b\"good\".to_vec()", "b\"bad\".to_vec()"),
             )
             .commit();
-        let (code, check) = tests_pass(&f, extra);
-        assert_eq!(
-            (code, check["status"].as_str()),
-            (1, Some("FAIL")),
-            "{check}"
-        );
-        assert!(
-            check.to_string().contains("fixture_is_good"),
-            "{extra:?}: {check}"
-        );
+        expect(&f, extra, (1, "FAIL"), "fixture_is_good");
     }
 }
