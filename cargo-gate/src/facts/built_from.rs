@@ -63,7 +63,8 @@ pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
         let Some(id) = message["package_id"].as_str() else {
             continue;
         };
-        if crate::cache::discover::path_package_dir(id).is_none() && !in_repository(&message, root)
+        if crate::cache::discover::path_package_dir(id).is_none()
+            && !super::script_runs::in_repository(&message, root)
         {
             continue;
         }
@@ -125,14 +126,6 @@ pub(crate) fn units(messages: &str, root: &Path) -> Vec<Unit> {
     units.sort_by(|a, b| a.dep_info.cmp(&b.dep_info));
     units.dedup_by(|a, b| a.dep_info == b.dep_info);
     units
-}
-
-/// Whether a `compiler-artifact` message is of a package whose manifest lies in the
-/// repository at `root` (outside its `target/`), whatever its source says.
-pub(crate) fn in_repository(message: &serde_json::Value, root: &Path) -> bool {
-    message["manifest_path"].as_str().is_some_and(|m| {
-        Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
-    })
 }
 
 /// `<profile>/.fingerprint/<package>-<hash>` for a dep-info named `<stem>-<hash>.d` in

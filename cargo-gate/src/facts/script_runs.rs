@@ -72,7 +72,7 @@ pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptR
         .collect();
     let in_repository: HashSet<&str> = parsed
         .iter()
-        .filter(|m| super::built_from::in_repository(m, root))
+        .filter(|m| in_repository(m, root))
         .filter_map(|m| m["package_id"].as_str())
         .collect();
     let mut found: Vec<ScriptRun> = Vec::new();
@@ -104,6 +104,14 @@ pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptR
         }
     }
     found
+}
+
+/// Whether a `compiler-artifact` message is of a package whose manifest lies in the
+/// repository at `root` (outside its `target/`), whatever its source says.
+pub(crate) fn in_repository(message: &serde_json::Value, root: &Path) -> bool {
+    message["manifest_path"].as_str().is_some_and(|m| {
+        Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
+    })
 }
 
 /// `<profile>/.fingerprint/<package>-<hash>` for the run directory
