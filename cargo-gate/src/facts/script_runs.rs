@@ -207,6 +207,7 @@ mod tests {
 
     /// A profile with a run directory for package `p`, its fingerprint, `invoked.timestamp`
     /// and `root-output`, and the message cargo prints of it.
+    #[cfg(unix)]
     fn profile_with_run(dir: &Path) -> (String, PathBuf) {
         let profile = dir.join("target/debug");
         let run = profile.join("build/p-abc");
