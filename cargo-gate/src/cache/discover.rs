@@ -338,11 +338,20 @@ pub fn path_digest(path: &Path) -> String {
         // no further than its length (`sha256_file`).
         Ok(_) => match gate_support::digest::sha256_file(path) {
             Ok((digest, _)) => digest,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                format!("volatile:{}:{}", std::process::id(), now_nanos())
-            }
-            Err(e) => format!("unreadable:{}", e.kind()),
+            Err(e) => unread_digest(&e),
         },
+    }
+}
+
+/// The digest of a file that could not be read whole: one that yields more than its length
+/// (still being written) is new every time, so nothing keyed by it is reused; another error
+/// is keyed as itself.
+pub(crate) fn unread_digest(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            format!("volatile:{}:{}", std::process::id(), now_nanos())
+        }
+        kind => format!("unreadable:{kind}"),
     }
 }
 

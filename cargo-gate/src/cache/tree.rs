@@ -67,8 +67,8 @@ pub(super) fn tree_files(
         // Two process starts, asked at once.
         let (tracked, untracked) = std::thread::scope(|scope| {
             let untracked =
-                scope.spawn(|| git_names(root, &["ls-files", "-z", "-o", "--exclude-standard"]));
-            let tracked = git_names(root, &["ls-files", "-z", "-c", "--recurse-submodules"]);
+                scope.spawn(|| git_names(root, &["ls-files", "-o", "--exclude-standard"]));
+            let tracked = git_names(root, &["ls-files", "-c", "--recurse-submodules"]);
             let untracked = untracked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -124,23 +124,13 @@ pub(super) fn above_root(root: &Path, prefix: &str) -> Result<Vec<(String, Strin
     }
     let exclude = format!(":(top,exclude){prefix}");
     let pathspec = [":(top)", exclude.as_str()];
-    let staged = git_names(
-        root,
-        &[&["ls-files", "-z", "-s", "-c"][..], &pathspec].concat(),
-    )?;
-    let changed = git_names(
-        root,
-        &[&["ls-files", "-z", "-m", "-d"][..], &pathspec].concat(),
-    )?;
+    let staged = git_names(root, &[&["ls-files", "-s", "-c"][..], &pathspec].concat())?;
+    let changed = git_names(root, &[&["ls-files", "-m", "-d"][..], &pathspec].concat())?;
     let changed: std::collections::HashSet<&str> = changed.iter().map(String::as_str).collect();
     // Untracked, not ignored: keyed as inside the root (a new fixture before its commit).
     let untracked = git_names(
         root,
-        &[
-            &["ls-files", "-z", "-o", "--exclude-standard"][..],
-            &pathspec,
-        ]
-        .concat(),
+        &[&["ls-files", "-o", "--exclude-standard"][..], &pathspec].concat(),
     )?;
     let mut buf = Vec::new();
     let mut found: Vec<(String, String)> = staged
@@ -247,26 +237,75 @@ pub(super) fn file_entry(path: &Path, buf: &mut Vec<u8>) -> String {
     // A sparse file (an untracked 2 GB `truncate`d file) costs its data, not its length.
     match gate_support::digest::sha256_file_sparse(path, buf.as_mut_slice()) {
         Ok(digest) => format!("{mode}{digest}"),
-        Err(e) => format!("unreadable:{}", e.kind()),
+        Err(e) => super::discover::unread_digest(&e),
     }
 }
 
-/// [`git_list`] of file names (each the last field of its line), each leading to its file:
-/// a name that is not UTF-8 is read as a lossy copy (`\u{fffd}` for each byte that is not)
-/// that leads to no file, so whatever the file holds its digest would stay the same (the
-/// eighteenth session's hostile pass changed `fixtures/\xff.txt` under a reused run): the
-/// listing fails, naming it, and nothing is reused.
+/// The file names `git ARGS` lists in `root` (an `ls-files` without `-z`), each whole: git
+/// writes a name with a byte outside ASCII, a tab, a newline, a quote or a backslash quoted
+/// (`core.quotepath`, asked here whatever the configuration says), so no byte is lost on
+/// the way, and a line of `-s` (`MODE OBJECT STAGE\tNAME`) keeps its fields. A name that is
+/// not UTF-8 fails the listing, naming it: keyed by a lossy copy, it led to no file (or to a
+/// decoy named with the replacement character), and whatever the file held its digest stayed
+/// the same (the eighteenth session's hostile pass changed `fixtures/\xff.txt` under a reused
+/// run). Nothing is reused.
 pub(super) fn git_names(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
-    let lines = git_list(root, args)?;
-    for line in &lines {
-        let name = line
-            .rsplit_once('\t')
-            .map_or(line.as_str(), |(_, name)| name);
-        if name.contains('\u{fffd}') && std::fs::symlink_metadata(root.join(name)).is_err() {
-            return Err(not_utf8(name));
+    let args = [&["-c", "core.quotepath=on"][..], args].concat();
+    let out = String::from_utf8_lossy(&git_output(root, &args)?).into_owned();
+    out.lines()
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let (fields, name) = match line.split_once('\t') {
+                Some((fields, name)) => (Some(fields), name),
+                None => (None, line),
+            };
+            let bytes = unquoted(name);
+            let name = String::from_utf8(bytes)
+                .map_err(|e| not_utf8(&String::from_utf8_lossy(e.as_bytes())))?;
+            Ok(match fields {
+                Some(fields) => format!("{fields}\t{name}"),
+                None => name,
+            })
+        })
+        .collect()
+}
+
+/// A name as git wrote it, unquoted: `"a\303\251\tb"` is the bytes of `a`, `é`, a tab, `b`;
+/// a name git did not quote is itself.
+fn unquoted(name: &str) -> Vec<u8> {
+    let Some(inner) = name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) else {
+        return name.as_bytes().to_vec();
+    };
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut rest = inner.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
         }
+        let Some((&escaped, tail)) = rest.split_first() else {
+            break;
+        };
+        rest = tail;
+        let octal = |d: u8| (b'0'..=b'7').contains(&d);
+        bytes.push(match escaped {
+            b'a' => 7,
+            b'b' => 8,
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'v' => 11,
+            b'f' => 12,
+            b'r' => b'\r',
+            d if octal(d) && rest.len() >= 2 && octal(rest[0]) && octal(rest[1]) => {
+                let value = (d - b'0') * 64 + (rest[0] - b'0') * 8 + (rest[1] - b'0');
+                rest = &rest[2..];
+                value
+            }
+            other => other,
+        });
     }
-    Ok(lines)
+    bytes
 }
 
 /// Why a tree with a file named `lossy` (as far as it reads) is not keyed.
@@ -401,10 +440,27 @@ mod tests {
         );
         git(&["add", "-A"]);
         git(&["commit", "-qm", "i"]);
-        assert!(
-            tree_files(root, true, &[])
-                .unwrap_err()
-                .contains("not UTF-8")
+        let refused = || tree_files(root, true, &[]).unwrap_err();
+        assert!(refused().contains("not UTF-8"));
+        // A decoy named with the replacement character itself does not stand for it.
+        std::fs::write(root.join("fixtures/\u{fffd}.txt"), "decoy\n").unwrap();
+        assert!(refused().contains("not UTF-8"));
+        std::fs::remove_file(root.join(name)).unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-qm", "r"]);
+        let names = tree_files(root, true, &[]).unwrap();
+        assert_eq!(
+            names,
+            ["fixtures/\u{fffd}.txt"],
+            "UTF-8 names, quoted by git, are whole"
         );
+    }
+
+    /// A name as git quotes it is read back whole: octal bytes, a tab, a quote.
+    #[test]
+    fn a_quoted_name_is_read_back_whole() {
+        assert_eq!(unquoted("plain name.rs"), b"plain name.rs");
+        assert_eq!(unquoted(r#""caf\303\251\tx\"y""#), "café\tx\"y".as_bytes());
+        assert_eq!(unquoted(r#""a\377""#), b"a\xff");
     }
 }
