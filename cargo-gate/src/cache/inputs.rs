@@ -197,6 +197,12 @@ impl Session {
         self.settings.is_some()
     }
 
+    /// Why the tree cannot be keyed (a file name that is not UTF-8, git failing), when it
+    /// cannot: nothing keyed by it can be stored or reused.
+    pub fn tree_unkeyable(&self) -> Option<String> {
+        self.tree().err()
+    }
+
     /// The files the repository tracks outside the workspace (`../fixtures/data.txt`,
     /// relative to the root), where the workspace is a directory of it; none without the
     /// cache's tree.

@@ -194,3 +194,26 @@ fn what_an_earlier_run_left_in_the_target_directory_is_no_evidence() {
         expect(&f, extra, (1, "FAIL"), "fixture_is_good");
     }
 }
+
+/// A file whose name is not UTF-8 cannot be keyed by it: the run is READY as plain `cargo
+/// test` is, and nothing is reused (the eighteenth session's hostile pass reused a whole run
+/// over a changed `fixtures/\xff.txt`; the first fix then failed the clean commit).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_name_that_is_not_utf8_turns_reuse_off_not_the_verdict() {
+    use std::os::unix::ffi::OsStrExt;
+    let f = fixture("clean");
+    std::fs::create_dir_all(f.root.join("fixtures")).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"fixtures/\xff.txt");
+    std::fs::write(f.root.join(name), "good\n").unwrap();
+    f.commit();
+    for _ in 0..2 {
+        let (code, check) = tests_pass(&f, &[]);
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (0, Some("PASS")),
+            "{check}"
+        );
+        assert!(!check.to_string().contains("reused"), "{check}");
+    }
+}

@@ -88,6 +88,9 @@ pub(super) fn keyable(
     if !facts.cache().enabled() {
         return Err("the evidence cache is off".to_owned());
     }
+    if let Some(why) = facts.cache().tree_unkeyable() {
+        return Err(format!("the tree cannot be keyed: {why}"));
+    }
     std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
     Ok(host)
 }
