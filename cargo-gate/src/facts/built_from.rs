@@ -384,58 +384,88 @@ pub(crate) fn proven_build(
     mut build: impl FnMut() -> Result<std::process::Output, String>,
 ) -> Result<(std::process::Output, Rebuilt), String> {
     use super::script_runs;
-    let (before, started) = (script_runs::existing(build_dir), SystemTime::now());
-    let first = build()?;
-    if !first.status.success() {
-        return Ok((first, Rebuilt::default()));
-    }
-    let messages = String::from_utf8_lossy(&first.stdout);
-    let built = units(&messages, root);
-    let unproven = unproven(&built, root);
-    let scripts = script_runs::runs(&messages, root, build_dir);
-    let mut unclean = script_runs::unclean(&scripts, started, &before);
-    script_runs::mark(&scripts, started, &before);
-    // A build script rebuilt (its sources changed behind old times) runs again: in an empty
-    // directory, as any run the gate did not see begin clean.
-    let recompiled = |run: &&script_runs::ScriptRun| {
-        unproven.iter().any(|u| {
-            u.name
-                .starts_with(&format!("{}::custom-build/", run.package))
-        })
-    };
-    for run in scripts.iter().filter(recompiled) {
-        if !unclean.contains(run) {
-            unclean.push(run.clone());
+    // One at a time in this process: a build's listing, removals and marks are made outside
+    // cargo's lock, and another build's would see them half done.
+    static PROVING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = PROVING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut rebuilt = Rebuilt::default();
+    let mut asked: Vec<Unit> = Vec::new();
+    // A script cargo runs again only because the last round rebuilt what it depends on (a
+    // forgotten library it build-depends on) is seen in the round after: three at most.
+    for round in 0..3 {
+        let (before, started) = (script_runs::existing(build_dir), SystemTime::now());
+        let output = build()?;
+        if !output.status.success() {
+            return Ok((output, rebuilt));
         }
-    }
-    if unproven.is_empty() && unclean.is_empty() {
+        let messages = String::from_utf8_lossy(&output.stdout);
+        let built = units(&messages, root);
+        let kept = still_fresh(&asked, &built);
+        if !kept.is_empty() {
+            return Err(format!(
+                "cargo would not rebuild {} after its fingerprint was removed, and its \
+                 sources changed since it was built (their mtimes do not show it): its \
+                 binaries are not evidence of this tree; `cargo clean` and run again",
+                kept.join(", ")
+            ));
+        }
+        let unproven = if round == 0 {
+            unproven(&built, root)
+        } else {
+            Vec::new()
+        };
+        let scripts = script_runs::runs(&messages, root, build_dir);
+        let mut unclean = script_runs::unclean(&scripts, started, &before);
+        script_runs::mark(&scripts, started, &before);
+        for run in recompiled_scripts(&scripts, &unproven) {
+            if !unclean.contains(&run) {
+                unclean.push(run);
+            }
+        }
+        // What this build compiled is recorded now: a unit a later round keeps fresh is
+        // proven by it (an older record would prove an older content).
         record(&built, root);
-        return Ok((first, Rebuilt::default()));
+        if unproven.is_empty() && unclean.is_empty() {
+            return Ok((output, rebuilt));
+        }
+        if round == 2 {
+            break;
+        }
+        forget(&unproven, build_dir)?;
+        script_runs::forget(&unclean)?;
+        rebuilt
+            .units
+            .extend(unproven.iter().map(|u| u.name.clone()));
+        rebuilt
+            .scripts
+            .extend(unclean.into_iter().map(|r| r.package));
+        asked = unproven;
     }
-    forget(&unproven, build_dir)?;
-    script_runs::forget(&unclean)?;
-    let (before, started) = (script_runs::existing(build_dir), SystemTime::now());
-    let second = build()?;
-    let messages = String::from_utf8_lossy(&second.stdout);
-    script_runs::mark(
-        &script_runs::runs(&messages, root, build_dir),
-        started,
-        &before,
-    );
-    let rebuilt_units = units(&messages, root);
-    let kept = still_fresh(&unproven, &rebuilt_units);
-    if !kept.is_empty() {
-        return Err(format!(
-            "cargo would not rebuild {} after its fingerprint was removed, and its sources \
-             changed since it was built (their mtimes do not show it): its binaries are not \
-             evidence of this tree; `cargo clean` and run again",
-            kept.join(", ")
-        ));
-    }
-    record(&rebuilt_units, root);
-    let units = unproven.into_iter().map(|u| u.name).collect();
-    let scripts = unclean.into_iter().map(|r| r.package).collect();
-    Ok((second, Rebuilt { units, scripts }))
+    Err(
+        "build scripts of the workspace still ran in an OUT_DIR an earlier run had filled \
+         after cargo was made to run them in an empty one twice: what they wrote is not \
+         evidence of this tree; `cargo clean` and run again"
+            .to_owned(),
+    )
+}
+
+/// The runs of the build scripts among `unproven` (a script's program rebuilt because its
+/// sources changed behind old times): each runs again in an empty directory, as any run the
+/// gate did not see begin clean.
+fn recompiled_scripts(
+    scripts: &[super::script_runs::ScriptRun],
+    unproven: &[Unit],
+) -> Vec<super::script_runs::ScriptRun> {
+    scripts
+        .iter()
+        .filter(|run| {
+            let prefix = format!("{}::custom-build/", run.package);
+            unproven.iter().any(|u| u.name.starts_with(&prefix))
+        })
+        .cloned()
+        .collect()
 }
 
 /// How the line [`said`] writes begins.

@@ -50,14 +50,16 @@ pub(crate) fn existing(build_dir: &Path) -> HashSet<PathBuf> {
     let mut found = HashSet::new();
     for profile in dirs(build_dir) {
         for at in std::iter::once(profile.clone()).chain(dirs(&profile)) {
-            found.extend(dirs(&at.join("build")));
+            // Resolved, as a run is looked up: the two never differ by a link's spelling.
+            let runs = dirs(&at.join("build")).into_iter();
+            found.extend(runs.filter_map(|run| std::fs::canonicalize(run).ok()));
         }
     }
     found
 }
 
-/// The build script runs of the workspace's packages (path packages, and packages whose
-/// manifest lies in the repository at `root`: a vendored crate's script is edited by a
+/// The build script runs of the workspace's packages (path packages, wherever they lie, and
+/// packages whose manifest lies in the repository at `root`: a vendored crate's script is edited by a
 /// commit as much as a member's) in cargo's `--message-format=json` lines, each where
 /// cargo's own layout puts it under the build directory `build_dir` and said so in its
 /// `root-output`: a line printed by anything else (a proc macro's) names nothing removed.
@@ -83,9 +85,8 @@ pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptR
         let Some(id) = message["package_id"].as_str() else {
             continue;
         };
-        let ours = crate::cache::discover::path_package_dir(id)
-            .is_some_and(|d| d.starts_with(root))
-            || in_repository.contains(id);
+        let ours =
+            crate::cache::discover::path_package_dir(id).is_some() || in_repository.contains(id);
         let Some(out_dir) = message["out_dir"].as_str().map(Path::new) else {
             continue;
         };
@@ -109,33 +110,56 @@ pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptR
 /// Whether a `compiler-artifact` message is of a package whose manifest lies in the
 /// repository at `root` (outside its `target/`), whatever its source says.
 pub(crate) fn in_repository(message: &serde_json::Value, root: &Path) -> bool {
+    // cargo's home may lie in the repository (a CI cache kept there): its crates are not.
+    let home = crate::tools::cargo::home();
     message["manifest_path"].as_str().is_some_and(|m| {
-        Path::new(m).starts_with(root) && !Path::new(m).starts_with(root.join("target"))
+        let m = Path::new(m);
+        m.starts_with(root)
+            && !m.starts_with(root.join("target"))
+            && !home.as_ref().is_some_and(|h| m.starts_with(h))
     })
 }
 
 /// `<profile>/.fingerprint/<package>-<hash>` for the run directory
-/// `<profile>/build/<package>-<hash>`, when cargo's layout is there.
+/// `<profile>/build/<package>-<hash>`, when cargo's layout is there (and resolves under the
+/// profile: a `.fingerprint` that links elsewhere is no fingerprint of this build).
 fn fingerprint(dir: &Path) -> Option<PathBuf> {
     let build = dir.parent()?;
     if build.file_name()? != "build" {
         return None;
     }
-    let fingerprint = build.parent()?.join(".fingerprint").join(dir.file_name()?);
-    fingerprint.is_dir().then_some(fingerprint)
+    let profile = build.parent()?;
+    let fingerprint = profile.join(".fingerprint").join(dir.file_name()?);
+    let under = std::fs::canonicalize(&fingerprint)
+        .ok()
+        .zip(std::fs::canonicalize(profile).ok())
+        .is_some_and(|(f, p)| f.starts_with(p));
+    (under && fingerprint.is_dir()).then_some(fingerprint)
 }
 
-/// When the script's last run began (cargo's `invoked.timestamp`), as nanoseconds.
+/// When the script's last run began: when cargo last wrote its `invoked.timestamp`, as
+/// nanoseconds. On Unix the file's status-change time, which no one can set back (a script
+/// that dated the file before the build would pass for a run before it, and its mark with
+/// it); elsewhere its modification time.
 fn invoked(dir: &Path) -> Option<u128> {
-    let modified = std::fs::metadata(dir.join("invoked.timestamp"))
-        .and_then(|m| m.modified())
-        .ok()?;
-    Some(
-        modified
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .ok()?
-            .as_nanos(),
-    )
+    let meta = std::fs::metadata(dir.join("invoked.timestamp")).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let secs = u128::try_from(meta.ctime()).ok()?;
+        let nanos = u128::try_from(meta.ctime_nsec()).ok()?;
+        Some(secs * 1_000_000_000 + nanos)
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = meta.modified().ok()?;
+        Some(
+            modified
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+        )
+    }
 }
 
 /// Whether the run's last run began in an empty directory. A run in the build that began at
@@ -150,7 +174,7 @@ fn began_clean(run: &ScriptRun, started: SystemTime, before: &HashSet<PathBuf>) 
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     if invoked >= started {
-        return !before.contains(&run.dir);
+        return std::fs::canonicalize(&run.dir).is_ok_and(|dir| !before.contains(&dir));
     }
     gate_support::read::text_capped(&run.dir.join(MARKER), 64)
         .is_ok_and(|text| text.trim() == invoked.to_string())
@@ -194,20 +218,23 @@ pub(crate) fn mark(runs: &[ScriptRun], started: SystemTime, before: &HashSet<Pat
         if began_clean(run, started, before)
             && let Some(invoked) = invoked(&run.dir)
         {
+            let path = run.dir.join(MARKER);
+            let mark = invoked.to_string();
+            if gate_support::read::text_capped(&path, 64).is_ok_and(|m| m == mark) {
+                continue;
+            }
             // Best effort: an unmarked run is run again, never trusted.
-            let _ =
-                gate_support::atomic::write(&run.dir.join(MARKER), invoked.to_string().as_bytes());
+            let _ = gate_support::atomic::write(&path, mark.as_bytes());
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
     /// A profile with a run directory for package `p`, its fingerprint, `invoked.timestamp`
     /// and `root-output`, and the message cargo prints of it.
-    #[cfg(unix)]
     fn profile_with_run(dir: &Path) -> (String, PathBuf) {
         let profile = dir.join("target/debug");
         let run = profile.join("build/p-abc");
@@ -229,7 +256,6 @@ mod tests {
     /// package's run, a run outside the build directory (a line a proc macro printed), and a
     /// directory whose `root-output` says otherwise are never touched. (Unix: a package id's
     /// path is a URL, which Wine's `\\?\` paths do not make.)
-    #[cfg(unix)]
     #[test]
     fn a_script_whose_last_run_did_not_begin_clean_is_run_again() {
         let dir = tempfile::tempdir().unwrap();
@@ -258,21 +284,25 @@ mod tests {
         assert_eq!(unclean(&found, after, &existed), found, "unmarked");
         mark(&found, before, &none);
         assert!(unclean(&found, after, &existed).is_empty(), "marked");
-        let file = std::fs::File::options()
-            .write(true)
-            .open(run.join("invoked.timestamp"))
-            .unwrap();
-        file.set_modified(SystemTime::now() + std::time::Duration::from_secs(60))
-            .unwrap();
+        // cargo runs the script again in a build begun now, in the directory from before.
+        let during = SystemTime::now() - std::time::Duration::from_millis(10);
+        std::fs::write(run.join("invoked.timestamp"), "").unwrap();
         assert_eq!(
-            unclean(&found, after, &existed),
+            unclean(&found, during, &existed),
             found,
             "run again by cargo"
         );
-        // The script itself writes the mark its run would get.
+        // The script itself writes the mark its run would get, and dates its
+        // `invoked.timestamp` back before the build: the status-change time still says when.
         std::fs::write(run.join(MARKER), invoked(&run).unwrap().to_string()).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(run.join("invoked.timestamp"))
+            .unwrap()
+            .set_modified(SystemTime::now() - std::time::Duration::from_secs(3600))
+            .unwrap();
         assert_eq!(
-            unclean(&found, after, &existed),
+            unclean(&found, during, &existed),
             found,
             "a mark written in this build"
         );

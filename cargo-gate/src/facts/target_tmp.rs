@@ -48,17 +48,19 @@ pub(super) fn empty(target_dir: &Path, root: &Path, top: &Path) -> Option<String
 }
 
 /// Whether git tracks a file under `dir` in the repository at `top` (`target-dir = "out"`
-/// over a tracked `out/tmp/golden.txt`: emptying it would change the tree being judged).
-/// Without git, nothing is tracked.
+/// over a tracked `out/tmp/golden.txt`: emptying it would change the tree being judged), its
+/// path taken literally; where git cannot say (it failed in a repository), as if it did.
+/// Outside a repository, nothing is tracked.
 fn tracks_any(top: &Path, dir: &Path) -> bool {
+    if !top.join(".git").exists() {
+        return false;
+    }
     let mut cmd = std::process::Command::new("git");
-    cmd.arg("ls-files")
-        .arg("-z")
-        .arg("--")
+    cmd.args(["--literal-pathspecs", "ls-files", "-z", "--"])
         .arg(dir)
         .current_dir(top);
     crate::tools::process::output(cmd)
-        .is_ok_and(|out| out.status.success() && !out.stdout.is_empty())
+        .map_or(true, |out| !out.status.success() || !out.stdout.is_empty())
 }
 
 #[cfg(test)]
