@@ -9,13 +9,15 @@
 //! wrote beside `out/`, one that gave its file a time in the future).
 //!
 //! So after every build the gate takes evidence from, each build script of a path package
-//! whose last run did not begin in a directory cargo had just made is run again in an empty
-//! one: its run directory and its fingerprint are removed and the build runs once more. A run
-//! the gate saw begin so is marked (`gate-clean-run` beside `invoked.timestamp`, holding that
-//! file's time), and is not run again until cargo runs the script again for its own reasons
-//! (its inputs changed): then, once more, twice. A run in the build at hand is judged by its
-//! directory's birth alone, never by a mark (the script could write one). A target directory cargo filled without the
-//! gate runs every workspace script once more, the first time.
+//! (or of a crate whose manifest lies in the repository) whose last run did not begin in a
+//! directory cargo made during that build (one missing from a listing taken before it) is run
+//! again in an empty one: its run directory and its fingerprint are removed and the build
+//! runs once more. A run the gate saw begin so is marked (`gate-clean-run` beside
+//! `invoked.timestamp`, holding that file's status-change time), and is not run again until
+//! cargo runs the script again for its own reasons (its inputs changed): then, once more,
+//! twice. A run in the build at hand is judged by its directory alone, never by a mark (the
+//! script could write one, and cannot set the status-change time back). A target directory
+//! cargo filled without the gate runs every workspace script once more, the first time.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

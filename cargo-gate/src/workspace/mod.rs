@@ -373,8 +373,9 @@ fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
 /// The most Cargo.lock is read for (the largest real lockfiles are a few MiB).
 pub(crate) const LOCKFILE_CAP: u64 = 64 << 20;
 
-/// The most a manifest or a toolchain file is read for: every TOML file the gate reads has
-/// the same cap.
+/// The most a manifest or a toolchain file is read for: the cap of every TOML file of
+/// cargo's the gate reads (`gate.toml` has its own, `config::file::MAX_BYTES`, of the same
+/// size).
 pub(crate) const MANIFEST_CAP: u64 = gate_support::read::TOML_CAP;
 
 /// A TOML file as a table, `None` when it is missing, not a regular file, larger than

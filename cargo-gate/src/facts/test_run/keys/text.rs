@@ -18,9 +18,8 @@ pub(super) const MAX_PATHS_IN_FILE: usize = 1 << 16;
 pub(super) const MAX_PATHS_FOLLOWED: usize = 1 << 20;
 
 /// The paths the cargo configuration files of the workspace at `root` set in `[env]` (`env`,
-/// as [`env_entries`] reads them): a
-/// value marked `relative = true` (from the directory holding `.cargo/`), an absolute path
-/// inside the root, or a relative one as it is (cargo hands it over unchanged, and a test
+/// as [`env_entries`] reads them): a value marked `relative = true` (from the directory
+/// holding `.cargo/`), an absolute path inside the root, or a relative one as it is (cargo hands it over unchanged, and a test
 /// reads it from its package's directory: `FIXTURE = "../attacker/data.txt"`, the seventeenth
 /// session's hostile trial), from the directory of each of `packages` and the root, where it
 /// is written as a path ([`looks_like_a_path`]) and leads to something inside the root: a
