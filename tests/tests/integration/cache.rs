@@ -406,7 +406,7 @@ fn the_tree_is_listed_once_after_the_tests() {
         .expect("a test run");
     let listings = lines[last_test..]
         .iter()
-        .filter(|l| l.starts_with("git ls-files -z -c"))
+        .filter(|l| l.starts_with("git -c core.quotepath=on ls-files -c"))
         .count();
     assert_eq!(listings, 1, "{log}");
 }
