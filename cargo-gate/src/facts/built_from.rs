@@ -332,11 +332,9 @@ fn unchanged_since(_file: &Path, _time: SystemTime) -> bool {
 /// Makes cargo rebuild `units`: their fingerprints are removed, each only under the build
 /// directory `build_dir` (a message printed by anything but cargo names nothing removed).
 pub(crate) fn forget(units: &[Unit], build_dir: &Path) -> Result<(), String> {
-    let build_dir = std::fs::canonicalize(build_dir).unwrap_or_else(|_| build_dir.to_owned());
     for unit in units {
-        let inside =
-            |dir: &PathBuf| std::fs::canonicalize(dir).is_ok_and(|dir| dir.starts_with(&build_dir));
-        let Some(dir) = unit.fingerprint.as_ref().filter(|dir| inside(dir)) else {
+        let inside = |dir: &&PathBuf| gate_support::read::inside(build_dir, dir).is_ok();
+        let Some(dir) = unit.fingerprint.as_ref().filter(inside) else {
             return Err(format!(
                 "{}: cargo's fingerprint for it was not found beside {} in {}",
                 unit.name,

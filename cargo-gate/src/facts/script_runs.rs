@@ -66,9 +66,6 @@ pub(crate) fn existing(build_dir: &Path) -> HashSet<PathBuf> {
 /// cargo's own layout puts it under the build directory `build_dir` and said so in its
 /// `root-output`: a line printed by anything else (a proc macro's) names nothing removed.
 pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptRun> {
-    let Ok(build_dir) = std::fs::canonicalize(build_dir) else {
-        return Vec::new();
-    };
     let parsed: Vec<serde_json::Value> = messages
         .lines()
         .filter(|line| line.starts_with('{'))
@@ -95,7 +92,7 @@ pub(crate) fn runs(messages: &str, root: &Path, build_dir: &Path) -> Vec<ScriptR
         let Some(dir) = out_dir.parent().filter(|_| ours) else {
             continue;
         };
-        let cargos = std::fs::canonicalize(dir).is_ok_and(|d| d.starts_with(&build_dir))
+        let cargos = gate_support::read::inside(build_dir, dir).is_ok()
             && fingerprint(dir).is_some()
             && gate_support::read::text_capped(&dir.join("root-output"), 4096)
                 .is_ok_and(|said| Path::new(said.trim()) == out_dir);
@@ -132,10 +129,7 @@ fn fingerprint(dir: &Path) -> Option<PathBuf> {
     }
     let profile = build.parent()?;
     let fingerprint = profile.join(".fingerprint").join(dir.file_name()?);
-    let under = std::fs::canonicalize(&fingerprint)
-        .ok()
-        .zip(std::fs::canonicalize(profile).ok())
-        .is_some_and(|(f, p)| f.starts_with(p));
+    let under = gate_support::read::inside(profile, &fingerprint).is_ok();
     (under && fingerprint.is_dir()).then_some(fingerprint)
 }
 

@@ -20,8 +20,8 @@ pub(super) fn empty(target_dir: &Path, root: &Path, top: &Path) -> Option<String
     if !std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.file_type().is_dir()) {
         return None;
     }
-    let inside = std::fs::canonicalize(top).is_ok_and(|top| resolved.starts_with(&top))
-        && std::fs::canonicalize(root).is_ok_and(|root| !root.starts_with(&resolved));
+    let inside = gate_support::read::inside(top, &resolved).is_ok()
+        && gate_support::read::inside(&resolved, root).is_err();
     let named = std::env::var_os("CARGO_TARGET_DIR")
         .and_then(|dir| std::fs::canonicalize(dir).ok())
         .is_some_and(|dir| dir == resolved);
