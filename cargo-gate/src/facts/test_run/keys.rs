@@ -549,7 +549,8 @@ impl<'a> Keys<'a> {
         path: &Path,
         paths: &std::collections::BTreeSet<String>,
     ) -> Vec<PathBuf> {
-        let shared = &self.owned().shared;
+        let owned = self.owned();
+        let shared = &owned.shared;
         let root = self.facts.root();
         // From the directory a test or build script runs in, the file's own, and the root
         // (a member's test that runs `scripts/tool.sh` from there); a file of no package is
@@ -573,7 +574,6 @@ impl<'a> Keys<'a> {
                 .for_each(|f| found.push(f.clone()));
             return found.order;
         }
-        let owned = self.owned();
         // Each directory a glob leads to, once, however many globs lead there.
         let mut globbed = std::collections::HashSet::new();
         for written in paths {
