@@ -87,7 +87,7 @@ pub(super) fn joined(base: &Path, rel: &str) -> PathBuf {
 
 /// Whether an `[env]` value is written as a path: with a `/`, an extension, or `.` / `..`
 /// (`debug` or `1` is a word).
-pub(super) fn looks_like_a_path(text: &str) -> bool {
+fn looks_like_a_path(text: &str) -> bool {
     text.contains('/') || matches!(text, "." | "..") || Path::new(text).extension().is_some()
 }
 
