@@ -7,6 +7,7 @@
 //! and p95 across those runs against its baseline, and how long each check took. The layout
 //! reflows down to a phone's width (400 px): tables wrap, charts scale.
 
+use super::step::{Beside, Step};
 use super::text::visible;
 use crate::check::{Severity, Status};
 use crate::report::{Report, RunResult, Timeline};
@@ -108,6 +109,18 @@ details{margin:.4em 0}summary{cursor:pointer}li.error{color:#1f2328}li .sev{font
 @media (max-width:600px){#checks tr{display:block;border-bottom:1px solid var(--line);padding:4px 0}\
 #checks th{display:none}#checks td{display:inline;border:0;padding:2px 4px}\
 #checks td:last-child{display:block}th.id,td.id{width:9em}}";
+
+/// The HTML report's render step.
+#[derive(Debug)]
+pub struct Html;
+
+impl Step for Html {
+    fn show(&self, report: &Report, beside: &Beside<'_>) -> String {
+        let links = Links::from_ci(beside.env, report.commit.as_deref());
+        let none = Timeline::default();
+        render(report, beside.timeline.as_ref().unwrap_or(&none), &links)
+    }
+}
 
 /// Renders the report as one HTML page.
 pub fn render(report: &Report, timeline: &Timeline, links: &Links) -> String {
@@ -284,7 +297,7 @@ fn findings(out: &mut String, report: &Report, links: &Links) {
 }
 
 fn durations(out: &mut String, report: &Report) {
-    let longest = super::longest_check_ms(report);
+    let longest = super::markdown::longest_check_ms(report);
     out.push_str("<section id=\"durations\">\n<h2>How long each check took</h2>\n<table>\n");
     for check in &report.checks {
         let _ = writeln!(

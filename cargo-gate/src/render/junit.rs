@@ -7,18 +7,20 @@
 //! (`tests/results.json`), a second suite has one test case per test, so a CI widget shows
 //! the workspace's own tests, not one case for all of them.
 
+use super::step::{Beside, Step, TestNames};
 use crate::check::{Severity, Status};
 use crate::report::Report;
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use std::time::Duration;
 
-/// The names of the tests a run ran (`tests/results.json` of the run record).
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct TestNames {
-    /// Passed, by full name.
-    pub passed: Vec<String>,
-    /// Failed, by full name.
-    pub failed: Vec<String>,
+/// The JUnit report's render step.
+#[derive(Debug)]
+pub struct Junit;
+
+impl Step for Junit {
+    fn show(&self, report: &Report, beside: &Beside<'_>) -> String {
+        render(report, beside.test_names.as_ref())
+    }
 }
 
 /// Renders the report as JUnit XML; `tests`, when given, adds a suite with a case per test.

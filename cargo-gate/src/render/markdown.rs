@@ -7,6 +7,7 @@
 //! end a table row or a list item early, an escape sequence cannot restyle a terminal that
 //! shows the file, an override cannot reorder a line), and `&`, `<`, `>` as entities.
 
+use super::step::{Beside, Step};
 use super::text::visible;
 use crate::check::{Severity, Status};
 use crate::report::{Report, RunResult, Timeline};
@@ -62,6 +63,16 @@ fn with_reuse(summary: &str, reused: &[crate::report::Reuse]) -> String {
         text.push_str(&format!(" · {reuse}"));
     }
     text
+}
+
+/// The Markdown report's render step.
+#[derive(Debug)]
+pub struct Markdown;
+
+impl Step for Markdown {
+    fn show(&self, report: &Report, beside: &Beside<'_>) -> String {
+        render(report, beside.record, beside.timeline.as_ref())
+    }
 }
 
 /// Renders the report as GitHub-flavoured Markdown; with a `timeline`, the charts of the HTML
@@ -215,7 +226,7 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
     }
     // Durations as a table with a bar per row: one line per check, so a new check adds a
     // line and changes none (a Mermaid chart would put every id on one line).
-    let longest = super::longest_check_ms(report);
+    let longest = longest_check_ms(report);
     out.push_str("\n### Seconds per check\n\n| check | seconds |\n|---|---|\n");
     for check in &report.checks {
         let blocks = usize::try_from(check.duration_ms * 20 / longest).unwrap_or(20);
@@ -231,6 +242,18 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
             check.duration_ms as f64 / 1000.0
         );
     }
+}
+
+/// The longest check of the report in milliseconds (at least 1): the full length of the
+/// duration bars of the HTML and Markdown reports.
+pub(super) fn longest_check_ms(report: &crate::report::Report) -> u64 {
+    report
+        .checks
+        .iter()
+        .map(|c| c.duration_ms)
+        .max()
+        .unwrap_or(0)
+        .max(1)
 }
 
 #[cfg(test)]

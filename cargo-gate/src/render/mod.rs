@@ -1,11 +1,14 @@
 //! Renderers: a [`Report`](crate::report::Report) in, text out. Only renderers decide how
 //! things look; nothing here decides anything.
 
+use step::{Beside, Step};
+
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod step;
 pub mod text;
 
 /// Output formats of the stage commands.
@@ -26,14 +29,17 @@ pub enum Format {
     Html,
 }
 
-/// The longest check of the report in milliseconds (at least 1): the full length of the
-/// duration bars of the HTML and Markdown reports.
-pub(crate) fn longest_check_ms(report: &crate::report::Report) -> u64 {
-    report
-        .checks
-        .iter()
-        .map(|c| c.duration_ms)
-        .max()
-        .unwrap_or(0)
-        .max(1)
+impl Format {
+    /// `report` in this format: the format's own render step.
+    pub fn render(self, report: &crate::report::Report, beside: &Beside<'_>) -> String {
+        let step: &dyn Step = match self {
+            Format::Text => &text::Text,
+            Format::Json => &json::Json,
+            Format::Markdown => &markdown::Markdown,
+            Format::Sarif => &sarif::Sarif,
+            Format::Junit => &junit::Junit,
+            Format::Html => &html::Html,
+        };
+        step.show(report, beside)
+    }
 }

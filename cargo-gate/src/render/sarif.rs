@@ -10,6 +10,7 @@
 //! schema compiler and syn in every build); the dozen types below are what we emit, and
 //! their output is snapshot-tested (tests/tests/integration/formats.rs).
 
+use super::step::{Beside, Catalogue, Step};
 use crate::check::Severity;
 use crate::report::Report;
 use serde::Serialize;
@@ -180,21 +181,15 @@ fn fingerprint(rule_id: &str, file: Option<&str>, message: &str) -> BTreeMap<&'s
     BTreeMap::from([(FINGERPRINT, key.finish())])
 }
 
-/// What the rules say about one built-in check: its summary, its fix, and each of its
-/// finding codes with what the code means. The caller builds these from the registry; a
-/// check of the report without one (a custom check) is described by the report alone.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleInfo<'a> {
-    /// One line: what a PASS establishes.
-    pub summary: &'a str,
-    /// How to fix a failure.
-    pub fix: &'a str,
-    /// The check's codes: name and meaning.
-    pub codes: &'a [crate::check::Code],
-}
+/// The SARIF report's render step.
+#[derive(Debug)]
+pub struct Sarif;
 
-/// The rule catalogue: check id → its [`RuleInfo`].
-pub type Catalogue<'a> = BTreeMap<&'a str, RuleInfo<'a>>;
+impl Step for Sarif {
+    fn show(&self, report: &Report, beside: &Beside<'_>) -> String {
+        render(report, &beside.catalogue, &beside.platform)
+    }
+}
 
 /// Renders the report as a SARIF 2.1.0 log (pretty JSON, trailing newline), with the rules
 /// of `catalogue`; `platform` (`linux`, `macos`, `windows`) goes into the analysis' category.

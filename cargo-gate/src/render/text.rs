@@ -7,6 +7,7 @@
 //! start a line of its own (a forged `READY for pilot`), move the cursor or restyle the
 //! terminal. One finding is one line.
 
+use super::step::{Beside, Step};
 use crate::check::{Finding, Severity, Status};
 use crate::report::{CheckReport, Report};
 use anstyle::{AnsiColor, Style};
@@ -142,6 +143,19 @@ impl Columns {
             label = self.label,
             id = self.id
         )
+    }
+}
+
+/// The text report's render step.
+#[derive(Debug)]
+pub struct Text;
+
+impl Step for Text {
+    fn show(&self, report: &Report, beside: &Beside<'_>) -> String {
+        let opts = TextOptions {
+            color: beside.color,
+        };
+        render(report, opts, beside.record, &beside.duration)
     }
 }
 

@@ -7,7 +7,8 @@
 
 use crate::engine::RunResult;
 use crate::redact::Redactor;
-use crate::render::{self, Format, junit::TestNames, text::TextOptions};
+use crate::render::Format;
+use crate::render::step::{Beside, Catalogue, RuleInfo, TestNames};
 use crate::report::Timeline;
 
 /// How the report is shown, as the command line and the terminal decided it.
@@ -19,39 +20,29 @@ pub struct Shown<'a> {
     pub record: &'a str,
 }
 
-/// The report of `result` in `format`.
+/// The report of `result` in `format`, with what the format shows beside it.
 pub fn rendered(
     format: Format,
     result: &RunResult,
     shown: Shown<'_>,
     redactor: &Redactor,
 ) -> String {
-    let report = &result.report;
-    let from_record = FromRecord::read(format, result);
-    match format {
-        Format::Json => render::json::render(report),
-        Format::Markdown => {
-            render::markdown::render(report, shown.record, from_record.timeline.as_ref())
-        }
-        Format::Html => {
-            let links = render::html::Links::from_ci(
-                |name| std::env::var(name).ok(),
-                report.commit.as_deref(),
-            );
-            let timeline = from_record.timeline.unwrap_or_default();
-            render::html::render(report, &timeline, &links)
-        }
-        Format::Sarif => {
-            let platform = redactor.platform(std::env::consts::OS);
-            render::sarif::render(report, &sarif_catalogue(), &platform)
-        }
-        Format::Junit => render::junit::render(report, from_record.test_names.as_ref()),
-        Format::Text => {
-            let duration = redactor.duration(std::time::Duration::from_millis(report.duration_ms));
-            let opts = TextOptions { color: shown.color };
-            render::text::render(report, opts, shown.record, &duration)
-        }
-    }
+    let FromRecord {
+        timeline,
+        test_names,
+    } = FromRecord::read(format, result);
+    let duration = std::time::Duration::from_millis(result.report.duration_ms);
+    let beside = Beside {
+        record: shown.record,
+        color: shown.color,
+        duration: redactor.duration(duration),
+        platform: redactor.platform(std::env::consts::OS),
+        timeline,
+        test_names,
+        catalogue: sarif_catalogue(),
+        env: |name| std::env::var(name).ok(),
+    };
+    format.render(&result.report, &beside)
 }
 
 /// What a format shows from the record besides the report.
@@ -94,12 +85,12 @@ impl FromRecord {
 }
 
 /// Each check's rule for SARIF: its summary, fix and codes, from the registry.
-fn sarif_catalogue() -> render::sarif::Catalogue<'static> {
+fn sarif_catalogue() -> Catalogue<'static> {
     crate::registry::all()
         .iter()
         .map(|c| c.meta())
         .map(|m| {
-            let rule = render::sarif::RuleInfo {
+            let rule = RuleInfo {
                 summary: m.summary,
                 fix: m.fix,
                 codes: m.codes,
