@@ -38,7 +38,7 @@ pub(crate) fn bench(
     }
     let seed = crate::tools::environment::seed("bench");
     let probes = crate::tools::environment::Probes::ask(&ws.root);
-    let env = crate::tools::environment::collect(&ws, offline, seed, probes);
+    let env = crate::tools::environment::observe(&ws, offline, seed, probes);
     let measurement = bench::measure(&ws, &config, &env)?;
     let measured = match measurement.results {
         Ok(m) => m,

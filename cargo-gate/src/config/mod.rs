@@ -143,7 +143,7 @@ pub fn defaults(known: &Known<'_>) -> Config {
     for section in known.sections {
         config
             .sections
-            .insert(section.table(), section.read(None, &mut v));
+            .insert(section.table(), section.validated(None, &mut v));
     }
     config
 }
@@ -321,7 +321,7 @@ fn validate(
         waiver: core(doc, "waiver", &mut v),
     };
     for section in known.sections {
-        let settings = section.read(doc.get(section.table()), &mut v);
+        let settings = section.validated(doc.get(section.table()), &mut v);
         config.sections.insert(section.table(), settings);
     }
     if let Some(policy) = raw.policy {

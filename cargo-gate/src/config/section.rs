@@ -30,7 +30,7 @@ pub trait Section: Send + Sync {
     /// Reads the table (`None` when the file has none): the validated settings, with every
     /// problem recorded in `v` (the settings are then the defaults, and the run stops before
     /// any check).
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings;
+    fn validated(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings;
 }
 
 /// A section's validated settings, as the JSON the policy digest covers (read back as their
@@ -94,7 +94,7 @@ impl<R: DeserializeOwned, T: Serialize + DeserializeOwned> Section for Table<R, 
         self.name
     }
 
-    fn read(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
+    fn validated(&self, table: Option<&Spanned<DeValue<'_>>>, v: &mut Validator<'_>) -> Settings {
         let raw = table.and_then(|t| raw::<R>(t, v));
         Settings::new(&(self.validate)(raw, v))
     }

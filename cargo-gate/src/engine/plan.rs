@@ -60,9 +60,11 @@ pub fn plan(
         }
     }
     let skipped = |id: &str| skip.iter().any(|s| names(s, id));
-    let mut selected: Vec<&'static dyn Check> = registry::for_stage(stage)
-        .into_iter()
-        .chain(custom.iter().copied().filter(|c| c.meta().stage <= stage))
+    // The stage's checks and every earlier stage's, built-in first.
+    let mut selected: Vec<&'static dyn Check> = every
+        .iter()
+        .copied()
+        .filter(|c| c.meta().stage <= stage)
         .filter(|c| only.is_empty() || only.iter().any(|p| names(p, c.meta().id)))
         .filter(|c| !skipped(c.meta().id))
         .collect();

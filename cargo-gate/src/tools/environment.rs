@@ -244,7 +244,7 @@ impl Probes {
 
 /// Collects the environment of a run on `ws`, its toolchain as `probes` saw it (asked at
 /// the root: [`Probes::at`]).
-pub fn collect(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Environment {
+pub fn observe(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Environment {
     let root = &ws.root;
     let Probes {
         rustc,

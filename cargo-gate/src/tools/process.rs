@@ -286,7 +286,7 @@ pub fn run_watched(
     let drains = drained(&mut cmd, (&stdout, &stderr), streams)?;
     #[cfg(not(unix))]
     cmd.stdout(stdout.try_clone()?).stderr(stderr.try_clone()?);
-    let mut tree = Tree::spawn(&mut cmd)?;
+    let mut tree = Tree::spawned(&mut cmd)?;
     // The pipes' write ends live in `cmd` too: dropped, the pipes close when the command
     // (and whatever it started that kept them) has exited.
     drop(cmd);
@@ -522,7 +522,7 @@ struct Tree {
 
 #[cfg(unix)]
 impl Tree {
-    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+    fn spawned(cmd: &mut Command) -> std::io::Result<Tree> {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
         #[cfg(target_os = "linux")]
@@ -739,7 +739,7 @@ fn gate_job() {
 
 #[cfg(windows)]
 impl Tree {
-    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+    fn spawned(cmd: &mut Command) -> std::io::Result<Tree> {
         use process_wrap::std::{CommandWrap, JobObject};
         gate_job();
         let mut wrap = CommandWrap::from(std::mem::replace(cmd, Command::new("")));
@@ -779,7 +779,7 @@ impl Tree {
 
 #[cfg(not(any(unix, windows)))]
 impl Tree {
-    fn spawn(cmd: &mut Command) -> std::io::Result<Tree> {
+    fn spawned(cmd: &mut Command) -> std::io::Result<Tree> {
         Ok(Tree {
             child: cmd.spawn()?,
             status: None,
