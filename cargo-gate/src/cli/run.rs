@@ -34,14 +34,13 @@ pub(crate) fn run_stage(
     let (format, color) = (args.format, args.color);
     let opts = run_options(stage, args)?;
     let result = display.around(|| engine::run_observed(&opts, redactor, &display))?;
-    let record = record_line(&result, redactor);
     {
         let mut stderr = std::io::stderr().lock();
         for note in &result.recovered {
             let _ = writeln!(stderr, "note: {}", redactor.text(note));
         }
         if !matches!(format, Format::Text | Format::Markdown) {
-            let _ = writeln!(stderr, "record {record}");
+            let _ = writeln!(stderr, "record {}", result.record);
         }
     }
     let out = if json_lines {
@@ -52,24 +51,12 @@ pub(crate) fn run_stage(
         let color = format == Format::Text && colored(color);
         let shown = Shown {
             color,
-            record: &record,
+            record: &result.record,
         };
         rendered(format, &result, shown, redactor)
     };
     print_stdout(&out);
     Ok(result.report.verdict.exit_code)
-}
-
-/// The run's record and the chain's head after it, as the reports and stderr name them. The
-/// head names this run and, through the chain, every run before it: kept outside the output
-/// directory, `cargo gate verify --expect-head` proves none of them was rewritten.
-fn record_line(result: &engine::RunResult, redactor: &Redactor) -> String {
-    format!(
-        "{}/{} · chain head sha256:{}",
-        redactor.text(&result.out_dir.to_string_lossy()),
-        result.report.record,
-        redactor.hash(&result.head)
-    )
 }
 
 /// Whether the text report is coloured: anstream decides `auto` (a terminal, NO_COLOR,

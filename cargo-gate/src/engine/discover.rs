@@ -26,16 +26,10 @@ pub(super) struct Discovered {
 /// `cargo metadata` still running, and git's state asked where it was started.
 #[derive(Debug)]
 pub(super) struct Expected {
-    discovering: Discovering,
-    git: Option<GitInfo>,
-}
-
-impl Expected {
-    /// Waits for cargo: whether it describes `ws` (an error: cargo could not be asked).
-    pub(super) fn confirms(self, ws: &Workspace) -> Result<bool, GateError> {
-        let found = self.discovering.settle(self.git)?;
-        Ok(found.same_as(ws))
-    }
+    /// Cargo, asked in the background.
+    pub discovering: Discovering,
+    /// Git's state where cargo was asked.
+    pub git: Option<GitInfo>,
 }
 
 /// The workspace (with `expect`, the kept one when there is one) and the toolchain probes.

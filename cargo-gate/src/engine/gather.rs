@@ -3,12 +3,14 @@
 //! unavailable SKIP.
 
 use super::options::Progress;
-use super::prepare::Prepared;
+use super::options::RunOptions;
+use super::prepare::{self, Prepared};
 use crate::check::{
     After, Check, CheckIds, CheckMeta, Context, Earlier, Outcome, SkipKind, Status, WaiverUse,
 };
 use crate::config::ParsedWaiver;
 use crate::error::GateError;
+use crate::redact::Redactor;
 use crate::stage::Stage;
 use gate_support::date::Date;
 use std::time::{Duration, Instant};
@@ -44,6 +46,29 @@ pub(super) struct Gathered {
     pub results: Vec<Finished>,
     /// The day the waivers were applied on.
     pub today: Date,
+}
+
+/// The plan of `prepared` gathered on the workspace cargo describes. A run that may build or
+/// test goes on with a kept workspace only while it prepares; a static one gathers too, and
+/// is confirmed before anything is judged, gathering again on cargo's answer when the kept
+/// workspace was not it (`engine/discover.rs`, [`prepare::confirmed`]). An interrupted run stops here: the writer's
+/// drop removes the temporary run directory, so no half verdict is kept.
+pub(super) fn confirmed(
+    prepared: Prepared,
+    opts: &RunOptions,
+    redactor: &mut Redactor,
+    progress: &dyn Progress,
+) -> Result<(Prepared, Gathered), GateError> {
+    let early = match prepared.facts.may_build() {
+        true => None,
+        false => Some(gather(&prepared, opts.stage, progress)?),
+    };
+    let (prepared, redone) = prepare::confirmed(prepared, opts, redactor)?;
+    let gathered = match early {
+        Some(gathered) if !redone => gathered,
+        _ => gather(&prepared, opts.stage, progress)?,
+    };
+    Ok((prepared, gathered))
 }
 
 /// Runs the plan of `prepared` at `stage`. An interrupted run ends here, before any
@@ -117,8 +142,9 @@ struct Waivers<'a> {
 }
 
 impl Waivers<'_> {
-    /// The waiver phase: applies the waivers once to every outcome in `finished` not yet
-    /// waived (those from `from` on), and hands the waived outcomes to `earlier`.
+    /// The waiver phase, which every outcome in `finished` not yet through it (those from
+    /// `from` on) goes through once: vetted ([`refuse_undeclared_codes`]), its secrets
+    /// redacted, waived, and handed to `earlier`.
     fn apply(
         self,
         finished: &mut [Finished],
@@ -128,6 +154,9 @@ impl Waivers<'_> {
     ) {
         for done in finished.iter_mut().skip(from) {
             let id = done.check.meta().id;
+            if refuse_undeclared_codes(done.check.meta(), &mut done.outcome) {
+                done.unwaived = done.outcome.status;
+            }
             // Waivers match the words the report shows: secrets redacted first.
             redact_text(&mut done.outcome);
             crate::verdict::waiver::waive(self.declared, id, &mut done.outcome, self.today, usage);
@@ -187,21 +216,21 @@ fn run_phases(
 }
 
 /// In debug builds (every test run), an outcome with an error or warning finding whose code
-/// its check does not declare is a bug in the check: it becomes an internal error, so the
-/// tests that exercise the check fail. Release builds keep the outcome.
-fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
+/// its check does not declare is a bug in the check: it becomes an internal error (`true`),
+/// so the tests that exercise the check fail. Release builds keep the outcome.
+fn refuse_undeclared_codes(meta: &CheckMeta, outcome: &mut Outcome) -> bool {
     if !cfg!(debug_assertions) {
-        return outcome;
+        return false;
     }
     let undeclared: Vec<String> = meta
-        .undeclared_codes(&outcome)
+        .undeclared_codes(outcome)
         .iter()
         .map(|f| format!("{:?} on \"{}\"", f.code, f.message))
         .collect();
     if undeclared.is_empty() {
-        return outcome;
+        return false;
     }
-    Outcome::skip(
+    *outcome = Outcome::skip(
         SkipKind::Unavailable,
         format!(
             "internal error: {} finding(s) without a code {} declares: {}",
@@ -209,7 +238,8 @@ fn refuse_undeclared_codes(meta: &CheckMeta, outcome: Outcome) -> Outcome {
             meta.id,
             undeclared.join("; ")
         ),
-    )
+    );
+    true
 }
 
 /// Runs every check on its own thread (the test run dominates; the others finish while it
@@ -227,7 +257,7 @@ pub fn run_checks(
                 scope.spawn(move || {
                     let start = Instant::now();
                     progress.started(check.meta().id);
-                    let outcome = refuse_undeclared_codes(check.meta(), check.run(ctx));
+                    let outcome = check.run(ctx);
                     progress.finished(check.meta().id, start.elapsed());
                     (outcome, start.elapsed())
                 })
@@ -272,5 +302,79 @@ fn redact_text(outcome: &mut Outcome) {
     }
     if let Some(alone) = outcome.unblocked.as_deref_mut() {
         redact_text(alone);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Finding;
+    use crate::check::test_codes::TestCode;
+
+    static SLIPS: CheckMeta = CheckMeta {
+        id: "test.slips",
+        stage: Stage::Pilot,
+        summary: "a check whose findings carry a code it does not declare",
+        fix: "-",
+        // Declares `yanked` alone.
+        codes: std::slice::from_ref(&TestCode::ALL[2]),
+        config: &[],
+    };
+
+    struct Slips;
+
+    impl Check for Slips {
+        fn meta(&self) -> &'static CheckMeta {
+            &SLIPS
+        }
+        fn run(&self, _: &Context<'_>) -> Outcome {
+            unreachable!("the waiver phase is given the outcome")
+        }
+    }
+
+    fn finished(outcome: Outcome) -> Finished {
+        Finished {
+            check: &Slips,
+            unwaived: outcome.status,
+            outcome,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_waiver_phase_refuses_a_code_the_check_does_not_declare() {
+        let slipped = Outcome::fail("1 problem")
+            .with_finding(Finding::error("a problem").code(TestCode::Vulnerability))
+            .with_finding(Finding::error("another").code(TestCode::Yanked));
+        let kept =
+            Outcome::fail("1 problem").with_finding(Finding::error("a").code(TestCode::Yanked));
+        // The same check twice, in two calls of the phase: the second from index 1 on.
+        let mut results = vec![finished(slipped)];
+        let (mut earlier, mut usage) = (Earlier::new(), WaiverUse::default());
+        let waivers = Waivers {
+            declared: &[],
+            today: Date::from_ymd(2026, 11, 28).unwrap(),
+        };
+        waivers.apply(&mut results, 0, &mut earlier, &mut usage);
+        let refused = &results[0];
+        if cfg!(debug_assertions) {
+            assert_eq!(refused.outcome.status, Status::Skip);
+            assert_eq!(refused.outcome.skip, Some(SkipKind::Unavailable));
+            // Judged as refused: a check that failed with a slip blocks nothing as a FAIL.
+            assert_eq!(refused.unwaived, Status::Skip);
+            assert_eq!(
+                refused.outcome.summary,
+                "internal error: 1 finding(s) without a code test.slips declares: \
+                 Some(\"vulnerability\") on \"a problem\""
+            );
+            // The checks that read it see the outcome refused, too.
+            assert_eq!(earlier["test.slips"].status, Status::Skip);
+        } else {
+            assert_eq!(refused.outcome.status, Status::Fail);
+        }
+        results.push(finished(kept));
+        waivers.apply(&mut results, 1, &mut earlier, &mut usage);
+        assert_eq!(results[1].outcome.status, Status::Fail);
+        assert_eq!(results[1].unwaived, Status::Fail);
     }
 }

@@ -36,20 +36,7 @@ pub fn run_observed(
     progress: &dyn Progress,
 ) -> Result<RunResult, GateError> {
     let prepared = prepare::prepare(opts, redactor)?;
-    // A run that may build or test goes on with a kept workspace only while it prepares; a
-    // static one gathers too, and is confirmed before anything is judged (`engine/discover.rs`).
-    let prepared = match prepared.facts.may_build() {
-        true => prepare::confirmed(prepared, opts, redactor)?.0,
-        false => prepared,
-    };
-    // An interrupted run stops here: the writer's drop removes the temporary run directory,
-    // so no half verdict is kept.
-    let gathered = gather::gather(&prepared, opts.stage, progress)?;
-    let (prepared, redone) = prepare::confirmed(prepared, opts, redactor)?;
-    let gathered = match redone {
-        true => gather::gather(&prepared, opts.stage, progress)?,
-        false => gathered,
-    };
+    let (prepared, gathered) = gather::confirmed(prepared, opts, redactor, progress)?;
     let judged = judge::judge(&prepared, gathered, opts, redactor);
-    record::record(prepared, judged)
+    record::record(prepared, judged, redactor)
 }

@@ -71,7 +71,8 @@ pub(super) fn confirmed(
     let Some(expected) = prepared.expected.take() else {
         return Ok((prepared, false));
     };
-    if expected.confirms(&prepared.ws)? {
+    let found = expected.discovering.settle(expected.git)?;
+    if found.same_as(&prepared.ws) {
         return Ok((prepared, false));
     }
     drop(prepared);
@@ -133,7 +134,7 @@ fn prepare_with(
     let facts = Facts::gather(&ws, build_env)
         .with_witness(witness)
         .with_resolve_output(resolved);
-    let mut environment = environment::collect(&ws, opts.offline, seed, probes);
+    let mut environment = environment::observe(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
     let facts = facts.with_cache(cache).with_build_skipped(static_run);

@@ -7,13 +7,18 @@ use super::options::RunResult;
 use super::prepare::Prepared;
 use crate::error::GateError;
 use crate::record::HistoryEntry;
+use crate::redact::Redactor;
 use crate::runs::decision::{self, Subject};
 use crate::workspace::Workspace;
 use gate_support::digest::{sha256_file, sha256_hex};
 use std::time::SystemTime;
 
 /// Writes the record of a judged run and appends it to the chain.
-pub(super) fn record(prepared: Prepared, judged: Judged) -> Result<RunResult, GateError> {
+pub(super) fn record(
+    prepared: Prepared,
+    judged: Judged,
+    redactor: &Redactor,
+) -> Result<RunResult, GateError> {
     let Prepared {
         ws,
         config,
@@ -73,11 +78,17 @@ pub(super) fn record(prepared: Prepared, judged: Judged) -> Result<RunResult, Ga
     })?;
     let mut recovered = finished.recovered;
     recovered.extend(facts.cache().notes());
+    let record = format!(
+        "{}/{} · chain head sha256:{}",
+        redactor.text(&out.to_string_lossy()),
+        report.record,
+        redactor.hash(&finished.entry.manifest_sha256)
+    );
     Ok(RunResult {
         report,
         out_dir: out,
         record_dir: finished.dir,
-        head: finished.entry.manifest_sha256,
+        record,
         recovered,
     })
 }
