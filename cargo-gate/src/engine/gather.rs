@@ -2,8 +2,7 @@
 //! checks that read other checks' outcomes after those; a panicking check becomes an
 //! unavailable SKIP.
 
-use super::options::Progress;
-use super::options::RunOptions;
+use super::options::{Progress, RunOptions};
 use super::prepare::{self, Prepared};
 use crate::check::{
     After, Check, CheckIds, CheckMeta, Context, Earlier, Outcome, SkipKind, Status, WaiverUse,
@@ -51,8 +50,9 @@ pub(super) struct Gathered {
 /// The plan of `prepared` gathered on the workspace cargo describes. A run that may build or
 /// test goes on with a kept workspace only while it prepares; a static one gathers too, and
 /// is confirmed before anything is judged, gathering again on cargo's answer when the kept
-/// workspace was not it (`engine/discover.rs`, [`prepare::confirmed`]). An interrupted run stops here: the writer's
-/// drop removes the temporary run directory, so no half verdict is kept.
+/// workspace was not it (`engine/discover.rs`, [`prepare::confirmed`]). An interrupted run
+/// stops here: the writer's drop removes the temporary run directory, so no half verdict is
+/// kept.
 pub(super) fn confirmed(
     prepared: Prepared,
     opts: &RunOptions,

@@ -71,6 +71,7 @@ pub(super) fn confirmed(
     let Some(expected) = prepared.expected.take() else {
         return Ok((prepared, false));
     };
+    // Waits for cargo (an error: cargo could not be asked), then compares.
     let found = expected.discovering.settle(expected.git)?;
     if found.same_as(&prepared.ws) {
         return Ok((prepared, false));
