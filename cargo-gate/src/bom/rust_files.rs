@@ -369,7 +369,8 @@ fn exporting(
     package: usize,
     e: &scripts::Embedded,
 ) -> Vec<usize> {
-    let Some(name) = &e.bound else {
+    // A `let` is seen in its own block only: no other package names it.
+    let (Some(name), None) = (&e.bound, e.seen) else {
         return Vec::new();
     };
     let dir = &facts.packages[package].dir;
@@ -449,7 +450,13 @@ fn compiling(builders: &[NvrtcAt], file: &str, e: &scripts::Embedded) -> Vec<usi
         return on_line;
     }
     if let Some(name) = &e.bound {
-        let naming = pick(&|(_, _, _, names)| names.contains(name));
+        // A `let` is named only where it is seen: the same name in another function is
+        // another binding (two `let src = include_str!(..)`, each compiled beside it).
+        let sees = |rel: &str, line: u32| {
+            e.seen
+                .is_none_or(|(from, to)| rel == file && (from..=to).contains(&line))
+        };
+        let naming = pick(&|(rel, line, _, names)| names.contains(name) && sees(rel, *line));
         if !naming.is_empty() {
             return naming;
         }

@@ -1488,6 +1488,41 @@ fn an_embedded_source_is_compiled_by_the_calls_that_name_it() {
     );
 }
 
+/// Scarjit/ts3-sec-cuda-rs (nineteenth session): two functions each bind `let src =
+/// include_str!(..)` and compile it; each source was "built by" both calls, and one behind a
+/// feature read as compiled in default builds too. A `let` is named only in its own block.
+#[test]
+fn a_let_bound_source_is_compiled_by_the_call_in_its_own_block_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let compiles = |name: &str| {
+        format!(
+            "pub fn {name}() -> cudarc::nvrtc::Ptx {{\n    let src = include_str!(\"{name}.cu\");\n    cudarc::nvrtc::compile_ptx(src).unwrap()\n}}\n"
+        )
+    };
+    let lib = format!("#[cfg(feature = \"extra\")]\n{}\n{}", compiles("a"), compiles("b"));
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"k\"]\n"),
+            (
+                "k/Cargo.toml",
+                "[package]\nname = \"k\"\nversion = \"0.1.0\"\n\n[features]\nextra = []\n",
+            ),
+            ("k/src/lib.rs", &lib),
+            ("k/src/a.cu", "extern \"C\" __global__ void a() {}\n"),
+            ("k/src/b.cu", "extern \"C\" __global__ void b() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["k"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (sources, builders) = offline_sources(&facts);
+    assert_eq!(built_by(sources, builders, "k/src/a.cu"), ["k/src/lib.rs:4"]);
+    assert_eq!(built_by(sources, builders, "k/src/b.cu"), ["k/src/lib.rs:9"]);
+    let switch = |at: &str| builders.iter().find(|b| b.at == at).unwrap().switch.clone();
+    assert_eq!(switch("k/src/lib.rs:4").as_deref(), Some("feature \"extra\""));
+    assert_eq!(switch("k/src/lib.rs:9"), None);
+}
+
 /// A checked-in PTX named after no source (pyrin-miner's `pyrin-cuda-sm86.ptx`, one per arch,
 /// from `pyrin-cuda.cu` by a script run by hand) is paired with the source of its package that
 /// declares its entry: the source changed after it, same signature, so it is stale; the PTX

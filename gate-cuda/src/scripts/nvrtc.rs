@@ -113,8 +113,9 @@ pub fn gated_modules(file: &RustFile<'_>) -> Vec<(String, String)> {
 }
 
 /// The name the statement holding token `i` binds (`const NAME`, `static NAME`, `let [mut]
-/// NAME`), when `i` lies in its initialiser.
-fn bound_to(lx: &Lexed<'_>, i: usize) -> Option<String> {
+/// NAME`), when `i` lies in its initialiser; with, for a `let`, the lines the name is seen on:
+/// from the statement to the end of the block around it (a `const` or `static`: everywhere).
+fn bound_to(lx: &Lexed<'_>, i: usize) -> Option<(String, Option<(u32, u32)>)> {
     let start = (0..i)
         .rev()
         .find(|&k| lx.punct(k, b';') || lx.punct(k, b'{') || lx.punct(k, b'}'))
@@ -126,9 +127,31 @@ fn bound_to(lx: &Lexed<'_>, i: usize) -> Option<String> {
         keyword + 1
     };
     let assigned = (name..i).any(|k| lx.punct(k, b'=') && !lx.punct(k + 1, b'='));
-    assigned
+    let name = assigned
         .then(|| lx.ident(name).map(str::to_owned))
-        .flatten()
+        .flatten()?;
+    let seen = lx.is_ident(keyword, "let").then(|| {
+        let last = lx.toks.len() - 1;
+        let end = block_around(lx, keyword).map_or(last, |open| lx.matching(open).min(last));
+        (lx.toks[keyword].line, lx.toks[end].line)
+    });
+    Some((name, seen))
+}
+
+/// The `{` of the innermost block that holds token `i`, when one does.
+fn block_around(lx: &Lexed<'_>, i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for k in (0..i).rev() {
+        if lx.punct(k, b'}') {
+            depth += 1;
+        } else if lx.punct(k, b'{') {
+            if depth == 0 {
+                return Some(k);
+            }
+            depth -= 1;
+        }
+    }
+    None
 }
 
 /// The modules a file declares out of line under `#[cfg(test)]` (`#[cfg(test)] mod test;`,
@@ -291,6 +314,10 @@ pub struct Embedded {
     pub from_manifest_dir: bool,
     /// The name it is bound to (`const POSEIDON: &str = include_str!(..)`, `let src = ..`).
     pub bound: Option<String>,
+    /// For a `let`, the lines its name is seen on (the statement to the end of its block): a
+    /// call on another line names another binding of the same name. `None`: a `const` or
+    /// `static`, or no name.
+    pub seen: Option<(u32, u32)>,
 }
 
 /// The CUDA C++ sources `file` embeds (`include_str!("k.cu")`): what NVRTC compiles when the
@@ -317,11 +344,13 @@ pub fn embedded_sources(file: &RustFile<'_>) -> Vec<Embedded> {
             .collect();
         let is_source = path.ends_with(".cu") || path.ends_with(".cuh");
         if is_source && !path.contains('{') {
+            let (bound, seen) = bound_to(&lx, i).map_or((None, None), |(b, s)| (Some(b), s));
             out.push(Embedded {
                 line: lx.toks[i].line,
                 path: path.trim_start_matches('/').to_owned(),
                 from_manifest_dir,
-                bound: bound_to(&lx, i),
+                bound,
+                seen,
             });
         }
     }
