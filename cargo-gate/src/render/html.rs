@@ -297,7 +297,7 @@ fn findings(out: &mut String, report: &Report, links: &Links) {
 }
 
 fn durations(out: &mut String, report: &Report) {
-    let longest = super::markdown::longest_check_ms(report);
+    let longest = super::step::longest_check_ms(report);
     out.push_str("<section id=\"durations\">\n<h2>How long each check took</h2>\n<table>\n");
     for check in &report.checks {
         let _ = writeln!(

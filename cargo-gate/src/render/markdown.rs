@@ -226,7 +226,7 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
     }
     // Durations as a table with a bar per row: one line per check, so a new check adds a
     // line and changes none (a Mermaid chart would put every id on one line).
-    let longest = longest_check_ms(report);
+    let longest = super::step::longest_check_ms(report);
     out.push_str("\n### Seconds per check\n\n| check | seconds |\n|---|---|\n");
     for check in &report.checks {
         let blocks = usize::try_from(check.duration_ms * 20 / longest).unwrap_or(20);
@@ -242,18 +242,6 @@ fn charts(out: &mut String, report: &Report, timeline: &Timeline) {
             check.duration_ms as f64 / 1000.0
         );
     }
-}
-
-/// The longest check of the report in milliseconds (at least 1): the full length of the
-/// duration bars of the HTML and Markdown reports.
-pub(super) fn longest_check_ms(report: &crate::report::Report) -> u64 {
-    report
-        .checks
-        .iter()
-        .map(|c| c.duration_ms)
-        .max()
-        .unwrap_or(0)
-        .max(1)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! One format's render step, and what it is given besides the report: read by the caller
-//! (`runs::shown`) for the format asked, so renderers decide only how things look.
+//! One format's render step, and what it is given besides the report: gathered by the caller
+//! (`runs::shown`; what comes from the record, for the formats that show it), so renderers
+//! decide only how things look.
 
 use crate::report::{Report, Timeline};
 
@@ -54,3 +55,15 @@ pub struct RuleInfo<'a> {
 
 /// The rule catalogue: check id → its [`RuleInfo`].
 pub type Catalogue<'a> = std::collections::BTreeMap<&'a str, RuleInfo<'a>>;
+
+/// The longest check of the report in milliseconds (at least 1): the full length of the
+/// duration bars of the HTML and Markdown reports.
+pub(super) fn longest_check_ms(report: &Report) -> u64 {
+    report
+        .checks
+        .iter()
+        .map(|c| c.duration_ms)
+        .max()
+        .unwrap_or(0)
+        .max(1)
+}
