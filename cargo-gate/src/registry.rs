@@ -4,7 +4,6 @@ use crate::check::{After, Check, CheckMeta};
 use crate::checks;
 use crate::config::Known;
 use crate::config::section::Section;
-use crate::stage::Stage;
 use std::sync::LazyLock;
 
 /// Every built-in check, each with its attestation bit: bit N of `decision.json`'s
@@ -101,8 +100,10 @@ pub fn known() -> Known<'static> {
     }
 }
 
-/// The checks that count at `stage` (its own and every earlier stage's).
-pub fn for_stage(stage: Stage) -> Vec<&'static dyn Check> {
+/// The checks that count at `stage` (its own and every earlier stage's): what the tests hold
+/// the engine's plan against (the plan filters built-in and team checks alike).
+#[cfg(test)]
+pub fn for_stage(stage: crate::stage::Stage) -> Vec<&'static dyn Check> {
     all()
         .iter()
         .copied()
@@ -118,6 +119,7 @@ pub fn metas() -> impl Iterator<Item = &'static CheckMeta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stage::Stage;
 
     #[test]
     fn ids_are_unique_and_well_formed() {

@@ -9,7 +9,7 @@ use crate::engine::RunOptions;
 use crate::error::GateError;
 use crate::redact::Redactor;
 use crate::render::Format;
-use crate::runs::shown::{Shown, rendered};
+use crate::runs::shown::rendered;
 use crate::stage::Stage;
 use crate::verdict::Mode;
 use std::io::Write;
@@ -40,7 +40,7 @@ pub(crate) fn run_stage(
             let _ = writeln!(stderr, "note: {}", redactor.text(note));
         }
         if !matches!(format, Format::Text | Format::Markdown) {
-            let _ = writeln!(stderr, "record {}", result.record);
+            let _ = writeln!(stderr, "record {}", result.record_line);
         }
     }
     let out = if json_lines {
@@ -49,11 +49,7 @@ pub(crate) fn run_stage(
         format!("{{\"reason\":\"report\",\"report\":{report}}}\n")
     } else {
         let color = format == Format::Text && colored(color);
-        let shown = Shown {
-            color,
-            record: &result.record,
-        };
-        rendered(format, &result, shown, redactor)
+        rendered(format, &result, color, redactor)
     };
     print_stdout(&out);
     Ok(result.report.verdict.exit_code)

@@ -26,10 +26,10 @@ pub(super) struct Discovered {
 /// `cargo metadata` still running, and git's state asked where it was started.
 #[derive(Debug)]
 pub(super) struct Expected {
-    /// Cargo, asked in the background.
-    pub discovering: Discovering,
+    /// Cargo, asked in the background (settled by `prepare::confirmed`).
+    pub(super) discovering: Discovering,
     /// Git's state where cargo was asked.
-    pub git: Option<GitInfo>,
+    pub(super) git: Option<GitInfo>,
 }
 
 /// The workspace (with `expect`, the kept one when there is one) and the toolchain probes.

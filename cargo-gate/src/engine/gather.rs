@@ -2,14 +2,13 @@
 //! checks that read other checks' outcomes after those; a panicking check becomes an
 //! unavailable SKIP.
 
-use super::options::{Progress, RunOptions};
-use super::prepare::{self, Prepared};
+use super::options::Progress;
+use super::prepare::Prepared;
 use crate::check::{
     After, Check, CheckIds, CheckMeta, Context, Earlier, Outcome, SkipKind, Status, WaiverUse,
 };
 use crate::config::ParsedWaiver;
 use crate::error::GateError;
-use crate::redact::Redactor;
 use crate::stage::Stage;
 use gate_support::date::Date;
 use std::time::{Duration, Instant};
@@ -23,7 +22,7 @@ pub struct Finished {
     /// Its wall time.
     pub elapsed: Duration,
     /// Its status before the waivers were applied (whether it blocks others is judged on
-    /// it, as the check reported it).
+    /// it, as the check reported it; `Skip` where the waiver phase refused the outcome).
     pub unwaived: Status,
 }
 
@@ -45,30 +44,6 @@ pub(super) struct Gathered {
     pub results: Vec<Finished>,
     /// The day the waivers were applied on.
     pub today: Date,
-}
-
-/// The plan of `prepared` gathered on the workspace cargo describes. A run that may build or
-/// test goes on with a kept workspace only while it prepares; a static one gathers too, and
-/// is confirmed before anything is judged, gathering again on cargo's answer when the kept
-/// workspace was not it (`engine/discover.rs`, [`prepare::confirmed`]). An interrupted run
-/// stops here: the writer's drop removes the temporary run directory, so no half verdict is
-/// kept.
-pub(super) fn confirmed(
-    prepared: Prepared,
-    opts: &RunOptions,
-    redactor: &mut Redactor,
-    progress: &dyn Progress,
-) -> Result<(Prepared, Gathered), GateError> {
-    let early = match prepared.facts.may_build() {
-        true => None,
-        false => Some(gather(&prepared, opts.stage, progress)?),
-    };
-    let (prepared, redone) = prepare::confirmed(prepared, opts, redactor)?;
-    let gathered = match early {
-        Some(gathered) if !redone => gathered,
-        _ => gather(&prepared, opts.stage, progress)?,
-    };
-    Ok((prepared, gathered))
 }
 
 /// Runs the plan of `prepared` at `stage`. An interrupted run ends here, before any
@@ -245,7 +220,7 @@ fn refuse_undeclared_codes(meta: &CheckMeta, outcome: &mut Outcome) -> bool {
 /// Runs every check on its own thread (the test run dominates; the others finish while it
 /// runs) and returns the outcomes in plan order. A panicking check becomes an unavailable
 /// SKIP, so the run still ends with a record and exit 2.
-pub fn run_checks(
+fn run_checks(
     plan: &[&'static dyn Check],
     ctx: &Context<'_>,
     progress: &dyn Progress,
@@ -341,40 +316,57 @@ mod tests {
         }
     }
 
+    /// The waiver phase refuses, before it waives, an outcome whose finding carries a code its
+    /// check does not declare; `unwaived` follows the refusal and nothing else; each outcome
+    /// goes through the phase once.
     #[test]
     fn the_waiver_phase_refuses_a_code_the_check_does_not_declare() {
-        let slipped = Outcome::fail("1 problem")
+        // Covers `test.slips`' findings coded `yanked`, the slipped outcome's too.
+        let declared = [ParsedWaiver::from(gate_formats::report::Waiver {
+            check: "test.slips".into(),
+            code: Some("yanked".into()),
+            reason: "accepted".into(),
+            owner: "o".into(),
+            expires: "2099-01-01".into(),
+            ..Default::default()
+        })];
+        let waivers = Waivers {
+            declared: &declared,
+            today: Date::from_ymd(2026, 11, 28).unwrap(),
+        };
+        let slipped = Outcome::fail("2 problems")
             .with_finding(Finding::error("a problem").code(TestCode::Vulnerability))
             .with_finding(Finding::error("another").code(TestCode::Yanked));
         let kept =
             Outcome::fail("1 problem").with_finding(Finding::error("a").code(TestCode::Yanked));
-        // The same check twice, in two calls of the phase: the second from index 1 on.
         let mut results = vec![finished(slipped)];
         let (mut earlier, mut usage) = (Earlier::new(), WaiverUse::default());
-        let waivers = Waivers {
-            declared: &[],
-            today: Date::from_ymd(2026, 11, 28).unwrap(),
-        };
         waivers.apply(&mut results, 0, &mut earlier, &mut usage);
-        let refused = &results[0];
+        let refused = results[0].outcome.clone();
         if cfg!(debug_assertions) {
-            assert_eq!(refused.outcome.status, Status::Skip);
-            assert_eq!(refused.outcome.skip, Some(SkipKind::Unavailable));
+            assert_eq!(refused.status, Status::Skip);
+            assert_eq!(refused.skip, Some(SkipKind::Unavailable));
             // Judged as refused: a check that failed with a slip blocks nothing as a FAIL.
-            assert_eq!(refused.unwaived, Status::Skip);
+            assert_eq!(results[0].unwaived, Status::Skip);
             assert_eq!(
-                refused.outcome.summary,
+                refused.summary,
                 "internal error: 1 finding(s) without a code test.slips declares: \
                  Some(\"vulnerability\") on \"a problem\""
             );
+            // Refused before it was waived: its `yanked` finding is covered by nothing.
+            assert!(usage.covered.is_empty(), "{:?}", usage.covered);
             // The checks that read it see the outcome refused, too.
             assert_eq!(earlier["test.slips"].status, Status::Skip);
         } else {
-            assert_eq!(refused.outcome.status, Status::Fail);
+            assert_eq!(refused.status, Status::Fail);
         }
+        // The same check again, in a second call from index 1 on: waived, not refused, and
+        // `unwaived` says what it reported; the first outcome goes through nothing twice.
         results.push(finished(kept));
         waivers.apply(&mut results, 1, &mut earlier, &mut usage);
-        assert_eq!(results[1].outcome.status, Status::Fail);
+        assert_ne!(results[1].outcome.status, Status::Fail);
         assert_eq!(results[1].unwaived, Status::Fail);
+        assert_eq!(usage.covered.len(), 1);
+        assert_eq!(format!("{:?}", results[0].outcome), format!("{refused:?}"));
     }
 }

@@ -18,7 +18,7 @@ mod plan;
 mod prepare;
 mod record;
 
-pub use gather::{Finished, run_checks};
+pub use gather::Finished;
 pub use options::{Progress, RunOptions, RunResult, Silent, out_dir};
 pub use plan::{mode, plan};
 
@@ -36,7 +36,20 @@ pub fn run_observed(
     progress: &dyn Progress,
 ) -> Result<RunResult, GateError> {
     let prepared = prepare::prepare(opts, redactor)?;
-    let (prepared, gathered) = gather::confirmed(prepared, opts, redactor, progress)?;
+    // A run that may build or test goes on with a kept workspace only while it prepares; a
+    // static one gathers too, and is confirmed before anything is judged, gathering again on
+    // cargo's answer when the kept workspace was not it (`engine/discover.rs`). An
+    // interrupted run stops in `gather`: the writer's drop removes the temporary run
+    // directory, so no half verdict is kept.
+    let early = match prepared.facts.may_build() {
+        true => None,
+        false => Some(gather::gather(&prepared, opts.stage, progress)?),
+    };
+    let (prepared, redone) = prepare::confirmed(prepared, opts, redactor)?;
+    let gathered = match early {
+        Some(gathered) if !redone => gathered,
+        _ => gather::gather(&prepared, opts.stage, progress)?,
+    };
     let judged = judge::judge(&prepared, gathered, opts, redactor);
     record::record(prepared, judged, redactor)
 }

@@ -42,11 +42,13 @@ pub struct RunResult {
     pub out_dir: PathBuf,
     /// The run directory.
     pub record_dir: PathBuf,
+    /// The chain's head after this run: the digest of its `manifest.json`.
+    pub head: String,
     /// The run's record and the chain's head after it, as the reports and stderr name them
-    /// (redacted when redaction is on). The head names this run and, through the chain,
-    /// every run before it: kept outside the output directory, `cargo gate verify
-    /// --expect-head` proves none of them was rewritten.
-    pub record: String,
+    /// (redacted when redaction is on, as the report is). The head names this run and,
+    /// through the chain, every run before it: kept outside the output directory, `cargo
+    /// gate verify --expect-head` proves none of them was rewritten.
+    pub record_line: String,
     /// What recovering from an earlier interrupted run did, one sentence each.
     pub recovered: Vec<String>,
 }

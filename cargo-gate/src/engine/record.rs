@@ -78,7 +78,7 @@ pub(super) fn record(
     })?;
     let mut recovered = finished.recovered;
     recovered.extend(facts.cache().notes());
-    let record = format!(
+    let record_line = format!(
         "{}/{} · chain head sha256:{}",
         redactor.text(&out.to_string_lossy()),
         report.record,
@@ -88,7 +88,8 @@ pub(super) fn record(
         report,
         out_dir: out,
         record_dir: finished.dir,
-        record,
+        head: finished.entry.manifest_sha256,
+        record_line,
         recovered,
     })
 }

@@ -11,30 +11,17 @@ use crate::render::Format;
 use crate::render::step::{Beside, Catalogue, RuleInfo, TestNames};
 use crate::report::Timeline;
 
-/// How the report is shown, as the command line and the terminal decided it.
-#[derive(Debug, Clone, Copy)]
-pub struct Shown<'a> {
-    /// Whether the text report is coloured (the terminal and `--color` decided).
-    pub color: bool,
-    /// The record's path and chain head, as the text and Markdown reports name them.
-    pub record: &'a str,
-}
-
-/// The report of `result` in `format`, with what the format shows beside it.
-pub fn rendered(
-    format: Format,
-    result: &RunResult,
-    shown: Shown<'_>,
-    redactor: &Redactor,
-) -> String {
+/// The report of `result` in `format`, with what the format shows beside it; `color`: whether
+/// the text report is coloured (the terminal and `--color` decided).
+pub fn rendered(format: Format, result: &RunResult, color: bool, redactor: &Redactor) -> String {
     let FromRecord {
         timeline,
         test_names,
     } = FromRecord::read(format, result);
     let duration = std::time::Duration::from_millis(result.report.duration_ms);
     let beside = Beside {
-        record: shown.record,
-        color: shown.color,
+        record: &result.record_line,
+        color,
         duration: redactor.duration(duration),
         platform: redactor.platform(std::env::consts::OS),
         timeline,

@@ -242,7 +242,7 @@ impl Probes {
     }
 }
 
-/// Collects the environment of a run on `ws`, its toolchain as `probes` saw it (asked at
+/// The environment of a run on `ws`, observed, its toolchain as `probes` saw it (asked at
 /// the root: [`Probes::at`]).
 pub fn observe(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Environment {
     let root = &ws.root;
