@@ -1499,7 +1499,11 @@ fn a_let_bound_source_is_compiled_by_the_call_in_its_own_block_only() {
             "pub fn {name}() -> cudarc::nvrtc::Ptx {{\n    let src = include_str!(\"{name}.cu\");\n    cudarc::nvrtc::compile_ptx(src).unwrap()\n}}\n"
         )
     };
-    let lib = format!("#[cfg(feature = \"extra\")]\n{}\n{}", compiles("a"), compiles("b"));
+    let lib = format!(
+        "#[cfg(feature = \"extra\")]\n{}\n{}",
+        compiles("a"),
+        compiles("b")
+    );
     write(
         dir.path(),
         &[
@@ -1516,10 +1520,19 @@ fn a_let_bound_source_is_compiled_by_the_call_in_its_own_block_only() {
     let ws = Workspace::for_tests(dir.path(), &["k"]);
     let facts = Facts::gather(&ws, Vec::new());
     let (sources, builders) = offline_sources(&facts);
-    assert_eq!(built_by(sources, builders, "k/src/a.cu"), ["k/src/lib.rs:4"]);
-    assert_eq!(built_by(sources, builders, "k/src/b.cu"), ["k/src/lib.rs:9"]);
+    assert_eq!(
+        built_by(sources, builders, "k/src/a.cu"),
+        ["k/src/lib.rs:4"]
+    );
+    assert_eq!(
+        built_by(sources, builders, "k/src/b.cu"),
+        ["k/src/lib.rs:9"]
+    );
     let switch = |at: &str| builders.iter().find(|b| b.at == at).unwrap().switch.clone();
-    assert_eq!(switch("k/src/lib.rs:4").as_deref(), Some("feature \"extra\""));
+    assert_eq!(
+        switch("k/src/lib.rs:4").as_deref(),
+        Some("feature \"extra\"")
+    );
     assert_eq!(switch("k/src/lib.rs:9"), None);
 }
 
