@@ -265,6 +265,7 @@ pub(crate) fn describe(cmd: &Command) -> String {
 
 /// Recognises cargo/rustup output that means the gate could not evaluate.
 pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
+    let log = &own_words(log);
     for line in log.lines() {
         // rustup: "error: toolchain '1.80.0-x86_64-unknown-linux-gnu' is not installed"
         if let Some(rest) = line.split("toolchain '").nth(1)
@@ -291,6 +292,50 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
         });
     }
     None
+}
+
+/// The lines of a cargo log that are cargo's and rustup's own words, joined: what a build
+/// script printed when it failed (cargo's `failed to run custom build command` and its chain,
+/// `--- stdout`/`--- stderr` included), a compiler diagnostic (a message followed by its
+/// `-->` location, with its snippet and notes), a build script's `cargo:warning` line
+/// (`warning: pkg@1.0.0: …`) and a JSON message left out. A workspace's own text (a build
+/// script that panics with "failed to download", a `compile_error!`) is no network or
+/// toolchain that is missing: the build failed.
+fn own_words(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut own = String::new();
+    let mut theirs = false;
+    for (at, line) in lines.iter().enumerate() {
+        // A new message starts the next section; `Caused by:`, `note:` and `help:` lines, an
+        // indented line and a snippet's numbered line belong to the message before them.
+        if line.starts_with("error") || line.starts_with("warning") {
+            let located = lines[at + 1..]
+                .iter()
+                .find(|l| !l.trim().is_empty())
+                .is_some_and(|next| next.trim_start().starts_with("--> "));
+            theirs = located
+                || line.starts_with("error: failed to run custom build command")
+                || script_warning(line);
+        }
+        if !theirs && !line.starts_with('{') {
+            own.push_str(line);
+            own.push('\n');
+        }
+    }
+    own
+}
+
+/// A build script's `cargo:warning=…` as cargo prints it: `warning: NAME@VERSION: …`.
+fn script_warning(line: &str) -> bool {
+    line.strip_prefix("warning: ")
+        .and_then(|rest| rest.split_once(": "))
+        .is_some_and(|(package, _)| {
+            package.split_once('@').is_some_and(|(name, version)| {
+                !name.is_empty()
+                    && !name.contains(' ')
+                    && version.starts_with(|c: char| c.is_ascii_digit())
+            })
+        })
 }
 
 /// [`classify_unavailable`] over what cargo printed before it started the first test binary
@@ -543,6 +588,29 @@ mod tests {
         assert_eq!(classify_unavailable_before_tests(log, false), None);
         let fetch = "    Updating crates.io index\nerror: failed to download `serde v1.0.0`\n";
         assert!(classify_unavailable_before_tests(fetch, false).is_some());
+    }
+
+    /// olliekm/scout's build script panics when curl cannot download CUTLASS: the build
+    /// failed (a FAIL with the script's words), no dependency of cargo's is missing. The same
+    /// words in a compiler diagnostic or a script's warning are the workspace's too; rustup's
+    /// words in the chain of cargo's own error still count.
+    #[test]
+    fn a_build_script_or_compiler_saying_failed_to_download_is_a_failed_build() {
+        let script = "   Compiling scout v0.1.0 (/w)\nerror: failed to run custom build command for `scout v0.1.0 (/w)`\nnote: To improve backtraces for build dependencies, set the variable.\n\nCaused by:\n  process didn't exit successfully: `/w/target/debug/build/scout-1/build-script-build` (exit status: 101)\n  --- stderr\n\n  thread 'main' panicked at build.rs:106:9:\n  curl failed to download CUTLASS\n  error: toolchain 'nightly-x86_64-unknown-linux-gnu' is not installed\n";
+        assert_eq!(classify_unavailable(script, false), None);
+        let compiler = "error: failed to download\n --> src/lib.rs:1:1\n  |\n1 | compile_error!(\"failed to download\");\n  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n\nerror: could not compile `x` (lib) due to 1 previous error\n";
+        assert_eq!(classify_unavailable(compiler, false), None);
+        let warned = "warning: scout@0.1.0: failed to download CUTLASS, using the vendored copy\nerror: could not compile `scout`\n";
+        assert_eq!(classify_unavailable(warned, false), None);
+        let json = "{\"reason\":\"compiler-message\",\"message\":{\"rendered\":\"error: failed to download\"}}\n";
+        assert_eq!(classify_unavailable(json, false), None);
+        let rustup = "error: failed to run `rustc` to learn about target-specific information\n\nCaused by:\n  process didn't exit successfully: `rustc -` (exit status: 1)\n  --- stderr\n  error: toolchain '1.70.0-x86_64-unknown-linux-gnu' is not installed\n";
+        assert_eq!(
+            classify_unavailable(rustup, false),
+            Some(Unavailable::ToolchainNotInstalled(
+                "1.70.0-x86_64-unknown-linux-gnu".into()
+            ))
+        );
     }
 
     #[test]

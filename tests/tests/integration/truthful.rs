@@ -658,6 +658,25 @@ fn a_test_that_prints_a_fetch_failure_is_a_failing_test() {
     );
 }
 
+/// olliekm/scout (the twentieth session's trial): its build script downloads CUTLASS with curl
+/// and panics with "curl failed to download CUTLASS" where there is no network. Cargo fetched
+/// every dependency; the build failed. Before, tests.pass read the script's words as cargo's
+/// and could not evaluate (exit 2, "dependencies could not be fetched").
+#[test]
+fn a_build_script_that_fails_to_download_is_a_failed_build() {
+    let fx = fixture("clean");
+    fx.write(
+        "build.rs",
+        "fn main() {\n    panic!(\"curl failed to download CUTLASS\");\n}\n",
+    )
+    .commit();
+    let (exit, check) = crate::fresh_by_content::tests_pass(&fx, &[]);
+    assert_eq!((exit, &check["status"]), (1, &"FAIL".into()), "{check:#}");
+    let said = messages(&check);
+    assert!(said.contains("failed to download CUTLASS"), "{check:#}");
+    assert!(!said.contains("could not be fetched"), "{check:#}");
+}
+
 /// faiss-rs on a plain clone (the thirteenth session's trial): its build script runs CMake on
 /// `faiss`, a git submodule that is not checked out, and `kernels.build` and `cuda.contracts`
 /// passed over what it builds ("no CUDA sources"), where the checked-out tree fails them. Now
