@@ -78,7 +78,7 @@ use lexed::contains_any;
 use probes::{gpu_probe, outside_out_dir};
 use std::cell::OnceCell;
 
-pub use guards::feature_around;
+pub use guards::{feature_around, only};
 pub use mentions::{Mention, Reach, mentions};
 pub use nvrtc::{
     Embedded, NvrtcUse, embedded_sources, gated_modules, nvrtc_use_sites, nvrtc_uses,

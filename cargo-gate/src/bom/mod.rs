@@ -366,7 +366,12 @@ pub fn builders_text(source: &SourceFile, builders: &[Builder]) -> Option<String
         .iter()
         .filter_map(|&b| builders.get(b))
         .map(|b| match &b.switch {
-            Some(switch) => format!("{} ({}, only with {switch})", b.kind.describe(), b.at),
+            Some(switch) => format!(
+                "{} ({}, {})",
+                b.kind.describe(),
+                b.at,
+                gate_cuda::scripts::only(switch)
+            ),
             None => format!("{} ({})", b.kind.describe(), b.at),
         })
         .collect();

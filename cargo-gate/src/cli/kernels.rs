@@ -157,7 +157,7 @@ fn builder_line(b: &gate_formats::kernel_bom::Builder) -> String {
     // Built only when something switches it on (vanity's `gpu` feature): a default build
     // compiles none of it.
     if let Some(switch) = &b.switch {
-        line.push_str(&format!("  only with {switch}"));
+        line.push_str(&format!("  {}", gate_cuda::scripts::only(switch)));
     }
     if !b.untracked.is_empty() {
         line.push_str(&format!(

@@ -123,23 +123,27 @@ pub fn gpu_crates(metadata: &Metadata, graph: &Graph, readers: &Readers<'_>) -> 
 }
 
 /// Whether a build script's switch (`feature "cuda"`, `GGML_CUDA=ON if feature "cuda"`,
-/// `feature "a" or feature "b"`) can be on with the features `on`: a switch that names no
-/// feature is (it depends on the build machine, which the graph cannot say).
+/// `feature "a" or feature "b"`, `without feature "f64"`) can be on with the features `on`: a
+/// switch that names no feature is (it depends on the build machine, which the graph cannot
+/// say).
 fn switched_on(switch: &str, on: &[cargo_metadata::FeatureName]) -> bool {
-    let named: Vec<&str> = switch
-        .split("feature \"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .collect();
+    let mut pieces = switch.split("feature \"");
+    let mut without = pieces.next().is_some_and(|s| s.ends_with("without "));
+    let mut named: Vec<(&str, bool)> = Vec::new();
+    for rest in pieces {
+        let (name, after) = rest.split_once('"').unwrap_or((rest, ""));
+        named.push((name, without));
+        without = after.ends_with("without ");
+    }
     // `CARGO_FEATURE_CUDA_KERNELS` is read as `cuda_kernels`: `-` and `_` are one.
     let same = |a: &str, b: &str| a.replace('-', "_") == b.replace('-', "_");
-    let is_on = |f: &&str| on.iter().any(|o| same(o.as_str(), f));
+    let holds = |&(f, without): &(&str, bool)| on.iter().any(|o| same(o.as_str(), f)) != without;
     if named.is_empty() {
         true
     } else if switch.contains(" or ") {
-        named.iter().any(is_on)
+        named.iter().any(holds)
     } else {
-        named.iter().all(is_on)
+        named.iter().all(holds)
     }
 }
 
@@ -362,6 +366,22 @@ mod tests {
         assert!(!super::switched_on("feature \"cuda\"", &on(&["opencl"])));
         assert!(super::switched_on("feature \"cuda\"", &on(&["cuda"])));
         assert!(super::switched_on("nvcc found at build time", &on(&[])));
+        assert!(super::switched_on(
+            "without feature \"f64\"",
+            &on(&["cuda"])
+        ));
+        assert!(!super::switched_on(
+            "without feature \"f64\"",
+            &on(&["f64"])
+        ));
+        assert!(super::switched_on(
+            "feature \"cuda\" and without feature \"f64\"",
+            &on(&["cuda"])
+        ));
+        assert!(!super::switched_on(
+            "feature \"cuda\" and without feature \"f64\"",
+            &on(&["cuda", "f64"])
+        ));
         assert!(super::switched_on(
             "feature \"cuda_kernels\"",
             &on(&["cuda-kernels"])

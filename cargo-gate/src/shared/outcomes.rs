@@ -373,10 +373,9 @@ fn untracked_build(b: &gate_formats::kernel_bom::Builder, severity: Severity) ->
         BuilderKind::CudaBuilder | BuilderKind::RustNvptx => "GPU code",
         _ => "CUDA",
     };
-    let only = b
-        .switch
-        .as_deref()
-        .map_or_else(String::new, |s| format!(" (only with {s})"));
+    let only = b.switch.as_deref().map_or_else(String::new, |s| {
+        format!(" ({})", gate_cuda::scripts::only(s))
+    });
     Finding::new(
         severity,
         format!(

@@ -691,6 +691,32 @@ fn feature_guards() {
         "#[cfg(not(feature = \"cuda\"))]\nfn cpu() {}\nfn main() { cc::Build::new().cuda(true).compile(\"a\"); }\n",
     );
     assert_eq!(negated.switch, None);
+    // LuchnikovI/Differentiable-quantum-circuit-cuda: one builder without the feature, one
+    // with it; a negation beside another test says nothing.
+    let without = script(
+        "fn main() {\n    #[cfg(not(feature = \"f64\"))]\n    cc::Build::new().cuda(true).file(\"k.cu\").compile(\"k\");\n    #[cfg(feature = \"f64\")]\n    cc::Build::new().cuda(true).flag(\"-DF64\").file(\"k.cu\").compile(\"k\");\n    #[cfg(all(feature = \"a\", not(feature = \"b\")))]\n    cc::Build::new().cuda(true).file(\"m.cu\").compile(\"m\");\n}\n",
+    );
+    let switches: Vec<_> = without
+        .calls
+        .iter()
+        .map(|c| (c.line, c.switch.as_deref()))
+        .collect();
+    assert_eq!(
+        switches,
+        [
+            (3, Some("without feature \"f64\"")),
+            (5, Some("feature \"f64\"")),
+            (7, None)
+        ]
+    );
+    assert_eq!(
+        crate::scripts::only("without feature \"f64\""),
+        "only without feature \"f64\""
+    );
+    assert_eq!(
+        crate::scripts::only("feature \"f64\""),
+        "only with feature \"f64\""
+    );
     let unguarded = only_call("fn main() { cc::Build::new().cuda(true).compile(\"a\"); }");
     assert_eq!(unguarded.switch, None);
 }
