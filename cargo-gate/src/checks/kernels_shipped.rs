@@ -273,6 +273,7 @@ pub fn judge(bom: &Bom) -> Outcome {
     let mut findings = Vec::new();
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
+    findings.extend(witnessed_native(bom));
     findings.extend(artifact_findings(bom));
     if bom.fleet.is_none() {
         findings.push(
@@ -486,6 +487,49 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
     findings
 }
 
+/// `-arch=native` where the witness saw it and static reading did not (a flag in a
+/// `macro_rules!` body, LuchnikovI/Differentiable-quantum-circuit-cuda's shape; a value
+/// computed at build time): each builder once, or each package once for compiles no builder
+/// accounts for. What the build really compiled is the evidence.
+fn witnessed_native(bom: &Bom) -> Vec<Finding> {
+    let Some(witness) = &bom.witness else {
+        return Vec::new();
+    };
+    let mut said = std::collections::BTreeSet::new();
+    let mut findings = Vec::new();
+    for compile in &witness.compiles {
+        let builder = compile.builder.and_then(|b| bom.builders.get(b));
+        let native = compile.ok && compile.archs.iter().any(|a| a == "native");
+        if !native
+            || builder.is_some_and(|b| b.native_arch)
+            || !said.insert((compile.package.as_str(), compile.builder))
+        {
+            continue;
+        }
+        let (by, at, ships) = match builder {
+            Some(b) => (
+                format!("{} at {}", b.kind.describe(), b.at),
+                b.at.as_str(),
+                b.ships,
+            ),
+            None => ("its build script".to_owned(), "", true),
+        };
+        let finding = Finding::new(
+            unless_shipped(ships, Severity::Warning),
+            format!(
+                "{}: {by} compiled {} for whatever GPU the build machine has (-arch=native), as \
+                 the nvcc witness saw it",
+                compile.package,
+                compile.inputs.join(", ")
+            ),
+        )
+        .code(FindingCode::NativeArch)
+        .subject(compile.package.clone());
+        findings.push(located(finding, at));
+    }
+    findings
+}
+
 /// The artifacts: code nothing accounts for, and each module against the fleet.
 fn artifact_findings(bom: &Bom) -> Vec<Finding> {
     let Artifacts::Read {
@@ -623,6 +667,63 @@ mod tests {
             (at.file.as_str(), at.line),
             ("examples/demo/build.rs", Some(2))
         );
+    }
+
+    /// The witness saw nvcc compile for `native` where static reading found no flag (a
+    /// `macro_rules!` body): warned from the evidence, at the builder it belongs to, once;
+    /// not again where static reading said it, nor for a compile that failed.
+    #[test]
+    fn a_native_arch_the_witness_saw_is_warned_about_once() {
+        let compile = |builder: Option<usize>, ok: bool| gate_formats::kernel_bom::Compile {
+            package: "demo".into(),
+            builder,
+            mode: "object".into(),
+            inputs: vec!["src/k.cu".into()],
+            includes: Vec::new(),
+            includes_unread: None,
+            archs: vec!["native".into()],
+            ok,
+            generated: false,
+            output_outside_out_dir: None,
+            earlier_run: false,
+            through: Vec::new(),
+        };
+        let mut bom = Bom {
+            builders: vec![Builder {
+                ships: true,
+                ..Builder::new("demo", BuilderKind::Cc, "build.rs:13")
+            }],
+            witness: Some(gate_formats::kernel_bom::Witnessed {
+                compiles: vec![
+                    compile(Some(0), true),
+                    compile(Some(0), true),
+                    compile(None, false),
+                ],
+                ..Default::default()
+            }),
+            ..Bom::default()
+        };
+        let natives = |bom: &Bom| -> Vec<(String, Option<u32>)> {
+            judge(bom)
+                .findings
+                .iter()
+                .filter(|f| f.code.as_deref() == Some(FindingCode::NativeArch.name()))
+                .map(|f| (f.message.clone(), f.location.as_ref().and_then(|l| l.line)))
+                .collect()
+        };
+        assert_eq!(
+            natives(&bom),
+            [(
+                "demo: cc with .cuda(true) at build.rs:13 compiled src/k.cu for whatever GPU the \
+                 build machine has (-arch=native), as the nvcc witness saw it"
+                    .to_owned(),
+                Some(13)
+            )]
+        );
+        assert_eq!(judge(&bom).status, crate::check::Status::Warn);
+        bom.builders[0].native_arch = true;
+        assert_eq!(natives(&bom).len(), 1, "said once, by static reading");
+        assert!(natives(&bom)[0].0.contains("targets whatever GPU"));
     }
 
     /// A build script that probes the GPU once and calls nvcc twice is warned about once
