@@ -707,13 +707,19 @@ fn unsuccessful(captured: &Captured, runner_name: &str, tally: &str) -> Outcome 
         // A target failed with no test of it failing: a custom harness (`harness = false`)
         // fails by its exit status alone (the hostile trial's was said "did not build").
         let findings = failed.iter().map(|target| {
-            Finding::error(format!(
-                "test target {target} failed: its binary exited with an error and no test of \
-                 it reported failing (a custom harness, `harness = false`, fails by its exit \
-                 status)"
-            ))
-            .code(FindingCode::TestFailed)
-            .subject(target.clone())
+            let why = match did_not_start(&captured.log, target) {
+                Some(loader) => format!(
+                    "its binary could not start ({loader}): what it links must be where the \
+                     loader looks (LD_LIBRARY_PATH) when the tests run"
+                ),
+                None => "its binary exited with an error and no test of it reported failing \
+                         (a custom harness, `harness = false`, fails by its exit status; so \
+                         does a binary that exits before its tests report)"
+                    .to_owned(),
+            };
+            Finding::error(format!("test target {target} failed: {why}"))
+                .code(FindingCode::TestFailed)
+                .subject(target.clone())
         });
         Outcome::fail(format!(
             "{runner_name}: {} test target(s) failed ({tally})",
@@ -774,6 +780,24 @@ fn failed_targets(log: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// What the dynamic loader said when `target`'s binary could not start (LuchnikovI's test
+/// binary, linked to a `libcublas.so.13` the loader could not find, exit status 127): its
+/// `error while loading shared libraries` line, between cargo's `Running` for the binary and
+/// its `test failed, to rerun pass` for the target.
+fn did_not_start(log: &str, target: &str) -> Option<String> {
+    let mut loader = None;
+    for line in log.lines() {
+        if line.trim_start().starts_with("Running ") {
+            loader = None;
+        } else if let Some(at) = line.find("error while loading shared libraries: ") {
+            loader = Some(line[at..].trim().to_owned());
+        } else if failed_target_line(line) == Some(target) {
+            return loader;
+        }
+    }
+    None
 }
 
 /// The target of cargo's `error: test failed, to rerun pass `X``.
@@ -870,6 +894,38 @@ mod tests {
         );
     }
     use crate::check::Status;
+
+    /// LuchnikovI's library tests linked a cuBLAS the loader could not find (exit status
+    /// 127): said as a binary that could not start, with the loader's words, not as a custom
+    /// harness; a target whose binary started and exited says what it did before.
+    #[test]
+    fn a_test_binary_the_loader_cannot_start_says_so() {
+        let log = "     Running unittests src/lib.rs (target/debug/deps/dqc-1)\n/w/target/debug/deps/dqc-1: error while loading shared libraries: libcublas.so.13: cannot open shared object file: No such file or directory\nerror: test failed, to rerun pass `--lib`\n     Running tests/cli.rs (target/debug/deps/cli-2)\nerror: test failed, to rerun pass `--test cli`\n";
+        let captured = Captured {
+            code: Some(101),
+            command_line: "cargo test".into(),
+            log: log.into(),
+            stopped: None,
+        };
+        let outcome = unsuccessful(&captured, "cargo test", "0 passed");
+        let said: Vec<&str> = outcome
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(said.len(), 2, "{said:#?}");
+        assert!(
+            said[0].starts_with(
+                "test target `--lib` failed: its binary could not start (error while loading \
+                 shared libraries: libcublas.so.13: cannot open shared object file"
+            ),
+            "{said:#?}"
+        );
+        assert!(
+            said[1].contains("`--test cli` failed: its binary exited with an error"),
+            "{said:#?}"
+        );
+    }
 
     /// A run stopped while cargo waited for a lock says so (the hostile trial's held build
     /// directory read as a suite that needed a longer limit); a wait that ended is no cause.
