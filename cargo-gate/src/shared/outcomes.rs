@@ -603,10 +603,11 @@ pub fn tests_not_run(unavailable: &crate::tools::cargo::Unavailable) -> String {
 /// The outcome of a build that failed: the compiler's errors as findings with `code` (the
 /// MSRV line and a build script's own output included), the whole log in the record.
 pub fn build_failed(build: &Build, code: impl DeclaredCode) -> Outcome {
+    // cargo's `error: ` is the finding's severity already (it read "error: error: …").
     let errors = build
         .errors
         .iter()
-        .map(|e| Finding::error(e.clone()).code(code));
+        .map(|e| Finding::error(e.strip_prefix("error: ").unwrap_or(e)).code(code));
     match &build.unavailable {
         Some(_) => failed_build(build),
         None => failed_build(build).with_findings(errors),
@@ -630,6 +631,10 @@ fn failed_build(build: &Build) -> Outcome {
                 "the workspace does not build: {} error(s), first: {}",
                 build.errors.len(),
                 first.trim_start_matches("error: ")
+            ))
+            .with_fix(format!(
+                "fix the build (the findings name its errors, a build script's with its last \
+                 lines); the full log is {BUILD_LOG} in the run record"
             ))
         }
     };
