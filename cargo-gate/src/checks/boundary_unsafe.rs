@@ -13,7 +13,9 @@ use crate::config::section::Section;
 use crate::policy::{Allowance, Rules};
 use crate::scan::{BoundaryHit, BoundaryKind, Elsewhere};
 pub use crate::shared::sections::Boundary;
-use crate::shared::sources::{OwnedFile, WalkProblem, default_threads, files_of, scan_files};
+use crate::shared::sources::{
+    OwnedFile, WalkProblem, default_threads, files_with_targets, scan_files,
+};
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
@@ -238,7 +240,20 @@ impl Check for BoundaryUnsafe {
                 dir: p.dir.clone(),
             })
             .collect();
-        let (files, problems) = files_of(ws, ws.members.iter().chain(&shipped));
+        // The target roots each manifest names by path are scanned wherever they lie.
+        let known = [
+            crate::facts::Role::Member,
+            crate::facts::Role::PathDependency,
+        ];
+        let targets = |dir: &std::path::Path| {
+            (known.iter().flat_map(|&role| ctx.facts.packages_of(role)))
+                .find(|p| p.dir == dir)
+                .map_or(&[][..], |p| p.targets.as_slice())
+        };
+        let packages: Vec<(&Member, &[std::path::PathBuf])> = (ws.members.iter().chain(&shipped))
+            .map(|m| (m, targets(&m.dir)))
+            .collect();
+        let (files, problems) = files_with_targets(ws, &packages);
         let mut tally = Tally {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
@@ -494,6 +509,41 @@ pub fn decoys() -> &'static str {
         ];
         let outcome = run(&files, Config::default());
         assert_eq!(outcome.status, Status::Pass, "{:?}", outcome.findings);
+    }
+
+    /// EmbarkStudios/crash-handling's `[[bin]] path = "crash-client/src/main.rs"` lies under
+    /// a stale `crash-client/Cargo.toml` with a `[workspace]` of its own: the walk never
+    /// entered it, and its unsafe code passed. A root the manifest names is scanned, with
+    /// its directory's modules, as the naming package's code.
+    #[test]
+    fn a_target_root_under_a_nested_manifest_is_scanned_as_its_package() {
+        let files = [
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[bin]]\nname = \"client\"\npath = \"client/src/main.rs\"\n",
+            ),
+            ("app/src/lib.rs", ""),
+            (
+                "app/client/Cargo.toml",
+                "[package]\nname = \"client\"\n\n[workspace]\n",
+            ),
+            ("app/client/src/main.rs", "mod util;\nfn main() {}\n"),
+            ("app/client/src/util.rs", "pub fn f() { unsafe {} }\n"),
+            (
+                "app/fixtures/other/Cargo.toml",
+                "[package]\nname = \"other\"\n",
+            ),
+            ("app/fixtures/other/src/lib.rs", "unsafe fn f() {}\n"),
+        ];
+        let outcome = run(&files, Config::default());
+        assert_eq!(outcome.status, Status::Fail, "{:?}", outcome.findings);
+        let at: Vec<String> = located(&outcome)
+            .into_iter()
+            .flatten()
+            .map(|l| l.file)
+            .collect();
+        assert_eq!(at, ["app/client/src/util.rs"], "{:?}", outcome.findings);
+        assert!(outcome.findings[0].message.contains("in crate `app`"));
     }
 
     #[cfg(unix)]

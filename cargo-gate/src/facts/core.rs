@@ -43,6 +43,8 @@ pub struct Package {
     pub gate_build: bool,
     /// Its build script, when it has one.
     pub build_script: Option<PathBuf>,
+    /// The target roots its manifest names by path (`crate::workspace::target_paths`).
+    pub targets: Vec<PathBuf>,
     /// `rust-version`, inheritance from `[workspace.package]` resolved.
     pub rust_version: Option<String>,
     /// Directories of its path dependencies (normalised, not canonicalised), dev-dependencies
@@ -767,6 +769,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
                     role: Role::Other,
                     gate_build: false,
                     build_script: None,
+                    targets: Vec::new(),
                     rust_version: None,
                     path_deps: Vec::new(),
                     dev_only: Vec::new(),
@@ -825,6 +828,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
             }
             _ => None,
         };
+        let targets = crate::workspace::target_paths(&doc, &dir);
         let role = if member_dirs.contains(&dir.as_path()) {
             Role::Member
         } else {
@@ -836,6 +840,7 @@ fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
             role,
             gate_build,
             build_script,
+            targets,
             rust_version,
             path_deps,
             dev_only,

@@ -87,6 +87,45 @@ pub fn files_of<'a>(
     (files, problems)
 }
 
+/// [`files_of`], and the Rust files beside each target root a package's manifest names by
+/// path that those walks did not reach (EmbarkStudios/crash-handling's `[[bin]] path =
+/// "crash-client/src/main.rs"`, under a stale `crash-client/Cargo.toml` of its own, a
+/// directory the walks never enter): the root's directory is walked as the package's own.
+pub fn files_with_targets(
+    ws: &Workspace,
+    packages: &[(&Member, &[PathBuf])],
+) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
+    let (mut files, mut problems) = files_of(ws, packages.iter().map(|(member, _)| *member));
+    let walked: HashSet<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let owners = HashMap::new();
+    let mut beside = Walk {
+        ws,
+        owners: &owners,
+        files: Vec::new(),
+        problems: Vec::new(),
+        reached: HashSet::new(),
+    };
+    for (member, roots) in packages {
+        for root in roots.iter().filter(|r| r.is_file() && !walked.contains(*r)) {
+            let Some(dir) = root
+                .parent()
+                .filter(|d| beside.reached.insert(d.to_path_buf()))
+            else {
+                continue;
+            };
+            beside.member(&Member {
+                name: member.name.clone(),
+                dir: dir.to_owned(),
+            });
+        }
+    }
+    files.extend(beside.files);
+    problems.extend(beside.problems);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    (files, problems)
+}
+
 /// The walks of one [`files_of`].
 struct Walk<'w, 'a> {
     ws: &'w Workspace,

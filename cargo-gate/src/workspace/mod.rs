@@ -424,6 +424,29 @@ const DEPENDENCY_TABLES: &[&str] = &[
 
 /// The dependency tables of a manifest, target-specific ones included, each with whether it
 /// is a dev-dependency table.
+/// The target roots a manifest names by path (`[lib] path`, `[[bin]] path`, `[[test]]`,
+/// `[[example]]`, `[[bench]]`, `[package] build`), each joined to the package's `dir` and
+/// normalised: a root outside the package's own tree, or in a directory with a Cargo.toml of
+/// its own, is compiled into this package all the same.
+pub(crate) fn target_paths(doc: &toml::Table, dir: &Path) -> Vec<PathBuf> {
+    let path = |t: &toml::Value| {
+        t.get("path")
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut found: Vec<String> = doc.get("lib").and_then(path).into_iter().collect();
+    for kind in ["bin", "test", "example", "bench"] {
+        let targets = doc.get(kind).and_then(toml::Value::as_array);
+        found.extend(targets.into_iter().flatten().filter_map(path));
+    }
+    let build = doc.get("package").and_then(|p| p.get("build"));
+    found.extend(build.and_then(toml::Value::as_str).map(str::to_owned));
+    found
+        .iter()
+        .map(|p| gate_support::path::normalize(&dir.join(p)))
+        .collect()
+}
+
 pub(crate) fn dependency_tables(doc: &toml::Table) -> Vec<(bool, &toml::Table)> {
     let mut tables = tables_of(doc);
     if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {

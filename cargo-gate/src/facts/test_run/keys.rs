@@ -887,6 +887,7 @@ mod tests {
             role: Role::Member,
             gate_build: false,
             build_script: None,
+            targets: Vec::new(),
             rust_version: None,
             path_deps: Vec::new(),
             dev_only: Vec::new(),
