@@ -454,9 +454,10 @@ pub fn evaluate(
     } else if !counts.silent.is_empty() {
         let findings = counts.silent.iter().map(|binary| {
             Finding::error(format!(
-                "test binary {binary} exited before printing its result: tests after the \
-                 exit never ran or never reported (a test calls std::process::exit or \
-                 aborts)"
+                "test binary {binary} exited before printing its result: the test that ended \
+                 the process, and any after it, reported nothing (a test calls \
+                 std::process::exit or aborts; a process that ends is no evidence its test \
+                 passed)"
             ))
             .code(FindingCode::TestBinaryExitedEarly)
             .subject(binary.clone())

@@ -274,7 +274,8 @@ note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
         errors[0]
     );
 
-    // With RUST_BACKTRACE set (tests.pass sets it), the panic's message, not frames 8–17.
+    // With RUST_BACKTRACE set where the gate runs (it passes the variable on, and keys the run
+    // by it), the panic's message, not frames 8–17.
     let frames: String = (0..18)
         .map(|n| {
             format!("  {n:>3}: bindgen::frame_{n}\n             at /r/bindgen/src/lib.rs:{n}:1\n")
