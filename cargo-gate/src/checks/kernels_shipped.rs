@@ -181,9 +181,12 @@ impl Check for KernelsShipped {
             if !gpu {
                 return static_outcome.with_artifact(RECORD_PATH, listing(&sources));
             }
+            // Recorded with what the witness saw the failed build compile before it stopped.
+            let mut bom = sources;
+            read_built(&mut bom, ctx.facts, ctx.cargo, ctx.config);
             return not_read
                 .with_findings(static_outcome.findings)
-                .with_artifact(RECORD_PATH, listing(&sources));
+                .with_artifact(RECORD_PATH, listing(&bom));
         }
         let mut bom = sources;
         read_built(&mut bom, ctx.facts, ctx.cargo, ctx.config);

@@ -920,6 +920,22 @@ fn a_failed_build_script_s_failed_compile_is_witnessed() {
         "{}",
         text.transcript()
     );
+    // The pilot's record keeps it too: kernels.shipped, blocked by the failed build, records
+    // the inventory with what the witness saw (it recorded static reading alone, trial of
+    // the twentieth session).
+    let pilot = gate(&fx, &nvcc, &["pilot"]);
+    assert_eq!(pilot.code, 1, "{}", pilot.transcript());
+    let recorded: Vec<Bom> = std::fs::read_dir(fx.out().join("runs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("kernels/bom.json"))
+        .filter(|p| p.is_file())
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect();
+    assert_eq!(recorded.len(), 1, "{}", pilot.transcript());
+    let witnessed: Option<Vec<bool>> =
+        (recorded[0].witness.as_ref()).map(|w| w.compiles.iter().map(|c| c.ok).collect());
+    assert_eq!(witnessed, Some(vec![false]), "{:#?}", recorded[0]);
 }
 
 /// A build script that compiles CUDA in a way static reading does not follow (a shell line
