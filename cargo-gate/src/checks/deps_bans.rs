@@ -157,7 +157,8 @@ impl Check for DepsBans {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let bans = ctx.config.section(&crate::checks::deps_bans::BANS);
         if bans.deny.is_empty() {
-            return Outcome::pass("no [bans] deny list: no crate is banned");
+            return Outcome::pass("no [bans] deny list: no crate is banned")
+                .with_findings(crate::deps::unread_deny_config(&ctx.workspace.root, "bans"));
         }
         let targets = crate::shared::sections::targets(ctx.config);
         let (graph, _) = match deps::shipped_of(ctx, &targets) {

@@ -332,6 +332,9 @@ fn judge(
         });
     }
     findings.extend(rules.unused(targets));
+    if policy.is_none() {
+        findings.extend(crate::deps::unread_deny_config(root, "licenses"));
+    }
     conclude(findings, &judged, &mix, private, policy, targets)
 }
 

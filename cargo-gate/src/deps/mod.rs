@@ -495,6 +495,20 @@ pub fn describe_targets(targets: &[&TargetInfo]) -> String {
         .join(", ")
 }
 
+/// A note that cargo-deny's configuration beside the workspace (`deny.toml`, `.deny.toml`,
+/// `.cargo/deny.toml`) is not read, for a supply-chain check whose `[table]` gate.toml lacks:
+/// with cargo-deny's `[bans]` beside it, "no crate is banned" read as that file's verdict
+/// (EmbarkStudios/crash-handling).
+pub fn unread_deny_config(root: &std::path::Path, table: &str) -> Option<crate::check::Finding> {
+    let file = ["deny.toml", ".deny.toml", ".cargo/deny.toml"]
+        .into_iter()
+        .find(|f| root.join(f).is_file())?;
+    Some(crate::check::Finding::note(format!(
+        "{file} is cargo-deny's configuration, which cargo-gate does not read: its [{table}] \
+         applies once copied into gate.toml (docs/GUIDE.md, \"Switching from cargo-deny\")"
+    )))
+}
+
 /// The shipped graph of this run's resolve for `targets`, with the resolve's packages; the
 /// outcome to report instead when the lockfile does not resolve (blocked by
 /// `lockfile.locked`, which says why).
@@ -577,6 +591,24 @@ pub(crate) const TWO_B: &str = "version = 4\n\n\
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// crash-handling's deny.toml bans crates and allows licenses that gate.toml does not:
+    /// the checks say the file is not read, where it is, and say nothing where none is.
+    #[test]
+    fn a_deny_toml_beside_the_workspace_is_named_as_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(unread_deny_config(dir.path(), "bans").is_none());
+        std::fs::create_dir(dir.path().join(".cargo")).unwrap();
+        std::fs::write(dir.path().join(".cargo/deny.toml"), "[bans]\n").unwrap();
+        let note = unread_deny_config(dir.path(), "bans").expect("named");
+        assert_eq!(note.severity, crate::check::Severity::Note);
+        assert!(
+            note.message
+                .starts_with(".cargo/deny.toml is cargo-deny's configuration, which cargo-gate does not read: its [bans]"),
+            "{}",
+            note.message
+        );
+    }
 
     fn target(triple: &str) -> &'static TargetInfo {
         cfg_expr::targets::get_builtin_target_by_triple(triple).unwrap()
