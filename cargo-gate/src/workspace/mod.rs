@@ -422,8 +422,6 @@ const DEPENDENCY_TABLES: &[&str] = &[
     "build_dependencies",
 ];
 
-/// The dependency tables of a manifest, target-specific ones included, each with whether it
-/// is a dev-dependency table.
 /// The target roots a manifest names by path (`[lib] path`, `[[bin]] path`, `[[test]]`,
 /// `[[example]]`, `[[bench]]`, `[package] build`), each joined to the package's `dir` and
 /// normalised: a root outside the package's own tree, or in a directory with a Cargo.toml of
@@ -447,6 +445,8 @@ pub(crate) fn target_paths(doc: &toml::Table, dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The dependency tables of a manifest, target-specific ones included, each with whether it
+/// is a dev-dependency table.
 pub(crate) fn dependency_tables(doc: &toml::Table) -> Vec<(bool, &toml::Table)> {
     let mut tables = tables_of(doc);
     if let Some(targets) = doc.get("target").and_then(toml::Value::as_table) {
