@@ -18,7 +18,7 @@ pub(super) fn failed_script_out_dirs(log: &str) -> Vec<(String, std::path::PathB
     let mut found = Vec::new();
     let mut failing: Option<&str> = None;
     for line in log.lines() {
-        if let Some(rest) = line.strip_prefix("error: failed to run custom build command for `") {
+        if let Some(rest) = line.strip_prefix(crate::tools::cargo::FAILED_SCRIPT) {
             failing = rest.split_once(' ').map(|(name, _)| name);
             continue;
         }

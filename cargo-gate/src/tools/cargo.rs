@@ -294,6 +294,10 @@ pub fn classify_unavailable(log: &str, offline: bool) -> Option<Unavailable> {
     None
 }
 
+/// How cargo starts the error of a build script that failed; the package follows it
+/// (`` `name v1.0.0 (…)` ``), then the script's command and what it printed.
+pub const FAILED_SCRIPT: &str = "error: failed to run custom build command for `";
+
 /// The lines of a cargo log that are cargo's and rustup's own words, joined: what a build
 /// script printed when it failed (cargo's `failed to run custom build command` and its chain,
 /// `--- stdout`/`--- stderr` included), a compiler diagnostic (a message followed by its
@@ -314,7 +318,7 @@ fn own_words(log: &str) -> String {
                 .find(|l| !l.trim().is_empty())
                 .is_some_and(|next| next.trim_start().starts_with("--> "));
             theirs = located
-                || line.starts_with("error: failed to run custom build command")
+                || line.starts_with(FAILED_SCRIPT)
                 || script_warning(line);
         }
         if !theirs && !line.starts_with('{') {
