@@ -19,6 +19,7 @@ use crate::shared::sources::{
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The `boundary.unsafe` check.
 #[derive(Debug)]
@@ -241,17 +242,18 @@ impl Check for BoundaryUnsafe {
             })
             .collect();
         // The target roots each manifest names by path are scanned wherever they lie.
-        let known = [
+        // By directory, so a workspace of many members is one pass, not one per member.
+        let mut targets: HashMap<&std::path::Path, &[std::path::PathBuf]> = HashMap::new();
+        for role in [
             crate::facts::Role::Member,
             crate::facts::Role::PathDependency,
-        ];
-        let targets = |dir: &std::path::Path| {
-            (known.iter().flat_map(|&role| ctx.facts.packages_of(role)))
-                .find(|p| p.dir == dir)
-                .map_or(&[][..], |p| p.targets.as_slice())
-        };
+        ] {
+            for p in ctx.facts.packages_of(role) {
+                targets.entry(&p.dir).or_insert(&p.targets);
+            }
+        }
         let packages: Vec<(&Member, &[std::path::PathBuf])> = (ws.members.iter().chain(&shipped))
-            .map(|m| (m, targets(&m.dir)))
+            .map(|m| (m, targets.get(m.dir.as_path()).copied().unwrap_or_default()))
             .collect();
         let (files, problems) = files_with_targets(ws, &packages);
         let mut tally = Tally {
