@@ -109,6 +109,35 @@ fn the_plan_has_the_three_files_and_they_are_written() {
 }
 
 #[test]
+fn unsafe_code_under_a_nested_manifest_is_the_naming_member_s() {
+    // crash-handling's shape: `app` builds `tool/src/main.rs`, under a stale manifest of its
+    // own that no walk enters; `boundary.unsafe` scans it as `app`'s, and so must init.
+    let dir = tempfile::tempdir().unwrap();
+    crate::checks::testing::write_files(
+        dir.path(),
+        &[
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"app\"\n\n[[bin]]\nname = \"tool\"\npath = \"../tool/src/main.rs\"\n",
+            ),
+            ("app/src/lib.rs", ""),
+            ("tool/Cargo.toml", "[package]\nname = \"tool\"\n[workspace]\n"),
+            (
+                "tool/src/main.rs",
+                "fn main() { let p = &1u8 as *const u8; unsafe { *p }; }\n",
+            ),
+        ],
+    );
+    let ws = workspace(dir.path(), &["app"]);
+    let files = planned(&ws, &[], opts(false, false, false));
+    let text = &file(&files, GATE_TOML).contents;
+    assert!(
+        text.contains("# Members with unsafe code or FFI on 2026-11-20: app."),
+        "{text}"
+    );
+}
+
+#[test]
 fn gate_toml_without_baseline_parses_to_the_conservative_defaults() {
     let dir = tempfile::tempdir().unwrap();
     crate::checks::testing::write_files(

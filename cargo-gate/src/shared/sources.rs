@@ -40,9 +40,22 @@ pub enum WalkProblem {
 /// that package (another member, or a package outside the workspace such as a test
 /// fixture), so a walk never enters them; `.gitignore`d paths, hidden directories and the
 /// target directory are skipped; symbolic links are not followed, so a link loop cannot
-/// hang the walk. Non-UTF-8 paths are scanned and reported as warnings.
+/// hang the walk. Non-UTF-8 paths are scanned and reported as warnings. The target roots
+/// each member's manifest names by path are walked too ([`files_with_targets`]), as
+/// `boundary.unsafe` walks them, so what `cargo gate init` finds is what the check judges.
 pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
-    files_of(ws, &ws.members)
+    let targets: Vec<Vec<PathBuf>> = (ws.members.iter())
+        .map(|m| {
+            crate::workspace::read_toml(&m.dir.join("Cargo.toml"))
+                .map(|doc| crate::workspace::target_paths(&doc, &m.dir))
+                .unwrap_or_default()
+        })
+        .collect();
+    let packages: Vec<(&Member, &[PathBuf])> = (ws.members.iter())
+        .zip(&targets)
+        .map(|(m, t)| (m, t.as_slice()))
+        .collect();
+    files_with_targets(ws, &packages)
 }
 
 /// Like [`member_files`], for any list of packages (members and the crates they reach).
