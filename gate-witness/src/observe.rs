@@ -88,7 +88,32 @@ pub fn observe(
     seen.unwitnessed.dedup();
     attribute(bom, &mut seen);
     seen.notes = notes(bom, &seen, &witnessed_packages);
+    seen.notes.extend(native_witnessed(bom, &seen));
     bom.witness = Some(seen);
+}
+
+/// Builders the witnessed build saw compile for `-arch=native` where static reading found no
+/// such flag (a flag in a `macro_rules!` body: LuchnikovI/Differentiable-quantum-circuit-cuda;
+/// a value computed at build time) are marked [`Builder::native_arch`], so the inventory says
+/// what the build did; each is noted once. Run after [`arch_notes`], which compares the archs
+/// static reading found with the build's.
+fn native_witnessed(bom: &mut Bom, seen: &Witnessed) -> Vec<String> {
+    let mut notes = Vec::new();
+    for compile in seen.compiles.iter().filter(|c| c.ok) {
+        let Some(builder) = compile.builder.and_then(|b| bom.builders.get_mut(b)) else {
+            continue;
+        };
+        if builder.native_arch || !compile.archs.iter().any(|a| a == "native") {
+            continue;
+        }
+        builder.native_arch = true;
+        notes.push(format!(
+            "{} at {}: static reading found no -arch=native, the witnessed build asked nvcc for \
+             native (the build is the evidence)",
+            builder.package, builder.at
+        ));
+    }
+    notes
 }
 
 /// The failed compiles of a build that succeeded, counted and left out: probes its scripts
@@ -575,6 +600,47 @@ mod tests {
               the witnessed build asked nvcc for compute_86 (the build is the evidence)"
             ]
         );
+    }
+
+    /// `-arch=native` in a `macro_rules!` body static reading does not expand: the witnessed
+    /// compile marks its builder, once however many compiles asked for it; a failed compile,
+    /// or one of no builder, marks nothing.
+    #[test]
+    fn a_native_arch_the_build_asked_for_marks_its_builder() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/dynamics-1/out");
+        let mut bom = Bom {
+            builders: vec![
+                Builder::new("dynamics", BuilderKind::Cc, "build.rs:8"),
+                Builder::new("other", BuilderKind::Cc, "other/build.rs:3"),
+            ],
+            ..Bom::default()
+        };
+        let native = |builder: Option<usize>, ok: bool| Compile {
+            archs: vec!["native".into()],
+            builder,
+            ok,
+            ..compile(&ptx_to(&out_dir.join("k.ptx"), root), "dynamics", out_dir, root)
+        };
+        let seen = Witnessed {
+            compiles: vec![native(None, true), native(Some(1), false)],
+            ..Witnessed::default()
+        };
+        assert!(native_witnessed(&mut bom, &seen).is_empty());
+        assert!(!bom.builders[0].native_arch && !bom.builders[1].native_arch);
+        let seen = Witnessed {
+            compiles: vec![native(Some(0), true), native(Some(0), true)],
+            ..Witnessed::default()
+        };
+        assert_eq!(
+            native_witnessed(&mut bom, &seen),
+            [
+                "dynamics at build.rs:8: static reading found no -arch=native, the witnessed \
+                 build asked nvcc for native (the build is the evidence)"
+            ]
+        );
+        assert!(bom.builders[0].native_arch && !bom.builders[1].native_arch);
+        assert!(native_witnessed(&mut bom, &seen).is_empty(), "said once");
     }
 
     fn file(path: &str, kind: FileKind, built_by: Vec<usize>) -> SourceFile {

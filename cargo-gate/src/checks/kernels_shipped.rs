@@ -490,45 +490,29 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
     findings
 }
 
-/// `-arch=native` where the witness saw it and static reading did not (a flag in a
-/// `macro_rules!` body, LuchnikovI/Differentiable-quantum-circuit-cuda's shape; a value
-/// computed at build time): each builder once, or each package once for compiles no builder
-/// accounts for. What the build really compiled is the evidence.
+/// `-arch=native` the witness saw in compiles no builder accounts for, each package once. A
+/// builder's own compiles mark it [`Builder::native_arch`] when the witness observes them
+/// (gate-witness), so [`builder_findings`] says those, at the builder.
 fn witnessed_native(bom: &Bom) -> Vec<Finding> {
     let Some(witness) = &bom.witness else {
         return Vec::new();
     };
     let mut said = std::collections::BTreeSet::new();
     let mut findings = Vec::new();
-    for compile in &witness.compiles {
-        let builder = compile.builder.and_then(|b| bom.builders.get(b));
+    for compile in witness.compiles.iter().filter(|c| c.builder.is_none()) {
         let native = compile.ok && compile.archs.iter().any(|a| a == "native");
-        if !native
-            || builder.is_some_and(|b| b.native_arch)
-            || !said.insert((compile.package.as_str(), compile.builder))
-        {
+        if !native || !said.insert(compile.package.as_str()) {
             continue;
         }
-        let (by, at, ships) = match builder {
-            Some(b) => (
-                format!("{} at {}", b.kind.describe(), b.at),
-                b.at.as_str(),
-                b.ships,
-            ),
-            None => ("its build script".to_owned(), "", true),
-        };
-        let finding = Finding::new(
-            unless_shipped(ships, Severity::Warning),
-            format!(
-                "{}: {by} compiled {} for whatever GPU the build machine has (-arch=native), as \
-                 the nvcc witness saw it",
-                compile.package,
-                compile.inputs.join(", ")
-            ),
-        )
+        let finding = Finding::warning(format!(
+            "{}: its build script compiled {} for whatever GPU the build machine has \
+             (-arch=native), as the nvcc witness saw it",
+            compile.package,
+            compile.inputs.join(", ")
+        ))
         .code(FindingCode::NativeArch)
         .subject(compile.package.clone());
-        findings.push(located(finding, at));
+        findings.push(finding);
     }
     findings
 }
@@ -672,9 +656,9 @@ mod tests {
         );
     }
 
-    /// The witness saw nvcc compile for `native` where static reading found no flag (a
-    /// `macro_rules!` body): warned from the evidence, at the builder it belongs to, once;
-    /// not again where static reading said it, nor for a compile that failed.
+    /// The witness saw nvcc compile for `native` in compiles no builder accounts for: warned
+    /// from the evidence, once per package, not for a compile that failed. A builder's own
+    /// witnessed `native` (marked by the witness on the builder) is said once, at the builder.
     #[test]
     fn a_native_arch_the_witness_saw_is_warned_about_once() {
         let compile = |builder: Option<usize>, ok: bool| gate_formats::kernel_bom::Compile {
@@ -698,8 +682,8 @@ mod tests {
             }],
             witness: Some(gate_formats::kernel_bom::Witnessed {
                 compiles: vec![
-                    compile(Some(0), true),
-                    compile(Some(0), true),
+                    compile(None, true),
+                    compile(None, true),
                     compile(None, false),
                 ],
                 ..Default::default()
@@ -717,16 +701,26 @@ mod tests {
         assert_eq!(
             natives(&bom),
             [(
-                "demo: cc with .cuda(true) at build.rs:13 compiled src/k.cu for whatever GPU the \
-                 build machine has (-arch=native), as the nvcc witness saw it"
+                "demo: its build script compiled src/k.cu for whatever GPU the build machine has \
+                 (-arch=native), as the nvcc witness saw it"
+                    .to_owned(),
+                None
+            )]
+        );
+        assert_eq!(judge(&bom).status, crate::check::Status::Warn);
+        // The builder's compiles: the witness marked it, and it is said there, once.
+        let witness = bom.witness.as_mut().unwrap();
+        witness.compiles = vec![compile(Some(0), true), compile(Some(0), true)];
+        bom.builders[0].native_arch = true;
+        assert_eq!(
+            natives(&bom),
+            [(
+                "demo: cc with .cuda(true) targets whatever GPU the build machine has \
+                 (-arch=native) at build.rs:13"
                     .to_owned(),
                 Some(13)
             )]
         );
-        assert_eq!(judge(&bom).status, crate::check::Status::Warn);
-        bom.builders[0].native_arch = true;
-        assert_eq!(natives(&bom).len(), 1, "said once, by static reading");
-        assert!(natives(&bom)[0].0.contains("targets whatever GPU"));
     }
 
     /// A build script that probes the GPU once and calls nvcc twice is warned about once
