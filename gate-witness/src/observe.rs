@@ -620,7 +620,12 @@ mod tests {
             archs: vec!["native".into()],
             builder,
             ok,
-            ..compile(&ptx_to(&out_dir.join("k.ptx"), root), "dynamics", out_dir, root)
+            ..compile(
+                &ptx_to(&out_dir.join("k.ptx"), root),
+                "dynamics",
+                out_dir,
+                root,
+            )
         };
         let seen = Witnessed {
             compiles: vec![native(None, true), native(Some(1), false)],

@@ -121,7 +121,10 @@ fn unsafe_code_under_a_nested_manifest_is_the_naming_member_s() {
                 "[package]\nname = \"app\"\n\n[[bin]]\nname = \"tool\"\npath = \"../tool/src/main.rs\"\n",
             ),
             ("app/src/lib.rs", ""),
-            ("tool/Cargo.toml", "[package]\nname = \"tool\"\n[workspace]\n"),
+            (
+                "tool/Cargo.toml",
+                "[package]\nname = \"tool\"\n[workspace]\n",
+            ),
             (
                 "tool/src/main.rs",
                 "fn main() { let p = &1u8 as *const u8; unsafe { *p }; }\n",

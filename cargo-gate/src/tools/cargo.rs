@@ -317,9 +317,7 @@ fn own_words(log: &str) -> String {
                 .iter()
                 .find(|l| !l.trim().is_empty())
                 .is_some_and(|next| next.trim_start().starts_with("--> "));
-            theirs = located
-                || line.starts_with(FAILED_SCRIPT)
-                || script_warning(line);
+            theirs = located || line.starts_with(FAILED_SCRIPT) || script_warning(line);
         }
         if !theirs && !line.starts_with('{') {
             own.push_str(line);
