@@ -191,6 +191,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         outcome = flaky(outcome, run, &ran.suspects);
     }
     outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
+    outcome = ran_with(outcome, &ctx.environment.test_variables);
     if ran.runner == Runner::Nextest && ctx.environment.test_shard.is_none() {
         outcome = harnesses_never_run(outcome, ctx.facts, &captured.log);
     }
@@ -202,6 +203,21 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
             Err(e) => e.to_owned(),
         };
         return Outcome::blocked("lockfile.locked", why, outcome);
+    }
+    outcome
+}
+
+/// A failed run names the variables set that change how tests build and behave
+/// (`RUST_BACKTRACE=1`: anyhow's `test_fmt` fails under it, passes without it), so whoever
+/// reproduces the failure sets them too; environment.json records them.
+fn ran_with(mut outcome: Outcome, set: &std::collections::BTreeMap<String, String>) -> Outcome {
+    if outcome.status == Status::Fail && !set.is_empty() {
+        let named: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+        outcome.findings.push(Finding::note(format!(
+            "the tests ran with {} set (environment.json's `test_variables`): a failure may \
+             depend on them",
+            named.join(", ")
+        )));
     }
     outcome
 }
@@ -865,6 +881,29 @@ mod tests {
     use crate::facts::{Facts, Ran, TestClock, parse_libtest, parse_nextest};
     use std::path::PathBuf;
     use std::time::{Duration, Instant};
+
+    /// A failed run says which test-changing variables were set; a passing one, or one
+    /// with none set, says nothing of them.
+    #[test]
+    fn a_failed_run_names_the_variables_it_ran_with() {
+        let set = std::collections::BTreeMap::from([("RUST_BACKTRACE".to_owned(), "1".to_owned())]);
+        let failed = || Outcome::fail("1 failed");
+        let notes = |o: &Outcome| -> Vec<String> {
+            (o.findings.iter())
+                .filter(|f| f.severity == crate::check::Severity::Note)
+                .map(|f| f.message.clone())
+                .collect()
+        };
+        assert_eq!(
+            notes(&ran_with(failed(), &set)),
+            [
+                "the tests ran with RUST_BACKTRACE=\"1\" set (environment.json's \
+                 `test_variables`): a failure may depend on them"
+            ]
+        );
+        assert!(notes(&ran_with(failed(), &Default::default())).is_empty());
+        assert!(notes(&ran_with(Outcome::pass("2 passed"), &set)).is_empty());
+    }
 
     /// `cargo +stable gate pilot` in a workspace pinned to another release: no test runs,
     /// and the outcome says why (blocked by `toolchain.pinned` where that check runs, could

@@ -25,6 +25,21 @@ pub const CI_VARIABLES: &[&str] = &[
     "RUNNER_ARCH",
 ];
 
+/// Variables that change how the tests build and behave, recorded when set (anyhow's
+/// `test_fmt` fails under `RUST_BACKTRACE=1` and passes without it): a run can be reproduced
+/// only with them. They reach every cache key already (`cache::model::ENV_PREFIXES`).
+pub const TEST_VARIABLES: &[&str] = &[
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUST_TEST_THREADS",
+    "RUST_TEST_NOCAPTURE",
+    "RUST_MIN_STACK",
+    "RUSTFLAGS",
+    "RUSTDOCFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+];
+
 /// The recorded environment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Environment {
@@ -58,6 +73,9 @@ pub struct Environment {
     pub offline: bool,
     /// Allow-listed CI variables that were set.
     pub ci: BTreeMap<String, String>,
+    /// The [`TEST_VARIABLES`] that were set.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub test_variables: BTreeMap<String, String>,
     /// The run's seed: `GATE_SEED` when set, else derived from the run id. The test run
     /// gets it as `GATE_SEED`, so tests that draw random inputs can be replayed.
     pub seed: u64,
@@ -126,6 +144,7 @@ impl Environment {
             git_dirty: Some(false),
             offline: true,
             ci: BTreeMap::new(),
+            test_variables: BTreeMap::new(),
             seed: 42,
             test_shard: None,
         }
@@ -276,18 +295,49 @@ pub fn observe(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Envi
         git_commit: ws.git.as_ref().and_then(|g| g.commit.clone()),
         git_dirty: ws.git.as_ref().map(|g| g.dirty),
         offline,
-        ci: CI_VARIABLES
-            .iter()
-            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
-            .collect(),
+        ci: set_of(CI_VARIABLES, |k| std::env::var(k).ok()),
+        test_variables: set_of(TEST_VARIABLES, |k| std::env::var(k).ok()),
         seed,
         test_shard: None,
     }
 }
 
+/// The variables of `names` that `value` finds set, by name.
+fn set_of(names: &[&str], value: impl Fn(&str) -> Option<String>) -> BTreeMap<String, String> {
+    (names.iter())
+        .filter_map(|k| value(k).map(|v| ((*k).to_owned(), v)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `RUST_BACKTRACE=1` changes what a test prints (anyhow's `test_fmt` fails under it):
+    /// recorded when set, with the variables that change how tests build; nothing else is.
+    #[test]
+    fn the_variables_that_change_a_test_run_are_recorded() {
+        let env = |name: &str| match name {
+            "RUST_BACKTRACE" => Some("1".to_owned()),
+            "RUSTFLAGS" => Some("-D warnings".to_owned()),
+            "GITHUB_TOKEN" | "RUST_LOG" => Some("secret".to_owned()),
+            _ => None,
+        };
+        let recorded = set_of(TEST_VARIABLES, env);
+        assert_eq!(
+            recorded,
+            BTreeMap::from([
+                ("RUSTFLAGS".to_owned(), "-D warnings".to_owned()),
+                ("RUST_BACKTRACE".to_owned(), "1".to_owned()),
+            ])
+        );
+        let mut environment = Environment::for_tests();
+        let json = serde_json::to_value(&environment).unwrap();
+        assert!(json.get("test_variables").is_none(), "none set: left out");
+        environment.test_variables = recorded;
+        let json = serde_json::to_value(&environment).unwrap();
+        assert_eq!(json["test_variables"]["RUST_BACKTRACE"], "1");
+    }
 
     #[test]
     fn only_a_windows_build_under_wine_is_emulated() {

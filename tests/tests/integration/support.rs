@@ -208,6 +208,16 @@ impl Fixture {
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR")
             .stdin(Stdio::null());
+        // What the shell set to change how tests behave (`RUST_BACKTRACE=1`) is named in a
+        // failed run's report; the snapshots are of a run without it.
+        for variable in [
+            "RUST_BACKTRACE",
+            "RUST_LIB_BACKTRACE",
+            "RUSTFLAGS",
+            "RUSTDOCFLAGS",
+        ] {
+            cmd.env_remove(variable);
+        }
         cmd
     }
 
