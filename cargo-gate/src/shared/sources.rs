@@ -104,6 +104,9 @@ pub fn files_of<'a>(
 /// path that those walks did not reach (EmbarkStudios/crash-handling's `[[bin]] path =
 /// "crash-client/src/main.rs"`, under a stale `crash-client/Cargo.toml` of its own, a
 /// directory the walks never enter): the root's directory is walked as the package's own.
+/// Only inside the repository (git's top level, else the workspace root): a root a manifest
+/// names outside it (`path = "/.dockerenv"`: a walk of the whole machine) is no code of the
+/// commit's, and is said to be unscanned.
 pub fn files_with_targets(
     ws: &Workspace,
     packages: &[(&Member, &[PathBuf])],
@@ -118,8 +121,23 @@ pub fn files_with_targets(
         problems: Vec::new(),
         reached: HashSet::new(),
     };
+    let repository = ws.git.as_ref().map_or(&ws.root, |git| &git.toplevel);
+    let real = |path: &Path| std::fs::canonicalize(path).ok();
+    let inside = real(repository);
     for (member, roots) in packages {
         for root in roots.iter().filter(|r| r.is_file() && !walked.contains(*r)) {
+            // As the file system resolves it: a directory in the repository that links out
+            // leads out too (and `/tmp` may be a link to `/private/tmp`).
+            let resolved = root.parent().and_then(real);
+            if !(resolved.zip(inside.as_ref())).is_some_and(|(dir, top)| dir.starts_with(top)) {
+                problems.push(WalkProblem::Incomplete(format!(
+                    "{} names the target root {}, outside the repository: not scanned (move \
+                     the code into the repository)",
+                    member.name,
+                    root.display()
+                )));
+                continue;
+            }
             let Some(dir) = root
                 .parent()
                 .filter(|d| beside.reached.insert(d.to_path_buf()))
@@ -347,6 +365,38 @@ mod tests {
             .iter()
             .map(|f| format!("{}: {}", f.krate, ws.relative(&f.path)))
             .collect()
+    }
+
+    /// A target root outside the repository, or in a directory of it that links out, is not
+    /// walked (`path = "/.dockerenv"` walked the whole machine): said, not scanned.
+    #[test]
+    fn a_target_root_outside_the_repository_is_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let ws = Workspace::for_tests(&root, &["app"]);
+        write(&root, "app/Cargo.toml", "[package]\n");
+        write(&root, "app/src/lib.rs", "");
+        write(outside.path(), "main.rs", "fn main() {}\n");
+        write(outside.path(), "other.rs", "unsafe fn f() {}\n");
+        let mut roots = vec![outside.path().join("main.rs")];
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+            roots.push(root.join("link/main.rs"));
+        }
+        let app = &ws.members[0];
+        let (files, problems) = files_with_targets(&ws, &[(app, &roots)]);
+        let found: Vec<String> = files.iter().map(|f| ws.relative(&f.path)).collect();
+        assert_eq!(found, ["app/src/lib.rs"]);
+        assert_eq!(problems.len(), roots.len(), "{problems:?}");
+        let WalkProblem::Incomplete(said) = &problems[0] else {
+            panic!("{problems:?}")
+        };
+        assert!(
+            said.contains("outside the repository: not scanned"),
+            "{said}"
+        );
     }
 
     #[test]
