@@ -14,7 +14,7 @@ use crate::policy::{Allowance, Rules};
 use crate::scan::{BoundaryHit, BoundaryKind, Elsewhere};
 pub use crate::shared::sections::Boundary;
 use crate::shared::sources::{
-    OwnedFile, WalkProblem, default_threads, files_with_targets, scan_files,
+    OwnedFile, WalkProblem, default_threads, files_with_targets, scan_files, with_tracked,
 };
 use crate::stage::Stage;
 use crate::workspace::Member;
@@ -255,7 +255,8 @@ impl Check for BoundaryUnsafe {
         let packages: Vec<(&Member, &[std::path::PathBuf])> = (ws.members.iter().chain(&shipped))
             .map(|m| (m, targets.get(m.dir.as_path()).copied().unwrap_or_default()))
             .collect();
-        let (files, problems) = files_with_targets(ws, &packages);
+        let (mut files, problems) = files_with_targets(ws, &packages);
+        tracked_too(ctx, &mut files);
         let mut tally = Tally {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
@@ -278,6 +279,25 @@ impl Check for BoundaryUnsafe {
         }
         tally.outcome(ctx, &boundary, files.len())
     }
+}
+
+/// The tracked Rust files of the members and the crates they ship that the walks passed
+/// over (`.gitignore`d yet committed, in a hidden directory: a `mod` compiles them all the
+/// same), added to `files` ([`with_tracked`]). Outside the target directory; where git
+/// listed nothing, the walks are all there is.
+fn tracked_too(ctx: &Context<'_>, files: &mut Vec<OwnedFile>) {
+    use crate::facts::Role;
+    let index = &ctx.facts.index;
+    if index.source != crate::facts::IndexSource::Git {
+        return;
+    }
+    let target = &ctx.workspace.target_dir;
+    let tracked = index.files.iter().filter_map(|file| {
+        let owner = ctx.facts.owner(file)?;
+        let ships = matches!(owner.role, Role::Member | Role::PathDependency);
+        (ships && !file.path.starts_with(target)).then_some((file.path.as_path(), &*owner.name))
+    });
+    with_tracked(files, tracked);
 }
 
 fn files_scanned(n: usize) -> String {

@@ -157,6 +157,28 @@ pub fn files_with_targets(
     (files, problems)
 }
 
+/// Adds to `files` the tracked Rust files (`path`, package) the walks passed over: a file
+/// `.gitignore` names but that is committed all the same (`git add -f`), a file in a hidden
+/// directory. The commit holds them and `mod` or `#[path]` compiles them, so they are
+/// scanned as their package's code. `files` stays sorted; the files added are returned.
+pub fn with_tracked<'a>(
+    files: &mut Vec<OwnedFile>,
+    tracked: impl IntoIterator<Item = (&'a Path, &'a str)>,
+) -> Vec<PathBuf> {
+    let walked: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let missed: Vec<OwnedFile> = (tracked.into_iter())
+        .filter(|(path, _)| path.extension().is_some_and(|e| e == "rs") && !walked.contains(path))
+        .map(|(path, krate)| OwnedFile {
+            path: path.to_owned(),
+            krate: krate.to_owned(),
+        })
+        .collect();
+    let added = missed.iter().map(|f| f.path.clone()).collect();
+    files.extend(missed);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    added
+}
+
 /// The walks of one [`files_of`].
 struct Walk<'w, 'a> {
     ws: &'w Workspace,
@@ -396,6 +418,42 @@ mod tests {
         assert!(
             said.contains("outside the repository: not scanned"),
             "{said}"
+        );
+    }
+
+    /// The tracked Rust files a walk passed over are added, once, with their package; the
+    /// files walked and anything that is no Rust file are left as they are.
+    #[test]
+    fn tracked_files_the_walk_passed_over_are_added() {
+        let owned = |path: &str, krate: &str| OwnedFile {
+            path: PathBuf::from(path),
+            krate: krate.to_owned(),
+        };
+        let mut files = vec![owned("/w/src/lib.rs", "app"), owned("/w/src/z.rs", "app")];
+        let tracked = [
+            (Path::new("/w/src/lib.rs"), "app"),
+            (Path::new("/w/src/bindings.rs"), "app"),
+            (Path::new("/w/src/.hidden/more.rs"), "app"),
+            (Path::new("/w/README.md"), "app"),
+        ];
+        let added = with_tracked(&mut files, tracked);
+        assert_eq!(
+            added,
+            [
+                PathBuf::from("/w/src/bindings.rs"),
+                PathBuf::from("/w/src/.hidden/more.rs")
+            ]
+        );
+        let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/w/src/.hidden/more.rs",
+                "/w/src/bindings.rs",
+                "/w/src/lib.rs",
+                "/w/src/z.rs"
+            ]
+            .map(Path::new)
         );
     }
 

@@ -719,3 +719,33 @@ fn a_submodule_the_build_reads_that_is_not_checked_out_is_no_pass() {
     let run = fx.gate(&["controlled", "--only", "kernels.build", "--format", "json"]);
     assert_eq!(check(&run.json(), "kernels.build")["status"], "PASS");
 }
+
+/// A file `.gitignore` names but that is committed all the same (`git add -f`), and one in a
+/// hidden directory, each compiled through `mod`: the walks pass over both, the commit holds
+/// them, and their unsafe code is judged (a false PASS before: "1 file scanned").
+#[test]
+fn unsafe_code_in_a_committed_ignored_or_hidden_file_is_scanned() {
+    let fx = fixture("clean");
+    fx.write(
+        "src/lib.rs",
+        "mod bindings;\n#[path = \".hidden/more.rs\"]\nmod more;\npub fn call() { bindings::safe(); more::f() }\n",
+    )
+    .write("src/bindings.rs", "pub fn safe() { unsafe { core::hint::unreachable_unchecked() } }\n")
+    .write("src/.hidden/more.rs", "pub fn f() { let p = &1u8 as *const u8; let _ = unsafe { *p }; }\n")
+    .write(".gitignore", "/target\nsrc/bindings.rs\n");
+    crate::support::git(
+        &fx.root,
+        &["add", "-f", "src/bindings.rs", "src/.hidden/more.rs"],
+    );
+    fx.commit();
+    let run = fx.gate(&["pilot", "--only", "boundary.unsafe", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report = run.json();
+    let unsafe_check = check(&report, "boundary.unsafe");
+    assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
+    assert_eq!(
+        files(unsafe_check),
+        ["src/.hidden/more.rs", "src/bindings.rs"],
+        "{unsafe_check:#}"
+    );
+}
