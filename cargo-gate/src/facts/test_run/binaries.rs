@@ -65,9 +65,13 @@ pub(super) fn keyable(
         .get("host")
         .cloned()
         .ok_or("rustc did not say its host triple")?;
+    let host_var = format!(
+        "CARGO_TARGET_{}_RUNNER",
+        host.to_uppercase().replace('-', "_")
+    );
     if let Some(var) = std::env::vars_os()
         .filter_map(|(name, _)| name.into_string().ok())
-        .find(|name| name.starts_with("CARGO_TARGET_") && name.ends_with("_RUNNER"))
+        .find(|name| *name == host_var)
     {
         return Err(format!("{var}{OWN_RUNNER_VAR}"));
     }
@@ -75,9 +79,10 @@ pub(super) fn keyable(
         doc.get("target")
             .and_then(toml::Value::as_table)
             .is_some_and(|targets| {
-                targets
-                    .values()
-                    .any(|t| t.as_table().is_some_and(|t| t.contains_key("runner")))
+                targets.iter().any(|(key, t)| {
+                    t.as_table().is_some_and(|t| t.contains_key("runner"))
+                        && runner_applies(key, &host)
+                })
             })
     }) {
         return Err(format!(
@@ -93,6 +98,28 @@ pub(super) fn keyable(
     }
     std::env::current_exe().map_err(|e| format!("cargo-gate's own path is unknown: {e}"))?;
     Ok(host)
+}
+
+/// Whether a runner under `[target.KEY]` runs the host's test binaries: KEY is the host's
+/// triple, or a `cfg(…)` the host's target satisfies. A runner for another triple or a `cfg`
+/// the host does not meet (getrandom's `wasm32-*` and `cfg(target_os = "emscripten")`) is
+/// cargo's for another target; a `cfg` the gate cannot decide (a feature, a custom flag) or a
+/// host rustc knows and cfg-expr does not counts as applying.
+pub(crate) fn runner_applies(key: &str, host: &str) -> bool {
+    use cfg_expr::{Expression, Predicate};
+    if !key.starts_with("cfg(") {
+        return key == host;
+    }
+    let (Ok(expr), Some(target)) = (
+        Expression::parse(key),
+        cfg_expr::targets::get_builtin_target_by_triple(host),
+    ) else {
+        return true;
+    };
+    expr.eval(|predicate| match predicate {
+        Predicate::Target(p) => Some(p.matches(target)),
+        _ => None,
+    }) != Some(false)
 }
 
 /// A key looked up: the proven entry, or what storing a fresh result needs.
@@ -843,5 +870,37 @@ impl BinaryEvidence {
             }),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runner_applies;
+
+    /// getrandom's `.cargo/config.toml` sets runners for `wasm32-*` and for
+    /// `cfg(target_os = "emscripten")`: none runs a Linux host's tests; the host's triple, a
+    /// `cfg` it meets, and one the gate cannot decide do.
+    #[test]
+    fn a_runner_for_another_target_is_not_the_host_s() {
+        let host = "x86_64-unknown-linux-gnu";
+        for other in [
+            "wasm32-unknown-unknown",
+            "cfg(target_os = \"emscripten\")",
+            "cfg(all(target_arch = \"wasm32\", target_os = \"wasi\"))",
+            "cfg(windows)",
+        ] {
+            assert!(!runner_applies(other, host), "{other}");
+        }
+        for applies in [
+            host,
+            "cfg(unix)",
+            "cfg(target_os = \"linux\")",
+            "cfg(feature = \"x\")",
+            "cfg(all(unix, my_flag))",
+            "cfg(not valid",
+        ] {
+            assert!(runner_applies(applies, host), "{applies}");
+        }
+        assert!(runner_applies("cfg(windows)", "x86_64-unknown-made-up"));
     }
 }
