@@ -302,6 +302,9 @@ fn progress_lines_name_every_check() {
             .env("CARGO_GATE_ADVISORY_DB", crate::support::advisory_db())
             .env_remove("CARGO_TARGET_DIR")
             .env_remove("CARGO_BUILD_TARGET_DIR");
+        for variable in crate::support::SHELL_TEST_VARIABLES {
+            cmd.env_remove(variable);
+        }
         cmd
     });
     assert_eq!(

@@ -140,6 +140,15 @@ pub(crate) fn existing(root: &Path) -> Fixture {
     }
 }
 
+/// Variables a developer's shell may set that change a test run (and so the cache's keys and
+/// a failed run's report): every command of the tests runs without them.
+pub(crate) const SHELL_TEST_VARIABLES: &[&str] = &[
+    "RUST_BACKTRACE",
+    "RUST_LIB_BACKTRACE",
+    "RUSTFLAGS",
+    "RUSTDOCFLAGS",
+];
+
 /// An empty directory (no Cargo.toml).
 pub(crate) fn empty() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
@@ -210,12 +219,7 @@ impl Fixture {
             .stdin(Stdio::null());
         // What the shell set to change how tests behave (`RUST_BACKTRACE=1`) is named in a
         // failed run's report; the snapshots are of a run without it.
-        for variable in [
-            "RUST_BACKTRACE",
-            "RUST_LIB_BACKTRACE",
-            "RUSTFLAGS",
-            "RUSTDOCFLAGS",
-        ] {
+        for variable in SHELL_TEST_VARIABLES {
             cmd.env_remove(variable);
         }
         cmd
