@@ -80,6 +80,34 @@ impl Parsed {
             .map(String::as_str)
             .filter(move |i| compiles && (is_cu(i) || (self.language_cu && is_c_family(i))))
     }
+
+    /// The file the compile writes, as written: `-o`, else, for one source compiled to PTX,
+    /// a cubin, a fatbin or an object under `--output-directory` (bindgen_cuda's way), the
+    /// source's stem with the mode's extension in that directory, as nvcc names it; else the
+    /// output directory itself, else nothing.
+    pub fn output_file(&self) -> Option<String> {
+        if let Some(output) = &self.output {
+            return Some(output.clone());
+        }
+        let dir = self.output_dir.as_ref()?;
+        let extension = match self.mode() {
+            Mode::Ptx => "ptx",
+            Mode::Cubin => "cubin",
+            Mode::Fatbin => "fatbin",
+            Mode::Object if cfg!(windows) => "obj",
+            Mode::Object => "o",
+            _ => return Some(dir.clone()),
+        };
+        let mut inputs = self.cuda_inputs();
+        let (Some(only), None) = (inputs.next(), inputs.next()) else {
+            return Some(dir.clone());
+        };
+        let stem = std::path::Path::new(only).file_stem()?.to_string_lossy();
+        Some(format!(
+            "{}/{stem}.{extension}",
+            dir.trim_end_matches(['/', '\\'])
+        ))
+    }
 }
 
 /// Options whose value is the next argument when not joined with `=`.
@@ -381,6 +409,38 @@ mod tests {
 
     fn strings(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    /// bindgen_cuda hands nvcc `--output-directory OUT_DIR` and one source: the PTX is the
+    /// source's stem there, as nvcc writes it; `-o` wins; two sources name no one file.
+    #[test]
+    fn an_output_directory_names_the_file_nvcc_writes_there() {
+        let file = |args: &[&str]| parse(&strings(args)).output_file();
+        assert_eq!(
+            file(&[
+                "--ptx",
+                "--output-directory",
+                "/out/",
+                "k/a.cu",
+                "-arch=sm_80"
+            ])
+            .as_deref(),
+            Some("/out/a.ptx")
+        );
+        assert_eq!(
+            file(&["-c", "-odir", "o", "a.cu"]).as_deref(),
+            Some(if cfg!(windows) { "o/a.obj" } else { "o/a.o" })
+        );
+        assert_eq!(
+            file(&["-ptx", "-odir", "o", "a.cu", "-o", "x.ptx"]).as_deref(),
+            Some("x.ptx")
+        );
+        assert_eq!(
+            file(&["-ptx", "-odir", "o", "a.cu", "b.cu"]).as_deref(),
+            Some("o")
+        );
+        assert_eq!(file(&["-ptx", "a.cu"]), None);
     }
 
     #[test]

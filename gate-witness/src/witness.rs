@@ -181,11 +181,7 @@ fn invocation(
         includes,
         includes_unread,
         archs: parsed.archs.clone(),
-        output: parsed
-            .output
-            .as_deref()
-            .or(parsed.output_dir.as_deref())
-            .map(absolute),
+        output: parsed.output_file().as_deref().map(absolute),
         exit_code: code,
         compiler: compiler.to_path_buf(),
         cwd: cwd.clone(),
