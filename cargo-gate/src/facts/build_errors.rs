@@ -169,7 +169,7 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
     let mut wanted: Vec<&str> = section
         .iter()
         .map(|l| l.trim())
-        .filter(|l| !l.is_empty() && !l.starts_with("cargo:"))
+        .filter(|l| !l.is_empty() && !l.starts_with("cargo:") && !echoed_variable(l))
         .collect();
     if let Some(trace) = wanted.iter().position(|l| *l == "stack backtrace:") {
         wanted.truncate(trace);
@@ -202,9 +202,39 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
     );
 }
 
+/// cc's echo of each variable it reads (`CXXFLAGS_x86_64-unknown-linux-gnu = None`,
+/// `CC = Some(gcc)`): a dozen lines ahead of its error that would push the cause out of the
+/// lines kept.
+fn echoed_variable(line: &str) -> bool {
+    line.split_once(" = ").is_some_and(|(name, value)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && (value == "None" || (value.starts_with("Some(") && value.ends_with(')')))
+    })
+}
+
 /// Whether a line is a C, C++ or CUDA compiler's error about a source line: `file(12): error`
-/// (nvcc, MSVC) or `file:12:3: error` / `file:12: fatal error` (gcc, clang).
+/// (nvcc, MSVC) or `file:12:3: error` / `file:12: fatal error` (gcc, clang); or a CUDA
+/// tool's own error about its command line (`nvcc fatal   : Unsupported gpu architecture
+/// 'compute_60'`, jerahmie/massively_parallel under CUDA 13).
 pub(crate) fn is_compiler_diagnostic(line: &str) -> bool {
+    let tool_says = |tool: &str| {
+        line.strip_prefix(tool).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            ["fatal", "error"].iter().any(|word| {
+                rest.strip_prefix(word)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            })
+        })
+    };
+    if ["nvcc", "ptxas", "nvlink", "fatbinary"]
+        .into_iter()
+        .any(tool_says)
+    {
+        return true;
+    }
     let Some(at) = line.find(" error").or_else(|| line.find(" fatal error")) else {
         return false;
     };

@@ -340,6 +340,41 @@ cargo:warning=1 error detected in the compilation of \"../csrc/ops.cu\".\n\n  \
     ));
 }
 
+/// nvcc refusing an arch under cc (jerahmie/massively_parallel, CUDA 13 and `compute_60`):
+/// its `nvcc fatal` line is the cause and is kept, first; cc's echo of the variables it read
+/// is not kept in its place.
+#[test]
+fn build_errors_keep_nvccs_fatal_line_over_ccs_variables() {
+    let variables: String = (0..20)
+        .map(|i| format!("  CXXFLAGS_{i} = None\n  cargo:rerun-if-env-changed=CXXFLAGS_{i}\n"))
+        .collect();
+    let log = format!(
+        "warning: gpu_query@0.1.0: nvcc fatal   : Unsupported gpu architecture 'compute_60'\n\
+error: failed to run custom build command for `gpu_query v0.1.0 (/w)`\n\n\
+Caused by:\n  \
+process didn't exit successfully: `/w/target/debug/build/gpu_query-1/build-script-build` (exit status: 1)\n  \
+--- stdout\n{variables}  CC = Some(gcc)\n  \
+cargo:warning=nvcc fatal   : Unsupported gpu architecture 'compute_60'\n\n  \
+--- stderr\n\n\n  error occurred in cc-rs: command did not execute successfully\n"
+    );
+    let errors = build_errors(&log);
+    let block: Vec<&str> = errors[0].lines().collect();
+    assert!(
+        block.contains(&"  nvcc fatal   : Unsupported gpu architecture 'compute_60'"),
+        "{block:#?}"
+    );
+    assert!(
+        !block
+            .iter()
+            .any(|l| l.contains(" = None") || l.contains("Some(gcc)")),
+        "{block:#?}"
+    );
+    assert!(is_compiler_diagnostic(
+        "ptxas fatal   : Unresolved extern function 'f'"
+    ));
+    assert!(!is_compiler_diagnostic("nvcc is at /usr/bin: fatal not"));
+}
+
 /// CI's feature selection is blamed, and the default features' graph asked instead, only
 /// where a selection could have had a graph: with no Cargo.lock (or a lockfile whose sources
 /// are out of reach) every selection fails alike, and asking again costs cargo's retries.
