@@ -54,7 +54,8 @@ pub struct Witnessed {
     pub not_installed: Option<String>,
     /// Every compile of GPU code the build's scripts ran, as recorded beside their outputs.
     pub compiles: Vec<Compile>,
-    /// Compiles that failed in a build that succeeded: probes the build scripts tolerated
+    /// Compiles that failed in a build that succeeded, and failed compiles of a file a build
+    /// script generated after which it started another: probes the build scripts tolerated
     /// (cc's flag checks), left out of `compiles`.
     #[serde(default)]
     pub tolerated_failures: u32,

@@ -27,7 +27,8 @@ pub type Script = (String, PathBuf);
 /// workspace root). Build scripts that ran since `installed.since` and compiled nothing are
 /// marked as witnessed, so a later, reused build knows it. In a build that `succeeded`, a
 /// compile that failed was a probe the script tolerated (cc's `flag_check.cu`): counted in
-/// `tolerated_failures`, not listed; in one that failed, it says which source broke it.
+/// `tolerated_failures`, not listed, as is one of a generated file the script went on from
+/// ([`went_on_after`]); in one that failed, the rest say which source broke it.
 pub fn observe(
     bom: &mut Bom,
     root: &Path,
@@ -70,7 +71,12 @@ pub fn observe(
             continue;
         }
         witnessed_packages.push(package);
+        let went_on = went_on_after(&current, out_dir);
         for invocation in current {
+            if went_on.contains(&invocation.started) {
+                seen.tolerated_failures = seen.tolerated_failures.saturating_add(1);
+                continue;
+            }
             seen.compiles
                 .push(compile(invocation, package, out_dir, root));
         }
@@ -116,12 +122,25 @@ fn native_witnessed(bom: &mut Bom, seen: &Witnessed) -> Vec<String> {
     notes
 }
 
+/// The start times of the failed compiles of a file the script generated in `out_dir` after
+/// which it started another compile: probes it went on from (cc's `flag_check.cu`, ahead
+/// of the compile that failed the build: jerahmie/massively_parallel). Evidence the failure
+/// stopped nothing, in a build that failed too; a source of the package's own is never one.
+fn went_on_after(current: &[&Invocation], out_dir: &Path) -> Vec<u64> {
+    (current.iter())
+        .filter(|i| !i.succeeded() && i.inputs.iter().any(|p| p.starts_with(out_dir)))
+        .filter(|i| current.iter().any(|later| later.started > i.started))
+        .map(|i| i.started)
+        .collect()
+}
+
 /// The failed compiles of a build that succeeded, counted and left out: probes its scripts
 /// tolerated (cc's `flag_check.cu`).
 fn tolerate(seen: &mut Witnessed) {
     let all = seen.compiles.len();
     seen.compiles.retain(|c| c.ok);
-    seen.tolerated_failures = u32::try_from(all - seen.compiles.len()).unwrap_or(u32::MAX);
+    let left_out = u32::try_from(all - seen.compiles.len()).unwrap_or(u32::MAX);
+    seen.tolerated_failures = seen.tolerated_failures.saturating_add(left_out);
 }
 
 /// The compiles of earlier runs of a build script whose last run (started at `ran`) compiled
@@ -600,6 +619,27 @@ mod tests {
               the witnessed build asked nvcc for compute_86 (the build is the evidence)"
             ]
         );
+    }
+
+    /// cc's flag probe failed and the script went on to the compile that failed the build:
+    /// the probe is counted, not listed; the last failure, and a source of the package's own
+    /// that failed before another started, are not probes.
+    #[test]
+    fn a_generated_probe_the_script_went_on_from_is_no_failure_of_the_build() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/k-1/out");
+        let at = |input: &Path, started: u64, code: i32| Invocation {
+            inputs: vec![input.to_owned()],
+            started,
+            exit_code: Some(code),
+            ..ptx_to(&out_dir.join("k.ptx"), root)
+        };
+        let probe = at(&out_dir.join("flag_check.cu"), 1, 1);
+        let own = at(&root.join("src/a.cu"), 2, 1);
+        let last = at(&root.join("src/b.cu"), 3, 1);
+        let late_probe = at(&out_dir.join("flag_check.cu"), 4, 1);
+        assert_eq!(went_on_after(&[&probe, &own, &last], out_dir), [1]);
+        assert!(went_on_after(&[&own, &late_probe], out_dir).is_empty());
     }
 
     /// `-arch=native` in a `macro_rules!` body static reading does not expand: the witnessed
