@@ -635,7 +635,7 @@ fn component_words(name: &str) -> &str {
         "flags" => "--offline",
         "lockfile" => "Cargo.lock",
         "cargo-config" => "cargo's configuration",
-        "manifests" => "a manifest",
+        "manifests" => "a manifest, Cargo.lock, a toolchain file or cargo's configuration",
         "tree" => "the working tree",
         "files" => "a [cache] files input",
         "config" => "[tests] timeout",

@@ -974,6 +974,38 @@ fn every_miss_says_which_input_changed() {
     assert!(notes.is_empty(), "--no-cache says nothing: {notes:?}");
 }
 
+/// A toolchain file is among the resolve's "manifests" input; the note names what that
+/// input holds, not "a manifest" alone (guillaume-michel/nbody: only rust-toolchain.toml was
+/// edited).
+#[test]
+fn a_toolchain_file_edit_is_said_as_what_it_is_among() {
+    let (dir, ws, settings) = workspace();
+    gate_run(
+        &ws,
+        &settings,
+        "r1",
+        &facts_of(Fact::Resolve, "a", Keep::Passed),
+    );
+    fs::write(
+        dir.path().join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.95.0\"\n",
+    )
+    .unwrap();
+    let (_, notes) = gate_run(
+        &ws,
+        &settings,
+        "r2",
+        &facts_of(Fact::Resolve, "b", Keep::Passed),
+    );
+    assert_eq!(
+        notes,
+        [
+            "resolve gathered afresh: a manifest, Cargo.lock, a toolchain file or cargo's \
+             configuration changed since run r1"
+        ]
+    );
+}
+
 #[test]
 fn a_root_cargo_config_git_ignores_is_an_input_and_declared_files_are_too() {
     let (dir, ws, mut settings) = workspace();
