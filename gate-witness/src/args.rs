@@ -411,7 +411,6 @@ mod tests {
         s.iter().map(|s| (*s).to_owned()).collect()
     }
 
-    #[test]
     /// bindgen_cuda hands nvcc `--output-directory OUT_DIR` and one source: the PTX is the
     /// source's stem there, as nvcc writes it; `-o` wins; two sources name no one file.
     #[test]

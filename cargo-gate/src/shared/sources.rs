@@ -401,12 +401,13 @@ mod tests {
         write(&root, "app/src/lib.rs", "");
         write(outside.path(), "main.rs", "fn main() {}\n");
         write(outside.path(), "other.rs", "unsafe fn f() {}\n");
-        let mut roots = vec![outside.path().join("main.rs")];
-        #[cfg(unix)]
-        {
+        let roots = if cfg!(unix) {
+            #[cfg(unix)]
             std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
-            roots.push(root.join("link/main.rs"));
-        }
+            vec![outside.path().join("main.rs"), root.join("link/main.rs")]
+        } else {
+            vec![outside.path().join("main.rs")]
+        };
         let app = &ws.members[0];
         let (files, problems) = files_with_targets(&ws, &[(app, &roots)]);
         let found: Vec<String> = files.iter().map(|f| ws.relative(&f.path)).collect();
