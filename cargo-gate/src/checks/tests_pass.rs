@@ -478,11 +478,19 @@ pub fn evaluate(
             .code(FindingCode::TestBinaryExitedEarly)
             .subject(binary.clone())
         });
+        // The tests that said FAILED before their binary ended (rust-openssl: twelve, then
+        // an abort in an `extern "C"` callback) are named too.
+        let failed = counts.failures.iter().map(|name| {
+            Finding::error(format!("test failed: {name}"))
+                .code(FindingCode::TestFailed)
+                .subject(name.clone())
+        });
         Outcome::fail(format!(
             "{runner_name}: {} test binary(ies) ended without a result line ({tally})",
             counts.silent.len()
         ))
         .with_findings(findings)
+        .with_findings(failed)
         .with_fix(
             "find what ends the named test binaries early (std::process::exit, an abort): every \
              test must report its result",
@@ -1139,19 +1147,25 @@ error: 1 target failed:
     fn a_binary_that_exits_before_its_result_fails_naming_it() {
         // The second binary printed `running 2 tests`, one result, then exited 0: cargo
         // reports success, but a test never reported.
-        let log = "     Running unittests src/lib.rs (target/debug/deps/app-1)\n\nrunning 1 test\ntest a ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n     Running tests/exits.rs (target/debug/deps/exits-2)\n\nrunning 2 tests\ntest b ... ok\n     Running tests/custom.rs (target/debug/deps/custom-3)\ncustom harness output\n";
+        // What it printed test by test counts (rust-openssl: twelve FAILED, then an abort,
+        // was "0 failed"), and its failed test is named.
+        let log = "     Running unittests src/lib.rs (target/debug/deps/app-1)\n\nrunning 1 test\ntest a ... ok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n     Running tests/exits.rs (target/debug/deps/exits-2)\n\nrunning 4 tests\ntest b ... ok\ntest c ... FAILED\ntest d ... ignored, slow\n     Running tests/custom.rs (target/debug/deps/custom-3)\ncustom harness output\n";
         let counts = parse_libtest(log);
         assert_eq!(counts.silent, ["tests/exits.rs"]);
         let outcome = evaluate(&captured(0, log), None, Runner::CargoTest, false);
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(
             outcome.summary,
-            "cargo test: 1 test binary(ies) ended without a result line (1 passed, 0 failed, 0 ignored)"
+            "cargo test: 1 test binary(ies) ended without a result line (2 passed, 1 failed, 1 ignored)"
         );
         assert!(
             outcome.findings[0]
                 .message
                 .starts_with("test binary tests/exits.rs exited")
+        );
+        assert_eq!(
+            outcome.findings[1].message,
+            "test failed: c (tests/exits.rs)"
         );
     }
 
@@ -1372,7 +1386,7 @@ error: 1 target failed:
         assert_eq!(
             outcome.summary,
             "cargo test: test `spins` (tests/hang.rs) ran past the per-test limit of 2s and the \
-             run was stopped (0 passed, 0 failed, 0 ignored before it was stopped); if it needs \
+             run was stopped (1 passed, 0 failed, 0 ignored before it was stopped); if it needs \
              longer, raise `[tests] test-timeout` in gate.toml"
         );
         assert_eq!(outcome.findings.len(), 1);

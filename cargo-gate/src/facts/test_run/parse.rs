@@ -98,39 +98,55 @@ pub fn parse_libtest(log: &str) -> TestCounts {
     let mut binary = String::new();
     // Whether the current binary printed `running N tests` and is still owed its result.
     let mut owed = false;
-    let settle = |binary: &str, owed: &mut bool, counts: &mut TestCounts| {
-        if std::mem::take(owed) {
-            counts.silent.push(binary.to_owned());
-        }
-    };
+    // The results the current binary printed test by test (passed, failed, ignored): its
+    // count where it ends without a `test result:` line (an abort after twelve failures).
+    let mut reported = [0u64; 3];
+    let settle =
+        |binary: &str, owed: &mut bool, reported: &mut [u64; 3], counts: &mut TestCounts| {
+            let [passed, failed, ignored] = std::mem::take(reported);
+            if std::mem::take(owed) {
+                counts.silent.push(binary.to_owned());
+                counts.passed += passed;
+                counts.failed += failed;
+                counts.ignored += ignored;
+            }
+        };
     for line in log.lines() {
         let trimmed = line.trim();
         if let Some(rest) = trimmed.strip_prefix("Running ") {
-            settle(&binary, &mut owed, &mut counts);
+            settle(&binary, &mut owed, &mut reported, &mut counts);
             // "Running unittests src/lib.rs (target/debug/deps/app-123)" or "Running tests/x.rs (…)"
             binary = rest.split(" (").next().unwrap_or(rest).to_owned();
         } else if let Some(rest) = trimmed.strip_prefix("Doc-tests ") {
-            settle(&binary, &mut owed, &mut counts);
+            settle(&binary, &mut owed, &mut reported, &mut counts);
             binary = format!("doctests {rest}");
         } else if trimmed.starts_with("running ")
             && (trimmed.ends_with(" tests") || trimmed.ends_with(" test"))
         {
             owed = true;
+            reported = [0; 3];
         } else if let Some(rest) = trimmed.strip_prefix("test ")
             && let Some(name) = rest.strip_suffix(" ... ok")
         {
+            reported[0] += 1;
             counts.passes.push(name.to_owned());
         } else if let Some(rest) = trimmed.strip_prefix("test ")
             && let Some(name) = rest.strip_suffix(" ... FAILED")
         {
+            reported[1] += 1;
             counts.failures.push(if binary.is_empty() {
                 name.to_owned()
             } else {
                 format!("{name} ({binary})")
             });
+        } else if trimmed.starts_with("test ")
+            && (trimmed.ends_with(" ... ignored") || trimmed.contains(" ... ignored, "))
+        {
+            reported[2] += 1;
         } else if let Some(rest) = trimmed.strip_prefix("test result: ") {
             counts.saw_summary = true;
             owed = false;
+            reported = [0; 3];
             for part in rest.split(';') {
                 let mut words = part.split_whitespace().rev();
                 let (Some(what), Some(n)) = (words.next(), words.next()) else {
@@ -146,7 +162,7 @@ pub fn parse_libtest(log: &str) -> TestCounts {
             }
         }
     }
-    settle(&binary, &mut owed, &mut counts);
+    settle(&binary, &mut owed, &mut reported, &mut counts);
     counts
 }
 
