@@ -281,9 +281,16 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
             files,
             bytes,
         } => {
+            // A binary listed for the NVRTC or loader it names alone carries no GPU code
+            // (cudarc's artifacts: `kernels.shipped` counts no image in them either).
+            let carrying = binaries.iter().filter(|b| !b.modules.is_empty()).count();
+            let loading = binaries.len() - carrying;
+            let at_run_time = match loading {
+                0 => String::new(),
+                n => format!(", {n} can only load GPU code at run time"),
+            };
             out.push_str(&format!(
-                "artifacts ({files} read, {bytes} bytes; {} carry GPU code)\n",
-                binaries.len()
+                "artifacts ({files} read, {bytes} bytes; {carrying} carry GPU code{at_run_time})\n"
             ));
             for binary in binaries {
                 let images: Vec<String> = binary
@@ -339,5 +346,52 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gate_formats::kernel_bom::{Binary, BinaryKind, Container, Module};
+
+    /// cudarc's artifacts name NVRTC and carry no GPU code: "0 carry GPU code", as
+    /// `kernels.shipped` counts no image in them, not "14 carry GPU code".
+    #[test]
+    fn an_artifact_that_only_names_nvrtc_carries_no_gpu_code() {
+        let binary = |path: &str, modules: Vec<Module>, nvrtc: &[&str]| Binary {
+            path: path.into(),
+            package: "k".into(),
+            kind: BinaryKind::Rlib,
+            test: false,
+            size: 1,
+            modules,
+            nvrtc: nvrtc.iter().map(|n| (*n).to_owned()).collect(),
+        };
+        let module = Module {
+            container: Container::PtxText,
+            kernels: Vec::new(),
+        };
+        let bom = Bom {
+            artifacts: Artifacts::Read {
+                binaries: vec![
+                    binary("a.rlib", vec![module], &[]),
+                    binary("b.rlib", Vec::new(), &["libnvrtc.so"]),
+                    binary("c.rlib", Vec::new(), &["libnvrtc.so"]),
+                ],
+                kernels: Vec::new(),
+                files: 17,
+                bytes: 10,
+            },
+            ..Bom::default()
+        };
+        let mut out = String::new();
+        artifacts_text(&bom, &mut out);
+        assert_eq!(
+            out.lines().next(),
+            Some(
+                "artifacts (17 read, 10 bytes; 1 carry GPU code, 2 can only load GPU code at \
+                 run time)"
+            )
+        );
     }
 }
