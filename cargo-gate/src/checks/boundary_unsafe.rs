@@ -6,6 +6,9 @@
 //! macro, where they are written. Sites whose code runs elsewhere (inside a proc macro's
 //! `quote!`, emitted into the crates that use it; in a template with a `.rs` name, which no
 //! crate compiles) are inventoried apart and said in a note, never judged as the crate's.
+//! The files are every Rust file of the members and the crates they ship (their trees, the
+//! target roots their manifests name, the tracked files a walk skips) and, where the run
+//! builds for its tests, the Rust files their build scripts wrote into `OUT_DIR`.
 
 use crate::check::Severity;
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
@@ -224,6 +227,12 @@ impl Check for BoundaryUnsafe {
         &META
     }
 
+    fn after(&self) -> crate::check::After {
+        // The code build scripts write into `OUT_DIR` is read from the build the tests
+        // make; a run without them reads the tree alone.
+        crate::check::After::WhenRun(&["tests.pass"])
+    }
+
     fn section(&self) -> Option<&'static dyn Section> {
         Some(crate::shared::sections::boundary_table())
     }
@@ -257,6 +266,7 @@ impl Check for BoundaryUnsafe {
             .collect();
         let (mut files, problems) = files_with_targets(ws, &packages);
         tracked_too(ctx, &mut files);
+        files.extend(generated(ctx, &packages));
         let mut tally = Tally {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
@@ -299,6 +309,61 @@ fn tracked_too(ctx: &Context<'_>, files: &mut Vec<OwnedFile>) {
     });
     with_tracked(files, tracked);
 }
+
+/// The Rust files the build scripts of the members and the crates they ship wrote into their
+/// `OUT_DIR`, from the build this run made for its tests (none where it made none): code
+/// `include!(concat!(env!("OUT_DIR"), …))` compiles in (a -sys crate's bindgen bindings,
+/// rust-openssl's `systest`), which no walk of the tree sees. A build reused from an earlier
+/// run reads its `OUT_DIR`s as they stand.
+fn generated(ctx: &Context<'_>, packages: &[(&Member, &[std::path::PathBuf])]) -> Vec<OwnedFile> {
+    if !ctx.facts.build_gathered() {
+        return Vec::new();
+    }
+    let Ok(build) = ctx.facts.build(ctx.cargo) else {
+        return Vec::new();
+    };
+    let names: std::collections::HashSet<&str> =
+        packages.iter().map(|(m, _)| m.name.as_str()).collect();
+    let mut found = Vec::new();
+    for (package, out_dir) in build
+        .out_dirs
+        .iter()
+        .filter(|(p, _)| names.contains(p.as_str()))
+    {
+        let mut rust = Vec::new();
+        rust_files_in(out_dir, 0, &mut rust);
+        found.extend(rust.into_iter().map(|path| OwnedFile {
+            path,
+            krate: package.clone(),
+        }));
+    }
+    found
+}
+
+/// The `.rs` files under `dir`, a few levels deep, no link followed, at most
+/// [`MAX_GENERATED`] (a script that writes more is read no further).
+fn rust_files_in(dir: &std::path::Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if out.len() >= MAX_GENERATED {
+            return;
+        }
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if kind.is_dir() && depth < 3 && entry.file_name() != gate_witness::record::DIR_NAME {
+            rust_files_in(&path, depth + 1, out);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The most generated Rust files read from one `OUT_DIR`.
+const MAX_GENERATED: usize = 10_000;
 
 fn files_scanned(n: usize) -> String {
     if n == 1 {

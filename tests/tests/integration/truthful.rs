@@ -749,3 +749,44 @@ fn unsafe_code_in_a_committed_ignored_or_hidden_file_is_scanned() {
         "{unsafe_check:#}"
     );
 }
+
+/// Unsafe code and FFI a build script writes into `OUT_DIR`, compiled in through
+/// `include!(concat!(env!("OUT_DIR"), …))` (rust-openssl's `systest`, a -sys crate's bindgen
+/// bindings): READY before, exit 0; read from the build the tests make, it is judged. A run
+/// without the tests builds nothing and reads the tree alone.
+#[test]
+fn unsafe_code_a_build_script_writes_into_out_dir_is_scanned() {
+    let fx = fixture("clean");
+    fx.write(
+        "build.rs",
+        "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    let code = [\"extern \\\"C\\\" { fn abs(x: i32) -> i32; }\", \"pub fn call() -> i32 { unsafe { abs(-1) } }\"];\n    std::fs::write(format!(\"{out}/gen.rs\"), code.join(\"\\n\")).unwrap();\n}\n",
+    )
+    .write(
+        "src/lib.rs",
+        "include!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n\n#[test]\nfn calls() {\n    assert_eq!(call(), 1);\n}\n",
+    )
+    .commit();
+    let run = fx.gate(&[
+        "pilot",
+        "--only",
+        "tests.pass",
+        "boundary.unsafe",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report = run.json();
+    assert_eq!(check(&report, "tests.pass")["status"], "PASS", "{report:#}");
+    let unsafe_check = check(&report, "boundary.unsafe");
+    assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
+    let at = files(unsafe_check);
+    assert!(
+        !at.is_empty()
+            && at
+                .iter()
+                .all(|f| f.starts_with("target/") && f.ends_with("/out/gen.rs")),
+        "{unsafe_check:#}"
+    );
+    let alone = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
+    assert_eq!(alone.code, 0, "{}", alone.transcript());
+}
