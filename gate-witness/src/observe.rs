@@ -28,7 +28,7 @@ pub type Script = (String, PathBuf);
 /// marked as witnessed, so a later, reused build knows it. In a build that `succeeded`, a
 /// compile that failed was a probe the script tolerated (cc's `flag_check.cu`): counted in
 /// `tolerated_failures`, not listed, as is one of a generated file the script went on from
-/// ([`went_on_after`]); in one that failed, the rest say which source broke it.
+/// (`went_on_after`); in one that failed, the rest say which source broke it.
 pub fn observe(
     bom: &mut Bom,
     root: &Path,
