@@ -480,17 +480,12 @@ pub fn evaluate(
         });
         // The tests that said FAILED before their binary ended (rust-openssl: twelve, then
         // an abort in an `extern "C"` callback) are named too.
-        let failed = counts.failures.iter().map(|name| {
-            Finding::error(format!("test failed: {name}"))
-                .code(FindingCode::TestFailed)
-                .subject(name.clone())
-        });
         Outcome::fail(format!(
             "{runner_name}: {} test binary(ies) ended without a result line ({tally})",
             counts.silent.len()
         ))
         .with_findings(findings)
-        .with_findings(failed)
+        .with_findings(failed_tests(&counts))
         .with_fix(
             "find what ends the named test binaries early (std::process::exit, an abort): every \
              test must report its result",
@@ -514,14 +509,9 @@ pub fn evaluate(
             .code(FindingCode::TestTimeout)
             .subject(name.clone())
         });
-        let findings = counts.failures.iter().map(|name| {
-            Finding::error(format!("test failed: {name}"))
-                .code(FindingCode::TestFailed)
-                .subject(name.clone())
-        });
         Outcome::fail(format!("{runner_name}: {tally}"))
             .with_findings(timed_out)
-            .with_findings(findings)
+            .with_findings(failed_tests(&counts))
     } else if !captured.success() {
         unsuccessful(captured, runner_name, &tally)
     } else if counts.passed == 0 {
@@ -726,6 +716,15 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
 /// The outcome of a run that did not succeed where no test failed: a target that failed by
 /// its exit status alone (a custom harness), a build that failed (the compiler's errors), or
 /// cargo's own error.
+/// A finding for each test the run reported failing, named.
+fn failed_tests(counts: &TestCounts) -> impl Iterator<Item = Finding> + '_ {
+    counts.failures.iter().map(|name| {
+        Finding::error(format!("test failed: {name}"))
+            .code(FindingCode::TestFailed)
+            .subject(name.clone())
+    })
+}
+
 fn unsuccessful(captured: &Captured, runner_name: &str, tally: &str) -> Outcome {
     let failed = failed_targets(&captured.log);
     if !failed.is_empty() && compile_errors(&captured.log).is_empty() {
