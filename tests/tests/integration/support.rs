@@ -141,13 +141,8 @@ pub(crate) fn existing(root: &Path) -> Fixture {
 }
 
 /// Variables a developer's shell may set that change a test run (and so the cache's keys and
-/// a failed run's report): every command of the tests runs without them.
-pub(crate) const SHELL_TEST_VARIABLES: &[&str] = &[
-    "RUST_BACKTRACE",
-    "RUST_LIB_BACKTRACE",
-    "RUSTFLAGS",
-    "RUSTDOCFLAGS",
-];
+/// a failed run's report): the gate's own list; every command of the tests runs without them.
+pub(crate) use cargo_gate::tools::environment::TEST_VARIABLES as SHELL_TEST_VARIABLES;
 
 /// An empty directory (no Cargo.toml).
 pub(crate) fn empty() -> Fixture {
