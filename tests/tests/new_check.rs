@@ -4,15 +4,21 @@
 //! line to the registry with the next free attestation bit, and then, touching nothing else:
 //!
 //! 1. `cargo xtask codegen` writes the check's page and rows; `codegen --check` holds;
-//! 2. `cargo test --workspace` passes with the snapshots regenerated as `cargo insta accept`
-//!    would (`INSTA_UPDATE=always INSTA_FORCE_PASS=1`), which also proves every assertion that
-//!    is not a snapshot holds with the new check in every pilot run;
-//! 3. `cargo test --workspace` passes again with snapshots compared, never written;
+//! 2. the tests of every package that can see the change (`cargo-gate` and each package that
+//!    depends on it, as `cargo metadata` says) pass with the snapshots regenerated as
+//!    `cargo insta accept` would (`INSTA_UPDATE=always INSTA_FORCE_PASS=1`), which also
+//!    proves every assertion that is not a snapshot holds with the new check in every pilot
+//!    run. The other packages do not depend on `cargo-gate`: the copy builds them exactly as
+//!    the workspace does, and `cargo test --workspace` has run them there. One test is left
+//!    out, the release dry run, which gates with `--only config.valid` (no new check can
+//!    reach it) and costs a release build;
+//! 3. the snapshots that changed are all the integration tests' (no other snapshot may move),
+//!    and the modules that own them pass again with snapshots compared, never written;
 //! 4. in every snapshot that changed, each line that went away came back with only its
 //!    numbers changed (counts), and one that gained other lines names the new check: adding
 //!    a check only adds lines.
 //!
-//! It builds the workspace again in a target directory of its own (minutes), so a plain
+//! It builds those packages again in a target directory of its own (minutes), so a plain
 //! `cargo test` runs only its quick part and says so; `.ci/run` runs it whole as its own step
 //! (`GATE_NEW_CHECK_PROOF=1`).
 
@@ -179,6 +185,18 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         body("---\nsource: a.rs\nexpression: x\n---\nreport\n"),
         "report\n"
     );
+    let members = [
+        ("a".to_owned(), vec![]),
+        ("b".to_owned(), vec!["a".to_owned()]),
+        ("c".to_owned(), vec!["b".to_owned()]),
+        ("d".to_owned(), vec!["e".to_owned()]),
+    ];
+    assert_eq!(dependents(&members, "a"), ["a", "b", "c"]);
+    assert_eq!(
+        snapshot_module("integration__hostile__names__x.snap"),
+        Some("hostile")
+    );
+    assert_eq!(snapshot_module("runtime__x.snap"), None);
     let root = workspace_root();
     let src = root.join("cargo-gate/src");
     let example = documented_example(&std::fs::read_to_string(src.join("check.rs")).unwrap());
@@ -188,7 +206,7 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         {
             println!(
                 "skipped: set GATE_NEW_CHECK_PROOF=1 (as .ci/run does) to build a copy of the \
-             workspace with the example check added and run its whole suite"
+             workspace with the example check added and run the tests that can see it"
             );
         }
         return;
@@ -198,8 +216,53 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .unwrap();
     let ws = copy.path();
-    copy_tracked(&root, ws);
-    // A repository of its own, committed, as a fresh clone is.
+    copy_with_the_new_check(&root, ws, &example);
+
+    // One target directory of its own, kept between runs (the copy's paths differ, so it
+    // cannot share the workspace's).
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-check-target");
+    cargo(ws, &target, &[], &["xtask", "codegen"]);
+    cargo(ws, &target, &[], &["xtask", "codegen", "--check"]);
+    let mut accept = vec!["test", "--locked", "--no-fail-fast"];
+    let packages = seeing(ws, "cargo-gate");
+    assert!(
+        ["cargo-gate", "gate-tests", "gate-kernel-tests", "xtask"]
+            .iter()
+            .all(|p| packages.iter().any(|q| q == p)),
+        "the packages that depend on cargo-gate: {packages:?}"
+    );
+    for package in &packages {
+        accept.extend(["-p", package]);
+    }
+    accept.extend(["--", "--skip", RELEASE_DRY_RUN]);
+    let update = [("INSTA_UPDATE", "always"), ("INSTA_FORCE_PASS", "1")];
+    cargo(ws, &target, &update, &accept);
+
+    let modules = changed_snapshot_modules(ws);
+    assert!(!modules.is_empty(), "no snapshot changed with a new check");
+    let mut compare = vec![
+        "test",
+        "--locked",
+        "-p",
+        "gate-tests",
+        "--test",
+        "integration",
+    ];
+    compare.push("--");
+    let filters: Vec<String> = modules.iter().map(|m| format!("{m}::")).collect();
+    compare.extend(filters.iter().map(String::as_str));
+    cargo(ws, &target, &[("INSTA_UPDATE", "no")], &compare);
+    only_lines_added(&root, ws);
+}
+
+/// The test of `tests/kernels` that gates with `--only config.valid` and builds a release.
+const RELEASE_DRY_RUN: &str =
+    "example::the_release_dry_run_builds_a_verifiable_bundle_and_tags_nothing";
+
+/// Copies the tracked files of `root` into `ws` as a committed repository of its own (as a
+/// fresh clone is), then adds `example` as `checks/files_small.rs` with its two lines.
+fn copy_with_the_new_check(root: &Path, ws: &Path, example: &str) {
+    copy_tracked(root, ws);
     for args in [
         &["init", "-q"][..],
         &["add", "-A"],
@@ -221,32 +284,88 @@ fn a_new_check_is_one_module_and_one_registry_line() {
         assert!(ok.success(), "git {args:?} in the copy");
     }
     let checks = ws.join("cargo-gate/src/checks");
-    std::fs::write(checks.join("files_small.rs"), &example).unwrap();
+    std::fs::write(checks.join("files_small.rs"), example).unwrap();
     let mod_rs = std::fs::read_to_string(checks.join("mod.rs")).unwrap();
     std::fs::write(checks.join("mod.rs"), with_mod_line(&mod_rs)).unwrap();
     let registry = ws.join("cargo-gate/src/registry.rs");
     let text = std::fs::read_to_string(&registry).unwrap();
     std::fs::write(&registry, with_registry_line(&text)).unwrap();
+}
 
-    // One target directory of its own, kept between runs (the copy's paths differ, so it
-    // cannot share the workspace's).
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-check-target");
-    cargo(ws, &target, &[], &["xtask", "codegen"]);
-    cargo(ws, &target, &[], &["xtask", "codegen", "--check"]);
-    let accept = [("INSTA_UPDATE", "always"), ("INSTA_FORCE_PASS", "1")];
-    cargo(
-        ws,
-        &target,
-        &accept,
-        &["test", "--locked", "--workspace", "--no-fail-fast"],
-    );
-    cargo(
-        ws,
-        &target,
-        &[("INSTA_UPDATE", "no")],
-        &["test", "--locked", "--workspace"],
-    );
+/// `package` and every workspace member that depends on it, directly or not, by any kind
+/// of dependency: the packages whose build or tests a change to `package` can reach.
+fn seeing(ws: &Path, package: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--locked"])
+        .current_dir(ws)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(out.status.success(), "cargo metadata failed in the copy");
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let members: Vec<(String, Vec<String>)> = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"].as_array().unwrap().iter();
+            let names = deps.map(|d| d["name"].as_str().unwrap().to_owned());
+            (p["name"].as_str().unwrap().to_owned(), names.collect())
+        })
+        .collect();
+    dependents(&members, package)
+}
 
+/// `root` and every member of `members` (name, dependency names) that reaches it.
+fn dependents(members: &[(String, Vec<String>)], root: &str) -> Vec<String> {
+    let mut found = vec![root.to_owned()];
+    loop {
+        let more: Vec<String> = members
+            .iter()
+            .filter(|(name, deps)| !found.contains(name) && deps.iter().any(|d| found.contains(d)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if more.is_empty() {
+            return found;
+        }
+        found.extend(more);
+    }
+}
+
+/// The integration test modules whose snapshots the accepting run rewrote (from git's view
+/// of the copy). A snapshot anywhere else that moved fails the proof: adding a check
+/// reaches the reports, not the other crates' snapshots.
+fn changed_snapshot_modules(ws: &Path) -> std::collections::BTreeSet<String> {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "-z", "--untracked-files=all"])
+        .current_dir(ws)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git status in the copy");
+    let mut modules = std::collections::BTreeSet::new();
+    for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
+        let path = String::from_utf8_lossy(&entry[3..]).into_owned();
+        if !path.contains(".snap") {
+            continue;
+        }
+        let module = path
+            .strip_prefix("tests/tests/integration/")
+            .and_then(|rest| snapshot_module(rest.rsplit('/').next()?));
+        match module {
+            Some(module) => modules.insert(module.to_owned()),
+            None => panic!("a snapshot outside the integration tests changed: {path}"),
+        };
+    }
+    modules
+}
+
+/// The test module of an integration snapshot's file name (`integration__pilot__x.snap`).
+fn snapshot_module(file: &str) -> Option<&str> {
+    let rest = file.strip_prefix("integration__")?;
+    rest.split("__").next().filter(|m| !m.is_empty())
+}
+
+/// Every changed integration snapshot only gained the new check's lines and recounted.
+fn only_lines_added(root: &Path, ws: &Path) {
     // What changed in the snapshots is the new check and nothing else: every line that went
     // away came back with only its numbers changed (a count of checks or passes), and a
     // snapshot that gained other lines names the new check. Adding a check only adds lines.
