@@ -3,7 +3,7 @@
 //! `cxx_build::bridge(..)`, which returns one.
 
 use super::lexed::Lexed;
-use super::{Call, Method, input_literals};
+use super::{Call, Method, input_literals, literals_bound_to};
 
 /// cxx's `cxx_build::bridge("src/main.rs")` (or `bridges([..])`) at `i`, which returns the
 /// `cc::Build` compiling the bridge, read as `cc::Build::new()` (`.cuda(true)` and
@@ -35,15 +35,21 @@ pub(super) fn cc_methods(lx: &Lexed<'_>, methods: &[Method<'_>], call: &mut Call
 
 /// The `.compiler(..)` of a cc chain that compiles GPU code, and whether it is HIP's: one
 /// whose literals name `hipcc`, or name nvcc (`"nvcc"`, `"/usr/local/cuda/bin/nvcc"`,
-/// `"NVCC"`: a file name ending in `nvcc`, rembrandt_kernels' `gcc::Config`).
+/// `"NVCC"`: a file name ending in `nvcc`, rembrandt_kernels' `gcc::Config`), its own or
+/// those bound to a name it passes (lumi's `let hipcc = env::var("HIPCC")
+/// .unwrap_or_else(|_| "hipcc".to_string())` and `.compiler(&hipcc)`).
 pub(super) fn gpu_compiler(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Option<(usize, bool)> {
     methods
         .iter()
         .filter(|m| m.name == "compiler")
         .find_map(|m| {
+            let bound = (m.args.0..m.args.1)
+                .filter_map(|k| lx.ident(k).filter(|_| !lx.punct(k + 1, b'(')))
+                .flat_map(|name| literals_bound_to(lx, name));
             let names: Vec<String> = lx
                 .strs(m.args.0, m.args.1)
-                .iter()
+                .into_iter()
+                .chain(bound)
                 .map(|(_, s)| s.to_ascii_lowercase())
                 .collect();
             let nvcc = names.iter().any(|s| {

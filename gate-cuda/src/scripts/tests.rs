@@ -1510,6 +1510,31 @@ fn cc_handed_hipcc_is_a_gpu_build() {
     assert_eq!(call.switch.as_deref(), Some("feature \"rocm\""));
 }
 
+/// heclack/lumi's HIP build: the compiler is a name bound to `HIPCC` or, by default,
+/// `"hipcc"`; it was "built by nothing", "builders (0)". A name bound to another compiler
+/// builds no GPU code.
+#[test]
+fn cc_handed_a_name_bound_to_hipcc_is_a_gpu_build() {
+    let script = r#"fn main() {
+    let hipcc = std::env::var("HIPCC").unwrap_or_else(|_| "hipcc".to_string());
+    let mut build = cc::Build::new();
+    build.compiler(&hipcc).cpp(true);
+    build.file("csrc_hip/ops.cu").compile("k_hip");
+}
+"#;
+    let call = only_call(script);
+    assert_eq!(
+        (call.kind, call.line, call.inputs.as_slice()),
+        (BuilderKind::Hip, 4, &["csrc_hip/ops.cu".to_owned()][..])
+    );
+    let clang = alone(
+        &script
+            .replace("\"hipcc\"", "\"clang\"")
+            .replace("HIPCC", "CC"),
+    );
+    assert!(clang.calls.is_empty(), "{clang:#?}");
+}
+
 /// peterhj/rembrandt_kernels: `gcc::Config` (cc before its rename) handed nvcc as its
 /// compiler, without `.cuda(true)`, compiles every `.file` with nvcc; it was "built by
 /// nothing", "builders (0)". So does `cc::Build` with `.compiler("nvcc")`; a compiler that is
