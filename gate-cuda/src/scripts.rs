@@ -49,6 +49,7 @@
 mod apart;
 mod archs;
 mod cc_chain;
+mod cfgs;
 mod cmake_calls;
 mod commands;
 mod extent;

@@ -59,10 +59,7 @@ impl Guards {
             }
             if lx.punct(i, b'#') && lx.punct(i + 1, b'[') && lx.is_ident(i + 2, "cfg") {
                 let close = lx.matching(i + 1);
-                let guard = match feature_in(lx, i + 2, close, &vars) {
-                    Some((f, false)) => Some(f),
-                    _ => without_feature(lx, i + 2, close),
-                };
+                let guard = super::cfgs::switch_of(lx, i + 2, close);
                 if let Some(f) = guard {
                     let mut start = close + 1;
                     while lx.punct(start, b'#') && lx.punct(start + 1, b'[') {
@@ -155,28 +152,8 @@ pub(super) fn nvcc_probes(lx: &Lexed<'_>) -> Vec<String> {
     names
 }
 
-/// `without feature "x"` for the attribute `cfg(not(feature = "x"))` between tokens `cfg`
-/// and `close` (its `]`), exactly that shape: `#[cfg(not(feature = "f64"))]` before a
-/// builder (LuchnikovI/Differentiable-quantum-circuit-cuda) builds without the feature.
-/// Another negation beside other tests (`all(feature = "a", not(feature = "b"))`) says
-/// nothing here.
-fn without_feature(lx: &Lexed<'_>, cfg: usize, close: usize) -> Option<String> {
-    let shape = close == cfg + 9
-        && lx.punct(cfg + 1, b'(')
-        && lx.is_ident(cfg + 2, "not")
-        && lx.punct(cfg + 3, b'(')
-        && lx.is_ident(cfg + 4, "feature")
-        && lx.punct(cfg + 5, b'=')
-        && lx.punct(cfg + 7, b')')
-        && lx.punct(cfg + 8, b')');
-    shape
-        .then(|| lx.str_value(cfg + 6))
-        .flatten()
-        .map(|f| format!("{WITHOUT}feature \"{f}\""))
-}
-
 /// How a switch that holds where a feature is off starts (`without feature "f64"`).
-const WITHOUT: &str = "without ";
+pub(super) const WITHOUT: &str = "without ";
 
 /// A builder's switch as the reports say it: `only with feature "cuda"`, `only without
 /// feature "f64"`.

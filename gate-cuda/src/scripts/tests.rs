@@ -692,7 +692,7 @@ fn feature_guards() {
     );
     assert_eq!(negated.switch, None);
     // LuchnikovI/Differentiable-quantum-circuit-cuda: one builder without the feature, one
-    // with it; a negation beside another test says nothing.
+    // with it; a negation beside another test is read with it (heclack/lumi's).
     let without = script(
         "fn main() {\n    #[cfg(not(feature = \"f64\"))]\n    cc::Build::new().cuda(true).file(\"k.cu\").compile(\"k\");\n    #[cfg(feature = \"f64\")]\n    cc::Build::new().cuda(true).flag(\"-DF64\").file(\"k.cu\").compile(\"k\");\n    #[cfg(all(feature = \"a\", not(feature = \"b\")))]\n    cc::Build::new().cuda(true).file(\"m.cu\").compile(\"m\");\n}\n",
     );
@@ -706,7 +706,7 @@ fn feature_guards() {
         [
             (3, Some("without feature \"f64\"")),
             (5, Some("feature \"f64\"")),
-            (7, None)
+            (7, Some("feature \"a\" and without feature \"b\""))
         ]
     );
     assert_eq!(
