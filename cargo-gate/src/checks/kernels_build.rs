@@ -242,8 +242,8 @@ fn judge_build(ctx: &Context<'_>) -> Outcome {
                 format!("the build was not evaluated: {}", unavailable.reason()),
             ),
             None => Outcome::fail(format!(
-                "the workspace does not build ({} error(s)), so its kernels cannot be checked",
-                build.errors.len()
+                "the workspace does not build ({}), so its kernels cannot be checked",
+                crate::shared::outcomes::error_count(&build.errors)
             ))
             .with_findings(
                 build

@@ -244,8 +244,8 @@ fn not_built(ctx: &Context<'_>) -> Option<Outcome> {
             format!("the build was not evaluated: {}", unavailable.reason()),
         ),
         None => Outcome::fail(format!(
-            "the workspace does not build ({} error(s)), so what it ships cannot be read",
-            build.errors.len()
+            "the workspace does not build ({}), so what it ships cannot be read",
+            crate::shared::outcomes::error_count(&build.errors)
         )),
     };
     Some(Outcome::blocked("tests.pass", KERNELS_BUILD_FAILED, alone))

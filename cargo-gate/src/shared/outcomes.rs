@@ -628,8 +628,8 @@ fn failed_build(build: &Build) -> Outcome {
                 .and_then(|e| e.lines().next())
                 .unwrap_or("cargo failed without an error line (see the log)");
             Outcome::fail(format!(
-                "the workspace does not build: {} error(s), first: {}",
-                build.errors.len(),
+                "the workspace does not build: {}, first: {}",
+                error_count(&build.errors),
                 first.trim_start_matches("error: ")
             ))
             .with_fix(format!(
@@ -639,6 +639,21 @@ fn failed_build(build: &Build) -> Outcome {
         }
     };
     outcome.with_artifact(BUILD_LOG, build.log.clone())
+}
+
+/// How many errors a failed build has, as its summary says it: cargo's own `could not
+/// compile` lines name the crates, not more errors (lumi's one `compile_error!` in objc2 read
+/// "2 error(s)").
+pub fn error_count(errors: &[String]) -> String {
+    let crates = errors
+        .iter()
+        .filter(|e| e.starts_with("error: could not compile"))
+        .count();
+    match (errors.len() - crates, crates) {
+        (0, _) => format!("{} error(s)", errors.len()),
+        (own, 0) => format!("{own} error(s)"),
+        (own, crates) => format!("{own} error(s) in {crates} crate(s)"),
+    }
 }
 
 /// The names and counts of the test run, or, when it has none, the status and summary
@@ -760,4 +775,26 @@ pub fn invalid_toml<C: ManifestCodes>(
     Finding::error(format!("{rel} is not valid TOML: {message}"))
         .code(C::INVALID)
         .at(location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_count;
+
+    #[test]
+    fn cargos_could_not_compile_lines_name_crates_not_errors() {
+        let errors = |lines: &[&str]| lines.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
+        let lumi = errors(&[
+            "error: `objc2` only works on Apple platforms.",
+            "error: could not compile `objc2` (lib) due to 1 previous error",
+        ]);
+        assert_eq!(error_count(&lumi), "1 error(s) in 1 crate(s)");
+        let only_cargo = errors(&["error: could not compile `x`"]);
+        assert_eq!(error_count(&only_cargo), "1 error(s)");
+        let no_summary = errors(&[
+            "error: failed to run custom build command",
+            "error[E0425]: x",
+        ]);
+        assert_eq!(error_count(&no_summary), "2 error(s)");
+    }
 }
