@@ -267,6 +267,7 @@ impl Check for BoundaryUnsafe {
         let (mut files, problems) = files_with_targets(ws, &packages);
         tracked_too(ctx, &mut files);
         files.extend(generated(ctx, &packages));
+        compiled_too(ctx, &packages, &mut files);
         let mut tally = Tally {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
@@ -338,6 +339,54 @@ fn generated(ctx: &Context<'_>, packages: &[(&Member, &[std::path::PathBuf])]) -
         }));
     }
     found
+}
+
+/// The Rust files the run's build compiled into the members and the crates they ship that
+/// nothing above found, added to `files`: rustc's dep-info of each of their artifacts names
+/// every file it read, among them a module a build script writes into the tree that is
+/// neither committed nor walked (nbody's git-ignored `src/ffi/bindings.rs`, written by
+/// bindgen). Only files in the repository or the target directory; none where the run made no
+/// build.
+fn compiled_too(
+    ctx: &Context<'_>,
+    packages: &[(&Member, &[std::path::PathBuf])],
+    files: &mut Vec<OwnedFile>,
+) {
+    if !ctx.facts.build_gathered() {
+        return;
+    }
+    let Ok(build) = ctx.facts.build(ctx.cargo) else {
+        return;
+    };
+    let root = ctx.facts.root();
+    let target = &ctx.workspace.target_dir;
+    let names: std::collections::HashSet<&str> =
+        packages.iter().map(|(m, _)| m.name.as_str()).collect();
+    let mut seen: std::collections::HashSet<std::path::PathBuf> =
+        files.iter().map(|f| f.path.clone()).collect();
+    for artifact in build
+        .artifacts
+        .iter()
+        .filter(|a| names.contains(a.package.as_str()))
+    {
+        let Some(dep_info) = crate::cache::discover::dep_info_of(&artifact.path) else {
+            continue;
+        };
+        let mut read = crate::cache::discover::Read::default();
+        if read.add_dep_info_checked(&dep_info).is_err() {
+            continue;
+        }
+        for file in read.files {
+            let path = gate_support::path::normalize(&root.join(file));
+            let ours = path.starts_with(root) || path.starts_with(target);
+            if ours && path.extension().is_some_and(|e| e == "rs") && seen.insert(path.clone()) {
+                files.push(OwnedFile {
+                    path,
+                    krate: artifact.package.clone(),
+                });
+            }
+        }
+    }
 }
 
 /// The `.rs` files under `dir`, a few levels deep, no link followed, at most

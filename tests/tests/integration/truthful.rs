@@ -790,3 +790,39 @@ fn unsafe_code_a_build_script_writes_into_out_dir_is_scanned() {
     let alone = fx.gate(&["pilot", "--only", "boundary.unsafe"]);
     assert_eq!(alone.code, 0, "{}", alone.transcript());
 }
+
+/// nbody's `cudart-sys`: its build script writes bindgen's FFI into `src/`, a file git
+/// ignores, and a `mod` compiles it in. No walk saw it and it is in no commit: PASS, exit 0.
+/// rustc's dep-info of the build names it.
+#[test]
+fn unsafe_code_a_build_script_writes_into_an_ignored_source_file_is_scanned() {
+    let fx = fixture("clean");
+    fx.write(
+        "build.rs",
+        "fn main() {\n    let code = [\"extern \\\"C\\\" { fn abs(x: i32) -> i32; }\", \"pub fn call() -> i32 { unsafe { abs(-1) } }\"];\n    std::fs::write(\"src/gen.rs\", code.join(\"\\n\")).unwrap();\n    println!(\"cargo:rerun-if-changed=build.rs\");\n}\n",
+    )
+    .write(".gitignore", "/target\nsrc/gen.rs\n")
+    .write(
+        "src/lib.rs",
+        "mod gen;\npub use gen::call;\n\n#[test]\nfn calls() {\n    assert_eq!(call(), 1);\n}\n",
+    )
+    .commit();
+    let run = fx.gate(&[
+        "pilot",
+        "--only",
+        "tests.pass",
+        "boundary.unsafe",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report = run.json();
+    assert_eq!(check(&report, "tests.pass")["status"], "PASS", "{report:#}");
+    let unsafe_check = check(&report, "boundary.unsafe");
+    assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
+    assert_eq!(
+        files(unsafe_check),
+        ["src/gen.rs", "src/gen.rs"],
+        "{unsafe_check:#}"
+    );
+}
