@@ -713,9 +713,6 @@ fn over_limit_findings(over: &OverLimit) -> Vec<Finding> {
         .collect()
 }
 
-/// The outcome of a run that did not succeed where no test failed: a target that failed by
-/// its exit status alone (a custom harness), a build that failed (the compiler's errors), or
-/// cargo's own error.
 /// A finding for each test the run reported failing, named.
 fn failed_tests(counts: &TestCounts) -> impl Iterator<Item = Finding> + '_ {
     counts.failures.iter().map(|name| {
@@ -725,6 +722,9 @@ fn failed_tests(counts: &TestCounts) -> impl Iterator<Item = Finding> + '_ {
     })
 }
 
+/// The outcome of a run that did not succeed where no test failed: a target that failed by
+/// its exit status alone (a custom harness), a build that failed (the compiler's errors), or
+/// cargo's own error.
 fn unsuccessful(captured: &Captured, runner_name: &str, tally: &str) -> Outcome {
     let failed = failed_targets(&captured.log);
     if !failed.is_empty() && compile_errors(&captured.log).is_empty() {
