@@ -766,20 +766,8 @@ fn unsafe_code_a_build_script_writes_into_out_dir_is_scanned() {
         "include!(concat!(env!(\"OUT_DIR\"), \"/gen.rs\"));\n\n#[test]\nfn calls() {\n    assert_eq!(call(), 1);\n}\n",
     )
     .commit();
-    let run = fx.gate(&[
-        "pilot",
-        "--only",
-        "tests.pass",
-        "boundary.unsafe",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(run.code, 1, "{}", run.transcript());
-    let report = run.json();
-    assert_eq!(check(&report, "tests.pass")["status"], "PASS", "{report:#}");
-    let unsafe_check = check(&report, "boundary.unsafe");
-    assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
-    let at = files(unsafe_check);
+    let unsafe_check = failed_beside_passing_tests(&fx);
+    let at = files(&unsafe_check);
     assert!(
         !at.is_empty()
             && at
@@ -807,6 +795,16 @@ fn unsafe_code_a_build_script_writes_into_an_ignored_source_file_is_scanned() {
         "mod gen;\npub use gen::call;\n\n#[test]\nfn calls() {\n    assert_eq!(call(), 1);\n}\n",
     )
     .commit();
+    let unsafe_check = failed_beside_passing_tests(&fx);
+    assert_eq!(
+        files(&unsafe_check),
+        ["src/gen.rs", "src/gen.rs"],
+        "{unsafe_check:#}"
+    );
+}
+
+/// `boundary.unsafe` of a run with the tests (which pass), where it fails.
+fn failed_beside_passing_tests(fx: &crate::support::Fixture) -> Value {
     let run = fx.gate(&[
         "pilot",
         "--only",
@@ -818,11 +816,7 @@ fn unsafe_code_a_build_script_writes_into_an_ignored_source_file_is_scanned() {
     assert_eq!(run.code, 1, "{}", run.transcript());
     let report = run.json();
     assert_eq!(check(&report, "tests.pass")["status"], "PASS", "{report:#}");
-    let unsafe_check = check(&report, "boundary.unsafe");
+    let unsafe_check = check(&report, "boundary.unsafe").clone();
     assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
-    assert_eq!(
-        files(unsafe_check),
-        ["src/gen.rs", "src/gen.rs"],
-        "{unsafe_check:#}"
-    );
+    unsafe_check
 }
