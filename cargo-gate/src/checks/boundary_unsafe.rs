@@ -13,6 +13,7 @@
 use crate::check::Severity;
 use crate::check::{Check, CheckMeta, Code, ConfigKey, Context, Finding, Location, Outcome};
 use crate::config::section::Section;
+use crate::facts::Build;
 use crate::policy::{Allowance, Rules};
 use crate::scan::{BoundaryHit, BoundaryKind, Elsewhere};
 pub use crate::shared::sections::Boundary;
@@ -22,7 +23,7 @@ use crate::shared::sources::{
 use crate::stage::Stage;
 use crate::workspace::Member;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The `boundary.unsafe` check.
 #[derive(Debug)]
@@ -266,8 +267,15 @@ impl Check for BoundaryUnsafe {
             .collect();
         let (mut files, problems) = files_with_targets(ws, &packages);
         tracked_too(ctx, &mut files);
-        files.extend(generated(ctx, &packages));
-        compiled_too(ctx, &packages, &mut files);
+        // What the run's build made and compiled, where it made one (none: the tree alone).
+        if ctx.facts.build_gathered()
+            && let Ok(build) = ctx.facts.build(ctx.cargo)
+        {
+            let names: std::collections::HashSet<&str> =
+                packages.iter().map(|(m, _)| m.name.as_str()).collect();
+            files.extend(generated(build, &names));
+            compiled_too(ctx, build, &names, &mut files);
+        }
         let mut tally = Tally {
             findings: problems.into_iter().map(walk_finding).collect(),
             ..Tally::default()
@@ -316,15 +324,7 @@ fn tracked_too(ctx: &Context<'_>, files: &mut Vec<OwnedFile>) {
 /// `include!(concat!(env!("OUT_DIR"), …))` compiles in (a -sys crate's bindgen bindings,
 /// rust-openssl's `systest`), which no walk of the tree sees. A build reused from an earlier
 /// run reads its `OUT_DIR`s as they stand.
-fn generated(ctx: &Context<'_>, packages: &[(&Member, &[std::path::PathBuf])]) -> Vec<OwnedFile> {
-    if !ctx.facts.build_gathered() {
-        return Vec::new();
-    }
-    let Ok(build) = ctx.facts.build(ctx.cargo) else {
-        return Vec::new();
-    };
-    let names: std::collections::HashSet<&str> =
-        packages.iter().map(|(m, _)| m.name.as_str()).collect();
+fn generated(build: &Build, names: &HashSet<&str>) -> Vec<OwnedFile> {
     let mut found = Vec::new();
     for (package, out_dir) in build
         .out_dirs
@@ -345,25 +345,16 @@ fn generated(ctx: &Context<'_>, packages: &[(&Member, &[std::path::PathBuf])]) -
 /// nothing above found, added to `files`: rustc's dep-info of each of their artifacts names
 /// every file it read, among them a module a build script writes into the tree that is
 /// neither committed nor walked (nbody's git-ignored `src/ffi/bindings.rs`, written by
-/// bindgen). Only files in the repository or the target directory; none where the run made no
-/// build.
+/// bindgen). Only files in the repository or the target directory.
 fn compiled_too(
     ctx: &Context<'_>,
-    packages: &[(&Member, &[std::path::PathBuf])],
+    build: &Build,
+    names: &HashSet<&str>,
     files: &mut Vec<OwnedFile>,
 ) {
-    if !ctx.facts.build_gathered() {
-        return;
-    }
-    let Ok(build) = ctx.facts.build(ctx.cargo) else {
-        return;
-    };
     let root = ctx.facts.root();
     let target = &ctx.workspace.target_dir;
-    let names: std::collections::HashSet<&str> =
-        packages.iter().map(|(m, _)| m.name.as_str()).collect();
-    let mut seen: std::collections::HashSet<std::path::PathBuf> =
-        files.iter().map(|f| f.path.clone()).collect();
+    let mut seen: HashSet<std::path::PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     for artifact in build
         .artifacts
         .iter()
