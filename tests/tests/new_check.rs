@@ -223,7 +223,6 @@ fn a_new_check_is_one_module_and_one_registry_line() {
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("new-check-target");
     cargo(ws, &target, &[], &["xtask", "codegen"]);
     cargo(ws, &target, &[], &["xtask", "codegen", "--check"]);
-    let mut accept = vec!["test", "--locked", "--no-fail-fast"];
     let packages = seeing(ws, "cargo-gate");
     assert!(
         ["cargo-gate", "gate-tests", "gate-kernel-tests", "xtask"]
@@ -231,21 +230,19 @@ fn a_new_check_is_one_module_and_one_registry_line() {
             .all(|p| packages.iter().any(|q| q == p)),
         "the packages that depend on cargo-gate: {packages:?}"
     );
-    for package in &packages {
-        accept.extend(["-p", package]);
-    }
+    // Both runs name the same packages, so cargo unifies the same features and the second
+    // builds nothing again (`-p gate-tests` alone rebuilt cargo-gate and jsonschema: minutes).
+    let selected: Vec<&str> = packages.iter().flat_map(|p| ["-p", p.as_str()]).collect();
+    let mut accept = vec!["test", "--locked", "--no-fail-fast"];
+    accept.extend(&selected);
     accept.extend(["--", "--skip", RELEASE_DRY_RUN]);
     let update = [("INSTA_UPDATE", "always"), ("INSTA_FORCE_PASS", "1")];
     cargo(ws, &target, &update, &accept);
 
     let modules = changed_snapshot_modules(ws);
     assert!(!modules.is_empty(), "no snapshot changed with a new check");
-    // The same packages as the accepting run, so cargo unifies the same features and builds
-    // nothing again (`-p gate-tests` alone rebuilt cargo-gate and jsonschema: minutes).
     let mut compare = vec!["test", "--locked"];
-    for package in &packages {
-        compare.extend(["-p", package]);
-    }
+    compare.extend(&selected);
     compare.extend(["--test", "integration", "--"]);
     let filters: Vec<String> = modules.iter().map(|m| format!("{m}::")).collect();
     compare.extend(filters.iter().map(String::as_str));
