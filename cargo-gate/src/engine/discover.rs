@@ -1,5 +1,6 @@
 //! How a run finds its workspace. Cargo is asked while the toolchain is probed, for the whole
-//! resolve when the run reads no cache ([`resolve_first`]); or, when an earlier run kept the
+//! resolve when the run reads no cache ([`resolve_first`]), the shipped graph's `cargo tree`
+//! beside it ([`tree_ahead`]); or, when an earlier run kept the
 //! workspace it found here (`<out>/cache/workspace.json`), cargo is asked in the background
 //! while the run goes on with that one, and nothing is judged before the two are compared
 //! ([`Expected`], `prepare::confirmed`): a kept workspace that is out of date or forged costs
@@ -8,6 +9,8 @@
 use super::options::RunOptions;
 use super::plan::plan;
 use crate::error::GateError;
+use crate::facts::TreeAhead;
+use crate::tools::cargo::Cargo;
 use crate::tools::environment::Probes;
 use crate::workspace::discovery::Discovering;
 use crate::workspace::{GitInfo, ResolveOutput, Workspace};
@@ -21,6 +24,8 @@ pub(super) struct Discovered {
     pub probes: Probes,
     /// Cargo's answer still to come, when `ws` is the kept workspace.
     pub expected: Option<Expected>,
+    /// The shipped graph's `cargo tree`, when it was started beside discovery ([`tree_ahead`]).
+    pub tree_ahead: Option<TreeAhead>,
 }
 
 /// `cargo metadata` still running, and git's state asked where it was started.
@@ -64,13 +69,17 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
             resolved: None,
             probes,
             expected: Some(Expected { discovering, git }),
+            tree_ahead: None,
         });
     }
     let resolve_first = resolve_first(opts, guess.as_deref());
-    let (ws, probes) = std::thread::scope(|scope| {
+    let (ws, probes, tree_ahead) = std::thread::scope(|scope| {
         let probes = guess
             .as_deref()
             .map(|dir| scope.spawn(move || Probes::ask(dir)));
+        let ahead = guess
+            .as_deref()
+            .map(|dir| scope.spawn(move || tree_ahead(opts, dir)));
         let ws = Workspace::discover_resolving(
             opts.manifest_path.as_deref(),
             opts.offline,
@@ -80,7 +89,9 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
             p.join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         });
-        (ws, probes)
+        // Read ahead only: a panic there (a bug) leaves the graph to be asked as before.
+        let ahead = ahead.and_then(|a| a.join().ok().flatten());
+        (ws, probes, ahead)
     });
     let (ws, resolved) = ws?;
     let probes = probes.map_or_else(|| Probes::ask(&ws.root), |p| p.at(&ws.root));
@@ -89,7 +100,37 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
         resolved,
         probes,
         expected: None,
+        tree_ahead,
     })
+}
+
+/// The shipped graph's `cargo tree` started at once, beside workspace discovery, instead of
+/// once the workspace is known: when the run reads no cache (a read one may reuse the graph),
+/// starts where a lockfile is, without `--manifest-path`, and plans a check that reads the
+/// graph. Asked as it would be were `dir` the root with the configuration found there; a
+/// check takes its output only if that is the command it asks ([`TreeAhead`]).
+fn tree_ahead(opts: &RunOptions, dir: &Path) -> Option<TreeAhead> {
+    let reads_graph = plan(opts.stage, &opts.only, &opts.skip, &[])
+        .is_ok_and(|p| p.iter().any(|c| c.reads_graph()));
+    if !opts.no_cache
+        || opts.manifest_path.is_some()
+        || !reads_graph
+        || !dir.join("Cargo.lock").is_file()
+    {
+        return None;
+    }
+    let manifest = dir.join("Cargo.toml");
+    let layout = crate::config::Layout {
+        root: dir,
+        manifest_path: &manifest,
+        members: Vec::new(),
+    };
+    let known = crate::registry::known();
+    let config = crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()?;
+    let targets = crate::shared::sections::targets(&config);
+    let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+    let top = dir.ancestors().find(|d| d.join(".git").exists());
+    TreeAhead::start(&Cargo::new(dir, opts.offline), &triples, top)
 }
 
 /// The workspace an earlier run kept where this run's output goes, found from `start` (its

@@ -97,6 +97,7 @@ fn prepare_with(
         resolved,
         probes,
         expected,
+        tree_ahead,
     } = discover::discover(opts, expect)?;
     redactor.add_path(&ws.root, "<workspace>");
     let config = config::load(
@@ -134,7 +135,8 @@ fn prepare_with(
     ]);
     let facts = Facts::gather(&ws, build_env)
         .with_witness(witness)
-        .with_resolve_output(resolved);
+        .with_resolve_output(resolved)
+        .with_tree_ahead(tree_ahead);
     let mut environment = environment::observe(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);

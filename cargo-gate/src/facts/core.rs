@@ -170,6 +170,8 @@ pub struct Core {
     /// The shipped graph as `cargo tree` prints it, by the target triples and the
     /// selection asked for (`facts/shipped.rs`).
     pub(super) shipped_trees: std::sync::Mutex<HashMap<String, ShippedTree>>,
+    /// The shipped graph's `cargo tree` started beside workspace discovery, until taken.
+    pub(super) tree_ahead: std::sync::Mutex<Option<super::TreeAhead>>,
     /// The repository's top directory, when the workspace is in a git repository (its CI
     /// files may sit there).
     pub(super) top: Option<PathBuf>,
@@ -250,6 +252,7 @@ impl Core {
             resolve: OnceLock::new(),
             resolve_output: std::sync::Mutex::default(),
             shipped_trees: std::sync::Mutex::default(),
+            tree_ahead: std::sync::Mutex::default(),
             top: ws.git.as_ref().map(|git| git.toplevel.clone()),
             ci_features: OnceLock::new(),
             build: OnceLock::new(),

@@ -52,6 +52,7 @@ pub use self::core::*;
 pub use artifacts::{Build, BuiltArtifact, TestBinary, test_binary_id};
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
+pub use shipped::TreeAhead;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
     RUN_FILE_CAP, RUN_FILES_CAP, RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults,
@@ -155,6 +156,15 @@ impl Facts {
     /// ([`crate::workspace::Workspace::discover_resolving`]), used instead of running it again.
     pub fn with_resolve_output(mut self, output: Option<crate::workspace::ResolveOutput>) -> Facts {
         self.core = self.core.with_resolve_output(output);
+        self
+    }
+
+    /// These facts, with the shipped graph's `cargo tree` discovery started (taken only if it
+    /// is the very command a check asks for: [`TreeAhead`]).
+    pub fn with_tree_ahead(self, ahead: Option<TreeAhead>) -> Facts {
+        if let Ok(mut slot) = self.core.tree_ahead.lock() {
+            *slot = ahead;
+        }
         self
     }
 

@@ -11,7 +11,8 @@ use super::ran::{RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
 use crate::tools::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// Reads the feature sets of the cargo calls of the CI at `root` (and at the repository's
 /// `top` where they reach the workspace). A CI file that cannot be read gives none (`ci.locked`
@@ -129,7 +130,64 @@ fn tree_args(features: &Features) -> Vec<String> {
     args
 }
 
+/// The shipped graph's `cargo tree` for `targets` and `select` ([`Core::shipped_tree`]).
+fn tree_command(cargo: &Cargo, targets: &[&str], select: &[String]) -> Command {
+    let mut args = vec!["--locked"];
+    if select.is_empty() {
+        args.push("--workspace");
+    }
+    args.extend(["-e", "normal,build", "--prefix", "depth", "-f", "{p}"]);
+    args.extend(select.iter().map(String::as_str));
+    for target in targets {
+        args.extend(["--target", target]);
+    }
+    cargo.command("tree", &args)
+}
+
+/// The shipped graph's `cargo tree`, started before the workspace is known, beside workspace
+/// discovery (`engine/discover.rs`): the command the run would ask were the directory it
+/// starts from the root and its configuration the files there. [`Core::shipped_tree`] takes
+/// its output only for the very command it builds, word for word and in the same directory;
+/// any other is left to end with the run (the gate ends what it started as it exits).
+#[derive(Debug)]
+pub struct TreeAhead {
+    line: String,
+    dir: PathBuf,
+    running: std::thread::JoinHandle<std::io::Result<Output>>,
+}
+
+impl TreeAhead {
+    /// Starts the shipped graph's `cargo tree` for `targets` and the CI feature sets read at
+    /// `dir` (the repository's top at `top`), as [`Core::built_tree`] asks it first.
+    pub fn start(cargo: &Cargo, targets: &[&str], top: Option<&Path>) -> Option<TreeAhead> {
+        let select = ci_features(cargo.root(), top).select();
+        let cmd = tree_command(cargo, targets, &select);
+        let line = cargo::describe(&cmd);
+        let dir = cmd.get_current_dir()?.to_owned();
+        let running = std::thread::Builder::new()
+            .name("gate-tree-ahead".to_owned())
+            .spawn(move || crate::tools::process::output(cmd))
+            .ok()?;
+        Some(TreeAhead { line, dir, running })
+    }
+
+    /// Whether this is `cmd`, word for word and where it runs.
+    fn is(&self, cmd: &Command) -> bool {
+        cargo::describe(cmd) == self.line && cmd.get_current_dir() == Some(self.dir.as_path())
+    }
+}
+
 impl Core {
+    /// The output of `cmd` when it is the `cargo tree` started ahead ([`TreeAhead`]), waited
+    /// for; `None`: it was not (or none was started), run it.
+    fn tree_ahead_for(&self, cmd: &Command) -> Option<std::io::Result<Output>> {
+        let mut slot = self.tree_ahead.lock().ok()?;
+        if !slot.as_ref().is_some_and(|ahead| ahead.is(cmd)) {
+            return None;
+        }
+        slot.take()?.running.join().ok()
+    }
+
     /// The feature sets CI builds with, read on first use.
     pub fn ci_features(&self) -> &CiFeatures {
         self.ci_features
@@ -226,18 +284,13 @@ impl Core {
             &params,
             |_: &Result<RawOutput, String>| true,
             || {
-                let mut args = vec!["--locked"];
-                if select.is_empty() {
-                    args.push("--workspace");
-                }
-                args.extend(["-e", "normal,build", "--prefix", "depth", "-f", "{p}"]);
-                args.extend(select.iter().map(String::as_str));
-                for target in targets {
-                    args.extend(["--target", target]);
-                }
-                let cmd = cargo.command("tree", &args);
+                let cmd = tree_command(cargo, targets, select);
                 let command_line = cargo::describe(&cmd);
-                let raw = crate::tools::process::output(cmd)
+                let ran = match self.tree_ahead_for(&cmd) {
+                    Some(ran) => ran,
+                    None => crate::tools::process::output(cmd),
+                };
+                let raw = ran
                     .map(|output| RawOutput {
                         command_line,
                         code: output.status.code(),
@@ -266,6 +319,35 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::Workspace;
+
+    /// A `cargo tree` started ahead (issue 43: beside workspace discovery) is taken only by
+    /// the command it is, word for word and in the directory it ran in, and once; any other
+    /// command leaves it in place and runs its own.
+    #[test]
+    fn the_tree_started_ahead_answers_only_its_own_command() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let core = Core::gather(&Workspace::for_tests(dir.path(), &[]), Vec::new());
+        let cargo = Cargo::new(dir.path(), false);
+        let linux = ["x86_64-unknown-linux-gnu"];
+        *core.tree_ahead.lock().unwrap() = TreeAhead::start(&cargo, &linux, None);
+        let all = ["--all-features".to_owned()];
+        for other in [
+            tree_command(&cargo, &["aarch64-apple-darwin"], &[]),
+            tree_command(&cargo, &linux, &all),
+            tree_command(&Cargo::new(elsewhere.path(), false), &linux, &[]),
+            tree_command(&Cargo::new(dir.path(), true), &linux, &[]),
+        ] {
+            assert!(core.tree_ahead_for(&other).is_none(), "{other:?}");
+        }
+        let same = tree_command(&cargo, &linux, &[]);
+        let ran = core.tree_ahead_for(&same).expect("taken").expect("ran");
+        // It ran where it was started: an empty directory has no manifest.
+        assert!(!ran.status.success());
+        assert!(String::from_utf8_lossy(&ran.stderr).contains("Cargo.toml"));
+        assert!(core.tree_ahead_for(&same).is_none(), "taken once");
+    }
 
     fn features_of(workflow: &str) -> CiFeatures {
         let dir = tempfile::tempdir().unwrap();

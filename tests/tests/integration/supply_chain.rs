@@ -617,7 +617,10 @@ fn explain_documents_the_codes() {
 
 /// Every check that reads the shipped graph (licenses, duplicates, bans, advisories,
 /// kernels.shipped) shares one `cargo tree`, even when they ask at once, and the feature
-/// sets CI builds ride on that same call (issue 43: one `cargo tree` per run at most).
+/// sets CI builds ride on that same call (issue 43: one `cargo tree` per run at most). A run
+/// that reads no cache starts it beside workspace discovery, from the configuration and the
+/// CI it finds there (the fixture's `[graph] targets` among them): were that guess not the
+/// command the checks ask, they would ask theirs, and the log would hold two.
 #[cfg(unix)]
 #[test]
 fn the_checks_that_read_the_graph_share_one_cargo_tree() {
