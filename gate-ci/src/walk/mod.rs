@@ -155,6 +155,21 @@ pub enum Unread {
     CargoMake { context: String, written: String },
 }
 
+/// `context` naming the matrix combination `combo` a finding comes from (for CircleCI's
+/// parameters, only those `line` reads).
+fn combination(context: &str, line: &str, combo: &matrix::Combination, vars: Vars<'_>) -> String {
+    if vars.parameters {
+        let read: matrix::Combination = combo
+            .iter()
+            .filter(|(k, _)| line.contains(k.as_str()))
+            .cloned()
+            .collect();
+        format!("{context}, parameters {}", matrix::describe(&read))
+    } else {
+        format!("{context}, matrix {}", matrix::describe(combo))
+    }
+}
+
 /// The files `line` starts ([`spawned::started`]). A Dockerfile the line names through
 /// `${{ matrix.… }}`, in a job whose matrix is written out, is named once per combination
 /// (each file once); one that no combination names stays unresolved.
@@ -643,10 +658,25 @@ impl<V: Visit> Walker<'_, '_, V> {
                 )
             })
             .collect();
-        // A value that changes which commands the line runs (`&&` in a matrix value) is not
-        // merged: the line is judged as written.
+        // A value that changes which commands the line runs (the whole command, `&&` in a
+        // value) is not merged: each combination's invocations are judged, each once.
         if each.iter().any(|found| found.len() != written.len()) {
-            return as_written(written);
+            let mut seen: Vec<Invocation> = Vec::new();
+            let mut judged = Vec::new();
+            for (found, combo) in each.into_iter().zip(vars.matrix) {
+                for mut invocation in found {
+                    // Named as the combination runs it: `cargo build`, not `${{ matrix.cmd }}`.
+                    if !vars.parameters {
+                        invocation.command = matrix::substituted(&invocation.command, combo);
+                    }
+                    if !seen.contains(&invocation) {
+                        seen.push(invocation.clone());
+                        let context = combination(context, line, combo, vars);
+                        judged.push((invocation, context, Vec::new()));
+                    }
+                }
+            }
+            return judged;
         }
         written
             .into_iter()
@@ -674,17 +704,7 @@ impl<V: Visit> Walker<'_, '_, V> {
                     .expect("a written-out matrix has a combination");
                 invocation.kind = worst.kind.clone();
                 let context = if rank(&worst.kind) == 3 {
-                    if vars.parameters {
-                        // Only the parameters the line reads.
-                        let read: matrix::Combination = combo
-                            .iter()
-                            .filter(|(k, _)| line.contains(k.as_str()))
-                            .cloned()
-                            .collect();
-                        format!("{context}, parameters {}", matrix::describe(&read))
-                    } else {
-                        format!("{context}, matrix {}", matrix::describe(combo))
-                    }
+                    combination(context, line, combo, vars)
                 } else {
                     context.to_owned()
                 };

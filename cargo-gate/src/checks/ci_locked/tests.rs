@@ -575,6 +575,14 @@ fn matrix_values_written_in_the_workflow_are_expanded() {
             "1 cargo invocation(s) in 1 CI file(s) (.github/workflows/ci.yml) all pass --locked/--frozen",
         ),
         (
+            // The whole command from the matrix (coreylowman/dfdx): each value judged.
+            "jobs:\n  a:\n    strategy:\n      matrix:\n        cmd: ['cargo build', 'cargo test --locked', 'cargo build']\n    steps:\n      - run: ${{ matrix.cmd }}\n",
+            &[
+                ".github/workflows/ci.yml:7:14 Error `cargo build` (job `a`, step 1, matrix cmd=cargo build)",
+            ],
+            "1 of 2 cargo invocation(s) lack --locked",
+        ),
+        (
             // A matrix GitHub computes at run time stays unjudgeable.
             "jobs:\n  a:\n    strategy:\n      matrix: ${{ fromJson(needs.plan.outputs.matrix) }}\n    steps:\n      - run: cargo test ${{ matrix.flags }}\n",
             &[
