@@ -836,9 +836,7 @@ fn merge_helper(helper: &Call, call: &mut Call) {
     call.archs.extend(helper.archs.iter().cloned());
     call.native_arch |= helper.native_arch;
     call.computed_inputs |= helper.computed_inputs;
-    if call.switch.is_none() {
-        call.switch.clone_from(&helper.switch);
-    }
+    call.switch = cfgs::call_and_helper(call.switch.take(), helper.switch.as_deref());
 }
 
 fn dedupe(list: &mut Vec<String>) {

@@ -151,6 +151,36 @@ fn either(kids: Vec<Flat>) -> Flat {
     }
 }
 
+/// What switches on a build inside a helper: the guards of the call (`outer`) and those
+/// inside the helper (`inner`), each needed (coreylowman/dfdx: `#[cfg(feature = "cuda")]`
+/// at the call, `#[cfg(not(feature = "ci-check"))]` around nvcc inside). A `-D` define the
+/// helper switches on stays first: `D if OUTER and INNER`. Where either says `or`, the
+/// switch language cannot join them (its `or` reads the whole switch): the call's alone,
+/// still a condition the build needs.
+pub(super) fn call_and_helper(outer: Option<String>, inner: Option<&str>) -> Option<String> {
+    let (Some(outer), Some(inner)) = (outer.as_deref(), inner) else {
+        return outer.or_else(|| inner.map(str::to_owned));
+    };
+    if outer.contains(" or ") || inner.contains(" or ") {
+        return Some(outer.to_owned());
+    }
+    let (define, inner) = match inner.split_once(" if ") {
+        Some((define, guards)) => (Some(define), guards),
+        None => (None, inner),
+    };
+    let mut parts: Vec<&str> = outer.split(" and ").collect();
+    for part in inner.split(" and ") {
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    let guards = parts.join(" and ");
+    Some(match define {
+        Some(define) => format!("{define} if {guards}"),
+        None => guards,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::switch_of;

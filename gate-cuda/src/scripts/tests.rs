@@ -1,5 +1,6 @@
 //! Tests of the build-script reading: builders, helpers, switches, archs, NVRTC uses.
 
+use super::cfgs::call_and_helper;
 use super::{Call, Helpers, RustFile, Script, analyse, helpers, nvrtc_uses};
 use gate_formats::kernel_bom::BuilderKind;
 
@@ -733,6 +734,34 @@ fn a_helper_of_the_build_script_itself_is_reported_at_its_call() {
     assert_eq!(call.inputs, strings(&["../miner", "kernels/miner.ptx"]));
     assert_eq!(call.switch.as_deref(), Some("feature \"kernels\""));
     assert_eq!(s.outside_out_dir, Some((3, "kernels/miner.ptx".to_owned())));
+}
+
+/// coreylowman/dfdx: the call is guarded (`feature "cuda"`) and so is nvcc inside the helper
+/// (`not(feature = "ci-check")`, which CI turns on to skip the GPU build): both are needed,
+/// where the call's guard alone was reported.
+#[test]
+fn a_guard_inside_a_helper_adds_to_the_guard_of_its_call() {
+    let s = script(
+        "fn main() {\n    #[cfg(feature = \"cuda\")]\n    build_ptx();\n}\n\nfn build_ptx() {\n    #[cfg(not(feature = \"ci-check\"))]\n    std::process::Command::new(\"nvcc\").args([\"--ptx\", \"src/k.cu\"]).status().unwrap();\n}\n",
+    );
+    assert_eq!(s.calls.len(), 1, "{s:#?}");
+    assert_eq!(
+        s.calls[0].switch.as_deref(),
+        Some("feature \"cuda\" and without feature \"ci-check\""),
+        "{s:#?}"
+    );
+    assert_eq!(
+        call_and_helper(
+            Some("feature \"a\"".into()),
+            Some("-DX=ON if feature \"a\" and nvcc found")
+        ),
+        Some("-DX=ON if feature \"a\" and nvcc found".to_owned())
+    );
+    let either = Some("feature \"a\" or feature \"b\"".to_owned());
+    assert_eq!(
+        call_and_helper(either.clone(), Some("feature \"c\"")),
+        either
+    );
 }
 
 #[test]
