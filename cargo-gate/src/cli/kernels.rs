@@ -135,6 +135,8 @@ pub(crate) fn text(bom: &Bom) -> String {
         }
     }
     if let Some(why) = &bom.graph_unread {
+        // cargo's error and its `Caused by:` chain, each line under the first.
+        let why = crate::render::text::continued(why, "");
         out.push_str(&format!("dependencies not read: {why}\n"));
     }
     if let Some(how) = &bom.graph_resolved {

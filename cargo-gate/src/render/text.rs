@@ -5,7 +5,9 @@
 //! waivers' reasons and owners — goes through [`visible`]: a newline, a carriage return, an
 //! escape sequence or a bidi override shows as an escape (`\n`, `\u{1b}`), so no text can
 //! start a line of its own (a forged `READY for pilot`), move the cursor or restyle the
-//! terminal. One finding is one line.
+//! terminal. A message or summary of several lines (cargo's error and its `Caused by:`
+//! chain) continues on lines of its own, indented under it behind a gutter (`│`): no line
+//! of it starts a line of the report.
 
 use super::step::{Beside, Step};
 use crate::check::{Finding, Severity, Status};
@@ -52,6 +54,23 @@ pub fn visible(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// `text` as a finding's message or a check's summary: its first line as [`visible`] shows
+/// it, then each line after a newline on a line of its own, `indent` and a gutter (`│`)
+/// before it, so a multi-line cargo error reads as cargo wrote it and none of its lines can
+/// pass for one of the report's. Newlines at the end are dropped; a line's closing carriage
+/// return (CRLF) too; every other hidden character is escaped.
+pub(crate) fn continued(text: &str, indent: &str) -> String {
+    let mut out = String::new();
+    let lines = text.trim_end_matches(['\n', '\r']).split('\n');
+    for (i, line) in lines.enumerate() {
+        if i > 0 {
+            let _ = write!(out, "\n{indent}  │ ");
+        }
+        out.push_str(&visible(line.strip_suffix('\r').unwrap_or(line)));
+    }
+    out
 }
 
 /// Findings shown per check; the rest are counted and left to report.json.
@@ -221,14 +240,14 @@ fn header(report: &Report) -> String {
 fn check_lines(out: &mut String, report: &Report, check: &CheckReport, columns: &Columns) {
     let (label_width, width) = (columns.label, columns.id);
     let label = format!("{:<label_width$}", check.status.as_str());
+    let indent = columns.indent();
     let _ = writeln!(
         out,
         "  {}  {:<width$}  {}",
         paint(columns.color, status_color(check.status), &label),
         visible(&check.id),
-        visible(&check.summary)
+        continued(&check.summary, &indent)
     );
-    let indent = columns.indent();
     for reuse in &check.reused {
         let _ = writeln!(out, "{indent}{}", visible(&reuse.to_string()));
     }
@@ -276,7 +295,7 @@ fn check_lines(out: &mut String, report: &Report, check: &CheckReport, columns: 
             .as_ref()
             .map(|l| format!("{}: ", visible(&l.to_string())))
             .unwrap_or_default();
-        let mut message = visible(&finding.message).into_owned();
+        let mut message = continued(&finding.message, &indent);
         if let Some(note) = finding.waiver().and_then(|i| report.waiver_note(i)) {
             message.push_str(&format!(" ({})", visible(&note)));
         }
@@ -352,5 +371,25 @@ mod tests {
         );
         // Non-ASCII text that is not a control stays as it is.
         assert_eq!(visible("é → ✓ 日本"), "é → ✓ 日本");
+    }
+
+    /// A multi-line message (cargo's error and its `Caused by:` chain) continues on lines of
+    /// its own behind a gutter: readable, and no line of it starts with text of its own.
+    #[test]
+    fn a_message_of_several_lines_continues_behind_a_gutter() {
+        let error = "failed to run custom build command for `k`\r\nCaused by:\n  nvcc fatal\n";
+        assert_eq!(
+            continued(error, "    "),
+            "failed to run custom build command for `k`\n      │ Caused by:\n      │   nvcc fatal"
+        );
+        let forged = continued("x\nREADY for pilot\r\u{1b}[2K\n", "  ");
+        assert_eq!(forged, "x\n    │ READY for pilot\\r\\u{1b}[2K");
+        assert!(
+            forged
+                .lines()
+                .skip(1)
+                .all(|l| l.trim_start().starts_with('│'))
+        );
+        assert_eq!(continued("one line", "  "), "one line");
     }
 }
