@@ -106,12 +106,15 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
 
 /// The shipped graph's `cargo tree` started at once, beside workspace discovery, instead of
 /// once the workspace is known: when the run reads no cache (a read one may reuse the graph),
-/// starts where a lockfile is, without `--manifest-path`, and plans a check that reads the
-/// graph. Asked as it would be were `dir` the root with the configuration found there; a
-/// check takes its output only if that is the command it asks ([`TreeAhead`]).
+/// runs no tests (a run that does starts it beside its build, off the critical path, where
+/// here it would slow discovery on two cores), starts where a lockfile is, without
+/// `--manifest-path`, and plans a check that reads the graph. Asked as it would be were `dir`
+/// the root with the configuration found there; a check takes its output only if that is
+/// the command it asks ([`TreeAhead`]).
 fn tree_ahead(opts: &RunOptions, dir: &Path) -> Option<TreeAhead> {
-    let reads_graph = plan(opts.stage, &opts.only, &opts.skip, &[])
-        .is_ok_and(|p| p.iter().any(|c| c.reads_graph()));
+    let reads_graph = plan(opts.stage, &opts.only, &opts.skip, &[]).is_ok_and(|p| {
+        p.iter().any(|c| c.reads_graph()) && !p.iter().any(|c| c.meta().id == "tests.pass")
+    });
     if !opts.no_cache
         || opts.manifest_path.is_some()
         || !reads_graph
