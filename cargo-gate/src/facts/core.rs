@@ -171,7 +171,7 @@ pub struct Core {
     /// selection asked for (`facts/shipped.rs`).
     pub(super) shipped_trees: std::sync::Mutex<HashMap<String, ShippedTree>>,
     /// The shipped graph's `cargo tree` started beside workspace discovery, until taken.
-    pub(super) tree_ahead: std::sync::Mutex<Option<super::TreeAhead>>,
+    pub(super) tree_ahead: std::sync::Mutex<Option<super::ahead::TreeAhead>>,
     /// The repository's top directory, when the workspace is in a git repository (its CI
     /// files may sit there).
     pub(super) top: Option<PathBuf>,

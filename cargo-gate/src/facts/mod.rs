@@ -35,6 +35,7 @@
 //! A fact that could not be gathered is itself a fact (its error is kept); the check that
 //! owns it reports it, and the checks that needed it say they are blocked by that check.
 
+mod ahead;
 mod artifacts;
 mod build_errors;
 mod built_from;
@@ -49,10 +50,10 @@ mod test_run;
 pub mod witness;
 
 pub use self::core::*;
+pub use ahead::TreeAhead;
 pub use artifacts::{Build, BuiltArtifact, TestBinary, test_binary_id};
 pub use kernels::{FoundManifest, Kernels, Unparsable};
 pub use manifests::{Content, Manifest};
-pub use shipped::TreeAhead;
 pub use test_run::{
     BinaryEvidence, BinaryStatus, DOC_TESTS, OverLimit, RESULTS_ARTIFACT as TEST_RESULTS_ARTIFACT,
     RUN_FILE_CAP, RUN_FILES_CAP, RUNNER_ARG, Ran, Runner, TestClock, TestCounts, TestResults,

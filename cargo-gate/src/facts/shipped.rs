@@ -6,12 +6,13 @@
 //! only add, so the union is one `cargo tree` ([`CiFeatures::select`]): one per run, however
 //! many sets CI builds.
 
+use super::ahead::TreeAhead;
 use super::core::{CiFeatures, Core, FeatureSet};
 use super::ran::{RawOutput, keep_of};
 use crate::cache::{Fact, Fresh};
 use crate::tools::cargo::{self, Cargo};
 use gate_ci::{Features, Kind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// Reads the feature sets of the cargo calls of the CI at `root` (and at the repository's
@@ -144,36 +145,12 @@ fn tree_command(cargo: &Cargo, targets: &[&str], select: &[String]) -> Command {
     cargo.command("tree", &args)
 }
 
-/// The shipped graph's `cargo tree`, started before the workspace is known, beside workspace
-/// discovery (`engine/discover.rs`): the command the run would ask were the directory it
-/// starts from the root and its configuration the files there. [`Core::shipped_tree`] takes
-/// its output only for the very command it builds, word for word and in the same directory;
-/// any other is left to end with the run (the gate ends what it started as it exits).
-#[derive(Debug)]
-pub struct TreeAhead {
-    line: String,
-    dir: PathBuf,
-    running: std::thread::JoinHandle<std::io::Result<Output>>,
-}
-
 impl TreeAhead {
     /// Starts the shipped graph's `cargo tree` for `targets` and the CI feature sets read at
-    /// `dir` (the repository's top at `top`), as [`Core::built_tree`] asks it first.
+    /// `cargo`'s root (the repository's top at `top`), as [`Core::built_tree`] asks it first.
     pub fn start(cargo: &Cargo, targets: &[&str], top: Option<&Path>) -> Option<TreeAhead> {
         let select = ci_features(cargo.root(), top).select();
-        let cmd = tree_command(cargo, targets, &select);
-        let line = cargo::describe(&cmd);
-        let dir = cmd.get_current_dir()?.to_owned();
-        let running = std::thread::Builder::new()
-            .name("gate-tree-ahead".to_owned())
-            .spawn(move || crate::tools::process::output(cmd))
-            .ok()?;
-        Some(TreeAhead { line, dir, running })
-    }
-
-    /// Whether this is `cmd`, word for word and where it runs.
-    fn is(&self, cmd: &Command) -> bool {
-        cargo::describe(cmd) == self.line && cmd.get_current_dir() == Some(self.dir.as_path())
+        TreeAhead::running(tree_command(cargo, targets, &select))
     }
 }
 

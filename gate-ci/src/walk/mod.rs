@@ -155,6 +155,35 @@ pub enum Unread {
     CargoMake { context: String, written: String },
 }
 
+/// The invocations each combination of `vars`' matrix finds in `line` (`each`, in the
+/// matrix's order), each distinct one once, named as the combination runs it (`cargo build`,
+/// not `${{ matrix.cmd }}`) with the combination in its context.
+fn each_combination(
+    each: Vec<Vec<Invocation>>,
+    line: &str,
+    vars: Vars<'_>,
+    context: &str,
+) -> Vec<Judged> {
+    let mut seen: Vec<Invocation> = Vec::new();
+    let mut judged = Vec::new();
+    for (found, combo) in each.into_iter().zip(vars.matrix) {
+        for mut invocation in found {
+            if !vars.parameters {
+                invocation.command = matrix::substituted(&invocation.command, combo);
+            }
+            if !seen.contains(&invocation) {
+                seen.push(invocation.clone());
+                judged.push((
+                    invocation,
+                    combination(context, line, combo, vars),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    judged
+}
+
 /// `context` naming the matrix combination `combo` a finding comes from (for CircleCI's
 /// parameters, only those `line` reads).
 fn combination(context: &str, line: &str, combo: &matrix::Combination, vars: Vars<'_>) -> String {
@@ -661,22 +690,7 @@ impl<V: Visit> Walker<'_, '_, V> {
         // A value that changes which commands the line runs (the whole command, `&&` in a
         // value) is not merged: each combination's invocations are judged, each once.
         if each.iter().any(|found| found.len() != written.len()) {
-            let mut seen: Vec<Invocation> = Vec::new();
-            let mut judged = Vec::new();
-            for (found, combo) in each.into_iter().zip(vars.matrix) {
-                for mut invocation in found {
-                    // Named as the combination runs it: `cargo build`, not `${{ matrix.cmd }}`.
-                    if !vars.parameters {
-                        invocation.command = matrix::substituted(&invocation.command, combo);
-                    }
-                    if !seen.contains(&invocation) {
-                        seen.push(invocation.clone());
-                        let context = combination(context, line, combo, vars);
-                        judged.push((invocation, context, Vec::new()));
-                    }
-                }
-            }
-            return judged;
+            return each_combination(each, line, vars, context);
         }
         written
             .into_iter()
