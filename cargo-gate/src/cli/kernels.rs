@@ -92,7 +92,10 @@ fn root_package(ws: &Workspace) -> (String, String) {
 /// The inventory for people.
 pub(crate) fn text(bom: &Bom) -> String {
     let mut out = String::new();
-    out.push_str(&format!("GPU files ({} tracked)\n", bom.sources.len()));
+    put(
+        &mut out,
+        &format!("GPU files ({} tracked)", bom.sources.len()),
+    );
     for source in &bom.sources {
         let how = crate::bom::how_built(source, &bom.builders);
         let witnessed = witnessed_text(bom, source);
@@ -105,18 +108,20 @@ pub(crate) fn text(bom: &Bom) -> String {
             Some(by) => format!("{how}; witnessed: {by}"),
             None => how,
         };
-        out.push_str(&format!("  {}  {line}\n", source.path));
+        put(&mut out, &format!("  {}  {line}", source.path));
         if let Some(stale) = &source.stale_against {
-            out.push_str(&format!("    stale: its source {stale}\n"));
+            put(&mut out, &format!("    stale: its source {stale}"));
         }
     }
-    out.push_str(&format!("builders ({})\n", bom.builders.len()));
+    put(&mut out, &format!("builders ({})", bom.builders.len()));
     for b in &bom.builders {
-        out.push_str(&builder_line(b));
-        out.push('\n');
+        put(&mut out, &builder_line(b));
     }
     if !bom.dependencies.is_empty() {
-        out.push_str(&format!("dependencies ({})\n", bom.dependencies.len()));
+        put(
+            &mut out,
+            &format!("dependencies ({})", bom.dependencies.len()),
+        );
         for dep in &bom.dependencies {
             let mut how: Vec<String> = dep
                 .builders
@@ -125,13 +130,16 @@ pub(crate) fn text(bom: &Bom) -> String {
                 .map(|b| format!("{} at {}", b.kind.describe(), b.at))
                 .collect();
             how.extend(dep.provides_nvrtc.iter().map(|n| format!("provides {n}")));
-            out.push_str(&format!(
-                "  {} {}  {}  via {}\n",
-                dep.name,
-                dep.version,
-                how.join(", "),
-                dep.path.join(" → ")
-            ));
+            put(
+                &mut out,
+                &format!(
+                    "  {} {}  {}  via {}",
+                    dep.name,
+                    dep.version,
+                    how.join(", "),
+                    dep.path.join(" → ")
+                ),
+            );
         }
     }
     if let Some(why) = &bom.graph_unread {
@@ -140,11 +148,19 @@ pub(crate) fn text(bom: &Bom) -> String {
         out.push_str(&format!("dependencies not read: {why}\n"));
     }
     if let Some(how) = &bom.graph_resolved {
-        out.push_str(&format!("dependency graph {how}\n"));
+        put(&mut out, &format!("dependency graph {how}"));
     }
     witness_text(bom, &mut out);
     artifacts_text(bom, &mut out);
     out
+}
+
+/// `text` and a newline onto `out`, what the repository put in it (a file's name, a crate's,
+/// a note) shown as [`crate::render::text::visible`] shows it: a file named `k\nREADY for
+/// pilot.cu` cannot start a line of its own.
+fn put(out: &mut String, text: &str) {
+    out.push_str(&crate::render::text::visible(text));
+    out.push('\n');
 }
 
 /// One builder of the inventory, for people.
@@ -220,21 +236,24 @@ fn archs_or_default(archs: &[String]) -> String {
 /// What the nvcc witness saw of the build.
 fn witness_text(bom: &Bom, out: &mut String) {
     let Some(witness) = &bom.witness else {
-        out.push_str("witnessed compiles: none, nothing was built\n");
+        put(out, "witnessed compiles: none, nothing was built");
         return;
     };
     if let Some(why) = &witness.not_installed {
-        out.push_str(&format!("witnessed compiles: no witness ({why})\n"));
+        put(out, &format!("witnessed compiles: no witness ({why})"));
     } else {
         let tolerated = match witness.tolerated_failures {
             0 => String::new(),
             n => format!("; {n} failed probe(s) the build tolerated, not listed"),
         };
-        out.push_str(&format!(
-            "witnessed compiles ({}; witness on {}{tolerated})\n",
-            witness.compiles.len(),
-            witness.routes.join(", ")
-        ));
+        put(
+            out,
+            &format!(
+                "witnessed compiles ({}; witness on {}{tolerated})",
+                witness.compiles.len(),
+                witness.routes.join(", ")
+            ),
+        );
     }
     for c in &witness.compiles {
         let builder = c
@@ -261,17 +280,16 @@ fn witness_text(bom: &Bom, out: &mut String) {
         if c.earlier_run {
             line.push_str("  [in an earlier run of the build script; unchanged since]");
         }
-        out.push_str(&line);
-        out.push('\n');
+        put(out, &line);
         if !c.includes.is_empty() {
-            out.push_str(&format!("    includes {}\n", c.includes.join(" ")));
+            put(out, &format!("    includes {}", c.includes.join(" ")));
         }
     }
     for u in &witness.unwitnessed {
-        out.push_str(&format!("  not witnessed: {}: {}\n", u.package, u.fix));
+        put(out, &format!("  not witnessed: {}: {}", u.package, u.fix));
     }
     for note in &witness.notes {
-        out.push_str(&format!("  note: {note}\n"));
+        put(out, &format!("  note: {note}"));
     }
 }
 
@@ -291,9 +309,12 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                 0 => String::new(),
                 n => format!(", {n} can only load GPU code at run time"),
             };
-            out.push_str(&format!(
-                "artifacts ({files} read, {bytes} bytes; {carrying} carry GPU code{at_run_time})\n"
-            ));
+            put(
+                out,
+                &format!(
+                    "artifacts ({files} read, {bytes} bytes; {carrying} carry GPU code{at_run_time})"
+                ),
+            );
             for binary in binaries {
                 let images: Vec<String> = binary
                     .modules
@@ -320,32 +341,40 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
                         binary.nvrtc.join(", ")
                     ));
                 }
-                out.push_str(&line);
-                out.push('\n');
+                put(out, &line);
             }
         }
-        Artifacts::Unread { reason } => out.push_str(&format!("artifacts not read: {reason}\n")),
-        Artifacts::NotRead => out.push_str("artifacts not read\n"),
+        Artifacts::Unread { reason } => put(out, &format!("artifacts not read: {reason}")),
+        Artifacts::NotRead => put(out, "artifacts not read"),
     }
     match &bom.fleet {
-        None => out.push_str("fleet: no [cuda] table, nothing judged against a fleet\n"),
+        None => put(
+            out,
+            "fleet: no [cuda] table, nothing judged against a fleet",
+        ),
         Some(fleet) => {
-            out.push_str(&format!(
-                "fleet {} (min driver {})\n",
-                fleet.archs.join(", "),
-                fleet.min_driver.as_deref().unwrap_or("not declared")
-            ));
+            put(
+                out,
+                &format!(
+                    "fleet {} (min driver {})",
+                    fleet.archs.join(", "),
+                    fleet.min_driver.as_deref().unwrap_or("not declared")
+                ),
+            );
             for c in &fleet.coverage {
-                out.push_str(&format!(
-                    "  {} on {}: {}{}\n",
-                    c.package,
-                    c.arch,
-                    c.by,
-                    c.from
-                        .as_deref()
-                        .map(|f| format!(" ({f})"))
-                        .unwrap_or_default()
-                ));
+                put(
+                    out,
+                    &format!(
+                        "  {} on {}: {}{}",
+                        c.package,
+                        c.arch,
+                        c.by,
+                        c.from
+                            .as_deref()
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default()
+                    ),
+                );
             }
         }
     }
@@ -354,7 +383,37 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gate_formats::kernel_bom::{Binary, BinaryKind, Container, Module};
+    use gate_formats::kernel_bom::{Binary, BinaryKind, Container, FileKind, Module, SourceFile};
+
+    /// A file named to forge a line (`k\nREADY for pilot.cu`) is shown with its newline as
+    /// an escape: no line of the inventory starts with text the repository chose.
+    #[test]
+    fn a_file_name_cannot_start_a_line_of_the_inventory() {
+        let bom = Bom {
+            sources: vec![SourceFile {
+                path: "src/k\nREADY for pilot\u{1b}[2K.cu".into(),
+                kind: FileKind::Source,
+                package: Some("k".into()),
+                built_by: Vec::new(),
+                included_by: None,
+                ships: false,
+                stale_against: Some("x\nREADY".into()),
+                compiled_in: Vec::new(),
+                probe: None,
+            }],
+            ..Bom::default()
+        };
+        let out = text(&bom);
+        assert!(
+            out.contains("src/k\\nREADY for pilot\\u{1b}[2K.cu"),
+            "{out}"
+        );
+        assert!(!out.contains('\u{1b}'), "{out}");
+        assert!(
+            !out.lines().any(|l| l.trim_start().starts_with("READY")),
+            "{out}"
+        );
+    }
 
     /// cudarc's artifacts name NVRTC and carry no GPU code: "0 carry GPU code", as
     /// `kernels.shipped` counts no image in them, not "14 carry GPU code".
