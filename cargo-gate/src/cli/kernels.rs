@@ -347,6 +347,11 @@ fn artifacts_text(bom: &Bom, out: &mut String) {
         Artifacts::Unread { reason } => put(out, &format!("artifacts not read: {reason}")),
         Artifacts::NotRead => put(out, "artifacts not read"),
     }
+    fleet_text(bom, out);
+}
+
+/// The fleet `[cuda]` declares and what covers it.
+fn fleet_text(bom: &Bom, out: &mut String) {
     match &bom.fleet {
         None => put(
             out,
