@@ -1,5 +1,5 @@
 //! How a run finds its workspace. Cargo is asked while the toolchain is probed, for the whole
-//! resolve when the run reads no cache ([`resolve_first`]), the shipped graph's `cargo tree`
+//! resolve when the run reads no cache ([`uncached_plan`]), the shipped graph's `cargo tree`
 //! beside it ([`tree_ahead`]); or, when an earlier run kept the
 //! workspace it found here (`<out>/cache/workspace.json`), cargo is asked in the background
 //! while the run goes on with that one, and nothing is judged before the two are compared
@@ -8,18 +8,19 @@
 
 use super::options::RunOptions;
 use super::plan::plan;
+use crate::check::Check;
 use crate::error::GateError;
 use crate::facts::TreeAhead;
 use crate::tools::cargo::Cargo;
 use crate::tools::environment::Probes;
 use crate::workspace::discovery::Discovering;
 use crate::workspace::{GitInfo, ResolveOutput, Workspace};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The workspace and the toolchain probes, asked at its root.
 pub(super) struct Discovered {
     pub ws: Workspace,
-    /// The resolve, when discovery ran it ([`resolve_first`]).
+    /// The resolve, when discovery ran it ([`uncached_plan`]).
     pub resolved: Option<ResolveOutput>,
     pub probes: Probes,
     /// Cargo's answer still to come, when `ws` is the kept workspace.
@@ -72,14 +73,17 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
             tree_ahead: None,
         });
     }
-    let resolve_first = resolve_first(opts, guess.as_deref());
+    let uncached = guess.as_deref().and_then(|dir| uncached_plan(opts, dir));
+    let resolve_first = uncached
+        .as_ref()
+        .is_some_and(|(_, p)| p.iter().any(|c| c.meta().id == "lockfile.locked"));
     let (ws, probes, tree_ahead) = std::thread::scope(|scope| {
         let probes = guess
             .as_deref()
             .map(|dir| scope.spawn(move || Probes::ask(dir)));
-        let ahead = guess
-            .as_deref()
-            .map(|dir| scope.spawn(move || tree_ahead(opts, dir)));
+        let ahead = uncached
+            .as_ref()
+            .map(|(dir, p)| scope.spawn(move || tree_ahead(opts, dir, p)));
         let ws = Workspace::discover_resolving(
             opts.manifest_path.as_deref(),
             opts.offline,
@@ -105,20 +109,15 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
 }
 
 /// The shipped graph's `cargo tree` started at once, beside workspace discovery, instead of
-/// once the workspace is known: when the run reads no cache (a read one may reuse the graph),
-/// runs no tests (a run that does starts it beside its build, off the critical path, where
-/// here it would slow discovery on two cores), starts where a lockfile is, without
-/// `--manifest-path`, and plans a check that reads the graph. Asked as it would be were `dir`
-/// the root with the configuration found there; a check takes its output only if that is
-/// the command it asks ([`TreeAhead`]).
-fn tree_ahead(opts: &RunOptions, dir: &Path) -> Option<TreeAhead> {
-    let reads_graph = plan(opts.stage, &opts.only, &opts.skip, &[]).is_ok_and(|p| {
-        p.iter().any(|c| c.reads_graph()) && !p.iter().any(|c| c.meta().id == "tests.pass")
-    });
-    if !opts.no_cache
-        || opts.manifest_path.is_some()
-        || !reads_graph
-        || !dir.join("Cargo.lock").is_file()
+/// once the workspace is known, for a run that reads no cache (a read one may reuse the
+/// graph: [`uncached_plan`]) and runs no tests (a run that does starts it beside its build,
+/// off the critical path, where here it would slow discovery on two cores), when `planned`
+/// holds a check that reads the graph. Asked as it would be were `dir` the root with the
+/// configuration found there; a check takes its output only if that is the command it asks
+/// ([`TreeAhead`]).
+fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> Option<TreeAhead> {
+    if !planned.iter().any(|c| c.reads_graph())
+        || planned.iter().any(|c| c.meta().id == "tests.pass")
     {
         return None;
     }
@@ -132,7 +131,7 @@ fn tree_ahead(opts: &RunOptions, dir: &Path) -> Option<TreeAhead> {
     let config = crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()?;
     let targets = crate::shared::sections::targets(&config);
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-    let top = dir.ancestors().find(|d| d.join(".git").exists());
+    let top = crate::workspace::work_tree_top(dir);
     TreeAhead::start(&Cargo::new(dir, opts.offline), &triples, top)
 }
 
@@ -151,15 +150,17 @@ fn kept_for(opts: &RunOptions, start: &Path) -> Option<Workspace> {
     Workspace::kept(&out, start).filter(|kept| kept.target_dir == target)
 }
 
-/// Whether workspace discovery asks cargo for the whole resolve: when the run reads no cache
-/// (`--no-cache`), plans `lockfile.locked` (which runs the resolve whenever there is a
-/// Cargo.lock) and starts where that lockfile is. Otherwise the members alone are asked: a
-/// reused resolve needs no second cargo process, and a run that needs no resolve never
-/// reaches for the network.
-fn resolve_first(opts: &RunOptions, start: Option<&Path>) -> bool {
-    opts.no_cache
-        && opts.manifest_path.is_none()
-        && start.is_some_and(|dir| dir.join("Cargo.lock").is_file())
-        && plan(opts.stage, &opts.only, &opts.skip, &[])
-            .is_ok_and(|p| p.iter().any(|c| c.meta().id == "lockfile.locked"))
+/// The stage's plan (built-in checks), for a run that reads no cache (`--no-cache`) started
+/// where a lockfile is (`start`, the root in the common case) without `--manifest-path`:
+/// what discovery may ask beside `cargo metadata` for such a run, its resolve
+/// (`resolve_first` when the plan holds `lockfile.locked`, which runs the resolve whenever
+/// there is a Cargo.lock) and its graph ([`tree_ahead`]). `None` otherwise: a reused resolve
+/// needs no second cargo process, and a run that needs no resolve never reaches for the
+/// network.
+fn uncached_plan(opts: &RunOptions, start: &Path) -> Option<(PathBuf, Vec<&'static dyn Check>)> {
+    if !opts.no_cache || opts.manifest_path.is_some() || !start.join("Cargo.lock").is_file() {
+        return None;
+    }
+    let planned = plan(opts.stage, &opts.only, &opts.skip, &[]).ok()?;
+    Some((start.to_owned(), planned))
 }

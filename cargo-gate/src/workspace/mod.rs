@@ -518,11 +518,17 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     })
 }
 
+/// The top of the git work tree `dir` is in, from the files alone: the nearest directory at
+/// or above it holding a `.git` (a directory, or a worktree's file). No git is run.
+pub fn work_tree_top(dir: &Path) -> Option<&Path> {
+    dir.ancestors().find(|d| d.join(".git").exists())
+}
+
 /// When `root` is inside a git work tree (a `.git` there or above) but git cannot be run,
 /// why: the facts git would give (tracked files, the commit, a dirty tree) are then
 /// unavailable, never "not applicable".
 pub fn git_unavailable(root: &Path) -> Option<String> {
-    root.ancestors().find(|d| d.join(".git").exists())?;
+    work_tree_top(root)?;
     let mut cmd = Command::new("git");
     cmd.arg("--version");
     match crate::tools::process::output(cmd) {
