@@ -316,7 +316,7 @@ pub fn run_watched(
                 break Ended::Stopped(why);
             }
         }
-        std::thread::sleep(nap(started.elapsed()));
+        tree.pause(nap(started.elapsed()));
     };
     #[cfg(unix)]
     for drain in drains {
@@ -518,6 +518,44 @@ struct Tree {
     child: Box<dyn process_wrap::std::ChildWrapper>,
     /// The leader's exit status, once reaped.
     status: Option<ExitStatus>,
+    /// Told when the leader has exited, where a thread can wait for that without reaping it
+    /// ([`exit_told`]): a pause between looks ends there and then.
+    exit_seen: Option<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Tree {
+    /// Waits up to `most` before the next look: less, when the leader is told to have exited
+    /// meanwhile. A command on the run's critical path (`cargo metadata`, a test binary)
+    /// is seen to end when it ends, not up to a pause later ([`nap`]: up to [`POLL`]).
+    fn pause(&self, most: Duration) {
+        match &self.exit_seen {
+            Some(told) => {
+                let _ = told.recv_timeout(most);
+            }
+            None => std::thread::sleep(most),
+        }
+    }
+}
+
+/// A thread that waits, without reaping, for `pid` (a child of the gate) to exit, and says so.
+/// Leaving it unreaped keeps its process group's id its own until [`Tree::finish`] (as
+/// [`Tree::exited`] does). `None` where no thread can be started: the pauses are then whole.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn exit_told(pid: u32) -> Option<std::sync::mpsc::Receiver<()>> {
+    use nix::sys::wait::{Id, WaitPidFlag, waitid};
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(pid).ok()?);
+    let (tell, told) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("gate-exit".to_owned())
+        .spawn(move || {
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+            // An error other than an interruption (no such child: reaped already) ends the
+            // wait too; the caller's own look says what happened.
+            while waitid(Id::Pid(pid), flags) == Err(nix::errno::Errno::EINTR) {}
+            let _ = tell.send(());
+        })
+        .ok()?;
+    Some(told)
 }
 
 #[cfg(unix)]
@@ -531,9 +569,14 @@ impl Tree {
         watchdog::guard(child.id());
         #[cfg(target_os = "linux")]
         super::orphans::started(child.id());
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+        let exit_seen = exit_told(child.id());
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+        let exit_seen = None;
         Ok(Tree {
             child,
             status: None,
+            exit_seen,
         })
     }
 
@@ -747,6 +790,7 @@ impl Tree {
         Ok(Tree {
             child: wrap.spawn()?,
             status: None,
+            exit_seen: None,
         })
     }
 
@@ -783,6 +827,7 @@ impl Tree {
         Ok(Tree {
             child: cmd.spawn()?,
             status: None,
+            exit_seen: None,
         })
     }
 
@@ -819,6 +864,19 @@ mod tests {
         assert_eq!(nap(Duration::ZERO), Duration::from_millis(1));
         assert_eq!(nap(Duration::from_millis(12)), Duration::from_millis(3));
         assert_eq!(nap(Duration::from_secs(5)), POLL);
+    }
+
+    /// The thread that tells a pause of the leader's exit leaves it unreaped: its status is
+    /// still the gate's to take (its group's id its own until then).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_leader_s_exit_is_told_without_reaping_it() {
+        let mut child = sh("exit 3").spawn().expect("sh starts");
+        let told = exit_told(child.id()).expect("a thread starts");
+        told.recv_timeout(Duration::from_secs(60))
+            .expect("the exit is told");
+        let status = child.wait().expect("the leader is still there to reap");
+        assert_eq!(status.code(), Some(3));
     }
 
     fn sh(script: &str) -> Command {
