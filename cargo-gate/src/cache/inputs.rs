@@ -13,6 +13,7 @@ use super::tree::{
 use gate_support::digest::{KeyHasher, sha256_hex};
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 impl Session {
     /// What of `discovered` has another digest now, in words (`None`: nothing).
@@ -243,6 +244,26 @@ impl Session {
         self.tool
             .get_or_init(|| sha256_hex(tool_identity(&out.join("cache")).as_bytes()))
             .clone()
+    }
+
+    /// Starts digesting the tree (the cache's key of the working tree, two or three git
+    /// calls and every file read) in a thread of its own, for a run whose checks will key a
+    /// fact by it: the first of them finds it digested, or under way, where it would start
+    /// it on the checks' critical path. Not waited for: a run that keys nothing by it ends
+    /// without it. Nothing without the cache's settings (a cache that is off keys nothing).
+    pub fn digest_tree_ahead(&self) {
+        if self.settings.is_none() || self.tree.get().is_some() {
+            return;
+        }
+        let (tree, prefix) = (Arc::clone(&self.tree), Arc::clone(&self.prefix));
+        let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
+        // A thread that cannot start leaves the digest to its first use.
+        let _ = std::thread::Builder::new()
+            .name("gate-tree-digest".to_owned())
+            .spawn(move || {
+                let prefix = prefix.get_or_init(|| repository_prefix(&root, git));
+                tree.get_or_init(|| tree_digests(&root, (git, prefix), &exclude));
+            });
     }
 
     /// [`repository_prefix`], asked once.

@@ -9,7 +9,7 @@ use crate::workspace::Workspace;
 use serde::{Serialize, de::DeserializeOwned};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The cache as one run uses it.
 #[derive(Debug)]
@@ -18,10 +18,11 @@ pub struct Session {
     pub(super) root: PathBuf,
     pub(super) git: bool,
     pub(super) exclude: Vec<PathBuf>,
-    pub(super) tree: OnceLock<Result<Tree, String>>,
+    /// Shared with the thread that digests it ahead ([`Session::digest_tree_ahead`]).
+    pub(super) tree: Arc<OnceLock<Result<Tree, String>>>,
     /// The workspace root's path inside its git repository (`rust/`; empty at the top, and
     /// without git), asked once ([`super::tree::above_root`]).
-    pub(super) prefix: OnceLock<String>,
+    pub(super) prefix: Arc<OnceLock<String>>,
     pub(super) tool: OnceLock<String>,
     pub(super) used: Mutex<Vec<Used>>,
     pub(super) notes: Mutex<Vec<String>>,
@@ -47,8 +48,8 @@ impl Session {
             root: PathBuf::new(),
             git: false,
             exclude: Vec::new(),
-            tree: OnceLock::new(),
-            prefix: OnceLock::new(),
+            tree: Arc::default(),
+            prefix: Arc::default(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
@@ -89,8 +90,8 @@ impl Session {
             },
             root: ws.root.clone(),
             git: ws.git.is_some(),
-            tree: OnceLock::new(),
-            prefix: OnceLock::new(),
+            tree: Arc::default(),
+            prefix: Arc::default(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(notes),

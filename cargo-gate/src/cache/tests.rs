@@ -245,6 +245,27 @@ fn every_input_component_invalidates_exactly_the_facts_that_depend_on_it() {
 }
 
 #[cfg(unix)]
+/// The tree digested ahead, in a thread of its own, is in place before any fact asks for
+/// it, and keys every fact as the tree digested on first use does.
+#[test]
+fn the_tree_digested_ahead_keys_the_facts_as_on_first_use() {
+    let (_dir, ws, settings) = workspace();
+    let ahead = Session::new(&ws, settings.clone());
+    ahead.digest_tree_ahead();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while ahead.tree.get().is_none() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(ahead.tree.get().is_some(), "digested before anything asked");
+    for fact in [Fact::Resolve, Fact::Build, Fact::Tests] {
+        assert_eq!(
+            ahead.inputs(fact, &[]).unwrap().digest,
+            key(&ws, &settings, fact).digest,
+            "{fact:?}"
+        );
+    }
+}
+
 #[test]
 fn the_executable_bit_and_a_symlinks_target_are_inputs() {
     use std::os::unix::fs::PermissionsExt;

@@ -121,26 +121,19 @@ fn prepare_with(
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
     let static_run = opts.skip.iter().any(|s| names(s, "tests.pass"));
-    let (mut build_env, witness) = match static_run {
-        // Nothing compiles: no witness is installed in the target directory.
-        true => crate::facts::witness::none("a static run (--skip tests.pass) builds nothing"),
-        false => crate::facts::witness::setup(&ws.target_dir),
-    };
-    build_env.extend([
-        (
-            "GATE_RUN_DIR".to_owned(),
-            run_dir.to_string_lossy().into_owned(),
-        ),
-        ("GATE_SEED".to_owned(), seed.to_string()),
-    ]);
-    let facts = Facts::gather(&ws, build_env)
-        .with_witness(witness)
-        .with_resolve_output(resolved)
-        .with_tree_ahead(tree_ahead);
+    let (build_env, witness) = build_env(&ws, static_run, &run_dir, seed);
     let mut environment = environment::observe(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    let facts = facts.with_cache(cache).with_build_skipped(static_run);
+    if plan.iter().any(|c| keys_by_tree(*c)) {
+        cache.digest_tree_ahead();
+    }
+    let facts = Facts::gather(&ws, build_env)
+        .with_witness(witness)
+        .with_resolve_output(resolved)
+        .with_tree_ahead(tree_ahead)
+        .with_cache(cache)
+        .with_build_skipped(static_run);
     Ok(Prepared {
         started,
         started_at,
@@ -157,6 +150,41 @@ fn prepare_with(
         facts,
         expected,
     })
+}
+
+/// The environment of the run's builds and tests, and the nvcc witness that stands in front
+/// of them (none in a static run: nothing compiles, nothing is installed in the target
+/// directory).
+fn build_env(
+    ws: &Workspace,
+    static_run: bool,
+    run_dir: &std::path::Path,
+    seed: u64,
+) -> (Vec<(String, String)>, gate_witness::observe::Installed) {
+    let (mut build_env, witness) = match static_run {
+        true => crate::facts::witness::none("a static run (--skip tests.pass) builds nothing"),
+        false => crate::facts::witness::setup(&ws.target_dir),
+    };
+    build_env.extend([
+        (
+            "GATE_RUN_DIR".to_owned(),
+            run_dir.to_string_lossy().into_owned(),
+        ),
+        ("GATE_SEED".to_owned(), seed.to_string()),
+    ]);
+    (build_env, witness)
+}
+
+/// Whether `check` asks a fact the cache keys by the working tree: the resolve
+/// (`lockfile.locked`, and every check that reads the graph, which also needs the resolve),
+/// the build and the test run. A hint for [`crate::cache::Session::digest_tree_ahead`]
+/// only: a check left out of it finds the tree digested on first use, as before.
+fn keys_by_tree(check: &dyn Check) -> bool {
+    check.reads_graph()
+        || matches!(
+            check.meta().id,
+            "lockfile.locked" | "tests.pass" | "kernels.build"
+        )
 }
 
 /// The evidence cache of this run. The build and the test run see the same environment, so
