@@ -99,7 +99,11 @@ fn describe_outside(findings: &[Finding]) -> Option<String> {
             "{sources} CUDA source(s) and {builds} build(s) of GPU code from no tracked CUDA source"
         ),
     };
-    let within = format!("{} package(s) ({})", packages.len(), packages.join(", "));
+    let within = format!(
+        "{} package(s) ({})",
+        packages.len(),
+        crate::shared::outcomes::some_of(&packages)
+    );
     let place = match (packages.is_empty(), unowned) {
         (false, 0) => format!("in {within}"),
         (true, _) => "in no package".to_owned(),

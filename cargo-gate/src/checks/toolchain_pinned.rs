@@ -200,7 +200,7 @@ fn evaluate(
     if !versions.lacking.is_empty() {
         problems.push(format!(
             "rust-version missing for {}",
-            versions.lacking.join(", ")
+            crate::shared::outcomes::some_of(&versions.lacking)
         ));
     }
     if let PinState::Exact(pin) = &pin
@@ -1054,6 +1054,34 @@ jobs:
             assert!(errors[0].starts_with(expected), "{errors:?}");
             assert_eq!(outcome.findings[0].subject.as_deref(), Some("app"));
         }
+    }
+
+    /// The summary is one line: on a workspace of many members it names a few and counts
+    /// the rest; every member keeps its own finding.
+    #[test]
+    fn the_summary_names_a_few_members_without_rust_version_and_counts_the_rest() {
+        let names: Vec<String> = (0..12).map(|i| format!("m{i:02}")).collect();
+        let manifests: Vec<(String, String)> = names
+            .iter()
+            .map(|n| {
+                let manifest = format!("[package]\nname = \"{n}\"\nversion = \"0.1.0\"\n");
+                (format!("{n}/Cargo.toml"), manifest)
+            })
+            .collect();
+        let mut files: Vec<(&str, &str)> = vec![
+            ("rust-toolchain.toml", PIN),
+            ("Cargo.toml", "[workspace]\nmembers = [\"m*\"]\n"),
+        ];
+        files.extend(manifests.iter().map(|(p, m)| (p.as_str(), m.as_str())));
+        let members: Vec<&str> = names.iter().map(String::as_str).collect();
+        let outcome = with_files(&files, &members, Config::default(), |ctx| {
+            evaluate(ctx, listed(LIST))
+        });
+        assert_eq!(
+            outcome.summary,
+            "rust-version missing for m00, m01, m02, m03, m04, m05, m06, m07 and 4 more"
+        );
+        assert_eq!(errors(&outcome).len(), 12, "{outcome:?}");
     }
 
     #[test]

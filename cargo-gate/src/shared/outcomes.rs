@@ -656,6 +656,25 @@ pub fn error_count(errors: &[String]) -> String {
     }
 }
 
+/// How many names a summary lists before it counts the rest ([`some_of`]).
+pub const SUMMARY_NAMES: usize = 8;
+
+/// `names` as a summary lists them: all of them up to [`SUMMARY_NAMES`], else the first of
+/// them and how many more (`lib000, …, lib007 and 492 more`). A summary is one line; the
+/// findings name each (on a generated workspace of 500 members the summary named all 500).
+pub fn some_of<S: AsRef<str>>(names: &[S]) -> String {
+    let shown = names.len().min(SUMMARY_NAMES);
+    let list = names[..shown]
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match names.len() - shown {
+        0 => list,
+        more => format!("{list} and {more} more"),
+    }
+}
+
 /// The names and counts of the test run, or, when it has none, the status and summary
 /// `tests.pass` reports instead.
 pub fn test_results<'a>(
@@ -779,7 +798,20 @@ pub fn invalid_toml<C: ManifestCodes>(
 
 #[cfg(test)]
 mod tests {
-    use super::error_count;
+    use super::{error_count, some_of};
+
+    #[test]
+    fn a_summary_names_a_few_and_counts_the_rest() {
+        assert_eq!(some_of::<&str>(&[]), "");
+        assert_eq!(some_of(&["app", "cli"]), "app, cli");
+        let eight: Vec<String> = (0..8).map(|i| format!("lib{i}")).collect();
+        assert_eq!(some_of(&eight), eight.join(", "));
+        let many: Vec<String> = (0..500).map(|i| format!("lib{i:03}")).collect();
+        assert_eq!(
+            some_of(&many),
+            "lib000, lib001, lib002, lib003, lib004, lib005, lib006, lib007 and 492 more"
+        );
+    }
 
     #[test]
     fn cargos_could_not_compile_lines_name_crates_not_errors() {
