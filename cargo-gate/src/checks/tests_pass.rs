@@ -918,27 +918,35 @@ mod tests {
     /// or a named channel, runs them.)
     #[test]
     fn tests_on_another_toolchain_than_the_pinned_one_are_no_evidence() {
-        let pinned = [("rust-toolchain.toml", "[toolchain]\nchannel = \"1.95.0\"\n")];
-        let mut stable = crate::tools::environment::Environment::for_tests();
-        stable.rustc.insert("release".into(), "1.97.0".into());
-        let outcome = crate::checks::testing::with_files_and_environment(&pinned, stable, |ctx| {
-            TestsPass.run(ctx)
-        });
-        assert_eq!(outcome.status, Status::Skip);
-        assert_eq!(outcome.blocked_by.as_deref(), Some("toolchain.pinned"));
-        let alone = outcome
-            .unblocked
-            .as_deref()
-            .expect("what it says on its own");
-        assert_eq!(alone.skip, Some(SkipKind::Unavailable));
-        assert!(
-            alone
-                .summary
-                .contains("cargo runs rustc 1.97.0, not the 1.95.0 that rust-toolchain.toml pins")
-                && alone.summary.contains("rustup toolchain install 1.95.0"),
-            "{}",
-            alone.summary
-        );
+        // The second: the trial's false READY (a dated nightly pinned, the gate run with
+        // `RUSTUP_TOOLCHAIN=stable`: stable's tests passed for the nightly).
+        for pin in ["1.95.0", "nightly-2021-12-04"] {
+            let toml = format!("[toolchain]\nchannel = \"{pin}\"\n");
+            let pinned = [("rust-toolchain.toml", toml.as_str())];
+            let mut stable = crate::tools::environment::Environment::for_tests();
+            stable.rustc.insert("release".into(), "1.97.0".into());
+            let outcome =
+                crate::checks::testing::with_files_and_environment(&pinned, stable, |ctx| {
+                    TestsPass.run(ctx)
+                });
+            assert_eq!(outcome.status, Status::Skip, "{pin}");
+            assert_eq!(outcome.blocked_by.as_deref(), Some("toolchain.pinned"));
+            let alone = outcome
+                .unblocked
+                .as_deref()
+                .expect("what it says on its own");
+            assert_eq!(alone.skip, Some(SkipKind::Unavailable));
+            let said =
+                format!("cargo runs rustc 1.97.0, not the {pin} that rust-toolchain.toml pins");
+            assert!(
+                alone.summary.contains(&said)
+                    && alone
+                        .summary
+                        .contains(&format!("rustup toolchain install {pin}")),
+                "{}",
+                alone.summary
+            );
+        }
     }
     use crate::check::Status;
 

@@ -244,9 +244,15 @@ fn evaluate(
                 }
             }
         }
+        let rustup = std::env::var("RUSTUP_TOOLCHAIN")
+            .ok()
+            .filter(|t| !t.is_empty());
         if let PinState::Exact(pin) = &pin
-            && let Some(pinned) = parse_version(&pin.channel, true)
-            && running.is_some_and(|r| r != pinned)
+            && crate::tools::pin::other_than_pinned(
+                &pin.channel,
+                &ctx.environment.rustc,
+                rustup.as_deref(),
+            )
         {
             findings.push(
                 Finding::error(format!(
@@ -1197,15 +1203,17 @@ jobs:
             ("Cargo.toml", WS_ROOT),
             ("app/Cargo.toml", APP_INHERITS),
         ];
-        // Run through an override (`cargo +1.95.0 gate`): that rustc is named.
+        // Run through an override (`cargo +1.95.0 gate`): that rustc is named, and a stable
+        // release is no nightly's evidence.
         let outcome = run_with(&files, listed(LIST));
         assert_eq!(outcome.status, Status::Fail);
         assert_eq!(
             outcome.summary,
-            "pinned toolchain nightly-2026-02-02 not installed"
+            "running rustc 1.95.0 is not the pin nightly-2026-02-02; pinned toolchain \
+             nightly-2026-02-02 not installed"
         );
         assert_eq!(
-            errors(&outcome),
+            errors(&outcome)[1..],
             [
                 "rust-toolchain.toml:2:11 the pinned toolchain nightly-2026-02-02 is not installed \
               on this machine (run `rustup toolchain install nightly-2026-02-02`); the gate's \
@@ -1213,10 +1221,12 @@ jobs:
               RUSTUP_TOOLCHAIN)"
             ]
         );
-        assert_eq!(
-            outcome.findings.iter().find_map(|f| f.code.as_deref()),
-            Some("pin-not-installed")
-        );
+        let codes: Vec<&str> = outcome
+            .findings
+            .iter()
+            .filter_map(|f| f.code.as_deref())
+            .collect();
+        assert_eq!(codes, ["rustc-not-the-pin", "pin-not-installed"]);
         // Run directly, through rustup's proxies: nothing runs, and that is said.
         let none = crate::tools::environment::Environment {
             rustc: Default::default(),

@@ -524,49 +524,6 @@ pub fn home() -> Option<PathBuf> {
         .map(|home| PathBuf::from(home).join(".cargo"))
 }
 
-/// The toolchain the workspace pins, when it pins a numbered one: `channel` of
-/// `rust-toolchain.toml`'s `[toolchain]`, or the legacy `rust-toolchain` file (one line, or
-/// the same TOML; it wins when both exist, as with rustup). Returns the file and the version
-/// (`1.95.0`, `1.95`); a named channel (`stable`, `nightly-…`) is `None`: it cannot be
-/// compared with a rustc release. `toolchain.pinned` judges the pin itself.
-pub fn numbered_pin(root: &Path) -> Option<(&'static str, String)> {
-    let (file, text) = ["rust-toolchain", "rust-toolchain.toml"]
-        .into_iter()
-        .find_map(|file| {
-            let path = root.join(file);
-            std::fs::symlink_metadata(&path)
-                .is_ok_and(|m| m.is_file() && m.len() < 64 * 1024)
-                .then(|| std::fs::read_to_string(&path).ok())
-                .flatten()
-                .map(|text| (file, text))
-        })?;
-    let channel = match text.parse::<toml::Table>() {
-        Ok(doc) => doc
-            .get("toolchain")?
-            .get("channel")?
-            .as_str()?
-            .trim()
-            .to_owned(),
-        Err(_) => text.trim().to_owned(),
-    };
-    let parts: Vec<&str> = channel.split('.').collect();
-    let numbered = (2..=3).contains(&parts.len())
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    numbered.then_some((file, channel))
-}
-
-/// Whether rustc `release` (`1.95.0`, `1.96.0-beta.1`) is the numbered `pin` (`1.95.0`, or
-/// any `1.95.x` for `1.95`).
-pub fn release_is_pin(release: &str, pin: &str) -> bool {
-    let release = release.split(['-', ' ']).next().unwrap_or(release);
-    release == pin
-        || release
-            .strip_prefix(pin)
-            .is_some_and(|rest| rest.starts_with('.') && pin.matches('.').count() == 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

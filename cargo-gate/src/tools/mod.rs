@@ -9,4 +9,5 @@ pub mod drain;
 pub mod environment;
 #[cfg(target_os = "linux")]
 pub mod orphans;
+pub mod pin;
 pub mod process;

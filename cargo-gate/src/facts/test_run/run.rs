@@ -284,22 +284,23 @@ type FreshRun = (
     bool,
 );
 
-/// Why the tests would be evidence about another toolchain: the workspace pins a numbered
-/// toolchain and the rustc that cargo runs (environment.json's `rustc -vV`) is another, as
-/// when `cargo +stable gate` or `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not
-/// installed and something else answers). A pass there says nothing about the pinned one.
+/// Why the tests would be evidence about another toolchain: the workspace pins a toolchain
+/// and the rustc that cargo runs (environment.json's `rustc -vV`) cannot be it
+/// ([`crate::tools::pin::other_than_pinned`]), as when `cargo +stable gate` or
+/// `RUSTUP_TOOLCHAIN` overrides the pin (or the pin is not installed and something else
+/// answers). A pass there says nothing about the pinned one.
 pub(crate) fn other_toolchain(root: &Path, environment: &Environment) -> Option<String> {
-    let (file, pin) = crate::tools::cargo::numbered_pin(root)?;
+    let (file, pin) = crate::tools::pin::pinned_channel(root)?;
     let release = environment.rustc.get("release")?;
-    if crate::tools::cargo::release_is_pin(release, &pin) {
+    let rustup = std::env::var("RUSTUP_TOOLCHAIN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    if !crate::tools::pin::other_than_pinned(&pin, &environment.rustc, rustup.as_deref()) {
         return None;
     }
-    let overridden = std::env::var("RUSTUP_TOOLCHAIN")
-        .ok()
-        .filter(|t| !t.is_empty())
-        .map_or_else(String::new, |t| {
-            format!(" (RUSTUP_TOOLCHAIN={t}, as `cargo +{t}` sets it, overrides {file})")
-        });
+    let overridden = rustup.map_or_else(String::new, |t| {
+        format!(" (RUSTUP_TOOLCHAIN={t}, as `cargo +{t}` sets it, overrides {file})")
+    });
     Some(format!(
         "cargo runs rustc {release}, not the {pin} that {file} pins{overridden}: tests there are \
          no evidence for the pinned toolchain; run the gate without the override, after \
