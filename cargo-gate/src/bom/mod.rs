@@ -204,7 +204,7 @@ pub fn witnessed_sources<'f>(facts: &'f Facts, cargo: &Cargo) -> &'f HashMap<Str
 
 /// [`witnessed_sources`], read.
 fn witnessed_by_the_build(facts: &Facts, cargo: &Cargo) -> HashMap<String, String> {
-    if !facts.may_build() {
+    if !facts.may_build() || facts.other_toolchain().is_some() {
         return HashMap::new();
     }
     let Ok(build) = facts.build(cargo) else {

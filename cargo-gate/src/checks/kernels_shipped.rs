@@ -127,11 +127,7 @@ impl Check for KernelsShipped {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         // The tests would not run on this toolchain (an override of an uninstalled or other
         // pin): a build with it is no evidence either, and is not paid for.
-        let other_toolchain = if ctx.facts.build_gathered() {
-            None
-        } else {
-            crate::facts::other_toolchain(ctx.facts.root(), ctx.environment)
-        };
+        let other_toolchain = ctx.facts.other_toolchain().map(str::to_owned);
         let unread = if other_toolchain.is_some() || !ctx.facts.run_built() {
             NOT_BUILT
         } else {

@@ -133,7 +133,8 @@ fn prepare_with(
         .with_resolve_output(resolved)
         .with_tree_ahead(tree_ahead)
         .with_cache(cache)
-        .with_build_skipped(static_run);
+        .with_build_skipped(static_run)
+        .with_other_toolchain(crate::facts::other_toolchain(&ws.root, &environment));
     Ok(Prepared {
         started,
         started_at,

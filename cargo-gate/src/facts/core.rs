@@ -188,6 +188,10 @@ pub struct Core {
     pub(super) cache: Session,
     /// How the nvcc witness stands in front of this run's builds.
     pub(super) witness: gate_witness::observe::Installed,
+    /// Why the toolchain cargo runs is not the one the workspace pins, when it is not
+    /// ([`crate::facts::other_toolchain`]): nothing builds the workspace for a check's
+    /// evidence then, as the tests do not run.
+    pub(super) other_toolchain: Option<String>,
 }
 
 impl Core {
@@ -263,6 +267,7 @@ impl Core {
                 not_installed: Some("this run builds nothing".to_owned()),
                 ..Default::default()
             },
+            other_toolchain: None,
         }
     }
 

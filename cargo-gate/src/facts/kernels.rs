@@ -60,6 +60,11 @@ pub(super) fn inventory<'a>(
     if !core.kernels_in_build() {
         return Kernels::NothingToBuild;
     }
+    // A build by another toolchain than the pinned one is no evidence of the kernels the
+    // pinned one builds (and is not paid for: the tests do not run on it either).
+    if let Some(other) = &core.other_toolchain {
+        return Kernels::NotBuilt(NotBuilt::NoCargo(other.clone()));
+    }
     let build = match core.build(cargo) {
         Ok(build) => build,
         Err(not_built) => return Kernels::NotBuilt(not_built),

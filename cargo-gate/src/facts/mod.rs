@@ -146,6 +146,18 @@ impl Facts {
         !self.build_skipped
     }
 
+    /// These facts, for a run whose cargo runs another toolchain than the workspace pins
+    /// (`other`: why, [`other_toolchain`]): no check builds the workspace for its evidence.
+    pub fn with_other_toolchain(mut self, other: Option<String>) -> Facts {
+        self.core.other_toolchain = other;
+        self
+    }
+
+    /// Why the toolchain cargo runs is not the pinned one, when it is not.
+    pub fn other_toolchain(&self) -> Option<&str> {
+        self.core.other_toolchain.as_deref()
+    }
+
     /// These facts, for a run whose builds have the nvcc witness in front of the compiler as
     /// `installed` says (see [`witness::setup`]).
     pub fn with_witness(mut self, installed: gate_witness::observe::Installed) -> Facts {

@@ -350,7 +350,9 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
     let Some(fx) = pinned_to_a_toolchain_not_installed() else {
         return;
     };
-    fx.commit();
+    // A CUDA source no build script names: kernels.build would read what the build compiles
+    // (nextstat.io: 587 s of build under the override, then a kernels.shipped FAIL on it).
+    fx.write("src/k.cu", "__global__ void k() {}\n").commit();
     let mut cmd = fx.command(&["controlled", "--format", "json"]);
     // As run directly, not through `cargo +toolchain`: rustup reads the pin.
     cmd.env_remove("RUSTUP_TOOLCHAIN");
@@ -389,8 +391,8 @@ fn a_pinned_toolchain_that_is_not_installed_fails_toolchain_pinned_alone() {
     cmd.env("RUSTUP_TOOLCHAIN", &release);
     let through = crate::support::run(cmd);
     assert_eq!(through.code, 1, "{}", through.transcript());
-    // What tests.pass refuses to build on another toolchain, kernels.shipped does not build
-    // either (eza: 292 s of a 293 s run).
+    // What tests.pass refuses to build on another toolchain, kernels.shipped and kernels.build
+    // do not build either (eza: 292 s of a 293 s run).
     assert!(
         !fx.root.join("target/debug/deps").exists(),
         "something built on the override"
