@@ -736,7 +736,7 @@ fn describe_in(
             if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) && !walked {
                 return None;
             }
-            nvcc_args(&strs, &mut call);
+            nvcc_args(&strs, commands::named_sources(lx, &methods), &mut call);
             call.computed_inputs &= helper.is_none();
         }
         BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {

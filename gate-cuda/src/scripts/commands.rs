@@ -261,8 +261,39 @@ fn named_for_nvcc(lx: &Lexed<'_>, k: usize, close: usize) -> bool {
     last.is_some_and(|name| name.split('_').any(|w| w.eq_ignore_ascii_case("nvcc")))
 }
 
-/// nvcc's arguments: every literal `.cu` file, `-I` directories.
-pub(super) fn nvcc_args(strs: &[(usize, &str)], call: &mut Call) {
+/// The `.cu` files the names handed to nvcc (`.arg(&a_src)`, `.args([.., &a_src])`) are bound
+/// to ([`paths::named_file`]): each file, and whether it is only the end of a computed path.
+pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for m in methods.iter().filter(|m| matches!(m.name, "arg" | "args")) {
+        for k in m.args.0..m.args.1.min(lx.toks.len()) {
+            let Some(name) = lx.ident(k) else { continue };
+            let used_as_value = !(lx.punct(k + 1, b'(')
+                || lx.punct(k + 1, b'!')
+                || lx.punct(k + 1, b'.')
+                || lx.path_sep(k + 1)
+                || lx.punct(k.wrapping_sub(1), b'.')
+                || (k >= 2 && lx.path_sep(k - 2)));
+            if let Some(file) = used_as_value
+                .then(|| paths::named_file(lx, k, name))
+                .flatten()
+                .filter(|(file, _)| file.ends_with(".cu") && literal_input(file))
+            {
+                out.push(file);
+            }
+        }
+    }
+    out
+}
+
+/// nvcc's arguments: every literal `.cu` file and every file a name handed to it is bound to
+/// (`named`, [`named_sources`]; one that ends a computed path makes the call's inputs a
+/// table, [`Call::tabled`]), `-I` directories.
+pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Vec<(String, bool)>, call: &mut Call) {
+    for (file, computed_around) in named {
+        call.tabled |= computed_around;
+        call.inputs.push(file);
+    }
     let mut computed = false;
     for (n, &(_, s)) in strs.iter().enumerate() {
         // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).

@@ -130,12 +130,36 @@ fn formatted(lx: &Lexed<'_>, x: usize, y: usize, depth: usize) -> Option<String>
     Some(out)
 }
 
-/// The value `name` is bound to by the nearest `let` before token `at`.
-fn bound(lx: &Lexed<'_>, at: usize, name: &str, depth: usize) -> Option<String> {
-    let start = (0..at).rev().find(|&k| {
+/// The file `name` names where token `at` hands it over (`&a_src` with `let a_src =
+/// format!("{}/a.cu", kernel_dir);`): its value relative to the package (`kernels/a.cu`), or,
+/// when part of it is computed otherwise (`OUT_DIR`, a function's result), what its `format!`
+/// template ends in after the last placeholder (`a.cu`, and `true`: joined to something the
+/// script computes). nextstat.io's eight nvcc calls, each on a file named so, were each read
+/// as compiling every `.cu` of the package.
+pub(super) fn named_file(lx: &Lexed<'_>, at: usize, name: &str) -> Option<(String, bool)> {
+    if let Some(path) = bound(lx, at, name, 0) {
+        let path = path.strip_prefix("./").unwrap_or(&path);
+        return Some((path.to_owned(), false));
+    }
+    let start = let_of(lx, at, name)?;
+    let eq = (start..at).find(|&k| lx.punct(k, b'='))?;
+    let template =
+        (eq..lx.stmt_end(eq)).find_map(|k| lx.str_value(k).filter(|s| s.contains('}')))?;
+    let tail = template[template.rfind('}')? + 1..].trim_start_matches('/');
+    (!tail.is_empty()).then(|| (tail.to_owned(), true))
+}
+
+/// The nearest `let` before token `at` that binds `name` (its keyword's token).
+fn let_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
+    (0..at).rev().find(|&k| {
         lx.is_ident(k, "let")
             && (lx.is_ident(k + 1, name) || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, name)))
-    })?;
+    })
+}
+
+/// The value `name` is bound to by the nearest `let` before token `at`.
+fn bound(lx: &Lexed<'_>, at: usize, name: &str, depth: usize) -> Option<String> {
+    let start = let_of(lx, at, name)?;
     let eq = (start..at).find(|&k| lx.punct(k, b'='))?;
     let end = lx.stmt_end(eq);
     value(lx, eq + 1, end, depth + 1)

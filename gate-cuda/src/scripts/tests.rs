@@ -341,6 +341,33 @@ fn main() {
     );
 }
 
+/// nextstat.io's build script: each nvcc call is handed a name bound to a `format!` of the
+/// kernel directory and one file. Each call compiles its file, not every `.cu` of the
+/// package: the path's value where the script says all of it (`kernel_dir` a literal), else
+/// the file its template ends in, found as a table's entry is (`OUT_DIR` around it).
+#[test]
+fn nvcc_handed_a_name_bound_to_a_formatted_path_compiles_that_file() {
+    let text = r#"fn main() {
+    let kernel_dir = "kernels";
+    let out_dir = std::env::var("OUT_DIR").unwrap();
+    let a_src = format!("{}/a.cu", kernel_dir);
+    let a_ptx = format!("{}/a.ptx", out_dir);
+    let st = std::process::Command::new("nvcc")
+        .args(["--ptx", "-arch=compute_75", "-o", &a_ptx, &a_src])
+        .status()
+        .unwrap();
+    let b_src = format!("{}/kernels/b.cu", std::env::var("SRC").unwrap());
+    let st = std::process::Command::new("nvcc").arg("--ptx").arg(&b_src).status();
+}
+"#;
+    let calls = script(text).calls;
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls[0].inputs, strings(&["kernels/a.cu"]));
+    assert!(!calls[0].computed_inputs && !calls[0].tabled, "{calls:#?}");
+    assert_eq!(calls[1].inputs, strings(&["kernels/b.cu"]));
+    assert!(!calls[1].computed_inputs && calls[1].tabled, "{calls:#?}");
+}
+
 /// vllm-rust's shape: raw nvcc over a table the script writes out, each entry's source a
 /// field; the call compiles the files the table names (three tracked ones it does not name
 /// are nobody's), not every file of the package. With a walk in the script, a named file
