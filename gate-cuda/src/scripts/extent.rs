@@ -65,8 +65,21 @@ fn naming(
         if rebinds && !goes_on(lx, pos, end, var) {
             break;
         }
+        // A statement that runs on past a block (`if .. { .. }` has no `;`) can hold the
+        // next `let` of `var` (nextstat.io: `let status = Command::new(&nvcc)…` after an `if`
+        // block): the extent ends there.
+        let rebound = (pos + 1..end).find(|&k| {
+            lx.is_ident(k, "let")
+                && (lx.is_ident(k + 1, var)
+                    || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, var)))
+                && !goes_on(lx, k, lx.stmt_end(k), var)
+        });
+        let end = rebound.unwrap_or(end);
         if (pos..end).any(|k| names_variable(lx, k, var)) {
             ranges.push((pos, end));
+        }
+        if rebound.is_some() {
+            break;
         }
         if !lx.punct(end, b';') {
             break;

@@ -368,6 +368,35 @@ fn nvcc_handed_a_name_bound_to_a_formatted_path_compiles_that_file() {
     assert!(!calls[1].computed_inputs && calls[1].tabled, "{calls:#?}");
 }
 
+/// nextstat.io again: `let status = Command::new(..)…status();`, an `if` block, then `let
+/// status =` another nvcc call. The first call's extent followed `status` into the statement
+/// that runs on past the block (no `;` after it) and took the second call's file as its own.
+#[test]
+fn a_result_bound_anew_after_a_block_is_another_call() {
+    let text = r#"fn main() {
+    let dir = "kernels";
+    let a_src = format!("{}/a.cu", dir);
+    let status = std::process::Command::new("nvcc").args(["--ptx", &a_src]).status();
+    assert!(status.is_ok());
+    let b_src = format!("{}/b.cu", dir);
+    if std::env::var("SKIP").is_ok() {
+        return;
+    }
+    let status = std::process::Command::new("nvcc").args(["--ptx", &b_src]).status();
+    assert!(status.is_ok());
+}
+"#;
+    let calls = script(text).calls;
+    let inputs: Vec<&[String]> = calls.iter().map(|c| c.inputs.as_slice()).collect();
+    assert_eq!(
+        inputs,
+        [
+            &strings(&["kernels/a.cu"])[..],
+            &strings(&["kernels/b.cu"])[..]
+        ]
+    );
+}
+
 /// vllm-rust's shape: raw nvcc over a table the script writes out, each entry's source a
 /// field; the call compiles the files the table names (three tracked ones it does not name
 /// are nobody's), not every file of the package. With a walk in the script, a named file
