@@ -163,15 +163,20 @@ fn shortened(line: &str) -> String {
 }
 
 /// The last [`SCRIPT_LINES`] lines of a build script's output section, but never a backtrace
-/// in place of its cause: a panic's `stack backtrace:` and everything after it is cut, and
-/// the lines kept start no later than the last `panicked at` line, so its message stays.
+/// in place of its cause: a panic's `stack backtrace:` (an error's `Stack backtrace:`) and
+/// everything after it is cut, and the lines kept start no later than the last `panicked at`
+/// (or `Error: `) line, so its message stays.
 fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
     let mut wanted: Vec<&str> = section
         .iter()
         .map(|l| l.trim())
         .filter(|l| !l.is_empty() && !l.starts_with("cargo:") && !echoed_variable(l))
         .collect();
-    if let Some(trace) = wanted.iter().position(|l| *l == "stack backtrace:") {
+    // std's panic (`stack backtrace:`) and anyhow's error from `main` (`Stack backtrace:`).
+    if let Some(trace) = wanted
+        .iter()
+        .position(|l| l.eq_ignore_ascii_case("stack backtrace:"))
+    {
         wanted.truncate(trace);
     }
     wanted.retain(|l| {
@@ -191,7 +196,11 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
         .collect();
     block.extend(diagnostics.iter().map(|l| shortened(&format!("  {l}"))));
     let mut skip = wanted.len().saturating_sub(SCRIPT_LINES);
-    if let Some(panic) = wanted.iter().rposition(|l| l.contains("' panicked at ")) {
+    // `main` that returns an error prints it as `Error: …` (torch-sys' failed download).
+    if let Some(panic) = wanted
+        .iter()
+        .rposition(|l| l.contains("' panicked at ") || l.starts_with("Error: "))
+    {
         skip = skip.min(panic);
     }
     block.extend(

@@ -301,6 +301,23 @@ note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose bac
         errors[0]
     );
     assert!(!errors[0].contains("frame_"), "{}", errors[0]);
+
+    // `main` returning an error through anyhow, with a backtrace (M4tthewDE/rustygrad's
+    // torch-sys: the download that failed, not frames 19–24).
+    let anyhow = format!(
+        "error: failed to run custom build command for `torch-sys v0.14.0`\n\n\
+Caused by:\n  process didn't exit successfully: `/w/target/debug/build/torch-sys-1/build-script-build` (exit status: 1)\n  \
+--- stderr\n  Error: https://example.invalid/libtorch.zip: Dns Failed: resolve dns name\n\n  \
+Stack backtrace:\n{frames}"
+    );
+    let errors = build_errors(&anyhow);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("Error: https://example.invalid/libtorch.zip: Dns Failed"),
+        "{}",
+        errors[0]
+    );
+    assert!(!errors[0].contains("frame_"), "{}", errors[0]);
 }
 
 /// A CUDA compile that fails under cc: nvcc's own error line (cc hands it on as a
