@@ -92,20 +92,25 @@ pub(super) fn outside_out_dir(lx: &Lexed<'_>) -> Option<(u32, String)> {
             .then(|| lx.ident(i - 3))
             .flatten();
         let dest = match (qualifier, word) {
-            (_, "copy_to") if lx.punct(i.wrapping_sub(1), b'.') => leading_path(lx, i + 2),
-            (Some("fs"), "write") | (Some("File"), "create") => {
-                leading_path(lx, i + 2).filter(|p| is_gpu_artifact(p))
-            }
+            // A literal, or a path computed from the package's directory
+            // (advent-of-cuda's `current_dir()?.join("resources")` then `.join("gpu.ptx")`).
+            (_, "copy_to") if lx.punct(i.wrapping_sub(1), b'.') => leading_path(lx, i + 2)
+                .map(str::to_owned)
+                .or_else(|| super::paths::evaluated(lx, i + 2, close)),
+            (Some("fs"), "write") | (Some("File"), "create") => leading_path(lx, i + 2)
+                .filter(|p| is_gpu_artifact(p))
+                .map(str::to_owned),
             (Some("fs"), "copy") => {
                 let comma = (i + 2..close).find(|&k| lx.punct(k, b',') && lx.stmt_end(k) >= close);
                 comma
                     .and_then(|c| leading_path(lx, c + 1))
                     .filter(|p| is_gpu_artifact(p))
+                    .map(str::to_owned)
             }
             _ => None,
         };
         if let Some(dest) = dest.filter(|d| !d.contains("OUT_DIR")) {
-            return Some((lx.toks[i].line, dest.to_owned()));
+            return Some((lx.toks[i].line, dest));
         }
     }
     nvcc_output(lx)

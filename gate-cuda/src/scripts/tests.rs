@@ -716,6 +716,14 @@ fn cuda_builder_and_ptx_outside_out_dir() {
         written.outside_out_dir,
         Some((2, "kernels/x.ptx".to_owned()))
     );
+    // advent-of-cuda: the destination computed from the package's directory.
+    let computed = script(
+        "fn main() {\n    let res_dir = std::env::current_dir().unwrap().join(\"resources\");\n    CudaBuilder::new(\"gpu\")\n        .copy_to(res_dir.join(\"gpu.ptx\"))\n        .build()\n        .unwrap();\n}\n",
+    );
+    assert_eq!(
+        computed.outside_out_dir,
+        Some((4, "./resources/gpu.ptx".to_owned()))
+    );
 }
 
 #[test]
