@@ -244,7 +244,6 @@ fn every_input_component_invalidates_exactly_the_facts_that_depend_on_it() {
     assert_eq!(changed(&nextest, &cargo_test), ["runner"]);
 }
 
-#[cfg(unix)]
 /// The tree digested ahead, in a thread of its own, is in place before any fact asks for
 /// it, and keys every fact as the tree digested on first use does.
 #[test]
@@ -266,6 +265,7 @@ fn the_tree_digested_ahead_keys_the_facts_as_on_first_use() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn the_executable_bit_and_a_symlinks_target_are_inputs() {
     use std::os::unix::fs::PermissionsExt;
