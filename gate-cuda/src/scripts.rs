@@ -863,13 +863,7 @@ fn input_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> (Vec<&'a str
             continue;
         }
         let Some(name) = lx.ident(k) else { continue };
-        let used_as_value = !(lx.punct(k + 1, b'(')
-            || lx.punct(k + 1, b'!')
-            || lx.punct(k + 1, b'.')
-            || lx.path_sep(k + 1)
-            || lx.punct(k.wrapping_sub(1), b'.')
-            || (k >= 2 && lx.path_sep(k - 2)));
-        if !used_as_value || matches!(name, "true" | "false" | "mut") {
+        if !used_as_value(lx, k) || matches!(name, "true" | "false" | "mut") {
             continue;
         }
         let bound = literals_bound_to(lx, name);
@@ -881,6 +875,17 @@ fn input_literals<'a>(lx: &Lexed<'a>, open: usize, close: usize) -> (Vec<&'a str
         }
     }
     (found, computed)
+}
+
+/// Whether the name at token `k` is used as a value: not called (`f(`, `m!`), not a method
+/// or field (`x.f`, `.f`), not a path segment (`a::b`).
+fn used_as_value(lx: &Lexed<'_>, k: usize) -> bool {
+    !(lx.punct(k + 1, b'(')
+        || lx.punct(k + 1, b'!')
+        || lx.punct(k + 1, b'.')
+        || lx.path_sep(k + 1)
+        || lx.punct(k.wrapping_sub(1), b'.')
+        || (k >= 2 && lx.path_sep(k - 2)))
 }
 
 /// bindgen_cuda, cudaforge and a wrapper of `cc`: methods naming kernels, sources or files

@@ -6,7 +6,7 @@
 //! the builder.
 
 use super::lexed::Lexed;
-use super::{Call, Method, cmake_options, literal_input, paths, shell};
+use super::{Call, Method, cmake_options, literal_input, paths, shell, used_as_value};
 use gate_formats::kernel_bom::BuilderKind;
 use gate_support::lexer::TokenKind;
 
@@ -268,13 +268,7 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<(Stri
     for m in methods.iter().filter(|m| matches!(m.name, "arg" | "args")) {
         for k in m.args.0..m.args.1.min(lx.toks.len()) {
             let Some(name) = lx.ident(k) else { continue };
-            let used_as_value = !(lx.punct(k + 1, b'(')
-                || lx.punct(k + 1, b'!')
-                || lx.punct(k + 1, b'.')
-                || lx.path_sep(k + 1)
-                || lx.punct(k.wrapping_sub(1), b'.')
-                || (k >= 2 && lx.path_sep(k - 2)));
-            if let Some(file) = used_as_value
+            if let Some(file) = used_as_value(lx, k)
                 .then(|| paths::named_file(lx, k, name))
                 .flatten()
                 .filter(|(file, _)| file.ends_with(".cu") && literal_input(file))
