@@ -261,34 +261,79 @@ fn named_for_nvcc(lx: &Lexed<'_>, k: usize, close: usize) -> bool {
     last.is_some_and(|name| name.split('_').any(|w| w.eq_ignore_ascii_case("nvcc")))
 }
 
-/// The `.cu` files the names handed to nvcc (`.arg(&a_src)`, `.args([.., &a_src])`) are bound
-/// to ([`paths::named_file`]): each file, and whether it is only the end of a computed path.
-pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
+/// What the names handed to nvcc as whole arguments (`.arg(&a_src)`, `.args([.., &a_src])`)
+/// are bound to ([`paths::named_file`]): each `.cu` file, with whether it is only the end of
+/// a computed path; and whether a name that is no option's value (`"-o", &out`) could not be
+/// read (a walk's `&path`): what the call compiles is computed then.
+pub(super) struct Named {
+    pub files: Vec<(String, bool)>,
+    pub unread: bool,
+}
+
+/// [`Named`], of the `.arg`/`.args` methods of a call.
+pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
+    let mut named = Named {
+        files: Vec::new(),
+        unread: false,
+    };
     for m in methods.iter().filter(|m| matches!(m.name, "arg" | "args")) {
         for k in m.args.0..m.args.1.min(lx.toks.len()) {
             let Some(name) = lx.ident(k) else { continue };
-            if let Some(file) = used_as_value(lx, k)
-                .then(|| paths::named_file(lx, k, name))
-                .flatten()
-                .filter(|(file, _)| file.ends_with(".cu") && literal_input(file))
-            {
-                out.push(file);
+            if !whole_argument(lx, k) || !used_as_value(lx, k) {
+                continue;
+            }
+            match paths::named_file(lx, k, name) {
+                Some((file, tail)) if file.ends_with(".cu") && literal_input(&file) => {
+                    named.files.push((file, tail));
+                }
+                Some(_) => {}
+                None => named.unread |= !option_value(lx, k),
             }
         }
     }
-    out
+    named
+}
+
+/// Whether the name at token `k` is a whole argument: after `(`, `[` or `,` (and any `&`),
+/// before `,`, `)` or `]` (not a part of `dir.join(name)` or `format!("{}", name)`).
+fn whole_argument(lx: &Lexed<'_>, k: usize) -> bool {
+    let mut before = k;
+    while before > 0 && lx.punct(before - 1, b'&') {
+        before -= 1;
+    }
+    let opens = before > 0 && [b'(', b'[', b','].iter().any(|&p| lx.punct(before - 1, p));
+    opens && [b',', b')', b']'].iter().any(|&p| lx.punct(k + 1, p))
+}
+
+/// Whether the argument at token `k` follows an option (`"-o"`, `"-I"`, `"-arch"`: a
+/// literal that starts with `-`), in the same `.args([..])` or the `.arg(..)` before: that
+/// option's value, no source.
+fn option_value(lx: &Lexed<'_>, k: usize) -> bool {
+    let mut at = k;
+    while at > 0 {
+        at -= 1;
+        let glue = [b'&', b'(', b')', b'[', b',', b'.']
+            .iter()
+            .any(|&p| lx.punct(at, p))
+            || lx.is_ident(at, "arg")
+            || lx.is_ident(at, "args");
+        if !glue {
+            return lx.str_value(at).is_some_and(|s| s.starts_with('-'));
+        }
+    }
+    false
 }
 
 /// nvcc's arguments: every literal `.cu` file and every file a name handed to it is bound to
 /// (`named`, [`named_sources`]; one that ends a computed path makes the call's inputs a
-/// table, [`Call::tabled`]), `-I` directories.
-pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Vec<(String, bool)>, call: &mut Call) {
-    for (file, computed_around) in named {
+/// table, [`Call::tabled`]; one that could not be read makes them computed), `-I`
+/// directories.
+pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Named, call: &mut Call) {
+    for (file, computed_around) in named.files {
         call.tabled |= computed_around;
         call.inputs.push(file);
     }
-    let mut computed = false;
+    let mut computed = named.unread;
     for (n, &(_, s)) in strs.iter().enumerate() {
         // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).
         if s.ends_with(".cu") && !s.contains(char::is_whitespace) {

@@ -143,18 +143,44 @@ pub(super) fn named_file(lx: &Lexed<'_>, at: usize, name: &str) -> Option<(Strin
     }
     let start = let_of(lx, at, name)?;
     let eq = (start..at).find(|&k| lx.punct(k, b'='))?;
-    let template =
-        (eq..lx.stmt_end(eq)).find_map(|k| lx.str_value(k).filter(|s| s.contains('}')))?;
+    // Only a value that is itself a `format!` (not a `match` of several).
+    if !(lx.is_ident(eq + 1, "format") && lx.punct(eq + 2, b'!') && lx.punct(eq + 3, b'(')) {
+        return None;
+    }
+    let template = lx.str_value(eq + 4).filter(|s| s.contains('}'))?;
     let tail = template[template.rfind('}')? + 1..].trim_start_matches('/');
     (!tail.is_empty()).then(|| (tail.to_owned(), true))
 }
 
-/// The nearest `let` before token `at` that binds `name` (its keyword's token).
+/// The nearest `let` before token `at` that binds `name` (its keyword's token), in the block
+/// of `at` or one around it: not in a block closed before it (a shadowing `let` there binds
+/// another variable), and not past the start of its function (a helper's parameter is no
+/// `let` of the function that calls it).
 fn let_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
-    (0..at).rev().find(|&k| {
-        lx.is_ident(k, "let")
+    let mut depth = 0usize;
+    for k in (0..at).rev() {
+        if lx.punct(k, b'}') {
+            depth += 1;
+        } else if lx.punct(k, b'{') && depth > 0 {
+            depth -= 1;
+        } else if lx.punct(k, b'{') {
+            // Leaving a block around `at`: its function's body ends the search (a function
+            // item before `at`, nextstat.io's `fn write_stub_ptx`, is a block closed before).
+            let head = (0..k)
+                .rev()
+                .take_while(|&j| !(lx.punct(j, b';') || lx.punct(j, b'{') || lx.punct(j, b'}')))
+                .any(|j| lx.is_ident(j, "fn"));
+            if head {
+                return None;
+            }
+        } else if depth == 0
+            && lx.is_ident(k, "let")
             && (lx.is_ident(k + 1, name) || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, name)))
-    })
+        {
+            return Some(k);
+        }
+    }
+    None
 }
 
 /// The value `name` is bound to by the nearest `let` before token `at`.
@@ -189,6 +215,38 @@ mod tests {
         assert_eq!(
             path_of("fn main() { let d = env::var(\"OUT_DIR\").unwrap(); Config::new(d); }"),
             None
+        );
+    }
+
+    /// A helper's parameter is no `let` of the function before it.
+    #[test]
+    fn a_name_is_bound_only_within_its_function() {
+        let text = "fn main() {\n    let src = \"kernels/add.cu\";\n    compile(src);\n}\nfn compile(src: &str) {\n    nvcc(src);\n}\n";
+        let lx = Lexed::new(text);
+        let at = (0..lx.toks.len())
+            .rev()
+            .find(|&k| lx.is_ident(k, "src"))
+            .unwrap();
+        assert_eq!(named_file(&lx, at, "src"), None);
+        let first = (0..lx.toks.len())
+            .find(|&k| lx.is_ident(k, "compile"))
+            .unwrap()
+            + 2;
+        assert_eq!(
+            named_file(&lx, first, "src"),
+            Some(("kernels/add.cu".to_owned(), false))
+        );
+        // A function item between the `let` and its use (nextstat.io's `fn write_stub_ptx`)
+        // is a block closed before it, not the end of the search.
+        let text = "fn main() {\n    let dir = \"kernels\";\n    fn stub() { let dir = 1; }\n    let src = format!(\"{}/a.cu\", dir);\n    nvcc(&src);\n}\n";
+        let lx = Lexed::new(text);
+        let at = (0..lx.toks.len())
+            .rev()
+            .find(|&k| lx.is_ident(k, "src"))
+            .unwrap();
+        assert_eq!(
+            named_file(&lx, at, "src"),
+            Some(("kernels/a.cu".to_owned(), false))
         );
     }
 }

@@ -85,7 +85,14 @@ fn started(command: &[&str], call: &mut Call) -> bool {
     if names_nvcc(program) || variable.eq_ignore_ascii_case("nvcc") {
         let strs: Vec<(usize, &str)> = args.iter().map(|&a| (0, a)).collect();
         call.kind = BuilderKind::Nvcc;
-        nvcc_args(&strs, Vec::new(), call);
+        nvcc_args(
+            &strs,
+            super::commands::Named {
+                files: Vec::new(),
+                unread: false,
+            },
+            call,
+        );
         read_archs(args, call);
         return true;
     }

@@ -368,6 +368,41 @@ fn nvcc_handed_a_name_bound_to_a_formatted_path_compiles_that_file() {
     assert!(!calls[1].computed_inputs && calls[1].tabled, "{calls:#?}");
 }
 
+/// A name followed to its binding only where that is certain: a name nvcc is handed with
+/// one that cannot be read beside it (a walk's `&path`), a `match` of several paths: what the
+/// call compiles is computed, as before names were followed. A `let` in a block closed before the call binds
+/// another variable.
+#[test]
+fn names_handed_to_nvcc_that_cannot_be_read_leave_the_call_computed() {
+    let walk = r#"fn main() {
+    let common = format!("{}/common.cu", "kernels");
+    for e in std::fs::read_dir("kernels/ops").unwrap() {
+        let path = e.unwrap().path();
+        std::process::Command::new("nvcc").arg("-c").arg(&common).arg(&path).status();
+    }
+}
+"#;
+    // Computed, so the walk's directory is read as what the call compiles.
+    let call = only_call(walk);
+    assert!(call.inputs.contains(&"kernels/ops".to_owned()), "{call:#?}");
+    let matched = r#"fn main() {
+    let src = match 1 { 1 => format!("{}/a.cu", out()), _ => format!("{}/b.cu", out()) };
+    std::process::Command::new("nvcc").args(["--ptx", &src]).status();
+}
+"#;
+    assert!(only_call(matched).computed_inputs);
+    let shadowed = r#"fn main() {
+    let src = "kernels/main.cu";
+    if true {
+        let src = "kernels/extra.cu";
+        println!("{src}");
+    }
+    std::process::Command::new("nvcc").args(["--ptx", &src]).status();
+}
+"#;
+    assert_eq!(only_call(shadowed).inputs, strings(&["kernels/main.cu"]));
+}
+
 /// nextstat.io again: `let status = Command::new(..)…status();`, an `if` block, then `let
 /// status =` another nvcc call. The first call's extent followed `status` into the statement
 /// that runs on past the block (no `;` after it) and took the second call's file as its own.
