@@ -88,7 +88,8 @@ pub fn build_errors(log: &str) -> Vec<String> {
         }
         let mut block = vec![line.trim_end().to_owned()];
         i += 1;
-        let mut section: Option<Vec<&str>> = None;
+        // The section's lines, and whether it is the script's stderr.
+        let mut section: Option<(bool, Vec<&str>)> = None;
         while i < lines.len() {
             let next = lines[i];
             let trimmed = next.trim();
@@ -99,11 +100,11 @@ pub fn build_errors(log: &str) -> Vec<String> {
                 break;
             }
             if trimmed.starts_with("--- stdout") || trimmed.starts_with("--- stderr") {
-                if let Some(done) = section.take() {
-                    push_script_lines(&mut block, &done);
+                if let Some((stderr, done)) = section.take() {
+                    push_script_lines(&mut block, &done, stderr);
                 }
-                section = Some(Vec::new());
-            } else if let Some(lines) = section.as_mut() {
+                section = Some((trimmed.starts_with("--- stderr"), Vec::new()));
+            } else if let Some((_, lines)) = section.as_mut() {
                 lines.push(next);
             } else if next.starts_with("note:") {
                 // cargo's advice on backtraces and the like: not the cause.
@@ -131,8 +132,8 @@ pub fn build_errors(log: &str) -> Vec<String> {
             }
             i += 1;
         }
-        if let Some(done) = section {
-            push_script_lines(&mut block, &done);
+        if let Some((stderr, done)) = section {
+            push_script_lines(&mut block, &done, stderr);
         }
         // cargo repeats a line per target (`app@0.1.0 requires rustc 1.96` once for the lib,
         // the tests, the bins): once is enough.
@@ -165,8 +166,9 @@ fn shortened(line: &str) -> String {
 /// The last [`SCRIPT_LINES`] lines of a build script's output section, but never a backtrace
 /// in place of its cause: a panic's `stack backtrace:` (an error's `Stack backtrace:`) and
 /// everything after it is cut, and the lines kept start no later than the last `panicked at`
-/// (or `Error: `) line, so its message stays.
-fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
+/// line, so its message stays; so does, on stderr, the `Error: ` that `main` returning an
+/// error prints last, with its causes (`Caused by:`, `0: …`) and nothing else after it.
+fn push_script_lines(block: &mut Vec<String>, section: &[&str], stderr: bool) {
     let mut wanted: Vec<&str> = section
         .iter()
         .map(|l| l.trim())
@@ -196,12 +198,20 @@ fn push_script_lines(block: &mut Vec<String>, section: &[&str]) {
         .collect();
     block.extend(diagnostics.iter().map(|l| shortened(&format!("  {l}"))));
     let mut skip = wanted.len().saturating_sub(SCRIPT_LINES);
-    // `main` that returns an error prints it as `Error: …` (torch-sys' failed download).
-    if let Some(panic) = wanted
-        .iter()
-        .rposition(|l| l.contains("' panicked at ") || l.starts_with("Error: "))
-    {
+    if let Some(panic) = wanted.iter().rposition(|l| l.contains("' panicked at ")) {
         skip = skip.min(panic);
+    }
+    // `main` that returns an error prints it as `Error: …` (torch-sys' failed download).
+    let cause = |l: &&str| {
+        *l == "Caused by:"
+            || l.split_once(": ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if let Some(error) = wanted.iter().rposition(|l| l.starts_with("Error: "))
+        && stderr
+        && wanted[error + 1..].iter().all(cause)
+    {
+        skip = skip.min(error);
     }
     block.extend(
         wanted[skip..]

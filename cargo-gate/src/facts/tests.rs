@@ -318,6 +318,24 @@ Stack backtrace:\n{frames}"
         errors[0]
     );
     assert!(!errors[0].contains("frame_"), "{}", errors[0]);
+
+    // A tool's early `Error: ` line on stdout, then its work and the script's panic: the
+    // lines kept are still the last ones, and the panic's.
+    let work: String = (0..40).map(|n| format!("  step {n}\n")).collect();
+    let early = format!(
+        "error: failed to run custom build command for `sys v0.1.0 (/w/sys)`\n\n\
+Caused by:\n  process didn't exit successfully: `/w/build-script-build` (exit status: 101)\n  \
+--- stdout\n  Error: optional foo not found, skipping\n{work}  step last\n  \
+--- stderr\n  thread 'main' panicked at build.rs:9:5:\n  make failed\n"
+    );
+    let errors = build_errors(&early);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(!errors[0].contains("optional foo"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("step last") && errors[0].contains("panicked at build.rs:9:5"),
+        "{}",
+        errors[0]
+    );
 }
 
 /// A CUDA compile that fails under cc: nvcc's own error line (cc hands it on as a
