@@ -69,6 +69,9 @@ pub fn other_than_pinned(
     let Some(release) = rustc.get("release") else {
         return false;
     };
+    // A host triple written in the file (`1.95.0-x86_64-unknown-linux-gnu`) names the same
+    // toolchain on that host.
+    let channel = without_host(channel);
     if numbered(channel) {
         return !release_is_pin(release, channel);
     }
@@ -95,10 +98,31 @@ pub fn other_than_pinned(
     !floating && rustup_toolchain.is_some_and(|t| !names(t, channel))
 }
 
-/// Whether `RUSTUP_TOOLCHAIN`'s `value` names `channel`: the channel itself, or the channel
-/// and a host triple (`nightly-2021-12-04-x86_64-unknown-linux-gnu`), as rustup sets it.
+/// `name` without the host triple rustup may write after a channel (`1.95.0`, `nightly`,
+/// `beta-2026-01-02`, …), as `nightly-2021-12-04-x86_64-unknown-linux-gnu`; a toolchain of
+/// another name (a linked one) as it is.
+fn without_host(name: &str) -> &str {
+    let segments: Vec<&str> = name.split('-').collect();
+    let first = segments[0];
+    if !(numbered(first) || matches!(first, "nightly" | "beta" | "stable")) {
+        return name;
+    }
+    let dated = segments.len() >= 4 && days(&segments[1..4].join("-")).is_some();
+    let kept = if dated { 4 } else { 1 };
+    let len = segments[..kept.min(segments.len())]
+        .iter()
+        .map(|s| s.len() + 1)
+        .sum::<usize>()
+        - 1;
+    &name[..len]
+}
+
+/// Whether `RUSTUP_TOOLCHAIN`'s `value` names `channel`: the channel itself, the channel and
+/// a host triple (`nightly-2021-12-04-x86_64-unknown-linux-gnu`), as rustup sets it, or the
+/// same channel with or without a host on either side.
 fn names(value: &str, channel: &str) -> bool {
     value == channel
+        || without_host(value) == without_host(channel)
         || value
             .strip_prefix(channel)
             .and_then(|rest| rest.strip_prefix('-'))
@@ -168,6 +192,37 @@ mod tests {
             Some("my-toolchain")
         ));
         assert!(!other_than_pinned("my-toolchain", &stable, None));
+    }
+
+    /// A host triple on either side names the same toolchain on that host.
+    #[test]
+    fn a_host_triple_names_the_same_toolchain() {
+        assert_eq!(without_host("1.95.0-x86_64-unknown-linux-gnu"), "1.95.0");
+        assert_eq!(
+            without_host("nightly-2021-12-04-aarch64-apple-darwin"),
+            "nightly-2021-12-04"
+        );
+        assert_eq!(without_host("nightly-x86_64-pc-windows-msvc"), "nightly");
+        assert_eq!(without_host("nightly-2021-12-04"), "nightly-2021-12-04");
+        assert_eq!(without_host("my-toolchain"), "my-toolchain");
+        let then = rustc("1.59.0-nightly", "2021-12-03");
+        let pinned = "nightly-2021-12-04-x86_64-unknown-linux-gnu";
+        assert!(!other_than_pinned(
+            pinned,
+            &then,
+            Some("nightly-2021-12-04")
+        ));
+        assert!(other_than_pinned(
+            pinned,
+            &rustc("1.95.0", "2026-04-14"),
+            None
+        ));
+        let stable = rustc("1.97.0", "2026-11-01");
+        assert!(other_than_pinned(
+            "1.95.0-x86_64-unknown-linux-gnu",
+            &stable,
+            None
+        ));
     }
 
     #[test]
