@@ -527,12 +527,17 @@ impl Tree {
     /// Waits up to `most` before the next look: less, when the leader is told to have exited
     /// meanwhile. A command on the run's critical path (`cargo metadata`, a test binary)
     /// is seen to end when it ends, not up to a pause later ([`nap`]: up to [`POLL`]).
-    fn pause(&self, most: Duration) {
-        match &self.exit_seen {
-            Some(told) => {
-                let _ = told.recv_timeout(most);
-            }
-            None => std::thread::sleep(most),
+    fn pause(&mut self, most: Duration) {
+        let Some(told) = &self.exit_seen else {
+            return std::thread::sleep(most);
+        };
+        // Told once (or the thread gone): the next pauses are whole again, so a leader that
+        // the looks do not yet see as exited is not looked at without a pause.
+        if !matches!(
+            told.recv_timeout(most),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        ) {
+            self.exit_seen = None;
         }
     }
 }
