@@ -147,7 +147,8 @@ impl Facts {
     }
 
     /// These facts, for a run whose cargo runs another toolchain than the workspace pins
-    /// (`other`: why, [`other_toolchain`]): no check builds the workspace for its evidence.
+    /// (`other`: why, as `facts::other_toolchain` says it): no check builds the workspace for
+    /// its evidence.
     pub fn with_other_toolchain(mut self, other: Option<String>) -> Facts {
         self.core.other_toolchain = other;
         self
