@@ -186,7 +186,12 @@ impl Check for KernelsBuild {
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         // Judged afresh every run; the build it read may have come from the cache.
         let outcome = crate::shared::submodules::unless_unread(ctx.facts, judge_build(ctx));
-        outcome.with_reuse(ctx.facts.build_reuse())
+        // The build's reuse where this check read the build only: "nothing to build" reads
+        // none, and the build another check gathered meanwhile (a race: under load the
+        // stale-lockfile fixture's second run named it) is no evidence of this outcome.
+        let read = !matches!(ctx.facts.kernels(ctx.cargo), Kernels::NothingToBuild)
+            || ctx.facts.witnessed_read();
+        outcome.with_reuse(read.then(|| ctx.facts.build_reuse()).flatten())
     }
 }
 

@@ -159,6 +159,12 @@ impl Facts {
         self.core.other_toolchain.as_deref()
     }
 
+    /// Whether what the build compiled, as the witness saw it, has been read (see
+    /// [`Facts::witnessed_or_init`]).
+    pub fn witnessed_read(&self) -> bool {
+        self.witnessed.get().is_some()
+    }
+
     /// These facts, for a run whose builds have the nvcc witness in front of the compiler as
     /// `installed` says (see [`witness::setup`]).
     pub fn with_witness(mut self, installed: gate_witness::observe::Installed) -> Facts {
