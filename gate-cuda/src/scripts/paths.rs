@@ -218,15 +218,20 @@ mod tests {
         );
     }
 
+    /// The last token that is `name`.
+    fn last(lx: &Lexed<'_>, name: &str) -> usize {
+        (0..lx.toks.len())
+            .rev()
+            .find(|&k| lx.is_ident(k, name))
+            .unwrap()
+    }
+
     /// A helper's parameter is no `let` of the function before it.
     #[test]
     fn a_name_is_bound_only_within_its_function() {
         let text = "fn main() {\n    let src = \"kernels/add.cu\";\n    compile(src);\n}\nfn compile(src: &str) {\n    nvcc(src);\n}\n";
         let lx = Lexed::new(text);
-        let at = (0..lx.toks.len())
-            .rev()
-            .find(|&k| lx.is_ident(k, "src"))
-            .unwrap();
+        let at = last(&lx, "src");
         assert_eq!(named_file(&lx, at, "src"), None);
         let first = (0..lx.toks.len())
             .find(|&k| lx.is_ident(k, "compile"))
@@ -240,10 +245,7 @@ mod tests {
         // is a block closed before it, not the end of the search.
         let text = "fn main() {\n    let dir = \"kernels\";\n    fn stub() { let dir = 1; }\n    let src = format!(\"{}/a.cu\", dir);\n    nvcc(&src);\n}\n";
         let lx = Lexed::new(text);
-        let at = (0..lx.toks.len())
-            .rev()
-            .find(|&k| lx.is_ident(k, "src"))
-            .unwrap();
+        let at = last(&lx, "src");
         assert_eq!(
             named_file(&lx, at, "src"),
             Some(("kernels/a.cu".to_owned(), false))
