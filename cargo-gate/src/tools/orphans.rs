@@ -101,14 +101,63 @@ fn group_of(pid: u32) -> Option<nix::unistd::Pid> {
     nix::unistd::getpgid(Some(nix::unistd::Pid::from_raw(raw))).ok()
 }
 
-/// The gate's children (adopted orphans among them).
+/// The gate's children (adopted orphans among them): the kernel's list of each of its
+/// threads' children, where it keeps one; else every process in `/proc`, each asked for its
+/// parent. Asked after every command that ends the gate's last running one, while spawning
+/// waits: the scan grows with every process on the machine (hundreds on a CI runner or a
+/// desktop), the lists only with the gate's own threads.
 fn children() -> Vec<u32> {
     let me = std::process::id();
-    all_parents()
-        .into_iter()
-        .filter(|&(_, parent)| parent == me)
-        .map(|(pid, _)| pid)
-        .collect()
+    listed_children(me).unwrap_or_else(|| {
+        all_parents()
+            .into_iter()
+            .filter(|&(_, parent)| parent == me)
+            .map(|(pid, _)| pid)
+            .collect()
+    })
+}
+
+/// The children of process `pid`, from each of its threads' `/proc/PID/task/TID/children`
+/// (the kernel lists a child under the thread that started it, and an adopted orphan under
+/// the thread that adopted it); `None` where the kernel keeps no such list
+/// (`CONFIG_PROC_CHILDREN`) or the threads cannot be listed. A thread that ends meanwhile
+/// hands its children to another: the listing is taken again until no thread ended across
+/// it (three times at most; a child that moves at the last is found by the next
+/// look, or as the gate exits, whose look is the whole scan).
+fn listed_children(pid: u32) -> Option<Vec<u32>> {
+    let tasks = || -> Option<Vec<std::path::PathBuf>> {
+        let mut tasks: Vec<_> = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .ok()?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .ok()?;
+        tasks.sort();
+        Some(tasks)
+    };
+    if !std::path::Path::new(&format!("/proc/{pid}/task/{pid}/children")).is_file() {
+        return None;
+    }
+    let mut before = tasks()?;
+    for _ in 0..3 {
+        let mut found = Vec::new();
+        for task in &before {
+            // A thread gone since the listing: its children moved to another one.
+            let Ok(text) = std::fs::read_to_string(task.join("children")) else {
+                continue;
+            };
+            found.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
+        }
+        // A thread started meanwhile has no child a look could miss: spawning waits for it.
+        let after = tasks()?;
+        if before.iter().all(|task| after.binary_search(task).is_ok()) {
+            return Some(found);
+        }
+        before = after;
+    }
+    None
 }
 
 /// Kills `pid` (its group too, where it leads one) and reaps it, where it is the gate's child.
@@ -162,4 +211,41 @@ fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let (_, rest) = stat.rsplit_once(')')?;
     rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's lists name a child started by a thread other than the main one, as the
+    /// scan of `/proc` does (other tests' children may come and go meanwhile: only this one
+    /// is compared).
+    #[test]
+    fn a_thread_s_child_is_listed_as_the_scan_finds_it() {
+        let me = std::process::id();
+        if !std::path::Path::new(&format!("/proc/{me}/task/{me}/children")).is_file() {
+            println!("skipped: this kernel keeps no list of a thread's children");
+            return;
+        }
+        let (started, pid) = std::sync::mpsc::channel();
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let mut child = std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .unwrap();
+            started.send(child.id()).unwrap();
+            let _ = wait.recv();
+            let _ = child.kill();
+            let _ = child.wait();
+        });
+        let pid = pid.recv().unwrap();
+        // Other tests' threads end at any time: asked until a listing held.
+        let listed = (0..100).find_map(|_| listed_children(me)).unwrap();
+        let scanned = all_parents().contains(&(pid, me));
+        done.send(()).unwrap();
+        thread.join().unwrap();
+        assert!(scanned, "the scan did not find {pid}");
+        assert!(listed.contains(&pid), "{pid} not among {listed:?}");
+    }
 }
