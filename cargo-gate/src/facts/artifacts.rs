@@ -121,14 +121,15 @@ pub(super) fn stamp_artifacts(
         .filter(|a| a.test_binary.is_some())
         .map(|a| a.path.as_path())
         .collect();
-    let scans = crate::parallel::map_files(&paths, threads(), 64 << 20, |path, buf| {
+    let scans = crate::parallel::map_files(&paths, threads(), 64 << 20, |path, _| {
         // The stamp first: a write after it shows as a change when the binary runs.
         let stamp = file_stamp(path)?;
         if !digested.contains(path) {
             return Some((stamp, None));
         }
-        read_into(path, buf)?;
-        Some((stamp, Some(gate_support::digest::sha256_hex(buf))))
+        // Streamed (a regular file only, no further than its length): nothing held.
+        let (digest, _) = gate_support::digest::sha256_file(path).ok()?;
+        Some((stamp, Some(digest)))
     });
     list.into_iter()
         .zip(scans)
@@ -187,11 +188,25 @@ fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// The whole file at `path` into `buf`; `None` when it cannot be read.
+/// The most of one artifact the GPU reader holds (per reading thread): above the largest
+/// static CUDA libraries a build leaves (hundreds of MiB). A larger file is not read, and is
+/// left out of the summary's count of artifacts read.
+const ARTIFACT_CAP: u64 = 2 << 30;
+
+/// The whole of the regular file at `path` into `buf`, no further than the length it had
+/// when opened; `None` when it cannot be read, is no regular file (a FIFO, a device, or a link
+/// to one: a build script leaves what it likes in its `OUT_DIR`, and a `zero.a` linked to
+/// `/dev/zero` was read until the machine ran out of memory) or is over [`ARTIFACT_CAP`].
 fn read_into(path: &Path, buf: &mut Vec<u8>) -> Option<()> {
     use std::io::Read;
     buf.clear();
-    std::fs::File::open(path).ok()?.read_to_end(buf).ok()?;
+    let file = gate_support::read::open_regular(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > ARTIFACT_CAP {
+        return None;
+    }
+    buf.try_reserve_exact(usize::try_from(len).ok()?).ok()?;
+    file.take(len).read_to_end(buf).ok()?;
     Some(())
 }
 
@@ -476,5 +491,31 @@ mod tests {
         let gpu = read_gpu(&paths);
         let images = |i: usize| gpu[i].as_ref().map(|code| code.images.len());
         assert_eq!((images(0), images(1), images(2)), (None, Some(1), Some(1)));
+    }
+
+    /// What a build script leaves in its `OUT_DIR` is read only as a regular file, and only
+    /// up to the cap: a FIFO named like a library is not waited on (a thread stands guard,
+    /// so a regression fails rather than hangs), a file over the cap is not read (a sparse
+    /// one: nothing is written to make it), a library beside them is.
+    #[cfg(unix)]
+    #[test]
+    fn an_out_dir_s_fifo_or_outsized_file_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.a");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let huge = dir.path().join("huge.a");
+        let file = std::fs::File::create(&huge).unwrap();
+        file.set_len(ARTIFACT_CAP + 1).unwrap();
+        let lib = dir.path().join("libk.a");
+        std::fs::write(&lib, format!("!<arch>\n{PTX}")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_gpu(&[fifo, huge, lib]));
+        });
+        let gpu = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the read ended");
+        let read: Vec<bool> = gpu.iter().map(Option::is_some).collect();
+        assert_eq!(read, [false, false, true]);
     }
 }
