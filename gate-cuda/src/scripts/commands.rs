@@ -287,7 +287,19 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
                     named.files.push((file, tail));
                 }
                 Some(_) => {}
-                None => named.unread |= !option_value(lx, k),
+                None => {
+                    // A loop's variable handed over as it is: the `.cu` files of its list,
+                    // where it holds some (not one joined to a directory first).
+                    let looped: Vec<String> = handed_as_is(lx, k)
+                        .then(|| paths::looped_files(lx, k, name))
+                        .flatten()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|f| f.ends_with(".cu") && literal_input(f))
+                        .collect();
+                    named.unread |= looped.is_empty() && !option_value(lx, k);
+                    named.files.extend(looped.into_iter().map(|f| (f, false)));
+                }
             }
         }
     }
@@ -303,6 +315,38 @@ fn whole_argument(lx: &Lexed<'_>, k: usize) -> bool {
     }
     let opens = before > 0 && [b'(', b'[', b','].iter().any(|&p| lx.punct(before - 1, p));
     opens && [b',', b')', b']'].iter().any(|&p| lx.punct(k + 1, p))
+}
+
+/// Whether the name at token `k` is itself what `.arg(…)` or `.args([…])` hands over, not
+/// an argument of a call inside it (`.arg(dir.join(f))`).
+fn handed_as_is(lx: &Lexed<'_>, k: usize) -> bool {
+    let mut open = k;
+    while open > 0 && lx.punct(open - 1, b'&') {
+        open -= 1;
+    }
+    // Back over the list's earlier items to the `(` or `[` that opens it.
+    let mut depth = 0usize;
+    while open > 0 {
+        open -= 1;
+        if lx.punct(open, b')') || lx.punct(open, b']') {
+            depth += 1;
+        } else if (lx.punct(open, b'(') || lx.punct(open, b'[')) && depth > 0 {
+            depth -= 1;
+        } else if lx.punct(open, b'(') || lx.punct(open, b'[') {
+            break;
+        }
+    }
+    let method = |paren: usize| {
+        paren > 0 && (lx.is_ident(paren - 1, "arg") || lx.is_ident(paren - 1, "args"))
+    };
+    if lx.punct(open, b'[') {
+        let mut paren = open;
+        while paren > 0 && lx.punct(paren - 1, b'&') {
+            paren -= 1;
+        }
+        return paren > 0 && lx.punct(paren - 1, b'(') && method(paren - 1);
+    }
+    method(open)
 }
 
 /// Whether the argument at token `k` follows an option (`"-o"`, `"-I"`, `"-arch"`: a

@@ -183,6 +183,67 @@ fn let_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
     None
 }
 
+/// The literals of the list a `for NAME in LIST` loop around token `at` walks, where `name`
+/// is the loop's variable: a list written in the loop's head, or the `let` of the function
+/// or the `const`/`static` item of the file it names (ferrum-infer-rs' `for kernel in
+/// CORE_PTX_KERNELS` and `for src in cu_files`, one helper function each: every nvcc call
+/// was read as compiling every `.cu` the script names). `None` when `at` is in no loop over
+/// `name`, or its list holds no literal.
+pub(super) fn looped_files(lx: &Lexed<'_>, at: usize, name: &str) -> Option<Vec<String>> {
+    let head = loop_of(lx, at, name)?;
+    let body = (head + 3..at).find(|&k| lx.punct(k, b'{'))?;
+    let mut found: Vec<String> = lx
+        .strs(head + 2, body)
+        .into_iter()
+        .map(|(_, s)| s.to_owned())
+        .collect();
+    if found.is_empty() {
+        let list = (head + 3..body).find_map(|k| lx.ident(k))?;
+        let start = let_of(lx, head, list).or_else(|| item_of(lx, list))?;
+        let eq = (start..lx.toks.len()).find(|&k| lx.punct(k, b'='))?;
+        let end = lx.stmt_end(eq);
+        found = lx
+            .strs(eq, end)
+            .into_iter()
+            .map(|(_, s)| s.to_owned())
+            .collect();
+    }
+    (!found.is_empty()).then_some(found)
+}
+
+/// The `for` keyword of the nearest loop around token `at` whose variable is `name` (`for
+/// name in …`), within `at`'s function.
+fn loop_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for k in (0..at).rev() {
+        if lx.punct(k, b'}') {
+            depth += 1;
+        } else if lx.punct(k, b'{') && depth > 0 {
+            depth -= 1;
+        } else if lx.punct(k, b'{') {
+            let mut head = (0..k)
+                .rev()
+                .take_while(|&j| !(lx.punct(j, b';') || lx.punct(j, b'{') || lx.punct(j, b'}')));
+            if let Some(j) = head.find(|&j| lx.is_ident(j, "for") || lx.is_ident(j, "fn")) {
+                if lx.is_ident(j, "fn") {
+                    return None;
+                }
+                if lx.is_ident(j + 1, name) && lx.is_ident(j + 2, "in") {
+                    return Some(j);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The `const` or `static` item of the file named `name` (its keyword's token).
+fn item_of(lx: &Lexed<'_>, name: &str) -> Option<usize> {
+    (0..lx.toks.len()).find(|&k| {
+        (lx.is_ident(k, "const") || lx.is_ident(k, "static")) && lx.is_ident(k + 1, name)
+    })
+}
+
 /// The value `name` is bound to by the nearest `let` before token `at`.
 fn bound(lx: &Lexed<'_>, at: usize, name: &str, depth: usize) -> Option<String> {
     let start = let_of(lx, at, name)?;

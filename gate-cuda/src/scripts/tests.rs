@@ -368,6 +368,55 @@ fn nvcc_handed_a_name_bound_to_a_formatted_path_compiles_that_file() {
     assert!(!calls[1].computed_inputs && calls[1].tabled, "{calls:#?}");
 }
 
+/// A loop's variable handed to nvcc compiles the files of the list the loop walks, each
+/// helper its own (ferrum-infer-rs: `for kernel in CORE_PTX_KERNELS` in one helper, `for src
+/// in cu_files` over a local list in another; every call was read as compiling every `.cu` of
+/// the script). A loop over a directory's walk compiles that directory, as before.
+#[test]
+fn nvcc_handed_a_loop_s_variable_compiles_the_files_of_its_list() {
+    let text = r#"const CORE: &[&str] = &["kernels/a.cu"];
+fn main() {
+    core();
+    extra();
+    more();
+    for path in std::fs::read_dir("kernels/ops").unwrap() {
+        std::process::Command::new("nvcc").arg("-c").arg(&path).status();
+    }
+}
+fn core() {
+    for k in CORE {
+        std::process::Command::new("nvcc").arg("--ptx").arg(k).status().unwrap();
+    }
+}
+fn extra() {
+    let files: &[&str] = &["extra/b.cu", "extra/c.cu"];
+    for src in files {
+        std::process::Command::new("nvcc").args(["-c", src, "-o", "b.o"]).status().unwrap();
+    }
+}
+fn more() {
+    for src in ["extra/d.cu"] {
+        std::process::Command::new("nvcc").args(["-c", src]).status().unwrap();
+    }
+}
+"#;
+    let calls = script(text).calls;
+    let inputs: Vec<&[String]> = calls.iter().map(|c| c.inputs.as_slice()).collect();
+    assert_eq!(
+        inputs,
+        [
+            strings(&["kernels/a.cu"]),
+            strings(&["extra/b.cu", "extra/c.cu"]),
+            strings(&["extra/d.cu"]),
+            strings(&["kernels/ops"]),
+        ]
+    );
+    assert!(
+        calls[..3].iter().all(|c| !c.computed_inputs && !c.tabled),
+        "{calls:#?}"
+    );
+}
+
 /// A name followed to its binding only where that is certain: a name nvcc is handed with
 /// one that cannot be read beside it (a walk's `&path`), a `match` of several paths: what the
 /// call compiles is computed, as before names were followed. A `let` in a block closed before the call binds
