@@ -157,30 +157,46 @@ pub(super) fn named_file(lx: &Lexed<'_>, at: usize, name: &str) -> Option<(Strin
 /// another variable), and not past the start of its function (a helper's parameter is no
 /// `let` of the function that calls it).
 fn let_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for k in (0..at).rev() {
-        if lx.punct(k, b'}') {
-            depth += 1;
-        } else if lx.punct(k, b'{') && depth > 0 {
-            depth -= 1;
-        } else if lx.punct(k, b'{') {
-            // Leaving a block around `at`: its function's body ends the search (a function
-            // item before `at`, nextstat.io's `fn write_stub_ptx`, is a block closed before).
-            let head = (0..k)
-                .rev()
-                .take_while(|&j| !(lx.punct(j, b';') || lx.punct(j, b'{') || lx.punct(j, b'}')))
-                .any(|j| lx.is_ident(j, "fn"));
-            if head {
-                return None;
+    scope_back(lx, at)
+        .find(|&(k, opens)| {
+            !opens
+                && lx.is_ident(k, "let")
+                && (lx.is_ident(k + 1, name)
+                    || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, name)))
+        })
+        .map(|(k, _)| k)
+}
+
+/// Back from token `at` through its function: each token of `at`'s block or of a block around
+/// it (none of a block closed before it), as `(k, false)`, and each `{` opening a block
+/// around it, as `(k, true)`; ends with the `{` of the function's body (a function item
+/// before `at`, nextstat.io's `fn write_stub_ptx`, is a block closed before).
+fn scope_back<'l>(lx: &'l Lexed<'_>, at: usize) -> impl Iterator<Item = (usize, bool)> + 'l {
+    let (mut k, mut depth, mut ended) = (at, 0usize, false);
+    std::iter::from_fn(move || {
+        while !ended && k > 0 {
+            k -= 1;
+            if lx.punct(k, b'}') {
+                depth += 1;
+            } else if lx.punct(k, b'{') && depth > 0 {
+                depth -= 1;
+            } else if lx.punct(k, b'{') {
+                ended = block_head(lx, k).any(|j| lx.is_ident(j, "fn"));
+                return Some((k, true));
+            } else if depth == 0 {
+                return Some((k, false));
             }
-        } else if depth == 0
-            && lx.is_ident(k, "let")
-            && (lx.is_ident(k + 1, name) || (lx.is_ident(k + 1, "mut") && lx.is_ident(k + 2, name)))
-        {
-            return Some(k);
         }
-    }
-    None
+        None
+    })
+}
+
+/// The tokens before the `{` at `open` back to the statement before it, nearest first: the
+/// head of the block it opens (`fn name(..)`, `for x in list`, `if ..`).
+fn block_head<'l>(lx: &'l Lexed<'_>, open: usize) -> impl Iterator<Item = usize> + 'l {
+    (0..open)
+        .rev()
+        .take_while(|&j| !(lx.punct(j, b';') || lx.punct(j, b'{') || lx.punct(j, b'}')))
 }
 
 /// The literals of the list a `for NAME in LIST` loop around token `at` walks, where `name`
@@ -190,23 +206,20 @@ fn let_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
 /// was read as compiling every `.cu` the script names). `None` when `at` is in no loop over
 /// `name`, or its list holds no literal.
 pub(super) fn looped_files(lx: &Lexed<'_>, at: usize, name: &str) -> Option<Vec<String>> {
+    let literals = |a, b| -> Vec<String> {
+        lx.strs(a, b)
+            .into_iter()
+            .map(|(_, s)| s.to_owned())
+            .collect()
+    };
     let head = loop_of(lx, at, name)?;
     let body = (head + 3..at).find(|&k| lx.punct(k, b'{'))?;
-    let mut found: Vec<String> = lx
-        .strs(head + 2, body)
-        .into_iter()
-        .map(|(_, s)| s.to_owned())
-        .collect();
+    let mut found = literals(head + 2, body);
     if found.is_empty() {
         let list = (head + 3..body).find_map(|k| lx.ident(k))?;
         let start = let_of(lx, head, list).or_else(|| item_of(lx, list))?;
         let eq = (start..lx.toks.len()).find(|&k| lx.punct(k, b'='))?;
-        let end = lx.stmt_end(eq);
-        found = lx
-            .strs(eq, end)
-            .into_iter()
-            .map(|(_, s)| s.to_owned())
-            .collect();
+        found = literals(eq, lx.stmt_end(eq));
     }
     (!found.is_empty()).then_some(found)
 }
@@ -214,27 +227,14 @@ pub(super) fn looped_files(lx: &Lexed<'_>, at: usize, name: &str) -> Option<Vec<
 /// The `for` keyword of the nearest loop around token `at` whose variable is `name` (`for
 /// name in …`), within `at`'s function.
 fn loop_of(lx: &Lexed<'_>, at: usize, name: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for k in (0..at).rev() {
-        if lx.punct(k, b'}') {
-            depth += 1;
-        } else if lx.punct(k, b'{') && depth > 0 {
-            depth -= 1;
-        } else if lx.punct(k, b'{') {
-            let mut head = (0..k)
-                .rev()
-                .take_while(|&j| !(lx.punct(j, b';') || lx.punct(j, b'{') || lx.punct(j, b'}')));
-            if let Some(j) = head.find(|&j| lx.is_ident(j, "for") || lx.is_ident(j, "fn")) {
-                if lx.is_ident(j, "fn") {
-                    return None;
-                }
-                if lx.is_ident(j + 1, name) && lx.is_ident(j + 2, "in") {
-                    return Some(j);
-                }
-            }
-        }
-    }
-    None
+    scope_back(lx, at)
+        .filter(|&(_, opens)| opens)
+        .find_map(|(open, _)| {
+            let j =
+                block_head(lx, open).find(|&j| lx.is_ident(j, "for") || lx.is_ident(j, "fn"))?;
+            (lx.is_ident(j, "for") && lx.is_ident(j + 1, name) && lx.is_ident(j + 2, "in"))
+                .then_some(j)
+        })
 }
 
 /// The `const` or `static` item of the file named `name` (its keyword's token).
