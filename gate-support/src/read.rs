@@ -55,22 +55,42 @@ pub const TOML_CAP: u64 = 4 << 20;
 /// # Errors
 /// As [`open_regular`]; larger than `cap` (the error says the cap).
 pub fn bytes_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
-    let file = open_regular(path)?;
     let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| named(path, e))?;
-    if bytes.len() as u64 > cap {
-        return Err(Error::new(
+    bytes_capped_into(path, cap, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`bytes_capped`] into `buf`, cleared first: a reader of many files reuses one buffer. A
+/// file whose length is over `cap` when opened is refused before any of it is read.
+///
+/// # Errors
+/// As [`bytes_capped`].
+pub fn bytes_capped_into(path: &Path, cap: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    let file = open_regular(path)?;
+    let too_large = || {
+        Error::new(
             ErrorKind::FileTooLarge,
             format!(
                 "{} is larger than the {} this file may hold",
                 path.display(),
                 size(cap)
             ),
-        ));
+        )
+    };
+    let len = file.metadata().map_err(|e| named(path, e))?.len();
+    if len > cap {
+        return Err(too_large());
     }
-    Ok(bytes)
+    buf.try_reserve_exact(usize::try_from(len).unwrap_or(0))
+        .map_err(|e| named(path, Error::new(ErrorKind::OutOfMemory, e)))?;
+    file.take(cap.saturating_add(1))
+        .read_to_end(buf)
+        .map_err(|e| named(path, e))?;
+    if buf.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(())
 }
 
 /// The text of the regular file at `path`, if it holds at most `cap` bytes of UTF-8.

@@ -193,21 +193,12 @@ fn threads() -> usize {
 /// left out of the summary's count of artifacts read.
 const ARTIFACT_CAP: u64 = 2 << 30;
 
-/// The whole of the regular file at `path` into `buf`, no further than the length it had
-/// when opened; `None` when it cannot be read, is no regular file (a FIFO, a device, or a link
-/// to one: a build script leaves what it likes in its `OUT_DIR`, and a `zero.a` linked to
-/// `/dev/zero` was read until the machine ran out of memory) or is over [`ARTIFACT_CAP`].
+/// The whole of the regular file at `path` into `buf`; `None` when it cannot be read, is no
+/// regular file (a FIFO, a device, or a link to one: a build script leaves what it likes in
+/// its `OUT_DIR`, and a `zero.a` linked to `/dev/zero` was read until the machine ran out of
+/// memory) or holds more than [`ARTIFACT_CAP`].
 fn read_into(path: &Path, buf: &mut Vec<u8>) -> Option<()> {
-    use std::io::Read;
-    buf.clear();
-    let file = gate_support::read::open_regular(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    if len > ARTIFACT_CAP {
-        return None;
-    }
-    buf.try_reserve_exact(usize::try_from(len).ok()?).ok()?;
-    file.take(len).read_to_end(buf).ok()?;
-    Some(())
+    gate_support::read::bytes_capped_into(path, ARTIFACT_CAP, buf).ok()
 }
 
 /// The GPU code each of `artifacts` carries, in their order ([`crate::cuda::binary::read`],
