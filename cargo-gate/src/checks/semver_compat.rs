@@ -116,7 +116,7 @@ struct SemverChecksTool;
 /// is not `Cargo::command`: cargo-semver-checks has no `--offline` flag, so offline is
 /// passed the way nested cargo calls honour it, `CARGO_NET_OFFLINE`.
 fn cargo(root: &Path, args: &[&str], offline: bool) -> Command {
-    let mut cmd = Command::new("cargo");
+    let mut cmd = Command::new(crate::tools::toolchain::cargo());
     cmd.args(args)
         .current_dir(root)
         .envs(crate::tools::cargo::ENV);

@@ -161,10 +161,11 @@ fn fetch_failure_subject(log: &str) -> Option<String> {
 
 impl Cargo {
     /// cargo from PATH (the rustup proxy, so the workspace's rust-toolchain.toml applies),
-    /// run in `root`.
+    /// or the toolchain's own where rustup has fixed it for this process
+    /// ([`super::toolchain::cargo`]), run in `root`.
     pub fn new(root: &Path, offline: bool) -> Cargo {
         Cargo {
-            program: OsString::from("cargo"),
+            program: super::toolchain::cargo().to_owned(),
             root: root.to_owned(),
             offline,
             timeout: DEFAULT_TIMEOUT,

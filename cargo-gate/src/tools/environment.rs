@@ -2,6 +2,7 @@
 //! digest, git state, and allow-listed CI variables (never the whole environment: it holds
 //! secrets).
 
+use super::toolchain;
 use crate::workspace::Workspace;
 use gate_support::digest::sha256_file;
 use serde::Serialize;
@@ -168,7 +169,11 @@ pub fn platform_evidence(set: impl Fn(&str) -> bool) -> &'static str {
     if cfg!(windows) && wine { WINE } else { NATIVE }
 }
 
-fn output(dir: &std::path::Path, program: &str, args: &[&str]) -> Option<String> {
+fn output(
+    dir: &std::path::Path,
+    program: impl AsRef<std::ffi::OsStr>,
+    args: &[&str],
+) -> Option<String> {
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(dir)
@@ -210,7 +215,8 @@ impl Environment {
 }
 
 /// The toolchain as the run's directory sees it: `rustc -vV`, `cargo -V`, nvcc and the CUDA
-/// driver, asked at once (each is a process start, two through rustup).
+/// driver, asked at once (each is a process start; `rustc` and `cargo` through rustup unless
+/// it fixed the toolchain for this process already: `tools/toolchain.rs`).
 #[derive(Debug, Clone)]
 pub struct Probes {
     /// Where they were asked (rustup picks the toolchain by directory).
@@ -225,7 +231,7 @@ impl Probes {
     /// Asks the four probes in `dir`.
     pub fn ask(dir: &std::path::Path) -> Probes {
         let (rustc, cargo, nvcc, driver) = std::thread::scope(|scope| {
-            let cargo = scope.spawn(|| output(dir, "cargo", &["-V"]));
+            let cargo = scope.spawn(|| output(dir, toolchain::cargo(), &["-V"]));
             let nvcc = scope.spawn(|| output(dir, "nvcc", &["--version"]));
             let driver = scope.spawn(|| {
                 output(
@@ -234,7 +240,7 @@ impl Probes {
                     &["--query-gpu=driver_version", "--format=csv,noheader"],
                 )
             });
-            let rustc = output(dir, "rustc", &["-vV"]);
+            let rustc = output(dir, toolchain::rustc(), &["-vV"]);
             (
                 rustc,
                 cargo.join().ok().flatten(),

@@ -1,7 +1,8 @@
 //! Every program the gate starts, and what it learns of the machine: `process`, the one
 //! runner (time limits, process groups, the watchdog that outlives a killed gate, capped
 //! output); `cargo`, how the gate and its checks run cargo and read what it says; and
-//! `environment`, the toolchain probes and `environment.json`.
+//! `environment`, the toolchain probes and `environment.json`; `toolchain`, which `cargo` and
+//! `rustc` those are.
 
 pub mod cargo;
 #[cfg(unix)]
@@ -11,3 +12,4 @@ pub mod environment;
 pub mod orphans;
 pub mod pin;
 pub mod process;
+pub mod toolchain;

@@ -479,7 +479,7 @@ fn output_file() -> std::io::Result<File> {
 
 /// A command as one line: the program and its arguments.
 pub fn describe(cmd: &Command) -> String {
-    std::iter::once(cmd.get_program())
+    std::iter::once(super::toolchain::shown(cmd.get_program()))
         .chain(cmd.get_args())
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()

@@ -11,6 +11,10 @@
 //!
 //! Under nextest (a workspace with `.config/nextest.toml`) the pair is measured only where
 //! `cargo nextest` is installed; elsewhere the row says so.
+//!
+//! The gate is started as users start it, `cargo gate …` through rustup's `cargo` (the release
+//! build first on PATH): cargo's own start before the gate's is part of what is measured, as
+//! rustup's is part of the baseline's.
 
 use super::{Row, commit_generated, median, release_gate_binary, say, tempfile_dir, time};
 use anyhow::{Context, Result, bail};
@@ -94,7 +98,7 @@ fn nextest_rows(gate: &Path, dir: &Path, runs: usize) -> Result<Vec<Row>> {
     let plain = "cargo nextest run --workspace && cargo test --doc --workspace";
     let timed = alternate(
         runs,
-        || command(gate, dir, &["gate", "pilot", "--no-cache"]),
+        || gated_command(gate, dir, &["gate", "pilot", "--no-cache"]),
         || {
             let mut cmd = Command::new("sh");
             cmd.args(["-c", plain])
@@ -117,7 +121,7 @@ fn nextest_rows(gate: &Path, dir: &Path, runs: usize) -> Result<Vec<Row>> {
 fn leaf_change_rows(gate: &Path, dir: &Path, runs: usize, plain: &str) -> Result<Vec<Row>> {
     say("overhead: pilot under nextest after a leaf change");
     let leaf = format!("lib{:03}/src/lib.rs", CHAIN - 1);
-    time(command(gate, dir, &["gate", "pilot"]))?;
+    time(gated_command(gate, dir, &["gate", "pilot"]))?;
     let shell = |line: String| {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", &line])
@@ -125,14 +129,16 @@ fn leaf_change_rows(gate: &Path, dir: &Path, runs: usize, plain: &str) -> Result
             .env_remove("CARGO_TARGET_DIR");
         cmd
     };
-    let gated = format!("echo // >> {leaf} && '{}' gate pilot", gate.display());
+    let ours = || {
+        let mut cmd = shell(format!("echo // >> {leaf} && cargo gate pilot"));
+        cmd.env("PATH", path_with(gate));
+        cmd
+    };
     let mut rows = Vec::new();
     for baseline in [plain, "cargo nextest run --workspace"] {
-        let (ours, theirs) = alternate(
-            runs,
-            || shell(gated.clone()),
-            || shell(format!("echo // >> {leaf} && {{ {baseline}; }}")),
-        )?;
+        let (ours, theirs) = alternate(runs, ours, || {
+            shell(format!("echo // >> {leaf} && {{ {baseline}; }}"))
+        })?;
         let what = format!(
             "`cargo gate pilot` under nextest after a one-line change in the leaf library \
              (the 9 members, cache filled), median of {runs}"
@@ -153,7 +159,7 @@ fn static_pair(gate: &Path, dir: &Path, name: &str, cold: bool, runs: usize) -> 
         gated.push("--no-cache");
     } else {
         // Fills the cache once: every timed run after is warm.
-        time(command(gate, dir, &gated))?;
+        time(gated_command(gate, dir, &gated))?;
     }
     pair(
         (gate, dir, runs),
@@ -167,7 +173,8 @@ fn static_pair(gate: &Path, dir: &Path, name: &str, cold: bool, runs: usize) -> 
     )
 }
 
-/// `cargo-gate GATED…` against `cargo PLAIN…` in `dir`, alternated `runs` times: the row,
+/// `cargo GATED…` (the gate started as a user starts it) against `cargo PLAIN…` in `dir`,
+/// alternated `runs` times: the row,
 /// judged against `goal` (a ratio of medians).
 fn pair(
     (gate, dir, runs): (&Path, &Path, usize),
@@ -178,7 +185,7 @@ fn pair(
 ) -> Result<Row> {
     let (ours, theirs) = alternate(
         runs,
-        || command(gate, dir, gated),
+        || gated_command(gate, dir, gated),
         || command("cargo", dir, plain),
     )?;
     let baseline = format!("`cargo {}`", plain.join(" "));
@@ -214,6 +221,21 @@ fn ratio_row(what: String, baseline: &str, ours: Duration, theirs: Duration, goa
         goal: format!("≤ {goal:.2}×"),
         met: Some(ratio <= goal),
     }
+}
+
+/// `cargo gate …` as a user runs it (through rustup's `cargo`, which starts `cargo-gate`
+/// from PATH) with the release build first on PATH, in `dir`.
+fn gated_command(gate: &Path, dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = command("cargo", dir, args);
+    cmd.env("PATH", path_with(gate));
+    cmd
+}
+
+/// PATH with the directory of the `cargo-gate` binary `gate` first.
+fn path_with(gate: &Path) -> std::ffi::OsString {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = gate.parent().map(Path::to_path_buf).into_iter();
+    std::env::join_paths(dirs.chain(std::env::split_paths(&path))).unwrap_or(path)
 }
 
 /// `program ARGS…` in the generated workspace `dir`, which builds into its own target dir.
