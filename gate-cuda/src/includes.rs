@@ -34,6 +34,15 @@ pub fn is_gpu_file(path: &str) -> bool {
         .is_some_and(|(stem, ext)| !stem.ends_with('/') && GPU_EXTENSIONS.contains(&ext))
 }
 
+/// Whether a path names a C/C++ header (`.h .hpp .hh .hxx .inl`): [`attribute`] lists one
+/// that a call's sources include when it holds device code.
+#[must_use]
+pub fn is_c_header(path: &str) -> bool {
+    path.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.ends_with('/') && ["h", "hpp", "hh", "hxx", "inl"].contains(&ext)
+    })
+}
+
 /// Whether a path names compiled GPU code (PTX, a cubin, a fatbin), not a source.
 #[must_use]
 pub fn is_gpu_artifact(path: &str) -> bool {
@@ -82,8 +91,10 @@ pub struct Package<'a> {
 
 /// For every path of `files` (tracked, workspace-relative, `/`-separated; any kind of file,
 /// so includes can be followed through headers), the `(package, call, how)` triples of the
-/// calls that compile it; empty for files that are not GPU files or that nothing reaches.
-/// `read` returns a tracked file's text.
+/// calls that compile it; empty for files that nothing reaches, and for files that are
+/// neither GPU files nor C/C++ headers holding device code that a call includes
+/// ([`is_c_header`], [`crate::signatures::holds_device_code`]). `read` returns a tracked
+/// file's text.
 pub fn attribute(
     packages: &[Package<'_>],
     files: &[&str],
@@ -92,11 +103,19 @@ pub fn attribute(
     let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
     let mut out: Vec<Vec<(usize, usize, Via)>> = vec![Vec::new(); files.len()];
     let mut directives: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut device: HashMap<usize, bool> = HashMap::new();
     for (p, package) in packages.iter().enumerate() {
         for (c, call) in package.calls.iter().enumerate() {
             let reached = reach(packages, p, call, files, &index, read, &mut directives);
             for (file, via) in reached {
-                if is_gpu_file(files[file]) {
+                let listed = is_gpu_file(files[file])
+                    || (matches!(via, Via::Included { .. })
+                        && is_c_header(files[file])
+                        && *device.entry(file).or_insert_with(|| {
+                            read(files[file])
+                                .is_some_and(|t| crate::signatures::holds_device_code(&t))
+                        }));
+                if listed {
                     out[file].push((p, c, via));
                 }
             }
@@ -584,6 +603,34 @@ mod tests {
 
     /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
     /// by path, only files something reaches.
+    /// flash-attention: the kernels live in `.h` files the `.cu` files only include; a
+    /// header of host code beside them is not CUDA source, nor is one nothing includes.
+    #[test]
+    fn an_included_header_holding_device_code_is_listed_whatever_its_extension() {
+        let out = attribute_one(
+            "k",
+            &[call(&["src/k.cu"], &[])],
+            &[
+                ("k/src/k.cu", "#include \"kernel.h\"\n#include \"api.h\"\n"),
+                (
+                    "k/src/kernel.h",
+                    "#include \"util.cuh\"\n__global__ void k() {}\n",
+                ),
+                (
+                    "k/src/api.h",
+                    "// __global__ in a comment\nint launch(void);\n",
+                ),
+                ("k/src/util.cuh", ""),
+                ("k/src/unused.h", "__device__ int f();\n"),
+            ],
+        );
+        let mut listed: Vec<&str> = out.keys().map(String::as_str).collect();
+        listed.sort_unstable();
+        assert_eq!(listed, ["k/src/k.cu", "k/src/kernel.h", "k/src/util.cuh"]);
+        assert_eq!(out["k/src/kernel.h"], [(0, 0, by("k/src/k.cu"))]);
+        assert_eq!(out["k/src/util.cuh"], [(0, 0, by("k/src/kernel.h"))]);
+    }
+
     fn attribute_one(
         dir: &str,
         calls: &[Call],

@@ -23,6 +23,18 @@ pub fn kernels(text: &str) -> Vec<(String, usize)> {
     out
 }
 
+/// Whether C/C++ `text` holds device code: a `__global__`, `__device__` or `__constant__` word
+/// outside comments, strings and character literals (a header a CUDA source includes that
+/// holds one is CUDA source whatever its extension: flash-attention's kernels live in `.h`
+/// files its `.cu` files only include).
+#[must_use]
+pub fn holds_device_code(text: &str) -> bool {
+    let code = gate_support::text::without_c_comments(text, gate_support::text::Literals::Blanked);
+    ["__global__", "__device__", "__constant__"]
+        .iter()
+        .any(|word| find_word(&code, word).is_some())
+}
+
 /// The kernel declared after a `__global__`: the identifier right before the first `(` that
 /// is not an attribute's (`__launch_bounds__(256)`), template arguments aside, and its
 /// parameter count.
@@ -175,6 +187,24 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_code_is_a_qualifier_outside_comments_and_strings() {
+        for yes in [
+            "template <int N> __global__ void k(float* x) {}\n",
+            "inline __host__ __device__ float f(float x) { return x; }\n",
+            "__constant__ float table[4];\n",
+        ] {
+            assert!(holds_device_code(yes), "{yes}");
+        }
+        for no in [
+            "// __global__ void k();\n/* __device__ */\nint host(int);\n",
+            "const char* s = \"__device__\";\n",
+            "int my__device__thing;\nvoid __device___x();\n",
+        ] {
+            assert!(!holds_device_code(no), "{no}");
+        }
+    }
 
     #[test]
     fn kernels_and_their_parameter_counts() {

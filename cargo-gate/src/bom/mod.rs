@@ -476,21 +476,24 @@ fn attribute(
             .filter_map(|rel| FileKind::of(rel).map(|k| (rel.as_str(), k, None))),
     );
     // Includes are followed through the C/C++ headers and sources around the GPU files (a
-    // `.cu` including `ops.h` including `kernel.cuh`); only GPU files are reported.
-    let mut paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
-    paths.extend(
-        facts
-            .index
-            .files
-            .iter()
-            .map(|f| f.rel.as_str())
-            .chain(beside.iter().map(String::as_str))
-            .filter(|rel| is_c_family(rel)),
-    );
+    // `.cu` including `ops.h` including `kernel.cuh`); GPU files are reported, and the C/C++
+    // headers a call includes that hold device code (flash-attention's kernels, in `.h`
+    // files), as CUDA headers.
+    let c_family = facts
+        .index
+        .files
+        .iter()
+        .map(|f| (f.rel.as_str(), f.owner))
+        .chain(beside.iter().map(|rel| (rel.as_str(), None)))
+        .filter(|(rel, _)| is_c_family(rel));
+    gpu.extend(c_family.map(|(rel, owner)| (rel, FileKind::Header, owner)));
+    let paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
     let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
     let attributed = includes::attribute(&packages, &paths, &read);
-    gpu.iter()
+    let mut sources: Vec<SourceFile> = gpu
+        .iter()
         .zip(attributed)
+        .filter(|((rel, _, _), vias)| FileKind::of(rel).is_some() || !vias.is_empty())
         .map(|((rel, kind, owner), vias)| {
             let mut built_by: Vec<usize> = vias
                 .iter()
@@ -520,7 +523,10 @@ fn attribute(
                 probe: probe.map(|(_, at)| at),
             }
         })
-        .collect()
+        .collect();
+    // The headers holding device code join the GPU files in path order.
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    sources
 }
 
 /// The crates of the shipped graph that compile GPU code; their builders are appended to

@@ -30,7 +30,9 @@ fn built_by<'b>(
 /// Real-world false verdicts, each reduced to its shape (docs/REAL-WORLD.md): a header
 /// reached only through a C header was "built" by the call (not included); a package that
 /// does not ship (an example crate) vanished from the inventory; a graph that could not be
-/// read was not said (now: one without a lockfile is resolved aside, and that is said).
+/// read was not said (now: one without a lockfile is resolved aside, and that is said); a
+/// `.h` holding the kernels a `.cu` only includes (candle-flash-attn-v1's `fmha_kernel.h`)
+/// was not listed, where a `.cuh` it includes was.
 #[test]
 fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_is_said() {
     let dir = tempfile::tempdir().unwrap();
@@ -49,9 +51,13 @@ fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_
             ),
             (
                 "k/csrc/a.cu",
-                "#include \"ops.h\"\n__global__ void a() {}\n",
+                "#include \"ops.h\"\n#include \"fmha.h\"\n__global__ void a() {}\n",
             ),
             ("k/csrc/ops.h", "#include \"deep/kernel.cuh\"\n"),
+            (
+                "k/csrc/fmha.h",
+                "template <int N>\n__global__ void fmha(float* out) {}\n",
+            ),
             (
                 "k/csrc/deep/kernel.cuh",
                 "__device__ int one() { return 1; }\n",
@@ -90,6 +96,15 @@ fn includes_go_through_c_headers_what_does_not_ship_is_kept_and_an_unread_graph_
         "{bom:#?}"
     );
     assert!(source("k/csrc/a.cu").ships);
+    let fmha = source("k/csrc/fmha.h");
+    assert_eq!(fmha.kind, FileKind::Header);
+    assert_eq!(fmha.included_by.as_deref(), Some("k/csrc/a.cu"));
+    assert!(!fmha.built_by.is_empty() && fmha.ships, "{fmha:#?}");
+    assert!(
+        !bom.sources.iter().any(|s| s.path == "k/csrc/ops.h"),
+        "a header of host code is no CUDA source: {:#?}",
+        bom.sources
+    );
     let demo = source("examples/demo/d.cu");
     assert!(!demo.ships, "an example crate does not ship: {demo:#?}");
     let nvcc = bom
