@@ -402,10 +402,22 @@ impl Contracts {
             } else {
                 format!("{errors} kernel contract violation(s)")
             };
-            Outcome::fail(summary).with_findings(self.findings)
+            let outcome = Outcome::fail(summary).with_findings(self.findings);
+            // Every violation a kernel outside gate-build: the check's general fix (CPU
+            // references, the driver) is about none of them.
+            match counted_outside == errors {
+                true => outcome.with_fix(OUTSIDE_FIX),
+                false => outcome,
+            }
         }
     }
 }
+
+/// The fix when every violation is GPU code compiled outside gate-build.
+const OUTSIDE_FIX: &str = "compile these kernels with gate-build from the build script (its \
+     manifest gives each kernel's entries, archs and CPU reference, which this check reads), \
+     or waive them in gate.toml: a [[waiver]] with check = \"cuda.contracts\", code = \
+     \"cuda-outside-gate-build\" and the reason they are checked another way";
 
 fn describe_driver(required: Option<&MinDriver>) -> String {
     match required {
@@ -468,6 +480,10 @@ mod tests {
             })
         });
         assert_eq!(outcome.status, Status::Fail);
+        assert_eq!(
+            outcome.fix, None,
+            "the check's own fix: CPU references, the driver"
+        );
         let messages: Vec<String> = outcome.findings.iter().map(|f| f.message.clone()).collect();
         assert!(
             messages
@@ -583,6 +599,8 @@ mod tests {
             outcome.findings[0].location.as_ref().unwrap().to_string(),
             "sub/build.rs:4"
         );
+        // Its only violation is outside gate-build: the fix says what to do about that.
+        assert_eq!(outcome.fix.as_deref(), Some(OUTSIDE_FIX));
     }
 
     /// samyak-jain/image-transitions: cuda_builder compiles the Rust kernel crate `gpu` and
