@@ -1,7 +1,8 @@
 //! Atomic file writes: the bytes go to a temporary file in the target's directory, are
 //! flushed to disk, and the file is renamed over the target (tempfile's `persist`). A reader
 //! sees the old file or the new one, never a torn one; a crash leaves at most a stray
-//! temporary file, never a half-written target.
+//! temporary file, never a half-written target ([`write_unsynced`], for hints that are
+//! redone when lost, skips the flush).
 //!
 //! Whole directories are staged the same way: built beside their final place (the same file
 //! system), each file written and synced ([`write_synced`]), then moved into place with one
@@ -16,9 +17,26 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_with(path, |file| file.write_all(bytes))
 }
 
+/// [`write`] without flushing to disk first: a reader still sees the old file or the whole
+/// new one, but after a machine crash the file may be empty. For what a run keeps only as a
+/// hint that is redone when it is missing or wrong, never trusted (a build's record of what
+/// it compiled, a test runner's result in the run's scratch directory): each such file
+/// cost a disk flush, about a millisecond here, one after another on a test run's path.
+pub fn write_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_to(path, |file| file.write_all(bytes), false)
+}
+
 /// Writes `path` atomically through `fill`, which writes the contents into the temporary
 /// file; nothing replaces `path` unless `fill` succeeds.
 pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+    write_to(path, fill, true)
+}
+
+fn write_to(
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+    synced: bool,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -26,7 +44,9 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     std::fs::create_dir_all(dir)?;
     let mut temp = temp_beside(dir)?;
     fill(temp.as_file_mut())?;
-    temp.as_file().sync_all()?;
+    if synced {
+        temp.as_file().sync_all()?;
+    }
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -85,6 +105,8 @@ mod tests {
         write(&path, b"one").unwrap();
         write(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        write_unsynced(&path, b"three").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"three");
         let names: Vec<_> = std::fs::read_dir(dir.path().join("sub"))
             .unwrap()
             .map(|e| e.unwrap().file_name())

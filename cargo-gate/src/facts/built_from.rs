@@ -355,7 +355,7 @@ pub(crate) fn record(units: &[Unit], root: &Path) {
         if let Some(files) = sources.of(unit) {
             let digest = sources.digest(&files);
             // Best effort: a unit without a record is rebuilt, never trusted.
-            let _ = gate_support::atomic::write(&sidecar(unit), digest.as_bytes());
+            let _ = gate_support::atomic::write_unsynced(&sidecar(unit), digest.as_bytes());
         }
     }
 }

@@ -220,7 +220,7 @@ pub(crate) fn mark(runs: &[ScriptRun], started: SystemTime, before: &HashSet<Pat
                 continue;
             }
             // Best effort: an unmarked run is run again, never trusted.
-            let _ = gate_support::atomic::write(&path, mark.as_bytes());
+            let _ = gate_support::atomic::write_unsynced(&path, mark.as_bytes());
         }
     }
 }
