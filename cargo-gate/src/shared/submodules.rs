@@ -53,13 +53,23 @@ pub fn unread(facts: &Facts) -> Vec<String> {
 }
 
 /// `outcome`, unless it passes while a submodule the build reads is not checked out: then the
-/// check could not judge (exit 2), and says which and the fix. A failure or a warning stands.
-pub fn unless_unread(facts: &Facts, outcome: Outcome) -> Outcome {
-    if outcome.status != Status::Pass {
+/// check could not judge (exit 2), and says which and the fix. A failure or a warning stands,
+/// and says them too (candle-flash-attn-v1 compiles with `-Icutlass/include` from a submodule
+/// a plain clone leaves empty: its failure said nothing of it).
+pub fn unless_unread(facts: &Facts, mut outcome: Outcome) -> Outcome {
+    if !matches!(outcome.status, Status::Pass | Status::Fail | Status::Warn) {
         return outcome;
     }
     let unread = unread(facts);
     if unread.is_empty() {
+        return outcome;
+    }
+    if outcome.status != Status::Pass {
+        outcome.summary.push_str(&format!(
+            "; and the git submodule(s) the build reads are not checked out, so what they \
+             build is unseen: {} (run `git submodule update --init --recursive`)",
+            unread.join("; ")
+        ));
         return outcome;
     }
     Outcome::skip(

@@ -722,6 +722,37 @@ fn a_submodule_the_build_reads_that_is_not_checked_out_is_no_pass() {
     assert_eq!(check(&run.json(), "kernels.build")["status"], "PASS");
 }
 
+/// candle-extensions on a plain clone (the twenty-sixth session's trial): flash-attn-v1's build
+/// script compiles its kernels with `-Icutlass/include` from a submodule that is not checked
+/// out, and `cuda.contracts` failed (kernels outside gate-build) without a word of it. A
+/// failure stands, and now names the submodule and the fix too.
+#[test]
+fn a_failure_names_the_submodule_the_build_reads_that_is_not_checked_out() {
+    let fx = fixture("clean");
+    fx.write(
+        ".gitmodules",
+        "[submodule \"cutlass\"]\n\tpath = cutlass\n\turl = https://example.invalid/cutlass.git\n",
+    )
+    .write(
+        "build.rs",
+        "fn main() {\n    let include = \"cutlass\";\n    cc::Build::new().cuda(true).include(include).file(\"kernels/k.cu\").compile(\"k\");\n}\n",
+    )
+    .write("kernels/k.cu", "__global__ void k() {}\n")
+    .commit();
+    let run = fx.gate(&["controlled", "--only", "cuda.contracts", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report = run.json();
+    let check = check(&report, "cuda.contracts");
+    assert_eq!(check["status"], "FAIL", "{check:#}");
+    let summary = check["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("outside gate-build")
+            && summary.contains("cutlass (named by build.rs)")
+            && summary.contains("git submodule update --init"),
+        "{check:#}"
+    );
+}
+
 /// A file `.gitignore` names but that is committed all the same (`git add -f`), and one in a
 /// hidden directory, each compiled through `mod`: the walks pass over both, the commit holds
 /// them, and their unsafe code is judged (a false PASS before: "1 file scanned").
