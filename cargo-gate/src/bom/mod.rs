@@ -494,39 +494,48 @@ fn attribute(
         .iter()
         .zip(attributed)
         .filter(|((rel, _, _), vias)| FileKind::of(rel).is_some() || !vias.is_empty())
-        .map(|((rel, kind, owner), vias)| {
-            let mut built_by: Vec<usize> = vias
-                .iter()
-                .filter_map(|(p, c, _)| calls.get(*p).and_then(|(_, _, ix)| ix.get(*c)).copied())
-                .collect();
-            // A CMake project's configure-time probe is its call's, and no kernel of it.
-            let probe = cmake::probe_of(rel, calls);
-            built_by.extend(probe.iter().flat_map(|(builders, _)| builders));
-            built_by.sort_unstable();
-            built_by.dedup();
-            let included_by = vias.iter().find_map(|(_, _, via)| match via {
-                includes::Via::Included { by } => Some(by.clone()),
-                _ => None,
-            });
-            let named = vias
-                .iter()
-                .any(|(_, _, via)| !matches!(via, includes::Via::Included { .. }));
-            SourceFile {
-                path: (*rel).to_owned(),
-                kind: *kind,
-                package: owner.map(|o| facts.packages[o].name.clone()),
-                built_by,
-                included_by: if named { None } else { included_by },
-                ships: owner.is_none_or(|o| shipped(&facts.packages[o])),
-                stale_against: None,
-                compiled_in: Vec::new(),
-                probe: probe.map(|(_, at)| at),
-            }
-        })
+        .map(|(&(rel, kind, owner), vias)| source_file(facts, calls, (rel, kind, owner), &vias))
         .collect();
     // The headers holding device code join the GPU files in path order.
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     sources
+}
+
+/// The inventory's entry for the file `rel` (of `kind`, in package `owner`) that the calls
+/// `vias` reach.
+fn source_file(
+    facts: &Facts,
+    calls: &[(usize, Vec<scripts::Call>, Vec<usize>)],
+    (rel, kind, owner): (&str, FileKind, Option<usize>),
+    vias: &[(usize, usize, includes::Via)],
+) -> SourceFile {
+    let mut built_by: Vec<usize> = vias
+        .iter()
+        .filter_map(|(p, c, _)| calls.get(*p).and_then(|(_, _, ix)| ix.get(*c)).copied())
+        .collect();
+    // A CMake project's configure-time probe is its call's, and no kernel of it.
+    let probe = cmake::probe_of(rel, calls);
+    built_by.extend(probe.iter().flat_map(|(builders, _)| builders));
+    built_by.sort_unstable();
+    built_by.dedup();
+    let included_by = vias.iter().find_map(|(_, _, via)| match via {
+        includes::Via::Included { by } => Some(by.clone()),
+        _ => None,
+    });
+    let named = vias
+        .iter()
+        .any(|(_, _, via)| !matches!(via, includes::Via::Included { .. }));
+    SourceFile {
+        path: rel.to_owned(),
+        kind,
+        package: owner.map(|o| facts.packages[o].name.clone()),
+        built_by,
+        included_by: if named { None } else { included_by },
+        ships: owner.is_none_or(|o| shipped(&facts.packages[o])),
+        stale_against: None,
+        compiled_in: Vec::new(),
+        probe: probe.map(|(_, at)| at),
+    }
 }
 
 /// The crates of the shipped graph that compile GPU code; their builders are appended to
