@@ -60,6 +60,7 @@ mod nvrtc;
 mod params;
 mod paths;
 mod probes;
+mod reached;
 mod rust_kernels;
 mod shell;
 mod types;
@@ -134,6 +135,8 @@ pub struct Call {
     /// The shell script it runs (`./build-release.sh`), as written: the build it starts,
     /// which the caller reads ([`shell_script_build`]), is this call's.
     pub script: Option<String>,
+    /// The GPU probe it is reached with (`scripts/reached.rs`): line and what.
+    pub gpu_probe: Option<(u32, String)>,
 }
 
 impl Call {
@@ -156,6 +159,7 @@ impl Call {
             tabled: false,
             cuda_configured: false,
             script: None,
+            gpu_probe: None,
         }
     }
 
@@ -392,8 +396,10 @@ fn analyse_lexed(script: &RustFile<'_>, lx: &Lexed<'_>, helpers: &Helpers) -> Sc
         .filter(|f| used_local.contains(f.name))
         .map(|f| (f.open, f.close))
         .collect();
+    let mut calls = calls_in(lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new());
+    reached::attach(lx, &fns, script.rel, &mut calls);
     Script {
-        calls: calls_in(lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new()),
+        calls,
         gpu_probe: gpu_probe(lx),
         outside_out_dir: outside_out_dir(lx),
     }

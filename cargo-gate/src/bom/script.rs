@@ -23,7 +23,7 @@ pub fn script_builder(
         switch: call.switch.clone(),
         archs: call.archs.clone(),
         native_arch: call.native_arch,
-        gpu_probe: script
+        gpu_probe: call
             .gpu_probe
             .as_ref()
             .map(|(line, what)| format!("{rel}:{line} ({what})"))

@@ -11,6 +11,14 @@ use gate_support::lexer::TokenKind;
 /// `detect_compute_cap()`), or the CUDA runtime's device queries. A message
 /// that merely mentions nvidia-smi is not a probe.
 pub(super) fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
+    let (_, line, what) = probe_sites(lx).into_iter().next()?;
+    Some((line, what))
+}
+
+/// Every place [`gpu_probe`] reads as probing the GPU: the token, its line and what it does,
+/// in file order.
+pub(super) fn probe_sites(lx: &Lexed<'_>) -> Vec<(usize, u32, String)> {
+    let mut sites = Vec::new();
     let uses = lx.use_ranges();
     for (i, t) in lx.toks.iter().enumerate() {
         if uses.iter().any(|&(a, b)| a <= i && i < b) {
@@ -53,10 +61,10 @@ pub(super) fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
             None
         };
         if let Some(what) = what {
-            return Some((t.line, what));
+            sites.push((i, t.line, what));
         }
     }
-    None
+    sites
 }
 
 /// A path literal at the start of arguments `a..`: `"x"`, `&"x"`, `Path::new("x")`,

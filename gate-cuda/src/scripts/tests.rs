@@ -982,6 +982,44 @@ fn real_world_shapes() {
     );
 }
 
+/// sizzlecar/ferrum-infer-rs' shape: `core()` runs `detect()` (nvidia-smi) for its arch
+/// before its nvcc, `extra()` reads `CUDA_COMPUTE_CAP` with a default; only `core()`'s call
+/// probes. And `main`'s `let cap = detect(); build(cap);`: `build`'s call probes.
+#[test]
+fn a_call_probes_only_where_a_probe_reaches_it() {
+    let detect = "fn detect() -> String {\n    let out = std::process::Command::new(\"nvidia-smi\").output().unwrap();\n    String::from_utf8_lossy(&out.stdout).into_owned()\n}\n";
+    let nvcc = |arch: &str, file: &str| {
+        format!(
+            "    std::process::Command::new(\"nvcc\").arg({arch}).arg(\"{file}\").status().unwrap();\n"
+        )
+    };
+    // `link()` probes for itself, a step of its own whose value nothing takes.
+    let text = format!(
+        "{detect}fn core() {{\n    let arch = detect();\n{}}}\nfn extra() {{\n    let arch = std::env::var(\"CUDA_COMPUTE_CAP\").unwrap_or_default();\n{}}}\nfn main() {{\n    link();\n    core();\n    extra();\n}}\nfn link() {{\n    let cap = detect();\n}}\n",
+        nvcc("arch", "core.cu"),
+        nvcc("arch", "extra.cu"),
+    );
+    let s = script(&text);
+    let probed: Vec<(u32, Option<u32>)> = s
+        .calls
+        .iter()
+        .map(|c| (c.line, c.gpu_probe.as_ref().map(|p| p.0)))
+        .collect();
+    assert_eq!(probed, [(15, Some(2)), (16, None)], "{s:#?}");
+    assert_eq!(s.gpu_probe.map(|p| p.0), Some(2), "the script still probes");
+    let text = format!(
+        "{detect}fn build(arch: String) {{\n{}}}\nfn main() {{\n    let cap = detect();\n    build(cap);\n}}\n",
+        nvcc("arch", "k.cu"),
+    );
+    let s = script(&text);
+    let probed: Vec<Option<u32>> = s
+        .calls
+        .iter()
+        .map(|c| c.gpu_probe.as_ref().map(|p| p.0))
+        .collect();
+    assert_eq!(probed, [Some(2)], "{s:#?}");
+}
+
 #[test]
 fn gpu_probing() {
     let smi = script(
