@@ -17,7 +17,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_with(path, |file| file.write_all(bytes))
 }
 
-/// [`write`] without flushing to disk first: a reader still sees the old file or the whole
+/// [`write()`] without flushing to disk first: a reader still sees the old file or the whole
 /// new one, but after a machine crash the file may be empty. For what a run keeps only as a
 /// hint that is redone when it is missing or wrong, never trusted (a build's record of what
 /// it compiled, a test runner's result in the run's scratch directory): each such file
