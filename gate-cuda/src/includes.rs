@@ -30,17 +30,28 @@ pub const GPU_EXTENSIONS: &[&str] = &["cu", "cuh", "ptx", "cubin", "fatbin"];
 /// Whether a path names a GPU file (by [`GPU_EXTENSIONS`]).
 #[must_use]
 pub fn is_gpu_file(path: &str) -> bool {
-    path.rsplit_once('.')
-        .is_some_and(|(stem, ext)| !stem.ends_with('/') && GPU_EXTENSIONS.contains(&ext))
+    has_extension(path, GPU_EXTENSIONS)
 }
 
 /// Whether a path names a C/C++ header (`.h .hpp .hh .hxx .inl`): [`attribute`] lists one
 /// that a call's sources include when it holds device code.
 #[must_use]
 pub fn is_c_header(path: &str) -> bool {
-    path.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.ends_with('/') && ["h", "hpp", "hh", "hxx", "inl"].contains(&ext)
-    })
+    has_extension(path, &["h", "hpp", "hh", "hxx", "inl"])
+}
+
+/// Whether a path names a C/C++ header or source: what includes are followed through
+/// between GPU files.
+#[must_use]
+pub fn is_c_family(path: &str) -> bool {
+    is_c_header(path) || has_extension(path, &["c", "cc", "cpp", "cxx"])
+}
+
+/// Whether `path`'s file name has one of `extensions` (a name that is only an extension,
+/// `.h`, has none).
+fn has_extension(path: &str, extensions: &[&str]) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.ends_with('/') && extensions.contains(&ext))
 }
 
 /// Whether a path names compiled GPU code (PTX, a cubin, a fatbin), not a source.
@@ -102,19 +113,15 @@ pub fn attribute(
 ) -> Vec<Vec<(usize, usize, Via)>> {
     let index: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
     let mut out: Vec<Vec<(usize, usize, Via)>> = vec![Vec::new(); files.len()];
-    let mut directives: HashMap<usize, Vec<String>> = HashMap::new();
-    let mut device: HashMap<usize, bool> = HashMap::new();
+    let mut directives: HashMap<usize, Opened> = HashMap::new();
     for (p, package) in packages.iter().enumerate() {
         for (c, call) in package.calls.iter().enumerate() {
             let reached = reach(packages, p, call, files, &index, read, &mut directives);
             for (file, via) in reached {
+                // An included file's includes were followed: it was read, once.
                 let listed = is_gpu_file(files[file])
                     || (matches!(via, Via::Included { .. })
-                        && is_c_header(files[file])
-                        && *device.entry(file).or_insert_with(|| {
-                            read(files[file])
-                                .is_some_and(|t| crate::signatures::holds_device_code(&t))
-                        }));
+                        && directives.get(&file).is_some_and(|o| o.device));
                 if listed {
                     out[file].push((p, c, via));
                 }
@@ -143,12 +150,20 @@ impl Reached {
     }
 }
 
+/// What one reading of a file found: the names it `#include`s, and, for a C/C++ header,
+/// whether it holds device code.
+#[derive(Default)]
+struct Opened {
+    includes: Vec<String>,
+    device: bool,
+}
+
 /// The files, the call's include directories, and the files' include directives (read once).
 struct Sources<'s, 'f> {
     files: &'s [&'f str],
     index: &'s HashMap<&'f str, usize>,
     read: &'s dyn Fn(&str) -> Option<String>,
-    directives: &'s mut HashMap<usize, Vec<String>>,
+    directives: &'s mut HashMap<usize, Opened>,
     include_dirs: Vec<String>,
 }
 
@@ -156,13 +171,16 @@ impl Sources<'_, '_> {
     /// The names file `file` `#include`s, read once.
     fn directives_of(&mut self, file: usize) -> Vec<String> {
         let (files, read) = (self.files, self.read);
+        let path = files[file];
         self.directives
             .entry(file)
             .or_insert_with(|| {
-                read(files[file])
-                    .map(|t| includes(&t).into_iter().map(|(_, n)| n).collect())
-                    .unwrap_or_default()
+                read(path).map_or_else(Opened::default, |t| Opened {
+                    includes: includes(&t).into_iter().map(|(_, n)| n).collect(),
+                    device: is_c_header(path) && crate::signatures::holds_device_code(&t),
+                })
             })
+            .includes
             .clone()
     }
 }
@@ -175,7 +193,7 @@ fn reach(
     files: &[&str],
     index: &HashMap<&str, usize>,
     read: &dyn Fn(&str) -> Option<String>,
-    directives: &mut HashMap<usize, Vec<String>>,
+    directives: &mut HashMap<usize, Opened>,
 ) -> Vec<(usize, Via)> {
     let dir = packages[p].dir;
     let mut reached = Reached {
@@ -601,8 +619,6 @@ mod tests {
         assert_eq!(calls_of("k/src/moe/moe_utils.cuh"), [1]);
     }
 
-    /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
-    /// by path, only files something reaches.
     /// flash-attention: the kernels live in `.h` files the `.cu` files only include; a
     /// header of host code beside them is not CUDA source, nor is one nothing includes.
     #[test]
@@ -631,6 +647,8 @@ mod tests {
         assert_eq!(out["k/src/util.cuh"], [(0, 0, by("k/src/kernel.h"))]);
     }
 
+    /// Attributes `files` (path, text) to one package `app` at `dir` with `calls`; the result
+    /// by path, only files something reaches.
     fn attribute_one(
         dir: &str,
         calls: &[Call],

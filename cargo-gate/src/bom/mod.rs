@@ -36,7 +36,6 @@ mod stale;
 mod vendored;
 
 use helpers::rust_files_below;
-use outside::is_c_family;
 pub(crate) use outside::tracked;
 use rust_files::shipped;
 pub use script::script_builder;
@@ -485,7 +484,7 @@ fn attribute(
         .iter()
         .map(|f| (f.rel.as_str(), f.owner))
         .chain(beside.iter().map(|rel| (rel.as_str(), None)))
-        .filter(|(rel, _)| is_c_family(rel));
+        .filter(|(rel, _)| includes::is_c_family(rel));
     gpu.extend(c_family.map(|(rel, owner)| (rel, FileKind::Header, owner)));
     let paths: Vec<&str> = gpu.iter().map(|(rel, _, _)| *rel).collect();
     let read = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();

@@ -65,7 +65,10 @@ fn walk(root: &Path, rel: &str, found: &mut Vec<String>) {
                 Ok(t) if t.is_dir() && !name.starts_with('.') && name != "target" => {
                     todo.push(child);
                 }
-                Ok(t) if t.is_file() && (includes::is_gpu_file(&child) || is_c_family(&child)) => {
+                Ok(t)
+                    if t.is_file()
+                        && (includes::is_gpu_file(&child) || includes::is_c_family(&child)) =>
+                {
                     found.push(child);
                 }
                 _ => {}
@@ -75,15 +78,6 @@ fn walk(root: &Path, rel: &str, found: &mut Vec<String>) {
             }
         }
     }
-}
-
-/// Whether a path names a C/C++ source or header (followed for includes, never reported).
-pub(super) fn is_c_family(rel: &str) -> bool {
-    [
-        ".h", ".hpp", ".hh", ".hxx", ".inl", ".c", ".cc", ".cpp", ".cxx",
-    ]
-    .iter()
-    .any(|e| rel.ends_with(e))
 }
 
 /// Adds to `bom.sources` the GPU files beside `root` that its witnessed compiles read and that
