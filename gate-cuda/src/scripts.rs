@@ -77,7 +77,7 @@ use guards::Guards;
 use lexed::Lexed;
 pub use lexed::RustFile;
 use lexed::contains_any;
-use probes::{gpu_probe, outside_out_dir};
+use probes::outside_out_dir;
 use std::cell::OnceCell;
 
 pub use guards::{feature_around, only};
@@ -397,10 +397,10 @@ fn analyse_lexed(script: &RustFile<'_>, lx: &Lexed<'_>, helpers: &Helpers) -> Sc
         .map(|f| (f.open, f.close))
         .collect();
     let mut calls = calls_in(lx, (0, lx.toks.len()), helpers, &skip, &OnceCell::new());
-    reached::attach(lx, &fns, script.rel, &mut calls);
+    let gpu_probe = reached::attach(lx, &fns, script.rel, &mut calls);
     Script {
         calls,
-        gpu_probe: gpu_probe(lx),
+        gpu_probe,
         outside_out_dir: outside_out_dir(lx),
     }
 }

@@ -9,14 +9,8 @@ use gate_support::lexer::TokenKind;
 /// Build-time GPU probing, outside `use` declarations: a `"nvidia-smi"` (or `…/nvidia-smi`)
 /// string, a `--query-gpu` argument, NVML, a call of a `*compute_cap*` function (cudaforge's
 /// `detect_compute_cap()`), or the CUDA runtime's device queries. A message
-/// that merely mentions nvidia-smi is not a probe.
-pub(super) fn gpu_probe(lx: &Lexed<'_>) -> Option<(u32, String)> {
-    let (_, line, what) = probe_sites(lx).into_iter().next()?;
-    Some((line, what))
-}
-
-/// Every place [`gpu_probe`] reads as probing the GPU: the token, its line and what it does,
-/// in file order.
+/// that merely mentions nvidia-smi is not a probe. Every such place: the token, its line and
+/// what it does, in file order.
 pub(super) fn probe_sites(lx: &Lexed<'_>) -> Vec<(usize, u32, String)> {
     let mut sites = Vec::new();
     let uses = lx.use_ranges();

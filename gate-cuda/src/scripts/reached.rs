@@ -17,8 +17,15 @@ use std::collections::{HashSet, VecDeque};
 /// A probe: its line and what it does.
 type Probe = (u32, String);
 
-/// Sets each of `calls`' [`super::Call::gpu_probe`] (`rel`: the script's path).
-pub(super) fn attach(lx: &Lexed<'_>, fns: &[FnDef<'_>], rel: &str, calls: &mut [super::Call]) {
+/// Sets each of `calls`' [`super::Call::gpu_probe`] (`rel`: the script's path); returns the
+/// script's first probe (its [`super::Script::gpu_probe`]).
+pub(super) fn attach(
+    lx: &Lexed<'_>,
+    fns: &[FnDef<'_>],
+    rel: &str,
+    calls: &mut [super::Call],
+) -> Option<Probe> {
+    let sites = super::probes::probe_sites(lx);
     // A call of one of the script's own helpers is reported where it is called, and builds in
     // the helper: that function is the one it is reached in.
     let prefix = format!("{rel}:");
@@ -31,9 +38,11 @@ pub(super) fn attach(lx: &Lexed<'_>, fns: &[FnDef<'_>], rel: &str, calls: &mut [
             helper.map_or(Place::Line(c.line), Place::Fn)
         })
         .collect();
-    for (call, probe) in calls.iter_mut().zip(call_probes(lx, fns, &places)) {
+    for (call, probe) in calls.iter_mut().zip(call_probes(lx, fns, &sites, &places)) {
         call.gpu_probe = probe;
     }
+    let (_, line, what) = sites.into_iter().next()?;
+    Some((line, what))
 }
 
 /// Where a call is: in the function holding this line, or in this function.
@@ -43,9 +52,14 @@ enum Place {
     Fn(usize),
 }
 
-/// The probe each call at `places` is reached with (`None`: none), in their order.
-fn call_probes(lx: &Lexed<'_>, fns: &[FnDef<'_>], places: &[Place]) -> Vec<Option<Probe>> {
-    let sites = super::probes::probe_sites(lx);
+/// The probe each call at `places` is reached with (`None`: none), in their order, of the
+/// script's probe `sites`.
+fn call_probes(
+    lx: &Lexed<'_>,
+    fns: &[FnDef<'_>],
+    sites: &[(usize, u32, String)],
+    places: &[Place],
+) -> Vec<Option<Probe>> {
     let Some((_, line, what)) = sites.first() else {
         return vec![None; places.len()];
     };
