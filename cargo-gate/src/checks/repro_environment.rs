@@ -43,11 +43,16 @@ impl Check for ReproEnvironment {
         // The pinned toolchain is not installed: rustup refuses to start rustc here (the
         // toolchain items are missing), or `cargo +stable gate` / RUSTUP_TOOLCHAIN started
         // another one, whose versions say nothing about the pin. The same answer either way:
-        // toolchain.pinned's failure, named there with the install command.
+        // toolchain.pinned's failure, named there with the install command. rustup is asked
+        // only where there is a pin to ask about: under `cargo gate` its proxy always sets
+        // RUSTUP_TOOLCHAIN, and the question is one more rustc start at the end of the run.
+        let root = &ctx.workspace.root;
         let toolchain = ["rustc version (rustc -vV)", "host triple", "cargo version"];
         let overridden = std::env::var_os("RUSTUP_TOOLCHAIN").is_some_and(|t| !t.is_empty());
-        let pin = if overridden || missing.iter().any(|m| toolchain.contains(&m.as_str())) {
-            crate::tools::cargo::pin_not_installed(&ctx.workspace.root)
+        let ask = (overridden && crate::tools::pin::toolchain_file_above(root))
+            || missing.iter().any(|m| toolchain.contains(&m.as_str()));
+        let pin = if ask {
+            crate::tools::cargo::pin_not_installed(root)
         } else {
             None
         };

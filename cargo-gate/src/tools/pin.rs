@@ -35,6 +35,17 @@ pub fn pinned_channel(root: &Path) -> Option<(&'static str, String)> {
     (!channel.is_empty()).then_some((file, channel))
 }
 
+/// Whether a toolchain file rustup reads (`rust-toolchain`, `rust-toolchain.toml`) is in
+/// `root` or a directory above it, as anything at all (a file, a directory, a broken link):
+/// where none is, what rustup starts in `root` is no pin's toolchain.
+pub fn toolchain_file_above(root: &Path) -> bool {
+    root.ancestors().any(|dir| {
+        ["rust-toolchain", "rust-toolchain.toml"]
+            .iter()
+            .any(|file| std::fs::symlink_metadata(dir.join(file)).is_ok())
+    })
+}
+
 /// Whether `channel` is a version (`1.95.0`, `1.95`).
 fn numbered(channel: &str) -> bool {
     let parts: Vec<&str> = channel.split('.').collect();
@@ -232,5 +243,21 @@ mod tests {
         assert!(!other_than_pinned("1.95", &stable, None));
         assert!(other_than_pinned("1.93.0", &stable, None));
         assert!(other_than_pinned("1.9", &stable, None));
+    }
+
+    /// rustup reads a toolchain file in the directory it starts in or any above it, and
+    /// anything by that name is worth asking it about; elsewhere nothing is pinned.
+    #[test]
+    fn a_toolchain_file_is_found_in_the_root_or_above() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path().join("ws/member");
+        std::fs::create_dir_all(&root).expect("the root");
+        assert!(!toolchain_file_above(&root));
+        std::fs::write(dir.path().join("rust-toolchain.toml"), "").expect("above");
+        assert!(toolchain_file_above(&root));
+        std::fs::remove_file(dir.path().join("rust-toolchain.toml")).expect("gone");
+        std::fs::create_dir(root.join("rust-toolchain")).expect("a directory by the name");
+        assert!(toolchain_file_above(&root));
+        assert!(!toolchain_file_above(dir.path()));
     }
 }
