@@ -26,8 +26,9 @@ pub struct Session {
     pub(super) tool: OnceLock<String>,
     pub(super) used: Mutex<Vec<Used>>,
     pub(super) notes: Mutex<Vec<String>>,
-    /// The record's runs and their evidence, read once, for proving reuse.
-    pub(super) records: OnceLock<Result<Vec<RunEvidence>, String>>,
+    /// The record's runs and their evidence, read once, for proving reuse (shared with the
+    /// thread that reads them ahead: [`Session::read_records_ahead`]).
+    pub(super) records: Arc<OnceLock<Result<Vec<RunEvidence>, String>>>,
     /// What the facts gathered or reused so far were found to read (the build's dep-info):
     /// every later fact built on them (the test run) carries it too.
     pub(super) read: Mutex<BTreeMap<String, String>>,
@@ -54,7 +55,7 @@ impl Session {
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(Vec::new()),
             read: Mutex::new(BTreeMap::new()),
-            records: OnceLock::new(),
+            records: Arc::default(),
             size: Mutex::new(None),
         }
     }
@@ -91,12 +92,20 @@ impl Session {
             root: ws.root.clone(),
             git: ws.git.is_some(),
             tree: Arc::default(),
-            prefix: Arc::default(),
+            // The root's place in the repository, where git was asked it with the top.
+            prefix: Arc::new(
+                ws.git
+                    .as_ref()
+                    .and_then(|git| git.prefix.clone())
+                    .filter(|(asked, _)| *asked == ws.root)
+                    .map(|(_, prefix)| OnceLock::from(prefix))
+                    .unwrap_or_default(),
+            ),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
             notes: Mutex::new(notes),
             read: Mutex::new(BTreeMap::new()),
-            records: OnceLock::new(),
+            records: Arc::default(),
             size: Mutex::new(None),
         }
     }
@@ -526,15 +535,33 @@ impl Session {
     fn records(&self) -> Result<&[RunEvidence], String> {
         let settings = self.settings.as_ref().ok_or("the cache is off")?;
         self.records
-            .get_or_init(|| {
-                (settings.recorded)(&settings.out).map(|runs| {
-                    runs.into_iter()
-                        .map(|(id, bytes)| (id, serde_json::from_slice(&bytes).unwrap_or_default()))
-                        .collect()
-                })
-            })
+            .get_or_init(|| read_records(settings.recorded, &settings.out))
             .as_deref()
             .map_err(|why| format!("but this output directory's record cannot be read: {why}"))
+    }
+
+    /// Starts reading the record's runs ([`Session::records`]) in a thread of its own, for a
+    /// run whose facts will prove or remember by it: every run of the chain is read and
+    /// checked (its manifest, its `evidence.json`), which grows with the history and sat on
+    /// the first lookup's path, before the build. A thread that cannot start leaves the
+    /// reading to its first use.
+    pub fn read_records_ahead(&self) {
+        let Some(settings) = &self.settings else {
+            return;
+        };
+        if self.records.get().is_some() {
+            return;
+        }
+        let (records, recorded, out) = (
+            Arc::clone(&self.records),
+            settings.recorded,
+            settings.out.clone(),
+        );
+        let _ = std::thread::Builder::new()
+            .name("gate-records".to_owned())
+            .spawn(move || {
+                records.get_or_init(|| read_records(recorded, &out));
+            });
     }
 
     /// The last run of the record that stored a failure for `inputs` of `fact`: a pass over
@@ -643,4 +670,17 @@ fn component_words(name: &str) -> &str {
         "runner" => "the test runner",
         other => other,
     }
+}
+
+/// Every run of the record under `out` with the facts its `evidence.json` lists, through
+/// `recorded` (`record::recorded_evidence`).
+fn read_records(
+    recorded: fn(&std::path::Path) -> Result<Vec<super::model::RecordedRun>, String>,
+    out: &std::path::Path,
+) -> Result<Vec<RunEvidence>, String> {
+    recorded(out).map(|runs| {
+        runs.into_iter()
+            .map(|(id, bytes)| (id, serde_json::from_slice(&bytes).unwrap_or_default()))
+            .collect()
+    })
 }

@@ -292,6 +292,7 @@ mod tests {
         let mut ws = ctx.workspace.clone();
         ws.git = Some(GitInfo {
             toplevel: ws.root.clone(),
+            prefix: None,
             commit: None,
             dirty: true,
         });

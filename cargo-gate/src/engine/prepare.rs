@@ -128,6 +128,7 @@ fn prepare_with(
     if plan.iter().any(|c| keys_by_tree(*c)) {
         cache.digest_tree_ahead();
     }
+    cache.read_records_ahead();
     let facts = Facts::gather(&ws, build_env)
         .with_witness(witness)
         .with_resolve_output(resolved)

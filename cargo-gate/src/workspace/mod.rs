@@ -30,6 +30,10 @@ pub struct Member {
 pub struct GitInfo {
     /// The top of the repository.
     pub toplevel: PathBuf,
+    /// The directory git was asked in and its place in the repository (`rust/`, empty at
+    /// the top), when git's answer was proven to name that directory: the cache keys the
+    /// files the repository tracks above it by this (`cache::tree::above_root`).
+    pub prefix: Option<(PathBuf, String)>,
     /// `HEAD`, when there is a commit.
     pub commit: Option<String>,
     /// Whether the work tree has uncommitted changes.
@@ -596,20 +600,39 @@ pub(crate) fn git_info(root: &Path) -> Option<GitInfo> {
     let (toplevel, commit, status) = std::thread::scope(|scope| {
         let commit = scope.spawn(|| git(root, &["rev-parse", "--verify", "--quiet", "HEAD"]));
         let status = scope.spawn(|| git(root, &["status", "--porcelain", "--untracked-files=all"]));
-        let toplevel = git(root, &["rev-parse", "--show-toplevel"]);
+        let toplevel = git(root, &["rev-parse", "--show-toplevel", "--show-prefix"]);
         (
             toplevel,
             commit.join().ok().flatten(),
             status.join().ok().flatten(),
         )
     });
-    let toplevel = toplevel?;
+    let (toplevel, prefix) = match top_and_prefix(root, &toplevel?) {
+        Some((top, prefix)) => (top, Some((root.to_owned(), prefix))),
+        None => (
+            PathBuf::from(git(root, &["rev-parse", "--show-toplevel"])?),
+            None,
+        ),
+    };
     let dirty = status.is_some_and(|s| is_dirty(&s));
     Some(GitInfo {
-        toplevel: PathBuf::from(toplevel),
+        toplevel,
+        prefix,
         commit,
         dirty,
     })
+}
+
+/// `git rev-parse --show-toplevel --show-prefix` asked in `dir` (its output, trailing line
+/// ends trimmed): the top, and `dir`'s place under it (`rust/`, empty at the top), where the
+/// two lines are proven to name `dir`. `None` where they are not (a path that holds a line
+/// end splits them elsewhere): the top is then asked alone.
+fn top_and_prefix(dir: &Path, answer: &str) -> Option<(PathBuf, String)> {
+    let (top, prefix) = answer.rsplit_once('\n').unwrap_or((answer, ""));
+    let at = |path: &Path| std::fs::canonicalize(path).ok();
+    let top = PathBuf::from(top);
+    (at(&top.join(prefix)).is_some() && at(&top.join(prefix)) == at(dir))
+        .then(|| (top, prefix.to_owned()))
 }
 
 /// Whether git tracks `path` (relative to `root`).
@@ -620,6 +643,27 @@ pub fn git_tracks(root: &Path, path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// git's two lines are taken only where they name the directory asked in.
+    #[test]
+    fn the_top_and_the_place_in_it_come_from_one_answer() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let top = dir.path().to_str().expect("a UTF-8 temp dir").to_owned();
+        let rust = dir.path().join("rust");
+        std::fs::create_dir(&rust).expect("rust/");
+        assert_eq!(
+            top_and_prefix(&rust, &format!("{top}\nrust/")),
+            Some((dir.path().to_owned(), "rust/".to_owned()))
+        );
+        assert_eq!(
+            top_and_prefix(dir.path(), &top),
+            Some((dir.path().to_owned(), String::new()))
+        );
+        // A split that names another directory (or none) is no answer.
+        assert_eq!(top_and_prefix(dir.path(), &format!("{top}\nrust/")), None);
+        assert_eq!(top_and_prefix(&rust, &format!("{top}\nother/")), None);
+        assert_eq!(top_and_prefix(&rust, &top), None);
+    }
 
     #[test]
     fn untracked_files_that_change_the_build_make_the_tree_dirty() {
