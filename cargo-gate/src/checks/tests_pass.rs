@@ -1150,6 +1150,20 @@ error: 1 target failed:
         assert_eq!(counts.failures, ["tests::breaks (unittests src/lib.rs)"]);
     }
 
+    /// A failing test's own output that starts with `Running` (apache/mahout's
+    /// `gpu_memory_safety.rs` printed `Running 100 iterations of encode + free`) is no new
+    /// binary: one test failed, in its binary, and no binary ended early.
+    #[test]
+    fn a_tests_own_running_line_is_no_binary() {
+        let log = "     Running tests/t.rs (target/debug/deps/t-1)\n\nrunning 1 test\ntest prints ... FAILED\n\nfailures:\n\n---- prints stdout ----\nRunning 100 iterations of encode + free\n     Running 4 workers\n\nthread 'prints' panicked at tests/t.rs:4:5:\nboom\n\n\nfailures:\n    prints\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n\n     Running target/debug/deps/old-2\n\nrunning 1 test\ntest a ... ok\n";
+        let counts = parse_libtest(log);
+        assert_eq!(counts.failures, ["prints (tests/t.rs)"]);
+        // Cargo before 1.52 named the executable alone: still a binary, here one that ended
+        // without its result (its one pass counted).
+        assert_eq!((counts.passed, counts.failed), (1, 1));
+        assert_eq!(counts.silent, ["target/debug/deps/old-2"]);
+    }
+
     #[test]
     fn a_binary_that_exits_before_its_result_fails_naming_it() {
         // The second binary printed `running 2 tests`, one result, then exited 0: cargo

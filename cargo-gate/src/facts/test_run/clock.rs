@@ -111,7 +111,7 @@ impl TestClock {
             rest = &rest[end + 1..];
             let line = std::mem::take(&mut self.partial);
             if !std::mem::take(&mut self.overlong) {
-                self.line(String::from_utf8_lossy(&line).trim(), now);
+                self.line(&String::from_utf8_lossy(&line), now);
             }
             self.partial_since = None;
         }
@@ -128,14 +128,15 @@ impl TestClock {
         self.check(now)
     }
 
-    fn line(&mut self, line: &str, now: Instant) {
+    fn line(&mut self, raw: &str, now: Instant) {
+        let line = raw.trim();
         if self.runner == Runner::Nextest {
             if let Some((status, bracket, name)) = nextest_status(line) {
                 self.nextest(status, bracket, name, now);
             }
             return;
         }
-        if let Some(rest) = line.strip_prefix("Running ") {
+        if let Some(rest) = super::parse::cargo_running(raw) {
             // "Running unittests src/lib.rs (target/debug/deps/app-1234)"
             let (name, path) = match rest.rsplit_once(" (") {
                 Some((name, path)) => (name, path.strip_suffix(')')),

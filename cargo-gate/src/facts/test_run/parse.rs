@@ -92,6 +92,20 @@ pub fn ran_doc_tests_after(log: &str) -> bool {
 /// (nextest): the command line that follows it is `cargo test … --doc`.
 pub(crate) const DOC_TESTS_AFTER: &str = "\n$ doc tests: ";
 
+/// What follows `Running ` in cargo's announcement of a test binary: the status word
+/// right-aligned in twelve columns, then the target and its executable (`     Running
+/// tests/x.rs (target/debug/deps/x-1234)`; before cargo 1.52, the executable alone, one word).
+/// A line of a test's own output that starts with the word (`Running 100 iterations`,
+/// printed under the test's failure) announces nothing.
+pub(crate) fn cargo_running(line: &str) -> Option<&str> {
+    let rest = line.trim_end().strip_prefix("     Running ")?;
+    let announced = match rest.rsplit_once(" (") {
+        Some((_, path)) => path.ends_with(')'),
+        None => !rest.is_empty() && !rest.contains(' '),
+    };
+    announced.then_some(rest)
+}
+
 /// Parses libtest output as printed by `cargo test`.
 pub fn parse_libtest(log: &str) -> TestCounts {
     let mut counts = TestCounts::default();
@@ -113,7 +127,7 @@ pub fn parse_libtest(log: &str) -> TestCounts {
         };
     for line in log.lines() {
         let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("Running ") {
+        if let Some(rest) = cargo_running(line) {
             settle(&binary, &mut owed, &mut reported, &mut counts);
             // "Running unittests src/lib.rs (target/debug/deps/app-123)" or "Running tests/x.rs (…)"
             binary = rest.split(" (").next().unwrap_or(rest).to_owned();

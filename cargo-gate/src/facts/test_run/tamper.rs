@@ -25,7 +25,7 @@ fn sections(log: &str) -> Vec<(String, Option<bool>)> {
     let mut found: Vec<(String, Option<bool>)> = Vec::new();
     for line in log.lines() {
         let trimmed = line.trim();
-        if let Some(rest) = trimmed.strip_prefix("Running ") {
+        if let Some(rest) = super::parse::cargo_running(line) {
             let file = rest
                 .rsplit_once(" (")
                 .and_then(|(_, p)| p.strip_suffix(')'))
