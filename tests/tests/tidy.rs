@@ -1204,7 +1204,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
     ("cargo-gate/src/config/mod.rs", "validate", SEAM),
     ("cargo-gate/src/runs/decision.rs", "statement", DOCUMENT),
     ("cargo-gate/src/error.rs", "help", DOCUMENT),
-    ("cargo-gate/src/facts/core.rs", "read_packages", SEAM),
     ("cargo-gate/src/facts/test_run/binaries.rs", "run", SEAM),
     ("cargo-gate/src/facts/test_run/binaries.rs", "settle", SEAM),
     ("cargo-gate/src/init/templates.rs", "gate_toml", DOCUMENT),

@@ -16,14 +16,6 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
         return None;
     }
     let dir = gate_support::path::normalize(&package.dir);
-    // `{ workspace = true, optional = true }` takes its path from the root's table.
-    let root = facts
-        .manifest(&facts.root().join("Cargo.toml"))
-        .and_then(crate::facts::Manifest::table);
-    let inherited = root
-        .as_ref()
-        .and_then(|t| t.get("workspace")?.get("dependencies")?.as_table())
-        .map(|deps| (deps, facts.root()));
     let mut switches = Vec::new();
     // Only packages cargo builds with the workspace (members and what they reach) turn a
     // dependency on: one the root manifest excludes, or any other package that is neither
@@ -37,7 +29,7 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
             continue;
         }
         let table = crate::workspace::read_toml(&dependent.dir.join("Cargo.toml"))?;
-        let (key, optional) = declared(&table, &dependent.dir, &dir, inherited)?;
+        let (key, optional) = declared(&table, dependent, &dir)?;
         if !optional {
             return None;
         }
@@ -56,30 +48,23 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
     (!switches.is_empty()).then(|| switches.join(" or "))
 }
 
-/// The key under which `table` (the manifest in `dir`) declares the path dependency on
+/// The key under which `table` (the manifest of `dependent`) declares the path dependency on
 /// `target`, and whether every such declaration is optional (normal and build tables, target
-/// tables included). A declaration `{ workspace = true }` has the path `inherited` (the
-/// root's `[workspace.dependencies]` and the root) gives it.
-fn declared(
-    table: &toml::Table,
-    dir: &Path,
-    target: &Path,
-    inherited: Option<(&toml::Table, &Path)>,
-) -> Option<(String, bool)> {
+/// tables included). A declaration `{ workspace = true }` has the path the workspace
+/// `dependent` belongs to gives it (the root's, or, for a package of another workspace,
+/// that one's: [`Package::inherited_paths`]).
+fn declared(table: &toml::Table, dependent: &Package, target: &Path) -> Option<(String, bool)> {
     let tables = crate::workspace::dependency_tables(table);
     let shipping = tables.into_iter().filter(|(dev, _)| !dev).map(|(_, t)| t);
     let mut found: Option<(String, bool)> = None;
     for (key, spec) in shipping.flatten() {
         let path = match spec.get("path").and_then(toml::Value::as_str) {
-            Some(path) => dir.join(path),
+            Some(path) => dependent.dir.join(path),
             None if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
-                let Some((deps, root)) = inherited else {
+                let Some(path) = dependent.inherited_paths.get(key) else {
                     continue;
                 };
-                let Some(path) = deps.get(key).and_then(|d| d.get("path")?.as_str()) else {
-                    continue;
-                };
-                root.join(path)
+                path.clone()
             }
             None => continue,
         };

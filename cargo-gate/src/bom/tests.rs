@@ -945,6 +945,53 @@ fn a_build_reached_only_through_an_optional_dependency_is_switched_by_its_featur
     }
 }
 
+/// uplansible/voicetserver: a vendored fork of candle is another workspace, and its
+/// `candle-core` inherits `candle-kernels = { workspace = true, optional = true }` from the
+/// fork's own `[workspace.dependencies]`: the kernels were said to ship nothing, so
+/// cuda.contracts passed over fourteen CUDA files that ship with feature `cuda`.
+#[test]
+fn a_dependency_inherited_from_another_workspace_ships_with_its_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let kernels: Vec<(String, &str)> = CC_KERNELS
+        .iter()
+        .map(|(path, text)| (format!("fork/{path}"), *text))
+        .collect();
+    let mut files = vec![
+        (
+            "Cargo.toml".to_owned(),
+            "[workspace]\nmembers = [\"app\"]\n",
+        ),
+        (
+            "app/Cargo.toml".to_owned(),
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n\
+             a = { path = \"../fork/a\" }\n[features]\ngpu = [\"a/gpu\"]\n",
+        ),
+        ("app/src/lib.rs".to_owned(), ""),
+        (
+            "fork/Cargo.toml".to_owned(),
+            "[workspace]\nmembers = [\"a\"]\n[workspace.dependencies]\n\
+             kernels = { path = \"./kernels\" }\n",
+        ),
+        (
+            "fork/a/Cargo.toml".to_owned(),
+            "[package]\nname = \"a\"\nversion = \"0.1.0\"\n[dependencies]\n\
+             kernels = { workspace = true, optional = true }\n[features]\ngpu = [\"dep:kernels\"]\n",
+        ),
+        ("fork/a/src/lib.rs".to_owned(), ""),
+    ];
+    files.extend(kernels);
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    write(dir.path(), &files);
+    let ws = Workspace::for_tests(dir.path(), &["app"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    let found: Vec<(bool, Option<String>)> = builders
+        .iter()
+        .map(|b| (b.ships, b.switch.clone()))
+        .collect();
+    assert_eq!(found, [(true, Some("feature \"gpu\" of a".to_owned()))]);
+}
+
 /// The switches of the builders of a workspace whose `app` declares its dependency on
 /// `kernels` (a `cc` CUDA build) as `declaration`.
 fn switches_of_an_optional_path_dependency(declaration: &str) -> Vec<Option<String>> {

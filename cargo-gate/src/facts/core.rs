@@ -4,6 +4,7 @@
 
 use super::artifacts::Build;
 use super::manifests::Manifest;
+pub use super::packages::{Package, Role};
 use super::ran::{
     BuiltForTests, BuiltRaw, Scan, build_from, keep_of, resolve_from, run_build, run_resolve,
 };
@@ -11,49 +12,10 @@ use crate::cache::{Fact, Fresh, Session};
 use crate::report::Reuse;
 use crate::tools::cargo::{Cargo, Unavailable};
 use crate::workspace::Workspace;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-
-/// How a package relates to the workspace under evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// A workspace member.
-    Member,
-    /// Not a member, but reached from one through path dependencies (a crate in
-    /// `[workspace] exclude` used as an optional path dependency, a vendored crate): its code
-    /// ships with the workspace's.
-    PathDependency,
-    /// Neither: a nested workspace, an example or a test fixture that no member depends on.
-    Other,
-}
-
-/// One package found in the repository.
-#[derive(Debug, Clone)]
-pub struct Package {
-    /// `[package] name` (the directory name when the manifest has none).
-    pub name: String,
-    /// The directory holding its `Cargo.toml`.
-    pub dir: PathBuf,
-    /// How it relates to the workspace.
-    pub role: Role,
-    /// Whether it declares a dependency on gate-build (any table, any target).
-    pub gate_build: bool,
-    /// Its build script, when it has one.
-    pub build_script: Option<PathBuf>,
-    /// The target roots its manifest names by path (`crate::workspace::target_paths`).
-    pub targets: Vec<PathBuf>,
-    /// `rust-version`, inheritance from `[workspace.package]` resolved.
-    pub rust_version: Option<String>,
-    /// Directories of its path dependencies (normalised, not canonicalised), dev-dependencies
-    /// included.
-    pub path_deps: Vec<PathBuf>,
-    /// The directories among `path_deps` that only its dev-dependency tables name: they reach
-    /// its own tests, never a package that depends on it.
-    pub dev_only: Vec<PathBuf>,
-}
 
 /// Where the file index came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,8 +161,8 @@ impl Core {
     pub fn gather(ws: &Workspace, build_env: Vec<(String, String)>) -> Core {
         let index_files = list_files(ws);
         let (source, paths, git_error, special, links) = index_files;
-        let manifests = read_cargo_tomls(ws, &paths);
-        let packages = read_packages(ws, &manifests);
+        let manifests = super::packages::read_cargo_tomls(ws, &paths);
+        let packages = super::packages::read_packages(ws, &manifests);
         let mut by_dir: HashMap<&Path, usize> = HashMap::new();
         for (i, p) in packages.iter().enumerate() {
             by_dir.insert(p.dir.as_path(), i);
@@ -674,209 +636,6 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 }
 
 pub use gate_support::path::normalize;
-
-/// The root manifest's `[workspace.dependencies]` paths and `[workspace.package]
-/// rust-version`.
-#[derive(Debug, Default)]
-struct Inherited {
-    dependency_paths: BTreeMap<String, PathBuf>,
-    rust_version: Option<String>,
-    /// The root's `[patch.*]` entries that are paths, by package name.
-    patched: BTreeMap<String, PathBuf>,
-}
-
-fn inherited(root: &Path, doc: Option<&toml::Table>) -> Inherited {
-    let ws = doc
-        .and_then(|d| d.get("workspace"))
-        .and_then(toml::Value::as_table);
-    let mut out = Inherited {
-        rust_version: ws
-            .and_then(|ws| ws.get("package"))
-            .and_then(|p| p.get("rust-version"))
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned),
-        ..Inherited::default()
-    };
-    if let Some(deps) = ws
-        .and_then(|ws| ws.get("dependencies"))
-        .and_then(toml::Value::as_table)
-    {
-        for (name, value) in deps {
-            if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
-                out.dependency_paths
-                    .insert(name.clone(), normalize(&root.join(path)));
-            }
-        }
-    }
-    // `[patch.crates-io] x = { path = "x" }`: every dependency on `x` is that directory
-    // (the hostile trial's `attacker = "0.1"`, patched to a path, read nothing of it before).
-    let patches = doc
-        .and_then(|d| d.get("patch"))
-        .and_then(toml::Value::as_table);
-    for source in patches.into_iter().flat_map(|p| p.values()) {
-        for (name, value) in source.as_table().into_iter().flatten() {
-            let renamed = value.get("package").and_then(toml::Value::as_str);
-            if let Some(path) = value.get("path").and_then(toml::Value::as_str) {
-                out.patched.insert(
-                    renamed.unwrap_or(name).to_owned(),
-                    normalize(&root.join(path)),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// Reads every manifest among `files`, the members' (tracked or not) and the root's, sorted
-/// by path.
-fn read_cargo_tomls(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifest> {
-    let mut paths: Vec<PathBuf> = files
-        .iter()
-        .filter(|p| p.file_name().is_some_and(|n| n == "Cargo.toml"))
-        .cloned()
-        .collect();
-    paths.extend(ws.members.iter().map(|m| m.dir.join("Cargo.toml")));
-    paths.push(ws.manifest_path.clone());
-    paths.sort();
-    paths.dedup();
-    paths
-        .into_iter()
-        .map(|path| {
-            let rel = ws.relative(&path);
-            Manifest::read(&path, rel)
-        })
-        .collect()
-}
-
-/// The packages among `manifests`.
-fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
-    let root_doc = manifests
-        .iter()
-        .find(|m| m.path == ws.manifest_path)
-        .and_then(Manifest::table);
-    let inherit = inherited(&ws.root, root_doc.as_ref());
-    let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
-    let mut packages = Vec::new();
-    for manifest in manifests {
-        if !manifest.path.is_file() {
-            continue;
-        }
-        let dir = manifest.path.parent().unwrap_or(&ws.root).to_owned();
-        let doc = manifest.table().unwrap_or_default();
-        let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
-            // A nested virtual workspace, or a manifest that does not parse: still the
-            // boundary of something that is not this workspace's (the root's own virtual
-            // manifest excepted).
-            if dir != ws.root {
-                packages.push(Package {
-                    name: dir
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    dir,
-                    role: Role::Other,
-                    gate_build: false,
-                    build_script: None,
-                    targets: Vec::new(),
-                    rust_version: None,
-                    path_deps: Vec::new(),
-                    dev_only: Vec::new(),
-                });
-            }
-            continue;
-        };
-        let name = package
-            .get("name")
-            .and_then(toml::Value::as_str)
-            .map(str::to_owned)
-            .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_default();
-        let mut gate_build = false;
-        let mut path_deps = Vec::new();
-        let mut not_dev = Vec::new();
-        for (dev, table) in crate::workspace::dependency_tables(&doc) {
-            for (key, value) in table {
-                let renamed = value.get("package").and_then(toml::Value::as_str);
-                let inherits = value.get("workspace").and_then(toml::Value::as_bool) == Some(true);
-                // `gate-build = { workspace = true }` keeps its key; a rename names the
-                // package.
-                if renamed.unwrap_or(key) == "gate-build" {
-                    gate_build = true;
-                }
-                let path = match value.get("path").and_then(toml::Value::as_str) {
-                    Some(path) => Some(normalize(&dir.join(path))),
-                    None if inherits => inherit.dependency_paths.get(key).cloned(),
-                    None => None,
-                };
-                let path = path.or_else(|| inherit.patched.get(renamed.unwrap_or(key)).cloned());
-                if let Some(path) = path {
-                    if !dev {
-                        not_dev.push(path.clone());
-                    }
-                    path_deps.push(path);
-                }
-            }
-        }
-        let dev_only = path_deps
-            .iter()
-            .filter(|p| !not_dev.contains(p))
-            .cloned()
-            .collect();
-        let build_script = match package.get("build") {
-            Some(toml::Value::String(path)) => Some(dir.join(path)),
-            Some(toml::Value::Boolean(false)) => None,
-            _ => Some(dir.join("build.rs")).filter(|p| p.is_file()),
-        };
-        let rust_version = match package.get("rust-version") {
-            Some(toml::Value::String(v)) => Some(v.clone()),
-            Some(toml::Value::Table(t))
-                if t.get("workspace").and_then(toml::Value::as_bool) == Some(true) =>
-            {
-                inherit.rust_version.clone()
-            }
-            _ => None,
-        };
-        let targets = crate::workspace::target_paths(&doc, &dir);
-        let role = if member_dirs.contains(&dir.as_path()) {
-            Role::Member
-        } else {
-            Role::Other
-        };
-        packages.push(Package {
-            name,
-            dir,
-            role,
-            gate_build,
-            build_script,
-            targets,
-            rust_version,
-            path_deps,
-            dev_only,
-        });
-    }
-    // Crates reached from members through path dependencies ship with them.
-    let index: HashMap<PathBuf, usize> = packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.dir.clone(), i))
-        .collect();
-    let mut queue: VecDeque<usize> = (0..packages.len())
-        .filter(|&i| packages[i].role == Role::Member)
-        .collect();
-    while let Some(i) = queue.pop_front() {
-        for dep in packages[i].path_deps.clone() {
-            if let Some(&j) = index.get(&dep)
-                && packages[j].role == Role::Other
-            {
-                packages[j].role = Role::PathDependency;
-                queue.push_back(j);
-            }
-        }
-    }
-    packages
-        .sort_by(|a, b| (a.role != Role::Member, &a.dir).cmp(&(b.role != Role::Member, &b.dir)));
-    packages
-}
 
 /// The first GPU build call of a build script, with its line ([`crate::cuda::scripts`]:
 /// from the token stream, so a comment, a message or reading `$NVCC` is no call).

@@ -42,6 +42,7 @@ mod built_from;
 mod core;
 mod kernels;
 mod manifests;
+mod packages;
 mod ran;
 mod script_runs;
 mod shipped;

@@ -891,6 +891,7 @@ mod tests {
             rust_version: None,
             path_deps: Vec::new(),
             dev_only: Vec::new(),
+            inherited_paths: Default::default(),
         };
         let (a, b) = (package("a"), package("b"));
         let paths = super::env_paths(&root, &[&a, &b], &super::env_entries(&root));
