@@ -59,8 +59,13 @@ pub(super) fn builder_params<'h>(lx: &Lexed<'_>, def: &FnDef<'_>) -> Vec<Anchor<
 /// The positions of `def`'s parameters that its body hands `cc` as files (`.file(p)`,
 /// `.files(&[p])`), when `call` (what the body builds) is a `cc` build. When they are all
 /// that made its inputs computed, `call` is marked as not computed: each use supplies them
-/// ([`bind`]).
+/// ([`bind`]). For a raw nvcc call, those it hands nvcc as arguments (`.arg(file)`,
+/// `.args([cuda_files[0], "-ptx", ..])`: David-OConnor/ewald's `cuda_setup::build_ptx`):
+/// each use compiles what it passes there, and nothing the helper computes besides.
 pub(super) fn input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<usize> {
+    if call.kind == BuilderKind::Nvcc {
+        return nvcc_input_params(lx, def, call);
+    }
     if call.kind != BuilderKind::Cc {
         return Vec::new();
     }
@@ -84,6 +89,46 @@ pub(super) fn input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> 
         call.computed_inputs = otherwise_computed;
     }
     positions
+}
+
+/// [`input_params`] of a helper whose body runs nvcc: the parameters named in the arguments
+/// of its `.arg(..)`/`.args(..)` calls (an output path computed beside them is no input).
+fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<usize> {
+    let names = names(lx, def);
+    let mut positions = Vec::new();
+    let body = methods(lx, &[(def.open + 1, def.close)]);
+    for m in body.iter().filter(|m| matches!(m.name, "arg" | "args")) {
+        for k in m.args.0..m.args.1 {
+            let named = lx.ident(k).and_then(|n| names.iter().position(|p| *p == n));
+            if let Some(p) = named
+                && !positions.contains(&p)
+                && !lx.punct(k.wrapping_sub(1), b'.')
+            {
+                positions.push(p);
+            }
+        }
+    }
+    if !positions.is_empty() {
+        call.computed_inputs = false;
+    }
+    positions
+}
+
+/// Whether the statement at `at` names a parameter of the function around it (not `main`):
+/// what it runs on is the caller's to say ([`input_params`]).
+pub(super) fn names_a_param(lx: &Lexed<'_>, at: usize) -> bool {
+    let Some(def) = lx
+        .fns()
+        .into_iter()
+        .filter(|f| f.open < at && at < f.close && f.name != "main")
+        .min_by_key(|f| f.close - f.open)
+    else {
+        return false;
+    };
+    let names = names(lx, &def);
+    (at..lx.stmt_end(at)).any(|k| {
+        lx.ident(k).is_some_and(|n| names.contains(&n)) && !lx.punct(k.wrapping_sub(1), b'.')
+    })
 }
 
 /// What a use of `helper` whose arguments open at `open` passes for its input parameters,

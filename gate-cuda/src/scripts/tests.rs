@@ -341,6 +341,69 @@ fn main() {
     );
 }
 
+/// The same helper read where the flags are added in an `else` branch and the query is the
+/// loop's iterator (apache/mahout's `qdp-kernels/build.rs`, an architecture from the
+/// environment or else every one nvcc lists): still only the `cc` build compiles.
+#[test]
+fn a_query_helper_called_from_an_else_branch_compiles_nothing() {
+    let script = r#"use std::process::Command;
+fn query_nvcc_list(flag: &str) -> Vec<String> {
+    let Ok(out) = Command::new("nvcc").arg(flag).output() else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout).lines().map(|s| s.to_string()).collect()
+}
+fn add_archs(build: &mut cc::Build) {
+    for a in query_nvcc_list("--list-gpu-code") {
+        build.flag(format!("-arch={a}"));
+    }
+}
+fn main() {
+    let mut build = cc::Build::new();
+    build.cuda(true);
+    if let Ok(a) = std::env::var("MY_ARCH") {
+        build.flag(format!("-arch=sm_{a}"));
+    } else {
+        add_archs(&mut build);
+    }
+    build.file("src/k.cu").compile("k");
+}
+"#;
+    let found = script_with(&[], script);
+    let kinds: Vec<BuilderKind> = found.calls.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [BuilderKind::Cc], "{found:#?}");
+}
+
+/// David-OConnor/ewald: `cuda_setup::build_ptx(arch, &["src/cuda/kernels.cu"], "ewald")`,
+/// whose body runs nvcc on `cuda_files[0]` with an output path it computes. The call compiles
+/// the file it passes, not every CUDA file of the package (its `cufft.cu`, built by `cc`
+/// under a feature, was said to be compiled by this raw nvcc call too).
+#[test]
+fn a_helper_running_nvcc_on_its_parameter_compiles_what_each_call_passes() {
+    let helper = r#"use std::process::Command;
+pub fn build_ptx(cuda_files: &[&str], name: &str) {
+    let out = std::env::var("OUT_DIR").unwrap();
+    let st = Command::new("nvcc")
+        .args([cuda_files[0], "-arch=compute_86", "-ptx", "-o", &format!("{out}/{name}.ptx")])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+"#;
+    let script = "fn main() {\n    helper::build_ptx(&[\"src/a.cu\"], \"a\");\n}\n";
+    let found = script_with(&[("helper/src/lib.rs", helper)], script);
+    let calls: Vec<(BuilderKind, &[String], bool)> = found
+        .calls
+        .iter()
+        .map(|c| (c.kind, c.inputs.as_slice(), c.computed_inputs))
+        .collect();
+    assert_eq!(
+        calls,
+        [(BuilderKind::Nvcc, &["src/a.cu".to_owned()][..], false)],
+        "{found:#?}"
+    );
+}
+
 /// nextstat.io's build script: each nvcc call is handed a name bound to a `format!` of the
 /// kernel directory and one file. Each call compiles its file, not every `.cu` of the
 /// package: the path's value where the script says all of it (`kernel_dir` a literal), else

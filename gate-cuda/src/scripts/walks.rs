@@ -26,7 +26,11 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
     // No walk: a raw nvcc call handed its file from a table the script writes out
     // (vllm-rust's `const KERNELS: &[KernelDef]` of `source: "kernels/a.cu"`, a `vec!` of
     // tuples) compiles the CUDA files the script names, and no other.
-    if call.kind == BuilderKind::Nvcc && !walks_anywhere(lx) {
+    // Not where the call runs on what its function is handed: each caller says what.
+    if call.kind == BuilderKind::Nvcc
+        && !walks_anywhere(lx)
+        && !super::params::names_a_param(lx, at)
+    {
         let named = named_sources(lx);
         if !named.is_empty() {
             // Entries joined to a directory where the call takes them
