@@ -813,6 +813,7 @@ fn describe_in(
         params::bind(lx, anchor.open, h, &mut call);
         merge_helper(&h.call, &mut call);
     }
+    archs::default_probe(&mut call);
     dedupe(&mut call.inputs);
     dedupe(&mut call.include_dirs);
     dedupe(&mut call.archs);

@@ -3,7 +3,7 @@
 //! `native`, `all` and `all-major` as written; rustc's `-C target-cpu=sm_70` for a Rust kernel.
 
 use super::lexed::Lexed;
-use super::{Call, Method, literals_bound_to};
+use super::{BuilderKind, Call, Method, literals_bound_to};
 
 /// The archs bindgen_cuda's and cudaforge's `.compute_cap(80)` (`sm_80`; cudaforge adds the
 /// suffix its `GpuArch::auto_suffix` does: 90 → `sm_90a`, 120 → `sm_120f`) and cudaforge's
@@ -33,6 +33,28 @@ pub(super) fn compute_caps(lx: &Lexed<'_>, methods: &[Method<'_>], forge: bool, 
         if !call.archs.contains(&arch) {
             call.archs.push(arch);
         }
+    }
+}
+
+/// bindgen_cuda and cudaforge given no compute capability (no `.compute_cap(..)`, no arch
+/// flag) build for the one `CUDA_COMPUTE_CAP` names, else the one the build machine's
+/// `nvidia-smi` reports (uplansible/voicetserver's `cudaforge::KernelBuilder` calls): their
+/// kernels follow the build machine's GPU, a probe at the call itself. A probe the script
+/// reaches the call with (`scripts/reached.rs`) is named instead.
+pub(super) fn default_probe(call: &mut Call) {
+    let crate_name = match call.kind {
+        BuilderKind::BindgenCuda => "bindgen_cuda",
+        BuilderKind::Cudaforge => "cudaforge",
+        _ => return,
+    };
+    if call.archs.is_empty() && !call.native_arch {
+        call.gpu_probe = Some((
+            call.line,
+            format!(
+                "{crate_name} given no compute capability asks `nvidia-smi` for it, unless \
+                 CUDA_COMPUTE_CAP is set"
+            ),
+        ));
     }
 }
 

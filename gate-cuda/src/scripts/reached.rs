@@ -39,7 +39,8 @@ pub(super) fn attach(
         })
         .collect();
     for (call, probe) in calls.iter_mut().zip(call_probes(lx, fns, &sites, &places)) {
-        call.gpu_probe = probe;
+        // The script's own probe, else the builder's default one (`archs::default_probe`).
+        call.gpu_probe = probe.or(call.gpu_probe.take());
     }
     let (_, line, what) = sites.into_iter().next()?;
     Some((line, what))

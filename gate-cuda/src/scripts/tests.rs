@@ -1640,6 +1640,28 @@ fn a_compute_cap_handed_to_the_builder_is_its_arch_and_no_probe() {
     assert!(script(bindgen).gpu_probe.is_none());
 }
 
+/// uplansible/voicetserver: cudaforge (and bindgen_cuda) given no compute capability build
+/// for the one `CUDA_COMPUTE_CAP` names, else the one `nvidia-smi` reports: the call probes
+/// the build machine's GPU where it is made; one given a capability, or an arch flag, does
+/// not.
+#[test]
+fn a_crate_builder_given_no_compute_cap_probes_the_gpu_by_default() {
+    let forge = "fn main() {\n    cudaforge::KernelBuilder::new().source_dir(\"src\").build_ptx().unwrap();\n}\n";
+    let probe = only_call(forge)
+        .gpu_probe
+        .map(|(line, what)| (line, what.contains("nvidia-smi")));
+    assert_eq!(probe, Some((2, true)));
+    let bindgen = "fn main() {\n    let b = bindgen_cuda::Builder::default();\n    b.build_ptx().unwrap();\n}\n";
+    assert!(only_call(bindgen).gpu_probe.is_some());
+    let given = forge.replace(".source_dir", ".compute_cap(80).source_dir");
+    assert_eq!(only_call(&given).gpu_probe, None);
+    let flagged = bindgen.replace(
+        "Builder::default();",
+        "Builder::default().arg(\"--gpu-architecture=sm_80\");",
+    );
+    assert_eq!(only_call(&flagged).gpu_probe, None);
+}
+
 /// ciresnave/baracuda's baracuda-cutlass-kernels-sys: the chain of a builder type of the
 /// workspace names its sources in cudaforge's words, computed
 /// (`.source_files(kernels.iter().map(|k| format!("kernels/{k}")))`), and is built in the head
