@@ -56,6 +56,7 @@ pub(super) fn read(
                     pending.switched.push((builders.len(), file.rel.clone()));
                 }
                 if let Some(o) = file.owner {
+                    pending.owned.push((builders.len(), o));
                     let at = (file.rel.clone(), line, builders.len(), names);
                     nvrtc.entry(o).or_default().push(at);
                 }
@@ -96,6 +97,8 @@ struct Switches {
     unswitched: Vec<(usize, String, Option<usize>)>,
     /// Switched in their own file, whose module may add a feature: (builder index, file).
     switched: Vec<(usize, String)>,
+    /// Every NVRTC builder of a package: (builder index, owner).
+    owned: Vec<(usize, usize)>,
 }
 
 impl Switches {
@@ -121,6 +124,17 @@ impl Switches {
                 && !own.contains(module)
             {
                 *own = format!("{module} and {own}");
+            }
+        }
+        // A path dependency's code under a feature nothing can turn on ships in no build.
+        for (b, owner) in self.owned {
+            let builder = &mut builders[b];
+            if builder.ships
+                && let Some(switch) = &builder.switch
+                && super::features::unreachable_feature(facts, &facts.packages[owner], switch)
+                    .is_some()
+            {
+                builder.ships = false;
             }
         }
     }

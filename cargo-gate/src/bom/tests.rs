@@ -992,6 +992,66 @@ fn a_dependency_inherited_from_another_workspace_ships_with_its_feature() {
     assert_eq!(found, [(true, Some("feature \"gpu\" of a".to_owned()))]);
 }
 
+/// uplansible/voicetserver: the vendored candle-core compiles generated CUDA with NVRTC under
+/// its feature `ug`, which no package asks of it: that code ships in no build. Asked for in a
+/// dependent's declaration, by a dependent's feature, or by its own default features, it does.
+#[test]
+fn nvrtc_under_a_feature_nothing_enables_ships_in_no_build() {
+    let ships = |app_dependency: &str, app_features: &str, core_features: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let app = format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\n{app_dependency}\n\
+             [features]\n{app_features}\n"
+        );
+        let core = format!(
+            "[package]\nname = \"core\"\nversion = \"0.1.0\"\n[features]\ncuda = []\nug = []\n{core_features}\n"
+        );
+        write(
+            dir.path(),
+            &[
+                (
+                    "Cargo.toml",
+                    "[workspace]\nmembers = [\"app\"]\nexclude = [\"core\"]\n",
+                ),
+                ("app/Cargo.toml", &app),
+                ("app/src/lib.rs", ""),
+                ("core/Cargo.toml", &core),
+                (
+                    "core/src/lib.rs",
+                    "#[cfg(feature = \"ug\")]\npub fn jit(src: &str) {\n    let _ = cudarc::nvrtc::compile_ptx(src);\n}\n",
+                ),
+            ],
+        );
+        let ws = Workspace::for_tests(dir.path(), &["app"]);
+        let facts = Facts::gather(&ws, Vec::new());
+        let (_, builders) = offline_sources(&facts);
+        let found: Vec<(bool, Option<String>)> = builders
+            .iter()
+            .map(|b| (b.ships, b.switch.clone()))
+            .collect();
+        let [(ships, switch)] = found.as_slice() else {
+            panic!("one NVRTC builder: {found:?}");
+        };
+        assert_eq!(switch.as_deref(), Some("feature \"ug\""));
+        *ships
+    };
+    let cuda_only = "core = { path = \"../core\", features = [\"cuda\"] }";
+    assert!(!ships(cuda_only, "", ""));
+    assert!(!ships(
+        cuda_only,
+        "gpu = [\"core/cuda\"]",
+        "full = [\"ug\"]"
+    ));
+    assert!(ships(
+        "core = { path = \"../core\", features = [\"ug\"] }",
+        "",
+        ""
+    ));
+    assert!(ships(cuda_only, "jit = [\"core/ug\"]", ""));
+    assert!(ships(cuda_only, "jit = [\"core/full\"]", "full = [\"ug\"]"));
+    assert!(ships(cuda_only, "", "default = [\"ug\"]"));
+}
+
 /// The switches of the builders of a workspace whose `app` declares its dependency on
 /// `kernels` (a `cc` CUDA build) as `declaration`.
 fn switches_of_an_optional_path_dependency(declaration: &str) -> Vec<Option<String>> {

@@ -1,0 +1,186 @@
+//! Whether a feature of a path dependency can be on in any build of the workspace. A member's
+//! features are the workspace's to turn on (CI's feature sets, `--all-features`); a path
+//! dependency's are on only where its default features reach them, where another of its
+//! features that can be on does, or where a package that depends on it asks for them (its
+//! declaration's `features`, a `[workspace.dependencies]` entry it inherits, or one of its
+//! own features naming `dep/feature`). uplansible/voicetserver's vendored candle-core compiles
+//! generated CUDA with NVRTC under `feature = "ug"`, which nothing enables: that code ships
+//! in no build, and was judged as shipped.
+
+use crate::facts::{Facts, Package, Role};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// The first feature of `package` (a path dependency) among the features `switch` requires
+/// together (`feature "cuda" and feature "ug"`) that nothing can turn on; `None` when each can
+/// be on, when `package` is a member, or when the switch is not a plain conjunction of its
+/// own features (an `or`, a `not`, another package's feature, an option of a build system).
+pub(super) fn unreachable_feature(
+    facts: &Facts,
+    package: &Package,
+    switch: &str,
+) -> Option<String> {
+    if package.role != Role::PathDependency {
+        return None;
+    }
+    let features: Option<Vec<&str>> = switch.split(" and ").map(own_feature).collect();
+    let mut seen = HashSet::new();
+    features?
+        .into_iter()
+        .find(|f| !can_be_on(facts, package, f, &mut seen))
+        .map(str::to_owned)
+}
+
+/// `feature "x"` alone: `x`.
+fn own_feature(part: &str) -> Option<&str> {
+    let name = part.strip_prefix("feature \"")?.strip_suffix('"')?;
+    (!name.contains('"')).then_some(name)
+}
+
+/// Whether feature `feature` of `package` can be on (`seen`: what is being asked already, a
+/// cycle of features answering no on its own).
+fn can_be_on(
+    facts: &Facts,
+    package: &Package,
+    feature: &str,
+    seen: &mut HashSet<(PathBuf, String)>,
+) -> bool {
+    if package.role != Role::PathDependency {
+        return package.role == Role::Member;
+    }
+    if !seen.insert((package.dir.clone(), feature.to_owned())) {
+        return false;
+    }
+    let Some(table) = crate::workspace::read_toml(&package.dir.join("Cargo.toml")) else {
+        return true;
+    };
+    let features = table.get("features").and_then(toml::Value::as_table);
+    let turning_on = |name: &str| -> Vec<String> {
+        features
+            .into_iter()
+            .flatten()
+            .filter(|(_, values)| {
+                values
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|v| v.as_str() == Some(name))
+            })
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    // Its default features, and another of its features that turns this one on.
+    if feature == "default" && features.is_some_and(|f| f.contains_key("default")) {
+        return true;
+    }
+    if turning_on(feature)
+        .iter()
+        .any(|other| can_be_on(facts, package, other, seen))
+    {
+        return true;
+    }
+    asked_by_dependents(facts, package, feature, seen)
+}
+
+/// Whether a package that ships with the workspace and depends on `package` asks for its
+/// `feature`: in its declaration, in the `[workspace.dependencies]` entry it inherits, or in
+/// one of its own features that can be on (`key/feature`, `key?/feature`).
+fn asked_by_dependents(
+    facts: &Facts,
+    package: &Package,
+    feature: &str,
+    seen: &mut HashSet<(PathBuf, String)>,
+) -> bool {
+    let dir = gate_support::path::normalize(&package.dir);
+    if inherited_entries_ask(facts, &dir, feature) {
+        return true;
+    }
+    let dependents: Vec<&Package> = facts
+        .packages
+        .iter()
+        .filter(|p| {
+            p.role != Role::Other && p.path_deps.contains(&dir) && !p.dev_only.contains(&dir)
+        })
+        .collect();
+    for dependent in dependents {
+        let Some(table) = crate::workspace::read_toml(&dependent.dir.join("Cargo.toml")) else {
+            return true;
+        };
+        let keys = declaring_keys(&table, dependent, &dir);
+        let asks_in_declaration = crate::workspace::dependency_tables(&table)
+            .into_iter()
+            .filter(|(dev, _)| !dev)
+            .flat_map(|(_, t)| t)
+            .filter(|(key, _)| keys.contains(key))
+            .any(|(_, spec)| lists(spec.get("features"), feature));
+        if asks_in_declaration {
+            return true;
+        }
+        let features = table.get("features").and_then(toml::Value::as_table);
+        for (own, values) in features.into_iter().flatten() {
+            let asks = values.as_array().into_iter().flatten().any(|v| {
+                v.as_str().is_some_and(|v| {
+                    keys.iter().any(|key| {
+                        v == format!("{key}/{feature}") || v == format!("{key}?/{feature}")
+                    })
+                })
+            });
+            if asks && can_be_on(facts, dependent, own, seen) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The keys under which `table` (the manifest of `dependent`) declares the path dependency
+/// in `dir` (normal and build tables).
+fn declaring_keys(table: &toml::Table, dependent: &Package, dir: &Path) -> Vec<String> {
+    crate::workspace::dependency_tables(table)
+        .into_iter()
+        .filter(|(dev, _)| !dev)
+        .flat_map(|(_, t)| t)
+        .filter(|(key, spec)| {
+            let path = match spec.get("path").and_then(toml::Value::as_str) {
+                Some(path) => Some(dependent.dir.join(path)),
+                None => dependent.inherited_paths.get(*key).cloned(),
+            };
+            path.is_some_and(|p| gate_support::path::normalize(&p) == dir)
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+/// Whether a `[workspace.dependencies]` entry of a manifest the run read, whose path is
+/// `dir`, lists `feature` (a member that inherits it asks for the feature).
+fn inherited_entries_ask(facts: &Facts, dir: &Path, feature: &str) -> bool {
+    facts.manifests.iter().any(|m| {
+        let Some(doc) = m
+            .text()
+            .filter(|t| t.contains("workspace"))
+            .and_then(|_| m.table())
+        else {
+            return false;
+        };
+        let Some(base) = m.path.parent() else {
+            return false;
+        };
+        let entries = doc
+            .get("workspace")
+            .and_then(|w| w.get("dependencies"))
+            .and_then(toml::Value::as_table);
+        entries.into_iter().flatten().any(|(_, spec)| {
+            spec.get("path")
+                .and_then(toml::Value::as_str)
+                .is_some_and(|p| gate_support::path::normalize(&base.join(p)) == dir)
+                && lists(spec.get("features"), feature)
+        })
+    })
+}
+
+/// Whether `value` is an array that holds `feature`.
+fn lists(value: Option<&toml::Value>, feature: &str) -> bool {
+    value
+        .and_then(toml::Value::as_array)
+        .is_some_and(|list| list.iter().any(|v| v.as_str() == Some(feature)))
+}
