@@ -92,7 +92,9 @@ pub(super) fn input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> 
 }
 
 /// [`input_params`] of a helper whose body runs nvcc: the parameters named in the arguments
-/// of its `.arg(..)`/`.args(..)` calls (an output path computed beside them is no input).
+/// of its `.arg(..)`/`.args(..)` calls, whole or indexed (`file`, `&file`, `cuda_files[0]`);
+/// an output path computed beside them is no input, nor a parameter a method turns into a
+/// flag (ewald's `&min_arch.compute_val()`).
 fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<usize> {
     let names = names(lx, def);
     let mut positions = Vec::new();
@@ -103,6 +105,8 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
             if let Some(p) = named
                 && !positions.contains(&p)
                 && !lx.punct(k.wrapping_sub(1), b'.')
+                && !lx.punct(k + 1, b'.')
+                && !lx.path_sep(k + 1)
             {
                 positions.push(p);
             }

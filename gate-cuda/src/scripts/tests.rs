@@ -381,16 +381,20 @@ fn main() {
 #[test]
 fn a_helper_running_nvcc_on_its_parameter_compiles_what_each_call_passes() {
     let helper = r#"use std::process::Command;
-pub fn build_ptx(cuda_files: &[&str], name: &str) {
+pub fn build_ptx(min_arch: Arch, cuda_files: &[&str], name: &str) {
+    for kernel in cuda_files {
+        println!("cargo:rerun-if-changed={kernel}");
+    }
     let out = std::env::var("OUT_DIR").unwrap();
     let st = Command::new("nvcc")
-        .args([cuda_files[0], "-arch=compute_86", "-ptx", "-o", &format!("{out}/{name}.ptx")])
+        .args([cuda_files[0], &min_arch.compute_val(), "-ptx", "-o", &format!("{out}/{name}.ptx")])
         .status()
         .unwrap();
     assert!(st.success());
 }
 "#;
-    let script = "fn main() {\n    helper::build_ptx(&[\"src/a.cu\"], \"a\");\n}\n";
+    let script =
+        "fn main() {\n    helper::build_ptx(helper::Arch::Rtx3, &[\"src/a.cu\"], \"a\");\n}\n";
     let found = script_with(&[("helper/src/lib.rs", helper)], script);
     let calls: Vec<(BuilderKind, &[String], bool)> = found
         .calls
