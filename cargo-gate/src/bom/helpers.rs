@@ -85,10 +85,15 @@ pub(super) fn registry_texts(
     let Some(home) = crate::tools::cargo::home() else {
         return Vec::new();
     };
-    let unpack = || {
-        if let Some(cargo) = cargo {
+    // Without a Cargo.lock, resolving in a scratch copy unpacks what cargo would pick today.
+    let unpack = || match cargo {
+        Some(cargo) if root.join("Cargo.lock").is_file() => {
             let _ = facts.resolve(cargo);
         }
+        Some(cargo) => {
+            let _ = super::unlocked::resolve(facts, cargo);
+        }
+        None => {}
     };
     registry_texts_in(facts, root, &home.join("registry").join("src"), unpack)
 }
@@ -102,11 +107,65 @@ pub(super) fn registry_texts_in(
     unpack: impl FnOnce(),
 ) -> Vec<(String, String)> {
     let named = named_registry_crates(facts, root, unpacked);
-    if named.iter().any(|(_, _, dir)| dir.is_none()) && root.join("Cargo.lock").is_file() {
+    let missing = match root.join("Cargo.lock").is_file() {
+        true => named.iter().any(|(_, _, dir)| dir.is_none()),
+        // No lockfile (David-OConnor/ewald's `cuda_setup`): a dependency the build scripts
+        // name by path that no version of is unpacked was read as no helper at all, and what
+        // it builds as built by nothing, until some other command downloaded it. Asked only
+        // where there are GPU files for a helper to build.
+        false => {
+            let gpu_files =
+                (facts.index.files.iter()).any(|f| gate_cuda::includes::is_gpu_file(&f.rel));
+            let norm = |n: &str| n.replace('-', "_");
+            gpu_files
+                && named_dependencies(facts)
+                    .iter()
+                    .any(|name| !named.iter().any(|(n, ..)| norm(n) == norm(name)))
+        }
+    };
+    if missing {
         unpack();
         return read_crates(&named_registry_crates(facts, root, unpacked));
     }
     read_crates(&named)
+}
+
+/// The registry dependencies of the packages with a build script that the script names by
+/// path (`name::`), builder crates aside: the crates [`named_registry_crates`] should find.
+fn named_dependencies(facts: &Facts) -> Vec<String> {
+    let mut names = Vec::new();
+    for package in facts.packages.iter() {
+        let Some(script) = package.build_script.as_deref() else {
+            continue;
+        };
+        let Ok(text) = gate_support::read::text_capped(script, RUST_FILE_CAP) else {
+            continue;
+        };
+        let Some(doc) = crate::workspace::read_toml(&package.dir.join("Cargo.toml")) else {
+            continue;
+        };
+        for (key, spec) in crate::workspace::dependency_tables(&doc)
+            .into_iter()
+            .filter(|(dev, _)| !dev)
+            .flat_map(|(_, t)| t)
+        {
+            let local = spec.get("path").is_some()
+                || spec.get("git").is_some()
+                || package.inherited_paths.contains_key(key);
+            let name = spec
+                .get("package")
+                .and_then(toml::Value::as_str)
+                .unwrap_or(key);
+            let ident = name.replace('-', "_");
+            let named = text.contains(&format!("{}::", key.replace('-', "_")));
+            if !local && named && !BUILDER_CRATES.contains(&ident.as_str()) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The registry crates the build scripts name by path (`name::`), each with where cargo

@@ -291,6 +291,21 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {});
     let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
     assert_eq!(rels, ["gpu-helper@0.3.1/src/build.rs"]);
+    // And with no version unpacked (David-OConnor/ewald's `cuda_setup` in a fresh cargo
+    // home): the workspace is resolved as cargo would today, which unpacks it, and it is read.
+    let index = dir.path().join("registry/src/index-1");
+    let away = dir.path().join("not-unpacked-index");
+    std::fs::rename(&index, &away).unwrap();
+    let asked = std::cell::Cell::new(0);
+    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
+        asked.set(asked.get() + 1);
+        std::fs::rename(&away, &index).unwrap();
+    });
+    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
+    assert_eq!(
+        (rels, asked.get()),
+        (vec!["gpu-helper@0.3.1/src/build.rs"], 1)
+    );
 }
 
 /// CUDA C++ embedded with `include_str!` in a crate that compiles with NVRTC is compiled by

@@ -61,7 +61,10 @@ pub(super) fn resolve(facts: &Facts, cargo: &Cargo) -> Result<cargo_metadata::Me
         }
     }
     let scratch_cargo = Cargo::new(&root, cargo.offline()).with_timeout(cargo.timeout());
-    let cmd = scratch_cargo.command("metadata", &["--format-version", "1"]);
+    // Every feature, as the locked resolve is asked (`cargo metadata --locked
+    // --all-features`): an optional dependency is unpacked and in the graph too (ewald's
+    // `cuda_setup`, behind its feature `cuda`, was neither).
+    let cmd = scratch_cargo.command("metadata", &["--format-version", "1", "--all-features"]);
     let out = crate::tools::process::output_for(cmd, cargo.timeout())
         .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !out.status.success() {
