@@ -291,7 +291,9 @@ impl Store {
         if read_regular(&path, MAX_BLOB).is_ok_and(|old| old == bytes) {
             return Ok(digest);
         }
-        atomic::write(&path, bytes)?;
+        // Not flushed to disk (nor is the entry): after a machine crash either may be empty,
+        // and then fails its check and is gathered afresh. The record, flushed, proves reuse.
+        atomic::write_unsynced(&path, bytes)?;
         Ok(digest)
     }
 
@@ -332,7 +334,7 @@ impl Store {
             ..entry
         };
         let text = gate_support::json::pretty_bytes(&entry).expect("entry serialises");
-        atomic::write(&self.entry_path(new.fact, new.inputs), &text)?;
+        atomic::write_unsynced(&self.entry_path(new.fact, new.inputs), &text)?;
         Ok(Saved {
             entry,
             written: (new.value.len()
