@@ -540,7 +540,7 @@ impl Session {
             .map_err(|why| format!("but this output directory's record cannot be read: {why}"))
     }
 
-    /// Starts reading the record's runs ([`Session::records`]) in a thread of its own, for a
+    /// Starts reading the record's runs (`Session::records`) in a thread of its own, for a
     /// run whose facts will prove or remember by it: every run of the chain is read and
     /// checked (its manifest, its `evidence.json`), which grows with the history and sat on
     /// the first lookup's path, before the build. A thread that cannot start leaves the
