@@ -74,26 +74,16 @@ const BUILDER_CRATES: &[&str] = &[
 /// from cargo's unpacked sources (`$CARGO_HOME/registry/src/*/NAME-VERSION/src`) and shown as
 /// `NAME@VERSION/src/…`. A pinned crate cargo has not unpacked yet is unpacked by resolving
 /// the workspace with `cargo` first (`cargo metadata` unpacks every package it resolves): what
-/// a static run sees must not depend on what an earlier command happened to download. One
-/// still missing (offline, never downloaded) is not read, and the resolve's failure is what
-/// the run reports.
+/// a static run sees must not depend on what an earlier command happened to download
+/// (`unpack` resolves). One still missing (offline, never downloaded) is not read, and the
+/// resolve's failure is what the run reports.
 pub(super) fn registry_texts(
     facts: &Facts,
     root: &Path,
-    cargo: Option<&crate::tools::cargo::Cargo>,
+    unpack: impl FnOnce(),
 ) -> Vec<(String, String)> {
     let Some(home) = crate::tools::cargo::home() else {
         return Vec::new();
-    };
-    // Without a Cargo.lock, resolving in a scratch copy unpacks what cargo would pick today.
-    let unpack = || match cargo {
-        Some(cargo) if root.join("Cargo.lock").is_file() => {
-            let _ = facts.resolve(cargo);
-        }
-        Some(cargo) => {
-            let _ = super::unlocked::resolve(facts, cargo);
-        }
-        None => {}
     };
     registry_texts_in(facts, root, &home.join("registry").join("src"), unpack)
 }

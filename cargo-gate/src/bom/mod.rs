@@ -244,7 +244,18 @@ pub(crate) fn sources_and_builders(
     let mut calls: Vec<(usize, Vec<scripts::Call>, Vec<usize>)> = Vec::new();
     let mut texts = rust_files::read(facts, &mut builders, &mut calls);
     texts.extend(helpers::outside_texts(facts, root));
-    texts.extend(helpers::registry_texts(facts, root, cargo));
+    // Resolving unpacks the pinned crates; without a Cargo.lock, resolving in a scratch copy
+    // unpacks what cargo would pick today.
+    let unpack = || match cargo {
+        Some(cargo) if root.join("Cargo.lock").is_file() => {
+            let _ = facts.resolve(cargo);
+        }
+        Some(cargo) => {
+            let _ = unlocked::resolve(facts, cargo);
+        }
+        None => {}
+    };
+    texts.extend(helpers::registry_texts(facts, root, unpack));
     let rust: Vec<scripts::RustFile<'_>> = texts
         .iter()
         .map(|(rel, text)| scripts::RustFile { rel, text })
