@@ -270,19 +270,23 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     // Not unpacked yet (a fresh cargo home): the workspace is resolved, which unpacks it,
     // and the helper is read; the builder no longer depends on what an earlier command
     // downloaded (found on lurk-lab/neptune with ec-gpu-gen). Unpacked, nothing is asked.
+    // What is read, and how many times the resolve was asked, with `unpacked` moved away
+    // until the resolve puts it back.
+    let read_after_unpacking = |unpacked: &Path| {
+        let away = dir.path().join("not-unpacked");
+        std::fs::rename(unpacked, &away).unwrap();
+        let asked = std::cell::Cell::new(0);
+        let texts =
+            helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
+                asked.set(asked.get() + 1);
+                std::fs::rename(&away, unpacked).unwrap();
+            });
+        let rels: Vec<String> = texts.into_iter().map(|(rel, _)| rel).collect();
+        (rels, asked.get())
+    };
+    let read = (vec!["gpu-helper@0.3.1/src/build.rs".to_owned()], 1);
     let locked = dir.path().join("registry/src/index-1/gpu-helper-0.3.1");
-    let moved = dir.path().join("not-unpacked");
-    std::fs::rename(&locked, &moved).unwrap();
-    let asked = std::cell::Cell::new(0);
-    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
-        asked.set(asked.get() + 1);
-        std::fs::rename(&moved, &locked).unwrap();
-    });
-    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
-    assert_eq!(
-        (rels, asked.get()),
-        (vec!["gpu-helper@0.3.1/src/build.rs"], 1)
-    );
+    assert_eq!(read_after_unpacking(&locked), read);
     helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
         panic!("an unpacked helper needs no resolve")
     });
@@ -293,18 +297,9 @@ fn a_helper_in_a_registry_crate_is_read_from_cargos_unpacked_sources() {
     assert_eq!(rels, ["gpu-helper@0.3.1/src/build.rs"]);
     // And with no version unpacked (David-OConnor/ewald's `cuda_setup` in a fresh cargo
     // home): the workspace is resolved as cargo would today, which unpacks it, and it is read.
-    let index = dir.path().join("registry/src/index-1");
-    let away = dir.path().join("not-unpacked-index");
-    std::fs::rename(&index, &away).unwrap();
-    let asked = std::cell::Cell::new(0);
-    let texts = helpers::registry_texts_in(&facts, &root, &dir.path().join("registry/src"), || {
-        asked.set(asked.get() + 1);
-        std::fs::rename(&away, &index).unwrap();
-    });
-    let rels: Vec<&str> = texts.iter().map(|(rel, _)| rel.as_str()).collect();
     assert_eq!(
-        (rels, asked.get()),
-        (vec!["gpu-helper@0.3.1/src/build.rs"], 1)
+        read_after_unpacking(&dir.path().join("registry/src/index-1")),
+        read
     );
 }
 
