@@ -126,29 +126,25 @@ pub(super) fn read_cargo_tomls(ws: &Workspace, files: &[PathBuf]) -> Vec<Manifes
         .collect()
 }
 
-/// What a package inherits from, by the directory of each workspace manifest among
-/// `manifests`: the root's, and every other one's (its patches the root's).
+/// What a package inherits from, by the directory of each workspace manifest among the
+/// parsed manifests: the root's, and every other one's (its patches the root's).
 struct Workspaces {
     root: PathBuf,
     by_dir: HashMap<PathBuf, Inherited>,
 }
 
 impl Workspaces {
-    fn read(ws: &Workspace, manifests: &[Manifest]) -> Workspaces {
-        let root_doc = manifests
+    fn read(ws: &Workspace, docs: &[(&Manifest, toml::Table)]) -> Workspaces {
+        let root_doc = docs.iter().find(|(m, _)| m.path == ws.manifest_path);
+        let root = inherited(&ws.root, root_doc.map(|(_, doc)| doc));
+        let mut by_dir: HashMap<PathBuf, Inherited> = docs
             .iter()
-            .find(|m| m.path == ws.manifest_path)
-            .and_then(Manifest::table);
-        let root = inherited(&ws.root, root_doc.as_ref());
-        let mut by_dir: HashMap<PathBuf, Inherited> = manifests
-            .iter()
-            .filter(|m| m.path != ws.manifest_path && m.text().is_some_and(has_workspace_table))
-            .filter_map(|m| {
-                let doc = m.table().filter(|doc| doc.contains_key("workspace"))?;
+            .filter(|(m, doc)| m.path != ws.manifest_path && doc.contains_key("workspace"))
+            .filter_map(|(m, doc)| {
                 let dir = m.path.parent()?.to_owned();
                 let own = Inherited {
                     patched: root.patched.clone(),
-                    ..inherited(&dir, Some(&doc))
+                    ..inherited(&dir, Some(doc))
                 };
                 Some((dir, own))
             })
@@ -181,20 +177,19 @@ impl Workspaces {
     }
 }
 
-/// Whether a manifest's text may hold a `[workspace]` table (a cheap look before parsing).
-fn has_workspace_table(text: &str) -> bool {
-    text.contains("workspace")
-}
-
 /// The packages among `manifests`, with the path dependencies of the members (and of what
-/// they reach) marked as shipping with them.
+/// they reach) marked as shipping with them. Each manifest is parsed once.
 pub(super) fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
-    let workspaces = Workspaces::read(ws, manifests);
-    let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
-    let mut packages: Vec<Package> = manifests
+    let docs: Vec<(&Manifest, toml::Table)> = manifests
         .iter()
         .filter(|m| m.path.is_file())
-        .filter_map(|m| package_of(ws, m, &workspaces, &member_dirs))
+        .map(|m| (m, m.table().unwrap_or_default()))
+        .collect();
+    let workspaces = Workspaces::read(ws, &docs);
+    let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
+    let mut packages: Vec<Package> = docs
+        .iter()
+        .filter_map(|(m, doc)| package_of(ws, (&m.path, doc), &workspaces, &member_dirs))
         .collect();
     reach(&mut packages);
     packages
@@ -202,18 +197,17 @@ pub(super) fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Packa
     packages
 }
 
-/// The package `manifest` declares; a nested virtual workspace (or a manifest that does not
-/// parse) is still the boundary of something that is not this workspace's, an
-/// [`Role::Other`] package named for its directory (the root's own virtual manifest
-/// excepted: `None`).
+/// The package the manifest at `path` (parsed: `doc`) declares; a nested virtual workspace
+/// (or a manifest that does not parse) is still the boundary of something that is not this
+/// workspace's, an [`Role::Other`] package named for its directory (the root's own virtual
+/// manifest excepted: `None`).
 fn package_of(
     ws: &Workspace,
-    manifest: &Manifest,
+    (path, doc): (&Path, &toml::Table),
     workspaces: &Workspaces,
     member_dirs: &[&Path],
 ) -> Option<Package> {
-    let dir = manifest.path.parent().unwrap_or(&ws.root).to_owned();
-    let doc = manifest.table().unwrap_or_default();
+    let dir = path.parent().unwrap_or(&ws.root).to_owned();
     let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
         return (dir != ws.root).then(|| Package {
             name: dir
@@ -239,13 +233,12 @@ fn package_of(
         .unwrap_or_default();
     let member = member_dirs.contains(&dir.as_path());
     let inherit = workspaces.of(&dir, package, member);
-    let (gate_build, path_deps, dev_only) = dependencies(&doc, &dir, inherit);
-    let inherited_paths = crate::workspace::dependency_tables(&doc)
-        .into_iter()
-        .flat_map(|(_, table)| table)
-        .filter(|(_, value)| value.get("workspace").and_then(toml::Value::as_bool) == Some(true))
-        .filter_map(|(key, _)| Some((key.clone(), inherit.dependency_paths.get(key)?.clone())))
-        .collect();
+    let Dependencies {
+        gate_build,
+        path_deps,
+        dev_only,
+        inherited_paths,
+    } = dependencies(doc, &dir, inherit);
     let build_script = match package.get("build") {
         Some(toml::Value::String(path)) => Some(dir.join(path)),
         Some(toml::Value::Boolean(false)) => None,
@@ -262,7 +255,7 @@ fn package_of(
     };
     Some(Package {
         name,
-        targets: crate::workspace::target_paths(&doc, &dir),
+        targets: crate::workspace::target_paths(doc, &dir),
         dir,
         role: if member { Role::Member } else { Role::Other },
         gate_build,
@@ -274,16 +267,22 @@ fn package_of(
     })
 }
 
-/// Whether the manifest `doc` (in `dir`) depends on gate-build, its path dependencies, and
-/// those of them it depends on for development only.
-fn dependencies(
-    doc: &toml::Table,
-    dir: &Path,
-    inherit: &Inherited,
-) -> (bool, Vec<PathBuf>, Vec<PathBuf>) {
+/// What a manifest's dependency tables say ([`dependencies`]).
+struct Dependencies {
+    gate_build: bool,
+    path_deps: Vec<PathBuf>,
+    dev_only: Vec<PathBuf>,
+    inherited_paths: BTreeMap<String, PathBuf>,
+}
+
+/// Whether the manifest `doc` (in `dir`) depends on gate-build, its path dependencies, those
+/// of them it depends on for development only, and the paths its `{ workspace = true }`
+/// dependencies take from `inherit`.
+fn dependencies(doc: &toml::Table, dir: &Path, inherit: &Inherited) -> Dependencies {
     let mut gate_build = false;
     let mut path_deps = Vec::new();
     let mut not_dev = Vec::new();
+    let mut inherited_paths = BTreeMap::new();
     for (dev, table) in crate::workspace::dependency_tables(doc) {
         for (key, value) in table {
             let renamed = value.get("package").and_then(toml::Value::as_str);
@@ -297,6 +296,9 @@ fn dependencies(
                 None if inherits => inherit.dependency_paths.get(key).cloned(),
                 None => None,
             };
+            if let (true, Some(path)) = (inherits, &path) {
+                inherited_paths.insert(key.clone(), path.clone());
+            }
             let path = path.or_else(|| inherit.patched.get(renamed.unwrap_or(key)).cloned());
             if let Some(path) = path {
                 if !dev {
@@ -311,7 +313,12 @@ fn dependencies(
         .filter(|p| !not_dev.contains(p))
         .cloned()
         .collect();
-    (gate_build, path_deps, dev_only)
+    Dependencies {
+        gate_build,
+        path_deps,
+        dev_only,
+        inherited_paths,
+    }
 }
 
 /// Crates reached from members through path dependencies ship with them.
