@@ -629,10 +629,9 @@ pub(crate) fn git_info(root: &Path) -> Option<GitInfo> {
 /// end splits them elsewhere): the top is then asked alone.
 fn top_and_prefix(dir: &Path, answer: &str) -> Option<(PathBuf, String)> {
     let (top, prefix) = answer.rsplit_once('\n').unwrap_or((answer, ""));
-    let at = |path: &Path| std::fs::canonicalize(path).ok();
     let top = PathBuf::from(top);
-    (at(&top.join(prefix)).is_some() && at(&top.join(prefix)) == at(dir))
-        .then(|| (top, prefix.to_owned()))
+    let named = std::fs::canonicalize(top.join(prefix)).ok()?;
+    (std::fs::canonicalize(dir).ok()? == named).then(|| (top, prefix.to_owned()))
 }
 
 /// Whether git tracks `path` (relative to `root`).
