@@ -106,16 +106,14 @@ fn asked_by_dependents(
         let Some(table) = crate::workspace::read_toml(&dependent.dir.join("Cargo.toml")) else {
             return true;
         };
-        let keys = declaring_keys(&table, dependent, &dir);
-        let asks_in_declaration = crate::workspace::dependency_tables(&table)
-            .into_iter()
-            .filter(|(dev, _)| !dev)
-            .flat_map(|(_, t)| t)
-            .filter(|(key, _)| keys.contains(key))
-            .any(|(_, spec)| lists(spec.get("features"), feature));
-        if asks_in_declaration {
+        let declarations = super::optional::declarations(&table, dependent, &dir);
+        if declarations
+            .iter()
+            .any(|(_, spec)| lists(spec.get("features"), feature))
+        {
             return true;
         }
+        let keys: Vec<&String> = declarations.iter().map(|(key, _)| *key).collect();
         let features = table.get("features").and_then(toml::Value::as_table);
         for (own, values) in features.into_iter().flatten() {
             let asks = values.as_array().into_iter().flatten().any(|v| {
@@ -131,24 +129,6 @@ fn asked_by_dependents(
         }
     }
     false
-}
-
-/// The keys under which `table` (the manifest of `dependent`) declares the path dependency
-/// in `dir` (normal and build tables).
-fn declaring_keys(table: &toml::Table, dependent: &Package, dir: &Path) -> Vec<String> {
-    crate::workspace::dependency_tables(table)
-        .into_iter()
-        .filter(|(dev, _)| !dev)
-        .flat_map(|(_, t)| t)
-        .filter(|(key, spec)| {
-            let path = match spec.get("path").and_then(toml::Value::as_str) {
-                Some(path) => Some(dependent.dir.join(path)),
-                None => dependent.inherited_paths.get(*key).cloned(),
-            };
-            path.is_some_and(|p| gate_support::path::normalize(&p) == dir)
-        })
-        .map(|(key, _)| key.clone())
-        .collect()
 }
 
 /// Whether a `[workspace.dependencies]` entry of a manifest the run read, whose path is

@@ -54,28 +54,39 @@ pub(super) fn switch_of(facts: &Facts, package: &Package) -> Option<String> {
 /// `dependent` belongs to gives it (the root's, or, for a package of another workspace,
 /// that one's: [`Package::inherited_paths`]).
 fn declared(table: &toml::Table, dependent: &Package, target: &Path) -> Option<(String, bool)> {
-    let tables = crate::workspace::dependency_tables(table);
-    let shipping = tables.into_iter().filter(|(dev, _)| !dev).map(|(_, t)| t);
     let mut found: Option<(String, bool)> = None;
-    for (key, spec) in shipping.flatten() {
-        let path = match spec.get("path").and_then(toml::Value::as_str) {
-            Some(path) => dependent.dir.join(path),
-            None if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
-                let Some(path) = dependent.inherited_paths.get(key) else {
-                    continue;
-                };
-                path.clone()
-            }
-            None => continue,
-        };
-        if gate_support::path::normalize(&path) != target {
-            continue;
-        }
+    for (key, spec) in declarations(table, dependent, target) {
         let optional = spec.get("optional").and_then(toml::Value::as_bool) == Some(true);
         let all_optional = found.as_ref().is_none_or(|(_, o)| *o) && optional;
         found = Some((key.clone(), all_optional));
     }
     found
+}
+
+/// The declarations (key and spec) in `table`, the manifest of `dependent`, of the path
+/// dependency in `target`: normal and build tables, target tables included. A `{ workspace
+/// = true }` one has the path the workspace `dependent` belongs to gives it
+/// ([`Package::inherited_paths`]).
+pub(super) fn declarations<'t>(
+    table: &'t toml::Table,
+    dependent: &Package,
+    target: &Path,
+) -> Vec<(&'t String, &'t toml::Value)> {
+    crate::workspace::dependency_tables(table)
+        .into_iter()
+        .filter(|(dev, _)| !dev)
+        .flat_map(|(_, t)| t)
+        .filter(|(key, spec)| {
+            let path = match spec.get("path").and_then(toml::Value::as_str) {
+                Some(path) => dependent.dir.join(path),
+                None => match dependent.inherited_paths.get(*key) {
+                    Some(path) => path.clone(),
+                    None => return false,
+                },
+            };
+            gate_support::path::normalize(&path) == target
+        })
+        .collect()
 }
 
 /// The features of `table` that turn on the optional dependency `key` (`dep:key`, `key`,

@@ -992,14 +992,10 @@ fn a_dependency_inherited_from_another_workspace_ships_with_its_feature() {
     files.extend(kernels);
     let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), *t)).collect();
     write(dir.path(), &files);
-    let ws = Workspace::for_tests(dir.path(), &["app"]);
-    let facts = Facts::gather(&ws, Vec::new());
-    let (_, builders) = offline_sources(&facts);
-    let found: Vec<(bool, Option<String>)> = builders
-        .iter()
-        .map(|b| (b.ships, b.switch.clone()))
-        .collect();
-    assert_eq!(found, [(true, Some("feature \"gpu\" of a".to_owned()))]);
+    assert_eq!(
+        ships_and_switches(dir.path(), &["app"]),
+        [(true, Some("feature \"gpu\" of a".to_owned()))]
+    );
 }
 
 /// uplansible/voicetserver: the vendored candle-core compiles generated CUDA with NVRTC under
@@ -1032,13 +1028,7 @@ fn nvrtc_under_a_feature_nothing_enables_ships_in_no_build() {
                 ),
             ],
         );
-        let ws = Workspace::for_tests(dir.path(), &["app"]);
-        let facts = Facts::gather(&ws, Vec::new());
-        let (_, builders) = offline_sources(&facts);
-        let found: Vec<(bool, Option<String>)> = builders
-            .iter()
-            .map(|b| (b.ships, b.switch.clone()))
-            .collect();
+        let found = ships_and_switches(dir.path(), &["app"]);
         let [(ships, switch)] = found.as_slice() else {
             panic!("one NVRTC builder: {found:?}");
         };
@@ -1060,6 +1050,17 @@ fn nvrtc_under_a_feature_nothing_enables_ships_in_no_build() {
     assert!(ships(cuda_only, "jit = [\"core/ug\"]", ""));
     assert!(ships(cuda_only, "jit = [\"core/full\"]", "full = [\"ug\"]"));
     assert!(ships(cuda_only, "", "default = [\"ug\"]"));
+}
+
+/// Whether each builder of the workspace at `root` (with `members`) ships, and its switch.
+fn ships_and_switches(root: &Path, members: &[&str]) -> Vec<(bool, Option<String>)> {
+    let ws = Workspace::for_tests(root, members);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    builders
+        .iter()
+        .map(|b| (b.ships, b.switch.clone()))
+        .collect()
 }
 
 /// The switches of the builders of a workspace whose `app` declares its dependency on
