@@ -15,6 +15,12 @@
 //! The gate is started as users start it, `cargo gate …` through rustup's `cargo` (the release
 //! build first on PATH): cargo's own start before the gate's is part of what is measured, as
 //! rustup's is part of the baseline's.
+//!
+//! Each row also names its floor, timed in the same alternation: the least the gate could take
+//! there. For a pair against a cargo command that is `cargo gate --version` (cargo's start and
+//! its dispatch to `cargo-gate`, the gate doing nothing); after the leaf change it is the build
+//! alone (`cargo nextest run --no-run`), which the gate cannot skip. A goal below its floor
+//! cannot be met on that workspace, whatever the gate does.
 
 use super::{Row, commit_generated, median, release_gate_binary, say, tempfile_dir, time};
 use anyhow::{Context, Result, bail};
@@ -96,20 +102,32 @@ fn nextest_rows(gate: &Path, dir: &Path, runs: usize) -> Result<Vec<Row>> {
     // nextest runs no doc tests; its documentation has `cargo test --doc` run beside it, as
     // the gate does: the baseline runs both.
     let plain = "cargo nextest run --workspace && cargo test --doc --workspace";
-    let timed = alternate(
+    let [ours, theirs, floor] = alternate(
         runs,
-        || gated_command(gate, dir, &["gate", "pilot", "--no-cache"]),
-        || {
-            let mut cmd = Command::new("sh");
-            cmd.args(["-c", plain])
-                .current_dir(dir)
-                .env_remove("CARGO_TARGET_DIR");
-            cmd
-        },
-    );
-    let (ours, theirs) = timed?;
+        [
+            &|| gated_command(gate, dir, &["gate", "pilot", "--no-cache"]),
+            &|| {
+                let mut cmd = Command::new("sh");
+                cmd.args(["-c", plain])
+                    .current_dir(dir)
+                    .env_remove("CARGO_TARGET_DIR");
+                cmd
+            },
+            &|| gated_command(gate, dir, &["gate", "--version"]),
+        ],
+    )?;
     let what = format!("{what}, median of {runs}");
-    let mut rows = vec![ratio_row(what, &format!("`{plain}`"), ours, theirs, 1.10)];
+    let floor = Floor {
+        what: "`cargo gate --version`",
+        took: floor,
+    };
+    let mut rows = vec![ratio_row(
+        what,
+        &format!("`{plain}`"),
+        (ours, theirs),
+        floor,
+        1.10,
+    )];
     rows.extend(leaf_change_rows(gate, dir, runs, plain)?);
     std::fs::remove_dir_all(dir.join(".config"))?;
     Ok(rows)
@@ -134,16 +152,32 @@ fn leaf_change_rows(gate: &Path, dir: &Path, runs: usize, plain: &str) -> Result
         cmd.env("PATH", path_with(gate));
         cmd
     };
+    let build = "cargo nextest run --workspace --no-run";
     let mut rows = Vec::new();
     for baseline in [plain, "cargo nextest run --workspace"] {
-        let (ours, theirs) = alternate(runs, ours, || {
-            shell(format!("echo // >> {leaf} && {{ {baseline}; }}"))
-        })?;
+        let [ours, theirs, floor] = alternate(
+            runs,
+            [
+                &ours,
+                &|| shell(format!("echo // >> {leaf} && {{ {baseline}; }}")),
+                &|| shell(format!("echo // >> {leaf} && {build}")),
+            ],
+        )?;
         let what = format!(
             "`cargo gate pilot` under nextest after a one-line change in the leaf library \
              (the 9 members, cache filled), median of {runs}"
         );
-        rows.push(ratio_row(what, &format!("`{baseline}`"), ours, theirs, 0.5));
+        let floor = Floor {
+            what: "the build alone, `cargo nextest run --no-run`",
+            took: floor,
+        };
+        rows.push(ratio_row(
+            what,
+            &format!("`{baseline}`"),
+            (ours, theirs),
+            floor,
+            0.5,
+        ));
     }
     Ok(rows)
 }
@@ -183,40 +217,63 @@ fn pair(
     what: String,
     goal: f64,
 ) -> Result<Row> {
-    let (ours, theirs) = alternate(
+    let [ours, theirs, floor] = alternate(
         runs,
-        || gated_command(gate, dir, gated),
-        || command("cargo", dir, plain),
+        [
+            &|| gated_command(gate, dir, gated),
+            &|| command("cargo", dir, plain),
+            &|| gated_command(gate, dir, &["gate", "--version"]),
+        ],
     )?;
     let baseline = format!("`cargo {}`", plain.join(" "));
-    Ok(ratio_row(what, &baseline, ours, theirs, goal))
+    let floor = Floor {
+        what: "`cargo gate --version`",
+        took: floor,
+    };
+    Ok(ratio_row(what, &baseline, (ours, theirs), floor, goal))
 }
 
-/// Medians of `runs` timings of each command, alternated (ours first on even runs).
-fn alternate(
+/// The least the gate could take in a pair, timed beside it: a goal below it cannot be met.
+struct Floor {
+    what: &'static str,
+    took: Duration,
+}
+
+/// Medians of `runs` timings of each of the `N` commands, taken in turn (run `i` starts with
+/// command `i % N`, so none is always first after another).
+fn alternate<const N: usize>(
     runs: usize,
-    ours: impl Fn() -> Command,
-    theirs: impl Fn() -> Command,
-) -> Result<(Duration, Duration)> {
-    let (mut a, mut b) = (Vec::new(), Vec::new());
+    commands: [&dyn Fn() -> Command; N],
+) -> Result<[Duration; N]> {
+    let mut timings: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
     for i in 0..runs {
-        if i % 2 == 0 {
-            a.push(time(ours())?.0);
-            b.push(time(theirs())?.0);
-        } else {
-            b.push(time(theirs())?.0);
-            a.push(time(ours())?.0);
+        for k in 0..N {
+            let at = (i + k) % N;
+            timings[at].push(time(commands[at]())?.0);
         }
     }
-    Ok((median(a), median(b)))
+    Ok(timings.map(median))
 }
 
-fn ratio_row(what: String, baseline: &str, ours: Duration, theirs: Duration, goal: f64) -> Row {
+/// The row of a pair: ours against theirs, judged against `goal`, with the floor beside it.
+fn ratio_row(
+    what: String,
+    baseline: &str,
+    (ours, theirs): (Duration, Duration),
+    floor: Floor,
+    goal: f64,
+) -> Row {
     let ratio = ours.as_secs_f64() / theirs.as_secs_f64();
+    let floor_ratio = floor.took.as_secs_f64() / theirs.as_secs_f64();
     Row {
         what,
         baseline: format!("{baseline}: {:.3} s", theirs.as_secs_f64()),
-        measured: format!("{:.3} s", ours.as_secs_f64()),
+        measured: format!(
+            "{:.3} s (floor, {}: {:.3} s, {floor_ratio:.2}×)",
+            ours.as_secs_f64(),
+            floor.what,
+            floor.took.as_secs_f64()
+        ),
         ratio: format!("{ratio:.2}×"),
         goal: format!("≤ {goal:.2}×"),
         met: Some(ratio <= goal),
