@@ -276,6 +276,10 @@ pub struct Builder {
     /// generated file), as written: their kernels are compiled, but no source file lists them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub untracked: Vec<String>,
+    /// The features its switch needs that the run's build did not turn on for its package
+    /// (`gpu`): what it compiles is in no artifact read, so none of it was judged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unbuilt: Vec<String>,
 }
 
 impl Builder {
@@ -295,6 +299,7 @@ impl Builder {
             ships: true,
             loads: None,
             untracked: Vec::new(),
+            unbuilt: Vec::new(),
         }
     }
 }

@@ -6,8 +6,13 @@
 //! own features naming `dep/feature`). uplansible/voicetserver's vendored candle-core compiles
 //! generated CUDA with NVRTC under `feature = "ug"`, which nothing enables: that code ships
 //! in no build, and was judged as shipped.
+//!
+//! And whether the run's build turned a builder's features on ([`mark_unbuilt`]): a member's
+//! CUDA under a feature its default features leave off (avafloww/plcpick's `cuda`, which CI
+//! builds) is in no artifact the run read, and was counted as judged.
 
-use crate::facts::{Facts, Package, Role};
+use crate::facts::{BuiltArtifact, Facts, Package, Role};
+use gate_formats::kernel_bom::Builder;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +34,40 @@ pub(super) fn unreachable_feature(
         .into_iter()
         .find(|f| !can_be_on(facts, package, f, &mut seen))
         .map(str::to_owned)
+}
+
+/// Marks each builder of the workspace whose switch needs features of its package that the
+/// build did not turn on ([`Builder::unbuilt`]), by the features cargo's messages list for
+/// the package's artifacts. Only a switch that is a plain conjunction of the package's own
+/// features is judged; a package with no artifact cargo described (not built), a
+/// dependency's builder and any other switch are left as they are: no evidence either way.
+pub(super) fn mark_unbuilt(builders: &mut [Builder], artifacts: &[BuiltArtifact]) {
+    for builder in builders.iter_mut().filter(|b| !b.dependency && b.ships) {
+        let Some(switch) = &builder.switch else {
+            continue;
+        };
+        let Some(needed) = switch
+            .split(" and ")
+            .map(own_feature)
+            .collect::<Option<Vec<&str>>>()
+        else {
+            continue;
+        };
+        let mut described = artifacts
+            .iter()
+            .filter(|a| a.package == builder.package)
+            .filter_map(|a| a.features.as_ref())
+            .peekable();
+        if described.peek().is_none() {
+            continue;
+        }
+        let on: HashSet<&str> = described.flatten().map(String::as_str).collect();
+        builder.unbuilt = needed
+            .into_iter()
+            .filter(|f| !on.contains(f))
+            .map(str::to_owned)
+            .collect();
+    }
 }
 
 /// `feature "x"` alone: `x`.
@@ -163,4 +202,62 @@ fn lists(value: Option<&toml::Value>, feature: &str) -> bool {
     value
         .and_then(toml::Value::as_array)
         .is_some_and(|list| list.iter().any(|v| v.as_str() == Some(feature)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gate_formats::kernel_bom::{BinaryKind, BuilderKind};
+
+    fn built(package: &str, features: Option<&[&str]>) -> BuiltArtifact {
+        BuiltArtifact {
+            package: package.to_owned(),
+            kind: BinaryKind::Rlib,
+            path: PathBuf::from(format!("target/debug/lib{package}.rlib")),
+            test: false,
+            size: 0,
+            modified: None,
+            test_binary: None,
+            features: features.map(|f| f.iter().map(|s| (*s).to_owned()).collect()),
+        }
+    }
+
+    fn switched(package: &str, switch: &str) -> Builder {
+        Builder {
+            switch: Some(switch.to_owned()),
+            ..Builder::new(package, BuilderKind::Nvcc, "build.rs:5")
+        }
+    }
+
+    /// The features a builder's switch needs are judged against those cargo listed for its
+    /// package's artifacts, and only where cargo described one: a file a build script wrote
+    /// says nothing of features, another package's artifacts say nothing of this one's, and
+    /// a switch that is not a plain conjunction of the package's features is not judged.
+    #[test]
+    fn a_builder_is_unbuilt_by_the_features_its_package_was_built_without() {
+        let mut builders = vec![
+            switched("app", "feature \"gpu\""),
+            switched("app", "feature \"gpu\" and feature \"fast\""),
+            switched("app", "-DGGML_CUDA=ON"),
+            switched("other", "feature \"gpu\""),
+            Builder {
+                dependency: true,
+                ..switched("app", "feature \"gpu\"")
+            },
+        ];
+        let artifacts = [
+            built("app", Some(&["default", "fast"])),
+            built("app", None),
+            built("other", None),
+        ];
+        mark_unbuilt(&mut builders, &artifacts);
+        let unbuilt: Vec<&[String]> = builders.iter().map(|b| &b.unbuilt[..]).collect();
+        assert_eq!(
+            unbuilt,
+            [&["gpu".to_owned()][..], &["gpu".to_owned()], &[], &[], &[]]
+        );
+        let mut builders = vec![switched("app", "feature \"gpu\" and feature \"fast\"")];
+        mark_unbuilt(&mut builders, &[built("app", Some(&["gpu", "fast"]))]);
+        assert!(builders[0].unbuilt.is_empty(), "{builders:?}");
+    }
 }

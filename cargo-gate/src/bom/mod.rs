@@ -137,6 +137,7 @@ pub fn read_built(bom: &mut Bom, facts: &Facts, cargo: &Cargo, config: &Config) 
             gate_witness::observe::observe(bom, facts.root(), &build.out_dirs, witnessed);
             outside::witnessed(bom, facts.root());
             if build.ok {
+                features::mark_unbuilt(&mut bom.builders, &build.artifacts);
                 read_artifacts(build, facts.built_gpu(build), facts.root(), bom)
             } else {
                 Artifacts::Unread {

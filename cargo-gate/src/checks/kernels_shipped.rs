@@ -34,7 +34,7 @@ static META: CheckMeta = CheckMeta {
     id: "kernels.shipped",
     stage: Stage::Pilot,
     summary: "every GPU kernel the workspace ships is named with what built it and loads on the declared [cuda] fleet",
-    fix: "declare the fleet in gate.toml ([cuda] archs and min-driver); build SASS for every declared GPU or PTX old enough to JIT on it; pin archs instead of -arch=native; rebuild checked-in PTX from its source; run `cargo gate kernels` to see the inventory",
+    fix: "declare the fleet in gate.toml ([cuda] archs and min-driver); build SASS for every declared GPU or PTX old enough to JIT on it; pin archs instead of -arch=native; rebuild checked-in PTX from its source; GPU code built only under a feature the gate's build leaves off (feature-not-built): make that feature a default one, or waive the finding where another job builds and judges it; run `cargo gate kernels` to see the inventory",
     codes: FindingCode::ALL,
     config: &[
         ConfigKey {
@@ -92,6 +92,10 @@ crate::finding_codes! {
         DependencyGpuCode => Code {
             name: "dependency-gpu-code",
             summary: "a dependency compiles GPU code or provides NVRTC to code that does",
+        },
+        FeatureNotBuilt => Code {
+            name: "feature-not-built",
+            summary: "a builder compiles GPU code only under features the run's build does not turn on: none of it was read (an error with a [cuda] fleet, which it was not judged against)",
         },
         NoFleet => Code {
             name: "no-fleet",
@@ -272,6 +276,7 @@ pub fn judge(bom: &Bom) -> Outcome {
     let mut findings = Vec::new();
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
+    findings.extend(unbuilt_findings(bom));
     findings.extend(witnessed_native(bom));
     findings.extend(artifact_findings(bom));
     if bom.fleet.is_none() {
@@ -486,6 +491,44 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
     findings
 }
 
+/// The builders whose GPU code the run's build did not compile, their switch's features off
+/// ([`Builder::unbuilt`]): with a `[cuda]` fleet that code ships unjudged against it, an
+/// error; without one nothing was to be judged of it, a note.
+fn unbuilt_findings(bom: &Bom) -> Vec<Finding> {
+    let (severity, nor) = match bom.fleet {
+        Some(_) => (Severity::Error, ", nor judged against the fleet"),
+        None => (Severity::Note, ""),
+    };
+    let quoted = |features: &[String]| -> String {
+        let quoted: Vec<String> = features.iter().map(|f| format!("\"{f}\"")).collect();
+        quoted.join(" and ")
+    };
+    bom.builders
+        .iter()
+        .filter(|b| !b.unbuilt.is_empty())
+        .map(|b| {
+            let finding = Finding::new(
+                severity,
+                format!(
+                    "{}: {} at {} compiles GPU code only with feature {}, which this run's \
+                     build (each member's default features) does not turn on: none of that \
+                     code was read{nor}",
+                    b.package,
+                    b.kind.describe(),
+                    b.at,
+                    quoted(&b.unbuilt)
+                ),
+            );
+            located(
+                finding
+                    .code(FindingCode::FeatureNotBuilt)
+                    .subject(b.package.clone()),
+                &b.at,
+            )
+        })
+        .collect()
+}
+
 /// `-arch=native` the witness saw in compiles no builder accounts for, each package once. A
 /// builder's own compiles mark it [`Builder::native_arch`] when the witness observes them
 /// (gate-witness), so [`builder_findings`] says those, at the builder.
@@ -650,6 +693,54 @@ mod tests {
             (at.file.as_str(), at.line),
             ("examples/demo/build.rs", Some(2))
         );
+    }
+
+    /// A builder whose features the run's build left off (avafloww/plcpick: CI builds
+    /// `--features cuda`, the gate each member's defaults): with a fleet its code ships
+    /// unjudged, an error at the builder; without one a note, and the check passes.
+    #[test]
+    fn gpu_code_the_build_left_off_by_its_feature_is_not_judged_as_read() {
+        let builder = Builder {
+            switch: Some("feature \"gpu\"".into()),
+            unbuilt: vec!["gpu".into()],
+            ..Builder::new("cifeat", BuilderKind::Nvcc, "build.rs:5")
+        };
+        let mut bom = Bom {
+            builders: vec![builder],
+            fleet: Some(gate_formats::kernel_bom::Fleet {
+                archs: vec!["sm_75".into()],
+                min_driver: None,
+                coverage: Vec::new(),
+            }),
+            ..Bom::default()
+        };
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
+        let finding = &outcome.findings[0];
+        assert_eq!(
+            finding.code.as_deref(),
+            Some(FindingCode::FeatureNotBuilt.name())
+        );
+        assert!(
+            finding.message.contains("only with feature \"gpu\"")
+                && finding.message.contains("nor judged against the fleet"),
+            "{}",
+            finding.message
+        );
+        let at = finding.location.as_ref().expect("located");
+        assert_eq!((at.file.as_str(), at.line), ("build.rs", Some(5)));
+        bom.fleet = None;
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
+        assert_eq!(outcome.findings[0].severity, Severity::Note);
+        bom.builders[0].unbuilt.clear();
+        bom.fleet = Some(gate_formats::kernel_bom::Fleet {
+            archs: vec!["sm_75".into()],
+            min_driver: None,
+            coverage: Vec::new(),
+        });
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
     }
 
     /// The witness saw nvcc compile for `native` in compiles no builder accounts for: warned

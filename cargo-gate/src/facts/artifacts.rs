@@ -55,6 +55,11 @@ pub struct BuiltArtifact {
     /// Set for a test binary `cargo test` runs: which it is, and its digest.
     #[serde(default)]
     pub test_binary: Option<TestBinary>,
+    /// The features of its package that the build turned on for it, as cargo's message lists
+    /// them (`None` for a file a build script wrote, which no message describes): code
+    /// compiled only under another feature is not in this build ([`crate::bom`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
 }
 
 /// A test binary of the build: what `cargo test` runs (a library's or a binary's unit tests,
@@ -177,6 +182,7 @@ fn out_dir_files(out_dirs: &[(String, PathBuf)]) -> Vec<BuiltArtifact> {
                     size: 0,
                     modified: None,
                     test_binary: None,
+                    features: None,
                 });
             }
         }
@@ -369,6 +375,12 @@ pub(super) fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
     // An example ships no more than a test does (`cargo install` and `cargo publish` carry
     // none): rust-gpu-tools' example embeds a fatbin its library never loads.
     let test = test || kinds.iter().any(|k| matches!(*k, "example" | "bench"));
+    let features: Vec<String> = message["features"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_owned))
+        .collect();
     let mut found = Vec::new();
     for file in message["filenames"].as_array().into_iter().flatten() {
         let Some(file) = file.as_str() else { continue };
@@ -393,6 +405,7 @@ pub(super) fn artifacts_of(message: &serde_json::Value) -> Vec<BuiltArtifact> {
             test_binary: test_binary
                 .clone()
                 .filter(|_| kind == BinaryKind::Executable),
+            features: Some(features.clone()),
         });
     }
     found
@@ -419,6 +432,7 @@ mod tests {
             test,
             size: 0,
             modified: None,
+            features: None,
         }
     }
 
@@ -433,6 +447,7 @@ mod tests {
                 "manifest_path": "/w/Cargo.toml",
                 "target": {"name": "add", "kind": [kind]},
                 "profile": {"test": false},
+                "features": ["default", "gpu"],
                 "filenames": ["/w/target/debug/examples/add"],
                 "executable": "/w/target/debug/examples/add",
             })
@@ -445,6 +460,11 @@ mod tests {
         );
         let bin = artifacts_of(&message("bin"));
         assert!(!bin[0].test && bin[0].test_binary.is_none(), "{bin:?}");
+        // The features cargo built it with, which say what code it can carry.
+        assert_eq!(
+            bin[0].features.as_deref(),
+            Some(&["default".to_owned(), "gpu".to_owned()][..])
+        );
     }
 
     /// The build digests its test binaries and only stamps the rest; the GPU code is read

@@ -1103,3 +1103,32 @@ fn a_script_that_skips_an_up_to_date_compile_compiles_again_in_an_empty_out_dir(
     assert_eq!(changed.compiles.len(), 1, "{changed:#?}");
     assert!(!changed.compiles[0].earlier_run, "{changed:#?}");
 }
+
+/// CUDA compiled only under a feature the crate's defaults leave off (avafloww/plcpick: CI
+/// builds `--features cuda`): the gate's build compiles none of it, so the declared fleet is
+/// not judged on it, and the check fails at the builder rather than passing on the artifacts
+/// it read, which carry no GPU code. The features come from cargo's own build messages.
+#[test]
+fn gpu_code_under_a_feature_the_build_left_off_fails_a_declared_fleet() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("bom-feature-unbuilt");
+
+    let (code, check) = shipped(&fx, &nvcc);
+    assert_eq!(check["status"], "FAIL", "{check:#}");
+    assert_eq!(code, 1, "{check:#}");
+    assert_eq!(codes(&check, "error"), ["feature-not-built"], "{check:#}");
+    let finding = the_finding(&check, "feature-not-built", "error");
+    assert_eq!(
+        finding["location"]["file"], "gpu-opt/build.rs",
+        "{finding:#}"
+    );
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("only with feature \"gpu\"") && message.contains("fleet"),
+        "{message}"
+    );
+
+    let bom = bom_of(&fx, &nvcc);
+    assert_eq!(bom.builders.len(), 1, "{:#?}", bom.builders);
+    assert_eq!(bom.builders[0].unbuilt, ["gpu"], "{:#?}", bom.builders);
+}
