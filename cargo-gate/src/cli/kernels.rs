@@ -188,6 +188,10 @@ fn builder_line(b: &gate_formats::kernel_bom::Builder) -> String {
         ("probes the GPU", b.gpu_probe.is_some()),
         ("writes outside OUT_DIR", b.outside_out_dir.is_some()),
         ("ships nothing", !b.ships && !b.dependency),
+        (
+            "not in this build: its features are off",
+            !b.unbuilt.is_empty(),
+        ),
     ] {
         if on {
             line.push_str(&format!("  [{flag}]"));

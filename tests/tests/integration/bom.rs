@@ -1131,4 +1131,11 @@ fn gpu_code_under_a_feature_the_build_left_off_fails_a_declared_fleet() {
     let bom = bom_of(&fx, &nvcc);
     assert_eq!(bom.builders.len(), 1, "{:#?}", bom.builders);
     assert_eq!(bom.builders[0].unbuilt, ["gpu"], "{:#?}", bom.builders);
+    let text = gate(&fx, &nvcc, &["kernels"]);
+    assert!(
+        text.stdout
+            .contains("only with feature \"gpu\"  [not in this build: its features are off]"),
+        "{}",
+        text.transcript()
+    );
 }
