@@ -1,5 +1,6 @@
 //! Paths without asking the file system: lexical normalisation (what `..` and `.` mean; a path
-//! dependency, a workspace member glob, need not exist), and how a path under a root is shown.
+//! dependency, a workspace member glob, need not exist), and how a path under a root is shown;
+//! and, asking it, whether two paths name one file ([`same_file`]).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -22,6 +23,31 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `a` and `b` name one file or directory, links followed: the same path, or on Unix
+/// the same device and inode (a `stat` of each, where canonicalizing both reads a link at
+/// every component of each), elsewhere the same canonical path. A path that does not exist
+/// names no file.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
+    }
 }
 
 /// `path` relative to `root` when it is under it (else `path` itself), `/`-separated and lossy
@@ -52,6 +78,26 @@ pub fn shown(root: &Path, path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One file by any path to it, a link's included; another file, or nothing, is not it.
+    #[test]
+    fn one_file_is_the_same_by_any_path_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "a").unwrap();
+        assert!(same_file(&a, &a));
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        assert!(same_file(&a, &dir.path().join("sub/../a")));
+        assert!(!same_file(&a, &b), "same content, two files");
+        assert!(!same_file(&a, &dir.path().join("missing")));
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(&a, &link).unwrap();
+            assert!(same_file(&link, &a));
+        }
+    }
 
     #[test]
     fn dots_are_resolved_lexically() {

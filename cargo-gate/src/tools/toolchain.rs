@@ -86,11 +86,7 @@ fn resolve(
 /// Whether `a` and `b` are one file (links followed).
 #[cfg(unix)]
 fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
-        _ => false,
-    }
+    gate_support::path::same_file(a, b)
 }
 
 /// Elsewhere rustup's proxies are copies: the proxy is started, as before.

@@ -28,8 +28,9 @@
 //! and its workspace dependencies', as for a test binary), `[cache] reads` for
 //! `PACKAGE (doc tests)`, its build scripts' `OUT_DIR`s, and what every fact has.
 
-use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_keep, same_file};
+use super::replay::{BinaryRun, Reported, exec, replayed, result_path, run_and_keep};
 use gate_support::digest::KeyHasher;
+use gate_support::path::same_file;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::Write;

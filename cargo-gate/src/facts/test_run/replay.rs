@@ -126,7 +126,7 @@ pub fn runner_main(args: &[OsString]) -> i32 {
     let planned = plan.as_ref().and_then(|plan| {
         plan.binaries
             .iter()
-            .find(|b| same_file(&b.path, &binary))
+            .find(|b| gate_support::path::same_file(&b.path, &binary))
             .map(|b| (plan, b))
     });
     let Some((plan, planned)) = planned.filter(|_| rest.is_empty()) else {
@@ -246,15 +246,6 @@ pub(super) fn result_path(results: &Path, id: &str) -> PathBuf {
         "{}.json",
         &gate_support::digest::sha256_hex(id.as_bytes())[..32]
     ))
-}
-
-/// Whether two paths name the same file (or directory).
-pub(super) fn same_file(a: &Path, b: &Path) -> bool {
-    a == b
-        || matches!(
-            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
-            (Ok(x), Ok(y)) if x == y
-        )
 }
 
 /// Runs what the plan does not cover as cargo would have, and exits as it does.

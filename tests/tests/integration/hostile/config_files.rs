@@ -59,6 +59,25 @@ fn not_read_there() -> Vec<Case> {
             2,
             &["member/Cargo.toml"],
         ),
+        // The word never written: a member's manifest is looked into only where the word or
+        // an escape is, and this one is found all the same.
+        files(
+            "gate config under an escaped key in a member's Cargo.toml",
+            &[
+                (
+                    "Cargo.toml",
+                    "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\nmembers = [\"member\"]\n",
+                ),
+                (
+                    "member/Cargo.toml",
+                    "[package]\nname = \"member\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[package.metadata.\"\\u0067ate\".policy]\nprofile = \"rusty\"\n",
+                ),
+                ("member/src/lib.rs", "\n"),
+            ],
+            CONFIG,
+            2,
+            &["[package.metadata.gate] in the manifest of member `member` is never read"],
+        ),
     ]
 }
 
