@@ -537,10 +537,11 @@ fn list_files(ws: &Workspace) -> Listed {
                 let mut files = Vec::new();
                 let mut special = Vec::new();
                 let mut links = Vec::new();
+                // A tracked file is the repository's wherever it lies, under the target
+                // directory too (a force-added `target/notes.txt` is published with the rest:
+                // Orolol/speedoza tracks eleven there); only what git does not track there is
+                // the build's.
                 for path in tracked.into_iter().map(|rel| ws.root.join(rel)) {
-                    if path.starts_with(&ws.target_dir) {
-                        continue;
-                    }
                     match std::fs::symlink_metadata(&path) {
                         Ok(meta) if meta.is_file() => files.push(path),
                         Ok(meta) if meta.is_symlink() => links.push(path),

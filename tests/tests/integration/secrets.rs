@@ -96,6 +96,29 @@ fn a_clean_tree_passes() {
     );
 }
 
+/// A file git tracks under the target directory (force-added, despite `/target` in
+/// .gitignore) is published with the repository: it is scanned like any other tracked file
+/// (Orolol/speedoza tracks eleven there, and the scan passed over them).
+#[test]
+fn a_tracked_file_under_the_target_directory_is_scanned() {
+    let fx = fixture("secrets-clean");
+    let token = format!(
+        "ghp_{}",
+        bare_aws_secret().replace(['+', '/'], "x")[..36].to_owned()
+    );
+    fx.write("target/notes.txt", &format!("token = \"{token}\"\n"));
+    crate::support::git(&fx.root, &["add", "-f", "target/notes.txt"]);
+    fx.commit();
+    let run = fx.gate(&["controlled", "--only", "secrets.scan"]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("target/notes.txt:1"),
+        "the tracked file is named: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(&token), "{}", run.stdout);
+}
+
 /// 40 characters of base64, made at run time (this file must hold nothing secret-looking).
 fn bare_aws_secret() -> String {
     const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
