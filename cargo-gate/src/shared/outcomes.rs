@@ -158,20 +158,35 @@ fn beyond_the_tracked_sources(
     use gate_formats::kernel_bom::BuilderKind;
     let untracked = untracked_builds(inventory, builders);
     // Read only where a build would otherwise be said to compile no tracked source.
-    let witnessed = if untracked.is_empty() {
-        Vec::new()
+    let (seen, witnessed) = if untracked.is_empty() {
+        (None, Vec::new())
     } else {
-        witnessed_beside_the_root(facts, cargo, inventory)
+        let seen = crate::bom::witnessed_sources(facts, cargo);
+        (
+            Some(seen),
+            witnessed_beside_the_root(facts, seen, inventory),
+        )
     };
-    // A build the witness saw compile a tracked source beside the root compiles from that
-    // source (an nvcc, make or CMake build; NVRTC and Rust compiled to PTX are no nvcc's).
+    // A build the witness saw compile a tracked source compiles from that source (an nvcc,
+    // make or CMake build; NVRTC and Rust compiled to PTX are no nvcc's): one beside the
+    // root, or one of the workspace's that static reading placed in no builder (1jmdev/lmrs:
+    // raw nvcc over a table joined onto `CARGO_MANIFEST_DIR/../../kernels/ffi`).
+    let compiled_tracked = |package: &str| {
+        witnessed.iter().any(|(_, p)| p == package)
+            || seen.into_iter().flatten().any(|(rel, p)| {
+                p == package
+                    && inventory
+                        .iter()
+                        .any(|s| s.path == *rel && !s.kind.is_binary())
+            })
+    };
     let stands_for = |b: &gate_formats::kernel_bom::Builder| {
         b.untracked.is_empty()
             && !matches!(
                 b.kind,
                 BuilderKind::Nvrtc | BuilderKind::CudaBuilder | BuilderKind::RustNvptx
             )
-            && witnessed.iter().any(|(_, package)| *package == b.package)
+            && compiled_tracked(&b.package)
     };
     beside_the_root(facts, inventory, builders)
         .into_iter()
@@ -195,10 +210,9 @@ fn beyond_the_tracked_sources(
 /// script compiled it, and owned by that package.
 fn witnessed_beside_the_root(
     facts: &Facts,
-    cargo: &crate::tools::cargo::Cargo,
+    witnessed: &std::collections::HashMap<String, String>,
     inventory: &[gate_formats::kernel_bom::SourceFile],
 ) -> Vec<(CudaSource, String)> {
-    let witnessed = crate::bom::witnessed_sources(facts, cargo);
     let mut beside: Vec<String> = witnessed
         .keys()
         .filter(|rel| rel.starts_with("../") && rel.ends_with(".cu"))

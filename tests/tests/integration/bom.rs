@@ -1139,3 +1139,42 @@ fn gpu_code_under_a_feature_the_build_left_off_fails_a_declared_fleet() {
         text.transcript()
     );
 }
+
+/// Raw nvcc over a table joined onto a directory the build script computes (1jmdev/lmrs):
+/// static reading places the source in no builder, and the builder in a package with no
+/// tracked source of its own. The build's witness sees the compile of the tracked source, so
+/// the builder compiles from it: one kernel is one violation, not also "GPU code compiled
+/// from no tracked CUDA source" at the call.
+#[test]
+fn a_builder_the_witness_saw_compile_a_tracked_source_compiles_from_it() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("cuda-table-beside-crate");
+    let run = gate(
+        &fx,
+        &nvcc,
+        &[
+            "controlled",
+            "--only",
+            "tests.pass",
+            "--only",
+            "cuda.contracts",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let contracts = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "cuda.contracts")
+        .unwrap();
+    assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
+    let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("compiled by k's build script, as the build's witness saw"),
+        "{finding:#}"
+    );
+}
