@@ -72,7 +72,13 @@ fn confirm_cmake(
             Some(feature) => format!("{enabled} if {feature}"),
             None => enabled,
         });
-        call.archs.extend(found.archs);
+        // The script's define and the project's own property often name one arch twice
+        // (`archs 120 120`, Aidenatgt/NeuralNet): each is said once, in the order first named.
+        for arch in found.archs {
+            if !call.archs.contains(&arch) {
+                call.archs.push(arch);
+            }
+        }
         call.native_arch |= found.native;
     } else if let Some(found) = found
         && call.archs.is_empty()

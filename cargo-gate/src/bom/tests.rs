@@ -782,6 +782,38 @@ fn a_cmake_call_that_names_no_arch_builds_for_the_projects() {
     assert_eq!(builders[0].switch.as_deref(), Some("ZK_CUDA=ON"));
 }
 
+/// Aidenatgt/NeuralNet: the build script's define and the project's target property name
+/// one arch; the builder says it once (it said `archs 120 120`).
+#[test]
+fn an_arch_the_script_and_its_cmake_project_both_name_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
+            (
+                "zk/Cargo.toml",
+                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
+            ),
+            ("zk/src/lib.rs", ""),
+            (
+                "zk/build.rs",
+                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"CMAKE_CUDA_ARCHITECTURES\", \"120\").build();\n}\n",
+            ),
+            (
+                "zk/cuda/CMakeLists.txt",
+                "project(zk LANGUAGES CUDA CXX)\nadd_library(zk SHARED src/core.cu)\nset_target_properties(zk PROPERTIES CUDA_ARCHITECTURES 120)\n",
+            ),
+            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
+        ],
+    );
+    let ws = Workspace::for_tests(dir.path(), &["zk"]);
+    let facts = Facts::gather(&ws, Vec::new());
+    let (_, builders) = offline_sources(&facts);
+    assert_eq!(builders.len(), 1, "{builders:?}");
+    assert_eq!(builders[0].archs, ["120"], "{builders:?}");
+}
+
 /// text-generation-inference: a `.cu` under the project that none of its files names
 /// (`cmake/utils/detect_cuda_arch.cu`) is not built by the cmake call, where the project names
 /// every source it may compile; a `file(GLOB …)` keeps the directory's reach.
