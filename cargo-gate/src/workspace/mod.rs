@@ -550,15 +550,19 @@ pub fn git_unavailable(root: &Path) -> Option<String> {
 }
 
 /// Untracked files that change what is built, by file name: a toolchain pin, build
-/// scripts, cargo configuration, manifests and the lockfile. One of them untracked makes
-/// the tree dirty; untracked notes and scratch files do not.
+/// scripts, cargo configuration, manifests, the lockfile, and Rust source (cargo finds
+/// `src/lib.rs`, `src/bin/*.rs`, `tests/*.rs` by their place, and `mod` any file beside:
+/// coderonion's course writes its `src/lib.rs` from the build script and never commits it,
+/// so a fresh clone of the commit does not build). One of them untracked makes the tree
+/// dirty; untracked notes and scratch files do not.
 fn changes_the_build(path: &str) -> bool {
     let path = path.trim_end_matches('/');
     let name = path.rsplit('/').next().unwrap_or(path);
     matches!(
         name,
         "rust-toolchain" | "rust-toolchain.toml" | "build.rs" | "Cargo.toml" | "Cargo.lock"
-    ) || path.split('/').any(|part| part == ".cargo") && matches!(name, "config" | "config.toml")
+    ) || name.ends_with(".rs")
+        || path.split('/').any(|part| part == ".cargo") && matches!(name, "config" | "config.toml")
 }
 
 /// Whether `git status --porcelain --untracked-files=all` output shows a dirty tree: any
@@ -677,6 +681,9 @@ mod tests {
             ("?? config.toml", false),
             ("?? Cargo.lock", true),
             ("?? \"odd name/Cargo.toml\"", true),
+            ("?? src/lib.rs", true),
+            ("?? crates/x/tests/new.rs", true),
+            ("?? scratch/notes.rs.txt", false),
         ] {
             assert_eq!(is_dirty(porcelain), dirty, "{porcelain:?}");
         }

@@ -122,6 +122,14 @@ fn repro_environment_needs_a_commit_and_warns_on_a_dirty_tree() {
     let fx = fixture("clean");
     let (code, text) = only(&fx, "repro.environment", &[]);
     assert_eq!(code, 0, "{text}");
+    assert!(text.contains("clean commit"), "{text}");
+    // Rust source git does not track is in the build (cargo finds `src/bin/*.rs` by its
+    // place; a build script may write `src/lib.rs`): a fresh clone of the commit lacks it.
+    fx.write("src/bin/extra.rs", "fn main() {}\n");
+    let (code, text) = only(&fx, "repro.environment", &[]);
+    assert_eq!(code, 0, "a WARN at controlled: {text}");
+    assert!(text.trim_start().starts_with("WARN"), "{text}");
+    std::fs::remove_file(fx.root.join("src/bin/extra.rs")).unwrap();
     fx.write("src/lib.rs", "// edited, not committed\n");
     let (code, text) = only(&fx, "repro.environment", &[]);
     assert_eq!(code, 0, "a WARN at controlled: {text}");
