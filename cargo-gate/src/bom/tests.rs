@@ -694,10 +694,18 @@ fn a_walk_of_another_packages_directory_builds_what_it_finds() {
     assert!(named("gpu/src/own.cu").is_empty(), "{sources:#?}");
 }
 
-/// Who builds each GPU file of a package `zk` whose build script configures the CMake project
-/// in `zk/cuda` with CUDA on, given the project's `CMakeLists.txt` and `more` files.
-fn built_by_zk_cmake(cmake_lists: &str, more: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+/// The GPU files and builders of a package `zk` whose build script configures the CMake
+/// project in `zk/cuda` with `define` (`"ZK_CUDA", "ON"`), given the project's
+/// `CMakeLists.txt` and `more` files.
+fn zk_cmake(
+    define: &str,
+    cmake_lists: &str,
+    more: &[(&str, &str)],
+) -> (Vec<SourceFile>, Vec<Builder>) {
     let dir = tempfile::tempdir().unwrap();
+    let build_rs = format!(
+        "fn main() {{\n    let dst = cmake::Config::new(\"cuda\").define({define}).build();\n}}\n"
+    );
     let mut files = vec![
         ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
         (
@@ -705,17 +713,20 @@ fn built_by_zk_cmake(cmake_lists: &str, more: &[(&str, &str)]) -> Vec<(String, V
             "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
         ),
         ("zk/src/lib.rs", ""),
-        (
-            "zk/build.rs",
-            "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
-        ),
+        ("zk/build.rs", &build_rs),
         ("zk/cuda/CMakeLists.txt", cmake_lists),
     ];
     files.extend_from_slice(more);
     write(dir.path(), &files);
     let ws = Workspace::for_tests(dir.path(), &["zk"]);
     let facts = Facts::gather(&ws, Vec::new());
-    let (sources, builders) = offline_sources(&facts);
+    offline_sources(&facts).clone()
+}
+
+/// Who builds each GPU file of a package `zk` whose build script configures the CMake project
+/// in `zk/cuda` with CUDA on, given the project's `CMakeLists.txt` and `more` files.
+fn built_by_zk_cmake(cmake_lists: &str, more: &[(&str, &str)]) -> Vec<(String, Vec<String>)> {
+    let (sources, builders) = &zk_cmake("\"ZK_CUDA\", \"ON\"", cmake_lists, more);
     let mut built: Vec<(String, Vec<String>)> = sources
         .iter()
         .map(|s| {
@@ -754,30 +765,11 @@ fn a_source_a_cmake_target_names_beside_its_project_is_built_by_the_call() {
 /// own `CMAKE_CUDA_ARCHITECTURES native` is what it builds for.
 #[test]
 fn a_cmake_call_that_names_no_arch_builds_for_the_projects() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        &[
-            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
-            (
-                "zk/Cargo.toml",
-                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
-            ),
-            ("zk/src/lib.rs", ""),
-            (
-                "zk/build.rs",
-                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"ZK_CUDA\", \"ON\").build();\n}\n",
-            ),
-            (
-                "zk/cuda/CMakeLists.txt",
-                "project(zk LANGUAGES CXX CUDA)\nset(CMAKE_CUDA_ARCHITECTURES native)\nadd_library(zk STATIC src/core.cu)\n",
-            ),
-            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
-        ],
+    let (_, builders) = zk_cmake(
+        "\"ZK_CUDA\", \"ON\"",
+        "project(zk LANGUAGES CXX CUDA)\nset(CMAKE_CUDA_ARCHITECTURES native)\nadd_library(zk STATIC src/core.cu)\n",
+        &[("zk/cuda/src/core.cu", "__global__ void c() {}\n")],
     );
-    let ws = Workspace::for_tests(dir.path(), &["zk"]);
-    let facts = Facts::gather(&ws, Vec::new());
-    let (_, builders) = offline_sources(&facts);
     assert!(builders[0].native_arch, "{builders:?}");
     assert_eq!(builders[0].switch.as_deref(), Some("ZK_CUDA=ON"));
 }
@@ -786,30 +778,11 @@ fn a_cmake_call_that_names_no_arch_builds_for_the_projects() {
 /// one arch; the builder says it once (it said `archs 120 120`).
 #[test]
 fn an_arch_the_script_and_its_cmake_project_both_name_is_said_once() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        &[
-            ("Cargo.toml", "[workspace]\nmembers = [\"zk\"]\n"),
-            (
-                "zk/Cargo.toml",
-                "[package]\nname = \"zk\"\nversion = \"0.1.0\"\n",
-            ),
-            ("zk/src/lib.rs", ""),
-            (
-                "zk/build.rs",
-                "fn main() {\n    let dst = cmake::Config::new(\"cuda\").define(\"CMAKE_CUDA_ARCHITECTURES\", \"120\").build();\n}\n",
-            ),
-            (
-                "zk/cuda/CMakeLists.txt",
-                "project(zk LANGUAGES CUDA CXX)\nadd_library(zk SHARED src/core.cu)\nset_target_properties(zk PROPERTIES CUDA_ARCHITECTURES 120)\n",
-            ),
-            ("zk/cuda/src/core.cu", "__global__ void c() {}\n"),
-        ],
+    let (_, builders) = zk_cmake(
+        "\"CMAKE_CUDA_ARCHITECTURES\", \"120\"",
+        "project(zk LANGUAGES CUDA CXX)\nadd_library(zk SHARED src/core.cu)\nset_target_properties(zk PROPERTIES CUDA_ARCHITECTURES 120)\n",
+        &[("zk/cuda/src/core.cu", "__global__ void c() {}\n")],
     );
-    let ws = Workspace::for_tests(dir.path(), &["zk"]);
-    let facts = Facts::gather(&ws, Vec::new());
-    let (_, builders) = offline_sources(&facts);
     assert_eq!(builders.len(), 1, "{builders:?}");
     assert_eq!(builders[0].archs, ["120"], "{builders:?}");
 }

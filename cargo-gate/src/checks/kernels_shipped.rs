@@ -659,6 +659,15 @@ mod tests {
     use super::*;
     use gate_formats::kernel_bom::{Builder, KernelForm};
 
+    /// A fleet of one GPU, no driver floor declared.
+    fn fleet(arch: &str) -> Option<gate_formats::kernel_bom::Fleet> {
+        Some(gate_formats::kernel_bom::Fleet {
+            archs: vec![arch.into()],
+            min_driver: None,
+            coverage: Vec::new(),
+        })
+    }
+
     fn native(ships: bool) -> Builder {
         Builder {
             native_arch: true,
@@ -671,11 +680,7 @@ mod tests {
     fn what_does_not_ship_is_a_note_and_what_ships_is_judged() {
         let mut bom = Bom {
             builders: vec![native(false)],
-            fleet: Some(gate_formats::kernel_bom::Fleet {
-                archs: vec!["sm_80".into()],
-                min_driver: None,
-                coverage: Vec::new(),
-            }),
+            fleet: fleet("sm_80"),
             ..Bom::default()
         };
         let outcome = judge(&bom);
@@ -707,11 +712,7 @@ mod tests {
         };
         let mut bom = Bom {
             builders: vec![builder],
-            fleet: Some(gate_formats::kernel_bom::Fleet {
-                archs: vec!["sm_75".into()],
-                min_driver: None,
-                coverage: Vec::new(),
-            }),
+            fleet: fleet("sm_75"),
             ..Bom::default()
         };
         let outcome = judge(&bom);
@@ -734,11 +735,7 @@ mod tests {
         assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
         assert_eq!(outcome.findings[0].severity, Severity::Note);
         bom.builders[0].unbuilt.clear();
-        bom.fleet = Some(gate_formats::kernel_bom::Fleet {
-            archs: vec!["sm_75".into()],
-            min_driver: None,
-            coverage: Vec::new(),
-        });
+        bom.fleet = fleet("sm_75");
         let outcome = judge(&bom);
         assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
     }

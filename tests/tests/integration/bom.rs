@@ -62,14 +62,18 @@ fn shipped(fx: &Fixture, nvcc: &PathBuf) -> (i32, Value) {
         &["pilot", "--only", "kernels.shipped", "--format", "json"],
     );
     let report = run.json();
-    let check = report["checks"]
+    let check = check_in(&report, "kernels.shipped").clone();
+    (run.code, check)
+}
+
+/// The check `id` of a JSON report.
+fn check_in<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "kernels.shipped")
-        .unwrap_or_else(|| panic!("no kernels.shipped in {}", run.transcript()))
-        .clone();
-    (run.code, check)
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report:#}"))
 }
 
 /// `cargo gate kernels --format json`, as the format's type.
@@ -972,12 +976,7 @@ fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
     );
     assert_eq!(run.code, 1, "{}", run.transcript());
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let contracts = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "cuda.contracts")
-        .unwrap();
+    let contracts = check_in(&report, "cuda.contracts");
     assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
     let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
     assert!(
@@ -1046,12 +1045,7 @@ fn tracked_cuda_beside_the_root_that_the_witness_saw_compiled_is_inventoried() {
         "json",
     ]);
     let report = run.json();
-    let contracts = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "cuda.contracts")
-        .unwrap_or_else(|| panic!("{}", run.transcript()));
+    let contracts = check_in(&report, "cuda.contracts");
     assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
     // One finding, for the source: none saying the build compiles from no tracked source.
     let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
@@ -1164,12 +1158,7 @@ fn a_builder_the_witness_saw_compile_a_tracked_source_compiles_from_it() {
     );
     assert_eq!(run.code, 1, "{}", run.transcript());
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let contracts = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "cuda.contracts")
-        .unwrap();
+    let contracts = check_in(&report, "cuda.contracts");
     assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
     let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
     let message = finding["message"].as_str().unwrap();
