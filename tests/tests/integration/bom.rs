@@ -76,6 +76,28 @@ fn check_in<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {id} in {report:#}"))
 }
 
+/// A building `controlled` run of `tests.pass`, `cuda.contracts` and `kernels.build` that
+/// fails (exit 1): its JSON report.
+fn built_contracts(fx: &Fixture, nvcc: &PathBuf) -> Value {
+    let run = gate(
+        fx,
+        nvcc,
+        &[
+            "controlled",
+            "--only",
+            "tests.pass",
+            "--only",
+            "cuda.contracts",
+            "--only",
+            "kernels.build",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
 /// `cargo gate kernels --format json`, as the format's type.
 fn bom_of(fx: &Fixture, nvcc: &PathBuf) -> Bom {
     let run = gate(fx, nvcc, &["kernels", "--format", "json"]);
@@ -959,23 +981,7 @@ fn a_compile_only_the_witness_saw_is_cuda_outside_gate_build() {
             "fn main() {\n    let status = std::process::Command::new(\"sh\")\n        .arg(\"-c\")\n        .arg(\"exec $0 -ptx native/k.cu -o $OUT_DIR/k.ptx\")\n        .arg(std::env::var(\"NVCC\").unwrap())\n        .status()\n        .unwrap();\n    assert!(status.success());\n}\n",
         );
     fx.commit();
-    let run = gate(
-        &fx,
-        &nvcc,
-        &[
-            "controlled",
-            "--only",
-            "tests.pass",
-            "--only",
-            "cuda.contracts",
-            "--only",
-            "kernels.build",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(run.code, 1, "{}", run.transcript());
-    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let report = built_contracts(&fx, &nvcc);
     let contracts = check_in(&report, "cuda.contracts");
     assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
     let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
@@ -1143,21 +1149,7 @@ fn gpu_code_under_a_feature_the_build_left_off_fails_a_declared_fleet() {
 fn a_builder_the_witness_saw_compile_a_tracked_source_compiles_from_it() {
     let Some(nvcc) = nvcc() else { return };
     let fx = fixture("cuda-table-beside-crate");
-    let run = gate(
-        &fx,
-        &nvcc,
-        &[
-            "controlled",
-            "--only",
-            "tests.pass",
-            "--only",
-            "cuda.contracts",
-            "--format",
-            "json",
-        ],
-    );
-    assert_eq!(run.code, 1, "{}", run.transcript());
-    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let report = built_contracts(&fx, &nvcc);
     let contracts = check_in(&report, "cuda.contracts");
     assert_eq!(contracts["status"], "FAIL", "{contracts:#}");
     let finding = the_finding(contracts, "cuda-outside-gate-build", "error");
