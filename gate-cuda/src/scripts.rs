@@ -742,7 +742,14 @@ fn describe_in(
             if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) && !walked {
                 return None;
             }
-            nvcc_args(&strs, commands::named_sources(lx, &methods), &mut call);
+            let named = commands::named_sources(lx, &methods);
+            let host_only = named.host_only;
+            nvcc_args(&strs, named, &mut call);
+            // A loop over C/C++ sources alone (rs-cuda-bitcrack's `.cpp` list) builds no GPU
+            // code: it is no builder of the package's kernels.
+            if host_only && call.inputs.is_empty() && !call.computed_inputs && helper.is_none() {
+                return None;
+            }
             call.computed_inputs &= helper.is_none();
         }
         BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {

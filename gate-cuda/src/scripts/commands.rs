@@ -268,6 +268,13 @@ fn named_for_nvcc(lx: &Lexed<'_>, k: usize, close: usize) -> bool {
 pub(super) struct Named {
     pub files: Vec<(String, bool)>,
     pub unread: bool,
+    /// A loop's variable handed over whose list holds only C/C++ host sources (`for f in
+    /// &cpp_files`): what the call compiles is read, and it is no CUDA (rs-cuda-bitcrack's
+    /// `.cpp` loop was read as compiling every `.cu` of its package).
+    pub host_only: bool,
+    /// The literals read as a part of a joined path ([`paths::joined_file`]): no file of
+    /// their own (`"main.cu"` of `dir.join("main.cu")`).
+    pub joined: Vec<usize>,
 }
 
 /// [`Named`], of the `.arg`/`.args` methods of a call.
@@ -275,7 +282,18 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
     let mut named = Named {
         files: Vec::new(),
         unread: false,
+        host_only: false,
+        joined: Vec::new(),
     };
+    for m in methods.iter().filter(|m| m.name == "arg") {
+        let (a, b) = (m.args.0, m.args.1.min(lx.toks.len()));
+        if let Some(file) = paths::joined_file(lx, a, b).filter(|f| f.ends_with(".cu")) {
+            named
+                .joined
+                .extend((a..b).filter(|&k| lx.str_value(k).is_some()));
+            named.files.push((file, false));
+        }
+    }
     for m in methods.iter().filter(|m| matches!(m.name, "arg" | "args")) {
         for k in m.args.0..m.args.1.min(lx.toks.len()) {
             let Some(name) = lx.ident(k) else { continue };
@@ -290,14 +308,17 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
                 None => {
                     // A loop's variable handed over as it is: the `.cu` files of its list,
                     // where it holds some (not one joined to a directory first).
-                    let looped: Vec<String> = handed_as_is(lx, k)
+                    let listed = handed_as_is(lx, k)
                         .then(|| paths::looped_files(lx, k, name))
                         .flatten()
-                        .unwrap_or_default()
+                        .unwrap_or_default();
+                    let host = !listed.is_empty() && listed.iter().all(|f| host_source(f));
+                    named.host_only |= host;
+                    let looped: Vec<String> = listed
                         .into_iter()
                         .filter(|f| f.ends_with(".cu") && literal_input(f))
                         .collect();
-                    named.unread |= looped.is_empty() && !option_value(lx, k);
+                    named.unread |= looped.is_empty() && !host && !option_value(lx, k);
                     named.files.extend(looped.into_iter().map(|f| (f, false)));
                 }
             }
@@ -378,9 +399,9 @@ pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Named, call: &mut Call) {
         call.inputs.push(file);
     }
     let mut computed = named.unread;
-    for (n, &(_, s)) in strs.iter().enumerate() {
+    for (n, &(at, s)) in strs.iter().enumerate() {
         // A message is no file (`assert!(ok, "nvcc failed on kernels/k.cu")` in the extent).
-        if s.ends_with(".cu") && !s.contains(char::is_whitespace) {
+        if s.ends_with(".cu") && !s.contains(char::is_whitespace) && !named.joined.contains(&at) {
             if literal_input(s) {
                 call.inputs.push(s.to_owned());
             } else {
@@ -397,5 +418,21 @@ pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Named, call: &mut Call) {
             call.include_dirs.push(dir.to_owned());
         }
     }
-    call.computed_inputs = computed || call.inputs.is_empty();
+    // nvcc compiles a `.cpp` as host C++ unless told otherwise (`-x cu`).
+    let host_only = named.host_only && !as_cuda(strs);
+    call.computed_inputs = computed || (call.inputs.is_empty() && !host_only);
+}
+
+/// Whether a file is a C or C++ host source by its extension.
+fn host_source(file: &str) -> bool {
+    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
+    literal_input(file) && ["c", "cc", "cpp", "cxx", "c++", "C"].contains(&ext)
+}
+
+/// Whether nvcc's arguments make it read every input as CUDA (`-x cu`, `--x=cu`).
+fn as_cuda(strs: &[(usize, &str)]) -> bool {
+    strs.iter().enumerate().any(|(n, &(_, s))| {
+        matches!(s, "-xcu" | "--x=cu" | "-x=cu")
+            || (matches!(s, "-x" | "--x") && strs.get(n + 1).is_some_and(|&(_, v)| v == "cu"))
+    })
 }

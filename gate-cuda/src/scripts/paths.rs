@@ -17,6 +17,20 @@ pub(super) fn evaluated(lx: &Lexed<'_>, a: usize, b: usize) -> Option<String> {
     path.starts_with('.').then_some(path)
 }
 
+/// The file a whole argument computes by joining to a directory the script names
+/// (`src_dir.join("main.cu")` with `let src_dir: PathBuf = "kernels".parse().unwrap()`,
+/// entrust-cuda-rs; `Path::new("kernels").join("k.cu")`), relative to the package's
+/// directory: `None` for a bare literal (read as one elsewhere) or where any part is computed
+/// otherwise (`OUT_DIR`, a function's result).
+pub(super) fn joined_file(lx: &Lexed<'_>, a: usize, b: usize) -> Option<String> {
+    if b <= a + 1 || !(a..b).any(|k| lx.is_ident(k, "join")) {
+        return None;
+    }
+    let path = value(lx, a, b, 0)?;
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    (!path.starts_with('/') && !path.contains(':')).then(|| path.to_owned())
+}
+
 /// The value of `a..b`: a string literal, the package's directory (`.`), `format!` of
 /// values, `PathBuf::from`/`Path::new` of one, `X.join(Y)`, a `let`-bound name; a trailing
 /// `.display()`, `.to_str()`, `.unwrap()`, `.expect(..)`, `&` or `.clone()` change nothing.
@@ -41,7 +55,7 @@ fn value(lx: &Lexed<'_>, mut a: usize, mut b: usize, depth: usize) -> Option<Str
         match method {
             Some(
                 "display" | "to_str" | "unwrap" | "expect" | "clone" | "to_string_lossy"
-                | "to_path_buf" | "to_owned" | "to_string",
+                | "to_path_buf" | "to_owned" | "to_string" | "parse" | "into",
             ) if dotted => {
                 b = open - 2;
             }
@@ -80,6 +94,10 @@ fn value(lx: &Lexed<'_>, mut a: usize, mut b: usize, depth: usize) -> Option<Str
     }
     if called(&["PathBuf", "from"]) || called(&["Path", "new"]) {
         let (x, y) = args(a + 4);
+        return value(lx, x, y, depth);
+    }
+    if called(&["std", "path", "PathBuf", "from"]) || called(&["std", "path", "Path", "new"]) {
+        let (x, y) = args(a + 10);
         return value(lx, x, y, depth);
     }
     if lx.is_ident(a, "format") && lx.punct(a + 1, b'!') {

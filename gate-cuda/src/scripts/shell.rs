@@ -90,6 +90,8 @@ fn started(command: &[&str], call: &mut Call) -> bool {
             super::commands::Named {
                 files: Vec::new(),
                 unread: false,
+                host_only: false,
+                joined: Vec::new(),
             },
             call,
         );

@@ -195,6 +195,87 @@ fn nvcc_archiving_objects_compiles_nothing() {
     assert_eq!(found.calls[0].archs, ["sm_80"]);
 }
 
+/// indyjonesnl/rs-cuda-bitcrack: one nvcc loop walks a list of `.cpp` files, another a list
+/// of `.cu` files. The first compiles host C++ only and claims no kernel; read as computed,
+/// it was named the builder of every `.cu` of the package. Told `-x cu`, nvcc reads a
+/// `.cpp` as CUDA, and the call is read as computed again.
+#[test]
+fn nvcc_over_a_list_of_host_sources_compiles_no_kernel() {
+    let script = |x: &str| {
+        format!(
+            r#"fn main() {{
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let cpp_files = vec!["csrc/host.cpp"];
+    let cuda_files = vec!["csrc/kernel.cu"];
+    for file in &cpp_files {{
+        std::process::Command::new("nvcc")
+            .args(&["-c"{x}, "-gencode=arch=compute_80,code=sm_80", "-o"])
+            .arg(out_dir.join(format!("{{}}.o", file.replace("/", "_"))))
+            .arg(file)
+            .status()
+            .unwrap();
+    }}
+    for file in &cuda_files {{
+        std::process::Command::new("nvcc")
+            .args(&["-c", "-gencode=arch=compute_80,code=sm_80", "-o"])
+            .arg(out_dir.join(format!("{{}}.o", file.replace("/", "_"))))
+            .arg(file)
+            .status()
+            .unwrap();
+    }}
+}}
+"#
+        )
+    };
+    let found = alone(&script(""));
+    let claims: Vec<(u32, &[String], bool)> = (found.calls.iter())
+        .map(|c| (c.line, c.inputs.as_slice(), c.computed_inputs))
+        .collect();
+    assert_eq!(
+        claims,
+        [(14, &strings(&["csrc/kernel.cu"])[..], false)],
+        "{found:#?}"
+    );
+    let as_cuda = alone(&script(r#", "-x", "cu""#));
+    let first = &as_cuda.calls[0];
+    assert!(
+        first.line == 6 && (first.computed_inputs || first.tabled),
+        "{as_cuda:#?}"
+    );
+}
+
+/// JJJollyjim/entrust-cuda-rs: nvcc is handed `src_dir.join("main.cu")`, the directory a
+/// literal bound by `let` (`.parse()`, `PathBuf::from`, `Path::new`). It compiles
+/// `kernels/k.cu`; read as the bare literal, it compiled an untracked `k.cu` and the tracked
+/// kernel was built by nothing.
+#[test]
+fn nvcc_handed_a_file_joined_to_a_named_directory_compiles_that_file() {
+    for bind in [
+        r#"let src_dir: PathBuf = "kernels".parse().unwrap();"#,
+        r#"let src_dir = PathBuf::from("kernels");"#,
+        r#"let src_dir = std::path::Path::new("kernels");"#,
+    ] {
+        let text = format!(
+            r#"fn main() {{
+    {bind}
+    let mut ptx: PathBuf = std::env::var("OUT_DIR").unwrap().parse().unwrap();
+    ptx.push("k.ptx");
+    let status = std::process::Command::new("nvcc")
+        .arg(src_dir.join("k.cu"))
+        .arg("--ptx")
+        .arg("-o")
+        .arg(&ptx)
+        .status()
+        .expect("nvcc");
+}}
+"#
+        );
+        let call = only_call(&text);
+        assert_eq!(call.inputs, strings(&["kernels/k.cu"]), "{bind}: {call:#?}");
+        assert!(!call.computed_inputs, "{bind}: {call:#?}");
+    }
+}
+
 /// nobuyuki83/del-cudarc's del-cudarc-sys: one `nvcc --lib` handed every `.cu` of a walked
 /// directory (`cmd.arg(e.path())` in the loop) compiles them into the archive; it is no
 /// link step of objects an earlier call compiled.
