@@ -16,7 +16,8 @@ pub enum FileScan {
         /// Findings, in file order.
         findings: Vec<SecretFinding>,
     },
-    /// Not scanned: a NUL byte within the first [`BINARY_SNIFF_BYTES`].
+    /// Not scanned: a NUL byte within the first [`BINARY_SNIFF_BYTES`] (UTF-16 text aside:
+    /// it is decoded and scanned).
     Binary {
         /// Size in bytes.
         bytes: u64,
@@ -53,6 +54,9 @@ fn scan_file(
     (&mut file)
         .take(max_bytes.saturating_add(1))
         .read_to_end(buf)?;
+    if let Some(big_endian) = super::utf16::byte_order(buf, BINARY_SNIFF_BYTES) {
+        return scan_utf16(file, scope, max_bytes, buf, big_endian);
+    }
     if buf.len() as u64 > max_bytes {
         if is_binary(buf) {
             return Ok(FileScan::Binary {
@@ -71,13 +75,39 @@ fn scan_file(
     })
 }
 
+/// Scans UTF-16 text as UTF-8 ([`super::utf16::Utf8Of`]): `buf` holds the file's first
+/// bytes, `file` is positioned after them. Its size is the file's.
+fn scan_utf16(
+    file: File,
+    scope: Scope,
+    max_bytes: u64,
+    buf: &mut Vec<u8>,
+    big_endian: bool,
+) -> std::io::Result<FileScan> {
+    let bytes = file.metadata()?.len();
+    let head = std::io::Cursor::new(std::mem::take(buf));
+    let mut text = super::utf16::Utf8Of::new(head.chain(file), big_endian);
+    (&mut text)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(buf)?;
+    let findings = if buf.len() as u64 > max_bytes {
+        match scan_streamed(text, scope, max_bytes, buf)? {
+            FileScan::Scanned { findings, .. } => findings,
+            FileScan::Binary { .. } => Vec::new(),
+        }
+    } else {
+        scan_bytes(buf, scope)
+    };
+    Ok(FileScan::Scanned { bytes, findings })
+}
+
 /// Scans a file larger than one window: `buf` holds its first `window + 1` bytes, `file` is
 /// positioned after them. Each pass scans the buffer up to its last whole line, reports the
 /// findings that start before the overlap kept for the next pass, and keeps from there on:
 /// every line is reported by exactly one pass, and a secret starting in the overlap is
 /// scanned whole in the next.
 fn scan_streamed(
-    mut file: File,
+    mut file: impl Read,
     scope: Scope,
     window: u64,
     buf: &mut Vec<u8>,

@@ -57,6 +57,7 @@
 mod detectors;
 mod files;
 mod scan;
+mod utf16;
 
 pub use detectors::{Detector, GENERIC_MIN_ENTROPY, GENERIC_MIN_LEN};
 pub use files::{FileScan, is_binary, scan_files};

@@ -845,3 +845,69 @@ fn a_camel_case_passphrase_is_still_a_secret() {
     let found = scan_bytes(line.as_bytes(), Scope::Source);
     assert_eq!(found.len(), 1, "{found:?}");
 }
+
+/// UTF-16 text (what Windows PowerShell 5's `>` writes: a byte order mark, CRLF) is scanned
+/// as text, not skipped as binary for its NUL bytes (the twenty-ninth session's trial: a
+/// GitHub token in such a file passed `secrets.scan`); a finding is at the file's line and
+/// column. Without a mark, ASCII written as UTF-16 is found too; UTF-32 is still binary.
+#[test]
+fn files_in_utf16_are_scanned_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("ghp_{}", noise(36, 91, ALNUM));
+    let text = format!("notes\r\ndeploy with GITHUB_TOKEN={token}\r\n");
+    let utf16 = |big: bool, mark: bool, text: &str| -> Vec<u8> {
+        let units = mark
+            .then_some(0xFEFF)
+            .into_iter()
+            .chain(text.encode_utf16());
+        (units.flat_map(|u| {
+            if big {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        }))
+        .collect()
+    };
+    let files = [
+        ("le.txt", utf16(false, true, &text)),
+        ("be.txt", utf16(true, true, &text)),
+        ("bare.txt", utf16(false, false, &text)),
+        // Larger than the window (100 bytes here): decoded and streamed.
+        (
+            "long.txt",
+            utf16(false, true, &format!("{}\n{text}", "x".repeat(300))),
+        ),
+    ];
+    let mut paths = Vec::new();
+    for (name, bytes) in &files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+        paths.push(dir.path().join(name));
+    }
+    let utf32 = dir.path().join("utf32.txt");
+    let wide = [0xFEFFu32].into_iter().chain(text.chars().map(u32::from));
+    let wide: Vec<u8> = wide.flat_map(u32::to_le_bytes).collect();
+    std::fs::write(&utf32, wide).unwrap();
+    paths.push(utf32);
+    let paths: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+    let results = scan_files(&paths, Scope::Source, 100, 2);
+    for (at, (name, bytes)) in files.iter().enumerate() {
+        let line = if *name == "long.txt" { 3 } else { 2 };
+        match &results[at] {
+            Ok(FileScan::Scanned {
+                bytes: size,
+                findings,
+            }) => {
+                assert_eq!(*size, bytes.len() as u64, "{name}");
+                let found: Vec<(u32, u32)> = findings.iter().map(|f| (f.line, f.column)).collect();
+                assert_eq!(found, [(line, 26)], "{name}: {findings:?}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(
+        matches!(results[4], Ok(FileScan::Binary { .. })),
+        "{:?}",
+        results[4]
+    );
+}
