@@ -80,7 +80,9 @@ fn under_nextest_only_the_affected_binaries_run() {
     let counted = summary(&first);
     assert!(counted.contains("cargo nextest"), "{counted}");
 
-    fx.write("c/tests/data/greeting.txt", "hello \n");
+    // A source of `c` (its fixture's data would run every binary: docs/CACHE.md).
+    let test = std::fs::read_to_string(fx.root.join("c/tests/fixture.rs")).unwrap();
+    fx.write("c/tests/fixture.rs", &format!("{test}// changed\n"));
     let run = fx.gate(&args);
     assert_eq!(
         ran_and_reused(&fx, &run),
@@ -115,7 +117,7 @@ fn under_nextest_only_the_affected_binaries_run() {
     );
     let failing = fx.gate(&args);
     assert_eq!(failing.code, 1, "{}", failing.transcript());
-    fx.write("c/tests/data/greeting.txt", "hello  \n");
+    fx.write("c/tests/fixture.rs", &format!("{test}// changed again\n"));
     let replayed = fx.gate(&args);
     assert_eq!(replayed.code, 1, "{}", replayed.transcript());
     assert!(

@@ -71,46 +71,10 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
     let first = gate(&fx);
     assert_eq!(ran_and_reused(&fx, &first), (with_docs(&ALL), ids(&[])));
 
-    // Only a test's fixture file: the package that holds it.
+    // Only a test's fixture file: no compile read it, and a test of any package may read
+    // it at run time (a workspace lint walking `..`): every binary runs.
     fx.write("c/tests/data/greeting.txt", "hello \n");
-    let run = gate(&fx);
-    assert_eq!(
-        ran_and_reused(&fx, &run),
-        (
-            with_docs(&["c", "c::fixture"]),
-            with_docs(&["a", "b", "d", "dep"])
-        )
-    );
-    let reused: Vec<String> = run.json()["checks"][0]["reused"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["fact"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(
-        reused,
-        [
-            "test binary a",
-            "doc tests of a",
-            "test binary b",
-            "doc tests of b",
-            "test binary d",
-            "doc tests of d",
-            "test binary dep",
-            "doc tests of dep"
-        ]
-    );
-    assert!(
-        run.json()["checks"][0]["summary"]
-            .as_str()
-            .unwrap()
-            .ends_with(
-                "4 of 6 test binaries and 4 of 5 crates' doc tests reused unchanged \
-                 (tests/binaries.json)"
-            ),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (with_docs(&ALL), ids(&[])));
 
     // Only a build script: its package, and `dep`, whose tests use `d` (a dev-dependency);
     // not `b`, which depends on `dep` but is never built with `dep`'s dev-dependencies.
@@ -127,8 +91,8 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
         )
     );
 
-    // Only a feature set: `b` turns on `a`'s feature, so `a` is built with it (the
-    // workspace's features are unified) and `b`'s manifest changed.
+    // Only a feature set: `b` turns on `a`'s feature. A manifest is data to every binary
+    // (a test may read another package's, to check versions agree): every binary runs.
     fx.write(
         "b/Cargo.toml",
         &std::fs::read_to_string(fx.root.join("b/Cargo.toml"))
@@ -138,15 +102,9 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
                 "a = { path = \"../a\", features = [\"extra\"] }",
             ),
     );
-    assert_eq!(
-        ran_and_reused(&fx, &gate(&fx)),
-        (
-            with_docs(&["a", "b"]),
-            with_docs(&["c", "c::fixture", "d", "dep"])
-        )
-    );
+    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (with_docs(&ALL), ids(&[])));
 
-    // Only a dependency's version: what links it.
+    // Only a dependency's version, in its manifest and the lockfile: every binary, as above.
     for file in ["vendor/dep/Cargo.toml", "Cargo.lock"] {
         let text = std::fs::read_to_string(fx.root.join(file)).unwrap();
         let bumped = text.replacen(
@@ -157,13 +115,7 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
         assert_ne!(text, bumped, "{file}");
         fx.write(file, &bumped);
     }
-    assert_eq!(
-        ran_and_reused(&fx, &gate(&fx)),
-        (
-            with_docs(&["b", "dep"]),
-            with_docs(&["a", "c", "c::fixture", "d"])
-        )
-    );
+    assert_eq!(ran_and_reused(&fx, &gate(&fx)), (with_docs(&ALL), ids(&[])));
 
     // Only a leaf's source: the leaf, and what is built on it.
     fx.write(
@@ -172,18 +124,79 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
             .unwrap()
             .replace("    1\n", "    2 - 1\n"),
     );
+    let run = gate(&fx);
     assert_eq!(
-        ran_and_reused(&fx, &gate(&fx)),
+        ran_and_reused(&fx, &run),
         (
             with_docs(&["a", "b"]),
             with_docs(&["c", "c::fixture", "d", "dep"])
         )
+    );
+    let reused: Vec<String> = run.json()["checks"][0]["reused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["fact"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        reused,
+        [
+            "test binary c",
+            "doc tests of c",
+            "test binary c::fixture",
+            "test binary d",
+            "doc tests of d",
+            "test binary dep",
+            "doc tests of dep"
+        ]
+    );
+    assert!(
+        run.json()["checks"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with(
+                "4 of 6 test binaries and 3 of 5 crates' doc tests reused unchanged \
+                 (tests/binaries.json)"
+            ),
+        "{}",
+        run.stdout
     );
 
     // Nothing changed: the whole run is reused, as before.
     let same = gate(&fx);
     let reused = &same.json()["checks"][0]["reused"][0]["fact"];
     assert_eq!(reused, "tests", "{}", same.stdout);
+}
+
+/// A workspace lint in `c` walks `..` and reads every package's NOTICE, naming none of them
+/// (the twenty-ninth session's trial): another package's NOTICE changed, its PASS was
+/// replayed and the run READY, where a fresh run fails. A file no compile read is data to
+/// every binary: the lint runs again and fails.
+#[test]
+fn a_test_reading_another_packages_data_runs_when_it_changes() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "c/tests/lint.rs",
+        "#[test]\nfn every_notice_names_the_license() {\n    \
+         let up = std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(\"..\");\n    \
+         for entry in std::fs::read_dir(up).unwrap() {\n        \
+         let notice = entry.unwrap().path().join(\"NOTICE\");\n        \
+         if let Ok(text) = std::fs::read_to_string(&notice) {\n            \
+         assert!(text.contains(\"Apache-2.0\"), \"{}\", notice.display());\n        \
+         }\n    }\n}\n",
+    );
+    fx.write("a/NOTICE", "Apache-2.0\n");
+    fx.commit();
+    assert_eq!(gate(&fx).code, 0);
+    fx.write("a/NOTICE", "MIT only\n");
+    fx.commit();
+    let run = gate(&fx);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let binaries = binaries(&fx);
+    let lint = (binaries["binaries"].as_array().unwrap().iter())
+        .find(|b| b["id"] == "c::lint")
+        .unwrap();
+    assert_ne!(lint["status"], "reused", "{binaries}");
 }
 
 /// A failing binary's result is reused as the failure it was; what is wrong is still named.
@@ -212,16 +225,11 @@ fn a_reused_failure_still_fails_and_names_its_test() {
         log.contains("    Replaying c::fixture: its inputs are unchanged since run"),
         "{log}"
     );
+    // The fixture fixed, a file no compile reads: every binary runs, and passes.
     fx.write("c/tests/data/greeting.txt", "hello\n");
     let fixed = gate(&fx);
     assert_eq!(fixed.code, 0, "{}", fixed.transcript());
-    assert_eq!(
-        ran_and_reused(&fx, &fixed),
-        (
-            with_docs(&["c", "c::fixture"]),
-            with_docs(&["a", "b", "d", "dep"])
-        )
-    );
+    assert_eq!(ran_and_reused(&fx, &fixed), (with_docs(&ALL), ids(&[])));
 }
 
 /// A test that reads outside its package declares it (`[cache] reads`): then a change there

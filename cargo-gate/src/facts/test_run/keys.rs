@@ -68,6 +68,9 @@ pub(super) struct Keys<'a> {
     /// The tracked sources each package's artifacts were compiled from outside its directory
     /// ([`Keys::compiled_elsewhere`]), by its name.
     compiled_elsewhere: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
+    /// Every tracked file a compile of the build read (its artifacts' dep-info), relative to
+    /// the root ([`Keys::compiled`]).
+    compiled: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
 /// The owner ([`Keys::owner`]) of each file and tracked link of the index.
@@ -145,6 +148,7 @@ impl<'a> Keys<'a> {
             manifest_names: std::sync::Mutex::default(),
             artifacts: &build.artifacts,
             compiled_elsewhere: std::sync::Mutex::default(),
+            compiled: std::sync::OnceLock::new(),
         };
         let mut env_named = Vec::new();
         let values: Vec<&str> = env.iter().map(|(_, text, _)| text.as_str()).collect();
@@ -292,6 +296,7 @@ impl<'a> Keys<'a> {
         declared.extend(self.env_paths.iter().cloned());
         let root = self.facts.root();
         let owned = self.owned();
+        let compiled = self.compiled();
         let files = self
             .facts
             .cache()
@@ -299,6 +304,13 @@ impl<'a> Keys<'a> {
                 // Versions reach a binary through its digest: the lockfile is no read.
                 if rel == "Cargo.lock" {
                     return false;
+                }
+                // A file no compile read is data a test may read at run time, wherever it
+                // lies (a workspace lint that walks `..` for every crate's NOTICE: the
+                // twenty-ninth session's trial replayed its PASS over another package's
+                // changed file). Another package's sources reach a binary through its digest.
+                if !compiled.contains(rel) {
+                    return true;
                 }
                 let path = root.join(rel);
                 let owner = match owned.by_rel.get(rel) {
@@ -630,10 +642,24 @@ impl<'a> Keys<'a> {
         if let Some(known) = memo().get(&package.name) {
             return known.clone();
         }
-        let mut read = Read::default();
         let artifacts = self.artifacts.iter().filter(|a| a.package == package.name);
+        let found: Vec<PathBuf> = (self.dep_info_sources(artifacts).into_iter())
+            .filter(|f| !f.starts_with(&package.dir) && self.tracked(f))
+            .collect();
+        let found = std::sync::Arc::new(found);
+        memo().insert(package.name.clone(), found.clone());
+        found
+    }
+
+    /// The files the dep-info of `artifacts` lists, as the tree names them.
+    fn dep_info_sources<'b>(
+        &self,
+        artifacts: impl Iterator<Item = &'b crate::facts::artifacts::BuiltArtifact>,
+    ) -> Vec<PathBuf> {
+        let mut read = Read::default();
         for depinfo in artifacts.filter_map(|a| discover::dep_info_of(&a.path)) {
-            // One rustc did not write reads as nothing: the key is then the package's own.
+            // One rustc did not write reads as nothing: for a package's own sources, the
+            // key is then its own; for [`Keys::compiled`], its files are data to every key.
             let _ = read.add_dep_info_checked(&depinfo);
         }
         let root = self.facts.root();
@@ -647,16 +673,26 @@ impl<'a> Keys<'a> {
         };
         // rustc ran at the root: a source is written from there, `..` and all
         // (`victim/../checks/t.rs`).
-        let found: Vec<PathBuf> = read
-            .files
-            .into_iter()
+        (read.files.into_iter())
             .map(|f| gate_support::path::normalize(&root.join(f)))
             .map(as_tree)
-            .filter(|f| !f.starts_with(&package.dir) && self.tracked(f))
-            .collect();
-        let found = std::sync::Arc::new(found);
-        memo().insert(package.name.clone(), found.clone());
-        found
+            .collect()
+    }
+
+    /// Every tracked file a compile of the build read (a source, an `include_str!`'d file),
+    /// relative to the root, taken once: the rest of the tree is data, in every key.
+    fn compiled(&self) -> &std::collections::HashSet<String> {
+        self.compiled.get_or_init(|| {
+            let files = &self.facts.index.files;
+            // A build script is compiled too (cargo lists no dep-info for it; a module it
+            // declares reads as data, which costs a run, never a reuse).
+            let scripts = (self.packages.iter()).filter_map(|p| p.build_script.clone());
+            (self.dep_info_sources(self.artifacts.iter()).into_iter())
+                .chain(scripts.map(|s| gate_support::path::normalize(&s)))
+                .filter_map(|f| files.binary_search_by(|e| e.path.as_path().cmp(&f)).ok())
+                .map(|at| files[at].rel.clone())
+                .collect()
+        })
     }
 
     /// What the `[package]` table of the manifest in `dir` names: a path in its metadata or
