@@ -733,24 +733,18 @@ fn describe_in(
             {
                 return None;
             }
-            // `nvcc --lib -o libk.a k.o` (candle-extensions, aici) archives or links the
-            // objects an earlier call compiled: with no `.cu` named, nor files handed to it in
-            // a loop of a function that walks a directory (del-cudarc-sys' `nvcc --lib` over
-            // `cuda/`), it compiles nothing.
+            // `nvcc --lib -o libk.a k.o` (candle-extensions, aici) archives the objects an
+            // earlier call compiled: with no `.cu` named, nor files handed to it in a loop of
+            // a function that walks a directory (del-cudarc-sys), it compiles nothing.
             let links = args.iter().any(|a| NVCC_LINK_STEPS.contains(a));
             let walked = walks::walks_for(lx, anchor.path) && walks::fed_in_a_loop(lx, anchor.path);
             if links && !strs.iter().any(|(_, s)| s.ends_with(".cu")) && !walked {
                 return None;
             }
             let named = commands::named_sources(lx, &methods);
-            let host_only = named.host_only;
-            nvcc_args(&strs, named, &mut call);
-            // A loop over C/C++ sources alone (rs-cuda-bitcrack's `.cpp` list) builds no GPU
-            // code: it is no builder of the package's kernels.
-            if host_only && call.inputs.is_empty() && !call.computed_inputs && helper.is_none() {
+            if nvcc_args(&strs, named, &mut call, helper) {
                 return None;
             }
-            call.computed_inputs &= helper.is_none();
         }
         BuilderKind::BindgenCuda | BuilderKind::Cudaforge => {
             crate_builder_methods(lx, &methods, helper.is_none(), &mut call);

@@ -392,8 +392,15 @@ fn option_value(lx: &Lexed<'_>, k: usize) -> bool {
 /// nvcc's arguments: every literal `.cu` file and every file a name handed to it is bound to
 /// (`named`, [`named_sources`]; one that ends a computed path makes the call's inputs a
 /// table, [`Call::tabled`]; one that could not be read makes them computed), `-I`
-/// directories.
-pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Named, call: &mut Call) {
+/// directories. In a `helper` function, what it compiles comes from its callers. Returns
+/// whether the call builds no GPU code: a loop over C/C++ sources alone (rs-cuda-bitcrack's
+/// `.cpp` list), no builder of the package's kernels.
+pub(super) fn nvcc_args<T>(
+    strs: &[(usize, &str)],
+    named: Named,
+    call: &mut Call,
+    helper: Option<T>,
+) -> bool {
     for (file, computed_around) in named.files {
         call.tabled |= computed_around;
         call.inputs.push(file);
@@ -421,6 +428,9 @@ pub(super) fn nvcc_args(strs: &[(usize, &str)], named: Named, call: &mut Call) {
     // nvcc compiles a `.cpp` as host C++ unless told otherwise (`-x cu`).
     let host_only = named.host_only && !as_cuda(strs);
     call.computed_inputs = computed || (call.inputs.is_empty() && !host_only);
+    let no_kernel = host_only && call.inputs.is_empty() && !call.computed_inputs;
+    call.computed_inputs &= helper.is_none();
+    no_kernel && helper.is_none()
 }
 
 /// Whether a file is a C or C++ host source by its extension.

@@ -94,6 +94,7 @@ fn started(command: &[&str], call: &mut Call) -> bool {
                 joined: Vec::new(),
             },
             call,
+            None::<()>,
         );
         read_archs(args, call);
         return true;
