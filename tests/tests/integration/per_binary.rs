@@ -170,11 +170,17 @@ fn each_change_reruns_exactly_the_binaries_it_affects() {
 
 /// A workspace lint in `c` walks `..` and reads every package's NOTICE, naming none of them
 /// (the twenty-ninth session's trial): another package's NOTICE changed, its PASS was
-/// replayed and the run READY, where a fresh run fails. A file no compile read is data to
-/// every binary: the lint runs again and fails.
+/// replayed and the run READY, where a fresh run fails. A file that is no Rust source the
+/// build compiled is data to every binary, even where a package embeds it (`include_str!`,
+/// the hostile pass that followed): the lint runs again and fails.
 #[test]
 fn a_test_reading_another_packages_data_runs_when_it_changes() {
     let fx = fixture("per-binary");
+    let leaf = std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap();
+    fx.write(
+        "a/src/lib.rs",
+        &format!("{leaf}\npub const NOTICE: &str = include_str!(\"../NOTICE\");\n"),
+    );
     fx.write(
         "c/tests/lint.rs",
         "#[test]\nfn every_notice_names_the_license() {\n    \

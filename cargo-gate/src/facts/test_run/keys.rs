@@ -69,7 +69,7 @@ pub(super) struct Keys<'a> {
     /// ([`Keys::compiled_elsewhere`]), by its name.
     compiled_elsewhere: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
     /// Every tracked file a compile of the build read (its artifacts' dep-info), relative to
-    /// the root ([`Keys::compiled`]).
+    /// the root ([`Keys::compiled`]): its Rust sources are no data.
     compiled: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
@@ -305,11 +305,13 @@ impl<'a> Keys<'a> {
                 if rel == "Cargo.lock" {
                     return false;
                 }
-                // A file no compile read is data a test may read at run time, wherever it
-                // lies (a workspace lint that walks `..` for every crate's NOTICE: the
-                // twenty-ninth session's trial replayed its PASS over another package's
-                // changed file). Another package's sources reach a binary through its digest.
-                if !compiled.contains(rel) {
+                // A file that is no Rust source the build compiled is data a test may read
+                // at run time, wherever it lies and whoever embeds it (a workspace lint that
+                // walks `..` for every crate's NOTICE: the twenty-ninth session's trial
+                // replayed its PASS over another package's changed file; its hostile pass,
+                // over one an `include_str!` compiled). Another package's Rust sources reach
+                // a binary through its digest (one a test reads is declared: docs/CACHE.md).
+                if !(rel.ends_with(".rs") && compiled.contains(rel)) {
                     return true;
                 }
                 let path = root.join(rel);
@@ -680,7 +682,8 @@ impl<'a> Keys<'a> {
     }
 
     /// Every tracked file a compile of the build read (a source, an `include_str!`'d file),
-    /// relative to the root, taken once: the rest of the tree is data, in every key.
+    /// relative to the root, taken once: the rest of the tree, and every file of it that is
+    /// no Rust source, is data, in every key.
     fn compiled(&self) -> &std::collections::HashSet<String> {
         self.compiled.get_or_init(|| {
             let files = &self.facts.index.files;
