@@ -106,11 +106,16 @@ crate::finding_codes! {
             name: "harness-never-run",
             summary: "a custom test harness listed no test to nextest, so nextest never ran it",
         },
+        CiFeaturesNotTested => Code {
+            name: "ci-features-not-tested",
+            summary: "CI tests with features this run did not turn on",
+        },
     }
 }
 
 const LOG: &str = "logs/tests.log";
 
+mod ci_features;
 mod configured;
 
 impl Check for TestsPass {
@@ -192,6 +197,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     }
     outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
     outcome = ran_with(outcome, &ctx.environment.test_variables);
+    outcome = ci_features::untested(outcome, ctx.facts);
     if ran.runner == Runner::Nextest && ctx.environment.test_shard.is_none() {
         outcome = harnesses_never_run(outcome, ctx.facts, &captured.log);
     }

@@ -687,6 +687,10 @@ pub struct CiFeatures {
     /// Each command that removes the toolchain pin (`rm rust-toolchain.toml`): where it is
     /// written, and the command as written.
     pub unpinned: Vec<(gate_ci::Site, String)>,
+    /// Each test command of CI (`cargo test`, `cargo nextest run`) that asks for other
+    /// features than the members' defaults, as written, with where: the gate's test run
+    /// uses the defaults, so what only those features build is not tested by it.
+    pub tested_with: Vec<(gate_ci::Site, String)>,
 }
 
 impl CiFeatures {

@@ -853,3 +853,34 @@ fn failed_beside_passing_tests(fx: &crate::support::Fixture) -> Value {
     assert_eq!(unsafe_check["status"], "FAIL", "{unsafe_check:#}");
     unsafe_check
 }
+
+/// CI tests with a feature the gate's run leaves off (the twenty-ninth session's trial: a
+/// `cargo test --features strict` job whose tests fail left the gate READY, nothing said):
+/// `tests.pass` warns, naming the command where CI runs it. CI testing the defaults only is
+/// what the gate ran: a pass.
+#[test]
+fn tests_ci_runs_under_other_features_are_said_not_run() {
+    let fx = fixture("per-binary");
+    let ci = "jobs:\n  test:\n    steps:\n      - run: cargo test --locked --workspace\n";
+    let featured = format!("{ci}      - run: cargo test --locked -p a --features extra\n");
+    fx.write(".github/workflows/ci.yml", &featured).commit();
+    let args = ["pilot", "--only", "tests.pass", "--format", "json"];
+    let run = fx.gate(&args);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let report = run.json();
+    let tests = check(&report, "tests.pass");
+    assert_eq!(tests["status"], "WARN", "{tests:#}");
+    let findings = tests["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{tests:#}");
+    assert_eq!(findings[0]["code"], "ci-features-not-tested");
+    assert_eq!(findings[0]["location"]["file"], ".github/workflows/ci.yml");
+    assert_eq!(findings[0]["location"]["line"], 5);
+    assert!(
+        (findings[0]["message"].as_str().unwrap())
+            .contains("`cargo test --locked -p a --features extra`"),
+        "{tests:#}"
+    );
+    fx.write(".github/workflows/ci.yml", ci).commit();
+    let run = fx.gate(&args);
+    assert_eq!(check(&run.json(), "tests.pass")["status"], "PASS");
+}
