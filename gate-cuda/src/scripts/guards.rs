@@ -113,15 +113,17 @@ impl Guards {
 fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
     let mut out = HashMap::new();
     for def in lx.fns() {
-        let returns_bool = (lx.matching(def.params)..def.open).any(|k| lx.is_ident(k, "bool"));
-        if !returns_bool {
-            continue;
-        }
-        let body = def.open..def.close;
-        if finds_nvcc(lx, def.open, def.close) {
+        let returns = |what| (lx.matching(def.params)..def.open).any(|k| lx.is_ident(k, what));
+        // rs-cuda-bitcrack's `fn find_nvcc() -> Option<String>`, tested by `.is_some()`.
+        let found = returns("bool") || returns("Option") || returns("Result");
+        if found && finds_nvcc(lx, def.open, def.close) {
             out.insert(def.name, NVCC_FOUND.to_owned());
             continue;
         }
+        if !returns("bool") {
+            continue;
+        }
+        let body = def.open..def.close;
         let or = body
             .clone()
             .any(|k| lx.punct(k, b'|') && lx.punct(k + 1, b'|'));
@@ -137,7 +139,39 @@ fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
             out.insert(def.name, format!("feature \"{feature}\""));
         }
     }
+    through_probes(lx, &mut out);
     out
+}
+
+/// Adds to `known` each function returning `bool` that answers with a probe for nvcc it
+/// calls, not negated (`fn check_cuda_available() -> bool { find_nvcc().is_some() }`,
+/// rs-cuda-bitcrack), a few calls deep.
+fn through_probes<'a>(lx: &Lexed<'a>, known: &mut HashMap<&'a str, String>) {
+    for _ in 0..3 {
+        let before = known.len();
+        for def in lx.fns() {
+            let returns_bool = (lx.matching(def.params)..def.open).any(|k| lx.is_ident(k, "bool"));
+            if !returns_bool || known.contains_key(def.name) {
+                continue;
+            }
+            let body = def.open..def.close;
+            let negates = body.clone().any(|k| {
+                lx.punct(k, b'!') || lx.is_ident(k, "is_none") || lx.is_ident(k, "is_err")
+            });
+            let calls_probe = body.clone().any(|k| {
+                lx.punct(k + 1, b'(')
+                    && lx
+                        .ident(k)
+                        .is_some_and(|w| known.get(w).is_some_and(|g| g == NVCC_FOUND))
+            });
+            if calls_probe && !negates {
+                known.insert(def.name, NVCC_FOUND.to_owned());
+            }
+        }
+        if known.len() == before {
+            break;
+        }
+    }
 }
 
 /// The functions of a file that answer whether nvcc is found on the build machine: each

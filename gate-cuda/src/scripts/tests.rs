@@ -1823,6 +1823,34 @@ fn a_build_that_runs_only_where_nvcc_is_found_says_so() {
     );
 }
 
+/// rs-cuda-bitcrack: the probe returns the nvcc it found (`fn find_nvcc() -> Option<String>`),
+/// tested through another function (`check_cuda_available() -> bool { find_nvcc().is_some()
+/// }`) or by itself (`find_nvcc().is_none()`): the build runs only where nvcc is found. A
+/// function that answers the opposite (`cuda_missing`) is no such probe.
+#[test]
+fn a_probe_that_returns_the_nvcc_it_found_switches_the_build() {
+    let find = "fn find_nvcc() -> Option<String> {\n    for p in vec![\"/usr/local/cuda/bin/nvcc\", \"nvcc\"] {\n        if let Ok(o) = std::process::Command::new(p).arg(\"--version\").output() {\n            if o.status.success() {\n                return Some(p.to_string());\n            }\n        }\n    }\n    None\n}\n";
+    let build = "    std::process::Command::new(\"nvcc\").args([\"-c\", \"-arch=sm_80\"]).arg(\"kernels/k.cu\").status().unwrap();\n";
+    for test in [
+        "fn check_cuda_available() -> bool {\n    find_nvcc().is_some()\n}\nfn main() {\n    if !check_cuda_available() {\n        return;\n    }\n",
+        "fn main() {\n    if find_nvcc().is_none() {\n        return;\n    }\n",
+    ] {
+        let call = only_call(&format!("{find}{test}{build}}}\n"));
+        assert_eq!(
+            call.switch.as_deref(),
+            Some("nvcc found at build time"),
+            "{test}"
+        );
+    }
+    let opposite = "fn cuda_missing() -> bool {\n    find_nvcc().is_none()\n}\nfn main() {\n    if cuda_missing() {\n        return;\n    }\n";
+    let call = only_call(&format!("{find}{opposite}{build}}}\n"));
+    assert_ne!(
+        call.switch.as_deref(),
+        Some("nvcc found at build time"),
+        "{call:#?}"
+    );
+}
+
 /// rust-kzg's arkworks3-sppark-wlc: the probe for nvcc has an `else` that panics ("nvcc must
 /// be in the path"), so a machine without nvcc fails the build rather than building the crate
 /// without its kernels: no switch. An `else` that only warns, or a `panic!` inside a closure
