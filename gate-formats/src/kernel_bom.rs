@@ -54,9 +54,10 @@ pub struct Witnessed {
     pub not_installed: Option<String>,
     /// Every compile of GPU code the build's scripts ran, as recorded beside their outputs.
     pub compiles: Vec<Compile>,
-    /// Compiles that failed in a build that succeeded, and failed compiles of a file a build
-    /// script generated after which it started another: probes the build scripts tolerated
-    /// (cc's flag checks), left out of `compiles`.
+    /// Compiles that failed in a build that succeeded (but of a source of the workspace's
+    /// own: those stay in `compiles`, GPU code the build went on without), and failed
+    /// compiles of a file a build script generated after which it started another: probes
+    /// the build scripts tolerated (cc's flag checks), left out of `compiles`.
     #[serde(default)]
     pub tolerated_failures: u32,
     /// Packages whose build script ran before any witness saw it (a plain `cargo build`), and

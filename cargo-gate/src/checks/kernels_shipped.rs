@@ -34,7 +34,7 @@ static META: CheckMeta = CheckMeta {
     id: "kernels.shipped",
     stage: Stage::Pilot,
     summary: "every GPU kernel the workspace ships is named with what built it and loads on the declared [cuda] fleet",
-    fix: "declare the fleet in gate.toml ([cuda] archs and min-driver); build SASS for every declared GPU or PTX old enough to JIT on it; pin archs instead of -arch=native; rebuild checked-in PTX from its source; GPU code built only under a feature the gate's build leaves off (feature-not-built): make that feature a default one, or waive the finding where another job builds and judges it; run `cargo gate kernels` to see the inventory",
+    fix: "declare the fleet in gate.toml ([cuda] archs and min-driver); build SASS for every declared GPU or PTX old enough to JIT on it; pin archs instead of -arch=native; rebuild checked-in PTX from its source; GPU code built only under a feature the gate's build leaves off (feature-not-built): make that feature a default one, or waive the finding where another job builds and judges it; a compile the build script swallowed (kernel-compile-swallowed): fix the source or the toolkit it needs, and make the script fail the build rather than warn; run `cargo gate kernels` to see the inventory",
     codes: FindingCode::ALL,
     config: &[
         ConfigKey {
@@ -92,6 +92,10 @@ crate::finding_codes! {
         DependencyGpuCode => Code {
             name: "dependency-gpu-code",
             summary: "a dependency compiles GPU code or provides NVRTC to code that does",
+        },
+        KernelCompileSwallowed => Code {
+            name: "kernel-compile-swallowed",
+            summary: "a build script's compile of a workspace CUDA source failed and the build went on without it: none of that GPU code ships (an error with a [cuda] fleet)",
         },
         FeatureNotBuilt => Code {
             name: "feature-not-built",
@@ -277,6 +281,7 @@ pub fn judge(bom: &Bom) -> Outcome {
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
     findings.extend(unbuilt_findings(bom));
+    findings.extend(swallowed_findings(bom));
     findings.extend(witnessed_native(bom));
     findings.extend(artifact_findings(bom));
     if bom.fleet.is_none() {
@@ -529,6 +534,46 @@ fn unbuilt_findings(bom: &Bom) -> Vec<Finding> {
         .collect()
 }
 
+/// The witnessed compiles of the workspace's own CUDA sources that failed in a build that
+/// went on (gate-witness keeps them; the build script warned and built without them, the
+/// twenty-ninth session's false READY): none of that GPU code ships. With a `[cuda]` fleet it
+/// lacks what the fleet runs, an error; without one, a warning.
+fn swallowed_findings(bom: &Bom) -> Vec<Finding> {
+    let Some(witness) = &bom.witness else {
+        return Vec::new();
+    };
+    let severity = match bom.fleet {
+        Some(_) => Severity::Error,
+        None => Severity::Warning,
+    };
+    let failed = witness.compiles.iter().filter(|c| !c.ok && !c.generated);
+    failed
+        .map(|c| {
+            let at = c
+                .builder
+                .and_then(|b| bom.builders.get(b))
+                .map(|b| b.at.as_str());
+            let finding = Finding::new(
+                severity,
+                format!(
+                    "{}: its build script's compile of {} failed and the build went on without it: \
+                     none of that GPU code ships{}",
+                    c.package,
+                    c.inputs.join(", "),
+                    at.map(|at| format!(" (the builder at {at})"))
+                        .unwrap_or_default()
+                ),
+            )
+            .code(FindingCode::KernelCompileSwallowed)
+            .subject(c.package.clone());
+            match at {
+                Some(at) => located(finding, at),
+                None => finding,
+            }
+        })
+        .collect()
+}
+
 /// `-arch=native` the witness saw in compiles no builder accounts for, each package once. A
 /// builder's own compiles mark it [`Builder::native_arch`] when the witness observes them
 /// (gate-witness), so [`builder_findings`] says those, at the builder.
@@ -738,6 +783,55 @@ mod tests {
         bom.fleet = fleet("sm_75");
         let outcome = judge(&bom);
         assert_eq!(outcome.status, crate::check::Status::Pass, "{outcome:#?}");
+    }
+
+    /// A build script that warned and went on when nvcc failed on its own kernel (the
+    /// twenty-ninth session's false READY: no GPU image, nothing to judge, a pass): the
+    /// failed compile the witness kept is an error with a fleet, a warning without; a failed
+    /// compile of a generated probe is no such failure.
+    #[test]
+    fn a_kernel_compile_the_build_swallowed_is_said() {
+        let failed = |generated: bool| gate_formats::kernel_bom::Compile {
+            package: "fx".into(),
+            builder: Some(0),
+            mode: "cubin".into(),
+            inputs: vec!["kernels/a.cu".into()],
+            includes: Vec::new(),
+            includes_unread: None,
+            archs: vec!["sm_80".into()],
+            ok: false,
+            generated,
+            output_outside_out_dir: None,
+            earlier_run: false,
+            through: Vec::new(),
+        };
+        let mut bom = Bom {
+            builders: vec![Builder::new("fx", BuilderKind::Nvcc, "build.rs:7")],
+            fleet: fleet("sm_80"),
+            witness: Some(gate_formats::kernel_bom::Witnessed {
+                compiles: vec![failed(false)],
+                ..Default::default()
+            }),
+            ..Bom::default()
+        };
+        let outcome = judge(&bom);
+        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
+        let finding = &outcome.findings[0];
+        assert_eq!(
+            finding.code.as_deref(),
+            Some(FindingCode::KernelCompileSwallowed.name())
+        );
+        assert!(
+            finding.message.contains("compile of kernels/a.cu failed"),
+            "{finding:?}"
+        );
+        let at = finding.location.as_ref().expect("located");
+        assert_eq!((at.file.as_str(), at.line), ("build.rs", Some(7)));
+        bom.fleet = None;
+        assert_eq!(judge(&bom).status, crate::check::Status::Warn);
+        bom.fleet = fleet("sm_80");
+        bom.witness.as_mut().unwrap().compiles = vec![failed(true)];
+        assert_eq!(judge(&bom).status, crate::check::Status::Pass);
     }
 
     /// The witness saw nvcc compile for `native` in compiles no builder accounts for: warned

@@ -1140,6 +1140,52 @@ fn gpu_code_under_a_feature_the_build_left_off_fails_a_declared_fleet() {
     );
 }
 
+/// A build script that only warns when nvcc fails on its kernel and builds on without it
+/// (gtrak/infers; the twenty-ninth session's false READY): the build succeeds, no artifact
+/// carries GPU code, and the failed compile was dropped as a tolerated probe, so the fleet
+/// passed on nothing read. The witness keeps a failed compile of the package's own source,
+/// and kernels.shipped fails at the builder.
+#[test]
+fn a_kernel_compile_the_build_script_swallowed_fails_a_declared_fleet() {
+    let Some(nvcc) = nvcc() else { return };
+    let fx = fixture("kernel-compile-swallowed");
+    // The script runs the `nvcc` on PATH.
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let dirs =
+        std::iter::once(nvcc.parent().unwrap().to_owned()).chain(std::env::split_paths(&inherited));
+    let path = std::env::join_paths(dirs).unwrap();
+    let on_path = |args: &[&str]| {
+        let mut cmd = fx.command(args);
+        cmd.env("PATH", &path);
+        run(cmd)
+    };
+    let json = on_path(&["pilot", "--only", "kernels.shipped", "--format", "json"]);
+    let (code, check) = (json.code, check_in(&json.json(), "kernels.shipped").clone());
+    assert_eq!(
+        (code, &check["status"]),
+        (1, &Value::from("FAIL")),
+        "{check:#}"
+    );
+    assert_eq!(
+        codes(&check, "error"),
+        ["kernel-compile-swallowed"],
+        "{check:#}"
+    );
+    let finding = the_finding(&check, "kernel-compile-swallowed", "error");
+    assert_eq!(finding["location"]["file"], "kern/build.rs", "{finding:#}");
+    assert!(
+        (finding["message"].as_str().unwrap()).contains("compile of kern/kernels/a.cu failed"),
+        "{finding:#}"
+    );
+    let text = on_path(&["kernels"]);
+    assert!(
+        text.stdout.contains("kern/kernels/a.cu  sm_80"),
+        "{}",
+        text.transcript()
+    );
+    assert!(text.stdout.contains("[failed]"), "{}", text.transcript());
+}
+
 /// Raw nvcc over a table joined onto a directory the build script computes (1jmdev/lmrs):
 /// static reading places the source in no builder, and the builder in a package with no
 /// tracked source of its own. The build's witness sees the compile of the tracked source, so
