@@ -26,6 +26,8 @@ use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved, unresolv
 use crate::stage::Stage;
 use gate_formats::kernel_bom::{Artifacts, Bom, BuilderKind, RECORD_PATH};
 
+mod not_built;
+
 /// The `kernels.shipped` check.
 #[derive(Debug)]
 pub struct KernelsShipped;
@@ -92,6 +94,10 @@ crate::finding_codes! {
         DependencyGpuCode => Code {
             name: "dependency-gpu-code",
             summary: "a dependency compiles GPU code or provides NVRTC to code that does",
+        },
+        GpuCodeNotBuilt => Code {
+            name: "gpu-code-not-built",
+            summary: "a declared fleet, a builder of the workspace that compiles GPU code, and a build that produced no GPU image: the fleet was judged against nothing (a warning where no nvcc was found)",
         },
         KernelCompileSwallowed => Code {
             name: "kernel-compile-swallowed",
@@ -277,7 +283,7 @@ fn located(finding: Finding, at: &str) -> Finding {
 
 /// The outcome of a bill of materials.
 pub fn judge(bom: &Bom) -> Outcome {
-    let mut findings = Vec::new();
+    let mut findings = not_built::fleet_unjudged(bom);
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
     findings.extend(unbuilt_findings(bom));

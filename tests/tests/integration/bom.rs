@@ -1177,6 +1177,18 @@ fn a_kernel_compile_the_build_script_swallowed_fails_a_declared_fleet() {
         (finding["message"].as_str().unwrap()).contains("compile of kern/kernels/a.cu failed"),
         "{finding:#}"
     );
+    // No nvcc on PATH (NVCC set, which the script does not read), in a fresh copy: the
+    // script builds on without trying; nothing was compiled, and the fleet was judged
+    // against nothing.
+    let fresh = fixture("kernel-compile-swallowed");
+    let bare = std::env::split_paths(&inherited).filter(|d| !d.join("nvcc").exists());
+    let mut cmd = fresh.command(&["pilot", "--only", "kernels.shipped", "--format", "json"]);
+    cmd.env("PATH", std::env::join_paths(bare).unwrap())
+        .env("NVCC", &nvcc);
+    let unbuilt = run(cmd);
+    let check = check_in(&unbuilt.json(), "kernels.shipped").clone();
+    assert_eq!(unbuilt.code, 1, "{check:#}");
+    assert_eq!(codes(&check, "error"), ["gpu-code-not-built"], "{check:#}");
     let text = on_path(&["kernels"]);
     assert!(
         text.stdout.contains("kern/kernels/a.cu  sm_80"),
