@@ -115,7 +115,9 @@ fn predicates<'a>(lx: &Lexed<'a>) -> HashMap<&'a str, String> {
     for def in lx.fns() {
         let returns = |what| (lx.matching(def.params)..def.open).any(|k| lx.is_ident(k, what));
         // rs-cuda-bitcrack's `fn find_nvcc() -> Option<String>`, tested by `.is_some()`.
-        let found = returns("bool") || returns("Option") || returns("Result");
+        let found = ["bool", "Option", "Result", "String", "PathBuf"]
+            .iter()
+            .any(|t| returns(t));
         if found && finds_nvcc(lx, def.open, def.close) {
             out.insert(def.name, NVCC_FOUND.to_owned());
             continue;
@@ -156,7 +158,10 @@ fn through_probes<'a>(lx: &Lexed<'a>, known: &mut HashMap<&'a str, String>) {
             }
             let body = def.open..def.close;
             let negates = body.clone().any(|k| {
-                lx.punct(k, b'!') || lx.is_ident(k, "is_none") || lx.is_ident(k, "is_err")
+                lx.punct(k, b'!')
+                    || ["is_none", "is_err", "is_empty"]
+                        .iter()
+                        .any(|w| lx.is_ident(k, w))
             });
             let calls_probe = body.clone().any(|k| {
                 lx.punct(k + 1, b'(')
@@ -230,6 +235,7 @@ fn feature_in(
         (lx.is_ident(k, "not") && lx.punct(k + 1, b'(') && lx.is_ident(k + 2, "feature"))
             || lx.is_ident(k, "is_err")
             || lx.is_ident(k, "is_none")
+            || lx.is_ident(k, "is_empty")
             || (lx.punct(k, b'!') && lx.punct(k + 1, b'(') && lx.ident(k.wrapping_sub(1)).is_none())
     });
     let not_before = |start: usize| start > a && lx.punct(start - 1, b'!');
@@ -277,12 +283,20 @@ const NVCC_FOUND: &str = "nvcc found at build time";
 /// where there is none.
 fn finds_nvcc(lx: &Lexed<'_>, a: usize, b: usize) -> bool {
     let range = a..b.min(lx.toks.len());
-    range
-        .clone()
-        .any(|k| lx.str_value(k).is_some_and(super::commands::names_nvcc))
-        && range
-            .clone()
-            .any(|k| lx.is_ident(k, "which") || lx.str_value(k) == Some("--version"))
+    // A literal naming nvcc, or a name bound to one (`Path::new(&nvcc).exists()` after `let
+    // nvcc = format!("{}/bin/nvcc", cuda)`, fumishiki/rosetta-moe).
+    let names = |w: &str| w.split('_').any(|p| p.eq_ignore_ascii_case("nvcc"));
+    range.clone().any(|k| {
+        lx.str_value(k).is_some_and(super::commands::names_nvcc)
+            || lx
+                .ident(k)
+                .is_some_and(|w| names(w) && !lx.punct(k + 1, b'('))
+    }) && range.clone().any(|k| {
+        lx.is_ident(k, "which")
+            || matches!(lx.str_value(k), Some("--version" | "which" | "where"))
+            || ((lx.is_ident(k, "exists") || lx.is_ident(k, "is_file"))
+                && lx.punct(k.wrapping_sub(1), b'.'))
+    })
 }
 
 /// The range an `if` at `i` guards with a feature: its block, or for a negated test whose

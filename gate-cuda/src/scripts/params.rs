@@ -105,8 +105,9 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
             if let Some(p) = named
                 && !positions.contains(&p)
                 && !lx.punct(k.wrapping_sub(1), b'.')
-                && !lx.punct(k + 1, b'.')
+                && (!lx.punct(k + 1, b'.') || converted(lx, k + 2))
                 && !lx.path_sep(k + 1)
+                && !in_macro(lx, m.args.0, k)
             {
                 positions.push(p);
             }
@@ -116,6 +117,24 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
         call.computed_inputs = false;
     }
     positions
+}
+
+/// Whether the method at token `at` only converts the path before it (`src.to_str()`,
+/// `src.to_string_lossy()`, `src.display()`): the parameter is still what is handed over
+/// (gtrak/infers' `src.to_string_lossy().as_ref()`).
+fn converted(lx: &Lexed<'_>, at: usize) -> bool {
+    lx.ident(at).is_some_and(|m| {
+        matches!(
+            m,
+            "to_str" | "to_string_lossy" | "display" | "as_os_str" | "as_ref" | "to_path_buf"
+        )
+    })
+}
+
+/// Whether token `k` lies inside a macro's arguments opened after `from` (`format!("-arch={}",
+/// arch)`: the parameter is a part of a flag, no input; infers' arch was read as its file).
+fn in_macro(lx: &Lexed<'_>, from: usize, k: usize) -> bool {
+    (from..k).any(|o| lx.punct(o, b'(') && o > 0 && lx.punct(o - 1, b'!') && lx.matching(o) > k)
 }
 
 /// Whether the statement at `at` names a parameter of the function around it (not `main`):

@@ -276,6 +276,37 @@ fn nvcc_handed_a_file_joined_to_a_named_directory_compiles_that_file() {
     }
 }
 
+/// gtrak/infers: a helper hands nvcc `&format!("-arch={}", arch)` and `src.to_str()`; the
+/// arch parameter was read as the file compiled (every `.cu` "built by nothing", the builder
+/// "compiled from no tracked source"). A parameter inside a macro's arguments is a part of a
+/// flag; one converted to a string (`.to_str()`, `.to_string_lossy()`) is the file.
+#[test]
+fn a_helpers_arch_in_a_format_is_no_input_and_its_converted_path_is() {
+    let text = r#"use std::path::Path;
+use std::process::Command;
+
+fn main() {
+    let arch = std::env::var("ARCH").unwrap_or_else(|_| "sm_80".to_string());
+    compile_kernel(Path::new("kernels/a.cu"), &arch);
+}
+
+fn compile_kernel(src: &Path, arch: &str) {
+    Command::new("nvcc")
+        .args(["-cubin", &format!("-arch={}", arch), src.to_str().unwrap()])
+        .status()
+        .unwrap();
+}
+"#;
+    let found = script(text);
+    assert_eq!(found.calls.len(), 1, "{found:#?}");
+    assert_eq!(
+        found.calls[0].inputs,
+        strings(&["kernels/a.cu"]),
+        "{found:#?}"
+    );
+    assert!(!found.calls[0].computed_inputs, "{found:#?}");
+}
+
 /// nobuyuki83/del-cudarc's del-cudarc-sys: one `nvcc --lib` handed every `.cu` of a walked
 /// directory (`cmd.arg(e.path())` in the loop) compiles them into the archive; it is no
 /// link step of objects an earlier call compiled.
@@ -1849,6 +1880,24 @@ fn a_probe_that_returns_the_nvcc_it_found_switches_the_build() {
         Some("nvcc found at build time"),
         "{call:#?}"
     );
+}
+
+/// fumishiki/rosetta-moe looks for `CUDA_HOME/bin/nvcc` on disk (`Path::new(&nvcc).exists()`),
+/// gtrak/infers asks `which nvcc` in a function returning the path it found (`String`, empty
+/// when none): each builds its kernels only where nvcc is found.
+#[test]
+fn a_probe_for_nvcc_on_disk_or_by_an_empty_path_switches_the_build() {
+    let build = "    std::process::Command::new(&nvcc).args([\"-c\", \"-arch=sm_80\", \"kernels/a.cu\"]).status().unwrap();\n}\n";
+    let exists = "fn main() {\n    let cuda = std::env::var(\"CUDA_HOME\").unwrap_or_else(|_| \"/usr/local/cuda\".to_string());\n    let nvcc = format!(\"{}/bin/nvcc\", cuda);\n    let has_cuda = std::path::Path::new(&nvcc).exists();\n    if !has_cuda {\n        return;\n    }\n";
+    let which = "fn find_nvcc() -> String {\n    if let Ok(o) = std::process::Command::new(\"which\").arg(\"nvcc\").output() {\n        return String::from_utf8_lossy(&o.stdout).trim().to_string();\n    }\n    String::new()\n}\nfn main() {\n    let nvcc = find_nvcc();\n    if nvcc.is_empty() {\n        return;\n    }\n";
+    for head in [exists, which] {
+        let call = only_call(&format!("{head}{build}"));
+        assert_eq!(
+            call.switch.as_deref(),
+            Some("nvcc found at build time"),
+            "{head}"
+        );
+    }
 }
 
 /// rust-kzg's arkworks3-sppark-wlc: the probe for nvcc has an `else` that panics ("nvcc must
