@@ -163,8 +163,20 @@ fn not_built(build: &Build) -> String {
         return format!("the workspace was not built: {}", unavailable.reason());
     }
     match build.errors.first() {
-        Some(first) => format!("the workspace does not build: {first}"),
+        Some(first) => format!("the workspace does not build: {}", first_lines(first)),
         None => "the workspace does not build".to_owned(),
+    }
+}
+
+/// An error's first line, with nvcc's own line where one follows (`nvcc fatal : Unsupported
+/// gpu architecture 'compute_70'`): one line for the inventory's `artifacts not read`, where
+/// cargo's whole block read as one line of `\n`s (fumishiki/rosetta-moe).
+fn first_lines(error: &str) -> String {
+    let mut lines = error.lines().map(str::trim).filter(|l| !l.is_empty());
+    let head = lines.next().unwrap_or_default();
+    match lines.find(|l| l.starts_with("nvcc ") || l.starts_with("nvcc:")) {
+        Some(nvcc) => format!("{head}; {nvcc}"),
+        None => head.to_owned(),
     }
 }
 

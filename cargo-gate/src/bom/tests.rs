@@ -1885,3 +1885,22 @@ fn cuda_beside_the_root_that_the_build_compiles_is_outside_gate_build() {
         outside[0].message
     );
 }
+
+/// Why no artifact was read, in one line: cargo's block of a failed build script read as one
+/// line of `\n`s in `cargo gate kernels` (fumishiki/rosetta-moe); its first line, and nvcc's
+/// own where one follows.
+#[test]
+fn a_failed_build_is_said_in_one_line_with_nvccs_own() {
+    let block = "error: failed to run custom build command for `nn-cuda v0.1.0 (/w/crates/cuda)`\n\
+                 Caused by:\n  process didn't exit successfully: `build-script-build` (exit status: 101)\n  \
+                 nvcc fatal   : Unsupported gpu architecture 'compute_70'\n  thread 'main' panicked";
+    assert_eq!(
+        first_lines(block),
+        "error: failed to run custom build command for `nn-cuda v0.1.0 (/w/crates/cuda)`; nvcc \
+         fatal   : Unsupported gpu architecture 'compute_70'"
+    );
+    assert_eq!(
+        first_lines("error[E0425]: cannot find value `x`\n --> src/lib.rs:1:1"),
+        "error[E0425]: cannot find value `x`"
+    );
+}
