@@ -297,7 +297,18 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
     for m in methods.iter().filter(|m| matches!(m.name, "arg" | "args")) {
         for k in m.args.0..m.args.1.min(lx.toks.len()) {
             let Some(name) = lx.ident(k) else { continue };
-            if !whole_argument(lx, k) || !used_as_value(lx, k) {
+            // Handed over whole (`&src`), or converted to a string (`src.to_str().unwrap()`).
+            let converted = lx.punct(k + 1, b'.')
+                && super::params::converted(lx, k + 2)
+                && !lx.punct(k.wrapping_sub(1), b'.');
+            if !(converted || whole_argument(lx, k) && used_as_value(lx, k)) {
+                continue;
+            }
+            if let Some(files) = paths::looped_values(lx, k, name) {
+                let cuda = files
+                    .into_iter()
+                    .filter(|f| f.ends_with(".cu") && literal_input(f));
+                named.files.extend(cuda.map(|f| (f, false)));
                 continue;
             }
             match paths::named_file(lx, k, name) {

@@ -122,7 +122,7 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
 /// Whether the method at token `at` only converts the path before it (`src.to_str()`,
 /// `src.to_string_lossy()`, `src.display()`): the parameter is still what is handed over
 /// (gtrak/infers' `src.to_string_lossy().as_ref()`).
-fn converted(lx: &Lexed<'_>, at: usize) -> bool {
+pub(super) fn converted(lx: &Lexed<'_>, at: usize) -> bool {
     lx.ident(at).is_some_and(|m| {
         matches!(
             m,

@@ -9,6 +9,46 @@ use super::lexed::Lexed;
 /// Bindings are followed this deep.
 const MAX_DEPTH: usize = 4;
 
+thread_local! {
+    /// A loop's variable and the entry of its list it stands for while [`looped_values`]
+    /// evaluates a path made from it.
+    static LOOPED: std::cell::RefCell<Option<(String, String)>> = const {
+        std::cell::RefCell::new(None)
+    };
+}
+
+/// The entry a loop's variable stands for, while [`looped_values`] evaluates.
+fn looped(name: &str) -> Option<String> {
+    LOOPED.with(|l| {
+        (l.borrow().as_ref())
+            .filter(|(var, _)| var == name)
+            .map(|(_, entry)| entry.clone())
+    })
+}
+
+/// The files a name handed to nvcc stands for when its `let` makes it from a loop's variable
+/// (fumishiki/rosetta-moe: `let src = PathBuf::from("kernels").join(format!("{}.cu",
+/// kernel))` in `for kernel in &kernels` over a list of stems): one per entry of the list,
+/// relative to the package. `None` where the binding or any entry's path is computed
+/// otherwise (the call is read by location then).
+pub(super) fn looped_values(lx: &Lexed<'_>, at: usize, name: &str) -> Option<Vec<String>> {
+    let start = let_of(lx, at, name)?;
+    let eq = (start..at).find(|&k| lx.punct(k, b'='))?;
+    let end = lx.stmt_end(eq);
+    let (var, list) = (eq + 1..end)
+        .filter_map(|k| lx.ident(k))
+        .find_map(|v| Some((v, looped_files(lx, at, v)?)))?;
+    let mut out = Vec::new();
+    for entry in list {
+        LOOPED.with(|l| *l.borrow_mut() = Some((var.to_owned(), entry)));
+        let path = value(lx, eq + 1, end, 1);
+        LOOPED.with(|l| *l.borrow_mut() = None);
+        let path = path?;
+        out.push(path.strip_prefix("./").unwrap_or(&path).to_owned());
+    }
+    Some(out)
+}
+
 /// The path the expression in tokens `a..b` evaluates to, relative to the package's directory
 /// (`./../../icicle`), when it is made only of what this module reads.
 pub(super) fn evaluated(lx: &Lexed<'_>, a: usize, b: usize) -> Option<String> {
@@ -71,7 +111,9 @@ fn value(lx: &Lexed<'_>, mut a: usize, mut b: usize, depth: usize) -> Option<Str
         if let Some(s) = lx.str_value(a) {
             return Some(s.to_owned());
         }
-        return lx.ident(a).and_then(|name| bound(lx, a, name, depth));
+        return lx
+            .ident(a)
+            .and_then(|name| looped(name).or_else(|| bound(lx, a, name, depth)));
     }
     let called = |path: &[&str]| {
         path.iter()
@@ -139,7 +181,7 @@ fn formatted(lx: &Lexed<'_>, x: usize, y: usize, depth: usize) -> Option<String>
             let (p, q) = args.next()?;
             value(lx, p, q, depth + 1)?
         } else {
-            bound(lx, x, inner, depth)?
+            looped(inner).or_else(|| bound(lx, x, inner, depth))?
         };
         out.push_str(&arg);
         rest = &rest[close + 1..];

@@ -307,6 +307,33 @@ fn compile_kernel(src: &Path, arch: &str) {
     assert!(!found.calls[0].computed_inputs, "{found:#?}");
 }
 
+/// fumishiki/rosetta-moe: nvcc in a loop over a list of stems, each joined to the kernel
+/// directory by `format!("{}.cu", kernel)`: it compiles the files the list names, not every
+/// `.cu` of the package (a ninth, `decode.cu`, that no entry names was said built by it).
+#[test]
+fn nvcc_over_a_list_of_stems_compiles_the_files_they_name() {
+    let text = r#"fn main() {
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let kernels = ["a", "b"];
+    for kernel in &kernels {
+        let src = std::path::PathBuf::from("kernels").join(format!("{}.cu", kernel));
+        let obj = out_dir.join(format!("{}.o", kernel));
+        std::process::Command::new("nvcc")
+            .args(["-c", "-arch=sm_80", "-o", obj.to_str().unwrap(), src.to_str().unwrap()])
+            .status()
+            .unwrap();
+    }
+}
+"#;
+    let call = only_call(text);
+    assert_eq!(
+        call.inputs,
+        strings(&["kernels/a.cu", "kernels/b.cu"]),
+        "{call:#?}"
+    );
+    assert!(!call.computed_inputs, "{call:#?}");
+}
+
 /// nobuyuki83/del-cudarc's del-cudarc-sys: one `nvcc --lib` handed every `.cu` of a walked
 /// directory (`cmd.arg(e.path())` in the loop) compiles them into the archive; it is no
 /// link step of objects an earlier call compiled.
