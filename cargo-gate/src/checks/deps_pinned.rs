@@ -193,7 +193,8 @@ impl Check for DepsPinned {
         let packages = ws.members.iter().map(|m| (m.dir.clone(), m.name.clone()));
         for (dir, name) in packages.chain(reached) {
             let path = dir.join("Cargo.toml");
-            if canonical(&path) == canonical(&ws.manifest_path) {
+            // The same file (a link to it too), without resolving each path's every part.
+            if gate_support::path::same_file(&path, &ws.manifest_path) {
                 manifests[0].1 = Some(name);
             } else {
                 manifests.push((path, Some(name)));
