@@ -25,10 +25,11 @@ pub type Script = (String, PathBuf);
 
 /// Adds what the witness saw of the build whose scripts are `scripts` to `bom` (`root`: the
 /// workspace root). Build scripts that ran since `installed.since` and compiled nothing are
-/// marked as witnessed, so a later, reused build knows it. In a build that `succeeded`, a
-/// compile that failed was a probe the script tolerated (cc's `flag_check.cu`): counted in
-/// `tolerated_failures`, not listed, as is one of a generated file the script went on from
-/// (`went_on_after`); in one that failed, the rest say which source broke it.
+/// marked as witnessed, so a later, reused build knows it. A failed compile of a tool's
+/// probe ([`is_probe`]: cc's `flag_check.cu`, CMake's compiler checks) the script went on
+/// from is counted in `tolerated_failures`, not listed (`went_on_after`, `tolerate`); every
+/// other failed compile is listed: in a build that failed, the one that broke it; in one
+/// that succeeded, GPU code the script built on without.
 pub fn observe(
     bom: &mut Bom,
     root: &Path,
@@ -129,27 +130,42 @@ fn native_witnessed(bom: &mut Bom, seen: &Witnessed) -> Vec<String> {
 fn went_on_after(current: &[&Invocation], out_dir: &Path) -> Vec<u64> {
     (current.iter())
         .filter(|i| !i.succeeded() && i.inputs.iter().any(|p| p.starts_with(out_dir)))
+        .filter(|i| i.inputs.iter().any(|p| is_probe(p)))
         .filter(|i| current.iter().any(|later| later.started > i.started))
         .map(|i| i.started)
         .collect()
 }
 
-/// The failed compiles of a build that succeeded, counted and left out: probes its scripts
-/// tolerated (cc's `flag_check.cu`, a file in `OUT_DIR`; a source outside the workspace). A
-/// failed compile of a source of the workspace's own is kept: the script swallowed it and
-/// built on without that GPU code (infers and the twenty-ninth session's fixture warn and go
-/// on), which `kernels.shipped` judges.
+/// The failed compiles of a build that succeeded that were tools' probes ([`is_probe`]),
+/// counted and left out. Every other failed compile is kept, wherever its source lies (the
+/// package's own, a copy the script made in `OUT_DIR`, a sibling directory): the script
+/// swallowed it and built on without that GPU code (infers, and the twenty-ninth session's
+/// hostile pass), which `kernels.shipped` judges.
 fn tolerate(seen: &mut Witnessed) {
     let all = seen.compiles.len();
-    let own = |c: &Compile| {
-        !c.generated
-            && c.inputs
-                .iter()
-                .any(|i| !i.starts_with("..") && !Path::new(i).is_absolute())
-    };
-    seen.compiles.retain(|c| c.ok || own(c));
+    let probe = |c: &Compile| c.inputs.iter().any(|i| is_probe(Path::new(i)));
+    seen.compiles.retain(|c| c.ok || !probe(c));
     let left_out = u32::try_from(all - seen.compiles.len()).unwrap_or(u32::MAX);
     seen.tolerated_failures = seen.tolerated_failures.saturating_add(left_out);
+}
+
+/// Whether a compiled file is a tool's probe of the compiler, whose failure a build is meant
+/// to go on from: cc's `flag_check.cu`, CMake's compiler identification and try-compiles
+/// (under `CMakeFiles/`, `CMakeScratch`, `CMakeTmp`), autoconf's `conftest.cu`. A compile
+/// of anything else is GPU code the build meant to make.
+fn is_probe(input: &Path) -> bool {
+    let name = input
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    name.starts_with("flag_check")
+        || name.starts_with("conftest")
+        || input.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("CMakeFiles" | "CMakeScratch" | "CMakeTmp")
+            )
+        })
 }
 
 /// The compiles of earlier runs of a build script whose last run (started at `ran`) compiled
@@ -608,17 +624,24 @@ mod tests {
             root,
         );
         swallowed.ok = false;
+        // A kernel the script copied into `OUT_DIR` and compiled there (the hostile pass).
+        let copy = Invocation {
+            inputs: vec![out_dir.join("b.cu")],
+            ..ptx_to(&out_dir.join("b.ptx"), root)
+        };
+        let mut copied = compile(&copy, "dynamics", out_dir, root);
+        copied.ok = false;
         let mut seen = Witnessed {
-            compiles: vec![probe, outside.clone(), swallowed.clone()],
+            compiles: vec![probe, outside.clone(), swallowed.clone(), copied.clone()],
             ..Witnessed::default()
         };
-        // cc's flag probe failed in a build that succeeded: counted, not listed. A failed
-        // compile of the package's own source is kept: the script went on without its GPU
-        // code (kernels.shipped's kernel-compile-swallowed).
+        // cc's flag probe failed in a build that succeeded: counted, not listed. Any other
+        // failed compile is kept: the script went on without its GPU code
+        // (kernels.shipped's kernel-compile-swallowed).
         tolerate(&mut seen);
-        assert_eq!(seen.compiles, [outside, swallowed]);
+        assert_eq!(seen.compiles, [outside, swallowed, copied]);
         assert_eq!(seen.tolerated_failures, 1);
-        seen.compiles.pop();
+        seen.compiles.truncate(1);
         attribute(&mut bom, &mut seen);
         assert_eq!(
             bom.builders[0].outside_out_dir.as_deref(),

@@ -101,7 +101,7 @@ crate::finding_codes! {
         },
         KernelCompileSwallowed => Code {
             name: "kernel-compile-swallowed",
-            summary: "a build script's compile of a workspace CUDA source failed and the build went on without it: none of that GPU code ships (an error with a [cuda] fleet)",
+            summary: "a build script's compile of GPU code (not a tool's probe) failed and the build went on without it: none of that GPU code ships (an error with a [cuda] fleet)",
         },
         FeatureNotBuilt => Code {
             name: "feature-not-built",
@@ -552,7 +552,9 @@ fn swallowed_findings(bom: &Bom) -> Vec<Finding> {
         Some(_) => Severity::Error,
         None => Severity::Warning,
     };
-    let failed = witness.compiles.iter().filter(|c| !c.ok && !c.generated);
+    // The witness keeps no failed probe of a build that went on (cc's `flag_check.cu`): a
+    // failed compile here is GPU code, the package's own or a copy made in `OUT_DIR`.
+    let failed = witness.compiles.iter().filter(|c| !c.ok);
     failed
         .map(|c| {
             let at = c
@@ -793,8 +795,8 @@ mod tests {
 
     /// A build script that warned and went on when nvcc failed on its own kernel (the
     /// twenty-ninth session's false READY: no GPU image, nothing to judge, a pass): the
-    /// failed compile the witness kept is an error with a fleet, a warning without; a failed
-    /// compile of a generated probe is no such failure.
+    /// failed compile the witness kept is an error with a fleet, a warning without, whether
+    /// its source is the package's or a copy the script made in `OUT_DIR` (the hostile pass).
     #[test]
     fn a_kernel_compile_the_build_swallowed_is_said() {
         let failed = |generated: bool| gate_formats::kernel_bom::Compile {
@@ -837,7 +839,7 @@ mod tests {
         assert_eq!(judge(&bom).status, crate::check::Status::Warn);
         bom.fleet = fleet("sm_80");
         bom.witness.as_mut().unwrap().compiles = vec![failed(true)];
-        assert_eq!(judge(&bom).status, crate::check::Status::Pass);
+        assert_eq!(judge(&bom).status, crate::check::Status::Fail);
     }
 
     /// The witness saw nvcc compile for `native` in compiles no builder accounts for: warned
