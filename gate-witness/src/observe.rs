@@ -26,10 +26,10 @@ pub type Script = (String, PathBuf);
 /// Adds what the witness saw of the build whose scripts are `scripts` to `bom` (`root`: the
 /// workspace root). Build scripts that ran since `installed.since` and compiled nothing are
 /// marked as witnessed, so a later, reused build knows it. A failed compile of a tool's
-/// probe ([`is_probe`]: cc's `flag_check.cu`, CMake's compiler checks) the script went on
-/// from is counted in `tolerated_failures`, not listed (`went_on_after`, `tolerate`); every
-/// other failed compile is listed: in a build that failed, the one that broke it; in one
-/// that succeeded, GPU code the script built on without.
+/// probe (cc's `flag_check.cu`, CMake's compiler checks, autoconf's `conftest`) the script
+/// went on from is counted in `tolerated_failures`, not listed (`went_on_after`,
+/// `tolerate`); every other failed compile is listed: in a build that failed, the one that
+/// broke it; in one that succeeded, GPU code the script built on without.
 pub fn observe(
     bom: &mut Bom,
     root: &Path,

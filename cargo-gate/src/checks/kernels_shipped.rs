@@ -26,8 +26,6 @@ use crate::shared::outcomes::{KERNELS_BUILD_FAILED, kernels_unresolved, unresolv
 use crate::stage::Stage;
 use gate_formats::kernel_bom::{Artifacts, Bom, BuilderKind, RECORD_PATH};
 
-mod not_built;
-
 /// The `kernels.shipped` check.
 #[derive(Debug)]
 pub struct KernelsShipped;
@@ -283,7 +281,7 @@ fn located(finding: Finding, at: &str) -> Finding {
 
 /// The outcome of a bill of materials.
 pub fn judge(bom: &Bom) -> Outcome {
-    let mut findings = not_built::fleet_unjudged(bom);
+    let mut findings = fleet_unjudged(bom);
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
     findings.extend(unbuilt_findings(bom));
@@ -540,6 +538,62 @@ fn unbuilt_findings(bom: &Bom) -> Vec<Finding> {
         .collect()
 }
 
+/// A declared fleet judged against nothing (the twenty-ninth session's fixture, run without
+/// nvcc on PATH: a build that produced no GPU image while a builder compiles GPU code).
+/// Where no nvcc could be found it is a warning (gate-build's CPU fallback is a build the
+/// brief allows, and a machine without CUDA still gates its Rust); where the build could run
+/// nvcc and still made no GPU code, an error.
+///
+/// One finding per builder of the workspace that compiles GPU code at build time (NVRTC
+/// compiles at run time) in a way not said already (its features off, a compile that
+/// failed), when a fleet is declared and no artifact read carries GPU code: a warning where
+/// no witness stood in front of an nvcc (none on any route), else an error.
+fn fleet_unjudged(bom: &Bom) -> Vec<Finding> {
+    let Artifacts::Read { kernels, .. } = &bom.artifacts else {
+        return Vec::new();
+    };
+    if bom.fleet.is_none() || !kernels.is_empty() {
+        return Vec::new();
+    }
+    let failed = |b: usize| {
+        (bom.witness.iter().flat_map(|w| &w.compiles)).any(|c| c.builder == Some(b) && !c.ok)
+    };
+    let builders: Vec<(usize, &gate_formats::kernel_bom::Builder)> = (bom.builders.iter())
+        .enumerate()
+        .filter(|(i, b)| {
+            b.ships
+                && !b.dependency
+                && b.unbuilt.is_empty()
+                && !matches!(b.kind, BuilderKind::Nvrtc | BuilderKind::Hip)
+                && !failed(*i)
+        })
+        .collect();
+    let unwitnessed = match &bom.witness {
+        None => Some("the build's compiles were not witnessed"),
+        Some(w) => w.not_installed.as_deref(),
+    };
+    let (severity, why) = match unwitnessed {
+        Some(why) => (Severity::Warning, format!(" ({why})")),
+        None => (Severity::Error, String::new()),
+    };
+    let findings = builders.iter().map(|(_, b)| {
+        let finding = Finding::new(
+            severity,
+            format!(
+                "{}: {} at {} compiles GPU code, and no artifact this run's build made carries \
+                 any{why}: the fleet was judged against nothing",
+                b.package,
+                b.kind.describe(),
+                b.at
+            ),
+        )
+        .code(FindingCode::GpuCodeNotBuilt)
+        .subject(b.package.clone());
+        located(finding, &b.at)
+    });
+    findings.collect()
+}
+
 /// The witnessed compiles of the workspace's own CUDA sources that failed in a build that
 /// went on (gate-witness keeps them; the build script warned and built without them, the
 /// twenty-ninth session's false READY): none of that GPU code ships. With a `[cuda]` fleet it
@@ -721,6 +775,15 @@ mod tests {
         })
     }
 
+    /// The first finding of `bom`'s outcome, which fails, with `code`.
+    fn the_failure(bom: &Bom, code: FindingCode) -> Finding {
+        let outcome = judge(bom);
+        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
+        let finding = outcome.findings[0].clone();
+        assert_eq!(finding.code.as_deref(), Some(code.name()), "{finding:?}");
+        finding
+    }
+
     fn native(ships: bool) -> Builder {
         Builder {
             native_arch: true,
@@ -768,13 +831,7 @@ mod tests {
             fleet: fleet("sm_75"),
             ..Bom::default()
         };
-        let outcome = judge(&bom);
-        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
-        let finding = &outcome.findings[0];
-        assert_eq!(
-            finding.code.as_deref(),
-            Some(FindingCode::FeatureNotBuilt.name())
-        );
+        let finding = &the_failure(&bom, FindingCode::FeatureNotBuilt);
         assert!(
             finding.message.contains("only with feature \"gpu\"")
                 && finding.message.contains("nor judged against the fleet"),
@@ -822,13 +879,7 @@ mod tests {
             }),
             ..Bom::default()
         };
-        let outcome = judge(&bom);
-        assert_eq!(outcome.status, crate::check::Status::Fail, "{outcome:#?}");
-        let finding = &outcome.findings[0];
-        assert_eq!(
-            finding.code.as_deref(),
-            Some(FindingCode::KernelCompileSwallowed.name())
-        );
+        let finding = &the_failure(&bom, FindingCode::KernelCompileSwallowed);
         assert!(
             finding.message.contains("compile of kernels/a.cu failed"),
             "{finding:?}"
@@ -1052,5 +1103,49 @@ mod tests {
             "{:#?}",
             judge(&bom)
         );
+    }
+
+    /// The twenty-ninth session's fixture without nvcc on PATH: a fleet, a raw nvcc builder,
+    /// a build that went on without it, no GPU image: READY on nothing judged. A warning where
+    /// no nvcc was found, an error where the build could run one; nothing where no fleet is
+    /// declared, or the builder compiles at run time (NVRTC).
+    #[test]
+    fn a_fleet_judged_against_no_gpu_code_is_said() {
+        let read = Artifacts::Read {
+            binaries: Vec::new(),
+            kernels: Vec::new(),
+            files: 2,
+            bytes: 1,
+        };
+        let mut bom = Bom {
+            builders: vec![Builder::new("kern", BuilderKind::Nvcc, "kern/build.rs:7")],
+            fleet: Some(gate_formats::kernel_bom::Fleet {
+                archs: vec!["sm_80".into()],
+                min_driver: None,
+                coverage: Vec::new(),
+            }),
+            artifacts: read,
+            witness: Some(gate_formats::kernel_bom::Witnessed {
+                not_installed: Some("no nvcc on any route".into()),
+                ..Default::default()
+            }),
+            ..Bom::default()
+        };
+        let found = fleet_unjudged(&bom);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert!(
+            found[0].message.contains("(no nvcc on any route)"),
+            "{found:?}"
+        );
+        let at = found[0].location.as_ref().expect("located");
+        assert_eq!((at.file.as_str(), at.line), ("kern/build.rs", Some(7)));
+        bom.witness = Some(Default::default());
+        assert_eq!(fleet_unjudged(&bom)[0].severity, Severity::Error);
+        bom.builders[0].kind = BuilderKind::Nvrtc;
+        assert!(fleet_unjudged(&bom).is_empty());
+        bom.builders[0].kind = BuilderKind::Nvcc;
+        bom.fleet = None;
+        assert!(fleet_unjudged(&bom).is_empty());
     }
 }

@@ -115,7 +115,6 @@ crate::finding_codes! {
 
 const LOG: &str = "logs/tests.log";
 
-mod ci_features;
 mod configured;
 
 impl Check for TestsPass {
@@ -197,7 +196,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     }
     outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
     outcome = ran_with(outcome, &ctx.environment.test_variables);
-    outcome = ci_features::untested(outcome, ctx.facts);
+    outcome = ci_features_untested(outcome, ctx.facts);
     if ran.runner == Runner::Nextest && ctx.environment.test_shard.is_none() {
         outcome = harnesses_never_run(outcome, ctx.facts, &captured.log);
     }
@@ -226,6 +225,44 @@ fn ran_with(mut outcome: Outcome, set: &std::collections::BTreeMap<String, Strin
         )));
     }
     outcome
+}
+
+/// What CI tests that this run did not: a `cargo test --features strict` job whose tests fail
+/// left the gate's run (each member's default features) green and READY, with nothing said
+/// (the twenty-ninth session's trial). Those tests were not evaluated here, which is never a
+/// pass: the run warns, each command named where CI runs it.
+///
+/// `outcome`, a pass, qualified to a warning when CI runs tests with other features than
+/// the members' defaults ([`crate::facts::CiFeatures::tested_with`]).
+fn ci_features_untested(outcome: Outcome, facts: &crate::facts::Facts) -> Outcome {
+    let tested = &facts.ci_features().tested_with;
+    if tested.is_empty() || outcome.status != Status::Pass {
+        return outcome;
+    }
+    let findings = tested.iter().map(|(site, command)| {
+        let at = match site.at {
+            Some((line, column)) => Location::at(site.rel.clone(), line, column),
+            None => Location::file(site.rel.clone()),
+        };
+        Finding::warning(format!(
+            "CI runs `{command}`; this run tested each member's default features, so a test \
+             only those features build or change was not run here"
+        ))
+        .code(FindingCode::CiFeaturesNotTested)
+        .subject(command.clone())
+        .at(at)
+    });
+    qualified(
+        outcome,
+        (
+            Status::Warn,
+            "but CI also tests with features this run did not turn on",
+            "the gate tests the default features: make the tests CI runs under other features \
+             run under the defaults too (or turn those features on by default), so a fresh \
+             checkout's gate judges them",
+        ),
+        findings.collect(),
+    )
 }
 
 /// A run through nextest that never ran a custom harness of the workspace
