@@ -97,6 +97,10 @@ crate::finding_codes! {
             name: "gpu-code-not-built",
             summary: "a declared fleet, a builder of the workspace that compiles GPU code, and a build that produced no GPU image: the fleet was judged against nothing (a warning where no nvcc was found)",
         },
+        SourceNotCompiled => Code {
+            name: "gpu-source-not-compiled",
+            summary: "a source a shipping builder compiles, as static reading finds it, that the witnessed build did not compile while other GPU code shipped: not judged against the [cuda] fleet (a warning)",
+        },
         KernelCompileSwallowed => Code {
             name: "kernel-compile-swallowed",
             summary: "a build script's compile of GPU code (not a tool's probe) failed and the build went on without it: none of that GPU code ships (an error with a [cuda] fleet)",
@@ -282,6 +286,7 @@ fn located(finding: Finding, at: &str) -> Finding {
 /// The outcome of a bill of materials.
 pub fn judge(bom: &Bom) -> Outcome {
     let mut findings = fleet_unjudged(bom);
+    findings.extend(sources_unjudged(bom));
     findings.extend(source_findings(bom));
     findings.extend(builder_findings(bom));
     findings.extend(unbuilt_findings(bom));
@@ -592,6 +597,54 @@ fn fleet_unjudged(bom: &Bom) -> Vec<Finding> {
         located(finding, &b.at)
     });
     findings.collect()
+}
+
+/// With a fleet declared and GPU code read, each CUDA source a shipping builder compiles (as
+/// static reading finds it) that the witnessed build compiled nowhere: its GPU code was not
+/// judged against the fleet (a second kernel built only under a variable the script reads,
+/// or by an nvcc the witness does not stand in front of: the twenty-ninth session's hostile
+/// pass). A warning: static reading may have misread the builder. Where no GPU code was read
+/// at all, [`fleet_unjudged`] says it per builder.
+fn sources_unjudged(bom: &Bom) -> Vec<Finding> {
+    let (Some(_), Some(witness), Artifacts::Read { kernels, .. }) =
+        (&bom.fleet, &bom.witness, &bom.artifacts)
+    else {
+        return Vec::new();
+    };
+    if witness.not_installed.is_some() || kernels.is_empty() {
+        return Vec::new();
+    }
+    let unwitnessed = |p: &str| witness.unwitnessed.iter().any(|u| u.package == p);
+    let unjudged = bom.sources.iter().filter(|s| {
+        s.kind == gate_formats::kernel_bom::FileKind::Source
+            && s.ships
+            && s.compiled_in.is_empty()
+            && s.probe.is_none()
+            && s.package.as_deref().is_some_and(|p| !unwitnessed(p))
+    });
+    let mut findings = Vec::new();
+    for source in unjudged {
+        let builder = (source.built_by.iter())
+            .filter_map(|&b| bom.builders.get(b))
+            .find(|b| {
+                b.ships
+                    && !b.dependency
+                    && b.unbuilt.is_empty()
+                    && !matches!(b.kind, BuilderKind::Nvrtc | BuilderKind::Hip)
+            });
+        let Some(builder) = builder else { continue };
+        let finding = Finding::warning(format!(
+            "static reading says {} at {} compiles it, but the witnessed build did not: its GPU \
+             code was not judged against the fleet",
+            builder.kind.describe(),
+            builder.at
+        ))
+        .code(FindingCode::SourceNotCompiled)
+        .at(Location::file(source.path.clone()))
+        .subject(builder.package.clone());
+        findings.push(finding);
+    }
+    findings
 }
 
 /// The witnessed compiles of the workspace's own CUDA sources that failed in a build that
@@ -1147,5 +1200,44 @@ mod tests {
         bom.builders[0].kind = BuilderKind::Nvcc;
         bom.fleet = None;
         assert!(fleet_unjudged(&bom).is_empty());
+    }
+
+    /// A second kernel a builder compiles, as static reading finds it, that the witnessed
+    /// build never compiled while the first shipped (built only under a variable the script
+    /// reads: the twenty-ninth session's hostile pass): a warning with a fleet, nothing
+    /// where the witness stood in front of no nvcc or the builder's features were off.
+    #[test]
+    fn a_source_the_witnessed_build_left_uncompiled_is_warned_about() {
+        use gate_formats::kernel_bom::{FileKind, SourceFile};
+        let mut bom = bom_with_module(&[("sm_80", KernelForm::Sass, None)], &["sm_80"], None);
+        bom.builders = vec![Builder::new("kern", BuilderKind::Nvcc, "kern/build.rs:15")];
+        bom.sources = vec![SourceFile {
+            path: "kern/kernels/b.cu".into(),
+            kind: FileKind::Source,
+            package: Some("kern".into()),
+            built_by: vec![0],
+            included_by: None,
+            ships: true,
+            stale_against: None,
+            compiled_in: Vec::new(),
+            probe: None,
+        }];
+        bom.witness = Some(Default::default());
+        let found = sources_unjudged(&bom);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(
+            found[0].code.as_deref(),
+            Some(FindingCode::SourceNotCompiled.name())
+        );
+        assert!(found[0].message.contains("kern/build.rs:15"), "{found:?}");
+        bom.sources[0].compiled_in = vec![0];
+        assert!(sources_unjudged(&bom).is_empty());
+        bom.sources[0].compiled_in.clear();
+        bom.builders[0].unbuilt = vec!["gpu".into()];
+        assert!(sources_unjudged(&bom).is_empty());
+        bom.builders[0].unbuilt.clear();
+        bom.witness.as_mut().unwrap().not_installed = Some("no nvcc".into());
+        assert!(sources_unjudged(&bom).is_empty());
     }
 }
