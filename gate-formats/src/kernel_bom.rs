@@ -188,6 +188,24 @@ pub struct SourceFile {
     pub probe: Option<String>,
 }
 
+impl SourceFile {
+    /// A CUDA source at `path` of `package` that ships, built by `built_by` and read by no
+    /// witnessed compile yet.
+    pub fn source(path: impl Into<String>, package: &str, built_by: Vec<usize>) -> SourceFile {
+        SourceFile {
+            path: path.into(),
+            kind: FileKind::Source,
+            package: Some(package.to_owned()),
+            built_by,
+            included_by: None,
+            ships: true,
+            stale_against: None,
+            compiled_in: Vec::new(),
+            probe: None,
+        }
+    }
+}
+
 /// How GPU code is compiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -581,17 +581,7 @@ mod tests {
         let out_dir = Path::new("/w/target/debug/build/dynamics-1/out");
         let mut bom = Bom {
             builders: vec![Builder::new("dynamics", BuilderKind::Nvcc, "build.rs:8")],
-            sources: vec![SourceFile {
-                path: "src/cuda/cuda.cu".into(),
-                kind: FileKind::Source,
-                package: Some("dynamics".into()),
-                built_by: vec![0],
-                included_by: None,
-                ships: true,
-                stale_against: None,
-                compiled_in: Vec::new(),
-                probe: None,
-            }],
+            sources: vec![SourceFile::source("src/cuda/cuda.cu", "dynamics", vec![0])],
             ..Bom::default()
         };
         let inside = compile(
@@ -732,15 +722,8 @@ mod tests {
 
     fn file(path: &str, kind: FileKind, built_by: Vec<usize>) -> SourceFile {
         SourceFile {
-            path: path.into(),
             kind,
-            package: Some("k".into()),
-            built_by,
-            included_by: None,
-            ships: true,
-            stale_against: None,
-            compiled_in: Vec::new(),
-            probe: None,
+            ..SourceFile::source(path, "k", built_by)
         }
     }
 

@@ -1208,20 +1208,10 @@ mod tests {
     /// where the witness stood in front of no nvcc or the builder's features were off.
     #[test]
     fn a_source_the_witnessed_build_left_uncompiled_is_warned_about() {
-        use gate_formats::kernel_bom::{FileKind, SourceFile};
+        use gate_formats::kernel_bom::SourceFile;
         let mut bom = bom_with_module(&[("sm_80", KernelForm::Sass, None)], &["sm_80"], None);
         bom.builders = vec![Builder::new("kern", BuilderKind::Nvcc, "kern/build.rs:15")];
-        bom.sources = vec![SourceFile {
-            path: "kern/kernels/b.cu".into(),
-            kind: FileKind::Source,
-            package: Some("kern".into()),
-            built_by: vec![0],
-            included_by: None,
-            ships: true,
-            stale_against: None,
-            compiled_in: Vec::new(),
-            probe: None,
-        }];
+        bom.sources = vec![SourceFile::source("kern/kernels/b.cu", "kern", vec![0])];
         bom.witness = Some(Default::default());
         let found = sources_unjudged(&bom);
         assert_eq!(found.len(), 1, "{found:?}");
