@@ -65,11 +65,11 @@ pub(super) struct Keys<'a> {
     manifest_names: std::sync::Mutex<BTreeMap<PathBuf, Names>>,
     /// What the build produced, with the dep-info beside each artifact.
     artifacts: &'a [crate::facts::artifacts::BuiltArtifact],
-    /// The tracked sources each package's artifacts were compiled from outside its directory
-    /// ([`Keys::compiled_elsewhere`]), by its name.
-    compiled_elsewhere: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
-    /// Every tracked file a compile of the build read (its artifacts' dep-info), relative to
-    /// the root ([`Keys::compiled`]): its Rust sources are no data.
+    /// The tracked files each package's artifacts were compiled from, by its name, their
+    /// dep-info read once ([`Keys::sources_of`]).
+    sources: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
+    /// Every tracked Rust source a compile of the build read, relative to the root
+    /// ([`Keys::compiled`]): no data.
     compiled: std::sync::OnceLock<std::collections::HashSet<String>>,
 }
 
@@ -147,7 +147,7 @@ impl<'a> Keys<'a> {
             real_root: std::fs::canonicalize(root).ok(),
             manifest_names: std::sync::Mutex::default(),
             artifacts: &build.artifacts,
-            compiled_elsewhere: std::sync::Mutex::default(),
+            sources: std::sync::Mutex::default(),
             compiled: std::sync::OnceLock::new(),
         };
         let mut env_named = Vec::new();
@@ -311,7 +311,7 @@ impl<'a> Keys<'a> {
                 // replayed its PASS over another package's changed file; its hostile pass,
                 // over one an `include_str!` compiled). Another package's Rust sources reach
                 // a binary through its digest (one a test reads is declared: docs/CACHE.md).
-                if !(rel.ends_with(".rs") && compiled.contains(rel)) {
+                if !compiled.contains(rel) {
                     return true;
                 }
                 let path = root.join(rel);
@@ -634,22 +634,27 @@ impl<'a> Keys<'a> {
 
     /// The tracked files the dep-info of `package`'s artifacts lists outside its directory:
     /// the sources of a target whose `path` leads out of the package, and the modules and
-    /// `include!`s they reach, read once per package.
-    fn compiled_elsewhere(&self, package: &Package) -> std::sync::Arc<Vec<PathBuf>> {
-        let memo = || {
-            self.compiled_elsewhere
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-        };
-        if let Some(known) = memo().get(&package.name) {
+    /// `include!`s they reach.
+    fn compiled_elsewhere(&self, package: &Package) -> Vec<PathBuf> {
+        (self.sources_of(&package.name).iter())
+            .filter(|f| !f.starts_with(&package.dir))
+            .cloned()
+            .collect()
+    }
+
+    /// The tracked files the dep-info of the artifacts of the package called `name` lists,
+    /// read once per package (for [`Keys::compiled_elsewhere`] and [`Keys::compiled`]).
+    fn sources_of(&self, name: &str) -> std::sync::Arc<Vec<PathBuf>> {
+        let memo = || self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = memo().get(name) {
             return known.clone();
         }
-        let artifacts = self.artifacts.iter().filter(|a| a.package == package.name);
+        let artifacts = self.artifacts.iter().filter(|a| a.package == name);
         let found: Vec<PathBuf> = (self.dep_info_sources(artifacts).into_iter())
-            .filter(|f| !f.starts_with(&package.dir) && self.tracked(f))
+            .filter(|f| self.tracked(f))
             .collect();
         let found = std::sync::Arc::new(found);
-        memo().insert(package.name.clone(), found.clone());
+        memo().insert(name.to_owned(), found.clone());
         found
     }
 
@@ -681,17 +686,23 @@ impl<'a> Keys<'a> {
             .collect()
     }
 
-    /// Every tracked file a compile of the build read (a source, an `include_str!`'d file),
-    /// relative to the root, taken once: the rest of the tree, and every file of it that is
-    /// no Rust source, is data, in every key.
+    /// Every tracked Rust source a compile of the build read, relative to the root, taken
+    /// once: the rest of the tree (an `include_str!`'d NOTICE too) is data, in every key.
     fn compiled(&self) -> &std::collections::HashSet<String> {
         self.compiled.get_or_init(|| {
             let files = &self.facts.index.files;
+            let names: std::collections::BTreeSet<&str> =
+                self.artifacts.iter().map(|a| a.package.as_str()).collect();
+            let read: Vec<PathBuf> = names
+                .into_iter()
+                .flat_map(|name| self.sources_of(name).iter().cloned().collect::<Vec<_>>())
+                .collect();
             // A build script is compiled too (cargo lists no dep-info for it; a module it
             // declares reads as data, which costs a run, never a reuse).
             let scripts = (self.packages.iter()).filter_map(|p| p.build_script.clone());
-            (self.dep_info_sources(self.artifacts.iter()).into_iter())
+            (read.into_iter())
                 .chain(scripts.map(|s| gate_support::path::normalize(&s)))
+                .filter(|f| f.extension().is_some_and(|e| e == "rs"))
                 .filter_map(|f| files.binary_search_by(|e| e.path.as_path().cmp(&f)).ok())
                 .map(|at| files[at].rel.clone())
                 .collect()
