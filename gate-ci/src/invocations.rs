@@ -53,6 +53,21 @@ fn builds(sub: &str, rest: &[Word]) -> bool {
     }
 }
 
+/// Whether subcommand `sub`, followed by `rest`, runs tests: `test` (`t`), `nextest run`,
+/// `miri test|nextest`.
+fn runs_tests(sub: &str, rest: &[Word]) -> bool {
+    let next = rest
+        .iter()
+        .find(|w| !w.text.starts_with('-'))
+        .map(|w| w.text.as_str());
+    match sub {
+        "test" | "t" => true,
+        "nextest" => matches!(next, Some("run" | "r")),
+        "miri" => matches!(next, Some("test" | "t" | "nextest")),
+        _ => false,
+    }
+}
+
 /// Flags with which a command only prints (its version, its help) and runs nothing.
 const ASKS: &[&str] = &["--version", "-V", "--help", "-h"];
 
@@ -257,6 +272,9 @@ pub struct Invocation {
     /// `maturin build|develop|publish`: cargo run by maturin, which also takes `locked` and
     /// `frozen` from `[tool.maturin]` of the `pyproject.toml` beside the crate.
     pub maturin: bool,
+    /// Whether it runs the workspace's tests (`cargo test`, `cargo t`, `cargo nextest run`,
+    /// `cargo miri test`), so its features are ones tests run under.
+    pub runs_tests: bool,
 }
 
 /// The features a cargo invocation asks for, as cargo reads its flags: `--all-features`,
@@ -445,6 +463,7 @@ pub fn invocations(
             alias,
             features,
             maturin,
+            runs_tests: !maturin && runs_tests(&sub.text, &args[i + 1..]),
         });
     }
     out
@@ -789,6 +808,30 @@ fn lookup<'e>(env: &'e [(String, String)], name: &str) -> Option<&'e str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The commands of CI that run tests, whatever the toolchain or the runner.
+    #[test]
+    fn test_commands_are_told_from_builds() {
+        let runs_tests = |line: &str| invocations(line, true, &[], None, &[])[0].runs_tests;
+        for command in [
+            "cargo test --features strict",
+            "cargo +nightly test --all-features",
+            "cargo t -F x",
+            "cargo nextest run --features x",
+        ] {
+            assert!(runs_tests(command), "{command}");
+        }
+        for command in ["cargo build --features x", "cargo check"] {
+            assert!(!runs_tests(command), "{command}");
+        }
+        // Neither is a cargo invocation that builds.
+        for command in ["cargo tree", "cargo", "cargo testing"] {
+            assert!(
+                invocations(command, true, &[], None, &[]).is_empty(),
+                "{command}"
+            );
+        }
+    }
 
     fn kinds(line: &str) -> Vec<(String, Kind)> {
         invocations(line, true, &[], None, &[])

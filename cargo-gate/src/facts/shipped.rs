@@ -47,9 +47,7 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
         for invocation in each {
             let features = &invocation.features;
             let known = |(_, c): &(gate_ci::Site, String)| *c == invocation.command;
-            if runs_tests(&invocation.command)
-                && !features.is_default()
-                && !out.tested_with.iter().any(known)
+            if invocation.runs_tests && !features.is_default() && !out.tested_with.iter().any(known)
             {
                 (out.tested_with).push((call.site.clone(), invocation.command.clone()));
             }
@@ -93,13 +91,6 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
     }
     out.unknown = unknown;
     out
-}
-
-/// Whether a cargo command as written runs tests: `cargo test`, `cargo t`, `cargo nextest`
-/// (a `+toolchain` before the subcommand aside).
-fn runs_tests(command: &str) -> bool {
-    let mut words = (command.split_whitespace().skip(1)).filter(|w| !w.starts_with('+'));
-    matches!(words.next(), Some("test" | "t" | "nextest"))
 }
 
 /// The features of a CI call, each qualified by the package it selects (`-p app --features
@@ -311,27 +302,6 @@ impl Core {
 mod tests {
     use super::*;
     use crate::workspace::Workspace;
-
-    /// The commands of CI that run tests, whatever the toolchain or the runner.
-    #[test]
-    fn test_commands_are_told_from_builds() {
-        for command in [
-            "cargo test --features strict",
-            "cargo +nightly test --all-features",
-            "cargo t -F x",
-            "cargo nextest run --features x",
-        ] {
-            assert!(runs_tests(command), "{command}");
-        }
-        for command in [
-            "cargo build --features x",
-            "cargo tree",
-            "cargo",
-            "cargo testing",
-        ] {
-            assert!(!runs_tests(command), "{command}");
-        }
-    }
 
     /// A `cargo tree` started ahead (issue 43: beside workspace discovery) is taken only by
     /// the command it is, word for word and in the directory it ran in, and once; any other
