@@ -565,13 +565,7 @@ fn fleet_unjudged(bom: &Bom) -> Vec<Finding> {
     };
     let builders: Vec<(usize, &gate_formats::kernel_bom::Builder)> = (bom.builders.iter())
         .enumerate()
-        .filter(|(i, b)| {
-            b.ships
-                && !b.dependency
-                && b.unbuilt.is_empty()
-                && !matches!(b.kind, BuilderKind::Nvrtc | BuilderKind::Hip)
-                && !failed(*i)
-        })
+        .filter(|(i, b)| builds_here(b) && !failed(*i))
         .collect();
     let unwitnessed = match &bom.witness {
         None => Some("the build's compiles were not witnessed"),
@@ -597,6 +591,16 @@ fn fleet_unjudged(bom: &Bom) -> Vec<Finding> {
         located(finding, &b.at)
     });
     findings.collect()
+}
+
+/// Whether `b` is a shipping builder of the workspace whose GPU code this run's build would
+/// make: not a dependency's, its features on, compiling with nvcc at build time (NVRTC
+/// compiles at run time; the witness never sees hipcc).
+fn builds_here(b: &gate_formats::kernel_bom::Builder) -> bool {
+    b.ships
+        && !b.dependency
+        && b.unbuilt.is_empty()
+        && !matches!(b.kind, BuilderKind::Nvrtc | BuilderKind::Hip)
 }
 
 /// With a fleet declared and GPU code read, each CUDA source a shipping builder compiles (as
@@ -626,12 +630,7 @@ fn sources_unjudged(bom: &Bom) -> Vec<Finding> {
     for source in unjudged {
         let builder = (source.built_by.iter())
             .filter_map(|&b| bom.builders.get(b))
-            .find(|b| {
-                b.ships
-                    && !b.dependency
-                    && b.unbuilt.is_empty()
-                    && !matches!(b.kind, BuilderKind::Nvrtc | BuilderKind::Hip)
-            });
+            .find(|b| builds_here(b));
         let Some(builder) = builder else { continue };
         let finding = Finding::warning(format!(
             "static reading says {} at {} compiles it, but the witnessed build did not: its GPU \

@@ -258,7 +258,12 @@ fn named_for_nvcc(lx: &Lexed<'_>, k: usize, close: usize) -> bool {
         }
         at += 1;
     }
-    last.is_some_and(|name| name.split('_').any(|w| w.eq_ignore_ascii_case("nvcc")))
+    last.is_some_and(word_names_nvcc)
+}
+
+/// Whether an identifier names nvcc by one of its words (`nvcc`, `nvcc_path`, `NVCC_BIN`).
+pub(super) fn word_names_nvcc(name: &str) -> bool {
+    name.split('_').any(|w| w.eq_ignore_ascii_case("nvcc"))
 }
 
 /// What the names handed to nvcc as whole arguments (`.arg(&a_src)`, `.args([.., &a_src])`)

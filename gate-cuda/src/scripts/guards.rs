@@ -285,12 +285,11 @@ fn finds_nvcc(lx: &Lexed<'_>, a: usize, b: usize) -> bool {
     let range = a..b.min(lx.toks.len());
     // A literal naming nvcc, or a name bound to one (`Path::new(&nvcc).exists()` after `let
     // nvcc = format!("{}/bin/nvcc", cuda)`, fumishiki/rosetta-moe).
-    let names = |w: &str| w.split('_').any(|p| p.eq_ignore_ascii_case("nvcc"));
     range.clone().any(|k| {
         lx.str_value(k).is_some_and(super::commands::names_nvcc)
             || lx
                 .ident(k)
-                .is_some_and(|w| names(w) && !lx.punct(k + 1, b'('))
+                .is_some_and(|w| super::commands::word_names_nvcc(w) && !lx.punct(k + 1, b'('))
     }) && range.clone().any(|k| {
         lx.is_ident(k, "which")
             || matches!(lx.str_value(k), Some("--version" | "which" | "where"))
