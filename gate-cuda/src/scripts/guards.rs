@@ -1,7 +1,8 @@
 //! The feature guards of a build script: which token ranges only compile, or only run, when
 //! a cargo feature is on (`#[cfg(feature = "x")]`, `if cfg!(feature = "x")`, an `if` on
-//! `CARGO_FEATURE_X`), or when nvcc is found on the build machine (`which::which("nvcc")`),
-//! so a builder can say what switches it on. A probe for nvcc whose `else` fails the build
+//! `CARGO_FEATURE_X`), when nvcc is found on the build machine (`which::which("nvcc")`), or
+//! when an environment variable is set (`if env::var("USE_CUDA").is_err() { return; }`), so
+//! a builder can say what switches it on. A probe for nvcc whose `else` fails the build
 //! (`panic!`, `process::exit`) switches nothing: no machine builds the crate without it.
 
 use super::lexed::Lexed;
@@ -263,6 +264,14 @@ fn feature_in(
                 negated,
             ));
         }
+        if let Some(name) = env_tested(lx, a, k) {
+            // `!env::var("X").is_ok()`: the `!` stands before the path.
+            let start = lx.path_start(k - 2);
+            return Some((
+                format!("{name} set at build time"),
+                negated || not_before(start),
+            ));
+        }
         if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
             // `!helper::cuda_available()`: the `!` stands before the path.
             let mut start = k;
@@ -273,6 +282,34 @@ fn feature_in(
         }
     }
     finds_nvcc(lx, a, b).then(|| (NVCC_FOUND.to_owned(), negated))
+}
+
+/// The environment variable whose presence the string literal at `k` (in a condition from
+/// `a`) tests: `env::var("USE_CUDA").is_err()`, `env::var_os("X").is_some()`, `if let Ok(v) =
+/// env::var("X")`. Not one cargo sets for every build script (`TARGET`, `CARGO_…`: the
+/// platform and the features are switches of their own), nor docs.rs's `DOCS_RS` (a
+/// documentation build ships nothing); not a value used otherwise (`env::var("CUDA_HOME")
+/// .unwrap_or(..)`: a path, not a switch).
+fn env_tested<'a>(lx: &Lexed<'a>, a: usize, k: usize) -> Option<&'a str> {
+    let name = lx.str_value(k)?;
+    let read = k >= 2
+        && lx.punct(k - 1, b'(')
+        && matches!(lx.ident(k - 2), Some("var" | "var_os"))
+        && lx.punct(k + 1, b')');
+    let tested = (lx.punct(k + 2, b'.')
+        && matches!(
+            lx.ident(k + 3),
+            Some("is_ok" | "is_err" | "is_some" | "is_none")
+        ))
+        || (lx.is_ident(a, "let") && matches!(lx.ident(a + 1), Some("Ok" | "Some")));
+    let cargo_sets = name.starts_with("CARGO_")
+        || name.starts_with("RUSTC")
+        || matches!(
+            name,
+            "TARGET" | "HOST" | "PROFILE" | "OUT_DIR" | "OPT_LEVEL" | "DEBUG" | "NUM_JOBS"
+                | "RUSTDOC" | "DOCS_RS"
+        );
+    (read && tested && !cargo_sets && !name.is_empty()).then_some(name)
 }
 
 /// What switches on a build that runs only where nvcc is found when the build script runs.

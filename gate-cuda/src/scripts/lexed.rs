@@ -185,21 +185,15 @@ impl<'a> Lexed<'a> {
             .join("::")
     }
 
-    /// The token ranges of items under `#[cfg(test)]` (from the attribute to the end of the
-    /// item's body).
+    /// The token ranges of test-only items (`#[cfg(test)] mod tests { … }`, `#[test] fn`:
+    /// [`Lexed::test_only_attr`]), from the attribute to the end of the item's body.
     pub(super) fn test_ranges(&self) -> Vec<(usize, usize)> {
         let mut ranges = Vec::new();
         for i in 0..self.toks.len() {
-            if !(self.punct(i, b'#')
-                && self.punct(i + 1, b'[')
-                && self.is_ident(i + 2, "cfg")
-                && self.punct(i + 3, b'(')
-                && self.is_ident(i + 4, "test")
-                && self.punct(i + 5, b')'))
-            {
+            if !(self.punct(i, b'#') && self.punct(i + 1, b'[') && self.test_only_attr(i + 2)) {
                 continue;
             }
-            let body = (i + 6..self.toks.len())
+            let body = (self.matching(i + 1) + 1..self.toks.len())
                 .take_while(|&k| !self.punct(k, b';'))
                 .find(|&k| self.punct(k, b'{'));
             if let Some(open) = body {
@@ -207,6 +201,44 @@ impl<'a> Lexed<'a> {
             }
         }
         ranges
+    }
+
+    /// Whether the attribute whose path starts at `i` (after `#[`) keeps its item out of
+    /// every build but the tests': `cfg(test)`, `cfg(all(test, …))`, `test`, a test
+    /// framework's (`tokio::test`, `test_log::test`: a path ending in `test`), `bench`,
+    /// `rstest`, `test_case(…)`. `cfg(any(test, …))` is not: it builds elsewhere too.
+    fn test_only_attr(&self, i: usize) -> bool {
+        if self.is_ident(i, "cfg") && self.punct(i + 1, b'(') {
+            let test_at = |k: usize| self.is_ident(k, "test") && !self.punct(k + 1, b'(');
+            return (test_at(i + 2) && self.punct(i + 3, b')'))
+                || (self.is_ident(i + 2, "all")
+                    && self.punct(i + 3, b'(')
+                    && self.args_of(i + 3).into_iter().any(test_at));
+        }
+        let mut k = i;
+        while self.ident(k).is_some() && self.path_sep(k + 1) {
+            k += 3;
+        }
+        let first = self.ident(i);
+        matches!(self.ident(k), Some("test"))
+            || k == i && matches!(first, Some("bench" | "rstest" | "test_case"))
+    }
+
+    /// The first token of each top-level argument of the parenthesised list opening at
+    /// `open`.
+    fn args_of(&self, open: usize) -> Vec<usize> {
+        let close = self.matching(open);
+        let mut out = vec![open + 1];
+        let mut depth = 0usize;
+        for k in open + 1..close {
+            match self.toks[k].kind {
+                TokenKind::Punct(b'(' | b'[' | b'{') => depth += 1,
+                TokenKind::Punct(b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+                TokenKind::Punct(b',') if depth == 0 => out.push(k + 1),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Token ranges of `use` declarations.

@@ -1252,6 +1252,29 @@ fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
     assert!(!found.calls[0].computed_inputs);
 }
 
+/// Test-only code ships no NVRTC compile and embeds no shipped source, whichever attribute
+/// makes it test-only: cellular_raza compiles its `include_str!("kernel.cu")` inside a
+/// `#[test] fn` (it was read as a shipped compile, and `cuda.contracts` failed on it).
+/// `cfg(any(test, …))` code builds elsewhere too, and counts.
+#[test]
+fn nvrtc_and_embedded_sources_in_test_functions_do_not_ship() {
+    let text = "#[test]\nfn a() {\n    let p = cudarc::nvrtc::compile_ptx(include_str!(\"a.cu\"));\n}\n#[tokio::test(flavor = \"multi_thread\")]\nasync fn b() {\n    let p = cudarc::nvrtc::compile_ptx(include_str!(\"b.cu\"));\n}\n#[cfg(all(feature = \"x\", test))]\nmod c {\n    fn c() { cudarc::nvrtc::compile_ptx(include_str!(\"c.cu\")); }\n}\n#[test_case(1)]\nfn d(n: u32) { cudarc::nvrtc::compile_ptx(include_str!(\"d.cu\")); }\n#[cfg(any(test, feature = \"y\"))]\npub fn shipped() {\n    let p = cudarc::nvrtc::compile_ptx(include_str!(\"e.cu\"));\n}\n";
+    let file = RustFile {
+        rel: "src/lib.rs",
+        text,
+    };
+    let uses = nvrtc_uses(&file);
+    assert_eq!(
+        uses,
+        vec![(17, "cudarc::nvrtc::compile_ptx".to_owned())]
+    );
+    let embedded: Vec<String> = super::embedded_sources(&file)
+        .into_iter()
+        .map(|e| e.path)
+        .collect();
+    assert_eq!(embedded, ["e.cu"]);
+}
+
 #[test]
 fn nvrtc_at_run_time() {
     let text = "use cudarc::nvrtc::compile_ptx;\n// compile_ptx(\"x\") in a comment\nfn f() {\n    let ptx = compile_ptx(SRC).unwrap();\n    let p2 = cudarc::nvrtc::compile_ptx_with_opts(SRC, opts);\n    let p3 = Ptx::from_src(text);\n    let prog: nvrtc::Program = make();\n}\nfn compile_ptx(x: &str) {}\n";
@@ -1841,6 +1864,38 @@ fn a_walks_extension_filter_is_no_input() {
     let call = only_call(text);
     assert_eq!(call.inputs, strings(&["k/main.cu"]));
     assert!(call.computed_inputs, "{call:#?}");
+}
+
+/// A build that returns early unless an environment variable is set compiles its kernels only
+/// where it is (a trial's `if std::env::var("USE_CUDA").is_err() { return; }` said no switch);
+/// a variable cargo sets, docs.rs's, and one read for its value switch nothing.
+#[test]
+fn a_build_switched_by_an_environment_variable_says_so() {
+    let build = "cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");";
+    let switched = |head: &str, tail: &str| {
+        only_call(&format!("fn main() {{\n    {head}\n    {build}\n    {tail}\n}}\n")).switch
+    };
+    let set = Some("USE_CUDA set at build time".to_owned());
+    assert_eq!(
+        switched("if std::env::var(\"USE_CUDA\").is_err() {\n        return;\n    }", ""),
+        set
+    );
+    assert_eq!(
+        switched("if !env::var_os(\"USE_CUDA\").is_some() { return; }", ""),
+        set
+    );
+    assert_eq!(switched("if let Ok(_) = env::var(\"USE_CUDA\") {", "}"), set);
+    assert_eq!(
+        switched("let gpu = env::var(\"USE_CUDA\").is_ok();\n    if gpu {", "}"),
+        set
+    );
+    for unswitched in [
+        "if env::var(\"DOCS_RS\").is_ok() { return; }\n    if env::var(\"DOCS_RS\").is_err() {",
+        "if env::var(\"CARGO_CFG_TARGET_OS\").is_ok() {",
+        "let home = env::var(\"CUDA_HOME\").unwrap_or_default();\n    if !home.is_empty() {",
+    ] {
+        assert_eq!(switched(unswitched, "}"), None, "{unswitched}");
+    }
 }
 
 /// pasta-msm builds its CUDA only where `which` finds nvcc when the build script runs: that is
