@@ -77,13 +77,8 @@ pub fn inventory(facts: &Facts, cargo: &Cargo, config: &Config, reason: &str) ->
     let targets = crate::shared::sections::targets(config);
     let dependencies = match facts.resolve(cargo) {
         Ok(Resolve::Resolved { metadata, .. }) => {
-            // Cargo's own shipped graph (as the supply-chain checks judge it), else the
-            // resolve's approximation.
-            let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
-            let shipped = match facts.built_tree(cargo, &triples).0 {
-                Ok(tree) => crate::deps::Graph::from_tree(metadata, &tree),
-                Err(_) => crate::deps::Graph::shipped(metadata, &targets),
-            };
+            // The shipped graph as the supply-chain checks judge it.
+            let shipped = crate::deps::shipped_graph(facts, cargo, metadata, &targets);
             dependencies(facts, metadata, &shipped, &mut builders)
         }
         Ok(Resolve::Failed { .. }) if !facts.root().join("Cargo.lock").exists() => {

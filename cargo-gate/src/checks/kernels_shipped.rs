@@ -206,6 +206,7 @@ impl Check for KernelsShipped {
             .with_artifact(RECORD_PATH, listing(&bom))
             .with_reuse(ctx.facts.build_reuse())
             .with_reuse(ctx.facts.built_gpu_reuse())
+            .with_reuse(ctx.facts.resolve_reuse())
             .with_reuses(&ctx.facts.graph_reuse());
         if built_by_the_run {
             return outcome;

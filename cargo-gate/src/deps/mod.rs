@@ -14,7 +14,10 @@
 //!   there to be found). `deps.licenses`, `deps.duplicates` and `deps.advisories` judge it, as
 //!   cargo-deny's graph with `[graph] targets` does. `cargo metadata` alone cannot give it: its
 //!   resolve unifies features across every platform and the dev-dependencies, so a crate only
-//!   a wasm-only feature or a test pulls in looks shipped. Where `cargo tree` cannot run, the
+//!   a wasm-only feature or a test pulls in looks shipped. Where no edge between shipped
+//!   packages is optional or for some platforms only ([`conditional_edge`]), no feature set
+//!   and no target can change the graph, and the resolve's edges are cargo's own: no `cargo
+//!   tree` is asked ([`shipped_graph`]). Where `cargo tree` cannot run, the
 //!   resolve's edges filtered by target ([`Graph::shipped`], every feature on) stand in, and the graph says so
 //!   ([`Graph::approximate`]).
 //!
@@ -550,23 +553,84 @@ pub fn shipped_of<'c>(
             ));
         }
     };
+    Ok((shipped_graph(ctx.facts, ctx.cargo, metadata, targets), metadata))
+}
+
+/// The shipped graph for `targets` with CI's feature sets added: read from the resolve where
+/// no feature and no platform can change it ([`conditional_edge`]), else from the one
+/// `cargo tree` of their union; where that cannot run, the resolve's approximation, which
+/// says so.
+pub fn shipped_graph(
+    facts: &crate::facts::Facts,
+    cargo: &crate::tools::cargo::Cargo,
+    metadata: &Metadata,
+    targets: &[&TargetInfo],
+) -> Graph {
+    let from_resolve = Graph::shipped(metadata, targets);
+    if conditional_edge(metadata, &from_resolve).is_none() {
+        let mut graph = from_resolve;
+        let (judged, unknown) = facts.ci_feature_sets();
+        graph.ci_features = CiFeatureSets { judged, unknown };
+        return graph;
+    }
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
     // What CI builds with its feature sets, added (one `cargo tree` of their union).
-    let (tree, judged, unknown) = ctx.facts.built_tree(ctx.cargo, &triples);
-    let features = CiFeatureSets { judged, unknown };
-    let graph = match tree {
+    let (tree, judged, unknown) = facts.built_tree(cargo, &triples);
+    match tree {
         Ok(tree) => {
             let mut graph = Graph::from_tree(metadata, &tree);
-            graph.ci_features = features;
+            graph.ci_features = CiFeatureSets { judged, unknown };
             graph
         }
         Err(why) => {
-            let mut graph = Graph::shipped(metadata, targets);
+            let mut graph = from_resolve;
             graph.approximate = Some(why);
             graph
         }
-    };
-    Ok((graph, metadata))
+    }
+}
+
+/// The first edge of `graph` (the resolve's, [`Graph::shipped`]) between shipped packages that
+/// a feature set or a platform could take away, said as `a → b (why)`: one for some
+/// platforms only, one of an optional dependency (`cargo metadata --all-features` turns on
+/// every optional dependency a member's features reach), or one cargo gave no kinds for.
+/// `None`: every such edge is unconditional, so `cargo tree` would print this very graph for
+/// any target and any feature set (features only turn optional dependencies on), and it is
+/// not asked. Only reached packages count: a dev-dependency's own edges never ship.
+pub fn conditional_edge(metadata: &Metadata, graph: &Graph) -> Option<String> {
+    let resolve = metadata.resolve.as_ref()?;
+    let packages: HashMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    for (i, node) in resolve.nodes.iter().enumerate() {
+        if !graph.reached(i) {
+            continue;
+        }
+        let Some(package) = packages.get(&node.id) else {
+            return Some(format!("{} is not among the packages", node.id.repr));
+        };
+        for dep in &node.deps {
+            let shipped = dep
+                .dep_kinds
+                .iter()
+                .filter(|k| k.kind != DependencyKind::Development);
+            if dep.dep_kinds.is_empty() || shipped.clone().any(|k| k.target.is_some()) {
+                return Some(format!("{} → {} (for some platforms)", package.name, dep.name));
+            }
+            if shipped.count() == 0 {
+                continue;
+            }
+            let name = packages.get(&dep.pkg).map(|p| p.name.as_str());
+            let optional = package.dependencies.iter().any(|d| {
+                Some(d.name.as_str()) == name
+                    && d.kind != DependencyKind::Development
+                    && (d.optional || d.target.is_some())
+            });
+            if name.is_none() || optional {
+                return Some(format!("{} → {} (optional)", package.name, dep.name));
+            }
+        }
+    }
+    None
 }
 
 /// The feature sets of CI a shipped graph holds besides the members' default features, and

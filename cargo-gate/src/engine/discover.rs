@@ -118,6 +118,7 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
 fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> Option<TreeAhead> {
     if !planned.iter().any(|c| c.reads_graph())
         || planned.iter().any(|c| c.meta().id == "tests.pass")
+        || !lock_names_sources(dir)
     {
         return None;
     }
@@ -133,6 +134,16 @@ fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> 
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
     let top = crate::workspace::work_tree_top(dir);
     TreeAhead::start(&Cargo::new(dir, opts.offline), &triples, top)
+}
+
+/// Whether the Cargo.lock in `dir` holds a package from a registry or a git source (a
+/// lockfile that cannot be read is taken to). Where it holds path packages alone, the
+/// shipped graph is most likely the resolve's own, no feature or platform able to change it
+/// ([`crate::deps::conditional_edge`]), and no `cargo tree` is started ahead: should one be
+/// needed after all, it runs once the resolve says so.
+fn lock_names_sources(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.lock"))
+        .map_or(true, |lock| lock.lines().any(|l| l.starts_with("source = ")))
 }
 
 /// The workspace an earlier run kept where this run's output goes, found from `start` (its

@@ -90,13 +90,19 @@ pub(super) fn gather(
     let results = std::thread::scope(|scope| {
         if prepared.plan.iter().any(|c| c.reads_graph()) {
             let targets = crate::shared::sections::targets(base.config);
-            let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
             // Read ahead only: a panic here (a bug) is not the run's end. The checks that
             // read the graph ask for it themselves, and the engine turns a panic in a check
-            // into that check's could-not-evaluate.
+            // into that check's could-not-evaluate. A graph the resolve decides asks no
+            // `cargo tree` ([`crate::deps::shipped_graph`]).
             scope.spawn(move || {
                 let ahead = || {
-                    let _ = base.facts.built_tree(base.cargo, &triples);
+                    if let Ok(crate::facts::Resolve::Resolved { metadata, .. }) =
+                        base.facts.resolve(base.cargo)
+                    {
+                        let _ = crate::deps::shipped_graph(
+                            base.facts, base.cargo, metadata, &targets,
+                        );
+                    }
                 };
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(ahead));
             });

@@ -170,6 +170,16 @@ impl Core {
         slot.take()?.running.join().ok()
     }
 
+    /// The feature sets of CI a shipped graph holds besides the members' default features
+    /// (as shown), and those the gate could not add: for a graph no feature set changes.
+    pub fn ci_feature_sets(&self) -> (Vec<String>, Vec<String>) {
+        let ci = self.ci_features();
+        (
+            ci.sets.iter().map(FeatureSet::shown).collect(),
+            ci.unknown.clone(),
+        )
+    }
+
     /// The feature sets CI builds with, read on first use.
     pub fn ci_features(&self) -> &CiFeatures {
         self.ci_features

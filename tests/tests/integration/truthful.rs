@@ -523,6 +523,35 @@ fn a_crate_only_a_wasm_feature_pulls_in_is_not_shipped() {
     );
 }
 
+/// Where the resolve decides the shipped graph (no optional and no platform's edge: no
+/// `cargo tree` is asked, issue 43), a crate only a member's own optional feature pulls in
+/// still does not ship: `cargo metadata --all-features` turns that feature on, and its edge
+/// (optional) sends the graph to cargo's resolver after all; with the feature on by
+/// default it ships.
+#[test]
+fn a_crate_only_a_non_default_feature_pulls_in_is_not_shipped() {
+    let fx = fixture("wasm-only-feature");
+    let manifest = |default: &str| {
+        format!(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\nlicense = \"MIT\"\npublish = false\n\n[features]\ndefault = [{default}]\nx = [\"shared/extra\"]\n\n[dependencies]\nshared = {{ path = \"../shared\" }}\n"
+        )
+    };
+    fx.write("app/Cargo.toml", &manifest("")).commit();
+    let args = ["controlled", "--only", "deps.licenses", "--format", "json"];
+    let run = fx.gate(&args);
+    let licenses = check(&run.json(), "deps.licenses").clone();
+    assert_eq!(licenses["status"], "PASS", "{licenses:#}");
+    assert!(!messages(&licenses).contains("extra"), "{licenses:#}");
+    fx.write("app/Cargo.toml", &manifest("\"x\"")).commit();
+    let on = fx.gate(&args);
+    let licenses = check(&on.json(), "deps.licenses").clone();
+    assert_eq!(licenses["status"], "FAIL", "{licenses:#}");
+    assert!(
+        messages(&licenses).contains("`extra 0.1.0`"),
+        "{licenses:#}"
+    );
+}
+
 /// A crate with no `license` field but a LICENSE file was `missing-license`; the file is
 /// read (as cargo-deny reads it) and judged like the field, its confidence shown.
 #[test]
