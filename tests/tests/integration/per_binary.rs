@@ -205,6 +205,47 @@ fn a_test_reading_another_packages_data_runs_when_it_changes() {
     assert_ne!(lint["status"], "reused", "{binaries}");
 }
 
+/// Tests that reach another package's Rust sources by no dependency (the thirtieth
+/// session's trials replayed a PASS over each, READY where `cargo test` fails): one builds a
+/// project nested in its package whose manifest depends on `greeting-core` by path, one
+/// lints every `.rs` file of the repository. A change to `greeting-core` runs each again,
+/// each alone in its package (a package's binaries share what it names).
+#[test]
+fn a_test_reading_another_packages_sources_runs_when_they_change() {
+    for (id, others) in [
+        ("runner::builds_project", &["runner/tests/lint.rs"][..]),
+        (
+            "runner::lint",
+            &["runner/tests/builds_project.rs", "runner/tests/project"],
+        ),
+    ] {
+        let fx = fixture("reads-other-sources");
+        for other in others {
+            let path = fx.root.join(other);
+            match path.is_dir() {
+                true => std::fs::remove_dir_all(path).unwrap(),
+                false => std::fs::remove_file(path).unwrap(),
+            }
+        }
+        fx.commit();
+        let first = gate(&fx);
+        assert_eq!(first.code, 0, "{}", first.transcript());
+        fx.write(
+            "greeting-core/src/lib.rs",
+            "//! NOTSHIPPABLE\n\npub fn greet() -> &'static str {\n    \"goodbye\"\n}\n",
+        )
+        .commit();
+        let run = gate(&fx);
+        assert_eq!(run.code, 1, "{id}: {}", run.transcript());
+        let binaries = binaries(&fx);
+        let binary = (binaries["binaries"].as_array().unwrap().iter())
+            .find(|b| b["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {binaries}"));
+        assert_eq!(binary["status"], "ran", "{id}: {binaries}");
+        assert_eq!(binary["failed"], true, "{id}: {binaries}");
+    }
+}
+
 /// A failing binary's result is reused as the failure it was; what is wrong is still named.
 /// Fixed, it runs again and passes; a later pass of the other binaries is not blamed on it.
 #[test]

@@ -98,6 +98,8 @@ struct Owned<'a> {
 struct Names {
     /// Indices into [`Keys::runnable`].
     runnable: Vec<usize>,
+    /// Whether it names every package ([`text::names_every_package`]).
+    every: bool,
     /// Files of [`Owned::shared`].
     shared: Vec<PathBuf>,
 }
@@ -424,13 +426,14 @@ impl<'a> Keys<'a> {
                     })
             };
             let reach: Vec<usize> = others.iter().copied().filter(|i| !own_tests(i)).collect();
-            // A manifest runs nothing: the names in it are its dependencies and features.
+            // The package's manifest runs nothing: the names in it are its dependencies and
+            // features. A project nested in it is one a test builds (`cargo run
+            // --manifest-path tests/fixture/Cargo.toml`): what its manifest names, by path or
+            // by name, is built with it (the thirtieth session's trial).
             let owned = self.owned();
             let files = owned.files.get(member.dir.as_path()).into_iter().flatten();
-            let files = files.filter(|f| {
-                !f.file_name()
-                    .is_some_and(|n| n == "Cargo.toml" || n == "Cargo.lock")
-            });
+            let own = [member.dir.join("Cargo.toml"), member.dir.join("Cargo.lock")];
+            let files = files.filter(|f| !own.iter().any(|o| o.as_path() == **f));
             for file in files {
                 self.name_from(file, &reach, &mut named, &mut shared);
             }
@@ -516,6 +519,12 @@ impl<'a> Keys<'a> {
             named.extend(reach.iter().copied());
             return;
         };
+        // Only in a test's own files: a tool whose code builds `cargo … --workspace` commands
+        // runs them on other workspaces, not in its tests.
+        let in_tests = file.components().any(|c| c.as_os_str() == "tests");
+        if found.every && in_tests {
+            named.extend(reach.iter().copied());
+        }
         named.extend(found.runnable.iter().filter(|i| reach.contains(i)));
         found.shared.iter().for_each(|f| shared.push(f.clone()));
     }
@@ -544,6 +553,7 @@ impl<'a> Keys<'a> {
         let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         in_windows(file, 1 << 20, overlap, MAX_NAMED_FILE, |text| {
             self.words_named(text, &mut named.runnable);
+            named.every |= text::names_every_package(text);
             if !shared.is_empty() && !is_document(path) {
                 shared_paths_in(text, shared, &mut paths);
             }
@@ -802,6 +812,8 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
     };
     for package in packages {
         add(&package.name, &package.name, None);
+        // Its library by its crate name (`foo_core::greet()` in a project a test builds).
+        add(&package.name, &package.name.replace('-', "_"), None);
         // `--manifest-path ../tool/Cargo.toml`, `../tool/data.txt`: the directory's name.
         if let Some(dir) = package.dir.file_name().and_then(|d| d.to_str()) {
             add(&package.name, dir, None);

@@ -110,6 +110,26 @@ impl Queue {
     }
 }
 
+/// Whether `text` (a file under a `tests/` directory: [`super::Keys::named`] asks no other)
+/// runs cargo over the whole workspace (`cargo doc --workspace`, `--all`) or
+/// walks directories for Rust files (`read_dir` or a walker beside an `rs` extension: a lint
+/// that reads every `.rs` of the repository): a test that does reads every package's sources,
+/// which reach its binary by no dependency (the thirtieth session's trials replayed a PASS
+/// over each). A name that also means something else costs a run, never a false reuse.
+pub(super) fn names_every_package(text: &str) -> bool {
+    let flag = |word: &str| {
+        text.match_indices(word).any(|(at, _)| {
+            let after = text[at + word.len()..].chars().next();
+            after.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        })
+    };
+    let walks = ["read_dir", "WalkDir", "walkdir", "glob("]
+        .iter()
+        .any(|w| text.contains(w));
+    let rust = ["\"rs\"", ".rs\"", "*.rs"].iter().any(|w| text.contains(w));
+    flag("--workspace") || flag("--all") || (walks && rust)
+}
+
 /// The name a file no package owns is looked for by: its file name; none for a manifest,
 /// whose names are dependencies.
 pub(super) fn shared_name(path: &Path) -> Option<&str> {
@@ -234,4 +254,31 @@ pub(super) fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 pub(super) fn holds_word(text: &str, word: &str) -> bool {
     text.split(|c: char| !is_word_char(c)).any(|w| w == word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_every_package;
+
+    /// A cargo call over the whole workspace and a walk for Rust files name every package;
+    /// `--all-features`, a walk for other files and a `.rs` path read alone do not.
+    #[test]
+    fn a_workspace_call_or_a_walk_for_rust_files_names_every_package() {
+        for every in [
+            r#".args(["doc", "--workspace", "--no-deps"])"#,
+            "cargo test --all\n",
+            r#"for e in std::fs::read_dir(d)? { if p.extension() == Some("rs".as_ref()) {} }"#,
+            r#"for e in walkdir::WalkDir::new(root) { if name.ends_with(".rs") {} }"#,
+            r#"glob("src/**/*.rs")"#,
+        ] {
+            assert!(names_every_package(every), "{every}");
+        }
+        for not in [
+            r#".args(["build", "--all-features", "--workspace-x"])"#,
+            r#"for e in std::fs::read_dir(d)? { if name.ends_with(".json") {} }"#,
+            r#"include_str!("../src/lib.rs")"#,
+        ] {
+            assert!(!names_every_package(not), "{not}");
+        }
+    }
 }
