@@ -13,7 +13,8 @@
 //!    the first includer; `#include <x>` skips the including file's directory, as compilers do;
 //! 3. a call with no literal input, or with computed inputs besides its literals, reaches
 //!    every GPU file below its package directory that no nested package owns, and that it did
-//!    not reach otherwise → [`Via::Package`] (honest: "by location").
+//!    not reach otherwise, a cubin or fatbin aside (a build's product, never its input) →
+//!    [`Via::Package`] (honest: "by location").
 //!
 //! Files no call reaches get an empty list (the caller reports them "built by nothing"), as do
 //! tracked files that are not GPU files.
@@ -226,7 +227,10 @@ fn reach(
     if call.inputs.is_empty() || computed {
         let before = reached.list.len();
         for (file, path) in files.iter().enumerate() {
-            if is_gpu_file(path) && owner(packages, path) == Some(p) {
+            // A cubin or fatbin is what a build made, no source one compiles (AteniaEngine's
+            // checked-in `pre.cubin` was said built by all seven of its nvcc calls).
+            let binary = path.ends_with(".cubin") || path.ends_with(".fatbin");
+            if is_gpu_file(path) && !binary && owner(packages, path) == Some(p) {
                 reached.add(file, Via::Package);
             }
         }
@@ -961,6 +965,27 @@ mod tests {
         let out = attribute(&packages, &files, &read);
         assert_eq!(out[0], vec![(0, 0, Via::Named)], "named wins over location");
         assert_eq!(out[3], vec![(0, 0, Via::Package)]);
+    }
+
+    /// A call attributed by location compiles the package's sources, not the cubin or fatbin
+    /// it holds (AteniaEngine's checked-in `pre.cubin`); a PTX it may.
+    #[test]
+    fn a_call_by_location_compiles_no_cubin() {
+        let mut computed = call(&[], &[]);
+        computed.computed_inputs = true;
+        let got = attribute_one(
+            "app",
+            &[computed],
+            &[
+                ("app/k/a.cu", ""),
+                ("app/loader/pre.cubin", ""),
+                ("app/loader/all.fatbin", ""),
+                ("app/k/b.ptx", ""),
+            ],
+        );
+        let mut reached: Vec<&str> = got.keys().map(String::as_str).collect();
+        reached.sort_unstable();
+        assert_eq!(reached, ["app/k/a.cu", "app/k/b.ptx"]);
     }
 
     #[test]

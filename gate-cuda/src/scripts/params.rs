@@ -99,15 +99,21 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
     let names = names(lx, def);
     let mut positions = Vec::new();
     let body = methods(lx, &[(def.open + 1, def.close)]);
+    let mut handed: Vec<(usize, usize)> = Vec::new();
     for m in body.iter().filter(|m| matches!(m.name, "arg" | "args")) {
-        for k in m.args.0..m.args.1 {
+        handed.push(m.args);
+        handed.extend(filled(lx, def, &body, m.args, &names));
+    }
+    for &(from, to) in &handed {
+        for k in from..to {
             let named = lx.ident(k).and_then(|n| names.iter().position(|p| *p == n));
             if let Some(p) = named
                 && !positions.contains(&p)
                 && !lx.punct(k.wrapping_sub(1), b'.')
                 && (!lx.punct(k + 1, b'.') || converted(lx, k + 2))
                 && !lx.path_sep(k + 1)
-                && !in_macro(lx, m.args.0, k)
+                && !in_macro(lx, from, k)
+                && !matches!(lx.str_value(k.wrapping_sub(2)), Some("-o" | "--output-file"))
             {
                 positions.push(p);
             }
@@ -117,6 +123,41 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
         call.computed_inputs = false;
     }
     positions
+}
+
+/// Where the body of `def` fills a local list it hands nvcc in `args` (`.args(&args)` after
+/// `let mut args = vec![]; args.extend(&["-c", cu_file, "-o", out])`, AteniaEngine's
+/// `compile_cuda_kernel`): the list's initialiser and the arguments of each `push`,
+/// `extend`, `extend_from_slice` or `append` on it.
+fn filled(
+    lx: &Lexed<'_>,
+    def: &FnDef<'_>,
+    body: &[super::Method<'_>],
+    args: (usize, usize),
+    params: &[&str],
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for k in args.0..args.1 {
+        let Some(local) = lx.ident(k).filter(|n| !params.contains(n)) else {
+            continue;
+        };
+        if lx.punct(k + 1, b'.') || lx.path_sep(k + 1) || lx.punct(k + 1, b'(') {
+            continue;
+        }
+        for at in def.open + 1..def.close {
+            let name = if lx.is_ident(at + 1, "mut") { at + 2 } else { at + 1 };
+            if lx.is_ident(at, "let") && lx.is_ident(name, local) && lx.punct(name + 1, b'=') {
+                out.push((name + 2, lx.stmt_end(name + 2)));
+            }
+        }
+        out.extend(
+            body.iter()
+                .filter(|m| matches!(m.name, "push" | "extend" | "extend_from_slice" | "append"))
+                .filter(|m| m.at >= 2 && lx.is_ident(m.at - 2, local))
+                .map(|m| m.args),
+        );
+    }
+    out
 }
 
 /// Whether the method at token `at` only converts the path before it (`src.to_str()`,

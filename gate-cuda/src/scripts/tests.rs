@@ -1866,6 +1866,30 @@ fn a_walks_extension_filter_is_no_input() {
     assert!(call.computed_inputs, "{call:#?}");
 }
 
+/// A helper that fills a list with its parameter and hands nvcc the list compiles what each
+/// call passes: AteniaEngine's `compile_cuda_kernel(&nvcc, "src/cuda/a.cu", &out)`, whose body
+/// is `let mut args = vec![]; args.extend(&["-c", cu_file, "-o", output_obj]);
+/// Command::new(nvcc_path).args(&args)`, was read as computed: every call compiled every
+/// `.cu` of the package. The output after `-o` is no input.
+#[test]
+fn a_helper_handing_nvcc_a_list_of_its_parameter_compiles_what_each_call_passes() {
+    let text = "use std::process::Command;\nfn main() {\n    let nvcc = \"nvcc\";\n    compile_cuda_kernel(nvcc, \"src/cuda/a.cu\", \"a.o\");\n    compile_cuda_kernel(nvcc, \"src/cuda/b.cu\", \"b.o\");\n}\nfn compile_cuda_kernel(nvcc_path: &str, cu_file: &str, output_obj: &str) {\n    let mut args = vec![];\n    args.extend(&[\"-c\", cu_file, \"-o\", output_obj]);\n    Command::new(nvcc_path).args(&args).status().unwrap();\n}\n";
+    let s = script(text);
+    let inputs: Vec<(Vec<String>, bool)> = s
+        .calls
+        .iter()
+        .map(|c| (c.inputs.clone(), c.computed_inputs))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            (strings(&["src/cuda/a.cu"]), false),
+            (strings(&["src/cuda/b.cu"]), false)
+        ],
+        "{s:#?}"
+    );
+}
+
 /// A build that returns early unless an environment variable is set compiles its kernels only
 /// where it is (a trial's `if std::env::var("USE_CUDA").is_err() { return; }` said no switch);
 /// a variable cargo sets, docs.rs's, and one read for its value switch nothing.
