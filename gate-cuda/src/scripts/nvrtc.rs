@@ -17,6 +17,7 @@
 //! declarations, `fn` definitions and `#[cfg(test)]` items is skipped.
 
 use std::collections::HashMap;
+use gate_support::lexer::TokenKind;
 
 use super::guards::Guards;
 use super::lexed::{Lexed, RustFile, contains_any};
@@ -68,8 +69,12 @@ pub fn nvrtc_use_sites(file: &RustFile<'_>) -> Vec<NvrtcUse> {
     skip.extend(lx.test_ranges());
     let mut out: Vec<NvrtcUse> = Vec::new();
     for i in 0..lx.toks.len() {
-        let Some(word) = lx.ident(i) else { continue };
-        if !is_use(&lx, i, word, &into_nvrtc) || skip.iter().any(|&(a, b)| a <= i && i < b) {
+        let loaded = loads_nvrtc(&lx, i);
+        let Some(word) = lx.ident(i).or(loaded) else {
+            continue;
+        };
+        let used = loaded.is_some() || is_use(&lx, i, word, &into_nvrtc);
+        if !used || skip.iter().any(|&(a, b)| a <= i && i < b) {
             continue;
         }
         let line = lx.toks[i].line;
@@ -89,12 +94,26 @@ pub fn nvrtc_use_sites(file: &RustFile<'_>) -> Vec<NvrtcUse> {
             .unwrap_or_default();
         out.push(NvrtcUse {
             line,
-            path: lx.path_text(lx.path_start(i), i),
+            path: match loaded {
+                Some(symbol) => symbol.to_owned(),
+                None => lx.path_text(lx.path_start(i), i),
+            },
             switch: (!around.is_empty()).then(|| around.join(" and ")),
             names,
         });
     }
     out
+}
+
+/// `nvrtcCompileProgram` where the literal at `i` names that symbol (a byte string or a
+/// string: `lib.get(b"nvrtcCompileProgram\0")`): the workspace loads NVRTC itself
+/// (libloading, AteniaEngine's `NvrtcCompiler`), and what it hands that function is compiled
+/// at run time.
+fn loads_nvrtc(lx: &Lexed<'_>, i: usize) -> Option<&'static str> {
+    let t = lx.toks.get(i)?;
+    let literal = matches!(t.kind, TokenKind::Str | TokenKind::RawStr | TokenKind::Literal);
+    let named = t.text.trim_start_matches(['b', 'c', 'r', '#']).trim_start_matches('"');
+    (literal && named.starts_with("nvrtcCompileProgram")).then_some("nvrtcCompileProgram")
 }
 
 /// The modules a file declares under a feature (`#[cfg(feature = "cuda-runtime")] pub mod

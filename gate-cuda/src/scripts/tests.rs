@@ -1252,6 +1252,19 @@ fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
     assert!(!found.calls[0].computed_inputs);
 }
 
+/// A workspace that loads NVRTC itself (libloading, AteniaEngine's `NvrtcCompiler`) compiles
+/// at run time where it takes `nvrtcCompileProgram`: that is its NVRTC use. A comment or a
+/// symbol of another library is none.
+#[test]
+fn nvrtc_loaded_by_the_workspace_itself_is_a_use() {
+    let text = "// nvrtcCompileProgram is looked up below\nfn compile(lib: &Library) {\n    let create = lib.get(b\"nvrtcCreateProgram\\0\");\n    let compile: Symbol<F> = lib.get(b\"nvrtcCompileProgram\\0\").unwrap();\n    let other = lib.get(\"cuModuleLoadData\");\n}\n";
+    let uses = nvrtc_uses(&RustFile {
+        rel: "src/gpu/nvrtc/compiler.rs",
+        text,
+    });
+    assert_eq!(uses, vec![(4, "nvrtcCompileProgram".to_owned())]);
+}
+
 /// Test-only code ships no NVRTC compile and embeds no shipped source, whichever attribute
 /// makes it test-only: cellular_raza compiles its `include_str!("kernel.cu")` inside a
 /// `#[test] fn` (it was read as a shipped compile, and `cuda.contracts` failed on it).
