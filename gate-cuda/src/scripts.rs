@@ -388,7 +388,7 @@ fn analyse_lexed(script: &RustFile<'_>, lx: &Lexed<'_>, helpers: &Helpers) -> Sc
         .map(|h| h.name.as_str())
         .collect();
     let used_local: HashSet<&str> = (0..lx.toks.len())
-        .filter_map(|i| helper_use(lx, i, helpers).map(|(h, _)| h.name.as_str()))
+        .filter_map(|i| types::helper_use(lx, i, helpers).map(|(h, _)| h.name.as_str()))
         .filter(|name| local.contains(name))
         .collect();
     let skip: Vec<(usize, usize)> = fns
@@ -514,39 +514,6 @@ const NVCC_LINK_STEPS: &[&str] = &[
     "-dlink",
 ];
 
-/// A call of a helper at `i` (not a method, not its definition; a qualifier must be a
-/// module: lowercase), with the helper and the `(`.
-fn helper_use<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<(&'h Helper, usize)> {
-    if helpers.is_empty() || !lx.punct(i + 1, b'(') {
-        return None;
-    }
-    let name = lx.ident(i)?;
-    let prev = i.checked_sub(1);
-    // A method that builds is used through `self.` (from its type's other methods), and only so.
-    if prev.is_some_and(|p| lx.punct(p, b'.')) {
-        let helper = helpers.get(name, None)?;
-        let on_self = i >= 2 && lx.is_ident(i - 2, "self");
-        return (on_self && helper.owner.is_some()).then_some((helper, i + 1));
-    }
-    if prev.is_some_and(|p| lx.is_ident(p, "fn")) {
-        return None;
-    }
-    let qualifier = if i >= 3 && lx.path_sep(i - 2) {
-        let q = lx.ident(i - 3)?;
-        if !q.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return None;
-        }
-        Some(q)
-    } else {
-        // `use helper_crate::build::ccmd;` then `ccmd()`: the crate it came from.
-        lx.imports.get(name).copied()
-    };
-    helpers
-        .get(name, qualifier)
-        .filter(|h| h.owner.is_none())
-        .map(|h| (h, i + 1))
-}
-
 /// Every GPU build started in `range` (token indices), skipping the `skip` ranges.
 fn calls_in(
     lx: &Lexed<'_>,
@@ -587,7 +554,7 @@ fn calls_in(
 
 /// The anchor of a helper's use at `i`, when one is.
 fn helper_anchor<'h>(lx: &Lexed<'_>, i: usize, helpers: &'h Helpers) -> Option<Anchor<'h>> {
-    helper_use(lx, i, helpers).map(|(h, open)| Anchor {
+    types::helper_use(lx, i, helpers).map(|(h, open)| Anchor {
         start: Start::Helper(h),
         path: lx.path_start(i),
         open,

@@ -306,8 +306,15 @@ fn env_tested<'a>(lx: &Lexed<'a>, a: usize, k: usize) -> Option<&'a str> {
         || name.starts_with("RUSTC")
         || matches!(
             name,
-            "TARGET" | "HOST" | "PROFILE" | "OUT_DIR" | "OPT_LEVEL" | "DEBUG" | "NUM_JOBS"
-                | "RUSTDOC" | "DOCS_RS"
+            "TARGET"
+                | "HOST"
+                | "PROFILE"
+                | "OUT_DIR"
+                | "OPT_LEVEL"
+                | "DEBUG"
+                | "NUM_JOBS"
+                | "RUSTDOC"
+                | "DOCS_RS"
         );
     (read && tested && !cargo_sets && !name.is_empty()).then_some(name)
 }

@@ -16,8 +16,8 @@
 //! `Ptx::from_src` is no NVRTC use (it loads PTX text already compiled). Code in `use`
 //! declarations, `fn` definitions and `#[cfg(test)]` items is skipped.
 
-use std::collections::HashMap;
 use gate_support::lexer::TokenKind;
+use std::collections::HashMap;
 
 use super::guards::Guards;
 use super::lexed::{Lexed, RustFile, contains_any};
@@ -111,8 +111,14 @@ pub fn nvrtc_use_sites(file: &RustFile<'_>) -> Vec<NvrtcUse> {
 /// at run time.
 fn loads_nvrtc(lx: &Lexed<'_>, i: usize) -> Option<&'static str> {
     let t = lx.toks.get(i)?;
-    let literal = matches!(t.kind, TokenKind::Str | TokenKind::RawStr | TokenKind::Literal);
-    let named = t.text.trim_start_matches(['b', 'c', 'r', '#']).trim_start_matches('"');
+    let literal = matches!(
+        t.kind,
+        TokenKind::Str | TokenKind::RawStr | TokenKind::Literal
+    );
+    let named = t
+        .text
+        .trim_start_matches(['b', 'c', 'r', '#'])
+        .trim_start_matches('"');
     (literal && named.starts_with("nvrtcCompileProgram")).then_some("nvrtcCompileProgram")
 }
 

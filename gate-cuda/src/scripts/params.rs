@@ -113,7 +113,10 @@ fn nvcc_input_params(lx: &Lexed<'_>, def: &FnDef<'_>, call: &mut Call) -> Vec<us
                 && (!lx.punct(k + 1, b'.') || converted(lx, k + 2))
                 && !lx.path_sep(k + 1)
                 && !in_macro(lx, from, k)
-                && !matches!(lx.str_value(k.wrapping_sub(2)), Some("-o" | "--output-file"))
+                && !matches!(
+                    lx.str_value(k.wrapping_sub(2)),
+                    Some("-o" | "--output-file")
+                )
             {
                 positions.push(p);
             }
@@ -145,7 +148,11 @@ fn filled(
             continue;
         }
         for at in def.open + 1..def.close {
-            let name = if lx.is_ident(at + 1, "mut") { at + 2 } else { at + 1 };
+            let name = if lx.is_ident(at + 1, "mut") {
+                at + 2
+            } else {
+                at + 1
+            };
             if lx.is_ident(at, "let") && lx.is_ident(name, local) && lx.punct(name + 1, b'=') {
                 out.push((name + 2, lx.stmt_end(name + 2)));
             }

@@ -33,7 +33,10 @@ pub(super) fn rust_nvptx(
     }
     let bound = archs::bound_flags(lx, methods);
     let named = |s: &str| s.contains(NVPTX_TARGET);
-    if !(strs.iter().any(|&(_, s)| named(s)) || bound.iter().any(|&s| named(s))) {
+    if !(strs.iter().any(|&(_, s)| named(s))
+        || bound.iter().any(|&s| named(s))
+        || target_from_fn(lx, methods))
+    {
         return false;
     }
     for &(_, s) in strs {
@@ -45,6 +48,27 @@ pub(super) fn rust_nvptx(
     }
     call.computed_inputs = call.inputs.is_empty();
     true
+}
+
+/// Whether an argument of the command is the call of a function of the file that answers
+/// the nvptx64 target (`.arg(self.target.triple())`, `fn triple(&self) -> &str { match self {
+/// Target::Nvidia => "nvptx64-nvidia-cuda" } }`: warp-types').
+fn target_from_fn(lx: &Lexed<'_>, methods: &[Method<'_>]) -> bool {
+    let answers = |name: &str| {
+        lx.fns().iter().any(|f| {
+            f.name == name
+                && lx
+                    .strs(f.open, f.close)
+                    .iter()
+                    .any(|&(_, s)| s.contains(NVPTX_TARGET))
+        })
+    };
+    methods
+        .iter()
+        .filter(|m| matches!(m.name, "arg" | "args"))
+        .any(|m| {
+            (m.args.0..m.args.1).any(|k| lx.punct(k + 1, b'(') && lx.ident(k).is_some_and(answers))
+        })
 }
 
 /// The Rust builds for nvptx64 that the library code of `file` runs (not a build script's:

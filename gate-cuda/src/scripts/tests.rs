@@ -1277,10 +1277,7 @@ fn nvrtc_and_embedded_sources_in_test_functions_do_not_ship() {
         text,
     };
     let uses = nvrtc_uses(&file);
-    assert_eq!(
-        uses,
-        vec![(17, "cudarc::nvrtc::compile_ptx".to_owned())]
-    );
+    assert_eq!(uses, vec![(17, "cudarc::nvrtc::compile_ptx".to_owned())]);
     let embedded: Vec<String> = super::embedded_sources(&file)
         .into_iter()
         .map(|e| e.path)
@@ -1910,20 +1907,32 @@ fn a_helper_handing_nvcc_a_list_of_its_parameter_compiles_what_each_call_passes(
 fn a_build_switched_by_an_environment_variable_says_so() {
     let build = "cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");";
     let switched = |head: &str, tail: &str| {
-        only_call(&format!("fn main() {{\n    {head}\n    {build}\n    {tail}\n}}\n")).switch
+        only_call(&format!(
+            "fn main() {{\n    {head}\n    {build}\n    {tail}\n}}\n"
+        ))
+        .switch
     };
     let set = Some("USE_CUDA set at build time".to_owned());
     assert_eq!(
-        switched("if std::env::var(\"USE_CUDA\").is_err() {\n        return;\n    }", ""),
+        switched(
+            "if std::env::var(\"USE_CUDA\").is_err() {\n        return;\n    }",
+            ""
+        ),
         set
     );
     assert_eq!(
         switched("if !env::var_os(\"USE_CUDA\").is_some() { return; }", ""),
         set
     );
-    assert_eq!(switched("if let Ok(_) = env::var(\"USE_CUDA\") {", "}"), set);
     assert_eq!(
-        switched("let gpu = env::var(\"USE_CUDA\").is_ok();\n    if gpu {", "}"),
+        switched("if let Ok(_) = env::var(\"USE_CUDA\") {", "}"),
+        set
+    );
+    assert_eq!(
+        switched(
+            "let gpu = env::var(\"USE_CUDA\").is_ok();\n    if gpu {",
+            "}"
+        ),
         set
     );
     for unswitched in [
@@ -2511,4 +2520,29 @@ fn a_program_type_brought_in_from_an_nvrtc_module_is_nvrtc() {
         text: other,
     });
     assert!(none.is_empty(), "{none:?}");
+}
+
+/// warp-types builds its Rust kernels for nvptx64 through a builder type of the workspace
+/// (`WarpBuilder::new("sat-kernels").build()`), whose command names the target through a
+/// method (`.arg(self.target.triple())`, `fn triple(&self) -> &str { match self { .. =>
+/// "nvptx64-nvidia-cuda" } }`): no builder was seen, for either reason alone.
+#[test]
+fn a_rust_kernel_built_through_a_builder_type_or_a_target_method_is_seen() {
+    let target = "pub enum Target { Nvidia }\nimpl Target {\n    fn triple(&self) -> &str {\n        match self { Target::Nvidia => \"nvptx64-nvidia-cuda\" }\n    }\n}\n";
+    let method = format!(
+        "{target}fn main() {{\n    let t = Target::Nvidia;\n    std::process::Command::new(\"cargo\").args([\"rustc\", \"--target\"]).arg(t.triple()).status().unwrap();\n}}\n"
+    );
+    assert_eq!(only_call(&method).kind, BuilderKind::RustNvptx);
+    let builder = "pub struct Builder { dir: String }\nimpl Builder {\n    pub fn new(dir: &str) -> Self { todo!() }\n    pub fn build(self) {\n        std::process::Command::new(\"cargo\").args([\"rustc\", \"--target\", \"nvptx64-nvidia-cuda\"]).current_dir(&self.dir).status().unwrap();\n    }\n}\n";
+    let build =
+        "fn main() {\n    #[cfg(feature = \"gpu\")]\n    kb::Builder::new(\"kern\").build();\n}\n";
+    let found = script_with(&[("kb/src/lib.rs", builder)], build);
+    let [call] = found.calls.as_slice() else {
+        panic!("one call: {found:#?}")
+    };
+    assert_eq!(
+        (call.kind, call.line, call.via.as_deref()),
+        (BuilderKind::RustNvptx, 3, Some("kb/src/lib.rs:4"))
+    );
+    assert_eq!(call.switch.as_deref(), Some("feature \"gpu\""));
 }

@@ -9,7 +9,9 @@
 
 use super::cc_chain::cc_methods;
 use super::lexed::{FnDef, Lexed};
-use super::{Anchor, BuilderKind, Call, Helpers, Start, crate_builder_methods, extent, methods};
+use super::{
+    Anchor, BuilderKind, Call, Helper, Helpers, Start, crate_builder_methods, extent, methods,
+};
 use gate_support::lexer::TokenKind;
 
 /// The type of the `impl` block `def` lies in (`impl KernelBuild {`, `impl<T> Trait for
@@ -26,6 +28,43 @@ pub(super) fn impl_type<'a>(lx: &Lexed<'a>, def: &FnDef<'_>) -> Option<&'a str> 
         found = header_type(lx, i + 1, open);
     }
     found
+}
+
+/// A call of a helper at `i` (not a method, not its definition; a qualifier must be a
+/// module: lowercase), with the helper and the `(`.
+pub(super) fn helper_use<'h>(
+    lx: &Lexed<'_>,
+    i: usize,
+    helpers: &'h Helpers,
+) -> Option<(&'h Helper, usize)> {
+    if helpers.is_empty() || !lx.punct(i + 1, b'(') {
+        return None;
+    }
+    let name = lx.ident(i)?;
+    let prev = i.checked_sub(1);
+    // A method that builds is used through `self.` (from its type's other methods), and only so.
+    if prev.is_some_and(|p| lx.punct(p, b'.')) {
+        let helper = helpers.get(name, None)?;
+        let on_self = i >= 2 && lx.is_ident(i - 2, "self");
+        return (on_self && helper.owner.is_some()).then_some((helper, i + 1));
+    }
+    if prev.is_some_and(|p| lx.is_ident(p, "fn")) {
+        return None;
+    }
+    let qualifier = if i >= 3 && lx.path_sep(i - 2) {
+        let q = lx.ident(i - 3)?;
+        if !q.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return None;
+        }
+        Some(q)
+    } else {
+        // `use helper_crate::build::ccmd;` then `ccmd()`: the crate it came from.
+        lx.imports.get(name).copied()
+    };
+    helpers
+        .get(name, qualifier)
+        .filter(|h| h.owner.is_none())
+        .map(|h| (h, i + 1))
 }
 
 /// The implementing type in an `impl` header `from..open`: the last name at the top level
@@ -79,7 +118,7 @@ pub(super) fn type_builder_at<'h>(
 /// where the chain's own `.file`/`.files` are (the method reads them from `self`). `None`
 /// when it builds no GPU code: its constructor names a variant the method sends to no GPU
 /// build (`KernelBuild::new(KernelType::Metal, ..)`), or every input is a literal and none is
-/// CUDA or PTX (risc0's C++ builds of the same type).
+/// CUDA or PTX (risc0's C++ builds of the same type), for a build of CUDA sources.
 pub(super) fn through_type(lx: &Lexed<'_>, anchor: &Anchor<'_>, mut call: Call) -> Option<Call> {
     if let Start::Helper(h) = anchor.start
         && (anchor.open..lx.matching(anchor.open))
@@ -89,6 +128,7 @@ pub(super) fn through_type(lx: &Lexed<'_>, anchor: &Anchor<'_>, mut call: Call) 
         return None;
     }
     let mut own = Call::new(BuilderKind::Cc, call.line);
+    let (rust, computed) = (call.kind == BuilderKind::RustNvptx, call.computed_inputs);
     let chain = methods(lx, &extent(lx, anchor.path));
     cc_methods(lx, &chain, &mut own);
     // A chain in cudaforge's words (baracuda-forge's `.source_files(kernels.iter().map(..))`,
@@ -104,6 +144,12 @@ pub(super) fn through_type(lx: &Lexed<'_>, anchor: &Anchor<'_>, mut call: Call) 
                 to.push(item);
             }
         }
+    }
+    // A Rust kernel's build names no CUDA source: it builds GPU code whatever the chain names
+    // (warp-types' `WarpBuilder::new("sat-kernels").build()`), what it computes computed.
+    if rust {
+        call.computed_inputs |= computed && call.inputs.is_empty();
+        return Some(call);
     }
     let gpu = |input: &String| {
         [".cu", ".cuh", ".ptx", ".cubin", ".fatbin"]
