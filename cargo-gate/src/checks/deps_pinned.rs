@@ -200,6 +200,14 @@ impl Check for DepsPinned {
                 manifests.push((path, Some(name)));
             }
         }
+        let index = &ctx.facts.index;
+        let tracked: Option<std::collections::HashSet<&str>> =
+            matches!(index.source, crate::facts::IndexSource::Git).then(|| {
+                (index.files.iter())
+                    .filter(|f| f.rel.ends_with("Cargo.toml"))
+                    .map(|f| f.rel.as_str())
+                    .collect()
+            });
         let mut tally = Tally::default();
         let mut findings = Vec::new();
         for (index, (path, member)) in manifests.iter().enumerate() {
@@ -220,6 +228,7 @@ impl Check for DepsPinned {
                 root: &root,
                 owner: member.clone(),
                 sources: &sources,
+                tracked: tracked.as_ref(),
             };
             let first = findings.len();
             manifest.judge(parsed.doc, index == 0, &mut tally, &mut findings);
@@ -280,6 +289,8 @@ struct Manifest<'a> {
     owner: Option<String>,
     /// `[sources]`.
     sources: &'a Sources,
+    /// The manifests git tracks (relative to the root), where git lists the tree.
+    tracked: Option<&'a std::collections::HashSet<&'a str>>,
 }
 
 impl Manifest<'_> {
@@ -437,6 +448,15 @@ impl Dep<'_> {
                     ),
                     path_span,
                 ));
+            } else if self.untracked(path) {
+                out.push(self.finding(
+                    format!(
+                        "path `{path}` is inside the workspace, but git tracks no manifest there \
+                         (git-ignored, or never added): the code it builds is not part of the \
+                         commit (fix: commit it, or depend on a published version)"
+                    ),
+                    path_span,
+                ));
             }
         } else {
             tally.registry += 1;
@@ -506,6 +526,25 @@ impl Dep<'_> {
         let joined = self.manifest.dir.join(path);
         let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
         resolved.starts_with(self.manifest.root)
+    }
+
+    /// Whether the package at `path` (inside the root) has a manifest git does not track,
+    /// where git lists the tree (a path dependency in a git-ignored directory: the thirtieth
+    /// session's hostile pass judged its changed license from a stale resolve).
+    fn untracked(&self, path: &str) -> bool {
+        let Some(tracked) = self.manifest.tracked else {
+            return false;
+        };
+        let joined = self.manifest.dir.join(path);
+        let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
+        let Ok(rel) = resolved
+            .join("Cargo.toml")
+            .strip_prefix(self.manifest.root)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+        else {
+            return false;
+        };
+        !tracked.contains(rel.as_str())
     }
 }
 

@@ -553,7 +553,10 @@ pub fn shipped_of<'c>(
             ));
         }
     };
-    Ok((shipped_graph(ctx.facts, ctx.cargo, metadata, targets), metadata))
+    Ok((
+        shipped_graph(ctx.facts, ctx.cargo, metadata, targets),
+        metadata,
+    ))
 }
 
 /// The shipped graph for `targets` with CI's feature sets added: read from the resolve where
@@ -614,7 +617,10 @@ pub fn conditional_edge(metadata: &Metadata, graph: &Graph) -> Option<String> {
                 .iter()
                 .filter(|k| k.kind != DependencyKind::Development);
             if dep.dep_kinds.is_empty() || shipped.clone().any(|k| k.target.is_some()) {
-                return Some(format!("{} → {} (for some platforms)", package.name, dep.name));
+                return Some(format!(
+                    "{} → {} (for some platforms)",
+                    package.name, dep.name
+                ));
             }
             if shipped.count() == 0 {
                 continue;

@@ -142,8 +142,9 @@ fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> 
 /// ([`crate::deps::conditional_edge`]), and no `cargo tree` is started ahead: should one be
 /// needed after all, it runs once the resolve says so.
 fn lock_names_sources(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("Cargo.lock"))
-        .map_or(true, |lock| lock.lines().any(|l| l.starts_with("source = ")))
+    std::fs::read_to_string(dir.join("Cargo.lock")).map_or(true, |lock| {
+        lock.lines().any(|l| l.starts_with("source = "))
+    })
 }
 
 /// The workspace an earlier run kept where this run's output goes, found from `start` (its

@@ -99,9 +99,8 @@ pub(super) fn gather(
                     if let Ok(crate::facts::Resolve::Resolved { metadata, .. }) =
                         base.facts.resolve(base.cargo)
                     {
-                        let _ = crate::deps::shipped_graph(
-                            base.facts, base.cargo, metadata, &targets,
-                        );
+                        let _ =
+                            crate::deps::shipped_graph(base.facts, base.cargo, metadata, &targets);
                     }
                 };
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(ahead));

@@ -6,7 +6,8 @@ use super::artifacts::Build;
 use super::manifests::Manifest;
 pub use super::packages::{Package, Role};
 use super::ran::{
-    BuiltForTests, BuiltRaw, Scan, build_from, keep_of, resolve_from, run_build, run_resolve,
+    BuiltForTests, BuiltRaw, Scan, build_from, keep_of, resolve_from, resolve_reads, run_build,
+    run_resolve,
 };
 use crate::cache::{Fact, Fresh, Session};
 use crate::report::Reuse;
@@ -368,7 +369,11 @@ impl Core {
                             let ran = self.resolve_output.lock().ok().and_then(|mut o| o.take());
                             let raw = ran.map_or_else(|| run_resolve(cargo), Ok);
                             let keep = keep_of(raw.as_ref().ok(), cargo.offline());
-                            Fresh::of(raw, keep)
+                            let read = raw.as_ref().map(resolve_reads).unwrap_or_default();
+                            Fresh {
+                                read,
+                                ..Fresh::of(raw, keep)
+                            }
                         },
                     );
                     let resolve = obtained.value.map(|raw| resolve_from(raw, cargo.offline()));

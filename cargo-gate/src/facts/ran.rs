@@ -121,6 +121,33 @@ pub(super) fn run_resolve(cargo: &Cargo) -> Result<RawOutput, String> {
     })
 }
 
+/// What a resolve read beyond the key: the manifest of every path package it lists (the
+/// session leaves out those the tree's digest holds). A path dependency outside the tracked
+/// tree, beside the workspace or git-ignored in it, changes the resolve with its manifest (a
+/// license, a version, a dependency of its own): the thirtieth session's hostile pass had the
+/// cached resolve judged after `outer`'s license went from MIT to GPL-3.0-only, and
+/// `deps.licenses` passed where a fresh run fails.
+pub(super) fn resolve_reads(raw: &RawOutput) -> crate::cache::discover::Read {
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        packages: Vec<Package>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Package {
+        source: Option<serde::de::IgnoredAny>,
+        manifest_path: std::path::PathBuf,
+    }
+    let mut read = crate::cache::discover::Read::default();
+    if raw.code != Some(0) {
+        return read;
+    }
+    if let Ok(listed) = serde_json::from_str::<Listed>(&raw.stdout) {
+        let paths = listed.packages.into_iter().filter(|p| p.source.is_none());
+        read.files.extend(paths.map(|p| p.manifest_path));
+    }
+    read
+}
+
 pub(super) fn resolve_from(raw: RawOutput, offline: bool) -> Resolve {
     let log = with_command_line(raw.command_line, &raw.stderr, raw.code);
     if raw.code != Some(0) {

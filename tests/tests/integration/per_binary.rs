@@ -208,18 +208,29 @@ fn a_test_reading_another_packages_data_runs_when_it_changes() {
 /// Tests that reach another package's Rust sources by no dependency (the thirtieth
 /// session's trials replayed a PASS over each, READY where `cargo test` fails): one builds a
 /// project nested in its package whose manifest depends on `greeting-core` by path, one
-/// lints every `.rs` file of the repository. A change to `greeting-core` runs each again,
-/// each alone in its package (a package's binaries share what it names).
+/// lints every `.rs` file of the repository, under `tests/` or as a unit test. A change to
+/// `greeting-core` runs each again, each alone in its package (a package's binaries share
+/// what it names).
 #[test]
 fn a_test_reading_another_packages_sources_runs_when_they_change() {
+    let project = ["runner/tests/builds_project.rs", "runner/tests/project"];
+    let all = ["runner/tests/lint.rs", project[0], project[1]];
     for (id, others) in [
         ("runner::builds_project", &["runner/tests/lint.rs"][..]),
-        (
-            "runner::lint",
-            &["runner/tests/builds_project.rs", "runner/tests/project"],
-        ),
+        ("runner::lint", &project[..]),
+        // The lint as a unit test of the library (the hostile pass that followed).
+        ("runner", &all[..]),
     ] {
         let fx = fixture("reads-other-sources");
+        if id == "runner" {
+            let lint = std::fs::read_to_string(fx.root.join("runner/tests/lint.rs")).unwrap();
+            fx.write(
+                "runner/src/lib.rs",
+                &format!(
+                    "//! Depends on no other package.\n\n#[cfg(test)]\nmod lint {{\n{lint}}}\n"
+                ),
+            );
+        }
         for other in others {
             let path = fx.root.join(other);
             match path.is_dir() {

@@ -913,3 +913,60 @@ fn tests_ci_runs_under_other_features_are_said_not_run() {
     let run = fx.gate(&args);
     assert_eq!(check(&run.json(), "tests.pass")["status"], "PASS");
 }
+
+/// A path dependency in a git-ignored directory of the root (the thirtieth session's hostile
+/// pass): the code it builds is not part of the commit, which `deps.pinned` says; and a change
+/// to its manifest (its license, MIT → GPL-3.0-only) reaches `deps.licenses` through the
+/// cache, which kept the resolve keyed by the tracked tree alone and passed.
+#[test]
+fn a_path_dependency_git_ignores_is_unpinned_and_its_manifest_is_read() {
+    let fx = fixture("clean");
+    let outer = |license: &str| {
+        format!(
+            "[package]\nname = \"outer\"\nversion = \"1.0.0\"\nedition = \"2021\"\nlicense = \"{license}\"\n"
+        )
+    };
+    fx.write("third_party/outer/Cargo.toml", &outer("MIT"));
+    fx.write("third_party/outer/src/lib.rs", "pub fn o() {}\n");
+    fx.write(".gitignore", "/target\n/third_party\n");
+    let manifest = std::fs::read_to_string(fx.root.join("Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        &manifest.replace(
+            "[workspace]",
+            "[dependencies]\nouter = { path = \"third_party/outer\" }\n\n[workspace]",
+        ),
+    );
+    fx.write(
+        "gate.toml",
+        "[policy]\nprofile = \"portable\"\n\n[licenses]\nallow = [\"MIT\"]\n",
+    );
+    let locked = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline", "--quiet"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    fx.commit();
+    let args = [
+        "controlled",
+        "--only",
+        "deps.licenses",
+        "deps.pinned",
+        "--format",
+        "json",
+    ];
+    let report = fx.gate(&args).json();
+    let pinned = check(&report, "deps.pinned");
+    assert_eq!(pinned["status"], "FAIL", "{pinned:#}");
+    assert!(
+        messages(pinned).contains("git tracks no manifest there"),
+        "{pinned:#}"
+    );
+    assert_eq!(check(&report, "deps.licenses")["status"], "PASS");
+    fx.write("third_party/outer/Cargo.toml", &outer("GPL-3.0-only"));
+    let second = fx.gate(&args).json();
+    let licenses = check(&second, "deps.licenses");
+    assert_eq!(licenses["status"], "FAIL", "{licenses:#}");
+    assert!(messages(licenses).contains("GPL-3.0-only"), "{licenses:#}");
+}

@@ -519,10 +519,7 @@ impl<'a> Keys<'a> {
             named.extend(reach.iter().copied());
             return;
         };
-        // Only in a test's own files: a tool whose code builds `cargo … --workspace` commands
-        // runs them on other workspaces, not in its tests.
-        let in_tests = file.components().any(|c| c.as_os_str() == "tests");
-        if found.every && in_tests {
+        if found.every {
             named.extend(reach.iter().copied());
         }
         named.extend(found.runnable.iter().filter(|i| reach.contains(i)));
@@ -551,9 +548,10 @@ impl<'a> Keys<'a> {
         let overlap = self.runnable.iter().map(|r| r.name.len()).max()? + 4096;
         let mut named = Names::default();
         let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        let in_tests = path.components().any(|c| c.as_os_str() == "tests");
         in_windows(file, 1 << 20, overlap, MAX_NAMED_FILE, |text| {
             self.words_named(text, &mut named.runnable);
-            named.every |= text::names_every_package(text);
+            named.every |= text::names_every_package(text::test_part(text, in_tests));
             if !shared.is_empty() && !is_document(path) {
                 shared_paths_in(text, shared, &mut paths);
             }

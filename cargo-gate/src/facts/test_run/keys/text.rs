@@ -110,12 +110,28 @@ impl Queue {
     }
 }
 
-/// Whether `text` (a file under a `tests/` directory: [`super::Keys::named`] asks no other)
-/// runs cargo over the whole workspace (`cargo doc --workspace`, `--all`) or
-/// walks directories for Rust files (`read_dir` or a walker beside an `rs` extension: a lint
-/// that reads every `.rs` of the repository): a test that does reads every package's sources,
-/// which reach its binary by no dependency (the thirtieth session's trials replayed a PASS
-/// over each). A name that also means something else costs a run, never a false reuse.
+/// The part of a file's `text` that is test code: all of it under a `tests/` directory
+/// (`whole`), else from its first `#[cfg(test)]` or `#[test]` on (a unit test module, where
+/// Rust writes it: a tool whose code builds `cargo … --workspace` commands runs them on other
+/// workspaces, not on its own).
+pub(super) fn test_part(text: &str, whole: bool) -> &str {
+    if whole {
+        return text;
+    }
+    ["#[cfg(test)]", "#[test]"]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+        .map_or("", |at| &text[at..])
+}
+
+/// Whether test code `text` ([`test_part`]) reads every package's sources: it runs cargo
+/// (`cargo check` at a virtual root builds every member; `--workspace`, `--all`), git over
+/// the repository's files (`git grep`, `ls-files`), `find`, `grep` or `rg`, or walks
+/// directories for Rust files (`read_dir` or a walker beside an `rs` extension: a lint that
+/// reads every `.rs`). Their sources reach its binary by no dependency (the thirtieth
+/// session's trial and hostile pass replayed a PASS over each). A name that also means
+/// something else costs a run, never a false reuse.
 pub(super) fn names_every_package(text: &str) -> bool {
     let flag = |word: &str| {
         text.match_indices(word).any(|(at, _)| {
@@ -123,11 +139,20 @@ pub(super) fn names_every_package(text: &str) -> bool {
             after.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'))
         })
     };
-    let walks = ["read_dir", "WalkDir", "walkdir", "glob("]
-        .iter()
-        .any(|w| text.contains(w));
-    let rust = ["\"rs\"", ".rs\"", "*.rs"].iter().any(|w| text.contains(w));
-    flag("--workspace") || flag("--all") || (walks && rust)
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    let walks = has(&["read_dir", "WalkDir", "walkdir", "glob("]);
+    let rust = has(&["\"rs\"", ".rs\"", "*.rs"]);
+    let runs = |program: &str| {
+        text.contains(&format!("Command::new(\"{program}\")"))
+            || (program == "cargo" && text.contains("Command::new(env!(\"CARGO\"))"))
+    };
+    let git_reads = has(&["\"grep\"", "\"ls-files\"", "\"ls-tree\"", "\"archive\""]);
+    flag("--workspace")
+        || flag("--all")
+        || (walks && rust)
+        || runs("cargo")
+        || (runs("git") && git_reads)
+        || ["find", "grep", "rg"].iter().any(|p| runs(p))
 }
 
 /// The name a file no package owns is looked for by: its file name; none for a manifest,
@@ -258,13 +283,16 @@ pub(super) fn holds_word(text: &str, word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::names_every_package;
+    use super::{names_every_package, test_part};
 
     /// A cargo call over the whole workspace and a walk for Rust files name every package;
     /// `--all-features`, a walk for other files and a `.rs` path read alone do not.
     #[test]
     fn a_workspace_call_or_a_walk_for_rust_files_names_every_package() {
         for every in [
+            r#"Command::new(env!("CARGO")).args(["check"])"#,
+            r#"std::process::Command::new("git").args(["-C", "..", "grep", "-n", m])"#,
+            r#"Command::new("rg").arg(marker)"#,
             r#".args(["doc", "--workspace", "--no-deps"])"#,
             "cargo test --all\n",
             r#"for e in std::fs::read_dir(d)? { if p.extension() == Some("rs".as_ref()) {} }"#,
@@ -274,11 +302,21 @@ mod tests {
             assert!(names_every_package(every), "{every}");
         }
         for not in [
+            r#"Command::new("git").args(["init", "-q"])"#,
             r#".args(["build", "--all-features", "--workspace-x"])"#,
             r#"for e in std::fs::read_dir(d)? { if name.ends_with(".json") {} }"#,
             r#"include_str!("../src/lib.rs")"#,
         ] {
             assert!(!names_every_package(not), "{not}");
         }
+    }
+
+    /// Under `tests/` a file is test code whole; elsewhere from its first test attribute on.
+    #[test]
+    fn test_code_is_the_file_under_tests_or_its_test_module() {
+        let text = "fn build() { run(\"--workspace\") }\n#[cfg(test)]\nmod tests {}\n";
+        assert_eq!(test_part(text, true), text);
+        assert_eq!(test_part(text, false), "#[cfg(test)]\nmod tests {}\n");
+        assert_eq!(test_part("fn main() {}\n", false), "");
     }
 }
