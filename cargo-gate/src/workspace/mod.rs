@@ -565,15 +565,31 @@ fn changes_the_build(path: &str) -> bool {
         || path.split('/').any(|part| part == ".cargo") && matches!(name, "config" | "config.toml")
 }
 
-/// Whether `git status --porcelain --untracked-files=all` output shows a dirty tree: any
-/// change to a tracked file, or an untracked file that changes the build.
-fn is_dirty(porcelain: &str) -> bool {
+/// Whether `git status --porcelain --untracked-files=all` output (paths from the repository's
+/// `top`) shows a dirty tree: any change to a tracked file, or an untracked file that changes
+/// the build and is no output of cargo's.
+fn is_dirty(porcelain: &str, top: &Path) -> bool {
     porcelain
         .lines()
         .any(|line| match line.strip_prefix("?? ") {
-            Some(untracked) => changes_the_build(untracked.trim_matches('"')),
+            Some(untracked) => {
+                let path = untracked.trim_matches('"');
+                changes_the_build(path) && !cargo_output(top, path)
+            }
             None => !line.trim().is_empty(),
         })
+}
+
+/// Whether `path` (from `top`) lies in a cargo target directory: one named `target` that holds
+/// cargo's `CACHEDIR.TAG`. A repository without a `.gitignore` lists what its builds write
+/// (a build script's `out/private.rs`), which no commit holds and none needs (a trial's
+/// KerrTrace was said dirty for it).
+fn cargo_output(top: &Path, path: &str) -> bool {
+    let mut at = top.to_path_buf();
+    path.split('/').any(|part| {
+        at.push(part);
+        part == "target" && at.join("CACHEDIR.TAG").is_file()
+    })
 }
 
 /// The directory a workspace is looked for from: the directory of `manifest` when one is
@@ -618,7 +634,7 @@ pub(crate) fn git_info(root: &Path) -> Option<GitInfo> {
             None,
         ),
     };
-    let dirty = status.is_some_and(|s| is_dirty(&s));
+    let dirty = status.is_some_and(|s| is_dirty(&s, &toplevel));
     Some(GitInfo {
         toplevel,
         prefix,
@@ -670,6 +686,12 @@ mod tests {
 
     #[test]
     fn untracked_files_that_change_the_build_make_the_tree_dirty() {
+        let top = tempfile::tempdir().unwrap();
+        for dir in ["target", "rust/target"] {
+            std::fs::create_dir_all(top.path().join(dir)).unwrap();
+            std::fs::write(top.path().join(dir).join("CACHEDIR.TAG"), "").unwrap();
+        }
+        std::fs::create_dir_all(top.path().join("other/target")).unwrap();
         for (porcelain, dirty) in [
             ("", false),
             ("?? notes.txt\n?? scratch/a.md", false),
@@ -684,8 +706,13 @@ mod tests {
             ("?? src/lib.rs", true),
             ("?? crates/x/tests/new.rs", true),
             ("?? scratch/notes.rs.txt", false),
+            // cargo's output where no `.gitignore` hides it (a target directory holds
+            // `CACHEDIR.TAG`); a directory named so that cargo did not write is the tree's.
+            ("?? target/debug/build/x-1/out/private.rs", false),
+            ("?? rust/target/debug/build/x-1/out/private.rs", false),
+            ("?? other/target/gen.rs", true),
         ] {
-            assert_eq!(is_dirty(porcelain), dirty, "{porcelain:?}");
+            assert_eq!(is_dirty(porcelain, top.path()), dirty, "{porcelain:?}");
         }
     }
 
