@@ -200,14 +200,7 @@ impl Check for DepsPinned {
                 manifests.push((path, Some(name)));
             }
         }
-        let index = &ctx.facts.index;
-        let tracked: Option<std::collections::HashSet<&str>> =
-            matches!(index.source, crate::facts::IndexSource::Git).then(|| {
-                (index.files.iter())
-                    .filter(|f| f.rel.ends_with("Cargo.toml"))
-                    .map(|f| f.rel.as_str())
-                    .collect()
-            });
+        let tracked = tracked_manifests(&ctx.facts.index);
         let mut tally = Tally::default();
         let mut findings = Vec::new();
         for (index, (path, member)) in manifests.iter().enumerate() {
@@ -546,6 +539,17 @@ impl Dep<'_> {
         };
         !tracked.contains(rel.as_str())
     }
+}
+
+/// The manifests git tracks, relative to the root, where git lists the tree (`None` where a
+/// walk did: nothing there says what a commit holds).
+fn tracked_manifests(index: &crate::facts::FileIndex) -> Option<std::collections::HashSet<&str>> {
+    matches!(index.source, crate::facts::IndexSource::Git).then(|| {
+        (index.files.iter())
+            .filter(|f| f.rel.ends_with("Cargo.toml"))
+            .map(|f| f.rel.as_str())
+            .collect()
+    })
 }
 
 /// How a version requirement limits versions.
