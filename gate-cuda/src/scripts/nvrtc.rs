@@ -137,6 +137,51 @@ pub fn gated_modules(file: &RustFile<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A CUDA source the code reads at run time at token `i` (`fs::read_to_string(dir.join(
+/// "kernel.cu"))` after `let dir = current_dir()?.join("cuda")`, KerrTrace's), for NVRTC to
+/// compile: the path's literal pieces, those of a name the call hands over first (bound in
+/// this file), joined. Read from the working directory, where the program is run, so it is
+/// matched below the package's directory at any depth (`**/cuda/kernel.cu`): a source
+/// shipped beside the binary.
+fn read_at_run_time(lx: &Lexed<'_>, i: usize) -> Option<Embedded> {
+    if !lx.is_ident(i, "read_to_string") || !lx.punct(i + 1, b'(') {
+        return None;
+    }
+    let close = lx.matching(i + 1);
+    let mut pieces: Vec<&str> = Vec::new();
+    for k in i + 2..close {
+        let named = lx.ident(k).filter(|_| {
+            !lx.punct(k.wrapping_sub(1), b'.') && !lx.punct(k + 1, b'(') && !lx.path_sep(k + 1)
+        });
+        if let Some(name) = named {
+            pieces.extend(
+                super::literals_bound_to(lx, name)
+                    .into_iter()
+                    .map(|(_, s)| s),
+            );
+        }
+        pieces.extend(lx.str_value(k));
+    }
+    let last = pieces.last()?;
+    let source = last.ends_with(".cu") || last.ends_with(".cuh");
+    if !source || pieces.iter().any(|p| p.contains(['{', ' ', '*'])) {
+        return None;
+    }
+    let joined: Vec<&str> = pieces
+        .iter()
+        .flat_map(|p| p.split('/'))
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let (bound, seen) = bound_to(lx, i).map_or((None, None), |(b, s)| (Some(b), s));
+    Some(Embedded {
+        line: lx.toks[i].line,
+        path: format!("**/{}", joined.join("/")),
+        from_manifest_dir: true,
+        bound,
+        seen,
+    })
+}
+
 /// The name the statement holding token `i` binds (`const NAME`, `static NAME`, `let [mut]
 /// NAME`), when `i` lies in its initialiser; with, for a `let`, the lines the name is seen on:
 /// from the statement to the end of the block around it (a `const` or `static`: everywhere).
@@ -348,13 +393,22 @@ pub struct Embedded {
 /// The CUDA C++ sources `file` embeds (`include_str!("k.cu")`): what NVRTC compiles when the
 /// crate compiles at run time. `#[cfg(test)]` code is skipped.
 pub fn embedded_sources(file: &RustFile<'_>) -> Vec<Embedded> {
-    if !contains_any(file.text, &["include_str", "include_bytes"]) {
+    if !contains_any(
+        file.text,
+        &["include_str", "include_bytes", "read_to_string"],
+    ) {
         return Vec::new();
     }
     let lx = Lexed::new(file.text);
     let tests = lx.test_ranges();
     let mut out = Vec::new();
     for i in 0..lx.toks.len() {
+        if let Some(read) = read_at_run_time(&lx, i)
+            && !tests.iter().any(|&(a, b)| a <= i && i < b)
+        {
+            out.push(read);
+            continue;
+        }
         if !(matches!(lx.ident(i), Some("include_str" | "include_bytes")) && lx.punct(i + 1, b'!'))
             || tests.iter().any(|&(a, b)| a <= i && i < b)
         {

@@ -1265,6 +1265,31 @@ fn nvrtc_loaded_by_the_workspace_itself_is_a_use() {
     assert_eq!(uses, vec![(4, "nvrtcCompileProgram".to_owned())]);
 }
 
+/// A source the program reads at run time and hands NVRTC (KerrTrace: `let src =
+/// fs::read_to_string(cuda_dir.join("kernel.cu"))`, `cuda_dir` the working directory's
+/// `cuda`) is its embedded source, matched below the package at any depth; a read of a file
+/// that is no CUDA source, or of a computed name, is none.
+#[test]
+fn a_cuda_source_read_at_run_time_is_embedded() {
+    let text = "fn main() {\n    let cuda_dir = std::env::current_dir().unwrap().join(\"cuda\");\n    let src = std::fs::read_to_string(cuda_dir.join(\"kernel.cu\")).unwrap();\n    let ptx = cudarc::nvrtc::compile_ptx(src).unwrap();\n    let cfg = std::fs::read_to_string(\"config.toml\").unwrap();\n    let other = std::fs::read_to_string(format!(\"{name}.cu\")).unwrap();\n}\n";
+    let found = super::embedded_sources(&RustFile {
+        rel: "src/main.rs",
+        text,
+    });
+    let got: Vec<(u32, &str, bool, Option<&str>)> = found
+        .iter()
+        .map(|e| {
+            (
+                e.line,
+                e.path.as_str(),
+                e.from_manifest_dir,
+                e.bound.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(3, "**/cuda/kernel.cu", true, Some("src"))]);
+}
+
 /// Test-only code ships no NVRTC compile and embeds no shipped source, whichever attribute
 /// makes it test-only: cellular_raza compiles its `include_str!("kernel.cu")` inside a
 /// `#[test] fn` (it was read as a shipped compile, and `cuda.contracts` failed on it).
