@@ -119,7 +119,19 @@ fn loads_nvrtc(lx: &Lexed<'_>, i: usize) -> Option<&'static str> {
         .text
         .trim_start_matches(['b', 'c', 'r', '#'])
         .trim_start_matches('"');
-    (literal && named.starts_with("nvrtcCompileProgram")).then_some("nvrtcCompileProgram")
+    // The symbol a loader is asked for (`lib.get(..)`, `lib.get::<F>(..)`, `dlsym(h, ..)`,
+    // `GetProcAddress(h, ..)`), not the name written anywhere else (a tool that reads such
+    // code, as this one, matches on it).
+    let open = (i.saturating_sub(4)..i)
+        .rev()
+        .find(|&k| lx.punct(k, b'('))?;
+    let loader = (open.saturating_sub(6)..open).any(|k| {
+        matches!(
+            lx.ident(k),
+            Some("get" | "dlsym" | "GetProcAddress" | "get_symbol")
+        )
+    });
+    (literal && loader && named.starts_with("nvrtcCompileProgram")).then_some("nvrtcCompileProgram")
 }
 
 /// The modules a file declares under a feature (`#[cfg(feature = "cuda-runtime")] pub mod

@@ -1253,8 +1253,8 @@ fn cudaforge_inputs_are_what_it_compiles_not_what_it_watches() {
 }
 
 /// A workspace that loads NVRTC itself (libloading, AteniaEngine's `NvrtcCompiler`) compiles
-/// at run time where it takes `nvrtcCompileProgram`: that is its NVRTC use. A comment or a
-/// symbol of another library is none.
+/// at run time where it takes `nvrtcCompileProgram`: that is its NVRTC use. A comment, a
+/// symbol of another library, or the name written other than to a loader is none.
 #[test]
 fn nvrtc_loaded_by_the_workspace_itself_is_a_use() {
     let text = "// nvrtcCompileProgram is looked up below\nfn compile(lib: &Library) {\n    let create = lib.get(b\"nvrtcCreateProgram\\0\");\n    let compile: Symbol<F> = lib.get(b\"nvrtcCompileProgram\\0\").unwrap();\n    let other = lib.get(\"cuModuleLoadData\");\n}\n";
@@ -1263,6 +1263,13 @@ fn nvrtc_loaded_by_the_workspace_itself_is_a_use() {
         text,
     });
     assert_eq!(uses, vec![(4, "nvrtcCompileProgram".to_owned())]);
+    // The name matched on, or returned, by code that reads such code (this tool's own).
+    let reader = "fn is_use(w: &str) -> bool {\n    match w {\n        \"nvrtcCompileProgram\" => true,\n        _ => w.starts_with(\"nvrtcCompileProgram\"),\n    }\n}\n";
+    let none = nvrtc_uses(&RustFile {
+        rel: "src/scan.rs",
+        text: reader,
+    });
+    assert!(none.is_empty(), "{none:?}");
 }
 
 /// A source the program reads at run time and hands NVRTC (KerrTrace: `let src =
