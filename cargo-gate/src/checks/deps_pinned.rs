@@ -516,9 +516,14 @@ impl Dep<'_> {
     /// Whether a `path` (relative to the manifest's directory) stays inside the workspace root.
     /// Symlinks are followed where the path exists; otherwise `..` is resolved lexically.
     fn inside(&self, path: &str) -> bool {
+        self.resolved(path).starts_with(self.manifest.root)
+    }
+
+    /// `path` joined to the manifest's directory: symlinks followed where it exists, else
+    /// `..` resolved lexically.
+    fn resolved(&self, path: &str) -> PathBuf {
         let joined = self.manifest.dir.join(path);
-        let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
-        resolved.starts_with(self.manifest.root)
+        joined.canonicalize().unwrap_or_else(|_| normalize(&joined))
     }
 
     /// Whether the package at `path` (inside the root) has a manifest git does not track,
@@ -528,9 +533,8 @@ impl Dep<'_> {
         let Some(tracked) = self.manifest.tracked else {
             return false;
         };
-        let joined = self.manifest.dir.join(path);
-        let resolved = joined.canonicalize().unwrap_or_else(|_| normalize(&joined));
-        let Ok(rel) = resolved
+        let Ok(rel) = self
+            .resolved(path)
             .join("Cargo.toml")
             .strip_prefix(self.manifest.root)
             .map(|r| r.to_string_lossy().replace('\\', "/"))
