@@ -4,11 +4,16 @@
 //! the cache's decision.
 //!
 //! - **rustc's dep-info** (`<deps>/<crate>-<hash>.d`, named after each artifact cargo
-//!   reports in its JSON messages, for path packages only: registry crates are pinned by the
-//!   lockfile): every source file the compiler read, `include_str!`/`include_bytes!` files
-//!   among them, and `# env-dep:NAME` for each `env!`/`option_env!`.
+//!   reports in its JSON messages): every source file the compiler read,
+//!   `include_str!`/`include_bytes!` files among them, and `# env-dep:NAME` for each
+//!   `env!`/`option_env!`. A registry or git package's own sources are pinned by the
+//!   lockfile (they lie in cargo's home, left out below); what it reads beyond them is not:
+//!   its variables, and a file outside cargo's and rustup's homes.
 //! - **Build scripts' output** (`<out_dir>/../output`): `rerun-if-changed` paths (relative
-//!   to the package) and `rerun-if-env-changed` variables.
+//!   to the package; a registry or git package's absolute ones only: its relative ones are
+//!   its pinned sources) and `rerun-if-env-changed` variables, of every package's build
+//!   script (openssl-sys's `OPENSSL_DIR`, pkg-config's variables: the thirty-first
+//!   session's trial replayed a pass over a registry crate's `rerun-if-env-changed`).
 //! - **Path packages outside the root**: their whole directory (a `.gitignore`-aware walk),
 //!   as cargo fingerprints a build script that names no `rerun-if-changed`.
 //!
@@ -50,16 +55,21 @@ fn set_by_cargo(name: &str) -> bool {
 }
 
 impl Read {
-    /// From cargo's `--message-format=json` lines: the dep-info of every artifact of a path
-    /// package, the output of every build script that ran for one, and the directories of
-    /// path packages outside `root`.
+    /// From cargo's `--message-format=json` lines: the dep-info of every artifact, the
+    /// output of every build script that ran, and the directories of path packages outside
+    /// `root`; of a registry or git package, only what lies beyond its pinned sources.
     pub fn from_cargo_messages(stdout: &str, root: &Path) -> Read {
         let mut read = Read::default();
+        let homes = homes();
         for line in stdout.lines() {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
-            let Some(package) = message["package_id"].as_str().and_then(path_package_dir) else {
+            let Some(id) = message["package_id"].as_str() else {
+                continue;
+            };
+            let Some(package) = path_package_dir(id) else {
+                read.add_pinned_package(&message, &homes);
                 continue;
             };
             if !package.starts_with(root) {
@@ -77,13 +87,39 @@ impl Read {
                 Some("build-script-executed") => {
                     if let Some(out_dir) = message["out_dir"].as_str() {
                         let output = Path::new(out_dir).with_file_name("output");
-                        read.add_script_output(&output, &package);
+                        read.add_script_output(&output, Some(&package));
                     }
                 }
                 _ => {}
             }
         }
         read
+    }
+
+    /// What one message of a registry or git package's build read beyond its sources, which
+    /// the lockfile pins and cargo's home holds: the variables its dep-info names, the files
+    /// it names outside `homes`, and its build script's variables and absolute paths.
+    fn add_pinned_package(&mut self, message: &serde_json::Value, homes: &[PathBuf]) {
+        match message["reason"].as_str() {
+            Some("compiler-artifact") => {
+                for file in message["filenames"].as_array().into_iter().flatten() {
+                    if let Some(depinfo) = file.as_str().and_then(|f| dep_info_of(Path::new(f))) {
+                        let mut own = Read::default();
+                        own.add_dep_info(&depinfo);
+                        own.files
+                            .retain(|f| !homes.iter().any(|h| f.starts_with(h)));
+                        self.files.append(&mut own.files);
+                        self.vars.append(&mut own.vars);
+                    }
+                }
+            }
+            Some("build-script-executed") => {
+                if let Some(out_dir) = message["out_dir"].as_str() {
+                    self.add_script_output(&Path::new(out_dir).with_file_name("output"), None);
+                }
+            }
+            _ => {}
+        }
     }
 
     /// One dep-info file: every path on its first rule, and its `# env-dep:` lines.
@@ -123,13 +159,13 @@ impl Read {
     /// `rerun-if-env-changed` ones, bounded as any reading is.
     pub(crate) fn of_script(out_dir: &Path, package: &Path) -> Read {
         let mut read = Read::default();
-        read.add_script_output(&out_dir.with_file_name("output"), package);
+        read.add_script_output(&out_dir.with_file_name("output"), Some(package));
         read
     }
 
-    /// A build script's `output`: `rerun-if-changed` (relative to `package`) and
-    /// `rerun-if-env-changed`.
-    fn add_script_output(&mut self, output: &Path, package: &Path) {
+    /// A build script's `output`: `rerun-if-changed` (relative to `package`; without one, a
+    /// pinned package's, absolute paths only) and `rerun-if-env-changed`.
+    fn add_script_output(&mut self, output: &Path, package: Option<&Path>) {
         let text = match gate_support::read::text_capped(output, MAX_OUTPUT_BYTES) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
@@ -150,9 +186,15 @@ impl Read {
                 continue;
             };
             match key {
-                "rerun-if-changed" => {
-                    self.files.insert(package.join(value));
-                }
+                "rerun-if-changed" => match package {
+                    Some(package) => {
+                        self.files.insert(package.join(value));
+                    }
+                    None if Path::new(value).is_absolute() => {
+                        self.files.insert(PathBuf::from(value));
+                    }
+                    None => {}
+                },
                 "rerun-if-env-changed" => {
                     self.vars.insert(value.to_owned());
                 }
@@ -172,10 +214,7 @@ impl Read {
         covered: impl Fn(&Path) -> bool,
         env_covered: impl Fn(&str) -> bool,
     ) -> BTreeSet<String> {
-        let homes: Vec<PathBuf> = crate::tools::cargo::home()
-            .into_iter()
-            .chain(rustup_home())
-            .collect();
+        let homes = homes();
         let keep = |path: &Path| {
             !exclude.iter().chain(&homes).any(|x| path.starts_with(x)) && !covered(path)
         };
@@ -291,6 +330,14 @@ pub(crate) fn dep_info_of(artifact: &Path) -> Option<PathBuf> {
         .flatten()
         .map(|stem| dir.join(format!("{stem}.d")))
         .find(|d| d.is_file())
+}
+
+/// Cargo's and rustup's homes: what lies there is pinned by the lockfile and the toolchain.
+fn homes() -> Vec<PathBuf> {
+    crate::tools::cargo::home()
+        .into_iter()
+        .chain(rustup_home())
+        .collect()
 }
 
 pub(crate) fn rustup_home() -> Option<PathBuf> {
@@ -471,7 +518,7 @@ mod tests {
             .collect();
         std::fs::write(&output, lines).unwrap();
         let mut read = Read::default();
-        read.add_script_output(&output, dir.path());
+        read.add_script_output(&output, Some(dir.path()));
         assert!(read.overflowed);
         assert_eq!(read.files.len(), MAX_INPUTS);
         let inputs = read.inputs(dir.path(), &[], |_| false, |_| false);
@@ -597,6 +644,56 @@ mod tests {
             read.dirs.iter().collect::<Vec<_>>(),
             [&abs("/elsewhere/my dep")]
         );
+    }
+
+    /// A registry package's sources are pinned, what it reads beyond them is not: its
+    /// build script's variables and absolute paths, and the variables its dep-info names
+    /// (the thirty-first session's trial replayed a pass over `ENVDEP_MODE=slow`).
+    #[test]
+    fn a_registry_packages_variables_and_outside_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let build = dir.path().join("build/envdep-9f/out");
+        std::fs::create_dir_all(&build).unwrap();
+        let outside = dir.path().join("mode.txt");
+        std::fs::write(
+            dir.path().join("build/envdep-9f/output"),
+            format!(
+                "cargo:rerun-if-changed=src/lib.rs\ncargo:rerun-if-changed={}\n\
+                 cargo:rerun-if-env-changed=ENVDEP_MODE\n",
+                outside.display()
+            ),
+        )
+        .unwrap();
+        let deps = dir.path().join("deps");
+        std::fs::create_dir_all(&deps).unwrap();
+        let depinfo = format!(
+            "{}: {}\n\n# env-dep:ENVDEP_OPT\n",
+            deps.join("libenvdep-1a.rmeta").display(),
+            outside.display()
+        );
+        std::fs::write(deps.join("envdep-1a.d"), depinfo).unwrap();
+        let id = "registry+https://registry.example/index#envdep@0.1.0";
+        let messages = [
+            serde_json::json!({
+                "reason": "build-script-executed",
+                "package_id": id,
+                "out_dir": build,
+            }),
+            serde_json::json!({
+                "reason": "compiler-artifact",
+                "package_id": id,
+                "filenames": [deps.join("libenvdep-1a.rmeta")],
+            }),
+        ]
+        .map(|m| m.to_string())
+        .join("\n");
+        let read = Read::from_cargo_messages(&messages, &abs("/w"));
+        assert_eq!(read.files.iter().collect::<Vec<_>>(), [&outside]);
+        assert_eq!(
+            read.vars.iter().collect::<Vec<_>>(),
+            ["ENVDEP_MODE", "ENVDEP_OPT"]
+        );
+        assert!(read.dirs.is_empty(), "{:?}", read.dirs);
     }
 
     #[test]

@@ -208,27 +208,43 @@ fn a_test_reading_another_packages_data_runs_when_it_changes() {
 /// Tests that reach another package's Rust sources by no dependency (the thirtieth
 /// session's trials replayed a PASS over each, READY where `cargo test` fails): one builds a
 /// project nested in its package whose manifest depends on `greeting-core` by path, one
-/// lints every `.rs` file of the repository, under `tests/` or as a unit test. A change to
+/// lints every `.rs` file of the repository, under `tests/`, as a unit test, or through a
+/// walk its library shares. A change to
 /// `greeting-core` runs each again, each alone in its package (a package's binaries share
 /// what it names).
 #[test]
 fn a_test_reading_another_packages_sources_runs_when_they_change() {
     let project = ["runner/tests/builds_project.rs", "runner/tests/project"];
     let all = ["runner/tests/lint.rs", project[0], project[1]];
-    for (id, others) in [
-        ("runner::builds_project", &["runner/tests/lint.rs"][..]),
-        ("runner::lint", &project[..]),
+    for (id, others, shared) in [
+        (
+            "runner::builds_project",
+            &["runner/tests/lint.rs"][..],
+            false,
+        ),
+        ("runner::lint", &project[..], false),
         // The lint as a unit test of the library (the hostile pass that followed).
-        ("runner", &all[..]),
+        ("runner", &all[..], false),
+        // The walk as a library function the test calls (the thirty-first session's trial).
+        ("runner::lint", &project[..], true),
     ] {
         let fx = fixture("reads-other-sources");
+        let lint = std::fs::read_to_string(fx.root.join("runner/tests/lint.rs")).unwrap();
         if id == "runner" {
-            let lint = std::fs::read_to_string(fx.root.join("runner/tests/lint.rs")).unwrap();
             fx.write(
                 "runner/src/lib.rs",
                 &format!(
                     "//! Depends on no other package.\n\n#[cfg(test)]\nmod lint {{\n{lint}}}\n"
                 ),
+            );
+        }
+        if shared {
+            let (walk, test) = lint.split_once("#[test]").unwrap();
+            let walk = walk.replace("fn walk(", "/// Every Rust file under `dir`.\npub fn walk(");
+            fx.write("runner/src/lib.rs", &walk);
+            fx.write(
+                "runner/tests/lint.rs",
+                &format!("use runner::walk;\n\n#[test]{test}"),
             );
         }
         for other in others {

@@ -548,10 +548,14 @@ impl<'a> Keys<'a> {
         let overlap = self.runnable.iter().map(|r| r.name.len()).max()? + 4096;
         let mut named = Names::default();
         let mut paths: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        let in_tests = path.components().any(|c| c.as_os_str() == "tests");
+        // Rust code is read whole: a library function a test calls may walk or run cargo
+        // for it (the thirty-first session's trial: a tidy check shared from a `lint` or
+        // `testkit` crate); other text is read from where test code starts.
+        let whole = path.components().any(|c| c.as_os_str() == "tests")
+            || path.extension().is_some_and(|e| e == "rs");
         in_windows(file, 1 << 20, overlap, MAX_NAMED_FILE, |text| {
             self.words_named(text, &mut named.runnable);
-            named.every |= text::names_every_package(text::test_part(text, in_tests));
+            named.every |= text::names_every_package(text::test_part(text, whole));
             if !shared.is_empty() && !is_document(path) {
                 shared_paths_in(text, shared, &mut paths);
             }

@@ -110,10 +110,12 @@ impl Queue {
     }
 }
 
-/// The part of a file's `text` that is test code: all of it under a `tests/` directory
-/// (`whole`), else from its first `#[cfg(test)]` or `#[test]` on (a unit test module, where
-/// Rust writes it: a tool whose code builds `cargo … --workspace` commands runs them on other
-/// workspaces, not on its own).
+/// The part of a file's `text` that may be test code: all of it when `whole` (a file under
+/// a `tests/` directory, and Rust code, whose library functions a test may call), else from
+/// its first `#[cfg(test)]` or `#[test]` on. A tool whose library builds `cargo …
+/// --workspace` commands for other workspaces is read as running them on its own: its tests
+/// run after any change (a run too many, never a false reuse; the thirty-first session's
+/// trial replayed a pass over a walker shared from a library).
 pub(super) fn test_part(text: &str, whole: bool) -> &str {
     if whole {
         return text;
