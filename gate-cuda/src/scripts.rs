@@ -44,7 +44,10 @@
 //!   each placeholder is a name bound to one literal: the string built is then read for archs.
 //! - A computed file handed to nvcc or cc inside a function that walks a literal directory
 //!   (`WalkDir::new("dir")`, `read_dir`, `glob("k/*.cu")`) compiles what the walk finds: the
-//!   walk's root is its input (`scripts/walks.rs`).
+//!   walk's root is its input (`scripts/walks.rs`); so is the root of a walk in a function
+//!   of the script that returns what it finds, called there with the root written out. What
+//!   a walk's filters leave out by name (`.filter_entry(|e| e.file_name() != "arch")`) is
+//!   none of its input (`scripts/walk_filters.rs`).
 
 mod apart;
 mod archs;
@@ -64,6 +67,7 @@ mod reached;
 mod rust_kernels;
 mod shell;
 mod types;
+mod walk_filters;
 mod walks;
 
 use extent::{extent, ranges_of};

@@ -69,10 +69,8 @@ impl Guards {
                     ranges.push((start, item_end(lx, start), f));
                 }
             }
-            if lx.is_ident(i, "if")
-                && let Some(range) = if_guard(lx, i, &vars)
-            {
-                ranges.push(range);
+            if lx.is_ident(i, "if") {
+                ranges.extend(if_guard(lx, i, &vars));
             }
         }
         Guards { ranges }
@@ -268,7 +266,7 @@ fn feature_in(
             // `!env::var("X").is_ok()`: the `!` stands before the path.
             let start = lx.path_start(k - 2);
             return Some((
-                format!("{name} set at build time"),
+                format!("{name}{SET_AT_BUILD_TIME}"),
                 negated || not_before(start),
             ));
         }
@@ -319,6 +317,10 @@ fn env_tested<'a>(lx: &Lexed<'a>, a: usize, k: usize) -> Option<&'a str> {
     (read && tested && !cargo_sets && !name.is_empty()).then_some(name)
 }
 
+/// How a switch on an environment variable of the build machine ends (`USE_CUDA set at build
+/// time`).
+const SET_AT_BUILD_TIME: &str = " set at build time";
+
 /// What switches on a build that runs only where nvcc is found when the build script runs.
 const NVCC_FOUND: &str = "nvcc found at build time";
 
@@ -342,13 +344,10 @@ fn finds_nvcc(lx: &Lexed<'_>, a: usize, b: usize) -> bool {
     })
 }
 
-/// The range an `if` at `i` guards with a feature: its block, or for a negated test whose
-/// block returns, the rest of the enclosing block.
-fn if_guard(
-    lx: &Lexed<'_>,
-    i: usize,
-    vars: &HashMap<&str, String>,
-) -> Option<(usize, usize, String)> {
+/// The ranges an `if` at `i` guards with a feature: its block, and for a test whose block
+/// returns, the rest of the enclosing block, where the test failed (`with` a negated test,
+/// `without` an environment variable tested as set).
+fn if_guard(lx: &Lexed<'_>, i: usize, vars: &HashMap<&str, String>) -> Vec<(usize, usize, String)> {
     let mut depth = 0usize;
     let mut open = None;
     for k in i + 1..lx.toks.len() {
@@ -359,12 +358,16 @@ fn if_guard(
                 open = Some(k);
                 break;
             }
-            TokenKind::Punct(b';' | b'}') if depth == 0 => return None,
+            TokenKind::Punct(b';' | b'}') if depth == 0 => return Vec::new(),
             _ => {}
         }
     }
-    let open = open?;
-    let (feature, negated) = feature_in(lx, i + 1, open, vars)?;
+    let Some(open) = open else {
+        return Vec::new();
+    };
+    let Some((feature, negated)) = feature_in(lx, i + 1, open, vars) else {
+        return Vec::new();
+    };
     let close = lx.matching(open);
     if !negated {
         // `if nvcc.is_ok() { .. } else { panic!("nvcc must be in the path") }` (rust-kzg): a
@@ -372,24 +375,59 @@ fn if_guard(
         let fails_otherwise =
             lx.is_ident(close + 1, "else") && lx.punct(close + 2, b'{') && diverges(lx, close + 2);
         if feature == NVCC_FOUND && fails_otherwise {
-            return None;
+            return Vec::new();
         }
-        return Some((open, close, feature));
+        // `if env::var("SKIP_BUILD_KERNELS").is_ok() { return; }` (RustInfer): what follows
+        // runs only where the variable is not set. Not where another test joins it (`&&`:
+        // the rest also runs where that one fails).
+        let joined = (i + 1..open).any(|k| lx.punct(k, b'&') && lx.punct(k + 1, b'&'));
+        let mut out = Vec::new();
+        if feature.ends_with(SET_AT_BUILD_TIME) && !joined && returns_directly(lx, open) {
+            out.push((
+                close,
+                rest_of_block(lx, close),
+                format!("{WITHOUT}{feature}"),
+            ));
+        }
+        out.push((open, close, feature));
+        return out;
     }
     if !(open..close).any(|k| lx.is_ident(k, "return")) {
-        return None;
+        return Vec::new();
     }
+    vec![(close, rest_of_block(lx, close), feature)]
+}
+
+/// The last token of the block that holds the statement ending at `close` (an `if`'s block):
+/// the `}` closing it, or the end of the file.
+fn rest_of_block(lx: &Lexed<'_>, close: usize) -> usize {
     let end = lx.stmt_end(close + 1);
-    let rest_end = if lx.punct(end, b'}') {
-        end
-    } else {
-        let mut e = end;
-        while e < lx.toks.len() && !lx.punct(e, b'}') {
-            e = lx.stmt_end(e + 1);
+    if lx.punct(end, b'}') {
+        return end;
+    }
+    let mut e = end;
+    while e < lx.toks.len() && !lx.punct(e, b'}') {
+        e = lx.stmt_end(e + 1);
+    }
+    e
+}
+
+/// Whether the block opening at `open` returns as a statement of its own (`{ return; }`,
+/// `{ println!(..); return; }`), not only in a block or closure within it.
+fn returns_directly(lx: &Lexed<'_>, open: usize) -> bool {
+    let close = lx.matching(open);
+    let mut k = open + 1;
+    while k < close {
+        if lx.punct(k, b'{') || lx.punct(k, b'(') || lx.punct(k, b'[') {
+            k = lx.matching(k) + 1;
+            continue;
         }
-        e
-    };
-    Some((close, rest_end, feature))
+        if lx.is_ident(k, "return") {
+            return true;
+        }
+        k += 1;
+    }
+    false
 }
 
 /// Whether the block opening at `open` ends the build script: a statement of its own (not

@@ -244,7 +244,7 @@ fn names<'a>(lx: &Lexed<'a>, def: &FnDef<'a>) -> Vec<&'a str> {
 }
 
 /// The argument ranges of the call whose `(` is at `open`, split at its top-level commas.
-fn args(lx: &Lexed<'_>, open: usize) -> Vec<(usize, usize)> {
+pub(super) fn args(lx: &Lexed<'_>, open: usize) -> Vec<(usize, usize)> {
     let close = lx.matching(open);
     let mut out = Vec::new();
     let mut start = open + 1;

@@ -2,6 +2,7 @@
 
 use super::cfgs::call_and_helper;
 use super::{Call, Helpers, RustFile, Script, analyse, helpers, nvrtc_uses};
+use crate::includes::{Package, attribute};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// Analyses `build.rs` of package `app` with the helpers of `others` and of itself.
@@ -1908,6 +1909,64 @@ fn a_walks_extension_filter_is_no_input() {
     assert!(call.computed_inputs, "{call:#?}");
 }
 
+/// RustInfer's generic kernels: cc is handed what `find_generic_kernel_files("src/kernels",
+/// "cu")` returns, a walk whose `filter_entry` skips the `arch` and `third_party`
+/// directories (a raw nvcc compiles those); cc was said to compile every `.cu` of the package.
+/// The walk's root is cc's input and what the filter skips is none of it. A filter that
+/// cannot be read (an `||`) leaves the whole tree to cc, and a `.filter` by name drops the
+/// entry of that name alone (a directory's, not its files).
+#[test]
+fn a_walk_a_function_returns_leaves_out_what_its_filter_skips() {
+    let files = [
+        "app/src/kernels/add/add.cu",
+        "app/src/kernels/arch/sm90a/fp8.cu",
+        "app/src/kernels/third_party/fa3/fwd.cu",
+        "app/src/kernels/archive.cu",
+    ];
+    let reached = |chain: &str| -> Vec<&str> {
+        let text = format!(
+            "fn main() {{\n    let mut build = cc::Build::new();\n    build.cuda(true);\n    \
+             for path in kernel_files(\"src/kernels\", \"cu\") {{\n        build.file(path);\n    }}\n    \
+             build.compile(\"k\");\n}}\n\
+             fn kernel_files(dir: &str, extension: &str) -> Vec<PathBuf> {{\n    \
+             walkdir::WalkDir::new(dir)\n        .into_iter()\n        {chain}\n        \
+             .map(|e| e.path().to_path_buf())\n        \
+             .filter(|p| p.extension().is_some_and(|x| x == extension))\n        .collect()\n}}\n"
+        );
+        let calls = [only_call(&text)];
+        let packages = [Package {
+            name: "app",
+            dir: "app",
+            calls: &calls,
+        }];
+        let out = attribute(&packages, &files, &|_: &str| Some(String::new()));
+        files
+            .iter()
+            .zip(&out)
+            .filter(|(_, by)| !by.is_empty())
+            .map(|(f, _)| *f)
+            .collect()
+    };
+    let generic = [files[0], files[3]];
+    for skipping in [
+        ".filter_entry(|e| !matches!(e.file_name().to_str(), Some(\"arch\" | \"third_party\")))\n        .filter_map(Result::ok)",
+        ".filter_entry(|e| {\n            let name = e.file_name().to_string_lossy();\n            \
+         name != \"arch\" && name != \"third_party\"\n        })\n        .filter_map(Result::ok)",
+    ] {
+        assert_eq!(reached(skipping), generic, "{skipping}");
+    }
+    assert_eq!(
+        reached(".filter_map(Result::ok)\n        .filter(|e| e.file_name() != \"archive.cu\")"),
+        files[..3]
+    );
+    for whole in [
+        ".filter_entry(|e| e.depth() == 0 || e.file_name() != \"arch\")\n        .filter_map(Result::ok)",
+        ".filter_map(Result::ok)\n        .filter(|e| e.file_name() != \"arch\")",
+    ] {
+        assert_eq!(reached(whole), files, "{whole}");
+    }
+}
+
 /// A helper that fills a list with its parameter and hands nvcc the list compiles what each
 /// call passes: AteniaEngine's `compile_cuda_kernel(&nvcc, "src/cuda/a.cu", &out)`, whose body
 /// is `let mut args = vec![]; args.extend(&["-c", cu_file, "-o", output_obj]);
@@ -1973,6 +2032,52 @@ fn a_build_switched_by_an_environment_variable_says_so() {
         "let home = env::var(\"CUDA_HOME\").unwrap_or_default();\n    if !home.is_empty() {",
     ] {
         assert_eq!(switched(unswitched, "}"), None, "{unswitched}");
+    }
+}
+
+/// A build that returns early where an environment variable is set compiles its kernels only
+/// where it is not (RustInfer's `if env::var("SKIP_BUILD_KERNELS").is_ok() { return; }` said
+/// no switch); a build in the block before its `return` still runs only where it is set. A
+/// test joined to another (`&&`), or a `return` only in a block within, switches nothing.
+#[test]
+fn a_build_skipped_by_an_environment_variable_says_so() {
+    let build = "cc::Build::new().cuda(true).file(\"src/k.cu\").compile(\"k\");";
+    let switched = |head: &str, tail: &str| {
+        only_call(&format!(
+            "fn main() {{\n    {head}\n    {build}\n    {tail}\n}}\n"
+        ))
+        .switch
+    };
+    let unset = "without SKIP_BUILD_KERNELS set at build time";
+    assert_eq!(
+        switched(
+            "if env::var(\"SKIP_BUILD_KERNELS\").is_ok() {\n        return;\n    }",
+            ""
+        )
+        .as_deref(),
+        Some(unset)
+    );
+    assert_eq!(
+        switched(
+            "if std::env::var_os(\"SKIP_BUILD_KERNELS\").is_some() { println!(\"skipped\"); return; }",
+            ""
+        )
+        .as_deref(),
+        Some(unset)
+    );
+    assert_eq!(
+        super::only(unset),
+        "only without SKIP_BUILD_KERNELS set at build time"
+    );
+    assert_eq!(
+        switched("if env::var(\"USE_CUDA\").is_ok() {", "return;\n    }").as_deref(),
+        Some("USE_CUDA set at build time")
+    );
+    for unswitched in [
+        "if env::var(\"SKIP_BUILD_KERNELS\").is_ok() && quick() { return; }",
+        "if env::var(\"SKIP_BUILD_KERNELS\").is_ok() { if quick() { return; } }",
+    ] {
+        assert_eq!(switched(unswitched, ""), None, "{unswitched}");
     }
 }
 

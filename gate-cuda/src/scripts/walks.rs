@@ -3,12 +3,17 @@
 //! `std::fs::read_dir(dir)`, `glob("kernels/**/*.cu")`. A call whose input is computed
 //! (`.arg(entry.path())`) compiles what the walks of its own function find; the walk's root,
 //! a literal or a name bound to one, becomes its input (a directory or a glob, relative to
-//! the package, as every input is). Without a walk in the script, a raw nvcc call handed its
-//! file from a table the script writes out (`const`, `static` or `let`) compiles the `.cu`
-//! files that table names (and writes the PTX it names).
+//! the package, as every input is). Without a walk there, what a function of the script
+//! returns from its walk (`fn find_files(dir: &str) -> Vec<PathBuf>` over `WalkDir::new(dir)`,
+//! called as `find_files("src/kernels", "cu")`: RustInfer) is what it compiles, the root the
+//! literal passed for the parameter. What a walk's filters leave out (`.filter_entry(|e|
+//! e.file_name() != "arch")`) the call does not compile (`scripts/walk_filters.rs`). Without
+//! a walk in the script, a raw nvcc call handed its file from a table the script writes out
+//! (`const`, `static` or `let`) compiles the `.cu` files that table names (and writes the PTX
+//! it names).
 
 use super::lexed::{FnDef, Lexed};
-use super::{Call, binding, literal_input};
+use super::{Call, binding, literal_input, params};
 use gate_formats::kernel_bom::BuilderKind;
 
 /// A raw nvcc or cc call at token `at` whose file is computed, handed over one at a time from
@@ -17,9 +22,15 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
     if !call.computed_inputs || !matches!(call.kind, BuilderKind::Nvcc | BuilderKind::Cc) {
         return;
     }
-    let walked = walked(lx, at);
+    let mut walked = walked(lx, at);
+    if walked.is_empty() {
+        walked = listed(lx, at);
+    }
     if !walked.is_empty() {
-        call.inputs.extend(walked);
+        for walk in walked {
+            call.inputs.push(walk.root);
+            call.excludes.extend(walk.skipped);
+        }
         call.computed_inputs = false;
         return;
     }
@@ -27,10 +38,7 @@ pub(super) fn walked_inputs(lx: &Lexed<'_>, at: usize, call: &mut Call) {
     // (vllm-rust's `const KERNELS: &[KernelDef]` of `source: "kernels/a.cu"`, a `vec!` of
     // tuples) compiles the CUDA files the script names, and no other.
     // Not where the call runs on what its function is handed: each caller says what.
-    if call.kind == BuilderKind::Nvcc
-        && !walks_anywhere(lx)
-        && !super::params::names_a_param(lx, at)
-    {
+    if call.kind == BuilderKind::Nvcc && !walks_anywhere(lx) && !params::names_a_param(lx, at) {
         let named = named_sources(lx);
         if !named.is_empty() {
             // Entries joined to a directory where the call takes them
@@ -158,11 +166,79 @@ fn loop_body(lx: &Lexed<'_>, k: usize, end: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// The literal roots of the walks in the innermost function around token `at` (none when it
+/// A walk of a directory the script writes out: its root, and the globs (below the package)
+/// of what its filters leave out.
+#[derive(Debug)]
+struct Walk {
+    /// The directory walked, as written (relative to the package).
+    root: String,
+    /// What its filters leave out: globs of the path below the package.
+    skipped: Vec<String>,
+}
+
+/// The walks with a literal root in the innermost function around token `at` (none when it
 /// is in no function, or a walk's root is computed).
-fn walked(lx: &Lexed<'_>, at: usize) -> Vec<String> {
+fn walked(lx: &Lexed<'_>, at: usize) -> Vec<Walk> {
     let fns = lx.fns();
-    innermost(&fns, at).map_or_else(Vec::new, |def| roots(lx, def))
+    innermost(&fns, at).map_or_else(Vec::new, |def| roots(lx, def, &[]))
+}
+
+/// The walks of the functions of the script that return what they walk (`fn find_files(dir:
+/// &str) -> Vec<PathBuf>` over `WalkDir::new(dir)`), called in the innermost function around
+/// token `at`, each root the literal the call passes for it (`find_files("src/kernels",
+/// "cu")`). None where a root of one of them is computed: the call may compile it too.
+fn listed(lx: &Lexed<'_>, at: usize) -> Vec<Walk> {
+    let fns = lx.fns();
+    let Some(def) = innermost(&fns, at) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for k in def.open..def.close {
+        let called = lx.punct(k + 1, b'(')
+            && !lx.punct(k.wrapping_sub(1), b'.')
+            && !lx.path_sep(k.wrapping_sub(2));
+        let Some(lister) = fns
+            .iter()
+            .filter(|f| called && f.open != def.open && lx.is_ident(k, f.name))
+            .find(|f| returns_a_value(lx, f))
+        else {
+            continue;
+        };
+        let walks = (lister.open..lister.close)
+            .filter(|&j| walks_at(lx, j).is_some())
+            .count();
+        if walks == 0 {
+            continue;
+        }
+        let given = params::args(lx, k + 1);
+        let bound: Vec<(&str, &str)> = param_names(lx, lister)
+            .into_iter()
+            .zip(given)
+            .filter_map(|(name, (a, b))| Some((name?, root(lx, a, b, &[])?)))
+            .collect();
+        let found = roots(lx, lister, &bound);
+        if found.len() != walks {
+            return Vec::new();
+        }
+        out.extend(found);
+    }
+    out
+}
+
+/// Whether function `def` returns a value (`-> Vec<PathBuf>`).
+fn returns_a_value(lx: &Lexed<'_>, def: &FnDef<'_>) -> bool {
+    (lx.matching(def.params)..def.open).any(|k| lx.punct(k, b'-') && lx.punct(k + 1, b'>'))
+}
+
+/// The names of `def`'s parameters, in order (`None` for one that is a pattern or `self`).
+fn param_names<'a>(lx: &Lexed<'a>, def: &FnDef<'_>) -> Vec<Option<&'a str>> {
+    params::args(lx, def.params)
+        .into_iter()
+        .map(|(a, b)| {
+            let colon = (a..b).find(|&k| lx.punct(k, b':') && !lx.path_sep(k))?;
+            lx.ident(colon.checked_sub(1)?).filter(|_| colon > a)
+        })
+        .collect()
 }
 
 /// The innermost of `fns` whose body holds token `at`.
@@ -172,23 +248,33 @@ fn innermost<'f, 'a>(fns: &'f [FnDef<'a>], at: usize) -> Option<&'f FnDef<'a>> {
         .min_by_key(|f| f.close - f.open)
 }
 
-fn roots(lx: &Lexed<'_>, def: &FnDef<'_>) -> Vec<String> {
+/// The walks in the body of `def` whose root is written out, `params` the literals its
+/// parameters are bound to; with what a `WalkDir`'s filters leave out.
+fn roots(lx: &Lexed<'_>, def: &FnDef<'_>, params: &[(&str, &str)]) -> Vec<Walk> {
     let mut out = Vec::new();
     for k in def.open..def.close {
         let Some(open) = walks_at(lx, k) else {
             continue;
         };
         let close = lx.matching(open);
-        if let Some(root) = root(lx, open + 1, close) {
-            out.push(root.to_owned());
+        if let Some(root) = root(lx, open + 1, close, params) {
+            let skipped = if lx.is_ident(k, "WalkDir") {
+                super::walk_filters::skipped(lx, close, root)
+            } else {
+                Vec::new()
+            };
+            out.push(Walk {
+                root: root.to_owned(),
+                skipped,
+            });
         }
     }
     out
 }
 
 /// The one literal of a walk's first argument (`"dir"`, `Path::new("dir")`, `&dir` with `let
-/// dir = "dir"`), or `None`.
-fn root<'a>(lx: &Lexed<'a>, a: usize, b: usize) -> Option<&'a str> {
+/// dir = "dir"`, or a parameter `dir` that `params` binds to one), or `None`.
+fn root<'a>(lx: &Lexed<'a>, a: usize, b: usize, params: &[(&str, &'a str)]) -> Option<&'a str> {
     let end = (a..b).find(|&k| lx.punct(k, b',')).unwrap_or(b);
     let single = |lits: Vec<(usize, &'a str)>| match lits.as_slice() {
         [(_, s)] if literal_input(s) => Some(*s),
@@ -203,6 +289,9 @@ fn root<'a>(lx: &Lexed<'a>, a: usize, b: usize) -> Option<&'a str> {
         k += 1;
     }
     let name = lx.ident(k).filter(|_| k + 1 == end)?;
+    if let Some(&(_, given)) = params.iter().find(|(p, _)| *p == name) {
+        return Some(given);
+    }
     bound_literal(lx, name).filter(|s| literal_input(s))
 }
 
