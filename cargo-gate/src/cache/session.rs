@@ -599,8 +599,15 @@ impl Session {
             .keys()
             .chain(latest.components.keys())
             .collect();
-        for name in names {
-            if inputs.components.get(name) == latest.components.get(name) {
+        let differ: Vec<&String> = names
+            .into_iter()
+            .filter(|name| inputs.components.get(*name) != latest.components.get(*name))
+            .collect();
+        for name in differ.iter().copied() {
+            // The manifests' words name cargo's configuration and Cargo.lock already.
+            let said = ["cargo-config", "lockfile"].contains(&name.as_str())
+                && differ.iter().any(|d| *d == "manifests");
+            if said {
                 continue;
             }
             if name == "env" {

@@ -1025,6 +1025,27 @@ fn a_toolchain_file_edit_is_said_as_what_it_is_among() {
              configuration changed since run r1"
         ]
     );
+    // Cargo's configuration is a component of its own too: said once (the thirty-first
+    // session's trial read "cargo's configuration, a manifest, … or cargo's configuration").
+    fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    fs::write(
+        dir.path().join(".cargo/config.toml"),
+        "[env]\nNO_COLOR = \"1\"\n",
+    )
+    .unwrap();
+    let (_, notes) = gate_run(
+        &ws,
+        &settings,
+        "r3",
+        &facts_of(Fact::Resolve, "c", Keep::Passed),
+    );
+    assert_eq!(
+        notes,
+        [
+            "resolve gathered afresh: a manifest, Cargo.lock, a toolchain file or cargo's \
+             configuration changed since run r2"
+        ]
+    );
 }
 
 #[test]
