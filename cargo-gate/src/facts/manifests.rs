@@ -16,6 +16,9 @@ pub struct Manifest {
     pub rel: String,
     /// What reading it gave.
     pub content: Content,
+    /// The document as a plain table (no spans), parsed once as it was read: `None` when it
+    /// could not be read or does not parse.
+    table: Option<toml::Table>,
 }
 
 /// What reading a manifest gave.
@@ -66,10 +69,15 @@ impl Manifest {
                 }
             }
         };
+        let table = match &content {
+            Content::Parsed { text, .. } => text.parse().ok(),
+            _ => None,
+        };
         Manifest {
             path: path.to_owned(),
             rel,
             content,
+            table,
         }
     }
 
@@ -91,8 +99,8 @@ impl Manifest {
 
     /// The document as a plain table (no spans), for what reads the manifest without
     /// locating anything: `None` when it could not be read or does not parse.
-    pub fn table(&self) -> Option<toml::Table> {
-        self.text()?.parse().ok()
+    pub fn table(&self) -> Option<&toml::Table> {
+        self.table.as_ref()
     }
 }
 

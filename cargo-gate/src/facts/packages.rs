@@ -8,7 +8,7 @@
 use super::manifests::Manifest;
 use crate::workspace::Workspace;
 use gate_support::path::normalize;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 /// How a package relates to the workspace under evaluation.
@@ -134,9 +134,9 @@ struct Workspaces {
 }
 
 impl Workspaces {
-    fn read(ws: &Workspace, docs: &[(&Manifest, toml::Table)]) -> Workspaces {
+    fn read(ws: &Workspace, docs: &[(&Manifest, &toml::Table)]) -> Workspaces {
         let root_doc = docs.iter().find(|(m, _)| m.path == ws.manifest_path);
-        let root = inherited(&ws.root, root_doc.map(|(_, doc)| doc));
+        let root = inherited(&ws.root, root_doc.map(|(_, doc)| *doc));
         let mut by_dir: HashMap<PathBuf, Inherited> = docs
             .iter()
             .filter(|(m, doc)| m.path != ws.manifest_path && doc.contains_key("workspace"))
@@ -180,13 +180,14 @@ impl Workspaces {
 /// The packages among `manifests`, with the path dependencies of the members (and of what
 /// they reach) marked as shipping with them. Each manifest is parsed once.
 pub(super) fn read_packages(ws: &Workspace, manifests: &[Manifest]) -> Vec<Package> {
-    let docs: Vec<(&Manifest, toml::Table)> = manifests
+    let empty = toml::Table::new();
+    let docs: Vec<(&Manifest, &toml::Table)> = manifests
         .iter()
         .filter(|m| m.path.is_file())
-        .map(|m| (m, m.table().unwrap_or_default()))
+        .map(|m| (m, m.table().unwrap_or(&empty)))
         .collect();
     let workspaces = Workspaces::read(ws, &docs);
-    let member_dirs: Vec<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
+    let member_dirs: HashSet<&Path> = ws.members.iter().map(|m| m.dir.as_path()).collect();
     let mut packages: Vec<Package> = docs
         .iter()
         .filter_map(|(m, doc)| package_of(ws, (&m.path, doc), &workspaces, &member_dirs))
@@ -205,7 +206,7 @@ fn package_of(
     ws: &Workspace,
     (path, doc): (&Path, &toml::Table),
     workspaces: &Workspaces,
-    member_dirs: &[&Path],
+    member_dirs: &HashSet<&Path>,
 ) -> Option<Package> {
     let dir = path.parent().unwrap_or(&ws.root).to_owned();
     let Some(package) = doc.get("package").and_then(toml::Value::as_table) else {
@@ -231,7 +232,7 @@ fn package_of(
         .map(str::to_owned)
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let member = member_dirs.contains(&dir.as_path());
+    let member = member_dirs.contains(dir.as_path());
     let inherit = workspaces.of(&dir, package, member);
     let Dependencies {
         gate_build,
