@@ -7,8 +7,8 @@ use super::model::*;
 use super::session::Session;
 use super::store::Store;
 use super::tree::{
-    Tree, above_root, digests_of, repository_prefix, tree_digests, tree_files, tree_still,
-    with_above,
+    Tree, above_root, digests_of, manifests_digests, repository_prefix, tree_digests, tree_files,
+    tree_still, with_above,
 };
 use gate_support::digest::{KeyHasher, sha256_hex};
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ impl Session {
         let Some(settings) = &self.settings else {
             return BTreeMap::new();
         };
-        let tree = self.tree().ok();
+        let tree = self.manifests_tree().ok();
         let covered = |path: &Path| tree.as_ref().is_some_and(|t| t.files.contains(path));
         read.inputs(&self.root, &self.exclude, covered, |name| {
             !env_text(
@@ -123,7 +123,7 @@ impl Session {
                 "flags" => sha256_hex(format!("offline={}", settings.offline).as_bytes()),
                 "lockfile" => file_digest(&self.root.join("Cargo.lock")),
                 "cargo-config" => cargo_config_digest(&self.root),
-                "manifests" => self.tree()?.manifests.clone(),
+                "manifests" => self.manifests_tree()?.manifests.clone(),
                 "tree" => self.tree()?.all.clone(),
                 "config" => {
                     sha256_hex(format!("tests.timeout={}", settings.tests_timeout_secs).as_bytes())
@@ -264,6 +264,46 @@ impl Session {
                 let prefix = prefix.get_or_init(|| repository_prefix(&root, git));
                 tree.get_or_init(|| tree_digests(&root, (git, prefix), &exclude));
             });
+    }
+
+    /// Starts digesting the tree's manifests alone ([`is_manifest`]: what the resolve and the
+    /// shipped graph are keyed by) in a thread of its own, for a run that keys nothing by the
+    /// rest of the tree: a static one (`--skip tests.pass`) builds and tests nothing. The
+    /// manifests' digest is the one the whole tree's would give (the same listing, the same
+    /// files); a fact keyed by the whole tree still digests it on first use.
+    pub fn digest_manifests_ahead(&self) {
+        if self.settings.is_none() || self.tree.get().is_some() {
+            return;
+        }
+        self.manifests_only
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let manifests = Arc::clone(&self.manifests);
+        let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
+        // A thread that cannot start leaves the digest to its first use.
+        let _ = std::thread::Builder::new()
+            .name("gate-manifests-digest".to_owned())
+            .spawn(move || {
+                manifests.get_or_init(|| manifests_digests(&root, git, &exclude));
+            });
+    }
+
+    /// The digests of the tree's manifests (and the files they cover): the whole tree's
+    /// where it was digested or the manifests' alone were never asked for
+    /// ([`Session::digest_manifests_ahead`]), else those (waiting for the thread that
+    /// digests them).
+    pub(super) fn manifests_tree(&self) -> Result<&Tree, String> {
+        let alone = self
+            .manifests_only
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match self.tree.get() {
+            Some(tree) => tree.as_ref().map_err(Clone::clone),
+            None if alone => self
+                .manifests
+                .get_or_init(|| manifests_digests(&self.root, self.git, &self.exclude))
+                .as_ref()
+                .map_err(Clone::clone),
+            None => self.tree(),
+        }
     }
 
     /// [`repository_prefix`], asked once.

@@ -20,6 +20,11 @@ pub struct Session {
     pub(super) exclude: Vec<PathBuf>,
     /// Shared with the thread that digests it ahead ([`Session::digest_tree_ahead`]).
     pub(super) tree: Arc<OnceLock<Result<Tree, String>>>,
+    /// The manifests of the tree alone, for a run that keys nothing by the rest (a static
+    /// one: [`Session::digest_manifests_ahead`]), shared with the thread that digests them.
+    pub(super) manifests: Arc<OnceLock<Result<Tree, String>>>,
+    /// Whether the manifests alone were asked for ([`Session::digest_manifests_ahead`]).
+    pub(super) manifests_only: std::sync::atomic::AtomicBool,
     /// The workspace root's path inside its git repository (`rust/`; empty at the top, and
     /// without git), asked once ([`super::tree::above_root`]).
     pub(super) prefix: Arc<OnceLock<String>>,
@@ -50,6 +55,8 @@ impl Session {
             git: false,
             exclude: Vec::new(),
             tree: Arc::default(),
+            manifests: Arc::default(),
+            manifests_only: std::sync::atomic::AtomicBool::new(false),
             prefix: Arc::default(),
             tool: OnceLock::new(),
             used: Mutex::new(Vec::new()),
@@ -92,6 +99,8 @@ impl Session {
             root: ws.root.clone(),
             git: ws.git.is_some(),
             tree: Arc::default(),
+            manifests: Arc::default(),
+            manifests_only: std::sync::atomic::AtomicBool::new(false),
             // The root's place in the repository, where git was asked it with the top.
             prefix: Arc::new(
                 ws.git

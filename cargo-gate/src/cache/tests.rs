@@ -265,6 +265,47 @@ fn the_tree_digested_ahead_keys_the_facts_as_on_first_use() {
     }
 }
 
+/// A static run digests the manifests alone: the resolve's key is the one the whole tree
+/// gives, the rest of the tree is left undigested, and a fact keyed by the whole tree still
+/// gets the whole tree's key (digested on first use).
+#[test]
+fn the_manifests_digested_alone_key_the_resolve_as_the_whole_tree_does() {
+    let (dir, ws, settings) = workspace();
+    let alone = Session::new(&ws, settings.clone());
+    alone.digest_manifests_ahead();
+    assert_eq!(
+        alone.inputs(Fact::Resolve, &[]).unwrap().digest,
+        key(&ws, &settings, Fact::Resolve).digest
+    );
+    let covered = &alone.manifests.get().unwrap().as_ref().unwrap().files;
+    assert!(
+        covered.contains(&dir.path().join("Cargo.toml")),
+        "{covered:?}"
+    );
+    assert!(
+        !covered.contains(&dir.path().join("src/lib.rs")),
+        "{covered:?}"
+    );
+    assert!(alone.tree.get().is_none(), "the whole tree is not digested");
+    // A manifest's edit moves the resolve's key, as it moves the whole tree's.
+    let before = alone.inputs(Fact::Resolve, &[]).unwrap();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.2.0\"\n",
+    )
+    .unwrap();
+    let after = Session::new(&ws, settings.clone());
+    after.digest_manifests_ahead();
+    assert_ne!(
+        after.inputs(Fact::Resolve, &[]).unwrap().digest,
+        before.digest
+    );
+    assert_eq!(
+        after.inputs(Fact::Build, &[]).unwrap().digest,
+        key(&ws, &settings, Fact::Build).digest
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn the_executable_bit_and_a_symlinks_target_are_inputs() {

@@ -103,6 +103,22 @@ pub(super) fn tree_digests(
     ))
 }
 
+/// The digests of the tree's manifests alone ([`is_manifest`]): its `manifests` the whole
+/// tree's would be (the same listing, the same files), its `files` the manifests. Not a
+/// tree: its `all` and `entries` key nothing ([`Session::manifests_tree`] hands it out for
+/// the manifests only).
+///
+/// [`Session::manifests_tree`]: super::session::Session
+pub(super) fn manifests_digests(
+    root: &Path,
+    git: bool,
+    exclude: &[PathBuf],
+) -> Result<Tree, String> {
+    let mut rels = tree_files(root, git, exclude)?;
+    rels.retain(|rel| is_manifest(rel));
+    Ok(digests_of(root, rels))
+}
+
 /// The root's path inside its git repository (`rust/`), empty at the top or without git.
 pub(super) fn repository_prefix(root: &Path, git: bool) -> String {
     let asked = git.then(|| git_list(root, &["rev-parse", "--show-prefix"]).ok());

@@ -125,8 +125,11 @@ fn prepare_with(
     let mut environment = environment::observe(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();
     let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    if plan.iter().any(|c| keys_by_tree(*c)) {
-        cache.digest_tree_ahead();
+    // A static run keys the resolve and the graph alone, by the manifests.
+    match plan.iter().any(|c| keys_by_tree(*c)) {
+        true if static_run => cache.digest_manifests_ahead(),
+        true => cache.digest_tree_ahead(),
+        false => {}
     }
     cache.read_records_ahead();
     let facts = Facts::gather(&ws, build_env)
