@@ -61,6 +61,9 @@ impl Read {
     pub fn from_cargo_messages(stdout: &str, root: &Path) -> Read {
         let mut read = Read::default();
         let homes = homes();
+        // Each package's directory, from the manifest cargo names in its artifacts' messages
+        // (a build script's own compile comes before its run).
+        let mut dirs: std::collections::HashMap<String, PathBuf> = Default::default();
         for line in stdout.lines() {
             let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
@@ -68,8 +71,11 @@ impl Read {
             let Some(id) = message["package_id"].as_str() else {
                 continue;
             };
+            if let Some(dir) = message["manifest_path"].as_str().map(Path::new) {
+                dirs.insert(id.to_owned(), dir.parent().unwrap_or(dir).to_owned());
+            }
             let Some(package) = path_package_dir(id) else {
-                read.add_pinned_package(&message, &homes);
+                read.add_pinned_package(&message, &homes, dirs.get(id).map(PathBuf::as_path));
                 continue;
             };
             if !package.starts_with(root) {
@@ -98,8 +104,15 @@ impl Read {
 
     /// What one message of a registry or git package's build read beyond its sources, which
     /// the lockfile pins and cargo's home holds: the variables its dep-info names, the files
-    /// it names outside `homes`, and its build script's variables and absolute paths.
-    fn add_pinned_package(&mut self, message: &serde_json::Value, homes: &[PathBuf]) {
+    /// it names outside `homes`, and its build script's variables and paths (relative ones
+    /// from its directory `dir`, where cargo named it: `../../outside.txt` leaves it, the
+    /// hostile pass that followed the thirty-first session's trial).
+    fn add_pinned_package(
+        &mut self,
+        message: &serde_json::Value,
+        homes: &[PathBuf],
+        dir: Option<&Path>,
+    ) {
         match message["reason"].as_str() {
             Some("compiler-artifact") => {
                 for file in message["filenames"].as_array().into_iter().flatten() {
@@ -115,7 +128,7 @@ impl Read {
             }
             Some("build-script-executed") => {
                 if let Some(out_dir) = message["out_dir"].as_str() {
-                    self.add_script_output(&Path::new(out_dir).with_file_name("output"), None);
+                    self.add_script_output(&Path::new(out_dir).with_file_name("output"), dir);
                 }
             }
             _ => {}
@@ -185,6 +198,9 @@ impl Read {
             let Some((key, value)) = directive.and_then(|d| d.split_once('=')) else {
                 continue;
             };
+            // Cargo reads a directive's value trimmed (`rerun-if-env-changed=NAME `, the
+            // hostile pass: keyed with its blank, the variable was never one set).
+            let (key, value) = (key.trim(), value.trim());
             match key {
                 "rerun-if-changed" => match package {
                     Some(package) => {
@@ -694,6 +710,30 @@ mod tests {
             ["ENVDEP_MODE", "ENVDEP_OPT"]
         );
         assert!(read.dirs.is_empty(), "{:?}", read.dirs);
+        // Its directory known (its build script's compile names its manifest), a relative
+        // path is read from there, leaving it too; a value is read as cargo reads it, trimmed.
+        std::fs::write(
+            dir.path().join("build/envdep-9f/output"),
+            "cargo:rerun-if-changed=../../mode.txt\ncargo:rerun-if-env-changed=ENVDEP_MODE \n",
+        )
+        .unwrap();
+        let vendored = dir.path().join("vendor/envdep");
+        let compiled = serde_json::json!({
+            "reason": "compiler-artifact",
+            "package_id": id,
+            "manifest_path": vendored.join("Cargo.toml"),
+            "filenames": [],
+        });
+        let messages = format!("{compiled}\n{messages}");
+        let read = Read::from_cargo_messages(&messages, &abs("/w"));
+        assert_eq!(
+            read.files.iter().collect::<Vec<_>>(),
+            [&outside, &vendored.join("../../mode.txt")]
+        );
+        assert_eq!(
+            read.vars.iter().collect::<Vec<_>>(),
+            ["ENVDEP_MODE", "ENVDEP_OPT"]
+        );
     }
 
     #[test]

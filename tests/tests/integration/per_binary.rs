@@ -217,16 +217,14 @@ fn a_test_reading_another_packages_sources_runs_when_they_change() {
     let project = ["runner/tests/builds_project.rs", "runner/tests/project"];
     let all = ["runner/tests/lint.rs", project[0], project[1]];
     for (id, others, shared) in [
-        (
-            "runner::builds_project",
-            &["runner/tests/lint.rs"][..],
-            false,
-        ),
-        ("runner::lint", &project[..], false),
+        ("runner::builds_project", &["runner/tests/lint.rs"][..], ""),
+        ("runner::lint", &project[..], ""),
         // The lint as a unit test of the library (the hostile pass that followed).
-        ("runner", &all[..], false),
-        // The walk as a library function the test calls (the thirty-first session's trial).
-        ("runner::lint", &project[..], true),
+        ("runner", &all[..], ""),
+        // The walk as a library function the test calls (the thirty-first session's trial),
+        // and in a module of another name (`#[path]`, the hostile pass that followed).
+        ("runner::lint", &project[..], "src/lib.rs"),
+        ("runner::lint", &project[..], "src/walk.inc"),
     ] {
         let fx = fixture("reads-other-sources");
         let lint = std::fs::read_to_string(fx.root.join("runner/tests/lint.rs")).unwrap();
@@ -238,10 +236,15 @@ fn a_test_reading_another_packages_sources_runs_when_they_change() {
                 ),
             );
         }
-        if shared {
+        if !shared.is_empty() {
             let (walk, test) = lint.split_once("#[test]").unwrap();
             let walk = walk.replace("fn walk(", "/// Every Rust file under `dir`.\npub fn walk(");
-            fx.write("runner/src/lib.rs", &walk);
+            fx.write(&format!("runner/{shared}"), &walk);
+            if shared != "src/lib.rs" {
+                let module =
+                    "//! The walk.\n\n#[path = \"walk.inc\"]\nmod walk;\npub use walk::walk;\n";
+                fx.write("runner/src/lib.rs", module);
+            }
             fx.write(
                 "runner/tests/lint.rs",
                 &format!("use runner::walk;\n\n#[test]{test}"),

@@ -69,8 +69,12 @@ pub(super) struct Keys<'a> {
     /// dep-info read once ([`Keys::sources_of`]).
     sources: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Vec<PathBuf>>>>,
     /// Every tracked Rust source a compile of the build read, relative to the root
-    /// ([`Keys::compiled`]): no data.
-    compiled: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// ([`Keys::compiled`]): no data; and every tracked file a compile read, whatever its
+    /// name (`#[path = "tidy.inc"] mod tidy;`, an `include_str!`'d file), as the tree names it.
+    compiled: std::sync::OnceLock<(
+        std::collections::HashSet<String>,
+        std::collections::HashSet<PathBuf>,
+    )>,
 }
 
 /// The owner ([`Keys::owner`]) of each file and tracked link of the index.
@@ -551,8 +555,11 @@ impl<'a> Keys<'a> {
         // Rust code is read whole: a library function a test calls may walk or run cargo
         // for it (the thirty-first session's trial: a tidy check shared from a `lint` or
         // `testkit` crate); other text is read from where test code starts.
+        // So is any file a compile read, whatever its name (`#[path = "tidy.inc"] mod tidy;`,
+        // the hostile pass that followed).
         let whole = path.components().any(|c| c.as_os_str() == "tests")
-            || path.extension().is_some_and(|e| e == "rs");
+            || path.extension().is_some_and(|e| e == "rs")
+            || self.compiled_all().1.contains(path);
         in_windows(file, 1 << 20, overlap, MAX_NAMED_FILE, |text| {
             self.words_named(text, &mut named.runnable);
             named.every |= text::names_every_package(text::test_part(text, whole));
@@ -701,6 +708,16 @@ impl<'a> Keys<'a> {
     /// Every tracked Rust source a compile of the build read, relative to the root, taken
     /// once: the rest of the tree (an `include_str!`'d NOTICE too) is data, in every key.
     fn compiled(&self) -> &std::collections::HashSet<String> {
+        &self.compiled_all().0
+    }
+
+    /// [`Keys::compiled`], and every tracked file a compile of the build read.
+    fn compiled_all(
+        &self,
+    ) -> &(
+        std::collections::HashSet<String>,
+        std::collections::HashSet<PathBuf>,
+    ) {
         self.compiled.get_or_init(|| {
             let files = &self.facts.index.files;
             let names: std::collections::BTreeSet<&str> =
@@ -712,12 +729,15 @@ impl<'a> Keys<'a> {
             // A build script is compiled too (cargo lists no dep-info for it; a module it
             // declares reads as data, which costs a run, never a reuse).
             let scripts = (self.packages.iter()).filter_map(|p| p.build_script.clone());
-            (read.into_iter())
+            let all: std::collections::HashSet<PathBuf> = (read.into_iter())
                 .chain(scripts.map(|s| gate_support::path::normalize(&s)))
+                .collect();
+            let rust = (all.iter())
                 .filter(|f| f.extension().is_some_and(|e| e == "rs"))
-                .filter_map(|f| files.binary_search_by(|e| e.path.as_path().cmp(&f)).ok())
+                .filter_map(|f| files.binary_search_by(|e| e.path.as_path().cmp(f)).ok())
                 .map(|at| files[at].rel.clone())
-                .collect()
+                .collect();
+            (rust, all)
         })
     }
 

@@ -142,11 +142,32 @@ pub(super) fn names_every_package(text: &str) -> bool {
         })
     };
     let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    let walks = has(&["read_dir", "WalkDir", "walkdir", "glob("]);
-    let rust = has(&["\"rs\"", ".rs\"", "*.rs"]);
+    let walks = has(&[
+        "read_dir",
+        "WalkDir",
+        "walkdir",
+        "glob(",
+        "glob_with(",
+        "jwalk",
+        "ignore::Walk",
+        "WalkBuilder",
+    ]);
+    let rust = has(&["\"rs\"", ".rs\"", "*.rs", "{rs,", ",rs}"]);
+    // Cargo run by its variable (`Command::new(cargo)` with `cargo = env::var("CARGO")`,
+    // the hostile pass that followed the thirty-first session's trial) or through a shell
+    // (`sh -c "cargo check"`).
+    let shell = ["sh", "bash", "cmd", "pwsh", "powershell"]
+        .iter()
+        .any(|sh| text.contains(&format!("Command::new(\"{sh}\")")));
     let runs = |program: &str| {
         text.contains(&format!("Command::new(\"{program}\")"))
-            || (program == "cargo" && text.contains("Command::new(env!(\"CARGO\"))"))
+            || (program == "cargo"
+                && (text.contains("Command::new(env!(\"CARGO\"))")
+                    || (text.contains("Command::new(") && text.contains("\"CARGO\""))
+                    || ["Command::new(cargo", "Command::new(&cargo"]
+                        .iter()
+                        .any(|c| text.contains(c))
+                    || (shell && text.contains("cargo "))))
     };
     let git_reads = has(&["\"grep\"", "\"ls-files\"", "\"ls-tree\"", "\"archive\""]);
     flag("--workspace")
@@ -300,6 +321,12 @@ mod tests {
             r#"for e in std::fs::read_dir(d)? { if p.extension() == Some("rs".as_ref()) {} }"#,
             r#"for e in walkdir::WalkDir::new(root) { if name.ends_with(".rs") {} }"#,
             r#"glob("src/**/*.rs")"#,
+            // The hostile pass after the thirty-first session's trial.
+            r#"let cargo = std::env::var("CARGO").unwrap(); Command::new(cargo).arg("check")"#,
+            r#"Command::new(&cargo).args(["check"])"#,
+            r#"Command::new("sh").args(["-c", "cargo check -q"])"#,
+            r#"for e in jwalk::WalkDir::new(r) { if n.ends_with(".rs") {} }"#,
+            r#"glob_with("**/*.{rs,toml}", opts)"#,
         ] {
             assert!(names_every_package(every), "{every}");
         }
@@ -308,6 +335,8 @@ mod tests {
             r#".args(["build", "--all-features", "--workspace-x"])"#,
             r#"for e in std::fs::read_dir(d)? { if name.ends_with(".json") {} }"#,
             r#"include_str!("../src/lib.rs")"#,
+            r#"Command::new("sh").args(["-c", "make check"])"#,
+            r#"env!("CARGO_MANIFEST_DIR")"#,
         ] {
             assert!(!names_every_package(not), "{not}");
         }
