@@ -303,11 +303,19 @@ fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
                     && bom.builders[b].kind != BuilderKind::Nvrtc
             })
             .collect();
-        let by_source = of_package.iter().copied().find(|&b| {
-            bom.sources
-                .iter()
-                .any(|s| compile.inputs.contains(&s.path) && s.built_by.contains(&b))
-        });
+        let claiming: Vec<usize> = (of_package.iter().copied())
+            .filter(|&b| {
+                bom.sources
+                    .iter()
+                    .any(|s| compile.inputs.contains(&s.path) && s.built_by.contains(&b))
+            })
+            .collect();
+        // Of the calls that claim the source, the one asking the archs the compile asked
+        // (nordocr's `--ptx -arch=sm_80` and `--fatbin -arch=sm_90` of one `.cu`: each
+        // compile is its own call's, the thirty-first session's trial); the first where
+        // none says more.
+        let by_source = (claiming.iter().copied())
+            .max_by_key(|&b| (arch_match(&bom.builders[b], &compile.archs), usize::MAX - b));
         compile.builder = by_source.or_else(|| of_package.first().copied());
         // What the build did, where reading the script could not say it (a helper handing
         // nvcc an `-o` relative to the build script's working directory: cuda_setup).
@@ -320,6 +328,31 @@ fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
         }
     }
     headers_included(bom, seen);
+}
+
+/// How well a builder's archs, as static reading found them, match those a compile asked:
+/// 2 where every arch the compile asked is among the builder's (`native` where it targets
+/// the build machine's GPU), 1 where static reading found none to compare, 0 where they
+/// differ.
+fn arch_match(builder: &gate_formats::kernel_bom::Builder, asked: &[String]) -> u8 {
+    let number = |arch: &str| {
+        arch.trim_start_matches(|c: char| !c.is_ascii_digit())
+            .to_owned()
+    };
+    let holds = |arch: &String| match arch.as_str() {
+        "native" => builder.native_arch,
+        _ => (builder.archs.iter())
+            .flat_map(|b| b.split([';', ',', ' ']))
+            .any(|b| b == arch || number(b) == number(arch)),
+    };
+    match (
+        builder.archs.is_empty() && !builder.native_arch,
+        asked.is_empty(),
+    ) {
+        (true, _) | (_, true) => 1,
+        _ if asked.iter().all(holds) => 2,
+        _ => 0,
+    }
 }
 
 /// A header static reading left built by nothing (an `#include <msm/pippenger.cuh>` through
@@ -768,6 +801,53 @@ mod tests {
         assert_eq!(bom.sources[0].built_by, [0]);
         assert_eq!(bom.sources[0].included_by, None);
     }
+    /// panterlo/nordocr (the thirty-first session's trial): two raw nvcc calls compile one
+    /// `.cu`, `--ptx -arch=sm_80` and `--fatbin -arch=sm_90` (or `-arch=native`); each
+    /// witnessed compile is the call asking its archs, not the first call claiming the file.
+    #[test]
+    fn two_calls_compiling_one_source_each_have_their_own_compile() {
+        let root = Path::new("/w");
+        let out_dir = Path::new("/w/target/debug/build/k-1/out");
+        let mut ptx_call = Builder::new("k", BuilderKind::Nvcc, "build.rs:7");
+        ptx_call.archs = vec!["sm_80".into()];
+        let mut fatbin_call = Builder::new("k", BuilderKind::Nvcc, "build.rs:13");
+        fatbin_call.archs = vec!["sm_90".into()];
+        let mut bom = Bom {
+            builders: vec![ptx_call, fatbin_call],
+            sources: vec![file("kernels/k.cu", FileKind::Source, vec![0, 1])],
+            ..Bom::default()
+        };
+        let at = |archs: &[&str], output: &str| Invocation {
+            package: Some("k".into()),
+            inputs: vec![root.join("kernels/k.cu")],
+            archs: archs.iter().map(|a| (*a).to_owned()).collect(),
+            ..ptx_to(&out_dir.join(output), root)
+        };
+        let mut seen = Witnessed {
+            compiles: vec![
+                compile(&at(&["sm_80"], "k.ptx"), "k", out_dir, root),
+                compile(&at(&["sm_90"], "k.fatbin"), "k", out_dir, root),
+            ],
+            ..Witnessed::default()
+        };
+        attribute(&mut bom, &mut seen);
+        let builders: Vec<_> = seen.compiles.iter().map(|c| c.builder).collect();
+        assert_eq!(builders, [Some(0), Some(1)]);
+        assert!(
+            arch_notes(&bom, &seen).is_empty(),
+            "{:?}",
+            arch_notes(&bom, &seen)
+        );
+        // `-arch=native` on the second call: only that call targets the build machine's GPU.
+        bom.builders[1].archs.clear();
+        bom.builders[1].native_arch = true;
+        seen.compiles[1] = compile(&at(&["native"], "k.fatbin"), "k", out_dir, root);
+        attribute(&mut bom, &mut seen);
+        assert_eq!(seen.compiles[1].builder, Some(1));
+        assert!(native_witnessed(&mut bom, &seen).is_empty());
+        assert!(!bom.builders[0].native_arch);
+    }
+
     /// tinrab/rust-cuda-demo: cc compiles `cuda/lib.cu`, `lib_math.cu` and `lib_cublas.cu` in
     /// turn; nvcc failed on the first (a host compiler the machine lacks), so the build never
     /// reached the other two. The note on those says so, not "a feature or platform this
