@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 mod cmake;
+pub mod examples_only;
 mod features;
 mod helpers;
 mod optional;

@@ -80,7 +80,7 @@ fn module_stem(rel: &str, module: &str) -> String {
 
 /// The names Rust code may use for `source`: its file name, and for a `.cu` what nvcc makes
 /// of it beside it (`add.ptx`, `add.cubin`, `add.fatbin`).
-fn names(source: &str) -> Vec<String> {
+pub(super) fn names(source: &str) -> Vec<String> {
     let file = source.rsplit('/').next().unwrap_or(source);
     let mut names = vec![file.to_owned()];
     if let Some(stem) = file.strip_suffix(".cu") {

@@ -8,7 +8,8 @@
 //! no manifest covers — kernels built outside gate-build, or in crates excluded from the
 //! workspace — when their code can ship: test data, another package's sources, and sources
 //! that nothing compiles and only tests and doc examples use (the source or its PTX, cubin or
-//! fatbin) are notes ([`outside_gate_build`]); and a build of the workspace's own that compiles
+//! fatbin), or that their package's raw nvcc compiles for its examples only, are notes
+//! ([`outside_gate_build`]); and a build of the workspace's own that compiles
 //! CUDA files none of which is tracked here (a git submodule's, a generated or computed path),
 //! named at its call.
 
@@ -578,6 +579,94 @@ mod tests {
         // Named by nothing: nothing shows where its code goes, so it is judged as a kernel.
         let (status, _, message) = ptx_read_by("pub fn nothing() {}\n", "fn main() {}\n");
         assert_eq!(status, Status::Fail, "{message}");
+    }
+
+    /// infernum-rs/infernum's `infernum-examples`: a crate (no gate-build) whose build script
+    /// compiles `kernels/relu.cu` with raw nvcc into `OUT_DIR`, `build` followed by `script`
+    /// in its `main`, with `manifest` after its `[package]`, whose `src/lib.rs` is `lib` and
+    /// `examples/custom_cuda_op.rs` embeds the PTX (its doc comment names the source):
+    /// `cuda.contracts`' status and its finding on the `.cu`.
+    fn ptx_embedded_by_an_example(
+        manifest: &str,
+        script: &str,
+        lib: &str,
+    ) -> (Status, Severity, String) {
+        let manifest = format!("[package]\nname = \"k\"\nversion = \"0.1.0\"\n{manifest}");
+        let build = format!(
+            "use std::process::Command;\nfn main() {{\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    \
+             Command::new(\"nvcc\").args([\"--ptx\", \"kernels/relu.cu\", \"-o\"])\
+             .arg(format!(\"{{out}}/relu.ptx\")).status().unwrap();\n{script}}}\n"
+        );
+        let files = [
+            ("k/Cargo.toml", manifest.as_str()),
+            ("k/build.rs", build.as_str()),
+            (
+                "k/kernels/relu.cu",
+                "extern \"C\" __global__ void relu() {}\n",
+            ),
+            ("k/src/lib.rs", lib),
+            (
+                "k/examples/custom_cuda_op.rs",
+                "//! Write the kernel in `kernels/relu.cu`; build.rs compiles it.\n\
+                 const PTX: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/relu.ptx\"));\n\
+                 fn main() { println!(\"{}\", PTX.len()); }\n",
+            ),
+        ];
+        let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
+            CudaContracts.run(&crate::check::Context {
+                facts: &collected(ctx, json!([])),
+                ..*ctx
+            })
+        });
+        let [finding] = outcome.findings.as_slice() else {
+            panic!("one finding: {outcome:?}");
+        };
+        assert_eq!(finding.location.as_ref().unwrap().file, "k/kernels/relu.cu");
+        (outcome.status, finding.severity, finding.message.clone())
+    }
+
+    #[test]
+    fn a_source_raw_nvcc_compiles_for_examples_only_is_no_kernel_of_the_build() {
+        let doc = "//! Example binaries only; the library embeds no GPU code.\n";
+        let (status, severity, message) = ptx_embedded_by_an_example("", "", doc);
+        assert_eq!(
+            (status, severity),
+            (Status::Pass, Severity::Note),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "(compiled by raw nvcc (k/build.rs:4) for examples only: \
+                 k/examples/custom_cuda_op.rs:2 embeds its output; no library or binary of the \
+                 package ships it)"
+            ),
+            "{message}"
+        );
+        // Whatever else shows the output may reach the library or a binary keeps the source
+        // a kernel outside gate-build: the library embedding it, saying OUT_DIR at all or
+        // naming the output even in a doc comment,
+        let embeds =
+            "pub static PTX: &str = include_str!(concat!(env!(\"OUT_DIR\"), \"/relu.ptx\"));\n";
+        let generated = "include!(concat!(env!(\"OUT_DIR\"), \"/kernels.rs\"));\n";
+        let bin = "[[bin]]\nname = \"run\"\npath = \"examples/run.rs\"\n";
+        let link = "    println!(\"cargo:rustc-link-lib=static=relu\");\n";
+        let names = "//! The example embeds `relu.ptx`.\n";
+        for (manifest, script, lib) in [
+            ("", "", embeds),
+            ("", "", generated),
+            ("", "", names),
+            // a binary kept among the examples, a build script that links what it builds.
+            (bin, "", doc),
+            ("", link, doc),
+        ] {
+            let (status, severity, message) = ptx_embedded_by_an_example(manifest, script, lib);
+            assert_eq!(
+                (status, severity),
+                (Status::Fail, Severity::Error),
+                "{manifest}{script}{lib}: {message}"
+            );
+            assert!(message.contains("compiled by raw nvcc"), "{message}");
+        }
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! build's log is kept, what a check that needed the build says when the lockfile does not
 //! resolve or the workspace does not build, the CUDA sources that no gate-build manifest
 //! covers, and the builds that compile CUDA from no source tracked here (`kernels.build` warns
-//! about them, `cuda.contracts` fails on them; test data and
-//! sources only tests and doc examples use are notes to both), and why a test
+//! about them, `cuda.contracts` fails on them; test data, sources only tests and doc
+//! examples use, and sources compiled for examples only are notes to both), and why a test
 //! run has no results (`tests.pass` reports it, `failure.paths` cites it), and a manifest
 //! that could not be read or parsed (`profile.cargo`, `semver.compat` and `toolchain.pinned`
 //! report it where they need it). Checks sit above this module, so none has to import another
 //! for it.
 
+use crate::bom::examples_only::{by_its_own_nvcc, for_examples_only};
 use crate::check::{DeclaredCode, Finding, Location, Outcome, Severity, SkipKind, Status};
 use crate::facts::{
     Build, Content, CudaSource, Facts, NotBuilt, Resolve, Role, TestResults, TestRunFact,
@@ -36,8 +37,10 @@ pub const BUILD_LOG: &str = "logs/build.log";
 /// the package that owns the file and what its build script compiles it with, grouped per
 /// package for the text report. Files of packages that ship with the workspace (members and
 /// the crates they reach through path dependencies) or of no package get `severity`; files
-/// of other packages (a nested workspace, a fixture), test data, and sources that nothing
-/// compiles and only tests and doc examples use ([`crate::bom::reach`]) are notes.
+/// of other packages (a nested workspace, a fixture), test data, sources that nothing
+/// compiles and only tests and doc examples use ([`crate::bom::reach`]), and sources their
+/// package's raw nvcc compiles for its examples only ([`crate::bom::examples_only`]) are
+/// notes.
 pub fn outside_gate_build(
     facts: &Facts,
     cargo: &crate::tools::cargo::Cargo,
@@ -53,21 +56,15 @@ pub fn outside_gate_build(
         .filter(|s| s.is_source())
         .filter(|s| !s.owner.is_some_and(|o| facts.packages[o].gate_build))
         .collect();
-    let (built, for_no_ship) = named_builders(&outside, &by_path, builders);
-    // Where the Rust code uses what nothing compiles (or only code that ships nothing),
-    // read only for the files that would count as kernels of this build.
-    let unbuilt: Vec<usize> = (0..outside.len())
-        .filter(|&i| built[i].is_none() || for_no_ship[i])
-        .filter(|&i| !is_test_data(facts, outside[i], builders) && ships(facts, outside[i]))
-        .collect();
-    let unbuilt_sources: Vec<&CudaSource> = unbuilt.iter().map(|&i| outside[i]).collect();
-    let mut uses: Vec<Option<crate::bom::reach::Uses>> = vec![None; outside.len()];
-    for (i, found) in unbuilt
-        .into_iter()
-        .zip(crate::bom::reach::uses(facts, &unbuilt_sources))
-    {
-        uses[i] = Some(found);
-    }
+    let ((built, for_no_ship), own_nvcc) = named_builders(facts, &outside, &by_path, builders);
+    // Where the Rust code uses what nothing compiles (or only code that ships nothing, or
+    // the package's own nvcc), read only for the files that would count as kernels of this
+    // build.
+    let mut uses = uses_of(facts, &outside, |i, s| {
+        (built[i].is_none() || for_no_ship[i] || own_nvcc[i])
+            && !is_test_data(facts, s, builders)
+            && ships(facts, s)
+    });
     // The packages (or no package) with a `.cu` among them: their headers are parts of it.
     let with_sources: Vec<Option<usize>> = outside
         .iter()
@@ -77,7 +74,7 @@ pub fn outside_gate_build(
     // What the run's build compiled that static reading names no builder for: read only
     // where such a source would count (the build is waited for; the run builds anyway).
     let none = std::collections::HashMap::new();
-    let witnessed = if uses.iter().any(Option::is_some) {
+    let witnessed = if (0..outside.len()).any(|i| uses[i].is_some() && !own_nvcc[i]) {
         crate::bom::witnessed_sources(facts, cargo)
     } else {
         &none
@@ -99,6 +96,12 @@ pub fn outside_gate_build(
             {
                 Outside::ForNoShip(builders)
             }
+            (Some(builders), Some(u))
+                if own_nvcc[i]
+                    && let Some(what) = for_examples_only(facts, source, &u) =>
+            {
+                Outside::ForExamples(builders, what, u.tests)
+            }
             (Some(builders), _) => Outside::Compiled(builders),
             (None, _) if let Some(package) = witnessed.get(&source.rel) => {
                 Outside::Witnessed(package.clone())
@@ -118,26 +121,58 @@ pub fn outside_gate_build(
     findings
 }
 
+/// Where the Rust code names each of `outside` or what it compiles to, read for those (by
+/// index) that `read` picks only ([`crate::bom::reach::uses`]); `None` for the others.
+fn uses_of(
+    facts: &Facts,
+    outside: &[&CudaSource],
+    read: impl Fn(usize, &CudaSource) -> bool,
+) -> Vec<Option<crate::bom::reach::Uses>> {
+    let read: Vec<usize> = (0..outside.len())
+        .filter(|&i| read(i, outside[i]))
+        .collect();
+    let sources: Vec<&CudaSource> = read.iter().map(|&i| outside[i]).collect();
+    let mut uses = vec![None; outside.len()];
+    for (i, found) in read
+        .into_iter()
+        .zip(crate::bom::reach::uses(facts, &sources))
+    {
+        uses[i] = Some(found);
+    }
+    uses
+}
+
+/// Per source, its builders in words and whether they ship nothing, then whether they are its
+/// own package's raw nvcc ([`named_builders`]).
+type Named = ((Vec<Option<String>>, Vec<bool>), Vec<bool>);
+
 /// The builders of each of `outside`, in words, named from the one inventory
-/// `kernels.shipped` and `cargo gate kernels` read; and whether each is built only by
-/// builders that ship nothing (an example's NVRTC, optix-rs').
+/// `kernels.shipped` and `cargo gate kernels` read; whether each is built only by builders
+/// that ship nothing (an example's NVRTC, optix-rs'); and whether each is built only by raw
+/// nvcc in its own package's build script, which may compile it for the package's examples
+/// only ([`crate::bom::examples_only`]).
 fn named_builders(
+    facts: &Facts,
     outside: &[&CudaSource],
     by_path: &std::collections::HashMap<&str, &gate_formats::kernel_bom::SourceFile>,
     builders: &[gate_formats::kernel_bom::Builder],
-) -> (Vec<Option<String>>, Vec<bool>) {
+) -> Named {
     outside
         .iter()
         .map(|s| {
             let Some(source) = by_path.get(s.rel.as_str()) else {
-                return (None, false);
+                return ((None, false), false);
             };
             let for_no_ship = !source.built_by.is_empty()
                 && source
                     .built_by
                     .iter()
                     .all(|&b| builders.get(b).is_some_and(|b| !b.ships));
-            (crate::bom::builders_text(source, builders), for_no_ship)
+            let own_nvcc = by_its_own_nvcc(facts, s, source, builders);
+            (
+                (crate::bom::builders_text(source, builders), for_no_ship),
+                own_nvcc,
+            )
         })
         .unzip()
 }
@@ -438,6 +473,11 @@ enum Outside {
     /// NVRTC: optix-rs' examples compile their own device programs): not a kernel of this
     /// build.
     ForNoShip(String),
+    /// By the builders named, raw nvcc in its package's own build script, whose output only
+    /// the package's examples, tests or benchmarks name (what they are, then where: `file:line`
+    /// each), and no library or binary of it ([`crate::bom::examples_only`]): compiled for
+    /// examples only, not a kernel of this build (infernum-examples' `kernels/relu.cu`).
+    ForExamples(String, String, Vec<String>),
     /// A header (`.cuh`) of a package whose `.cu` sources are judged: never compiled alone,
     /// its code is judged as part of the sources that include it (tract's `common.cuh`,
     /// handed to NVRTC beside 11 sources, was counted as a twelfth).
@@ -474,6 +514,9 @@ impl Outside {
             Outside::Compiled(builders) => format!("compiled by {builders}"),
             Outside::ForNoShip(builders) => {
                 format!("compiled by {builders}, in code that ships nothing")
+            }
+            Outside::ForExamples(builders, what, _) => {
+                format!("compiled by {builders} for {what} only")
             }
             Outside::Witnessed(by) => format!(
                 "compiled by {by}'s build script, as the build's witness saw (static reading \
@@ -522,6 +565,11 @@ impl Outside {
                 "CUDA source outside gate-build ({how}: an example, a test or a benchmark): \
                  not counted as a kernel of this build"
             ),
+            Outside::ForExamples(_, _, at) => format!(
+                "CUDA source outside gate-build ({how}: {} embeds its output; no library or \
+                 binary of the package ships it): not counted as a kernel of this build",
+                at.join(", ")
+            ),
             Outside::TestOrDocOnly(uses) => format!(
                 "CUDA source outside gate-build, compiled by nothing and named only by {}: its \
                  code does not ship, so it is not counted as a kernel of this build",
@@ -537,6 +585,7 @@ impl Outside {
             Outside::TestData
                 | Outside::TestOrDocOnly(_)
                 | Outside::ForNoShip(_)
+                | Outside::ForExamples(..)
                 | Outside::Probe(_)
                 | Outside::NoPackage
                 | Outside::Header
