@@ -266,11 +266,11 @@ impl Session {
             });
     }
 
-    /// Starts digesting the tree's manifests alone ([`is_manifest`]: what the resolve and the
-    /// shipped graph are keyed by) in a thread of its own, for a run that keys nothing by the
-    /// rest of the tree: a static one (`--skip tests.pass`) builds and tests nothing. The
-    /// manifests' digest is the one the whole tree's would give (the same listing, the same
-    /// files); a fact keyed by the whole tree still digests it on first use.
+    /// Starts digesting the tree's manifests alone (`is_manifest` in `cache/tree.rs`: what the
+    /// resolve and the shipped graph are keyed by) in a thread of its own, for a run that
+    /// keys nothing by the rest of the tree: a static one (`--skip tests.pass`) builds and
+    /// tests nothing. The manifests' digest is the one the whole tree's would give (the same
+    /// listing, the same files); a fact keyed by the whole tree still digests it on first use.
     pub fn digest_manifests_ahead(&self) {
         if self.settings.is_none() || self.tree.get().is_some() {
             return;
