@@ -330,29 +330,20 @@ fn attribute(bom: &mut Bom, seen: &mut Witnessed) {
     headers_included(bom, seen);
 }
 
-/// How well a builder's archs, as static reading found them, match those a compile asked:
-/// 2 where every arch the compile asked is among the builder's (`native` where it targets
-/// the build machine's GPU), 1 where static reading found none to compare, 0 where they
-/// differ.
+/// How well a builder's archs, as static reading found them, match those a compile asked,
+/// compared as [`arch_notes`] compares them: 2 where every arch the compile asked is among
+/// the builder's (`native` where it targets the build machine's GPU), 1 where either side
+/// names none, 0 where they differ.
 fn arch_match(builder: &gate_formats::kernel_bom::Builder, asked: &[String]) -> u8 {
-    let number = |arch: &str| {
-        arch.trim_start_matches(|c: char| !c.is_ascii_digit())
-            .to_owned()
-    };
-    let holds = |arch: &String| match arch.as_str() {
-        "native" => builder.native_arch,
-        _ => (builder.archs.iter())
-            .flat_map(|b| b.split([';', ',', ' ']))
-            .any(|b| b == arch || number(b) == number(arch)),
-    };
-    match (
-        builder.archs.is_empty() && !builder.native_arch,
-        asked.is_empty(),
-    ) {
-        (true, _) | (_, true) => 1,
-        _ if asked.iter().all(holds) => 2,
-        _ => 0,
+    let mut read = builder.archs.clone();
+    if builder.native_arch {
+        read.push("native".to_owned());
     }
+    if read.is_empty() || asked.is_empty() {
+        return 1;
+    }
+    let read = arch_numbers(&read);
+    2 * u8::from(arch_numbers(asked).iter().all(|a| read.contains(a)))
 }
 
 /// A header static reading left built by nothing (an `#include <msm/pippenger.cuh>` through

@@ -22,7 +22,7 @@
 
 use super::helpers::RUST_FILE_CAP;
 use super::reach::{Uses, names};
-use super::rust_files::{outside_library_code, shipped};
+use super::rust_files::{outside_library_code, package_relative, shipped};
 use crate::facts::{CudaSource, Facts, Package};
 use gate_formats::kernel_bom::{Builder, BuilderKind, SourceFile};
 use std::path::{Path, PathBuf};
@@ -168,8 +168,8 @@ fn library_and_binaries_silent(facts: &Facts, source: &CudaSource, package: &Pac
         .iter()
         .filter(|f| f.owner == source.owner && f.rel.ends_with(".rs"))
         .filter(|f| {
-            below(package, &f.path)
-                .is_none_or(|rel| !outside_library_code(&rel) && !is_build_script(package, &rel))
+            let rel = package_relative(facts, f);
+            !outside_library_code(rel) && !is_build_script(package, rel)
         })
         .all(|f| {
             gate_support::read::text_capped(&f.path, RUST_FILE_CAP).is_ok_and(|text| {

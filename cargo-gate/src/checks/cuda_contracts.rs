@@ -530,7 +530,13 @@ mod tests {
             ("k/src/lib.rs", lib),
             ("k/examples/launch.rs", example),
         ];
-        let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
+        one_finding_on(&files, "k/resources/add.cu")
+    }
+
+    /// `cuda.contracts` over `files` (the package `k`): its status and its one finding, which
+    /// lies on `file`.
+    fn one_finding_on(files: &[(&str, &str)], file: &str) -> (Status, Severity, String) {
+        let outcome = with_files_and_earlier(files, &["k"], Config::default(), |ctx| {
             CudaContracts.run(&crate::check::Context {
                 facts: &collected(ctx, json!([])),
                 ..*ctx
@@ -539,10 +545,7 @@ mod tests {
         let [finding] = outcome.findings.as_slice() else {
             panic!("one finding: {outcome:?}");
         };
-        assert_eq!(
-            finding.location.as_ref().unwrap().file,
-            "k/resources/add.cu"
-        );
+        assert_eq!(finding.location.as_ref().unwrap().file, file);
         (outcome.status, finding.severity, finding.message.clone())
     }
 
@@ -612,17 +615,7 @@ mod tests {
                  fn main() { println!(\"{}\", PTX.len()); }\n",
             ),
         ];
-        let outcome = with_files_and_earlier(&files, &["k"], Config::default(), |ctx| {
-            CudaContracts.run(&crate::check::Context {
-                facts: &collected(ctx, json!([])),
-                ..*ctx
-            })
-        });
-        let [finding] = outcome.findings.as_slice() else {
-            panic!("one finding: {outcome:?}");
-        };
-        assert_eq!(finding.location.as_ref().unwrap().file, "k/kernels/relu.cu");
-        (outcome.status, finding.severity, finding.message.clone())
+        one_finding_on(&files, "k/kernels/relu.cu")
     }
 
     #[test]
