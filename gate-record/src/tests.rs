@@ -711,7 +711,7 @@ fn a_process_killed_while_writing_leaves_a_record_that_verifies() {
 
 /// A process that holds the output lock and will not let go (a test's leftover in a session
 /// of its own held it as long as it lived) stops a writer after the wait, named; once it is
-/// gone, the lock is taken at once.
+/// gone, the lock is taken.
 #[test]
 fn a_held_output_lock_is_waited_for_no_longer_than_the_wait() {
     let dir = tempfile::tempdir().unwrap();
@@ -728,5 +728,9 @@ fn a_held_output_lock_is_waited_for_no_longer_than_the_wait() {
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
     assert!(err.to_string().contains("held the output lock"), "{err}");
     drop(holder);
-    assert!(layout::OutLock::acquire_within(dir.path(), std::time::Duration::ZERO).is_ok());
+    // Another test of this binary may be starting a process at this moment: its fork holds
+    // a copy of the holder's descriptor (and so its lock) until it executes, a moment.
+    assert!(
+        layout::OutLock::acquire_within(dir.path(), std::time::Duration::from_secs(10)).is_ok()
+    );
 }
