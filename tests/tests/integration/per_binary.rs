@@ -594,6 +594,48 @@ fn the_doc_tests_run_in_lanes_each_crate_once() {
     assert!(check["findings"].to_string().contains("greet"), "{check:#}");
 }
 
+/// A build script that runs on every build (its `rerun-if-changed` file is missing) has
+/// each cargo call of the test run rebuild the libraries: a lane's doc tests linked `a`
+/// while another call rebuilt it and failed ("extern location for a does not exist", the
+/// thirty-first session's hostile pass; plain `cargo test` passes). Doc tests that fail
+/// beside a call that compiled run again, alone: the run passes, said so in the log, and a
+/// doc test that really fails still fails the run.
+#[cfg(unix)]
+#[test]
+fn doc_tests_that_failed_beside_a_rebuild_run_again_alone() {
+    let fx = fixture("per-binary");
+    let a = std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap();
+    fx.write(
+        "a/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=missing.txt\");\n}\n",
+    )
+    .write(
+        "a/src/lib.rs",
+        &(a + "\n/// ```\n/// assert_eq!(a::one(), 1);\n/// ```\npub fn also() {}\n"),
+    );
+    fx.commit();
+    let jobs = [("CARGO_BUILD_JOBS", "2")];
+    for _ in 0..2 {
+        let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &jobs);
+        assert_eq!(run.code, 0, "{}", run.transcript());
+    }
+    let b = std::fs::read_to_string(fx.root.join("b/src/lib.rs")).unwrap();
+    fx.write("b/src/lib.rs", &b.replace("b::two(), 2", "b::two(), 3"));
+    fx.commit();
+    let (failed, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &jobs);
+    assert_eq!(failed.code, 1, "{}", failed.transcript());
+    let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+    assert!(
+        log.contains("cargo-gate: the doc tests ran again, alone"),
+        "{log}"
+    );
+    let check = &failed.json()["checks"][0];
+    assert!(
+        check["summary"].to_string().contains("1 failed"),
+        "{check:#}"
+    );
+}
+
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
 /// over the gate's own values) never chooses what the doc tests replay or skip: they run
 /// every time, and a failing one fails the run.

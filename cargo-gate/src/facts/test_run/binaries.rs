@@ -424,8 +424,11 @@ pub(super) fn with_doc_tests_beside(
     if !has_library(facts, build) {
         return (binaries(), None);
     }
-    let (fresh, (doc_run, docs)) = std::thread::scope(|scope| {
-        let docs = scope.spawn(|| doc_run((facts, setup, build), keys, places, run_tests));
+    let (dir, exe) = places;
+    let jobs = super::doc_lanes::jobs();
+    let (fresh, (docs_run, docs)) = std::thread::scope(|scope| {
+        let docs =
+            scope.spawn(|| doc_run((facts, setup, build), keys, (dir, exe, jobs), run_tests));
         let fresh = binaries();
         let docs = docs
             .join()
@@ -439,25 +442,42 @@ pub(super) fn with_doc_tests_beside(
             .ok()
             .map(|r| r.captured.command_line.clone())
     };
-    let at_once = line(&fresh).zip(line(&doc_run));
-    let mut fresh = with_doc_tests(fresh, doc_run, setup.cargo.offline(), runner);
-    if let (Ok(run), Some((binaries, docs))) = (&mut fresh.value, at_once) {
-        run.captured.command_line = format!("{binaries} & {docs}");
+    let mut at_once = line(&fresh)
+        .zip(line(&docs_run))
+        .map(|(b, d)| format!("{b} & {d}"));
+    // Doc tests that failed beside a cargo call that compiled linked libraries while they
+    // were rebuilt: they run again, alone, after both.
+    let (docs_run, docs) = match super::doc_lanes::raced(&fresh, &docs_run) {
+        false => (docs_run, docs),
+        true => {
+            let alone = dir.join("alone");
+            let _ = std::fs::create_dir_all(&alone);
+            let (again, docs) = doc_run((facts, setup, build), keys, (&alone, exe, 1), run_tests);
+            at_once = at_once
+                .zip(line(&again))
+                .map(|(before, d)| format!("{before}; {d}"));
+            (super::doc_lanes::after_race(docs_run, again), docs)
+        }
+    };
+    let mut fresh = with_doc_tests(fresh, docs_run, setup.cargo.offline(), runner);
+    if let (Ok(run), Some(line)) = (&mut fresh.value, at_once) {
+        run.captured.command_line = line;
     }
     // What the run directory holds now both runs ended (either may have ended last).
     super::replay::keep_run_files(&mut fresh, setup.run_dir);
     (fresh, docs)
 }
 
-/// The doc tests' run: per crate, in lanes, where they can be kept, else every time.
+/// The doc tests' run: per crate, in as many lanes as `jobs` allows, where they can be
+/// kept, else every time.
 fn doc_run(
     (facts, setup, build): (&Core, &TestSetup<'_>, &Build),
     (keys, limit): (&Keys<'_>, &str),
-    (dir, exe): (&Path, &Path),
+    (dir, exe, jobs): (&Path, &Path, usize),
     run_tests: &(impl Fn(std::process::Command) -> Fresh<Result<TestRun, String>> + Sync),
 ) -> (Fresh<Result<TestRun, String>>, Option<DocsLooked>) {
     let mut docs = None;
-    let doc_run = match per_crate(facts, setup, build, keys, limit, dir) {
+    let doc_run = match per_crate(facts, setup, build, (keys, limit), (dir, jobs)) {
         Ok(DocRun {
             plan_path,
             lanes,
@@ -592,9 +612,8 @@ fn per_crate(
     facts: &Core,
     setup: &TestSetup<'_>,
     build: &Build,
-    keys: &Keys<'_>,
-    limit: &str,
-    dir: &Path,
+    (keys, limit): (&Keys<'_>, &str),
+    (dir, jobs): (&Path, usize),
 ) -> Result<DocRun, String> {
     if std::env::var_os("RUSTDOC").is_some() {
         return Err("RUSTDOC names a rustdoc of its own".to_owned());
@@ -640,7 +659,7 @@ fn per_crate(
         crates,
         lanes: 1,
     };
-    let lanes = doc_tests::spread(&mut plan, unplanned, super::doc_lanes::jobs());
+    let lanes = doc_tests::spread(&mut plan, unplanned, jobs);
     let plan_path = dir.join("doc-plan.json");
     let bytes = serde_json::to_vec(&plan).expect("the plan serialises");
     std::fs::write(&plan_path, bytes).map_err(|e| {

@@ -73,6 +73,54 @@ pub(super) fn run_lanes(
     run
 }
 
+/// Whether the doc tests' run `docs` failed beside a cargo call that compiled (`binaries`'
+/// or a lane's printed `Compiling`): the build before them compiled everything those calls
+/// need, unless a build script runs on every build (its `rerun-if-changed` file missing),
+/// and then each call rebuilds the libraries while another lane's doc tests link them
+/// ("extern location for … does not exist", a crate "compiled by an incompatible version").
+/// A failure the gate's own concurrency made: the doc tests run again, alone
+/// ([`after_race`]). A run stopped at the time limit is not run again.
+pub(super) fn raced(binaries: &Run, docs: &Run) -> bool {
+    let compiled = |run: &Run| {
+        run.value.as_ref().is_ok_and(|r| {
+            r.captured
+                .log
+                .lines()
+                .any(|l| l.trim_start().starts_with("Compiling "))
+        })
+    };
+    let failed = docs.value.as_ref().is_ok_and(|r| {
+        r.captured.code != Some(0) && r.captured.stopped.is_none() && r.over_limit.is_none()
+    });
+    failed && (compiled(binaries) || compiled(docs))
+}
+
+/// Marks the first attempt's lines in a log that holds them beside the run that counts:
+/// never a heading, a result or an error the log's readers take (they read a line from its
+/// first word on).
+const FIRST_ATTEMPT: &str = "  [first attempt] ";
+
+/// `again`, the doc tests run alone after `raced` failed beside a cargo call that compiled
+/// ([`raced`]): its log opens with why, then the first attempt's log, every line marked
+/// ([`FIRST_ATTEMPT`]) so that nothing in it is counted; what `again` found is the result.
+pub(super) fn after_race(raced: Run, mut again: Run) -> Run {
+    let first = raced.value.as_ref().map_or(String::new(), |r| {
+        std::iter::once(format!("$ {}", r.captured.command_line))
+            .chain(r.captured.log.lines().map(str::to_owned))
+            .map(|line| format!("{FIRST_ATTEMPT}{line}\n"))
+            .collect()
+    });
+    if let Ok(run) = &mut again.value {
+        run.captured.log = format!(
+            "cargo-gate: the doc tests ran again, alone: they failed beside a cargo call that \
+             compiled (a build script that runs on every build has each cargo call rebuild \
+             the libraries the doc tests link); the first attempt:\n{first}{}",
+            run.captured.log
+        );
+    }
+    again
+}
+
 /// The crates whose doc tests cargo started in the lanes' runs (its `Doc-tests NAME`
 /// headings) but no lane ran: every lane's stand-in said they ran in another. The lane is
 /// told to the stand-in through the environment, which a workspace can reach (a build
