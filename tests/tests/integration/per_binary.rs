@@ -527,7 +527,12 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
     bins.commit();
     let (run, log) = bins.cargo_calls(&args);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    assert!(log.lines().any(|l| l.contains("--tests")), "{log}");
+    // The binaries' call selects what the build did: no `--tests`, and no doc tests.
+    assert!(
+        log.lines()
+            .any(|l| l.contains("--no-fail-fast") && !l.contains("--tests")),
+        "{log}"
+    );
     assert!(!log.contains("--doc"), "{log}");
     let library = fixture("clean");
     let (run, log) = library.cargo_calls(&args);
@@ -634,6 +639,49 @@ fn doc_tests_that_failed_beside_a_rebuild_run_again_alone() {
         check["summary"].to_string().contains("1 failed"),
         "{check:#}"
     );
+}
+
+/// A member that is also another member's build-dependency is built once with the dev
+/// profile where cargo's selection holds its library, else with the build-override profile
+/// (no debug info; `gen` here, with no integration test and no other dependent): a test
+/// run that selected `--tests` started test binaries of `d` that
+/// the build (`cargo test --no-run`, every target) never digested, and a green run was
+/// said tampered with, replayed so on every run (rust-phf, the thirty-second session's
+/// trial). The binaries' call selects what the build did; `d` runs and is kept.
+#[test]
+fn a_member_that_is_a_build_dependency_runs_the_binaries_the_build_digested() {
+    let fx = fixture("per-binary");
+    let manifest = std::fs::read_to_string(fx.root.join("d/Cargo.toml")).unwrap();
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"gen\"]\nresolver = \"2\"\n",
+    )
+    .write(
+        "gen/Cargo.toml",
+        "[package]\nname = \"gen\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .write("gen/src/lib.rs", "pub fn letter() -> char {\n    'h'\n}\n")
+    .write(
+        "d/Cargo.toml",
+        &(manifest + "\n[build-dependencies]\ngen = { path = \"../gen\" }\n"),
+    )
+    .write(
+        "d/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+         println!(\"cargo:rustc-env=GREETING={}i\", gen::letter());\n}\n",
+    )
+    .relock()
+    .commit();
+    let run = gate(&fx);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let (ran, _) = ran_and_reused(&fx, &run);
+    assert!(ran.iter().any(|id| id == "d"), "{ran:?}");
+    // After a change elsewhere, `d` is reused: it was kept under the binary that ran.
+    let a = std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap();
+    fx.write("a/src/lib.rs", &(a + "// changed\n")).commit();
+    let again = gate(&fx);
+    let (_, reused) = ran_and_reused(&fx, &again);
+    assert!(reused.contains(&"d".to_owned()), "{reused:?}");
 }
 
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:

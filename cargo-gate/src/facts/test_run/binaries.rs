@@ -205,21 +205,25 @@ pub(super) fn run(
     ]);
     let host_key = toml::Value::String(host.to_owned());
     let config = format!("target.{host_key}.runner={runner}");
-    // The test binaries through the runner (`--tests`: every target `cargo test` runs but
-    // the doc tests; the build fact already compiled the examples), and beside it the doc
-    // tests through the rustdoc stand-in, not the runner: rustdoc runs merged doc tests in
-    // one process under a runner, where a doc test that exits would end the others.
-    let cmd = setup.cargo.command(
-        "test",
-        &[
-            "--locked",
-            "--workspace",
-            "--no-fail-fast",
-            "--tests",
-            "--config",
-            &config,
-        ],
-    );
+    // The test binaries through the runner, and beside it the doc tests through the rustdoc
+    // stand-in, not the runner: rustdoc runs merged doc tests in one process under a
+    // runner, where a doc test that exits would end the others. The binaries' call selects
+    // what the build did (no `--tests`): a member that is also a build-dependency is built
+    // once with the dev profile where its library is selected, else with the build-override
+    // profile, and under `--tests` cargo started test binaries the build never digested
+    // (rust-phf: a green run said tampered with). Its doc tests are left to the doc-test
+    // run (`doc_tests::SKIP_ENV`); where the stand-in cannot stand in, `--tests` leaves
+    // them out.
+    let skip_docs = has_library(facts, build) && stand_in_refused(facts).is_none();
+    let mut args = vec!["--locked", "--workspace", "--no-fail-fast"];
+    if !skip_docs && has_library(facts, build) {
+        args.push("--tests");
+    }
+    args.extend(["--config", &config]);
+    let mut cmd = setup.cargo.command("test", &args);
+    if skip_docs {
+        cmd.env("RUSTDOC", &exe).env(doc_tests::SKIP_ENV, "1");
+    }
     // The doc tests run beside the binaries (they read nothing the binaries' run writes but
     // the run directory, as tests running in parallel do).
     let (mut fresh, docs) = with_doc_tests_beside(
@@ -615,28 +619,8 @@ fn per_crate(
     (keys, limit): (&Keys<'_>, &str),
     (dir, jobs): (&Path, usize),
 ) -> Result<DocRun, String> {
-    if std::env::var_os("RUSTDOC").is_some() {
-        return Err("RUSTDOC names a rustdoc of its own".to_owned());
-    }
-    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
-        doc.get("build")
-            .and_then(toml::Value::as_table)
-            .is_some_and(|build| build.contains_key("rustdoc"))
-    }) {
-        return Err(format!("{} sets build.rustdoc", file.display()));
-    }
-    // cargo hands `[env]` to rustdoc, over the gate's own values where it says `force`: a
-    // plan or a lane of the workspace's choosing could replay or skip a crate's doc tests.
-    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
-        doc.get("env")
-            .and_then(toml::Value::as_table)
-            .is_some_and(|env| env.keys().any(|k| k.starts_with(doc_tests::OURS)))
-    }) {
-        return Err(format!(
-            "{} sets a variable of the gate's ({}…) in [env]",
-            file.display(),
-            doc_tests::OURS
-        ));
+    if let Some(why) = stand_in_refused(facts) {
+        return Err(why);
     }
     let libraries = libraries(facts, build);
     let all = libraries.len();
@@ -673,6 +657,35 @@ fn per_crate(
         lanes,
         plan,
         looked,
+    })
+}
+
+/// Why the rustdoc stand-in cannot stand in for rustdoc here, if it cannot: the workspace
+/// names a rustdoc of its own, or sets one of the stand-in's variables in `[env]` (cargo
+/// hands `[env]` to rustdoc over the gate's own values where it says `force`: a plan or a
+/// lane of the workspace's choosing could replay or skip a crate's doc tests).
+fn stand_in_refused(facts: &Core) -> Option<String> {
+    if std::env::var_os("RUSTDOC").is_some() {
+        return Some("RUSTDOC names a rustdoc of its own".to_owned());
+    }
+    if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
+        doc.get("build")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|build| build.contains_key("rustdoc"))
+    }) {
+        return Some(format!("{} sets build.rustdoc", file.display()));
+    }
+    crate::tools::cargo::config_setting(facts.root(), |doc| {
+        doc.get("env")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|env| env.keys().any(|k| k.starts_with(doc_tests::OURS)))
+    })
+    .map(|file| {
+        format!(
+            "{} sets a variable of the gate's ({}…) in [env]",
+            file.display(),
+            doc_tests::OURS
+        )
     })
 }
 

@@ -49,12 +49,21 @@ pub(super) const ELSEWHERE: &str = "(run beside this command, in doc-test lane "
 /// Set for each lane: which it is (0, 1, …; 0 when there is one).
 pub(super) const LANE_ENV: &str = "CARGO_GATE_RUSTDOC_LANE";
 
+/// Set for the test binaries' `cargo test` (`binaries.rs`), which selects what the build did
+/// and so would run the doc tests too: it runs none, the doc-test run beside it does, and
+/// the stand-in says so for each crate ([`BESIDE`]). Checked before any plan: a build
+/// script's `cargo:rustc-env` can set a variable, never unset one.
+pub(super) const SKIP_ENV: &str = "CARGO_GATE_RUSTDOC_SKIP";
+
+/// The stand-in's line for a crate under [`SKIP_ENV`]: no test line, nothing counted.
+const BESIDE: &str = "(run beside this command, by the doc tests' own `cargo test --doc`)";
+
 /// What a crate's doc tests are called among the test binaries: `PACKAGE (doc tests)`.
 pub const DOC_TESTS: &str = " (doc tests)";
 
 /// Whether cargo started this process as rustdoc for a per-crate doc-test run.
 pub fn is_rustdoc_shim() -> bool {
-    std::env::var_os(PLAN_ENV).is_some()
+    std::env::var_os(PLAN_ENV).is_some() || std::env::var_os(SKIP_ENV).is_some()
 }
 
 /// What the rustdoc stand-in is told for the real run.
@@ -90,11 +99,20 @@ pub(super) struct PlannedDoc {
 /// `rustdoc --test` of a package goes to the real rustdoc untouched.
 pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let mut real = std::process::Command::new(real_rustdoc());
-    real.args(args).env_remove(PLAN_ENV).env_remove(LANE_ENV);
+    real.args(args)
+        .env_remove(PLAN_ENV)
+        .env_remove(LANE_ENV)
+        .env_remove(SKIP_ENV);
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let (true, Some(manifest_dir)) = (args.iter().any(|a| a == "--test"), manifest_dir) else {
         return exec(real);
     };
+    if std::env::var_os(SKIP_ENV).is_some() {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "    {BESIDE}");
+        let _ = out.flush();
+        return 0;
+    }
     let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
         .and_then(|path| {
             gate_support::read::bytes_capped(Path::new(&path), super::replay::REPORT_CAP).ok()
