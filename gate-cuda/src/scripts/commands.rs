@@ -320,7 +320,9 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
                 Some((file, tail)) if file.ends_with(".cu") && literal_input(&file) => {
                     named.files.push((file, tail));
                 }
-                Some(_) => {}
+                // A C/C++ host source bound to the name (pdf-raster's
+                // `PathBuf::from("shim/shim.cpp")`): what the call compiles is read.
+                Some((file, _)) => named.host_only |= host_source(&file),
                 None => {
                     // A loop's variable handed over as it is: the `.cu` files of its list,
                     // where it holds some (not one joined to a directory first).
@@ -441,8 +443,13 @@ pub(super) fn nvcc_args<T>(
             call.include_dirs.push(dir.to_owned());
         }
     }
-    // nvcc compiles a `.cpp` as host C++ unless told otherwise (`-x cu`).
-    let host_only = named.host_only && !as_cuda(strs);
+    // nvcc compiles a `.cpp` as host C++ unless told otherwise (`-x cu`), and every input
+    // as host code when told so (`-x c++`: pdf-raster's shim, whatever its name).
+    let host_only = (named.host_only && !as_cuda(strs)) || as_host(strs);
+    if as_host(strs) {
+        call.inputs.clear();
+        computed = false;
+    }
     call.computed_inputs = computed || (call.inputs.is_empty() && !host_only);
     let no_kernel = host_only && call.inputs.is_empty() && !call.computed_inputs;
     call.computed_inputs &= helper.is_none();
@@ -453,6 +460,19 @@ pub(super) fn nvcc_args<T>(
 fn host_source(file: &str) -> bool {
     let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
     literal_input(file) && ["c", "cc", "cpp", "cxx", "c++", "C"].contains(&ext)
+}
+
+/// Whether nvcc's arguments make it read every input as host C or C++ (`-x c++`, `--x=c`):
+/// it compiles no GPU code then.
+fn as_host(strs: &[(usize, &str)]) -> bool {
+    let host = |v: &str| matches!(v, "c" | "c++");
+    strs.iter().enumerate().any(|(n, &(_, s))| {
+        s.strip_prefix("--x=")
+            .or_else(|| s.strip_prefix("-x="))
+            .or_else(|| s.strip_prefix("-x").filter(|v| !v.is_empty()))
+            .is_some_and(host)
+            || (matches!(s, "-x" | "--x") && strs.get(n + 1).is_some_and(|&(_, v)| host(v)))
+    })
 }
 
 /// Whether nvcc's arguments make it read every input as CUDA (`-x cu`, `--x=cu`).

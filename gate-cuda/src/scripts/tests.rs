@@ -245,6 +245,58 @@ fn nvcc_over_a_list_of_host_sources_compiles_no_kernel() {
     );
 }
 
+/// pthomasfournet/pdf-raster: under a feature, nvcc compiles a host C++ shim
+/// (`PathBuf::from("shim/shim.cpp")`, `-x c++`) beside the raw nvcc loop over the kernels.
+/// Its input read as computed, it was named a second builder of every `.cu` of the package
+/// (and the witnessed compile credited to it). A host source bound to the name, or `-x c++`
+/// whatever the file, is no GPU code.
+#[test]
+fn nvcc_compiling_host_cpp_claims_no_kernel() {
+    let script = |src: &str, x: &str| {
+        format!(
+            r#"fn main() {{
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    if std::env::var("CARGO_FEATURE_SHIM").is_ok() {{
+        let src = std::path::PathBuf::from("{src}");
+        std::process::Command::new("nvcc")
+            .args([{x}"-O2", "-c", "-o", out.join("shim.o").to_str().unwrap(), src.to_str().unwrap()])
+            .status()
+            .unwrap();
+    }}
+    let st = std::process::Command::new("nvcc")
+        .args(["--ptx", "-o", out.join("k.ptx").to_str().unwrap(), "kernels/k.cu"])
+        .status()
+        .unwrap();
+}}
+"#
+        )
+    };
+    for (src, x) in [
+        ("shim/shim.cpp", ""),
+        ("shim/shim.cpp", r#""-x", "c++", "#),
+        ("shim/shim.inc", r#""-x", "c++", "#),
+        ("shim/shim.inc", r#""--x=c", "#),
+    ] {
+        let found = alone(&script(src, x));
+        let claims: Vec<(u32, &[String], bool)> = (found.calls.iter())
+            .map(|c| (c.line, c.inputs.as_slice(), c.computed_inputs))
+            .collect();
+        assert_eq!(
+            claims,
+            [(10, &strings(&["kernels/k.cu"])[..], false)],
+            "{src} {x}: {found:#?}"
+        );
+    }
+    // Told `-x cu`, nvcc reads the `.cpp` as CUDA; a name it cannot read is computed.
+    for (src, x) in [("shim/shim.cpp", r#""-x", "cu", "#), ("shim/shim.inc", "")] {
+        let found = alone(&script(src, x));
+        assert!(
+            (found.calls.iter()).any(|c| c.line == 5 && (c.computed_inputs || c.tabled)),
+            "{src} {x}: {found:#?}"
+        );
+    }
+}
+
 /// JJJollyjim/entrust-cuda-rs: nvcc is handed `src_dir.join("main.cu")`, the directory a
 /// literal bound by `let` (`.parse()`, `PathBuf::from`, `Path::new`). It compiles
 /// `kernels/k.cu`; read as the bare literal, it compiled an untracked `k.cu` and the tracked
