@@ -317,6 +317,12 @@ pub(super) fn named_sources(lx: &Lexed<'_>, methods: &[Method<'_>]) -> Named {
                 continue;
             }
             match paths::named_file(lx, k, name) {
+                // A probe the script wrote itself with no device code (pulsar's `int main`).
+                Some((file, _))
+                    if file.ends_with(".cu") && paths::written_host_code(lx, k, name) =>
+                {
+                    named.host_only = true;
+                }
                 Some((file, tail)) if file.ends_with(".cu") && literal_input(&file) => {
                     named.files.push((file, tail));
                 }

@@ -212,6 +212,37 @@ pub(super) fn named_file(lx: &Lexed<'_>, at: usize, name: &str) -> Option<(Strin
     (!tail.is_empty()).then(|| (tail.to_owned(), true))
 }
 
+/// Whether the build script wrote the file `name` is bound to itself, before token `at` in
+/// its function, from a literal with no device code (`fs::write(&probe, "int main(){}")`,
+/// pulsar's host-compiler probe: nvcc compiles it to choose `-ccbin` and throws it away):
+/// what a call compiles from it is host code, no GPU code.
+pub(super) fn written_host_code(lx: &Lexed<'_>, at: usize, name: &str) -> bool {
+    const DEVICE: [&str; 6] = [
+        "__global__",
+        "__device__",
+        "__constant__",
+        "__shared__",
+        "__managed__",
+        "<<<",
+    ];
+    scope_back(lx, at).any(|(k, opens)| {
+        let named = |j: usize| (lx.is_ident(j, name) && lx.punct(j + 1, b','), j + 2);
+        let (ok, text) = match (
+            lx.is_ident(k, "write") && lx.punct(k + 1, b'('),
+            lx.punct(k + 2, b'&'),
+        ) {
+            (true, true) => named(k + 3),
+            (true, false) => named(k + 2),
+            _ => (false, 0),
+        };
+        !opens
+            && ok
+            && lx
+                .str_value(text)
+                .is_some_and(|code| !DEVICE.iter().any(|d| code.contains(d)))
+    })
+}
+
 /// The nearest `let` before token `at` that binds `name` (its keyword's token), in the block
 /// of `at` or one around it: not in a block closed before it (a shadowing `let` there binds
 /// another variable), and not past the start of its function (a helper's parameter is no

@@ -297,6 +297,36 @@ fn nvcc_compiling_host_cpp_claims_no_kernel() {
     }
 }
 
+/// FearL0rd/pulsar: to choose a host compiler, the build script writes `int main(){}` into
+/// OUT_DIR and has nvcc compile it (`-ccbin=…`), throwing the object away. Read as a build
+/// of an untracked `.cu`, it was an error of cuda.contracts ("GPU code compiled from no
+/// tracked CUDA source"). A file the script writes itself from a literal with no device
+/// code is host code; one written with a kernel is still a build of untracked CUDA.
+#[test]
+fn nvcc_compiling_a_probe_the_script_wrote_claims_no_kernel() {
+    let script = |code: &str| {
+        format!(
+            r#"fn main() {{
+    let out = std::env::var("OUT_DIR").unwrap();
+    let probe = format!("{{out}}/ccbin_probe.cu");
+    std::fs::write(&probe, "{code}").unwrap();
+    let ok = std::process::Command::new("nvcc")
+        .args(["-ccbin=c++", "-c", &probe, "-o"])
+        .arg(format!("{{out}}/ccbin_probe.o"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+}}
+"#
+        )
+    };
+    let probe = alone(&script("int main(){return 0;}"));
+    assert!(probe.calls.is_empty(), "{probe:#?}");
+    let kernel = alone(&script("__global__ void k() {}"));
+    assert_eq!(kernel.calls.len(), 1, "{kernel:#?}");
+    assert_eq!(kernel.calls[0].inputs, ["ccbin_probe.cu"], "{kernel:#?}");
+}
+
 /// JJJollyjim/entrust-cuda-rs: nvcc is handed `src_dir.join("main.cu")`, the directory a
 /// literal bound by `let` (`.parse()`, `PathBuf::from`, `Path::new`). It compiles
 /// `kernels/k.cu`; read as the bare literal, it compiled an untracked `k.cu` and the tracked
