@@ -52,8 +52,12 @@ impl Guards {
                     i + 1
                 };
                 let end = lx.stmt_end(i);
-                if let (Some(var), Some((f, false))) =
-                    (lx.ident(name), feature_in(lx, i, end, &vars))
+                // A name bound (`let x =`, `let x: bool =`), not a pattern: `if let Ok(env) =
+                // env::var("MY_NVCC")` binds the value, and `Ok` is no variable (pulsar's
+                // `fn nvcc()` had every later `if let Ok(..)` read as testing MY_NVCC).
+                let binds = lx.punct(name + 1, b'=') || lx.punct(name + 1, b':');
+                if let (Some(var), true, Some((f, false))) =
+                    (lx.ident(name), binds, feature_in(lx, i, end, &vars))
                 {
                     vars.insert(var, f);
                 }
@@ -270,7 +274,8 @@ fn feature_in(
                 negated || not_before(start),
             ));
         }
-        if let Some(f) = lx.ident(k).and_then(|w| vars.get(w)) {
+        // A module of a path is no variable (`env` of `std::env::var`).
+        if let Some(f) = (lx.ident(k).filter(|_| !lx.path_sep(k + 1))).and_then(|w| vars.get(w)) {
             // `!helper::cuda_available()`: the `!` stands before the path.
             let mut start = k;
             while start >= a + 3 && lx.path_sep(start - 2) && lx.ident(start - 3).is_some() {

@@ -2765,3 +2765,44 @@ fn a_rust_kernel_built_through_a_builder_type_or_a_target_method_is_seen() {
     );
     assert_eq!(call.switch.as_deref(), Some("feature \"gpu\""));
 }
+
+/// FearL0rd/pulsar: `fn nvcc()` returns `$PULSAR_NVCC` when it is set (`if let Ok(env) =
+/// env::var(..) { return env; }`). Read as the variable `Ok` bound to that test, every later
+/// `if let Ok(..)` tested it, and a build behind another early return was said to run only
+/// without PULSAR_NVCC; so was one behind a test of `std::env::var` where a variable named
+/// `env` was bound to a test (a module of a path is no variable).
+#[test]
+fn a_pattern_or_a_paths_module_is_no_switch_variable() {
+    let script = |head: &str| {
+        format!(
+            r#"fn nvcc() -> String {{
+    if let Ok(env) = std::env::var("MY_NVCC") {{
+        return env;
+    }}
+    "nvcc".into()
+}}
+
+fn main() {{
+    {head}
+    if let Ok(v) = std::env::var("SKIP_KERNELS") {{
+        return;
+    }}
+    std::process::Command::new(nvcc())
+        .args(["--ptx", "kernels/k.cu", "-o", "k.ptx"])
+        .status()
+        .unwrap();
+}}
+"#
+        )
+    };
+    for head in ["", r#"let env = std::env::var("USE_CUDA").is_ok();"#] {
+        let found = alone(&script(head));
+        let switches: Vec<Option<&str>> =
+            (found.calls.iter()).map(|c| c.switch.as_deref()).collect();
+        assert_eq!(
+            switches,
+            [Some("without SKIP_KERNELS set at build time")],
+            "{head}: {found:#?}"
+        );
+    }
+}
