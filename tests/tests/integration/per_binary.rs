@@ -774,33 +774,45 @@ fn runs_the_doc_tests_every_time(fx: &crate::support::Fixture) {
 }
 
 /// A build script reaches the rustdoc cargo starts for its crate (`cargo:rustc-env`), over
-/// the gate's own variables: one that names a lane no command runs has its crate's doc
-/// tests said to run elsewhere by every lane. The gate finds the crate cargo started and no
-/// lane ran, and fails the run, with one lane or two; the failing doc test is never passed.
+/// the gate's own variables: one that names a lane no command runs, or the skip only the
+/// binaries' call is given (`CARGO_GATE_RUSTDOC_SKIP`), has its crate's doc tests said to
+/// run elsewhere by every lane. The gate finds the crate cargo started and no lane ran, and
+/// fails the run, with one lane or two; the failing doc test is never passed.
 #[cfg(unix)]
 #[test]
 fn a_build_script_that_moves_its_crate_out_of_every_lane_fails_the_run() {
-    let fx = fixture("per-binary");
-    fx.write(
-        "d/build.rs",
-        "fn main() {\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
-         println!(\"cargo:rustc-env=GREETING=hi\");\n    \
-         println!(\"cargo:rustc-env=CARGO_GATE_RUSTDOC_LANE=9\");\n}\n",
-    )
-    .write(
-        "d/src/lib.rs",
-        &(std::fs::read_to_string(fx.root.join("d/src/lib.rs")).unwrap()
-            + "\n/// ```\n/// assert_eq!(d::GREETING, \"no\");\n/// ```\npub fn greet() {}\n"),
-    );
-    fx.commit();
-    for jobs in ["1", "2"] {
-        let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", jobs)]);
-        assert_eq!(run.code, 1, "{jobs} lane(s): {}", run.transcript());
-        let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
-        assert!(
-            log.contains("cargo-gate: the doc tests of d ran in no lane"),
-            "{jobs} lane(s): {log}"
+    // A lane no command runs, or the skip the binaries' call is given (`BESIDE`).
+    for (var, said) in [
+        (
+            "CARGO_GATE_RUSTDOC_LANE=9",
+            "cargo-gate: the doc tests of d ran in no lane",
+        ),
+        (
+            "CARGO_GATE_RUSTDOC_SKIP=1",
+            "cargo-gate: the doc tests of d ran in no lane",
+        ),
+    ] {
+        let fx = fixture("per-binary");
+        fx.write(
+            "d/build.rs",
+            &format!(
+                "fn main() {{\n    println!(\"cargo:rerun-if-changed=build.rs\");\n    \
+                 println!(\"cargo:rustc-env=GREETING=hi\");\n    \
+                 println!(\"cargo:rustc-env={var}\");\n}}\n"
+            ),
+        )
+        .write(
+            "d/src/lib.rs",
+            &(std::fs::read_to_string(fx.root.join("d/src/lib.rs")).unwrap()
+                + "\n/// ```\n/// assert_eq!(d::GREETING, \"no\");\n/// ```\npub fn greet() {}\n"),
         );
+        fx.commit();
+        for jobs in ["1", "2"] {
+            let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", jobs)]);
+            assert_eq!(run.code, 1, "{var}, {jobs} lane(s): {}", run.transcript());
+            let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+            assert!(log.contains(said), "{var}, {jobs} lane(s): {log}");
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 //! log (each lane with its command line), the first failure's exit status, what the run
 //! directory holds once the last lane ended.
 
-use super::doc_tests::{ELSEWHERE, LANE_ENV};
+use super::doc_tests::{BESIDE, ELSEWHERE, LANE_ENV};
 use super::model::{Runner, TestRun};
 use crate::cache::{Fresh, Keep};
 use std::process::Command;
@@ -162,7 +162,8 @@ fn segments(log: &str) -> Vec<(String, bool)> {
     segments
         .into_iter()
         .map(|(name, body)| {
-            let deferred = matches!(body.as_slice(), [only] if only.starts_with(ELSEWHERE));
+            let deferred =
+                matches!(body.as_slice(), [only] if only.starts_with(ELSEWHERE) || only.starts_with(BESIDE));
             (name, deferred)
         })
         .collect()

@@ -55,8 +55,12 @@ pub(super) const LANE_ENV: &str = "CARGO_GATE_RUSTDOC_LANE";
 /// script's `cargo:rustc-env` can set a variable, never unset one.
 pub(super) const SKIP_ENV: &str = "CARGO_GATE_RUSTDOC_SKIP";
 
-/// The stand-in's line for a crate under [`SKIP_ENV`]: no test line, nothing counted.
-const BESIDE: &str = "(run beside this command, by the doc tests' own `cargo test --doc`)";
+/// The stand-in's line for a crate under [`SKIP_ENV`]: no test line, nothing counted. A
+/// build script reaches rustdoc's environment (`cargo:rustc-env`) and could set the variable
+/// in the doc tests' own run too: there the line is a crate said to run elsewhere, and one
+/// every lane says so of ran nowhere and fails the run (`doc_lanes.rs`).
+pub(super) const BESIDE: &str =
+    "(run beside this command, by the doc tests' own `cargo test --doc`)";
 
 /// What a crate's doc tests are called among the test binaries: `PACKAGE (doc tests)`.
 pub const DOC_TESTS: &str = " (doc tests)";
