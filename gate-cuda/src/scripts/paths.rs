@@ -213,17 +213,20 @@ pub(super) fn named_file(lx: &Lexed<'_>, at: usize, name: &str) -> Option<(Strin
 }
 
 /// Whether the build script wrote the file `name` is bound to itself, before token `at` in
-/// its function, from a literal with no device code (`fs::write(&probe, "int main(){}")`,
+/// its function, from a literal with no device code and no `#include` (`fs::write(&probe,
+/// "int main(){}")`,
 /// pulsar's host-compiler probe: nvcc compiles it to choose `-ccbin` and throws it away):
 /// what a call compiles from it is host code, no GPU code.
 pub(super) fn written_host_code(lx: &Lexed<'_>, at: usize, name: &str) -> bool {
-    const DEVICE: [&str; 6] = [
+    // Device code, or what may bring it in (`#include "kernels.cuh"`).
+    const DEVICE: [&str; 7] = [
         "__global__",
         "__device__",
         "__constant__",
         "__shared__",
         "__managed__",
         "<<<",
+        "#include",
     ];
     scope_back(lx, at).any(|(k, opens)| {
         let named = |j: usize| (lx.is_ident(j, name) && lx.punct(j + 1, b','), j + 2);

@@ -322,9 +322,15 @@ fn nvcc_compiling_a_probe_the_script_wrote_claims_no_kernel() {
     };
     let probe = alone(&script("int main(){return 0;}"));
     assert!(probe.calls.is_empty(), "{probe:#?}");
-    let kernel = alone(&script("__global__ void k() {}"));
-    assert_eq!(kernel.calls.len(), 1, "{kernel:#?}");
-    assert_eq!(kernel.calls[0].inputs, ["ccbin_probe.cu"], "{kernel:#?}");
+    for code in ["__global__ void k() {}", r#"#include \"kernels/k.cuh\""#] {
+        let kernel = alone(&script(code));
+        assert_eq!(kernel.calls.len(), 1, "{code}: {kernel:#?}");
+        assert_eq!(
+            kernel.calls[0].inputs,
+            ["ccbin_probe.cu"],
+            "{code}: {kernel:#?}"
+        );
+    }
 }
 
 /// JJJollyjim/entrust-cuda-rs: nvcc is handed `src_dir.join("main.cu")`, the directory a
