@@ -729,6 +729,28 @@ fn a_members_directory_is_named_only_in_a_path() {
     assert_eq!(ran, with_docs(&["a", "b", "checks"]), "{ran:?}");
 }
 
+/// What the gate sets for its stand-ins never reaches a test: the binaries' call hands cargo
+/// `RUSTDOC` (the stand-in) and `CARGO_GATE_RUSTDOC_SKIP`, which cargo passes on to every
+/// test it runs, and a test running `cargo test` on a project of its own skipped that
+/// project's failing doc test (READY; the thirty-second session's hostile pass). Nor do the
+/// doc tests see them.
+#[cfg(unix)]
+#[test]
+fn the_stand_ins_variables_reach_no_test() {
+    let fx = fixture("per-binary");
+    let clean = "    for var in [\"RUSTDOC\", \"CARGO_GATE_RUSTDOC_SKIP\", \"CARGO_GATE_RUSTDOC_PLAN\", \
+                 \"CARGO_GATE_RUSTDOC_LANE\"] {\n        assert!(std::env::var_os(var).is_none(), \"{var}\");\n    }\n";
+    let a = std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap();
+    fx.write("a/tests/env.rs", &format!("#[test]\nfn clean() {{\n{clean}}}\n"))
+        .write(
+            "a/src/lib.rs",
+            &format!("{a}\n/// ```\n/// for var in [\"RUSTDOC\", \"CARGO_GATE_RUSTDOC_SKIP\"] {{\n///     assert!(std::env::var_os(var).is_none(), \"{{var}}\");\n/// }}\n/// ```\npub fn clean() {{}}\n"),
+        )
+        .commit();
+    let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", "2")]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+}
+
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
 /// over the gate's own values) never chooses what the doc tests replay or skip: they run
 /// every time, and a failing one fails the run.
