@@ -684,51 +684,6 @@ fn a_member_that_is_a_build_dependency_runs_the_binaries_the_build_digested() {
     assert!(reused.contains(&"d".to_owned()), "{reused:?}");
 }
 
-/// A member's directory's name is a path's word, not any word: a package in `test/` (its
-/// name another) was named by every `#[test]`, and a change to it ran every binary
-/// (rust-phf's `phf_codegen/test`, the thirty-second session's trial). Named in a path
-/// (`../test/data.txt`), it still joins the key of the test that reads there.
-#[test]
-fn a_members_directory_is_named_only_in_a_path() {
-    let fx = fixture("per-binary");
-    fx.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"test\"]\nresolver = \"2\"\n",
-    )
-    .write(
-        "test/Cargo.toml",
-        "[package]\nname = \"checks\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
-    )
-    .write(
-        "test/src/lib.rs",
-        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn holds() {}\n}\n",
-    )
-    .write("test/data.txt", "one\n")
-    .relock()
-    .commit();
-    ran_and_reused(&fx, &gate(&fx));
-    fx.write("test/src/lib.rs", "#[cfg(test)]\nmod tests {\n    #[test]\n    fn holds() {}\n    #[test]\n    fn also() {}\n}\n")
-        .commit();
-    let (ran, _) = ran_and_reused(&fx, &gate(&fx));
-    assert_eq!(ran, with_docs(&["checks"]), "{ran:?}");
-    // A test that reads `../test/data.txt` names the directory in a path.
-    let a = std::fs::read_to_string(fx.root.join("a/src/lib.rs")).unwrap();
-    fx.write(
-        "a/src/lib.rs",
-        &(a + "\n#[test]\nfn reads() {\n    std::fs::read_to_string(\"../test/data.txt\").unwrap();\n}\n"),
-    )
-    .commit();
-    ran_and_reused(&fx, &gate(&fx));
-    fx.write(
-        "test/src/lib.rs",
-        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn holds() {}\n    #[test]\n    fn more() {}\n}\n",
-    )
-    .commit();
-    // `a` names the package in a path (and `b` is built on `a`); `c` and `d` in none.
-    let (ran, _) = ran_and_reused(&fx, &gate(&fx));
-    assert_eq!(ran, with_docs(&["a", "b", "checks"]), "{ran:?}");
-}
-
 /// What the gate sets for its stand-ins never reaches a test: the binaries' call hands cargo
 /// `RUSTDOC` (the stand-in) and `CARGO_GATE_RUSTDOC_SKIP`, which cargo passes on to every
 /// test it runs, and a test running `cargo test` on a project of its own skipped that

@@ -116,11 +116,6 @@ struct Runnable<'a> {
     name: String,
     /// The executable the build made for it, when it made one.
     executable: Option<&'a Path>,
-    /// A package's directory's name alone (no name of the package, its library or a
-    /// target): named only in a path (`../test/Cargo.toml`, `"test"`), not as any word; a
-    /// member in `test/` or `core/` was named by every `#[test]` and `core::` (rust-phf's
-    /// `phf_codegen/test`: a change to its build ran every binary, thirty-second session).
-    path_only: bool,
 }
 
 impl<'a> Keys<'a> {
@@ -645,17 +640,12 @@ impl<'a> Keys<'a> {
     /// Adds to `named` each of [`Keys::runnable`] that `text` holds as a word (or as the value
     /// of cargo's short flag, `-pNAME`).
     fn words_named(&self, text: &str, named: &mut Vec<usize>) {
-        for word in text.split(|c: char| !is_word_char(c)) {
-            let at = word.as_ptr() as usize - text.as_ptr() as usize;
-            let in_path = in_path(text, at, word.len());
-            for (candidate, whole) in
-                std::iter::once((word, true)).chain(short_p_value(word).map(|w| (w, false)))
-            {
-                for &i in self.by_name.get(candidate).into_iter().flatten() {
-                    let path_only = self.runnable[i].path_only;
-                    if (!path_only || whole && in_path) && !named.contains(&i) {
-                        named.push(i);
-                    }
+        let words = text.split(|c: char| !is_word_char(c));
+        let words = words.flat_map(|w| std::iter::once(w).chain(short_p_value(w)));
+        for word in words {
+            for &i in self.by_name.get(word).into_iter().flatten() {
+                if !named.contains(&i) {
+                    named.push(i);
                 }
             }
         }
@@ -831,21 +821,25 @@ impl<'a> Keys<'a> {
 /// as `../DIR/data.txt`).
 fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>> {
     let mut found: Vec<Runnable<'a>> = Vec::new();
-    let mut add_as = |package: &'a str, name: &str, executable, path_only| {
-        add_runnable(&mut found, (package, name), executable, path_only);
+    let mut add = |package: &'a str, name: &str, executable: Option<&'a Path>| match found
+        .iter_mut()
+        .find(|r| r.package == package && r.name == name)
+    {
+        Some(known) => known.executable = known.executable.or(executable),
+        None => found.push(Runnable {
+            package,
+            name: name.to_owned(),
+            executable,
+        }),
     };
     for package in packages {
-        add_as(&package.name, &package.name, None, false);
+        add(&package.name, &package.name, None);
         // Its library by its crate name (`foo_core::greet()` in a project a test builds).
-        add_as(&package.name, &package.name.replace('-', "_"), None, false);
+        add(&package.name, &package.name.replace('-', "_"), None);
         // `--manifest-path ../tool/Cargo.toml`, `../tool/data.txt`: the directory's name.
         if let Some(dir) = package.dir.file_name().and_then(|d| d.to_str()) {
-            add_as(&package.name, dir, None, true);
+            add(&package.name, dir, None);
         }
-    }
-    let mut add =
-        |package: &'a str, name: &str, executable| add_as(package, name, executable, false);
-    for package in packages {
         let manifest = crate::workspace::read_toml(&package.dir.join("Cargo.toml"));
         for table in ["bin", "example"] {
             let targets = manifest
@@ -888,39 +882,6 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
         }
     }
     found
-}
-
-/// Adds `name` of `package` to `found`, or what it adds to the same name of the package.
-fn add_runnable<'a>(
-    found: &mut Vec<Runnable<'a>>,
-    (package, name): (&'a str, &str),
-    executable: Option<&'a Path>,
-    path_only: bool,
-) {
-    match found
-        .iter_mut()
-        .find(|r| r.package == package && r.name == name)
-    {
-        Some(known) => {
-            known.executable = known.executable.or(executable);
-            known.path_only &= path_only;
-        }
-        None => found.push(Runnable {
-            package,
-            name: name.to_owned(),
-            executable,
-            path_only,
-        }),
-    }
-}
-
-/// Whether the word at `at..at + len` of `text` stands in a path: beside a `/` or a `\\`
-/// (`../test/Cargo.toml`, `dir/test`), or a string literal of its own (`.join("test")`).
-fn in_path(text: &str, at: usize, len: usize) -> bool {
-    let before = text[..at].chars().next_back();
-    let after = text[at + len..].chars().next();
-    let slash = |c: Option<char>| matches!(c, Some('/' | '\\'));
-    slash(before) || slash(after) || (before == Some('"') && after == Some('"'))
 }
 
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
