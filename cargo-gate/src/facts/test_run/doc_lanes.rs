@@ -73,26 +73,68 @@ pub(super) fn run_lanes(
     run
 }
 
-/// Whether the doc tests' run `docs` failed beside a cargo call that compiled (`binaries`'
-/// or a lane's printed `Compiling`): the build before them compiled everything those calls
-/// need, unless a build script runs on every build (its `rerun-if-changed` file missing),
-/// and then each call rebuilds the libraries while another lane's doc tests link them
-/// ("extern location for … does not exist", a crate "compiled by an incompatible version").
-/// A failure the gate's own concurrency made: the doc tests run again, alone
-/// ([`after_race`]). A run stopped at the time limit is not run again.
+/// Whether the doc tests' run `docs` failed beside a cargo call that compiled, and of that
+/// alone: the build before them compiled everything the calls need, unless a build script
+/// runs on every build (its `rerun-if-changed` file missing), and then each call rebuilds
+/// the libraries while another lane's doc tests link them ("extern location for … does not
+/// exist", a crate "compiled by an incompatible version"). The binaries' call compiled (a
+/// `Compiling` line of cargo's before its first test binary ran, which no test can print),
+/// and every failure of the doc tests is rustc's about a library it links ([`LINK_RACE`]),
+/// not a test's: a failure the gate's own concurrency made, and the doc tests run again,
+/// alone ([`after_race`]). A run stopped at the time limit is not run again.
 pub(super) fn raced(binaries: &Run, docs: &Run) -> bool {
-    let compiled = |run: &Run| {
-        run.value.as_ref().is_ok_and(|r| {
-            r.captured
-                .log
-                .lines()
-                .any(|l| l.trim_start().starts_with("Compiling "))
-        })
-    };
-    let failed = docs.value.as_ref().is_ok_and(|r| {
-        r.captured.code != Some(0) && r.captured.stopped.is_none() && r.over_limit.is_none()
+    let compiled = binaries.value.as_ref().is_ok_and(|r| {
+        r.captured
+            .log
+            .lines()
+            .map(str::trim_start)
+            .take_while(|l| {
+                !["Running ", "Starting ", "Doc-tests "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .any(|l| l.starts_with("Compiling "))
     });
-    failed && (compiled(binaries) || compiled(docs))
+    let failed = docs.value.as_ref().is_ok_and(|r| {
+        r.captured.code != Some(0)
+            && r.captured.stopped.is_none()
+            && r.over_limit.is_none()
+            && link_race_alone(&r.captured.log)
+    });
+    compiled && failed
+}
+
+/// What rustc (or its linker) says of a library it links that a rebuild replaced under it.
+const LINK_RACE: [&str; 8] = [
+    "extern location for",
+    "found possibly newer version of crate",
+    "can't find crate for",
+    "found invalid metadata files for crate",
+    "error[E0460]",
+    "error[E0463]",
+    ".rlib: No such file or directory",
+    ".rmeta: No such file or directory",
+];
+
+/// Whether `log` holds [`LINK_RACE`] and every failing doc test's output does (libtest's
+/// `---- NAME stdout ----` blocks): a doc test that failed on its own is never run again.
+fn link_race_alone(log: &str) -> bool {
+    let race = |text: &str| LINK_RACE.iter().any(|s| text.contains(s));
+    let mut blocks: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("---- ") && trimmed.ends_with(" ----") {
+            blocks.push(String::new());
+            open = true;
+        } else if trimmed == "failures:" || trimmed.starts_with("test result:") {
+            open = false;
+        } else if let (true, Some(block)) = (open, blocks.last_mut()) {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    race(log) && blocks.iter().all(|b| race(b))
 }
 
 /// Marks the first attempt's lines in a log that holds them beside the run that counts:
@@ -327,6 +369,34 @@ mod tests {
         assert_eq!(
             run.files[0].0, "early",
             "the lane that ended last found every file"
+        );
+    }
+
+    /// Doc tests run again alone only where cargo compiled before the binaries ran and
+    /// every failure is rustc's about a library it links (the thirty-second session's
+    /// hostile pass: a test printing `Compiling`, or a failing doc test saying it, gave a
+    /// failing doc test a second chance, READY).
+    #[test]
+    fn only_cargos_rebuild_and_rustcs_link_errors_run_the_doc_tests_again() {
+        let compiled = "   Compiling a v0.1.0 (/w/a)\n     Running unittests src/lib.rs (t/a-1)\n";
+        let printed = "     Running unittests src/lib.rs (t/a-1)\n   Compiling fixture v0.1.0\n";
+        let link = "   Doc-tests b\n---- b/src/lib.rs - f (line 3) stdout ----\nerror: extern \
+                     location for a does not exist: t/liba.rlib\n\nfailures:\n";
+        let own = format!("{link}---- b/src/lib.rs - g (line 9) stdout ----\nassertion failed\n");
+        let said = "   Doc-tests b\n---- b/src/lib.rs - g (line 9) stdout ----\nthe cache was \
+                    cold\n   Compiling cache v0.1.0\n\nfailures:\n";
+        let case =
+            |binaries: &str, docs: &str| raced(&lane(binaries, 0, "f"), &lane(docs, 101, "f"));
+        assert!(case(compiled, link));
+        assert!(!case(printed, link), "a test's own `Compiling`");
+        assert!(!case(compiled, &own), "a doc test that failed on its own");
+        assert!(
+            !case(printed, said) && !case(compiled, said),
+            "a doc test's own words"
+        );
+        assert!(
+            !raced(&lane(compiled, 0, "f"), &lane(link, 0, "f")),
+            "nothing failed"
         );
     }
 
