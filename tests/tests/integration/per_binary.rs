@@ -460,6 +460,17 @@ fn a_rustdoc_of_the_workspaces_own_runs_the_doc_tests_every_time() {
         log.contains("assert_eq!(b::two(), 2)") || log.contains("b/src/lib.rs - two"),
         "{log}"
     );
+    // Named in the environment: cargo reads `RUSTDOC` over it, and the gate's stand-in
+    // replaced it silently (the thirty-second session's hostile pass).
+    let env = fixture("per-binary");
+    let (run, _) = env.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_RUSTDOC", "rustdoc")]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("doc tests run every time: CARGO_BUILD_RUSTDOC names a rustdoc"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A failing doc test fails the run, reused or not, and names itself; the doc tests of the
@@ -762,7 +773,7 @@ fn a_build_script_that_moves_its_crate_out_of_every_lane_fails_the_run() {
         ),
         (
             "CARGO_GATE_RUSTDOC_SKIP=1",
-            "cargo-gate: the doc tests of d ran in no lane",
+            "cargo-gate: CARGO_GATE_RUSTDOC_SKIP is set for the doc tests of",
         ),
     ] {
         let fx = fixture("per-binary");

@@ -665,8 +665,12 @@ fn per_crate(
 /// hands `[env]` to rustdoc over the gate's own values where it says `force`: a plan or a
 /// lane of the workspace's choosing could replay or skip a crate's doc tests).
 fn stand_in_refused(facts: &Core) -> Option<String> {
-    if std::env::var_os("RUSTDOC").is_some() {
-        return Some("RUSTDOC names a rustdoc of its own".to_owned());
+    // cargo reads `RUSTDOC` over `build.rustdoc` and `CARGO_BUILD_RUSTDOC`: the gate's own
+    // would replace the workspace's silently.
+    for var in ["RUSTDOC", "CARGO_BUILD_RUSTDOC"] {
+        if std::env::var_os(var).is_some() {
+            return Some(format!("{var} names a rustdoc of its own"));
+        }
     }
     if let Some(file) = crate::tools::cargo::config_setting(facts.root(), |doc| {
         doc.get("build")

@@ -111,6 +111,13 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let (true, Some(manifest_dir)) = (args.iter().any(|a| a == "--test"), manifest_dir) else {
         return exec(real);
     };
+    // The gate sets the skip for the binaries' call, a plan for the doc tests' own: both at
+    // once is the workspace's doing (a build script's `cargo:rustc-env`), and the crate's
+    // doc tests would be skipped where they are to run.
+    if std::env::var_os(SKIP_ENV).is_some() && std::env::var_os(PLAN_ENV).is_some() {
+        say_refused(&manifest_dir);
+        return 101;
+    }
     if std::env::var_os(SKIP_ENV).is_some() {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "    {BESIDE}");
@@ -170,6 +177,18 @@ fn this_lane() -> usize {
         .ok()
         .and_then(|lane| lane.parse().ok())
         .unwrap_or(0)
+}
+
+/// What the stand-in says where the workspace set its skip beside the gate's plan.
+fn say_refused(manifest_dir: &Path) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "cargo-gate: {SKIP_ENV} is set for the doc tests of {}, where the gate runs them (a \
+         build script's `cargo:rustc-env` or the environment set it): they are not skipped, \
+         the run fails; remove it",
+        manifest_dir.display()
+    );
 }
 
 /// What the stand-in says for a crate whose doc tests another lane runs: no test line, so
