@@ -713,6 +713,40 @@ fn the_stand_ins_variables_reach_no_test() {
     assert_eq!(run.code, 0, "{}", run.transcript());
 }
 
+/// A member whose directory's name holds a dot (`v.2/`) is named where a test reads there
+/// (`"../v.2/src/lib.rs"`): split into words it named nothing, and a change to it replayed
+/// the test's old PASS (READY; the thirty-second session's hostile pass).
+#[cfg(unix)]
+#[test]
+fn a_directory_with_a_dot_in_its_name_is_named() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"v.2\"]\nresolver = \"2\"\n",
+    )
+    .write(
+        "v.2/Cargo.toml",
+        "[package]\nname = \"vee\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .write("v.2/src/lib.rs", "pub fn two() -> u32 {\n    2\n}\n")
+    .write(
+        "a/tests/lint.rs",
+        "#[test]\nfn clean() {\n    let text = std::fs::read_to_string(\"../v.2/src/lib.rs\").unwrap();\n    \
+         assert!(!text.contains(\"FORBIDDEN\"));\n}\n",
+    )
+    .relock()
+    .commit();
+    let run = gate(&fx);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    fx.write(
+        "v.2/src/lib.rs",
+        "pub fn two() -> u32 {\n    2\n}\n// FORBIDDEN\n",
+    )
+    .commit();
+    let run = gate(&fx);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+}
+
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
 /// over the gate's own values) never chooses what the doc tests replay or skip: they run
 /// every time, and a failing one fails the run.

@@ -649,6 +649,22 @@ impl<'a> Keys<'a> {
                 }
             }
         }
+        // A name no word can be (a directory `b.v2`, a binary `tool.v1`): where it stands
+        // with no word's character, nor a dot, on either side (the thirty-second session's
+        // hostile pass: `"../b.v2/src/lib.rs"` named no package).
+        let dotted = self
+            .by_name
+            .iter()
+            .filter(|(n, _)| !n.chars().all(is_word_char));
+        for (name, indices) in dotted {
+            if holds_name(text, name) {
+                for &i in indices {
+                    if !named.contains(&i) {
+                        named.push(i);
+                    }
+                }
+            }
+        }
     }
 
     /// The tracked files the dep-info of `package`'s artifacts lists outside its directory:
@@ -882,6 +898,14 @@ fn runnable<'a>(build: &'a Build, packages: &[&'a Package]) -> Vec<Runnable<'a>>
         }
     }
     found
+}
+
+/// Whether `text` holds `name` with neither a word's character nor a dot beside it.
+fn holds_name(text: &str, name: &str) -> bool {
+    let apart = |c: Option<char>| c.is_none_or(|c| !is_word_char(c) && c != '.');
+    text.match_indices(name).any(|(at, _)| {
+        apart(text[..at].chars().next_back()) && apart(text[at + name.len()..].chars().next())
+    })
 }
 
 /// Whether `path` is the code of the root's `package`: its manifest, its build script, or a
