@@ -14,6 +14,7 @@ mod nextest_binaries;
 mod parse;
 mod replay;
 mod run;
+mod stand_in_env;
 mod tamper;
 
 pub(crate) use binaries::own_runner;

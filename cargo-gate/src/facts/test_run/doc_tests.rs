@@ -36,24 +36,14 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+pub(super) use super::stand_in_env::{LANE_ENV, PLAN_ENV, SKIP_ENV};
+
 /// How the stand-in's variables begin.
 pub(super) const OURS: &str = "CARGO_GATE_";
-
-/// Set for the run: the plan.
-pub(super) const PLAN_ENV: &str = "CARGO_GATE_RUSTDOC_PLAN";
 
 /// How the stand-in's line for a crate another lane runs begins (`doc_lanes.rs` looks for
 /// it: a crate every lane said so of ran nowhere).
 pub(super) const ELSEWHERE: &str = "(run beside this command, in doc-test lane ";
-
-/// Set for each lane: which it is (0, 1, …; 0 when there is one).
-pub(super) const LANE_ENV: &str = "CARGO_GATE_RUSTDOC_LANE";
-
-/// Set for the test binaries' `cargo test` (`binaries.rs`), which selects what the build did
-/// and so would run the doc tests too: it runs none, the doc-test run beside it does, and
-/// the stand-in says so for each crate ([`BESIDE`]). Checked before any plan: a build
-/// script's `cargo:rustc-env` can set a variable, never unset one.
-pub(super) const SKIP_ENV: &str = "CARGO_GATE_RUSTDOC_SKIP";
 
 /// The stand-in's line for a crate under [`SKIP_ENV`]: no test line, nothing counted. A
 /// build script reaches rustdoc's environment (`cargo:rustc-env`) and could set the variable

@@ -172,7 +172,7 @@ pub(super) fn run_and_keep(
     mut cmd: std::process::Command,
     unkept: Option<&str>,
 ) -> i32 {
-    without_stand_ins(&mut cmd);
+    super::stand_in_env::without_stand_ins(&mut cmd);
     let program = PathBuf::from(cmd.get_program());
     let (run, files, too_large) = match run_teed(cmd) {
         Ok(ran) => ran,
@@ -256,27 +256,9 @@ fn pass_through(binary: &Path, args: &[OsString]) -> i32 {
     exec(cmd)
 }
 
-/// What the gate set for its stand-ins, taken off what they start (a test binary, rustdoc
-/// and the doc tests it runs): `RUSTDOC` where the gate set it, and the rustdoc stand-in's
-/// variables. They reached every test process of the binaries' call, and a test running
-/// `cargo test` on a project of its own skipped that project's doc tests (the thirty-second
-/// session's hostile pass: READY over a failing doc test).
-fn without_stand_ins(cmd: &mut std::process::Command) {
-    use super::doc_tests::{LANE_ENV, PLAN_ENV, SKIP_ENV};
-    if [SKIP_ENV, PLAN_ENV]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-    {
-        cmd.env_remove("RUSTDOC");
-    }
-    cmd.env_remove(SKIP_ENV)
-        .env_remove(PLAN_ENV)
-        .env_remove(LANE_ENV);
-}
-
 /// Becomes `cmd` (where a process can), or runs it and exits as it did.
 pub(super) fn exec(mut cmd: std::process::Command) -> i32 {
-    without_stand_ins(&mut cmd);
+    super::stand_in_env::without_stand_ins(&mut cmd);
     let binary = PathBuf::from(cmd.get_program());
     #[cfg(unix)]
     {
