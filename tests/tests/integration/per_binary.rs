@@ -747,6 +747,27 @@ fn a_directory_with_a_dot_in_its_name_is_named() {
     assert_eq!(run.code, 1, "{}", run.transcript());
 }
 
+/// A library whose manifest says `doctest = false` has no doc test run, as plain `cargo test`
+/// runs none: `cargo test --doc` starts rustdoc for it all the same, and its sketch of a
+/// doc test failed the run (the thirty-second session's hostile pass).
+#[cfg(unix)]
+#[test]
+fn a_library_whose_doc_tests_are_off_runs_none() {
+    let fx = fixture("per-binary");
+    let manifest = std::fs::read_to_string(fx.root.join("d/Cargo.toml")).unwrap();
+    let d = std::fs::read_to_string(fx.root.join("d/src/lib.rs")).unwrap();
+    fx.write("d/Cargo.toml", &(manifest + "\n[lib]\ndoctest = false\n"))
+        .write(
+            "d/src/lib.rs",
+            &(d + "\n/// ```\n/// assert!(false, \"a sketch\");\n/// ```\npub fn sketch() {}\n"),
+        )
+        .commit();
+    for jobs in ["1", "2"] {
+        let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", jobs)]);
+        assert_eq!(run.code, 0, "{jobs} lane(s): {}", run.transcript());
+    }
+}
+
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
 /// over the gate's own values) never chooses what the doc tests replay or skip: they run
 /// every time, and a failing one fails the run.

@@ -622,7 +622,14 @@ fn per_crate(
     if let Some(why) = stand_in_refused(facts) {
         return Err(why);
     }
-    let libraries = libraries(facts, build);
+    // A library whose doc tests are off may be built for its unit tests alone, and is then
+    // none of `libraries`: every member is asked.
+    let off: Vec<&Package> = (facts.packages.iter())
+        .filter(|p| p.role == Role::Member && doctest_off(p))
+        .collect();
+    let libraries: Vec<&Package> = (libraries(facts, build).into_iter())
+        .filter(|p| !off.iter().any(|o| o.dir == p.dir))
+        .collect();
     let all = libraries.len();
     let ids: Vec<String> = libraries.iter().map(|p| doc_id(p)).collect();
     // The invocation each crate's latest result was keyed by (its digest, as keys hold
@@ -642,6 +649,7 @@ fn per_crate(
         results: dir.join("doc-results"),
         crates,
         lanes: 1,
+        off: off.iter().map(|p| p.dir.clone()).collect(),
     };
     let lanes = doc_tests::spread(&mut plan, unplanned, jobs);
     let plan_path = dir.join("doc-plan.json");
@@ -690,6 +698,16 @@ fn stand_in_refused(facts: &Core) -> Option<String> {
             file.display(),
             doc_tests::OURS
         )
+    })
+}
+
+/// Whether `package`'s manifest turns its library's doc tests off (`[lib] doctest = false`).
+fn doctest_off(package: &Package) -> bool {
+    crate::workspace::read_toml(&package.dir.join("Cargo.toml")).is_some_and(|m| {
+        m.get("lib")
+            .and_then(|lib| lib.get("doctest"))
+            .and_then(toml::Value::as_bool)
+            == Some(false)
     })
 }
 

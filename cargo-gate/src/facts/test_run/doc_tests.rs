@@ -69,6 +69,9 @@ pub(super) struct DocPlan {
     /// How many lanes the doc tests run in (one `cargo test --doc` each); 0 or 1: one.
     #[serde(default)]
     pub lanes: usize,
+    /// The directories of the packages whose library says `doctest = false`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<PathBuf>,
 }
 
 /// One crate's doc tests in the plan.
@@ -101,24 +104,22 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     let (true, Some(manifest_dir)) = (args.iter().any(|a| a == "--test"), manifest_dir) else {
         return exec(real);
     };
-    // The gate sets the skip for the binaries' call, a plan for the doc tests' own: both at
-    // once is the workspace's doing (a build script's `cargo:rustc-env`), and the crate's
-    // doc tests would be skipped where they are to run.
-    if std::env::var_os(SKIP_ENV).is_some() && std::env::var_os(PLAN_ENV).is_some() {
-        say_refused(&manifest_dir);
-        return 101;
-    }
-    if std::env::var_os(SKIP_ENV).is_some() {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "    {BESIDE}");
-        let _ = out.flush();
-        return 0;
+    if let Some(code) = skipped(&manifest_dir) {
+        return code;
     }
     let plan: Option<DocPlan> = std::env::var_os(PLAN_ENV)
         .and_then(|path| {
             gate_support::read::bytes_capped(Path::new(&path), super::replay::REPORT_CAP).ok()
         })
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    // `[lib] doctest = false`: `cargo test --doc` starts rustdoc for it all the same, plain
+    // `cargo test` never does (the thirty-second session's hostile pass: a false FAIL).
+    if plan
+        .as_ref()
+        .is_some_and(|p| p.off.iter().any(|d| same_file(d, &manifest_dir)))
+    {
+        return said(OFF);
+    }
     let planned = plan.as_ref().and_then(|plan| {
         plan.crates
             .iter()
@@ -167,6 +168,33 @@ fn this_lane() -> usize {
         .ok()
         .and_then(|lane| lane.parse().ok())
         .unwrap_or(0)
+}
+
+/// Where the stand-in runs no doc test of the crate in `manifest_dir` for the skip
+/// ([`SKIP_ENV`], the binaries' call: [`BESIDE`]), its exit code. The gate sets the skip for
+/// the binaries' call, a plan for the doc tests' own: both at once is the workspace's doing
+/// (a build script's `cargo:rustc-env`), and the crate's doc tests would be skipped where
+/// they are to run: the run fails.
+fn skipped(manifest_dir: &Path) -> Option<i32> {
+    std::env::var_os(SKIP_ENV)?;
+    if std::env::var_os(PLAN_ENV).is_some() {
+        say_refused(manifest_dir);
+        return Some(101);
+    }
+    Some(said(BESIDE))
+}
+
+/// The stand-in's line for a crate whose library says `doctest = false`: nothing run,
+/// nothing counted, the crate ran (as plain `cargo test` runs none of it).
+const OFF: &str =
+    "(its library says doctest = false: plain `cargo test` runs none of its doc tests)";
+
+/// Prints `line` for the crate cargo started rustdoc for, and exits 0.
+fn said(line: &str) -> i32 {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "    {line}");
+    let _ = out.flush();
+    0
 }
 
 /// What the stand-in says where the workspace set its skip beside the gate's plan.
@@ -298,6 +326,7 @@ mod tests {
                 .map(|id| planned(id, *id == "b"))
                 .collect(),
             lanes: 0,
+            off: Vec::new(),
         };
         // Four to run, one with no key (the first lane's), on two jobs.
         assert_eq!(spread(&mut plan, 1, 2), 2);
