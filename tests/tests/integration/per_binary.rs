@@ -460,8 +460,14 @@ fn a_rustdoc_of_the_workspaces_own_runs_the_doc_tests_every_time() {
         log.contains("assert_eq!(b::two(), 2)") || log.contains("b/src/lib.rs - two"),
         "{log}"
     );
-    // Named in the environment: cargo reads `RUSTDOC` over it, and the gate's stand-in
-    // replaced it silently (the thirty-second session's hostile pass).
+}
+
+/// A rustdoc named in the environment (`CARGO_BUILD_RUSTDOC`) is the workspace's own too:
+/// cargo reads `RUSTDOC` over it, and the gate's stand-in replaced it silently (the
+/// thirty-second session's hostile pass).
+#[cfg(unix)]
+#[test]
+fn a_rustdoc_named_in_the_environment_runs_the_doc_tests_every_time() {
     let env = fixture("per-binary");
     let (run, _) = env.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_RUSTDOC", "rustdoc")]);
     assert_eq!(run.code, 0, "{}", run.transcript());
