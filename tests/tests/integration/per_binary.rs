@@ -774,6 +774,46 @@ fn a_library_whose_doc_tests_are_off_runs_none() {
     }
 }
 
+/// A build script that runs `cargo test` on a project of its own (a template it checks, on
+/// every build) sees that project's doc tests run: the stand-in's skip reaches what cargo
+/// starts for the binaries' call, and it skips the gate's members alone (the project's
+/// failing doc test was baked in as a pass, READY; the thirty-second session's second
+/// hostile pass).
+#[cfg(unix)]
+#[test]
+fn a_nested_projects_doc_tests_run() {
+    let fx = fixture("per-binary");
+    fx.write(
+        "project/Cargo.toml",
+        "[package]\nname = \"project\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .write(
+        "project/src/lib.rs",
+        "/// ```\n/// assert_eq!(project::two(), 3);\n/// ```\npub fn two() -> u32 {\n    2\n}\n",
+    )
+    .write(
+        "a/build.rs",
+        "fn main() {\n    println!(\"cargo:rerun-if-changed=missing.txt\");\n    \
+         let out = std::path::PathBuf::from(std::env::var(\"OUT_DIR\").unwrap()).join(\"project\");\n    \
+         let ok = std::process::Command::new(std::env::var(\"CARGO\").unwrap())\n        \
+         .args([\"test\", \"--offline\", \"--manifest-path\", \"../project/Cargo.toml\", \"--target-dir\"])\n        \
+         .arg(&out)\n        .output()\n        .unwrap()\n        .status\n        .success();\n    \
+         println!(\"cargo:rustc-env=PROJECT_OK={ok}\");\n}\n",
+    )
+    .write(
+        "a/tests/project.rs",
+        "#[test]\nfn the_project_passes() {\n    assert_eq!(env!(\"PROJECT_OK\"), \"true\");\n}\n",
+    )
+    .commit();
+    let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &[("CARGO_BUILD_JOBS", "2")]);
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert!(
+        run.transcript().contains("the_project_passes"),
+        "{}",
+        run.transcript()
+    );
+}
+
 /// A workspace that sets the doc-test stand-in's variables in cargo's `[env]` (`force`:
 /// over the gate's own values) never chooses what the doc tests replay or skip: they run
 /// every time, and a failing one fails the run.

@@ -222,7 +222,20 @@ pub(super) fn run(
     args.extend(["--config", &config]);
     let mut cmd = setup.cargo.command("test", &args);
     if skip_docs {
-        cmd.env("RUSTDOC", &exe).env(doc_tests::SKIP_ENV, "1");
+        // The members it skips, by directory: a project of another workspace that a test or
+        // a build script runs `cargo test` on inherits the variables, and has its doc tests
+        // run (the thirty-second session's second hostile pass).
+        let members: Vec<&Path> = (facts.packages.iter())
+            .filter(|p| p.role == Role::Member)
+            .map(|p| p.dir.as_path())
+            .collect();
+        let list = dir.path().join("skip.json");
+        std::fs::write(
+            &list,
+            serde_json::to_vec(&members).expect("paths serialise"),
+        )
+        .map_err(|e| format!("could not write {}: {e}", list.display()))?;
+        cmd.env("RUSTDOC", &exe).env(doc_tests::SKIP_ENV, &list);
     }
     // The doc tests run beside the binaries (they read nothing the binaries' run writes but
     // the run directory, as tests running in parallel do).

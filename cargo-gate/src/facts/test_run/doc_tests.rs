@@ -176,12 +176,20 @@ fn this_lane() -> usize {
 /// (a build script's `cargo:rustc-env`), and the crate's doc tests would be skipped where
 /// they are to run: the run fails.
 fn skipped(manifest_dir: &Path) -> Option<i32> {
-    std::env::var_os(SKIP_ENV)?;
+    let list = std::env::var_os(SKIP_ENV)?;
     if std::env::var_os(PLAN_ENV).is_some() {
         say_refused(manifest_dir);
         return Some(101);
     }
-    Some(said(BESIDE))
+    // Only the gate's workspace's members (the file the gate wrote names them): a project a
+    // test or a build script runs `cargo test` on inherits the variable, and runs its own.
+    let members: Vec<PathBuf> =
+        gate_support::read::bytes_capped(Path::new(&list), super::replay::REPORT_CAP)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())?;
+    (members.iter())
+        .any(|m| same_file(m, manifest_dir))
+        .then(|| said(BESIDE))
 }
 
 /// The stand-in's line for a crate whose library says `doctest = false`: nothing run,
