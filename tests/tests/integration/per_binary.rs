@@ -870,7 +870,7 @@ fn a_build_script_that_moves_its_crate_out_of_every_lane_fails_the_run() {
     for (var, said) in [
         (
             "CARGO_GATE_RUSTDOC_LANE=9",
-            "cargo-gate: the doc tests of d ran in no lane",
+            "cargo-gate: CARGO_GATE_RUSTDOC_LANE is 9 for the doc tests of",
         ),
         (
             "CARGO_GATE_RUSTDOC_SKIP=1",

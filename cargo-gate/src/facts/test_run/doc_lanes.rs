@@ -117,7 +117,8 @@ const LINK_RACE: [&str; 8] = [
 ];
 
 /// Whether `log` holds [`LINK_RACE`] and every failing doc test's output does (libtest's
-/// `---- NAME stdout ----` blocks): a doc test that failed on its own is never run again.
+/// `---- NAME stdout ----` blocks), or, with no such block, an error line of rustc's says
+/// it: a doc test that failed on its own is never run again.
 fn link_race_alone(log: &str) -> bool {
     let race = |text: &str| LINK_RACE.iter().any(|s| text.contains(s));
     let mut blocks: Vec<String> = Vec::new();
@@ -134,7 +135,11 @@ fn link_race_alone(log: &str) -> bool {
             block.push('\n');
         }
     }
-    race(log) && blocks.iter().all(|b| race(b))
+    // Where libtest printed no failure of a doc test (`--nocapture` in `rustdocflags`: no
+    // blocks at all), only rustc's own error is the race (a diagnostic line, not a warning a
+    // build script printed).
+    let diagnosed = !blocks.is_empty() || log.lines().any(|l| l.starts_with("error") && race(l));
+    race(log) && diagnosed && blocks.iter().all(|b| race(b))
 }
 
 /// Marks the first attempt's lines in a log that holds them beside the run that counts:
@@ -397,6 +402,15 @@ mod tests {
         assert!(
             !raced(&lane(compiled, 0, "f"), &lane(link, 0, "f")),
             "nothing failed"
+        );
+        // `--nocapture`: no block; a warning's words are no error of rustc's.
+        let bare = "warning: can't find crate for `x`\ntest b/src/lib.rs - g (line 9) ... FAILED\n";
+        assert!(!case(compiled, bare), "no block, and a warning's words");
+        let unbuilt = "error: extern location for a does not exist: t/liba.rlib\nerror: doctest \
+                       failed, to rerun pass `-p b --doc`\n";
+        assert!(
+            case(compiled, unbuilt),
+            "rustdoc itself failed on the library"
         );
     }
 

@@ -126,8 +126,14 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
             .find(|c| same_file(&c.manifest_dir, &manifest_dir))
     });
     // Every lane's cargo starts rustdoc for every crate: one lane runs it. A crate the plan
-    // does not name (or a plan that cannot be read) runs in the first.
+    // does not name (or a plan that cannot be read) runs in the first. A lane the plan has
+    // none of is the workspace's (a build script's `cargo:rustc-env`): it would move the
+    // crate out of every lane, and the run fails.
     let lane = this_lane();
+    if plan.as_ref().is_some_and(|p| lane >= p.lanes.max(1)) {
+        say_refused_lane(&manifest_dir, lane);
+        return 101;
+    }
     if lane != planned.map_or(0, |p| p.lane) {
         return elsewhere(planned.map_or(0, |p| p.lane));
     }
@@ -203,6 +209,18 @@ fn said(line: &str) -> i32 {
     let _ = writeln!(out, "    {line}");
     let _ = out.flush();
     0
+}
+
+/// What the stand-in says where the workspace set a lane the gate's plan has none of.
+fn say_refused_lane(manifest_dir: &Path, lane: usize) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "cargo-gate: {LANE_ENV} is {lane} for the doc tests of {}, a lane the gate runs none \
+         of (a build script's `cargo:rustc-env` or the environment set it): the run fails; \
+         remove it",
+        manifest_dir.display()
+    );
 }
 
 /// What the stand-in says where the workspace set its skip beside the gate's plan.
