@@ -104,16 +104,24 @@ pub(super) fn raced(binaries: &Run, docs: &Run) -> bool {
     compiled && failed
 }
 
-/// What rustc (or its linker) says of a library it links that a rebuild replaced under it.
-const LINK_RACE: [&str; 8] = [
+/// What rustc (or its linker) says of a library it links that a rebuild replaced, or was
+/// writing, under it.
+const LINK_RACE: [&str; 15] = [
     "extern location for",
     "found possibly newer version of crate",
     "can't find crate for",
     "found invalid metadata files for crate",
+    "multiple candidates for `rlib` dependency",
     "error[E0460]",
     "error[E0463]",
+    "error[E0464]",
+    "error[E0786]",
     ".rlib: No such file or directory",
     ".rmeta: No such file or directory",
+    ".rlib: file truncated",
+    "archive has no index",
+    "malformed archive",
+    "failed to open archive",
 ];
 
 /// Whether `log` holds [`LINK_RACE`] and every failing doc test's output does (libtest's
