@@ -106,8 +106,11 @@ pub(super) fn raced(binaries: &Run, docs: &Run) -> bool {
 
 /// What rustc (or its linker) says of a library it links that a rebuild replaced, or was
 /// writing, under it.
-const LINK_RACE: [&str; 15] = [
+const LINK_RACE: [&str; 18] = [
     "extern location for",
+    "linking with `cc` failed",
+    "undefined reference to",
+    "undefined symbol:",
     "found possibly newer version of crate",
     "can't find crate for",
     "found invalid metadata files for crate",
