@@ -451,8 +451,9 @@ pub(super) fn nvcc_args<T>(
     }
     // nvcc compiles a `.cpp` as host C++ unless told otherwise (`-x cu`), and every input
     // as host code when told so (`-x c++`: pdf-raster's shim, whatever its name).
-    let host_only = (named.host_only && !as_cuda(strs)) || as_host(strs);
-    if as_host(strs) {
+    let all_host = as_host(strs);
+    let host_only = (named.host_only && !as_cuda(strs)) || all_host;
+    if all_host {
         call.inputs.clear();
         computed = false;
     }

@@ -562,6 +562,25 @@ fn a_workspace_of_binaries_starts_no_doc_test_run() {
     );
 }
 
+/// The per-binary fixture with a fifth member: package `name` in `dir`, its library `lib`.
+fn with_member(dir: &str, name: &str, lib: &str) -> Fixture {
+    let fx = fixture("per-binary");
+    fx.write(
+        "Cargo.toml",
+        &format!(
+            "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"{dir}\"]\nresolver = \"2\"\n"
+        ),
+    )
+    .write(
+        &format!("{dir}/Cargo.toml"),
+        &format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n"
+        ),
+    )
+    .write(&format!("{dir}/src/lib.rs"), lib);
+    fx
+}
+
 /// `pilot --only tests.pass` as JSON, the cache not read.
 pub(crate) const TESTS_NO_CACHE: [&str; 6] = [
     "pilot",
@@ -663,18 +682,9 @@ fn doc_tests_that_failed_beside_a_rebuild_run_again_alone() {
 /// trial). The binaries' call selects what the build did; `d` runs and is kept.
 #[test]
 fn a_member_that_is_a_build_dependency_runs_the_binaries_the_build_digested() {
-    let fx = fixture("per-binary");
+    let fx = with_member("gen", "gen", "pub fn letter() -> char {\n    'h'\n}\n");
     let manifest = std::fs::read_to_string(fx.root.join("d/Cargo.toml")).unwrap();
     fx.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"gen\"]\nresolver = \"2\"\n",
-    )
-    .write(
-        "gen/Cargo.toml",
-        "[package]\nname = \"gen\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
-    )
-    .write("gen/src/lib.rs", "pub fn letter() -> char {\n    'h'\n}\n")
-    .write(
         "d/Cargo.toml",
         &(manifest + "\n[build-dependencies]\ngen = { path = \"../gen\" }\n"),
     )
@@ -725,17 +735,8 @@ fn the_stand_ins_variables_reach_no_test() {
 #[cfg(unix)]
 #[test]
 fn a_directory_with_a_dot_in_its_name_is_named() {
-    let fx = fixture("per-binary");
+    let fx = with_member("v.2", "vee", "pub fn two() -> u32 {\n    2\n}\n");
     fx.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"a\", \"b\", \"c\", \"d\", \"v.2\"]\nresolver = \"2\"\n",
-    )
-    .write(
-        "v.2/Cargo.toml",
-        "[package]\nname = \"vee\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
-    )
-    .write("v.2/src/lib.rs", "pub fn two() -> u32 {\n    2\n}\n")
-    .write(
         "a/tests/lint.rs",
         "#[test]\nfn clean() {\n    let text = std::fs::read_to_string(\"../v.2/src/lib.rs\").unwrap();\n    \
          assert!(!text.contains(\"FORBIDDEN\"));\n}\n",

@@ -214,9 +214,10 @@ pub(super) fn run(
     // (rust-phf: a green run said tampered with). Its doc tests are left to the doc-test
     // run (`doc_tests::SKIP_ENV`); where the stand-in cannot stand in, `--tests` leaves
     // them out.
-    let skip_docs = has_library(facts, build) && stand_in_refused(facts).is_none();
+    let library = has_library(facts, build);
+    let skip_docs = library && stand_in_refused(facts).is_none();
     let mut args = vec!["--locked", "--workspace", "--no-fail-fast"];
-    if !skip_docs && has_library(facts, build) {
+    if library && !skip_docs {
         args.push("--tests");
     }
     args.extend(["--config", &config]);

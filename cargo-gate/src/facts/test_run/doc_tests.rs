@@ -131,7 +131,7 @@ pub fn rustdoc_main(args: &[OsString]) -> i32 {
     // crate out of every lane, and the run fails.
     let lane = this_lane();
     if plan.as_ref().is_some_and(|p| lane >= p.lanes.max(1)) {
-        say_refused_lane(&manifest_dir, lane);
+        say_refused(&format!("{LANE_ENV} is {lane}"), &manifest_dir);
         return 101;
     }
     if lane != planned.map_or(0, |p| p.lane) {
@@ -184,7 +184,7 @@ fn this_lane() -> usize {
 fn skipped(manifest_dir: &Path) -> Option<i32> {
     let list = std::env::var_os(SKIP_ENV)?;
     if std::env::var_os(PLAN_ENV).is_some() {
-        say_refused(manifest_dir);
+        say_refused(&format!("{SKIP_ENV} is set"), manifest_dir);
         return Some(101);
     }
     // Only the gate's workspace's members (the file the gate wrote names them): a project a
@@ -211,26 +211,15 @@ fn said(line: &str) -> i32 {
     0
 }
 
-/// What the stand-in says where the workspace set a lane the gate's plan has none of.
-fn say_refused_lane(manifest_dir: &Path, lane: usize) {
+/// What the stand-in says where the workspace set one of its variables (`what`, as it was
+/// set) that the gate would not have: the run fails.
+fn say_refused(what: &str, manifest_dir: &Path) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "cargo-gate: {LANE_ENV} is {lane} for the doc tests of {}, a lane the gate runs none \
-         of (a build script's `cargo:rustc-env` or the environment set it): the run fails; \
-         remove it",
-        manifest_dir.display()
-    );
-}
-
-/// What the stand-in says where the workspace set its skip beside the gate's plan.
-fn say_refused(manifest_dir: &Path) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "cargo-gate: {SKIP_ENV} is set for the doc tests of {}, where the gate runs them (a \
-         build script's `cargo:rustc-env` or the environment set it): they are not skipped, \
-         the run fails; remove it",
+        "cargo-gate: {what} for the doc tests of {}, where the gate runs them (a build \
+         script's `cargo:rustc-env` or the environment set it): they are not skipped, the run \
+         fails; remove it",
         manifest_dir.display()
     );
 }
@@ -238,10 +227,7 @@ fn say_refused(manifest_dir: &Path) {
 /// What the stand-in says for a crate whose doc tests another lane runs: no test line, so
 /// nothing is counted twice; exit 0, so this lane's cargo goes on.
 fn elsewhere(lane: usize) -> i32 {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "    {ELSEWHERE}{lane})");
-    let _ = out.flush();
-    0
+    said(&format!("{ELSEWHERE}{lane})"))
 }
 
 /// Spreads the crates of `plan` that run (not replayed) over at most `jobs` lanes, the

@@ -52,6 +52,8 @@ pub(super) struct Keys<'a> {
     env_named: Vec<usize>,
     /// The indices into `runnable` by name.
     by_name: BTreeMap<String, Vec<usize>>,
+    /// The names of `by_name` no word can be (`b.v2`), found whole ([`holds_name`]).
+    dotted: Vec<String>,
     /// What each file read for names names, `None` for a file too large or unreadable to
     /// read (it may name anything).
     names_in: std::sync::Mutex<BTreeMap<PathBuf, Option<std::sync::Arc<Names>>>>,
@@ -136,6 +138,10 @@ impl<'a> Keys<'a> {
         for (i, run) in runnable.iter().enumerate() {
             by_name.entry(run.name.clone()).or_default().push(i);
         }
+        let dotted = (by_name.keys())
+            .filter(|n| !n.chars().all(is_word_char))
+            .cloned()
+            .collect();
         let env = env_entries(root);
         let mut keys = Keys {
             env_paths: env_paths(root, &packages, &env),
@@ -143,6 +149,7 @@ impl<'a> Keys<'a> {
             facts,
             runnable,
             by_name,
+            dotted,
             packages,
             root_package,
             out_dirs: &build.out_dirs,
@@ -652,16 +659,10 @@ impl<'a> Keys<'a> {
         // A name no word can be (a directory `b.v2`, a binary `tool.v1`): where it stands
         // with no word's character, nor a dot, on either side (the thirty-second session's
         // hostile pass: `"../b.v2/src/lib.rs"` named no package).
-        let dotted = self
-            .by_name
-            .iter()
-            .filter(|(n, _)| !n.chars().all(is_word_char));
-        for (name, indices) in dotted {
-            if holds_name(text, name) {
-                for &i in indices {
-                    if !named.contains(&i) {
-                        named.push(i);
-                    }
+        for name in self.dotted.iter().filter(|name| holds_name(text, name)) {
+            for &i in self.by_name.get(name).into_iter().flatten() {
+                if !named.contains(&i) {
+                    named.push(i);
                 }
             }
         }
