@@ -1,41 +1,46 @@
 //! How a run finds its workspace. Cargo is asked while the toolchain is probed, for the whole
 //! resolve when the run reads no cache ([`uncached_plan`]), the shipped graph's `cargo tree`
-//! beside it ([`tree_ahead`]); or, when an earlier run kept the
-//! workspace it found here (`<out>/cache/workspace.json`), cargo is asked in the background
-//! while the run goes on with that one, and nothing is judged before the two are compared
-//! ([`Expected`], `prepare::confirmed`): a kept workspace that is out of date or forged costs
-//! the time it meant to save, never a verdict.
+//! beside it ([`tree_ahead`]). Where the run can expect an answer, cargo is asked in the
+//! background while the run goes on with that one, and nothing is judged before the two are
+//! compared ([`Expected`], `prepare::confirmed`): the workspace an earlier run kept here
+//! (`<out>/cache/workspace.json`), or, for a run that reads no cache, the workspace read
+//! from its manifests ([`read_fit`]), the resolve's output handed to the facts as soon as
+//! cargo exits. An expected workspace that is out of date, wrong or forged costs the time
+//! it meant to save, never a verdict. A run that builds nothing lets its own work yield to
+//! cargo's meanwhile ([`crate::tools::priority`]).
 
 use super::options::RunOptions;
-use super::plan::plan;
+use super::plan::{names, plan};
 use crate::check::Check;
 use crate::error::GateError;
 use crate::facts::TreeAhead;
 use crate::tools::cargo::Cargo;
 use crate::tools::environment::Probes;
-use crate::workspace::discovery::Discovering;
-use crate::workspace::{GitInfo, ResolveOutput, Workspace};
+use crate::workspace::discovery::{Discovering, Resolved};
+use crate::workspace::{GitInfo, Workspace};
 use std::path::{Path, PathBuf};
 
 /// The workspace and the toolchain probes, asked at its root.
 pub(super) struct Discovered {
     pub ws: Workspace,
-    /// The resolve, when discovery ran it ([`uncached_plan`]).
-    pub resolved: Option<ResolveOutput>,
+    /// The resolve, when discovery ran it or is running it ([`uncached_plan`]).
+    pub resolved: Option<Resolved>,
     pub probes: Probes,
-    /// Cargo's answer still to come, when `ws` is the kept workspace.
+    /// Cargo's answer still to come, when `ws` is the kept workspace or the one read from the
+    /// manifests.
     pub expected: Option<Expected>,
     /// The shipped graph's `cargo tree`, when it was started beside discovery ([`tree_ahead`]).
     pub tree_ahead: Option<TreeAhead>,
 }
 
-/// `cargo metadata` still running, and git's state asked where it was started.
+/// `cargo metadata` still running, and where the workspace the run went on with came from.
 #[derive(Debug)]
 pub(super) struct Expected {
     /// Cargo, asked in the background (settled by `prepare::confirmed`).
     pub(super) discovering: Discovering,
-    /// Git's state where cargo was asked.
-    pub(super) git: Option<GitInfo>,
+    /// Whether the workspace was read from the manifests (not kept by an earlier run): once
+    /// cargo has confirmed it, it is kept for the next run as a run that asked cargo keeps it.
+    pub(super) keep: bool,
 }
 
 /// The workspace (with `expect`, the kept one when there is one) and the toolchain probes.
@@ -48,30 +53,27 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
         .map(|cwd| crate::workspace::start_dir(&cwd, opts.manifest_path.as_deref()))
         .ok()
         .filter(|dir| crate::workspace::fit_for_probes(dir));
-    if expect
-        && let Some(dir) = guess.as_deref()
-        && let Some(kept) = kept_for(opts, dir)
-    {
-        let discovering = Workspace::discover_beside(opts.offline)?;
-        let (probes, git) = std::thread::scope(|scope| {
-            let probes = scope.spawn(|| Probes::ask(dir));
-            let git = crate::workspace::git_info(dir);
-            let probes = probes
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (probes, git)
-        });
-        let ws = Workspace {
-            git: git.clone(),
-            ..kept
-        };
-        return Ok(Discovered {
-            ws,
-            resolved: None,
-            probes,
-            expected: Some(Expected { discovering, git }),
-            tree_ahead: None,
-        });
+    if expect && let Some(dir) = guess.as_deref() {
+        if let Some(kept) = kept_for(opts, dir) {
+            let (discovering, _) = Workspace::discover_beside(opts.offline, false)?;
+            if let Ok(planned) = plan(opts.stage, &opts.only, &opts.skip, &[]) {
+                yield_when_static(opts, dir, &planned);
+            }
+            let (probes, git, ()) = beside(dir, || ());
+            return Ok(Discovered {
+                ws: Workspace { git, ..kept },
+                resolved: None,
+                probes,
+                expected: Some(Expected {
+                    discovering,
+                    keep: false,
+                }),
+                tree_ahead: None,
+            });
+        }
+        if let Some((dir, planned)) = read_plan(opts, dir) {
+            return unwaited(opts, &dir, &planned);
+        }
     }
     let uncached = guess.as_deref().and_then(|dir| uncached_plan(opts, dir));
     let resolve_first = uncached
@@ -101,11 +103,153 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
     let probes = probes.map_or_else(|| Probes::ask(&ws.root), |p| p.at(&ws.root));
     Ok(Discovered {
         ws,
-        resolved,
+        resolved: resolved.map(Resolved::Ran),
         probes,
         expected: None,
         tree_ahead,
     })
+}
+
+/// The toolchain probes and git's state, asked at `dir` while cargo answers in the
+/// background, and what `read` reads beside them.
+fn beside<T: Send>(dir: &Path, read: impl FnOnce() -> T + Send) -> (Probes, Option<GitInfo>, T) {
+    std::thread::scope(|scope| {
+        let probes = scope.spawn(|| Probes::ask(dir));
+        let git = scope.spawn(|| crate::workspace::git_info(dir));
+        let read = read();
+        let probes = probes
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let git = git.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (probes, git, read)
+    })
+}
+
+/// A run that reads no cache ([`read_plan`]): cargo is asked in the background at once (the
+/// whole resolve when the plan holds `lockfile.locked`, its output handed to the facts as
+/// soon as cargo exits), and the run goes on with the workspace read from the manifests
+/// ([`read_fit`]) while cargo answers. Where they cannot be read so, cargo's answer is waited
+/// for, as where nothing is expected.
+fn unwaited(
+    opts: &RunOptions,
+    dir: &Path,
+    planned: &[&'static dyn Check],
+) -> Result<Discovered, GateError> {
+    let resolve = planned.iter().any(|c| c.meta().id == "lockfile.locked");
+    let (discovering, resolved) = Workspace::discover_beside(opts.offline, resolve)?;
+    let tree_ahead = tree_ahead(opts, dir, planned);
+    yield_when_static(opts, dir, planned);
+    let (probes, git, read) = beside(dir, || read_fit(dir));
+    if let Some(read) = read {
+        return Ok(Discovered {
+            ws: Workspace { git, ..read },
+            resolved,
+            probes,
+            expected: Some(Expected {
+                discovering,
+                keep: true,
+            }),
+            tree_ahead,
+        });
+    }
+    let ws = discovering.settle()?;
+    let at_root = ws.root == dir;
+    let git = if at_root {
+        git
+    } else {
+        crate::workspace::git_info(&ws.root)
+    };
+    Ok(Discovered {
+        probes: probes.at(&ws.root),
+        ws: Workspace { git, ..ws },
+        resolved: resolved.filter(|_| at_root),
+        expected: None,
+        tree_ahead,
+    })
+}
+
+/// The root and the plan of a run that reads no cache ([`uncached_plan`]) started at its
+/// root, where the target directory is not moved by the environment: one whose workspace
+/// may be read from the manifests ([`read_fit`]) while cargo answers.
+fn read_plan(opts: &RunOptions, start: &Path) -> Option<(PathBuf, Vec<&'static dyn Check>)> {
+    let (dir, planned) = uncached_plan(opts, start)?;
+    let at_root = std::env::current_dir().is_ok_and(|cwd| cwd == dir);
+    (at_root && !target_moved()).then_some((dir, planned))
+}
+
+/// The workspace read from its manifests (`workspace::read_manifests`): what cargo is
+/// expected to answer. Only where cargo is likely to agree and the guess is no wider than
+/// what the run reads anyway: no configuration moves the target directory, the root is
+/// `dir`, and every member is a manifest under it. `None` otherwise: the run waits for cargo.
+fn read_fit(dir: &Path) -> Option<Workspace> {
+    let moves = |doc: &toml::Table| {
+        doc.get("build")
+            .and_then(toml::Value::as_table)
+            .is_some_and(|b| b.contains_key("target-dir") || b.contains_key("build-dir"))
+    };
+    if crate::tools::cargo::config_setting(dir, moves).is_some() {
+        return None;
+    }
+    let ws = crate::workspace::read_manifests(dir)?;
+    let fit = ws.root == dir
+        && ws.target_dir == dir.join("target")
+        && ws.members.iter().all(|m| under(&m.dir, dir));
+    fit.then_some(ws)
+}
+
+/// Whether a run of `planned` builds and tests nothing — static as `prepare` takes it
+/// (`--skip tests.pass`), or nothing planned that builds: its only programs are cargo's
+/// questions (`cargo metadata`, `cargo tree`), git and the toolchain probes, so its own work
+/// may yield to cargo ([`crate::tools::priority::yield_to_cargo`]); a run that builds would
+/// hand the least priority on to its build and its tests.
+fn builds_nothing(opts: &RunOptions, planned: &[&'static dyn Check]) -> bool {
+    opts.skip.iter().any(|s| names(s, "tests.pass"))
+        || !planned
+            .iter()
+            .any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
+}
+
+/// The configuration as the run would load it were `dir` the root (`None` where it does not
+/// load: the run reports that once it knows the workspace).
+fn config_at(opts: &RunOptions, dir: &Path) -> Option<crate::config::Config> {
+    let manifest = dir.join("Cargo.toml");
+    let layout = crate::config::Layout {
+        root: dir,
+        manifest_path: &manifest,
+        members: Vec::new(),
+    };
+    let known = crate::registry::known();
+    crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()
+}
+
+/// Yields the run's own work to cargo's beside it ([`crate::tools::priority`]) where the run
+/// builds nothing ([`builds_nothing`]) and its configuration (found at `dir`) declares no
+/// team check, whose commands would inherit the least priority too.
+fn yield_when_static(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) {
+    if builds_nothing(opts, planned)
+        && config_at(opts, dir).is_some_and(|config| config.custom_checks.is_empty())
+    {
+        crate::tools::priority::yield_to_cargo();
+    }
+}
+
+/// Whether `path` lies under `root`, with no `..` to climb out of it.
+fn under(path: &Path, root: &Path) -> bool {
+    path.starts_with(root)
+        && path
+            .components()
+            .all(|c| !matches!(c, std::path::Component::ParentDir))
+}
+
+/// Whether the environment moves cargo's target or build directory.
+fn target_moved() -> bool {
+    [
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_BUILD_DIR",
+    ]
+    .iter()
+    .any(|var| std::env::var_os(var).is_some())
 }
 
 /// The shipped graph's `cargo tree` started at once, beside workspace discovery, instead of
@@ -122,14 +266,7 @@ fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> 
     {
         return None;
     }
-    let manifest = dir.join("Cargo.toml");
-    let layout = crate::config::Layout {
-        root: dir,
-        manifest_path: &manifest,
-        members: Vec::new(),
-    };
-    let known = crate::registry::known();
-    let config = crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()?;
+    let config = config_at(opts, dir)?;
     let targets = crate::shared::sections::targets(&config);
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
     let top = crate::workspace::work_tree_top(dir);
@@ -151,10 +288,7 @@ fn lock_names_sources(dir: &Path) -> bool {
 /// root): only for a run that reads the cache (the kept workspace sits in it), started at the
 /// root without `--manifest-path`, its target directory where cargo puts it by default.
 fn kept_for(opts: &RunOptions, start: &Path) -> Option<Workspace> {
-    let moved = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"]
-        .iter()
-        .any(|var| std::env::var_os(var).is_some());
-    if opts.no_cache || opts.manifest_path.is_some() || moved {
+    if opts.no_cache || opts.manifest_path.is_some() || target_moved() {
         return None;
     }
     let target = start.join("target");

@@ -72,8 +72,11 @@ pub(super) fn confirmed(
         return Ok((prepared, false));
     };
     // Waits for cargo (an error: cargo could not be asked), then compares.
-    let found = expected.discovering.settle(expected.git)?;
+    let found = expected.discovering.settle()?;
     if found.same_as(&prepared.ws) {
+        if expected.keep {
+            found.keep(&prepared.out);
+        }
         return Ok((prepared, false));
     }
     drop(prepared);

@@ -13,6 +13,7 @@ use crate::cache::{Fact, Fresh, Session};
 use crate::report::Reuse;
 use crate::tools::cargo::{Cargo, Unavailable};
 use crate::workspace::Workspace;
+use crate::workspace::discovery::Resolved;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,8 +129,9 @@ pub struct Core {
     gate_build_in_lockfile: bool,
     /// The resolve and the build, each with the run it was reused from, if it was.
     resolve: OnceLock<(Result<Resolve, String>, Option<Reuse>)>,
-    /// The resolve's output when workspace discovery ran it, taken by its first use.
-    resolve_output: std::sync::Mutex<Option<RawOutput>>,
+    /// The resolve's output when workspace discovery ran it (or is running it), taken by its
+    /// first use.
+    resolve_output: std::sync::Mutex<Option<Resolved>>,
     /// The shipped graph as `cargo tree` prints it, by the target triples and the
     /// selection asked for (`facts/shipped.rs`).
     pub(super) shipped_trees: std::sync::Mutex<HashMap<String, ShippedTree>>,
@@ -247,9 +249,9 @@ impl Core {
     }
 
     /// These facts, with the resolve discovery ran (see [`crate::facts::Facts::with_resolve_output`]).
-    pub fn with_resolve_output(self, output: Option<crate::workspace::ResolveOutput>) -> Core {
+    pub fn with_resolve_output(self, output: Option<Resolved>) -> Core {
         if let Ok(mut slot) = self.resolve_output.lock() {
-            *slot = output.map(RawOutput::from);
+            *slot = output;
         }
         self
     }
@@ -367,6 +369,7 @@ impl Core {
                         |_: &Result<RawOutput, String>| true,
                         || {
                             let ran = self.resolve_output.lock().ok().and_then(|mut o| o.take());
+                            let ran = ran.and_then(Resolved::output).map(RawOutput::from);
                             let raw = ran.map_or_else(|| run_resolve(cargo), Ok);
                             let keep = keep_of(raw.as_ref().ok(), cargo.offline());
                             let read = raw.as_ref().map(resolve_reads).unwrap_or_default();

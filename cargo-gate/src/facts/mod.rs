@@ -174,8 +174,12 @@ impl Facts {
     }
 
     /// These facts, with the resolve workspace discovery already ran
-    /// ([`crate::workspace::Workspace::discover_resolving`]), used instead of running it again.
-    pub fn with_resolve_output(mut self, output: Option<crate::workspace::ResolveOutput>) -> Facts {
+    /// ([`crate::workspace::Workspace::discover_resolving`]) or is running in the background
+    /// (the fact waits for it), used instead of running it again.
+    pub fn with_resolve_output(
+        mut self,
+        output: Option<crate::workspace::discovery::Resolved>,
+    ) -> Facts {
         self.core = self.core.with_resolve_output(output);
         self
     }

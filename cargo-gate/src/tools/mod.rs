@@ -2,7 +2,7 @@
 //! runner (time limits, process groups, the watchdog that outlives a killed gate, capped
 //! output); `cargo`, how the gate and its checks run cargo and read what it says; and
 //! `environment`, the toolchain probes and `environment.json`; `toolchain`, which `cargo` and
-//! `rustc` those are.
+//! `rustc` those are; `priority`, the gate's own work yielding to cargo's beside it.
 
 pub mod cargo;
 #[cfg(unix)]
@@ -11,5 +11,6 @@ pub mod environment;
 #[cfg(target_os = "linux")]
 pub mod orphans;
 pub mod pin;
+pub mod priority;
 pub mod process;
 pub mod toolchain;

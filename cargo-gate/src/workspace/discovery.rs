@@ -99,44 +99,75 @@ impl Asking {
         answer: Answer,
         early_git: Option<GitInfo>,
     ) -> Result<(Workspace, Option<ResolveOutput>), GateError> {
-        let Answer {
-            output,
-            command_line,
-        } = answer;
-        let raw = self
-            .resolve
-            .then(|| ResolveOutput::of(command_line, &output));
+        let raw = self.resolve.then(|| answer.resolve_output());
+        let ws = self.workspace(answer, early_git)?;
+        let raw = raw.filter(|_| ws.root == self.cwd);
+        Ok((ws, raw))
+    }
+
+    /// The workspace of [`Asking::settle`]. Where the resolve failed (a stale lockfile, no
+    /// network), the members are asked with `--no-deps`, as always.
+    fn workspace(
+        &self,
+        answer: Answer,
+        early_git: Option<GitInfo>,
+    ) -> Result<Workspace, GateError> {
+        let output = answer.output;
         if !output.status.success() {
-            if let Some(raw) = raw {
-                let (ws, _) = Workspace::discover_resolving(None, self.offline, false)?;
-                let raw = (ws.root == self.cwd).then_some(raw);
-                return Ok((ws, raw));
+            if self.resolve {
+                return Workspace::discover_resolving(None, self.offline, false).map(|(ws, _)| ws);
             }
             return unloadable(
                 &output.stderr,
                 self.offline,
                 &self.cwd,
                 self.manifest.as_deref(),
-            )
-            .map(|ws| (ws, None));
+            );
         }
         let metadata: cargo_metadata::Metadata =
             serde_json::from_slice(&output.stdout).map_err(|e| GateError::Metadata {
                 detail: e.to_string(),
             })?;
-        let ws = Workspace::of_metadata(metadata, &self.guess, early_git);
-        let raw = raw.filter(|_| ws.root == self.cwd);
-        Ok((ws, raw))
+        Ok(Workspace::of_metadata(metadata, &self.guess, early_git))
     }
 }
 
-/// `cargo metadata --no-deps`, asked in a thread of its own while the run goes on with the
-/// workspace it expects ([`Workspace::discover_beside`]); nothing is judged until
-/// [`Discovering::settle`] says what cargo answered.
+impl Answer {
+    /// What cargo printed, as the resolve fact keeps it.
+    fn resolve_output(&self) -> ResolveOutput {
+        ResolveOutput::of(self.command_line.clone(), &self.output)
+    }
+}
+
+/// The resolve workspace discovery asked for (`cargo metadata --locked --all-features`), for
+/// the resolve fact to take instead of running it again: answered, or still to come from
+/// [`Discovering`] (the fact then waits for it).
+#[derive(Debug)]
+pub enum Resolved {
+    /// Cargo has answered.
+    Ran(ResolveOutput),
+    /// Cargo is running in the background: its output comes here as soon as it exits,
+    /// before the workspace is read from it.
+    Coming(std::sync::mpsc::Receiver<ResolveOutput>),
+}
+
+impl Resolved {
+    /// The output, waiting for cargo where it is still to come; `None` where cargo could not
+    /// be asked (the fact then asks it itself, and meets the same error).
+    pub fn output(self) -> Option<ResolveOutput> {
+        match self {
+            Resolved::Ran(output) => Some(output),
+            Resolved::Coming(coming) => coming.recv().ok(),
+        }
+    }
+}
+
+/// `cargo metadata` (`--no-deps`, or the whole resolve), asked in a thread of its own while
+/// the run goes on with the workspace it expects ([`Workspace::discover_beside`]); nothing is
+/// judged until [`Discovering::settle`] says what cargo answered.
 #[derive(Debug)]
 pub struct Discovering {
-    asking: Asking,
-    handle: std::thread::JoinHandle<Result<Answer, GateError>>,
+    handle: std::thread::JoinHandle<Result<Workspace, GateError>>,
 }
 
 impl Workspace {
@@ -167,33 +198,42 @@ impl Workspace {
         asking.settle(answer?, early_git)
     }
 
-    /// Starts [`Workspace::discover`] from the current directory in a thread of its own; git's
-    /// state is the caller's to ask (at [`Discovering::start_dir`]) and to hand to
-    /// [`Discovering::settle`].
-    pub fn discover_beside(offline: bool) -> Result<Discovering, GateError> {
-        let asking = Asking::new(None, offline, false)?;
-        let thread = asking.clone();
+    /// Starts [`Workspace::discover`] from the current directory in a thread of its own, the
+    /// workspace read from cargo's answer there too (git's state is the caller's to ask: the
+    /// workspace settled has none). With `resolve`, cargo is asked for the whole resolve, as
+    /// [`Workspace::discover_resolving`] asks it, and its output is handed on as soon as
+    /// cargo exits ([`Resolved::Coming`]).
+    pub fn discover_beside(
+        offline: bool,
+        resolve: bool,
+    ) -> Result<(Discovering, Option<Resolved>), GateError> {
+        let asking = Asking::new(None, offline, resolve)?;
+        let (sender, coming) = match asking.resolve {
+            true => {
+                let (sender, coming) = std::sync::mpsc::channel();
+                (Some(sender), Some(Resolved::Coming(coming)))
+            }
+            false => (None, None),
+        };
         let handle = std::thread::Builder::new()
             .name("gate-discover".to_owned())
-            .spawn(move || thread.ask())
+            .spawn(move || {
+                let answer = asking.ask()?;
+                if let Some(sender) = sender {
+                    let _ = sender.send(answer.resolve_output());
+                }
+                asking.workspace(answer, None)
+            })
             .map_err(|source| GateError::CargoFailed { source })?;
-        Ok(Discovering { asking, handle })
+        Ok((Discovering { handle }, coming))
     }
 }
 
 impl Discovering {
-    /// The directory the workspace is looked for from.
-    pub fn start_dir(&self) -> &Path {
-        &self.asking.guess
-    }
-
-    /// Waits for cargo and settles its answer (git's state, asked at [`Discovering::start_dir`],
-    /// kept when that is the root).
-    pub fn settle(self, early_git: Option<GitInfo>) -> Result<Workspace, GateError> {
-        let answer = self
-            .handle
+    /// Waits for cargo and the workspace its answer describes (git's state not asked).
+    pub fn settle(self) -> Result<Workspace, GateError> {
+        self.handle
             .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        self.asking.settle(answer, early_git).map(|(ws, _)| ws)
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }

@@ -231,6 +231,15 @@ fn unloadable(
 /// as cargo makes them, the path dependencies of members that lie under the root and are not
 /// excluded (TEI's `backends/grpc-metadata`). `None` when there is no readable manifest at all.
 pub fn from_manifests(start: &Path) -> Option<Workspace> {
+    let ws = read_manifests(start)?;
+    Some(Workspace {
+        git: git_info(&ws.root),
+        ..ws
+    })
+}
+
+/// [`from_manifests`] without git's state (`None`), for the caller to ask it beside.
+pub(crate) fn read_manifests(start: &Path) -> Option<Workspace> {
     // A relative start (`--manifest-path Cargo.toml`) would give a relative root, the empty
     // path for a manifest in the current directory: a root under which nothing is listed.
     let start = &std::path::absolute(start).ok()?;
@@ -268,7 +277,7 @@ pub fn from_manifests(start: &Path) -> Option<Workspace> {
         manifest_path: root.join("Cargo.toml"),
         build_dir: target_dir.clone(),
         target_dir,
-        git: git_info(&root),
+        git: None,
         root,
         members,
         metadata_error: None,

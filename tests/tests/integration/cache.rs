@@ -541,6 +541,80 @@ fn a_kept_workspace_is_never_evidence() {
     assert!(text.contains("second") && !text.contains("gone"), "{text}");
 }
 
+/// A run that reads no cache goes on with the workspace read from its manifests while cargo
+/// resolves (`engine/discover.rs`), and that workspace is never evidence: where it is
+/// cargo's, the run judges as one that waited for cargo (`--manifest-path` does), with one
+/// `cargo metadata`; where the manifests mislead (a member cargo cannot load), the run is
+/// prepared again from cargo's answer and judges the same as the run that waited; where the
+/// configuration moves the target directory, nothing is read ahead at all.
+#[cfg(unix)]
+#[test]
+fn a_workspace_read_from_its_manifests_is_never_evidence() {
+    let metadata = |log: &str| log.lines().filter(|l| l.starts_with("metadata")).count();
+    let judged = judged_but_the_seed;
+    let read = [&STATIC_RUN[..], &["--no-cache"]].concat();
+    let waited = [&read[..], &["--manifest-path", "Cargo.toml"]].concat();
+    let fx = fixture("clean");
+    fx.write(
+        "Cargo.toml",
+        "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[workspace]\nmembers = [\"crates/*\"]\n",
+    )
+    .write(
+        "crates/second/Cargo.toml",
+        "[package]\nname = \"second\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    )
+    .write("crates/second/src/lib.rs", "//! The second member.\n");
+    std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    fx.commit();
+    let (ahead, log) = fx.cargo_calls(&read);
+    assert_eq!(metadata(&log), 1, "{log}");
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(
+        judged(&ahead),
+        judged(&after_cargo),
+        "{}",
+        ahead.transcript()
+    );
+    let pinned = check(&ahead, "toolchain.pinned")["summary"].to_string();
+    assert!(pinned.contains("second"), "{pinned}");
+    // Misleading: a member whose manifest cargo cannot load (nor the gate parse).
+    fx.write("crates/third/Cargo.toml", "[package\nname = \"third\"\n")
+        .commit();
+    let (redone, log) = fx.cargo_calls(&read);
+    assert!(
+        metadata(&log) > 2,
+        "prepared again from cargo's answer: {log}"
+    );
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(redone.code, after_cargo.code, "{}", redone.transcript());
+    assert_eq!(
+        judged(&redone),
+        judged(&after_cargo),
+        "{}",
+        redone.transcript()
+    );
+    // Moved by the configuration: not read ahead, cargo asked once.
+    std::fs::remove_dir_all(fx.root.join("crates/third")).unwrap();
+    fx.write(
+        ".cargo/config.toml",
+        "[build]\ntarget-dir = \"elsewhere\"\n",
+    )
+    .commit();
+    let (moved, log) = fx.cargo_calls(&read);
+    assert_eq!(metadata(&log), 1, "{log}");
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(
+        judged(&moved),
+        judged(&after_cargo),
+        "{}",
+        moved.transcript()
+    );
+}
+
 /// Every check that judged the shipped graph names the run it was reused from, with the
 /// resolve it was mapped onto (issue 43: every reused fact names its run). deps.bans, with no
 /// deny list here, reads no graph and names none.
