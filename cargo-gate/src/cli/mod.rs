@@ -58,6 +58,8 @@ pub fn main() -> i32 {
     if crate::facts::is_rustdoc_shim() && args.get(1).is_none_or(|a| a != "gate") {
         return crate::facts::rustdoc_main(&args[1..]);
     }
+    // Whether the machine is idle, asked before the gate starts a thread of its own.
+    crate::tools::priority::Yielding::note_start();
     // What the gate's commands leave running becomes the gate's, and is ended with them.
     #[cfg(target_os = "linux")]
     crate::tools::orphans::adopt();

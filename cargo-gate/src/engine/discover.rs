@@ -16,6 +16,7 @@ use crate::error::GateError;
 use crate::facts::TreeAhead;
 use crate::tools::cargo::Cargo;
 use crate::tools::environment::Probes;
+use crate::tools::priority::Yielding;
 use crate::workspace::discovery::{Discovering, Resolved};
 use crate::workspace::{GitInfo, Workspace};
 use std::path::{Path, PathBuf};
@@ -55,9 +56,10 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
         .filter(|dir| crate::workspace::fit_for_probes(dir));
     if expect && let Some(dir) = guess.as_deref() {
         if let Some(kept) = kept_for(opts, dir) {
+            let yielding = Yielding::asked();
             let (discovering, _) = Workspace::discover_beside(opts.offline, false)?;
             if let Ok(planned) = plan(opts.stage, &opts.only, &opts.skip, &[]) {
-                yield_when_static(opts, dir, &planned);
+                yield_when_static(yielding, opts, dir, &planned);
             }
             let (probes, git, ()) = beside(dir, || ());
             return Ok(Discovered {
@@ -136,9 +138,10 @@ fn unwaited(
     planned: &[&'static dyn Check],
 ) -> Result<Discovered, GateError> {
     let resolve = planned.iter().any(|c| c.meta().id == "lockfile.locked");
+    let yielding = Yielding::asked();
     let (discovering, resolved) = Workspace::discover_beside(opts.offline, resolve)?;
     let tree_ahead = tree_ahead(opts, dir, planned);
-    yield_when_static(opts, dir, planned);
+    yield_when_static(yielding, opts, dir, planned);
     let (probes, git, read) = beside(dir, || read_fit(dir));
     if let Some(read) = read {
         return Ok(Discovered {
@@ -190,6 +193,15 @@ fn read_fit(dir: &Path) -> Option<Workspace> {
     if crate::tools::cargo::config_setting(dir, moves).is_some() {
         return None;
     }
+    // A package in a directory of another workspace (perhaps excluded from it) is cargo's to
+    // place: its manifests are not read (nor the other workspace's globs expanded).
+    let declares = |d: &Path| {
+        crate::workspace::read_toml(&d.join("Cargo.toml"))
+            .is_some_and(|t| t.contains_key("workspace"))
+    };
+    if !declares(dir) && dir.ancestors().skip(1).any(declares) {
+        return None;
+    }
     let ws = crate::workspace::read_manifests(dir)?;
     let fit = ws.root == dir
         && ws.target_dir == dir.join("target")
@@ -200,7 +212,7 @@ fn read_fit(dir: &Path) -> Option<Workspace> {
 /// Whether a run of `planned` builds and tests nothing — static as `prepare` takes it
 /// (`--skip tests.pass`), or nothing planned that builds: its only programs are cargo's
 /// questions (`cargo metadata`, `cargo tree`), git and the toolchain probes, so its own work
-/// may yield to cargo ([`crate::tools::priority::yield_to_cargo`]); a run that builds would
+/// may yield to cargo ([`Yielding`]); a run that builds would
 /// hand the least priority on to its build and its tests.
 fn builds_nothing(opts: &RunOptions, planned: &[&'static dyn Check]) -> bool {
     opts.skip.iter().any(|s| names(s, "tests.pass"))
@@ -222,14 +234,20 @@ fn config_at(opts: &RunOptions, dir: &Path) -> Option<crate::config::Config> {
     crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()
 }
 
-/// Yields the run's own work to cargo's beside it ([`crate::tools::priority`]) where the run
-/// builds nothing ([`builds_nothing`]) and its configuration (found at `dir`) declares no
-/// team check, whose commands would inherit the least priority too.
-fn yield_when_static(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) {
+/// Yields the run's own work to cargo's beside it ([`crate::tools::priority`], where the
+/// machine was idle) when the run builds nothing ([`builds_nothing`]) and its configuration
+/// (found at `dir`) declares no team check, whose commands would inherit the least priority
+/// too.
+fn yield_when_static(
+    yielding: Yielding,
+    opts: &RunOptions,
+    dir: &Path,
+    planned: &[&'static dyn Check],
+) {
     if builds_nothing(opts, planned)
         && config_at(opts, dir).is_some_and(|config| config.custom_checks.is_empty())
     {
-        crate::tools::priority::yield_to_cargo();
+        yielding.now();
     }
 }
 

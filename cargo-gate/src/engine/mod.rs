@@ -41,7 +41,8 @@ pub fn run_observed(
     // cargo's answer when the kept workspace was not it (`engine/discover.rs`). An
     // interrupted run stops in `gather`: the writer's drop removes the temporary run
     // directory, so no half verdict is kept.
-    let early = match prepared.facts.may_build() {
+    // A run with team checks waits too: their commands run once, on cargo's workspace.
+    let early = match prepared.facts.may_build() || !prepared.config.custom_checks.is_empty() {
         true => None,
         false => Some(gather::gather(&prepared, opts.stage, progress)?),
     };

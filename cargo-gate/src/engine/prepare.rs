@@ -103,13 +103,10 @@ fn prepare_with(
         tree_ahead,
     } = discover::discover(opts, expect)?;
     redactor.add_path(&ws.root, "<workspace>");
-    let config = config::load(
-        &ws.config_layout(),
-        opts.config_path.as_deref(),
-        &registry::known(),
-    )?;
-    let custom = registry::team_checks(&config);
-    let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
+    let (config, plan) = match configured(opts, &ws) {
+        Ok(configured) => configured,
+        Err(error) => return unconfirmed(expected, &ws, error, (opts, redactor)),
+    };
     let mode = super::plan::mode(opts, &config);
     let out = out_dir(&ws, opts.out.as_deref());
     redactor.add_path(&out, "<out>");
@@ -117,7 +114,10 @@ fn prepare_with(
         ws.keep(&out);
     }
     let run_id = record::new_run_id(started_at);
-    let writer = RecordWriter::begin(&out, &run_id)?;
+    let writer = match RecordWriter::begin(&out, &run_id) {
+        Ok(writer) => writer,
+        Err(error) => return unconfirmed(expected, &ws, error.into(), (opts, redactor)),
+    };
 
     let cargo = Cargo::new(&ws.root, opts.offline).with_timeout(config.tests_timeout);
     let seed = environment::seed(&run_id);
@@ -158,6 +158,40 @@ fn prepare_with(
         facts,
         expected,
     })
+}
+
+/// The configuration of the run on `ws`, validated, and its plan (the team's checks too).
+fn configured(
+    opts: &RunOptions,
+    ws: &Workspace,
+) -> Result<(Config, Vec<&'static dyn Check>), GateError> {
+    let config = config::load(
+        &ws.config_layout(),
+        opts.config_path.as_deref(),
+        &registry::known(),
+    )?;
+    let custom = registry::team_checks(&config);
+    let plan = plan(opts.stage, &opts.only, &opts.skip, &custom)?;
+    Ok((config, plan))
+}
+
+/// `error`, met preparing the run on the workspace it expected (a kept one, or one read from
+/// the manifests): the run's own only once cargo has confirmed that workspace; where cargo
+/// describes another, the run is prepared again from cargo's answer (an invalid
+/// `[package.metadata.gate]` of a member cargo does not have is no error of this run).
+fn unconfirmed(
+    expected: Option<Expected>,
+    ws: &Workspace,
+    error: GateError,
+    (opts, redactor): (&RunOptions, &mut Redactor),
+) -> Result<Prepared, GateError> {
+    let Some(expected) = expected else {
+        return Err(error);
+    };
+    if expected.discovering.settle()?.same_as(ws) {
+        return Err(error);
+    }
+    prepare_with(opts, redactor, false)
 }
 
 /// The environment of the run's builds and tests, and the nvcc witness that stands in front

@@ -4,48 +4,121 @@
 //! many threads and processes. On two cores the scheduler shares them fairly among every
 //! runnable thread, and cargo, one thread among twenty, got a fraction of a core: its 0.11 s
 //! took 0.16 s (the thirty-third session's timeline of a 500-member workspace, docs/
-//! PERFORMANCE.md). [`yield_to_cargo`] lowers the gate's own priority instead, so its work
-//! beside cargo takes only what cargo leaves idle.
+//! PERFORMANCE.md). On a machine otherwise idle, [`Yielding::now`] lowers the gate's own
+//! priority instead, so its work beside cargo takes only what cargo leaves idle.
 
-/// Lowers the calling thread's scheduling priority to the least (nice 19): the threads and
-/// processes it starts from now on inherit it; cargo, started before, keeps its own. Only
-/// for a run that builds and tests nothing (a test run's programs would inherit it too), and
-/// only where the priority is per thread (Linux; elsewhere nothing changes). It cannot be
-/// raised again, and need not be: nice only orders processes that compete, so on a machine
-/// otherwise idle the run goes as fast once cargo has answered. Best effort: where the
-/// system refuses, the run goes on as it was.
-pub fn yield_to_cargo() {
-    #[cfg(target_os = "linux")]
-    let _ = rustix::process::setpriority_process(None, LEAST);
+/// Whether the machine was otherwise idle when the run began: the gate's own work may then
+/// yield to cargo's ([`Yielding::now`]). Where other programs compete for the processors,
+/// the least priority would hand them the gate's share as well, for the whole run (a static
+/// run on rust-analyzer beside a CI build took 1.7× its time): it is then left as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Yielding {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    idle: bool,
+}
+
+/// Whether the machine was idle when the gate started ([`Yielding::note_start`]).
+static IDLE_AT_START: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+impl Yielding {
+    /// Notes, first thing in the binary and before the gate starts a thread of its own
+    /// (threads just started are ready to run too), whether the machine is idle: no thread
+    /// ready to run this instant but the one asking (Linux: `/proc/loadavg`). Elsewhere, or
+    /// where it cannot be read, never idle.
+    pub fn note_start() {
+        #[cfg(target_os = "linux")]
+        let idle = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|text| runnable(&text))
+            .is_some_and(|n| n <= 1);
+        #[cfg(not(target_os = "linux"))]
+        let idle = false;
+        let _ = IDLE_AT_START.set(idle);
+    }
+
+    /// What [`Yielding::note_start`] found: never idle where it was not asked (the gate run
+    /// as a library, by the tests).
+    pub fn asked() -> Yielding {
+        Yielding {
+            idle: IDLE_AT_START.get().copied().unwrap_or(false),
+        }
+    }
+
+    /// Lowers the calling thread's scheduling priority to the least (nice 19) where the
+    /// machine was idle: the threads and processes it starts from now on inherit it; cargo,
+    /// started before, keeps its own. Only for a run that builds and tests nothing (a test
+    /// run's programs would inherit it too), and only where the priority is per thread
+    /// (Linux). It cannot be raised again, and need not be: nice only orders threads that
+    /// compete, so on an idle machine the run goes as fast once cargo has answered. Best
+    /// effort: where the system refuses, the run goes on as it was.
+    pub fn now(self) {
+        #[cfg(target_os = "linux")]
+        if self.idle {
+            lower();
+        }
+    }
 }
 
 /// The least priority a process can take (`nice` 19).
 #[cfg(target_os = "linux")]
 const LEAST: i32 = 19;
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(target_os = "linux")]
+fn lower() {
+    let _ = rustix::process::setpriority_process(None, LEAST);
+}
+
+/// The threads ready to run, from `/proc/loadavg` (`0.52 0.58 0.59 3/1234 5678`: the fourth
+/// field, before its slash).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn runnable(loadavg: &str) -> Option<u32> {
+    let field = loadavg.split_whitespace().nth(3)?;
+    field.split_once('/')?.0.parse().ok()
+}
+
+#[cfg(test)]
 mod tests {
+    #[test]
+    fn the_threads_ready_to_run_are_read_from_loadavg() {
+        assert_eq!(super::runnable("0.52 0.58 0.59 3/1234 5678\n"), Some(3));
+        assert_eq!(super::runnable("0.00 0.01 0.05 1/95 17803"), Some(1));
+        for odd in [
+            "",
+            "0.52 0.58 0.59",
+            "0.52 0.58 0.59 x/12 1",
+            "0.1 0.1 0.1 12 1",
+        ] {
+            assert_eq!(super::runnable(odd), None, "{odd:?}");
+        }
+    }
+
     /// The thread that yields runs at the least priority from then on, and so does a thread
     /// it starts; a thread started before keeps its own.
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_yielding_thread_and_what_it_starts_run_at_the_least_priority() {
+        use rustix::process::getpriority_process;
         std::thread::spawn(|| {
             let before = std::thread::spawn(|| {
                 std::thread::park_timeout(std::time::Duration::from_millis(200));
-                rustix::process::getpriority_process(None).unwrap()
+                getpriority_process(None).unwrap()
             });
-            let own = rustix::process::getpriority_process(None).unwrap();
-            super::yield_to_cargo();
-            assert_eq!(
-                rustix::process::getpriority_process(None).unwrap(),
-                super::LEAST
-            );
-            let started =
-                std::thread::spawn(|| rustix::process::getpriority_process(None).unwrap());
+            let own = getpriority_process(None).unwrap();
+            super::Yielding { idle: true }.now();
+            assert_eq!(getpriority_process(None).unwrap(), super::LEAST);
+            let started = std::thread::spawn(|| getpriority_process(None).unwrap());
             assert_eq!(started.join().unwrap(), super::LEAST);
             assert_eq!(before.join().unwrap(), own);
         })
         .join()
         .unwrap();
+        // Where the machine was busy, nothing changes.
+        let busy = std::thread::spawn(|| {
+            let own = getpriority_process(None).unwrap();
+            super::Yielding { idle: false }.now();
+            (own, getpriority_process(None).unwrap())
+        });
+        let (own, after) = busy.join().unwrap();
+        assert_eq!(own, after);
     }
 }

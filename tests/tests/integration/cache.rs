@@ -615,6 +615,84 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
     );
 }
 
+/// What the manifests misread is never judged before cargo answers (the thirty-third
+/// session's hostile pass): a member the read workspace has and cargo does not (`[^a]`, a
+/// set to cargo's glob, "not a" to the reader) with an invalid `[package.metadata.gate]` is
+/// no configuration error of the run; and a team check runs once, on cargo's workspace, even
+/// where the read one was wrong (a member listed and excluded: cargo keeps it) — the run
+/// that waits for cargo judges the same.
+#[cfg(unix)]
+#[test]
+fn what_the_manifests_misread_is_never_judged_before_cargo() {
+    let judged = judged_but_the_seed;
+    let read = [&STATIC_RUN[..], &["--no-cache"]].concat();
+    let waited = [&read[..], &["--manifest-path", "Cargo.toml"]].concat();
+    let package = |name: &str, extra: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{extra}"
+        )
+    };
+    let fx = fixture("clean");
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/[^a]*\"]\nresolver = \"2\"\n",
+    )
+    .write("crates/a1/Cargo.toml", &package("a1", ""))
+    .write("crates/a1/src/lib.rs", "//! A member.\n")
+    .write(
+        "crates/b1/Cargo.toml",
+        &package("b1", "\n[package.metadata.gate]\nx = 1\n"),
+    )
+    .write("crates/b1/src/lib.rs", "//! No member of cargo's.\n");
+    let _ = std::fs::remove_dir_all(fx.root.join("src"));
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--offline"])
+        .current_dir(&fx.root)
+        .status()
+        .unwrap();
+    assert!(lock.success());
+    fx.commit();
+    let ahead = fx.gate(&read);
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(ahead.code, after_cargo.code, "{}", ahead.transcript());
+    assert_eq!(
+        judged(&ahead),
+        judged(&after_cargo),
+        "{}",
+        ahead.transcript()
+    );
+    // A team check that counts its runs, in a workspace the reader gets wrong.
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/a1\", \"crates/b1\"]\nexclude = [\"crates/b1\"]\nresolver = \"2\"\n",
+    )
+    .write("crates/b1/Cargo.toml", &package("b1", ""))
+    .write(
+        "gate.toml",
+        "[[check]]\nid = \"team.once\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"n=$(cat ../count 2>/dev/null || echo 0); n=$((n+1)); echo $n > ../count; test $n -eq 1\"]\n",
+    )
+    .commit();
+    let count = fx.root.join("../count");
+    let _ = std::fs::remove_file(&count);
+    let ahead = fx.gate(&read);
+    assert_eq!(std::fs::read_to_string(&count).unwrap().trim(), "1");
+    std::fs::remove_file(&count).unwrap();
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(ahead.code, after_cargo.code, "{}", ahead.transcript());
+    assert_eq!(
+        judged(&ahead),
+        judged(&after_cargo),
+        "{}",
+        ahead.transcript()
+    );
+    assert_eq!(
+        check(&ahead, "team.once")["status"],
+        "PASS",
+        "{}",
+        ahead.transcript()
+    );
+}
+
 /// Every check that judged the shipped graph names the run it was reused from, with the
 /// resolve it was mapped onto (issue 43: every reused fact names its run). deps.bans, with no
 /// deny list here, reads no graph and names none.
