@@ -300,13 +300,18 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<PathBuf> {
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect()
         };
-        let excluded: Vec<PathBuf> = list("exclude")
-            .iter()
-            .map(|e| gate_support::path::normalize(&root.join(e)))
-            .collect();
+        let under_each = |key: &str| -> Vec<PathBuf> {
+            (list(key).iter())
+                .map(|e| gate_support::path::normalize(&root.join(e)))
+                .collect()
+        };
+        // As cargo has it: a directory under an `exclude` entry is no member unless a
+        // `members` entry names it or a directory above it as written (a glob names none).
+        let (excluded, named) = (under_each("exclude"), under_each("members"));
         let fits = |dir: &Path, dirs: &[PathBuf]| {
             dir.join("Cargo.toml").is_file()
-                && !excluded.iter().any(|e| dir.starts_with(e))
+                && !(excluded.iter().any(|e| dir.starts_with(e))
+                    && !named.iter().any(|m| dir.starts_with(m)))
                 && !dirs.iter().any(|d| d == dir)
         };
         for pattern in list("members") {
@@ -765,5 +770,24 @@ mod tests {
         let ws = from_manifests(dir.path()).unwrap();
         let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["app", "deep", "helper", "inherited"]);
+    }
+
+    /// As cargo 1.95 answers: a member named as written stays one though `exclude` lists it;
+    /// one a glob found does not (the thirty-third session's hostile pass read `b` out).
+    #[test]
+    fn a_member_named_as_written_outlives_its_exclusion() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = "[workspace]\nmembers = [\"a\", \"b\", \"c/*\"]\nexclude = [\"b\", \"c/d\"]\n";
+        std::fs::write(dir.path().join("Cargo.toml"), root).unwrap();
+        for rel in ["a", "b", "c/d", "c/e"] {
+            let at = dir.path().join(rel);
+            std::fs::create_dir_all(&at).unwrap();
+            let name = rel.rsplit('/').next().unwrap();
+            let manifest = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+            std::fs::write(at.join("Cargo.toml"), manifest).unwrap();
+        }
+        let ws = read_manifests(dir.path()).unwrap();
+        let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "e"]);
     }
 }

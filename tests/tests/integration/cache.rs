@@ -619,8 +619,7 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
 /// session's hostile pass): a member the read workspace has and cargo does not (`[^a]`, a
 /// set to cargo's glob, "not a" to the reader) with an invalid `[package.metadata.gate]` is
 /// no configuration error of the run; and a team check runs once, on cargo's workspace, even
-/// where the read one was wrong (a member listed and excluded: cargo keeps it) — the run
-/// that waits for cargo judges the same.
+/// where the read one was wrong — the run that waits for cargo judges the same.
 #[cfg(unix)]
 #[test]
 fn what_the_manifests_misread_is_never_judged_before_cargo() {
@@ -661,17 +660,13 @@ fn what_the_manifests_misread_is_never_judged_before_cargo() {
         "{}",
         ahead.transcript()
     );
-    // A team check that counts its runs, in a workspace the reader gets wrong.
-    fx.write(
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"crates/a1\", \"crates/b1\"]\nexclude = [\"crates/b1\"]\nresolver = \"2\"\n",
-    )
-    .write("crates/b1/Cargo.toml", &package("b1", ""))
-    .write(
-        "gate.toml",
-        "[[check]]\nid = \"team.once\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"n=$(cat ../count 2>/dev/null || echo 0); n=$((n+1)); echo $n > ../count; test $n -eq 1\"]\n",
-    )
-    .commit();
+    // A team check that counts its runs, in the workspace the reader gets wrong.
+    fx.write("crates/b1/Cargo.toml", &package("b1", ""))
+        .write(
+            "gate.toml",
+            "[[check]]\nid = \"team.once\"\nstage = \"controlled\"\nrun = [\"sh\", \"-c\", \"n=$(cat ../count 2>/dev/null || echo 0); n=$((n+1)); echo $n > ../count; test $n -eq 1\"]\n",
+        )
+        .commit();
     let count = fx.root.join("../count");
     let _ = std::fs::remove_file(&count);
     let ahead = fx.gate(&read);
