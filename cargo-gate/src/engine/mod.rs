@@ -36,12 +36,12 @@ pub fn run_observed(
     progress: &dyn Progress,
 ) -> Result<RunResult, GateError> {
     let prepared = prepare::prepare(opts, redactor)?;
-    // A run that may build or test goes on with a kept workspace only while it prepares; a
-    // static one gathers too, and is confirmed before anything is judged, gathering again on
-    // cargo's answer when the kept workspace was not it (`engine/discover.rs`). An
-    // interrupted run stops in `gather`: the writer's drop removes the temporary run
-    // directory, so no half verdict is kept.
-    // A run with team checks waits too: their commands run once, on cargo's workspace.
+    // A run that may build or test goes on with an expected workspace (kept, or read from
+    // the manifests) only while it prepares; so does one with team checks, whose commands
+    // run once, on cargo's workspace. A static one gathers too, and is confirmed before
+    // anything is judged, gathering again on cargo's answer when the expected workspace was
+    // not it (`engine/discover.rs`). An interrupted run stops in `gather`: the writer's drop
+    // removes the temporary run directory, so no half verdict is kept.
     let early = match prepared.facts.may_build() || !prepared.config.custom_checks.is_empty() {
         true => None,
         false => Some(gather::gather(&prepared, opts.stage, progress)?),
