@@ -443,6 +443,17 @@ fn judged_but_the_seed(run: &crate::support::Run) -> Vec<(String, String, String
     checks
 }
 
+/// `a` judged as `b` did, with the same exit code (`repro.environment`'s seed aside).
+fn same(a: &crate::support::Run, b: &crate::support::Run) {
+    assert_eq!(a.code, b.code, "{}", a.transcript());
+    assert_eq!(
+        judged_but_the_seed(a),
+        judged_but_the_seed(b),
+        "{}",
+        a.transcript()
+    );
+}
+
 /// A run that reads no cache asks cargo for the resolve while it looks for the workspace: one
 /// `cargo metadata` where there were two in sequence (issue 43), and the same judgement —
 /// a stale lockfile fails `lockfile.locked` with the same summary, and dependencies that
@@ -551,7 +562,6 @@ fn a_kept_workspace_is_never_evidence() {
 #[test]
 fn a_workspace_read_from_its_manifests_is_never_evidence() {
     let metadata = |log: &str| log.lines().filter(|l| l.starts_with("metadata")).count();
-    let judged = judged_but_the_seed;
     let read = [&STATIC_RUN[..], &["--no-cache"]].concat();
     let waited = [&read[..], &["--manifest-path", "Cargo.toml"]].concat();
     let fx = fixture("clean");
@@ -564,21 +574,11 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
         "[package]\nname = \"second\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
     )
     .write("crates/second/src/lib.rs", "//! The second member.\n");
-    std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    fx.commit();
+    fx.relock().commit();
     let (ahead, log) = fx.cargo_calls(&read);
     assert_eq!(metadata(&log), 1, "{log}");
     let after_cargo = fx.gate(&waited);
-    assert_eq!(
-        judged(&ahead),
-        judged(&after_cargo),
-        "{}",
-        ahead.transcript()
-    );
+    same(&ahead, &after_cargo);
     let pinned = check(&ahead, "toolchain.pinned")["summary"].to_string();
     assert!(pinned.contains("second"), "{pinned}");
     // Misleading: a member whose manifest cargo cannot load (nor the gate parse).
@@ -590,13 +590,7 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
         "prepared again from cargo's answer: {log}"
     );
     let after_cargo = fx.gate(&waited);
-    assert_eq!(redone.code, after_cargo.code, "{}", redone.transcript());
-    assert_eq!(
-        judged(&redone),
-        judged(&after_cargo),
-        "{}",
-        redone.transcript()
-    );
+    same(&redone, &after_cargo);
     // Moved by the configuration: not read ahead, cargo asked once.
     std::fs::remove_dir_all(fx.root.join("crates/third")).unwrap();
     fx.write(
@@ -607,12 +601,7 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
     let (moved, log) = fx.cargo_calls(&read);
     assert_eq!(metadata(&log), 1, "{log}");
     let after_cargo = fx.gate(&waited);
-    assert_eq!(
-        judged(&moved),
-        judged(&after_cargo),
-        "{}",
-        moved.transcript()
-    );
+    same(&moved, &after_cargo);
 }
 
 /// What the manifests misread is never judged before cargo answers (the thirty-third
@@ -623,7 +612,6 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
 #[cfg(unix)]
 #[test]
 fn what_the_manifests_misread_is_never_judged_before_cargo() {
-    let judged = judged_but_the_seed;
     let read = [&STATIC_RUN[..], &["--no-cache"]].concat();
     let waited = [&read[..], &["--manifest-path", "Cargo.toml"]].concat();
     let package = |name: &str, extra: &str| {
@@ -644,22 +632,10 @@ fn what_the_manifests_misread_is_never_judged_before_cargo() {
     )
     .write("crates/b1/src/lib.rs", "//! No member of cargo's.\n");
     let _ = std::fs::remove_dir_all(fx.root.join("src"));
-    let lock = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--offline"])
-        .current_dir(&fx.root)
-        .status()
-        .unwrap();
-    assert!(lock.success());
-    fx.commit();
+    fx.relock().commit();
     let ahead = fx.gate(&read);
     let after_cargo = fx.gate(&waited);
-    assert_eq!(ahead.code, after_cargo.code, "{}", ahead.transcript());
-    assert_eq!(
-        judged(&ahead),
-        judged(&after_cargo),
-        "{}",
-        ahead.transcript()
-    );
+    same(&ahead, &after_cargo);
     // A team check that counts its runs, in the workspace the reader gets wrong.
     fx.write("crates/b1/Cargo.toml", &package("b1", ""))
         .write(
@@ -673,13 +649,7 @@ fn what_the_manifests_misread_is_never_judged_before_cargo() {
     assert_eq!(std::fs::read_to_string(&count).unwrap().trim(), "1");
     std::fs::remove_file(&count).unwrap();
     let after_cargo = fx.gate(&waited);
-    assert_eq!(ahead.code, after_cargo.code, "{}", ahead.transcript());
-    assert_eq!(
-        judged(&ahead),
-        judged(&after_cargo),
-        "{}",
-        ahead.transcript()
-    );
+    same(&ahead, &after_cargo);
     assert_eq!(
         check(&ahead, "team.once")["status"],
         "PASS",
