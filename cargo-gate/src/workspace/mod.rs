@@ -308,11 +308,11 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<PathBuf> {
         // As cargo has it: a directory under an `exclude` entry is no member unless a
         // `members` entry names it or a directory above it as written (a glob names none).
         let (excluded, named) = (under_each("exclude"), under_each("members"));
+        let left_out = |dir: &Path| {
+            excluded.iter().any(|e| dir.starts_with(e)) && !named.iter().any(|m| dir.starts_with(m))
+        };
         let fits = |dir: &Path, dirs: &[PathBuf]| {
-            dir.join("Cargo.toml").is_file()
-                && !(excluded.iter().any(|e| dir.starts_with(e))
-                    && !named.iter().any(|m| dir.starts_with(m)))
-                && !dirs.iter().any(|d| d == dir)
+            dir.join("Cargo.toml").is_file() && !left_out(dir) && !dirs.iter().any(|d| d == dir)
         };
         for pattern in list("members") {
             for dir in expand_glob(root, &pattern) {
