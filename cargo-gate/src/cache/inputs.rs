@@ -256,13 +256,15 @@ impl Session {
             return;
         }
         let (tree, prefix) = (Arc::clone(&self.tree), Arc::clone(&self.prefix));
+        let listing = Arc::clone(&self.listing);
         let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
         // A thread that cannot start leaves the digest to its first use.
         let _ = std::thread::Builder::new()
             .name("gate-tree-digest".to_owned())
             .spawn(move || {
                 let prefix = prefix.get_or_init(|| repository_prefix(&root, git));
-                tree.get_or_init(|| tree_digests(&root, (git, prefix), &exclude));
+                let listing = listing.get_or_init(|| tree_files(&root, git, &exclude));
+                tree.get_or_init(|| tree_digests(&root, prefix, listing));
             });
     }
 
@@ -277,13 +279,14 @@ impl Session {
         }
         self.manifests_only
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let manifests = Arc::clone(&self.manifests);
+        let (manifests, listing) = (Arc::clone(&self.manifests), Arc::clone(&self.listing));
         let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
         // A thread that cannot start leaves the digest to its first use.
         let _ = std::thread::Builder::new()
             .name("gate-manifests-digest".to_owned())
             .spawn(move || {
-                manifests.get_or_init(|| manifests_digests(&root, git, &exclude));
+                let listing = listing.get_or_init(|| tree_files(&root, git, &exclude));
+                manifests.get_or_init(|| manifests_digests(&root, listing));
             });
     }
 
@@ -299,11 +302,29 @@ impl Session {
             Some(tree) => tree.as_ref().map_err(Clone::clone),
             None if alone => self
                 .manifests
-                .get_or_init(|| manifests_digests(&self.root, self.git, &self.exclude))
+                .get_or_init(|| manifests_digests(&self.root, self.listed()))
                 .as_ref()
                 .map_err(Clone::clone),
             None => self.tree(),
         }
+    }
+
+    /// The tree's listing ([`tree_files`]), asked once.
+    fn listed(&self) -> &Result<Vec<String>, String> {
+        self.listing
+            .get_or_init(|| tree_files(&self.root, self.git, &self.exclude))
+    }
+
+    /// The files git lists in the tree at the start of the run, relative to the root and
+    /// sorted: what it tracks (in submodules too) and what it would (untracked, not ignored,
+    /// outside the target and output directories) — the listing the cache keys the tree by,
+    /// asked once. `None` without git, where git could not list them, or where the cache is
+    /// off (nothing was asked).
+    pub fn listing(&self) -> Option<&[String]> {
+        if !self.git || self.settings.is_none() {
+            return None;
+        }
+        self.listed().as_deref().ok()
     }
 
     /// [`repository_prefix`], asked once.
@@ -314,7 +335,7 @@ impl Session {
 
     pub(super) fn tree(&self) -> Result<&Tree, String> {
         self.tree
-            .get_or_init(|| tree_digests(&self.root, (self.git, self.prefix()), &self.exclude))
+            .get_or_init(|| tree_digests(&self.root, self.prefix(), self.listed()))
             .as_ref()
             .map_err(Clone::clone)
     }

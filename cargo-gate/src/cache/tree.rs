@@ -94,11 +94,11 @@ pub(super) fn tree_files(
 /// repository tracks above the workspace ([`above_root`]; `prefix`, the root's place in it).
 pub(super) fn tree_digests(
     root: &Path,
-    (git, prefix): (bool, &str),
-    exclude: &[PathBuf],
+    prefix: &str,
+    listing: &Result<Vec<String>, String>,
 ) -> Result<Tree, String> {
     Ok(with_above(
-        digests_of(root, tree_files(root, git, exclude)?),
+        digests_of(root, listing.clone()?),
         above_root(root, prefix)?,
     ))
 }
@@ -111,10 +111,9 @@ pub(super) fn tree_digests(
 /// [`Session::manifests_tree`]: super::session::Session
 pub(super) fn manifests_digests(
     root: &Path,
-    git: bool,
-    exclude: &[PathBuf],
+    listing: &Result<Vec<String>, String>,
 ) -> Result<Tree, String> {
-    let mut rels = tree_files(root, git, exclude)?;
+    let mut rels = listing.clone()?;
     rels.retain(|rel| is_manifest(rel));
     Ok(digests_of(root, rels))
 }

@@ -444,6 +444,7 @@ fn judged_but_the_seed(run: &crate::support::Run) -> Vec<(String, String, String
 }
 
 /// `a` judged as `b` did, with the same exit code (`repro.environment`'s seed aside).
+#[cfg(unix)]
 fn same(a: &crate::support::Run, b: &crate::support::Run) {
     assert_eq!(a.code, b.code, "{}", a.transcript());
     assert_eq!(
