@@ -256,15 +256,13 @@ impl Session {
             return;
         }
         let (tree, prefix) = (Arc::clone(&self.tree), Arc::clone(&self.prefix));
-        let listing = Arc::clone(&self.listing);
         let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
         // A thread that cannot start leaves the digest to its first use.
         let _ = std::thread::Builder::new()
             .name("gate-tree-digest".to_owned())
             .spawn(move || {
                 let prefix = prefix.get_or_init(|| repository_prefix(&root, git));
-                let listing = listing.get_or_init(|| tree_files(&root, git, &exclude));
-                tree.get_or_init(|| tree_digests(&root, prefix, listing));
+                tree.get_or_init(|| tree_digests(&root, (git, prefix), &exclude));
             });
     }
 
@@ -279,14 +277,13 @@ impl Session {
         }
         self.manifests_only
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        let (manifests, listing) = (Arc::clone(&self.manifests), Arc::clone(&self.listing));
+        let manifests = Arc::clone(&self.manifests);
         let (root, git, exclude) = (self.root.clone(), self.git, self.exclude.clone());
         // A thread that cannot start leaves the digest to its first use.
         let _ = std::thread::Builder::new()
             .name("gate-manifests-digest".to_owned())
             .spawn(move || {
-                let listing = listing.get_or_init(|| tree_files(&root, git, &exclude));
-                manifests.get_or_init(|| manifests_digests(&root, listing));
+                manifests.get_or_init(|| manifests_digests(&root, git, &exclude));
             });
     }
 
@@ -302,29 +299,11 @@ impl Session {
             Some(tree) => tree.as_ref().map_err(Clone::clone),
             None if alone => self
                 .manifests
-                .get_or_init(|| manifests_digests(&self.root, self.listed()))
+                .get_or_init(|| manifests_digests(&self.root, self.git, &self.exclude))
                 .as_ref()
                 .map_err(Clone::clone),
             None => self.tree(),
         }
-    }
-
-    /// The tree's listing ([`tree_files`]), asked once.
-    fn listed(&self) -> &Result<Vec<String>, String> {
-        self.listing
-            .get_or_init(|| tree_files(&self.root, self.git, &self.exclude))
-    }
-
-    /// The files git lists in the tree at the start of the run, relative to the root and
-    /// sorted: what it tracks (in submodules too) and what it would (untracked, not ignored,
-    /// outside the target and output directories) — the listing the cache keys the tree by,
-    /// asked once. `None` without git, where git could not list them, or where the cache is
-    /// off (nothing was asked).
-    pub fn listing(&self) -> Option<&[String]> {
-        if !self.git || self.settings.is_none() {
-            return None;
-        }
-        self.listed().as_deref().ok()
     }
 
     /// [`repository_prefix`], asked once.
@@ -335,7 +314,7 @@ impl Session {
 
     pub(super) fn tree(&self) -> Result<&Tree, String> {
         self.tree
-            .get_or_init(|| tree_digests(&self.root, self.prefix(), self.listed()))
+            .get_or_init(|| tree_digests(&self.root, (self.git, self.prefix()), &self.exclude))
             .as_ref()
             .map_err(Clone::clone)
     }

@@ -18,9 +18,6 @@ pub struct Session {
     pub(super) root: PathBuf,
     pub(super) git: bool,
     pub(super) exclude: Vec<PathBuf>,
-    /// The tree's files as git lists them at the start of the run (`tree::tree_files`), the
-    /// digests' listing and [`Session::listing`]'s, shared with the threads that digest.
-    pub(super) listing: Arc<OnceLock<Result<Vec<String>, String>>>,
     /// Shared with the thread that digests it ahead ([`Session::digest_tree_ahead`]).
     pub(super) tree: Arc<OnceLock<Result<Tree, String>>>,
     /// The manifests of the tree alone, for a run that keys nothing by the rest (a static
@@ -57,7 +54,6 @@ impl Session {
             root: PathBuf::new(),
             git: false,
             exclude: Vec::new(),
-            listing: Arc::default(),
             tree: Arc::default(),
             manifests: Arc::default(),
             manifests_only: std::sync::atomic::AtomicBool::new(false),
@@ -102,7 +98,6 @@ impl Session {
             },
             root: ws.root.clone(),
             git: ws.git.is_some(),
-            listing: Arc::default(),
             tree: Arc::default(),
             manifests: Arc::default(),
             manifests_only: std::sync::atomic::AtomicBool::new(false),

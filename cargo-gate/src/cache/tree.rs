@@ -94,11 +94,11 @@ pub(super) fn tree_files(
 /// repository tracks above the workspace ([`above_root`]; `prefix`, the root's place in it).
 pub(super) fn tree_digests(
     root: &Path,
-    prefix: &str,
-    listing: &Result<Vec<String>, String>,
+    (git, prefix): (bool, &str),
+    exclude: &[PathBuf],
 ) -> Result<Tree, String> {
     Ok(with_above(
-        digests_of(root, listing.clone()?),
+        digests_of(root, tree_files(root, git, exclude)?),
         above_root(root, prefix)?,
     ))
 }
@@ -111,9 +111,10 @@ pub(super) fn tree_digests(
 /// [`Session::manifests_tree`]: super::session::Session
 pub(super) fn manifests_digests(
     root: &Path,
-    listing: &Result<Vec<String>, String>,
+    git: bool,
+    exclude: &[PathBuf],
 ) -> Result<Tree, String> {
-    let mut rels = listing.clone()?;
+    let mut rels = tree_files(root, git, exclude)?;
     rels.retain(|rel| is_manifest(rel));
     Ok(digests_of(root, rels))
 }

@@ -265,14 +265,7 @@ impl Check for BoundaryUnsafe {
         let packages: Vec<(&Member, &[std::path::PathBuf])> = (ws.members.iter().chain(&shipped))
             .map(|m| (m, targets.get(m.dir.as_path()).copied().unwrap_or_default()))
             .collect();
-        // In a run that builds nothing, the tree is git's listing of it at the start (the
-        // cache's); a build may write Rust files into it (a build script's `src/gen.rs`),
-        // which only a walk after it meets.
-        let listed = match ctx.facts.may_build() {
-            true => None,
-            false => ctx.facts.cache().listing(),
-        };
-        let (mut files, problems) = files_with_targets(ws, &packages, listed);
+        let (mut files, problems) = files_with_targets(ws, &packages);
         tracked_too(ctx, &mut files);
         // What the run's build made and compiled, where it made one (none: the tree alone).
         if ctx.facts.build_gathered()

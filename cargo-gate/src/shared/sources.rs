@@ -55,7 +55,7 @@ pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
         .zip(&targets)
         .map(|(m, t)| (m, t.as_slice()))
         .collect();
-    files_with_targets(ws, &packages, None)
+    files_with_targets(ws, &packages)
 }
 
 /// Like [`member_files`], for any list of packages (members and the crates they reach).
@@ -65,13 +65,10 @@ pub fn member_files(ws: &Workspace) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
 /// walker reads the ignore files once, where a walker per package read them per package (a
 /// tenth of a second on 500 members). A package that pass does not reach (outside the
 /// root, or under a directory it skips: hidden, ignored, a link) is walked from its own
-/// directory, as every package once was. With `listed` (what git lists under the root:
-/// [`crate::cache::Session::listing`]), that pass is read from the listing instead, where
-/// it says what the walk would find ([`Walk::listed`]).
+/// directory, as every package once was.
 pub fn files_of<'a>(
     ws: &Workspace,
     packages: impl IntoIterator<Item = &'a Member>,
-    listed: Option<&[String]>,
 ) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
     let packages: Vec<&Member> = packages.into_iter().collect();
     let mut owners: HashMap<&Path, &Member> = HashMap::new();
@@ -86,10 +83,7 @@ pub fn files_of<'a>(
         reached: HashSet::new(),
     };
     if packages.iter().any(|p| p.dir.starts_with(&ws.root)) {
-        match listed.filter(|rels| walkable_as_listed(ws, rels)) {
-            Some(rels) => walk.listed(rels),
-            None => walk.whole_root(),
-        }
+        walk.whole_root();
     }
     for package in &packages {
         if !walk.reached.contains(package.dir.as_path()) {
@@ -116,10 +110,8 @@ pub fn files_of<'a>(
 pub fn files_with_targets(
     ws: &Workspace,
     packages: &[(&Member, &[PathBuf])],
-    listed: Option<&[String]>,
 ) -> (Vec<OwnedFile>, Vec<WalkProblem>) {
-    let (mut files, mut problems) =
-        files_of(ws, packages.iter().map(|(member, _)| *member), listed);
+    let (mut files, mut problems) = files_of(ws, packages.iter().map(|(member, _)| *member));
     let walked: HashSet<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     let owners = HashMap::new();
     let mut beside = Walk {
@@ -235,71 +227,6 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// [`Walk::whole_root`] read from `rels` (git's listing of the tree, relative to the root,
-    /// [`walkable_as_listed`]): each listed Rust file the walk would meet, given to the
-    /// package whose directory is the deepest one holding it — not under the target
-    /// directory, no hidden file or directory on its way (the walk skips them; a committed
-    /// one comes back through [`with_tracked`]), no directory on its way holding a Cargo.toml
-    /// of a package not walked, a file and no link. A package is reached when its own
-    /// Cargo.toml is met so. git leaves out what `.gitignore` leaves out, as the walk does.
-    fn listed(&mut self, rels: &[String]) {
-        let root = self.ws.root.clone();
-        let target = self.ws.target_dir.clone();
-        let mut holds_manifest: HashMap<PathBuf, bool> = HashMap::new();
-        for rel in rels {
-            let manifest = rel == "Cargo.toml" || rel.ends_with("/Cargo.toml");
-            if !(manifest || rel.ends_with(".rs")) || rel.split('/').any(|c| c.starts_with('.')) {
-                continue;
-            }
-            let path = root.join(rel);
-            if path.starts_with(&target) {
-                continue;
-            }
-            let Some(owner) = self.owner_as_walked(&path, &root, &mut holds_manifest) else {
-                continue;
-            };
-            if manifest {
-                if path.parent() == Some(owner.dir.as_path()) {
-                    self.reached.insert(owner.dir.clone());
-                }
-                continue;
-            }
-            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                self.files.push(OwnedFile {
-                    path,
-                    krate: owner.name.clone(),
-                });
-            }
-        }
-    }
-
-    /// The package the walk from the root gives `path` to: the deepest package directory
-    /// above it, unless a directory on the way holds a Cargo.toml of a package not walked (a
-    /// fixture, an excluded crate: the walk never enters it). Whether a directory holds one
-    /// is asked of the file system, as the walk asks it, once per directory.
-    fn owner_as_walked(
-        &self,
-        path: &Path,
-        root: &Path,
-        holds_manifest: &mut HashMap<PathBuf, bool>,
-    ) -> Option<&Member> {
-        for dir in path.ancestors().skip(1) {
-            if let Some(owner) = self.owners.get(dir) {
-                return Some(owner);
-            }
-            if dir == root || !dir.starts_with(root) {
-                return None;
-            }
-            let holds = *holds_manifest
-                .entry(dir.to_owned())
-                .or_insert_with(|| dir.join("Cargo.toml").exists());
-            if holds {
-                return None;
-            }
-        }
-        None
-    }
-
     /// The walk of one package from its own directory.
     fn member(&mut self, member: &Member) {
         let root = member.dir.clone();
@@ -362,21 +289,6 @@ impl Walk<'_, '_> {
             krate: owner.name.clone(),
         });
     }
-}
-
-/// Whether git's listing of the tree says what the walk from the root would find: not where
-/// a `.ignore` file hides what git lists (the walk honours it), an untracked repository
-/// inside the tree is listed as a directory (the walk enters it), or the repository has
-/// submodules (their untracked files are not listed). Then the walk is taken.
-fn walkable_as_listed(ws: &Workspace, rels: &[String]) -> bool {
-    let submodules = ws
-        .git
-        .as_ref()
-        .is_some_and(|git| git.toplevel.join(".gitmodules").exists());
-    !submodules
-        && !rels
-            .iter()
-            .any(|rel| rel.ends_with('/') || rel == ".ignore" || rel.ends_with("/.ignore"))
 }
 
 /// Threads for scanning: what the machine offers.
@@ -468,9 +380,9 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
-    /// Each `.rs` file found, as `member: path` (with `listed`, git's listing of the tree).
-    fn found(ws: &Workspace, extra: &[Member], listed: Option<&[String]>) -> Vec<String> {
-        let (files, _) = files_of(ws, ws.members.iter().chain(extra), listed);
+    /// Each `.rs` file found, as `member: path`.
+    fn found(ws: &Workspace, extra: &[Member]) -> Vec<String> {
+        let (files, _) = files_of(ws, ws.members.iter().chain(extra));
         files
             .iter()
             .map(|f| format!("{}: {}", f.krate, ws.relative(&f.path)))
@@ -497,7 +409,7 @@ mod tests {
             vec![outside.path().join("main.rs")]
         };
         let app = &ws.members[0];
-        let (files, problems) = files_with_targets(&ws, &[(app, &roots)], None);
+        let (files, problems) = files_with_targets(&ws, &[(app, &roots)]);
         let found: Vec<String> = files.iter().map(|f| ws.relative(&f.path)).collect();
         assert_eq!(found, ["app/src/lib.rs"]);
         assert_eq!(problems.len(), roots.len(), "{problems:?}");
@@ -579,45 +491,7 @@ mod tests {
             name: "dep".to_owned(),
             dir: outside.path().to_owned(),
         };
-        // A link to a Rust file is no file of the tree's (the walk does not follow it).
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(root.join("a/src/lib.rs"), root.join("crates/b/src/link.rs"))
-            .unwrap();
-        let walked = found(&ws, std::slice::from_ref(&dep), None);
-        // The same from git's listing of the tree, as a static run reads it: part of it
-        // tracked, the rest untracked; the ignored file and the target directory unlisted.
-        let git = |args: &[&str]| {
-            let out = std::process::Command::new("git")
-                .args(args)
-                .current_dir(root)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}");
-            String::from_utf8(out.stdout).unwrap()
-        };
-        git(&["init", "-q"]);
-        git(&["add", "a", ".gitignore"]);
-        let mut listing: Vec<String> = git(&["ls-files", "-c"])
-            .lines()
-            .chain(git(&["ls-files", "-o", "--exclude-standard"]).lines())
-            .map(str::to_owned)
-            .collect();
-        listing.sort();
-        assert!(
-            listing.iter().any(|l| l == "crates/b/src/lib.rs"),
-            "{listing:?}"
-        );
-        let listed = found(&ws, std::slice::from_ref(&dep), Some(&listing));
-        assert_eq!(listed, walked);
-        // Where the listing cannot say what the walk finds, the walk is taken.
-        let mut nested = listing.clone();
-        nested.push("crates/b/vendored/".to_owned());
-        assert!(!walkable_as_listed(&ws, &nested));
-        nested.pop();
-        nested.push("crates/.ignore".to_owned());
-        assert!(!walkable_as_listed(&ws, &nested));
-        assert!(walkable_as_listed(&ws, &listing));
-        let mut got = walked;
+        let mut got = found(&ws, std::slice::from_ref(&dep));
         let outside_lib = got
             .iter()
             .position(|f| f.starts_with("dep: "))
