@@ -59,7 +59,7 @@ pub fn main() -> i32 {
         return crate::facts::rustdoc_main(&args[1..]);
     }
     // Whether the machine is idle, asked before the gate starts a thread of its own.
-    crate::tools::priority::Yielding::note_start();
+    crate::tools::priority::note_start();
     // What the gate's commands leave running becomes the gate's, and is ended with them.
     #[cfg(target_os = "linux")]
     crate::tools::orphans::adopt();

@@ -10,15 +10,16 @@
 //! cargo's meanwhile ([`crate::tools::priority`]).
 
 use super::options::RunOptions;
-use super::plan::{names, plan};
+use super::plan::{is_static, plan};
 use crate::check::Check;
+use crate::config::Config;
 use crate::error::GateError;
 use crate::facts::TreeAhead;
 use crate::tools::cargo::Cargo;
 use crate::tools::environment::Probes;
-use crate::tools::priority::Yielding;
 use crate::workspace::discovery::{Discovering, Resolved};
 use crate::workspace::{GitInfo, Workspace};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 /// The workspace and the toolchain probes, asked at its root.
@@ -56,10 +57,9 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
         .filter(|dir| crate::workspace::fit_for_probes(dir));
     if expect && let Some(dir) = guess.as_deref() {
         if let Some(kept) = kept_for(opts, dir) {
-            let yielding = Yielding::asked();
             let (discovering, _) = Workspace::discover_beside(opts.offline, false)?;
             if let Ok(planned) = plan(opts.stage, &opts.only, &opts.skip, &[]) {
-                yield_when_static(yielding, opts, dir, &planned);
+                yield_when_static(opts, dir, &planned, &OnceCell::new());
             }
             let (probes, git, ()) = beside(dir, || ());
             return Ok(Discovered {
@@ -87,7 +87,7 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
             .map(|dir| scope.spawn(move || Probes::ask(dir)));
         let ahead = uncached
             .as_ref()
-            .map(|(dir, p)| scope.spawn(move || tree_ahead(opts, dir, p)));
+            .map(|(dir, p)| scope.spawn(move || tree_ahead(opts, dir, p, &OnceCell::new())));
         let ws = Workspace::discover_resolving(
             opts.manifest_path.as_deref(),
             opts.offline,
@@ -138,10 +138,11 @@ fn unwaited(
     planned: &[&'static dyn Check],
 ) -> Result<Discovered, GateError> {
     let resolve = planned.iter().any(|c| c.meta().id == "lockfile.locked");
-    let yielding = Yielding::asked();
     let (discovering, resolved) = Workspace::discover_beside(opts.offline, resolve)?;
-    let tree_ahead = tree_ahead(opts, dir, planned);
-    yield_when_static(yielding, opts, dir, planned);
+    // Loaded at most once, for the graph asked ahead and the yield both.
+    let config = OnceCell::new();
+    let tree_ahead = tree_ahead(opts, dir, planned, &config);
+    yield_when_static(opts, dir, planned, &config);
     let (probes, git, read) = beside(dir, || read_fit(dir));
     if let Some(read) = read {
         return Ok(Discovered {
@@ -212,42 +213,50 @@ fn read_fit(dir: &Path) -> Option<Workspace> {
 /// Whether a run of `planned` builds and tests nothing — static as `prepare` takes it
 /// (`--skip tests.pass`), or nothing planned that builds: its only programs are cargo's
 /// questions (`cargo metadata`, `cargo tree`), git and the toolchain probes, so its own work
-/// may yield to cargo ([`Yielding`]); a run that builds would
+/// may yield to cargo ([`crate::tools::priority::yield_to_cargo`]); a run that builds would
 /// hand the least priority on to its build and its tests.
 fn builds_nothing(opts: &RunOptions, planned: &[&'static dyn Check]) -> bool {
-    opts.skip.iter().any(|s| names(s, "tests.pass"))
+    is_static(opts)
         || !planned
             .iter()
             .any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
 }
 
-/// The configuration as the run would load it were `dir` the root (`None` where it does not
-/// load: the run reports that once it knows the workspace).
-fn config_at(opts: &RunOptions, dir: &Path) -> Option<crate::config::Config> {
-    let manifest = dir.join("Cargo.toml");
-    let layout = crate::config::Layout {
-        root: dir,
-        manifest_path: &manifest,
-        members: Vec::new(),
-    };
-    let known = crate::registry::known();
-    crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()
+/// The configuration as the run would load it were `dir` the root, loaded into `cell` the
+/// first time it is asked (`None` where it does not load: the run reports that once it
+/// knows the workspace).
+fn config_at<'c>(
+    opts: &RunOptions,
+    dir: &Path,
+    cell: &'c OnceCell<Option<Config>>,
+) -> Option<&'c Config> {
+    cell.get_or_init(|| {
+        let manifest = dir.join("Cargo.toml");
+        let layout = crate::config::Layout {
+            root: dir,
+            manifest_path: &manifest,
+            members: Vec::new(),
+        };
+        let known = crate::registry::known();
+        crate::config::load(&layout, opts.config_path.as_deref(), &known).ok()
+    })
+    .as_ref()
 }
 
 /// Yields the run's own work to cargo's beside it ([`crate::tools::priority`], where the
 /// machine was idle) when the run builds nothing ([`builds_nothing`]) and its configuration
-/// (found at `dir`) declares no team check, whose commands would inherit the least priority
-/// too.
+/// (found at `dir`, [`config_at`]) declares no team check, whose commands would inherit the
+/// least priority too.
 fn yield_when_static(
-    yielding: Yielding,
     opts: &RunOptions,
     dir: &Path,
     planned: &[&'static dyn Check],
+    config: &OnceCell<Option<Config>>,
 ) {
     if builds_nothing(opts, planned)
-        && config_at(opts, dir).is_some_and(|config| config.custom_checks.is_empty())
+        && config_at(opts, dir, config).is_some_and(|c| c.custom_checks.is_empty())
     {
-        yielding.now();
+        crate::tools::priority::yield_to_cargo();
     }
 }
 
@@ -277,15 +286,20 @@ fn target_moved() -> bool {
 /// holds a check that reads the graph. Asked as it would be were `dir` the root with the
 /// configuration found there; a check takes its output only if that is the command it asks
 /// ([`TreeAhead`]).
-fn tree_ahead(opts: &RunOptions, dir: &Path, planned: &[&'static dyn Check]) -> Option<TreeAhead> {
+fn tree_ahead(
+    opts: &RunOptions,
+    dir: &Path,
+    planned: &[&'static dyn Check],
+    config: &OnceCell<Option<Config>>,
+) -> Option<TreeAhead> {
     if !planned.iter().any(|c| c.reads_graph())
         || planned.iter().any(|c| c.meta().id == "tests.pass")
         || !lock_names_sources(dir)
     {
         return None;
     }
-    let config = config_at(opts, dir)?;
-    let targets = crate::shared::sections::targets(&config);
+    let config = config_at(opts, dir, config)?;
+    let targets = crate::shared::sections::targets(config);
     let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
     let top = crate::workspace::work_tree_top(dir);
     TreeAhead::start(&Cargo::new(dir, opts.offline), &triples, top)

@@ -19,6 +19,12 @@ pub fn mode(opts: &RunOptions, config: &crate::config::Config) -> Mode {
 
 /// Whether `pattern` (an id given to `--only`/`--skip`) names the check `id`: the id itself,
 /// or a prefix ending in `*` (`deps.*` is every supply-chain check, as `cargo deny check`).
+/// Whether the run is static: `--skip` names `tests.pass`, so nothing is built (the build is
+/// skipped, the witness not installed, the manifests alone digested).
+pub(super) fn is_static(opts: &RunOptions) -> bool {
+    opts.skip.iter().any(|s| names(s, "tests.pass"))
+}
+
 pub(super) fn names(pattern: &str, id: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => id.starts_with(prefix),

@@ -4,7 +4,7 @@
 
 use super::discover::{self, Discovered, Expected};
 use super::options::{RunOptions, out_dir};
-use super::plan::{names, plan};
+use super::plan::{is_static, plan};
 use crate::check::Check;
 use crate::config::{self, Config};
 use crate::error::GateError;
@@ -123,7 +123,7 @@ fn prepare_with(
     let seed = environment::seed(&run_id);
     let run_dir = writer.dir().join("observability");
     let _ = std::fs::create_dir_all(&run_dir);
-    let static_run = opts.skip.iter().any(|s| names(s, "tests.pass"));
+    let static_run = is_static(opts);
     let (build_env, witness) = build_env(&ws, static_run, &run_dir, seed);
     let mut environment = environment::observe(&ws, opts.offline, seed, probes);
     environment.test_shard = opts.test_shard.clone();

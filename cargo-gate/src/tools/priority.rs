@@ -4,69 +4,53 @@
 //! many threads and processes. On two cores the scheduler shares them fairly among every
 //! runnable thread, and cargo, one thread among twenty, got a fraction of a core: its 0.11 s
 //! took 0.16 s (the thirty-third session's timeline of a 500-member workspace, docs/
-//! PERFORMANCE.md). On a machine otherwise idle, [`Yielding::now`] lowers the gate's own
+//! PERFORMANCE.md). On a machine otherwise idle, [`yield_to_cargo`] lowers the gate's own
 //! priority instead, so its work beside cargo takes only what cargo leaves idle.
 
-/// Whether the machine was otherwise idle when the run began: the gate's own work may then
-/// yield to cargo's ([`Yielding::now`]). Where other programs compete for the processors,
-/// the least priority would hand them the gate's share as well, for the whole run (a static
-/// run on rust-analyzer beside a CI build took 1.7× its time): it is then left as it is.
-#[derive(Debug, Clone, Copy)]
-pub struct Yielding {
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    idle: bool,
-}
-
-/// Whether the machine was idle when the gate started ([`Yielding::note_start`]).
+/// Whether the machine was idle when the gate started ([`note_start`]): the gate's own work
+/// may then yield to cargo's ([`yield_to_cargo`]). Where other programs compete for the
+/// processors, the least priority would hand them the gate's share as well, for the whole
+/// run (a static run on rust-analyzer beside a CI build took 1.7× its time).
 static IDLE_AT_START: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-impl Yielding {
-    /// Notes, first thing in the binary and before the gate starts a thread of its own
-    /// (threads just started are ready to run too), whether the machine is idle: no thread
-    /// ready to run this instant but the one asking (Linux: `/proc/loadavg`). Elsewhere, or
-    /// where it cannot be read, never idle.
-    pub fn note_start() {
-        #[cfg(target_os = "linux")]
-        let idle = std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|text| runnable(&text))
-            .is_some_and(|n| n <= 1);
-        #[cfg(not(target_os = "linux"))]
-        let idle = false;
-        let _ = IDLE_AT_START.set(idle);
-    }
+/// Notes, first thing in the binary and before the gate starts a thread of its own (threads
+/// just started are ready to run too), whether the machine is idle: no thread ready to run
+/// this instant but the one asking (Linux: `/proc/loadavg`). Elsewhere, or where it cannot be
+/// read, never idle.
+pub fn note_start() {
+    #[cfg(target_os = "linux")]
+    let idle = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| runnable(&text))
+        .is_some_and(|n| n <= 1);
+    #[cfg(not(target_os = "linux"))]
+    let idle = false;
+    let _ = IDLE_AT_START.set(idle);
+}
 
-    /// What [`Yielding::note_start`] found: never idle where it was not asked (the gate run
-    /// as a library, by the tests).
-    pub fn asked() -> Yielding {
-        Yielding {
-            idle: IDLE_AT_START.get().copied().unwrap_or(false),
-        }
-    }
+/// Lowers the calling thread's scheduling priority to the least (nice 19) where the machine
+/// was idle when the gate started (never where [`note_start`] was not asked: the gate run as
+/// a library, by the tests): the threads and processes it starts from now on inherit it;
+/// cargo, started before, keeps its own. Only for a run that builds and tests nothing (a
+/// test run's programs would inherit it too), and only where the priority is per thread
+/// (Linux). It cannot be raised again, and need not be: nice only orders threads that
+/// compete, so on an idle machine the run goes as fast once cargo has answered. Best
+/// effort: where the system refuses, the run goes on as it was.
+pub fn yield_to_cargo() {
+    yield_if(IDLE_AT_START.get().copied().unwrap_or(false));
+}
 
-    /// Lowers the calling thread's scheduling priority to the least (nice 19) where the
-    /// machine was idle: the threads and processes it starts from now on inherit it; cargo,
-    /// started before, keeps its own. Only for a run that builds and tests nothing (a test
-    /// run's programs would inherit it too), and only where the priority is per thread
-    /// (Linux). It cannot be raised again, and need not be: nice only orders threads that
-    /// compete, so on an idle machine the run goes as fast once cargo has answered. Best
-    /// effort: where the system refuses, the run goes on as it was.
-    pub fn now(self) {
-        #[cfg(target_os = "linux")]
-        if self.idle {
-            lower();
-        }
+#[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
+fn yield_if(idle: bool) {
+    #[cfg(target_os = "linux")]
+    if idle {
+        let _ = rustix::process::setpriority_process(None, LEAST);
     }
 }
 
 /// The least priority a process can take (`nice` 19).
 #[cfg(target_os = "linux")]
 const LEAST: i32 = 19;
-
-#[cfg(target_os = "linux")]
-fn lower() {
-    let _ = rustix::process::setpriority_process(None, LEAST);
-}
 
 /// The threads ready to run, from `/proc/loadavg` (`0.52 0.58 0.59 3/1234 5678`: the fourth
 /// field, before its slash).
@@ -104,7 +88,7 @@ mod tests {
                 getpriority_process(None).unwrap()
             });
             let own = getpriority_process(None).unwrap();
-            super::Yielding { idle: true }.now();
+            super::yield_if(true);
             assert_eq!(getpriority_process(None).unwrap(), super::LEAST);
             let started = std::thread::spawn(|| getpriority_process(None).unwrap());
             assert_eq!(started.join().unwrap(), super::LEAST);
@@ -115,7 +99,7 @@ mod tests {
         // Where the machine was busy, nothing changes.
         let busy = std::thread::spawn(|| {
             let own = getpriority_process(None).unwrap();
-            super::Yielding { idle: false }.now();
+            super::yield_if(false);
             (own, getpriority_process(None).unwrap())
         });
         let (own, after) = busy.join().unwrap();

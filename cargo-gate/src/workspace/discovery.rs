@@ -11,7 +11,7 @@ use crate::tools::cargo::{self, Cargo};
 use std::path::{Path, PathBuf};
 
 /// Where the workspace is looked for from, and how cargo is asked for it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Asking {
     cwd: PathBuf,
     manifest: Option<PathBuf>,
