@@ -260,8 +260,7 @@ pub(crate) fn read_manifests(start: &Path) -> Option<Workspace> {
     let root_doc = read_toml(&root.join("Cargo.toml"))?;
     let mut members: Vec<Member> = member_dirs(&root, &root_doc)
         .into_iter()
-        .filter_map(|dir| {
-            let doc = read_toml(&dir.join("Cargo.toml"))?;
+        .filter_map(|(dir, doc)| {
             let name = doc.get("package")?.get("name")?.as_str()?.to_owned();
             Some(Member { name, dir })
         })
@@ -284,54 +283,61 @@ pub(crate) fn read_manifests(start: &Path) -> Option<Workspace> {
     })
 }
 
-/// The members' directories of the workspace whose root manifest (at `root`) is `root_doc`:
+/// The members' directories of the workspace whose root manifest (at `root`) is `root_doc`,
+/// each with its manifest, read once (a directory without a readable one holds no member):
 /// the root package, the `members` globs minus `exclude`, then cargo's implicit members.
-fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
+fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<(PathBuf, toml::Table)> {
+    let mut dirs: Vec<(PathBuf, toml::Table)> = Vec::new();
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     if root_doc.contains_key("package") {
-        dirs.push(root.to_owned());
+        seen.insert(root.to_owned());
+        dirs.push((root.to_owned(), root_doc.clone()));
     }
-    if let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) {
-        let list = |key: &str| -> Vec<String> {
-            ws.get(key)
-                .and_then(toml::Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        };
-        let under_each = |key: &str| -> Vec<PathBuf> {
-            (list(key).iter())
-                .map(|e| gate_support::path::normalize(&root.join(e)))
-                .collect()
-        };
-        // As cargo has it: a directory under an `exclude` entry is no member unless a
-        // `members` entry names it or a directory above it as written (a glob names none).
-        let (excluded, named) = (under_each("exclude"), under_each("members"));
-        let left_out = |dir: &Path| {
-            excluded.iter().any(|e| dir.starts_with(e)) && !named.iter().any(|m| dir.starts_with(m))
-        };
-        let fits = |dir: &Path, dirs: &[PathBuf]| {
-            dir.join("Cargo.toml").is_file() && !left_out(dir) && !dirs.iter().any(|d| d == dir)
-        };
-        for pattern in list("members") {
-            for dir in expand_glob(root, &pattern) {
-                let dir = gate_support::path::normalize(&dir);
-                if fits(&dir, &dirs) {
-                    dirs.push(dir);
-                }
-            }
+    let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) else {
+        return dirs;
+    };
+    let list = |key: &str| -> Vec<String> {
+        ws.get(key)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    };
+    let under_each = |key: &str| -> Vec<PathBuf> {
+        (list(key).iter())
+            .map(|e| gate_support::path::normalize(&root.join(e)))
+            .collect()
+    };
+    // As cargo has it: a directory under an `exclude` entry is no member unless a
+    // `members` entry names it or a directory above it as written (a glob names none).
+    let (excluded, named) = (under_each("exclude"), under_each("members"));
+    let left_out = |dir: &Path| {
+        excluded.iter().any(|e| dir.starts_with(e)) && !named.iter().any(|m| dir.starts_with(m))
+    };
+    let mut admit = |dir: PathBuf, dirs: &mut Vec<(PathBuf, toml::Table)>| {
+        if seen.contains(&dir) || left_out(&dir) {
+            return;
         }
-        // Cargo's implicit members, transitively.
-        let mut next = 0;
-        while next < dirs.len() {
-            for dep in path_dependencies(&dirs[next], root, ws) {
-                if dep.starts_with(root) && fits(&dep, &dirs) {
-                    dirs.push(dep);
-                }
-            }
-            next += 1;
+        if let Some(doc) = read_toml(&dir.join("Cargo.toml")) {
+            seen.insert(dir.clone());
+            dirs.push((dir, doc));
         }
+    };
+    for pattern in list("members") {
+        for dir in expand_glob(root, &pattern) {
+            admit(gate_support::path::normalize(&dir), &mut dirs);
+        }
+    }
+    // Cargo's implicit members, transitively.
+    let mut next = 0;
+    while next < dirs.len() {
+        let (dir, doc) = &dirs[next];
+        let deps = path_dependencies_of(doc, dir, root, ws);
+        for dep in deps.into_iter().filter(|dep| dep.starts_with(root)) {
+            admit(dep, &mut dirs);
+        }
+        next += 1;
     }
     dirs
 }
@@ -409,14 +415,23 @@ pub(crate) fn read_toml(path: &Path) -> Option<toml::Table> {
 /// table, target tables included; `workspace = true` read from `[workspace.dependencies]`,
 /// relative to the workspace root), normalised.
 pub(crate) fn path_dependencies(dir: &Path, root: &Path, workspace: &toml::Table) -> Vec<PathBuf> {
-    let Some(doc) = read_toml(&dir.join("Cargo.toml")) else {
-        return Vec::new();
-    };
+    read_toml(&dir.join("Cargo.toml"))
+        .map(|doc| path_dependencies_of(&doc, dir, root, workspace))
+        .unwrap_or_default()
+}
+
+/// [`path_dependencies`] of the manifest `doc`, already read from `dir`.
+fn path_dependencies_of(
+    doc: &toml::Table,
+    dir: &Path,
+    root: &Path,
+    workspace: &toml::Table,
+) -> Vec<PathBuf> {
     let inherited = workspace
         .get("dependencies")
         .and_then(toml::Value::as_table);
     let mut out = Vec::new();
-    for (name, spec) in dependency_tables(&doc).into_iter().flat_map(|(_, t)| t) {
+    for (name, spec) in dependency_tables(doc).into_iter().flat_map(|(_, t)| t) {
         let own = spec
             .get("path")
             .and_then(toml::Value::as_str)
@@ -486,6 +501,9 @@ fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
 /// The directories a `members` entry names: `*` and `?` within one path component, `**`
 /// for any depth (cargo's glob syntax, directories only).
 fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
+    if !pattern.contains(['*', '?', '[']) {
+        return vec![root.join(pattern)];
+    }
     let Ok(matcher) = globset::GlobBuilder::new(pattern.trim_end_matches('/'))
         .literal_separator(true)
         .build()
@@ -493,9 +511,6 @@ fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     else {
         return Vec::new();
     };
-    if !pattern.contains(['*', '?', '[']) {
-        return vec![root.join(pattern)];
-    }
     let depth = if pattern.contains("**") {
         usize::MAX
     } else {
