@@ -52,15 +52,23 @@ impl Manifest {
     /// side by side needs the text to outlive them (a self-referential struct would need
     /// unsafe code, which the workspace forbids).
     pub(super) fn read(path: &Path, rel: String) -> Manifest {
+        let mut table = None;
         let content = match gate_support::read::text_capped(path, crate::workspace::MANIFEST_CAP) {
             Err(e) => Content::Unreadable(e.to_string()),
             Ok(text) => {
                 let text: &'static str = Box::leak(text.into_boxed_str());
                 match DeTable::parse(text) {
-                    Ok(doc) => Content::Parsed {
-                        text,
-                        doc: doc.into_inner(),
-                    },
+                    Ok(doc) => {
+                        // The plain table from the document, not from the text again: the
+                        // text is parsed once (it was twice, for each of 500 manifests).
+                        use serde::Deserialize as _;
+                        let plain = toml::de::Deserializer::from(doc.clone());
+                        table = toml::Table::deserialize(plain).ok();
+                        Content::Parsed {
+                            text,
+                            doc: doc.into_inner(),
+                        }
+                    }
                     Err(e) => Content::Invalid {
                         text,
                         message: e.message().trim().to_owned(),
@@ -68,10 +76,6 @@ impl Manifest {
                     },
                 }
             }
-        };
-        let table = match &content {
-            Content::Parsed { text, .. } => text.parse().ok(),
-            _ => None,
         };
         Manifest {
             path: path.to_owned(),
