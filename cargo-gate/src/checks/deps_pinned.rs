@@ -28,7 +28,7 @@
 use crate::check::{Check, CheckMeta, Code, Context, Finding, Location, Outcome};
 use crate::shared::locate::{at, relative};
 use crate::stage::Stage;
-use gate_support::path::normalize;
+use gate_support::path::Canonical;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -179,7 +179,8 @@ impl Check for DepsPinned {
 
     fn run(&self, ctx: &Context<'_>) -> Outcome {
         let ws = ctx.workspace;
-        let root = canonical(&ws.root);
+        let canonical = Canonical::default();
+        let root = canonical.of(&ws.root);
         let sources = ctx.config.section(&crate::checks::deps_pinned::SOURCES);
         // The root manifest first, then each member's (the root package, when there is one,
         // is the same file and is read once), then the crates the members reach through path
@@ -217,7 +218,10 @@ impl Check for DepsPinned {
             let manifest = Manifest {
                 rel: &rel,
                 text: parsed.text,
-                dir: path.parent().map_or_else(|| root.clone(), canonical),
+                dir: path
+                    .parent()
+                    .map_or_else(|| root.clone(), |d| canonical.of(d)),
+                canonical: &canonical,
                 root: &root,
                 owner: member.clone(),
                 sources: &sources,
@@ -278,6 +282,8 @@ struct Manifest<'a> {
     dir: PathBuf,
     /// The workspace root (canonical).
     root: &'a Path,
+    /// The paths resolved so far.
+    canonical: &'a Canonical,
     /// The member it belongs to; `None` for a virtual root manifest.
     owner: Option<String>,
     /// `[sources]`.
@@ -522,8 +528,7 @@ impl Dep<'_> {
     /// `path` joined to the manifest's directory: symlinks followed where it exists, else
     /// `..` resolved lexically.
     fn resolved(&self, path: &str) -> PathBuf {
-        let joined = self.manifest.dir.join(path);
-        joined.canonicalize().unwrap_or_else(|_| normalize(&joined))
+        self.manifest.canonical.joined(&self.manifest.dir, path)
     }
 
     /// Whether the package at `path` (inside the root) has a manifest git does not track,
@@ -587,11 +592,6 @@ fn bound(req: &str) -> Bound {
 /// A full or abbreviated commit hash: 7 to 40 hex digits (64 for SHA-256 repositories).
 fn is_commit(rev: &str) -> bool {
     matches!(rev.len(), 7..=40 | 64) && rev.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The path with symlinks resolved where it exists, else `..` and `.` resolved lexically.
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| normalize(path))
 }
 
 /// The git sources of Cargo.lock (`source = "git+URL?…#commit"`) that `[sources] allow-git`
