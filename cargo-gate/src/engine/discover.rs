@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::GateError;
 use crate::facts::TreeAhead;
 use crate::tools::cargo::Cargo;
-use crate::tools::environment::Probes;
+use crate::tools::environment::{Probes, Probing};
 use crate::workspace::discovery::{Discovering, Resolved};
 use crate::workspace::{GitInfo, Workspace};
 use std::cell::OnceCell;
@@ -27,7 +27,8 @@ pub(super) struct Discovered {
     pub ws: Workspace,
     /// The resolve, when discovery ran it or is running it ([`uncached_plan`]).
     pub resolved: Option<Resolved>,
-    pub probes: Probes,
+    /// The toolchain probes, asked at the root (perhaps still answering).
+    pub probes: Probing,
     /// Cargo's answer still to come, when `ws` is the kept workspace or the one read from the
     /// manifests.
     pub expected: Option<Expected>,
@@ -106,25 +107,24 @@ pub(super) fn discover(opts: &RunOptions, expect: bool) -> Result<Discovered, Ga
     Ok(Discovered {
         ws,
         resolved: resolved.map(Resolved::Ran),
-        probes,
+        probes: Probing::answered(probes),
         expected: None,
         tree_ahead,
     })
 }
 
-/// The toolchain probes and git's state, asked at `dir` while cargo answers in the
-/// background, and what `read` reads beside them.
-fn beside<T: Send>(dir: &Path, read: impl FnOnce() -> T + Send) -> (Probes, Option<GitInfo>, T) {
-    std::thread::scope(|scope| {
-        let probes = scope.spawn(|| Probes::ask(dir));
+/// Git's state, asked at `dir` while cargo answers in the background, with what `read`
+/// reads beside it, and the toolchain probes, started there too and still answering: the
+/// run prepares while they do (`engine/prepare.rs`).
+fn beside<T: Send>(dir: &Path, read: impl FnOnce() -> T + Send) -> (Probing, Option<GitInfo>, T) {
+    let probes = Probing::start(dir);
+    let (git, read) = std::thread::scope(|scope| {
         let git = scope.spawn(|| crate::workspace::git_info(dir));
         let read = read();
-        let probes = probes
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         let git = git.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (probes, git, read)
-    })
+        (git, read)
+    });
+    (probes, git, read)
 }
 
 /// A run that reads no cache ([`read_plan`]): cargo is asked in the background at once (the
@@ -164,7 +164,7 @@ fn unwaited(
         crate::workspace::git_info(&ws.root)
     };
     Ok(Discovered {
-        probes: probes.at(&ws.root),
+        probes: Probing::answered(probes.answer().at(&ws.root)),
         ws: Workspace { git, ..ws },
         resolved: resolved.filter(|_| at_root),
         expected: None,

@@ -125,17 +125,19 @@ fn prepare_with(
     let _ = std::fs::create_dir_all(&run_dir);
     let static_run = is_static(opts);
     let (build_env, witness) = build_env(&ws, static_run, &run_dir, seed);
-    let mut environment = environment::observe(&ws, opts.offline, seed, probes);
-    environment.test_shard = opts.test_shard.clone();
-    let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
-    // A static run keys the resolve and the graph alone, by the manifests.
-    match plan.iter().any(|c| keys_by_tree(*c)) {
-        true if static_run => cache.digest_manifests_ahead(),
-        true => cache.digest_tree_ahead(),
-        false => {}
-    }
-    cache.read_records_ahead();
-    let facts = Facts::gather(&ws, build_env)
+    // The facts' listing and manifests are read while the toolchain probes still answer.
+    let (core, environment, cache) = std::thread::scope(|scope| {
+        let core = scope.spawn(|| Facts::gather(&ws, build_env));
+        let mut environment = environment::observe(&ws, opts.offline, seed, probes.answer());
+        environment.test_shard = opts.test_shard.clone();
+        let cache = cache_session(opts, &ws, &config, &out, &run_id, &environment);
+        read_ahead(&cache, &plan, static_run);
+        let core = core
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (core, environment, cache)
+    });
+    let facts = core
         .with_witness(witness)
         .with_resolve_output(resolved)
         .with_tree_ahead(tree_ahead)
@@ -231,6 +233,18 @@ fn keys_by_tree(check: &dyn Check) -> bool {
 
 /// The evidence cache of this run. The build and the test run see the same environment, so
 /// the second compiles nothing.
+/// What the cache reads in threads of its own while the run goes on: the digests that key
+/// the plan's facts (a static run keys the resolve and the graph alone, by the manifests),
+/// and the record's runs.
+fn read_ahead(cache: &crate::cache::Session, plan: &[&'static dyn Check], static_run: bool) {
+    match plan.iter().any(|c| keys_by_tree(*c)) {
+        true if static_run => cache.digest_manifests_ahead(),
+        true => cache.digest_tree_ahead(),
+        false => {}
+    }
+    cache.read_records_ahead();
+}
+
 fn cache_session(
     opts: &RunOptions,
     ws: &Workspace,

@@ -267,6 +267,40 @@ impl Probes {
     }
 }
 
+/// The toolchain probes, asked in a thread of their own while the run goes on ([`Probing::
+/// start`]), or already answered: only the environment waits for them ([`Probing::answer`]).
+#[derive(Debug)]
+pub struct Probing(Result<Probes, std::thread::JoinHandle<Probes>>);
+
+impl Probing {
+    /// Probes already answered.
+    pub fn answered(probes: Probes) -> Probing {
+        Probing(Ok(probes))
+    }
+
+    /// Starts asking the probes in `dir` (asks them here, at once, where no thread starts).
+    pub fn start(dir: &std::path::Path) -> Probing {
+        let owned = dir.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name("gate-probes".to_owned())
+            .spawn(move || Probes::ask(&owned));
+        match spawned {
+            Ok(handle) => Probing(Err(handle)),
+            Err(_) => Probing(Ok(Probes::ask(dir))),
+        }
+    }
+
+    /// The probes, waited for (a panic there is the gate's own bug, and is raised here).
+    pub fn answer(self) -> Probes {
+        match self.0 {
+            Ok(probes) => probes,
+            Err(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        }
+    }
+}
+
 /// The environment of a run on `ws`, observed, its toolchain as `probes` saw it (asked at
 /// the root: [`Probes::at`]).
 pub fn observe(ws: &Workspace, offline: bool, seed: u64, probes: Probes) -> Environment {
