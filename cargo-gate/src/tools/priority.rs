@@ -4,28 +4,49 @@
 //! many threads and processes. On two cores the scheduler shares them fairly among every
 //! runnable thread, and cargo, one thread among twenty, got a fraction of a core: its 0.11 s
 //! took 0.16 s (the thirty-third session's timeline of a 500-member workspace, docs/
-//! PERFORMANCE.md). On a machine otherwise idle, [`yield_to_cargo`] lowers the gate's own
-//! priority instead, so its work beside cargo takes only what cargo leaves idle.
+//! PERFORMANCE.md). On a machine idle enough to leave the gate a processor of its own,
+//! [`yield_to_cargo`] lowers the gate's own priority instead, so its work beside cargo takes
+//! only what cargo leaves idle.
 
-/// Whether the machine was idle when the gate started ([`note_start`]): the gate's own work
-/// may then yield to cargo's ([`yield_to_cargo`]). Where other programs compete for the
-/// processors, the least priority would hand them the gate's share as well, for the whole
-/// run (a static run on rust-analyzer beside a CI build took 1.7× its time).
+/// Whether the machine was idle enough when the gate started ([`note_start`]) for the gate's
+/// own work to yield to cargo's ([`yield_to_cargo`]): a processor left over for that work
+/// even at the least priority. Where more programs compete for the processors than there are
+/// processors, the least priority would hand them the gate's share as well, for the whole run
+/// (a static run on rust-analyzer beside a CI build took 1.7× its time).
 static IDLE_AT_START: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 /// Notes, first thing in the binary and before the gate starts a thread of its own (threads
-/// just started are ready to run too), whether the machine is idle: no thread ready to run
-/// this instant but the one asking (Linux: `/proc/loadavg`). Elsewhere, or where it cannot be
-/// read, never idle.
+/// just started are ready to run too), whether the machine is idle enough: no more threads
+/// ready to run this instant, the one asking included, than processors (Linux:
+/// `/proc/loadavg`), so that at most one processor fewer than there are is taken by others
+/// and one is left for the gate. A bound of one thread (the gate alone) failed in two runs of
+/// three on an otherwise idle machine: a kernel thread woke at that instant. Elsewhere, or
+/// where it cannot be read, never idle.
 pub fn note_start() {
     #[cfg(target_os = "linux")]
     let idle = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| runnable(&text))
-        .is_some_and(|n| n <= 1);
+        .is_some_and(|n| idle_with(n, processors()));
     #[cfg(not(target_os = "linux"))]
     let idle = false;
     let _ = IDLE_AT_START.set(idle);
+}
+
+/// The processors this process may run on (its affinity and quota), at least one.
+#[cfg(target_os = "linux")]
+fn processors() -> u32 {
+    std::thread::available_parallelism()
+        .ok()
+        .and_then(|n| u32::try_from(n.get()).ok())
+        .unwrap_or(1)
+}
+
+/// Whether `runnable` threads ready to run, the gate's own included, leave a processor of
+/// `processors` to the gate's work at the least priority.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn idle_with(runnable: u32, processors: u32) -> bool {
+    runnable <= processors.max(1)
 }
 
 /// Lowers the calling thread's scheduling priority to the least (nice 19) where the machine
@@ -74,6 +95,22 @@ mod tests {
         ] {
             assert_eq!(super::runnable(odd), None, "{odd:?}");
         }
+    }
+
+    /// The gate's own thread and one other, on two processors, leave one to the gate; a
+    /// second other thread, or one other on one processor, does not.
+    #[test]
+    fn idle_enough_leaves_a_processor_to_the_gate() {
+        assert!(super::idle_with(1, 1));
+        assert!(super::idle_with(1, 2));
+        assert!(super::idle_with(2, 2));
+        assert!(!super::idle_with(3, 2));
+        assert!(!super::idle_with(2, 1));
+        assert!(super::idle_with(4, 4));
+        assert!(!super::idle_with(5, 4));
+        // No processor known is one.
+        assert!(!super::idle_with(2, 0));
+        assert!(super::idle_with(1, 0));
     }
 
     /// The thread that yields runs at the least priority from then on, and so does a thread
