@@ -37,10 +37,11 @@ pub fn run_observed(
 ) -> Result<RunResult, GateError> {
     let prepared = prepare::prepare(opts, redactor)?;
     // A run that may build or test goes on with an expected workspace (kept, or read from
-    // the manifests) only while it prepares; so does one with team checks, whose commands
-    // run once, on cargo's workspace. A static one gathers too, and is confirmed before
-    // anything is judged, gathering again on cargo's answer when the expected workspace was
-    // not it (`engine/discover.rs`). An interrupted run stops in `gather`: the writer's drop
+    // the manifests) only while it prepares and, reading no cache, builds (cargo's own
+    // command in the root: `prepare::builds_beside`); its tests run once cargo has confirmed
+    // the workspace, as do team checks, whose commands run once, on cargo's workspace. A
+    // static one gathers too, and is confirmed before anything is judged, gathering again on
+    // cargo's answer when the expected workspace was not it (`engine/discover.rs`). An interrupted run stops in `gather`: the writer's drop
     // removes the temporary run directory, so no half verdict is kept.
     let early = match prepared.facts.may_build() || !prepared.config.custom_checks.is_empty() {
         true => None,

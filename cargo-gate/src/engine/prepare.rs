@@ -68,11 +68,18 @@ pub(super) fn confirmed(
     opts: &RunOptions,
     redactor: &mut Redactor,
 ) -> Result<(Prepared, bool), GateError> {
+    let build = builds_beside(&prepared, opts);
     let Some(expected) = prepared.expected.take() else {
         return Ok((prepared, false));
     };
-    // Waits for cargo (an error: cargo could not be asked), then compares.
-    let found = expected.discovering.settle()?;
+    // Waits for cargo (an error: cargo could not be asked), then compares; the build, where
+    // it starts beside, is waited for too.
+    let found = std::thread::scope(|scope| {
+        if build {
+            scope.spawn(|| build_ahead(&prepared));
+        }
+        expected.discovering.settle()
+    })?;
     if found.same_as(&prepared.ws) {
         if expected.keep {
             found.keep(&prepared.out);
@@ -81,6 +88,35 @@ pub(super) fn confirmed(
     }
     drop(prepared);
     Ok((prepare_with(opts, redactor, false)?, true))
+}
+
+/// Whether the run's build starts while cargo confirms the expected workspace
+/// ([`confirmed`]), instead of once it has: a run that reads no cache (where it reads one, an
+/// unchanged tree needs no build) and builds its tests or kernels with the toolchain the
+/// workspace pins. Its command is cargo's own in the root (`cargo test --no-run --workspace`),
+/// whatever the expected workspace says, so what it builds is what the confirmed run would
+/// build. The tests still run only once cargo has confirmed the workspace, as team checks do;
+/// and where cargo describes another workspace, the run is prepared again and builds on
+/// cargo's answer (a build cargo finds fresh).
+fn builds_beside(prepared: &Prepared, opts: &RunOptions) -> bool {
+    opts.no_cache
+        && prepared.expected.is_some()
+        && prepared.facts.may_build()
+        && prepared.facts.other_toolchain().is_none()
+        && (prepared.plan.iter()).any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
+}
+
+/// The build of `prepared`, made now ([`builds_beside`]): the checks that read it find it
+/// made. Made ahead only: a panic here (a bug) is not the run's end; the check that asks for
+/// the build makes it itself and is the one that says so.
+fn build_ahead(prepared: &Prepared) {
+    if prepared.plan.iter().any(|c| c.reads_built_gpu()) {
+        prepared.facts.read_gpu_when_built();
+    }
+    let build = || {
+        let _ = prepared.facts.build(&prepared.cargo);
+    };
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build));
 }
 
 fn prepare_with(

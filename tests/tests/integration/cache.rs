@@ -659,6 +659,59 @@ fn what_the_manifests_misread_is_never_judged_before_cargo() {
     );
 }
 
+/// A run that builds starts its build while cargo confirms the workspace read from the
+/// manifests (`prepare::builds_beside`: cargo's own command in the root), but runs its tests
+/// only once cargo has: where the reader gets the members wrong (`crates/[^a]*`), the tests
+/// of cargo's workspace run once, and the run that waits for cargo judges the same.
+#[cfg(unix)]
+#[test]
+fn a_build_begun_on_a_misread_workspace_runs_the_tests_once_on_cargos() {
+    let package = |name: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n"
+        )
+    };
+    let counted = "//! Cargo's member.\n\n#[test]\nfn counted() {\n    let path = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../../count\");\n    let n: u32 = std::fs::read_to_string(path)\n        .ok()\n        .and_then(|t| t.trim().parse().ok())\n        .unwrap_or(0);\n    std::fs::write(path, format!(\"{}\\n\", n + 1)).unwrap();\n}\n";
+    let fx = fixture("clean");
+    fx.write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/[^a]*\"]\nresolver = \"2\"\n",
+    )
+    .write("crates/a1/Cargo.toml", &package("a1"))
+    .write("crates/a1/src/lib.rs", counted)
+    .write("crates/b1/Cargo.toml", &package("b1"))
+    .write("crates/b1/src/lib.rs", "//! No member of cargo's.\n");
+    let _ = std::fs::remove_dir_all(fx.root.join("src"));
+    fx.relock().commit();
+    let count = fx.root.join("../count");
+    let _ = std::fs::remove_file(&count);
+    let ahead = fx.gate(&["pilot", "--no-cache", "--format", "json"]);
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap_or_default().trim(),
+        "1",
+        "{}",
+        ahead.transcript()
+    );
+    std::fs::remove_file(&count).unwrap();
+    let waited = [
+        "pilot",
+        "--no-cache",
+        "--format",
+        "json",
+        "--manifest-path",
+        "Cargo.toml",
+    ];
+    let after_cargo = fx.gate(&waited);
+    assert_eq!(std::fs::read_to_string(&count).unwrap().trim(), "1");
+    same(&ahead, &after_cargo);
+    assert_eq!(
+        check(&ahead, "tests.pass")["status"],
+        "PASS",
+        "{}",
+        ahead.transcript()
+    );
+}
+
 /// Every check that judged the shipped graph names the run it was reused from, with the
 /// resolve it was mapped onto (issue 43: every reused fact names its run). deps.bans, with no
 /// deny list here, reads no graph and names none.
