@@ -805,4 +805,24 @@ mod tests {
         let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "e"]);
     }
+
+    /// A `members` entry without `*`, `?` or `[` names its directory as written, as cargo's
+    /// glob takes it: `crates/{a` and `crates/b}` are members, where compiling each entry as
+    /// a glob first dropped them (an unclosed `{`), and the gate judged a workspace without
+    /// them when cargo could not load it (the thirty-fourth session's hostile pass).
+    #[test]
+    fn a_literal_member_is_read_as_written_whatever_its_braces() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = "[workspace]\nmembers = [\"crates/{a\", \"crates/b}\", \"more/*\"]\n";
+        std::fs::write(dir.path().join("Cargo.toml"), root).unwrap();
+        for (rel, name) in [("crates/{a", "a"), ("crates/b}", "b"), ("more/c", "c")] {
+            let at = dir.path().join(rel);
+            std::fs::create_dir_all(&at).unwrap();
+            let manifest = format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+            std::fs::write(at.join("Cargo.toml"), manifest).unwrap();
+        }
+        let ws = read_manifests(dir.path()).unwrap();
+        let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
 }
