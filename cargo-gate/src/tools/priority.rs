@@ -4,49 +4,50 @@
 //! many threads and processes. On two cores the scheduler shares them fairly among every
 //! runnable thread, and cargo, one thread among twenty, got a fraction of a core: its 0.11 s
 //! took 0.16 s (the thirty-third session's timeline of a 500-member workspace, docs/
-//! PERFORMANCE.md). On a machine idle enough to leave the gate a processor of its own,
-//! [`yield_to_cargo`] lowers the gate's own priority instead, so its work beside cargo takes
-//! only what cargo leaves idle.
+//! PERFORMANCE.md). On a machine otherwise idle, [`yield_to_cargo`] lowers the gate's own
+//! priority instead, so its work beside cargo takes only what cargo leaves idle.
 
-/// Whether the machine was idle enough when the gate started ([`note_start`]) for the gate's
-/// own work to yield to cargo's ([`yield_to_cargo`]): a processor left over for that work
-/// even at the least priority. Where more programs compete for the processors than there are
-/// processors, the least priority would hand them the gate's share as well, for the whole run
-/// (a static run on rust-analyzer beside a CI build took 1.7× its time).
+/// Whether the machine was idle when the gate started ([`note_start`]): the gate's own work
+/// may then yield to cargo's ([`yield_to_cargo`]). Where other programs compete for the
+/// processors, the least priority would hand them the gate's share as well, for the whole
+/// run: beside a CI build a static run on rust-analyzer took 1.7× its time, and beside one
+/// loop burning one of two cores a static run on 500 members took 1.18× (the thirty-fourth
+/// session, which tried "no more threads ready to run than processors" and went back).
 static IDLE_AT_START: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
+/// How many times [`note_start`] looks, and how long it waits between looks.
+#[cfg(target_os = "linux")]
+const LOOKS: usize = 3;
+#[cfg(target_os = "linux")]
+const BETWEEN_LOOKS: std::time::Duration = std::time::Duration::from_micros(100);
+
 /// Notes, first thing in the binary and before the gate starts a thread of its own (threads
-/// just started are ready to run too), whether the machine is idle enough: no more threads
-/// ready to run this instant, the one asking included, than processors (Linux:
-/// `/proc/loadavg`), so that at most one processor fewer than there are is taken by others
-/// and one is left for the gate. A bound of one thread (the gate alone) failed in two runs of
-/// three on an otherwise idle machine: a kernel thread woke at that instant. Elsewhere, or
-/// where it cannot be read, never idle.
+/// just started are ready to run too), whether the machine is idle: no thread ready to run
+/// but the one asking (Linux: `/proc/loadavg`), in one of [`LOOKS`] looks 0.1 ms apart. One
+/// look alone failed in two runs of three on an idle machine (the shell that started the gate,
+/// or a kernel worker, ready at that instant; sampled 3,000 times on it, one look in a hundred
+/// sees a second thread, three in a row one in four hundred); a program at work is ready in
+/// every look. Elsewhere, or where it cannot be read, never idle.
 pub fn note_start() {
     #[cfg(target_os = "linux")]
-    let idle = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|text| runnable(&text))
-        .is_some_and(|n| idle_with(n, processors()));
+    let idle = idle_in((0..LOOKS).map(|look| {
+        if look > 0 {
+            std::thread::sleep(BETWEEN_LOOKS);
+        }
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|text| runnable(&text))
+    }));
     #[cfg(not(target_os = "linux"))]
     let idle = false;
     let _ = IDLE_AT_START.set(idle);
 }
 
-/// The processors this process may run on (its affinity and quota), at least one.
-#[cfg(target_os = "linux")]
-fn processors() -> u32 {
-    std::thread::available_parallelism()
-        .ok()
-        .and_then(|n| u32::try_from(n.get()).ok())
-        .unwrap_or(1)
-}
-
-/// Whether `runnable` threads ready to run, the gate's own included, leave a processor of
-/// `processors` to the gate's work at the least priority.
+/// Whether one of `looks` (each the threads ready to run, the asker's own included; `None`,
+/// unread) saw the asker alone. Stops at the first that does.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-fn idle_with(runnable: u32, processors: u32) -> bool {
-    runnable <= processors.max(1)
+fn idle_in(mut looks: impl Iterator<Item = Option<u32>>) -> bool {
+    looks.any(|n| n.is_some_and(|n| n <= 1))
 }
 
 /// Lowers the calling thread's scheduling priority to the least (nice 19) where the machine
@@ -97,20 +98,21 @@ mod tests {
         }
     }
 
-    /// The gate's own thread and one other, on two processors, leave one to the gate; a
-    /// second other thread, or one other on one processor, does not.
+    /// One look that sees the asker alone is idle; a second thread in every look is not,
+    /// nor are looks that could not be read. The looks stop at the first idle one.
     #[test]
-    fn idle_enough_leaves_a_processor_to_the_gate() {
-        assert!(super::idle_with(1, 1));
-        assert!(super::idle_with(1, 2));
-        assert!(super::idle_with(2, 2));
-        assert!(!super::idle_with(3, 2));
-        assert!(!super::idle_with(2, 1));
-        assert!(super::idle_with(4, 4));
-        assert!(!super::idle_with(5, 4));
-        // No processor known is one.
-        assert!(!super::idle_with(2, 0));
-        assert!(super::idle_with(1, 0));
+    fn idle_is_the_asker_alone_in_one_look() {
+        assert!(super::idle_in([Some(2), Some(1), Some(3)].into_iter()));
+        assert!(super::idle_in([Some(1)].into_iter()));
+        assert!(!super::idle_in([Some(2), Some(2), Some(3)].into_iter()));
+        assert!(!super::idle_in([None, None, None].into_iter()));
+        assert!(!super::idle_in(std::iter::empty()));
+        let mut asked = 0;
+        let looks = [Some(1), Some(1), Some(1)]
+            .into_iter()
+            .inspect(|_| asked += 1);
+        assert!(super::idle_in(looks));
+        assert_eq!(asked, 1);
     }
 
     /// The thread that yields runs at the least priority from then on, and so does a thread
