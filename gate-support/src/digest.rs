@@ -1,5 +1,8 @@
 //! Lowercase hex and SHA-256: every digest cargo-gate writes (run records, module digests,
-//! content keys, release bundles) is lowercase hex of SHA-256.
+//! content keys, release bundles) is lowercase hex of SHA-256. And the digest a linker
+//! writes into an ELF executable, its GNU build ID ([`build_id`]).
+
+pub mod build_id;
 
 use sha2::{Digest, Sha256};
 use std::io::Read;

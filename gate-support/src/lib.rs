@@ -3,7 +3,8 @@
 //!
 //! - [`atomic`]: write a file so readers see the old bytes or the new, never half (tempfile's
 //!   `persist`);
-//! - [`digest`]: lowercase hex and SHA-256 (sha2);
+//! - [`digest`]: lowercase hex and SHA-256 (sha2), and an ELF executable's GNU build ID
+//!   ([`digest::build_id`]);
 //! - [`date`]: one calendar type, [`date::Date`], for waiver expiry, `init`'s baselines and
 //!   the runtime's decision log;
 //! - [`json`]: pretty JSON ending in a newline, as files and stdout take it (serde_json);
