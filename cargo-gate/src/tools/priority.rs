@@ -23,7 +23,7 @@ const BETWEEN_LOOKS: std::time::Duration = std::time::Duration::from_micros(100)
 
 /// Notes, first thing in the binary and before the gate starts a thread of its own (threads
 /// just started are ready to run too), whether the machine is idle: no thread ready to run
-/// but the one asking (Linux: `/proc/loadavg`), in one of [`LOOKS`] looks 0.1 ms apart. One
+/// but the one asking (Linux: `/proc/loadavg`), in one of three looks 0.1 ms apart. One
 /// look alone failed in two runs of three on an idle machine (the shell that started the gate,
 /// or a kernel worker, ready at that instant; sampled 3,000 times on it, one look in a hundred
 /// sees a second thread, three in a row one in four hundred); a program at work is ready in
