@@ -10,7 +10,7 @@
 //! cargo's meanwhile ([`crate::tools::priority`]).
 
 use super::options::RunOptions;
-use super::plan::{is_static, plan};
+use super::plan::{builds, is_static, plan};
 use crate::check::Check;
 use crate::config::Config;
 use crate::error::GateError;
@@ -216,10 +216,7 @@ fn read_fit(dir: &Path) -> Option<Workspace> {
 /// may yield to cargo ([`crate::tools::priority::yield_to_cargo`]); a run that builds would
 /// hand the least priority on to its build and its tests.
 fn builds_nothing(opts: &RunOptions, planned: &[&'static dyn Check]) -> bool {
-    is_static(opts)
-        || !planned
-            .iter()
-            .any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
+    is_static(opts) || !builds(planned)
 }
 
 /// The configuration as the run would load it were `dir` the root, loaded into `cell` the

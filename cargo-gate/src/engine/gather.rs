@@ -84,9 +84,7 @@ pub(super) fn gather(
     // of the run reads it (it needs no build): the checks that run after the tests find it
     // answered.
     // Likewise the GPU code of the build's artifacts: read beside the test run, not after it.
-    if prepared.plan.iter().any(|c| c.reads_built_gpu()) {
-        base.facts.read_gpu_when_built();
-    }
+    super::prepare::read_gpu_when_built(prepared);
     let results = std::thread::scope(|scope| {
         if prepared.plan.iter().any(|c| c.reads_graph()) {
             let targets = crate::shared::sections::targets(base.config);

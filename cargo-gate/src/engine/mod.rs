@@ -41,8 +41,9 @@ pub fn run_observed(
     // command in the root: `prepare::builds_beside`); its tests run once cargo has confirmed
     // the workspace, as do team checks, whose commands run once, on cargo's workspace. A
     // static one gathers too, and is confirmed before anything is judged, gathering again on
-    // cargo's answer when the expected workspace was not it (`engine/discover.rs`). An interrupted run stops in `gather`: the writer's drop
-    // removes the temporary run directory, so no half verdict is kept.
+    // cargo's answer when the expected workspace was not it (`engine/discover.rs`). An
+    // interrupted run stops in `gather`: the writer's drop removes the temporary run
+    // directory, so no half verdict is kept.
     let early = match prepared.facts.may_build() || !prepared.config.custom_checks.is_empty() {
         true => None,
         false => Some(gather::gather(&prepared, opts.stage, progress)?),

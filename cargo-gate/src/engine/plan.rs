@@ -17,14 +17,19 @@ pub fn mode(opts: &RunOptions, config: &crate::config::Config) -> Mode {
     })
 }
 
-/// Whether `pattern` (an id given to `--only`/`--skip`) names the check `id`: the id itself,
-/// or a prefix ending in `*` (`deps.*` is every supply-chain check, as `cargo deny check`).
 /// Whether the run is static: `--skip` names `tests.pass`, so nothing is built (the build is
 /// skipped, the witness not installed, the manifests alone digested).
 pub(super) fn is_static(opts: &RunOptions) -> bool {
     opts.skip.iter().any(|s| names(s, "tests.pass"))
 }
 
+/// Whether `planned` holds a check that builds the workspace: its tests or its kernels.
+pub(super) fn builds(planned: &[&'static dyn Check]) -> bool {
+    (planned.iter()).any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
+}
+
+/// Whether `pattern` (an id given to `--only`/`--skip`) names the check `id`: the id itself,
+/// or a prefix ending in `*` (`deps.*` is every supply-chain check, as `cargo deny check`).
 pub(super) fn names(pattern: &str, id: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => id.starts_with(prefix),

@@ -103,20 +103,26 @@ fn builds_beside(prepared: &Prepared, opts: &RunOptions) -> bool {
         && prepared.expected.is_some()
         && prepared.facts.may_build()
         && prepared.facts.other_toolchain().is_none()
-        && (prepared.plan.iter()).any(|c| matches!(c.meta().id, "tests.pass" | "kernels.build"))
+        && super::plan::builds(&prepared.plan)
 }
 
 /// The build of `prepared`, made now ([`builds_beside`]): the checks that read it find it
 /// made. Made ahead only: a panic here (a bug) is not the run's end; the check that asks for
 /// the build makes it itself and is the one that says so.
 fn build_ahead(prepared: &Prepared) {
-    if prepared.plan.iter().any(|c| c.reads_built_gpu()) {
-        prepared.facts.read_gpu_when_built();
-    }
+    read_gpu_when_built(prepared);
     let build = || {
         let _ = prepared.facts.build(&prepared.cargo);
     };
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build));
+}
+
+/// Has the build's GPU code read as soon as the build is made, where a check of the plan
+/// reads it (`Core::read_gpu_when_built`): beside the test run, not after it.
+pub(super) fn read_gpu_when_built(prepared: &Prepared) {
+    if prepared.plan.iter().any(|c| c.reads_built_gpu()) {
+        prepared.facts.read_gpu_when_built();
+    }
 }
 
 fn prepare_with(
