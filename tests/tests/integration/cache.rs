@@ -455,6 +455,13 @@ fn same(a: &crate::support::Run, b: &crate::support::Run) {
     );
 }
 
+/// A member's manifest named `name`, with `extra` after its `[package]` table.
+fn package(name: &str, extra: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{extra}"
+    )
+}
+
 /// A run that reads no cache asks cargo for the resolve while it looks for the workspace: one
 /// `cargo metadata` where there were two in sequence (issue 43), and the same judgement —
 /// a stale lockfile fails `lockfile.locked` with the same summary, and dependencies that
@@ -615,11 +622,6 @@ fn a_workspace_read_from_its_manifests_is_never_evidence() {
 fn what_the_manifests_misread_is_never_judged_before_cargo() {
     let read = [&STATIC_RUN[..], &["--no-cache"]].concat();
     let waited = [&read[..], &["--manifest-path", "Cargo.toml"]].concat();
-    let package = |name: &str, extra: &str| {
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{extra}"
-        )
-    };
     let fx = fixture("clean");
     fx.write(
         "Cargo.toml",
@@ -666,20 +668,15 @@ fn what_the_manifests_misread_is_never_judged_before_cargo() {
 #[cfg(unix)]
 #[test]
 fn a_build_begun_on_a_misread_workspace_runs_the_tests_once_on_cargos() {
-    let package = |name: &str| {
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n"
-        )
-    };
     let counted = "//! Cargo's member.\n\n#[test]\nfn counted() {\n    let path = concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../../count\");\n    let n: u32 = std::fs::read_to_string(path)\n        .ok()\n        .and_then(|t| t.trim().parse().ok())\n        .unwrap_or(0);\n    std::fs::write(path, format!(\"{}\\n\", n + 1)).unwrap();\n}\n";
     let fx = fixture("clean");
     fx.write(
         "Cargo.toml",
         "[workspace]\nmembers = [\"crates/[^a]*\"]\nresolver = \"2\"\n",
     )
-    .write("crates/a1/Cargo.toml", &package("a1"))
+    .write("crates/a1/Cargo.toml", &package("a1", ""))
     .write("crates/a1/src/lib.rs", counted)
-    .write("crates/b1/Cargo.toml", &package("b1"))
+    .write("crates/b1/Cargo.toml", &package("b1", ""))
     .write("crates/b1/src/lib.rs", "//! No member of cargo's.\n");
     let _ = std::fs::remove_dir_all(fx.root.join("src"));
     fx.relock().commit();
