@@ -456,6 +456,7 @@ fn same(a: &crate::support::Run, b: &crate::support::Run) {
 }
 
 /// A member's manifest named `name`, with `extra` after its `[package]` table.
+#[cfg(unix)]
 fn package(name: &str, extra: &str) -> String {
     format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n{extra}"
