@@ -127,11 +127,10 @@ const LINK_RACE: [&str; 18] = [
     "failed to open archive",
 ];
 
-/// Whether `log` holds [`LINK_RACE`] and every failing doc test's output does (libtest's
-/// `---- NAME stdout ----` blocks), or, with no such block, an error line of rustc's says
-/// it: a doc test that failed on its own is never run again.
+/// Whether every failing doc test's output (libtest's `---- NAME stdout ----` blocks) is a
+/// failure to build it ([`unbuilt`]), or, with no such block, an error line of rustc's
+/// says [`LINK_RACE`]: a doc test whose executable ran is never run again.
 fn link_race_alone(log: &str) -> bool {
-    let race = |text: &str| LINK_RACE.iter().any(|s| text.contains(s));
     let mut blocks: Vec<String> = Vec::new();
     let mut open = false;
     for line in log.lines() {
@@ -149,8 +148,26 @@ fn link_race_alone(log: &str) -> bool {
     // Where libtest printed no failure of a doc test (`--nocapture` in `rustdocflags`: no
     // blocks at all), only rustc's own error is the race (a diagnostic line, not a warning a
     // build script printed).
-    let diagnosed = !blocks.is_empty() || log.lines().any(|l| l.starts_with("error") && race(l));
-    race(log) && diagnosed && blocks.iter().all(|b| race(b))
+    let diagnosed = !blocks.is_empty()
+        || log
+            .lines()
+            .any(|l| l.starts_with("error") && LINK_RACE.iter().any(|s| l.contains(s)));
+    diagnosed && blocks.iter().all(|b| unbuilt(b))
+}
+
+/// Whether a failing doc test's block is rustdoc's for a test that was never run: no
+/// executable ran (one that ran opens its block with `Test executable failed`, before
+/// anything it printed, and a test's words never make it a race), and rustc says
+/// [`LINK_RACE`] or rustdoc closes with `Couldn't compile the test.` rustc's words for a
+/// library replaced under it are many (on CI's two loaded cores, two passing doc tests
+/// failed beside a rebuild and were not run again: words outside [`LINK_RACE`]); a doc
+/// test that truly does not compile fails the run again, alone.
+fn unbuilt(block: &str) -> bool {
+    let mut lines = block.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or_default();
+    let last = lines.next_back().unwrap_or(first);
+    !first.starts_with("Test executable failed")
+        && (LINK_RACE.iter().any(|s| block.contains(s)) || last == "Couldn't compile the test.")
 }
 
 /// Marks the first attempt's lines in a log that holds them beside the run that counts:
@@ -388,10 +405,10 @@ mod tests {
         );
     }
 
-    /// Doc tests run again alone only where cargo compiled before the binaries ran and
-    /// every failure is rustc's about a library it links (the thirty-second session's
-    /// hostile pass: a test printing `Compiling`, or a failing doc test saying it, gave a
-    /// failing doc test a second chance, READY).
+    /// Doc tests run again alone only where cargo compiled before the binaries ran and no
+    /// failing doc test's executable ran (the thirty-second session's hostile pass: a test
+    /// printing `Compiling`, or a failing doc test saying it, gave a failing doc test a
+    /// second chance, READY).
     #[test]
     fn only_cargos_rebuild_and_rustcs_link_errors_run_the_doc_tests_again() {
         let compiled = "   Compiling a v0.1.0 (/w/a)\n     Running unittests src/lib.rs (t/a-1)\n";
@@ -417,12 +434,34 @@ mod tests {
         // `--nocapture`: no block; a warning's words are no error of rustc's.
         let bare = "warning: can't find crate for `x`\ntest b/src/lib.rs - g (line 9) ... FAILED\n";
         assert!(!case(compiled, bare), "no block, and a warning's words");
-        let unbuilt = "error: extern location for a does not exist: t/liba.rlib\nerror: doctest \
+        let rustdoc = "error: extern location for a does not exist: t/liba.rlib\nerror: doctest \
                        failed, to rerun pass `-p b --doc`\n";
         assert!(
-            case(compiled, unbuilt),
+            case(compiled, rustdoc),
             "rustdoc itself failed on the library"
         );
+    }
+
+    /// A doc test rustdoc could not compile, whatever rustc's words, runs again alone (CI's
+    /// loaded cores failed two with words the list lacked); one whose executable ran never
+    /// does, whatever it printed.
+    #[test]
+    fn doc_tests_that_never_compiled_run_again_and_ones_that_ran_never_do() {
+        let compiled = "   Compiling a v0.1.0 (/w/a)\n     Running unittests src/lib.rs (t/a-1)\n";
+        let block = |body: &str| {
+            format!(
+                "   Doc-tests b\n---- b/src/lib.rs - f (line 3) stdout ----\n{body}\nfailures:\n"
+            )
+        };
+        let case = |docs: &str| raced(&lane(compiled, 0, "f"), &lane(docs, 101, "f"));
+        let words = "error: a rustc message no list holds\n\nerror: aborting due to 1 previous \
+                     error\n\nCouldn't compile the test.\n";
+        assert!(case(&block(words)), "rustc's words, any of them");
+        let ran = "Test executable failed (exit status: 101).\n\nstdout:\nerror: extern \
+                   location for a does not exist\nCouldn't compile the test.\n";
+        assert!(!case(&block(ran)), "a test's own words, after it ran");
+        let both = format!("{}{}", block(words), block(ran));
+        assert!(!case(&both), "one doc test that ran and failed");
     }
 
     #[test]
