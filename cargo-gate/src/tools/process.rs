@@ -110,6 +110,18 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// Set when the run cannot be evaluated and ends with an error of its own: every command
+/// still running (and every later one) is ended at once, as if interrupted.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+/// Ends every command of the run, for the rest of the process: it cannot be evaluated
+/// (cargo would wait for ever on a manifest that is a FIFO, and so would every other cargo
+/// command running beside it: the resolve, the build begun ahead). The caller returns the
+/// error that says why.
+pub fn abandon() {
+    ABANDONED.store(true, Ordering::SeqCst);
+}
+
 /// Where a command's output goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Streams {
@@ -301,7 +313,7 @@ pub fn run_watched(
             let status = tree.finish()?;
             break Ended::Exited(status.code());
         }
-        if interrupted() {
+        if interrupted() || ABANDONED.load(Ordering::SeqCst) {
             tree.end()?;
             break Ended::Interrupted;
         }

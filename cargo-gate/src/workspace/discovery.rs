@@ -3,8 +3,8 @@
 //! [`Discovering`]), and its answer settled into a [`Workspace`].
 
 use super::{
-    GitInfo, ResolveOutput, Workspace, checked_manifest, git_info, start_dir, unfit_for_cargo,
-    unloadable,
+    GitInfo, Listed, ResolveOutput, UNFIT, Workspace, checked_manifest, git_info,
+    path_dependencies_of, read_toml, start_dir, unfit_for_cargo, unloadable,
 };
 use crate::error::GateError;
 use crate::tools::cargo::{self, Cargo};
@@ -71,14 +71,14 @@ impl Asking {
         }
         let cmd = runner.command("metadata", &args);
         let command_line = cargo::describe(&cmd);
-        // stdout (one JSON document) and stderr are kept apart here: interleaving could split
-        // the document.
-        let output = match crate::tools::process::output(cmd) {
-            Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(GateError::CargoMissing);
+        let output = match self.metadata(cmd)? {
+            Ok(output) => output,
+            Err(manifest) => {
+                return Err(GateError::WorkspaceLoad {
+                    manifest: manifest.display().to_string(),
+                    detail: UNFIT.to_owned(),
+                });
             }
-            Err(source) => return Err(GateError::CargoFailed { source }),
         };
         if crate::tools::process::interrupted() {
             return Err(GateError::WorkspaceLoad {
@@ -90,6 +90,43 @@ impl Asking {
             output,
             command_line,
         })
+    }
+
+    /// `cargo metadata` run, and watched: the manifests of the members and of every path
+    /// dependency are looked at as soon as it starts ([`unfit_member`]); one that is no
+    /// regular file ends it and every other command of the run ([`process::abandon`]: cargo
+    /// would wait on a FIFO for ever, and read `/dev/zero` till memory ran out), and is the
+    /// error. stdout (one JSON document) and stderr are kept apart: interleaving could split
+    /// the document.
+    fn metadata(
+        &self,
+        cmd: std::process::Command,
+    ) -> Result<Result<std::process::Output, PathBuf>, GateError> {
+        use crate::tools::process::{self, Ended, HELPER_TIMEOUT, Streams};
+        let mut unfit: Option<Option<PathBuf>> = None;
+        let mut watch = |_: &[u8], _| {
+            let found = unfit.get_or_insert_with(|| unfit_member(&self.start));
+            if found.is_some() {
+                process::abandon();
+            }
+            found.as_ref().map(|file| file.display().to_string())
+        };
+        let finished =
+            match process::run_watched(cmd, Streams::Separate, HELPER_TIMEOUT, Some(&mut watch)) {
+                Ok(finished) => finished,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(GateError::CargoMissing);
+                }
+                Err(source) => return Err(GateError::CargoFailed { source }),
+            };
+        if let (Ended::Stopped(_), Some(Some(file))) = (&finished.ended, unfit) {
+            return Ok(Err(file));
+        }
+        Ok(Ok(std::process::Output {
+            status: process::exit_status(finished.code()),
+            stdout: finished.stdout.into_bytes(),
+            stderr: finished.stderr.into_bytes(),
+        }))
     }
 
     /// The workspace cargo's `answer` describes, git's state asked at the guess (`early_git`)
@@ -137,6 +174,39 @@ impl Answer {
     fn resolve_output(&self) -> ResolveOutput {
         ResolveOutput::of(self.command_line.clone(), &self.output)
     }
+}
+
+/// The first manifest past the root's own ([`unfit_for_cargo`]) that cargo reads to load the
+/// workspace whose manifest is `start`, and could never finish reading: a FIFO, a socket or
+/// a device, through a link too. A member's (as its `members` entry names its directory,
+/// `exclude` honoured), and every path dependency's that a readable manifest names,
+/// transitively (cargo reads those for the implicit members, to resolve and to build).
+fn unfit_member(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    let first = start.parent()?;
+    let workspace =
+        |d: &&Path| read_toml(&d.join("Cargo.toml")).is_some_and(|t| t.contains_key("workspace"));
+    let root = first.ancestors().find(workspace).unwrap_or(first);
+    let root_doc = read_toml(&root.join("Cargo.toml"))?;
+    let ws = root_doc.get("workspace").and_then(toml::Value::as_table);
+    let empty = toml::Table::new();
+    let ws = ws.unwrap_or(&empty);
+    let mut dirs = Listed::new(root, ws).members(root);
+    dirs.extend([root.to_owned(), first.to_owned()]);
+    let mut seen = std::collections::HashSet::new();
+    while let Some(dir) = dirs.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let manifest = dir.join("Cargo.toml");
+        if std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Some(manifest);
+        }
+        if let Some(doc) = read_toml(&manifest) {
+            dirs.extend(path_dependencies_of(&doc, &dir, root, ws));
+        }
+    }
+    None
 }
 
 /// The resolve workspace discovery asked for (`cargo metadata --locked --all-features`), for
@@ -235,5 +305,47 @@ impl Discovering {
         self.handle
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn mkfifo(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(path).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
+    }
+
+    /// A manifest cargo reads that is no regular file is found where cargo reads it: a
+    /// member's, a path dependency's outside the root (through a member); never one in a
+    /// directory `exclude` leaves out, which cargo does not read.
+    #[test]
+    fn the_manifests_cargo_reads_are_looked_at_and_no_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ws");
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/skip\"]\n",
+        );
+        write(
+            "crates/a/Cargo.toml",
+            "[package]\nname = \"a\"\n[dependencies]\nd = { path = \"../../../dep\" }\n",
+        );
+        mkfifo(&root.join("crates/skip/Cargo.toml"));
+        let start = root.join("Cargo.toml");
+        assert_eq!(unfit_member(&start), None, "left out by `exclude`");
+        mkfifo(&dir.path().join("dep/Cargo.toml"));
+        let found = unfit_member(&start).map(|f| gate_support::path::normalize(&f));
+        assert_eq!(found, Some(dir.path().join("dep/Cargo.toml")));
+        std::fs::remove_file(dir.path().join("dep/Cargo.toml")).unwrap();
+        mkfifo(&root.join("crates/b/Cargo.toml"));
+        assert_eq!(unfit_member(&start), Some(root.join("crates/b/Cargo.toml")));
     }
 }

@@ -296,27 +296,9 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<(PathBuf, toml::Table
     let Some(ws) = root_doc.get("workspace").and_then(toml::Value::as_table) else {
         return dirs;
     };
-    let list = |key: &str| -> Vec<String> {
-        ws.get(key)
-            .and_then(toml::Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    };
-    let under_each = |key: &str| -> Vec<PathBuf> {
-        (list(key).iter())
-            .map(|e| gate_support::path::normalize(&root.join(e)))
-            .collect()
-    };
-    // As cargo has it: a directory under an `exclude` entry is no member unless a
-    // `members` entry names it or a directory above it as written (a glob names none).
-    let (excluded, named) = (under_each("exclude"), under_each("members"));
-    let left_out = |dir: &Path| {
-        excluded.iter().any(|e| dir.starts_with(e)) && !named.iter().any(|m| dir.starts_with(m))
-    };
+    let listed = Listed::new(root, ws);
     let mut admit = |dir: PathBuf, dirs: &mut Vec<(PathBuf, toml::Table)>| {
-        if seen.contains(&dir) || left_out(&dir) {
+        if seen.contains(&dir) || listed.left_out(&dir) {
             return;
         }
         if let Some(doc) = read_toml(&dir.join("Cargo.toml")) {
@@ -324,10 +306,8 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<(PathBuf, toml::Table
             dirs.push((dir, doc));
         }
     };
-    for pattern in list("members") {
-        for dir in expand_glob(root, &pattern) {
-            admit(gate_support::path::normalize(&dir), &mut dirs);
-        }
+    for dir in listed.members(root) {
+        admit(dir, &mut dirs);
     }
     // Cargo's implicit members, transitively.
     let mut next = 0;
@@ -340,6 +320,56 @@ fn member_dirs(root: &Path, root_doc: &toml::Table) -> Vec<(PathBuf, toml::Table
         next += 1;
     }
     dirs
+}
+
+/// A `[workspace]` table's `members` and `exclude` entries, as cargo takes them.
+struct Listed {
+    members: Vec<String>,
+    /// The `exclude` entries' directories, normalised.
+    excluded: Vec<PathBuf>,
+    /// The `members` entries' directories as written (a glob's names none), normalised.
+    named: Vec<PathBuf>,
+}
+
+impl Listed {
+    fn new(root: &Path, ws: &toml::Table) -> Listed {
+        let list = |key: &str| -> Vec<String> {
+            ws.get(key)
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        };
+        let under = |entries: &[String]| -> Vec<PathBuf> {
+            (entries.iter())
+                .map(|e| gate_support::path::normalize(&root.join(e)))
+                .collect()
+        };
+        let members = list("members");
+        Listed {
+            excluded: under(&list("exclude")),
+            named: under(&members),
+            members,
+        }
+    }
+
+    /// Whether `dir` is no member, as cargo has it: under an `exclude` entry, and no
+    /// `members` entry names it or a directory above it as written.
+    fn left_out(&self, dir: &Path) -> bool {
+        self.excluded.iter().any(|e| dir.starts_with(e))
+            && !self.named.iter().any(|m| dir.starts_with(m))
+    }
+
+    /// The directories the `members` entries name (globs expanded), normalised, in order,
+    /// none left out.
+    fn members(&self, root: &Path) -> Vec<PathBuf> {
+        (self.members.iter())
+            .flat_map(|pattern| expand_glob(root, pattern))
+            .map(|dir| gate_support::path::normalize(&dir))
+            .filter(|dir| !self.left_out(dir))
+            .collect()
+    }
 }
 
 /// The first file cargo or rustup would read for a workspace whose manifest is `start` that
@@ -369,12 +399,7 @@ fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
             continue;
         };
         if !meta.is_file() && !meta.is_dir() {
-            return Some((
-                file,
-                "it is not a regular file (a FIFO, a socket or a device), which cargo would \
-                 wait on or read for ever"
-                    .to_owned(),
-            ));
+            return Some((file, UNFIT.to_owned()));
         }
         let cap = if file.ends_with("Cargo.lock") {
             LOCKFILE_CAP
@@ -393,6 +418,10 @@ fn unfit_for_cargo(start: &Path) -> Option<(PathBuf, String)> {
     }
     None
 }
+
+/// Why a file cargo reads that is a FIFO, a socket or a device is refused.
+const UNFIT: &str = "it is not a regular file (a FIFO, a socket or a device), which cargo would \
+                     wait on or read for ever";
 
 /// The most Cargo.lock is read for (the largest real lockfiles are a few MiB).
 pub(crate) const LOCKFILE_CAP: u64 = 64 << 20;

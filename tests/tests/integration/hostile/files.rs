@@ -148,6 +148,38 @@ fn manifests() -> Vec<Case> {
         manifest_path("--manifest-path a FIFO named Cargo.toml", "sub/Cargo.toml")
             .plant("sub/Cargo.toml", Plant::Fifo),
         manifest_path("--manifest-path /dev/zero", "/dev/zero"),
+        // Past the root's own: cargo reads the members' manifests and every path
+        // dependency's, and the commands beside it (the resolve, the build begun ahead) too.
+        Case::new(
+            "a member's Cargo.toml a FIFO",
+            &["pilot"],
+            2,
+            &["m/Cargo.toml"],
+        )
+        .text("Cargo.toml", &format!("{MANIFEST}members = [\"m\"]\n"))
+        .plant("m/Cargo.toml", Plant::Fifo),
+        Case::new(
+            "a member's Cargo.toml a link to /dev/zero",
+            &["pilot", "--no-cache"],
+            2,
+            &["m/Cargo.toml"],
+        )
+        .text("Cargo.toml", &format!("{MANIFEST}members = [\"m\"]\n"))
+        .plant("m/Cargo.toml", link("/dev/zero")),
+        Case::new(
+            "a path dependency's Cargo.toml outside the root a FIFO",
+            &["controlled"],
+            2,
+            &["outside/x/Cargo.toml"],
+        )
+        .text(
+            "Cargo.toml",
+            &MANIFEST.replace(
+                "\n\n[workspace]",
+                "\n\n[dependencies]\nx = { path = \"../outside/x\" }\n\n[workspace]",
+            ),
+        )
+        .plant("{OUTSIDE}/x/Cargo.toml", Plant::Fifo),
         locked("Cargo.lock a FIFO", "Cargo.lock", Plant::Fifo, 2),
         locked(
             "Cargo.lock a link to /dev/zero",
