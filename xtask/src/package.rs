@@ -10,6 +10,13 @@
 //! against its dependencies' *earlier* sources (stop 47's CI failed so: gate-witness built
 //! against a gate-support without the module it now uses). So the unpacked copies of our
 //! published crates, at their current version, are removed first.
+//!
+//! What an earlier run compiled from those copies stays in the target directory, and cargo
+//! judges it fresh by the files' times: unpacked again, a crate's sources carry the times
+//! the `.crate` gave them, older than the earlier build (a second run in one checkout, after
+//! gate-support changed, verified gate-witness against the gate-support compiled the first
+//! time). So the fingerprints of every unit built from a registry copy of one of our crates
+//! are removed too, and cargo builds those units again ([`stale_builds`]).
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -20,7 +27,15 @@ pub(crate) const UNPUBLISHED: &[&str] = &["gate-tests", "gate-kernel-tests", "xt
 
 pub(crate) fn run() -> Result<()> {
     let root = crate::project_root();
-    let published = published(&root)?;
+    let (packages, target) = published(&root)?;
+    let names: Vec<&str> = packages.iter().map(|(name, _)| name.as_str()).collect();
+    let published: Vec<String> = (packages.iter())
+        .map(|(name, version)| format!("{name}-{version}"))
+        .collect();
+    for dir in stale_builds(&target.join("debug"), &names) {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("could not remove {}", dir.display()))?;
+    }
     if let Some(cargo_home) = cargo_home() {
         for dir in stale_sources(&cargo_home.join("registry/src"), &published) {
             crate::say(&format!(
@@ -38,8 +53,9 @@ pub(crate) fn run() -> Result<()> {
         .context("`cargo package` failed")
 }
 
-/// `NAME-VERSION` of each workspace member that is published.
-fn published(root: &Path) -> Result<Vec<String>> {
+/// The name and version of each workspace member that is published, and the target
+/// directory.
+fn published(root: &Path) -> Result<(Vec<(String, String)>, PathBuf)> {
     let sh = crate::shell(root)?;
     let metadata = cmd!(sh, "cargo metadata --no-deps --format-version 1 --locked")
         .quiet()
@@ -47,12 +63,70 @@ fn published(root: &Path) -> Result<Vec<String>> {
         .context("`cargo metadata` failed")?;
     let metadata: serde_json::Value = serde_json::from_str(&metadata)?;
     let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
-    Ok(packages
+    let target = metadata["target_directory"]
+        .as_str()
+        .map_or_else(|| root.join("target"), PathBuf::from);
+    let published = packages
         .iter()
         .filter_map(|p| Some((p["name"].as_str()?, p["version"].as_str()?)))
         .filter(|(name, _)| !UNPUBLISHED.contains(name))
-        .map(|(name, version)| format!("{name}-{version}"))
-        .collect())
+        .map(|(name, version)| (name.to_owned(), version.to_owned()))
+        .collect();
+    Ok((published, target))
+}
+
+/// The fingerprint directories, in a profile's directory of the target (`target/debug`), of
+/// the units of the packages `names` that were compiled from a registry's unpacked copy:
+/// their dep-info (`deps/CRATE-HASH.d`, `build/PACKAGE-HASH/*.d`) names sources under
+/// `registry/src`. A fingerprint and its unit's dep-info share the hash.
+fn stale_builds(profile: &Path, names: &[&str]) -> Vec<PathBuf> {
+    let from_registry = |dep_info: &Path| {
+        std::fs::read_to_string(dep_info).is_ok_and(|text| {
+            let first = text.lines().next().unwrap_or_default().replace('\\', "/");
+            first.contains("/registry/src/")
+        })
+    };
+    let files = |dir: PathBuf| {
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+    };
+    let mut stale = Vec::new();
+    for name in names {
+        let krate = name.replace('-', "_");
+        let dep_infos = files(profile.join("deps")).filter(|p| {
+            p.extension().is_some_and(|e| e == "d")
+                && p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .and_then(|s| s.rsplit_once('-'))
+                    .is_some_and(|(stem, _)| stem == krate)
+        });
+        for dep_info in dep_infos.filter(|p| from_registry(p)) {
+            let stem = dep_info
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let hash = stem.rsplit_once('-').map_or("", |(_, h)| h);
+            stale.push(profile.join(".fingerprint").join(format!("{name}-{hash}")));
+        }
+        let builds = files(profile.join("build")).filter(|dir| {
+            dir.file_name()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.rsplit_once('-'))
+                .is_some_and(|(stem, _)| stem == *name)
+        });
+        for build in builds.filter(|dir| {
+            files(dir.clone()).any(|f| f.extension().is_some_and(|e| e == "d") && from_registry(&f))
+        }) {
+            let dir_name = build.file_name().unwrap_or_default().to_owned();
+            stale.push(profile.join(".fingerprint").join(dir_name));
+        }
+    }
+    stale.retain(|dir| dir.is_dir());
+    stale.sort();
+    stale
 }
 
 /// Cargo's home, as cargo finds it: `CARGO_HOME`, else `~/.cargo`.
@@ -109,9 +183,64 @@ mod tests {
         assert!(stale_sources(&home.path().join("absent"), &[]).is_empty());
     }
 
+    /// Only units compiled from a registry's copy of our crates lose their fingerprints:
+    /// never the path builds of the same crates, nor a crate whose name merely starts so.
+    #[test]
+    fn only_builds_from_a_registry_copy_are_stale() {
+        let target = tempfile::tempdir().unwrap();
+        let profile = target.path().join("debug");
+        let write = |rel: &str, text: &str| {
+            let path = profile.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        let registry = "/h/.cargo/registry/src/-14cd/gate-support-0.1.0/src/lib.rs";
+        write(
+            "deps/gate_support-aa.d",
+            &format!("/t/deps/gate_support-aa.d: {registry}\n"),
+        );
+        write(
+            "deps/gate_support-bb.d",
+            "/t/deps/gate_support-bb.d: /w/gate-support/src/lib.rs\n",
+        );
+        write("deps/gate_support_x-cc.d", &format!("/t/x.d: {registry}\n"));
+        write(
+            "build/gate-kernels-dd/build_script_build-dd.d",
+            &format!("/t/b.d: {registry}\n"),
+        );
+        write(
+            "build/gate-kernels-ee/build_script_build-ee.d",
+            "/t/b.d: /w/gate-kernels/build.rs\n",
+        );
+        for dir in [
+            "gate-support-aa",
+            "gate-support-bb",
+            "gate-support_x-cc",
+            "gate-kernels-dd",
+            "gate-kernels-ee",
+        ] {
+            std::fs::create_dir_all(profile.join(".fingerprint").join(dir)).unwrap();
+        }
+        let stale = stale_builds(&profile, &["gate-support", "gate-kernels"]);
+        let stale: Vec<_> = stale
+            .iter()
+            .map(|d| d.strip_prefix(&profile).unwrap())
+            .collect();
+        assert_eq!(
+            stale,
+            [
+                Path::new(".fingerprint/gate-kernels-dd"),
+                Path::new(".fingerprint/gate-support-aa")
+            ]
+        );
+    }
+
     #[test]
     fn the_workspace_publishes_its_product_crates() {
-        let published = published(&crate::project_root()).unwrap();
+        let (published, _) = published(&crate::project_root()).unwrap();
+        let published: Vec<String> = (published.iter())
+            .map(|(name, version)| format!("{name}-{version}"))
+            .collect();
         for name in [
             "cargo-gate-",
             "gate-support-",
