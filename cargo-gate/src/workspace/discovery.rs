@@ -193,6 +193,7 @@ fn unfit_member(start: &Path) -> Option<PathBuf> {
     let ws = ws.unwrap_or(&empty);
     let mut dirs = Listed::new(root, ws).members(root);
     dirs.extend([root.to_owned(), first.to_owned()]);
+    dirs.extend(overrides(&root_doc, root));
     let mut seen = std::collections::HashSet::new();
     while let Some(dir) = dirs.pop() {
         if !seen.insert(dir.clone()) {
@@ -207,6 +208,25 @@ fn unfit_member(start: &Path) -> Option<PathBuf> {
         }
     }
     None
+}
+
+/// The directories the root manifest's `[patch.SOURCE]` and `[replace]` entries name by
+/// `path` (cargo reads their manifests to resolve).
+fn overrides(root_doc: &toml::Table, root: &Path) -> Vec<PathBuf> {
+    let tables = |key: &str| {
+        root_doc
+            .get(key)
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flat_map(|t| t.values())
+    };
+    let patched = tables("patch")
+        .filter_map(toml::Value::as_table)
+        .flat_map(|t| t.values());
+    (patched.chain(tables("replace")))
+        .filter_map(|spec| spec.get("path")?.as_str())
+        .map(|path| gate_support::path::normalize(&root.join(path)))
+        .collect()
 }
 
 /// The resolve workspace discovery asked for (`cargo metadata --locked --all-features`), for
@@ -347,5 +367,24 @@ mod tests {
         std::fs::remove_file(dir.path().join("dep/Cargo.toml")).unwrap();
         mkfifo(&root.join("crates/b/Cargo.toml"));
         assert_eq!(unfit_member(&start), Some(root.join("crates/b/Cargo.toml")));
+    }
+
+    /// `[patch]` and `[replace]` entries name manifests cargo reads to resolve.
+    #[test]
+    fn patched_and_replaced_manifests_are_looked_at() {
+        for table in [
+            "[patch.crates-io]\nserde = { path = \"p\" }\n",
+            "[replace]\n\"serde:1.0.0\" = { path = \"p\" }\n",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("Cargo.toml"),
+                format!("[package]\nname = \"r\"\n{table}"),
+            )
+            .unwrap();
+            mkfifo(&dir.path().join("p/Cargo.toml"));
+            let found = unfit_member(&dir.path().join("Cargo.toml"));
+            assert_eq!(found, Some(dir.path().join("p/Cargo.toml")), "{table}");
+        }
     }
 }
