@@ -231,6 +231,7 @@ impl Session {
         };
         self.find_earlier(&store, fact, &inputs, &mut pending);
         if may_read
+            && pending.why.is_none()
             && let Some((loaded, _)) = &pending.earlier
             && let Ok(value) = serde_json::from_slice::<T>(&loaded.value)
             && valid(&value)
@@ -281,7 +282,10 @@ impl Session {
                         pending.changed_unseen = true;
                         pending.why = Some(format!("{changed} since run {}", loaded.entry.run_id));
                     }
-                    None => pending.earlier = Some((loaded, proof)),
+                    None => {
+                        pending.why = ran_elsewhere(fact, &loaded.entry, &inputs.vars);
+                        pending.earlier = Some((loaded, proof));
+                    }
                 },
             },
             Lookup::Miss => {}
@@ -343,10 +347,7 @@ impl Session {
         self.learn(&self.discovered(&fresh.read));
         // A pass over inputs that failed before keeps that failure on record, with the
         // variables outside the key that were set in one run and not the other.
-        let ambient = ambient_names(
-            &inputs.vars,
-            std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()),
-        );
+        let ambient = ambient_now(&inputs.vars);
         let (failed_before, suspects) = match (&pending.earlier, fresh.keep) {
             (Some((e, _)), Keep::Passed) if e.entry.failed => (
                 Some(e.entry.run_id.clone()),
@@ -670,6 +671,61 @@ impl Session {
 
 /// Why a fact was gathered when the cache never held it (said in the record, not on stderr).
 const NOTHING_CACHED: &str = "nothing cached for it yet";
+
+/// The names of the variables set now that the key does not cover ([`ambient_names`]).
+fn ambient_now(keyed: &BTreeMap<String, String>) -> Vec<String> {
+    ambient_names(
+        keyed,
+        std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()),
+    )
+}
+
+/// Why a test run's `entry` is not reused though its inputs are the same: a variable outside
+/// the key was set when it ran and is not now, or the reverse (`RUN_SLOW=1`, `FORCE_OK=1`:
+/// a test reading one passed with it, and its pass replayed without it, READY where `cargo
+/// test` fails; the thirty-fifth session's trial). Names only: a value that differs is seen
+/// only where `[cache] env` keys it. Facts that run no code of the workspace's at run time
+/// (the resolve, the build, whose scripts cargo reruns by `rerun-if-env-changed`) are reused
+/// whatever the names.
+fn ran_elsewhere(
+    fact: Fact,
+    entry: &store::Entry,
+    keyed: &BTreeMap<String, String>,
+) -> Option<String> {
+    if !matches!(fact, Fact::Tests | Fact::TestBinary) {
+        return None;
+    }
+    let now = ambient_now(keyed);
+    let differ = set_in_one(&entry.ambient, &now);
+    let (then_only, now_only): (Vec<&String>, Vec<&String>) =
+        differ.iter().partition(|name| entry.ambient.contains(name));
+    let list = |names: &[&String]| {
+        (names.iter())
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let run = &entry.run_id;
+    let said = match (then_only.is_empty(), now_only.is_empty()) {
+        (true, true) => return None,
+        (false, true) => format!(
+            "{} set when run {run} ran them and not now",
+            list(&then_only)
+        ),
+        (true, false) => format!(
+            "{} set now and not when run {run} ran them",
+            list(&now_only)
+        ),
+        (false, false) => format!(
+            "{} set when run {run} ran them and not now, {} set now and not then",
+            list(&then_only),
+            list(&now_only)
+        ),
+    };
+    Some(format!(
+        "{said} (a variable outside the key: `[cache] env` in gate.toml keys its value)"
+    ))
+}
 
 /// A key component in words, for "… changed since run R".
 fn component_words(name: &str) -> &str {

@@ -137,10 +137,11 @@ fn a_failing_test_run_is_reused_as_the_failure_it_was() {
     );
 }
 
-/// A test that reads a variable the key does not cover: its failure is reused when the
-/// variable goes away (the cache cannot see it), and the fresh pass that follows is flagged
-/// flaky naming the variable and the `[cache] env` line that puts it in the key. With that
-/// line, the two environments are two keys.
+/// A test that reads a variable the key does not cover: its failure is not reused when the
+/// variable goes away (the entry keeps the names set when it ran: a pass reused so, where
+/// the test reads one, was READY where `cargo test` fails, the thirty-fifth session's
+/// trial), and the fresh pass is flagged flaky naming the variable and the `[cache] env`
+/// line that puts it in the key. With that line, the two environments are two keys.
 #[test]
 fn a_flaky_verdict_names_the_variable_outside_the_key_and_the_line_that_fixes_it() {
     let fx = fixture("clean");
@@ -162,18 +163,33 @@ fn a_flaky_verdict_names_the_variable_outside_the_key_and_the_line_that_fixes_it
         "{}",
         failed.transcript()
     );
-    // Unset, the variable is invisible to the key: the failure is reused.
-    let stale = pilot_json(&fx, &[]);
-    assert_eq!(reused(&stale, "tests.pass"), ["tests"], "{}", stale.stderr);
-    // Afresh, the tests pass: flaky, and the variable is named.
-    let fresh = pilot_json(&fx, &["--no-cache"]);
-    let tests = check(&fresh, "tests.pass");
-    assert_eq!(tests["status"], "INCONCLUSIVE", "{tests:#}");
-    let message = tests["findings"][0]["message"].as_str().unwrap();
+    // Unset, the variable is outside the key, but its name was set then: the tests run
+    // again and pass, flaky, the variable named; with `--no-cache` too.
+    for args in [&[][..], &["--no-cache"]] {
+        let fresh = pilot_json(&fx, args);
+        let facts = reused(&fresh, "tests.pass");
+        assert!(!facts.iter().any(|f| f.contains("test")), "{facts:?}");
+        let tests = check(&fresh, "tests.pass");
+        assert_eq!(tests["status"], "INCONCLUSIVE", "{tests:#}");
+        let message = tests["findings"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("set in one of the two runs only: FLAKE_PROBE")
+                && message.contains("`[cache] env = [\"FLAKE_PROBE\"]`"),
+            "{message}"
+        );
+    }
+    // Set again, the failure is not reused either: the pass the run before stored was
+    // gathered without it (the note says so).
+    let again = with_probe(&["pilot", "--format", "json"]);
+    assert_eq!(check(&again, "tests.pass")["status"], "FAIL");
+    let facts = reused(&again, "tests.pass");
+    assert!(!facts.iter().any(|f| f.contains("test")), "{facts:?}");
     assert!(
-        message.contains("set in one of the two runs only: FLAKE_PROBE")
-            && message.contains("`[cache] env = [\"FLAKE_PROBE\"]`"),
-        "{message}"
+        again
+            .stderr
+            .contains("`FLAKE_PROBE` set now and not when run"),
+        "{}",
+        again.stderr
     );
     // Declared, the variable is part of the key: each environment has its own entry.
     let config = std::fs::read_to_string(fx.root.join("gate.toml")).unwrap();
