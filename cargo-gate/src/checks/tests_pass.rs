@@ -175,6 +175,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
         binaries,
         whole,
         tampered,
+        raced,
     } = &ran.run;
     let mut outcome = evaluate(
         captured,
@@ -194,6 +195,7 @@ fn judge(ctx: &Context<'_>, run: &TestRunFact) -> Outcome {
     if let Some(run) = &ran.failed_before {
         outcome = flaky(outcome, run, &ran.suspects);
     }
+    outcome = passed_alone(outcome, raced);
     outcome = configured_by_workspace(outcome, ctx.facts.root(), (ran.runner, whole.as_deref()));
     outcome = ran_with(outcome, &ctx.environment.test_variables);
     outcome = ci_features_untested(outcome, ctx.facts);
@@ -396,6 +398,38 @@ fn per_binary(
     let listing = serde_json::json!({ "binaries": binaries });
     let json = gate_support::json::pretty_string(&listing).expect("json");
     outcome.with_artifact(BINARIES, json)
+}
+
+/// A pass whose doc tests `raced` failed beside a cargo call that compiled and passed run
+/// again alone (`facts/test_run/doc_lanes.rs`): a rebuild beside them, or doc tests that
+/// fail the first time (a proc-macro that fails its first expansion, the thirty-fifth
+/// session's hostile pass: READY where `cargo test` fails). Nothing tells the two apart,
+/// and each failed in this run, so the run fails, as a pass on nextest's retry does
+/// ([`retried`]); the finding names the build script that runs on every build as the cause
+/// to look for.
+fn passed_alone(outcome: Outcome, raced: &[String]) -> Outcome {
+    if outcome.status != Status::Pass || raced.is_empty() {
+        return outcome;
+    }
+    let findings = raced.iter().map(|name| {
+        Finding::error(format!(
+            "doc test `{name}` failed, after a cargo call of the run had compiled, and \
+             passed only when run again alone: a rebuild raced its doc-test lane (each cargo \
+             call rebuilds the libraries it links where a build script runs on every build, \
+             its `rerun-if-changed` naming a file that does not exist), or it fails only the \
+             first time. It failed in this run (logs/tests.log holds the first attempt)"
+        ))
+        .code(FindingCode::Flaky)
+        .subject(name.clone())
+    });
+    let said = format!(
+        "but {} doc test(s) failed and passed only when run again alone",
+        raced.len()
+    );
+    let fix = "make every build script's `rerun-if-changed` name a file that exists, so that \
+               a build with nothing changed compiles nothing; a doc test that fails only the \
+               first time is flaky: make it deterministic";
+    qualified(outcome, (Status::Fail, &said, fix), findings.collect())
 }
 
 /// A pass over inputs that failed in `run`: the same code both ways, so the pass proves
@@ -1333,6 +1367,24 @@ error: 1 target failed:
         let outcome = evaluate(&captured(0, log), None, Runner::Nextest, false);
         assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
         assert_eq!(outcome.findings[0].code.as_deref(), Some("flaky"));
+    }
+
+    /// Doc tests that failed beside a rebuild and passed only alone fail the run, each
+    /// named (the thirty-fifth session's hostile pass: a proc-macro failing its first
+    /// expansion was READY); a failure stays the failure it was.
+    #[test]
+    fn doc_tests_that_passed_only_alone_fail_the_run() {
+        let pass = Outcome::pass("cargo test: 2 passed, 0 failed, 0 ignored");
+        let named = passed_alone(pass.clone(), &["dt/src/lib.rs - one (line 3)".to_owned()]);
+        assert_eq!(named.status, Status::Fail, "{named:?}");
+        assert_eq!(named.findings[0].code.as_deref(), Some("flaky"));
+        assert_eq!(
+            named.findings[0].subject.as_deref(),
+            Some("dt/src/lib.rs - one (line 3)")
+        );
+        assert_eq!(passed_alone(pass.clone(), &[]).status, Status::Pass);
+        let fail = passed_alone(Outcome::fail("x"), &["a".to_owned()]);
+        assert!(fail.findings.is_empty());
     }
 
     /// `final-status-level = "none"` beside `retries` (the seventeenth session's second

@@ -638,9 +638,10 @@ fn the_doc_tests_run_in_lanes_each_crate_once() {
 /// A build script that runs on every build (its `rerun-if-changed` file is missing) has
 /// each cargo call of the test run rebuild the libraries: a lane's doc tests linked `a`
 /// while another call rebuilt it and failed ("extern location for a does not exist", the
-/// thirty-first session's hostile pass; plain `cargo test` passes). Doc tests that fail
-/// beside a call that compiled, with rustc's link errors alone, run again, alone: the run
-/// passes; a doc test that really fails still fails the run.
+/// thirty-first session's hostile pass; stop 79's CI with other words; plain `cargo test`
+/// passes). Such a script is seen after the build, and the doc tests run after the
+/// binaries, in one lane, as `cargo test` runs them: no race, nothing run twice. A doc test
+/// that really fails still fails the run.
 #[cfg(unix)]
 #[test]
 fn doc_tests_that_failed_beside_a_rebuild_run_again_alone() {
@@ -657,8 +658,12 @@ fn doc_tests_that_failed_beside_a_rebuild_run_again_alone() {
     fx.commit();
     let jobs = [("CARGO_BUILD_JOBS", "2")];
     for _ in 0..2 {
-        let (run, _) = fx.cargo_calls_with(&TESTS_NO_CACHE, &jobs);
+        let (run, calls) = fx.cargo_calls_with(&TESTS_NO_CACHE, &jobs);
         assert_eq!(run.code, 0, "{}", run.transcript());
+        let log = std::fs::read_to_string(latest_run(&fx).join("logs/tests.log")).unwrap();
+        assert!(!log.contains("[first attempt]"), "{log}");
+        let docs = calls.lines().filter(|l| l.contains("--doc")).count();
+        assert_eq!(docs, 1, "one lane: {calls}");
     }
     let b = std::fs::read_to_string(fx.root.join("b/src/lib.rs")).unwrap();
     fx.write("b/src/lib.rs", &b.replace("b::two(), 2", "b::two(), 3"));

@@ -354,8 +354,10 @@ pub(super) fn finish(
         let log = fresh.value.as_ref().map_or("", |r| r.captured.log.as_str());
         super::tamper::tampered(log, &held_docs(looked, &reports), true)
     });
+    // Doc tests that passed only run again alone are kept nowhere (`TestRun::raced`).
+    let raced = fresh.value.as_ref().is_ok_and(|r| !r.raced.is_empty());
     let flags = (
-        stopped,
+        stopped || raced,
         super::tamper::taint(&mut fresh, tampered) && unmoved,
     );
     settle_docs(cache, docs, flags, &mut evidence, &mut failed_before);
@@ -444,16 +446,30 @@ pub(super) fn with_doc_tests_beside(
     }
     let (dir, exe) = places;
     let jobs = super::doc_lanes::jobs();
-    let (fresh, (docs_run, docs)) = std::thread::scope(|scope| {
-        let docs =
-            scope.spawn(|| doc_run((facts, setup, build), keys, (dir, exe, jobs), run_tests));
-        let fresh = binaries();
-        let docs = docs
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (fresh, docs)
-    });
-    // Started at once: `&` between their command lines, as a shell writes it.
+    let member = |name: &str| {
+        (facts.packages.iter())
+            .find(|p| p.role == Role::Member && p.name == name)
+            .map(|p| p.dir.as_path())
+    };
+    // A build script that runs on every build: one after the other, as `cargo test` runs.
+    let after = super::doc_lanes::rebuilds_every_call(&build.out_dirs, member);
+    let (fresh, (docs_run, docs)) = match after {
+        true => (
+            binaries(),
+            doc_run((facts, setup, build), keys, (dir, exe, 1), run_tests),
+        ),
+        false => std::thread::scope(|scope| {
+            let docs =
+                scope.spawn(|| doc_run((facts, setup, build), keys, (dir, exe, jobs), run_tests));
+            let fresh = binaries();
+            let docs = docs
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (fresh, docs)
+        }),
+    };
+    // Started at once: `&` between their command lines, as a shell writes it (`;` after).
+    let sep = if after { "; " } else { " & " };
     let line = |run: &Fresh<Result<TestRun, String>>| {
         run.value
             .as_ref()
@@ -462,7 +478,7 @@ pub(super) fn with_doc_tests_beside(
     };
     let mut at_once = line(&fresh)
         .zip(line(&docs_run))
-        .map(|(b, d)| format!("{b} & {d}"));
+        .map(|(b, d)| format!("{b}{sep}{d}"));
     // Doc tests that failed beside a cargo call that compiled linked libraries while they
     // were rebuilt: they run again, alone, after both.
     let (docs_run, docs) = match super::doc_lanes::raced(&fresh, &docs_run) {

@@ -104,6 +104,40 @@ pub(super) fn raced(binaries: &Run, docs: &Run) -> bool {
     compiled && failed
 }
 
+/// Whether a build script of a member of the build runs on every build: its last run asked
+/// to run again when a path changed that does not exist (`rerun-if-changed`), and cargo
+/// counts such a script stale on every call. Each cargo call of the test run then rebuilds
+/// the libraries the doc tests link, and lanes beside the binaries' call race it (CI's stop
+/// 79; [`raced`]): the doc tests run after the binaries instead, in one lane, as `cargo
+/// test` runs them. `member_dir`: a member's directory by package name (a dependency's
+/// script is read for absolute paths alone).
+pub(super) fn rebuilds_every_call<'p>(
+    out_dirs: &[(String, std::path::PathBuf)],
+    member_dir: impl Fn(&str) -> Option<&'p std::path::Path>,
+) -> bool {
+    out_dirs.iter().any(|(package, out_dir)| {
+        let Some(output) = out_dir.parent().map(|d| d.join("output")) else {
+            return false;
+        };
+        let Ok(text) = gate_support::read::text_capped(&output, 1 << 20) else {
+            return false;
+        };
+        let dir = member_dir(package);
+        text.lines()
+            .filter_map(|l| {
+                (l.strip_prefix("cargo::rerun-if-changed="))
+                    .or_else(|| l.strip_prefix("cargo:rerun-if-changed="))
+            })
+            .map(std::path::Path::new)
+            .filter_map(|path| match (path.is_absolute(), dir) {
+                (true, _) => Some(path.to_owned()),
+                (false, Some(dir)) => Some(dir.join(path)),
+                (false, None) => None,
+            })
+            .any(|path| !path.exists())
+    })
+}
+
 /// What rustc (or its linker) says of a library it links that a rebuild replaced, or was
 /// writing, under it.
 const LINK_RACE: [&str; 18] = [
@@ -152,7 +186,21 @@ fn link_race_alone(log: &str) -> bool {
         || log
             .lines()
             .any(|l| l.starts_with("error") && LINK_RACE.iter().any(|s| l.contains(s)));
-    diagnosed && blocks.iter().all(|b| unbuilt(b))
+    // A doc test whose executable ran says so even where it printed no block (with
+    // `--nocapture`): then it is never run again, whatever its output says.
+    let ran = log
+        .lines()
+        .any(|l| l.trim_start().starts_with("Test executable failed"));
+    diagnosed && !ran && blocks.iter().all(|b| unbuilt(b))
+}
+
+/// The doc tests whose failure blocks `log` holds (libtest's `---- NAME stdout ----`).
+fn failed_names(log: &str) -> Vec<String> {
+    log.lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("---- ")?.strip_suffix(" stdout ----"))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Whether a failing doc test's block is rustdoc's for a test that was never run: no
@@ -179,6 +227,10 @@ const FIRST_ATTEMPT: &str = "  [first attempt] ";
 /// ([`raced`]): its log opens with why, then the first attempt's log, every line marked
 /// ([`FIRST_ATTEMPT`]) so that nothing in it is counted; what `again` found is the result.
 pub(super) fn after_race(raced: Run, mut again: Run) -> Run {
+    let failed = raced
+        .value
+        .as_ref()
+        .map_or(Vec::new(), |r| failed_names(&r.captured.log));
     let first = raced.value.as_ref().map_or(String::new(), |r| {
         std::iter::once(format!("$ {}", r.captured.command_line))
             .chain(r.captured.log.lines().map(str::to_owned))
@@ -186,6 +238,14 @@ pub(super) fn after_race(raced: Run, mut again: Run) -> Run {
             .collect()
     });
     if let Ok(run) = &mut again.value {
+        // Passed alone: a race, or a doc test that fails the first time; no pass is claimed.
+        if run.captured.code == Some(0) {
+            run.raced = match failed.is_empty() {
+                true => vec!["the doc tests".to_owned()],
+                false => failed,
+            };
+            again.keep = Keep::Not;
+        }
         run.captured.log = format!(
             "cargo-gate: the doc tests ran again, alone: they failed beside a cargo call that \
              compiled (a build script that runs on every build has each cargo call rebuild \
@@ -352,6 +412,7 @@ pub(super) fn with_doc_tests(
     }
     first.stopped = first.stopped.take().or(doc.captured.stopped);
     run.over_limit = run.over_limit.or(doc.over_limit);
+    run.raced.extend(doc.raced);
     let keep = run.keep(runner, offline);
     Fresh {
         files: docs.files,
@@ -462,6 +523,25 @@ mod tests {
         assert!(!case(&block(ran)), "a test's own words, after it ran");
         let both = format!("{}{}", block(words), block(ran));
         assert!(!case(&both), "one doc test that ran and failed");
+        // `--nocapture`: no block, but rustdoc still says the executable ran.
+        let bare = "error[E0463]: can't find crate for `dt`\nTest executable failed (exit \
+                    status: 101).\ntest dt/src/lib.rs - one (line 3) ... FAILED\n";
+        assert!(!case(bare), "a test's own words, without a block");
+    }
+
+    /// Doc tests that passed alone after failing beside a rebuild are named on the run and
+    /// kept nowhere; a rerun that failed is the run's result as it is.
+    #[test]
+    fn a_pass_alone_is_named_and_never_kept() {
+        let first = "   Doc-tests b\n---- b/src/lib.rs - f (line 3) stdout ----\nerror: x\n\
+                     Couldn't compile the test.\n\nfailures:\n";
+        let again = after_race(lane(first, 101, "f"), lane("test result: ok.\n", 0, "f"));
+        assert_eq!(again.keep, Keep::Not);
+        let run = again.value.unwrap();
+        assert_eq!(run.raced, ["b/src/lib.rs - f (line 3)"]);
+        assert_eq!(run.keep(Runner::CargoTest, false), Keep::Not);
+        let failed = after_race(lane(first, 101, "f"), lane(first, 101, "f"));
+        assert!(failed.value.unwrap().raced.is_empty());
     }
 
     #[test]

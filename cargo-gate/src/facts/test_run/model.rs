@@ -56,6 +56,12 @@ pub struct TestRun {
     /// replay the gate did not plan): the run was tampered with, and fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tampered: Vec<String>,
+    /// Doc tests that failed beside a cargo call that compiled and passed when run again
+    /// alone (`doc_lanes::after_race`): which. Nothing tells a race of the gate's lanes from
+    /// a doc test that fails only the first time, so the pass is claimed by neither the
+    /// check (INCONCLUSIVE) nor the cache (never kept).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub raced: Vec<String>,
 }
 
 impl TestRun {
@@ -67,6 +73,7 @@ impl TestRun {
             binaries: Vec::new(),
             whole: None,
             tampered: Vec::new(),
+            raced: Vec::new(),
         }
     }
 }

@@ -399,7 +399,7 @@ impl TestRun {
         if self.over_limit.is_some() {
             return Keep::Failed;
         }
-        if captured.stopped.is_some() || captured.code.is_none() {
+        if captured.stopped.is_some() || captured.code.is_none() || !self.raced.is_empty() {
             return Keep::Not;
         }
         let counts = TestCounts::parse(&captured.log, runner);
