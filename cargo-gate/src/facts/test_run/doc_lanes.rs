@@ -529,6 +529,36 @@ mod tests {
         assert!(!case(bare), "a test's own words, without a block");
     }
 
+    /// A script runs on every build where a `rerun-if-changed` path its last run printed is
+    /// missing: relative to its member's directory, or absolute; a dependency's relative
+    /// path is not read.
+    #[test]
+    fn a_missing_rerun_path_is_a_script_that_runs_on_every_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let member = dir.path().join("a");
+        std::fs::create_dir_all(member.join("src")).unwrap();
+        let out = dir.path().join("build/a-1/out");
+        std::fs::create_dir_all(&out).unwrap();
+        let script =
+            |text: &str| std::fs::write(dir.path().join("build/a-1/output"), text).unwrap();
+        let dirs = vec![("a".to_owned(), out.clone())];
+        let as_member = |name: &str| (name == "a").then_some(member.as_path());
+        script("cargo:rerun-if-changed=src\ncargo::rerun-if-changed=build.rs.missing\n");
+        assert!(rebuilds_every_call(&dirs, as_member));
+        script("cargo:rerun-if-changed=src\ncargo:rustc-env=X=1\n");
+        assert!(!rebuilds_every_call(&dirs, as_member));
+        script("cargo:rerun-if-changed=/no/such/file\n");
+        assert!(
+            rebuilds_every_call(&dirs, |_| None),
+            "absolute, a dependency's"
+        );
+        script("cargo:rerun-if-changed=missing\n");
+        assert!(
+            !rebuilds_every_call(&dirs, |_| None),
+            "relative, a dependency's"
+        );
+    }
+
     /// Doc tests that passed alone after failing beside a rebuild are named on the run and
     /// kept nowhere; a rerun that failed is the run's result as it is.
     #[test]
