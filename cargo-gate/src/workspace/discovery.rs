@@ -184,16 +184,14 @@ impl Answer {
 fn unfit_member(start: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(start).ok()?;
     let first = start.parent()?;
-    let workspace =
-        |d: &&Path| read_toml(&d.join("Cargo.toml")).is_some_and(|t| t.contains_key("workspace"));
-    let root = first.ancestors().find(workspace).unwrap_or(first);
-    let root_doc = read_toml(&root.join("Cargo.toml"))?;
-    let ws = root_doc.get("workspace").and_then(toml::Value::as_table);
-    let empty = toml::Table::new();
-    let ws = ws.unwrap_or(&empty);
-    let mut dirs = Listed::new(root, ws).members(root);
-    dirs.extend([root.to_owned(), first.to_owned()]);
-    dirs.extend(overrides(&root_doc, root));
+    let (root, ws) = workspace_of(first);
+    let listed = Listed::new(&root, &ws);
+    let mut dirs = listed.members(&root);
+    dirs.extend([root.clone(), first.to_owned()]);
+    if let Some(doc) = read_toml(&root.join("Cargo.toml")) {
+        dirs.extend(overrides(&doc, &root));
+    }
+    dirs.extend(configured(first));
     let mut seen = std::collections::HashSet::new();
     while let Some(dir) = dirs.pop() {
         if !seen.insert(dir.clone()) {
@@ -203,11 +201,59 @@ fn unfit_member(start: &Path) -> Option<PathBuf> {
         if std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             return Some(manifest);
         }
-        if let Some(doc) = read_toml(&manifest) {
-            dirs.extend(path_dependencies_of(&doc, &dir, root, ws));
-        }
+        let Some(doc) = read_toml(&manifest) else {
+            continue;
+        };
+        // `workspace = true` is read from the package's own workspace: another one, for a
+        // path dependency this workspace leaves out (a nested workspace).
+        let deps = match dir.starts_with(&root) && !listed.left_out(&dir) {
+            true => path_dependencies_of(&doc, &dir, &root, &ws),
+            false => {
+                let (own, own_ws) = workspace_of(&dir);
+                path_dependencies_of(&doc, &dir, &own, &own_ws)
+            }
+        };
+        dirs.extend(deps);
     }
     None
+}
+
+/// The workspace the package in `dir` belongs to, as cargo finds it: the nearest directory
+/// at or above it whose manifest has a `[workspace]` table that does not leave it out
+/// (cargo looks further up past one that excludes it), its root and that table; else the
+/// package alone.
+fn workspace_of(dir: &Path) -> (PathBuf, toml::Table) {
+    for at in dir.ancestors() {
+        let Some(mut doc) = read_toml(&at.join("Cargo.toml")) else {
+            continue;
+        };
+        let Some(toml::Value::Table(ws)) = doc.remove("workspace") else {
+            continue;
+        };
+        if !Listed::new(at, &ws).left_out(dir) {
+            return (at.to_owned(), ws);
+        }
+    }
+    (dir.to_owned(), toml::Table::new())
+}
+
+/// The directories cargo's configuration files at and above `dir` name by path: `paths`
+/// overrides and `[patch.SOURCE]` entries, each relative to the directory that holds the
+/// file's `.cargo`.
+fn configured(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for at in dir.ancestors() {
+        for name in [".cargo/config", ".cargo/config.toml"] {
+            let Some(config) = read_toml(&at.join(name)) else {
+                continue;
+            };
+            let paths = config.get("paths").and_then(toml::Value::as_array);
+            let listed = paths.into_iter().flatten().filter_map(toml::Value::as_str);
+            found.extend(listed.map(|p| gate_support::path::normalize(&at.join(p))));
+            found.extend(overrides(&config, at));
+        }
+    }
+    found
 }
 
 /// The directories the root manifest's `[patch.SOURCE]` and `[replace]` entries name by
@@ -369,19 +415,87 @@ mod tests {
         assert_eq!(unfit_member(&start), Some(root.join("crates/b/Cargo.toml")));
     }
 
-    /// `[patch]` and `[replace]` entries name manifests cargo reads to resolve.
+    /// Where cargo looks is where the gate looks (the thirty-fifth session's hostile pass,
+    /// each a false exit 2): a workspace above that excludes the start is not its root; a
+    /// nested workspace's `workspace = true` is its own; braces and `[^…]` in a `members`
+    /// glob are cargo's glob library's (plain characters), not alternatives or negation.
+    #[test]
+    fn only_the_manifests_cargo_reads_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |rel: &str| dir.path().join(rel);
+        let write = |rel: &str, text: &str| {
+            std::fs::create_dir_all(at(rel).parent().unwrap()).unwrap();
+            std::fs::write(at(rel), text).unwrap();
+        };
+        // Above the start, a workspace that excludes it, with an unfit member.
+        write(
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"m\"]\nexclude = [\"repo\"]\n",
+        );
+        mkfifo(&at("m/Cargo.toml"));
+        write("repo/Cargo.toml", "[package]\nname = \"r\"\n");
+        assert_eq!(unfit_member(&at("repo/Cargo.toml")), None);
+        // A nested workspace's inherited path dependency.
+        write(
+            "repo/Cargo.toml",
+            "[workspace]\nmembers = [\"a\", \"crates/{x,b}*\", \"crates/[^a]*\"]\n\
+             exclude = [\"nested\"]\n[workspace.dependencies]\nw = { path = \"fifo\" }\n",
+        );
+        mkfifo(&at("repo/fifo/Cargo.toml"));
+        write(
+            "repo/a/Cargo.toml",
+            "[package]\nname = \"a\"\n[dependencies]\nd = { path = \"../nested/d\" }\n",
+        );
+        write(
+            "repo/nested/Cargo.toml",
+            "[workspace]\nmembers = [\"d\"]\n[workspace.dependencies]\nw = { path = \"w\" }\n",
+        );
+        write(
+            "repo/nested/d/Cargo.toml",
+            "[package]\nname = \"d\"\n[dependencies]\nw.workspace = true\n",
+        );
+        write("repo/nested/w/Cargo.toml", "[package]\nname = \"w\"\n");
+        // Globs: `{x,b}*` is no alternative, `[^a]*` no negation: `b` is no member.
+        write("repo/crates/{x,b}y/Cargo.toml", "[package]\nname = \"y\"\n");
+        mkfifo(&at("repo/crates/b/Cargo.toml"));
+        assert_eq!(unfit_member(&at("repo/Cargo.toml")), None);
+        // The nested workspace's own inherited dependency, unfit, is found.
+        std::fs::remove_file(at("repo/nested/w/Cargo.toml")).unwrap();
+        mkfifo(&at("repo/nested/w/Cargo.toml"));
+        assert_eq!(
+            unfit_member(&at("repo/Cargo.toml")),
+            Some(at("repo/nested/w/Cargo.toml"))
+        );
+    }
+
+    /// `[patch]` and `[replace]` entries name manifests cargo reads to resolve, in the root
+    /// manifest and in cargo's configuration (with its `paths` overrides).
     #[test]
     fn patched_and_replaced_manifests_are_looked_at() {
-        for table in [
-            "[patch.crates-io]\nserde = { path = \"p\" }\n",
-            "[replace]\n\"serde:1.0.0\" = { path = \"p\" }\n",
+        for (file, table) in [
+            (
+                "Cargo.toml",
+                "[patch.crates-io]\nserde = { path = \"p\" }\n",
+            ),
+            (
+                "Cargo.toml",
+                "[replace]\n\"serde:1.0.0\" = { path = \"p\" }\n",
+            ),
+            (".cargo/config.toml", "paths = [\"p\"]\n"),
+            (
+                ".cargo/config.toml",
+                "[patch.crates-io]\nserde = { path = \"p\" }\n",
+            ),
         ] {
             let dir = tempfile::tempdir().unwrap();
-            std::fs::write(
-                dir.path().join("Cargo.toml"),
-                format!("[package]\nname = \"r\"\n{table}"),
-            )
-            .unwrap();
+            let manifest = "[package]\nname = \"r\"\n";
+            std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+            std::fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+            let text = match file {
+                "Cargo.toml" => format!("{manifest}{table}"),
+                _ => table.to_owned(),
+            };
+            std::fs::write(dir.path().join(file), text).unwrap();
             mkfifo(&dir.path().join("p/Cargo.toml"));
             let found = unfit_member(&dir.path().join("Cargo.toml"));
             assert_eq!(found, Some(dir.path().join("p/Cargo.toml")), "{table}");

@@ -527,46 +527,24 @@ fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
         .collect()
 }
 
-/// The directories a `members` entry names: `*` and `?` within one path component, `**`
-/// for any depth (cargo's glob syntax, directories only).
+/// The directories a `members` entry names, as cargo expands it: the entry joined to the
+/// root is a pattern of the `glob` library cargo uses (`*`, `?`, `[…]` with `!` for not,
+/// `**`; braces and `^` are plain characters; links followed, `target` and hidden
+/// directories matched), directories only; a pattern nothing matches names its literal
+/// path. Where the gate's reading differed, it looked at other directories than cargo (the
+/// thirty-fifth session's hostile pass: `crates/{x,b}*` and `crates/[^a]*` read a directory
+/// cargo never does, and a `target` directory or a link cargo does was missed).
 fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
-    if !pattern.contains(['*', '?', '[']) {
-        return vec![root.join(pattern)];
+    let joined = root.join(pattern);
+    let matched: Vec<PathBuf> = joined
+        .to_str()
+        .and_then(|p| glob::glob(p).ok())
+        .map(|paths| paths.flatten().collect())
+        .unwrap_or_default();
+    if matched.is_empty() {
+        return vec![joined];
     }
-    let Ok(matcher) = globset::GlobBuilder::new(pattern.trim_end_matches('/'))
-        .literal_separator(true)
-        .build()
-        .map(|g| g.compile_matcher())
-    else {
-        return Vec::new();
-    };
-    let depth = if pattern.contains("**") {
-        usize::MAX
-    } else {
-        pattern.split('/').filter(|p| !p.is_empty()).count()
-    };
-    let mut out: Vec<PathBuf> = walkdir_dirs(root, depth)
-        .into_iter()
-        .filter(|d| {
-            d.strip_prefix(root)
-                .is_ok_and(|rel| matcher.is_match(rel.to_string_lossy().replace('\\', "/")))
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn walkdir_dirs(root: &Path, depth: usize) -> Vec<PathBuf> {
-    ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .follow_links(false)
-        .max_depth(Some(depth))
-        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != "target")
-        .build()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_some_and(|t| t.is_dir()))
-        .map(ignore::DirEntry::into_path)
-        .collect()
+    matched.into_iter().filter(|p| p.is_dir()).collect()
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
