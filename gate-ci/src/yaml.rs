@@ -56,8 +56,52 @@ impl std::fmt::Display for Error {
     }
 }
 
-/// Parses the first document of `text` (an empty text is `Null`).
+/// Parses the first document of `text` (an empty text is `Null`). A flow collection closed
+/// at its key's own indentation (`tags: [` … `    ]`: RustCrypto's workflows; libyaml, and
+/// so GitHub, take it, YAML 1.2 does not) is read as if its closing line were one with
+/// the line before it ([`rejoined`]); any other error is the file's.
 pub fn parse(text: &str) -> Result<Node, Error> {
+    let first = match parse_strict(text) {
+        Ok(node) => return Ok(node),
+        Err(e) => e,
+    };
+    let mut text = text.to_owned();
+    let mut error = first.clone();
+    for _ in 0..text.lines().count() {
+        let Some(joined) = rejoined(&text, error.line) else {
+            return Err(first);
+        };
+        text = joined;
+        match parse_strict(&text) {
+            Ok(node) => return Ok(node),
+            Err(e) => error = e,
+        }
+    }
+    Err(first)
+}
+
+/// `text` with the line break before line `line` (1-based) made a space, where that line
+/// holds only a flow collection's closing bracket (`]`, `}`, with a comma or a comment): the
+/// same bytes at the same offsets, the bracket now on the line before.
+fn rejoined(text: &str, line: usize) -> Option<String> {
+    let start = text
+        .match_indices('\n')
+        .nth(line.checked_sub(2)?)
+        .map(|(at, _)| at)?;
+    let rest = text[start + 1..].lines().next()?.trim();
+    if !(rest.starts_with(']') || rest.starts_with('}')) {
+        return None;
+    }
+    let before = text[..start].rsplit('\n').next().unwrap_or_default();
+    if before.contains('#') {
+        return None;
+    }
+    let mut joined = text.to_owned();
+    joined.replace_range(start..start + 1, " ");
+    Some(joined)
+}
+
+fn parse_strict(text: &str) -> Result<Node, Error> {
     let docs = MarkedYaml::load_from_str(text).map_err(|e| Error {
         line: e.marker().line(),
         column: e.marker().col() + 1,
@@ -196,6 +240,34 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A flow sequence closed at its key's indentation is read, as libyaml (and GitHub)
+    /// read it, every node where the file writes it (RustCrypto/block-ciphers' publish
+    /// workflow, the thirty-fifth session's trial: `ci.locked` failed it as "not valid
+    /// YAML"); another indentation error stays the file's.
+    #[test]
+    fn a_flow_collection_closed_at_its_keys_indentation_is_read() {
+        let text = "on:\n  push:\n    tags: [\n      'v*',\n    ]\njobs:\n  t:\n    steps:\n      - run: cargo test --locked\n";
+        let doc = parse(text).unwrap();
+        let tags = doc
+            .get("on")
+            .and_then(|o| o.get("push"))
+            .and_then(|p| p.get("tags"));
+        let tags = tags.and_then(Node::as_sequence).unwrap();
+        assert_eq!(tags[0].as_str(), Some("v*"));
+        let run = doc
+            .get("jobs")
+            .and_then(|j| j.get("t"))
+            .and_then(|t| t.get("steps"));
+        let run = run.and_then(Node::as_sequence).unwrap()[0]
+            .get("run")
+            .unwrap();
+        assert!(text[run.offset..].starts_with("cargo test --locked"));
+        let wrong = "a:\n  b: 1\n c: 2\n";
+        assert!(parse(wrong).is_err());
+        let commented = "a: [\n  1, # one\n]\n";
+        assert_eq!(parse(commented).is_ok(), parse_strict(commented).is_ok());
+    }
 
     #[test]
     fn nodes_know_where_they_are_written() {
