@@ -774,6 +774,12 @@ fn fleet_findings(
             .or_else(|| binaries.iter().find(|b| b.package == package))
             .map_or("", |b| b.path.as_str());
         for module in crate::bom::judged(binaries, kernels, package) {
+            // The file that carries this module (the trial's `b.ptx`, not the package's
+            // first binary `a.ptx`).
+            let path = binaries
+                .iter()
+                .find(|b| b.modules.iter().any(|m| std::ptr::eq(m, module)))
+                .map_or(path, |b| b.path.as_str());
             let codes = module_codes(module, kernels);
             let images: Vec<String> = codes.iter().map(|c| c.name()).collect();
             // One finding per distinct module and package, however many binaries carry it.

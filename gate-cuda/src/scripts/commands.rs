@@ -359,7 +359,28 @@ fn whole_argument(lx: &Lexed<'_>, k: usize) -> bool {
         before -= 1;
     }
     let opens = before > 0 && [b'(', b'[', b','].iter().any(|&p| lx.punct(before - 1, p));
-    opens && [b',', b')', b']'].iter().any(|&p| lx.punct(k + 1, p))
+    opens && [b',', b')', b']'].iter().any(|&p| lx.punct(k + 1, p)) && !in_macro(lx, k)
+}
+
+/// Whether token `k` is an argument of a macro (`format!("{}/a.ptx", out_dir)`): the `(` or
+/// `[` that opens its list follows a `!`. A name there is a part of a string made, no file
+/// handed over (igor53627/morphogenesis' output paths made every call's inputs computed,
+/// and each then took every `.cu` the script names: the thirty-fifth session's trial).
+fn in_macro(lx: &Lexed<'_>, k: usize) -> bool {
+    let mut depth = 0usize;
+    let mut open = k;
+    while open > 0 {
+        open -= 1;
+        if lx.punct(open, b')') || lx.punct(open, b']') {
+            depth += 1;
+        } else if lx.punct(open, b'(') || lx.punct(open, b'[') {
+            if depth == 0 {
+                return open > 0 && lx.punct(open - 1, b'!');
+            }
+            depth -= 1;
+        }
+    }
+    false
 }
 
 /// Whether the name at token `k` is itself what `.arg(…)` or `.args([…])` hands over, not

@@ -58,6 +58,16 @@ fn naming(
         if matches!(lx.toks[pos].kind, TokenKind::Punct(b')' | b']' | b'}')) {
             break;
         }
+        // A block statement (`if .. { .. } else { .. }`, a loop, a `match`) ends at its last
+        // block: the next statement is the next one (morphogenesis' `if !status.success()
+        // { panic!(..) }` ran on into the next nvcc call, whose source the first then took).
+        if let Some(close) = block_statement_end(lx, pos) {
+            if (pos..close).any(|k| names_variable(lx, k, var)) {
+                ranges.push((pos, close + 1));
+            }
+            pos = close + 1;
+            continue;
+        }
         let end = lx.stmt_end(pos);
         let rebinds = lx.is_ident(pos, "let")
             && (lx.is_ident(pos + 1, var)
@@ -87,6 +97,44 @@ fn naming(
         pos = end + 1;
     }
     ranges
+}
+
+/// Where the statement at `pos` ends when it is a block statement with no `;` after it
+/// (`if`, `match`, `for`, `while`, `loop`): the `}` of its last block, an `else` chain
+/// followed; `None` for any other statement, or one a `;` or `.` follows (an expression).
+fn block_statement_end(lx: &Lexed<'_>, pos: usize) -> Option<usize> {
+    if !["if", "match", "for", "while", "loop"]
+        .iter()
+        .any(|w| lx.is_ident(pos, w))
+    {
+        return None;
+    }
+    let mut k = pos;
+    loop {
+        let mut depth = 0usize;
+        let open = (k..lx.toks.len()).find(|&i| match lx.toks[i].kind {
+            TokenKind::Punct(b'(' | b'[') => {
+                depth += 1;
+                false
+            }
+            TokenKind::Punct(b')' | b']') => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            TokenKind::Punct(b'{') => depth == 0,
+            _ => false,
+        })?;
+        let close = lx.matching(open);
+        if close >= lx.toks.len() {
+            return None;
+        }
+        if lx.is_ident(close + 1, "else") {
+            k = close + 2;
+            continue;
+        }
+        let expression = lx.punct(close + 1, b';') || lx.punct(close + 1, b'.');
+        return (!expression).then_some(close);
+    }
 }
 
 /// Whether the `let` at `pos` (its statement ending at `end`) binds `var` to the builder `var`

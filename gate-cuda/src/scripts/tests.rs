@@ -2812,3 +2812,45 @@ fn main() {{
         );
     }
 }
+
+/// Two raw nvcc calls of one script, each with its own literal source and an output path
+/// made with `format!`, each build only it (igor53627/morphogenesis' four calls, the
+/// thirty-fifth session's trial: the name inside `format!` read as a file handed over made
+/// the inputs computed, and every call took every `.cu` the script names).
+#[test]
+fn each_raw_nvcc_call_builds_only_what_it_names() {
+    let call = |n: &str, arch: &str| {
+        format!(
+            "    let status = std::process::Command::new(\"nvcc\")\n        .arg(\"-ptx\")\n        \
+             .arg(\"-arch={arch}\")\n        .arg(\"cuda/{n}.cu\")\n        .arg(\"-o\")\n        \
+             .arg(format!(\"{{}}/{n}.ptx\", out_dir))\n        .status()\n        .unwrap();\n    \
+             assert!(status.success());\n"
+        )
+    };
+    let text = format!(
+        "fn main() {{\n    let out_dir = std::env::var(\"OUT_DIR\").unwrap();\n{}{}}}\n",
+        call("a", "sm_80"),
+        call("b", "sm_90")
+    );
+    let s = script(&text);
+    let inputs: Vec<&[String]> = s.calls.iter().map(|c| c.inputs.as_slice()).collect();
+    assert_eq!(
+        inputs,
+        [strings(&["cuda/a.cu"]), strings(&["cuda/b.cu"])],
+        "{s:#?}"
+    );
+    assert!(s.calls.iter().all(|c| !c.computed_inputs && !c.tabled));
+    // A check of the first call's status in an `if` block ends its extent there.
+    let checked = text.replacen(
+        "    assert!(status.success());\n",
+        "    if !status.success() {\n        panic!(\"a failed\");\n    }\n",
+        1,
+    );
+    let s = script(&checked);
+    let inputs: Vec<&[String]> = s.calls.iter().map(|c| c.inputs.as_slice()).collect();
+    assert_eq!(
+        inputs,
+        [strings(&["cuda/a.cu"]), strings(&["cuda/b.cu"])],
+        "{s:#?}"
+    );
+}
