@@ -450,8 +450,9 @@ fn flaky(mut outcome: Outcome, run: &str, suspects: &[String]) -> Outcome {
         outcome.summary
     );
     let suspected = if suspects.is_empty() {
-        "no variable outside the key was set in one run and not the other (values are not \
-         recorded, only names), so look for a value or a file"
+        "no variable outside the key is known to differ between the two runs (names are \
+         kept, never values, and only while the earlier run's cache entry is), so look for a \
+         value or a file"
             .to_owned()
     } else {
         let quoted: Vec<String> = suspects.iter().map(|v| format!("\"{v}\"")).collect();
@@ -1121,7 +1122,7 @@ mod tests {
         assert!(
             flagged.findings[0]
                 .message
-                .ends_with("(values are not recorded, only names), so look for a value or a file"),
+                .ends_with("cache entry is), so look for a value or a file"),
             "{}",
             flagged.findings[0].message
         );
