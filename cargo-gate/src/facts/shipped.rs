@@ -46,7 +46,11 @@ pub(super) fn ci_features(root: &Path, top: Option<&Path>) -> CiFeatures {
         };
         for invocation in each {
             let features = &invocation.features;
-            let known = |(_, c): &(gate_ci::Site, String)| *c == invocation.command;
+            // Once per command and CI file: the same command in each crate's own workflow
+            // (RustCrypto/block-ciphers' 21, the thirty-fifth session's trial) is each named.
+            let known = |(at, c): &(gate_ci::Site, String)| {
+                *c == invocation.command && at.rel == call.site.rel
+            };
             if invocation.runs_tests && !features.is_default() && !out.tested_with.iter().any(known)
             {
                 (out.tested_with).push((call.site.clone(), invocation.command.clone()));
