@@ -103,13 +103,20 @@ impl Asking {
         cmd: std::process::Command,
     ) -> Result<Result<std::process::Output, PathBuf>, GateError> {
         use crate::tools::process::{self, Ended, HELPER_TIMEOUT, Streams};
-        let mut unfit: Option<Option<PathBuf>> = None;
-        let mut watch = |_: &[u8], _| {
-            let found = unfit.get_or_insert_with(|| unfit_member(&self.start));
-            if found.is_some() {
+        let started = std::time::Instant::now();
+        // Looked at: not yet, the listed ones (at once), every path dependency's too (once
+        // cargo has taken a while: parsing each manifest costs a warm run on 500 members 4%).
+        let (mut looked, mut unfit): (Option<bool>, Option<PathBuf>) = (None, None);
+        let mut watch = |_: &[u8], now: std::time::Instant| {
+            let deep = now.duration_since(started) >= DEEP_AFTER;
+            if unfit.is_none() && looked.is_none_or(|was| deep && !was) {
+                looked = Some(deep);
+                unfit = unfit_member(&self.start, deep);
+            }
+            if unfit.is_some() {
                 process::abandon();
             }
-            found.as_ref().map(|file| file.display().to_string())
+            unfit.as_ref().map(|file| file.display().to_string())
         };
         let finished =
             match process::run_watched(cmd, Streams::Separate, HELPER_TIMEOUT, Some(&mut watch)) {
@@ -119,7 +126,7 @@ impl Asking {
                 }
                 Err(source) => return Err(GateError::CargoFailed { source }),
             };
-        if let (Ended::Stopped(_), Some(Some(file))) = (&finished.ended, unfit) {
+        if let (Ended::Stopped(_), Some(file)) = (&finished.ended, unfit) {
             return Ok(Err(file));
         }
         Ok(Ok(std::process::Output {
@@ -179,9 +186,10 @@ impl Answer {
 /// The first manifest past the root's own ([`unfit_for_cargo`]) that cargo reads to load the
 /// workspace whose manifest is `start`, and could never finish reading: a FIFO, a socket or
 /// a device, through a link too. A member's (as its `members` entry names its directory,
-/// `exclude` honoured), and every path dependency's that a readable manifest names,
-/// transitively (cargo reads those for the implicit members, to resolve and to build).
-fn unfit_member(start: &Path) -> Option<PathBuf> {
+/// `exclude` honoured), a `[patch]`'s and `[replace]`'s, one cargo's configuration names,
+/// and, `deep`, every path dependency's that a readable manifest names, transitively (cargo
+/// reads those for the implicit members, to resolve and to build).
+fn unfit_member(start: &Path, deep: bool) -> Option<PathBuf> {
     let start = std::path::absolute(start).ok()?;
     let first = start.parent()?;
     let (root, ws) = workspace_of(first);
@@ -201,7 +209,7 @@ fn unfit_member(start: &Path) -> Option<PathBuf> {
         if std::fs::metadata(&manifest).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
             return Some(manifest);
         }
-        let Some(doc) = read_toml(&manifest) else {
+        let Some(doc) = deep.then(|| read_toml(&manifest)).flatten() else {
             continue;
         };
         // `workspace = true` is read from the package's own workspace: another one, for a
@@ -274,6 +282,10 @@ fn overrides(root_doc: &toml::Table, root: &Path) -> Vec<PathBuf> {
         .map(|path| gate_support::path::normalize(&root.join(path)))
         .collect()
 }
+
+/// How long `cargo metadata` runs before every path dependency's manifest is looked at too
+/// ([`unfit_member`]'s `deep`): the listed ones are looked at as it starts.
+const DEEP_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// The resolve workspace discovery asked for (`cargo metadata --locked --all-features`), for
 /// the resolve fact to take instead of running it again: answered, or still to come from
@@ -406,13 +418,21 @@ mod tests {
         );
         mkfifo(&root.join("crates/skip/Cargo.toml"));
         let start = root.join("Cargo.toml");
-        assert_eq!(unfit_member(&start), None, "left out by `exclude`");
+        assert_eq!(unfit_member(&start, true), None, "left out by `exclude`");
         mkfifo(&dir.path().join("dep/Cargo.toml"));
-        let found = unfit_member(&start).map(|f| gate_support::path::normalize(&f));
+        assert_eq!(
+            unfit_member(&start, false),
+            None,
+            "path dependencies: deep only"
+        );
+        let found = unfit_member(&start, true).map(|f| gate_support::path::normalize(&f));
         assert_eq!(found, Some(dir.path().join("dep/Cargo.toml")));
         std::fs::remove_file(dir.path().join("dep/Cargo.toml")).unwrap();
         mkfifo(&root.join("crates/b/Cargo.toml"));
-        assert_eq!(unfit_member(&start), Some(root.join("crates/b/Cargo.toml")));
+        assert_eq!(
+            unfit_member(&start, true),
+            Some(root.join("crates/b/Cargo.toml"))
+        );
     }
 
     /// Where cargo looks is where the gate looks (the thirty-fifth session's hostile pass,
@@ -434,7 +454,7 @@ mod tests {
         );
         mkfifo(&at("m/Cargo.toml"));
         write("repo/Cargo.toml", "[package]\nname = \"r\"\n");
-        assert_eq!(unfit_member(&at("repo/Cargo.toml")), None);
+        assert_eq!(unfit_member(&at("repo/Cargo.toml"), true), None);
         // A nested workspace's inherited path dependency.
         write(
             "repo/Cargo.toml",
@@ -458,12 +478,12 @@ mod tests {
         // Globs: `{x,b}*` is no alternative, `[^a]*` no negation: `b` is no member.
         write("repo/crates/{x,b}y/Cargo.toml", "[package]\nname = \"y\"\n");
         mkfifo(&at("repo/crates/b/Cargo.toml"));
-        assert_eq!(unfit_member(&at("repo/Cargo.toml")), None);
+        assert_eq!(unfit_member(&at("repo/Cargo.toml"), true), None);
         // The nested workspace's own inherited dependency, unfit, is found.
         std::fs::remove_file(at("repo/nested/w/Cargo.toml")).unwrap();
         mkfifo(&at("repo/nested/w/Cargo.toml"));
         assert_eq!(
-            unfit_member(&at("repo/Cargo.toml")),
+            unfit_member(&at("repo/Cargo.toml"), true),
             Some(at("repo/nested/w/Cargo.toml"))
         );
     }
@@ -497,7 +517,7 @@ mod tests {
             };
             std::fs::write(dir.path().join(file), text).unwrap();
             mkfifo(&dir.path().join("p/Cargo.toml"));
-            let found = unfit_member(&dir.path().join("Cargo.toml"));
+            let found = unfit_member(&dir.path().join("Cargo.toml"), true);
             assert_eq!(found, Some(dir.path().join("p/Cargo.toml")), "{table}");
         }
     }

@@ -536,6 +536,11 @@ fn tables_of(at: &toml::Table) -> Vec<(bool, &toml::Table)> {
 /// cargo never does, and a `target` directory or a link cargo does was missed).
 fn expand_glob(root: &Path, pattern: &str) -> Vec<PathBuf> {
     let joined = root.join(pattern);
+    // No pattern: the path itself (the glob library's answer, without its walk).
+    if !pattern.contains(['*', '?', '[']) {
+        let file = std::fs::metadata(&joined).is_ok_and(|m| !m.is_dir());
+        return if file { Vec::new() } else { vec![joined] };
+    }
     let matched: Vec<PathBuf> = joined
         .to_str()
         .and_then(|p| glob::glob(p).ok())
