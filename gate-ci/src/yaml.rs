@@ -59,7 +59,7 @@ impl std::fmt::Display for Error {
 /// Parses the first document of `text` (an empty text is `Null`). A flow collection closed
 /// at its key's own indentation (`tags: [` … `    ]`: RustCrypto's workflows; libyaml, and
 /// so GitHub, take it, YAML 1.2 does not) is read as if its closing line were one with
-/// the line before it ([`rejoined`]); any other error is the file's.
+/// the line before it (`rejoined`); any other error is the file's.
 pub fn parse(text: &str) -> Result<Node, Error> {
     let first = match parse_strict(text) {
         Ok(node) => return Ok(node),
