@@ -438,10 +438,19 @@ fn builder_findings(bom: &Bom) -> Vec<Finding> {
         if let Some(probe) = &b.gpu_probe
             && said.insert((b.package.as_str(), probe.as_str()))
         {
+            // Under a switch the run's build left off, the probe did not run here (diffusion-rs'
+            // `cuda` feature, the thirty-fifth session's trial): said, not hidden.
+            let when = match (&b.switch, b.unbuilt.is_empty()) {
+                (Some(switch), false) => {
+                    format!(" (only with {switch}, which this run's build left off)")
+                }
+                (Some(switch), true) => format!(" (only with {switch})"),
+                (None, _) => String::new(),
+            };
             findings.push(located(
                 Finding::new(
                     unless_shipped(b.ships, Severity::Warning),
-                    format!("{who}: the build probes the build machine's GPU at {probe}"),
+                    format!("{who}: the build probes the build machine's GPU at {probe}{when}"),
                 )
                 .code(FindingCode::GpuProbe)
                 .subject(b.package.clone()),
@@ -873,6 +882,31 @@ mod tests {
             (at.file.as_str(), at.line),
             ("examples/demo/build.rs", Some(2))
         );
+    }
+
+    /// A GPU probe under a feature the run's build left off says so (diffusion-rs, the
+    /// thirty-fifth session's trial: the warning named no condition).
+    #[test]
+    fn a_probe_under_a_feature_left_off_says_it() {
+        let probe = |unbuilt: Vec<String>| {
+            let builder = Builder {
+                switch: Some("feature \"cuda\"".into()),
+                gpu_probe: Some("build.rs:6 (runs `nvidia-smi`)".into()),
+                unbuilt,
+                ..Builder::new("app", BuilderKind::Nvcc, "build.rs:9")
+            };
+            let bom = Bom {
+                builders: vec![builder],
+                ..Bom::default()
+            };
+            let findings = builder_findings(&bom);
+            findings[0].message.clone()
+        };
+        assert!(
+            probe(vec!["cuda".into()])
+                .ends_with("(only with feature \"cuda\", which this run's build left off)")
+        );
+        assert!(probe(Vec::new()).ends_with("(only with feature \"cuda\")"));
     }
 
     /// A builder whose features the run's build left off (avafloww/plcpick: CI builds
