@@ -547,7 +547,8 @@ mod tests {
         assert!(rebuilds_every_call(&dirs, as_member));
         script("cargo:rerun-if-changed=src\ncargo:rustc-env=X=1\n");
         assert!(!rebuilds_every_call(&dirs, as_member));
-        script("cargo:rerun-if-changed=/no/such/file\n");
+        let absent = dir.path().join("no-such-file");
+        script(&format!("cargo:rerun-if-changed={}\n", absent.display()));
         assert!(
             rebuilds_every_call(&dirs, |_| None),
             "absolute, a dependency's"
