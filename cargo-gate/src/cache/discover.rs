@@ -168,11 +168,12 @@ impl Read {
     }
 
     /// What one build script declared it reads, from its `output` beside `out_dir`: the
-    /// files of its `rerun-if-changed` lines (relative to `package`) and the variables of its
-    /// `rerun-if-env-changed` ones, bounded as any reading is.
-    pub(crate) fn of_script(out_dir: &Path, package: &Path) -> Read {
+    /// files of its `rerun-if-changed` lines (relative to `package`; without one, absolute
+    /// paths only) and the variables of its `rerun-if-env-changed` ones, bounded as any
+    /// reading is.
+    pub(crate) fn of_script(out_dir: &Path, package: Option<&Path>) -> Read {
         let mut read = Read::default();
-        read.add_script_output(&out_dir.with_file_name("output"), Some(package));
+        read.add_script_output(&out_dir.with_file_name("output"), package);
         read
     }
 

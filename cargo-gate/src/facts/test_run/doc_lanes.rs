@@ -116,25 +116,8 @@ pub(super) fn rebuilds_every_call<'p>(
     member_dir: impl Fn(&str) -> Option<&'p std::path::Path>,
 ) -> bool {
     out_dirs.iter().any(|(package, out_dir)| {
-        let Some(output) = out_dir.parent().map(|d| d.join("output")) else {
-            return false;
-        };
-        let Ok(text) = gate_support::read::text_capped(&output, 1 << 20) else {
-            return false;
-        };
-        let dir = member_dir(package);
-        text.lines()
-            .filter_map(|l| {
-                (l.strip_prefix("cargo::rerun-if-changed="))
-                    .or_else(|| l.strip_prefix("cargo:rerun-if-changed="))
-            })
-            .map(std::path::Path::new)
-            .filter_map(|path| match (path.is_absolute(), dir) {
-                (true, _) => Some(path.to_owned()),
-                (false, Some(dir)) => Some(dir.join(path)),
-                (false, None) => None,
-            })
-            .any(|path| !path.exists())
+        let read = crate::cache::discover::Read::of_script(out_dir, member_dir(package));
+        read.files.iter().any(|path| !path.exists())
     })
 }
 
@@ -165,20 +148,7 @@ const LINK_RACE: [&str; 18] = [
 /// failure to build it ([`unbuilt`]), or, with no such block, an error line of rustc's
 /// says [`LINK_RACE`]: a doc test whose executable ran is never run again.
 fn link_race_alone(log: &str) -> bool {
-    let mut blocks: Vec<String> = Vec::new();
-    let mut open = false;
-    for line in log.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("---- ") && trimmed.ends_with(" ----") {
-            blocks.push(String::new());
-            open = true;
-        } else if trimmed == "failures:" || trimmed.starts_with("test result:") {
-            open = false;
-        } else if let (true, Some(block)) = (open, blocks.last_mut()) {
-            block.push_str(line);
-            block.push('\n');
-        }
-    }
+    let blocks: Vec<String> = failure_blocks(log).into_iter().map(|(_, b)| b).collect();
     // Where libtest printed no failure of a doc test (`--nocapture` in `rustdocflags`: no
     // blocks at all), only rustc's own error is the race (a diagnostic line, not a warning a
     // build script printed).
@@ -194,13 +164,28 @@ fn link_race_alone(log: &str) -> bool {
     diagnosed && !ran && blocks.iter().all(|b| unbuilt(b))
 }
 
-/// The doc tests whose failure blocks `log` holds (libtest's `---- NAME stdout ----`).
-fn failed_names(log: &str) -> Vec<String> {
-    log.lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_prefix("---- ")?.strip_suffix(" stdout ----"))
-        .map(str::to_owned)
-        .collect()
+/// libtest's failure blocks in `log`: each `---- NAME ----` heading's name (` stdout` taken
+/// off) and the lines under it, up to the next heading, `failures:` or `test result:`.
+fn failure_blocks(log: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut open = false;
+    for line in log.lines() {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed
+            .strip_prefix("---- ")
+            .and_then(|h| h.strip_suffix(" ----"))
+        {
+            let name = name.strip_suffix(" stdout").unwrap_or(name);
+            blocks.push((name.to_owned(), String::new()));
+            open = true;
+        } else if trimmed == "failures:" || trimmed.starts_with("test result:") {
+            open = false;
+        } else if let (true, Some((_, block))) = (open, blocks.last_mut()) {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    blocks
 }
 
 /// Whether a failing doc test's block is rustdoc's for a test that was never run: no
@@ -227,10 +212,11 @@ const FIRST_ATTEMPT: &str = "  [first attempt] ";
 /// ([`raced`]): its log opens with why, then the first attempt's log, every line marked
 /// ([`FIRST_ATTEMPT`]) so that nothing in it is counted; what `again` found is the result.
 pub(super) fn after_race(raced: Run, mut again: Run) -> Run {
-    let failed = raced
-        .value
-        .as_ref()
-        .map_or(Vec::new(), |r| failed_names(&r.captured.log));
+    let failed = raced.value.as_ref().map_or(Vec::new(), |r| {
+        (failure_blocks(&r.captured.log).into_iter())
+            .map(|(name, _)| name)
+            .collect()
+    });
     let first = raced.value.as_ref().map_or(String::new(), |r| {
         std::iter::once(format!("$ {}", r.captured.command_line))
             .chain(r.captured.log.lines().map(str::to_owned))

@@ -388,7 +388,7 @@ impl<'a> Keys<'a> {
             let Some(package) = closure.iter().find(|p| &p.name == name) else {
                 continue;
             };
-            let read = Read::of_script(out_dir, &package.dir);
+            let read = Read::of_script(out_dir, Some(&package.dir));
             if read.overflowed {
                 return None;
             }
