@@ -367,31 +367,14 @@ fn whole_argument(lx: &Lexed<'_>, k: usize) -> bool {
 /// handed over (igor53627/morphogenesis' output paths made every call's inputs computed,
 /// and each then took every `.cu` the script names: the thirty-fifth session's trial).
 fn in_macro(lx: &Lexed<'_>, k: usize) -> bool {
-    let mut depth = 0usize;
-    let mut open = k;
-    while open > 0 {
-        open -= 1;
-        if lx.punct(open, b')') || lx.punct(open, b']') {
-            depth += 1;
-        } else if lx.punct(open, b'(') || lx.punct(open, b'[') {
-            if depth == 0 {
-                return open > 0 && lx.punct(open - 1, b'!');
-            }
-            depth -= 1;
-        }
-    }
-    false
+    let open = enclosing_open(lx, k);
+    open > 0 && lx.punct(open - 1, b'!')
 }
 
-/// Whether the name at token `k` is itself what `.arg(…)` or `.args([…])` hands over, not
-/// an argument of a call inside it (`.arg(dir.join(f))`).
-fn handed_as_is(lx: &Lexed<'_>, k: usize) -> bool {
-    let mut open = k;
-    while open > 0 && lx.punct(open - 1, b'&') {
-        open -= 1;
-    }
-    // Back over the list's earlier items to the `(` or `[` that opens it.
+/// The `(` or `[` that opens the list holding token `k` (0 where none does).
+fn enclosing_open(lx: &Lexed<'_>, k: usize) -> usize {
     let mut depth = 0usize;
+    let mut open = k;
     while open > 0 {
         open -= 1;
         if lx.punct(open, b')') || lx.punct(open, b']') {
@@ -402,6 +385,18 @@ fn handed_as_is(lx: &Lexed<'_>, k: usize) -> bool {
             break;
         }
     }
+    open
+}
+
+/// Whether the name at token `k` is itself what `.arg(…)` or `.args([…])` hands over, not
+/// an argument of a call inside it (`.arg(dir.join(f))`).
+fn handed_as_is(lx: &Lexed<'_>, k: usize) -> bool {
+    let mut open = k;
+    while open > 0 && lx.punct(open - 1, b'&') {
+        open -= 1;
+    }
+    // Back over the list's earlier items to the `(` or `[` that opens it.
+    let open = enclosing_open(lx, open);
     let method = |paren: usize| {
         paren > 0 && (lx.is_ident(paren - 1, "arg") || lx.is_ident(paren - 1, "args"))
     };

@@ -111,19 +111,11 @@ fn block_statement_end(lx: &Lexed<'_>, pos: usize) -> Option<usize> {
     }
     let mut k = pos;
     loop {
-        let mut depth = 0usize;
-        let open = (k..lx.toks.len()).find(|&i| match lx.toks[i].kind {
-            TokenKind::Punct(b'(' | b'[') => {
-                depth += 1;
-                false
-            }
-            TokenKind::Punct(b')' | b']') => {
-                depth = depth.saturating_sub(1);
-                false
-            }
-            TokenKind::Punct(b'{') => depth == 0,
-            _ => false,
-        })?;
+        // The `{` of its block: where its head ends ([`expr_end`]).
+        let open = expr_end(lx, k);
+        if !lx.punct(open, b'{') {
+            return None;
+        }
         let close = lx.matching(open);
         if close >= lx.toks.len() {
             return None;
