@@ -67,7 +67,9 @@ pub fn parse(text: &str) -> Result<Node, Error> {
     };
     let mut text = text.to_owned();
     let mut error = first.clone();
-    for _ in 0..text.lines().count() {
+    // Each try parses the whole file again: a few such lists are real, thousands a file
+    // made to hold the gate (then the file's first error stands, as before).
+    for _ in 0..MOST_REJOINED {
         let Some(joined) = rejoined(&text, error.line) else {
             return Err(first);
         };
@@ -79,6 +81,9 @@ pub fn parse(text: &str) -> Result<Node, Error> {
     }
     Err(first)
 }
+
+/// The most closing lines [`parse`] reads as one with the line before.
+const MOST_REJOINED: usize = 32;
 
 /// `text` with the line break before line `line` (1-based) made a space, where that line
 /// holds only a flow collection's closing bracket (`]`, `}`, with a comma or a comment): the
