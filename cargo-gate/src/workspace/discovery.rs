@@ -192,13 +192,11 @@ impl Answer {
 fn unfit_member(start: &Path, deep: bool) -> Option<PathBuf> {
     let start = std::path::absolute(start).ok()?;
     let first = start.parent()?;
-    let (root, ws) = workspace_of(first);
+    let (root, ws, root_doc) = workspace_of(first);
     let listed = Listed::new(&root, &ws);
     let mut dirs = listed.members(&root);
     dirs.extend([root.clone(), first.to_owned()]);
-    if let Some(doc) = read_toml(&root.join("Cargo.toml")) {
-        dirs.extend(overrides(&doc, &root));
-    }
+    dirs.extend(overrides(&root_doc, &root));
     dirs.extend(configured(first));
     let mut seen = std::collections::HashSet::new();
     while let Some(dir) = dirs.pop() {
@@ -217,7 +215,7 @@ fn unfit_member(start: &Path, deep: bool) -> Option<PathBuf> {
         let deps = match dir.starts_with(&root) && !listed.left_out(&dir) {
             true => path_dependencies_of(&doc, &dir, &root, &ws),
             false => {
-                let (own, own_ws) = workspace_of(&dir);
+                let (own, own_ws, _) = workspace_of(&dir);
                 path_dependencies_of(&doc, &dir, &own, &own_ws)
             }
         };
@@ -228,21 +226,23 @@ fn unfit_member(start: &Path, deep: bool) -> Option<PathBuf> {
 
 /// The workspace the package in `dir` belongs to, as cargo finds it: the nearest directory
 /// at or above it whose manifest has a `[workspace]` table that does not leave it out
-/// (cargo looks further up past one that excludes it), its root and that table; else the
-/// package alone.
-fn workspace_of(dir: &Path) -> (PathBuf, toml::Table) {
+/// (cargo looks further up past one that excludes it), its root, that table and the rest of
+/// the root's manifest; else the package alone, with its own manifest.
+fn workspace_of(dir: &Path) -> (PathBuf, toml::Table, toml::Table) {
+    let mut own = None;
     for at in dir.ancestors() {
         let Some(mut doc) = read_toml(&at.join("Cargo.toml")) else {
             continue;
         };
-        let Some(toml::Value::Table(ws)) = doc.remove("workspace") else {
-            continue;
-        };
-        if !Listed::new(at, &ws).left_out(dir) {
-            return (at.to_owned(), ws);
+        match doc.remove("workspace") {
+            Some(toml::Value::Table(ws)) if !Listed::new(at, &ws).left_out(dir) => {
+                return (at.to_owned(), ws, doc);
+            }
+            _ if at == dir => own = Some(doc),
+            _ => {}
         }
     }
-    (dir.to_owned(), toml::Table::new())
+    (dir.to_owned(), toml::Table::new(), own.unwrap_or_default())
 }
 
 /// The directories cargo's configuration files at and above `dir` name by path: `paths`
