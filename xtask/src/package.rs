@@ -86,41 +86,40 @@ fn stale_builds(profile: &Path, names: &[&str]) -> Vec<PathBuf> {
             first.contains("/registry/src/")
         })
     };
-    let files = |dir: PathBuf| {
-        std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
+    let files = |dir: PathBuf| -> Vec<PathBuf> {
+        let entries = std::fs::read_dir(dir).into_iter().flatten().flatten();
+        entries.map(|e| e.path()).collect()
     };
+    // `NAME-HASH` of a file's stem or a directory's name.
+    let split = |name: Option<&std::ffi::OsStr>| -> Option<(String, String)> {
+        let (name, hash) = name?.to_str()?.rsplit_once('-')?;
+        Some((name.to_owned(), hash.to_owned()))
+    };
+    let dep_info = |p: &Path| p.extension().is_some_and(|e| e == "d");
     let mut stale = Vec::new();
-    for name in names {
-        let krate = name.replace('-', "_");
-        let dep_infos = files(profile.join("deps")).filter(|p| {
-            p.extension().is_some_and(|e| e == "d")
-                && p.file_stem()
-                    .and_then(|s| s.to_str())
-                    .and_then(|s| s.rsplit_once('-'))
-                    .is_some_and(|(stem, _)| stem == krate)
-        });
-        for dep_info in dep_infos.filter(|p| from_registry(p)) {
-            let stem = dep_info
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            let hash = stem.rsplit_once('-').map_or("", |(_, h)| h);
+    // Each directory listed once, whatever the number of crates.
+    for path in files(profile.join("deps"))
+        .into_iter()
+        .filter(|p| dep_info(p))
+    {
+        let Some((krate, hash)) = split(path.file_stem()) else {
+            continue;
+        };
+        let name = names.iter().find(|n| n.replace('-', "_") == krate);
+        if let Some(name) = name
+            && from_registry(&path)
+        {
             stale.push(profile.join(".fingerprint").join(format!("{name}-{hash}")));
         }
-        let builds = files(profile.join("build")).filter(|dir| {
-            dir.file_name()
-                .and_then(|s| s.to_str())
-                .and_then(|s| s.rsplit_once('-'))
-                .is_some_and(|(stem, _)| stem == *name)
-        });
-        for build in builds.filter(|dir| {
-            files(dir.clone()).any(|f| f.extension().is_some_and(|e| e == "d") && from_registry(&f))
-        }) {
-            let dir_name = build.file_name().unwrap_or_default().to_owned();
+    }
+    for build in files(profile.join("build")) {
+        let ours = split(build.file_name()).is_some_and(|(name, _)| names.contains(&name.as_str()));
+        let registry = || {
+            files(build.clone())
+                .iter()
+                .any(|f| dep_info(f) && from_registry(f))
+        };
+        if let Some(dir_name) = build.file_name().filter(|_| ours && registry()) {
             stale.push(profile.join(".fingerprint").join(dir_name));
         }
     }
